@@ -2,11 +2,20 @@
 // distinct content among the kept records, with the first record that had it, how many copies were kept
 // (for --dedup none), the label it was kept with (classification) and whether another label was seen.
 // Typed arrays keep it at about 30 bytes per distinct content.
+// Records of other shapes may still be trained as the same sequence: a text is BOS + text + EOS and a prompt and
+// completion BOS + prompt + completion + EOS (tokenize.ts), so a text that is a prompt and its completion joined feeds
+// the model the same tokens, the completion's trained in the same context (a copy in another split is a leak). Each
+// kept text and prompt/completion record's sequence text is keyed too (sequenceText), and a later record whose
+// sequence a kept one of another content had is a duplicate of it. Chats are rendered by a template, so never the
+// same sequence as a text or pair (near-dedup compares a chat's turns with a pair's parts).
+import { createHash } from 'node:crypto';
 import { grow } from './grow.ts';
 import { U64Map } from './hash-table.ts';
+import type { DataRecord } from './record.ts';
 
 export class ContentIndex {
   private readonly map = new U64Map();
+  private readonly sequences = new U64Map(); // sequence key → the kept record that first had it
   private firstOf = new Int32Array(1024);
   private countOf = new Int32Array(1024);
   private labelOf = new Int32Array(1024); // index into labelNames, or −1 for none
@@ -32,6 +41,16 @@ export class ContentIndex {
     this.labelOf[e] = this.labelId(label);
     this.map.set(parseInt(key.slice(0, 8), 16), parseInt(key.slice(8, 16), 16), e);
     return e;
+  }
+
+  /** The kept record that first had a sequence key (sequenceKey), if one did. */
+  findSequence(key: string): number | undefined {
+    return this.sequences.get(parseInt(key.slice(0, 8), 16), parseInt(key.slice(8, 16), 16));
+  }
+
+  /** Keys a sequence as kept record `kept`'s, unless a record kept before had it. */
+  addSequence(key: string, kept: number): void {
+    if (this.findSequence(key) === undefined) this.sequences.set(parseInt(key.slice(0, 8), 16), parseInt(key.slice(8, 16), 16), kept);
   }
 
   first(e: number): number {
@@ -66,4 +85,21 @@ export class ContentIndex {
     }
     return id;
   }
+}
+
+/**
+ * The key (16 hex digits) of the token sequence a record is trained as, for the shapes whose sequence is their text as
+ * written (a text; a prompt and completion, joined as tokenize.ts joins them), else null: the mask (which tokens carry
+ * loss) is left out.
+ */
+export function sequenceKey(r: DataRecord): string | null {
+  const text = r.shape === 'text' ? r.text : r.shape === 'prompt_completion' ? r.prompt + r.completion : null;
+  return text === null ? null : createHash('sha256').update(JSON.stringify(['sequence', text])).digest('hex').slice(0, 16);
+}
+
+/** Why a record of shape `here` with the sequence of a kept record of shape `there` (another content) is its duplicate. */
+export function sameSequence(here: DataRecord['shape'], there: DataRecord['shape']): string {
+  if (here === 'text') return 'its text is that record\'s prompt and completion joined: the same sequence, trained there on the completion';
+  if (there === 'text') return 'its prompt and completion joined are that record\'s text: the same sequence, trained there whole';
+  return 'its prompt and completion joined are that record\'s, split at another place: the same sequence';
 }

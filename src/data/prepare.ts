@@ -17,7 +17,7 @@ import type { RawItem } from './ingest/types.ts';
 import {
   LabelSet, classList, classWarnings, labelKey, minusOneWarning, refuseOneBased, untrainedClassWarning, wordLabelWarning, type LabelValue,
 } from './labels.ts';
-import { ContentIndex } from './exact-dedup.ts';
+import { ContentIndex, sameSequence, sequenceKey } from './exact-dedup.ts';
 import { grow } from './grow.ts';
 import { NearDupIndex } from './near-dedup.ts';
 import { OutFile, removeStaleTemps } from './out-file.ts';
@@ -209,6 +209,13 @@ export function prepare(opts: PrepareOptions): PrepareResult {
           return;
         }
       }
+      // another shape (or split) trained as the same sequence: a text that is a kept pair's prompt and completion joined
+      const seq = sequenceKey(rec);
+      const sameSeq = seq === null || e !== undefined || dedup === 'none' ? undefined : contents.findSequence(seq);
+      if (sameSeq !== undefined) {
+        reject(si, where, 'duplicate', `duplicate of ${lineOf(sameSeq)} (${sameSequence(rec.shape, SHAPES[kept.shape[sameSeq]!]!)})`, raw);
+        return;
+      }
       let tokens = p.tokens, cut = p.cut === true;
       if (tokens === undefined) {
         try {
@@ -254,6 +261,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
       spool.write(line + '\n');
       if (keepRaw) spool.write(JSON.stringify(clip(raw)) + '\n');
       if (cut) cutKept.add(kept.n); // counted once it is written to a split (it may yet conflict)
+      if (seq !== null) contents.addSequence(seq, kept.n);
       kept.push(offset, Buffer.byteLength(line), e, si, tokens, SHAPES.indexOf(rec.shape), splitDraw(hash, seed));
     };
 

@@ -1,0 +1,36 @@
+// Exact dedup across shapes trained as the same sequence (exact-dedup.ts's sequenceKey): a text and a prompt with its
+// completion joined are the same tokens; a chat, rendered by a template, is not (near-dedup compares its turns).
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { prepare, type DedupMode } from '../../src/data/prepare.ts';
+import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
+
+const dir = tempDir();
+const tok = mistralTokenizer();
+
+test('a text that is a kept pair\'s prompt and completion joined (or the reverse) is a duplicate: the same sequence is trained; a chat is not the same sequence', () => {
+  // before: exact dedup keyed each shape apart, so the same tokens were trained twice, or landed in train and in test
+  const lines = [
+    { text: 'What is the capital of France? Paris is.' },
+    { prompt: 'What is the capital of France?', completion: ' Paris is.' },
+    { prompt: 'Name the largest planet.', completion: ' Jupiter is the largest.' },
+    { text: 'Name the largest planet. Jupiter is the largest.' },
+    { prompt: 'Name the largest planet. Jupiter', completion: ' is the largest.' },
+    { messages: [{ role: 'user', content: 'Name the largest planet.' }, { role: 'assistant', content: ' Jupiter is the largest.' }] },
+  ].map((r) => JSON.stringify(r));
+  const f = writeFiles(dir, { 'cross-shape.jsonl': lines.join('\n') })['cross-shape.jsonl']!;
+  const run = (dedup: DedupMode) => {
+    const outDir = path.join(dir, dedup);
+    const { report } = prepare({ inputs: [f], outDir, tokenizer: tok, dedup, split: [1, 0, 0] });
+    return { report, rejected: readJsonl<{ source: { line: number }; reason: string; detail: string }>(path.join(outDir, 'rejected.jsonl')) };
+  };
+  const { report, rejected } = run('exact');
+  assert.equal(report.kept, 3);
+  assert.deepEqual(rejected.map((r) => [r.source.line, r.reason, r.detail]), [
+    [2, 'duplicate', "duplicate of cross-shape.jsonl:1 (its prompt and completion joined are that record's text: the same sequence, trained there whole)"],
+    [4, 'duplicate', "duplicate of cross-shape.jsonl:3 (its text is that record's prompt and completion joined: the same sequence, trained there on the completion)"],
+    [5, 'duplicate', "duplicate of cross-shape.jsonl:3 (its prompt and completion joined are that record's, split at another place: the same sequence)"],
+  ]);
+  assert.equal(run('none').report.kept, 6);
+});
