@@ -2,7 +2,8 @@
 // (templated one-liners, templated prompt/completion pairs, chats with a long shared system prompt whose user
 // and assistant turns share a template, texts that share a 490-character preamble and end in about 75 characters
 // of words: each a candidate of every other, at 0.7–0.78 of each other; orders whose fields come from short lists
-// of names, products and dates, so that the records sharing a field value are a fixed share of all), and on a mix of free text and templates with near duplicates and two
+// of names, products and dates, so that the records sharing a field value are a fixed share of all; sentences of 12
+// words from a vocabulary of 12 and a number, any two a fifth alike, a few of them 0.4), and on a mix of free text and templates with near duplicates and two
 // classes (a record of the other class is no match, as in prepare's classification): seconds and matches per
 // input. The names are made of 20 syllables, so that records share fragments as real place names do.
 // With --compare FILE (another near-dedup.ts, e.g. an older commit's extracted by `git archive`), runs that
@@ -42,7 +43,7 @@ function generate(n: number, seed: number): Input[] {
     w[rng.below(w.length)] = name();
     return w.join(' ');
   };
-  const inputs: Input[] = ['one-liners', 'prompt/completion', 'chat', 'mixed+labels', 'shared-preamble', 'short-lists'].map((name) => ({ name, records: [], parts: [] }));
+  const inputs: Input[] = ['one-liners', 'prompt/completion', 'chat', 'mixed+labels', 'shared-preamble', 'short-lists', 'tiny-vocabulary'].map((name) => ({ name, records: [], parts: [] }));
   const labels: number[] = [];
   const mixed: Array<{ text: string } | { prompt: string; completion: string }> = [];
   for (let i = 0; i < n; i++) {
@@ -64,6 +65,7 @@ function generate(n: number, seed: number): Input[] {
   inputs[3]!.label = labels;
   inputs[4]!.records = sharedPreamble(n, seed);
   inputs[5]!.records = shortLists(n, seed);
+  inputs[6]!.records = tinyVocabulary(n, seed);
   // the parts prepare compares (record.ts's comparableParts, lower-cased): a chat's system prompt is not one
   for (const input of inputs) {
     input.parts = input.records.map((r) => {
@@ -99,6 +101,13 @@ function shortLists(n: number, seed: number): Array<{ text: string }> {
   return Array.from({ length: n }, () => ({
     text: `Customer ${pick(first)} ${pick(last)} ordered ${1 + rng.below(500)} units of ${pick(product)} on 2025-${two(1 + rng.below(12))}-${two(1 + rng.below(28))}.`,
   }));
+}
+
+/** Sentences of 12 words drawn from 12 and a number below 10,000 (dedup.test.ts's short records over a small vocabulary). */
+function tinyVocabulary(n: number, seed: number): Array<{ text: string }> {
+  const rng = new Rng(seed + 3);
+  const vocab = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima'];
+  return Array.from({ length: n }, () => ({ text: `${Array.from({ length: 12 }, () => vocab[rng.below(vocab.length)]!).join(' ')} ${rng.below(10000)}` }));
 }
 
 /** Feeds every record to a fresh index as prepare does: kept records are indexed, a match drops the record. */
