@@ -240,7 +240,9 @@ test('NearDupIndex: with a ShingleBound (when the bounds cost too much, from the
   // threshold: at 0.8 the default keeps a ShingleBound after 150 of them), exact copies, edits of earlier records
   // (a few of their last words replaced, around any threshold; a few characters to many), empty and short texts,
   // two-part records with a shared prompt template, and a pair at 0.804 that the bands miss (24 words, 2 in 12 of the
-  // last replaced: 1 in 550k such pairs, found by search; no match, though the ShingleBound reaches it: the candidates it gives must be the bands');
+  // last replaced: 1 in 550k such pairs, found by search): no match. The ShingleBound is not asked for its second
+  // record's candidates (its band buckets are nearly empty: visiting them reads less), so the PrefixFilter, asked for
+  // every query's, is: it finds the first, and the candidates any finder gives must still be the bands';
   // kept records skipped as those of another class are. The reference is the index without a ShingleBound, as it
   // was before there was one.
   const syl = ['ka', 'lo', 'mi', 'ra', 'tu', 'sen', 'dor', 'vi', 'an', 'el', 'qu', 'ish', 'po', 'gra', 'wen', 'fo', 'zet', 'bar', 'no', 'li', 'hu', 'ty', 'bre', 'sko'];
@@ -258,6 +260,11 @@ test('NearDupIndex: with a ShingleBound (when the bounds cost too much, from the
     const idx = new NearDupIndex(0.8, 'auto', undefined, 'never');
     assert.equal(idx.check([a], 0, () => [a]), null);
     assert.equal(idx.check([b], 1, () => [a]), null, 'the bands miss it');
+    // before: this was said of the ShingleBound, which this input never asks for that record: dropping the bands'
+    // restriction from the candidates that the ShingleBound or PrefixFilter give (banded) failed no test
+    const viaPrefixes = new NearDupIndex(0.8, 'auto', undefined, 'never', undefined, 'always');
+    assert.equal(viaPrefixes.check([a], 0, () => [a]), null);
+    assert.equal(viaPrefixes.check([b], 1, () => [a]), null, 'the PrefixFilter finds it, the bands do not: no match');
   }
   const rng = new Rng(17), word = wordOf(rng, 12); // other syllables than the missed pair's
   const tail = (n: number) => Array.from({ length: n }, word).join(' ');
