@@ -81,7 +81,8 @@ test('CSV/TSV: a cell that starts with a quote but goes on after its closing quo
     { line: 2, value: undefined, reason: 'invalid_csv' },
     { line: 4, value: { text: 'next', label: 'pos' }, reason: undefined },
   ]);
-  assert.equal(items[0]!.error!.detail, 'text after a closing quote in field 1');
+  // before: only 'text after a closing quote in field 1', as if line 2 alone were the row
+  assert.equal(items[0]!.error!.detail, 'text after a closing quote in field 1 on line 3, of a row that a quoted field opened on line 2 runs over (lines 2–3): a stray quote?');
   // but blanks after the closing quote of a cell of several lines are the quoted cell's, as on one line (Python keeps them)
   const blanks = writeFiles(dir, { 'blanks.csv': 'text,label\n"two\nlines" ,pos\n"and\nthree\nlines"\t,neg\n' })['blanks.csv']!;
   assert.deepEqual(summary([...readCsv(blanks, ',')]), [
@@ -264,4 +265,21 @@ test('CSV whose header row is a JSON object or array (JSON Lines read as CSV, --
   const f = writeFiles(dir, { 'l.csv': '{"text": "a"}\n{"text": "b"}\n', 'a.csv': '[{"text": "a"}]\n[{"text": "b"}]\n' });
   assert.throws(() => [...readCsv(f['l.csv']!, ',')], (e: Error) => e.message === `${f['l.csv']}:1: the header row is a JSON object, not column names: the file is JSON Lines, not CSV; read it as such (a .jsonl name, or --format jsonl)`);
   assert.throws(() => [...readCsv(f['a.csv']!, ',', { formatFlag: false })], (e: Error) => e.message === `${f['a.csv']}:1: the header row is a JSON array, not column names: the file is JSON Lines, not CSV; read it as such (a .jsonl name)`);
+});
+
+test('CSV/TSV: a quote opening a cell mid-row and closing lines later joins the rows between into that cell, as Python\'s csv and pandas read it; the report says so, naming the lines', () => {
+  // before: read so without a word (the label became "pos next row neg another row pos"); Python 3 csv and pandas 3 give
+  // the same row; a cell whose lines are text (RFC 4180's multi-line cell) is no such note
+  const f = writeFiles(dir, {
+    'joined.tsv': 'text\tlabel\nhello\t"pos\nnext row\tneg\nanother row\tpos"\nlast\tneg\n"a poem\nof two lines"\tpos\n"one\ttab\nand\tone"\tneg\n',
+    'joined.csv': 'a,b,c\n1,"x\n2,y,z\n3,u,v",w\n"Dear Ann,\nthanks, see you",b,c\n',
+  });
+  const notes: string[] = [];
+  const items = [...readCsv(f['joined.tsv']!, '\t', { onNote: (n) => notes.push(n) })];
+  assert.deepEqual(summary(items).map((i) => i.line), [2, 5, 6, 8]);
+  assert.equal((items[0]!.value as { label: string }).label, 'pos\nnext row\tneg\nanother row\tpos');
+  assert.deepEqual(notes, ['2 rows hold a quoted cell each of whose lines after its first holds as many cells as a row (first on line 2, over lines 2–4): rows joined into one cell by a stray quote? Read as one row each, as Python\'s csv and pandas read them; if those lines are rows, remove the quote that opens the cell']);
+  notes.length = 0;
+  assert.equal([...readCsv(f['joined.csv']!, ',', { onNote: (n) => notes.push(n) })].length, 2);
+  assert.deepEqual(notes, ['1 row holds a quoted cell each of whose lines after its first holds as many cells as a row (line 2, over lines 2–4): rows joined into one cell by a stray quote? Read as one row, as Python\'s csv and pandas read it; if those lines are rows, remove the quote that opens the cell']);
 });

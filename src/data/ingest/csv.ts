@@ -8,7 +8,9 @@
 // when that closing quote is the first character of a line, it opens that line's first cell (a `"Bye," he said.` row),
 // so the quote that opened the field was stray: its line alone is rejected and reading goes on at the next line
 // (within QUOTED_LIMIT; past it, the lines were not kept and the row is one invalid_csv record, as below);
-// blanks after a closing quote are the quoted cell's, as Python keeps them, wherever the cell opened.
+// blanks after a closing quote are the quoted cell's, as Python keeps them, wherever the cell opened. A quoted cell
+// closed on a later line as rows end is one cell, as RFC 4180, Python and pandas read it; when its lines look like
+// rows (a quote opened mid-row: `hello<TAB>"pos`), `onNote` is told where (csv-notes.ts).
 // Blank lines between rows are skipped (a line of tabs in a TSV is a row of empty cells, not a blank line). A row
 // whose field count differs from the header's, or that repeats the header (two files joined), is `bad_columns`; a
 // malformed row (text after a closing quote, an unclosed quote) is `invalid_csv`; a row any of whose lines is not
@@ -29,6 +31,7 @@
 // one invalid_csv record (as within the bound), and one that never closes is a stray quote as above, its lines read
 // again from the file (once: every later line is then known to leave a quoted field open).
 import { UserError } from '../../util/errors.ts';
+import { asWrittenNote, joinedRowLines, joinedRowsNote } from './csv-notes.ts';
 import { readLines, type Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { defectRejection, recordDefect, type RawItem, type ReadOptions } from './types.ts';
@@ -333,7 +336,9 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
     // the row's first defective line
     for (let j = k + 1; j <= last; j++) defect = recordDefect(defect, line(j).defect, line(j).lineNo);
     st.fields.push(st.field);
-    yield { line: first.lineNo, fields: st.fields, raw: rawOf(buf, k - base, last - base), error: st.error, defect, ...(st.asWritten > 0 ? { asWritten: st.asWritten } : {}) };
+    // a row of several lines that is malformed where its quoted field closed: say where, not only what
+    const error = st.error !== undefined && last > k ? `${st.error} on line ${rowLastLineNo}, of a row that a quoted field opened on line ${first.lineNo} runs over (lines ${first.lineNo}–${rowLastLineNo}): a stray quote?` : st.error;
+    yield { line: first.lineNo, fields: st.fields, raw: rawOf(buf, k - base, last - base), error, defect, ...(st.asWritten > 0 ? { asWritten: st.asWritten } : {}) };
   }
 }
 
@@ -401,15 +406,17 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
   let header: string[] | null = null;
   let headerCells: string[] = [];
   let sniffedAs = delimiter as string;
+  let used = sniffedAs; // the delimiter read with: sniffed, or an Excel sep= line's
   let byRows = false; // the header alone reads as a comma CSV; the rows after it chose another delimiter
   const sniff = delimiter === ',' ? (first: string, lineNo: number) => {
     const alone = sniffDelimiter(first);
     sniffedAs = alone === ',' && /[;\t]/.test(first) ? sniffDelimiter(first, linesAfter(file, lineNo)) : alone;
     byRows = sniffedAs !== alone;
-    return sniffedAs;
+    return (used = sniffedAs);
   } : undefined;
   const asWritten = { cells: 0, line: 0 };
-  const onSepLine = (sep: string) => opts.onNote?.(`read with ${delimiterName(sep)} as the delimiter (its first line, ${JSON.stringify(`sep=${sep}`)}, is Excel's delimiter line, not a row)`);
+  const joined = { rows: 0, line: 0, lines: 0 }; // rows with a cell of lines that look like rows (joinedRowLines)
+  const onSepLine = (sep: string) => { used = sep; opts.onNote?.(`read with ${delimiterName(sep)} as the delimiter (its first line, ${JSON.stringify(`sep=${sep}`)}, is Excel's delimiter line, not a row)`); };
   const onTypeLine = (line: string) => opts.onNote?.(`its first line, ${JSON.stringify(line)}, is Windows PowerShell's Export-Csv type line, not the header: skipped`);
   for (const row of readCsvRows(file, delimiter, { onBytes: opts.onBytes, limit, sniff, onSepLine, onTypeLine })) {
     if (row.asWritten !== undefined && !row.error && !row.defect) {
@@ -465,9 +472,12 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
     // defined, not assigned: a column named "__proto__" is a field like any other
     const value: Record<string, string> = {};
     for (let i = 0; i < header.length; i++) Object.defineProperty(value, header[i]!, { value: row.fields[i]!, enumerable: true, writable: true, configurable: true });
+    const lines = joinedRowLines(row.fields, used, header.length);
+    if (lines > 0 && joined.rows++ === 0) [joined.line, joined.lines] = [row.line, lines];
     yield { line: row.line, raw: row.raw, value };
   }
   if (asWritten.cells > 0) opts.onNote?.(asWrittenNote(asWritten.cells, asWritten.line));
+  if (joined.rows > 0) opts.onNote?.(joinedRowsNote(joined.rows, joined.line, joined.lines));
 }
 
 /** 'object' or 'array' when `raw` (a row's text) is a JSON object or array, else null. */
@@ -480,11 +490,4 @@ function jsonKind(raw: string): 'object' | 'array' | null {
   } catch {
     return null;
   }
-}
-
-/** The note on `n` cells that start with a quote that does not quote them whole, the first on `line`. */
-function asWrittenNote(n: number, line: number): string {
-  return n === 1
-    ? `1 cell starts with a quote that does not quote it whole (text follows its closing quote, as in "Hello," she said.; line ${line}): read as written, quotes included (Python's csv would drop its first two quotes)`
-    : `${n} cells start with a quote that does not quote them whole (text follows the closing quote, as in "Hello," she said.; first on line ${line}): read as written, quotes included (Python's csv would drop the first two quotes of each)`;
 }
