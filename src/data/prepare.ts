@@ -140,7 +140,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     const perSource = sources.map(() => ({ records: 0, kept: 0, rejected: 0 }));
     let inputRecords = 0, truncated = 0;
     const ints = { max: -Infinity, zero: false }; // the integer labels read (1-based ones are refused)
-    const notUtf8 = new Map<number, number>(); // invalid_utf8 rejections per source: another encoding, said in a warning
+    const notUtf8 = new Map<number, number>(); // records of bytes not UTF-8 per source: another encoding, said in a warning
     const beyondAscii = new Set<number>(); // sources with a record of UTF-8 text beyond ASCII: converted whole, it would be garbled
     let minusOnes = 0; // records rejected for the label -1 (HF's "no label"): a warning when they are many
     const wordLabels = new Map<string, number>(); // records rejected for a label such as "None", by the word: the same
@@ -153,7 +153,6 @@ export function prepare(opts: PrepareOptions): PrepareResult {
       if (unread) detail = `${detail}; ${unread}`;
       byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
       perSource[src]!.rejected++;
-      if (reason === 'invalid_utf8') notUtf8.set(src, (notUtf8.get(src) ?? 0) + 1);
       rejectedOut.write(JSON.stringify({ source: { file: sources[src]!.name, line }, reason, detail, raw: clip(raw) }) + '\n');
     };
 
@@ -284,6 +283,8 @@ export function prepare(opts: PrepareOptions): PrepareResult {
         inputRecords++;
         perSource[si]!.records++;
         if (item.error) {
+          // bytes that are not UTF-8 (a line's defect: another encoding); a lone surrogate spelled in JSON is no sign of one
+          if (item.error.reason === 'invalid_utf8') notUtf8.set(si, (notUtf8.get(si) ?? 0) + 1);
           const readsOn = item.readsOnFrom ? ` Only line ${item.line} is rejected; reading resumes at line ${item.readsOnFrom}` : '';
           reject(si, item.line, item.error.reason, item.error.detail + readsOn, item.raw);
           continue;

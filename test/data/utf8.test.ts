@@ -188,3 +188,16 @@ test('rejected.jsonl clips a long raw record between characters: an emoji at the
   assert.ok(rejected!.raw.startsWith(raw.slice(0, 4095)));
   assert.match(rejected!.raw, new RegExp(`…\\[${raw.length - 4095} more characters\\]$`));
 });
+
+test('a lone surrogate spelled in JSON ("\\ud800") is rejected as invalid_utf8, but the file is UTF-8: no advice to convert it from Windows-1252', () => {
+  // before: the warning (and the error of a run that keeps nothing) said to iconv the file from WINDOWS-1252, which
+  // would garble its UTF-8 text and leave the escape as it is
+  const d = path.join(dir, 'lone');
+  const f = writeFiles(d, { 'lone.jsonl': '{"text": "caf\\u00e9 fine"}\n{"text": "bad \\ud800 half"}\n' })['lone.jsonl']!;
+  const { report } = prepare({ inputs: [f], outDir: path.join(d, 'out'), tokenizer: mistralTokenizer(), split: [1, 0, 0] });
+  assert.equal(report.by_reason.invalid_utf8, 1);
+  assert.deepEqual(report.warnings.filter((w) => /UTF-8|iconv/.test(w)), []);
+  const g = writeFiles(d, { 'only.jsonl': '{"text": "bad \\ud800 half"}\n' })['only.jsonl']!;
+  assert.throws(() => prepare({ inputs: [g], outDir: path.join(d, 'out2'), tokenizer: mistralTokenizer(), split: [1, 0, 0] }),
+    (e: Error) => /lone surrogate/.test(e.message) && !/iconv|another encoding/.test(e.message));
+});
