@@ -308,6 +308,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
           continue;
         }
         tally.count(det);
+        tally.countShadowed(item.value, fields, `${src.name}:${item.line}`);
         let rec = det.record;
         if (givenLabels && 'label' in rec && rec.label !== undefined) {
           if (typeof rec.label === 'number') { ints.max = Math.max(ints.max, rec.label); ints.zero ||= rec.label === 0; }

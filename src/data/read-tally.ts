@@ -4,9 +4,14 @@
 // pairs whose input stood for a missing one (layouts.ts: "nan", "<noinput>"), the records holding HTML (html.ts):
 // stripped with --strip-html, else counted so that the report can say how to, and the records whose text fields held
 // numbers or booleans, read as their JSON text (record-fields.ts textValue), and the pre-tokenized rows whose padding
-// (attention_mask 0) was left out (pretokenized.ts).
+// (attention_mask 0) was left out (pretokenized.ts), and the records with a key that names a field read but for case or
+// spaces ("Text" beside "text") holding something else: that key is not read, and nothing else would say so.
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
 import type { Stringified } from './record-fields.ts';
+import type { FieldMap } from './record.ts';
+
+/** The fields whose key in another case or spacing beside them is said in a warning (countShadowed). */
+const SHADOWABLE = ['text', 'prompt', 'completion', 'messages', 'label'] as const;
 
 export class ReadTally {
   private readonly byLayout = new Map<Layout, number>();
@@ -18,6 +23,7 @@ export class ReadTally {
   private readonly stringified = new Map<string, { records: number; example: Stringified }>(); // per field key
   private trailing = { chats: 0, turns: 0 };
   private padded = { records: 0, tokens: 0 };
+  private readonly shadowed = new Map<string, { role: string; key: string; field: string; records: number; first: string }>(); // per key and field
 
   count(det: { layout?: Layout; textBesidePair?: true; leadingTurns?: number; trailingTurns?: number; mojibake?: true; noInput?: { key: string; text: string }; stringified?: Stringified; padding?: number }): void {
     if (det.padding) {
@@ -42,6 +48,30 @@ export class ReadTally {
     if (det.trailingTurns) {
       this.trailing.chats++;
       this.trailing.turns += det.trailingTurns;
+    }
+  }
+
+  /**
+   * Counts the keys of `value` (a record as read, at `where`) that name a field it was read from (`fields`' key of a
+   * SHADOWABLE role, when the record has it) but for case or spaces, holding another value: "Text" beside "text", as
+   * two columns of a CSV or two keys of JSON.
+   */
+  countShadowed(value: unknown, fields: FieldMap, where: string): void {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+    const v = value as Record<string, unknown>;
+    const keys = Object.keys(v);
+    if (keys.length < 2) return;
+    const read = new Map<string, (typeof SHADOWABLE)[number]>(); // a field's name lower-cased, trimmed → its role
+    for (const role of SHADOWABLE) if (Object.hasOwn(v, fields[role])) read.set(fields[role].trim().toLowerCase(), role);
+    for (const k of keys) { // one pass: a CSV row may have thousands of columns
+      const role = read.get(k.trim().toLowerCase());
+      if (role === undefined) continue;
+      const f = fields[role];
+      if (k === f || JSON.stringify(v[k]) === JSON.stringify(v[f])) continue;
+      const id = JSON.stringify([k, f]);
+      const t = this.shadowed.get(id);
+      if (t) t.records++;
+      else this.shadowed.set(id, { role, key: k, field: f, records: 1, first: where });
     }
   }
 
@@ -86,6 +116,10 @@ export class ReadTally {
     if (padded > 0) {
       lines.push(`${padded} pre-tokenized record${padded === 1 ? '' : 's'} had padding (attention_mask 0) on ${pads} token${pads === 1 ? '' : 's'}: ` +
         'those tokens were left out, as the model never attends to them');
+    }
+    for (const { role, key, field, records, first } of this.shadowed.values()) {
+      lines.push(`${records} record${records === 1 ? ' has' : 's have'} "${key}" beside "${field}" (the same name but for case or spaces) holding something else (${records === 1 ? '' : 'first '}${first}): ` +
+        `only "${field}" is read; rename or drop one (--field ${role}=${JSON.stringify(key)} reads the other)`);
     }
     const chats = (n: number): string => `${n} chat${n === 1 ? '' : 's'}`;
     if (this.leading.chats > 0) {
