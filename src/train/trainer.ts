@@ -221,6 +221,9 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     evalRows.push(row);
     metrics.append(metricsRow(row, false));
     info(`\nval @ step ${step}: ${describeEval(row)}`);
+    // step 0's is a baseline, as HF's eval_on_start: neither best/ (whose weights would be the model untrained) nor
+    // early stopping (against which an early evaluation, above it, would use up patience) counts it
+    if (step === 0) return false;
     // as HF's Trainer: best/ takes any strictly lower val loss (load_best_model_at_end), while min_delta only
     // decides what counts as an improvement for early stopping's patience (EarlyStoppingCallback's
     // threshold), both measured from the best loss so far
@@ -239,8 +242,9 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   };
 
   const patience = cfg.early_stopping.patience;
+  if (loop.step === 0) validate(0);
   // a run resumed from the checkpoint of the step where it stopped early stays stopped
-  let stoppedEarly = loop.step === 0 ? validate(0) : patience !== null && loop.sinceBest >= patience;
+  let stoppedEarly = patience !== null && loop.sinceBest >= patience;
   // MFU: the step's model FLOPs per second over the device's measured bf16 GEMM peak (where the backend measures one)
   const peak = backend.peakFlops?.() ?? null;
   const flopsOf = (batches: Array<{ B: number; T: number }>): number => batches.reduce((sum, b) =>
