@@ -364,7 +364,7 @@ test('train RUN --resume of a LoRA run whose model folder moved (config.yaml set
   fs.writeFileSync(saved, yaml.replace(`model: ${base}`, `model: ${other}`));
   const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
   assert.equal(r.status, 2, r.stderr);
-  assert.ok(r.stderr.includes(`cannot resume: model (${JSON.stringify(base)} then, ${JSON.stringify(other)} now) changed since the checkpoint of step 2 was written`), r.stderr);
+  assert.ok(r.stderr.includes(`cannot resume: model (${JSON.stringify(base)} then, ${JSON.stringify(other)} now; other weights) changed since the checkpoint of step 2 was written`), r.stderr);
   fs.writeFileSync(saved, yaml.replace(`model: ${base}`, `model: ${moved}`));
   const ok = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
   assert.equal(ok.status, 0, ok.stderr);
