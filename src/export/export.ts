@@ -76,7 +76,7 @@ export function readRunConfig(run: string): TrainConfig {
 
 /**
  * The folder of a run's trained weights (runWeightsDir), which must be there: best/ is written only by a
- * run with val data (at its first evaluation), adapter/ or model/ once the run has finished. The one
+ * run with val data (at its first evaluation after step 0), adapter/ or model/ once the run has finished. The one
  * wording of eval, classify and every export.
  */
 export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean): string {
@@ -95,7 +95,7 @@ export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean):
     throw new UserError(`${path.basename(dir)}/ not found: ${why}`, dir);
   }
   throw new UserError(`${RUN_LAYOUT.best}/ not found: it is written only by a run that evaluates on val data (data.val), ` +
-    `${cfg.data.val ? 'and this one stopped before its first evaluation' : 'and this run has none: leave out --best for the last step\'s weights'}`, dir);
+    `${cfg.data.val ? 'and this one stopped before its first evaluation after step 0 (step 0\'s is a baseline, which best/ does not take)' : 'and this run has none: leave out --best for the last step\'s weights'}`, dir);
 }
 
 /**

@@ -104,7 +104,7 @@ export const TrainConfigSchema = z.object({
     max_new_tokens: int(1).default(48).describe('length of each generated sample'),
   }).strict().default({ every_steps: null, batch_size: 8, samples: 3, max_new_tokens: 48 }),
   early_stopping: z.object({
-    patience: int(1).nullable().default(null).describe('stop after this many evaluations without improvement (null = off)'),
+    patience: int(1).nullable().default(null).describe("stop after this many evaluations without improvement (null = off); step 0's evaluation, a baseline, is not counted (HF's eval_on_start)"),
     min_delta: z.number().min(0).default(0).describe('for patience: a val-loss decrease of at most this counts as no improvement (best/ keeps any lower loss)'),
   }).strict().default({ patience: null, min_delta: 0 }),
   checkpoint: z.object({

@@ -1,5 +1,5 @@
-// What a run will hold in memory, by category, from the config, the model's config.json and the batch
-// shape alone (no weights loaded): the model's weights, the trainable state, the activation plan (sized
+// What a run will hold in memory, by category, from the config, the model's config.json, lora.init_from's
+// adapter config and tensor names, and the batch shape alone (no weights loaded): the model's weights, the trainable state, the activation plan (sized
 // by the very function the model allocates it with, model/activations.ts) and the kernels' workspace.
 // Arithmetic (and, packing, the loader's plan of the packs); `train --dry-run` prints it next to the memory available.
 import { attentionWorkspaceBytes as cpuAttentionWorkspace } from '../backend/cpu/wasm/wasm-kernels.ts';
@@ -14,7 +14,8 @@ import type { TokenRow } from '../data/batch.ts';
 import { DataLoader } from '../data/loader.ts';
 import { packBounds } from './epoch-steps.ts';
 import type { MistralConfig } from '../model/config.ts';
-import { PROJECTIONS, projectionShape } from '../model/weights.ts';
+import { readAdapterInfo } from '../model/peft.ts';
+import { PROJECTIONS, projectionShape, type Projection } from '../model/weights.ts';
 import type { TrainConfig } from './config.ts';
 
 /** The largest training micro-batch (B rows of T tokens) and, when evaluating, the largest evaluation batch. */
@@ -112,15 +113,27 @@ function parameterCounts(cfg: TrainConfig, model: MistralConfig): { all: number;
     const trainedBase = all - checkpointScore - (classification ? lmHead : 0);
     return { all, trained: trainedBase + head, trainedBase, trainedLora: 0, doraNorms: 0 };
   }
+  // per layer: the LoRA factors, and with DoRA a trained magnitude per output (the norms of its forward beside it)
   const r = cfg.lora.r;
-  const lora = cfg.lora.target_modules.reduce((s, p) => {
+  const perLayer = (projections: readonly Projection[]): { lora: number; outputs: number } => projections.reduce((n, p) => {
     const [out, inDim] = projectionShape(model, p);
-    return s + r * inDim + out * r;
-  }, 0);
-  // DoRA: a trained magnitude per output of each adapted projection, and the norms of its forward beside it
-  const outputs = cfg.lora.use_dora ? cfg.lora.target_modules.reduce((s, p) => s + projectionShape(model, p)[0], 0) : 0;
-  const L = model.numLayers;
-  return { all, trained: L * (lora + outputs) + head, trainedBase: 0, trainedLora: L * lora, doraNorms: L * outputs };
+    return { lora: n.lora + r * inDim + out * r, outputs: n.outputs + (cfg.lora.use_dora ? out : 0) };
+  }, { lora: 0, outputs: 0 });
+  // every layer alike (counted, not walked: a config.json of 10^9 layers is planned at once), or lora.init_from's own
+  const every = perLayer(cfg.lora.target_modules);
+  const { lora, outputs } = cfg.lora.init_from
+    ? adaptedLayers(cfg.lora.init_from, cfg.lora.target_modules, model.numLayers).map(perLayer).reduce((a, b) => ({ lora: a.lora + b.lora, outputs: a.outputs + b.outputs }), { lora: 0, outputs: 0 })
+    : { lora: model.numLayers * every.lora, outputs: model.numLayers * every.outputs };
+  return { all, trained: lora + outputs + head, trainedBase: 0, trainedLora: lora, doraNorms: outputs };
+}
+
+/**
+ * The projections (of `targets`) adapter folder `dir` adapts in each of a model's `numLayers` layers, from its
+ * adapter_config.json and safetensors header, as loadAdapter loads it: one saved with layers_to_transform or
+ * exclude_modules leaves some out, and the run trains no pair for them.
+ */
+function adaptedLayers(dir: string, targets: readonly Projection[], numLayers: number): Array<readonly Projection[]> {
+  return readAdapterInfo(dir, numLayers).layers.map((has) => targets.filter((p) => has.has(p)));
 }
 
 /** The activation plan's shape for a (B, T) capacity of this run. */

@@ -135,7 +135,8 @@ export class RunDir {
   /**
    * Opens the run of `cfg.output_dir` to resume it: its config.yaml must equal `cfg` in every key but
    * output_dir (a run folder may have been moved; the folder given is the one resumed) and those of
-   * RESUME_MAY_CHANGE (the trainer warns of them against the checkpoint's); recordConfig then updates config.yaml.
+   * RESUME_MAY_CHANGE (the trainer warns of them against the checkpoint's), and `model` naming another folder, which
+   * the trainer takes only when it holds the weights the checkpoint was made over; recordConfig then updates config.yaml.
    */
   static openForResume(cfg: TrainConfig): RunDir {
     const dir = RunDir.open(cfg.output_dir);
@@ -147,7 +148,9 @@ export class RunDir {
     if (!fs.existsSync(savedFile)) throw new UserError('cannot resume: the run directory has no config.yaml', cfg.output_dir);
     const saved = readYamlMapping(savedFile);
     const now = configRecord(cfg);
-    const changed = resumeChanges(saved, now).refused;
+    // a model folder that moved (model: names another path) is checked by the trainer against the checkpoint it resumes,
+    // whose fingerprint of the weights it was made over says whether it is the same model, as for `train RUN --resume`
+    const changed = resumeChanges(saved, now, { sameWeights: true }).refused;
     if (changed.length) {
       throw new UserError(`cannot resume with a different config: ${changed.join(', ')} changed since the run's config.yaml ` +
         `(resume with the config and flags it was started with, or as mistral-tune train ${shellWord(dir.dir)} --resume with no --key overrides; ` +
@@ -242,17 +245,20 @@ function configChanges(saved: Record<string, unknown>, now: Record<string, unkno
 
 /**
  * The changes between two config records, output_dir's aside: those a resume refuses, and those of RESUME_MAY_CHANGE.
- * A path key naming the same file or folder (the same real path) is no change. `sameWeights`: the model folder now
- * holds the weights the checkpoint was made over (its fingerprint, which the caller compared): a model folder moved,
- * where config.json's error says to set model: to it, is allowed and said, not refused.
+ * A path key naming the same file or folder (the same real path) is no change. `sameWeights`: whether the model folder
+ * now holds the weights the checkpoint was made over (its fingerprint, which the caller compared; unknown when absent):
+ * a model folder moved, where config.json's error says to set model: to it, is allowed and said, not refused; one of
+ * other weights is refused saying so.
  */
 export function resumeChanges(saved: Record<string, unknown>, now: Record<string, unknown>, o: { sameWeights?: boolean } = {}): { refused: string[]; allowed: string[] } {
   // a path key (config.ts's) naming the same file or folder by another path to it (a symlink) is no change
   const changes = configChanges(saved, now).filter((c) => c.key !== 'output_dir' && !(PATH_KEYS.includes(c.key) && samePlace(c.then, c.now)));
-  const moved = (c: { key: string; then: unknown; now: unknown }): boolean => c.key === 'model' && o.sameWeights === true && typeof c.then === 'string' && typeof c.now === 'string';
+  const folders = (c: { key: string; then: unknown; now: unknown }): boolean => c.key === 'model' && typeof c.then === 'string' && typeof c.now === 'string';
+  const moved = (c: { key: string; then: unknown; now: unknown }): boolean => folders(c) && o.sameWeights === true;
+  const noted = (c: { what: string }, note: string): string => `${c.what.slice(0, -1)}; ${note})`;
   return {
-    refused: changes.filter((c) => !RESUME_MAY_CHANGE.has(c.key) && !moved(c)).map((c) => c.what),
-    allowed: changes.filter((c) => RESUME_MAY_CHANGE.has(c.key) || moved(c)).map((c) => (moved(c) ? `${c.what.slice(0, -1)}; the same weights)` : c.what)),
+    refused: changes.filter((c) => !RESUME_MAY_CHANGE.has(c.key) && !moved(c)).map((c) => (folders(c) && o.sameWeights === false ? noted(c, 'other weights') : c.what)),
+    allowed: changes.filter((c) => RESUME_MAY_CHANGE.has(c.key) || moved(c)).map((c) => (moved(c) ? noted(c, 'the same weights') : c.what)),
   };
 }
 

@@ -311,29 +311,31 @@ export function loraScalingWarning(cfg: TrainConfig, v = shownAs(cfg)): string |
 }
 
 /**
- * A warning for early stopping that can never end the run early, or null: patience runs out at the patience-th
- * evaluation after step 0 at the soonest, and when that is the run's last step or past it the run ends anyway.
+ * A warning for early stopping that can never end the run early, or null: step 0's evaluation is a baseline that
+ * patience does not count, so it runs out at the (patience + 1)-th evaluation after step 0 at the soonest (the first
+ * sets the best loss), and when that is the run's last step or past it the run ends anyway.
  * Val is evaluated every eval.every_steps steps, else at each epoch's end (where every epoch ends before the last
- * step but the last, so patience ≥ epochs; with max_steps, the first epoch's steps stand for each epoch's).
+ * step but the last, so patience + 1 ≥ epochs; with max_steps, the first epoch's steps stand for each epoch's).
  */
 export function earlyStoppingWarning(cfg: TrainConfig, stepsPerEpoch: number, totalSteps: number, v = shownAs(cfg)): string | null {
   const patience = cfg.early_stopping.patience;
   if (patience === null || !cfg.data.val) return null;
   const never = 'patience runs out no sooner than the run\'s last step, so early stopping never ends the run early';
+  const counted = `(early_stopping.patience ${v('early_stopping.patience')} + 1, the first evaluation after step 0 setting the best loss)`;
   const every = cfg.eval.every_steps;
   if (every !== null) {
-    if (patience * every < totalSteps) return null;
-    return `early_stopping.patience ${v('early_stopping.patience')} × eval.every_steps ${v('eval.every_steps')} = ${patience * every} ≥ the run's ${totalSteps} steps: ${never} ` +
+    if ((patience + 1) * every < totalSteps) return null;
+    return `${counted} × eval.every_steps ${v('eval.every_steps')} = ${(patience + 1) * every} ≥ the run's ${totalSteps} steps: ${never} ` +
       '(lower early_stopping.patience or eval.every_steps)';
   }
   const fix = '(lower early_stopping.patience, or set eval.every_steps)';
   if (cfg.max_steps === null) {
-    if (patience < cfg.epochs) return null;
-    return `early_stopping.patience ${v('early_stopping.patience')} ≥ epochs ${v('epochs')}, and val is evaluated at each epoch's end (eval.every_steps is null): ${never} ${fix}`;
+    if (patience + 1 < cfg.epochs) return null;
+    return `${counted} ≥ epochs ${v('epochs')}, and val is evaluated at each epoch's end (eval.every_steps is null): ${never} ${fix}`;
   }
-  if (patience * stepsPerEpoch < totalSteps) return null;
+  if ((patience + 1) * stepsPerEpoch < totalSteps) return null;
   const about = cfg.packing && cfg.shuffle ? 'about ' : '';
-  return `early_stopping.patience ${v('early_stopping.patience')} × ${about}${stepsPerEpoch} steps an epoch (val is evaluated at each epoch's end, eval.every_steps being null) ` +
+  return `${counted} × ${about}${stepsPerEpoch} steps an epoch (val is evaluated at each epoch's end, eval.every_steps being null) ` +
     `≥ max_steps ${v('max_steps')}: ${never} ${fix}`;
 }
 

@@ -19,6 +19,7 @@ import { bestOnResume } from './best-check.ts';
 import { placeOf } from './config-paths.ts';
 import { dropCheckpointsBefore, listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type CheckpointState, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, type TrainConfig } from './config.ts';
+import { readYamlMapping } from './config-yaml.ts';
 import { changedData, dataFingerprints, isDataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
 import { NonFiniteLossError } from '../eval/evaluate.ts';
 import { evalRowFromJson, evalRowJson, evaluateSplit, metricsRow, type EvalRow, type EvalRowJson } from './evaluate-split.ts';
@@ -109,7 +110,6 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions, lock: RunLock): Train
   const resumed = resume ? RunDir.openForResume(cfg) : null;
   // a run that finished is left as it is, whatever its checkpoints: resuming it again would evaluate and write its end again
   if (resumed?.finished()) return alreadyComplete(resumed);
-  resumed?.recordConfig(cfg);
   const run = setupRun(cfg, { resuming: resume, place: placeOf(opts.places), written: opts.written });
   const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep, lock));
   run.backend.close?.(); // the CUDA context and every device allocation, at the end of the run as on an error
@@ -134,23 +134,34 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const configNow = configRecord(cfg);
   let data: DataFingerprints | null = null;
   const dataNow = (): DataFingerprints => (data ??= dataFingerprints(run));
-  // the base weights under a LoRA adapter (a full fine-tuning checkpoint holds every weight itself; random weights come from the seed)
+  // the weights of the model folder the run started from (random weights come from the seed): under a LoRA adapter,
+  // what it was trained over; for full fine-tuning, whose checkpoint holds every weight itself, what tells a model
+  // folder moved since from another model
   let base: string | undefined;
-  const baseNow = (): string | undefined => cfg.method === 'lora' && typeof cfg.model === 'string' ? (base ??= modelFingerprint(cfg.model)) : undefined;
+  const baseNow = (): string | undefined => typeof cfg.model === 'string' ? (base ??= modelFingerprint(cfg.model)) : undefined;
   // device: auto and precision: auto choose by the machine, so the same config may resume elsewhere in another precision
   const ranOn = `${backend.name} in ${model.dtypes.storage === 'bf16' ? 'bf16' : 'fp32'}`;
   let loop: LoopState = { step: 0, best: null, sinceBest: 0, loader: loader.position };
   let evalRows: EvalRow[] = [];
-  // a LoRA checkpoint's base weights (their fingerprint) found at model: now: a model folder moved since may go on
-  const sameWeights = (extra: ReportState): boolean => extra.model !== undefined && extra.model === baseNow();
+  // whether the checkpoint's model weights (their fingerprint) are found at model: now (a model folder moved since may
+  // go on); unknown for a checkpoint that recorded none (random weights, or written before full fine-tuning recorded it)
+  const sameWeights = (extra: ReportState): boolean | undefined => extra.model === undefined || baseNow() === undefined ? undefined : extra.model === baseNow();
+  // the run's config.yaml as --resume found it (recordConfig writes it once the checkpoint is taken): `train CONFIG
+  // --resume` may differ from it in the keys openForResume lets through, `train RUN --resume` reads it as the config
+  const yaml = resumed && readYamlMapping(dir.file(RUN_LAYOUT.config));
   /** Throws when the run is not the one the checkpoint was made by: before its tensors are read, which another lora.r would not fit. */
   const refuseChanged = (state: CheckpointState): void => {
     const extra = state.extra as ReportState;
-    // `train RUN --resume` takes the run's own config.yaml, which no comparison with itself catches edited
-    const edited = extra.config ? resumeChanges(extra.config, configNow, { sameWeights: sameWeights(extra) }).refused : [];
+    // `train RUN --resume` takes the run's own config.yaml, which no comparison with itself catches edited; a checkpoint
+    // that records no config (an older one) is compared with config.yaml, as openForResume compared it
+    const then = extra.config ?? yaml;
+    const edited = then ? resumeChanges(then, configNow, { sameWeights: sameWeights(extra) }).refused : [];
     if (edited.length > 0) {
-      throw new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${state.loop.step} was written (${RUN_LAYOUT.config} was edited): ` +
-        'put the values back, or train again with --overwrite', dir.file(RUN_LAYOUT.config));
+      // `train RUN --resume`: config.yaml is the config; `train CONFIG --resume`: only model: can differ here
+      const fromYaml = yaml && resumeChanges(yaml, configNow).refused.length === 0;
+      throw new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${state.loop.step} was written` +
+        `${fromYaml ? ` (${RUN_LAYOUT.config} was edited)` : ''}: put the values back, or train again with --overwrite`,
+        fromYaml ? dir.file(RUN_LAYOUT.config) : placeOf(opts.places)?.('model') ?? dir.file(RUN_LAYOUT.config));
     }
     // before the loader is put at the checkpoint's place, which in other data may not exist ("loader position 4 is past the 1 batches")
     const train = extra.data ? changedData(extra.data, dataNow()).find((c) => c.split === 'train') : undefined;
@@ -158,7 +169,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
       throw new UserError(`cannot resume: data.train changed since the checkpoint of step ${state.loop.step} was written (${train.what}): the run's place in it ` +
         '(epoch, micro-batch) would point into other data; put the data back, or train again with --overwrite', cfg.data.train);
     }
-    if (extra.model !== undefined && baseNow() !== undefined && extra.model !== baseNow()) {
+    // a full fine-tuning checkpoint holds every weight: the folder's own do not change what the run goes on from
+    if (cfg.method === 'lora' && sameWeights(extra) === false) {
       throw new UserError(`cannot resume: the model's weights changed since the checkpoint of step ${state.loop.step} was written (same folder, other tensors): ` +
         'the adapter so far was trained over other base weights; put that model back, or train again with --overwrite', modelFolder(cfg) ?? undefined);
     }
@@ -213,6 +225,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     metrics.truncate(0);
     if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'before', sampleEos);
   }
+  // once the checkpoint is taken (a refused resume leaves config.yaml as it was): the config the run goes on with
+  resumed?.recordConfig(cfg);
 
   /** Evaluates val once per step; returns true when early stopping says stop. */
   const validate = (step: number): boolean => {
@@ -221,6 +235,9 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     evalRows.push(row);
     metrics.append(metricsRow(row, false));
     info(`\nval @ step ${step}: ${describeEval(row)}`);
+    // step 0's is a baseline, as HF's eval_on_start: neither best/ (whose weights would be the model untrained) nor
+    // early stopping (against which an early evaluation, above it, would use up patience) counts it
+    if (step === 0) return false;
     // as HF's Trainer: best/ takes any strictly lower val loss (load_best_model_at_end), while min_delta only
     // decides what counts as an improvement for early stopping's patience (EarlyStoppingCallback's
     // threshold), both measured from the best loss so far
@@ -239,8 +256,9 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   };
 
   const patience = cfg.early_stopping.patience;
+  if (loop.step === 0) validate(0);
   // a run resumed from the checkpoint of the step where it stopped early stays stopped
-  let stoppedEarly = loop.step === 0 ? validate(0) : patience !== null && loop.sinceBest >= patience;
+  let stoppedEarly = patience !== null && loop.sinceBest >= patience;
   // MFU: the step's model FLOPs per second over the device's measured bf16 GEMM peak (where the backend measures one)
   const peak = backend.peakFlops?.() ?? null;
   const flopsOf = (batches: Array<{ B: number; T: number }>): number => batches.reduce((sum, b) =>
@@ -291,7 +309,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'after', sampleEos);
   const report = writeReport(dir, metrics, run, {
     steps: loop.step, stoppedEarly, lastLoss: lastLoss ?? lastStepLoss(metrics), best: loop.best, evalRows, test, prompts,
-  }, baseNow());
+  }, cfg.method === 'lora' ? baseNow() : undefined);
   model.releaseActivations();
   return { dir: dir.dir, steps: loop.step, report };
 }

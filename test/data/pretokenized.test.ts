@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { prepare } from '../../src/data/prepare.ts';
 import { detectRecord } from '../../src/data/record.ts';
+import { parsePretokenized } from '../../src/data/pretokenized.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
 
 const gen = (v: unknown) => detectRecord(v, 'generation');
@@ -44,4 +45,13 @@ test('prepare writes padded rows unpadded, so that copies with other padding are
   assert.deepEqual(report.by_reason, { duplicate: 1 });
   assert.ok(report.warnings.includes('3 pre-tokenized records had padding (attention_mask 0) on 4 tokens: those tokens were left out, as the model never attends to them'), JSON.stringify(report.warnings));
   assert.ok(fs.existsSync(path.join(out, 'report.json')));
+});
+
+test('a number past float64\'s range (1e400, which JSON.parse reads as Infinity) is named as such, not as null', () => {
+  // before: "input_ids[1] = null is not a token id", naming a value the file does not hold
+  const parsed = (line: string): unknown => JSON.parse(line);
+  assert.throws(() => parsePretokenized(parsed('{"input_ids": [1, 1e400]}'), 'rows.jsonl:3', 512),
+    /^UserError: rows\.jsonl:3: input_ids\[1\] = Infinity \(a number past float64's range, as 1e400\) is not a token id in \[0, 512\)$/);
+  assert.throws(() => parsePretokenized(parsed('{"input_ids": [1, 2], "labels": [-100, -1e400]}'), 'rows.jsonl:4'), /labels\[1\] = -Infinity \(a number past/);
+  assert.throws(() => parsePretokenized(parsed('{"input_ids": [1, 2], "label": 1e999}'), 'rows.jsonl:5'), /"label" must be a class index ≥ 0, got Infinity \(a number past/);
 });

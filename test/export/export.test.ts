@@ -8,7 +8,7 @@ import { adapterCard } from '../../src/model/adapter-card.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test, testBackend, tol } from '../backend/device.ts';
-import { exportRun, parseShardSize } from '../../src/export/export.ts';
+import { exportRun, parseShardSize, requireRunWeights } from '../../src/export/export.ts';
 import { adapterSource, loadGgufSource } from '../../src/export/gguf/from-source.ts';
 import { resolveEvalTarget } from '../../src/eval/target.ts';
 import { collate } from '../../src/data/batch.ts';
@@ -162,6 +162,14 @@ test('--best of a finished run without val data: best/ is written only by a run 
   fs.rmSync(path.join(run, 'report.json'));
   assert.throws(() => exportRun({ run, out: path.join(tmp(), 'out'), merge: false, best: false, backend }),
     { message: `${path.join(run, 'adapter')}: adapter/ not found: the run has not finished (it is written after the last step)` });
+});
+
+test('--best of a run with val data stopped before best/ was written: its first evaluation after step 0 writes it (step 0\'s is a baseline)', () => {
+  const run = trainedRun('generation');
+  const cfg = validate({ model: TINY_BASE, data: { train: path.join(run, 'train.jsonl'), val: path.join(run, 'val.jsonl') }, output_dir: run }, 'test');
+  // before: "stopped before its first evaluation", though the run had evaluated at step 0
+  assert.throws(() => requireRunWeights(run, cfg, true), { message: `${path.join(run, 'best')}: best/ not found: it is written only by a run that evaluates on val data ` +
+    "(data.val), and this one stopped before its first evaluation after step 0 (step 0's is a baseline, which best/ does not take)" });
 });
 
 test('a run whose base model folder is gone (the run copied elsewhere) is named as its config.yaml\'s model, by eval and every export', () => {

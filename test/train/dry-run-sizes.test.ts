@@ -17,6 +17,8 @@ import { setupRun } from '../../src/train/setup.ts';
 import { checkSequenceFits } from '../../src/train/fit-check.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { DataLoader } from '../../src/data/loader.ts';
+import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.ts';
+import { TINY, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const dir = tempDir('mt-dry-sizes-');
@@ -182,6 +184,33 @@ test("the plan's activations name evaluation's own plan: train's memory line cou
     const same = validate({ ...base, eval: { batch_size: 1, samples: 0 } }, 'test'); // evaluation fits the training plan
     assert.equal(dryRun(same).plan.evalActivations, 0);
     assert.doesNotMatch(describeDryRun(dryRun(same), same), /evaluation's own plan/);
+  } finally {
+    setQuiet(false);
+  }
+});
+
+test('lora.init_from an adapter of some layers (layers_to_transform) plans the trainable state of those layers only, as the run allocates it', () => {
+  // before: every layer's, twice this adapter's (a safe over-estimate, which could refuse a run that fits)
+  const src = path.join(TINY, 'adapter_step1'); // r 4 over all seven projections of both layers
+  const adapter = path.join(dir, 'layer-1-adapter');
+  fs.mkdirSync(adapter);
+  const st = SafetensorsFile.open(path.join(src, 'adapter_model.safetensors'));
+  const tensors = Object.fromEntries(st.names().filter((n) => n.includes('.layers.1.')).map((n) => [n, { dtype: 'F32' as const, shape: st.info(n).shape, data: st.readF32(n) }]));
+  st.close();
+  writeSafetensors(path.join(adapter, 'adapter_model.safetensors'), tensors, { format: 'pt' });
+  const adapterConfig = JSON.parse(fs.readFileSync(path.join(src, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(adapter, 'adapter_config.json'), JSON.stringify({ ...adapterConfig, layers_to_transform: [1] }));
+  const cfg = validate({ model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, lora: { r: 4, alpha: 8, init_from: adapter }, precision: 'fp32',
+    output_dir: path.join(dir, 'layer-1-run') }, 'test');
+  setQuiet(true);
+  try {
+    const { plan } = dryRun(cfg);
+    // one layer of r 4 over q, o (64 × 64), k, v (32 × 64), gate, up (160 × 64) and down (64 × 160): 4,480 parameters,
+    // each with its gradient and two AdamW moments, in f32
+    assert.equal(plan.trainable, 4480 * 4 * 4);
+    const run = setupRun(cfg);
+    run.backend.close?.();
+    assert.equal(plan.trainable, run.params.reduce((n, p) => n + p.value.length, 0) * 4 * 4, 'as many as the run trains');
   } finally {
     setQuiet(false);
   }

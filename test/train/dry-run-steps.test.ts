@@ -125,24 +125,26 @@ test('the dry run gives the warnings training gives: settings that are not used 
   // early stopping whose patience runs out no sooner than the last step was taken without a word: 12 steps an epoch here
   const val = { ...BASE.data, val: path.join(dir, 'val.jsonl') };
   const never = "patience runs out no sooner than the run's last step, so early stopping never ends the run early";
-  assert.deepEqual(warnings({ max_steps: 12, eval: { samples: 0, every_steps: 4 }, early_stopping: { patience: 3 }, data: val }),
-    [`warning: early_stopping.patience 3 × eval.every_steps 4 = 12 ≥ the run's 12 steps: ${never} (lower early_stopping.patience or eval.every_steps)`]);
-  assert.deepEqual(warnings({ epochs: 2, early_stopping: { patience: 2 }, data: val }),
-    [`warning: early_stopping.patience 2 ≥ epochs 2, and val is evaluated at each epoch's end (eval.every_steps is null): ${never} (lower early_stopping.patience, or set eval.every_steps)`]);
-  assert.deepEqual(warnings({ max_steps: 20, early_stopping: { patience: 2 }, data: val }),
-    [`warning: early_stopping.patience 2 × 12 steps an epoch (val is evaluated at each epoch's end, eval.every_steps being null) ≥ max_steps 20: ${never} (lower early_stopping.patience, or set eval.every_steps)`]);
+  // step 0's evaluation is a baseline: patience counts from the first after it (12 = (2 + 1) × 4 was taken as 2 × 4 < 12)
+  const counted = (p: number): string => `(early_stopping.patience ${p} + 1, the first evaluation after step 0 setting the best loss)`;
+  assert.deepEqual(warnings({ max_steps: 12, eval: { samples: 0, every_steps: 4 }, early_stopping: { patience: 2 }, data: val }),
+    [`warning: ${counted(2)} × eval.every_steps 4 = 12 ≥ the run's 12 steps: ${never} (lower early_stopping.patience or eval.every_steps)`]);
+  assert.deepEqual(warnings({ epochs: 2, early_stopping: { patience: 1 }, data: val }),
+    [`warning: ${counted(1)} ≥ epochs 2, and val is evaluated at each epoch's end (eval.every_steps is null): ${never} (lower early_stopping.patience, or set eval.every_steps)`]);
+  assert.deepEqual(warnings({ max_steps: 20, early_stopping: { patience: 1 }, data: val }),
+    [`warning: ${counted(1)} × 12 steps an epoch (val is evaluated at each epoch's end, eval.every_steps being null) ≥ max_steps 20: ${never} (lower early_stopping.patience, or set eval.every_steps)`]);
   assert.deepEqual(warnings({ early_stopping: { patience: 1 } }), ['warning: early_stopping.patience is set but there is no data.val: early stopping never triggers']);
   // the example config on the data its header prepares (the bundled countries Q&A: 1,003 train examples, 4 × 4 a step,
-  // 63 steps an epoch, 2 epochs) was warned: patience 3 × every 50 steps ≥ its 126 steps
+  // 63 steps an epoch, 2 epochs) was warned: patience 3 × every 50 steps ≥ its 126 steps (its every 40 steps and patience 2: 120)
   const example = validate({ ...readYamlMapping(path.join(ROOT, 'examples', 'train-lora.yaml')), model: TINY_BASE, data: val }, 'test');
   assert.equal(Math.ceil(Math.ceil(1003 / example.batch_size) / example.grad_accum) * example.epochs, 126);
   assert.equal(earlyStoppingWarning(example, 63, 126), null);
   // and at train start, as the run's setup gives it
-  const setup = captureStderr(() => quietly(() => setupRun(validate({ ...BASE, epochs: 2, early_stopping: { patience: 2 }, data: val }, 'test')).backend.close?.()));
-  assert.match(setup.stderr, /^warning: early_stopping\.patience 2 ≥ epochs 2, and val is evaluated at each epoch's end/m);
+  const setup = captureStderr(() => quietly(() => setupRun(validate({ ...BASE, epochs: 2, early_stopping: { patience: 1 }, data: val }, 'test')).backend.close?.()));
+  assert.match(setup.stderr, /^warning: \(early_stopping\.patience 1 \+ 1, the first evaluation after step 0 setting the best loss\) ≥ epochs 2, and val is evaluated at each epoch's end/m);
   // patience that can run out before the last step is not warned
-  assert.deepEqual([...warnings({ max_steps: 13, eval: { samples: 0, every_steps: 4 }, early_stopping: { patience: 3 }, data: val }),
-    ...warnings({ epochs: 3, early_stopping: { patience: 2 }, data: val }), ...warnings({ max_steps: 25, early_stopping: { patience: 2 }, data: val })], []);
+  assert.deepEqual([...warnings({ max_steps: 13, eval: { samples: 0, every_steps: 4 }, early_stopping: { patience: 2 }, data: val }),
+    ...warnings({ epochs: 3, early_stopping: { patience: 1 }, data: val }), ...warnings({ max_steps: 25, early_stopping: { patience: 1 }, data: val })], []);
   // an absurd learning rate for the method was taken without a word (a mistyped exponent); a usual one is not warned
   assert.deepEqual(warnings({ optimizer: { lr: 1e9 } }), ['warning: optimizer.lr 1000000000 is far above the learning rates LoRA trains with (about 1e-5 to 1e-3): ' +
     'past 0.1 every step moves each trained weight by about lr, and the loss diverges; check the exponent']);

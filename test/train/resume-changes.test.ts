@@ -20,6 +20,8 @@ test('resumeChanges: the same folder by another path is no change; another folde
   assert.deepEqual(resumeChanges(cfg(model), cfg(link)), { refused: [], allowed: [] });
   assert.deepEqual(resumeChanges(cfg(model), cfg(model, path.join(link, 'train.jsonl'))), { refused: [], allowed: [] });
   assert.deepEqual(resumeChanges(cfg(model), cfg(other)).refused, [`model (${JSON.stringify(model)} then, ${JSON.stringify(other)} now)`]);
+  // other weights (the fingerprints compared) are said
+  assert.deepEqual(resumeChanges(cfg(model), cfg(other), { sameWeights: false }).refused, [`model (${JSON.stringify(model)} then, ${JSON.stringify(other)} now; other weights)`]);
   assert.deepEqual(resumeChanges(cfg(model), cfg(other), { sameWeights: true }),
     { refused: [], allowed: [`model (${JSON.stringify(model)} then, ${JSON.stringify(other)} now; the same weights)`] });
   // the same weights excuse only the model's folder, not another key

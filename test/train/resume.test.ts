@@ -214,10 +214,10 @@ test('a run resumed from the checkpoint where it stopped early does not train on
   ].join('\n') + '\n');
   execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
   const steps = (): number => rowsOf(path.join(dir, 'early')).filter((r) => r.split === undefined).length;
-  assert.equal(steps(), 1);
+  assert.equal(steps(), 2); // step 1's evaluation is the first early stopping counts (step 0's is the baseline)
   fs.rmSync(path.join(dir, 'early', 'report.json')); // as if killed before its end: a finished run is left as it is
   execFileSync(process.execPath, [BIN, 'train', config, '--resume'], { stdio: 'ignore' });
-  assert.equal(steps(), 1);
+  assert.equal(steps(), 2);
 });
 
 test('--resume of a run whose metrics.jsonl was cut short since its checkpoint (copied mid-run) keeps its whole rows and says so; it never pads the file', () => {
@@ -302,7 +302,7 @@ test('a checkpoint with a FIFO for its trainer_state.json or state.safetensors i
 
 test('--resume refuses a training set edited since the checkpoint (its place in it would point into other data, or past its end), and warns of an edited val set', () => {
   const dir = setup();
-  const { run } = checkpointedRun(dir, 'data-edit', { val: true });
+  const { run, config } = checkpointedRun(dir, 'data-edit', { val: true });
   const train = path.join(dir, 'train.jsonl'), val = path.join(dir, 'val.jsonl');
   const original = fs.readFileSync(train, 'utf8');
   // 40 rows cut to 1: one micro-batch, before the checkpoint's place (the 3rd) — refused as changed data, not as "loader position 2 is past the 1 batches"
@@ -310,6 +310,11 @@ test('--resume refuses a training set edited since the checkpoint (its place in 
   const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /cannot resume: data\.train changed since the checkpoint of step 2 was written \(40 examples, [\d,]+ tokens then, 1 example, [\d,]+ tokens now\)/);
+  // so is train CONFIG --resume with a key a resume may change: config.yaml is left as it was (it recorded the new lr, refused)
+  const yaml = fs.readFileSync(path.join(run, 'config.yaml'), 'utf8');
+  fs.appendFileSync(config, 'optimizer: {lr: 5.0e-4}\n');
+  assert.equal(spawnSync(process.execPath, [BIN, 'train', config, '--resume'], { encoding: 'utf8' }).status, 2);
+  assert.equal(fs.readFileSync(path.join(run, 'config.yaml'), 'utf8'), yaml);
   // the training data moved away: named at its line in the run's config.yaml, as a fresh run names its config's line
   fs.renameSync(train, `${train}.moved`);
   const gone = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
@@ -364,7 +369,7 @@ test('train RUN --resume of a LoRA run whose model folder moved (config.yaml set
   fs.writeFileSync(saved, yaml.replace(`model: ${base}`, `model: ${other}`));
   const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
   assert.equal(r.status, 2, r.stderr);
-  assert.ok(r.stderr.includes(`cannot resume: model (${JSON.stringify(base)} then, ${JSON.stringify(other)} now) changed since the checkpoint of step 2 was written`), r.stderr);
+  assert.ok(r.stderr.includes(`cannot resume: model (${JSON.stringify(base)} then, ${JSON.stringify(other)} now; other weights) changed since the checkpoint of step 2 was written`), r.stderr);
   fs.writeFileSync(saved, yaml.replace(`model: ${base}`, `model: ${moved}`));
   const ok = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
   assert.equal(ok.status, 0, ok.stderr);

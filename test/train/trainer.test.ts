@@ -131,13 +131,33 @@ test('early stopping ends the run after `patience` evaluations without improveme
     batch_size: 1, max_steps: 8, eval: { every_steps: 1, samples: 0 }, early_stopping: { patience: 2, min_delta: 1e9 },
     data: { train: path.join(dir, 'train.jsonl'), val: path.join(dir, 'val.jsonl') },
   })).dir;
-  assert.equal(stepRows(run).length, 2);
+  // step 1's evaluation is the first that counts (step 0's is the baseline), steps 2 and 3 do not improve by min_delta
+  assert.equal(stepRows(run).length, 3);
   const report = JSON.parse(fs.readFileSync(path.join(run, 'report.json'), 'utf8')) as { stopped_early: boolean; val: { best: { step: number } } };
   assert.equal(report.stopped_early, true);
-  // min_delta counts toward patience only: best/ is still the lowest val loss of steps 0..2
-  const val = metricRows(run).filter((r) => r.split === 'val');
+  // min_delta counts toward patience only: best/ is still the lowest val loss of steps 1..3
+  const val = metricRows(run).filter((r) => r.split === 'val' && r.step !== 0);
   const lowest = val.reduce((a, b) => ((b.loss as number) < (a.loss as number) ? b : a));
   assert.equal(report.val.best.step, lowest.step);
+});
+
+test('the step-0 evaluation is a baseline, as HF\'s eval_on_start: neither best/ nor early stopping counts it, even when it is the lowest', () => {
+  // before: best/ held step 0's weights (an adapter that changes nothing) and patience ran out one evaluation early
+  const dir = tmp();
+  // trained toward one token repeated, evaluated on others: every update raises the val loss above step 0's
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), JSON.stringify({ input_ids: [1, 5, 5, 5, 5, 5, 5, 5, 5, 5] }) + '\n');
+  fs.writeFileSync(path.join(dir, 'val.jsonl'), JSON.stringify({ input_ids: [1, 301, 303, 307, 311, 313, 317, 331, 337, 347] }) + '\n');
+  const run = train(config(dir, {
+    batch_size: 1, max_steps: 5, optimizer: { lr: 0.1 }, eval: { every_steps: 1, samples: 0 }, early_stopping: { patience: 2 },
+    data: { train: path.join(dir, 'train.jsonl'), val: path.join(dir, 'val.jsonl') },
+  })).dir;
+  const val = metricRows(run).filter((r) => r.split === 'val').map((r) => r.loss as number);
+  assert.equal(val.length, 4, 'steps 0 to 3');
+  assert.ok(val.slice(1).every((l) => l > val[0]!) && val.slice(2).every((l) => l > val[1]!), JSON.stringify(val));
+  const report = JSON.parse(fs.readFileSync(path.join(run, 'report.json'), 'utf8')) as { stopped_early: boolean; steps: number; val: { best: { step: number } } };
+  assert.equal(report.val.best.step, 1);
+  assert.equal(stepRows(run).length, 3, 'steps 2 and 3 without improvement on step 1: patience 2 runs out at step 3');
+  assert.equal(report.stopped_early, true);
 });
 
 test('best/ is the lowest val loss whatever early_stopping.min_delta, with early stopping off', () => {

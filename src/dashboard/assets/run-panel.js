@@ -53,7 +53,8 @@ function statusLine(r) {
   const train = r.rows.filter((x) => x.split === undefined);
   const val = r.rows.filter((x) => x.split === 'val' && typeof x.loss === 'number');
   const last = train[train.length - 1];
-  const best = val.reduce((b, x) => (b === null || x.loss < b.loss ? x : b), null);
+  // as best/: step 0's evaluation is a baseline that train does not count (HF's eval_on_start)
+  const best = val.filter((x) => x.step > 0).reduce((b, x) => (b === null || x.loss < b.loss ? x : b), null);
   const lastVal = val[val.length - 1];
   const steps = r.trainRowsRead;
   const parts = [`${steps} step${steps === 1 ? '' : 's'} logged`];
