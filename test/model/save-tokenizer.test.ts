@@ -126,12 +126,18 @@ test('a folder with tokenizer.json alone: the template goes to chat_template.jin
   assert.deepEqual([captureStderr(() => loadTokenizer(cls)).result.bosId, captureStderr(() => loadTokenizer(cls)).result.padId], [1, 2]);
 });
 
-test('named chat templates in additional_chat_templates/ (which transformers reads beside chat_template.jinja) that the folder does not carry are warned of, by name', () => {
+test('named chat templates in additional_chat_templates/ (which transformers reads beside chat_template.jinja) are copied into the folder written: its *.jinja files', () => {
   const src = tinyWith({ 'chat_template.jinja': '{{ messages[0].content }}' });
   fs.mkdirSync(path.join(src, 'additional_chat_templates'));
   fs.writeFileSync(path.join(src, 'additional_chat_templates', 'tool_use.jinja'), 'TOOLS');
+  fs.writeFileSync(path.join(src, 'additional_chat_templates', 'README.md'), 'not read by transformers');
   const model = loadModel(src, { backend });
-  const { stderr } = captureStderr(() => saveModelFolder(model, path.join(tmp(), 'out'), { sourceDir: src, head: 'causal' }));
-  assert.match(stderr, /additional_chat_templates\/ \(tool_use\) are not copied into the model folder written: copy that folder into it for transformers' apply_chat_template\(chat_template="tool_use"\)/);
-  assert.doesNotMatch(captureStderr(() => saveModelFolder(model, path.join(tmp(), 'plain'), { sourceDir: TINY_MODEL, head: 'causal' })).stderr, /additional_chat_templates/);
+  const out = path.join(tmp(), 'out');
+  const { stderr } = captureStderr(() => saveModelFolder(model, out, { sourceDir: src, head: 'causal' }));
+  assert.doesNotMatch(stderr, /additional_chat_templates/);
+  assert.deepEqual(fs.readdirSync(path.join(out, 'additional_chat_templates')), ['tool_use.jinja']);
+  assert.equal(read(path.join(out, 'additional_chat_templates', 'tool_use.jinja')), 'TOOLS');
+  const plain = path.join(tmp(), 'plain');
+  captureStderr(() => saveModelFolder(model, plain, { sourceDir: TINY_MODEL, head: 'causal' }));
+  assert.equal(fs.existsSync(path.join(plain, 'additional_chat_templates')), false);
 });
