@@ -50,18 +50,19 @@ export function writeTokenizerFiles(dir: string, opts: TokenizerFileOptions): vo
     const src = path.join(from, f);
     if (fs.existsSync(src)) copyRegularFile(src, path.join(dir, f));
   }
-  copyNamedTemplates(from, dir);
+  const named = copyNamedTemplates(from, dir);
   const tokenizerJson = path.join(dir, 'tokenizer.json');
   if (!fs.existsSync(tokenizerJson)) return; // not a tokenizer of ours (training read pre-tokenized data)
   const configFile = path.join(dir, 'tokenizer_config.json');
   const hasConfig = fs.existsSync(configFile);
   const config = readFolderTokenizerConfig(dir);
-  if (config.chatTemplate === null && !hasConfig) {
-    // no tokenizer_config.json to hold it (making one would change which BOS and EOS a loader assumes)
-    writeFileAtomic(path.join(dir, 'chat_template.jinja'), DEFAULT_CHAT_TEMPLATE);
-  }
+  // the built-in template as chat_template.jinja where there is no tokenizer_config.json to hold it (making one would
+  // change which BOS and EOS a loader assumes), or where named templates are beside it: transformers 5.17 then reads
+  // only the files (its tokenizer_config.json key is dropped), chat_template.jinja as the default
+  const asFile = !hasConfig || named > 0;
+  if (config.chatTemplate === null && asFile) writeFileAtomic(path.join(dir, 'chat_template.jinja'), DEFAULT_CHAT_TEMPLATE);
   const add: Record<string, string> = {};
-  if (config.chatTemplate === null && hasConfig) add.chat_template = DEFAULT_CHAT_TEMPLATE;
+  if (config.chatTemplate === null && !asFile) add.chat_template = DEFAULT_CHAT_TEMPLATE;
   if (opts.padTokenId !== null && config.padToken === null) {
     const vocab = buildVocab(readTokenizerJson(tokenizerJson), tokenizerJson);
     const token = vocab.idToToken[opts.padTokenId];
@@ -85,15 +86,16 @@ export function writeTokenizerFiles(dir: string, opts: TokenizerFileOptions): vo
 
 /**
  * Copies the named chat templates of `from`'s additional_chat_templates/ (its *.jinja files, as transformers reads
- * them) into `dir`'s, so that AutoTokenizer on the folder written has the templates the source has.
+ * them) into `dir`'s, so that AutoTokenizer on the folder written has the templates the source has; returns how many.
  */
-function copyNamedTemplates(from: string, dir: string): void {
+function copyNamedTemplates(from: string, dir: string): number {
   const named = path.join(from, NAMED_TEMPLATES_DIR);
-  if (!fs.statSync(named, { throwIfNoEntry: false })?.isDirectory()) return;
+  if (!fs.statSync(named, { throwIfNoEntry: false })?.isDirectory()) return 0;
   const files = fs.readdirSync(named).filter(isNamedTemplateFile).sort();
-  if (files.length === 0) return;
+  if (files.length === 0) return 0;
   fs.mkdirSync(path.join(dir, NAMED_TEMPLATES_DIR), { recursive: true });
   for (const f of files) copyRegularFile(path.join(named, f), path.join(dir, NAMED_TEMPLATES_DIR, f));
+  return files.length;
 }
 
 /**

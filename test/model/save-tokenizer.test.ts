@@ -140,4 +140,13 @@ test('named chat templates in additional_chat_templates/ (which transformers rea
   const plain = path.join(tmp(), 'plain');
   captureStderr(() => saveModelFolder(model, plain, { sourceDir: TINY_MODEL, head: 'causal' }));
   assert.equal(fs.existsSync(path.join(plain, 'additional_chat_templates')), false);
+  // a source with named templates but no default: the built-in one as chat_template.jinja, not tokenizer_config.json's
+  // key, which transformers 5.17 drops when the folder has named templates ({"tool_use": ...} alone: no default)
+  const bare = tinyWith({});
+  fs.mkdirSync(path.join(bare, 'additional_chat_templates'));
+  fs.writeFileSync(path.join(bare, 'additional_chat_templates', 'tool_use.jinja'), 'TOOLS');
+  const out2 = path.join(tmp(), 'out2');
+  captureStderr(() => saveModelFolder(loadModel(bare, { backend }), out2, { sourceDir: bare, head: 'causal' }));
+  assert.equal(read(path.join(out2, 'chat_template.jinja')), DEFAULT_CHAT_TEMPLATE);
+  assert.equal(json(path.join(out2, 'tokenizer_config.json')).chat_template, undefined);
 });
