@@ -50,17 +50,24 @@ export function writeTokenizerFiles(dir: string, opts: TokenizerFileOptions): vo
     const src = path.join(from, f);
     if (fs.existsSync(src)) copyRegularFile(src, path.join(dir, f));
   }
-  const named = copyNamedTemplates(from, dir);
   const tokenizerJson = path.join(dir, 'tokenizer.json');
-  if (!fs.existsSync(tokenizerJson)) return; // not a tokenizer of ours (training read pre-tokenized data)
+  if (!fs.existsSync(tokenizerJson)) { // not a tokenizer of ours (training read pre-tokenized data)
+    copyNamedTemplates(from, dir);
+    return;
+  }
   const configFile = path.join(dir, 'tokenizer_config.json');
   const hasConfig = fs.existsSync(configFile);
-  const config = readFolderTokenizerConfig(dir);
+  const config = readFolderTokenizerConfig(dir); // before the named templates: said of the source when it is read, not here
+  const named = copyNamedTemplates(from, dir);
   // the built-in template as chat_template.jinja where there is no tokenizer_config.json to hold it (making one would
   // change which BOS and EOS a loader assumes), or where named templates are beside it: transformers 5.17 then reads
   // only the files (its tokenizer_config.json key is dropped), chat_template.jinja as the default
   const asFile = !hasConfig || named > 0;
   if (config.chatTemplate === null && asFile) writeFileAtomic(path.join(dir, 'chat_template.jinja'), DEFAULT_CHAT_TEMPLATE);
+  // the source's tokenizer_config.json template beside named ones, which transformers drops there: as the file it reads
+  else if (named > 0 && config.chatTemplate !== null && !fs.existsSync(path.join(dir, 'chat_template.jinja'))) {
+    writeFileAtomic(path.join(dir, 'chat_template.jinja'), config.chatTemplate);
+  }
   const add: Record<string, string> = {};
   if (config.chatTemplate === null && !asFile) add.chat_template = DEFAULT_CHAT_TEMPLATE;
   if (opts.padTokenId !== null && config.padToken === null) {

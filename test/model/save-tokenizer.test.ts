@@ -149,4 +149,17 @@ test('named chat templates in additional_chat_templates/ (which transformers rea
   captureStderr(() => saveModelFolder(loadModel(bare, { backend }), out2, { sourceDir: bare, head: 'causal' }));
   assert.equal(read(path.join(out2, 'chat_template.jinja')), DEFAULT_CHAT_TEMPLATE);
   assert.equal(json(path.join(out2, 'tokenizer_config.json')).chat_template, undefined);
+  // one in tokenizer_config.json's key: used here, but not by transformers beside named templates (warned of when the
+  // source is read); the folder written has it as chat_template.jinja, the default transformers reads beside them
+  const keyed = tinyWith({});
+  fs.cpSync(path.join(bare, 'additional_chat_templates'), path.join(keyed, 'additional_chat_templates'), { recursive: true });
+  const cfg = json(path.join(keyed, 'tokenizer_config.json'));
+  fs.writeFileSync(path.join(keyed, 'tokenizer_config.json'), JSON.stringify({ ...cfg, chat_template: 'KEY {{ messages[0].content }}' }));
+  const loaded = captureStderr(() => loadModel(keyed, { backend }));
+  const read1 = captureStderr(() => loadTokenizer(keyed));
+  assert.match(read1.stderr + loaded.stderr, /tokenizer_config\.json: chat_template: used as the chat template here, but transformers does not read it beside additional_chat_templates\/ \(tool_use\.jinja\): it has no default template there/);
+  const out3 = path.join(tmp(), 'out3');
+  const saved3 = captureStderr(() => saveModelFolder(loaded.result, out3, { sourceDir: keyed, head: 'causal' }));
+  assert.doesNotMatch(saved3.stderr, /out3/);
+  assert.equal(read(path.join(out3, 'chat_template.jinja')), 'KEY {{ messages[0].content }}');
 });
