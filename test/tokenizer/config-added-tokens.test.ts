@@ -1,11 +1,12 @@
 // tokenizer_config.json's added_tokens_decoder over tokenizer.json's added tokens, as transformers 5.17's AutoTokenizer
 // reads them (test/fixtures/added-tokens-decoder: folders where the two disagree, and what transformers gives): the
 // config's flags win, a content only it names gets the next free id (not the config's), a vocabulary entry keeps its
-// id; where transformers builds its LlamaTokenizer the config's list is the whole list.
+// id; where transformers builds its LlamaTokenizer the config's list is the whole list. A GGUF export writes the same.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { tokenizerMetadata } from '../../src/export/gguf/tokenizer.ts';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
 import { FIXTURES } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -55,3 +56,10 @@ for (const name of Object.keys(cases.folders)) {
     }
   });
 }
+
+test("a GGUF export's vocabulary has the added tokens as training had them: the config's, at transformers' ids", () => {
+  const m = captureStderr(() => tokenizerMetadata(folder('no-class'), 32008)).result;
+  const tokens = m.get('tokenizer.ggml.tokens')!.value as string[], want = expected['no-class']!.ids;
+  for (const c of ['<|im_end|>', 'zqx', '<|im_start|>', '<extra>', '<gap>']) assert.equal(tokens[want[c]!], c, c);
+  assert.equal(tokens[32005], '[PAD32005]');
+});
