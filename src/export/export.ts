@@ -16,8 +16,8 @@ import { SafetensorsCheckpoint, SafetensorsFile } from '../model/safetensors.ts'
 import { saveModelFolder, type FileDType } from '../model/save.ts';
 import { ioError, withIo } from '../util/atomic.ts';
 import { createFolderAtomic, recoverFolderSwaps, renamed } from '../util/folder-swap.ts';
-import { moveUp, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
-import { ANY_FILES, FILE, removeOwned } from '../util/owned-tree.ts';
+import { EXPORT_SPEC, moveUp, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
+import { FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { nonFiniteError } from '../util/finite.ts';
@@ -143,7 +143,7 @@ export function exportRun(opts: ExportOptions): ExportResult {
       kind = writeExport(opts, cfg, source, partial);
       moveUp(partial, opts.out); // never over a file the user put at --out meanwhile
     } catch (e) {
-      if (fs.existsSync(partial)) removeOwned(partial, ANY_FILES);
+      if (fs.existsSync(partial)) removeOwned(partial, EXPORT_SPEC);
       // a file that could not be written (a full disk) is named where it was going, not in the partial folder now gone
       throw renamed(ioError(e, opts.out, 'write the export into'), partial, opts.out);
     }
@@ -152,7 +152,7 @@ export function exportRun(opts: ExportOptions): ExportResult {
     withOutputParent(opts.out, () => createFolderAtomic(path.resolve(opts.out), (out) => {
       fs.mkdirSync(out);
       kind = writeExport(opts, cfg, source, out);
-    }, ANY_FILES));
+    }, EXPORT_SPEC));
   }
   const files = fs.readdirSync(opts.out).sort();
   if (kind !== 'adapter' && !files.includes('tokenizer.json')) {
@@ -185,12 +185,20 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
     const own = runFolderSpec(path.basename(source), cfg.method);
     // a folder that cannot be read (EACCES) is named, not blamed on --out where the error would be caught
     readUnchanged(source, () => {
-      const files = withIo(source, 'read the run\'s weights folder', () => fs.readdirSync(source)).filter((f) => own(f) === FILE);
+      const entries = withIo(source, 'read the run\'s weights folder', () => fs.readdirSync(source)).sort();
+      const files = entries.filter((f) => own(f) === FILE);
       for (const f of files) {
         if (f.endsWith('.safetensors')) requireFiniteFile(path.join(source, f));
         else if (f.endsWith('.json')) readJsonFile(path.join(source, f)); // adapter_config.json, config.json: PEFT and HF parse them first
       }
       for (const f of files) copyRegularFile(path.join(source, f), path.join(out, f));
+      // a full run's model folder's named chat templates (save.ts's MODEL_FOLDER_SPEC), in their folder
+      for (const d of entries) {
+        const spec = own(d);
+        if (typeof spec !== 'function' || !fs.lstatSync(path.join(source, d)).isDirectory()) continue;
+        fs.mkdirSync(path.join(out, d));
+        for (const f of fs.readdirSync(path.join(source, d)).sort()) if (spec(f) === FILE) copyRegularFile(path.join(source, d, f), path.join(out, d, f));
+      }
     });
     return cfg.method === 'full' ? 'full' : 'adapter';
   }

@@ -1,6 +1,6 @@
 // Where an export is written, and what one that did not finish leaves there: the folders above --out made for it
 // (removed again when it fails), the partial folder inside an empty --out that the export's files move up from (never
-// over a file, each file's identity listed first), and the removal of what an export killed (its process gone) or
+// over a file, each file's identity listed first; the named chat templates' folder made anew and its files moved in), and the removal of what an export killed (its process gone) or
 // stopped (Ctrl-C: its thread stopped, stopOwnWrites) was writing: only files it can prove it made, as it made them.
 // Small on purpose: the CLI's main thread, which only waits for the export's thread, reads it alone.
 import * as fs from 'node:fs';
@@ -10,12 +10,16 @@ import { danglingLinkTarget } from '../util/dangling-link.ts';
 import { UserError } from '../util/errors.ts';
 import { recoverFolderSwaps } from '../util/folder-swap.ts';
 import { firstMissingFolder, makeFolders, removeMadeFolders as removeMadeFoldersTo } from '../util/made-folders.ts';
-import { ANY_FILES, removeOwned } from '../util/owned-tree.ts';
+import { FILE, removeOwned, type FolderSpec } from '../util/owned-tree.ts';
+import { NAMED_TEMPLATES_DIR, NAMED_TEMPLATES_SPEC } from '../tokenizer/named-templates.ts';
 
 /** The folder an export into an existing empty folder is written in, inside it (then the pid). */
 export const PARTIAL = '.partial-export-';
 /** In the partial folder once the export is whole: the names of its files, moved up into the folder one by one. */
 export const MOVING = '.moving';
+
+/** What an export writes: files of any name, and a model folder's named chat templates (named-templates.ts) in their folder. */
+export const EXPORT_SPEC: FolderSpec = (name) => (name === NAMED_TEMPLATES_DIR ? NAMED_TEMPLATES_SPEC : FILE);
 
 /**
  * Runs `write` with the missing folders above the output `out` (a folder, or GGUF's file) made, as HF's
@@ -65,15 +69,19 @@ export function removeStoppedExport(out: string, first: string | undefined): voi
   const target = path.resolve(out);
   removeDeadTemps(target);
   if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) removeDeadPartials(target);
-  recoverFolderSwaps(path.dirname(target), (name) => (name === path.basename(target) ? ANY_FILES : null));
+  recoverFolderSwaps(path.dirname(target), (name) => (name === path.basename(target) ? EXPORT_SPEC : null));
   removeMadeFolders(out, first);
 }
 
-/** A file of the export's moved up from its partial folder: its name, and its identity as written (fileIdentity). */
+/**
+ * A file of the export's moved up from its partial folder: its name (in the named templates' folder: "folder/name"),
+ * and its identity as written (fileIdentity); or that folder, made anew in the output (id FOLDER).
+ */
 interface MovedFile {
   name: string;
   id: string;
 }
+const FOLDER = 'folder';
 
 /**
  * What tells the file at `file` from any other, and from itself changed: its device and inode (kept by a rename or a
@@ -84,37 +92,67 @@ function fileIdentity(file: string): string | undefined {
   return st?.isFile() ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}` : undefined;
 }
 
+/** What moveUp moves from `partial`: its files, and the named templates' folder followed by the files in it. */
+function movesOf(partial: string): MovedFile[] {
+  return fs.readdirSync(partial).sort().flatMap((name) => {
+    const p = path.join(partial, name);
+    if (name !== NAMED_TEMPLATES_DIR || !fs.lstatSync(p).isDirectory()) return [{ name, id: fileIdentity(p) ?? '' }];
+    return [{ name, id: FOLDER }, ...fs.readdirSync(p).sort().map((f) => ({ name: `${name}/${f}`, id: fileIdentity(path.join(p, f)) ?? '' }))];
+  });
+}
+
 /**
  * Moves the files of a whole export in `partial` up into `dir`, never over a file there, not even one that appears
- * during the moves (each is a hard link, which fails where a name is taken, not a rename, which would replace it).
+ * during the moves (each is a hard link, which fails where a name is taken, not a rename, which would replace it);
+ * the named templates' folder is made there (failing where the name is taken) and its files moved into it so.
  * Their names and identities are written first (MOVING): an export killed between two moves is taken back by the
  * next (removeDeadPartials) for the files it can prove are the ones it moved, as it moved them. On a name taken, the
  * files already moved go (they are this export's) and the error names the file that was there.
  */
 export function moveUp(partial: string, dir: string): void {
-  const moved: MovedFile[] = fs.readdirSync(partial).map((name) => ({ name, id: fileIdentity(path.join(partial, name)) ?? '' }));
+  const moved = movesOf(partial);
   writeFileAtomic(path.join(partial, MOVING), JSON.stringify(moved));
   const done: MovedFile[] = [];
   try {
     for (const m of moved) {
-      publishNew(path.join(partial, m.name), path.join(dir, m.name));
+      if (m.id === FOLDER) fs.mkdirSync(path.join(dir, m.name));
+      else publishNew(path.join(partial, m.name), path.join(dir, m.name));
       done.push(m);
     }
   } catch (e) {
-    for (const m of done) removeIfMoved(dir, m);
+    for (const m of done.reverse()) removeIfMoved(dir, m);
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     const taken = moved[done.length]!.name;
     throw new UserError('appeared in the output folder while the export was written: the export is not moved over it', path.join(dir, taken));
   }
   fs.rmSync(path.join(partial, MOVING));
+  for (const m of moved) if (m.id === FOLDER) fs.rmdirSync(path.join(partial, m.name));
   fs.rmdirSync(partial);
 }
 
-/** Removes `dir`/`m.name` if it is the file of the export's that was moved there, unchanged; a file of the user's stays. */
+/** Whether `name` is one moveUp lists: a plain name, or one inside the named templates' folder. */
+function movableName(name: string): boolean {
+  const parts = name.split('/');
+  const plain = (p: string): boolean => p !== '' && p !== '.' && p !== '..' && path.basename(p) === p;
+  return parts.every(plain) && (parts.length === 1 || (parts.length === 2 && parts[0] === NAMED_TEMPLATES_DIR));
+}
+
+/**
+ * Removes `dir`/`m.name` if it is the file of the export's that was moved there, unchanged (a file of the user's
+ * stays), or the folder it made there, once empty (one the user put a file in stays).
+ */
 function removeIfMoved(dir: string, m: MovedFile): void {
-  if (m.name === '' || m.name === '.' || m.name === '..' || path.basename(m.name) !== m.name || m.id === '') return;
+  if (!movableName(m.name) || m.id === '') return;
   const up = path.join(dir, m.name);
-  if (fileIdentity(up) === m.id) fs.rmSync(up);
+  if (m.id !== FOLDER) {
+    if (fileIdentity(up) === m.id) fs.rmSync(up);
+    return;
+  }
+  try {
+    if (fs.lstatSync(up, { throwIfNoEntry: false })?.isDirectory()) fs.rmdirSync(up); // never its contents
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
 }
 
 /**
@@ -145,8 +183,8 @@ export function removeDeadPartials(dir: string): void {
     const partial = path.join(dir, e);
     if (!Number.isInteger(pid) || !writerGone(pid, partial)) continue;
     withIo(partial, 'remove the partial export', () => {
-      for (const m of movedFiles(partial)) removeIfMoved(dir, m);
-      removeOwned(partial, ANY_FILES);
+      for (const m of movedFiles(partial).reverse()) removeIfMoved(dir, m); // a folder's files before it
+      removeOwned(partial, EXPORT_SPEC);
     });
   }
 }

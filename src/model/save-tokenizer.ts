@@ -5,8 +5,8 @@
 // - the chat template travels: chat_template.jinja (transformers ≥ 4.50 writes it, and reads it before the
 //   tokenizer_config.json key) is copied, and where the folder has no template at all, the built-in one that
 //   training used is written into tokenizer_config.json, or as chat_template.jinja where there is none
-//   (transformers 5 has no default template); the named templates of an additional_chat_templates/ folder are not
-//   (the model folder holds files only): that is warned of, naming them;
+//   (transformers 5 has no default template); so are the named templates of additional_chat_templates/ (its
+//   *.jinja files, which AutoTokenizer reads), into the same folder;
 // - a classification export's pad token (config.json's pad_token_id) is named in tokenizer_config.json when it
 //   names none, or HF's padding refuses batches.
 // tokenizer_config.json is edited as text (keys added, a null replaced), never re-serialised: Mistral's holds
@@ -15,12 +15,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_CHAT_TEMPLATE } from '../tokenizer/chat-template.ts';
 import { BUNDLED_TOKENIZER_DIR, BUNDLED_VOCAB_SIZE } from '../tokenizer/load.ts';
+import { isNamedTemplateFile, NAMED_TEMPLATES_DIR } from '../tokenizer/named-templates.ts';
 import { readFolderTokenizerConfig } from '../tokenizer/tokenizer-config.ts';
 import { readTokenizerJson } from '../tokenizer/tokenizer-json.ts';
 import { buildVocab } from '../tokenizer/vocab.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
-import { warnOnce } from '../util/log.ts';
 import { isRecord } from '../util/json-file.ts';
 import { copyRegularFile, readRegularFile } from '../util/regular-file.ts';
 
@@ -50,18 +50,26 @@ export function writeTokenizerFiles(dir: string, opts: TokenizerFileOptions): vo
     const src = path.join(from, f);
     if (fs.existsSync(src)) copyRegularFile(src, path.join(dir, f));
   }
-  warnNamedTemplatesLeft(from);
   const tokenizerJson = path.join(dir, 'tokenizer.json');
-  if (!fs.existsSync(tokenizerJson)) return; // not a tokenizer of ours (training read pre-tokenized data)
+  if (!fs.existsSync(tokenizerJson)) { // not a tokenizer of ours (training read pre-tokenized data)
+    copyNamedTemplates(from, dir);
+    return;
+  }
   const configFile = path.join(dir, 'tokenizer_config.json');
   const hasConfig = fs.existsSync(configFile);
-  const config = readFolderTokenizerConfig(dir);
-  if (config.chatTemplate === null && !hasConfig) {
-    // no tokenizer_config.json to hold it (making one would change which BOS and EOS a loader assumes)
-    writeFileAtomic(path.join(dir, 'chat_template.jinja'), DEFAULT_CHAT_TEMPLATE);
+  const config = readFolderTokenizerConfig(dir); // before the named templates: said of the source when it is read, not here
+  const named = copyNamedTemplates(from, dir);
+  // the built-in template as chat_template.jinja where there is no tokenizer_config.json to hold it (making one would
+  // change which BOS and EOS a loader assumes), or where named templates are beside it: transformers 5.17 then reads
+  // only the files (its tokenizer_config.json key is dropped), chat_template.jinja as the default
+  const asFile = !hasConfig || named > 0;
+  if (config.chatTemplate === null && asFile) writeFileAtomic(path.join(dir, 'chat_template.jinja'), DEFAULT_CHAT_TEMPLATE);
+  // the source's tokenizer_config.json template beside named ones, which transformers drops there: as the file it reads
+  else if (named > 0 && config.chatTemplate !== null && !fs.existsSync(path.join(dir, 'chat_template.jinja'))) {
+    writeFileAtomic(path.join(dir, 'chat_template.jinja'), config.chatTemplate);
   }
   const add: Record<string, string> = {};
-  if (config.chatTemplate === null && hasConfig) add.chat_template = DEFAULT_CHAT_TEMPLATE;
+  if (config.chatTemplate === null && !asFile) add.chat_template = DEFAULT_CHAT_TEMPLATE;
   if (opts.padTokenId !== null && config.padToken === null) {
     const vocab = buildVocab(readTokenizerJson(tokenizerJson), tokenizerJson);
     const token = vocab.idToToken[opts.padTokenId];
@@ -84,18 +92,17 @@ export function writeTokenizerFiles(dir: string, opts: TokenizerFileOptions): vo
 }
 
 /**
- * Says (once) that the named chat templates of `from`'s additional_chat_templates/ (transformers ≥ 4.50 saves them there
- * and reads them beside chat_template.jinja) are not in the model folder written: it holds files only (a merged export
- * moves its files up one by one; a run's model/ is owned file by file), so that folder is left for the user to copy.
+ * Copies the named chat templates of `from`'s additional_chat_templates/ (its *.jinja files, as transformers reads
+ * them) into `dir`'s, so that AutoTokenizer on the folder written has the templates the source has; returns how many.
  */
-function warnNamedTemplatesLeft(from: string): void {
-  const named = path.join(from, 'additional_chat_templates');
-  if (!fs.statSync(named, { throwIfNoEntry: false })?.isDirectory()) return;
-  const names = fs.readdirSync(named).filter((f) => f.endsWith('.jinja')).sort().map((f) => f.slice(0, -'.jinja'.length));
-  if (names.length === 0) return;
-  const message = `the named chat templates of ${named}/ (${names.join(', ')}) are not copied into the model folder written: ` +
-    `copy that folder into it for transformers' apply_chat_template(chat_template="${names[0]}")`;
-  warnOnce(message);
+function copyNamedTemplates(from: string, dir: string): number {
+  const named = path.join(from, NAMED_TEMPLATES_DIR);
+  if (!fs.statSync(named, { throwIfNoEntry: false })?.isDirectory()) return 0;
+  const files = fs.readdirSync(named).filter(isNamedTemplateFile).sort();
+  if (files.length === 0) return 0;
+  fs.mkdirSync(path.join(dir, NAMED_TEMPLATES_DIR), { recursive: true });
+  for (const f of files) copyRegularFile(path.join(named, f), path.join(dir, NAMED_TEMPLATES_DIR, f));
+  return files.length;
 }
 
 /**

@@ -21,6 +21,8 @@ import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { HF_NAMES, layerNormName, projectionName } from './names.ts';
 import { PROJECTIONS } from './weights.ts';
 import { makeFolders } from '../util/made-folders.ts';
+import { FILE, type FolderSpec } from '../util/owned-tree.ts';
+import { NAMED_TEMPLATES_DIR, NAMED_TEMPLATES_SPEC } from '../tokenizer/named-templates.ts';
 
 export interface SaveModelOptions {
   /** The folder the model came from (null: random weights): its config.json is the base of ours, its generation_config.json and tokenizer files are copied. */
@@ -94,6 +96,9 @@ export function writesModelFile(name: string): boolean {
   return /^model(?:-\d{5,}-of-\d{5,})?\.safetensors$/.test(name) ||
     ['model.safetensors.index.json', 'config.json', 'generation_config.json', ...TOKENIZER_FILES].includes(name);
 }
+
+/** What saveModelFolder writes in its folder, at every depth (owned-tree.ts): its files, and the named chat templates' folder. */
+export const MODEL_FOLDER_SPEC: FolderSpec = (name) => (writesModelFile(name) ? FILE : name === NAMED_TEMPLATES_DIR ? NAMED_TEMPLATES_SPEC : null);
 
 export function saveModelFolder(model: MistralModel, dir: string, opts: SaveModelOptions): void {
   needArg('saveModelFolder', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });

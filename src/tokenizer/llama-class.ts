@@ -19,13 +19,18 @@ const LLAMA_TOKENIZER = /^LlamaTokenizer(Fast)?$/;
 const TOKENIZERS_BACKEND_MODEL_TYPES = new Set(['mistral', 'mixtral', 'ministral', 'mistral3', 'ministral3']);
 
 /**
- * `json` with the pipeline transformers' LlamaTokenizer gives it, where the config names that class and AutoTokenizer
- * takes it — not for a folder whose config.json's `modelType` (null: no config.json) is a Mistral one (else `json`).
+ * Whether AutoTokenizer builds its LlamaTokenizer from `json`'s vocabulary: the config names that class, the model is
+ * BPE, and the folder's config.json's `modelType` (null: no config.json) is not a Mistral one.
  */
-export function asTransformersLoadsIt(json: TokenizerJson, config: TokenizerConfig, modelType: string | null): TokenizerJson {
+export function loadsAsLlamaTokenizer(json: TokenizerJson, config: TokenizerConfig, modelType: string | null): boolean {
   const cls = config.raw['tokenizer_class'];
-  if (typeof cls !== 'string' || !LLAMA_TOKENIZER.test(cls) || json.model['type'] !== 'BPE') return json;
-  if (modelType !== null && TOKENIZERS_BACKEND_MODEL_TYPES.has(modelType)) return json;
+  if (typeof cls !== 'string' || !LLAMA_TOKENIZER.test(cls) || json.model['type'] !== 'BPE') return false;
+  return modelType === null || !TOKENIZERS_BACKEND_MODEL_TYPES.has(modelType);
+}
+
+/** `json` with the pipeline transformers' LlamaTokenizer gives it, where AutoTokenizer takes that class (else `json`). */
+export function asTransformersLoadsIt(json: TokenizerJson, config: TokenizerConfig, modelType: string | null): TokenizerJson {
+  if (!loadsAsLlamaTokenizer(json, config, modelType)) return json;
   const addPrefixSpace = flag(config, 'add_prefix_space', true); // null or absent: true, as transformers reads it
   const legacy = flag(config, 'legacy', false); // the class's default is false
   const pipeline = {

@@ -13,7 +13,8 @@ import { compileFastSpec } from './fast/spec.ts';
 import { HfEngine } from './hf-engine.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { readFolderTokenizerConfig, type TokenizerConfig } from './tokenizer-config.ts';
-import { asTransformersLoadsIt } from './llama-class.ts';
+import { withConfigAddedTokens } from './config-added-tokens.ts';
+import { asTransformersLoadsIt, loadsAsLlamaTokenizer } from './llama-class.ts';
 import { readTokenizerJson, type TokenizerJson } from './tokenizer-json.ts';
 import { LoadedTokenizer } from './tokenizer.ts';
 import { buildVocab, type Vocab } from './vocab.ts';
@@ -105,10 +106,20 @@ function tokenizerFolder(dir: string | undefined, opts: LoadTokenizerOptions): s
 function loadFolder(folder: string, choice: EngineChoice): LoadedTokenizer {
   const file = path.join(folder, 'tokenizer.json');
   const config = readFolderTokenizerConfig(folder);
-  const json = asTransformersLoadsIt(readTokenizerJson(file), config, folderModelType(folder));
+  const read = readTokenizerJson(file);
+  const json = addedTokensAsLoaded(asTransformersLoadsIt(read, config, folderModelType(folder)), config, folder, read);
   const vocab = buildVocab(json, file);
   const engine = pickEngine(json, config, vocab, file, choice);
   return new LoadedTokenizer({ json, config, vocab, engine, file });
+}
+
+/**
+ * `json` (of `folder`'s tokenizer.json, as `read` from it) with tokenizer_config.json's added_tokens_decoder laid over
+ * its added tokens as transformers 5 reads the two (config-added-tokens.ts): the ids training uses, which a GGUF
+ * export writes too.
+ */
+export function addedTokensAsLoaded(json: TokenizerJson, config: TokenizerConfig, folder: string, read = json): TokenizerJson {
+  return withConfigAddedTokens(json, config, loadsAsLlamaTokenizer(read, config, folderModelType(folder)));
 }
 
 function pickEngine(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab, file: string, choice: EngineChoice): TokenizerEngine {

@@ -5,6 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
+import { warnOnce } from '../util/log.ts';
+import { isNamedTemplateFile, NAMED_TEMPLATES_DIR } from './named-templates.ts';
 import { intKey, isRecord, readJsonFile } from '../util/json-file.ts';
 import { readRegularFile } from '../util/regular-file.ts';
 import { isBpeModel, type TokenizerJson } from './tokenizer-json.ts';
@@ -68,8 +70,25 @@ export function readFolderTokenizerConfig(folder: string): TokenizerConfig {
   const file = path.join(folder, 'tokenizer_config.json');
   const config = fs.existsSync(file) ? readTokenizerConfig(file) : EMPTY_CONFIG;
   const jinja = path.join(folder, 'chat_template.jinja');
-  if (!fs.existsSync(jinja)) return config;
+  if (!fs.existsSync(jinja)) {
+    if (config.chatTemplate !== null) warnKeyDroppedByTransformers(folder, config);
+    return config;
+  }
   return { ...config, chatTemplate: readRegularFile(jinja).toString('utf8'), chatTemplateSource: jinja };
+}
+
+/**
+ * transformers 5.17 reads only the files of a folder whose additional_chat_templates/ holds templates: its
+ * tokenizer_config.json chat_template is dropped, and apply_chat_template without a template's name fails there
+ * ("multiple chat templates with no default"), where we use that template: said once.
+ */
+function warnKeyDroppedByTransformers(folder: string, config: TokenizerConfig): void {
+  const dir = path.join(folder, NAMED_TEMPLATES_DIR);
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return;
+  const names = fs.readdirSync(dir).filter(isNamedTemplateFile).sort();
+  if (names.length === 0) return;
+  warnOnce(`${config.chatTemplateSource}: used as the chat template here, but transformers does not read it beside ${NAMED_TEMPLATES_DIR}/ ` +
+    `(${names.join(', ')}): it has no default template there; put it in ${path.join(folder, 'chat_template.jinja')} for both to use it`);
 }
 
 export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfig {

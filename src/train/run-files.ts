@@ -6,7 +6,7 @@
 // export of a run's weights and the quickstart delete, replace or copy only what this says train wrote.
 import * as fs from 'node:fs';
 import { ADAPTER_FILES } from '../model/peft.ts';
-import { writesModelFile } from '../model/save.ts';
+import { MODEL_FOLDER_SPEC } from '../model/save.ts';
 import { RUN_LAYOUT, runPath, weightsEntry } from '../run/layout.ts';
 import { isUserError } from '../util/errors.ts';
 import { FILE, filesSpec, type FolderSpec } from '../util/owned-tree.ts';
@@ -18,7 +18,7 @@ export type RunMethod = 'lora' | 'full';
 /** The files of a run's weights folders (adapter/ or model/, and best/), by its method. */
 const WEIGHTS_SPEC: Readonly<Record<RunMethod, FolderSpec>> = {
   lora: filesSpec((name) => ADAPTER_FILES.includes(name)),
-  full: filesSpec(writesModelFile),
+  full: MODEL_FOLDER_SPEC,
 };
 const FILES: ReadonlySet<string> = new Set([RUN_LAYOUT.marker, RUN_LAYOUT.config, RUN_LAYOUT.metrics, RUN_LAYOUT.report, RUN_LAYOUT.lossCurve]);
 

@@ -140,3 +140,22 @@ test('the tiny HF fixture (given a 512-token tokenizer): context_length is its w
   console.log(`# tiny fixture q4_k_m (Q5_0/Q8_0 fallbacks): logits max rel error ${rel.toExponential(2)}, cosine ${cos.toFixed(6)}`);
   assert.ok(rel <= 0.25 && cos >= 0.97, `rel ${rel}, cos ${cos}`); // measured 0.12, 0.991
 });
+
+test("an 80-layer GQA model (llama.cpp's 70B type) at q4_k_m: attn_v outside use_more_bits is Q5_K, which llama.cpp loads; logits within q4_k_m's bound", { skip }, async () => {
+  // the least that llama.cpp calls 70B: 80 layers, 2 heads over 1 KV head; rows of 256 where the rule looks (attn_v's
+  // input), narrower elsewhere (their Q5_0 fallbacks are cheap to quantise)
+  const cfg = config({ vocabSize: 512, hiddenSize: 256, intermediateSize: 32, numLayers: 80, numHeads: 2, numKvHeads: 1, headDim: 64 });
+  const dir = randomModelDir('eighty', cfg, 512);
+  const model = loadModel(dir, { backend });
+  const file = path.join(tmp, 'eighty-q4_k_m.gguf');
+  exportGguf(model, dir, file, 'q4_k_m', { name: 'eighty', baseModel: dir, adapter: null, run: null }, { progress: false });
+  const info = await readGgufFileInfo(file, { logWarnings: false });
+  const type = (name: string): string => GgmlType[info.fullTensorInfo!.find((t) => t.name === name)!.ggmlType]!;
+  // use_more_bits of 80: layers 0–9, 70–79 and every third from 12: Q6_K; the rest Q5_K (Q4_K without the 70B rule)
+  assert.deepEqual([0, 10, 11, 12, 40, 68, 70].map((i) => type(`blk.${i}.attn_v.weight`)), ['Q6_K', 'Q5_K', 'Q5_K', 'Q6_K', 'Q5_K', 'Q5_K', 'Q6_K']);
+  assert.equal(type('blk.10.attn_q.weight'), 'Q4_K');
+  const prompts = [[1, 415, 293, 460, 300], [1, 260, 300, 400, 500, 280, 270]];
+  const { rel, cos } = compare((await llamaLogProbs(file, prompts)).lp, ourLogProbs(model, prompts));
+  console.log(`# 80 layers, GQA 2/1 q4_k_m (Q5_K attn_v): logits max rel error ${rel.toExponential(2)}, cosine ${cos.toFixed(6)}`);
+  assert.ok(rel <= BOUNDS.q4_k_m.rel && cos >= BOUNDS.q4_k_m.cos, `rel ${rel}, cos ${cos}`);
+});

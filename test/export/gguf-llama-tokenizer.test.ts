@@ -6,11 +6,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { readGgufFileInfo, type Token } from 'node-llama-cpp';
+import { exportGguf } from '../../src/export/gguf/export-gguf.ts';
+import { folderProvenance } from '../../src/export/gguf/from-source.ts';
+import { loadModel } from '../../src/model/mistral.ts';
 import { cleanUpTokenization } from '../../src/tokenizer/fast/decode.ts';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
 import { FIXTURES, literal } from '../helpers.ts';
 import { corpus as corpusDocs, variedStrings } from '../tokenizer/corpus.ts';
-import { cli, config, randomModelDir, tmp } from './gguf-models.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
+import { backend, cli, config, randomModelDir, tmp } from './gguf-models.ts';
 import { llama, skip } from './llama-cpp.ts';
 
 test('a tokenizer without the space prefix (Metaspace, prepend_scheme never) and an added token repeating a vocabulary entry: llama.cpp loads it and tokenizes as we do', { skip }, async () => {
@@ -152,4 +156,25 @@ test('the same vocabulary with Llama 3\'s Split regex (pre "llama-bpe") and with
   const none = (): boolean => false;
   await checkByteLevel('llama-bpe', (j) => { (j.pre_tokenizer as { pretokenizers: Array<{ pattern: { Regex: string } }> }).pretokenizers[0]!.pattern.Regex = llama3; }, none, true);
   await checkByteLevel('gpt-2', (j) => { j.pre_tokenizer = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true }; j.model.ignore_merges = false; }, none, true);
+});
+
+test('a model folder named "phi3-…": llama.cpp loads its GGUF (general.name "Phi 3 …") and tokenizes as with any other name', { skip }, async () => {
+  // named "Phi3 Distill", llama.cpp's vocabulary loader took it for Phi-3 and failed on the missing <|endoftext|> (it
+  // would also strip the spaces after every special token)
+  const dir = randomModelDir('phi3-distill', config({ vocabSize: 512 }), 512);
+  const file = path.join(tmp, 'phi3-distill-f32.gguf'), plain = path.join(tmp, 'plain-f32.gguf');
+  const model = loadModel(dir, { backend });
+  const { stderr } = captureStderr(() => exportGguf(model, dir, file, 'f32', folderProvenance(dir, null), { progress: false }));
+  assert.match(stderr, /general\.name "Phi3 Distill" is written "Phi 3 Distill"/);
+  exportGguf(model, dir, plain, 'f32', { ...folderProvenance(dir, null), name: 'plain' }, { progress: false });
+  const texts = ['<s> a </s> b', 'x</s>  y <unk> z'];
+  const tokenize = async (f: string): Promise<number[][]> => {
+    const lm = await llama!.loadModel({ modelPath: f });
+    try {
+      return texts.map((s) => [...lm.tokenize(s, true)]);
+    } finally {
+      await lm.dispose();
+    }
+  };
+  assert.deepEqual(await tokenize(file), await tokenize(plain));
 });

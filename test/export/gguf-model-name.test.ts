@@ -6,10 +6,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { folderProvenance } from '../../src/export/gguf/from-source.ts';
-import { modelMetadata, provenanceMetadata } from '../../src/export/gguf/metadata.ts';
+import { apartFromLlamaCppNameRules, modelMetadata, provenanceMetadata } from '../../src/export/gguf/metadata.ts';
 import { modelIdParts, sizeLabel } from '../../src/export/gguf/model-name.ts';
 import type { MistralConfig } from '../../src/model/config.ts';
 import { tempDir } from '../temp-dir.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
 
 const value = (m: Map<string, { value: unknown }>, key: string): unknown => m.get(key)?.value;
 const naming = (m: Map<string, { value: unknown }>): Record<string, unknown> =>
@@ -140,4 +141,20 @@ test('a card value YAML reads as a number is written as the user wrote it (versi
     author: 'True', // a boolean as gguf-py writes Python's str of it
     license: '010', tags: ['1.10', 'chat'],
   });
+});
+
+test("a model's general.name that llama.cpp's vocabulary loader takes for Phi-3 (\"phi3\", \"phi-3\") or ModernBERT is written apart, with a warning; an adapter's is not", () => {
+  const named = (name: string, what: 'a model' | 'a LoRA adapter' = 'a model') => captureStderr(() => value(provenanceMetadata({ name, baseModel: null, adapter: null, run: null }, what, 1e6), 'general.name'));
+  const r = named('phi3-distill');
+  assert.equal(r.result, 'Phi 3 Distill'); // the folder's name titled "Phi3 Distill" (gguf-py), then apart
+  assert.match(r.stderr, /^warning: gguf: general\.name "Phi3 Distill" is written "Phi 3 Distill": llama\.cpp's vocabulary loader takes a model whose name contains "phi3" \(it strips the spaces after every special token and fails to load a vocabulary without <\|endoftext\|>\) for one it knows/);
+  assert.equal(named('my-run').stderr, '');
+  assert.equal(named('my-run').result, 'My Run');
+  const card = captureStderr(() => apartFromLlamaCppNameRules('Phi-3 tune and PHI3 and modern-bert-ish')); // as a card's name comes
+  assert.equal(card.result, 'Phi 3 tune and PHI 3 and modern bert-ish');
+  assert.equal(card.stderr.split('\n').length, 2, 'one line');
+  assert.match(card.stderr, /contains "phi-3" \(it strips[^)]*\) or "phi3" \(it strips[^)]*\) or "modern-bert" \(it strips the spaces before \[MASK\]\)/);
+  assert.equal(named('Phi 3 Mini').result, 'Phi 3 Mini'); // already apart: llama.cpp reads nothing in it
+  assert.equal(apartFromLlamaCppNameRules('phı3'), 'phı3'); // llama.cpp lowercases bytes: no dotless i is an i there
+  assert.deepEqual(named('phi3-lora', 'a LoRA adapter'), { result: 'Phi3 Lora', stderr: '' }); // llama.cpp loads no vocabulary from an adapter
 });

@@ -1,6 +1,6 @@
 // The GGUF quantisers against ggml's own output (test/fixtures/gguf-quant, made by ggml-quants.c): byte for byte,
-// Q4_K, Q6_K and Q8_0 both in WebAssembly (quant.wasm, what encodeTensor runs) and in TypeScript (the reference); the
-// two against each other on varied and extreme tensors; the committed quant.wasm against its source where clang
+// every type (Q5_0, Q5_1 and Q5_K in TypeScript only); Q4_K, Q6_K and Q8_0 both in WebAssembly (quant.wasm, what
+// encodeTensor runs) and in TypeScript (the reference); the two against each other on varied and extreme tensors; the committed quant.wasm against its source where clang
 // is installed; the thread pool against one thread, byte for byte.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -27,7 +27,7 @@ const input = (): Float32Array => {
   return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
 };
 
-for (const [type, file] of [['Q5_0', 'q5_0.bin'], ['Q8_0', 'q8_0.bin'], ['Q4_K', 'q4_K.bin'], ['Q6_K', 'q6_K.bin'], ['F16', 'f16.bin'], ['BF16', 'bf16.bin']] as Array<[GgmlType, string]>) {
+for (const [type, file] of [['Q5_0', 'q5_0.bin'], ['Q5_1', 'q5_1.bin'], ['Q8_0', 'q8_0.bin'], ['Q4_K', 'q4_K.bin'], ['Q5_K', 'q5_K.bin'], ['Q6_K', 'q6_K.bin'], ['F16', 'f16.bin'], ['BF16', 'bf16.bin']] as Array<[GgmlType, string]>) {
   test(`${type} equals ggml's reference quantiser byte for byte`, () => {
     const want = bytes(file), got = encodeTensor(input(), 256, type);
     assert.equal(got.length, want.length);
@@ -110,6 +110,13 @@ test('WebAssembly and TypeScript quantisers write the same bytes on varied and e
   }
 });
 
+test("Q5_K and Q5_1 (TypeScript only: no second implementation to compare) give ggml's bytes on varied tensors (SHA-256)", () => {
+  // made as the tests below say, from varied(64, 512): 64 rows of scales from 1e-8 to 1e4, zero runs, constant and one-signed rows
+  const x = varied(64, 512);
+  assert.equal(createHash('sha256').update(encodeTensor(x, 512, 'Q5_K')).digest('hex'), '919ae16abb266fafc27594b0f05f999b06c13adbc302d2418aa8cee3e7b42d94');
+  assert.equal(createHash('sha256').update(encodeTensor(x, 512, 'Q5_1')).digest('hex'), '3610609373c76a70e86ac36a7940a316c1b0b24fabe1bf020d993adc75c5cada');
+});
+
 test('MISTRAL_TUNE_GGUF_QUANT chooses: typescript → none, wasm → the module or a UserError naming the file, other → a UserError', () => {
   assert.equal(quantizersFor('typescript'), null);
   assert.ok(quantizersFor('wasm'));
@@ -132,7 +139,7 @@ test('the thread pool writes the same bytes as one thread, for every type', () =
   const data = varied(48, 512);
   const pool = new QuantPool(3, 2048); // 4 rows a chunk: 12 chunks over the calling thread and two workers
   try {
-    for (const type of ['Q4_K', 'Q6_K', 'Q5_0', 'Q8_0', 'F16', 'BF16', 'F32'] as GgmlType[]) {
+    for (const type of ['Q4_K', 'Q5_K', 'Q6_K', 'Q5_0', 'Q5_1', 'Q8_0', 'F16', 'BF16', 'F32'] as GgmlType[]) {
       const one = encodeTensor(data, 512, type), many = pool.encode(data, 512, type);
       assert.equal(Buffer.compare(Buffer.from(one), Buffer.from(many)), 0, `${type}: the pool's bytes differ from one thread's`);
     }
@@ -166,6 +173,8 @@ test("values past nearest_int's range and blocks whose 1/d overflows give ggml's
     ['Q5_0', 'ecb0f39cb21d892e4896e007d382c6e3e1ff5826055f19d18e5bc4374d1d2769'],
     ['Q6_K', 'de1da8f3791deb5ea5a11c9a67179b1e240aa14979524a3cc28add0e3612c0fe'],
     ['Q8_0', '24a8a0610863f6eabe0d69f4a522670e09a2fc31e6075892bcc902a604c7e165'],
+    ['Q5_K', '3f400cd1a36af6c9394de9e0c6aa169e80a66a8cbf5d59cd97e4d8a0be06b1bf'],
+    ['Q5_1', '652c07ec8fe719aaf47b129e533f0ffba3db498a159a3c7d78f2ba1d8ff86853'],
   ];
   for (const [type, sha] of want) assert.equal(createHash('sha256').update(encodeTensor(x, 256, type)).digest('hex'), sha, type);
 });
@@ -178,6 +187,8 @@ test("infinities, NaN, fp16-overflowing scales and lone extremes give ggml's byt
     ['Q5_0', 'e2128990669d33ef586e8b53e7e13fe7bbd3bf9d0d6c2c4b15810b74b519c7d4'],
     ['Q6_K', 'ebb0be2da2489cecbc47a6aafafb95a5bf60b1cf3d2c611de84829cab4dde347'],
     ['Q8_0', '4a35829792cfff6b2d2cec0b1ddd7269e2a8a9a203df5ceaba2f2109150fa8fe'],
+    ['Q5_K', 'e70210e0afe94fef8094c939302d8afab690d6d44cadf475582d416d7cdacfad'],
+    ['Q5_1', '955e8e0ecc7a176d7900f121dfff03b7c24dcc21ec70e7648aa13b1d15784f21'],
   ];
   const x = extremes();
   for (const [type, sha] of want) assert.equal(createHash('sha256').update(encodeTensor(x, 256, type)).digest('hex'), sha, type);

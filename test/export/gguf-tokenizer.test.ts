@@ -166,6 +166,9 @@ test('an added token that strips the spaces beside it (lstrip/rstrip), which lla
   json.added_tokens.push({ id: 32000, content: '<|im_end|>', single_word: false, lstrip: true, rstrip: true, normalized: false, special: true });
   fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
   fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
+  // a Mistral model's folder: transformers (and so we) read tokenizer.json's added tokens; without it the config's
+  // LlamaTokenizer would take only its added_tokens_decoder's, which lacks this one (config-added-tokens.ts)
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'mistral' }));
   assert.match(captureStderr(() => tokenizerMetadata(dir, 32001)).stderr,
     /gguf: llama\.cpp does not strip the spaces beside an added token as this tokenizer\.json does \(<\|im_end\|> lstrip, rstrip\): text with spaces next to it tokenizes differently there \(.*tokenizer\.json\)/);
   const bpe = tekkenVariant((j) => { (j['added_tokens'] as Array<Record<string, unknown>>).find((t) => t['content'] === '[INST]')!['rstrip'] = true; });

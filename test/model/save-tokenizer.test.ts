@@ -126,12 +126,40 @@ test('a folder with tokenizer.json alone: the template goes to chat_template.jin
   assert.deepEqual([captureStderr(() => loadTokenizer(cls)).result.bosId, captureStderr(() => loadTokenizer(cls)).result.padId], [1, 2]);
 });
 
-test('named chat templates in additional_chat_templates/ (which transformers reads beside chat_template.jinja) that the folder does not carry are warned of, by name', () => {
+test('named chat templates in additional_chat_templates/ (which transformers reads beside chat_template.jinja) are copied into the folder written: its *.jinja files', () => {
   const src = tinyWith({ 'chat_template.jinja': '{{ messages[0].content }}' });
   fs.mkdirSync(path.join(src, 'additional_chat_templates'));
   fs.writeFileSync(path.join(src, 'additional_chat_templates', 'tool_use.jinja'), 'TOOLS');
+  fs.writeFileSync(path.join(src, 'additional_chat_templates', 'README.md'), 'not read by transformers');
   const model = loadModel(src, { backend });
-  const { stderr } = captureStderr(() => saveModelFolder(model, path.join(tmp(), 'out'), { sourceDir: src, head: 'causal' }));
-  assert.match(stderr, /additional_chat_templates\/ \(tool_use\) are not copied into the model folder written: copy that folder into it for transformers' apply_chat_template\(chat_template="tool_use"\)/);
-  assert.doesNotMatch(captureStderr(() => saveModelFolder(model, path.join(tmp(), 'plain'), { sourceDir: TINY_MODEL, head: 'causal' })).stderr, /additional_chat_templates/);
+  const out = path.join(tmp(), 'out');
+  const { stderr } = captureStderr(() => saveModelFolder(model, out, { sourceDir: src, head: 'causal' }));
+  assert.doesNotMatch(stderr, /additional_chat_templates/);
+  assert.deepEqual(fs.readdirSync(path.join(out, 'additional_chat_templates')), ['tool_use.jinja']);
+  assert.equal(read(path.join(out, 'additional_chat_templates', 'tool_use.jinja')), 'TOOLS');
+  const plain = path.join(tmp(), 'plain');
+  captureStderr(() => saveModelFolder(model, plain, { sourceDir: TINY_MODEL, head: 'causal' }));
+  assert.equal(fs.existsSync(path.join(plain, 'additional_chat_templates')), false);
+  // a source with named templates but no default: the built-in one as chat_template.jinja, not tokenizer_config.json's
+  // key, which transformers 5.17 drops when the folder has named templates ({"tool_use": ...} alone: no default)
+  const bare = tinyWith({});
+  fs.mkdirSync(path.join(bare, 'additional_chat_templates'));
+  fs.writeFileSync(path.join(bare, 'additional_chat_templates', 'tool_use.jinja'), 'TOOLS');
+  const out2 = path.join(tmp(), 'out2');
+  captureStderr(() => saveModelFolder(loadModel(bare, { backend }), out2, { sourceDir: bare, head: 'causal' }));
+  assert.equal(read(path.join(out2, 'chat_template.jinja')), DEFAULT_CHAT_TEMPLATE);
+  assert.equal(json(path.join(out2, 'tokenizer_config.json')).chat_template, undefined);
+  // one in tokenizer_config.json's key: used here, but not by transformers beside named templates (warned of when the
+  // source is read); the folder written has it as chat_template.jinja, the default transformers reads beside them
+  const keyed = tinyWith({});
+  fs.cpSync(path.join(bare, 'additional_chat_templates'), path.join(keyed, 'additional_chat_templates'), { recursive: true });
+  const cfg = json(path.join(keyed, 'tokenizer_config.json'));
+  fs.writeFileSync(path.join(keyed, 'tokenizer_config.json'), JSON.stringify({ ...cfg, chat_template: 'KEY {{ messages[0].content }}' }));
+  const loaded = captureStderr(() => loadModel(keyed, { backend }));
+  const read1 = captureStderr(() => loadTokenizer(keyed));
+  assert.match(read1.stderr + loaded.stderr, /tokenizer_config\.json: chat_template: used as the chat template here, but transformers does not read it beside additional_chat_templates\/ \(tool_use\.jinja\): it has no default template there/);
+  const out3 = path.join(tmp(), 'out3');
+  const saved3 = captureStderr(() => saveModelFolder(loaded.result, out3, { sourceDir: keyed, head: 'causal' }));
+  assert.doesNotMatch(saved3.stderr, /out3/);
+  assert.equal(read(path.join(out3, 'chat_template.jinja')), 'KEY {{ messages[0].content }}');
 });

@@ -89,7 +89,7 @@ export function exportGguf(model: MistralModel, modelDir: string, out: string, q
   const cfg = model.cfg;
   // everything that can be refused is checked before the first byte is written
   const tensors = planTensors(model);
-  const chosen = tensors.map((t) => tensorType(t, quant, cfg.numLayers, cfg.tieWordEmbeddings));
+  const chosen = tensors.map((t) => tensorType(t, quant, cfg));
   const types = chosen.map((c) => c.type);
   const fellBack = chosen.flatMap((c, i) => (c.wanted ? [`${tensors[i]!.name} ${c.wanted}→${c.type}`] : []));
   if (fellBack.length > 0) {

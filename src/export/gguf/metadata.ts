@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { MistralConfig } from '../../model/config.ts';
 import { layerWindows } from '../../model/layer-types.ts';
+import { warn } from '../../util/log.ts';
 import type { GgufValue } from './gguf-file.ts';
 import { modelCardMetadata, readModelCard } from './model-card.ts';
 import { modelIdParts, sizeLabel, type ModelIdParts } from './model-name.ts';
@@ -81,6 +82,32 @@ function namedBy(ids: readonly string[], totalParams: number): ModelIdParts {
 }
 
 /**
+ * What llama.cpp's vocabulary loader (llama_vocab::impl::load, "set attributes by model/tokenizer/architecture name")
+ * reads in a model's general.name, lowercased: "phi-3" or "phi3" make it rstrip every special token (so "[INST] a"
+ * loses the space after [INST], where transformers keeps it) and look up </s>, <unk>, <s> and <|endoftext|> by text,
+ * failing the load where one is missing (a Mistral vocabulary has no <|endoftext|>: "_Map_base::at"); "modern-bert"
+ * makes it lstrip [MASK]. A model of ours named so (a folder "phi3-distill", a card's name) is none of those.
+ */
+const LLAMA_CPP_NAME_RULES: ReadonlyArray<[RegExp, string]> = [
+  [/phi-?3/gi, 'strips the spaces after every special token and fails to load a vocabulary without <|endoftext|>'],
+  [/modern-bert/gi, 'strips the spaces before [MASK]'],
+];
+
+/** `name` with each of llama.cpp's name rules broken by a space ("Phi3 Run" → "Phi 3 Run"), and a warning if it changed. */
+export function apartFromLlamaCppNameRules(name: string): string {
+  let out = name;
+  const hit: string[] = [];
+  for (const [rule, effect] of LLAMA_CPP_NAME_RULES) {
+    out = out.replace(rule, (m) => {
+      hit.push(`"${m.toLowerCase()}" (it ${effect})`);
+      return m.includes('-') ? m.replace('-', ' ') : `${m.slice(0, -1)} ${m.slice(-1)}`;
+    });
+  }
+  if (hit.length > 0) warn(`gguf: general.name "${name}" is written "${out}": llama.cpp's vocabulary loader takes a model whose name contains ${[...new Set(hit)].join(' or ')} for one it knows, which this one is not`);
+  return out;
+}
+
+/**
  * general.name, general.basename, general.size_label, … as convert_hf_to_gguf.py names a model folder (model-name.ts),
  * general.description and general.base_model.* of a file: `what` it is ('a model': the weights as they are, the base
  * with an adapter merged in or a fully fine-tuned model; 'a LoRA adapter': the adapter alone, for that base) of
@@ -106,7 +133,9 @@ export function provenanceMetadata(from: Provenance, what: 'a model' | 'a LoRA a
   // the card's fields first (apply_metadata_heuristic: the ids only fill what it left unset); a name titled to
   // nothing ("---") is still named: llama.cpp would write none
   const f = card?.fields;
-  put('general.name', card?.name ?? (named.name || from.name));
+  const name = card?.name ?? (named.name || from.name);
+  // an adapter's file loads no vocabulary: its name reaches no rule
+  put('general.name', what === 'a model' ? apartFromLlamaCppNameRules(name) : name);
   put('general.author', f?.author ?? null);
   put('general.version', f?.version ?? named.version);
   put('general.organization', f?.organization ?? named.organization);

@@ -2,9 +2,10 @@
 // the ggml type each gets for a --quant choice. Q and K rows are permuted as convert_hf_to_gguf.py's
 // LlamaModel.permute does: HF rotates the halves of each head (rotate_half), llama.cpp's "norm" RoPE
 // rotates adjacent pairs, so row (h, j·half + i) moves to (h, 2i + j).
+import type { MistralConfig } from '../../model/config.ts';
 import type { MistralModel } from '../../model/mistral.ts';
 import type { Projection } from '../../model/weights.ts';
-import type { GgmlType } from './quant/ggml-types.ts';
+import { GGML_TYPES, type GgmlType } from './quant/ggml-types.ts';
 import { ggufRope } from './rope-scaling.ts';
 
 export const GGUF_QUANTS = ['f32', 'f16', 'bf16', 'q8_0', 'q4_k_m'] as const;
@@ -84,11 +85,19 @@ function useMoreBits(i: number, n: number): boolean {
   return i < Math.trunc(n / 8) || i >= Math.trunc((7 * n) / 8) || (i - Math.trunc(n / 8)) % 3 === 2;
 }
 
-/** The block size of each type a tensor may get. */
-const BLOCK: Record<GgmlType, number> = { F32: 1, F16: 1, BF16: 1, Q5_0: 32, Q8_0: 32, Q4_K: 256, Q6_K: 256 };
-
 /** llama.cpp's tensor_type_fallback for rows that do not fit a type's block (then F16 if still not). */
-const FALLBACK: Partial<Record<GgmlType, GgmlType>> = { Q4_K: 'Q5_0', Q6_K: 'Q8_0' };
+const FALLBACK: Partial<Record<GgmlType, GgmlType>> = { Q4_K: 'Q5_0', Q5_K: 'Q5_1', Q6_K: 'Q8_0' };
+
+/** What of the model's config the type rules read. */
+export type TypeRulesConfig = Pick<MistralConfig, 'numLayers' | 'numHeads' | 'numKvHeads' | 'tieWordEmbeddings'>;
+
+/**
+ * llama.cpp's LLM_TYPE_70B, the one model type its quantisation rules read: for general.architecture "llama"
+ * (what we write) llama_model_llama::load_arch_hparams gives it to 80 layers with fewer KV heads than heads (65B otherwise).
+ */
+export function is70B(cfg: TypeRulesConfig): boolean {
+  return cfg.numLayers === 80 && cfg.numHeads !== cfg.numKvHeads;
+}
 
 export interface ChosenType {
   type: GgmlType;
@@ -100,20 +109,24 @@ export interface ChosenType {
  * The ggml type of a tensor: 1-D tensors stay F32; f16/bf16/q8_0 use that type for every matrix (as
  * convert_hf_to_gguf.py); q4_k_m follows llama.cpp's llama_model_quantize (Q4_K, with Q6_K for the output
  * matrix — or the token embedding when tied — and for attn_v / ffn_down of the use_more_bits layers; an
- * output whose rows are not a multiple of 256 gets Q8_0). Rows that do not fit the type's block fall back
- * as llama.cpp's tensor_type_fallback does: Q4_K → Q5_0, Q6_K → Q8_0, and F16 where even that does not fit.
+ * output whose rows are not a multiple of 256 gets Q8_0; a 70B-type model's attn_v that would be Q4_K gets
+ * Q5_K). Rows that do not fit the type's block fall back as llama.cpp's tensor_type_fallback does: Q4_K → Q5_0,
+ * Q5_K → Q5_1, Q6_K → Q8_0, and F16 where even that does not fit.
  */
-export function tensorType(t: PlannedTensor, quant: GgufQuant, numLayers: number, tied: boolean): ChosenType {
+export function tensorType(t: PlannedTensor, quant: GgufQuant, cfg: TypeRulesConfig): ChosenType {
   if (t.shape.length === 1 || quant === 'f32') return { type: 'F32', wanted: null };
+  const tied = cfg.tieWordEmbeddings;
   const cols = t.shape[1];
   let type: GgmlType;
   if (quant === 'f16') type = 'F16';
   else if (quant === 'bf16') type = 'BF16';
   else if (quant === 'q8_0') type = 'Q8_0';
   else if (t.role === 'output' || (tied && t.role === 'token_embd')) type = cols % 256 === 0 ? 'Q6_K' : 'Q8_0';
-  else if ((t.role === 'attn_v' || t.role === 'ffn_down') && useMoreBits(t.layer, numLayers)) type = 'Q6_K';
+  else if ((t.role === 'attn_v' || t.role === 'ffn_down') && useMoreBits(t.layer, cfg.numLayers)) type = 'Q6_K';
+  // llama_tensor_get_type_impl: "in the 70B model we have 8 heads sharing the same attn_v weights" (Q3_K/Q4_K → Q5_K)
+  else if (t.role === 'attn_v' && is70B(cfg)) type = 'Q5_K';
   else type = 'Q4_K';
-  if (cols % BLOCK[type] === 0) return { type, wanted: null };
+  if (cols % GGML_TYPES[type].blockSize === 0) return { type, wanted: null };
   const fallback = FALLBACK[type] ?? type;
-  return { type: cols % BLOCK[fallback] === 0 ? fallback : 'F16', wanted: type };
+  return { type: cols % GGML_TYPES[fallback].blockSize === 0 ? fallback : 'F16', wanted: type };
 }

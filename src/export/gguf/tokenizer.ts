@@ -6,7 +6,7 @@
 // are warned about: a GGUF cannot say so.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BUNDLED_TOKENIZER_DIR } from '../../tokenizer/load.ts';
+import { addedTokensAsLoaded, BUNDLED_TOKENIZER_DIR } from '../../tokenizer/load.ts';
 import { tokenizerAddsBos, tokenizerAddsEos } from '../../tokenizer/adds-special.ts';
 import { readFolderTokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import { generationEosIds } from '../../model/generation-config.ts';
@@ -42,8 +42,9 @@ export function modelTokenizer(model: { cfg: { vocabSize: number; eosTokenIds: r
  */
 export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: readonly number[] = [], modelDir = folder): Map<string, GgufValue> {
   const file = path.join(folder, 'tokenizer.json');
-  const json = readTokenizerJson(file);
   const config = readFolderTokenizerConfig(folder); // its chat_template.jinja first, as transformers
+  // the added tokens training had: tokenizer_config.json's added_tokens_decoder over tokenizer.json's, as transformers
+  const json = addedTokensAsLoaded(readTokenizerJson(file), config, folder);
   const spm = json.model['type'] === 'BPE' && json.model['byte_fallback'] === true;
   if (!spm && !isByteLevel(json)) {
     throw new UserError('a GGUF export writes llama.cpp\'s SentencePiece tokenizer, which needs a BPE model with byte_fallback (as Mistral 7B\'s), or its byte-level BPE tokenizer, which needs a BPE model with a ByteLevel pre-tokenizer (as Tekken\'s)', `${file}: model`);

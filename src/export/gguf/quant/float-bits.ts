@@ -60,3 +60,11 @@ export function nearestInt(x: number): number {
   if (x >= -4194303 && x <= 4194303) return x + MAGIC_DOUBLE - MAGIC_DOUBLE;
   return ((bits(x + MAGIC) & 0x007fffff) - 0x00400000) | 0;
 }
+
+/**
+ * (int32_t)f as x86-64 compilers emit it (cvttss2si): toward zero, and INT32_MIN out of its range or for NaN. A
+ * cast to a narrower integer (int8_t, uint8_t) takes the low byte of it.
+ */
+export function truncInt32(f: number): number {
+  return f > -2147483649 && f < 2147483648 ? Math.trunc(f) : -2147483648;
+}

@@ -3,16 +3,12 @@
 // for matrices whose rows are not a multiple of 256.
 import * as bits from './float-bits.ts';
 
-// local bindings (see q4-k.ts)
-const fround = Math.fround, fp32ToFp16 = bits.fp32ToFp16;
+// local bindings (see qkx2.ts)
+const fround = Math.fround, fp32ToFp16 = bits.fp32ToFp16, truncInt32 = bits.truncInt32;
 
-/**
- * (int8_t)f as x86-64 compilers emit it: cvttss2si to int32 (out of its range or NaN: INT32_MIN), then the
- * low byte. Only a block whose 1/d overflows (|x| below ~5e-38) reaches past the int8 range.
- */
+/** (int8_t)f: only a block whose 1/d overflows (|x| below ~5e-38) reaches past the int8 range. */
 function toInt8(f: number): number {
-  const i = f > -2147483649 && f < 2147483648 ? Math.trunc(f) : -2147483648;
-  return (i << 24) >> 24;
+  return (truncInt32(f) << 24) >> 24;
 }
 
 /** Quantises x (length a multiple of 32) into out (22 bytes per block: d, qh[4], qs[16]). */

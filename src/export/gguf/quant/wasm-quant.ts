@@ -1,5 +1,5 @@
 // The Q4_K, Q6_K and Q8_0 quantisers compiled to WebAssembly (wasm/quant.c → wasm/quant.wasm, built by
-// scripts/build-quant-wasm.sh): the same bytes as the TypeScript ones (q4-k.ts, q6-k.ts, q8-0.ts: the reference),
+// scripts/build-quant-wasm.sh): the same bytes as the TypeScript ones (q4-k.ts with qkx2.ts, q6-k.ts, q8-0.ts: the reference),
 // 6–16 times faster (docs/gguf.md). The module is read and instantiated synchronously, once per thread (each pool
 // worker has its own); it owns a fixed memory with one chunk of input and output, so a tensor goes through
 // it a chunk at a time. MISTRAL_TUNE_GGUF_QUANT=auto|wasm|typescript chooses (auto: wasm where WebAssembly

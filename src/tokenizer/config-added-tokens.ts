@@ -1,0 +1,69 @@
+// The added tokens transformers 5 ends up with when tokenizer_config.json has an added_tokens_decoder
+// ({"<id>": {content, lstrip, rstrip, single_word, normalized, special}}), as AutoTokenizer 5.17 loads a folder
+// (checked on hand-made folders where the two files disagree: test/fixtures/added-tokens-decoder, PROVENANCE.md):
+// - the config's entries are added over tokenizer.json's, in id order, with their own flags: a content tokenizer.json
+//   already has keeps its id and takes the config's lstrip, rstrip, single_word, normalized and special; a content
+//   of the model's vocabulary is added at its id; any other content gets the next free id, not the id the config
+//   gives it (so "32005" after 32000 and 32001 becomes 32002);
+// - where transformers builds its own LlamaTokenizer from the vocabulary (llama-class.ts), the config's entries are
+//   the whole list: tokenizer.json's added tokens that the config does not name are not added at all, but for the
+//   special tokens the config names (bos, eos, unk, pad, then additional_special_tokens), which transformers adds
+//   where missing, as special tokens with the next free ids.
+import type { TokenizerConfig } from './tokenizer-config.ts';
+import type { AddedTokenSpec, TokenizerJson } from './tokenizer-json.ts';
+import { isRecord, intKey } from '../util/json-file.ts';
+
+/** The config's entries as AddedTokens (the defaults of tokenizers' AddedToken), in id order. */
+function configEntries(config: TokenizerConfig): Array<Omit<AddedTokenSpec, 'id'>> {
+  const dec = config.raw['added_tokens_decoder'];
+  if (!isRecord(dec)) return []; // tokenizer-config.ts has refused any other shape
+  return Object.entries(dec).map(([k, e]) => [intKey(k)!, e as Record<string, unknown>] as const).sort((a, b) => a[0] - b[0]).map(([, e]) => {
+    const flag = (key: string, dflt: boolean): boolean => (typeof e[key] === 'boolean' ? e[key] : dflt);
+    const special = flag('special', false);
+    return { content: e['content'] as string, special, normalized: flag('normalized', !special), lstrip: flag('lstrip', false), rstrip: flag('rstrip', false), single_word: flag('single_word', false) };
+  });
+}
+
+/** The model's vocabulary, token → id (a Unigram's pieces by position). */
+function modelVocab(json: TokenizerJson): Map<string, number> {
+  const v = json.model['vocab'];
+  if (Array.isArray(v)) return new Map(v.map((e, i) => [Array.isArray(e) ? String(e[0]) : '', i]));
+  return new Map(isRecord(v) ? Object.entries(v).filter((e): e is [string, number] => typeof e[1] === 'number') : []);
+}
+
+/**
+ * `json` with the added tokens transformers 5 has after reading `config`'s added_tokens_decoder; `json` itself where the
+ * config has none, or adds nothing and changes no flag. `ownList`: transformers builds the tokenizer from the vocabulary
+ * (its LlamaTokenizer), taking only the config's list.
+ */
+export function withConfigAddedTokens(json: TokenizerJson, config: TokenizerConfig, ownList: boolean): TokenizerJson {
+  const entries = configEntries(config);
+  if (entries.length === 0) return json;
+  const added: AddedTokenSpec[] = ownList ? [] : json.added_tokens.map((t) => ({ ...t }));
+  // the vocabulary only where a content is new (the usual config repeats tokenizer.json: ≈10 ms saved for 32,000 tokens)
+  let vocab: Map<string, number> | null = null, next = 0;
+  const idOf = (content: string): number => {
+    if (vocab === null) {
+      vocab = modelVocab(json);
+      // tokenizers' AddedVocabulary: a new content's id follows the vocabulary and every added token
+      next = vocab.size;
+      for (const t of added) next = Math.max(next, t.id + 1);
+    }
+    return vocab.get(content) ?? next++;
+  };
+  for (const e of entries) {
+    const there = added.find((t) => t.content === e.content);
+    if (there) Object.assign(there, e);
+    else added.push({ id: idOf(e.content), ...e });
+  }
+  if (ownList) {
+    const named = [config.bosToken, config.eosToken, config.unkToken, config.padToken, ...config.additionalSpecialTokens];
+    for (const content of named) {
+      if (content === null || added.some((t) => t.content === content)) continue;
+      added.push({ id: idOf(content), content, special: true, normalized: false, lstrip: false, rstrip: false, single_word: false });
+    }
+  }
+  if (JSON.stringify(added) === JSON.stringify(json.added_tokens)) return json;
+  added.sort((a, b) => a.id - b.id);
+  return { ...json, added_tokens: added, raw: { ...json.raw, added_tokens: added } };
+}
