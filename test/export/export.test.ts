@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { test, testBackend, tol } from '../backend/device.ts';
 import { exportRun, parseShardSize } from '../../src/export/export.ts';
 import { adapterSource, loadGgufSource } from '../../src/export/gguf/from-source.ts';
-import { resolveEvalTarget } from '../../src/eval/target.ts';
+import { FLAG_WORDS, resolveEvalTarget } from '../../src/eval/target.ts';
 import { collate } from '../../src/data/batch.ts';
 import { loadConfig, parameterCount } from '../../src/model/config.ts';
 import { loadModel } from '../../src/model/mistral.ts';
@@ -176,7 +176,8 @@ test('a run whose base model folder is gone (the run copied elsewhere) is named 
   assert.ok(!fs.existsSync(out));
   assert.throws(() => loadGgufSource({ run, best: false }, backend, 'fp32'), { message: message('export --format gguf') });
   assert.throws(() => adapterSource({ run, best: false }), { message: message('export --format gguf-lora') });
-  assert.throws(() => resolveEvalTarget({ run }), { message: message('--run') });
+  assert.throws(() => resolveEvalTarget({ run }), { message: message('options.run') });
+  assert.throws(() => resolveEvalTarget({ run }, FLAG_WORDS), { message: message('--run') });
 });
 
 test('a run killed between the two renames that replace adapter/ or best/ is read from the folder it moved aside, as --resume would', () => {
