@@ -74,6 +74,10 @@ test('library functions given missing or ill-typed arguments say which, naming t
     ['readMessagesFile', [], /^readMessagesFile: file is missing/],
     ['classificationMetrics', [[0], [0]], /^classificationMetrics: numLabels is missing/],
     ['collate', [[]], /^collate: padId is missing/],
+    ['createAdapter', [], /^createAdapter: model is missing/],
+    ['createAdapter', [{}, { r: 1.5 }], /^createAdapter: spec\.r is 1\.5: give the rank/],
+    ['createAdapter', [{}, { r: 2, alpha: 4, dropout: 0, targets: ['qproj'], useRslora: false }], /^createAdapter: spec\.targets names "qproj", which is no projection/],
+    ['createAdapter', [{}, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj'], useRslora: false }, -1], /^createAdapter: seed is -1/],
   ];
   assert.throws(() => new api.DataLoader([], {} as api.LoaderOptions), (e: unknown) => e instanceof api.UserError && /^DataLoader: options\.batchSize is missing/.test(e.message));
   assert.throws(() => api.validateTrainConfig({}), (e: unknown) => e instanceof api.UserError && /^config: /.test(e.message), 'validateTrainConfig(object) names no file');
@@ -90,4 +94,15 @@ test('exportGgufFile, the CLI\'s GGUF export, is in the library: a LoRA adapter 
   assert.equal(r.baseModel, TINY_BASE);
   assert.equal(fs.statSync(out).size, r.bytes);
   assert.equal(fs.readFileSync(out).subarray(0, 4).toString('latin1'), 'GGUF');
+});
+
+// createAdapter took an Rng, which the library did not export: a caller could not create an adapter at all.
+test('createAdapter takes a seed (or an exported Rng): the same seed, the same adapter', () => {
+  const model = api.loadModel(TINY_BASE, { backend: api.createBackend('cpu') });
+  const spec: api.LoraSpec = { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'v_proj'], useRslora: false };
+  const factor = (a: api.LoraAdapter): number[] => Array.from(model.backend.download(a.layers[0]!.q_proj!.A));
+  const seeded = factor(api.createAdapter(model, spec, 7));
+  assert.deepEqual(factor(api.createAdapter(model, spec, new api.Rng(7))), seeded);
+  assert.notDeepEqual(factor(api.createAdapter(model, spec, 8)), seeded);
+  assert.equal(model.lora?.layers[0]?.q_proj?.dA, null, 'not trainable unless asked');
 });
