@@ -74,6 +74,11 @@ test('library functions given missing or ill-typed arguments say which, naming t
     ['readMessagesFile', [], /^readMessagesFile: file is missing/],
     ['classificationMetrics', [[0], [0]], /^classificationMetrics: numLabels is missing/],
     ['collate', [[]], /^collate: padId is missing/],
+    // the GGUF export named --quant, --precision, --format and --adapter to a library caller
+    ['exportGgufFile', [{ model: TINY_BASE, out: '/nonexistent-dir/m.gguf', quant: 'q9' }], /^exportGgufFile: options\.quant: "q9" is not one of/],
+    ['exportGgufFile', [{ model: TINY_BASE, out: '/nonexistent-dir/m.gguf', precision: 'fp8' }], /^exportGgufFile: options\.precision: "fp8" is not one of/],
+    ['exportGgufFile', [{ model: TINY_BASE, out: '/nonexistent-dir/m.gguf', format: 'gguf-lora' }], /^exportGgufFile: options\.format 'gguf-lora' with options\.model needs options\.adapter/],
+    ['exportGgufFile', [{ model: TINY_BASE, adapter: path.join(TINY, 'adapter_init'), out: '/nonexistent-dir/m.gguf', format: 'gguf-lora', quant: 'q8_0' }], /^exportGgufFile: options\.quant q8_0: an adapter file is written as f32, f16 or bf16/],
     ['createAdapter', [], /^createAdapter: model is missing/],
     ['createAdapter', [{}, { r: 1.5 }], /^createAdapter: spec\.r is 1\.5: give the rank/],
     ['createAdapter', [{}, { r: 2, alpha: 4, dropout: 0, targets: ['qproj'], useRslora: false }], /^createAdapter: spec\.targets names "qproj", which is no projection/],
