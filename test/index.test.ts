@@ -79,6 +79,10 @@ test('library functions given missing or ill-typed arguments say which, naming t
     ['exportGgufFile', [{ model: TINY_BASE, out: '/nonexistent-dir/m.gguf', precision: 'fp8' }], /^exportGgufFile: options\.precision: "fp8" is not one of/],
     ['exportGgufFile', [{ model: TINY_BASE, out: '/nonexistent-dir/m.gguf', format: 'gguf-lora' }], /^exportGgufFile: options\.format 'gguf-lora' with options\.model needs options\.adapter/],
     ['exportGgufFile', [{ model: TINY_BASE, adapter: path.join(TINY, 'adapter_init'), out: '/nonexistent-dir/m.gguf', format: 'gguf-lora', quant: 'q8_0' }], /^exportGgufFile: options\.quant q8_0: an adapter file is written as f32, f16 or bf16/],
+    // prepare's option errors named --split, --labels, --task and --input to a library caller; a seed the CLI refuses went into report.json
+    ['prepare', [{ inputs: [], outDir: 'o', tokenizer: {} }], /^prepare: no options\.inputs files given$/],
+    ['prepare', [{ inputs: ['a.jsonl'], outDir: 'o', tokenizer: {}, labels: ['a', 'b'] }], /^prepare: options\.labels needs options\.task 'classification'$/],
+    ['prepare', [{ inputs: ['a.jsonl'], outDir: 'o', tokenizer: {}, seed: 1e300 }], /^prepare: options\.seed must be an integer ≥ 0, got 1e\+300$/],
     ['createAdapter', [], /^createAdapter: model is missing/],
     ['createAdapter', [{}, { r: 1.5 }], /^createAdapter: spec\.r is 1\.5: give the rank/],
     ['createAdapter', [{}, { r: 2, alpha: 4, dropout: 0, targets: ['qproj'], useRslora: false }], /^createAdapter: spec\.targets names "qproj", which is no projection/],
