@@ -115,3 +115,11 @@ test('createAdapter takes a seed (or an exported Rng): the same seed, the same a
   assert.notDeepEqual(factor(api.createAdapter(model, spec, 8)), seeded);
   assert.equal(model.lora?.layers[0]?.q_proj?.dA, null, 'not trainable unless asked');
 });
+
+// wasm-kernels.ts declared a global WebAssembly namespace, which its dist/*.d.ts shipped: a user's project with the
+// default lib (DOM's WebAssembly) and skipLibCheck: false failed to compile on "Duplicate identifier 'Module'".
+test('no module of src/ declares globals, which the package\'s .d.ts files would carry into a user\'s program', () => {
+  const src = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
+  const files = (fs.readdirSync(src, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+  assert.deepEqual(files.filter((f) => /^\s*declare global\b/m.test(fs.readFileSync(path.join(src, f), 'utf8'))), []);
+});
