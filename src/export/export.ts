@@ -91,7 +91,7 @@ export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean, 
   }
   if (!best) {
     // report.json is written last: a run that has it finished, and its weights were moved or deleted since
-    const why = fs.existsSync(runPath(run, 'report')) ? `the run finished (its ${RUN_LAYOUT.report} is written), so it was moved or deleted since; train the run again with --overwrite`
+    const why = fs.existsSync(runPath(run, 'report')) ? `the run finished (its ${RUN_LAYOUT.report} is written), so it was moved or deleted since; train the run again ${words.cli ? 'with --overwrite' : 'with train(config, {overwrite: true})'}`
       : 'the run has not finished (it is written after the last step)';
     throw new UserError(`${path.basename(dir)}/ not found: ${why}`, dir);
   }

@@ -161,7 +161,8 @@ test('--best of a finished run without val data: best/ is written only by a run 
   // the last step's weights of a finished run, deleted since (it was "the run has not finished"), and of an unfinished run
   fs.rmSync(path.join(run, 'adapter'), { recursive: true });
   assert.throws(() => exportRun({ run, out: path.join(tmp(), 'out'), merge: false, best: false, backend }),
-    { message: `${path.join(run, 'adapter')}: adapter/ not found: the run finished (its report.json is written), so it was moved or deleted since; train the run again with --overwrite` });
+    { message: `${path.join(run, 'adapter')}: adapter/ not found: the run finished (its report.json is written), so it was moved or deleted since; train the run again with train(config, {overwrite: true})` });
+  assert.throws(() => exportRun({ run, out: path.join(tmp(), 'out'), merge: false, best: false, backend }, FLAG_WORDS), /train the run again with --overwrite$/);
   fs.rmSync(path.join(run, 'report.json'));
   assert.throws(() => exportRun({ run, out: path.join(tmp(), 'out'), merge: false, best: false, backend }),
     { message: `${path.join(run, 'adapter')}: adapter/ not found: the run has not finished (it is written after the last step)` });
