@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import '../src/backend/cpu/wasm/wasm-kernels.ts'; // the WebAssembly JS-API types
+import { wasmApi, type WasmGlobal, type WasmMemory } from '../src/backend/cpu/wasm/wasm-api.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: a } = parseArgs({
@@ -24,7 +24,7 @@ const N = Number(a.rows), V = Number(a.vocab), reps = Number(a.reps);
 
 interface Kernels {
   name: string;
-  mem: WebAssembly.Memory;
+  mem: WasmMemory;
   ce: (logits: number, targets: number, rows: number, V: number, stats: number, grad: number, scale: number) => void;
   swiglu: (out: number, gate: number, up: number, n: number) => void;
   base: number;
@@ -32,9 +32,9 @@ interface Kernels {
 
 function load(name: string, file: string): Kernels {
   const bytesNeeded = Math.max(4 * N * V, 3 * 4 * (1 << 22)) + 64 * N + (1 << 24);
-  const mem = new WebAssembly.Memory({ initial: Math.ceil(bytesNeeded / 65536) + 32, maximum: 65536, shared: true });
-  const x = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(file)), { env: { memory: mem } }).exports as Record<string, unknown>;
-  const base = ((x.__heap_base as WebAssembly.Global).value as number) + (1 << 20);
+  const mem = new wasmApi.Memory({ initial: Math.ceil(bytesNeeded / 65536) + 32, maximum: 65536, shared: true });
+  const x = new wasmApi.Instance(new wasmApi.Module(fs.readFileSync(file)), { env: { memory: mem } }).exports as Record<string, unknown>;
+  const base = ((x.__heap_base as WasmGlobal).value as number) + (1 << 20);
   return { name, mem, ce: x.cross_entropy as Kernels['ce'], swiglu: x.swiglu_forward as Kernels['swiglu'], base };
 }
 

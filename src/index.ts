@@ -25,7 +25,9 @@ export { createAdapter, loadAdapter, saveAdapter, readAdapterInfo, type TaskType
 export { mergeLora } from './model/merge.ts';
 export { saveModelFolder, type SaveModelOptions } from './model/save.ts';
 export { SafetensorsFile, SafetensorsCheckpoint, writeSafetensors } from './model/safetensors.ts';
-export type { LoraSpec } from './model/lora.ts';
+export type { LoraSpec, LoraAdapter } from './model/lora.ts';
+export type { Projection } from './model/weights.ts';
+export { Rng, type RngState } from './util/rng.ts';
 
 // tokenizer
 export { loadTokenizer, BUNDLED_TOKENIZER_DIR, type LoadTokenizerOptions } from './tokenizer/load.ts';

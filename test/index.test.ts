@@ -74,6 +74,19 @@ test('library functions given missing or ill-typed arguments say which, naming t
     ['readMessagesFile', [], /^readMessagesFile: file is missing/],
     ['classificationMetrics', [[0], [0]], /^classificationMetrics: numLabels is missing/],
     ['collate', [[]], /^collate: padId is missing/],
+    // the GGUF export named --quant, --precision, --format and --adapter to a library caller
+    ['exportGgufFile', [{ model: TINY_BASE, out: '/nonexistent-dir/m.gguf', quant: 'q9' }], /^exportGgufFile: options\.quant: "q9" is not one of/],
+    ['exportGgufFile', [{ model: TINY_BASE, out: '/nonexistent-dir/m.gguf', precision: 'fp8' }], /^exportGgufFile: options\.precision: "fp8" is not one of/],
+    ['exportGgufFile', [{ model: TINY_BASE, out: '/nonexistent-dir/m.gguf', format: 'gguf-lora' }], /^exportGgufFile: options\.format 'gguf-lora' with options\.model needs options\.adapter/],
+    ['exportGgufFile', [{ model: TINY_BASE, adapter: path.join(TINY, 'adapter_init'), out: '/nonexistent-dir/m.gguf', format: 'gguf-lora', quant: 'q8_0' }], /^exportGgufFile: options\.quant q8_0: an adapter file is written as f32, f16 or bf16/],
+    // prepare's option errors named --split, --labels, --task and --input to a library caller; a seed the CLI refuses went into report.json
+    ['prepare', [{ inputs: [], outDir: 'o', tokenizer: {} }], /^prepare: no options\.inputs files given$/],
+    ['prepare', [{ inputs: ['a.jsonl'], outDir: 'o', tokenizer: {}, labels: ['a', 'b'] }], /^prepare: options\.labels needs options\.task 'classification'$/],
+    ['prepare', [{ inputs: ['a.jsonl'], outDir: 'o', tokenizer: {}, seed: 1e300 }], /^prepare: options\.seed must be an integer ≥ 0, got 1e\+300$/],
+    ['createAdapter', [], /^createAdapter: model is missing/],
+    ['createAdapter', [{}, { r: 1.5 }], /^createAdapter: spec\.r is 1\.5: give the rank/],
+    ['createAdapter', [{}, { r: 2, alpha: 4, dropout: 0, targets: ['qproj'], useRslora: false }], /^createAdapter: spec\.targets names "qproj", which is no projection/],
+    ['createAdapter', [{}, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj'], useRslora: false }, -1], /^createAdapter: seed is -1/],
   ];
   assert.throws(() => new api.DataLoader([], {} as api.LoaderOptions), (e: unknown) => e instanceof api.UserError && /^DataLoader: options\.batchSize is missing/.test(e.message));
   assert.throws(() => api.validateTrainConfig({}), (e: unknown) => e instanceof api.UserError && /^config: /.test(e.message), 'validateTrainConfig(object) names no file');
@@ -90,4 +103,23 @@ test('exportGgufFile, the CLI\'s GGUF export, is in the library: a LoRA adapter 
   assert.equal(r.baseModel, TINY_BASE);
   assert.equal(fs.statSync(out).size, r.bytes);
   assert.equal(fs.readFileSync(out).subarray(0, 4).toString('latin1'), 'GGUF');
+});
+
+// createAdapter took an Rng, which the library did not export: a caller could not create an adapter at all.
+test('createAdapter takes a seed (or an exported Rng): the same seed, the same adapter', () => {
+  const model = api.loadModel(TINY_BASE, { backend: api.createBackend('cpu') });
+  const spec: api.LoraSpec = { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'v_proj'], useRslora: false };
+  const factor = (a: api.LoraAdapter): number[] => Array.from(model.backend.download(a.layers[0]!.q_proj!.A));
+  const seeded = factor(api.createAdapter(model, spec, 7));
+  assert.deepEqual(factor(api.createAdapter(model, spec, new api.Rng(7))), seeded);
+  assert.notDeepEqual(factor(api.createAdapter(model, spec, 8)), seeded);
+  assert.equal(model.lora?.layers[0]?.q_proj?.dA, null, 'not trainable unless asked');
+});
+
+// wasm-kernels.ts declared a global WebAssembly namespace, which its dist/*.d.ts shipped: a user's project with the
+// default lib (DOM's WebAssembly) and skipLibCheck: false failed to compile on "Duplicate identifier 'Module'".
+test('no module of src/ declares globals, which the package\'s .d.ts files would carry into a user\'s program', () => {
+  const src = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
+  const files = (fs.readdirSync(src, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+  assert.deepEqual(files.filter((f) => /^\s*declare global\b/m.test(fs.readFileSync(path.join(src, f), 'utf8'))), []);
 });

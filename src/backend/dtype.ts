@@ -37,10 +37,10 @@ export function modelDTypes(dtype: DType): ModelDTypes {
 
 const PRECISIONS: readonly Precision[] = ['auto', 'fp32', 'bf16'];
 
-/** A --precision value (undefined = auto); anything else is a UserError naming the flag. */
-export function parsePrecision(value: string | undefined): Precision {
+/** A --precision value (undefined = auto), or a library call's options.precision (`words`); anything else is a UserError naming the flag or option. */
+export function parsePrecision(value: string | undefined, words: OptionWords = FLAG_WORDS): Precision {
   if (value === undefined) return 'auto';
-  if (!(PRECISIONS as readonly string[]).includes(value)) throw new UserError(`--precision: "${value}" is not one of ${PRECISIONS.join(', ')}`);
+  if (!(PRECISIONS as readonly string[]).includes(value)) throw new UserError(`${words.say('precision')}: "${value}" is not one of ${PRECISIONS.join(', ')}`, words.where);
   return value as Precision;
 }
 
@@ -50,6 +50,7 @@ export function precisionDType(precision: Precision, backend: 'cpu' | 'cuda'): '
   return precision === 'bf16' ? 'bf16' : 'f32';
 }
 
+import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import { UserError } from '../util/errors.ts';
 
 const f32 = new Float32Array(1);

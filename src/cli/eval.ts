@@ -8,7 +8,7 @@ import { FORMATS, type Format } from '../data/ingest/types.ts';
 import { otherTask } from '../data/record.ts';
 import { CONFUSION_MAX_CLASSES, evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss, lossReportJson, pastContextWarning, requireTargets } from '../eval/evaluate.ts';
-import { canEvaluateAs, folderTask, givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEvalTarget } from '../eval/target.ts';
+import { canEvaluateAs, folderTask, givenLabels, labelsSource, modelTask, requireOneNamePerClass, FLAG_WORDS, resolveEvalTarget } from '../eval/target.ts';
 import { defaultLabels, loadConfig } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
@@ -79,20 +79,20 @@ export async function run(argv: string[]): Promise<void> {
     model: f.run ? f.model : required('model', f.model, 'eval'), adapter: f.adapter, run: f.run, best: f.best, task: f.task === undefined ? undefined : oneOf('task', f.task, ['generation', 'classification'], 'generation'),
     labels: given ? given.labels.map(String) : null,
     maxSeqLen: f['max-seq-len'] !== undefined ? intOption('max-seq-len', f['max-seq-len'], 0, 2) : null, // --max-seq-len= is no "none"
-  });
+  }, FLAG_WORDS);
   const config = loadConfig(target.model); // a config.json refused before a backend starts; read once, so its warnings are said once
   // classification with the model folder's own head: none in its safetensors header, read without a backend
   if (target.task === 'classification' && target.adapter === null && hasScoreHeadFolder(target.model) === false) throw new UserError(NO_SCORE_HEAD, target.model);
   // a task given against the adapter's or the model's own, and --labels for generation: from the folders' headers,
   // before a backend starts (not after a 7B model has loaded)
-  const planned = folderTask(target.model, config, target.adapter, target.task, target.adapter ?? target.model);
+  const planned = folderTask(target.model, config, target.adapter, target.task, target.adapter ?? target.model, FLAG_WORDS);
   // class names for a causal LM would be dropped without a word: the loss printed would not be what was asked for
   if (planned === 'generation' && f.labels !== undefined) throw new UserError(`--labels goes with classification, but this evaluates generation (${target.adapter ?? target.model}): leave --labels out, or give a classification model`);
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad values before the backend starts and says what it found
   withBackend(device, (backend) => {
     const model = loadModel(target.model, { backend, precision, config });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
-    const task = modelTask(model, adapter, target.task, target.adapter ?? target.model);
+    const task = modelTask(model, adapter, target.task, target.adapter ?? target.model, FLAG_WORDS);
     // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
     const named = f.run ? target.labels : givenLabels(target.labels, model.cfg.labels, "the classes of config.json's id2label");
     const labels = task === 'classification' ? (named ?? model.cfg.labels ?? null) : null;

@@ -1,6 +1,7 @@
 // The work `mistral-tune export` does on a thread of its own (export.ts, command-thread.ts): the flags checked and the
 // export written, all synchronous.
 import { parsePrecision } from '../backend/dtype.ts';
+import { FLAG_WORDS } from '../util/option-words.ts';
 import { exportMerges, exportRun, parseShardSize, type ExportResult } from '../export/export.ts';
 import { parseGgufQuant } from '../export/gguf/export-gguf.ts';
 import { exportGgufFile } from '../export/gguf/export-file.ts';
@@ -27,11 +28,11 @@ export function exportCommand(f: Flags): void {
   const opts = { run, out, merge: f.merge ?? false, best: f.best ?? false, maxShardBytes };
   let result: ExportResult;
   if (exportMerges(run, opts.merge)) {
-    result = exportRun({ ...opts, device, precision }); // which starts the backend once nothing is left to refuse
+    result = exportRun({ ...opts, device, precision }, FLAG_WORDS); // which starts the backend once nothing is left to refuse
   } else {
     // a copy: no backend to start (nor to fail where there is none), and no precision to honour
     if (f.device !== undefined || f.precision !== undefined) throw new UserError('--device and --precision apply to a merge (--merge of a LoRA run): this export copies the run\'s files as they are, computing nothing');
-    result = exportRun(opts);
+    result = exportRun(opts, FLAG_WORDS);
   }
   info(`exported ${result.kind === 'merged' ? 'a merged model' : result.kind === 'full' ? 'the fully trained model' : 'the PEFT adapter'} to ${f.out}: ${result.files.join(', ')}`);
 }
@@ -47,7 +48,7 @@ function runGguf(f: Flags, adapterOnly: boolean): void {
   const result = exportGgufFile({
     run: f.run, best: f.best, model: f.model, adapter: f.adapter, out, format, quant: parseGgufQuant(f.quant),
     precision: parsePrecision(f.precision), device: deviceOption(f.device),
-  });
+  }, FLAG_WORDS);
   if (adapterOnly) {
     info(`exported the LoRA adapter as a ${result.quant} GGUF adapter to ${out} (${(result.bytes / 2 ** 20).toFixed(2)} MiB): load it beside a GGUF of ${result.baseModel} (llama.cpp --lora, Ollama's ADAPTER)`);
     return;

@@ -8,7 +8,7 @@ import { loadConfig } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter, seqClsBy } from '../model/peft.ts';
 import { isClassificationOnly, isClassificationOnlyFolder } from '../model/task.ts';
-import { resolveEvalTarget } from '../eval/target.ts';
+import { FLAG_WORDS, resolveEvalTarget } from '../eval/target.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { encodePrompt, readMessagesFile } from '../tokenizer/prompt.ts';
 import { createTextStream } from '../tokenizer/stream.ts';
@@ -67,7 +67,7 @@ export async function run(argv: string[]): Promise<void> {
     return;
   }
   // a run's weights and tokenizer, as eval and classify take them (a classification run is refused)
-  const target = resolveEvalTarget({ model: f.model, adapter: f.adapter, run: f.run, best: f.best });
+  const target = resolveEvalTarget({ model: f.model, adapter: f.adapter, run: f.run, best: f.best }, FLAG_WORDS);
   const modelDir = target.model;
   // the run's config.yaml says it: refused before a backend starts, not once its adapter or model is loaded
   if (f.run !== undefined && target.task === 'classification') {

@@ -1,6 +1,7 @@
 // mistral-tune prepare: raw data files → cleaned, deduplicated train/val/test JSONL, rejected.jsonl and
 // report.json (see docs/data.md). The command only parses flags and calls the library's prepare().
 import { removeStoppedPrepare } from '../data/out-dir.ts';
+import { FLAG_WORDS } from '../util/option-words.ts';
 import { DEFAULTS, prepare, refuseNoTrainShare, type DedupMode, type PrepareOptions, type PrepareResult } from '../data/prepare.ts';
 import { FORMATS, TEXT_SPLITS, type Format, type TextSplit } from '../data/ingest/types.ts';
 import { parseLabelsOption } from '../data/labels.ts';
@@ -185,7 +186,7 @@ export function prepareOnThread(job: ThreadJob): PrepareResult {
         shownMb = mb;
       }
     },
-  });
+  }, FLAG_WORDS);
   const bar = progress as Progress | null;
   if (bar) {
     bar.tick(totalMb - shownMb);

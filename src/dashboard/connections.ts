@@ -57,14 +57,22 @@ export function serverTimeouts(limits: ConnectionLimits): http.ServerOptions {
   };
 }
 
+/** Connections past the cap, each with a request in flight on every other, that are answered 503 rather than reset. */
+export const OVERFLOW_ANSWERED = 32;
+
 /**
  * Keeps at most `max` connections open on `server`: a new one past it closes the oldest connection with no request
- * in flight, or, when every one has a request in flight, is itself closed. Replaces server.maxConnections, which
- * refuses every new connection at the cap however idle the open ones are.
+ * in flight, or, when every one has a request in flight, is itself refused: answered 503 (Retry-After) at its first
+ * request, up to OVERFLOW_ANSWERED of them at once, else reset. A reset alone left a browser or fetch retrying the
+ * connection, waiting with no word until a slot freed (up to stallMs, 120 s). Replaces server.maxConnections, which
+ * refuses every new connection at the cap however idle the open ones are. Returns whether a request's connection is
+ * one of those refused, which the server's handler answers so.
  */
-export function capConnections(server: http.Server, max: number): void {
+export function capConnections(server: http.Server, max: number): (req: http.IncomingMessage) => boolean {
   // in the order they came (a Map keeps insertion order): the first idle one found is the oldest
   const inFlight = new Map<net.Socket, number>();
+  // refused connections waiting to send their request (bounded in time by the header timeout, in number here)
+  const refused = new Set<net.Socket>();
   server.on('connection', (socket: net.Socket) => {
     if (inFlight.size >= max) {
       let oldestIdle: net.Socket | null = null;
@@ -74,7 +82,12 @@ export function capConnections(server: http.Server, max: number): void {
           break;
         }
       }
-      if (oldestIdle === null) return void socket.destroy();
+      if (oldestIdle === null) {
+        if (refused.size >= OVERFLOW_ANSWERED) return void socket.destroy();
+        refused.add(socket);
+        socket.once('close', () => refused.delete(socket));
+        return;
+      }
       inFlight.delete(oldestIdle);
       oldestIdle.destroy();
     }
@@ -85,11 +98,12 @@ export function capConnections(server: http.Server, max: number): void {
   server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const socket = req.socket;
     const n = inFlight.get(socket);
-    if (n === undefined) return; // closed meanwhile
+    if (n === undefined) return; // closed meanwhile, or refused
     inFlight.set(socket, n + 1);
     res.once('close', () => {
       const left = inFlight.get(socket);
       if (left !== undefined) inFlight.set(socket, left - 1);
     });
   });
+  return (req) => refused.has(req.socket);
 }

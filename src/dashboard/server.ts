@@ -192,6 +192,11 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     // a response the client takes nothing of for stallMs (a large run file or snapshot never read) is ended, or it would
     // hold its connection for ever; a stream's heartbeats are not progress, and a stream that stops reading is dropped
     // by its unsent bytes (sse.ts). The socket's idle timer restarts at each write that reaches it.
+    if (overCap(req)) {
+      sendText(res, 503, `busy: the dashboard holds ${limits.max} connections, each with a request in flight (the most it serves); try again shortly`,
+        { ...COMMON_HEADERS, 'Retry-After': '5', Connection: 'close' });
+      return;
+    }
     if (requestPath(req.url) !== '/events') res.setTimeout(limits.stallMs, () => res.destroy());
     else req.socket.setTimeout(0); // a stream pipelined after a file: the file's timer is the socket's, still set
     try {
@@ -204,7 +209,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   });
   // each connection may hold a response the client does not read (a snapshot of every run): past the cap the oldest
   // idle one is closed, or, every one busy, the new one refused, instead of the server holding all their bytes
-  capConnections(server, limits.max);
+  const overCap = capConnections(server, limits.max);
   await listen(server, port, host).catch((e: unknown) => {
     stopPolling();
     hub.close();

@@ -7,17 +7,19 @@ import { ioError } from '../util/atomic.ts';
 import { danglingLinkTarget } from '../util/dangling-link.ts';
 import { acquireRunLock, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
 import { UserError } from '../util/errors.ts';
+import type { OptionWords } from '../util/option-words.ts';
 import { deadTempOf, removeOwnTemps, tempOf } from './out-file.ts';
 import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
 import { OUTPUT_FILES } from './sources.ts';
 import { makeFolders } from '../util/made-folders.ts';
 
 /** Checks, makes and locks `dir` for one prepare run; the caller releases the lock. */
-export function claimOutDir(dir: string, overwrite: boolean): RunLock {
-  makeOutDir(dir); // made only when missing, where none of the checks below can fail
-  refuseFolderOutputs(dir);
-  if (!overwrite) checkOutDir(dir);
-  return acquireRunLock(dir, { name: 'the --out folder', instead: 'give another --out' });
+export function claimOutDir(dir: string, overwrite: boolean, words: OptionWords): RunLock {
+  const out = words.say('outDir');
+  makeOutDir(dir, out); // made only when missing, where none of the checks below can fail
+  refuseFolderOutputs(dir, out);
+  if (!overwrite) checkOutDir(dir, out, words.say('overwrite'));
+  return acquireRunLock(dir, { name: `the ${out} folder`, instead: `give another ${out}` });
 }
 
 /**
@@ -47,10 +49,10 @@ export function removeStoppedPrepare(dir: string): void {
  * wrote them (its report.json is beside them, or the temporary of one it was killed before putting in place):
  * prepare replaces only what it made itself.
  */
-function checkOutDir(dir: string): void {
+function checkOutDir(dir: string, out: string, overwrite: string): void {
   const present = OUTPUT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
   if (present.length === 0 || isPrepareReport(path.join(dir, PREPARE_REPORT)) || interruptedPrepare(dir) !== null) return;
-  throw new UserError(`--out already holds ${present.join(', ')}, which no earlier prepare run wrote there (no prepare report.json beside ${present.length === 1 ? 'it' : 'them'}); choose another folder, or pass --overwrite to replace ${present.length === 1 ? 'it' : 'them'}`, dir);
+  throw new UserError(`${out} already holds ${present.join(', ')}, which no earlier prepare run wrote there (no prepare report.json beside ${present.length === 1 ? 'it' : 'them'}); choose another folder, or pass ${overwrite} to replace ${present.length === 1 ? 'it' : 'them'}`, dir);
 }
 
 /**
@@ -58,25 +60,25 @@ function checkOutDir(dir: string): void {
  * whatever --overwrite says: prepare replaces files, and its rename onto the first such name would fail only after
  * the outputs before it were put in place, a new rejected.jsonl beside no report.json.
  */
-function refuseFolderOutputs(dir: string): void {
+function refuseFolderOutputs(dir: string, out: string): void {
   for (const f of OUTPUT_FILES) {
     const st = fs.lstatSync(path.join(dir, f), { throwIfNoEntry: false });
     if (st !== undefined && !st.isFile() && !st.isSymbolicLink()) {
-      throw new UserError(`--out holds ${st.isDirectory() ? 'a folder' : 'something other than a file'} named ${f}, where prepare writes its ${f}: move it, or choose another --out`, dir);
+      throw new UserError(`${out} holds ${st.isDirectory() ? 'a folder' : 'something other than a file'} named ${f}, where prepare writes its ${f}: move it, or choose another ${out}`, dir);
     }
   }
 }
 
 /** Creates --out (and its parents); a path that is a file, or cannot be created, stops the run. */
-function makeOutDir(dir: string): void {
+function makeOutDir(dir: string, out: string): void {
   try {
     makeFolders(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const link = danglingLinkTarget(dir);
-    if (link === null && code !== 'EEXIST' && code !== 'ENOTDIR') throw ioError(e, dir, 'create the output folder --out'); // in words, as other writes say it
+    if (link === null && code !== 'EEXIST' && code !== 'ENOTDIR') throw ioError(e, dir, `create the output folder ${out}`); // in words, as other writes say it
     const why = link !== null ? `it is a symbolic link to ${link}, which does not exist` : 'it (or a folder above it) is a file, not a folder';
-    throw new UserError(`cannot create the output folder --out: ${why}`, dir);
+    throw new UserError(`cannot create the output folder ${out}: ${why}`, dir);
   }
-  if (!fs.statSync(dir).isDirectory()) throw new UserError('--out names a file, not a folder', dir);
+  if (!fs.statSync(dir).isDirectory()) throw new UserError(`${out} names a file, not a folder`, dir);
 }

@@ -2,6 +2,7 @@
 // states them (prepare.ts).
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
+import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import type { Format, TextSplit } from './ingest/types.ts';
 import { labelKey, type LabelValue } from './labels.ts';
 import { DEFAULT_MAX_CHARS } from './char-limits.ts';
@@ -62,31 +63,34 @@ export const DEFAULTS = { task: 'generation' as Task, split: [0.8, 0.1, 0.1] as 
  * run would prepare nothing to train on (the CLI checks it before the tokenizer loads, prepare again for a library caller).
  * With both --val and --test files (`bothFiles`) the shares are not used: every input record trains.
  */
-export function refuseNoTrainShare(split: readonly number[], given: string, bothFiles: boolean): void {
+export function refuseNoTrainShare(split: readonly number[], given: string, bothFiles: boolean, words: OptionWords = FLAG_WORDS): void {
   if (split[0] === 0 && !bothFiles) {
-    throw new UserError(`--split ${given} gives train no share: train.jsonl would be empty, and train refuses an empty one ("no training examples"); give train a share, like 0.8,0.1,0.1`);
+    throw new UserError(`${words.say('split')} ${given} gives train no share: train.jsonl would be empty, and train refuses an empty one ("no training examples"); give train a share, like 0.8,0.1,0.1`, words.where);
   }
 }
 
-export function validateOptions(opts: PrepareOptions, split: readonly number[], nearThreshold: number): void {
-  if (opts.inputs.length === 0) throw new UserError('no --input files given');
+export function validateOptions(opts: PrepareOptions, split: readonly number[], nearThreshold: number, words: OptionWords): void {
+  const say = words.say, at = words.where;
+  if (opts.inputs.length === 0) throw new UserError(`no ${say('inputs')} files given`, at);
   if (split.length !== 3 || split.some((x) => !(x >= 0)) || Math.abs(split.reduce((a, b) => a + b, 0) - 1) > 1e-6) {
-    throw new UserError(`--split must be three shares ≥ 0 that add up to 1 (train,val,test), got ${split.join(',')}`);
+    throw new UserError(`${say('split')} must be three shares ≥ 0 that add up to 1 (train,val,test), got ${split.join(',')}`, at);
   }
-  refuseNoTrainShare(split, split.join(','), (opts.val ?? []).length > 0 && (opts.test ?? []).length > 0);
-  if (!(nearThreshold > 0 && nearThreshold <= 1)) throw new UserError(`--near-threshold must be in (0, 1], got ${nearThreshold}`);
+  refuseNoTrainShare(split, split.join(','), (opts.val ?? []).length > 0 && (opts.test ?? []).length > 0, words);
+  if (!(nearThreshold > 0 && nearThreshold <= 1)) throw new UserError(`${say('nearThreshold')} must be in (0, 1], got ${nearThreshold}`, at);
   for (const [k, v] of Object.entries({ minChars: opts.minChars, maxChars: opts.maxChars, minTokens: opts.minTokens, maxTokens: opts.maxTokens })) {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new UserError(`${k} must be an integer ≥ 0, got ${v}`);
+    if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0)) throw new UserError(`${say(k)} must be an integer ≥ 0, got ${v}`, at);
   }
-  for (const [lo, hi, name] of [[opts.minChars, opts.maxChars, 'chars'], [opts.minTokens, opts.maxTokens, 'tokens']] as const) {
-    if (lo !== undefined && hi !== undefined && lo > hi) throw new UserError(`--min-${name} ${lo} is more than --max-${name} ${hi}: every record would be rejected`);
+  // the CLI refuses --seed 1e300; a library call wrote it into report.json as given
+  if (opts.seed !== undefined && !(Number.isSafeInteger(opts.seed) && opts.seed >= 0)) throw new UserError(`${say('seed')} must be an integer ≥ 0, got ${opts.seed}`, at);
+  for (const [lo, hi, name] of [[opts.minChars, opts.maxChars, 'Chars'], [opts.minTokens, opts.maxTokens, 'Tokens']] as const) {
+    if (lo !== undefined && hi !== undefined && lo > hi) throw new UserError(`${say(`min${name}`)} ${lo} is more than ${say(`max${name}`)} ${hi}: every record would be rejected`, at);
   }
-  if (opts.labels && (opts.task ?? DEFAULTS.task) !== 'classification') throw new UserError('--labels needs --task classification');
-  if (opts.labels && opts.labels.length < 2) throw new UserError('--labels needs at least two classes');
+  if (opts.labels && (opts.task ?? DEFAULTS.task) !== 'classification') throw new UserError(`${say('labels')} needs ${say('task')} ${words.cli ? 'classification' : "'classification'"}`, at);
+  if (opts.labels && opts.labels.length < 2) throw new UserError(`${say('labels')} needs at least two classes`, at);
   if (opts.labels) {
     const seen = new Set<string>();
     for (const l of opts.labels) {
-      if (seen.has(labelKey(l))) throw new UserError(`--labels lists the class ${JSON.stringify(l)} twice`);
+      if (seen.has(labelKey(l))) throw new UserError(`${say('labels')} lists the class ${JSON.stringify(l)} twice`, at);
       seen.add(labelKey(l));
     }
   }

@@ -31,6 +31,7 @@ import {
 } from './record.ts';
 import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
 import { claimOutDir } from './out-dir.ts';
+import { libraryWords, type OptionWords } from '../util/option-words.ts';
 import { PREPARE_REPORT } from './prepare-report.ts';
 import { clip, describeLabel, encodingHint, noInputToTrain, nothingKept, specialTexts } from './prepare-words.ts';
 import { DEFAULTS, reportOptions, validateOptions, type DedupMode, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
@@ -89,7 +90,8 @@ interface Placing {
 /** A deferred rejection: the record, and the rejection it gets if its match stays kept. */
 type Deferred = Placing & { reason: Reason; detail: string };
 
-export function prepare(opts: PrepareOptions): PrepareResult {
+/** `words`: how errors name the options (the CLI passes its flags'). */
+export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords('prepare')): PrepareResult {
   needArg('prepare', 'options', opts, 'object');
   needArg('prepare', 'options.inputs', opts.inputs, 'string[]', { hint: 'a list of input files' });
   needArg('prepare', 'options.outDir', opts.outDir, 'string', { hint: 'the folder to write train/val/test.jsonl in' });
@@ -102,7 +104,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
   const fields: FieldMap = { ...DEFAULT_FIELDS, ...opts.fields };
   const overflow = opts.overflow ?? 'reject';
   const tok = opts.tokenizer;
-  validateOptions(opts, split, nearThreshold);
+  validateOptions(opts, split, nearThreshold, words);
   const givenLabels = opts.labels ? new LabelSet(opts.labels, opts.labelCodes) : null;
   // longer JSON than a record within --max-chars can be is rejected before it is parsed
   const maxRawChars = maxRawCharsFor(opts.maxChars ?? DEFAULTS.maxChars);
@@ -116,12 +118,12 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     ...(opts.val ?? []).map((p) => ({ path: p, role: 'val' as const })),
     ...(opts.test ?? []).map((p) => ({ path: p, role: 'test' as const })),
     ...opts.inputs.map((p) => ({ path: p, role: 'input' as const })),
-  ], opts.outDir, notes);
+  ], opts.outDir, notes, words);
   const formats = sources.map((s) => formatOf(s.path, opts.format));
   // a .py or README.md in a data folder becomes training text: said, so that it is not a surprise
   const guessed = opts.format ? [] : sources.filter((s, i) => formats[i] === 'text' && path.extname(s.path).toLowerCase() !== '.txt').map((s) => s.name);
   if (guessed.length > 0) notes.push(`read as plain text, their extension not being .jsonl, .json, .csv, .tsv or .txt: ${guessed.slice(0, 5).join(', ')}${guessed.length > 5 ? ` and ${guessed.length - 5} more` : ''}`);
-  const lock = claimOutDir(opts.outDir, opts.overwrite === true);
+  const lock = claimOutDir(opts.outDir, opts.overwrite === true, words);
   const specials = specialTexts(tok);
 
   const all: OutFile[] = [];

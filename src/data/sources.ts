@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { danglingLinkTarget } from '../util/dangling-link.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
+import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
 
 export type SourceRole = 'input' | 'val' | 'test';
@@ -104,14 +105,14 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
  * read as records, and as --val its train.jsonl would become the val split) or a run's folder. Inside a given folder
  * such folders are skipped with a note; named directly, the user meant one of their files.
  */
-function refuseToolFolder(p: string, role: SourceRole): void {
-  const flag = `--${role}`;
+function refuseToolFolder(p: string, role: SourceRole, words: OptionWords): void {
+  const flag = words.say(role === 'input' ? 'inputs' : role);
   if (isPrepareOutput(p)) {
     const files = role === 'input' ? ['train', 'val', 'test'].map((s) => path.join(p, `${s}.jsonl`)).join(' ') : path.join(p, `${role}.jsonl`);
-    throw new UserError(`${flag}: ${p} holds the outputs of an earlier prepare run (its ${PREPARE_REPORT}), not data to prepare: name its files (${flag} ${files})`);
+    throw new UserError(`${flag}: ${p} holds the outputs of an earlier prepare run (its ${PREPARE_REPORT}), not data to prepare: name its files (${flag} ${files})`, words.where);
   }
   const made = madeByTool(p);
-  if (made !== null) throw new UserError(`${flag}: ${p} is ${made}, not data to prepare`);
+  if (made !== null) throw new UserError(`${flag}: ${p} is ${made}, not data to prepare`, words.where);
 }
 
 /** No file to read: the folders are empty, or hold only what is not read (the first notes say what). */
@@ -167,14 +168,14 @@ function outputPaths(outDir: string): Set<string> {
  * second time through a symlink inside an input folder is read once (the repeat goes into `notes`), as is
  * a symlink loop; a file the user names twice, or that is both an evaluation file and an input, is an error.
  */
-export function listSources(inputs: readonly { path: string; role: SourceRole }[], outDir?: string, notes: string[] = []): Source[] {
+export function listSources(inputs: readonly { path: string; role: SourceRole }[], outDir?: string, notes: string[] = [], words: OptionWords = FLAG_WORDS): Source[] {
   const found: Found[] = [];
   const notesBefore = notes.length;
   const skip = outDir === undefined ? null : realOrResolved(outDir); // a symlink to an input folder is that folder
   for (const i of inputs) {
     // notes name paths from the input folder's own name down (no machine-specific folder in report.json)
     const shown = (p: string): string => [path.basename(path.resolve(i.path)), path.relative(i.path, p)].filter(Boolean).join('/');
-    refuseToolFolder(i.path, i.role);
+    refuseToolFolder(i.path, i.role, words);
     const files = expand(i.path, skip, [], notes, shown);
     const given = files.length === 1 && files[0] === i.path;
     for (const f of files) found.push({ path: f, role: i.role, given, shown: shown(f) });
@@ -186,7 +187,7 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
   for (const f of found) {
     const real = fs.realpathSync(f.path);
     if (outputs.has(real)) {
-      throw new UserError(`this input is the output file ${path.basename(real)} of --out ${outDir}, which prepare would overwrite; write the output to another folder`, f.path);
+      throw new UserError(`this input is the output file ${path.basename(real)} of ${words.say('outDir')} ${outDir}, which prepare would overwrite; write the output to another folder`, f.path);
     }
     const first = seen.get(real);
     if (first !== undefined) {
@@ -197,7 +198,7 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
       }
       if (specific) {
         const [split, folder] = f.role === 'input' ? [first, f] : [f, first];
-        notes.push(`${folder.shown} is the --${split.role} file ${split.shown}: read as ${split.role} only`);
+        notes.push(`${folder.shown} is the ${words.say(split.role)} file ${split.shown}: read as ${split.role} only`);
         if (split === f) files[files.indexOf(first)] = f;
         seen.set(real, split);
         continue;

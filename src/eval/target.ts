@@ -13,6 +13,10 @@ import { adapterConfigPath, readAdapterInfo, type AdapterInfo, type TaskType } f
 import { isClassificationOnly, isClassificationOnlyFolder } from '../model/task.ts';
 import { runPath } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
+import { FLAG_WORDS, libraryWords, type OptionWords } from '../util/option-words.ts';
+
+export { FLAG_WORDS };
+const OPTION_WORDS = libraryWords('resolveEvalTarget');
 
 export type EvalTask = 'generation' | 'classification';
 
@@ -49,26 +53,27 @@ export function parseTask(task: string | undefined | null): EvalTask | null {
 }
 
 /** The model/adapter as given, or a run directory's trained weights (adapter/, model/ or best/) and settings. */
-export function resolveEvalTarget(o: EvalTargetOptions): EvalTarget {
+export function resolveEvalTarget(o: EvalTargetOptions, words: OptionWords = OPTION_WORDS): EvalTarget {
   needArg('resolveEvalTarget', 'options', o, 'object', { hint: 'an object such as {run} or {model, adapter}' });
   const task = parseTask(o.task);
+  const w = words;
   if (o.run) {
-    if (o.model || o.adapter) throw new UserError('give either a run or a model/adapter, not both');
+    if (o.model || o.adapter) throw new UserError('give either a run or a model/adapter, not both', w.where);
     const cfg = readRunConfig(o.run);
-    const sub = requireRunWeights(o.run, cfg, o.best ?? false);
+    const sub = requireRunWeights(o.run, cfg, o.best ?? false, w);
     const lora = cfg.method === 'lora';
     // a fully trained model is whole in its folder (random initial weights need no base)
-    const base = lora ? requireModelFolder(cfg, '--run', o.run) : modelFolder(cfg);
+    const base = lora ? requireModelFolder(cfg, w.say('run'), o.run) : modelFolder(cfg);
     requireWeightFolders(lora ? base! : sub, lora ? sub : null);
     return {
       model: lora ? base! : sub, adapter: lora ? sub : null, task: task ?? cfg.task,
       // a fully trained model/ carries the tokenizer it was trained with (runs before it did: the base's)
       tokenizerDir: !lora && fs.existsSync(path.join(sub, 'tokenizer.json')) ? sub : base ?? sub,
-      labels: givenLabels(o.labels ?? null, cfg.labels, "the run's classes") ?? cfg.labels, maxSeqLen: o.maxSeqLen ?? cfg.max_seq_len, trainOn: cfg.data.train_on,
+      labels: givenLabels(o.labels ?? null, cfg.labels, "the run's classes", w.say('labels')) ?? cfg.labels, maxSeqLen: o.maxSeqLen ?? cfg.max_seq_len, trainOn: cfg.data.train_on,
     };
   }
-  if (o.best) throw new UserError('--best needs --run RUN_DIR: it picks the best/ weights of that training run');
-  if (!o.model) throw new UserError('a model folder (--model) or a run (--run) is required');
+  if (o.best) throw new UserError(`${w.say('best')} needs ${w.say('run')}${w.cli ? ' RUN_DIR' : ''}: it picks the best/ weights of that training run`, w.where);
+  if (!o.model) throw new UserError(`a model folder (${w.say('model')}) or a run (${w.say('run')}) is required`, w.where);
   requireWeightFolders(o.model, o.adapter ?? null); // before the adapter's base is compared with it
   if (o.adapter) warnIfNotTrainedOn(o.adapter, o.model);
   return { model: o.model, adapter: o.adapter ?? null, tokenizerDir: null, task, labels: o.labels ?? null, maxSeqLen: o.maxSeqLen ?? null, trainOn: 'assistant' };
@@ -94,7 +99,7 @@ export function givenLabels(given: string[] | null, known: readonly string[] | n
   const moved = given.findIndex((name, i) => known.includes(name) && known[i] !== name);
   if (moved < 0) return given;
   throw new UserError(`${key}: "${given[moved]}" is class ${known.indexOf(given[moved]!)} of ${whose} (${known.join(', ')}, in index order), ` +
-    `not class ${moved}: ${key} names the classes in index order, so this would swap them; ${key === '--labels' ? 'leave --labels out, or ' : ''}give the names in that order`);
+    `not class ${moved}: ${key} names the classes in index order, so this would swap them; leave ${key} out, or give the names in that order`);
 }
 
 /**
@@ -133,8 +138,8 @@ interface TaskFacts {
  * model folder): a SEQ_CLS adapter or a classification-only model for generation (its LM head, if any, was
  * never trained with it: the loss would mean nothing), a CAUSAL_LM adapter for classification.
  */
-export function modelTask(model: MistralModel, adapter: AdapterInfo | null, given: EvalTask | null, where?: string): EvalTask {
-  return decideTask({ adapterTaskType: adapter?.taskType ?? null, classifierOnly: isClassificationOnly(model), configTask: model.cfg.task }, given, where);
+export function modelTask(model: MistralModel, adapter: AdapterInfo | null, given: EvalTask | null, where?: string, words: OptionWords = libraryWords('modelTask')): EvalTask {
+  return decideTask({ adapterTaskType: adapter?.taskType ?? null, classifierOnly: isClassificationOnly(model), configTask: model.cfg.task }, given, where, words);
 }
 
 /**
@@ -142,19 +147,24 @@ export function modelTask(model: MistralModel, adapter: AdapterInfo | null, give
  * tensor names and adapter folder `adapterDir`'s adapter_config.json, no weight read; a task given against the
  * weights is refused before a backend starts, not after a 7B model has loaded.
  */
-export function folderTask(modelDir: string, config: MistralConfig, adapterDir: string | null, given: EvalTask | null, where?: string): EvalTask {
+export function folderTask(modelDir: string, config: MistralConfig, adapterDir: string | null, given: EvalTask | null, where?: string, words: OptionWords = libraryWords('folderTask')): EvalTask {
   const adapterTaskType = adapterDir !== null ? readAdapterInfo(adapterDir, config.numLayers, config).taskType : null;
-  return decideTask({ adapterTaskType, classifierOnly: isClassificationOnlyFolder(modelDir, config), configTask: config.task }, given, where);
+  return decideTask({ adapterTaskType, classifierOnly: isClassificationOnlyFolder(modelDir, config), configTask: config.task }, given, where, words);
 }
 
-function decideTask(f: TaskFacts, given: EvalTask | null, where?: string): EvalTask {
+/** How to leave a given task out, in a refusal of it. */
+function noTask(w: OptionWords, given: EvalTask): string {
+  return w.cli ? `without --task ${given}` : `pass the task null, not '${given}'`;
+}
+
+function decideTask(f: TaskFacts, given: EvalTask | null, where: string | undefined, words: OptionWords): EvalTask {
   const classifier = f.adapterTaskType !== null ? f.adapterTaskType === 'SEQ_CLS' : f.classifierOnly;
   if (given === 'generation' && classifier) {
     const what = f.adapterTaskType !== null ? 'a classification adapter (task_type SEQ_CLS)' : 'a classification model (a score head, no trained LM head)';
-    throw new UserError(`task generation: ${what} predicts labels, not text; evaluate it as classification (without --task generation)`, where);
+    throw new UserError(`task generation: ${what} predicts labels, not text; evaluate it as classification (${noTask(words, 'generation')})`, where);
   }
   if (given === 'classification' && f.adapterTaskType === 'CAUSAL_LM') {
-    throw new UserError('task classification: a causal-LM adapter (task_type CAUSAL_LM) predicts text, not labels; evaluate it as generation (without --task classification)', where);
+    throw new UserError(`task classification: a causal-LM adapter (task_type CAUSAL_LM) predicts text, not labels; evaluate it as generation (${noTask(words, 'classification')})`, where);
   }
   if (given) return given;
   if (f.adapterTaskType !== null) return classifier ? 'classification' : 'generation';

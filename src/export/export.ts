@@ -19,6 +19,7 @@ import { createFolderAtomic, recoverFolderSwaps, renamed } from '../util/folder-
 import { EXPORT_SPEC, moveUp, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
 import { FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
+import { libraryWords, type OptionWords } from '../util/option-words.ts';
 import { warn } from '../util/log.ts';
 import { nonFiniteError } from '../util/finite.ts';
 import { firstNonFiniteTensor } from '../model/finite-weights.ts';
@@ -79,7 +80,7 @@ export function readRunConfig(run: string): TrainConfig {
  * run with val data (at its first evaluation after step 0), adapter/ or model/ once the run has finished. The one
  * wording of eval, classify and every export.
  */
-export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean): string {
+export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean, words: OptionWords): string {
   const dir = runWeightsDir(run, cfg.method, best);
   // a run killed between the two renames that replace it left it moved aside (.old-NAME-PID): put back, as --resume does
   if (!fs.existsSync(dir)) recoverFolderSwaps(run, runSpec(cfg.method));
@@ -90,12 +91,12 @@ export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean):
   }
   if (!best) {
     // report.json is written last: a run that has it finished, and its weights were moved or deleted since
-    const why = fs.existsSync(runPath(run, 'report')) ? `the run finished (its ${RUN_LAYOUT.report} is written), so it was moved or deleted since; train the run again with --overwrite`
+    const why = fs.existsSync(runPath(run, 'report')) ? `the run finished (its ${RUN_LAYOUT.report} is written), so it was moved or deleted since; train the run again ${words.cli ? 'with --overwrite' : 'with train(config, {overwrite: true})'}`
       : 'the run has not finished (it is written after the last step)';
     throw new UserError(`${path.basename(dir)}/ not found: ${why}`, dir);
   }
   throw new UserError(`${RUN_LAYOUT.best}/ not found: it is written only by a run that evaluates on val data (data.val), ` +
-    `${cfg.data.val ? 'and this one stopped before its first evaluation after step 0 (step 0\'s is a baseline, which best/ does not take)' : 'and this run has none: leave out --best for the last step\'s weights'}`, dir);
+    `${cfg.data.val ? 'and this one stopped before its first evaluation after step 0 (step 0\'s is a baseline, which best/ does not take)' : `and this run has none: leave out ${words.say('best')} for the last step's weights`}`, dir);
 }
 
 /**
@@ -106,31 +107,35 @@ export function exportMerges(run: string, merge: boolean): boolean {
   return merge && readRunConfig(run).method === 'lora';
 }
 
-export function exportRun(opts: ExportOptions): ExportResult {
+/** What a merge of a run is called in an error about its base model: the CLI's command, or the library call. */
+const MERGE = (w: OptionWords): string => (w.cli ? 'export --merge' : 'exportRun with merge');
+
+export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords('exportRun')): ExportResult {
   needArg('exportRun', 'options', opts, 'object');
   needArg('exportRun', 'options.run', opts.run, 'string', { hint: 'the run folder train wrote' });
   needArg('exportRun', 'options.out', opts.out, 'string', { hint: 'the folder to write' });
   if (opts.maxShardBytes !== undefined && !(Number.isSafeInteger(opts.maxShardBytes) && opts.maxShardBytes > 0)) {
-    throw new UserError(`maxShardBytes must be a positive number of bytes, got ${opts.maxShardBytes}`);
+    throw new UserError(`options.maxShardBytes must be a positive number of bytes, got ${opts.maxShardBytes}`, 'exportRun');
   }
   const cfg = readRunConfig(opts.run);
   // only a merge writes shards: an export that copies the run's files would drop the size the user asked for
   if (opts.maxShardBytes !== undefined && (cfg.method === 'full' || !opts.merge)) {
+    const shard = words.say('maxShardBytes');
     throw new UserError(cfg.method === 'full'
-      ? '--max-shard-size applies to a merged LoRA run: a full fine-tuning run\'s model/ is copied as train wrote it (shards of at most 5GB)'
-      : '--max-shard-size applies to a merged model (--merge): without it the LoRA adapter is copied as train wrote it, in one file');
+      ? `${shard} applies to a merged LoRA run: a full fine-tuning run's model/ is copied as train wrote it (shards of at most 5GB)`
+      : `${shard} applies to a merged model (${words.say('merge')}): without it the LoRA adapter is copied as train wrote it, in one file`, words.where);
   }
-  const source = requireRunWeights(opts.run, cfg, opts.best);
+  const source = requireRunWeights(opts.run, cfg, opts.best, words);
   if (cfg.method === 'lora' && opts.merge) {
     // before anything is written, and the adapter as loading it would after the base model (minutes for a 7B) refuse it
-    const base = requireModelFolder(cfg, 'export --merge', opts.run);
+    const base = requireModelFolder(cfg, MERGE(words), opts.run);
     readUnchanged(source, () => readAdapterInfo(source, loadConfig(base).numLayers));
   }
   const existing = withIo(opts.out, 'use as the output folder', () => fs.statSync(opts.out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
-  if (existing && !existing.isDirectory()) throw new UserError('the output exists and is not a folder: give --out a new folder, or an empty one', opts.out);
+  if (existing && !existing.isDirectory()) throw new UserError(`the output exists and is not a folder: give ${words.say('out')} a new folder, or an empty one`, opts.out);
   if (!existing) refuseDanglingOutput(opts.out);
   if (existing) removeDeadPartials(opts.out);
-  if (existing && fs.readdirSync(opts.out).length > 0) throw new UserError('output folder exists and is not empty: give --out a new folder, or an empty one (export replaces nothing)', opts.out);
+  if (existing && fs.readdirSync(opts.out).length > 0) throw new UserError(`output folder exists and is not empty: give ${words.say('out')} a new folder, or an empty one (export replaces nothing)`, opts.out);
   // written whole before it takes the output's name: a failure (or Ctrl-C in a 7B merge) leaves no partial
   // export that would block the retry. A new folder is made beside it and renamed into place; an empty folder
   // the user made (a symlink, a mount point, the current directory) is kept, the export written in a folder
@@ -140,7 +145,7 @@ export function exportRun(opts: ExportOptions): ExportResult {
     const partial = path.join(opts.out, `${PARTIAL}${process.pid}`);
     try {
       fs.mkdirSync(partial);
-      kind = writeExport(opts, cfg, source, partial);
+      kind = writeExport(opts, cfg, source, partial, words);
       moveUp(partial, opts.out); // never over a file the user put at --out meanwhile
     } catch (e) {
       if (fs.existsSync(partial)) removeOwned(partial, EXPORT_SPEC);
@@ -151,7 +156,7 @@ export function exportRun(opts: ExportOptions): ExportResult {
     // made, never replacing: a folder that appeared at --out during a long merge is the user's, and stays
     withOutputParent(opts.out, () => createFolderAtomic(path.resolve(opts.out), (out) => {
       fs.mkdirSync(out);
-      kind = writeExport(opts, cfg, source, out);
+      kind = writeExport(opts, cfg, source, out, words);
     }, EXPORT_SPEC));
   }
   const files = fs.readdirSync(opts.out).sort();
@@ -176,7 +181,7 @@ function requireFiniteFile(file: string): void {
 }
 
 /** Writes the export of a run's weights folder `source` into the folder `out`. */
-function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out: string): ExportResult['kind'] {
+function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out: string, words: OptionWords): ExportResult['kind'] {
   if (cfg.method === 'full' || !opts.merge) {
     // an adapter (or a fully trained model folder) is exported as it is, once each weights file reads whole and holds
     // no NaN or infinity: a file cut short (a full disk, an interrupted copy) or damaged is named here, not passed on
@@ -204,8 +209,8 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
   }
   // W + s·B·A is computed in f32 and rounded once to the base's dtype: at write time (f32 weights), or on the
   // GEMM's store when a BF16 base is merged in bf16 (the same rounding, half the memory).
-  const base = requireModelFolder(cfg, 'export --merge', opts.run);
-  if (!opts.backend) return withBackend(opts.device ?? 'auto', (backend) => writeExport({ ...opts, backend }, cfg, source, out));
+  const base = requireModelFolder(cfg, MERGE(words), opts.run);
+  if (!opts.backend) return withBackend(opts.device ?? 'auto', (backend) => writeExport({ ...opts, backend }, cfg, source, out, words));
   const fileDtype = checkpointDType(base);
   const bf16 = fileDtype === 'bf16' && precisionDType(opts.precision ?? 'auto', opts.backend.name) === 'bf16';
   const model = loadModel(base, { backend: opts.backend, dtype: bf16 ? 'bf16' : 'f32' });

@@ -4,6 +4,7 @@
 // the trained head as base_model.model.score.weight), and PEFT's initialisation of new adapters (A Kaiming-uniform
 // with a = √5, i.e. U(±1/√in); B zero; DoRA's magnitude the row norms of W, so that the adapter starts as the identity).
 import { needArg } from '../util/api-args.ts';
+import { checkLoraSpec } from './lora-spec.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
@@ -11,7 +12,7 @@ import { withIo, writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { warnOnce } from '../util/log.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
-import type { Rng } from '../util/rng.ts';
+import { Rng } from '../util/rng.ts';
 import { checkClassificationHead, classificationPadId, requireAdapterFolder, type MistralConfig } from './config.ts';
 import { allocateLora, freePair, loraScaling, type LoraAdapter, type LoraSpec } from './lora.ts';
 import type { MistralModel } from './mistral.ts';
@@ -340,8 +341,15 @@ function checkShape(st: SafetensorsFile, name: string, shape: readonly number[])
   }
 }
 
-/** A new adapter initialised as PEFT does, attached to the model. */
-export function createAdapter(model: MistralModel, spec: LoraSpec, rng: Rng, trainable: boolean): LoraAdapter {
+/**
+ * A new adapter initialised as PEFT does, attached to the model: its A factors drawn from `rng`, or from a seed for
+ * one (a library caller has no Rng to give: the same seed gives the same adapter); `trainable` allocates gradients.
+ */
+export function createAdapter(model: MistralModel, spec: LoraSpec, rng: Rng | number = 0, trainable = false): LoraAdapter {
+  needArg('createAdapter', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
+  checkLoraSpec('createAdapter', spec);
+  if (typeof rng === 'number' && !(Number.isSafeInteger(rng) && rng >= 0)) throw new UserError(`seed is ${rng}: give a non-negative integer`, 'createAdapter');
+  if (typeof rng === 'number') rng = new Rng(rng);
   const adapter = allocateLora(model.backend, model.cfg, spec, model.dtype, trainable);
   adapter.layers.forEach((layer, l) => {
     for (const [proj, pair] of Object.entries(layer)) {

@@ -9,6 +9,7 @@ import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts'
 import { parseLeftover } from '../util/leftover-names.ts';
 import { foreignPaths, removeOwnedEntries } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
+import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import { isRecord, ownField } from '../util/json-file.ts';
 import { shellWord } from '../util/shell-quote.ts';
 import { configToYaml, PATH_KEYS, type TrainConfig } from './config.ts';
@@ -69,7 +70,8 @@ export class RunDir {
    * refused, and so is a folder that holds the current directory or one of `keep` (the config file, the model,
    * the data), so --overwrite never deletes a file of the user's.
    */
-  static check(dir: string, overwrite: boolean, keep: readonly string[] = []): void {
+  static check(dir: string, overwrite: boolean, keep: readonly string[] = [], words: OptionWords = FLAG_WORDS): void {
+    const ow = words.say('overwrite'), resume = words.say('resume'), pass = words.cli ? 'pass' : 'set';
     if (!RunDir.checkFolder(dir)) return;
     const entries = withIo(dir, 'read the folder', () => fs.readdirSync(dir)).filter((e) => !ignored(e));
     if (nothingStarted(dir, entries)) return;
@@ -77,30 +79,30 @@ export class RunDir {
       // --overwrite and --resume refuse a folder train did not make: offered only for a run
       if (!entries.includes(RUN_MARKER)) {
         throw new UserError(`output_dir exists and is not empty, and is not a run directory made by mistral-tune train (no ${RUN_MARKER} in it): ` +
-          'choose another output_dir (--overwrite and --resume take only runs)', dir);
+          `choose another output_dir (${ow} and ${resume} take only runs)`, dir);
       }
-      throw new UserError('output_dir exists and is not empty: choose another output_dir, or pass --overwrite (or --resume to continue it)', dir);
+      throw new UserError(`output_dir exists and is not empty: choose another output_dir, or ${pass} ${ow} (or ${resume} to continue it)`, dir);
     }
     const inside = [process.cwd(), ...keep].find((p) => isInside(p, dir));
     if (inside !== undefined) {
-      throw new UserError(`--overwrite would empty a folder that holds ${inside === process.cwd() ? 'the current directory' : inside}: choose another output_dir`, dir);
+      throw new UserError(`${ow} would empty a folder that holds ${inside === process.cwd() ? 'the current directory' : inside}: choose another output_dir`, dir);
     }
     if (!entries.includes(RUN_MARKER)) {
-      throw new UserError(`output_dir is not empty and is not a run directory made by mistral-tune train (no ${RUN_MARKER} in it): --overwrite only replaces runs; ` +
+      throw new UserError(`output_dir is not empty and is not a run directory made by mistral-tune train (no ${RUN_MARKER} in it): ${ow} only replaces runs; ` +
         'choose another output_dir, or delete the folder yourself', dir);
     }
     // a run train made may hold files of the user beside its own (notes, plots, an export), or inside its folders
     // (adapter/notes.md, checkpoints/step-0000100/eval.txt): never deleted
     const foreign = withIo(dir, 'read the folder', () => foreignPaths(dir, runSpecOf(dir)));
     if (foreign.length > 0) {
-      throw new UserError(`--overwrite would delete ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? `, … (${foreign.length} in all)` : ''}, which train did not make: ` +
+      throw new UserError(`${ow} would delete ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? `, … (${foreign.length} in all)` : ''}, which train did not make: ` +
         'move them out of the run folder, or delete them yourself', dir);
     }
   }
 
   /** Creates the run directory (after check), emptying an earlier run there when `overwrite`. */
-  static create(dir: string, overwrite: boolean, keep: readonly string[] = []): RunDir {
-    RunDir.check(dir, overwrite, keep);
+  static create(dir: string, overwrite: boolean, keep: readonly string[] = [], words: OptionWords = FLAG_WORDS): RunDir {
+    RunDir.check(dir, overwrite, keep, words);
     withIo(dir, 'empty the earlier run in', () => {
       // only what train wrote (the check found nothing else; one made since is kept), and never the lock of this run
       if (fs.existsSync(dir)) {
@@ -138,7 +140,7 @@ export class RunDir {
    * RESUME_MAY_CHANGE (the trainer warns of them against the checkpoint's), and `model` naming another folder, which
    * the trainer takes only when it holds the weights the checkpoint was made over; recordConfig then updates config.yaml.
    */
-  static openForResume(cfg: TrainConfig): RunDir {
+  static openForResume(cfg: TrainConfig, words: OptionWords = FLAG_WORDS): RunDir {
     const dir = RunDir.open(cfg.output_dir);
     RunDir.requireRun(cfg.output_dir);
     // a crash in the middle of replacing adapter/, best/ or a checkpoint left it moved aside: put it back
@@ -153,7 +155,8 @@ export class RunDir {
     const changed = resumeChanges(saved, now, { sameWeights: true }).refused;
     if (changed.length) {
       throw new UserError(`cannot resume with a different config: ${changed.join(', ')} changed since the run's config.yaml ` +
-        `(resume with the config and flags it was started with, or as mistral-tune train ${shellWord(dir.dir)} --resume with no --key overrides; ` +
+        (words.cli ? `(resume with the config and flags it was started with, or as mistral-tune train ${shellWord(dir.dir)} --resume with no --key overrides; `
+          : `(resume with the config it was started with: loadTrainConfig of the run's ${RUN_LAYOUT.config}, with no overrides; `) +
         `only ${[...RESUME_MAY_CHANGE].join(', ')} may change)`, savedFile);
     }
     return dir;

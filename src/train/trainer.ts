@@ -11,6 +11,7 @@ import { saveModelFolder } from '../model/save.ts';
 import { RUN_LAYOUT, weightsEntry } from '../run/layout.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { isUserError, UserError } from '../util/errors.ts';
+import { libraryWords, type OptionWords } from '../util/option-words.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
@@ -82,8 +83,8 @@ function reportStateProblem(extra: Record<string, unknown>): string | null {
   return extra.config === undefined || (typeof extra.config === 'object' && extra.config !== null) ? null : 'extra.config is not an object';
 }
 
-/** Trains with the run folder locked against a second process. */
-export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
+/** Trains with the run folder locked against a second process; `words`: how errors name the options (the CLI passes its flags'). */
+export function train(cfg: TrainConfig, opts: TrainOptions = {}, words: OptionWords = libraryWords('train')): TrainResult {
   needArg('train', 'config', cfg, 'object', { hint: 'loadTrainConfig(file) or validateTrainConfig(object)' });
   needArg('train', 'config.output_dir', cfg.output_dir, 'string', { hint: 'a config from loadTrainConfig(file) or validateTrainConfig(object), which fill it' });
   needArg('train', 'options', opts, 'object');
@@ -92,13 +93,13 @@ export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
   if (opts.resume && !exists) throw new UserError('cannot resume: the run folder does not exist', cfg.output_dir);
   const lock = acquireRunLock(cfg.output_dir);
   try {
-    return trainLocked(cfg, opts, lock);
+    return trainLocked(cfg, opts, lock, words);
   } finally {
     lock.release();
   }
 }
 
-function trainLocked(cfg: TrainConfig, opts: TrainOptions, lock: RunLock): TrainResult {
+function trainLocked(cfg: TrainConfig, opts: TrainOptions, lock: RunLock, words: OptionWords): TrainResult {
   // the output folder is checked first and written only once the model and data have loaded, so a
   // failed setup leaves nothing behind that would block the corrected rerun
   const keep = [...RunDir.inputsOf(cfg), ...(opts.keep ?? [])];
@@ -106,18 +107,18 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions, lock: RunLock): Train
   // starts it, so that a loop that always resumes after a preemption is not refused forever
   const resume = (opts.resume ?? false) && !RunDir.holdsNothing(cfg.output_dir);
   if (opts.resume && !resume) warn(`resume: ${cfg.output_dir} holds no run yet (it stopped before writing anything): starting from the beginning`);
-  if (!resume) RunDir.check(cfg.output_dir, opts.overwrite ?? false, keep);
-  const resumed = resume ? RunDir.openForResume(cfg) : null;
+  if (!resume) RunDir.check(cfg.output_dir, opts.overwrite ?? false, keep, words);
+  const resumed = resume ? RunDir.openForResume(cfg, words) : null;
   // a run that finished is left as it is, whatever its checkpoints: resuming it again would evaluate and write its end again
   if (resumed?.finished()) return alreadyComplete(resumed);
   const run = setupRun(cfg, { resuming: resume, place: placeOf(opts.places), written: opts.written });
-  const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep, lock));
+  const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep, lock, words));
   run.backend.close?.(); // the CUDA context and every device allocation, at the end of the run as on an error
   return result;
 }
 
-function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: RunDir | null, keep: string[], lock: RunLock): TrainResult {
-  const dir = resumed ?? RunDir.create(cfg.output_dir, opts.overwrite ?? false, keep);
+function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: RunDir | null, keep: string[], lock: RunLock, words: OptionWords): TrainResult {
+  const dir = resumed ?? RunDir.create(cfg.output_dir, opts.overwrite ?? false, keep, words);
   if (!resumed) dir.writeText(RUN_LAYOUT.config, configToYaml(cfg));
   const metrics = new MetricsLog(dir.file(RUN_LAYOUT.metrics));
   opts.onRunDir?.(dir.dir);

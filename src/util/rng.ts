@@ -2,6 +2,8 @@
 // reproducible: splits, shuffling, weight initialisation, sampling. Its whole state is four 32-bit words,
 // so a data loader or a checkpoint saves it as JSON and restores it exactly.
 
+import { UserError } from './errors.ts';
+
 export type RngState = [number, number, number, number];
 
 function splitmix32(x: number): () => number {
@@ -40,14 +42,14 @@ export class Rng {
   constructor(seedOrState: number | RngState) {
     this.s = new Uint32Array(4);
     if (typeof seedOrState === 'number') {
-      if (!Number.isSafeInteger(seedOrState)) throw new Error(`Rng: seed must be an integer, got ${seedOrState}`);
+      if (!Number.isSafeInteger(seedOrState)) throw new UserError(`seed must be an integer, got ${seedOrState}`, 'Rng');
       // Mix both halves of a 53-bit seed so that large seeds stay distinct.
       const next = splitmix32((seedOrState >>> 0) ^ Math.imul(Math.floor(seedOrState / 2 ** 32) >>> 0, 0x27d4eb2f));
       for (let i = 0; i < 4; i++) this.s[i] = next();
       if (this.s.every((w) => w === 0)) this.s[0] = 1;
     } else {
       if (!Array.isArray(seedOrState) || seedOrState.length !== 4 || !seedOrState.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)) {
-        throw new Error(`Rng: state must be four unsigned 32-bit integers, got ${JSON.stringify(seedOrState)}`);
+        throw new UserError(`state must be four unsigned 32-bit integers, got ${JSON.stringify(seedOrState)}`, 'Rng');
       }
       this.s.set(seedOrState);
     }

@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { startDashboard } from '../../src/dashboard/server.ts';
 import { isUserError } from '../../src/util/errors.ts';
-import { RUN_GEN, openEvents, tempRuns, waitFor } from './helpers.ts';
+import { OVERFLOW_ANSWERED } from '../../src/dashboard/connections.ts';
+import { RUN_GEN, openEvents, rawRequest, tempRuns, waitFor } from './helpers.ts';
 
 /** `n` sockets to the server at `url`, each connected and sending nothing; `closed[i]` says whether the server closed it. */
 async function idleSockets(url: string, n: number): Promise<{ sockets: net.Socket[]; closed: boolean[]; got: string[] }> {
@@ -77,10 +78,17 @@ test('at a cap of 4: the oldest idle socket is closed for each new one; with eve
     streams.push(openEvents(dash.url), openEvents(dash.url));
     await waitFor(() => streams[2]!.events.length > 0 && streams[3]!.events.length > 0, 5_000, 'streams 2 and 3 to open');
     assert.deepEqual(idle.closed, [true, true, true, true]);
-    // four streams being read, none idle: a fifth connection is refused, and no stream is cut for it
-    late = await idleSockets(dash.url, 1);
-    const refused = late;
-    await waitFor(() => refused.closed[0]!, 5_000, 'the fifth connection to be refused');
+    // four streams being read, none idle: a fifth connection is refused, and no stream is cut for it; refused with a
+    // 503 saying so (it was reset, and fetch or a browser retried it, waiting up to stallMs for a slot: ~120 s)
+    const refused = await rawRequest(dash.url, '/');
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers['retry-after'], '5');
+    assert.match(refused.body, /^busy: the dashboard holds 4 connections, each with a request in flight/);
+    // past OVERFLOW_ANSWERED refused ones waiting to send their request, a new one is reset
+    late = await idleSockets(dash.url, OVERFLOW_ANSWERED + 1);
+    const over = late;
+    await waitFor(() => over.closed[OVERFLOW_ANSWERED]!, 5_000, 'the connection past the refused ones to be reset');
+    assert.ok(!over.closed[0], 'a refused one waits for its request, to be answered 503');
     fs.appendFileSync(path.join(tmp.dirs[0]!, 'metrics.jsonl'), '{"step": 999, "loss": 1}\n');
     for (const [i, s] of streams.entries()) {
       await waitFor(() => s.events.some((e) => e.data.rows?.some((r) => r.step === 999)), 5_000, `the new row on stream ${i}`);

@@ -276,13 +276,13 @@ test('errors that stop the run say what and where, and leave no partial outputs'
   fs.writeFileSync(path.join(links, 'a.jsonl'), '{"text":"fine"}\n');
   fs.symlinkSync(path.join(dir, 'gone.jsonl'), path.join(links, 'b.jsonl'));
   assert.throws(() => prepare({ inputs: [links], outDir: out, tokenizer: tok }), new RegExp(`b\\.jsonl: cannot read input: a symbolic link to ${literal(path.join(dir, 'gone.jsonl'))}, which does not exist$`));
-  assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!], outDir: out, tokenizer: tok, split: [0.5, 0.2, 0.2] }), /--split must be three shares/);
+  assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!], outDir: out, tokenizer: tok, split: [0.5, 0.2, 0.2] }), /^UserError: prepare: options\.split must be three shares/);
   assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!, bad['ok.jsonl']!], outDir: out, tokenizer: tok }), /given twice/);
-  assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!], outDir: out, tokenizer: tok, minChars: 10, maxChars: 5 }), /--min-chars 10 is more than --max-chars 5/);
+  assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!], outDir: out, tokenizer: tok, minChars: 10, maxChars: 5 }), /^UserError: prepare: options\.minChars 10 is more than options\.maxChars 5/);
   const folder = path.join(dir, 'script-data');
   writeFiles(folder, { 'data.jsonl': '{"text": "a record of text"}\n', 'make.py': 'print("not data")\n' });
   assert.ok(run('with-script', { inputs: [folder] }).report.warnings.includes('read as plain text, their extension not being .jsonl, .json, .csv, .tsv or .txt: make.py'));
-  assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!], outDir: out, tokenizer: tok, minTokens: 5, maxTokens: 3 }), /--min-tokens 5 is more than --max-tokens 3/);
+  assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!], outDir: out, tokenizer: tok, minTokens: 5, maxTokens: 3 }), /^UserError: prepare: options\.minTokens 5 is more than options\.maxTokens 3/);
 });
 
 test('conflicting labels: a third copy names the conflicting label; a near duplicate of a conflicting record is kept', () => {
@@ -468,7 +468,7 @@ test('a dataset too small for a split\'s share: the empty-split warning says why
 test('a --split that gives train no share is refused before anything is read or written (a library caller too): train.jsonl would be empty', () => {
   // before: train.jsonl was written empty without a word, and train then refused it
   const outDir = path.join(dir, 'no-train');
-  assert.throws(() => prepare({ inputs: [path.join(dir, 'none.jsonl')], outDir, tokenizer: tok, split: [0, 1, 0] }), /^UserError: --split 0,1,0 gives train no share: train\.jsonl would be empty/);
+  assert.throws(() => prepare({ inputs: [path.join(dir, 'none.jsonl')], outDir, tokenizer: tok, split: [0, 1, 0] }), /^UserError: prepare: options\.split 0,1,0 gives train no share: train\.jsonl would be empty/);
   assert.ok(!fs.existsSync(outDir));
   // with both a --val and a --test file the shares are not used: every input record trains
   const f = writeFiles(dir, { 'in-both.jsonl': '{"text": "an input record"}\n', 'v.jsonl': '{"text": "a validation record"}\n', 't.jsonl': '{"text": "a test record"}\n' });

@@ -19,7 +19,7 @@ test('an input that is an output file of --out is refused before anything is wri
     const f = writeFiles(out, { [name]: content })[name]!;
     assert.throws(() => prepare({ inputs: [f], outDir: out, tokenizer: tok }), (e: Error) => {
       assert.equal(e.name, 'UserError');
-      assert.match(e.message, new RegExp(`${name.replace('.', '\\.')}: this input is the output file ${name.replace('.', '\\.')} of --out`));
+      assert.match(e.message, new RegExp(`${name.replace('.', '\\.')}: this input is the output file ${name.replace('.', '\\.')} of options\\.outDir`));
       return true;
     });
     assert.equal(fs.readFileSync(f, 'utf8'), content, `${name} left as it was`);
@@ -28,8 +28,8 @@ test('an input that is an output file of --out is refused before anything is wri
   // the same file reached through a symlinked folder
   const f = writeFiles(out, { 'train.jsonl': '{"text": "mine"}\n' })['train.jsonl']!;
   fs.symlinkSync(out, path.join(dir, 'alias'));
-  assert.throws(() => prepare({ inputs: [path.join(dir, 'alias', 'train.jsonl')], outDir: out, tokenizer: tok }), /is the output file train\.jsonl of --out/);
-  assert.throws(() => prepare({ inputs: [f], outDir: path.join(dir, 'alias'), tokenizer: tok }), /is the output file train\.jsonl of --out/);
+  assert.throws(() => prepare({ inputs: [path.join(dir, 'alias', 'train.jsonl')], outDir: out, tokenizer: tok }), /is the output file train\.jsonl of options\.outDir/);
+  assert.throws(() => prepare({ inputs: [f], outDir: path.join(dir, 'alias'), tokenizer: tok }), /is the output file train\.jsonl of options\.outDir/);
   assert.equal(fs.readFileSync(f, 'utf8'), '{"text": "mine"}\n');
   // another name in the same folder is fine
   const other = writeFiles(dir, { 'other/data.jsonl': '{"text": "a record that is kept"}\n' })['other/data.jsonl']!;

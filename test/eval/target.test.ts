@@ -1,12 +1,22 @@
-// resolveEvalTarget's refusals of flags that do not go together: one phrasing each, naming the flags and what to give.
+// resolveEvalTarget's refusals of options that do not go together: one phrasing each, naming the flags (the CLI) or
+// the options (a library call) and what to give.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireOneNamePerClass, resolveEvalTarget } from '../../src/eval/target.ts';
+import { FLAG_WORDS, requireOneNamePerClass, resolveEvalTarget } from '../../src/eval/target.ts';
 import { TINY_BASE } from '../helpers.ts';
 
 test('--best without --run says once that it needs a run folder', () => {
-  assert.throws(() => resolveEvalTarget({ model: TINY_BASE, best: true }),
+  assert.throws(() => resolveEvalTarget({ model: TINY_BASE, best: true }, FLAG_WORDS),
     { message: '--best needs --run RUN_DIR: it picks the best/ weights of that training run' });
+});
+
+// A library call was told of the CLI's flags: "a model folder (--model) or a run (--run) is required".
+test('a library call of resolveEvalTarget is refused in its option names, the CLI in its flags', () => {
+  assert.throws(() => resolveEvalTarget({}), { name: 'UserError', message: 'resolveEvalTarget: a model folder (options.model) or a run (options.run) is required' });
+  assert.throws(() => resolveEvalTarget({}, FLAG_WORDS), { message: 'a model folder (--model) or a run (--run) is required' });
+  assert.throws(() => resolveEvalTarget({ model: TINY_BASE, best: true }),
+    { message: 'resolveEvalTarget: options.best needs options.run: it picks the best/ weights of that training run' });
+  assert.throws(() => resolveEvalTarget({ run: 'r', model: TINY_BASE }), { message: 'resolveEvalTarget: give either a run or a model/adapter, not both' });
 });
 
 test('too few or too many class names for the head say how many to give (they said only that the counts differ)', () => {

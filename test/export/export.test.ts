@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { test, testBackend, tol } from '../backend/device.ts';
 import { exportRun, parseShardSize, requireRunWeights } from '../../src/export/export.ts';
 import { adapterSource, loadGgufSource } from '../../src/export/gguf/from-source.ts';
-import { resolveEvalTarget } from '../../src/eval/target.ts';
+import { FLAG_WORDS, resolveEvalTarget } from '../../src/eval/target.ts';
 import { collate } from '../../src/data/batch.ts';
 import { loadConfig, parameterCount } from '../../src/model/config.ts';
 import { loadModel } from '../../src/model/mistral.ts';
@@ -150,15 +150,19 @@ test('export without --merge refuses an adapter whose safetensors file or adapte
 test('--best of a finished run without val data: best/ is written only by a run with val data (export, GGUF, eval — one wording)', () => {
   const run = trainedRun('generation');
   const best = path.join(run, 'best');
-  const message = `${best}: best/ not found: it is written only by a run that evaluates on val data (data.val), and this run has none: leave out --best for the last step's weights`;
-  assert.throws(() => exportRun({ run, out: path.join(tmp(), 'out'), merge: false, best: true, backend }), { message });
-  assert.throws(() => loadGgufSource({ run, best: true }, backend, 'fp32'), { message });
-  assert.throws(() => adapterSource({ run, best: true }), { message });
-  assert.throws(() => resolveEvalTarget({ run, best: true }), { message });
+  // a library call was told to leave out --best; it is told of options.best, the CLI still of --best
+  const said = (best_: string): string => `${best}: best/ not found: it is written only by a run that evaluates on val data (data.val), and this run has none: leave out ${best_} for the last step's weights`;
+  for (const [words, message] of [[undefined, said('options.best')], [FLAG_WORDS, said('--best')]] as const) {
+    assert.throws(() => exportRun({ run, out: path.join(tmp(), 'out'), merge: false, best: true, backend }, words), { message });
+    assert.throws(() => loadGgufSource({ run, best: true }, backend, 'fp32', words), { message });
+    assert.throws(() => adapterSource({ run, best: true }, words), { message });
+    assert.throws(() => resolveEvalTarget({ run, best: true }, words), { message });
+  }
   // the last step's weights of a finished run, deleted since (it was "the run has not finished"), and of an unfinished run
   fs.rmSync(path.join(run, 'adapter'), { recursive: true });
   assert.throws(() => exportRun({ run, out: path.join(tmp(), 'out'), merge: false, best: false, backend }),
-    { message: `${path.join(run, 'adapter')}: adapter/ not found: the run finished (its report.json is written), so it was moved or deleted since; train the run again with --overwrite` });
+    { message: `${path.join(run, 'adapter')}: adapter/ not found: the run finished (its report.json is written), so it was moved or deleted since; train the run again with train(config, {overwrite: true})` });
+  assert.throws(() => exportRun({ run, out: path.join(tmp(), 'out'), merge: false, best: false, backend }, FLAG_WORDS), /train the run again with --overwrite$/);
   fs.rmSync(path.join(run, 'report.json'));
   assert.throws(() => exportRun({ run, out: path.join(tmp(), 'out'), merge: false, best: false, backend }),
     { message: `${path.join(run, 'adapter')}: adapter/ not found: the run has not finished (it is written after the last step)` });
@@ -168,7 +172,7 @@ test('--best of a run with val data stopped before best/ was written: its first 
   const run = trainedRun('generation');
   const cfg = validate({ model: TINY_BASE, data: { train: path.join(run, 'train.jsonl'), val: path.join(run, 'val.jsonl') }, output_dir: run }, 'test');
   // before: "stopped before its first evaluation", though the run had evaluated at step 0
-  assert.throws(() => requireRunWeights(run, cfg, true), { message: `${path.join(run, 'best')}: best/ not found: it is written only by a run that evaluates on val data ` +
+  assert.throws(() => requireRunWeights(run, cfg, true, FLAG_WORDS), { message: `${path.join(run, 'best')}: best/ not found: it is written only by a run that evaluates on val data ` +
     "(data.val), and this one stopped before its first evaluation after step 0 (step 0's is a baseline, which best/ does not take)" });
 });
 
@@ -180,11 +184,15 @@ test('a run whose base model folder is gone (the run copied elsewhere) is named 
   const message = (what: string): RegExp => new RegExp(`^${run}: ${what}: the run's base model folder ${gone} \\(model: in its config\\.yaml\\) is not there: put it back, or set model: to where it is now$`);
   const out = path.join(tmp(), 'out');
   // --merge said 'the folder has neither model.safetensors nor model.safetensors.index.json'
-  assert.throws(() => exportRun({ run, out, merge: true, best: false, backend }), { message: message('export --merge') });
+  assert.throws(() => exportRun({ run, out, merge: true, best: false, backend }), { message: message('exportRun with merge') });
+  assert.throws(() => exportRun({ run, out, merge: true, best: false, backend }, FLAG_WORDS), { message: message('export --merge') });
   assert.ok(!fs.existsSync(out));
-  assert.throws(() => loadGgufSource({ run, best: false }, backend, 'fp32'), { message: message('export --format gguf') });
-  assert.throws(() => adapterSource({ run, best: false }), { message: message('export --format gguf-lora') });
-  assert.throws(() => resolveEvalTarget({ run }), { message: message('--run') });
+  assert.throws(() => loadGgufSource({ run, best: false }, backend, 'fp32'), { message: message('exportGgufFile') });
+  assert.throws(() => loadGgufSource({ run, best: false }, backend, 'fp32', FLAG_WORDS), { message: message('export --format gguf') });
+  assert.throws(() => adapterSource({ run, best: false }), { message: message("exportGgufFile with format 'gguf-lora'") });
+  assert.throws(() => adapterSource({ run, best: false }, FLAG_WORDS), { message: message('export --format gguf-lora') });
+  assert.throws(() => resolveEvalTarget({ run }), { message: message('options.run') });
+  assert.throws(() => resolveEvalTarget({ run }, FLAG_WORDS), { message: message('--run') });
 });
 
 test('a run killed between the two renames that replace adapter/ or best/ is read from the folder it moved aside, as --resume would', () => {
@@ -346,7 +354,7 @@ test('export --max-shard-size without --merge (the adapter copied as it is, no s
   assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('error: ')),
     ['error: --max-shard-size applies to a merged model (--merge): without it the LoRA adapter is copied as train wrote it, in one file']);
   assert.equal(fs.existsSync(out), false);
-  assert.throws(() => exportRun({ run, out, merge: false, best: false, backend, maxShardBytes: 2e9 }), /^UserError: --max-shard-size applies to a merged model/);
+  assert.throws(() => exportRun({ run, out, merge: false, best: false, backend, maxShardBytes: 2e9 }), /^UserError: exportRun: options\.maxShardBytes applies to a merged model \(options\.merge\)/);
   assert.equal(fs.existsSync(out), false);
 });
 

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { quickstart } from '../../src/quickstart.ts';
 import { validate } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
+import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -19,6 +20,17 @@ test('--overwrite refuses a non-empty folder that is not a run directory', () =>
   const cfg = validate({ model: TINY_BASE, data: { train: data }, max_steps: 1, eval: { samples: 0 }, output_dir: dir }, 'test');
   assert.throws(() => train(cfg, { overwrite: true }), /not a run directory/);
   assert.equal(fs.readFileSync(path.join(dir, 'precious.txt'), 'utf8'), 'keep me');
+});
+
+// a library call was told to "pass --overwrite (or --resume …)", flags it has no way to give
+test('train() called from the library names its options, the CLI its flags, when output_dir is taken', () => {
+  const dir = tmp();
+  fs.writeFileSync(path.join(dir, '.mistral-tune-run'), '{}');
+  fs.writeFileSync(path.join(dir, 'metrics.jsonl'), '');
+  const cfg = validate({ model: TINY_BASE, data: { train: data }, max_steps: 1, eval: { samples: 0 }, output_dir: dir }, 'test');
+  assert.throws(() => train(cfg), { message: `${dir}: output_dir exists and is not empty: choose another output_dir, or set options.overwrite (or options.resume to continue it)` });
+  assert.throws(() => train(cfg, {}, FLAG_WORDS), { message: `${dir}: output_dir exists and is not empty: choose another output_dir, or pass --overwrite (or --resume to continue it)` });
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['.mistral-tune-run', 'metrics.jsonl']);
 });
 
 test('a failed setup (missing model) writes no output folder, so the corrected rerun is not refused', () => {

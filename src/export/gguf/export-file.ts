@@ -8,6 +8,7 @@ import { parsePrecision, type Precision } from '../../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../../backend/select.ts';
 import { needArg } from '../../util/api-args.ts';
 import { removeDeadTemps, withIo } from '../../util/atomic.ts';
+import { libraryWords, type OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
 import { refuseDanglingOutput, withOutputParent } from '../out-path.ts';
 import { exportGguf, parseGgufQuant, type GgufExportResult } from './export-gguf.ts';
@@ -46,15 +47,16 @@ export interface GgufFileResult extends GgufExportResult {
   baseModel: string | null;
 }
 
-export function exportGgufFile(o: GgufFileOptions): GgufFileResult {
-  const fn = 'exportGgufFile';
+/** `words`: how errors name the options (the CLI passes its flags'). */
+export function exportGgufFile(o: GgufFileOptions, words: OptionWords = libraryWords('exportGgufFile')): GgufFileResult {
+  const fn = 'exportGgufFile', say = words.say;
   needArg(fn, 'options', o, 'object', { hint: "an object such as {run: 'runs/my-run', out: 'model.gguf'}" });
   needArg(fn, 'options.out', o.out, 'string', { hint: 'the path of the .gguf file to write' });
   const format = o.format ?? 'gguf';
-  if (format !== 'gguf' && format !== 'gguf-lora') throw new UserError(`options.format: "${String(format)}" is not gguf or gguf-lora`, fn);
-  if ((o.run === undefined) === (o.model === undefined)) throw new UserError('give exactly one of options.run or options.model', fn);
-  if (o.adapter && o.model === undefined) throw new UserError('options.adapter goes with options.model (a run brings its own adapter)', fn);
-  if (o.best && o.run === undefined) throw new UserError('options.best goes with options.run', fn);
+  if (format !== 'gguf' && format !== 'gguf-lora') throw new UserError(`${say('format')}: "${String(format)}" is not gguf or gguf-lora`, words.where);
+  if ((o.run === undefined) === (o.model === undefined)) throw new UserError(`give exactly one of ${say('run')} or ${say('model')}`, words.where);
+  if (o.adapter && o.model === undefined) throw new UserError(`${say('adapter')} goes with ${say('model')} (a run brings its own adapter)`, words.where);
+  if (o.best && o.run === undefined) throw new UserError(`${say('best')} goes with ${say('run')}`, words.where);
   const out = o.out;
   const existing = withIo(out, 'use as the output file', () => fs.statSync(out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (existing?.isDirectory()) throw new UserError(`is a folder: a GGUF export writes one file, so give a file path (e.g. ${path.join(out, format === 'gguf-lora' ? 'adapter.gguf' : 'model.gguf')})`, out);
@@ -63,18 +65,18 @@ export function exportGgufFile(o: GgufFileOptions): GgufFileResult {
     throw new UserError('output file exists (a GGUF export does not overwrite)', out);
   }
   refuseDanglingOutput(out);
-  const quant = parseGgufQuant(o.quant);
+  const quant = parseGgufQuant(o.quant, words);
   const src: GgufSource = o.run !== undefined ? { run: o.run, best: o.best ?? false } : { model: o.model!, adapter: o.adapter ?? null };
   if (format === 'gguf-lora') {
-    const a = adapterSource(src);
-    return { ...withOutputParent(out, () => exportLoraGguf(a.cfg, a.adapterDir, out, quant, a.from)), quant, baseModel: a.from.baseModel };
+    const a = adapterSource(src, words);
+    return { ...withOutputParent(out, () => exportLoraGguf(a.cfg, a.adapterDir, out, quant, a.from, words)), quant, baseModel: a.from.baseModel };
   }
   wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
-  const precision = parsePrecision(o.precision);
-  const plan = planGgufSource(src); // what the configs refuse (a classification run), refused before the backend starts
+  const precision = parsePrecision(o.precision, words);
+  const plan = planGgufSource(src, words); // what the configs refuse (a classification run), refused before the backend starts
   const write = (backend: Backend): GgufFileResult => {
-    const loaded = loadGgufSource(plan, backend, precision);
-    const result = withOutputParent(out, () => exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from, { tokenizer: loaded.tokenizer }));
+    const loaded = loadGgufSource(plan, backend, precision, words);
+    const result = withOutputParent(out, () => exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from, { tokenizer: loaded.tokenizer, words }));
     return { ...result, quant, baseModel: loaded.from.baseModel };
   };
   return o.backend ? write(o.backend) : withBackend(o.device ?? 'auto', write);

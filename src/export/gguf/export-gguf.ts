@@ -8,6 +8,7 @@ import { mergeLora } from '../../model/merge.ts';
 import type { MistralModel } from '../../model/mistral.ts';
 import { SCORE_SAVED_KEY } from '../../model/names.ts';
 import { seqClsBy } from '../../model/peft.ts';
+import { FLAG_WORDS, type OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
 import { requireF16Range, requireFinite } from '../../util/finite.ts';
 import { info } from '../../util/log.ts';
@@ -25,10 +26,10 @@ export interface GgufExportResult {
   types: Record<string, string>;
 }
 
-/** A --quant value, or a UserError listing the choices. */
-export function parseGgufQuant(value: string | undefined): GgufQuant {
+/** A quant (--quant, or exportGgufFile's options.quant: `words`), or a UserError listing the choices. */
+export function parseGgufQuant(value: string | undefined, words: OptionWords = FLAG_WORDS): GgufQuant {
   if (value === undefined) return 'f16';
-  if (!(GGUF_QUANTS as readonly string[]).includes(value)) throw new UserError(`--quant: "${value}" is not one of ${GGUF_QUANTS.join(', ')}`);
+  if (!(GGUF_QUANTS as readonly string[]).includes(value)) throw new UserError(`${words.say('quant')}: "${value}" is not one of ${GGUF_QUANTS.join(', ')}`, words.where);
   return value as GgufQuant;
 }
 
@@ -58,24 +59,24 @@ export function requireGgufConfig(cfg: MistralConfig, modelDir: string): void {
 export const CLASSIFIER = 'a classification model cannot be exported to GGUF: llama.cpp has no sequence-classification head';
 
 /** A classification run or adapter refused by a GGUF export (--format gguf or gguf-lora), with why it is one. */
-export function classifierRefusal(why: string, where: string): UserError {
-  return new UserError(`${CLASSIFIER} (${why}; use export without --format)`, where);
+export function classifierRefusal(why: string, where: string, words: OptionWords): UserError {
+  return new UserError(`${CLASSIFIER} (${why}; ${words.cli ? 'use export without --format' : 'use exportRun'})`, where);
 }
 
 /** The refusal of a sequence-classifier adapter, by what makes it one (seqClsBy): one wording for gguf and gguf-lora. */
-export function classifierAdapter(by: 'task_type' | 'score', adapter: string): UserError {
-  return classifierRefusal(by === 'task_type' ? 'the adapter\'s task_type is SEQ_CLS' : `the adapter holds a score head (${SCORE_SAVED_KEY}) and no task_type`, adapter);
+export function classifierAdapter(by: 'task_type' | 'score', adapter: string, words: OptionWords): UserError {
+  return classifierRefusal(by === 'task_type' ? 'the adapter\'s task_type is SEQ_CLS' : `the adapter holds a score head (${SCORE_SAVED_KEY}) and no task_type`, adapter, words);
 }
 
 /** Refuses a sequence-classifier adapter from its adapter_config.json and safetensors header alone (no backend, no weight read). */
-export function refuseSeqClsAdapter(adapter: string): void {
+export function refuseSeqClsAdapter(adapter: string, words: OptionWords): void {
   const by = seqClsBy(adapter);
-  if (by !== null) throw classifierAdapter(by, adapter);
+  if (by !== null) throw classifierAdapter(by, adapter, words);
 }
 
 /** What llama.cpp's llama architecture cannot run as `model` (at `modelDir`) computes, refused before anything is written. */
-export function requireGgufExportable(model: MistralModel, modelDir: string): void {
-  if (model.score || !model.weights.lmHead) throw new UserError(`${CLASSIFIER} (export the adapter or --merge instead)`, modelDir);
+export function requireGgufExportable(model: MistralModel, modelDir: string, words: OptionWords): void {
+  if (model.score || !model.weights.lmHead) throw new UserError(`${CLASSIFIER} (${words.cli ? 'export the adapter or --merge instead' : 'use exportRun instead'})`, modelDir);
   requireGgufConfig(model.cfg, modelDir);
 }
 
@@ -84,8 +85,9 @@ export function requireGgufExportable(model: MistralModel, modelDir: string): vo
  * folder (its tokenizer.json, or the bundled Mistral tokenizer as loadTokenizer picks). `opts.tokenizer`: the tokenizer
  * section read with the model (loadGgufSource's: a run's read in the same readUnchanged); default: read from `modelDir`.
  */
-export function exportGguf(model: MistralModel, modelDir: string, out: string, quant: GgufQuant, from: Provenance, opts: { progress?: boolean; tokenizer?: Map<string, GgufValue> } = {}): GgufExportResult {
-  requireGgufExportable(model, modelDir);
+export function exportGguf(model: MistralModel, modelDir: string, out: string, quant: GgufQuant, from: Provenance, opts: { progress?: boolean; tokenizer?: Map<string, GgufValue>; words?: OptionWords } = {}): GgufExportResult {
+  const words = opts.words ?? FLAG_WORDS;
+  requireGgufExportable(model, modelDir, words);
   const cfg = model.cfg;
   // everything that can be refused is checked before the first byte is written
   const tensors = planTensors(model);
@@ -120,7 +122,7 @@ export function exportGguf(model: MistralModel, modelDir: string, out: string, q
     data: () => {
       const host = t.read();
       requireFinite(host, t.name, out); // before quantising, which would hide an Inf in a scale
-      if (types[i] === 'F16') requireF16Range(host, t.name, '--quant bf16 or f32 holds it', out);
+      if (types[i] === 'F16') requireF16Range(host, t.name, `${words.say('quant')} bf16 or f32 holds it`, out);
       return pool.encode(host, t.shape[t.shape.length - 1]!, types[i]!);
     },
   }));

@@ -14,6 +14,7 @@ import { loraKey } from '../../model/names.ts';
 import { readAdapterInfo, seqClsBy, type AdapterInfo } from '../../model/peft.ts';
 import { SafetensorsFile } from '../../model/safetensors.ts';
 import { PROJECTIONS, projectionShape } from '../../model/weights.ts';
+import { FLAG_WORDS, type OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
 import { requireF16Range, requireFinite } from '../../util/finite.ts';
 import { writeGguf, type GgufTensor, type GgufValue } from './gguf-file.ts';
@@ -27,8 +28,8 @@ import { FILE_TYPE, GGUF_PROJ, permuteRope, type GgufQuant } from './tensors.ts'
 const ADAPTER_TYPES = { f32: 'F32', f16: 'F16', bf16: 'BF16' } as const;
 
 /** Writes the adapter in folder `adapterDir` (for a base model of config `cfg`) to `out` as a GGUF LoRA adapter. */
-export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: string, quant: GgufQuant, from: Provenance): GgufExportResult {
-  if (!(quant in ADAPTER_TYPES)) throw new UserError(`--quant ${quant}: an adapter file is written as f32, f16 or bf16 (its B factors are r columns wide); quantise the base model instead`);
+export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: string, quant: GgufQuant, from: Provenance, words: OptionWords = FLAG_WORDS): GgufExportResult {
+  if (!(quant in ADAPTER_TYPES)) throw new UserError(`${words.say('quant')} ${quant}: an adapter file is written as f32, f16 or bf16 (its B factors are r columns wide); quantise the base model instead`, words.where);
   const type = ADAPTER_TYPES[quant as keyof typeof ADAPTER_TYPES];
   // the adapter would be applied by llama.cpp over a base it runs with silu: wrong for another gate
   requireSiluGate(cfg, from.baseModel ? path.join(from.baseModel, 'config.json') : adapterDir);
@@ -41,7 +42,7 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
   };
   const { info, st } = from.run === null ? read() : readUnchanged(adapterDir, read, (r) => r.st.close());
   try {
-    if (info.taskType === 'SEQ_CLS') throw classifierAdapter(seqClsBy(adapterDir) ?? 'task_type', adapterDir);
+    if (info.taskType === 'SEQ_CLS') throw classifierAdapter(seqClsBy(adapterDir) ?? 'task_type', adapterDir, words);
     if (info.spec.useDora) {
       throw new UserError('use_dora: a DoRA adapter cannot be a GGUF adapter file (llama.cpp applies W + s·B·A, without the magnitudes); export it merged (--format gguf)', path.join(adapterDir, 'adapter_config.json'));
     }
@@ -68,7 +69,7 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
             const host = st.readF32(key);
             if (f === 'B' && fold !== 1) for (let k = 0; k < host.length; k++) host[k]! *= fold;
             requireFinite(host, key, file);
-            if (type === 'F16') requireF16Range(host, key, '--quant bf16 or f32 holds it', file);
+            if (type === 'F16') requireF16Range(host, key, `${words.say('quant')} bf16 or f32 holds it`, file);
             return permute ? permuteRope(host, heads, r) : host;
           };
           tensors.push({ name, shape, type, data: () => encodeTensor(read(), shape[1], type) });

@@ -10,6 +10,7 @@ import { loadConfig, type MistralConfig } from '../../model/config.ts';
 import { generationEosIds } from '../../model/generation-config.ts';
 import { loadModel, type MistralModel } from '../../model/mistral.ts';
 import { loadAdapter, readAdapterInfo, seqClsBy } from '../../model/peft.ts';
+import { libraryWords, type OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
 import { runPath } from '../../run/layout.ts';
 import { readRunConfig, requireRunWeights } from '../export.ts';
@@ -41,19 +42,22 @@ export type GgufPlan =
   | { kind: 'full'; weights: string; modelDir: string; from: Provenance }
   | { kind: 'adapted'; model: string; adapter: string | null; from: Provenance };
 
-export function planGgufSource(src: GgufSource): GgufPlan {
-  const plan = planFolders(src);
+/** The words of errors when no caller gives its own: exportGgufFile's. */
+const GGUF_WORDS = libraryWords('exportGgufFile');
+
+export function planGgufSource(src: GgufSource, words: OptionWords = GGUF_WORDS): GgufPlan {
+  const plan = planFolders(src, words);
   // its stop ids go into the tokenizer section (modelTokenizer): a file that cannot give them is refused here, not
   // once the model has loaded
   generationEosIds(plan.kind === 'full' ? plan.modelDir : plan.model);
   return plan;
 }
 
-function planFolders(src: GgufSource): GgufPlan {
+function planFolders(src: GgufSource, words: OptionWords): GgufPlan {
   if ('run' in src) {
     const cfg = readRunConfig(src.run);
-    if (cfg.task === 'classification') throw classifierRefusal('the run\'s task is classification', runPath(src.run, 'config'));
-    const weights = requireRunWeights(src.run, cfg, src.best);
+    if (cfg.task === 'classification') throw classifierRefusal('the run\'s task is classification', runPath(src.run, 'config'), words);
+    const weights = requireRunWeights(src.run, cfg, src.best, words);
     const name = path.basename(path.resolve(src.run));
     if (cfg.method === 'full') { // whole in its folder, with the tokenizer it was trained with (random initial weights need no base)
       const base = modelFolder(cfg);
@@ -61,16 +65,16 @@ function planFolders(src: GgufSource): GgufPlan {
       requireGgufConfig(loadConfig(weights), weights);
       return { kind: 'full', weights, modelDir: dir, from: { name, baseModel: base, adapter: null, run: src.run } };
     }
-    const base = requireModelFolder(cfg, 'export --format gguf', src.run);
+    const base = requireModelFolder(cfg, words.cli ? 'export --format gguf' : 'exportGgufFile', src.run);
     const baseCfg = loadConfig(base);
     requireGgufConfig(baseCfg, base);
-    readUnchanged(weights, () => requireGgufAdapter(weights, baseCfg));
+    readUnchanged(weights, () => requireGgufAdapter(weights, baseCfg, words));
     return { kind: 'adapted', model: base, adapter: weights, from: { name, baseModel: base, adapter: weights, run: src.run } };
   }
   const modelCfg = loadConfig(src.model);
   requireGgufConfig(modelCfg, src.model);
   if (src.adapter) {
-    requireGgufAdapter(src.adapter, modelCfg);
+    requireGgufAdapter(src.adapter, modelCfg, words);
     warnIfNotTrainedOn(src.adapter, src.model);
   }
   return { kind: 'adapted', model: src.model, adapter: src.adapter, from: folderProvenance(src.model, src.adapter) };
@@ -80,20 +84,20 @@ function planFolders(src: GgufSource): GgufPlan {
  * Refuses adapter folder `adapter`, for a base of config `cfg`, as loading it would after the base model (a classifier,
  * an adapter_config.json or tensor names it cannot be read by): from its config and safetensors header, before a backend.
  */
-function requireGgufAdapter(adapter: string, cfg: MistralConfig): void {
-  refuseSeqClsAdapter(adapter);
+function requireGgufAdapter(adapter: string, cfg: MistralConfig, words: OptionWords): void {
+  refuseSeqClsAdapter(adapter, words);
   readAdapterInfo(adapter, cfg.numLayers);
 }
 
-export function loadGgufSource(src: GgufSource | GgufPlan, backend: Backend, precision: Precision): LoadedSource {
-  const plan = 'kind' in src ? src : planGgufSource(src);
+export function loadGgufSource(src: GgufSource | GgufPlan, backend: Backend, precision: Precision, words: OptionWords = GGUF_WORDS): LoadedSource {
+  const plan = 'kind' in src ? src : planGgufSource(src, words);
   const load = (dir: string): MistralModel => loadModel(dir, { backend, precision });
   // the run's folder is read whole (weights, adapter) inside readUnchanged: a run still training may swap in a newer best/
   if (plan.kind === 'full') {
     // its tokenizer.json is read inside the same check: one of a newer best/ would not be the loaded model's
     const { model, tokenizer } = readUnchanged(plan.weights, () => {
       const m = load(plan.weights);
-      requireGgufExportable(m, plan.modelDir); // what exportGguf refuses, refused before the tokenizer as there
+      requireGgufExportable(m, plan.modelDir, words); // what exportGguf refuses, refused before the tokenizer as there
       return { model: m, tokenizer: modelTokenizer(m, plan.modelDir) };
     });
     return { model, modelDir: plan.modelDir, tokenizer, from: plan.from };
@@ -102,7 +106,7 @@ export function loadGgufSource(src: GgufSource | GgufPlan, backend: Backend, pre
   const adapter = plan.adapter;
   if (adapter !== null) {
     const adapt = (): void => {
-      if (loadAdapter(model, adapter, { trainable: false }).taskType === 'SEQ_CLS') throw classifierAdapter(seqClsBy(adapter) ?? 'task_type', adapter);
+      if (loadAdapter(model, adapter, { trainable: false }).taskType === 'SEQ_CLS') throw classifierAdapter(seqClsBy(adapter) ?? 'task_type', adapter, words);
     };
     if (plan.from.run !== null) readUnchanged(adapter, adapt);
     else adapt();
@@ -128,18 +132,22 @@ export interface AdapterSource {
   from: Provenance;
 }
 
-export function adapterSource(src: GgufSource): AdapterSource {
+export function adapterSource(src: GgufSource, words: OptionWords = GGUF_WORDS): AdapterSource {
   if ('run' in src) {
     const cfg = readRunConfig(src.run);
-    if (cfg.task === 'classification') throw classifierRefusal('the run\'s task is classification', runPath(src.run, 'config'));
-    if (cfg.method !== 'lora') throw new UserError(`--format gguf-lora exports a LoRA adapter, and this run trained every weight (method: ${cfg.method}): use --format gguf`, runPath(src.run, 'config'));
-    const weights = requireRunWeights(src.run, cfg, src.best);
-    const base = requireModelFolder(cfg, 'export --format gguf-lora', src.run);
-    readUnchanged(weights, () => refuseSeqClsAdapter(weights));
+    if (cfg.task === 'classification') throw classifierRefusal('the run\'s task is classification', runPath(src.run, 'config'), words);
+    const format = (f: string): string => (words.cli ? `--format ${f}` : `${words.say('format')} '${f}'`);
+    if (cfg.method !== 'lora') throw new UserError(`${format('gguf-lora')} exports a LoRA adapter, and this run trained every weight (method: ${cfg.method}): use ${format('gguf')}`, runPath(src.run, 'config'));
+    const weights = requireRunWeights(src.run, cfg, src.best, words);
+    const base = requireModelFolder(cfg, words.cli ? 'export --format gguf-lora' : "exportGgufFile with format 'gguf-lora'", src.run);
+    readUnchanged(weights, () => refuseSeqClsAdapter(weights, words));
     return { cfg: loadConfig(base), adapterDir: weights, from: { name: path.basename(path.resolve(src.run)), baseModel: base, adapter: weights, run: src.run } };
   }
-  if (!src.adapter) throw new UserError('--format gguf-lora with --model needs --adapter DIR (the adapter to export)');
-  refuseSeqClsAdapter(src.adapter);
+  if (!src.adapter) {
+    throw new UserError(words.cli ? '--format gguf-lora with --model needs --adapter DIR (the adapter to export)'
+      : `${words.say('format')} 'gguf-lora' with ${words.say('model')} needs ${words.say('adapter')} (the adapter folder to export)`, words.where);
+  }
+  refuseSeqClsAdapter(src.adapter, words);
   warnIfNotTrainedOn(src.adapter, src.model);
   return { cfg: loadConfig(src.model), adapterDir: src.adapter, from: folderProvenance(src.model, src.adapter) };
 }

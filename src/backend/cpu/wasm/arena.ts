@@ -4,6 +4,8 @@
 // handed out, so the arena can grow while buffers live. A first-fit free list of 64-byte-aligned
 // blocks, coalesced on release; a block comes back when its buffer is freed (or garbage-collected).
 
+import type { WasmMemory } from './wasm-api.ts';
+
 const ALIGN = 64;
 const PAGE = 65536;
 
@@ -18,7 +20,7 @@ export class Arena {
   /** The buffer views are made on (one object per size of the memory, so `holds` can recognise it). */
   private buf: ArrayBufferLike;
 
-  constructor(private readonly memory: WebAssembly.Memory, heapBase: number, private readonly limit: number) {
+  constructor(private readonly memory: WasmMemory, heapBase: number, private readonly limit: number) {
     this.top = align(heapBase);
     this.buf = memory.buffer;
     this.buffers.add(this.buf);

@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../../../util/errors.ts';
 import { infoOnce } from '../../../util/log.ts';
+import type { WasmMemory, WasmModule } from './wasm-api.ts';
 
 /** Control words (Int32) of the one job area, then each chunk's arguments (Float64). */
 const WORDS = 16;
@@ -98,7 +99,7 @@ export class KernelPool {
    * `names` are the kernels the workers may run, `main` the main thread's instance of them.
    */
   constructor(
-    threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, private readonly names: readonly string[],
+    threads: number, module: WasmModule, memory: WasmMemory, private readonly names: readonly string[],
     private readonly main: Record<string, KernelFn>, stackTops: number[],
   ) {
     const shared = threads > 1 && typeof SharedArrayBuffer === 'function' && typeof Atomics === 'object';

@@ -14,33 +14,12 @@ import { packRows, rowDots, type AttentionOps, type GemmFn } from '../kernels/at
 import { IGNORE_INDEX, type AdamWHyper } from '../../backend.ts';
 import { UserError } from '../../../util/errors.ts';
 import { Arena } from './arena.ts';
+import { wasmApi, type WasmGlobal, type WasmMemory, type WasmModule } from './wasm-api.ts';
 import { KernelPool, split, threadCount, WORKER_STACK, type KernelFn } from './pool.ts';
 
-// The few WebAssembly JS-API types used here (the ES lib has no WebAssembly namespace; Node provides it).
-declare global {
-  namespace WebAssembly {
-    class Module {
-      constructor(bytes: Uint8Array);
-    }
-    function validate(bytes: Uint8Array): boolean;
-    class Instance {
-      constructor(module: Module, imports: object);
-      readonly exports: object;
-    }
-    class Memory {
-      constructor(desc: { initial: number; maximum: number; shared: boolean });
-      readonly buffer: ArrayBuffer;
-      grow(pages: number): number;
-    }
-    interface Global {
-      value: unknown;
-    }
-  }
-}
-
 interface Exports {
-  __heap_base: WebAssembly.Global;
-  __stack_pointer: WebAssembly.Global;
+  __heap_base: WasmGlobal;
+  __stack_pointer: WasmGlobal;
   cross_entropy(logits: number, targets: number, rows: number, V: number, stats: number, grad: number, gradScale: number): void;
   swiglu_forward(out: number, gate: number, up: number, n: number): void;
   swiglu_backward(dgate: number, dup: number, dout: number, gate: number, up: number, n: number): void;
@@ -139,8 +118,8 @@ function choose(): { build: KernelBuild; bytes: Uint8Array } {
     } catch (e) {
       if (want === 'relaxed') throw new UserError(`MISTRAL_TUNE_WASM=relaxed: cannot read ${file} (${(e as Error).message})`);
     }
-    if (relaxed && !WebAssembly.validate(relaxed)) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-    if (relaxed && WebAssembly.validate(relaxed)) return (chosen = { build: 'relaxed', bytes: relaxed });
+    if (relaxed && !wasmApi.validate(relaxed)) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    if (relaxed && wasmApi.validate(relaxed)) return (chosen = { build: 'relaxed', bytes: relaxed });
     if (want === 'relaxed') throw new UserError(`MISTRAL_TUNE_WASM=relaxed: this Node.js (${process.version}) does not run relaxed-SIMD WebAssembly`);
   }
   return (chosen = { build: 'baseline', bytes: fs.readFileSync(kernelFile('kernels.wasm')) });
@@ -161,7 +140,7 @@ export class WasmKernels {
   /** The GEMM's packing buffers, one pair per chunk of a split GEMM (one chunk per thread). */
   private readonly pack: { pa: number; pb: number }[] = [];
 
-  private constructor(private readonly x: Exports, module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number) {
+  private constructor(private readonly x: Exports, module: WasmModule, memory: WasmMemory, threads: number) {
     this.arena = new Arena(memory, x.__heap_base.value as number, WASM_MEMORY_LIMIT);
     const stacks = Array.from({ length: threads - 1 }, () => this.arena.alloc(WORKER_STACK)! + WORKER_STACK);
     const main = Object.fromEntries(POOLED.map((n) => [n, x[n] as KernelFn]));
@@ -174,9 +153,9 @@ export class WasmKernels {
     let k: WasmKernels | null = null;
     const bytes = kernelBytes(); // outside the try: a bad MISTRAL_TUNE_WASM is the user's error, not a missing engine
     try {
-      const memory = new WebAssembly.Memory({ initial: 17, maximum: WASM_MEMORY_LIMIT / 65536, shared: true });
-      const module = new WebAssembly.Module(bytes);
-      const instance = new WebAssembly.Instance(module, { env: { memory } });
+      const memory = new wasmApi.Memory({ initial: 17, maximum: WASM_MEMORY_LIMIT / 65536, shared: true });
+      const module = new wasmApi.Module(bytes);
+      const instance = new wasmApi.Instance(module, { env: { memory } });
       k = new WasmKernels(instance.exports as unknown as Exports, module, memory, threads);
     } catch {
       k = null;

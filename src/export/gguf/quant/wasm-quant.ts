@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../../util/errors.ts';
+import { wasmApi } from '../../../backend/cpu/wasm/wasm-api.ts';
 
 /** Quantises x (length a multiple of the type's block) into out (its blocks). */
 export type BlockQuantizer = (x: Float32Array, out: Uint8Array) => void;
@@ -58,7 +59,7 @@ export function quantizersFor(want: string, file = FILE): WasmQuantizers | null 
 }
 
 function instantiate(bytes: Uint8Array): WasmQuantizers {
-  const x = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Exports;
+  const x = new wasmApi.Instance(new wasmApi.Module(bytes), {}).exports as unknown as Exports;
   for (const f of ['quant_in', 'quant_out', 'quant_chunk', 'quantize_q4_k', 'quantize_q6_k', 'quantize_q8_0'] as const) {
     if (typeof x[f] !== 'function') throw new Error(`it has no function ${f}`);
   }

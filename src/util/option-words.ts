@@ -1,0 +1,26 @@
+// How an error names an option its caller gave: a library call's option (options.best, placed at the function's name),
+// or the CLI's flag (--best). Functions that both serve (resolveEvalTarget, exportRun, exportGgufFile) take the words of
+// their caller, so that neither reads the other's: a library call was told of --run, --best and --quant.
+export interface OptionWords {
+  /** Where an error with no file or folder of its own is placed: the library function; none for the CLI (its flags say where). */
+  where: string | undefined;
+  /** Whether these are the CLI's words. */
+  cli: boolean;
+  /** The option `name` (the library's name for it) as this caller writes it. */
+  say(name: string): string;
+}
+
+/** The CLI's flags whose names are not the library option's in kebab case. */
+const FLAG_OF: Record<string, string> = { maxShardBytes: '--max-shard-size', inputs: '--input', outDir: '--out' };
+
+/** The words of a library call of `fn`: options.NAME, errors placed at `fn`. */
+export function libraryWords(fn: string): OptionWords {
+  return { where: fn, cli: false, say: (name) => `options.${name}` };
+}
+
+/** The CLI's words: --kebab-name. */
+export const FLAG_WORDS: OptionWords = {
+  where: undefined,
+  cli: true,
+  say: (name) => FLAG_OF[name] ?? `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+};
