@@ -1,7 +1,7 @@
 // Lone CRs inside an LF line of JSON Lines (CR-ended records appended to a file that readLines ends at LF): where
 // they end records, and where they are whitespace inside one (JSON has no raw CR in a string, so one outside every
 // bracket ends a record; inside brackets it depends on what is open and what follows).
-import { closeIndex, isTurn } from './json-object-scan.ts';
+import { isTurn } from './json-object-scan.ts';
 
 /**
  * `text` cut at its lone CRs outside strings and brackets, or null when it has none (a CR in a record is whitespace).
@@ -19,10 +19,11 @@ export function crPieces(text: string): string[] | null {
   let last = 0; // the last character outside strings that is not whitespace (a string's closing quote included)
   const open: number[] = []; // the brackets open, innermost last ("{" or "[")
   // the CRs kept as whitespace before a "{" or "[" whose depth the piece has not gone below since (so the text after
-  // each, up to a point of the same depth, is whole values): their depths never decrease, innermost last
-  const kept: Array<{ at: number; depth: number }> = [];
+  // each, up to a point of the same depth, is whole values), and where the value after each closes (-1 while open):
+  // their depths never decrease, innermost last
+  const kept: Kept[] = [];
   const endPiece = (to: number, unclosed: boolean): void => {
-    const cut = unclosed ? recordCut(text, to, depth, kept) : -1;
+    const cut = unclosed ? recordCut(text, depth, kept) : -1;
     if (cut < 0) pieces.push(text.slice(from, to));
     else pieces.push(text.slice(from, cut), ...crPieces(text.slice(cut + 1, to)) ?? [text.slice(cut + 1, to)]);
   };
@@ -43,7 +44,7 @@ export function crPieces(text: string): string[] | null {
         open.length = 0;
         kept.length = 0;
         last = 0;
-      } else if (opens) kept.push({ at: i, depth });
+      } else if (opens) kept.push({ at: i, depth, close: -1 });
       continue; // whitespace where it does not cut
     }
     if (c === 0x22) inString = true;
@@ -54,6 +55,8 @@ export function crPieces(text: string): string[] | null {
       depth--;
       open.pop();
       while (kept.length > 0 && kept[kept.length - 1]!.depth > depth) kept.pop();
+      const top = kept[kept.length - 1];
+      if (top?.depth === depth && top.close < 0) top.close = i; // its first value (any before at this depth closed theirs)
     }
     if (c !== 0x20 && c !== 0x09) last = c;
   }
@@ -62,19 +65,23 @@ export function crPieces(text: string): string[] | null {
 }
 
 /**
- * Where a piece of `text` left open at `to` (at `depth`) is cut: at the first CR of `kept` after which its brackets
+ * Where a piece of `text` left open at its end (at `depth`) is cut: at the first CR of `kept` after which its brackets
  * close exactly (the CR's depth is the piece's at its end) and the value that opens there is not a chat turn (an
  * element of the broken record, not a record), else -1.
  */
-function recordCut(text: string, to: number, depth: number, kept: ReadonlyArray<{ at: number; depth: number }>): number {
+function recordCut(text: string, depth: number, kept: readonly Kept[]): number {
   let k = kept.length;
   while (k > 0 && kept[k - 1]!.depth === depth) k--;
-  for (; k < kept.length; k++) {
-    const rest = text.slice(kept[k]!.at + 1, to).trimStart();
-    const close = closeIndex({ depth: 0, inString: false, escape: false }, rest);
-    if (!isTurnText(rest.slice(0, close + 1))) return kept[k]!.at;
-  }
+  // their values lie one after another: each is read once
+  for (; k < kept.length; k++) if (!isTurnText(text.slice(kept[k]!.at + 1, kept[k]!.close + 1))) return kept[k]!.at;
   return -1;
+}
+
+/** A CR read as whitespace before a "{" or "[" at `depth`, and the index of the bracket that closes that value (-1 while open). */
+interface Kept {
+  at: number;
+  depth: number;
+  close: number;
 }
 
 /** Whether `t` is the JSON text of an object with a chat turn's keys. */
