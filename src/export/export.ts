@@ -28,6 +28,7 @@ import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { readUnchanged } from './read-unchanged.ts';
 import { modelFolder, requireModelFolder, resolveFilePaths, validate, type TrainConfig } from '../train/config.ts';
 import { readYamlConfig } from '../train/config-yaml.ts';
+import { MetricsLog } from '../train/metrics-log.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import { runFolderSpec, runSpec } from '../train/run-files.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
@@ -95,8 +96,22 @@ export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean, 
       : 'the run has not finished (it is written after the last step)';
     throw new UserError(`${path.basename(dir)}/ not found: ${why}`, dir);
   }
+  // an evaluation after step 0 writes best/: a run with one had it, and it went since (deleted, or moved away before a resume)
+  const evaluated = cfg.data.val ? firstValStepAfterStart(run) : null;
+  if (evaluated !== null) {
+    throw new UserError(`${RUN_LAYOUT.best}/ not found: the run evaluated its val data at step ${evaluated} (${RUN_LAYOUT.metrics}), which wrote it, so it ` +
+      'was moved or deleted since: put it back, leave out --best for the last step\'s weights, or train the run again with --overwrite', dir);
+  }
   throw new UserError(`${RUN_LAYOUT.best}/ not found: it is written only by a run that evaluates on val data (data.val), ` +
     `${cfg.data.val ? 'and this one stopped before its first evaluation after step 0 (step 0\'s is a baseline, which best/ does not take)' : `and this run has none: leave out ${words.say('best')} for the last step's weights`}`, dir);
+}
+
+/** The step of the run's first val evaluation after step 0 in its metrics.jsonl (which writes best/), or null when there is none. */
+function firstValStepAfterStart(run: string): number | null {
+  for (const row of new MetricsLog(runPath(run, 'metrics')).rows()) {
+    if (row.split === 'val' && typeof row.step === 'number' && row.step > 0 && typeof row.loss === 'number') return row.step; // a non-finite one wrote nothing
+  }
+  return null;
 }
 
 /**

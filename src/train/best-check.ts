@@ -38,24 +38,37 @@ export function weightsFolderProblem(dir: string, method: RunMethod): string | n
   return null;
 }
 
-/** What --resume does with best/: keep it, write it again from the restored weights, or go on without it (forget). */
-export type BestAction = 'keep' | 'rewrite' | 'forget';
+/** What --resume does with best/: whether it writes best/ from the restored weights, and the run's best val evaluation from then on. */
+export interface BestOnResume {
+  write: boolean;
+  best: { step: number; loss: number } | null;
+  /** What happened to best/, for the warning ('' when it is kept as it is). */
+  why: string;
+}
 
 /**
  * Checks best/ (`dir`) of a run resumed from the checkpoint of step `step`, whose best val evaluation so far is `best`.
  * Whole: kept. Damaged, and the checkpoint's weights are the best's (best.step is the checkpoint's): written again
- * from them, exactly. Gone altogether (the user moved it away): the run goes on without it, best/ then holds the best
- * evaluation after the checkpoint. Damaged otherwise: refused, since nothing here holds those weights any more; the
- * error says to move it away to go on that way.
+ * from them, exactly. Gone altogether (the user moved it away): when the checkpoint's step has a val evaluation of
+ * the val data at hand (`at.stepLoss`), its weights are those evaluated, so best/ starts again from them, replaced by
+ * any lower evaluation after; otherwise the run goes on without it, best/ then holding the best evaluation after the
+ * checkpoint, or, when the run evaluates no more (`at.evaluatesAgain`), never written again, which the warning says.
+ * Damaged otherwise: refused, since nothing here holds those weights any more; the error says to move it away to go
+ * on that way.
  */
-export function bestOnResume(dir: string, method: RunMethod, step: number, best: { step: number; loss: number }): { action: BestAction; why: string } {
+export function bestOnResume(dir: string, method: RunMethod, step: number, best: { step: number; loss: number },
+  at: { stepLoss: number | null; evaluatesAgain: boolean }): BestOnResume {
   const problem = weightsFolderProblem(dir, method);
-  if (problem === null) return { action: 'keep', why: '' };
+  if (problem === null) return { write: false, best, why: '' };
   const what = `the weights of the best val loss so far (${best.loss.toFixed(4)}, step ${best.step})`;
-  if (best.step === step) return { action: 'rewrite', why: `${problem}: written again from the checkpoint of step ${step}, which holds ${what}` };
-  if (fs.lstatSync(dir, { throwIfNoEntry: false }) === undefined) {
-    return { action: 'forget', why: `${problem}, so ${what} are gone: it will hold the best val evaluation after step ${step}` };
-  }
+  if (best.step === step) return { write: true, best, why: `${problem}: written again from the checkpoint of step ${step}, which holds ${what}` };
+  // what the run does without best/'s weights: start it again from the checkpoint's, or leave it to the evaluations after
+  const restart = at.stepLoss === null ? null : { step, loss: at.stepLoss };
+  const then = restart !== null
+    ? `it starts again from the checkpoint of step ${step}, whose weights had val loss ${restart.loss.toFixed(4)}` +
+      `${at.evaluatesAgain ? ', and takes any lower val evaluation after it' : ' (the run evaluates no more)'}`
+    : at.evaluatesAgain ? `it will hold the best val evaluation after step ${step}` : 'the run evaluates no more, so it ends without best/';
+  if (fs.lstatSync(dir, { throwIfNoEntry: false }) === undefined) return { write: restart !== null, best: restart, why: `${problem}, so ${what} are gone: ${then}` };
   throw new UserError(`cannot resume: ${path.basename(dir)}/ is damaged (${problem}); it should hold ${what}, which the checkpoint of ` +
-    `step ${step} does not: move it away to resume with it holding the best val evaluation after step ${step}, or train again with --overwrite`, dir);
+    `step ${step} does not: move it away to resume without them (${then}), or train again with --overwrite`, dir);
 }

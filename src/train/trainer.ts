@@ -197,9 +197,14 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend, reportStateProblem, refuseChanged, placeProblem) : null;
   if (restored) {
     loop = restored.loop;
-    // best/ checked before anything of the run changes: a damaged one that cannot be rebuilt is refused
-    const best = loop.best && bestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, loop.best);
     const extra = restored.extra as ReportState;
+    evalRows = extra.evalRows.map(evalRowFromJson);
+    const valChanged = extra.data ? changedData(extra.data, dataNow()).some((c) => c.split === 'val') : false;
+    const more = evaluatesAgain(loop, run, evalRows);
+    // best/ checked before anything of the run changes: a damaged one that cannot be rebuilt is refused. One gone
+    // starts again from the checkpoint's weights where its step's val evaluation (on the val data at hand) measured them
+    const stepLoss = valChanged ? null : evalRows.find((r) => r.split === 'val' && r.step === loop.step)?.loss ?? null;
+    const best = loop.best && bestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, loop.best, { stepLoss, evaluatesAgain: more });
     const allowed = extra.config ? resumeChanges(extra.config, configNow, { sameWeights: sameWeights(extra) }).allowed : [];
     if (allowed.length) warn(`resume: ${allowed.join(', ')} changed since the checkpoint of step ${loop.step} was written: the new values hold from it on`);
     for (const { split, what } of extra.data ? changedData(extra.data, dataNow()) : []) {
@@ -210,13 +215,14 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
       warn(`resume: the steps up to the checkpoint of step ${loop.step} ran on ${extra.ranOn}, the rest runs on ${ranOn} (device and precision ` +
         `as the config and this machine give them): the run will not be what an uninterrupted run on either gives`);
     }
-    evalRows = extra.evalRows.map(evalRowFromJson);
     extra.samples.forEach((s, i) => { if (prompts[i]) prompts[i]!.sample = s; });
     run.optimizer.flat.syncModel(); // a lower-precision model's weights from the restored master copy
-    if (best && best.action !== 'keep') warn(`resume: ${dir.file(RUN_LAYOUT.best)}: ${best.why}`);
-    if (best?.action === 'rewrite') saveTo(RUN_LAYOUT.best);
-    if (best?.action === 'forget') loop.best = null;
-    if (loop.best && extra.data?.val && changedData(extra.data, dataNow()).some((c) => c.split === 'val')) restartBest(loop, run.totalSteps, cfg, dir.file(RUN_LAYOUT.best));
+    if (best) {
+      if (best.why) warn(`resume: ${dir.file(RUN_LAYOUT.best)}: ${best.why}`);
+      loop.best = best.best;
+      if (best.write) saveTo(RUN_LAYOUT.best);
+    }
+    if (loop.best && valChanged) restartBest(loop, more, dir.file(RUN_LAYOUT.best));
     dropCheckpointsBefore(dir.dir, loop.step, cfg.checkpoint.keep); // the rotation a kill cut short
     const cut = metrics.truncate(restored.metricsBytes, `the checkpoint of step ${loop.step}`);
     if (cut) warn(`resume: ${metrics.file}: ${cut}`);
@@ -346,16 +352,25 @@ function readReport(run: RunDir): Record<string, unknown> {
  * again, best/ and patience start afresh there (best/ is replaced at the next evaluation, the safest reading of "the
  * best on the val data"); said either way, so that best/ is never taken for what it is not.
  */
-function restartBest(loop: LoopState, totalSteps: number, cfg: TrainConfig, bestDir: string): void {
+function restartBest(loop: LoopState, evaluatesMore: boolean, bestDir: string): void {
   const was = `${bestDir} holds the weights of the best val loss (${loop.best!.loss.toFixed(4)}, step ${loop.best!.step}) on the val data before it changed`;
-  const stopped = cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
-  if (loop.step >= totalSteps || stopped) {
+  if (!evaluatesMore) {
     warn(`resume: ${was}, and the run evaluates no more: it stays so`);
     return;
   }
   warn(`resume: ${was}: the next evaluation starts best/ and early stopping again, on the new val data`);
   loop.best = null;
   loop.sinceBest = 0;
+}
+
+/**
+ * Whether a run resumed at `loop` evaluates val data again: it has val data and did not stop early, and has steps left
+ * or has not yet evaluated its last step (the evaluation after the loop, when its last step was checkpointed before it).
+ */
+function evaluatesAgain(loop: LoopState, run: RunSetup, evalRows: EvalRow[]): boolean {
+  const patience = run.cfg.early_stopping.patience;
+  if (!run.val || (patience !== null && loop.sinceBest >= patience)) return false;
+  return loop.step < run.totalSteps || !evalRows.some((r) => r.split === 'val' && r.step === loop.step);
 }
 
 /**

@@ -37,3 +37,16 @@ test('JSON Lines: a record cut after a comma between keys (`{"a": 1,` CR) does n
     [6, 'lf'], [7, '{"a": 1,'], [7, 'two'], [7, '{"b": {"c": 2,'], [7, 'mid'], [7, 'three'], [8, 'chat'],
   ]);
 });
+
+test('JSON Lines: a record left open after a comma in an array (`[1,` CR) does not swallow the record after it; a chat left open keeps its turns; one closed reads whole', () => {
+  // before: the CR after "[1," was whitespace (a "{" may be the array's next element), so `{"text": "four"}` was lost with the broken record
+  const f = writeFiles(dir, {
+    'array.jsonl': '{"text": "lf"}\n'.repeat(6) + '{"text": "x", "tags": [1,\r{"text": "four"}\r\n' + '{"text": "y", "tags": [1,\r{"text": "five"}\r{"text": "six"}\r\n' +
+      '{"messages": [\r{"role": "user", "content": "q"},\r{"role": "assistant", "content": "a"}\r\n' +
+      '{"messages": [\r{"role": "user", "content": "q"},\r{"role": "assistant", "content": "a"}\r]}\r\n',
+  })['array.jsonl']!;
+  assert.deepEqual([...readJsonl(f)].slice(5).map((i) => [i.line, i.error ? i.raw : (i.value as { text?: string }).text ?? 'chat']), [
+    [6, 'lf'], [7, '{"text": "x", "tags": [1,'], [7, 'four'], [8, '{"text": "y", "tags": [1,'], [8, 'five'], [8, 'six'],
+    [9, '{"messages": [\r{"role": "user", "content": "q"},\r{"role": "assistant", "content": "a"}'], [10, 'chat'],
+  ]);
+});

@@ -1,6 +1,7 @@
 // --resume checks best/ before it goes on with it as the run's best weights: a damaged one (cut short, a file
 // missing, NaN inside) is written again from the checkpoint when that holds its weights, refused when nothing does,
-// and a best/ moved away is said and rebuilt by the evaluations after the checkpoint.
+// and a best/ moved away is said and started again from the checkpoint where its step was evaluated, else from the
+// evaluations after it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -8,6 +9,7 @@ import * as path from 'node:path';
 import { listCheckpoints } from '../../src/train/checkpoint.ts';
 import { validate, type TrainConfig } from '../../src/train/config.ts';
 import { weightsFolderProblem } from '../../src/train/best-check.ts';
+import { requireRunWeights } from '../../src/export/export.ts';
 import { train } from '../../src/train/trainer.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -15,8 +17,11 @@ import { TINY_BASE, literal } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
-/** A finished 3-step LoRA run evaluated and checkpointed at every step (val improves at steps 1 and 3, not 2), made to look unfinished. */
-function run(): { cfg: TrainConfig; dir: string; best: string; weights: string } {
+/**
+ * A finished 3-step LoRA run evaluated and checkpointed at every step (val improves at steps 1 and 3, not 2; with
+ * lr 1, only at step 1), made to look unfinished.
+ */
+function run(lr = 1e-2, every: { eval: number; checkpoint: number } = { eval: 1, checkpoint: 1 }): { cfg: TrainConfig; dir: string; best: string; weights: string } {
   const dir = tempDir('mt-best-resume-');
   const rng = new Rng(5);
   const rows = Array.from({ length: 8 }, () => JSON.stringify({ input_ids: [1, ...Array.from({ length: 14 }, () => 3 + rng.below(500))] }));
@@ -24,7 +29,7 @@ function run(): { cfg: TrainConfig; dir: string; best: string; weights: string }
   fs.writeFileSync(path.join(dir, 'val.jsonl'), rows.slice(0, 2).join('\n') + '\n');
   const cfg = validate({
     model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl'), val: path.join(dir, 'val.jsonl') }, lora: { r: 2 }, batch_size: 2, max_steps: 3,
-    optimizer: { lr: 1e-2 }, schedule: { type: 'constant' }, eval: { samples: 0, every_steps: 1 }, checkpoint: { every_steps: 1, keep: 3 },
+    optimizer: { lr }, schedule: { type: 'constant' }, eval: { samples: 0, every_steps: every.eval }, checkpoint: { every_steps: every.checkpoint, keep: 3 },
     output_dir: path.join(dir, 'run'),
   }, 'test');
   captureStderr(() => train(cfg));
@@ -72,14 +77,16 @@ test('--resume refuses a damaged best/ whose weights no checkpoint holds, leavin
   fs.truncateSync(weights, 1000);
   assert.throws(() => resume(cfg), (e: Error) => isUserError(e) && e.message === `${best}: cannot resume: best/ is damaged (${weights}: header length ` +
     `${fs.readFileSync(weights).readUInt32LE(0)} runs past the end of the file (1000 bytes): truncated or not a safetensors file); it should hold the weights ` +
-    `of the best val loss so far (${valLoss(metrics, 1).toFixed(4)}, step 1), which the checkpoint of step 2 does not: ` +
-    'move it away to resume with it holding the best val evaluation after step 2, or train again with --overwrite');
+    `of the best val loss so far (${valLoss(metrics, 1).toFixed(4)}, step 1), which the checkpoint of step 2 does not: move it away to resume ` +
+    `without them (it starts again from the checkpoint of step 2, whose weights had val loss ${valLoss(metrics, 2).toFixed(4)}, and takes any ` +
+    'lower val evaluation after it), or train again with --overwrite');
   assert.equal(fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8'), metrics, 'nothing of the run changed');
   assert.equal(fs.statSync(weights).size, 1000);
   assert.equal(listCheckpoints(dir).length, 2);
   fs.rmSync(best, { recursive: true });
   const stderr = resume(cfg);
-  assert.match(stderr, /warning: resume: .*best: it is not there, so the weights of the best val loss so far \(\d\.\d{4}, step 1\) are gone: it will hold the best val evaluation after step 2/);
+  assert.match(stderr, new RegExp(`warning: resume: .*best: it is not there, so the weights of the best val loss so far \\(\\d\\.\\d{4}, step 1\\) are gone: ` +
+    `it starts again from the checkpoint of step 2, whose weights had val loss ${valLoss(metrics, 2).toFixed(4)}, and takes any lower val evaluation after it$`, 'm'));
   const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as { val: { best: { step: number } } };
   assert.equal(report.val.best.step, 3, 'best/ is of an evaluation after the checkpoint');
   assert.equal(weightsFolderProblem(best, 'lora'), null);
@@ -103,4 +110,51 @@ test('--resume with a val set that changed since the checkpoint starts best/ and
   const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as { val: { best: { step: number } } };
   assert.equal(report.val.best.step, 3, 'best/ is the best evaluation on the new val set');
   assert.equal(weightsFolderProblem(best, 'lora'), null);
+});
+
+test('--resume with a val set that changed, from a checkpoint of the last step not yet evaluated, starts best/ afresh at the evaluation still to come', () => {
+  const { cfg, dir, best } = run(1e-2, { eval: 2, checkpoint: 3 }); // evaluated at steps 0, 2 and (after the loop) 3; checkpointed at 3 before that
+  const [third] = listCheckpoints(dir);
+  const stateFile = path.join(third!, 'trainer_state.json');
+  const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { loop: { best: { step: number; loss: number } } };
+  assert.equal(state.loop.best.step, 2);
+  state.loop.best.loss = 0.5; // the old val set scored lower than the new one will
+  fs.writeFileSync(stateFile, JSON.stringify(state));
+  const other = new Rng(9);
+  fs.writeFileSync(cfg.data.val!, [0, 1].map(() => JSON.stringify({ input_ids: [1, ...Array.from({ length: 14 }, () => 3 + other.below(500))] })).join('\n') + '\n');
+  const stderr = resume(cfg);
+  // before: "and the run evaluates no more: it stays so", and step 3's evaluation, on the new val data, was compared with 0.5
+  assert.match(stderr, /step 2\) on the val data before it changed: the next evaluation starts best\/ and early stopping again, on the new val data$/m);
+  const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as { val: { best: { step: number } } };
+  assert.equal(report.val.best.step, 3);
+});
+
+test('--resume without best/ from a checkpoint at the last evaluation (none left after it) starts best/ again from the weights that evaluation measured', () => {
+  const { cfg, dir, best } = run(1); // val best at step 1, resumed from step 3's checkpoint, step 3 evaluated
+  const metrics = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8');
+  assert.ok(valLoss(metrics, 1) < valLoss(metrics, 3) && valLoss(metrics, 1) < valLoss(metrics, 2), 'step 1 is the best');
+  fs.rmSync(best, { recursive: true });
+  const stderr = resume(cfg);
+  // before: "it will hold the best val evaluation after step 3", and the run ended with "best": null and no best/
+  assert.match(stderr, new RegExp(`warning: resume: ${literal(best)}: it is not there, so the weights of the best val loss so far \\(${valLoss(metrics, 1).toFixed(4)}, ` +
+    `step 1\\) are gone: it starts again from the checkpoint of step 3, whose weights had val loss ${valLoss(metrics, 3).toFixed(4)} \\(the run evaluates no more\\)$`, 'm'));
+  const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as { val: { best: { step: number; loss: number } } };
+  assert.deepEqual(report.val.best, { step: 3, loss: valLoss(metrics, 3) });
+  assert.equal(requireRunWeights(dir, cfg, true), best);
+  assert.ok(fs.readFileSync(path.join(best, 'adapter_model.safetensors')).equals(fs.readFileSync(path.join(dir, 'adapter', 'adapter_model.safetensors'))), 'best/ holds step 3\'s weights');
+});
+
+test('--resume without best/ whose val data changed and which evaluates no more ends without best/, said so; export --best then says best/ went', () => {
+  const { cfg, dir, best } = run(1);
+  fs.rmSync(best, { recursive: true });
+  const other = new Rng(9);
+  fs.writeFileSync(cfg.data.val!, [0, 1].map(() => JSON.stringify({ input_ids: [1, ...Array.from({ length: 14 }, () => 3 + other.below(500))] })).join('\n') + '\n');
+  const stderr = resume(cfg);
+  assert.match(stderr, /best: it is not there, so the weights of the best val loss so far \(\d\.\d{4}, step 1\) are gone: the run evaluates no more, so it ends without best\/$/m);
+  const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as { val: { best: null } };
+  assert.equal(report.val.best, null);
+  assert.ok(!fs.existsSync(best));
+  // before: "this one stopped before its first evaluation after step 0", of a run that evaluated at every step
+  assert.throws(() => requireRunWeights(dir, cfg, true), { message: `${best}: best/ not found: the run evaluated its val data at step 1 (metrics.jsonl), which wrote it, ` +
+    "so it was moved or deleted since: put it back, leave out --best for the last step's weights, or train the run again with --overwrite" });
 });

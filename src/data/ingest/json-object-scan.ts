@@ -3,7 +3,8 @@
 // held in memory: json.ts reads the wrapped array's elements from where it starts, as it reads a top-level array.
 // Each member is summarised by the kind of its value; an array whose elements are all objects that are not chat
 // turns (`role` and `content`, ShareGPT's `from` and `value`) is a list of records. Also the pieces every JSON reader
-// here shares to walk such text: comments (JSONC) and a Python literal's single-quoted strings (SingleQuotes).
+// here shares to walk such text: comments (JSONC), a Python literal's single-quoted strings (SingleQuotes), and where
+// a value's brackets close (closeIndex).
 import { UserError } from '../../util/errors.ts';
 import { readLines } from '../../util/lines.ts';
 
@@ -299,4 +300,26 @@ function keyName(written: string): string {
   } catch {
     return written;
   }
+}
+
+/** Where a scan of JSON text stands: the brackets open, and whether it is inside a string (just after a backslash). */
+export interface JsonScan {
+  depth: number;
+  inString: boolean;
+  escape: boolean;
+}
+
+/** Scans `text` on from `scan`: the index of the "}" or "]" that closes the outermost value (depth back to 0), or −1 at the end of the text. */
+export function closeIndex(scan: JsonScan, text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (scan.inString) {
+      if (scan.escape) scan.escape = false;
+      else if (c === 0x5c) scan.escape = true;
+      else if (c === 0x22) scan.inString = false;
+    } else if (c === 0x22) scan.inString = true;
+    else if (c === 0x7b || c === 0x5b) scan.depth++;
+    else if ((c === 0x7d || c === 0x5d) && --scan.depth === 0) return i;
+  }
+  return -1;
 }

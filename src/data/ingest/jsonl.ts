@@ -1,6 +1,7 @@
 // JSON Lines: every non-blank line is one record. A BOM at the start of any line, CRLF endings and
 // whitespace around the JSON are accepted (readLines strips the BOM and CR; the rest is trimmed here). Lone CRs in a
-// line (records ended the classic-Mac way in a file readLines reads by LF) end its records where no bracket is open.
+// line (records ended the classic-Mac way in a file readLines reads by LF) end its records where no bracket is open,
+// and where one left open would swallow the next (jsonl-cr.ts).
 // A line that is not UTF-8 text is rejected as invalid_utf8 or binary without being parsed, and one longer
 // than ReadOptions.maxRawChars as too_long (parsing it would take memory in proportion to it). Python's NaN and
 // Infinity, and a line that is Python's str() of a dict, are read as Python reads them (python-json.ts). A record
@@ -18,7 +19,8 @@
 // file (JSONC, as json.ts reads it) comments are skipped and noted: those that start a line (a block up to the line where
 // it closes), and those within a line (a record's, or one after it).
 import { readLines, type Line } from '../../util/lines.ts';
-import { commentAt, commentsNote, countComment, isTurn, SingleQuotes, unclosedComment, withoutComments, type CommentTally } from './json-object-scan.ts';
+import { closeIndex, commentAt, commentsNote, countComment, isTurn, SingleQuotes, unclosedComment, withoutComments, type CommentTally, type JsonScan } from './json-object-scan.ts';
+import { crPieces } from './jsonl-cr.ts';
 import { stringEnd } from './number-spellings.ts';
 import { parseJsonText } from './python-json.ts';
 import type { Rejection } from '../record.ts';
@@ -354,62 +356,6 @@ function uncounted(): CommentTally {
   return { count: 0, first: 0, kinds: new Set() };
 }
 
-/**
- * `text` cut at its lone CRs outside strings and brackets, or null when it has none (a CR in a record is whitespace).
- * A CR inside brackets cuts too when a "{" or "[" follows it that cannot go on the value: one that follows no ":", ","
- * or "[" (`{bad` CR `{"text": …}`), or a "," in an object, where a key must come (`{"a": 1,` CR `{"text": …}`): the
- * next record after one left open, which would otherwise be lost with it. After a "," in an array a "{" may be its
- * next element (a chat's turns written a line each), so that CR stays whitespace.
- */
-function crPieces(text: string): string[] | null {
-  if (!text.includes('\r')) return null;
-  const pieces: string[] = [];
-  let from = 0, depth = 0, inString = false, escape = false; // closeIndex's scan, inline: a line may be 500 MB
-  let last = 0; // the last character outside strings that is not whitespace (a string's closing quote included)
-  const open: number[] = []; // the brackets open, innermost last ("{" or "[")
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (escape) escape = false;
-      else if (c === 0x5c) escape = true;
-      else if (c === 0x22) inString = false;
-      continue;
-    }
-    if (c === 0x0d && (depth <= 0 || (!valueMayFollow(last, open[open.length - 1]) && opensAfter(text, i + 1)))) {
-      pieces.push(text.slice(from, i));
-      from = i + 1;
-      depth = 0;
-      open.length = 0;
-      last = 0;
-      continue;
-    }
-    if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      depth++;
-      open.push(c);
-    } else if (c === 0x7d || c === 0x5d) {
-      depth--;
-      open.pop();
-    }
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) last = c;
-  }
-  if (pieces.length === 0) return null;
-  pieces.push(text.slice(from));
-  return pieces;
-}
-
-/** Whether a value (an object or array) may come after `last` inside the bracket `inner`: after ":", "[", or a "," in an array. */
-function valueMayFollow(last: number, inner: number | undefined): boolean {
-  return last === 0x3a || last === 0x5b || (last === 0x2c && inner === 0x5b);
-}
-
-/** Whether the first character from `i` that is not a space or tab opens an object or an array. */
-function opensAfter(text: string, i: number): boolean {
-  while (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09) i++;
-  const c = text.charCodeAt(i);
-  return c === 0x7b || c === 0x5b;
-}
-
 /** Parses one record's JSON text; text longer than `maxRaw` is rejected as too_long unparsed (bounded memory). */
 export function parseJsonItem(t: string, line: number, maxRaw = Infinity): RawItem {
   if (t.length > maxRaw) return { line, raw: t.slice(0, 1 << 16), error: { reason: 'too_long', detail: `the record's JSON is ${t.length} characters, more than the ${maxRaw} that any record within --max-chars can take; rejected unparsed` } };
@@ -442,26 +388,4 @@ function afterFirstValue(t: string): { rest: string; at: number } | null {
     return null;
   }
   return { rest: rest.trimEnd(), at: t.length - rest.length };
-}
-
-/** Where a scan of JSON text stands: the brackets open, and whether it is inside a string (just after a backslash). */
-export interface JsonScan {
-  depth: number;
-  inString: boolean;
-  escape: boolean;
-}
-
-/** Scans `text` on from `scan`: the index of the "}" or "]" that closes the outermost value (depth back to 0), or −1 at the end of the text. */
-export function closeIndex(scan: JsonScan, text: string): number {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (scan.inString) {
-      if (scan.escape) scan.escape = false;
-      else if (c === 0x5c) scan.escape = true;
-      else if (c === 0x22) scan.inString = false;
-    } else if (c === 0x22) scan.inString = true;
-    else if (c === 0x7b || c === 0x5b) scan.depth++;
-    else if ((c === 0x7d || c === 0x5d) && --scan.depth === 0) return i;
-  }
-  return -1;
 }
