@@ -90,9 +90,10 @@ export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean, 
     if (base !== null && fs.existsSync(base)) warnIfNotTrainedOn(dir, base); // an adapter is read over the base it was trained on
     return dir;
   }
+  const trainAgain = `train the run again ${words.cli ? 'with --overwrite' : 'with train(config, {overwrite: true})'}`;
   if (!best) {
     // report.json is written last: a run that has it finished, and its weights were moved or deleted since
-    const why = fs.existsSync(runPath(run, 'report')) ? `the run finished (its ${RUN_LAYOUT.report} is written), so it was moved or deleted since; train the run again ${words.cli ? 'with --overwrite' : 'with train(config, {overwrite: true})'}`
+    const why = fs.existsSync(runPath(run, 'report')) ? `the run finished (its ${RUN_LAYOUT.report} is written), so it was moved or deleted since; ${trainAgain}`
       : 'the run has not finished (it is written after the last step)';
     throw new UserError(`${path.basename(dir)}/ not found: ${why}`, dir);
   }
@@ -100,7 +101,7 @@ export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean, 
   const evaluated = cfg.data.val ? firstValStepAfterStart(run) : null;
   if (evaluated !== null) {
     throw new UserError(`${RUN_LAYOUT.best}/ not found: the run evaluated its val data at step ${evaluated} (${RUN_LAYOUT.metrics}), which wrote it, so it ` +
-      'was moved or deleted since: put it back, leave out --best for the last step\'s weights, or train the run again with --overwrite', dir);
+      `was moved or deleted since: put it back, leave out ${words.say('best')} for the last step's weights, or ${trainAgain}`, dir);
   }
   throw new UserError(`${RUN_LAYOUT.best}/ not found: it is written only by a run that evaluates on val data (data.val), ` +
     `${cfg.data.val ? 'and this one stopped before its first evaluation after step 0 (step 0\'s is a baseline, which best/ does not take)' : `and this run has none: leave out ${words.say('best')} for the last step's weights`}`, dir);

@@ -10,6 +10,7 @@ import { listCheckpoints } from '../../src/train/checkpoint.ts';
 import { validate, type TrainConfig } from '../../src/train/config.ts';
 import { weightsFolderProblem } from '../../src/train/best-check.ts';
 import { requireRunWeights } from '../../src/export/export.ts';
+import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { train } from '../../src/train/trainer.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -140,7 +141,7 @@ test('--resume without best/ from a checkpoint at the last evaluation (none left
     `step 1\\) are gone: it starts again from the checkpoint of step 3, whose weights had val loss ${valLoss(metrics, 3).toFixed(4)} \\(the run evaluates no more\\)$`, 'm'));
   const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as { val: { best: { step: number; loss: number } } };
   assert.deepEqual(report.val.best, { step: 3, loss: valLoss(metrics, 3) });
-  assert.equal(requireRunWeights(dir, cfg, true), best);
+  assert.equal(requireRunWeights(dir, cfg, true, FLAG_WORDS), best);
   assert.ok(fs.readFileSync(path.join(best, 'adapter_model.safetensors')).equals(fs.readFileSync(path.join(dir, 'adapter', 'adapter_model.safetensors'))), 'best/ holds step 3\'s weights');
 });
 
@@ -155,6 +156,6 @@ test('--resume without best/ whose val data changed and which evaluates no more 
   assert.equal(report.val.best, null);
   assert.ok(!fs.existsSync(best));
   // before: "this one stopped before its first evaluation after step 0", of a run that evaluated at every step
-  assert.throws(() => requireRunWeights(dir, cfg, true), { message: `${best}: best/ not found: the run evaluated its val data at step 1 (metrics.jsonl), which wrote it, ` +
+  assert.throws(() => requireRunWeights(dir, cfg, true, FLAG_WORDS), { message: `${best}: best/ not found: the run evaluated its val data at step 1 (metrics.jsonl), which wrote it, ` +
     "so it was moved or deleted since: put it back, leave out --best for the last step's weights, or train the run again with --overwrite" });
 });
