@@ -1,10 +1,12 @@
 // tokenizer.json's added tokens at the ids HF tokenizers (and so transformers 5.17) gives them, not the written ones
-// (test/fixtures/added-token-ids: folders and what both give): a vocabulary entry keeps its id, a gap closes.
+// (test/fixtures/added-token-ids: folders and what both give): a vocabulary entry keeps its id, a gap closes; and a
+// named special token the vocabulary lacks, which transformers adds past the vocabulary, refused with its id said.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
+import { UserError } from '../../src/util/errors.ts';
 import { FIXTURES } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { captureStderr } from './helpers.ts';
@@ -45,3 +47,11 @@ for (const [name, engine] of [['vocab-entry', 'auto'], ['vocab-entry-normalized'
   });
 }
 
+test('a named special token the vocabulary lacks: refused, saying the id transformers would add it at (past the embedding)', () => {
+  const want = expected['named-missing']!;
+  assert.equal(want.ids['<|im_end|>'], 32000); // eos_token, then pad_token, each at the next id
+  const d = folder('named-missing');
+  assert.throws(() => captureStderr(() => loadTokenizer(d)), (e: unknown) => e instanceof UserError &&
+    e.message.includes('tokenizer_config.json: eos_token: "<|im_end|>" is not in the vocabulary') && e.message.includes('transformers 5.17 adds it as a new token (id 32000)') &&
+    e.message.includes("add it to tokenizer.json's added_tokens"));
+});
