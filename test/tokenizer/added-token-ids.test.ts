@@ -13,7 +13,7 @@ import { captureStderr } from './helpers.ts';
 
 const DIR = path.join(FIXTURES, 'added-token-ids');
 interface Cases {
-  folders: Record<string, { tokenizer_json_added: Array<Record<string, unknown>>; tokenizer_config: Record<string, unknown> }>;
+  folders: Record<string, { tokenizer_json_added: Array<Record<string, unknown>>; tokenizer_config: Record<string, unknown>; no_model_config?: boolean }>;
   texts: string[];
 }
 interface Expected { len: number; ids: Record<string, number>; enc: number[][]; tokenizers: { len: number; ids: Record<string, number>; enc: number[][] } }
@@ -30,7 +30,7 @@ function folder(name: string): string {
   const tc = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
   delete tc.tokenizer_class;
   fs.writeFileSync(path.join(d, 'tokenizer_config.json'), JSON.stringify({ ...tc, ...f.tokenizer_config }));
-  fs.writeFileSync(path.join(d, 'config.json'), JSON.stringify({ model_type: 'mistral' }));
+  if (!f.no_model_config) fs.writeFileSync(path.join(d, 'config.json'), JSON.stringify({ model_type: 'mistral' }));
   return d;
 }
 
@@ -47,11 +47,13 @@ for (const [name, engine] of [['vocab-entry', 'auto'], ['vocab-entry-normalized'
   });
 }
 
-test('a named special token the vocabulary lacks: refused, saying the id transformers would add it at (past the embedding)', () => {
-  const want = expected['named-missing']!;
-  assert.equal(want.ids['<|im_end|>'], 32000); // eos_token, then pad_token, each at the next id
-  const d = folder('named-missing');
-  assert.throws(() => captureStderr(() => loadTokenizer(d)), (e: unknown) => e instanceof UserError &&
-    e.message.includes('tokenizer_config.json: eos_token: "<|im_end|>" is not in the vocabulary') && e.message.includes('transformers 5.17 adds it as a new token (id 32000)') &&
-    e.message.includes("add it to tokenizer.json's added_tokens"));
-});
+for (const name of ['named-missing', 'named-missing-llama-class']) {
+  test(`a named special token the vocabulary lacks (${name}): refused, saying the id transformers would add it at (past the embedding)`, () => {
+    const want = expected[name]!;
+    assert.deepEqual([want.ids['<|im_end|>'], want.ids['<pad>']], [32000, 32001]); // eos_token, then pad_token, each at the next id
+    const d = folder(name);
+    assert.throws(() => captureStderr(() => loadTokenizer(d)), (e: unknown) => e instanceof UserError &&
+      e.message.includes('tokenizer_config.json: eos_token: "<|im_end|>" is not in the vocabulary') && e.message.includes('transformers 5.17 adds it as a new token (id 32000)') &&
+      e.message.includes("add it to tokenizer.json's added_tokens"));
+  });
+}
