@@ -1,7 +1,9 @@
 // An HF tokenizer.json, checked enough that both engines can rely on its shape: a `model` object, the
-// pipeline keys (null when absent) and well-formed added tokens. Errors name the file and the key.
+// pipeline keys (null when absent) and well-formed added tokens, at the ids HF tokenizers gives them. Errors name
+// the file and the key.
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { warnOnce } from '../util/log.ts';
 
 export interface AddedTokenSpec {
   id: number;
@@ -57,14 +59,58 @@ export function parseTokenizerJson(doc: unknown, file: string): TokenizerJson {
   };
   const rawAdded = doc['added_tokens'] ?? [];
   if (!Array.isArray(rawAdded)) throw new UserError('expected an array', `${file}: added_tokens`);
-  const added_tokens = rawAdded.map((t, i) => addedToken(t, `${file}: added_tokens[${i}]`));
+  const written = rawAdded.map((t, i) => addedToken(t, `${file}: added_tokens[${i}]`));
+  const added_tokens = addedTokenIds(written, model, file);
   const pipeline = {
     normalizer: component('normalizer'),
     pre_tokenizer: component('pre_tokenizer'),
     post_processor: checkPostProcessor(component('post_processor'), `${file}: post_processor`),
     decoder: component('decoder'),
   };
-  return { model, ...pipeline, added_tokens, raw: { ...doc, ...pipeline, added_tokens: rawAdded } };
+  return { model, ...pipeline, added_tokens, raw: { ...doc, ...pipeline, added_tokens: added_tokens === written ? rawAdded : added_tokens } };
+}
+
+/**
+ * `tokens` at the ids HF tokenizers gives them (AddedVocabulary::add_tokens; a written id that differs is only a Rust log
+ * warning there, off in Python), which transformers 5.17 uses too: a content of the model's vocabulary takes its id
+ * there (a "hello" written as 32000 is vocabulary entry 21558, and the vocabulary stays 32,000 tokens), a content added
+ * before takes that one (the later flags win), any other the next id after the vocabulary and the added tokens so far
+ * (32000, 32005, 32002 written are 32000, 32001, 32002: a gap closes). `tokens` itself where every id is as written.
+ */
+function addedTokenIds(tokens: AddedTokenSpec[], model: Record<string, unknown>, file: string): AddedTokenSpec[] {
+  if (tokens.length === 0) return tokens;
+  const v = model['vocab'];
+  // a Unigram's pieces by position (its [piece, score] pairs), a BPE's {token: id}
+  const pieces = Array.isArray(v) ? new Map(v.map((e: unknown, i) => [Array.isArray(e) ? e[0] : undefined, i])) : null;
+  const inModel = (t: string): number | undefined => {
+    if (pieces) return pieces.get(t);
+    const id = isRecord(v) && Object.hasOwn(v, t) ? v[t] : undefined;
+    return typeof id === 'number' ? id : undefined;
+  };
+  // tokenizers' get_vocab_size: a count of entries, taken only for a token the vocabulary lacks (≈1 ms for 32,000)
+  let modelSize: number | null = null;
+  const countOfEntries = (): number => (modelSize ??= pieces ? (v as unknown[]).length : isRecord(v) ? Object.keys(v).length : 0);
+  const out: AddedTokenSpec[] = [], at = new Map<string, number>(); // content → its index in out
+  let max = -1;
+  for (const t of tokens) {
+    const before = at.get(t.content);
+    if (before !== undefined) {
+      out[before] = { ...t, id: out[before]!.id };
+      continue;
+    }
+    const id = inModel(t.content) ?? (max >= countOfEntries() || countOfEntries() === 0 ? max + 1 : countOfEntries());
+    max = Math.max(max, id);
+    at.set(t.content, out.length);
+    out.push({ ...t, id });
+  }
+  const moved = tokens.filter((t) => out[at.get(t.content)!]!.id !== t.id);
+  if (moved.length === 0 && out.length === tokens.length) return tokens;
+  if (moved.length > 0) {
+    const list = moved.slice(0, 5).map((t) => `${JSON.stringify(t.content)} ${out[at.get(t.content)!]!.id}, not ${t.id}`).join('; ');
+    warnOnce(`${file}: added_tokens: HF tokenizers (and transformers) give ${list}${moved.length > 5 ? ` and ${moved.length - 5} more` : ''} ` +
+      '(a vocabulary entry keeps its id, a new token takes the next one): their ids are used; write them so in the file to silence this');
+  }
+  return out;
 }
 
 /** Whether `model` is a BPE model: its type says so, or it has none but has merges (as HF tokenizers reads it). */

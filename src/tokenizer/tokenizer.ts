@@ -42,7 +42,7 @@ export class LoadedTokenizer implements Tokenizer {
     const resolve = (token: string | null, key: string, fallback: string | null): number | null => {
       if (token === null) return fallback === null ? null : (p.vocab.tokenToId.get(fallback) ?? null);
       const id = p.vocab.tokenToId.get(token);
-      if (id === undefined) throw new UserError(`${JSON.stringify(token)} is not in the vocabulary of ${p.file}`, `${cfg.source}: ${key}`);
+      if (id === undefined) throw missingSpecialToken(token, key, p);
       return id;
     };
     // Without a tokenizer_config.json, "<s>" and "</s>" (the Llama/Mistral names) are used when present.
@@ -101,4 +101,20 @@ export class LoadedTokenizer implements Tokenizer {
   applyChatTemplate(messages: readonly ChatMessage[], opts: { addGenerationPrompt?: boolean } = {}): string {
     return this.template.render(messages, opts);
   }
+}
+
+/**
+ * A named special token the vocabulary lacks, refused: transformers 5.17 adds it as a new token after the vocabulary
+ * (bos, eos, unk, pad, then additional_special_tokens, each missing one at the next id), a row the model's embedding
+ * has only when it was resized for it, which a tokenizer.json without the token says it was not (and training here
+ * never resizes): its id would index past the embedding, or hit a row no token of this tokenizer trained.
+ */
+function missingSpecialToken(token: string, key: string, p: TokenizerParts): UserError {
+  const cfg = p.config;
+  const named = [cfg.bosToken, cfg.eosToken, cfg.unkToken, cfg.padToken, ...cfg.additionalSpecialTokens];
+  const missing = [...new Set(named.filter((t): t is string => t !== null && !p.vocab.tokenToId.has(t)))];
+  const id = p.vocab.size + missing.indexOf(token);
+  return new UserError(`${JSON.stringify(token)} is not in the vocabulary of ${p.file}: transformers 5.17 adds it as a new token (id ${id}), ` +
+    'which needs an embedding row the model has only if it was resized for it (training here does not resize); add it to ' +
+    "tokenizer.json's added_tokens at an id the model has a row for, or name a token the vocabulary has (or null)", `${cfg.source}: ${key}`);
 }

@@ -47,10 +47,13 @@ export function buildVocab(json: TokenizerJson, file: string): Vocab {
     tokenToId.set(tok, id);
     idToToken[id] = tok;
   });
-  json.added_tokens.forEach((t, i) => {
+  // the added tokens are at HF tokenizers' ids (tokenizer-json.ts): a vocabulary entry's own, or the next after the
+  // vocabulary's count of entries, which is a vocabulary id too where its ids have a gap (HF then gives both texts it)
+  json.added_tokens.forEach((t) => {
     const other = idToToken[t.id];
     if (other !== undefined && other !== t.content) {
-      throw new UserError(`id ${t.id} is ${JSON.stringify(t.content)} here but already ${JSON.stringify(other)} (model.vocab or an earlier added token)`, `${file}: added_tokens[${i}]`);
+      throw new UserError(`HF tokenizers gives the added token ${JSON.stringify(t.content)} id ${t.id}, the next after the vocabulary's ${toks.length} entries, ` +
+        `but ${JSON.stringify(other)} has that id there: its ids skip some number below; number the vocabulary 0 to ${toks.length - 1}`, `${file}: model.vocab`);
     }
     tokenToId.set(t.content, t.id);
     idToToken[t.id] = t.content;

@@ -1,8 +1,8 @@
 // What both GGUF tokenizer kinds (tokenizer-spm.ts, tokenizer-bpe.ts) write the same way: llama.cpp's token
 // types, tokenizer.json's merges as pairs, and the token list of a model's rows — the tokenizer's texts, with
-// "[PAD<id>]" for rows of a padded embedding and "[UNUSED<id>]" for a vocabulary entry whose text an added
-// token also has (HF matches the added token first, so the entry is never produced; llama.cpp aborts on a
-// token text written twice).
+// "[PAD<id>]" for rows of a padded embedding and "[UNUSED<id>]" for an id whose text another id also has (llama.cpp
+// aborts on a token text written twice; an added token repeating a vocabulary entry is not one: it has the entry's
+// id, as HF tokenizers gives it, tokenizer-json.ts).
 import { UserError } from '../../util/errors.ts';
 import type { TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import type { Vocab } from '../../tokenizer/vocab.ts';
