@@ -124,7 +124,7 @@ test('1-based integer labels with named --labels are refused (nothing written); 
   const r0 = prepare({ inputs: [g], outDir: path.join(dir, 'ag0'), tokenizer: tok, task: 'classification', labels: names, labelCodes: [1, 2, 3, 4], split: [1, 0, 0] });
   assert.deepEqual(r0.report.by_reason, { unknown_label: 2 });
   const rej = readJsonl<{ detail: string }>(path.join(dir, 'ag0', 'rejected.jsonl'));
-  assert.equal(rej[0]!.detail, 'label 0 is not one of --labels 1=World,2=Sports,3=Business,4=Sci/Tech');
+  assert.equal(rej[0]!.detail, 'label 0 is not one of options.labels 1=World,2=Sports,3=Business,4=Sci/Tech');
   // 0-based labels (a 0 present) stay class indices, as before
   const z = writeFiles(dir, { 'zero.jsonl': ag([0, 1, 2, 3]) })['zero.jsonl']!;
   const rz = prepare({ inputs: [z], outDir: path.join(dir, 'zero'), tokenizer: tok, task: 'classification', labels: names, split: [1, 0, 0] });
