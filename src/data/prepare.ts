@@ -433,8 +433,8 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     });
     if (keptTotal === 0) warnings.push('no record was kept: see rejected.jsonl');
     if (classes && keptTotal > 0) {
-      warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])), classes.labels, givenLabels === null));
-      const untrained = untrainedClassWarning(labelCounts, classes.labels, provided[1] || provided[2]);
+      warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])), classes.labels, givenLabels === null, words));
+      const untrained = untrainedClassWarning(labelCounts, classes.labels, provided[1] || provided[2], words);
       if (untrained) warnings.push(untrained);
     }
     const present = classes ? classes.labels.filter((l) => labelCounts.some((m) => m.has(String(l)))) : [];

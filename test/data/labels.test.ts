@@ -178,7 +178,7 @@ test('prepare: a class that only val or test has (a --val/--test file\'s, a one-
   assert.deepEqual(report.labels, ['neg', 'neutral', 'pos', 'spam']);
   assert.equal(report.label_counts!.train.neutral, undefined);
   assert.ok(report.warnings.includes('classes "neutral" (val 1, test 1), "spam" (test 1) have records in val or test but none in train: the model is never trained on them, ' +
-    'and every such record is scored as an error (give training records of them, or leave them out of --val/--test)'), report.warnings.join('; '));
+    'and every such record is scored as an error (give training records of them, or leave them out of options.val/options.test)'), report.warnings.join('; '));
   // every class in train: no such warning
   const { report: ok } = prepare({ inputs: [f['reviews.jsonl']!], outDir: path.join(dir, 'all-trained'), tokenizer: tok, task: 'classification' });
   assert.ok(!ok.warnings.some((w) => /none in train/.test(w)), ok.warnings.join('; '));

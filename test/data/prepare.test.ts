@@ -330,9 +330,9 @@ test('near duplicates by content, not by what records share: a system prompt, a 
   const cased = writeFiles(dir, { 'cased.jsonl': ['{"text": "good", "label": "Pos"}', '{"text": "great", "label": "pos"}', '{"text": "bad", "label": "neg\u200b"}', '{"text": "awful", "label": "neg"}'].join('\n') })['cased.jsonl']!;
   const casedRun = run('cased', { inputs: [cased], task: 'classification' });
   assert.deepEqual(casedRun.report.labels, ['Pos', 'neg', 'pos'], 'a zero-width character makes no class of its own');
-  assert.ok(casedRun.report.warnings.includes('classes "Pos" and "pos" differ only in case: they are separate classes (give --labels, or fix the data)'));
+  assert.ok(casedRun.report.warnings.includes('classes "Pos" and "pos" differ only in case: they are separate classes (give options.labels, or fix the data)'));
   const mixed = writeFiles(dir, { 'mixed.jsonl': ['{"text": "good", "label": 1}', '{"text": "bad", "label": "0"}', '{"text": "great", "label": "positive"}', '{"text": "meh", "label": true}'].join('\n') })['mixed.jsonl']!;
-  assert.ok(run('mixed', { inputs: [mixed], task: 'classification' }).report.warnings.includes('the labels mix integers (0, 1) and words ("True", "positive"): two labellings merged? Each is a class of its own (give --labels, or fix the data)'));
+  assert.ok(run('mixed', { inputs: [mixed], task: 'classification' }).report.warnings.includes('the labels mix integers (0, 1) and words ("True", "positive"): two labellings merged? Each is a class of its own (give options.labels, or fix the data)'));
   assert.ok(!casedRun.report.warnings.some((w) => /mix integers/.test(w)));
 });
 
