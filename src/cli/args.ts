@@ -5,6 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { didYouMean } from '../util/did-you-mean.ts';
 import type { DeviceName } from '../backend/select.ts';
 import { UserError } from '../util/errors.ts';
+import { openRegularFile } from '../util/regular-file.ts';
 import { unexpandedPath } from '../util/unexpanded-path.ts';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -181,10 +182,15 @@ export function required(flag: string, value: string | undefined, command: strin
   return value;
 }
 
-/** A data file flag's value, refused in one line when it names a folder (a prepare output): `example` is a file to give instead. */
+/**
+ * A data file flag's value, refused in one line when it names a folder (a prepare output: `example` is a file to give
+ * instead), or anything that reading it would refuse (no such file, a FIFO): said here, before a backend starts and the
+ * weights load, in the words the reader would use, not after the backend's lines.
+ */
 export function dataFileOption(flag: string, value: string, example: string): string {
   if (fs.statSync(value, { throwIfNoEntry: false })?.isDirectory() === true) {
     throw new UserError(`--${flag}: ${value}: a folder, not a data file (give e.g. ${path.join(value, example)})`);
   }
+  fs.closeSync(openRegularFile(value)); // O_NONBLOCK: a FIFO is refused, never waited on
   return value;
 }

@@ -56,8 +56,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
-    const near = didYouMean(name, Object.keys(COMMANDS));
-    process.stderr.write(`mistral-tune: unknown command "${oneLine(name)}"${near ? ` (did you mean "${near}"?)` : ''}\n\n${usage()}\n`);
+    // one line, as every other usage error: the full usage under it buried the mistake; a command written as a
+    // flag (--eval) is matched without its dashes
+    const near = didYouMean(name.replace(/^-+/, ''), Object.keys(COMMANDS));
+    process.stderr.write(`error: unknown command "${oneLine(name)}"${near ? ` (did you mean "${near}"?)` : ''}: run mistral-tune --help for the commands\n`);
     return 2;
   }
   ignoreHangupWhenDetached();

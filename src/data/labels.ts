@@ -7,6 +7,7 @@
 // 0 … max for integer labels that look like class indices, else the labels sorted (see classList) — and what a class
 // list may hide.
 import { UserError } from '../util/errors.ts';
+import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import { loneSurrogate } from './clean.ts';
 import { placeholderOf } from './placeholder.ts';
 
@@ -276,9 +277,9 @@ export function refuseOneBased(classes: LabelSet, ints: { max: number; zero: boo
  * What a classification run's kept classes may hide, in warnings: fewer than 2 present; classes with no kept
  * record (integer labels 1 … 5 make classes 0 … 5, class 0 empty; a --labels class the data never uses); classes
  * found in the data (`inferred`) that differ only in case or character form ("Pos", "ｐｏｓ" and "pos"), which are separate classes.
- * `present` holds String(label) of every class the kept records have.
+ * `present` holds String(label) of every class the kept records have; `optionWords` name the class list option.
  */
-export function classWarnings(present: ReadonlySet<string>, labels: readonly LabelValue[], inferred: boolean): string[] {
+export function classWarnings(present: ReadonlySet<string>, labels: readonly LabelValue[], inferred: boolean, optionWords: OptionWords = FLAG_WORDS): string[] {
   const out: string[] = [];
   if (present.size < 2) out.push(`the kept records have ${present.size} class${present.size === 1 ? '' : 'es'}: a classifier needs at least 2`);
   const empty = labels.filter((l) => !present.has(String(l)));
@@ -296,7 +297,7 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
   const ints = labels.filter((l) => typeof l === 'number'), words = labels.filter((l) => typeof l !== 'number');
   if (ints.length > 0 && words.length > 0) {
     const show = (ls: LabelValue[]) => ls.slice(0, 5).map((l) => JSON.stringify(l)).join(', ') + (ls.length > 5 ? ` and ${ls.length - 5} more` : '');
-    out.push(`the labels mix integers (${show(ints)}) and words (${show(words)}): two labellings merged? Each is a class of its own (give --labels, or fix the data)`);
+    out.push(`the labels mix integers (${show(ints)}) and words (${show(words)}): two labellings merged? Each is a class of its own (give ${optionWords.say('labels')}, or fix the data)`);
   }
   // folded as near-dedup folds text (NFKC, lower case): an IME's full-width "ｐｏｓ" reads as "pos"
   const byForm = new Map<string, string[]>();
@@ -308,7 +309,7 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
   for (const same of byForm.values()) {
     if (same.length < 2) continue;
     const how = same.every((l) => l.toLowerCase() === same[0]!.toLowerCase()) ? 'case' : 'case or character form (full-width letters, ligatures)';
-    out.push(`classes ${same.map((l) => JSON.stringify(l)).join(' and ')} differ only in ${how}: they are separate classes (give --labels, or fix the data)`);
+    out.push(`classes ${same.map((l) => JSON.stringify(l)).join(' and ')} differ only in ${how}: they are separate classes (give ${optionWords.say('labels')}, or fix the data)`);
   }
   return out;
 }
@@ -317,9 +318,10 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
  * The classes that have kept records in val or test but none in train, in a warning (null when there are none): a
  * --val or --test file's own class, or a class of a record or two that the split dealt to val or test, which the
  * model is never trained on, so that every record of it there counts as an error. `counts[k]` holds, per split
- * (train, val, test), the records of each class by String(label); `filesGiven`, whether --val or --test gave files.
+ * (train, val, test), the records of each class by String(label); `filesGiven`, whether --val or --test gave files
+ * (named in the caller's `words`).
  */
-export function untrainedClassWarning(counts: readonly ReadonlyMap<string, number>[], labels: readonly LabelValue[], filesGiven: boolean): string | null {
+export function untrainedClassWarning(counts: readonly ReadonlyMap<string, number>[], labels: readonly LabelValue[], filesGiven: boolean, words: OptionWords = FLAG_WORDS): string | null {
   const [train, val, test] = counts as [ReadonlyMap<string, number>, ReadonlyMap<string, number>, ReadonlyMap<string, number>];
   if (train.size === 0) return null; // no train split at all (no --input record kept): said as an empty split
   const untrained = labels.filter((l) => !train.has(String(l)) && (val.has(String(l)) || test.has(String(l))));
@@ -330,7 +332,7 @@ export function untrainedClassWarning(counts: readonly ReadonlyMap<string, numbe
   }).join(', ') + (untrained.length > 10 ? ` and ${untrained.length - 10} more` : '');
   const one = untrained.length === 1;
   const it = one ? 'it' : 'them';
-  const fix = filesGiven ? `give training records of ${it}, or leave ${it} out of --val/--test` : `too few records to be in every split: give ${it} more, or leave ${it} out`;
+  const fix = filesGiven ? `give training records of ${it}, or leave ${it} out of ${words.say('val')}/${words.say('test')}` : `too few records to be in every split: give ${it} more, or leave ${it} out`;
   return `${one ? 'class' : 'classes'} ${shown} ${one ? 'has' : 'have'} records in val or test but none in train: the model is never trained on ${it}, ` +
     `and every such record is scored as an error (${fix})`;
 }

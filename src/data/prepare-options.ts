@@ -2,7 +2,7 @@
 // states them (prepare.ts).
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
-import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
+import { FLAG_WORDS, optionIs, type OptionWords } from '../util/option-words.ts';
 import type { Format, TextSplit } from './ingest/types.ts';
 import { labelKey, type LabelValue } from './labels.ts';
 import { DEFAULT_MAX_CHARS } from './char-limits.ts';
@@ -85,7 +85,7 @@ export function validateOptions(opts: PrepareOptions, split: readonly number[], 
   for (const [lo, hi, name] of [[opts.minChars, opts.maxChars, 'Chars'], [opts.minTokens, opts.maxTokens, 'Tokens']] as const) {
     if (lo !== undefined && hi !== undefined && lo > hi) throw new UserError(`${say(`min${name}`)} ${lo} is more than ${say(`max${name}`)} ${hi}: every record would be rejected`, at);
   }
-  if (opts.labels && (opts.task ?? DEFAULTS.task) !== 'classification') throw new UserError(`${say('labels')} needs ${say('task')} ${words.cli ? 'classification' : "'classification'"}`, at);
+  if (opts.labels && (opts.task ?? DEFAULTS.task) !== 'classification') throw new UserError(`${say('labels')} needs ${optionIs(words, 'task', 'classification')}`, at);
   if (opts.labels && opts.labels.length < 2) throw new UserError(`${say('labels')} needs at least two classes`, at);
   if (opts.labels) {
     const seen = new Set<string>();

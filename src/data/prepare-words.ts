@@ -3,6 +3,7 @@
 // no text field may hold.
 import * as path from 'node:path';
 import type { Tokenizer } from '../tokenizer/types.ts';
+import { aOption, optionIs, type OptionWords } from '../util/option-words.ts';
 import type { PrepareReport } from './report.ts';
 import type { SourceRole } from './sources.ts';
 import { specialTokenIds } from './tokenize.ts';
@@ -12,18 +13,20 @@ const RAW_LIMIT = 4096;
 
 /**
  * Why the train split is empty though train has a share (the split gives every stratum of input records a training
- * record): no --input record was kept, or those kept repeat --val/--test records and went with them (--dedup none).
+ * record): no --input record was kept, or those kept repeat --val/--test records and went with them (--dedup none);
+ * the options named in the caller's `words`.
  */
-export function noInputToTrain(sources: readonly { role: SourceRole }[], perSource: readonly { records: number; kept: number }[]): string {
+export function noInputToTrain(sources: readonly { role: SourceRole }[], perSource: readonly { records: number; kept: number }[], words: OptionWords): string {
+  const input = words.say('inputs'), files = `${words.say('val')}/${words.say('test')}`, aFile = `${aOption(words, 'val')}/${words.say('test')}`;
   let read = 0, kept = 0;
   sources.forEach((src, k) => {
     if (src.role !== 'input') return;
     read += perSource[k]!.records;
     kept += perSource[k]!.kept;
   });
-  if (read === 0) return 'the --input files hold no records';
-  if (kept === 0) return `${read === 1 ? 'the 1 --input record was' : `all ${read} --input records were`} rejected (see rejected.jsonl): every kept record is from --val/--test`;
-  return `the ${kept === 1 ? '1 kept --input record repeats a --val/--test record' : `${kept} kept --input records repeat --val/--test records`} and went with ${kept === 1 ? 'it' : 'them'} (--dedup none keeps copies together)`;
+  if (read === 0) return `the ${input} files hold no records`;
+  if (kept === 0) return `${read === 1 ? `the 1 ${input} record was` : `all ${read} ${input} records were`} rejected (see rejected.jsonl): every kept record is from ${files}`;
+  return `the ${kept === 1 ? `1 kept ${input} record repeats ${aFile} record` : `${kept} kept ${input} records repeat ${files} records`} and went with ${kept === 1 ? 'it' : 'them'} (${optionIs(words, 'dedup', 'none')} keeps copies together)`;
 }
 
 /** Why nothing was kept, in one line: the rejection reasons, most frequent first, and the first record rejected (`first`). */

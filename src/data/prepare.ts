@@ -31,7 +31,7 @@ import {
 } from './record.ts';
 import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
 import { claimOutDir } from './out-dir.ts';
-import { libraryWords, type OptionWords } from '../util/option-words.ts';
+import { aOption, libraryWords, optionIs, type OptionWords } from '../util/option-words.ts';
 import { PREPARE_REPORT } from './prepare-report.ts';
 import { clip, describeLabel, encodingHint, noInputToTrain, nothingKept, specialTexts } from './prepare-words.ts';
 import { DEFAULTS, reportOptions, validateOptions, type DedupMode, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
@@ -227,12 +227,12 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
           return;
         }
         if (opts.minTokens !== undefined && tokens < opts.minTokens) {
-          reject(si, where, 'too_short', `${tokens} tokens, fewer than --min-tokens ${opts.minTokens}`, raw);
+          reject(si, where, 'too_short', `${tokens} tokens, fewer than ${words.say('minTokens')} ${opts.minTokens}`, raw);
           return;
         }
         if (opts.maxTokens !== undefined && tokens > opts.maxTokens) {
           if (overflow === 'reject') {
-            reject(si, where, 'too_long', `${tokens} tokens, more than --max-tokens ${opts.maxTokens}`, raw);
+            reject(si, where, 'too_long', `${tokens} tokens, more than ${words.say('maxTokens')} ${opts.maxTokens}`, raw);
             return;
           }
           cut = true;
@@ -272,7 +272,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
 
     // Pass 1: read, validate, deduplicate, spool.
     const limits = {
-      minChars: opts.minChars, maxChars: opts.maxChars ?? DEFAULTS.maxChars, maxCharsGiven: opts.maxChars !== undefined, keepPlaceholders: opts.keepPlaceholders === true,
+      minChars: opts.minChars, maxChars: opts.maxChars ?? DEFAULTS.maxChars, maxCharsGiven: opts.maxChars !== undefined, keepPlaceholders: opts.keepPlaceholders === true, words,
     };
     for (let si = 0; si < sources.length; si++) {
       const src = sources[si]!;
@@ -306,7 +306,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
         if ('reason' in det) {
           if (det.noLabel?.kind === 'minus_one') minusOnes++;
           else if (det.noLabel?.kind === 'word') wordLabels.set(det.noLabel.word, (wordLabels.get(det.noLabel.word) ?? 0) + 1);
-          reject(si, item.line, det.reason, det.reason === 'wrong_task' ? `${det.detail} (use --task ${otherTask(task)})` : det.detail, item.raw, item.unreadLists);
+          reject(si, item.line, det.reason, det.reason === 'wrong_task' ? `${det.detail} (use ${optionIs(words, 'task', otherTask(task))})` : det.detail, item.raw, item.unreadLists);
           continue;
         }
         tally.count(det);
@@ -323,7 +323,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
         if (recordHasHtml(rec)) {
           if (opts.stripHtml) {
             tally.countHtml(true);
-            const stripped = stripRecordHtml(rec);
+            const stripped = stripRecordHtml(rec, words);
             if ('reason' in stripped) {
               reject(si, item.line, stripped.reason, stripped.detail, item.raw);
               continue;
@@ -424,17 +424,17 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       const wanted = k === 0 || split[k]! > 0 || provided[k];
       if (!(splitCounts[k] === 0 && keptTotal > 0 && wanted)) return;
       if (k === 0) {
-        warnings.push(`the train split is empty: ${noInputToTrain(sources, perSource)}; train refuses an empty train.jsonl ("no training examples")`);
+        warnings.push(`the train split is empty: ${noInputToTrain(sources, perSource, words)}; train refuses an empty train.jsonl ("no training examples")`);
         return;
       }
       // why, when the data is too small for the share (3 records at 0.1): else an empty split is a puzzle
       const tooFew = !provided.some(Boolean) && keptTotal * split[k]! < 1;
-      warnings.push(`the ${s} split is empty` + (tooFew ? `: ${keptTotal} kept record${keptTotal === 1 ? '' : 's'} × its share ${split[k]} is under one record (give more records, a larger --split share${k === 0 ? '' : `, or a --${s} file`})` : ''));
+      warnings.push(`the ${s} split is empty` + (tooFew ? `: ${keptTotal} kept record${keptTotal === 1 ? '' : 's'} × its share ${split[k]} is under one record (give more records, a larger ${words.say('split')} share${k === 0 ? '' : `, or ${aOption(words, s)} file`})` : ''));
     });
     if (keptTotal === 0) warnings.push('no record was kept: see rejected.jsonl');
     if (classes && keptTotal > 0) {
-      warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])), classes.labels, givenLabels === null));
-      const untrained = untrainedClassWarning(labelCounts, classes.labels, provided[1] || provided[2]);
+      warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])), classes.labels, givenLabels === null, words));
+      const untrained = untrainedClassWarning(labelCounts, classes.labels, provided[1] || provided[2], words);
       if (untrained) warnings.push(untrained);
     }
     const present = classes ? classes.labels.filter((l) => labelCounts.some((m) => m.has(String(l)))) : [];
@@ -452,7 +452,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     if (empty.length > 0) {
       warnings.push(`no records in ${empty.slice(0, 5).join(', ')}${empty.length > 5 ? ` and ${empty.length - 5} more files` : ''}: ${empty.length === 1 ? 'the file is' : 'each is'} empty, blank, or a header row only`);
     }
-    warnings.push(...tally.warnings(fields.text));
+    warnings.push(...tally.warnings(fields.text, words));
     const report: PrepareReport = {
       input_records: inputRecords,
       kept: keptTotal,

@@ -9,6 +9,7 @@
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
 import type { Stringified } from './record-fields.ts';
 import type { FieldMap } from './record.ts';
+import { optionIs, type OptionWords } from '../util/option-words.ts';
 
 /** The fields whose key in another case or spacing beside them is said in a warning (countShadowed). */
 const SHADOWABLE = ['text', 'prompt', 'completion', 'messages', 'label'] as const;
@@ -81,13 +82,13 @@ export class ReadTally {
     else this.html.seen++;
   }
 
-  /** The report's lines; `textKey`: the text field's name in the input. */
-  warnings(textKey: string): string[] {
+  /** The report's lines; `textKey`: the text field's name in the input; `words`: how they name prepare's options. */
+  warnings(textKey: string, words: OptionWords): string[] {
     const lines = [...this.byLayout].map(([layout, n]) => `${n} record${n === 1 ? '' : 's'} read as ${LAYOUT_NAMES[layout]}`);
     const n = this.textBesidePair;
     if (n > 0) {
       lines.push(`${n} record${n === 1 ? ' has' : 's have'} a "${textKey}" field beside an instruction/answer pair (Alpaca's formatted text column): ` +
-        'read as text, trained whole with its prompt, as TRL does; --field text=none reads them as chats instead, rendered by the chat template with the loss on the answers');
+        `read as text, trained whole with its prompt, as TRL does; ${optionIs(words, 'fields', 'none', 'text')} reads them as chats instead, rendered by the chat template with the loss on the answers`);
     }
     if (this.mojibake > 0) {
       const m = this.mojibake;
@@ -96,9 +97,9 @@ export class ReadTally {
     const { seen, stripped } = this.html;
     if (seen > 0) {
       lines.push(`${seen === 1 ? '1 record holds' : `${seen} records hold`} HTML (tags such as <p> or <br>, character references such as &amp;): ` +
-        'kept as written; --strip-html removes the tags and decodes the references');
+        `kept as written; ${words.say('stripHtml')} removes the tags and decodes the references`);
     }
-    if (stripped > 0) lines.push(`${stripped === 1 ? '1 record had its' : `${stripped} records had their`} HTML removed (--strip-html)`);
+    if (stripped > 0) lines.push(`${stripped === 1 ? '1 record had its' : `${stripped} records had their`} HTML removed (${words.say('stripHtml')})`);
     if (this.noInput.size > 0) {
       const total = [...this.noInput.values()].reduce((a, b) => a + b, 0);
       const which = [...this.noInput].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, n]) => `${k} ${n}`).join(', ');
@@ -119,7 +120,7 @@ export class ReadTally {
     }
     for (const { role, key, field, records, first } of this.shadowed.values()) {
       lines.push(`${records} record${records === 1 ? ' has' : 's have'} "${key}" beside "${field}" (the same name but for case or spaces) holding something else (${records === 1 ? '' : 'first '}${first}): ` +
-        `only "${field}" is read; rename or drop one (--field ${role}=${JSON.stringify(key)} reads the other)`);
+        `only "${field}" is read; rename or drop one (${optionIs(words, 'fields', key, role, JSON.stringify(key))} reads the other)`);
     }
     const chats = (n: number): string => `${n} chat${n === 1 ? '' : 's'}`;
     if (this.leading.chats > 0) {

@@ -3,6 +3,7 @@
 // prepare runs them after a record is read and normalised, before deduplication.
 import { charLength } from './clean.ts';
 import { nearClassHint, type LabelSet } from './labels.ts';
+import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import { placeholderOf } from './placeholder.ts';
 import { textFields, type DataRecord, type Reason } from './record.ts';
 
@@ -13,16 +14,18 @@ export interface RecordLimits {
   /** Whether the user gave --max-chars (else the message says the default can be raised). */
   maxCharsGiven: boolean;
   keepPlaceholders: boolean;
+  /** How a rejection's detail names these options: prepare's caller's words (options.minChars; default the CLI's --min-chars). */
+  words?: OptionWords;
 }
 
 /** Why `rec` is rejected, or null; `specials`: the special tokens' texts; `labels`: the classes given, if any. */
 export function checkRecord(rec: DataRecord, limits: RecordLimits, specials: readonly string[], labels: LabelSet | null): { reason: Reason; detail: string } | null {
-  const fields = textFields(rec);
+  const fields = textFields(rec), say = (limits.words ?? FLAG_WORDS).say;
   if (!limits.keepPlaceholders) {
     for (const { text, answer, name } of fields) {
       // "None", "N/A" can be an answer; as anything else, and "nan" anywhere, they stand for a missing value
       const p = placeholderOf(text);
-      if (p && !(p.kind === 'word' && answer)) return { reason: 'placeholder', detail: `${name}: ${p.why}, not text (--keep-placeholders keeps it)` };
+      if (p && !(p.kind === 'word' && answer)) return { reason: 'placeholder', detail: `${name}: ${p.why}, not text (${say('keepPlaceholders')} keeps it)` };
     }
   }
   const texts = fields.map((f) => f.text);
@@ -35,11 +38,11 @@ export function checkRecord(rec: DataRecord, limits: RecordLimits, specials: rea
   const units = texts.reduce((a, t) => a + t.length, 0); // UTF-16 units: never fewer than characters
   if (rec.shape !== 'pretokenized' && (minChars !== undefined || units > maxChars)) {
     const chars = texts.reduce((a, t) => a + charLength(t), 0);
-    if (minChars !== undefined && chars < minChars) return { reason: 'too_short', detail: `${chars} characters, fewer than --min-chars ${minChars}` };
-    if (chars > maxChars) return { reason: 'too_long', detail: `${chars} characters, more than --max-chars ${maxChars}${limits.maxCharsGiven ? '' : ' (the default; pass a larger --max-chars to keep it)'}` };
+    if (minChars !== undefined && chars < minChars) return { reason: 'too_short', detail: `${chars} characters, fewer than ${say('minChars')} ${minChars}` };
+    if (chars > maxChars) return { reason: 'too_long', detail: `${chars} characters, more than ${say('maxChars')} ${maxChars}${limits.maxCharsGiven ? '' : ` (the default; pass a larger ${say('maxChars')} to keep it)`}` };
   }
   if (labels && 'label' in rec && rec.label !== undefined && labels.indexOf(rec.label) === undefined) {
-    return { reason: 'unknown_label', detail: `label ${JSON.stringify(rec.label)} is not one of --labels ${labels}${nearClassHint(rec.label, labels.labels)}` };
+    return { reason: 'unknown_label', detail: `label ${JSON.stringify(rec.label)} is not one of ${say('labels')} ${labels}${nearClassHint(rec.label, labels.labels)}` };
   }
   return null;
 }

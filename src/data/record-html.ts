@@ -1,6 +1,7 @@
 // A record's text fields and HTML (html.ts): whether any holds some, and the record without it (--strip-html), each
 // field normalised again as it was read (a prompt keeps its trailing separator, a completion its leading one). A
 // field that holds nothing once its HTML is gone rejects the record as empty, naming it.
+import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import { normalizeText } from './clean.ts';
 import { hasHtml, stripHtml } from './html.ts';
 import { textFields, type DataRecord, type Rejection } from './record.ts';
@@ -10,14 +11,14 @@ export function recordHasHtml(rec: DataRecord): boolean {
   return textFields(rec).some((f) => hasHtml(f.text));
 }
 
-/** `rec` with the HTML of its text fields removed, or the rejection of a field left empty. */
-export function stripRecordHtml(rec: DataRecord): DataRecord | Rejection {
+/** `rec` with the HTML of its text fields removed, or the rejection of a field left empty (`words` name the option that asked for it). */
+export function stripRecordHtml(rec: DataRecord, words: OptionWords = FLAG_WORDS): DataRecord | Rejection {
   const strip = (text: string, field: string, trim: 'both' | 'start' | 'end' = 'both'): string | Rejection => {
     let t = normalizeText(stripHtml(text), trim);
     // a block's end tag at either end of the field (</p>) leaves a line break where the field had no space: not kept
     if (!/\s$/.test(text)) t = t.trimEnd();
     if (!/^\s/.test(text)) t = t.trimStart();
-    return t === '' ? { reason: 'empty', detail: `${field} holds nothing once its HTML is removed (--strip-html)` } : t;
+    return t === '' ? { reason: 'empty', detail: `${field} holds nothing once its HTML is removed (${words.say('stripHtml')})` } : t;
   };
   switch (rec.shape) {
     case 'text':

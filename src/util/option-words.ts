@@ -11,7 +11,7 @@ export interface OptionWords {
 }
 
 /** The CLI's flags whose names are not the library option's in kebab case. */
-const FLAG_OF: Record<string, string> = { maxShardBytes: '--max-shard-size', inputs: '--input', outDir: '--out' };
+const FLAG_OF: Record<string, string> = { maxShardBytes: '--max-shard-size', inputs: '--input', outDir: '--out', fields: '--field' };
 
 /** The words of a library call of `fn`: options.NAME, errors placed at `fn`. */
 export function libraryWords(fn: string): OptionWords {
@@ -24,3 +24,19 @@ export const FLAG_WORDS: OptionWords = {
   cli: true,
   say: (name) => FLAG_OF[name] ?? `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
 };
+
+/**
+ * The option `name` set to `value`, as this caller writes it: `--dedup none`, `options.dedup 'none'`; with `key`, an
+ * entry of a map option: `--field text=none`, `options.fields.text 'none'`. `cliValue`: the value as the CLI shows it,
+ * where that differs (a key quoted for the shell).
+ */
+export function optionIs(words: OptionWords, name: string, value: string, key?: string, cliValue = value): string {
+  if (words.cli) return `${words.say(name)} ${key === undefined ? '' : `${key}=`}${cliValue}`;
+  const literal = /['\\\n]/.test(value) ? JSON.stringify(value) : `'${value}'`;
+  return `${words.say(name)}${key === undefined ? '' : `.${key}`} ${literal}`;
+}
+
+/** The option `name` after its article, as this caller writes it: "a --val", "an options.val". */
+export function aOption(words: OptionWords, name: string): string {
+  return `${words.cli ? 'a' : 'an'} ${words.say(name)}`;
+}

@@ -145,3 +145,14 @@ test("export --format gguf of a model whose generation_config.json's eos_token_i
   onlyLines([[['export', '--model', dir, '--out', path.join(cwd, 'bad-generation.gguf'), '--format', 'gguf'],
     `error: ${path.join(dir, 'generation_config.json')}: eos_token_id must be a token id or a list of them, got [2,"x"]`]]);
 });
+
+test('eval --data, classify --data and generate --messages naming no file are the only line on stderr, said before a backend starts', () => {
+  const none = path.join(cwd, 'missing.jsonl');
+  onlyLines([
+    // eval's was "device auto: …", "cpu backend: …", the tokenizer line and its warning, then the error
+    [['eval', '--model', TINY_BASE, '--data', none], `error: ${none}: file not found`],
+    // generate's was the backend's lines, then an error about the model's tokenizer: the missing file never said
+    [['generate', '--model', TINY_BASE, '--messages', none], `error: ${none}: file not found`],
+    [['classify', '--model', TINY_BASE, '--adapter', path.join(TINY_CLS, 'adapter_init'), '--data', none], `error: ${none}: file not found`],
+  ]);
+});

@@ -101,3 +101,17 @@ test("each command's usage lines, before the first blank line, start at the marg
     for (const line of head) assert.ok(line.startsWith(`mistral-tune ${command} `) || line === `mistral-tune ${command}`, `${command}: ${JSON.stringify(line)}`);
   }
 });
+
+test('an unknown command, or a flag where the command goes, is one line on stderr, exit 2; no command at all prints the usage', async () => {
+  // `mistral-tune --wat` printed "unknown command" and then the whole usage: 16 lines for one mistake
+  const hint = 'run mistral-tune --help for the commands';
+  assert.deepEqual(await cli(['--wat']), { code: 2, out: '', err: `error: unknown command "--wat": ${hint}\n` });
+  assert.deepEqual(await cli(['trian', 'x.yaml']), { code: 2, out: '', err: `error: unknown command "trian" (did you mean "train"?): ${hint}\n` });
+  // a command written as a flag gets its name suggested
+  assert.deepEqual(await cli(['--eval', '--model', 'm']), { code: 2, out: '', err: `error: unknown command "--eval" (did you mean "eval"?): ${hint}\n` });
+  assert.deepEqual(await cli(['help', 'nosuch']), { code: 2, out: '', err: `error: unknown command "nosuch": ${hint}\n` });
+  const bare = await cli([]);
+  assert.equal(bare.code, 2);
+  assert.equal(bare.out, '');
+  assert.match(bare.err, /^usage: mistral-tune <command>/);
+});

@@ -67,11 +67,11 @@ test('prepare counts the records holding HTML and keeps them as written; --strip
   assert.equal(asIs.kept.length, 3);
   // the kept records that hold HTML: not the duplicate, nor the record rejected for the text of <s> (counted 4 before)
   assert.deepEqual(asIs.report.by_reason, { duplicate: 1, special_token: 1 });
-  assert.ok(asIs.report.warnings.includes('2 records hold HTML (tags such as <p> or <br>, character references such as &amp;): kept as written; --strip-html removes the tags and decodes the references'), asIs.report.warnings.join('; '));
+  assert.ok(asIs.report.warnings.includes('2 records hold HTML (tags such as <p> or <br>, character references such as &amp;): kept as written; options.stripHtml removes the tags and decodes the references'), asIs.report.warnings.join('; '));
   const stripped = run('stripped', true);
   assert.deepEqual(stripped.kept.map((r) => r.prompt ?? r.text).sort(), ['Plain List<String> text about AT&T.', 'Strike it: old new', 'What is Q&A?']);
   assert.deepEqual(stripped.rejected.map((r) => [r.reason, (r.source as { line: number }).line]), [['empty', 2], ['duplicate', 4]]);
-  assert.ok(stripped.report.warnings.includes('4 records had their HTML removed (--strip-html)'), stripped.report.warnings.join('; '));
+  assert.ok(stripped.report.warnings.includes('4 records had their HTML removed (options.stripHtml)'), stripped.report.warnings.join('; '));
   assert.equal((stripped.report.options as Record<string, unknown>).strip_html, true);
 });
 

@@ -124,7 +124,7 @@ test('1-based integer labels with named --labels are refused (nothing written); 
   const r0 = prepare({ inputs: [g], outDir: path.join(dir, 'ag0'), tokenizer: tok, task: 'classification', labels: names, labelCodes: [1, 2, 3, 4], split: [1, 0, 0] });
   assert.deepEqual(r0.report.by_reason, { unknown_label: 2 });
   const rej = readJsonl<{ detail: string }>(path.join(dir, 'ag0', 'rejected.jsonl'));
-  assert.equal(rej[0]!.detail, 'label 0 is not one of --labels 1=World,2=Sports,3=Business,4=Sci/Tech');
+  assert.equal(rej[0]!.detail, 'label 0 is not one of options.labels 1=World,2=Sports,3=Business,4=Sci/Tech');
   // 0-based labels (a 0 present) stay class indices, as before
   const z = writeFiles(dir, { 'zero.jsonl': ag([0, 1, 2, 3]) })['zero.jsonl']!;
   const rz = prepare({ inputs: [z], outDir: path.join(dir, 'zero'), tokenizer: tok, task: 'classification', labels: names, split: [1, 0, 0] });
@@ -178,7 +178,7 @@ test('prepare: a class that only val or test has (a --val/--test file\'s, a one-
   assert.deepEqual(report.labels, ['neg', 'neutral', 'pos', 'spam']);
   assert.equal(report.label_counts!.train.neutral, undefined);
   assert.ok(report.warnings.includes('classes "neutral" (val 1, test 1), "spam" (test 1) have records in val or test but none in train: the model is never trained on them, ' +
-    'and every such record is scored as an error (give training records of them, or leave them out of --val/--test)'), report.warnings.join('; '));
+    'and every such record is scored as an error (give training records of them, or leave them out of options.val/options.test)'), report.warnings.join('; '));
   // every class in train: no such warning
   const { report: ok } = prepare({ inputs: [f['reviews.jsonl']!], outDir: path.join(dir, 'all-trained'), tokenizer: tok, task: 'classification' });
   assert.ok(!ok.warnings.some((w) => /none in train/.test(w)), ok.warnings.join('; '));

@@ -106,7 +106,7 @@ test('messy JSONL: every defect is rejected with its reason and line; everything
     assert.ok(r.detail.length > 0);
     assert.equal(typeof r.raw, 'string');
     // prepare's --task reads it: the one command where the record's own rejection says so
-    if (r.reason === 'wrong_task') assert.equal(r.detail, 'a record with "label" in a generation run (use --task classification)');
+    if (r.reason === 'wrong_task') assert.equal(r.detail, `a record with "label" in a generation run (use options.task 'classification')`);
   }
   for (const k of kept) {
     assert.ok(!got.has(k.source.line), `line ${k.source.line} both kept and rejected`);
@@ -121,7 +121,7 @@ test('messy JSONL: every defect is rejected with its reason and line; everything
   const byLine = new Map(rejected.map((r) => [r.source.line, r]));
   assert.match(byLine.get(18)!.detail, /duplicate of messy\.jsonl:1$/);
   assert.match(byLine.get(21)!.detail, /near-duplicate of messy\.jsonl:20 \(Jaccard 0\.\d+/);
-  assert.match(byLine.get(25)!.detail, /tokens, more than --max-tokens 300/);
+  assert.match(byLine.get(25)!.detail, /tokens, more than options.maxTokens 300/);
   assert.equal(byLine.get(6)!.raw, '{"text": "unterminated');
   assert.equal(byLine.get(24)!.raw, `{"text":"${'x'.repeat(4096 - 9)}…[${5011 - 4096} more characters]`, 'raw is clipped to 4 KB, saying how much was cut');
 });
@@ -330,9 +330,9 @@ test('near duplicates by content, not by what records share: a system prompt, a 
   const cased = writeFiles(dir, { 'cased.jsonl': ['{"text": "good", "label": "Pos"}', '{"text": "great", "label": "pos"}', '{"text": "bad", "label": "neg\u200b"}', '{"text": "awful", "label": "neg"}'].join('\n') })['cased.jsonl']!;
   const casedRun = run('cased', { inputs: [cased], task: 'classification' });
   assert.deepEqual(casedRun.report.labels, ['Pos', 'neg', 'pos'], 'a zero-width character makes no class of its own');
-  assert.ok(casedRun.report.warnings.includes('classes "Pos" and "pos" differ only in case: they are separate classes (give --labels, or fix the data)'));
+  assert.ok(casedRun.report.warnings.includes('classes "Pos" and "pos" differ only in case: they are separate classes (give options.labels, or fix the data)'));
   const mixed = writeFiles(dir, { 'mixed.jsonl': ['{"text": "good", "label": 1}', '{"text": "bad", "label": "0"}', '{"text": "great", "label": "positive"}', '{"text": "meh", "label": true}'].join('\n') })['mixed.jsonl']!;
-  assert.ok(run('mixed', { inputs: [mixed], task: 'classification' }).report.warnings.includes('the labels mix integers (0, 1) and words ("True", "positive"): two labellings merged? Each is a class of its own (give --labels, or fix the data)'));
+  assert.ok(run('mixed', { inputs: [mixed], task: 'classification' }).report.warnings.includes('the labels mix integers (0, 1) and words ("True", "positive"): two labellings merged? Each is a class of its own (give options.labels, or fix the data)'));
   assert.ok(!casedRun.report.warnings.some((w) => /mix integers/.test(w)));
 });
 
@@ -462,7 +462,7 @@ test('a dataset too small for a split\'s share: the empty-split warning says why
   const f = writeFiles(dir, { 'three.jsonl': ['one small record', 'another, quite different', 'and a third line'].map((t) => JSON.stringify({ text: t })).join('\n') + '\n' })['three.jsonl']!;
   const { report } = run('three', { inputs: [f] });
   assert.deepEqual(report.splits, { train: 3, val: 0, test: 0 });
-  assert.ok(report.warnings.includes('the val split is empty: 3 kept records × its share 0.1 is under one record (give more records, a larger --split share, or a --val file)'), report.warnings.join('; '));
+  assert.ok(report.warnings.includes('the val split is empty: 3 kept records × its share 0.1 is under one record (give more records, a larger options.split share, or an options.val file)'), report.warnings.join('; '));
 });
 
 test('a --split that gives train no share is refused before anything is read or written (a library caller too): train.jsonl would be empty', () => {
@@ -485,10 +485,10 @@ test('an empty train split says why: no --input record kept, or those kept went 
   });
   const why = (name: string, opts: Omit<PrepareOptions, 'outDir' | 'tokenizer'>) => run(name, opts).report.warnings.filter((w) => w.startsWith('the train split'));
   assert.deepEqual(why('rejected-in', { inputs: [f['bad-in.jsonl']!], val: [f['given-val.jsonl']!] }),
-    ['the train split is empty: the 1 --input record was rejected (see rejected.jsonl): every kept record is from --val/--test; train refuses an empty train.jsonl ("no training examples")']);
+    ['the train split is empty: the 1 options.inputs record was rejected (see rejected.jsonl): every kept record is from options.val/options.test; train refuses an empty train.jsonl ("no training examples")']);
   assert.deepEqual(why('copied-in', { inputs: [f['copy-in.jsonl']!], val: [f['given-val.jsonl']!], dedup: 'none' }),
-    ['the train split is empty: the 1 kept --input record repeats a --val/--test record and went with it (--dedup none keeps copies together); train refuses an empty train.jsonl ("no training examples")']);
+    [`the train split is empty: the 1 kept options.inputs record repeats an options.val/options.test record and went with it (options.dedup 'none' keeps copies together); train refuses an empty train.jsonl ("no training examples")`]);
   // --split 0,… with both files (every input record trains, the shares unused) was said nothing of
   assert.deepEqual(why('rejected-in-both', { inputs: [f['bad-in.jsonl']!], val: [f['given-val.jsonl']!], test: [f['given-test.jsonl']!], split: [0, 0.5, 0.5] }),
-    ['the train split is empty: the 1 --input record was rejected (see rejected.jsonl): every kept record is from --val/--test; train refuses an empty train.jsonl ("no training examples")']);
+    ['the train split is empty: the 1 options.inputs record was rejected (see rejected.jsonl): every kept record is from options.val/options.test; train refuses an empty train.jsonl ("no training examples")']);
 });

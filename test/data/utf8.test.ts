@@ -174,7 +174,7 @@ test('a mixed-encoding file that keeps nothing is told in its error, as in its w
   const f = writeFiles(d, { 'mixed.jsonl': bytes('{"text": "café au lait"}\n', '{"text": "caf', [0xe9], ' noir"}\n') })['mixed.jsonl']!;
   const hint = 'mixed.jsonl mixes encodings (some of its other records are UTF-8 text beyond ASCII); mend the lines rejected.jsonl names (iconv on the whole file would garble the others)';
   assert.throws(() => prepare({ inputs: [f], outDir: path.join(d, 'out'), tokenizer: mistralTokenizer(), split: [1, 0, 0], minChars: 100 }),
-    (e: Error) => e.message.includes(`fewer than --min-chars 100; ${hint}; rejected.jsonl`) && !e.message.includes('iconv -f'));
+    (e: Error) => e.message.includes(`fewer than options.minChars 100; ${hint}; rejected.jsonl`) && !e.message.includes('iconv -f'));
 });
 
 test('rejected.jsonl clips a long raw record between characters: an emoji at the cut is not split into a lone surrogate', () => {

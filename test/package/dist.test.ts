@@ -43,7 +43,7 @@ test('an unknown command is refused with exit 2, also one named as a property ev
   for (const name of ['frobnicate', 'constructor', '__proto__', 'toString']) {
     const r = node([BIN, name], ROOT);
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, new RegExp(`^mistral-tune: unknown command "${name}"\n`));
+    assert.match(r.stderr, new RegExp(`^error: unknown command "${name}"`));
   }
 });
 
@@ -54,7 +54,7 @@ test('an error quoting a line break or a terminal escape (a path, a command name
   assert.equal(r.status, 2, r.stderr);
   assert.deepEqual(r.stderr.split('\n').filter((l) => /error|line/.test(l)), [`error: ${dir}/new\\nline\\u001b[2J: model folder not found`]);
   const cmd = node([BIN, 'tr\u001b[31main'], ROOT);
-  assert.match(cmd.stderr, /^mistral-tune: unknown command "tr\\u001b\[31main"\n/);
+  assert.match(cmd.stderr, /^error: unknown command "tr\\u001b\[31main"/);
   const warned = node(['--input-type=module', '-e', "const { warn } = await import('./dist/util/log.js'); warn('a\\nb')"], ROOT);
   assert.equal(warned.stderr, 'warning: a\\nb\n', warned.stderr);
 });
@@ -66,7 +66,7 @@ test('no command is a usage error (exit 2, usage on stderr); a mistyped one gets
   assert.equal(bare.stdout, '');
   const typo = node([BIN, 'trian'], ROOT);
   assert.equal(typo.status, 2);
-  assert.match(typo.stderr, /^mistral-tune: unknown command "trian" \(did you mean "train"\?\)\n/);
+  assert.match(typo.stderr, /^error: unknown command "trian" \(did you mean "train"\?\): run mistral-tune --help for the commands\n$/);
   const help = node([BIN, 'help', 'train'], ROOT);
   assert.equal(help.status, 0, help.stderr);
   assert.equal(help.stdout, node([BIN, 'train', '--help'], ROOT).stdout);
