@@ -27,6 +27,7 @@ import { removeListed } from './util/remove-listed.ts';
 import { shellWord } from './util/shell-quote.ts';
 import { UserError } from './util/errors.ts';
 import { info } from './util/log.ts';
+import { FLAG_WORDS } from './util/option-words.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SAMPLE_DATA = path.join(ROOT, 'examples', 'data', 'countries-qa.jsonl');
@@ -208,7 +209,7 @@ function build(opts: QuickstartOptions, stage: <T>(name: Stage, write: () => T) 
   const tokenizer = loadTokenizer(modelDir);
   const { summary } = stage(QUICKSTART_LAYOUT.data, () => prepare({
     inputs: [SAMPLE_DATA], outDir: dataDir, tokenizer, tokenizerName: tokenizerName(tokenizer), seed: opts.seed,
-  }));
+  }, FLAG_WORDS)); // the quickstart is a command: its report speaks of flags, as prepare's would
   info(summary);
 
   info('\n== 3. fine-tuning (LoRA, on the CPU) ==');
