@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { firstNonFiniteTensor } from '../model/finite-weights.ts';
 import { SafetensorsCheckpoint } from '../model/safetensors.ts';
 import { isUserError, UserError } from '../util/errors.ts';
+import type { OptionWords } from '../util/option-words.ts';
 import type { RunMethod } from './run-files.ts';
 
 /**
@@ -54,10 +55,10 @@ export interface BestOnResume {
  * any lower evaluation after; otherwise the run goes on without it, best/ then holding the best evaluation after the
  * checkpoint, or, when the run evaluates no more (`at.evaluatesAgain`), never written again, which the warning says.
  * Damaged otherwise: refused, since nothing here holds those weights any more; the error says to move it away to go
- * on that way.
+ * on that way, or to train again (`words`: the caller's name for overwrite).
  */
 export function bestOnResume(dir: string, method: RunMethod, step: number, best: { step: number; loss: number },
-  at: { stepLoss: number | null; evaluatesAgain: boolean }): BestOnResume {
+  at: { stepLoss: number | null; evaluatesAgain: boolean }, words: OptionWords): BestOnResume {
   const problem = weightsFolderProblem(dir, method);
   if (problem === null) return { write: false, best, why: '' };
   const what = `the weights of the best val loss so far (${best.loss.toFixed(4)}, step ${best.step})`;
@@ -70,5 +71,5 @@ export function bestOnResume(dir: string, method: RunMethod, step: number, best:
     : at.evaluatesAgain ? `it will hold the best val evaluation after step ${step}` : 'the run evaluates no more, so it ends without best/';
   if (fs.lstatSync(dir, { throwIfNoEntry: false }) === undefined) return { write: restart !== null, best: restart, why: `${problem}, so ${what} are gone: ${then}` };
   throw new UserError(`cannot resume: ${path.basename(dir)}/ is damaged (${problem}); it should hold ${what}, which the checkpoint of ` +
-    `step ${step} does not: move it away to resume without them (${then}), or train again with --overwrite`, dir);
+    `step ${step} does not: move it away to resume without them (${then}), or train again with ${words.say('overwrite')}`, dir);
 }
