@@ -158,13 +158,13 @@ export function loadConfig(dir: string): MistralConfig {
   return parseConfig(readJsonFile(file), file);
 }
 
-/** Validates a parsed config.json object; `where` names it in errors. */
 /** A config.json value in an error: JSON.parse reads a number past float64's range (1e400) as Infinity, which
  * JSON.stringify writes as null ("must be an integer ≥ 1, got null" for a value the file gives). */
 function shownValue(v: unknown): string {
   return typeof v === 'number' && !Number.isFinite(v) ? `${v} (a number past float64's range)` : JSON.stringify(v);
 }
 
+/** Validates a parsed config.json object; `where` names it in errors. */
 export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UserError('not a JSON object', where);
   const c = raw as Json;
