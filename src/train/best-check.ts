@@ -1,6 +1,7 @@
 // The check --resume makes of best/ before the run goes on with it as its best weights: a weights file cut short or
 // gone (a full disk, a copy of the run interrupted, a file deleted) or one holding NaN was kept as "best" until an
-// export found it, after the run. What to do about it (rewrite it, forget it, or refuse) is decided by bestOnResume.
+// export found it, after the run. What to do about it (rewrite it, start it again from the
+// checkpoint's weights, go on without it, or refuse) is decided by bestOnResume.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { firstNonFiniteTensor } from '../model/finite-weights.ts';
