@@ -48,6 +48,9 @@ test('setQuiet is exported, so a library caller can silence the info lines (the 
 // function and the argument, not a TypeError from inside (tokenizeRecord({text: 'hi'}) read `.ids` of undefined).
 test('library functions given missing or ill-typed arguments say which, naming the function', async () => {
   const loose = api as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const gelu = path.join(tempDir('mt-index-gelu-'), 'gelu');
+  fs.cpSync(TINY_BASE, gelu, { recursive: true });
+  fs.writeFileSync(path.join(gelu, 'config.json'), JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8')) as object, hidden_act: 'gelu' }));
   const calls: Array<[string, unknown[], RegExp]> = [
     ['tokenizeRecord', [{ text: 'hi' }], /^tokenizeRecord: record\.shape is missing: give one of "text"/],
     ['tokenizeRecord', [{ shape: 'text' }, null], /^tokenizeRecord: record\.text is missing/],
@@ -79,6 +82,10 @@ test('library functions given missing or ill-typed arguments say which, naming t
     ['exportGgufFile', [{ model: TINY_BASE, out: '/nonexistent-dir/m.gguf', precision: 'fp8' }], /^exportGgufFile: options\.precision: "fp8" is not one of/],
     ['exportGgufFile', [{ model: TINY_BASE, out: '/nonexistent-dir/m.gguf', format: 'gguf-lora' }], /^exportGgufFile: options\.format 'gguf-lora' with options\.model needs options\.adapter/],
     ['exportGgufFile', [{ model: TINY_BASE, adapter: path.join(TINY, 'adapter_init'), out: '/nonexistent-dir/m.gguf', format: 'gguf-lora', quant: 'q8_0' }], /^exportGgufFile: options\.quant q8_0: an adapter file is written as f32, f16 or bf16/],
+    // and, past those, of --format gguf and export --merge as the way out of a DoRA adapter file and a gelu model
+    ['exportGgufFile', [{ model: TINY_BASE, adapter: path.join(TINY, '..', 'hf-tiny-mistral-dora', 'adapter_init'), out: '/nonexistent-dir/m.gguf', format: 'gguf-lora' }],
+      /adapter_config\.json: use_dora: a DoRA adapter cannot be a GGUF adapter file .*; export it merged \(options\.format 'gguf'\)$/],
+    ['exportGgufFile', [{ model: gelu, out: '/nonexistent-dir/m.gguf' }], /gelu\/config\.json: hidden_act: "gelu" cannot be exported to GGUF: .*; exportRun with merge writes an HF model folder$/],
     // prepare's option errors named --split, --labels, --task and --input to a library caller; a seed the CLI refuses went into report.json
     ['prepare', [{ inputs: [], outDir: 'o', tokenizer: {} }], /^prepare: no options\.inputs files given$/],
     ['prepare', [{ inputs: ['a.jsonl'], outDir: 'o', tokenizer: {}, labels: ['a', 'b'] }], /^prepare: options\.labels needs options\.task 'classification'$/],

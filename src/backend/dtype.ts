@@ -1,5 +1,7 @@
 // Element types: what a buffer stores, its size in bytes, host-side conversions between float32 and
 // the 16-bit storage formats (bf16, f16), and which dtype each kind of tensor gets under a precision.
+import { UserError } from '../util/errors.ts';
+import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 
 /** Types a backend buffer can hold. bf16 and f16 are storage types; arithmetic accumulates in f32. */
 export type DType = 'f32' | 'f64' | 'bf16' | 'f16' | 'i32';
@@ -49,9 +51,6 @@ export function precisionDType(precision: Precision, backend: 'cpu' | 'cuda'): '
   if (precision === 'auto') return backend === 'cuda' ? 'bf16' : 'f32';
   return precision === 'bf16' ? 'bf16' : 'f32';
 }
-
-import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
-import { UserError } from '../util/errors.ts';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);

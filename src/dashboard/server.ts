@@ -189,14 +189,15 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   };
 
   const server = http.createServer(serverTimeouts(limits), (req, res) => {
-    // a response the client takes nothing of for stallMs (a large run file or snapshot never read) is ended, or it would
-    // hold its connection for ever; a stream's heartbeats are not progress, and a stream that stops reading is dropped
-    // by its unsent bytes (sse.ts). The socket's idle timer restarts at each write that reaches it.
+    // a connection past the cap, every other with a request in flight (capConnections): answered, not left to retry
     if (overCap(req)) {
       sendText(res, 503, `busy: the dashboard holds ${limits.max} connections, each with a request in flight (the most it serves); try again shortly`,
         { ...COMMON_HEADERS, 'Retry-After': '5', Connection: 'close' });
       return;
     }
+    // a response the client takes nothing of for stallMs (a large run file or snapshot never read) is ended, or it would
+    // hold its connection for ever; a stream's heartbeats are not progress, and a stream that stops reading is dropped
+    // by its unsent bytes (sse.ts). The socket's idle timer restarts at each write that reaches it.
     if (requestPath(req.url) !== '/events') res.setTimeout(limits.stallMs, () => res.destroy());
     else req.socket.setTimeout(0); // a stream pipelined after a file: the file's timer is the socket's, still set
     try {

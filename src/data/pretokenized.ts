@@ -5,6 +5,7 @@
 // either end with 0s: those tokens are left out (`padding` counts them), as the model never attends to them; trained
 // and attended as text, the pad tokens would teach the model to write them. Other 0s are not padding: refused.
 import { UserError } from '../util/errors.ts';
+import { jsonValueText } from '../util/json-file.ts';
 import type { TokenRow } from './batch.ts';
 import { IGNORE_INDEX } from './batch.ts';
 
@@ -23,7 +24,7 @@ export function parsePretokenized(value: unknown, where: string, vocabSize?: num
     const x = ids[i];
     if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || (vocabSize !== undefined && x >= vocabSize)) {
       const range = vocabSize !== undefined ? ` in [0, ${vocabSize})` : ' ≥ 0';
-      throw new UserError(`input_ids[${i}] = ${shown(x)} is not a token id${range}`, where);
+      throw new UserError(`input_ids[${i}] = ${jsonValueText(x)} is not a token id${range}`, where);
     }
   }
   const row: TokenRow = { inputIds: ids as number[] };
@@ -35,26 +36,18 @@ export function parsePretokenized(value: unknown, where: string, vocabSize?: num
     for (let i = 0; i < labels.length; i++) {
       const x = labels[i];
       if (typeof x !== 'number' || !Number.isInteger(x) || (x < 0 && x !== IGNORE_INDEX) || (vocabSize !== undefined && x >= vocabSize)) {
-        throw new UserError(`labels[${i}] = ${shown(x)} is neither a token id nor ${IGNORE_INDEX}`, where);
+        throw new UserError(`labels[${i}] = ${jsonValueText(x)} is neither a token id nor ${IGNORE_INDEX}`, where);
       }
     }
     row.labels = labels as number[];
   }
   if (v.label !== undefined && v.label !== null) {
     if (typeof v.label !== 'number' || !Number.isInteger(v.label) || v.label < 0) {
-      throw new UserError(`"label" must be a class index ≥ 0, got ${shown(v.label)}`, where);
+      throw new UserError(`"label" must be a class index ≥ 0, got ${jsonValueText(v.label)}`, where);
     }
     row.label = v.label;
   }
   return unpadded(row, v.attention_mask, where);
-}
-
-/**
- * A value of the file as the error quotes it: JSON, but for a number past float64's range (1e400 in the file, which
- * JSON.parse reads as Infinity and JSON.stringify writes as null: "input_ids[2] = null" named a value not there).
- */
-function shown(x: unknown): string {
-  return typeof x === 'number' && !Number.isFinite(x) ? `${x} (a number past float64's range, as 1e400)` : JSON.stringify(x);
 }
 
 /** `row` without the tokens that `mask` (attention_mask, absent or null: none) marks as padding at either end. */

@@ -123,8 +123,8 @@ export function exportMerges(run: string, merge: boolean): boolean {
   return merge && readRunConfig(run).method === 'lora';
 }
 
-/** What a merge of a run is called in an error about its base model: the CLI's command, or the library call. */
-const MERGE = (w: OptionWords): string => (w.cli ? 'export --merge' : 'exportRun with merge');
+/** What a merge of a run is called in an error (about its base model; the GGUF export's way out): the CLI's command, or the library call. */
+export const mergeCall = (w: OptionWords): string => (w.cli ? 'export --merge' : 'exportRun with merge');
 
 export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords('exportRun')): ExportResult {
   needArg('exportRun', 'options', opts, 'object');
@@ -144,7 +144,7 @@ export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords
   const source = requireRunWeights(opts.run, cfg, opts.best, words);
   if (cfg.method === 'lora' && opts.merge) {
     // before anything is written, and the adapter as loading it would after the base model (minutes for a 7B) refuse it
-    const base = requireModelFolder(cfg, MERGE(words), opts.run);
+    const base = requireModelFolder(cfg, mergeCall(words), opts.run);
     readUnchanged(source, () => readAdapterInfo(source, loadConfig(base).numLayers));
   }
   const existing = withIo(opts.out, 'use as the output folder', () => fs.statSync(opts.out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
@@ -225,7 +225,7 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
   }
   // W + s·B·A is computed in f32 and rounded once to the base's dtype: at write time (f32 weights), or on the
   // GEMM's store when a BF16 base is merged in bf16 (the same rounding, half the memory).
-  const base = requireModelFolder(cfg, MERGE(words), opts.run);
+  const base = requireModelFolder(cfg, mergeCall(words), opts.run);
   if (!opts.backend) return withBackend(opts.device ?? 'auto', (backend) => writeExport({ ...opts, backend }, cfg, source, out, words));
   const fileDtype = checkpointDType(base);
   const bf16 = fileDtype === 'bf16' && precisionDType(opts.precision ?? 'auto', opts.backend.name) === 'bf16';

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { GateActivation } from '../backend/backend.ts';
 import { withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
-import { intKey, readJsonFile } from '../util/json-file.ts';
+import { intKey, jsonValueText, readJsonFile } from '../util/json-file.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { HF_NAMES } from './names.ts';
 import { parseLayerTypes, type LayerType } from './layer-types.ts';
@@ -159,12 +159,6 @@ export function loadConfig(dir: string): MistralConfig {
 }
 
 /** Validates a parsed config.json object; `where` names it in errors. */
-/** A config.json value in an error: JSON.parse reads a number past float64's range (1e400) as Infinity, which
- * JSON.stringify writes as null ("must be an integer ≥ 1, got null" for a value the file gives). */
-function shownValue(v: unknown): string {
-  return typeof v === 'number' && !Number.isFinite(v) ? `${v} (a number past float64's range)` : JSON.stringify(v);
-}
-
 export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UserError('not a JSON object', where);
   const c = raw as Json;
@@ -189,15 +183,15 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   // `fix`: what to write instead, where the key's meaning tells it
   const int = (key: string, dflt: number, min = 1, fix = ''): number => {
     const v = given(key, dflt);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) err(key, `must be an integer ≥ ${min}, got ${shownValue(v)}${fix}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) err(key, `must be an integer ≥ ${min}, got ${jsonValueText(v)}${fix}`);
     // 1e300 is an integer to JSON, but sizes past 2^53 lose digits in every product the memory plan forms
-    if (!Number.isSafeInteger(v)) err(key, `must be an integer from ${min} to 2^53 − 1, got ${shownValue(v)}`);
+    if (!Number.isSafeInteger(v)) err(key, `must be an integer from ${min} to 2^53 − 1, got ${jsonValueText(v)}`);
     return v as number;
   };
   const optId = (key: string, dflt: number | null): number | null => {
     const v = key in c ? c[key] : dflt;
     if (v === null || v === undefined) return null;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) err(key, `must be a token id or null, got ${shownValue(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) err(key, `must be a token id or null, got ${jsonValueText(v)}`);
     return v as number;
   };
   const hidden = int('hidden_size', 4096);
@@ -217,24 +211,24 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   // they say, and so do we (a checkpoint that holds biases is refused as its weights load: weights.ts)
   const attentionDropout = given('attention_dropout', 0);
   if (typeof attentionDropout !== 'number' || !(attentionDropout >= 0 && attentionDropout < 1)) {
-    err('attention_dropout', `must be a number in [0, 1), got ${shownValue(attentionDropout)}`);
+    err('attention_dropout', `must be a number in [0, 1), got ${jsonValueText(attentionDropout)}`);
   }
   const range = given('initializer_range', 0.02);
-  if (typeof range !== 'number' || !(range > 0)) err('initializer_range', `must be a positive number, got ${shownValue(range)}`);
+  if (typeof range !== 'number' || !(range > 0)) err('initializer_range', `must be a positive number, got ${jsonValueText(range)}`);
   const eps = given('rms_norm_eps', 1e-6);
-  if (typeof eps !== 'number' || !(eps > 0)) err('rms_norm_eps', `must be a positive number, got ${shownValue(eps)}`);
+  if (typeof eps !== 'number' || !(eps > 0)) err('rms_norm_eps', `must be a positive number, got ${jsonValueText(eps)}`);
   // transformers: absent → 4096 (MistralConfig's default), null → no window
   const sw = c.sliding_window === undefined ? 4096 : c.sliding_window;
   if (sw !== null && (typeof sw !== 'number' || !Number.isInteger(sw) || sw < 1)) {
-    err('sliding_window', `must be null or an integer ≥ 1, got ${shownValue(sw)}`);
+    err('sliding_window', `must be null or an integer ≥ 1, got ${jsonValueText(sw)}`);
   }
   const layerTypes = parseLayerTypes(c, int('num_hidden_layers', 32), sw as number | null, err);
   const tie = given('tie_word_embeddings', false);
-  if (typeof tie !== 'boolean') err('tie_word_embeddings', `must be true or false, got ${shownValue(tie)}`);
+  if (typeof tie !== 'boolean') err('tie_word_embeddings', `must be true or false, got ${jsonValueText(tie)}`);
   const eosRaw = c.eos_token_id === undefined ? 2 : c.eos_token_id;
   const eosList = eosRaw === null ? [] : Array.isArray(eosRaw) ? eosRaw : [eosRaw];
   for (const e of eosList) {
-    if (typeof e !== 'number' || !Number.isInteger(e) || e < 0) err('eos_token_id', `must be a token id, a list of them or null, got ${shownValue(eosRaw)}`);
+    if (typeof e !== 'number' || !Number.isInteger(e) || e < 0) err('eos_token_id', `must be a token id, a list of them or null, got ${jsonValueText(eosRaw)}`);
   }
   const vocabSize = int('vocab_size', 32000);
   const bosTokenId = optId('bos_token_id', 1);
@@ -289,7 +283,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
 function parseHeadDim(c: Json, hidden: number, heads: number, err: (key: string, msg: string) => never): number {
   const v = c.head_dim;
   const derived = v === undefined || v === null || v === 0;
-  if (!derived && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)) err('head_dim', `must be an integer ≥ 1 (below 2^53), 0 or null, got ${shownValue(v)}`);
+  if (!derived && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)) err('head_dim', `must be an integer ≥ 1 (below 2^53), 0 or null, got ${jsonValueText(v)}`);
   const headDim = derived ? Math.floor(hidden / heads) : (v as number);
   if (headDim % 2 !== 0 || headDim === 0) {
     const why = derived ? ` (hidden_size ${hidden} // num_attention_heads ${heads}, as head_dim is ${v === undefined ? 'absent' : JSON.stringify(v)})` : '';
@@ -322,7 +316,7 @@ function checkDType(c: Json, err: (key: string, msg: string) => never): void {
 function parseProblemType(c: Json, err: (key: string, msg: string) => never): MistralConfig['problemType'] {
   const v = c.problem_type ?? null;
   if (v !== null && v !== 'regression' && v !== 'single_label_classification' && v !== 'multi_label_classification') {
-    err('problem_type', `must be "regression", "single_label_classification", "multi_label_classification" or null, got ${shownValue(v)}`);
+    err('problem_type', `must be "regression", "single_label_classification", "multi_label_classification" or null, got ${jsonValueText(v)}`);
   }
   return v as MistralConfig['problemType'];
 }
@@ -330,7 +324,7 @@ function parseProblemType(c: Json, err: (key: string, msg: string) => never): Mi
 function parseTask(c: Json, err: (key: string, msg: string) => never): MistralConfig['task'] {
   const arch = c.architectures;
   if (arch === undefined || arch === null) return null;
-  if (!Array.isArray(arch) || !arch.every((a) => typeof a === 'string')) err('architectures', `must be a list of class names, got ${shownValue(arch)}`);
+  if (!Array.isArray(arch) || !arch.every((a) => typeof a === 'string')) err('architectures', `must be a list of class names, got ${jsonValueText(arch)}`);
   const names = arch as string[];
   if (names.some((a) => a.endsWith('ForSequenceClassification'))) return 'classification';
   if (names.some((a) => a.endsWith('ForCausalLM'))) return 'generation';
@@ -358,7 +352,7 @@ function parseLabels(c: Json, where: string, err: (key: string, msg: string) => 
   const named = parseId2Label(c, err);
   const n = c.num_labels;
   if (n === undefined || n === null) return named;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) err('num_labels', `must be an integer ≥ 0, got ${shownValue(n)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) err('num_labels', `must be an integer ≥ 0, got ${jsonValueText(n)}`);
   // each class gets a name here, a row of the head and a row and column of eval's confusion matrix: a mistyped
   // 1e9 would build a billion names (hanging) before any weight is read
   if ((n as number) > MAX_LABELS) err('num_labels', `${n} classes is past what a classification head can be trained for here (at most ${MAX_LABELS}): give the number of classes`);
@@ -380,7 +374,7 @@ function parseId2Label(c: Json, err: (key: string, msg: string) => never): strin
   for (const [k, v] of entries) {
     const i = intKey(k) ?? NaN; // as transformers reads it (" 1", "01"), not as Number() ("", "1.0", "0x1", "1e0")
     if (!Number.isInteger(i) || i < 0 || i >= entries.length || typeof v !== 'string') {
-      err('id2label', `entries must be "0".."${entries.length - 1}" → class name, got ${shownValue(k)}: ${JSON.stringify(v)}`);
+      err('id2label', `entries must be "0".."${entries.length - 1}" → class name, got ${jsonValueText(k)}: ${JSON.stringify(v)}`);
     }
     // transformers' dict keeps the last of two keys for one class, leaving another class without a name
     if (keyOf[i] !== undefined) err('id2label', `the keys ${JSON.stringify(keyOf[i])} and ${JSON.stringify(k)} are both the class ${i}: give each class one key`);

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_CHAT_TEMPLATE } from '../tokenizer/chat-template.ts';
 import { BUNDLED_TOKENIZER_DIR, BUNDLED_VOCAB_SIZE } from '../tokenizer/load.ts';
-import { isNamedTemplateFile, NAMED_TEMPLATES_DIR } from '../tokenizer/named-templates.ts';
+import { NAMED_TEMPLATES_DIR, namedTemplateFiles } from '../tokenizer/named-templates.ts';
 import { readFolderTokenizerConfig } from '../tokenizer/tokenizer-config.ts';
 import { readTokenizerJson } from '../tokenizer/tokenizer-json.ts';
 import { buildVocab } from '../tokenizer/vocab.ts';
@@ -97,8 +97,7 @@ export function writeTokenizerFiles(dir: string, opts: TokenizerFileOptions): vo
  */
 function copyNamedTemplates(from: string, dir: string): number {
   const named = path.join(from, NAMED_TEMPLATES_DIR);
-  if (!fs.statSync(named, { throwIfNoEntry: false })?.isDirectory()) return 0;
-  const files = fs.readdirSync(named).filter(isNamedTemplateFile).sort();
+  const files = namedTemplateFiles(from);
   if (files.length === 0) return 0;
   fs.mkdirSync(path.join(dir, NAMED_TEMPLATES_DIR), { recursive: true });
   for (const f of files) copyRegularFile(path.join(named, f), path.join(dir, NAMED_TEMPLATES_DIR, f));

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
 import { warnOnce } from '../util/log.ts';
-import { isNamedTemplateFile, NAMED_TEMPLATES_DIR } from './named-templates.ts';
+import { NAMED_TEMPLATES_DIR, namedTemplateFiles } from './named-templates.ts';
 import { intKey, isRecord, readJsonFile } from '../util/json-file.ts';
 import { readRegularFile } from '../util/regular-file.ts';
 import { isBpeModel, type TokenizerJson } from './tokenizer-json.ts';
@@ -83,9 +83,7 @@ export function readFolderTokenizerConfig(folder: string): TokenizerConfig {
  * ("multiple chat templates with no default"), where we use that template: said once.
  */
 function warnKeyDroppedByTransformers(folder: string, config: TokenizerConfig): void {
-  const dir = path.join(folder, NAMED_TEMPLATES_DIR);
-  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return;
-  const names = fs.readdirSync(dir).filter(isNamedTemplateFile).sort();
+  const names = namedTemplateFiles(folder);
   if (names.length === 0) return;
   warnOnce(`${config.chatTemplateSource}: used as the chat template here, but transformers does not read it beside ${NAMED_TEMPLATES_DIR}/ ` +
     `(${names.join(', ')}): it has no default template there; put it in ${path.join(folder, 'chat_template.jinja')} for both to use it`);

@@ -1,11 +1,13 @@
 // The check --resume makes of best/ before the run goes on with it as its best weights: a weights file cut short or
 // gone (a full disk, a copy of the run interrupted, a file deleted) or one holding NaN was kept as "best" until an
-// export found it, after the run. What to do about it (rewrite it, forget it, or refuse) is decided by bestOnResume.
+// export found it, after the run. What to do about it (rewrite it, start it again from the
+// checkpoint's weights, go on without it, or refuse) is decided by bestOnResume.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { firstNonFiniteTensor } from '../model/finite-weights.ts';
 import { SafetensorsCheckpoint } from '../model/safetensors.ts';
 import { isUserError, UserError } from '../util/errors.ts';
+import type { OptionWords } from '../util/option-words.ts';
 import type { RunMethod } from './run-files.ts';
 
 /**
@@ -54,10 +56,10 @@ export interface BestOnResume {
  * any lower evaluation after; otherwise the run goes on without it, best/ then holding the best evaluation after the
  * checkpoint, or, when the run evaluates no more (`at.evaluatesAgain`), never written again, which the warning says.
  * Damaged otherwise: refused, since nothing here holds those weights any more; the error says to move it away to go
- * on that way.
+ * on that way, or to train again (`words`: the caller's name for overwrite).
  */
 export function bestOnResume(dir: string, method: RunMethod, step: number, best: { step: number; loss: number },
-  at: { stepLoss: number | null; evaluatesAgain: boolean }): BestOnResume {
+  at: { stepLoss: number | null; evaluatesAgain: boolean }, words: OptionWords): BestOnResume {
   const problem = weightsFolderProblem(dir, method);
   if (problem === null) return { write: false, best, why: '' };
   const what = `the weights of the best val loss so far (${best.loss.toFixed(4)}, step ${best.step})`;
@@ -70,5 +72,5 @@ export function bestOnResume(dir: string, method: RunMethod, step: number, best:
     : at.evaluatesAgain ? `it will hold the best val evaluation after step ${step}` : 'the run evaluates no more, so it ends without best/';
   if (fs.lstatSync(dir, { throwIfNoEntry: false }) === undefined) return { write: restart !== null, best: restart, why: `${problem}, so ${what} are gone: ${then}` };
   throw new UserError(`cannot resume: ${path.basename(dir)}/ is damaged (${problem}); it should hold ${what}, which the checkpoint of ` +
-    `step ${step} does not: move it away to resume without them (${then}), or train again with --overwrite`, dir);
+    `step ${step} does not: move it away to resume without them (${then}), or train again with ${words.say('overwrite')}`, dir);
 }

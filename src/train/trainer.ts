@@ -133,6 +133,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   // what a checkpoint records of the run, made once: the config as config.yaml holds it, and (when first needed, by
   // a resume or a checkpoint) the data's fingerprints, which hash every token
   const configNow = configRecord(cfg);
+  // a refused resume's way out: the CLI's --overwrite, a library caller's options.overwrite
+  const trainAgain = `train again with ${words.say('overwrite')}`;
   let data: DataFingerprints | null = null;
   const dataNow = (): DataFingerprints => (data ??= dataFingerprints(run));
   // the weights of the model folder the run started from (random weights come from the seed): under a LoRA adapter,
@@ -161,19 +163,19 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
       // `train RUN --resume`: config.yaml is the config; `train CONFIG --resume`: only model: can differ here
       const fromYaml = yaml && resumeChanges(yaml, configNow).refused.length === 0;
       throw new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${state.loop.step} was written` +
-        `${fromYaml ? ` (${RUN_LAYOUT.config} was edited)` : ''}: put the values back, or train again with --overwrite`,
+        `${fromYaml ? ` (${RUN_LAYOUT.config} was edited)` : ''}: put the values back, or ${trainAgain}`,
         fromYaml ? dir.file(RUN_LAYOUT.config) : placeOf(opts.places)?.('model') ?? dir.file(RUN_LAYOUT.config));
     }
     // before the loader is put at the checkpoint's place, which in other data may not exist ("loader position 4 is past the 1 batches")
     const train = extra.data ? changedData(extra.data, dataNow()).find((c) => c.split === 'train') : undefined;
     if (train) {
       throw new UserError(`cannot resume: data.train changed since the checkpoint of step ${state.loop.step} was written (${train.what}): the run's place in it ` +
-        '(epoch, micro-batch) would point into other data; put the data back, or train again with --overwrite', cfg.data.train);
+        `(epoch, micro-batch) would point into other data; put the data back, or ${trainAgain}`, cfg.data.train);
     }
     // a full fine-tuning checkpoint holds every weight: the folder's own do not change what the run goes on from
     if (cfg.method === 'lora' && sameWeights(extra) === false) {
       throw new UserError(`cannot resume: the model's weights changed since the checkpoint of step ${state.loop.step} was written (same folder, other tensors): ` +
-        'the adapter so far was trained over other base weights; put that model back, or train again with --overwrite', modelFolder(cfg) ?? undefined);
+        `the adapter so far was trained over other base weights; put that model back, or ${trainAgain}`, modelFolder(cfg) ?? undefined);
     }
   };
   const saveTo = (name: string): void => {
@@ -204,7 +206,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     // best/ checked before anything of the run changes: a damaged one that cannot be rebuilt is refused. One gone
     // starts again from the checkpoint's weights where its step's val evaluation (on the val data at hand) measured them
     const stepLoss = valChanged ? null : evalRows.find((r) => r.split === 'val' && r.step === loop.step)?.loss ?? null;
-    const best = loop.best && bestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, loop.best, { stepLoss, evaluatesAgain: more });
+    const best = loop.best && bestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, loop.best, { stepLoss, evaluatesAgain: more }, words);
     const allowed = extra.config ? resumeChanges(extra.config, configNow, { sameWeights: sameWeights(extra) }).allowed : [];
     if (allowed.length) warn(`resume: ${allowed.join(', ')} changed since the checkpoint of step ${loop.step} was written: the new values hold from it on`);
     for (const { split, what } of extra.data ? changedData(extra.data, dataNow()) : []) {

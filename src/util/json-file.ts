@@ -1,5 +1,6 @@
 // Reads a JSON file (configs, tokenizer files, adapter configs); a missing, unreadable, non-regular (FIFO, folder) or
-// malformed file is a UserError that names the file (and the line:column of a syntax error).
+// malformed file is a UserError that names the file (and the line:column of a syntax error); and how an error quotes
+// a value read from JSON (jsonValueText).
 import { isUtf8 } from 'node:buffer';
 import { UserError } from './errors.ts';
 import { firstInvalidUtf8 } from './lines.ts';
@@ -74,4 +75,12 @@ export function ownField(v: Record<string, unknown>, key: string): unknown {
  */
 export function intKey(key: string): number | null {
   return /^\s*\+?[0-9]+\s*$/.test(key) ? Number(key) : null;
+}
+
+/**
+ * A value read from JSON as an error quotes it: its JSON, but for a number past float64's range (1e400 in the file),
+ * which JSON.parse reads as Infinity and JSON.stringify writes as null, naming a value the file does not hold.
+ */
+export function jsonValueText(v: unknown): string {
+  return typeof v === 'number' && !Number.isFinite(v) ? `${v} (a number past float64's range, as 1e400)` : JSON.stringify(v);
 }

@@ -83,6 +83,10 @@ test('CSV/TSV: a cell that starts with a quote but goes on after its closing quo
   ]);
   // before: only 'text after a closing quote in field 1', as if line 2 alone were the row
   assert.equal(items[0]!.error!.detail, 'text after a closing quote in field 1 on line 3, of a row that a quoted field opened on line 2 runs over (lines 2–3): a stray quote?');
+  // the line named is the one where the text follows the closing quote, not the row's last (another quoted cell ran on)
+  const onward = writeFiles(dir, { 'onward.csv': 'text,label\n"a\nb"x,"c\nd"\nnext,pos\n' })['onward.csv']!;
+  assert.equal([...readCsv(onward, ',')][0]!.error!.detail,
+    'text after a closing quote in field 1 on line 3, of a row that a quoted field opened on line 2 runs over (lines 2–4): a stray quote?');
   // but blanks after the closing quote of a cell of several lines are the quoted cell's, as on one line (Python keeps them)
   const blanks = writeFiles(dir, { 'blanks.csv': 'text,label\n"two\nlines" ,pos\n"and\nthree\nlines"\t,neg\n' })['blanks.csv']!;
   assert.deepEqual(summary([...readCsv(blanks, ',')]), [

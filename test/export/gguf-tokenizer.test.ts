@@ -149,6 +149,11 @@ test('named chat templates: tokenizer_config.json\'s list, or additional_chat_te
   const files = captureStderr(() => tokenizerMetadata(dir, 896)).result;
   assert.deepEqual([value(files, 'tokenizer.chat_template'), value(files, 'tokenizer.chat_template.tool_use'), value(files, 'tokenizer.chat_templates'), files.has('tokenizer.chat_template.rag_v1')],
     ['DEFAULT', 'TOOLS', ['tool_use'], false]);
+  // a file of that name is no folder of templates (it was read as one: ENOTDIR, where the other readers skip it)
+  const asFile = tekkenVariant(() => {}, { bos_token: '<s>', eos_token: '</s>' });
+  fs.writeFileSync(path.join(asFile, 'chat_template.jinja'), 'DEFAULT');
+  fs.writeFileSync(path.join(asFile, 'additional_chat_templates'), 'not a folder');
+  assert.deepEqual([...captureStderr(() => tokenizerMetadata(asFile, 896)).result.keys()].filter((k) => k.startsWith('tokenizer.chat_template')), ['tokenizer.chat_template']);
   const single = captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).result;
   assert.deepEqual([...single.keys()].filter((k) => k.startsWith('tokenizer.chat_template')), ['tokenizer.chat_template']);
 });

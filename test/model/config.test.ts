@@ -418,6 +418,6 @@ test('the num_labels warning is said once for a config.json read more than once 
 // value the file gives.
 test('a number past float64\'s range in config.json is said as such, not as null', () => {
   const raw = JSON.parse('{"sliding_window": 1e400, "num_hidden_layers": 1e400}') as Record<string, unknown>;
-  assert.throws(() => parseConfig(cfgWith({ sliding_window: raw.sliding_window })), /sliding_window: must be null or an integer ≥ 1, got Infinity \(a number past float64's range\)/);
-  assert.throws(() => parseConfig(cfgWith({ num_hidden_layers: raw.num_hidden_layers })), /num_hidden_layers: must be an integer ≥ 1, got Infinity \(a number past float64's range\)/);
+  assert.throws(() => parseConfig(cfgWith({ sliding_window: raw.sliding_window })), /sliding_window: must be null or an integer ≥ 1, got Infinity \(a number past float64's range, as 1e400\)/);
+  assert.throws(() => parseConfig(cfgWith({ num_hidden_layers: raw.num_hidden_layers })), /num_hidden_layers: must be an integer ≥ 1, got Infinity \(a number past float64's range, as 1e400\)/);
 });

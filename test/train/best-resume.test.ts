@@ -80,7 +80,7 @@ test('--resume refuses a damaged best/ whose weights no checkpoint holds, leavin
     `${fs.readFileSync(weights).readUInt32LE(0)} runs past the end of the file (1000 bytes): truncated or not a safetensors file); it should hold the weights ` +
     `of the best val loss so far (${valLoss(metrics, 1).toFixed(4)}, step 1), which the checkpoint of step 2 does not: move it away to resume ` +
     `without them (it starts again from the checkpoint of step 2, whose weights had val loss ${valLoss(metrics, 2).toFixed(4)}, and takes any ` +
-    'lower val evaluation after it), or train again with --overwrite');
+    'lower val evaluation after it), or train again with options.overwrite'); // a library call (the CLI: --overwrite)
   assert.equal(fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8'), metrics, 'nothing of the run changed');
   assert.equal(fs.statSync(weights).size, 1000);
   assert.equal(listCheckpoints(dir).length, 2);

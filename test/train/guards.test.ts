@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { quickstart } from '../../src/quickstart.ts';
 import { validate } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
+import { setQuiet } from '../../src/util/log.ts';
 import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -31,6 +32,25 @@ test('train() called from the library names its options, the CLI its flags, when
   assert.throws(() => train(cfg), { message: `${dir}: output_dir exists and is not empty: choose another output_dir, or set options.overwrite (or options.resume to continue it)` });
   assert.throws(() => train(cfg, {}, FLAG_WORDS), { message: `${dir}: output_dir exists and is not empty: choose another output_dir, or pass --overwrite (or --resume to continue it)` });
   assert.deepEqual(fs.readdirSync(dir).sort(), ['.mistral-tune-run', 'metrics.jsonl']);
+});
+
+// a refused resume (data.train edited, best/ damaged, another model) told a library caller to "train again with --overwrite"
+test('train() called from the library names options.overwrite when it refuses a resume, the CLI --overwrite', () => {
+  const dir = tmp();
+  const train1 = path.join(dir, 'train.jsonl');
+  fs.copyFileSync(data, train1);
+  const cfg = validate({ model: TINY_BASE, data: { train: train1 }, max_steps: 1, batch_size: 2, eval: { samples: 0 }, checkpoint: { every_steps: 1 },
+    output_dir: path.join(dir, 'run') }, 'test');
+  setQuiet(true);
+  try {
+    train(cfg);
+    fs.rmSync(path.join(cfg.output_dir, 'report.json')); // as if killed before its end
+    fs.writeFileSync(train1, fs.readFileSync(data, 'utf8').split('\n')[0] + '\n');
+    assert.throws(() => train(cfg, { resume: true }), /put the data back, or train again with options\.overwrite$/);
+    assert.throws(() => train(cfg, { resume: true }, FLAG_WORDS), /put the data back, or train again with --overwrite$/);
+  } finally {
+    setQuiet(false);
+  }
 });
 
 test('a failed setup (missing model) writes no output folder, so the corrected rerun is not refused', () => {

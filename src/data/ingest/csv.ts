@@ -268,6 +268,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
     let last = k, pastBound = false, toEnd = false, strayOpen = false;
     const start = offset(k);
     let defect = firstDefect, rowLastLineNo = first.lineNo;
+    let errorLineNo = first.lineNo; // the line where st.error arose (a quoted cell may run on past it)
     while (st.inQuotes) {
       if (!pastBound && offset(last + 1) - start >= limit.bytes) {
         // past what a cell may hold: read on to the field's end without keeping its text or its lines
@@ -288,9 +289,11 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
         break;
       }
       if (st.keep) st.field += '\n';
+      const clean = st.error === undefined;
       st.scan(line(j).text);
       last = j;
       rowLastLineNo = line(j).lineNo;
+      if (clean && st.error !== undefined) errorLineNo = rowLastLineNo;
       if (pastBound) defect = recordDefect(defect, line(j).defect, rowLastLineNo);
       // (not the header's: a malformed header stops the read whatever it is)
       if (st.closedByLineStart && !pastBound && k !== headerAt) {
@@ -337,7 +340,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
     for (let j = k + 1; j <= last; j++) defect = recordDefect(defect, line(j).defect, line(j).lineNo);
     st.fields.push(st.field);
     // a row of several lines that is malformed where its quoted field closed: say where, not only what
-    const error = st.error !== undefined && last > k ? `${st.error} on line ${rowLastLineNo}, of a row that a quoted field opened on line ${first.lineNo} runs over (lines ${first.lineNo}–${rowLastLineNo}): a stray quote?` : st.error;
+    const error = st.error !== undefined && last > k ? `${st.error} on line ${errorLineNo}, of a row that a quoted field opened on line ${first.lineNo} runs over (lines ${first.lineNo}–${rowLastLineNo}): a stray quote?` : st.error;
     yield { line: first.lineNo, fields: st.fields, raw: rawOf(buf, k - base, last - base), error, defect, ...(st.asWritten > 0 ? { asWritten: st.asWritten } : {}) };
   }
 }

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_CHAT_TEMPLATE } from '../../tokenizer/chat-template.ts';
-import { isNamedTemplateFile, NAMED_TEMPLATES_DIR } from '../../tokenizer/named-templates.ts';
+import { NAMED_TEMPLATES_DIR, namedTemplateFiles } from '../../tokenizer/named-templates.ts';
 import type { TokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import { isRecord } from '../../util/json-file.ts';
 import { readRegularFile } from '../../util/regular-file.ts';
@@ -17,9 +17,7 @@ import type { GgufValue } from './gguf-file.ts';
 function namedTemplates(folder: string, config: TokenizerConfig): Array<{ name: string; template: string }> {
   if (fs.existsSync(path.join(folder, 'chat_template.jinja'))) {
     const dir = path.join(folder, NAMED_TEMPLATES_DIR);
-    if (!fs.existsSync(dir)) return [];
-    return fs.readdirSync(dir).filter(isNamedTemplateFile).sort()
-      .map((f) => ({ name: f.slice(0, -'.jinja'.length), template: readRegularFile(path.join(dir, f)).toString('utf8') }));
+    return namedTemplateFiles(folder).map((f) => ({ name: f.slice(0, -'.jinja'.length), template: readRegularFile(path.join(dir, f)).toString('utf8') }));
   }
   const list = config.raw['chat_template'];
   if (!Array.isArray(list)) return [];

@@ -9,6 +9,7 @@ import type { MistralModel } from '../../model/mistral.ts';
 import { SCORE_SAVED_KEY } from '../../model/names.ts';
 import { seqClsBy } from '../../model/peft.ts';
 import { FLAG_WORDS, type OptionWords } from '../../util/option-words.ts';
+import { mergeCall } from '../export.ts';
 import { UserError } from '../../util/errors.ts';
 import { requireF16Range, requireFinite } from '../../util/finite.ts';
 import { info } from '../../util/log.ts';
@@ -36,10 +37,11 @@ export function parseGgufQuant(value: string | undefined, words: OptionWords = F
 /**
  * Refuses a model whose MLP gate is not silu: llama.cpp's llama architecture computes SwiGLU (silu) whatever the file
  * says, so a gelu or relu model (transformers' hidden_act, as HF's tiny test Mistrals have) would run there silently wrong.
+ * `words`: the caller's (the merge it points to is `export --merge` on the command line, exportRun in the library).
  */
-export function requireSiluGate(cfg: MistralConfig, configFile: string): void {
+export function requireSiluGate(cfg: MistralConfig, configFile: string, words: OptionWords): void {
   if (gateActivation(cfg) !== 'silu') {
-    throw new UserError(`hidden_act: "${cfg.hiddenAct}" cannot be exported to GGUF: llama.cpp's llama architecture computes silu (SwiGLU) for every model; export --merge writes an HF model folder`, configFile);
+    throw new UserError(`hidden_act: "${cfg.hiddenAct}" cannot be exported to GGUF: llama.cpp's llama architecture computes silu (SwiGLU) for every model; ${mergeCall(words)} writes an HF model folder`, configFile);
   }
 }
 
@@ -47,11 +49,12 @@ export function requireSiluGate(cfg: MistralConfig, configFile: string): void {
  * What llama.cpp's llama architecture cannot run as a model of config `cfg` (in the folder `modelDir`) computes: what the
  * config alone tells, so that an export refuses it before a backend starts or a weight is read.
  */
-export function requireGgufConfig(cfg: MistralConfig, modelDir: string): void {
+export function requireGgufConfig(cfg: MistralConfig, modelDir: string, words: OptionWords): void {
   if (cfg.task === 'classification') throw new UserError(`${CLASSIFIER} (its config.json's architectures name a sequence classifier)`, modelDir);
-  requireSiluGate(cfg, path.join(modelDir, 'config.json'));
+  requireSiluGate(cfg, path.join(modelDir, 'config.json'), words);
   if (cfg.ropeScaling?.type === 'longrope') {
-    throw new UserError('rope_scaling: longrope cannot be exported to GGUF: it has two sets of frequencies, switched at the original context, and llama.cpp\'s llama architecture one (export --merge writes an HF model folder)', path.join(modelDir, 'config.json'));
+    throw new UserError('rope_scaling: longrope cannot be exported to GGUF: it has two sets of frequencies, switched at the original context, and llama.cpp\'s llama ' +
+      `architecture one (${mergeCall(words)} writes an HF model folder)`, path.join(modelDir, 'config.json'));
   }
 }
 
@@ -77,7 +80,7 @@ export function refuseSeqClsAdapter(adapter: string, words: OptionWords): void {
 /** What llama.cpp's llama architecture cannot run as `model` (at `modelDir`) computes, refused before anything is written. */
 export function requireGgufExportable(model: MistralModel, modelDir: string, words: OptionWords): void {
   if (model.score || !model.weights.lmHead) throw new UserError(`${CLASSIFIER} (${words.cli ? 'export the adapter or --merge instead' : 'use exportRun instead'})`, modelDir);
-  requireGgufConfig(model.cfg, modelDir);
+  requireGgufConfig(model.cfg, modelDir, words);
 }
 
 /**

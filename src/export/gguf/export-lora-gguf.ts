@@ -32,7 +32,7 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
   if (!(quant in ADAPTER_TYPES)) throw new UserError(`${words.say('quant')} ${quant}: an adapter file is written as f32, f16 or bf16 (its B factors are r columns wide); quantise the base model instead`, words.where);
   const type = ADAPTER_TYPES[quant as keyof typeof ADAPTER_TYPES];
   // the adapter would be applied by llama.cpp over a base it runs with silu: wrong for another gate
-  requireSiluGate(cfg, from.baseModel ? path.join(from.baseModel, 'config.json') : adapterDir);
+  requireSiluGate(cfg, from.baseModel ? path.join(from.baseModel, 'config.json') : adapterDir, words);
   // a run's adapter folder (from.run) may be replaced by a run still training: its config and its tensors' file are read
   // from one folder, checked unchanged (the file stays open, so the tensors written are those of the folder checked)
   const file = path.join(adapterDir, 'adapter_model.safetensors');
@@ -44,7 +44,8 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
   try {
     if (info.taskType === 'SEQ_CLS') throw classifierAdapter(seqClsBy(adapterDir) ?? 'task_type', adapterDir, words);
     if (info.spec.useDora) {
-      throw new UserError('use_dora: a DoRA adapter cannot be a GGUF adapter file (llama.cpp applies W + s·B·A, without the magnitudes); export it merged (--format gguf)', path.join(adapterDir, 'adapter_config.json'));
+      throw new UserError('use_dora: a DoRA adapter cannot be a GGUF adapter file (llama.cpp applies W + s·B·A, without the magnitudes); ' +
+        `export it merged (${words.cli ? '--format gguf' : `${words.say('format')} 'gguf'`})`, path.join(adapterDir, 'adapter_config.json'));
     }
     const tensors: GgufTensor[] = [];
     const types: Record<string, string> = {};

@@ -62,17 +62,17 @@ function planFolders(src: GgufSource, words: OptionWords): GgufPlan {
     if (cfg.method === 'full') { // whole in its folder, with the tokenizer it was trained with (random initial weights need no base)
       const base = modelFolder(cfg);
       const dir = fs.existsSync(path.join(weights, 'tokenizer.json')) || base === null ? weights : base;
-      requireGgufConfig(loadConfig(weights), weights);
+      requireGgufConfig(loadConfig(weights), weights, words);
       return { kind: 'full', weights, modelDir: dir, from: { name, baseModel: base, adapter: null, run: src.run } };
     }
     const base = requireModelFolder(cfg, words.cli ? 'export --format gguf' : 'exportGgufFile', src.run);
     const baseCfg = loadConfig(base);
-    requireGgufConfig(baseCfg, base);
+    requireGgufConfig(baseCfg, base, words);
     readUnchanged(weights, () => requireGgufAdapter(weights, baseCfg, words));
     return { kind: 'adapted', model: base, adapter: weights, from: { name, baseModel: base, adapter: weights, run: src.run } };
   }
   const modelCfg = loadConfig(src.model);
-  requireGgufConfig(modelCfg, src.model);
+  requireGgufConfig(modelCfg, src.model, words);
   if (src.adapter) {
     requireGgufAdapter(src.adapter, modelCfg, words);
     warnIfNotTrainedOn(src.adapter, src.model);
