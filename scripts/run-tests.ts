@@ -1,10 +1,14 @@
 // npm test: the test files scripts/test-files.sh lists, two at a time, started in its order (the longest first).
 // `node --test FILE...` sorts the files it is given by path before it starts them (Node 20), so the order
 // would be lost and the longest files (test/train/resume, run-folder) would start last and run alone at the end;
-// run() starts them in the order given. Usage: node --import tsx scripts/run-tests.ts [--reporter spec|tap|dot|junit] [FILE...]
-// (FILE...: those files instead of the whole list). The reporter is node --test's default where none is named:
-// spec on a terminal, tap otherwise. Exit status 1 when a test fails.
+// run() starts them in the order given. It runs their compiled copies in .test-build/ (scripts/build-tests.ts, which
+// npm's pretest runs) with plain Node: run() gives each file's process this process's flags, so this script runs
+// compiled too, and no test process loads tsx unless the test itself starts one with it.
+// Usage: npm test [-- [--reporter spec|tap|dot|junit] [FILE...]] (FILE...: those test/**/*.ts files instead of the
+// whole list). The reporter is node --test's default where none is named: spec on a terminal, tap otherwise.
+// Exit status 1 when a test fails, 2 for a FILE that is not a test source.
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { run } from 'node:test';
 import * as reporters from 'node:test/reporters';
@@ -24,11 +28,18 @@ if (!reporter) {
   process.stderr.write(`error: --reporter: "${name ?? ''}" is not one of spec, tap, dot, junit\n`);
   process.exit(2);
 }
-const files = args.length > 0
+const sources = args.length > 0
   ? args.map((f) => path.resolve(f))
   : execFileSync('bash', [path.join(ROOT, 'scripts', 'test-files.sh')], { encoding: 'utf8' }).trim().split('\n').map((f) => path.resolve(ROOT, f));
+const files = sources.map((f) => {
+  const rel = path.relative(ROOT, f);
+  if (!rel.startsWith(`test${path.sep}`) || !f.endsWith('.ts') || !fs.existsSync(f)) {
+    process.stderr.write(`error: ${rel}: not a test source under test/ (give test/**/*.test.ts files)\n`);
+    process.exit(2);
+  }
+  return path.join(ROOT, '.test-build', rel.replace(/\.ts$/, '.js'));
+});
 
-// the files' child processes get this process's --import tsx (run() passes process.execArgv on)
 const stream = run({ files, concurrency: CONCURRENCY });
 stream.on('test:fail', () => { process.exitCode = 1; });
 stream.compose(reporter).pipe(process.stdout);
