@@ -158,6 +158,16 @@ test('named chat templates: tokenizer_config.json\'s list, or additional_chat_te
   assert.deepEqual([...single.keys()].filter((k) => k.startsWith('tokenizer.chat_template')), ['tokenizer.chat_template']);
 });
 
+test("named templates as files beside tokenizer_config.json's template (no chat_template.jinja): the files, as transformers 5.17 reads that folder, and the config's default, as training used it", () => {
+  const list = (JSON.parse(fs.readFileSync(path.join(TEKKEN, 'tokenizer_config.json'), 'utf8')) as { chat_template: Array<{ template: string }> }).chat_template;
+  const dir = tekkenVariant(() => {}, { bos_token: '<s>', eos_token: '</s>', chat_template: list });
+  fs.mkdirSync(path.join(dir, 'additional_chat_templates'));
+  fs.writeFileSync(path.join(dir, 'additional_chat_templates', 'tool use.jinja'), 'TOOLS');
+  const m = captureStderr(() => tokenizerMetadata(dir, 896)).result;
+  assert.deepEqual([value(m, 'tokenizer.chat_template'), value(m, 'tokenizer.chat_template.tool_use'), value(m, 'tokenizer.chat_templates'), m.has('tokenizer.chat_template.rag_v1')],
+    [list[0]!.template, 'TOOLS', ['tool_use'], false]);
+});
+
 test('a model folder without tokenizer.json whose embedding is smaller than the bundled tokenizer: the model\'s folder named, not the bundled file', () => {
   assert.throws(() => captureStderr(() => modelTokenizer({ cfg: { vocabSize: 512, eosTokenIds: [2] } }, TINY_BASE)), {
     name: 'UserError', message: `${TINY_BASE}: has no tokenizer.json, and the bundled Mistral tokenizer has 32000 tokens but the model's embedding has 512 rows: put the model's own tokenizer.json in it`,
