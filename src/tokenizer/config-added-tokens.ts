@@ -4,7 +4,7 @@
 // - the config's entries are added over tokenizer.json's, in id order, with their own flags: a content tokenizer.json
 //   already has keeps its id and takes the config's lstrip, rstrip, single_word, normalized and special; a content
 //   of the model's vocabulary is added at its id; any other content gets the next free id, not the id the config
-//   gives it (so "32005" after 32000 and 32001 becomes 32002);
+//   gives it (so "32005" after 32000 and 32001 becomes 32002), numbered as tokenizer.json's are (added-ids.ts);
 // - where transformers builds its own LlamaTokenizer from the vocabulary (llama-class.ts), the config's entries are
 //   the whole list: tokenizer.json's added tokens that the config does not name are not added at all, but for the
 //   special tokens the config names (bos, eos, unk, pad, then additional_special_tokens), which transformers adds
@@ -13,6 +13,7 @@
 import type { TokenizerConfig } from './tokenizer-config.ts';
 import type { AddedTokenSpec, TokenizerJson } from './tokenizer-json.ts';
 import { isRecord, intKey } from '../util/json-file.ts';
+import { AddedIds } from './added-ids.ts';
 
 /** The config's entries as AddedTokens (the defaults of tokenizers' AddedToken), in id order. */
 function configEntries(config: TokenizerConfig): Array<Omit<AddedTokenSpec, 'id'>> {
@@ -25,11 +26,9 @@ function configEntries(config: TokenizerConfig): Array<Omit<AddedTokenSpec, 'id'
   });
 }
 
-/** The model's vocabulary, token → id (a Unigram's pieces by position). */
-function modelVocab(json: TokenizerJson): Map<string, number> {
-  const v = json.model['vocab'];
-  if (Array.isArray(v)) return new Map(v.map((e, i) => [Array.isArray(e) ? String(e[0]) : '', i]));
-  return new Map(isRecord(v) ? Object.entries(v).filter((e): e is [string, number] => typeof e[1] === 'number') : []);
+/** Whether transformers keeps tokenizer.json's added tokens (at HF tokenizers' ids): not where `ownList` has a config list. */
+export function keepsJsonAddedTokens(config: TokenizerConfig, ownList: boolean): boolean {
+  return !ownList || configEntries(config).length === 0;
 }
 
 /**
@@ -40,23 +39,14 @@ function modelVocab(json: TokenizerJson): Map<string, number> {
 export function withConfigAddedTokens(json: TokenizerJson, config: TokenizerConfig, ownList: boolean): TokenizerJson {
   const entries = configEntries(config);
   if (entries.length === 0) return json;
-  const added: AddedTokenSpec[] = ownList ? [] : json.added_tokens.map((t) => ({ ...t }));
-  // the vocabulary only where a content is new (the usual config repeats tokenizer.json: ≈10 ms saved for 32,000 tokens)
-  let vocab: Map<string, number> | null = null, next: number | null = null;
-  const inVocab = (content: string): number | undefined => (vocab ??= modelVocab(json)).get(content);
-  const idOf = (content: string): number => {
-    const id = inVocab(content);
-    if (id !== undefined) return id;
-    if (next === null) { // tokenizers' AddedVocabulary: a new content's id follows the vocabulary and every added token
-      next = vocab!.size;
-      for (const t of added) next = Math.max(next, t.id + 1);
-    }
-    return next++;
-  };
+  const added: AddedTokenSpec[] = keepsJsonAddedTokens(config, ownList) ? json.added_tokens.map((t) => ({ ...t })) : [];
+  // numbered after tokenizer.json's added tokens, as tokenizers adds the config's over them
+  const ids = new AddedIds(json.model);
+  for (const t of added) ids.add(t.content, t.id);
   for (const e of entries) {
     const there = added.find((t) => t.content === e.content);
     if (there) Object.assign(there, e);
-    else added.push({ id: idOf(e.content), ...e });
+    else added.push({ id: ids.add(e.content), ...e });
   }
   if (ownList) {
     const named = [config.bosToken, config.eosToken, config.unkToken, config.padToken, ...config.additionalSpecialTokens];
@@ -64,8 +54,8 @@ export function withConfigAddedTokens(json: TokenizerJson, config: TokenizerConf
       if (content === null || added.some((t) => t.content === content)) continue;
       // one tokenizer.json has nowhere is not made up here: the loader refuses it, as where tokenizer.json is read as it
       // is (tokenizer.ts: an id past the vocabulary, which the model's embedding lacks)
-      if (inVocab(content) === undefined && !json.added_tokens.some((t) => t.content === content)) continue;
-      added.push({ id: idOf(content), content, special: true, normalized: false, lstrip: false, rstrip: false, single_word: false });
+      if (ids.vocabId(content) === undefined && !json.added_tokens.some((t) => t.content === content)) continue;
+      added.push({ id: ids.add(content), content, special: true, normalized: false, lstrip: false, rstrip: false, single_word: false });
     }
   }
   if (JSON.stringify(added) === JSON.stringify(json.added_tokens)) return json;

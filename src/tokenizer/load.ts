@@ -13,9 +13,9 @@ import { compileFastSpec } from './fast/spec.ts';
 import { HfEngine } from './hf-engine.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { readFolderTokenizerConfig, type TokenizerConfig } from './tokenizer-config.ts';
-import { withConfigAddedTokens } from './config-added-tokens.ts';
+import { keepsJsonAddedTokens, withConfigAddedTokens } from './config-added-tokens.ts';
 import { asTransformersLoadsIt, loadsAsLlamaTokenizer } from './llama-class.ts';
-import { readTokenizerJson, type TokenizerJson } from './tokenizer-json.ts';
+import { readTokenizerJson, warnRenumbered, type TokenizerJson } from './tokenizer-json.ts';
 import { LoadedTokenizer } from './tokenizer.ts';
 import { buildVocab, type Vocab } from './vocab.ts';
 
@@ -119,7 +119,10 @@ function loadFolder(folder: string, choice: EngineChoice): LoadedTokenizer {
  * export writes too.
  */
 export function addedTokensAsLoaded(json: TokenizerJson, config: TokenizerConfig, folder: string, read = json): TokenizerJson {
-  return withConfigAddedTokens(json, config, loadsAsLlamaTokenizer(read, config, folderModelType(folder)));
+  const ownList = loadsAsLlamaTokenizer(read, config, folderModelType(folder));
+  // tokenizer.json's renumbered added tokens said only where their ids are used (not dropped for the config's list)
+  if (keepsJsonAddedTokens(config, ownList)) warnRenumbered(read, path.join(folder, 'tokenizer.json'));
+  return withConfigAddedTokens(json, config, ownList);
 }
 
 function pickEngine(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab, file: string, choice: EngineChoice): TokenizerEngine {

@@ -1,7 +1,7 @@
 // An HF tokenizer_config.json: the special tokens (bos/eos/pad/unk), the chat template and the decode
 // options this toolkit uses. Optional: a folder without one gets EMPTY_CONFIG. Errors name file and key.
-// A folder's chat_template.jinja (transformers ≥ 4.50 saves the template there) is read before the key, as
-// transformers does.
+// A folder's chat_template.jinja (transformers ≥ 4.50 saves the template there) is read before the key, and its
+// additional_chat_templates/default.jinja before both, as transformers 5.17 does.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
@@ -65,16 +65,18 @@ export function readTokenizerConfig(file: string): TokenizerConfig {
   return parseTokenizerConfig(readJsonFile(file), file);
 }
 
-/** The tokenizer config of a model folder: its tokenizer_config.json (or none), its chat_template.jinja first. */
+/** The tokenizer config of a model folder: its tokenizer_config.json (or none), its template files first. */
 export function readFolderTokenizerConfig(folder: string): TokenizerConfig {
   const file = path.join(folder, 'tokenizer_config.json');
   const config = fs.existsSync(file) ? readTokenizerConfig(file) : EMPTY_CONFIG;
-  const jinja = path.join(folder, 'chat_template.jinja');
-  if (!fs.existsSync(jinja)) {
+  // transformers reads additional_chat_templates/default.jinja after chat_template.jinja: it is the default over both
+  const named = path.join(folder, NAMED_TEMPLATES_DIR, 'default.jinja'), jinja = path.join(folder, 'chat_template.jinja');
+  const template = namedTemplateFiles(folder).includes('default.jinja') ? named : fs.existsSync(jinja) ? jinja : null;
+  if (template === null) {
     if (config.chatTemplate !== null) warnKeyDroppedByTransformers(folder, config);
     return config;
   }
-  return { ...config, chatTemplate: readRegularFile(jinja).toString('utf8'), chatTemplateSource: jinja };
+  return { ...config, chatTemplate: readRegularFile(template).toString('utf8'), chatTemplateSource: template };
 }
 
 /**

@@ -4,6 +4,7 @@
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { warnOnce } from '../util/log.ts';
+import { AddedIds } from './added-ids.ts';
 
 export interface AddedTokenSpec {
   id: number;
@@ -16,6 +17,8 @@ export interface AddedTokenSpec {
   single_word: boolean;
 }
 
+export interface RenumberedToken { content: string; written: number; id: number }
+
 /** A component config ({type: ..., ...}) or null. */
 export type ComponentConfig = Record<string, unknown> | null;
 
@@ -26,6 +29,8 @@ export interface TokenizerJson {
   post_processor: ComponentConfig;
   decoder: ComponentConfig;
   added_tokens: AddedTokenSpec[];
+  /** Added tokens the file writes at another id than HF tokenizers gives them (added_tokens has that one). */
+  renumbered: RenumberedToken[];
   /** The parsed document with the pipeline keys filled in, as @huggingface/tokenizers expects it. */
   raw: Record<string, unknown>;
 }
@@ -60,57 +65,54 @@ export function parseTokenizerJson(doc: unknown, file: string): TokenizerJson {
   const rawAdded = doc['added_tokens'] ?? [];
   if (!Array.isArray(rawAdded)) throw new UserError('expected an array', `${file}: added_tokens`);
   const written = rawAdded.map((t, i) => addedToken(t, `${file}: added_tokens[${i}]`));
-  const added_tokens = addedTokenIds(written, model, file);
+  const { added_tokens, renumbered } = addedTokenIds(written, model);
   const pipeline = {
     normalizer: component('normalizer'),
     pre_tokenizer: component('pre_tokenizer'),
     post_processor: checkPostProcessor(component('post_processor'), `${file}: post_processor`),
     decoder: component('decoder'),
   };
-  return { model, ...pipeline, added_tokens, raw: { ...doc, ...pipeline, added_tokens: added_tokens === written ? rawAdded : added_tokens } };
+  return { model, ...pipeline, added_tokens, renumbered, raw: { ...doc, ...pipeline, added_tokens: added_tokens === written ? rawAdded : added_tokens } };
 }
 
 /**
- * `tokens` at the ids HF tokenizers gives them (AddedVocabulary::add_tokens; a written id that differs is only a Rust log
- * warning there, off in Python), which transformers 5.17 uses too: a content of the model's vocabulary takes its id
- * there (a "hello" written as 32000 is vocabulary entry 21558, and the vocabulary stays 32,000 tokens), a content added
- * before takes that one (the later flags win), any other the next id after the vocabulary and the added tokens so far
- * (32000, 32005, 32002 written are 32000, 32001, 32002: a gap closes). `tokens` itself where every id is as written.
+ * `tokens` at the ids HF tokenizers gives them (added-ids.ts; a written id that differs is only a Rust log warning there,
+ * off in Python), which transformers 5.17 uses too: a content of the model's vocabulary takes its id there (a "hello"
+ * written as 32000 is vocabulary entry 21558, and the vocabulary stays 32,000 tokens), a content added before takes that
+ * one (the later flags win), any other the next id after the vocabulary and the added tokens so far (32000, 32005, 32002
+ * written are 32000, 32001, 32002: a gap closes). `tokens` itself where every id is as written; `renumbered`, those
+ * whose id is not as written, for the loader to say where these ids are used (warnRenumbered).
  */
-function addedTokenIds(tokens: AddedTokenSpec[], model: Record<string, unknown>, file: string): AddedTokenSpec[] {
-  if (tokens.length === 0) return tokens;
-  const v = model['vocab'];
-  // a Unigram's pieces by position (its [piece, score] pairs), a BPE's {token: id}
-  const pieces = Array.isArray(v) ? new Map(v.map((e: unknown, i) => [Array.isArray(e) ? e[0] : undefined, i])) : null;
-  const inModel = (t: string): number | undefined => {
-    if (pieces) return pieces.get(t);
-    const id = isRecord(v) && Object.hasOwn(v, t) ? v[t] : undefined;
-    return typeof id === 'number' ? id : undefined;
-  };
-  // tokenizers' get_vocab_size: a count of entries, taken only for a token the vocabulary lacks (≈1 ms for 32,000)
-  let modelSize: number | null = null;
-  const countOfEntries = (): number => (modelSize ??= pieces ? (v as unknown[]).length : isRecord(v) ? Object.keys(v).length : 0);
+function addedTokenIds(tokens: AddedTokenSpec[], model: Record<string, unknown>): { added_tokens: AddedTokenSpec[]; renumbered: RenumberedToken[] } {
+  if (tokens.length === 0) return { added_tokens: tokens, renumbered: [] };
+  const ids = new AddedIds(model);
   const out: AddedTokenSpec[] = [], at = new Map<string, number>(); // content → its index in out
-  let max = -1;
   for (const t of tokens) {
     const before = at.get(t.content);
     if (before !== undefined) {
       out[before] = { ...t, id: out[before]!.id };
       continue;
     }
-    const id = inModel(t.content) ?? (max >= countOfEntries() || countOfEntries() === 0 ? max + 1 : countOfEntries());
-    max = Math.max(max, id);
     at.set(t.content, out.length);
-    out.push({ ...t, id });
+    out.push({ ...t, id: ids.add(t.content) });
   }
-  const moved = tokens.filter((t) => out[at.get(t.content)!]!.id !== t.id);
-  if (moved.length === 0 && out.length === tokens.length) return tokens;
-  if (moved.length > 0) {
-    const list = moved.slice(0, 5).map((t) => `${JSON.stringify(t.content)} ${out[at.get(t.content)!]!.id}, not ${t.id}`).join('; ');
-    warnOnce(`${file}: added_tokens: HF tokenizers (and transformers) give ${list}${moved.length > 5 ? ` and ${moved.length - 5} more` : ''} ` +
-      '(a vocabulary entry keeps its id, a new token takes the next one): their ids are used; write them so in the file to silence this');
-  }
-  return out;
+  const renumbered = tokens.flatMap((t) => {
+    const id = out[at.get(t.content)!]!.id;
+    return id === t.id ? [] : [{ content: t.content, written: t.id, id }];
+  });
+  return { added_tokens: renumbered.length === 0 && out.length === tokens.length ? tokens : out, renumbered };
+}
+
+/**
+ * Said once where `json`'s added tokens are used as HF tokenizers numbers them (not where transformers drops them for
+ * the config's list, config-added-tokens.ts): those whose written id is not that one.
+ */
+export function warnRenumbered(json: TokenizerJson, file: string): void {
+  const moved = json.renumbered;
+  if (moved.length === 0) return;
+  const list = moved.slice(0, 5).map((t) => `${JSON.stringify(t.content)} ${t.id}, not ${t.written}`).join('; ');
+  warnOnce(`${file}: added_tokens: HF tokenizers (and transformers) give ${list}${moved.length > 5 ? ` and ${moved.length - 5} more` : ''} ` +
+    '(a vocabulary entry keeps its id, a new token takes the next one): their ids are used; write them so in the file to silence this');
 }
 
 /** Whether `model` is a BPE model: its type says so, or it has none but has merges (as HF tokenizers reads it). */

@@ -14,6 +14,7 @@ import { modelTokenizer, tokenizerMetadata } from '../../src/export/gguf/tokeniz
 import { KNOWN_PRE } from '../../src/export/gguf/tokenizer-bpe.ts';
 import type { MistralConfig } from '../../src/model/config.ts';
 import { BUNDLED_TOKENIZER_DIR } from '../../src/tokenizer/load.ts';
+import { readFolderTokenizerConfig } from '../../src/tokenizer/tokenizer-config.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
@@ -156,6 +157,32 @@ test('named chat templates: tokenizer_config.json\'s list, or additional_chat_te
   assert.deepEqual([...captureStderr(() => tokenizerMetadata(asFile, 896)).result.keys()].filter((k) => k.startsWith('tokenizer.chat_template')), ['tokenizer.chat_template']);
   const single = captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).result;
   assert.deepEqual([...single.keys()].filter((k) => k.startsWith('tokenizer.chat_template')), ['tokenizer.chat_template']);
+});
+
+test("named templates as files beside tokenizer_config.json's template (no chat_template.jinja): the files, as transformers 5.17 reads that folder, and the config's default, as training used it", () => {
+  const list = (JSON.parse(fs.readFileSync(path.join(TEKKEN, 'tokenizer_config.json'), 'utf8')) as { chat_template: Array<{ template: string }> }).chat_template;
+  const dir = tekkenVariant(() => {}, { bos_token: '<s>', eos_token: '</s>', chat_template: list });
+  fs.mkdirSync(path.join(dir, 'additional_chat_templates'));
+  fs.writeFileSync(path.join(dir, 'additional_chat_templates', 'tool use.jinja'), 'TOOLS');
+  const m = captureStderr(() => tokenizerMetadata(dir, 896)).result;
+  assert.deepEqual([value(m, 'tokenizer.chat_template'), value(m, 'tokenizer.chat_template.tool_use'), value(m, 'tokenizer.chat_templates'), m.has('tokenizer.chat_template.rag_v1')],
+    [list[0]!.template, 'TOOLS', ['tool_use'], false]);
+});
+
+test('additional_chat_templates/default.jinja is the default template, over chat_template.jinja and the key, as transformers 5.17 reads it: for training and in the GGUF', () => {
+  // transformers 5.17 on such a folder: {"default": DEFFILE, "tool_use": TOOLS}, with and without chat_template.jinja
+  const list = (JSON.parse(fs.readFileSync(path.join(TEKKEN, 'tokenizer_config.json'), 'utf8')) as { chat_template: unknown }).chat_template;
+  const dir = tekkenVariant(() => {}, { bos_token: '<s>', eos_token: '</s>', chat_template: list });
+  fs.mkdirSync(path.join(dir, 'additional_chat_templates'));
+  fs.writeFileSync(path.join(dir, 'additional_chat_templates', 'default.jinja'), 'DEFFILE');
+  fs.writeFileSync(path.join(dir, 'additional_chat_templates', 'tool use.jinja'), 'TOOLS');
+  for (const jinja of [false, true]) {
+    if (jinja) fs.writeFileSync(path.join(dir, 'chat_template.jinja'), 'JINJA');
+    const { result: m, stderr } = captureStderr(() => tokenizerMetadata(dir, 896));
+    assert.equal(readFolderTokenizerConfig(dir).chatTemplate, 'DEFFILE');
+    assert.deepEqual([value(m, 'tokenizer.chat_template'), value(m, 'tokenizer.chat_template.tool_use'), value(m, 'tokenizer.chat_templates')], ['DEFFILE', 'TOOLS', ['tool_use']]);
+    assert.doesNotMatch(stderr, /does not read it/);
+  }
 });
 
 test('a model folder without tokenizer.json whose embedding is smaller than the bundled tokenizer: the model\'s folder named, not the bundled file', () => {

@@ -57,3 +57,15 @@ for (const name of ['named-missing', 'named-missing-llama-class']) {
       e.message.includes("add it to tokenizer.json's added_tokens"));
   });
 }
+
+test("tokenizer.json's renumbered added tokens, where transformers' LlamaTokenizer drops them for the config's list: nothing said", () => {
+  // vocab-entry's "hello" written at 32000, with the bundled config's class LlamaTokenizer and added_tokens_decoder and
+  // no config.json: transformers 5.17 takes only the config's list (a vocabulary of 32,000; "hello" is entry 21558)
+  const d = folder('vocab-entry');
+  fs.rmSync(path.join(d, 'config.json'));
+  const tc = JSON.parse(fs.readFileSync(path.join(d, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(d, 'tokenizer_config.json'), JSON.stringify({ ...tc, tokenizer_class: 'LlamaTokenizer' }));
+  const { result: tok, stderr } = captureStderr(() => loadTokenizer(d));
+  assert.deepEqual([tok.vocabSize, tok.tokenToId('hello')], [32000, 21558]);
+  assert.doesNotMatch(stderr, /added_tokens/);
+});

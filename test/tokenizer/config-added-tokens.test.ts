@@ -63,3 +63,17 @@ test("a GGUF export's vocabulary has the added tokens as training had them: the 
   for (const c of ['<|im_end|>', 'zqx', '<|im_start|>', '<extra>', '<gap>']) assert.equal(tokens[want[c]!], c, c);
   assert.equal(tokens[32005], '[PAD32005]');
 });
+
+test('a config token new to a Unigram whose vocabulary lists a piece twice: the next id after all its entries, as tokenizers counts them', () => {
+  // checked with transformers 5.17 (tokenizers 0.23.2): len 6, "<y>" 5, "a b <y>" → [4, 2, 4, 3, 4, 5]; counting the
+  // distinct pieces gave "<y>" id 4, "▁"'s, and the load was refused
+  const d = tempDir('mt-atd-uni-');
+  fs.writeFileSync(path.join(d, 'tokenizer.json'), JSON.stringify({
+    added_tokens: [], normalizer: null, pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true }, post_processor: null, decoder: null,
+    model: { type: 'Unigram', unk_id: 0, vocab: [['<unk>', 0], ['a', -1], ['a', -2], ['b', -1], ['▁', -1]], byte_fallback: false },
+  }));
+  const y = { content: '<y>', special: true, normalized: false, lstrip: false, rstrip: false, single_word: false };
+  fs.writeFileSync(path.join(d, 'tokenizer_config.json'), JSON.stringify({ added_tokens_decoder: { 20: y } }));
+  const tok = captureStderr(() => loadTokenizer(d)).result;
+  assert.deepEqual([tok.vocabSize, tok.tokenToId('<y>'), tok.encode('a b <y>')], [6, 5, [4, 2, 4, 3, 4, 5]]);
+});

@@ -1,9 +1,11 @@
 // The chat templates of a GGUF: tokenizer.chat_template (the one our own chat rendering uses: the model's, or the
 // built-in Mistral one) and, as gguf-py's add_chat_template writes HF's named templates, each other named template
 // under tokenizer.chat_template.<name> (its name with characters other than ASCII letters and digits as "_") with
-// their names in tokenizer.chat_templates. Named templates are tokenizer_config.json's chat_template list
-// ([{name, template}]), or, where the folder keeps its template in chat_template.jinja (transformers ≥ 4.50), the
-// additional_chat_templates/<name>.jinja files beside it — the files win over the key, as in transformers.
+// their names in tokenizer.chat_templates. Named templates are, as transformers 5.17 reads a folder, its
+// additional_chat_templates/<name>.jinja files where it has any or keeps its template in chat_template.jinja (≥ 4.50
+// saves it there; tokenizer_config.json's chat_template is dropped then, a list's names too), else that key's list
+// ([{name, template}]). The default stays the one training used: tokenizer_config.json's where no chat_template.jinja
+// is beside the files (transformers has none there; a model folder we write carries it as chat_template.jinja: a873a04).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_CHAT_TEMPLATE } from '../../tokenizer/chat-template.ts';
@@ -13,11 +15,12 @@ import { isRecord } from '../../util/json-file.ts';
 import { readRegularFile } from '../../util/regular-file.ts';
 import type { GgufValue } from './gguf-file.ts';
 
-/** The named templates other than "default", in the order given. */
+/** The named templates other than "default", in the order given (the files, else the config's list: see above). */
 function namedTemplates(folder: string, config: TokenizerConfig): Array<{ name: string; template: string }> {
-  if (fs.existsSync(path.join(folder, 'chat_template.jinja'))) {
+  const files = namedTemplateFiles(folder);
+  if (files.length > 0 || fs.existsSync(path.join(folder, 'chat_template.jinja'))) {
     const dir = path.join(folder, NAMED_TEMPLATES_DIR);
-    return namedTemplateFiles(folder).map((f) => ({ name: f.slice(0, -'.jinja'.length), template: readRegularFile(path.join(dir, f)).toString('utf8') }));
+    return files.map((f) => ({ name: f.slice(0, -'.jinja'.length), template: readRegularFile(path.join(dir, f)).toString('utf8') }));
   }
   const list = config.raw['chat_template'];
   if (!Array.isArray(list)) return [];
