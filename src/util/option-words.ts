@@ -32,8 +32,12 @@ export const FLAG_WORDS: OptionWords = {
  */
 export function optionIs(words: OptionWords, name: string, value: string, key?: string, cliValue = value): string {
   if (words.cli) return `${words.say(name)} ${key === undefined ? '' : `${key}=`}${cliValue}`;
-  const literal = /['\\\n]/.test(value) ? JSON.stringify(value) : `'${value}'`;
-  return `${words.say(name)}${key === undefined ? '' : `.${key}`} ${literal}`;
+  return `${words.say(name)}${key === undefined ? '' : `.${key}`} ${quoted(value)}`;
+}
+
+/** A string as a library caller writes it in code: 'none', or "it's" where a quote, backslash or newline is in it. */
+export function quoted(value: string): string {
+  return /['\\\n]/.test(value) ? JSON.stringify(value) : `'${value}'`;
 }
 
 /** The option `name` after its article, as this caller writes it: "a --val", "an options.val". */
