@@ -11,7 +11,7 @@ export interface OptionWords {
 }
 
 /** The CLI's flags whose names are not the library option's in kebab case. */
-const FLAG_OF: Record<string, string> = { maxShardBytes: '--max-shard-size', inputs: '--input', outDir: '--out', fields: '--field' };
+const FLAG_OF: Record<string, string> = { maxShardBytes: '--max-shard-size', inputs: '--input', outDir: '--out', fields: '--field', allowHosts: '--allow-host' };
 
 /** The words of a library call of `fn`: options.NAME, errors placed at `fn`. */
 export function libraryWords(fn: string): OptionWords {
