@@ -40,6 +40,11 @@ export function quoted(value: string): string {
   return /['\\\n]/.test(value) ? JSON.stringify(value) : `'${value}'`;
 }
 
+/** Giving the (boolean) option `name`, as this caller does it: "pass --overwrite" on the command line, "set options.overwrite". */
+export function setOption(words: OptionWords, name: string): string {
+  return `${words.cli ? 'pass' : 'set'} ${words.say(name)}`;
+}
+
 /** The option `name` after its article, as this caller writes it: "a --val", "an options.val". */
 export function aOption(words: OptionWords, name: string): string {
   return `${words.cli ? 'a' : 'an'} ${words.say(name)}`;

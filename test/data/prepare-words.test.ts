@@ -87,3 +87,13 @@ test("prepare's class-list texts name a library caller's options.labels and opti
   assert.throws(() => parseLabelsOption('a, a'), { message: '--labels lists the class "a" twice' });
   assert.throws(() => new LabelSet(['a', 'a']), (e) => isUserError(e) && !e.message.includes('--'));
 });
+
+// prepare told a library caller to "pass options.overwrite" where train() says "set options.overwrite": one wording
+test('prepare refuses an outDir holding files it did not write saying "set options.overwrite" to a library caller, as train does; the CLI "pass --overwrite"', () => {
+  const taken = writeFiles(dir, { 'taken/train.jsonl': '{"text": "my own curated data"}\n' })['taken/train.jsonl']!;
+  const call = (words?: typeof FLAG_WORDS): void => void prepare({ inputs: [f['in.jsonl']!], outDir: path.dirname(taken), tokenizer: tok }, words);
+  assert.throws(() => call(), { message: `${path.dirname(taken)}: options.outDir already holds train.jsonl, which no earlier prepare run wrote there (no prepare report.json beside it); ` +
+    'choose another folder, or set options.overwrite to replace it' });
+  assert.throws(() => call(FLAG_WORDS), { message: `${path.dirname(taken)}: --out already holds train.jsonl, which no earlier prepare run wrote there (no prepare report.json beside it); ` +
+    'choose another folder, or pass --overwrite to replace it' });
+});
