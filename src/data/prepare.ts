@@ -489,7 +489,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       throw new UserError(`no record was kept: ${nothingKept(report, firstRejection)}${convert}${otherFormat ?? ''}; rejected.jsonl and report.json are written for inspection ` +
         `(train/val/test files are left as they were), see ${path.join(opts.outDir, 'rejected.jsonl')}`);
     }
-    return { report, summary: summaryText(report, opts.outDir) };
+    return { report, summary: summaryText(report, opts.outDir, words) };
   } catch (e) {
     for (const f of all) f.discard();
     throw e;

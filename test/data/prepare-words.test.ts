@@ -97,3 +97,21 @@ test('prepare refuses an outDir holding files it did not write saying "set optio
   assert.throws(() => call(FLAG_WORDS), { message: `${path.dirname(taken)}: --out already holds train.jsonl, which no earlier prepare run wrote there (no prepare report.json beside it); ` +
     'choose another folder, or pass --overwrite to replace it' });
 });
+
+// the summary of a library call said "longer than --max-tokens and will be truncated"
+test("prepare's token limits are named as its caller gave them: the summary's truncated records, rejected.jsonl's too_short", () => {
+  const t = writeFiles(dir, {
+    'tokens.jsonl': ['tiny', `${'a long record with many more tokens than the limit allows, '.repeat(4)}`, 'a record of a middling length here']
+      .map((text) => JSON.stringify({ text })).join('\n') + '\n',
+  });
+  const run = (name: string, words?: typeof FLAG_WORDS): string => {
+    const outDir = path.join(dir, name);
+    const { summary } = prepare({ inputs: [t['tokens.jsonl']!], outDir, tokenizer: tok, minTokens: 6, maxTokens: 20, overflow: 'truncate', split: [1, 0, 0] }, words);
+    return `${summary}\n${fs.readFileSync(path.join(outDir, 'rejected.jsonl'), 'utf8')}`;
+  };
+  const lib = run('tokens-lib');
+  assert.doesNotMatch(lib, /--[a-z]/);
+  for (const said of ['1 kept record is longer than options.maxTokens and will be truncated', 'fewer than options.minTokens 6']) assert.ok(lib.includes(said), `${said}\n${lib}`);
+  const cli = run('tokens-cli', FLAG_WORDS);
+  for (const said of ['1 kept record is longer than --max-tokens and will be truncated', 'fewer than --min-tokens 6']) assert.ok(cli.includes(said), `${said}\n${cli}`);
+});
