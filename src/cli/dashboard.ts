@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { allowHostProblem, realRunDir, startDashboard } from '../dashboard/server.ts';
 import { RUN_EVIDENCE } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
+import { FLAG_WORDS } from '../util/option-words.ts';
 import { oneLine } from '../util/json-file.ts';
 import { info, warn } from '../util/log.ts';
 import { onStopSignal } from '../util/stop-signals.ts';
@@ -166,7 +167,7 @@ export async function run(argv: string[]): Promise<void> {
   sayLinksNotFollowed(links, runs);
   for (const note of notes) info(note);
   const port = portOption(f.port);
-  const dash = await startDashboard({ runs, port, host: f.host, allowHosts: f['allow-host'] });
+  const dash = await startDashboard({ runs, port, host: f.host, allowHosts: f['allow-host'] }, FLAG_WORDS);
   // the signal handlers are in place before the URL is printed: whoever reads it may stop us at once
   const stopped = new Promise<void>((resolve) => {
     let closing = false;

@@ -46,7 +46,7 @@ function runGguf(f: Flags, adapterOnly: boolean): void {
   const out = required('out', f.out, 'export');
   if (adapterOnly && (f.device !== undefined || f.precision !== undefined)) throw new UserError('--device and --precision do not apply to --format gguf-lora: it copies the adapter, computing nothing');
   const result = exportGgufFile({
-    run: f.run, best: f.best, model: f.model, adapter: f.adapter, out, format, quant: parseGgufQuant(f.quant),
+    run: f.run, best: f.best, model: f.model, adapter: f.adapter, out, format, quant: parseGgufQuant(f.quant, FLAG_WORDS),
     precision: parsePrecision(f.precision), device: deviceOption(f.device),
   }, FLAG_WORDS);
   if (adapterOnly) {

@@ -12,6 +12,7 @@ import { removeStoppedRun } from '../train/stopped-run.ts';
 import { firstMissingFolder, removeMadeFolders } from '../util/made-folders.ts';
 import { didYouMean } from '../util/did-you-mean.ts';
 import { UserError } from '../util/errors.ts';
+import { FLAG_WORDS } from '../util/option-words.ts';
 import { oneLine } from '../util/json-file.ts';
 import { info, warn } from '../util/log.ts';
 import { shellWord } from '../util/shell-quote.ts';
@@ -160,7 +161,7 @@ export async function run(argv: string[]): Promise<void | number> {
     return;
   }
   // a port the dashboard cannot have is refused before the run folder is made, not found out after training
-  if (dashboard) await checkListenable(port);
+  if (dashboard) await checkListenable(port, FLAG_WORDS);
   let dash: Dashboard | null = null;
   const made = firstMissingFolder(cfg.output_dir);
   // on a thread of its own, so that Ctrl-C removes what it was writing (command-thread.ts); the dashboard runs in a

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.ts';
+import { libraryWords, type OptionWords } from '../util/option-words.ts';
 import { capConnections, connectionLimits, serverTimeouts, type ConnectionLimits } from './connections.ts';
 import { warn } from '../util/log.ts';
 import { PollPlan } from './poll-plan.ts';
@@ -60,7 +61,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Run files open as inert documents: a hostile SVG or HTML in a run dir cannot run script here. */
 const RUN_FILE_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
 
-export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
+/** Serves the runs' dashboard; errors and warnings name the options in the caller's `words` (the CLI's --port, FLAG_WORDS). */
+export async function startDashboard(opts: DashboardOptions, words: OptionWords = libraryWords('startDashboard')): Promise<Dashboard> {
   needArg('startDashboard', 'options', opts, 'object', { hint: "an object such as {runs: ['runs/my-run']}" });
   needArg('startDashboard', 'options.runs', opts.runs, 'string[]', { hint: 'a list of run folders' });
   if (opts.runs.length === 0) throw new UserError('no run directories given');
@@ -82,7 +84,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const allowed = allowedHostNames(host, opts.allowHosts ?? []);
   if (!isLoopback(host)) {
     warn(`dashboard: listening on ${host}, so the runs' files are readable by anyone on the network who can reach this machine; ` +
-      `it answers only requests addressed to ${[...allowed].slice(0, 6).join(', ')}${allowed.size > 6 ? ', …' : ''} (--allow-host adds a name)`);
+      `it answers only requests addressed to ${[...allowed].slice(0, 6).join(', ')}${allowed.size > 6 ? ', …' : ''} (${words.say('allowHosts')} adds a name)`);
   }
 
   const snapshot = (): SseEvent[] => [{ type: 'hello', data: { runs } }, ...watchers.flatMap((w) => w.snapshot())];
@@ -211,7 +213,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   // each connection may hold a response the client does not read (a snapshot of every run): past the cap the oldest
   // idle one is closed, or, every one busy, the new one refused, instead of the server holding all their bytes
   const overCap = capConnections(server, limits.max);
-  await listen(server, port, host).catch((e: unknown) => {
+  await listen(server, port, host, words).catch((e: unknown) => {
     stopPolling();
     hub.close();
     throw e;
@@ -349,25 +351,27 @@ function hostHeaderName(header: string | undefined): string {
 
 /**
  * Checks that the dashboard could listen on `port` of `host` now (binds and closes at once), with the
- * same one-line errors as startDashboard: `train --dashboard` asks before it creates the run.
+ * same one-line errors as startDashboard (in `words`): `train --dashboard` asks before it creates the run.
  */
-export async function checkListenable(port: number, host = '127.0.0.1'): Promise<void> {
+export async function checkListenable(port: number, words: OptionWords, host = '127.0.0.1'): Promise<void> {
   if (port === 0) return;
   const server = net.createServer();
-  await listen(server, port, host);
+  await listen(server, port, host, words);
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
-function listen(server: net.Server, port: number, host: string): Promise<void> {
+/** Listens on `port` of `host`; a port or host it cannot have is a UserError naming the options in `words`. */
+function listen(server: net.Server, port: number, host: string, words: OptionWords): Promise<void> {
+  const portOption = words.say('port');
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
       if (e.code === 'EADDRINUSE') {
-        reject(new UserError(`port ${port} on ${host} is already in use; choose another with --port, or --port 0 for any free one`));
+        reject(new UserError(`port ${port} on ${host} is already in use; choose another with ${portOption}, or ${portOption} 0 for any free one`, words.where));
       } else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') {
-        reject(new UserError(`cannot listen on host "${host}" (${e.code}); give an address of this machine with --host`));
+        reject(new UserError(`cannot listen on host "${host}" (${e.code}); give an address of this machine with ${words.say('host')}`, words.where));
       } else if (e.code === 'EACCES') {
-        reject(new UserError(`not allowed to listen on port ${port} (${e.code}); use a port above 1023 or --port 0`));
+        reject(new UserError(`not allowed to listen on port ${port} (${e.code}); use a port above 1023 or ${portOption} 0`, words.where));
       } else {
         reject(e);
       }

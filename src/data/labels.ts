@@ -7,7 +7,7 @@
 // 0 … max for integer labels that look like class indices, else the labels sorted (see classList) — and what a class
 // list may hide.
 import { UserError } from '../util/errors.ts';
-import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
+import { quoted, type OptionWords } from '../util/option-words.ts';
 import { loneSurrogate } from './clean.ts';
 import { placeholderOf } from './placeholder.ts';
 
@@ -159,7 +159,7 @@ export class LabelSet implements LabelReading {
   constructor(readonly labels: readonly LabelValue[], readonly codes?: readonly number[]) {
     labels.forEach((l, i) => {
       const k = labelKey(l);
-      if (this.index.has(k)) throw new UserError(`the class list (labels, --labels) names the label ${JSON.stringify(l)} twice`);
+      if (this.index.has(k)) throw new UserError(`the class list (labels) names the label ${JSON.stringify(l)} twice`); // prepare and the CLI refuse it first, in their words
       this.index.set(k, i);
     });
     if (codes === undefined) {
@@ -171,7 +171,7 @@ export class LabelSet implements LabelReading {
     }
     this.byCode = new Map();
     codes.forEach((c, i) => {
-      if (this.byCode!.has(c)) throw new UserError(`the class list (--labels) maps the integer ${c} twice`);
+      if (this.byCode!.has(c)) throw new UserError(`the class codes (labelCodes) map the integer ${c} twice`);
       this.byCode!.set(c, i);
     });
   }
@@ -210,9 +210,9 @@ export class LabelSet implements LabelReading {
     return this.labels.length;
   }
 
-  /** The list as --labels spells it: `neg,pos`, or `1=World,2=Sports` with codes. */
-  toString(): string {
-    return this.labels.map((l, i) => (this.codes ? `${this.codes[i]}=${l}` : String(l))).join(',');
+  /** The classes in index order, each with its code where there are codes: what labelsIs says to a user. */
+  get entries(): ClassEntry[] {
+    return this.labels.map((name, i) => (this.codes ? { name, code: this.codes[i]! } : { name }));
   }
 }
 
@@ -220,6 +220,27 @@ export class LabelSet implements LabelReading {
 export interface ClassNames {
   labels: LabelValue[];
   codes?: number[];
+}
+
+/** Placeholders in a class list said to a user: a class name to fill in (NAME), classes left out (…). */
+export const NAME = Symbol('NAME'), MORE = Symbol('…');
+/** A class of a class list said to a user: its name, with the integer the data writes it as (`code`) where it has one. */
+export type ClassEntry = { name: LabelValue | typeof NAME; code?: number } | typeof MORE;
+
+/**
+ * A class list as the caller (`words`) gives it: on the command line `--labels neg,pos` or `--labels 1=World,2=Sports`
+ * (as parseLabelsOption reads it); a library caller's `options.labels ['neg', 'pos']`, with codes
+ * `options.labels ['World', 'Sports'] with options.labelCodes [1, 2]` (PrepareOptions).
+ */
+export function labelsIs(words: OptionWords, entries: readonly ClassEntry[]): string {
+  const name = (n: LabelValue | typeof NAME, cli: boolean): string => (n === NAME ? 'NAME' : cli || typeof n === 'number' ? String(n) : quoted(n));
+  if (words.cli) {
+    return `${words.say('labels')} ${entries.map((e) => (e === MORE ? '…' : `${e.code === undefined ? '' : `${e.code}=`}${name(e.name, true)}`)).join(',')}`;
+  }
+  const list = (items: string[]): string => `[${items.join(', ')}]`;
+  const names = `${words.say('labels')} ${list(entries.map((e) => (e === MORE ? '…' : name(e.name, false))))}`;
+  if (!entries.some((e) => e !== MORE && e.code !== undefined)) return names;
+  return `${names} with ${words.say('labelCodes')} ${list(entries.map((e) => (e === MORE ? '…' : String(e.code))))}`;
 }
 
 /**
@@ -238,7 +259,16 @@ export function parseLabelsOption(s: string): ClassNames {
     }
     return c.label;
   };
-  if (!items.some((x) => x.includes('='))) return { labels: items.map((x) => one(x, 'class name')) };
+  /** The class list as parsed, a name twice refused here in the flag's words (the class list would say "labels"). */
+  const once = (names: LabelValue[]): LabelValue[] => {
+    const seen = new Set<string>();
+    for (const l of names) {
+      if (seen.has(labelKey(l))) throw new UserError(`--labels lists the class ${JSON.stringify(l)} twice`);
+      seen.add(labelKey(l));
+    }
+    return names;
+  };
+  if (!items.some((x) => x.includes('='))) return { labels: once(items.map((x) => one(x, 'class name'))) };
   const pairs = items.map((x) => {
     const eq = x.indexOf('=');
     if (eq < 0) throw new UserError(`--labels: "${x.trim()}" has no "=": give every class as INTEGER=NAME (1=World,2=Sports), or none`);
@@ -255,22 +285,23 @@ export function parseLabelsOption(s: string): ClassNames {
     byCode.set(p.code, p.item);
   }
   pairs.sort((a, b) => a.code - b.code);
-  return { labels: pairs.map((p) => p.name), codes: pairs.map((p) => p.code) };
+  return { labels: once(pairs.map((p) => p.name)), codes: pairs.map((p) => p.code) };
 }
 
 /**
  * Refuses integer labels that look 1-based for a list of class names: none is 0 and the largest is the number
  * of names (AG News' 1–4 with 4 names). Read as 0-based class indices they would shift every class by one and
  * reject the last: the error says so and how to map them (`--labels 1=World,…`). `named` says where the names
- * come from, `fix` the command that maps them (prepare's own --labels, by default); `where`, the file.
+ * come from; the mapping is said in `words` (prepare's caller's: --labels, or options.labels with options.labelCodes),
+ * after `command` where it is another command's (train's data is mapped by prepare); `where`, the file.
  */
-export function refuseOneBased(classes: LabelSet, ints: { max: number; zero: boolean }, ctx: { named: string; fix: string; where?: string } = { named: '--labels', fix: '--labels' }): void {
+export function refuseOneBased(classes: LabelSet, ints: { max: number; zero: boolean }, ctx: { named: string; words: OptionWords; command?: string; where?: string }): void {
   if (!classes.named || classes.codes || ints.zero || ints.max !== classes.size) return;
   const n = classes.size;
-  const mapping = classes.labels.map((l, i) => `${i + 1}=${String(l)}`).join(',');
+  const mapping = labelsIs(ctx.words, classes.labels.map((name, i) => ({ name, code: i + 1 })));
   throw new UserError(`${ctx.named} names ${n} classes and the integer labels run up to ${n} with no 0: they look 1-based (as AG News' and Yelp's CSVs), ` +
     `but an integer label is read as the 0-based class index (1 would be ${JSON.stringify(classes.labels[1])}, ${n} unknown); ` +
-    `say which integer is which class: ${ctx.fix} ${mapping} (or 0=… if they are 0-based)`, ctx.where);
+    `say which integer is which class: ${ctx.command === undefined ? '' : `${ctx.command} `}${mapping} (or ${ctx.words.cli ? '0=…' : 'codes from 0'} if they are 0-based)`, ctx.where);
 }
 
 /**
@@ -279,7 +310,7 @@ export function refuseOneBased(classes: LabelSet, ints: { max: number; zero: boo
  * found in the data (`inferred`) that differ only in case or character form ("Pos", "ｐｏｓ" and "pos"), which are separate classes.
  * `present` holds String(label) of every class the kept records have; `optionWords` name the class list option.
  */
-export function classWarnings(present: ReadonlySet<string>, labels: readonly LabelValue[], inferred: boolean, optionWords: OptionWords = FLAG_WORDS): string[] {
+export function classWarnings(present: ReadonlySet<string>, labels: readonly LabelValue[], inferred: boolean, optionWords: OptionWords): string[] {
   const out: string[] = [];
   if (present.size < 2) out.push(`the kept records have ${present.size} class${present.size === 1 ? '' : 'es'}: a classifier needs at least 2`);
   const empty = labels.filter((l) => !present.has(String(l)));
@@ -287,7 +318,7 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
     const shown = empty.slice(0, 10).map((l) => JSON.stringify(l)).join(', ') + (empty.length > 10 ? ` and ${empty.length - 10} more` : '');
     const ints = inferred && labels.every((l) => typeof l === 'number');
     const why = ints
-      ? `: integer labels are class indices 0 … ${labels.length - 1}${empty[0] === 0 ? ` (labels that start at 1 are 1-based: name them with --labels 1=NAME,2=NAME,…)` : ''}; the model gets a class for each`
+      ? `: integer labels are class indices 0 … ${labels.length - 1}${empty[0] === 0 ? ` (labels that start at 1 are 1-based: name them with ${labelsIs(optionWords, [{ name: NAME, code: 1 }, { name: NAME, code: 2 }, MORE])})` : ''}; the model gets a class for each`
       : ': the model gets a class for each';
     out.push(`${empty.length === 1 ? 'class' : 'classes'} ${shown} ${empty.length === 1 ? 'has' : 'have'} no record in the kept data${why}`);
   }
@@ -321,7 +352,7 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
  * (train, val, test), the records of each class by String(label); `filesGiven`, whether --val or --test gave files
  * (named in the caller's `words`).
  */
-export function untrainedClassWarning(counts: readonly ReadonlyMap<string, number>[], labels: readonly LabelValue[], filesGiven: boolean, words: OptionWords = FLAG_WORDS): string | null {
+export function untrainedClassWarning(counts: readonly ReadonlyMap<string, number>[], labels: readonly LabelValue[], filesGiven: boolean, words: OptionWords): string | null {
   const [train, val, test] = counts as [ReadonlyMap<string, number>, ReadonlyMap<string, number>, ReadonlyMap<string, number>];
   if (train.size === 0) return null; // no train split at all (no --input record kept): said as an empty split
   const untrained = labels.filter((l) => !train.has(String(l)) && (val.has(String(l)) || test.has(String(l))));
@@ -343,29 +374,30 @@ const MINUS_ONE_SHARE = 0.01;
 /**
  * A warning when many records were rejected for the label -1 (HF's "no label": SNLI leaves 0.1 % of its pairs so),
  * as where -1 is a class (sentiment's -1/0/1, ±1 labels): it says how to map it — with the given class list's names
- * (`classes`, --labels), else with the integer labels the kept records have (`present`).
+ * (`classes`, --labels), else with the integer labels the kept records have (`present`); in the caller's `words`.
  */
-export function minusOneWarning(count: number, records: number, classes: LabelSet | null, present: readonly LabelValue[]): string | null {
+export function minusOneWarning(count: number, records: number, classes: LabelSet | null, present: readonly LabelValue[], words: OptionWords): string | null {
   if (count === 0 || count < MINUS_ONE_SHARE * records) return null;
-  let rest = '…';
-  if (classes?.codes) rest = classes.toString();
-  else if (classes?.named) rest = classes.labels.map((l, i) => `${i}=${String(l)}`).join(',');
-  else if (present.length > 0 && present.length <= 8 && present.every((l) => typeof l === 'number')) rest = sortLabels(present).map((l) => `${l}=NAME`).join(',');
+  let rest: ClassEntry[] = [MORE];
+  if (classes?.codes) rest = classes.entries;
+  else if (classes?.named) rest = classes.labels.map((name, i) => ({ name, code: i }));
+  else if (present.length > 0 && present.length <= 8 && present.every((l) => typeof l === 'number')) rest = sortLabels(present).map((l) => ({ name: NAME, code: l as number }));
   const pct = (100 * count) / records;
   return `${count} record${count === 1 ? ' has' : 's have'} the label -1 (${pct < 10 ? pct.toFixed(1) : pct.toFixed(0)} % of those read), read as Hugging Face's "no label" ` +
-    `and rejected (missing_label); if -1 is a class (sentiment's -1/0/1, ±1 labels), name every class: --labels -1=NAME,${rest}`;
+    `and rejected (missing_label); if -1 is a class (sentiment's -1/0/1, ±1 labels), name every class: ${labelsIs(words, [{ name: NAME, code: -1 }, ...rest])}`;
 }
 
 /**
  * A warning when many records were rejected for a label that is a placeholder word ("None", "N/A": read as a missing
  * value), as where it is a class (LUIS's "None" intent, a "None" toxicity type): it says how to name it — with the
- * given class list's names (`classes`, --labels), else with the string labels the kept records have (`present`).
+ * given class list's names (`classes`, --labels), else with the string labels the kept records have (`present`); in
+ * the caller's `words`.
  */
-export function wordLabelWarning(word: string, count: number, records: number, classes: LabelSet | null, present: readonly LabelValue[]): string | null {
+export function wordLabelWarning(word: string, count: number, records: number, classes: LabelSet | null, present: readonly LabelValue[], words: OptionWords): string | null {
   if (count === 0 || count < MINUS_ONE_SHARE * records) return null;
   const names = classes ? (classes.named && !classes.codes ? classes.labels : null) : present;
-  const list = names && names.length <= 8 && names.every((l) => typeof l === 'string') ? [...names, word].join(',') : `…,${word}`;
+  const known: ClassEntry[] = names && names.length <= 8 && names.every((l) => typeof l === 'string') ? names.map((name) => ({ name })) : [MORE];
   const pct = (100 * count) / records;
   return `${count} record${count === 1 ? ' has' : 's have'} the label ${JSON.stringify(word)} (${pct < 10 ? pct.toFixed(1) : pct.toFixed(0)} % of those read), read as a missing value ` +
-    `and rejected (missing_label); if ${JSON.stringify(word)} is a class, name every class: --labels ${list}`;
+    `and rejected (missing_label); if ${JSON.stringify(word)} is a class, name every class: ${labelsIs(words, [...known, { name: word }])}`;
 }

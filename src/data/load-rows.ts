@@ -12,6 +12,7 @@ import { checkRow, countTargets, type TokenRow } from './batch.ts';
 import { checkRecord } from './record-checks.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError, isUserError } from '../util/errors.ts';
+import { FLAG_WORDS } from '../util/option-words.ts';
 import { firstLinesHint, formatOf, readRecords } from './ingest/read.ts';
 import { notARecordError, withUnreadLists } from './ingest/json-layout.ts';
 import type { Format, TextSplit } from './ingest/types.ts';
@@ -128,7 +129,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   let labels: LabelSet | undefined;
   if (task === 'classification') {
     labels = known ?? new LabelSet(classList(records.flatMap(({ record: r }) => ('label' in r && r.label !== undefined ? [r.label] : []))));
-    refuseOneBased(labels, integerLabels(records.map((r) => r.record)), { named: 'the class list (the run\'s, --labels or config.json\'s id2label)', fix: 'mistral-tune prepare --task classification --labels', where: file });
+    refuseOneBased(labels, integerLabels(records.map((r) => r.record)), { named: 'the class list (the run\'s, --labels or config.json\'s id2label)', words: FLAG_WORDS, command: 'mistral-tune prepare --task classification', where: file });
   }
 
   const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0, cutShort, reported: reportedCount(file, report) };

@@ -7,7 +7,7 @@ import { ioError } from '../util/atomic.ts';
 import { danglingLinkTarget } from '../util/dangling-link.ts';
 import { acquireRunLock, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
 import { UserError } from '../util/errors.ts';
-import type { OptionWords } from '../util/option-words.ts';
+import { setOption, type OptionWords } from '../util/option-words.ts';
 import { deadTempOf, removeOwnTemps, tempOf } from './out-file.ts';
 import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
 import { OUTPUT_FILES } from './sources.ts';
@@ -18,7 +18,7 @@ export function claimOutDir(dir: string, overwrite: boolean, words: OptionWords)
   const out = words.say('outDir');
   makeOutDir(dir, out); // made only when missing, where none of the checks below can fail
   refuseFolderOutputs(dir, out);
-  if (!overwrite) checkOutDir(dir, out, words.say('overwrite'));
+  if (!overwrite) checkOutDir(dir, out, setOption(words, 'overwrite'));
   return acquireRunLock(dir, { name: `the ${out} folder`, instead: `give another ${out}` });
 }
 
@@ -49,10 +49,10 @@ export function removeStoppedPrepare(dir: string): void {
  * wrote them (its report.json is beside them, or the temporary of one it was killed before putting in place):
  * prepare replaces only what it made itself.
  */
-function checkOutDir(dir: string, out: string, overwrite: string): void {
+function checkOutDir(dir: string, out: string, setOverwrite: string): void {
   const present = OUTPUT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
   if (present.length === 0 || isPrepareReport(path.join(dir, PREPARE_REPORT)) || interruptedPrepare(dir) !== null) return;
-  throw new UserError(`${out} already holds ${present.join(', ')}, which no earlier prepare run wrote there (no prepare report.json beside ${present.length === 1 ? 'it' : 'them'}); choose another folder, or pass ${overwrite} to replace ${present.length === 1 ? 'it' : 'them'}`, dir);
+  throw new UserError(`${out} already holds ${present.join(', ')}, which no earlier prepare run wrote there (no prepare report.json beside ${present.length === 1 ? 'it' : 'them'}); choose another folder, or ${setOverwrite} to replace ${present.length === 1 ? 'it' : 'them'}`, dir);
 }
 
 /**

@@ -94,6 +94,15 @@ export function validateOptions(opts: PrepareOptions, split: readonly number[], 
       seen.add(labelKey(l));
     }
   }
+  // the CLI's --labels 1=World,… gives well-formed codes; a library call's are checked here, in its words (the class list would say "labelCodes")
+  if (opts.labelCodes) {
+    if (!opts.labels) throw new UserError(`${say('labelCodes')} needs ${say('labels')}: the class names the integers stand for`, at);
+    if (opts.labelCodes.length !== opts.labels.length || !opts.labelCodes.every(Number.isSafeInteger) || opts.labels.some((l) => typeof l !== 'string')) {
+      throw new UserError(`${say('labelCodes')} needs one integer per class name (a string) in ${say('labels')}, in the same order`, at);
+    }
+    const dup = opts.labelCodes.find((c, i) => opts.labelCodes!.indexOf(c) !== i);
+    if (dup !== undefined) throw new UserError(`${say('labelCodes')} lists the integer ${dup} twice`, at);
+  }
 }
 
 export function reportOptions(opts: PrepareOptions, r: { task: Task; split: number[]; seed: number; dedup: DedupMode; nearThreshold: number; fields: FieldMap; overflow: string }): Record<string, unknown> {

@@ -349,7 +349,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     }
     deferred.discard();
     spool.flush();
-    if (givenLabels) refuseOneBased(givenLabels, ints);
+    if (givenLabels) refuseOneBased(givenLabels, ints, { named: words.say('labels'), words, where: words.where });
 
     // Pass 2: classes, strata, groups, splits.
     const isKept = (i: number): boolean => !contents.conflict(kept.entry[i]!);
@@ -438,10 +438,10 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       if (untrained) warnings.push(untrained);
     }
     const present = classes ? classes.labels.filter((l) => labelCounts.some((m) => m.has(String(l)))) : [];
-    const minusOne = minusOneWarning(minusOnes, inputRecords, givenLabels, present);
+    const minusOne = minusOneWarning(minusOnes, inputRecords, givenLabels, present, words);
     if (minusOne) warnings.push(minusOne);
     for (const [word, count] of [...wordLabels].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) {
-      const w = wordLabelWarning(word, count, inputRecords, givenLabels, present);
+      const w = wordLabelWarning(word, count, inputRecords, givenLabels, present, words);
       if (w) warnings.push(w);
     }
     warnings.push(...notes);
@@ -489,7 +489,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       throw new UserError(`no record was kept: ${nothingKept(report, firstRejection)}${convert}${otherFormat ?? ''}; rejected.jsonl and report.json are written for inspection ` +
         `(train/val/test files are left as they were), see ${path.join(opts.outDir, 'rejected.jsonl')}`);
     }
-    return { report, summary: summaryText(report, opts.outDir) };
+    return { report, summary: summaryText(report, opts.outDir, words) };
   } catch (e) {
     for (const f of all) f.discard();
     throw e;

@@ -2,7 +2,7 @@
 // (placeholder.ts), the text of a special token, the length in characters, a label outside the given classes.
 // prepare runs them after a record is read and normalised, before deduplication.
 import { charLength } from './clean.ts';
-import { nearClassHint, type LabelSet } from './labels.ts';
+import { labelsIs, nearClassHint, type LabelSet } from './labels.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import { placeholderOf } from './placeholder.ts';
 import { textFields, type DataRecord, type Reason } from './record.ts';
@@ -20,7 +20,7 @@ export interface RecordLimits {
 
 /** Why `rec` is rejected, or null; `specials`: the special tokens' texts; `labels`: the classes given, if any. */
 export function checkRecord(rec: DataRecord, limits: RecordLimits, specials: readonly string[], labels: LabelSet | null): { reason: Reason; detail: string } | null {
-  const fields = textFields(rec), say = (limits.words ?? FLAG_WORDS).say;
+  const words = limits.words ?? FLAG_WORDS, fields = textFields(rec), say = words.say;
   if (!limits.keepPlaceholders) {
     for (const { text, answer, name } of fields) {
       // "None", "N/A" can be an answer; as anything else, and "nan" anywhere, they stand for a missing value
@@ -42,7 +42,7 @@ export function checkRecord(rec: DataRecord, limits: RecordLimits, specials: rea
     if (chars > maxChars) return { reason: 'too_long', detail: `${chars} characters, more than ${say('maxChars')} ${maxChars}${limits.maxCharsGiven ? '' : ` (the default; pass a larger ${say('maxChars')} to keep it)`}` };
   }
   if (labels && 'label' in rec && rec.label !== undefined && labels.indexOf(rec.label) === undefined) {
-    return { reason: 'unknown_label', detail: `label ${JSON.stringify(rec.label)} is not one of ${say('labels')} ${labels}${nearClassHint(rec.label, labels.labels)}` };
+    return { reason: 'unknown_label', detail: `label ${JSON.stringify(rec.label)} is not one of ${labelsIs(words, labels.entries)}${nearClassHint(rec.label, labels.labels)}` };
   }
   return null;
 }

@@ -2,6 +2,7 @@
 // checked before it is written: input_records = kept + rejected, Σ by_reason = rejected, Σ by_shape =
 // kept, and the splits add up to kept. It holds no timestamps, durations or paths outside the inputs'
 // display names, so the same inputs and options give a byte-identical file.
+import type { OptionWords } from '../util/option-words.ts';
 import type { LabelValue } from './labels.ts';
 import type { Reason, Shape } from './record.ts';
 import type { SourceRole } from './sources.ts';
@@ -55,8 +56,8 @@ export function sortedCounts<K extends string>(m: Map<K, number>): Partial<Recor
   return o;
 }
 
-/** The readable summary printed on stderr. */
-export function summaryText(r: PrepareReport, outDir: string): string {
+/** The readable summary printed on stderr; `words` name prepare's options as its caller gave them (options.maxTokens, --max-tokens). */
+export function summaryText(r: PrepareReport, outDir: string, words: OptionWords): string {
   const pct = (n: number, d: number): string => (d > 0 ? `${((100 * n) / d).toFixed(1)}%` : '–');
   const lines = [
     `prepare: ${r.input_records} record${r.input_records === 1 ? '' : 's'} in ${r.inputs.length} file${r.inputs.length === 1 ? '' : 's'} → ${r.kept} kept (${pct(r.kept, r.input_records)}), ${r.rejected} rejected`,
@@ -71,7 +72,7 @@ export function summaryText(r: PrepareReport, outDir: string): string {
   if (shapes) lines.push(`  kept by shape: ${shapes}`);
   lines.push(`  splits:  train ${r.splits.train}  val ${r.splits.val}  test ${r.splits.test}`);
   lines.push(`  tokens:  train ${r.tokens.train}  val ${r.tokens.val}  test ${r.tokens.test}  (total ${r.tokens.total})`);
-  if (r.truncated) lines.push(`  ${r.truncated} kept record${r.truncated === 1 ? ' is' : 's are'} longer than --max-tokens and will be truncated`);
+  if (r.truncated) lines.push(`  ${r.truncated} kept record${r.truncated === 1 ? ' is' : 's are'} longer than ${words.say('maxTokens')} and will be truncated`);
   if (r.labels) lines.push(`  classes (${r.labels.length}): ${r.labels.map((l) => JSON.stringify(l)).join(', ')}`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   lines.push(`  wrote ${outDir}/{train,val,test,rejected}.jsonl and report.json`);

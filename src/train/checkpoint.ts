@@ -134,12 +134,16 @@ export function listCheckpoints(runDir: string): string[] {
  * config or base model, and a whole checkpoint whose tensors do not fit `params` is refused too, since every earlier
  * checkpoint is of the same run (skipping them all would restart the run over its checkpoints). `placeProblem` judges,
  * once the run is known to be the same, whether the checkpoint's place in the data exists (a damaged trainer_state.json's
- * may not): one whose does not is skipped as damaged.
+ * may not): one whose does not is skipped as damaged. `trainAgain` ends a refusal: the way to start the run over, in its
+ * caller's words (the CLI's --overwrite, a library call's options.overwrite).
  */
-export function restoreLatestCheckpoint(runDir: string, params: readonly Param[], optimizer: AdamW, backend: Backend,
-  extraProblem: (extra: Record<string, unknown>) => string | null = () => null,
-  refuseChanged: (state: CheckpointState) => void = () => {},
-  placeProblem: (state: CheckpointState) => string | null = () => null): CheckpointState | null {
+export function restoreLatestCheckpoint(runDir: string, params: readonly Param[], optimizer: AdamW, backend: Backend, checks: {
+  trainAgain: string;
+  extraProblem?: (extra: Record<string, unknown>) => string | null;
+  refuseChanged?: (state: CheckpointState) => void;
+  placeProblem?: (state: CheckpointState) => string | null;
+}): CheckpointState | null {
+  const { trainAgain, extraProblem = () => null, refuseChanged = () => {}, placeProblem = () => null } = checks;
   // half-written checkpoints of a process that was killed while saving (files of the user's in them are kept)
   recoverFolderSwaps(path.join(runDir, RUN_LAYOUT.checkpoints), CHECKPOINTS_SPEC);
   for (const dir of listCheckpoints(runDir).reverse()) {
@@ -156,7 +160,7 @@ export function restoreLatestCheckpoint(runDir: string, params: readonly Param[]
       warn(`checkpoint ${dir} is incomplete or corrupt (trainer_state.json: ${misplaced}); trying the previous one`);
       continue;
     }
-    restoreTensors(dir, state, params, optimizer, backend);
+    restoreTensors(dir, state, params, optimizer, backend, trainAgain);
     return state;
   }
   return null;
@@ -204,7 +208,7 @@ function readWholeCheckpoint(dir: string, extraProblem: (extra: Record<string, u
  * Loads the state.safetensors of the whole checkpoint `dir` into `params` and the optimizer. Its bytes are the ones
  * written, so a tensor missing or of another shape means that the run's model or config changed since: a UserError.
  */
-function restoreTensors(dir: string, state: CheckpointState, params: readonly Param[], optimizer: AdamW, backend: Backend): void {
+function restoreTensors(dir: string, state: CheckpointState, params: readonly Param[], optimizer: AdamW, backend: Backend, trainAgain: string): void {
   const file = path.join(dir, STATE);
   const st = SafetensorsFile.open(file);
   try {
@@ -212,7 +216,7 @@ function restoreTensors(dir: string, state: CheckpointState, params: readonly Pa
       const stored = st.has(name) ? `has shape [${st.info(name).shape.join(', ')}]` : 'is not in it';
       if (!st.has(name) || st.info(name).shape.join() !== p.shape.join()) {
         throw new UserError(`cannot resume: the checkpoint of step ${state.loop.step} was written by another model or config: its tensor "${name}" ${stored}, ` +
-          `where this run's is [${p.shape.join(', ')}]; train with the model and config the run was made with, or again with --overwrite`, file);
+          `where this run's is [${p.shape.join(', ')}]; train with the model and config the run was made with, or ${trainAgain}`, file);
       }
       return st.readF32(name);
     };

@@ -9,7 +9,7 @@ import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts'
 import { parseLeftover } from '../util/leftover-names.ts';
 import { foreignPaths, removeOwnedEntries } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
-import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
+import { FLAG_WORDS, setOption, type OptionWords } from '../util/option-words.ts';
 import { isRecord, ownField } from '../util/json-file.ts';
 import { shellWord } from '../util/shell-quote.ts';
 import { configToYaml, PATH_KEYS, type TrainConfig } from './config.ts';
@@ -71,7 +71,7 @@ export class RunDir {
    * the data), so --overwrite never deletes a file of the user's.
    */
   static check(dir: string, overwrite: boolean, keep: readonly string[] = [], words: OptionWords = FLAG_WORDS): void {
-    const ow = words.say('overwrite'), resume = words.say('resume'), pass = words.cli ? 'pass' : 'set';
+    const ow = words.say('overwrite'), resume = words.say('resume');
     if (!RunDir.checkFolder(dir)) return;
     const entries = withIo(dir, 'read the folder', () => fs.readdirSync(dir)).filter((e) => !ignored(e));
     if (nothingStarted(dir, entries)) return;
@@ -81,7 +81,7 @@ export class RunDir {
         throw new UserError(`output_dir exists and is not empty, and is not a run directory made by mistral-tune train (no ${RUN_MARKER} in it): ` +
           `choose another output_dir (${ow} and ${resume} take only runs)`, dir);
       }
-      throw new UserError(`output_dir exists and is not empty: choose another output_dir, or ${pass} ${ow} (or ${resume} to continue it)`, dir);
+      throw new UserError(`output_dir exists and is not empty: choose another output_dir, or ${setOption(words, 'overwrite')} (or ${resume} to continue it)`, dir);
     }
     const inside = [process.cwd(), ...keep].find((p) => isInside(p, dir));
     if (inside !== undefined) {

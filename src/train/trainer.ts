@@ -196,7 +196,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
       return `loop.loader: ${e.message}`;
     }
   };
-  const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend, reportStateProblem, refuseChanged, placeProblem) : null;
+  const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend,
+    { trainAgain, extraProblem: reportStateProblem, refuseChanged, placeProblem }) : null;
   if (restored) {
     loop = restored.loop;
     const extra = restored.extra as ReportState;

@@ -11,7 +11,7 @@ export interface OptionWords {
 }
 
 /** The CLI's flags whose names are not the library option's in kebab case. */
-const FLAG_OF: Record<string, string> = { maxShardBytes: '--max-shard-size', inputs: '--input', outDir: '--out', fields: '--field' };
+const FLAG_OF: Record<string, string> = { maxShardBytes: '--max-shard-size', inputs: '--input', outDir: '--out', fields: '--field', allowHosts: '--allow-host' };
 
 /** The words of a library call of `fn`: options.NAME, errors placed at `fn`. */
 export function libraryWords(fn: string): OptionWords {
@@ -32,8 +32,17 @@ export const FLAG_WORDS: OptionWords = {
  */
 export function optionIs(words: OptionWords, name: string, value: string, key?: string, cliValue = value): string {
   if (words.cli) return `${words.say(name)} ${key === undefined ? '' : `${key}=`}${cliValue}`;
-  const literal = /['\\\n]/.test(value) ? JSON.stringify(value) : `'${value}'`;
-  return `${words.say(name)}${key === undefined ? '' : `.${key}`} ${literal}`;
+  return `${words.say(name)}${key === undefined ? '' : `.${key}`} ${quoted(value)}`;
+}
+
+/** A string as a library caller writes it in code: 'none', or "it's" where a quote, backslash or newline is in it. */
+export function quoted(value: string): string {
+  return /['\\\n]/.test(value) ? JSON.stringify(value) : `'${value}'`;
+}
+
+/** Giving the (boolean) option `name`, as this caller does it: "pass --overwrite" on the command line, "set options.overwrite". */
+export function setOption(words: OptionWords, name: string): string {
+  return `${words.cli ? 'pass' : 'set'} ${words.say(name)}`;
 }
 
 /** The option `name` after its article, as this caller writes it: "a --val", "an options.val". */

@@ -186,7 +186,7 @@ test('eval and classify --labels take prepare\'s INTEGER=NAME form: the data\'s 
   fails(cli('classify', '--model', TINY_BASE, '--adapter', adapter, '--text', 'hello', '--labels', '1=a,1=b,3=c'), '--labels maps the integer 1 twice');
   // a name given to two classes is refused as eval refuses it (classify printed the first class's label beside a "probs"
   // object whose one "a" key held the second class's probability)
-  fails(cli('classify', '--model', TINY_BASE, '--adapter', adapter, '--text', 'hello', '--labels', 'a,a,b'), 'names the label "a" twice');
+  fails(cli('classify', '--model', TINY_BASE, '--adapter', adapter, '--text', 'hello', '--labels', 'a,a,b'), '--labels lists the class "a" twice');
   // too few or too many names for the head are blamed on --labels in both commands (eval blamed a label of the data)
   for (const command of [['eval', '--data', byName], ['classify', '--text', 'hello']]) {
     const r = cli(command[0]!, '--model', TINY_BASE, '--adapter', adapter, ...command.slice(1), '--labels', 'a,b');

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startDashboard, type Dashboard } from '../../src/dashboard/server.ts';
 import { isUserError } from '../../src/util/errors.ts';
+import { FLAG_WORDS, type OptionWords } from '../../src/util/option-words.ts';
 import { RUN_CLS, RUN_GEN, openEvents, rawRequest, tempRuns, waitFor, type Ev } from './helpers.ts';
 
 let tmp: ReturnType<typeof tempRuns>;
@@ -221,4 +222,36 @@ test('bad options are UserErrors that say what and where', async () => {
   await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['http://mybox.lan'] }), /"http:\/\/mybox\.lan" is no host name or address/);
   const port = Number(new URL(dash.url).port);
   await expectUserError(startDashboard({ runs: tmp.dirs, port }), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
+});
+
+// a library call was told to "choose another with --port, or --port 0", "give an address of this machine with --host",
+// "(--allow-host adds a name)": flags it has no way to give
+test("startDashboard names a library caller's options (options.port, options.host, options.allowHosts), the CLI's flags as before", async () => {
+  const port = Number(new URL(dash.url).port);
+  const refusal = async (opts: Parameters<typeof startDashboard>[0], words?: OptionWords): Promise<{ message: string; warnings: string }> => {
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      await startDashboard(opts, words).then((d) => d.close());
+    } catch (e) {
+      assert.ok(isUserError(e), String(e));
+      return { message: e.message, warnings: lines.join('') };
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.fail('expected a refusal');
+  };
+  const taken = await refusal({ runs: tmp.dirs, port });
+  assert.equal(taken.message, `startDashboard: port ${port} on 127.0.0.1 is already in use; choose another with options.port, or options.port 0 for any free one`);
+  assert.equal((await refusal({ runs: tmp.dirs, port }, FLAG_WORDS)).message,
+    `port ${port} on 127.0.0.1 is already in use; choose another with --port, or --port 0 for any free one`);
+  // 192.0.2.1 (TEST-NET-1) is no address of this machine: the non-loopback warning, then the refusal
+  const lib = await refusal({ runs: tmp.dirs, host: '192.0.2.1' });
+  assert.doesNotMatch(lib.message + lib.warnings, /--[a-z]/);
+  assert.match(lib.message, /^startDashboard: cannot listen on host "192\.0\.2\.1" \(EADDRNOTAVAIL\); give an address of this machine with options\.host$/);
+  assert.match(lib.warnings, /\(options\.allowHosts adds a name\)/);
+  const cli = await refusal({ runs: tmp.dirs, host: '192.0.2.1' }, FLAG_WORDS);
+  assert.match(cli.message, /^cannot listen on host "192\.0\.2\.1" \(EADDRNOTAVAIL\); give an address of this machine with --host$/);
+  assert.match(cli.warnings, /\(--allow-host adds a name\)/);
 });

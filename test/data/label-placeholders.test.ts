@@ -102,7 +102,7 @@ test('prepare: many records labelled with a word placeholder get a warning that 
   const f = writeFiles(dir, { 'luis.jsonl': rows.map((r) => JSON.stringify(r)).join('\n') })['luis.jsonl']!;
   const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'luis'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
   assert.deepEqual(report.by_reason, { missing_label: 4 });
-  assert.ok(report.warnings.some((w) => /^4 records have the label "None" \(33 % of those read\), read as a missing value and rejected \(missing_label\); if "None" is a class, name every class: --labels /.test(w)), report.warnings.join('; '));
+  assert.ok(report.warnings.some((w) => /^4 records have the label "None" \(33 % of those read\), read as a missing value and rejected \(missing_label\); if "None" is a class, name every class: options\.labels \['Book', 'Cancel', 'None'\]$/.test(w)), report.warnings.join('; '));
 });
 
 test('prepare: boolean labels from JSON and "True"/"False" from a CSV are the same two classes', () => {

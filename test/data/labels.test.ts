@@ -100,8 +100,9 @@ test('parseLabelsOption: a list in index order, or INTEGER=NAME pairs ordered by
     ['a,,b', /--labels has an empty class name/],
   ];
   for (const [s, re] of bad) assert.throws(() => parseLabelsOption(s), (e) => isUserError(e) && re.test(e.message), s);
-  // a name twice: the class list refuses it
-  assert.throws(() => new LabelSet(parseLabelsOption('1=a,2=a').labels, [1, 2]), (e) => isUserError(e) && /names the label "a" twice/.test(e.message));
+  // a name twice: refused as --labels (the class list, which a library call reaches, says "labels")
+  assert.throws(() => parseLabelsOption('1=a,2=a'), { message: '--labels lists the class "a" twice' });
+  assert.throws(() => new LabelSet(['a', 'a'], [1, 2]), (e) => isUserError(e) && /names the label "a" twice/.test(e.message));
 });
 
 const ag = (labels: Array<number | string>) => labels.map((l, i) => JSON.stringify({ text: `news story number ${i} about ${'abcdefgh'[i % 8]} things ${i * 7919 % 113}`, label: l })).join('\n');
@@ -111,7 +112,7 @@ test('1-based integer labels with named --labels are refused (nothing written); 
   const out = path.join(dir, 'ag');
   const names = ['World', 'Sports', 'Business', 'Sci/Tech'];
   assert.throws(() => prepare({ inputs: [f], outDir: out, tokenizer: tok, task: 'classification', labels: names }), (e) => isUserError(e) && !e.message.includes('\n') &&
-    /--labels names 4 classes and the integer labels run up to 4 with no 0: they look 1-based .*1 would be "Sports", 4 unknown.*--labels 1=World,2=Sports,3=Business,4=Sci\/Tech/.test(e.message));
+    /^prepare: options\.labels names 4 classes and the integer labels run up to 4 with no 0: they look 1-based .*1 would be "Sports", 4 unknown.*options\.labels \['World', 'Sports', 'Business', 'Sci\/Tech'\] with options\.labelCodes \[1, 2, 3, 4\]/.test(e.message));
   assert.deepEqual(fs.readdirSync(out), [], 'no output written');
   const { report } = prepare({ inputs: [f], outDir: out, tokenizer: tok, task: 'classification', labels: names, labelCodes: [1, 2, 3, 4], split: [1, 0, 0] });
   assert.equal(report.kept, 8);
@@ -124,7 +125,7 @@ test('1-based integer labels with named --labels are refused (nothing written); 
   const r0 = prepare({ inputs: [g], outDir: path.join(dir, 'ag0'), tokenizer: tok, task: 'classification', labels: names, labelCodes: [1, 2, 3, 4], split: [1, 0, 0] });
   assert.deepEqual(r0.report.by_reason, { unknown_label: 2 });
   const rej = readJsonl<{ detail: string }>(path.join(dir, 'ag0', 'rejected.jsonl'));
-  assert.equal(rej[0]!.detail, 'label 0 is not one of options.labels 1=World,2=Sports,3=Business,4=Sci/Tech');
+  assert.equal(rej[0]!.detail, "label 0 is not one of options.labels ['World', 'Sports', 'Business', 'Sci/Tech'] with options.labelCodes [1, 2, 3, 4]");
   // 0-based labels (a 0 present) stay class indices, as before
   const z = writeFiles(dir, { 'zero.jsonl': ag([0, 1, 2, 3]) })['zero.jsonl']!;
   const rz = prepare({ inputs: [z], outDir: path.join(dir, 'zero'), tokenizer: tok, task: 'classification', labels: names, split: [1, 0, 0] });
@@ -132,7 +133,7 @@ test('1-based integer labels with named --labels are refused (nothing written); 
   // Yelp polarity: 1–2 with two names
   const y = writeFiles(dir, { 'yelp.jsonl': ag([1, 2, 2, 1]) })['yelp.jsonl']!;
   assert.throws(() => prepare({ inputs: [y], outDir: path.join(dir, 'yelp'), tokenizer: tok, task: 'classification', labels: ['negative', 'positive'] }),
-    (e) => isUserError(e) && /--labels 1=negative,2=positive/.test(e.message));
+    (e) => isUserError(e) && e.message.includes("options.labels ['negative', 'positive'] with options.labelCodes [1, 2]"));
 });
 
 test('prepare: -1 is a missing label (HF\'s "no label"), "1.0" is 1, and classes with no kept record are named in a warning', () => {
@@ -149,7 +150,7 @@ test('prepare: -1 is a missing label (HF\'s "no label"), "1.0" is 1, and classes
 
   // 2 of 8 records is no SNLI's 0.1 %: the warning says how -1 would be a class, with the integers kept
   assert.ok(report.warnings.includes('2 records have the label -1 (25 % of those read), read as Hugging Face\'s "no label" and rejected (missing_label); ' +
-    'if -1 is a class (sentiment\'s -1/0/1, ±1 labels), name every class: --labels -1=NAME,0=NAME,1=NAME,2=NAME'), report.warnings.join('; '));
+    'if -1 is a class (sentiment\'s -1/0/1, ±1 labels), name every class: options.labels [NAME, NAME, NAME, NAME] with options.labelCodes [-1, 0, 1, 2]'), report.warnings.join('; '));
   // one in 200 (0.5 %), as SNLI: rejected, no warning
   const rare = writeFiles(dir, { 'rare.jsonl': ag(Array.from({ length: 200 }, (_, i) => (i === 7 ? -1 : i % 3))) })['rare.jsonl']!;
   const rr = prepare({ inputs: [rare], outDir: path.join(dir, 'rare'), tokenizer: tok, task: 'classification', split: [1, 0, 0], dedup: 'exact' }).report;
@@ -160,7 +161,7 @@ test('prepare: -1 is a missing label (HF\'s "no label"), "1.0" is 1, and classes
   const s = writeFiles(dir, { 'stars.jsonl': ag([1, 2, 3, 4, 5, 5]) })['stars.jsonl']!;
   const stars = prepare({ inputs: [s], outDir: path.join(dir, 'stars'), tokenizer: tok, task: 'classification', split: [1, 0, 0] }).report;
   assert.deepEqual(stars.labels, [0, 1, 2, 3, 4, 5]);
-  assert.ok(stars.warnings.includes('class 0 has no record in the kept data: integer labels are class indices 0 … 5 (labels that start at 1 are 1-based: name them with --labels 1=NAME,2=NAME,…); the model gets a class for each'), stars.warnings.join('; '));
+  assert.ok(stars.warnings.includes('class 0 has no record in the kept data: integer labels are class indices 0 … 5 (labels that start at 1 are 1-based: name them with options.labels [NAME, NAME, …] with options.labelCodes [1, 2, …]); the model gets a class for each'), stars.warnings.join('; '));
   // a --labels class the data never uses
   const n = writeFiles(dir, { 'named3.jsonl': ag(['neg', 'pos', 'neg']) })['named3.jsonl']!;
   const named = prepare({ inputs: [n], outDir: path.join(dir, 'named3'), tokenizer: tok, task: 'classification', labels: ['neg', 'neu', 'pos'], split: [1, 0, 0] }).report;
@@ -211,7 +212,7 @@ test('prepare --labels -1=negative,0=neutral,1=positive: -1 is a class, written 
   // a mapping that leaves -1 out: its records are "no label", and the warning gives the mapping with -1 added
   const r2 = prepare({ inputs: [f], outDir: path.join(dir, 'tweets2'), tokenizer: tok, task: 'classification', labels: ['neutral', 'positive'], labelCodes: [0, 1], split: [1, 0, 0] }).report;
   assert.deepEqual(r2.by_reason, { missing_label: 3 });
-  assert.ok(r2.warnings.some((w) => w.endsWith('name every class: --labels -1=NAME,0=neutral,1=positive')), r2.warnings.join('; '));
+  assert.ok(r2.warnings.some((w) => w.endsWith("name every class: options.labels [NAME, 'neutral', 'positive'] with options.labelCodes [-1, 0, 1]")), r2.warnings.join('; '));
   // a raw file read by train: the error at the -1 record says how to make it a class
   assert.throws(() => loadTokenRows(f, { task: 'classification', tokenizer: tok }),
     (e) => isUserError(e) && /tweets\.jsonl:1: /.test(e.message) && /if -1 is a class, name it: prepare --labels -1=NAME/.test(e.message));
@@ -228,12 +229,13 @@ test('prepare: zero-padded integer labels of a CSV ("01" … "12") are one kind 
 test('classWarnings: classes that differ only in character form (full-width "ｐｏｓ", "ﬁne") are named, as those that differ in case', async () => {
   // before: "ｐｏｓ" (an IME's full-width letters) beside "pos" made two classes without a word
   const { classWarnings } = await import('../../src/data/labels.ts');
+  const { FLAG_WORDS } = await import('../../src/util/option-words.ts');
   const labels = ['neg', 'pos', 'ｐｏｓ', 'ＰＯＳ', 'ﬁne', 'fine'];
-  assert.deepEqual(classWarnings(new Set(labels), labels, true), [
+  assert.deepEqual(classWarnings(new Set(labels), labels, true, FLAG_WORDS), [
     'classes "pos" and "ｐｏｓ" and "ＰＯＳ" differ only in case or character form (full-width letters, ligatures): they are separate classes (give --labels, or fix the data)',
     'classes "ﬁne" and "fine" differ only in case or character form (full-width letters, ligatures): they are separate classes (give --labels, or fix the data)',
   ]);
-  assert.deepEqual(classWarnings(new Set(['Pos', 'pos']), ['Pos', 'pos'], true),
+  assert.deepEqual(classWarnings(new Set(['Pos', 'pos']), ['Pos', 'pos'], true, FLAG_WORDS),
     ['classes "Pos" and "pos" differ only in case: they are separate classes (give --labels, or fix the data)']);
 });
 

@@ -15,7 +15,8 @@ import { zeroGrads } from '../../src/model/params.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
 import { describeModelConfig } from '../../src/model/describe.ts';
-import { exportGguf } from '../../src/export/gguf/export-gguf.ts';
+import { exportGguf, parseGgufQuant } from '../../src/export/gguf/export-gguf.ts';
+import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { exportLoraGguf } from '../../src/export/gguf/export-lora-gguf.ts';
 import type { GateActivation } from '../../src/backend/backend.ts';
 import { test, testBackend, TEST_DEVICE, TEST_DTYPE, TEST_PRECISION, tol } from '../backend/device.ts';
@@ -135,4 +136,13 @@ test('GGUF export refuses a gate other than silu, model or adapter (llama.cpp\'s
   assert.throws(() => exportGguf(loadModel(src, { backend }), src, out, 'f16', from), refusal);
   assert.throws(() => exportLoraGguf(loadConfig(src), path.join(HERE, 'adapter'), out, 'f16', { ...from, adapter: path.join(HERE, 'adapter') }), refusal);
   assert.equal(fs.existsSync(out), false);
+  // their way out in the library's words by default, as every GGUF export function's (they pointed to export --merge,
+  // a command, while planGgufSource's and loadGgufSource's defaults spoke the library's); the CLI's when it passes them
+  const lib = /; exportRun with merge writes an HF model folder$/, cli = /; export --merge writes an HF model folder$/;
+  assert.throws(() => exportGguf(loadModel(src, { backend }), src, out, 'f16', from), lib);
+  assert.throws(() => exportLoraGguf(loadConfig(src), path.join(HERE, 'adapter'), out, 'f16', { ...from, adapter: path.join(HERE, 'adapter') }), lib);
+  assert.throws(() => exportGguf(loadModel(src, { backend }), src, out, 'f16', from, { words: FLAG_WORDS }), cli);
+  assert.throws(() => exportLoraGguf(loadConfig(src), path.join(HERE, 'adapter'), out, 'f16', { ...from, adapter: path.join(HERE, 'adapter') }, FLAG_WORDS), cli);
+  assert.throws(() => parseGgufQuant('q9'), { message: /^exportGgufFile: options\.quant: "q9" is not one of/ });
+  assert.throws(() => parseGgufQuant('q9', FLAG_WORDS), { message: /^--quant: "q9" is not one of/ });
 });

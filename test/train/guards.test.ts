@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { quickstart } from '../../src/quickstart.ts';
 import { validate } from '../../src/train/config.ts';
+import { listCheckpoints } from '../../src/train/checkpoint.ts';
 import { train } from '../../src/train/trainer.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { FLAG_WORDS } from '../../src/util/option-words.ts';
@@ -48,6 +49,31 @@ test('train() called from the library names options.overwrite when it refuses a 
     fs.writeFileSync(train1, fs.readFileSync(data, 'utf8').split('\n')[0] + '\n');
     assert.throws(() => train(cfg, { resume: true }), /put the data back, or train again with options\.overwrite$/);
     assert.throws(() => train(cfg, { resume: true }, FLAG_WORDS), /put the data back, or train again with --overwrite$/);
+  } finally {
+    setQuiet(false);
+  }
+});
+
+// a checkpoint whose tensors do not fit the run (one that recorded no config, under a config.yaml edited in lora.r) told a
+// library caller to train "again with --overwrite"
+test('train() names options.overwrite when a checkpoint\'s tensors do not fit the run, the CLI --overwrite', () => {
+  const dir = tmp();
+  const cfg = (r: number): ReturnType<typeof validate> => validate({ model: TINY_BASE, data: { train: data }, max_steps: 1, batch_size: 2, eval: { samples: 0 },
+    checkpoint: { every_steps: 1 }, lora: { r }, output_dir: path.join(dir, 'run') }, 'test');
+  setQuiet(true);
+  try {
+    const run = cfg(2);
+    train(run);
+    fs.rmSync(path.join(run.output_dir, 'report.json')); // as if killed before its end
+    const stateFile = path.join(listCheckpoints(run.output_dir).at(-1)!, 'trainer_state.json');
+    const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { extra: Record<string, unknown> };
+    delete state.extra.config; // as an older checkpoint, which recorded none
+    fs.writeFileSync(stateFile, JSON.stringify(state));
+    const yaml = path.join(run.output_dir, 'config.yaml');
+    fs.writeFileSync(yaml, fs.readFileSync(yaml, 'utf8').replace(/^ {2}r: 2$/m, '  r: 4'));
+    const said = (e: unknown): string => (e as Error).message;
+    assert.throws(() => train(cfg(4), { resume: true }), (e) => /was written by another model or config: .*, or train again with options\.overwrite$/.test(said(e)) && !said(e).includes('--'));
+    assert.throws(() => train(cfg(4), { resume: true }, FLAG_WORDS), /was written by another model or config: .*, or train again with --overwrite$/);
   } finally {
     setQuiet(false);
   }

@@ -8,10 +8,10 @@ import { parsePrecision, type Precision } from '../../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../../backend/select.ts';
 import { needArg } from '../../util/api-args.ts';
 import { removeDeadTemps, withIo } from '../../util/atomic.ts';
-import { libraryWords, type OptionWords } from '../../util/option-words.ts';
+import type { OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
 import { refuseDanglingOutput, withOutputParent } from '../out-path.ts';
-import { exportGguf, parseGgufQuant, type GgufExportResult } from './export-gguf.ts';
+import { GGUF_WORDS, exportGguf, parseGgufQuant, type GgufExportResult } from './export-gguf.ts';
 import { exportLoraGguf } from './export-lora-gguf.ts';
 import { adapterSource, loadGgufSource, planGgufSource, type GgufSource } from './from-source.ts';
 import { wasmQuantizers } from './quant/wasm-quant.ts';
@@ -48,7 +48,7 @@ export interface GgufFileResult extends GgufExportResult {
 }
 
 /** `words`: how errors name the options (the CLI passes its flags'). */
-export function exportGgufFile(o: GgufFileOptions, words: OptionWords = libraryWords('exportGgufFile')): GgufFileResult {
+export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WORDS): GgufFileResult {
   const fn = 'exportGgufFile', say = words.say;
   needArg(fn, 'options', o, 'object', { hint: "an object such as {run: 'runs/my-run', out: 'model.gguf'}" });
   needArg(fn, 'options.out', o.out, 'string', { hint: 'the path of the .gguf file to write' });

@@ -8,7 +8,7 @@ import { mergeLora } from '../../model/merge.ts';
 import type { MistralModel } from '../../model/mistral.ts';
 import { SCORE_SAVED_KEY } from '../../model/names.ts';
 import { seqClsBy } from '../../model/peft.ts';
-import { FLAG_WORDS, type OptionWords } from '../../util/option-words.ts';
+import { libraryWords, type OptionWords } from '../../util/option-words.ts';
 import { mergeCall } from '../export.ts';
 import { UserError } from '../../util/errors.ts';
 import { requireF16Range, requireFinite } from '../../util/finite.ts';
@@ -27,8 +27,14 @@ export interface GgufExportResult {
   types: Record<string, string>;
 }
 
+/**
+ * The words of a GGUF export's errors where its caller gives none: the library's (exportGgufFile, options.quant), as
+ * every export function's default; the CLI passes FLAG_WORDS (--quant).
+ */
+export const GGUF_WORDS = libraryWords('exportGgufFile');
+
 /** A quant (--quant, or exportGgufFile's options.quant: `words`), or a UserError listing the choices. */
-export function parseGgufQuant(value: string | undefined, words: OptionWords = FLAG_WORDS): GgufQuant {
+export function parseGgufQuant(value: string | undefined, words: OptionWords = GGUF_WORDS): GgufQuant {
   if (value === undefined) return 'f16';
   if (!(GGUF_QUANTS as readonly string[]).includes(value)) throw new UserError(`${words.say('quant')}: "${value}" is not one of ${GGUF_QUANTS.join(', ')}`, words.where);
   return value as GgufQuant;
@@ -89,7 +95,7 @@ export function requireGgufExportable(model: MistralModel, modelDir: string, wor
  * section read with the model (loadGgufSource's: a run's read in the same readUnchanged); default: read from `modelDir`.
  */
 export function exportGguf(model: MistralModel, modelDir: string, out: string, quant: GgufQuant, from: Provenance, opts: { progress?: boolean; tokenizer?: Map<string, GgufValue>; words?: OptionWords } = {}): GgufExportResult {
-  const words = opts.words ?? FLAG_WORDS;
+  const words = opts.words ?? GGUF_WORDS;
   requireGgufExportable(model, modelDir, words);
   const cfg = model.cfg;
   // everything that can be refused is checked before the first byte is written

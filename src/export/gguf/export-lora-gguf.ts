@@ -14,11 +14,11 @@ import { loraKey } from '../../model/names.ts';
 import { readAdapterInfo, seqClsBy, type AdapterInfo } from '../../model/peft.ts';
 import { SafetensorsFile } from '../../model/safetensors.ts';
 import { PROJECTIONS, projectionShape } from '../../model/weights.ts';
-import { FLAG_WORDS, type OptionWords } from '../../util/option-words.ts';
+import type { OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
 import { requireF16Range, requireFinite } from '../../util/finite.ts';
 import { writeGguf, type GgufTensor, type GgufValue } from './gguf-file.ts';
-import { classifierAdapter, requireSiluGate, type GgufExportResult } from './export-gguf.ts';
+import { GGUF_WORDS, classifierAdapter, requireSiluGate, type GgufExportResult } from './export-gguf.ts';
 import { provenanceMetadata, type Provenance } from './metadata.ts';
 import { encodeTensor } from './quant/encode.ts';
 import { readUnchanged } from '../read-unchanged.ts';
@@ -28,7 +28,7 @@ import { FILE_TYPE, GGUF_PROJ, permuteRope, type GgufQuant } from './tensors.ts'
 const ADAPTER_TYPES = { f32: 'F32', f16: 'F16', bf16: 'BF16' } as const;
 
 /** Writes the adapter in folder `adapterDir` (for a base model of config `cfg`) to `out` as a GGUF LoRA adapter. */
-export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: string, quant: GgufQuant, from: Provenance, words: OptionWords = FLAG_WORDS): GgufExportResult {
+export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: string, quant: GgufQuant, from: Provenance, words: OptionWords = GGUF_WORDS): GgufExportResult {
   if (!(quant in ADAPTER_TYPES)) throw new UserError(`${words.say('quant')} ${quant}: an adapter file is written as f32, f16 or bf16 (its B factors are r columns wide); quantise the base model instead`, words.where);
   const type = ADAPTER_TYPES[quant as keyof typeof ADAPTER_TYPES];
   // the adapter would be applied by llama.cpp over a base it runs with silu: wrong for another gate

@@ -10,7 +10,7 @@ import { loadConfig, type MistralConfig } from '../../model/config.ts';
 import { generationEosIds } from '../../model/generation-config.ts';
 import { loadModel, type MistralModel } from '../../model/mistral.ts';
 import { loadAdapter, readAdapterInfo, seqClsBy } from '../../model/peft.ts';
-import { libraryWords, type OptionWords } from '../../util/option-words.ts';
+import type { OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
 import { runPath } from '../../run/layout.ts';
 import { readRunConfig, requireRunWeights } from '../export.ts';
@@ -18,7 +18,7 @@ import { readUnchanged } from '../read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
 import { warnIfNotTrainedOn } from '../../train/model-fingerprint.ts';
 import type { GgufValue } from './gguf-file.ts';
-import { classifierAdapter, classifierRefusal, refuseSeqClsAdapter, requireGgufConfig, requireGgufExportable } from './export-gguf.ts';
+import { GGUF_WORDS, classifierAdapter, classifierRefusal, refuseSeqClsAdapter, requireGgufConfig, requireGgufExportable } from './export-gguf.ts';
 import { folderName, hubId, type Provenance } from './metadata.ts';
 import { modelTokenizer } from './tokenizer.ts';
 
@@ -41,9 +41,6 @@ export interface LoadedSource {
 export type GgufPlan =
   | { kind: 'full'; weights: string; modelDir: string; from: Provenance }
   | { kind: 'adapted'; model: string; adapter: string | null; from: Provenance };
-
-/** The words of errors when no caller gives its own: exportGgufFile's. */
-const GGUF_WORDS = libraryWords('exportGgufFile');
 
 export function planGgufSource(src: GgufSource, words: OptionWords = GGUF_WORDS): GgufPlan {
   const plan = planFolders(src, words);
