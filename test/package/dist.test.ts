@@ -50,7 +50,9 @@ test('an unknown command is refused with exit 2, also one named as a property ev
 test('an error quoting a line break or a terminal escape (a path, a command name) is one line, with them escaped; so is a warning', () => {
   const dir = tempDir('mt-one-line-');
   const odd = path.join(dir, 'new\nline\u001b[2J');
-  const r = node([BIN, 'eval', '--model', odd, '--data', 'x.jsonl'], ROOT);
+  const data = path.join(dir, 'x.jsonl'); // there: eval refuses a missing data file before it looks at the model
+  fs.writeFileSync(data, '{"text": "a"}\n');
+  const r = node([BIN, 'eval', '--model', odd, '--data', data], ROOT);
   assert.equal(r.status, 2, r.stderr);
   assert.deepEqual(r.stderr.split('\n').filter((l) => /error|line/.test(l)), [`error: ${dir}/new\\nline\\u001b[2J: model folder not found`]);
   const cmd = node([BIN, 'tr\u001b[31main'], ROOT);
