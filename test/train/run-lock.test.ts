@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { acquireRunLock, LOCK_FILE, releaseOwnLock } from '../../src/train/run-lock.ts';
 import { tempDir } from '../temp-dir.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
+import { nodeArgsFor } from '../node-args.ts';
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lock-worker.ts');
 const tmpDir = (): string => tempDir('mt-lock-');
@@ -30,7 +31,7 @@ test('processes taking the lock at the same instant never hold it together', { t
 async function raceForLock(dir: string, n: number, holdMs: number): Promise<Array<{ code: number | null; out: string }>> {
   const go = path.join(path.dirname(dir), 'go');
   const workers = Array.from({ length: n }, () => {
-    const p = spawn(process.execPath, ['--import', 'tsx', WORKER, dir, go, String(holdMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [...nodeArgsFor(WORKER), dir, go, String(holdMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
