@@ -6,8 +6,8 @@
 //   the library modules sit at dist/'s depth and find package.json, assets/, bin/ and their own asset files;
 // - every other compiled file is told, on its first line, that import.meta.url/filename/dirname are its .ts
 //   source's, so the paths a test computes from them (the repository root, fixtures beside the test, a source
-//   read as text, a .ts script run through tsx) are the repository's. Relative imports are resolved by the
-//   compiled file's real place all the same.
+//   read as text, a .ts file a child process runs, which test/node-args.ts maps to its compiled copy) are the
+//   repository's. Relative imports (and import.meta.resolve) are resolved by the compiled file's real place all the same.
 // `node --import tsx --test test/x.test.ts` (one file, no build) is unchanged.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';

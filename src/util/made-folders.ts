@@ -17,14 +17,7 @@ export function makeFolders(dir: string): string | undefined {
   if (missing !== undefined && fs.lstatSync(missing, { throwIfNoEntry: false }) === undefined) {
     const chain: string[] = [];
     for (let d = path.resolve(dir); d !== missing; d = path.dirname(d)) chain.unshift(d);
-    for (const d of [missing, ...chain]) {
-      try {
-        fs.mkdirSync(d);
-      } catch (e) {
-        // made meanwhile by another process: as the recursive form takes it
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || fs.statSync(d, { throwIfNoEntry: false })?.isDirectory() !== true) throw e;
-      }
-    }
+    for (const d of [missing, ...chain]) makeFolder(d);
     return missing;
   }
   try {
@@ -36,6 +29,25 @@ export function makeFolders(dir: string): string | undefined {
     fs.mkdirSync(first);
     fs.mkdirSync(dir, { recursive: true });
     return first;
+  }
+}
+
+/**
+ * Makes the folder `d` (its parent there). One made meanwhile by another process is taken, as the recursive form takes
+ * it; one made and removed again meanwhile (a run lock's folder, taken and released by other processes at once) is
+ * made again: it was "cannot create the folder: already exists (EEXIST)" with no folder there.
+ */
+function makeFolder(d: string): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.mkdirSync(d);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const made = fs.statSync(d, { throwIfNoEntry: false });
+      if (made?.isDirectory()) return;
+      if (made !== undefined || attempt >= 10) throw e; // a file there (or a link to nothing), or gone every time
+    }
   }
 }
 

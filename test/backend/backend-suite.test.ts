@@ -4,6 +4,7 @@
 // These files are what `MISTRAL_TUNE_TEST_DEVICE=cuda node --import tsx --test …` runs on a GPU.
 import { test } from 'node:test';
 import { CUDA_GPU_HERE } from '../cuda-here.ts';
+import { nodeArgsFor } from '../node-args.ts';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -59,7 +60,7 @@ test('MISTRAL_TUNE_TEST_DEVICE=cuda without a CUDA backend: the tests are skippe
   const file = path.join('test', 'model', 'batch.test.ts');
   const env: NodeJS.ProcessEnv = { ...process.env, MISTRAL_TUNE_TEST_DEVICE: 'cuda' };
   delete env.NODE_TEST_CONTEXT; // a run of its own, reporting in TAP (not to this runner)
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', file], { cwd: ROOT, encoding: 'utf8', env });
+  const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap', ...nodeArgsFor(file)], { cwd: ROOT, encoding: 'utf8', env });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /# SKIP MISTRAL_TUNE_TEST_DEVICE=cuda, but its backend is unavailable: /);
   assert.match(r.stdout, /^# pass 0$/m);

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chooseOpenBlasCore, cpuFlags, openBlasCoreFor } from '../../src/backend/cpu/openblas-core.ts';
 import { tempDir } from '../temp-dir.ts';
+import { runnable, TS_LOADER } from '../node-args.ts';
 
 test('the core type follows the CPU features: AVX-512 (F, CD, BW, DQ, VL) → SkylakeX, AVX2 + FMA → Haswell, else the library decides', () => {
   const flags = (s: string) => new Set(s.split(' '));
@@ -37,8 +38,8 @@ test('an OPENBLAS_CORETYPE the user set is kept; otherwise one is set on Linux x
 
 // the library itself, where it is installed: the kernels it reports are the ones chosen
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const probe = `import { loadOpenBlas } from './src/backend/cpu/openblas.ts'; console.log(loadOpenBlas()?.description ?? 'none');`;
-const described = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: '' } });
+const probe = `import { loadOpenBlas } from ${JSON.stringify(runnable('src/backend/cpu/openblas.ts'))}; console.log(loadOpenBlas()?.description ?? 'none');`;
+const described = spawnSync(process.execPath, [...TS_LOADER, '--input-type=module', '-e', probe], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: '' } });
 const loaded = described.status === 0 && described.stdout.startsWith('OpenBLAS') ? described.stdout.trim() : null;
 const core = process.platform === 'linux' && process.arch === 'x64' ? openBlasCoreFor(cpuFlags()) : null;
 test('OpenBLAS, loaded, runs the kernels of the CPU\'s features and says which', {

@@ -11,6 +11,7 @@ import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
 import { threadCount } from '../../src/backend/cpu/wasm/pool.ts';
 import { WasmKernels } from '../../src/backend/cpu/wasm/wasm-kernels.ts';
 import { Rng } from '../../src/util/rng.ts';
+import { runnable, TS_LOADER } from '../node-args.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const wasm = WasmKernels.load(2);
@@ -121,10 +122,10 @@ test('the pool runs on the threads asked for; a bad MISTRAL_TUNE_THREADS is a Us
 });
 
 test('a process that ran kernels on the worker threads exits by itself', { skip }, () => {
-  const script = `import { WasmKernels } from './src/backend/cpu/wasm/wasm-kernels.ts';
+  const script = `import { WasmKernels } from ${JSON.stringify(runnable('src/backend/cpu/wasm/wasm-kernels.ts'))};
 const k = WasmKernels.load(2); const x = new Float32Array(64 * 1000).fill(1), l = new Float32Array(64);
 k.crossEntropy(l, x, x, new Int32Array(64), 64, 1000, 1); console.log(k.pool.threads, l[63]);`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(process.execPath, [...TS_LOADER, '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
   assert.equal(r.error, undefined, 'the process did not exit within 20 s (a worker kept it alive)');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), `2 ${Math.fround(Math.log(1000))}`);

@@ -9,9 +9,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../temp-dir.ts';
+import { nodeArgsFor } from '../node-args.ts';
 
 function child(env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/backend/wasm-build-child.ts'], {
+  const r = spawnSync(process.execPath, nodeArgsFor('test/backend/wasm-build-child.ts'), {
     env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -13,6 +13,7 @@ import { dryRun } from '../../src/train/dry-run.ts';
 import { checkSequenceFits } from '../../src/train/fit-check.ts';
 import { CUDA_GPU_HERE } from '../cuda-here.ts';
 import { FIXTURES } from '../helpers.ts';
+import { nodeArgsFor } from '../node-args.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
@@ -68,14 +69,14 @@ test('model FLOPs of a step: 4·N·B·T over the matmul parameters plus causal a
 
 test('bench/gpu.ts without CUDA fails at once and says so', { skip: CUDA_GPU_HERE }, () => {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'gpu.ts'), '--no-peer'], { encoding: 'utf8', cwd: ROOT });
+  const r = spawnSync(process.execPath, [...nodeArgsFor(path.join(ROOT, 'bench', 'gpu.ts')), '--no-peer'], { encoding: 'utf8', cwd: ROOT });
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stderr, /^bench:gpu: no CUDA here, nothing measured \(device cuda: /m);
   assert.ok(performance.now() - t0 < 15_000);
 });
 
 test('bench/gpu-host.ts counts what a step enqueues on the recording CUDA backend (2 layers, 1×128, flash)', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'gpu-host.ts'), '--case', '1x128:flash-attn', '--layers', '2', '--steps', '2'],
+  const r = spawnSync(process.execPath, [...nodeArgsFor(path.join(ROOT, 'bench', 'gpu-host.ts')), '--case', '1x128:flash-attn', '--layers', '2', '--steps', '2'],
     { encoding: 'utf8', cwd: ROOT });
   assert.equal(r.status, 0, r.stderr);
   const calls = (label: string): number => Number(new RegExp(`^# +[\\d.]+ +[\\d.]+% +(\\d+) +[\\d.]+  ${label}$`, 'm').exec(r.stdout)?.[1] ?? -1);

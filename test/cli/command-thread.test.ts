@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { loadOpenBlas } from '../../src/backend/cpu/openblas.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { runnable, TS_LOADER } from '../node-args.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
@@ -106,14 +107,14 @@ test('a preload given in NODE_OPTIONS (--import) runs on the work\'s thread too,
 
 test('the work waits while its note is handled: a process started there (train --dashboard\'s) is not forked while the work is inside OpenBLAS, whose fork handler stops its threads and leaves that call hanging', { skip: !loadOpenBlas() && 'no OpenBLAS here', timeout: 120_000 }, () => {
   const script = `import { spawn } from 'node:child_process';
-import { runOnThread } from ${JSON.stringify(path.join(ROOT, 'src', 'cli', 'command-thread.ts'))};
-const done = await runOnThread(${JSON.stringify(path.join(ROOT, 'test', 'cli', 'gemms-and-notes.ts'))}, 'gemmsAndNotes', 150, {
+import { runOnThread } from ${JSON.stringify(runnable(path.join(ROOT, 'src', 'cli', 'command-thread.ts')))};
+const done = await runOnThread(${JSON.stringify(runnable(path.join(ROOT, 'test', 'cli', 'gemms-and-notes.ts')))}, 'gemmsAndNotes', 150, {
   onNote: () => { spawn('true', { stdio: 'ignore' }); }, onStop: () => {},
 });
 process.stdout.write(String(done));`;
-  const file = path.join(tempDir('mt-thread-note-'), 'notes.mts');
+  const file = path.join(tempDir('mt-thread-note-'), 'notes.mjs'); // plain JavaScript: Node 20 runs no .mts without tsx
   fs.writeFileSync(file, script);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
+  const r = spawnSync(process.execPath, [...TS_LOADER, file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
   assert.equal(r.signal, null, 'it hung: a process forked while the work was in OpenBLAS');
   assert.equal(r.stdout, '150', r.stderr);
 });

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FIXTURES } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { runnable, TS_LOADER } from '../node-args.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const MARKER = '.mistral-tune-quickstart';
@@ -106,7 +107,7 @@ test('--overwrite killed while it clears the earlier quickstart leaves the folde
   fs.writeFileSync(path.join(out, MARKER), JSON.stringify({ format: 'mistral-tune quickstart', complete: true, files: ['model', 'data', 'run', 'run/report.json'] }));
   // killed at the last step of clearing it, the removal of its emptied folders (the marker went before them)
   const KILL_AT_REMOVE = path.join(FIXTURES, '..', 'train', 'kill-at-remove.ts');
-  const killed = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--import', KILL_AT_REMOVE, BIN, 'quickstart', '--epochs', '1', '--out', out, '--overwrite'],
+  const killed = spawnSync(process.execPath, [...TS_LOADER, '--import', runnable(KILL_AT_REMOVE), BIN, 'quickstart', '--epochs', '1', '--out', out, '--overwrite'],
     { encoding: 'utf8', env: { ...process.env, MT_KILL_AT_REMOVE: '[/\\\\]qs[/\\\\](model|data|run)$' }, timeout: 20_000 });
   assert.equal(killed.signal, 'SIGKILL', killed.stderr);
   assert.ok(fs.existsSync(path.join(out, MARKER)), 'still marked as the quickstart\'s');

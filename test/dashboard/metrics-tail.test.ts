@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { MAX_LINE_BYTES, MAX_ROW_CONTAINERS, MAX_WHOLE_READ_BYTES, MetricsTail, parseMetricLine, TAIL_READ_BYTES, type MetricRow } from '../../src/dashboard/metrics-tail.ts';
 import { SERIES_CAP } from '../../src/run/series-cap.ts';
 import { tempDir } from '../temp-dir.ts';
+import { runnable, TS_LOADER } from '../node-args.ts';
 
 let dir = '';
 let file = '';
@@ -258,10 +259,10 @@ test('only a regular file inside the run folder is read: a symlink out of it is 
     // process with a time limit, so that a regression fails here instead of hanging the test run)
     fs.rmSync(metrics);
     execFileSync('mkfifo', [metrics]);
-    const script = `import { MetricsTail } from ${JSON.stringify(new URL('../../src/dashboard/metrics-tail.ts', import.meta.url).href)};
+    const script = `import { MetricsTail } from ${JSON.stringify(runnable(fileURLToPath(new URL('../../src/dashboard/metrics-tail.ts', import.meta.url))))};
       const t = new MetricsTail(${JSON.stringify(metrics)});
       console.log(JSON.stringify([t.poll(), t.exists]));`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8', timeout: 15_000 });
+    const r = spawnSync(process.execPath, [...TS_LOADER, '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8', timeout: 15_000 });
     assert.equal(r.signal, null, 'poll() on a FIFO returned instead of blocking');
     assert.equal(r.stdout.trim(), '[null,false]', r.stderr);
   } finally {

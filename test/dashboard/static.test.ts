@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../temp-dir.ts';
+import { runnable, TS_LOADER } from '../node-args.ts';
 
 const STATIC = path.resolve(import.meta.dirname, '../../src/dashboard/static.ts');
 
@@ -15,14 +16,14 @@ test('a FIFO given to sendFile (swapped in after the check) is a 404, and the se
   execFileSync('mkfifo', [fifo]);
   const child = `
     import * as http from 'node:http';
-    import { sendFile } from ${JSON.stringify(STATIC)};
+    import { sendFile } from ${JSON.stringify(runnable(STATIC))};
     const server = http.createServer((req, res) => sendFile(res, ${JSON.stringify(fifo)}, 'text/plain', {}));
     server.listen(0, '127.0.0.1', async () => {
       const res = await fetch('http://127.0.0.1:' + server.address().port + '/');
       console.log('status', res.status);
       server.close();
     });`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], { encoding: 'utf8', timeout: 15_000 });
+  const r = spawnSync(process.execPath, [...TS_LOADER, '--input-type=module', '-e', child], { encoding: 'utf8', timeout: 15_000 });
   assert.equal(r.signal, null, `the server hung on the FIFO (killed after 15 s): ${r.stderr}`);
   assert.match(r.stdout, /^status 404$/m, r.stderr);
 });

@@ -15,6 +15,7 @@ import { prepare } from '../../src/data/prepare.ts';
 import { detectRecord } from '../../src/data/record.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT } from '../../src/run/layout.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
+import { runnable, TS_LOADER } from '../node-args.ts';
 
 const tok = mistralTokenizer();
 const dir = tempDir();
@@ -85,10 +86,10 @@ test('CSV: a 24 MB cell on one line is read in memory of its size, not of tens o
   const f = writeFiles(dir, { 'big-cell.csv': `text,label\n"${sentence.repeat(1 << 19)}",1\nsmall,2\n` })['big-cell.csv']!;
   const csv = fileURLToPath(new URL('../../src/data/ingest/csv.ts', import.meta.url));
   // in a process whose heap is a few times the cell's size: built a character at a time, the field took over 500 MB
-  const code = `const { readCsv } = await import(${JSON.stringify(csv)});
+  const code = `const { readCsv } = await import(${JSON.stringify(runnable(csv))});
     const rows = [...readCsv(${JSON.stringify(f)}, ',')].map((r) => [r.line, r.value.text.length, r.value.text.slice(0, 46), r.value.label]);
     console.log(JSON.stringify(rows));`;
-  const r = spawnSync(process.execPath, ['--max-old-space-size=192', '--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--max-old-space-size=192', ...TS_LOADER, '--input-type=module', '-e', code], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr.slice(-500));
   assert.deepEqual(JSON.parse(r.stdout), [[2, 46 << 19, 'a longer sentence, with a comma and a " quote ', '1'], [3, 5, 'small', '2']]);
 });

@@ -11,6 +11,7 @@ import { acquireRunLock, LOCK_FILE } from '../../src/train/run-lock.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
 import { literal } from '../helpers.ts';
+import { runnable, TS_LOADER } from '../node-args.ts';
 
 const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mistral-tune.js');
 const dir = tempDir();
@@ -161,7 +162,7 @@ test('a full disk (ENOSPC on a 256 KB tmpfs) is a one-line error naming the file
 test('a prepare killed between the renames of its outputs: the next prepare takes the folder as its own, and nothing reads its mixed splits meanwhile', () => {
   const HOOK = path.join(path.dirname(BIN), '..', 'scripts', 'kill-probe', 'hook.ts');
   const probe = (args: string[], env: Record<string, string>) =>
-    spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--import', HOOK, BIN, 'prepare', '--quiet', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
+    spawnSync(process.execPath, [...TS_LOADER, '--import', runnable(HOOK), BIN, 'prepare', '--quiet', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
   writeFiles(dir, { 'mix.jsonl': records(40, 'mix') });
   /** Runs `args` from the state `setup` makes, killed just before it renames val.jsonl into place (train.jsonl renamed). */
   const killedBeforeVal = (args: string[], setup: () => void): void => {

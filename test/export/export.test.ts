@@ -21,6 +21,7 @@ import { train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { FIXTURES, relErr, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { runnable, TS_LOADER } from '../node-args.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 
 const tmp = (): string => tempDir('mt-export-');
@@ -372,7 +373,7 @@ test('a full disk while merging into an empty folder names the file at its place
   fs.mkdirSync(given);
   const bin = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
   const preload = path.join(FIXTURES, '..', 'train', 'fail-writes.ts');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', preload, bin, 'export', '--run', run, '--out', given, '--merge'],
+  const r = spawnSync(process.execPath, [...TS_LOADER, '--import', runnable(preload), bin, 'export', '--run', run, '--out', given, '--merge'],
     { encoding: 'utf8', env: { ...process.env, MT_FAIL_WRITES: 'partial-export-\\d+/\\.?model\\.safetensors' } });
   assert.equal(r.status, 2, r.stderr);
   assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('error: ')), [`error: ${path.join(given, 'model.safetensors')}: cannot write: no space left on device (ENOSPC)`]);

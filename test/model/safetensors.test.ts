@@ -14,6 +14,7 @@ import {
 import { UserError } from '../../src/util/errors.ts';
 import { FIXTURES } from '../helpers.ts';
 import { f32, rawFile, throwsNaming, tmpDir } from './safetensors-helpers.ts';
+import { runnable, TS_LOADER } from '../node-args.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const VARIANTS = path.join(FIXTURES, 'variants');
@@ -261,12 +262,12 @@ test('atomic write: a write that fails half-way (file size limit) leaves the old
   const before = fs.readFileSync(file);
   // The child may write at most 64 KiB per file (ulimit -f), so writing 400 KB fails with EFBIG mid-way.
   const script = `
-    import { writeSafetensors } from ${JSON.stringify(path.join(ROOT, 'src/model/safetensors.ts'))};
+    import { writeSafetensors } from ${JSON.stringify(runnable(path.join(ROOT, 'src/model/safetensors.ts')))};
     try {
       writeSafetensors(${JSON.stringify(file)}, { big: { dtype: 'F32', shape: [100000], data: new Float32Array(100000) } });
       console.log('wrote');
     } catch (e) { console.log('failed ' + e.message); }`;
-  const r = spawnSync('bash', ['-c', `ulimit -f 64 && exec "${process.execPath}" --import tsx --input-type=module -e "$0"`, script],
+  const r = spawnSync('bash', ['-c', `ulimit -f 64 && exec "${process.execPath}" "$@" --input-type=module -e "$0"`, script, ...TS_LOADER],
     { cwd: ROOT, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   // a one-line error naming the cause (the UserError of util/atomic.ts)

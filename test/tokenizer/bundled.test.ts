@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import js from 'mistral-tokenizer-js';
 import { variedStrings, KINDS } from './corpus.ts';
 import { bundled, bundledAsWritten } from './helpers.ts';
+import { nodeArgsFor } from '../node-args.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SPECIAL_TEXT = /<s>|<\/s>|<unk>/;
@@ -99,7 +100,7 @@ test('vocabulary facts: 32,000 ids, <unk>/<s>/</s> at 0/1/2, byte pieces at 3..2
 });
 
 test('the committed assets are what scripts/build-mistral-tokenizer.ts produces', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'build-mistral-tokenizer.ts'), '--check'], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...nodeArgsFor(path.join(ROOT, 'scripts', 'build-mistral-tokenizer.ts')), '--check'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /up to date/);
 });

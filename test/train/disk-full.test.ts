@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { listCheckpoints } from '../../src/train/checkpoint.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { runnable, TS_LOADER } from '../node-args.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const PRELOAD = path.join(FIXTURES, '..', 'train', 'fail-writes.ts');
@@ -63,7 +64,7 @@ for (const failing of ['best', 'checkpoint'] as const) {
 
     let preload: string[] = [];
     if (disk) fill(disk, 32 * 1024);
-    else preload = ['--import', 'tsx', '--import', PRELOAD];
+    else preload = [...TS_LOADER, '--import', runnable(PRELOAD)];
     // (the files are written in a temporary folder beside their place: .tmp-best-PID/, .tmp-step-0000020-PID/)
     const target = failing === 'best' ? '[-/]best[-/]' : 'step-0000020';
     const r = spawnSync(process.execPath, [...preload, BIN, 'train', config, '--resume'],
@@ -88,7 +89,7 @@ test('a run stopped while writing loss_curve.svg (a full disk) is not finished: 
   fs.copyFileSync(DATA, path.join(root, 'train.jsonl'));
   const config = path.join(root, 'c.yaml');
   fs.writeFileSync(config, [`model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'batch_size: 1', 'max_steps: 2', 'eval: {samples: 0}', 'output_dir: run'].join('\n') + '\n');
-  const failed = spawnSync(process.execPath, ['--import', 'tsx', '--import', PRELOAD, BIN, 'train', config],
+  const failed = spawnSync(process.execPath, [...TS_LOADER, '--import', runnable(PRELOAD), BIN, 'train', config],
     { encoding: 'utf8', env: { ...process.env, MT_FAIL_WRITES: 'loss_curve\\.svg' } });
   assert.equal(failed.status, 2, failed.stderr);
   assert.match(failed.stderr, /loss_curve\.svg: cannot write: no space left on device \(ENOSPC\)/);

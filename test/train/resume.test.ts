@@ -9,6 +9,7 @@ import { listCheckpoints } from '../../src/train/checkpoint.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { FIXTURES, TINY_BASE, literal } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { runnable, TS_LOADER } from '../node-args.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 /** Long enough that the kill, after 27 steps, lands mid-run with room to spare (33 steps), past several evaluations
@@ -124,7 +125,7 @@ test('a run killed between writing its last checkpoint and dropping the one befo
   execFileSync(process.execPath, [BIN, 'train', config('straight')], { stdio: 'ignore' });
   const KILL_AT_REMOVE = path.join(FIXTURES, '..', 'train', 'kill-at-remove.ts');
   // killed at the first deletion of the rotation after step 4's checkpoint: step 2's is still whole
-  const killed = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--import', KILL_AT_REMOVE, BIN, 'train', config('killed')],
+  const killed = spawnSync(process.execPath, [...TS_LOADER, '--import', runnable(KILL_AT_REMOVE), BIN, 'train', config('killed')],
     { encoding: 'utf8', env: { ...process.env, MT_KILL_AT_REMOVE: 'step-0000002[/\\\\]state' } });
   assert.equal(killed.signal, 'SIGKILL', killed.stderr);
   const run = path.join(dir, 'killed');

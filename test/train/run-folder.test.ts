@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { RUN_LAYOUT } from '../../src/run/layout.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { runnable, TS_LOADER } from '../node-args.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const DATA = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
@@ -274,8 +275,8 @@ test('--overwrite killed while it empties the earlier run leaves the folder mark
   assert.equal(cli(['train', 'config.yaml'], dir).status, 0);
   // killed as it deletes the first checkpoint's files, after the entries sorted before checkpoints/ (the marker first)
   const KILL_AT_REMOVE = path.join(FIXTURES, '..', 'train', 'kill-at-remove.ts');
-  // tsx by its resolved place: the run's cwd is a temporary folder with no node_modules
-  const killed = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--import', KILL_AT_REMOVE, BIN, 'train', 'config.yaml', '--overwrite'],
+  // (TS_LOADER names tsx by its resolved place: the run's cwd is a temporary folder with no node_modules)
+  const killed = spawnSync(process.execPath, [...TS_LOADER, '--import', runnable(KILL_AT_REMOVE), BIN, 'train', 'config.yaml', '--overwrite'],
     { cwd: dir, encoding: 'utf8', env: { ...process.env, MT_KILL_AT_REMOVE: `[/\\\\]${RUN_LAYOUT.checkpoints}[/\\\\]` } });
   assert.equal(killed.signal, 'SIGKILL', killed.stderr);
   assert.ok(fs.existsSync(path.join(dir, 'run', RUN_LAYOUT.checkpoints)), 'killed before the checkpoints were gone');

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { acquireRunLock, LOCK_FILE, releaseOwnLock } from '../../src/train/run-lock.ts';
 import { tempDir } from '../temp-dir.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
+import { nodeArgsFor } from '../node-args.ts';
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lock-worker.ts');
 const tmpDir = (): string => tempDir('mt-lock-');
@@ -30,7 +31,7 @@ test('processes taking the lock at the same instant never hold it together', { t
 async function raceForLock(dir: string, n: number, holdMs: number): Promise<Array<{ code: number | null; out: string }>> {
   const go = path.join(path.dirname(dir), 'go');
   const workers = Array.from({ length: n }, () => {
-    const p = spawn(process.execPath, ['--import', 'tsx', WORKER, dir, go, String(holdMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [...nodeArgsFor(WORKER), dir, go, String(holdMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
@@ -117,15 +118,36 @@ test('a takeover guard whose writer still runs is left to it; one of another hos
 test('a takeover guard held for a moment by a live process is waited for: the lock is taken once it is released', async (t) => {
   const dir = tmpDir();
   const file = path.join(dir, LOCK_FILE), guard = `${file}.takeover`;
-  // the other process releases its guard (its takeover done) 400 ms after it starts
-  const other = spawn(process.execPath, ['-e', `setTimeout(() => require('fs').rmSync(${JSON.stringify(guard)}), 400)`], { stdio: 'ignore' });
+  const stale = ownerText(deadPid());
+  // The other process holds the guard (its takeover under way) until this one is taking the lock (its lock temporary
+  // LOCK.PID-TAG.tmp is there), the stale lock still in place, and 100 ms more; then releases it. Keyed to that, not
+  // to its own start, so a slow start under load cannot use up the retries (≈ 2.3 s) before the guard is released.
+  const other = spawn(process.execPath, ['-e', `
+    const fs = require('fs'), [dir, file, guard, stale, pid] = process.argv.slice(1);
+    const taking = (n) => n.startsWith(require('path').basename(file) + '.' + pid + '-') && n.endsWith('.tmp');
+    const poll = setInterval(() => {
+      if (!fs.readdirSync(dir).some(taking)) return;
+      clearInterval(poll);
+      if (fs.readFileSync(file, 'utf8') !== stale) throw new Error('the stale lock was replaced while the guard was held');
+      setTimeout(() => { fs.rmSync(guard); process.stdout.write('released'); }, 100);
+    }, 5);
+    process.stdout.write('ready');`, dir, file, guard, stale, String(process.pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => { other.kill('SIGKILL'); });
-  await new Promise((r) => other.once('spawn', r));
-  fs.writeFileSync(file, ownerText(deadPid()));
+  let out = '';
+  other.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  other.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => other.once('close', resolve)); // its output read
+  await new Promise<void>((resolve, reject) => {
+    other.stdout.on('data', () => { if (out.includes('ready')) resolve(); });
+    other.once('exit', () => reject(new Error(`the guard's holder exited before it was ready: ${out}`)));
+  });
+  fs.writeFileSync(file, stale);
   fs.writeFileSync(guard, ownerText(other.pid!));
   const lock = acquireRunLock(dir);
   assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).pid, process.pid);
   lock.release();
+  assert.equal(await exited, 0, `the guard's holder released it (its guard was left to it): ${out}`);
+  assert.match(out, /released/);
 });
 
 test('an empty lock file is not taken over while fresh, and is once it is old', () => {

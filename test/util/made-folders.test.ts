@@ -5,6 +5,8 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import fsModule from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { withOutputParent } from '../../src/export/out-path.ts';
 import { acquireRunLock } from '../../src/train/run-lock.ts';
@@ -58,4 +60,26 @@ test('an export (its --out\'s missing folders) and prepare\'s --out under a read
 test('a folder under /proc (mkdir says ENOENT though /proc is there) is an error at once: Node\'s recursive mkdir looped on it forever', { skip: fs.existsSync('/proc/self') ? false : 'no /proc here' }, () => {
   assert.throws(() => makeFolders('/proc/mistral-tune-run/deeper'), { code: 'ENOENT', path: '/proc/mistral-tune-run' });
   assert.throws(() => acquireRunLock('/proc/mistral-tune-run'), { message: '/proc/mistral-tune-run: cannot create the folder: no such file or folder (ENOENT)' });
+});
+
+test('a folder another process made and removed again while this one made it (a run lock taken and released at once) is made again, not "already exists (EEXIST)"', () => {
+  const dir = path.join(tempDir('mt-made-race-'), 'run');
+  const original = fs.mkdirSync;
+  let raced = false;
+  // what the race does: mkdir finds the folder the other process made, which is gone again when it is looked at
+  fsModule.mkdirSync = ((p: fs.PathLike, ...rest: unknown[]): string | undefined => {
+    if (String(p) === dir && !raced) {
+      raced = true;
+      throw Object.assign(new Error(`EEXIST: file already exists, mkdir '${dir}'`), { code: 'EEXIST', errno: -17, syscall: 'mkdir' });
+    }
+    return (original as (...a: unknown[]) => string | undefined)(p, ...rest);
+  }) as typeof fs.mkdirSync;
+  syncBuiltinESMExports();
+  try {
+    assert.equal(makeFolders(dir), dir);
+  } finally {
+    fsModule.mkdirSync = original;
+    syncBuiltinESMExports();
+  }
+  assert.ok(raced && fs.statSync(dir).isDirectory());
 });

@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildStandIn, cachedKernelEmulator } from './emulator/build.ts';
 import { tempDir } from '../../temp-dir.ts';
+import { runnable, TS_LOADER } from '../../node-args.ts';
 
 const has = (c: string): boolean => {
   try {
@@ -55,7 +56,7 @@ test('the CUDA kernels, emulated on the host, pass the backend suite\'s attentio
     const kernels = cachedKernelEmulator();
     for (const { precision, attention, schedule, files, env } of RUNS) {
       const run = `${precision}, MISTRAL_TUNE_CUDA_ATTENTION=${attention}, MT_EMULATOR_SCHEDULE=${schedule}${env ? `, ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}`;
-      const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...(files ?? SUITE)], {
+      const r = spawnSync(process.execPath, [...TS_LOADER, '--test', ...(files ?? SUITE).map(runnable)], {
         cwd: ROOT, encoding: 'utf8',
         env: { ...process.env, NODE_TEST_CONTEXT: undefined, LD_LIBRARY_PATH: lib, CUDA_HOME: work, MISTRAL_TUNE_CACHE: path.join(work, 'cache'), MT_FAKE_CUDA_KERNELS: kernels,
           MISTRAL_TUNE_TEST_DEVICE: 'cuda', MISTRAL_TUNE_TEST_PRECISION: precision, MISTRAL_TUNE_CUDA_ATTENTION: attention, MT_EMULATOR_SCHEDULE: schedule,
