@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { exportGguf } from '../../src/export/gguf/export-gguf.ts';
+import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { exportLoraGguf } from '../../src/export/gguf/export-lora-gguf.ts';
 import { loadConfig } from '../../src/model/config.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
@@ -21,7 +22,7 @@ test('an F16 tensor with a weight beyond ±65504 is refused naming it; nothing i
   backend.upload(w, { dtype: 'f32', data: host });
   const from = { name: 'f16-range', baseModel: null, adapter: null, run: null };
   const out = path.join(tmp, 'f16-range.gguf');
-  assert.throws(() => exportGguf(model, dir, out, 'f16', from, { progress: false }),
+  assert.throws(() => exportGguf(model, dir, out, 'f16', from, { progress: false, words: FLAG_WORDS }),
     { message: `${out}: tensor blk.1.ffn_up.weight holds -70000 (at index 5), beyond float16's range (±65504): nothing was exported (--quant bf16 or f32 holds it)` });
   assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.startsWith('f16-range.') || f.startsWith('.f16-range')), []);
   assert.ok(exportGguf(model, dir, out, 'bf16', from, { progress: false }).bytes > 0);
