@@ -26,7 +26,7 @@ export class ContentIndex {
 
   /** The entry of a content key (16 hex digits), if a kept record had it. */
   find(key: string): number | undefined {
-    return this.map.get(parseInt(key.slice(0, 8), 16), parseInt(key.slice(8, 16), 16));
+    return this.map.get(...halves(key));
   }
 
   /** A new entry for a content key, first kept as record `first` with `label` (a labelKey, or null). */
@@ -39,18 +39,18 @@ export class ContentIndex {
     this.firstOf[e] = first;
     this.countOf[e] = 0;
     this.labelOf[e] = this.labelId(label);
-    this.map.set(parseInt(key.slice(0, 8), 16), parseInt(key.slice(8, 16), 16), e);
+    this.map.set(...halves(key), e);
     return e;
   }
 
   /** The kept record that first had a sequence key (sequenceKey), if one did. */
   findSequence(key: string): number | undefined {
-    return this.sequences.get(parseInt(key.slice(0, 8), 16), parseInt(key.slice(8, 16), 16));
+    return this.sequences.get(...halves(key));
   }
 
   /** Keys a sequence as kept record `kept`'s, unless a record kept before had it. */
   addSequence(key: string, kept: number): void {
-    if (this.findSequence(key) === undefined) this.sequences.set(parseInt(key.slice(0, 8), 16), parseInt(key.slice(8, 16), 16), kept);
+    if (this.findSequence(key) === undefined) this.sequences.set(...halves(key), kept);
   }
 
   first(e: number): number {
@@ -85,6 +85,11 @@ export class ContentIndex {
     }
     return id;
   }
+}
+
+/** A key's first 16 hex digits as the two 32-bit halves U64Map takes. */
+function halves(key: string): [number, number] {
+  return [parseInt(key.slice(0, 8), 16), parseInt(key.slice(8, 16), 16)];
 }
 
 /**
