@@ -321,11 +321,24 @@ function parseProblemType(c: Json, err: (key: string, msg: string) => never): Mi
   return v as MistralConfig['problemType'];
 }
 
+/**
+ * transformers' other Mistral heads, which we do not compute, and what each predicts. Their checkpoints hold a head we
+ * would misread: a token classifier's score.weight (with its score.bias) has the shape of a sequence classifier's.
+ */
+const OTHER_HEADS: Record<string, string> = {
+  ForTokenClassification: 'a label for every token',
+  ForQuestionAnswering: 'the start and end of an answer span (qa_outputs)',
+};
+
 function parseTask(c: Json, err: (key: string, msg: string) => never): MistralConfig['task'] {
   const arch = c.architectures;
   if (arch === undefined || arch === null) return null;
   if (!Array.isArray(arch) || !arch.every((a) => typeof a === 'string')) err('architectures', `must be a list of class names, got ${jsonValueText(arch)}`);
   const names = arch as string[];
+  for (const name of names) {
+    const head = Object.keys(OTHER_HEADS).find((h) => name.endsWith(h));
+    if (head) err('architectures', `${JSON.stringify(name)} (${OTHER_HEADS[head]}) is not supported: only …ForCausalLM (generation) and …ForSequenceClassification (a label for each sequence) are`);
+  }
   if (names.some((a) => a.endsWith('ForSequenceClassification'))) return 'classification';
   if (names.some((a) => a.endsWith('ForCausalLM'))) return 'generation';
   return null;

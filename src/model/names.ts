@@ -18,6 +18,8 @@ export const HF_NAMES = {
   lmHead: 'lm_head.weight',
   /** MistralForSequenceClassification's head. */
   score: 'score.weight',
+  /** MistralForTokenClassification's head bias, which …SequenceClassification's head has not (loadWeights refuses it). */
+  scoreBias: 'score.bias',
 } as const;
 
 /** HF module name of a projection in layer i (what PEFT's target_modules match), without `.weight`. */

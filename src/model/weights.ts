@@ -159,6 +159,11 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
   if (bias) {
     throw new UserError(`tensor "${bias}" is a bias of a projection, which the Mistral architecture does not have (transformers' Mistral would drop it and compute another model than this checkpoint's): not supported`, ckpt.dir);
   }
+  // so is the score head's: MistralForSequenceClassification has none (a token classifier's head, saved without its
+  // config.json's architectures, has one)
+  if (unused.includes(HF_NAMES.scoreBias)) {
+    throw new UserError(`tensor "${HF_NAMES.scoreBias}" is a bias of the classification head, which transformers' MistralForSequenceClassification does not have (it would drop it and compute another model than this checkpoint's; MistralForTokenClassification's head has one): not supported`, ckpt.dir);
+  }
   if (unused.length > 0) {
     warn(`${ckpt.dir}: ${unused.length} checkpoint tensor(s) are not used by the model config.json describes (num_hidden_layers ${cfg.numLayers}), e.g. "${unused[0]}"`);
   }

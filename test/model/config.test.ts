@@ -270,6 +270,8 @@ test('rope scaling that changes with the input, or with missing or bad parameter
   rejects(cfgWith({ rope_parameters: { rope_type: 'longrope', short_factor: [1, 2] } }), 'rope_parameters.long_factor', 'longrope rope scaling needs it');
   rejects(cfgWith({ rope_parameters: { rope_type: 'longrope', short_factor: [1, 2], long_factor: [1, -2] } }), 'rope_parameters.long_factor');
   rejects(cfgWith({ rope_parameters: { rope_type: 'su' } }), 'rope_parameters.rope_type', '"su"', 'supported: "default", "linear", "dynamic", "yarn", "longrope" or "llama3"');
+  // transformers 5.17's ROPE_INIT_FUNCTIONS also has "proportional", which its Mistral computes: refused, not run as plain rope
+  rejects(cfgWith({ rope_parameters: { rope_type: 'proportional', rope_theta: 1e4, partial_rotary_factor: 0.5 } }), 'rope_parameters.rope_type', '"proportional" rope scaling is not supported');
   rejects(cfgWith({ rope_scaling: { type: 'dynamic' } }), 'rope_scaling.factor', 'dynamic rope scaling needs it');
   rejects(cfgWith({ head_dim: 2, rope_scaling: { type: 'dynamic', factor: 2 } }), 'head_dim', 'above 2');
   // transformers fails on these (checked): yarn and dynamic read head_dim 0 as 0; linear and llama3 as hidden // heads
@@ -303,6 +305,12 @@ test('unsupported model types, activations and biases are refused, naming the ke
   rejects(cfgWith({ model_type: 'mixtral' }), 'model_type', '"mixtral" (a mixture of experts', 'not supported');
   rejects(cfgWith({ model_type: 'mistral3' }), 'model_type', '"mistral3" (multimodal', 'not supported');
   rejects(cfgWith({ model_type: undefined }), 'model_type', 'missing');
+  // transformers' other Mistral heads: a token classifier's score.weight has a sequence classifier's shape, and was
+  // loaded as one (scripts/hf-check/config_matrix.py's probe)
+  rejects(cfgWith({ architectures: ['MistralForTokenClassification'] }), 'architectures', '"MistralForTokenClassification" (a label for every token) is not supported', '…ForSequenceClassification');
+  rejects(cfgWith({ architectures: ['MistralForQuestionAnswering'] }), 'architectures', '"MistralForQuestionAnswering" (the start and end of an answer span');
+  assert.equal(parseConfig(cfgWith({ architectures: ['MistralForSequenceClassification'] })).task, 'classification');
+  assert.equal(parseConfig(cfgWith({ architectures: ['MistralModel'] })).task, null);
   rejects(cfgWith({ quantization_config: { quant_method: 'gptq', bits: 4 } }), 'quantization_config', 'quantized (gptq)', 'unquantized weights');
   rejects(cfgWith({ quantization_config: { quant_method: 'fp8', activation_scheme: 'dynamic' } }), 'quantization_config', '(fp8)');
   assert.equal(parseConfig(cfgWith({ quantization_config: null })).hiddenSize, 16, 'null: not quantized');

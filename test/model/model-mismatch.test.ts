@@ -116,6 +116,26 @@ test('attention_bias / mlp_bias true read as transformers reads them (no biases)
   userError(() => loadModel(dir, { backend }), 'tensor "model.layers.1.self_attn.k_proj.bias" is a bias of a projection, which the Mistral architecture does not have');
 });
 
+test('a score head with a bias (MistralForTokenClassification\'s, its config.json without architectures) is refused naming it, not loaded as a sequence classifier without it', () => {
+  const model = loadModel(TINY_BASE, { backend });
+  const C = model.cfg.hiddenSize;
+  const head = backend.alloc(model.dtype, 3 * C);
+  backend.upload(head, { dtype: 'f32', data: new Float32Array(3 * C).fill(0.01) });
+  model.setScoreHead(head, false);
+  const dir = tmp();
+  saveModelFolder(model, dir, { sourceDir: TINY_BASE, head: 'classification', labels: ['a', 'b', 'c'] });
+  const { architectures: _arch, ...config } = readJson(path.join(dir, 'config.json'));
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+  const file = fs.readdirSync(dir).find((f) => f.endsWith('.safetensors'))!;
+  const st = SafetensorsFile.open(path.join(dir, file));
+  const tensors = Object.fromEntries(st.names().map((n) => [n, { dtype: 'F32' as const, shape: st.info(n).shape, data: st.readF32(n) }]));
+  st.close();
+  assert.equal(loadModel(dir, { backend }).score !== null, true, 'without the bias it loads as a classifier');
+  tensors['score.bias'] = { dtype: 'F32', shape: [3], data: new Float32Array([0.5, -0.5, 1]) };
+  writeSafetensors(path.join(dir, file), tensors, { format: 'pt' });
+  userError(() => loadModel(dir, { backend }), 'tensor "score.bias" is a bias of the classification head, which transformers\' MistralForSequenceClassification does not have');
+});
+
 test('bos/eos/pad token ids beyond vocab_size: an error naming the key', () => {
   const base = readJson(path.join(TINY_BASE, 'config.json'));
   for (const [key, value] of [['bos_token_id', 1e9], ['eos_token_id', 1e9], ['eos_token_id', [2, 512]], ['pad_token_id', 512]] as const) {
