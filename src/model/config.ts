@@ -241,7 +241,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   }
   // transformers 5.17 loads 0, to degenerate effect: refused here, saying what it should be
   const maxPositionEmbeddings = int('max_position_embeddings', 4096 * 32, 1, ': set it to the model\'s context length (the longest sequence it was trained on; its model card gives it)');
-  const rope = parseRope(c, headDim, maxPositionEmbeddings, err);
+  const rope = parseRope(c, headDim, maxPositionEmbeddings, err, (key, msg) => warnOnce(`${where}: ${key}: ${msg}`));
   // transformers' yarn, longrope and dynamic NTK read head_dim as it is given (not `or hidden // heads`): 0 gives them
   // no frequencies, and it fails; dynamic raises θ to head_dim / (head_dim − 2), and fails at 2
   const ropeType = rope.scaling?.type;

@@ -42,8 +42,8 @@ const SUPPORTED = '"default", "linear", "dynamic", "yarn", "longrope" or "llama3
  * rope_type, else type, else "default". A key given as null is not absent: transformers keeps the null (setdefault)
  * and fails on it, so it is refused.
  */
-/** `maxPositions`: the config's max_position_embeddings (parseConfig's, its default filled in). */
-export function parseRope(c: Json, headDim: number, maxPositions: number, err: Err): RopeConfig {
+/** `maxPositions`: the config's max_position_embeddings (parseConfig's, its default filled in); `note` warns of what is not read. */
+export function parseRope(c: Json, headDim: number, maxPositions: number, err: Err, note: (key: string, msg: string) => void): RopeConfig {
   for (const key of ['rope_scaling', 'rope_parameters']) {
     const v = c[key];
     if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) err(key, `must be an object or null, got ${JSON.stringify(v)}`);
@@ -55,6 +55,17 @@ export function parseRope(c: Json, headDim: number, maxPositions: number, err: E
   const theta = 'rope_theta' in dict ? dict.rope_theta : 'rope_theta' in c ? c.rope_theta : 10000;
   if (typeof theta !== 'number' || !(theta > 0)) {
     err(dict.rope_theta !== undefined ? name('rope_theta') : 'rope_theta', `must be a positive number, got ${JSON.stringify(theta)}`);
+  }
+  // transformers 5's form of a rope per layer type ({"sliding_attention": {…}, "full_attention": {…}}, Gemma 3's): its
+  // Mistral reads one dict for every layer. It fails on this form when a key is one of the config's layer types (its
+  // layer_types, or a Ministral's default: every layer sliding), refused here; otherwise it warns of unrecognized keys and
+  // runs plain rope of the top-level θ, as here, with the warning
+  const perLayer = Object.keys(dict).filter((k) => dict[k] !== null && typeof dict[k] === 'object' && !Array.isArray(dict[k]));
+  if (perLayer.length > 0) {
+    const layerTypes = Array.isArray(c.layer_types) ? c.layer_types : c.model_type === 'ministral' ? ['sliding_attention'] : [];
+    const failing = perLayer.find((k) => layerTypes.includes(k));
+    if (failing !== undefined) err(name(failing), `a rope dict per layer type is not supported (transformers' Mistral reads one ${key} dict for every layer, and fails on this form): give {"rope_type": …, "rope_theta": …} itself`);
+    note(name(perLayer[0]!), `a rope dict per layer type is not read: transformers' Mistral reads one ${key} dict for every layer and ignores it (warning of unrecognized keys), as here, so θ ${theta as number} applies to every layer`);
   }
   const typeKey = key === 'rope_scaling' ? key : name('rope_type');
   if (type === 'default') return { theta: theta as number, scaling: null };

@@ -284,6 +284,14 @@ test('rope scaling that changes with the input, or with missing or bad parameter
   // and runs plain rope with the top-level θ, or 1e4 (checked)
   const perType = { sliding_attention: { rope_type: 'linear', factor: 2 }, full_attention: { rope_type: 'default', rope_theta: 1e6 } };
   assert.deepEqual([parseConfig(cfgWith({ rope_theta: undefined, rope_parameters: perType })).ropeTheta, parseConfig(cfgWith({ rope_parameters: perType })).ropeScaling], [10000, null]);
+  // … with a warning naming the key, as transformers warns; where a key is one of the config's layer types (its layer_types,
+  // or a Ministral's default: every layer sliding), transformers fails on the form (checked): refused
+  const warned = captureStderr(() => parseConfig(cfgWith({ rope_theta: 5e5, rope_parameters: perType }), 'per-type/config.json'));
+  assert.equal(warned.result.ropeTheta, 5e5);
+  assert.match(warned.stderr, /^warning: per-type\/config\.json: rope_parameters\.sliding_attention: a rope dict per layer type is not read: .*θ 500000 applies to every layer\n$/);
+  rejects(cfgWith({ head_dim: 4, layer_types: ['full_attention', 'sliding_attention'], rope_parameters: perType }), 'rope_parameters.sliding_attention', 'per layer type is not supported', 'fails on this form');
+  rejects(cfgWith({ head_dim: 4, model_type: 'ministral', rope_scaling: { sliding_attention: { rope_type: 'linear', factor: 2 } } }), 'rope_scaling.sliding_attention', 'per layer type is not supported');
+  assert.equal(parseConfig(cfgWith({ head_dim: 4, model_type: 'ministral', rope_parameters: { full_attention: { rope_theta: 1e6 } } })).ropeTheta, 10000);
   rejects(cfgWith({ rope_scaling: { type: 'linear' } }), 'rope_scaling.factor', 'linear rope scaling needs it');
   rejects(cfgWith({ rope_scaling: { type: 'linear', factor: 0 } }), 'rope_scaling.factor', 'positive');
   rejects(cfgWith({ rope_scaling: { type: 'linear', factor: '2' } }), 'rope_scaling.factor');
