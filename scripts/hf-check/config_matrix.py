@@ -60,6 +60,8 @@ REFUSALS = {
     'mixtral': ({'model_type': 'mixtral', 'architectures': ['MixtralForCausalLM'], 'num_local_experts': 4, 'num_experts_per_tok': 2}, 'model_type'),
     'llama': ({'model_type': 'llama', 'architectures': ['LlamaForCausalLM']}, 'model_type'),
     'token_classification': ({'architectures': ['MistralForTokenClassification'], 'num_labels': 3}, 'architectures'),
+    'rope_per_layer_type': ({'model_type': 'ministral', 'head_dim': 16, 'sliding_window': 8,
+                             'rope_parameters': {'sliding_attention': {'rope_type': 'default', 'rope_theta': 1e6}}}, 'rope_parameters.sliding_attention'),
 }
 
 
