@@ -432,7 +432,7 @@ export function loadRunSplit(file: string, key: string, ctx: SplitContext, place
 /** The model folder's tokenizer (or the bundled one) when its ids fit the model; else null (pre-tokenized data only). */
 export function modelTokenizer(dir: string, vocabSize: number): Tokenizer | null {
   const tok = loadModelTokenizer(dir, vocabSize);
-  if (!tok.tokenizer) warn(`the tokenizer has ${tok.vocabSize} tokens but the model ${vocabSize}: only pre-tokenized data can be used, and no samples are generated`);
+  if (tok.misfit) warn(`${tok.misfit.what}: only pre-tokenized data can be used, and no samples are generated (${tok.misfit.fix})`);
   return tok.tokenizer;
 }
 
