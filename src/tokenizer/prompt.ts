@@ -1,7 +1,7 @@
 // How a generation prompt becomes token ids, for the CLI and library users alike: a conversation rendered
 // with the model's chat template (with the generation prompt) and encoded as it is, with the BOS the template
 // writes (HF's apply_chat_template), or plain text (`raw`), which starts with BOS when the tokenizer adds one
-// (HF's tokenizer(text)). Also reads a messages file ([{"role", "content"}, …]) with a one-line error naming the file and the
+// (HF's tokenizer(text); once where the text starts with it, where HF's gives two: types.ts). Also reads a messages file ([{"role", "content"}, …]) with a one-line error naming the file and the
 // message.
 import { needArg } from '../util/api-args.ts';
 import { loneSurrogateDetail } from '../data/clean.ts';
