@@ -18,8 +18,16 @@ export function untrainableField(v: Record<string, unknown>): Rejection | null {
   }
   // TRL passes a record's tools to apply_chat_template, which renders them (with the model's tool_use template where it
   // has one): the turns trained without them would be another text than that prompt
-  if (holdsSomething(ownField(v, 'tools'))) {
-    return reject('unknown_shape', '"tools" holds tool definitions, which HF\'s apply_chat_template(tools=...) renders into the chat (with a "tool_use" template where the model has one); tool use is not supported here: drop the field to train the turns without them');
-  }
+  if (holdsToolDefinitions(v)) return reject('unknown_shape', toolsRefusal('train the turns'));
   return null;
+}
+
+/** Whether `v` (a record, a request body) has tool definitions in its "tools" field. */
+export function holdsToolDefinitions(v: Record<string, unknown>): boolean {
+  return holdsSomething(ownField(v, 'tools'));
+}
+
+/** Why tool definitions are refused, and what to do (`without`: what dropping them lets one do, "train the turns"). */
+export function toolsRefusal(without: string): string {
+  return `"tools" holds tool definitions, which HF's apply_chat_template(tools=...) renders into the chat (with a "tool_use" template where the model has one); tool use is not supported here: drop the field to ${without} without them`;
 }

@@ -7,6 +7,7 @@ import { needArg } from '../util/api-args.ts';
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
 import { roleRefusal } from '../data/chat-record.ts';
+import { holdsToolDefinitions, toolsRefusal } from '../data/untrainable-fields.ts';
 import { textOfParts } from '../data/layouts.ts';
 import { textValue } from '../data/record-fields.ts';
 import { UserError } from '../util/errors.ts';
@@ -67,6 +68,8 @@ export function readMessagesFile(file: string): ChatMessage[] {
   const read = readJsonFile(file, parseJsonNotingNumbers); // a number as the file spells it, where text is read (3.50)
   // a chat record as prepare reads it and writes it ({"messages": [...]}, an OpenAI request body): its messages
   const value = isRecord(read) && Array.isArray(ownField(read, 'messages')) ? ownField(read, 'messages') : read;
+  // a request body's tools, which the chat template would render: not dropped unsaid
+  if (isRecord(read) && holdsToolDefinitions(read)) throw new UserError(toolsRefusal('generate from the messages'), file);
   if (!Array.isArray(value) || value.length === 0) throw new UserError('expected a non-empty JSON array of {role, content}, or an object whose "messages" is one', file);
   return value.map((m: unknown, i) => {
     const named = isRecord(m) ? ownField(m, 'role') : undefined;
