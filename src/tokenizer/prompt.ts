@@ -6,7 +6,7 @@
 import { needArg } from '../util/api-args.ts';
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
-import { roleRefusal } from '../data/chat-record.ts';
+import { roleRefusal, toolCallField } from '../data/chat-record.ts';
 import { holdsToolDefinitions, toolsRefusal } from '../data/untrainable-fields.ts';
 import { textOfParts } from '../data/layouts.ts';
 import { textValue } from '../data/record-fields.ts';
@@ -76,6 +76,8 @@ export function readMessagesFile(file: string): ChatMessage[] {
     const role = chatRoleOf(named), given = isRecord(m) ? ownField(m, 'content') : undefined;
     // a role given but not ours ("human", "asistant") is named with what it likely means, as prepare names it
     if (role === null && typeof named === 'string') throw new UserError(roleRefusal(named, `messages[${i}].role`, false, 'generate'), file);
+    const calls = isRecord(m) ? toolCallField(m) : undefined;
+    if (calls !== undefined) throw new UserError(`messages[${i}] is a tool call ("${calls}"): tool use is not supported, only text turns are read`, file);
     const parts = textOfParts(given, `messages[${i}].content`);
     if (parts !== null && typeof parts !== 'string') throw new UserError(parts.detail, file);
     // a number or boolean is text, as prepare reads a chat record's content
