@@ -1,6 +1,7 @@
 // One added token's content given two sets of flags, as transformers 5.17's AutoTokenizer reads a Mistral model folder
 // (TokenizersBackend: tokenizer.json as it is; test/fixtures/added-token-flags, PROVENANCE.md): twice in tokenizer.json's
-// added_tokens, and once there with tokenizer_config.json's added_tokens_decoder giving other flags: the last flags win
+// added_tokens, once there with tokenizer_config.json's added_tokens_decoder giving other flags, and twice in the
+// config's added_tokens_decoder: the last flags win
 // (for matching, lstrip/rstrip and special alike) and the token keeps one id; its id, the vocabulary's size, the
 // encodings and the decodings with and without skip_special_tokens are transformers' — a token normalized, or normalized
 // in tokenizer.json before the config's flags, decodes as its normalized text ("▁zqx": a space more), and one special
@@ -15,12 +16,13 @@ import { tempDir } from '../temp-dir.ts';
 import { captureStderr } from './helpers.ts';
 
 const DIR = path.join(FIXTURES, 'added-token-flags');
-type Kind = 'twice_in_tokenizer_json' | 'json_then_config';
+type Kind = 'twice_in_tokenizer_json' | 'json_then_config' | 'twice_in_config';
 interface Cases {
   flags: Record<string, Record<string, boolean>>;
   content: string;
   twice_in_tokenizer_json: Array<[string, string]>;
   json_then_config: Array<[string, string]>;
+  twice_in_config: Array<[string, string]>;
   texts: string[];
   decode: number[][];
 }
@@ -36,16 +38,17 @@ function folder(kind: Kind, first: string, second: string): string {
   const tj = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as { added_tokens: unknown[] };
   const tc = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')) as { tokenizer_class?: string; added_tokens_decoder: Record<string, unknown> };
   delete tc.tokenizer_class;
-  tj.added_tokens.push({ id: 32000, ...flags(first) });
+  if (kind === 'twice_in_config') Object.assign(tc.added_tokens_decoder, { 32000: flags(first), 32001: flags(second) });
+  else tj.added_tokens.push({ id: 32000, ...flags(first) });
   if (kind === 'twice_in_tokenizer_json') tj.added_tokens.push({ id: 32001, ...flags(second) });
-  else tc.added_tokens_decoder['32000'] = flags(second);
+  if (kind === 'json_then_config') tc.added_tokens_decoder['32000'] = flags(second);
   fs.writeFileSync(path.join(d, 'tokenizer.json'), JSON.stringify(tj));
   fs.writeFileSync(path.join(d, 'tokenizer_config.json'), JSON.stringify(tc));
   fs.writeFileSync(path.join(d, 'config.json'), JSON.stringify({ model_type: 'mistral' }));
   return d;
 }
 
-for (const kind of ['twice_in_tokenizer_json', 'json_then_config'] as const) {
+for (const kind of ['twice_in_tokenizer_json', 'json_then_config', 'twice_in_config'] as const) {
   test(`one content with two sets of flags (${kind}): transformers' id, encodings and decodings`, () => {
     const failures: string[] = [];
     for (const [first, second] of cases[kind]) {
