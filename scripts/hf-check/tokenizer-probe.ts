@@ -1,8 +1,9 @@
 // A differential probe of the tokenizer against transformers: random and adversarial strings (scripts, spaces runs,
 // byte fallback, digits, control characters, special-token lookalikes such as "[INST]" or "</s>" inside text) through
 // encode, tokenizer(text) (BOS first), decode with and without skip_special_tokens, and chats through the built-in
-// chat template, for models/mistral-tune-tiny's tokenizer and a copy with added tokens whose flags the config changes
-// (normalized, special, lstrip/rstrip), on both engines. Not part of the product: a check for machines with
+// chat template, for models/mistral-tune-tiny's tokenizer (a Mistral model folder: tokenizer.json as it is), a copy
+// with added tokens whose flags the config changes (normalized, special, lstrip/rstrip) and the bundled tokenizer (no
+// config.json: transformers builds its LlamaTokenizer), on both engines. Not part of the product: a check for machines with
 // transformers. From the project root:
 //   node --import tsx scripts/hf-check/tokenizer-probe.ts write OUT_DIR [SEED]     # strings, chats, folders
 //   HF_HUB_OFFLINE=1 python3 scripts/hf-check/tokenizer_probe.py OUT_DIR          # transformers' answers
@@ -11,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_CHAT_TEMPLATE } from '../../src/tokenizer/chat-template.ts';
-import { loadTokenizer } from '../../src/tokenizer/load.ts';
+import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
 import { encodeSequence, type ChatMessage } from '../../src/tokenizer/types.ts';
 
 const [mode, outArg, seedArg] = process.argv.slice(2);
@@ -21,7 +22,7 @@ if ((mode !== 'write' && mode !== 'compare') || outArg === undefined) {
 }
 const out = path.resolve(outArg);
 const TINY = path.resolve('models', 'mistral-tune-tiny');
-const FOLDERS: Record<string, string> = { tiny: TINY, added: path.join(out, 'added') };
+const FOLDERS: Record<string, string> = { tiny: TINY, added: path.join(out, 'added'), bundled: BUNDLED_TOKENIZER_DIR };
 
 const PIECES = ['[INST]', '[/INST]', ' [INST] ', '</s>', '<s>', '<unk>', '<s >', '</ s>', '<<s>>', '</s></s>', 'zqx', ' zqx ', '<think>', ' <think> ',
   '<|im_end|>', '<|im_start|>', ' ', '  ', '   ', '\t', '\n', '\n\n', '\r\n', '\u00a0', '\u3000', '\u2028', '\u200b', '\ufeff', '0', '12', '3.14',
