@@ -103,7 +103,7 @@ export async function run(argv: string[]): Promise<void> {
         '(report.json beside it, else its labels sorted), which must be the order the head was trained with');
     }
     if (task === 'classification') requireOneNamePerClass(labels, model.score!.numLabels, labelsSource(f.labels, f.run));
-    const { tokenizer, vocabSize: tokenizerSize } = loadModelTokenizer(target.tokenizerDir ?? target.model, model.cfg.vocabSize);
+    const { tokenizer, misfit } = loadModelTokenizer(target.tokenizerDir ?? target.model, model.cfg.vocabSize);
     const other = otherTask(task);
     const loaded = explainNoTokenizer(() => loadTokenRows(dataFile, {
       tokenizer, vocabSize: model.cfg.vocabSize, task, labels: labels ? classesFor(labels) : undefined, labelCodes: given?.codes, numLabels: model.score?.numLabels,
@@ -111,7 +111,7 @@ export async function run(argv: string[]): Promise<void> {
       wrongTaskFix: canEvaluateAs(model, adapter, other) ? `use --task ${other}` : `evaluate it with a ${other} run or model, or give ${task} data`,
       unknownLabelFix: named !== null ? `the classes are the model's, named by ${labelsSource(f.labels, f.run)}: evaluate data labelled with them`
         : model.cfg.labels ? "the classes are the model's, named by its config.json's id2label: evaluate data labelled with them" : undefined,
-    }), tokenizer === null ? `${tokenizerSize} tokens, the model's vocab_size ${model.cfg.vocabSize}` : null, target.model);
+    }), misfit);
     const rows = loaded.rows;
     const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
     const dynamic = dynamicRopeRefusal(model.cfg, rows.reduce((m, r) => Math.max(m, r.inputIds.length), 0), `--max-seq-len ${model.cfg.maxPositionEmbeddings} cuts the rows`);
@@ -198,15 +198,15 @@ confusion matrix: ${r.confusion.length} classes, too many to print here (eval --
 }
 
 /**
- * `load()`, where a text record met with no tokenizer — the model's (or the bundled one) has more tokens than the model
- * (`mismatch`), so only pre-tokenized rows can be read — says why and what to do, as train does, not only "needs a tokenizer".
+ * `load()`, where a text record met with no tokenizer — the model's (or the bundled one) has tokens the model has no
+ * embedding row for (`misfit`: which, and what to do), so only pre-tokenized rows can be read — says why and what to do,
+ * as train does, not only "needs a tokenizer".
  */
-function explainNoTokenizer<T>(load: () => T, mismatch: string | null, modelDir: string): T {
+function explainNoTokenizer<T>(load: () => T, misfit: { what: string; fix: string } | null): T {
   try {
     return load();
   } catch (e) {
-    if (mismatch === null || !isUserError(e) || !/ needs a tokenizer$/.test(e.what)) throw e;
-    throw new UserError(`${e.what}, and no tokenizer fits the model (the tokenizer has ${mismatch}): put the model's own tokenizer.json in ` +
-      `${modelDir}, or give pre-tokenized rows {"input_ids": [...]}`, e.where);
+    if (misfit === null || !isUserError(e) || !/ needs a tokenizer$/.test(e.what)) throw e;
+    throw new UserError(`${e.what}, and no tokenizer fits the model (${misfit.what}): ${misfit.fix}, or give pre-tokenized rows {"input_ids": [...]}`, e.where);
   }
 }

@@ -40,6 +40,11 @@ function roleHint(named: string, sharegpt: boolean, reader: 'prepare' | 'generat
   return near === null ? '' : ` (did you mean "${near}"?)`;
 }
 
+/** The field of a message that holds a tool call (OpenAI's tool_calls, its older function_call), or undefined. */
+export function toolCallField(m: Record<string, unknown>): string | undefined {
+  return ['tool_calls', 'function_call'].find((k) => { const x = ownField(m, k); return x !== undefined && x !== null && !(Array.isArray(x) && x.length === 0); });
+}
+
 /** Why `role` (at `where`, e.g. messages[0].role) is none of ours, with what it likely means: prepare's and generate's words. */
 export function roleRefusal(role: unknown, where: string, sharegpt: boolean, reader: 'prepare' | 'generate' = 'prepare'): string {
   const named = typeof role === 'string' ? role.trim().toLowerCase() : '';
@@ -59,7 +64,7 @@ export function detectChat(raw: unknown, f: FieldMap): DetectResult {
     const role = ownField(mm, f.role);
     const r = chatRoleOf(role);
     if (r === null) return reject('invalid_roles', roleRefusal(role, `${f.messages}[${i}].${f.role}`, f.role === 'from'));
-    const calls = ['tool_calls', 'function_call'].find((k) => { const x = ownField(mm, k); return x !== undefined && x !== null && !(Array.isArray(x) && x.length === 0); });
+    const calls = toolCallField(mm);
     if (calls !== undefined) return reject('unknown_shape', `${f.messages}[${i}] is a tool call ("${calls}"): tool use is not supported, only text turns are trained`);
     const parts = textOfParts(ownField(mm, f.content), `${f.messages}[${i}].${f.content}`);
     if (parts !== null && typeof parts !== 'string') return parts;

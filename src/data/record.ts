@@ -13,6 +13,7 @@ import { mojibakeRepairs } from './mojibake.ts';
 import { NO_CLASS_LIST, canonicalLabel, type LabelReading, type LabelValue, type NoLabel } from './labels.ts';
 import { PAIR_KEYS, hasInstructionPair, isShareGptTurns, pairKeysButForCase, readLayout, systemBeside, type Layout } from './layouts.ts';
 import { parsePretokenized } from './pretokenized.ts';
+import { untrainableField } from './untrainable-fields.ts';
 import { reject, stringField, stringifiedTexts, typeName, type Stringified } from './record-fields.ts';
 
 export type { ChatTurn } from './chat-record.ts';
@@ -66,9 +67,6 @@ export const DEFAULT_FIELDS: FieldMap = {
   text: 'text', prompt: 'prompt', completion: 'completion', messages: 'messages', role: 'role',
   content: 'content', label: 'label', input_ids: 'input_ids', labels: 'labels',
 };
-
-/** Fields that carry images, audio or video beside the text (LLaVA's, LLaMA-Factory's): such a record cannot be trained here. */
-const MEDIA_KEYS = ['image', 'images', 'audio', 'audios', 'video', 'videos'] as const;
 
 /** Whether `v` is a string that is the JSON text of an object (a JSON Lines line written with json.dumps twice). */
 function holdsJsonObject(v: unknown): boolean {
@@ -223,10 +221,8 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     return reject('unknown_shape', `expected an object, got ${typeName(value)}${batch}${holdsJsonObject(value) ? ' holding a JSON object: the record was encoded twice (json.dumps of JSON text); decode it once' : ''}`);
   }
   const v = value as Record<string, unknown>;
-  const media = MEDIA_KEYS.find((k) => { const x = ownField(v, k); return x !== undefined && x !== null && x !== '' && !(Array.isArray(x) && x.length === 0); });
-  if (media !== undefined) {
-    return reject('unknown_shape', `"${media}" holds media beside the text: only text can be trained (its placeholders, such as <image>, would be trained as words)`);
-  }
+  const untrainable = untrainableField(v);
+  if (untrainable !== null) return untrainable;
   const openAssistant = task === 'generation' ? openAssistantItem(v, f) : null;
   if (openAssistant !== null) {
     return reject('unknown_shape', `${openAssistant}; make chats of its trees first (each path from a prompt to a reply: messages of role user and assistant)`);

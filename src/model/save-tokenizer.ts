@@ -6,7 +6,8 @@
 //   tokenizer_config.json key) is copied, and where the folder has no template at all, the built-in one that
 //   training used is written into tokenizer_config.json, or as chat_template.jinja where there is none
 //   (transformers 5 has no default template); so are the named templates of additional_chat_templates/ (its
-//   *.jinja files, which AutoTokenizer reads), into the same folder;
+//   *.jinja files, which AutoTokenizer reads), into the same folder, but for default.jinja, which is written as
+//   chat_template.jinja (as save_pretrained writes it);
 // - a classification export's pad token (config.json's pad_token_id) is named in tokenizer_config.json when it
 //   names none, or HF's padding refuses batches.
 // tokenizer_config.json is edited as text (keys added, a null replaced), never re-serialised: Mistral's holds
@@ -15,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_CHAT_TEMPLATE } from '../tokenizer/chat-template.ts';
 import { BUNDLED_TOKENIZER_DIR, BUNDLED_VOCAB_SIZE } from '../tokenizer/load.ts';
-import { NAMED_TEMPLATES_DIR, namedTemplateFiles } from '../tokenizer/named-templates.ts';
+import { DEFAULT_NAMED_TEMPLATE, NAMED_TEMPLATES_DIR, namedTemplateFiles } from '../tokenizer/named-templates.ts';
 import { readFolderTokenizerConfig } from '../tokenizer/tokenizer-config.ts';
 import { readTokenizerJson } from '../tokenizer/tokenizer-json.ts';
 import { buildVocab } from '../tokenizer/vocab.ts';
@@ -61,9 +62,10 @@ export function writeTokenizerFiles(dir: string, opts: TokenizerFileOptions): vo
   const named = copyNamedTemplates(from, dir);
   // the built-in template as chat_template.jinja where there is no tokenizer_config.json to hold it (making one would
   // change which BOS and EOS a loader assumes), or where named templates are beside it: transformers 5.17 then reads
-  // only the files (its tokenizer_config.json key is dropped), chat_template.jinja as the default
-  const asFile = !hasConfig || named > 0;
-  if (config.chatTemplate === null && asFile) writeFileAtomic(path.join(dir, 'chat_template.jinja'), DEFAULT_CHAT_TEMPLATE);
+  // only the files (its tokenizer_config.json key is dropped), chat_template.jinja as the default; nothing where the
+  // default named template was written as chat_template.jinja (named < 0)
+  const asFile = !hasConfig || named !== 0;
+  if (named >= 0 && config.chatTemplate === null && asFile) writeFileAtomic(path.join(dir, 'chat_template.jinja'), DEFAULT_CHAT_TEMPLATE);
   // the source's tokenizer_config.json template beside named ones, which transformers drops there: as the file it reads
   else if (named > 0 && config.chatTemplate !== null && !fs.existsSync(path.join(dir, 'chat_template.jinja'))) {
     writeFileAtomic(path.join(dir, 'chat_template.jinja'), config.chatTemplate);
@@ -93,15 +95,20 @@ export function writeTokenizerFiles(dir: string, opts: TokenizerFileOptions): vo
 
 /**
  * Copies the named chat templates of `from`'s additional_chat_templates/ (its *.jinja files, as transformers reads
- * them) into `dir`'s, so that AutoTokenizer on the folder written has the templates the source has; returns how many.
+ * them) into `dir`'s, so that AutoTokenizer on the folder written has the templates the source has, as transformers'
+ * save_pretrained writes them (test/fixtures/saved-chat-templates): the default one (default.jinja, which transformers
+ * reads over chat_template.jinja) as chat_template.jinja, the others in the folder. Returns how many others there are,
+ * or −1 where the default one was written (the folder's template is settled).
  */
 function copyNamedTemplates(from: string, dir: string): number {
   const named = path.join(from, NAMED_TEMPLATES_DIR);
-  const files = namedTemplateFiles(from);
-  if (files.length === 0) return 0;
-  fs.mkdirSync(path.join(dir, NAMED_TEMPLATES_DIR), { recursive: true });
-  for (const f of files) copyRegularFile(path.join(named, f), path.join(dir, NAMED_TEMPLATES_DIR, f));
-  return files.length;
+  const files = namedTemplateFiles(from), others = files.filter((f) => f !== DEFAULT_NAMED_TEMPLATE);
+  if (others.length > 0) fs.mkdirSync(path.join(dir, NAMED_TEMPLATES_DIR), { recursive: true });
+  for (const f of others) copyRegularFile(path.join(named, f), path.join(dir, NAMED_TEMPLATES_DIR, f));
+  if (others.length === files.length) return others.length;
+  // over the chat_template.jinja copied from the source, which the default one made unused there
+  writeFileAtomic(path.join(dir, 'chat_template.jinja'), readRegularFile(path.join(named, DEFAULT_NAMED_TEMPLATE)));
+  return -1;
 }
 
 /**

@@ -13,6 +13,7 @@
 import type { TokenizerConfig } from './tokenizer-config.ts';
 import type { AddedTokenSpec, TokenizerJson } from './tokenizer-json.ts';
 import { isRecord, intKey } from '../util/json-file.ts';
+import { decodingFlagsChange } from './added-decode.ts';
 import { AddedIds } from './added-ids.ts';
 
 /** The config's entries as AddedTokens (the defaults of tokenizers' AddedToken), in id order. */
@@ -43,8 +44,11 @@ export function withConfigAddedTokens(json: TokenizerJson, config: TokenizerConf
   // numbered after tokenizer.json's added tokens, as tokenizers adds the config's over them
   const ids = new AddedIds(json.model);
   for (const t of added) ids.add(t.content, t.id);
+  const before = new Map<number, { normalized: boolean; special: boolean }>();
   for (const e of entries) {
     const there = added.find((t) => t.content === e.content);
+    // decoding keeps a normalized or special flag tokenizer.json gave (added-decode.ts)
+    if (there && decodingFlagsChange(there, e)) before.set(there.id, { normalized: there.normalized, special: there.special });
     if (there) Object.assign(there, e);
     else added.push({ id: ids.add(e.content), ...e });
   }
@@ -60,5 +64,5 @@ export function withConfigAddedTokens(json: TokenizerJson, config: TokenizerConf
   }
   if (JSON.stringify(added) === JSON.stringify(json.added_tokens)) return json;
   added.sort((a, b) => a.id - b.id);
-  return { ...json, added_tokens: added, raw: { ...json.raw, added_tokens: added } };
+  return { ...json, added_tokens: added, raw: { ...json.raw, added_tokens: added }, ...(before.size > 0 ? { flagsBefore: before } : {}) };
 }

@@ -4,6 +4,7 @@
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
+import { AddedDecoding } from './added-decode.ts';
 import { AddedTokenMatcher } from './added-split.ts';
 import type { EngineName, TokenizerEngine } from './engine.ts';
 import { decodeCleansUp, type TokenizerConfig } from './tokenizer-config.ts';
@@ -18,6 +19,7 @@ export class HfEngine implements TokenizerEngine {
   readonly name: EngineName = 'huggingface';
   private readonly tok: HfTokenizer;
   private readonly cleanUp: boolean;
+  private readonly added: AddedDecoding;
 
   constructor(json: TokenizerJson, config: TokenizerConfig, file: string) {
     try {
@@ -32,6 +34,9 @@ export class HfEngine implements TokenizerEngine {
     const pieces = Array.isArray(own) ? new Set(own.map((e: unknown) => (Array.isArray(e) ? e[0] : undefined))) : null; // Unigram's [piece, score]
     const inModel = (t: string): boolean => (pieces ? pieces.has(t) : isRecord(own) && Object.hasOwn(own, t));
     for (const t of json.added_tokens) if (!inModel(t.content)) this.tok.model?.tokens_to_ids.delete(t.content);
+    // a normalized added token decodes as its normalized text (added-decode.ts): the library's id → token table says so
+    this.added = new AddedDecoding(json, this.tok.normalizer ? (text) => this.tok.normalizer!(text) : null);
+    for (const [id, text] of this.added.renamed) this.tok.model!.vocab[id] = text;
     const encodeText = splitAddedTokens(this.tok, json, config);
     (this.tok as unknown as EncodeText).encode_text = (text) => (text === null ? null : encodeText(text));
   }
@@ -42,7 +47,7 @@ export class HfEngine implements TokenizerEngine {
   }
 
   decode(ids: readonly number[], skip: ReadonlySet<number> | null): string {
-    const kept = skip ? ids.filter((id) => !skip.has(id)) : [...ids];
+    const kept = ids.filter((id) => !this.added.skips(id, skip));
     if (kept.length === 0) return ''; // @huggingface/tokenizers throws on an empty list
     return this.tok.decode(kept, { skip_special_tokens: false, clean_up_tokenization_spaces: this.cleanUp });
   }

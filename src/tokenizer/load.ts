@@ -16,6 +16,7 @@ import { readFolderTokenizerConfig, type TokenizerConfig } from './tokenizer-con
 import { keepsJsonAddedTokens, withConfigAddedTokens } from './config-added-tokens.ts';
 import { asTransformersLoadsIt, loadsAsLlamaTokenizer } from './llama-class.ts';
 import { readTokenizerJson, warnRenumbered, type TokenizerJson } from './tokenizer-json.ts';
+import { NO_RESIZE_FIX, tokensPastRows } from './model-fit.ts';
 import { LoadedTokenizer } from './tokenizer.ts';
 import { buildVocab, type Vocab } from './vocab.ts';
 
@@ -56,6 +57,8 @@ export function loadTokenizer(dir?: string, opts: LoadTokenizerOptions = {}): Lo
 export interface ModelTokenizer {
   tokenizer: LoadedTokenizer | null;
   vocabSize: number;
+  /** Where the tokenizer is null: which of its tokens the model has no row for (what), and what to do (fix). */
+  misfit: { what: string; fix: string } | null;
 }
 
 /**
@@ -65,15 +68,21 @@ export interface ModelTokenizer {
  */
 export function loadModelTokenizer(dir: string, modelVocabSize: number, opts: LoadTokenizerOptions = {}): ModelTokenizer {
   const folder = tokenizerFolder(dir, opts);
-  if (path.resolve(folder) === BUNDLED_TOKENIZER_DIR && BUNDLED_VOCAB_SIZE > modelVocabSize) return { tokenizer: null, vocabSize: BUNDLED_VOCAB_SIZE };
+  // the bundled tokenizer in place of the folder's (not given itself): its size is known without building it
+  const fallback = path.resolve(folder) === BUNDLED_TOKENIZER_DIR && path.resolve(folder) !== path.resolve(path.basename(dir) === 'tokenizer.json' ? path.dirname(dir) : dir);
+  if (fallback && BUNDLED_VOCAB_SIZE > modelVocabSize) {
+    return { tokenizer: null, vocabSize: BUNDLED_VOCAB_SIZE, misfit: { what: `the folder has no tokenizer.json, and the bundled Mistral tokenizer has ${BUNDLED_VOCAB_SIZE} tokens but the model's embedding ${modelVocabSize} rows (vocab_size)`, fix: `put the model's own tokenizer.json in ${dir}` } };
+  }
   const tokenizer = loadFolder(folder, opts.engine ?? 'auto');
-  return { tokenizer: tokenizer.vocabSize <= modelVocabSize ? tokenizer : null, vocabSize: tokenizer.vocabSize };
+  if (tokenizer.vocabSize <= modelVocabSize) return { tokenizer, vocabSize: tokenizer.vocabSize, misfit: null };
+  const what = tokensPastRows(tokenizer.vocabSize, modelVocabSize, (id) => tokenizer.idToToken(id));
+  return { tokenizer: null, vocabSize: tokenizer.vocabSize, misfit: { what: `${tokenizer.file}: ${what}`, fix: NO_RESIZE_FIX } };
 }
 
 /** loadModelTokenizer's tokenizer, for a command that needs one (generate, classify): one that does not fit the model at `modelDir` is a UserError. */
 export function requireModelTokenizer(dir: string, modelVocabSize: number, modelDir: string): LoadedTokenizer {
-  const { tokenizer, vocabSize } = loadModelTokenizer(dir, modelVocabSize);
-  if (!tokenizer) throw new UserError(`the tokenizer has ${vocabSize} tokens but the model only ${modelVocabSize}: give the model folder its own tokenizer.json`, modelDir);
+  const { tokenizer, misfit } = loadModelTokenizer(dir, modelVocabSize);
+  if (!tokenizer) throw new UserError(`${misfit!.what}: ${misfit!.fix}`, modelDir);
   return tokenizer;
 }
 

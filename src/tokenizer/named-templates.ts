@@ -9,6 +9,9 @@ import { filesSpec, type FolderSpec } from '../util/owned-tree.ts';
 
 export const NAMED_TEMPLATES_DIR = 'additional_chat_templates';
 
+/** The file of NAMED_TEMPLATES_DIR that holds the default template (read over chat_template.jinja). */
+export const DEFAULT_NAMED_TEMPLATE = 'default.jinja';
+
 /** Whether a file of NAMED_TEMPLATES_DIR is a template transformers reads (its glob "*.jinja"). */
 export const isNamedTemplateFile = (name: string): boolean => name.endsWith('.jinja');
 

@@ -1,12 +1,13 @@
 // How a generation prompt becomes token ids, for the CLI and library users alike: a conversation rendered
 // with the model's chat template (with the generation prompt) and encoded as it is, with the BOS the template
 // writes (HF's apply_chat_template), or plain text (`raw`), which starts with BOS when the tokenizer adds one
-// (HF's tokenizer(text)). Also reads a messages file ([{"role", "content"}, …]) with a one-line error naming the file and the
+// (HF's tokenizer(text); once where the text starts with it, where HF's gives two: types.ts). Also reads a messages file ([{"role", "content"}, …]) with a one-line error naming the file and the
 // message.
 import { needArg } from '../util/api-args.ts';
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
-import { roleRefusal } from '../data/chat-record.ts';
+import { roleRefusal, toolCallField } from '../data/chat-record.ts';
+import { holdsToolDefinitions, toolsRefusal } from '../data/untrainable-fields.ts';
 import { textOfParts } from '../data/layouts.ts';
 import { textValue } from '../data/record-fields.ts';
 import { UserError } from '../util/errors.ts';
@@ -67,12 +68,16 @@ export function readMessagesFile(file: string): ChatMessage[] {
   const read = readJsonFile(file, parseJsonNotingNumbers); // a number as the file spells it, where text is read (3.50)
   // a chat record as prepare reads it and writes it ({"messages": [...]}, an OpenAI request body): its messages
   const value = isRecord(read) && Array.isArray(ownField(read, 'messages')) ? ownField(read, 'messages') : read;
+  // a request body's tools, which the chat template would render: not dropped unsaid
+  if (isRecord(read) && holdsToolDefinitions(read)) throw new UserError(toolsRefusal('generate from the messages'), file);
   if (!Array.isArray(value) || value.length === 0) throw new UserError('expected a non-empty JSON array of {role, content}, or an object whose "messages" is one', file);
   return value.map((m: unknown, i) => {
     const named = isRecord(m) ? ownField(m, 'role') : undefined;
     const role = chatRoleOf(named), given = isRecord(m) ? ownField(m, 'content') : undefined;
     // a role given but not ours ("human", "asistant") is named with what it likely means, as prepare names it
     if (role === null && typeof named === 'string') throw new UserError(roleRefusal(named, `messages[${i}].role`, false, 'generate'), file);
+    const calls = isRecord(m) ? toolCallField(m) : undefined;
+    if (calls !== undefined) throw new UserError(`messages[${i}] is a tool call ("${calls}"): tool use is not supported, only text turns are read`, file);
     const parts = textOfParts(given, `messages[${i}].content`);
     if (parts !== null && typeof parts !== 'string') throw new UserError(parts.detail, file);
     // a number or boolean is text, as prepare reads a chat record's content

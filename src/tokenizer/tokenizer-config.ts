@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
 import { warnOnce } from '../util/log.ts';
-import { NAMED_TEMPLATES_DIR, namedTemplateFiles } from './named-templates.ts';
+import { DEFAULT_NAMED_TEMPLATE, NAMED_TEMPLATES_DIR, namedTemplateFiles } from './named-templates.ts';
 import { intKey, isRecord, readJsonFile } from '../util/json-file.ts';
 import { readRegularFile } from '../util/regular-file.ts';
 import { isBpeModel, type TokenizerJson } from './tokenizer-json.ts';
@@ -70,8 +70,8 @@ export function readFolderTokenizerConfig(folder: string): TokenizerConfig {
   const file = path.join(folder, 'tokenizer_config.json');
   const config = fs.existsSync(file) ? readTokenizerConfig(file) : EMPTY_CONFIG;
   // transformers reads additional_chat_templates/default.jinja after chat_template.jinja: it is the default over both
-  const named = path.join(folder, NAMED_TEMPLATES_DIR, 'default.jinja'), jinja = path.join(folder, 'chat_template.jinja');
-  const template = namedTemplateFiles(folder).includes('default.jinja') ? named : fs.existsSync(jinja) ? jinja : null;
+  const named = path.join(folder, NAMED_TEMPLATES_DIR, DEFAULT_NAMED_TEMPLATE), jinja = path.join(folder, 'chat_template.jinja');
+  const template = namedTemplateFiles(folder).includes(DEFAULT_NAMED_TEMPLATE) ? named : fs.existsSync(jinja) ? jinja : null;
   if (template === null) {
     if (config.chatTemplate !== null) warnKeyDroppedByTransformers(folder, config);
     return config;

@@ -31,6 +31,11 @@ export interface TokenizerJson {
   added_tokens: AddedTokenSpec[];
   /** Added tokens the file writes at another id than HF tokenizers gives them (added_tokens has that one). */
   renumbered: RenumberedToken[];
+  /**
+   * Flags tokenizer.json gave added tokens (by id) that tokenizer_config.json's added_tokens_decoder then took away
+   * (normalized, special): HF tokenizers keeps decoding such a token as before (added-decode.ts). Absent: none.
+   */
+  flagsBefore?: ReadonlyMap<number, { normalized: boolean; special: boolean }>;
   /** The parsed document with the pipeline keys filled in, as @huggingface/tokenizers expects it. */
   raw: Record<string, unknown>;
 }

@@ -44,7 +44,8 @@ export function leadingBos(tok: Tokenizer): number | null {
 
 /**
  * The ids of plain text as a sequence starts: BOS first when the tokenizer adds one and the text did not write it
- * (HF's tokenizer(text)). A chat template's rendering is encoded as it is (tok.encode: HF's apply_chat_template
+ * (HF's tokenizer(text), but for a text that starts with the BOS text, "<s>…": there transformers 5.17 puts a second
+ * BOS before it, [1, 1, …], which no model was trained on). A chat template's rendering is encoded as it is (tok.encode: HF's apply_chat_template
  * adds no special tokens; the template writes the BOS it wants).
  */
 export function encodeSequence(tok: Tokenizer, text: string): number[] {

@@ -421,8 +421,9 @@ export function loadRunSplit(file: string, key: string, ctx: SplitContext, place
     if (isUserError(e) && e.where === file) throw keyError(key, `${file}: ${e.what}`, place);
     if (ctx.tokenizer !== null || !isUserError(e) || !/needs a tokenizer/.test(e.message)) throw e;
     if (typeof ctx.cfg.model === 'string') {
-      throw new UserError(`${e.message}, and no tokenizer fits the model (vocab_size ${ctx.vocabSize}, see the warning above): put the model's ` +
-        `tokenizer.json in ${ctx.cfg.model}, or give ${key} pre-tokenized rows {"input_ids": [...]}`);
+      // what to do depends on why (the bundled tokenizer in place of a missing one, or tokens past the rows): the warning says
+      throw new UserError(`${e.message}, and no tokenizer fits the model (vocab_size ${ctx.vocabSize}): do what the warning above says, ` +
+        `or give ${key} pre-tokenized rows {"input_ids": [...]}`);
     }
     throw new UserError(`${e.message}: a random model (model.init: random) has a tokenizer only with vocab_size ${BUNDLED_VOCAB_SIZE} ` +
       `(the bundled Mistral tokenizer), this one has ${ctx.vocabSize}: give ${key} pre-tokenized rows {"input_ids": [...]} or set vocab_size: ${BUNDLED_VOCAB_SIZE}`);
@@ -432,7 +433,7 @@ export function loadRunSplit(file: string, key: string, ctx: SplitContext, place
 /** The model folder's tokenizer (or the bundled one) when its ids fit the model; else null (pre-tokenized data only). */
 export function modelTokenizer(dir: string, vocabSize: number): Tokenizer | null {
   const tok = loadModelTokenizer(dir, vocabSize);
-  if (!tok.tokenizer) warn(`the tokenizer has ${tok.vocabSize} tokens but the model ${vocabSize}: only pre-tokenized data can be used, and no samples are generated`);
+  if (tok.misfit) warn(`${tok.misfit.what}: only pre-tokenized data can be used, and no samples are generated (${tok.misfit.fix})`);
   return tok.tokenizer;
 }
 

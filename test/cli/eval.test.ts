@@ -225,8 +225,8 @@ test('text data with a model no tokenizer fits (vocab_size 512, the bundled toke
   const r = cli('eval', '--model', TINY_BASE, '--data', text);
   assert.equal(r.status, 2, r.stderr);
   const errors = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
-  assert.deepEqual(errors, [`error: ${text}:1: a text record needs a tokenizer, and no tokenizer fits the model (the tokenizer has 32000 tokens, the model's vocab_size 512): ` +
-    `put the model's own tokenizer.json in ${TINY_BASE}, or give pre-tokenized rows {"input_ids": [...]}`]);
+  assert.deepEqual(errors, [`error: ${text}:1: a text record needs a tokenizer, and no tokenizer fits the model (the folder has no tokenizer.json, and the bundled ` +
+    `Mistral tokenizer has 32000 tokens but the model's embedding 512 rows (vocab_size)): put the model's own tokenizer.json in ${TINY_BASE}, or give pre-tokenized rows {"input_ids": [...]}`]);
 });
 
 test('eval: missing or bad flags say what to do', () => {

@@ -135,7 +135,8 @@ test('a switch of train given a value (--dry-run=yes, --overwrite=false) says it
 test('text data with a model folder whose vocabulary no tokenizer fits (no tokenizer.json, vocab_size 512) says what to do in one line', () => {
   const cwd = project();
   const r = cli(cwd, ['train', 'examples/train-lora.yaml', '--model', path.join(FIXTURES, 'hf-tiny-mistral', 'base'), '--data.train', 'prepared/train.jsonl', '--max_steps', '1']);
-  oneLineError(r, /^error: .*train\.jsonl:1: a (chat|prompt_completion|text) record needs a tokenizer, and no tokenizer fits the model \(vocab_size 512.*put the model's tokenizer\.json in .*base, or give data\.train pre-tokenized rows/);
+  oneLineError(r, /^error: .*train\.jsonl:1: a (chat|prompt_completion|text) record needs a tokenizer, and no tokenizer fits the model \(vocab_size 512\): do what the warning above says, or give data\.train pre-tokenized rows/);
+  assert.match(r.stderr, /^warning: the folder has no tokenizer\.json, and the bundled Mistral tokenizer has 32000 tokens but the model's embedding 512 rows \(vocab_size\): only pre-tokenized data can be used, and no samples are generated \(put the model's own tokenizer\.json in .*base\)$/m);
 });
 
 test('a run folder given without --resume says to add it (or to give its config.yaml), not "is a directory, not a regular file"', () => {

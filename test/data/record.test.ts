@@ -211,6 +211,10 @@ test("OpenAI and TRL variants: role names in any case, developer as system; TRL'
   assert.equal(detail(gen({ messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'w', arguments: '{}' } }] }] })),
     'unknown_shape: messages[1] is a tool call ("tool_calls"): tool use is not supported, only text turns are trained');
   assert.match(detail(gen({ messages: [{ role: 'user', content: 'U' }, { role: 'tool', content: '{}' }] })), /tool results are not trained/);
+  // tool definitions beside the turns (TRL's "tools", LLaMA-Factory's JSON text): HF renders them, so they are refused; none ('', []) is none
+  const weather = [{ type: 'function', function: { name: 'w', description: 'Weather', parameters: { type: 'object', properties: {} } } }];
+  for (const tools of [weather, JSON.stringify(weather)]) assert.match(detail(gen({ messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }], tools })), /^unknown_shape: "tools" holds tool definitions, .*tool use is not supported here: drop the field/);
+  assert.equal(reason(gen({ tools: [], messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] })), 'ok', 'an empty tool list is no tools');
   assert.match(detail(gen({ image: 'cat.jpg', conversations: [{ from: 'human', value: '<image>\nWhat is it?' }, { from: 'gpt', value: 'A cat.' }] })), /^unknown_shape: "image" holds media beside the text/);
   assert.equal(reason(gen({ images: [], messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] })), 'ok', 'an empty media list is no media');
   assert.equal(detail(gen({ conversations: [] })), 'empty: "conversations" holds no turns');

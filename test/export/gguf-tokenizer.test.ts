@@ -191,6 +191,15 @@ test('a model folder without tokenizer.json whose embedding is smaller than the 
   });
 });
 
+test("a tokenizer.json with tokens past the model's embedding rows: the tokens named with their ids, and that nothing is resized", () => {
+  assert.throws(() => captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 31998)), {
+    name: 'UserError', message: `${path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json')}: 2 tokens of the tokenizer have ids past the model's 31998 embedding rows (vocab_size): ` +
+      '"ゼ" (31998), "梦" (31999)' +
+      ": mistral-tune does not resize a model's embedding: use the tokenizer the model was trained with, or resize the model first " +
+      "(transformers' model.resize_token_embeddings(len(tokenizer)), then save_pretrained; the new rows start untrained)",
+  });
+});
+
 test('an added token that strips the spaces beside it (lstrip/rstrip), which llama.cpp cannot be told, is warned about naming it, SentencePiece or byte-level', () => {
   // measured with llama.cpp: "a <|im_end|> b" is [264, 32000, 287] here and [264, 28705, 32000, 28705, 287] there
   const dir = tempDir('mt-gguf-tok-');

@@ -12,9 +12,11 @@ import { loadConfig } from '../../src/model/config.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { initRandomModel } from '../../src/model/random-init.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
-import { withJsonKeys } from '../../src/model/save-tokenizer.ts';
+import { withJsonKeys, writeTokenizerFiles } from '../../src/model/save-tokenizer.ts';
 import { DEFAULT_CHAT_TEMPLATE } from '../../src/tokenizer/chat-template.ts';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
+import { readFolderTokenizerConfig } from '../../src/tokenizer/tokenizer-config.ts';
+import { FIXTURES } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -162,4 +164,30 @@ test('named chat templates in additional_chat_templates/ (which transformers rea
   const saved3 = captureStderr(() => saveModelFolder(loaded.result, out3, { sourceDir: keyed, head: 'causal' }));
   assert.doesNotMatch(saved3.stderr, /out3/);
   assert.equal(read(path.join(out3, 'chat_template.jinja')), 'KEY {{ messages[0].content }}');
+});
+
+test("the chat templates written are the files transformers' save_pretrained writes for the same source (test/fixtures/saved-chat-templates)", () => {
+  type Case = { jinja: string | null; named: Record<string, string>; key: unknown };
+  const dir = path.join(FIXTURES, 'saved-chat-templates');
+  const cases = json(path.join(dir, 'cases.json')) as Record<string, Case>;
+  const expected = json(path.join(dir, 'expected.json')) as Record<string, { files: Record<string, string> }>;
+  const jinjaFiles = (d: string): Record<string, string> => Object.fromEntries((fs.readdirSync(d, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.jinja')).sort().map((f) => [f, read(path.join(d, f))]));
+  for (const [name, c] of Object.entries(cases)) {
+    const src = tmp();
+    for (const f of ['tokenizer.json', 'config.json']) fs.copyFileSync(path.join(TINY_MODEL, f), path.join(src, f));
+    const tc = json(path.join(TINY_MODEL, 'tokenizer_config.json'));
+    fs.writeFileSync(path.join(src, 'tokenizer_config.json'), JSON.stringify(c.key === null ? tc : { ...tc, chat_template: c.key }));
+    if (c.jinja !== null) fs.writeFileSync(path.join(src, 'chat_template.jinja'), c.jinja);
+    if (Object.keys(c.named).length > 0) fs.mkdirSync(path.join(src, 'additional_chat_templates'));
+    for (const [k, v] of Object.entries(c.named)) fs.writeFileSync(path.join(src, 'additional_chat_templates', `${k}.jinja`), v);
+    const out = tmp();
+    const before = captureStderr(() => readFolderTokenizerConfig(src)).result.chatTemplate;
+    captureStderr(() => writeTokenizerFiles(out, { sourceDir: src, vocabSize: 32000, padTokenId: null }));
+    assert.equal(captureStderr(() => readFolderTokenizerConfig(out)).result.chatTemplate, before, `${name}: the template training used`);
+    // a template only tokenizer_config.json's key holds stays where it is (transformers moves it into the files, and
+    // drops it beside named templates without a default, where this one is written as chat_template.jinja instead)
+    const keyOnly = c.key !== null && c.jinja === null && c.named['default'] === undefined;
+    if (!keyOnly) assert.deepEqual(jinjaFiles(out), expected[name]!.files, name);
+  }
 });

@@ -38,7 +38,10 @@ test('a model smaller than the bundled tokenizer, no tokenizer.json: null, its s
   const model = smallModel();
   const loaded = captureStderr(() => loadTokenizer(model));
   const { result, opened, stderr } = opensBundled(() => loadModelTokenizer(model, 512));
-  assert.deepEqual(result, { tokenizer: null, vocabSize: BUNDLED_VOCAB_SIZE });
+  assert.deepEqual(result, {
+    tokenizer: null, vocabSize: BUNDLED_VOCAB_SIZE,
+    misfit: { what: "the folder has no tokenizer.json, and the bundled Mistral tokenizer has 32000 tokens but the model's embedding 512 rows (vocab_size)", fix: `put the model's own tokenizer.json in ${model}` },
+  });
   assert.equal(opened, false, 'the bundled tokenizer.json is not read');
   assert.equal(stderr, loaded.stderr);
   assert.match(stderr, /has no tokenizer\.json; using the bundled .*\n.*vocab_size is 512, but the bundled tokenizer has 32000 tokens/);
@@ -48,7 +51,7 @@ test("train's modelTokenizer for such a folder: null and its warning, without bu
   const { result, opened, stderr } = opensBundled(() => modelTokenizer(smallModel(), 512));
   assert.equal(result, null);
   assert.equal(opened, false, 'the bundled tokenizer.json is not read');
-  assert.match(stderr, /^warning: the tokenizer has 32000 tokens but the model 512: only pre-tokenized data can be used, and no samples are generated$/m);
+  assert.match(stderr, /^warning: the folder has no tokenizer\.json, and the bundled Mistral tokenizer has 32000 tokens but the model's embedding 512 rows \(vocab_size\): only pre-tokenized data can be used, and no samples are generated \(put the model's own tokenizer\.json in .*\)$/m);
 });
 
 test('a model with room for the bundled tokenizer gets it; a folder tokenizer.json that does not fit is null with its size', () => {
@@ -57,7 +60,9 @@ test('a model with room for the bundled tokenizer gets it; a folder tokenizer.js
   assert.equal(fits.tokenizer?.file, BUNDLED_FILE);
   assert.equal(fits.vocabSize, BUNDLED_VOCAB_SIZE);
   const own = captureStderr(() => loadModelTokenizer(BUNDLED_TOKENIZER_DIR, 100)).result;
-  assert.deepEqual(own, { tokenizer: null, vocabSize: BUNDLED_VOCAB_SIZE });
+  assert.equal(own.tokenizer, null);
+  assert.equal(own.vocabSize, BUNDLED_VOCAB_SIZE);
+  assert.equal(own.misfit?.what, `${BUNDLED_FILE}: 31900 tokens of the tokenizer have ids past the model's 100 embedding rows (vocab_size): "<0x61>" (100), "<0x62>" (101), "<0x63>" (102) and 31897 more, up to id 31999`);
 });
 
 test('requireModelTokenizer: a tokenizer that does not fit is a one-line UserError at the model folder', () => {
@@ -65,7 +70,23 @@ test('requireModelTokenizer: a tokenizer that does not fit is a one-line UserErr
   assert.throws(() => captureStderr(() => requireModelTokenizer(model, 512, model)), (e: unknown) => {
     assert.ok(isUserError(e));
     assert.equal(e.where, model);
-    assert.equal(e.what, 'the tokenizer has 32000 tokens but the model only 512: give the model folder its own tokenizer.json');
+    assert.equal(e.what, `the folder has no tokenizer.json, and the bundled Mistral tokenizer has 32000 tokens but the model's embedding 512 rows (vocab_size): put the model's own tokenizer.json in ${model}`);
     return true;
   });
+});
+
+test('added tokens past the embedding rows: the one-line error names them with their ids, and says that nothing is resized', () => {
+  const tj = JSON.parse(fs.readFileSync(BUNDLED_FILE, 'utf8')) as { added_tokens: unknown[] };
+  const added = (id: number, content: string) => ({ id, content, special: true, normalized: false, lstrip: false, rstrip: false, single_word: false });
+  tj.added_tokens.push(added(32000, '<|im_start|>'), added(32001, '<|im_end|>'));
+  const model = tempFolder({ 'config.json': { model_type: 'mistral', vocab_size: 32000 }, 'tokenizer.json': tj });
+  assert.throws(() => captureStderr(() => requireModelTokenizer(model, 32000, model)), (e: unknown) => {
+    assert.ok(isUserError(e));
+    assert.equal(e.what, `${path.join(model, 'tokenizer.json')}: 2 tokens of the tokenizer have ids past the model's 32000 embedding rows (vocab_size): ` +
+      `"<|im_start|>" (32000), "<|im_end|>" (32001): mistral-tune does not resize a model's embedding: use the tokenizer the model was trained with, ` +
+      "or resize the model first (transformers' model.resize_token_embeddings(len(tokenizer)), then save_pretrained; the new rows start untrained)");
+    assert.ok(!e.message.includes('\n'), 'one line');
+    return true;
+  });
+  assert.ok(captureStderr(() => requireModelTokenizer(model, 32002, model)).result, 'rows for both: loaded');
 });

@@ -64,6 +64,13 @@ test('a messages file: read, and refused with the file and the message index', (
   // a chat record as prepare writes it (and an OpenAI request body): its "messages"
   fs.writeFileSync(ok, JSON.stringify({ id: 'x', messages: [{ role: 'user', content: 'Hi' }], model: 'm' }));
   assert.deepEqual(api.readMessagesFile(ok), [{ role: 'user', content: 'Hi' }]);
+  // a request body's tool definitions, which HF's apply_chat_template would render: refused, not dropped; none is none
+  fs.writeFileSync(ok, JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], tools: [{ type: 'function', function: { name: 'w' } }] }));
+  assert.throws(() => api.readMessagesFile(ok), (e: unknown) => isUserError(e) && e.message.startsWith(`${ok}: "tools" holds tool definitions`) && e.message.endsWith('drop the field to generate from the messages without them'));
+  fs.writeFileSync(ok, JSON.stringify([{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Checking.', tool_calls: [{ id: 'c', type: 'function', function: { name: 'w', arguments: '{}' } }] }]));
+  assert.throws(() => api.readMessagesFile(ok), (e: unknown) => isUserError(e) && e.message === `${ok}: messages[1] is a tool call ("tool_calls"): tool use is not supported, only text turns are read`);
+  fs.writeFileSync(ok, JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], tools: [] }));
+  assert.deepEqual(api.readMessagesFile(ok), [{ role: 'user', content: 'Hi' }]);
   // an OpenAI request body's content parts, as prepare reads them: the text parts joined with newlines; another part is named
   fs.writeFileSync(ok, JSON.stringify({ messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }, { type: 'text', text: 'there' }] }] }));
   assert.deepEqual(api.readMessagesFile(ok), [{ role: 'user', content: 'Hi\nthere' }]);

@@ -13,6 +13,7 @@ import { generationEosIds } from '../../model/generation-config.ts';
 import { stopIds } from '../../model/generate.ts';
 import { readTokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import { buildVocab } from '../../tokenizer/vocab.ts';
+import { NO_RESIZE_FIX, tokensPastRows } from '../../tokenizer/model-fit.ts';
 import { UserError } from '../../util/errors.ts';
 import { warn } from '../../util/log.ts';
 import { chatTemplateMetadata } from './chat-templates.ts';
@@ -53,9 +54,7 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   if (vocab.size > vocabSize && folder !== modelDir) { // the bundled asset is not the file to fix: the model's folder is
     throw new UserError(`has no tokenizer.json, and the bundled Mistral tokenizer has ${vocab.size} tokens but the model's embedding has ${vocabSize} rows: put the model's own tokenizer.json in it`, modelDir);
   }
-  if (vocab.size > vocabSize) {
-    throw new UserError(`the tokenizer has ${vocab.size} tokens but the model's embedding has ${vocabSize} rows; put the model's own tokenizer.json in its folder`, file);
-  }
+  if (vocab.size > vocabSize) throw new UserError(`${tokensPastRows(vocab.size, vocabSize, (id) => vocab.idToToken[id])}: ${NO_RESIZE_FIX}`, file);
   // as LoadedTokenizer: "<s>" and "</s>" only for a folder without tokenizer_config.json (one naming none has none)
   const noConfig = config.source === 'none';
   const idOf = (token: string | null, fallback: string | null): number | null => vocab.tokenToId.get(token ?? fallback ?? '') ?? null;

@@ -5,7 +5,7 @@ import type { EngineName, TokenizerEngine } from '../engine.ts';
 import { WordBpe } from './bpe.ts';
 import { decodeTokens } from './decode.ts';
 import { AddedTokenMatcher } from '../added-split.ts';
-import type { FastSpec } from './spec.ts';
+import { normalizeText, type FastSpec } from './spec.ts';
 
 export class FastEngine implements TokenizerEngine {
   readonly name: EngineName = 'fast';
@@ -44,7 +44,7 @@ export class FastEngine implements TokenizerEngine {
       }
       let s = section.text;
       if (s.length === 0) continue;
-      if (this.spec.normalizer) s = normalize(s, this.spec);
+      if (this.spec.normalizer) s = normalizeText(s, this.spec.normalizer);
       if (s.length === 0) continue;
       for (const sub of this.normalized.split(s)) {
         if (sub.token !== null) out.push(sub.token.id);
@@ -68,16 +68,10 @@ export class FastEngine implements TokenizerEngine {
   }
 
   decode(ids: readonly number[], skip: ReadonlySet<number> | null): string {
-    const tokens: string[] = [];
-    for (const id of ids) if (!skip || !skip.has(id)) tokens.push(this.spec.vocab.idToToken[id]!);
+    const tokens: string[] = [], added = this.spec.addedDecoding;
+    for (const id of ids) if (!added.skips(id, skip)) tokens.push(added.text(id, this.spec.vocab.idToToken[id]!));
     return decodeTokens(tokens, this.spec.decoder, this.spec.cleanUpTokenizationSpaces);
   }
-}
-
-function normalize(text: string, spec: FastSpec): string {
-  let s = text;
-  for (const step of spec.normalizer!) s = step.kind === 'prepend' ? step.text + s : s.replaceAll(step.from, step.to);
-  return s;
 }
 
 /** Collapses runs of unk ids in out[from..] into one. */

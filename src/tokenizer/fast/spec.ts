@@ -6,6 +6,7 @@
 // supported, and the loader falls back to @huggingface/tokenizers.
 import { isRecord } from '../../util/json-file.ts';
 import { decodeCleansUp, type TokenizerConfig } from '../tokenizer-config.ts';
+import { AddedDecoding } from '../added-decode.ts';
 import type { AddedTokenSpec, ComponentConfig, TokenizerJson } from '../tokenizer-json.ts';
 import type { Vocab } from '../vocab.ts';
 
@@ -37,6 +38,8 @@ export interface FastSpec {
   unkId: number | null;
   fuseUnk: boolean;
   addedTokens: AddedTokenSpec[];
+  /** The texts and skipping of added tokens in decoding (HF tokenizers': a normalized one decodes as its normalized text). */
+  addedDecoding: AddedDecoding;
   vocab: Vocab;
   /** Whether decode cleans up tokenization spaces (decodeCleansUp: only where the config insists, for BPE). */
   cleanUpTokenizationSpaces: boolean;
@@ -48,6 +51,13 @@ class Unsupported extends Error {}
 
 function fail(reason: string): never {
   throw new Unsupported(reason);
+}
+
+/** `text` through the normalizer's steps. */
+export function normalizeText(text: string, steps: readonly NormalizerStep[]): string {
+  let s = text;
+  for (const step of steps) s = step.kind === 'prepend' ? step.text + s : s.replaceAll(step.from, step.to);
+  return s;
 }
 
 export function compileFastSpec(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab): CompileResult {
@@ -91,6 +101,7 @@ function compile(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab): Fa
     unkId,
     fuseUnk: m['fuse_unk'] === true,
     addedTokens: json.added_tokens,
+    addedDecoding: new AddedDecoding(json, normalizer === null ? null : (text) => normalizeText(text, normalizer)),
     vocab,
     cleanUpTokenizationSpaces: decodeCleansUp(json, config),
   };
