@@ -34,7 +34,7 @@ import { UserError } from '../../util/errors.ts';
 import { asWrittenNote, joinedRowLines, joinedRowsNote } from './csv-notes.ts';
 import { readLines, type Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
-import { defectRejection, recordDefect, type RawItem, type ReadOptions } from './types.ts';
+import { defectRejection, readAs, recordDefect, type RawItem, type ReadOptions } from './types.ts';
 
 /** Raw text kept per row (prepare clips it further for rejected.jsonl). */
 const RAW_LIMIT = 1 << 16;
@@ -432,7 +432,7 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
       const json = jsonKind(row.raw);
       if (json !== null) {
         // JSON Lines read as CSV: each record would be keyed by the first one's text
-        throw new UserError(`the header row is a JSON ${json}, not column names: the file is JSON Lines, not CSV; read it as such (a .jsonl name${opts.formatFlag === false ? '' : ', or --format jsonl'})`, `${file}:${row.line}`);
+        throw new UserError(`the header row is a JSON ${json}, not column names: the file is JSON Lines, not CSV; read it as such (${readAs('jsonl', opts)})`, `${file}:${row.line}`);
       }
       headerCells = row.fields.map((h) => h.trim());
       // pandas' to_csv writes its index column with no name: named as pandas reads it back

@@ -13,6 +13,7 @@ import { UserError } from '../../util/errors.ts';
 import { PAIR_KEYS } from '../layouts.ts';
 import { isTurn, type ObjectMember } from './json-object-scan.ts';
 import type { JsonReading } from './python-json.ts';
+import { FLAG_WORDS, type OptionWords } from '../../util/option-words.ts';
 import type { RawItem } from './types.ts';
 
 /** The keys a record's text is read from (record.ts's default fields, the instruction-pair layouts'): a wrapper has none. */
@@ -27,14 +28,15 @@ const RECORD_TEXT_KEYS: ReadonlySet<string> = new Set(['text', 'prompt', 'comple
  * (datasets-server /rows, /first-rows) wraps the records: viewer-rows.ts reads each as its "row". An object with a
  * scalar under a key a record's text is read from (RECORD_TEXT_KEYS, or `textField`, --field text's: `{"text": …, "entities": [{…}]}`) is a record, its
  * list of objects its annotations, and wraps nothing. Several lists of records named as splits
- * (`{"train": [...], "test": [...]}`, or one empty) are refused (a UserError naming `where`: the file and the object's line).
+ * (`{"train": [...], "test": [...]}`, or one empty) are refused (a UserError naming `where`: the file and the object's line, and
+ * prepare's val and test options in the caller's `words`).
  */
-export function wrappedRecords(members: ObjectMember[], where: string, textField?: string): ObjectMember | null {
+export function wrappedRecords(members: ObjectMember[], where: string, textField?: string, words: OptionWords = FLAG_WORDS): ObjectMember | null {
   const lists = members.filter((m) => m.kind === 'records');
   // an empty split beside one of records (`{"train": [...], "test": []}`) makes a file of splits too
   const splits = members.filter((m) => (m.kind === 'records' || m.kind === 'empty') && SPLIT_NAMES.test(m.key));
   if (splits.length > 1 && splits.some((m) => m.kind === 'records')) {
-    throw new UserError(`the file holds the splits ${splits.map((m) => `"${m.key}"`).join(', ')} in one object: save each as its own file (JSON Lines) and name the evaluation ones with --val or --test`, where);
+    throw new UserError(`the file holds the splits ${splits.map((m) => `"${m.key}"`).join(', ')} in one object: save each as its own file (JSON Lines) and name the evaluation ones with ${words.say('val')} or ${words.say('test')}`, where);
   }
   if (members.some((m) => m.kind === 'array')) return null;
   if (recordTextKey(members, textField) !== undefined) return null;
