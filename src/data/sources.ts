@@ -226,7 +226,8 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
       }
       if (specific) {
         const [split, folder] = f.role === 'input' ? [first, f] : [f, first];
-        notes.push(`${folder.shown} is the ${words.say(split.role)} file ${split.shown}: read as ${split.role} only`);
+        // a fact, said alike to every caller (report.json's warnings name an option only where they advise setting one)
+        notes.push(`${folder.shown} is also given as the ${split.role} file (${split.shown}): read as ${split.role} only`);
         if (split === f) files[files.indexOf(first)] = f;
         seen.set(real, split);
         continue;

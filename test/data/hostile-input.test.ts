@@ -181,7 +181,7 @@ test("a hub dataset's folder: its README and LICENSE and an earlier prepare outp
   const { report } = prepare({ inputs: [path.join(base, 'repo')], test: [path.join(base, 'repo', 'data', 'test.jsonl')], outDir: path.join(base, 'out'), tokenizer: tok });
   assert.deepEqual([report.input_records, report.splits.test], [3, 1]);
   assert.ok(report.warnings.includes('repo/prepared-old holds the outputs of an earlier prepare run (its report.json): not read'), report.warnings.join('; '));
-  assert.ok(report.warnings.includes('repo/data/test.jsonl is the options.test file test.jsonl: read as test only'), report.warnings.join('; '));
+  assert.ok(report.warnings.includes('repo/data/test.jsonl is also given as the test file (test.jsonl): read as test only'), report.warnings.join('; '));
   const test = readJsonl(path.join(base, 'out', 'test.jsonl')) as Array<{ text: string }>;
   assert.deepEqual(test.map((r) => r.text), ['the held out test record']);
 });
