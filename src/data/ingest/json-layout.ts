@@ -166,7 +166,7 @@ export function withUnreadLists(detail: string, item: RawItem): string {
   return item.unreadLists ? `${detail}; ${item.unreadLists}` : detail;
 }
 
-/** Throws a UserError (naming `where`: the file and the object's line) when `value` is a pandas table that is not records. */
+/** Throws a UserError (naming `where`: the file and the object's line) when `value` is a table (pandas', or lists per column) that is not records. */
 export function refuseTableLayouts(value: unknown, where: string): void {
   if (!isObject(value)) return;
   const keys = Object.keys(value);
@@ -181,6 +181,16 @@ export function refuseTableLayouts(value: unknown, where: string): void {
     if (byIndex || byColumn) {
       throw new UserError(`a table in pandas' orient="${byIndex ? 'index' : 'columns'}" layout (${byIndex ? 'an object per row, keyed by row number' : 'an object per column, keyed by row number: DataFrame.to_json()\'s default'}), not records: ${records}`, where);
     }
+  }
+  // a list per column (json.dump of Dataset.to_dict() or DataFrame.to_dict("list")): every value a list of as many
+  // scalars, text among them; read as one record it was rejected for its "text" being a list. A record's token ids are
+  // numbers alone, and its turns objects.
+  const n = Array.isArray(inner[0]) ? inner[0].length : 0;
+  const scalar = (x: unknown) => x === null || ['string', 'number', 'boolean'].includes(typeof x);
+  if (n >= 2 && inner.every((l) => Array.isArray(l) && l.length === n && l.every(scalar)) && inner.some((l) => (l as unknown[]).some((x) => typeof x === 'string'))) {
+    const names = keys.slice(0, 4).map((k) => JSON.stringify(k)).join(', ') + (keys.length > 4 ? `, … (${keys.length} columns)` : '');
+    throw new UserError(`a table by column (each of ${names} a list of ${n} values: json.dump of Dataset.to_dict() or DataFrame.to_dict("list")), not records: ` +
+      'write it with Dataset.to_json(path) or DataFrame.to_json(path, orient="records", lines=True), one record per line', where);
   }
 }
 
