@@ -163,7 +163,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     rows.push(r.row);
   }
   if (rows.length === 0) {
-    const max = `max_seq_len / --max-seq-len (${opts.maxSeqLen} tokens)`;
+    const max = `max_seq_len / ${words.say('maxSeqLen')} (${opts.maxSeqLen} tokens)`; // train's config key, and eval's or loadTokenRows' option
     const why = opts.maxSeqLen === undefined ? 'none has a target token'
       : (opts.overflow ?? 'truncate') === 'drop' ? `longer than ${max}, or no target token` : `no target token left within ${max}`;
     throw new UserError(`every record was dropped (${stats.dropped}): ${why}`, file);

@@ -226,3 +226,10 @@ test('a record of the other task says what to do (give this task\'s data, or wha
   refused(undefined, 'give generation data; of a file that mixes the two tasks, mistral-tune prepare --task generation keeps the generation records', FLAG_WORDS);
   refused('use --task classification', 'use --task classification; of a file that mixes the two tasks, mistral-tune prepare --task generation keeps the generation records', FLAG_WORDS);
 });
+
+test('every record dropped by the length limit names it as the caller sets it: max_seq_len / options.maxSeqLen, or / --max-seq-len (eval\'s flag)', () => {
+  const f = writeFiles(dir, { 'long-prompts.jsonl': '{"prompt": "a prompt long enough to fill the limit", "completion": " yes"}\n' })['long-prompts.jsonl']!;
+  const dropped = (option: string) => (e: unknown) => isUserError(e) && e.message === `${f}: every record was dropped (1): no target token left within max_seq_len / ${option} (2 tokens)`;
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok, maxSeqLen: 2 }), dropped('options.maxSeqLen'));
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok, maxSeqLen: 2, words: FLAG_WORDS }), dropped('--max-seq-len'));
+});
