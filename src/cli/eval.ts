@@ -107,7 +107,7 @@ export async function run(argv: string[]): Promise<void> {
     const other = otherTask(task);
     const loaded = explainNoTokenizer(() => loadTokenRows(dataFile, {
       tokenizer, vocabSize: model.cfg.vocabSize, task, labels: labels ? classesFor(labels) : undefined, labelCodes: given?.codes, numLabels: model.score?.numLabels,
-      maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn, format, onNote: (note) => warn(`${dataFile}: ${note}`),
+      maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn, format, onNote: (note) => warn(`${dataFile}: ${note}`), words: FLAG_WORDS,
       wrongTaskFix: canEvaluateAs(model, adapter, other) ? `use --task ${other}` : `evaluate it with a ${other} run or model, or give ${task} data`,
       unknownLabelFix: named !== null ? `the classes are the model's, named by ${labelsSource(f.labels, f.run)}: evaluate data labelled with them`
         : model.cfg.labels ? "the classes are the model's, named by its config.json's id2label: evaluate data labelled with them" : undefined,

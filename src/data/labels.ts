@@ -28,9 +28,11 @@ const BOOLEAN_CELLS: ReadonlyMap<string, string> = new Map([
 
 /** HF datasets' ClassLabel value for "no label" (SNLI's unannotated pairs, GLUE's test sets). */
 export const NO_LABEL = -1;
-/** Why a record labelled -1 is missing its label (rejected.jsonl's detail), and how to make -1 a class instead. */
-export const NO_LABEL_WHY = 'label -1 is Hugging Face\'s "no label" (ClassLabel: SNLI\'s unannotated pairs, GLUE\'s test sets); ' +
-  'if -1 is a class, name it: prepare --labels -1=NAME,…';
+/**
+ * Why a record labelled -1 is missing its label (rejected.jsonl's detail); how to make -1 a class instead is the
+ * caller's to add, in its words (record.ts: noLabelHint).
+ */
+export const NO_LABEL_WHY = 'label -1 is Hugging Face\'s "no label" (ClassLabel: SNLI\'s unannotated pairs, GLUE\'s test sets)';
 
 /**
  * What the label -1 is: HF's "no label" (the default), or a class of its own — only where the user mapped it to a
@@ -87,7 +89,7 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
     const placeholder = placeholderOf(s);
     if (placeholder?.kind === 'artefact') return { label: null, why: `label ${placeholder.why}, not a class` };
     if (placeholder?.kind === 'word' && !classes.namesClass(s)) {
-      return { label: null, why: `label ${placeholder.why}, not a class; if ${JSON.stringify(s)} is a class, name it: prepare --labels …,${s}`, noLabel: { kind: 'word', word: s } };
+      return { label: null, why: `label ${placeholder.why}, not a class`, noLabel: { kind: 'word', word: s } }; // how to name it a class: the caller's words
     }
     // a boolean cell as pandas reads it: R's write.csv and Excel write TRUE, pandas True; all are the JSON true's class
     const bool = BOOLEAN_CELLS.get(s);

@@ -12,7 +12,7 @@ import { checkRow, countTargets, type TokenRow } from './batch.ts';
 import { checkRecord } from './record-checks.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError, isUserError } from '../util/errors.ts';
-import { FLAG_WORDS } from '../util/option-words.ts';
+import { libraryWords, optionIs, type OptionWords } from '../util/option-words.ts';
 import { firstLinesHint, formatOf, readRecords } from './ingest/read.ts';
 import { notARecordError, withUnreadLists } from './ingest/json-layout.ts';
 import type { Format, TextSplit } from './ingest/types.ts';
@@ -50,6 +50,12 @@ export interface LoadRowsOptions extends Omit<TokenizeOptions, 'labels'> {
   onNote?: (note: string) => void;
   /** false where the command has no --format (ReadOptions.formatFlag). */
   formatFlag?: boolean;
+  /**
+   * How errors name the options that read, clean or label such a file (fields, format, maxChars, labels) and the tool
+   * that cleans raw data: the CLI's flags and `mistral-tune prepare` (FLAG_WORDS: train's and eval's commands), or by
+   * default a library call's, options.fields.text 'KEY' and prepare().
+   */
+  words?: OptionWords;
 }
 
 export interface LoadedRows {
@@ -82,7 +88,8 @@ export interface LoadedRows {
 export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedRows {
   needArg('loadTokenRows', 'file', file, 'string', { hint: 'the path of a .jsonl file' });
   needArg('loadTokenRows', 'options', opts, 'object');
-  const task = opts.task ?? 'generation';
+  const task = opts.task ?? 'generation', words = opts.words ?? libraryWords('loadTokenRows');
+  const cleans = `${preparer(words)} cleans raw data and lists every such record`;
   const fields: FieldMap = { ...DEFAULT_FIELDS, ...opts.fields };
   const tok = opts.tokenizer ?? null;
   const interrupted = interruptedPrepare(path.dirname(file));
@@ -97,30 +104,30 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   let cutShort = 0;
   // a record longer than prepare would have kept (its report's --max-chars, else the default) is refused unparsed
   const maxChars = (report !== null && !('error' in report) ? report.maxChars : null) ?? DEFAULT_MAX_CHARS;
-  const rawLimits = { maxChars, maxCharsGiven: false, keepPlaceholders: false }; // special tokens: tokenizeRecord refuses them
+  const rawLimits = { maxChars, maxCharsGiven: false, keepPlaceholders: false, words }; // special tokens: tokenizeRecord refuses them
   const format = formatOf(file, opts.format);
-  const items = readRecords(file, format, { textSplit: opts.textSplit, textField: fields.text, maxRawChars: maxRawCharsFor(maxChars), onNote: opts.onNote, formatFlag: opts.formatFlag });
+  const items = readRecords(file, format, { textSplit: opts.textSplit, textField: fields.text, maxRawChars: maxRawCharsFor(maxChars), onNote: opts.onNote, formatFlag: opts.formatFlag, words });
   for (const item of items) {
     const where = `${file}:${item.line}`;
     if (item.error) {
       // a CSV file named .jsonl: JSON.parse's message alone does not say so; the second line, read only now, tells
-      const hint = records.length === 0 ? firstLinesHint(item, items, format, opts.formatFlag) : null;
-      throw new UserError(`${item.error.reason}: ${item.error.detail}${hint === null ? ' (mistral-tune prepare cleans raw data and lists every such record)' : `; ${hint}`}`, where);
+      const hint = records.length === 0 ? firstLinesHint(item, items, format, { formatFlag: opts.formatFlag, words }) : null;
+      throw new UserError(`${item.error.reason}: ${item.error.detail}${hint === null ? ` (${cleans})` : `; ${hint}`}`, where);
     }
-    const det = detectRecord(item.value, task, fields, tok?.vocabSize ?? opts.vocabSize, known ?? undefined);
+    const det = detectRecord(item.value, task, fields, tok?.vocabSize ?? opts.vocabSize, known ?? undefined, words);
     if ('reason' in det) {
       const notARecord = det.reason === 'unknown_shape' ? notARecordError(item, file) : null;
       if (notARecord !== null) throw notARecord;
       // prepare of this task would reject every record of the other: it is no fix for a file of that task alone
       const next = det.reason === 'wrong_task'
-        ? `${opts.wrongTaskFix ?? `give ${task} data`}; of a file that mixes the two tasks, mistral-tune prepare --task ${task} keeps the ${task} records`
-        : 'mistral-tune prepare cleans raw data and lists every such record';
+        ? `${opts.wrongTaskFix ?? `give ${task} data`}; of a file that mixes the two tasks, ${preparer(words)}${words.cli ? '' : ' with'} ${optionIs(words, 'task', task)} keeps the ${task} records`
+        : cleans;
       throw new UserError(`${det.reason}: ${withUnreadLists(det.detail, item)} (${next})`, where);
     }
     // a raw file's record is checked as prepare checks it (a prepare output was, with its own options: --keep-placeholders;
     // its records, moved away from its report.json, still carry the id and source it wrote)
     const bad = report === null && !preparedRecord(item.value) ? checkRecord(det.record, rawLimits, [], null) : null;
-    if (bad) throw new UserError(`${bad.reason}: ${bad.detail} (mistral-tune prepare cleans raw data and lists every such record)`, where);
+    if (bad) throw new UserError(`${bad.reason}: ${bad.detail} (${cleans})`, where);
     if (det.leadingTurns || det.trailingTurns) cutShort++;
     records.push({ record: det.record, line: item.line, ...(det.layout ? { layout: det.layout } : {}) });
   }
@@ -129,7 +136,8 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   let labels: LabelSet | undefined;
   if (task === 'classification') {
     labels = known ?? new LabelSet(classList(records.flatMap(({ record: r }) => ('label' in r && r.label !== undefined ? [r.label] : []))));
-    refuseOneBased(labels, integerLabels(records.map((r) => r.record)), { named: 'the class list (the run\'s, --labels or config.json\'s id2label)', words: FLAG_WORDS, command: 'mistral-tune prepare --task classification', where: file });
+    const named = `the class list (the run's, ${words.say('labels')} or config.json's id2label)`;
+    refuseOneBased(labels, integerLabels(records.map((r) => r.record)), { named, words, ...(words.cli ? { command: 'mistral-tune prepare --task classification' } : {}), where: file });
   }
 
   const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0, cutShort, reported: reportedCount(file, report) };
@@ -155,7 +163,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     rows.push(r.row);
   }
   if (rows.length === 0) {
-    const max = `max_seq_len / --max-seq-len (${opts.maxSeqLen} tokens)`;
+    const max = `max_seq_len / ${words.say('maxSeqLen')} (${opts.maxSeqLen} tokens)`; // train's config key, and eval's or loadTokenRows' option
     const why = opts.maxSeqLen === undefined ? 'none has a target token'
       : (opts.overflow ?? 'truncate') === 'drop' ? `longer than ${max}, or no target token` : `no target token left within ${max}`;
     throw new UserError(`every record was dropped (${stats.dropped}): ${why}`, file);
@@ -164,6 +172,11 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
 }
 
 type ReportBeside = ReturnType<typeof prepareReportBeside>;
+
+/** What prepares raw data, as the caller (`words`) runs it: the CLI's command, or the library's function. */
+function preparer(words: OptionWords): string {
+  return words.cli ? 'mistral-tune prepare' : 'prepare()';
+}
 
 /** Whether `v` is a record as prepare writes it: its "id" (16 hex digits, -N for a copy) and "source" {file, line}. */
 function preparedRecord(v: unknown): boolean {

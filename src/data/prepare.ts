@@ -278,7 +278,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       const src = sources[si]!;
       const before = fs.statSync(src.path);
       const items: Iterable<RawItem> = readRecords(src.path, formats[si]!, {
-        textSplit: opts.textSplit, textField: fields.text, onBytes, maxRawChars, onNote: (n) => notes.push(`${src.name}: ${n}`),
+        textSplit: opts.textSplit, textField: fields.text, onBytes, maxRawChars, words, onNote: (n) => notes.push(`${src.name}: ${n}`),
         onOtherFormat: (h) => { notes.push(`${src.name}: ${h}`); otherFormat ??= `; ${src.name}: ${h}`; },
       });
       for (const item of items) {
@@ -292,7 +292,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
           continue;
         }
         if (!beyondAscii.has(si) && /[^\x00-\x7f]/.test(item.raw)) beyondAscii.add(si);
-        const det = detectRecord(item.value, task, fields, tok.vocabSize, givenLabels ?? undefined);
+        const det = detectRecord(item.value, task, fields, tok.vocabSize, givenLabels ?? undefined, words);
         // a dataset in one object is no record to reject: its records would be lost as one
         if ('reason' in det && det.reason === 'unknown_shape' && item.recordLists) throw new UserError(item.recordLists, `${src.path}:${item.line}`);
         // … and one whose one list is empty holds no record to reject: the file holds none, as an empty file

@@ -5,12 +5,14 @@
 // common layout (ShareGPT, Alpaca and other instruction/answer pairs: layouts.ts) is read as a chat.
 import { isUserError } from '../util/errors.ts';
 import { ownField } from '../util/json-file.ts';
+import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import { conversationalPair, detectChat, type ChatTurn } from './chat-record.ts';
 import { normalizeText } from './clean.ts';
+import { fieldIs, preferenceHint, textColumnHint, turnsHint } from './field-hints.ts';
 import { isTurn } from './ingest/json-object-scan.ts';
 import { numberSpelling, parseJsonNotingNumbers, readingRecord } from './ingest/number-spellings.ts';
 import { mojibakeRepairs } from './mojibake.ts';
-import { NO_CLASS_LIST, canonicalLabel, type LabelReading, type LabelValue, type NoLabel } from './labels.ts';
+import { MORE, NAME, NO_CLASS_LIST, canonicalLabel, labelsIs, type LabelReading, type LabelValue, type NoLabel } from './labels.ts';
 import { PAIR_KEYS, hasInstructionPair, isShareGptTurns, pairKeysButForCase, readLayout, systemBeside, type Layout } from './layouts.ts';
 import { parsePretokenized } from './pretokenized.ts';
 import { untrainableField } from './untrainable-fields.ts';
@@ -97,46 +99,6 @@ function openAssistantItem(v: Record<string, unknown>, f: FieldMap): string | nu
   return null;
 }
 
-/**
- * What to say of a record of preference data without a prompt (Anthropic's HH-RLHF: "chosen" and "rejected" whole
- * transcripts; UltraFeedback's binarized sets: "chosen" and "rejected" chats): the --field that trains on the chosen one.
- */
-function preferenceHint(v: Record<string, unknown>): string {
-  if (!has(v, 'chosen') || !has(v, 'rejected')) return '';
-  const chosen = ownField(v, 'chosen');
-  const field = typeof chosen === 'string' ? 'text=chosen trains on the chosen texts, whole' : Array.isArray(chosen) ? 'messages=chosen trains on the chosen chats' : null;
-  return `; it looks like preference data ("chosen"/"rejected", for DPO or a reward model), which is not trained here${field === null ? '' : `: --field ${field}`}`;
-}
-
-/**
- * For a record with none of the shape fields: the `--field text=KEY` that reads its text, when it has one to four
- * fields holding text (a string that is not a number; the label's field aside): SST-2's `sentence`, a corpus's
- * `content`, AG News' `Title` and `Description`. Empty when it has none.
- */
-function textColumnHint(v: Record<string, unknown>, labelKey: string | null): string {
-  const texts = Object.keys(v).filter((k) => {
-    const x = ownField(v, k);
-    return k !== labelKey && typeof x === 'string' && x.trim() !== '' && !/^\s*[-+]?\d+(?:\.\d+)?\s*$/.test(x);
-  });
-  if (texts.length === 0 || texts.length > 4) return '';
-  const flag = (k: string) => `--field text=${/[\s"']/.test(k) ? JSON.stringify(k) : k}`;
-  return texts.length === 1 ? `; ${flag(texts[0]!)} reads it as the text` : `; name the text field: ${texts.map(flag).join(' or ')}`;
-}
-
-/**
- * For a record with none of the shape fields but a list of objects (Capybara's `conversation` of {input, output}
- * exchanges): what the list is, in place of a hint to read a string beside it (its "source") as the text. Empty when
- * it has none.
- */
-function turnsHint(v: Record<string, unknown>): string {
-  const key = Object.keys(v).find((k) => { const x = ownField(v, k); return Array.isArray(x) && x.length > 0 && x.every((t) => typeof t === 'object' && t !== null && !Array.isArray(t)); });
-  if (key === undefined) return '';
-  const turns = ownField(v, key) as object[], keys = [...new Set(turns.flatMap((t) => Object.keys(t)))].slice(0, 6);
-  const flag = `--field messages=${/[\s"']/.test(key) ? JSON.stringify(key) : key}${keys.includes('role') && keys.includes('content') ? '' : ' with --field role=KEY and --field content=KEY'}`;
-  return `; "${key}" holds a list of ${turns.length} object${turns.length === 1 ? '' : 's'} (keys ${keys.map((k) => JSON.stringify(k)).join(', ')}): ` +
-    `if they are a chat's turns, ${flag} reads them, else convert them to {role, content} messages`;
-}
-
 /** A chat given the system prompt beside its turns (`system`), normalised, unless it is empty or the chat has its own. */
 function withSystem(det: DetectResult, system: string): DetectResult {
   const content = normalizeText(system);
@@ -199,19 +161,20 @@ const has = (v: Record<string, unknown>, k: string): boolean => Object.hasOwn(v,
 /**
  * Detects the shape of one parsed value, validates it for `task` and normalises its text.
  * `vocabSize` bounds pre-tokenized ids; `classes`, the class list given, says whether a label -1 or "None" is a class
- * or a missing label (LabelReading).
+ * or a missing label (LabelReading). A rejection names the options that would read the record (the field option, the
+ * class list) in the caller's `words`: --field text=KEY, options.fields.text 'KEY'.
  */
-export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_FIELDS, vocabSize?: number, classes: LabelReading = NO_CLASS_LIST): DetectResult {
+export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_FIELDS, vocabSize?: number, classes: LabelReading = NO_CLASS_LIST, words: OptionWords = FLAG_WORDS): DetectResult {
   const repairsBefore = mojibakeRepairs(), stringifiedBefore = stringifiedTexts().count;
   readingRecord(value); // the value whose numbers' spellings a text field may ask for
-  const det = detectShape(value, task, f, vocabSize, classes);
+  const det = detectShape(value, task, f, vocabSize, classes, words);
   if (!('record' in det)) return det;
   const mojibake = mojibakeRepairs() > repairsBefore, read = stringifiedTexts();
   if (!mojibake && read.count === stringifiedBefore) return det;
   return { ...det, ...(mojibake ? { mojibake: true as const } : {}), ...(read.count > stringifiedBefore ? { stringified: read.last! } : {}) };
 }
 
-function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading): DetectResult {
+function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading, words: OptionWords): DetectResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const objects = Array.isArray(value) && value.length > 0 && value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
     const batch = !objects ? ''
@@ -227,9 +190,9 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   if (openAssistant !== null) {
     return reject('unknown_shape', `${openAssistant}; make chats of its trees first (each path from a prompt to a reply: messages of role user and assistant)`);
   }
-  const twoChats = bothChatFields(v, task, f, vocabSize, classes);
+  const twoChats = bothChatFields(v, task, f, vocabSize, classes, words);
   if (twoChats !== null) return twoChats;
-  const pairBeside = pairBesideTurns(v, task, f, vocabSize, classes);
+  const pairBeside = pairBesideTurns(v, task, f, vocabSize, classes, words);
   if (pairBeside !== null) return pairBeside;
   if (!has(v, f.text) && !has(v, f.completion) && !has(v, f.input_ids) && (!has(v, f.messages) || isShareGptTurns(ownField(v, f.messages)))) {
     const read = readLayout(v, f.messages);
@@ -261,21 +224,21 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     const names: Array<keyof FieldMap> = ['text', 'prompt', 'completion', 'messages', 'input_ids', ...(task === 'classification' ? ['label' as const] : [])];
     const near = names.flatMap((name) => {
       const key = Object.keys(v).find((k) => k !== f[name] && k.trim().toLowerCase() === f[name].toLowerCase());
-      return key === undefined ? [] : [`--field ${name}=${key.includes(' ') ? JSON.stringify(key) : key}`];
+      return key === undefined ? [] : [fieldIs(words, name, key)];
     });
     const pair = near.length > 0 ? null : pairKeysButForCase(v);
     const hint = near.length > 0 ? `; ${near.join(' ')} reads ${near.length === 1 ? 'it' : 'them'}`
       : pair ? `; ${pair.map((k) => JSON.stringify(k)).join(' and ')} differ only in ${differsIn(pair)} from ${pair.map((k) => `"${k.trim().toLowerCase()}"`).join(' and ')}: renamed so, they are read as a chat of one user turn and its answer`
-      : preferenceHint(v) || turnsHint(v) || textColumnHint(v, task === 'classification' ? f.label : null);
+      : preferenceHint(v, words) || turnsHint(v, words) || textColumnHint(v, task === 'classification' ? f.label : null, words);
     return reject('unknown_shape', `no "${f.text}", "${f.prompt}"/"${f.completion}", "${f.messages}" or "${f.input_ids}" field (keys: ${keys || 'none'})${hint}`);
   }
   if (groups.length > 1) {
     const hint = groups.length === 2 && groups.includes(f.text) && (groups.includes(f.messages) || groups.includes('conversations'))
-      ? ' (--field text=none reads it as the chat, --field messages=none as the text)' : '';
+      ? ` (${fieldIs(words, 'text', 'none')} reads it as the chat, ${fieldIs(words, 'messages', 'none')} as the text)` : '';
     return reject('unknown_shape', `ambiguous record: it has ${groups.map((g) => `"${g}"`).join(' and ')}${hint}`);
   }
   const hasLabel = has(v, f.label);
-  if (has(v, f.input_ids)) return detectPretokenized(v, task, f, vocabSize, classes);
+  if (has(v, f.input_ids)) return detectPretokenized(v, task, f, vocabSize, classes, words);
   if (has(v, f.messages)) {
     if (task === 'classification') return reject('wrong_task', 'a chat record in a classification run');
     const system = systemBeside(v);
@@ -291,7 +254,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     if (!has(v, f.completion)) {
       // preference data (TRL's DPO layout): no completion to train, but the chosen answer can be named as one
       const preference = has(v, 'chosen') && has(v, 'rejected') && f.completion !== 'chosen'
-        ? '; it looks like preference data ("chosen"/"rejected", for DPO), which is not trained here: --field completion=chosen trains on the chosen answers' : '';
+        ? `; it looks like preference data ("chosen"/"rejected", for DPO), which is not trained here: ${fieldIs(words, 'completion', 'chosen')} trains on the chosen answers` : '';
       return reject('unknown_shape', `"${f.prompt}" without "${f.completion}"${preference}`);
     }
     // The whitespace where they meet is kept (the prompt's end, the completion's start): the two are
@@ -314,7 +277,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     return hasInstructionPair(v) ? { record: { shape: 'text', text }, textBesidePair: true } : { record: { shape: 'text', text } };
   }
   if (text === '') return reject('empty', `"${f.text}" is empty`);
-  const label = labelOf(v, f, classes);
+  const label = labelOf(v, f, classes, words);
   if ('reason' in label) return label;
   return { record: { shape: 'classification', text, label: label.label } };
 }
@@ -330,14 +293,14 @@ const filled = (v: Record<string, unknown>, k: string): boolean => {
  * converted with the original kept, or two merged): read as one of them when both hold the same chat; else rejected as
  * ambiguous, where reading either would silently drop the other. Null when the record does not have both.
  */
-function bothChatFields(v: Record<string, unknown>, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading): DetectResult | null {
+function bothChatFields(v: Record<string, unknown>, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading, words: OptionWords): DetectResult | null {
   const other = 'conversations';
   if (f.messages === other || !filled(v, f.messages) || !filled(v, other)) return null;
   const without = (k: string) => Object.fromEntries(Object.entries(v).filter(([key]) => key !== k));
-  const asMessages = detectShape(without(other), task, f, vocabSize, classes);
-  const asConversations = detectShape(without(f.messages), task, { ...f, messages: other }, vocabSize, classes);
+  const asMessages = detectShape(without(other), task, f, vocabSize, classes, words);
+  const asConversations = detectShape(without(f.messages), task, { ...f, messages: other }, vocabSize, classes, words);
   if ('record' in asMessages && 'record' in asConversations && canonicalContent(asMessages.record) === canonicalContent(asConversations.record)) return asMessages;
-  return reject('unknown_shape', `ambiguous record: it has "${f.messages}" and "${other}", which do not hold the same chat (--field messages=${other} reads "${other}")`);
+  return reject('unknown_shape', `ambiguous record: it has "${f.messages}" and "${other}", which do not hold the same chat (${fieldIs(words, 'messages', other)} reads "${other}")`);
 }
 
 /**
@@ -347,15 +310,15 @@ function bothChatFields(v: Record<string, unknown>, task: Task, f: FieldMap, voc
  * reading the turns would silently drop the pair. Null when the record does not have both, or has a text, a completion
  * or token ids too (a second shape, rejected as such), or in a classification run (a chat there is wrong_task anyway).
  */
-function pairBesideTurns(v: Record<string, unknown>, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading): DetectResult | null {
+function pairBesideTurns(v: Record<string, unknown>, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading, words: OptionWords): DetectResult | null {
   if (task !== 'generation' || has(v, f.text) || has(v, f.completion) || has(v, f.input_ids) || !hasInstructionPair(v)) return null;
   const turnsKeys = new Set([f.messages, 'conversations']);
   const turnsKey = [...turnsKeys].find((k) => filled(v, k));
   if (turnsKey === undefined) return null;
   const without = (drop: (k: string) => boolean) => Object.fromEntries(Object.entries(v).filter(([k]) => !drop(k)));
   const pairOnly = without((k) => turnsKeys.has(k));
-  const asChat = detectShape(without((k) => PAIR_KEYS.includes(k) && !turnsKeys.has(k)), task, f, vocabSize, classes);
-  const asPair = detectShape(pairOnly, task, f, vocabSize, classes);
+  const asChat = detectShape(without((k) => PAIR_KEYS.includes(k) && !turnsKeys.has(k)), task, f, vocabSize, classes, words);
+  const asPair = detectShape(pairOnly, task, f, vocabSize, classes, words);
   if ('record' in asChat && 'record' in asPair && asChat.record.shape === 'chat' && asPair.record.shape === 'chat') {
     const [chat, pair] = [asChat.record.messages, asPair.record.messages].map((m) => m.filter((t) => t.role !== 'system'));
     if (pair!.every((t, i) => chat![i]?.role === t.role && chat![i]?.content === t.content)) return asChat;
@@ -364,7 +327,7 @@ function pairBesideTurns(v: Record<string, unknown>, task: Task, f: FieldMap, vo
   const pairNames = layout !== null && 'names' in layout ? layout.names.messages.split('/').map((k) => JSON.stringify(k)).join('/') : 'an instruction pair';
   // without the turns' field, the pair is read: unless they are ShareGPT's (read under any of their keys) or "conversations"
   const pairReadable = turnsKey === f.messages && !filled(v, 'conversations') && !isShareGptTurns(ownField(v, turnsKey));
-  const hint = pairReadable ? `--field messages=none reads ${pairNames}` : 'keep one of them';
+  const hint = pairReadable ? `${fieldIs(words, 'messages', 'none')} reads ${pairNames}` : 'keep one of them';
   return reject('unknown_shape', `ambiguous record: it has "${turnsKey}" and ${pairNames}, which do not hold the same chat (${hint})`);
 }
 
@@ -373,17 +336,27 @@ function canonicalLabelOrNull(raw: unknown): LabelValue | null | 'error' {
   return 'error' in c ? 'error' : c.label;
 }
 
-function labelOf(v: Record<string, unknown>, f: FieldMap, classes: LabelReading): { label: LabelValue } | Rejection {
+function labelOf(v: Record<string, unknown>, f: FieldMap, classes: LabelReading, words: OptionWords): { label: LabelValue } | Rejection {
   const c = canonicalLabel(ownField(v, f.label), classes, () => numberSpelling(v, f.label));
   if ('error' in c) return reject('unknown_label', c.error);
   if (c.label === null) {
-    const missing = reject('missing_label', c.why ?? (has(v, f.label) ? `"${f.label}" is empty` : `no "${f.label}" field`));
+    const missing = reject('missing_label', c.why === undefined ? (has(v, f.label) ? `"${f.label}" is empty` : `no "${f.label}" field`) : c.why + noLabelHint(c.noLabel, words));
     return c.noLabel ? { ...missing, noLabel: c.noLabel } : missing;
   }
   return { label: c.label };
 }
 
-function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading): DetectResult {
+/**
+ * How to make a label read as no label (-1, a placeholder word such as "None") a class, in the caller's `words`: on the
+ * command line `prepare --labels -1=NAME,…`, in a library call `options.labels [NAME, …] with options.labelCodes [-1, …]`.
+ */
+function noLabelHint(noLabel: NoLabel | undefined, words: OptionWords): string {
+  if (noLabel === undefined) return '';
+  const [what, entries] = noLabel.kind === 'minus_one' ? ['-1', [{ name: NAME, code: -1 }, MORE] as const] : [JSON.stringify(noLabel.word), [MORE, { name: noLabel.word }] as const];
+  return `; if ${what} is a class, name it: ${words.cli ? 'prepare ' : ''}${labelsIs(words, entries)}`;
+}
+
+function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading, words: OptionWords): DetectResult {
   const hasLabel = has(v, f.label) && canonicalLabelOrNull(ownField(v, f.label)) !== null;
   if (task === 'generation' && hasLabel) {
     return reject('wrong_task', `a pre-tokenized record with "${f.label}" in a generation run`);
@@ -402,7 +375,7 @@ function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap,
   if (row.labels) record.labels = row.labels as number[];
   if (task === 'classification') {
     if (record.labels) return reject('wrong_task', `a pre-tokenized record with "${f.labels}" in a classification run`);
-    const label = labelOf(v, f, classes);
+    const label = labelOf(v, f, classes, words);
     if ('reason' in label) return label;
     record.label = label.label;
   }

@@ -45,7 +45,31 @@ function unreadable(p: string, e: unknown): string {
     // a quoted pattern, or a shell (cmd.exe) that passes it on as written
     return 'ENOENT (no such file or folder); its name holds a wildcard, which is not expanded here: give the folder (every file in it is read), or the pattern unquoted for the shell to expand';
   }
-  return code === 'ENOENT' ? 'ENOENT (no such file or folder)' : code === 'EACCES' ? 'EACCES (permission denied)' : code ?? (e as Error).message;
+  return code === 'ENOENT' ? 'ENOENT (no such file or folder)' : code === 'EACCES' ? 'EACCES (permission denied)'
+    : code === 'ELOOP' ? 'ELOOP (a loop of symbolic links: it leads back to itself)' : code ?? (e as Error).message;
+}
+
+/**
+ * `p`'s stats (symlinks followed), or undefined when there is nothing to read there: a path that does not exist, and a
+ * symbolic link in a loop (a → b → a: ELOOP, which throwIfNoEntry does not cover), or one past the system's limit.
+ */
+function statOf(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p, { throwIfNoEntry: false });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
+    throw e;
+  }
+}
+
+/** Whether `p` is a symbolic link that leads back to itself (ELOOP): inside a folder, noted and not followed. */
+function isLinkLoop(p: string): boolean {
+  try {
+    fs.statSync(p);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ELOOP';
+  }
 }
 
 /**
@@ -75,6 +99,10 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
     if (name.startsWith('.')) continue;
     const child = path.join(p, name);
     if (skip !== null && realOrResolved(child) === skip) continue; // the output folder inside an input folder
+    if (isLinkLoop(child)) {
+      notes.push(`${shown(child)} is a symlink loop (it leads back to itself): not followed`);
+      continue;
+    }
     if (PROJECT_FILE.test(name) && isFile(child)) {
       projectFiles.push(name);
       continue;
@@ -129,12 +157,12 @@ const BACKUP_FILE = /(?:~|\.(?:bak|orig|swp|swo))$/i;
 const PROJECT_FILE = /^(readme|license|licence|copying|notice|changelog|citation|authors|contributing)(\.[a-z0-9]+)?$/i;
 
 function isFile(p: string): boolean {
-  return fs.statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
+  return statOf(p)?.isFile() ?? false;
 }
 
 /** Whether `dir` is a folder holding a prepare run's outputs (its report.json beside its rejected.jsonl). */
 function isPrepareOutput(dir: string): boolean {
-  return fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true && isFile(path.join(dir, 'rejected.jsonl')) && isPrepareReport(path.join(dir, PREPARE_REPORT));
+  return statOf(dir)?.isDirectory() === true && isFile(path.join(dir, 'rejected.jsonl')) && isPrepareReport(path.join(dir, PREPARE_REPORT));
 }
 
 /**
@@ -142,7 +170,7 @@ function isPrepareOutput(dir: string): boolean {
  * read as text records, its weights refused as binary) or a quickstart's; else null.
  */
 function madeByTool(dir: string): string | null {
-  if (fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) return null;
+  if (statOf(dir)?.isDirectory() !== true) return null;
   if (isFile(path.join(dir, RUN_LAYOUT.marker))) return `a training run's folder (its ${RUN_LAYOUT.marker})`;
   if (isFile(path.join(dir, QUICKSTART_LAYOUT.marker))) return `a quickstart's folder (its ${QUICKSTART_LAYOUT.marker})`;
   return null;
@@ -198,7 +226,8 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
       }
       if (specific) {
         const [split, folder] = f.role === 'input' ? [first, f] : [f, first];
-        notes.push(`${folder.shown} is the ${words.say(split.role)} file ${split.shown}: read as ${split.role} only`);
+        // a fact, said alike to every caller (report.json's warnings name an option only where they advise setting one)
+        notes.push(`${folder.shown} is also given as the ${split.role} file (${split.shown}): read as ${split.role} only`);
         if (split === f) files[files.indexOf(first)] = f;
         seen.set(real, split);
         continue;

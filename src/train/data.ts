@@ -8,6 +8,7 @@ import { requireTargets } from '../eval/evaluate.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
+import type { OptionWords } from '../util/option-words.ts';
 import type { TrainConfig } from './config.ts';
 
 export interface SplitContext {
@@ -19,6 +20,8 @@ export interface SplitContext {
   wrongTaskFix?: string | null;
   /** Said with a label that is not one of the config's classes (unknownLabelFix). */
   unknownLabelFix?: string;
+  /** How an error in a data file names prepare's options (LoadRowsOptions.words). */
+  words?: OptionWords;
 }
 
 /**
@@ -46,7 +49,7 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
   const classes: LabelValue[] | undefined = cfg.labels ? classesFor(cfg.labels) : undefined;
   const r = loadTokenRows(file, {
     tokenizer: ctx.tokenizer, vocabSize: ctx.vocabSize, task: cfg.task, labels: classes,
-    trainOn: cfg.data.train_on, maxSeqLen: cfg.max_seq_len, overflow: cfg.overflow, wrongTaskFix: ctx.wrongTaskFix, unknownLabelFix: ctx.unknownLabelFix,
+    trainOn: cfg.data.train_on, maxSeqLen: cfg.max_seq_len, overflow: cfg.overflow, wrongTaskFix: ctx.wrongTaskFix, unknownLabelFix: ctx.unknownLabelFix, words: ctx.words,
     onNote: (note) => warn(`${key}: ${file}: ${note}`), formatFlag: false,
   });
   const notes = loadNotes(r.stats, cfg.max_seq_len, cfg.overflow);

@@ -19,6 +19,7 @@ import { createAdapter, loadAdapter, readAdapterInfo, refusePatternedTraining, t
 import { givenLabels } from '../eval/target.ts';
 import { dynamicRopeRefusal } from '../model/rope-config.ts';
 import { isUserError, UserError } from '../util/errors.ts';
+import type { OptionWords } from '../util/option-words.ts';
 import { BUNDLED_VOCAB_SIZE, loadModelTokenizer, loadTokenizer } from '../tokenizer/load.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { info, warn } from '../util/log.ts';
@@ -57,12 +58,13 @@ export interface RunSetup {
 
 /**
  * `resuming`: the run folder's config is fixed, so an error about the data does not suggest changing it. `written`: the
- * config's values as written (writtenTexts), for its warnings.
+ * config's values as written (writtenTexts), for its warnings. `words`: how an error in a data file names prepare's
+ * options (LoadRowsOptions.words: the CLI's flags, or a library call's).
  */
-export function setupRun(cfg: TrainConfig, opts: { resuming?: boolean; place?: (key: string) => string; written?: Readonly<Record<string, string>> } = {}): RunSetup {
+export function setupRun(cfg: TrainConfig, opts: { resuming?: boolean; place?: (key: string) => string; written?: Readonly<Record<string, string>>; words?: OptionWords } = {}): RunSetup {
   checkConfigPaths(cfg, opts.place);
   const backend = createBackend(cfg.device);
-  return closingOnError(backend, () => setupOn(cfg, backend, opts.resuming ?? false, opts.place, opts.written));
+  return closingOnError(backend, () => setupOn(cfg, backend, opts.resuming ?? false, opts));
 }
 
 /**
@@ -92,7 +94,7 @@ export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig, place?
   if (dynamic) throw keyError('max_seq_len', `${v('max_seq_len')}: ${dynamic}`, place);
 }
 
-function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: (key: string) => string, written?: Readonly<Record<string, string>>): RunSetup {
+function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place, written, words }: { place?: (key: string) => string; written?: Readonly<Record<string, string>>; words?: OptionWords }): RunSetup {
   const v = shownAs(cfg, written); // values as written (1e3), as the schema's errors quote them
   checkRunTrainable(cfg, runModelConfig(cfg), place, v); // before a 7B model's weights are read
   // a lora.r past the model's sizes is named as such, before the memory it would take is
@@ -125,7 +127,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
   const ctx = {
     cfg, vocabSize: model.cfg.vocabSize, tokenizer: runTokenizer(cfg, model.cfg.vocabSize),
     wrongTaskFix: wrongTaskFix(cfg, { resuming, generation: model.weights.lmHead !== null && !classificationAdapter }),
-    unknownLabelFix: unknownLabelFix(resuming, place),
+    unknownLabelFix: unknownLabelFix(resuming, place), words,
   };
   const train = loadRunSplit(cfg.data.train, 'data.train', ctx, place);
   const val = cfg.data.val ? loadRunSplit(cfg.data.val, 'data.val', ctx, place) : null;

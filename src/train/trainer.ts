@@ -111,7 +111,7 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions, lock: RunLock, words:
   const resumed = resume ? RunDir.openForResume(cfg, words) : null;
   // a run that finished is left as it is, whatever its checkpoints: resuming it again would evaluate and write its end again
   if (resumed?.finished()) return alreadyComplete(resumed);
-  const run = setupRun(cfg, { resuming: resume, place: placeOf(opts.places), written: opts.written });
+  const run = setupRun(cfg, { resuming: resume, place: placeOf(opts.places), written: opts.written, words });
   const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep, lock, words));
   run.backend.close?.(); // the CUDA context and every device allocation, at the end of the run as on an error
   return result;

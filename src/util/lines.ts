@@ -6,7 +6,8 @@
 // Every line is checked as strict UTF-8: a line that is not valid UTF-8, or that holds a NUL byte (binary
 // data), still comes out — decoded with U+FFFD, so line numbers and counts stay exact — but carries a
 // `defect` saying what and at which byte, so that no caller takes it for text without knowing. A file
-// that starts with a UTF-16 (or UTF-32) byte-order mark is refused as a whole, and so is anything but a regular file.
+// that starts with a UTF-16 (or UTF-32) byte-order mark is refused as a whole, and so is a compressed file (gzip, zip, xz,
+// zstd, 7z: by its first bytes, whatever its name) and anything but a regular file.
 import { constants, isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { UserError } from './errors.ts';
@@ -138,6 +139,21 @@ function utf16WithoutBom(b: Uint8Array): 'UTF-16LE' | 'UTF-16BE' | null {
   return null;
 }
 
+/**
+ * The container whose signature starts `b` (gzip, zip, xz, zstd, 7z), else null: a compressed file under a text name
+ * (data.jsonl that is gzip's output) would be read as lines of bytes, each rejected as binary, none saying why. Each
+ * signature holds bytes that no text starts with (0x8b, 0x03 0x04, 0xfd, 0xb5, 0xbc), so no text file is taken for one.
+ */
+function compressedBy(b: Uint8Array): string | null {
+  const starts = (...sig: number[]) => b.length >= sig.length && sig.every((x, i) => b[i] === x);
+  if (starts(0x1f, 0x8b)) return 'gzip-compressed data';
+  if (starts(0x50, 0x4b, 0x03, 0x04)) return 'a zip archive (as .xlsx, .docx and .ods files are)';
+  if (starts(0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00)) return 'xz-compressed data';
+  if (starts(0x28, 0xb5, 0x2f, 0xfd)) return 'zstd-compressed data';
+  if (starts(0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c)) return 'a 7z archive';
+  return null;
+}
+
 /** The longest line read: V8's longest string (a longer line is an error naming it; bytes ≥ its UTF-16 units). */
 export const MAX_LINE_BYTES = constants.MAX_STRING_LENGTH;
 
@@ -173,6 +189,8 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
         if (n >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) {
           throw new UserError('this is UTF-16 text (it starts with a UTF-16 byte-order mark): convert it to UTF-8 first', file);
         }
+        const packed = compressedBy(chunk);
+        if (packed) throw new UserError(`this is ${packed} (by its first bytes), whatever its name: decompress it first`, file);
         const utf16 = utf16WithoutBom(chunk);
         if (utf16) throw new UserError(`this looks like ${utf16} text without a byte-order mark (every other byte is 0): convert it to UTF-8 first (iconv -f ${utf16} -t UTF-8)`, file);
         crOnly ||= crLineEnds(chunk);

@@ -1,5 +1,5 @@
 // Inputs built to break the reader: a stray CSV quote in a long file, lines that each open a CSV quoted field, a huge CSV cell, a label or column named __proto__,
-// a lone surrogate spelled in JSON, a symlink loop, and one file reached through two symlinks.
+// a lone surrogate spelled in JSON, a symlink loop (of folders, and of links to each other), and one file reached through two symlinks.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -145,6 +145,27 @@ test('a symlink loop is noted once and not followed; a file reached through two 
   assert.throws(() => prepare({ inputs: [a, path.join(base, 'data', 'x-alias.jsonl')], outDir: path.join(base, 'out2'), tokenizer: tok }), /x-alias\.jsonl: this file is given twice \(also as .*a\.jsonl\)/);
 });
 
+test('a symbolic link in a loop (a → b → a) is a one-line error given as an input or a val file, and inside a folder noted and not followed: no ELOOP stack trace', () => {
+  const base = path.join(dir, 'link-loop');
+  writeFiles(base, { 'data/a.jsonl': '{"text": "the one record beside the loop"}\n' });
+  fs.symlinkSync('loop-b.jsonl', path.join(base, 'data', 'loop-a.jsonl'));
+  fs.symlinkSync('loop-a.jsonl', path.join(base, 'data', 'loop-b.jsonl'));
+  const loop = path.join(base, 'data', 'loop-a.jsonl'), a = path.join(base, 'data', 'a.jsonl');
+  for (const opts of [{ inputs: [loop] }, { inputs: [a], val: [loop] }]) {
+    assert.throws(() => prepare({ ...opts, outDir: path.join(base, 'out'), tokenizer: tok }), (e: Error) => {
+      assert.equal(e.name, 'UserError', e.stack);
+      assert.equal(e.message, `${loop}: cannot read input: ELOOP (a loop of symbolic links: it leads back to itself)`);
+      return true;
+    });
+  }
+  const { report } = prepare({ inputs: [path.join(base, 'data')], outDir: path.join(base, 'out'), tokenizer: tok });
+  assert.deepEqual([report.input_records, report.kept], [1, 1]);
+  assert.deepEqual(report.warnings.filter((w) => !/split is empty/.test(w)), [
+    'data/loop-a.jsonl is a symlink loop (it leads back to itself): not followed',
+    'data/loop-b.jsonl is a symlink loop (it leads back to itself): not followed',
+  ]);
+});
+
 test("a hub dataset's folder: its README and LICENSE and an earlier prepare output are skipped and noted; its test file given as --test is the test split", () => {
   const base = path.join(dir, 'hub');
   writeFiles(base, {
@@ -160,7 +181,7 @@ test("a hub dataset's folder: its README and LICENSE and an earlier prepare outp
   const { report } = prepare({ inputs: [path.join(base, 'repo')], test: [path.join(base, 'repo', 'data', 'test.jsonl')], outDir: path.join(base, 'out'), tokenizer: tok });
   assert.deepEqual([report.input_records, report.splits.test], [3, 1]);
   assert.ok(report.warnings.includes('repo/prepared-old holds the outputs of an earlier prepare run (its report.json): not read'), report.warnings.join('; '));
-  assert.ok(report.warnings.includes('repo/data/test.jsonl is the options.test file test.jsonl: read as test only'), report.warnings.join('; '));
+  assert.ok(report.warnings.includes('repo/data/test.jsonl is also given as the test file (test.jsonl): read as test only'), report.warnings.join('; '));
   const test = readJsonl(path.join(base, 'out', 'test.jsonl')) as Array<{ text: string }>;
   assert.deepEqual(test.map((r) => r.text), ['the held out test record']);
 });

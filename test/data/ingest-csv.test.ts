@@ -287,3 +287,23 @@ test('CSV/TSV: a quote opening a cell mid-row and closing lines later joins the 
   assert.equal([...readCsv(f['joined.csv']!, ',', { onNote: (n) => notes.push(n) })].length, 2);
   assert.deepEqual(notes, ['1 row holds a quoted cell each of whose lines after its first holds as many cells as a row (line 2, over lines 2–4): rows joined into one cell by a stray quote? Read as one row, as Python\'s csv and pandas read it; if those lines are rows, remove the quote that opens the cell']);
 });
+
+test('CSV without a header row: its first record, taken for column names, is said to be one when a later row holds one of its cells in that column', () => {
+  // before: "hello world,pos" became the column names without a word; the hint to name a text field (--field text="hello
+  // world") read the rest and left that record out
+  const f = writeFiles(dir, {
+    'no-header.csv': 'hello world,pos\nanother sentence,neg\nthird one,pos\n',
+    'header.csv': 'text,label\nthe label column,label\n', // a column's name as a value is rare; it is said, and harmless
+    'numbers.csv': '0,1\n1,0\n0,1\n', // pandas' integer column names over integer cells: no sign
+    'letters.csv': 'a,b\nx,b\n', // a one-character name (a, b; classes A, B): no sign
+  });
+  const notes = (name: string) => {
+    const said: string[] = [];
+    for (const _ of readCsv(f[name]!, ',', { onNote: (n) => said.push(n) }));
+    return said;
+  };
+  assert.deepEqual(notes('no-header.csv'), ['line 1 ("hello world,pos") is read as the header row, yet its cell "pos" is also a value of that column (line 3): ' +
+    'if the file has no header row, line 1 is a record taken for column names, and not read: add a header line (the column names) above it']);
+  assert.equal(notes('header.csv').length, 1);
+  assert.deepEqual([notes('numbers.csv'), notes('letters.csv')], [[], []]);
+});

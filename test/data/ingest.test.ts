@@ -264,13 +264,15 @@ test("JSON: pandas' to_json layouts: orient=\"table\" is read as its records; by
     ['index.json', { 0: rows[0], 1: rows[1] }, /orient="index" layout/],
     ['split.json', { columns: ['text', 'label'], index: [0, 1], data: rows.map((r) => [r.text, r.label]) }, /orient="split" layout/],
     ['splits.json', { train: [rows[0]], test: [rows[1]] }, /holds the splits "train", "test" in one object: save each as its own file .*--val or --test/],
+    ['lists.json', { text: rows.map((r) => r.text), label: rows.map((r) => r.label) }, /a table by column \(each of "text", "label" a list of 2 values: json\.dump of Dataset\.to_dict\(\)/],
   ];
   for (const [name, value, message] of refused) {
     const f = writeFiles(dir, { [name]: JSON.stringify(value) })[name]!;
     assert.throws(() => [...readJson(f)], (e: Error) => e.name === 'UserError' && e.message.startsWith(`${f}:1: `) && message.test(e.message) && !e.message.includes('\n'), name);
   }
-  // a record with object fields, or an object keyed by ids that are not row numbers, is one value as before
-  for (const value of [{ text: 'T', meta: { source: 'web' } }, { a1: { text: 'x' }, b2: { text: 'y' } }]) {
+  // a record with object fields, an object keyed by ids that are not row numbers, or a pre-tokenized record's lists of
+  // numbers, is one value as before
+  for (const value of [{ text: 'T', meta: { source: 'web' } }, { a1: { text: 'x' }, b2: { text: 'y' } }, { input_ids: [1, 2, 3], labels: [-100, 2, 3] }]) {
     const f = writeFiles(dir, { 'one.json': JSON.stringify(value) })['one.json']!;
     assert.deepEqual([...readJson(f)].map((i) => i.value), [value]);
   }

@@ -10,6 +10,7 @@ import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { detectRecord } from '../../src/data/record.ts';
 import { isUserError } from '../../src/util/errors.ts';
+import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
 
 const tok = mistralTokenizer();
@@ -74,8 +75,13 @@ test('prepare: a CSV label of nan, None, N/A, null or empty is a missing_label, 
     const rej = readJsonl<{ reason: string; detail: string; source: { line: number } }>(path.join(out, 'rejected.jsonl'));
     assert.deepEqual(rej.map((r) => r.source.line), [4, 5, 6, 7, 10, 11]);
     assert.match(rej.find((r) => r.source.line === 4)!.detail, /^label "nan" is what an export writes for a missing value/);
-    assert.match(rej.find((r) => r.source.line === 6)!.detail, /if "None" is a class, name it: prepare --labels/);
+    assert.match(rej.find((r) => r.source.line === 6)!.detail, /if "None" is a class, name it: options\.labels \[…, 'None'\]$/); // a library call's words
   }
+  // the CLI's words
+  const out = path.join(dir, 'pandas-cli');
+  prepare({ inputs: [f], outDir: out, tokenizer: tok, task: 'classification', split: [1, 0, 0] }, FLAG_WORDS);
+  const rej = readJsonl<{ detail: string; source: { line: number } }>(path.join(out, 'rejected.jsonl'));
+  assert.match(rej.find((r) => r.source.line === 6)!.detail, /if "None" is a class, name it: prepare --labels …,None$/);
 });
 
 test('prepare --labels None,Insult: None named as a class is one; nan is still missing', () => {

@@ -11,6 +11,7 @@ import { LabelSet, canonicalLabel, classList, parseLabelsOption } from '../../sr
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { isUserError } from '../../src/util/errors.ts';
+import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
 
 const tok = mistralTokenizer();
@@ -213,9 +214,11 @@ test('prepare --labels -1=negative,0=neutral,1=positive: -1 is a class, written 
   const r2 = prepare({ inputs: [f], outDir: path.join(dir, 'tweets2'), tokenizer: tok, task: 'classification', labels: ['neutral', 'positive'], labelCodes: [0, 1], split: [1, 0, 0] }).report;
   assert.deepEqual(r2.by_reason, { missing_label: 3 });
   assert.ok(r2.warnings.some((w) => w.endsWith("name every class: options.labels [NAME, 'neutral', 'positive'] with options.labelCodes [-1, 0, 1]")), r2.warnings.join('; '));
-  // a raw file read by train: the error at the -1 record says how to make it a class
+  // a raw file read by train: the error at the -1 record says how to make it a class, in the caller's words
+  assert.throws(() => loadTokenRows(f, { task: 'classification', tokenizer: tok, words: FLAG_WORDS }),
+    (e) => isUserError(e) && /tweets\.jsonl:1: /.test(e.message) && /if -1 is a class, name it: prepare --labels -1=NAME,…/.test(e.message));
   assert.throws(() => loadTokenRows(f, { task: 'classification', tokenizer: tok }),
-    (e) => isUserError(e) && /tweets\.jsonl:1: /.test(e.message) && /if -1 is a class, name it: prepare --labels -1=NAME/.test(e.message));
+    (e) => isUserError(e) && /tweets\.jsonl:1: /.test(e.message) && e.message.includes('if -1 is a class, name it: options.labels [NAME, …] with options.labelCodes [-1, …]') && !e.message.includes('--'));
 });
 
 test('prepare: zero-padded integer labels of a CSV ("01" … "12") are one kind of label, integers as pandas reads them', () => {

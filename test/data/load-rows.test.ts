@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { isUserError } from '../../src/util/errors.ts';
+import { FLAG_WORDS, type OptionWords } from '../../src/util/option-words.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { tokenizeRecord } from '../../src/data/tokenize.ts';
@@ -84,9 +85,14 @@ test('classification: class indices from report.json beside a prepare output, fr
   assert.throws(() => loadTokenRows(f, { tokenizer: tok, task: 'classification', labels: ['pos', 'neg'] }), /cls\.csv:4: label "neu" is not one of the classes/);
   // 1-based integer labels (AG News' 1–4) against named classes would shift every class by one: refused, with the mapping
   const agnews = writeFiles(dir, { 'ag.csv': 'label,text\n3,stocks fall\n4,new chip\n1,summit held\n2,cup final\n' })['ag.csv']!;
-  assert.throws(() => loadTokenRows(agnews, { tokenizer: tok, task: 'classification', labels: ['World', 'Sports', 'Business', 'Sci/Tech'] }),
-    (e: Error) => isUserError(e) && e.message.startsWith(`${agnews}: the class list`) && e.message.includes('they look 1-based') &&
-      e.message.includes('mistral-tune prepare --task classification --labels 1=World,2=Sports,3=Business,4=Sci/Tech') && !e.message.includes('\n'));
+  // the mapping in the caller's words: a library call's options (loadTokenRows takes them too), the CLI's flags (eval's, train's)
+  const classes = ['World', 'Sports', 'Business', 'Sci/Tech'];
+  assert.throws(() => loadTokenRows(agnews, { tokenizer: tok, task: 'classification', labels: classes }),
+    (e: Error) => isUserError(e) && e.message.startsWith(`${agnews}: the class list (the run's, options.labels or`) && e.message.includes('they look 1-based') &&
+      e.message.includes("say which integer is which class: options.labels ['World', 'Sports', 'Business', 'Sci/Tech'] with options.labelCodes [1, 2, 3, 4]") && !e.message.includes('--') && !e.message.includes('\n'));
+  assert.throws(() => loadTokenRows(agnews, { tokenizer: tok, task: 'classification', labels: classes, words: FLAG_WORDS }),
+    (e: Error) => isUserError(e) && e.message.startsWith(`${agnews}: the class list (the run's, --labels or`) && e.message.includes('they look 1-based') &&
+      e.message.includes('mistral-tune prepare --task classification --labels 1=World,2=Sports,3=Business,4=Sci/Tech') && !e.message.includes('options.') && !e.message.includes('\n'));
   assert.deepEqual(loadTokenRows(agnews, { tokenizer: tok, task: 'classification', labels: [0, 1, 2, 3, 4] }).rows.map((r) => r.label), [3, 4, 1, 2], 'integer classes: as they are');
   // another tool's report.json beside a file is not a prepare report: the file's own labels
   const other = path.join(dir, 'other-report');
@@ -158,9 +164,10 @@ test('a record longer than prepare would keep is refused unparsed, before it is 
   const file = path.join(dir, 'giant.jsonl');
   const text = 'word '.repeat(Math.ceil(maxRawCharsFor(DEFAULT_MAX_CHARS) / 5));
   fs.writeFileSync(file, `{"text": "short one"}\n${JSON.stringify({ text })}\n`);
-  const refused = (e: unknown) => isUserError(e) && /giant\.jsonl:2: too_long: the record's JSON is \d+ characters, more than the \d+ that any record within --max-chars can take/.test(e.message);
-  assert.throws(() => loadTokenRows(file, { tokenizer: tok }), refused);
-  assert.throws(() => readTextsToClassify(file), refused);
+  const refused = (option: string) => (e: unknown) => isUserError(e) && e.message.includes(`giant.jsonl:2: too_long: the record's JSON is `) && e.message.includes(`that any record within ${option} can take`);
+  assert.throws(() => loadTokenRows(file, { tokenizer: tok }), refused('options.maxChars'));
+  assert.throws(() => loadTokenRows(file, { tokenizer: tok, words: FLAG_WORDS }), refused('--max-chars'));
+  assert.throws(() => readTextsToClassify(file), refused('--max-chars')); // classify's reader: the CLI's
   // a prepare output is read within its own --max-chars (its report.json's options.max_chars)
   const out = path.join(dir, 'giant-prepared');
   fs.mkdirSync(out);
@@ -213,8 +220,16 @@ test('a record of the other task says what to do (give this task\'s data, or wha
   // evaluated with a generation model, where prepare (of the generation task) keeps none of it
   const labelled = path.join(dir, 'wrong-task-labelled.jsonl');
   fs.writeFileSync(labelled, '{"text": "a labelled record", "label": "a"}\n');
-  const refused = (fix: string | null | undefined, want: string) => assert.throws(() => loadTokenRows(labelled, { tokenizer: tok, wrongTaskFix: fix }),
+  const refused = (fix: string | null | undefined, want: string, words?: OptionWords) => assert.throws(() => loadTokenRows(labelled, { tokenizer: tok, wrongTaskFix: fix, ...(words ? { words } : {}) }),
     (e: Error) => isUserError(e) && e.message === `${labelled}:1: wrong_task: a record with "label" in a generation run (${want})`);
-  refused(undefined, 'give generation data; of a file that mixes the two tasks, mistral-tune prepare --task generation keeps the generation records');
-  refused('use --task classification', 'use --task classification; of a file that mixes the two tasks, mistral-tune prepare --task generation keeps the generation records');
+  refused(undefined, "give generation data; of a file that mixes the two tasks, prepare() with options.task 'generation' keeps the generation records");
+  refused(undefined, 'give generation data; of a file that mixes the two tasks, mistral-tune prepare --task generation keeps the generation records', FLAG_WORDS);
+  refused('use --task classification', 'use --task classification; of a file that mixes the two tasks, mistral-tune prepare --task generation keeps the generation records', FLAG_WORDS);
+});
+
+test('every record dropped by the length limit names it as the caller sets it: max_seq_len / options.maxSeqLen, or / --max-seq-len (eval\'s flag)', () => {
+  const f = writeFiles(dir, { 'long-prompts.jsonl': '{"prompt": "a prompt long enough to fill the limit", "completion": " yes"}\n' })['long-prompts.jsonl']!;
+  const dropped = (option: string) => (e: unknown) => isUserError(e) && e.message === `${f}: every record was dropped (1): no target token left within max_seq_len / ${option} (2 tokens)`;
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok, maxSeqLen: 2 }), dropped('options.maxSeqLen'));
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok, maxSeqLen: 2, words: FLAG_WORDS }), dropped('--max-seq-len'));
 });

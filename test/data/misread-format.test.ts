@@ -9,11 +9,14 @@ import { readRecords } from '../../src/data/ingest/read.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { readTextsToClassify } from '../../src/eval/texts.ts';
 import { isUserError } from '../../src/util/errors.ts';
+import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { mistralTokenizer, tempDir, writeFiles } from './helpers.ts';
 
 const dir = tempDir();
-const CSV = 'no line is JSON, and the first ("text,label") looks like a CSV header row: the file is CSV, not JSON Lines; read it as such (a .csv name, or --format csv)';
+// in a library call's words (options.format), and the CLI's (--format)
+const CSV = 'no line is JSON, and the first ("text,label") looks like a CSV header row: the file is CSV, not JSON Lines; read it as such (a .csv name, or options.format \'csv\')';
+const CSV_CLI = CSV.replace("options.format 'csv'", '--format csv');
 
 test('prepare: a CSV file named .jsonl, or read with --format jsonl, is said to be CSV once, in the error of a run that keeps nothing and in the warnings', () => {
   // before: every line was rejected with JSON.parse's message ("text,label" is not valid JSON), and nothing said the file is CSV
@@ -23,6 +26,8 @@ test('prepare: a CSV file named .jsonl, or read with --format jsonl, is said to 
     (e: Error) => e.message.includes(`is not valid JSON; c.jsonl: ${CSV}; rejected.jsonl`) && e.message.split('CSV header').length === 2);
   assert.throws(() => prepare({ inputs: [f['c.csv']!], outDir: path.join(dir, 'o2'), tokenizer: tok, format: 'jsonl' }),
     (e: Error) => e.message.includes(`c.csv: ${CSV}`));
+  assert.throws(() => prepare({ inputs: [f['c.csv']!], outDir: path.join(dir, 'o2'), tokenizer: tok, format: 'jsonl' }, FLAG_WORDS),
+    (e: Error) => e.message.includes(`c.csv: ${CSV_CLI}`) && !e.message.includes('options.'));
   const { report } = prepare({ inputs: [f['c.jsonl']!, f['good.jsonl']!], outDir: path.join(dir, 'o3'), tokenizer: tok, split: [1, 0, 0] });
   assert.deepEqual(report.by_reason, { invalid_json: 3 });
   assert.deepEqual(report.warnings.filter((w) => w.includes('CSV')), [`c.jsonl: ${CSV}`]);
@@ -59,11 +64,14 @@ test('train/eval (loadTokenRows) and classify stop at a CSV file named .jsonl wi
   assert.throws(() => loadTokenRows(f['c.jsonl']!, { tokenizer: tok, formatFlag: false }), oneLine(new RegExp(
     `^${f['c.jsonl']!.replace(/[.\\]/g, '\\$&')}:1: invalid_json: .*"text,label" is not valid JSON; the first line \\("text,label"\\) looks like a CSV header row: the file is CSV, not JSON Lines; read it as such \\(a \\.csv name\\)$`)));
   assert.throws(() => loadTokenRows(f['t.json']!, { tokenizer: tok }),
+    oneLine(/t\.json:1: invalid_json: .*; the first line \("text\\tlabel"\) looks like a TSV header row: the file is TSV, not JSON; read it as such \(a \.tsv name, or options\.format 'tsv'\)$/));
+  assert.throws(() => loadTokenRows(f['t.json']!, { tokenizer: tok, words: FLAG_WORDS }), // eval's
     oneLine(/t\.json:1: invalid_json: .*; the first line \("text\\tlabel"\) looks like a TSV header row: the file is TSV, not JSON; read it as such \(a \.tsv name, or --format tsv\)$/));
   assert.throws(() => readTextsToClassify(f['c.jsonl']!), oneLine(/c\.jsonl:1: invalid_json: .*; .*looks like a CSV header row: the file is CSV, not JSON Lines; read it as such \(a \.csv name, or --format csv\)$/));
   // a second line that is JSON, or none, or a broken JSON file: JSON.parse's message and prepare's advice, as before
   for (const name of ['header-only.jsonl', 'then-json.jsonl', 'broken.jsonl']) {
-    assert.throws(() => loadTokenRows(f[name]!, { tokenizer: tok }), (e: unknown) => isUserError(e) && /:1: invalid_json: .* \(mistral-tune prepare cleans raw data and lists every such record\)$/.test(e.message) && !e.message.includes('CSV'), name);
+    assert.throws(() => loadTokenRows(f[name]!, { tokenizer: tok }), (e: unknown) => isUserError(e) && /:1: invalid_json: .* \(prepare\(\) cleans raw data and lists every such record\)$/.test(e.message) && !e.message.includes('CSV'), name);
+    assert.throws(() => loadTokenRows(f[name]!, { tokenizer: tok, words: FLAG_WORDS }), (e: unknown) => isUserError(e) && /:1: invalid_json: .* \(mistral-tune prepare cleans raw data and lists every such record\)$/.test(e.message), name);
     assert.throws(() => readTextsToClassify(f[name]!), (e: unknown) => isUserError(e) && /:1: invalid_json: /.test(e.message) && !e.message.includes('CSV'), name);
   }
 });

@@ -1,7 +1,7 @@
 // Bytes that are not UTF-8 text never become training text: readLines marks such lines (invalid UTF-8 with
 // the byte where it starts, a NUL byte as binary) without losing count of lines; every reader rejects the
 // record that holds one (invalid_utf8 / binary), keeping the counting rule and line numbers; prepare lists
-// them in rejected.jsonl and report.json balances; UTF-16 files are refused.
+// them in rejected.jsonl and report.json balances; UTF-16 files, and compressed files under a text name, are refused.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -65,6 +65,29 @@ test('a UTF-16 file is refused as a whole, naming the file', () => {
   // a few NUL bytes in UTF-8 text are still one record's defect, not an encoding
   const nul = writeFiles(dir, { 'nul.jsonl': bytes('{"text": "a"}\n{"text": "b', [0], '"}\n') })['nul.jsonl']!;
   assert.equal([...readLines(nul)].length, 2);
+});
+
+test('a compressed file under a text name (gzip output saved as .jsonl, a zip as .csv) is refused as a whole by its first bytes, not read as lines of binary records', async () => {
+  const zlib = await import('node:zlib');
+  const records = '{"text": "a record inside the archive"}\n{"text": "and another one"}\n';
+  const files = writeFiles(dir, {
+    'packed/gz.jsonl': zlib.gzipSync(records), 'packed/gz.json': zlib.gzipSync(`[${records.trim().split('\n').join(',')}]`),
+    'packed/gz.csv': zlib.gzipSync('text,label\na,pos\n'), 'packed/gz.txt': zlib.gzipSync('plain text'),
+    'packed/zip.csv': bytes([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0, 8, 0], 'rest of an archive'),
+    'packed/xz.jsonl': bytes([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0, 4, 0xe6, 0xd6]),
+    'packed/zst.jsonl': bytes([0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x05, 0x29, 0, 0]),
+    'packed/7z.txt': bytes([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c, 0, 4]),
+  });
+  const kinds: Record<string, string> = { gz: 'gzip-compressed data', zip: 'a zip archive', xz: 'xz-compressed data', zst: 'zstd-compressed data', '7z': 'a 7z archive' };
+  for (const [name, f] of Object.entries(files)) {
+    const kind = kinds[path.basename(name).split('.')[0]!]!;
+    const message = `${f}: this is ${kind}`;
+    assert.throws(() => [...readLines(f)], (e: Error) => e.message.startsWith(message) && /whatever its name: decompress it first$/.test(e.message), name);
+    assert.throws(() => prepare({ inputs: [f], outDir: path.join(dir, 'packed-out'), tokenizer: mistralTokenizer() }), (e: Error) => e.name === 'UserError' && e.message.startsWith(message), name);
+  }
+  // text that merely starts with the letters of a signature ("PK", "7z") is text
+  const text = writeFiles(dir, { 'packed/pk.txt': 'PK is the primary key\n7z archives are smaller\n' })['packed/pk.txt']!;
+  assert.equal([...readLines(text)].length, 2);
 });
 
 test('a Ctrl-Z that ends the file (DOS\'s end-of-file mark) is no line of its own; one inside the text is kept', () => {

@@ -1,5 +1,6 @@
 // What readCsv tells `onNote` about rows it read as Python's csv and pandas do, though the file may mean otherwise:
-// cells that start with a quote not quoting them whole, and quoted cells whose lines look like rows a stray quote joined.
+// cells that start with a quote not quoting them whole, quoted cells whose lines look like rows a stray quote joined,
+// and a header row that is a record (HeaderAsData).
 
 /** The note on `n` cells that start with a quote that does not quote them whole, the first on `line`. */
 export function asWrittenNote(n: number, line: number): string {
@@ -29,4 +30,37 @@ export function joinedRowsNote(n: number, line: number, lines: number): string {
   const where = `${n === 1 ? 'line' : 'first on line'} ${line}, over lines ${line}–${line + lines - 1}`;
   return `${n === 1 ? '1 row holds' : `${n} rows hold`} a quoted cell each of whose lines after its first holds as many cells as a row (${where}): ` +
     `rows joined into one cell by a stray quote? Read as one row${n === 1 ? ', as Python\'s csv and pandas read it' : ' each, as Python\'s csv and pandas read them'}; if those lines are rows, remove the quote that opens the cell`;
+}
+
+/**
+ * Whether the header row is a record (a file written without one: its first record taken for column names, and so
+ * not read as a record): a header cell that is not a number is a value of its own column in a later row
+ * (`hello world,pos` over rows labelled pos and neg); a column's name is none of its values. A number is left out (a
+ * pandas frame with integer column names writes 0,1 over cells that may hold 0 and 1), and so is a single character
+ * (columns named a, b, c; classes A, B).
+ */
+export class HeaderAsData {
+  private cells: readonly string[] = [];
+  private headerLine = 0;
+  private raw = '';
+  private at: { line: number; cell: string } | null = null;
+
+  header(cells: readonly string[], line: number, raw: string): void {
+    [this.cells, this.headerLine, this.raw] = [cells, line, raw];
+  }
+
+  /** Looks at a data row's cells (until one shows the header is data). */
+  see(fields: readonly string[], line: number): void {
+    if (this.at !== null) return;
+    const i = this.cells.findIndex((h, k) => h.length > 1 && !/^[-+]?\d+(?:\.\d*)?$/.test(h) && fields[k]?.trim() === h);
+    if (i >= 0) this.at = { line, cell: this.cells[i]! };
+  }
+
+  /** Tells `onNote` when a row showed the header is a record. */
+  tell(onNote?: (note: string) => void): void {
+    if (this.at === null) return;
+    const raw = JSON.stringify(this.raw.length > 80 ? `${this.raw.slice(0, 80)}…` : this.raw);
+    onNote?.(`line ${this.headerLine} (${raw}) is read as the header row, yet its cell ${JSON.stringify(this.at.cell)} is also a value of that column (line ${this.at.line}): ` +
+      `if the file has no header row, line ${this.headerLine} is a record taken for column names, and not read: add a header line (the column names) above it`);
+  }
 }

@@ -31,10 +31,10 @@
 // one invalid_csv record (as within the bound), and one that never closes is a stray quote as above, its lines read
 // again from the file (once: every later line is then known to leave a quoted field open).
 import { UserError } from '../../util/errors.ts';
-import { asWrittenNote, joinedRowLines, joinedRowsNote } from './csv-notes.ts';
+import { asWrittenNote, HeaderAsData, joinedRowLines, joinedRowsNote } from './csv-notes.ts';
 import { readLines, type Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
-import { defectRejection, recordDefect, type RawItem, type ReadOptions } from './types.ts';
+import { defectRejection, readAs, recordDefect, type RawItem, type ReadOptions } from './types.ts';
 
 /** Raw text kept per row (prepare clips it further for rejected.jsonl). */
 const RAW_LIMIT = 1 << 16;
@@ -417,7 +417,7 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
     byRows = sniffedAs !== alone;
     return (used = sniffedAs);
   } : undefined;
-  const asWritten = { cells: 0, line: 0 };
+  const asWritten = { cells: 0, line: 0 }, asData = new HeaderAsData();
   const joined = { rows: 0, line: 0, lines: 0 }; // rows with a cell of lines that look like rows (joinedRowLines)
   const onSepLine = (sep: string) => { used = sep; opts.onNote?.(`read with ${delimiterName(sep)} as the delimiter (its first line, ${JSON.stringify(`sep=${sep}`)}, is Excel's delimiter line, not a row)`); };
   const onTypeLine = (line: string) => opts.onNote?.(`its first line, ${JSON.stringify(line)}, is Windows PowerShell's Export-Csv type line, not the header: skipped`);
@@ -432,9 +432,10 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
       const json = jsonKind(row.raw);
       if (json !== null) {
         // JSON Lines read as CSV: each record would be keyed by the first one's text
-        throw new UserError(`the header row is a JSON ${json}, not column names: the file is JSON Lines, not CSV; read it as such (a .jsonl name${opts.formatFlag === false ? '' : ', or --format jsonl'})`, `${file}:${row.line}`);
+        throw new UserError(`the header row is a JSON ${json}, not column names: the file is JSON Lines, not CSV; read it as such (${readAs('jsonl', opts)})`, `${file}:${row.line}`);
       }
       headerCells = row.fields.map((h) => h.trim());
+      asData.header(headerCells, row.line, row.raw);
       // pandas' to_csv writes its index column with no name: named as pandas reads it back
       header = headerCells.map((h, i) => (h === '' ? `Unnamed: ${i}` : h));
       const seen = new Set<string>();
@@ -475,12 +476,14 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
     // defined, not assigned: a column named "__proto__" is a field like any other
     const value: Record<string, string> = {};
     for (let i = 0; i < header.length; i++) Object.defineProperty(value, header[i]!, { value: row.fields[i]!, enumerable: true, writable: true, configurable: true });
+    asData.see(row.fields, row.line);
     const lines = joinedRowLines(row.fields, used, header.length);
     if (lines > 0 && joined.rows++ === 0) [joined.line, joined.lines] = [row.line, lines];
     yield { line: row.line, raw: row.raw, value };
   }
   if (asWritten.cells > 0) opts.onNote?.(asWrittenNote(asWritten.cells, asWritten.line));
   if (joined.rows > 0) opts.onNote?.(joinedRowsNote(joined.rows, joined.line, joined.lines));
+  asData.tell(opts.onNote);
 }
 
 /** 'object' or 'array' when `raw` (a row's text) is a JSON object or array, else null. */

@@ -13,6 +13,7 @@ import { UserError } from '../../util/errors.ts';
 import { PAIR_KEYS } from '../layouts.ts';
 import { isTurn, type ObjectMember } from './json-object-scan.ts';
 import type { JsonReading } from './python-json.ts';
+import { FLAG_WORDS, type OptionWords } from '../../util/option-words.ts';
 import type { RawItem } from './types.ts';
 
 /** The keys a record's text is read from (record.ts's default fields, the instruction-pair layouts'): a wrapper has none. */
@@ -27,14 +28,15 @@ const RECORD_TEXT_KEYS: ReadonlySet<string> = new Set(['text', 'prompt', 'comple
  * (datasets-server /rows, /first-rows) wraps the records: viewer-rows.ts reads each as its "row". An object with a
  * scalar under a key a record's text is read from (RECORD_TEXT_KEYS, or `textField`, --field text's: `{"text": …, "entities": [{…}]}`) is a record, its
  * list of objects its annotations, and wraps nothing. Several lists of records named as splits
- * (`{"train": [...], "test": [...]}`, or one empty) are refused (a UserError naming `where`: the file and the object's line).
+ * (`{"train": [...], "test": [...]}`, or one empty) are refused (a UserError naming `where`: the file and the object's line, and
+ * prepare's val and test options in the caller's `words`).
  */
-export function wrappedRecords(members: ObjectMember[], where: string, textField?: string): ObjectMember | null {
+export function wrappedRecords(members: ObjectMember[], where: string, textField?: string, words: OptionWords = FLAG_WORDS): ObjectMember | null {
   const lists = members.filter((m) => m.kind === 'records');
   // an empty split beside one of records (`{"train": [...], "test": []}`) makes a file of splits too
   const splits = members.filter((m) => (m.kind === 'records' || m.kind === 'empty') && SPLIT_NAMES.test(m.key));
   if (splits.length > 1 && splits.some((m) => m.kind === 'records')) {
-    throw new UserError(`the file holds the splits ${splits.map((m) => `"${m.key}"`).join(', ')} in one object: save each as its own file (JSON Lines) and name the evaluation ones with --val or --test`, where);
+    throw new UserError(`the file holds the splits ${splits.map((m) => `"${m.key}"`).join(', ')} in one object: save each as its own file (JSON Lines) and name the evaluation ones with ${words.say('val')} or ${words.say('test')}`, where);
   }
   if (members.some((m) => m.kind === 'array')) return null;
   if (recordTextKey(members, textField) !== undefined) return null;
@@ -164,7 +166,7 @@ export function withUnreadLists(detail: string, item: RawItem): string {
   return item.unreadLists ? `${detail}; ${item.unreadLists}` : detail;
 }
 
-/** Throws a UserError (naming `where`: the file and the object's line) when `value` is a pandas table that is not records. */
+/** Throws a UserError (naming `where`: the file and the object's line) when `value` is a table (pandas', or lists per column) that is not records. */
 export function refuseTableLayouts(value: unknown, where: string): void {
   if (!isObject(value)) return;
   const keys = Object.keys(value);
@@ -179,6 +181,16 @@ export function refuseTableLayouts(value: unknown, where: string): void {
     if (byIndex || byColumn) {
       throw new UserError(`a table in pandas' orient="${byIndex ? 'index' : 'columns'}" layout (${byIndex ? 'an object per row, keyed by row number' : 'an object per column, keyed by row number: DataFrame.to_json()\'s default'}), not records: ${records}`, where);
     }
+  }
+  // a list per column (json.dump of Dataset.to_dict() or DataFrame.to_dict("list")): every value a list of as many
+  // scalars, text among them; read as one record it was rejected for its "text" being a list. A record's token ids are
+  // numbers alone, and its turns objects.
+  const n = Array.isArray(inner[0]) ? inner[0].length : 0;
+  const scalar = (x: unknown) => x === null || ['string', 'number', 'boolean'].includes(typeof x);
+  if (n >= 2 && inner.every((l) => Array.isArray(l) && l.length === n && l.every(scalar)) && inner.some((l) => (l as unknown[]).some((x) => typeof x === 'string'))) {
+    const names = keys.slice(0, 4).map((k) => JSON.stringify(k)).join(', ') + (keys.length > 4 ? `, … (${keys.length} columns)` : '');
+    throw new UserError(`a table by column (each of ${names} a list of ${n} values: json.dump of Dataset.to_dict() or DataFrame.to_dict("list")), not records: ` +
+      'write it with Dataset.to_json(path) or DataFrame.to_json(path, orient="records", lines=True), one record per line', where);
   }
 }
 

@@ -27,7 +27,7 @@ import { closeIndex, commentAt, commentsNote, continuesString, countComment, sca
 import { batchItems, parseJsonItem, readJsonl, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, TooDeepLiteral, type JsonReading } from './python-json.ts';
 import { literalLine } from './python-literal.ts';
-import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
+import { recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
 import { isViewerRow } from './viewer-rows.ts';
 
 /** Files up to this size that do not start with "[" are tried as one JSON value. */
@@ -46,7 +46,7 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
     yield* readJsonl(file, opts, true);
     return;
   }
-  const wrapped = scan === null ? null : wrappedRecords(scan, `${file}:${first.line}`, opts.textField);
+  const wrapped = scan === null ? null : wrappedRecords(scan, `${file}:${first.line}`, opts.textField, opts.words);
   if (wrapped !== null) {
     // beside the list read, other lists of objects (a viewer answer's "features") are not records: said when its
     // records are not viewer rows (viewer-rows.ts says what a viewer answer's are)
@@ -70,8 +70,8 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
     // holding lists of records is said to, as a shorter one is (prepare refuses it, naming them)
     opts.onBytes?.(size);
     const lists = recordListsNote(scan, undefined, file);
-    const detail = lists ? `${lists}; as one record it is ${size} bytes, more than any record within --max-chars can take: rejected unparsed`
-      : `the record's JSON is ${size} bytes, more than any record within --max-chars can take; rejected unparsed`;
+    const detail = lists ? `${lists}; as one record it is ${size} bytes, more than ${withinMaxChars(opts)} can take: rejected unparsed`
+      : `the record's JSON is ${size} bytes, more than ${withinMaxChars(opts)} can take; rejected unparsed`;
     yield { line: first.line, raw: head(file, 1 << 16), error: { reason: 'too_long', detail } };
     return;
   }
@@ -102,7 +102,7 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
       if (!bad) refuseTableLayouts(value, `${file}:${line}`);
       // a Python dict, which the scan cannot follow: its members as the scan finds a JSON object's, read as they are
       const members = bad ? null : scan ?? (reading === 'python-literal' ? valueMembers(value, line) : null);
-      const wrapped = scan === null && members !== null ? wrappedRecords(members, `${file}:${line}`, opts.textField) : null;
+      const wrapped = scan === null && members !== null ? wrappedRecords(members, `${file}:${line}`, opts.textField, opts.words) : null;
       if (wrapped !== null) {
         for (const record of (value as Record<string, unknown[]>)[wrapped.key]!) yield { line, raw: JSON.stringify(record), value: record };
         return;
@@ -257,10 +257,10 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
     pendingChars = 0;
     // a nested batch that long is not read record by record (its records are not held to be judged): said, with what to do
     const batch = opensWith === 0x5b ? 'an array element that is itself an array (a batch of records?), with every record it holds: give its records as elements of the top-level array, or one a line as JSON Lines' : '';
-    const it = long && !elementDefect ? { line, raw: raw.slice(0, 1 << 16), error: { reason: 'too_long' as const, detail: `the record's JSON is more than ${maxRaw} characters, more than any record within --max-chars can take; rejected unparsed${batch ? `: ${batch}` : ''}` } }
+    const it = long && !elementDefect ? { line, raw: raw.slice(0, 1 << 16), error: { reason: 'too_long' as const, detail: `the record's JSON is more than ${maxRaw} characters, more than ${withinMaxChars(opts)} can take; rejected unparsed${batch ? `: ${batch}` : ''}` } }
       : elementDefect ? { line, raw, error: elementDefect }
       : lineBreakAt > 0 ? { line, raw, error: { reason: 'invalid_json' as const, detail: `a line break inside a string (line ${lineBreakAt}): JSON writes it as \\n` } }
-      : parseJsonItem(raw, line, opts.maxRawChars);
+      : parseJsonItem(raw, line, opts);
     elementDefect = undefined;
     lineBreakAt = 0;
     return it;
@@ -270,10 +270,10 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   // JSON Lines line may be one: jsonl.ts batchItems), these parsed one at a time as they are read
   const elementItems = function* (line: number): Generator<RawItem> {
     const it = element(line);
-    let read = batchItems(it, opts.maxRawChars);
+    let read = batchItems(it, opts);
     // a nested batch with a trailing comma (`[{…}, {…},]`) is read as its records, as the top-level array is
     const trimmed = opensWith === 0x5b && it.error?.reason === 'invalid_json' ? withoutTrailingComma(it.raw) : null;
-    const batch = trimmed === null ? null : batchItems(parseJsonItem(trimmed, line, opts.maxRawChars), opts.maxRawChars);
+    const batch = trimmed === null ? null : batchItems(parseJsonItem(trimmed, line, opts), opts);
     if (batch !== null && 'records' in batch) {
       read = batch;
       trailingCommas++;

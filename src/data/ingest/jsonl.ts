@@ -24,7 +24,7 @@ import { crPieces } from './jsonl-cr.ts';
 import { stringEnd } from './number-spellings.ts';
 import { parseJsonText } from './python-json.ts';
 import type { Rejection } from '../record.ts';
-import { defectRejection, recordDefect, type RawItem, type ReadOptions } from './types.ts';
+import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
 
 /** With `jsonc` (a .json file, where json.ts allows comments), comments that start a line are skipped and noted. */
 export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false): Generator<RawItem> {
@@ -62,7 +62,7 @@ export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false):
     if (t === '') continue;
     const indent = objectIndent(text, jsonc);
     if (indent >= 0 && !defect) {
-      const pretty = prettyObject(l, indent, next, opts.maxRawChars ?? Infinity, jsonc);
+      const pretty = prettyObject(l, indent, next, opts, jsonc);
       if (pretty.readAhead) {
         again = pretty.readAhead.concat(again.slice(at));
         at = 0;
@@ -90,8 +90,8 @@ export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false):
     // `[{…}, {…},]`: a batch with a trailing comma (JavaScript's and Python's literals allow it) is read as its records;
     // anything else as written
     const trimmed = withoutTrailingComma(body ?? t);
-    const batch = trimmed === null ? null : lineItem(trimmed, lineNo, opts.maxRawChars);
-    const item = batch !== null && 'records' in batch ? batch : lineItem(body ?? t, lineNo, opts.maxRawChars);
+    const batch = trimmed === null ? null : lineItem(trimmed, lineNo, opts);
+    const item = batch !== null && 'records' in batch ? batch : lineItem(body ?? t, lineNo, opts);
     if (item === batch) {
       trailing.count++;
       trailing.first ||= lineNo;
@@ -187,11 +187,11 @@ export function trailingCommaNote(n: number, first?: number): string {
 export type ItemOrBatch = RawItem | { records: Iterable<RawItem> };
 
 /** The record of a line's text `t`, or the records it holds (a batch: batchItems, longBatchItems). */
-function lineItem(t: string, line: number, maxRaw?: number): ItemOrBatch {
-  const item = parseJsonItem(t, line, maxRaw);
-  if (item.error?.reason !== 'too_long') return batchItems(item, maxRaw);
+function lineItem(t: string, line: number, limit: RawLimit): ItemOrBatch {
+  const item = parseJsonItem(t, line, limit);
+  if (item.error?.reason !== 'too_long') return batchItems(item, limit);
   // a line too long to parse whole may still be a batch of records that each fit
-  const records = longBatchItems(t, line, maxRaw);
+  const records = longBatchItems(t, line, limit);
   return records === null ? item : { records };
 }
 
@@ -202,7 +202,7 @@ function lineItem(t: string, line: number, maxRaw?: number): ItemOrBatch {
  * else `item` itself (one value, judged by its shape). An array of chat turns (`role` and `content`, ShareGPT's `from`
  * and `value`) is one chat's, not a batch: one value.
  */
-export function batchItems(item: RawItem, maxRaw?: number): ItemOrBatch {
+export function batchItems(item: RawItem, limit: RawLimit = {}): ItemOrBatch {
   const value = item.value;
   if (!Array.isArray(value)) return item;
   const objects = value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
@@ -210,7 +210,7 @@ export function batchItems(item: RawItem, maxRaw?: number): ItemOrBatch {
   // a batch as Python wrote it (a str() of a list of dicts): its elements are found as a Python literal's strings are
   // told (SingleQuotes); where that walk does not find them all (a string prefix, r'…'), the line stays one value
   if (item.python !== undefined && count(elementTexts(item.raw)) !== value.length) return item;
-  return { records: parsedOneByOne(item.raw, item.line, maxRaw) };
+  return { records: parsedOneByOne(item.raw, item.line, limit) };
 }
 
 /** How many items `items` gives. */
@@ -221,8 +221,8 @@ function count(items: Iterable<unknown>): number {
 }
 
 /** The elements of `t`, a JSON array, each parsed at `line` when it is read. */
-function* parsedOneByOne(t: string, line: number, maxRaw?: number): Generator<RawItem> {
-  for (const text of elementTexts(t)) yield parseJsonItem(text, line, maxRaw);
+function* parsedOneByOne(t: string, line: number, limit: RawLimit): Generator<RawItem> {
+  for (const text of elementTexts(t)) yield parseJsonItem(text, line, limit);
 }
 
 /**
@@ -233,7 +233,7 @@ function* parsedOneByOne(t: string, line: number, maxRaw?: number): Generator<Ra
  * records, 250 MB): the shape is judged by a first walk that keeps no value, and the records are parsed again one at a
  * time as they are read, so memory stays within the line and its largest record.
  */
-function longBatchItems(t: string, line: number, maxRaw?: number): Iterable<RawItem> | null {
+function longBatchItems(t: string, line: number, limit: RawLimit): Iterable<RawItem> | null {
   if (!t.startsWith('[')) return null;
   const turn = (v: unknown) => typeof v === 'object' && v !== null && isTurn(new Set(Object.keys(v)));
   let n = 0, allTurns = true;
@@ -241,12 +241,12 @@ function longBatchItems(t: string, line: number, maxRaw?: number): Iterable<RawI
   let el = walk.next();
   for (; !el.done; el = walk.next()) {
     if (!el.value.startsWith('{') || !el.value.endsWith('}')) return null;
-    const it = parseJsonItem(el.value, line, maxRaw);
+    const it = parseJsonItem(el.value, line, limit);
     allTurns &&= turn(it.value);
     n++;
   }
   if (el.value !== t.length - 1 || n === 0 || allTurns) return null;
-  return parsedOneByOne(t, line, maxRaw);
+  return parsedOneByOne(t, line, limit);
 }
 
 /**
@@ -281,12 +281,13 @@ function* elementTexts(t: string): Generator<string, number> {
  * a line holding only "{" indented no more than its own (the next record's: a nested one is indented more), the lines
  * read ahead and why.
  */
-function prettyObject(open: Line, indent: number, next: () => Line | undefined, maxRaw: number, jsonc: boolean): { raw: string; bad?: Rejection; reopen?: Line; readAhead?: undefined } | { readAhead: Line[]; why: string } {
+function prettyObject(open: Line, indent: number, next: () => Line | undefined, limit: RawLimit, jsonc: boolean): { raw: string; bad?: Rejection; reopen?: Line; readAhead?: undefined } | { readAhead: Line[]; why: string } {
   const lines: Line[] = [];
   let closing = ''; // the text of the line that closes it, up to its "}": the rest may open the next object (`}{`)
   let reopen: Line | undefined;
   const scan: JsonScan = { depth: 1, inString: false, escape: false };
   const block = { open: false }; // in a block comment that a line before opened (jsonc)
+  const maxRaw = limit.maxRawChars ?? Infinity;
   let chars = 1;
   for (;;) {
     const l = next();
@@ -298,7 +299,7 @@ function prettyObject(open: Line, indent: number, next: () => Line | undefined, 
     }
     lines.push(l);
     chars += l.text.length + 1;
-    if (chars > maxRaw) return { readAhead: lines, why: `within ${maxRaw} characters, more than any record within --max-chars can take` };
+    if (chars > maxRaw) return { readAhead: lines, why: `within ${maxRaw} characters, more than ${withinMaxChars(limit)} can take` };
     // a comment's brackets and quotes are none (JSONC: `"text": "a" // ends with }`); counted once the record is read
     const aligned = !block.open; // the scanned text's characters at the line's places (none cut off before them)
     const close = closeIndex(scan, jsonc ? lineWithoutComments(l.text, block) : l.text);
@@ -356,9 +357,13 @@ function uncounted(): CommentTally {
   return { count: 0, first: 0, kinds: new Set() };
 }
 
-/** Parses one record's JSON text; text longer than `maxRaw` is rejected as too_long unparsed (bounded memory). */
-export function parseJsonItem(t: string, line: number, maxRaw = Infinity): RawItem {
-  if (t.length > maxRaw) return { line, raw: t.slice(0, 1 << 16), error: { reason: 'too_long', detail: `the record's JSON is ${t.length} characters, more than the ${maxRaw} that any record within --max-chars can take; rejected unparsed` } };
+/** The longest record text a reader parses (maxRawChars), and the caller's words to name the limit it comes from. */
+export type RawLimit = Pick<ReadOptions, 'maxRawChars' | 'words'>;
+
+/** Parses one record's JSON text; text longer than `limit.maxRawChars` is rejected as too_long unparsed (bounded memory). */
+export function parseJsonItem(t: string, line: number, limit: RawLimit = {}): RawItem {
+  const maxRaw = limit.maxRawChars ?? Infinity;
+  if (t.length > maxRaw) return { line, raw: t.slice(0, 1 << 16), error: { reason: 'too_long', detail: `the record's JSON is ${t.length} characters, more than the ${maxRaw} that ${withinMaxChars(limit)} can take; rejected unparsed` } };
   try {
     const { value, reading, duplicate } = parseJsonText(t);
     if (duplicate !== undefined) return { line, raw: t, error: { reason: 'invalid_json', detail: duplicate } };

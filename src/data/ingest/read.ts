@@ -11,7 +11,7 @@ import { readJsonl } from './jsonl.ts';
 import { pythonReadingNote } from './python-json.ts';
 import { readText } from './text.ts';
 import { viewerRows } from './viewer-rows.ts';
-import { FORMATS, type Format, type RawItem, type ReadOptions } from './types.ts';
+import { FORMATS, readAs, type Format, type RawItem, type ReadOptions } from './types.ts';
 
 /** Extensions of containers that are not text, and what to do with them first. */
 const BINARY_EXTENSIONS: Record<string, 'decompress' | 'convert'> = {
@@ -83,7 +83,7 @@ function* notingCsv(items: Generator<RawItem>, format: 'JSON' | 'JSON Lines', op
     yield item;
   }
   const [header, row] = first;
-  const hint = json || header === undefined || row === undefined ? null : csvHint('no line is JSON, and the first', header, row, format, opts.formatFlag);
+  const hint = json || header === undefined || row === undefined ? null : csvHint('no line is JSON, and the first', header, row, format, opts);
   if (hint !== null) opts.onOtherFormat?.(hint);
 }
 
@@ -92,7 +92,7 @@ function* notingCsv(items: Generator<RawItem>, format: 'JSON' | 'JSON Lines', op
  * file read as `format`, is not JSON, and the next item of `rest` (read only then) is not JSON either, the hint
  * notingCsv gives when those two lines read as a CSV or TSV header row and a row; else null.
  */
-export function firstLinesHint(first: RawItem, rest: Iterator<RawItem>, format: Format, formatFlag?: boolean): string | null {
+export function firstLinesHint(first: RawItem, rest: Iterator<RawItem>, format: Format, opts: Pick<ReadOptions, 'words' | 'formatFlag'> = {}): string | null {
   if (first.error?.reason !== 'invalid_json' || (format !== 'jsonl' && format !== 'json')) return null;
   let row: IteratorResult<RawItem>;
   try {
@@ -102,17 +102,17 @@ export function firstLinesHint(first: RawItem, rest: Iterator<RawItem>, format: 
     throw e;
   }
   if (row.done === true || row.value.error?.reason !== 'invalid_json') return null;
-  return csvHint('the first line', first.raw, row.value.raw, format === 'jsonl' ? 'JSON Lines' : 'JSON', formatFlag);
+  return csvHint('the first line', first.raw, row.value.raw, format === 'jsonl' ? 'JSON Lines' : 'JSON', opts);
 }
 
 /** When `header` and `row` read as a CSV or TSV header row and a row of as many cells: `lead` (header quoted), and what to do. */
-function csvHint(lead: string, header: string, row: string, format: 'JSON' | 'JSON Lines', formatFlag?: boolean): string | null {
+function csvHint(lead: string, header: string, row: string, format: 'JSON' | 'JSON Lines', opts: Pick<ReadOptions, 'words' | 'formatFlag'>): string | null {
   const d = headerDelimiter(header, row);
   if (d === null) return null;
-  const [kind, ext] = d === '\t' ? ['TSV', 'tsv'] : ['CSV', 'csv'];
+  const [kind, ext] = d === '\t' ? (['TSV', 'tsv'] as const) : (['CSV', 'csv'] as const);
   const quoted = JSON.stringify(header.length > 80 ? `${header.slice(0, 80)}…` : header);
   return `${lead} (${quoted}) looks like a ${kind} header row: the file is ${kind}, not ${format}; ` +
-    `read it as such (a .${ext} name${formatFlag === false ? '' : `, or --format ${ext}`})`;
+    `read it as such (${readAs(ext, opts)})`;
 }
 
 /**

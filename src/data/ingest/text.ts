@@ -6,7 +6,8 @@
 // lines is a JSON object (JSON Lines saved as .txt) is noted: read as text, its records would be trained as JSON.
 import { readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
-import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
+import { FLAG_WORDS, optionIs } from '../../util/option-words.ts';
+import { recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
 
 export function* readText(file: string, opts: ReadOptions = {}): Generator<RawItem> {
   const key = opts.textField ?? 'text';
@@ -23,7 +24,7 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
   const add = (lines: string[], text: string): void => {
     size += text.length + 1;
     if (size <= maxRaw + 1) lines.push(text);
-    else error ??= { reason: 'too_long', detail: `the text is more than ${maxRaw} characters, more than any record within --max-chars can take; rejected unread` };
+    else error ??= { reason: 'too_long', detail: `the text is more than ${maxRaw} characters, more than ${withinMaxChars(opts)} can take; rejected unread` };
   };
   let lines: string[] = [];
   let start = 0;
@@ -34,7 +35,7 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
     objectLines = isJsonObject(t) ? objectLines + 1 : -1;
   };
   const note = (): void => {
-    if (objectLines > 1) opts.onNote?.(jsonLinesNote(objectLines, opts.formatFlag ?? true));
+    if (objectLines > 1) opts.onNote?.(jsonLinesNote(objectLines, opts));
   };
   if ((opts.textSplit ?? 'file') === 'file') {
     let blank = true; // a line that is not UTF-8 text is not blank: it holds U+FFFD or a NUL
@@ -72,9 +73,14 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
   note();
 }
 
-/** The note for a file read as plain text each of whose `lines` (more than one) is a JSON object; `formatFlag`: the command has --format. */
-export function jsonLinesNote(lines: number, formatFlag = true): string {
-  return `read as plain text, yet each of its ${lines} lines is a JSON object: if it is JSON Lines, name it .jsonl${formatFlag ? ' (or pass --format jsonl)' : ''}`;
+/**
+ * The note for a file read as plain text each of whose `lines` (more than one) is a JSON object: to name it .jsonl, or
+ * where the caller has a format option (formatFlag), to give it (in the caller's words).
+ */
+export function jsonLinesNote(lines: number, opts: Pick<ReadOptions, 'words' | 'formatFlag'> = {}): string {
+  const words = opts.words ?? FLAG_WORDS;
+  const option = opts.formatFlag === false ? '' : ` (or ${words.cli ? 'pass' : 'set'} ${optionIs(words, 'format', 'jsonl')})`;
+  return `read as plain text, yet each of its ${lines} lines is a JSON object: if it is JSON Lines, name it .jsonl${option}`;
 }
 
 /** Whether the trimmed line `t` is a JSON object. */

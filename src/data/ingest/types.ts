@@ -2,6 +2,7 @@
 // the physical line where it starts, its raw text (for rejected.jsonl), and the parsed value or the
 // reason it could not be parsed (a record any of whose lines is not UTF-8 text is never parsed).
 import type { LineDefect } from '../../util/lines.ts';
+import { FLAG_WORDS, optionIs, type OptionWords } from '../../util/option-words.ts';
 import type { Rejection } from '../record.ts';
 import type { JsonReading } from './python-json.ts';
 
@@ -81,4 +82,22 @@ export interface ReadOptions {
   onOtherFormat?: (hint: string) => void;
   /** false where the command reading the file has no --format (train's data files): its notes say only to rename. */
   formatFlag?: boolean;
+  /**
+   * How a note or a rejection names the options of prepare it points to (maxChars, format, val/test): the caller's
+   * words, `options.maxChars` for a library call; the CLI's flags (--max-chars) when not given.
+   */
+  words?: OptionWords;
+}
+
+/** What a record's length limit is said as: "any record within --max-chars" (options.maxChars), in the caller's words. */
+export function withinMaxChars(opts: Pick<ReadOptions, 'words'>): string {
+  return `any record within ${(opts.words ?? FLAG_WORDS).say('maxChars')}`;
+}
+
+/**
+ * How to read a file as `format` (the file is in it, though named or read as another): a name with its extension, or,
+ * where the caller has a format option (formatFlag), that option set so (--format jsonl, options.format 'jsonl').
+ */
+export function readAs(format: Format, opts: Pick<ReadOptions, 'words' | 'formatFlag'>): string {
+  return `a .${format} name${opts.formatFlag === false ? '' : `, or ${optionIs(opts.words ?? FLAG_WORDS, 'format', format)}`}`;
 }
