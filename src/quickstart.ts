@@ -224,7 +224,7 @@ function build(opts: QuickstartOptions, stage: <T>(name: Stage, write: () => T) 
     batch_size: 8, packing: true, epochs: opts.epochs, max_seq_len: 128, grad_clip: 1, seed: opts.seed, device: 'cpu',
     eval: { every_steps: 20, batch_size: 32, samples: 3, max_new_tokens: 24 }, output_dir: abs(runDir),
   }, 'quickstart');
-  const run = stage(QUICKSTART_LAYOUT.run, () => train(trainCfg));
+  const run = stage(QUICKSTART_LAYOUT.run, () => train(trainCfg, {}, FLAG_WORDS)); // a command, as prepare above
   return { modelDir, dataDir, run: { ...run, dir: runDir } }; // the summary names the folders as --out gave them
 }
 
