@@ -30,6 +30,7 @@ import { runBatchShape } from './memory-plan.ts';
 import { writeReport } from './report.ts';
 import { MetricsLog } from './metrics-log.ts';
 import { configRecord, resumeChanges, RunDir } from './run-dir.ts';
+import { checkRestart } from './restart-check.ts';
 import { acquireRunLock, type RunLock } from './run-lock.ts';
 import { runSamples, samplePrompts, type Sample, type SamplePrompt } from './samples.ts';
 import { lrAtStep } from './schedule.ts';
@@ -118,7 +119,12 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions, lock: RunLock, words:
 }
 
 function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: RunDir | null, keep: string[], lock: RunLock, words: OptionWords): TrainResult {
-  const dir = resumed ?? RunDir.create(cfg.output_dir, opts.overwrite ?? false, keep, words);
+  // the weights of the model folder the run started from (random weights come from the seed): under a LoRA adapter,
+  // what it was trained over; for full fine-tuning, whose checkpoint holds every weight itself, what tells a model
+  // folder moved since from another model; the run folder's marker records it (a resume without a checkpoint checks it)
+  let base: string | undefined;
+  const baseNow = (): string | undefined => typeof cfg.model === 'string' ? (base ??= modelFingerprint(cfg.model)) : undefined;
+  const dir = resumed ?? RunDir.create(cfg.output_dir, opts.overwrite ?? false, keep, words, baseNow());
   if (!resumed) dir.writeText(RUN_LAYOUT.config, configToYaml(cfg));
   const metrics = new MetricsLog(dir.file(RUN_LAYOUT.metrics));
   opts.onRunDir?.(dir.dir);
@@ -137,11 +143,6 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const trainAgain = `train again with ${words.say('overwrite')}`;
   let data: DataFingerprints | null = null;
   const dataNow = (): DataFingerprints => (data ??= dataFingerprints(run));
-  // the weights of the model folder the run started from (random weights come from the seed): under a LoRA adapter,
-  // what it was trained over; for full fine-tuning, whose checkpoint holds every weight itself, what tells a model
-  // folder moved since from another model
-  let base: string | undefined;
-  const baseNow = (): string | undefined => typeof cfg.model === 'string' ? (base ??= modelFingerprint(cfg.model)) : undefined;
   // device: auto and precision: auto choose by the machine, so the same config may resume elsewhere in another precision
   const ranOn = `${backend.name} in ${model.dtypes.storage === 'bf16' ? 'bf16' : 'fp32'}`;
   let loop: LoopState = { step: 0, best: null, sinceBest: 0, loader: loader.position };
@@ -231,7 +232,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     if (cut) warn(`resume: ${metrics.file}: ${cut}`);
     info(`resume: from the checkpoint of step ${loop.step} (epoch ${loop.loader.epoch}, micro-batch ${loop.loader.index})`);
   } else {
-    if (resumed) checkResumeWithoutCheckpoint(cfg, resumed);
+    if (resumed) checkRestart(cfg, resumed, { then: yaml || configNow, now: configNow, model: baseNow(), trainAgain, where: placeOf(opts.places)?.('model') ?? dir.file(RUN_LAYOUT.config) });
     metrics.truncate(0);
     if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'before', sampleEos);
   }
@@ -374,17 +375,6 @@ function evaluatesAgain(loop: LoopState, run: RunSetup, evalRows: EvalRow[]): bo
   const patience = run.cfg.early_stopping.patience;
   if (!run.val || (patience !== null && loop.sinceBest >= patience)) return false;
   return loop.step < run.totalSteps || !evalRows.some((r) => r.split === 'val' && r.step === loop.step);
-}
-
-/**
- * --resume of a run that did not finish and has no valid checkpoint: it starts again from step 0, said in a warning
- * (a finished one never comes here: alreadyComplete).
- */
-function checkResumeWithoutCheckpoint(cfg: TrainConfig, run: RunDir): void {
-  const why = cfg.checkpoint.every_steps === null ? 'checkpoint.every_steps is null: the run writes none'
-    : listCheckpoints(run.dir).length > 0 ? 'every checkpoint failed its checks'
-      : `none is there: one is written ${cfg.checkpoint.every_steps === 1 ? 'at every step' : `every ${cfg.checkpoint.every_steps} steps, from step ${cfg.checkpoint.every_steps}`}`;
-  warn(`resume: ${run.dir} has no valid checkpoint (${why}): the run did not finish, so it starts again from step 0 and its metrics are replaced`);
 }
 
 /**
