@@ -16,7 +16,8 @@ import { readJsonFile } from '../util/json-file.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { deriveSeed } from '../util/rng.ts';
-import { bestOnResume } from './best-check.ts';
+import { bestOnResume, stepZeroBestOnResume } from './best-check.ts';
+import { forgetBests, settleOlderBest, takeEvaluation } from './best-state.ts';
 import { placeOf } from './config-paths.ts';
 import { dropCheckpointsBefore, listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type CheckpointState, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, type TrainConfig } from './config.ts';
@@ -145,7 +146,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const dataNow = (): DataFingerprints => (data ??= dataFingerprints(run));
   // device: auto and precision: auto choose by the machine, so the same config may resume elsewhere in another precision
   const ranOn = `${backend.name} in ${model.dtypes.storage === 'bf16' ? 'bf16' : 'fp32'}`;
-  let loop: LoopState = { step: 0, best: null, sinceBest: 0, loader: loader.position };
+  let loop: LoopState = { step: 0, best: null, bestMetric: null, sinceBest: 0, loader: loader.position };
   let evalRows: EvalRow[] = [];
   // whether the checkpoint's model weights (their fingerprint) are found at model: now (a model folder moved since may
   // go on); unknown for a checkpoint that recorded none (random weights, or written before full fine-tuning recorded it)
@@ -204,11 +205,14 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     const extra = restored.extra as ReportState;
     evalRows = extra.evalRows.map(evalRowFromJson);
     const valChanged = extra.data ? changedData(extra.data, dataNow()).some((c) => c.split === 'val') : false;
+    const older = settleOlderBest(loop, evalRows, cfg.early_stopping.min_delta); // before evaluatesAgain: patience may be counted again
     const more = evaluatesAgain(loop, run, evalRows);
-    // best/ checked before anything of the run changes: a damaged one that cannot be rebuilt is refused. One gone
-    // starts again from the checkpoint's weights where its step's val evaluation (on the val data at hand) measured them
+    // best/ checked before anything of the run changes: a damaged one that cannot be rebuilt is refused. One gone (or
+    // one of step 0's) starts again from the checkpoint's weights where its step's val evaluation (on the val data at
+    // hand) measured them
     const stepLoss = valChanged ? null : evalRows.find((r) => r.split === 'val' && r.step === loop.step)?.loss ?? null;
-    const best = loop.best && bestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, loop.best, { stepLoss, evaluatesAgain: more }, words);
+    const best = older.stepZero ? stepZeroBestOnResume(loop.step, older.stepZero, { stepLoss, evaluatesAgain: more })
+      : loop.best && bestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, loop.best, { stepLoss, evaluatesAgain: more }, words);
     const allowed = extra.config ? resumeChanges(extra.config, configNow, { sameWeights: sameWeights(extra) }).allowed : [];
     if (allowed.length) warn(`resume: ${allowed.join(', ')} changed since the checkpoint of step ${loop.step} was written: the new values hold from it on`);
     for (const { split, what } of extra.data ? changedData(extra.data, dataNow()) : []) {
@@ -226,7 +230,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
       loop.best = best.best;
       if (best.write) saveTo(RUN_LAYOUT.best);
     }
-    if (loop.best && valChanged) restartBest(loop, more, dir.file(RUN_LAYOUT.best));
+    if (valChanged && (loop.best || loop.bestMetric)) restartBest(loop, more, dir.file(RUN_LAYOUT.best));
     dropCheckpointsBefore(dir.dir, loop.step, cfg.checkpoint.keep); // the rotation a kill cut short
     const cut = metrics.truncate(restored.metricsBytes, `the checkpoint of step ${loop.step}`);
     if (cut) warn(`resume: ${metrics.file}: ${cut}`);
@@ -251,13 +255,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     if (step === 0) return false;
     // as HF's Trainer: best/ takes any strictly lower val loss (load_best_model_at_end), while min_delta only
     // decides what counts as an improvement for early stopping's patience (EarlyStoppingCallback's
-    // threshold), both measured from the best loss so far
-    const enough = !loop.best || row.loss < loop.best.loss - cfg.early_stopping.min_delta;
-    if (!loop.best || row.loss < loop.best.loss) {
-      loop.best = { step, loss: row.loss };
-      saveTo(RUN_LAYOUT.best);
-    }
-    loop.sinceBest = enough ? 0 : loop.sinceBest + 1; // evaluations without an improvement of more than min_delta
+    // threshold), measured from the lowest val loss so far (best-state.ts)
+    if (takeEvaluation(loop, step, row.loss, cfg.early_stopping.min_delta)) saveTo(RUN_LAYOUT.best);
     return cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
   };
   const checkpoint = (): void => {
@@ -319,7 +318,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   saveTo(RUN_LAYOUT[weightsEntry(cfg.method)]);
   if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'after', sampleEos);
   const report = writeReport(dir, metrics, run, {
-    steps: loop.step, stoppedEarly, lastLoss: lastLoss ?? lastStepLoss(metrics), best: loop.best, evalRows, test, prompts,
+    steps: loop.step, stoppedEarly, lastLoss: lastLoss ?? lastStepLoss(metrics), best: loop.best, lowest: loop.bestMetric ?? null, evalRows, test, prompts,
   }, cfg.method === 'lora' ? baseNow() : undefined);
   model.releaseActivations();
   return { dir: dir.dir, steps: loop.step, report };
@@ -357,14 +356,17 @@ function readReport(run: RunDir): Record<string, unknown> {
  * best on the val data"); said either way, so that best/ is never taken for what it is not.
  */
 function restartBest(loop: LoopState, evaluatesMore: boolean, bestDir: string): void {
+  if (!loop.best) { // best/ is gone (said above): only the lowest loss of the old val set is left to forget
+    if (evaluatesMore) forgetBests(loop);
+    return;
+  }
   const was = `${bestDir} holds the weights of the best val loss (${loop.best!.loss.toFixed(4)}, step ${loop.best!.step}) on the val data before it changed`;
   if (!evaluatesMore) {
     warn(`resume: ${was}, and the run evaluates no more: it stays so`);
     return;
   }
   warn(`resume: ${was}: the next evaluation starts best/ and early stopping again, on the new val data`);
-  loop.best = null;
-  loop.sinceBest = 0;
+  forgetBests(loop);
 }
 
 /**
