@@ -8,7 +8,8 @@ import { describeModelConfig } from '../model/describe.ts';
 import { generationEosIds } from '../model/generation-config.ts';
 import { saveAdapter } from '../model/peft.ts';
 import { saveModelFolder } from '../model/save.ts';
-import { RUN_LAYOUT, weightsEntry } from '../run/layout.ts';
+import { BEST_EVALUATION, RUN_LAYOUT, weightsEntry } from '../run/layout.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { libraryWords, type OptionWords } from '../util/option-words.ts';
@@ -184,6 +185,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     dir.writeFolder(name, cfg.method, (tmp) => {
       if (cfg.method === 'lora') saveAdapter(model, tmp, { taskType: run.taskType, baseModel: modelFolder(cfg), labels: cfg.labels }); // null for random weights: no folder to load
       else saveModelFolder(model, tmp, { sourceDir: modelFolder(cfg), head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
+      // best/ says which evaluation its weights had: after a resume that lost it, not the lowest evaluated (the dashboard says which)
+      if (name === RUN_LAYOUT.best && loop.best) writeFileAtomic(path.join(tmp, BEST_EVALUATION), JSON.stringify(loop.best) + '\n');
     });
   };
   /** Whether the checkpoint's place in the (unchanged) data exists: the loader is left there when it does, as it was when not. */

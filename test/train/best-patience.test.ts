@@ -75,6 +75,8 @@ test('best/ deleted, --resume from the checkpoint of step 2 stops early where th
     assert.equal(r.stopped_early, true);
     assert.equal(r.val.best.step, 3, 'best/ holds the lowest evaluation it could take: step 3, below the checkpoint\'s');
     assert.equal(r.val.lowest?.step, 1, 'report.json says the lowest val loss, which best/ does not hold');
+    const held = JSON.parse(fs.readFileSync(path.join(dir, 'best', 'evaluation.json'), 'utf8')) as { step: number; loss: number };
+    assert.deepEqual(held, { step: 3, loss: rows.find((x) => x.split === 'val' && x.step === 3)!.loss }, 'best/evaluation.json says what best/ holds');
   }
 });
 
