@@ -94,7 +94,7 @@ export function saveCheckpoint(runDir: string, params: readonly Param[], optimiz
 }
 
 /** The step a checkpoint folder (listCheckpoints) is named after. */
-function stepOf(dir: string): number {
+export function stepOf(dir: string): number {
   return Number(NAME.exec(path.basename(dir))![1]);
 }
 
