@@ -50,5 +50,3 @@ export function forgetBests(loop: LoopState): void {
   loop.bestMetric = null;
   loop.sinceBest = 0;
 }
-
-export type { Best };

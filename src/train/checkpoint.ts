@@ -190,8 +190,8 @@ function stateProblem(state: CheckpointState, step: number): string | null {
   if (lowest !== undefined) {
     if (lowest !== null && !(object(lowest) && count(lowest.step) && typeof lowest.loss === 'number' && Number.isFinite(lowest.loss))) return 'loop.bestMetric is not null or {step, loss}';
     if (lowest !== null && (lowest.step as number) > step) return `loop.bestMetric.step ${lowest.step as number} is past the checkpoint's step ${step}`;
-    // best/'s evaluation is one of those the lowest was taken over
-    if (best !== null && (lowest === null || (lowest.loss as number) > (best.loss as number))) return 'loop.bestMetric is not the lowest val loss (loop.best is lower)';
+    // best/'s evaluation is one of those the lowest was taken over (but step 0's, which an older version's run kept)
+    if (best !== null && (best.step as number) > 0 && (lowest === null || (lowest.loss as number) > (best.loss as number))) return 'loop.bestMetric is not the lowest val loss (loop.best is lower)';
   }
   if (!count(loop.sinceBest)) return 'loop.sinceBest is not a count';
   const loader = loop.loader;

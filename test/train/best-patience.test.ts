@@ -98,3 +98,16 @@ test('an older checkpoint whose best is step 0\'s evaluation: --resume counts ne
   assert.equal(r.val.lowest?.step, 1);
   assert.equal(r.val.best.step, 3);
 });
+
+test('a trainer_state.json whose lowest val loss is not one (past the checkpoint, above best/\'s) is skipped as damaged for the checkpoint before it', () => {
+  const { cfg, dir, rows, checkpoint } = stoppedRun();
+  for (const [lowest, why] of [[{ step: 5, loss: 1 }, 'loop.bestMetric.step 5 is past the checkpoint\'s step 2'], [{ step: 1, loss: 99 }, 'loop.bestMetric is not the lowest val loss']] as const) {
+    editState(checkpoint, (s) => { s.loop.bestMetric = lowest; });
+    const { stderr } = captureStderr(() => train(cfg, { resume: true }));
+    assert.ok(stderr.includes(`(trainer_state.json: ${why}`), stderr);
+    assert.match(stderr, /resume: from the checkpoint of step 1 /);
+    assert.deepEqual(comparable(metricsRows(dir)), comparable(rows));
+    fs.rmSync(path.join(dir, 'report.json'));
+    fs.rmSync(listCheckpoints(dir)[2]!, { recursive: true }); // step 3's again, written by this resume
+  }
+});
