@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { RUN_LAYOUT, runPath } from '../run/layout.ts';
+import { BEST_EVALUATION, RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { staleAfterMs } from '../train/lock-heartbeat.ts';
 import { inspectLock } from '../train/lock-owner.ts';
 import { warn } from '../util/log.ts';
@@ -65,6 +65,13 @@ export interface FilesEvent {
   refused: string[];
   config: ConfigPayload | null;
   report: ReportPayload | null;
+  /** best/: whether it is there, and the val evaluation its weights had (best/evaluation.json; null when it has none to read). */
+  best: BestPayload;
+}
+
+export interface BestPayload {
+  folder: boolean;
+  evaluation: { step: number; loss: number } | null;
 }
 
 export type DashboardEvent = { type: 'metrics'; data: MetricsEvent } | { type: 'files'; data: FilesEvent };
@@ -90,6 +97,7 @@ export class RunWatcher {
   /** The heartbeat of a lock of another host or container: its last stamp, and when (by `clock`) this watcher saw it change. */
   private beat = { stamp: '', since: 0 };
   private refused: string[] = [];
+  private best: BestPayload = { folder: false, evaluation: null };
   /** The run files found too large to read, each said once in the log until it no longer is. */
   private readonly tooLarge = new Set<string>();
   /** Each run file's real path when it is a regular file inside the run (resolveInside), as the last poll took it. */
@@ -160,6 +168,7 @@ export class RunWatcher {
   private filesEvent(): FilesEvent {
     return {
       run: this.info.id, dirExists: this.dirExists, locked: this.locked, lockNote: this.folder.lockNote, refused: this.refused, config: this.config, report: this.report,
+      best: this.best,
     };
   }
 
@@ -175,6 +184,9 @@ export class RunWatcher {
     let changed = dirExists !== this.dirExists || locked !== this.locked || lockNote !== this.folder.lockNote || refused.join('/') !== this.refused.join('/');
     this.folder = { exists: dirExists, locked, lockNote };
     this.refused = refused;
+    const best = dirExists ? this.readBest() : { folder: false, evaluation: null };
+    if (JSON.stringify(best) !== JSON.stringify(this.best)) changed = true;
+    this.best = best;
     const config = this.readIfChanged(RUN_LAYOUT.config, 'config');
     if (config !== undefined) {
       this.config = config === null ? null : parseConfig(config.bytes?.toString('utf8') ?? '', config.error);
@@ -214,6 +226,21 @@ export class RunWatcher {
       changed = true;
     }
     return changed;
+  }
+
+  /** best/ and the evaluation its evaluation.json records, read as every run file is (a regular file inside the run, a few bytes). */
+  private readBest(): BestPayload {
+    const folder = entryExists(path.join(this.dir, RUN_LAYOUT.best));
+    const opened = folder ? openInside(this.dir, [RUN_LAYOUT.best, BEST_EVALUATION], true) : null;
+    if (opened === null) return { folder, evaluation: null };
+    const read = this.readOpened(opened, BEST_EVALUATION, 4096);
+    if (!('bytes' in read)) return { folder, evaluation: null };
+    try {
+      const e = JSON.parse(read.bytes.toString('utf8')) as { step?: unknown; loss?: unknown };
+      return { folder, evaluation: typeof e.step === 'number' && typeof e.loss === 'number' ? { step: e.step, loss: e.loss } : null };
+    } catch {
+      return { folder, evaluation: null }; // being written, or not train's: the page takes the lowest val loss for it
+    }
   }
 
   /** Stops the parse of report.json on reportParser's thread, if one runs: its result is not shown. */

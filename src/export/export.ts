@@ -31,7 +31,7 @@ import { readYamlConfig } from '../train/config-yaml.ts';
 import { MetricsLog } from '../train/metrics-log.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import { runFolderSpec, runSpec } from '../train/run-files.ts';
-import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
+import { BEST_EVALUATION, QUICKSTART_LAYOUT, RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
 
 export interface ExportOptions {
   run: string;
@@ -207,7 +207,8 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
     // a folder that cannot be read (EACCES) is named, not blamed on --out where the error would be caught
     readUnchanged(source, () => {
       const entries = withIo(source, 'read the run\'s weights folder', () => fs.readdirSync(source)).sort();
-      const files = entries.filter((f) => own(f) === FILE);
+      // best/'s evaluation.json is the run's note of the loss its weights had, no file of an adapter or a model folder
+      const files = entries.filter((f) => own(f) === FILE && f !== BEST_EVALUATION);
       for (const f of files) {
         if (f.endsWith('.safetensors')) requireFiniteFile(path.join(source, f));
         else if (f.endsWith('.json')) readJsonFile(path.join(source, f)); // adapter_config.json, config.json: PEFT and HF parse them first

@@ -24,6 +24,12 @@ export const RUN_LAYOUT = {
   checkpoints: 'checkpoints',
 } as const;
 
+/**
+ * In best/, beside its weights: the val evaluation they had ({step, loss}), written with them, so that what reads the run
+ * (the dashboard) says the loss best/ holds, which after a resume that lost best/ is not the lowest evaluated.
+ */
+export const BEST_EVALUATION = 'evaluation.json';
+
 export type RunEntry = keyof typeof RUN_LAYOUT;
 
 /** The path of one entry of the run folder `dir`. */

@@ -74,3 +74,19 @@ export function bestOnResume(dir: string, method: RunMethod, step: number, best:
   throw new UserError(`cannot resume: ${path.basename(dir)}/ is damaged (${problem}); it should hold ${what}, which the checkpoint of ` +
     `step ${step} does not: move it away to resume without them (${then}), or train again with ${words.say('overwrite')}`, dir);
 }
+
+/**
+ * What --resume does with a best/ that holds the weights of step 0's evaluation, which versions before the lowest val
+ * loss was recorded kept as the best (`stepZero`): step 0's is a baseline (HF's eval_on_start) that neither best/ nor
+ * early stopping counts. best/ starts again from the checkpoint's weights where its step was evaluated (`at.stepLoss`),
+ * else it is replaced by the next val evaluation; a run that evaluates no more keeps it, and says so.
+ */
+export function stepZeroBestOnResume(step: number, stepZero: { step: number; loss: number }, at: { stepLoss: number | null; evaluatesAgain: boolean }): BestOnResume {
+  const what = `it holds the weights of step 0's val evaluation (${stepZero.loss.toFixed(4)}), which an older version kept as the best; step 0's is a ` +
+    "baseline that neither best/ nor early stopping counts (HF's eval_on_start)";
+  if (at.stepLoss !== null) {
+    return { write: true, best: { step, loss: at.stepLoss }, why: `${what}: it starts again from the checkpoint of step ${step}, whose weights had val loss ${at.stepLoss.toFixed(4)}` };
+  }
+  if (at.evaluatesAgain) return { write: false, best: null, why: `${what}: the next val evaluation replaces it` };
+  return { write: false, best: stepZero, why: `${what}, and the run evaluates no more: it stays so` };
+}

@@ -1,6 +1,6 @@
 // Resumable checkpoints: checkpoints/step-NNNNNNN/ holds state.safetensors (every trainable tensor and
 // its AdamW moments, each in its buffer's dtype) and trainer_state.json (step, data-loader position, optimizer step count,
-// metrics.jsonl length, best val, samples, and the SHA-256 of state.safetensors). A checkpoint is written
+// metrics.jsonl length, best/'s val evaluation and the lowest val loss, samples, and the SHA-256 of state.safetensors). A checkpoint is written
 // in a temporary folder and renamed into place, so a crash or a full disk leaves either a complete one or
 // none (a failed write is a one-line error naming the file); on resume one that fails its checks is
 // skipped with a warning and the previous one is used. Only the newest `keep` up to the step saved are kept (a later,
@@ -27,8 +27,14 @@ import { makeFolders } from '../util/made-folders.ts';
 
 export interface LoopState {
   step: number;
+  /** The val evaluation whose weights best/ holds. */
   best: { step: number; loss: number } | null;
-  /** Evaluations since the last that improved on the best val loss by more than early_stopping.min_delta. */
+  /**
+   * The lowest val loss evaluated and its step (HF's best_metric; best-state.ts): best's, unless best/ was lost and
+   * started again from a later evaluation. Absent in checkpoints of older versions.
+   */
+  bestMetric?: { step: number; loss: number } | null;
+  /** Evaluations since the last that improved on the lowest val loss by more than early_stopping.min_delta. */
   sinceBest: number;
   /** Where the data loader's next micro-batch comes from (epoch, index, the epoch's RNG state). */
   loader: LoaderPosition;
@@ -88,7 +94,7 @@ export function saveCheckpoint(runDir: string, params: readonly Param[], optimiz
 }
 
 /** The step a checkpoint folder (listCheckpoints) is named after. */
-function stepOf(dir: string): number {
+export function stepOf(dir: string): number {
   return Number(NAME.exec(path.basename(dir))![1]);
 }
 
@@ -180,6 +186,13 @@ function stateProblem(state: CheckpointState, step: number): string | null {
   if (best !== null && !(object(best) && count(best.step) && typeof best.loss === 'number' && Number.isFinite(best.loss))) return 'loop.best is not null or {step, loss}';
   // an evaluation after the checkpoint cannot be its best: report.json would name a step the run never reached
   if (best !== null && (best.step as number) > step) return `loop.best.step ${best.step as number} is past the checkpoint's step ${step}`;
+  const lowest = loop.bestMetric;
+  if (lowest !== undefined) {
+    if (lowest !== null && !(object(lowest) && count(lowest.step) && typeof lowest.loss === 'number' && Number.isFinite(lowest.loss))) return 'loop.bestMetric is not null or {step, loss}';
+    if (lowest !== null && (lowest.step as number) > step) return `loop.bestMetric.step ${lowest.step as number} is past the checkpoint's step ${step}`;
+    // best/'s evaluation is one of those the lowest was taken over (but step 0's, which an older version's run kept)
+    if (best !== null && (best.step as number) > 0 && (lowest === null || (lowest.loss as number) > (best.loss as number))) return 'loop.bestMetric is not the lowest val loss (loop.best is lower)';
+  }
   if (!count(loop.sinceBest)) return 'loop.sinceBest is not a count';
   const loader = loop.loader;
   if (!object(loader) || !count(loader.epoch) || !count(loader.index)) return 'loop.loader is not {epoch, index, rng}';

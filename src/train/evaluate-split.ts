@@ -49,8 +49,11 @@ export function evalRowJson(row: EvalRow): EvalRowJson {
   return row.perplexity === undefined ? row : { ...row, perplexity: perplexityJson(row.perplexity) };
 }
 
-/** A checkpoint's row read back: its perplexity exp(loss) again where it overflowed. */
+/**
+ * A checkpoint's row read back: its perplexity exp(loss) again where it overflowed. Its keys keep their order, so that
+ * report.json of a resumed run is written as the uninterrupted run writes it.
+ */
 export function evalRowFromJson(row: EvalRowJson): EvalRow {
   const { perplexity, ...rest } = row;
-  return perplexity === undefined ? rest : { ...rest, perplexity: typeof perplexity === 'number' ? perplexity : Math.exp(row.loss) };
+  return perplexity === undefined ? rest : { ...row, perplexity: typeof perplexity === 'number' ? perplexity : Math.exp(row.loss) };
 }

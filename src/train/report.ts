@@ -13,7 +13,10 @@ export interface RunSummary {
   steps: number;
   stoppedEarly: boolean;
   lastLoss: number | null;
+  /** The val evaluation whose weights best/ holds. */
   best: { step: number; loss: number } | null;
+  /** The lowest val loss evaluated (best-state.ts): best's, unless best/ was lost and started again from a later evaluation. */
+  lowest: { step: number; loss: number } | null;
   evalRows: EvalRow[];
   test: EvalRow | null;
   prompts: SamplePrompt[];
@@ -32,7 +35,7 @@ export function writeReport(dir: RunDir, metrics: MetricsLog, run: RunSetup, r: 
     epochs: r.steps / run.stepsPerEpoch,
     stopped_early: r.stoppedEarly,
     final_train_loss: r.lastLoss,
-    val: val.length ? { first: evalRowJson(val[0]!), last: evalRowJson(val[val.length - 1]!), best: r.best } : null,
+    val: val.length ? { first: evalRowJson(val[0]!), last: evalRowJson(val[val.length - 1]!), best: r.best, ...(lowestApart(r) ? { lowest: r.lowest } : {}) } : null,
     test: r.test && evalRowJson(r.test),
     samples: r.prompts.map((p) => p.sample),
     // a LoRA run's base weights (model-fingerprint.ts), so that what reads the run can tell them replaced
@@ -54,4 +57,9 @@ export function curvesOf(rows: Iterable<Record<string, unknown>>): { train: Curv
     else if (x.split === 'val') val.add({ step: x.step, loss: x.loss });
   }
   return { train: train.points(), val: val.points() };
+}
+
+/** Whether the lowest val loss is not the one best/ holds (its weights were lost), which report.json then says too. */
+function lowestApart(r: RunSummary): boolean {
+  return r.lowest !== null && (r.best === null || r.best.step !== r.lowest.step);
 }

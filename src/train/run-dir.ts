@@ -100,8 +100,12 @@ export class RunDir {
     }
   }
 
-  /** Creates the run directory (after check), emptying an earlier run there when `overwrite`. */
-  static create(dir: string, overwrite: boolean, keep: readonly string[] = [], words: OptionWords = FLAG_WORDS): RunDir {
+  /**
+   * Creates the run directory (after check), emptying an earlier run there when `overwrite`. `model`: the fingerprint of
+   * the model folder's weights the run starts from (model-fingerprint.ts; none for random weights), which the marker
+   * records so that a --resume that finds no checkpoint (and starts again from step 0) can tell another model.
+   */
+  static create(dir: string, overwrite: boolean, keep: readonly string[] = [], words: OptionWords = FLAG_WORDS, model?: string): RunDir {
     RunDir.check(dir, overwrite, keep, words);
     withIo(dir, 'empty the earlier run in', () => {
       // only what train wrote (the check found nothing else; one made since is kept), and never the lock of this run
@@ -114,8 +118,29 @@ export class RunDir {
       makeFolders(dir);
     });
     const run = new RunDir(dir);
-    run.writeJson(RUN_MARKER, { format: 'mistral-tune run', version: 1, created: new Date().toISOString() });
+    run.writeJson(RUN_MARKER, { format: 'mistral-tune run', version: 1, created: new Date().toISOString(), ...(model === undefined ? {} : { model_fingerprint: model }) });
     return run;
+  }
+
+  /** The fingerprint of the model's weights the marker recorded when the run started; undefined when it recorded none (an older version's run). */
+  recordedModel(): string | undefined {
+    const marker = this.marker();
+    return typeof marker?.model_fingerprint === 'string' ? marker.model_fingerprint : undefined;
+  }
+
+  /** Records in the marker the fingerprint of the model's weights the run (started again from step 0) now starts from. */
+  recordModel(fingerprint: string): void {
+    this.writeJson(RUN_MARKER, { ...(this.marker() ?? { format: 'mistral-tune run', version: 1 }), model_fingerprint: fingerprint });
+  }
+
+  /** The marker's JSON object; null when it is not one (an empty marker is a run's all the same). */
+  private marker(): Record<string, unknown> | null {
+    try {
+      const m: unknown = JSON.parse(fs.readFileSync(this.file(RUN_MARKER), 'utf8'));
+      return isRecord(m) ? m : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Opens an existing run directory (resume). */

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import { ADAPTER_FILES } from '../model/peft.ts';
 import { MODEL_FOLDER_SPEC } from '../model/save.ts';
-import { RUN_LAYOUT, runPath, weightsEntry } from '../run/layout.ts';
+import { BEST_EVALUATION, RUN_LAYOUT, runPath, weightsEntry } from '../run/layout.ts';
 import { isUserError } from '../util/errors.ts';
 import { FILE, filesSpec, type FolderSpec } from '../util/owned-tree.ts';
 import { CHECKPOINTS_SPEC } from './checkpoint.ts';
@@ -19,6 +19,11 @@ export type RunMethod = 'lora' | 'full';
 const WEIGHTS_SPEC: Readonly<Record<RunMethod, FolderSpec>> = {
   lora: filesSpec((name) => ADAPTER_FILES.includes(name)),
   full: MODEL_FOLDER_SPEC,
+};
+/** best/: the weights, and the evaluation they had (BEST_EVALUATION). */
+const BEST_SPEC: Readonly<Record<RunMethod, FolderSpec>> = {
+  lora: (name) => (name === BEST_EVALUATION ? FILE : WEIGHTS_SPEC.lora(name)),
+  full: (name) => (name === BEST_EVALUATION ? FILE : WEIGHTS_SPEC.full(name)),
 };
 const FILES: ReadonlySet<string> = new Set([RUN_LAYOUT.marker, RUN_LAYOUT.config, RUN_LAYOUT.metrics, RUN_LAYOUT.report, RUN_LAYOUT.lossCurve]);
 
@@ -32,7 +37,8 @@ export const isLockEntry = (entry: string): boolean => entry.startsWith(RUN_LAYO
 export function runSpec(method: RunMethod | null): FolderSpec {
   const weights = method === null ? null : RUN_LAYOUT[weightsEntry(method)];
   return (name) => {
-    if (method !== null && (name === weights || name === RUN_LAYOUT.best)) return WEIGHTS_SPEC[method];
+    if (method !== null && name === weights) return WEIGHTS_SPEC[method];
+    if (method !== null && name === RUN_LAYOUT.best) return BEST_SPEC[method];
     if (name === RUN_LAYOUT.checkpoints) return CHECKPOINTS_SPEC;
     return FILES.has(name) || isLockEntry(name) ? FILE : null;
   };

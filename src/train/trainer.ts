@@ -8,7 +8,8 @@ import { describeModelConfig } from '../model/describe.ts';
 import { generationEosIds } from '../model/generation-config.ts';
 import { saveAdapter } from '../model/peft.ts';
 import { saveModelFolder } from '../model/save.ts';
-import { RUN_LAYOUT, weightsEntry } from '../run/layout.ts';
+import { BEST_EVALUATION, RUN_LAYOUT, weightsEntry } from '../run/layout.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { libraryWords, type OptionWords } from '../util/option-words.ts';
@@ -16,9 +17,10 @@ import { readJsonFile } from '../util/json-file.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { deriveSeed } from '../util/rng.ts';
-import { bestOnResume } from './best-check.ts';
+import { bestOnResume, stepZeroBestOnResume } from './best-check.ts';
+import { forgetBests, settleOlderBest, takeEvaluation } from './best-state.ts';
 import { placeOf } from './config-paths.ts';
-import { dropCheckpointsBefore, listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type CheckpointState, type LoopState } from './checkpoint.ts';
+import { dropCheckpointsBefore, listCheckpoints, restoreLatestCheckpoint, stepOf, saveCheckpoint, type CheckpointState, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, type TrainConfig } from './config.ts';
 import { readYamlMapping } from './config-yaml.ts';
 import { changedData, dataFingerprints, isDataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
@@ -30,6 +32,7 @@ import { runBatchShape } from './memory-plan.ts';
 import { writeReport } from './report.ts';
 import { MetricsLog } from './metrics-log.ts';
 import { configRecord, resumeChanges, RunDir } from './run-dir.ts';
+import { checkRestart } from './restart-check.ts';
 import { acquireRunLock, type RunLock } from './run-lock.ts';
 import { runSamples, samplePrompts, type Sample, type SamplePrompt } from './samples.ts';
 import { lrAtStep } from './schedule.ts';
@@ -118,7 +121,12 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions, lock: RunLock, words:
 }
 
 function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: RunDir | null, keep: string[], lock: RunLock, words: OptionWords): TrainResult {
-  const dir = resumed ?? RunDir.create(cfg.output_dir, opts.overwrite ?? false, keep, words);
+  // the weights of the model folder the run started from (random weights come from the seed): under a LoRA adapter,
+  // what it was trained over; for full fine-tuning, whose checkpoint holds every weight itself, what tells a model
+  // folder moved since from another model; the run folder's marker records it (a resume without a checkpoint checks it)
+  let base: string | undefined;
+  const baseNow = (): string | undefined => typeof cfg.model === 'string' ? (base ??= modelFingerprint(cfg.model)) : undefined;
+  const dir = resumed ?? RunDir.create(cfg.output_dir, opts.overwrite ?? false, keep, words, baseNow());
   if (!resumed) dir.writeText(RUN_LAYOUT.config, configToYaml(cfg));
   const metrics = new MetricsLog(dir.file(RUN_LAYOUT.metrics));
   opts.onRunDir?.(dir.dir);
@@ -137,14 +145,9 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const trainAgain = `train again with ${words.say('overwrite')}`;
   let data: DataFingerprints | null = null;
   const dataNow = (): DataFingerprints => (data ??= dataFingerprints(run));
-  // the weights of the model folder the run started from (random weights come from the seed): under a LoRA adapter,
-  // what it was trained over; for full fine-tuning, whose checkpoint holds every weight itself, what tells a model
-  // folder moved since from another model
-  let base: string | undefined;
-  const baseNow = (): string | undefined => typeof cfg.model === 'string' ? (base ??= modelFingerprint(cfg.model)) : undefined;
   // device: auto and precision: auto choose by the machine, so the same config may resume elsewhere in another precision
   const ranOn = `${backend.name} in ${model.dtypes.storage === 'bf16' ? 'bf16' : 'fp32'}`;
-  let loop: LoopState = { step: 0, best: null, sinceBest: 0, loader: loader.position };
+  let loop: LoopState = { step: 0, best: null, bestMetric: null, sinceBest: 0, loader: loader.position };
   let evalRows: EvalRow[] = [];
   // whether the checkpoint's model weights (their fingerprint) are found at model: now (a model folder moved since may
   // go on); unknown for a checkpoint that recorded none (random weights, or written before full fine-tuning recorded it)
@@ -182,6 +185,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     dir.writeFolder(name, cfg.method, (tmp) => {
       if (cfg.method === 'lora') saveAdapter(model, tmp, { taskType: run.taskType, baseModel: modelFolder(cfg), labels: cfg.labels }); // null for random weights: no folder to load
       else saveModelFolder(model, tmp, { sourceDir: modelFolder(cfg), head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
+      // best/ says which evaluation its weights had: after a resume that lost it, not the lowest evaluated (the dashboard says which)
+      if (name === RUN_LAYOUT.best && loop.best) writeFileAtomic(path.join(tmp, BEST_EVALUATION), JSON.stringify(loop.best) + '\n');
     });
   };
   /** Whether the checkpoint's place in the (unchanged) data exists: the loader is left there when it does, as it was when not. */
@@ -203,11 +208,14 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     const extra = restored.extra as ReportState;
     evalRows = extra.evalRows.map(evalRowFromJson);
     const valChanged = extra.data ? changedData(extra.data, dataNow()).some((c) => c.split === 'val') : false;
+    const older = settleOlderBest(loop, evalRows, cfg.early_stopping.min_delta); // before evaluatesAgain: patience may be counted again
     const more = evaluatesAgain(loop, run, evalRows);
-    // best/ checked before anything of the run changes: a damaged one that cannot be rebuilt is refused. One gone
-    // starts again from the checkpoint's weights where its step's val evaluation (on the val data at hand) measured them
+    // best/ checked before anything of the run changes: a damaged one that cannot be rebuilt is refused. One gone (or
+    // one of step 0's) starts again from the checkpoint's weights where its step's val evaluation (on the val data at
+    // hand) measured them
     const stepLoss = valChanged ? null : evalRows.find((r) => r.split === 'val' && r.step === loop.step)?.loss ?? null;
-    const best = loop.best && bestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, loop.best, { stepLoss, evaluatesAgain: more }, words);
+    const best = older.stepZero ? stepZeroBestOnResume(loop.step, older.stepZero, { stepLoss, evaluatesAgain: more })
+      : loop.best && bestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, loop.best, { stepLoss, evaluatesAgain: more }, words);
     const allowed = extra.config ? resumeChanges(extra.config, configNow, { sameWeights: sameWeights(extra) }).allowed : [];
     if (allowed.length) warn(`resume: ${allowed.join(', ')} changed since the checkpoint of step ${loop.step} was written: the new values hold from it on`);
     for (const { split, what } of extra.data ? changedData(extra.data, dataNow()) : []) {
@@ -225,13 +233,13 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
       loop.best = best.best;
       if (best.write) saveTo(RUN_LAYOUT.best);
     }
-    if (loop.best && valChanged) restartBest(loop, more, dir.file(RUN_LAYOUT.best));
+    if (valChanged && (loop.best || loop.bestMetric)) restartBest(loop, more, dir.file(RUN_LAYOUT.best));
     dropCheckpointsBefore(dir.dir, loop.step, cfg.checkpoint.keep); // the rotation a kill cut short
     const cut = metrics.truncate(restored.metricsBytes, `the checkpoint of step ${loop.step}`);
     if (cut) warn(`resume: ${metrics.file}: ${cut}`);
     info(`resume: from the checkpoint of step ${loop.step} (epoch ${loop.loader.epoch}, micro-batch ${loop.loader.index})`);
   } else {
-    if (resumed) checkResumeWithoutCheckpoint(cfg, resumed);
+    if (resumed) checkRestart(cfg, resumed, { then: yaml || configNow, now: configNow, model: baseNow(), trainAgain, where: placeOf(opts.places)?.('model') ?? dir.file(RUN_LAYOUT.config) });
     metrics.truncate(0);
     if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'before', sampleEos);
   }
@@ -250,13 +258,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     if (step === 0) return false;
     // as HF's Trainer: best/ takes any strictly lower val loss (load_best_model_at_end), while min_delta only
     // decides what counts as an improvement for early stopping's patience (EarlyStoppingCallback's
-    // threshold), both measured from the best loss so far
-    const enough = !loop.best || row.loss < loop.best.loss - cfg.early_stopping.min_delta;
-    if (!loop.best || row.loss < loop.best.loss) {
-      loop.best = { step, loss: row.loss };
-      saveTo(RUN_LAYOUT.best);
-    }
-    loop.sinceBest = enough ? 0 : loop.sinceBest + 1; // evaluations without an improvement of more than min_delta
+    // threshold), measured from the lowest val loss so far (best-state.ts)
+    if (takeEvaluation(loop, step, row.loss, cfg.early_stopping.min_delta)) saveTo(RUN_LAYOUT.best);
     return cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
   };
   const checkpoint = (): void => {
@@ -318,7 +321,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   saveTo(RUN_LAYOUT[weightsEntry(cfg.method)]);
   if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'after', sampleEos);
   const report = writeReport(dir, metrics, run, {
-    steps: loop.step, stoppedEarly, lastLoss: lastLoss ?? lastStepLoss(metrics), best: loop.best, evalRows, test, prompts,
+    steps: loop.step, stoppedEarly, lastLoss: lastLoss ?? lastStepLoss(metrics), best: loop.best, lowest: loop.bestMetric ?? null, evalRows, test, prompts,
   }, cfg.method === 'lora' ? baseNow() : undefined);
   model.releaseActivations();
   return { dir: dir.dir, steps: loop.step, report };
@@ -356,14 +359,17 @@ function readReport(run: RunDir): Record<string, unknown> {
  * best on the val data"); said either way, so that best/ is never taken for what it is not.
  */
 function restartBest(loop: LoopState, evaluatesMore: boolean, bestDir: string): void {
+  if (!loop.best) { // best/ is gone (said above): only the lowest loss of the old val set is left to forget
+    if (evaluatesMore) forgetBests(loop);
+    return;
+  }
   const was = `${bestDir} holds the weights of the best val loss (${loop.best!.loss.toFixed(4)}, step ${loop.best!.step}) on the val data before it changed`;
   if (!evaluatesMore) {
     warn(`resume: ${was}, and the run evaluates no more: it stays so`);
     return;
   }
   warn(`resume: ${was}: the next evaluation starts best/ and early stopping again, on the new val data`);
-  loop.best = null;
-  loop.sinceBest = 0;
+  forgetBests(loop);
 }
 
 /**
@@ -374,17 +380,6 @@ function evaluatesAgain(loop: LoopState, run: RunSetup, evalRows: EvalRow[]): bo
   const patience = run.cfg.early_stopping.patience;
   if (!run.val || (patience !== null && loop.sinceBest >= patience)) return false;
   return loop.step < run.totalSteps || !evalRows.some((r) => r.split === 'val' && r.step === loop.step);
-}
-
-/**
- * --resume of a run that did not finish and has no valid checkpoint: it starts again from step 0, said in a warning
- * (a finished one never comes here: alreadyComplete).
- */
-function checkResumeWithoutCheckpoint(cfg: TrainConfig, run: RunDir): void {
-  const why = cfg.checkpoint.every_steps === null ? 'checkpoint.every_steps is null: the run writes none'
-    : listCheckpoints(run.dir).length > 0 ? 'every checkpoint failed its checks'
-      : `none is there: one is written ${cfg.checkpoint.every_steps === 1 ? 'at every step' : `every ${cfg.checkpoint.every_steps} steps, from step ${cfg.checkpoint.every_steps}`}`;
-  warn(`resume: ${run.dir} has no valid checkpoint (${why}): the run did not finish, so it starts again from step 0 and its metrics are replaced`);
 }
 
 /**
@@ -400,7 +395,7 @@ function stopNonFinite(dir: string, metrics: MetricsLog, progress: Progress, ste
   }));
   progress.finish();
   const what = st.nonfinite.map((k) => `${k === 'loss' ? 'loss' : 'gradient norm'} ${k === 'loss' ? st.loss : st.gradNorm}`).join(' and ');
-  throw divergedError(dir, step, what);
+  throw divergedError(dir, step, what, st.nonfinite.includes('loss'));
 }
 
 /**
@@ -419,10 +414,17 @@ function evaluateOrStop(dir: string, metrics: MetricsLog, run: RunSetup, rows: N
 }
 
 /** The one-line error of a run that diverged at `step` (`what` was not finite): what is kept, and what to change. */
-function divergedError(dir: string, step: number, what: string): UserError {
-  const last = listCheckpoints(dir).pop();
-  const kept = last ? `the last good checkpoint ${path.relative(dir, last)} is kept` : 'no checkpoint was written';
-  return new UserError(`training diverged at step ${step}: ${what}; the run stopped without saving this step, ${kept}. ` +
+function divergedError(dir: string, step: number, what: string, lossOfStart = false): UserError {
+  // those of this run up to here (one of a later step is one a resume went back before, having failed its checks)
+  const before = listCheckpoints(dir).filter((c) => stepOf(c) < step);
+  // a loss that is not finite is that of the weights the step started from: the previous step's update made them diverge,
+  // and its checkpoint holds them, from which --resume (which takes the newest) would diverge again at once
+  const bad = lossOfStart && before.length > 0 && stepOf(before[before.length - 1]!) === step - 1 ? before.pop() : undefined;
+  const good = before.pop();
+  const kept = good ? `the last good checkpoint ${path.relative(dir, good)} is kept` : bad ? 'no good checkpoint was written' : 'no checkpoint was written';
+  const move = bad ? ` (${path.relative(dir, bad)} holds the weights step ${step} started from, whose loss is not finite: move it out of the run ` +
+    'folder before --resume, which goes on from the newest checkpoint)' : '';
+  return new UserError(`training diverged at step ${step}: ${what}; the run stopped without saving this step, ${kept}${move}. ` +
     'Lower optimizer.lr, set grad_clip, or check the model weights for NaN', dir);
 }
 

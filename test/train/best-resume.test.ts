@@ -99,8 +99,9 @@ test('--resume with a val set that changed since the checkpoint starts best/ and
   fs.rmSync(third!, { recursive: true }); // resumed from step 2, whose best is step 1's
   // the old val set scored far lower than any the new one will (its best loss set so: only state.safetensors is hashed)
   const stateFile = path.join(second!, 'trainer_state.json');
-  const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { loop: { best: { step: number; loss: number } } };
+  const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { loop: { best: { step: number; loss: number }; bestMetric: unknown } };
   state.loop.best.loss = 0.5;
+  state.loop.bestMetric = state.loop.best; // the lowest val loss too
   fs.writeFileSync(stateFile, JSON.stringify(state));
   // another val set (prepare run again)
   const other = new Rng(9);
@@ -117,9 +118,10 @@ test('--resume with a val set that changed, from a checkpoint of the last step n
   const { cfg, dir, best } = run(1e-2, { eval: 2, checkpoint: 3 }); // evaluated at steps 0, 2 and (after the loop) 3; checkpointed at 3 before that
   const [third] = listCheckpoints(dir);
   const stateFile = path.join(third!, 'trainer_state.json');
-  const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { loop: { best: { step: number; loss: number } } };
+  const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { loop: { best: { step: number; loss: number }; bestMetric: unknown } };
   assert.equal(state.loop.best.step, 2);
   state.loop.best.loss = 0.5; // the old val set scored lower than the new one will
+  state.loop.bestMetric = state.loop.best; // the lowest val loss too
   fs.writeFileSync(stateFile, JSON.stringify(state));
   const other = new Rng(9);
   fs.writeFileSync(cfg.data.val!, [0, 1].map(() => JSON.stringify({ input_ids: [1, ...Array.from({ length: 14 }, () => 3 + other.below(500))] })).join('\n') + '\n');

@@ -28,3 +28,12 @@ test('report.json and a checkpoint hold an overflowing perplexity as "Infinity",
   assert.equal(evalRowFromJson({ ...json, perplexity: null }).perplexity, Infinity);
   assert.deepEqual(evalRowFromJson(JSON.parse(JSON.stringify(evalRowJson(usual))) as ReturnType<typeof evalRowJson>), usual);
 });
+
+test('a checkpoint\'s row read back keeps its keys in their order: a resumed run\'s report.json is written as the uninterrupted run\'s', () => {
+  // before: the perplexity moved last ({step, split, loss, tokens, perplexity}), so report.json's val rows differed in order
+  for (const perplexity of [905.1, 'Infinity', null] as const) {
+    const json = { step: 3, split: 'val', loss: 6.8, perplexity, tokens: 174 } as const;
+    const again = evalRowJson(evalRowFromJson(json));
+    assert.deepEqual(Object.keys(again), Object.keys(json), String(perplexity));
+  }
+});

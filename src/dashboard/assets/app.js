@@ -24,7 +24,7 @@ function init(runs) {
   state.runKey = key;
   state.runs = runs.map((r, i) => ({
     ...r, color: runColor(i), rows: [], rowsRead: 0, trainRowsRead: 0, exists: false, partial: false, reading: null, skippedBytes: 0,
-    malformed: { count: 0, samples: [] }, dirExists: true, locked: false, lockNote: null, refused: [], config: null, report: null,
+    malformed: { count: 0, samples: [] }, dirExists: true, locked: false, lockNote: null, refused: [], config: null, report: null, best: null,
   }));
   document.title = `mistral-tune dashboard — ${runs.map((r) => r.name).join(', ')}`;
   document.getElementById('legend').replaceChildren(...state.runs.map((r) => {
@@ -120,6 +120,7 @@ function connect() {
     run.lockNote = d.lockNote ?? null;
     run.config = d.config;
     run.report = d.report;
+    run.best = d.best ?? null;
     scheduleRender(run);
   });
 }

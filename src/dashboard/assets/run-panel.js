@@ -1,5 +1,6 @@
 // One panel per run: its state (steps logged, latest and best losses, malformed lines), test metrics,
 // confusion matrix (classification), generation samples before/after, and the resolved config.
+import { bestValText } from './best-val.js';
 import { fmt, h } from './dom.js';
 
 export class RunPanel {
@@ -53,8 +54,6 @@ function statusLine(r) {
   const train = r.rows.filter((x) => x.split === undefined);
   const val = r.rows.filter((x) => x.split === 'val' && typeof x.loss === 'number');
   const last = train[train.length - 1];
-  // as best/: step 0's evaluation is a baseline that train does not count (HF's eval_on_start)
-  const best = val.filter((x) => x.step > 0).reduce((b, x) => (b === null || x.loss < b.loss ? x : b), null);
   const lastVal = val[val.length - 1];
   const steps = r.trainRowsRead;
   const parts = [`${steps} step${steps === 1 ? '' : 's'} logged`];
@@ -62,7 +61,8 @@ function statusLine(r) {
   if (r.skippedBytes > 0) parts.push(`metrics.jsonl is too large to read whole: its first ${(r.skippedBytes / 2 ** 30).toFixed(1)} GiB not read, only the rows after them`);
   if (last) parts.push(`step ${last.step}: ${[`train loss ${fmt(last.loss)}`, `lr ${fmt(last.lr)}`, ...throughput(last)].join(', ')}`);
   if (lastVal) parts.push(`val loss ${fmt(lastVal.loss)} at step ${lastVal.step}`);
-  if (best) parts.push(`best val ${fmt(best.loss)} at step ${best.step}`);
+  const best = bestValText(val, r.best);
+  if (best) parts.push(best);
   const other = r.rows.filter((x) => x.split !== undefined && x.split !== 'val' && x.split !== 'test');
   if (other.length) {
     const splits = [...new Set(other.map((x) => JSON.stringify(x.split)))];
