@@ -251,16 +251,17 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     if (!run.val || evalRows.some((r) => r.step === step && r.split === 'val')) return false;
     const row = evaluateOrStop(dir.dir, metrics, run, run.val, step, 'val');
     evalRows.push(row);
+    // step 0's is a baseline, as HF's eval_on_start: neither best/ (whose weights would be the model untrained) nor
+    // early stopping (against which an early evaluation, above it, would use up patience) counts it.
+    // As HF's Trainer: best/ takes any strictly lower val loss (load_best_model_at_end), while min_delta only
+    // decides what counts as an improvement for early stopping's patience (EarlyStoppingCallback's
+    // threshold), measured from the lowest val loss so far (best-state.ts).
+    // best/ is written before the row: a reader (the dashboard) that sees a val row sees the best/ that holds it or a
+    // later one, never a folder not yet written for a loss it already shows
+    if (step > 0 && takeEvaluation(loop, step, row.loss, cfg.early_stopping.min_delta)) saveTo(RUN_LAYOUT.best);
     metrics.append(metricsRow(row, false));
     info(`\nval @ step ${step}: ${describeEval(row)}`);
-    // step 0's is a baseline, as HF's eval_on_start: neither best/ (whose weights would be the model untrained) nor
-    // early stopping (against which an early evaluation, above it, would use up patience) counts it
-    if (step === 0) return false;
-    // as HF's Trainer: best/ takes any strictly lower val loss (load_best_model_at_end), while min_delta only
-    // decides what counts as an improvement for early stopping's patience (EarlyStoppingCallback's
-    // threshold), measured from the lowest val loss so far (best-state.ts)
-    if (takeEvaluation(loop, step, row.loss, cfg.early_stopping.min_delta)) saveTo(RUN_LAYOUT.best);
-    return cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
+    return step > 0 && cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
   };
   const checkpoint = (): void => {
     lock.check();
