@@ -1,18 +1,17 @@
 // mistral-tune prepare: raw data files → cleaned, deduplicated train/val/test JSONL, rejected.jsonl and
-// report.json (see docs/data.md). The command only parses flags and calls the library's prepare().
+// report.json (see docs/data.md). The command only parses flags and calls the library's prepare() (prepare-thread.ts).
 import { removeStoppedPrepare } from '../data/out-dir.ts';
-import { FLAG_WORDS } from '../util/option-words.ts';
-import { DEFAULTS, prepare, refuseNoTrainShare, type DedupMode, type PrepareOptions, type PrepareResult } from '../data/prepare.ts';
+import { DEFAULTS, refuseNoTrainShare, type DedupMode, type PrepareResult } from '../data/prepare.ts';
 import { FORMATS, TEXT_SPLITS, type Format, type TextSplit } from '../data/ingest/types.ts';
 import { parseLabelsOption } from '../data/labels.ts';
 import { DEFAULT_FIELDS, type FieldMap, type Task } from '../data/record.ts';
-import { loadTokenizer, tokenizerName } from '../tokenizer/index.ts';
 import { UserError } from '../util/errors.ts';
 import { info, setQuiet } from '../util/log.ts';
-import { Progress } from '../util/progress.ts';
 import { firstMissingFolder, removeMadeFolders } from '../util/made-folders.ts';
+import { threadModule } from '../util/worker-boot.ts';
 import { decimalNumber, givenTwice, intOption, numberOption, oneOf, parseCommand, required } from './args.ts';
 import { runOnThread } from './command-thread.ts';
+import type { PrepareJob } from './prepare-thread.ts';
 
 export const usage = `mistral-tune prepare --input FILE... --out DIR [options]
 
@@ -65,8 +64,6 @@ interface Flags {
   'text-split'?: string; field?: string[]; labels?: string; 'min-chars'?: string; 'max-chars'?: string; 'keep-placeholders'?: boolean; 'strip-html'?: boolean;
   'min-tokens'?: string; 'max-tokens'?: string; overflow?: string; json?: boolean; quiet?: boolean; overwrite?: boolean; help?: boolean;
 }
-
-const PROGRESS_MIN_BYTES = 16 << 20;
 
 function parseSplit(s: string | undefined, bothFiles: boolean): [number, number, number] {
   if (s === undefined) return DEFAULTS.split;
@@ -147,7 +144,7 @@ export async function run(argv: string[]): Promise<void> {
   // on a thread of its own, so that Ctrl-C removes what it was writing (command-thread.ts)
   let result: PrepareResult;
   try {
-    result = await runOnThread<PrepareResult>(import.meta.url, 'prepareOnThread', { options, tokenizer: f.tokenizer, quiet: f.quiet === true } satisfies ThreadJob, {
+    result = await runOnThread<PrepareResult>(threadModule('prepare-thread', import.meta.url).href, 'prepareOnThread', { options, tokenizer: f.tokenizer, quiet: f.quiet === true } satisfies PrepareJob, {
       onStop: () => {
         removeStoppedPrepare(outDir);
         removeMadeFolders(outDir, made);
@@ -162,35 +159,4 @@ export async function run(argv: string[]): Promise<void> {
   const { report, summary } = result;
   if (!f.quiet) info(summary);
   if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
-}
-
-interface ThreadJob { options: Omit<PrepareOptions, 'tokenizer' | 'tokenizerName' | 'onProgress'>; tokenizer: string | undefined; quiet: boolean }
-
-/** The tokenizer loaded and the data prepared, with a progress bar for big inputs, on the command's thread. */
-export function prepareOnThread(job: ThreadJob): PrepareResult {
-  setQuiet(job.quiet);
-  // an explicit --tokenizer must hold one: falling back to the bundled tokenizer would prepare (and count
-  // tokens, and refuse special tokens) for another vocabulary than the user named
-  const tokenizer = loadTokenizer(job.tokenizer, { fallback: job.tokenizer === undefined ? 'bundled' : 'error' });
-  let progress: Progress | null = null;
-  let shownMb = 0, totalMb = 0;
-  const result = prepare({
-    ...job.options, tokenizer, tokenizerName: tokenizerName(tokenizer),
-    onProgress: job.quiet ? undefined : (done, total) => {
-      if (total < PROGRESS_MIN_BYTES) return;
-      totalMb = Math.ceil(total / 1e6);
-      progress ??= new Progress({ label: 'prepare', total: totalMb, unit: 'MB' });
-      const mb = Math.floor(done / 1e6);
-      if (mb > shownMb) {
-        progress.tick(mb - shownMb);
-        shownMb = mb;
-      }
-    },
-  }, FLAG_WORDS);
-  const bar = progress as Progress | null;
-  if (bar) {
-    bar.tick(totalMb - shownMb);
-    bar.finish();
-  }
-  return result;
 }

@@ -17,7 +17,6 @@ import { oneLine } from '../util/json-file.ts';
 import { info, warn } from '../util/log.ts';
 import { shellWord } from '../util/shell-quote.ts';
 import { onStopSignal } from '../util/stop-signals.ts';
-import { checkListenable } from '../dashboard/server.ts';
 import { givenTwice, missingValue, portOption, takesNoValue } from './args.ts';
 import { runOnThread } from './command-thread.ts';
 import type { TrainJob, TrainThreadResult } from './train-thread.ts';
@@ -161,7 +160,11 @@ export async function run(argv: string[]): Promise<void | number> {
     return;
   }
   // a port the dashboard cannot have is refused before the run folder is made, not found out after training
-  if (dashboard) await checkListenable(port, FLAG_WORDS);
+  if (dashboard) {
+    // the dashboard's server (~40 ms of CPU to load) only with --dashboard: every other train started without it
+    const { checkListenable } = await import('../dashboard/server.ts');
+    await checkListenable(port, FLAG_WORDS);
+  }
   let dash: Dashboard | null = null;
   const made = firstMissingFolder(cfg.output_dir);
   // on a thread of its own, so that Ctrl-C removes what it was writing (command-thread.ts); the dashboard runs in a

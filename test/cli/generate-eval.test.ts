@@ -14,6 +14,17 @@ const tmp = (): string => tempDir('mt-cli-');
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
 const dir = tmp();
 const model = await makeTokenizerModel(path.join(dir, 'model'));
+let qa: string | undefined;
+/** The countries Q&A prepared for the model, once for the eval and generate --run tests (~1 CPU-s a prepare). */
+function preparedQa(): string {
+  if (qa === undefined) {
+    const out = path.join(dir, 'prepared');
+    const prep = cli('prepare', '--input', path.join(EXAMPLES, 'countries-qa.jsonl'), '--out', out, '--tokenizer', model);
+    assert.equal(prep.status, 0, prep.stderr);
+    qa = out;
+  }
+  return qa;
+}
 
 test('generate: chat prompt, streamed text, seeded sampling is reproducible', () => {
   const greedy = cli('generate', '--model', model, '--prompt', 'What is the capital of Peru?', '--max-new-tokens', '8');
@@ -42,9 +53,7 @@ test('generate: bad input is a one-line error', () => {
 });
 
 test('eval: raw records and a prepare output give the same loss; --json is one object', () => {
-  const out = path.join(dir, 'prepared');
-  const prep = cli('prepare', '--input', path.join(EXAMPLES, 'countries-qa.jsonl'), '--out', out, '--tokenizer', model);
-  assert.equal(prep.status, 0, prep.stderr);
+  const out = preparedQa();
   const prepared = cli('eval', '--model', model, '--data', path.join(out, 'test.jsonl'), '--json');
   assert.equal(prepared.status, 0, prepared.stderr);
   const r = JSON.parse(prepared.stdout) as { loss: number; perplexity: number; tokens: number };
@@ -93,8 +102,7 @@ test('eval --run on classification data: accuracy, macro-F1 and the confusion ma
 });
 
 test('generate --run: a run\'s base model, adapter and tokenizer, as --model with --adapter gives them; a classification run is refused', () => {
-  const data = path.join(dir, 'qa');
-  assert.equal(cli('prepare', '--input', path.join(EXAMPLES, 'countries-qa.jsonl'), '--out', data, '--tokenizer', model, '--quiet').status, 0);
+  const data = preparedQa();
   const config = path.join(dir, 'gen.yaml'), run = path.join(dir, 'gen-run');
   fs.writeFileSync(config, [`model: ${model}`, `data: {train: ${path.join(data, 'train.jsonl')}, val: ${path.join(data, 'val.jsonl')}}`,
     'lora: {r: 4}', 'optimizer: {lr: 0.01}', 'batch_size: 4', 'max_steps: 2', 'eval: {samples: 0}', `output_dir: ${run}`].join('\n') + '\n');

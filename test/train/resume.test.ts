@@ -1,5 +1,7 @@
 // Checkpoints and exact resume: a run killed with SIGKILL mid-training and resumed with --resume logs
-// the same losses, step for step, as an uninterrupted run; a corrupt newest checkpoint is skipped.
+// the same losses, step for step, as an uninterrupted run; a corrupt newest checkpoint is skipped. The runs a check
+// starts from (the uninterrupted references, the checkpointed runs) are trained in this process as the CLI trains them
+// (train-like-cli.ts); every run killed, resumed or refused goes through the real CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -10,6 +12,7 @@ import { Rng } from '../../src/util/rng.ts';
 import { FIXTURES, TINY_BASE, literal } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
+import { trainLikeCli } from './train-like-cli.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 /** Long enough that the kill, after 27 steps, lands mid-run with room to spare (33 steps), past several evaluations
@@ -56,7 +59,7 @@ function checkpointedRun(dir: string, name: string, { val = false, everyStep = f
     `model: ${model}`, `data: {train: train.jsonl${val ? ', val: val.jsonl' : ''}}`, 'lora: {r: 2}', 'batch_size: 1', `max_steps: ${steps}`, 'max_seq_len: 32',
     `eval: {samples: 0${val ? ', every_steps: 100' : ''}}`, `checkpoint: {every_steps: ${everyStep ? `1, keep: ${steps}` : '2'}}`, `output_dir: ${name}`,
   ].join('\n') + '\n');
-  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+  trainLikeCli(config);
   const run = path.join(dir, name);
   fs.rmSync(path.join(run, 'report.json')); // as if the run had not finished
   return { config, run };
@@ -79,7 +82,7 @@ function straightRun(): { dir: string; config: string; run: string; reference: s
   if (!straight) {
     const dir = setup();
     const config = writeConfig(dir, 'straight');
-    execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+    trainLikeCli(config);
     const run = path.join(dir, 'straight');
     straight = { dir, config, run, reference: comparable(rowsOf(run)) };
   }
@@ -122,7 +125,7 @@ test('a run killed between writing its last checkpoint and dropping the one befo
       'eval: {samples: 0}', 'checkpoint: {every_steps: 2, keep: 1}', `output_dir: ${name}`].join('\n') + '\n');
     return file;
   };
-  execFileSync(process.execPath, [BIN, 'train', config('straight')], { stdio: 'ignore' });
+  trainLikeCli(config('straight'));
   const KILL_AT_REMOVE = path.join(FIXTURES, '..', 'train', 'kill-at-remove.ts');
   // killed at the first deletion of the rotation after step 4's checkpoint: step 2's is still whole
   const killed = spawnSync(process.execPath, [...TS_LOADER, '--import', runnable(KILL_AT_REMOVE), BIN, 'train', config('killed')],
@@ -150,7 +153,7 @@ test('--resume of a complete run whose last checkpoint is its final step says so
   const config = path.join(dir, 'done.yaml');
   fs.writeFileSync(config, [`model: ${TINY_BASE}`, 'data: {train: train.jsonl, val: val.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3',
     'max_seq_len: 32', 'eval: {samples: 0, every_steps: 100}', 'checkpoint: {every_steps: 1, keep: 2}', 'output_dir: done'].join('\n') + '\n');
-  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+  trainLikeCli(config);
   const run = path.join(dir, 'done');
   assert.equal(path.basename(listCheckpoints(run).at(-1)!), 'step-0000003', 'the last checkpoint is the final step');
   const before = snapshot(run);
@@ -213,7 +216,7 @@ test('a run resumed from the checkpoint where it stopped early does not train on
     'eval: {every_steps: 1, samples: 0}', 'early_stopping: {patience: 1, min_delta: 1000}', 'checkpoint: {every_steps: 1, keep: 2}',
     'output_dir: early',
   ].join('\n') + '\n');
-  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+  trainLikeCli(config);
   const steps = (): number => rowsOf(path.join(dir, 'early')).filter((r) => r.split === undefined).length;
   assert.equal(steps(), 2); // step 1's evaluation is the first early stopping counts (step 0's is the baseline)
   fs.rmSync(path.join(dir, 'early', 'report.json')); // as if killed before its end: a finished run is left as it is
