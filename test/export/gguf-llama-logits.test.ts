@@ -128,7 +128,7 @@ test('per-layer attention types (Ministral: one layer sliding, one full): contex
   assert.ok(rel <= 1e-4, `rel ${rel}`);
 });
 
-test('the tiny HF fixture (given a 512-token tokenizer): context_length is its window of 8; f32 matches, q4_k_m falls back as llama.cpp', { skip }, async () => {
+test('the tiny HF fixture (given a 512-token tokenizer): context_length is its window of 8; f32 matches, q4_k_m and q5_k_m fall back as llama.cpp', { skip }, async () => {
   const dir = path.join(tmp, 'tiny');
   fs.cpSync(TINY_BASE, dir, { recursive: true });
   cutTokenizer(dir, 512);
@@ -153,6 +153,16 @@ test('the tiny HF fixture (given a 512-token tokenizer): context_length is its w
   const { rel, cos } = compare((await llamaLogProbs(q4, prompts)).lp, ours);
   console.log(`# tiny fixture q4_k_m (Q5_0/Q8_0 fallbacks): logits max rel error ${rel.toExponential(2)}, cosine ${cos.toFixed(6)}`);
   assert.ok(rel <= 0.25 && cos >= 0.97, `rel ${rel}, cos ${cos}`); // measured 0.12, 0.991
+  // q5_k_m: Q5_K → Q5_1 (and Q6_K → Q8_0), which llama.cpp loads too
+  const q5 = path.join(tmp, 'tiny-q5_k_m.gguf');
+  exportGguf(loadModel(dir, { backend }), dir, q5, 'q5_k_m', { name: 'tiny', baseModel: dir, adapter: null, run: null }, { progress: false });
+  const info5 = await readGgufFileInfo(q5, { logWarnings: false });
+  const type5 = (name: string): string => GgmlType[info5.fullTensorInfo!.find((t) => t.name === name)!.ggmlType]!;
+  assert.deepEqual(['token_embd.weight', 'blk.0.attn_q.weight', 'blk.0.ffn_down.weight', 'blk.1.attn_v.weight', 'blk.1.ffn_down.weight', 'output.weight'].map(type5),
+    ['Q5_1', 'Q5_1', 'Q5_1', 'Q8_0', 'Q8_0', 'Q8_0']);
+  const five = compare((await llamaLogProbs(q5, prompts)).lp, ours);
+  console.log(`# tiny fixture q5_k_m (Q5_1/Q8_0 fallbacks): logits max rel error ${five.rel.toExponential(2)}, cosine ${five.cos.toFixed(6)}`);
+  assert.ok(five.rel <= 0.25 && five.cos >= 0.97, `rel ${five.rel}, cos ${five.cos}`); // measured 0.14, 0.989
 });
 
 test("an 80-layer GQA model (llama.cpp's 70B type) at q4_k_m: attn_v outside use_more_bits is Q5_K, which llama.cpp loads; logits within q4_k_m's bound", { skip }, async () => {
