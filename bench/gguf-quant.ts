@@ -1,11 +1,11 @@
 // bench:gguf-quant — the GGUF quantisers on a weight-like matrix (normal values, each row its own scale,
 // a few outliers): per ggml type, million weights per second on the calling thread alone (encodeTensor)
 // and on the export's thread pool (QuantPool, MISTRAL_TUNE_THREADS or --threads, else the cores), with
-// wall and process CPU time, the median of --reps runs. Q4_K, Q6_K and Q8_0 run in both implementations
+// wall and process CPU time, the median of --reps runs. Q4_K, Q5_K, Q6_K and Q8_0 run in both implementations
 // (MISTRAL_TUNE_GGUF_QUANT=typescript and wasm), alternated run by run in this one process (paired), with
 // the speed-up of wasm over TypeScript; every run's bytes must equal the first's (exit 1 if not). The pools'
 // workers are started before timing. Compare the CPU time of the one-thread column: other load disturbs it least.
-// Usage: node --import tsx bench/gguf-quant.ts [--rows 4096] [--cols 4096] [--types Q4_K,Q6_K,Q5_0,Q8_0,F16] [--threads N] [--reps 7]
+// Usage: node --import tsx bench/gguf-quant.ts [--rows 4096] [--cols 4096] [--types Q4_K,Q5_K,Q6_K,Q5_0,Q8_0,F16] [--threads N] [--reps 7]
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { encodeTensor } from '../src/export/gguf/quant/encode.ts';
@@ -17,7 +17,7 @@ const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '4096' },
     cols: { type: 'string', default: '4096' },
-    types: { type: 'string', default: 'Q4_K,Q6_K,Q5_0,Q8_0,F16' },
+    types: { type: 'string', default: 'Q4_K,Q5_K,Q6_K,Q5_0,Q8_0,F16' },
     threads: { type: 'string' },
     reps: { type: 'string', default: '7' },
   },
@@ -68,7 +68,7 @@ console.log(`gguf-quant: ${rows}×${cols} (${(data.length / 1e6).toFixed(1)} M w
 console.log('type  impl       | 1 thread: wall s   cpu s   M w/s (wall) | pool: wall s   cpu s   M w/s (wall)  pool speed-up | wasm/ts: 1-thread cpu  pool wall');
 let bad = false;
 for (const type of types) {
-  const impls: Impl[] = type === 'Q4_K' || type === 'Q6_K' || type === 'Q8_0' ? IMPLS : ['wasm'];
+  const impls: Impl[] = type === 'Q4_K' || type === 'Q5_K' || type === 'Q6_K' || type === 'Q8_0' ? IMPLS : ['wasm'];
   const runs = new Map(impls.map((impl) => [impl, { oneWall: [] as number[], oneCpu: [] as number[], poolWall: [] as number[], poolCpu: [] as number[] }]));
   let first: Buffer | null = null;
   for (let r = 0; r < reps; r++) {

@@ -21,7 +21,8 @@ mistral-tune export (--run RUN_DIR [--best] | --model DIR --adapter DIR) --out F
                       Ollama, LM Studio (a generation model; classification is refused); gguf-lora: the LoRA
                       adapter alone as a GGUF adapter file, loaded beside a GGUF of the base model
                       (llama.cpp --lora, Ollama's ADAPTER); only the adapter is read, not the base weights
-  --quant Q           GGUF tensor types: f32, f16 (default), bf16, q8_0 or q4_k_m (as llama-quantize chooses them);
+  --quant Q           GGUF tensor types: f32, f16 (default), bf16, q8_0, or llama-quantize's mixes q6_k, q5_k_m,
+                      q5_k_s, q4_k_m, q4_k_s (the types per tensor as it chooses them);
                       an adapter file: f32, f16 (default) or bf16
   --model DIR         with --format gguf or gguf-lora: an HF model folder instead of a run
   --adapter DIR       with --model: a PEFT LoRA adapter (merged in with gguf, exported with gguf-lora)

@@ -1,7 +1,7 @@
 // GGUF model files checked by llama.cpp itself (llama-cpp.ts): it loads each file, its tokenizer gives our ids, its
 // next-token log-probabilities match our model's within a bound per tensor type, and greedy generation in f32 is
 // identical. Models are made here: a random one with the bundled 32000-token Mistral tokenizer (hidden 64, cheap),
-// one with a 512-token cut of that tokenizer and rows of 256 (so Q4_K_M applies, cheap to quantise), other Mistral
+// one with a 512-token cut of that tokenizer and rows of 256 (so the K mixes apply, cheap to quantise), other Mistral
 // shapes, the tiny HF fixture (its sliding window and the rows Q4_K cannot hold, which fall back as llama.cpp's), and
 // rows of 96 / 200 / 90 / 203 that Q5_0 or any block cannot hold (F16 inside a q4_k_m file).
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { GgmlType, readGgufFileInfo } from 'node-llama-cpp';
 import { exportGguf } from '../../src/export/gguf/export-gguf.ts';
-import type { GgufQuant } from '../../src/export/gguf/tensors.ts';
+import { fileType, type GgufQuant } from '../../src/export/gguf/tensors.ts';
 import type { MistralConfig } from '../../src/model/config.ts';
 import { generate } from '../../src/model/generate.ts';
 import { loadModel } from '../../src/model/mistral.ts';
@@ -53,14 +53,26 @@ test('f32 GGUF of a 32000-token model: llama.cpp tokenizes as we do, its logits 
   assert.deepEqual(ll.gen, generate(ours, prompts[0]!, { maxNewTokens: 32, temperature: 0, eosIds: [] }));
 });
 
-// measured on this model (random, std 0.1, rows of 256; llama.cpp also rounds activations to 8 bits
-// for quantised weights: f32 1.5e-6, f16 1.1e-3, bf16 1.8e-2, q8_0 4.1e-2, q4_k_m 0.46 (cosine 0.88)); bounds ~2×
+// measured on this model (random, std 0.1, rows of 256; llama.cpp also rounds activations to 8 bits for quantised
+// weights), rel / cosine: f32 1.5e-6, f16 1.5e-3, bf16 1.8e-2, q8_0 4.1e-2 / 0.998, q6_k 0.13 / 0.985, q5_k_m 0.28 / 0.933,
+// q5_k_s 0.28 / 0.932, q4_k_m 0.46 / 0.877, q4_k_s 0.41 / 0.866; bounds ~2× (of 1 − cosine too)
 const BOUNDS: Record<GgufQuant, { rel: number; cos: number }> = {
-  f32: { rel: 1e-4, cos: 0.999999 }, f16: { rel: 3e-3, cos: 0.99999 }, bf16: { rel: 4e-2, cos: 0.999 },
-  q8_0: { rel: 0.1, cos: 0.995 }, q4_k_m: { rel: 0.9, cos: 0.8 },
+  f32: { rel: 1e-4, cos: 0.999999 }, f16: { rel: 3e-3, cos: 0.99999 }, bf16: { rel: 4e-2, cos: 0.999 }, q8_0: { rel: 0.1, cos: 0.995 },
+  q6_k: { rel: 0.3, cos: 0.97 }, q5_k_m: { rel: 0.6, cos: 0.86 }, q5_k_s: { rel: 0.6, cos: 0.86 }, q4_k_m: { rel: 0.9, cos: 0.8 }, q4_k_s: { rel: 0.9, cos: 0.75 },
 };
 
-test('every --quant type: llama.cpp loads it and its logits stay within the bound measured for the type', { skip }, async () => {
+// the types llama_model_quantize chooses for this model's 2 layers (use_more_bits of 2: layer 1), by hand: the K mixes
+// in llama.cpp's own reading of the file (norms F32)
+const TYPED = ['token_embd.weight', 'blk.0.attn_v.weight', 'blk.1.attn_v.weight', 'blk.0.ffn_down.weight', 'blk.1.ffn_down.weight', 'blk.1.attn_q.weight', 'output.weight', 'output_norm.weight'];
+const MIX_TYPES: Partial<Record<GgufQuant, string[]>> = {
+  q6_k: ['Q6_K', 'Q6_K', 'Q6_K', 'Q6_K', 'Q6_K', 'Q6_K', 'Q6_K', 'F32'],
+  q5_k_m: ['Q5_K', 'Q5_K', 'Q6_K', 'Q5_K', 'Q6_K', 'Q5_K', 'Q6_K', 'F32'],
+  q5_k_s: ['Q5_K', 'Q5_K', 'Q5_K', 'Q5_K', 'Q5_K', 'Q5_K', 'Q6_K', 'F32'],
+  q4_k_m: ['Q4_K', 'Q4_K', 'Q6_K', 'Q4_K', 'Q6_K', 'Q4_K', 'Q6_K', 'F32'],
+  q4_k_s: ['Q4_K', 'Q5_K', 'Q5_K', 'Q4_K', 'Q4_K', 'Q4_K', 'Q6_K', 'F32'], // the first 4 attn_v Q5_K; ffn_down's first eighth of 2: none
+};
+
+test('every --quant type: llama.cpp loads it, reads its file_type and tensor types, and its logits stay within the bound measured for the type', { skip }, async () => {
   const tok = loadTokenizer(wide);
   const prompts = PROMPT_TEXTS.map((t) => [1, ...tok.encode(t)]);
   const model = loadModel(wide, { backend });
@@ -70,17 +82,17 @@ test('every --quant type: llama.cpp loads it and its logits stay within the boun
     const { bytes } = exportGguf(model, wide, file, quant, { name: 'wide', baseModel: wide, adapter: null, run: null }, { progress: false });
     const { rel, cos } = compare((await llamaLogProbs(file, prompts)).lp, ours);
     console.log(`# ${quant}: ${bytes} bytes, logits max rel error ${rel.toExponential(2)}, cosine ${cos.toFixed(6)}`);
-    if (quant === 'q4_k_m') {
-      // llama.cpp's own GGUF reader: the metadata and the types llama_model_quantize would choose for 2 layers
-      // (use_more_bits: layer 1 of 2 keeps attn_v / ffn_down at Q6_K; output Q6_K; the rest Q4_K; norms F32)
-      const info = await readGgufFileInfo(file, { logWarnings: false });
+    const info = await readGgufFileInfo(file, { logWarnings: false });
+    const md = info.metadata as unknown as Record<string, Record<string, unknown>>;
+    assert.equal(md['general']!['file_type'], fileType(quant), quant);
+    const mix = MIX_TYPES[quant];
+    if (mix) {
       const type = (name: string): string => GgmlType[info.fullTensorInfo!.find((t) => t.name === name)!.ggmlType]!;
-      assert.deepEqual(['token_embd.weight', 'blk.0.attn_v.weight', 'blk.1.attn_v.weight', 'blk.0.ffn_down.weight', 'blk.1.ffn_down.weight', 'blk.1.attn_q.weight', 'output.weight', 'output_norm.weight'].map(type),
-        ['Q4_K', 'Q4_K', 'Q6_K', 'Q4_K', 'Q6_K', 'Q4_K', 'Q6_K', 'F32']);
-      const md = info.metadata as unknown as Record<string, Record<string, unknown>>;
+      assert.deepEqual(TYPED.map(type), mix, quant);
+    }
+    if (quant === 'q4_k_m') {
       assert.equal(md['general']!['architecture'], 'llama');
       assert.equal(md['general']!['alignment'], 32);
-      assert.equal(md['general']!['file_type'], 15);
       assert.deepEqual(md['llama']!['attention'], { head_count: 4, head_count_kv: 2, layer_norm_rms_epsilon: Math.fround(1e-5) });
     }
     assert.ok(rel <= BOUNDS[quant].rel && cos >= BOUNDS[quant].cos, `${quant}: rel ${rel}, cos ${cos}`);
@@ -116,7 +128,7 @@ test('per-layer attention types (Ministral: one layer sliding, one full): contex
   assert.ok(rel <= 1e-4, `rel ${rel}`);
 });
 
-test('the tiny HF fixture (given a 512-token tokenizer): context_length is its window of 8; f32 matches, q4_k_m falls back as llama.cpp', { skip }, async () => {
+test('the tiny HF fixture (given a 512-token tokenizer): context_length is its window of 8; f32 matches, q4_k_m and q5_k_m fall back as llama.cpp', { skip }, async () => {
   const dir = path.join(tmp, 'tiny');
   fs.cpSync(TINY_BASE, dir, { recursive: true });
   cutTokenizer(dir, 512);
@@ -141,6 +153,16 @@ test('the tiny HF fixture (given a 512-token tokenizer): context_length is its w
   const { rel, cos } = compare((await llamaLogProbs(q4, prompts)).lp, ours);
   console.log(`# tiny fixture q4_k_m (Q5_0/Q8_0 fallbacks): logits max rel error ${rel.toExponential(2)}, cosine ${cos.toFixed(6)}`);
   assert.ok(rel <= 0.25 && cos >= 0.97, `rel ${rel}, cos ${cos}`); // measured 0.12, 0.991
+  // q5_k_m: Q5_K → Q5_1 (and Q6_K → Q8_0), which llama.cpp loads too
+  const q5 = path.join(tmp, 'tiny-q5_k_m.gguf');
+  exportGguf(loadModel(dir, { backend }), dir, q5, 'q5_k_m', { name: 'tiny', baseModel: dir, adapter: null, run: null }, { progress: false });
+  const info5 = await readGgufFileInfo(q5, { logWarnings: false });
+  const type5 = (name: string): string => GgmlType[info5.fullTensorInfo!.find((t) => t.name === name)!.ggmlType]!;
+  assert.deepEqual(['token_embd.weight', 'blk.0.attn_q.weight', 'blk.0.ffn_down.weight', 'blk.1.attn_v.weight', 'blk.1.ffn_down.weight', 'output.weight'].map(type5),
+    ['Q5_1', 'Q5_1', 'Q5_1', 'Q8_0', 'Q8_0', 'Q8_0']);
+  const five = compare((await llamaLogProbs(q5, prompts)).lp, ours);
+  console.log(`# tiny fixture q5_k_m (Q5_1/Q8_0 fallbacks): logits max rel error ${five.rel.toExponential(2)}, cosine ${five.cos.toFixed(6)}`);
+  assert.ok(five.rel <= 0.25 && five.cos >= 0.97, `rel ${five.rel}, cos ${five.cos}`); // measured 0.14, 0.989
 });
 
 test("an 80-layer GQA model (llama.cpp's 70B type) at q4_k_m: attn_v outside use_more_bits is Q5_K, which llama.cpp loads; logits within q4_k_m's bound", { skip }, async () => {

@@ -1,5 +1,5 @@
 // The GGUF quantisers against ggml's own output (test/fixtures/gguf-quant, made by ggml-quants.c): byte for byte,
-// every type (Q5_0, Q5_1 and Q5_K in TypeScript only); Q4_K, Q6_K and Q8_0 both in WebAssembly (quant.wasm, what
+// every type (Q5_0 and Q5_1 in TypeScript only); Q4_K, Q5_K, Q6_K and Q8_0 both in WebAssembly (quant.wasm, what
 // encodeTensor runs) and in TypeScript (the reference); the two against each other on varied and extreme tensors; the committed quant.wasm against its source where clang
 // is installed; the thread pool against one thread, byte for byte.
 import assert from 'node:assert/strict';
@@ -13,6 +13,7 @@ import { nearestInt } from '../../src/export/gguf/quant/float-bits.ts';
 import { GGML_TYPES, rowBytes, type GgmlType } from '../../src/export/gguf/quant/ggml-types.ts';
 import { QuantPool } from '../../src/export/gguf/quant/pool.ts';
 import { quantizeQ4_K } from '../../src/export/gguf/quant/q4-k.ts';
+import { quantizeQ5_K } from '../../src/export/gguf/quant/q5-k.ts';
 import { quantizeQ6_K } from '../../src/export/gguf/quant/q6-k.ts';
 import { quantizeQ8_0 } from '../../src/export/gguf/quant/q8-0.ts';
 import { quantizersFor, wasmQuantizers, type BlockQuantizer } from '../../src/export/gguf/quant/wasm-quant.ts';
@@ -40,7 +41,7 @@ for (const [type, file] of [['Q5_0', 'q5_0.bin'], ['Q5_1', 'q5_1.bin'], ['Q8_0',
 const WASM_TYPES = (): Array<[GgmlType, BlockQuantizer, BlockQuantizer, string]> => {
   const wasm = wasmQuantizers();
   assert.ok(wasm, 'quant.wasm loads in this Node.js');
-  return [['Q4_K', wasm.Q4_K, quantizeQ4_K, 'q4_K.bin'], ['Q6_K', wasm.Q6_K, quantizeQ6_K, 'q6_K.bin'], ['Q8_0', wasm.Q8_0, quantizeQ8_0, 'q8_0.bin']];
+  return [['Q4_K', wasm.Q4_K, quantizeQ4_K, 'q4_K.bin'], ['Q5_K', wasm.Q5_K, quantizeQ5_K, 'q5_K.bin'], ['Q6_K', wasm.Q6_K, quantizeQ6_K, 'q6_K.bin'], ['Q8_0', wasm.Q8_0, quantizeQ8_0, 'q8_0.bin']];
 };
 
 const run = (q: BlockQuantizer, x: Float32Array, type: GgmlType): Buffer => {
@@ -49,7 +50,7 @@ const run = (q: BlockQuantizer, x: Float32Array, type: GgmlType): Buffer => {
   return Buffer.from(out);
 };
 
-test("Q4_K, Q6_K and Q8_0 equal ggml's bytes both in WebAssembly and in TypeScript", () => {
+test("Q4_K, Q5_K, Q6_K and Q8_0 equal ggml's bytes both in WebAssembly and in TypeScript", () => {
   for (const [type, wasm, ts, file] of WASM_TYPES()) {
     const want = Buffer.from(bytes(file));
     assert.equal(run(wasm, input(), type).compare(want), 0, `${type}: WebAssembly`);
@@ -110,10 +111,12 @@ test('WebAssembly and TypeScript quantisers write the same bytes on varied and e
   }
 });
 
-test("Q5_K and Q5_1 (TypeScript only: no second implementation to compare) give ggml's bytes on varied tensors (SHA-256)", () => {
+test("Q5_K (WebAssembly and TypeScript) and Q5_1 (TypeScript only: no second implementation to compare) give ggml's bytes on varied tensors (SHA-256)", () => {
   // made as the tests below say, from varied(64, 512): 64 rows of scales from 1e-8 to 1e4, zero runs, constant and one-signed rows
   const x = varied(64, 512);
-  assert.equal(createHash('sha256').update(encodeTensor(x, 512, 'Q5_K')).digest('hex'), '919ae16abb266fafc27594b0f05f999b06c13adbc302d2418aa8cee3e7b42d94');
+  const q5k = new Uint8Array(rowBytes('Q5_K', x.length));
+  quantizeQ5_K(x, q5k);
+  for (const bytes of [encodeTensor(x, 512, 'Q5_K'), q5k]) assert.equal(createHash('sha256').update(bytes).digest('hex'), '919ae16abb266fafc27594b0f05f999b06c13adbc302d2418aa8cee3e7b42d94');
   assert.equal(createHash('sha256').update(encodeTensor(x, 512, 'Q5_1')).digest('hex'), '3610609373c76a70e86ac36a7940a316c1b0b24fabe1bf020d993adc75c5cada');
 });
 

@@ -1,7 +1,7 @@
 // The tokenizer section of a GGUF export, read without llama.cpp (gguf-llama-*.test.ts run llama.cpp on the files):
 // scores follow tokenizer.json's merge ranks and a token no merge makes scores below all of them (llama.cpp merges
 // by score alone, whatever a token's type); stop ids beyond the EOS (config.json's, generation_config.json's) become the
-// end-of-turn and end-of-message tokens;
+// end-of-turn and end-of-message tokens; the pad id is tokenizer_config.json's, else config.json's;
 // BOS is added only when there is one and the tokenizer adds it; the provenance names folders, not the exporter's paths;
 // a byte-level BPE tokenizer gets the llama.cpp pre-tokenizer its Split regex is, or is refused; named chat templates.
 import assert from 'node:assert/strict';
@@ -56,11 +56,27 @@ test('a second stop id of config.json is the end-of-turn token; no BOS in the vo
   assert.equal(value(generic, 'tokenizer.ggml.add_bos_token'), false);
 });
 
+test("the pad id: tokenizer_config.json's pad token, else config.json's pad_token_id, as gguf-py's SpecialVocab (convert_hf_to_gguf.py)", () => {
+  const dir = tempDir('mt-gguf-tok-');
+  fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
+  const bundled = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+  const padToken = (token: string | null): void => fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...bundled, pad_token: token }));
+  const pad = (padTokenId: number | null): unknown => value(captureStderr(() => modelTokenizer({ cfg: { vocabSize: 32000, eosTokenIds: [2], padTokenId } }, dir)).result, 'tokenizer.ggml.padding_token_id');
+  // (SpecialVocab of such folders, gguf-py of llama.cpp's tree in node-llama-cpp's bundle: pad 0, none, 2, 0)
+  padToken(null); // as Mistral 7B's: no pad token
+  assert.equal(pad(0), 0);
+  assert.equal(pad(null), undefined);
+  padToken('</s>'); // the tokenizer's own comes first
+  assert.equal(pad(0), 2);
+  padToken('<pad>'); // one the vocabulary lacks: config.json's
+  assert.equal(pad(0), 0);
+});
+
 test('generation_config.json\'s stop ids, as generate stops at them: one beyond the EOS is the end-of-turn token, a second the end-of-message one, more are warned of', () => {
   const dir = tempDir('mt-gguf-tok-');
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, f), path.join(dir, f));
   const gen = (eos: unknown): void => fs.writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ bos_token_id: 1, eos_token_id: eos }));
-  const model = { cfg: { vocabSize: 32000, eosTokenIds: [2] } };
+  const model = { cfg: { vocabSize: 32000, eosTokenIds: [2], padTokenId: null } };
   gen([2, 7]); // a chat model's end-of-turn token, which config.json does not name
   assert.equal(value(captureStderr(() => modelTokenizer(model, dir)).result, 'tokenizer.ggml.eot_token_id'), 7);
   gen([2, 7, 9]);
@@ -186,7 +202,7 @@ test('additional_chat_templates/default.jinja is the default template, over chat
 });
 
 test('a model folder without tokenizer.json whose embedding is smaller than the bundled tokenizer: the model\'s folder named, not the bundled file', () => {
-  assert.throws(() => captureStderr(() => modelTokenizer({ cfg: { vocabSize: 512, eosTokenIds: [2] } }, TINY_BASE)), {
+  assert.throws(() => captureStderr(() => modelTokenizer({ cfg: { vocabSize: 512, eosTokenIds: [2], padTokenId: null } }, TINY_BASE)), {
     name: 'UserError', message: `${TINY_BASE}: has no tokenizer.json, and the bundled Mistral tokenizer has 32000 tokens but the model's embedding has 512 rows: put the model's own tokenizer.json in it`,
   });
 });

@@ -32,7 +32,7 @@ export interface GgufFileOptions {
   out: string;
   /** 'gguf' (default): the merged model; 'gguf-lora': the LoRA adapter alone, for use beside a GGUF of its base. */
   format?: 'gguf' | 'gguf-lora';
-  /** Tensor type (default f16): f32, f16, bf16, q8_0 or q4_k_m. */
+  /** Tensor type (default f16): f32, f16, bf16, q8_0, q6_k, q5_k_m, q5_k_s, q4_k_m or q4_k_s (llama-quantize's mixes). */
   quant?: GgufQuant;
   /** The backend of the merge ('gguf'); without it one is started on `device` (default auto) once nothing is left to refuse. */
   backend?: Backend;

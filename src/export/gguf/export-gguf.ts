@@ -17,7 +17,7 @@ import { Progress } from '../../util/progress.ts';
 import { writeGguf, type GgufTensor, type GgufValue } from './gguf-file.ts';
 import { ggufContextLength, modelMetadata, type Provenance } from './metadata.ts';
 import { QuantPool } from './quant/pool.ts';
-import { GGUF_QUANTS, planTensors, tensorType, type GgufQuant } from './tensors.ts';
+import { GGUF_QUANTS, isBlockQuant, planTensors, tensorType, type GgufQuant } from './tensors.ts';
 import { modelTokenizer } from './tokenizer.ts';
 
 export interface GgufExportResult {
@@ -109,7 +109,7 @@ export function exportGguf(model: MistralModel, modelDir: string, out: string, q
   // general.file_type stays the type asked for, as llama.cpp's convert_hf_to_gguf.py (add_file_type(self.ftype)
   // after its per-tensor F16 fallback) and llama-quantize (general.file_type = the ftype requested) write it;
   // a file in which no matrix got a block type says so here, since its file type alone would not tell
-  if (quant === 'q8_0' || quant === 'q4_k_m') {
+  if (isBlockQuant(quant)) {
     const blocked = types.filter((t) => t !== 'F32' && t !== 'F16');
     if (blocked.length === 0) info(`gguf: no tensor could be ${quant} (every matrix fell back to F16): the file is an f16 one, its general.file_type ${quant.toUpperCase()} as llama.cpp writes it`);
   }

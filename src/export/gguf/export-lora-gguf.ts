@@ -22,7 +22,7 @@ import { GGUF_WORDS, classifierAdapter, requireSiluGate, type GgufExportResult }
 import { provenanceMetadata, type Provenance } from './metadata.ts';
 import { encodeTensor } from './quant/encode.ts';
 import { readUnchanged } from '../read-unchanged.ts';
-import { FILE_TYPE, GGUF_PROJ, permuteRope, type GgufQuant } from './tensors.ts';
+import { fileType, GGUF_PROJ, permuteRope, type GgufQuant } from './tensors.ts';
 
 /** The --quant types an adapter file takes: its B rows are r wide, too narrow for a quantised block. */
 const ADAPTER_TYPES = { f32: 'F32', f16: 'F16', bf16: 'BF16' } as const;
@@ -103,7 +103,7 @@ function adapterMetadata(alpha: number, quant: GgufQuant, from: Provenance, tota
     ['general.type', { type: 'string', value: 'adapter' }],
     ['adapter.type', { type: 'string', value: 'lora' }],
     ['adapter.lora.alpha', { type: 'f32', value: alpha }],
-    ['general.file_type', { type: 'u32', value: FILE_TYPE[quant] }],
+    ['general.file_type', { type: 'u32', value: fileType(quant) }],
     ['general.quantization_version', { type: 'u32', value: 2 }],
   ]);
   for (const [k, v] of provenanceMetadata(from, 'a LoRA adapter', totalParams)) m.set(k, v);

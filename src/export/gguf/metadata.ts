@@ -11,7 +11,7 @@ import type { GgufValue } from './gguf-file.ts';
 import { modelCardMetadata, readModelCard } from './model-card.ts';
 import { modelIdParts, sizeLabel, type ModelIdParts } from './model-name.ts';
 import { ggufRope } from './rope-scaling.ts';
-import { FILE_TYPE, type GgufQuant } from './tensors.ts';
+import { fileType, type GgufQuant } from './tensors.ts';
 
 export interface Provenance {
   /** What the file is named by (general.name, basename, …: model-name.ts): a run's, an adapter's or a model's folder name. */
@@ -161,7 +161,7 @@ export function modelMetadata(cfg: MistralConfig, quant: GgufQuant, from: Proven
     ['general.architecture', str('llama')],
     ['general.type', str('model')],
     ...provenanceMetadata(from, 'a model', totalParams),
-    ['general.file_type', u32(FILE_TYPE[quant])],
+    ['general.file_type', u32(fileType(quant))],
     ['general.quantization_version', u32(2)],
     ['llama.vocab_size', u32(cfg.vocabSize)],
     ['llama.context_length', u32(ggufContextLength(cfg))],

@@ -8,14 +8,60 @@ import type { Projection } from '../../model/weights.ts';
 import { GGML_TYPES, type GgmlType } from './quant/ggml-types.ts';
 import { ggufRope } from './rope-scaling.ts';
 
-export const GGUF_QUANTS = ['f32', 'f16', 'bf16', 'q8_0', 'q4_k_m'] as const;
-export type GgufQuant = (typeof GGUF_QUANTS)[number];
+/** How a matrix's type is chosen for layer i of n, or null for the mix's base type. */
+type LayerRule = (i: number, n: number) => GgmlType | null;
+
+/** llama_tensor_get_type's use_more_bits: the first and last eighth of the layers and every third between. */
+function useMoreBits(i: number, n: number): boolean {
+  return i < Math.trunc(n / 8) || i >= Math.trunc((7 * n) / 8) || (i - Math.trunc(n / 8)) % 3 === 2;
+}
+const q6kWhereMoreBits: LayerRule = (i, n) => (useMoreBits(i, n) ? 'Q6_K' : null);
+
+interface QuantRule {
+  /** llama_ftype (general.file_type). */
+  fileType: number;
+  /** The type of every matrix (convert_hf_to_gguf.py's --outtype), or llama-quantize's default_type of a K mix. */
+  base: GgmlType;
+  /**
+   * A llama-quantize K mix (llama_tensor_get_type_impl for the llama architecture, no experts, no imatrix): the
+   * output matrix (the token embedding when tied) Q6_K, Q8_0 where its rows do not fit `base`'s block; attn_v and
+   * ffn_down of layer i by these rules; attn_v that is then Q4_K in a 70B-type model Q5_K; everything else `base`.
+   */
+  mix?: { attnV?: LayerRule; ffnDown?: LayerRule };
+}
+
+/**
+ * The --quant choices, one rule each: f32/f16/bf16/q8_0 as llama.cpp's converter writes them, the K mixes as
+ * llama-quantize's LLAMA_FTYPE_MOSTLY_* of the same name (src/llama-quant.cpp). Order: largest file first.
+ */
+const QUANT_RULES = {
+  f32: { fileType: 0, base: 'F32' },
+  f16: { fileType: 1, base: 'F16' },
+  bf16: { fileType: 32, base: 'BF16' },
+  q8_0: { fileType: 7, base: 'Q8_0' },
+  q6_k: { fileType: 18, base: 'Q6_K', mix: {} },
+  q5_k_m: { fileType: 17, base: 'Q5_K', mix: { attnV: q6kWhereMoreBits, ffnDown: q6kWhereMoreBits } },
+  q5_k_s: { fileType: 16, base: 'Q5_K', mix: {} },
+  q4_k_m: { fileType: 15, base: 'Q4_K', mix: { attnV: q6kWhereMoreBits, ffnDown: q6kWhereMoreBits } },
+  // llama.cpp counts attn_v tensors (i_attention_wv), one per layer here: the first four are Q5_K
+  q4_k_s: { fileType: 14, base: 'Q4_K', mix: { attnV: (i) => (i < 4 ? 'Q5_K' : null), ffnDown: (i, n) => (i < Math.trunc(n / 8) ? 'Q5_K' : null) } },
+} as const satisfies Record<string, QuantRule>;
+
+export type GgufQuant = keyof typeof QUANT_RULES;
+export const GGUF_QUANTS = Object.keys(QUANT_RULES) as readonly GgufQuant[];
 
 /**
  * llama_ftype of each choice (general.file_type): the type asked for even where tensors fell back to another, as
  * llama.cpp's converter and llama-quantize write it (its loader shows this key, not the tensors' majority).
  */
-export const FILE_TYPE: Record<GgufQuant, number> = { f32: 0, f16: 1, q8_0: 7, q4_k_m: 15, bf16: 32 };
+export function fileType(quant: GgufQuant): number {
+  return QUANT_RULES[quant].fileType;
+}
+
+/** Whether a choice asks for block-quantised matrices (q8_0 and the K mixes), which rows too narrow leave F16. */
+export function isBlockQuant(quant: GgufQuant): boolean {
+  return GGML_TYPES[QUANT_RULES[quant].base].blockSize > 1;
+}
 
 type Role = 'token_embd' | 'output' | 'norm' | 'rope_freqs' | 'attn_v' | 'ffn_down' | 'matrix';
 
@@ -80,11 +126,6 @@ export function planTensors(model: MistralModel): PlannedTensor[] {
   return out;
 }
 
-/** llama_tensor_get_type's use_more_bits: the layers Q4_K_M keeps at Q6_K. */
-function useMoreBits(i: number, n: number): boolean {
-  return i < Math.trunc(n / 8) || i >= Math.trunc((7 * n) / 8) || (i - Math.trunc(n / 8)) % 3 === 2;
-}
-
 /** llama.cpp's tensor_type_fallback for rows that do not fit a type's block (then F16 if still not). */
 const FALLBACK: Partial<Record<GgmlType, GgmlType>> = { Q4_K: 'Q5_0', Q5_K: 'Q5_1', Q6_K: 'Q8_0' };
 
@@ -106,26 +147,24 @@ export interface ChosenType {
 }
 
 /**
- * The ggml type of a tensor: 1-D tensors stay F32; f16/bf16/q8_0 use that type for every matrix (as
- * convert_hf_to_gguf.py); q4_k_m follows llama.cpp's llama_model_quantize (Q4_K, with Q6_K for the output
- * matrix — or the token embedding when tied — and for attn_v / ffn_down of the use_more_bits layers; an
- * output whose rows are not a multiple of 256 gets Q8_0; a 70B-type model's attn_v that would be Q4_K gets
- * Q5_K). Rows that do not fit the type's block fall back as llama.cpp's tensor_type_fallback does: Q4_K → Q5_0,
- * Q5_K → Q5_1, Q6_K → Q8_0, and F16 where even that does not fit.
+ * The ggml type of a tensor by its choice's rule (QUANT_RULES): 1-D tensors stay F32. Rows that do not fit the type's
+ * block fall back as llama.cpp's tensor_type_fallback does: Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0, and F16 where even
+ * that does not fit (the output's own rule in a K mix gives Q8_0 first).
  */
 export function tensorType(t: PlannedTensor, quant: GgufQuant, cfg: TypeRulesConfig): ChosenType {
-  if (t.shape.length === 1 || quant === 'f32') return { type: 'F32', wanted: null };
-  const tied = cfg.tieWordEmbeddings;
+  if (t.shape.length === 1) return { type: 'F32', wanted: null };
+  const rule: QuantRule = QUANT_RULES[quant];
   const cols = t.shape[1];
-  let type: GgmlType;
-  if (quant === 'f16') type = 'F16';
-  else if (quant === 'bf16') type = 'BF16';
-  else if (quant === 'q8_0') type = 'Q8_0';
-  else if (t.role === 'output' || (tied && t.role === 'token_embd')) type = cols % 256 === 0 ? 'Q6_K' : 'Q8_0';
-  else if ((t.role === 'attn_v' || t.role === 'ffn_down') && useMoreBits(t.layer, cfg.numLayers)) type = 'Q6_K';
-  // llama_tensor_get_type_impl: "in the 70B model we have 8 heads sharing the same attn_v weights" (Q3_K/Q4_K → Q5_K)
-  else if (t.role === 'attn_v' && is70B(cfg)) type = 'Q5_K';
-  else type = 'Q4_K';
+  let type = rule.base;
+  if (rule.mix) {
+    const { attnV, ffnDown } = rule.mix;
+    if (t.role === 'output' || (cfg.tieWordEmbeddings && t.role === 'token_embd')) type = cols % GGML_TYPES[rule.base].blockSize === 0 ? 'Q6_K' : 'Q8_0';
+    else if (t.role === 'attn_v') {
+      type = attnV?.(t.layer, cfg.numLayers) ?? rule.base;
+      // llama_tensor_get_type_impl: "in the 70B model we have 8 heads sharing the same attn_v weights" (Q3_K/Q4_K → Q5_K)
+      if (type === 'Q4_K' && is70B(cfg)) type = 'Q5_K';
+    } else if (t.role === 'ffn_down') type = ffnDown?.(t.layer, cfg.numLayers) ?? rule.base;
+  }
   if (cols % GGML_TYPES[type].blockSize === 0) return { type, wanted: null };
   const fallback = FALLBACK[type] ?? type;
   return { type: cols % GGML_TYPES[fallback].blockSize === 0 ? fallback : 'F16', wanted: type };

@@ -30,18 +30,19 @@ export function tokenizerFolder(modelDir: string): string {
 
 /**
  * The tokenizer section for `model`, whose tokenizer is `modelDir`'s (or the bundled one, as tokenizerFolder), with the
- * ids generate stops at: config.json's eos_token_id and `modelDir`'s generation_config.json's (stopIds).
+ * ids generate stops at: config.json's eos_token_id and `modelDir`'s generation_config.json's (stopIds); and
+ * config.json's pad_token_id where the tokenizer names no pad token.
  */
-export function modelTokenizer(model: { cfg: { vocabSize: number; eosTokenIds: readonly number[] } }, modelDir: string): Map<string, GgufValue> {
-  return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, stopIds(model.cfg, null, generationEosIds(modelDir)), modelDir);
+export function modelTokenizer(model: { cfg: { vocabSize: number; eosTokenIds: readonly number[]; padTokenId: number | null } }, modelDir: string): Map<string, GgufValue> {
+  return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, stopIds(model.cfg, null, generationEosIds(modelDir)), modelDir, model.cfg.padTokenId);
 }
 
 /**
  * tokenizer.* metadata for a model of `vocabSize` rows whose tokenizer lives in `folder`; `eosIds`: the ids generation
  * stops at (config.json's and generation_config.json's eos_token_id); `modelDir`: the model's folder (where a tokenizer that does not fit is to be put, when `folder` is the
- * bundled one).
+ * bundled one); `configPadId`: config.json's pad_token_id (loadConfig has checked it is a row of the embedding).
  */
-export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: readonly number[] = [], modelDir = folder): Map<string, GgufValue> {
+export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: readonly number[] = [], modelDir = folder, configPadId: number | null = null): Map<string, GgufValue> {
   const file = path.join(folder, 'tokenizer.json');
   const config = readFolderTokenizerConfig(folder); // its chat_template.jinja first, as transformers
   // the added tokens training had: tokenizer_config.json's added_tokens_decoder over tokenizer.json's, as transformers
@@ -60,7 +61,8 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   const idOf = (token: string | null, fallback: string | null): number | null => vocab.tokenToId.get(token ?? fallback ?? '') ?? null;
   const unk = idOf(config.unkToken, typeof json.model['unk_token'] === 'string' ? json.model['unk_token'] : '<unk>');
   const bos = idOf(config.bosToken, noConfig ? '<s>' : null), eos = idOf(config.eosToken, noConfig ? '</s>' : null);
-  const pad = config.padToken === null ? null : idOf(config.padToken, '');
+  // gguf-py's SpecialVocab (convert_hf_to_gguf.py): tokenizer_config.json's pad token, else config.json's pad_token_id
+  const pad = (config.padToken === null ? null : idOf(config.padToken, '')) ?? configPadId;
   const m = spm ? spmVocabMetadata(json, vocab, vocabSize, unk, file) : bpeVocabMetadata(json, vocab, vocabSize, file);
   if (bos !== null) m.set('tokenizer.ggml.bos_token_id', { type: 'u32', value: bos });
   if (eos !== null) m.set('tokenizer.ggml.eos_token_id', { type: 'u32', value: eos });

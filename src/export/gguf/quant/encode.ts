@@ -1,6 +1,6 @@
 // A float32 tensor (rows of `cols`) encoded as a ggml type: the one entry point the GGUF writer uses. Q4_K,
-// Q6_K and Q8_0 run in WebAssembly where it runs (wasm-quant.ts), else in TypeScript: the same bytes. Q5_0,
-// Q5_1 and Q5_K (a few tensors at most) run in TypeScript only.
+// Q5_K, Q6_K and Q8_0 run in WebAssembly where it runs (wasm-quant.ts), else in TypeScript: the same bytes. Q5_0
+// and Q5_1 (fallbacks of a few tensors at most) run in TypeScript only.
 import * as bits from './float-bits.ts';
 import { GGML_TYPES, rowBytes, type GgmlType } from './ggml-types.ts';
 import { quantizeQ4_K } from './q4-k.ts';
@@ -29,7 +29,7 @@ export function encodeTensor(data: Float32Array, cols: number, type: GgmlType): 
     }
     case 'Q5_0': quantizeQ5_0(data, out); return out;
     case 'Q5_1': quantizeQ5_1(data, out); return out;
-    case 'Q5_K': quantizeQ5_K(data, out); return out;
+    case 'Q5_K': (wasmQuantizers()?.Q5_K ?? quantizeQ5_K)(data, out); return out;
     case 'Q8_0': (wasmQuantizers()?.Q8_0 ?? quantizeQ8_0)(data, out); return out;
     case 'Q4_K': (wasmQuantizers()?.Q4_K ?? quantizeQ4_K)(data, out); return out;
     case 'Q6_K': (wasmQuantizers()?.Q6_K ?? quantizeQ6_K)(data, out); return out;

@@ -1,5 +1,5 @@
-// The Q4_K, Q6_K and Q8_0 quantisers compiled to WebAssembly (wasm/quant.c → wasm/quant.wasm, built by
-// scripts/build-quant-wasm.sh): the same bytes as the TypeScript ones (q4-k.ts with qkx2.ts, q6-k.ts, q8-0.ts: the reference),
+// The Q4_K, Q5_K, Q6_K and Q8_0 quantisers compiled to WebAssembly (wasm/quant.c → wasm/quant.wasm, built by
+// scripts/build-quant-wasm.sh): the same bytes as the TypeScript ones (q4-k.ts and q5-k.ts with qkx2.ts, q6-k.ts, q8-0.ts: the reference),
 // 6–16 times faster (docs/gguf.md). The module is read and instantiated synchronously, once per thread (each pool
 // worker has its own); it owns a fixed memory with one chunk of input and output, so a tensor goes through
 // it a chunk at a time. MISTRAL_TUNE_GGUF_QUANT=auto|wasm|typescript chooses (auto: wasm where WebAssembly
@@ -14,6 +14,7 @@ export type BlockQuantizer = (x: Float32Array, out: Uint8Array) => void;
 
 export interface WasmQuantizers {
   Q4_K: BlockQuantizer;
+  Q5_K: BlockQuantizer;
   Q6_K: BlockQuantizer;
   Q8_0: BlockQuantizer;
 }
@@ -24,6 +25,7 @@ interface Exports {
   quant_out(): number;
   quant_chunk(): number;
   quantize_q4_k(nb: number): void;
+  quantize_q5_k(nb: number): void;
   quantize_q6_k(nb: number): void;
   quantize_q8_0(nb: number): void;
 }
@@ -60,7 +62,7 @@ export function quantizersFor(want: string, file = FILE): WasmQuantizers | null 
 
 function instantiate(bytes: Uint8Array): WasmQuantizers {
   const x = new wasmApi.Instance(new wasmApi.Module(bytes), {}).exports as unknown as Exports;
-  for (const f of ['quant_in', 'quant_out', 'quant_chunk', 'quantize_q4_k', 'quantize_q6_k', 'quantize_q8_0'] as const) {
+  for (const f of ['quant_in', 'quant_out', 'quant_chunk', 'quantize_q4_k', 'quantize_q5_k', 'quantize_q6_k', 'quantize_q8_0'] as const) {
     if (typeof x[f] !== 'function') throw new Error(`it has no function ${f}`);
   }
   const chunk = x.quant_chunk(); // floats per call, a multiple of 256
@@ -74,5 +76,5 @@ function instantiate(bytes: Uint8Array): WasmQuantizers {
       out.set(output.subarray(0, nb * blockBytes), (i / blockSize) * blockBytes);
     }
   };
-  return { Q4_K: quantizer(x.quantize_q4_k, 256, 144), Q6_K: quantizer(x.quantize_q6_k, 256, 210), Q8_0: quantizer(x.quantize_q8_0, 32, 34) };
+  return { Q4_K: quantizer(x.quantize_q4_k, 256, 144), Q5_K: quantizer(x.quantize_q5_k, 256, 176), Q6_K: quantizer(x.quantize_q6_k, 256, 210), Q8_0: quantizer(x.quantize_q8_0, 32, 34) };
 }

@@ -1,16 +1,16 @@
-// Q4_K, Q6_K and Q8_0 quantisers for WebAssembly (built into quant.wasm by scripts/build-quant-wasm.sh, loaded
-// by wasm-quant.ts): ggml-quants.c's quantize_row_q4_K_ref (make_qkx2_quants), quantize_row_q6_K_ref
+// Q4_K, Q5_K, Q6_K and Q8_0 quantisers for WebAssembly (built into quant.wasm by scripts/build-quant-wasm.sh, loaded
+// by wasm-quant.ts): ggml-quants.c's quantize_row_q4_K_ref and quantize_row_q5_K_ref (make_qkx2_quants), quantize_row_q6_K_ref
 // (make_qx_quants, rmse_type 1) and quantize_row_q8_0_ref written anew, with the same float32 operations in the
-// same order, so the bytes equal ggml's and the TypeScript quantisers' (q4-k.ts, q6-k.ts, q8-0.ts: the
+// same order, so the bytes equal ggml's and the TypeScript quantisers' (q4-k.ts, q5-k.ts, q6-k.ts, q8-0.ts: the
 // reference, which the tests compare).
 //
 // Speed: the sub-blocks of a super-block are independent, so the search runs four of them at a time, one per
-// lane of an f32x4 (Q4_K: 8 sub-blocks of 32 in two vectors; Q6_K: 16 of 16 in four). Each lane does exactly
+// lane of an f32x4 (Q4_K, Q5_K: 8 sub-blocks of 32 in two vectors; Q6_K: 16 of 16 in four). Each lane does exactly
 // the scalar code's operations in its order (IEEE float32 per lane; no fused multiply-add: -ffp-contract=off,
 // no fast-math), and a branch of the C source becomes a per-lane select. The per-super-block scale packing
 // is scalar, as in ggml.
 //
-// Interface: the caller writes up to CHUNK floats at quant_in(), calls quantize_q4_k(nb) or quantize_q6_k(nb)
+// Interface: the caller writes up to CHUNK floats at quant_in(), calls quantize_q4_k(nb), _q5_k(nb) or _q6_k(nb)
 // for nb super-blocks of 256 (quantize_q8_0(nb): nb blocks of 32), and reads the blocks at quant_out(). No
 // allocation; the memory never grows.
 #include <wasm_simd128.h>
@@ -78,15 +78,16 @@ static float fp16_to_fp32(u16 h) {
   return from_bits(sign | (two_w < (1u << 27) ? bits_of(denormalized) : bits_of(normalized)));
 }
 
-/* ---------------------------------------------------------------- Q4_K */
+/* ---------------------------------------------------------------- Q4_K and Q5_K */
 
 /*
- * make_qkx2_quants(32, 15, x, weights, L, &the_min, Laux, rmin = -1, rdelta = 0.1, nstep = 20, use_mad = false)
- * on the 8 sub-blocks of a super-block: X[i][g], W[i][g] hold element i of sub-blocks 4g … 4g + 3 (one per
+ * make_qkx2_quants(32, nmax, x, weights, L, &the_min, Laux, rmin, rdelta = 0.1, nstep, use_mad = false) (Q4_K:
+ * nmax 15, rmin -1, nstep 20; Q5_K: 31, -0.5, 15) on the 8 sub-blocks of a super-block: X[i][g], W[i][g] hold element i of sub-blocks 4g … 4g + 3 (one per
  * lane); L[i][g] gets their levels (as floats); returns their scales in scale[g] and sets the_min[g]. The two
  * groups are independent chains of float adds, interleaved so that one's adds wait while the other's run.
  */
-static void make_qkx2_quants8(const v128_t (*X)[2], const v128_t (*W)[2], v128_t (*L)[2], v128_t *scale, v128_t *the_min) {
+static inline void make_qkx2_quants8(const v128_t (*X)[2], const v128_t (*W)[2], v128_t (*L)[2], v128_t *scale, v128_t *the_min,
+                                     int nmax, float rmin, int nstep) {
   const v128_t zero = wasm_f32x4_splat(0.f);
   v128_t min[2], max[2], sum_w[2], sum_x[2], flat[2], flat_min[2], best_error[2], XM[32][2];
   for (int g = 0; g < 2; ++g) {
@@ -106,12 +107,12 @@ static void make_qkx2_quants8(const v128_t (*X)[2], const v128_t (*W)[2], v128_t
     min[g] = sel(wasm_f32x4_gt(min[g], zero), zero, min[g]);
     flat[g] = wasm_f32x4_eq(max[g], min[g]); /* these lanes return at once: L = 0, scale 0, the_min = -min */
     flat_min[g] = min[g];
-    const v128_t iscale = wasm_f32x4_div(wasm_f32x4_splat(15.f), wasm_f32x4_sub(max[g], min[g]));
+    const v128_t iscale = wasm_f32x4_div(wasm_f32x4_splat((float)nmax), wasm_f32x4_sub(max[g], min[g]));
     scale[g] = wasm_f32x4_div(wasm_f32x4_splat(1.f), iscale);
     best_error[g] = zero;
     for (int i = 0; i < 32; ++i) {
       XM[i][g] = wasm_f32x4_sub(X[i][g], min[g]);
-      const v128_t l = wasm_f32x4_convert_i32x4(clamp4(nearest_int4(wasm_f32x4_mul(iscale, XM[i][g])), 0, 15));
+      const v128_t l = wasm_f32x4_convert_i32x4(clamp4(nearest_int4(wasm_f32x4_mul(iscale, XM[i][g])), 0, nmax));
       L[i][g] = l;
       v128_t diff = wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_mul(scale[g], l), min[g]), X[i][g]);
       diff = wasm_f32x4_mul(diff, diff);
@@ -119,8 +120,8 @@ static void make_qkx2_quants8(const v128_t (*X)[2], const v128_t (*W)[2], v128_t
     }
   }
   v128_t Laux[32][2];
-  for (int is = 0; is <= 20; ++is) {
-    const float num = -1.f + 0.1f * (float)is + 15.f; /* (rmin + rdelta*is + nmax), left to right */
+  for (int is = 0; is <= nstep; ++is) {
+    const float num = rmin + 0.1f * (float)is + (float)nmax; /* (rmin + rdelta*is + nmax), left to right */
     v128_t iscale[2], sum_l[2], sum_l2[2], sum_xl[2];
     for (int g = 0; g < 2; ++g) {
       iscale[g] = wasm_f32x4_div(wasm_f32x4_splat(num), wasm_f32x4_sub(max[g], min[g]));
@@ -128,7 +129,7 @@ static void make_qkx2_quants8(const v128_t (*X)[2], const v128_t (*W)[2], v128_t
     }
     for (int i = 0; i < 32; ++i) {
       for (int g = 0; g < 2; ++g) {
-        const v128_t l = wasm_f32x4_convert_i32x4(clamp4(nearest_int4(wasm_f32x4_mul(iscale[g], XM[i][g])), 0, 15));
+        const v128_t l = wasm_f32x4_convert_i32x4(clamp4(nearest_int4(wasm_f32x4_mul(iscale[g], XM[i][g])), 0, nmax));
         Laux[i][g] = l;
         const v128_t wl = wasm_f32x4_mul(W[i][g], l);
         sum_l[g] = wasm_f32x4_add(sum_l[g], wl);
@@ -172,11 +173,13 @@ static void make_qkx2_quants8(const v128_t (*X)[2], const v128_t (*W)[2], v128_t
   }
 }
 
-/* quantize_row_q4_K_ref of one super-block: 144 bytes (d, dmin, scales[12], qs[128]) */
-static void q4_k_block(const float *x, u8 *y) {
+/*
+ * quantize_row_q4_K_ref / quantize_row_q5_K_ref of one super-block up to the quants' packing: d, dmin and
+ * scales[12] into y[0 … 16), each value's level (0 … nmax) into L.
+ */
+static inline void k_scales_block(const float *x, u8 *y, u8 *L, int nmax, float rmin, int nstep) {
   v128_t X[32][2], W[32][2], Lv[32][2], scale[2], the_min[2];
   float scales[8], mins[8];
-  u8 L[QK];
   for (int g = 0; g < 2; ++g) { /* sub-blocks 4g … 4g + 3, one per lane */
     const float *x0 = x + 128 * g;
     v128_t sum_x2 = wasm_f32x4_splat(0.f);
@@ -187,12 +190,12 @@ static void q4_k_block(const float *x, u8 *y) {
     v128_t av_x = wasm_f32x4_sqrt(wasm_f32x4_div(sum_x2, wasm_f32x4_splat(32.f)));
     for (int l = 0; l < 32; ++l) W[l][g] = wasm_f32x4_add(av_x, wasm_f32x4_abs(X[l][g]));
   }
-  make_qkx2_quants8(X, W, Lv, scale, the_min);
+  make_qkx2_quants8(X, W, Lv, scale, the_min, nmax, rmin, nstep);
   for (int g = 0; g < 2; ++g) {
     wasm_v128_store(scales + 4 * g, scale[g]);
     wasm_v128_store(mins + 4 * g, the_min[g]);
     for (int l = 0; l < 32; ++l) {
-      const v128_t li = wasm_i32x4_trunc_sat_f32x4(Lv[l][g]); /* 0 … 15, exact */
+      const v128_t li = wasm_i32x4_trunc_sat_f32x4(Lv[l][g]); /* 0 … nmax, exact */
       L[128 * g + l] = (u8)wasm_i32x4_extract_lane(li, 0);
       L[128 * g + 32 + l] = (u8)wasm_i32x4_extract_lane(li, 1);
       L[128 * g + 64 + l] = (u8)wasm_i32x4_extract_lane(li, 2);
@@ -234,13 +237,19 @@ static void q4_k_block(const float *x, u8 *y) {
     if (!d) continue;
     const v128_t dv = wasm_f32x4_splat(d), dm = wasm_f32x4_splat(dmin_all * m);
     for (int ii = 0; ii < 32; ii += 4) {
-      v128_t l = clamp4(nearest_int4(wasm_f32x4_div(wasm_f32x4_add(wasm_v128_load(x + 32 * j + ii), dm), dv)), 0, 15);
+      v128_t l = clamp4(nearest_int4(wasm_f32x4_div(wasm_f32x4_add(wasm_v128_load(x + 32 * j + ii), dm), dv)), 0, nmax);
       L[32 * j + ii] = (u8)wasm_i32x4_extract_lane(l, 0);
       L[32 * j + ii + 1] = (u8)wasm_i32x4_extract_lane(l, 1);
       L[32 * j + ii + 2] = (u8)wasm_i32x4_extract_lane(l, 2);
       L[32 * j + ii + 3] = (u8)wasm_i32x4_extract_lane(l, 3);
     }
   }
+}
+
+/* quantize_row_q4_K_ref of one super-block: 144 bytes (d, dmin, scales[12], qs[128]) */
+static void q4_k_block(const float *x, u8 *y) {
+  u8 L[QK];
+  k_scales_block(x, y, L, 15, -1.f, 20);
   u8 *q = y + 16;
   for (int j = 0; j < QK; j += 64) {
     for (int l = 0; l < 32; ++l) q[l] = (u8)(L[j + l] | (L[j + l + 32] << 4));
@@ -250,6 +259,29 @@ static void q4_k_block(const float *x, u8 *y) {
 
 void quantize_q4_k(int nb) {
   for (int i = 0; i < nb; ++i) q4_k_block(in_buf + QK * i, out_buf + 144 * i);
+}
+
+/* quantize_row_q5_K_ref of one super-block: 176 bytes (d, dmin, scales[12], qh[32], qs[128]) */
+static void q5_k_block(const float *x, u8 *y) {
+  u8 L[QK];
+  k_scales_block(x, y, L, 31, -0.5f, 15);
+  u8 *qh = y + 16, *q = y + 48;
+  for (int j = 0; j < 32; ++j) qh[j] = 0;
+  u8 m1 = 1, m2 = 2;
+  for (int n = 0; n < QK; n += 64) {
+    for (int j = 0; j < 32; ++j) {
+      int l1 = L[n + j], l2 = L[n + j + 32];
+      if (l1 > 15) { l1 -= 16; qh[j] |= m1; }
+      if (l2 > 15) { l2 -= 16; qh[j] |= m2; }
+      q[j] = (u8)(l1 | (l2 << 4));
+    }
+    m1 <<= 2; m2 <<= 2;
+    q += 32;
+  }
+}
+
+void quantize_q5_k(int nb) {
+  for (int i = 0; i < nb; ++i) q5_k_block(in_buf + QK * i, out_buf + 176 * i);
 }
 
 /* ---------------------------------------------------------------- Q6_K */
