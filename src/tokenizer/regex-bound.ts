@@ -1,0 +1,58 @@
+// A time bound on encoding with a tokenizer.json's own regular expressions (a Split pre-tokenizer's or a Replace
+// normalizer's `{Regex: …}`). @huggingface/tokenizers runs them as JavaScript RegExps, which backtrack: a pattern
+// such as `(a|aa)+$` takes exponential time on one text of 60 characters, and the command would hang without a word.
+// node:vm's timeout interrupts a running regex (V8 terminates the execution and the call throws), so an encode over
+// such a tokenizer runs through it and, past the bound, stops with one line naming the file and the patterns.
+import vm from 'node:vm';
+import { UserError } from '../util/errors.ts';
+import { isRecord, oneLine } from '../util/json-file.ts';
+
+/** A regular expression of tokenizer.json: where it is (`pre_tokenizer.pretokenizers[0].pattern`) and its source. */
+export interface RegexSite { where: string; pattern: string }
+
+/** The `{Regex: …}` patterns of tokenizer.json's normalizer and pre-tokenizer, the steps encode runs, in file order. */
+export function regexSites(raw: Record<string, unknown>): RegexSite[] {
+  const sites: RegexSite[] = [];
+  const walk = (v: unknown, where: string): void => {
+    if (Array.isArray(v)) v.forEach((item, i) => walk(item, `${where}[${i}]`));
+    else if (isRecord(v)) {
+      for (const [k, sub] of Object.entries(v)) {
+        if (k === 'pattern' && isRecord(sub) && typeof sub['Regex'] === 'string') sites.push({ where: `${where}.pattern`, pattern: sub['Regex'] });
+        else walk(sub, `${where}.${k}`);
+      }
+    }
+  };
+  for (const key of ['normalizer', 'pre_tokenizer']) walk(raw[key], key);
+  return sites;
+}
+
+/**
+ * How long one encode of `chars` characters may take: 5 s, and 20 µs more per character (a million characters, prepare's
+ * default --max-chars, 25 s), several times what @huggingface/tokenizers takes at the most on a loaded 2-core machine
+ * (about 4 µs per character with Tekken's regex), so that only a pattern that backtracks without end reaches it.
+ */
+export function encodeLimitMs(chars: number): number {
+  return 5000 + chars * 0.02;
+}
+
+const context = vm.createContext({ job: null as (() => unknown) | null });
+const runJob = new vm.Script('job()');
+
+/**
+ * `job()` (an encode of a text of `chars` characters), stopped after `limitMs(chars)` with a UserError naming `file`
+ * and `sites`, the patterns that may backtrack. An error `job` throws passes through as it is.
+ */
+export function encodeWithinLimit<T>(job: () => T, chars: number, sites: readonly RegexSite[], file: string, limitMs = encodeLimitMs): T {
+  const ms = Math.ceil(limitMs(chars));
+  context['job'] = job;
+  try {
+    return runJob.runInContext(context, { timeout: ms }) as T;
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw e;
+    const named = sites.map((s) => `${s.where} ${JSON.stringify(s.pattern.length > 120 ? `${s.pattern.slice(0, 120)}…` : s.pattern)}`).join(', ');
+    throw new UserError(oneLine(`encoding a text of ${chars.toLocaleString('en-US')} characters took longer than ${(ms / 1000).toFixed(1)} s: `
+      + `a regular expression of this tokenizer.json backtracks without end on it (${named}); fix the pattern or use another tokenizer`), file);
+  } finally {
+    context['job'] = null;
+  }
+}
