@@ -48,8 +48,7 @@ export class HfEngine implements TokenizerEngine {
 
   encode(text: string): number[] {
     if (text.length === 0) return [];
-    const run = (): number[] => this.tok.encode(text, { add_special_tokens: false }).ids;
-    return this.regexes.length === 0 ? run() : encodeWithinLimit(run, text.length, this.regexes, this.file, this.limitMs);
+    return encodeWithinLimit(() => this.tok.encode(text, { add_special_tokens: false }).ids, text.length, this.regexes, this.file, this.limitMs);
   }
 
   decode(ids: readonly number[], skip: ReadonlySet<number> | null): string {

@@ -9,7 +9,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { HfEngine } from '../../src/tokenizer/hf-engine.ts';
 import { readTokenizerJson } from '../../src/tokenizer/tokenizer-json.ts';
 import { readFolderTokenizerConfig } from '../../src/tokenizer/tokenizer-config.ts';
-import { regexSites } from '../../src/tokenizer/regex-bound.ts';
+import { needsBound, regexSites, UNBOUNDED_PUBLISHED_CHARS } from '../../src/tokenizer/regex-bound.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { tempFolder } from './helpers.ts';
 
@@ -54,12 +54,29 @@ test("a Replace normalizer's regex is bounded too", () => {
   assertStops(e, file, 'normalizer.pattern');
 });
 
-test("Tekken's own regex, bounded: the ids @huggingface/tokenizers gives unbounded", () => {
-  const text = 'Hello World, 12 apples   and\n\nnew   lines.';
+test("Tekken's own regex, bounded (a text past the unbounded length): the ids @huggingface/tokenizers gives unbounded", () => {
+  const text = 'Hello World, 12 apples   and\n\nnew   lines. '.repeat(Math.ceil(UNBOUNDED_PUBLISHED_CHARS / 40));
+  assert.ok(text.length > UNBOUNDED_PUBLISHED_CHARS);
   const { engine: bounded } = engine(() => {}, 5000);
   const read = (name: string): unknown => JSON.parse(fs.readFileSync(path.join(TEKKEN, name), 'utf8'));
   const library = new Tokenizer(read('tokenizer.json') as object, read('tokenizer_config.json') as object);
   assert.deepEqual(bounded.encode(text), library.encode(text, { add_special_tokens: false }).ids);
+});
+
+test("Tekken's published pattern on a text past the unbounded length: bounded (its quadratic run of whitespace stops, not hangs)", () => {
+  const { engine: e, file } = engine(() => {}, 100);
+  // 'x', 30,000 spaces, 'y': \s+(?!\S) backtracks over the run from each of its places, ~1 s unbounded on a 2-core VM
+  const text = `x${' '.repeat(30_000)}y`;
+  assert.throws(() => e.encode(text), (err: unknown) => isUserError(err) && (err as Error).message.startsWith(`${file}: encoding a text of 30,002 characters took longer than 0.1 s`));
+});
+
+test('needsBound: an unknown pattern always; published ones (Tekken\'s) past the unbounded length only; no pattern never', () => {
+  const tekken = regexSites(readTokenizerJson(path.join(TEKKEN, 'tokenizer.json')).raw);
+  assert.equal(tekken.length, 1);
+  assert.equal(needsBound(tekken, UNBOUNDED_PUBLISHED_CHARS), false);
+  assert.equal(needsBound(tekken, UNBOUNDED_PUBLISHED_CHARS + 1), true);
+  assert.equal(needsBound([...tekken, { where: 'normalizer.pattern', pattern: BACKTRACKS }], 1), true);
+  assert.equal(needsBound([], 10 * UNBOUNDED_PUBLISHED_CHARS), false);
 });
 
 test('regexSites: the Regex patterns of the normalizer and pre-tokenizer, where they are; String patterns and the decoder are not', () => {
