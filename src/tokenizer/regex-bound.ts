@@ -3,9 +3,10 @@
 // such as `(a|aa)+$` takes exponential time on one text of 60 characters, and the command would hang without a word.
 // node:vm's timeout interrupts a running regex (V8 terminates the execution and the call throws), so an encode over
 // such a tokenizer runs through it and, past the bound, stops with one line naming the file and the patterns.
-// The bound costs a watchdog thread per call (~0.25 ms on a loaded 2-core VM, a third to a half more CPU time for prepare with a
-// byte-level tokenizer), so the published pre-tokenizer patterns (Tekken's, Llama 3's, …: the ones llama.cpp
-// implements), whose worst case is quadratic (a run of whitespace for `\s+(?!\S)`), run unbounded on shorter texts.
+// The bound costs a watchdog thread per call (~0.25 ms on a loaded 2-core VM: a third to a half more CPU time for
+// prepare with a byte-level tokenizer), so the published pre-tokenizer patterns (Tekken's, Llama 3's, …: the ones
+// llama.cpp implements), whose worst case is quadratic (a run of whitespace for `\s+(?!\S)`), run unbounded on
+// texts up to UNBOUNDED_PUBLISHED_CHARS. (Their list is the GGUF export's, which names them for llama.cpp.)
 import vm from 'node:vm';
 import { KNOWN_PRE } from '../export/gguf/tokenizer-bpe.ts';
 import { UserError } from '../util/errors.ts';
@@ -49,8 +50,8 @@ export function encodeLimitMs(chars: number): number {
   return 5000 + chars * 0.02;
 }
 
-const context = vm.createContext({ job: null as (() => unknown) | null });
-const runJob = new vm.Script('job()');
+/** The context and script an encode runs through, made at the first bounded encode (most tokenizers never need one). */
+let runner: { context: vm.Context; script: vm.Script } | null = null;
 
 /**
  * `job()` (an encode of a text of `chars` characters), stopped after `limitMs(chars)` with a UserError naming `file`
@@ -59,9 +60,11 @@ const runJob = new vm.Script('job()');
 export function encodeWithinLimit<T>(job: () => T, chars: number, sites: readonly RegexSite[], file: string, limitMs = encodeLimitMs): T {
   if (!needsBound(sites, chars)) return job();
   const ms = Math.ceil(limitMs(chars));
+  runner ??= { context: vm.createContext({ job: null }), script: new vm.Script('job()') };
+  const { context, script } = runner;
   context['job'] = job;
   try {
-    return runJob.runInContext(context, { timeout: ms }) as T;
+    return script.runInContext(context, { timeout: ms }) as T;
   } catch (e) {
     if ((e as { code?: unknown }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw e;
     const named = sites.map((s) => `${s.where} ${JSON.stringify(s.pattern.length > 120 ? `${s.pattern.slice(0, 120)}…` : s.pattern)}`).join(', ');
