@@ -48,6 +48,19 @@ export function isFloatDType(dtype: SafeDType): boolean {
   return dtype === 'F32' || dtype === 'F16' || dtype === 'BF16' || dtype === 'F64';
 }
 
+/**
+ * A shape as an error quotes it, `[32000, 4096]`: past 8 dimensions the first 8 and the count, so that a header's
+ * absurd shape (millions of 1s) stays a line a terminal shows; a value that is no list, as JSON, cut at 120 characters.
+ */
+export function shapeText(shape: unknown): string {
+  if (!Array.isArray(shape)) {
+    const json = JSON.stringify(shape) ?? String(shape);
+    return json.length > 120 ? `${json.slice(0, 120)}…` : json;
+  }
+  const shown = shape.slice(0, 8).map((d) => (typeof d === 'number' ? String(d) : (JSON.stringify(d) ?? String(d)).slice(0, 40)));
+  return shape.length > 8 ? `[${shown.join(', ')}, … (${shape.length.toLocaleString('en-US')} dimensions)]` : `[${shown.join(', ')}]`;
+}
+
 export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
@@ -225,17 +238,17 @@ function parseTensorInfo(
   }
   const dtype = v.dtype as SafeDType;
   const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
-  if (!Array.isArray(v.shape) || !v.shape.every(isCount)) fail(`shape ${JSON.stringify(v.shape)} is not a list of sizes`, name);
+  if (!Array.isArray(v.shape) || !v.shape.every(isCount)) fail(`shape ${shapeText(v.shape)} is not a list of sizes`, name);
   const shape = v.shape as number[];
   const off = v.data_offsets;
   if (!Array.isArray(off) || off.length !== 2 || !isCount(off[0]) || !isCount(off[1]) || off[1] < off[0]) {
-    fail(`data_offsets ${JSON.stringify(off)} are not [begin, end] with begin ≤ end`, name);
+    fail(`data_offsets ${shapeText(off)} are not [begin, end]: two whole byte offsets below 2^53 with begin ≤ end`, name);
   }
   const [begin, end] = off as [number, number];
   if (end > dataSize) fail(`data_offsets [${begin}, ${end}) run past the end of the data (${dataSize} bytes)`, name);
   const expected = numel(shape) * DTYPE_SIZE[dtype];
   if (end - begin !== expected) {
-    fail(`shape [${shape.join(', ')}] × ${dtype} is ${expected} bytes but data_offsets span ${end - begin}`, name);
+    fail(`shape ${shapeText(shape)} × ${dtype} is ${expected} bytes but data_offsets span ${end - begin}`, name);
   }
   return { dtype, shape, begin, end };
 }

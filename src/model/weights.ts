@@ -8,7 +8,7 @@ import { warn } from '../util/log.ts';
 import { checkClassificationHead, type MistralConfig } from './config.ts';
 import { FiniteWeights } from './finite-weights.ts';
 import { HF_NAMES, layerNormName, projectionName } from './names.ts';
-import type { SafetensorsCheckpoint } from './safetensors.ts';
+import { shapeText, type SafetensorsCheckpoint } from './safetensors.ts';
 
 export const PROJECTIONS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
 export type Projection = (typeof PROJECTIONS)[number];
@@ -104,7 +104,7 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
     const info = ckpt.info(name);
     if (info.shape.length !== shape.length || info.shape.some((s, i) => s !== shape[i])) {
       throw new UserError(
-        `tensor "${name}" has shape [${info.shape.join(', ')}], but config.json implies [${shape.join(', ')}]`,
+        `tensor "${name}" has shape ${shapeText(info.shape)}, but config.json implies [${shape.join(', ')}]`,
         ckpt.dir,
       );
     }

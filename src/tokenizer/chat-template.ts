@@ -154,7 +154,8 @@ function renderOutcome(template: Template, req: RenderRequest): Outcome {
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     if (e instanceof TemplateLimit) return { stopped: message };
-    if (e instanceof RangeError) return { stopped: `${message} (its output is too large)` };
+    // V8's two RangeErrors: a string past its longest (the output), or a stack too deep (a macro that calls itself)
+    if (e instanceof RangeError) return { stopped: `${message} (${/call stack/i.test(message) ? 'a macro that calls itself without end?' : 'its output is too large'})` };
     return { failed: message };
   }
 }

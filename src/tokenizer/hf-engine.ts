@@ -9,6 +9,7 @@ import { AddedTokenMatcher } from './added-split.ts';
 import type { EngineName, TokenizerEngine } from './engine.ts';
 import { decodeCleansUp, type TokenizerConfig } from './tokenizer-config.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
+import { encodeLimitMs, encodeWithinLimit, regexSites, type RegexSite } from './regex-bound.ts';
 
 /** The step of the library's Tokenizer that this engine replaces (private there): a text to token texts. */
 interface EncodeText {
@@ -20,8 +21,11 @@ export class HfEngine implements TokenizerEngine {
   private readonly tok: HfTokenizer;
   private readonly cleanUp: boolean;
   private readonly added: AddedDecoding;
+  /** tokenizer.json's own regular expressions, which may backtrack: an encode over them is time-bounded (regex-bound.ts). */
+  private readonly regexes: readonly RegexSite[];
 
-  constructor(json: TokenizerJson, config: TokenizerConfig, file: string) {
+  /** `limitMs`: how long an encode of so many characters may take where tokenizer.json has regular expressions. */
+  constructor(json: TokenizerJson, config: TokenizerConfig, private readonly file: string, private readonly limitMs = encodeLimitMs) {
     try {
       this.tok = new HfTokenizer(json.raw, config.raw);
     } catch (e) {
@@ -39,11 +43,12 @@ export class HfEngine implements TokenizerEngine {
     for (const [id, text] of this.added.renamed) this.tok.model!.vocab[id] = text;
     const encodeText = splitAddedTokens(this.tok, json, config);
     (this.tok as unknown as EncodeText).encode_text = (text) => (text === null ? null : encodeText(text));
+    this.regexes = regexSites(json.raw);
   }
 
   encode(text: string): number[] {
     if (text.length === 0) return [];
-    return this.tok.encode(text, { add_special_tokens: false }).ids;
+    return encodeWithinLimit(() => this.tok.encode(text, { add_special_tokens: false }).ids, text.length, this.regexes, this.file, this.limitMs);
   }
 
   decode(ids: readonly number[], skip: ReadonlySet<number> | null): string {

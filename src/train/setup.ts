@@ -224,6 +224,9 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, st
   if (cfg.early_stopping.patience === null && cfg.early_stopping.min_delta !== 0) {
     warn('early_stopping.min_delta is set but early_stopping.patience is null (off): it is not used (best/ keeps any lower val loss)');
   }
+  if (cfg.checkpoint.every_steps === null && cfg.checkpoint.keep !== TrainConfigSchema.shape.checkpoint.parse(undefined).keep) {
+    warn(`checkpoint.keep ${v('checkpoint.keep')} is set but checkpoint.every_steps is null (off): no checkpoint is written, so it is not used`);
+  }
   if (cfg.max_steps !== null && cfg.epochs !== 1) warn(`epochs ${v('epochs')} is set but max_steps ${v('max_steps')} decides the run's length (it wins), so epochs is not used`);
   if (cfg.task !== 'classification' && cfg.labels !== null) warn(`labels is set but the task is ${cfg.task}: class names are not used (task: classification trains a classifier)`);
   if (cfg.method === 'full') {

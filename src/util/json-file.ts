@@ -1,7 +1,7 @@
 // Reads a JSON file (configs, tokenizer files, adapter configs); a missing, unreadable, non-regular (FIFO, folder) or
 // malformed file is a UserError that names the file (and the line:column of a syntax error); and how an error quotes
 // a value read from JSON (jsonValueText).
-import { isUtf8 } from 'node:buffer';
+import { constants as bufferConstants, isUtf8 } from 'node:buffer';
 import { UserError } from './errors.ts';
 import { firstInvalidUtf8 } from './lines.ts';
 import { readRegularFile } from './regular-file.ts';
@@ -17,7 +17,7 @@ export function readJsonFile(file: string, parse: (text: string) => unknown = JS
     throw new UserError(`invalid UTF-8 at byte ${at - lineStart + 1} of line ${line}: the file must be UTF-8 text (in another encoding, ` +
       'Windows-1252 or Latin-1, convert it: iconv -f WINDOWS-1252 -t UTF-8)', `${file}:${line}`);
   }
-  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  const text = decodeWhole(bytes, file).replace(/^\uFEFF/, '');
   try {
     return parse(text);
   } catch (e) {
@@ -26,6 +26,16 @@ export function readJsonFile(file: string, parse: (text: string) => unknown = JS
     const offset = pos ? Number(pos[1]) : /end of JSON input/.test(msg) ? text.length : unexpectedTokenOffset(msg, text);
     const where = offset === null ? file : `${file}:${lineColumn(text, offset)}`;
     throw new UserError(`invalid JSON (${oneLine(msg)})`, where);
+  }
+}
+
+/** The file's bytes as one string; past the longest string V8 makes (a 600 MB tokenizer.json) a UserError naming the file, not a crash. */
+function decodeWhole(bytes: Buffer, file: string): string {
+  try {
+    return bytes.toString('utf8');
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ERR_STRING_TOO_LONG') throw e;
+    throw new UserError(`too large to read as JSON: ${bytes.length.toLocaleString('en-US')} bytes, past the ${bufferConstants.MAX_STRING_LENGTH.toLocaleString('en-US')} characters of Node.js's longest string`, file);
   }
 }
 

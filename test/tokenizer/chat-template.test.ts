@@ -111,7 +111,7 @@ test('custom template: a list of named templates uses "default"; a broken templa
   assert.throws(() => customTokenizer('{% for m in messages %}'), (e: unknown) => isUserError(e) && /chat_template: cannot parse/.test((e as Error).message));
 });
 
-test('a chat_template is bounded: a loop of 10^8 steps, a huge output or range() is a one-line error naming the file', () => {
+test('a chat_template is bounded: a loop of 10^8 steps, a huge output, range() or a macro calling itself is a one-line error naming the file', () => {
   // one template (loading a tokenizer is the slow part), its branch chosen by the message
   const { t } = customTokenizer([
     "{% set c = messages[0]['content'] %}",
@@ -120,6 +120,7 @@ test('a chat_template is bounded: a loop of 10^8 steps, a huge output or range()
     `{% elif c == "big" %}{% for i in range(600) %}{{ '${'abcdefghijklmnopqrstuvwxyz'.repeat(100)}' }}{% endfor %}`,
     '{% elif c == "range" %}{% for i in range(100000000) %}{% endfor %}',
     "{% elif c == \"raise\" %}{{ raise_exception('no system role') }}",
+    '{% elif c == "recurse" %}{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}',
     "{% else %}{% for i in range(1, 7, 2) %}{{ i }}{% endfor %}{{ strftime_now('%Y')|length }}{{ none is none }}{% endif %}",
   ].join(''));
   const start = Date.now();
@@ -129,6 +130,8 @@ test('a chat_template is bounded: a loop of 10^8 steps, a huge output or range()
   assert.throws(() => t.applyChatTemplate([user('big')]), /chat_template: chat template stopped: the output passed [\d,]+ characters/);
   assert.throws(() => t.applyChatTemplate([user('range')]), /chat_template: chat template stopped: range\(\) of 100,000,000 items/);
   assert.throws(() => t.applyChatTemplate([user('raise')]), /chat template failed: no system role/);
+  // a stack too deep is a macro that calls itself, not an output too large
+  assert.throws(() => t.applyChatTemplate([user('recurse')]), /chat template stopped: Maximum call stack size exceeded \(a macro that calls itself without end\?\)$/);
   // the globals still behave as the library's: range, strftime_now, none (printed as Python prints True)
   assert.equal(t.applyChatTemplate([user('Hi')]), '1354True');
 });

@@ -115,6 +115,9 @@ test('the dry run gives the warnings training gives: settings that are not used 
   assert.deepEqual(warnings({ early_stopping: { min_delta: 0.1 } }),
     ['warning: early_stopping.min_delta is set but early_stopping.patience is null (off): it is not used (best/ keeps any lower val loss)']);
   assert.match(warnings({ max_steps: 3, schedule: { warmup_steps: 5 } }).join('\n'), /schedule\.warmup_steps 5 ≥ the run's 3 steps/);
+  assert.deepEqual(warnings({ checkpoint: { keep: 5 } }),
+    ['warning: checkpoint.keep 5 is set but checkpoint.every_steps is null (off): no checkpoint is written, so it is not used']);
+  assert.deepEqual(warnings({ checkpoint: { keep: 5, every_steps: 4 } }), []);
   assert.deepEqual(warnings({ max_steps: 3, epochs: 2 }), ["warning: epochs 2 is set but max_steps 3 decides the run's length (it wins), so epochs is not used"]);
   // legal but surely not meant: a step never crosses an epoch's end, so grad_accum past an epoch's micro-batches was
   // silently cut to them; evaluations every more steps than the run has happen only at its ends
