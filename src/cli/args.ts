@@ -20,8 +20,12 @@ export interface Parsed<V> {
   order: ArgToken[];
 }
 
-/** Parses argv against `options`; unknown flags and missing values become UserErrors naming `command`. */
-export function parseCommand<V>(command: string, argv: string[], options: OptionSpec, allowPositionals = false): Parsed<V> {
+/**
+ * Parses argv against `options`; unknown flags and missing values become UserErrors naming `command`. `hints`: what
+ * an unknown flag that other tools spell so (written without dashes: `gguf`) is here (`--format gguf`), said in place
+ * of the nearest flag by spelling.
+ */
+export function parseCommand<V>(command: string, argv: string[], options: OptionSpec, allowPositionals = false, hints: Readonly<Record<string, string>> = {}): Parsed<V> {
   // -h is --help for every command, as for train and mistral-tune itself
   if (options.help?.type === 'boolean' && options.help.short === undefined) options = { ...options, help: { ...options.help, short: 'h' } };
   try {
@@ -41,8 +45,10 @@ export function parseCommand<V>(command: string, argv: string[], options: Option
     if (flag !== undefined) throw missingValue(flag, command, argv[argv.indexOf(flag) + 1]);
     const unknown = err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '([^']+)'/.exec(err.message)?.[1] : undefined;
     if (unknown !== undefined) {
-      const near = didYouMean(unknown.replace(/^-+/, '').replace(/_/g, '-'), Object.keys(options));
-      throw new UserError(`unknown option ${unknown}${near ? ` (did you mean --${near}?)` : ''} (see mistral-tune ${command} --help)`);
+      const bare = unknown.replace(/^-+/, '').split('=')[0]!.toLowerCase();
+      const near = Object.hasOwn(hints, bare) ? hints[bare]! : didYouMean(bare.replace(/_/g, '-'), Object.keys(options));
+      const hint = near === null ? '' : near.startsWith('--') ? near : `--${near}`;
+      throw new UserError(`unknown option ${unknown}${hint ? ` (did you mean ${hint}?)` : ''} (see mistral-tune ${command} --help)`);
     }
     // `mistral-tune eval runs/x`: say how the folder is given
     const positional = err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' ? /^Unexpected argument '(.*)'\. /s.exec(err.message)?.[1] : undefined;

@@ -42,12 +42,18 @@ export interface Flags {
   format?: string; quant?: string; model?: string; adapter?: string;
 }
 
+/** Flags other converters take (`--gguf`, `--quantize`) and what they are here. */
+const FLAG_HINTS: Readonly<Record<string, string>> = {
+  gguf: '--format gguf', 'gguf-lora': '--format gguf-lora',
+  hf: '--format hf', quantize: '--quant', quantization: '--quant', outtype: '--quant', outfile: '--out', output: '--out',
+};
+
 export async function run(argv: string[]): Promise<void> {
   const { values: f } = parseCommand<Flags>('export', argv, {
     run: { type: 'string' }, out: { type: 'string' }, merge: { type: 'boolean' }, best: { type: 'boolean' },
     'max-shard-size': { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' }, help: { type: 'boolean' },
     format: { type: 'string' }, quant: { type: 'string' }, model: { type: 'string' }, adapter: { type: 'string' },
-  });
+  }, false, FLAG_HINTS);
   if (f.help) {
     process.stdout.write(usage + '\n');
     return;

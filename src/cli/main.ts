@@ -25,6 +25,13 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   dashboard: { summary: 'live web page of training runs: curves, config, report, samples', load: () => import('./dashboard.ts') },
 };
 
+/** What other fine-tuning tools call a command (a server for the dashboard, finetune for train), and ours. */
+const COMMAND_ALIASES: Readonly<Record<string, string>> = {
+  serve: 'dashboard', server: 'dashboard', ui: 'dashboard', finetune: 'train', 'fine-tune': 'train', sft: 'train',
+  evaluate: 'eval', infer: 'generate', inference: 'generate', chat: 'generate', predict: 'classify', convert: 'export',
+  merge: 'export', env: 'doctor', check: 'doctor', clean: 'prepare', preprocess: 'prepare', split: 'prepare',
+};
+
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
@@ -58,7 +65,8 @@ export async function main(argv: string[]): Promise<number> {
   if (!command) {
     // one line, as every other usage error: the full usage under it buried the mistake; a command written as a
     // flag (--eval) is matched without its dashes
-    const near = didYouMean(name.replace(/^-+/, ''), Object.keys(COMMANDS));
+    const bare = name.replace(/^-+/, '').toLowerCase();
+    const near = Object.hasOwn(COMMAND_ALIASES, bare) ? COMMAND_ALIASES[bare]! : didYouMean(bare, Object.keys(COMMANDS));
     process.stderr.write(`error: unknown command "${oneLine(name)}"${near ? ` (did you mean "${near}"?)` : ''}: run mistral-tune --help for the commands\n`);
     return 2;
   }

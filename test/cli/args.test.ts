@@ -58,6 +58,12 @@ test('an unknown option gets a did-you-mean among the command\'s flags; a switch
   const opts = { prompt: { type: 'string' as const }, 'max-new-tokens': { type: 'string' as const }, json: { type: 'boolean' as const } };
   assert.throws(() => parseCommand('generate', ['--promt', 'hi'], opts), { message: 'unknown option --promt (did you mean --prompt?) (see mistral-tune generate --help)' });
   assert.throws(() => parseCommand('generate', ['--max_new_tokens', '3'], opts), { message: 'unknown option --max_new_tokens (did you mean --max-new-tokens?) (see mistral-tune generate --help)' });
+  // a command's hints name what another tool's flag is here, ahead of the nearest spelling (--gguf is 3 edits from --help)
+  const hints = { gguf: '--format gguf', quantize: '--quant' };
+  assert.throws(() => parseCommand('export', ['--gguf'], { help: { type: 'boolean' }, format: { type: 'string' }, quant: { type: 'string' } }, false, hints),
+    { message: 'unknown option --gguf (did you mean --format gguf?) (see mistral-tune export --help)' });
+  assert.throws(() => parseCommand('export', ['--QUANTIZE=q8_0'], { quant: { type: 'string' } }, false, hints),
+    { message: 'unknown option --QUANTIZE (did you mean --quant?) (see mistral-tune export --help)' });
   assert.throws(() => parseCommand('generate', ['--zzz'], opts), { message: 'unknown option --zzz (see mistral-tune generate --help)' });
   // was "--json needs a value"
   assert.throws(() => parseCommand('doctor', ['--json=true'], opts), { message: '--json takes no value: give --json alone, or leave it out (see mistral-tune doctor --help)' });

@@ -110,6 +110,11 @@ test('an unknown command, or a flag where the command goes, is one line on stder
   // a command written as a flag gets its name suggested
   assert.deepEqual(await cli(['--eval', '--model', 'm']), { code: 2, out: '', err: `error: unknown command "--eval" (did you mean "eval"?): ${hint}\n` });
   assert.deepEqual(await cli(['help', 'nosuch']), { code: 2, out: '', err: `error: unknown command "nosuch": ${hint}\n` });
+  // what other tools call a command (a server for the dashboard, finetune for train): no spelling is near it
+  assert.deepEqual(await cli(['serve', '--run', 'r']), { code: 2, out: '', err: `error: unknown command "serve" (did you mean "dashboard"?): ${hint}\n` });
+  assert.deepEqual(await cli(['finetune', 'x.yaml']), { code: 2, out: '', err: `error: unknown command "finetune" (did you mean "train"?): ${hint}\n` });
+  // and a flag of another converter, export's --gguf: its format here
+  assert.deepEqual(await cli(['export', '--gguf', '--run', 'r']), { code: 2, out: '', err: 'error: unknown option --gguf (did you mean --format gguf?) (see mistral-tune export --help)\n' });
   const bare = await cli([]);
   assert.equal(bare.code, 2);
   assert.equal(bare.out, '');
