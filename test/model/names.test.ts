@@ -16,7 +16,7 @@ test('HF and PEFT names, as transformers and PEFT write them', () => {
   assert.equal(hfModuleName(1, 'up_proj'), 'model.layers.1.mlp.up_proj');
   assert.equal(layerNormName(2, 'input'), 'model.layers.2.input_layernorm.weight');
   assert.equal(layerNormName(2, 'post_attention'), 'model.layers.2.post_attention_layernorm.weight');
-  assert.deepEqual(HF_NAMES, { embed: 'model.embed_tokens.weight', finalNorm: 'model.norm.weight', lmHead: 'lm_head.weight', score: 'score.weight' });
+  assert.deepEqual(HF_NAMES, { embed: 'model.embed_tokens.weight', finalNorm: 'model.norm.weight', lmHead: 'lm_head.weight', score: 'score.weight', scoreBias: 'score.bias' });
   assert.equal(loraKey(5, 'v_proj', 'B'), 'base_model.model.model.layers.5.self_attn.v_proj.lora_B.weight');
   assert.deepEqual(parseLoraKey(loraKey(12, 'gate_proj', 'A')), { layer: 12, block: 'mlp', proj: 'gate_proj', factor: 'A' });
   assert.equal(parseLoraKey('base_model.model.model.layers.1.self_attn.q_proj.weight'), null);
