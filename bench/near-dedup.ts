@@ -3,9 +3,11 @@
 // and assistant turns share a template, texts that share a 490-character preamble and end in about 75 characters
 // of words: each a candidate of every other, at 0.7–0.78 of each other; orders whose fields come from short lists
 // of names, products and dates, so that the records sharing a field value are a fixed share of all; sentences of 12
-// words from a vocabulary of 12 and a number, any two a fifth alike, a few of them 0.4), and on a mix of free text and templates with near duplicates and two
+// words from a vocabulary of 12 and a number, any two a fifth alike, a few of them 0.4; arithmetic
+// exercises of 10 to 20 characters), and on a mix of free text and templates with near duplicates and two
 // classes (a record of the other class is no match, as in prepare's classification): seconds and matches per
-// input. The names are made of 20 syllables, so that records share fragments as real place names do.
+// input, and the band-bucket entries per record that the queries met (the bands' candidates, counted by the
+// index's stats). The names are made of 20 syllables, so that records share fragments as real place names do.
 // With --compare FILE (another near-dedup.ts, e.g. an older commit's extracted by `git archive`), runs that
 // index too over the same inputs and exits 1 unless both give the same match (index and similarity) for every
 // record. With --jsonl DIR, writes the inputs (without classes) as JSONL files there, for timing
@@ -20,7 +22,10 @@ import { NearDupIndex } from '../src/data/near-dedup.ts';
 import { Rng } from '../src/util/rng.ts';
 
 interface Match { index: number; similarity: number }
-interface Index { check(parts: readonly string[], index: number, partsOf: (i: number) => readonly string[], skip?: (i: number) => boolean): Match | null }
+interface Index {
+  check(parts: readonly string[], index: number, partsOf: (i: number) => readonly string[], skip?: (i: number) => boolean): Match | null;
+  stats?: { bandEntries: number };
+}
 type IndexClass = new (threshold: number, postings?: 'auto' | 'always' | 'never') => Index;
 interface Input { name: string; records: object[]; parts: string[][]; label?: number[] }
 
@@ -43,7 +48,7 @@ function generate(n: number, seed: number): Input[] {
     w[rng.below(w.length)] = name();
     return w.join(' ');
   };
-  const inputs: Input[] = ['one-liners', 'prompt/completion', 'chat', 'mixed+labels', 'shared-preamble', 'short-lists', 'tiny-vocabulary'].map((name) => ({ name, records: [], parts: [] }));
+  const inputs: Input[] = ['one-liners', 'prompt/completion', 'chat', 'mixed+labels', 'shared-preamble', 'short-lists', 'tiny-vocabulary', 'arithmetic'].map((name) => ({ name, records: [], parts: [] }));
   const labels: number[] = [];
   const mixed: Array<{ text: string } | { prompt: string; completion: string }> = [];
   for (let i = 0; i < n; i++) {
@@ -66,6 +71,7 @@ function generate(n: number, seed: number): Input[] {
   inputs[4]!.records = sharedPreamble(n, seed);
   inputs[5]!.records = shortLists(n, seed);
   inputs[6]!.records = tinyVocabulary(n, seed);
+  inputs[7]!.records = arithmetic(n, seed);
   // the parts prepare compares (record.ts's comparableParts, lower-cased): a chat's system prompt is not one
   for (const input of inputs) {
     input.parts = input.records.map((r) => {
@@ -110,8 +116,22 @@ function tinyVocabulary(n: number, seed: number): Array<{ text: string }> {
   return Array.from({ length: n }, () => ({ text: `${Array.from({ length: 12 }, () => vocab[rng.below(vocab.length)]!).join(' ')} ${rng.below(10000)}` }));
 }
 
+/**
+ * Arithmetic exercises and their answers ("123 + 45 = 168"): rows of 10 to 20 characters over digits and a few
+ * symbols, so that unrelated rows share a fifth or more of their few 5-grams (" + 4", "= 1"…); a few are exact repeats.
+ */
+function arithmetic(n: number, seed: number): Array<{ text: string }> {
+  const rng = new Rng(seed + 4);
+  const ops: Array<[string, (a: number, b: number) => number]> = [['+', (a, b) => a + b], ['-', (a, b) => a - b], ['*', (a, b) => a * b]];
+  return Array.from({ length: n }, () => {
+    const [op, f] = ops[rng.below(ops.length)]!;
+    const a = rng.below(1000), b = rng.below(100);
+    return { text: `${a} ${op} ${b} = ${f(a, b)}` };
+  });
+}
+
 /** Feeds every record to a fresh index as prepare does: kept records are indexed, a match drops the record. */
-function run(Cls: IndexClass, input: Input, threshold: number, postings?: 'auto' | 'always' | 'never'): { seconds: number; matches: Array<Match | null> } {
+function run(Cls: IndexClass, input: Input, threshold: number, postings?: 'auto' | 'always' | 'never'): { seconds: number; matches: Array<Match | null>; entries: string } {
   const idx = new Cls(threshold, postings);
   const kept: number[] = []; // kept index → record number
   const matches: Array<Match | null> = [];
@@ -125,7 +145,9 @@ function run(Cls: IndexClass, input: Input, threshold: number, postings?: 'auto'
     matches.push(m ? { index: kept[m.index]!, similarity: m.similarity } : null);
     if (!m) kept.push(r);
   }
-  return { seconds: (performance.now() - t0) / 1000, matches };
+  // the band-bucket entries per record: the bands' candidates (an index without stats, an older one, says '-')
+  const entries = idx.stats ? (idx.stats.bandEntries / input.parts.length).toFixed(1) : '-';
+  return { seconds: (performance.now() - t0) / 1000, matches, entries };
 }
 
 async function main(): Promise<void> {
@@ -146,16 +168,16 @@ async function main(): Promise<void> {
   const other = values.compare ? ((await import(pathToFileURL(path.resolve(values.compare)).href)) as { NearDupIndex: IndexClass }).NearDupIndex : null;
   let differ = false;
   console.log(`NearDupIndex (posting lists: ${postings}), threshold ${threshold}, ${n} records an input${other ? `; compared with ${values.compare}` : ''}`);
-  console.log(`input             | dropped | seconds${other ? ' | other s | same' : ''}`);
+  console.log(`input             | dropped | seconds | entries/rec${other ? ' | other s | other e/rec | same' : ''}`);
   for (const input of inputs) {
     const a = run(NearDupIndex, input, threshold, postings);
     const dropped = a.matches.filter((m) => m).length;
-    let row = `${input.name.padEnd(17)} | ${String(dropped).padStart(7)} | ${a.seconds.toFixed(2).padStart(7)}`;
+    let row = `${input.name.padEnd(17)} | ${String(dropped).padStart(7)} | ${a.seconds.toFixed(2).padStart(7)} | ${a.entries.padStart(11)}`;
     if (other) {
       const b = run(other, input, threshold);
       const bad = a.matches.findIndex((m, i) => JSON.stringify(m) !== JSON.stringify(b.matches[i]));
       if (bad >= 0) differ = true;
-      row += ` | ${b.seconds.toFixed(2).padStart(7)} | ${bad < 0 ? 'yes' : `NO: record ${bad}: ${JSON.stringify(a.matches[bad])} vs ${JSON.stringify(b.matches[bad])}`}`;
+      row += ` | ${b.seconds.toFixed(2).padStart(7)} | ${b.entries.padStart(11)} | ${bad < 0 ? 'yes' : `NO: record ${bad}: ${JSON.stringify(a.matches[bad])} vs ${JSON.stringify(b.matches[bad])}`}`;
     }
     console.log(row);
   }
