@@ -152,12 +152,30 @@ const BASE4 = Math.imul(Math.imul(BASE, BASE), Math.imul(BASE, BASE));
  * 32-bit values). Equal shingle sets give equal signatures; the fraction of equal values estimates Jaccard.
  */
 export function minhashSignature(text: string, out: Uint32Array): void {
+  minhashSignatureOfParts([text], out);
+}
+
+/**
+ * MinHash signature of the shingles of a record's `parts` (a prompt and its completion) told apart: each part's
+ * hashes are mixed with a tag of its position (none for the first, so that one part gives minhashSignature's), so
+ * two records' signatures estimate the Jaccard of these disjoint unions, which is at least their least alike part's
+ * (the intersections and the unions add up): a pair whose every part reaches a threshold reaches it here too. The
+ * parts joined by a newline had shingles across the join, which two short parts that end differently do not share:
+ * 'q: what is the currency of fopo?' and '…fovi?', both completed by 'rabar', are 0.81 and 1 alike, joined 0.7.
+ */
+export function minhashSignatureOfParts(parts: readonly string[], out: Uint32Array): void {
   const mins = new Uint32Array(SIG_SIZE).fill(0xffffffff);
+  for (let k = 0; k < parts.length; k++) shingleMins(parts[k]!, k === 0 ? 0 : fmix32(Math.imul(k, 0x2c1b3c6d)), mins);
+  densify(mins, out);
+}
+
+/** Lowers the bins' minima (`mins`) by the shingles of `text`, their hashes mixed with `tag`. */
+function shingleMins(text: string, tag: number, mins: Uint32Array): void {
   const ring = new Int32Array(SHINGLE);
   let count = 0;
   let h = 0; // polynomial rolling hash of the last SHINGLE code points, mod 2^32
   const add = (x: number): void => {
-    const f = fmix32(x ^ 0x9747b28c);
+    const f = fmix32(x ^ tag ^ 0x9747b28c);
     const bin = f >>> VALUE_BITS;
     const val = f & ((1 << VALUE_BITS) - 1);
     if (val < mins[bin]!) mins[bin] = val;
@@ -179,6 +197,10 @@ export function minhashSignature(text: string, out: Uint32Array): void {
     if (count >= SHINGLE) add(h);
   }
   if (count > 0 && count < SHINGLE) add(h);
+}
+
+/** The signature's values from its bins' minima (`mins`, 0xffffffff: empty), written into `out`. */
+function densify(mins: Uint32Array, out: Uint32Array): void {
   // Densification (Shrivastava's "optimal" one): an empty bin takes the value of the first non-empty bin of a probe
   // sequence fixed for that bin, mixed with the number of probes so that borrowed values differ from native ones.
   // Every text probes the same bins, so two agree there with probability the Jaccard, as in a native bin; the
@@ -228,4 +250,14 @@ export function bandsFor(threshold: number): { bands: number; rows: number } {
     if (p >= 0.9999) return { bands, rows };
   }
   return { bands: SIG_SIZE, rows: 1 };
+}
+
+/** The LSH key of band `band` (of `rows` values) of a signature. */
+export function bandKey(sig: Uint32Array, band: number, rows: number): number {
+  let h = Math.imul(band + 1, 0x27d4eb2f);
+  for (let r = band * rows; r < (band + 1) * rows; r++) {
+    h = Math.imul(h ^ sig[r]!, 0x01000193);
+    h ^= h >>> 15;
+  }
+  return h | 0;
 }

@@ -1,9 +1,11 @@
 // Near-duplicate detection over records of one or two parts (record.ts's comparableParts: a text, or a prompt
 // and its completion, a chat's user and assistant turns), every one of which must be nearly the same: MinHash
-// signatures of the parts joined, in LSH bands, give candidates among the records kept so far; a candidate with
-// another number of parts, or one part's estimated similarity far below the threshold, is skipped (so a prompt
-// template the records share costs a signature comparison, not a confirmation); the rest are confirmed, earliest
-// first, by the exact Jaccard similarity of each part's 5-gram shingles (the caller supplies the parts).
+// signatures of the parts' shingles told apart (minhash.ts's minhashSignatureOfParts: at least as alike as the
+// least alike part, so the bands' guarantee at the threshold holds for every pair whose parts all reach it), in LSH
+// bands, give candidates among the records kept so far; a candidate with another number of parts, or one part's
+// estimated similarity far below the threshold, is skipped (so a prompt template the records share costs a
+// signature comparison, not a confirmation); the rest are confirmed, earliest first, by the exact Jaccard
+// similarity of each part's 5-gram shingles (the caller supplies the parts).
 // Templated records are candidates of many later ones, most of them below the threshold: each record's sorted
 // shingle hashes (minhash.ts's shingleHashes, 16 bits, 2 bytes a shingle, up to HASH_BUDGET in all) are kept once it is
 // compared, so that a candidate whose upper bound of the exact Jaccard is below the threshold is passed over
@@ -42,7 +44,7 @@
 import { grow } from './grow.ts';
 import { IntMultiMap } from './hash-table.ts';
 import { KeptHashes } from './kept-hashes.ts';
-import { SIG_SIZE, bandsFor, jaccard, minhashSignature, shingleHashes, shingleSet } from './minhash.ts';
+import { SIG_SIZE, bandKey, bandsFor, jaccard, minhashSignature, minhashSignatureOfParts, shingleHashes, shingleSet } from './minhash.ts';
 import { PrefixFilter } from './prefix-filter.ts';
 import { ShingleBound } from './shingle-bound.ts';
 import { SignaturePostings, type CountPlan } from './signature-postings.ts';
@@ -115,6 +117,8 @@ export interface NearMatch {
 export type PostingLists = 'auto' | 'always' | 'never';
 
 export class NearDupIndex {
+  /** What the queries cost, counted: the entries of their band buckets (the bands' candidates, however found). */
+  readonly stats = { bandEntries: 0 };
   private sigs = new Uint8Array(MAX_PARTS * SIG_SIZE * 1024); // each slot's parts' signatures, 8 bits a value
   private words = new Int32Array(this.sigs.buffer); // the same, 4 values a word
   private partCount = new Uint8Array(1024);
@@ -191,11 +195,12 @@ export class NearDupIndex {
   check(parts: readonly string[], index: number, partsOf: (index: number) => readonly string[], skip?: (index: number) => boolean): NearMatch | null {
     if (parts.length < 1 || parts.length > MAX_PARTS) throw new Error(`near-duplicate records have 1 to ${MAX_PARTS} parts, got ${parts.length}`);
     const sig = this.sig;
-    minhashSignature(parts.join('\n'), sig);
+    minhashSignatureOfParts(parts, sig);
     parts.forEach((p, k) => (parts.length === 1 ? this.partSigs[k]!.set(sig) : minhashSignature(p, this.partSigs[k]!)));
     for (let k = 0; k < parts.length; k++) for (let i = 0; i < SIG_SIZE; i++) this.query8[k * SIG_SIZE + i] = this.partSigs[k]![i]! & 0xff;
     let visits = 0;
-    for (let b = 0; b < this.bands; b++) visits += this.bucketSize[b] = this.table.size((this.keys[b] = this.bandKey(sig, b)));
+    for (let b = 0; b < this.bands; b++) visits += this.bucketSize[b] = this.table.size((this.keys[b] = bandKey(sig, b, this.rows)));
+    this.stats.bandEntries += visits;
     if (!this.bound && this.shingleBound !== 'never' && (this.shingleBound === 'always' || this.kept.work > BOUND_WORK * this.count + BOUND_WORK_ALLOWANCE)) this.keepBound(partsOf);
     if (!this.prefixes && this.prefixFilter !== 'never' && (this.prefixFilter === 'always' || this.bandWork > PREFIX_WORK * this.count + VISIT_ALLOWANCE)) this.keepPrefixes(partsOf);
     let hashes = this.bound || this.prefixes ? parts.map((p) => shingleHashes(p, HASH_BITS)) : null;
@@ -484,15 +489,6 @@ export class NearDupIndex {
   /** Adds slot, once, to the posting lists of its values. */
   private post(slot: number): void {
     this.postings!.post(slot, this.partCount[slot]!, this.sigs);
-  }
-
-  private bandKey(sig: Uint32Array, band: number): number {
-    let h = Math.imul(band + 1, 0x27d4eb2f);
-    for (let r = band * this.rows; r < (band + 1) * this.rows; r++) {
-      h = Math.imul(h ^ sig[r]!, 0x01000193);
-      h ^= h >>> 15;
-    }
-    return h | 0;
   }
 }
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { SIG_SIZE, bandsFor, estimateJaccard, jaccard, jaccardAtMost, minhashSignature, shingleHashes, shingleSet } from '../../src/data/minhash.ts';
+import { SIG_SIZE, bandsFor, estimateJaccard, jaccard, jaccardAtMost, minhashSignature, minhashSignatureOfParts, shingleHashes, shingleSet } from '../../src/data/minhash.ts';
 import { IntMultiMap } from '../../src/data/hash-table.ts';
 import { IntLists } from '../../src/data/int-lists.ts';
 import { NearDupIndex } from '../../src/data/near-dedup.ts';
@@ -58,6 +58,46 @@ test('the MinHash estimate tracks the exact Jaccard similarity', () => {
   minhashSignature('same text here', a);
   minhashSignature('same text here', b);
   assert.equal(estimateJaccard(a, b), 1);
+});
+
+test("two-part records: the bands' signature is of the parts' shingles told apart, as alike as the least alike part", () => {
+  // before: the bands took the signature of the parts joined by a newline, whose shingles across the join two short
+  // prompts that end differently do not share: 'q: what is the currency of fopo?' and '…fovi?', both completed by
+  // 'rabar', are 0.81 and 1 alike, joined 0.7, so the bands caught such a pair with less than their guarantee
+  const rng = new Rng(9);
+  const syl = ['ka', 'lo', 'mi', 'ra', 'tu', 'sen', 'dor', 'vi', 'an', 'el', 'po', 'fo'];
+  const name = () => Array.from({ length: 2 + rng.below(2) }, () => syl[rng.below(syl.length)]).join('');
+  const a = new Uint32Array(SIG_SIZE), b = new Uint32Array(SIG_SIZE);
+  let least = 0, alike = 0, n = 0;
+  for (let i = 0; i < 1200; i++) {
+    const answer = name(), x = [`q: what is the currency of ${name()}?`, answer], y = [x[0]!.replace(/\w+\?$/, `${name()}?`), answer];
+    const j = Math.min(...x.map((p, k) => jaccard(shingleSet(p), shingleSet(y[k]!))));
+    if (j < 0.7) continue;
+    minhashSignatureOfParts(x, a);
+    minhashSignatureOfParts(y, b);
+    least += j;
+    alike += estimateJaccard(a, b);
+    n++;
+  }
+  assert.ok(n >= 60, `${n} pairs`);
+  // the estimate of a union at least as alike as its least alike part: no lower on average (up to its noise, 0.005)
+  assert.ok(alike / n >= least / n - 0.02, `the bands' signatures ${(alike / n).toFixed(3)} alike, the least alike parts ${(least / n).toFixed(3)}`);
+});
+
+test("one part: minhashSignatureOfParts's signature is minhashSignature's, bit for bit as before the parts were told apart", () => {
+  // the digest of minhashSignature over these texts at main e598411e (before minhashSignatureOfParts): one-part
+  // records keep their band keys and estimates
+  const rng = new Rng(3), alphabet = [...'ab c😀dé\n'];
+  const texts = ['', 'a', 'abcd', 'abcde', '😀😀', 'q: what is the currency of fopo?\nrabar'];
+  for (let i = 0; i < 300; i++) texts.push(Array.from({ length: rng.below(60) }, () => alphabet[rng.below(8)]).join(''));
+  const hash = createHash('sha256'), s = new Uint32Array(SIG_SIZE), t = new Uint32Array(SIG_SIZE);
+  for (const text of texts) {
+    minhashSignatureOfParts([text], s);
+    minhashSignature(text, t);
+    assert.deepEqual(s, t);
+    hash.update(Buffer.from(s.buffer));
+  }
+  assert.equal(hash.digest('hex').slice(0, 16), '7f7f329daba28283');
 });
 
 test('short records over a small vocabulary share LSH bands only as often as their Jaccard says; their near copies still do', () => {
@@ -142,6 +182,20 @@ test('NearDupIndex with two parts: a duplicate only when both are nearly the sam
   assert.equal(idx.check(again, 3, (i) => kept[i]!)?.index, 0, 'the same question and answer, respaced');
   assert.equal(idx.check([`${template}what is 2+2?`, 'four, of course'], 3, (i) => kept[i]!), null, 'the same question, another answer');
   assert.equal(idx.check([`${template}what is 2+2?`], 3, (i) => kept[i]!), null, 'one part against two: not comparable');
+});
+
+test('NearDupIndex with two parts: a pair whose every part reaches the threshold is found, though joined it is 0.7 alike', () => {
+  // bench:near-dedup's prompt/completion pairs (seeds 2 to 4, 20k records each) that the bands of the parts joined by
+  // a newline missed: parts 0.81 and 1 alike, joined 0.69 to 0.74; every other match of those inputs is unchanged
+  const pairs = [['fotu', 'foel', 'sengra'], ['lipo', 'liel', 'wenli'], ['mitu', 'mika', 'anpo'], ['elpo', 'ello', 'senan'], ['dorpo', 'dorli', 'elra'], ['zetqu', 'zetfo', 'tuli']];
+  for (const [a, b, answer] of pairs) {
+    const x = [`q: what is the currency of ${a}?`, answer!], y = [`q: what is the currency of ${b}?`, answer!];
+    const least = jaccard(shingleSet(x[0]!), shingleSet(y[0]!)); // the completions are the same
+    assert.ok(least >= 0.8 && jaccard(shingleSet(x.join('\n')), shingleSet(y.join('\n'))) < 0.75, `${a}/${b}: ${least}`);
+    const idx = new NearDupIndex(0.8);
+    assert.equal(idx.check(x, 0, () => x), null);
+    assert.deepEqual(idx.check(y, 1, () => x), { index: 0, similarity: least }, `${a}/${b}`);
+  }
 });
 
 test('IntMultiMap: a key many values share is counted and listed whole, among keys of one value', () => {
