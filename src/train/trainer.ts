@@ -396,7 +396,7 @@ function stopNonFinite(dir: string, metrics: MetricsLog, progress: Progress, ste
   }));
   progress.finish();
   const what = st.nonfinite.map((k) => `${k === 'loss' ? 'loss' : 'gradient norm'} ${k === 'loss' ? st.loss : st.gradNorm}`).join(' and ');
-  throw divergedError(dir, step, what, st.nonfinite.includes('loss'));
+  throw divergedError(dir, step, what, st.nonfinite.includes('loss') ? 'loss' : 'gradient norm');
 }
 
 /**
@@ -415,15 +415,16 @@ function evaluateOrStop(dir: string, metrics: MetricsLog, run: RunSetup, rows: N
 }
 
 /** The one-line error of a run that diverged at `step` (`what` was not finite): what is kept, and what to change. */
-function divergedError(dir: string, step: number, what: string, lossOfStart = false): UserError {
+export function divergedError(dir: string, step: number, what: string, ofStart: 'loss' | 'gradient norm' | null = null): UserError {
   // those of this run up to here (one of a later step is one a resume went back before, having failed its checks)
   const before = listCheckpoints(dir).filter((c) => stepOf(c) < step);
-  // a loss that is not finite is that of the weights the step started from: the previous step's update made them diverge,
-  // and its checkpoint holds them, from which --resume (which takes the newest) would diverge again at once
-  const bad = lossOfStart && before.length > 0 && stepOf(before[before.length - 1]!) === step - 1 ? before.pop() : undefined;
+  // a step's loss and gradient norm are those of the weights it started from, on its batch: the previous step's update
+  // made them diverge, and its checkpoint holds them, from which --resume (which takes the newest, and the same batch
+  // next) would diverge again at once, whatever lr it is given
+  const bad = ofStart !== null && before.length > 0 && stepOf(before[before.length - 1]!) === step - 1 ? before.pop() : undefined;
   const good = before.pop();
   const kept = good ? `the last good checkpoint ${path.relative(dir, good)} is kept` : bad ? 'no good checkpoint was written' : 'no checkpoint was written';
-  const move = bad ? ` (${path.relative(dir, bad)} holds the weights step ${step} started from, whose loss is not finite: move it out of the run ` +
+  const move = bad ? ` (${path.relative(dir, bad)} holds the weights step ${step} started from, whose ${ofStart} is not finite on its batch: move it out of the run ` +
     'folder before --resume, which goes on from the newest checkpoint)' : '';
   return new UserError(`training diverged at step ${step}: ${what}; the run stopped without saving this step, ${kept}${move}. ` +
     'Lower optimizer.lr, set grad_clip, or check the model weights for NaN', dir);
