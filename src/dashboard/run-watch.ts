@@ -11,6 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { BEST_EVALUATION, RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { staleAfterMs } from '../train/lock-heartbeat.ts';
 import { inspectLock } from '../train/lock-owner.ts';
+import { swapFolderName } from '../util/leftover-names.ts';
 import { warn } from '../util/log.ts';
 import { MAX_JSON_DEPTH, bracketsNestDeeperThan } from './json-depth.ts';
 import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
@@ -231,6 +232,9 @@ export class RunWatcher {
   /** best/ and the evaluation its evaluation.json records, read as every run file is (a regular file inside the run, a few bytes). */
   private readBest(): BestPayload {
     const folder = entryExists(path.join(this.dir, RUN_LAYOUT.best));
+    // train replaces best/ by two renames (folder-swap.ts: best/ aside, then the new one in): a poll between them finds
+    // no best/ but the aside copy, and keeps what it said rather than "best/ is gone" for one poll
+    if (!folder && this.best.folder && this.swappingBest()) return this.best;
     const opened = folder ? openInside(this.dir, [RUN_LAYOUT.best, BEST_EVALUATION], true) : null;
     if (opened === null) return { folder, evaluation: null };
     const read = this.readOpened(opened, BEST_EVALUATION, 4096);
@@ -240,6 +244,16 @@ export class RunWatcher {
       return { folder, evaluation: typeof e.step === 'number' && typeof e.loss === 'number' ? { step: e.step, loss: e.loss } : null };
     } catch {
       return { folder, evaluation: null }; // being written, or not train's: the page takes the lowest val loss for it
+    }
+  }
+
+  /** Whether best/'s moved-aside copy of a replacement in progress (`.old-best-PID`) is in the run folder. */
+  private swappingBest(): boolean {
+    const aside = swapFolderName('old', RUN_LAYOUT.best, 0).replace(/0$/, '');
+    try {
+      return fs.readdirSync(this.dir).some((n) => n.startsWith(aside) && /^\d+$/.test(n.slice(aside.length)));
+    } catch {
+      return false;
     }
   }
 

@@ -34,6 +34,10 @@ test('the files event carries what best/ holds, and the panel says it, the lowes
   watcherBest = best();
   assert.deepEqual(watcherBest, { folder: true, evaluation: { step: 3, loss: 1.7 } });
   assert.equal(bestValText(val, watcherBest), 'best val 1.7 at step 3 (best/; the lowest, 1.5 at step 1, was lost with an earlier best/)');
+  // between the two renames of a replacement (best/ aside as .old-best-PID, the new one not yet in): no change said
+  fs.renameSync(path.join(dir, 'best'), path.join(dir, '.old-best-4242'));
+  assert.equal(watcher.poll().find((e) => e.type === 'files'), undefined, 'a swap in progress is no change');
+  fs.renameSync(path.join(dir, '.old-best-4242'), path.join(dir, 'best'));
   fs.rmSync(path.join(dir, 'best'), { recursive: true });
   watcherBest = best();
   assert.deepEqual(watcherBest, { folder: false, evaluation: null });
