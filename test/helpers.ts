@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SafetensorsFile } from '../src/model/safetensors.ts';
 import type { TokenRow } from '../src/data/batch.ts';
+import type { Rng } from '../src/util/rng.ts';
 
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 export const TINY = path.join(FIXTURES, 'hf-tiny-mistral');
@@ -78,4 +79,9 @@ export async function makeTokenizerModel(dir: string, seed = 0, opts: { classes?
   saveModelFolder(model, dir, { sourceDir: null, head: opts.classes !== undefined ? 'classification' : 'causal' });
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, f), path.join(dir, f));
   return dir;
+}
+
+/** `count` pre-tokenized JSONL rows of BOS and `length` ids drawn from `rng` in 3..502, for the tiny model's runs. */
+export function randomIdRows(rng: Rng, count: number, length: number): string[] {
+  return Array.from({ length: count }, () => JSON.stringify({ input_ids: [1, ...Array.from({ length }, () => 3 + rng.below(500))] }));
 }

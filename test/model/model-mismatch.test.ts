@@ -116,7 +116,8 @@ test('attention_bias / mlp_bias true read as transformers reads them (no biases)
   userError(() => loadModel(dir, { backend }), 'tensor "model.layers.1.self_attn.k_proj.bias" is a bias of a projection, which the Mistral architecture does not have');
 });
 
-test('a score head with a bias (MistralForTokenClassification\'s, its config.json without architectures) is refused naming it, not loaded as a sequence classifier without it', () => {
+/** The tiny model with a 3-class score head (classes a, b, c), saved as a classification model folder. */
+function savedClassifier(): string {
   const model = loadModel(TINY_BASE, { backend });
   const C = model.cfg.hiddenSize;
   const head = backend.alloc(model.dtype, 3 * C);
@@ -124,6 +125,11 @@ test('a score head with a bias (MistralForTokenClassification\'s, its config.jso
   model.setScoreHead(head, false);
   const dir = tmp();
   saveModelFolder(model, dir, { sourceDir: TINY_BASE, head: 'classification', labels: ['a', 'b', 'c'] });
+  return dir;
+}
+
+test('a score head with a bias (MistralForTokenClassification\'s, its config.json without architectures) is refused naming it, not loaded as a sequence classifier without it', () => {
+  const dir = savedClassifier();
   const { architectures: _arch, ...config } = readJson(path.join(dir, 'config.json'));
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
   const file = fs.readdirSync(dir).find((f) => f.endsWith('.safetensors'))!;
@@ -145,13 +151,7 @@ test('bos/eos/pad token ids beyond vocab_size: an error naming the key', () => {
 });
 
 test("a classification model whose config.json id2label names another number of classes than its score head has rows: an error naming both, as transformers refuses it", () => {
-  const model = loadModel(TINY_BASE, { backend });
-  const C = model.cfg.hiddenSize;
-  const head = backend.alloc(model.dtype, 3 * C);
-  backend.upload(head, { dtype: 'f32', data: new Float32Array(3 * C).fill(0.01) });
-  model.setScoreHead(head, false);
-  const dir = tmp();
-  saveModelFolder(model, dir, { sourceDir: TINY_BASE, head: 'classification', labels: ['a', 'b', 'c'] });
+  const dir = savedClassifier();
   assert.deepEqual(loadModel(dir, { backend }).cfg.labels, ['a', 'b', 'c']);
   const config = readJson(path.join(dir, 'config.json'));
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, id2label: { 0: 'a', 1: 'b' }, label2id: { a: 0, b: 1 } }));

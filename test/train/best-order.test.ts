@@ -9,14 +9,14 @@ import * as path from 'node:path';
 import { validate } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { TINY_BASE } from '../helpers.ts';
+import { randomIdRows, TINY_BASE } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 test('each best/ is in place before its val row is in metrics.jsonl', () => {
   const dir = tempDir('mt-best-order-');
   const rng = new Rng(3);
-  const rows = Array.from({ length: 6 }, () => JSON.stringify({ input_ids: [1, ...Array.from({ length: 12 }, () => 3 + rng.below(500))] }));
+  const rows = randomIdRows(rng, 6, 12);
   fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'val.jsonl'), rows.slice(0, 2).join('\n') + '\n');
   const cfg = validate({

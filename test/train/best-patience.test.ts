@@ -10,7 +10,7 @@ import { listCheckpoints } from '../../src/train/checkpoint.ts';
 import { validate, type TrainConfig } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { TINY_BASE } from '../helpers.ts';
+import { randomIdRows, TINY_BASE } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -25,7 +25,7 @@ type Report = { steps: number; stopped_early: boolean; val: { best: { step: numb
 function stoppedRun(): { cfg: TrainConfig; dir: string; rows: Row[]; checkpoint: string } {
   const dir = tempDir('mt-best-patience-');
   const rng = new Rng(5);
-  const rows = Array.from({ length: 8 }, () => JSON.stringify({ input_ids: [1, ...Array.from({ length: 14 }, () => 3 + rng.below(500))] }));
+  const rows = randomIdRows(rng, 8, 14);
   fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'val.jsonl'), rows.slice(0, 2).join('\n') + '\n');
   const cfg = validate({

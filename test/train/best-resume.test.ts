@@ -14,7 +14,7 @@ import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { train } from '../../src/train/trainer.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { TINY_BASE, literal } from '../helpers.ts';
+import { randomIdRows, TINY_BASE, literal } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -25,7 +25,7 @@ import { tempDir } from '../temp-dir.ts';
 function run(lr = 1e-2, every: { eval: number; checkpoint: number } = { eval: 1, checkpoint: 1 }): { cfg: TrainConfig; dir: string; best: string; weights: string } {
   const dir = tempDir('mt-best-resume-');
   const rng = new Rng(5);
-  const rows = Array.from({ length: 8 }, () => JSON.stringify({ input_ids: [1, ...Array.from({ length: 14 }, () => 3 + rng.below(500))] }));
+  const rows = randomIdRows(rng, 8, 14);
   fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'val.jsonl'), rows.slice(0, 2).join('\n') + '\n');
   const cfg = validate({
@@ -105,7 +105,7 @@ test('--resume with a val set that changed since the checkpoint starts best/ and
   fs.writeFileSync(stateFile, JSON.stringify(state));
   // another val set (prepare run again)
   const other = new Rng(9);
-  fs.writeFileSync(cfg.data.val!, [0, 1].map(() => JSON.stringify({ input_ids: [1, ...Array.from({ length: 14 }, () => 3 + other.below(500))] })).join('\n') + '\n');
+  fs.writeFileSync(cfg.data.val!, randomIdRows(other, 2, 14).join('\n') + '\n');
   const stderr = resume(cfg);
   assert.match(stderr, new RegExp(`warning: resume: ${literal(best)} holds the weights of the best val loss \\(0\\.5000, step 1\\) on the val data ` +
     'before it changed: the next evaluation starts best/ and early stopping again, on the new val data$', 'm'));
@@ -124,7 +124,7 @@ test('--resume with a val set that changed, from a checkpoint of the last step n
   state.loop.bestMetric = state.loop.best; // the lowest val loss too
   fs.writeFileSync(stateFile, JSON.stringify(state));
   const other = new Rng(9);
-  fs.writeFileSync(cfg.data.val!, [0, 1].map(() => JSON.stringify({ input_ids: [1, ...Array.from({ length: 14 }, () => 3 + other.below(500))] })).join('\n') + '\n');
+  fs.writeFileSync(cfg.data.val!, randomIdRows(other, 2, 14).join('\n') + '\n');
   const stderr = resume(cfg);
   // before: "and the run evaluates no more: it stays so", and step 3's evaluation, on the new val data, was compared with 0.5
   assert.match(stderr, /step 2\) on the val data before it changed: the next evaluation starts best\/ and early stopping again, on the new val data$/m);
@@ -151,7 +151,7 @@ test('--resume without best/ whose val data changed and which evaluates no more 
   const { cfg, dir, best } = run(1);
   fs.rmSync(best, { recursive: true });
   const other = new Rng(9);
-  fs.writeFileSync(cfg.data.val!, [0, 1].map(() => JSON.stringify({ input_ids: [1, ...Array.from({ length: 14 }, () => 3 + other.below(500))] })).join('\n') + '\n');
+  fs.writeFileSync(cfg.data.val!, randomIdRows(other, 2, 14).join('\n') + '\n');
   const stderr = resume(cfg);
   assert.match(stderr, /best: it is not there, so the weights of the best val loss so far \(\d\.\d{4}, step 1\) are gone: the run evaluates no more, so it ends without best\/$/m);
   const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as { val: { best: null } };

@@ -9,14 +9,14 @@ import { validate } from '../../src/train/config.ts';
 import { divergedError, train } from '../../src/train/trainer.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { TINY_BASE } from '../helpers.ts';
+import { randomIdRows, TINY_BASE } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 test('a non-finite loss at step N: the error names checkpoint N-1 as holding the diverged weights and N-2 as the last good one, and a resume from N-2 goes on', () => {
   const dir = tempDir('mt-diverged-ckpt-');
   const rng = new Rng(3);
-  fs.writeFileSync(path.join(dir, 'train.jsonl'), Array.from({ length: 8 }, () => JSON.stringify({ input_ids: [1, ...Array.from({ length: 9 }, () => 3 + rng.below(500))] })).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), randomIdRows(rng, 8, 9).join('\n') + '\n');
   const config = (lr: number) => validate({ model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, lora: { r: 2 }, batch_size: 2, shuffle: false, max_steps: 12,
     optimizer: { lr }, grad_clip: null, schedule: { type: 'constant' }, eval: { samples: 0 }, checkpoint: { every_steps: 1, keep: 3 }, output_dir: path.join(dir, 'run') }, 'test');
   const failure = (lr: number, resume: boolean): string => {
