@@ -20,7 +20,7 @@ import { deriveSeed } from '../util/rng.ts';
 import { bestOnResume, stepZeroBestOnResume } from './best-check.ts';
 import { forgetBests, settleOlderBest, takeEvaluation } from './best-state.ts';
 import { placeOf } from './config-paths.ts';
-import { dropCheckpointsBefore, listCheckpoints, restoreLatestCheckpoint, stepOf, saveCheckpoint, type CheckpointState, type LoopState } from './checkpoint.ts';
+import { dropCheckpointsBefore, restoreLatestCheckpoint, saveCheckpoint, type CheckpointState, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, type TrainConfig } from './config.ts';
 import { readYamlMapping } from './config-yaml.ts';
 import { changedData, dataFingerprints, isDataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
@@ -30,6 +30,7 @@ import { modelFingerprint } from './model-fingerprint.ts';
 import { stepFlops } from './flops.ts';
 import { runBatchShape } from './memory-plan.ts';
 import { writeReport } from './report.ts';
+import { divergedError } from './diverged-error.ts';
 import { MetricsLog } from './metrics-log.ts';
 import { configRecord, resumeChanges, RunDir } from './run-dir.ts';
 import { checkRestart } from './restart-check.ts';
@@ -293,7 +294,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     const lr = lrAtStep(run.schedule, cfg.optimizer.lr, step);
     const st = optimizerStep(run, group, lr, deriveSeed(cfg.seed, step));
     const seconds = (performance.now() - t0) / 1000;
-    if (st.nonfinite.length) stopNonFinite(dir.dir, metrics, progress, step, st);
+    if (st.nonfinite.length) stopNonFinite(dir.dir, metrics, progress, step, st, cfg.checkpoint);
     lastLoss = st.loss;
     loop.step = step;
     loop.loader = loader.position;
@@ -388,7 +389,7 @@ function evaluatesAgain(loop: LoopState, run: RunSetup, evalRows: EvalRow[]): bo
  * of this step is saved (the newest checkpoint and best/ stay the last good state), and the error names
  * the step and what to change.
  */
-function stopNonFinite(dir: string, metrics: MetricsLog, progress: Progress, step: number, st: StepStats): never {
+function stopNonFinite(dir: string, metrics: MetricsLog, progress: Progress, step: number, st: StepStats, checkpoints: TrainConfig['checkpoint']): never {
   // the non-finite values are left out (JSON has no NaN, and a null loss means "no target tokens")
   metrics.append(compact({
     step, loss: st.nonfinite.includes('loss') ? undefined : st.loss, lr: st.lr,
@@ -396,7 +397,7 @@ function stopNonFinite(dir: string, metrics: MetricsLog, progress: Progress, ste
   }));
   progress.finish();
   const what = st.nonfinite.map((k) => `${k === 'loss' ? 'loss' : 'gradient norm'} ${k === 'loss' ? st.loss : st.gradNorm}`).join(' and ');
-  throw divergedError(dir, step, what, st.nonfinite.includes('loss') ? 'loss' : 'gradient norm');
+  throw divergedError(dir, step, what, st.nonfinite.includes('loss') ? 'loss' : 'gradient norm', checkpoints);
 }
 
 /**
@@ -410,24 +411,8 @@ function evaluateOrStop(dir: string, metrics: MetricsLog, run: RunSetup, rows: N
   } catch (e) {
     if (!(e instanceof NonFiniteLossError) || step === 0) throw e; // at step 0 no update has run: the model's own weights
     metrics.append({ step, split, nonfinite: true });
-    throw divergedError(dir, step, `the ${split} loss after its update is ${e.lossSum} (rows ${e.rows} of data.${split})`);
+    throw divergedError(dir, step, `the ${split} loss after its update is ${e.lossSum} (rows ${e.rows} of data.${split})`, null, run.cfg.checkpoint);
   }
-}
-
-/** The one-line error of a run that diverged at `step` (`what` was not finite): what is kept, and what to change. */
-export function divergedError(dir: string, step: number, what: string, ofStart: 'loss' | 'gradient norm' | null = null): UserError {
-  // those of this run up to here (one of a later step is one a resume went back before, having failed its checks)
-  const before = listCheckpoints(dir).filter((c) => stepOf(c) < step);
-  // a step's loss and gradient norm are those of the weights it started from, on its batch: the previous step's update
-  // made them diverge, and its checkpoint holds them, from which --resume (which takes the newest, and the same batch
-  // next) would diverge again at once, whatever lr it is given
-  const bad = ofStart !== null && before.length > 0 && stepOf(before[before.length - 1]!) === step - 1 ? before.pop() : undefined;
-  const good = before.pop();
-  const kept = good ? `the last good checkpoint ${path.relative(dir, good)} is kept` : bad ? 'no good checkpoint was written' : 'no checkpoint was written';
-  const move = bad ? ` (${path.relative(dir, bad)} holds the weights step ${step} started from, whose ${ofStart} is not finite on its batch: move it out of the run ` +
-    'folder before --resume, which goes on from the newest checkpoint)' : '';
-  return new UserError(`training diverged at step ${step}: ${what}; the run stopped without saving this step, ${kept}${move}. ` +
-    'Lower optimizer.lr, set grad_clip, or check the model weights for NaN', dir);
 }
 
 /** "1 step", "2 steps": n and the noun, plural unless n is 1. */

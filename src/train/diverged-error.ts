@@ -1,0 +1,41 @@
+// The error of a run whose loss or gradient norm stopped being finite: which checkpoint is the last good one to resume
+// from, and which holds the diverged weights (a step's loss is that of the weights the step before it made).
+import * as path from 'node:path';
+import { RUN_LAYOUT } from '../run/layout.ts';
+import { UserError } from '../util/errors.ts';
+import { checkpointName, listCheckpoints, stepOf } from './checkpoint.ts';
+
+/**
+ * The one-line error of a run that diverged at `step` (`what` was not finite): what is kept, and what to change.
+ * `checkpoints` is the run's checkpoint config: a last good checkpoint that checkpoint.keep 1 deleted is named as such.
+ */
+export function divergedError(dir: string, step: number, what: string, ofStart: 'loss' | 'gradient norm' | null,
+  checkpoints: { every_steps: number | null; keep: number }): UserError {
+  // those of this run up to here (one of a later step is one a resume went back before, having failed its checks)
+  const before = listCheckpoints(dir).filter((c) => stepOf(c) < step);
+  // a step's loss and gradient norm are those of the weights it started from, on its batch: the previous step's update
+  // made them diverge, and its checkpoint holds them, from which --resume (which takes the newest, and the same batch
+  // next) would diverge again at once, whatever lr it is given
+  const bad = ofStart !== null && before.length > 0 && stepOf(before[before.length - 1]!) === step - 1 ? before.pop() : undefined;
+  const good = before.pop();
+  const kept = good ? `the last good checkpoint ${path.relative(dir, good)} is kept` : bad ? lostGoodCheckpoint(dir, stepOf(bad), checkpoints)
+    : checkpoints.every_steps === null ? 'no checkpoint was written (checkpoint.every_steps is null)' : 'no checkpoint was written';
+  // with none before it, a resume finds no valid checkpoint and starts the run again from step 0
+  const move = bad ? ` (${path.relative(dir, bad)} holds the weights step ${step} started from, whose ${ofStart} is not finite on its batch: move it out of the run ` +
+    `folder before --resume, which ${good ? 'goes on from the newest checkpoint' : 'then starts the run again from step 0'})` : '';
+  return new UserError(`training diverged at step ${step}: ${what}; the run stopped without saving this step, ${kept}${move}. ` +
+    'Lower optimizer.lr, set grad_clip, or check the model weights for NaN', dir);
+}
+
+/**
+ * What became of the checkpoint written before the diverged one of step `badStep`, none being left: checkpoint.keep 1
+ * deleted it when the diverged one was written, or none was written before (the diverged one is the run's first).
+ */
+function lostGoodCheckpoint(dir: string, badStep: number, checkpoints: { every_steps: number | null; keep: number }): string {
+  const previous = checkpoints.every_steps === null ? 0 : badStep - checkpoints.every_steps;
+  if (previous <= 0) return 'no good checkpoint was written';
+  const name = path.join(RUN_LAYOUT.checkpoints, checkpointName(previous));
+  return checkpoints.keep === 1
+    ? `the last good checkpoint ${name} was deleted by checkpoint.keep 1 when the next was written (keep 2 or more to have one to go back to)`
+    : `the last good checkpoint ${name} is not there (moved or deleted)`;
+}
