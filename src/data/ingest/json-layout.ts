@@ -2,8 +2,9 @@
 // (`{"version": "1.0", "data": [...]}`, HF's load_dataset("json", field=...); pandas' orient="table", whose
 // "schema" is an object), or a table that is not records — pandas' DataFrame.to_json() by column (its default,
 // orient="columns"), by row index (orient="index") or split (orient="split"), or several splits in one file
-// (`{"train": [...], "test": [...]}`) —, which is refused with one line saying how to write it: read as one
-// record, a whole dataset would be one unknown_shape rejection. An object with other lists of records is read as one
+// (`{"train": [...], "test": [...]}`), or lists per column (json.dump of Dataset.to_dict(); told from one
+// token-classification record's words and tags by texts that hold a space) —, which is refused with one line saying
+// what it is and how to write it: read as one record, a whole dataset would be one unknown_shape rejection. An object with other lists of records is read as one
 // record (it may be one, with lists of annotations), with a note that makes it an error when it is not (naming lists one
 // level down when none is its own: `{"response": {"docs": [...]}}`); so is an object
 // whose one list is empty (`{"data": []}`), with a note that makes it a file of no records when it is no record. An empty
@@ -189,9 +190,31 @@ export function refuseTableLayouts(value: unknown, where: string): void {
   const scalar = (x: unknown) => x === null || ['string', 'number', 'boolean'].includes(typeof x);
   if (n >= 2 && inner.every((l) => Array.isArray(l) && l.length === n && l.every(scalar)) && inner.some((l) => (l as unknown[]).some((x) => typeof x === 'string'))) {
     const names = keys.slice(0, 4).map((k) => JSON.stringify(k)).join(', ') + (keys.length > 4 ? `, … (${keys.length} columns)` : '');
-    throw new UserError(`a table by column (each of ${names} a list of ${n} values: json.dump of Dataset.to_dict() or DataFrame.to_dict("list")), not records: ` +
-      'write it with Dataset.to_json(path) or DataFrame.to_json(path, orient="records", lines=True), one record per line', where);
+    const table = `write it with Dataset.to_json(path) or DataFrame.to_json(path, orient="records", lines=True), one record per line`;
+    const words = tokenClassificationReading(value, keys, n);
+    if (words === null) throw new UserError(`a table by column (each of ${names} a list of ${n} values: json.dump of Dataset.to_dict() or DataFrame.to_dict("list")), not records: ${table}`, where);
+    const untrained = 'a tag per word, which mistral-tune does not train (it trains generation and the classification of whole texts)';
+    throw new UserError(words.certain ? `one token-classification record (${words.what}), not records of texts: ${untrained}; to classify texts, ` +
+      'write records {"text": …, "label": …}, one per line'
+      : `an object of lists of one-word values (${words.what}): one token-classification record, ${untrained}, ` +
+      `or a table by column of one-word texts (json.dump of Dataset.to_dict() or DataFrame.to_dict("list")), not records: ${table}`, where);
   }
+}
+
+/**
+ * Whether an object of `n`-long lists per key, at least one of strings, reads as one token-classification record (CoNLL's
+ * layout on the Hub: `{"tokens": ["EU", "rejects", …], "ner_tags": [3, 0, …]}`, a tag per word) rather than a table by
+ * column of texts: none of its strings holds a space (each is one word). `certain` when a list is named as words
+ * ("tokens", "words"): a table of one-word texts would then be a column of words. Null when its strings are texts.
+ */
+function tokenClassificationReading(value: Record<string, unknown>, keys: string[], n: number): { what: string; certain: boolean } | null {
+  const lists = value as Record<string, unknown[]>;
+  if (!keys.every((k) => lists[k]!.every((x) => typeof x !== 'string' || (x.length > 0 && !/\s/.test(x))))) return null;
+  const wordKey = keys.find((k) => /^(tokens|words)$/i.test(k) && lists[k]!.every((x) => typeof x === 'string'));
+  const tags = keys.filter((k) => k !== wordKey);
+  const quoted = (ks: string[]) => ks.slice(0, 4).map((k) => JSON.stringify(k)).join(', ') + (ks.length > 4 ? `, … (${ks.length} lists)` : '');
+  if (wordKey === undefined) return { what: `each of ${quoted(keys)} a list of ${n}, no value with a space`, certain: false };
+  return { what: `${JSON.stringify(wordKey)}: ${n} words${tags.length > 0 ? `, ${quoted(tags)}: a value per word` : ''}, as CoNLL-2003's "tokens" and "ner_tags" on the Hub`, certain: true };
 }
 
 const SPLIT_NAMES = /^(train|training|validation|valid|val|dev|test|eval)$/i;
