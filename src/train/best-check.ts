@@ -1,7 +1,8 @@
 // The check --resume makes of best/ before the run goes on with it as its best weights: a weights file cut short or
 // gone (a full disk, a copy of the run interrupted, a file deleted) or one holding NaN was kept as "best" until an
 // export found it, after the run. What to do about it (rewrite it, start it again from the
-// checkpoint's weights, go on without it, or refuse) is decided by bestOnResume.
+// checkpoint's weights, go on without it, or refuse) is decided by bestOnResume, and for a best/ of step 0's weights
+// (an older version's) by stepZeroBestOnResume.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { firstNonFiniteTensor } from '../model/finite-weights.ts';
@@ -76,17 +77,28 @@ export function bestOnResume(dir: string, method: RunMethod, step: number, best:
 }
 
 /**
- * What --resume does with a best/ that holds the weights of step 0's evaluation, which versions before the lowest val
- * loss was recorded kept as the best (`stepZero`): step 0's is a baseline (HF's eval_on_start) that neither best/ nor
- * early stopping counts. best/ starts again from the checkpoint's weights where its step was evaluated (`at.stepLoss`),
- * else it is replaced by the next val evaluation; a run that evaluates no more keeps it, and says so.
+ * What --resume does with best/ (`dir`) when it holds the weights of step 0's evaluation, which versions before the
+ * lowest val loss was recorded kept as the best (`stepZero`): step 0's is a baseline (HF's eval_on_start) that neither
+ * best/ nor early stopping counts. best/ starts again from the checkpoint's weights where its step was evaluated
+ * (`at.stepLoss`), else it is replaced by the next val evaluation; a run that evaluates no more keeps it, and says so.
+ * It is checked as bestOnResume checks best/: damaged or gone, it is said (and rewritten or replaced as above); damaged
+ * where the run evaluates no more, which would end with it as its best, refused (move it away to go on without it).
  */
-export function stepZeroBestOnResume(step: number, stepZero: { step: number; loss: number }, at: { stepLoss: number | null; evaluatesAgain: boolean }): BestOnResume {
-  const what = `it holds the weights of step 0's val evaluation (${stepZero.loss.toFixed(4)}), which an older version kept as the best; step 0's is a ` +
-    "baseline that neither best/ nor early stopping counts (HF's eval_on_start)";
+export function stepZeroBestOnResume(dir: string, method: RunMethod, step: number, stepZero: { step: number; loss: number },
+  at: { stepLoss: number | null; evaluatesAgain: boolean }, words: OptionWords): BestOnResume {
+  const problem = weightsFolderProblem(dir, method);
+  const gone = problem !== null && fs.lstatSync(dir, { throwIfNoEntry: false }) === undefined;
+  const weights = `the weights of step 0's val evaluation (${stepZero.loss.toFixed(4)}), which an older version kept as the best`;
+  const baseline = "step 0's is a baseline that neither best/ nor early stopping counts (HF's eval_on_start)";
+  const what = `${problem === null ? 'it holds' : `${gone ? problem : `it is damaged (${problem})`}; it held`} ${weights}; ${baseline}`;
   if (at.stepLoss !== null) {
     return { write: true, best: { step, loss: at.stepLoss }, why: `${what}: it starts again from the checkpoint of step ${step}, whose weights had val loss ${at.stepLoss.toFixed(4)}` };
   }
-  if (at.evaluatesAgain) return { write: false, best: null, why: `${what}: the next val evaluation replaces it` };
+  if (at.evaluatesAgain) return { write: false, best: null, why: `${what}: the next val evaluation ${gone ? 'writes it again' : 'replaces it'}` };
+  if (gone) return { write: false, best: null, why: `${what}: the run evaluates no more, so it ends without best/` };
+  if (problem !== null) {
+    throw new UserError(`cannot resume: ${path.basename(dir)}/ is damaged (${problem}); it holds ${weights}, and the run evaluates no more: ` +
+      `move it away to resume without it (the run then ends without best/), or train again with ${words.say('overwrite')}`, dir);
+  }
   return { write: false, best: stepZero, why: `${what}, and the run evaluates no more: it stays so` };
 }

@@ -215,7 +215,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     // one of step 0's) starts again from the checkpoint's weights where its step's val evaluation (on the val data at
     // hand) measured them
     const stepLoss = valChanged ? null : evalRows.find((r) => r.split === 'val' && r.step === loop.step)?.loss ?? null;
-    const best = older.stepZero ? stepZeroBestOnResume(loop.step, older.stepZero, { stepLoss, evaluatesAgain: more })
+    const best = older.stepZero ? stepZeroBestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, older.stepZero, { stepLoss, evaluatesAgain: more }, words)
       : loop.best && bestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, loop.best, { stepLoss, evaluatesAgain: more }, words);
     const allowed = extra.config ? resumeChanges(extra.config, configNow, { sameWeights: sameWeights(extra) }).allowed : [];
     if (allowed.length) warn(`resume: ${allowed.join(', ')} changed since the checkpoint of step ${loop.step} was written: the new values hold from it on`);

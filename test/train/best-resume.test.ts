@@ -161,3 +161,41 @@ test('--resume without best/ whose val data changed and which evaluates no more 
   assert.throws(() => requireRunWeights(dir, cfg, true, FLAG_WORDS), { message: `${best}: best/ not found: the run evaluated its val data at step 1 (metrics.jsonl), which wrote it, ` +
     "so it was moved or deleted since: put it back, leave out --best for the last step's weights, or train the run again with --overwrite" });
 });
+
+test('--resume of an older checkpoint whose best is step 0\'s checks best/ too: damaged, refused where the run evaluates no more, said and replaced where it evaluates again', () => {
+  const { cfg, dir, best, weights } = run();
+  const [, second, third] = listCheckpoints(dir);
+  const metrics = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8');
+  /** Makes the checkpoint `ckpt` one of an older version whose best was step 0's evaluation. */
+  const older = (ckpt: string): void => {
+    const file = path.join(ckpt, 'trainer_state.json');
+    const state = JSON.parse(fs.readFileSync(file, 'utf8')) as { loop: Record<string, unknown> };
+    state.loop.best = { step: 0, loss: valLoss(metrics, 0) };
+    delete state.loop.bestMetric;
+    fs.writeFileSync(file, JSON.stringify(state));
+  };
+  older(third!);
+  older(second!);
+  // another val set (prepare run again): the checkpoint's step was not evaluated on it, so best/ cannot start again from it
+  fs.writeFileSync(cfg.data.val!, randomIdRows(new Rng(9), 2, 14).join('\n') + '\n');
+  const whole = path.join(dir, '..', 'best-whole');
+  fs.cpSync(best, whole, { recursive: true });
+  fs.truncateSync(weights, 1000);
+  // from step 3, the last, evaluated: the run evaluates no more, and would end with the damaged best/ as its best
+  // (before: "it stays so", report.json's best step 0's)
+  assert.throws(() => resume(cfg), (e: Error) => isUserError(e) && e.message.startsWith(`${best}: cannot resume: best/ is damaged (${weights}: header length `) &&
+    e.message.endsWith(`; it holds the weights of step 0's val evaluation (${valLoss(metrics, 0).toFixed(4)}), which an older version kept as the best, and the run ` +
+      'evaluates no more: move it away to resume without it (the run then ends without best/), or train again with options.overwrite'), 'refused');
+  assert.equal(fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8'), metrics, 'nothing of the run changed');
+  fs.rmSync(best, { recursive: true });
+  assert.match(resume(cfg), /best: it is not there; it held the weights of step 0's val evaluation \(\d\.\d{4}\), which an older version kept as the best; .*: the run evaluates no more, so it ends without best\/$/m);
+  assert.equal((JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as { val: { best: unknown } }).val.best, null);
+  // from step 2: the run evaluates step 3, which replaces the damaged best/ (before: not a word of the damage)
+  fs.rmSync(path.join(dir, 'report.json'));
+  fs.rmSync(listCheckpoints(dir)[2]!, { recursive: true });
+  fs.cpSync(whole, best, { recursive: true });
+  fs.truncateSync(weights, 1000);
+  assert.match(resume(cfg), /best: it is damaged \(.*adapter_model\.safetensors: header length \d+ runs past the end of the file .*\); it held the weights of step 0's val evaluation .*: the next val evaluation replaces it$/m);
+  assert.equal(weightsFolderProblem(best, 'lora'), null);
+  assert.equal((JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as { val: { best: { step: number } } }).val.best.step, 3);
+});
