@@ -23,7 +23,7 @@ import { placeOf } from './config-paths.ts';
 import { dropCheckpointsBefore, restoreLatestCheckpoint, saveCheckpoint, type CheckpointState, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, type TrainConfig } from './config.ts';
 import { readYamlMapping } from './config-yaml.ts';
-import { changedData, dataFingerprints, isDataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
+import { changedData, dataFingerprints, isDataFingerprints, splitFingerprint, type DataFingerprints } from './data-fingerprint.ts';
 import { NonFiniteLossError } from '../eval/evaluate.ts';
 import { evalRowFromJson, evalRowJson, evaluateSplit, metricsRow, type EvalRow, type EvalRowJson } from './evaluate-split.ts';
 import { modelFingerprint } from './model-fingerprint.ts';
@@ -146,6 +146,10 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const trainAgain = `train again with ${words.say('overwrite')}`;
   let data: DataFingerprints | null = null;
   const dataNow = (): DataFingerprints => (data ??= dataFingerprints(run));
+  // the val data's hash, on each val row of metrics.jsonl: a resume whose val data changed starts best/ and patience
+  // afresh (restartBest), and the dashboard's lowest val loss compares only the rows of one val set too
+  let valHash: string | undefined;
+  const valNow = (rows: NonNullable<RunSetup['val']>): string => (valHash ??= data?.val?.hash ?? splitFingerprint(rows).hash);
   // device: auto and precision: auto choose by the machine, so the same config may resume elsewhere in another precision
   const ranOn = `${backend.name} in ${model.dtypes.storage === 'bf16' ? 'bf16' : 'fp32'}`;
   let loop: LoopState = { step: 0, best: null, bestMetric: null, sinceBest: 0, loader: loader.position };
@@ -260,7 +264,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     // best/ is written before the row: a reader (the dashboard) that sees a val row sees the best/ that holds it or a
     // later one, never a folder not yet written for a loss it already shows
     if (step > 0 && takeEvaluation(loop, step, row.loss, cfg.early_stopping.min_delta)) saveTo(RUN_LAYOUT.best);
-    metrics.append(metricsRow(row, false));
+    metrics.append({ ...metricsRow(row, false), data_fingerprint: valNow(run.val) });
     info(`\nval @ step ${step}: ${describeEval(row)}`);
     return step > 0 && cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
   };

@@ -1,6 +1,7 @@
 // The run panel's "best val" is the loss best/ holds: its evaluation.json (train writes it with the weights), the
 // lowest beside it when a resume lost best/ and started it again from a later evaluation; best/ deleted or moved is said
-// to be gone; a run of an older version (no evaluation.json) is taken to hold the lowest val loss after step 0.
+// to be gone; a run of an older version (no evaluation.json) is taken to hold the lowest val loss after step 0. Losses
+// of another val set (a resume after the val data changed; each row carries its set's hash) are not compared.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,7 +10,7 @@ import { RunWatcher, type FilesEvent } from '../../src/dashboard/run-watch.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const asset = new URL('../../src/dashboard/assets/best-val.js', import.meta.url).href;
-type Val = { step: number; loss: number };
+type Val = { step: number; loss: number; data_fingerprint?: string };
 const { bestValText } = (await import(asset)) as { bestValText: (val: Val[], best: FilesEvent['best'] | null) => string | null };
 
 test('the files event carries what best/ holds, and the panel says it, the lowest beside it, or that best/ is gone', () => {
@@ -43,4 +44,29 @@ test('the files event carries what best/ holds, and the panel says it, the lowes
   assert.deepEqual(watcherBest, { folder: false, evaluation: null });
   assert.equal(bestValText(val, watcherBest), 'best/ is gone (deleted or moved): the lowest val loss was 1.5 at step 1');
   assert.equal(bestValText(val.slice(0, 1), watcherBest), null, 'step 0\'s evaluation is no best');
+});
+
+test('after a resume whose val data changed, the lowest is taken over the newest val set\'s rows only, and the change is said', () => {
+  const A = 'aaaaaaaaaaaaaaaa', B = 'bbbbbbbbbbbbbbbb';
+  const val: Val[] = [{ step: 0, loss: 2, data_fingerprint: A }, { step: 1, loss: 1, data_fingerprint: A }, { step: 2, loss: 1.2, data_fingerprint: A },
+    { step: 3, loss: 1.6, data_fingerprint: B }, { step: 4, loss: 1.4, data_fingerprint: B }];
+  const changed = 'the val data changed before step 3: losses before it, of other val data, not compared';
+  // best/ started afresh on the new set: before, "(best/; the lowest, 1 at step 1, was lost with an earlier best/)"
+  assert.equal(bestValText(val, { folder: true, evaluation: { step: 4, loss: 1.4 } }), `best val 1.4 at step 4 (${changed})`);
+  assert.equal(bestValText(val, { folder: true, evaluation: null }), `best val 1.4 at step 4 (${changed})`, 'an older best/: before, 1 at step 1');
+  assert.equal(bestValText(val, { folder: false, evaluation: null }), `best/ is gone (deleted or moved): the lowest val loss was 1.4 at step 4 (${changed})`);
+  // a best/ of the old set beside rows of the new one (best/ not replaced) is said to be of the old set
+  assert.equal(bestValText(val, { folder: true, evaluation: { step: 1, loss: 1 } }),
+    `best val 1 at step 1 on the val data before it changed (best/; ${changed}; the lowest since, 1.4 at step 4)`);
+  // best/ lost again on the new set and started from a higher evaluation: the lowest of the new set is said beside it
+  const more = [...val, { step: 5, loss: 1.5, data_fingerprint: B }];
+  assert.equal(bestValText(more, { folder: true, evaluation: { step: 5, loss: 1.5 } }),
+    `best val 1.5 at step 5 (best/; the lowest, 1.4 at step 4, was lost with an earlier best/; ${changed})`);
+  // back to the first set: its rows of both stretches are compared, those of the other not
+  const back = [...val, { step: 5, loss: 0.9, data_fingerprint: A }];
+  assert.equal(bestValText(back, { folder: true, evaluation: { step: 5, loss: 0.9 } }), 'best val 0.9 at step 5 (the val data changed before step 5: losses before it, of other val data, not compared)');
+  assert.equal(bestValText([...val.slice(0, 3), { step: 3, loss: 1.1, data_fingerprint: A }], { folder: true, evaluation: { step: 1, loss: 1 } }), 'best val 1 at step 1', 'one set: nothing said');
+  // rows of an older version (no hash) cannot be told apart: taken as the newest set's
+  const unmarked = [{ step: 1, loss: 1 }, { step: 2, loss: 1.5, data_fingerprint: A }];
+  assert.equal(bestValText(unmarked, { folder: true, evaluation: null }), 'best val 1 at step 1');
 });

@@ -112,6 +112,13 @@ test('--resume with a val set that changed since the checkpoint starts best/ and
   const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as { val: { best: { step: number } } };
   assert.equal(report.val.best.step, 3, 'best/ is the best evaluation on the new val set');
   assert.equal(weightsFolderProblem(best, 'lora'), null);
+  // each val row says which val set it measured (the dashboard compares the rows of one set only)
+  const sets = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { split?: string; data_fingerprint?: string })
+    .filter((r) => r.split === 'val').map((r) => r.data_fingerprint);
+  assert.equal(sets.length, 4);
+  assert.match(sets[0]!, /^[0-9a-f]{16}$/);
+  assert.deepEqual(sets, [sets[0], sets[0], sets[0], sets[3]]);
+  assert.notEqual(sets[3], sets[0], 'the new val set\'s row');
 });
 
 test('--resume with a val set that changed, from a checkpoint of the last step not yet evaluated, starts best/ afresh at the evaluation still to come', () => {
