@@ -18,24 +18,27 @@ export function divergedError(dir: string, step: number, what: string, ofStart: 
   // next) would diverge again at once, whatever lr it is given
   const bad = ofStart !== null && before.length > 0 && stepOf(before[before.length - 1]!) === step - 1 ? before.pop() : undefined;
   const good = before.pop();
-  const kept = good ? `the last good checkpoint ${path.relative(dir, good)} is kept` : bad ? lostGoodCheckpoint(dir, stepOf(bad), checkpoints)
+  const lost = !good && bad ? lostGoodCheckpoint(stepOf(bad), checkpoints) : null;
+  const kept = good ? `the last good checkpoint ${path.relative(dir, good)} is kept` : lost ? lost.said
     : checkpoints.every_steps === null ? 'no checkpoint was written (checkpoint.every_steps is null)' : 'no checkpoint was written';
   // with none before it, a resume finds no valid checkpoint and starts the run again from step 0
   const move = bad ? ` (${path.relative(dir, bad)} holds the weights step ${step} started from, whose ${ofStart} is not finite on its batch: move it out of the run ` +
     `folder before --resume, which ${good ? 'goes on from the newest checkpoint' : 'then starts the run again from step 0'})` : '';
   return new UserError(`training diverged at step ${step}: ${what}; the run stopped without saving this step, ${kept}${move}. ` +
-    'Lower optimizer.lr, set grad_clip, or check the model weights for NaN', dir);
+    `Lower optimizer.lr, set grad_clip, or check the model weights for NaN${lost?.deletedByKeep ? '; a checkpoint.keep of 2 or more keeps a checkpoint to go back to' : ''}`, dir);
 }
 
 /**
  * What became of the checkpoint written before the diverged one of step `badStep`, none being left: checkpoint.keep 1
  * deleted it when the diverged one was written, or none was written before (the diverged one is the run's first).
+ * Its step is the diverged one's less checkpoint.every_steps (a resume that changed every_steps may have written it
+ * elsewhere).
  */
-function lostGoodCheckpoint(dir: string, badStep: number, checkpoints: { every_steps: number | null; keep: number }): string {
+function lostGoodCheckpoint(badStep: number, checkpoints: { every_steps: number | null; keep: number }): { said: string; deletedByKeep: boolean } {
   const previous = checkpoints.every_steps === null ? 0 : badStep - checkpoints.every_steps;
-  if (previous <= 0) return 'no good checkpoint was written';
+  if (previous <= 0) return { said: 'no good checkpoint was written', deletedByKeep: false };
   const name = path.join(RUN_LAYOUT.checkpoints, checkpointName(previous));
   return checkpoints.keep === 1
-    ? `the last good checkpoint ${name} was deleted by checkpoint.keep 1 when the next was written (keep 2 or more to have one to go back to)`
-    : `the last good checkpoint ${name} is not there (moved or deleted)`;
+    ? { said: `the last good checkpoint ${name} was deleted by checkpoint.keep 1 when the next was written`, deletedByKeep: true }
+    : { said: `the last good checkpoint ${name} is not there (moved or deleted)`, deletedByKeep: false };
 }

@@ -68,8 +68,9 @@ test('checkpoint.keep 1: the NaN error says that keep deleted the last good chec
   assert.equal(last.loss, undefined, `the loss of step ${n} is not finite: ${JSON.stringify(last)}`);
   assert.ok(n >= 3, `step ${n}: two checkpoints before it`);
   assert.deepEqual(fs.readdirSync(path.join(dir, 'run', 'checkpoints')), [path.basename(name(n - 1))], 'keep 1 left the diverged one alone');
-  assert.ok(line.includes(`the last good checkpoint ${name(n - 2)} was deleted by checkpoint.keep 1 when the next was written (keep 2 or more to have one to go back to) ` +
-    `(${name(n - 1)} holds the weights step ${n} started from, whose loss is not finite on its batch: move it out of the run folder before --resume, which then starts the run again from step 0)`), line);
+  assert.ok(line.includes(`the last good checkpoint ${name(n - 2)} was deleted by checkpoint.keep 1 when the next was written (${name(n - 1)} holds the weights ` +
+    `step ${n} started from, whose loss is not finite on its batch: move it out of the run folder before --resume, which then starts the run again from step 0). ` +
+    'Lower optimizer.lr, set grad_clip, or check the model weights for NaN; a checkpoint.keep of 2 or more keeps a checkpoint to go back to'), line);
   assert.ok(!line.includes('\n'), line);
 });
 
@@ -94,5 +95,6 @@ test('the last good checkpoint named for keep 1, 2 and unset, every_steps 1 and 
     const line = divergedError(dir, step, 'loss NaN', 'loss', checkpoint).message;
     assert.ok(line.includes(says), `${what}: ${line}`);
     assert.equal(line.includes('then starts the run again from step 0'), !says.includes('is kept') && left.length > 0, `${what}: ${line}`);
+    assert.equal(line.endsWith('a checkpoint.keep of 2 or more keeps a checkpoint to go back to'), says.includes('deleted by checkpoint.keep 1'), `${what}: ${line}`);
   }
 });

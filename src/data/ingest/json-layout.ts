@@ -197,7 +197,7 @@ export function refuseTableLayouts(value: unknown, where: string): void {
     throw new UserError(words.certain ? `one token-classification record (${words.what}), not records of texts: ${untrained}; to classify texts, ` +
       'write records {"text": …, "label": …}, one per line'
       : `an object of lists of one-word values (${words.what}): one token-classification record, ${untrained}, ` +
-      `or a table by column of one-word texts (json.dump of Dataset.to_dict() or DataFrame.to_dict("list")), not records: ${table}`, where);
+      `or a table by column of one-word texts (json.dump of Dataset.to_dict() or DataFrame.to_dict("list")), not records: as a table, ${table}`, where);
   }
 }
 
