@@ -5,12 +5,19 @@ import { RUN_LAYOUT } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 import { checkpointName, listCheckpoints, stepOf } from './checkpoint.ts';
 
+/** The run's checkpoint config, and the steps of the checkpoint its process resumed from (null: none) and of those it wrote. */
+export interface CheckpointsWritten {
+  every_steps: number | null;
+  keep: number;
+  resumedFrom?: number | null;
+  written?: readonly number[];
+}
+
 /**
- * The one-line error of a run that diverged at `step` (`what` was not finite): what is kept, and what to change.
- * `checkpoints` is the run's checkpoint config: a last good checkpoint that checkpoint.keep 1 deleted is named as such.
+ * The one-line error of a run that diverged at `step` (`what` was not finite): what is kept, and what to change. A last
+ * good checkpoint that checkpoint.keep 1 deleted is named as such (`checkpoints`).
  */
-export function divergedError(dir: string, step: number, what: string, ofStart: 'loss' | 'gradient norm' | null,
-  checkpoints: { every_steps: number | null; keep: number }): UserError {
+export function divergedError(dir: string, step: number, what: string, ofStart: 'loss' | 'gradient norm' | null, checkpoints: CheckpointsWritten): UserError {
   // those of this run up to here (one of a later step is one a resume went back before, having failed its checks)
   const before = listCheckpoints(dir).filter((c) => stepOf(c) < step);
   // a step's loss and gradient norm are those of the weights it started from, on its batch: the previous step's update
@@ -30,12 +37,16 @@ export function divergedError(dir: string, step: number, what: string, ofStart: 
 
 /**
  * What became of the checkpoint written before the diverged one of step `badStep`, none being left: checkpoint.keep 1
- * deleted it when the diverged one was written, or none was written before (the diverged one is the run's first).
- * Its step is the diverged one's less checkpoint.every_steps (a resume that changed every_steps may have written it
- * elsewhere).
+ * deleted it when the diverged one was written, or none was written before (the diverged one is the run's first). Its
+ * step is the one before in what this process resumed from and wrote; where the diverged one is what it resumed from,
+ * the diverged one's less checkpoint.every_steps (a resume before that changed every_steps may have written it elsewhere).
  */
-function lostGoodCheckpoint(badStep: number, checkpoints: { every_steps: number | null; keep: number }): { said: string; deletedByKeep: boolean } {
-  const previous = checkpoints.every_steps === null ? 0 : badStep - checkpoints.every_steps;
+function lostGoodCheckpoint(badStep: number, checkpoints: CheckpointsWritten): { said: string; deletedByKeep: boolean } {
+  const { resumedFrom = null, written = [] } = checkpoints;
+  const known = [...(resumedFrom === null ? [] : [resumedFrom]), ...written];
+  const at = known.lastIndexOf(badStep);
+  const previous = at > 0 ? known[at - 1]! : at === 0 && resumedFrom === null ? 0
+    : checkpoints.every_steps === null ? 0 : badStep - checkpoints.every_steps;
   if (previous <= 0) return { said: 'no good checkpoint was written', deletedByKeep: false };
   const name = path.join(RUN_LAYOUT.checkpoints, checkpointName(previous));
   return checkpoints.keep === 1

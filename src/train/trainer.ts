@@ -30,7 +30,7 @@ import { modelFingerprint } from './model-fingerprint.ts';
 import { stepFlops } from './flops.ts';
 import { runBatchShape } from './memory-plan.ts';
 import { writeReport } from './report.ts';
-import { divergedError } from './diverged-error.ts';
+import { divergedError, type CheckpointsWritten } from './diverged-error.ts';
 import { MetricsLog } from './metrics-log.ts';
 import { configRecord, resumeChanges, RunDir } from './run-dir.ts';
 import { checkRestart } from './restart-check.ts';
@@ -208,6 +208,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   };
   const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend,
     { trainAgain, extraProblem: reportStateProblem, refuseChanged, placeProblem }) : null;
+  // what a diverged run's error names as its last good checkpoint is taken from these
+  const checkpoints = { ...cfg.checkpoint, resumedFrom: restored ? restored.loop.step : null, written: [] as number[] };
   if (restored) {
     loop = restored.loop;
     const extra = restored.extra as ReportState;
@@ -272,6 +274,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     lock.check();
     const extra: ReportState = { evalRows: evalRows.map(evalRowJson), samples: prompts.map((p) => p.sample), config: configNow, data: dataNow(), model: baseNow(), ranOn };
     saveCheckpoint(dir.dir, run.params, run.optimizer, backend, { loop, metricsBytes: metrics.bytes(), extra }, cfg.checkpoint.keep);
+    checkpoints.written.push(loop.step);
   };
 
   const patience = cfg.early_stopping.patience;
@@ -298,7 +301,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     const lr = lrAtStep(run.schedule, cfg.optimizer.lr, step);
     const st = optimizerStep(run, group, lr, deriveSeed(cfg.seed, step));
     const seconds = (performance.now() - t0) / 1000;
-    if (st.nonfinite.length) stopNonFinite(dir.dir, metrics, progress, step, st, cfg.checkpoint);
+    if (st.nonfinite.length) stopNonFinite(dir.dir, metrics, progress, step, st, checkpoints);
     lastLoss = st.loss;
     loop.step = step;
     loop.loader = loader.position;
@@ -393,7 +396,7 @@ function evaluatesAgain(loop: LoopState, run: RunSetup, evalRows: EvalRow[]): bo
  * of this step is saved (the newest checkpoint and best/ stay the last good state), and the error names
  * the step and what to change.
  */
-function stopNonFinite(dir: string, metrics: MetricsLog, progress: Progress, step: number, st: StepStats, checkpoints: TrainConfig['checkpoint']): never {
+function stopNonFinite(dir: string, metrics: MetricsLog, progress: Progress, step: number, st: StepStats, checkpoints: CheckpointsWritten): never {
   // the non-finite values are left out (JSON has no NaN, and a null loss means "no target tokens")
   metrics.append(compact({
     step, loss: st.nonfinite.includes('loss') ? undefined : st.loss, lr: st.lr,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { validate } from '../../src/train/config.ts';
-import { divergedError } from '../../src/train/diverged-error.ts';
+import { divergedError, type CheckpointsWritten } from '../../src/train/diverged-error.ts';
 import { train } from '../../src/train/trainer.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -74,13 +74,16 @@ test('checkpoint.keep 1: the NaN error says that keep deleted the last good chec
   assert.ok(!line.includes('\n'), line);
 });
 
-test('the last good checkpoint named for keep 1, 2 and unset, every_steps 1 and 3, and none written: the checkpoints rotation leaves are made by hand', () => {
+test('the last good checkpoint named for keep 1, 2 and unset, every_steps 1 and 3 (and changed by a resume), and none written: the checkpoints rotation leaves are made by hand', () => {
   const unset = validate({ model: TINY_BASE, data: { train: 'train.jsonl' }, checkpoint: { every_steps: 1 } }, 'test').checkpoint;
   assert.equal(unset.keep, 2, 'the default this case stands for');
-  const cases: Array<[string, { every_steps: number | null; keep: number }, number[], number, string]> = [
+  const cases: Array<[string, CheckpointsWritten, number[], number, string]> = [
     // [what, checkpoint config, the checkpoints the rotation leaves, the step whose loss is NaN, what the error says]
     ['keep 1', { every_steps: 1, keep: 1 }, [3], 4, `the last good checkpoint ${name(2)} was deleted by checkpoint.keep 1`],
     ['keep 1, every 3', { every_steps: 3, keep: 1 }, [6], 7, `the last good checkpoint ${name(3)} was deleted by checkpoint.keep 1`],
+    // the checkpoints the process resumed from and wrote, where the trainer says them: every_steps changed by a resume
+    ['keep 1, every 1 then 5 from a resume at 3', { every_steps: 5, keep: 1, resumedFrom: 3, written: [5] }, [5], 6, `the last good checkpoint ${name(3)} was deleted by checkpoint.keep 1`],
+    ['keep 1, a fresh run that wrote 3 first', { every_steps: 3, keep: 1, resumedFrom: null, written: [3] }, [3], 4, `no good checkpoint was written (${name(3)} holds`],
     ['keep 2', { every_steps: 1, keep: 2 }, [2, 3], 4, `the last good checkpoint ${name(2)} is kept (${name(3)} holds`],
     ['keep unset (2)', unset, [2, 3], 4, `the last good checkpoint ${name(2)} is kept (${name(3)} holds`],
     ['keep 2, the good one moved away', { every_steps: 1, keep: 2 }, [3], 4, `the last good checkpoint ${name(2)} is not there (moved or deleted)`],
