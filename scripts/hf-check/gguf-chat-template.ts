@@ -6,13 +6,14 @@
 // transformers (gguf_chat_template.py). llama.cpp drops a leading BOS text that its tokenizer adds anyway: it is put
 // back before comparing. Cases: the bundled model (models/mistral-tune-tiny: no template of its own, so the built-in
 // Mistral one), and copies of it with Mistral Nemo's (v3-Tekken) and Mistral Small 3.2's (v7) templates from llama.cpp's
-// models/templates. Not part of the product. From the project root, after `npm run build`:
+// models/templates; then single constructs (PROBES), reported, not counted. Not part of the product. From the project root, after `npm run build`:
 //   node --import tsx scripts/hf-check/gguf-chat-template.ts LLAMA RENDER OUT_DIR [PYTHON]
 // (LLAMA: the llama.cpp tree; RENDER: the built llama_chat_render; PYTHON: one with transformers 5.17).
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readGgufFileInfo } from 'node-llama-cpp';
+import { ChatTemplate } from '../../src/tokenizer/chat-template.ts';
 import { loadTokenizer } from '../../src/tokenizer/load.ts';
 import type { ChatMessage } from '../../src/tokenizer/types.ts';
 
@@ -59,6 +60,14 @@ for (const c of cases) {
   };
   stored.push({ ...c, template: g.chat_template, bos: g.ggml.tokens[g.ggml.bos_token_id]!, eos: g.ggml.tokens[g.ggml.eos_token_id]!, addBos: g.ggml.add_bos_token, addEos: g.ggml.add_eos_token });
 }
+// Jinja that transformers (jinja2) and ours run, one construct each, tried on llama.cpp's engine too: a template that
+// uses one is stored as it is (convert_hf_to_gguf.py writes tokenizer_config.json's chat_template unchanged, as we do)
+const PROBES = ["{{ messages[0].content }}{% for m in messages %}{{ loop.cycle('a', 'b') }}{% endfor %}", "{{ messages[0].content }}{{ '%s!' % 'x' }}",
+  '{{ messages[0].content }}{{ 7 // 2 }}', '{{ messages[0].content }}{{ 2 ** 3 }}', "{{ messages[0].content }}{{ '<x>' | e }}",
+  '{{ messages[0].content }}{{ messages | length is divisibleby 2 }}', '{{ messages[0].content }}{{ messages | length is divisibleby(2) }}',
+  "{{ messages[0].content }}{% for m in messages %}{% generation %}{{ m['content'] | trim }}{% endgeneration %}{% endfor %}",
+  "{{ messages[0].content }}{{ 'x {} y'.format(1) }}{{ messages[0].content.startswith('You') }}"];
+PROBES.forEach((template, i) => stored.push({ name: `probe-${i}`, folder: TINY, template, bos: '<s>', eos: '</s>', addBos: false, addEos: false }));
 fs.writeFileSync(path.join(out, 'in.json'), JSON.stringify({ cases: stored.map((s) => ({ name: s.name, folder: s.folder, template: s.template, messages })) }));
 execFileSync(python, [path.join(import.meta.dirname, 'gguf_chat_template.py'), out], { stdio: 'inherit', env: { ...process.env, HF_HUB_OFFLINE: '1' } });
 const hf = JSON.parse(fs.readFileSync(path.join(out, 'hf.json'), 'utf8')) as Record<string, string>;
@@ -70,11 +79,16 @@ for (const s of stored) {
   const lcpp = l.status === 0 ? (s.addBos ? s.bos : '') + l.stdout : `error: ${l.stdout.trim()}`;
   let ours: string;
   try {
-    ours = loadTokenizer(s.folder).applyChatTemplate(messages, { addGenerationPrompt: true });
+    ours = s.name.startsWith('probe-') ? new ChatTemplate(s.template, { bosToken: s.bos, eosToken: s.eos, source: s.name }).render(messages, { addGenerationPrompt: true })
+      : loadTokenizer(s.folder).applyChatTemplate(messages, { addGenerationPrompt: true });
   } catch (e) {
     ours = `error: ${(e as Error).message}`;
   }
   const same = ours === hf[s.name] && ours === lcpp;
+  if (s.name.startsWith('probe-')) { // one line: the construct, and the engine that differs
+    console.log(`${same ? 'same' : 'DIFF'} ${JSON.stringify(s.template.slice('{{ messages[0].content }}'.length))}: ours ${JSON.stringify(ours.slice(0, 60))}, hf ${JSON.stringify(hf[s.name]?.slice(0, 60))}, llama.cpp ${JSON.stringify(lcpp.replace(/\s+/g, ' ').slice(0, 160))}`);
+    continue;
+  }
   if (!same) bad++;
   console.log(`${same ? 'same' : 'DIFF'} ${s.name} (BOS ${s.bos} added: ${s.addBos}; EOS ${s.eos} added: ${s.addEos})${l.stderr ? `; llama.cpp: ${l.stderr.trim().replace(/\n/g, '; ')}` : ''}`);
   console.log(`  ours      ${JSON.stringify(ours)}`);
