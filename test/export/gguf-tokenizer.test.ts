@@ -35,7 +35,7 @@ test('scores: minus the merge rank; tokens no merge makes (control, user-defined
   assert.equal(value(m, 'tokenizer.ggml.add_space_prefix'), true, 'the legacy Prepend("▁") normalizer');
 });
 
-test('a second stop id of config.json is the end-of-turn token; no BOS in the vocabulary: add_bos_token false', () => {
+test('a second stop id of config.json is the end-of-turn token; a tokenizer without a BOS: add_bos_token false', () => {
   const m = captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000, [2, 7])).result;
   assert.equal(value(m, 'tokenizer.ggml.eos_token_id'), 2);
   assert.equal(value(m, 'tokenizer.ggml.eot_token_id'), 7);
@@ -45,8 +45,10 @@ test('a second stop id of config.json is the end-of-turn token; no BOS in the vo
   fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
   fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ add_bos_token: true, bos_token: null, eos_token: '</s>' }));
   const noBos = captureStderr(() => tokenizerMetadata(dir, 32000)).result;
-  assert.equal(noBos.has('tokenizer.ggml.bos_token_id'), false);
-  assert.equal(value(noBos, 'tokenizer.ggml.add_bos_token'), false, 'llama.cpp would otherwise add its default id 1');
+  // the id convert_hf_to_gguf.py writes (the post-processor's leading <s>: special-ids.ts), but not added: training's
+  // tokenizer has no BOS
+  assert.equal(value(noBos, 'tokenizer.ggml.bos_token_id'), 1);
+  assert.equal(value(noBos, 'tokenizer.ggml.add_bos_token'), false, 'llama.cpp would otherwise add id 1');
   // the rule training uses (adds-special.ts): a generic tokenizer class without a post-processor adds no BOS
   const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
   fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify({ ...json, post_processor: null }));
@@ -61,7 +63,7 @@ test("the pad id: tokenizer_config.json's pad token, else config.json's pad_toke
   fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
   const bundled = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
   const padToken = (token: string | null): void => fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...bundled, pad_token: token }));
-  const pad = (padTokenId: number | null): unknown => value(captureStderr(() => modelTokenizer({ cfg: { vocabSize: 32000, eosTokenIds: [2], padTokenId } }, dir)).result, 'tokenizer.ggml.padding_token_id');
+  const pad = (padTokenId: number | null): unknown => value(captureStderr(() => modelTokenizer({ cfg: { vocabSize: 32000, bosTokenId: 1, eosTokenIds: [2], padTokenId } }, dir)).result, 'tokenizer.ggml.padding_token_id');
   // (SpecialVocab of such folders, gguf-py of llama.cpp's tree in node-llama-cpp's bundle: pad 0, none, 2, 0)
   padToken(null); // as Mistral 7B's: no pad token
   assert.equal(pad(0), 0);
@@ -76,7 +78,7 @@ test('generation_config.json\'s stop ids, as generate stops at them: one beyond 
   const dir = tempDir('mt-gguf-tok-');
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, f), path.join(dir, f));
   const gen = (eos: unknown): void => fs.writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ bos_token_id: 1, eos_token_id: eos }));
-  const model = { cfg: { vocabSize: 32000, eosTokenIds: [2], padTokenId: null } };
+  const model = { cfg: { vocabSize: 32000, bosTokenId: 1, eosTokenIds: [2], padTokenId: null } };
   gen([2, 7]); // a chat model's end-of-turn token, which config.json does not name
   assert.equal(value(captureStderr(() => modelTokenizer(model, dir)).result, 'tokenizer.ggml.eot_token_id'), 7);
   gen([2, 7, 9]);
@@ -202,7 +204,7 @@ test('additional_chat_templates/default.jinja is the default template, over chat
 });
 
 test('a model folder without tokenizer.json whose embedding is smaller than the bundled tokenizer: the model\'s folder named, not the bundled file', () => {
-  assert.throws(() => captureStderr(() => modelTokenizer({ cfg: { vocabSize: 512, eosTokenIds: [2], padTokenId: null } }, TINY_BASE)), {
+  assert.throws(() => captureStderr(() => modelTokenizer({ cfg: { vocabSize: 512, bosTokenId: 1, eosTokenIds: [2], padTokenId: null } }, TINY_BASE)), {
     name: 'UserError', message: `${TINY_BASE}: has no tokenizer.json, and the bundled Mistral tokenizer has 32000 tokens but the model's embedding has 512 rows: put the model's own tokenizer.json in it`,
   });
 });

@@ -17,6 +17,7 @@ import { NO_RESIZE_FIX, tokensPastRows } from '../../tokenizer/model-fit.ts';
 import { UserError } from '../../util/errors.ts';
 import { warn } from '../../util/log.ts';
 import { chatTemplateMetadata } from './chat-templates.ts';
+import { type ConfigTokenIds, convertSpecialIds, SPECIAL_ID_KEYS, type SpecialKind } from './special-ids.ts';
 import type { GgufValue } from './gguf-file.ts';
 import { bpeVocabMetadata, isByteLevel } from './tokenizer-bpe.ts';
 import { addSpacePrefix, spmVocabMetadata } from './tokenizer-spm.ts';
@@ -30,19 +31,20 @@ export function tokenizerFolder(modelDir: string): string {
 
 /**
  * The tokenizer section for `model`, whose tokenizer is `modelDir`'s (or the bundled one, as tokenizerFolder), with the
- * ids generate stops at: config.json's eos_token_id and `modelDir`'s generation_config.json's (stopIds); and
- * config.json's pad_token_id where the tokenizer names no pad token.
+ * ids generate stops at: config.json's eos_token_id and `modelDir`'s generation_config.json's (stopIds); the special
+ * ids from the folder's files and the model's config.json as convert_hf_to_gguf.py picks them (special-ids.ts).
  */
-export function modelTokenizer(model: { cfg: { vocabSize: number; eosTokenIds: readonly number[]; padTokenId: number | null } }, modelDir: string): Map<string, GgufValue> {
-  return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, stopIds(model.cfg, null, generationEosIds(modelDir)), modelDir, model.cfg.padTokenId);
+export function modelTokenizer(model: { cfg: ConfigTokenIds & { vocabSize: number } }, modelDir: string): Map<string, GgufValue> {
+  return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, stopIds(model.cfg, null, generationEosIds(modelDir)), modelDir, model.cfg);
 }
 
 /**
  * tokenizer.* metadata for a model of `vocabSize` rows whose tokenizer lives in `folder`; `eosIds`: the ids generation
  * stops at (config.json's and generation_config.json's eos_token_id); `modelDir`: the model's folder (where a tokenizer that does not fit is to be put, when `folder` is the
- * bundled one); `configPadId`: config.json's pad_token_id (loadConfig has checked it is a row of the embedding).
+ * bundled one); `configIds`: the model's config.json ids (loadConfig has checked they are rows of the embedding), null
+ * for none.
  */
-export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: readonly number[] = [], modelDir = folder, configPadId: number | null = null): Map<string, GgufValue> {
+export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: readonly number[] = [], modelDir = folder, configIds: ConfigTokenIds | null = null): Map<string, GgufValue> {
   const file = path.join(folder, 'tokenizer.json');
   const config = readFolderTokenizerConfig(folder); // its chat_template.jinja first, as transformers
   // the added tokens training had: tokenizer_config.json's added_tokens_decoder over tokenizer.json's, as transformers
@@ -56,29 +58,42 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
     throw new UserError(`has no tokenizer.json, and the bundled Mistral tokenizer has ${vocab.size} tokens but the model's embedding has ${vocabSize} rows: put the model's own tokenizer.json in it`, modelDir);
   }
   if (vocab.size > vocabSize) throw new UserError(`${tokensPastRows(vocab.size, vocabSize, (id) => vocab.idToToken[id])}: ${NO_RESIZE_FIX}`, file);
-  // as LoadedTokenizer: "<s>" and "</s>" only for a folder without tokenizer_config.json (one naming none has none)
+  // the tokenizer's own ids, as LoadedTokenizer has them ("<s>" and "</s>" only for a folder without
+  // tokenizer_config.json: one naming none has none): what training added, and the ids convert_hf_to_gguf.py leaves unset
   const noConfig = config.source === 'none';
   const idOf = (token: string | null, fallback: string | null): number | null => vocab.tokenToId.get(token ?? fallback ?? '') ?? null;
-  const unk = idOf(config.unkToken, typeof json.model['unk_token'] === 'string' ? json.model['unk_token'] : '<unk>');
-  const bos = idOf(config.bosToken, noConfig ? '<s>' : null), eos = idOf(config.eosToken, noConfig ? '</s>' : null);
-  // gguf-py's SpecialVocab (convert_hf_to_gguf.py): tokenizer_config.json's pad token, else config.json's pad_token_id
-  const pad = (config.padToken === null ? null : idOf(config.padToken, '')) ?? configPadId;
+  const own = {
+    bos: idOf(config.bosToken, noConfig ? '<s>' : null), eos: idOf(config.eosToken, noConfig ? '</s>' : null),
+    unk: idOf(config.unkToken, typeof json.model['unk_token'] === 'string' ? json.model['unk_token'] : '<unk>'),
+  };
+  const special = convertSpecialIds(json, noConfig ? null : config.raw, configIds);
+  for (const kind of ['bos', 'eos', 'unk'] as const) {
+    if (!special.has(kind) && own[kind] !== null) special.set(kind, own[kind]);
+  }
+  // no EOS named anywhere but the stop ids (config.json's list): the first, not llama.cpp's default (11 for "gpt2")
+  if (!special.has('eos') && eosIds[0] !== undefined && eosIds[0] < vocabSize) special.set('eos', eosIds[0]);
+  const unk = special.get('unk') ?? null, eos = special.get('eos') ?? null;
   const m = spm ? spmVocabMetadata(json, vocab, vocabSize, unk, file) : bpeVocabMetadata(json, vocab, vocabSize, file);
-  if (bos !== null) m.set('tokenizer.ggml.bos_token_id', { type: 'u32', value: bos });
-  if (eos !== null) m.set('tokenizer.ggml.eos_token_id', { type: 'u32', value: eos });
-  if (unk !== null) m.set('tokenizer.ggml.unknown_token_id', { type: 'u32', value: unk });
-  if (pad !== null) m.set('tokenizer.ggml.padding_token_id', { type: 'u32', value: pad });
-  // stop ids beyond the tokenizer's EOS: llama.cpp ends generation on its end-of-turn and end-of-message tokens too
-  // (and on a few it knows by their text); it has no key for a fourth
-  const [eot, eom, ...more] = [...new Set(eosIds)].filter((id) => id !== eos && id < vocabSize);
-  if (eot !== undefined) m.set('tokenizer.ggml.eot_token_id', { type: 'u32', value: eot });
-  if (eom !== undefined) m.set('tokenizer.ggml.eom_token_id', { type: 'u32', value: eom });
+  // stop ids beyond the EOS: llama.cpp ends generation on its end-of-turn and end-of-message tokens too (and on a few
+  // it knows by their text); it has no key for a third beyond those the post-processor took (special-ids.ts)
+  const free = (['eot', 'eom'] as const).filter((k) => !special.has(k));
+  const taken = new Set([eos, special.get('eot'), special.get('eom')]);
+  const beyond = [...new Set(eosIds)].filter((id) => !taken.has(id) && id < vocabSize);
+  free.forEach((kind, i) => {
+    if (beyond[i] !== undefined) special.set(kind, beyond[i]);
+  });
+  const more = beyond.slice(free.length);
+  for (const [kind, key] of Object.entries(SPECIAL_ID_KEYS) as Array<[SpecialKind, string]>) {
+    const id = special.get(kind);
+    if (id !== undefined) m.set(key, { type: 'u32', value: id });
+  }
   if (more.length > 0) {
     warn(`gguf: generation stops at token${more.length > 1 ? 's' : ''} ${more.join(', ')} here (config.json's or generation_config.json's eos_token_id), ` +
       'but a GGUF names at most three stop tokens (EOS, end of turn, end of message): llama.cpp may not stop there (give its text as a stop string: Ollama\'s PARAMETER stop)');
   }
-  m.set('tokenizer.ggml.add_bos_token', { type: 'bool', value: tokenizerAddsBos(json, config, bos) });
-  m.set('tokenizer.ggml.add_eos_token', { type: 'bool', value: tokenizerAddsEos(json, config, eos) });
+  // whether the tokenizer training used adds them (adds-special.ts, as transformers): by its own ids
+  m.set('tokenizer.ggml.add_bos_token', { type: 'bool', value: tokenizerAddsBos(json, config, own.bos) });
+  m.set('tokenizer.ggml.add_eos_token', { type: 'bool', value: tokenizerAddsEos(json, config, own.eos) });
   if (spm) m.set('tokenizer.ggml.add_space_prefix', { type: 'bool', value: addSpacePrefix(json, config, vocab, file) });
   for (const [k, v] of chatTemplateMetadata(folder, config)) m.set(k, v);
   warnStrippedAddedTokens(json.added_tokens, file);
