@@ -50,7 +50,7 @@ const RUNS: Array<{ precision: string; attention: string; schedule: string; file
   { precision: 'bf16', attention: 'kernel', schedule: 'forward', ...FALLBACK },
   // the row and elementwise kernels (DoRA's and each MLP activation's among them), DoRA and the MLP activations
   // against PEFT through the CUDA backend's model path, and a LoRA and a full fine-tuning step at shapes off every
-  // vector width and tile (odd-shapes: ~4 CPU-s)
+  // vector width and tile, Mistral Nemo's hidden < heads × head dim among them (odd-shapes: ~6 CPU-s)
   { precision: 'bf16', attention: 'kernel', schedule: 'reverse',
     files: ['test/backend/kernels.test.ts', 'test/model/dora-parity.test.ts', 'test/model/hf-activations.test.ts', 'test/model/odd-shapes.test.ts'] },
 ];
