@@ -8,7 +8,7 @@
 // under each attention path; on the CPU it compares the CPU with itself. Measured on the emulated CUDA backend: fp32
 // ≤ 1.8e-6; bf16 ≤ 1.9e-2 on the flash and cuBLASLt paths (which round the probabilities to bf16 before P·V).
 import type { Backend } from '../../src/backend/backend.ts';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { createBackend } from '../../src/backend/select.ts';
 import { collatePacked } from '../../src/data/batch.ts';
 import { causalLmBackward } from '../../src/model/backward.ts';
 import { parseConfig } from '../../src/model/config.ts';
@@ -74,7 +74,7 @@ for (const [name, shape] of Object.entries(CASES)) {
   };
 
   test(`${name}: a LoRA step's loss, logits and LoRA gradients match the CPU backend's`, () => {
-    const [dev, ref] = [testBackend(), new CpuBackend()].map((be) => {
+    const [dev, ref] = [testBackend(), createBackend('cpu')].map((be) => {
       const m = model(be);
       createAdapter(m, { r: 4, alpha: 8, dropout: 0, targets: [...PROJECTIONS], useRslora: false }, new Rng(3), true);
       // random B factors too, so that every gradient is non-zero
@@ -88,7 +88,7 @@ for (const [name, shape] of Object.entries(CASES)) {
   });
 
   test(`${name}: full fine-tuning's loss, logits and every base-weight gradient match the CPU backend's`, () => {
-    const [dev, ref] = [testBackend(), new CpuBackend()].map((be) => {
+    const [dev, ref] = [testBackend(), createBackend('cpu')].map((be) => {
       const m = model(be);
       m.enableBaseGrads();
       return step(m, batch);
