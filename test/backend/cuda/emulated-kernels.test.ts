@@ -2,12 +2,16 @@
 // (emulator/build.ts: the .cu modules compiled for the host, each CUDA thread a fiber) under the backend suite's
 // attention, optimizer and kernel tests, on CUDA (MISTRAL_TUNE_TEST_DEVICE=cuda): fp32 and bf16 storage, each attention
 // path (the attention kernels, cuBLASLt, the flash kernels — with a LoRA step at their head dims), DoRA and the MLP
-// activations (gelu, gelu_tanh, relu) against PEFT, the GEMM tests on the fallback GEMM kernel (a cuBLASLt without
+// activations (gelu, gelu_tanh, relu) against PEFT, a LoRA and a full fine-tuning step at odd shapes against the CPU
+// (test/model/odd-shapes.test.ts), the GEMM tests on the fallback GEMM kernel (a cuBLASLt without
 // algorithms), and more than one thread schedule (a race between
 // threads gives schedule-dependent results: emulator/runtime.cpp). The emulator is built once per content of its
 // sources (cachedKernelEmulator, under the temp folder). The whole suite runs the same way with
 // `npm run test:gpu-emulated` (minutes), under any path and schedule (MISTRAL_TUNE_CUDA_ATTENTION, MT_EMULATOR_SCHEDULE:
-// the attention kernels under serial, say, which npm test leaves out). Skipped, visibly, without cc and g++.
+// the attention kernels under serial, say, which npm test leaves out) — the model-level files that pin other shapes
+// among them (hf-shapes, variant-parity, hf-variant-parity, classification-parity, flash-head-dims, dora-cases,
+// embedding-pad-grad, odd-shapes: 10–100 s each here), e.g. `MISTRAL_TUNE_CUDA_ATTENTION=flash npm run test:gpu-emulated
+// bf16`. Skipped, visibly, without cc and g++.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -44,9 +48,11 @@ const RUNS: Array<{ precision: string; attention: string; schedule: string; file
   { precision: 'fp32', attention: 'gemm', schedule: 'reverse', files: [ATTENTION] },
   { precision: 'fp32', attention: 'kernel', schedule: 'reverse', ...FALLBACK },
   { precision: 'bf16', attention: 'kernel', schedule: 'forward', ...FALLBACK },
-  // the row and elementwise kernels (DoRA's and each MLP activation's among them), and DoRA and the MLP activations
-  // against PEFT through the CUDA backend's model path
-  { precision: 'bf16', attention: 'kernel', schedule: 'reverse', files: ['test/backend/kernels.test.ts', 'test/model/dora-parity.test.ts', 'test/model/hf-activations.test.ts'] },
+  // the row and elementwise kernels (DoRA's and each MLP activation's among them), DoRA and the MLP activations
+  // against PEFT through the CUDA backend's model path, and a LoRA and a full fine-tuning step at shapes off every
+  // vector width and tile, Mistral Nemo's hidden < heads × head dim among them (odd-shapes: ~6 CPU-s)
+  { precision: 'bf16', attention: 'kernel', schedule: 'reverse',
+    files: ['test/backend/kernels.test.ts', 'test/model/dora-parity.test.ts', 'test/model/hf-activations.test.ts', 'test/model/odd-shapes.test.ts'] },
 ];
 
 test('the CUDA kernels, emulated on the host, pass the backend suite\'s attention, optimizer, kernel and GEMM tests and DoRA\'s parity on the CUDA backend (fp32, bf16; each attention path; the fallback GEMM; three thread schedules)', { skip, timeout: 300_000 }, () => {
