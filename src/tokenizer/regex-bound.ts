@@ -6,9 +6,9 @@
 // The bound costs a watchdog thread per call (~0.25 ms on a loaded 2-core VM: a third to a half more CPU time for
 // prepare with a byte-level tokenizer), so the published pre-tokenizer patterns (Tekken's, Llama 3's, …: the ones
 // llama.cpp implements), whose worst case is quadratic (a run of whitespace for `\s+(?!\S)`), run unbounded on
-// texts up to UNBOUNDED_PUBLISHED_CHARS. (Their list is the GGUF export's, which names them for llama.cpp.)
+// texts up to UNBOUNDED_PUBLISHED_CHARS. (Their list, known-pre-tokenizers.ts, is llama.cpp's.)
 import vm from 'node:vm';
-import { KNOWN_PRE } from '../export/gguf/tokenizer-bpe.ts';
+import { KNOWN_PRE } from './known-pre-tokenizers.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, oneLine } from '../util/json-file.ts';
 
