@@ -9,7 +9,7 @@ import { AddedTokenMatcher } from './added-split.ts';
 import type { EngineName, TokenizerEngine } from './engine.ts';
 import { decodeCleansUp, type TokenizerConfig } from './tokenizer-config.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
-import { encodeLimitMs, encodeWithinLimit, regexSites, type RegexSite } from './regex-bound.ts';
+import { DECODE_STEPS, decodeWithinLimit, encodeWithinLimit, regexLimitMs, regexSites, type RegexSite } from './regex-bound.ts';
 
 /** The step of the library's Tokenizer that this engine replaces (private there): a text to token texts. */
 interface EncodeText {
@@ -21,11 +21,12 @@ export class HfEngine implements TokenizerEngine {
   private readonly tok: HfTokenizer;
   private readonly cleanUp: boolean;
   private readonly added: AddedDecoding;
-  /** tokenizer.json's own regular expressions, which may backtrack: an encode over them is time-bounded (regex-bound.ts). */
+  /** tokenizer.json's own regular expressions, which may backtrack: an encode (decode) over them is time-bounded (regex-bound.ts). */
   private readonly regexes: readonly RegexSite[];
+  private readonly decoderRegexes: readonly RegexSite[];
 
-  /** `limitMs`: how long an encode of so many characters may take where tokenizer.json has regular expressions. */
-  constructor(json: TokenizerJson, config: TokenizerConfig, private readonly file: string, private readonly limitMs = encodeLimitMs) {
+  /** `limitMs`: how long an encode or decode of so many characters may take where tokenizer.json has regular expressions. */
+  constructor(json: TokenizerJson, config: TokenizerConfig, private readonly file: string, private readonly limitMs = regexLimitMs) {
     try {
       this.tok = new HfTokenizer(json.raw, config.raw);
     } catch (e) {
@@ -44,6 +45,7 @@ export class HfEngine implements TokenizerEngine {
     const encodeText = splitAddedTokens(this.tok, json, config);
     (this.tok as unknown as EncodeText).encode_text = (text) => (text === null ? null : encodeText(text));
     this.regexes = regexSites(json.raw);
+    this.decoderRegexes = regexSites(json.raw, DECODE_STEPS);
   }
 
   encode(text: string): number[] {
@@ -54,7 +56,11 @@ export class HfEngine implements TokenizerEngine {
   decode(ids: readonly number[], skip: ReadonlySet<number> | null): string {
     const kept = ids.filter((id) => !this.added.skips(id, skip));
     if (kept.length === 0) return ''; // @huggingface/tokenizers throws on an empty list
-    return this.tok.decode(kept, { skip_special_tokens: false, clean_up_tokenization_spaces: this.cleanUp });
+    const job = (): string => this.tok.decode(kept, { skip_special_tokens: false, clean_up_tokenization_spaces: this.cleanUp });
+    if (this.decoderRegexes.length === 0) return job();
+    const vocab = this.tok.model!.vocab;
+    const chars = kept.reduce((n, id) => n + (vocab[id]?.length ?? 0), 0);
+    return decodeWithinLimit(job, kept.length, chars, this.decoderRegexes, this.file, this.limitMs);
   }
 }
 
