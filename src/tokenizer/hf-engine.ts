@@ -1,7 +1,9 @@
 // The @huggingface/tokenizers engine: the reference implementation, and the fallback for tokenizer.json
 // features that the fast engine does not implement. Its split of the added tokens out of the text is ours
-// (added-split.ts, as HF tokenizers splits them): the library ignores single_word.
+// (added-split.ts, as HF tokenizers splits them): the library ignores single_word; so is its ByteFallback decoder step
+// (byte-fallback.ts, as HF tokenizers' Rust decodes bytes that are not UTF-8).
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
+import { byteFallbackTokens } from './byte-fallback.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import { AddedDecoding } from './added-decode.ts';
@@ -42,6 +44,7 @@ export class HfEngine implements TokenizerEngine {
     // a normalized added token decodes as its normalized text (added-decode.ts): the library's id → token table says so
     this.added = new AddedDecoding(json, this.tok.normalizer ? (text) => this.tok.normalizer!(text) : null);
     for (const [id, text] of this.added.renamed) this.tok.model!.vocab[id] = text;
+    useOurByteFallback(this.tok.decoder);
     const encodeText = splitAddedTokens(this.tok, json, config);
     (this.tok as unknown as EncodeText).encode_text = (text) => (text === null ? null : encodeText(text));
     this.regexes = regexSites(json.raw);
@@ -62,6 +65,14 @@ export class HfEngine implements TokenizerEngine {
     const chars = kept.reduce((n, id) => n + (vocab[id]?.length ?? 0), 0);
     return decodeWithinLimit(job, kept.length, chars, this.decoderRegexes, this.file, this.limitMs);
   }
+}
+
+/** The library's decoder with each ByteFallback step (a Sequence's too) running byteFallbackTokens. */
+function useOurByteFallback(decoder: HfTokenizer['decoder']): void {
+  if (decoder === null) return;
+  if (decoder.config.type === 'ByteFallback') decoder.decode_chain = byteFallbackTokens;
+  const steps = (decoder as { decoders?: unknown }).decoders;
+  if (Array.isArray(steps)) for (const d of steps as Array<HfTokenizer['decoder']>) useOurByteFallback(d);
 }
 
 /**
