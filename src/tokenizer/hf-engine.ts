@@ -1,9 +1,11 @@
 // The @huggingface/tokenizers engine: the reference implementation, and the fallback for tokenizer.json
 // features that the fast engine does not implement. Its split of the added tokens out of the text is ours
-// (added-split.ts, as HF tokenizers splits them): the library ignores single_word; so is its ByteFallback decoder step
-// (byte-fallback.ts, as HF tokenizers' Rust decodes bytes that are not UTF-8).
+// (added-split.ts, as HF tokenizers splits them): the library ignores single_word; so are its ByteFallback and
+// ByteLevel decoder steps (byte-fallback.ts, byte-level-decode.ts: as HF tokenizers' Rust decodes bytes that are not
+// UTF-8, and added tokens).
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { byteFallbackTokens } from './byte-fallback.ts';
+import { byteLevelTokens } from './byte-level-decode.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import { AddedDecoding } from './added-decode.ts';
@@ -44,7 +46,7 @@ export class HfEngine implements TokenizerEngine {
     // a normalized added token decodes as its normalized text (added-decode.ts): the library's id → token table says so
     this.added = new AddedDecoding(json, this.tok.normalizer ? (text) => this.tok.normalizer!(text) : null);
     for (const [id, text] of this.added.renamed) this.tok.model!.vocab[id] = text;
-    useOurByteFallback(this.tok.decoder);
+    useOurDecoderSteps(this.tok.decoder);
     const encodeText = splitAddedTokens(this.tok, json, config);
     (this.tok as unknown as EncodeText).encode_text = (text) => (text === null ? null : encodeText(text));
     this.regexes = regexSites(json.raw);
@@ -67,12 +69,13 @@ export class HfEngine implements TokenizerEngine {
   }
 }
 
-/** The library's decoder with each ByteFallback step (a Sequence's too) running byteFallbackTokens. */
-function useOurByteFallback(decoder: HfTokenizer['decoder']): void {
+/** The library's decoder with each ByteFallback and ByteLevel step (a Sequence's too) running ours. */
+function useOurDecoderSteps(decoder: HfTokenizer['decoder']): void {
   if (decoder === null) return;
   if (decoder.config.type === 'ByteFallback') decoder.decode_chain = byteFallbackTokens;
+  if (decoder.config.type === 'ByteLevel') decoder.decode_chain = byteLevelTokens;
   const steps = (decoder as { decoders?: unknown }).decoders;
-  if (Array.isArray(steps)) for (const d of steps as Array<HfTokenizer['decoder']>) useOurByteFallback(d);
+  if (Array.isArray(steps)) for (const d of steps as Array<HfTokenizer['decoder']>) useOurDecoderSteps(d);
 }
 
 /**
