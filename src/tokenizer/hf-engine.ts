@@ -15,16 +15,13 @@ import { decodeCleansUp, type TokenizerConfig } from './tokenizer-config.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
 import { DECODE_STEPS, decodeWithinLimit, encodeWithinLimit, regexLimitMs, regexSites, type RegexSite } from './regex-bound.ts';
 
-/** The step of the library's Tokenizer that this engine replaces (private there): a text to token texts. */
-interface EncodeText {
-  encode_text(text: string | null): string[] | null;
-}
-
 export class HfEngine implements TokenizerEngine {
   readonly name: EngineName = 'huggingface';
   private readonly tok: HfTokenizer;
   private readonly cleanUp: boolean;
   private readonly added: AddedDecoding;
+  /** A text's ids: our split of the added tokens, the library's normalizer, pre-tokenizer and model (encodeBySplit). */
+  private readonly encodeIds: (text: string) => number[];
   /** tokenizer.json's own regular expressions, which may backtrack: an encode (decode) over them is time-bounded (regex-bound.ts). */
   private readonly regexes: readonly RegexSite[];
   private readonly decoderRegexes: readonly RegexSite[];
@@ -47,15 +44,14 @@ export class HfEngine implements TokenizerEngine {
     this.added = new AddedDecoding(json, this.tok.normalizer ? (text) => this.tok.normalizer!(text) : null);
     for (const [id, text] of this.added.renamed) this.tok.model!.vocab[id] = text;
     useOurDecoderSteps(this.tok.decoder);
-    const encodeText = splitAddedTokens(this.tok, json, config);
-    (this.tok as unknown as EncodeText).encode_text = (text) => (text === null ? null : encodeText(text));
+    this.encodeIds = encodeBySplit(this.tok, json, config);
     this.regexes = regexSites(json.raw);
     this.decoderRegexes = regexSites(json.raw, DECODE_STEPS);
   }
 
   encode(text: string): number[] {
     if (text.length === 0) return [];
-    return encodeWithinLimit(() => this.tok.encode(text, { add_special_tokens: false }).ids, text.length, this.regexes, this.file, this.limitMs);
+    return encodeWithinLimit(() => this.encodeIds(text), text.length, this.regexes, this.file, this.limitMs);
   }
 
   decode(ids: readonly number[], skip: ReadonlySet<number> | null): string {
@@ -79,18 +75,22 @@ function useOurDecoderSteps(decoder: HfTokenizer['decoder']): void {
 }
 
 /**
- * The library's encode_text with our split of the added tokens: the raw ones out of the text, then the normalized ones
- * (found by their normalized text) out of each normalized text between them; the rest pre-tokenized (with the index of
- * its section, which Metaspace's prepend_scheme "first" reads) and run through the model, as the library does.
+ * The library's encode (without special tokens) with our split of the added tokens: the raw ones out of the text, then
+ * the normalized ones (found by their normalized text) out of each normalized text between them; the rest
+ * pre-tokenized (with the index of its section, which Metaspace's prepend_scheme "first" reads) and run through the
+ * model, as the library does. The ids are the added tokens' own and the model's for its tokens: the library maps every
+ * token text through its added tokens first, so a model token spelled as a normalized added token's text took that
+ * token's id (Tekken's byte "Å", 0xC5 of "ž", became an added "\u212b" normalized by NFKC; HF keeps the model's).
  */
-function splitAddedTokens(tok: HfTokenizer, json: TokenizerJson, config: TokenizerConfig): (text: string) => string[] {
+function encodeBySplit(tok: HfTokenizer, json: TokenizerJson, config: TokenizerConfig): (text: string) => number[] {
   const normalize = (s: string): string => (tok.normalizer ? tok.normalizer(s) : s);
   const raw = new AddedTokenMatcher(json.added_tokens.filter((t) => !t.normalized).map((t) => ({ pattern: t.content, token: t })));
   const normalized = new AddedTokenMatcher(json.added_tokens.filter((t) => t.normalized).map((t) => ({ pattern: normalize(t.content), token: t })));
   const removeSpace = config.raw['remove_space'] === true, lowercase = Boolean(config.raw['do_lowercase_and_remove_accent']);
   const model = tok.model!;
+  const modelIds = (tokens: string[]): number[] => tokens.map((t) => model.tokens_to_ids.get(t) ?? model.unk_token_id!);
   return (text) => raw.split(text).flatMap((section, si) => {
-    if (section.token !== null) return [section.token.content];
+    if (section.token !== null) return [section.token.id];
     let s = section.text;
     if (s.length === 0) return [];
     if (removeSpace) s = s.trim().split(/\s+/).join(' ');
@@ -98,9 +98,9 @@ function splitAddedTokens(tok: HfTokenizer, json: TokenizerJson, config: Tokeniz
     s = normalize(s);
     if (s.length === 0) return [];
     return normalized.split(s).flatMap((sub) => {
-      if (sub.token !== null) return [sub.token.content];
+      if (sub.token !== null) return [sub.token.id];
       if (sub.text.length === 0) return [];
-      return model(tok.pre_tokenizer ? tok.pre_tokenizer(sub.text, { section_index: si }) : [sub.text]);
+      return modelIds(model(tok.pre_tokenizer ? tok.pre_tokenizer(sub.text, { section_index: si }) : [sub.text]));
     });
   });
 }
