@@ -9,7 +9,8 @@ export const PIECES = ['[INST]', '[/INST]', ' [INST] ', '</s>', '<s>', '<unk>', 
   '<|im_end|>', '<|im_start|>', ' ', '  ', '   ', '\t', '\n', '\n\n', '\r\n', '\r', '\n\r', '\u00a0', '\u3000', '\u2028', '\u200b', '\ufeff', '0', '12', '3.14',
   '1,000,000', '٣', '①', 'Hello', 'world', ' the', 'ünïcödé', '日本語', '한국어', 'مرحبا', 'עברית', '🙂', '👨‍👩‍👧', '🇫🇷', 'é', 'e\u0301', '\u0000',
   '\u0001', '\u001b[31m', '\u007f', '\u0085', '▁', '▁▁', '<0x41>', '<0xFF>', 'ﬁ', 'Ⅻ', 'x²', '\\n', '{{', '}}', '{%', '%}', '"', "'", '`', '…', '—',
-  'A'.repeat(30), '\u{10FFFF}', '\u{E000}', '\uFFFD', '[CUSTOM]', '[SYSTEM_PROMPT]', '<pad>', 'Å', '\u212b', 'ǅ', 'İ', 'ß', '\u0344', '\u1100\u1161'];
+  'A'.repeat(30), '\u{10FFFF}', '\u{E000}', '\uFFFD', '[CUSTOM]', '[SYSTEM_PROMPT]', '<pad>', 'Å', '\u212b', 'ǅ', 'İ', 'ß', '\u0344', '\u1100\u1161',
+  'héllo', 'he\u0301llo', '日本', '<|é|>', 'ﬁx', 'fix', '\u212b', '\u00c5'];
 
 /** Unicode normalisation edge cases: compatibility and canonical forms, reordering of marks, Hangul jamo, case oddities. */
 const NORMALISATION = ['A\u030a', '\u00c5', '\u212b', 'ﬃ', '\u1e9b\u0323', '\u1100\u1161\u11a8', '각', 'Ǆǅǆ', 'ΣΑΣ ς', 'İstanbul', 'straße',

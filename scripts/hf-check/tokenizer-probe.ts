@@ -5,8 +5,8 @@
 // template, rendered and encoded as HF's apply_chat_template then encode does. For models/mistral-tune-tiny's tokenizer
 // (a Mistral model folder: tokenizer.json as it is), a copy with added tokens whose flags the config changes (normalized,
 // special, lstrip/rstrip), the bundled tokenizer (no config.json: transformers builds its LlamaTokenizer), the
-// tekken-tiny fixture (byte-level BPE, Split regex, its own named chat templates) and a copy of it with an NFC normalizer,
-// on both engines. Not part of the product: a check for machines with transformers. From the project root:
+// tekken-tiny fixture (byte-level BPE, Split regex, its own named chat templates), a copy of it with an NFC normalizer
+// and one with NFKC and non-ASCII added tokens (normalized or not, special), on both engines. Not part of the product: a check for machines with transformers. From the project root:
 //   node --import tsx scripts/hf-check/tokenizer-probe.ts write OUT_DIR [SEED]     # strings, chats, folders
 //   HF_HUB_OFFLINE=1 python3 scripts/hf-check/tokenizer_probe.py OUT_DIR          # transformers' answers
 //   node --import tsx scripts/hf-check/tokenizer-probe.ts compare OUT_DIR          # prints every difference
@@ -32,9 +32,10 @@ const TINY = path.resolve('models', 'mistral-tune-tiny');
 const TEKKEN = path.resolve('test', 'fixtures', 'tekken-tiny');
 const FOLDERS: Record<string, string> = {
   tiny: TINY, added: path.join(out, 'added'), bundled: BUNDLED_TOKENIZER_DIR, tekken: TEKKEN, 'tekken-nfc': path.join(out, 'tekken-nfc'),
+  'tekken-added': path.join(out, 'tekken-added'),
 };
 /** The chat template each folder's chats are rendered with: the built-in one where the folder has none, else its own (null). */
-const TEMPLATES: Record<string, string | null> = { tiny: DEFAULT_CHAT_TEMPLATE, added: DEFAULT_CHAT_TEMPLATE, bundled: DEFAULT_CHAT_TEMPLATE, tekken: null, 'tekken-nfc': null };
+const TEMPLATES: Record<string, string | null> = { tiny: DEFAULT_CHAT_TEMPLATE, added: DEFAULT_CHAT_TEMPLATE, bundled: DEFAULT_CHAT_TEMPLATE, tekken: null, 'tekken-nfc': null, 'tekken-added': null };
 
 /** The tiny model's tokenizer with added tokens: raw special, normalized made raw special by the config, normalized special, lstrip/rstrip. */
 function writeAddedFolder(dir: string): void {
@@ -50,11 +51,16 @@ function writeAddedFolder(dir: string): void {
   fs.copyFileSync(path.join(TINY, 'config.json'), path.join(dir, 'config.json'));
 }
 
-/** The tekken-tiny fixture with an NFC normalizer (as some byte-level tokenizers have): normalisation runs in both libraries. */
-function writeNfcFolder(dir: string): void {
+/**
+ * The tekken-tiny fixture with `normalizer` (NFC, as some byte-level tokenizers have, or NFKC) and `added` tokens after
+ * its own: normalisation, and added tokens matched in the normalized text and decoded through the byte-level alphabet.
+ */
+function writeTekkenVariant(dir: string, normalizer: string, added: Array<{ content: string; normalized: boolean; special: boolean }>): void {
   fs.mkdirSync(dir, { recursive: true });
-  const tj = JSON.parse(fs.readFileSync(path.join(TEKKEN, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
-  tj['normalizer'] = { type: 'NFC' };
+  const tj = JSON.parse(fs.readFileSync(path.join(TEKKEN, 'tokenizer.json'), 'utf8')) as { normalizer: unknown; added_tokens: Array<Record<string, unknown> & { id: number }>; model: { vocab: Record<string, number> } };
+  tj.normalizer = { type: normalizer };
+  const first = 1 + Math.max(...Object.values(tj.model.vocab), ...tj.added_tokens.map((t) => t.id));
+  added.forEach((t, i) => tj.added_tokens.push({ id: first + i, single_word: false, lstrip: false, rstrip: false, ...t }));
   fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(tj));
   fs.copyFileSync(path.join(TEKKEN, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
 }
@@ -77,7 +83,9 @@ function folderIdLists(seed: number): Record<string, number[][]> {
 if (mode === 'write') {
   fs.mkdirSync(out, { recursive: true });
   writeAddedFolder(FOLDERS['added']!);
-  writeNfcFolder(FOLDERS['tekken-nfc']!);
+  writeTekkenVariant(FOLDERS['tekken-nfc']!, 'NFC', []);
+  writeTekkenVariant(FOLDERS['tekken-added']!, 'NFKC', [{ content: 'héllo', normalized: false, special: false }, { content: '日本', normalized: true, special: false },
+    { content: '<|é|>', normalized: false, special: true }, { content: 'ﬁx', normalized: true, special: false }, { content: '\u212b', normalized: true, special: false }]);
   const seed = Number(seedArg ?? 1);
   setQuiet(true);
   fs.writeFileSync(path.join(out, 'in.json'), JSON.stringify({ ...probeInputs(seed), ids: folderIdLists(seed), folders: FOLDERS, templates: TEMPLATES }));
