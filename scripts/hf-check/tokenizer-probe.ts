@@ -1,19 +1,24 @@
-// A differential probe of the tokenizer against transformers: random and adversarial strings (scripts, spaces runs,
-// byte fallback, digits, control characters, special-token lookalikes such as "[INST]" or "</s>" inside text) through
-// encode, tokenizer(text) (BOS first), decode with and without skip_special_tokens, and chats through the built-in
-// chat template, for models/mistral-tune-tiny's tokenizer (a Mistral model folder: tokenizer.json as it is), a copy
-// with added tokens whose flags the config changes (normalized, special, lstrip/rstrip) and the bundled tokenizer (no
-// config.json: transformers builds its LlamaTokenizer), on both engines. Not part of the product: a check for machines with
-// transformers. From the project root:
+// A differential probe of the tokenizer against transformers: random and adversarial strings (tokenizer-probe-inputs.ts:
+// scripts, Unicode normalisation edge cases, \r\n mixes, long runs of spaces and digits, byte fallback, control
+// characters, special tokens glued to text, lone surrogates) through encode, tokenizer(text) (BOS first), decode with and
+// without skip_special_tokens; random id lists through decode; chats (users typing "[INST]" or "</s>") through the chat
+// template, rendered and encoded as HF's apply_chat_template then encode does. For models/mistral-tune-tiny's tokenizer
+// (a Mistral model folder: tokenizer.json as it is), a copy with added tokens whose flags the config changes (normalized,
+// special, lstrip/rstrip), the bundled tokenizer (no config.json: transformers builds its LlamaTokenizer), the
+// tekken-tiny fixture (byte-level BPE, Split regex, its own named chat templates), a copy of it with an NFC normalizer
+// and one with NFKC and non-ASCII added tokens (normalized or not, special), on both engines. Not part of the product: a check for machines with transformers. From the project root:
 //   node --import tsx scripts/hf-check/tokenizer-probe.ts write OUT_DIR [SEED]     # strings, chats, folders
 //   HF_HUB_OFFLINE=1 python3 scripts/hf-check/tokenizer_probe.py OUT_DIR          # transformers' answers
 //   node --import tsx scripts/hf-check/tokenizer-probe.ts compare OUT_DIR          # prints every difference
-// Known difference (kept): a text that starts with "<s>" gets one BOS from encodeSequence, two from HF's tokenizer(text).
+// Known differences (kept): a text that starts with "<s>" gets one BOS from encodeSequence, two from HF's tokenizer(text);
+// a text with a lone surrogate, which transformers refuses, we encode (the surrogate as U+FFFD's bytes).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_CHAT_TEMPLATE } from '../../src/tokenizer/chat-template.ts';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
 import { encodeSequence, type ChatMessage } from '../../src/tokenizer/types.ts';
+import { setQuiet } from '../../src/util/log.ts';
+import { idLists, probeInputs } from './tokenizer-probe-inputs.ts';
 
 const [mode, outArg, seedArg] = process.argv.slice(2);
 if ((mode !== 'write' && mode !== 'compare') || outArg === undefined) {
@@ -21,42 +26,16 @@ if ((mode !== 'write' && mode !== 'compare') || outArg === undefined) {
   process.exit(2);
 }
 const out = path.resolve(outArg);
+/** Half of a surrogate pair without the other half. */
+const LONE_SURROGATE = /\p{Cs}/u;
 const TINY = path.resolve('models', 'mistral-tune-tiny');
-const FOLDERS: Record<string, string> = { tiny: TINY, added: path.join(out, 'added'), bundled: BUNDLED_TOKENIZER_DIR };
-
-const PIECES = ['[INST]', '[/INST]', ' [INST] ', '</s>', '<s>', '<unk>', '<s >', '</ s>', '<<s>>', '</s></s>', 'zqx', ' zqx ', '<think>', ' <think> ',
-  '<|im_end|>', '<|im_start|>', ' ', '  ', '   ', '\t', '\n', '\n\n', '\r\n', '\u00a0', '\u3000', '\u2028', '\u200b', '\ufeff', '0', '12', '3.14',
-  '1,000,000', '٣', '①', 'Hello', 'world', ' the', 'ünïcödé', '日本語', '한국어', 'مرحبا', 'עברית', '🙂', '👨‍👩‍👧', '🇫🇷', 'é', 'e\u0301', '\u0000',
-  '\u0001', '\u001b[31m', '\u007f', '\u0085', '▁', '▁▁', '<0x41>', '<0xFF>', 'ﬁ', 'Ⅻ', 'x²', '\\n', '{{', '}}', '{%', '%}', '"', "'", '`', '…', '—',
-  'A'.repeat(30), '\u{10FFFF}', '\u{E000}', '\uFFFD'];
-
-/** The strings and chats of a seed: pieces and random code points (no lone surrogates: Python cannot encode them). */
-function inputs(seed: number): { texts: string[]; chats: ChatMessage[][] } {
-  let s = seed >>> 0;
-  const rnd = (): number => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
-  const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)]!;
-  const codePoint = (): string => {
-    const cp = Math.floor(rnd() < 0.5 ? rnd() * 0x3000 : rnd() * 0x110000);
-    return cp >= 0xd800 && cp <= 0xdfff ? 'x' : String.fromCodePoint(cp);
-  };
-  const texts = ['', ' ', '  ', '\n', 'a', ' a', 'a ', '[INST]', ' [INST]', '</s>', ' </s> ', '<s>[INST] hi [/INST]'];
-  for (let i = 0; i < 800; i++) {
-    let t = '';
-    for (let j = 1 + Math.floor(rnd() * 8); j > 0; j--) t += rnd() < 0.75 ? pick(PIECES) : codePoint();
-    texts.push(t);
-  }
-  const chats: ChatMessage[][] = [];
-  for (let i = 0; i < 150; i++) {
-    const chat: ChatMessage[] = rnd() < 0.4 ? [{ role: 'system', content: pick(texts) }] : [];
-    const turns = 1 + Math.floor(rnd() * 3);
-    for (let k = 0; k < turns; k++) {
-      chat.push({ role: 'user', content: pick(texts) });
-      if (k < turns - 1 || rnd() < 0.6) chat.push({ role: 'assistant', content: pick(texts) });
-    }
-    chats.push(chat);
-  }
-  return { texts, chats };
-}
+const TEKKEN = path.resolve('test', 'fixtures', 'tekken-tiny');
+const FOLDERS: Record<string, string> = {
+  tiny: TINY, added: path.join(out, 'added'), bundled: BUNDLED_TOKENIZER_DIR, tekken: TEKKEN, 'tekken-nfc': path.join(out, 'tekken-nfc'),
+  'tekken-added': path.join(out, 'tekken-added'),
+};
+/** The chat template each folder's chats are rendered with: the built-in one where the folder has none, else its own (null). */
+const TEMPLATES: Record<string, string | null> = { tiny: DEFAULT_CHAT_TEMPLATE, added: DEFAULT_CHAT_TEMPLATE, bundled: DEFAULT_CHAT_TEMPLATE, tekken: null, 'tekken-nfc': null, 'tekken-added': null };
 
 /** The tiny model's tokenizer with added tokens: raw special, normalized made raw special by the config, normalized special, lstrip/rstrip. */
 function writeAddedFolder(dir: string): void {
@@ -72,15 +51,64 @@ function writeAddedFolder(dir: string): void {
   fs.copyFileSync(path.join(TINY, 'config.json'), path.join(dir, 'config.json'));
 }
 
+/**
+ * The tekken-tiny fixture with `normalizer` (NFC, as some byte-level tokenizers have, or NFKC) and `added` tokens after
+ * its own: normalisation, and added tokens matched in the normalized text and decoded through the byte-level alphabet.
+ */
+function writeTekkenVariant(dir: string, normalizer: string, added: Array<{ content: string; normalized: boolean; special: boolean }>): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const tj = JSON.parse(fs.readFileSync(path.join(TEKKEN, 'tokenizer.json'), 'utf8')) as { normalizer: unknown; added_tokens: Array<Record<string, unknown> & { id: number }>; model: { vocab: Record<string, number> } };
+  tj.normalizer = { type: normalizer };
+  const first = 1 + Math.max(...Object.values(tj.model.vocab), ...tj.added_tokens.map((t) => t.id));
+  added.forEach((t, i) => tj.added_tokens.push({ id: first + i, single_word: false, lstrip: false, rstrip: false, ...t }));
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(tj));
+  fs.copyFileSync(path.join(TEKKEN, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
+}
+
+/** Each folder's id lists for decode, favouring byte tokens (<0xXX>, or one byte-level character) and special and added tokens. */
+function folderIdLists(seed: number): Record<string, number[][]> {
+  const lists: Record<string, number[][]> = {};
+  for (const [name, dir] of Object.entries(FOLDERS)) {
+    const tok = loadTokenizer(dir, { engine: 'huggingface' });
+    const favoured: number[] = [...tok.specialIds];
+    for (let id = 0; id < tok.vocabSize; id++) {
+      const t = tok.idToToken(id);
+      if (t !== null && (/^<0x[0-9A-F]{2}>$/.test(t) || [...t].length === 1) && !favoured.includes(id)) favoured.push(id);
+    }
+    lists[name] = idLists(seed, tok.vocabSize, favoured);
+  }
+  return lists;
+}
+
 if (mode === 'write') {
   fs.mkdirSync(out, { recursive: true });
   writeAddedFolder(FOLDERS['added']!);
-  fs.writeFileSync(path.join(out, 'in.json'), JSON.stringify({ ...inputs(Number(seedArg ?? 1)), folders: FOLDERS, template: DEFAULT_CHAT_TEMPLATE }));
+  writeTekkenVariant(FOLDERS['tekken-nfc']!, 'NFC', []);
+  writeTekkenVariant(FOLDERS['tekken-added']!, 'NFKC', [{ content: 'héllo', normalized: false, special: false }, { content: '日本', normalized: true, special: false },
+    { content: '<|é|>', normalized: false, special: true }, { content: 'ﬁx', normalized: true, special: false }, { content: '\u212b', normalized: true, special: false }]);
+  const seed = Number(seedArg ?? 1);
+  setQuiet(true);
+  fs.writeFileSync(path.join(out, 'in.json'), JSON.stringify({ ...probeInputs(seed), ids: folderIdLists(seed), folders: FOLDERS, templates: TEMPLATES }));
   console.log(`wrote ${path.join(out, 'in.json')}; now: HF_HUB_OFFLINE=1 python3 scripts/hf-check/tokenizer_probe.py ${out}`);
 } else {
-  interface Answers { enc: number[][]; seq: number[][]; dec: string[]; dec_keep: string[]; chat: string[]; chat_ids: Array<number[] | null> }
-  const inp = JSON.parse(fs.readFileSync(path.join(out, 'in.json'), 'utf8')) as { texts: string[]; chats: ChatMessage[][] };
+  interface Answers {
+    /** Per text: null where transformers refused it (refused[i] says why), as for a lone surrogate. */
+    enc: Array<number[] | null>; seq: Array<number[] | null>; dec: Array<string | null>; dec_keep: Array<string | null>; refused: Array<string | null>;
+    chat: string[]; chat_ids: Array<number[] | null>; ids_dec: string[]; ids_dec_keep: string[];
+  }
+  const inp = JSON.parse(fs.readFileSync(path.join(out, 'in.json'), 'utf8')) as { texts: string[]; chats: ChatMessage[][]; ids: Record<string, number[][]> };
   const hf = JSON.parse(fs.readFileSync(path.join(out, 'hf.json'), 'utf8')) as Record<string, Answers>;
+  const shown = (v: unknown): string => {
+    const s = JSON.stringify(v);
+    return s.length > 300 ? `${s.slice(0, 300)}… (${s.length} characters)` : s;
+  };
+  const attempt = <T>(f: () => T): T | string => {
+    try {
+      return f();
+    } catch (e) {
+      return `ERROR ${(e as Error).message}`;
+    }
+  };
   let total = 0;
   for (const [name, dir] of Object.entries(FOLDERS)) {
     const want = hf[name]!;
@@ -92,32 +120,42 @@ if (mode === 'write') {
         console.log(`${name} ${engine}: not run (${(e as Error).message})`);
         continue;
       }
-      let differences = 0, doubledBos = 0;
+      let differences = 0, doubledBos = 0, refused = 0;
       const differ = (what: string, input: unknown, ours: unknown, theirs: unknown): void => {
         if (JSON.stringify(ours) === JSON.stringify(theirs)) return;
-        if (differences++ < 10) console.log(`${name} ${engine} ${what} ${JSON.stringify(input)}\n  ours ${JSON.stringify(ours)}\n  HF   ${JSON.stringify(theirs)}`);
+        if (differences++ < 10) console.log(`${name} ${engine} ${what} ${shown(input)}\n  ours ${shown(ours)}\n  HF   ${shown(theirs)}`);
       };
       inp.texts.forEach((text, i) => {
-        differ('encode', text, tok.encode(text), want.enc[i]);
-        const seq = encodeSequence(tok, text);
+        const ids = attempt(() => tok.encode(text));
+        if (want.enc[i] === null) {
+          // the known difference: transformers refuses a text with a lone surrogate ("TextEncodeInput must be …"); we
+          // encode it as @huggingface/tokenizers (and llama.cpp, given the string) do, the surrogate as U+FFFD's
+          // UTF-8 bytes; the toolkit's readers refuse such text before (prepare, generate's messages file)
+          refused++;
+          if (LONE_SURROGATE.test(text) && Array.isArray(ids)) return;
+          differ('encode (HF refuses it)', text, ids, `ERROR ${want.refused[i]}`);
+          return;
+        }
+        differ('encode', text, ids, want.enc[i]);
+        const seq = attempt(() => encodeSequence(tok, text));
         // the known difference: HF's second BOS before a text that starts with the BOS text
-        if (tok.bosId !== null && seq[0] === tok.bosId && JSON.stringify([tok.bosId, ...seq]) === JSON.stringify(want.seq[i])) doubledBos++;
+        if (Array.isArray(seq) && tok.bosId !== null && seq[0] === tok.bosId && JSON.stringify([tok.bosId, ...seq]) === JSON.stringify(want.seq[i])) doubledBos++;
         else differ('tokenizer(text)', text, seq, want.seq[i]);
-        differ('decode', want.enc[i], tok.decode(want.enc[i]!), want.dec[i]);
-        differ('decode (specials kept)', want.enc[i], tok.decode(want.enc[i]!, { skipSpecialTokens: false }), want.dec_keep[i]);
+        differ('decode', want.enc[i], attempt(() => tok.decode(want.enc[i]!)), want.dec[i]);
+        differ('decode (specials kept)', want.enc[i], attempt(() => tok.decode(want.enc[i]!, { skipSpecialTokens: false })), want.dec_keep[i]);
+      });
+      inp.ids[name]!.forEach((ids, i) => {
+        differ('decode ids', ids, attempt(() => tok.decode(ids)), want.ids_dec[i]);
+        differ('decode ids (specials kept)', ids, attempt(() => tok.decode(ids, { skipSpecialTokens: false })), want.ids_dec_keep[i]);
       });
       inp.chats.forEach((chat, i) => {
-        let text: string;
-        try {
-          text = tok.applyChatTemplate(chat);
-        } catch (e) {
-          text = `ERROR ${(e as Error).message}`;
-        }
+        const text = attempt(() => tok.applyChatTemplate(chat));
         if (text.startsWith('ERROR') && want.chat[i]!.startsWith('ERROR')) return; // both refuse (roles that do not alternate)
         differ('chat template', chat, text, want.chat[i]);
-        if (!text.startsWith('ERROR')) differ('chat ids', chat, tok.encode(text), want.chat_ids[i]);
+        if (!text.startsWith('ERROR')) differ('chat ids', chat, attempt(() => tok.encode(text)), want.chat_ids[i]);
       });
-      console.log(`${name} ${engine}: ${differences} differences (${inp.texts.length} texts, ${inp.chats.length} chats; ${doubledBos} texts HF gives a second BOS)`);
+      console.log(`${name} ${engine}: ${differences} differences (${inp.texts.length} texts, ${refused} of them refused by HF (lone surrogates; we encode them); ${inp.ids[name]!.length} id lists; `
+        + `${inp.chats.length} chats; ${doubledBos} texts HF gives a second BOS)`);
       total += differences;
     }
   }

@@ -1,7 +1,11 @@
 // The @huggingface/tokenizers engine: the reference implementation, and the fallback for tokenizer.json
 // features that the fast engine does not implement. Its split of the added tokens out of the text is ours
-// (added-split.ts, as HF tokenizers splits them): the library ignores single_word.
+// (added-split.ts, as HF tokenizers splits them): the library ignores single_word; so are its ByteFallback and
+// ByteLevel decoder steps (byte-fallback.ts, byte-level-decode.ts: as HF tokenizers' Rust decodes bytes that are not
+// UTF-8, and added tokens).
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
+import { byteFallbackTokens } from './byte-fallback.ts';
+import { byteLevelTokens } from './byte-level-decode.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import { AddedDecoding } from './added-decode.ts';
@@ -9,23 +13,21 @@ import { AddedTokenMatcher } from './added-split.ts';
 import type { EngineName, TokenizerEngine } from './engine.ts';
 import { decodeCleansUp, type TokenizerConfig } from './tokenizer-config.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
-import { encodeLimitMs, encodeWithinLimit, regexSites, type RegexSite } from './regex-bound.ts';
-
-/** The step of the library's Tokenizer that this engine replaces (private there): a text to token texts. */
-interface EncodeText {
-  encode_text(text: string | null): string[] | null;
-}
+import { DECODE_STEPS, decodeWithinLimit, encodeWithinLimit, regexLimitMs, regexSites, type RegexSite } from './regex-bound.ts';
 
 export class HfEngine implements TokenizerEngine {
   readonly name: EngineName = 'huggingface';
   private readonly tok: HfTokenizer;
   private readonly cleanUp: boolean;
   private readonly added: AddedDecoding;
-  /** tokenizer.json's own regular expressions, which may backtrack: an encode over them is time-bounded (regex-bound.ts). */
+  /** A text's ids: our split of the added tokens, the library's normalizer, pre-tokenizer and model (encodeBySplit). */
+  private readonly encodeIds: (text: string) => number[];
+  /** tokenizer.json's own regular expressions, which may backtrack: an encode (decode) over them is time-bounded (regex-bound.ts). */
   private readonly regexes: readonly RegexSite[];
+  private readonly decoderRegexes: readonly RegexSite[];
 
-  /** `limitMs`: how long an encode of so many characters may take where tokenizer.json has regular expressions. */
-  constructor(json: TokenizerJson, config: TokenizerConfig, private readonly file: string, private readonly limitMs = encodeLimitMs) {
+  /** `limitMs`: how long an encode or decode of so many characters may take where tokenizer.json has regular expressions. */
+  constructor(json: TokenizerJson, config: TokenizerConfig, private readonly file: string, private readonly limitMs = regexLimitMs) {
     try {
       this.tok = new HfTokenizer(json.raw, config.raw);
     } catch (e) {
@@ -41,36 +43,54 @@ export class HfEngine implements TokenizerEngine {
     // a normalized added token decodes as its normalized text (added-decode.ts): the library's id → token table says so
     this.added = new AddedDecoding(json, this.tok.normalizer ? (text) => this.tok.normalizer!(text) : null);
     for (const [id, text] of this.added.renamed) this.tok.model!.vocab[id] = text;
-    const encodeText = splitAddedTokens(this.tok, json, config);
-    (this.tok as unknown as EncodeText).encode_text = (text) => (text === null ? null : encodeText(text));
+    useOurDecoderSteps(this.tok.decoder);
+    this.encodeIds = encodeBySplit(this.tok, json, config);
     this.regexes = regexSites(json.raw);
+    this.decoderRegexes = regexSites(json.raw, DECODE_STEPS);
   }
 
   encode(text: string): number[] {
     if (text.length === 0) return [];
-    return encodeWithinLimit(() => this.tok.encode(text, { add_special_tokens: false }).ids, text.length, this.regexes, this.file, this.limitMs);
+    return encodeWithinLimit(() => this.encodeIds(text), text.length, this.regexes, this.file, this.limitMs);
   }
 
   decode(ids: readonly number[], skip: ReadonlySet<number> | null): string {
     const kept = ids.filter((id) => !this.added.skips(id, skip));
     if (kept.length === 0) return ''; // @huggingface/tokenizers throws on an empty list
-    return this.tok.decode(kept, { skip_special_tokens: false, clean_up_tokenization_spaces: this.cleanUp });
+    const job = (): string => this.tok.decode(kept, { skip_special_tokens: false, clean_up_tokenization_spaces: this.cleanUp });
+    if (this.decoderRegexes.length === 0) return job();
+    const vocab = this.tok.model!.vocab;
+    const chars = kept.reduce((n, id) => n + (vocab[id]?.length ?? 0), 0);
+    return decodeWithinLimit(job, kept.length, chars, this.decoderRegexes, this.file, this.limitMs);
   }
 }
 
+/** The library's decoder with each ByteFallback and ByteLevel step (a Sequence's too) running ours. */
+function useOurDecoderSteps(decoder: HfTokenizer['decoder']): void {
+  if (decoder === null) return;
+  if (decoder.config.type === 'ByteFallback') decoder.decode_chain = byteFallbackTokens;
+  if (decoder.config.type === 'ByteLevel') decoder.decode_chain = byteLevelTokens;
+  const steps = (decoder as { decoders?: unknown }).decoders;
+  if (Array.isArray(steps)) for (const d of steps as Array<HfTokenizer['decoder']>) useOurDecoderSteps(d);
+}
+
 /**
- * The library's encode_text with our split of the added tokens: the raw ones out of the text, then the normalized ones
- * (found by their normalized text) out of each normalized text between them; the rest pre-tokenized (with the index of
- * its section, which Metaspace's prepend_scheme "first" reads) and run through the model, as the library does.
+ * The library's encode (without special tokens) with our split of the added tokens: the raw ones out of the text, then
+ * the normalized ones (found by their normalized text) out of each normalized text between them; the rest
+ * pre-tokenized (with the index of its section, which Metaspace's prepend_scheme "first" reads) and run through the
+ * model, as the library does. The ids are the added tokens' own and the model's for its tokens: the library maps every
+ * token text through its added tokens first, so a model token spelled as a normalized added token's text took that
+ * token's id (Tekken's byte "Å", 0xC5 of "ž", became an added "\u212b" normalized by NFKC; HF keeps the model's).
  */
-function splitAddedTokens(tok: HfTokenizer, json: TokenizerJson, config: TokenizerConfig): (text: string) => string[] {
+function encodeBySplit(tok: HfTokenizer, json: TokenizerJson, config: TokenizerConfig): (text: string) => number[] {
   const normalize = (s: string): string => (tok.normalizer ? tok.normalizer(s) : s);
   const raw = new AddedTokenMatcher(json.added_tokens.filter((t) => !t.normalized).map((t) => ({ pattern: t.content, token: t })));
   const normalized = new AddedTokenMatcher(json.added_tokens.filter((t) => t.normalized).map((t) => ({ pattern: normalize(t.content), token: t })));
   const removeSpace = config.raw['remove_space'] === true, lowercase = Boolean(config.raw['do_lowercase_and_remove_accent']);
   const model = tok.model!;
+  const modelIds = (tokens: string[]): number[] => tokens.map((t) => model.tokens_to_ids.get(t) ?? model.unk_token_id!);
   return (text) => raw.split(text).flatMap((section, si) => {
-    if (section.token !== null) return [section.token.content];
+    if (section.token !== null) return [section.token.id];
     let s = section.text;
     if (s.length === 0) return [];
     if (removeSpace) s = s.trim().split(/\s+/).join(' ');
@@ -78,9 +98,9 @@ function splitAddedTokens(tok: HfTokenizer, json: TokenizerJson, config: Tokeniz
     s = normalize(s);
     if (s.length === 0) return [];
     return normalized.split(s).flatMap((sub) => {
-      if (sub.token !== null) return [sub.token.content];
+      if (sub.token !== null) return [sub.token.id];
       if (sub.text.length === 0) return [];
-      return model(tok.pre_tokenizer ? tok.pre_tokenizer(sub.text, { section_index: si }) : [sub.text]);
+      return modelIds(model(tok.pre_tokenizer ? tok.pre_tokenizer(sub.text, { section_index: si }) : [sub.text]));
     });
   });
 }

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { folderProvenance } from '../../src/export/gguf/from-source.ts';
 import { modelMetadata } from '../../src/export/gguf/metadata.ts';
 import { modelTokenizer, tokenizerMetadata } from '../../src/export/gguf/tokenizer.ts';
-import { KNOWN_PRE } from '../../src/export/gguf/tokenizer-bpe.ts';
+import { KNOWN_PRE } from '../../src/tokenizer/known-pre-tokenizers.ts';
 import type { MistralConfig } from '../../src/model/config.ts';
 import { BUNDLED_TOKENIZER_DIR } from '../../src/tokenizer/load.ts';
 import { readFolderTokenizerConfig } from '../../src/tokenizer/tokenizer-config.ts';

@@ -1,6 +1,6 @@
 // A tokenizer.json whose own regular expression backtracks without end (a Split pre-tokenizer's `(a|aa)+$`, a Replace
 // normalizer's) stops an encode with one UserError naming the file and the pattern, instead of hanging the command;
-// a tokenizer with such patterns that behave (Tekken's) encodes as it did.
+// a Replace decoder's stops a decode so; a tokenizer with such patterns that behave (Tekken's) encodes as it did.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -9,7 +9,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { HfEngine } from '../../src/tokenizer/hf-engine.ts';
 import { readTokenizerJson } from '../../src/tokenizer/tokenizer-json.ts';
 import { readFolderTokenizerConfig } from '../../src/tokenizer/tokenizer-config.ts';
-import { needsBound, regexSites, UNBOUNDED_PUBLISHED_CHARS } from '../../src/tokenizer/regex-bound.ts';
+import { DECODE_STEPS, needsBound, regexSites, UNBOUNDED_PUBLISHED_CHARS } from '../../src/tokenizer/regex-bound.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { tempFolder } from './helpers.ts';
 
@@ -29,12 +29,12 @@ function engine(edit: (json: Record<string, any>) => void, ms: number): { engine
   return { engine: new HfEngine(readTokenizerJson(file), readFolderTokenizerConfig(dir), file, () => ms), file };
 }
 
-function assertStops(e: HfEngine, file: string, where: string): void {
+function assertStops(e: HfEngine, file: string, where: string, run = (): unknown => e.encode(HOSTILE), doing = 'encoding a text of 35 characters'): void {
   const start = performance.now();
-  assert.throws(() => e.encode(HOSTILE), (err: unknown) => {
+  assert.throws(run, (err: unknown) => {
     assert.ok(isUserError(err), `expected a UserError, got ${String(err)}`);
     const msg = (err as Error).message;
-    assert.ok(msg.startsWith(`${file}: encoding a text of 35 characters took longer than 0.3 s`), msg);
+    assert.ok(msg.startsWith(`${file}: ${doing} took longer than 0.3 s`), msg);
     assert.ok(msg.includes(`${where} "${BACKTRACKS}"`), msg);
     assert.ok(!msg.includes('\n'), msg);
     return true;
@@ -52,6 +52,18 @@ test('a Split pre-tokenizer regex that backtracks without end: one line naming t
 test("a Replace normalizer's regex is bounded too", () => {
   const { engine: e, file } = engine((j) => { j['normalizer'] = { type: 'Replace', pattern: { Regex: BACKTRACKS }, content: 'x' }; }, 300);
   assertStops(e, file, 'normalizer.pattern');
+});
+
+test("a Replace decoder's regex: a decode stops with one line naming the file and the decoder, within the bound", () => {
+  // after ByteLevel, which joins the tokens: the pattern runs over the whole text (the same after a Fuse)
+  const decoder = { type: 'Sequence', decoders: [{ type: 'ByteLevel' }, { type: 'Replace', pattern: { Regex: BACKTRACKS }, content: 'x' }] };
+  const { engine: e, file } = engine((j) => { j['decoder'] = decoder; }, 300);
+  const ids = e.encode(HOSTILE); // Tekken's own pre-tokenizer regex: encoded unbounded, as before
+  assert.ok(ids.length > 1 && ids.length < 35);
+  assertStops(e, file, 'decoder.decoders[1].pattern', () => e.decode(ids, null), `decoding ${ids.length} tokens (35 characters)`);
+  // whole after the stop: tokens the pattern rejects at once decode, those it matches as it says
+  assert.equal(e.decode(e.encode('hello b'), null), 'hello b');
+  assert.equal(e.decode(e.encode('baaa'), null), 'bx');
 });
 
 test("Tekken's own regex, bounded (a text past the unbounded length): the ids @huggingface/tokenizers gives unbounded", () => {
@@ -89,4 +101,8 @@ test('regexSites: the Regex patterns of the normalizer and pre-tokenizer, where 
     { where: 'pre_tokenizer.pattern', pattern: '\\s+' },
   ]);
   assert.deepEqual(regexSites({ normalizer: null, pre_tokenizer: null }), []);
+  assert.deepEqual(regexSites({
+    pre_tokenizer: { type: 'Split', pattern: { Regex: '\\s+' }, behavior: 'Isolated', invert: false },
+    decoder: { type: 'Sequence', decoders: [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'Replace', pattern: { Regex: 'x+' }, content: 'x' }] },
+  }, DECODE_STEPS), [{ where: 'decoder.decoders[1].pattern', pattern: 'x+' }]);
 });

@@ -38,7 +38,8 @@ test('decode(encode(text)) === text for varied strings without special-token tex
   // as transformers 5 loads the tokenizer (llama-class.ts), a text that starts with a space gets no "▁" of its
   // own, so decoding (which strips the one it adds) gives it back without that space — as transformers does
   for (const s of strings) assert.equal(t.decode(t.encode(s)), s.startsWith(' ') ? s.slice(1) : s, JSON.stringify(s));
-  // A lone surrogate cannot be UTF-8 encoded: it becomes U+FFFD, as in HF.
+  // A lone surrogate cannot be UTF-8 encoded: it becomes U+FFFD's bytes, as in @huggingface/tokenizers (transformers
+  // refuses such a text; prepare and generate's messages file refuse it before it reaches the tokenizer).
   assert.equal(t.decode(t.encode('a\ud800b')), 'a\ufffdb');
   // "▁" is SentencePiece's space: a literal one in the text decodes as a space (HF and sentencepiece alike).
   assert.equal(t.decode(t.encode('a▁b')), 'a b');

@@ -6,6 +6,7 @@
 // regex of the tokenizer.json must be one llama.cpp implements, else the export is refused (as the converter
 // refuses a pre-tokenizer it does not recognise: llama.cpp's "default" regex would split text otherwise than
 // training did, silently).
+import { KNOWN_PRE, type KnownPre } from '../../tokenizer/known-pre-tokenizers.ts';
 import type { TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import type { Vocab } from '../../tokenizer/vocab.ts';
 import { UserError } from '../../util/errors.ts';
@@ -13,28 +14,6 @@ import { isRecord } from '../../util/json-file.ts';
 import { warn } from '../../util/log.ts';
 import type { GgufValue } from './gguf-file.ts';
 import { mergePairs, TOKEN_TYPE, tokenTable } from './tokenizer-table.ts';
-
-interface KnownPre {
-  /** tokenizer.ggml.pre, the name convert_hf_to_gguf.py writes for it. */
-  name: string;
-  /** The Split regex as tokenizer.json writes it; null: ByteLevel's own (GPT-2's) regex. */
-  regex: string | null;
-  /** Whether llama.cpp looks a pre-tokenized word up whole before merging (llama-vocab.cpp sets ignore_merges). */
-  ignoreMerges: boolean;
-}
-
-const CONTRACTIONS = String.raw`(?i:'s|'t|'re|'ve|'m|'ll|'d)`;
-const CASED_WORD = String.raw`[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+`;
-const UPPER_WORD = String.raw`[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*`;
-
-/** The pre-tokenizers of llama.cpp's llm_tokenizer_bpe (src/llama-vocab.cpp) whose tokenizer.json regex it quotes. */
-export const KNOWN_PRE: readonly KnownPre[] = [
-  { name: 'tekken', ignoreMerges: true, regex: String.raw`${CASED_WORD}|${UPPER_WORD}|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+` },
-  { name: 'llama-bpe', ignoreMerges: true, regex: String.raw`${CONTRACTIONS}|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+` },
-  { name: 'qwen2', ignoreMerges: false, regex: String.raw`${CONTRACTIONS}|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+` },
-  { name: 'gpt-4o', ignoreMerges: false, regex: String.raw`${CASED_WORD}${CONTRACTIONS}?|${UPPER_WORD}${CONTRACTIONS}?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+` },
-  { name: 'gpt-2', ignoreMerges: false, regex: null },
-];
 
 /** Whether a tokenizer.json is byte-level BPE: a ByteLevel step in its pre-tokenizer (and no byte_fallback). */
 export function isByteLevel(json: TokenizerJson): boolean {

@@ -1,9 +1,8 @@
 // Decoding for the fast engine: the decoder steps of tokenizer.json applied to token texts exactly as
-// @huggingface/tokenizers applies them (Replace, ByteFallback, Fuse, Strip, Metaspace), then its optional
-// clean-up of spaces before punctuation.
+// @huggingface/tokenizers applies them (Replace, Fuse, Strip, Metaspace; ByteFallback as HF tokenizers' Rust does,
+// byte-fallback.ts), then its optional clean-up of spaces before punctuation.
+import { byteFallbackTokens } from '../byte-fallback.ts';
 import type { DecoderStep } from './spec.ts';
-
-const utf8 = new TextDecoder();
 
 export function decodeTokens(tokens: string[], steps: readonly DecoderStep[] | null, cleanUp: boolean): string {
   let text: string;
@@ -24,7 +23,7 @@ function applyStep(tokens: string[], step: DecoderStep): string[] {
     case 'fuse':
       return [tokens.join('')];
     case 'byteFallback':
-      return byteFallback(tokens);
+      return byteFallbackTokens(tokens);
     case 'strip':
       return tokens.map((t) => strip(t, step.content, step.start, step.stop));
     case 'metaspace':
@@ -33,30 +32,6 @@ function applyStep(tokens: string[], step: DecoderStep): string[] {
         return i === 0 && s.startsWith(' ') ? s.substring(1) : s;
       });
   }
-}
-
-/** Runs of <0xXX> tokens become the UTF-8 text of their bytes (invalid sequences become U+FFFD). */
-function byteFallback(tokens: string[]): string[] {
-  const out: string[] = [];
-  let bytes: number[] = [];
-  const flush = (): void => {
-    if (bytes.length > 0) {
-      out.push(utf8.decode(Uint8Array.from(bytes)));
-      bytes = [];
-    }
-  };
-  for (const t of tokens) {
-    // Same test as @huggingface/tokenizers (parseInt, so "<0x4G>" reads as 4).
-    const b = t.length === 6 && t.startsWith('<0x') && t.endsWith('>') ? parseInt(t.slice(3, 5), 16) : NaN;
-    if (!Number.isNaN(b)) {
-      bytes.push(b);
-    } else {
-      flush();
-      out.push(t);
-    }
-  }
-  flush();
-  return out;
 }
 
 function strip(t: string, content: string, start: number, stop: number): string {

@@ -1,0 +1,40 @@
+// The ByteFallback decoder step as HF tokenizers (Rust, what transformers runs) applies it, for both engines: a run of
+// byte tokens becomes the UTF-8 text of its bytes, or, where the run is not UTF-8 as a whole, one U+FFFD per byte
+// (not the WHATWG TextDecoder's one per bad subsequence, which @huggingface/tokenizers uses: "@" then "\xE1" is "��"
+// in HF, "@�" there); a BOM the bytes spell stays (TextDecoder drops a leading one unless told not to). A byte token is
+// "<0x", two characters u8::from_str_radix(_, 16) reads (two hex digits, or "+" and one), ">": "<0x4G>" is text, not
+// the byte 4 JavaScript's parseInt makes of it.
+
+const BYTE_TOKEN = /^<0x(?:[0-9A-Fa-f]{2}|\+[0-9A-Fa-f])>$/;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The byte a byte-fallback token stands for, or -1 for another token. */
+export function byteOfToken(token: string): number {
+  return BYTE_TOKEN.test(token) ? parseInt(token.slice(3, 5), 16) : -1;
+}
+
+/** `tokens` with each run of byte tokens replaced by its text (or a U+FFFD per byte where the run is not UTF-8). */
+export function byteFallbackTokens(tokens: readonly string[]): string[] {
+  const out: string[] = [];
+  let bytes: number[] = [];
+  const flush = (): void => {
+    if (bytes.length === 0) return;
+    try {
+      out.push(strictUtf8.decode(Uint8Array.from(bytes)));
+    } catch {
+      out.push('\ufffd'.repeat(bytes.length));
+    }
+    bytes = [];
+  };
+  for (const t of tokens) {
+    const b = byteOfToken(t);
+    if (b >= 0) {
+      bytes.push(b);
+    } else {
+      flush();
+      out.push(t);
+    }
+  }
+  flush();
+  return out;
+}
