@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
-import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { isRecord, jsonValueText, readJsonFile } from '../util/json-file.ts';
 
 /** The settings generation_config.json states (each absent where the file has no such key, or null for it). */
 export interface GenerationConfigFile {
@@ -64,7 +64,9 @@ function eosOf(config: Record<string, unknown>, file: string): number[] {
   if (eos === undefined || eos === null) return [];
   const ids = Array.isArray(eos) ? eos : [eos];
   if (!ids.every((id) => Number.isSafeInteger(id) && (id as number) >= 0)) {
-    throw new UserError(`eos_token_id must be a token id or a list of them, got ${JSON.stringify(eos)}`, file);
+    // an item by its place, as the file has it: the list through JSON.stringify showed 1e309 as null
+    const i = ids.findIndex((id) => !(Number.isSafeInteger(id) && (id as number) >= 0));
+    throw new UserError(`eos_token_id must be a token id or a list of them, got ${Array.isArray(eos) ? `a list whose item ${i} is ${jsonValueText(ids[i])}` : jsonValueText(eos)}`, file);
   }
   return ids as number[];
 }
@@ -84,7 +86,7 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
     const v = config[key];
     if (v === undefined || v === null) return undefined;
     const [ok, want] = KEYS[key];
-    if (!ok(v)) throw new UserError(`${key} must be ${want}, got ${JSON.stringify(v)}`, file);
+    if (!ok(v)) throw new UserError(`${key} must be ${want}, got ${jsonValueText(v)}`, file);
     return v;
   };
   const unsupported = Object.entries(UNSUPPORTED).filter(([key, off]) => {
