@@ -146,7 +146,7 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
   // finite too: 1e309 (read as infinity) scaled every update to NaN, which the loss then blamed on the weights
   if (typeof alpha !== 'number' || !(alpha > 0 && Number.isFinite(alpha))) err('lora_alpha', `must be a finite positive number, got ${jsonValueText(alpha)}`);
   const dropout = c.lora_dropout ?? 0;
-  if (typeof dropout !== 'number' || dropout < 0 || dropout >= 1) err('lora_dropout', `must be in [0, 1), got ${JSON.stringify(dropout)}`);
+  if (typeof dropout !== 'number' || dropout < 0 || dropout >= 1) err('lora_dropout', `must be in [0, 1), got ${jsonValueText(dropout)}`);
   // "all" and "lora_only" train the biases of the base and adapted linears: Mistral's have none, so PEFT saves and adds
   // none (a bias tensor in the file is refused below as not a LoRA factor)
   if (!['none', 'all', 'lora_only'].includes((c.bias ?? 'none') as string)) err('bias', `${JSON.stringify(c.bias)} is not one of PEFT's "none", "all", "lora_only"`);
