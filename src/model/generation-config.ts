@@ -145,6 +145,12 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
   };
   let temperature = given.temperature ?? 0;
   if (given.temperature === undefined && file.doSample === true) {
+    // HF's generate() refuses to sample at 0 (TemperatureLogitsWarper: "a strictly positive float"); decoding greedily
+    // here instead would give other tokens than the file asks for, without a word
+    if (file.temperature === 0) {
+      throw new UserError('do_sample true with temperature 0: HF\'s generate() refuses it (sampling needs a temperature above 0); ' +
+        'set do_sample false for greedy decoding, or give --temperature', file.file ?? undefined);
+    }
     temperature = file.temperature ?? 1;
     fromFile.push(`do_sample true, temperature ${temperature}${file.temperature === undefined ? " (HF's default)" : ''}`);
   }
