@@ -131,16 +131,21 @@ export function intOption(flag: string, value: string | undefined, dflt: number,
   if (value === undefined) return dflt;
   const n = decimalInteger(value);
   const want = min === 1 ? 'a positive integer' : min === 0 ? 'an integer ≥ 0' : `an integer ≥ ${min}`;
+  // digits past 2^53 − 1 are an integer all the same: "must be a positive integer" would mislead (as the config's keys say it)
+  if (n === 'unsafe') throw new UserError(`--${flag} must be at most 2^53 − 1, got "${value}"`);
   if (n === null || n < min) throw new UserError(`--${flag} must be ${want}, got "${value}"`);
   return n;
 }
 
-/** A whole number written in decimal digits ("42", " 7 ", "-3"), or null: Number() would also take "0x50", "1e3" and "0b1". */
-function decimalInteger(value: string): number | null {
+/**
+ * A whole number written in decimal digits ("42", " 7 ", "-3"), null for anything else (Number() would also take
+ * "0x50", "1e3" and "0b1"), or 'unsafe' for digits past 2^53 − 1, which a double cannot hold exactly.
+ */
+function decimalInteger(value: string): number | null | 'unsafe' {
   const t = value.trim();
   if (!/^[+-]?\d+$/.test(t)) return null;
   const n = Number(t);
-  return Number.isSafeInteger(n) ? n : null;
+  return Number.isSafeInteger(n) ? n : n > 0 ? 'unsafe' : null;
 }
 
 /** A flag that takes one of `allowed` (`dflt` when not given), the choices named in the error. */
@@ -159,7 +164,7 @@ export function deviceOption(value: string | undefined): DeviceName {
 export function portOption(value: string | undefined, dflt = 0): number {
   if (value === undefined) return dflt;
   const n = decimalInteger(value);
-  if (n === null || n < 0 || n > 65535) {
+  if (typeof n !== 'number' || n < 0 || n > 65535) {
     throw new UserError(`--port must be an integer from 0 to 65535 (0: any free port), got "${value}"`);
   }
   return n;

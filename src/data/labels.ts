@@ -309,7 +309,8 @@ export function refuseOneBased(classes: LabelSet, ints: { max: number; zero: boo
 /**
  * What a classification run's kept classes may hide, in warnings: fewer than 2 present; classes with no kept
  * record (integer labels 1 … 5 make classes 0 … 5, class 0 empty; a --labels class the data never uses); classes
- * found in the data (`inferred`) that differ only in case or character form ("Pos", "ｐｏｓ" and "pos"), which are separate classes.
+ * found in the data (`inferred`) that differ only in case or character form ("Pos", "ｐｏｓ" and "pos"), or by one letter
+ * ("positive" and "postive"), which are separate classes.
  * `present` holds String(label) of every class the kept records have; `optionWords` name the class list option.
  */
 export function classWarnings(present: ReadonlySet<string>, labels: readonly LabelValue[], inferred: boolean, optionWords: OptionWords): string[] {
@@ -344,7 +345,47 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
     const how = same.every((l) => l.toLowerCase() === same[0]!.toLowerCase()) ? 'case' : 'case or character form (full-width letters, ligatures)';
     out.push(`classes ${same.map((l) => JSON.stringify(l)).join(' and ')} differ only in ${how}: they are separate classes (give ${optionWords.say('labels')}, or fix the data)`);
   }
+  out.push(...typoClassWarnings([...byForm.keys()], byForm, optionWords));
   return out;
+}
+
+/** Class names shorter than this (folded) are not compared for typos: "cat" and "car", "pos" and "pot" are words. */
+const TYPO_MIN_LENGTH = 5;
+/** Past this many word classes the pairwise comparison is skipped: such label sets are ids, not hand-typed words. */
+const TYPO_MAX_CLASSES = 2000;
+
+/**
+ * Classes one edit apart ("positive" and "postive", "neutral" and "nuetral": a letter changed, added, dropped or two
+ * swapped), compared in their folded forms (`forms`, keys of `byForm`), in warnings: a hand-labelled set's typos are
+ * classes of their own, trained on and scored, without a word. Names holding a digit ("class1", "class2") are
+ * numbered on purpose and not compared.
+ */
+function typoClassWarnings(forms: readonly string[], byForm: ReadonlyMap<string, readonly string[]>, optionWords: OptionWords): string[] {
+  const words = forms.filter((f) => [...f].length >= TYPO_MIN_LENGTH && !/\p{Nd}/u.test(f));
+  if (words.length > TYPO_MAX_CLASSES) return [];
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    for (let j = i + 1; j < words.length; j++) {
+      if (!oneEditApart(words[i]!, words[j]!)) continue;
+      const a = byForm.get(words[i]!)![0]!, b = byForm.get(words[j]!)![0]!;
+      out.push(`classes ${JSON.stringify(a)} and ${JSON.stringify(b)} differ by one letter: a typo? They are separate classes ` +
+        `(give ${optionWords.say('labels')} to reject the misspelt one as unknown_label, or fix the data)`);
+    }
+  }
+  return out;
+}
+
+/** Whether `x` and `y` differ by one edit: a character changed, added or dropped, or two neighbours swapped. */
+function oneEditApart(x: string, y: string): boolean {
+  let a = [...x], b = [...y]; // code points, so that an emoji or a letter outside the BMP is one character
+  if (a.length > b.length) [a, b] = [b, a];
+  if (b.length - a.length > 1) return false;
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  if (i === b.length) return false; // the same
+  const same = (p: number, q: number): boolean => a.slice(p).join('') === b.slice(q).join('');
+  if (a.length < b.length) return same(i, i + 1);
+  return same(i + 1, i + 1) || (a[i] === b[i + 1] && a[i + 1] === b[i] && same(i + 2, i + 2));
 }
 
 /**

@@ -12,6 +12,11 @@ import { IGNORE_INDEX } from './batch.ts';
 /** A pre-tokenized row and the pad tokens (attention_mask 0) left out of it. */
 export type PretokenizedRow = TokenRow & { padding: number };
 
+/** A bad token id as an error quotes it: a null may be the file's NaN (Python's json writes it; read as a missing value). */
+function idText(x: unknown): string {
+  return x === null ? 'null (a NaN in the file is read as null)' : jsonValueText(x);
+}
+
 /** Validates one parsed JSON value as a pre-tokenized row; `where` is "file:line". */
 export function parsePretokenized(value: unknown, where: string, vocabSize?: number): PretokenizedRow {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -24,7 +29,7 @@ export function parsePretokenized(value: unknown, where: string, vocabSize?: num
     const x = ids[i];
     if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || (vocabSize !== undefined && x >= vocabSize)) {
       const range = vocabSize !== undefined ? ` in [0, ${vocabSize})` : ' ≥ 0';
-      throw new UserError(`input_ids[${i}] = ${jsonValueText(x)} is not a token id${range}`, where);
+      throw new UserError(`input_ids[${i}] = ${idText(x)} is not a token id${range}`, where);
     }
   }
   const row: TokenRow = { inputIds: ids as number[] };
@@ -36,7 +41,7 @@ export function parsePretokenized(value: unknown, where: string, vocabSize?: num
     for (let i = 0; i < labels.length; i++) {
       const x = labels[i];
       if (typeof x !== 'number' || !Number.isInteger(x) || (x < 0 && x !== IGNORE_INDEX) || (vocabSize !== undefined && x >= vocabSize)) {
-        throw new UserError(`labels[${i}] = ${jsonValueText(x)} is neither a token id nor ${IGNORE_INDEX}`, where);
+        throw new UserError(`labels[${i}] = ${idText(x)} is neither a token id nor ${IGNORE_INDEX}`, where);
       }
     }
     row.labels = labels as number[];

@@ -227,9 +227,12 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   if (typeof tie !== 'boolean') err('tie_word_embeddings', `must be true or false, got ${jsonValueText(tie)}`);
   const eosRaw = c.eos_token_id === undefined ? 2 : c.eos_token_id;
   const eosList = eosRaw === null ? [] : Array.isArray(eosRaw) ? eosRaw : [eosRaw];
-  for (const e of eosList) {
-    if (typeof e !== 'number' || !Number.isInteger(e) || e < 0) err('eos_token_id', `must be a token id, a list of them or null, got ${jsonValueText(eosRaw)}`);
-  }
+  eosList.forEach((e: unknown, i) => {
+    if (typeof e === 'number' && Number.isInteger(e) && e >= 0) return;
+    // a list's bad item by its place: the whole list through JSON.stringify showed 1e309 as null ("got [2,null]")
+    if (Array.isArray(eosRaw)) err('eos_token_id', `item ${i} must be a token id, got ${jsonValueText(e)}`);
+    err('eos_token_id', `must be a token id, a list of them or null, got ${jsonValueText(eosRaw)}`);
+  });
   const vocabSize = int('vocab_size', 32000);
   const bosTokenId = optId('bos_token_id', 1);
   const padTokenId = optId('pad_token_id', null);

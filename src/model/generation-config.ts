@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
-import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { isRecord, jsonValueText, readJsonFile } from '../util/json-file.ts';
 
 /** The settings generation_config.json states (each absent where the file has no such key, or null for it). */
 export interface GenerationConfigFile {
@@ -64,7 +64,9 @@ function eosOf(config: Record<string, unknown>, file: string): number[] {
   if (eos === undefined || eos === null) return [];
   const ids = Array.isArray(eos) ? eos : [eos];
   if (!ids.every((id) => Number.isSafeInteger(id) && (id as number) >= 0)) {
-    throw new UserError(`eos_token_id must be a token id or a list of them, got ${JSON.stringify(eos)}`, file);
+    // an item by its place, as the file has it: the list through JSON.stringify showed 1e309 as null
+    const i = ids.findIndex((id) => !(Number.isSafeInteger(id) && (id as number) >= 0));
+    throw new UserError(`eos_token_id must be a token id or a list of them, got ${Array.isArray(eos) ? `a list whose item ${i} is ${jsonValueText(ids[i])}` : jsonValueText(eos)}`, file);
   }
   return ids as number[];
 }
@@ -84,7 +86,7 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
     const v = config[key];
     if (v === undefined || v === null) return undefined;
     const [ok, want] = KEYS[key];
-    if (!ok(v)) throw new UserError(`${key} must be ${want}, got ${JSON.stringify(v)}`, file);
+    if (!ok(v)) throw new UserError(`${key} must be ${want}, got ${jsonValueText(v)}`, file);
     return v;
   };
   const unsupported = Object.entries(UNSUPPORTED).filter(([key, off]) => {
@@ -143,6 +145,12 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
   };
   let temperature = given.temperature ?? 0;
   if (given.temperature === undefined && file.doSample === true) {
+    // HF's generate() refuses to sample at 0 (TemperatureLogitsWarper: "a strictly positive float"); decoding greedily
+    // here instead would give other tokens than the file asks for, without a word
+    if (file.temperature === 0) {
+      throw new UserError('do_sample true with temperature 0: HF\'s generate() refuses it (sampling needs a temperature above 0); ' +
+        'set do_sample false for greedy decoding, or give --temperature', file.file ?? undefined);
+    }
     temperature = file.temperature ?? 1;
     fromFile.push(`do_sample true, temperature ${temperature}${file.temperature === undefined ? " (HF's default)" : ''}`);
   }

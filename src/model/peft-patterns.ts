@@ -6,7 +6,7 @@
 // same product) and folding each module's own scaling into its B (peft.ts), so that one r and one scaling compute it.
 
 import type { Projection } from './weights.ts';
-import { isRecord } from '../util/json-file.ts';
+import { isRecord, jsonValueText } from '../util/json-file.ts';
 import { hfModuleName } from './names.ts';
 
 /** A module's rank and alpha. */
@@ -26,7 +26,7 @@ type Err = (key: string, msg: string) => never;
 /** Reads rank_pattern and alpha_pattern of adapter_config.json `c` (r and alpha already checked). */
 export function rankPatterns(c: Readonly<Record<string, unknown>>, r: number, alpha: number, err: Err): RankPatterns {
   const ranks = patternOf(c, 'rank_pattern', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 1, 'an integer ≥ 1', err);
-  const alphas = patternOf(c, 'alpha_pattern', (v) => typeof v === 'number' && v > 0, 'a positive number', err);
+  const alphas = patternOf(c, 'alpha_pattern', (v) => typeof v === 'number' && v > 0 && Number.isFinite(v), 'a finite positive number', err);
   return {
     patterned: ranks.length + alphas.length > 0,
     of(layer, proj) {
@@ -46,7 +46,7 @@ function patternOf(c: Readonly<Record<string, unknown>>, key: string, valid: (v:
   if (p === undefined || p === null) return [];
   if (!isRecord(p)) err(key, `must be an object of module names or patterns, got ${JSON.stringify(p)}`);
   return Object.entries(p).map(([k, v]) => {
-    if (!valid(v)) err(`${key}["${k}"]`, `must be ${what}, got ${JSON.stringify(v)}`);
+    if (!valid(v)) err(`${key}["${k}"]`, `must be ${what}, got ${jsonValueText(v)}`);
     let re: RegExp;
     try {
       re = new RegExp(`^(.*\\.)?(${k})$`); // PEFT's pattern, its groups included (a key's \1 is the prefix there too)

@@ -6,6 +6,7 @@
 // exclude_modules (same forms) removes modules, layers_to_transform keeps only the listed layers (of a list's suffix entries).
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
+import { jsonValueText } from '../util/json-file.ts';
 import { SyncWorker } from '../util/sync-worker.ts';
 import { hfModuleName } from './names.ts';
 import { PROJECTIONS, type Projection } from './weights.ts';
@@ -54,7 +55,7 @@ function matcher(key: string, value: unknown, where: string, names: readonly str
     return (name) => selected.has(name);
   }
   if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) {
-    return fail(`must be a list of module names or a string, got ${JSON.stringify(value)}`);
+    return fail(`must be a list of module names or a string, got ${jsonValueText(value)}`);
   }
   const entries = value as string[];
   const matches = (entry: string) => (name: string): boolean => name === entry || name.endsWith(`.${entry}`);
@@ -87,7 +88,7 @@ function selectedLayers(c: Readonly<Record<string, unknown>>, numLayers: number,
   const list = typeof value === 'number' ? [value] : value;
   if (!given(list) || (Array.isArray(list) && list.length === 0)) return null; // PEFT: an empty list selects no layer, so all are adapted
   if (!Array.isArray(list) || !list.every((i) => Number.isInteger(i) && i >= 0 && i < numLayers)) {
-    fail('layers_to_transform', `must be layer indices below ${numLayers}, got ${JSON.stringify(value)}`);
+    fail('layers_to_transform', `must be layer indices below ${numLayers}, got ${jsonValueText(value)}`);
   }
   if (nonEmpty(pattern) && !(Array.isArray(patterns) && patterns.includes('layers'))) {
     fail('layers_pattern', `${JSON.stringify(pattern)} does not name Mistral's list of layers, "layers" (PEFT would find no layer to adapt)`);

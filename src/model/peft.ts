@@ -11,7 +11,7 @@ import type { DeviceBuffer } from '../backend/backend.ts';
 import { withIo, writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { warnOnce } from '../util/log.ts';
-import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { isRecord, jsonValueText, readJsonFile } from '../util/json-file.ts';
 import { Rng } from '../util/rng.ts';
 import { checkClassificationHead, classificationPadId, requireAdapterFolder, type MistralConfig } from './config.ts';
 import { allocateLora, freePair, loraScaling, type LoraAdapter, type LoraSpec } from './lora.ts';
@@ -141,11 +141,12 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
   const task = c.task_type ?? 'CAUSAL_LM';
   if (task !== 'CAUSAL_LM' && task !== 'SEQ_CLS') err('task_type', `${JSON.stringify(task)} is not supported (CAUSAL_LM or SEQ_CLS)`);
   const r = c.r ?? 8; // PEFT's LoraConfig defaults, as lora_alpha's and lora_dropout's below
-  if (typeof r !== 'number' || !Number.isInteger(r) || r < 1) err('r', `must be an integer ≥ 1, got ${JSON.stringify(r)}`);
+  if (typeof r !== 'number' || !Number.isInteger(r) || r < 1) err('r', `must be an integer ≥ 1, got ${jsonValueText(r)}`);
   const alpha = c.lora_alpha ?? 8;
-  if (typeof alpha !== 'number' || !(alpha > 0)) err('lora_alpha', `must be a positive number, got ${JSON.stringify(alpha)}`);
+  // finite too: 1e309 (read as infinity) scaled every update to NaN, which the loss then blamed on the weights
+  if (typeof alpha !== 'number' || !(alpha > 0 && Number.isFinite(alpha))) err('lora_alpha', `must be a finite positive number, got ${jsonValueText(alpha)}`);
   const dropout = c.lora_dropout ?? 0;
-  if (typeof dropout !== 'number' || dropout < 0 || dropout >= 1) err('lora_dropout', `must be in [0, 1), got ${JSON.stringify(dropout)}`);
+  if (typeof dropout !== 'number' || dropout < 0 || dropout >= 1) err('lora_dropout', `must be in [0, 1), got ${jsonValueText(dropout)}`);
   // "all" and "lora_only" train the biases of the base and adapted linears: Mistral's have none, so PEFT saves and adds
   // none (a bias tensor in the file is refused below as not a LoRA factor)
   if (!['none', 'all', 'lora_only'].includes((c.bias ?? 'none') as string)) err('bias', `${JSON.stringify(c.bias)} is not one of PEFT's "none", "all", "lora_only"`);

@@ -5,6 +5,7 @@
 // otherwise, as transformers picks them at every forward) and "dynamic" (NTK) within max_position_embeddings:
 // transformers recomputes its frequencies only for an input that reaches past it (and keeps them for later ones), so
 // below it they are plain rope's; the model refuses a batch that reaches past it (dynamicRopeRefusal).
+import { jsonValueText } from '../util/json-file.ts';
 
 /** A scaled rope's parameters, defaults filled in as transformers computes them. */
 export type RopeScaling =
@@ -54,7 +55,7 @@ export function parseRope(c: Json, headDim: number, maxPositions: number, err: E
   const type = 'rope_type' in dict ? dict.rope_type : 'type' in dict ? dict.type : 'default';
   const theta = 'rope_theta' in dict ? dict.rope_theta : 'rope_theta' in c ? c.rope_theta : 10000;
   if (typeof theta !== 'number' || !(theta > 0)) {
-    err(dict.rope_theta !== undefined ? name('rope_theta') : 'rope_theta', `must be a positive number, got ${JSON.stringify(theta)}`);
+    err(dict.rope_theta !== undefined ? name('rope_theta') : 'rope_theta', `must be a positive number, got ${jsonValueText(theta)}`);
   }
   // transformers 5's form of a rope per layer type ({"sliding_attention": {…}, "full_attention": {…}}, Gemma 3's): its
   // Mistral reads one dict for every layer. It fails on this form when a key is one of the config's layer types (its
@@ -76,7 +77,7 @@ export function parseRope(c: Json, headDim: number, maxPositions: number, err: E
   if (prf !== undefined && prf !== null && prf !== 1) err(prfKey, `${JSON.stringify(prf)} is not supported with ${type} rope scaling (transformers' Mistral rotates whole heads; only 1)`);
   const num = (k: string, what: string, ok: (v: number) => boolean): number => {
     const v = dict[k];
-    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) err(name(k), `must be ${what}, got ${JSON.stringify(v)}${v === undefined ? ` (${type} rope scaling needs it)` : ''}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) err(name(k), `must be ${what}, got ${jsonValueText(v)}${v === undefined ? ` (${type} rope scaling needs it)` : ''}`);
     return v as number;
   };
   const optNum = (k: string, what: string, ok: (v: number) => boolean): number | null => (dict[k] === undefined || dict[k] === null ? null : num(k, what, ok));
@@ -88,7 +89,7 @@ export function parseRope(c: Json, headDim: number, maxPositions: number, err: E
     const factors = (k: string): number[] => {
       const v = dict[k];
       if (!Array.isArray(v) || v.length !== headDim / 2 || !v.every((x) => typeof x === 'number' && x > 0)) {
-        err(name(k), `must be a list of head_dim / 2 = ${headDim / 2} positive numbers, got ${JSON.stringify(v)}${v === undefined ? ' (longrope rope scaling needs it)' : ''}`);
+        err(name(k), `must be a list of head_dim / 2 = ${headDim / 2} positive numbers, got ${jsonValueText(v)}${v === undefined ? ' (longrope rope scaling needs it)' : ''}`);
       }
       return v as number[];
     };
@@ -131,7 +132,7 @@ function originalMaxPositions(c: Json, dict: Json, maxPositions: number, name: (
   const [key, v] = c.original_max_position_embeddings !== undefined ? ['original_max_position_embeddings', c.original_max_position_embeddings]
     : dict.original_max_position_embeddings !== undefined ? [name('original_max_position_embeddings'), dict.original_max_position_embeddings]
       : ['max_position_embeddings', maxPositions];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) err(key, `must be an integer ≥ 1, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) err(key, `must be an integer ≥ 1, got ${jsonValueText(v)}`);
   return v as number;
 }
 

@@ -89,8 +89,21 @@ export function intKey(key: string): number | null {
 
 /**
  * A value read from JSON as an error quotes it: its JSON, but for a number past float64's range (1e400 in the file),
- * which JSON.parse reads as Infinity and JSON.stringify writes as null, naming a value the file does not hold.
+ * which JSON.parse reads as Infinity and JSON.stringify writes as null, naming a value the file does not hold; inside
+ * a list or an object such a number is written Infinity (`[2,Infinity]`), not null.
  */
 export function jsonValueText(v: unknown): string {
-  return typeof v === 'number' && !Number.isFinite(v) ? `${v} (a number past float64's range, as 1e400)` : JSON.stringify(v);
+  if (typeof v === 'number' && !Number.isFinite(v)) return `${v} (a number past float64's range, as 1e400)`;
+  if (typeof v !== 'object' || v === null) return JSON.stringify(v);
+  let past = false;
+  const marked = JSON.stringify(v, (_key, x: unknown) => {
+    if (typeof x !== 'number' || Number.isFinite(x)) return x;
+    past = true;
+    return `${NON_FINITE_MARK}${x}${NON_FINITE_MARK}`;
+  });
+  return past ? marked.replace(new RegExp(`"${NON_FINITE_MARK}(-?Infinity|NaN)${NON_FINITE_MARK}"`, 'g'), '$1') : marked;
 }
+
+/** Brackets a non-finite number in jsonValueText's JSON until it is written bare: a private-use character, which
+ * JSON.stringify leaves unescaped (a control character it would escape) and no config's key or string holds. */
+const NON_FINITE_MARK = '\ue000';

@@ -1,0 +1,30 @@
+// adapter_config.json numbers past float64's range (1e309, read as infinity, as Python's json reads it too): a
+// lora_alpha or alpha_pattern entry so is refused naming the key, rather than scaling every update to NaN that the
+// loss then blamed on the weights; values are shown as the file has them, not as JSON.stringify's null.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { readAdapterInfo } from '../../src/model/peft.ts';
+
+function adapterWith(configText: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-adapter-nonfinite-'));
+  fs.writeFileSync(path.join(dir, 'adapter_config.json'), configText);
+  return dir;
+}
+const base = '"peft_type": "LORA", "task_type": "CAUSAL_LM", "target_modules": ["q_proj"]';
+const PAST = "Infinity (a number past float64's range, as 1e400)";
+
+test('readAdapterInfo: an infinite lora_alpha or alpha_pattern entry is refused naming the key; r past range is shown as Infinity', () => {
+  // before: lora_alpha 1e309 loaded, and eval stopped with "the loss of rows 0–7 is NaN: … check the weights"
+  const alpha = adapterWith(`{${base}, "r": 8, "lora_alpha": 1e309}`);
+  assert.throws(() => readAdapterInfo(alpha, 2), { message: `${path.join(alpha, 'adapter_config.json')}: lora_alpha: must be a finite positive number, got ${PAST}` });
+  const pattern = adapterWith(`{${base}, "r": 8, "lora_alpha": 16, "alpha_pattern": {"q_proj": -1e309}}`);
+  assert.throws(() => readAdapterInfo(pattern, 2), { message: /alpha_pattern\["q_proj"\]: must be a finite positive number, got -Infinity \(a number past/ });
+  // before: "r: must be an integer ≥ 1, got null", which the file does not say
+  const rank = adapterWith(`{${base}, "r": 1e309, "lora_alpha": 16}`);
+  assert.throws(() => readAdapterInfo(rank, 2), { message: `${path.join(rank, 'adapter_config.json')}: r: must be an integer ≥ 1, got ${PAST}` });
+  const ok = adapterWith(`{${base}, "r": 8, "lora_alpha": 16}`);
+  assert.throws(() => readAdapterInfo(ok, 2), (e: Error) => !/lora_alpha|alpha_pattern/.test(e.message), 'a finite alpha passes its check');
+});
