@@ -22,7 +22,11 @@ import { FIXTURES, readFixture, relErr } from '../helpers.ts';
 const HERE = path.join(FIXTURES, 'hf-shapes');
 const backend = testBackend();
 const cpuFp32 = TEST_DEVICE === 'cpu' && TEST_PRECISION === 'fp32';
-const TOL = cpuFp32 ? { logits: 1e-5, loss: 1e-5, grad: 2e-5 } : { logits: tol('logits'), loss: tol('loss'), grad: tol('grad') };
+// bf16: nemo-mqa-f16's LoRA gradients stray further than device.ts's files (f16 weights rounded to bf16, head dim 8,
+// one KV head): measured 6.61e-2 (layers.1 q_proj lora_A; next 5.3e-2) on the CPU oracle and, to ~1e-8 the same, on
+// the emulated CUDA backend (kernel, flash and cuBLASLt paths), over device.ts's 6e-2; 0.1 here is ×1.5 of it.
+const BF16_GRAD = 0.1;
+const TOL = cpuFp32 ? { logits: 1e-5, loss: 1e-5, grad: 2e-5 } : { logits: tol('logits'), loss: tol('loss'), grad: TEST_PRECISION === 'bf16' ? BF16_GRAD : tol('grad') };
 const within = (what: keyof typeof TOL, err: number, label: string): void => assert.ok(err <= TOL[what], `${label}: ${what} error ${err} > ${TOL[what]}`);
 
 /** What each case's config.json must read as (the shape the case pins), and the dtype its weights are stored in. */
