@@ -21,7 +21,7 @@ import { rankPatterns, type RankPatterns } from './peft-patterns.ts';
 import { targetedModules } from './peft-targets.ts';
 import { refuseUnsupportedKeys } from './peft-unsupported.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from './safetensors.ts';
-import { bufferTensor } from './save.ts';
+import { bufferTensor } from './buffer-tensor.ts';
 import { adapterCard } from './adapter-card.ts';
 import { runWeightsDir } from '../run/layout.ts';
 import { hostFloats, PROJECTIONS, projectionShape, type Projection } from './weights.ts';

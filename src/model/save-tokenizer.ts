@@ -21,12 +21,10 @@ import { readFolderTokenizerConfig } from '../tokenizer/tokenizer-config.ts';
 import { readTokenizerJson } from '../tokenizer/tokenizer-json.ts';
 import { buildVocab } from '../tokenizer/vocab.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
+import { TOKENIZER_FILES } from './folder-files.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import { copyRegularFile, readRegularFile } from '../util/regular-file.ts';
-
-/** The files of an HF tokenizer that a model folder carries (those present are copied). */
-export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'tokenizer.model', 'added_tokens.json', 'chat_template.jinja', 'chat_template.json'];
 
 /** The folder whose tokenizer files a model of `vocabSize` rows from `sourceDir` (null: random weights) was trained with. */
 export function trainedTokenizerFolder(sourceDir: string | null, vocabSize: number): string | null {

@@ -8,21 +8,21 @@ import { needArg } from '../util/api-args.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
-import { f32ToBf16, f32ToF16 } from '../backend/dtype.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
-import { requireF16Range, requireFinite } from '../util/finite.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
-import { TOKENIZER_FILES, writeTokenizerFiles } from './save-tokenizer.ts';
+import { writeTokenizerFiles } from './save-tokenizer.ts';
+export { MODEL_FOLDER_SPEC, writesModelFile } from './folder-files.ts';
 import { classificationPadId, defaultLabels, type MistralConfig } from './config.ts';
 import { ropeAsSaved } from './rope-config.ts';
 import type { MistralModel } from './mistral.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
+import { bufferTensor, fileDType, savedBytes, type FileDType } from './buffer-tensor.ts';
+// (bufferTensor and FileDType were first defined here, and are still imported from here)
+export { bufferTensor, type FileDType } from './buffer-tensor.ts';
 import { HF_NAMES, layerNormName, projectionName } from './names.ts';
 import { PROJECTIONS } from './weights.ts';
 import { makeFolders } from '../util/made-folders.ts';
-import { FILE, type FolderSpec } from '../util/owned-tree.ts';
-import { NAMED_TEMPLATES_DIR, NAMED_TEMPLATES_SPEC } from '../tokenizer/named-templates.ts';
 
 export interface SaveModelOptions {
   /** The folder the model came from (null: random weights): its config.json is the base of ours, its generation_config.json and tokenizer files are copied. */
@@ -39,16 +39,8 @@ export interface SaveModelOptions {
   requireFinite?: boolean;
 }
 
-/** The float dtypes a model file is written in. */
-export type FileDType = 'f32' | 'bf16' | 'f16';
-
 /** config.json's `dtype` for a file dtype (torch's names). */
 const TORCH_DTYPE: Readonly<Record<FileDType, string>> = { f32: 'float32', bf16: 'bfloat16', f16: 'float16' };
-
-/** The file dtype of a buffer: bf16 stays bf16, every other float (f32, f64 of gradient checks) is F32. */
-function fileDType(buf: DeviceBuffer): FileDType {
-  return buf.dtype === 'bf16' ? 'bf16' : 'f32';
-}
 
 /** The HF tensors of the model's (merged) base weights. */
 export function modelTensors(model: MistralModel, head: SaveModelOptions['head']): Array<[string, number[], DeviceBuffer]> {
@@ -69,36 +61,6 @@ export function modelTensors(model: MistralModel, head: SaveModelOptions['head']
   }
   return out;
 }
-
-/**
- * A buffer as a safetensors tensor in `as` (default the buffer's own dtype: BF16 for bf16, F32 otherwise);
- * with `finiteName`, a NaN or infinite value is refused naming that tensor.
- */
-export function bufferTensor(backend: Backend, buf: DeviceBuffer, shape: readonly number[], as: FileDType = fileDType(buf), finiteName?: string): TensorToWrite {
-  const host = backend.download(buf);
-  if (finiteName !== undefined) requireFinite(host, finiteName);
-  if (as === 'bf16') return { dtype: 'BF16', shape: [...shape], data: f32ToBf16(host) };
-  if (as === 'f16') {
-    // finite in f32, infinite in F16: refused as a non-finite weight is, naming the value and the way out
-    if (finiteName !== undefined) requireF16Range(host, finiteName, 'the base model\'s dtype is F16; the adapter alone, without --merge, keeps every value');
-    return { dtype: 'F16', shape: [...shape], data: f32ToF16(host) };
-  }
-  return { dtype: 'F32', shape: [...shape], data: host instanceof Float32Array ? host : Float32Array.from(host) };
-}
-
-/** Bytes a buffer takes in a file written by bufferTensor as `as`. */
-function savedBytes(buf: DeviceBuffer, as: FileDType): number {
-  return buf.length * (as === 'f32' ? 4 : 2);
-}
-
-/** Whether saveModelFolder writes a file of this name: its weights (one file, or shards and their index), config, generation config and tokenizer files. */
-export function writesModelFile(name: string): boolean {
-  return /^model(?:-\d{5,}-of-\d{5,})?\.safetensors$/.test(name) ||
-    ['model.safetensors.index.json', 'config.json', 'generation_config.json', ...TOKENIZER_FILES].includes(name);
-}
-
-/** What saveModelFolder writes in its folder, at every depth (owned-tree.ts): its files, and the named chat templates' folder. */
-export const MODEL_FOLDER_SPEC: FolderSpec = (name) => (writesModelFile(name) ? FILE : name === NAMED_TEMPLATES_DIR ? NAMED_TEMPLATES_SPEC : null);
 
 export function saveModelFolder(model: MistralModel, dir: string, opts: SaveModelOptions): void {
   needArg('saveModelFolder', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });

@@ -14,7 +14,7 @@ import type { LoaderPosition } from '../data/loader.ts';
 import type { Param } from '../model/params.ts';
 import { hostFloats } from '../model/weights.ts';
 import { encodeSafetensors, SafetensorsFile, type TensorToWrite } from '../model/safetensors.ts';
-import { bufferTensor } from '../model/save.ts';
+import { bufferTensor } from '../model/buffer-tensor.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { withIo, writeFileAtomic } from '../util/atomic.ts';
 import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts';

@@ -6,7 +6,7 @@
 // export of a run's weights and the quickstart delete, replace or copy only what this says train wrote.
 import * as fs from 'node:fs';
 import { ADAPTER_FILES } from '../model/peft.ts';
-import { MODEL_FOLDER_SPEC } from '../model/save.ts';
+import { MODEL_FOLDER_SPEC } from '../model/folder-files.ts';
 import { BEST_EVALUATION, RUN_LAYOUT, runPath, weightsEntry } from '../run/layout.ts';
 import { isUserError } from '../util/errors.ts';
 import { FILE, filesSpec, type FolderSpec } from '../util/owned-tree.ts';

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FIXTURES, makeTokenizerModel } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { trainLikeCli } from '../train/train-like-cli.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const EXAMPLES = path.join(FIXTURES, '..', '..', 'examples', 'data');
@@ -80,8 +81,7 @@ test('eval --run on classification data: accuracy, macro-F1 and the confusion ma
     `data: {train: ${path.join(out, 'train.jsonl')}, val: ${path.join(out, 'val.jsonl')}}`,
     'batch_size: 8', 'max_steps: 3', 'eval: {samples: 0}', `output_dir: ${path.join(dir, 'cls-run')}`,
   ].join('\n') + '\n');
-  const trained = cli('train', config);
-  assert.equal(trained.status, 0, trained.stderr);
+  trainLikeCli(config); // in this process, as the CLI trains it: the run is what eval is given
   const r = cli('eval', '--run', path.join(dir, 'cls-run'), '--data', path.join(out, 'test.jsonl'), '--json');
   assert.equal(r.status, 0, r.stderr);
   const m = JSON.parse(r.stdout) as { accuracy: number; macro_f1: number; confusion: number[][]; labels: string[]; examples: number };
@@ -106,8 +106,7 @@ test('generate --run: a run\'s base model, adapter and tokenizer, as --model wit
   const config = path.join(dir, 'gen.yaml'), run = path.join(dir, 'gen-run');
   fs.writeFileSync(config, [`model: ${model}`, `data: {train: ${path.join(data, 'train.jsonl')}, val: ${path.join(data, 'val.jsonl')}}`,
     'lora: {r: 4}', 'optimizer: {lr: 0.01}', 'batch_size: 4', 'max_steps: 2', 'eval: {samples: 0}', `output_dir: ${run}`].join('\n') + '\n');
-  const trained = cli('train', config);
-  assert.equal(trained.status, 0, trained.stderr);
+  trainLikeCli(config);
   const prompt = ['--prompt', 'What is the capital of Peru?', '--max-new-tokens', '8'];
   const viaRun = cli('generate', '--run', run, ...prompt);
   assert.equal(viaRun.status, 0, viaRun.stderr);

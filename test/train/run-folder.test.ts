@@ -1,6 +1,7 @@
 // The run folder is ours alone: --overwrite empties only a folder that train made (never a project
 // folder that holds the config), and a second train on a folder in use is refused while a stale lock
-// (its process killed) is taken over. Real processes, real files.
+// (its process killed) is taken over. Real processes, real files; a run that a check only starts from (a finished run
+// that --overwrite then replaces, say) is trained in the test's process as the CLI trains it (train-like-cli.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { RUN_LAYOUT } from '../../src/run/layout.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
+import { trainLikeCli } from './train-like-cli.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const DATA = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
@@ -54,7 +56,7 @@ test('--overwrite refuses a folder with run-like files that train did not make, 
   assert.equal(fs.readFileSync(path.join(dir, 'run', 'thesis.tex'), 'utf8'), 'precious\n');
 
   fs.rmSync(path.join(dir, 'run'), { recursive: true });
-  assert.equal(cli(['train', path.join(dir, 'config.yaml')]).status, 0);
+  trainLikeCli(path.join(dir, 'config.yaml'));
   const again = cli(['train', path.join(dir, 'config.yaml'), '--overwrite']);
   assert.equal(again.status, 0, again.stderr);
   assert.ok(fs.existsSync(path.join(dir, 'run', 'adapter', 'adapter_model.safetensors')));
@@ -75,7 +77,7 @@ test('files of the user inside the run\'s own folders: --overwrite names them an
   const dir = project('run', 2, 'checkpoint: {every_steps: 1, keep: 1}\n');
   const config = path.join(dir, 'config.yaml'), run = path.join(dir, 'run');
   fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('data: {train: data.jsonl}', 'data: {train: data.jsonl, val: data.jsonl}')); // best/ too
-  assert.equal(cli(['train', config]).status, 0);
+  trainLikeCli(config);
   const mine = ['adapter/notes.md', 'best/plots/loss.png', 'checkpoints/step-0000002/eval.txt'];
   for (const f of mine) {
     fs.mkdirSync(path.dirname(path.join(run, f)), { recursive: true });
@@ -178,7 +180,7 @@ test('--resume on a folder a killed run left holding only its lock starts the ru
 test('--resume of a finished run without a valid checkpoint says it is complete and changes nothing; of an unfinished one it starts again, saying why', () => {
   const dir = project('run');
   const config = path.join(dir, 'config.yaml'), run = path.join(dir, 'run');
-  assert.equal(cli(['train', config]).status, 0);
+  trainLikeCli(config);
   const before = fs.readFileSync(path.join(run, 'metrics.jsonl'));
   const done = cli(['train', run, '--resume']);
   assert.equal(done.status, 0, done.stderr);
@@ -186,8 +188,9 @@ test('--resume of a finished run without a valid checkpoint says it is complete 
   assert.ok(fs.readFileSync(path.join(run, 'metrics.jsonl')).equals(before), 'the finished run is left as it was');
 
   // its checkpoints all corrupt, or deleted by hand: complete all the same (they are not even read)
-  const checked = path.join(dir, 'checked');
-  assert.equal(cli(['train', config, '--output_dir', checked, '--checkpoint.every_steps', '1']).status, 0);
+  const checked = path.join(dir, 'checked'), checkedConfig = path.join(dir, 'checked.yaml');
+  fs.writeFileSync(checkedConfig, fs.readFileSync(config, 'utf8').replace('output_dir: run', 'output_dir: checked') + 'checkpoint: {every_steps: 1}\n');
+  trainLikeCli(checkedConfig);
   for (const c of fs.readdirSync(path.join(checked, 'checkpoints'))) fs.writeFileSync(path.join(checked, 'checkpoints', c, 'state.safetensors'), 'x');
   const corrupt = cli(['train', checked, '--resume']);
   assert.equal(corrupt.status, 0, corrupt.stderr);
@@ -209,7 +212,10 @@ test('a run folder moved elsewhere resumes where it now is: train MOVED --resume
   const dir = project('run', 20);
   const config = path.join(dir, 'config.yaml');
   fs.appendFileSync(config, 'checkpoint: {every_steps: 5, keep: 2}\n');
-  assert.equal(cli(['train', config, '--max_steps', '10']).status, 0);
+  // as `train config --max_steps 10` trains it: the run's config.yaml says max_steps 10
+  const ten = path.join(dir, 'ten-steps.yaml');
+  fs.writeFileSync(ten, fs.readFileSync(config, 'utf8').replace('max_steps: 20', 'max_steps: 10'));
+  trainLikeCli(ten);
   fs.renameSync(path.join(dir, 'run'), path.join(dir, 'moved'));
   fs.rmSync(path.join(dir, 'moved', 'report.json')); // as if killed before its end: a finished run is left as it is
   const byFolder = cli(['train', path.join(dir, 'moved'), '--resume', '--max_steps', '10']);
@@ -259,7 +265,7 @@ test('--resume refuses a folder that is not a run made by train, and leaves its 
 
 test('--overwrite refuses a run folder whose entry named "..cfg" holds the config (it is inside, not above)', () => {
   const dir = project('run');
-  assert.equal(cli(['train', path.join(dir, 'config.yaml')]).status, 0);
+  trainLikeCli(path.join(dir, 'config.yaml'));
   const inner = path.join(dir, 'run', '..cfg');
   fs.mkdirSync(inner);
   fs.writeFileSync(path.join(inner, 'config.yaml'),
@@ -272,7 +278,7 @@ test('--overwrite refuses a run folder whose entry named "..cfg" holds the confi
 
 test('--overwrite killed while it empties the earlier run leaves the folder marked as a run: the next --overwrite takes it', () => {
   const dir = project('run', 2, 'checkpoint: {every_steps: 1}\n');
-  assert.equal(cli(['train', 'config.yaml'], dir).status, 0);
+  trainLikeCli(path.join(dir, 'config.yaml'));
   // killed as it deletes the first checkpoint's files, after the entries sorted before checkpoints/ (the marker first)
   const KILL_AT_REMOVE = path.join(FIXTURES, '..', 'train', 'kill-at-remove.ts');
   // (TS_LOADER names tsx by its resolved place: the run's cwd is a temporary folder with no node_modules)
