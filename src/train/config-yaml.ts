@@ -40,11 +40,11 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
   let place = (_key: string): string => file;
   let written: Written = () => undefined;
   try {
-    // a warning (a tag it cannot resolve, !!js/function) is refused as an error: YAML.parse would print it on
-    // stderr over several lines and read the value as a plain string
     // before the document is composed, which recursed once a level: "Maximum call stack size exceeded"
     const deep = tooDeep(text);
     if (deep !== null) throw new UserError(TOO_DEEP, `${file}:${text.slice(0, deep).split('\n').length}:${deep - text.lastIndexOf('\n', deep - 1)}`);
+    // a warning (a tag it cannot resolve, !!js/function) is refused as an error: YAML.parse would print it on
+    // stderr over several lines and read the value as a plain string
     const lineCounter = new YAML.LineCounter();
     const at = (offset: number): string => `${file}:${lineCounter.linePos(offset).line}:${lineCounter.linePos(offset).col}`;
     const parsed = YAML.parseDocument(text, { ...PLAIN_TAGS, prettyErrors: true, lineCounter });
