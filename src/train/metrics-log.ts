@@ -31,7 +31,7 @@ export class MetricsLog {
    * whole row before `bytes`, and the return says so (null when the file was as `recorder` — the checkpoint — left it).
    */
   truncate(bytes: number, recorder = 'the checkpoint'): string | null {
-    this.requireOwnFile();
+    requireOwnFile(this.file);
     return withIo(this.file, 'write', () => {
       // O_NOFOLLOW and the fstat: a symlink or FIFO put in its place since the check is refused, never followed or waited on
       const { O_RDWR, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
@@ -49,14 +49,6 @@ export class MetricsLog {
         fs.closeSync(fd);
       }
     });
-  }
-
-  /**
-   * metrics.jsonl is train's own file, written in place on resume: a symlink in its place (a run folder unpacked
-   * from elsewhere) would have its target cut and appended to outside the run, and a FIFO blocked the resume forever.
-   */
-  private requireOwnFile(): void {
-    requireOwnFile(this.file);
   }
 
   private refuse(st: fs.Stats): never {
@@ -79,7 +71,11 @@ export class MetricsLog {
   }
 }
 
-/** Throws when something other than a plain file (a symlink, a folder, a FIFO) is where train writes its file `file`. */
+/**
+ * Throws when something other than a plain file (a symlink, a folder, a FIFO) is where train writes its file `file`.
+ * metrics.jsonl is written in place on resume: a symlink in its place (a run folder unpacked from elsewhere) would
+ * have its target cut and appended to outside the run, and a FIFO blocked the resume forever.
+ */
 export function requireOwnFile(file: string): void {
   const st = withIo(file, 'write', () => fs.lstatSync(file, { throwIfNoEntry: false }));
   if (st !== undefined && !st.isFile()) throw notOwnFile(file, st);

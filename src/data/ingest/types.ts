@@ -47,7 +47,7 @@ export function recordPlace(file: string, at: RecordAt): string {
   return at.record === undefined ? `${file}:${at.line}` : `${file}:${at.line} (record ${at.record})`;
 }
 
-/** A record's line, and its index where the line holds others. */
+/** A record's line, and its place in the file where the line holds others (RawItem.record). */
 export interface RecordAt {
   line: number;
   record?: number;
