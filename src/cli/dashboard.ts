@@ -2,7 +2,7 @@
 // Ctrl-C (SIGINT) or SIGTERM.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allowHostProblem, realRunDir, startDashboard } from '../dashboard/server.ts';
+import { allowHostProblem, hostProblem, realRunDir, startDashboard } from '../dashboard/server.ts';
 import { RUN_EVIDENCE } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 import { FLAG_WORDS } from '../util/option-words.ts';
@@ -129,6 +129,8 @@ function runsOf(dir: string, links: string[]): { runs: string[]; note: string | 
 function checkFlag(name: string, value: string | undefined): void {
   if (name === 'port') portOption(value);
   if (name === 'host' && value === '') throw new UserError('--host needs an address, e.g. 127.0.0.1 or 0.0.0.0');
+  const badHost = name === 'host' && value !== undefined ? hostProblem(value) : null;
+  if (badHost) throw new UserError(badHost, '--host');
   const problem = name === 'allow-host' && value !== undefined ? allowHostProblem(value) : null;
   if (problem) throw new UserError(problem, '--allow-host');
 }

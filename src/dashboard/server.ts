@@ -67,6 +67,8 @@ export async function startDashboard(opts: DashboardOptions, words: OptionWords 
   needArg('startDashboard', 'options.runs', opts.runs, 'string[]', { hint: 'a list of run folders' });
   if (opts.runs.length === 0) throw new UserError('no run directories given');
   const host = opts.host ?? '127.0.0.1';
+  const badHost = hostProblem(host);
+  if (badHost) throw new UserError(badHost, words.say('host'));
   const port = opts.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`port must be an integer in 0..65535, got ${port}`);
   // NaN, 0, a negative number or one past a timer's range (2^31 - 1) is a 1 ms timer: the runs polled without pause
@@ -328,6 +330,19 @@ export function allowedHostNames(host: string, extra: readonly string[]): Set<st
   }
   for (const e of extra) names.add(bracket(e));
   return names;
+}
+
+/**
+ * Why `host` cannot be listened on, or null: an IP address, or a host name of letters, digits, hyphens (and
+ * underscores) between dots. Anything else (`a b`, `http://box`) was warned of as "listening on a b" and then failed
+ * to resolve; an IPv6 address in brackets is the URL's spelling, which listen does not take.
+ */
+export function hostProblem(host: string): string | null {
+  if (net.isIP(host) !== 0) return null;
+  if (host.startsWith('[') && host.endsWith(']') && net.isIP(host.slice(1, -1)) === 6) return `"${host}" is an IPv6 address in brackets: give it without them (${host.slice(1, -1)})`;
+  const label = '[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
+  if (host.length <= 253 && new RegExp(`^${label}(\\.${label})*\\.?$`).test(host)) return null;
+  return `${JSON.stringify(host)} is no address or host name: give one such as 127.0.0.1 (this machine only), 0.0.0.0 (every network) or ::1`;
 }
 
 /**

@@ -15,7 +15,7 @@ import { UserError, isUserError } from '../util/errors.ts';
 import { libraryWords, optionIs, type OptionWords } from '../util/option-words.ts';
 import { firstLinesHint, formatOf, readRecords } from './ingest/read.ts';
 import { notARecordError, withUnreadLists } from './ingest/json-layout.ts';
-import type { Format, TextSplit } from './ingest/types.ts';
+import { recordPlace, type Format, type TextSplit } from './ingest/types.ts';
 import { LabelSet, NAMED_CLASSES, canonicalLabel, classList, refuseOneBased, type LabelValue } from './labels.ts';
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
 import { DEFAULT_FIELDS, detectRecord, type DataRecord, type FieldMap, type Task } from './record.ts';
@@ -100,7 +100,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   const report = prepareReportBeside(file);
   // the class list known before the records are read (given, or the report's) reads their labels: -1 or "None" may be a class
   const known = task === 'classification' ? knownLabels(opts, report) : null;
-  const records: Array<{ record: DataRecord; line: number; layout?: Layout }> = [];
+  const records: Array<{ record: DataRecord; where: string; layout?: Layout }> = [];
   let cutShort = 0;
   // a record longer than prepare would have kept (its report's --max-chars, else the default) is refused unparsed
   const maxChars = (report !== null && !('error' in report) ? report.maxChars : null) ?? DEFAULT_MAX_CHARS;
@@ -108,7 +108,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   const format = formatOf(file, opts.format);
   const items = readRecords(file, format, { textSplit: opts.textSplit, textField: fields.text, maxRawChars: maxRawCharsFor(maxChars), onNote: opts.onNote, formatFlag: opts.formatFlag, words });
   for (const item of items) {
-    const where = `${file}:${item.line}`;
+    const where = recordPlace(file, item); // with [record N] where the line holds others (a one-line JSON array)
     if (item.error) {
       // a CSV file named .jsonl: JSON.parse's message alone does not say so; the second line, read only now, tells
       const hint = records.length === 0 ? firstLinesHint(item, items, format, { formatFlag: opts.formatFlag, words }) : null;
@@ -129,7 +129,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     const bad = report === null && !preparedRecord(item.value) ? checkRecord(det.record, rawLimits, [], null) : null;
     if (bad) throw new UserError(`${bad.reason}: ${bad.detail} (${cleans})`, where);
     if (det.leadingTurns || det.trailingTurns) cutShort++;
-    records.push({ record: det.record, line: item.line, ...(det.layout ? { layout: det.layout } : {}) });
+    records.push({ record: det.record, where, ...(det.layout ? { layout: det.layout } : {}) });
   }
   if (records.length === 0) throw new UserError('no records', file);
 
@@ -142,13 +142,13 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
 
   const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0, cutShort, reported: reportedCount(file, report) };
   const rows: TokenRow[] = [];
-  for (const { record, line, layout } of records) {
+  for (const { record, where, layout } of records) {
     let r;
     try {
       r = tokenizeRecord(record, tok, { ...opts, labels });
     } catch (e) {
       // a record of a common layout is named by its chat's messages: say how they were made
-      if (isUserError(e)) throw new UserError(layout ? `${e.message} (the record read as ${LAYOUT_NAMES[layout]})` : e.message, `${file}:${line}`);
+      if (isUserError(e)) throw new UserError(layout ? `${e.message} (the record read as ${LAYOUT_NAMES[layout]})` : e.message, where);
       throw e;
     }
     if (r.overflow === 'truncated') stats.truncated++;
@@ -157,7 +157,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
       stats.dropped++;
       continue;
     }
-    checkRow(r.row, { vocabSize: opts.vocabSize ?? tok?.vocabSize, numLabels: opts.numLabels }, `${file}:${line}`);
+    checkRow(r.row, { vocabSize: opts.vocabSize ?? tok?.vocabSize, numLabels: opts.numLabels }, where);
     stats.tokens += r.row.inputIds.length;
     if (r.row.labels) stats.targets += countTargets(r.row);
     rows.push(r.row);

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { UserError, isUserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
 import { readRecords, formatOf } from './ingest/read.ts';
-import type { RawItem } from './ingest/types.ts';
+import { recordAt, recordPlace, type RawItem, type RecordAt } from './ingest/types.ts';
 import {
   LabelSet, classList, classWarnings, labelKey, minusOneWarning, refuseOneBased, untrainedClassWarning, wordLabelWarning, type LabelValue,
 } from './labels.ts';
@@ -76,7 +76,7 @@ class KeptTable {
 /** A record read and checked, on its way to place(): `tokens` once counted (a near copy placed again), `final` when it is not deferred again. */
 interface Placing {
   si: number;
-  line: number;
+  at: RecordAt;
   rec: DataRecord;
   raw: string;
   /** It holds HTML kept as written (counted once it is kept). */
@@ -150,12 +150,12 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     let otherFormat: string | null = null; // the first file that looks written in another format than read as: the same
     // `unread`: what the record's file holds that was not read (a list of records beside its text: RawItem.unreadLists),
     // said whole after the detail, even in the error quoting it clipped
-    const reject = (src: number, line: number, reason: Reason, detail: string, raw: string, unread?: string): void => {
-      firstRejection ??= `${sources[src]!.name}:${line}: ${reason}: ${clip(detail, DETAIL_LIMIT)}${unread ? `; ${unread}` : ''}`;
+    const reject = (src: number, at: RecordAt, reason: Reason, detail: string, raw: string, unread?: string): void => {
+      firstRejection ??= `${recordPlace(sources[src]!.name, at)}: ${reason}: ${clip(detail, DETAIL_LIMIT)}${unread ? `; ${unread}` : ''}`;
       if (unread) detail = `${detail}; ${unread}`;
       byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
       perSource[src]!.rejected++;
-      rejectedOut.write(JSON.stringify({ source: { file: sources[src]!.name, line }, reason, detail, raw: clip(raw) }) + '\n');
+      rejectedOut.write(JSON.stringify({ source: { file: sources[src]!.name, ...recordAt(at) }, reason, detail, raw: clip(raw) }) + '\n');
     };
 
     const kept = new KeptTable();
@@ -166,8 +166,8 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     const keepRaw = task === 'classification'; // a kept record may still be rejected later (conflicting labels)
     const lineOf = (i: number): string => {
       const s = kept.source[i]!;
-      const rec = JSON.parse(spool.read(kept.offset[i]!, kept.length[i]!)) as { source: { line: number } };
-      return `${sources[s]!.name}:${rec.source.line}`;
+      const rec = JSON.parse(spool.read(kept.offset[i]!, kept.length[i]!)) as { source: RecordAt };
+      return recordPlace(sources[s]!.name, rec.source);
     };
     const comparedPartsOf = (i: number): string[] => {
       const value: unknown = JSON.parse(spool.read(kept.offset[i]!, kept.length[i]!));
@@ -184,7 +184,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     const defer = (m: number, d: Deferred): void => { deferred.write(JSON.stringify({ ...d, m }) + '\n'); };
     /** Where a read and checked record goes: rejected as a copy, a conflict or a near copy of a kept one, or kept (spooled). */
     const place = (p: Placing): void => {
-      const { si, line: where, rec, raw } = p;
+      const { si, at: where, rec, raw } = p;
       const name = sources[si]!.name;
       const hash = createHash('sha256').update(canonicalContent(rec)).digest('hex');
       const label = 'label' in rec && rec.label !== undefined ? labelKey(rec.label) : null;
@@ -192,12 +192,12 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       if (e !== undefined) {
         if (contents.label(e) !== label && !contents.conflict(e)) {
           contents.markConflict(e);
-          firstConflict.set(e, { label, where: `${name}:${where}` });
+          firstConflict.set(e, { label, where: recordPlace(name, where) });
         }
         if (contents.conflict(e)) {
           const c = firstConflict.get(e)!;
           const first = `${describeLabel(contents.label(e))} at ${lineOf(contents.first(e))}`;
-          const detail = c.where === `${name}:${where}`
+          const detail = c.where === recordPlace(name, where)
             ? `the same text is labelled ${first} and ${describeLabel(label)} here`
             : `the same text is labelled ${first} and ${describeLabel(c.label)} at ${c.where} (here ${describeLabel(label)})`;
           reject(si, where, 'conflicting_label', detail, raw);
@@ -257,7 +257,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       e ??= contents.add(hash, kept.n, label);
       const copy = contents.addCopy(e);
       const id = hash.slice(0, 16) + (copy > 1 ? `-${copy}` : '');
-      const line = JSON.stringify({ id, source: { file: name, line: where }, ...recordFields(rec) });
+      const line = JSON.stringify({ id, source: { file: name, ...recordAt(where) }, ...recordFields(rec) });
       const offset = spool.size;
       spool.write(line + '\n');
       if (keepRaw) spool.write(JSON.stringify(clip(raw)) + '\n');
@@ -288,13 +288,13 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
           // bytes that are not UTF-8 (a line's defect: another encoding); a lone surrogate spelled in JSON is no sign of one
           if (item.error.reason === 'invalid_utf8') notUtf8.set(si, (notUtf8.get(si) ?? 0) + 1);
           const readsOn = item.readsOnFrom ? ` Only line ${item.line} is rejected; reading resumes at line ${item.readsOnFrom}` : '';
-          reject(si, item.line, item.error.reason, item.error.detail + readsOn, item.raw);
+          reject(si, item, item.error.reason, item.error.detail + readsOn, item.raw);
           continue;
         }
         if (!beyondAscii.has(si) && /[^\x00-\x7f]/.test(item.raw)) beyondAscii.add(si);
         const det = detectRecord(item.value, task, fields, tok.vocabSize, givenLabels ?? undefined, words);
         // a dataset in one object is no record to reject: its records would be lost as one
-        if ('reason' in det && det.reason === 'unknown_shape' && item.recordLists) throw new UserError(item.recordLists, `${src.path}:${item.line}`);
+        if ('reason' in det && det.reason === 'unknown_shape' && item.recordLists) throw new UserError(item.recordLists, recordPlace(src.path, item));
         // … and one whose one list is empty holds no record to reject: the file holds none, as an empty file
         if ('reason' in det && det.reason === 'unknown_shape' && item.noRecords) {
           inputRecords--;
@@ -306,11 +306,11 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
         if ('reason' in det) {
           if (det.noLabel?.kind === 'minus_one') minusOnes++;
           else if (det.noLabel?.kind === 'word') wordLabels.set(det.noLabel.word, (wordLabels.get(det.noLabel.word) ?? 0) + 1);
-          reject(si, item.line, det.reason, det.reason === 'wrong_task' ? `${det.detail} (use ${optionIs(words, 'task', otherTask(task))})` : det.detail, item.raw, item.unreadLists);
+          reject(si, item, det.reason, det.reason === 'wrong_task' ? `${det.detail} (use ${optionIs(words, 'task', otherTask(task))})` : det.detail, item.raw, item.unreadLists);
           continue;
         }
         tally.count(det);
-        tally.countShadowed(item.value, fields, `${src.name}:${item.line}`);
+        tally.countShadowed(item.value, fields, recordPlace(src.name, item));
         let rec = det.record;
         if (givenLabels && 'label' in rec && rec.label !== undefined) {
           if (typeof rec.label === 'number') { ints.max = Math.max(ints.max, rec.label); ints.zero ||= rec.label === 0; }
@@ -325,7 +325,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
             tally.countHtml(true);
             const stripped = stripRecordHtml(rec, words);
             if ('reason' in stripped) {
-              reject(si, item.line, stripped.reason, stripped.detail, item.raw);
+              reject(si, item, stripped.reason, stripped.detail, item.raw);
               continue;
             }
             rec = stripped;
@@ -333,10 +333,10 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
         }
         const bad = checkRecord(rec, limits, specials, givenLabels);
         if (bad) {
-          reject(si, item.line, bad.reason, bad.detail, item.raw);
+          reject(si, item, bad.reason, bad.detail, item.raw);
           continue;
         }
-        place({ si, line: item.line, rec, raw: item.raw, html: htmlAsWritten, final: false });
+        place({ si, at: recordAt(item), rec, raw: item.raw, html: htmlAsWritten, final: false });
       }
       const now = fs.statSync(src.path, { throwIfNoEntry: false });
       if (now?.size !== before.size || now.mtimeMs !== before.mtimeMs) notes.push(`${src.name}: the file changed while it was read (${before.size} bytes when reading began, ${now?.size ?? 0} after): is it still being written? Its last records may be cut off or missing: rerun once it is complete`);
@@ -345,7 +345,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     for (const { text } of readLines(deferred.tmp)) {
       const d = JSON.parse(text) as Deferred & { m: number };
       if (contents.conflict(kept.entry[d.m]!)) place({ ...d, final: true });
-      else reject(d.si, d.line, d.reason, d.detail, d.raw);
+      else reject(d.si, d.at, d.reason, d.detail, d.raw);
     }
     deferred.discard();
     spool.flush();
@@ -395,9 +395,9 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       pendingLine = '';
       const si = kept.source[i]!;
       if (!isKept(i)) {
-        const r = JSON.parse(line) as { source: { line: number }; label: LabelValue };
+        const r = JSON.parse(line) as { source: RecordAt; label: LabelValue };
         const e = kept.entry[i]!;
-        reject(si, r.source.line, 'conflicting_label', `the same text appears with different labels (${describeLabel(contents.label(e))} first, at ${lineOf(contents.first(e))}); every copy is rejected`, JSON.parse(text) as string);
+        reject(si, r.source, 'conflicting_label', `the same text appears with different labels (${describeLabel(contents.label(e))} first, at ${lineOf(contents.first(e))}); every copy is rejected`, JSON.parse(text) as string);
       } else {
         const s = assigned[posOf[i]!]!;
         splitOuts[s]!.write(line + '\n');

@@ -48,6 +48,8 @@ export function valueHint(key: string, value: unknown, written?: string): string
     if (/^lora\.target_modules\.\d+$/.test(key)) return (PROJECTIONS as readonly string[]).includes(value) ? '' : ` (${projectionMeant(value)})`;
     if (schema instanceof z.ZodBoolean && /^(y|yes|n|no|on|off|true|false)$/i.test(value)) return ` (write true or false: YAML reads ${JSON.stringify(value)} as a string)`;
     // a string YAML itself reads as a number was quoted ("1e-4"); "0b11" or "3_000" is no number to YAML 1.2 either
+    const wanted = schema instanceof z.ZodNumber ? 'a number' : schema instanceof z.ZodBoolean ? 'true or false' : null;
+    if (wanted !== null && written === `!!str ${value}`) return ` (write it without the !!str tag, which makes it a string where ${wanted} is wanted)`;
     if (schema instanceof z.ZodNumber && typeof plainYamlValue(value) === 'number') return ` (write it without quotes: YAML reads ${JSON.stringify(value)} as a string)`;
     // digit separators (4_096, as YAML 1.1 and Python take it; 4,096 as prose writes it): a string to YAML 1.2
     if (schema instanceof z.ZodNumber && /^\d{1,3}(_\d{3})+$|^\d{1,3}(,\d{3})+$/.test(value)) return ` (write ${value.replace(/[_,]/g, '')}: YAML reads ${JSON.stringify(value)} as a string)`;

@@ -4,7 +4,7 @@
 import YAML from 'yaml';
 import { UserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
-import { firstNonPlain, silentlyChanged } from '../util/yaml-plain.ts';
+import { firstNonPlain, MAX_DEPTH, PLAIN_TAGS, silentlyChanged, tooDeep } from '../util/yaml-plain.ts';
 
 /** Where a config key path was written (`file:line:column`), or one place for every key (a file, "command line"). */
 export type Place = string | ((key: string) => string);
@@ -40,14 +40,19 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
   let place = (_key: string): string => file;
   let written: Written = () => undefined;
   try {
+    // before the document is composed, which recursed once a level: "Maximum call stack size exceeded"
+    const deep = tooDeep(text);
+    if (deep !== null) throw new UserError(TOO_DEEP, `${file}:${text.slice(0, deep).split('\n').length}:${deep - text.lastIndexOf('\n', deep - 1)}`);
     // a warning (a tag it cannot resolve, !!js/function) is refused as an error: YAML.parse would print it on
     // stderr over several lines and read the value as a plain string
     const lineCounter = new YAML.LineCounter();
-    const parsed = YAML.parseDocument(text, { prettyErrors: true, lineCounter });
-    const problem = parsed.errors[0] ?? parsed.warnings[0];
-    if (problem) throw problem;
+    const at = (offset: number): string => `${file}:${lineCounter.linePos(offset).line}:${lineCounter.linePos(offset).col}`;
+    const parsed = YAML.parseDocument(text, { ...PLAIN_TAGS, prettyErrors: true, lineCounter });
+    if (parsed.errors[0]) throw parsed.errors[0];
+    // a tag left unresolved (a warning) is said as such (firstNonPlain), before any other warning
     const odd = firstNonPlain(parsed);
-    if (odd) throw new UserError(odd.what, `${file}:${lineCounter.linePos(odd.offset).line}:${lineCounter.linePos(odd.offset).col}`);
+    if (odd) throw new UserError(odd.what, at(odd.offset));
+    if (parsed.warnings[0]) throw parsed.warnings[0];
     doc = parsed.toJS();
     place = (key) => {
       const { offset } = nodeAt(parsed, key);
@@ -104,13 +109,19 @@ export function nodeAt(doc: YAML.Document, key: string): { offset: number | null
 
 /**
  * The source text of the scalar at the dotted key path when YAML read it as a number or boolean (`1.0`, which the
- * number 1 would print as "1"), so that advice can quote what was written; else undefined.
+ * number 1 would print as "1"), or a string by its !!str tag (`!!str 8`), so that advice can quote what was written;
+ * else undefined.
  */
 export function writtenAt(doc: YAML.Document, key: string): string | undefined {
   const { node } = nodeAt(doc, key);
+  // `!!str 8`: a string by its tag, whose error said to drop quotes it does not have (valueHint says the tag)
+  if (YAML.isScalar(node) && node.tag === 'tag:yaml.org,2002:str' && typeof node.value === 'string') return `!!str ${node.value}`;
   if (!YAML.isScalar(node) || (typeof node.value !== 'number' && typeof node.value !== 'boolean')) return undefined;
   return typeof node.source === 'string' ? node.source : undefined;
 }
+
+/** What nesting past MAX_DEPTH is refused with. */
+const TOO_DEEP = `lists or mappings nested ${MAX_DEPTH} deep: a config's keys are a few levels deep at most (lora: {r: 8}); remove the extra nesting`;
 
 /** For a config file named as data (`train prepared/train.jsonl`): what to give instead; else ''. */
 function dataFileHint(file: string): string {
@@ -122,12 +133,14 @@ function dataFileHint(file: string): string {
  * comment or line break YAML would drop or fold unseen, are blamed on `--key`.
  */
 export function parseOverride(key: string, value: string): { value: unknown; doc: YAML.Document | null } {
-  const parsed = YAML.parseDocument(value);
-  if (parsed.errors.length > 0 || parsed.warnings.length > 0) return { value, doc: null };
+  if (tooDeep(value) !== null) throw new UserError(TOO_DEEP, `--${key}`);
+  const parsed = YAML.parseDocument(value, PLAIN_TAGS);
+  if (parsed.errors.length > 0) return { value, doc: null };
+  const odd = firstNonPlain(parsed); // a tag left unresolved (a warning) is said as such
+  if (odd) throw new UserError(odd.what, `--${key}`);
+  if (parsed.warnings.length > 0) return { value, doc: null };
   const changed = silentlyChanged(value, parsed);
   if (changed) throw new UserError(changed, `--${key}`);
-  const odd = firstNonPlain(parsed);
-  if (odd) throw new UserError(odd.what, `--${key}`);
   const v: unknown = parsed.toJS();
   return v === undefined ? { value, doc: null } : { value: v, doc: parsed };
 }

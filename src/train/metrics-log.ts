@@ -31,7 +31,7 @@ export class MetricsLog {
    * whole row before `bytes`, and the return says so (null when the file was as `recorder` — the checkpoint — left it).
    */
   truncate(bytes: number, recorder = 'the checkpoint'): string | null {
-    this.requireOwnFile();
+    requireOwnFile(this.file);
     return withIo(this.file, 'write', () => {
       // O_NOFOLLOW and the fstat: a symlink or FIFO put in its place since the check is refused, never followed or waited on
       const { O_RDWR, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
@@ -51,19 +51,8 @@ export class MetricsLog {
     });
   }
 
-  /**
-   * metrics.jsonl is train's own file, written in place on resume: a symlink in its place (a run folder unpacked
-   * from elsewhere) would have its target cut and appended to outside the run, and a FIFO blocked the resume forever.
-   */
-  private requireOwnFile(): void {
-    const st = fs.lstatSync(this.file, { throwIfNoEntry: false });
-    if (st === undefined || st.isFile()) return;
-    this.refuse(st);
-  }
-
   private refuse(st: fs.Stats): never {
-    const kind = st.isSymbolicLink() ? 'a symlink' : st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO (named pipe)' : 'not a plain file';
-    throw new UserError(`is ${kind}, not the file train writes there: put the run's own ${path.basename(this.file)} in its place`, this.file);
+    throw notOwnFile(this.file, st);
   }
 
   /** Every row that parses as a JSON object, in file order, read line by line (a torn last line from a crash is skipped). */
@@ -80,6 +69,21 @@ export class MetricsLog {
       if (isRecord(row)) yield row;
     }
   }
+}
+
+/**
+ * Throws when something other than a plain file (a symlink, a folder, a FIFO) is where train writes its file `file`.
+ * metrics.jsonl is written in place on resume: a symlink in its place (a run folder unpacked from elsewhere) would
+ * have its target cut and appended to outside the run, and a FIFO blocked the resume forever.
+ */
+export function requireOwnFile(file: string): void {
+  const st = withIo(file, 'write', () => fs.lstatSync(file, { throwIfNoEntry: false }));
+  if (st !== undefined && !st.isFile()) throw notOwnFile(file, st);
+}
+
+function notOwnFile(file: string, st: fs.Stats): UserError {
+  const kind = st.isSymbolicLink() ? 'a symlink' : st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO (named pipe)' : 'not a plain file';
+  return new UserError(`is ${kind}, not the file train writes there: put the run's own ${path.basename(file)} in its place`, file);
 }
 
 /** The end of the last whole row (just past its line end: LF, or CR as rows() reads it) at or before byte `end` of `fd`; 0 when there is none. */

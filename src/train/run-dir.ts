@@ -17,6 +17,7 @@ import { readYamlMapping } from './config-yaml.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { CHECKPOINTS_SPEC } from './checkpoint.ts';
 import { isLockEntry, runFolderSpec, runSpec, runSpecOf, type RunMethod } from './run-files.ts';
+import { checkRunOutputs } from './run-outputs.ts';
 import { makeFolders } from '../util/made-folders.ts';
 
 /** The file `train` writes when it creates a run folder: only a folder with it is ever emptied by --overwrite. */
@@ -168,6 +169,9 @@ export class RunDir {
   static openForResume(cfg: TrainConfig, words: OptionWords = FLAG_WORDS): RunDir {
     const dir = RunDir.open(cfg.output_dir);
     RunDir.requireRun(cfg.output_dir);
+    // before the model loads and the run trains (and before the repair below works in checkpoints/): a link where a
+    // folder or file goes was refused only at its write, after the training. A finished run writes nothing again.
+    if (!dir.finished()) checkRunOutputs(dir.dir, cfg.method);
     // a crash in the middle of replacing adapter/, best/ or a checkpoint left it moved aside: put it back
     recoverFolderSwaps(dir.dir, runSpec(cfg.method));
     recoverFolderSwaps(dir.file(RUN_LAYOUT.checkpoints), CHECKPOINTS_SPEC);

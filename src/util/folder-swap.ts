@@ -29,11 +29,7 @@ export function createFolderAtomic(target: string, fill: (tmp: string) => void, 
 function swapIn(target: string, fill: (tmp: string) => void, owned: FolderSpec, replace: boolean): void {
   const parent = path.dirname(target), name = path.basename(target);
   recoverFolderSwaps(parent, (n) => (n === name ? owned : null));
-  // a file or symbolic link where the folder goes is the user's: never moved aside (a link's folder was emptied into ours)
-  const at = withIo(target, 'write', () => fs.lstatSync(target, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
-  if (at !== undefined && !at.isDirectory()) {
-    throw new UserError(`is ${at.isSymbolicLink() ? 'a symbolic link' : 'a file'}, where mistral-tune writes its ${name}/ folder: move it away (mistral-tune did not make it)`, target);
-  }
+  requireFolderPlace(target);
   const tmp = path.join(parent, swapFolderName('tmp', name, process.pid));
   const old = path.join(parent, swapFolderName('old', name, process.pid));
   if (fs.existsSync(old)) {
@@ -54,6 +50,17 @@ function swapIn(target: string, fill: (tmp: string) => void, owned: FolderSpec, 
   }
   if (aside) retire(old, owned, target);
   fsyncDir(parent);
+}
+
+/**
+ * Throws when a file or symbolic link is where the tool writes the folder `target`: it is the user's, never moved
+ * aside (a link's folder would be emptied into ours). Checked by every write, and by a run before it starts.
+ */
+export function requireFolderPlace(target: string): void {
+  const at = withIo(target, 'write', () => fs.lstatSync(target, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
+  if (at !== undefined && !at.isDirectory()) {
+    throw new UserError(`is ${at.isSymbolicLink() ? 'a symbolic link' : 'a file'}, where mistral-tune writes its ${path.basename(target)}/ folder: move it away (mistral-tune did not make it)`, target);
+  }
 }
 
 /**

@@ -3,7 +3,47 @@
 // read as an empty mapping: `lora: !!omap [r: 4]` would train with the default r, silently), !!binary a Buffer
 // (its hundred methods each reported as an unknown key), a date (2001-12-14 under %YAML 1.1, or !!timestamp) a Date,
 // a key that is a list or mapping the string "[ a, b ]" with a warning printed over two lines, and a null key "".
+// YAML 1.2's core tags (!!str, !!int, !!float, !!bool, !!null) are read where they fit their value (PLAIN_TAGS adds the
+// integer form of !!float the library left unresolved: `!!float 16`); any other tag, or one its value does not fit, is
+// refused saying so, and so is nesting past MAX_DEPTH, on which the library's recursion overflowed.
 import YAML from 'yaml';
+
+const STR = 'tag:yaml.org,2002:str';
+
+/**
+ * The parse options of a config's YAML: YAML 1.2's !!float of an integer (`!!float 16`, 16.0 by the core schema's
+ * float pattern), which the library's float tags (each needing a dot or an exponent) left an "Unresolved tag" warning.
+ */
+export const PLAIN_TAGS: YAML.ParseOptions & YAML.DocumentOptions & YAML.SchemaOptions = {
+  customTags: [{ tag: 'tag:yaml.org,2002:float', default: true, test: /^[-+]?[0-9]+$/, resolve: (text: string) => Number(text) }],
+};
+
+/** What to say of the tag `tag` (short form) that its value `text` left unresolved. */
+function unresolvedTag(tag: string, text: string): string {
+  const core = ['!!int', '!!float', '!!bool', '!!null'].includes(tag);
+  return core ? `a YAML ${tag} tag on ${JSON.stringify(text)}, which is no ${tag.slice(2)} in YAML 1.2: write the value without the tag (or one the tag takes)`
+    : `a YAML tag (${tag}): a config reads only YAML 1.2's core tags (!!str, !!int, !!float, !!bool, !!null); write the value without it`;
+}
+
+/** Lists and mappings nested deeper than this are refused: a config nests a few levels, and 1,000 overflowed the stack. */
+export const MAX_DEPTH = 64;
+
+/**
+ * The offset of the first list or mapping of `text` nested MAX_DEPTH deep, or null: found on the parser's token tree,
+ * walked with a stack of its own (the library's composer and visitor recurse, and ran out of stack on such text).
+ */
+export function tooDeep(text: string): number | null {
+  const stack: Array<{ token: YAML.CST.Token | null | undefined; depth: number }> = [];
+  for (const token of new YAML.Parser().parse(text)) stack.push({ token, depth: 0 });
+  while (stack.length > 0) {
+    const { token, depth } = stack.pop()!;
+    if (token?.type === 'document') stack.push({ token: token.value, depth });
+    if (token?.type !== 'block-map' && token?.type !== 'block-seq' && token?.type !== 'flow-collection') continue;
+    if (depth >= MAX_DEPTH) return token.offset;
+    for (const item of token.items) stack.push({ token: item.key, depth: depth + 1 }, { token: item.value, depth: depth + 1 });
+  }
+  return null;
+}
 
 /** The first node of `doc` that is not plain YAML: its offset in the text and what it is, or null. */
 export function firstNonPlain(doc: YAML.Document): { offset: number; what: string } | null {
@@ -24,6 +64,8 @@ export function firstNonPlain(doc: YAML.Document): { offset: number; what: strin
     },
     Scalar: (_, node) => {
       const v: unknown = node.value;
+      // a tag the library could not resolve leaves the text as a string (`!!int 3.0`, `!x y`): said as what it is
+      if (node.tag !== undefined && node.tag !== STR && typeof v === 'string') return stop(node, unresolvedTag(short(node.tag), v));
       if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) return undefined;
       return stop(node, v instanceof Date ? 'a date (YAML reads 2001-12-14 as one): quote it to give a string' : `a ${short(node.tag)} value, which no config key takes`);
     },

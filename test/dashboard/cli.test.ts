@@ -45,6 +45,10 @@ test('dashboard with bad arguments exits 2 with a one-line error', () => {
   const withPort = run(RUN_GEN, '--allow-host', 'mybox.lan:8765');
   assert.equal(withPort.status, 2);
   assert.equal(withPort.stderr, 'error: --allow-host: "mybox.lan:8765" has a port; give the name alone (mybox.lan): the Host check compares names, whatever the port\n');
+  // before: "warning: dashboard: listening on a b, …", then a failure to listen
+  const spaced = run(RUN_GEN, '--host', 'a b');
+  assert.equal(spaced.status, 2);
+  assert.equal(spaced.stderr, 'error: --host: "a b" is no address or host name: give one such as 127.0.0.1 (this machine only), 0.0.0.0 (every network) or ::1\n');
   const none = run(); // cwd bin/ has no runs/ folder
   assert.equal(none.status, 2);
   // before: "none found under ./runs", as if the folder were there and empty

@@ -42,9 +42,32 @@ test('a data file given as the config (train prepared/train.jsonl) says to give 
   assert.throws(() => loadTrainConfig(json), { message: `${json}: the config must be a YAML mapping of keys to values (a data file? train takes a YAML config; data goes in data.train, e.g. --data.train ${json})` });
 });
 
-test('a YAML tag the parser cannot resolve (!!js/function) is the same one-line error at its line:column, not a YAMLWarning on stderr and a string', () => {
+test('a YAML tag the parser cannot resolve (!!js/function) is a one-line error at its line:column naming the tags read, not a YAMLWarning on stderr and a string', () => {
   const f = file('model: m\ndata: {train: t}\nseed: !!js/function "function () {}"\n');
-  assert.throws(() => loadTrainConfig(f), { message: `${f}:3:7: invalid YAML: Unresolved tag: tag:yaml.org,2002:js/function` });
+  assert.throws(() => loadTrainConfig(f), { message: `${f}:3:21: a YAML tag (!!js/function): a config reads only YAML 1.2's core tags (!!str, !!int, !!float, !!bool, !!null); write the value without it` });
+});
+
+test('YAML 1.2 core tags are read as the core schema says (!!float 16 is 16); one its value does not fit, and !!str on a number, say what to write', () => {
+  const head = 'model: m\ndata: {train: t}\n';
+  // before: "invalid YAML: Unresolved tag: tag:yaml.org,2002:float" (the library's !!float wants a dot or an exponent)
+  const cfg = loadTrainConfig(file(head + 'batch_size: !!float 16\noptimizer: {lr: !!float 1e-4}\n'), [['grad_accum', '!!float 2']]);
+  assert.deepEqual([cfg.batch_size, cfg.optimizer.lr, cfg.grad_accum], [16, 1e-4, 2]);
+  const f = file(head + 'seed: !!int 3.0\n');
+  assert.throws(() => loadTrainConfig(f), { message: `${f}:3:13: a YAML !!int tag on "3.0", which is no int in YAML 1.2: write the value without the tag (or one the tag takes)` });
+  assert.throws(() => loadTrainConfig(file(head), [['seed', '!!bool yes']]), { message: '--seed: a YAML !!bool tag on "yes", which is no bool in YAML 1.2: write the value without the tag (or one the tag takes)' });
+  // before: "(write it without quotes: …)", of quotes it does not have
+  const s = file(head + 'batch_size: !!str 8\n');
+  assert.throws(() => loadTrainConfig(s), { message: `${s}:3:1: batch_size: must be a number (got !!str 8) (write it without the !!str tag, which makes it a string where a number is wanted)` });
+});
+
+test('YAML nested past 64 lists or mappings is one line at its file:line:column, not "Maximum call stack size exceeded"', () => {
+  const deep = (n: number): string => `${'['.repeat(n)}${']'.repeat(n)}`;
+  const message = "lists or mappings nested 64 deep: a config's keys are a few levels deep at most (lora: {r: 8}); remove the extra nesting";
+  const flow = file(`model: m\ndata: {train: t}\nlora: {target_modules: ${deep(20_000)}}\n`);
+  assert.throws(() => loadTrainConfig(flow), { message: `${flow}:3:86: ${message}` });
+  const block = file(`model: m\n${Array.from({ length: 3000 }, (_, i) => `${'  '.repeat(i)}k${i}:\n`).join('')}`);
+  assert.throws(() => loadTrainConfig(block), { message: `${block}:66:129: ${message}` });
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.target_modules', deep(20_000)]]), { message: `--lora.target_modules: ${message}` });
 });
 
 test('YAML that is not plain (!!omap, !!set, !!binary, a date, a list as a key) is refused at its file:line:column, not read as something else', () => {

@@ -12,6 +12,7 @@ import { pythonReadingNote } from './python-json.ts';
 import { readText } from './text.ts';
 import { viewerRows } from './viewer-rows.ts';
 import { FORMATS, readAs, type Format, type RawItem, type ReadOptions } from './types.ts';
+import { numberedOnSharedLines } from './record-index.ts';
 
 /** Extensions of containers that are not text, and what to do with them first. */
 const BINARY_EXTENSIONS: Record<string, 'decompress' | 'convert'> = {
@@ -44,8 +45,9 @@ export function formatOf(file: string, override?: Format): Format {
 export function readRecords(file: string, format: Format, opts: ReadOptions = {}): Generator<RawItem> {
   switch (format) {
     // a JSON array saved as .jsonl (HF's load_dataset("json") reads both): its lines are no records
-    case 'jsonl': return viewerRows(notingPython(notingCsv(firstChar(file)?.ch === '[' ? readJson(file, opts) : readJsonl(file, opts), 'JSON Lines', opts), opts), opts);
-    case 'json': return viewerRows(notingPython(notingCsv(readJson(file, opts), 'JSON', opts), opts), opts);
+    // records that share a line (a one-line JSON array, a batch on a JSON Lines line) are numbered: record-index.ts
+    case 'jsonl': return numberedOnSharedLines(viewerRows(notingPython(notingCsv(firstChar(file)?.ch === '[' ? readJson(file, opts) : readJsonl(file, opts), 'JSON Lines', opts), opts), opts));
+    case 'json': return numberedOnSharedLines(viewerRows(notingPython(notingCsv(readJson(file, opts), 'JSON', opts), opts), opts));
     case 'csv': return readCsv(file, ',', opts);
     case 'tsv': return readCsv(file, '\t', opts);
     case 'text': return readText(file, opts);

@@ -9,6 +9,8 @@ import type { JsonReading } from './python-json.ts';
 export interface RawItem {
   /** 1-based physical line where the record starts. */
   line: number;
+  /** Where other records start on its line too (a one-line JSON array): its 1-based place among the file's records (record-index.ts). */
+  record?: number;
   /** The record's text as it was in the file (prepare clips it to 4 KB in rejected.jsonl). */
   raw: string;
   /** The parsed value, when parsing succeeded. */
@@ -38,6 +40,22 @@ export interface RawItem {
   unreadLists?: string;
   /** How Python wrote it, when that is not JSON (python-json.ts): NaN or Infinity in JSON, or a Python literal. */
   python?: Exclude<JsonReading, 'json'>;
+}
+
+/** Where a record is, as reports and errors say it: `FILE:LINE`, and `(record N)` where its line holds others (RawItem.record). */
+export function recordPlace(file: string, at: RecordAt): string {
+  return at.record === undefined ? `${file}:${at.line}` : `${file}:${at.line} (record ${at.record})`;
+}
+
+/** A record's line, and its place in the file where the line holds others (RawItem.record). */
+export interface RecordAt {
+  line: number;
+  record?: number;
+}
+
+/** The place of `item`, as a record's `source` in the outputs holds it (with the file). */
+export function recordAt(item: RecordAt): RecordAt {
+  return item.record === undefined ? { line: item.line } : { line: item.line, record: item.record };
 }
 
 /** The rejection of a record that holds a line whose bytes are not UTF-8 text (see readLines). */

@@ -1,0 +1,17 @@
+// What a resumed run will write in its run folder, checked before anything loads or trains: a symbolic link (or a
+// file or folder of the wrong kind) of the user's where train writes adapter/ (model/), best/, checkpoints/,
+// metrics.jsonl, report.json or loss_curve.svg was refused only when the run came to write it, hours into a 7B run.
+// The errors are those of the writes themselves (folder-swap.ts, metrics-log.ts), said first.
+import { runPath, weightsEntry, type RunEntry } from '../run/layout.ts';
+import { requireFolderPlace } from '../util/folder-swap.ts';
+import { requireOwnFile } from './metrics-log.ts';
+import type { RunMethod } from './run-files.ts';
+
+/** The run folder's files that train writes again on a resume (config.yaml is also read, and checked as it is read). */
+const FILES: readonly RunEntry[] = ['metrics', 'report', 'lossCurve'];
+
+/** Throws, as the write would, when any place of the run folder `dir` of `method` that train writes holds what train cannot write there. */
+export function checkRunOutputs(dir: string, method: RunMethod): void {
+  for (const entry of [weightsEntry(method), 'best', 'checkpoints'] as const) requireFolderPlace(runPath(dir, entry));
+  for (const entry of FILES) requireOwnFile(runPath(dir, entry));
+}

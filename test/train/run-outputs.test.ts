@@ -1,0 +1,64 @@
+// --resume checks every place of the run folder it will write (adapter/ or model/, best/, checkpoints/, metrics.jsonl,
+// report.json, loss_curve.svg) before the model loads or a step trains: a symbolic link of the user's there was refused
+// only when the run came to write it, hours into a 7B run, and best/'s was first warned of as "written again".
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { configToYaml, validate, type TrainConfig } from '../../src/train/config.ts';
+import { RunDir } from '../../src/train/run-dir.ts';
+import { train } from '../../src/train/trainer.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const DATA = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
+
+function config(method: 'lora' | 'full', dir: string): TrainConfig {
+  return validate({
+    model: TINY_BASE, method, data: { train: DATA, val: DATA }, max_steps: 2, batch_size: 1, eval: { samples: 0, every_steps: 1 },
+    checkpoint: { every_steps: 1, keep: 2 }, output_dir: dir,
+  }, 'test');
+}
+
+const folderError = (p: string): string => `${p}: is a symbolic link, where mistral-tune writes its ${path.basename(p)}/ folder: move it away (mistral-tune did not make it)`;
+const fileError = (p: string): string => `${p}: is a symlink, not the file train writes there: put the run's own ${path.basename(p)} in its place`;
+
+test('opening a run to resume refuses a symbolic link at any place the run writes, with the error its write gives, touching nothing', () => {
+  const places: Array<[method: 'lora' | 'full', entry: string, error: (p: string) => string]> = [
+    ['lora', 'adapter', folderError], ['full', 'model', folderError], ['lora', 'best', folderError], ['lora', 'checkpoints', folderError],
+    ['lora', 'metrics.jsonl', fileError], ['lora', 'report.json', fileError], ['lora', 'loss_curve.svg', fileError],
+  ];
+  for (const [method, entry, error] of places) {
+    const dir = path.join(tempDir('mt-outputs-'), 'run');
+    const cfg = config(method, dir);
+    RunDir.create(dir, false).writeText('config.yaml', configToYaml(cfg));
+    const mine = path.join(tempDir('mt-mine-'), entry);
+    if (entry.includes('.')) fs.writeFileSync(mine, 'mine\n');
+    else fs.mkdirSync(mine);
+    // report.json is what a finished run has: a link to nothing there is no finished run's (one to a file is: nothing is written)
+    fs.symlinkSync(entry === 'report.json' ? path.join(dir, 'gone') : mine, path.join(dir, entry));
+    assert.throws(() => RunDir.openForResume(cfg), { message: error(path.join(dir, entry)) }, entry);
+    assert.ok(fs.lstatSync(path.join(dir, entry)).isSymbolicLink(), `${entry} left in place`);
+  }
+});
+
+test('train --resume with best/ or adapter/ a symbolic link stops before a step, with the one error its write gives (best/: no "written again" first)', () => {
+  const dir = path.join(tempDir('mt-outputs-'), 'run');
+  const cfg = config('lora', dir);
+  captureStderr(() => train(cfg));
+  // stopped after the checkpoint of step 1: resuming it trains step 2
+  fs.rmSync(path.join(dir, 'report.json'));
+  fs.rmSync(path.join(dir, 'checkpoints', 'step-0000002'), { recursive: true });
+  const metrics = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8');
+  for (const entry of ['best', 'adapter']) {
+    const link = path.join(dir, entry), moved = path.join(tempDir('mt-mine-'), entry);
+    fs.renameSync(link, moved);
+    fs.symlinkSync(moved, link);
+    const { stderr } = captureStderr(() => assert.throws(() => train(cfg, { resume: true }), { message: folderError(link) }));
+    assert.doesNotMatch(stderr, /written again|resume: from the checkpoint/, 'refused before the checkpoint is restored');
+    assert.equal(fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8'), metrics, 'no step trained');
+    fs.rmSync(link);
+    fs.renameSync(moved, link);
+  }
+});
