@@ -1,5 +1,5 @@
 // jinja2's tests and filters where @huggingface/jinja's differ from them or lack them, as chat templates use them:
-// tests (sequence, iterable, mapping, number, float, eq/ne/lt/…, in, lower, upper) and filters (string, join, trim,
+// tests (sequence, iterable, mapping, number, float, eq/ne/lt/…, in, divisibleby, lower, upper) and filters (string, join, trim,
 // length/count, default/d, transformers' tojson, map, select/reject(attr), first, last, list, max, min, sum, round,
 // title, capitalize, upper, lower, replace, reverse, indent, sort, unique, dictsort, items, int, float; the lazy ones
 // true in a test as jinja2's generators). jinja-python.ts's interpreter calls them before the library's.
@@ -37,6 +37,14 @@ export const TESTS: Record<string, Test> = {
   ne: (a, b) => b === undefined || !pyEq(a, b),
   lt: compare('<'), le: compare('<='), gt: compare('>'), ge: compare('>='),
   in: (a, b) => b !== undefined && contains(b, a),
+  divisibleby(a, b) {
+    // value % num == 0, with Python's modulo (bools are ints; a float divides by float rules)
+    if (b === undefined) throw new Error('the divisibleby test needs a number to divide by');
+    const [x, n] = [a, b].map((v) => (isNum(v) || v.type === 'BooleanValue' ? Number(v.value) : NaN)) as [number, number];
+    if (Number.isNaN(x) || Number.isNaN(n)) throw new Error(`divisibleby: unsupported operand type(s) for %: '${pyType(a)}' and '${pyType(b)}'`);
+    if (n === 0) throw new Error('divisibleby: integer division or modulo by zero');
+    return x % n === 0;
+  },
   lower: (v) => callMethod(V.str(pyStr(v)), 'islower', [], new Map())!.value === true,
   upper: (v) => callMethod(V.str(pyStr(v)), 'isupper', [], new Map())!.value === true,
 };
@@ -59,7 +67,7 @@ export function contains(container: Value, item: Value): boolean {
 }
 
 /** jinja2's attribute lookup for filters (selectattr, map(attribute=…)): "a.b" and list indices, undefined when absent. */
-function attribute(item: Value, path: string): Value {
+export function attribute(item: Value, path: string): Value {
   let v = item;
   for (const part of path.split('.')) {
     if (isDict(v)) v = v.value.get(part) ?? V.undefined();
@@ -73,14 +81,14 @@ function attribute(item: Value, path: string): Value {
  * What jinja2's lazy filters give (select/reject(attr), map, unique, items, reverse of a list): a generator, true in
  * a test even when it yields nothing; here a list that is always true (printed, a list: jinja2 prints the object).
  */
-function generator(items: Value[]): Value {
+export function generator(items: Value[]): Value {
   const v = V.list(items);
   v.__bool__ = () => ({ value: true });
   return v;
 }
 
 /** The items a filter iterates: a list's items, a string's characters, a dict's keys. */
-function iterate(v: Value, filter: string): Value[] {
+export function iterate(v: Value, filter: string): Value[] {
   if (isList(v)) return v.value;
   if (isStr(v)) return [...v.value].map(V.str);
   if (isDict(v)) return [...v.value.keys()].map(keyValue);
@@ -110,7 +118,7 @@ export interface Args {
   args: Value[];
   kwargs: Map<string, Value>;
 }
-const argOf = (a: Args, index: number, keyword: string): Value | undefined => a.args[index] ?? a.kwargs.get(keyword);
+export const argOf = (a: Args, index: number, keyword: string): Value | undefined => a.args[index] ?? a.kwargs.get(keyword);
 export type Filter = (this: FilterHost, v: Value, a: Args, env: Environment) => Value;
 
 function selectFilter(byAttribute: boolean, keep: boolean): Filter {
@@ -313,7 +321,7 @@ export const FILTERS: Record<string, Filter> = {
 FILTERS.d = FILTERS.default!;
 
 /** Python's order of two values (sort, max, min): numbers, or strings by code point. */
-function compareValues(a: Value, b: Value): number {
+export function compareValues(a: Value, b: Value): number {
   if ((isNum(a) || a.type === 'BooleanValue') && (isNum(b) || b.type === 'BooleanValue')) return Number(a.value) - Number(b.value);
   if (isStr(a) && isStr(b)) return cmpStr(a.value, b.value);
   throw new Error(`'<' not supported between instances of '${pyType(a)}' and '${pyType(b)}'`);

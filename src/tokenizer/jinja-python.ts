@@ -4,13 +4,16 @@
 // Python; method calls use Python's str/list/dict methods (jinja-methods.ts: strip with characters, format,
 // splitlines, …); the filters and tests chat templates use (string, join, trim, length, default/d, tojson, map,
 // select/reject(attr), first/last, max/min/sum, sort, unique, round, title, capitalize, replace, indent, reverse) follow
-// jinja2's; a str is indexed, searched, padded and ordered by code point, as in Python. A method no table knows fails
+// jinja2's, and so do the rare ones (jinja-filters-rare.ts: truncate, escape, groupby, …) and tests with an argument
+// (jinja-test-arguments.ts: is divisibleby 2); `for a, b in` unpacks tuples; a str is indexed, searched, padded and ordered by code point, as in Python. A method no table knows fails
 // with an error that names it; {% break %} and {% continue %} keep what their iteration printed. Everything else is
 // the library's.
 import { Environment, Interpreter } from '@huggingface/jinja';
-import { FILTERS, TESTS, compare, contains, type FilterHost } from './jinja-filters.ts';
+import { FILTERS, TESTS, compare, contains, type Filter, type FilterHost } from './jinja-filters.ts';
+import { RARE_FILTERS, escapeMarkup, isMarkup, markupOf } from './jinja-filters-rare.ts';
 import { percentFormat } from './jinja-format.ts';
 import { callMethod } from './jinja-methods.ts';
+import { testOfFilter } from './jinja-test-arguments.ts';
 import { V, asKey, isInt, isList, isNum, isStr, keyValue, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
 
 /** The AST nodes this file reads (the library's parser makes them; its .d.ts does not export the classes). */
@@ -35,6 +38,7 @@ interface CallNode extends Node {
   args: Node[];
 }
 interface ForNode extends Node {
+  loopvar: Node;
   iterable: Node & { lhs?: Node };
   body: Node[];
   defaultBlock: Node[];
@@ -71,6 +75,9 @@ interface LibraryInterpreter {
   applyFilter(operand: Value, filter: Node, env: Environment): Value;
 }
 const Base = Interpreter as unknown as new (env: Environment) => LibraryInterpreter;
+
+/** Every filter this file applies before the library's: jinja-filters.ts's and jinja-filters-rare.ts's. */
+const ALL_FILTERS: Record<string, Filter> = { ...FILTERS, ...RARE_FILTERS };
 
 /** Statements whose result is their rendered text (or nothing); any other node is an expression printed with str(). */
 const STATEMENTS = new Set(['Program', 'Set', 'If', 'For', 'Macro', 'CallStatement', 'FilterStatement', 'Break', 'Continue', 'Comment']);
@@ -183,6 +190,8 @@ export class PythonInterpreter extends Base implements FilterHost {
         }
         break;
       case '+':
+        // Markup + str escapes the str (markupsafe), the sum a Markup
+        if (isStr(a) && isStr(b) && (isMarkup(a) || isMarkup(b))) return markupOf((escapeMarkup(a).value as string) + (escapeMarkup(b).value as string));
         if (isStr(a) && isStr(b)) return V.str(a.value + b.value); // the common case, without the library's detour
         if (isStr(a) !== isStr(b) && a.type !== 'UndefinedValue' && b.type !== 'UndefinedValue') {
           throw new Error(isStr(a) ? `can only concatenate str (not "${pyType(b)}") to str` : `unsupported operand type(s) for +: '${pyType(a)}' and '${pyType(b)}'`);
@@ -299,11 +308,13 @@ export class PythonInterpreter extends Base implements FilterHost {
     return out;
   }
 
-  /** A for loop over a string goes over its characters, as in Python (the library's refuses a string), over a dict its keys; its body as evaluateBlock says. */
+  /** A for loop over a string goes over its characters, as in Python (the library's refuses a string), over a dict its keys, unpacking tuples; its body as evaluateBlock says. */
   override evaluateFor(node: ForNode, env: Environment): Value {
     const select = node.iterable.type === 'SelectExpression';
     const v = this.evaluate(select ? node.iterable.lhs : node.iterable, env);
-    const items = isStr(v) ? V.list([...v.value].map(V.str)) : v.type === 'ObjectValue' ? V.list([...(v.value as Map<Key, Value>).keys()].map(keyValue)) : v;
+    let items = isStr(v) ? V.list([...v.value].map(V.str)) : v.type === 'ObjectValue' ? V.list([...(v.value as Map<Key, Value>).keys()].map(keyValue)) : v;
+    // `for a, b in` unpacks tuples too (groupby's groups, (1, 2) literals); the library's unpacks only lists
+    if (node.loopvar.type === 'TupleLiteral' && isList(items)) items = V.list(items.value.map((x) => (x.type === 'TupleValue' ? V.list(x.value as Value[]) : x)));
     const loop = { broken: false, completed: false, scoped: assigns(node.body) };
     const body: LoopBody = Object.assign([...node.body], { loop });
     const iterable = select ? { ...node.iterable, lhs: evaluated(items) } : evaluated(items);
@@ -319,10 +330,16 @@ export class PythonInterpreter extends Base implements FilterHost {
   override applyFilter(operand: Value, filter: Node, env: Environment): Value {
     const call = filter.type === 'CallExpression' && (filter as CallNode).callee.type === 'Identifier' ? (filter as CallNode) : null;
     const name = filter.type === 'Identifier' ? ((filter as ValueNode).value as string) : call ? ((call.callee as ValueNode).value as string) : null;
-    const f = name !== null && Object.hasOwn(FILTERS, name) ? FILTERS[name] : undefined;
-    if (!f) return super.applyFilter(operand, filter, env);
+    const f = name !== null && Object.hasOwn(ALL_FILTERS, name) ? ALL_FILTERS[name] : undefined;
+    const test = name !== null && !f ? testOfFilter(name) : null;
+    if (!f && !test) return super.applyFilter(operand, filter, env);
     const [args, kwargs] = call ? this.evaluateArguments(call.args, env) : [[], new Map<string, Value>()];
-    return f.call(this, operand, { args, kwargs }, env);
+    if (test) {
+      // a test with an argument (jinja-test-arguments.ts made it a filter call)
+      if (args.length > 1 || kwargs.size > 0) throw new Error(`the test '${test.test}' takes one argument here`);
+      return V.bool(this.runTest(test.test, operand, args[0], env) !== test.negate);
+    }
+    return f!.call(this, operand, { args, kwargs }, env);
   }
 
   /** A filter by name on a value, with arguments already evaluated (map('trim'), select('odd')). */
@@ -337,6 +354,7 @@ export class PythonInterpreter extends Base implements FilterHost {
   runTest(name: string, v: Value, arg: Value | undefined, env: Environment): boolean {
     const test = Object.hasOwn(TESTS, name) ? TESTS[name] : undefined;
     if (test) return test(v, arg);
+    if (arg !== undefined) throw new Error(`the test '${name}' with an argument is not supported by mistral-tune's template renderer`);
     const node = { type: 'TestExpression', operand: evaluated(v), negate: false, test: { value: name } };
     return super.evaluateTestExpression(node, env).value === true;
   }
