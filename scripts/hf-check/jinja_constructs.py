@@ -1,8 +1,8 @@
 # The Jinja constructs of jinja15's table rendered by transformers' own chat-template environment
 # (transformers.utils.chat_template_utils._compile_jinja_template: jinja2's ImmutableSandboxedEnvironment with
 # trim_blocks, lstrip_blocks, loopcontrols, its tojson and raise_exception), each with apply_chat_template's
-# keyword arguments for one user message. Prints one JSON line per case, {name, template, text} or {name, template,
-# error}, then the versions: the expected strings of test/tokenizer/jinja-constructs.test.ts come from here.
+# keyword arguments for one user and one assistant message. Prints one JSON line per case, {name, template, text} or
+# {name, template, error}, then the versions: the expected strings of test/tokenizer/jinja-constructs.test.ts come from here.
 # Run: HF_HUB_OFFLINE=1 /tmp/hfvenv-NAME/bin/python scripts/hf-check/jinja_constructs.py   (venv recipe: PREAMBLE)
 import json, sys
 import jinja2, transformers
@@ -35,6 +35,10 @@ CASES = {
     "min-max": "{{ [3, 1, 2] | min }}|{{ [3, 1, 2] | max }}|{{ ['b', 'A', 'c'] | min }}|{{ ['b', 'A', 'c'] | max(case_sensitive=true) }}|{{ [{'n': 2}, {'n': 1}] | min(attribute='n') }}|{{ [] | max }}",
     "round": "{{ 2.5 | round }}|{{ 3.5 | round }}|{{ 2.675 | round(2) }}|{{ 2.1 | round(0, 'ceil') }}|{{ 2.9 | round(method='floor') }}|{{ 7 | round }}|{{ 1234 | round(-2) }}",
     "int-float-defaults": "{{ 'x' | int }}|{{ 'x' | int(7) }}|{{ '3.9' | int }}|{{ '0x1A' | int(0, 16) }}|{{ 'x' | float }}|{{ 'x' | float(1.5) }}|{{ '2' | float }}|{{ none | int(-1) }}",
+    "round-negative-precision": "{{ 1234.5 | round(-2) }}|{{ 1250.0 | round(-2) }}|{{ -4.0 | round(-1) }}|{{ 25 | round(-1) }}|{{ 35 | round(-1) }}|{{ 0.125 | round(2) }}|{{ -0.4 | round }}",
+    "big-ints": "{{ 10 ** 20 }}|{{ 10 ** 21 }}|{{ 2 ** 53 }}|{{ 10 ** 22 * 3 }}|{{ 2 ** 64 }}",
+    "pairs-print-as-tuples": "{{ {'b': 'X', 'a': 'y'} | dictsort(by='value') }}|{{ {2: 'a', 1: 'b'} | dictsort }}|{{ {'a': 1} | items | list }}|{{ {'a': 1}.items() | list }}|{% for k, v in {'a': 1}.items() %}{{ k }}{{ v }}{% endfor %}|{% for k, v in {'b': 1, 'a': 2} | dictsort %}{{ k }}{{ v }}{% endfor %}",
+    "indent-of-a-non-str-fails": "{{ 5 | indent }}",
     "tojson-indent": "{{ {'a': [1, 'b'], 'c': none} | tojson(indent=2) }}|{{ [1, 2] | tojson }}|{{ {'é': '<'} | tojson }}",
 }
 

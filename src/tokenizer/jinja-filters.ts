@@ -250,14 +250,14 @@ export const FILTERS: Record<string, Filter> = {
     const byValue = argOf(a, 1, 'by') !== undefined && pyStr(argOf(a, 1, 'by')!) === 'value';
     const reverse = argOf(a, 2, 'reverse')?.__bool__().value ?? false;
     const key = sortKey({ args: a.args.slice(0, 1), kwargs: new Map([...a.kwargs].filter(([k]) => k === 'case_sensitive')) }, 0, -1);
-    const pairs = [...v.value].map(([k, x]) => ({ pair: V.list([keyValue(k), x]), k: key(byValue ? x : keyValue(k)) }));
+    const pairs = [...v.value].map(([k, x]) => ({ pair: V.tuple([keyValue(k), x]), k: key(byValue ? x : keyValue(k)) }));
     pairs.sort((p, q) => (reverse ? -1 : 1) * compareValues(p.k, q.k));
     return V.list(pairs.map((p) => p.pair));
   },
   items(v) {
     if (v.type === 'UndefinedValue') return V.list([]);
     if (!isDict(v)) throw new Error(`items: can only get item pairs from a mapping, not ${pyType(v)}`);
-    return generator([...v.value].map(([k, x]) => V.list([keyValue(k), x])));
+    return generator([...v.value].map(([k, x]) => V.tuple([keyValue(k), x])));
   },
   unique(v, a) {
     const key = sortKey(a, 0, 1);
@@ -285,12 +285,17 @@ export const FILTERS: Record<string, Filter> = {
     const x = numberOf(v, 'round');
     const m = method ? pyStr(method) : 'common';
     const scale = 10 ** p;
-    if (m === 'common' && (isInt(v) || v.type === 'BooleanValue')) {
-      // Python's round(int, ndigits) stays an int (halves to even: round(25, -1) == 20)
-      if (p >= 0) return V.int(x);
-      const q = x * scale, f = Math.floor(q);
-      return V.int(Math.round((q - f > 0.5 || (q - f === 0.5 && f % 2 !== 0) ? f + 1 : f) / scale));
+    const integer = isInt(v) || v.type === 'BooleanValue';
+    if (m === 'common' && p < 0) {
+      // to tens, hundreds, …: halves to even (round(25, -1) == 20, round(1250.0, -2) == 1200.0); a negative
+      // float that rounds to zero is -0.0; an int stays an int
+      const unit = 10 ** -p;
+      const q = x / unit, f = Math.floor(q);
+      const r = (q - f > 0.5 || (q - f === 0.5 && f % 2 !== 0) ? f + 1 : f) * unit;
+      return integer ? V.int(r) : V.float(r === 0 && x < 0 ? -0 : r);
     }
+    // Python's round(int, ndigits >= 0) is the int itself
+    if (m === 'common' && integer) return V.int(x);
     if (m === 'ceil') return V.float(Math.ceil(x * scale) / scale);
     if (m === 'floor') return V.float(Math.floor(x * scale) / scale);
     return V.float(Number(toFixedEven(x, p)));
@@ -305,9 +310,10 @@ export const FILTERS: Record<string, Filter> = {
   },
   indent(v, a) {
     // jinja2's do_indent: the lines of s + '\n' as str.splitlines() cuts them, joined by '\n'
+    if (!isStr(v)) throw new Error(`indent: expected a str, got ${pyType(v)}`); // do_indent's s += '\n'
     const width = argOf(a, 0, 'width') ?? V.int(4);
     const pad = isStr(width) ? width.value : ' '.repeat(numberOf(width, 'indent'));
-    const lines = (callMethod(V.str(pyStr(v) + '\n'), 'splitlines', [], new Map())!.value as Value[]).map((x) => x.value as string);
+    const lines = (callMethod(V.str(v.value + '\n'), 'splitlines', [], new Map())!.value as Value[]).map((x) => x.value as string);
     let out: string;
     if (argOf(a, 2, 'blank')?.__bool__().value) out = lines.join('\n' + pad);
     else out = lines[0]! + lines.slice(1).map((l) => '\n' + (l ? pad + l : l)).join('');

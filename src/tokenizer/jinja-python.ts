@@ -88,6 +88,18 @@ const NUMERIC_OPS = new Set(['+', '-', '*', '/', '//', '%', '**', '<', '<=', '>'
 /** A character beyond the BMP (a surrogate pair in a JS string). */
 const ASTRAL = /[\ud800-\udbff][\udc00-\udfff]/;
 
+/**
+ * Python's ints are exact at any size, a JS number only up to 2**53: an int result past that (2 ** 64) must be the
+ * exact one (10 ** 20 is), else rendering fails rather than print other digits than transformers.
+ */
+function checkExactInt(op: string, a: number, b: number, got: number): void {
+  const [x, y] = [BigInt(a), BigInt(b)];
+  const exact = op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '**' && b >= 0 && b <= 2048 ? x ** y : null;
+  if (exact !== null && Number.isFinite(got) && BigInt(got) === exact) return;
+  const value = exact === null ? '' : ` = ${exact.toString().length > 40 ? `an int of ${exact.toString().length} digits` : exact}`;
+  throw new Error(`${a} ${op} ${b}${value}: an int past 2**53 that mistral-tune's template renderer cannot hold exactly`);
+}
+
 /** A node standing for a value already evaluated (to hand the library an operation whose operands are known). */
 const EVALUATED = 'PythonEvaluated';
 const evaluated = (value: Value): ValueNode => ({ type: EVALUATED, value });
@@ -207,7 +219,9 @@ export class PythonInterpreter extends Base implements FilterHost {
         if (isStr(a) && isStr(b)) return V.bool(compare(op)(a, b));
         break;
     }
-    return super.evaluateBinaryExpression({ type: node.type, operator: node.operator, left: evaluated(a), right: evaluated(b) }, env);
+    const out = super.evaluateBinaryExpression({ type: node.type, operator: node.operator, left: evaluated(a), right: evaluated(b) }, env);
+    if (isInt(a) && isInt(b) && isInt(out) && !Number.isSafeInteger(out.value)) checkExactInt(op, a.value, b.value, out.value);
+    return out;
   }
 
   override evaluateCallExpression(node: CallNode, env: Environment): Value {

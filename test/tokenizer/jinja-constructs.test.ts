@@ -15,8 +15,8 @@ function render(template: string): string {
   throw new Error('failed' in out ? out.failed : out.stopped);
 }
 
-/** [name, template, jinja2's text] from scripts/hf-check/jinja_constructs.py. */
-const CASES: [string, string, string][] = [
+/** [name, template, jinja2's text, or null where jinja2 fails] from scripts/hf-check/jinja_constructs.py. */
+const CASES: [string, string, string | null][] = [
   ["truncate", "{{ 'hello world foo' | truncate(9) }}|{{ 'hello world foo' | truncate(9, True) }}|{{ 'hello world foo' | truncate(11, False, '>>', 0) }}|{{ 'hello' | truncate(9) }}|{{ 'hello world foo bar' | truncate(16) }}|{{ 'hello world foo bar' | truncate(length=12, killwords=true, end='~') }}",
    "hello...|hello ...|hello>>|hello|hello world foo bar|hello world~"],
   ["escape", "{{ '<a href=\"x\">&\\'</a>' | e }}|{{ '<b>' | escape }}|{{ 5 | e }}|{{ none | e }}|{{ ('<' | e) ~ '>' }}|{{ ('<' | e) + '>' }}|{{ ('<' | e) | length }}",
@@ -69,24 +69,40 @@ const CASES: [string, string, string][] = [
    "2.0|4.0|2.67|3.0|2.0|7|1200"],
   ["int-float-defaults", "{{ 'x' | int }}|{{ 'x' | int(7) }}|{{ '3.9' | int }}|{{ '0x1A' | int(0, 16) }}|{{ 'x' | float }}|{{ 'x' | float(1.5) }}|{{ '2' | float }}|{{ none | int(-1) }}",
    "0|7|3|26|0.0|1.5|2.0|-1"],
+  ["round-negative-precision", "{{ 1234.5 | round(-2) }}|{{ 1250.0 | round(-2) }}|{{ -4.0 | round(-1) }}|{{ 25 | round(-1) }}|{{ 35 | round(-1) }}|{{ 0.125 | round(2) }}|{{ -0.4 | round }}",
+   "1200.0|1200.0|-0.0|20|40|0.12|-0.0"],
+  ["big-ints", "{{ 10 ** 20 }}|{{ 10 ** 21 }}|{{ 2 ** 53 }}|{{ 10 ** 22 * 3 }}|{{ 2 ** 64 }}",
+   "100000000000000000000|1000000000000000000000|9007199254740992|30000000000000000000000|18446744073709551616"],
+  ["pairs-print-as-tuples", "{{ {'b': 'X', 'a': 'y'} | dictsort(by='value') }}|{{ {2: 'a', 1: 'b'} | dictsort }}|{{ {'a': 1} | items | list }}|{{ {'a': 1}.items() | list }}|{% for k, v in {'a': 1}.items() %}{{ k }}{{ v }}{% endfor %}|{% for k, v in {'b': 1, 'a': 2} | dictsort %}{{ k }}{{ v }}{% endfor %}",
+   "[('b', 'X'), ('a', 'y')]|[(1, 'b'), (2, 'a')]|[('a', 1)]|[('a', 1)]|a1|a2b1"],
+  ["indent-of-a-non-str-fails", "{{ 5 | indent }}",
+   null],
   ["tojson-indent", "{{ {'a': [1, 'b'], 'c': none} | tojson(indent=2) }}|{{ [1, 2] | tojson }}|{{ {'é': '<'} | tojson }}",
    "{\n  \"a\": [\n    1,\n    \"b\"\n  ],\n  \"c\": null\n}|[1, 2]|{\"é\": \"<\"}"],
 ];
 
 for (const [name, template, expected] of CASES) {
-  test(`${name} renders as jinja2 renders it for transformers`, () => {
-    assert.equal(render(template), expected);
+  test(`${name} renders as jinja2 renders it for transformers${expected === null ? ' (fails)' : ''}`, () => {
+    if (expected === null) assert.throws(() => render(template));
+    else assert.equal(render(template), expected);
   });
 }
 
-test('a test whose argument we do not implement (sameas) is a one-line UserError naming the test, not an argument dropped', () => {
-  // jinja2 renders `none is sameas none` as True (Python's identity); select('sameas', x) used to lose the x
+test('what jinja2 renders and we cannot is a one-line UserError naming the construct, never other text', () => {
+  // jinja2: True (Python's identity), 12157665459056928801 (exact ints), 'TrueTrue' (loop.changed); select('sameas', x)
+  // used to lose the x, 3 ** 40 printed 12157665459056929000
   const source = 'model/tokenizer_config.json: chat_template';
-  for (const template of ['{{ none is sameas none }}', "{{ [none] | select('sameas', none) | list }}"]) {
+  const refused: [string, string][] = [
+    ['{{ none is sameas none }}', "the test 'sameas' with an argument is not supported"],
+    ["{{ [none] | select('sameas', none) | list }}", "the test 'sameas' with an argument is not supported"],
+    ['{{ 3 ** 40 }}', '3 ** 40 = 12157665459056928801: an int past 2**53'],
+    ['{{ 2 ** 53 + 1 }}', '9007199254740992 + 1 = 9007199254740993: an int past 2**53'],
+    ['{% for x in [1, 2] %}{{ loop.changed(x) }}{% endfor %}', 'dict.changed() is not supported'],
+  ];
+  for (const [template, why] of refused) {
     const t = new ChatTemplate(template, { bosToken: '<s>', eosToken: '</s>', source });
     assert.throws(() => t.render([{ role: 'user', content: 'a' }]), (e: unknown) =>
-      isUserError(e) && !(e as Error).message.includes('\n') &&
-      (e as Error).message.startsWith(`${source}: chat template failed: the test 'sameas' with an argument is not supported`));
+      isUserError(e) && !(e as Error).message.includes('\n') && (e as Error).message.startsWith(`${source}: chat template failed: ${why}`), template);
   }
 });
 
