@@ -18,6 +18,8 @@ CASES = {
     "tuple-unpack": "{% for a, b in [(1, 2), (3, 4)] %}{{ a }}{{ b }};{% endfor %}",
     "unicode-text-filters": "{{ 'ééééé ééééé ééééé' | truncate(9) }}|{{ 'héllo wörld_x 3² ü' | wordcount }}|{{ 'é😀' | center(6) }}|",
     "loop-cycle": "{% for x in [1,2,3] %}{{ loop.cycle('a', 'b') }}{% endfor %}",
+    "loop-changed": "{% for x in [1, 1, 2, 1] %}{{ loop.changed(x) }}{% set outer = loop %}{% for y in [0, 0] %}{{ outer.changed(x) }}{{ loop.changed(y, x) }}{% endfor %};{% endfor %}",
+    "sameas": "{{ none is sameas none }}|{{ false is sameas false }}|{{ 0 is sameas false }}|{{ messages[5] is sameas none }}|{{ [none, 1, false] | select('sameas', none) | list }}|{{ true is not sameas(true) }}",
     "percent-format": "{{ '%s-%d' % ('a', 3) }}|{{ '%05.2f' % 3.14159 }}|{{ '%s' % 'x' }}|{{ '%(k)s' % {'k': 1} }}",
     "floordiv-pow": "{{ 7 // 2 }}|{{ -7 // 2 }}|{{ 7.5 // 2 }}|{{ 2 ** 10 }}|{{ 2 ** -1 }}|{{ 2.0 ** 2 }}|{{ 2 ** 3 ** 2 }}",
     "wordcount": "{{ 'a b  c' | wordcount }}|{{ '' | wordcount }}|{{ 'one,two three-four' | wordcount }}",

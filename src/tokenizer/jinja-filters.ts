@@ -1,5 +1,5 @@
 // jinja2's tests and filters where @huggingface/jinja's differ from them or lack them, as chat templates use them:
-// tests (sequence, iterable, mapping, number, float, eq/ne/lt/…, in, divisibleby, lower, upper) and filters (string, join, trim,
+// tests (sequence, iterable, mapping, number, float, eq/ne/lt/…, in, divisibleby, sameas, lower, upper) and filters (string, join, trim,
 // length/count, default/d, transformers' tojson, map, select/reject(attr), first, last, list, max, min, sum, round,
 // title, capitalize, upper, lower, replace, reverse, indent, sort, unique, dictsort, items, int, float; the lazy ones
 // true in a test as jinja2's generators). jinja-python.ts's interpreter calls them before the library's.
@@ -37,6 +37,14 @@ export const TESTS: Record<string, Test> = {
   ne: (a, b) => b === undefined || !pyEq(a, b),
   lt: compare('<'), le: compare('<='), gt: compare('>'), ge: compare('>='),
   in: (a, b) => b !== undefined && contains(b, a),
+  sameas(a, b) {
+    // Python's `a is b`: certain only for the singletons None, True and False (ints and strs are shared or not as
+    // CPython pleases)
+    if (b === undefined) throw new Error('the sameas test needs a value to compare with');
+    const singleton = (v: Value) => v.type === 'NullValue' || v.type === 'BooleanValue';
+    if (!singleton(a) && !singleton(b)) throw new Error(`the test 'sameas' on ${pyType(a)} and ${pyType(b)} depends on Python's object identity: not supported by mistral-tune's template renderer`);
+    return a.type === b.type && a.value === b.value;
+  },
   divisibleby(a, b) {
     // value % num == 0, with Python's modulo (bools are ints; a float divides by float rules)
     if (b === undefined) throw new Error('the divisibleby test needs a number to divide by');

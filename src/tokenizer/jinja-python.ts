@@ -108,7 +108,16 @@ const evaluated = (value: Value): ValueNode => ({ type: EVALUATED, value });
  * A for loop's body, marked by evaluateFor: whether a {% break %} ended the loop, whether an iteration ran to its
  * end, whether an iteration needs a scope of its own (its statements assign).
  */
-type LoopBody = Node[] & { loop?: { broken: boolean; completed: boolean; scoped: boolean } };
+type LoopBody = Node[] & { loop?: LoopState };
+interface LoopState {
+  broken: boolean;
+  completed: boolean;
+  scoped: boolean;
+  /** The values of the last loop.changed(…) call (jinja2 keeps them on the loop), null before the first. */
+  changed: Value | null;
+}
+/** Each iteration's `loop` value (the library makes one per iteration) to the state of its loop. */
+const LOOP_OF = new WeakMap<object, LoopState>();
 
 /** Whether statements assign names in their scope ({% set %}, {% macro %}, also inside {% if %}), by statements. */
 const ASSIGNS = new WeakMap<Node[], boolean>();
@@ -154,6 +163,8 @@ export class PythonInterpreter extends Base implements FilterHost {
   override evaluateBlock(statements: Node[], blockEnv: Environment): Value {
     const loop = (statements as LoopBody).loop;
     if (loop?.broken) return V.str('');
+    const loopValue = loop ? blockEnv.variables.get('loop') : undefined;
+    if (loop && loopValue) LOOP_OF.set(loopValue, loop);
     // each iteration has its own scope, as in jinja2: a {% set %} in the body is gone at the next iteration
     const env = loop?.scoped ? new Environment(blockEnv) : blockEnv;
     let out = '';
@@ -235,6 +246,14 @@ export class PythonInterpreter extends Base implements FilterHost {
     if (name === 'cycle' && obj.type === 'ObjectValue' && isInt((obj.value as Map<string, Value>).get('index0') ?? V.none())) {
       if (args.length === 0) throw new Error('no items for cycling given');
       return args[((obj.value as Map<string, Value>).get('index0')!.value as number) % args.length]!;
+    }
+    const state = name === 'changed' ? LOOP_OF.get(obj) : undefined;
+    if (state) {
+      // loop.changed(*values): true when the values differ from those of the last call (the first call: true)
+      const now = V.list(args);
+      if (state.changed !== null && pyEq(state.changed, now)) return V.bool(false);
+      state.changed = now;
+      return V.bool(true);
     }
     const member = super.evaluateMemberExpression({ ...callee, object: evaluated(obj) }, env);
     if (member.type !== 'FunctionValue') {
@@ -329,7 +348,7 @@ export class PythonInterpreter extends Base implements FilterHost {
     let items = isStr(v) ? V.list([...v.value].map(V.str)) : v.type === 'ObjectValue' ? V.list([...(v.value as Map<Key, Value>).keys()].map(keyValue)) : v;
     // `for a, b in` unpacks tuples too (groupby's groups, (1, 2) literals); the library's unpacks only lists
     if (node.loopvar.type === 'TupleLiteral' && isList(items)) items = V.list(items.value.map((x) => (x.type === 'TupleValue' ? V.list(x.value as Value[]) : x)));
-    const loop = { broken: false, completed: false, scoped: assigns(node.body) };
+    const loop: LoopState = { broken: false, completed: false, scoped: assigns(node.body), changed: null };
     const body: LoopBody = Object.assign([...node.body], { loop });
     const iterable = select ? { ...node.iterable, lhs: evaluated(items) } : evaluated(items);
     const out = super.evaluateFor({ ...node, body, iterable, defaultBlock: [] }, env);
