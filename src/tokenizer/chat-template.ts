@@ -15,9 +15,10 @@
 // clock is checked between the interpreter's steps, which one step doing exponential work escapes, so a
 // model's template renders on a worker thread (SyncWorker: capped heap, terminated at the deadline); the
 // built-in default renders in-process.
-import { Environment, Template } from '@huggingface/jinja';
+import { Environment, type Template } from '@huggingface/jinja';
 import { PythonInterpreter } from './jinja-python.ts';
 import { strftime } from './jinja-strftime.ts';
+import { parseJinja } from './jinja-test-arguments.ts';
 import type { Value } from './jinja-values.ts';
 import { UserError } from '../util/errors.ts';
 import { SyncWorker } from '../util/sync-worker.ts';
@@ -160,9 +161,9 @@ function renderOutcome(template: Template, req: RenderRequest): Outcome {
   }
 }
 
-/** A template parsed as jinja2's lexer reads it: \r\n and \r are newlines (in text and string literals alike). */
+/** A template parsed as jinja2 reads it: \r\n and \r are newlines (in text and string literals alike), tests take arguments. */
 function parseTemplate(text: string): Template {
-  return new Template(text.replace(/\r\n?/g, '\n'));
+  return parseJinja(text.replace(/\r\n?/g, '\n'));
 }
 
 /** SyncWorker's handler (on the worker thread): parses `text` once, then renders each request. */

@@ -1,5 +1,5 @@
 // jinja2's tests and filters where @huggingface/jinja's differ from them or lack them, as chat templates use them:
-// tests (sequence, iterable, mapping, number, float, eq/ne/lt/…, in, lower, upper) and filters (string, join, trim,
+// tests (sequence, iterable, mapping, number, float, eq/ne/lt/…, in, divisibleby, sameas, lower, upper) and filters (string, join, trim,
 // length/count, default/d, transformers' tojson, map, select/reject(attr), first, last, list, max, min, sum, round,
 // title, capitalize, upper, lower, replace, reverse, indent, sort, unique, dictsort, items, int, float; the lazy ones
 // true in a test as jinja2's generators). jinja-python.ts's interpreter calls them before the library's.
@@ -37,6 +37,22 @@ export const TESTS: Record<string, Test> = {
   ne: (a, b) => b === undefined || !pyEq(a, b),
   lt: compare('<'), le: compare('<='), gt: compare('>'), ge: compare('>='),
   in: (a, b) => b !== undefined && contains(b, a),
+  sameas(a, b) {
+    // Python's `a is b`: certain only for the singletons None, True and False (ints and strs are shared or not as
+    // CPython pleases)
+    if (b === undefined) throw new Error('the sameas test needs a value to compare with');
+    const singleton = (v: Value) => v.type === 'NullValue' || v.type === 'BooleanValue';
+    if (!singleton(a) && !singleton(b)) throw new Error(`the test 'sameas' on ${pyType(a)} and ${pyType(b)} depends on Python's object identity: not supported by mistral-tune's template renderer`);
+    return a.type === b.type && a.value === b.value;
+  },
+  divisibleby(a, b) {
+    // value % num == 0, with Python's modulo (bools are ints; a float divides by float rules)
+    if (b === undefined) throw new Error('the divisibleby test needs a number to divide by');
+    const [x, n] = [a, b].map((v) => (isNum(v) || v.type === 'BooleanValue' ? Number(v.value) : NaN)) as [number, number];
+    if (Number.isNaN(x) || Number.isNaN(n)) throw new Error(`divisibleby: unsupported operand type(s) for %: '${pyType(a)}' and '${pyType(b)}'`);
+    if (n === 0) throw new Error('divisibleby: integer division or modulo by zero');
+    return x % n === 0;
+  },
   lower: (v) => callMethod(V.str(pyStr(v)), 'islower', [], new Map())!.value === true,
   upper: (v) => callMethod(V.str(pyStr(v)), 'isupper', [], new Map())!.value === true,
 };
@@ -59,7 +75,7 @@ export function contains(container: Value, item: Value): boolean {
 }
 
 /** jinja2's attribute lookup for filters (selectattr, map(attribute=…)): "a.b" and list indices, undefined when absent. */
-function attribute(item: Value, path: string): Value {
+export function attribute(item: Value, path: string): Value {
   let v = item;
   for (const part of path.split('.')) {
     if (isDict(v)) v = v.value.get(part) ?? V.undefined();
@@ -73,14 +89,14 @@ function attribute(item: Value, path: string): Value {
  * What jinja2's lazy filters give (select/reject(attr), map, unique, items, reverse of a list): a generator, true in
  * a test even when it yields nothing; here a list that is always true (printed, a list: jinja2 prints the object).
  */
-function generator(items: Value[]): Value {
+export function generator(items: Value[]): Value {
   const v = V.list(items);
   v.__bool__ = () => ({ value: true });
   return v;
 }
 
 /** The items a filter iterates: a list's items, a string's characters, a dict's keys. */
-function iterate(v: Value, filter: string): Value[] {
+export function iterate(v: Value, filter: string): Value[] {
   if (isList(v)) return v.value;
   if (isStr(v)) return [...v.value].map(V.str);
   if (isDict(v)) return [...v.value.keys()].map(keyValue);
@@ -110,7 +126,7 @@ export interface Args {
   args: Value[];
   kwargs: Map<string, Value>;
 }
-const argOf = (a: Args, index: number, keyword: string): Value | undefined => a.args[index] ?? a.kwargs.get(keyword);
+export const argOf = (a: Args, index: number, keyword: string): Value | undefined => a.args[index] ?? a.kwargs.get(keyword);
 export type Filter = (this: FilterHost, v: Value, a: Args, env: Environment) => Value;
 
 function selectFilter(byAttribute: boolean, keep: boolean): Filter {
@@ -242,14 +258,14 @@ export const FILTERS: Record<string, Filter> = {
     const byValue = argOf(a, 1, 'by') !== undefined && pyStr(argOf(a, 1, 'by')!) === 'value';
     const reverse = argOf(a, 2, 'reverse')?.__bool__().value ?? false;
     const key = sortKey({ args: a.args.slice(0, 1), kwargs: new Map([...a.kwargs].filter(([k]) => k === 'case_sensitive')) }, 0, -1);
-    const pairs = [...v.value].map(([k, x]) => ({ pair: V.list([keyValue(k), x]), k: key(byValue ? x : keyValue(k)) }));
+    const pairs = [...v.value].map(([k, x]) => ({ pair: V.tuple([keyValue(k), x]), k: key(byValue ? x : keyValue(k)) }));
     pairs.sort((p, q) => (reverse ? -1 : 1) * compareValues(p.k, q.k));
     return V.list(pairs.map((p) => p.pair));
   },
   items(v) {
     if (v.type === 'UndefinedValue') return V.list([]);
     if (!isDict(v)) throw new Error(`items: can only get item pairs from a mapping, not ${pyType(v)}`);
-    return generator([...v.value].map(([k, x]) => V.list([keyValue(k), x])));
+    return generator([...v.value].map(([k, x]) => V.tuple([keyValue(k), x])));
   },
   unique(v, a) {
     const key = sortKey(a, 0, 1);
@@ -277,12 +293,17 @@ export const FILTERS: Record<string, Filter> = {
     const x = numberOf(v, 'round');
     const m = method ? pyStr(method) : 'common';
     const scale = 10 ** p;
-    if (m === 'common' && (isInt(v) || v.type === 'BooleanValue')) {
-      // Python's round(int, ndigits) stays an int (halves to even: round(25, -1) == 20)
-      if (p >= 0) return V.int(x);
-      const q = x * scale, f = Math.floor(q);
-      return V.int(Math.round((q - f > 0.5 || (q - f === 0.5 && f % 2 !== 0) ? f + 1 : f) / scale));
+    const integer = isInt(v) || v.type === 'BooleanValue';
+    if (m === 'common' && p < 0) {
+      // to tens, hundreds, …: halves to even (round(25, -1) == 20, round(1250.0, -2) == 1200.0); a negative
+      // float that rounds to zero is -0.0; an int stays an int
+      const unit = 10 ** -p;
+      const q = x / unit, f = Math.floor(q);
+      const r = (q - f > 0.5 || (q - f === 0.5 && f % 2 !== 0) ? f + 1 : f) * unit;
+      return integer ? V.int(r) : V.float(r === 0 && x < 0 ? -0 : r);
     }
+    // Python's round(int, ndigits >= 0) is the int itself
+    if (m === 'common' && integer) return V.int(x);
     if (m === 'ceil') return V.float(Math.ceil(x * scale) / scale);
     if (m === 'floor') return V.float(Math.floor(x * scale) / scale);
     return V.float(Number(toFixedEven(x, p)));
@@ -297,9 +318,10 @@ export const FILTERS: Record<string, Filter> = {
   },
   indent(v, a) {
     // jinja2's do_indent: the lines of s + '\n' as str.splitlines() cuts them, joined by '\n'
+    if (!isStr(v)) throw new Error(`indent: expected a str, got ${pyType(v)}`); // do_indent's s += '\n'
     const width = argOf(a, 0, 'width') ?? V.int(4);
     const pad = isStr(width) ? width.value : ' '.repeat(numberOf(width, 'indent'));
-    const lines = (callMethod(V.str(pyStr(v) + '\n'), 'splitlines', [], new Map())!.value as Value[]).map((x) => x.value as string);
+    const lines = (callMethod(V.str(v.value + '\n'), 'splitlines', [], new Map())!.value as Value[]).map((x) => x.value as string);
     let out: string;
     if (argOf(a, 2, 'blank')?.__bool__().value) out = lines.join('\n' + pad);
     else out = lines[0]! + lines.slice(1).map((l) => '\n' + (l ? pad + l : l)).join('');
@@ -313,7 +335,7 @@ export const FILTERS: Record<string, Filter> = {
 FILTERS.d = FILTERS.default!;
 
 /** Python's order of two values (sort, max, min): numbers, or strings by code point. */
-function compareValues(a: Value, b: Value): number {
+export function compareValues(a: Value, b: Value): number {
   if ((isNum(a) || a.type === 'BooleanValue') && (isNum(b) || b.type === 'BooleanValue')) return Number(a.value) - Number(b.value);
   if (isStr(a) && isStr(b)) return cmpStr(a.value, b.value);
   throw new Error(`'<' not supported between instances of '${pyType(a)}' and '${pyType(b)}'`);

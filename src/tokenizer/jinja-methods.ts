@@ -299,7 +299,7 @@ const DICT_METHODS: Record<string, (self: Map<Key, Value>, a: Value[]) => Value>
     return (key === undefined ? undefined : d.get(key)) ?? a[1] ?? V.none();
   },
   // pairs as lists, not tuples: the library's for loop unpacks only lists
-  items: (d) => V.list([...d].map(([k, v]) => V.list([keyValue(k), v]))),
+  items: (d) => V.list([...d].map(([k, v]) => V.tuple([keyValue(k), v]))), // (key, value) tuples, printed as Python's
   keys: (d) => V.list([...d.keys()].map(keyValue)),
   values: (d) => V.list([...d.values()]),
 };

@@ -4,13 +4,16 @@
 // Python; method calls use Python's str/list/dict methods (jinja-methods.ts: strip with characters, format,
 // splitlines, …); the filters and tests chat templates use (string, join, trim, length, default/d, tojson, map,
 // select/reject(attr), first/last, max/min/sum, sort, unique, round, title, capitalize, replace, indent, reverse) follow
-// jinja2's; a str is indexed, searched, padded and ordered by code point, as in Python. A method no table knows fails
+// jinja2's, and so do the rare ones (jinja-filters-rare.ts: truncate, escape, groupby, …) and tests with an argument
+// (jinja-test-arguments.ts: is divisibleby 2); `for a, b in` unpacks tuples; a str is indexed, searched, padded and ordered by code point, as in Python. A method no table knows fails
 // with an error that names it; {% break %} and {% continue %} keep what their iteration printed. Everything else is
 // the library's.
 import { Environment, Interpreter } from '@huggingface/jinja';
-import { FILTERS, TESTS, compare, contains, type FilterHost } from './jinja-filters.ts';
+import { FILTERS, TESTS, compare, contains, type Filter, type FilterHost } from './jinja-filters.ts';
+import { RARE_FILTERS, escapeMarkup, isMarkup, markupOf } from './jinja-filters-rare.ts';
 import { percentFormat } from './jinja-format.ts';
 import { callMethod } from './jinja-methods.ts';
+import { testOfFilter } from './jinja-test-arguments.ts';
 import { V, asKey, isInt, isList, isNum, isStr, keyValue, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
 
 /** The AST nodes this file reads (the library's parser makes them; its .d.ts does not export the classes). */
@@ -35,6 +38,7 @@ interface CallNode extends Node {
   args: Node[];
 }
 interface ForNode extends Node {
+  loopvar: Node;
   iterable: Node & { lhs?: Node };
   body: Node[];
   defaultBlock: Node[];
@@ -72,6 +76,9 @@ interface LibraryInterpreter {
 }
 const Base = Interpreter as unknown as new (env: Environment) => LibraryInterpreter;
 
+/** Every filter this file applies before the library's: jinja-filters.ts's and jinja-filters-rare.ts's. */
+const ALL_FILTERS: Record<string, Filter> = { ...FILTERS, ...RARE_FILTERS };
+
 /** Statements whose result is their rendered text (or nothing); any other node is an expression printed with str(). */
 const STATEMENTS = new Set(['Program', 'Set', 'If', 'For', 'Macro', 'CallStatement', 'FilterStatement', 'Break', 'Continue', 'Comment']);
 
@@ -81,6 +88,18 @@ const NUMERIC_OPS = new Set(['+', '-', '*', '/', '//', '%', '**', '<', '<=', '>'
 /** A character beyond the BMP (a surrogate pair in a JS string). */
 const ASTRAL = /[\ud800-\udbff][\udc00-\udfff]/;
 
+/**
+ * Python's ints are exact at any size, a JS number only up to 2**53: an int result past that (2 ** 64) must be the
+ * exact one (10 ** 20 is), else rendering fails rather than print other digits than transformers.
+ */
+function checkExactInt(op: string, a: number, b: number, got: number): void {
+  const [x, y] = [BigInt(a), BigInt(b)];
+  const exact = op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '**' && b >= 0 && b <= 2048 ? x ** y : null;
+  if (exact !== null && Number.isFinite(got) && BigInt(got) === exact) return;
+  const value = exact === null ? '' : ` = ${exact.toString().length > 40 ? `an int of ${exact.toString().length} digits` : exact}`;
+  throw new Error(`${a} ${op} ${b}${value}: an int past 2**53 that mistral-tune's template renderer cannot hold exactly`);
+}
+
 /** A node standing for a value already evaluated (to hand the library an operation whose operands are known). */
 const EVALUATED = 'PythonEvaluated';
 const evaluated = (value: Value): ValueNode => ({ type: EVALUATED, value });
@@ -89,7 +108,16 @@ const evaluated = (value: Value): ValueNode => ({ type: EVALUATED, value });
  * A for loop's body, marked by evaluateFor: whether a {% break %} ended the loop, whether an iteration ran to its
  * end, whether an iteration needs a scope of its own (its statements assign).
  */
-type LoopBody = Node[] & { loop?: { broken: boolean; completed: boolean; scoped: boolean } };
+type LoopBody = Node[] & { loop?: LoopState };
+interface LoopState {
+  broken: boolean;
+  completed: boolean;
+  scoped: boolean;
+  /** The values of the last loop.changed(…) call (jinja2 keeps them on the loop), null before the first. */
+  changed: Value | null;
+}
+/** Each iteration's `loop` value (the library makes one per iteration) to the state of its loop. */
+const LOOP_OF = new WeakMap<object, LoopState>();
 
 /** Whether statements assign names in their scope ({% set %}, {% macro %}, also inside {% if %}), by statements. */
 const ASSIGNS = new WeakMap<Node[], boolean>();
@@ -135,6 +163,8 @@ export class PythonInterpreter extends Base implements FilterHost {
   override evaluateBlock(statements: Node[], blockEnv: Environment): Value {
     const loop = (statements as LoopBody).loop;
     if (loop?.broken) return V.str('');
+    const loopValue = loop ? blockEnv.variables.get('loop') : undefined;
+    if (loop && loopValue) LOOP_OF.set(loopValue, loop);
     // each iteration has its own scope, as in jinja2: a {% set %} in the body is gone at the next iteration
     const env = loop?.scoped ? new Environment(blockEnv) : blockEnv;
     let out = '';
@@ -183,6 +213,8 @@ export class PythonInterpreter extends Base implements FilterHost {
         }
         break;
       case '+':
+        // Markup + str escapes the str (markupsafe), the sum a Markup
+        if (isStr(a) && isStr(b) && (isMarkup(a) || isMarkup(b))) return markupOf((escapeMarkup(a).value as string) + (escapeMarkup(b).value as string));
         if (isStr(a) && isStr(b)) return V.str(a.value + b.value); // the common case, without the library's detour
         if (isStr(a) !== isStr(b) && a.type !== 'UndefinedValue' && b.type !== 'UndefinedValue') {
           throw new Error(isStr(a) ? `can only concatenate str (not "${pyType(b)}") to str` : `unsupported operand type(s) for +: '${pyType(a)}' and '${pyType(b)}'`);
@@ -198,7 +230,9 @@ export class PythonInterpreter extends Base implements FilterHost {
         if (isStr(a) && isStr(b)) return V.bool(compare(op)(a, b));
         break;
     }
-    return super.evaluateBinaryExpression({ type: node.type, operator: node.operator, left: evaluated(a), right: evaluated(b) }, env);
+    const out = super.evaluateBinaryExpression({ type: node.type, operator: node.operator, left: evaluated(a), right: evaluated(b) }, env);
+    if (isInt(a) && isInt(b) && isInt(out) && !Number.isSafeInteger(out.value)) checkExactInt(op, a.value, b.value, out.value);
+    return out;
   }
 
   override evaluateCallExpression(node: CallNode, env: Environment): Value {
@@ -212,6 +246,14 @@ export class PythonInterpreter extends Base implements FilterHost {
     if (name === 'cycle' && obj.type === 'ObjectValue' && isInt((obj.value as Map<string, Value>).get('index0') ?? V.none())) {
       if (args.length === 0) throw new Error('no items for cycling given');
       return args[((obj.value as Map<string, Value>).get('index0')!.value as number) % args.length]!;
+    }
+    const state = name === 'changed' ? LOOP_OF.get(obj) : undefined;
+    if (state) {
+      // loop.changed(*values): true when the values differ from those of the last call (the first call: true)
+      const now = V.list(args);
+      if (state.changed !== null && pyEq(state.changed, now)) return V.bool(false);
+      state.changed = now;
+      return V.bool(true);
     }
     const member = super.evaluateMemberExpression({ ...callee, object: evaluated(obj) }, env);
     if (member.type !== 'FunctionValue') {
@@ -299,12 +341,14 @@ export class PythonInterpreter extends Base implements FilterHost {
     return out;
   }
 
-  /** A for loop over a string goes over its characters, as in Python (the library's refuses a string), over a dict its keys; its body as evaluateBlock says. */
+  /** A for loop over a string goes over its characters, as in Python (the library's refuses a string), over a dict its keys, unpacking tuples; its body as evaluateBlock says. */
   override evaluateFor(node: ForNode, env: Environment): Value {
     const select = node.iterable.type === 'SelectExpression';
     const v = this.evaluate(select ? node.iterable.lhs : node.iterable, env);
-    const items = isStr(v) ? V.list([...v.value].map(V.str)) : v.type === 'ObjectValue' ? V.list([...(v.value as Map<Key, Value>).keys()].map(keyValue)) : v;
-    const loop = { broken: false, completed: false, scoped: assigns(node.body) };
+    let items = isStr(v) ? V.list([...v.value].map(V.str)) : v.type === 'ObjectValue' ? V.list([...(v.value as Map<Key, Value>).keys()].map(keyValue)) : v;
+    // `for a, b in` unpacks tuples too (groupby's groups, (1, 2) literals); the library's unpacks only lists
+    if (node.loopvar.type === 'TupleLiteral' && isList(items)) items = V.list(items.value.map((x) => (x.type === 'TupleValue' ? V.list(x.value as Value[]) : x)));
+    const loop: LoopState = { broken: false, completed: false, scoped: assigns(node.body), changed: null };
     const body: LoopBody = Object.assign([...node.body], { loop });
     const iterable = select ? { ...node.iterable, lhs: evaluated(items) } : evaluated(items);
     const out = super.evaluateFor({ ...node, body, iterable, defaultBlock: [] }, env);
@@ -319,10 +363,16 @@ export class PythonInterpreter extends Base implements FilterHost {
   override applyFilter(operand: Value, filter: Node, env: Environment): Value {
     const call = filter.type === 'CallExpression' && (filter as CallNode).callee.type === 'Identifier' ? (filter as CallNode) : null;
     const name = filter.type === 'Identifier' ? ((filter as ValueNode).value as string) : call ? ((call.callee as ValueNode).value as string) : null;
-    const f = name !== null && Object.hasOwn(FILTERS, name) ? FILTERS[name] : undefined;
-    if (!f) return super.applyFilter(operand, filter, env);
+    const f = name !== null && Object.hasOwn(ALL_FILTERS, name) ? ALL_FILTERS[name] : undefined;
+    const test = name !== null && !f ? testOfFilter(name) : null;
+    if (!f && !test) return super.applyFilter(operand, filter, env);
     const [args, kwargs] = call ? this.evaluateArguments(call.args, env) : [[], new Map<string, Value>()];
-    return f.call(this, operand, { args, kwargs }, env);
+    if (test) {
+      // a test with an argument (jinja-test-arguments.ts made it a filter call)
+      if (args.length > 1 || kwargs.size > 0) throw new Error(`the test '${test.test}' takes one argument here`);
+      return V.bool(this.runTest(test.test, operand, args[0], env) !== test.negate);
+    }
+    return f!.call(this, operand, { args, kwargs }, env);
   }
 
   /** A filter by name on a value, with arguments already evaluated (map('trim'), select('odd')). */
@@ -337,6 +387,7 @@ export class PythonInterpreter extends Base implements FilterHost {
   runTest(name: string, v: Value, arg: Value | undefined, env: Environment): boolean {
     const test = Object.hasOwn(TESTS, name) ? TESTS[name] : undefined;
     if (test) return test(v, arg);
+    if (arg !== undefined) throw new Error(`the test '${name}' with an argument is not supported by mistral-tune's template renderer`);
     const node = { type: 'TestExpression', operand: evaluated(v), negate: false, test: { value: name } };
     return super.evaluateTestExpression(node, env).value === true;
   }

@@ -112,7 +112,7 @@ export function pyRepr(v: Value): string {
 export function pyStr(v: Value): string {
   switch (v.type) {
     case 'StringValue': return v.value as string;
-    case 'IntegerValue': return String(v.value);
+    case 'IntegerValue': return Number.isSafeInteger(v.value) ? String(v.value) : BigInt(v.value as number).toString(); // 10 ** 21 is not 1e+21
     case 'FloatValue': return floatRepr(v.value as number);
     case 'BooleanValue': return v.value ? 'True' : 'False';
     case 'NullValue': return 'None';
@@ -174,7 +174,7 @@ export function pyJson(v: Value, o: JsonOptions, depth = 0): string {
   switch (v.type) {
     case 'NullValue': return 'null';
     case 'BooleanValue': return v.value ? 'true' : 'false';
-    case 'IntegerValue': return String(v.value);
+    case 'IntegerValue': return Number.isSafeInteger(v.value) ? String(v.value) : BigInt(v.value as number).toString(); // 10 ** 21 is not 1e+21
     case 'FloatValue': {
       const x = v.value as number;
       return Number.isNaN(x) ? 'NaN' : !Number.isFinite(x) ? (x > 0 ? 'Infinity' : '-Infinity') : floatRepr(x);

@@ -34,13 +34,10 @@ interface Fixture {
 const KNOWN_DIFFERENCES: Record<string, string> = {
   'parse-number-exponent': "@huggingface/jinja's parser has no exponent literals (1e20)",
   'parse-empty-tuple': "@huggingface/jinja's parser has no empty tuple ()",
-  'parse-test-argument': "@huggingface/jinja's parser takes no argument after a test (is divisibleby 2)",
   'parse-one-tuple': "@huggingface/jinja's parser has no one-item tuple ('a',)",
   'parse-string-escapes': "@huggingface/jinja's lexer knows only \\n \\t \\x \\u-style escapes: no \\U, octal or unknown escapes ('\\q' is '\\\\q' in Python)",
   'lex-plus-markers': "@huggingface/jinja's lexer has no {%+ / +%} (lstrip_blocks and trim_blocks kept off for one tag)",
   'lex-unicode-whitespace': "@huggingface/jinja's lexer strips JS whitespace for - and lstrip_blocks only spaces and tabs; jinja2 strips Python's (\\x1c, \\f, not \\ufeff): only template text with such characters differs",
-  'filter-wordcount-truncate-center': 'filters no chat template we know uses',
-  'filter-batch-groupby': 'filters no chat template we know uses',
 };
 
 function render(fx: Fixture, c: Case): { text: string } | { error: string } {

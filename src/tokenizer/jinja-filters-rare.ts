@@ -1,0 +1,139 @@
+// jinja2's filters that @huggingface/jinja lacks and no chat template we know uses, with jinja2's semantics as
+// transformers runs it (autoescape off): truncate, escape/e (markupsafe's Markup: escaping it again changes nothing,
+// and `+` with a str escapes the str, see jinja-python.ts), wordcount, center, format, batch, slice, groupby. A
+// template that uses one renders as under transformers instead of failing. jinja-python.ts registers them beside
+// jinja-filters.ts's FILTERS.
+import { percentFormat } from './jinja-format.ts';
+import { argOf, attribute, compareValues, generator, iterate, type Filter } from './jinja-filters.ts';
+import { V, isInt, isNone, isStr, pyEq, pyStr, pyType, type Value } from './jinja-values.ts';
+
+/** The values markupsafe's escape made (a Markup): escape leaves them as they are. */
+const MARKUP = new WeakSet<Value>();
+export const isMarkup = (v: Value): boolean => MARKUP.has(v);
+
+/** markupsafe.escape(v): & < > " ' as entities (of str(v)), as a Markup; a Markup is returned unchanged. */
+export function escapeMarkup(v: Value): Value {
+  if (MARKUP.has(v)) return v;
+  const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
+  const out = V.str(pyStr(v).replace(/[&<>"']/g, (ch) => entities[ch]!));
+  MARKUP.add(out);
+  return out;
+}
+
+/** A Markup of text already safe (Markup + str: the str escaped, the sum a Markup). */
+export function markupOf(text: string): Value {
+  const out = V.str(text);
+  MARKUP.add(out);
+  return out;
+}
+
+function strOf(v: Value, filter: string): string {
+  if (!isStr(v)) throw new Error(`${filter}: expected a str, got ${pyType(v)}`);
+  return v.value;
+}
+
+function intOf(v: Value | undefined, filter: string, name: string): number {
+  if (v === undefined || !isInt(v)) throw new Error(`${filter}: ${name} must be an integer, got ${v === undefined ? 'nothing' : pyType(v)}`);
+  return v.value;
+}
+
+/** jinja2's group tuple (grouper, list): a tuple that also has .grouper and .list. */
+function groupTuple(grouper: Value, items: Value[]): Value {
+  const list = V.list(items);
+  const t = V.tuple([grouper, list]);
+  // the library's builtins is a getter (of the class): this tuple gets a map of its own
+  Object.defineProperty(t, 'builtins', { value: new Map([...t.builtins, ['grouper', grouper], ['list', list]]) });
+  return t;
+}
+
+export const RARE_FILTERS: Record<string, Filter> = {
+  truncate(v, a) {
+    // do_truncate: kept when within length + leeway (5, jinja2's default policy); else cut to length - len(end),
+    // at the last space unless killwords, and `end` added
+    const chars = [...strOf(v, 'truncate')];
+    const length = argOf(a, 0, 'length') === undefined ? 255 : intOf(argOf(a, 0, 'length'), 'truncate', 'length');
+    const killwords = argOf(a, 1, 'killwords')?.__bool__().value ?? false;
+    const end = [...pyStr(argOf(a, 2, 'end') ?? V.str('...'))];
+    const leewayArg = argOf(a, 3, 'leeway');
+    const leeway = isNone(leewayArg) ? 5 : intOf(leewayArg, 'truncate', 'leeway');
+    if (length < end.length) throw new Error(`truncate: expected length >= ${end.length}, got ${length}`);
+    if (leeway < 0) throw new Error(`truncate: expected leeway >= 0, got ${leeway}`);
+    if (chars.length <= length + leeway) return v;
+    const kept = chars.slice(0, length - end.length).join('');
+    const cut = killwords || !kept.includes(' ') ? kept : kept.slice(0, kept.lastIndexOf(' '));
+    return V.str(cut + end.join(''));
+  },
+  escape: (v) => escapeMarkup(v),
+  e: (v) => escapeMarkup(v),
+  // len(re.findall(r"\w+", str(value))): Python's \w is letters, digits and _
+  wordcount: (v) => V.int(pyStr(v).match(/[\p{L}\p{N}_]+/gu)?.length ?? 0),
+  center(v, a) {
+    // str.center: the odd cell goes left when the width is odd (CPython's marg / 2 + (marg & width & 1))
+    const s = strOf(v, 'center');
+    const width = argOf(a, 0, 'width') === undefined ? 80 : intOf(argOf(a, 0, 'width'), 'center', 'width');
+    const marg = width - [...s].length;
+    if (marg <= 0) return v;
+    const left = Math.floor(marg / 2) + (marg & width & 1);
+    return V.str(' '.repeat(left) + s + ' '.repeat(marg - left));
+  },
+  format(v, a) {
+    if (a.args.length > 0 && a.kwargs.size > 0) throw new Error("format: can't handle positional and keyword arguments at the same time");
+    return V.str(percentFormat(pyStr(v), a.kwargs.size > 0 ? V.dict(new Map(a.kwargs)) : V.tuple(a.args)));
+  },
+  batch(v, a) {
+    const size = intOf(argOf(a, 0, 'linecount'), 'batch', 'linecount');
+    if (size <= 0) throw new Error(`batch: linecount must be positive, got ${size}`);
+    const fill = argOf(a, 1, 'fill_with');
+    const rows: Value[] = [];
+    const items = iterate(v, 'batch');
+    for (let i = 0; i < items.length; i += size) {
+      const row = items.slice(i, i + size);
+      while (!isNone(fill) && row.length < size) row.push(fill!);
+      rows.push(V.list(row));
+    }
+    return generator(rows);
+  },
+  slice(v, a) {
+    // do_slice: `slices` columns, the first length % slices of them one item longer (the others padded with fill_with)
+    const slices = intOf(argOf(a, 0, 'slices'), 'slice', 'slices');
+    if (slices <= 0) throw new Error(`slice: slices must be positive, got ${slices}`);
+    const fill = argOf(a, 1, 'fill_with');
+    const items = iterate(v, 'slice');
+    const per = Math.floor(items.length / slices);
+    const extra = items.length % slices;
+    const out: Value[] = [];
+    let offset = 0;
+    for (let n = 0; n < slices; n++) {
+      const start = offset + n * per;
+      if (n < extra) offset++;
+      const column = items.slice(start, offset + (n + 1) * per);
+      if (!isNone(fill) && n >= extra) column.push(fill!);
+      out.push(V.list(column));
+    }
+    return generator(out);
+  },
+  groupby(v, a) {
+    // do_groupby: sorted by the attribute (lower-cased strs unless case_sensitive), runs of equal keys grouped;
+    // each group's grouper is its first item's attribute as it is
+    const attr = argOf(a, 0, 'attribute');
+    if (attr === undefined) throw new Error('groupby needs an attribute');
+    const fallback = argOf(a, 1, 'default');
+    const caseSensitive = argOf(a, 2, 'case_sensitive')?.__bool__().value ?? false;
+    const grouper = (x: Value) => {
+      const got = attribute(x, pyStr(attr));
+      return got.type === 'UndefinedValue' && fallback !== undefined ? fallback : got;
+    };
+    const key = (x: Value) => {
+      const k = grouper(x);
+      return !caseSensitive && isStr(k) ? V.str(k.value.toLowerCase()) : k;
+    };
+    const sorted = iterate(v, 'groupby').map((x) => ({ x, k: key(x) })).sort((p, q) => compareValues(p.k, q.k));
+    const groups: { k: Value; items: Value[] }[] = [];
+    for (const { x, k } of sorted) {
+      const last = groups.at(-1);
+      if (last && pyEq(last.k, k)) last.items.push(x);
+      else groups.push({ k, items: [x] });
+    }
+    return V.list(groups.map((g) => groupTuple(grouper(g.items[0]!), g.items)));
+  },
+};

@@ -1,0 +1,115 @@
+// The Jinja constructs of the jinja15 table render as transformers 5.17.0 renders them (jinja2 3.1.6,
+// Python 3.11.7, autoescape off): the expected texts are what
+// `HF_HUB_OFFLINE=1 python scripts/hf-check/jinja_constructs.py` printed in the PREAMBLE's HF venv
+// (transformers' own _compile_jinja_template, one user and one assistant message).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChatTemplate, chatTemplateRenderer, RENDER_LIMITS } from '../../src/tokenizer/chat-template.ts';
+import { isUserError } from '../../src/util/errors.ts';
+
+const MESSAGES = [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Yo' }];
+
+function render(template: string): string {
+  const out = chatTemplateRenderer(template)({ messages: MESSAGES, addGenerationPrompt: false, tokens: { bos_token: '<s>', eos_token: '</s>' }, limits: RENDER_LIMITS });
+  if ('text' in out) return out.text;
+  throw new Error('failed' in out ? out.failed : out.stopped);
+}
+
+/** [name, template, jinja2's text, or null where jinja2 fails] from scripts/hf-check/jinja_constructs.py. */
+const CASES: [string, string, string | null][] = [
+  ["truncate", "{{ 'hello world foo' | truncate(9) }}|{{ 'hello world foo' | truncate(9, True) }}|{{ 'hello world foo' | truncate(11, False, '>>', 0) }}|{{ 'hello' | truncate(9) }}|{{ 'hello world foo bar' | truncate(16) }}|{{ 'hello world foo bar' | truncate(length=12, killwords=true, end='~') }}",
+   "hello...|hello ...|hello>>|hello|hello world foo bar|hello world~"],
+  ["escape", "{{ '<a href=\"x\">&\\'</a>' | e }}|{{ '<b>' | escape }}|{{ 5 | e }}|{{ none | e }}|{{ ('<' | e) ~ '>' }}|{{ ('<' | e) + '>' }}|{{ ('<' | e) | length }}",
+   "&lt;a href=&#34;x&#34;&gt;&amp;&#39;&lt;/a&gt;|&lt;b&gt;|5|None|&lt;>|&lt;&gt;|4"],
+  ["escape-twice", "{{ '<' | e | e }}|{{ '<' | e | upper }}|{{ ['<'] | map('e') | join(',') }}",
+   "&lt;|&LT;|&lt;"],
+  ["divisibleby", "{{ 4 is divisibleby 2 }}|{{ 5 is divisibleby(2) }}|{{ 6 is divisibleby 3 }}|{% for m in [1,2,3,4] %}{% if loop.index is divisibleby 2 %}E{% else %}O{% endif %}{% endfor %}|{{ 4 is not divisibleby 3 }}",
+   "True|False|True|OEOE|True"],
+  ["divisibleby-in-expressions", "{{ 1 + 4 is divisibleby 2 }}|{{ [1, 2, 3, 4] | select('divisibleby', 2) | list }}|{{ 6 is divisibleby 2 and 6 is divisibleby(3) }}|{{ 'y' if 9 is divisibleby 3 else 'n' }}|{{ 7 is not divisibleby(7) }}|{{ 3 is eq 3 }}|{{ 'a' is in 'abc' }}|{{ messages[0].role is eq 'user' }}",
+   "2|[2, 4]|True|y|False|True|True|True"],
+  ["escape-concat", "{{ '>' + ('<' | e) }}|{% set x = '<' | e %}{{ x + '&' }}|{{ x ~ '&' }}|{{ x | string | e }}",
+   "&gt;&lt;|&lt;&amp;|&lt;&|&lt;"],
+  ["tuple-unpack", "{% for a, b in [(1, 2), (3, 4)] %}{{ a }}{{ b }};{% endfor %}",
+   "12;34;"],
+  ["unicode-text-filters", "{{ 'ééééé ééééé ééééé' | truncate(9) }}|{{ 'héllo wörld_x 3² ü' | wordcount }}|{{ 'é😀' | center(6) }}|",
+   "ééééé...|4|  é😀  |"],
+  ["loop-cycle", "{% for x in [1,2,3] %}{{ loop.cycle('a', 'b') }}{% endfor %}",
+   "aba"],
+  ["loop-changed", "{% for x in [1, 1, 2, 1] %}{{ loop.changed(x) }}{% set outer = loop %}{% for y in [0, 0] %}{{ outer.changed(x) }}{{ loop.changed(y, x) }}{% endfor %};{% endfor %}",
+   "TrueFalseTrueFalseFalse;FalseFalseTrueFalseFalse;TrueFalseTrueFalseFalse;TrueFalseTrueFalseFalse;"],
+  ["sameas", "{{ none is sameas none }}|{{ false is sameas false }}|{{ 0 is sameas false }}|{{ messages[5] is sameas none }}|{{ [none, 1, false] | select('sameas', none) | list }}|{{ true is not sameas(true) }}",
+   "True|True|False|False|[None]|False"],
+  ["percent-format", "{{ '%s-%d' % ('a', 3) }}|{{ '%05.2f' % 3.14159 }}|{{ '%s' % 'x' }}|{{ '%(k)s' % {'k': 1} }}",
+   "a-3|03.14|x|1"],
+  ["floordiv-pow", "{{ 7 // 2 }}|{{ -7 // 2 }}|{{ 7.5 // 2 }}|{{ 2 ** 10 }}|{{ 2 ** -1 }}|{{ 2.0 ** 2 }}|{{ 2 ** 3 ** 2 }}",
+   "3|-4|3.0|1024|0.5|4.0|64"],
+  ["wordcount", "{{ 'a b  c' | wordcount }}|{{ '' | wordcount }}|{{ 'one,two three-four' | wordcount }}",
+   "3|0|4"],
+  ["center", "{{ 'abc' | center(7) }}|{{ 'abc' | center(8) }}|{{ 'abcd' | center(7) }}|{{ 'abc' | center }}|",
+   "  abc  |  abc   |  abcd |                                      abc                                       |"],
+  ["indent", "{{ 'a\\n\\nb' | indent(2) }}|{{ 'a\\n\\nb' | indent(2, true) }}|{{ 'a\\n\\nb' | indent(2, first=true, blank=true) }}|{{ 'a\\nb' | indent('> ') }}",
+   "a\n\n  b|  a\n\n  b|  a\n  \n  b|a\n> b"],
+  ["format-filter", "{{ '%s=%d' | format('a', 2) }}|{{ '%(x)s!' | format(x='y') }}|{{ '%.3f' | format(2.5) }}",
+   "a=2|y!|2.500"],
+  ["dictsort", "{% for k, v in {'b': 2, 'A': 1, 'c': 0} | dictsort %}{{ k }}{{ v }}{% endfor %}|{% for k, v in {'b': 2, 'A': 1, 'c': 0} | dictsort(true) %}{{ k }}{% endfor %}|{% for k, v in {'b': 2, 'a': 1, 'c': 0} | dictsort(by='value') %}{{ k }}{% endfor %}|{% for k, v in {'b': 2, 'a': 1} | dictsort(reverse=true) %}{{ k }}{% endfor %}",
+   "A1b2c0|Abc|cab|ba"],
+  ["groupby", "{% for g in [{'r': 'b', 'v': 1}, {'r': 'a', 'v': 2}, {'r': 'b', 'v': 3}] | groupby('r') %}{{ g.grouper }}:{{ g.list | map(attribute='v') | join(',') }};{% endfor %}|{% for r, items in [{'r': 'b'}, {'r': 'a'}] | groupby('r') %}{{ r }}{{ items | length }}{% endfor %}|{{ [{'r': 'b'}] | groupby('r') }}",
+   "a:2;b:1,3;|a1b1|[('b', [{'r': 'b'}])]"],
+  ["map-attribute", "{{ messages | map(attribute='role') | join(',') }}|{{ [{'a': {'b': 1}}, {'a': {'b': 2}}] | map(attribute='a.b') | list }}|{{ [{'a': 1}, {}] | map(attribute='a', default=0) | list }}",
+   "user,assistant|[1, 2]|[1, 0]"],
+  ["selectattr-equalto", "{{ [{'x': 1}, {'x': 2}, {'x': 1}] | selectattr('x', 'equalto', 1) | list | length }}|{{ messages | selectattr('role', 'equalto', 'user') | map(attribute='content') | join }}|{{ [{'x': 1}, {'x': 2}] | rejectattr('x', 'eq', 1) | list }}",
+   "2|Hi|[{'x': 2}]"],
+  ["batch", "{{ [1, 2, 3, 4, 5] | batch(2) | list }}|{{ [1, 2, 3] | batch(2, 0) | list }}|{% for row in 'abcde' | batch(3, '.') %}{{ row | join }};{% endfor %}",
+   "[[1, 2], [3, 4], [5]]|[[1, 2], [3, 0]]|abc;de.;"],
+  ["slice", "{{ [1, 2, 3, 4, 5] | slice(2) | list }}|{{ [1, 2, 3, 4, 5] | slice(3, 0) | list }}|{{ [1, 2] | slice(3) | list }}",
+   "[[1, 2, 3], [4, 5]]|[[1, 2], [3, 4], [5, 0]]|[[1], [2], []]"],
+  ["sum-attribute", "{{ [{'n': 1}, {'n': 2.5}] | sum(attribute='n') }}|{{ [1, 2, 3] | sum(start=10) }}|{{ [] | sum }}",
+   "3.5|16|0"],
+  ["unique", "{{ ['a', 'A', 'b', 'a'] | unique | list }}|{{ ['a', 'A', 'b'] | unique(true) | list }}|{{ [{'k': 1}, {'k': 1}, {'k': 2}] | unique(attribute='k') | list }}",
+   "['a', 'b']|['a', 'A', 'b']|[{'k': 1}, {'k': 2}]"],
+  ["min-max", "{{ [3, 1, 2] | min }}|{{ [3, 1, 2] | max }}|{{ ['b', 'A', 'c'] | min }}|{{ ['b', 'A', 'c'] | max(case_sensitive=true) }}|{{ [{'n': 2}, {'n': 1}] | min(attribute='n') }}|{{ [] | max }}",
+   "1|3|A|c|{'n': 1}|"],
+  ["round", "{{ 2.5 | round }}|{{ 3.5 | round }}|{{ 2.675 | round(2) }}|{{ 2.1 | round(0, 'ceil') }}|{{ 2.9 | round(method='floor') }}|{{ 7 | round }}|{{ 1234 | round(-2) }}",
+   "2.0|4.0|2.67|3.0|2.0|7|1200"],
+  ["int-float-defaults", "{{ 'x' | int }}|{{ 'x' | int(7) }}|{{ '3.9' | int }}|{{ '0x1A' | int(0, 16) }}|{{ 'x' | float }}|{{ 'x' | float(1.5) }}|{{ '2' | float }}|{{ none | int(-1) }}",
+   "0|7|3|26|0.0|1.5|2.0|-1"],
+  ["round-negative-precision", "{{ 1234.5 | round(-2) }}|{{ 1250.0 | round(-2) }}|{{ -4.0 | round(-1) }}|{{ 25 | round(-1) }}|{{ 35 | round(-1) }}|{{ 0.125 | round(2) }}|{{ -0.4 | round }}",
+   "1200.0|1200.0|-0.0|20|40|0.12|-0.0"],
+  ["big-ints", "{{ 10 ** 20 }}|{{ 10 ** 21 }}|{{ 2 ** 53 }}|{{ 10 ** 22 * 3 }}|{{ 2 ** 64 }}",
+   "100000000000000000000|1000000000000000000000|9007199254740992|30000000000000000000000|18446744073709551616"],
+  ["pairs-print-as-tuples", "{{ {'b': 'X', 'a': 'y'} | dictsort(by='value') }}|{{ {2: 'a', 1: 'b'} | dictsort }}|{{ {'a': 1} | items | list }}|{{ {'a': 1}.items() | list }}|{% for k, v in {'a': 1}.items() %}{{ k }}{{ v }}{% endfor %}|{% for k, v in {'b': 1, 'a': 2} | dictsort %}{{ k }}{{ v }}{% endfor %}",
+   "[('b', 'X'), ('a', 'y')]|[(1, 'b'), (2, 'a')]|[('a', 1)]|[('a', 1)]|a1|a2b1"],
+  ["indent-of-a-non-str-fails", "{{ 5 | indent }}",
+   null],
+  ["tojson-indent", "{{ {'a': [1, 'b'], 'c': none} | tojson(indent=2) }}|{{ [1, 2] | tojson }}|{{ {'é': '<'} | tojson }}",
+   "{\n  \"a\": [\n    1,\n    \"b\"\n  ],\n  \"c\": null\n}|[1, 2]|{\"é\": \"<\"}"],
+];
+
+for (const [name, template, expected] of CASES) {
+  test(`${name} renders as jinja2 renders it for transformers${expected === null ? ' (fails)' : ''}`, () => {
+    if (expected === null) assert.throws(() => render(template));
+    else assert.equal(render(template), expected);
+  });
+}
+
+test('what jinja2 renders and we cannot is a one-line UserError naming the construct, never other text', () => {
+  // jinja2: True (CPython shares small ints), 12157665459056928801 (exact ints); 3 ** 40 used to print
+  // 12157665459056929000, and select('sameas', x) to lose the x
+  const source = 'model/tokenizer_config.json: chat_template';
+  const refused: [string, string][] = [
+    ['{{ 1 is sameas 1 }}', "the test 'sameas' on int and int depends on Python's object identity"],
+    ["{{ ['a'] | select('sameas', 'a') | list }}", "the test 'sameas' on str and str depends on Python's object identity"],
+    ['{{ 3 ** 40 }}', '3 ** 40 = 12157665459056928801: an int past 2**53'],
+    ['{{ 2 ** 53 + 1 }}', '9007199254740992 + 1 = 9007199254740993: an int past 2**53'],
+  ];
+  for (const [template, why] of refused) {
+    const t = new ChatTemplate(template, { bosToken: '<s>', eosToken: '</s>', source });
+    assert.throws(() => t.render([{ role: 'user', content: 'a' }]), (e: unknown) =>
+      isUserError(e) && !(e as Error).message.includes('\n') && (e as Error).message.startsWith(`${source}: chat template failed: ${why}`), template);
+  }
+});
+
+test('a test with an argument keeps the neighbouring syntax: x.is, `is` then else/and/or, an unclosed bracket', () => {
+  assert.equal(render("{% set d = {'is': 1} %}{{ d.is }}|{{ 'a' if 1 is odd else 'b' }}|{{ 2 is even and 3 is odd }}"), '1|a|True');
+  assert.throws(() => render('{{ 4 is divisibleby (2 }}'), /./);
+});
