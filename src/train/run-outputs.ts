@@ -2,7 +2,8 @@
 // file or folder of the wrong kind) of the user's where train writes adapter/ (model/), best/, checkpoints/,
 // metrics.jsonl, report.json or loss_curve.svg was refused only when the run came to write it, hours into a 7B run.
 // The errors are those of the writes themselves (folder-swap.ts, metrics-log.ts), said first.
-import { runPath, weightsEntry, type RunEntry } from '../run/layout.ts';
+import * as path from 'node:path';
+import { RUN_LAYOUT, runPath, weightsEntry, type RunEntry } from '../run/layout.ts';
 import { requireFolderPlace } from '../util/folder-swap.ts';
 import { requireOwnFile } from './metrics-log.ts';
 import type { RunMethod } from './run-files.ts';
@@ -12,6 +13,6 @@ const FILES: readonly RunEntry[] = ['metrics', 'report', 'lossCurve'];
 
 /** Throws, as the write would, when any place of the run folder `dir` of `method` that train writes holds what train cannot write there. */
 export function checkRunOutputs(dir: string, method: RunMethod): void {
-  for (const entry of [weightsEntry(method), 'best', 'checkpoints'] as const) requireFolderPlace(runPath(dir, entry));
+  for (const folder of [runPath(dir, weightsEntry(method)), runPath(dir, 'best'), path.join(dir, RUN_LAYOUT.checkpoints)]) requireFolderPlace(folder);
   for (const entry of FILES) requireOwnFile(runPath(dir, entry));
 }

@@ -143,7 +143,7 @@ test("export --format gguf of a model whose generation_config.json's eos_token_i
   fs.writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ eos_token_id: [2, 'x'] }));
   // was "device auto: …" and "cpu backend: …", then the error, once the weights were loaded
   onlyLines([[['export', '--model', dir, '--out', path.join(cwd, 'bad-generation.gguf'), '--format', 'gguf'],
-    `error: ${path.join(dir, 'generation_config.json')}: eos_token_id must be a token id or a list of them, got [2,"x"]`]]);
+    `error: ${path.join(dir, 'generation_config.json')}: eos_token_id must be a token id or a list of them, got a list whose item 1 is "x"`]]);
 });
 
 test('eval --data, classify --data and generate --messages naming no file are the only line on stderr, said before a backend starts', () => {
