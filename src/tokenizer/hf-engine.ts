@@ -44,7 +44,7 @@ export class HfEngine implements TokenizerEngine {
     this.added = new AddedDecoding(json, this.tok.normalizer ? (text) => this.tok.normalizer!(text) : null);
     for (const [id, text] of this.added.renamed) this.tok.model!.vocab[id] = text;
     useOurDecoderSteps(this.tok.decoder);
-    this.encodeIds = encodeBySplit(this.tok, json, config);
+    this.encodeIds = encodeBySplit(this.tok, json, config, file);
     this.regexes = regexSites(json.raw);
     this.decoderRegexes = regexSites(json.raw, DECODE_STEPS);
   }
@@ -82,13 +82,25 @@ function useOurDecoderSteps(decoder: HfTokenizer['decoder']): void {
  * token text through its added tokens first, so a model token spelled as a normalized added token's text took that
  * token's id (Tekken's byte "Å", 0xC5 of "ž", became an added "\u212b" normalized by NFKC; HF keeps the model's).
  */
-function encodeBySplit(tok: HfTokenizer, json: TokenizerJson, config: TokenizerConfig): (text: string) => number[] {
+function encodeBySplit(tok: HfTokenizer, json: TokenizerJson, config: TokenizerConfig, file: string): (text: string) => number[] {
   const normalize = (s: string): string => (tok.normalizer ? tok.normalizer(s) : s);
   const raw = new AddedTokenMatcher(json.added_tokens.filter((t) => !t.normalized).map((t) => ({ pattern: t.content, token: t })));
   const normalized = new AddedTokenMatcher(json.added_tokens.filter((t) => t.normalized).map((t) => ({ pattern: normalize(t.content), token: t })));
   const removeSpace = config.raw['remove_space'] === true, lowercase = Boolean(config.raw['do_lowercase_and_remove_accent']);
   const model = tok.model!;
-  const modelIds = (tokens: string[]): number[] => tokens.map((t) => model.tokens_to_ids.get(t) ?? model.unk_token_id!);
+  // a token the model does not know (its unk token's text) takes the model's unk id or, where the unk token is only an
+  // added token (taken out of the model's vocabulary above), that added token's id, as the library's lookup through
+  // the added tokens gave it; with neither there is no id to give
+  const unkId = model.unk_token_id ?? json.added_tokens.find((t) => t.content === model.unk_token)?.id;
+  const idOf = (t: string): number => {
+    const id = model.tokens_to_ids.get(t) ?? unkId;
+    if (id === undefined) {
+      throw new UserError(`text the model cannot tokenize needs the id of model.unk_token ${JSON.stringify(model.unk_token ?? null)}, `
+        + 'which is neither in model.vocab nor an added token: add it to one of them', file);
+    }
+    return id;
+  };
+  const modelIds = (tokens: string[]): number[] => tokens.map(idOf);
   return (text) => raw.split(text).flatMap((section, si) => {
     if (section.token !== null) return [section.token.id];
     let s = section.text;

@@ -1,9 +1,17 @@
 // The text of generated tokens as they come (generate streams it to stdout): each push decodes all the tokens so far
 // and writes what is new, once, never taking back what was written. Held back until a later token settles them: a
-// trailing half character (a byte-fallback sequence decodes to U+FFFD until complete) and trailing spaces, which a
-// tokenizer with clean_up_tokenization_spaces removes when punctuation follows (" ." → "."): written at once, the
-// text decoded next no longer began with what was written, and nothing more came out.
+// trailing run of byte-fallback tokens ("<0xC3>"), which decodes as a whole (its UTF-8 text, or one U+FFFD per byte
+// where the run is not UTF-8: byte-fallback.ts), so "é" of <0xC3><0xA9> is not yet text when <0xFF> may follow; a
+// trailing half character of another decoder (byte-level's U+FFFD until complete); and trailing spaces, which a
+// tokenizer with clean_up_tokenization_spaces removes when punctuation follows (" ." → "."). Written at once, the text
+// decoded next no longer began with what was written, and nothing more came out until end().
+import { byteOfToken } from './byte-fallback.ts';
 import type { Tokenizer } from './types.ts';
+
+/** What the stream needs of a tokenizer: its decode, and each id's token text (to know the byte-fallback tokens). */
+export interface StreamTokenizer extends Pick<Tokenizer, 'decode'> {
+  idToToken(id: number): string | null;
+}
 
 export interface TextStream {
   /** Adds a generated token; writes the text it settles. */
@@ -12,7 +20,7 @@ export interface TextStream {
   end(): void;
 }
 
-export function createTextStream(tokenizer: Pick<Tokenizer, 'decode'>, write: (text: string) => void): TextStream {
+export function createTextStream(tokenizer: StreamTokenizer, write: (text: string) => void): TextStream {
   const ids: number[] = [];
   let shown = '';
   const show = (text: string): void => {
@@ -24,13 +32,15 @@ export function createTextStream(tokenizer: Pick<Tokenizer, 'decode'>, write: (t
   return {
     push(id) {
       ids.push(id);
+      // a byte token settles nothing: the run it is part of is decoded once a token that is not a byte ends it
+      if (byteOfToken(tokenizer.idToToken(id) ?? '') >= 0) return;
       show(tokenizer.decode(ids).replace(/[ \uFFFD]+$/u, ''));
     },
     end() {
       const full = tokenizer.decode(ids);
       if (full.startsWith(shown)) return show(full);
-      // a later token changed text already written, which holding spaces back did not foresee: the text from where the
-      // two part is written after it, so that nothing is lost
+      // a later token changed text already written, which holding back did not foresee: the text from where the two
+      // part is written after it, so that nothing is lost
       let common = 0;
       while (common < shown.length && shown[common] === full[common]) common++;
       write(full.slice(common));

@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
-import { createTextStream } from '../../src/tokenizer/stream.ts';
-import type { Tokenizer } from '../../src/tokenizer/types.ts';
+import { createTextStream, type StreamTokenizer } from '../../src/tokenizer/stream.ts';
 import { tempDir } from '../temp-dir.ts';
+import { bundled } from './helpers.ts';
 
 /** What the stream writes for `ids`, and what it had written after each push. */
-function streamed(tok: Pick<Tokenizer, 'decode'>, ids: readonly number[]): { text: string; steps: string[] } {
+function streamed(tok: StreamTokenizer, ids: readonly number[]): { text: string; steps: string[] } {
   let text = '';
   const stream = createTextStream(tok, (t) => { text += t; });
   const steps = ids.map((id) => { stream.push(id); return text; });
@@ -38,14 +38,36 @@ test('a tokenizer that cleans up tokenization spaces: " ." becoming "." after th
   assert.equal(streamed(kept, ids).text, 'Hello . How are you');
 });
 
-test('half a character (a byte-fallback sequence) is held until complete; a decode that changes written text still loses nothing', () => {
+test('half a character (a byte-level sequence) is held until complete; a decode that changes written text still loses nothing', () => {
   // a toy byte-level decoder: tokens 2, 3, 4 are the bytes of "€", which decode to U+FFFD until all three are there
+  const idToToken = (id: number): string => `t${id}`; // none a byte-fallback token
   const bytes: Record<number, number> = { 2: 0xe2, 3: 0x82, 4: 0xac };
   const decode = (ids: readonly number[]): string => Buffer.from(ids.map((id) => bytes[id]!)).toString('utf8');
-  const euro = streamed({ decode }, [2, 3, 4]);
+  const euro = streamed({ decode, idToToken }, [2, 3, 4]);
   assert.deepEqual(euro.steps, ['', '', '€']);
   assert.equal(euro.text, '€');
   // a decoder whose second token rewrites the first ("ab" then "Xbc"): written text cannot be taken back, the rest follows it
   const rewriting = (ids: readonly number[]): string => ['', 'ab', 'Xbc'][ids.length]!;
-  assert.equal(streamed({ decode: rewriting }, [7, 8]).text, 'abXbc');
+  assert.equal(streamed({ decode: rewriting, idToToken }, [7, 8]).text, 'abXbc');
+});
+
+test('a byte-fallback run that is not UTF-8 as a whole: nothing of it is written until a non-byte token ends it, and the stream is the decode', () => {
+  const tok = bundled('fast');
+  const byte = (b: number): number => tok.tokenToId(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`)!;
+  // "é" (0xC3 0xA9) then 0xFF: HF decodes the run as one U+FFFD per byte, so "é" alone was not what the end decodes
+  const ids = [...tok.encode('Hi'), byte(0xc3), byte(0xa9), byte(0xff), ...tok.encode(' there friend, how are you')];
+  const full = tok.decode(ids);
+  assert.equal(full, 'Hi\uFFFD\uFFFD\uFFFD there friend, how are you');
+  const { text, steps } = streamed(tok, ids);
+  assert.equal(text, full); // before: 'Hié��� there friend, how are you' (the "é" written, then all of it again at the end)
+  const run = tok.encode('Hi').length;
+  assert.deepEqual(steps.slice(run - 1, run + 4), ['Hi', 'Hi', 'Hi', 'Hi', 'Hi\uFFFD\uFFFD\uFFFD there'], 'the run held until " there" ends it');
+  for (let i = 0; i < ids.length; i++) assert.ok(full.startsWith(steps[i]!), `after token ${i}: ${JSON.stringify(steps[i])}`);
+  // a run that is UTF-8 ("é") is written whole once ended, on both engines
+  for (const engine of ['fast', 'huggingface'] as const) {
+    const t = bundled(engine);
+    const e = [...t.encode('Hi'), byte(0xc3), byte(0xa9), ...t.encode('!')];
+    assert.equal(streamed(t, e).text, t.decode(e));
+    assert.ok(t.decode(e).startsWith('Hié'), t.decode(e));
+  }
 });
