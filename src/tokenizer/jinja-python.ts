@@ -90,14 +90,24 @@ const ASTRAL = /[\ud800-\udbff][\udc00-\udfff]/;
 
 /**
  * Python's ints are exact at any size, a JS number only up to 2**53: an int result past that (2 ** 64) must be the
- * exact one (10 ** 20 is), else rendering fails rather than print other digits than transformers.
+ * exact one (10 ** 20 is, and (2 ** 60) // 2), else rendering fails rather than print other digits than transformers.
+ * The operands are exact (a result past 2**53 that was not is refused where it is made), so the exact result is
+ * theirs computed with BigInt; the message quotes them so (2 ** 70 as 1180591620717411303424, not 1.18e+21).
  */
 function checkExactInt(op: string, a: number, b: number, got: number): void {
   const [x, y] = [BigInt(a), BigInt(b)];
-  const exact = op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '**' && b >= 0 && b <= 2048 ? x ** y : null;
+  if (op === '//' && y === 0n) throw new Error('integer division or modulo by zero');
+  const exact = op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '//' ? floorDiv(x, y)
+    : op === '**' && b >= 0 && b <= 2048 ? x ** y : null;
   if (exact !== null && Number.isFinite(got) && BigInt(got) === exact) return;
   const value = exact === null ? '' : ` = ${exact.toString().length > 40 ? `an int of ${exact.toString().length} digits` : exact}`;
-  throw new Error(`${a} ${op} ${b}${value}: an int past 2**53 that mistral-tune's template renderer cannot hold exactly`);
+  throw new Error(`${x} ${op} ${y}${value}: an int past 2**53 that mistral-tune's template renderer cannot hold exactly`);
+}
+
+/** Python's `//` on ints: the quotient rounded down (BigInt's `/` rounds toward zero). */
+function floorDiv(x: bigint, y: bigint): bigint {
+  const q = x / y;
+  return x % y !== 0n && (x < 0n) !== (y < 0n) ? q - 1n : q;
 }
 
 /** A node standing for a value already evaluated (to hand the library an operation whose operands are known). */

@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import { classWarnings } from '../../src/data/labels.ts';
 import { FLAG_WORDS } from '../../src/util/option-words.ts';
 
+/** At most 5 pairs and a count of the rest. */
+const TYPO_LINES_AT_MOST = 6;
 const typoLines = (labels: string[]): string[] => classWarnings(new Set(labels), labels, true, FLAG_WORDS).filter((w) => w.includes('one letter'));
 
 test('classWarnings: classes one letter apart (changed, added, dropped, two swapped) are named as a likely typo', () => {
@@ -13,7 +15,9 @@ test('classWarnings: classes one letter apart (changed, added, dropped, two swap
     'classes "positive" and "postive" differ by one letter: a typo? They are separate classes (give --labels to reject the misspelt one as unknown_label, or fix the data)',
   ]);
   assert.equal(typoLines(['neutral', 'nuetral']).length, 1, 'two neighbours swapped');
-  assert.equal(typoLines(['positive', 'positives']).length, 1, 'a letter added');
+  assert.equal(typoLines(['positive', 'possitive']).length, 1, 'a letter added');
+  assert.equal(typoLines(['positive', 'positiv']).length, 1, 'a letter dropped');
+  assert.equal(typoLines(['intent_positive', 'intent_postive']).length, 1, 'within a part of the name');
   assert.equal(typoLines(['positive', 'posotive']).length, 1, 'a letter changed');
   assert.equal(typoLines(['Positive', 'postive']).length, 1, 'compared without case');
 });
@@ -25,4 +29,26 @@ test('classWarnings: distinct words, short names, numbered names and case-only v
   assert.deepEqual(typoLines(['Negative', 'negative']), [], 'said as a case difference instead');
   assert.deepEqual(typoLines(['female', 'male', 'formal', 'informal']), [], 'two letters apart');
   assert.deepEqual(typoLines(['sports', 'spotrs2']), []);
+});
+
+test('classWarnings: a difference that is a whole short part of the name, an inflection or a series is no typo', () => {
+  // before: class_a … class_z gave 325 warnings, and each pair below one
+  const letters = [...'abcdefghijklmnopqrstuvwxyz'];
+  assert.deepEqual(typoLines(letters.map((c) => `class_${c}`)), []);
+  for (const pair of [['sport', 'sports'], ['approve', 'approved'], ['alarm_set', 'alarm_get'], ['B-PER', 'I-PER'], ['fra_Latn', 'fry_Latn'],
+    ['music.play', 'music.pause'], ['alarm_set', 'alarm-set'], ['alarmset', 'alarm_set']]) {
+    assert.deepEqual(typoLines(pair), [], pair.join('/'));
+  }
+});
+
+test('classWarnings: many typo pairs are said in a few lines, and thousands of classes in one character neither crash nor flood', () => {
+  // 12 misspelt words, each beside its correct form (two neighbours swapped): 5 lines, then a count
+  const words = ['alpha', 'bravo', 'charlie', 'delta', 'echoes', 'foxtrot', 'golfer', 'hotels', 'indigo', 'juliet', 'kilos', 'limas'].map((w) => `${w}word`);
+  const swapped = words.map((w) => `${w.slice(0, 2)}${w[3]}${w[2]}${w.slice(4)}`);
+  const lines = typoLines([...words, ...swapped]);
+  assert.equal(lines.length, 6);
+  assert.equal(lines[5], 'and 7 more pairs of classes that differ by one letter');
+  // before: 600 classes "class" + one CJK character threw RangeError (a spread of 179,700 warnings into push)
+  const cjk = Array.from({ length: 600 }, (_, i) => `class${String.fromCodePoint(0x4e00 + i)}`);
+  assert.ok(classWarnings(new Set(cjk), cjk, true, FLAG_WORDS).length <= TYPO_LINES_AT_MOST);
 });

@@ -77,6 +77,9 @@ const CASES: [string, string, string | null][] = [
    "1200.0|1200.0|-0.0|20|40|0.12|-0.0"],
   ["big-ints", "{{ 10 ** 20 }}|{{ 10 ** 21 }}|{{ 2 ** 53 }}|{{ 10 ** 22 * 3 }}|{{ 2 ** 64 }}",
    "100000000000000000000|1000000000000000000000|9007199254740992|30000000000000000000000|18446744073709551616"],
+  // a double holds these quotients exactly (they used to be refused as past 2**53)
+  ["big-int-floordiv", "{{ (2 ** 60) // 2 }}|{{ -(2 ** 61) // 4 }}|{{ (2 ** 60) // -2 }}|{{ (2 ** 64) // (2 ** 10) }}",
+   "576460752303423488|-576460752303423488|-576460752303423488|18014398509481984"],
   ["pairs-print-as-tuples", "{{ {'b': 'X', 'a': 'y'} | dictsort(by='value') }}|{{ {2: 'a', 1: 'b'} | dictsort }}|{{ {'a': 1} | items | list }}|{{ {'a': 1}.items() | list }}|{% for k, v in {'a': 1}.items() %}{{ k }}{{ v }}{% endfor %}|{% for k, v in {'b': 1, 'a': 2} | dictsort %}{{ k }}{{ v }}{% endfor %}",
    "[('b', 'X'), ('a', 'y')]|[(1, 'b'), (2, 'a')]|[('a', 1)]|[('a', 1)]|a1|a2b1"],
   ["indent-of-a-non-str-fails", "{{ 5 | indent }}",
@@ -101,6 +104,8 @@ test('what jinja2 renders and we cannot is a one-line UserError naming the const
     ["{{ ['a'] | select('sameas', 'a') | list }}", "the test 'sameas' on str and str depends on Python's object identity"],
     ['{{ 3 ** 40 }}', '3 ** 40 = 12157665459056928801: an int past 2**53'],
     ['{{ 2 ** 53 + 1 }}', '9007199254740992 + 1 = 9007199254740993: an int past 2**53'],
+    ['{{ (2 ** 60) // 3 }}', '1152921504606846976 // 3 = 384307168202282325: an int past 2**53'],
+    ['{{ 2 ** 70 + 1 }}', '1180591620717411303424 + 1 = 1180591620717411303425: an int past 2**53'], // operands quoted exactly, not 1.18e+21
   ];
   for (const [template, why] of refused) {
     const t = new ChatTemplate(template, { bosToken: '<s>', eosToken: '</s>', source });
