@@ -108,7 +108,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   const format = formatOf(file, opts.format);
   const items = readRecords(file, format, { textSplit: opts.textSplit, textField: fields.text, maxRawChars: maxRawCharsFor(maxChars), onNote: opts.onNote, formatFlag: opts.formatFlag, words });
   for (const item of items) {
-    const where = recordPlace(file, item); // with [record N] where the line holds others (a one-line JSON array)
+    const where = recordPlace(file, item); // with (record N) where the line holds others (a one-line JSON array)
     if (item.error) {
       // a CSV file named .jsonl: JSON.parse's message alone does not say so; the second line, read only now, tells
       const hint = records.length === 0 ? firstLinesHint(item, items, format, { formatFlag: opts.formatFlag, words }) : null;

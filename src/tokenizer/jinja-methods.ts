@@ -298,8 +298,8 @@ const DICT_METHODS: Record<string, (self: Map<Key, Value>, a: Value[]) => Value>
     const key = a[0] && asKey(a[0]);
     return (key === undefined ? undefined : d.get(key)) ?? a[1] ?? V.none();
   },
-  // pairs as lists, not tuples: the library's for loop unpacks only lists
-  items: (d) => V.list([...d].map(([k, v]) => V.tuple([keyValue(k), v]))), // (key, value) tuples, printed as Python's
+  // (key, value) pairs as tuples (printed as Python prints them; jinja-python.ts's for loop unpacks them)
+  items: (d) => V.list([...d].map(([k, v]) => V.tuple([keyValue(k), v]))),
   keys: (d) => V.list([...d.keys()].map(keyValue)),
   values: (d) => V.list([...d.values()]),
 };

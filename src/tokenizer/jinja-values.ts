@@ -108,11 +108,16 @@ export function pyRepr(v: Value): string {
   return isStr(v) ? strRepr(v.value) : pyStr(v);
 }
 
+/** An int's digits, as Python prints it: every digit past 2**53 too (10 ** 21 is not 1e+21). */
+function intText(n: number): string {
+  return Number.isSafeInteger(n) ? String(n) : BigInt(n).toString();
+}
+
 /** Python's str() of a value: what `{{ v }}`, `~`, |string and |join print. */
 export function pyStr(v: Value): string {
   switch (v.type) {
     case 'StringValue': return v.value as string;
-    case 'IntegerValue': return Number.isSafeInteger(v.value) ? String(v.value) : BigInt(v.value as number).toString(); // 10 ** 21 is not 1e+21
+    case 'IntegerValue': return intText(v.value as number);
     case 'FloatValue': return floatRepr(v.value as number);
     case 'BooleanValue': return v.value ? 'True' : 'False';
     case 'NullValue': return 'None';
@@ -174,7 +179,7 @@ export function pyJson(v: Value, o: JsonOptions, depth = 0): string {
   switch (v.type) {
     case 'NullValue': return 'null';
     case 'BooleanValue': return v.value ? 'true' : 'false';
-    case 'IntegerValue': return Number.isSafeInteger(v.value) ? String(v.value) : BigInt(v.value as number).toString(); // 10 ** 21 is not 1e+21
+    case 'IntegerValue': return intText(v.value as number);
     case 'FloatValue': {
       const x = v.value as number;
       return Number.isNaN(x) ? 'NaN' : !Number.isFinite(x) ? (x > 0 ? 'Infinity' : '-Infinity') : floatRepr(x);
