@@ -6,6 +6,9 @@
 // (not finite). So a loss spike, a divergence, the best val loss and the newest row stay exact and drawn; the
 // train rows of a long run become about eight rows per bucket. Eval rows (one per evaluation) stay whole
 // unless they too pass the cap. Thinning to half the cap runs once per cap/2 new rows, not on every row.
+// A resume may evaluate another val set (each row carries its set's hash, data_fingerprint): a bucket is
+// picked from per stretch of one set, so each set keeps its own lowest loss and its first and last rows
+// (where the dashboard's line of that set begins and ends), not the lowest of two sets that are not compared.
 import type { MetricRow } from './metric-row.ts';
 
 export interface SeriesCap {
@@ -107,27 +110,45 @@ export class CappedSeries {
 }
 
 /**
- * The rows that stand for `held` (consecutive, in file order): the first, the last, and per field the first
- * row of its minimum, of its maximum and of a null. Picking from a bucket's representatives alone gives the
- * same rows as picking from all its rows, so buckets merge without the rows they dropped.
+ * The rows that stand for `held` (consecutive, in file order): per stretch of rows of one val set (train rows are
+ * one), its first and last row, and per field the first row of its minimum, of its maximum and of a null. Picking
+ * from a bucket's representatives alone gives the same rows as picking from all its rows (where a stretch starts
+ * and ends is kept), so buckets merge without the rows they dropped.
  */
 export function representatives(held: HeldRow[], fields: readonly string[]): HeldRow[] {
   if (held.length <= 2) return held;
-  const keep = new Set<HeldRow>([held[0]!, held[held.length - 1]!]);
-  for (const f of fields) {
-    let min: HeldRow | null = null, max: HeldRow | null = null, firstNull: HeldRow | null = null;
-    let lo = Infinity, hi = -Infinity;
-    for (const h of held) {
-      const v = h.row[f];
-      if (v === null) firstNull ??= h;
-      else if (typeof v === 'number') {
-        if (v < lo) (lo = v), (min = h);
-        if (v > hi) (hi = v), (max = h);
+  const keep = new Set<HeldRow>();
+  for (const stretch of setStretches(held)) {
+    keep.add(stretch[0]!).add(stretch[stretch.length - 1]!);
+    for (const f of fields) {
+      let min: HeldRow | null = null, max: HeldRow | null = null, firstNull: HeldRow | null = null;
+      let lo = Infinity, hi = -Infinity;
+      for (const h of stretch) {
+        const v = h.row[f];
+        if (v === null) firstNull ??= h;
+        else if (typeof v === 'number') {
+          if (v < lo) (lo = v), (min = h);
+          if (v > hi) (hi = v), (max = h);
+        }
       }
+      for (const h of [min, max, firstNull]) if (h) keep.add(h);
     }
-    for (const h of [min, max, firstNull]) if (h) keep.add(h);
   }
   return held.filter((h) => keep.has(h));
+}
+
+/**
+ * `held` cut wherever a row's val set (data_fingerprint) is not the row's before. Rows without one (an older
+ * version's) are a stretch of their own: the chart counts them as the set beside them (assets/val-sets.js), and a
+ * stretch of either reading is made of whole stretches of this one, so its lowest and its ends are kept too.
+ */
+function setStretches(held: HeldRow[]): HeldRow[][] {
+  const out: HeldRow[][] = [[held[0]!]];
+  for (let i = 1; i < held.length; i++) {
+    if (held[i]!.row.data_fingerprint !== held[i - 1]!.row.data_fingerprint) out.push([]);
+    out[out.length - 1]!.push(held[i]!);
+  }
+  return out;
 }
 
 type SeriesName = 'train' | 'val' | 'test' | 'other';

@@ -25,7 +25,7 @@ export const SKIP = fs.existsSync(CHROMIUM)
 if (SKIP) console.log(`SKIPPED: ${SKIP}`);
 
 // The page's globals these checks use, typed here because the tests compile without the DOM library.
-interface Plot { data: Array<Array<number | null>>; scales: { x: { min: number; max: number } } }
+interface Plot { data: Array<Array<number | null>>; scales: { x: { min: number; max: number } }; series: Array<{ label: string }> }
 interface Canvas { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
 export interface PageGlobals {
   __dashboard?: { charts?: Record<string, { plot: Plot }>; runs: Array<{ rows: Array<{ step: number; split?: string }> }> };
@@ -45,6 +45,17 @@ export function seriesCounts(page: Page, chart: string): Promise<number[]> {
   return page.evaluate((key) => {
     const plot = (globalThis as unknown as PageGlobals).__dashboard!.charts![key]!.plot;
     return plot.data.map((s) => s.filter((v) => v !== null).length);
+  }, chart);
+}
+
+/** Each series of a chart (not the steps) as the page's uPlot holds it: its label and its [step, value] points. */
+export function chartSeries(page: Page, chart: string): Promise<Array<{ label: string; points: Array<[number, number]> }>> {
+  return page.evaluate((key) => {
+    const plot = (globalThis as unknown as PageGlobals).__dashboard!.charts![key]!.plot;
+    return plot.series.slice(1).map((s, i) => ({
+      label: s.label,
+      points: plot.data[0]!.flatMap((x, j): Array<[number, number]> => (plot.data[i + 1]![j] === null ? [] : [[x!, plot.data[i + 1]![j]!]])),
+    }));
   }, chart);
 }
 

@@ -1,6 +1,7 @@
 // The dashboard's bounded row store: a million train rows stay within the cap, thinned evenly, with the
 // spikes, the not-finite rows, every val row and the newest row kept exact and in file order; the byte cap
-// holds for huge rows, and rows of any number of other splits share one capped series.
+// holds for huge rows, and rows of any number of other splits share one capped series; val rows of two val
+// sets (a resume whose val data changed) keep each set's lowest loss and its first and last rows.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MetricRow } from '../../src/run/metric-row.ts';
@@ -113,4 +114,49 @@ test('rowsAfter gives the rows added since a place in the file, merged across se
   assert.deepEqual(store.rows(), rows);
   assert.deepEqual(store.rowsAfter(2), rows.slice(2));
   assert.deepEqual(store.rowsAfter(5), []);
+});
+
+/** `n` val rows from `step` on, of the val set `set`, the loss going from `from` to `to` evenly, but for the first and
+ * the last row, each between the two after (before) it: neither is kept for being the lowest or highest of its bucket. */
+const valRows = (step: number, n: number, set: string, from: number, to: number): MetricRow[] =>
+  Array.from({ length: n }, (_, i) => {
+    const at = i === 0 ? 1.5 : i === n - 1 ? n - 2.5 : i;
+    return { step: step + i, split: 'val', loss: from + ((to - from) * at) / (n - 1), perplexity: 8, data_fingerprint: set };
+  });
+
+test('val rows of two val sets, thinned past the cap, keep each set\'s lowest loss and its first and last rows', () => {
+  // a resume onto an easier set (the old set's lowest is above every loss of the new one) and onto a harder one
+  // whose lowest is its first evaluation: wherever the change falls in a bucket, each set keeps its own lowest
+  for (const [name, second] of [['easier', [1.5, 1]], ['harder', [2.5, 3.5]]] as const) {
+    for (let first = 4097; first <= 4104; first++) {
+      const rows = [...valRows(1, first, 'A', 3, 2), ...valRows(first + 1, SERIES_CAP.rows + 800 - first, 'B', second[0], second[1])];
+      const store = new CappedRows(NUMERIC_KEYS);
+      rows.forEach((row, i) => store.add(row, i + 1, 90));
+      const kept = store.rows();
+      assert.ok(kept.length < rows.length / 2, `${name}, ${first} rows of set A: thinned to ${kept.length} of ${rows.length}`);
+      for (const set of ['A', 'B']) {
+        const all = rows.filter((r) => r.data_fingerprint === set), held = kept.filter((r) => r.data_fingerprint === set);
+        const lowest = all.reduce((a, b) => ((b.loss as number) < (a.loss as number) ? b : a));
+        const where = `${name}, set ${set} of ${all.length} rows (set A ${first})`;
+        assert.ok(held.includes(lowest), `${where}: its lowest loss ${lowest.loss} at step ${lowest.step} is kept`);
+        assert.deepEqual([held[0], held.at(-1)], [all[0], all.at(-1)], `${where}: its first and last rows are kept`);
+      }
+    }
+  }
+});
+
+test('representatives of representatives are those of the rows, across changes of val set and rows without one', () => {
+  const r = random(11);
+  for (let trial = 0; trial < 1000; trial++) {
+    const rows: MetricRow[] = [];
+    let set: string | undefined = r() < 0.5 ? undefined : 'A'; // an older version's rows name no set
+    for (let step = 1; step <= 30; step++) {
+      if (r() < 0.15) set = [undefined, 'A', 'B', 'C'][Math.floor(r() * 4)];
+      rows.push({ step, split: 'val', loss: Math.round(r() * 5), ...(set === undefined ? {} : { data_fingerprint: set }) });
+    }
+    const all = held(rows);
+    const cut = 1 + Math.floor(r() * 28);
+    const merged = representatives([...representatives(all.slice(0, cut), ['loss']), ...representatives(all.slice(cut), ['loss'])], ['loss']);
+    assert.deepEqual(merged.map((h) => h.seq), representatives(all, ['loss']).map((h) => h.seq), `trial ${trial}, cut at ${cut}`);
+  }
 });

@@ -1,6 +1,9 @@
 // The charts: one uPlot per metric, every run overlaid (one colour per run; eval series marked with points,
 // val loss dashed), and classification's val accuracy once a run has it. Rows are metrics.jsonl rows; train rows have no `split`, evaluation rows have split "val"/"test".
+// A run whose val data changed (a resume given another val file) draws an eval series per stretch of one val set
+// (val-sets.js), named in the legend and its points hollow on every other set: no line joins losses of two sets.
 import { fmt, fmtAxis } from './dom.js';
+import { setStretches } from './val-sets.js';
 
 const MIB = 1 / 2 ** 20;
 /** Past this many runs a chart has no legend of its own (a table row per run and series, under each of six charts:
@@ -37,44 +40,65 @@ export const CHART_DEFS = [
 ];
 
 /**
- * uPlot's aligned data for one chart: [steps, ...one array per (run, series)], the steps being the union
- * over all runs, with null where a run has no value (spanGaps joins the line across them). When a step
- * appears twice in a run, the later row wins.
+ * The series one chart draws, in order: per run, one per series of its def; for an eval series of a run whose val
+ * data changed, one per stretch of one val set ("val (set 2, from step 40)"). Each: {run, s (the def's series),
+ * rows (the run's rows it is drawn from), label, set (0: the run's only val set)}.
  */
-export function buildData(def, runs) {
-  const steps = new Set();
-  const maps = [];
+function chartSeries(def, runs) {
+  const out = [];
   for (const run of runs) {
     for (const s of def.series) {
-      const m = new Map();
-      for (const r of run.rows) {
-        if ((r.split ?? null) !== s.split) continue;
-        const v = r[s.field];
-        if (typeof v !== 'number' || !Number.isFinite(v)) continue;
-        m.set(r.step, v * (def.scale ?? 1));
-        steps.add(r.step);
+      const label = def.series.length > 1 ? `${run.name} ${s.label}` : run.name;
+      const stretches = s.split === null ? [] : setStretches(run.rows.filter((r) => r.split === s.split));
+      if (stretches.length < 2) out.push({ run, s, rows: run.rows, label, set: 0 });
+      else {
+        for (const [i, st] of stretches.entries()) {
+          out.push({ run, s, rows: st.rows, label: `${label} (set ${st.set}${i > 0 ? `, from step ${st.from}` : ''})`, set: st.set });
+        }
       }
-      maps.push(m);
     }
   }
+  return out;
+}
+
+/** What a chart's uPlot was made for: another (a run's val data changed, or the file started over) makes it anew. */
+const layoutKey = (series) => JSON.stringify(series.map((x) => [x.run.id, x.label]));
+
+/**
+ * uPlot's aligned data for one chart: [steps, ...one array per series (chartSeries)], the steps being the union
+ * over all runs, with null where a series has no value (spanGaps joins the line across them). When a step
+ * appears twice in a series, the later row wins.
+ */
+function buildData(def, series) {
+  const steps = new Set();
+  const maps = series.map(({ s, rows }) => {
+    const m = new Map();
+    for (const r of rows) {
+      if ((r.split ?? null) !== s.split) continue;
+      const v = r[s.field];
+      if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+      m.set(r.step, v * (def.scale ?? 1));
+      steps.add(r.step);
+    }
+    return m;
+  });
   const xs = [...steps].sort((a, b) => a - b);
   return [xs, ...maps.map((m) => xs.map((x) => (m.has(x) ? m.get(x) : null)))];
 }
 
-function seriesOptions(def, runs) {
+function seriesOptions(series) {
   const out = [{ label: 'step', value: (u, v) => fmt(v) }];
-  for (const run of runs) {
-    for (const s of def.series) {
-      out.push({
-        label: def.series.length > 1 ? `${run.name} ${s.label}` : run.name,
-        stroke: run.color,
-        width: s.dash ? 1.5 : 2,
-        dash: s.dash ? [6, 4] : undefined,
-        spanGaps: true,
-        points: s.split !== null ? { show: true, size: 6, fill: run.color } : undefined, // eval rows are sparse: marked
-        value: (u, v) => fmt(v),
-      });
-    }
+  for (const { run, s, label, set } of series) {
+    out.push({
+      label,
+      stroke: run.color,
+      width: s.dash ? 1.5 : 2,
+      dash: s.dash ? [6, 4] : undefined,
+      spanGaps: true,
+      // eval rows are sparse: marked; a second val set's hollow, so that two sets of one run tell apart in the chart too
+      points: s.split !== null ? { show: true, size: 6, fill: set % 2 === 0 && set > 0 ? '#fff' : run.color } : undefined,
+      value: (u, v) => fmt(v),
+    });
   }
   return out;
 }
@@ -93,28 +117,36 @@ export function createCharts(container, runs) {
     container.append(el);
     const width = chartWidth(el);
     el.hidden = def.onlyWithData === true; // until updateCharts finds a point
-    const chart = { def, plot: null, el, zoom: null };
-    chart.plot = new uPlot(
-      {
-        title: def.title,
-        width,
-        height: 230,
-        scales: { x: { time: false } },
-        series: seriesOptions(def, runs),
-        axes: [
-          { label: 'step', size: 40, labelSize: 18, incrs: STEP_INCRS },
-          { size: 64, incrs: VALUE_INCRS, values: (u, vals) => vals.map(fmtAxis) },
-        ],
-        legend: { live: true, show: runs.length <= MAX_LEGEND_RUNS },
-        cursor: { drag: { x: true, y: false } },
-        hooks: { setScale: [(u, key) => key === 'x' && (chart.zoom = zoomOf(u))] },
-      },
-      buildData(def, runs),
-      el,
-    );
+    const chart = { def, plot: null, el, zoom: null, layout: '' };
+    const series = chartSeries(def, runs);
+    makePlot(chart, runs, series, buildData(def, series), width);
     charts[def.key] = chart;
   }
   return charts;
+}
+
+/** Makes the chart's uPlot for `series`, in place of the one it had. */
+function makePlot(chart, runs, series, data, width = chartWidth(chart.el)) {
+  chart.plot?.destroy();
+  chart.layout = layoutKey(series);
+  chart.plot = new uPlot(
+    {
+      title: chart.def.title,
+      width,
+      height: 230,
+      scales: { x: { time: false } },
+      series: seriesOptions(series),
+      axes: [
+        { label: 'step', size: 40, labelSize: 18, incrs: STEP_INCRS },
+        { size: 64, incrs: VALUE_INCRS, values: (u, vals) => vals.map(fmtAxis) },
+      ],
+      legend: { live: true, show: runs.length <= MAX_LEGEND_RUNS },
+      cursor: { drag: { x: true, y: false } },
+      hooks: { setScale: [(u, key) => key === 'x' && (chart.zoom = zoomOf(u))] },
+    },
+    data,
+    chart.el,
+  );
 }
 
 /**
@@ -139,9 +171,11 @@ function zoomOf(u) {
 export function updateCharts(charts, runs) {
   for (const chart of Object.values(charts)) {
     const zoom = chart.zoom;
-    const data = buildData(chart.def, runs);
+    const series = chartSeries(chart.def, runs);
+    const data = buildData(chart.def, series);
     if (chart.def.onlyWithData) showIf(chart, data[0].length > 0);
-    chart.plot.setData(data);
+    if (layoutKey(series) === chart.layout) chart.plot.setData(data);
+    else makePlot(chart, runs, series, data); // a series more or fewer: uPlot's series are set when it is made
     if (zoom && data[0].some((x) => x >= zoom.min && x <= zoom.max)) chart.plot.setScale('x', zoom);
   }
 }

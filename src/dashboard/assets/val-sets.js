@@ -1,0 +1,28 @@
+// A run's evaluation rows cut by the val set they were measured on. A resume may be given another val file (prepare
+// run again); each val row carries its set's hash (data_fingerprint), and losses of two sets are not compared (the
+// panel's best val: best-val.js), so the charts draw each stretch of one set as a series of its own, not one line
+// through both. Rows without a hash (an older version's) join the stretch they are in, as the newest set's in best-val.js.
+
+/**
+ * `rows` (one split's, in file order) cut where a row names another set than the rows before it: [{set, from, rows}],
+ * `set` numbering the sets 1, 2, … in the order they first appear (a run back on its first set is set 1 again),
+ * `from` the stretch's first step. One stretch (or none, for no rows) when the run has one val set.
+ */
+export function setStretches(rows) {
+  const out = [];
+  const sets = [];
+  let stretch = null;
+  for (const r of rows) {
+    const fp = r.data_fingerprint;
+    if (stretch === null || (fp !== undefined && stretch.fp !== undefined && fp !== stretch.fp)) {
+      stretch = { fp, from: r.step, rows: [] };
+      out.push(stretch);
+    }
+    stretch.fp ??= fp;
+    stretch.rows.push(r);
+  }
+  return out.map(({ fp, from, rows: of }) => {
+    if (!sets.includes(fp)) sets.push(fp);
+    return { set: sets.indexOf(fp) + 1, from, rows: of };
+  });
+}
