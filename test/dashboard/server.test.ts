@@ -46,11 +46,17 @@ test('binds 127.0.0.1 by default and serves the page, its assets and uPlot from 
     assert.equal(r.status, 200, name);
     assert.equal(await r.text(), fs.readFileSync(path.join(dist, name), 'utf8'), name);
   }
-  for (const name of ['app.js', 'charts.js', 'run-panel.js', 'dom.js', 'style.css']) {
+  // every file the page loads, followed from the page through the modules' imports (a hand list missed new modules)
+  const ours = [...page.body.matchAll(/(?:src|href)="\/assets\/([^"]+)"/g)].map((m) => m[1]!).filter((n) => !n.startsWith('uPlot.'));
+  for (let i = 0; i < ours.length; i++) {
+    const name = ours[i]!;
     const r = await fetch(new URL(`/assets/${name}`, dash.url));
     assert.equal(r.status, 200, name);
-    assert.doesNotMatch(await r.text(), /https?:\/\//, `${name} requests nothing outside`);
+    const text = await r.text();
+    assert.doesNotMatch(text, /https?:\/\//, `${name} requests nothing outside`);
+    for (const m of text.matchAll(/(?:from|import\() *'\.\/([^']+)'/g)) if (!ours.includes(m[1]!)) ours.push(m[1]!);
   }
+  assert.ok(ours.includes('val-sets.js') && ours.includes('style.css'), `the page's own files followed: ${ours.join(', ')}`);
 });
 
 test('serves the runs\' files read-only, as inert content, through symlinks that stay inside', async () => {
