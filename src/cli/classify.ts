@@ -6,13 +6,13 @@ import * as path from 'node:path';
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend } from '../backend/select.ts';
 import { normalizeText } from '../data/clean.ts';
-import { FORMATS, type Format } from '../data/ingest/types.ts';
+import { FORMATS, recordPlace, type Format } from '../data/ingest/types.ts';
 import { parseLabelsOption } from '../data/labels.ts';
 import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
 import { pastContextWarning } from '../eval/evaluate.ts';
 import { givenLabels, labelsSource, modelTask, requireOneNamePerClass, FLAG_WORDS, resolveEvalTarget } from '../eval/target.ts';
-import { readTextsToClassify, recordsShareLines, textPlace, type TextToClassify } from '../eval/texts.ts';
+import { readTextsToClassify, type TextToClassify } from '../eval/texts.ts';
 import { defaultLabels, loadConfig } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
 import { isCausalLmAdapter, loadAdapter } from '../model/peft.ts';
@@ -94,8 +94,7 @@ export async function run(argv: string[]): Promise<void> {
   // with no adapter, the head is the model folder's own: none in its safetensors header's tensor names, read without a
   // backend (weights that cannot be opened are left to loading them, which says why)
   if (target.adapter === null && hasScoreHeadFolder(target.model) === false) throw new UserError(NOT_A_CLASSIFIER, target.model);
-  const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field'], { format, onNote: (note) => warn(`${f.data}: ${note}`) }) : [{ line: 1, record: 1, text: normalizeText(f.text!) }];
-  const shared = recordsShareLines(texts); // a one-line JSON array: records are named by number too
+  const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field'], { format, onNote: (note) => warn(`${f.data}: ${note}`) }) : [{ line: 1, text: normalizeText(f.text!) }];
   if (texts[0]!.text === '') throw new UserError('--text is empty');
   withBackend(device, (backend) => {
     const model = loadModel(target.model, { backend, precision, config });
@@ -115,7 +114,7 @@ export async function run(argv: string[]): Promise<void> {
       try {
         return tokenizeRecord({ shape: 'classification', text: t.text, label: 0 }, tokenizer, { maxSeqLen, overflow: 'truncate' });
       } catch (e) {
-        if (isUserError(e)) throw new UserError(e.message, f.data !== undefined ? textPlace(f.data, t, shared) : '--text');
+        if (isUserError(e)) throw new UserError(e.message, f.data !== undefined ? recordPlace(f.data, t) : '--text');
         throw e;
       }
     });
@@ -127,7 +126,7 @@ export async function run(argv: string[]): Promise<void> {
       const limit = `the run's max_seq_len (${maxSeqLen} tokens)`;
       warn(f.data === undefined ? `the text is longer than ${limit} and was cut to it, as training cuts them: only its first ${maxSeqLen} tokens are classified`
         : `${n} of ${counted(texts.length, 'text')} ${n === 1 ? 'is' : 'are'} longer than ${limit} and ${n === 1 ? 'was' : 'were'} cut to it, as training cuts them: ` +
-          `only ${n === 1 ? 'its' : 'their'} first ${maxSeqLen} tokens are classified (${n === 1 ? '' : 'the first: '}${textPlace(f.data, texts[cut]!, shared)})`);
+          `only ${n === 1 ? 'its' : 'their'} first ${maxSeqLen} tokens are classified (${n === 1 ? '' : 'the first: '}${recordPlace(f.data, texts[cut]!)})`);
     }
     const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
     if (past > 0) warn(pastContextWarning(past, 'text', model.cfg.maxPositionEmbeddings, `${past === 1 ? 'its prediction says' : 'their predictions say'} little`));
@@ -137,7 +136,7 @@ export async function run(argv: string[]): Promise<void> {
     progress?.finish();
     // one JSON line, the id as its record spells it (TextToClassify.id: JSON text)
     const record = (t: TextToClassify, p: ClassPrediction): string => '{' + [
-      ...(f.data !== undefined ? [`"line":${t.line}`, ...(shared ? [`"record":${t.record}`] : [])] : []), ...(t.id !== undefined ? [`"id":${t.id}`] : []),
+      ...(f.data !== undefined ? [`"line":${t.line}`, ...(t.record !== undefined ? [`"record":${t.record}`] : [])] : []), ...(t.id !== undefined ? [`"id":${t.id}`] : []),
       `"label":${JSON.stringify(classes[p.label])}`, `"probs":${JSON.stringify(probsByClass(classes, p.probs))}`,
     ].join(',') + '}';
     if (f.out !== undefined) {
@@ -150,7 +149,7 @@ export async function run(argv: string[]): Promise<void> {
     } else {
       const width = Math.max(...classes.map((c) => c.length));
       const lines = predictions.map((p, i) => {
-        const head = f.data !== undefined ? `${textPlace(f.data, texts[i]!, shared)}  ` : '';
+        const head = f.data !== undefined ? `${recordPlace(f.data, texts[i]!)}  ` : '';
         return `${head}${classes[p.label]!.padEnd(width)}  ${p.probs[p.label]!.toFixed(4)}`;
       });
       process.stdout.write(lines.join('\n') + '\n');

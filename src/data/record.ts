@@ -15,6 +15,7 @@ import { mojibakeRepairs } from './mojibake.ts';
 import { MORE, NAME, NO_CLASS_LIST, canonicalLabel, labelsIs, type LabelReading, type LabelValue, type NoLabel } from './labels.ts';
 import { PAIR_KEYS, hasInstructionPair, isShareGptTurns, pairKeysButForCase, readLayout, systemBeside, type Layout } from './layouts.ts';
 import { parsePretokenized } from './pretokenized.ts';
+import { tokenClassificationRefusal } from './token-tags.ts';
 import { untrainableField } from './untrainable-fields.ts';
 import { reject, stringField, stringifiedTexts, typeName, type Stringified } from './record-fields.ts';
 
@@ -219,6 +220,8 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   if (groups.length === 0) {
     const emptyTurns = ['conversations', f.messages].find((k) => Array.isArray(ownField(v, k)) && (ownField(v, k) as unknown[]).length === 0);
     if (emptyTurns !== undefined) return reject('empty', `"${emptyTurns}" holds no turns`);
+    const tagged = tokenClassificationRefusal(v);
+    if (tagged !== null) return tagged;
     const keys = Object.keys(v).slice(0, 8).map((k) => JSON.stringify(k)).join(', ');
     // a field named as ours but for its case or spaces ("Text", " text "): say how to read it
     const names: Array<keyof FieldMap> = ['text', 'prompt', 'completion', 'messages', 'input_ids', ...(task === 'classification' ? ['label' as const] : [])];

@@ -1,25 +1,23 @@
 // The texts a classifier is asked about (mistral-tune classify --data): one per record of a JSONL, JSON, CSV or
 // TSV file (its "text" field, or the field named), or one per non-blank line of a plain-text file. Each text is
 // normalised as prepare normalises training text, so the model sees what it was trained on; a record that cannot
-// give a text stops the read with its file:line, as the trainer's reader does (with "record N" where records share
-// a line: a JSON array written on one line; the file is read whole first, as the predictions need it all anyway).
+// give a text stops the read with its file:line, as the trainer's reader does (with "(record N)" where its line holds
+// other records: a JSON array written on one line, numbered by the reader: record-index.ts; the file is read whole
+// first, as the predictions need it all anyway).
 import { DEFAULT_MAX_CHARS, maxRawCharsFor } from '../data/char-limits.ts';
 import { normalizeText, loneSurrogateDetail } from '../data/clean.ts';
 import { formatOf, readRecords } from '../data/ingest/read.ts';
 import { numberSpelling, readingRecord } from '../data/ingest/number-spellings.ts';
 import { notARecordError, withUnreadLists } from '../data/ingest/json-layout.ts';
 import { isJsonObject, jsonLinesNote } from '../data/ingest/text.ts';
-import { defectRejection, type Format } from '../data/ingest/types.ts';
+import { defectRejection, recordAt, recordPlace, type Format, type RecordAt } from '../data/ingest/types.ts';
 import { textValue, typeName } from '../data/record-fields.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, ownField } from '../util/json-file.ts';
 import { readLines } from '../util/lines.ts';
 
-export interface TextToClassify {
-  /** 1-based line of the file where the record starts. */
-  line: number;
-  /** 1-based place of the record in the file (of the line, for plain text). */
-  record: number;
+/** A text and where it is: its line, and its place among the file's records where its line holds others (RecordAt). */
+export interface TextToClassify extends RecordAt {
   /** The record's "id" field as JSON text, when it has one (carried into the predictions): idJson. */
   id?: string;
   text: string;
@@ -38,19 +36,15 @@ export function readTextsToClassify(file: string, textField = 'text', opts: { fo
       if (defect) throw new UserError(`${defectRejection(defect, lineNo).detail}`, `${file}:${lineNo}`);
       const t = normalizeText(text);
       if (t === '') continue;
-      out.push({ line: lineNo, record: out.length + 1, text: t });
+      out.push({ line: lineNo, text: t });
       if (objectLines >= 0) objectLines = isJsonObject(text.trim()) ? objectLines + 1 : -1;
     }
     if (objectLines > 1) opts.onNote?.(jsonLinesNote(objectLines));
   } else {
     let otherFormat = ''; // a CSV file named .jsonl: said with the first line's error, where JSON.parse's message does not say it
     const items = [...readRecords(file, format, { maxRawChars: maxRawCharsFor(DEFAULT_MAX_CHARS), onNote: opts.onNote, onOtherFormat: (h) => { otherFormat = `; ${h}`; } })]; // a giant line: too_long, unparsed
-    const perLine = new Map<number, number>();
-    for (const item of items) perLine.set(item.line, (perLine.get(item.line) ?? 0) + 1);
-    let record = 0;
     for (const item of items) {
-      record++;
-      const where = `${file}:${item.line}${perLine.get(item.line)! > 1 ? ` (record ${record})` : ''}`;
+      const where = recordPlace(file, item);
       if (item.error) throw new UserError(`${item.error.reason}: ${item.error.detail}${otherFormat}`, where);
       const v = item.value;
       if (!isRecord(v)) throw new UserError('expected an object with a text field', where);
@@ -68,7 +62,7 @@ export function readTextsToClassify(file: string, textField = 'text', opts: { fo
       const text = normalizeText(raw);
       if (text === '') throw new UserError(withUnreadLists(`"${textField}" is empty`, item), where);
       const id = ownField(v, 'id');
-      out.push(id === undefined ? { line: item.line, record, text } : { line: item.line, record, id: idJson(v, id), text });
+      out.push(id === undefined ? { ...recordAt(item), text } : { ...recordAt(item), id: idJson(v, id), text });
     }
   }
   if (out.length === 0) throw new UserError('no text to classify', file);
@@ -86,14 +80,4 @@ const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 function idJson(v: Record<string, unknown>, id: unknown): string {
   const spelled = typeof id === 'number' ? numberSpelling(v, 'id') : undefined;
   return spelled !== undefined && JSON_NUMBER.test(spelled) ? spelled : JSON.stringify(id);
-}
-
-/** Whether some records of `texts` share a line (then each is named by its record number as well). */
-export function recordsShareLines(texts: readonly TextToClassify[]): boolean {
-  return texts.some((t, i) => i > 0 && t.line === texts[i - 1]!.line);
-}
-
-/** Where a text is in `file`: file:line, and "(record N)" when records share lines. */
-export function textPlace(file: string, t: TextToClassify, shared: boolean): string {
-  return `${file}:${t.line}${shared ? ` (record ${t.record})` : ''}`;
 }

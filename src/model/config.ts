@@ -13,6 +13,7 @@ import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { HF_NAMES } from './names.ts';
 import { parseLayerTypes, type LayerType } from './layer-types.ts';
 import { parseRope, type RopeScaling } from './rope-config.ts';
+import { notATokenId } from './token-id-list.ts';
 import { warnOnce } from '../util/log.ts';
 
 export interface MistralConfig {
@@ -226,13 +227,11 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   const tie = given('tie_word_embeddings', false);
   if (typeof tie !== 'boolean') err('tie_word_embeddings', `must be true or false, got ${jsonValueText(tie)}`);
   const eosRaw = c.eos_token_id === undefined ? 2 : c.eos_token_id;
-  const eosList = eosRaw === null ? [] : Array.isArray(eosRaw) ? eosRaw : [eosRaw];
-  eosList.forEach((e: unknown, i) => {
-    if (typeof e === 'number' && Number.isInteger(e) && e >= 0) return;
-    // a list's bad item by its place: the whole list through JSON.stringify showed 1e309 as null ("got [2,null]")
-    if (Array.isArray(eosRaw)) err('eos_token_id', `item ${i} must be a token id, got ${jsonValueText(e)}`);
-    err('eos_token_id', `must be a token id, a list of them or null, got ${jsonValueText(eosRaw)}`);
-  });
+  const eosBad = eosRaw === null ? null : notATokenId(eosRaw); // a list's bad item by its place: token-id-list.ts
+  if (eosBad !== null) {
+    err('eos_token_id', eosBad.item !== null ? `item ${eosBad.item} must be a token id, got ${jsonValueText(eosBad.got)}` : `must be a token id, a list of them or null, got ${jsonValueText(eosRaw)}`);
+  }
+  const eosList = (eosRaw === null ? [] : Array.isArray(eosRaw) ? eosRaw : [eosRaw]) as number[];
   const vocabSize = int('vocab_size', 32000);
   const bosTokenId = optId('bos_token_id', 1);
   const padTokenId = optId('pad_token_id', null);
@@ -269,7 +268,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     tieWordEmbeddings: tie as boolean,
     maxPositionEmbeddings,
     bosTokenId,
-    eosTokenIds: eosList as number[],
+    eosTokenIds: eosList,
     padTokenId,
     labels: parseLabels(c, where, err),
     task: parseTask(c, err),

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
 import { isRecord, jsonValueText, readJsonFile } from '../util/json-file.ts';
+import { notATokenId } from './token-id-list.ts';
 
 /** The settings generation_config.json states (each absent where the file has no such key, or null for it). */
 export interface GenerationConfigFile {
@@ -62,13 +63,11 @@ function readFile(dir: string): { file: string; config: Record<string, unknown> 
 function eosOf(config: Record<string, unknown>, file: string): number[] {
   const eos = config.eos_token_id;
   if (eos === undefined || eos === null) return [];
-  const ids = Array.isArray(eos) ? eos : [eos];
-  if (!ids.every((id) => Number.isSafeInteger(id) && (id as number) >= 0)) {
-    // an item by its place, as the file has it: the list through JSON.stringify showed 1e309 as null
-    const i = ids.findIndex((id) => !(Number.isSafeInteger(id) && (id as number) >= 0));
-    throw new UserError(`eos_token_id must be a token id or a list of them, got ${Array.isArray(eos) ? `a list whose item ${i} is ${jsonValueText(ids[i])}` : jsonValueText(eos)}`, file);
+  const bad = notATokenId(eos); // a list's bad item by its place: token-id-list.ts
+  if (bad !== null) {
+    throw new UserError(`eos_token_id must be a token id or a list of them, got ${bad.item !== null ? `a list whose item ${bad.item} is ${jsonValueText(bad.got)}` : jsonValueText(eos)}`, file);
   }
-  return ids as number[];
+  return Array.isArray(eos) ? (eos as number[]) : [eos as number];
 }
 
 /** generation_config.json's eos_token_id in `dir` as a list (empty when the file or the key is absent). */

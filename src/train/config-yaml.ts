@@ -50,7 +50,7 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
     const parsed = YAML.parseDocument(text, { ...PLAIN_TAGS, prettyErrors: true, lineCounter });
     if (parsed.errors[0]) throw parsed.errors[0];
     // a tag left unresolved (a warning) is said as such (firstNonPlain), before any other warning
-    const odd = firstNonPlain(parsed);
+    const odd = firstNonPlain(parsed, text);
     if (odd) throw new UserError(odd.what, at(odd.offset));
     if (parsed.warnings[0]) throw parsed.warnings[0];
     doc = parsed.toJS();
@@ -136,7 +136,7 @@ export function parseOverride(key: string, value: string): { value: unknown; doc
   if (tooDeep(value) !== null) throw new UserError(TOO_DEEP, `--${key}`);
   const parsed = YAML.parseDocument(value, PLAIN_TAGS);
   if (parsed.errors.length > 0) return { value, doc: null };
-  const odd = firstNonPlain(parsed); // a tag left unresolved (a warning) is said as such
+  const odd = firstNonPlain(parsed, value); // a tag left unresolved (a warning) is said as such
   if (odd) throw new UserError(odd.what, `--${key}`);
   if (parsed.warnings.length > 0) return { value, doc: null };
   const changed = silentlyChanged(value, parsed);

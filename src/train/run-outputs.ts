@@ -8,11 +8,20 @@ import { requireFolderPlace } from '../util/folder-swap.ts';
 import { requireOwnFile } from './metrics-log.ts';
 import type { RunMethod } from './run-files.ts';
 
-/** The run folder's files that train writes again on a resume (config.yaml is also read, and checked as it is read). */
+/** The run folder's files that train writes again on a resume (config.yaml, read first, is checked before: requireRunConfig). */
 const FILES: readonly RunEntry[] = ['metrics', 'report', 'lossCurve'];
 
 /** Throws, as the write would, when any place of the run folder `dir` of `method` that train writes holds what train cannot write there. */
 export function checkRunOutputs(dir: string, method: RunMethod): void {
   for (const folder of [runPath(dir, weightsEntry(method)), runPath(dir, 'best'), path.join(dir, RUN_LAYOUT.checkpoints)]) requireFolderPlace(folder);
   for (const entry of FILES) requireOwnFile(runPath(dir, entry));
+}
+
+/**
+ * Throws, as checkRunOutputs does, when the run folder `dir`'s config.yaml is not a plain file (a symbolic link of the
+ * user's): a resume reads it as the run's config, before anything else is loaded, and writes it again (recordConfig),
+ * which read the link's target and replaced the link.
+ */
+export function requireRunConfig(dir: string): void {
+  requireOwnFile(runPath(dir, 'config'));
 }

@@ -45,11 +45,17 @@ export function tooDeep(text: string): number | null {
   return null;
 }
 
-/** The first node of `doc` that is not plain YAML: its offset in the text and what it is, or null. */
-export function firstNonPlain(doc: YAML.Document): { offset: number; what: string } | null {
+/**
+ * The first node of `doc` (parsed from `text`) that is not plain YAML: its offset in the text and what it is, or null.
+ * A node written with a tag is named at its tag (`seed: !foo 3`: the "!foo", not the 3 its range starts at).
+ */
+export function firstNonPlain(doc: YAML.Document, text: string): { offset: number; what: string } | null {
   let found: { offset: number; what: string } | null = null;
   const stop = (node: YAML.Node | null | undefined, what: string): symbol => {
-    found = { offset: node?.range?.[0] ?? 0, what };
+    const at = node?.range?.[0] ?? 0;
+    // its tag is the last written before it: only spaces, line ends, comments and an anchor come between
+    const tag = YAML.isNode(node) && node.tag !== undefined ? tagOffsets(text).findLast((t) => t < at) : undefined;
+    found = { offset: tag ?? at, what };
     return YAML.visit.BREAK;
   };
   YAML.visit(doc, {
@@ -73,6 +79,21 @@ export function firstNonPlain(doc: YAML.Document): { offset: number; what: strin
     Seq: (_, node) => (node.tag !== undefined && node.tag !== 'tag:yaml.org,2002:seq' ? stop(node, `a ${short(node.tag)} list: write a plain mapping or list`) : undefined),
   });
   return found;
+}
+
+/** The control tokens of the YAML lexer, which stand for no text of the source. */
+const CONTROL: ReadonlySet<string> = new Set([YAML.CST.DOCUMENT, YAML.CST.FLOW_END, YAML.CST.SCALAR]);
+
+/** The offsets in `text` of the tags written in it (`!foo`, `!!omap`), in order; a scalar's text that starts with "!" is none. */
+function tagOffsets(text: string): number[] {
+  const out: number[] = [];
+  let offset = 0, before = '';
+  for (const token of new YAML.Lexer().lex(text)) {
+    if (token.startsWith('!') && before !== YAML.CST.SCALAR) out.push(offset);
+    if (!CONTROL.has(token)) offset += token.length;
+    before = token;
+  }
+  return out;
 }
 
 /** `tag:yaml.org,2002:omap` as it is written, `!!omap`. */

@@ -44,7 +44,23 @@ test('a data file given as the config (train prepared/train.jsonl) says to give 
 
 test('a YAML tag the parser cannot resolve (!!js/function) is a one-line error at its line:column naming the tags read, not a YAMLWarning on stderr and a string', () => {
   const f = file('model: m\ndata: {train: t}\nseed: !!js/function "function () {}"\n');
-  assert.throws(() => loadTrainConfig(f), { message: `${f}:3:21: a YAML tag (!!js/function): a config reads only YAML 1.2's core tags (!!str, !!int, !!float, !!bool, !!null); write the value without it` });
+  assert.throws(() => loadTrainConfig(f), { message: `${f}:3:7: a YAML tag (!!js/function): a config reads only YAML 1.2's core tags (!!str, !!int, !!float, !!bool, !!null); write the value without it` });
+});
+
+test('a tag a config does not read (!foo 3) is named at the tag\'s file:line:column, not at its value\'s, wherever it is written', () => {
+  // before: the column of the value after the tag (`max_steps: !foo 3` at the 3)
+  const head = 'model: m\ndata: {train: t}\n';
+  const at = (text: string, line: number, col: number, tag: string): void => {
+    const f = file(head + text);
+    assert.throws(() => loadTrainConfig(f), { message: `${f}:${line}:${col}: a YAML tag (${tag}): a config reads only YAML 1.2's core tags (!!str, !!int, !!float, !!bool, !!null); write the value without it` }, text);
+  };
+  at('max_steps: !foo 3\n', 3, 12, '!foo');
+  at('lora:\n  r: !foo 3\n', 4, 6, '!foo');
+  at('lora: {target_modules: [q_proj, !m v_proj]}\n', 3, 33, '!m');
+  at('seed: &s !foo 3\n', 3, 10, '!foo'); // an anchor before it
+  at('output_dir: "!x"\neval: |\n  !y\nseed: !!int 3 # !z\nmax_steps: !foo 3\n', 7, 12, '!foo'); // "!" in text and comments is no tag
+  const mapping = file(head + 'lora: !l\n  r: 4\n'); // on a mapping, written on the line before it
+  assert.throws(() => loadTrainConfig(mapping), { message: `${mapping}:3:7: a !l mapping: write a plain one ({key: value})` });
 });
 
 test('YAML 1.2 core tags are read as the core schema says (!!float 16 is 16); one its value does not fit, and !!str on a number, say what to write', () => {
@@ -53,7 +69,7 @@ test('YAML 1.2 core tags are read as the core schema says (!!float 16 is 16); on
   const cfg = loadTrainConfig(file(head + 'batch_size: !!float 16\noptimizer: {lr: !!float 1e-4}\n'), [['grad_accum', '!!float 2']]);
   assert.deepEqual([cfg.batch_size, cfg.optimizer.lr, cfg.grad_accum], [16, 1e-4, 2]);
   const f = file(head + 'seed: !!int 3.0\n');
-  assert.throws(() => loadTrainConfig(f), { message: `${f}:3:13: a YAML !!int tag on "3.0", which is no int in YAML 1.2: write the value without the tag (or one the tag takes)` });
+  assert.throws(() => loadTrainConfig(f), { message: `${f}:3:7: a YAML !!int tag on "3.0", which is no int in YAML 1.2: write the value without the tag (or one the tag takes)` });
   assert.throws(() => loadTrainConfig(file(head), [['seed', '!!bool yes']]), { message: '--seed: a YAML !!bool tag on "yes", which is no bool in YAML 1.2: write the value without the tag (or one the tag takes)' });
   // before: "(write it without quotes: …)", of quotes it does not have
   const s = file(head + 'batch_size: !!str 8\n');
@@ -77,11 +93,11 @@ test('YAML that is not plain (!!omap, !!set, !!binary, a date, a list as a key) 
     assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}:${line}:${col}: `) && what.test(e.message) && !e.message.includes('\n'), text);
   };
   // an ordered map was read as an empty mapping: lora.r silently the default 8
-  refused('lora: !!omap [r: 4]\n', 3, 14, /a !!omap list: write a plain mapping or list$/);
-  refused('lora: {target_modules: !!set {q_proj, v_proj}}\n', 3, 30, /a !!set mapping/);
+  refused('lora: !!omap [r: 4]\n', 3, 7, /a !!omap list: write a plain mapping or list$/);
+  refused('lora: {target_modules: !!set {q_proj, v_proj}}\n', 3, 24, /a !!set mapping/);
   // bytes: each of a Buffer's methods was reported as an unknown key
-  refused('output_dir: !!binary aGVsbG8=\n', 3, 22, /a !!binary value, which no config key takes$/);
-  refused('seed: !!timestamp 2001-12-14\n', 3, 19, /a date \(YAML reads 2001-12-14 as one\): quote it/);
+  refused('output_dir: !!binary aGVsbG8=\n', 3, 13, /a !!binary value, which no config key takes$/);
+  refused('seed: !!timestamp 2001-12-14\n', 3, 7, /a date \(YAML reads 2001-12-14 as one\): quote it/);
   const dated = file('%YAML 1.1\n---\n' + head + 'output_dir: 2001-12-14\n'); // YAML 1.1 reads it as a date unasked
   assert.throws(() => loadTrainConfig(dated), (e: Error) => e.message.startsWith(`${dated}:5:13: a date`));
   refused('? [a, b]\n: c\n', 3, 3, /a key that is a list or mapping/);

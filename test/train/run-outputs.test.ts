@@ -1,4 +1,4 @@
-// --resume checks every place of the run folder it will write (adapter/ or model/, best/, checkpoints/, metrics.jsonl,
+// --resume checks every place of the run folder it will write (config.yaml, adapter/ or model/, best/, checkpoints/, metrics.jsonl,
 // report.json, loss_curve.svg) before the model loads or a step trains: a symbolic link of the user's there was refused
 // only when the run came to write it, hours into a 7B run, and best/'s was first warned of as "written again".
 import { test } from 'node:test';
@@ -60,5 +60,29 @@ test('train --resume with best/ or adapter/ a symbolic link stops before a step,
     assert.equal(fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8'), metrics, 'no step trained');
     fs.rmSync(link);
     fs.renameSync(moved, link);
+  }
+});
+
+test('resuming refuses the run folder\'s config.yaml when it is a symbolic link, before it is read, as the other files it writes; the link is left', () => {
+  // before: it was read through the link as the run's config, and written again over the link (recordConfig)
+  for (const finished of [false, true]) {
+    const dir = path.join(tempDir('mt-outputs-'), 'run');
+    const cfg = config('lora', dir);
+    const run = RunDir.create(dir, false);
+    if (finished) run.writeJson('report.json', {}); // a finished run reads it too: it is refused all the same
+    const mine = path.join(tempDir('mt-mine-'), 'config.yaml'), link = path.join(dir, 'config.yaml');
+    fs.writeFileSync(mine, configToYaml(cfg));
+    fs.symlinkSync(mine, link);
+    // train's library call (a config naming the run folder), train RUN --resume and train RUN/config.yaml --resume
+    assert.throws(() => RunDir.openForResume(cfg), { message: fileError(link) });
+    assert.throws(() => RunDir.resumeTarget(dir), { message: fileError(link) });
+    assert.throws(() => RunDir.resumeTarget(link), { message: fileError(link) });
+    assert.ok(fs.lstatSync(link).isSymbolicLink(), 'the link left in place');
+    assert.equal(fs.readFileSync(mine, 'utf8'), configToYaml(cfg), 'its target untouched');
+    // the run's own file in its place resumes
+    fs.rmSync(link);
+    fs.copyFileSync(mine, link);
+    assert.deepEqual(RunDir.resumeTarget(dir), { dir: path.resolve(dir), config: link });
+    assert.equal(RunDir.openForResume(cfg).dir, dir);
   }
 });

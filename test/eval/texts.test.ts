@@ -1,0 +1,52 @@
+// Where classify's reader (eval/texts.ts) says a text, or a record that gives none, is: its file:line, and
+// "(record N)" where its line holds other records, as the reader numbers them (data/ingest/record-index.ts) and as
+// prepare, train and eval name them. Before, texts.ts counted the records itself and named every text of a file by
+// its number once any two shared a line, where the other readers name only those that share one.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { readTextsToClassify } from '../../src/eval/texts.ts';
+import { isUserError } from '../../src/util/errors.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const dir = tempDir('mt-texts-');
+/** Writes `files` (name → text) into the test's folder; their paths by name. */
+const writeFiles = (files: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(files).map(([name, text]) => { fs.writeFileSync(path.join(dir, name), text); return [name, path.join(dir, name)]; }));
+const places = (file: string): Array<[number, number | undefined]> => readTextsToClassify(file).map((t) => [t.line, t.record]);
+/** That reading `file` stops with `where: detail`, the message and nothing else. */
+const stopsAt = (file: string, where: string, detail: string): void => {
+  assert.throws(() => readTextsToClassify(file), (e: Error) => isUserError(e) && e.message === `${file}${where}: ${detail}`);
+};
+
+test('a multi-line JSON array: a text alone on its line is named by the line, two on one line by their places too', () => {
+  const f = writeFiles({
+    'lines.json': '[\n{"text": "a"},\n{"text": "b"}, {"text": "c"},\n{"text": "d"}\n]\n',
+    'shared-bad.json': '[\n{"text": "a"},\n{"text": "b"}, {"body": "c"},\n{"text": "d"}\n]\n',
+    'alone-bad.json': '[\n{"text": "a"},\n{"text": "b"}, {"text": "c"},\n{"text": ""}\n]\n',
+  });
+  assert.deepEqual(places(f['lines.json']!), [[2, undefined], [3, 2], [3, 3], [4, undefined]]);
+  stopsAt(f['shared-bad.json']!, ':3 (record 3)', 'no "text" field (--text-field names another)');
+  stopsAt(f['alone-bad.json']!, ':4', '"text" is empty');
+});
+
+test('JSON Lines: a bad line by its line, a bad record of a batch on one line by its place too', () => {
+  const f = writeFiles({
+    'ok.jsonl': '{"text": "a"}\n[{"text": "b"}, {"text": "c"}]\n{"text": "d"}\n',
+    'line.jsonl': '{"text": "a"}\n{"text": "b"}\n{"text": 1, "broken"\n',
+    'batch.jsonl': '{"text": "a"}\n[{"text": "b"}, {"text": null}]\n',
+  });
+  assert.deepEqual(places(f['ok.jsonl']!), [[1, undefined], [2, 2], [2, 3], [3, undefined]]);
+  assert.throws(() => readTextsToClassify(f['line.jsonl']!), (e: Error) => isUserError(e) && e.message.startsWith(`${f['line.jsonl']}:3: invalid_json: `));
+  stopsAt(f['batch.jsonl']!, ':2 (record 3)', '"text" is null, not a string');
+});
+
+test('CSV: a record is named by the line it starts on, past a quoted field of several lines', () => {
+  const f = writeFiles({
+    'ok.csv': 'text,label\n"two\nlines",a\nthree,b\n',
+    'bad.csv': 'text,label\n"two\nlines",a\n"",b\n',
+  });
+  assert.deepEqual(places(f['ok.csv']!), [[2, undefined], [4, undefined]]);
+  stopsAt(f['bad.csv']!, ':4', '"text" is empty');
+});
