@@ -3,16 +3,21 @@
 // (whose `convert` ids gguf-py's SpecialVocab gave: scripts/hf-check/gguf-special-ids.ts), and what the file adds
 // where convert gives none (the tokenizer's own ids, stop ids beyond the EOS).
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { convertSpecialIds, SPECIAL_ID_KEYS, type SpecialKind } from '../../src/export/gguf/special-ids.ts';
+import { loadGgufSource } from '../../src/export/gguf/from-source.ts';
+import { configTokenIds, convertSpecialIds, SPECIAL_ID_KEYS, type SpecialKind } from '../../src/export/gguf/special-ids.ts';
 import { modelTokenizer } from '../../src/export/gguf/tokenizer.ts';
 import { loadConfig } from '../../src/model/config.ts';
+import { createRandomModel } from '../../src/model/init.ts';
+import { saveModelFolder } from '../../src/model/save.ts';
 import { addedTokensAsLoaded } from '../../src/tokenizer/load.ts';
 import { readFolderTokenizerConfig } from '../../src/tokenizer/tokenizer-config.ts';
 import { readTokenizerJson } from '../../src/tokenizer/tokenizer-json.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { backend, config, cutTokenizer } from './gguf-models.ts';
 import { SPECIAL_ID_CASES, writeCaseFolder } from './special-id-cases.ts';
 
 const root = tempDir('mt-gguf-special-');
@@ -24,11 +29,26 @@ for (const [i, c] of SPECIAL_ID_CASES.entries()) {
     const config = readFolderTokenizerConfig(dir);
     const json = addedTokensAsLoaded(readTokenizerJson(path.join(dir, 'tokenizer.json')), config, dir);
     const cfg = loadConfig(dir);
-    if (c.differs === undefined) {
-      assert.deepEqual(Object.fromEntries(convertSpecialIds(json, config.source === 'none' ? null : config.raw, cfg)), c.convert);
-    }
+    assert.deepEqual(Object.fromEntries(convertSpecialIds(json, config.source === 'none' ? null : config.raw, configTokenIds(cfg, path.join(dir, 'config.json')))), c.convert);
     const m = captureStderr(() => modelTokenizer({ cfg }, dir)).result;
     const written = Object.fromEntries((Object.entries(SPECIAL_ID_KEYS) as Array<[SpecialKind, string]>).flatMap(([k, key]) => (m.has(key) ? [[k, m.get(key)!.value]] : [])));
     assert.deepEqual(written, c.gguf);
   });
 }
+
+test("a full run's file takes config.json's eos_token_id form from the weights' config.json (the model's), not the tokenizer folder's", () => {
+  // the weights list their one EOS ([4]: none to SpecialVocab); the base folder, whose tokenizer they use, says 4
+  const weights = path.join(root, 'full-weights'), base = path.join(root, 'full-base');
+  saveModelFolder(createRandomModel(backend, config({ vocabSize: 512, eosTokenIds: [4] }), { seed: 7, std: 0.1, normStd: 0.1 }), weights, { sourceDir: null, head: 'causal' });
+  const saved = JSON.parse(fs.readFileSync(path.join(weights, 'config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(weights, 'config.json'), JSON.stringify({ ...saved, eos_token_id: [4] }));
+  for (const f of fs.readdirSync(weights)) if (f.startsWith('tokenizer')) fs.rmSync(path.join(weights, f));
+  fs.mkdirSync(base);
+  cutTokenizer(base, 512);
+  fs.rmSync(path.join(base, 'tokenizer_config.json')); // (which would name the EOS itself)
+  fs.writeFileSync(path.join(base, 'config.json'), JSON.stringify({ ...saved, eos_token_id: 4 }));
+  const plan = { kind: 'full' as const, weights, modelDir: base, from: { name: 'run', baseModel: base, adapter: null, run: null } };
+  const m = captureStderr(() => loadGgufSource(plan, backend, 'fp32')).result.tokenizer!;
+  // no EOS from config.json: the tokenizer's own </s>, and 4 as the end of turn
+  assert.deepEqual([m.get(SPECIAL_ID_KEYS.eos)?.value, m.get(SPECIAL_ID_KEYS.eot)?.value], [2, 4]);
+});

@@ -23,11 +23,9 @@ export interface SpecialIdCase {
   convert: Partial<Record<Kind, number>>;
   /**
    * What our GGUF has: convert's ids, the tokenizer's own where convert gives none (special-ids.ts), stop ids beyond
-   * the EOS as end-of-turn/end-of-message (config.json's eos_token_id here); `differs`: why convertSpecialIds does not
-   * give `convert` itself.
+   * the EOS as end-of-turn/end-of-message (config.json's eos_token_id here).
    */
   gguf: Partial<Record<Kind, number>>;
-  differs?: string;
 }
 
 const MISTRAL_CONFIG = { bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', pad_token: null };
@@ -60,8 +58,13 @@ export const SPECIAL_ID_CASES: SpecialIdCase[] = [
   { name: 'eos-from-post-processor', tokenizer: 'tekken', tokenizerConfig: { ...MISTRAL_CONFIG, eos_token: '[/INST]' }, postProcessor: withEos('</s>'), config: CONFIG, convert: { bos: 1, eos: 2, unk: 0, eot: 4 }, gguf: { bos: 1, eos: 2, unk: 0, eot: 4 } },
   // no tokenizer_config.json: config.json's ids only
   { name: 'no-tokenizer-config', tokenizer: 'tekken', tokenizerConfig: null, config: { bos_token_id: 1, eos_token_id: 2, pad_token_id: 10 }, convert: { bos: 1, eos: 2, pad: 10 }, gguf: { bos: 1, eos: 2, unk: 0, pad: 10 } },
-  // a list of one is a list too: no EOS from config.json, none from the tokenizer
-  { name: 'eos-list-of-one', tokenizer: 'tekken', tokenizerConfig: { bos_token: '<s>' }, config: { ...CONFIG, eos_token_id: [4] }, convert: { bos: 1 }, gguf: { bos: 1, eos: 4, unk: 0 }, differs: 'MistralConfig keeps no difference between 4 and [4]: a single id is taken as the EOS (llama.cpp would default to 11 here)' },
+  // a list of one is a list too: no EOS from config.json, none from the tokenizer (the GGUF's: the first stop id)
+  { name: 'eos-list-of-one', tokenizer: 'tekken', tokenizerConfig: { bos_token: '<s>' }, config: { ...CONFIG, eos_token_id: [4] }, convert: { bos: 1 }, gguf: { bos: 1, eos: 4, unk: 0 } },
+  // config.json alone names the EOS, as an integer (taken), a list of one or of several (not: the GGUF's is then the
+  // tokenizer's own </s>, the listed 4 its end of turn)
+  { name: 'eos-int-config-only', tokenizer: 'tekken', tokenizerConfig: null, config: { ...CONFIG, eos_token_id: 4 }, convert: { bos: 1, eos: 4 }, gguf: { bos: 1, eos: 4, unk: 0 } },
+  { name: 'eos-list-of-one-config-only', tokenizer: 'tekken', tokenizerConfig: null, config: { ...CONFIG, eos_token_id: [4] }, convert: { bos: 1 }, gguf: { bos: 1, eos: 2, unk: 0, eot: 4 } },
+  { name: 'eos-list-config-only', tokenizer: 'tekken', tokenizerConfig: null, config: { ...CONFIG, eos_token_id: [4, 2] }, convert: { bos: 1 }, gguf: { bos: 1, eos: 2, unk: 0, eot: 4 } },
   // nor a list when the tokenizer names no EOS: the first stop id is ours, the next the end of turn
   { name: 'eos-list-no-tokenizer-eos', tokenizer: 'tekken', tokenizerConfig: { bos_token: '<s>' }, config: { ...CONFIG, eos_token_id: [2, 4] }, convert: { bos: 1 }, gguf: { bos: 1, eos: 2, unk: 0, eot: 4 } },
 ];

@@ -7,8 +7,8 @@
 //     the config has none, or an EOS other than the config's (which then becomes the end-of-turn token, or the
 //     end-of-message one);
 //  2. then config.json's bos_token_id, eos_token_id and pad_token_id for a kind still without one: an integer only (a
-//     list of eos ids names no one EOS; ours takes a list of one as its id: MistralConfig does not keep which it was);
-//     generation_config.json is not read;
+//     list of eos ids names no EOS, even a list of one: configTokenIds reads which form the file has, as MistralConfig
+//     keeps the ids alone); generation_config.json is not read;
 //  3. with no tokenizer_config.json (or an empty one) only step 2: the file names no token.
 // The first source to give a kind an id wins. Two choices of ours, where convert_hf_to_gguf.py gives no id (llama.cpp
 // then takes its default: BOS 1, EOS 2, unknown 0 for a "llama" vocabulary; 11, 11 and none for a "gpt2" one) or
@@ -19,7 +19,8 @@
 // tokenizer.json's, as transformers reads them: addedTokensAsLoaded), which are tokenizer.json's own where the two
 // agree. config.json's ids are the loaded model's (MistralConfig, its defaults BOS 1 and EOS 2 filled in as
 // transformers' MistralConfig fills them, so a folder transformers saved gives the same).
-import { isRecord } from '../../util/json-file.ts';
+import * as fs from 'node:fs';
+import { isRecord, readJsonFile } from '../../util/json-file.ts';
 import type { TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 
 export type SpecialKind = 'bos' | 'eos' | 'unk' | 'pad' | 'eot' | 'eom';
@@ -30,11 +31,31 @@ export const SPECIAL_ID_KEYS: Readonly<Record<SpecialKind, string>> = {
   pad: 'tokenizer.ggml.padding_token_id', eot: 'tokenizer.ggml.eot_token_id', eom: 'tokenizer.ggml.eom_token_id',
 };
 
-/** The ids of the model's config.json that SpecialVocab reads (step 2). */
+/** The ids of the model's config.json that SpecialVocab reads (step 2): each an integer there, else none. */
 export interface ConfigTokenIds {
+  bosTokenId: number | null;
+  eosTokenId: number | null;
+  padTokenId: number | null;
+}
+
+/** A loaded model's token ids (MistralConfig's): an eos_token_id is a list there, of one for an integer. */
+export interface ModelTokenIds {
   bosTokenId: number | null;
   eosTokenIds: readonly number[];
   padTokenId: number | null;
+}
+
+/**
+ * config.json's ids as SpecialVocab takes them, from the loaded model's `cfg` and `configFile`, the config.json it was
+ * read from: its eos_token_id only where the file gives an integer (_set_special_token skips what is not an int, so
+ * [4] names no EOS where 4 does); absent, MistralConfig's default 2. A `configFile` that is not there (a cfg made in
+ * code) is read as the form the cfg's ids have: one id an integer.
+ */
+export function configTokenIds(cfg: ModelTokenIds, configFile: string): ConfigTokenIds {
+  const raw = fs.existsSync(configFile) ? readJsonFile(configFile) : null;
+  const listed = isRecord(raw) && Array.isArray(raw['eos_token_id']);
+  const eosTokenId = !listed && cfg.eosTokenIds.length === 1 ? cfg.eosTokenIds[0]! : null;
+  return { bosTokenId: cfg.bosTokenId, eosTokenId, padTokenId: cfg.padTokenId };
 }
 
 /** Python's truthiness of a JSON value, which SpecialVocab tests its tokens by ("not special_bos"). */
@@ -107,7 +128,7 @@ export function convertSpecialIds(json: TokenizerJson, config: Record<string, un
   }
   if (configIds !== null) {
     set('bos', configIds.bosTokenId);
-    if (configIds.eosTokenIds.length === 1) set('eos', configIds.eosTokenIds[0]);
+    set('eos', configIds.eosTokenId);
     set('pad', configIds.padTokenId);
   }
   return ids;

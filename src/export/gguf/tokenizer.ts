@@ -17,7 +17,7 @@ import { NO_RESIZE_FIX, tokensPastRows } from '../../tokenizer/model-fit.ts';
 import { UserError } from '../../util/errors.ts';
 import { warn } from '../../util/log.ts';
 import { chatTemplateMetadata } from './chat-templates.ts';
-import { type ConfigTokenIds, convertSpecialIds, SPECIAL_ID_KEYS, type SpecialKind } from './special-ids.ts';
+import { type ConfigTokenIds, configTokenIds, convertSpecialIds, type ModelTokenIds, SPECIAL_ID_KEYS, type SpecialKind } from './special-ids.ts';
 import type { GgufValue } from './gguf-file.ts';
 import { bpeVocabMetadata, isByteLevel } from './tokenizer-bpe.ts';
 import { addSpacePrefix, spmVocabMetadata } from './tokenizer-spm.ts';
@@ -33,9 +33,12 @@ export function tokenizerFolder(modelDir: string): string {
  * The tokenizer section for `model`, whose tokenizer is `modelDir`'s (or the bundled one, as tokenizerFolder), with the
  * ids generate stops at: config.json's eos_token_id and `modelDir`'s generation_config.json's (stopIds); the special
  * ids from the folder's files and the model's config.json as convert_hf_to_gguf.py picks them (special-ids.ts).
+ * `configDir`: the folder whose config.json the model's config was read from (a full run's weights, when its
+ * tokenizer is the base's).
  */
-export function modelTokenizer(model: { cfg: ConfigTokenIds & { vocabSize: number } }, modelDir: string): Map<string, GgufValue> {
-  return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, stopIds(model.cfg, null, generationEosIds(modelDir)), modelDir, model.cfg);
+export function modelTokenizer(model: { cfg: ModelTokenIds & { vocabSize: number } }, modelDir: string, configDir = modelDir): Map<string, GgufValue> {
+  const configIds = configTokenIds(model.cfg, path.join(configDir, 'config.json'));
+  return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, stopIds(model.cfg, null, generationEosIds(modelDir)), modelDir, configIds);
 }
 
 /**
