@@ -1,5 +1,6 @@
 // The Tokenizer the toolkit uses: a tokenizer.json run by an engine (fast BPE or @huggingface/tokenizers),
 // the special tokens of tokenizer_config.json, and a chat template.
+import { loneSurrogateDetail } from '../data/clean.ts';
 import { UserError } from '../util/errors.ts';
 import { tokenizerAddsBos } from './adds-special.ts';
 import { ChatTemplate } from './chat-template.ts';
@@ -77,6 +78,11 @@ export class LoadedTokenizer implements Tokenizer {
 
   encode(text: string): number[] {
     if (typeof text !== 'string') throw new TypeError(`encode expects a string, got ${typeof text}`);
+    // half a surrogate pair ("\ud800", which JSON and JavaScript can spell) is no text: UTF-8 cannot hold it, and the
+    // engines would encode U+FFFD's bytes in its place, a silent change; transformers' tokenizer refuses such a text
+    // (TypeError: TextEncodeInput must be Union[...]). prepare, eval and generate refuse it where they read it.
+    const lone = loneSurrogateDetail('text', text);
+    if (lone !== null) throw new UserError(`encode: ${lone}; take it out or replace it (U+FFFD) before encoding`);
     return this.engine.encode(text);
   }
 
