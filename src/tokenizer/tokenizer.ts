@@ -3,6 +3,7 @@
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { UserError } from '../util/errors.ts';
 import { tokenizerAddsBos } from './adds-special.ts';
+import { decodesByteTokens } from './byte-fallback.ts';
 import { ChatTemplate } from './chat-template.ts';
 import type { EngineName, TokenizerEngine } from './engine.ts';
 import type { TokenizerConfig } from './tokenizer-config.ts';
@@ -30,6 +31,8 @@ export class LoadedTokenizer implements Tokenizer {
   readonly specialIds: ReadonlySet<number>;
   /** The tokenizer.json this was loaded from. */
   readonly file: string;
+  /** Whether its decoder turns byte-fallback tokens ("<0xC3>") into bytes; elsewhere such a token is text. */
+  readonly decodesByteTokens: boolean;
   private readonly engine: TokenizerEngine;
   private readonly vocab: Vocab;
   private readonly template: ChatTemplate;
@@ -39,6 +42,7 @@ export class LoadedTokenizer implements Tokenizer {
     this.engine = p.engine;
     this.vocab = p.vocab;
     this.vocabSize = p.vocab.size;
+    this.decodesByteTokens = decodesByteTokens(p.json.decoder);
     const cfg = p.config;
     const resolve = (token: string | null, key: string, fallback: string | null): number | null => {
       if (token === null) return fallback === null ? null : (p.vocab.tokenToId.get(fallback) ?? null);
