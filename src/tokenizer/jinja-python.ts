@@ -5,9 +5,10 @@
 // splitlines, …); the filters and tests chat templates use (string, join, trim, length, default/d, tojson, map,
 // select/reject(attr), first/last, max/min/sum, sort, unique, round, title, capitalize, replace, indent, reverse) follow
 // jinja2's, and so do the rare ones (jinja-filters-rare.ts: truncate, escape, groupby, …) and tests with an argument
-// (jinja-test-arguments.ts: is divisibleby 2, or by keyword, divisibleby(num=2)); an int literal past 2**53 refused where a number cannot hold it (jinja-int-literals.ts); `for a, b in` unpacks tuples; a str is indexed, searched, padded and ordered by code point, as in Python. A method no table knows fails
-// with an error that names it; {% break %} and {% continue %} keep what their iteration printed. Everything else is
-// the library's.
+// (jinja-test-arguments.ts: is divisibleby 2, or by keyword, divisibleby(num=2)); an int literal a number cannot hold
+// is refused where it is evaluated (jinja-int-literals.ts); `for a, b in` unpacks tuples; a str is indexed, searched,
+// padded and ordered by code point, as in Python. A method no table knows fails with an error that names it;
+// {% break %} and {% continue %} keep what their iteration printed. Everything else is the library's.
 import { Environment, Interpreter } from '@huggingface/jinja';
 import { FILTERS, TESTS, compare, testArgument, contains, type Filter, type FilterHost } from './jinja-filters.ts';
 import { RARE_FILTERS, escapeMarkup, isMarkup, markupOf, markupText } from './jinja-filters-rare.ts';
