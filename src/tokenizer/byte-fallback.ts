@@ -4,6 +4,8 @@
 // in HF, "@�" there); a BOM the bytes spell stays (TextDecoder drops a leading one unless told not to). A byte token is
 // "<0x", two characters u8::from_str_radix(_, 16) reads (two hex digits, or "+" and one), ">": "<0x4G>" is text, not
 // the byte 4 JavaScript's parseInt makes of it.
+import { isRecord } from '../util/json-file.ts';
+import type { ComponentConfig } from './tokenizer-json.ts';
 
 const BYTE_TOKEN = /^<0x(?:[0-9A-Fa-f]{2}|\+[0-9A-Fa-f])>$/;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -11,6 +13,17 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** The byte a byte-fallback token stands for, or -1 for another token. */
 export function byteOfToken(token: string): number {
   return BYTE_TOKEN.test(token) ? parseInt(token.slice(3, 5), 16) : -1;
+}
+
+/**
+ * Whether `decoder` (tokenizer.json's, as loaded) has a ByteFallback step, a Sequence's too: only then is a token
+ * spelled "<0xC3>" a byte; elsewhere (a BPE without it, a byte-level tokenizer) such a token is its own text.
+ */
+export function decodesByteTokens(decoder: ComponentConfig): boolean {
+  if (decoder === null) return false;
+  if (decoder['type'] === 'ByteFallback') return true;
+  const steps = decoder['decoders'];
+  return decoder['type'] === 'Sequence' && Array.isArray(steps) && steps.some((d: unknown) => isRecord(d) && decodesByteTokens(d));
 }
 
 /** `tokens` with each run of byte tokens replaced by its text (or a U+FFFD per byte where the run is not UTF-8). */

@@ -1,8 +1,8 @@
-// jinja2's filters that @huggingface/jinja lacks and no chat template we know uses, with jinja2's semantics as
-// transformers runs it (autoescape off): truncate, escape/e (markupsafe's Markup: escaping it again changes nothing,
-// and `+` with a str escapes the str, see jinja-python.ts), wordcount, center, format, batch, slice, groupby. A
-// template that uses one renders as under transformers instead of failing. jinja-python.ts registers them beside
-// jinja-filters.ts's FILTERS.
+// jinja2's filters that @huggingface/jinja lacks (or runs otherwise) and no chat template we know uses, with jinja2's
+// semantics as transformers runs it (autoescape off): truncate; escape/e, safe, forceescape (markupsafe's Markup:
+// escaping it again changes nothing; `+`, `%` and |format escape the str they put in it, see jinja-python.ts; the
+// library's safe gave a plain str); wordcount, center, format, batch, slice, groupby. A template that uses one renders
+// as under transformers instead of failing. jinja-python.ts registers them beside jinja-filters.ts's FILTERS.
 import { percentFormat } from './jinja-format.ts';
 import { argOf, attribute, compareValues, generator, iterate, type Filter } from './jinja-filters.ts';
 import { V, isInt, isNone, isStr, pyEq, pyStr, pyType, type Value } from './jinja-values.ts';
@@ -19,6 +19,9 @@ export function escapeMarkup(v: Value): Value {
   MARKUP.add(out);
   return out;
 }
+
+/** The text markupsafe.escape(v) gives (a Markup's own text unchanged). */
+export const markupText = (v: Value): string => escapeMarkup(v).value as string;
 
 /** A Markup of text already safe (Markup + str: the str escaped, the sum a Markup). */
 export function markupOf(text: string): Value {
@@ -65,6 +68,9 @@ export const RARE_FILTERS: Record<string, Filter> = {
   },
   escape: (v) => escapeMarkup(v),
   e: (v) => escapeMarkup(v),
+  // jinja2's do_mark_safe: Markup(str(value)), unescaped; do_forceescape: escape(str(value)), a Markup's text too
+  safe: (v) => (isMarkup(v) ? v : markupOf(pyStr(v))),
+  forceescape: (v) => escapeMarkup(V.str(pyStr(v))),
   // len(re.findall(r"\w+", str(value))): Python's \w is letters, digits and _
   wordcount: (v) => V.int(pyStr(v).match(/[\p{L}\p{N}_]+/gu)?.length ?? 0),
   center(v, a) {
@@ -78,7 +84,9 @@ export const RARE_FILTERS: Record<string, Filter> = {
   },
   format(v, a) {
     if (a.args.length > 0 && a.kwargs.size > 0) throw new Error("format: can't handle positional and keyword arguments at the same time");
-    return V.str(percentFormat(pyStr(v), a.kwargs.size > 0 ? V.dict(new Map(a.kwargs)) : V.tuple(a.args)));
+    // do_format: soft_str(value) % args, a Markup's % when the value is one (its arguments escaped)
+    const rhs = a.kwargs.size > 0 ? V.dict(new Map(a.kwargs)) : V.tuple(a.args);
+    return isMarkup(v) ? markupOf(percentFormat(pyStr(v), rhs, markupText)) : V.str(percentFormat(pyStr(v), rhs));
   },
   batch(v, a) {
     const size = intOf(argOf(a, 0, 'linecount'), 'batch', 'linecount');

@@ -60,6 +60,23 @@ for (const [alias, name] of [['equalto', 'eq'], ['==', 'eq'], ['!=', 'ne'], ['<'
   TESTS[alias] = TESTS[name]!;
 }
 
+/**
+ * The name jinja2's test function gives its argument, where a template may pass it by keyword (`x is divisibleby(num=2)`);
+ * the comparison tests (eq, lt, …) are the operator module's, which take it only by position.
+ */
+export const TEST_KEYWORDS: Record<string, string> = { divisibleby: 'num', sameas: 'other', in: 'seq' };
+
+/** The one argument of a test, given by position or by the keyword jinja2's test function names it with (TEST_KEYWORDS). */
+export function testArgument(name: string, args: Value[], kwargs: Map<string, Value>): Value | undefined {
+  const keyword = Object.hasOwn(TEST_KEYWORDS, name) ? TEST_KEYWORDS[name]! : null;
+  for (const k of kwargs.keys()) {
+    if (k !== keyword) throw new Error(`the test '${name}' ${keyword === null ? 'takes no keyword arguments' : `has no argument '${k}' (its argument is '${keyword}')`}`);
+  }
+  if (args.length > 0 && kwargs.size > 0) throw new Error(`the test '${name}' got two values for its argument '${keyword}'`);
+  if (args.length > 1) throw new Error(`the test '${name}' takes one argument here`);
+  return keyword === null ? args[0] : (args[0] ?? kwargs.get(keyword));
+}
+
 /** Python's `item in container`. */
 export function contains(container: Value, item: Value): boolean {
   if (isStr(container)) {
@@ -132,13 +149,16 @@ export type Filter = (this: FilterHost, v: Value, a: Args, env: Environment) => 
 function selectFilter(byAttribute: boolean, keep: boolean): Filter {
   return function (v, a, env) {
     const items = v.__bool__().value ? iterate(v, byAttribute ? 'selectattr' : 'select') : []; // jinja2: `if value:` (none | selectattr → [])
-    const attr = byAttribute ? argOf(a, 0, 'attribute') : undefined;
+    // jinja2's select_or_reject: the attribute and the test by position; the arguments after them and every keyword
+    // argument are the test's (`select('divisibleby', num=2)`), but `value`, which names the filter's own operand
+    const attr = byAttribute ? a.args[0] : undefined;
     if (byAttribute && (attr === undefined || !isStr(attr))) throw new Error('selectattr/rejectattr needs an attribute name');
-    const testName = argOf(a, byAttribute ? 1 : 0, 'test');
-    const testArg = argOf(a, byAttribute ? 2 : 1, 'value');
+    if (a.kwargs.has('value')) throw new Error(`${byAttribute ? 'selectattr' : 'select'} got multiple values for argument 'value'`);
+    const testName = a.args[byAttribute ? 1 : 0];
     return generator(items.filter((item) => {
       const x = byAttribute ? attribute(item, attr!.value as string) : item;
-      const ok = testName === undefined ? x.__bool__().value : this.runTest(pyStr(testName), x, testArg, env);
+      // the test's arguments are bound at each call, as jinja2's call_test does (no item, no error)
+      const ok = testName === undefined ? x.__bool__().value : this.runTest(pyStr(testName), x, testArgument(pyStr(testName), a.args.slice(byAttribute ? 2 : 1), a.kwargs), env);
       return ok === keep;
     }));
   };

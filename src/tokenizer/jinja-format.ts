@@ -119,8 +119,11 @@ function formatValue(v: Value, spec: Spec, printf: boolean): string {
 
 const PRINTF = /%(?:\(([^)]*)\))?([-+ #0]*)(\d+)?(?:\.(\d+))?[hlL]?([diouxXeEfFgGcrsa%])?/g;
 
-/** Python's `fmt % rhs`: a tuple gives the arguments, a dict the %(name)s values, any other value is the one argument. */
-export function percentFormat(fmt: string, rhs: Value): string {
+/**
+ * Python's `fmt % rhs`: a tuple gives the arguments, a dict the %(name)s values, any other value is the one argument.
+ * `escape` (a Markup's `%`: markupsafe wraps each argument so) makes the text of %s and %r (str and repr) of it.
+ */
+export function percentFormat(fmt: string, rhs: Value, escape?: (text: Value) => string): string {
   const args = rhs.type === 'TupleValue' ? (rhs.value as Value[]) : [rhs];
   const mapping = isDict(rhs) ? rhs.value : null;
   let next = 0;
@@ -143,6 +146,7 @@ export function percentFormat(fmt: string, rhs: Value): string {
       precision: prec !== undefined ? Number(prec) : null, type: conv,
     };
     if (spec.zero && !'sr'.includes(conv)) spec.align = null;
+    if (escape && 'sr'.includes(conv)) return formatValue(V.str(escape(conv === 'r' ? V.str(pyRepr(v)) : v)), { ...spec, type: 's' }, true);
     return formatValue(v, spec, true);
   });
   if (!mapping && next < args.length) throw new Error('not all arguments converted during string formatting');

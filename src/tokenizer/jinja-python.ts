@@ -5,14 +5,16 @@
 // splitlines, …); the filters and tests chat templates use (string, join, trim, length, default/d, tojson, map,
 // select/reject(attr), first/last, max/min/sum, sort, unique, round, title, capitalize, replace, indent, reverse) follow
 // jinja2's, and so do the rare ones (jinja-filters-rare.ts: truncate, escape, groupby, …) and tests with an argument
-// (jinja-test-arguments.ts: is divisibleby 2); `for a, b in` unpacks tuples; a str is indexed, searched, padded and ordered by code point, as in Python. A method no table knows fails
-// with an error that names it; {% break %} and {% continue %} keep what their iteration printed. Everything else is
-// the library's.
+// (jinja-test-arguments.ts: is divisibleby 2, or by keyword, divisibleby(num=2)); an int literal a number cannot hold
+// is refused where it is evaluated (jinja-int-literals.ts); `for a, b in` unpacks tuples; a str is indexed, searched,
+// padded and ordered by code point, as in Python. A method no table knows fails with an error that names it;
+// {% break %} and {% continue %} keep what their iteration printed. Everything else is the library's.
 import { Environment, Interpreter } from '@huggingface/jinja';
-import { FILTERS, TESTS, compare, contains, type Filter, type FilterHost } from './jinja-filters.ts';
-import { RARE_FILTERS, escapeMarkup, isMarkup, markupOf } from './jinja-filters-rare.ts';
+import { FILTERS, TESTS, compare, testArgument, contains, type Filter, type FilterHost } from './jinja-filters.ts';
+import { RARE_FILTERS, escapeMarkup, isMarkup, markupOf, markupText } from './jinja-filters-rare.ts';
 import { percentFormat } from './jinja-format.ts';
 import { callMethod } from './jinja-methods.ts';
+import { INEXACT_INT, inexactIntError } from './jinja-int-literals.ts';
 import { testOfFilter } from './jinja-test-arguments.ts';
 import { V, asKey, isInt, isList, isNum, isStr, keyValue, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
 
@@ -214,7 +216,8 @@ export class PythonInterpreter extends Base implements FilterHost {
         if (b.type !== 'UndefinedValue') return V.bool(contains(b, a) === (op === 'in'));
         break;
       case '%':
-        if (isStr(a)) return V.str(percentFormat(a.value, b));
+        // a Markup's % escapes the arguments' text (markupsafe), whether or not the environment autoescapes
+        if (isStr(a)) return isMarkup(a) ? markupOf(percentFormat(a.value, b, markupText)) : V.str(percentFormat(a.value, b));
         if (isNum(a) && isNum(b)) {
           if (b.value === 0) throw new Error('integer division or modulo by zero');
           let r = a.value % b.value;
@@ -374,13 +377,13 @@ export class PythonInterpreter extends Base implements FilterHost {
     const call = filter.type === 'CallExpression' && (filter as CallNode).callee.type === 'Identifier' ? (filter as CallNode) : null;
     const name = filter.type === 'Identifier' ? ((filter as ValueNode).value as string) : call ? ((call.callee as ValueNode).value as string) : null;
     const f = name !== null && Object.hasOwn(ALL_FILTERS, name) ? ALL_FILTERS[name] : undefined;
+    if (name === INEXACT_INT) throw inexactIntError(operand.value as string);
     const test = name !== null && !f ? testOfFilter(name) : null;
     if (!f && !test) return super.applyFilter(operand, filter, env);
     const [args, kwargs] = call ? this.evaluateArguments(call.args, env) : [[], new Map<string, Value>()];
     if (test) {
-      // a test with an argument (jinja-test-arguments.ts made it a filter call)
-      if (args.length > 1 || kwargs.size > 0) throw new Error(`the test '${test.test}' takes one argument here`);
-      return V.bool(this.runTest(test.test, operand, args[0], env) !== test.negate);
+      // a test with an argument (jinja-test-arguments.ts made it a filter call), by position or by jinja2's keyword
+      return V.bool(this.runTest(test.test, operand, testArgument(test.test, args, kwargs), env) !== test.negate);
     }
     return f!.call(this, operand, { args, kwargs }, env);
   }

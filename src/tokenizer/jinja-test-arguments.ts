@@ -5,6 +5,7 @@
 // literal, a bracketed group) with its .attr / [i] / (call) suffixes. Filters and tests bind alike in both parsers,
 // so the rewrite keeps the expression's shape.
 import { Template, parse, tokenize } from '@huggingface/jinja';
+import { markInexactInts, type MakeToken, type Token } from './jinja-int-literals.ts';
 
 /** The filter name a rewritten test goes by, and the test it stands for. */
 const TEST_FILTER = /^is (not )?(\S+)$/;
@@ -12,8 +13,6 @@ export function testOfFilter(name: string): { test: string; negate: boolean } | 
   const m = TEST_FILTER.exec(name);
   return m ? { test: m[2]!, negate: m[1] !== undefined } : null;
 }
-
-type Token = { value: string; type: string };
 
 const OPEN: Record<string, string> = { OpenParen: 'CloseParen', OpenSquareBracket: 'CloseSquareBracket', OpenCurlyBracket: 'CloseCurlyBracket' };
 
@@ -50,8 +49,7 @@ function argumentEnd(tokens: Token[], i: number): number {
 }
 
 /** The tokens with each test that has an argument rewritten as a filter call (see the header). */
-function rewriteTests(tokens: Token[]): Token[] {
-  const make = (value: string, type: string): Token => Object.assign(Object.create(Object.getPrototypeOf(tokens[0])) as Token, { value, type });
+function rewriteTests(tokens: Token[], make: MakeToken): Token[] {
   const out: Token[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
@@ -78,9 +76,14 @@ function rewriteTests(tokens: Token[]): Token[] {
   return out;
 }
 
-/** A template parsed as jinja2 parses it for transformers (lstrip_blocks, trim_blocks), tests with arguments too. */
+/**
+ * A template parsed as jinja2 parses it for transformers (lstrip_blocks, trim_blocks), tests with arguments too, and
+ * int literals past 2**53 marked (jinja-int-literals.ts).
+ */
 export function parseJinja(text: string): Template {
+  const tokens = tokenize(text, { lstrip_blocks: true, trim_blocks: true }) as Token[];
+  const make: MakeToken = (value, type) => Object.assign(Object.create(Object.getPrototypeOf(tokens[0])) as Token, { value, type });
   const template = new Template('');
-  template.parsed = parse(rewriteTests(tokenize(text, { lstrip_blocks: true, trim_blocks: true }) as Token[]) as never);
+  template.parsed = parse(rewriteTests(markInexactInts(tokens, make), make) as never);
   return template;
 }

@@ -1,16 +1,19 @@
 // The text of generated tokens as they come (generate streams it to stdout): each push decodes all the tokens so far
 // and writes what is new, once, never taking back what was written. Held back until a later token settles them: a
-// trailing run of byte-fallback tokens ("<0xC3>"), which decodes as a whole (its UTF-8 text, or one U+FFFD per byte
-// where the run is not UTF-8: byte-fallback.ts), so "é" of <0xC3><0xA9> is not yet text when <0xFF> may follow; a
-// trailing half character of another decoder (byte-level's U+FFFD until complete); and trailing spaces, which a
-// tokenizer with clean_up_tokenization_spaces removes when punctuation follows (" ." → "."). Written at once, the text
-// decoded next no longer began with what was written, and nothing more came out until end().
+// trailing run of byte-fallback tokens ("<0xC3>", where the decoder has a ByteFallback step: elsewhere such a token
+// is its own text), which decodes as a whole (its UTF-8 text, or one U+FFFD per byte where the run is not UTF-8:
+// byte-fallback.ts), so "é" of <0xC3><0xA9> is not yet text when <0xFF> may follow; a trailing half character of
+// another decoder (byte-level's U+FFFD until complete); and trailing spaces, which a tokenizer with
+// clean_up_tokenization_spaces removes when punctuation follows (" ." → "."). Written at once, the text decoded next
+// no longer began with what was written, and nothing more came out until end().
 import { byteOfToken } from './byte-fallback.ts';
 import type { Tokenizer } from './types.ts';
 
 /** What the stream needs of a tokenizer: its decode, and each id's token text (to know the byte-fallback tokens). */
 export interface StreamTokenizer extends Pick<Tokenizer, 'decode'> {
   idToToken(id: number): string | null;
+  /** Whether "<0xC3>" tokens decode as bytes (a ByteFallback decoder step); elsewhere one is text, written at once. */
+  readonly decodesByteTokens: boolean;
 }
 
 export interface TextStream {
@@ -33,7 +36,7 @@ export function createTextStream(tokenizer: StreamTokenizer, write: (text: strin
     push(id) {
       ids.push(id);
       // a byte token settles nothing: the run it is part of is decoded once a token that is not a byte ends it
-      if (byteOfToken(tokenizer.idToToken(id) ?? '') >= 0) return;
+      if (tokenizer.decodesByteTokens && byteOfToken(tokenizer.idToToken(id) ?? '') >= 0) return;
       show(tokenizer.decode(ids).replace(/[ \uFFFD]+$/u, ''));
     },
     end() {

@@ -1,7 +1,9 @@
 // The Tokenizer the toolkit uses: a tokenizer.json run by an engine (fast BPE or @huggingface/tokenizers),
 // the special tokens of tokenizer_config.json, and a chat template.
+import { loneSurrogateDetail } from '../data/clean.ts';
 import { UserError } from '../util/errors.ts';
 import { tokenizerAddsBos } from './adds-special.ts';
+import { decodesByteTokens } from './byte-fallback.ts';
 import { ChatTemplate } from './chat-template.ts';
 import type { EngineName, TokenizerEngine } from './engine.ts';
 import type { TokenizerConfig } from './tokenizer-config.ts';
@@ -29,6 +31,8 @@ export class LoadedTokenizer implements Tokenizer {
   readonly specialIds: ReadonlySet<number>;
   /** The tokenizer.json this was loaded from. */
   readonly file: string;
+  /** Whether its decoder turns byte-fallback tokens ("<0xC3>") into bytes; elsewhere such a token is text. */
+  readonly decodesByteTokens: boolean;
   private readonly engine: TokenizerEngine;
   private readonly vocab: Vocab;
   private readonly template: ChatTemplate;
@@ -38,6 +42,7 @@ export class LoadedTokenizer implements Tokenizer {
     this.engine = p.engine;
     this.vocab = p.vocab;
     this.vocabSize = p.vocab.size;
+    this.decodesByteTokens = decodesByteTokens(p.json.decoder);
     const cfg = p.config;
     const resolve = (token: string | null, key: string, fallback: string | null): number | null => {
       if (token === null) return fallback === null ? null : (p.vocab.tokenToId.get(fallback) ?? null);
@@ -77,6 +82,11 @@ export class LoadedTokenizer implements Tokenizer {
 
   encode(text: string): number[] {
     if (typeof text !== 'string') throw new TypeError(`encode expects a string, got ${typeof text}`);
+    // half a surrogate pair ("\ud800", which JSON and JavaScript can spell) is no text: UTF-8 cannot hold it, and the
+    // engines would encode U+FFFD's bytes in its place, a silent change; transformers' tokenizer refuses such a text
+    // (TypeError: TextEncodeInput must be Union[...]). prepare, eval and generate refuse it where they read it.
+    const lone = loneSurrogateDetail('text', text);
+    if (lone !== null) throw new UserError(`encode: ${lone}; take it out or replace it (U+FFFD) before encoding`);
     return this.engine.encode(text);
   }
 

@@ -28,7 +28,7 @@ export interface Tokenizer {
   readonly padId: number | null;
   /** Ids of every special token (BOS, EOS, UNK, added special tokens), when the tokenizer knows them. */
   readonly specialIds?: ReadonlySet<number>;
-  /** Token ids of `text`, with no BOS/EOS added. */
+  /** Token ids of `text`, with no BOS/EOS added; a text holding a lone surrogate (no Unicode text) is refused. */
   encode(text: string): number[];
   /** Text of `ids`; special tokens are dropped unless `skipSpecialTokens` is false. */
   decode(ids: readonly number[], opts?: { skipSpecialTokens?: boolean }): string;

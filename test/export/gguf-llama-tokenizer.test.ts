@@ -69,12 +69,15 @@ function pieces(text: string, regex: string, specials: readonly string[]): strin
   return text.split(at).flatMap((part) => [...part.matchAll(new RegExp(regex, 'gu'))].map((m) => m[0]));
 }
 
+/** `s` from code point `from` to `to`: a cut between UTF-16 units would leave half an emoji, a text encode refuses. */
+const cut = (s: string, from: number, to?: number): string => [...s].slice(from, to).join('');
+
 /** Edge cases, then the varied test corpus with special tokens and the user-defined token put in. */
 const BPE_STRINGS = [
   '', ' ', '\n', 'Hello world', "I've been 'told he's there, 'RE you sure? We'Ve a'lL", 'CamelCaseWord and ALLCAPS then lowerUPPER',
   '12345 67.89e-3 3..3 3...3', '  two   three    four     spaces\n\n\n', 'tabs\tand\r\nnew\n \nlines', 'path/to/file.ts\n/', '你好世界, こんにちは, 안녕하세요',
   'emoji 🙂🚀 👨‍👩‍👧‍👦 and rare 𝔘𝔫𝔦𝔠𝔬𝔡𝔢', 'bytes: \u0001\u0002\u007f\u00ff\u2028', '<s>[INST] special tokens inside [/INST]</s> and after', 'a</s>b<unk>c[CUSTOM]d [CUSTOM] e',
-  ...[...variedStrings(1200, 5), ...corpusDocs(40_000, 9)].map((s, i) => (i % 3 === 0 ? `<s>[INST] ${s}[/INST]${s.slice(0, 20)}</s>` : i % 3 === 1 ? `${s.slice(0, 10)}[CUSTOM]${s.slice(10)}` : s)),
+  ...[...variedStrings(1200, 5), ...corpusDocs(40_000, 9)].map((s, i) => (i % 3 === 0 ? `<s>[INST] ${s}[/INST]${cut(s, 0, 20)}</s>` : i % 3 === 1 ? `${cut(s, 0, 10)}[CUSTOM]${cut(s, 10)}` : s)),
 ];
 
 /**

@@ -96,7 +96,7 @@ for (const [name, template, expected] of CASES) {
 }
 
 test('what jinja2 renders and we cannot is a one-line UserError naming the construct, never other text', () => {
-  // jinja2: True (CPython shares small ints), 12157665459056928801 (exact ints); 3 ** 40 used to print
+  // jinja2: True (CPython shares small ints), 12157665459056928801 (exact ints, literals too); 3 ** 40 used to print
   // 12157665459056929000, and select('sameas', x) to lose the x
   const source = 'model/tokenizer_config.json: chat_template';
   const refused: [string, string][] = [
@@ -106,6 +106,10 @@ test('what jinja2 renders and we cannot is a one-line UserError naming the const
     ['{{ 2 ** 53 + 1 }}', '9007199254740992 + 1 = 9007199254740993: an int past 2**53'],
     ['{{ (2 ** 60) // 3 }}', '1152921504606846976 // 3 = 384307168202282325: an int past 2**53'],
     ['{{ 2 ** 70 + 1 }}', '1180591620717411303424 + 1 = 1180591620717411303425: an int past 2**53'], // operands quoted exactly, not 1.18e+21
+    // a literal too: {{ 9007199254740993 }} printed 9007199254740992
+    ['{{ 9007199254740993 }}', 'the int 9007199254740993 is past 2**53'],
+    ['{{ [1, -12345678901234567890123] }}', 'the int -12345678901234567890123 is past 2**53'],
+    ['{{ messages[9007199254740993] }}', 'the int 9007199254740993 is past 2**53'],
   ];
   for (const [template, why] of refused) {
     const t = new ChatTemplate(template, { bosToken: '<s>', eosToken: '</s>', source });

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
 import { createTextStream, type StreamTokenizer } from '../../src/tokenizer/stream.ts';
 import { tempDir } from '../temp-dir.ts';
-import { bundled } from './helpers.ts';
+import { bundled, quietly, tempFolder } from './helpers.ts';
 
 /** What the stream writes for `ids`, and what it had written after each push. */
 function streamed(tok: StreamTokenizer, ids: readonly number[]): { text: string; steps: string[] } {
@@ -43,12 +43,12 @@ test('half a character (a byte-level sequence) is held until complete; a decode 
   const idToToken = (id: number): string => `t${id}`; // none a byte-fallback token
   const bytes: Record<number, number> = { 2: 0xe2, 3: 0x82, 4: 0xac };
   const decode = (ids: readonly number[]): string => Buffer.from(ids.map((id) => bytes[id]!)).toString('utf8');
-  const euro = streamed({ decode, idToToken }, [2, 3, 4]);
+  const euro = streamed({ decode, idToToken, decodesByteTokens: false }, [2, 3, 4]);
   assert.deepEqual(euro.steps, ['', '', '€']);
   assert.equal(euro.text, '€');
   // a decoder whose second token rewrites the first ("ab" then "Xbc"): written text cannot be taken back, the rest follows it
   const rewriting = (ids: readonly number[]): string => ['', 'ab', 'Xbc'][ids.length]!;
-  assert.equal(streamed({ decode: rewriting, idToToken }, [7, 8]).text, 'abXbc');
+  assert.equal(streamed({ decode: rewriting, idToToken, decodesByteTokens: false }, [7, 8]).text, 'abXbc');
 });
 
 test('a byte-fallback run that is not UTF-8 as a whole: nothing of it is written until a non-byte token ends it, and the stream is the decode', () => {
@@ -69,5 +69,36 @@ test('a byte-fallback run that is not UTF-8 as a whole: nothing of it is written
     const e = [...t.encode('Hi'), byte(0xc3), byte(0xa9), ...t.encode('!')];
     assert.equal(streamed(t, e).text, t.decode(e));
     assert.ok(t.decode(e).startsWith('Hié'), t.decode(e));
+  }
+});
+
+/** A handmade BPE tokenizer.json whose vocabulary spells "<0xC3>" and "<0xA9>" as tokens of their own (no byte_fallback). */
+function literalByteSpellings(decoder: object, preTokenizer: object, hi: string): object {
+  return {
+    version: '1.0', truncation: null, padding: null, normalizer: null, pre_tokenizer: preTokenizer, post_processor: null, decoder,
+    added_tokens: [{ id: 0, content: '<unk>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
+    model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab: { '<unk>': 0, [hi]: 1, '<0xC3>': 2, '<0xA9>': 3, '!': 4 }, merges: [] },
+  };
+}
+
+test('a token spelled "<0xC3>" is held back only where the decoder has a ByteFallback step; elsewhere it is text, written at once', () => {
+  // transformers 5.17 decodes [1, 2, 3, 4] of these as "Hi<0xC3><0xA9>!" (no ByteFallback step) and "Hié!" (with one)
+  const replace = { type: 'Replace', pattern: { String: '▁' }, content: ' ' }, fuse = { type: 'Fuse' }, strip = { type: 'Strip', content: ' ', start: 1, stop: 0 };
+  const metaspace = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: false };
+  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false };
+  const load = (json: object) => quietly(() => loadTokenizer(tempFolder({ 'tokenizer.json': json })));
+  const written = ['Hi', 'Hi<0xC3>', 'Hi<0xC3><0xA9>', 'Hi<0xC3><0xA9>!'];
+  const cases: Array<[string, object, string[]]> = [
+    ['SentencePiece-style BPE without byte_fallback', literalByteSpellings({ type: 'Sequence', decoders: [replace, fuse, strip] }, metaspace, '▁Hi'), written],
+    ['byte-level BPE', literalByteSpellings(byteLevel, byteLevel, 'Hi'), written],
+    ['the same with a ByteFallback step', literalByteSpellings({ type: 'Sequence', decoders: [replace, { type: 'ByteFallback' }, fuse, strip] }, metaspace, '▁Hi'), ['Hi', 'Hi', 'Hi', 'Hié!']],
+  ];
+  for (const [label, json, steps] of cases) {
+    const tok = load(json);
+    const ids = [1, 2, 3, 4];
+    assert.equal(tok.decode(ids), steps.at(-1), label);
+    const got = streamed(tok, ids);
+    assert.deepEqual(got.steps, steps, label); // before: ['Hi', 'Hi', 'Hi', 'Hi<0xC3><0xA9>!'] for all three
+    assert.equal(got.text, steps.at(-1), label);
   }
 });
