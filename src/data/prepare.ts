@@ -15,10 +15,9 @@ import { readLines } from '../util/lines.ts';
 import { readRecords, formatOf } from './ingest/read.ts';
 import { recordAt, recordPlace, type RawItem, type RecordAt } from './ingest/types.ts';
 import {
-  LabelSet, classList, classWarnings, labelKey, minusOneWarning, refuseOneBased, untrainedClassWarning, wordLabelWarning, type LabelValue,
+  LabelSet, classList, labelKey, refuseOneBased, type LabelValue,
 } from './labels.ts';
 import { ContentIndex, sameSequence, sequenceKey } from './exact-dedup.ts';
-import { grow } from './grow.ts';
 import { NearDupIndex } from './near-dedup.ts';
 import { OutFile, removeStaleTemps } from './out-file.ts';
 import { ReadTally } from './read-tally.ts';
@@ -27,13 +26,15 @@ import { checkRecord } from './record-checks.ts';
 import { recordHasHtml, stripRecordHtml } from './record-html.ts';
 import {
   DEFAULT_FIELDS, canonicalContent, comparableParts, detectRecord, otherTask, recordFields,
-  type DataRecord, type FieldMap, type Reason, type Shape, type Task,
+  type FieldMap, type Reason, type Shape,
 } from './record.ts';
 import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
 import { claimOutDir } from './out-dir.ts';
-import { aOption, libraryWords, optionIs, type OptionWords } from '../util/option-words.ts';
+import { libraryWords, optionIs, type OptionWords } from '../util/option-words.ts';
 import { PREPARE_REPORT } from './prepare-report.ts';
-import { clip, describeLabel, encodingHint, noInputToTrain, nothingKept, specialTexts } from './prepare-words.ts';
+import { clip, describeLabel, encodingHint, nothingKept, specialTexts } from './prepare-words.ts';
+import { KeptTable, type Deferred, type Placing } from './prepare-kept.ts';
+import { prepareWarnings } from './prepare-warnings.ts';
 import { DEFAULTS, reportOptions, validateOptions, type DedupMode, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
 import { OUTPUT_FILES, listSources, type SourceRole } from './sources.ts';
 import { SPLITS, assignSplits, splitDraw } from './split.ts';
@@ -49,46 +50,6 @@ const SPOOL = 'spool.jsonl';
 const DEFERRED = 'deferred.jsonl';
 const SHAPES: readonly Shape[] = ['text', 'prompt_completion', 'chat', 'classification', 'pretokenized'];
 const ROLE_SPLIT: Record<SourceRole, number> = { input: -1, val: 1, test: 2 };
-
-/** Per-record numbers of pass 1, in growable typed arrays (a record is its index among the kept). */
-class KeptTable {
-  n = 0;
-  offset = new Float64Array(1024); // byte offset of the record's line in the spool
-  length = new Int32Array(1024); // byte length of that line
-  entry = new Int32Array(1024); // exact-duplicate entry (content key) of the record
-  source = new Int32Array(1024);
-  tokens = new Float64Array(1024);
-  shape = new Int8Array(1024);
-  draw = new Float64Array(1024); // split.ts's splitDraw of the record's content
-
-  push(offset: number, length: number, entry: number, source: number, tokens: number, shape: number, draw: number): number {
-    if (this.n === this.offset.length) {
-      this.offset = grow(this.offset); this.length = grow(this.length); this.entry = grow(this.entry);
-      this.source = grow(this.source); this.tokens = grow(this.tokens); this.shape = grow(this.shape); this.draw = grow(this.draw);
-    }
-    const i = this.n++;
-    this.offset[i] = offset; this.length[i] = length; this.entry[i] = entry;
-    this.source[i] = source; this.tokens[i] = tokens; this.shape[i] = shape; this.draw[i] = draw;
-    return i;
-  }
-}
-
-/** A record read and checked, on its way to place(): `tokens` once counted (a near copy placed again), `final` when it is not deferred again. */
-interface Placing {
-  si: number;
-  at: RecordAt;
-  rec: DataRecord;
-  raw: string;
-  /** It holds HTML kept as written (counted once it is kept). */
-  html: boolean;
-  tokens?: number;
-  /** With `tokens`: they were cut to --max-tokens. */
-  cut?: boolean;
-  final: boolean;
-}
-
-/** A deferred rejection: the record, and the rejection it gets if its match stays kept. */
-type Deferred = Placing & { reason: Reason; detail: string };
 
 /** `words`: how errors name the options (the CLI passes its flags'). */
 export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords('prepare')): PrepareResult {
@@ -417,42 +378,10 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     if (i !== kept.n) throw new Error(`prepare: spool holds ${i} records, expected ${kept.n}`);
 
     const keptTotal = splitCounts[0]! + splitCounts[1]! + splitCounts[2]!;
-    const warnings: string[] = [];
-    SPLITS.forEach((s, k) => {
-      // train always wants records: a --split giving it no share is refused, but with both a --val and a --test file,
-      // whose input records all train whatever the shares
-      const wanted = k === 0 || split[k]! > 0 || provided[k];
-      if (!(splitCounts[k] === 0 && keptTotal > 0 && wanted)) return;
-      if (k === 0) {
-        warnings.push(`the train split is empty: ${noInputToTrain(sources, perSource, words)}; train refuses an empty train.jsonl ("no training examples")`);
-        return;
-      }
-      // why, when the data is too small for the share (3 records at 0.1): else an empty split is a puzzle
-      const tooFew = !provided.some(Boolean) && keptTotal * split[k]! < 1;
-      warnings.push(`the ${s} split is empty` + (tooFew ? `: ${keptTotal} kept record${keptTotal === 1 ? '' : 's'} × its share ${split[k]} is under one record (give more records, a larger ${words.say('split')} share${k === 0 ? '' : `, or ${aOption(words, s)} file`})` : ''));
+    const warnings = prepareWarnings({
+      sources, perSource, splitCounts, keptTotal, split, provided, classes, labelCounts, givenLabels, inputRecords, minusOnes, wordLabels,
+      notes, notUtf8, beyondAscii, emptyLists, tally, fields, words,
     });
-    if (keptTotal === 0) warnings.push('no record was kept: see rejected.jsonl');
-    if (classes && keptTotal > 0) {
-      warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])), classes.labels, givenLabels === null, words));
-      const untrained = untrainedClassWarning(labelCounts, classes.labels, provided[1] || provided[2], words);
-      if (untrained) warnings.push(untrained);
-    }
-    const present = classes ? classes.labels.filter((l) => labelCounts.some((m) => m.has(String(l)))) : [];
-    const minusOne = minusOneWarning(minusOnes, inputRecords, givenLabels, present, words);
-    if (minusOne) warnings.push(minusOne);
-    for (const [word, count] of [...wordLabels].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) {
-      const w = wordLabelWarning(word, count, inputRecords, givenLabels, present, words);
-      if (w) warnings.push(w);
-    }
-    warnings.push(...notes);
-    for (const [src, n] of notUtf8) {
-      warnings.push(`${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8): ${encodingHint(sources[src]!.name, beyondAscii.has(src), 'the file')}`);
-    }
-    const empty = sources.filter((_, k) => perSource[k]!.records === 0 && !emptyLists.has(k)).map((s) => s.name);
-    if (empty.length > 0) {
-      warnings.push(`no records in ${empty.slice(0, 5).join(', ')}${empty.length > 5 ? ` and ${empty.length - 5} more files` : ''}: ${empty.length === 1 ? 'the file is' : 'each is'} empty, blank, or a header row only`);
-    }
-    warnings.push(...tally.warnings(fields.text, words));
     const report: PrepareReport = {
       input_records: inputRecords,
       kept: keptTotal,

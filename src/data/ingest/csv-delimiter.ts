@@ -1,0 +1,55 @@
+// Which delimiter a .csv file is read with when its header line suggests another than the comma (European Excel's
+// `;`, a tab), and the delimiter's name in notes.
+import { readLines } from '../../util/lines.ts';
+
+/** Lines sampled after the header to check a sniffed delimiter against. */
+const SNIFF_SAMPLE = 10;
+
+/**
+ * For a .csv file: `;` or a tab when the header line holds no comma outside quotes but one of them, else a comma —
+ * unless the header holds a comma and `;` or a tab too (a comma inside a column name, as `Text;Label, category`), and
+ * that other one splits more of the `rows` after the header into as many fields as the header than the comma does.
+ */
+export function sniffDelimiter(header: string, rows: readonly string[] = []): string {
+  const outside = new Set<string>();
+  let quoted = false;
+  for (const ch of header) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted) outside.add(ch);
+  }
+  if (!outside.has(',')) return outside.has(';') ? ';' : outside.has('\t') ? '\t' : ',';
+  let best = ',', bestScore = agreeing(',', header, rows);
+  for (const d of [';', '\t']) {
+    if (!outside.has(d)) continue;
+    const score = agreeing(d, header, rows);
+    if (score > bestScore) [best, bestScore] = [d, score];
+  }
+  return best;
+}
+
+/** How many of `rows` `d` splits into as many fields as `header` (counted outside quotes, line by line). */
+function agreeing(d: string, header: string, rows: readonly string[]): number {
+  const fields = (line: string): number => {
+    let n = 1, quoted = false;
+    for (const ch of line) {
+      if (ch === '"') quoted = !quoted;
+      else if (ch === d && !quoted) n++;
+    }
+    return n;
+  };
+  const want = fields(header);
+  return rows.filter((r) => fields(r) === want).length;
+}
+
+/** Up to SNIFF_SAMPLE non-blank lines of `file` after line `lineNo`. */
+export function linesAfter(file: string, lineNo: number): string[] {
+  const out: string[] = [];
+  for (const { text, lineNo: n } of readLines(file)) {
+    if (n <= lineNo || text.trim() === '') continue;
+    out.push(text);
+    if (out.length >= SNIFF_SAMPLE) break;
+  }
+  return out;
+}
+
+export const delimiterName = (d: string): string => (d === '\t' ? 'tab' : JSON.stringify(d));

@@ -1,0 +1,84 @@
+// The warnings of prepare's report.json (prepare.ts, once the splits are written): empty splits, classes missing
+// from the splits or never trained, labels that mean "no label", inputs not UTF-8 or holding no record, the notes
+// gathered while reading, and how records were read (ReadTally's).
+import { classWarnings, minusOneWarning, untrainedClassWarning, wordLabelWarning, type LabelSet } from './labels.ts';
+import type { ReadTally } from './read-tally.ts';
+import type { FieldMap } from './record.ts';
+import { aOption, type OptionWords } from '../util/option-words.ts';
+import { encodingHint, noInputToTrain } from './prepare-words.ts';
+import type { Source } from './sources.ts';
+import { SPLITS } from './split.ts';
+
+/** What prepare read, kept and wrote that the warnings speak of. */
+export interface WarningFacts {
+  sources: readonly Source[];
+  /** Per source: records read, kept and rejected. */
+  perSource: readonly { records: number; kept: number; rejected: number }[];
+  /** Records written to train, val and test, and their sum. */
+  splitCounts: readonly number[];
+  keptTotal: number;
+  split: readonly [number, number, number];
+  /** Whether val and test were given as files (train's is false). */
+  provided: readonly [boolean, boolean, boolean];
+  /** Classification: the classes, and each split's count of each label. */
+  classes: LabelSet | null;
+  labelCounts: readonly Map<string, number>[];
+  givenLabels: LabelSet | null;
+  inputRecords: number;
+  /** Records rejected for the label -1, and for a label such as "None" (by the word). */
+  minusOnes: number;
+  wordLabels: ReadonlyMap<string, number>;
+  notes: readonly string[];
+  /** Per source: records of bytes not UTF-8; sources with UTF-8 text beyond ASCII; sources whose one list is empty. */
+  notUtf8: ReadonlyMap<number, number>;
+  beyondAscii: ReadonlySet<number>;
+  emptyLists: ReadonlySet<number>;
+  tally: ReadTally;
+  fields: FieldMap;
+  words: OptionWords;
+}
+
+/** The report's warnings, in the order report.json lists them. */
+export function prepareWarnings(facts: WarningFacts): string[] {
+  const {
+    sources, perSource, splitCounts, keptTotal, split, provided, classes, labelCounts, givenLabels, inputRecords, minusOnes, wordLabels,
+    notes, notUtf8, beyondAscii, emptyLists, tally, fields, words,
+  } = facts;
+  const warnings: string[] = [];
+  SPLITS.forEach((s, k) => {
+    // train always wants records: a --split giving it no share is refused, but with both a --val and a --test file,
+    // whose input records all train whatever the shares
+    const wanted = k === 0 || split[k]! > 0 || provided[k];
+    if (!(splitCounts[k] === 0 && keptTotal > 0 && wanted)) return;
+    if (k === 0) {
+      warnings.push(`the train split is empty: ${noInputToTrain(sources, perSource, words)}; train refuses an empty train.jsonl ("no training examples")`);
+      return;
+    }
+    // why, when the data is too small for the share (3 records at 0.1): else an empty split is a puzzle
+    const tooFew = !provided.some(Boolean) && keptTotal * split[k]! < 1;
+    warnings.push(`the ${s} split is empty` + (tooFew ? `: ${keptTotal} kept record${keptTotal === 1 ? '' : 's'} × its share ${split[k]} is under one record (give more records, a larger ${words.say('split')} share${k === 0 ? '' : `, or ${aOption(words, s)} file`})` : ''));
+  });
+  if (keptTotal === 0) warnings.push('no record was kept: see rejected.jsonl');
+  if (classes && keptTotal > 0) {
+    warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])), classes.labels, givenLabels === null, words));
+    const untrained = untrainedClassWarning(labelCounts, classes.labels, provided[1] || provided[2], words);
+    if (untrained) warnings.push(untrained);
+  }
+  const present = classes ? classes.labels.filter((l) => labelCounts.some((m) => m.has(String(l)))) : [];
+  const minusOne = minusOneWarning(minusOnes, inputRecords, givenLabels, present, words);
+  if (minusOne) warnings.push(minusOne);
+  for (const [word, count] of [...wordLabels].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) {
+    const w = wordLabelWarning(word, count, inputRecords, givenLabels, present, words);
+    if (w) warnings.push(w);
+  }
+  warnings.push(...notes);
+  for (const [src, n] of notUtf8) {
+    warnings.push(`${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8): ${encodingHint(sources[src]!.name, beyondAscii.has(src), 'the file')}`);
+  }
+  const empty = sources.filter((_, k) => perSource[k]!.records === 0 && !emptyLists.has(k)).map((s) => s.name);
+  if (empty.length > 0) {
+    warnings.push(`no records in ${empty.slice(0, 5).join(', ')}${empty.length > 5 ? ` and ${empty.length - 5} more files` : ''}: ${empty.length === 1 ? 'the file is' : 'each is'} empty, blank, or a header row only`);
+  }
+  warnings.push(...tally.warnings(fields.text, words));
+  return warnings;
+}
