@@ -14,6 +14,7 @@ import { HF_NAMES } from './names.ts';
 import { parseLayerTypes, type LayerType } from './layer-types.ts';
 import { parseRope, type RopeScaling } from './rope-config.ts';
 import { notATokenId } from './token-id-list.ts';
+import { numberSpelling, parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
 import { warnOnce } from '../util/log.ts';
 
 export interface MistralConfig {
@@ -42,7 +43,13 @@ export interface MistralConfig {
   tieWordEmbeddings: boolean;
   maxPositionEmbeddings: number;
   bosTokenId: number | null;
+  /** The ids generation stops at: config.json's eos_token_id (an id, a list of them, null or absent: MistralConfig's 2) as a list. */
   eosTokenIds: number[];
+  /**
+   * Whether config.json gives eos_token_id as a list ([4], [], [2, 32000]) rather than one id or null: transformers keeps
+   * the form (a saved model writes [4] back: save.ts), and llama.cpp's SpecialVocab takes an id as the EOS but no list.
+   */
+  eosTokenIdIsList: boolean;
   padTokenId: number | null;
   /** Class names for sequence classification (id2label, or LABEL_i for num_labels: parseLabels), when the config gives them. */
   labels: string[] | null;
@@ -156,7 +163,22 @@ export function modelConfigFile(dir: string): string {
 export function loadConfig(dir: string): MistralConfig {
   needArg('loadConfig', 'the model folder', dir, 'string', { hint: 'the path of a Hugging Face model folder' });
   const file = modelConfigFile(dir);
-  return parseConfig(readJsonFile(file), file);
+  return parseConfig(readConfigJson(file), file);
+}
+
+/** An HF config.json parsed, each number's spelling noted where JSON.parse loses it (2.0 read as 2: floatIdRefused). */
+export function readConfigJson(file: string): unknown {
+  return readJsonFile(file, parseJsonNotingNumbers);
+}
+
+/**
+ * How a token id at `holder[key]` is refused when the file spells it as a float (2.0, 2e0: JSON.parse reads 2), which
+ * Python's json reads as one and transformers 5's strict int refuses (StrictDataclassFieldValidationError); else
+ * undefined (also for an object made in code, or read without readConfigJson).
+ */
+function floatIdRefused(holder: object, key: string | number): string | undefined {
+  const spelled = numberSpelling(holder, key);
+  return spelled !== undefined && /[.eE]/.test(spelled) ? `got ${spelled}, a float, which transformers refuses here: write ${Number(spelled)}` : undefined;
 }
 
 /** Validates a parsed config.json object; `where` names it in errors. */
@@ -193,6 +215,8 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     const v = key in c ? c[key] : dflt;
     if (v === null || v === undefined) return null;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) err(key, `must be a token id or null, got ${jsonValueText(v)}`);
+    const float = floatIdRefused(c, key);
+    if (float !== undefined) err(key, `must be a token id or null, ${float}`);
     return v as number;
   };
   const hidden = int('hidden_size', 4096);
@@ -231,7 +255,12 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   if (eosBad !== null) {
     err('eos_token_id', eosBad.item !== null ? `item ${eosBad.item} must be a token id, got ${jsonValueText(eosBad.got)}` : `must be a token id, a list of them or null, got ${jsonValueText(eosRaw)}`);
   }
-  const eosList = (eosRaw === null ? [] : Array.isArray(eosRaw) ? eosRaw : [eosRaw]) as number[];
+  const eosTokenIdIsList = Array.isArray(eosRaw);
+  const eosList = (eosRaw === null ? [] : eosTokenIdIsList ? eosRaw : [eosRaw]) as number[];
+  // 2.0 reads as 2 ([2.0] as [2]), where transformers refuses it as no int (and SpecialVocab would skip it)
+  const eosFloats = eosTokenIdIsList ? eosList.map((_, i) => floatIdRefused(eosRaw as object, i)) : [floatIdRefused(c, 'eos_token_id')];
+  const eosFloat = eosFloats.findIndex((f) => f !== undefined);
+  if (eosFloat >= 0) err('eos_token_id', `${eosTokenIdIsList ? `item ${eosFloat} ` : ''}must be a token id, ${eosFloats[eosFloat]!}`);
   const vocabSize = int('vocab_size', 32000);
   const bosTokenId = optId('bos_token_id', 1);
   const padTokenId = optId('pad_token_id', null);
@@ -269,6 +298,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     maxPositionEmbeddings,
     bosTokenId,
     eosTokenIds: eosList,
+    eosTokenIdIsList,
     padTokenId,
     labels: parseLabels(c, where, err),
     task: parseTask(c, err),

@@ -8,8 +8,8 @@
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { modelDTypes, type DType } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
-import { isRecord, readJsonFile } from '../util/json-file.ts';
-import { parseConfig, randomConfigFile, type MistralConfig } from './config.ts';
+import { isRecord } from '../util/json-file.ts';
+import { parseConfig, randomConfigFile, readConfigJson, type MistralConfig } from './config.ts';
 import { MistralModel } from './mistral.ts';
 import { randomWeights } from './init.ts';
 
@@ -29,7 +29,7 @@ export function readRandomModelConfig(source: ConfigSource, key = 'model.config'
   let raw: unknown, where: string;
   if (typeof source === 'string') {
     const file = randomConfigFile(source, key);
-    raw = readJsonFile(file);
+    raw = readConfigJson(file);
     where = file;
   } else {
     raw = { model_type: 'mistral', ...source };

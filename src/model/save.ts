@@ -105,15 +105,21 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   const sourceGen = opts.sourceDir ? path.join(opts.sourceDir, 'generation_config.json') : null;
   if (sourceGen && fs.existsSync(sourceGen)) copyRegularFile(sourceGen, path.join(dir, 'generation_config.json'));
   else {
-    const gen = { _from_model_config: true, bos_token_id: cfg.bosTokenId, eos_token_id: eosValue(cfg.eosTokenIds), ...(cfg.padTokenId !== null ? { pad_token_id: cfg.padTokenId } : {}) };
+    // transformers' GenerationConfig.from_model_config leaves out an id that is null (its default), as ours
+    const ids = { bos_token_id: cfg.bosTokenId, eos_token_id: eosValue(cfg), pad_token_id: cfg.padTokenId };
+    const gen = { _from_model_config: true, ...Object.fromEntries(Object.entries(ids).filter(([, v]) => v !== null)) };
     writeFileAtomic(path.join(dir, 'generation_config.json'), hfJson(gen));
   }
   writeTokenizerFiles(dir, { sourceDir: opts.sourceDir, vocabSize: cfg.vocabSize, padTokenId: opts.head === 'classification' ? classificationPadId(cfg) : null });
 }
 
-/** eos_token_id as HF writes it: one id, a list of several, or null (transformers' generate fails on []). */
-function eosValue(ids: readonly number[]): number | number[] | null {
-  return ids.length === 0 ? null : ids.length === 1 ? ids[0]! : [...ids];
+/**
+ * eos_token_id as transformers 5.17's save_pretrained writes it: in the form config.json gave it (4 as 4; [4] and []
+ * as lists; null as null), as MistralConfig keeps it; several ids of a config made in code as a list.
+ */
+function eosValue(cfg: Pick<MistralConfig, 'eosTokenIds' | 'eosTokenIdIsList'>): number | number[] | null {
+  const ids = cfg.eosTokenIds;
+  return cfg.eosTokenIdIsList || ids.length > 1 ? [...ids] : ids[0] ?? null;
 }
 
 /** config.json keys that MistralConfig types as float (transformers 5 validates the types strictly). */
@@ -156,7 +162,7 @@ function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, u
     num_hidden_layers: c.numLayers, num_attention_heads: c.numHeads, num_key_value_heads: c.numKvHeads, head_dim: headDimAsSaved(base, c),
     hidden_act: c.hiddenAct ?? 'silu', rms_norm_eps: c.rmsNormEps, sliding_window: c.slidingWindow, tie_word_embeddings: c.tieWordEmbeddings,
     max_position_embeddings: c.maxPositionEmbeddings, bos_token_id: c.bosTokenId,
-    eos_token_id: eosValue(c.eosTokenIds),
+    eos_token_id: eosValue(c),
     pad_token_id: opts.head === 'classification' ? classificationPadId(c) : c.padTokenId,
     dtype: TORCH_DTYPE[opts.dtype ?? fileDType(model.weights.embed)],
   };

@@ -17,7 +17,7 @@ import { readYamlMapping } from './config-yaml.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { CHECKPOINTS_SPEC } from './checkpoint.ts';
 import { isLockEntry, runFolderSpec, runSpec, runSpecOf, type RunMethod } from './run-files.ts';
-import { checkRunOutputs, requireRunConfig } from './run-outputs.ts';
+import { checkRunOutputs, requireRunConfigAndMarker } from './run-outputs.ts';
 import { makeFolders } from '../util/made-folders.ts';
 
 /** The file `train` writes when it creates a run folder: only a folder with it is ever emptied by --overwrite. */
@@ -169,7 +169,7 @@ export class RunDir {
   static openForResume(cfg: TrainConfig, words: OptionWords = FLAG_WORDS): RunDir {
     const dir = RunDir.open(cfg.output_dir);
     RunDir.requireRun(cfg.output_dir);
-    requireRunConfig(dir.dir); // read below and written again (recordConfig): never a link's target
+    requireRunConfigAndMarker(dir.dir); // read below and written again (recordConfig, recordModel): never a link's target
     // before the model loads and the run trains (and before the repair below works in checkpoints/): a link where a
     // folder or file goes was refused only at its write, after the training. A finished run writes nothing again.
     if (!dir.finished()) checkRunOutputs(dir.dir, cfg.method);
@@ -206,12 +206,12 @@ export class RunDir {
     // the run's config.yaml is refused as openForResume refuses it, before it is read as the config
     if (fs.existsSync(arg) && fs.statSync(arg).isDirectory()) {
       RunDir.requireRun(arg);
-      requireRunConfig(arg);
+      requireRunConfigAndMarker(arg);
       return { dir: path.resolve(arg), config: path.join(arg, RUN_LAYOUT.config) };
     }
     const dir = path.dirname(path.resolve(arg));
     if (path.basename(arg) !== RUN_LAYOUT.config || !RunDir.isRun(dir)) return null;
-    requireRunConfig(dir);
+    requireRunConfigAndMarker(dir);
     return { dir, config: arg };
   }
 

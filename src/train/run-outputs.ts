@@ -8,7 +8,7 @@ import { requireFolderPlace } from '../util/folder-swap.ts';
 import { requireOwnFile } from './metrics-log.ts';
 import type { RunMethod } from './run-files.ts';
 
-/** The run folder's files that train writes again on a resume (config.yaml, read first, is checked before: requireRunConfig). */
+/** The run folder's files that train writes again on a resume (config.yaml and the marker, read first, are checked before: requireRunConfigAndMarker). */
 const FILES: readonly RunEntry[] = ['metrics', 'report', 'lossCurve'];
 
 /** Throws, as the write would, when any place of the run folder `dir` of `method` that train writes holds what train cannot write there. */
@@ -18,10 +18,12 @@ export function checkRunOutputs(dir: string, method: RunMethod): void {
 }
 
 /**
- * Throws, as checkRunOutputs does, when the run folder `dir`'s config.yaml is not a plain file (a symbolic link of the
- * user's): a resume reads it as the run's config, before anything else is loaded, and writes it again (recordConfig),
- * which read the link's target and replaced the link.
+ * Throws, as checkRunOutputs does, when the run folder `dir`'s config.yaml or marker is not a plain file (a symbolic
+ * link of the user's): a resume reads config.yaml as the run's config, before anything else is loaded, and writes it
+ * again (recordConfig); it reads the marker's model fingerprint and writes it again (recordModel, a restart from step
+ * 0). Each read the link's target and replaced the link.
  */
-export function requireRunConfig(dir: string): void {
+export function requireRunConfigAndMarker(dir: string): void {
   requireOwnFile(runPath(dir, 'config'));
+  requireOwnFile(runPath(dir, 'marker'));
 }

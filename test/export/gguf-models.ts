@@ -27,7 +27,7 @@ export function cli(...args: string[]): { status: number | null; stderr: string 
 export function config(over: Partial<MistralConfig>): MistralConfig {
   return {
     vocabSize: 32000, hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16, rmsNormEps: 1e-5,
-    ropeTheta: 10000, ropeScaling: null, slidingWindow: null, layerTypes: null, attentionDropout: 0, tieWordEmbeddings: false, maxPositionEmbeddings: 256, bosTokenId: 1, eosTokenIds: [2],
+    ropeTheta: 10000, ropeScaling: null, slidingWindow: null, layerTypes: null, attentionDropout: 0, tieWordEmbeddings: false, maxPositionEmbeddings: 256, bosTokenId: 1, eosTokenIds: [2], eosTokenIdIsList: false,
     padTokenId: null, labels: null, task: 'generation', problemType: null, initializerRange: 0.02, ...over,
   };
 }

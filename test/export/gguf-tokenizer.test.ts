@@ -63,7 +63,7 @@ test("the pad id: tokenizer_config.json's pad token, else config.json's pad_toke
   fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
   const bundled = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
   const padToken = (token: string | null): void => fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...bundled, pad_token: token }));
-  const pad = (padTokenId: number | null): unknown => value(captureStderr(() => modelTokenizer({ cfg: { vocabSize: 32000, bosTokenId: 1, eosTokenIds: [2], padTokenId } }, dir)).result, 'tokenizer.ggml.padding_token_id');
+  const pad = (padTokenId: number | null): unknown => value(captureStderr(() => modelTokenizer({ cfg: { vocabSize: 32000, bosTokenId: 1, eosTokenIds: [2], eosTokenIdIsList: false, padTokenId } }, dir)).result, 'tokenizer.ggml.padding_token_id');
   // (SpecialVocab of such folders, gguf-py of llama.cpp's tree in node-llama-cpp's bundle: pad 0, none, 2, 0)
   padToken(null); // as Mistral 7B's: no pad token
   assert.equal(pad(0), 0);
@@ -78,7 +78,7 @@ test('generation_config.json\'s stop ids, as generate stops at them: one beyond 
   const dir = tempDir('mt-gguf-tok-');
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, f), path.join(dir, f));
   const gen = (eos: unknown): void => fs.writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ bos_token_id: 1, eos_token_id: eos }));
-  const model = { cfg: { vocabSize: 32000, bosTokenId: 1, eosTokenIds: [2], padTokenId: null } };
+  const model = { cfg: { vocabSize: 32000, bosTokenId: 1, eosTokenIds: [2], eosTokenIdIsList: false, padTokenId: null } };
   gen([2, 7]); // a chat model's end-of-turn token, which config.json does not name
   assert.equal(value(captureStderr(() => modelTokenizer(model, dir)).result, 'tokenizer.ggml.eot_token_id'), 7);
   gen([2, 7, 9]);
@@ -204,7 +204,7 @@ test('additional_chat_templates/default.jinja is the default template, over chat
 });
 
 test('a model folder without tokenizer.json whose embedding is smaller than the bundled tokenizer: the model\'s folder named, not the bundled file', () => {
-  assert.throws(() => captureStderr(() => modelTokenizer({ cfg: { vocabSize: 512, bosTokenId: 1, eosTokenIds: [2], padTokenId: null } }, TINY_BASE)), {
+  assert.throws(() => captureStderr(() => modelTokenizer({ cfg: { vocabSize: 512, bosTokenId: 1, eosTokenIds: [2], eosTokenIdIsList: false, padTokenId: null } }, TINY_BASE)), {
     name: 'UserError', message: `${TINY_BASE}: has no tokenizer.json, and the bundled Mistral tokenizer has 32000 tokens but the model's embedding has 512 rows: put the model's own tokenizer.json in it`,
   });
 });

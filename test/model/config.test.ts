@@ -49,7 +49,7 @@ test('the tiny fixture config: rope theta under rope_parameters, explicit head_d
   const want: MistralConfig = {
     vocabSize: 512, hiddenSize: 64, intermediateSize: 160, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16,
     rmsNormEps: 1e-5, ropeTheta: 10000, ropeScaling: null, slidingWindow: 8, layerTypes: null, attentionDropout: 0, tieWordEmbeddings: false, maxPositionEmbeddings: 256,
-    bosTokenId: 1, eosTokenIds: [2], padTokenId: 0, labels: null, task: 'generation', problemType: null, initializerRange: 0.1,
+    bosTokenId: 1, eosTokenIds: [2], eosTokenIdIsList: false, padTokenId: 0, labels: null, task: 'generation', problemType: null, initializerRange: 0.1,
   };
   assert.deepEqual(cfg, want);
 });

@@ -86,3 +86,24 @@ test('resuming refuses the run folder\'s config.yaml when it is a symbolic link,
     assert.equal(RunDir.openForResume(cfg).dir, dir);
   }
 });
+
+test('resuming refuses the run folder\'s marker when it is a symbolic link, before training, as config.yaml; the link and its target are untouched', () => {
+  // before: a restart from step 0 of a run whose marker recorded no model fingerprint (an older version's) read the
+  // marker through the link and wrote it again over the link (recordModel), after the run folder was opened
+  const dir = path.join(tempDir('mt-outputs-'), 'run');
+  const cfg = config('lora', dir);
+  RunDir.create(dir, false).writeText('config.yaml', configToYaml(cfg));
+  const marker = path.join(dir, '.mistral-tune-run'), mine = path.join(tempDir('mt-mine-'), 'marker.json');
+  const text = '{"format": "mistral-tune run", "version": 1}\n'; // no model_fingerprint: the restart records one
+  fs.writeFileSync(mine, text);
+  fs.rmSync(marker);
+  fs.symlinkSync(mine, marker);
+  assert.throws(() => RunDir.openForResume(cfg), { message: fileError(marker) });
+  assert.throws(() => RunDir.resumeTarget(dir), { message: fileError(marker) });
+  const { stderr } = captureStderr(() => assert.throws(() => train(cfg, { resume: true }), { message: fileError(marker) }));
+  assert.doesNotMatch(stderr, /starts again from step 0/, 'refused before the restart');
+  assert.ok(fs.lstatSync(marker).isSymbolicLink(), 'the link left in place');
+  assert.equal(fs.readlinkSync(marker), mine, 'pointing where it did');
+  assert.equal(fs.readFileSync(mine, 'utf8'), text, 'its target untouched');
+  assert.ok(!fs.existsSync(path.join(dir, 'metrics.jsonl')), 'no step trained');
+});

@@ -95,7 +95,7 @@ export function loadGgufSource(src: GgufSource | GgufPlan, backend: Backend, pre
     const { model, tokenizer } = readUnchanged(plan.weights, () => {
       const m = load(plan.weights);
       requireGgufExportable(m, plan.modelDir, words); // what exportGguf refuses, refused before the tokenizer as there
-      return { model: m, tokenizer: modelTokenizer(m, plan.modelDir, plan.weights) };
+      return { model: m, tokenizer: modelTokenizer(m, plan.modelDir) };
     });
     return { model, modelDir: plan.modelDir, tokenizer, from: plan.from };
   }

@@ -7,8 +7,8 @@
 //     the config has none, or an EOS other than the config's (which then becomes the end-of-turn token, or the
 //     end-of-message one);
 //  2. then config.json's bos_token_id, eos_token_id and pad_token_id for a kind still without one: an integer only (a
-//     list of eos ids names no EOS, even a list of one: configTokenIds reads which form the file has, as MistralConfig
-//     keeps the ids alone); generation_config.json is not read;
+//     list of eos ids names no EOS, even a list of one: MistralConfig keeps which form the file has, eosTokenIdIsList);
+//     generation_config.json is not read;
 //  3. with no tokenizer_config.json (or an empty one) only step 2: the file names no token.
 // The first source to give a kind an id wins. Two choices of ours, where convert_hf_to_gguf.py gives no id (llama.cpp
 // then takes its default: BOS 1, EOS 2, unknown 0 for a "llama" vocabulary; 11, 11 and none for a "gpt2" one) or
@@ -19,8 +19,7 @@
 // tokenizer.json's, as transformers reads them: addedTokensAsLoaded), which are tokenizer.json's own where the two
 // agree. config.json's ids are the loaded model's (MistralConfig, its defaults BOS 1 and EOS 2 filled in as
 // transformers' MistralConfig fills them, so a folder transformers saved gives the same).
-import * as fs from 'node:fs';
-import { isRecord, readJsonFile } from '../../util/json-file.ts';
+import { isRecord } from '../../util/json-file.ts';
 import type { TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 
 export type SpecialKind = 'bos' | 'eos' | 'unk' | 'pad' | 'eot' | 'eom';
@@ -42,19 +41,18 @@ export interface ConfigTokenIds {
 export interface ModelTokenIds {
   bosTokenId: number | null;
   eosTokenIds: readonly number[];
+  /** Whether config.json gave eos_token_id as a list (MistralConfig's). */
+  eosTokenIdIsList: boolean;
   padTokenId: number | null;
 }
 
 /**
- * config.json's ids as SpecialVocab takes them, from the loaded model's `cfg` and `configFile`, the config.json it was
- * read from: its eos_token_id only where the file gives an integer (_set_special_token skips what is not an int, so
- * [4] names no EOS where 4 does); absent, MistralConfig's default 2. A `configFile` that is not there (a cfg made in
- * code) is read as the form the cfg's ids have: one id an integer.
+ * config.json's ids as SpecialVocab takes them, from the loaded model's `cfg`: its eos_token_id only where the file
+ * gives an integer (_set_special_token skips what is not an int, so [4] names no EOS where 4 does); absent,
+ * MistralConfig's default 2. (A float, 2.0, which it skips too, is refused as the config loads, as transformers does.)
  */
-export function configTokenIds(cfg: ModelTokenIds, configFile: string): ConfigTokenIds {
-  const raw = fs.existsSync(configFile) ? readJsonFile(configFile) : null;
-  const listed = isRecord(raw) && Array.isArray(raw['eos_token_id']);
-  const eosTokenId = !listed && cfg.eosTokenIds.length === 1 ? cfg.eosTokenIds[0]! : null;
+export function configTokenIds(cfg: ModelTokenIds): ConfigTokenIds {
+  const eosTokenId = !cfg.eosTokenIdIsList && cfg.eosTokenIds.length === 1 ? cfg.eosTokenIds[0]! : null;
   return { bosTokenId: cfg.bosTokenId, eosTokenId, padTokenId: cfg.padTokenId };
 }
 

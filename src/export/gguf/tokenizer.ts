@@ -32,12 +32,11 @@ export function tokenizerFolder(modelDir: string): string {
 /**
  * The tokenizer section for `model`, whose tokenizer is `modelDir`'s (or the bundled one, as tokenizerFolder), with the
  * ids generate stops at: config.json's eos_token_id and `modelDir`'s generation_config.json's (stopIds); the special
- * ids from the folder's files and the model's config.json as convert_hf_to_gguf.py picks them (special-ids.ts).
- * `configDir`: the folder whose config.json the model's config was read from (a full run's weights, when its
- * tokenizer is the base's).
+ * ids from the folder's files and the model's config.json (its loaded config: a full run's weights', when its
+ * tokenizer is the base's) as convert_hf_to_gguf.py picks them (special-ids.ts).
  */
-export function modelTokenizer(model: { cfg: ModelTokenIds & { vocabSize: number } }, modelDir: string, configDir = modelDir): Map<string, GgufValue> {
-  const configIds = configTokenIds(model.cfg, path.join(configDir, 'config.json'));
+export function modelTokenizer(model: { cfg: ModelTokenIds & { vocabSize: number } }, modelDir: string): Map<string, GgufValue> {
+  const configIds = configTokenIds(model.cfg);
   return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, stopIds(model.cfg, null, generationEosIds(modelDir)), modelDir, configIds);
 }
 
