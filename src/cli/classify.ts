@@ -1,13 +1,10 @@
 // mistral-tune classify: the class a classification model (or a SEQ_CLS adapter, or a classification run)
 // predicts for new texts, with the probability of each class — what eval measures on labelled data, applied
-// to unlabelled text.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { parsePrecision } from '../backend/dtype.ts';
+// to unlabelled text. Its usage and the checks of its flags that read no model are classify-flags.ts's, made before
+// this module loads.
 import { withBackend } from '../backend/select.ts';
 import { normalizeText } from '../data/clean.ts';
-import { FORMATS, recordPlace, type Format } from '../data/ingest/types.ts';
-import { parseLabelsOption } from '../data/labels.ts';
+import { recordPlace } from '../data/ingest/types.ts';
 import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
 import { pastContextWarning } from '../eval/evaluate.ts';
@@ -18,72 +15,19 @@ import { loadModel } from '../model/mistral.ts';
 import { isCausalLmAdapter, loadAdapter } from '../model/peft.ts';
 import { hasScoreHeadFolder } from '../model/task.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
-import { removeDeadTemps, withIo, writeStreamAtomic } from '../util/atomic.ts';
+import { writeStreamAtomic } from '../util/atomic.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { counted } from '../util/plural.ts';
 import { Progress } from '../util/progress.ts';
-import { dataFileOption, deviceOption, intOption, oneOf, parseCommand } from './args.ts';
-
-export const usage = `mistral-tune classify (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) (--text TEXT | --data FILE) [options]
-
-The class the model predicts for each text, and the probability of each class. Texts are cleaned as prepare
-cleans training text and tokenized as training tokenizes them (BOS + text, cut at the run's max_seq_len: the
-texts cut are counted in a warning, as are texts longer than the model's max_position_embeddings).
-
-  --model DIR         a classification model folder (MistralForSequenceClassification), or a base model
-                      with --adapter
-  --adapter DIR       a PEFT SEQ_CLS adapter (e.g. RUN_DIR/adapter)
-  --run DIR           a classification training run: its model, adapter (or model/), labels and max_seq_len
-  --best              with --run: the weights of the lowest val loss (best/, in a run with val data)
-                      instead of the last step's
-  --text TEXT         one text
-  --data FILE         texts: the "text" field of each record of a JSONL, JSON, CSV or TSV file (labels, if
-                      any, are not read), or each non-blank line of a plain-text file
-  --text-field KEY    with --data: read the text from KEY instead of "text"
-  --format NAME       read --data as ${FORMATS.join('|')} (default: by its extension; another, /dev/stdin
-                      redirected from a file included, is plain text: a text per line; a pipe or FIFO is refused)
-  --labels A,B,...    class names in index order, or INTEGER=NAME,... as prepare takes them (default: from
-                      the run or config.json's id2label)
-  --out FILE          with --data: write the predictions as JSONL to FILE (a new file) instead of stdout
-  --batch-size N      rows per forward pass (default 8); predictions do not depend on it
-  --device NAME       auto, cpu or cuda (default auto: CUDA when its driver and a GPU load, else the CPU)
-  --precision P       bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)
-  --json              print JSON: one object for --text, one line per text for --data
-                      ({"line", "record" where records share a line, "id" when the record has one,
-                      "label", "probs": {class: p}})`;
+import type { ClassifyArgs } from './classify-flags.ts';
 
 /** The refusal of weights with no score head, said before a backend starts where the adapter's files show it. */
 const NOT_A_CLASSIFIER = 'not a classification model: classify needs a score head (a SEQ_CLS adapter, a classification run or model); for text use mistral-tune generate';
 
-interface Flags {
-  model?: string; adapter?: string; run?: string; best?: boolean; text?: string; data?: string; 'text-field'?: string; format?: string;
-  labels?: string; out?: string; 'batch-size'?: string; device?: string; precision?: string; json?: boolean; help?: boolean;
-}
-
-export async function run(argv: string[]): Promise<void> {
-  const { values: f } = parseCommand<Flags>('classify', argv, {
-    model: { type: 'string' }, adapter: { type: 'string' }, run: { type: 'string' }, best: { type: 'boolean' },
-    text: { type: 'string' }, data: { type: 'string' }, 'text-field': { type: 'string' }, format: { type: 'string' }, labels: { type: 'string' },
-    out: { type: 'string' }, 'batch-size': { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' },
-    json: { type: 'boolean' }, help: { type: 'boolean' },
-  });
-  if (f.help) {
-    process.stdout.write(usage + '\n');
-    return;
-  }
-  if ((f.text === undefined) === (f.data === undefined)) throw new UserError('give exactly one of --text or --data (see mistral-tune classify --help)');
-  if (f.data === undefined && (f.out !== undefined || f['text-field'] !== undefined || f.format !== undefined)) throw new UserError('--out, --text-field and --format go with --data');
-  const format = f.format === undefined ? undefined : oneOf<Format>('format', f.format, FORMATS, 'jsonl');
-  if (f.data !== undefined) dataFileOption('data', f.data, 'test.jsonl');
-  if (f.out !== undefined) checkNewOutFile(f.out);
-  const batchSize = intOption('batch-size', f['batch-size'], 8);
-  // bad values before the weights' files are read (a flag's typo is said first) and before the backend starts and says what it found
-  const precision = parsePrecision(f.precision), device = deviceOption(f.device);
-  const target = resolveEvalTarget({
-    model: f.model, adapter: f.adapter, run: f.run, best: f.best,
-    labels: f.labels !== undefined ? parseLabelsOption(f.labels).labels.map(String) : null, // names, or prepare's INTEGER=NAME
-  }, FLAG_WORDS);
+export async function run(a: ClassifyArgs): Promise<void> {
+  const { f, format, batchSize, precision, device } = a;
+  const target = resolveEvalTarget({ model: f.model, adapter: f.adapter, run: f.run, best: f.best, labels: a.labels }, FLAG_WORDS);
   // the run's config.yaml says it: refused before a backend starts, not once its adapter or model is loaded
   if (f.run !== undefined && target.task === 'generation') {
     throw new UserError('a generation run (task: generation) predicts text, not labels: classify takes a classification run; for text use mistral-tune generate --run', f.run);
@@ -162,21 +106,4 @@ function probsByClass(classes: readonly string[], probs: readonly number[]): Rec
   const o: Record<string, number> = {};
   classes.forEach((c, i) => Object.defineProperty(o, c, { value: probs[i]!, enumerable: true, writable: true, configurable: true }));
   return o;
-}
-
-/**
- * --out before any text is classified: a new file (an lstat finds a symbolic link there, even one to nothing: the
- * user's too) in a folder that exists, so a path that cannot be written — a file where a folder should be (ENOTDIR),
- * a folder that is not there — is said at once, not after every prediction is made.
- */
-function checkNewOutFile(out: string): void {
-  // lstat: a symbolic link there, even one to nothing, is the user's too
-  if (withIo(out, 'write', () => fs.lstatSync(out, { throwIfNoEntry: false })) !== undefined) {
-    removeDeadTemps(out); // a second name of it, if the classify that wrote it was killed before removing that
-    throw new UserError('the output file exists (classify writes a new file)', out);
-  }
-  const folder = path.dirname(path.resolve(out));
-  if (!withIo(out, 'write', () => fs.statSync(folder, { throwIfNoEntry: false }))?.isDirectory()) {
-    throw new UserError(`cannot write: the folder ${folder} does not exist (classify makes none)`, out);
-  }
 }

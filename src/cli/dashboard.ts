@@ -1,5 +1,6 @@
 // mistral-tune dashboard: serves the live training dashboard for one or more run directories until
-// Ctrl-C (SIGINT) or SIGTERM.
+// Ctrl-C (SIGINT) or SIGTERM. Its usage and flags are dashboard-flags.ts's, parsed before this module (the server) loads;
+// their values and the run folders are checked here, in command-line order.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { allowHostProblem, hostProblem, realRunDir, startDashboard } from '../dashboard/server.ts';
@@ -9,30 +10,8 @@ import { FLAG_WORDS } from '../util/option-words.ts';
 import { oneLine } from '../util/json-file.ts';
 import { info, warn } from '../util/log.ts';
 import { onStopSignal } from '../util/stop-signals.ts';
-import { parseCommand, portOption } from './args.ts';
-
-export const usage = `mistral-tune dashboard [RUN_DIR...] [options]
-
-A web page with the runs' curves (train and val loss, learning rate, tokens/s, grad norm, device
-memory), overlaid for comparison and updated live as metrics.jsonl grows, with each run's config,
-test report (confusion matrix for classification) and generation samples. Works offline.
-
-  RUN_DIR...      run directories (default: every run folder under ./runs, nested ones such as
-                  runs/quickstart/run too); a folder of runs (runs/, runs/quickstart) shows the runs
-                  in it
-  --port N        port to listen on (default 0: any free port; the URL is printed on stderr)
-  --host H        address to bind (default 127.0.0.1, this machine only). Another address, e.g.
-                  0.0.0.0, shows the runs' files to everyone who can reach it (a warning says so);
-                  requests must still be addressed to this machine's name or addresses
-  --allow-host N  also answer requests addressed to the name N (e.g. a DNS name of this machine);
-                  may be repeated`;
-
-interface DashboardFlags {
-  port?: string;
-  host?: string;
-  'allow-host'?: string[];
-  help?: boolean;
-}
+import { portOption, type Parsed } from './args.ts';
+import type { DashboardFlags } from './dashboard-flags.ts';
 
 const MAX_DEPTH = 3;
 
@@ -135,17 +114,7 @@ function checkFlag(name: string, value: string | undefined): void {
   if (problem) throw new UserError(problem, '--allow-host');
 }
 
-export async function run(argv: string[]): Promise<void> {
-  const { values: f, positionals, order } = parseCommand<DashboardFlags>(
-    'dashboard',
-    argv,
-    { port: { type: 'string' }, host: { type: 'string' }, 'allow-host': { type: 'string', multiple: true }, help: { type: 'boolean' } },
-    true,
-  );
-  if (f.help) {
-    process.stdout.write(usage + '\n');
-    return;
-  }
+export async function run({ values: f, positionals, order }: Parsed<DashboardFlags>): Promise<void> {
   // the flags and run folders checked in the order given, so the first line is the first mistake; that no run was
   // given and none found under ./runs is no argument's, and is said after every argument is found right
   const runs: string[] = [], notes: string[] = [], links: string[] = [];

@@ -1,19 +1,14 @@
 // `mistral-tune doctor`: the guide's environment step. What this machine offers a run: Node.js, the CPU
 // (cores, memory, the GEMM library and the WebAssembly kernel build), and CUDA — the GPU's name, memory and
 // compute capability with the driver, NVRTC and cuBLASLt versions, or the one-line reason it cannot be used.
-// Whether a given run fits is `mistral-tune train CONFIG --dry-run`, which this points to.
+// Whether a given run fits is `mistral-tune train CONFIG --dry-run`, which this points to. Its usage and flags are
+// doctor-flags.ts's, checked before this module (the backends' probes) loads.
 import * as os from 'node:os';
 import { CpuBackend } from '../backend/cpu/cpu-backend.ts';
 import { loadOpenBlas } from '../backend/cpu/openblas.ts';
 import { threadCount } from '../backend/cpu/wasm/pool.ts';
 import { probeCuda, type CudaProbe } from '../backend/cuda/probe.ts';
-import { parseCommand } from './args.ts';
-
-export const usage = `mistral-tune doctor [--json]
-
-Prints Node.js, the CPU backend (cores, memory, BLAS, WebAssembly kernels) and whether CUDA can be used here
-(the GPU's name, memory, compute capability; driver, NVRTC and cuBLASLt versions), or why not.
-  --json   one JSON object instead of lines`;
+import type { DoctorFlags } from './doctor-flags.ts';
 
 export interface DoctorReport {
   node: string;
@@ -74,12 +69,7 @@ export function formatDoctor(r: DoctorReport): string {
   return lines.join('\n');
 }
 
-export async function run(argv: string[]): Promise<void> {
-  const { values } = parseCommand<{ json?: boolean; help?: boolean }>('doctor', argv, { json: { type: 'boolean' }, help: { type: 'boolean' } });
-  if (values.help) {
-    process.stdout.write(usage + '\n');
-    return;
-  }
+export async function run(flags: DoctorFlags): Promise<void> {
   const report = doctorReport();
-  process.stdout.write((values.json ? JSON.stringify(report) : formatDoctor(report)) + '\n');
+  process.stdout.write((flags.json ? JSON.stringify(report) : formatDoctor(report)) + '\n');
 }

@@ -1,10 +1,10 @@
 // mistral-tune eval: loss and perplexity (generation) or loss, accuracy, macro-F1 and the confusion matrix
-// (classification) of a model, optionally with a LoRA adapter, on any data file prepare accepts.
+// (classification) of a model, optionally with a LoRA adapter, on any data file prepare accepts. Its usage and the
+// checks of its flags that read no model are eval-flags.ts's, made before this module loads.
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend } from '../backend/select.ts';
-import { parseLabelsOption, type LabelValue } from '../data/labels.ts';
+import type { LabelValue } from '../data/labels.ts';
 import { loadTokenRows } from '../data/load-rows.ts';
-import { FORMATS, type Format } from '../data/ingest/types.ts';
 import { otherTask } from '../data/record.ts';
 import { CONFUSION_MAX_CLASSES, evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss, lossReportJson, pastContextWarning, requireTargets } from '../eval/evaluate.ts';
@@ -20,66 +20,15 @@ import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { counted } from '../util/plural.ts';
 import { Progress } from '../util/progress.ts';
-import { dataFileOption, deviceOption, intOption, oneOf, parseCommand, required } from './args.ts';
-
-export const usage = `mistral-tune eval (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) --data FILE [options]
-
-Generation: the token-weighted mean loss over the whole file (Σ NLL of every target token / their
-count, the same for any batch size and padding), the perplexity and the token count.
-Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows = true class).
-
-  --model DIR        HF model folder (config.json, model.safetensors or shards + index)
-  --adapter DIR      a PEFT LoRA adapter to apply (a SEQ_CLS adapter makes it classification)
-  --run DIR          a training run: its model, adapter (or model/), task, labels and max_seq_len
-  --best             with --run: the weights of the lowest val loss (best/, in a run with val data)
-                     instead of the last step's
-  --data FILE        a prepare output, any file prepare reads (JSONL, JSON, CSV, TSV, text), or pre-tokenized
-                     JSONL {"input_ids": [...], "labels": [...]} (labels optional: all next tokens are
-                     targets; the length of input_ids, -100 masks a target, HF's convention)
-  --format NAME      read --data as ${FORMATS.join('|')} (default: by its extension; another, /dev/stdin
-                     redirected from a file included, is plain text: the whole file one text; a pipe or FIFO is refused)
-  --task T           generation or classification (default: from the run or adapter); one the weights
-                     were not trained for (a SEQ_CLS adapter for generation) is refused
-  --labels A,B,...   classification: class names in index order, or INTEGER=NAME,... as prepare takes them
-                     (the integer each class is written as in the data; default: from the run or config.json)
-  --max-seq-len N    truncate longer examples to N tokens; one left with no target token is dropped
-                     (both counted on stderr) (default: from the run, else none)
-  --batch-size N     rows per forward pass (default 8); the result does not depend on it
-  --device NAME      auto, cpu or cuda (default auto: CUDA when its driver and a GPU load, else the CPU)
-  --precision P      bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)
-  --json             print exactly one JSON object on stdout: {"loss", "perplexity", "tokens"} for
-                     generation (perplexity is the string "Infinity" where exp(loss) overflows, loss > ~709.78);
-                     {"loss", "accuracy", "macro_f1", "confusion" (null past 2048 classes), "labels", "examples"}
-                     for classification`;
+import { deviceOption } from './args.ts';
+import type { EvalArgs } from './eval-flags.ts';
 
 /** The refusal of classification without a score head: said before a backend starts where the model folder's header shows it. */
 const NO_SCORE_HEAD = 'classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model';
 
-interface EvalFlags {
-  model?: string; adapter?: string; run?: string; best?: boolean; data?: string; task?: string; labels?: string;
-  format?: string; 'max-seq-len'?: string; 'batch-size'?: string; device?: string; precision?: string; json?: boolean; help?: boolean;
-}
-
-export async function run(argv: string[]): Promise<void> {
-  const { values: f } = parseCommand<EvalFlags>('eval', argv, {
-    model: { type: 'string' }, adapter: { type: 'string' }, run: { type: 'string' }, best: { type: 'boolean' },
-    data: { type: 'string' }, format: { type: 'string' }, task: { type: 'string' }, labels: { type: 'string' }, 'max-seq-len': { type: 'string' },
-    'batch-size': { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
-  });
-  if (f.help) {
-    process.stdout.write(usage + '\n');
-    return;
-  }
-  const dataFile = dataFileOption('data', required('data', f.data, 'eval'), 'test.jsonl');
-  const batchSize = intOption('batch-size', f['batch-size'], 8);
-  const format = f.format === undefined ? undefined : oneOf<Format>('format', f.format, FORMATS, 'jsonl');
-  // prepare's forms: the class names in index order, or INTEGER=NAME (the integer each class is written as in the data)
-  const given = f.labels !== undefined ? parseLabelsOption(f.labels) : null;
-  const target = resolveEvalTarget({
-    model: f.run ? f.model : required('model', f.model, 'eval'), adapter: f.adapter, run: f.run, best: f.best, task: f.task === undefined ? undefined : oneOf('task', f.task, ['generation', 'classification'], 'generation'),
-    labels: given ? given.labels.map(String) : null,
-    maxSeqLen: f['max-seq-len'] !== undefined ? intOption('max-seq-len', f['max-seq-len'], 0, 2) : null, // --max-seq-len= is no "none"
-  }, FLAG_WORDS);
+export async function run(a: EvalArgs): Promise<void> {
+  const { f, dataFile, batchSize, format, given } = a;
+  const target = resolveEvalTarget(a.target, FLAG_WORDS);
   const config = loadConfig(target.model); // a config.json refused before a backend starts; read once, so its warnings are said once
   // classification with the model folder's own head: none in its safetensors header, read without a backend
   if (target.task === 'classification' && target.adapter === null && hasScoreHeadFolder(target.model) === false) throw new UserError(NO_SCORE_HEAD, target.model);

@@ -2,29 +2,19 @@
 // export written, all synchronous.
 import { parsePrecision } from '../backend/dtype.ts';
 import { FLAG_WORDS } from '../util/option-words.ts';
-import { exportMerges, exportRun, parseShardSize, type ExportResult } from '../export/export.ts';
+import { exportMerges, exportRun, type ExportResult } from '../export/export.ts';
 import { parseGgufQuant } from '../export/gguf/export-gguf.ts';
 import { exportGgufFile } from '../export/gguf/export-file.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
-import { deviceOption, required } from './args.ts';
-import type { Flags } from './export.ts';
+import { deviceOption } from './args.ts';
+import { checkExportFlags, type Flags } from './export-flags.ts';
 
 /** The whole export the flags ask for. */
 export function exportCommand(f: Flags): void {
-  const format = f.format ?? 'hf';
-  // a folder named x.gguf full of safetensors is not what `--out x.gguf` asks for
-  if (f.format === undefined && f.out !== undefined && /\.gguf$/i.test(f.out)) {
-    throw new UserError('names a GGUF file, but without --format the export is an HF folder: add --format gguf (the merged model) or --format gguf-lora (the adapter alone), or --format hf for a folder of that name', f.out);
-  }
-  if (format !== 'hf' && format !== 'gguf' && format !== 'gguf-lora') throw new UserError(`--format: "${format}" is not one of hf, gguf, gguf-lora`);
-  if (format !== 'hf') return runGguf(f, format === 'gguf-lora');
-  for (const flag of ['quant', 'model', 'adapter'] as const) {
-    if (f[flag] !== undefined) throw new UserError(`--${flag} goes with --format gguf or gguf-lora (see mistral-tune export --help)`);
-  }
-  const maxShardBytes = f['max-shard-size'] !== undefined ? parseShardSize(f['max-shard-size']) : undefined;
-  // every flag checked before the backend starts and says what it found
-  const run = required('run', f.run, 'export'), out = required('out', f.out, 'export'), precision = parsePrecision(f.precision), device = deviceOption(f.device);
+  const checked = checkExportFlags(f); // made on the main thread already (export-flags.ts), and here for in-process callers
+  if (checked.format !== 'hf') return runGguf(f, checked.out, checked.format === 'gguf-lora');
+  const { run, out, maxShardBytes, precision, device } = checked;
   const opts = { run, out, merge: f.merge ?? false, best: f.best ?? false, maxShardBytes };
   let result: ExportResult;
   if (exportMerges(run, opts.merge)) {
@@ -37,14 +27,9 @@ export function exportCommand(f: Flags): void {
   info(`exported ${result.kind === 'merged' ? 'a merged model' : result.kind === 'full' ? 'the fully trained model' : 'the PEFT adapter'} to ${f.out}: ${result.files.join(', ')}`);
 }
 
-function runGguf(f: Flags, adapterOnly: boolean): void {
+/** A GGUF file (`out`, checked) of the merged model, or of the adapter alone. */
+function runGguf(f: Flags, out: string, adapterOnly: boolean): void {
   const format = adapterOnly ? 'gguf-lora' : 'gguf';
-  if ((f.run === undefined) === (f.model === undefined)) throw new UserError(`--format ${format}: give exactly one of --run or --model (see mistral-tune export --help)`);
-  if (f.adapter !== undefined && f.model === undefined) throw new UserError('--adapter goes with --model (a run brings its own adapter)');
-  if (f.best && f.run === undefined) throw new UserError('--best goes with --run');
-  if (f['max-shard-size'] !== undefined || f.merge) throw new UserError(`--format ${format} always writes one file: drop --merge / --max-shard-size`);
-  const out = required('out', f.out, 'export');
-  if (adapterOnly && (f.device !== undefined || f.precision !== undefined)) throw new UserError('--device and --precision do not apply to --format gguf-lora: it copies the adapter, computing nothing');
   const result = exportGgufFile({
     run: f.run, best: f.best, model: f.model, adapter: f.adapter, out, format, quant: parseGgufQuant(f.quant, FLAG_WORDS),
     precision: parsePrecision(f.precision), device: deviceOption(f.device),

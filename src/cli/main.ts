@@ -1,4 +1,4 @@
-// The mistral-tune command line: dispatches to one module per command (each exports `usage` and `run`).
+// The mistral-tune command line: dispatches to two modules per command, its flags' (`usage`, `parse`) and its work's (`run`).
 // The CLI only parses and calls the library; user errors print as one line, without a stack trace.
 import * as fs from 'node:fs';
 import { didYouMean } from '../util/did-you-mean.ts';
@@ -7,22 +7,50 @@ import { oneLine } from '../util/json-file.ts';
 import { ignoreHangupWhenDetached } from '../util/stop-signals.ts';
 import { endOnOutputError } from './output-errors.ts';
 
-interface CommandModule {
+/**
+ * A command's usage and the checks of its flags that need no library (src/cli/*-flags.ts): loaded first and alone, so
+ * that a usage error or --help costs the CLI's own modules, not the command's backend, model, tokenizer and config schema.
+ */
+interface CommandFlags<P> {
   usage: string;
-  /** Resolves to the exit status when it is not 0 without an error (train --dashboard whose dashboard stopped). */
-  run(argv: string[]): Promise<void | number>;
+  /** The flags checked in the command's own order up to its first check that needs the library; null where -h asks for the usage. */
+  parse(argv: string[]): P | null | Promise<P | null>;
 }
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  quickstart: { summary: 'the whole path on the bundled model and data: LoRA fine-tuning on the CPU in under two minutes', load: () => import('./quickstart.ts') },
-  prepare: { summary: 'clean, deduplicate and split raw data into train/val/test JSONL', load: () => import('./prepare.ts') },
-  train: { summary: 'fine-tune a model (LoRA or full) from a YAML config', load: () => import('./train.ts') },
-  eval: { summary: 'loss and perplexity (or accuracy) of a model on a data file', load: () => import('./eval.ts') },
-  generate: { summary: 'generate text with a model (and adapter), streamed', load: () => import('./generate.ts') },
-  classify: { summary: 'the class a classification model (or run) predicts for new texts, with each class\'s probability', load: () => import('./classify.ts') },
-  export: { summary: 'a run as a PEFT adapter, a merged HF model folder, or a GGUF file for llama.cpp', load: () => import('./export.ts') },
-  doctor: { summary: 'what this machine offers: Node.js, the CPU backend (BLAS, WebAssembly kernels), CUDA and its GPU, or why not', load: () => import('./doctor.ts') },
-  dashboard: { summary: 'live web page of training runs: curves, config, report, samples', load: () => import('./dashboard.ts') },
+/** A command's work (its module imports the library), given what its flags module let through. */
+interface CommandWork<P> {
+  /** Resolves to the exit status when it is not 0 without an error (train --dashboard whose dashboard stopped). */
+  run(flags: P): Promise<void | number>;
+}
+
+interface Command {
+  summary: string;
+  flags: () => Promise<{ usage: string }>;
+  /** Parses argv with the flags module and then, only if they pass, loads the work's module and runs it; null: -h. */
+  start: (argv: string[]) => Promise<number | null>;
+}
+
+/** A command of a flags module and a work module that takes what it parses. */
+function defineCommand<P>(summary: string, flags: () => Promise<CommandFlags<P>>, work: () => Promise<CommandWork<P>>): Command {
+  return {
+    summary, flags,
+    start: async (argv) => {
+      const parsed = await (await flags()).parse(argv);
+      return parsed === null ? null : ((await (await work()).run(parsed)) ?? 0);
+    },
+  };
+}
+
+const COMMANDS: Record<string, Command> = {
+  quickstart: defineCommand('the whole path on the bundled model and data: LoRA fine-tuning on the CPU in under two minutes', () => import('./quickstart-flags.ts'), () => import('./quickstart.ts')),
+  prepare: defineCommand('clean, deduplicate and split raw data into train/val/test JSONL', () => import('./prepare-flags.ts'), () => import('./prepare.ts')),
+  train: defineCommand('fine-tune a model (LoRA or full) from a YAML config', () => import('./train-flags.ts'), () => import('./train.ts')),
+  eval: defineCommand('loss and perplexity (or accuracy) of a model on a data file', () => import('./eval-flags.ts'), () => import('./eval.ts')),
+  generate: defineCommand('generate text with a model (and adapter), streamed', () => import('./generate-flags.ts'), () => import('./generate.ts')),
+  classify: defineCommand('the class a classification model (or run) predicts for new texts, with each class\'s probability', () => import('./classify-flags.ts'), () => import('./classify.ts')),
+  export: defineCommand('a run as a PEFT adapter, a merged HF model folder, or a GGUF file for llama.cpp', () => import('./export-flags.ts'), () => import('./export.ts')),
+  doctor: defineCommand('what this machine offers: Node.js, the CPU backend (BLAS, WebAssembly kernels), CUDA and its GPU, or why not', () => import('./doctor-flags.ts'), () => import('./doctor.ts')),
+  dashboard: defineCommand('live web page of training runs: curves, config, report, samples', () => import('./dashboard-flags.ts'), () => import('./dashboard.ts')),
 };
 
 /** What other fine-tuning tools call a command (a server for the dashboard, finetune for train), and ours. */
@@ -72,15 +100,17 @@ export async function main(argv: string[]): Promise<number> {
   }
   ignoreHangupWhenDetached();
   try {
-    const mod = await command.load();
+    const { usage } = await command.flags();
     // `train --version`, `eval --run x --help`: each command answers these alike, wherever they stand before `--`
     // (no value starts with "--"), before its other arguments are parsed or checked
     const asked = rest.slice(0, rest.includes('--') ? rest.indexOf('--') : rest.length).find((a) => a === '--help' || a === '--version');
     if (asked !== undefined) {
-      process.stdout.write(`${asked === '--help' ? mod.usage : version()}\n`);
+      process.stdout.write(`${asked === '--help' ? usage : version()}\n`);
       return 0;
     }
-    return (await mod.run(rest)) ?? 0;
+    const status = await command.start(rest);
+    if (status === null) process.stdout.write(usage + '\n'); // -h, or --help where parsing found it (train's)
+    return status ?? 0;
   } catch (e) {
     if (isUserError(e)) {
       // one line whatever it quotes: a path or value holding a line break (output_dir: "runs/a\nb") or a terminal

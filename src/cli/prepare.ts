@@ -1,150 +1,21 @@
 // mistral-tune prepare: raw data files → cleaned, deduplicated train/val/test JSONL, rejected.jsonl and
-// report.json (see docs/data.md). The command only parses flags and calls the library's prepare() (prepare-thread.ts).
+// report.json (see docs/data.md). The command only parses flags (prepare-flags.ts) and calls the library's prepare() (prepare-thread.ts).
 import { removeStoppedPrepare } from '../data/out-dir.ts';
-import { DEFAULTS, refuseNoTrainShare, type DedupMode, type PrepareResult } from '../data/prepare.ts';
-import { FORMATS, TEXT_SPLITS, type Format, type TextSplit } from '../data/ingest/types.ts';
-import { parseLabelsOption } from '../data/labels.ts';
-import { DEFAULT_FIELDS, type FieldMap, type Task } from '../data/record.ts';
-import { UserError } from '../util/errors.ts';
-import { info, setQuiet } from '../util/log.ts';
+import type { PrepareResult } from '../data/prepare.ts';
+import { info } from '../util/log.ts';
 import { firstMissingFolder, removeMadeFolders } from '../util/made-folders.ts';
 import { threadModule } from '../util/worker-boot.ts';
-import { decimalNumber, givenTwice, intOption, numberOption, oneOf, parseCommand, required } from './args.ts';
 import { runOnThread } from './command-thread.ts';
+import type { PrepareArgs } from './prepare-flags.ts';
 import type { PrepareJob } from './prepare-thread.ts';
 
-export const usage = `mistral-tune prepare --input FILE... --out DIR [options]
-
-Reads JSONL, JSON arrays, CSV/TSV and plain text; validates and normalises every record; rejects what
-cannot be used (with a reason); deduplicates; splits into train/val/test. Writes into DIR: train.jsonl,
-val.jsonl, test.jsonl, rejected.jsonl and report.json. The same inputs and options give byte-identical files.
-
-  --input FILE...        input files or folders (repeatable; more files may follow the flag)
-  --out DIR              output folder (made if missing; other files in it are left alone, and its
-                         outputs are replaced only when an earlier prepare run wrote them); locked
-                         while prepare writes it: a second prepare into it is refused
-  --overwrite            replace train/val/test/rejected.jsonl and report.json in --out even when
-                         no earlier prepare run wrote them
-  --task NAME            generation (default) or classification ({text, label} records)
-  --split A,B,C          shares of train,val,test (default 0.8,0.1,0.1)
-  --seed N               seed of the split (default 0)
-  --dedup MODE           near (default: exact + MinHash near-duplicates), exact, or none
-  --near-threshold X     Jaccard similarity of 5-gram shingles that makes a near duplicate (default 0.8)
-  --val FILE             use FILE as the validation split (repeatable); inputs split over train/test
-  --test FILE            use FILE as the test split (repeatable)
-  --tokenizer DIR        a folder with tokenizer.json, or the file (default: the bundled Mistral 7B
-                         v0.1 tokenizer)
-  --format NAME          read every input as ${FORMATS.join('|')} (default: by extension)
-  --text-split MODE      plain text: file (one record per file, default), blank-lines (one per block
-                         of lines) or lines (one per non-blank line, a sentence-per-line corpus)
-  --field NAME=KEY       read field NAME from KEY (repeatable): ${Object.keys(DEFAULT_FIELDS).join(', ')};
-                         ShareGPT (conversations: from/value), Alpaca/Dolly and question/answer records
-                         need none: they are read as chats
-  --labels A,B,...       classification: the classes in index order (an integer label is the class
-                         index); other labels are rejected, and so are placeholder labels ("nan",
-                         "None", empty: missing_label) unless named here (a word: "None", "N/A")
-  --labels 1=A,2=B,...   classification: which integer label is which class (1-based data: AG News;
-                         -1=A makes -1, otherwise Hugging Face's "no label", a class)
-  --min-chars N, --max-chars N     length limits in characters (all text fields together; default
-                         --max-chars ${DEFAULTS.maxChars}, which bounds the memory a record takes)
-  --min-tokens N, --max-tokens N   length limits in tokens, as the trainer builds the sequence
-  --overflow MODE        over --max-tokens: reject (default, too_long) or truncate (kept, the trainer cuts)
-  --keep-placeholders    keep records whose text field is only "nan", "None", "null", "N/A", "#N/A",
-                         "[deleted]" or the like (by default rejected as placeholder; "None", "N/A" and
-                         "NA" are kept without it as a completion or an assistant turn)
-  --strip-html           remove HTML tags (<p>, <br>, <a href=…>; script and style elements whole) and
-                         decode character references (&amp;, &#39;) in text fields; without it such
-                         records are kept as written, and the report counts them
-  --json                 print report.json on stdout
-  --quiet                no summary or progress on stderr`;
-
-interface Flags {
-  input?: string[]; out?: string; task?: string; split?: string; seed?: string; dedup?: string;
-  'near-threshold'?: string; val?: string[]; test?: string[]; tokenizer?: string; format?: string;
-  'text-split'?: string; field?: string[]; labels?: string; 'min-chars'?: string; 'max-chars'?: string; 'keep-placeholders'?: boolean; 'strip-html'?: boolean;
-  'min-tokens'?: string; 'max-tokens'?: string; overflow?: string; json?: boolean; quiet?: boolean; overwrite?: boolean; help?: boolean;
-}
-
-function parseSplit(s: string | undefined, bothFiles: boolean): [number, number, number] {
-  if (s === undefined) return DEFAULTS.split;
-  // "1,," is no share of 0s (Number("") is 0)
-  const parts = s.split(',').map((x) => decimalNumber(x) ?? NaN);
-  if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x) || x < 0) || Math.abs(parts[0]! + parts[1]! + parts[2]! - 1) > 1e-6) {
-    const sum = parts.length === 3 && parts.every((x) => Number.isFinite(x) && x >= 0) ? parts[0]! + parts[1]! + parts[2]! : NaN;
-    // the sum, when that is what is wrong (0.333 thirds), and the shares meant when they are percentages
-    const added = Number.isNaN(sum) ? '' : `, which adds up to ${+sum.toPrecision(12)}` +
-      (Math.abs(sum - 100) < 1e-6 ? `: shares, not percentages (${parts.map((x) => +(x / 100).toPrecision(12)).join(',')})` : '');
-    throw new UserError(`--split must be three shares ≥ 0 that add up to 1, like 0.8,0.1,0.1; got "${s}"${added}`);
-  }
-  refuseNoTrainShare(parts, s, bothFiles);
-  return parts as [number, number, number];
-}
-
-function parseFields(list: string[] | undefined): Partial<FieldMap> {
-  const out: Partial<FieldMap> = {};
-  for (const f of list ?? []) {
-    const m = /^([a-z_]+)=(.+)$/.exec(f);
-    if (!m || !Object.hasOwn(DEFAULT_FIELDS, m[1]!)) {
-      throw new UserError(`--field must be NAME=KEY with NAME one of ${Object.keys(DEFAULT_FIELDS).join(', ')}; got "${f}"`);
-    }
-    const name = m[1] as keyof FieldMap, earlier = out[name];
-    // the later would win without a word, and one of the two columns was meant
-    if (earlier !== undefined && earlier !== m[2]) throw givenTwice('field', `${name}=${earlier}`, f);
-    out[name] = m[2]!;
-  }
-  return out;
-}
-
-function optInt(flag: string, v: string | undefined): number | undefined {
-  return v === undefined ? undefined : intOption(flag, v, 0, 0);
-}
-
-export async function run(argv: string[]): Promise<void> {
-  const { values: f, positionals } = parseCommand<Flags>('prepare', argv, {
-    input: { type: 'string', multiple: true }, out: { type: 'string' }, task: { type: 'string' },
-    split: { type: 'string' }, seed: { type: 'string' }, dedup: { type: 'string' }, 'near-threshold': { type: 'string' },
-    val: { type: 'string', multiple: true }, test: { type: 'string', multiple: true }, tokenizer: { type: 'string' },
-    format: { type: 'string' }, 'text-split': { type: 'string' }, field: { type: 'string', multiple: true },
-    labels: { type: 'string' }, 'min-chars': { type: 'string' }, 'max-chars': { type: 'string' },
-    'min-tokens': { type: 'string' }, 'max-tokens': { type: 'string' }, overflow: { type: 'string' },
-    'keep-placeholders': { type: 'boolean' }, 'strip-html': { type: 'boolean' },
-    json: { type: 'boolean' }, quiet: { type: 'boolean' }, overwrite: { type: 'boolean' }, help: { type: 'boolean' },
-  }, true);
-  if (f.help) {
-    process.stdout.write(usage + '\n');
-    return;
-  }
-  const inputs = [...(f.input ?? []), ...positionals];
-  if (inputs.length === 0) throw new UserError('--input is required (see mistral-tune prepare --help)');
-  const outDir = required('out', f.out, 'prepare');
-  const task = oneOf<Task>('task', f.task, ['generation', 'classification'], 'generation');
-  const dedup = oneOf<DedupMode>('dedup', f.dedup, ['near', 'exact', 'none'], DEFAULTS.dedup);
-  const format = f.format === undefined ? undefined : oneOf<Format>('format', f.format, FORMATS, 'jsonl');
-  const textSplit = oneOf<TextSplit>('text-split', f['text-split'], TEXT_SPLITS, 'file');
-  const overflow = oneOf('overflow', f.overflow, ['reject', 'truncate'] as const, 'reject');
-  const nearThreshold = numberOption('near-threshold', f['near-threshold'], DEFAULTS.nearThreshold);
-  if (!(nearThreshold > 0 && nearThreshold <= 1)) throw new UserError(`--near-threshold must be in (0, 1], got "${f['near-threshold']}"`);
-  if (f.quiet) setQuiet(true);
-  // every option is checked before the tokenizer loads (and says so): a bad one is the only line printed
-  const labels = f.labels === undefined ? undefined : parseLabelsOption(f.labels);
-  const options = {
-    inputs, outDir, task, dedup, nearThreshold, format, overflow, overwrite: f.overwrite === true,
-    val: f.val, test: f.test,
-    split: parseSplit(f.split, (f.val ?? []).length > 0 && (f.test ?? []).length > 0),
-    seed: intOption('seed', f.seed, DEFAULTS.seed, 0),
-    textSplit: f['text-split'] === undefined ? undefined : textSplit,
-    fields: parseFields(f.field),
-    labels: labels?.labels, labelCodes: labels?.codes,
-    minChars: optInt('min-chars', f['min-chars']), maxChars: optInt('max-chars', f['max-chars']),
-    minTokens: optInt('min-tokens', f['min-tokens']), maxTokens: optInt('max-tokens', f['max-tokens']),
-    keepPlaceholders: f['keep-placeholders'] === true,
-    stripHtml: f['strip-html'] === true,
-  };
+export async function run({ options, tokenizer, quiet, json }: PrepareArgs): Promise<void> {
+  const outDir = options.outDir;
   const made = firstMissingFolder(outDir);
   // on a thread of its own, so that Ctrl-C removes what it was writing (command-thread.ts)
   let result: PrepareResult;
   try {
-    result = await runOnThread<PrepareResult>(threadModule('prepare-thread', import.meta.url).href, 'prepareOnThread', { options, tokenizer: f.tokenizer, quiet: f.quiet === true } satisfies PrepareJob, {
+    result = await runOnThread<PrepareResult>(threadModule('prepare-thread', import.meta.url).href, 'prepareOnThread', { options, tokenizer, quiet } satisfies PrepareJob, {
       onStop: () => {
         removeStoppedPrepare(outDir);
         removeMadeFolders(outDir, made);
@@ -157,6 +28,6 @@ export async function run(argv: string[]): Promise<void> {
     throw e;
   }
   const { report, summary } = result;
-  if (!f.quiet) info(summary);
-  if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
+  if (!quiet) info(summary);
+  if (json) process.stdout.write(JSON.stringify(report) + '\n');
 }

@@ -12,6 +12,7 @@ import { modelConfigFile, type MistralConfig } from '../model/config.ts';
 import { adapterConfigPath, readAdapterInfo, type AdapterInfo, type TaskType } from '../model/peft.ts';
 import { isClassificationOnly, isClassificationOnlyFolder } from '../model/task.ts';
 import { runPath } from '../run/layout.ts';
+import { requireOneTarget } from './target-args.ts';
 import { UserError } from '../util/errors.ts';
 import { FLAG_WORDS, libraryWords, type OptionWords } from '../util/option-words.ts';
 
@@ -57,8 +58,8 @@ export function resolveEvalTarget(o: EvalTargetOptions, words: OptionWords = OPT
   needArg('resolveEvalTarget', 'options', o, 'object', { hint: 'an object such as {run} or {model, adapter}' });
   const task = parseTask(o.task);
   const w = words;
+  requireOneTarget(o, w);
   if (o.run) {
-    if (o.model || o.adapter) throw new UserError('give either a run or a model/adapter, not both', w.where);
     const cfg = readRunConfig(o.run);
     const sub = requireRunWeights(o.run, cfg, o.best ?? false, w);
     const lora = cfg.method === 'lora';
@@ -72,11 +73,10 @@ export function resolveEvalTarget(o: EvalTargetOptions, words: OptionWords = OPT
       labels: givenLabels(o.labels ?? null, cfg.labels, "the run's classes", w.say('labels')) ?? cfg.labels, maxSeqLen: o.maxSeqLen ?? cfg.max_seq_len, trainOn: cfg.data.train_on,
     };
   }
-  if (o.best) throw new UserError(`${w.say('best')} needs ${w.say('run')}${w.cli ? ' RUN_DIR' : ''}: it picks the best/ weights of that training run`, w.where);
-  if (!o.model) throw new UserError(`a model folder (${w.say('model')}) or a run (${w.say('run')}) is required`, w.where);
-  requireWeightFolders(o.model, o.adapter ?? null); // before the adapter's base is compared with it
-  if (o.adapter) warnIfNotTrainedOn(o.adapter, o.model);
-  return { model: o.model, adapter: o.adapter ?? null, tokenizerDir: null, task, labels: o.labels ?? null, maxSeqLen: o.maxSeqLen ?? null, trainOn: 'assistant' };
+  const model = o.model!; // requireOneTarget: given where no run is
+  requireWeightFolders(model, o.adapter ?? null); // before the adapter's base is compared with it
+  if (o.adapter) warnIfNotTrainedOn(o.adapter, model);
+  return { model, adapter: o.adapter ?? null, tokenizerDir: null, task, labels: o.labels ?? null, maxSeqLen: o.maxSeqLen ?? null, trainOn: 'assistant' };
 }
 
 /**

@@ -71,8 +71,8 @@ test('an unknown option gets a did-you-mean among the command\'s flags; a switch
 });
 
 test("train's --KEY= with an empty value (an unset shell variable) is refused: YAML would read it as null and unset the key", async () => {
-  const { run } = await import('../../src/cli/train.ts');
+  const { parse } = await import('../../src/cli/train-flags.ts');
   for (const argv of [['c.yaml', '--max_steps='], ['c.yaml', '--optimizer.lr', ''], ['c.yaml', '--data.val', ' ']]) {
-    await assert.rejects(run(argv), (e) => isUserError(e) && /^--(max_steps|optimizer\.lr|data\.val) is given an empty value: give it a value, or null to unset it/.test(e.message), argv.join(' '));
+    await assert.rejects(parse(argv), (e) => isUserError(e) && /^--(max_steps|optimizer\.lr|data\.val) is given an empty value: give it a value, or null to unset it/.test(e.message), argv.join(' '));
   }
 });

@@ -5,25 +5,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../src/cli/main.ts';
 import { readGenerationConfig } from '../../src/model/generation-config.ts';
+import { cli } from './in-process-cli.ts';
 
 const VERSION = (JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 const COMMANDS = ['quickstart', 'prepare', 'train', 'eval', 'generate', 'classify', 'export', 'doctor', 'dashboard'];
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const [write, writeErr] = [process.stdout.write.bind(process.stdout), process.stderr.write.bind(process.stderr)];
-  // the CLI writes strings; the test runner's own reports (bytes) on stdout go through
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: []) => (typeof chunk === 'string' ? (out.push(chunk), true) : write(chunk, ...rest))) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: []) => (typeof chunk === 'string' ? (err.push(chunk), true) : writeErr(chunk, ...rest))) as typeof process.stderr.write;
-  try {
-    return { code: await main(argv), out: out.join(''), err: err.join('') };
-  } finally {
-    process.stdout.write = write;
-    process.stderr.write = writeErr;
-  }
-}
 
 test('each command: --version prints the version, --help and -h its usage, exit 0, even after other arguments', async () => {
   for (const command of COMMANDS) {

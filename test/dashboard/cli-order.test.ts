@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { run } from '../../src/cli/dashboard.ts';
+import { parse } from '../../src/cli/dashboard-flags.ts';
 import { tempDir } from '../temp-dir.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { RUN_GEN } from './helpers.ts';
@@ -23,7 +24,7 @@ test('dashboard reports the first mistake in command-line order; no runs found i
   process.chdir(tempDir('mt-dash-order-')); // a folder without runs/
   try {
     for (const [args, message] of cases) {
-      const { result, stderr } = captureStderr(() => run(args)); // every check is made before run's first await
+      const { result, stderr } = captureStderr(() => run(parse(args)!)); // every check is made before run's first await
       await assert.rejects(result, { name: 'UserError', message }, args.join(' '));
       assert.equal(stderr, '', `${args.join(' ')}: the error is the first line`);
     }

@@ -1,0 +1,54 @@
+// mistral-tune generate's usage and the checks of its flags that read no model: made before generate.ts (the backend,
+// the model, the tokenizer) loads, so that a mistake in them is said at the cost of the CLI's own modules.
+import { requireOneTarget } from '../eval/target-args.ts';
+import { FLAG_WORDS } from '../util/option-words.ts';
+import { parseCommand } from './args.ts';
+
+export const usage = `mistral-tune generate (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) (--prompt TEXT | --messages FILE) [options]
+
+  --model DIR            HF model folder (its tokenizer.json, or the bundled Mistral tokenizer)
+  --adapter DIR          a PEFT LoRA adapter (e.g. RUN_DIR/adapter)
+  --run DIR              a generation training run: its base model and adapter (or its model/), and tokenizer
+  --best                 with --run: the weights of the lowest val loss (best/) instead of the last step's
+  --prompt TEXT          one user message, rendered with the chat template
+  --messages FILE        a JSON file [{"role": "system"|"user"|"assistant", "content": "..."}, ...] (or {"messages": [...]});
+                         ending with an assistant message, the model continues its text
+  --raw                  use --prompt as plain text (BOS + text), without the chat template
+  --max-new-tokens N     default: generation_config.json's max_new_tokens (or its max_length less the prompt),
+                         else 256 or as many as the model's context leaves after the prompt
+  --temperature T        0 = greedy (default, unless generation_config.json says do_sample: true, when its
+                         temperature, or 1, is the default)
+  --top-k K              keep the K most likely tokens (0 = off; default: generation_config.json's top_k when
+                         it samples, else 0)
+  --top-p P              nucleus sampling (1 = off; default: generation_config.json's top_p when it samples, else 1)
+  --repetition-penalty R transformers' repetition_penalty: the logits of tokens already in the text (prompt
+                         included) are divided by R (multiplied where negative); 1 = off, 1.1–1.3 curbs loops
+                         (default: generation_config.json's repetition_penalty, else 1)
+  --seed S               sampling seed (default 0)
+  --device NAME          auto, cpu or cuda (default auto: CUDA when its driver and a GPU load, else the CPU)
+  --precision P          bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)
+
+The model folder's generation_config.json gives defaults as HF's generate() takes them: eos_token_id (an id or
+a list, stops generation beside config.json's and the tokenizer's EOS), do_sample, temperature, top_k, top_p,
+repetition_penalty, max_new_tokens and max_length; the flags override each, and those taken are said on stderr.
+A key it leaves out keeps the default above (not HF's max_length 20 or top_k 50); pad_token_id and bos_token_id
+are not read (one sequence is never padded; the tokenizer's BOS starts the prompt); settings generate has not
+(num_beams, min_p, ...) are warned of when set, and not applied. A value of the wrong type or range is an error.`;
+
+export interface GenerateFlags {
+  model?: string; adapter?: string; run?: string; best?: boolean; prompt?: string; messages?: string; raw?: boolean; 'max-new-tokens'?: string;
+  temperature?: string; 'top-k'?: string; 'top-p'?: string; 'repetition-penalty'?: string; seed?: string; device?: string; precision?: string; help?: boolean;
+}
+
+/** generate's flags checked in its order, up to the run or model folder that resolveEvalTarget reads; null: -h. */
+export function parse(argv: string[]): GenerateFlags | null {
+  const { values: f } = parseCommand<GenerateFlags>('generate', argv, {
+    model: { type: 'string' }, adapter: { type: 'string' }, run: { type: 'string' }, best: { type: 'boolean' }, prompt: { type: 'string' }, messages: { type: 'string' },
+    raw: { type: 'boolean' }, 'max-new-tokens': { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' },
+    'top-p': { type: 'string' }, 'repetition-penalty': { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' }, help: { type: 'boolean' },
+  });
+  if (f.help) return null;
+  // which weights: the first of generate's checks, resolveEvalTarget's, before it reads them
+  requireOneTarget(f, FLAG_WORDS);
+  return f;
+}

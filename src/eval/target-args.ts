@@ -1,0 +1,14 @@
+// Which weights an evaluation's options name, checked before any file is read: a run, or a model folder (+ adapter),
+// not both. resolveEvalTarget's first check; the CLI's eval, generate and classify make it before they load the library.
+import { UserError } from '../util/errors.ts';
+import type { OptionWords } from '../util/option-words.ts';
+
+/** Refuses a run given with a model or adapter, --best without a run, and neither a run nor a model. */
+export function requireOneTarget(o: { model?: string; adapter?: string; run?: string; best?: boolean }, w: OptionWords): void {
+  if (o.run) {
+    if (o.model || o.adapter) throw new UserError('give either a run or a model/adapter, not both', w.where);
+    return;
+  }
+  if (o.best) throw new UserError(`${w.say('best')} needs ${w.say('run')}${w.cli ? ' RUN_DIR' : ''}: it picks the best/ weights of that training run`, w.where);
+  if (!o.model) throw new UserError(`a model folder (${w.say('model')}) or a run (${w.say('run')}) is required`, w.where);
+}

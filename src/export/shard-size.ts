@@ -1,0 +1,24 @@
+// --max-shard-size (exportRun's options.maxShardBytes from the CLI): a size such as 5GB in bytes, with its lower bound.
+// A leaf: the CLI checks the flag before it loads the export.
+import { UserError } from '../util/errors.ts';
+
+/** "5GB", "500MB", "2GiB" or a byte count → bytes; null when it is none of these. */
+function sizeOrNull(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)?\s*$/i.exec(text);
+  if (!m) return null;
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const mult: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30 };
+  return Math.round(Number(m[1]) * mult[unit]!);
+}
+
+/** The smallest --max-shard-size: below it a merged model would be a heap of tiny files (0: a file per tensor). */
+export const MIN_SHARD_BYTES = 1e6;
+
+/** A --max-shard-size value → bytes, refused below MIN_SHARD_BYTES. */
+export function parseShardSize(text: string): number {
+  // "-1", "1TB", "5G": named with the flag, as every option's error is
+  const bytes = sizeOrNull(text);
+  if (bytes === null) throw new UserError(`--max-shard-size: "${text}" is not a size (e.g. 5GB, 500MB, 2GiB; the minimum is 1MB)`);
+  if (bytes < MIN_SHARD_BYTES) throw new UserError(`--max-shard-size ${text.trim()} is too small: the minimum is 1MB (the default is 5GB)`);
+  return bytes;
+}

@@ -1,0 +1,85 @@
+// A usage error, --help or --version loads a command's flags module (src/cli/*-flags.ts), not its work: `eval --bogus`
+// imported eval.ts whole (the backends, the model, the tokenizer, zod, yaml: ~190 modules, ~0.35 CPU-s) before its
+// flags were parsed, and so did every flag mistake of every command. What this process loads while main() answers each
+// case is recorded by a module loader hook; the cases run in-process, one after another, so a heavy module is caught at
+// the first case that loads it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { register } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { cli } from './in-process-cli.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const DATA = path.join(ROOT, 'examples', 'tiny-eval.jsonl');
+
+/** Posts the URL of every module loaded from here on (the hooks run on a thread of their own). */
+const HOOK = `data:text/javascript,${encodeURIComponent(`
+let port;
+export function initialize(data) { port = data.port; }
+export async function load(url, context, next) { port.postMessage(url); return next(url, context); }`)}`;
+
+/**
+ * A loaded module as its path under src/ without extension ('model/mistral'), whether tsx runs the source or npm test
+ * the compiled copy (.test-build/src is dist/); a package's file as its path; else the URL.
+ */
+function moduleName(url: string): string {
+  if (!url.startsWith('file:')) return url;
+  const rel = path.relative(ROOT, fileURLToPath(url)).split(path.sep).join('/');
+  return /^(?:src|dist|\.test-build\/src)\/(.*)\.[jt]s$/.exec(rel)?.[1] ?? rel;
+}
+
+/** Leaves in those folders that a flag check may read: the precision names, and the chat roles (prepare's record fields reach them). */
+const LEAVES = new Set(['backend/dtype', 'tokenizer/types']);
+
+/** What a flag check never needs: the compute backends, the model, the tokenizer, the config schema (zod), YAML. */
+function heavy(name: string): boolean {
+  return (/^(model|tokenizer|backend)\//.test(name) && !LEAVES.has(name)) || /node_modules\/(zod|yaml|@huggingface)\//.test(name);
+}
+
+test('each command\'s usage errors, --help, -h and --version load none of its backend, model, tokenizer, zod or yaml modules', async () => {
+  const { port1, port2 } = new MessageChannel();
+  register(HOOK, { parentURL: import.meta.url, data: { port: port2 }, transferList: [port2] });
+  // [argv, exit status, what stderr says]: each case reaches the check it names, not an earlier one
+  const cases: Array<[string[], number, RegExp]> = [
+    [['eval', '--bogus'], 2, /^error: unknown option --bogus/],
+    [['eval', '--data', DATA], 2, /^error: --model is required/],
+    [['eval', '--data', DATA, '--model', 'm', '--batch-size', 'x'], 2, /^error: --batch-size must be a positive integer, got "x"/],
+    [['eval', '--data', DATA, '--model', 'm', '--best'], 2, /^error: --best needs --run RUN_DIR/],
+    [['generate', '--prompt', 'hi'], 2, /^error: a model folder \(--model\) or a run \(--run\) is required/],
+    [['generate', '--run', 'r', '--model', 'm'], 2, /^error: give either a run or a model\/adapter, not both/],
+    [['classify', '--text', 'hi', '--batch-size', '0'], 2, /^error: --batch-size must be a positive integer, got "0"/],
+    [['classify', '--text', 'hi', '--precision', 'fp16'], 2, /^error: --precision: "fp16" is not one of/],
+    [['classify', '--text', 'hi'], 2, /^error: a model folder \(--model\) or a run \(--run\) is required/],
+    [['export', '--out', 'x'], 2, /^error: --run is required/],
+    [['export', '--run', 'r', '--out', 'x', '--max-shard-size', '1kb'], 2, /^error: --max-shard-size 1kb is too small/],
+    [['export', '--format', 'gguf', '--out', 'x.gguf'], 2, /^error: --format gguf: give exactly one of --run or --model/],
+    [['prepare', '--out', 'o'], 2, /^error: --input is required/],
+    [['prepare', '--input', 'i', '--out', 'o', '--seed', 'x'], 2, /^error: --seed must be an integer ≥ 0, got "x"/],
+    [['train'], 2, /^error: a config file is required/],
+    [['train', '-c', 'c.yaml'], 2, /^error: unknown option -c: train takes the config file itself/],
+    [['train', 'c.yaml', '--overwrite=yes'], 2, /^error: --overwrite takes no value/],
+    [['train', 'c.yaml', '--json'], 2, /^error: --json goes with --dry-run/],
+    [['quickstart', '--epochs', 'x'], 2, /^error: --epochs must be a positive integer, got "x"/],
+    [['doctor', '--bogus'], 2, /^error: unknown option --bogus/],
+    [['dashboard', '--port'], 2, /^error: --port needs a value/],
+    ...['quickstart', 'prepare', 'train', 'eval', 'generate', 'classify', 'export', 'doctor', 'dashboard'].flatMap((c): Array<[string[], number, RegExp]> =>
+      [[[c, '--help'], 0, /^$/], [[c, '-h'], 0, /^$/], [[c, '--version'], 0, /^$/]]),
+  ];
+  const loadedBy: string[] = [], seen: string[] = [];
+  for (const [argv, code, err] of cases) {
+    const r = await cli(argv);
+    assert.equal(r.code, code, `${argv.join(' ')}: ${r.err}`);
+    assert.match(r.err, err, argv.join(' '));
+    for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) {
+      const name = moduleName(m.message as string);
+      seen.push(name);
+      const first = !loadedBy.some((l) => l.startsWith(`${argv.join(' ')}: `)); // the first such module of each case
+      if (heavy(name) && first) loadedBy.push(`${argv.join(' ')}: ${name}`);
+    }
+  }
+  port1.close();
+  assert.ok(seen.includes('cli/args'), 'the hook records what is loaded'); // loaded by the first case
+  assert.deepEqual(loadedBy, []);
+});
