@@ -77,6 +77,9 @@ export function readRunConfig(run: string): TrainConfig {
   return validate(mapping, place, [], written);
 }
 
+/** What to do about a run whose weights went: train it again, as the CLI or the library says it. */
+const trainAgainWords = (words: OptionWords): string => `train the run again ${words.cli ? 'with --overwrite' : 'with train(config, {overwrite: true})'}`;
+
 /**
  * The folder of a run's trained weights (runWeightsDir), which must be there: best/ is written only by a
  * run with val data (at its first evaluation after step 0), adapter/ or model/ once the run has finished. The one
@@ -91,7 +94,7 @@ export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean, 
     if (base !== null && fs.existsSync(base)) warnIfNotTrainedOn(dir, base); // an adapter is read over the base it was trained on
     return dir;
   }
-  const trainAgain = `train the run again ${words.cli ? 'with --overwrite' : 'with train(config, {overwrite: true})'}`;
+  const trainAgain = trainAgainWords(words);
   if (!best) {
     // report.json is written last: a run that has it finished, and its weights were moved or deleted since
     const why = fs.existsSync(runPath(run, 'report')) ? `the run finished (its ${RUN_LAYOUT.report} is written), so it was moved or deleted since; ${trainAgain}`
@@ -197,6 +200,25 @@ function requireFiniteFile(file: string): void {
   }
 }
 
+/**
+ * Throws naming the first file that a run's weights folder `source` lacks for PEFT or transformers to load it: an
+ * adapter's adapter_config.json and adapter_model.safetensors; a model folder's config.json and its weights (one file,
+ * or the index and every shard it names). Train wrote them all, so a copy without one (which eval, generate and the
+ * GGUF export refuse) is not an export.
+ */
+function requireLoadableWeights(source: string, method: TrainConfig['method'], words: OptionWords): void {
+  const weights = method === 'lora' ? 'adapter_model.safetensors' : 'model.safetensors';
+  const index = method === 'full' ? `${weights}.index.json` : null;
+  const present = (f: string): boolean => withIo(source, 'read the run\'s weights folder', () => fs.existsSync(path.join(source, f)));
+  const needed = [method === 'lora' ? 'adapter_config.json' : 'config.json', index !== null && present(index) ? index : weights];
+  for (const f of needed) {
+    if (present(f)) continue;
+    throw new UserError(`not found: train wrote it in the run's ${path.basename(source)}/, so it was moved or deleted since, and a copy without it ` +
+      `loads nowhere; nothing was exported: put it back, or ${trainAgainWords(words)}`, path.join(source, f));
+  }
+  if (index !== null && present(index)) SafetensorsCheckpoint.open(source).close(); // a shard the index names is missing: named there
+}
+
 /** Writes the export of a run's weights folder `source` into the folder `out`. */
 function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out: string, words: OptionWords): ExportResult['kind'] {
   if (cfg.method === 'full' || !opts.merge) {
@@ -210,6 +232,7 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
       const entries = withIo(source, 'read the run\'s weights folder', () => fs.readdirSync(source)).sort();
       // best/'s evaluation.json is the run's note of the loss its weights had, no file of an adapter or a model folder
       const files = entries.filter((f) => own(f) === FILE && f !== BEST_EVALUATION);
+      requireLoadableWeights(source, cfg.method, words);
       for (const f of files) {
         if (f.endsWith('.safetensors')) requireFiniteFile(path.join(source, f));
         else if (f.endsWith('.json')) readJsonFile(path.join(source, f)); // adapter_config.json, config.json: PEFT and HF parse them first

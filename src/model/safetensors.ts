@@ -205,7 +205,8 @@ function readHeader(file: string, fd: number): {
     }
     tensors.set(name, parseTensorInfo(name, value, dataSize, fail));
   }
-  // Sorted by start, each tensor must begin at or after the furthest end so far (empty tensors hold no bytes).
+  // Sorted by start, each tensor begins where the one before ends, the first at 0, and the last ends with the data, as
+  // safetensors requires (empty tensors hold no bytes: they may sit anywhere).
   const sorted = [...tensors.entries()].filter(([, t]) => t.end > t.begin).sort((a, b) => a[1].begin - b[1].begin);
   let last: [string, TensorInfo] | null = null;
   for (const [name, t] of sorted) {
@@ -213,7 +214,15 @@ function readHeader(file: string, fd: number): {
       const [prevName, prev] = last;
       fail(`data_offsets [${t.begin}, ${t.end}) overlap tensor "${prevName}" [${prev.begin}, ${prev.end})`, name);
     }
+    // a hole before it: bytes no tensor holds, which safetensors (so transformers) refuses ("file not fully covered")
+    const from = last ? last[1].end : 0;
+    if (t.begin > from) fail(`data_offsets [${t.begin}, ${t.end}) leave bytes [${from}, ${t.begin}) of the data to no tensor: the header does not describe the file (damaged or edited), which transformers refuses`, name);
     if (!last || t.end > last[1].end) last = [name, t];
+  }
+  const end = last ? last[1].end : 0;
+  if (end < dataSize) {
+    fail(`${dataSize - end} bytes after the last tensor's data (${dataSize} bytes of data, the header's tensors end at ${end}): the header does not describe ` +
+      'the file (damaged, or written over a longer one without truncating it), which transformers refuses');
   }
   return { tensors, metadata, dataStart };
 }

@@ -23,7 +23,7 @@ import { buildVocab } from '../tokenizer/vocab.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { TOKENIZER_FILES } from './folder-files.ts';
 import { UserError } from '../util/errors.ts';
-import { isRecord } from '../util/json-file.ts';
+import { copyJsonFile, isRecord } from '../util/json-file.ts';
 import { copyRegularFile, readRegularFile } from '../util/regular-file.ts';
 
 /** The folder whose tokenizer files a model of `vocabSize` rows from `sourceDir` (null: random weights) was trained with. */
@@ -47,7 +47,8 @@ export function writeTokenizerFiles(dir: string, opts: TokenizerFileOptions): vo
   if (from === null) return;
   for (const f of TOKENIZER_FILES) {
     const src = path.join(from, f);
-    if (fs.existsSync(src)) copyRegularFile(src, path.join(dir, f));
+    // a JSON file that does not parse is named in the source folder, not at its copy (which a failed export removes)
+    if (fs.existsSync(src)) (f.endsWith('.json') ? copyJsonFile : copyRegularFile)(src, path.join(dir, f));
   }
   const tokenizerJson = path.join(dir, 'tokenizer.json');
   if (!fs.existsSync(tokenizerJson)) { // not a tokenizer of ours (training read pre-tokenized data)

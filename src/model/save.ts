@@ -9,8 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { isRecord, readJsonFile } from '../util/json-file.ts';
-import { copyRegularFile } from '../util/regular-file.ts';
+import { copyJsonFile, isRecord, readJsonFile } from '../util/json-file.ts';
 import { writeTokenizerFiles } from './save-tokenizer.ts';
 export { MODEL_FOLDER_SPEC, writesModelFile } from './folder-files.ts';
 import { classificationPadId, defaultLabels, type MistralConfig } from './config.ts';
@@ -103,7 +102,7 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   const cfg = model.cfg;
   // the source's generation settings (extra stop tokens, sampling defaults) are kept, as transformers' save does
   const sourceGen = opts.sourceDir ? path.join(opts.sourceDir, 'generation_config.json') : null;
-  if (sourceGen && fs.existsSync(sourceGen)) copyRegularFile(sourceGen, path.join(dir, 'generation_config.json'));
+  if (sourceGen && fs.existsSync(sourceGen)) copyJsonFile(sourceGen, path.join(dir, 'generation_config.json'));
   else {
     // transformers' GenerationConfig.from_model_config leaves out an id that is null (its default), as ours
     const ids = { bos_token_id: cfg.bosTokenId, eos_token_id: eosValue(cfg), pad_token_id: cfg.padTokenId };

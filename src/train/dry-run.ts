@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { probeCuda } from '../backend/cuda/probe.ts';
 import { isUserError, UserError } from '../util/errors.ts';
+import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import type { MistralConfig } from '../model/config.ts';
 import { describeModelConfig } from '../model/describe.ts';
 import { modelFolder, type TrainConfig } from './config.ts';
@@ -56,6 +57,11 @@ export interface DryRunFlags {
   places?: Readonly<Record<string, string>>;
   /** The config's values as written (readTrainConfig's writtenTexts), for its warnings. */
   written?: Readonly<Record<string, string>>;
+  /**
+   * How an error in a data file names prepare's options (LoadRowsOptions.words); default: `train --dry-run`'s, the CLI's
+   * flags and `mistral-tune prepare`, as its output_dir refusal (RunDir.check) names --overwrite.
+   */
+  words?: OptionWords;
 }
 
 /** Memory the host can give a new process now: /proc/meminfo's MemAvailable, else os.freemem(). */
@@ -80,7 +86,7 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   checkPacking(cfg, cfg.task === 'classification', place);
   // the plan of a new run of this config: it can change its task (whether the weights allow it is not read here)
   const ctx = { cfg, vocabSize: model.vocabSize, tokenizer: runTokenizer(cfg, model.vocabSize), wrongTaskFix: wrongTaskFix(cfg, { resuming: false, generation: true }),
-    unknownLabelFix: unknownLabelFix(false, place) };
+    unknownLabelFix: unknownLabelFix(false, place), words: flags.words ?? FLAG_WORDS };
   const train = loadRunSplit(cfg.data.train, 'data.train', ctx, place);
   if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
   const evalSplits = [cfg.data.val, cfg.data.test].map((f, i) => (f ? loadRunSplit(f, i === 0 ? 'data.val' : 'data.test', ctx, place) : null));

@@ -4,7 +4,16 @@
 import { constants as bufferConstants, isUtf8 } from 'node:buffer';
 import { UserError } from './errors.ts';
 import { firstInvalidUtf8 } from './lines.ts';
-import { readRegularFile } from './regular-file.ts';
+import { copyRegularFile, readRegularFile } from './regular-file.ts';
+
+/**
+ * Copies the JSON file `src` to `dst` byte for byte once it parses: a damaged source (cut short by a full disk or an
+ * interrupted download) is named where it is, not passed on into a folder whose loaders then fail on it.
+ */
+export function copyJsonFile(src: string, dst: string): void {
+  readJsonFile(src);
+  copyRegularFile(src, dst);
+}
 
 export function readJsonFile(file: string, parse: (text: string) => unknown = JSON.parse): unknown {
   // a BOM (a Windows editor writes one) is no part of the JSON, as prepare's JSON reader reads it; JSON.parse refused it

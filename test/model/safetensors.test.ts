@@ -346,6 +346,19 @@ test('corrupt files: each error names the file, and the tensor where there is on
     later: { dtype: 'U8', shape: [4], data_offsets: [10, 14] },
   }, new Uint8Array(16));
   throwsNaming(() => SafetensorsFile.open(nested), nested, 'overlap', '"outer"');
+  // bytes of the data that no tensor holds (a hole between tensors, before the first, or after the last) are refused,
+  // as safetensors refuses them ("incomplete metadata, file not fully covered"): the header does not describe the file
+  const hole = rawFile(p('hole.safetensors'), {
+    a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+    b: { dtype: 'F32', shape: [1], data_offsets: [12, 16] },
+  }, new Uint8Array(16));
+  throwsNaming(() => SafetensorsFile.open(hole), hole, 'tensor "b"', 'bytes [8, 12) of the data to no tensor');
+  const late = rawFile(p('late.safetensors'), { w: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, eight);
+  throwsNaming(() => SafetensorsFile.open(late), late, 'tensor "w"', 'bytes [0, 4) of the data to no tensor');
+  const tail = rawFile(p('tail.safetensors'), { w: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, eight);
+  throwsNaming(() => SafetensorsFile.open(tail), tail, '4 bytes after the last tensor\'s data');
+  const onlyData = rawFile(p('only-data.safetensors'), { __metadata__: { format: 'pt' } }, eight);
+  throwsNaming(() => SafetensorsFile.open(onlyData), onlyData, '8 bytes after the last tensor\'s data');
   // empty tensors hold no bytes and may sit anywhere
   const empties = rawFile(p('empties.safetensors'), {
     a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },

@@ -191,3 +191,19 @@ test("the chat templates written are the files transformers' save_pretrained wri
     if (!keyOnly) assert.deepEqual(jinjaFiles(out), expected[name]!.files, name);
   }
 });
+
+test('a JSON file of the source cut short (tokenizer.json, tokenizer_config.json, special_tokens_map.json, generation_config.json) is refused naming it there, not copied on nor named at its copy', () => {
+  const whole = (f: string): string => read(path.join(TINY_MODEL, f));
+  const files: Record<string, string> = {
+    'tokenizer.json': whole('tokenizer.json'), 'tokenizer_config.json': whole('tokenizer_config.json'),
+    'generation_config.json': whole('generation_config.json'), 'special_tokens_map.json': '{"bos_token": "<s>", "eos_token": "</s>"}\n',
+  };
+  const model = loadModel(TINY_MODEL, { backend }); // the same weights as each damaged copy's (linked)
+  for (const [f, text] of Object.entries(files)) {
+    const src = tinyWith({ ...files, [f]: text.slice(0, Math.floor(text.length / 2)) });
+    const out = path.join(tmp(), 'out');
+    assert.throws(() => captureStderr(() => saveModelFolder(model, out, { sourceDir: src, head: 'causal' })),
+      (e: unknown) => e instanceof Error && e.message.startsWith(`${path.join(src, f)}:`) && /invalid JSON/.test(e.message), f);
+    assert.equal(fs.existsSync(path.join(out, f)), false, `${f} is not copied`);
+  }
+});

@@ -10,6 +10,7 @@ import { loadTrainConfig, validate } from '../../src/train/config.ts';
 import { dryRun, dryRunRefusal } from '../../src/train/dry-run.ts';
 import { setupRun } from '../../src/train/setup.ts';
 import { setQuiet } from '../../src/util/log.ts';
+import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { FIXTURES, makeTokenizerModel, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -121,5 +122,29 @@ test("a plan past the memory available: the dry run's error says by how much, an
     assert.match(dryRunRefusal(r, cfg) ?? '', /^the run does not fit: its memory plan totals [\d.]+ GiB, more than the [\d.]+ GiB available: the weights alone take .*, or a device with more memory$/);
   } finally {
     setQuiet(false);
+  }
+});
+
+test("a data record train refuses: the dry run (train --dry-run, a command) names prepare's command and flags as train's command does, not prepare() and options.task", () => {
+  fs.writeFileSync(path.join(dir, 'empty-turn.jsonl'), '{"instruction": "  ", "output": "ok"}\n');
+  fs.writeFileSync(path.join(dir, 'mixed.jsonl'), '{"text": "a b c"}\n{"text": "d e", "label": "x"}\n');
+  for (const data of ['empty-turn.jsonl', 'mixed.jsonl']) {
+    const cfg = loadTrainConfig(config(`words-${data}`, [`data: {train: ${path.join(dir, data)}}`]));
+    const message = (fn: () => void): string => {
+      try {
+        fn();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error(`${data} was not refused`);
+    };
+    setQuiet(true);
+    try {
+      const train = message(() => setupRun(cfg, { words: FLAG_WORDS }).backend.close?.());
+      assert.match(train, /mistral-tune prepare/, data);
+      assert.equal(message(() => dryRun(cfg)), train, data);
+    } finally {
+      setQuiet(false);
+    }
   }
 });
