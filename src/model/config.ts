@@ -8,13 +8,13 @@ import * as path from 'node:path';
 import type { GateActivation } from '../backend/backend.ts';
 import { withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
-import { intKey, jsonValueText, readJsonFile } from '../util/json-file.ts';
+import { intKey, jsonValueText } from '../util/json-file.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { HF_NAMES } from './names.ts';
 import { parseLayerTypes, type LayerType } from './layer-types.ts';
 import { parseRope, type RopeScaling } from './rope-config.ts';
 import { notATokenId } from './token-id-list.ts';
-import { numberSpelling, parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
+import { numberKindRefused, readConfigJson } from './config-number-forms.ts';
 import { warnOnce } from '../util/log.ts';
 
 export interface MistralConfig {
@@ -166,21 +166,6 @@ export function loadConfig(dir: string): MistralConfig {
   return parseConfig(readConfigJson(file), file);
 }
 
-/** An HF config.json parsed, each number's spelling noted where JSON.parse loses it (2.0 read as 2: floatIdRefused). */
-export function readConfigJson(file: string): unknown {
-  return readJsonFile(file, parseJsonNotingNumbers);
-}
-
-/**
- * How a token id at `holder[key]` is refused when the file spells it as a float (2.0, 2e0: JSON.parse reads 2), which
- * Python's json reads as one and transformers 5's strict int refuses (StrictDataclassFieldValidationError); else
- * undefined (also for an object made in code, or read without readConfigJson).
- */
-function floatIdRefused(holder: object, key: string | number): string | undefined {
-  const spelled = numberSpelling(holder, key);
-  return spelled !== undefined && /[.eE]/.test(spelled) ? `got ${spelled}, a float, which transformers refuses here: write ${Number(spelled)}` : undefined;
-}
-
 /** Validates a parsed config.json object; `where` names it in errors. */
 export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UserError('not a JSON object', where);
@@ -215,8 +200,6 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     const v = key in c ? c[key] : dflt;
     if (v === null || v === undefined) return null;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) err(key, `must be a token id or null, got ${jsonValueText(v)}`);
-    const float = floatIdRefused(c, key);
-    if (float !== undefined) err(key, `must be a token id or null, ${float}`);
     return v as number;
   };
   const hidden = int('hidden_size', 4096);
@@ -257,10 +240,6 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   }
   const eosTokenIdIsList = Array.isArray(eosRaw);
   const eosList = (eosRaw === null ? [] : eosTokenIdIsList ? eosRaw : [eosRaw]) as number[];
-  // 2.0 reads as 2 ([2.0] as [2]), where transformers refuses it as no int (and SpecialVocab would skip it)
-  const eosFloats = eosTokenIdIsList ? eosList.map((_, i) => floatIdRefused(eosRaw as object, i)) : [floatIdRefused(c, 'eos_token_id')];
-  const eosFloat = eosFloats.findIndex((f) => f !== undefined);
-  if (eosFloat >= 0) err('eos_token_id', `${eosTokenIdIsList ? `item ${eosFloat} ` : ''}must be a token id, ${eosFloats[eosFloat]!}`);
   const vocabSize = int('vocab_size', 32000);
   const bosTokenId = optId('bos_token_id', 1);
   const padTokenId = optId('pad_token_id', null);
@@ -278,6 +257,10 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   const ropeType = rope.scaling?.type;
   if ((ropeType === 'yarn' || ropeType === 'longrope' || ropeType === 'dynamic') && c.head_dim === 0) err('head_dim', `0 is not supported with ${ropeType} rope scaling (transformers reads it as 0 there, not as hidden_size // num_attention_heads, and fails): give the head size`);
   if (ropeType === 'dynamic' && headDim === 2) err('head_dim', 'dynamic rope scaling needs a head_dim above 2 (transformers divides by head_dim − 2)');
+  // JSON.parse reads 16.0 as 16 and 1.0 as 1 (a token id 2.0 as 2, which SpecialVocab would skip), where transformers
+  // refuses a float for an int key and an int for a float key
+  const kind = numberKindRefused(c);
+  if (kind) err(kind.key, kind.why);
   return {
     vocabSize,
     hiddenSize: hidden,

@@ -9,7 +9,8 @@ import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { modelDTypes, type DType } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
-import { parseConfig, randomConfigFile, readConfigJson, type MistralConfig } from './config.ts';
+import { parseConfig, randomConfigFile, type MistralConfig } from './config.ts';
+import { readConfigJson } from './config-number-forms.ts';
 import { MistralModel } from './mistral.ts';
 import { randomWeights } from './init.ts';
 

@@ -121,7 +121,11 @@ function eosValue(cfg: Pick<MistralConfig, 'eosTokenIds' | 'eosTokenIdIsList'>):
   return cfg.eosTokenIdIsList || ids.length > 1 ? [...ids] : ids[0] ?? null;
 }
 
-/** config.json keys that MistralConfig types as float (transformers 5 validates the types strictly). */
+/**
+ * config.json keys that MistralConfig types as float (transformers 5 validates the types strictly): rms_norm_eps and
+ * initializer_range refuse an int (1 for 1.0: config-number-forms.ts), so a whole number is written 1.0; attention_dropout
+ * and rope's numbers take either (transformers writes back rope_theta 10000 as it read it), and are written alike.
+ */
 const FLOAT_KEYS = new Set([
   'rms_norm_eps', 'initializer_range', 'rope_theta', 'attention_dropout', 'factor', 'attention_factor', 'beta_fast', 'beta_slow', 'low_freq_factor',
   'high_freq_factor',

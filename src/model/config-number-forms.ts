@@ -1,0 +1,64 @@
+// config.json's numbers in the kind transformers 5.17 types them. MistralConfig is a strict dataclass: an integer key
+// written as a float (16.0, 1.6E1, which Python's json reads as a float) or a float key written as an integer (1, an
+// int) is refused (StrictDataclassFieldValidationError; num_labels 2.0 fails in range()), where JSON.parse reads 16.0
+// as 16 and every number alike. The spelling is read from the text (parseJsonNotingNumbers). attention_dropout
+// (float | int) and the numbers of rope_parameters (a dict to the validator) take either kind; MistralConfig keeps
+// them as written (rope_theta 10000 stays an int), which computes the same. Reference:
+// test/fixtures/hf-number-forms/forms.json (its make_number_forms.py: transformers 5.17, torch 2.13 CPU).
+import { numberSpelling, parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
+import { readJsonFile } from '../util/json-file.ts';
+
+/** MistralConfig's int fields (and PreTrainedConfig's num_labels) that config.json gives as numbers. */
+const INT_KEYS = [
+  'vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads', 'head_dim',
+  'max_position_embeddings', 'sliding_window', 'num_labels', 'bos_token_id', 'pad_token_id', 'eos_token_id',
+];
+/** MistralConfig's float fields that refuse an int (attention_dropout is float | int). */
+const FLOAT_KEYS = ['rms_norm_eps', 'initializer_range'];
+
+/** The configs read by readConfigJson: the ones whose integers are known to be spelled as integers. */
+const readFromText = new WeakSet<object>();
+
+/** An HF config.json parsed, each number's spelling noted where JSON.parse loses it (2.0 read as 2). */
+export function readConfigJson(file: string): unknown {
+  const value = readJsonFile(file, parseJsonNotingNumbers);
+  if (typeof value === 'object' && value !== null) readFromText.add(value);
+  return value;
+}
+
+/**
+ * Why `holder[key]`, an integer to JSON.parse, is refused by transformers as a float (its text has a fraction or an
+ * exponent, as Python's json reads a float): `16.0 is a float, which transformers refuses here: write 16`; else
+ * undefined (also for an object made in code, or read without readConfigJson).
+ */
+function floatRefused(holder: object, key: string | number): string | undefined {
+  const spelled = numberSpelling(holder, key);
+  const v = (holder as Record<string | number, unknown>)[key];
+  if (spelled === undefined || !/[.eE]/.test(spelled) || typeof v !== 'number' || !Number.isInteger(v)) return undefined;
+  return `${spelled} is a float, which transformers refuses here: write ${BigInt(v)}`;
+}
+
+/** Why `c[key]`, a number read by readConfigJson, is refused by transformers as an int (spelled without "." or an exponent). */
+function intRefused(c: Record<string, unknown>, key: string): string | undefined {
+  const v = c[key];
+  if (!readFromText.has(c) || typeof v !== 'number' || !Number.isInteger(v)) return undefined;
+  const spelled = numberSpelling(c, key) ?? String(v); // noted where String() writes it otherwise (10^21 as 1e+21)
+  return /[.eE]/.test(spelled) ? undefined : `${spelled} is an integer, which transformers refuses here: write ${spelled}.0`;
+}
+
+/**
+ * The first key of config.json `c` whose number transformers refuses for its kind, with why (`item I: ` for a list's
+ * item: eos_token_id [4, 2.0]); undefined when none is. Values are checked for what they are before this.
+ */
+export function numberKindRefused(c: Record<string, unknown>): { key: string; why: string } | undefined {
+  for (const key of INT_KEYS) {
+    const v = c[key];
+    const why = Array.isArray(v) ? v.map((_, i) => floatRefused(v, i)).map((w, i) => w && `item ${i}: ${w}`).find(Boolean) : floatRefused(c, key);
+    if (why !== undefined) return { key, why };
+  }
+  for (const key of FLOAT_KEYS) {
+    const why = intRefused(c, key);
+    if (why !== undefined) return { key, why };
+  }
+  return undefined;
+}
