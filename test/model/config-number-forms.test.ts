@@ -3,13 +3,18 @@
 // (rms_norm_eps 1) are refused in one line naming the file and the key, saying what to write; attention_dropout 0 and
 // rope_parameters' numbers (rope_theta 10000, factor 2, original_max_position_embeddings 32.0) are taken, with the
 // value transformers holds; a config transformers takes but builds no model of (Ministral's head_dim 0) is refused.
+// A saved model writes a whole-number float key as 1.0, which both read back.
 // The reference is test/fixtures/hf-number-forms/forms.json (its make_number_forms.py: transformers 5.17, torch 2.13 CPU).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { createBackend } from '../../src/backend/select.ts';
 import { loadConfig, type MistralConfig } from '../../src/model/config.ts';
+import { createRandomModel } from '../../src/model/init.ts';
 import { readRandomModelConfig } from '../../src/model/random-init.ts';
+import { saveModelFolder } from '../../src/model/save.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
 import { FIXTURES } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -99,4 +104,17 @@ REF.cases.forEach((c, i) => {
       assert.equal(ours(cfg), held);
     }
   });
+});
+
+test('a whole-number float key is saved as a float (1.0), so that transformers and this reader take the saved model', () => {
+  // from the source's config.json (initializer_range, kept as it is) and from the model's own config (rms_norm_eps)
+  const src = path.join(root, 'whole-floats');
+  writeConfig(src, 'mistral', 'initializer_range', '1.0');
+  const cfg = { ...loadConfig(src), rmsNormEps: 1 };
+  const out = path.join(root, 'whole-floats-saved');
+  captureStderr(() => saveModelFolder(createRandomModel(createBackend('cpu'), cfg, { seed: 1, std: 0.1 }), out, { sourceDir: src, head: 'causal' }));
+  const text = fs.readFileSync(path.join(out, 'config.json'), 'utf8');
+  assert.match(text, /"rms_norm_eps": 1\.0,/);
+  assert.match(text, /"initializer_range": 1\.0,/);
+  assert.equal(loadConfig(out).rmsNormEps, 1);
 });
