@@ -114,8 +114,10 @@ test('isClassificationOnly: a score head without an LM head, or a classifier by 
 });
 
 test('the generate command only parses and calls: no prompt encoding or head test of its own', () => {
-  const src = fs.readFileSync(path.resolve(import.meta.dirname, '../../src/cli/generate.ts'), 'utf8');
-  assert.doesNotMatch(src, /applyChatTemplate|\.encode\(|bosId|weights\.lmHead|\.score\b/);
+  for (const file of ['generate.ts', 'generate-flags.ts']) {
+    const src = fs.readFileSync(path.resolve(import.meta.dirname, '../../src/cli', file), 'utf8');
+    assert.doesNotMatch(src, /applyChatTemplate|\.encode\(|bosId|weights\.lmHead|\.score\b/, file);
+  }
 });
 
 test("a messages file's role that is not ours is explained as prepare explains it: ShareGPT's names, a near miss", () => {
