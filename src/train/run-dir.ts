@@ -257,6 +257,15 @@ export function configRecord(cfg: TrainConfig): Record<string, unknown> {
 }
 
 /**
+ * The edits of a finished run's config that --resume cannot apply: the keys a resume refuses whose values in `cfg` differ
+ * from the config the run finished with (report.json's `config`), e.g. max_steps raised in its config.yaml to train on.
+ * A moved model folder is no edit (nothing is loaded); [] for a report of an older version, which recorded no config.
+ */
+export function editsSinceFinished(report: Record<string, unknown>, cfg: TrainConfig): string[] {
+  return isRecord(report.config) ? resumeChanges(report.config, configRecord(cfg), { sameWeights: true }).refused : [];
+}
+
+/**
  * The keys a resume may change besides output_dir (a run folder may move): where and how often checkpoints are
  * kept, how evaluations are batched and sampled, the backend (its change is warned as the checkpoint's is), and
  * the remedies a diverged run's error names (optimizer.lr, grad_clip), with which it goes on from its last good

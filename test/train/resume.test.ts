@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import YAML from 'yaml';
 import { listCheckpoints } from '../../src/train/checkpoint.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { FIXTURES, TINY_BASE, literal } from '../helpers.ts';
@@ -169,6 +170,32 @@ test('--resume of a complete run whose last checkpoint is its final step says so
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, `run ${moved} is already complete (step 3 of 3); nothing to do\n`);
   assert.deepEqual(snapshot(moved), before);
+});
+
+test('--resume of a complete run whose config.yaml was edited since (max_steps raised) refuses in one line naming the edit, the recorded total and the way on', () => {
+  const dir = setup();
+  const config = path.join(dir, 'edited.yaml');
+  fs.writeFileSync(config, [`model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 2',
+    'max_seq_len: 32', 'eval: {samples: 0}', 'output_dir: edited'].join('\n') + '\n');
+  const run = trainLikeCli(config).dir;
+  const runConfig = path.join(run, 'config.yaml'), original = fs.readFileSync(runConfig, 'utf8');
+  assert.match(original, /^max_steps: 2$/m);
+  const resume = (): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  fs.writeFileSync(runConfig, original.replace(/^max_steps: 2$/m, 'max_steps: 4'));
+  const before = snapshot(run);
+  const r = resume();
+  assert.equal(r.status, 2, String(r.stderr));
+  assert.equal(r.stderr, `error: ${runConfig}: cannot resume: the run is already complete (step 2 of 2, as its report.json records), so max_steps (2 then, 4 now) ` +
+    `changed since it finished is not applied; to train further, start a new run from its weights (lora.init_from: ${path.join(run, 'adapter')}, another output_dir), ` +
+    'or train it again from step 0 with --overwrite\n');
+  assert.deepEqual(snapshot(run), before, 'nothing of the run is written, config.yaml left as the user edited it');
+  // a key a resume may change (eval.batch_size) is no edit to refuse: the run is complete, as before
+  const edited = YAML.parse(original) as { eval: { batch_size: number | null } };
+  edited.eval.batch_size = 3;
+  fs.writeFileSync(runConfig, YAML.stringify(edited));
+  const allowed = resume();
+  assert.equal(allowed.status, 0, String(allowed.stderr));
+  assert.equal(allowed.stderr, `run ${run} is already complete (step 2 of 2); nothing to do\n`);
 });
 
 test('a corrupt newest checkpoint is detected and the previous one used', () => {
