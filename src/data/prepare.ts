@@ -111,8 +111,11 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     let otherFormat: string | null = null; // the first file that looks written in another format than read as: the same
     // `unread`: what the record's file holds that was not read (a list of records beside its text: RawItem.unreadLists),
     // said whole after the detail, even in the error quoting it clipped
+    // per source, its first rejection said so: a file whose every record is rejected is warned of with it
+    const firstRejections = new Map<number, string>();
     const reject = (src: number, at: RecordAt, reason: Reason, detail: string, raw: string, unread?: string): void => {
-      firstRejection ??= `${recordPlace(sources[src]!.name, at)}: ${reason}: ${clip(detail, DETAIL_LIMIT)}${unread ? `; ${unread}` : ''}`;
+      if (!firstRejections.has(src)) firstRejections.set(src, `${recordPlace(sources[src]!.name, at)}: ${reason}: ${clip(detail, DETAIL_LIMIT)}${unread ? `; ${unread}` : ''}`);
+      firstRejection ??= firstRejections.get(src)!;
       if (unread) detail = `${detail}; ${unread}`;
       byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
       perSource[src]!.rejected++;
@@ -380,7 +383,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     const keptTotal = splitCounts[0]! + splitCounts[1]! + splitCounts[2]!;
     const warnings = prepareWarnings({
       sources, perSource, splitCounts, keptTotal, split, provided, classes, labelCounts, givenLabels, inputRecords, minusOnes, wordLabels,
-      notes, notUtf8, beyondAscii, emptyLists, tally, fields, words,
+      notes, notUtf8, beyondAscii, emptyLists, firstRejections, tally, fields, words,
     });
     const report: PrepareReport = {
       input_records: inputRecords,
