@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { UserError, isUserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
 import { readRecords, formatOf } from './ingest/read.ts';
+import { resolveFields } from './field-map.ts';
 import { recordAt, recordPlace, type RawItem, type RecordAt } from './ingest/types.ts';
 import {
   LabelSet, classList, labelKey, refuseOneBased, type LabelValue,
@@ -62,7 +63,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
   const seed = opts.seed ?? DEFAULTS.seed;
   const dedup = opts.dedup ?? DEFAULTS.dedup;
   const nearThreshold = opts.nearThreshold ?? DEFAULTS.nearThreshold;
-  const fields: FieldMap = { ...DEFAULT_FIELDS, ...opts.fields };
+  const fields = resolveFields(opts.fields, words);
   const overflow = opts.overflow ?? 'reject';
   const tok = opts.tokenizer;
   validateOptions(opts, split, nearThreshold, words);
