@@ -5,7 +5,7 @@ import { evalRowJson, type EvalRow } from './evaluate-split.ts';
 import { modelName } from './config.ts';
 import { CurveSeries, lossCurveSvg, type CurvePoint } from './loss-curve.ts';
 import type { MetricsLog } from './metrics-log.ts';
-import { configRecord, type RunDir } from './run-dir.ts';
+import type { RunDir } from './run-dir.ts';
 import type { SamplePrompt } from './samples.ts';
 import type { RunSetup } from './setup.ts';
 
@@ -40,8 +40,6 @@ export function writeReport(dir: RunDir, metrics: MetricsLog, run: RunSetup, r: 
     samples: r.prompts.map((p) => p.sample),
     // a LoRA run's base weights (model-fingerprint.ts), so that what reads the run can tell them replaced
     ...(baseFingerprint !== undefined ? { base_fingerprint: baseFingerprint } : {}),
-    // the config it finished with: a later edit of config.yaml (max_steps raised) is told to --resume, not ignored
-    config: configRecord(run.cfg),
   };
   const { train, val: valCurve } = curvesOf(metrics.rows());
   dir.writeText(RUN_LAYOUT.lossCurve, lossCurveSvg(train, valCurve, `${run.cfg.task} loss — ${modelName(run.cfg).split('/').pop()}`));

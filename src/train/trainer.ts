@@ -32,7 +32,7 @@ import { runBatchShape } from './memory-plan.ts';
 import { writeReport } from './report.ts';
 import { divergedError, type CheckpointsWritten } from './diverged-error.ts';
 import { MetricsLog } from './metrics-log.ts';
-import { configRecord, editsSinceFinished, resumeChanges, RunDir } from './run-dir.ts';
+import { configRecord, resumeChanges, RunDir } from './run-dir.ts';
 import { checkRestart } from './restart-check.ts';
 import { acquireRunLock, type RunLock } from './run-lock.ts';
 import { runSamples, samplePrompts, type Sample, type SamplePrompt } from './samples.ts';
@@ -329,6 +329,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   lock.check();
   saveTo(RUN_LAYOUT[weightsEntry(cfg.method)]);
   if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'after', sampleEos);
+  dir.recordFinishedConfig(cfg); // before report.json: a run with it finished, and --resume compares edits with this
   const report = writeReport(dir, metrics, run, {
     steps: loop.step, stoppedEarly, lastLoss: lastLoss ?? lastStepLoss(metrics), best: loop.best, lowest: loop.bestMetric ?? null, evalRows, test, prompts,
   }, cfg.method === 'lora' ? baseNow() : undefined);
@@ -346,10 +347,10 @@ function alreadyComplete(run: RunDir, cfg: TrainConfig): TrainResult {
   const steps = typeof report.steps === 'number' ? report.steps : null;
   const total = typeof report.total_steps === 'number' ? report.total_steps : null;
   const where = steps === null ? `its ${RUN_LAYOUT.report} is written` : `step ${steps} of ${total ?? '?'}${report.stopped_early === true ? ', stopped early' : ''}`;
-  const edits = editsSinceFinished(report, cfg);
+  const edits = run.editsSinceFinished(cfg);
   if (edits.length) {
     const weights = path.join(run.dir, RUN_LAYOUT[weightsEntry(cfg.method)]);
-    throw new UserError(`cannot resume: the run is already complete (${where}, as its ${RUN_LAYOUT.report} records), so ${edits.join(', ')} ` +
+    throw new UserError(`cannot resume: the run is already complete (${where}), so ${edits.join(', ')} ` +
       `changed since it finished is not applied; to train further, start a new run from its weights (${cfg.method === 'lora' ? 'lora.init_from' : 'model'}: ` +
       `${weights}, another output_dir), or train it again from step 0 with --overwrite`, run.file(RUN_LAYOUT.config));
   }

@@ -185,7 +185,7 @@ test('--resume of a complete run whose config.yaml was edited since (max_steps r
   const before = snapshot(run);
   const r = resume();
   assert.equal(r.status, 2, String(r.stderr));
-  assert.equal(r.stderr, `error: ${runConfig}: cannot resume: the run is already complete (step 2 of 2, as its report.json records), so max_steps (2 then, 4 now) ` +
+  assert.equal(r.stderr, `error: ${runConfig}: cannot resume: the run is already complete (step 2 of 2), so max_steps (2 then, 4 now) ` +
     `changed since it finished is not applied; to train further, start a new run from its weights (lora.init_from: ${path.join(run, 'adapter')}, another output_dir), ` +
     'or train it again from step 0 with --overwrite\n');
   assert.deepEqual(snapshot(run), before, 'nothing of the run is written, config.yaml left as the user edited it');
