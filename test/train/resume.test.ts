@@ -189,6 +189,10 @@ test('--resume of a complete run whose config.yaml was edited since (max_steps r
     `changed since it finished is not applied; to train further, start a new run from its weights (lora.init_from: ${path.join(run, 'adapter')}, another output_dir), ` +
     'or train it again from step 0 with --overwrite\n');
   assert.deepEqual(snapshot(run), before, 'nothing of the run is written, config.yaml left as the user edited it');
+  fs.writeFileSync(runConfig, original.replace(/^epochs: 1$/m, 'epochs: 3'));
+  const epochs = resume();
+  assert.equal(epochs.status, 2, String(epochs.stderr));
+  assert.match(String(epochs.stderr), /^error: .*: cannot resume: the run is already complete \(step 2 of 2\), so epochs \(1 then, 3 now\) changed since it finished is not applied; /);
   // a key a resume may change (eval.batch_size) is no edit to refuse: the run is complete, as before
   const edited = YAML.parse(original) as { eval: { batch_size: number | null } };
   edited.eval.batch_size = 3;
