@@ -18,7 +18,8 @@ import { notARecordError, withUnreadLists } from './ingest/json-layout.ts';
 import { recordPlace, type Format, type TextSplit } from './ingest/types.ts';
 import { LabelSet, NAMED_CLASSES, canonicalLabel, classList, refuseOneBased, type LabelValue } from './labels.ts';
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
-import { DEFAULT_FIELDS, detectRecord, type DataRecord, type FieldMap, type Task } from './record.ts';
+import { detectRecord, type DataRecord, type FieldMap, type Task } from './record.ts';
+import { resolveFields } from './field-map.ts';
 import { interruptedPrepare } from './out-dir.ts';
 import { prepareReportBeside, type PrepareReport } from './prepare-report.ts';
 import { tokenizeRecord, type TokenizeOptions } from './tokenize.ts';
@@ -90,7 +91,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   needArg('loadTokenRows', 'options', opts, 'object');
   const task = opts.task ?? 'generation', words = opts.words ?? libraryWords('loadTokenRows');
   const cleans = `${preparer(words)} cleans raw data and lists every such record`;
-  const fields: FieldMap = { ...DEFAULT_FIELDS, ...opts.fields };
+  const fields = resolveFields(opts.fields, words);
   const tok = opts.tokenizer ?? null;
   const interrupted = interruptedPrepare(path.dirname(file));
   if (interrupted !== null) {

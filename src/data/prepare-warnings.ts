@@ -1,5 +1,5 @@
 // The warnings of prepare's report.json (prepare.ts, once the splits are written): empty splits, classes missing
-// from the splits or never trained, labels that mean "no label", inputs not UTF-8 or holding no record, the notes
+// from the splits or never trained, labels that mean "no label", inputs not UTF-8, all rejected or holding no record, the notes
 // gathered while reading, and how records were read (ReadTally's).
 import { classWarnings, minusOneWarning, untrainedClassWarning, wordLabelWarning, type LabelSet } from './labels.ts';
 import type { ReadTally } from './read-tally.ts';
@@ -33,6 +33,8 @@ export interface WarningFacts {
   notUtf8: ReadonlyMap<number, number>;
   beyondAscii: ReadonlySet<number>;
   emptyLists: ReadonlySet<number>;
+  /** Per source: its first rejected record, as `file:line: reason: detail`. */
+  firstRejections: ReadonlyMap<number, string>;
   tally: ReadTally;
   fields: FieldMap;
   words: OptionWords;
@@ -42,7 +44,7 @@ export interface WarningFacts {
 export function prepareWarnings(facts: WarningFacts): string[] {
   const {
     sources, perSource, splitCounts, keptTotal, split, provided, classes, labelCounts, givenLabels, inputRecords, minusOnes, wordLabels,
-    notes, notUtf8, beyondAscii, emptyLists, tally, fields, words,
+    notes, notUtf8, beyondAscii, emptyLists, firstRejections, tally, fields, words,
   } = facts;
   const warnings: string[] = [];
   SPLITS.forEach((s, k) => {
@@ -74,6 +76,15 @@ export function prepareWarnings(facts: WarningFacts): string[] {
   warnings.push(...notes);
   for (const [src, n] of notUtf8) {
     warnings.push(`${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8): ${encodingHint(sources[src]!.name, beyondAscii.has(src), 'the file')}`);
+  }
+  // a file all of whose records were rejected while others kept theirs shows only as counts in by_reason: one line says
+  // which file and why (its first rejection), unless the invalid_utf8 warning above already said it of every record
+  if (keptTotal > 0) {
+    sources.forEach((source, k) => {
+      const { records, rejected } = perSource[k]!;
+      if (records === 0 || rejected < records || notUtf8.get(k) === records) return;
+      warnings.push(`${source.name}: ${records === 1 ? 'its one record was' : `all ${records} records were`} rejected; the first: ${firstRejections.get(k) ?? 'see rejected.jsonl'}`);
+    });
   }
   const empty = sources.filter((_, k) => perSource[k]!.records === 0 && !emptyLists.has(k)).map((s) => s.name);
   if (empty.length > 0) {

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { UserError, isUserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
 import { readRecords, formatOf } from './ingest/read.ts';
+import { resolveFields } from './field-map.ts';
 import { recordAt, recordPlace, type RawItem, type RecordAt } from './ingest/types.ts';
 import {
   LabelSet, classList, labelKey, refuseOneBased, type LabelValue,
@@ -62,7 +63,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
   const seed = opts.seed ?? DEFAULTS.seed;
   const dedup = opts.dedup ?? DEFAULTS.dedup;
   const nearThreshold = opts.nearThreshold ?? DEFAULTS.nearThreshold;
-  const fields: FieldMap = { ...DEFAULT_FIELDS, ...opts.fields };
+  const fields = resolveFields(opts.fields, words);
   const overflow = opts.overflow ?? 'reject';
   const tok = opts.tokenizer;
   validateOptions(opts, split, nearThreshold, words);
@@ -111,8 +112,11 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     let otherFormat: string | null = null; // the first file that looks written in another format than read as: the same
     // `unread`: what the record's file holds that was not read (a list of records beside its text: RawItem.unreadLists),
     // said whole after the detail, even in the error quoting it clipped
+    // per source, its first rejection said so: a file whose every record is rejected is warned of with it
+    const firstRejections = new Map<number, string>();
     const reject = (src: number, at: RecordAt, reason: Reason, detail: string, raw: string, unread?: string): void => {
-      firstRejection ??= `${recordPlace(sources[src]!.name, at)}: ${reason}: ${clip(detail, DETAIL_LIMIT)}${unread ? `; ${unread}` : ''}`;
+      if (!firstRejections.has(src)) firstRejections.set(src, `${recordPlace(sources[src]!.name, at)}: ${reason}: ${clip(detail, DETAIL_LIMIT)}${unread ? `; ${unread}` : ''}`);
+      firstRejection ??= firstRejections.get(src)!;
       if (unread) detail = `${detail}; ${unread}`;
       byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
       perSource[src]!.rejected++;
@@ -380,7 +384,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     const keptTotal = splitCounts[0]! + splitCounts[1]! + splitCounts[2]!;
     const warnings = prepareWarnings({
       sources, perSource, splitCounts, keptTotal, split, provided, classes, labelCounts, givenLabels, inputRecords, minusOnes, wordLabels,
-      notes, notUtf8, beyondAscii, emptyLists, tally, fields, words,
+      notes, notUtf8, beyondAscii, emptyLists, firstRejections, tally, fields, words,
     });
     const report: PrepareReport = {
       input_records: inputRecords,

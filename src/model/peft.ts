@@ -200,7 +200,7 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
       if (!key) throw new UserError(`tensor "${name}" is not a LoRA factor of a Mistral projection`, file);
       const layer = key.layer, proj = key.proj as Projection;
       if (!PROJECTIONS.includes(proj)) throw new UserError(`tensor "${name}": unknown projection "${proj}"`, file);
-      if (layer >= numLayers) throw new UserError(`tensor "${name}": layer ${layer} but the model has ${numLayers}`, file);
+      if (layer >= numLayers) throw new UserError(`tensor "${name}": layer ${layer}, but the model has ${numLayers} layer${numLayers === 1 ? '' : 's'} (${numLayers === 1 ? '0' : `0-${numLayers - 1}`})`, file);
       if (key.factor === 'magnitude') {
         if (!useDora) throw new UserError(`tensor "${name}" is a DoRA magnitude, but adapter_config.json's use_dora is not true`, file);
         // its length (the projection's outputs) is checked against the model as it loads

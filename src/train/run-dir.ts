@@ -131,7 +131,30 @@ export class RunDir {
 
   /** Records in the marker the fingerprint of the model's weights the run (started again from step 0) now starts from. */
   recordModel(fingerprint: string): void {
-    this.writeJson(RUN_MARKER, { ...(this.marker() ?? { format: 'mistral-tune run', version: 1 }), model_fingerprint: fingerprint });
+    this.updateMarker({ model_fingerprint: fingerprint });
+  }
+
+  /**
+   * Records in the marker the config the run finishes with, before report.json says it finished: --resume of the
+   * finished run compares the config it is given with it (editsSinceFinished). The marker, not report.json, which
+   * the dashboard shows key by key beside config.yaml.
+   */
+  recordFinishedConfig(cfg: TrainConfig): void {
+    this.updateMarker({ finished_config: configRecord(cfg) });
+  }
+
+  /**
+   * The edits of a finished run's config that --resume cannot apply: the keys a resume refuses whose values in `cfg`
+   * differ from those the run finished with, e.g. max_steps raised in its config.yaml to train on. A moved model folder
+   * is no edit (nothing is loaded); [] for a run of an older version, which recorded no config.
+   */
+  editsSinceFinished(cfg: TrainConfig): string[] {
+    const recorded = this.marker()?.finished_config;
+    return isRecord(recorded) ? resumeChanges(recorded, configRecord(cfg), { sameWeights: true }).refused : [];
+  }
+
+  private updateMarker(fields: Record<string, unknown>): void {
+    this.writeJson(RUN_MARKER, { ...(this.marker() ?? { format: 'mistral-tune run', version: 1 }), ...fields });
   }
 
   /** The marker's JSON object; null when it is not one (an empty marker is a run's all the same). */

@@ -114,7 +114,7 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions, lock: RunLock, words:
   if (!resume) RunDir.check(cfg.output_dir, opts.overwrite ?? false, keep, words);
   const resumed = resume ? RunDir.openForResume(cfg, words) : null;
   // a run that finished is left as it is, whatever its checkpoints: resuming it again would evaluate and write its end again
-  if (resumed?.finished()) return alreadyComplete(resumed);
+  if (resumed?.finished()) return alreadyComplete(resumed, cfg);
   const run = setupRun(cfg, { resuming: resume, place: placeOf(opts.places), written: opts.written, words });
   const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep, lock, words));
   run.backend.close?.(); // the CUDA context and every device allocation, at the end of the run as on an error
@@ -329,6 +329,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   lock.check();
   saveTo(RUN_LAYOUT[weightsEntry(cfg.method)]);
   if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'after', sampleEos);
+  dir.recordFinishedConfig(cfg); // before report.json: a run with it finished, and --resume compares edits with this
   const report = writeReport(dir, metrics, run, {
     steps: loop.step, stoppedEarly, lastLoss: lastLoss ?? lastStepLoss(metrics), best: loop.best, lowest: loop.bestMetric ?? null, evalRows, test, prompts,
   }, cfg.method === 'lora' ? baseNow() : undefined);
@@ -338,13 +339,21 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
 
 /**
  * The result of --resume on a run that finished (report.json is written), said in one line: nothing of it is loaded,
- * evaluated or written again.
+ * evaluated or written again. A config edited since it finished (max_steps raised to train on) is refused, not ignored:
+ * a finished run is not trained further, and the way on is a new run from its weights.
  */
-function alreadyComplete(run: RunDir): TrainResult {
+function alreadyComplete(run: RunDir, cfg: TrainConfig): TrainResult {
   const report = readReport(run);
   const steps = typeof report.steps === 'number' ? report.steps : null;
   const total = typeof report.total_steps === 'number' ? report.total_steps : null;
   const where = steps === null ? `its ${RUN_LAYOUT.report} is written` : `step ${steps} of ${total ?? '?'}${report.stopped_early === true ? ', stopped early' : ''}`;
+  const edits = run.editsSinceFinished(cfg);
+  if (edits.length) {
+    const weights = path.join(run.dir, RUN_LAYOUT[weightsEntry(cfg.method)]);
+    throw new UserError(`cannot resume: the run is already complete (${where}), so ${edits.join(', ')} ` +
+      `changed since it finished is not applied; to train further, start a new run from its weights (${cfg.method === 'lora' ? 'lora.init_from' : 'model'}: ` +
+      `${weights}, another output_dir), or train it again from step 0 with --overwrite`, run.file(RUN_LAYOUT.config));
+  }
   info(`run ${run.dir} is already complete (${where}); nothing to do`);
   return { dir: run.dir, steps: steps ?? 0, report, alreadyComplete: true };
 }

@@ -30,6 +30,20 @@ test('prepare: a JSON Lines file of token-classification records keeps nothing, 
   }
 });
 
+test('prepare: a file of token-classification records beside files that keep theirs is warned of in one line naming it and why', () => {
+  const dir = tempDir();
+  // text.jsonl keeps all but one record (too short): a file partly rejected is no such file
+  const f = writeFiles(dir, { 'ner.jsonl': Array.from({ length: 30 }, (_, i) => conll(i) + '\n').join(''),
+    'text.jsonl': Array.from({ length: 12 }, (_, i) => JSON.stringify({ text: i === 5 ? '' : `record number ${i} of the text file` }) + '\n').join('') });
+  const { report } = prepare({ inputs: [f['ner.jsonl']!, f['text.jsonl']!], outDir: path.join(dir, 'out'), tokenizer: mistralTokenizer(), task: 'generation' });
+  assert.equal(report.by_reason.unknown_shape, 30);
+  assert.ok(report.kept > 0);
+  const about = (file: string): string[] => report.warnings.filter((w) => w.startsWith(`${file}:`));
+  assert.deepEqual(about('ner.jsonl'), ['ner.jsonl: all 30 records were rejected; the first: ner.jsonl:1: unknown_shape: ' +
+    `a token-classification record ("tokens" with a tag per token in "pos_tags", "ner_tags"): ${SAYS}`]);
+  assert.deepEqual(about('text.jsonl'), []);
+});
+
 test("train's reader stops at a token-classification record saying what it is; tokens without a tag each, or beside a text, are no such record", () => {
   const dir = tempDir();
   const f = writeFiles(dir, { 'train.jsonl': `{"text": "a fine record"}\n${JSON.stringify({ tokens: ['New', 'York'], tags: ['B-LOC', 'I-LOC'] })}\n` });

@@ -282,6 +282,19 @@ test('a target_modules entry naming a module whole adapts it whatever layers_to_
   assert.deepEqual(info.layers.map((s) => [...s]), [['q_proj'], ['v_proj']]);
 });
 
+test('an adapter with a layer the model lacks is refused naming the tensor and the layers the model has', () => {
+  // adapter_step1 is of a 2-layer model: read against 2 layers its layer 1 is the last there is; against 1, it is past it
+  const dir = editedAdapter({});
+  assert.throws(() => readAdapterInfo(dir, 1), /tensor "[^"]*\.layers\.1\.[^"]*": layer 1, but the model has 1 layer \(0\)$/);
+  const renamed = tmp(), src = path.join(dir, 'adapter_model.safetensors');
+  const st = SafetensorsFile.open(src);
+  const tensors = Object.fromEntries(st.names().map((n) => [n.replace('.layers.1.', '.layers.2.'), { dtype: 'F32' as const, shape: st.info(n).shape, data: st.readF32(n) }]));
+  st.close();
+  writeSafetensors(path.join(renamed, 'adapter_model.safetensors'), tensors, { format: 'pt' });
+  fs.copyFileSync(path.join(dir, 'adapter_config.json'), path.join(renamed, 'adapter_config.json'));
+  assert.throws(() => readAdapterInfo(renamed, 2), /tensor "[^"]*\.layers\.2\.[^"]*": layer 2, but the model has 2 layers \(0-1\)$/);
+});
+
 test('an adapter saved as adapter_model.bin (safe_serialization=False) is refused naming the pickle and the way out', () => {
   const dir = tmp();
   fs.copyFileSync(path.join(TINY, 'adapter_init', 'adapter_config.json'), path.join(dir, 'adapter_config.json'));

@@ -7,7 +7,12 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import YAML from 'yaml';
 import { listCheckpoints } from '../../src/train/checkpoint.ts';
+import { loadTrainConfig } from '../../src/train/config.ts';
+import { train } from '../../src/train/trainer.ts';
+import { isUserError } from '../../src/util/errors.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { FIXTURES, TINY_BASE, literal } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -169,6 +174,35 @@ test('--resume of a complete run whose last checkpoint is its final step says so
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, `run ${moved} is already complete (step 3 of 3); nothing to do\n`);
   assert.deepEqual(snapshot(moved), before);
+});
+
+test('--resume of a complete run whose config.yaml was edited since (max_steps raised) refuses in one line naming the edit, the recorded total and the way on', () => {
+  const dir = setup();
+  const config = path.join(dir, 'edited.yaml');
+  fs.writeFileSync(config, [`model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 2',
+    'max_seq_len: 32', 'eval: {samples: 0}', 'output_dir: edited'].join('\n') + '\n');
+  const run = trainLikeCli(config).dir;
+  const runConfig = path.join(run, 'config.yaml'), original = fs.readFileSync(runConfig, 'utf8');
+  assert.match(original, /^max_steps: 2$/m);
+  const resume = (): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  fs.writeFileSync(runConfig, original.replace(/^max_steps: 2$/m, 'max_steps: 4'));
+  const before = snapshot(run);
+  const r = resume();
+  assert.equal(r.status, 2, String(r.stderr));
+  assert.equal(r.stderr, `error: ${runConfig}: cannot resume: the run is already complete (step 2 of 2), so max_steps (2 then, 4 now) ` +
+    `changed since it finished is not applied; to train further, start a new run from its weights (lora.init_from: ${path.join(run, 'adapter')}, another output_dir), ` +
+    'or train it again from step 0 with --overwrite\n');
+  assert.deepEqual(snapshot(run), before, 'nothing of the run is written, config.yaml left as the user edited it');
+  // the rest in this process (the CLI's exit and line are checked above): train RUN --resume reads the run's config.yaml
+  const resumeHere = (): string => captureStderr(() => train(loadTrainConfig(runConfig), { resume: true })).stderr;
+  fs.writeFileSync(runConfig, original.replace(/^epochs: 1$/m, 'epochs: 3'));
+  assert.throws(resumeHere, (e: Error) => isUserError(e) &&
+    /^\S*config\.yaml: cannot resume: the run is already complete \(step 2 of 2\), so epochs \(1 then, 3 now\) changed since it finished is not applied; /.test(e.message));
+  // a key a resume may change (eval.batch_size) is no edit to refuse: the run is complete, as before
+  const edited = YAML.parse(original) as { eval: { batch_size: number | null } };
+  edited.eval.batch_size = 3;
+  fs.writeFileSync(runConfig, YAML.stringify(edited));
+  assert.equal(resumeHere(), `run ${run} is already complete (step 2 of 2); nothing to do\n`);
 });
 
 test('a corrupt newest checkpoint is detected and the previous one used', () => {
