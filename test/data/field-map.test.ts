@@ -55,3 +55,25 @@ test('prepare and loadTokenRows refuse one column as two fields before reading a
   assert.equal(report.kept, 2);
   assert.deepEqual(readJsonl<{ text: string; label: string }>(path.join(out, 'train.jsonl')).map((r) => [r.text, r.label]).sort(), [['a dull film', 'neg'], ['a fine film', 'pos']]);
 });
+
+test('a given field on the default column of a field no record reads with it is no clash: label=labels, completion=label, labels=label', () => {
+  // review18: refused since user18, though each read right before (the labels field is read beside input_ids only; the
+  // label field is classification's, not a prompt/completion record's)
+  for (const given of [{ label: 'labels' }, { prompt: 'sentence', completion: 'label' }, { labels: 'label' }]) {
+    assert.deepEqual(resolveFields(given, FLAG_WORDS), { ...DEFAULT_FIELDS, ...given }, JSON.stringify(given));
+  }
+  // a library caller's field set to undefined is no field given, not the column "undefined"
+  assert.deepEqual(resolveFields({ text: undefined, prompt: undefined }, libraryWords('prepare')), DEFAULT_FIELDS);
+  const dir = tempDir();
+  const f = writeFiles(dir, {
+    'cls.jsonl': ['{"text": "a fine film", "labels": 1}', '{"text": "a dull film", "labels": 0}'].join('\n') + '\n',
+    'gen.jsonl': ['{"sentence": "a fine film", "label": "positive"}', '{"sentence": "a dull film", "label": "negative"}'].join('\n') + '\n',
+  });
+  const cls = path.join(dir, 'cls');
+  assert.equal(prepare({ inputs: [f['cls.jsonl']!], outDir: cls, tokenizer: mistralTokenizer(), task: 'classification', split: [1, 0, 0], fields: { label: 'labels' } }, FLAG_WORDS).report.kept, 2);
+  assert.deepEqual(readJsonl<{ text: string; label: number }>(path.join(cls, 'train.jsonl')).map((r) => [r.text, r.label]).sort(), [['a dull film', 0], ['a fine film', 1]]);
+  const gen = path.join(dir, 'gen');
+  assert.equal(prepare({ inputs: [f['gen.jsonl']!], outDir: gen, tokenizer: mistralTokenizer(), split: [1, 0, 0], fields: { prompt: 'sentence', completion: 'label' } }, FLAG_WORDS).report.kept, 2);
+  assert.deepEqual(readJsonl<{ prompt: string; completion: string }>(path.join(gen, 'train.jsonl')).map((r) => [r.prompt, r.completion]).sort(),
+    [['a dull film', 'negative'], ['a fine film', 'positive']]);
+});
