@@ -16,6 +16,7 @@ import { planMemory, runBatchShape, type BatchShape, type MemoryPlan } from './m
 import { unknownLabelFix, wrongTaskFix } from './data.ts';
 import { checkAdapterAndHead, checkPacking, checkRunTrainable, loadRunSplit, planSteps, plannedModelConfig, runTokenizer, warnUnusedSettings } from './setup.ts';
 import { RunDir } from './run-dir.ts';
+import { resumeFinished } from './finished-run.ts';
 import { DataLoader } from '../data/loader.ts';
 import { epochSteps, type EpochSteps } from './epoch-steps.ts';
 
@@ -105,7 +106,7 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const tokens = train.reduce((n, r) => n + Math.min(r.inputIds.length, cfg.max_seq_len), 0);
   return {
     model, plan, shape, available, fits: limit !== null ? false : available === null ? null : plan.total <= available, limit, why, steps, epochs, events: plannedEvents(cfg, steps.totalSteps, epochs),
-    train: { examples: train.length, tokens }, ...outputDirFate(cfg.output_dir, flags),
+    train: { examples: train.length, tokens }, ...outputDirFate(cfg, flags),
   };
 }
 
@@ -142,9 +143,9 @@ function plannedEvents(cfg: TrainConfig, totalSteps: number, epochs: EpochSteps)
 }
 
 /** What train will do with output_dir, in words: as RunDir.check decides, without making or emptying anything; and its refusal, if it is one. */
-function outputDirFate(dir: string, flags: DryRunFlags): Pick<DryRun, 'output' | 'outputRefusal'> {
+function outputDirFate(cfg: TrainConfig, flags: DryRunFlags): Pick<DryRun, 'output' | 'outputRefusal'> {
   try {
-    return { output: outputDirAction(dir, flags), outputRefusal: null };
+    return { output: outputDirAction(cfg, flags), outputRefusal: null };
   } catch (e) {
     if (isUserError(e)) return { output: `refused: ${e.what}`, outputRefusal: e.message };
     throw e;
@@ -152,13 +153,18 @@ function outputDirFate(dir: string, flags: DryRunFlags): Pick<DryRun, 'output' |
 }
 
 /** outputDirFate's words; a refusal thrown as train throws it. */
-function outputDirAction(dir: string, flags: DryRunFlags): string {
+function outputDirAction(cfg: TrainConfig, flags: DryRunFlags): string {
+  const dir = cfg.output_dir;
   if (flags.resume) {
-    // as train decides it (trainer.ts), without putting back what a crash moved aside or checking the config
+    // as train decides it (trainer.ts), without putting back what a crash moved aside or comparing the config with a
+    // checkpoint's; a finished run's edits since it finished are refused as train refuses them (resumeFinished)
     if (!RunDir.checkFolder(dir)) throw new UserError('cannot resume: the run folder does not exist', dir);
     if (RunDir.holdsNothing(dir)) return 'holds no run yet: --resume starts it from the beginning';
     RunDir.requireRun(dir);
-    return RunDir.open(dir).finished() ? 'a complete run: --resume does nothing (--overwrite trains it again)' : 'continued from its newest valid checkpoint (--resume)';
+    const run = RunDir.open(dir);
+    if (!run.finished()) return 'continued from its newest valid checkpoint (--resume)';
+    resumeFinished(run, cfg);
+    return 'a complete run: --resume does nothing (--overwrite trains it again)';
   }
   if (!RunDir.checkFolder(dir)) return 'new';
   try {

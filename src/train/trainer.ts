@@ -13,7 +13,6 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { libraryWords, type OptionWords } from '../util/option-words.ts';
-import { readJsonFile } from '../util/json-file.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { deriveSeed } from '../util/rng.ts';
@@ -31,6 +30,7 @@ import { stepFlops } from './flops.ts';
 import { runBatchShape } from './memory-plan.ts';
 import { writeReport } from './report.ts';
 import { divergedError, type CheckpointsWritten } from './diverged-error.ts';
+import { resumeFinished } from './finished-run.ts';
 import { MetricsLog } from './metrics-log.ts';
 import { configRecord, resumeChanges, RunDir } from './run-dir.ts';
 import { checkRestart } from './restart-check.ts';
@@ -339,34 +339,12 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
 
 /**
  * The result of --resume on a run that finished (report.json is written), said in one line: nothing of it is loaded,
- * evaluated or written again. A config edited since it finished (max_steps raised to train on) is refused, not ignored:
- * a finished run is not trained further, and the way on is a new run from its weights.
+ * evaluated or written again; a config edited since it finished is refused (resumeFinished).
  */
 function alreadyComplete(run: RunDir, cfg: TrainConfig): TrainResult {
-  const report = readReport(run);
-  const steps = typeof report.steps === 'number' ? report.steps : null;
-  const total = typeof report.total_steps === 'number' ? report.total_steps : null;
-  const where = steps === null ? `its ${RUN_LAYOUT.report} is written` : `step ${steps} of ${total ?? '?'}${report.stopped_early === true ? ', stopped early' : ''}`;
-  const edits = run.editsSinceFinished(cfg);
-  if (edits.length) {
-    const weights = path.join(run.dir, RUN_LAYOUT[weightsEntry(cfg.method)]);
-    throw new UserError(`cannot resume: the run is already complete (${where}), so ${edits.join(', ')} ` +
-      `changed since it finished is not applied; to train further, start a new run from its weights (${cfg.method === 'lora' ? 'lora.init_from' : 'model'}: ` +
-      `${weights}, another output_dir), or train it again from step 0 with --overwrite`, run.file(RUN_LAYOUT.config));
-  }
+  const { report, steps, where } = resumeFinished(run, cfg);
   info(`run ${run.dir} is already complete (${where}); nothing to do`);
   return { dir: run.dir, steps: steps ?? 0, report, alreadyComplete: true };
-}
-
-/** report.json as an object ({} when it is not one: the run is complete all the same). */
-function readReport(run: RunDir): Record<string, unknown> {
-  try {
-    const r = readJsonFile(run.file(RUN_LAYOUT.report));
-    return typeof r === 'object' && r !== null && !Array.isArray(r) ? r as Record<string, unknown> : {};
-  } catch (e) {
-    if (isUserError(e)) return {};
-    throw e;
-  }
 }
 
 /**

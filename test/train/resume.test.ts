@@ -11,6 +11,7 @@ import YAML from 'yaml';
 import { listCheckpoints } from '../../src/train/checkpoint.ts';
 import { loadTrainConfig } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
+import { dryRun } from '../../src/train/dry-run.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -198,6 +199,9 @@ test('--resume of a complete run whose config.yaml was edited since (max_steps r
   fs.writeFileSync(runConfig, original.replace(/^epochs: 1$/m, 'epochs: 3'));
   assert.throws(resumeHere, (e: Error) => isUserError(e) &&
     /^\S*config\.yaml: cannot resume: the run is already complete \(step 2 of 2\), so epochs \(1 then, 3 now\) changed since it finished is not applied; /.test(e.message));
+  // and --dry-run foretells it (review18: it said "a complete run: --resume does nothing" where the run is refused)
+  const dry = dryRun(loadTrainConfig(runConfig), { resume: true });
+  assert.match(dry.outputRefusal ?? '', /cannot resume: the run is already complete \(step 2 of 2\), so epochs \(1 then, 3 now\) changed since it finished/);
   // a key a resume may change (eval.batch_size) is no edit to refuse: the run is complete, as before
   const edited = YAML.parse(original) as { eval: { batch_size: number | null } };
   edited.eval.batch_size = 3;
