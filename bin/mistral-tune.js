@@ -10,12 +10,19 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entry = path.join(root, 'dist', 'cli', 'main.js');
 const src = path.join(root, 'src');
 
-/** The newest entry under `dir` (path and mtime); folders count, so a deleted file shows; a file wins a tie. */
-function newest(dir, best = { file: dir, mtime: fs.statSync(dir).mtimeMs }) {
+/**
+ * The newest entry under `dir` (path and mtime); folders count, so a deleted file shows. A file wins over a folder up
+ * to TOUCH_MS newer: creating a file touches its folder a moment after the file itself (the test of this once saw the
+ * folder named for a file just written).
+ */
+const TOUCH_MS = 50;
+function newest(dir, best = { file: dir, mtime: fs.statSync(dir).mtimeMs, isFile: false }) {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     const mtime = fs.statSync(p).mtimeMs;
-    if (mtime > best.mtime || (mtime === best.mtime && e.isFile())) best = { file: p, mtime };
+    if (mtime > best.mtime || (e.isFile() && (!best.isFile ? mtime >= best.mtime - TOUCH_MS : mtime === best.mtime))) {
+      best = { file: p, mtime: Math.max(mtime, best.mtime), isFile: e.isFile() };
+    }
     if (e.isDirectory()) best = newest(p, best);
   }
   return best;

@@ -97,6 +97,9 @@ test('a dist/ missing or older than src/ is refused with one line naming the fil
   assert.equal(node([bin], dir).stdout, 'built\n');
 
   fs.writeFileSync(path.join(dir, 'src', 'cli', 'new.ts'), '');
+  // its folder touched a moment after the file, as creating it may (this test once named src/cli instead)
+  const made = fs.statSync(path.join(dir, 'src', 'cli', 'new.ts')).mtime;
+  fs.utimesSync(path.join(dir, 'src', 'cli'), made, new Date(made.getTime() + 5));
   const stale = node([bin], dir);
   assert.equal(stale.status, 2);
   assert.equal(stale.stderr, `mistral-tune: dist/ is older than src/cli/new.ts: run \`npm run build\` in ${dir}\n`);
