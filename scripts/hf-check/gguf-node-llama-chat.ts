@@ -28,6 +28,7 @@ import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.t
 import { encodePrompt } from '../../src/tokenizer/prompt.ts';
 import type { ChatMessage } from '../../src/tokenizer/types.ts';
 import { config } from '../../test/export/gguf-models.ts';
+import { MISTRAL_V03_NO_TOOLS_TEMPLATE as MISTRAL_V03_TEMPLATE } from '../../test/tokenizer/mistral-v03-template.ts';
 
 const [llamaTree, outArg] = process.argv.slice(2);
 if (llamaTree === undefined || outArg === undefined) {
@@ -37,28 +38,6 @@ if (llamaTree === undefined || outArg === undefined) {
 const out = path.resolve(outArg);
 fs.mkdirSync(out, { recursive: true });
 const TINY = path.resolve('models', 'mistral-tune-tiny');
-
-const MISTRAL_V03_TEMPLATE = `{%- if messages[0]["role"] == "system" %}
-    {%- set system_message = messages[0]["content"] %}
-    {%- set loop_messages = messages[1:] %}
-{%- else %}
-    {%- set loop_messages = messages %}
-{%- endif %}
-{{- bos_token }}
-{%- for message in loop_messages %}
-    {%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}
-        {{- raise_exception('After the optional system message, conversation roles must alternate user/assistant/user/assistant/...') }}
-    {%- endif %}
-    {%- if message["role"] == "user" %}
-        {%- if loop.last and system_message is defined %}
-            {{- "[INST] " + system_message + "\\n\\n" + message["content"] + "[/INST]" }}
-        {%- else %}
-            {{- "[INST] " + message["content"] + "[/INST]" }}
-        {%- endif %}
-    {%- elif message["role"] == "assistant" %}
-        {{- " " + message["content"]|trim + eos_token}}
-    {%- endif %}
-{%- endfor %}`;
 
 const messages: ChatMessage[] = [
   { role: 'system', content: 'You are terse.' },

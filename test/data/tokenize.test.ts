@@ -8,6 +8,7 @@ import { IGNORE_INDEX, collate } from '../../src/data/batch.ts';
 import { ChatTemplate } from '../../src/tokenizer/chat-template.ts';
 import type { ChatMessage, Tokenizer } from '../../src/tokenizer/types.ts';
 import { mistralTokenizer } from './helpers.ts';
+import { MISTRAL_V03_NO_TOOLS_TEMPLATE as MISTRAL_V03_TEMPLATE } from '../tokenizer/mistral-v03-template.ts';
 
 const tok = mistralTokenizer();
 const BOS = tok.bosId!, EOS = tok.eosId!;
@@ -296,30 +297,9 @@ function withTemplate(source: string): Tokenizer {
   }) as Tokenizer;
 }
 
-// Mistral-7B-Instruct-v0.3's chat template (its tokenizer_config.json, the tool branches left out): the system
+// Mistral-7B-Instruct-v0.3's chat template (mistral-v03-template.ts): the system
 // message goes into the LAST user turn only, so a chat rendered up to an earlier turn differs from the whole chat
 // from its last user turn on — and a chat ending with an assistant turn renders no system message at all.
-const MISTRAL_V03_TEMPLATE = `{%- if messages[0]["role"] == "system" %}
-    {%- set system_message = messages[0]["content"] %}
-    {%- set loop_messages = messages[1:] %}
-{%- else %}
-    {%- set loop_messages = messages %}
-{%- endif %}
-{{- bos_token }}
-{%- for message in loop_messages %}
-    {%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}
-        {{- raise_exception('After the optional system message, conversation roles must alternate user/assistant/user/assistant/...') }}
-    {%- endif %}
-    {%- if message["role"] == "user" %}
-        {%- if loop.last and system_message is defined %}
-            {{- "[INST] " + system_message + "\\n\\n" + message["content"] + "[/INST]" }}
-        {%- else %}
-            {{- "[INST] " + message["content"] + "[/INST]" }}
-        {%- endif %}
-    {%- elif message["role"] == "assistant" %}
-        {{- " " + message["content"]|trim + eos_token}}
-    {%- endif %}
-{%- endfor %}`;
 
 test('{messages} under a template that moves the system message to the last user turn (Mistral v0.3): only the assistant turns are trained', () => {
   const withV03 = withTemplate(MISTRAL_V03_TEMPLATE);
