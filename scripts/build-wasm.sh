@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the CPU backend's WebAssembly SIMD kernels from src/backend/cpu/wasm/kernels.c:
+# Builds the CPU backend's WebAssembly SIMD kernels from src/backend/cpu/wasm/kernels.c (which includes kernels/*.c):
 #   kernels.wasm          baseline SIMD (simd128), by `clang` (Debian bookworm: clang 14);
 #   kernels-relaxed.wasm  the same source with -DRELAXED_SIMD: the GEMM's multiply-add is f32x4.relaxed_madd
 #                         (one FMA), by a clang that knows the final relaxed-SIMD opcodes: `clang-16` by default

@@ -1,4 +1,4 @@
-// The wasm kernels' e^x (exp4 in kernels.c, used by cross-entropy, SwiGLU's sigmoid and attention's softmax) at
+// The wasm kernels' e^x (exp4 in kernels/simd-math.h, used by cross-entropy, SwiGLU's sigmoid and attention's softmax) at
 // its edges: NaN of either sign stays NaN (the trainer's non-finite check relies on a NaN loss), under- and
 // overflow give 0 and +inf, and the SIMD lanes agree with the scalar tail.
 import { test } from 'node:test';

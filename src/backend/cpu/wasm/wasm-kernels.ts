@@ -37,7 +37,7 @@ interface Exports {
     b2: number, omb2: number, stepSize: number, bc2Sqrt: number, eps: number, decayIn: number, decayOut: number): void;
 }
 
-/** Packing buffers of the GEMM (must match MC·KC and KC·NC in kernels.c). */
+/** Packing buffers of the GEMM (must match MC·KC and KC·NC in kernels/sgemm.c). */
 const GEMM_PA = 64 * 256;
 const GEMM_PB = 256 * 2048;
 
