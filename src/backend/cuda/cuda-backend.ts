@@ -4,66 +4,26 @@
 // with f32 compute, f32 without TF32, f64) with a fixed workspace, or to gemm_fallback.cu where cuBLASLt has no
 // algorithm for one. download() is the only host sync.
 import type { AdamWHyper, AttentionShape, Backend, DeviceBuffer, GateActivation, GemmSpec } from '../backend.ts';
-import { cSpans, resolveGemm } from '../cpu/gemm.ts';
 import { bf16ToF32, DTYPE_BYTES, f16ToF32, type DType, type HostData } from '../dtype.ts';
 import { hostAs } from './host-data.ts';
-import { UserError } from '../../util/errors.ts';
 import { CachingAllocator, type Block } from './allocator.ts';
-import { CublasLt } from './cublaslt.ts';
 import { cuda, CudaBuffer } from './cuda-buffer.ts';
-import { CUDA_ERROR_OUT_OF_MEMORY, CudaDriver, DEVICE_ATTRIBUTE, type Handle } from './driver.ts';
+import { openCuda, type CudaBackendOptions, type CudaParts, type DriverApi } from './cuda-parts.ts';
+import { CUDA_ERROR_OUT_OF_MEMORY, type Handle } from './driver.ts';
 import { CudaError } from './check.ts';
-import { findCudaInclude, findLibrary, LIBNVRTC } from './find-libs.ts';
-import { cudaAttentionFromEnv, forEachBatchSlice, throughGemm, withinWindow, type CudaAttention } from './attention-path.ts';
+import { forEachBatchSlice, throughGemm, withinWindow, type CudaAttention } from './attention-path.ts';
 import { flashBackward, flashForward, flashRefusal, type FlashGpu } from './flash-attention.ts';
+import { cudaGemm, GEMM_WORKSPACE_BYTES, type GemmHost } from './gemm.ts';
 import { GemmAttention } from './gemm-attention.ts';
-import { KernelCache } from './kernel-cache.ts';
-import { nvrtcOptions, type Storage } from './kernel-source.ts';
+import type { Storage } from './kernel-source.ts';
 import { KernelRuntime } from './kernel-runtime.ts';
 import { DTYPE_CODE, GATE_ACTIVATION_CODE } from './kernel-table.ts';
 import * as L from './launch.ts';
-import { gemmLabel, gemmRunTypes } from './gemm-plan.ts';
-import { runGemmFallback } from './gemm-fallback.ts';
-import { archFor, Nvrtc } from './nvrtc.ts';
-import { cudaProfileFromEnv, OpProfiler, type EventApi } from './op-profiler.ts';
+import { OpProfiler } from './op-profiler.ts';
 import { infoOnce } from '../../util/log.ts';
 
-/** cuBLASLt's workspace: 32 MiB, NVIDIA's recommendation for Hopper. */
-export const GEMM_WORKSPACE_BYTES = 32 * 2 ** 20;
-
-export interface CudaBackendOptions {
-  /** GPU ordinal (default 0). */
-  device?: number;
-  /** Folder of the cubin cache (default: kernel-cache.ts's). */
-  cacheDir?: string;
-}
-
-/** The driver calls the backend makes (the real CudaDriver, or a recording stand-in in the host-side tests). */
-export type DriverApi = Pick<CudaDriver, 'memAlloc' | 'memFree' | 'memcpyHtoD' | 'memcpyDtoH' | 'memcpyDtoD' | 'memsetD32'
-  | 'moduleLoad' | 'moduleUnload' | 'getFunction' | 'setMaxDynamicShared' | 'launch' | 'streamSynchronize' | 'streamDestroy'
-  | keyof EventApi>;
-
-/** What a CudaBackend runs on: opened by CudaBackend.open(), or stand-ins in tests. */
-export interface CudaParts {
-  driver: DriverApi;
-  stream: Handle;
-  gemm: Pick<CublasLt, 'matmul' | 'destroy'>;
-  cache: Pick<KernelCache, 'get'>;
-  arch: string;
-  cudaInclude: string;
-  /** The GPU in words, for describe(). */
-  gpu: string;
-  /** Releases what open() retained (the primary context), last thing close() does. */
-  release?: () => void;
-  /** The GPU's memory in bytes (null: unknown, as with stand-ins), for the run's fit check. */
-  deviceBytes?: number | null;
-  /** The most dynamic shared memory a block may be allowed (MAX_SHARED_MEMORY_PER_BLOCK_OPTIN; null: unknown, as with stand-ins). */
-  sharedPerBlock?: number | null;
-  /** The attention path (default: the backend's own kernels; MISTRAL_TUNE_CUDA_ATTENTION picks it in open()). */
-  attention?: CudaAttention;
-  /** Times every operation with CUDA events, by class, reported on close (MISTRAL_TUNE_CUDA_PROFILE=1 in open()); needs the driver's event calls. */
-  profile?: boolean;
-}
+export { GEMM_WORKSPACE_BYTES } from './gemm.ts';
+export type { CudaBackendOptions, CudaParts, DriverApi } from './cuda-parts.ts';
 
 export class CudaBackend implements Backend {
   readonly name = 'cuda' as const;
@@ -88,39 +48,12 @@ export class CudaBackend implements Backend {
   private readonly flashGpu: FlashGpu;
   /** MISTRAL_TUNE_CUDA_PROFILE=1: the GPU time of each operation class (op-profiler.ts), else null. */
   readonly profiler: OpProfiler | null;
+  /** What gemm.ts uses of this backend. */
+  private readonly gemmHost: GemmHost;
 
   /** Opens the driver, NVRTC and cuBLASLt on GPU `opts.device` (UserError when a piece is missing). */
   static open(opts: CudaBackendOptions = {}): CudaBackend {
-    const include = findCudaInclude({}, findLibrary(LIBNVRTC).file); // Nvrtc.open below opens that file
-    if (!include.file) throw new UserError(`CUDA headers (cuda_bf16.h, needed by NVRTC) not found; looked in: ${include.looked.join(', ')}; install the CUDA toolkit or set CUDA_HOME`);
-    const driver = CudaDriver.open();
-    if (driver.deviceCount() === 0) throw new UserError('CUDA: the driver loaded but reports no GPU');
-    const dev = driver.device(opts.device ?? 0);
-    driver.usePrimaryContext(dev);
-    const release = (): void => driver.releasePrimaryContext(dev);
-    let gemm: CublasLt | null = null;
-    try {
-      const nvrtc = Nvrtc.open();
-      gemm = CublasLt.open();
-      const cc = driver.computeCapability(dev);
-      return new CudaBackend({
-        attention: cudaAttentionFromEnv(), profile: cudaProfileFromEnv(), release, deviceBytes: driver.totalMem(dev), sharedPerBlock: driver.attribute(dev, DEVICE_ATTRIBUTE.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN), driver, stream: driver.streamCreate(), gemm, arch: archFor(cc), cudaInclude: include.file,
-        cache: new KernelCache((req) => nvrtc.compile(req.source, req.name, nvrtcOptions(req)).cubin, nvrtc.version(), opts.cacheDir),
-        gpu: `${driver.deviceName(dev)}, sm_${cc.major}${cc.minor}, ${(driver.totalMem(dev) / 2 ** 30).toFixed(0)} GiB`,
-      });
-    } catch (e) {
-      // a library that failed to open (or the stream, or the constructor's first allocations): give back what
-      // was taken, each part on its own (a failed cuBLASLt destroy must not keep the context), and report the
-      // first error; releasing the primary context frees the stream and any allocation with it
-      for (const giveBack of [() => gemm?.destroy(), release]) {
-        try {
-          giveBack();
-        } catch {
-          // the first error is the one to report
-        }
-      }
-      throw e;
-    }
+    return openCuda(opts, (parts) => new CudaBackend(parts));
   }
 
   constructor(parts: CudaParts) {
@@ -145,6 +78,11 @@ export class CudaBackend implements Backend {
     this.flashGpu = { arch: parts.arch, sharedPerBlock: parts.sharedPerBlock ?? null };
     this.workspace = this.allocator.alloc(GEMM_WORKSPACE_BYTES);
     this.partials = cuda(this.alloc('f64', L.MAX_ELEMENTWISE_BLOCKS));
+    this.gemmHost = {
+      alloc: (dtype, length) => this.alloc(dtype, length), free: (b) => this.free(b), copy: (dst, src, n) => this.copy(dst, src, n),
+      fill: (b, value) => this.fill(b, value), scale: (out, x, alpha, n) => this.scale(out, x, alpha, n), timed: (label, op) => this.timed(label, op),
+      kernels: this.kernels, lt: this.lt, workspace: this.workspace, stream: this.stream, profiler: this.profiler,
+    };
   }
 
   describe(): string {
@@ -226,44 +164,7 @@ export class CudaBackend implements Backend {
 
   // ---- dense math ----
   gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec, addend?: DeviceBuffer): void {
-    const C = cuda(c, 'gemm C'), A = cuda(a, 'gemm A'), B = cuda(b, 'gemm B');
-    const g = resolveGemm(spec, A.length, B.length, C.length);
-    if (g.m === 0 || g.n === 0 || g.batch === 0) return; // nothing to write (cuBLASLt refuses empty layouts)
-    let add = addend && addend !== c ? cuda(addend, 'gemm addend') : null;
-    if (add) {
-      resolveGemm(spec, A.length, B.length, add.length); // the addend holds C's layout
-      if (add.dtype !== C.dtype) throw new Error(`gemm: addend is ${add.dtype}, C ${C.dtype}`);
-      if (g.k === 0 || gemmRunTypes(A.dtype, B.dtype, C.dtype).c !== C.dtype) { // the paths below work in place
-        for (const [at, n] of cSpans(g)) this.copy(C.view(at, n), add.view(at, n), n);
-        add = null;
-      }
-    }
-    if (g.k === 0) { // C = beta·C, row by row: the product is empty
-      if (g.beta === 1) return;
-      for (let b = 0; b < g.batch; b++) for (let i = 0; i < g.m; i++) {
-        const row = C.view(b * g.strideC + i * g.ldc, g.n);
-        if (g.beta === 0) this.fill(row, 0);
-        else this.scale(row, row, g.beta, g.n);
-      }
-      return;
-    }
-    const run = gemmRunTypes(A.dtype, B.dtype, C.dtype);
-    const temps: CudaBuffer[] = [];
-    const as = (buf: CudaBuffer, dtype: DType): CudaBuffer => {
-      if (buf.dtype === dtype) return buf;
-      const t = cuda(this.alloc(dtype, buf.length));
-      this.kernels.convert(t, buf, buf.length);
-      temps.push(t);
-      return t;
-    };
-    const c2 = as(C, run.c);
-    const a2 = as(A, run.a), b2 = as(B, run.b);
-    let ran = true;
-    this.timed(this.profiler && gemmLabel(g, run, add !== null),
-      () => { ran = this.lt.matmul(g, run, c2.ptr, a2.ptr, b2.ptr, this.workspace.ptr, GEMM_WORKSPACE_BYTES, this.stream, add?.ptr); });
-    if (!ran) runGemmFallback(this.kernels, g, c2, a2, b2, add ?? c2);
-    if (c2 !== C) this.kernels.convert(C, c2, C.length);
-    for (const t of temps) this.free(t);
+    cudaGemm(this.gemmHost, c, a, b, spec, addend);
   }
 
   add(out: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, n: number): void {
