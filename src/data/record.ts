@@ -1,4 +1,5 @@
-// Record shapes, and turning one parsed input value into a validated, normalised record or a rejection.
+// Turning one parsed input value into a validated, normalised record or a rejection; the shapes themselves are
+// record-shape.ts's, what a record holds record-content.ts's (both re-exported here for the modules that read records).
 // Shapes: {text}, {prompt, completion}, {messages: [{role, content}]}, {text, label} (classification),
 // {input_ids, labels?} / {input_ids, label} (pre-tokenized). Each record is detected on its own, so
 // shapes may be mixed within a file; field names can be remapped (FieldMap), and a record with none of them in a
@@ -6,7 +7,7 @@
 import { isUserError } from '../util/errors.ts';
 import { ownField } from '../util/json-file.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
-import { conversationalPair, detectChat, type ChatTurn } from './chat-record.ts';
+import { conversationalPair, detectChat } from './chat-record.ts';
 import { normalizeText } from './clean.ts';
 import { fieldIs, preferenceHint, textColumnHint, turnsHint } from './field-hints.ts';
 import { isTurn } from './ingest/json-object-scan.ts';
@@ -18,58 +19,12 @@ import { parsePretokenized } from './pretokenized.ts';
 import { tokenClassificationRefusal } from './token-tags.ts';
 import { untrainableField } from './untrainable-fields.ts';
 import { reject, stringField, stringifiedTexts, typeName, type Stringified } from './record-fields.ts';
+import { canonicalContent } from './record-content.ts';
+import { DEFAULT_FIELDS, type DataRecord, type FieldMap, type Rejection, type Task } from './record-shape.ts';
 
 export type { ChatTurn } from './chat-record.ts';
-
-export type Task = 'generation' | 'classification';
-export type Shape = 'text' | 'prompt_completion' | 'chat' | 'classification' | 'pretokenized';
-
-export type DataRecord =
-  | { shape: 'text'; text: string }
-  | { shape: 'prompt_completion'; prompt: string; completion: string }
-  | { shape: 'chat'; messages: ChatTurn[] }
-  | { shape: 'classification'; text: string; label: LabelValue }
-  | { shape: 'pretokenized'; inputIds: number[]; labels?: number[]; label?: LabelValue };
-
-/**
- * The task a wrong_task record belongs to. The rejection does not say how to switch: only a caller knows whether it
- * can (prepare's --task can; a resumed run, or weights trained for one task, cannot).
- */
-export function otherTask(task: Task): Task {
-  return task === 'generation' ? 'classification' : 'generation';
-}
-
-/** Why a record was rejected (the codes of rejected.jsonl and report.json's by_reason). */
-export type Reason =
-  | 'invalid_json' | 'invalid_csv' | 'bad_columns' | 'unknown_shape' | 'wrong_task' | 'invalid_roles'
-  | 'invalid_tokens' | 'empty' | 'placeholder' | 'special_token' | 'too_short' | 'too_long' | 'missing_label'
-  | 'unknown_label' | 'conflicting_label' | 'duplicate' | 'near_duplicate' | 'untokenizable'
-  | 'invalid_utf8' | 'binary' | 'truncated';
-
-export interface Rejection {
-  reason: Reason;
-  detail: string;
-  /** missing_label: the label was a value that may be meant as a class (-1, "None"), which prepare counts to say how. */
-  noLabel?: NoLabel;
-}
-
-/** Canonical field name → the name in the input. */
-export interface FieldMap {
-  text: string;
-  prompt: string;
-  completion: string;
-  messages: string;
-  role: string;
-  content: string;
-  label: string;
-  input_ids: string;
-  labels: string;
-}
-
-export const DEFAULT_FIELDS: FieldMap = {
-  text: 'text', prompt: 'prompt', completion: 'completion', messages: 'messages', role: 'role',
-  content: 'content', label: 'label', input_ids: 'input_ids', labels: 'labels',
-};
+export { DEFAULT_FIELDS, otherTask, type DataRecord, type FieldMap, type Reason, type Rejection, type Shape, type Task } from './record-shape.ts';
+export { canonicalContent, comparableParts, recordFields, textFields, type TextField } from './record-content.ts';
 
 /** Whether `v` is a string that is the JSON text of an object (a JSON Lines line written with json.dumps twice). */
 function holdsJsonObject(v: unknown): boolean {
@@ -383,84 +338,6 @@ function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap,
     record.label = label.label;
   }
   return row.padding > 0 ? { record, padding: row.padding } : { record };
-}
-
-/** Content that identifies a record for exact deduplication (a classification label is left out). */
-export function canonicalContent(r: DataRecord): string {
-  switch (r.shape) {
-    case 'text': return JSON.stringify(['text', r.text]);
-    case 'prompt_completion': return JSON.stringify(['prompt_completion', r.prompt, r.completion]);
-    // a turn given as context (weight 0) is marked: the same text with other turns trained is another example
-    case 'chat': return JSON.stringify(['chat', r.messages.map((m) => (m.weight === 0 ? [m.role, m.content, 0] : [m.role, m.content]))]);
-    case 'classification': return JSON.stringify(['classification', r.text]);
-    case 'pretokenized': return JSON.stringify(['pretokenized', r.inputIds, r.labels ?? null]);
-  }
-}
-
-/**
- * The parts compared for near-duplicates, each of which must be nearly the same (null: pre-tokenized records are
- * only deduplicated exactly): the text; the prompt and the completion; a chat's context (user turns and assistant
- * turns of weight 0) and its trained assistant turns, its system turn left out — a prompt template or system prompt that every record shares would otherwise
- * make distinct examples look alike. Each part is as it is compared: lower-cased and compatibility-folded (NFKC), so that
- * text that reads the same is the same — full-width letters and digits (`ｈｅｌｌｏ　１２３`), ligatures a PDF's text
- * keeps (`ﬁ`) — and a copy so written in another split is no leak.
- */
-export function comparableParts(r: DataRecord): string[] | null {
-  const parts = ((): string[] | null => {
-    switch (r.shape) {
-      case 'text':
-      case 'classification': return [r.text];
-      case 'prompt_completion': return [r.prompt, r.completion];
-      case 'chat': {
-        const trained = (m: ChatTurn): boolean => m.role === 'assistant' && m.weight !== 0;
-        return [false, true].map((t) => r.messages.filter((m) => m.role !== 'system' && trained(m) === t).map((m) => m.content).join('\n'));
-      }
-      case 'pretokenized': return null;
-    }
-  })();
-  return parts === null ? null : parts.map(foldForComparison);
-}
-
-/** `text` lower-cased, compatibility-folded (NFKC) when it holds a character beyond ASCII (ASCII text is its own NFKC). */
-function foldForComparison(text: string): string {
-  return (/[^\x00-\x7f]/.test(text) ? text.normalize('NFKC') : text).toLowerCase();
-}
-
-/**
- * A text field of a record, whether it is an answer (a completion, an assistant turn) rather than what is answered, and
- * its name in a rejection's detail (`"prompt"`, `messages[2].content`).
- */
-export interface TextField {
-  text: string;
-  answer: boolean;
-  name: string;
-}
-
-/** Every text field of a record, for checks that apply to all of them. */
-export function textFields(r: DataRecord): TextField[] {
-  switch (r.shape) {
-    case 'text':
-    case 'classification': return [{ text: r.text, answer: false, name: '"text"' }];
-    case 'prompt_completion': return [{ text: r.prompt, answer: false, name: '"prompt"' }, { text: r.completion, answer: true, name: '"completion"' }];
-    case 'chat': return r.messages.map((m, i) => ({ text: m.content, answer: m.role === 'assistant', name: `messages[${i}].content` }));
-    case 'pretokenized': return [];
-  }
-}
-
-/** The record's fields as written to train/val/test.jsonl (after "id" and "source"), in a fixed key order. */
-export function recordFields(r: DataRecord): Record<string, unknown> {
-  switch (r.shape) {
-    case 'text': return { text: r.text };
-    case 'prompt_completion': return { prompt: r.prompt, completion: r.completion };
-    case 'chat': return { messages: r.messages.map((m) => (m.weight === 0 ? { role: m.role, content: m.content, weight: 0 } : { role: m.role, content: m.content })) };
-    case 'classification': return { text: r.text, label: r.label };
-    case 'pretokenized': {
-      const o: Record<string, unknown> = { input_ids: r.inputIds };
-      if (r.labels) o.labels = r.labels;
-      if (r.label !== undefined) o.label = r.label;
-      return o;
-    }
-  }
 }
 
 /** How keys differ from their lowercase trimmed names: "case", "spaces" or "case and spaces". */

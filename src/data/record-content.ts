@@ -1,0 +1,82 @@
+// What a record holds, seen four ways: the key of exact deduplication, the parts compared for near-duplicates,
+// the text fields the checks read, and the fields written to train/val/test.jsonl.
+import type { ChatTurn } from './chat-record.ts';
+import type { DataRecord } from './record-shape.ts';
+
+/** Content that identifies a record for exact deduplication (a classification label is left out). */
+export function canonicalContent(r: DataRecord): string {
+  switch (r.shape) {
+    case 'text': return JSON.stringify(['text', r.text]);
+    case 'prompt_completion': return JSON.stringify(['prompt_completion', r.prompt, r.completion]);
+    // a turn given as context (weight 0) is marked: the same text with other turns trained is another example
+    case 'chat': return JSON.stringify(['chat', r.messages.map((m) => (m.weight === 0 ? [m.role, m.content, 0] : [m.role, m.content]))]);
+    case 'classification': return JSON.stringify(['classification', r.text]);
+    case 'pretokenized': return JSON.stringify(['pretokenized', r.inputIds, r.labels ?? null]);
+  }
+}
+
+/**
+ * The parts compared for near-duplicates, each of which must be nearly the same (null: pre-tokenized records are
+ * only deduplicated exactly): the text; the prompt and the completion; a chat's context (user turns and assistant
+ * turns of weight 0) and its trained assistant turns, its system turn left out — a prompt template or system prompt that every record shares would otherwise
+ * make distinct examples look alike. Each part is as it is compared: lower-cased and compatibility-folded (NFKC), so that
+ * text that reads the same is the same — full-width letters and digits (`ｈｅｌｌｏ　１２３`), ligatures a PDF's text
+ * keeps (`ﬁ`) — and a copy so written in another split is no leak.
+ */
+export function comparableParts(r: DataRecord): string[] | null {
+  const parts = ((): string[] | null => {
+    switch (r.shape) {
+      case 'text':
+      case 'classification': return [r.text];
+      case 'prompt_completion': return [r.prompt, r.completion];
+      case 'chat': {
+        const trained = (m: ChatTurn): boolean => m.role === 'assistant' && m.weight !== 0;
+        return [false, true].map((t) => r.messages.filter((m) => m.role !== 'system' && trained(m) === t).map((m) => m.content).join('\n'));
+      }
+      case 'pretokenized': return null;
+    }
+  })();
+  return parts === null ? null : parts.map(foldForComparison);
+}
+
+/** `text` lower-cased, compatibility-folded (NFKC) when it holds a character beyond ASCII (ASCII text is its own NFKC). */
+function foldForComparison(text: string): string {
+  return (/[^\x00-\x7f]/.test(text) ? text.normalize('NFKC') : text).toLowerCase();
+}
+
+/**
+ * A text field of a record, whether it is an answer (a completion, an assistant turn) rather than what is answered, and
+ * its name in a rejection's detail (`"prompt"`, `messages[2].content`).
+ */
+export interface TextField {
+  text: string;
+  answer: boolean;
+  name: string;
+}
+
+/** Every text field of a record, for checks that apply to all of them. */
+export function textFields(r: DataRecord): TextField[] {
+  switch (r.shape) {
+    case 'text':
+    case 'classification': return [{ text: r.text, answer: false, name: '"text"' }];
+    case 'prompt_completion': return [{ text: r.prompt, answer: false, name: '"prompt"' }, { text: r.completion, answer: true, name: '"completion"' }];
+    case 'chat': return r.messages.map((m, i) => ({ text: m.content, answer: m.role === 'assistant', name: `messages[${i}].content` }));
+    case 'pretokenized': return [];
+  }
+}
+
+/** The record's fields as written to train/val/test.jsonl (after "id" and "source"), in a fixed key order. */
+export function recordFields(r: DataRecord): Record<string, unknown> {
+  switch (r.shape) {
+    case 'text': return { text: r.text };
+    case 'prompt_completion': return { prompt: r.prompt, completion: r.completion };
+    case 'chat': return { messages: r.messages.map((m) => (m.weight === 0 ? { role: m.role, content: m.content, weight: 0 } : { role: m.role, content: m.content })) };
+    case 'classification': return { text: r.text, label: r.label };
+    case 'pretokenized': {
+      const o: Record<string, unknown> = { input_ids: r.inputIds };
+      if (r.labels) o.labels = r.labels;
+      if (r.label !== undefined) o.label = r.label;
+      return o;
+    }
+  }
+}

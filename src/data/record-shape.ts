@@ -1,0 +1,53 @@
+// The record shapes (DataRecord), and the tasks, rejection reasons and input field names that go with them.
+import type { ChatTurn } from './chat-record.ts';
+import type { LabelValue, NoLabel } from './labels.ts';
+
+export type Task = 'generation' | 'classification';
+export type Shape = 'text' | 'prompt_completion' | 'chat' | 'classification' | 'pretokenized';
+
+export type DataRecord =
+  | { shape: 'text'; text: string }
+  | { shape: 'prompt_completion'; prompt: string; completion: string }
+  | { shape: 'chat'; messages: ChatTurn[] }
+  | { shape: 'classification'; text: string; label: LabelValue }
+  | { shape: 'pretokenized'; inputIds: number[]; labels?: number[]; label?: LabelValue };
+
+/**
+ * The task a wrong_task record belongs to. The rejection does not say how to switch: only a caller knows whether it
+ * can (prepare's --task can; a resumed run, or weights trained for one task, cannot).
+ */
+export function otherTask(task: Task): Task {
+  return task === 'generation' ? 'classification' : 'generation';
+}
+
+/** Why a record was rejected (the codes of rejected.jsonl and report.json's by_reason). */
+export type Reason =
+  | 'invalid_json' | 'invalid_csv' | 'bad_columns' | 'unknown_shape' | 'wrong_task' | 'invalid_roles'
+  | 'invalid_tokens' | 'empty' | 'placeholder' | 'special_token' | 'too_short' | 'too_long' | 'missing_label'
+  | 'unknown_label' | 'conflicting_label' | 'duplicate' | 'near_duplicate' | 'untokenizable'
+  | 'invalid_utf8' | 'binary' | 'truncated';
+
+export interface Rejection {
+  reason: Reason;
+  detail: string;
+  /** missing_label: the label was a value that may be meant as a class (-1, "None"), which prepare counts to say how. */
+  noLabel?: NoLabel;
+}
+
+/** Canonical field name → the name in the input. */
+export interface FieldMap {
+  text: string;
+  prompt: string;
+  completion: string;
+  messages: string;
+  role: string;
+  content: string;
+  label: string;
+  input_ids: string;
+  labels: string;
+}
+
+export const DEFAULT_FIELDS: FieldMap = {
+  text: 'text', prompt: 'prompt', completion: 'completion', messages: 'messages', role: 'role',
+  content: 'content', label: 'label', input_ids: 'input_ids', labels: 'labels',
+};
