@@ -1,0 +1,271 @@
+// The streaming reader of a top-level JSON array for json.ts: each element is one record, at the line where it
+// starts, its bounds found by tracking strings, nesting and comments (JSONC) rather than by parsing the file whole.
+import { readLines } from '../../util/lines.ts';
+import type { Rejection } from '../record.ts';
+import { commentAt, commentsNote, continuesString, countComment, scanObjectMembers, SingleQuotes, unclosedComment } from './json-object-scan.ts';
+import { batchItems, parseJsonItem, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
+import { recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
+
+/**
+ * Streams the elements of a top-level JSON array, tracking strings and nesting to find their bounds. A raw
+ * newline inside a string is a broken element (JSON has none): when the next line is the string's rest
+ * (continuesString), the string goes on there — a line break typed into a value — and the element, nesting
+ * intact, is one invalid_json record; otherwise the string was never closed, and the element ends with its line.
+ * Text after the closing "]" is read on: another array, or the rest of a broken one (its elements read as such).
+ * With `from`, the array is the one that starts there (an object's member, json-object-scan.ts): the object's text
+ * before and after it holds no records (only its comments are counted).
+ */
+export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { line: number; char: number }): Generator<RawItem> {
+  let opened = false, closed = false;
+  let depth = 0, inString = false, escape = false;
+  let parts: string[] = [];
+  let startLine = 0; // line of the pending element's first character (0: no element pending)
+  let opensWith = 0; // the pending element's first character
+  let emptyElementLine = 0, trailingCommas = 0;
+  // comments (JSONC, as hand-edited files have): where one opened is not yet closed (0: none), how many, the first's
+  // line, their kinds
+  const comments = { open: 0, count: 0, first: 0, kinds: new Set<string>() };
+  // a single-quoted string (a Python literal's, SingleQuotes) in the array: a `//` in it is no comment, its brackets,
+  // commas and quotes are text
+  let single = new SingleQuotes();
+  // a string of the object around the array (with `from`), told as scanObjectMembers tells them (a single-quoted one
+  // by SingleQuotes too), so that a `//` in one is no comment hiding the "[" after it
+  const outer = { inString: false, escape: false, single: new SingleQuotes() };
+  let broken = false; // an element just ended at an unterminated string: the next "," is its separator
+  let elementDefect: Rejection | undefined; // the pending element touches bytes that are not text
+  let lineBreakAt = 0; // the line of a raw newline inside one of the pending element's strings
+  let afterClose = 0; // the line of text after a closing "]" that did not open another array
+  let everBroken = false; // some element broke (a string left open, text after a "]"): a later "]" may be the array's own
+  const stray = { n: 0, line: 0 }; // "]" after a whole array, with nothing to close
+  let pendingChars = 0; // characters in `parts`: past maxRawChars, no more is kept (the element is too_long)
+  const maxRaw = opts.maxRawChars ?? Infinity;
+  const keep = (piece: string): void => {
+    const before = pendingChars;
+    pendingChars += piece.length;
+    if (pendingChars <= maxRaw) parts.push(piece);
+    else if (before < 1 << 16) parts.push(piece.slice(0, (1 << 16) - before)); // the head, for rejected.jsonl
+  };
+  const element = (line: number): RawItem => {
+    const raw = parts.join('').trim();
+    const long = pendingChars > maxRaw;
+    pendingChars = 0;
+    // a nested batch that long is not read record by record (its records are not held to be judged): said, with what to do
+    const batch = opensWith === 0x5b ? 'an array element that is itself an array (a batch of records?), with every record it holds: give its records as elements of the top-level array, or one a line as JSON Lines' : '';
+    const it = long && !elementDefect ? { line, raw: raw.slice(0, 1 << 16), error: { reason: 'too_long' as const, detail: `the record's JSON is more than ${maxRaw} characters, more than ${withinMaxChars(opts)} can take; rejected unparsed${batch ? `: ${batch}` : ''}` } }
+      : elementDefect ? { line, raw, error: elementDefect }
+      : lineBreakAt > 0 ? { line, raw, error: { reason: 'invalid_json' as const, detail: `a line break inside a string (line ${lineBreakAt}): JSON writes it as \\n` } }
+      : parseJsonItem(raw, line, opts);
+    elementDefect = undefined;
+    lineBreakAt = 0;
+    return it;
+  };
+  const batches = { elements: 0, records: 0, first: 0 };
+  // the pending element's records: itself, or those it holds when it is an array of records (a nested batch, as a
+  // JSON Lines line may be one: jsonl.ts batchItems), these parsed one at a time as they are read
+  const elementItems = function* (line: number): Generator<RawItem> {
+    const it = element(line);
+    let read = batchItems(it, opts);
+    // a nested batch with a trailing comma (`[{…}, {…},]`) is read as its records, as the top-level array is
+    const trimmed = opensWith === 0x5b && it.error?.reason === 'invalid_json' ? withoutTrailingComma(it.raw) : null;
+    const batch = trimmed === null ? null : batchItems(parseJsonItem(trimmed, line, opts), opts);
+    if (batch !== null && 'records' in batch) {
+      read = batch;
+      trailingCommas++;
+    }
+    if (!('records' in read)) {
+      yield read;
+      return;
+    }
+    batches.elements++;
+    batches.first ||= line;
+    for (const r of read.records) {
+      batches.records++;
+      yield r;
+    }
+  };
+  const lines = readLines(file);
+  let next = lines.next();
+  while (!next.done) {
+    const { text: lineText, lineNo, defects } = next.value;
+    next = lines.next();
+    opts.onBytes?.(Buffer.byteLength(lineText) + 1);
+    const text = lineText + '\n';
+    const defectAt = new Map((defects ?? []).map((d) => [d.char, d]));
+    // start of the pending element's text on this line (past the end: none of it yet, a comment has it)
+    let segStart = comments.open > 0 ? text.length : -1;
+    single.endLine();
+    outer.single.endLine();
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (from !== undefined && !opened && lineNo === from.line && i === from.char) {
+        // the wrapped array's "[", where the scan found it, whatever this reading of the text before it made of it
+        opened = true;
+        depth = 1;
+        single = new SingleQuotes();
+        outer.inString = false;
+        comments.open = 0;
+        continue;
+      }
+      if (comments.open > 0) {
+        if (c === 0x2a && text.charCodeAt(i + 1) === 0x2f) {
+          comments.open = 0;
+          segStart = ++i + 1;
+        }
+        continue;
+      }
+      if (from !== undefined && (!opened || closed)) {
+        // the text of the object wrapping the array, before and after it (scanObjectMembers found it JSON): its strings
+        // passed over, its comments counted with the array's
+        if (outer.inString) {
+          if (outer.escape) outer.escape = false;
+          else if (c === 0x5c) outer.escape = true;
+          else if (c === 0x22) outer.inString = false;
+          continue;
+        }
+        if (outer.single.step(c)) continue;
+        if (c === 0x22) outer.inString = true;
+        const comment = commentAt(text, i);
+        if (comment === null) continue;
+        countComment(comments, comment, lineNo);
+        if (comment === 'line') break;
+        comments.open = lineNo;
+        i++;
+        continue;
+      }
+      const defect = defectAt.get(i);
+      if (defect && (startLine > 0 || (opened && !isSpace(c)))) {
+        // inside the pending element, or the character that starts the next one
+        elementDefect = recordDefect(elementDefect, defect, lineNo);
+      }
+      if (inString) {
+        if (c === 0x0a) {
+          if (!next.done && continuesString(next.value.text)) {
+            // a line break typed into a string: the string (and the element) goes on on the next line
+            lineBreakAt ||= lineNo;
+            escape = false;
+            continue;
+          }
+          // a raw newline cannot be inside a JSON string: the element ends here, unparseable
+          keep(text.slice(segStart < 0 ? 0 : segStart, i));
+          yield* elementItems(startLine);
+          parts = [];
+          startLine = 0;
+          segStart = -1;
+          inString = false;
+          escape = false;
+          depth = 1;
+          broken = everBroken = true;
+        } else if (escape) escape = false;
+        else if (c === 0x5c) escape = true;
+        else if (c === 0x22) inString = false;
+        continue;
+      }
+      if (!opened) {
+        if (c === 0x5b) {
+          opened = true;
+          depth = 1;
+          single = new SingleQuotes();
+          continue;
+        }
+        // firstChar() guaranteed that only whitespace and comments come before "["
+        if (c !== 0x2f) continue;
+      }
+      const opens = !single.inside;
+      if (single.step(c)) {
+        if (!opens) continue; // its opening quote starts or continues the pending element
+      } else if (commentAt(text, i) !== null) {
+        // a comment, between elements or inside one: not data (inside, it separates as whitespace does)
+        const line = commentAt(text, i) === 'line';
+        countComment(comments, line ? 'line' : 'block', lineNo);
+        if (startLine > 0) keep(text.slice(segStart < 0 ? 0 : segStart, i) + ' ');
+        segStart = text.length;
+        if (line) break;
+        comments.open = lineNo;
+        i++;
+        continue;
+      }
+      if (closed) {
+        if (isSpace(c) || c === 0xfeff) continue; // a BOM: files concatenated
+        // another array, or the rest of this one (a "]" that a broken element left at the top level)
+        closed = false;
+        depth = 1;
+        if (c === 0x5b) {
+          broken = false;
+          continue;
+        }
+        if (c === 0x5d && !everBroken) {
+          stray.n++;
+          stray.line ||= lineNo;
+          closed = true;
+          continue;
+        }
+        afterClose ||= lineNo;
+        broken = everBroken = true;
+      }
+      if (depth === 1 && (c === 0x2c || c === 0x5d)) {
+        // "," or the closing "]": the pending element (if any) ends here
+        if (startLine > 0) {
+          keep(text.slice(segStart < 0 ? 0 : segStart, i));
+          yield* elementItems(startLine);
+        } else if (broken) {
+          // the separator after an element that ended at its unterminated string
+        } else if (c === 0x2c) {
+          yield { line: lineNo, raw: '', error: { reason: 'invalid_json', detail: 'an empty array element (a comma with no element before it)' } };
+        } else if (emptyElementLine > 0) {
+          trailingCommas++; // "[a, b,]": no element after the comma, as JavaScript and Python's literals read it
+        }
+        emptyElementLine = c === 0x2c ? lineNo : 0;
+        broken = false;
+        parts = [];
+        startLine = 0;
+        segStart = -1;
+        if (c === 0x5d) closed = true;
+        continue;
+      }
+      if (startLine === 0) {
+        if (isSpace(c)) continue;
+        if (broken && (c === 0x7d || c === 0x5d)) continue; // the closing brackets of the element whose string broke
+        startLine = lineNo;
+        opensWith = c;
+        emptyElementLine = 0;
+        broken = false;
+        segStart = i;
+      } else if (segStart < 0) {
+        segStart = 0;
+      }
+      if (c === 0x22) inString = true;
+      else if (c === 0x7b || c === 0x5b) depth++;
+      else if ((c === 0x7d || c === 0x5d) && depth > 1) depth--;
+    }
+    if (startLine > 0) {
+      keep(text.slice(segStart < 0 ? 0 : segStart));
+    }
+  }
+  if (batches.elements > 0) {
+    const { elements: n, records: r } = batches;
+    opts.onNote?.(`${n === 1 ? '1 array element is a JSON array' : `${n} array elements are JSON arrays`} of records, not ${n === 1 ? 'a record' : 'records'} (line ${batches.first}${n === 1 ? '' : ' first'}): ` +
+      `read as the ${r === 1 ? 'record' : `${r} records`} ${n === 1 ? 'it holds' : 'they hold'}, each at the line its array starts`);
+  }
+  if (comments.open > 0) throw unclosedComment(file, comments.open);
+  const note = commentsNote(comments);
+  if (note) opts.onNote?.(note);
+  if (trailingCommas > 0) {
+    opts.onNote?.(trailingCommaNote(trailingCommas));
+  }
+  if (stray.n > 0) {
+    const many = stray.n > 1;
+    opts.onNote?.(`${many ? `${stray.n} "]"` : 'a "]"'} after the array's closing "]" (line ${stray.line}${many ? ' first' : ''}) ${many ? 'were' : 'was'} read as nothing: ${many ? 'brackets' : 'a bracket'} with nothing to close`);
+  }
+  if (!closed) {
+    const unclosed = afterClose > 0 ? `text after the closing "]" of the array (line ${afterClose})` : 'unexpected end of file: the array is not closed';
+    if (startLine > 0) {
+      yield { line: startLine, raw: parts.join('').trim(), error: elementDefect ?? { reason: 'invalid_json', detail: unclosed } };
+    } else if (emptyElementLine > 0) {
+      yield { line: emptyElementLine, raw: '', error: { reason: 'invalid_json', detail: afterClose > 0 ? unclosed : 'unexpected end of file after ","' } };
+    }
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+}
