@@ -1,4 +1,4 @@
-// Near-duplicate detection over records of one or two parts (record.ts's comparableParts: a text, or a prompt
+// Near-duplicate detection over records of one or two parts (record-content.ts's comparableParts: a text, or a prompt
 // and its completion, a chat's user and assistant turns), every one of which must be nearly the same: MinHash
 // signatures of the parts' shingles told apart (minhash.ts's minhashSignatureOfParts: at least as alike as the
 // least alike part, so the bands' guarantee at the threshold holds for every pair whose parts all reach it), in LSH
