@@ -20,6 +20,7 @@
 // agree. config.json's ids are the loaded model's (MistralConfig, its defaults BOS 1 and EOS 2 filled in as
 // transformers' MistralConfig fills them, so a folder transformers saved gives the same).
 import { isRecord } from '../../util/json-file.ts';
+import { UserError } from '../../util/errors.ts';
 import type { TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 
 export type SpecialKind = 'bos' | 'eos' | 'unk' | 'pad' | 'eot' | 'eom';
@@ -53,7 +54,15 @@ export interface ModelTokenIds {
  */
 export function configTokenIds(cfg: ModelTokenIds): ConfigTokenIds {
   const eosTokenId = !cfg.eosTokenIdIsList && cfg.eosTokenIds.length === 1 ? cfg.eosTokenIds[0]! : null;
-  return { bosTokenId: cfg.bosTokenId, eosTokenId, padTokenId: cfg.padTokenId };
+  const ids = { bosTokenId: cfg.bosTokenId, eosTokenId, padTokenId: cfg.padTokenId };
+  // _set_special_token raises on a negative integer (before it asks whether the tokenizer's files named one), so
+  // convert_hf_to_gguf.py makes no GGUF of such a folder: neither do we (a -1 in a list is skipped, as any list)
+  for (const [key, id] of [['eos_token_id', eosTokenId], ['pad_token_id', cfg.padTokenId]] as const) {
+    if (id !== null && id < 0) {
+      throw new UserError(`config.json: ${key}: ${id} names no token, and llama.cpp's convert_hf_to_gguf.py refuses a negative special token id ("invalid value for special token type"): set it to null or a token id in the model's config.json to export GGUF`);
+    }
+  }
+  return ids;
 }
 
 /** Python's truthiness of a JSON value, which SpecialVocab tests its tokens by ("not special_bos"). */
