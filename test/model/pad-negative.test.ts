@@ -109,6 +109,15 @@ test('pad_token_id -1: a save keeps it in config.json; the generation_config.jso
   assert.deepEqual(ids, REF.save.with_generation_config['config.json']);
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'generation_config.json'), 'utf8')), { _from_model_config: true, bos_token_id: 1, eos_token_id: -1 });
   assert.equal(captureStderr(() => loadModel(out, { backend })).result.cfg.padTokenId, -1);
+  // a classification export writes the id it was scored by (classificationPadId): -1, which names no pad token
+  const head = backend.alloc('f32', REF.classification.score_weight.length);
+  backend.upload(head, { dtype: 'f32', data: Float32Array.from(REF.classification.score_weight) });
+  model.setScoreHead(head, false);
+  const cls = path.join(path.dirname(out), 'cls');
+  captureStderr(() => saveModelFolder(model, cls, { sourceDir: MODEL, head: 'classification', labels: ['a', 'b', 'c'] }));
+  assert.equal((JSON.parse(fs.readFileSync(path.join(cls, 'config.json'), 'utf8')) as Record<string, unknown>).pad_token_id, -1);
+  const tokenizerConfig = path.join(cls, 'tokenizer_config.json');
+  assert.ok(!fs.existsSync(tokenizerConfig) || !('pad_token' in (JSON.parse(fs.readFileSync(tokenizerConfig, 'utf8')) as object)));
 });
 
 test('pad_token_id or eos_token_id -1: GGUF export is refused, as convert_hf_to_gguf.py refuses it; -1 in a list is skipped', () => {
