@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { createBackend } from '../../src/backend/select.ts';
+import { planGgufSource } from '../../src/export/gguf/from-source.ts';
 import { modelTokenizer } from '../../src/export/gguf/tokenizer.ts';
 import { causalLmBackward } from '../../src/model/backward.ts';
 import { classificationPadId, parseConfig } from '../../src/model/config.ts';
@@ -126,6 +127,8 @@ test('pad_token_id or eos_token_id -1: GGUF export is refused, as convert_hf_to_
   for (const [over, key] of [[{ padTokenId: -1 }, 'pad_token_id'], [{ eosTokenIds: [-1] }, 'eos_token_id']] as const) {
     assert.throws(() => captureStderr(() => modelTokenizer(cfg(over), dir)), (e) => e instanceof UserError && e.message.startsWith(`config.json: ${key}: -1 names no token, and llama.cpp's convert_hf_to_gguf.py refuses`) && !e.message.includes('\n'));
   }
+  // refused from the config alone, naming the file, before any weight is read
+  assert.throws(() => captureStderr(() => planGgufSource({ model: MODEL, adapter: null })), (e) => e instanceof UserError && e.message.startsWith(`${path.join(MODEL, 'config.json')}: eos_token_id: -1 names no token`));
   // SpecialVocab skips a list (its EOS is the tokenizer's: 2); the GGUF's stop ids leave out the -1
   const m = captureStderr(() => modelTokenizer(cfg({ eosTokenIds: [-1, 2], eosTokenIdIsList: true }), dir)).result;
   assert.equal(m.get('tokenizer.ggml.eos_token_id')?.value, 2);

@@ -54,15 +54,23 @@ export interface ModelTokenIds {
  */
 export function configTokenIds(cfg: ModelTokenIds): ConfigTokenIds {
   const eosTokenId = !cfg.eosTokenIdIsList && cfg.eosTokenIds.length === 1 ? cfg.eosTokenIds[0]! : null;
-  const ids = { bosTokenId: cfg.bosTokenId, eosTokenId, padTokenId: cfg.padTokenId };
-  // _set_special_token raises on a negative integer (before it asks whether the tokenizer's files named one), so
-  // convert_hf_to_gguf.py makes no GGUF of such a folder: neither do we (a -1 in a list is skipped, as any list)
-  for (const [key, id] of [['eos_token_id', eosTokenId], ['pad_token_id', cfg.padTokenId]] as const) {
+  refuseNegativeConfigIds(cfg);
+  return { bosTokenId: cfg.bosTokenId, eosTokenId, padTokenId: cfg.padTokenId };
+}
+
+/**
+ * Refuses config.json's negative eos_token_id or pad_token_id (-1, which transformers loads): SpecialVocab's
+ * _set_special_token raises on a negative integer (before it asks whether the tokenizer's files named one), so
+ * convert_hf_to_gguf.py makes no GGUF of such a folder. A -1 in an eos_token_id list is skipped, as any list.
+ * `where`: the config.json, when known.
+ */
+export function refuseNegativeConfigIds(cfg: ModelTokenIds, where = 'config.json'): void {
+  const eos = !cfg.eosTokenIdIsList && cfg.eosTokenIds.length === 1 ? cfg.eosTokenIds[0]! : null;
+  for (const [key, id] of [['eos_token_id', eos], ['pad_token_id', cfg.padTokenId]] as const) {
     if (id !== null && id < 0) {
-      throw new UserError(`config.json: ${key}: ${id} names no token, and llama.cpp's convert_hf_to_gguf.py refuses a negative special token id ("invalid value for special token type"): set it to null or a token id in the model's config.json to export GGUF`);
+      throw new UserError(`${key}: ${id} names no token, and llama.cpp's convert_hf_to_gguf.py refuses a negative special token id ("invalid value for special token type"): set it to null or a token id to export GGUF`, where);
     }
   }
-  return ids;
 }
 
 /** Python's truthiness of a JSON value, which SpecialVocab tests its tokens by ("not special_bos"). */
