@@ -8,6 +8,7 @@ import type { DeviceBuffer } from '../backend/backend.ts';
 import type { Activations } from './activations.ts';
 import type { Batch } from '../data/batch.ts';
 import type { MistralModel } from './mistral.ts';
+import { embeddingPadRow } from './negative-ids.ts';
 
 /** Next-token cross-entropy; returns Σ NLL over the batch's counted targets (one host read). */
 export function causalLmBackward(model: MistralModel, batch: Batch, gradScale: number): number {
@@ -76,8 +77,9 @@ function backwardFromFinalNorm(model: MistralModel, acts: Activations, batch: Ba
   if (!model.baseGrads) return;
   // HF's embedding is nn.Embedding(padding_idx=pad_token_id): the pad id's row takes no gradient from the lookup, also
   // where the id is a real token (pad = EOS, say); when tied, it still takes the LM head's. So the gradients of the
-  // positions holding the pad id (runs of them: one fill each) are dropped before the scatter.
-  const pad = cfg.padTokenId;
+  // positions holding the pad id (runs of them: one fill each) are dropped before the scatter. A negative
+  // pad_token_id is counted from the end, as nn.Embedding counts padding_idx (-1: the last row; embeddingPadRow).
+  const pad = embeddingPadRow(cfg);
   for (let i = 0; pad !== null && i < N; i++) {
     if (batch.inputIds[i] !== pad) continue;
     let j = i + 1;

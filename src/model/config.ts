@@ -14,6 +14,7 @@ import { HF_NAMES } from './names.ts';
 import { parseLayerTypes, type LayerType } from './layer-types.ts';
 import { parseRope, type RopeScaling } from './rope-config.ts';
 import { notATokenId } from './token-id-list.ts';
+import { negativePadId, warnNegativeIds } from './negative-ids.ts';
 import { numberKindRefused, readConfigJson } from './config-number-forms.ts';
 import { warnOnce } from '../util/log.ts';
 
@@ -234,7 +235,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   const tie = given('tie_word_embeddings', false);
   if (typeof tie !== 'boolean') err('tie_word_embeddings', `must be true or false, got ${jsonValueText(tie)}`);
   const eosRaw = c.eos_token_id === undefined ? 2 : c.eos_token_id;
-  const eosBad = eosRaw === null ? null : notATokenId(eosRaw); // a list's bad item by its place: token-id-list.ts
+  const eosBad = eosRaw === null ? null : notATokenId(eosRaw, true); // a list's bad item by its place: token-id-list.ts
   if (eosBad !== null) {
     err('eos_token_id', eosBad.item !== null ? `item ${eosBad.item} must be a token id, got ${jsonValueText(eosBad.got)}` : `must be a token id, a list of them or null, got ${jsonValueText(eosRaw)}`);
   }
@@ -242,7 +243,8 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   const eosList = (eosRaw === null ? [] : eosTokenIdIsList ? eosRaw : [eosRaw]) as number[];
   const vocabSize = int('vocab_size', 32000);
   const bosTokenId = optId('bos_token_id', 1);
-  const padTokenId = optId('pad_token_id', null);
+  const padTokenId = negativePadId(c, vocabSize, err) ?? optId('pad_token_id', null);
+  warnNegativeIds(where, vocabSize, padTokenId, eosList);
   // an id the embedding has no row for would fail (or read garbage) at the first BOS, EOS or padded batch
   for (const [key, ids] of [['bos_token_id', [bosTokenId]], ['eos_token_id', eosList], ['pad_token_id', [padTokenId]]] as const) {
     for (const id of ids) {
@@ -465,7 +467,7 @@ export function checkClassificationHead(cfg: MistralConfig, numLabels: number, w
  * (scored at the token before its trailing EOS ids). Null (no pad, no EOS): the row's last real token.
  */
 export function classificationPadId(c: MistralConfig): number | null {
-  return c.padTokenId ?? c.eosTokenIds[0] ?? null;
+  return c.padTokenId ?? c.eosTokenIds.find((id) => id >= 0) ?? null;
 }
 
 /** Number of parameters of the base model (embedding, layers, final norm, LM head unless tied). */

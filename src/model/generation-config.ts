@@ -63,7 +63,7 @@ function readFile(dir: string): { file: string; config: Record<string, unknown> 
 function eosOf(config: Record<string, unknown>, file: string): number[] {
   const eos = config.eos_token_id;
   if (eos === undefined || eos === null) return [];
-  const bad = notATokenId(eos); // a list's bad item by its place: token-id-list.ts
+  const bad = notATokenId(eos, true); // a list's bad item by its place (a negative id is one nothing stops at): token-id-list.ts
   if (bad !== null) {
     throw new UserError(`eos_token_id must be a token id or a list of them, got ${bad.item !== null ? `a list whose item ${bad.item} is ${jsonValueText(bad.got)}` : jsonValueText(eos)}`, file);
   }

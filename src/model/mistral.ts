@@ -98,9 +98,13 @@ export class MistralModel {
     return collate(rows, this.padId, classificationPadId(this.cfg), { vocabSize: this.cfg.vocabSize, numLabels: this.score?.numLabels });
   }
 
-  /** The id written into padding (masked, never trained): pad_token_id, or 0 when there is none. */
+  /**
+   * The id written into padding (masked, never trained): pad_token_id, or 0 when there is none or it is negative (a
+   * -1 names no token: HF's collators pad with the tokenizer's pad or EOS token, never with config.json's id).
+   */
   get padId(): number {
-    return this.cfg.padTokenId ?? 0;
+    const pad = this.cfg.padTokenId;
+    return pad !== null && pad >= 0 ? pad : 0;
   }
 
   /** Attaches (or with null detaches) a LoRA adapter to every targeted projection. */

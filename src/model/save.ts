@@ -104,8 +104,10 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   const sourceGen = opts.sourceDir ? path.join(opts.sourceDir, 'generation_config.json') : null;
   if (sourceGen && fs.existsSync(sourceGen)) copyJsonFile(sourceGen, path.join(dir, 'generation_config.json'));
   else {
-    // transformers' GenerationConfig.from_model_config leaves out an id that is null (its default), as ours
-    const ids = { bos_token_id: cfg.bosTokenId, eos_token_id: eosValue(cfg), pad_token_id: cfg.padTokenId };
+    // transformers' GenerationConfig.from_model_config leaves out an id that is null (its default), as ours. A negative
+    // pad_token_id (-1, kept in config.json as transformers keeps it) is left out too: transformers 5.17's save_pretrained
+    // refuses to write it there ("pad_token_id should be positive"), and without it HF's generate pads with the EOS
+    const ids = { bos_token_id: cfg.bosTokenId, eos_token_id: eosValue(cfg), pad_token_id: cfg.padTokenId !== null && cfg.padTokenId < 0 ? null : cfg.padTokenId };
     const gen = { _from_model_config: true, ...Object.fromEntries(Object.entries(ids).filter(([, v]) => v !== null)) };
     writeFileAtomic(path.join(dir, 'generation_config.json'), hfJson(gen));
   }

@@ -13,8 +13,8 @@ test('parseConfig: a bad item of an eos_token_id list is named by its place and 
   const parsed = JSON.parse('{"model_type": "mistral", "eos_token_id": [2, 1e309]}') as unknown;
   assert.throws(() => parseConfig(parsed, 'm/config.json'),
     { message: "m/config.json: eos_token_id: item 1 must be a token id, got Infinity (a number past float64's range, as 1e400)" });
-  assert.throws(() => parseConfig({ model_type: 'mistral', eos_token_id: [2, -1] }, 'm/config.json'),
-    { message: 'm/config.json: eos_token_id: item 1 must be a token id, got -1' });
+  assert.throws(() => parseConfig({ model_type: 'mistral', eos_token_id: [2, -1.5] }, 'm/config.json'),
+    { message: 'm/config.json: eos_token_id: item 1 must be a token id, got -1.5' });
   assert.throws(() => parseConfig({ model_type: 'mistral', eos_token_id: 'x' }, 'm/config.json'),
     { message: 'm/config.json: eos_token_id: must be a token id, a list of them or null, got "x"' });
   assert.deepEqual(parseConfig({ model_type: 'mistral', eos_token_id: [2, 7] }, 'm/config.json').eosTokenIds, [2, 7]);
@@ -29,7 +29,7 @@ test('config.json and generation_config.json refuse the same eos_token_id items,
     fs.writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ eos_token_id: eos }));
     return generationEosIds(dir);
   };
-  for (const bad of [2 ** 53, 1.5, -1, '2', null, true, [3]]) {
+  for (const bad of [2 ** 53, 1.5, -(2 ** 53), '2', null, true, [3]]) { // (a negative id, -1, is read: pad-negative.test.ts)
     const shown = jsonValueText(bad);
     assert.throws(() => parseConfig({ model_type: 'mistral', eos_token_id: [2, bad] }, 'm/config.json'),
       { message: `m/config.json: eos_token_id: item 1 must be a token id, got ${shown}` });

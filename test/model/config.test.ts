@@ -183,7 +183,9 @@ test('pad_token_id absent or null → null; a number is kept; bad values are ref
   assert.equal(parseConfig(cfgWith({})).padTokenId, null);
   assert.equal(parseConfig(cfgWith({ pad_token_id: null })).padTokenId, null);
   assert.equal(parseConfig(cfgWith({ pad_token_id: 0 })).padTokenId, 0);
-  rejects(cfgWith({ pad_token_id: -1 }), 'pad_token_id');
+  // a negative one is nn.Embedding's padding_idx counted from the end, as transformers reads it (pad-negative.test.ts)
+  assert.equal(captureStderr(() => parseConfig(cfgWith({ pad_token_id: -1 }))).result.padTokenId, -1);
+  rejects(cfgWith({ pad_token_id: 1.5 }), 'pad_token_id');
   rejects(cfgWith({ pad_token_id: '0' }), 'pad_token_id');
 });
 

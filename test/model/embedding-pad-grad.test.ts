@@ -10,6 +10,7 @@ import { createRandomModel } from '../../src/model/init.ts';
 import type { MistralModel } from '../../src/model/mistral.ts';
 import { HF_NAMES } from '../../src/model/names.ts';
 import { zeroGrads } from '../../src/model/params.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
 
 const PAD = 2, V = 24, C = 8;
 // the pad id twice as a real token (mid-row and as the last token, an EOS), and as padding of the shorter row
@@ -62,4 +63,10 @@ test('tied embeddings: the pad_token_id row keeps the LM head\'s gradient and on
   close(row(tied, PAD), head, 'the tied pad row vs the LM head\'s part');
   const tiedNoPad = grads(model(null, true))[HF_NAMES.embed]!;
   close(row(tiedNoPad, PAD), head.map((h, c) => h + lookup[c]!), 'the tied row without pad_token_id vs head + lookup');
+});
+
+test('a negative pad_token_id is counted from the end, as nn.Embedding counts padding_idx: the same row takes no gradient', () => {
+  const fromEnd = grads(captureStderr(() => model(PAD - V, false)).result), withPad = grads(model(PAD, false));
+  for (const name of [HF_NAMES.embed, HF_NAMES.lmHead]) close(fromEnd[name]!, withPad[name]!, `${name} with pad_token_id ${PAD - V} vs ${PAD}`);
+  assert.deepEqual(row(fromEnd[HF_NAMES.embed]!, PAD), new Array<number>(C).fill(0));
 });

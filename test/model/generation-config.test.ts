@@ -28,7 +28,7 @@ test('eos_token_id of generation_config.json: an id or a list; none without the 
   assert.deepEqual(generationEosIds(dir), [2]);
   write({ eos_token_id: [2, 32000] });
   assert.deepEqual(generationEosIds(dir), [2, 32000]);
-  for (const bad of ['2', -1, [2, 'x'], 1.5]) {
+  for (const bad of ['2', -1.5, [2, 'x'], 1.5]) { // (-1 is read, as transformers: pad-negative.test.ts)
     write({ eos_token_id: bad });
     assert.throws(() => generationEosIds(dir), (e) => isUserError(e) && /generation_config\.json: eos_token_id must be a token id or a list of them/.test(e.message), JSON.stringify(bad));
   }

@@ -19,6 +19,7 @@ import { ggufContextLength, modelMetadata, type Provenance } from './metadata.ts
 import { QuantPool } from './quant/pool.ts';
 import { GGUF_QUANTS, isBlockQuant, planTensors, tensorType, type GgufQuant } from './tensors.ts';
 import { modelTokenizer } from './tokenizer.ts';
+import { refuseNegativeConfigIds } from './special-ids.ts';
 
 export interface GgufExportResult {
   file: string;
@@ -58,6 +59,7 @@ export function requireSiluGate(cfg: MistralConfig, configFile: string, words: O
 export function requireGgufConfig(cfg: MistralConfig, modelDir: string, words: OptionWords): void {
   if (cfg.task === 'classification') throw new UserError(`${CLASSIFIER} (its config.json's architectures name a sequence classifier)`, modelDir);
   requireSiluGate(cfg, path.join(modelDir, 'config.json'), words);
+  refuseNegativeConfigIds(cfg, path.join(modelDir, 'config.json'));
   if (cfg.ropeScaling?.type === 'longrope') {
     throw new UserError('rope_scaling: longrope cannot be exported to GGUF: it has two sets of frequencies, switched at the original context, and llama.cpp\'s llama ' +
       `architecture one (${mergeCall(words)} writes an HF model folder)`, path.join(modelDir, 'config.json'));

@@ -20,6 +20,7 @@
 // agree. config.json's ids are the loaded model's (MistralConfig, its defaults BOS 1 and EOS 2 filled in as
 // transformers' MistralConfig fills them, so a folder transformers saved gives the same).
 import { isRecord } from '../../util/json-file.ts';
+import { UserError } from '../../util/errors.ts';
 import type { TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 
 export type SpecialKind = 'bos' | 'eos' | 'unk' | 'pad' | 'eot' | 'eom';
@@ -53,7 +54,23 @@ export interface ModelTokenIds {
  */
 export function configTokenIds(cfg: ModelTokenIds): ConfigTokenIds {
   const eosTokenId = !cfg.eosTokenIdIsList && cfg.eosTokenIds.length === 1 ? cfg.eosTokenIds[0]! : null;
+  refuseNegativeConfigIds(cfg);
   return { bosTokenId: cfg.bosTokenId, eosTokenId, padTokenId: cfg.padTokenId };
+}
+
+/**
+ * Refuses config.json's negative eos_token_id or pad_token_id (-1, which transformers loads): SpecialVocab's
+ * _set_special_token raises on a negative integer (before it asks whether the tokenizer's files named one), so
+ * convert_hf_to_gguf.py makes no GGUF of such a folder. A -1 in an eos_token_id list is skipped, as any list.
+ * `where`: the config.json, when known.
+ */
+export function refuseNegativeConfigIds(cfg: ModelTokenIds, where = 'config.json'): void {
+  const eos = !cfg.eosTokenIdIsList && cfg.eosTokenIds.length === 1 ? cfg.eosTokenIds[0]! : null;
+  for (const [key, id] of [['eos_token_id', eos], ['pad_token_id', cfg.padTokenId]] as const) {
+    if (id !== null && id < 0) {
+      throw new UserError(`${key}: ${id} names no token, and llama.cpp's convert_hf_to_gguf.py refuses a negative special token id ("invalid value for special token type"): set it to null or a token id to export GGUF`, where);
+    }
+  }
 }
 
 /** Python's truthiness of a JSON value, which SpecialVocab tests its tokens by ("not special_bos"). */

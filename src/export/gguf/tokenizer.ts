@@ -72,15 +72,17 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   for (const kind of ['bos', 'eos', 'unk'] as const) {
     if (!special.has(kind) && own[kind] !== null) special.set(kind, own[kind]);
   }
-  // no EOS named anywhere but the stop ids (config.json's list): the first, not llama.cpp's default (11 for "gpt2")
-  if (!special.has('eos') && eosIds[0] !== undefined && eosIds[0] < vocabSize) special.set('eos', eosIds[0]);
+  // no EOS named anywhere but the stop ids (config.json's list): the first, not llama.cpp's default (11 for "gpt2"); a
+  // negative one in a list (which SpecialVocab skips, as any list) names no token, and nothing stops at it
+  const firstStop = eosIds.find((id) => id >= 0);
+  if (!special.has('eos') && firstStop !== undefined && firstStop < vocabSize) special.set('eos', firstStop);
   const unk = special.get('unk') ?? null, eos = special.get('eos') ?? null;
   const m = spm ? spmVocabMetadata(json, vocab, vocabSize, unk, file) : bpeVocabMetadata(json, vocab, vocabSize, file);
   // stop ids beyond the EOS: llama.cpp ends generation on its end-of-turn and end-of-message tokens too (and on a few
   // it knows by their text); it has no key for a third beyond those the post-processor took (special-ids.ts)
   const free = (['eot', 'eom'] as const).filter((k) => !special.has(k));
   const taken = new Set([eos, special.get('eot'), special.get('eom')]);
-  const beyond = [...new Set(eosIds)].filter((id) => !taken.has(id) && id < vocabSize);
+  const beyond = [...new Set(eosIds)].filter((id) => !taken.has(id) && id >= 0 && id < vocabSize);
   free.forEach((kind, i) => {
     if (beyond[i] !== undefined) special.set(kind, beyond[i]);
   });

@@ -1,0 +1,41 @@
+// config.json's negative token ids, as transformers 5.17 reads them (old LLaMA configs write pad_token_id -1; it
+// loads them with a warning): a negative pad_token_id is nn.Embedding's padding_idx counted from the end (-1: row
+// vocab_size − 1, which takes no gradient in full fine-tuning), and matches no token, so a classification head scores
+// each row's last token and padding is filled with another id; a negative eos_token_id is an id generate() never stops
+// at. bos_token_id stays a token id (config.ts).
+import type { MistralConfig } from './config.ts';
+import { warnOnce } from '../util/log.ts';
+
+type Json = Record<string, unknown>;
+
+/**
+ * A negative pad_token_id (old LLaMA configs write -1), which transformers 5.17 loads with a warning: its embedding is
+ * nn.Embedding(padding_idx=pad_token_id), which counts a negative index from the end (row vocab_size − 1 for -1) and
+ * refuses one below −vocab_size. Null where pad_token_id is not a negative integer (optId reads it).
+ */
+export function negativePadId(c: Json, vocabSize: number, err: (key: string, msg: string) => never): number | null {
+  const v = c.pad_token_id;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v >= 0) return null;
+  if (v < -vocabSize) err('pad_token_id', `${v} is below −vocab_size (${-vocabSize}): transformers' embedding refuses it as its padding_idx; write null, or the id of the pad token`);
+  return v;
+}
+
+/** Says, once per file, how a negative pad or EOS id is read: as transformers 5.17 reads it (it warns too). */
+export function warnNegativeIds(where: string, vocabSize: number, pad: number | null, eos: readonly number[]): void {
+  if (pad !== null && pad < 0) {
+    warnOnce(`${where}: pad_token_id: ${pad} names no token; read as transformers reads it: in full fine-tuning embedding row ${vocabSize + pad} takes no gradient (nn.Embedding's padding_idx ${pad}), no token is padding to a classification head (it scores each row's last token, as transformers does a row given alone), and padding is filled with 0`);
+  }
+  const negative = eos.filter((id) => id < 0);
+  if (negative.length > 0) {
+    warnOnce(`${where}: eos_token_id: ${negative.join(', ')} names no token; generation does not stop at it (as transformers' generate)${negative.length === eos.length ? ': it runs to its length limit unless the tokenizer or generation_config.json names an EOS' : ''}`);
+  }
+}
+
+/**
+ * The embedding row nn.Embedding(padding_idx=pad_token_id) keeps from the lookup's gradient: pad_token_id, a negative
+ * one counted from the end as PyTorch counts it (-1 → vocab_size − 1); null without one.
+ */
+export function embeddingPadRow(c: Pick<MistralConfig, 'padTokenId' | 'vocabSize'>): number | null {
+  const pad = c.padTokenId;
+  return pad === null ? null : pad < 0 ? c.vocabSize + pad : pad;
+}
