@@ -14,7 +14,7 @@ import { readGgufFileInfo } from 'node-llama-cpp';
 import { createBackend } from '../../src/backend/select.ts';
 import { exportGgufFile } from '../../src/export/gguf/export-file.ts';
 import { ggufContextLength } from '../../src/export/gguf/metadata.ts';
-import { GGUF_QUANTS } from '../../src/export/gguf/tensors.ts';
+import { GGUF_QUANTS } from '../../src/export/gguf/quant-choices.ts';
 import { loadConfig } from '../../src/model/config.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { loadAdapter } from '../../src/model/peft.ts';

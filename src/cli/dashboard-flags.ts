@@ -1,6 +1,9 @@
-// mistral-tune dashboard's usage and flags, parsed before dashboard.ts (the server) loads; the flags' values and the
-// run folders are checked there, in command-line order, as a run folder given before a bad value is said first.
-import { parseCommand, type Parsed } from './args.ts';
+// mistral-tune dashboard's usage and flags, parsed before dashboard.ts (the server) loads, with the values of the flags
+// given before any run folder (`dashboard --port abc` is said at the cost of the CLI's own modules); the run folders
+// and the flags after one are checked there, in command-line order, as a run folder given before a bad value is said first.
+import { allowHostProblem, hostProblem } from '../dashboard/host-names.ts';
+import { UserError } from '../util/errors.ts';
+import { parseCommand, portOption, type Parsed } from './args.ts';
 
 export const usage = `mistral-tune dashboard [RUN_DIR...] [options]
 
@@ -33,5 +36,20 @@ export function parse(argv: string[]): Parsed<DashboardFlags> | null {
     { port: { type: 'string' }, host: { type: 'string' }, 'allow-host': { type: 'string', multiple: true }, help: { type: 'boolean' } },
     true,
   );
-  return parsed.values.help ? null : parsed;
+  if (parsed.values.help) return null;
+  for (const t of parsed.order) {
+    if (t.kind !== 'option') break; // a run folder: it, and what follows, dashboard.ts checks in order
+    checkFlag(t.name, t.value);
+  }
+  return parsed;
+}
+
+/** Refuses a bad value of the flag `name` in one line. */
+export function checkFlag(name: string, value: string | undefined): void {
+  if (name === 'port') portOption(value);
+  if (name === 'host' && value === '') throw new UserError('--host needs an address, e.g. 127.0.0.1 or 0.0.0.0');
+  const badHost = name === 'host' && value !== undefined ? hostProblem(value) : null;
+  if (badHost) throw new UserError(badHost, '--host');
+  const problem = name === 'allow-host' && value !== undefined ? allowHostProblem(value) : null;
+  if (problem) throw new UserError(problem, '--allow-host');
 }

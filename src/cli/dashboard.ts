@@ -1,9 +1,10 @@
 // mistral-tune dashboard: serves the live training dashboard for one or more run directories until
-// Ctrl-C (SIGINT) or SIGTERM. Its usage and flags are dashboard-flags.ts's, parsed before this module (the server) loads;
-// their values and the run folders are checked here, in command-line order.
+// Ctrl-C (SIGINT) or SIGTERM. Its usage and flags are dashboard-flags.ts's, parsed before this module (the server) loads,
+// with the values of those before the first run folder; the run folders and the flags after one are checked here, in
+// command-line order.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allowHostProblem, hostProblem, realRunDir, startDashboard } from '../dashboard/server.ts';
+import { realRunDir, startDashboard } from '../dashboard/server.ts';
 import { RUN_EVIDENCE } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 import { FLAG_WORDS } from '../util/option-words.ts';
@@ -11,7 +12,7 @@ import { oneLine } from '../util/json-file.ts';
 import { info, warn } from '../util/log.ts';
 import { onStopSignal } from '../util/stop-signals.ts';
 import { portOption, type Parsed } from './args.ts';
-import type { DashboardFlags } from './dashboard-flags.ts';
+import { checkFlag, type DashboardFlags } from './dashboard-flags.ts';
 
 const MAX_DEPTH = 3;
 
@@ -102,16 +103,6 @@ function runsOf(dir: string, links: string[]): { runs: string[]; note: string | 
     throw new UserError(`not a run folder (no ${RUN_EVIDENCE.join(' or ')}) and no run folder inside it${LINKS_HINT(links.length - linksBefore)}: give the output_dir of a train run`, dir);
   }
   return { runs: inside, note: `${oneLine(dir)} is not a run folder: showing the ${inside.length} run${inside.length > 1 ? 's' : ''} in it` };
-}
-
-/** Refuses a bad value of the flag `name` in one line. */
-function checkFlag(name: string, value: string | undefined): void {
-  if (name === 'port') portOption(value);
-  if (name === 'host' && value === '') throw new UserError('--host needs an address, e.g. 127.0.0.1 or 0.0.0.0');
-  const badHost = name === 'host' && value !== undefined ? hostProblem(value) : null;
-  if (badHost) throw new UserError(badHost, '--host');
-  const problem = name === 'allow-host' && value !== undefined ? allowHostProblem(value) : null;
-  if (problem) throw new UserError(problem, '--allow-host');
 }
 
 export async function run({ values: f, positionals, order }: Parsed<DashboardFlags>): Promise<void> {

@@ -3,8 +3,10 @@
 // of the CLI's own modules. export-thread.ts's exportCommand makes them first too, for its in-process callers.
 import { parsePrecision, type Precision } from '../backend/dtype.ts';
 import type { DeviceName } from '../backend/select.ts';
+import { parseGgufQuant } from '../export/gguf/quant-choices.ts';
 import { parseShardSize } from '../export/shard-size.ts';
 import { UserError } from '../util/errors.ts';
+import { FLAG_WORDS } from '../util/option-words.ts';
 import { deviceOption, parseCommand, required } from './args.ts';
 
 export const usage = `mistral-tune export --run RUN_DIR --out DIR [--merge] [--best] [--max-shard-size 5GB]
@@ -61,12 +63,12 @@ export function parse(argv: string[]): Flags | null {
   return f;
 }
 
-/** What checkExportFlags found: an HF export's settings, or a GGUF file's format and path (its --quant is the GGUF writer's to check). */
+/** What checkExportFlags found: an HF export's settings, or a GGUF file's format and path (its --quant checked, parsed again by the writer's caller). */
 export type CheckedExport =
   | { format: 'hf'; run: string; out: string; maxShardBytes: number | undefined; precision: Precision; device: DeviceName }
   | { format: 'gguf' | 'gguf-lora'; out: string };
 
-/** export's checks of its flags in exportCommand's order, up to the first that needs the library (a GGUF's --quant, the run's files). */
+/** export's checks of its flags in exportCommand's order, up to the first that needs the library (the run's files). */
 export function checkExportFlags(f: Flags): CheckedExport {
   const format = f.format ?? 'hf';
   // a folder named x.gguf full of safetensors is not what `--out x.gguf` asks for
@@ -81,6 +83,7 @@ export function checkExportFlags(f: Flags): CheckedExport {
     if (f['max-shard-size'] !== undefined || f.merge) throw new UserError(`--format ${format} always writes one file: drop --merge / --max-shard-size`);
     const out = required('out', f.out, 'export');
     if (format === 'gguf-lora' && (f.device !== undefined || f.precision !== undefined)) throw new UserError('--device and --precision do not apply to --format gguf-lora: it copies the adapter, computing nothing');
+    parseGgufQuant(f.quant, FLAG_WORDS); // an adapter file's narrower choice is the writer's to say, with the adapter read
     return { format, out };
   }
   for (const flag of ['quant', 'model', 'adapter'] as const) {

@@ -3,7 +3,7 @@
 import { parsePrecision } from '../backend/dtype.ts';
 import { FLAG_WORDS } from '../util/option-words.ts';
 import { exportMerges, exportRun, type ExportResult } from '../export/export.ts';
-import { parseGgufQuant } from '../export/gguf/export-gguf.ts';
+import { parseGgufQuant } from '../export/gguf/quant-choices.ts';
 import { exportGgufFile } from '../export/gguf/export-file.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';

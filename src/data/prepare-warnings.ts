@@ -9,6 +9,9 @@ import { encodingHint, noInputToTrain } from './prepare-words.ts';
 import type { Source } from './sources.ts';
 import { SPLITS } from './split.ts';
 
+/** How many files a warning about many files names before it counts the rest. */
+const FILES_NAMED = 5;
+
 /** What prepare read, kept and wrote that the warnings speak of. */
 export interface WarningFacts {
   sources: readonly Source[];
@@ -79,16 +82,26 @@ export function prepareWarnings(facts: WarningFacts): string[] {
   }
   // a file all of whose records were rejected while others kept theirs shows only as counts in by_reason: one line says
   // which file and why (its first rejection), unless the invalid_utf8 warning above already said it of every record
+  // (the first FILES_NAMED such files, and a count of the rest: thousands of them beside one kept file were thousands of
+  // lines; report.json's inputs names each with its counts, and rejected.jsonl holds every record)
   if (keptTotal > 0) {
-    sources.forEach((source, k) => {
+    const allRejected = sources.flatMap((_, k) => {
       const { records, rejected } = perSource[k]!;
-      if (records === 0 || rejected < records || notUtf8.get(k) === records) return;
-      warnings.push(`${source.name}: ${records === 1 ? 'its one record was' : `all ${records} records were`} rejected; the first: ${firstRejections.get(k) ?? 'see rejected.jsonl'}`);
+      return records === 0 || rejected < records || notUtf8.get(k) === records ? [] : [k];
     });
+    for (const k of allRejected.slice(0, FILES_NAMED)) {
+      const { records } = perSource[k]!;
+      warnings.push(`${sources[k]!.name}: ${records === 1 ? 'its one record was' : `all ${records} records were`} rejected; the first: ${firstRejections.get(k) ?? 'see rejected.jsonl'}`);
+    }
+    const more = allRejected.slice(FILES_NAMED);
+    if (more.length > 0) {
+      const records = more.reduce((sum, k) => sum + perSource[k]!.records, 0);
+      warnings.push(`and ${more.length} more files all of whose records were rejected (${records} record${records === 1 ? '' : 's'}): report.json's inputs names each, rejected.jsonl holds every record`);
+    }
   }
   const empty = sources.filter((_, k) => perSource[k]!.records === 0 && !emptyLists.has(k)).map((s) => s.name);
   if (empty.length > 0) {
-    warnings.push(`no records in ${empty.slice(0, 5).join(', ')}${empty.length > 5 ? ` and ${empty.length - 5} more files` : ''}: ${empty.length === 1 ? 'the file is' : 'each is'} empty, blank, or a header row only`);
+    warnings.push(`no records in ${empty.slice(0, FILES_NAMED).join(', ')}${empty.length > FILES_NAMED ? ` and ${empty.length - FILES_NAMED} more files` : ''}: ${empty.length === 1 ? 'the file is' : 'each is'} empty, blank, or a header row only`);
   }
   warnings.push(...tally.warnings(fields.text, words));
   return warnings;

@@ -1,5 +1,8 @@
 // The loss curve of a run as a small standalone SVG: train loss per step and val loss per evaluation, each
-// series thinned to a bounded number of points.
+// series thinned to a bounded number of points. A run whose val data changed (a resume given another val file; each
+// val row carries its set's hash) draws a val line per stretch of one set, named in the legend as the dashboard
+// names it: the cut and the names are the dashboard's own module (val-sets.js), no line joins losses of two sets.
+import { setStretches, stretchName } from '../dashboard/assets/val-sets.js';
 import { CappedSeries } from '../run/series-cap.ts';
 import { maxOf, minOf } from '../util/reduce.ts';
 
@@ -9,6 +12,8 @@ const CURVE_POINTS = 2000;
 export interface CurvePoint {
   step: number;
   loss: number;
+  /** A val point's set (metrics.jsonl's data_fingerprint); absent on train points and an older version's rows. */
+  data_fingerprint?: string;
 }
 
 /**
@@ -20,11 +25,12 @@ export class CurveSeries {
   private readonly series = new CappedSeries(['loss'], { rows: CURVE_POINTS, bytes: Infinity });
 
   add(p: CurvePoint): void {
-    this.series.add({ seq: this.series.added, row: { step: p.step, loss: p.loss }, bytes: 0 });
+    // the set goes with the row: thinning keeps each set's ends and lowest (series-cap.ts), where its line begins and ends
+    this.series.add({ seq: this.series.added, row: { ...p }, bytes: 0 });
   }
 
   points(): CurvePoint[] {
-    return this.series.held().map((h) => ({ step: h.row.step, loss: h.row.loss as number }));
+    return this.series.held().map(({ row: { step, loss, data_fingerprint: set } }) => ({ step, loss: loss as number, ...(typeof set === 'string' ? { data_fingerprint: set } : {}) }));
   }
 
   static of(points: Iterable<CurvePoint>): CurvePoint[] {
@@ -34,10 +40,21 @@ export class CurveSeries {
   }
 }
 
-/** The SVG of a train and a val series, each thinned to at most CURVE_POINTS points (CurveSeries). */
+/** The colours of the val lines, by set (set 1 red, as a run of one set draws it); a run back on a set has its colour. */
+const VAL_COLOURS = ['#d62728', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2'];
+const TRAIN_COLOUR = '#1f77b4';
+/** The height of a legend line; the legend is a column at the top right, above the plot. */
+const LEGEND_LINE = 14;
+
+/** The SVG of a train and a val series, each thinned to at most CURVE_POINTS points (CurveSeries); a val line per val set. */
 export function lossCurveSvg(trainAll: Iterable<CurvePoint>, valAll: Iterable<CurvePoint>, title = 'loss'): string {
   const train = CurveSeries.of(trainAll), val = CurveSeries.of(valAll);
-  const W = 640, H = 360, L = 56, R = 16, T = 32, B = 40;
+  const stretches = setStretches(val);
+  const valLines = stretches.length < 2
+    ? stretches.map((st) => ({ name: 'val', colour: VAL_COLOURS[0]!, points: st.rows }))
+    : stretches.map((st, i) => ({ name: `val (${stretchName(st, i)})`, colour: VAL_COLOURS[(st.set - 1) % VAL_COLOURS.length]!, points: st.rows }));
+  const legend = [{ name: '― train', colour: TRAIN_COLOUR }, ...valLines.map((v) => ({ name: `● ${v.name}`, colour: v.colour }))];
+  const W = 640, H = 360, L = 56, R = 16, B = 40, T = 20 + LEGEND_LINE * legend.length;
   const all = [...train, ...val].filter((p) => Number.isFinite(p.loss));
   const maxStep = maxOf(all, (p) => p.step, 1);
   const lo = minOf(all, (p) => p.loss), hi = maxOf(all, (p) => p.loss);
@@ -53,10 +70,12 @@ export function lossCurveSvg(trainAll: Iterable<CurvePoint>, valAll: Iterable<Cu
     `<text x="${L}" y="20" font-size="14">${esc(title)}</text>`,
     ...ticks.map((v) => `<line x1="${L}" x2="${W - R}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e5e5e5"/><text x="${L - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v.toFixed(3)}</text>`),
     `<text x="${(W + L) / 2}" y="${H - 8}" text-anchor="middle">step (of ${maxStep})</text>`,
-    train.length ? `<path d="${line(train)}" fill="none" stroke="#1f77b4" stroke-width="1.5"/>` : '',
-    val.length ? `<path d="${line(val)}" fill="none" stroke="#d62728" stroke-width="2"/>` : '',
-    ...val.map((p) => `<circle cx="${x(p.step).toFixed(1)}" cy="${y(p.loss).toFixed(1)}" r="3" fill="#d62728"/>`),
-    `<text x="${W - R - 150}" y="20" fill="#1f77b4">― train</text><text x="${W - R - 80}" y="20" fill="#d62728">● val</text>`,
+    train.length ? `<path d="${line(train)}" fill="none" stroke="${TRAIN_COLOUR}" stroke-width="1.5"/>` : '',
+    ...valLines.flatMap((v) => [
+      `<path d="${line(v.points)}" fill="none" stroke="${v.colour}" stroke-width="2"/>`,
+      ...v.points.map((p) => `<circle cx="${x(p.step).toFixed(1)}" cy="${y(p.loss).toFixed(1)}" r="3" fill="${v.colour}"/>`),
+    ]),
+    ...legend.map((e, k) => `<text x="${W - R}" y="${20 + LEGEND_LINE * k}" text-anchor="end" fill="${e.colour}">${esc(e.name)}</text>`),
     '</svg>',
   ].join('\n') + '\n';
 }

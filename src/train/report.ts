@@ -48,13 +48,13 @@ export function writeReport(dir: RunDir, metrics: MetricsLog, run: RunSetup, r: 
   return report;
 }
 
-/** The train loss per step and the val loss per evaluation of metrics.jsonl's rows, read once and thinned as they stream. */
+/** The train loss per step and the val loss (with its set) per evaluation of metrics.jsonl's rows, read once and thinned as they stream. */
 export function curvesOf(rows: Iterable<Record<string, unknown>>): { train: CurvePoint[]; val: CurvePoint[] } {
   const train = new CurveSeries(), val = new CurveSeries();
   for (const x of rows) {
     if (typeof x.step !== 'number' || typeof x.loss !== 'number') continue;
     if (x.split === undefined) train.add({ step: x.step, loss: x.loss });
-    else if (x.split === 'val') val.add({ step: x.step, loss: x.loss });
+    else if (x.split === 'val') val.add({ step: x.step, loss: x.loss, ...(typeof x.data_fingerprint === 'string' ? { data_fingerprint: x.data_fingerprint } : {}) });
   }
   return { train: train.points(), val: val.points() };
 }

@@ -146,11 +146,13 @@ export class RunDir {
   /**
    * The edits of a finished run's config that --resume cannot apply: the keys a resume refuses whose values in `cfg`
    * differ from those the run finished with, e.g. max_steps raised in its config.yaml to train on. A moved model folder
-   * is no edit (nothing is loaded); [] for a run of an older version, which recorded no config.
+   * is no edit (nothing is loaded). A run of an older version recorded no config: its config.yaml is the one it finished
+   * with (as openForResume compared it before a finished run was left to this check); [] when it has none.
    */
   editsSinceFinished(cfg: TrainConfig): string[] {
-    const recorded = this.marker()?.finished_config;
-    return isRecord(recorded) ? resumeChanges(recorded, configRecord(cfg), { sameWeights: true }).refused : [];
+    const marked = this.marker()?.finished_config;
+    const recorded = isRecord(marked) ? marked : fs.existsSync(this.file(RUN_LAYOUT.config)) ? readYamlMapping(this.file(RUN_LAYOUT.config)) : null;
+    return recorded ? resumeChanges(recorded, configRecord(cfg), { sameWeights: true }).refused : [];
   }
 
   private updateMarker(fields: Record<string, unknown>): void {
@@ -188,6 +190,7 @@ export class RunDir {
    * output_dir (a run folder may have been moved; the folder given is the one resumed) and those of
    * RESUME_MAY_CHANGE (the trainer warns of them against the checkpoint's), and `model` naming another folder, which
    * the trainer takes only when it holds the weights the checkpoint was made over; recordConfig then updates config.yaml.
+   * A finished run's config is compared by resumeFinished instead.
    */
   static openForResume(cfg: TrainConfig, words: OptionWords = FLAG_WORDS): RunDir {
     const dir = RunDir.open(cfg.output_dir);
@@ -204,8 +207,10 @@ export class RunDir {
     const saved = readYamlMapping(savedFile);
     const now = configRecord(cfg);
     // a model folder that moved (model: names another path) is checked by the trainer against the checkpoint it resumes,
-    // whose fingerprint of the weights it was made over says whether it is the same model, as for `train RUN --resume`
-    const changed = resumeChanges(saved, now, { sameWeights: true }).refused;
+    // whose fingerprint of the weights it was made over says whether it is the same model, as for `train RUN --resume`.
+    // A finished run is not resumed at all: its edits are refused by resumeFinished (finished-run.ts), whose refusal says
+    // that it finished and the way to train on, which "a different config" did not
+    const changed = dir.finished() ? [] : resumeChanges(saved, now, { sameWeights: true }).refused;
     if (changed.length) {
       throw new UserError(`cannot resume with a different config: ${changed.join(', ')} changed since the run's config.yaml ` +
         (words.cli ? `(resume with the config and flags it was started with, or as mistral-tune train ${shellWord(dir.dir)} --resume with no --key overrides; `

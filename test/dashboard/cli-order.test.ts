@@ -1,6 +1,7 @@
 // mistral-tune dashboard's argument checks, in-process: the first mistake in command-line order is the one line said
 // (a flag's bad value before a run folder given after it, and the other way round), and "no run directories" only once
-// every argument is right; a folder of runs is said to be one only after every check.
+// every argument is right; a folder of runs is said to be one only after every check. The flags before any run folder
+// are checked by dashboard-flags.ts's parse (before the server loads), those after one by dashboard.ts, in the same order.
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -24,7 +25,8 @@ test('dashboard reports the first mistake in command-line order; no runs found i
   process.chdir(tempDir('mt-dash-order-')); // a folder without runs/
   try {
     for (const [args, message] of cases) {
-      const { result, stderr } = captureStderr(() => run(parse(args)!)); // every check is made before run's first await
+      // every check is made before run's first await; those of the flags before any run folder by parse, before the server loads
+      const { result, stderr } = captureStderr(async () => run(parse(args)!));
       await assert.rejects(result, { name: 'UserError', message }, args.join(' '));
       assert.equal(stderr, '', `${args.join(' ')}: the error is the first line`);
     }

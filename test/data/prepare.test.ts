@@ -445,6 +445,21 @@ test('an input file with no records (empty, blank lines only, a CSV header only;
   assert.deepEqual(report.inputs.slice(1).map((i) => path.basename(i.file)), ['none.jsonl', 'blank.jsonl', 'header.csv', 'none.txt', 'blank.txt']);
 });
 
+test('files all of whose records were rejected beside a kept one: the first 5 are named with their first rejection, the rest counted in one line; nothing lost', () => {
+  // before: one warning line per such file, uncapped (thousands of files, thousands of lines), while "no records in" named 5
+  const bad = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`bad${i}.jsonl`, `{"text": "broken ${i}"\n`.repeat(i % 2 + 1)]));
+  const files = writeFiles(dir, { 'good.jsonl': '{"text": "a record that is kept here"}\n', ...bad });
+  const { report, rejected } = run('all-rejected-many', { inputs: Object.values(files), split: [1, 0, 0] });
+  const said = report.warnings.filter((w) => /^bad\d\.jsonl: /.test(w) || w.startsWith('and '));
+  assert.equal(said.length, 6, said.join('\n'));
+  assert.deepEqual(said.slice(0, 5).map((w) => w.slice(0, w.indexOf(': '))), ['bad0.jsonl', 'bad1.jsonl', 'bad2.jsonl', 'bad3.jsonl', 'bad4.jsonl']);
+  assert.match(said[1]!, /^bad1\.jsonl: all 2 records were rejected; the first: bad1\.jsonl:1: invalid_json: /);
+  // bad5..bad7 hold 2 + 1 + 2 records
+  assert.equal(said[5], "and 3 more files all of whose records were rejected (5 records): report.json's inputs names each, rejected.jsonl holds every record");
+  assert.equal(rejected.length, 12); // every record of the eight files, in rejected.jsonl (run() checks the balance)
+  assert.deepEqual(report.inputs.filter((i) => i.kept === 0).map((i) => path.basename(i.file)), Object.keys(bad));
+});
+
 test('near duplicates are compared compatibility-folded: a full-width or ligature copy of a record is rejected (no leak across splits), the kept text is as written', () => {
   const dir = tempDir('mt-prep-nfkc-');
   const texts = ['ｈｅｌｌｏ　ｗｏｒｌｄ　ｆｒｏｍ　ｔｏｋｙｏ　１２３', 'hello world from tokyo 123', 'The ﬁnal ﬂoor of the ofﬁce was ﬁlled with ﬁles.', 'The final floor of the office was filled with files.'];

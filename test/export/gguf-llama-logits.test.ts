@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { GgmlType, readGgufFileInfo } from 'node-llama-cpp';
 import { exportGguf } from '../../src/export/gguf/export-gguf.ts';
-import { fileType, type GgufQuant } from '../../src/export/gguf/tensors.ts';
+import { fileType, type GgufQuant } from '../../src/export/gguf/quant-choices.ts';
 import type { MistralConfig } from '../../src/model/config.ts';
 import { generate } from '../../src/model/generate.ts';
 import { loadModel } from '../../src/model/mistral.ts';

@@ -5,7 +5,8 @@
 // gives our logits (checked by hand for hidden 40 / MLP 72, tied and not: f16 and the F16 fallbacks 9e-4 relative).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fileType, GGUF_QUANTS, tensorType, type GgufQuant, type PlannedTensor } from '../../src/export/gguf/tensors.ts';
+import { fileType, GGUF_QUANTS, type GgufQuant } from '../../src/export/gguf/quant-choices.ts';
+import { tensorType, type PlannedTensor } from '../../src/export/gguf/tensors.ts';
 
 const t = (role: PlannedTensor['role'], cols: number, layer = 0): PlannedTensor => ({ name: role, shape: [512, cols], role, layer, read: () => new Float32Array() });
 const type = (x: PlannedTensor, quant: GgufQuant, tied = false, shape = { numLayers: 8, numHeads: 4, numKvHeads: 2 }): string => {

@@ -1,7 +1,9 @@
-// The loss-curve SVG: both series drawn, and a very long run (300k steps) stays a small file.
+// The loss-curve SVG: both series drawn, a val line per val set (a resume given another val file), and a very long run
+// (300k steps) stays a small file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lossCurveSvg } from '../../src/train/loss-curve.ts';
+import { curvesOf } from '../../src/train/report.ts';
 import { maxOf, minOf } from '../../src/util/reduce.ts';
 
 test('train and val series are drawn, with the step range on the axis', () => {
@@ -19,4 +21,33 @@ test('300k steps: no stack overflow, at most ~2000 points drawn', () => {
   assert.match(svg, /step \(of 300000\)/);
   assert.equal(maxOf(pts, (p) => p.step), 300_000);
   assert.equal(minOf(pts, (p) => p.loss), 5 - 299_999 / 1e5);
+});
+
+test('a run whose val data changed draws a val line per set, none joining two sets, each named in the legend as the dashboard names it', () => {
+  // before: one red line through both sets' losses, the legend saying only "val"
+  const train = Array.from({ length: 60 }, (_, i) => ({ step: i + 1, loss: 3 - i / 60 }));
+  const val = (points: Array<[number, number]>, set: string) => points.map(([step, loss]) => ({ step, split: 'val', loss, perplexity: Math.exp(loss), data_fingerprint: set }));
+  const first: Array<[number, number]> = [[0, 3], [10, 2.6], [20, 2.3], [30, 2.1]], second: Array<[number, number]> = [[40, 1.6], [50, 1.5], [60, 1.45]];
+  /** The val lines drawn: [colour, the number of points the line goes through]; and the legend's words with their colours. */
+  const drawn = (rows: object[]) => {
+    const curve = curvesOf(rows as Record<string, unknown>[]);
+    const svg = lossCurveSvg(curve.train, curve.val);
+    const lines = [...svg.matchAll(/<path d="([^"]+)" fill="none" stroke="(#\w+)"/g)].slice(1).map((m) => [m[2], m[1]!.split(/[ML]/).length - 1]);
+    const legend = [...svg.matchAll(/<text [^>]*fill="(#\w+)">([^<]+)<\/text>/g)].map((m) => [m[2], m[1]]);
+    return { lines, legend, circles: [...svg.matchAll(/<circle [^>]*fill="(#\w+)"/g)].map((m) => m[1]) };
+  };
+  const two = drawn([...train, ...val(first, 'A'), ...val(second, 'B')]);
+  assert.deepEqual(two.lines, [['#d62728', 4], ['#ff7f0e', 3]], 'a line per set, through its own points only');
+  assert.deepEqual(two.legend, [['― train', '#1f77b4'], ['● val (set 1)', '#d62728'], ['● val (set 2, from step 40)', '#ff7f0e']]);
+  assert.deepEqual(two.circles, [...first.map(() => '#d62728'), ...second.map(() => '#ff7f0e')]);
+  // back on its first set: set 1 again, in its colour, a line of its own
+  const back = drawn([...train, ...val(first, 'A'), ...val(second.slice(0, 2), 'B'), ...val(second.slice(2), 'A')]);
+  assert.deepEqual(back.lines, [['#d62728', 4], ['#ff7f0e', 2], ['#d62728', 1]]);
+  assert.deepEqual(back.legend.slice(1).map(([name]) => name), ['● val (set 1)', '● val (set 2, from step 40)', '● val (set 1, from step 60)']);
+  // one set (and an older version's rows, without a hash): one val line, "val", as ever
+  for (const rows of [[...train, ...val([...first, ...second], 'A')], [...train, ...val([...first, ...second], 'A').map(({ data_fingerprint: _, ...r }) => r)]]) {
+    const one = drawn(rows);
+    assert.deepEqual(one.lines, [['#d62728', 7]]);
+    assert.deepEqual(one.legend, [['― train', '#1f77b4'], ['● val', '#d62728']]);
+  }
 });

@@ -8,6 +8,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
+import { RUN_LAYOUT } from '../../src/run/layout.ts';
 import { listCheckpoints } from '../../src/train/checkpoint.ts';
 import { loadTrainConfig } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
@@ -207,6 +208,28 @@ test('--resume of a complete run whose config.yaml was edited since (max_steps r
   edited.eval.batch_size = 3;
   fs.writeFileSync(runConfig, YAML.stringify(edited));
   assert.equal(resumeHere(), `run ${run} is already complete (step 2 of 2); nothing to do\n`);
+});
+
+test('train CONFIG --resume of a complete run with a config other than the one it finished with is refused as complete, saying the way on (and so a run of an older version)', () => {
+  // before: the older "cannot resume with a different config" check refused it first, never saying the run is finished
+  const dir = setup();
+  const config = path.join(dir, 'other.yaml');
+  const lines = [`model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 2', 'max_seq_len: 32', 'eval: {samples: 0}', 'output_dir: other'];
+  fs.writeFileSync(config, lines.join('\n') + '\n');
+  const run = trainLikeCli(config).dir;
+  fs.writeFileSync(config, lines.join('\n').replace('max_steps: 2', 'max_steps: 4') + '\n');
+  const refusal = new RegExp(`^${literal(path.join(run, 'config.yaml'))}: cannot resume: the run is already complete \\(step 2 of 2\\), so max_steps \\(2 then, 4 now\\) ` +
+    `changed since it finished is not applied; to train further, start a new run from its weights \\(lora\\.init_from: ${literal(path.join(run, 'adapter'))}, another output_dir\\), ` +
+    'or train it again from step 0 with --overwrite$');
+  const resume = (): unknown => captureStderr(() => train(loadTrainConfig(config), { resume: true }));
+  assert.throws(resume, (e: Error) => isUserError(e) && refusal.test(e.message));
+  assert.match(dryRun(loadTrainConfig(config), { resume: true }).outputRefusal ?? '', refusal);
+  // a run of an older version recorded no config at its end: the run's config.yaml is what it finished with
+  const marker = path.join(run, RUN_LAYOUT.marker);
+  const { finished_config: _, ...older } = JSON.parse(fs.readFileSync(marker, 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(marker, JSON.stringify(older));
+  assert.throws(resume, (e: Error) => isUserError(e) && refusal.test(e.message));
+  assert.match(dryRun(loadTrainConfig(config), { resume: true }).outputRefusal ?? '', refusal);
 });
 
 test('a corrupt newest checkpoint is detected and the previous one used', () => {

@@ -229,6 +229,7 @@ test('a run folder moved elsewhere resumes where it now is: train MOVED --resume
   const byOverride = cli(['train', config, '--resume', '--max_steps', '10', '--output_dir', path.join(dir, 'again')]);
   assert.equal(byOverride.status, 0, byOverride.stderr);
   assert.match(byOverride.stderr, /resume: from the checkpoint of step 10/);
+  fs.rmSync(path.join(dir, 'again', 'report.json')); // a finished run's edit is refused as finished (resume.test.ts)
   const changed = cli(['train', path.join(dir, 'again'), '--resume', '--max_steps', '11']);
   assert.equal(changed.status, 2);
   assert.match(changed.stderr, /different config: max_steps \(10 then, 11 now\) changed since the run's config\.yaml \(resume with the config and flags it was started with, or as mistral-tune train .*again --resume with no --key overrides; only optimizer\.lr, grad_clip, .* may change\)$/m);

@@ -3,7 +3,7 @@
 // A run whose val data changed (a resume given another val file) draws an eval series per stretch of one val set
 // (val-sets.js), named in the legend and its points hollow on every other set: no line joins losses of two sets.
 import { fmt, fmtAxis } from './dom.js';
-import { setStretches } from './val-sets.js';
+import { setStretches, stretchName } from './val-sets.js';
 
 const MIB = 1 / 2 ** 20;
 /** Past this many runs a chart has no legend of its own (a table row per run and series, under each of six charts:
@@ -53,7 +53,7 @@ function chartSeries(def, runs) {
       if (stretches.length < 2) out.push({ run, s, rows: run.rows, label, set: 0 });
       else {
         for (const [i, st] of stretches.entries()) {
-          out.push({ run, s, rows: st.rows, label: `${label} (set ${st.set}${i > 0 ? `, from step ${st.from}` : ''})`, set: st.set });
+          out.push({ run, s, rows: st.rows, label: `${label} (${stretchName(st, i)})`, set: st.set });
         }
       }
     }

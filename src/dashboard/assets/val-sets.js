@@ -2,6 +2,8 @@
 // run again); each val row carries its set's hash (data_fingerprint), and losses of two sets are not compared (the
 // panel's best val: best-val.js), so the charts draw each stretch of one set as a series of its own, not one line
 // through both. Rows without a hash (an older version's) join the stretch they are in, as the newest set's in best-val.js.
+// The one owner of that cut and of its names: the dashboard's charts (charts.js) and report's loss_curve.svg
+// (src/train/loss-curve.ts, through val-sets.d.ts) both draw from it.
 
 /**
  * `rows` (one split's, in file order) cut where a row names another set than the rows before it: [{set, from, rows}],
@@ -25,4 +27,9 @@ export function setStretches(rows) {
     if (!sets.includes(fp)) sets.push(fp);
     return { set: sets.indexOf(fp) + 1, from, rows: of };
   });
+}
+
+/** A stretch's name in a legend, after its series' ("val (set 2, from step 40)"): `index` is its place in setStretches. */
+export function stretchName(stretch, index) {
+  return `set ${stretch.set}${index > 0 ? `, from step ${stretch.from}` : ''}`;
 }

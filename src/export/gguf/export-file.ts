@@ -11,13 +11,13 @@ import { removeDeadTemps, withIo } from '../../util/atomic.ts';
 import type { OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
 import { refuseDanglingOutput, withOutputParent } from '../out-path.ts';
-import { GGUF_WORDS, exportGguf, parseGgufQuant, type GgufExportResult } from './export-gguf.ts';
+import { exportGguf, type GgufExportResult } from './export-gguf.ts';
 import { exportLoraGguf } from './export-lora-gguf.ts';
 import { adapterSource, loadGgufSource, planGgufSource, type GgufSource } from './from-source.ts';
 import { wasmQuantizers } from './quant/wasm-quant.ts';
-import type { GgufQuant } from './tensors.ts';
+import { GGUF_WORDS, parseGgufQuant, type GgufQuant } from './quant-choices.ts';
 
-export type { GgufQuant } from './tensors.ts';
+export type { GgufQuant } from './quant-choices.ts';
 
 export interface GgufFileOptions {
   /** A training run folder; or give `model`. */

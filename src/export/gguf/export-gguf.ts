@@ -8,7 +8,7 @@ import { mergeLora } from '../../model/merge.ts';
 import type { MistralModel } from '../../model/mistral.ts';
 import { SCORE_SAVED_KEY } from '../../model/names.ts';
 import { seqClsBy } from '../../model/peft.ts';
-import { libraryWords, type OptionWords } from '../../util/option-words.ts';
+import type { OptionWords } from '../../util/option-words.ts';
 import { mergeCall } from '../export.ts';
 import { UserError } from '../../util/errors.ts';
 import { requireF16Range, requireFinite } from '../../util/finite.ts';
@@ -17,7 +17,8 @@ import { Progress } from '../../util/progress.ts';
 import { writeGguf, type GgufTensor, type GgufValue } from './gguf-file.ts';
 import { ggufContextLength, modelMetadata, type Provenance } from './metadata.ts';
 import { QuantPool } from './quant/pool.ts';
-import { GGUF_QUANTS, isBlockQuant, planTensors, tensorType, type GgufQuant } from './tensors.ts';
+import { GGUF_WORDS, isBlockQuant, type GgufQuant } from './quant-choices.ts';
+import { planTensors, tensorType } from './tensors.ts';
 import { modelTokenizer } from './tokenizer.ts';
 import { refuseNegativeConfigIds } from './special-ids.ts';
 
@@ -26,19 +27,6 @@ export interface GgufExportResult {
   bytes: number;
   /** Tensor name → ggml type written. */
   types: Record<string, string>;
-}
-
-/**
- * The words of a GGUF export's errors where its caller gives none: the library's (exportGgufFile, options.quant), as
- * every export function's default; the CLI passes FLAG_WORDS (--quant).
- */
-export const GGUF_WORDS = libraryWords('exportGgufFile');
-
-/** A quant (--quant, or exportGgufFile's options.quant: `words`), or a UserError listing the choices. */
-export function parseGgufQuant(value: string | undefined, words: OptionWords = GGUF_WORDS): GgufQuant {
-  if (value === undefined) return 'f16';
-  if (!(GGUF_QUANTS as readonly string[]).includes(value)) throw new UserError(`${words.say('quant')}: "${value}" is not one of ${GGUF_QUANTS.join(', ')}`, words.where);
-  return value as GgufQuant;
 }
 
 /**

@@ -18,11 +18,12 @@ import type { OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
 import { requireF16Range, requireFinite } from '../../util/finite.ts';
 import { writeGguf, type GgufTensor, type GgufValue } from './gguf-file.ts';
-import { GGUF_WORDS, classifierAdapter, requireSiluGate, type GgufExportResult } from './export-gguf.ts';
+import { classifierAdapter, requireSiluGate, type GgufExportResult } from './export-gguf.ts';
+import { fileType, GGUF_WORDS, type GgufQuant } from './quant-choices.ts';
 import { provenanceMetadata, type Provenance } from './metadata.ts';
 import { encodeTensor } from './quant/encode.ts';
 import { readUnchanged } from '../read-unchanged.ts';
-import { fileType, GGUF_PROJ, permuteRope, type GgufQuant } from './tensors.ts';
+import { GGUF_PROJ, permuteRope } from './tensors.ts';
 
 /** The --quant types an adapter file takes: its B rows are r wide, too narrow for a quantised block. */
 const ADAPTER_TYPES = { f32: 'F32', f16: 'F16', bf16: 'BF16' } as const;

@@ -18,7 +18,8 @@ import { readUnchanged } from '../read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
 import { warnIfNotTrainedOn } from '../../train/model-fingerprint.ts';
 import type { GgufValue } from './gguf-file.ts';
-import { GGUF_WORDS, classifierAdapter, classifierRefusal, refuseSeqClsAdapter, requireGgufConfig, requireGgufExportable } from './export-gguf.ts';
+import { classifierAdapter, classifierRefusal, refuseSeqClsAdapter, requireGgufConfig, requireGgufExportable } from './export-gguf.ts';
+import { GGUF_WORDS } from './quant-choices.ts';
 import { folderName, hubId, type Provenance } from './metadata.ts';
 import { modelTokenizer } from './tokenizer.ts';
 

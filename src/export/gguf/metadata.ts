@@ -11,7 +11,7 @@ import type { GgufValue } from './gguf-file.ts';
 import { modelCardMetadata, readModelCard } from './model-card.ts';
 import { modelIdParts, sizeLabel, type ModelIdParts } from './model-name.ts';
 import { ggufRope } from './rope-scaling.ts';
-import { fileType, type GgufQuant } from './tensors.ts';
+import { fileType, type GgufQuant } from './quant-choices.ts';
 
 export interface Provenance {
   /** What the file is named by (general.name, basename, …: model-name.ts): a run's, an adapter's or a model's folder name. */

@@ -1,67 +1,13 @@
 // The model's tensors under llama.cpp's names (rope_freqs, token_embd, blk.N.attn_q, …, output) with its layout, and
-// the ggml type each gets for a --quant choice. Q and K rows are permuted as convert_hf_to_gguf.py's
-// LlamaModel.permute does: HF rotates the halves of each head (rotate_half), llama.cpp's "norm" RoPE
-// rotates adjacent pairs, so row (h, j·half + i) moves to (h, 2i + j).
+// the ggml type each gets for a --quant choice (its rule: quant-choices.ts). Q and K rows are permuted as
+// convert_hf_to_gguf.py's LlamaModel.permute does: HF rotates the halves of each head (rotate_half), llama.cpp's
+// "norm" RoPE rotates adjacent pairs, so row (h, j·half + i) moves to (h, 2i + j).
 import type { MistralConfig } from '../../model/config.ts';
 import type { MistralModel } from '../../model/mistral.ts';
 import type { Projection } from '../../model/weights.ts';
+import { QUANT_RULES, type GgufQuant, type QuantRule } from './quant-choices.ts';
 import { GGML_TYPES, type GgmlType } from './quant/ggml-types.ts';
 import { ggufRope } from './rope-scaling.ts';
-
-/** How a matrix's type is chosen for layer i of n, or null for the mix's base type. */
-type LayerRule = (i: number, n: number) => GgmlType | null;
-
-/** llama_tensor_get_type's use_more_bits: the first and last eighth of the layers and every third between. */
-function useMoreBits(i: number, n: number): boolean {
-  return i < Math.trunc(n / 8) || i >= Math.trunc((7 * n) / 8) || (i - Math.trunc(n / 8)) % 3 === 2;
-}
-const q6kWhereMoreBits: LayerRule = (i, n) => (useMoreBits(i, n) ? 'Q6_K' : null);
-
-interface QuantRule {
-  /** llama_ftype (general.file_type). */
-  fileType: number;
-  /** The type of every matrix (convert_hf_to_gguf.py's --outtype), or llama-quantize's default_type of a K mix. */
-  base: GgmlType;
-  /**
-   * A llama-quantize K mix (llama_tensor_get_type_impl for the llama architecture, no experts, no imatrix): the
-   * output matrix (the token embedding when tied) Q6_K, Q8_0 where its rows do not fit `base`'s block; attn_v and
-   * ffn_down of layer i by these rules; attn_v that is then Q4_K in a 70B-type model Q5_K; everything else `base`.
-   */
-  mix?: { attnV?: LayerRule; ffnDown?: LayerRule };
-}
-
-/**
- * The --quant choices, one rule each: f32/f16/bf16/q8_0 as llama.cpp's converter writes them, the K mixes as
- * llama-quantize's LLAMA_FTYPE_MOSTLY_* of the same name (src/llama-quant.cpp). Order: largest file first.
- */
-const QUANT_RULES = {
-  f32: { fileType: 0, base: 'F32' },
-  f16: { fileType: 1, base: 'F16' },
-  bf16: { fileType: 32, base: 'BF16' },
-  q8_0: { fileType: 7, base: 'Q8_0' },
-  q6_k: { fileType: 18, base: 'Q6_K', mix: {} },
-  q5_k_m: { fileType: 17, base: 'Q5_K', mix: { attnV: q6kWhereMoreBits, ffnDown: q6kWhereMoreBits } },
-  q5_k_s: { fileType: 16, base: 'Q5_K', mix: {} },
-  q4_k_m: { fileType: 15, base: 'Q4_K', mix: { attnV: q6kWhereMoreBits, ffnDown: q6kWhereMoreBits } },
-  // llama.cpp counts attn_v tensors (i_attention_wv), one per layer here: the first four are Q5_K
-  q4_k_s: { fileType: 14, base: 'Q4_K', mix: { attnV: (i) => (i < 4 ? 'Q5_K' : null), ffnDown: (i, n) => (i < Math.trunc(n / 8) ? 'Q5_K' : null) } },
-} as const satisfies Record<string, QuantRule>;
-
-export type GgufQuant = keyof typeof QUANT_RULES;
-export const GGUF_QUANTS = Object.keys(QUANT_RULES) as readonly GgufQuant[];
-
-/**
- * llama_ftype of each choice (general.file_type): the type asked for even where tensors fell back to another, as
- * llama.cpp's converter and llama-quantize write it (its loader shows this key, not the tensors' majority).
- */
-export function fileType(quant: GgufQuant): number {
-  return QUANT_RULES[quant].fileType;
-}
-
-/** Whether a choice asks for block-quantised matrices (q8_0 and the K mixes), which rows too narrow leave F16. */
-export function isBlockQuant(quant: GgufQuant): boolean {
-  return GGML_TYPES[QUANT_RULES[quant].base].blockSize > 1;
-}
 
 type Role = 'token_embd' | 'output' | 'norm' | 'rope_freqs' | 'attn_v' | 'ffn_down' | 'matrix';
 

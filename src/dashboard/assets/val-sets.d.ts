@@ -1,0 +1,12 @@
+// The types of val-sets.js (a browser module, served as it is) for the TypeScript that imports it: src/train/loss-curve.ts.
+
+/** A stretch of rows of one val set: `set` numbers the sets 1, 2, … as they first appear, `from` is its first step. */
+export interface SetStretch<R> {
+  set: number;
+  from: number;
+  rows: R[];
+}
+
+export function setStretches<R extends { step: number; data_fingerprint?: unknown }>(rows: Iterable<R>): SetStretch<R>[];
+
+export function stretchName(stretch: { set: number; from: number }, index: number): string;

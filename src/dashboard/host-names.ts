@@ -1,0 +1,28 @@
+// What the dashboard may listen on (--host, startDashboard's host) and the extra names it may answer (--allow-host,
+// allowHosts), checked without the server: dashboard's flags (src/cli/dashboard-flags.ts) refuse a bad one before
+// the server and its modules load.
+import * as net from 'node:net';
+
+/**
+ * Why `host` cannot be listened on, or null: an IP address, or a host name of letters, digits, hyphens (and
+ * underscores) between dots. Anything else (`a b`, `http://box`) was warned of as "listening on a b" and then failed
+ * to resolve; an IPv6 address in brackets is the URL's spelling, which listen does not take.
+ */
+export function hostProblem(host: string): string | null {
+  if (net.isIP(host) !== 0) return null;
+  if (host.startsWith('[') && host.endsWith(']') && net.isIP(host.slice(1, -1)) === 6) return `"${host}" is an IPv6 address in brackets: give it without them (${host.slice(1, -1)})`;
+  const label = '[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
+  if (host.length <= 253 && new RegExp(`^${label}(\\.${label})*\\.?$`).test(host)) return null;
+  return `${JSON.stringify(host)} is no address or host name: give one such as 127.0.0.1 (this machine only), 0.0.0.0 (every network) or ::1`;
+}
+
+/**
+ * Why `name` cannot be one of the extra names answered (allowHosts, --allow-host), or null. A port is refused, not
+ * dropped: the check compares names only, so `mybox.lan:8765` would never match and every request would get 403.
+ */
+export function allowHostProblem(name: string): string | null {
+  if (name.trim() === '' || /[\s/@]/.test(name)) return `"${name}" is no host name or address; give one such as mybox.lan`;
+  const port = /^(\[[^\]]*\]|[^:]+):\d*$/.exec(name);
+  if (port) return `"${name}" has a port; give the name alone (${port[1]}): the Host check compares names, whatever the port`;
+  return null;
+}
