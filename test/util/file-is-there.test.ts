@@ -10,9 +10,11 @@ import { loadTokenizer } from '../../src/tokenizer/load.ts';
 import { readFolderTokenizerConfig } from '../../src/tokenizer/tokenizer-config.ts';
 import { readGenerationConfig } from '../../src/model/generation-config.ts';
 import { SafetensorsCheckpoint } from '../../src/model/safetensors.ts';
+import { writeTokenizerFiles } from '../../src/model/save-tokenizer.ts';
 import { fileIsThere } from '../../src/util/file-is-there.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { TINY_BASE } from '../helpers.ts';
+import { BUNDLED_TOKENIZER_DIR } from '../../src/tokenizer/load.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const BLOB = '../../blobs/3c1226840e021d02fc5bcb096b468c3c8d256da4'; // as the hub cache links a snapshot's file
@@ -51,6 +53,11 @@ test('a dangling tokenizer.json, tokenizer_config.json, chat_template.jinja, gen
   const index = withDanglingLink('model.safetensors.index.json');
   fs.rmSync(path.join(index.dir, 'model.safetensors'));
   refusesLink(() => SafetensorsCheckpoint.open(index.dir), index.link);
+  // a merged export copies the base's tokenizer files: special_tokens_map.json was left out of the copy
+  const special = withDanglingLink('special_tokens_map.json');
+  fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), path.join(special.dir, 'tokenizer.json'));
+  const out = tempDir('mt-dangling-out-');
+  refusesLink(() => writeTokenizerFiles(out, { sourceDir: special.dir, vocabSize: 0, padTokenId: null }), special.link);
 });
 
 test('fileIsThere: a file or folder is there, nothing is not, and a link to another name that is not a blob is named without the hub hint', () => {
