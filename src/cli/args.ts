@@ -1,9 +1,9 @@
 // Command-line parsing for every command: node:util parseArgs with errors that say what to do.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { didYouMean } from '../util/did-you-mean.ts';
 import type { DeviceName } from '../backend/select.ts';
+import { dataFolderHint } from '../util/data-folder-hint.ts';
 import { UserError } from '../util/errors.ts';
 import { openRegularFile } from '../util/regular-file.ts';
 import { unexpandedPath } from '../util/unexpanded-path.ts';
@@ -194,13 +194,13 @@ export function required(flag: string, value: string | undefined, command: strin
 }
 
 /**
- * A data file flag's value, refused in one line when it names a folder (a prepare output: `example` is a file to give
- * instead), or anything that reading it would refuse (no such file, a FIFO): said here, before a backend starts and the
- * weights load, in the words the reader would use, not after the backend's lines.
+ * A data file flag's value, refused in one line when it names a folder (a prepare output: its `example` is the file to
+ * give instead; dataFolderHint), or anything that reading it would refuse (no such file, a FIFO): said here, before a
+ * backend starts and the weights load, in the words the reader would use, not after the backend's lines.
  */
-export function dataFileOption(flag: string, value: string, example: string): string {
+export function dataFileOption(flag: string, value: string, example: string, prepares = true): string {
   if (fs.statSync(value, { throwIfNoEntry: false })?.isDirectory() === true) {
-    throw new UserError(`--${flag}: ${value}: a folder, not a data file (give e.g. ${path.join(value, example)})`);
+    throw new UserError(`--${flag}: ${value}: a folder, not a data file (${dataFolderHint(value, example, prepares)})`);
   }
   fs.closeSync(openRegularFile(value)); // O_NONBLOCK: a FIFO is refused, never waited on
   return value;

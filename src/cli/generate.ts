@@ -40,7 +40,7 @@ export async function run(f: GenerateFlags): Promise<void> {
   // as its safetensors header says, read without a backend (isClassificationOnly of the loaded model, below, says the same)
   if (isClassificationOnlyFolder(modelDir, config)) throw new UserError(CLASSIFICATION_MODEL, modelDir);
   if ((f.prompt === undefined) === (f.messages === undefined)) throw new UserError('give exactly one of --prompt or --messages (see mistral-tune generate --help)');
-  if (f.messages !== undefined) dataFileOption('messages', f.messages, 'messages.json');
+  if (f.messages !== undefined) dataFileOption('messages', f.messages, 'messages.json', false);
   // each undefined where the flag is not given: generation_config.json's value, else ours (generationSettings)
   const given = {
     temperature: flagNumber('temperature', f.temperature), topP: flagNumber('top-p', f['top-p']), repetitionPenalty: flagNumber('repetition-penalty', f['repetition-penalty']),

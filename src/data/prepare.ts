@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError, isUserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
-import { readRecords, formatOf } from './ingest/read.ts';
+import { readRecords, formatsOf } from './ingest/read.ts';
 import { resolveFields } from './field-map.ts';
 import { recordAt, recordPlace, type RawItem, type RecordAt } from './ingest/types.ts';
 import {
@@ -81,7 +81,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     ...(opts.test ?? []).map((p) => ({ path: p, role: 'test' as const })),
     ...opts.inputs.map((p) => ({ path: p, role: 'input' as const })),
   ], opts.outDir, notes, words);
-  const formats = sources.map((s) => formatOf(s.path, opts.format));
+  const formats = formatsOf(sources.map((s) => s.path), opts.format);
   // a .py or README.md in a data folder becomes training text: said, so that it is not a surprise
   const guessed = opts.format ? [] : sources.filter((s, i) => formats[i] === 'text' && path.extname(s.path).toLowerCase() !== '.txt').map((s) => s.name);
   if (guessed.length > 0) notes.push(`read as plain text, their extension not being .jsonl, .json, .csv, .tsv or .txt: ${guessed.slice(0, 5).join(', ')}${guessed.length > 5 ? ` and ${guessed.length - 5} more` : ''}`);

@@ -8,6 +8,7 @@
 // A value of the wrong type or range is an error naming the file and the key.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileIsThere } from '../util/file-is-there.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, jsonValueText, readJsonFile } from '../util/json-file.ts';
 import { notATokenId } from './token-id-list.ts';
@@ -54,7 +55,7 @@ const KEYS = {
 /** `dir`/generation_config.json parsed to an object, or null where there is no such file. */
 function readFile(dir: string): { file: string; config: Record<string, unknown> } | null {
   const file = path.join(dir, 'generation_config.json');
-  if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return null;
+  if (!fileIsThere(file) || !fs.statSync(file).isFile()) return null;
   const config = readJsonFile(file);
   if (!isRecord(config)) throw new UserError('generation_config.json must be a JSON object', file);
   return { file, config };

@@ -4,6 +4,7 @@
 // then the data; offsets are relative to the first byte after the header.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileIsThere } from '../util/file-is-there.ts';
 import { bf16ToF32, f16ToF32 } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
@@ -278,13 +279,13 @@ export class SafetensorsCheckpoint {
   static open(dir: string, prefix = 'model'): SafetensorsCheckpoint {
     const indexPath = path.join(dir, `${prefix}.safetensors.index.json`);
     const singlePath = path.join(dir, `${prefix}.safetensors`);
-    const hasSingle = fs.existsSync(singlePath);
-    if (hasSingle && fs.existsSync(indexPath) && !warnedBoth.has(path.resolve(dir))) {
+    const hasSingle = fileIsThere(singlePath);
+    if (hasSingle && fileIsThere(indexPath) && !warnedBoth.has(path.resolve(dir))) {
       warnedBoth.add(path.resolve(dir));
       warn(`${dir}: holds both ${prefix}.safetensors and ${prefix}.safetensors.index.json: ${prefix}.safetensors is read, as transformers ` +
         `reads it, and the index's shards are not; delete the one that is not the model`);
     }
-    if (!hasSingle && fs.existsSync(indexPath)) {
+    if (!hasSingle && fileIsThere(indexPath)) {
       const index = readJsonFile(indexPath);
       const wm = typeof index === 'object' && index !== null ? (index as { weight_map?: unknown }).weight_map : undefined;
       if (typeof wm !== 'object' || wm === null || Array.isArray(wm)) {
@@ -302,7 +303,7 @@ export class SafetensorsCheckpoint {
       try {
         const shards = [...new Set(map.values())];
         for (const shard of shards) {
-          if (!fs.existsSync(path.join(dir, shard))) {
+          if (!fileIsThere(path.join(dir, shard))) {
             const first = [...map].find(([, s]) => s === shard)![0];
             throw new UserError(`shard ${shard} (which should hold "${first}") is missing from ${dir}`, indexPath);
           }

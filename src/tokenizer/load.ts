@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.ts';
+import { fileIsThere } from '../util/file-is-there.ts';
 import * as log from '../util/log.ts';
 import type { TokenizerEngine } from './engine.ts';
 import { FastEngine } from './fast/engine.ts';
@@ -101,7 +102,7 @@ function tokenizerFolder(dir: string | undefined, opts: LoadTokenizerOptions): s
   // A path to a tokenizer.json file is accepted too.
   const folder = stat.isFile() ? path.dirname(dir) : dir;
   if (stat.isFile() && path.basename(dir) !== 'tokenizer.json') throw new UserError('expected a folder holding tokenizer.json, or a tokenizer.json file', dir);
-  if (!fs.existsSync(path.join(folder, 'tokenizer.json'))) {
+  if (!fileIsThere(path.join(folder, 'tokenizer.json'))) {
     if (opts.fallback === 'error') {
       throw new UserError('no tokenizer.json in this folder: give the folder that holds the tokenizer.json (or the file itself); without --tokenizer, prepare uses the bundled Mistral 7B v0.1 tokenizer', dir);
     }
@@ -152,7 +153,7 @@ function folderModelType(folder: string): string | null {
 /** `key` of the folder's config.json (a model's), undefined where there is none or it is not an object. */
 function modelConfigValue(folder: string, key: string): unknown {
   const cfgFile = path.join(folder, 'config.json');
-  if (!fs.existsSync(cfgFile)) return undefined;
+  if (!fileIsThere(cfgFile)) return undefined;
   const cfg = readJsonFile(cfgFile);
   return isRecord(cfg) ? cfg[key] : undefined;
 }

@@ -2,8 +2,8 @@
 // options this toolkit uses. Optional: a folder without one gets EMPTY_CONFIG. Errors name file and key.
 // A folder's chat_template.jinja (transformers ≥ 4.50 saves the template there) is read before the key, and its
 // additional_chat_templates/default.jinja before both, as transformers 5.17 does.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileIsThere } from '../util/file-is-there.ts';
 import { UserError } from '../util/errors.ts';
 import { warnOnce } from '../util/log.ts';
 import { DEFAULT_NAMED_TEMPLATE, NAMED_TEMPLATES_DIR, namedTemplateFiles } from './named-templates.ts';
@@ -68,10 +68,10 @@ export function readTokenizerConfig(file: string): TokenizerConfig {
 /** The tokenizer config of a model folder: its tokenizer_config.json (or none), its template files first. */
 export function readFolderTokenizerConfig(folder: string): TokenizerConfig {
   const file = path.join(folder, 'tokenizer_config.json');
-  const config = fs.existsSync(file) ? readTokenizerConfig(file) : EMPTY_CONFIG;
+  const config = fileIsThere(file) ? readTokenizerConfig(file) : EMPTY_CONFIG;
   // transformers reads additional_chat_templates/default.jinja after chat_template.jinja: it is the default over both
   const named = path.join(folder, NAMED_TEMPLATES_DIR, DEFAULT_NAMED_TEMPLATE), jinja = path.join(folder, 'chat_template.jinja');
-  const template = namedTemplateFiles(folder).includes(DEFAULT_NAMED_TEMPLATE) ? named : fs.existsSync(jinja) ? jinja : null;
+  const template = namedTemplateFiles(folder).includes(DEFAULT_NAMED_TEMPLATE) ? named : fileIsThere(jinja) ? jinja : null;
   if (template === null) {
     if (config.chatTemplate !== null) warnKeyDroppedByTransformers(folder, config);
     return config;

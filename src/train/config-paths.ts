@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, randomConfigFile } from '../model/config.ts';
 import { QUICKSTART_LAYOUT } from '../run/layout.ts';
+import { dataFolderHint } from '../util/data-folder-hint.ts';
 import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config-schema.ts';
 
@@ -85,7 +86,7 @@ export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => stri
       fail(`${p}: ${folder ? `${folder} not found` : 'no such file'} (set ${key}${skip})`);
     }
     if (folder && !st!.isDirectory()) fail(`${p}: not a folder`);
-    if (!folder && st!.isDirectory()) fail(`${p}: a folder, not a data file (give e.g. ${p}/train.jsonl)`);
+    if (!folder && st!.isDirectory()) fail(`${p}: a folder, not a data file (${dataFolderHint(p, `${key.slice('data.'.length)}.jsonl`, true)})`);
     // a model folder without config.json: said here with the key's place (loadConfig says what the folder is instead)
     if (key === 'model' && !fs.existsSync(path.join(p, 'config.json'))) {
       try {

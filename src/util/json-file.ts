@@ -5,6 +5,7 @@ import { constants as bufferConstants, isUtf8 } from 'node:buffer';
 import { UserError } from './errors.ts';
 import { firstInvalidUtf8 } from './lines.ts';
 import { copyRegularFile, readRegularFile } from './regular-file.ts';
+import { notUtf8Text } from './text-encoding.ts';
 
 /**
  * Copies the JSON file `src` to `dst` byte for byte once it parses: a damaged source (cut short by a full disk or an
@@ -18,6 +19,10 @@ export function copyJsonFile(src: string, dst: string): void {
 export function readJsonFile(file: string, parse: (text: string) => unknown = JSON.parse): unknown {
   // a BOM (a Windows editor writes one) is no part of the JSON, as prepare's JSON reader reads it; JSON.parse refused it
   const bytes = readRegularFile(file);
+  // UTF-16 (a Windows tool's "Unicode"), UTF-32 or a compressed file: said as such, as the data readers say it, not as
+  // invalid UTF-8 at byte 1 with the Windows-1252 conversion, which would garble it
+  const notText = notUtf8Text(bytes.subarray(0, 4096));
+  if (notText) throw new UserError(notText, file);
   // bytes that are not UTF-8 would be read as U+FFFD without a word (a Latin-1 file, a message piped in); Python's json refuses them
   const at = isUtf8(bytes) ? -1 : firstInvalidUtf8(bytes);
   if (at >= 0) {

@@ -40,15 +40,16 @@ test('generate --messages FIFO is refused', () => refuses(cli('generate', '--mod
 test('eval and classify --data FOLDER (a prepare output), generate --messages FOLDER, say to give one of its files, naming the flag', () => {
   const prepared = path.join(dir, 'prepared');
   fs.mkdirSync(prepared);
+  fs.writeFileSync(path.join(prepared, 'test.jsonl'), '{"text": "a"}\n');
   for (const command of ['eval', 'classify']) {
     const r = cli(command, '--model', model, '--data', prepared);
     assert.equal(r.status, 2, r.stderr);
     assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:')).join('\n'),
-      `error: --data: ${prepared}: a folder, not a data file (give e.g. ${path.join(prepared, 'test.jsonl')})`, command);
+      `error: --data: ${prepared}: a folder, not a data file (give ${path.join(prepared, 'test.jsonl')})`, command);
   }
   const r = cli('generate', '--model', model, '--messages', prepared);
   assert.equal(r.status, 2, r.stderr);
   assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:')).join('\n'),
-    `error: --messages: ${prepared}: a folder, not a data file (give e.g. ${path.join(prepared, 'messages.json')})`, 'generate');
+    `error: --messages: ${prepared}: a folder, not a data file (give a file in it; it holds no messages.json)`, 'generate');
 });
 

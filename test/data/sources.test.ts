@@ -42,6 +42,12 @@ test('compressed and binary containers are refused by extension with "decompress
   assert.throws(() => prepare({ inputs: [files['bin/b.parquet']!], outDir: path.join(dir, 'o2'), tokenizer: tok, format: 'jsonl' }), /b\.parquet: a \.parquet file is not text: convert it first/);
   assert.throws(() => prepare({ inputs: [path.join(dir, 'bin')], outDir: path.join(dir, 'o3'), tokenizer: tok }), /a \.gz file is not text/);
   assert.ok(!fs.existsSync(path.join(dir, 'o3', 'train.jsonl')));
+  // a folder holding several: all named in the one error, not one a run (each found once the one before was moved away)
+  assert.throws(() => prepare({ inputs: [path.join(dir, 'bin')], outDir: path.join(dir, 'o3'), tokenizer: tok }), (e: unknown) => {
+    assert.equal((e as Error).message, `${files['bin/a.jsonl.gz']}: a .gz file is not text: decompress it first (to JSONL, JSON, CSV, TSV or plain text); ` +
+      `2 more input files are not text either: ${files['bin/b.parquet']}, ${files['bin/c.safetensors']}`);
+    return true;
+  });
   // a spreadsheet or a document is a zip or a binary format, not its text (it was read as text and rejected as binary)
   const office = writeFiles(dir, { 'office/sheet.xlsx': Buffer.from('PK\x03\x04\x14\0text'), 'office/paper.PDF': '%PDF-1.7\n' });
   assert.throws(() => prepare({ inputs: [office['office/sheet.xlsx']!], outDir: path.join(dir, 'o4'), tokenizer: tok }), /sheet\.xlsx: a \.xlsx file is not text: convert it first/);

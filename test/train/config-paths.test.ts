@@ -133,3 +133,21 @@ test('a sequence too long for the CPU attention workspace is named at max_seq_le
   assert.throws(() => checkSequenceFits(cfg, model, [[]], { backend: 'cpu' }, place),
     { message: new RegExp(`^${literal(f)}:5:1: max_seq_len: sequences of 100,000 tokens need`) });
 });
+
+test('a folder given for a data split names the file of that split in it, or, holding none, the prepare that makes them', () => {
+  const f = path.join(dir, 'train.yaml');
+  const prepared = path.join(dir, 'prepared-splits');
+  fs.mkdirSync(prepared, { recursive: true });
+  for (const split of ['train', 'val', 'test']) fs.writeFileSync(path.join(prepared, `${split}.jsonl`), '{"text": "a"}\n');
+  // data.val and data.test were told to give prepared/train.jsonl: the training data as val or test data
+  for (const key of ['val', 'test']) {
+    assert.throws(() => check(`model: model\ndata: {train: train.jsonl, ${key}: prepared-splits}\n`),
+      { message: `${f}:2:28: data.${key}: ${prepared}: a folder, not a data file (give ${path.join(prepared, `${key}.jsonl`)})` });
+  }
+  // a folder of raw data holds no train.jsonl to give: prepare makes one
+  const raw = path.join(dir, 'raw-data');
+  fs.mkdirSync(raw, { recursive: true });
+  fs.writeFileSync(path.join(raw, 'export.csv'), 'text\nhello\n');
+  assert.throws(() => check('model: model\ndata: {train: raw-data}\n'),
+    { message: `${f}:2:8: data.train: ${raw}: a folder, not a data file (it holds no train.jsonl: give a data file in it, or, for a folder of raw data, make one with mistral-tune prepare --input ${raw} --out NEW_FOLDER)` });
+});

@@ -30,3 +30,34 @@ test('a small JSON file still reads, a BOM dropped', () => {
   fs.writeFileSync(file, '\uFEFF{"a": [1, 2]}');
   assert.deepEqual(readJsonFile(file), { a: [1, 2] });
 });
+
+test('a JSON file in UTF-16 or UTF-32, or compressed, is said to be one, not invalid UTF-8 to convert from Windows-1252', () => {
+  const dir = tempDir('mt-json-');
+  const json = '{"role": "user", "content": "Capital of France?"}\r\n';
+  const gzip = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 0x03, 0xab, 0xae, 0x05, 0x00]); // gzip's header and {}
+  const cases: Array<[string, Buffer, RegExp]> = [
+    // PowerShell 5's `>` and Notepad's "Unicode" write UTF-16LE with a mark
+    ['utf16le-bom', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json, 'utf16le')]), /: this is UTF-16 text \(it starts with a UTF-16 byte-order mark\): convert it to UTF-8 first$/],
+    ['utf16be-bom', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(json, 'utf16le').swap16()]), /: this is UTF-16 text/],
+    // without a mark every other byte is 0, which is valid UTF-8 (NUL) and reached JSON.parse as such
+    ['utf16le', Buffer.from(json, 'utf16le'), /: this looks like UTF-16LE text without a byte-order mark \(every other byte is 0\): convert it to UTF-8 first \(iconv -f UTF-16LE -t UTF-8\)$/],
+    ['utf32le', Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.from('{}')]), /: this is UTF-32LE text .*iconv -f UTF-32LE -t UTF-8\)$/],
+    ['gzip', gzip, /: this is gzip-compressed data \(by its first bytes\), whatever its name: decompress it first$/],
+  ];
+  for (const [name, bytes, message] of cases) {
+    const file = path.join(dir, `${name}.json`);
+    fs.writeFileSync(file, bytes);
+    assert.throws(() => readJsonFile(file), (e: unknown) => {
+      assert.ok(isUserError(e), `${name}: expected a UserError, got ${String(e)}`);
+      const msg = (e as Error).message;
+      assert.ok(msg.startsWith(`${file}: `), `${name}: names the file: ${msg}`);
+      assert.match(msg, message, name);
+      assert.doesNotMatch(msg, /WINDOWS-1252/, name);
+      return true;
+    });
+  }
+  // a Latin-1 file is still the one to convert from Windows-1252
+  const latin1 = path.join(dir, 'latin1.json');
+  fs.writeFileSync(latin1, Buffer.from('{"a": "caf\xe9"}', 'latin1'));
+  assert.throws(() => readJsonFile(latin1), /latin1\.json:1: invalid UTF-8 at byte 11 of line 1: .*iconv -f WINDOWS-1252/);
+});

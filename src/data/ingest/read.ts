@@ -24,12 +24,16 @@ const BINARY_EXTENSIONS: Record<string, 'decompress' | 'convert'> = {
   '.xlsx': 'convert', '.xls': 'convert', '.ods': 'convert', '.docx': 'convert', '.doc': 'convert', '.odt': 'convert', '.pdf': 'convert',
 };
 
-export function formatOf(file: string, override?: Format): Format {
+/** Why `file` is refused by its extension (a container that is not text), else null. */
+function containerRefusal(file: string): string | null {
   const container = path.extname(file).toLowerCase();
   const verb = BINARY_EXTENSIONS[container];
-  if (verb !== undefined) {
-    throw new UserError(`a ${container} file is not text: ${verb} it first (to JSONL, JSON, CSV, TSV or plain text)`, file);
-  }
+  return verb === undefined ? null : `a ${container} file is not text: ${verb} it first (to JSONL, JSON, CSV, TSV or plain text)`;
+}
+
+export function formatOf(file: string, override?: Format): Format {
+  const refusal = containerRefusal(file);
+  if (refusal !== null) throw new UserError(refusal, file);
   if (override) {
     if (!FORMATS.includes(override)) throw new UserError(`unknown format "${override}" (one of ${FORMATS.join(', ')})`);
     return override;
@@ -40,6 +44,21 @@ export function formatOf(file: string, override?: Format): Format {
   if (ext === '.csv') return 'csv';
   if (ext === '.tsv' || ext === '.tab') return 'tsv';
   return 'text';
+}
+
+/**
+ * formatOf of each file; where several are containers that are not text (a folder holding an .xlsx, a .pdf and a .gz
+ * beside its data), the one error names the first and the others, not one a run, each found only once the one before it
+ * was moved away.
+ */
+export function formatsOf(files: readonly string[], override?: Format): Format[] {
+  const refused = files.filter((f) => containerRefusal(f) !== null);
+  if (refused.length > 1) {
+    const more = refused.slice(1);
+    const shown = more.length > 5 ? `${more.slice(0, 5).join(', ')} and ${more.length - 5} more` : more.join(', ');
+    throw new UserError(`${containerRefusal(refused[0]!)}; ${more.length} more input ${more.length === 1 ? 'file is' : 'files are'} not text either: ${shown}`, refused[0]);
+  }
+  return files.map((f) => formatOf(f, override));
 }
 
 export function readRecords(file: string, format: Format, opts: ReadOptions = {}): Generator<RawItem> {
