@@ -17,6 +17,7 @@ import { notATokenId } from './token-id-list.ts';
 import { negativePadId, warnNegativeIds } from './negative-ids.ts';
 import { numberKindRefused, readConfigJson } from './config-number-forms.ts';
 import { warnOnce } from '../util/log.ts';
+import { fileIsThere } from '../util/file-is-there.ts';
 
 export interface MistralConfig {
   vocabSize: number;
@@ -156,7 +157,8 @@ function refuseFile(file: string, what: string, source: string): never {
 export function modelConfigFile(dir: string): string {
   requireModelFolder(dir);
   const file = path.join(dir, 'config.json');
-  if (!fs.existsSync(file)) throw new UserError(`model config not found (a model folder needs config.json)${notAModelFolder(dir)}`, file);
+  // a link to nothing (a hub snapshot copied with cp -r) is named as such by fileIsThere, not "not found"
+  if (!fileIsThere(file)) throw new UserError(`model config not found (a model folder needs config.json)${notAModelFolder(dir)}`, file);
   return file;
 }
 

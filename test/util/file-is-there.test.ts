@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadTokenizer } from '../../src/tokenizer/load.ts';
 import { readFolderTokenizerConfig } from '../../src/tokenizer/tokenizer-config.ts';
+import { loadConfig } from '../../src/model/config.ts';
 import { readGenerationConfig } from '../../src/model/generation-config.ts';
 import { SafetensorsCheckpoint } from '../../src/model/safetensors.ts';
 import { writeTokenizerFiles } from '../../src/model/save-tokenizer.ts';
@@ -39,7 +40,7 @@ function refusesLink(read: () => unknown, link: string): void {
   });
 }
 
-test('a dangling tokenizer.json, tokenizer_config.json, chat_template.jinja, generation_config.json or weights file is named, not taken for none', () => {
+test('a dangling config.json, tokenizer.json, tokenizer_config.json, chat_template.jinja, generation_config.json or weights file is named, not taken for none', () => {
   const tokenizer = withDanglingLink('tokenizer.json');
   refusesLink(() => loadTokenizer(tokenizer.dir), tokenizer.link); // was: the bundled tokenizer
   const config = withDanglingLink('tokenizer_config.json');
@@ -48,6 +49,8 @@ test('a dangling tokenizer.json, tokenizer_config.json, chat_template.jinja, gen
   refusesLink(() => readFolderTokenizerConfig(template.dir), template.link);
   const generation = withDanglingLink('generation_config.json');
   refusesLink(() => readGenerationConfig(generation.dir), generation.link); // was: no defaults, no extra stop ids
+  const modelConfig = withDanglingLink('config.json');
+  refusesLink(() => loadConfig(modelConfig.dir), modelConfig.link); // was: 'model config not found'
   const weights = withDanglingLink('model.safetensors');
   refusesLink(() => SafetensorsCheckpoint.open(weights.dir), weights.link); // was: 'neither model.safetensors nor …index.json'
   const index = withDanglingLink('model.safetensors.index.json');
