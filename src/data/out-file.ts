@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fsyncDir, pidRunning, withIo } from '../util/atomic.ts';
+import { UserError } from '../util/errors.ts';
 
 const CHUNK = 1 << 20;
 
@@ -21,7 +22,7 @@ export class OutFile {
 
   constructor(readonly target: string) {
     this.tmp = tempOf(target, process.pid);
-    this.fd = this.io(() => fs.openSync(this.tmp, 'w+'));
+    this.fd = this.io(() => createTemp(this.tmp, target));
   }
 
   /** Runs a file-system call, turning its failure into a UserError that names the target file. */
@@ -99,6 +100,28 @@ export class OutFile {
     }
     fs.rmSync(this.tmp, { force: true });
   }
+}
+
+/**
+ * Creates `tmp` (O_EXCL) for reading and writing, never opening what is at the name: the name is predictable (the pid),
+ * so one who can write in the output folder could put a symbolic link there, which was written through (a file outside
+ * the folder truncated and replaced by train.jsonl), or a FIFO, which blocked the run. A regular file there (a temporary
+ * an earlier process of this pid left) is removed first, as the file of that name that it is: its name is this
+ * process's, and an unlink never touches another name's file; anything else is refused.
+ */
+function createTemp(tmp: string, target: string): number {
+  try {
+    return fs.openSync(tmp, 'wx+');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  const there = fs.lstatSync(tmp, { throwIfNoEntry: false });
+  if (there !== undefined && !there.isFile()) {
+    const what = there.isSymbolicLink() ? 'a symbolic link' : there.isDirectory() ? 'a folder' : there.isFIFO() ? 'a FIFO' : 'a special file';
+    throw new UserError(`cannot write: the temporary name it is written under first, ${path.basename(tmp)}, is ${what} that prepare did not make: remove it`, target);
+  }
+  fs.rmSync(tmp, { force: true });
+  return fs.openSync(tmp, 'wx+');
 }
 
 /** The temporary name of `target` while process `pid` writes it. */

@@ -12,6 +12,9 @@ export interface Vocab {
   readonly size: number;
 }
 
+/** Ids a vocabulary may use (0 to this - 1): 2^24, 64 times the largest published vocabulary (Gemma 3's 262,144). */
+export const MAX_IDS = 1 << 24;
+
 export function buildVocab(json: TokenizerJson, file: string): Vocab {
   const tokenToId = new Map<string, number>();
   // the model's tokens and their ids, side by side: not Object.entries' [token, id] array per token, which made this
@@ -38,6 +41,13 @@ export function buildVocab(json: TokenizerJson, file: string): Vocab {
   let size = 0;
   for (const id of ids) size = Math.max(size, id + 1);
   for (const t of json.added_tokens) size = Math.max(size, t.id + 1);
+  // the id table is as long as the largest id: a 100-byte file whose one id is 900,000,000 filled 3 GB for 110 s and
+  // then died out of memory (the added tokens' ids, HF's numbering, are vocabulary ids or follow the entries' count)
+  if (size > MAX_IDS) {
+    const token = toks[ids.indexOf(size - 1)] ?? json.added_tokens.find((t) => t.id === size - 1)?.content;
+    throw new UserError(`id ${size - 1} of ${JSON.stringify(token)} is past the ${MAX_IDS.toLocaleString('en-US')} ids a vocabulary may have: a model would need an embedding row ` +
+      `for every id below it (published vocabularies have at most a few hundred thousand); number the vocabulary's tokens from 0`, `${file}: model.vocab`);
+  }
   const idToToken: (string | undefined)[] = new Array<string | undefined>(size).fill(undefined);
   // Two texts with one id cannot round-trip (decoding picks one, and encoding one may yield the other, a special
   // token, say): refused, naming both, rather than found later as a misleading error about the data.

@@ -15,6 +15,30 @@ function tempPathFor(target: string): string {
   return path.join(path.dirname(target), tempFileName(path.basename(target), process.pid, counter));
 }
 
+/** Names newTempFor tries before it gives up: each was taken by something this process did not make. */
+const TEMP_TRIES = 100;
+
+/**
+ * A new, empty temporary file beside `target` (its path, and its descriptor open for writing), made with O_EXCL: never an open of what is at the name
+ * already. The name is predictable (the pid and a counter), so one who can write in the output's folder could put a
+ * symbolic link there before the write, which was written through (a file outside the folder replaced by the output,
+ * and the output itself left a link to it), or a FIFO, which blocked it. A taken name is skipped for the next one.
+ */
+function newTempFor(target: string): { tmp: string; fd: number } {
+  for (let tries = 1; ; tries++) {
+    const tmp = tempPathFor(target);
+    try {
+      return { tmp, fd: fs.openSync(tmp, 'wx') };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, target, 'write');
+      if (tries >= TEMP_TRIES) {
+        throw new UserError(`cannot write: the ${TEMP_TRIES} temporary names it is written under first (${path.basename(tmp)} the last) are taken by ` +
+          'files or links this process did not make: remove them, or write elsewhere', target);
+      }
+    }
+  }
+}
+
 /** Plain words for the errno codes a user can do something about. */
 const IO_CODES: Record<string, string> = {
   ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EACCES: 'permission denied', EPERM: 'operation not permitted',
@@ -81,10 +105,9 @@ export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Arr
   // a folder given where a file is wanted (--out gguf/): the rename would fail with a misleading ENOTDIR
   if (target.endsWith('/') || target.endsWith(path.sep)) throw new UserError(`names a folder (it ends with "${target.at(-1)}"): give a file path in it`, target);
   removeDeadTemps(target);
-  const tmp = tempPathFor(target);
+  const { tmp, fd } = newTempFor(target);
   let size = 0;
   try {
-    const fd = fs.openSync(tmp, 'w');
     try {
       fill((bytes) => {
         let written = 0;

@@ -32,6 +32,14 @@ function swapIn(target: string, fill: (tmp: string) => void, owned: FolderSpec, 
   requireFolderPlace(target);
   const tmp = path.join(parent, swapFolderName('tmp', name, process.pid));
   const old = path.join(parent, swapFolderName('old', name, process.pid));
+  // what is at the temporary's name now (the swaps of this pid were retired above) is no folder of this write's: its name
+  // is predictable, and a symbolic link put there by someone who can write in the parent had the fill write the whole
+  // folder (an adapter, a merged model) into the folder it points to, outside the run, and the link renamed into place
+  const taken = withIo(tmp, 'write', () => fs.lstatSync(tmp, { throwIfNoEntry: false }));
+  if (taken !== undefined) {
+    const what = taken.isSymbolicLink() ? 'a symbolic link' : taken.isDirectory() ? 'a folder' : 'a file';
+    throw new UserError(`cannot write: the temporary name it is written under first, ${path.basename(tmp)}, is ${what} that mistral-tune did not make: remove it`, target);
+  }
   if (fs.existsSync(old)) {
     throw new UserError(`holds files that mistral-tune did not write and could not carry into ${name}/ (their names are taken there): move them out`, old);
   }

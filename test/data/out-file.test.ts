@@ -1,12 +1,14 @@
 // The shared mechanisms of the data pipeline's output: OutFile commits like writeFileAtomic (the file and
 // then its folder fsynced, so the rename survives a crash), and one typed-array grow helper.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { grow } from '../../src/data/grow.ts';
-import { OutFile } from '../../src/data/out-file.ts';
+import { OutFile, tempOf } from '../../src/data/out-file.ts';
+import { isUserError } from '../../src/util/errors.ts';
 import { cleanLine } from '../../src/util/lines.ts';
 import { tempDir } from './helpers.ts';
 
@@ -78,4 +80,24 @@ test('a write that fails (ENOSPC injected into fs.writeSync) stops prepare with 
     syncBuiltinESMExports();
   }
   assert.deepEqual(fs.readdirSync(out), [], 'no .tmp files and no partial outputs');
+});
+
+test('a symbolic link or FIFO at OutFile\'s temporary name is refused, never opened; a leftover file there is replaced', () => {
+  // before: the temporary (.NAME.PID.tmp, predictable) was opened as it was: a link there had prepare truncate and
+  // write the file it points to, outside the folder, and a FIFO blocked until someone read it
+  const out = tempDir(), victim = path.join(tempDir(), 'victim.txt');
+  fs.writeFileSync(victim, 'precious');
+  const train = path.join(out, 'train.jsonl'), val = path.join(out, 'val.jsonl'), test = path.join(out, 'test.jsonl');
+  fs.symlinkSync(victim, tempOf(train, process.pid));
+  spawnSync('mkfifo', [tempOf(val, process.pid)]);
+  for (const [target, what] of [[train, 'a symbolic link'], [val, 'a FIFO']] as const) {
+    assert.throws(() => new OutFile(target), (e: unknown) => isUserError(e) &&
+      (e as Error).message === `${target}: cannot write: the temporary name it is written under first, ${path.basename(tempOf(target, process.pid))}, is ${what} that prepare did not make: remove it`);
+  }
+  assert.equal(fs.readFileSync(victim, 'utf8'), 'precious');
+  fs.writeFileSync(tempOf(test, process.pid), 'an earlier run of this pid left this');
+  const f = new OutFile(test);
+  f.write('{"text": "a"}\n');
+  f.commit();
+  assert.equal(fs.readFileSync(test, 'utf8'), '{"text": "a"}\n');
 });

@@ -129,6 +129,20 @@ test('a tokenizer.json that is not BPE/Unigram, whose tokens share an id, or who
   assertUserError(() => captureStderr(() => loadTokenizer(tempFolder({ 'tokenizer.json': fallback }))).result, /tokenizer\.json: model\.byte_fallback: expected true or false, got "true"/);
 });
 
+test('a vocabulary id of 2^24 or more is refused naming the token, before a table of that many ids is made', () => {
+  // before: the id table was as long as the largest id (900,000,000 in a 100-byte file: 3 GB, then out of memory)
+  const MAX_IDS = 1 << 24; // vocab.ts's bound, written out so that the test holds it to that number
+  const tiny = (id: number): string => tempFolder({ 'tokenizer.json': { model: { type: 'BPE', vocab: { a: 0, b: 1, ab: id }, merges: ['a b'] } } });
+  for (const id of [MAX_IDS, 900_000_000]) {
+    assertUserError(() => captureStderr(() => loadTokenizer(tiny(id))).result,
+      new RegExp(`tokenizer\\.json: model\\.vocab: id ${id} of "ab" is past the 16,777,216 ids a vocabulary may have`));
+  }
+  // ids with holes below the bound load as before (a table of 16.7M ids, the largest allowed, takes seconds to test)
+  const t = captureStderr(() => loadTokenizer(tiny(100_000))).result;
+  assert.equal(t.vocabSize, 100_001);
+  assert.deepEqual(t.encode('ab'), [100_000]);
+});
+
 test('a BPE merge that is not an "a b" string or an ["a", "b"] pair is refused naming its index', () => {
   // before: "@huggingface/tokenizers cannot load it: x.split is not a function"
   const withMerges = (edit: (merges: unknown[]) => void): string => {

@@ -97,3 +97,22 @@ test('a file write that must not replace (a GGUF export) leaves a file that appe
   assert.equal(fs.readFileSync(fresh, 'utf8'), 'gguf');
   assert.deepEqual(fs.readdirSync(dir).sort(), ['fresh.gguf', 'model.gguf']);
 });
+
+test('a symbolic link put at the temporary folder\'s name (.tmp-NAME-PID) is refused: nothing is written through it', () => {
+  // before: the fill made its folder through the link (mkdir -p of a link to a folder succeeds) and wrote the whole
+  // adapter into the folder it points to, outside the run, then renamed the link into place as adapter/
+  const run = tempDir('mt-swap-'), outside = tempDir('mt-swap-victim-');
+  const tmp = path.join(run, `.tmp-adapter-${process.pid}`);
+  fs.symlinkSync(outside, tmp);
+  const write = (): void => replaceFolderAtomic(path.join(run, 'adapter'), (dir) => {
+    fs.mkdirSync(dir, { recursive: true });
+    writeFileAtomic(path.join(dir, 'w.txt'), 'weights');
+  }, W);
+  assert.throws(write, (e: unknown) => e instanceof UserError && e.message ===
+    `${path.join(run, 'adapter')}: cannot write: the temporary name it is written under first, .tmp-adapter-${process.pid}, is a symbolic link that mistral-tune did not make: remove it`);
+  assert.deepEqual(fs.readdirSync(outside), []);
+  assert.ok(fs.lstatSync(tmp).isSymbolicLink() && !fs.existsSync(path.join(run, 'adapter')), 'the link is left as it was, no adapter/ made');
+  fs.unlinkSync(tmp);
+  write();
+  assert.equal(fs.readFileSync(path.join(run, 'adapter', 'w.txt'), 'utf8'), 'weights');
+});

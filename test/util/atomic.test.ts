@@ -67,3 +67,27 @@ test('a loop of symbolic links is named as one (ELOOP in words), not as a link t
   fs.writeFileSync(file, 'x');
   assert.throws(() => openRegularFile(path.join(file, 'data.jsonl')), { message: `${path.join(file, 'data.jsonl')}: cannot open: a path component is not a folder (ENOTDIR)` });
 });
+
+test('a symbolic link or FIFO put at the next temporary names is never written through: the write takes a free name', () => {
+  // before: the temporary (.NAME.PID.N.tmp, predictable) was opened as it was, so a link there had the output written
+  // into the file it points to, outside the folder, and the output itself left a link to that file
+  const dir = tempDir('mt-atomic-'), outside = tempDir('mt-atomic-victim-');
+  const victim = path.join(outside, 'victim.txt');
+  fs.writeFileSync(victim, 'precious');
+  const target = path.join(dir, 'adapter_config.json');
+  let first = '';
+  writeStreamAtomic(target, (write) => {
+    first = fs.readdirSync(dir).find((e) => e.endsWith('.tmp'))!; // this write's temporary: .adapter_config.json.PID.N.tmp
+    write(Buffer.from('{}'));
+  });
+  const n = Number(/\.(\d+)\.tmp$/.exec(first)![1]);
+  const next = (k: number): string => path.join(dir, first.replace(/\.\d+\.tmp$/, `.${n + k}.tmp`));
+  fs.symlinkSync(victim, next(1));
+  fs.symlinkSync(victim, next(2));
+  spawnSync('mkfifo', [next(3)]);
+  writeStreamAtomic(target, (write) => write(Buffer.from('{"r": 8}')));
+  assert.equal(fs.readFileSync(victim, 'utf8'), 'precious');
+  assert.ok(fs.lstatSync(target).isFile(), 'the output is a file, not a link');
+  assert.equal(fs.readFileSync(target, 'utf8'), '{"r": 8}');
+  assert.ok(fs.lstatSync(next(1)).isSymbolicLink() && fs.lstatSync(next(3)).isFIFO(), 'what was put there is left as it was');
+});
