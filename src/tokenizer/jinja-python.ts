@@ -184,7 +184,13 @@ export class PythonInterpreter extends Base implements FilterHost {
     const loop = (statements as LoopBody).loop;
     if (loop?.broken) return V.str('');
     const loopValue = loop ? blockEnv.variables.get('loop') : undefined;
-    if (loop && loopValue) LOOP_OF.set(loopValue, loop);
+    if (loop && loopValue) {
+      LOOP_OF.set(loopValue, loop);
+      // loop.depth: 1 in every loop here, as recursive loops are not parsed (the library's loop has none)
+      const fields = loopValue.value as Map<string, Value>;
+      fields.set('depth', V.int(1));
+      fields.set('depth0', V.int(0));
+    }
     // each iteration has its own scope, as in jinja2: a {% set %} in the body is gone at the next iteration
     const env = loop?.scoped ? new Environment(blockEnv) : blockEnv;
     let out = '';
@@ -381,7 +387,8 @@ export class PythonInterpreter extends Base implements FilterHost {
   override evaluateFor(node: ForNode, env: Environment): Value {
     const select = node.iterable.type === 'SelectExpression';
     const v = this.evaluate(select ? node.iterable.lhs : node.iterable, env);
-    let items = isStr(v) ? V.list([...v.value].map(V.str)) : v.type === 'ObjectValue' ? V.list([...(v.value as Map<Key, Value>).keys()].map(keyValue)) : v;
+    // an undefined value iterates as empty, as jinja2's Undefined does (the library's refuses it)
+    let items = v.type === 'UndefinedValue' ? V.list([]) : isStr(v) ? V.list([...v.value].map(V.str)) : v.type === 'ObjectValue' ? V.list([...(v.value as Map<Key, Value>).keys()].map(keyValue)) : v;
     // `for a, b in` unpacks tuples too (groupby's groups, (1, 2) literals); the library's unpacks only lists
     if (node.loopvar.type === 'TupleLiteral' && isList(items)) items = V.list(items.value.map((x) => (x.type === 'TupleValue' ? V.list(x.value as Value[]) : x)));
     const loop: LoopState = { broken: false, completed: false, scoped: assigns(node.body), changed: null };
