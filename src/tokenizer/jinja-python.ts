@@ -339,7 +339,14 @@ export class PythonInterpreter extends Base implements FilterHost {
     }
     if (node.computed && p !== 'StringLiteral') {
       if (!(isStr(obj) || isList(obj) || obj.type === 'ObjectValue')) return V.undefined();
-      if (p === 'SliceExpression') return super.evaluateMemberExpression({ ...node, object: evaluated(obj) }, env);
+      if (p === 'SliceExpression') {
+        // x[::0] fails as in Python (the library's gives an empty list or string)
+        const slice = node.property as MemberNode['property'] & { step?: Node };
+        const step = slice.step ? this.evaluate(slice.step, env) : undefined;
+        if (step && isInt(step) && step.value === 0) throw new Error('slice step cannot be zero');
+        const property = step ? { ...slice, step: evaluated(step) } : slice;
+        return super.evaluateMemberExpression({ ...node, object: evaluated(obj), property }, env);
+      }
       const index = this.evaluate(node.property, env);
       if (obj.type === 'ObjectValue' && isInt(index)) return (obj.value as Map<Key, Value>).get(index.value) ?? V.undefined();
       if (isStr(obj) && isInt(index) && ASTRAL.test(obj.value)) {
