@@ -112,9 +112,10 @@ export function generator(items: Value[]): Value {
   return v;
 }
 
-/** The items a filter iterates: a list's items, a string's characters, a dict's keys. */
+/** The items a filter iterates: a list's items, a string's characters, a dict's keys; none of an undefined value (jinja2's Undefined iterates as empty). */
 export function iterate(v: Value, filter: string): Value[] {
   if (isList(v)) return v.value;
+  if (v.type === 'UndefinedValue') return [];
   if (isStr(v)) return [...v.value].map(V.str);
   if (isDict(v)) return [...v.value.keys()].map(keyValue);
   throw new Error(`${filter}: '${pyType(v)}' object is not iterable`);

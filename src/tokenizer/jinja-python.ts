@@ -6,7 +6,8 @@
 // select/reject(attr), first/last, max/min/sum, sort, unique, round, title, capitalize, replace, indent, reverse) follow
 // jinja2's, and so do the rare ones (jinja-filters-rare.ts: truncate, escape, groupby, …) and tests with an argument
 // (jinja-test-arguments.ts: is divisibleby 2, or by keyword, divisibleby(num=2)); an int literal a number cannot hold
-// is refused where it is evaluated (jinja-int-literals.ts); `for a, b in` unpacks tuples; a str is indexed, searched,
+// is refused where it is evaluated (jinja-int-literals.ts); comparisons chain (jinja-compare-chains.ts: 1 < x < 3);
+// x / 0 and x // 0.0 fail (ZeroDivisionError, where the library gives inf); `for a, b in` unpacks tuples; a str is indexed, searched,
 // padded and ordered by code point, as in Python. A method no table knows fails with an error that names it;
 // {% break %} and {% continue %} keep what their iteration printed. Everything else is the library's.
 import { Environment, Interpreter } from '@huggingface/jinja';
@@ -16,6 +17,7 @@ import { percentFormat } from './jinja-format.ts';
 import { callMethod } from './jinja-methods.ts';
 import { INEXACT_INT, inexactIntError } from './jinja-int-literals.ts';
 import { testOfFilter } from './jinja-test-arguments.ts';
+import { continuesChain } from './jinja-compare-chains.ts';
 import { V, asKey, isInt, isList, isNum, isStr, keyValue, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
 
 /** The AST nodes this file reads (the library's parser makes them; its .d.ts does not export the classes). */
@@ -106,6 +108,12 @@ function checkExactInt(op: string, a: number, b: number, got: number): void {
   throw new Error(`${x} ${op} ${y}${value}: an int past 2**53 that mistral-tune's template renderer cannot hold exactly`);
 }
 
+/** Python's ZeroDivisionError for x / 0 and x // 0 (JavaScript gives Infinity or NaN, which would print as a number). */
+function zeroDivision(op: '/' | '//', ints: boolean): Error {
+  const what = op === '/' ? (ints ? 'division' : 'float division') : ints ? 'integer division or modulo' : 'float floor division';
+  return new Error(`${what} by zero`);
+}
+
 /** Python's `//` on ints: the quotient rounded down (BigInt's `/` rounds toward zero). */
 function floorDiv(x: bigint, y: bigint): bigint {
   const q = x / y;
@@ -176,7 +184,13 @@ export class PythonInterpreter extends Base implements FilterHost {
     const loop = (statements as LoopBody).loop;
     if (loop?.broken) return V.str('');
     const loopValue = loop ? blockEnv.variables.get('loop') : undefined;
-    if (loop && loopValue) LOOP_OF.set(loopValue, loop);
+    if (loop && loopValue) {
+      LOOP_OF.set(loopValue, loop);
+      // loop.depth: 1 in every loop here, as recursive loops are not parsed (the library's loop has none)
+      const fields = loopValue.value as Map<string, Value>;
+      fields.set('depth', V.int(1));
+      fields.set('depth0', V.int(0));
+    }
     // each iteration has its own scope, as in jinja2: a {% set %} in the body is gone at the next iteration
     const env = loop?.scoped ? new Environment(blockEnv) : blockEnv;
     let out = '';
@@ -200,6 +214,7 @@ export class PythonInterpreter extends Base implements FilterHost {
   override evaluateBinaryExpression(node: BinaryNode, env: Environment): Value {
     const op = node.operator.value;
     if (op === 'and' || op === 'or') return super.evaluateBinaryExpression(node, env);
+    if (continuesChain(node.operator)) return V.bool(this.compareChain(node, env).holds);
     let a = this.evaluate(node.left, env);
     let b = this.evaluate(node.right, env);
     if ((a.type === 'BooleanValue' || b.type === 'BooleanValue') && NUMERIC_OPS.has(op) && !(op === '%' && isStr(a))) {
@@ -207,6 +222,7 @@ export class PythonInterpreter extends Base implements FilterHost {
       if (a.type === 'BooleanValue') a = V.int(a.value ? 1 : 0);
       if (b.type === 'BooleanValue') b = V.int(b.value ? 1 : 0);
     }
+    if ((op === '/' || op === '//') && isNum(a) && isNum(b) && b.value === 0) throw zeroDivision(op, isInt(a) && isInt(b));
     switch (op) {
       case '==': return V.bool(pyEq(a, b));
       case '!=': return V.bool(!pyEq(a, b));
@@ -246,6 +262,19 @@ export class PythonInterpreter extends Base implements FilterHost {
     const out = super.evaluateBinaryExpression({ type: node.type, operator: node.operator, left: evaluated(a), right: evaluated(b) }, env);
     if (isInt(a) && isInt(b) && isInt(out) && !Number.isSafeInteger(out.value)) checkExactInt(op, a.value, b.value, out.value);
     return out;
+  }
+
+  /**
+   * A chain of comparisons (jinja-compare-chains.ts marks the operators that continue one): whether every link holds,
+   * each operand evaluated once and none after the first link that fails, as in Python; `last` is the right operand.
+   */
+  private compareChain(node: BinaryNode, env: Environment): { holds: boolean; last: Value } {
+    const chained = continuesChain(node.operator) && node.left.type === 'BinaryExpression';
+    const left = chained ? this.compareChain(node.left as BinaryNode, env) : { holds: true, last: this.evaluate(node.left, env) };
+    if (!left.holds) return left;
+    const right = this.evaluate(node.right, env);
+    const link = { type: node.type, operator: { value: node.operator.value }, left: evaluated(left.last), right: evaluated(right) };
+    return { holds: this.evaluateBinaryExpression(link, env).value === true, last: right };
   }
 
   override evaluateCallExpression(node: CallNode, env: Environment): Value {
@@ -310,7 +339,14 @@ export class PythonInterpreter extends Base implements FilterHost {
     }
     if (node.computed && p !== 'StringLiteral') {
       if (!(isStr(obj) || isList(obj) || obj.type === 'ObjectValue')) return V.undefined();
-      if (p === 'SliceExpression') return super.evaluateMemberExpression({ ...node, object: evaluated(obj) }, env);
+      if (p === 'SliceExpression') {
+        // x[::0] fails as in Python (the library's gives an empty list or string)
+        const slice = node.property as MemberNode['property'] & { step?: Node };
+        const step = slice.step ? this.evaluate(slice.step, env) : undefined;
+        if (step && isInt(step) && step.value === 0) throw new Error('slice step cannot be zero');
+        const property = step ? { ...slice, step: evaluated(step) } : slice;
+        return super.evaluateMemberExpression({ ...node, object: evaluated(obj), property }, env);
+      }
       const index = this.evaluate(node.property, env);
       if (obj.type === 'ObjectValue' && isInt(index)) return (obj.value as Map<Key, Value>).get(index.value) ?? V.undefined();
       if (isStr(obj) && isInt(index) && ASTRAL.test(obj.value)) {
@@ -358,7 +394,8 @@ export class PythonInterpreter extends Base implements FilterHost {
   override evaluateFor(node: ForNode, env: Environment): Value {
     const select = node.iterable.type === 'SelectExpression';
     const v = this.evaluate(select ? node.iterable.lhs : node.iterable, env);
-    let items = isStr(v) ? V.list([...v.value].map(V.str)) : v.type === 'ObjectValue' ? V.list([...(v.value as Map<Key, Value>).keys()].map(keyValue)) : v;
+    // an undefined value iterates as empty, as jinja2's Undefined does (the library's refuses it)
+    let items = v.type === 'UndefinedValue' ? V.list([]) : isStr(v) ? V.list([...v.value].map(V.str)) : v.type === 'ObjectValue' ? V.list([...(v.value as Map<Key, Value>).keys()].map(keyValue)) : v;
     // `for a, b in` unpacks tuples too (groupby's groups, (1, 2) literals); the library's unpacks only lists
     if (node.loopvar.type === 'TupleLiteral' && isList(items)) items = V.list(items.value.map((x) => (x.type === 'TupleValue' ? V.list(x.value as Value[]) : x)));
     const loop: LoopState = { broken: false, completed: false, scoped: assigns(node.body), changed: null };

@@ -32,7 +32,6 @@ interface Fixture {
 
 /** Cases where we still differ from jinja2, and why (each must still differ: a fix removes its line). */
 const KNOWN_DIFFERENCES: Record<string, string> = {
-  'parse-number-exponent': "@huggingface/jinja's parser has no exponent literals (1e20)",
   'parse-empty-tuple': "@huggingface/jinja's parser has no empty tuple ()",
   'parse-one-tuple': "@huggingface/jinja's parser has no one-item tuple ('a',)",
   'parse-string-escapes': "@huggingface/jinja's lexer knows only \\n \\t \\x \\u-style escapes: no \\U, octal or unknown escapes ('\\q' is '\\\\q' in Python)",

@@ -1,0 +1,106 @@
+// Number literals as jinja2's lexer reads them, where @huggingface/jinja's lexer reads only digits with one optional
+// fraction: `1_000`, `0x10`, `0o17`, `0b11` (ints), `1e3`, `2.5E-3`, `1_0.5` (floats). Before the library lexes a
+// template, each such literal inside a tag ({{ }}, {% %}) is written as the plain decimal literal of the same value
+// (1000, 16, 15, 3; 1000.0, 0.0025, 10.5), which the library reads as jinja2 reads the original: the same int (an int
+// past 2**53 then goes to jinja-int-literals.ts) or the same float (a float's shortest digits, spelled out without
+// an exponent, read back to the same double). An int literal with a leading zero (`007`) is refused, as jinja2
+// refuses it (two literals in a row), where the library would read 7. Text outside the tags, string literals, names
+// (`x1e3`) and comments are left as they are.
+
+/** jinja2's integer_re and float_re (lexer.py), anchored at a position. */
+const INTEGER = /0b(?:_?[01])+|0o(?:_?[0-7])+|0x(?:_?[\da-f])+|[1-9](?:_?\d)*|0(?:_?0)*/iy;
+const FLOAT = /(?:\d+_)*\d+(?:(?:\.(?:\d+_)*\d+)?e[+-]?(?:\d+_)*\d+|\.(?:\d+_)*\d+)/iy;
+/** A name (jinja2's name_re: a Python identifier), skipped whole so that the digits in `x1e3` stay part of it. */
+const NAME = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/uy;
+const STRING = /'[^'\\]*(?:\\.[^'\\]*)*'|"[^"\\]*(?:\\.[^"\\]*)*"/sy;
+/** Where a tag, a comment or a raw block starts. */
+const OPEN = /\{\{|\{%|\{#/g;
+const RAW = /\{%[-+]?\s*raw\s*[-+]?%\}/y;
+const END_RAW = /\{%[-+]?\s*endraw\s*[-+]?%\}/g;
+
+/** The plain decimal literal of a finite float: its shortest digits (JavaScript's, as Python's repr), no exponent. */
+function floatLiteral(x: number, source: string): string {
+  if (!Number.isFinite(x)) throw new Error(`the float literal ${source} is out of range: mistral-tune's template renderer cannot print it as jinja2 does (inf)`);
+  if (Number.isInteger(x)) return `${BigInt(x)}.0`;
+  const shortest = String(x);
+  const m = /^(\d+)(?:\.(\d+))?e-(\d+)$/.exec(shortest);
+  if (!m) return shortest;
+  // d.ddde-N: N-1 zeros after the point, then the digits
+  return `0.${'0'.repeat(Number(m[3]) - m[1]!.length)}${m[1]}${m[2] ?? ''}`;
+}
+
+/** The literal that starts at `i` of `code` (a digit there): [its length, what the library should read]. */
+function numberAt(code: string, i: number): [number, string] {
+  FLOAT.lastIndex = i;
+  // jinja2's float_re does not start after a dot (x.1e3 is x.1 then e3), and is tried before integer_re
+  const float = code[i - 1] === '.' ? null : FLOAT.exec(code);
+  if (float) {
+    const text = float[0];
+    return [text.length, /[_e]/i.test(text) ? floatLiteral(Number(text.replace(/_/g, '')), text) : text];
+  }
+  INTEGER.lastIndex = i;
+  const text = INTEGER.exec(code)![0];
+  if (/\d/.test(code[i + text.length] ?? '')) {
+    throw new Error(`the int literal ${/\d+/.exec(code.slice(i))![0]} has a leading zero, which jinja2 refuses (it reads two literals in a row)`);
+  }
+  return [text.length, /[_box]/i.test(text) ? BigInt(text.replace(/_/g, '')).toString() : text];
+}
+
+/** The end of the tag whose code starts at `i` (`}}` or `%}` outside brackets and strings), rewriting its numbers. */
+function rewriteTag(text: string, i: number, close: string): [end: number, code: string] {
+  let out = '';
+  let depth = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (depth === 0 && text.startsWith(close, i)) return [i + close.length, out + close];
+    let len = 1;
+    let replacement: string | null = null;
+    if (c === "'" || c === '"') {
+      STRING.lastIndex = i;
+      len = STRING.exec(text)?.[0].length ?? text.length - i;
+    } else if (/[\d]/.test(c)) {
+      [len, replacement] = numberAt(text, i);
+    } else {
+      NAME.lastIndex = i;
+      const name = NAME.exec(text);
+      if (name) len = name[0].length;
+      else if ('([{'.includes(c)) depth++;
+      else if (')]}'.includes(c)) depth = Math.max(0, depth - 1);
+    }
+    out += replacement ?? text.slice(i, i + len);
+    i += len;
+  }
+  return [i, out];
+}
+
+/** The template with each number literal the library misreads written as it reads it (see the header). */
+export function plainNumberLiterals(text: string): string {
+  if (!/\d[_eExXoObB]|0\d/.test(text)) return text; // the common case: nothing to rewrite
+  let out = '';
+  let i = 0;
+  for (OPEN.lastIndex = 0; ; ) {
+    const open = OPEN.exec(text);
+    if (!open) return out + text.slice(i);
+    const at = open.index;
+    out += text.slice(i, at);
+    let end: number;
+    let code: string;
+    RAW.lastIndex = at;
+    if (open[0] === '{#') {
+      const close = text.indexOf('#}', at + 2);
+      end = close < 0 ? text.length : close + 2;
+      code = text.slice(at, end);
+    } else if (RAW.test(text)) {
+      END_RAW.lastIndex = at;
+      const close = END_RAW.exec(text);
+      end = close ? close.index + close[0].length : text.length;
+      code = text.slice(at, end);
+    } else {
+      [end, code] = rewriteTag(text, at + 2, open[0] === '{{' ? '}}' : '%}');
+      code = open[0] + code;
+    }
+    out += code;
+    i = end;
+    OPEN.lastIndex = end;
+  }
+}
