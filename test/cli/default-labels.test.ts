@@ -7,13 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { classificationText, reportedClassNames } from '../../src/cli/eval.ts';
 import { makeTokenizerModel } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { cli as inProcess } from './in-process-cli.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The command through main() in this process. */
 async function cli(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   const r = await inProcess(args);
