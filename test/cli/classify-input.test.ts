@@ -1,45 +1,50 @@
 // classify on texts that are not what the model was made for, through the real CLI: nothing about them is silent
-// (a text past the model's context is scored, with a warning, as eval warns of such rows).
+// (a text past the model's context is scored, with a warning, as eval warns of such rows). classify runs through main()
+// in this process (in-process-cli.ts: the same exit status, stdout and stderr), where a process each cost ~1 CPU-s of
+// start-up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FIXTURES, makeTokenizerModel } from '../helpers.ts';
+import { makeTokenizerModel } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { cli as inProcess } from './in-process-cli.ts';
 
-const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const dir = tempDir('mt-classify-input-');
 // a 2-class classifier that takes 16 positions
 const model = await makeTokenizerModel(path.join(dir, 'cls'), 0, { classes: 2, config: { max_position_embeddings: 16 } });
-const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, 'classify', '--model', model, '--device', 'cpu', ...args], { encoding: 'utf8' });
+/** classify --model model --device cpu ARGS through main() in this process. */
+async function cli(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const r = await inProcess(['classify', '--model', model, '--device', 'cpu', ...args]);
+  return { status: r.code, stdout: r.out, stderr: r.err };
+}
 
-test('classify: texts longer than the model\'s max_position_embeddings are scored and counted in one warning, as eval warns of its rows', () => {
+test('classify: texts longer than the model\'s max_position_embeddings are scored and counted in one warning, as eval warns of its rows', async () => {
   const file = path.join(dir, 'texts.txt');
   fs.writeFileSync(file, `short\n${'a long text of many words '.repeat(4)}\n`);
-  const r = cli('--data', file, '--json');
+  const r = await cli('--data', file, '--json');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim().split('\n').length, 2);
   assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('warning: 1 text')),
     ['warning: 1 text is longer than the model\'s max_position_embeddings 16: positions beyond it were never trained, so its prediction says little']);
 });
 
-test('classify: JSON Lines in a file read as plain text (no .jsonl: /dev/stdin, a bare name) is warned of, as prepare warns; --format jsonl reads its texts', () => {
+test('classify: JSON Lines in a file read as plain text (no .jsonl: /dev/stdin, a bare name) is warned of, as prepare warns; --format jsonl reads its texts', async () => {
   // before: each line's JSON classified as the text, with not a word
   const file = path.join(dir, 'records');
   fs.writeFileSync(file, '{"text": "short"}\n{"text": "another"}\n');
-  const asText = cli('--data', file, '--json');
+  const asText = await cli('--data', file, '--json');
   assert.equal(asText.status, 0, asText.stderr);
   assert.match(asText.stderr, /^warning: \S+records: read as plain text, yet each of its 2 lines is a JSON object: if it is JSON Lines, name it \.jsonl \(or pass --format jsonl\)$/m);
-  const asJsonl = cli('--data', file, '--format', 'jsonl', '--json');
+  const asJsonl = await cli('--data', file, '--format', 'jsonl', '--json');
   assert.equal(asJsonl.status, 0, asJsonl.stderr);
   assert.doesNotMatch(asJsonl.stderr, /read as plain text/);
-  const one = JSON.parse(cli('--text', 'short', '--json').stdout) as { probs: Record<string, number> };
+  const one = JSON.parse((await cli('--text', 'short', '--json')).stdout) as { probs: Record<string, number> };
   const first = JSON.parse(asJsonl.stdout.split('\n')[0]!) as { probs: Record<string, number> };
   for (const c of Object.keys(one.probs)) assert.ok(Math.abs(first.probs[c]! - one.probs[c]!) < 1e-6, 'the record\'s text, not its JSON');
 });
 
-test('classify --run: one text of one cut to the run\'s max_seq_len is counted as one, naming it', () => {
+test('classify --run: one text of one cut to the run\'s max_seq_len is counted as one, naming it', async () => {
   // a fully trained run as train leaves it: its config.yaml and model/ (the classifier above)
   const run = path.join(dir, 'run');
   fs.cpSync(model, path.join(run, 'model'), { recursive: true });
@@ -47,13 +52,13 @@ test('classify --run: one text of one cut to the run\'s max_seq_len is counted a
   const file = path.join(dir, 'one-long.txt'), two = path.join(dir, 'two.txt');
   fs.writeFileSync(file, 'a text of many words\n');
   fs.writeFileSync(two, 'short\na text of many words\n');
-  const warnings = (data: string): string[] => {
-    const r = spawnSync(process.execPath, [BIN, 'classify', '--run', run, '--device', 'cpu', '--data', data, '--json'], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    return r.stderr.split('\n').filter((l) => l.startsWith('warning'));
+  const warnings = async (data: string): Promise<string[]> => {
+    const r = await inProcess(['classify', '--run', run, '--device', 'cpu', '--data', data, '--json']);
+    assert.equal(r.code, 0, r.err);
+    return r.err.split('\n').filter((l) => l.startsWith('warning'));
   };
   // was "1 of 1 texts is longer …: only their first 4 tokens are classified (the first: …)"
   const cut = "longer than the run's max_seq_len (4 tokens) and was cut to it, as training cuts them: only its first 4 tokens are classified";
-  assert.deepEqual(warnings(file), [`warning: 1 of 1 text is ${cut} (${file}:1)`]);
-  assert.deepEqual(warnings(two), [`warning: 1 of 2 texts is ${cut} (${two}:2)`]);
+  assert.deepEqual(await warnings(file), [`warning: 1 of 1 text is ${cut} (${file}:1)`]);
+  assert.deepEqual(await warnings(two), [`warning: 1 of 2 texts is ${cut} (${two}:2)`]);
 });

@@ -1,18 +1,22 @@
 // Class names where none are given (no --labels, no run, no id2label in config.json): classify and eval name the
 // classes as transformers does (PretrainedConfig's default id2label: LABEL_0, LABEL_1, …), not by their bare index;
 // names that are given, even "0" and "1", are kept.
+// classify and eval run through main() in this process (in-process-cli.ts: the same exit status, stdout and stderr),
+// where a process each cost ~1 CPU-s of start-up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { classificationText, reportedClassNames } from '../../src/cli/eval.ts';
 import { makeTokenizerModel } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { cli as inProcess } from './in-process-cli.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), ...args], { encoding: 'utf8' });
+/** The command through main() in this process. */
+async function cli(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const r = await inProcess(args);
+  return { status: r.code, stdout: r.out, stderr: r.err };
+}
 
 /**
  * A 2-class MistralForSequenceClassification folder whose config.json has no id2label or label2id (as transformers
@@ -28,39 +32,39 @@ async function classifierWithoutId2label(): Promise<string> {
 
 const model = await classifierWithoutId2label();
 
-test('classify: LABEL_0 / LABEL_1 for a 2-class model without id2label (text and --json), and a warning that says so', () => {
-  const json = cli('classify', '--model', model, '--text', 'a short text', '--json');
+test('classify: LABEL_0 / LABEL_1 for a 2-class model without id2label (text and --json), and a warning that says so', async () => {
+  const json = await cli('classify', '--model', model, '--text', 'a short text', '--json');
   assert.equal(json.status, 0, json.stderr);
   const out = JSON.parse(json.stdout) as { label: string; probs: Record<string, number> };
   assert.deepEqual(Object.keys(out.probs), ['LABEL_0', 'LABEL_1']);
   assert.ok(out.label === 'LABEL_0' || out.label === 'LABEL_1', out.label);
   assert.match(json.stderr, /^warning: the class names are not known \(--labels, --run, or id2label in config\.json\): classes are shown as transformers names them \(LABEL_0 to LABEL_1\)$/m);
-  const text = cli('classify', '--model', model, '--text', 'a short text');
+  const text = await cli('classify', '--model', model, '--text', 'a short text');
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /^LABEL_[01]  0\.\d{4}\n$/);
   assert.equal(text.stdout.split(/\s+/)[0], out.label);
-  const named = JSON.parse(cli('classify', '--model', model, '--text', 'a short text', '--json', '--labels', '0,1').stdout) as typeof out;
+  const named = JSON.parse((await cli('classify', '--model', model, '--text', 'a short text', '--json', '--labels', '0,1')).stdout) as typeof out;
   assert.deepEqual(Object.keys(named.probs), ['0', '1'], 'names given are kept, even integers');
 });
 
-test('eval: integer classes with no names anywhere are reported as LABEL_0, LABEL_1; names given (--labels 0,1) or in the data are kept', () => {
+test('eval: integer classes with no names anywhere are reported as LABEL_0, LABEL_1; names given (--labels 0,1) or in the data are kept', async () => {
   const data = path.join(path.dirname(model), 'data.jsonl');
   fs.writeFileSync(data, [['a short text', 0], ['another one', 1], ['a third', 1]].map(([text, label]) => JSON.stringify({ text, label })).join('\n') + '\n');
-  const run = (...extra: string[]): { labels: string[]; confusion: number[][] } => {
-    const r = cli('eval', '--model', model, '--data', data, '--json', ...extra);
+  const run = async (...extra: string[]): Promise<{ labels: string[]; confusion: number[][] }> => {
+    const r = await cli('eval', '--model', model, '--data', data, '--json', ...extra);
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stdout) as { labels: string[]; confusion: number[][] };
   };
-  const plain = run();
+  const plain = await run();
   assert.deepEqual(plain.labels, ['LABEL_0', 'LABEL_1']);
-  assert.deepEqual(run('--labels', '0,1').labels, ['0', '1']);
-  assert.deepEqual(run('--labels', 'neg,pos'), { ...plain, labels: ['neg', 'pos'] });
-  const human = cli('eval', '--model', model, '--data', data);
+  assert.deepEqual((await run('--labels', '0,1')).labels, ['0', '1']);
+  assert.deepEqual(await run('--labels', 'neg,pos'), { ...plain, labels: ['neg', 'pos'] });
+  const human = await cli('eval', '--model', model, '--data', data);
   assert.match(human.stdout, /^true \\ pred  LABEL_0  LABEL_1$/m);
   assert.match(human.stdout, /^LABEL_1 +\d+ +\d+$/m);
 });
 
-test('reportedClassNames and classificationText: transformers\' names only for bare indices without names', () => {
+test('reportedClassNames and classificationText: transformers\' names only for bare indices without names', async () => {
   assert.deepEqual(reportedClassNames([0, 1, 2], false), ['LABEL_0', 'LABEL_1', 'LABEL_2']);
   assert.deepEqual(reportedClassNames([0, 1], true), ['0', '1']);
   assert.deepEqual(reportedClassNames(['neg', 'pos'], false), ['neg', 'pos']);

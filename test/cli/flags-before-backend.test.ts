@@ -1,5 +1,10 @@
 // A bad flag value of eval, generate, classify and export is the one line of the run, said before a backend starts:
 // --precision fp16 was refused after "device auto: using the CPU …" and "cpu backend: …" had been printed.
+// eval, generate and classify run through main() in this process (in-process-cli.ts: the same exit status and
+// stderr), where a process each cost ~1 CPU-s of start-up for a refusal of a few ms. Those backend lines are said once
+// a process (infoOnce), so no case here may start a backend: each case checks that stderr is its line alone, so the
+// first case that started one fails there, and no case after it runs. export (its work on a thread of its own) and the
+// one eval that runs to the end stay processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -8,22 +13,32 @@ import * as path from 'node:path';
 import { writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
 import { FIXTURES, readFixture, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { cli } from './in-process-cli.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const DATA = path.join(ROOT, 'examples', 'tiny-eval.jsonl');
 const cwd = tempDir('mt-flags-');
 
-/** Each command fails (exit 2) with its line as all of stderr: nothing a backend prints comes before it. */
-function onlyLines(cases: Array<[string[], string]>): void {
+/**
+ * Each command fails (exit 2) with its line as all of stderr: nothing a backend prints comes before it. export runs as a
+ * process of its own (its thread's output is bytes, which in-process-cli.ts does not catch), the others in this process.
+ */
+async function onlyLines(cases: Array<[string[], string]>): Promise<void> {
   for (const [args, line] of cases) {
-    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd });
+    const r = args[0] === 'export' ? spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd }) : await inProcess(args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stderr, `${line}\n`, args.join(' '));
   }
 }
 
-test('a bad --precision (a bad --device or --task, generate --raw without --prompt, export without --run, an empty --max-seq-len) is the only line on stderr', () => {
+async function inProcess(args: string[]): Promise<{ status: number; stderr: string }> {
+  const r = await cli(args);
+  assert.equal(r.out, '', 'nothing on stdout');
+  return { status: r.code, stderr: r.err };
+}
+
+test('a bad --precision (a bad --device or --task, generate --raw without --prompt, export without --run, an empty --max-seq-len) is the only line on stderr', async () => {
   const cases: Array<[string[], string]> = [
     [['eval', '--model', TINY_BASE, '--data', DATA, '--precision', 'fp16'], 'error: --precision: "fp16" is not one of auto, fp32, bf16'],
     [['classify', '--model', TINY_BASE, '--text', 'hi', '--precision', 'f16'], 'error: --precision: "f16" is not one of auto, fp32, bf16'],
@@ -38,10 +53,10 @@ test('a bad --precision (a bad --device or --task, generate --raw without --prom
     [['eval', '--model', TINY_BASE, '--data', DATA, '--max-seq-len='], 'error: --max-seq-len must be an integer ≥ 2, got ""'],
     [['export', '--run', path.join(cwd, 'r'), '--out', path.join(cwd, 'x'), '--precision', 'fp16'], 'error: --precision: "fp16" is not one of auto, fp32, bf16'],
   ];
-  onlyLines(cases);
+  await onlyLines(cases);
 });
 
-test('a --model or --adapter that is missing, or a file (a .gguf export), is the only line on stderr, said before a backend starts', () => {
+test('a --model or --adapter that is missing, or a file (a .gguf export), is the only line on stderr, said before a backend starts', async () => {
   const none = path.join(cwd, 'no-such-model'), gguf = path.join(cwd, 'adapter.gguf');
   fs.writeFileSync(gguf, 'GGUF');
   const adapterFile = `error: ${gguf}: a file, not a PEFT adapter folder: give the folder that holds adapter_config.json and adapter_model.safetensors ` +
@@ -55,10 +70,10 @@ test('a --model or --adapter that is missing, or a file (a .gguf export), is the
     // was "NONE/adapter_config.json: adapter config not found", as for a folder without the file
     [['classify', '--model', TINY_BASE, '--adapter', none, '--text', 'x'], `error: ${none}: adapter folder not found`],
   ];
-  onlyLines(cases);
+  await onlyLines(cases);
 });
 
-test('classify on a generation run or adapter, and generate on a classification run or adapter, are refused before a backend starts', () => {
+test('classify on a generation run or adapter, and generate on a classification run or adapter, are refused before a backend starts', async () => {
   // a run as its config.yaml records it, its trained model/ a config.json: refused before any weight is read
   const fakeRun = (name: string, task: string): string => {
     const run = path.join(cwd, name);
@@ -83,16 +98,16 @@ test('classify on a generation run or adapter, and generate on a classification 
     [['classify', '--model', TINY_BASE, '--text', 'x'], `error: ${TINY_BASE}: not a classification model: ` +
       'classify needs a score head (a SEQ_CLS adapter, a classification run or model); for text use mistral-tune generate'],
   ];
-  onlyLines(cases);
+  await onlyLines(cases);
 });
 
-test('a --model whose config.json is refused is the only line on stderr, said before a backend starts; its warnings are said once', () => {
+test('a --model whose config.json is refused is the only line on stderr, said before a backend starts; its warnings are said once', async () => {
   const bad = path.join(cwd, 'bad-config');
   fs.mkdirSync(bad);
   fs.writeFileSync(path.join(bad, 'config.json'), '{}');
   const line = `error: ${path.join(bad, 'config.json')}: model_type: missing (an HF config.json names its model_type: "mistral")`;
   // each was "device auto: …" and "cpu backend: …", then the error
-  onlyLines([
+  await onlyLines([
     [['generate', '--model', bad, '--prompt', 'x'], line],
     [['eval', '--model', bad, '--data', DATA], line],
     [['classify', '--model', bad, '--text', 'x'], line],
@@ -107,7 +122,7 @@ test('a --model whose config.json is refused is the only line on stderr, said be
   assert.equal(r.stderr.split('\n').filter((l) => l.includes('num_labels 3 differs')).length, 1, r.stderr);
 });
 
-test('generate on a classification model folder (a score head, no LM head) is refused before a backend starts, from its safetensors header', () => {
+test('generate on a classification model folder (a score head, no LM head) is refused before a backend starts, from its safetensors header', async () => {
   const dir = path.join(cwd, 'cls-only');
   fs.mkdirSync(dir);
   fs.copyFileSync(path.join(TINY_BASE, 'config.json'), path.join(dir, 'config.json'));
@@ -118,15 +133,15 @@ test('generate on a classification model folder (a score head, no LM head) is re
   tensors['score.weight'] = { dtype: 'F32', shape: [2, 64], data: new Float32Array(128) };
   writeSafetensors(path.join(dir, 'model.safetensors'), tensors);
   // was "device auto: …" and "cpu backend: …", then the error, once the weights were loaded
-  onlyLines([[['generate', '--model', dir, '--prompt', 'x'],
+  await onlyLines([[['generate', '--model', dir, '--prompt', 'x'],
     `error: ${dir}: a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune classify for it`],
   [['eval', '--model', dir, '--data', DATA, '--task', 'generation'],
     `error: ${dir}: task generation: a classification model (a score head, no trained LM head) predicts labels, not text; evaluate it as classification (without --task generation)`]]);
 });
 
-test("eval --task against the adapter's task_type, or --labels for generation, is refused before a backend starts (was after the model loaded)", () => {
+test("eval --task against the adapter's task_type, or --labels for generation, is refused before a backend starts (was after the model loaded)", async () => {
   const cls = path.join(TINY_CLS, 'adapter_init'), lm = path.join(TINY, 'adapter_init');
-  onlyLines([
+  await onlyLines([
     [['eval', '--model', TINY_BASE, '--adapter', cls, '--data', DATA, '--task', 'generation', '--json'],
       `error: ${cls}: task generation: a classification adapter (task_type SEQ_CLS) predicts labels, not text; evaluate it as classification (without --task generation)`],
     [['eval', '--model', TINY_BASE, '--adapter', lm, '--data', DATA, '--task', 'classification', '--json'],
@@ -136,19 +151,19 @@ test("eval --task against the adapter's task_type, or --labels for generation, i
   ]);
 });
 
-test("export --format gguf of a model whose generation_config.json's eos_token_id is bad is refused before a backend starts (its stop ids go into the GGUF)", () => {
+test("export --format gguf of a model whose generation_config.json's eos_token_id is bad is refused before a backend starts (its stop ids go into the GGUF)", async () => {
   const dir = path.join(cwd, 'bad-generation');
   fs.mkdirSync(dir);
   for (const f of ['config.json', 'model.safetensors']) fs.copyFileSync(path.join(TINY_BASE, f), path.join(dir, f));
   fs.writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ eos_token_id: [2, 'x'] }));
   // was "device auto: …" and "cpu backend: …", then the error, once the weights were loaded
-  onlyLines([[['export', '--model', dir, '--out', path.join(cwd, 'bad-generation.gguf'), '--format', 'gguf'],
+  await onlyLines([[['export', '--model', dir, '--out', path.join(cwd, 'bad-generation.gguf'), '--format', 'gguf'],
     `error: ${path.join(dir, 'generation_config.json')}: eos_token_id must be a token id or a list of them, got a list whose item 1 is "x"`]]);
 });
 
-test('eval --data, classify --data and generate --messages naming no file are the only line on stderr, said before a backend starts', () => {
+test('eval --data, classify --data and generate --messages naming no file are the only line on stderr, said before a backend starts', async () => {
   const none = path.join(cwd, 'missing.jsonl');
-  onlyLines([
+  await onlyLines([
     // eval's was "device auto: …", "cpu backend: …", the tokenizer line and its warning, then the error
     [['eval', '--model', TINY_BASE, '--data', none], `error: ${none}: file not found`],
     // generate's was the backend's lines, then an error about the model's tokenizer: the missing file never said

@@ -1,5 +1,7 @@
 // generate refuses what it cannot do and says why in one line (exit 2): a classification adapter, and
 // numeric flags with a negative value (which the option parser used to call "ambiguous").
+// The command runs through main() in this process (in-process-cli.ts: the same exit status, stdout and stderr), where a
+// process each cost ~1 CPU-s of start-up; the chat template that renders nothing runs as a process of its own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,12 +13,18 @@ import { createAdapter, saveAdapter } from '../../src/model/peft.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { FIXTURES, makeTokenizerModel, literal } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { cli as inProcess } from './in-process-cli.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const dir = tempDir('mt-generate-');
 const model = await makeTokenizerModel(path.join(dir, 'model'));
-const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, 'generate', '--model', model, ...args], { encoding: 'utf8' });
-const oneLineError = (r: ReturnType<typeof cli>, pattern: RegExp): void => {
+type Ran = { status: number | null; stdout: string; stderr: string };
+/** generate --model model ARGS through main() in this process. */
+async function cli(...args: string[]): Promise<Ran> {
+  const r = await inProcess(['generate', '--model', model, ...args]);
+  return { status: r.code, stdout: r.out, stderr: r.err };
+}
+const oneLineError = (r: Ran, pattern: RegExp): void => {
   assert.equal(r.status, 2, r.stderr);
   assert.equal(r.stdout, '');
   const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
@@ -36,20 +44,20 @@ function classificationAdapter(): string {
   return out;
 }
 
-test('generate with a classification adapter refuses: one line, exit 2, nothing on stdout', () => {
-  oneLineError(cli('--adapter', classificationAdapter(), '--prompt', 'Hi', '--max-new-tokens', '2'), /classification adapter .*SEQ_CLS.* not text: use mistral-tune classify/);
+test('generate with a classification adapter refuses: one line, exit 2, nothing on stdout', async () => {
+  oneLineError(await cli('--adapter', classificationAdapter(), '--prompt', 'Hi', '--max-new-tokens', '2'), /classification adapter .*SEQ_CLS.* not text: use mistral-tune classify/);
 });
 
-test('a negative or zero count says what the value must be', () => {
-  oneLineError(cli('--prompt', 'Hi', '--max-new-tokens', '-1'), /^error: --max-new-tokens must be a positive integer, got "-1"$/);
-  oneLineError(cli('--prompt', 'Hi', '--max-new-tokens', '0'), /^error: --max-new-tokens must be a positive integer, got "0"$/);
-  oneLineError(cli('--prompt', 'Hi', '--top-k', '-3'), /^error: --top-k must be an integer ≥ 0, got "-3"$/);
-  oneLineError(cli('--prompt', 'Hi', '--temperature', '-0.5'), /^error: --temperature must be ≥ 0$/);
-  oneLineError(cli('--prompt', 'Hi', '--repetition-penalty', '0'), /^error: --repetition-penalty must be > 0 \(1 = off\)$/);
-  oneLineError(cli('--prompt', 'Hi', '--repetition-penalty', 'x'), /^error: --repetition-penalty must be a number, got "x"$/);
+test('a negative or zero count says what the value must be', async () => {
+  oneLineError(await cli('--prompt', 'Hi', '--max-new-tokens', '-1'), /^error: --max-new-tokens must be a positive integer, got "-1"$/);
+  oneLineError(await cli('--prompt', 'Hi', '--max-new-tokens', '0'), /^error: --max-new-tokens must be a positive integer, got "0"$/);
+  oneLineError(await cli('--prompt', 'Hi', '--top-k', '-3'), /^error: --top-k must be an integer ≥ 0, got "-3"$/);
+  oneLineError(await cli('--prompt', 'Hi', '--temperature', '-0.5'), /^error: --temperature must be ≥ 0$/);
+  oneLineError(await cli('--prompt', 'Hi', '--repetition-penalty', '0'), /^error: --repetition-penalty must be > 0 \(1 = off\)$/);
+  oneLineError(await cli('--prompt', 'Hi', '--repetition-penalty', 'x'), /^error: --repetition-penalty must be a number, got "x"$/);
 });
 
-test('a chat template that renders nothing (a hostile or broken model folder) is a one-line error, not generate\'s stack trace', () => {
+test('a chat template that renders nothing (a hostile or broken model folder) is a one-line error, not generate\'s stack trace', async () => {
   const blank = path.join(dir, 'blank-template');
   fs.cpSync(model, blank, { recursive: true });
   fs.writeFileSync(path.join(blank, 'chat_template.jinja'), "{{ ''.constructor }}"); // undefined: renders as nothing
@@ -57,20 +65,20 @@ test('a chat template that renders nothing (a hostile or broken model folder) is
   oneLineError(r, /^error: the prompt encodes to no tokens: the model's chat template renders nothing for these messages$/);
 });
 
-test('a --messages file whose chat the template refuses names the file with the message', () => {
+test('a --messages file whose chat the template refuses names the file with the message', async () => {
   const file = path.join(dir, 'two-users.json');
   fs.writeFileSync(file, JSON.stringify([{ role: 'user', content: 'Hi' }, { role: 'user', content: 'again' }]));
-  oneLineError(cli('--messages', file, '--max-new-tokens', '2'), new RegExp(`^error: ${literal(file)}: messages\\[1\\]\\.role: expected role "assistant", got "user"`));
+  oneLineError(await cli('--messages', file, '--max-new-tokens', '2'), new RegExp(`^error: ${literal(file)}: messages\\[1\\]\\.role: expected role "assistant", got "user"`));
   const system = path.join(dir, 'system-only.json');
   fs.writeFileSync(system, JSON.stringify([{ role: 'system', content: 'Be terse.' }]));
-  oneLineError(cli('--messages', system), /system-only\.json: messages: a system message must be followed by a user message$/);
+  oneLineError(await cli('--messages', system), /system-only\.json: messages: a system message must be followed by a user message$/);
 });
 
-test('--top-k or --top-p without a temperature (greedy) warns that it does nothing, as transformers warns; sampling does not', () => {
-  const greedy = cli('--prompt', 'Hi', '--max-new-tokens', '2', '--top-k', '5', '--top-p', '0.9');
+test('--top-k or --top-p without a temperature (greedy) warns that it does nothing, as transformers warns; sampling does not', async () => {
+  const greedy = await cli('--prompt', 'Hi', '--max-new-tokens', '2', '--top-k', '5', '--top-p', '0.9');
   assert.equal(greedy.status, 0, greedy.stderr);
   assert.match(greedy.stderr, /^warning: --top-k and --top-p choose among tokens only when sampling: without --temperature \(or do_sample true in generation_config.json\) generation is greedy; give --temperature > 0 to sample$/m);
-  const sampled = cli('--prompt', 'Hi', '--max-new-tokens', '2', '--top-p', '0.9', '--temperature', '0.7');
+  const sampled = await cli('--prompt', 'Hi', '--max-new-tokens', '2', '--top-p', '0.9', '--temperature', '0.7');
   assert.equal(sampled.status, 0, sampled.stderr);
   assert.doesNotMatch(sampled.stderr, /warning/);
 });

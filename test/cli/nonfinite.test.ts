@@ -1,6 +1,8 @@
 // Nothing silent about NaN: a diverging run stops at the first non-finite loss or gradient norm (exit 2,
 // one line naming the step, a metrics row marked "nonfinite", no adapter saved, the last checkpoint
-// kept), and eval and generate refuse a model whose outputs are not finite — through the real CLI.
+// kept), and eval and generate refuse a model whose outputs are not finite — through the real CLI: train as a process
+// of its own, eval and generate through main() in this process (in-process-cli.ts: the same exit status, stdout and
+// stderr), where a process each cost ~1 CPU-s of start-up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,9 +15,15 @@ import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.t
 import { Rng } from '../../src/util/rng.ts';
 import { FIXTURES, makeTokenizerModel, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { cli as inProcess } from './in-process-cli.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+/** The command through main() in this process. */
+async function inCli(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const r = await inProcess(args);
+  return { status: r.code, stdout: r.out, stderr: r.err };
+}
 const dir = tempDir('mt-nonfinite-');
 
 /** Pre-tokenized rows for the 512-token tiny model. */
@@ -38,7 +46,7 @@ const stepRows = (run: string): Array<Record<string, unknown>> =>
   fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => !('split' in r));
 
 /** The one-line error of a failed command: exit 2, no stack trace. */
-function oneLineError(r: ReturnType<typeof cli>): string {
+function oneLineError(r: { status: number | null; stderr: string }): string {
   assert.equal(r.status, 2, `exit ${r.status}: ${r.stderr}`);
   const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
   assert.equal(errors.length, 1, r.stderr);
@@ -103,8 +111,8 @@ test('a model with a NaN weight: eval, generate and train refuse it as it loads,
   const data = path.join(dir, 'text.jsonl');
   fs.writeFileSync(data, ['The sky is blue.', 'Water is wet.'].map((text) => JSON.stringify({ text })).join('\n') + '\n');
   const refusal = /^error: .*nan-model[\\/]model\.safetensors: tensor "model\.norm\.weight" holds NaN at \[0\]: the checkpoint is damaged/;
-  assert.match(oneLineError(cli('eval', '--model', nan, '--data', data, '--json')), refusal);
-  const gen = cli('generate', '--model', nan, '--prompt', 'Hello', '--raw', '--max-new-tokens', '4');
+  assert.match(oneLineError(await inCli('eval', '--model', nan, '--data', data, '--json')), refusal);
+  const gen = await inCli('generate', '--model', nan, '--prompt', 'Hello', '--raw', '--max-new-tokens', '4');
   assert.match(oneLineError(gen), refusal);
   assert.equal(gen.stdout.trim(), '', 'nothing generated');
   fs.writeFileSync(path.join(dir, 'train.jsonl'), fs.readFileSync(data));
@@ -116,9 +124,9 @@ test('a model whose activations overflow (finite weights): train stops at step 1
   const over = await brokenModel('over-good', 'overflow-model', 3e38);
   const data = path.join(dir, 'text.jsonl');
   fs.writeFileSync(data, ['The sky is blue.', 'Water is wet.'].map((text) => JSON.stringify({ text })).join('\n') + '\n');
-  const ev = oneLineError(cli('eval', '--model', over, '--data', data, '--json'));
+  const ev = oneLineError(await inCli('eval', '--model', over, '--data', data, '--json'));
   assert.match(ev, /loss of rows 0–1 is NaN: the model \(or adapter\) has NaN or infinite weights, or its activations overflow/);
-  const gen = cli('generate', '--model', over, '--prompt', 'Hello', '--raw', '--max-new-tokens', '4');
+  const gen = await inCli('generate', '--model', over, '--prompt', 'Hello', '--raw', '--max-new-tokens', '4');
   assert.match(oneLineError(gen), /logit .* is NaN/);
   assert.equal(gen.stdout.trim(), '', 'nothing generated');
 

@@ -1,6 +1,8 @@
 // The quickstart's folder: anything it did not make is refused (even with --overwrite), an earlier complete
 // quickstart is replaced only with --overwrite, and an interrupted one is marked unfinished, never taken
-// for complete, and replaced by the next quickstart. Real CLI processes.
+// for complete, and replaced by the next quickstart. The refusals run through main() in this process (in-process-cli.ts:
+// the same exit status and stderr), where a process each cost ~1 CPU-s of start-up; a FIFO, a run from inside the
+// folder, and every quickstart that is killed are real CLI processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -9,20 +11,23 @@ import * as path from 'node:path';
 import { FIXTURES } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
+import { cli } from './in-process-cli.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const MARKER = '.mistral-tune-quickstart';
 const tmp = (): string => tempDir('mt-qsfolder-');
-// bounded: a quickstart that does not refuse would otherwise train for a minute
-const quickstart = (args: string[]): { status: number | null; stderr: string } =>
-  spawnSync(process.execPath, [BIN, 'quickstart', '--epochs', '1', ...args], { encoding: 'utf8', timeout: 20_000 });
+/** A quickstart that is to be refused, through main() in this process (one that is not refused trains for a minute). */
+async function quickstart(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  const r = await cli(['quickstart', '--epochs', '1', ...args]);
+  return { status: r.code, stderr: r.err };
+}
 
-test('the quickstart refuses a folder it did not make, even one with only a data/ in it, even with --overwrite', () => {
+test('the quickstart refuses a folder it did not make, even one with only a data/ in it, even with --overwrite', async () => {
   const out = tmp();
   fs.mkdirSync(path.join(out, 'data'));
   fs.writeFileSync(path.join(out, 'data', 'mine.jsonl'), '{"text": "mine"}\n');
   for (const extra of [[], ['--overwrite']]) {
-    const r = quickstart(['--out', out, ...extra]);
+    const r = await quickstart(['--out', out, ...extra]);
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /^error: .*other files that the quickstart did not make \(data\)/m);
   }
@@ -34,27 +39,28 @@ test('a FIFO where the quickstart\'s marker goes is no marker: refused in one li
   const out = tmp();
   fs.mkdirSync(path.join(out, 'model'));
   execFileSync('mkfifo', [path.join(out, MARKER)]);
-  const r = quickstart(['--out', out, '--overwrite']);
+  // a process of its own, bounded: a marker read as a file would wait on the FIFO for ever
+  const r = spawnSync(process.execPath, [BIN, 'quickstart', '--epochs', '1', '--out', out, '--overwrite'], { encoding: 'utf8', timeout: 20_000 });
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /^error: .*other files that the quickstart did not make/m);
 });
 
-test('the quickstart refuses --out under a file in one line (exists and is not a folder, ENOTDIR), not with a stack trace', () => {
+test('the quickstart refuses --out under a file in one line (exists and is not a folder, ENOTDIR), not with a stack trace', async () => {
   const dir = tmp();
   fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine');
   for (const out of [path.join(dir, 'notes.txt'), path.join(dir, 'notes.txt', 'qs')]) {
-    const r = quickstart(['--out', out]);
+    const r = await quickstart(['--out', out]);
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /^error: .*notes\.txt.*: (exists and is not a folder|cannot use as the run folder: a path component is not a folder \(ENOTDIR\))\n$/);
   }
   assert.equal(fs.readFileSync(path.join(dir, 'notes.txt'), 'utf8'), 'mine');
 });
 
-test('an earlier, complete quickstart is replaced only with --overwrite', () => {
+test('an earlier, complete quickstart is replaced only with --overwrite', async () => {
   const out = tmp();
   fs.mkdirSync(path.join(out, 'run'));
   fs.writeFileSync(path.join(out, MARKER), JSON.stringify({ format: 'mistral-tune quickstart', complete: true }));
-  const r = quickstart(['--out', out]);
+  const r = await quickstart(['--out', out]);
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /^error: .*holds an earlier quickstart: pass --overwrite/m);
   assert.ok(fs.existsSync(path.join(out, 'run')));
@@ -91,7 +97,7 @@ test('an interrupted quickstart is marked unfinished, and the next quickstart re
   assert.ok(marker.files.includes('model/model.safetensors') && marker.files.includes('data/train.jsonl'), marker.files.join(' '));
   // a file of the user's in the run folder of the interrupted quickstart is not replaced with it
   fs.writeFileSync(path.join(out, 'run', 'notes.txt'), 'mine\n');
-  const refused = quickstart(['--out', out]);
+  const refused = await quickstart(['--out', out]);
   assert.equal(refused.status, 2, refused.stderr);
   assert.match(refused.stderr, /^error: .*other files that the quickstart did not make \(run\/notes\.txt\)/m);
   assert.equal(fs.readFileSync(path.join(out, 'run', 'notes.txt'), 'utf8'), 'mine\n');
@@ -147,7 +153,7 @@ test('--overwrite refuses a quickstart folder with a file of the user in any of 
   for (const [put, named] of cases) {
     fs.mkdirSync(path.dirname(path.join(out, put)), { recursive: true });
     fs.writeFileSync(path.join(out, put), 'mine\n');
-    const r = quickstart(['--out', out, '--overwrite']);
+    const r = await quickstart(['--out', out, '--overwrite']);
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`^error: .*other files that the quickstart did not make \\(${named.replaceAll('.', '\\.')}\\): give an empty or new folder$`, 'm'));
     assert.equal(fs.readFileSync(path.join(out, put), 'utf8'), 'mine\n');
@@ -157,7 +163,7 @@ test('--overwrite refuses a quickstart folder with a file of the user in any of 
   await interrupted(out, /replacing the earlier quickstart in /, ['--overwrite']);
 });
 
-test('an interrupted quickstart whose run folder holds a file of the user inside train\'s own folders is refused, naming it', () => {
+test('an interrupted quickstart whose run folder holds a file of the user inside train\'s own folders is refused, naming it', async () => {
   // stopped in the run stage: what is in run/ is judged by what train writes there, at every depth
   const out = tmp();
   const files = ['model', 'model/config.json', 'data', 'data/train.jsonl'];
@@ -170,7 +176,7 @@ test('an interrupted quickstart whose run folder holds a file of the user inside
   fs.writeFileSync(path.join(out, MARKER), JSON.stringify({ format: 'mistral-tune quickstart', complete: false, files, writing: 'run' }));
   for (const put of ['run/adapter/notes.md', 'run/checkpoints/step-0000010/eval.txt']) {
     fs.writeFileSync(path.join(out, put), 'mine\n');
-    const r = quickstart(['--out', out]);
+    const r = await quickstart(['--out', out]);
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`^error: .*other files that the quickstart did not make \\(${put.replaceAll('.', '\\.')}\\): give an empty or new folder$`, 'm'));
     assert.equal(fs.readFileSync(path.join(out, put), 'utf8'), 'mine\n');

@@ -1,7 +1,6 @@
 // generation_config.json's eos_token_id stops generation as it stops HF's generate(): read as a token id or a list,
 // absent (file or key) adds none, anything else is a one-line error naming the file; `mistral-tune generate` stops at it.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -14,6 +13,10 @@ import { encodePrompt } from '../../src/tokenizer/prompt.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { makeTokenizerModel, literal } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { cli } from '../cli/in-process-cli.ts';
+
+/** What main() returned, named as a spawned process's are. */
+const cliResult = (r: { code: number; out: string; err: string }) => ({ status: r.code, stdout: r.out, stderr: r.err });
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SHIPPED = path.join(ROOT, 'models', 'mistral-tune-tiny');
@@ -36,20 +39,20 @@ test('eos_token_id of generation_config.json: an id or a list; none without the 
   assert.throws(() => generationEosIds(dir), (e) => isUserError(e) && /must be a JSON object/.test(e.message));
 });
 
-test('mistral-tune generate stops at an id generation_config.json names and config.json does not', () => {
+test('mistral-tune generate stops at an id generation_config.json names and config.json does not', async () => {
   const model = path.join(tempDir('mt-gencfg-model-'), 'model');
   fs.cpSync(SHIPPED, model, { recursive: true });
   const prompt = 'The capital of France is';
   const m = loadModel(model, { backend: createBackend('cpu') });
   const tokenizer = loadTokenizer(model);
   const first = generate(m, encodePrompt(tokenizer, { raw: prompt }), { maxNewTokens: 1, eosIds: [] })[0]!;
-  const run = () => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), 'generate', '--model', model, '--device', 'cpu', '--raw',
-    '--prompt', prompt, '--max-new-tokens', '6'], { encoding: 'utf8' });
-  const before = run();
+  // the command through main() in this process (in-process-cli.ts), where a process cost ~1 CPU-s of start-up
+  const run = async () => cliResult(await cli(['generate', '--model', model, '--device', 'cpu', '--raw', '--prompt', prompt, '--max-new-tokens', '6']));
+  const before = await run();
   assert.equal(before.status, 0, before.stderr);
   assert.notEqual(before.stdout.trim(), tokenizer.decode([first]).trim());
   fs.writeFileSync(path.join(model, 'generation_config.json'), JSON.stringify({ bos_token_id: 1, eos_token_id: [2, first] }));
-  const after = run();
+  const after = await run();
   assert.equal(after.status, 0, after.stderr);
   // the stop token is the last of the output, as in HF's generate() (an EOS decodes to nothing; this one is a word)
   assert.equal(after.stdout.trim(), tokenizer.decode([first]).trim(), `generation went on past token ${first}`);
@@ -100,18 +103,17 @@ test('generationSettings: flags > generation_config.json > ours; the file\'s tem
 
 test('mistral-tune generate takes generation_config.json\'s max_new_tokens and sampling as defaults and says so; a bad value is one error line', async () => {
   const model = await makeTokenizerModel(path.join(tempDir('mt-gencfg-cli-'), 'model'));
-  const run = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), 'generate', '--model', model, '--device', 'cpu', '--raw',
-    '--prompt', 'Once upon a time', ...args], { encoding: 'utf8' });
-  const sampled = run('--temperature', '1.3', '--top-k', '40', '--max-new-tokens', '5', '--seed', '7');
+  const run = async (...args: string[]) => cliResult(await cli(['generate', '--model', model, '--device', 'cpu', '--raw', '--prompt', 'Once upon a time', ...args]));
+  const sampled = await run('--temperature', '1.3', '--top-k', '40', '--max-new-tokens', '5', '--seed', '7');
   assert.equal(sampled.status, 0, sampled.stderr);
   fs.writeFileSync(path.join(model, 'generation_config.json'), JSON.stringify({ eos_token_id: 2, do_sample: true, temperature: 1.3, top_k: 40, max_new_tokens: 5, num_beams: 2 }));
-  const byFile = run('--seed', '7');
+  const byFile = await run('--seed', '7');
   assert.equal(byFile.status, 0, byFile.stderr);
   assert.equal(byFile.stdout, sampled.stdout, 'the file\'s settings sample as the same flags do');
   assert.match(byFile.stderr, /^generate: from \S+generation_config\.json: do_sample true, temperature 1\.3, top_k 40, max_new_tokens 5 \(flags override\)$/m);
   assert.match(byFile.stderr, /^warning: \S+generation_config\.json: num_beams 2: not applied \(HF's generate\(\) would; this one has no such setting\)$/m);
   fs.writeFileSync(path.join(model, 'generation_config.json'), JSON.stringify({ top_p: '0.9' }));
-  const bad = run('--max-new-tokens', '2');
+  const bad = await run('--max-new-tokens', '2');
   assert.equal(bad.status, 2);
   assert.deepEqual(bad.stderr.split('\n').filter((l) => l.startsWith('error')), [`error: ${path.join(model, 'generation_config.json')}: top_p must be a number in (0, 1] (1 = off), got "0.9"`]);
 });
