@@ -3,21 +3,14 @@
 // training: false is context, not trained; user turns after the last assistant turn and assistant turns before
 // the first user turn are left out (and counted); TRL's conversational prompt/completion is trained on the
 // completion; tool calls and tool messages are refused.
-import { chatRoleOf, type ChatMessage, type ChatRole } from '../tokenizer/types.ts';
+import { chatRoleOf, type ChatRole } from '../tokenizer/types.ts';
 import { isRecord, ownField } from '../util/json-file.ts';
 import { keepNumberSpellings } from './ingest/number-spellings.ts';
 import { SHAREGPT_ROLES, textOfParts } from './layouts.ts';
 import { didYouMean } from '../util/did-you-mean.ts';
-import type { DetectResult, FieldMap, Rejection } from './record.ts';
+import type { DetectResult } from './detect-result.ts';
+import type { ChatTurn, FieldMap, Rejection } from './record-shape.ts';
 import { reject, stringField, typeName } from './record-fields.ts';
-
-/**
- * A chat message as a record holds it: `weight: 0` marks an assistant turn given as context, not trained (ShareGPT's
- * and axolotl's per-turn `weight: 0`, axolotl's `training: false`); the chat template never sees it.
- */
-export interface ChatTurn extends ChatMessage {
-  weight?: 0;
-}
 
 /**
  * Whose name a speaker name SHAREGPT_ROLES reads is, where it is not ShareGPT's (human, gpt, chatgpt): "model" is

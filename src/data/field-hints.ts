@@ -2,7 +2,7 @@
 // it (--field text=sentence on the command line, options.fields.text 'sentence' in a library call: the caller's words).
 import { ownField } from '../util/json-file.ts';
 import { FLAG_WORDS, optionIs, type OptionWords } from '../util/option-words.ts';
-import type { FieldMap } from './record.ts';
+import type { FieldMap } from './record-shape.ts';
 
 /** The field option that reads field `name` from `key`: `--field text=sentence` (a key with a space or quote quoted for the shell), `options.fields.text 'sentence'`. */
 export function fieldIs(words: OptionWords, name: keyof FieldMap, key: string): string {

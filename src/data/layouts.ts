@@ -15,7 +15,7 @@ import { isRecord, ownField } from '../util/json-file.ts';
 import { loneSurrogateDetail, normalizeText } from './clean.ts';
 import { keepNumberSpellings } from './ingest/number-spellings.ts';
 import { placeholderOf } from './placeholder.ts';
-import type { Rejection } from './record.ts';
+import type { Rejection } from './record-shape.ts';
 import { isTextValue, textValue, typeName } from './record-fields.ts';
 
 export type Layout = 'sharegpt' | 'instruction_pairs';

@@ -77,8 +77,15 @@ export function prepareWarnings(facts: WarningFacts): string[] {
     if (w) warnings.push(w);
   }
   warnings.push(...notes);
-  for (const [src, n] of notUtf8) {
+  // the first FILES_NAMED files with records not UTF-8, each with its conversion; a count of the rest (thousands of
+  // Latin-1 files were thousands of lines)
+  const notUtf8Files = [...notUtf8];
+  for (const [src, n] of notUtf8Files.slice(0, FILES_NAMED)) {
     warnings.push(`${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8): ${encodingHint(sources[src]!.name, beyondAscii.has(src), 'the file')}`);
+  }
+  const moreNotUtf8 = notUtf8Files.slice(FILES_NAMED);
+  if (moreNotUtf8.length > 0) {
+    warnings.push(moreFiles(moreNotUtf8.length, 'with records that are not UTF-8 text, rejected as invalid_utf8', moreNotUtf8.reduce((sum, [, n]) => sum + n, 0)));
   }
   // a file all of whose records were rejected while others kept theirs shows only as counts in by_reason: one line says
   // which file and why (its first rejection), unless the invalid_utf8 warning above already said it of every record
@@ -95,8 +102,7 @@ export function prepareWarnings(facts: WarningFacts): string[] {
     }
     const more = allRejected.slice(FILES_NAMED);
     if (more.length > 0) {
-      const records = more.reduce((sum, k) => sum + perSource[k]!.records, 0);
-      warnings.push(`and ${more.length} more files all of whose records were rejected (${records} record${records === 1 ? '' : 's'}): report.json's inputs names each, rejected.jsonl holds every record`);
+      warnings.push(moreFiles(more.length, 'all of whose records were rejected', more.reduce((sum, k) => sum + perSource[k]!.records, 0)));
     }
   }
   const empty = sources.filter((_, k) => perSource[k]!.records === 0 && !emptyLists.has(k)).map((s) => s.name);
@@ -105,4 +111,9 @@ export function prepareWarnings(facts: WarningFacts): string[] {
   }
   warnings.push(...tally.warnings(fields.text, words));
   return warnings;
+}
+
+/** The line that counts the files a warning did not name, and their records (`what` says which files). */
+function moreFiles(files: number, what: string, records: number): string {
+  return `and ${files} more file${files === 1 ? '' : 's'} ${what} (${records} record${records === 1 ? '' : 's'}): report.json's inputs names each, rejected.jsonl holds every record`;
 }

@@ -1,6 +1,6 @@
 // What prepare's report says of how records were read: the records each common layout gave (layouts.ts), the text
 // records beside an instruction/answer pair, the records whose mojibake was undone (mojibake.ts), and the chats
-// whose opening assistant turns or closing user turns were left out (record.ts's detectChat), and the instruction
+// whose opening assistant turns or closing user turns were left out (chat-record.ts's detectChat), and the instruction
 // pairs whose input stood for a missing one (layouts.ts: "nan", "<noinput>"), the records holding HTML (html.ts):
 // stripped with --strip-html, else counted so that the report can say how to, and the records whose text fields held
 // numbers or booleans, read as their JSON text (record-fields.ts textValue), and the pre-tokenized rows whose padding

@@ -1,6 +1,6 @@
 // What a record holds, seen four ways: the key of exact deduplication, the parts compared for near-duplicates,
 // the text fields the checks read, and the fields written to train/val/test.jsonl.
-import type { ChatTurn } from './chat-record.ts';
+import type { ChatTurn } from './record-shape.ts';
 import type { DataRecord } from './record-shape.ts';
 
 /** Content that identifies a record for exact deduplication (a classification label is left out). */

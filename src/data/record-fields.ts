@@ -3,7 +3,7 @@
 import { ownField } from '../util/json-file.ts';
 import { loneSurrogateDetail, normalizeText } from './clean.ts';
 import { numberSpelling } from './ingest/number-spellings.ts';
-import type { Reason, Rejection } from './record.ts';
+import type { Reason, Rejection } from './record-shape.ts';
 
 export function reject(reason: Reason, detail: string): Rejection {
   return { reason, detail };

@@ -1,6 +1,14 @@
 // The record shapes (DataRecord), and the tasks, rejection reasons and input field names that go with them.
-import type { ChatTurn } from './chat-record.ts';
+import type { ChatMessage } from '../tokenizer/types.ts';
 import type { LabelValue, NoLabel } from './labels.ts';
+
+/**
+ * A chat message as a record holds it: `weight: 0` marks an assistant turn given as context, not trained (ShareGPT's
+ * and axolotl's per-turn `weight: 0`, axolotl's `training: false`); the chat template never sees it.
+ */
+export interface ChatTurn extends ChatMessage {
+  weight?: 0;
+}
 
 export type Task = 'generation' | 'classification';
 export type Shape = 'text' | 'prompt_completion' | 'chat' | 'classification' | 'pretokenized';

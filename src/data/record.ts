@@ -21,9 +21,9 @@ import { untrainableField } from './untrainable-fields.ts';
 import { reject, stringField, stringifiedTexts, typeName, type Stringified } from './record-fields.ts';
 import { canonicalContent } from './record-content.ts';
 import { DEFAULT_FIELDS, type DataRecord, type FieldMap, type Rejection, type Task } from './record-shape.ts';
+import type { DetectResult } from './detect-result.ts';
 
-export type { ChatTurn } from './chat-record.ts';
-export { DEFAULT_FIELDS, otherTask, type DataRecord, type FieldMap, type Reason, type Rejection, type Shape, type Task } from './record-shape.ts';
+export { DEFAULT_FIELDS, otherTask, type ChatTurn, type DataRecord, type FieldMap, type Reason, type Rejection, type Shape, type Task } from './record-shape.ts';
 export { canonicalContent, comparableParts, recordFields, textFields, type TextField } from './record-content.ts';
 
 /** Whether `v` is a string that is the JSON text of an object (a JSON Lines line written with json.dumps twice). */
@@ -63,26 +63,6 @@ function withSystem(det: DetectResult, system: string): DetectResult {
   }
   return det;
 }
-
-/** A record, and the layout it was read from when it was not in the canonical fields. */
-export type DetectResult = {
-  record: DataRecord;
-  layout?: Layout;
-  /** A chat that opened with assistant turns (before any user turn): those turns were left out, as FastChat does. */
-  leadingTurns?: number;
-  /** A chat that went on after its last assistant turn: those turns (nothing after them is trained) were left out. */
-  trailingTurns?: number;
-  /** A text record that also holds an instruction/answer pair (Alpaca's text column): read as text, as TRL does. */
-  textBesidePair?: true;
-  /** Mojibake was undone in one of its text fields (mojibake.ts). */
-  mojibake?: true;
-  /** A pre-tokenized row's pad tokens (attention_mask 0) left out (pretokenized.ts). */
-  padding?: number;
-  /** A text field held a number or boolean, read as its JSON text (record-fields.ts textValue): the last such field. */
-  stringified?: Stringified;
-  /** An instruction pair's input or context that stood for a missing one ("nan", "<noinput>"), left out of its user turn. */
-  noInput?: { key: string; text: string };
-} | Rejection;
 
 /** A CSV cell holding a JSON array (messages, input_ids, labels) is parsed, a number in it as spelled; anything else is returned as is. */
 function fromJsonCell(x: unknown): unknown {

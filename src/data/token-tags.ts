@@ -3,7 +3,7 @@
 // as a record with none of the shape fields, each sentence was rejected with its keys alone, which did not say why.
 import { ownField } from '../util/json-file.ts';
 import { reject } from './record-fields.ts';
-import type { Rejection } from './record.ts';
+import type { Rejection } from './record-shape.ts';
 
 /** The keys of record `v` that hold a tag per word of its "tokens" (a list of strings): lists as long, of integers or strings. */
 function tokenTagKeys(v: Record<string, unknown>): string[] {

@@ -26,7 +26,7 @@ import { leadingBos, type ChatMessage, type Tokenizer } from '../tokenizer/types
 import { needArg, needOneOf, type Want } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { nearClassHint, type LabelSet } from './labels.ts';
-import type { ChatTurn } from './chat-record.ts';
+import type { ChatTurn } from './record-shape.ts';
 import type { DataRecord } from './record.ts';
 
 export interface TokenizeOptions {

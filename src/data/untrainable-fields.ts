@@ -2,7 +2,7 @@
 // (the text's placeholders would be trained as words) and tool definitions (HF renders them into the prompt).
 import { ownField } from '../util/json-file.ts';
 import { reject } from './record-fields.ts';
-import type { Rejection } from './record.ts';
+import type { Rejection } from './record-shape.ts';
 
 /** Fields that carry images, audio or video beside the text (LLaVA's, LLaMA-Factory's). */
 const MEDIA_KEYS = ['image', 'images', 'audio', 'audios', 'video', 'videos'] as const;

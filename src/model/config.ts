@@ -14,7 +14,7 @@ import { HF_NAMES } from './names.ts';
 import { parseLayerTypes, type LayerType } from './layer-types.ts';
 import { parseRope, type RopeScaling } from './rope-config.ts';
 import { notATokenId } from './token-id-list.ts';
-import { negativePadId, warnNegativeIds } from './negative-ids.ts';
+import { negativeId, negativePadId, warnNegativeIds } from './negative-ids.ts';
 import { numberKindRefused, readConfigJson } from './config-number-forms.ts';
 import { warnOnce } from '../util/log.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
@@ -44,6 +44,7 @@ export interface MistralConfig {
   attentionDropout: number;
   tieWordEmbeddings: boolean;
   maxPositionEmbeddings: number;
+  /** config.json's bos_token_id (MistralConfig's 1 when absent); a negative one (-1) as written, naming no token (negative-ids.ts). */
   bosTokenId: number | null;
   /** The ids generation stops at: config.json's eos_token_id (an id, a list of them, null or absent: MistralConfig's 2) as a list. */
   eosTokenIds: number[];
@@ -244,9 +245,9 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   const eosTokenIdIsList = Array.isArray(eosRaw);
   const eosList = (eosRaw === null ? [] : eosTokenIdIsList ? eosRaw : [eosRaw]) as number[];
   const vocabSize = int('vocab_size', 32000);
-  const bosTokenId = optId('bos_token_id', 1);
+  const bosTokenId = negativeId(c, 'bos_token_id') ?? optId('bos_token_id', 1);
   const padTokenId = negativePadId(c, vocabSize, err) ?? optId('pad_token_id', null);
-  warnNegativeIds(where, vocabSize, padTokenId, eosList);
+  warnNegativeIds(where, vocabSize, bosTokenId, padTokenId, eosList);
   // an id the embedding has no row for would fail (or read garbage) at the first BOS, EOS or padded batch
   for (const [key, ids] of [['bos_token_id', [bosTokenId]], ['eos_token_id', eosList], ['pad_token_id', [padTokenId]]] as const) {
     for (const id of ids) {

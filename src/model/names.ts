@@ -2,9 +2,12 @@
 // (model.embed_tokens.weight, model.layers.{i}.{self_attn|mlp}.{proj}.weight, the norms, lm_head, score)
 // and PEFT's names of the adapter tensors (base_model.model.model.layers.{i}.….lora_{A|B}.weight, and the
 // classification head it trains as modules_to_save). Loading, saving, the trainable-parameter list, the
-// adapter reader/writer and the target_modules matcher all build names here.
+// adapter reader/writer and the target_modules matcher all build names here. No imports: the config's schema reads
+// PROJECTIONS from here without loading the model.
 
-import type { Projection } from './weights.ts';
+/** A layer's seven linear projections, in the order the model, its adapters and their files list them. */
+export const PROJECTIONS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+export type Projection = (typeof PROJECTIONS)[number];
 
 /** The sub-module a projection belongs to in HF's Mistral: mlp or self_attn. */
 export function blockOf(p: string): 'mlp' | 'self_attn' {

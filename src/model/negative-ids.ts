@@ -2,7 +2,9 @@
 // loads them with a warning): a negative pad_token_id is nn.Embedding's padding_idx counted from the end (-1: row
 // vocab_size − 1, which takes no gradient in full fine-tuning), and matches no token, so a classification head scores
 // each row's last token and padding is filled with another id; a negative eos_token_id is an id generate() never stops
-// at. bos_token_id stays a token id (config.ts).
+// at; a negative bos_token_id is read by nothing that makes a token (a prompt's BOS is the tokenizer's post-processor's,
+// from tokenizer.json; generate is given a prompt), only written back by a save, as transformers writes it. GGUF
+// export refuses any of them, as convert_hf_to_gguf.py does (export/gguf/special-ids.ts).
 import type { MistralConfig } from './config.ts';
 import { warnOnce } from '../util/log.ts';
 
@@ -14,14 +16,23 @@ type Json = Record<string, unknown>;
  * refuses one below −vocab_size. Null where pad_token_id is not a negative integer (optId reads it).
  */
 export function negativePadId(c: Json, vocabSize: number, err: (key: string, msg: string) => never): number | null {
-  const v = c.pad_token_id;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v >= 0) return null;
+  const v = negativeId(c, 'pad_token_id');
+  if (v === null) return null;
   if (v < -vocabSize) err('pad_token_id', `${v} is below −vocab_size (${-vocabSize}): transformers' embedding refuses it as its padding_idx; write null, or the id of the pad token`);
   return v;
 }
 
-/** Says, once per file, how a negative pad or EOS id is read: as transformers 5.17 reads it (it warns too). */
-export function warnNegativeIds(where: string, vocabSize: number, pad: number | null, eos: readonly number[]): void {
+/** config.json's `key` where it is a negative integer (transformers 5.17 loads one with a warning), else null (optId reads it). */
+export function negativeId(c: Json, key: 'bos_token_id' | 'pad_token_id'): number | null {
+  const v = c[key];
+  return typeof v === 'number' && Number.isSafeInteger(v) && v < 0 ? v : null;
+}
+
+/** Says, once per file, how a negative BOS, pad or EOS id is read: as transformers 5.17 reads it (it warns too). */
+export function warnNegativeIds(where: string, vocabSize: number, bos: number | null, pad: number | null, eos: readonly number[]): void {
+  if (bos !== null && bos < 0) {
+    warnOnce(`${where}: bos_token_id: ${bos} names no token; read as transformers reads it: a prompt's BOS is the tokenizer's (tokenizer.json), a save writes ${bos} back, and GGUF export is refused (convert_hf_to_gguf.py refuses a negative special token id)`);
+  }
   if (pad !== null && pad < 0) {
     warnOnce(`${where}: pad_token_id: ${pad} names no token; read as transformers reads it: in full fine-tuning embedding row ${vocabSize + pad} takes no gradient (nn.Embedding's padding_idx ${pad}), no token is padding to a classification head (it scores each row's last token, as transformers does a row given alone), and padding is filled with 0`);
   }

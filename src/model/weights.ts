@@ -7,11 +7,11 @@ import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { checkClassificationHead, type MistralConfig } from './config.ts';
 import { FiniteWeights } from './finite-weights.ts';
-import { HF_NAMES, layerNormName, projectionName } from './names.ts';
+import { HF_NAMES, layerNormName, projectionName, PROJECTIONS, type Projection } from './names.ts';
 import { shapeText, type SafetensorsCheckpoint } from './safetensors.ts';
 
-export const PROJECTIONS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
-export type Projection = (typeof PROJECTIONS)[number];
+// names.ts owns the projections' names (the config's schema reads them there); the model's modules take them from here
+export { PROJECTIONS, type Projection };
 
 export interface LayerWeights {
   inputNorm: DeviceBuffer; // (C)

@@ -5,7 +5,7 @@
 import YAML from 'yaml';
 import { z } from 'zod';
 import { didYouMean } from '../util/did-you-mean.ts';
-import { PROJECTIONS } from '../model/weights.ts';
+import { PROJECTIONS } from '../model/names.ts';
 import { documentedKeys, knownKeys, schemaAt } from './config-schema.ts';
 
 /**

@@ -1,7 +1,7 @@
 // The training config's schema: one zod object that gives the types, the defaults, strict keys and the README's
 // table (documentedKeys), and the walks over it that name a key path's schema and the keys known at a path.
 import { z } from 'zod';
-import { PROJECTIONS } from '../model/weights.ts';
+import { PROJECTIONS } from '../model/names.ts';
 import { gotValue } from './config-issues.ts';
 
 const int = (min: number) => z.number().int().min(min);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { register } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { cli } from './in-process-cli.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -38,9 +38,15 @@ function heavy(name: string): boolean {
   return (/^(model|tokenizer|backend)\//.test(name) && !LEAVES.has(name)) || /node_modules\/(zod|yaml|@huggingface)\//.test(name);
 }
 
-test('each command\'s usage errors, --help, -h and --version load none of its backend, model, tokenizer, zod or yaml modules, nor its work module', async () => {
+/** The port on which the URL of every module loaded from now on arrives. */
+function recordLoads(): MessagePort {
   const { port1, port2 } = new MessageChannel();
   register(HOOK, { parentURL: import.meta.url, data: { port: port2 }, transferList: [port2] });
+  return port1;
+}
+
+test('each command\'s usage errors, --help, -h and --version load none of its backend, model, tokenizer, zod or yaml modules, nor its work module', async () => {
+  const port1 = recordLoads();
   // [argv, exit status, what stderr says]: each case reaches the check it names, not an earlier one
   const cases: Array<[string[], number, RegExp]> = [
     [['eval', '--bogus'], 2, /^error: unknown option --bogus/],
@@ -90,4 +96,19 @@ test('each command\'s usage errors, --help, -h and --version load none of its ba
   port1.close();
   assert.ok(seen.includes('cli/args'), 'the hook records what is loaded'); // loaded by the first case
   assert.deepEqual(loadedBy, []);
+});
+
+test('train CONFIG --bogus (no value) loads the config schema (zod) and its advice (yaml) to tell an unknown flag from a key missing its value, but no model module', async () => {
+  // before: the schema took PROJECTIONS from model/weights, which loaded 9 model modules (weights, safetensors, the
+  // config reader, ...) on the way to this one-line error; PROJECTIONS is names.ts's, which imports nothing. Runs after the
+  // test above, whose cases load none of these modules, so each is seen here when it loads.
+  const port = recordLoads();
+  const r = await cli(['train', 'c.yaml', '--bogus']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^error: unknown option --bogus: train's options are/);
+  const seen = new Set<string>(); // the hook module is one instance: both registrations post each load here
+  for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) seen.add(moduleName(m.message as string));
+  port.close();
+  assert.ok(seen.has('train/config-schema') && [...seen].some((n) => n.includes('node_modules/zod/')), [...seen].join(', '));
+  assert.deepEqual([...seen].filter((n) => /^(model|tokenizer|backend)\//.test(n) && n !== 'model/names'), []);
 });

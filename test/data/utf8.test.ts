@@ -224,3 +224,21 @@ test('a lone surrogate spelled in JSON ("\\ud800") is rejected as invalid_utf8, 
   assert.throws(() => prepare({ inputs: [g], outDir: path.join(d, 'out2'), tokenizer: mistralTokenizer(), split: [1, 0, 0] }),
     (e: Error) => /lone surrogate/.test(e.message) && !/iconv|another encoding/.test(e.message));
 });
+
+test('files with records not UTF-8 text: the first 5 are named with their conversion, the rest counted in one line; nothing lost', () => {
+  // before: one warning line per such file, uncapped (thousands of Latin-1 files, thousands of lines), while "no records in" named 5
+  const d = path.join(dir, 'many-latin');
+  const latin = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`latin${i}.jsonl`, Buffer.from('{"text": "caf\xe9 noir"}\n'.repeat(i % 2 + 1), 'latin1')]));
+  const f = writeFiles(d, { 'good.jsonl': '{"text": "a record that is kept here"}\n', ...latin });
+  const out = path.join(d, 'out');
+  const { report } = prepare({ inputs: Object.values(f), outDir: out, tokenizer: mistralTokenizer(), split: [1, 0, 0], dedup: 'none' });
+  const said = report.warnings.filter((w) => /invalid_utf8/.test(w));
+  assert.equal(said.length, 6, said.join('\n'));
+  assert.deepEqual(said.slice(0, 5).map((w) => w.slice(0, w.indexOf(': '))), ['latin0.jsonl', 'latin1.jsonl', 'latin2.jsonl', 'latin3.jsonl', 'latin4.jsonl']);
+  assert.ok(said[1]!.startsWith('latin1.jsonl: 2 records are not UTF-8 text (rejected as invalid_utf8): ') && said[1]!.includes('iconv -f WINDOWS-1252 -t UTF-8 latin1.jsonl'), said[1]);
+  // latin5..latin7 hold 2 + 1 + 2 records
+  assert.equal(said[5], "and 3 more files with records that are not UTF-8 text, rejected as invalid_utf8 (5 records): report.json's inputs names each, rejected.jsonl holds every record");
+  assert.deepEqual(report.by_reason, { invalid_utf8: 12 });
+  assert.equal(readOut(path.join(out, 'rejected.jsonl')).length, 12);
+  assert.equal(report.warnings.filter((w) => /^latin\d\.jsonl: /.test(w)).length, 5, 'the files past the fifth are not named again as all rejected');
+});

@@ -35,6 +35,7 @@ interface Reference {
   classification: { score_weight: number[]; alone: number[][]; batched: number[][] };
   save: { as_loaded: { refused: string }; with_generation_config: { 'config.json': Record<string, unknown> } };
   generation_config_eos: Record<string, number | number[]>;
+  bos_negative: { bos_token_id: number; generate: number[]; 'config.json': Record<string, unknown>; 'generation_config.json': Record<string, unknown> };
 }
 const REF = JSON.parse(fs.readFileSync(path.join(DIR, 'reference.json'), 'utf8')) as Reference;
 const backend = createBackend('cpu');
@@ -133,4 +134,26 @@ test('pad_token_id or eos_token_id -1: GGUF export is refused, as convert_hf_to_
   const m = captureStderr(() => modelTokenizer(cfg({ eosTokenIds: [-1, 2], eosTokenIdIsList: true }), dir)).result;
   assert.equal(m.get('tokenizer.ggml.eos_token_id')?.value, 2);
   assert.equal(m.get('tokenizer.ggml.eot_token_id'), undefined);
+});
+
+test('bos_token_id -1: loaded with a warning as transformers loads it; generation from a prompt and a save match it; GGUF export is refused', () => {
+  // before: refused as the config loaded ("bos_token_id: must be a token id or null, got -1"), where transformers loads it
+  const dir = path.join(tempDir('mt-bos-neg-'), 'model');
+  fs.cpSync(MODEL, dir, { recursive: true });
+  const doc = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...doc, bos_token_id: -1, eos_token_id: 2, pad_token_id: null }));
+  const { result: model, stderr } = captureStderr(() => loadModel(dir, { backend }));
+  assert.equal(model.cfg.bosTokenId, REF.bos_negative.bos_token_id);
+  assert.match(stderr, /config\.json: bos_token_id: -1 names no token; read as transformers reads it: a prompt's BOS is the tokenizer's/);
+  assert.deepEqual(generate(model, REF.generate.prompt, { maxNewTokens: REF.bos_negative.generate.length }), REF.bos_negative.generate);
+  const out = path.join(path.dirname(dir), 'saved');
+  captureStderr(() => saveModelFolder(model, out, { sourceDir: dir, head: 'causal' }));
+  const saved = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(Object.fromEntries(['bos_token_id', 'eos_token_id', 'pad_token_id'].map((k) => [k, saved[k]])), REF.bos_negative['config.json']);
+  // transformers also writes use_cache (true, its default) there; the ids are what this checks
+  const { use_cache: _, ...hfGen } = REF.bos_negative['generation_config.json'];
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'generation_config.json'), 'utf8')), hfGen);
+  // convert_hf_to_gguf.py's SpecialVocab raises at a negative bos_token_id before it reads the tokenizer's BOS
+  assert.throws(() => captureStderr(() => planGgufSource({ model: dir, adapter: null })),
+    (e) => e instanceof UserError && e.message === `${path.join(dir, 'config.json')}: bos_token_id: -1 names no token, and llama.cpp's convert_hf_to_gguf.py refuses a negative special token id ("invalid value for special token type"): set it to null or a token id to export GGUF`);
 });

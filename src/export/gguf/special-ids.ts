@@ -59,14 +59,15 @@ export function configTokenIds(cfg: ModelTokenIds): ConfigTokenIds {
 }
 
 /**
- * Refuses config.json's negative eos_token_id or pad_token_id (-1, which transformers loads): SpecialVocab's
+ * Refuses config.json's negative bos_token_id, eos_token_id or pad_token_id (-1, which transformers loads): SpecialVocab's
  * _set_special_token raises on a negative integer (before it asks whether the tokenizer's files named one), so
  * convert_hf_to_gguf.py makes no GGUF of such a folder. A -1 in an eos_token_id list is skipped, as any list.
  * `where`: the config.json, when known.
  */
 export function refuseNegativeConfigIds(cfg: ModelTokenIds, where = 'config.json'): void {
   const eos = !cfg.eosTokenIdIsList && cfg.eosTokenIds.length === 1 ? cfg.eosTokenIds[0]! : null;
-  for (const [key, id] of [['eos_token_id', eos], ['pad_token_id', cfg.padTokenId]] as const) {
+  // in SpecialVocab's order (bos first), so that the one named is the one it raises at
+  for (const [key, id] of [['bos_token_id', cfg.bosTokenId], ['eos_token_id', eos], ['pad_token_id', cfg.padTokenId]] as const) {
     if (id !== null && id < 0) {
       throw new UserError(`${key}: ${id} names no token, and llama.cpp's convert_hf_to_gguf.py refuses a negative special token id ("invalid value for special token type"): set it to null or a token id to export GGUF`, where);
     }
