@@ -267,6 +267,29 @@ function parseTensorInfo(
 /** Folders already warned of holding both an index and a single file (a command opens its model more than once). */
 const warnedBoth = new Set<string>();
 
+/**
+ * Whether the single weights file and the index are there. A symbolic link to nothing (a hub snapshot copied with
+ * cp -r) is an error naming it where it is the folder's only weights (fileIsThere); beside the other file it is what
+ * transformers takes it for, no file (its os.path.isfile is false), and the other is read, with a warning naming it.
+ */
+function weightFilesThere(singlePath: string, indexPath: string): [boolean, boolean] {
+  const there = (p: string): boolean | UserError => {
+    try {
+      return fileIsThere(p);
+    } catch (e) {
+      if (e instanceof UserError) return e;
+      throw e;
+    }
+  };
+  const single = there(singlePath), index = there(indexPath);
+  for (const [link, other] of [[single, index], [index, single]] as const) {
+    if (!(link instanceof UserError)) continue;
+    if (other !== true) throw link;
+    warn(`${link.message}; the other weights file beside it is read, as transformers reads it`);
+  }
+  return [single === true, index === true];
+}
+
 export class SafetensorsCheckpoint {
   private readonly files = new Map<string, SafetensorsFile>();
   private constructor(readonly dir: string, private readonly weightMap: ReadonlyMap<string, string>) {}
@@ -279,13 +302,13 @@ export class SafetensorsCheckpoint {
   static open(dir: string, prefix = 'model'): SafetensorsCheckpoint {
     const indexPath = path.join(dir, `${prefix}.safetensors.index.json`);
     const singlePath = path.join(dir, `${prefix}.safetensors`);
-    const hasSingle = fileIsThere(singlePath);
-    if (hasSingle && fileIsThere(indexPath) && !warnedBoth.has(path.resolve(dir))) {
+    const [hasSingle, hasIndex] = weightFilesThere(singlePath, indexPath);
+    if (hasSingle && hasIndex && !warnedBoth.has(path.resolve(dir))) {
       warnedBoth.add(path.resolve(dir));
       warn(`${dir}: holds both ${prefix}.safetensors and ${prefix}.safetensors.index.json: ${prefix}.safetensors is read, as transformers ` +
         `reads it, and the index's shards are not; delete the one that is not the model`);
     }
-    if (!hasSingle && fileIsThere(indexPath)) {
+    if (!hasSingle && hasIndex) {
       const index = readJsonFile(indexPath);
       const wm = typeof index === 'object' && index !== null ? (index as { weight_map?: unknown }).weight_map : undefined;
       if (typeof wm !== 'object' || wm === null || Array.isArray(wm)) {

@@ -34,6 +34,17 @@ export function trainedTokenizerFolder(sourceDir: string | null, vocabSize: numb
   return sourceDir;
 }
 
+/**
+ * Refuses, before a full fine-tuning run trains, a tokenizer file of `sourceDir` that is a symbolic link to nothing
+ * (a hub snapshot copied with cp -r): writeTokenizerFiles names it at the run's first save of model/ or best/, which
+ * would come after the training steps. Loading checks only the files it reads (tokenizer.json, tokenizer_config.json,
+ * chat_template.jinja), not those a save copies (special_tokens_map.json, tokenizer.model, ...).
+ */
+export function requireTokenizerFilesThere(sourceDir: string | null, vocabSize: number): void {
+  const from = trainedTokenizerFolder(sourceDir, vocabSize);
+  if (from !== null) for (const f of TOKENIZER_FILES) fileIsThere(path.join(from, f));
+}
+
 export interface TokenizerFileOptions {
   /** The model folder the weights came from (null: random weights). */
   sourceDir: string | null;

@@ -11,6 +11,7 @@ import type { TokenRow } from '../data/batch.ts';
 import { precisionDType } from '../backend/dtype.ts';
 import { checkClassificationHead, checkTrainable, classificationPadId, loadConfig, parameterCount, type MistralConfig } from '../model/config.ts';
 import { loadModel, type MistralModel } from '../model/mistral.ts';
+import { requireTokenizerFilesThere } from '../model/save-tokenizer.ts';
 import { initRandomModel, readRandomModelConfig } from '../model/random-init.ts';
 import { fromCheckpointHeader, type SafetensorsCheckpoint } from '../model/safetensors.ts';
 import { hostFloats, storedName } from '../model/weights.ts';
@@ -121,6 +122,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
   } else {
     if (cfg.lora.init_from) throw new UserError('lora.init_from: needs method: lora');
     model.enableBaseGrads({ lmHead: !classification });
+    requireTokenizerFilesThere(modelFolder(cfg), model.cfg.vocabSize); // copied at model/'s first save, after training
   }
   if (classification) setupScoreHead(model, cfg, rng, place);
 

@@ -13,6 +13,8 @@ import { readGenerationConfig } from '../../src/model/generation-config.ts';
 import { SafetensorsCheckpoint } from '../../src/model/safetensors.ts';
 import { writeTokenizerFiles } from '../../src/model/save-tokenizer.ts';
 import { fileIsThere } from '../../src/util/file-is-there.ts';
+import { validate } from '../../src/train/config.ts';
+import { setupRun } from '../../src/train/setup.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { TINY_BASE } from '../helpers.ts';
 import { BUNDLED_TOKENIZER_DIR } from '../../src/tokenizer/load.ts';
@@ -73,4 +75,37 @@ test('fileIsThere: a file or folder is there, nothing is not, and a link to anot
   assert.equal(fileIsThere(path.join(dir, 'to-a')), true);
   fs.symlinkSync('gone.json', path.join(dir, 'to-gone'));
   assert.throws(() => fileIsThere(path.join(dir, 'to-gone')), { message: `${path.join(dir, 'to-gone')}: a symbolic link to gone.json, which does not exist` });
+});
+
+test('a weights file that is a link to nothing beside the other weights file (a good index and shards, or a good model.safetensors) is no file, as transformers takes it: the other is read, with a warning naming the link', () => {
+  const SHARDED = path.join(import.meta.dirname, '..', 'fixtures', 'variants', 'sharded');
+  const said: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string) => { said.push(String(chunk)); return true; }) as typeof process.stderr.write;
+  try {
+    const sharded = path.join(tempDir('mt-dangling-single-'), 'snapshot');
+    fs.mkdirSync(sharded);
+    for (const f of fs.readdirSync(SHARDED)) fs.copyFileSync(path.join(SHARDED, f), path.join(sharded, f));
+    fs.symlinkSync(BLOB, path.join(sharded, 'model.safetensors'));
+    const fromShards = SafetensorsCheckpoint.open(sharded);
+    assert.ok(fromShards.names().length > 0);
+    fromShards.close();
+    const single = withDanglingLink('model.safetensors.index.json');
+    const fromSingle = SafetensorsCheckpoint.open(single.dir);
+    assert.ok(fromSingle.names().length > 0);
+    fromSingle.close();
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.equal(said.length, 2, said.join(''));
+  assert.match(said[0]!, /snapshot\/model\.safetensors: a symbolic link to \.\.\/\.\.\/blobs\/\w+, which does not exist .*; the other weights file beside it is read, as transformers reads it\n$/);
+  assert.match(said[1]!, /snapshot\/model\.safetensors\.index\.json: a symbolic link to /);
+});
+
+test('full fine-tuning refuses a tokenizer file that is a link to nothing before it trains, not at its first save of model/ or best/ after the steps', () => {
+  const special = withDanglingLink('special_tokens_map.json');
+  const data = path.join(tempDir('mt-dangling-full-'), 'train.jsonl');
+  fs.writeFileSync(data, JSON.stringify({ input_ids: [1, 5, 9, 12] }) + '\n');
+  const cfg = validate({ model: special.dir, method: 'full', data: { train: data }, output_dir: path.join(path.dirname(data), 'run') }, 'test');
+  refusesLink(() => setupRun(cfg).backend.close?.(), special.link);
 });
