@@ -12,7 +12,7 @@ import { modelFolder, type TrainConfig } from './config.ts';
 import { CUDA_RESERVE_BYTES, checkConfigPaths, checkLoraRank, cpuSequenceRefusal, fitAdvice } from './fit-check.ts';
 import { placeOf } from './config-paths.ts';
 import { shownAs } from './config-issues.ts';
-import { planMemory, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
+import { planMemory, realBatchNote, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
 import { unknownLabelFix, wrongTaskFix } from './data.ts';
 import { checkAdapterAndHead, checkPacking, checkRunTrainable, loadRunSplit, planSteps, plannedModelConfig, runTokenizer, warnUnusedSettings } from './setup.ts';
 import { RunDir } from './run-dir.ts';
@@ -253,8 +253,9 @@ function describeSteps(r: DryRun, cfg: TrainConfig): string {
   const steps = `${n(totalSteps)} optimizer step${s(totalSteps)}`;
   const epochs = whole === 0 ? `${n(rest)} of an epoch's ${epoch}` : `${n(whole)} epoch${s(whole)} of ${epoch}${rest === 0 ? '' : ` and ${n(rest)} step${s(rest)} more`}`;
   const count = `${steps} (${cfg.max_steps !== null ? 'max_steps, ' : ''}${epochs})`;
+  const real = realBatchNote(cfg, r.shape.B);
   const data = `${n(r.train.examples)} examples${cfg.packing ? ` packed into sequences of ${n(cfg.max_seq_len)} tokens` : ''}, micro-batches of ${n(cfg.batch_size)}` +
-    `${cfg.grad_accum > 1 ? `, ${n(cfg.grad_accum)} a step` : ''}`;
+    `${real === null ? '' : ` (${real})`}${cfg.grad_accum > 1 ? `, ${n(cfg.grad_accum)} a step` : ''}`;
   const warmup = schedule.warmupSteps > 0 ? `, warmup ${n(schedule.warmupSteps)} step${schedule.warmupSteps === 1 ? '' : 's'}` : '';
   const { evaluations: evals, checkpoints: saves } = r.events;
   const evaluation = cfg.data.val === null ? 'no val data'
