@@ -1,4 +1,4 @@
-// The input files of a prepare run: folders expanded (sorted, recursively, hidden names and the output
+// The input files of a prepare run: folders expanded (sorted, recursively, hidden names skipped and noted, the output
 // folder skipped, symlink loops noted and not followed, a file reached twice through symlinks read once; a
 // project's README, LICENSE and the like, the output folders of earlier prepare runs, and training run and
 // quickstart folders, and editor or backup copies (data.jsonl~, .bak), skipped and noted),
@@ -94,9 +94,12 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
   const out: string[] = [];
   if (skip !== null && real === skip) throw new UserError('the output folder cannot be an input folder (its files would be read back)', p);
   ancestors.push({ real, p });
-  const projectFiles: string[] = [], backups: string[] = [];
+  const hidden: string[] = [], projectFiles: string[] = [], backups: string[] = [];
   for (const name of fs.readdirSync(p).sort()) {
-    if (name.startsWith('.')) continue;
+    if (name.startsWith('.')) {
+      hidden.push(name);
+      continue;
+    }
     const child = path.join(p, name);
     if (skip !== null && realOrResolved(child) === skip) continue; // the output folder inside an input folder
     if (isLinkLoop(child)) {
@@ -122,10 +125,20 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
     }
     out.push(...expand(child, skip, ancestors, notes, shown));
   }
-  if (projectFiles.length > 0) notes.push(`${shown(p) || '.'}: ${projectFiles.join(', ')} skipped: a project's own files, not data (name a file to read it)`);
-  if (backups.length > 0) notes.push(`${shown(p) || '.'}: ${backups.join(', ')} skipped: editor or backup copies, not data (name a file to read it)`);
+  const skipped = (names: string[], why: string) => {
+    if (names.length > 0) notes.push(`${shown(p) || '.'}: ${namesShown(names)} skipped: ${why} (name a file to read it)`);
+  };
+  skipped(hidden, 'hidden names, not read as data');
+  skipped(projectFiles, "a project's own files, not data");
+  skipped(backups, 'editor or backup copies, not data');
   ancestors.pop();
   return out;
+}
+
+/** A folder's skipped names for a note: all of a few, else the first ones and how many in all. */
+function namesShown(names: readonly string[]): string {
+  const FIRST = 5;
+  return names.length <= FIRST ? names.join(', ') : `${names.slice(0, FIRST).join(', ')} and ${names.length - FIRST} more (${names.length} in all)`;
 }
 
 /**

@@ -18,6 +18,7 @@ import { negativeId, negativePadId, warnNegativeIds } from './negative-ids.ts';
 import { numberKindRefused, readConfigJson } from './config-number-forms.ts';
 import { warnOnce } from '../util/log.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
+import { cacheRepoHint, missingModelHint } from './missing-model.ts';
 
 export interface MistralConfig {
   vocabSize: number;
@@ -105,6 +106,8 @@ function notAModelFolder(dir: string): string {
   if (fs.existsSync(path.join(dir, 'adapter_config.json'))) return `: ${dir} is a PEFT adapter: give it as --adapter ${dir} with its base model as --model${adapterBase(dir)}`;
   if (fs.existsSync(path.join(dir, QUICKSTART_LAYOUT.marker))) return `: ${dir} is a quickstart folder; its model is ${path.join(dir, QUICKSTART_LAYOUT.model)}`;
   // Mistral's releases also ship mistral-inference's own files (params.json, consolidated.safetensors)
+  const cached = cacheRepoHint(dir);
+  if (cached !== '') return `: ${dir} is huggingface_hub's cache folder of the model, not the model folder: ${cached}`;
   if (fs.existsSync(path.join(dir, 'params.json'))) return ': params.json is mistral-inference\'s config, not transformers\' (fetch config.json and the model-*.safetensors files, or convert the folder with transformers\' convert_mistral_weights_to_hf.py)';
   return '';
 }
@@ -125,7 +128,10 @@ function adapterBase(dir: string): string {
  */
 export function requireModelFolder(dir: string): void {
   const st = folderStat(dir, 'model');
-  if (!st) throw new UserError('model folder not found', dir);
+  if (!st) {
+    const hint = missingModelHint(dir); // a Hub id written as a path: the cache's snapshot of it, or where to get it
+    throw new UserError(`model folder not found${hint === '' ? '' : ` (${hint})`}`, dir);
+  }
   if (!st.isDirectory()) refuseFile(dir, 'a model folder: give the folder that holds config.json and the *.safetensors', 'the Hugging Face folder');
 }
 

@@ -2,7 +2,7 @@
 // with the model's chat template (with the generation prompt) and encoded as it is, with the BOS the template
 // writes (HF's apply_chat_template), or plain text (`raw`), which starts with BOS when the tokenizer adds one
 // (HF's tokenizer(text); once where the text starts with it, where HF's gives two: types.ts). Also reads a messages file ([{"role", "content"}, …]) with a one-line error naming the file and the
-// message.
+// message (and a JSON Lines file as such).
 import { needArg } from '../util/api-args.ts';
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
@@ -12,6 +12,7 @@ import { textOfParts } from '../data/layouts.ts';
 import { textValue } from '../data/record-fields.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, ownField, readJsonFile } from '../util/json-file.ts';
+import { readRegularFile } from '../util/regular-file.ts';
 import { chatRoleOf, encodeSequence, type ChatMessage, type Tokenizer } from './types.ts';
 
 /** A prompt: plain text without the chat template, or messages rendered with it. */
@@ -65,7 +66,7 @@ function renderContinuing(tokenizer: Tokenizer, messages: readonly ChatMessage[]
  */
 export function readMessagesFile(file: string): ChatMessage[] {
   needArg('readMessagesFile', 'file', file, 'string', { hint: 'the path of a JSON file of messages' });
-  const read = readJsonFile(file, parseJsonNotingNumbers); // a number as the file spells it, where text is read (3.50)
+  const read = readJsonOrLines(file);
   // a chat record as prepare reads it and writes it ({"messages": [...]}, an OpenAI request body): its messages
   const value = isRecord(read) && Array.isArray(ownField(read, 'messages')) ? ownField(read, 'messages') : read;
   // a request body's tools, which the chat template would render: not dropped unsaid
@@ -90,4 +91,41 @@ export function readMessagesFile(file: string): ChatMessage[] {
     if (lone !== null) throw new UserError(`message ${i}: ${lone}`, file);
     return { role, content };
   });
+}
+
+/**
+ * The file's JSON, with numbers as it spells them (3.50, where text is read). A file that is not JSON but JSON Lines
+ * (one message a line, or prepare's records, one conversation a line) is refused as such, with what to write instead,
+ * not read: the documented form is one JSON value, and a .jsonl of records holds many conversations where generate
+ * takes one, so reading lines as one conversation's messages would guess.
+ */
+function readJsonOrLines(file: string): unknown {
+  try {
+    return readJsonFile(file, parseJsonNotingNumbers);
+  } catch (e) {
+    const lines = e instanceof UserError && e.what.startsWith('invalid JSON') ? jsonLines(readRegularFile(file).toString('utf8')) : null;
+    if (lines === null) throw e;
+    if (lines.every((v) => isRecord(v) && ownField(v, 'role') !== undefined)) {
+      throw new UserError(`this is JSON Lines (${lines.length} messages, one a line): write the messages as one JSON array, [{"role": "user", "content": "..."}, ...]`, file);
+    }
+    if (lines.every((v) => isRecord(v) && Array.isArray(ownField(v, 'messages')))) {
+      throw new UserError(`this is JSON Lines of ${lines.length} conversations (records, one a line): --messages takes one conversation, a JSON array of messages or one {"messages": [...]} object (one line of this file in a file of its own)`, file);
+    }
+    throw new UserError(`this is JSON Lines (${lines.length} JSON values, one a line), not one JSON value: write the messages as one JSON array, [{"role": "user", "content": "..."}, ...]`, file);
+  }
+}
+
+/** The values of a text of two or more non-blank lines that are each JSON; null where any is not, or fewer. */
+function jsonLines(text: string): unknown[] | null {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((line) => line.trim() !== '');
+  if (lines.length < 2) return null;
+  const values: unknown[] = [];
+  for (const line of lines) {
+    try {
+      values.push(JSON.parse(line));
+    } catch {
+      return null;
+    }
+  }
+  return values;
 }

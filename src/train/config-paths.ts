@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, randomConfigFile } from '../model/config.ts';
-import { QUICKSTART_LAYOUT } from '../run/layout.ts';
+import { missingModelHint } from '../model/missing-model.ts';
 import { dataFolderHint } from '../util/data-folder-hint.ts';
 import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config-schema.ts';
@@ -36,18 +36,9 @@ export function placeOf(places: Readonly<Record<string, string>> | undefined): (
   return places && ((key) => places[key] ?? key);
 }
 
-/**
- * For a model folder not found: the quickstart's model (`runs/quickstart/model`, what examples/ name) is made by
- * `mistral-tune quickstart`; a path that is a Hugging Face Hub id as written (OWNER/NAME in the config's folder: no
- * OWNER folder, though the folder above it is there) is read from files, not the Hub. A longer relative path
- * (`../runs/x/model`) is no Hub id.
- */
-function missingModelHint(missing: string): string {
-  if (missing.endsWith(path.join(path.sep + 'quickstart', QUICKSTART_LAYOUT.model))) return '; `mistral-tune quickstart` makes this one: run it first';
-  const id = missing.split(path.sep).slice(-2).join('/');
-  const owner = path.dirname(missing);
-  if (!/^[\w.-]+\/[\w.-]+$/.test(id) || fs.existsSync(owner) || !fs.existsSync(path.dirname(owner))) return '';
-  return `; if ${id} is a Hugging Face Hub id, download its files from https://huggingface.co/${id} into a folder and set model to that folder`;
+/** `; HINT`, or '' for no hint. */
+function hintAfter(hint: string): string {
+  return hint === '' ? '' : `; ${hint}`;
 }
 
 /**
@@ -82,7 +73,7 @@ export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => stri
     try {
       st = fs.statSync(p);
     } catch {
-      const skip = (key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : key === 'model' ? missingModelHint(p) : '') + missingSplitHint(key, p);
+      const skip = (key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : key === 'model' ? hintAfter(missingModelHint(p)) : '') + missingSplitHint(key, p);
       fail(`${p}: ${folder ? `${folder} not found` : 'no such file'} (set ${key}${skip})`);
     }
     if (folder && !st!.isDirectory()) fail(`${p}: not a folder`);

@@ -12,7 +12,7 @@ import { modelFolder, type TrainConfig } from './config.ts';
 import { CUDA_RESERVE_BYTES, checkConfigPaths, checkLoraRank, cpuSequenceRefusal, fitAdvice } from './fit-check.ts';
 import { placeOf } from './config-paths.ts';
 import { shownAs } from './config-issues.ts';
-import { planMemory, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
+import { planMemory, realBatchNote, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
 import { unknownLabelFix, wrongTaskFix } from './data.ts';
 import { checkAdapterAndHead, checkPacking, checkRunTrainable, loadRunSplit, planSteps, plannedModelConfig, runTokenizer, warnUnusedSettings } from './setup.ts';
 import { RunDir } from './run-dir.ts';
@@ -115,11 +115,22 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
  * the memory available), or train refuses its output_dir; null when train would start.
  */
 export function dryRunRefusal(r: DryRun, cfg: TrainConfig): string | null {
-  const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
-  if (r.fits === false) {
-    return `the run does not fit: ${r.limit ?? `its memory plan totals ${gib(r.plan.total)}, more than the ${gib(r.available!)} available: ${fitAdvice(cfg, r.plan, r.available!)}`}`;
-  }
+  if (r.fits === false) return `the run does not fit: ${whyNotFit(r, cfg)}`;
   return r.outputRefusal;
+}
+
+/**
+ * Why a run does not fit, in one line: the CPU's attention workspace limit, and (besides, where more than that workspace
+ * is past it, or alone) a memory plan past the memory available, with what dominates it: at 32k tokens the activations (277 GiB) outweigh the workspace (17 GiB) the
+ * limit names, and a shorter max_seq_len alone may not be enough.
+ */
+function whyNotFit(r: DryRun, cfg: TrainConfig): string {
+  const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  const over = r.available !== null && r.plan.total > r.available
+    ? `its memory plan totals ${gib(r.plan.total)}, more than the ${gib(r.available)} available: ${fitAdvice(cfg, r.plan, r.available)}` : null;
+  if (r.limit === null) return over!;
+  // the workspace the limit names is in the plan too: the plan is said besides only where the rest of it is past the memory
+  return over === null || r.plan.total - r.plan.workspace <= r.available! ? r.limit : `${r.limit}; and ${over}`;
 }
 
 /**
@@ -224,7 +235,7 @@ export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
     r.available === null
       ? `  available         unknown here (${r.why}): compare the total with the GPU's memory`
       : `  available         ${mib(r.available)}  (${p.backend === 'cuda' ? `the GPU's memory less ${(CUDA_RESERVE_BYTES / 2 ** 20).toFixed(0)} MiB for the CUDA context, cuBLASLt and the allocator` : 'free RAM'}) → ` +
-        `${r.fits ? 'fits' : `does NOT fit: ${r.limit ?? fitAdvice(cfg, p, r.available)}`}`,
+        `${r.fits ? 'fits' : `does NOT fit: ${r.limit === null ? fitAdvice(cfg, p, r.available) : whyNotFit(r, cfg)}`}`,
     describeSteps(r, cfg),
     `output_dir: ${cfg.output_dir}: ${r.output}`,
   ];
@@ -253,8 +264,9 @@ function describeSteps(r: DryRun, cfg: TrainConfig): string {
   const steps = `${n(totalSteps)} optimizer step${s(totalSteps)}`;
   const epochs = whole === 0 ? `${n(rest)} of an epoch's ${epoch}` : `${n(whole)} epoch${s(whole)} of ${epoch}${rest === 0 ? '' : ` and ${n(rest)} step${s(rest)} more`}`;
   const count = `${steps} (${cfg.max_steps !== null ? 'max_steps, ' : ''}${epochs})`;
+  const real = realBatchNote(cfg, r.shape.B);
   const data = `${n(r.train.examples)} examples${cfg.packing ? ` packed into sequences of ${n(cfg.max_seq_len)} tokens` : ''}, micro-batches of ${n(cfg.batch_size)}` +
-    `${cfg.grad_accum > 1 ? `, ${n(cfg.grad_accum)} a step` : ''}`;
+    `${real === null ? '' : ` (${real})`}${cfg.grad_accum > 1 ? `, ${n(cfg.grad_accum)} a step` : ''}`;
   const warmup = schedule.warmupSteps > 0 ? `, warmup ${n(schedule.warmupSteps)} step${schedule.warmupSteps === 1 ? '' : 's'}` : '';
   const { evaluations: evals, checkpoints: saves } = r.events;
   const evaluation = cfg.data.val === null ? 'no val data'

@@ -52,7 +52,7 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
     if (plan.total + CUDA_RESERVE_BYTES > target.deviceBytes) {
       throw new UserError(`the run needs ${gib(plan.total + CUDA_RESERVE_BYTES)} on the GPU (weights ${gib(plan.weights)}, activations ${gib(plan.activations)}, ` +
         `trainable state ${gib(plan.trainable)}, ${gib(CUDA_RESERVE_BYTES)} for the CUDA context, cuBLASLt and the allocator; see train --dry-run), ` +
-        `more than its ${gib(target.deviceBytes)}: ${fitAdvice(cfg, plan, target.deviceBytes - CUDA_RESERVE_BYTES)}`, 'batch_size');
+        `more than its ${gib(target.deviceBytes)}: ${fitAdvice(cfg, plan, target.deviceBytes - CUDA_RESERVE_BYTES)}`, rows > 1 ? 'batch_size' : 'max_seq_len'); // at batch 1, the length is what there is to lower
     }
     return rows;
   }
@@ -80,8 +80,12 @@ export function cpuSequenceRefusal(cfg: TrainConfig, model: MistralConfig, split
   if (need < WASM_MEMORY_LIMIT) return null;
   const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
   const key = cfg.packing ? 'max_seq_len' : 'max_seq_len (examples are truncated to it)';
+  // fewer rows shrink only the GEMM room, and only where a batch holds more than one: at batch 1 no batch key is offered
+  const evalRows = Math.max(0, ...evalSplits.map((s) => Math.min(cfg.eval.batch_size, s?.length ?? 0)));
+  const batchKeys = [...(trainRows > 1 ? ['batch_size'] : []), ...(evalRows > 1 ? ['eval.batch_size'] : [])];
   return `sequences of ${T.toLocaleString('en')} tokens need ${gib(need)} of attention workspace on the CPU, ` +
-    `more than its ${gib(WASM_MEMORY_LIMIT)}: lower ${key}, or batch_size / eval.batch_size`;
+    `more than its ${gib(WASM_MEMORY_LIMIT)}: lower ${key}${batchKeys.length > 0 ? `, or ${batchKeys.join(' / ')}` : ''}, ` +
+    'or train on a GPU (device: cuda, whose attention needs no (T, T) workspace)';
 }
 
 /**
@@ -124,6 +128,17 @@ export function fitAdvice(cfg: TrainConfig, plan: MemoryPlan, available: number)
     ...(cfg.activation_checkpointing ? [] : ['activation_checkpointing: true']),
     ...bf16,
     ...(cfg.method === 'full' ? ['method: lora'] : []),
+    'a device with more memory',
   ];
-  return `try ${levers.join(', or ')}`;
+  return `${largestPart(plan)}: try ${levers.join(', or ')}`;
+}
+
+/** The plan's largest part in words ("the activations take 277.4 GiB of the 321.8 GiB"): what a smaller run has to shrink first. */
+function largestPart(plan: MemoryPlan): string {
+  const parts: Array<[string, number]> = [['the weights take', plan.weights], ['the trainable state takes', plan.trainable],
+    ['the activations take', plan.activations], ['the attention workspace takes', plan.workspace]];
+  const [name, bytes] = parts.reduce((a, b) => (b[1] > a[1] ? b : a));
+  // a small model's plan (a test's) in MiB, not "0.0 GiB of the 0.0 GiB"
+  const size = (b: number): string => (plan.total >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : `${(b / 2 ** 20).toFixed(1)} MiB`);
+  return `${name} ${size(bytes)} of the ${size(plan.total)}`;
 }

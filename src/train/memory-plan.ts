@@ -50,6 +50,16 @@ export function trainBatchRows(cfg: TrainConfig, train: readonly TokenRow[]): nu
 }
 
 /**
+ * What a batch_size past what the data holds leaves of it, for the dry run and train's start line: the real batch
+ * (trainBatchRows' `rows`), which the memory plan and the step counts are of; null where batch_size is reached.
+ */
+export function realBatchNote(cfg: TrainConfig, rows: number): string | null {
+  if (rows >= cfg.batch_size) return null;
+  const held = cfg.packing ? `${rows.toLocaleString('en-US')} packed sequences an epoch makes at most` : `${rows.toLocaleString('en-US')} training examples`;
+  return `the real batch is ${rows.toLocaleString('en-US')}: batch_size ${cfg.batch_size.toLocaleString('en-US')} is more than the ${held}`;
+}
+
+/**
  * The batch shape a run's plans grow to, as the trainer and the model size them: training rows
  * trainBatchRows of the longest example (the pack length when packing); evaluation batches of
  * eval.batch_size rows in file order, which get a plan of their own only when one does not fit the

@@ -27,7 +27,7 @@ import { NonFiniteLossError } from '../eval/evaluate.ts';
 import { evalRowFromJson, evalRowJson, evaluateSplit, metricsRow, type EvalRow, type EvalRowJson } from './evaluate-split.ts';
 import { modelFingerprint } from './model-fingerprint.ts';
 import { stepFlops } from './flops.ts';
-import { runBatchShape } from './memory-plan.ts';
+import { realBatchNote, runBatchShape } from './memory-plan.ts';
 import { writeReport } from './report.ts';
 import { divergedError, type CheckpointsWritten } from './diverged-error.ts';
 import { resumeFinished } from './finished-run.ts';
@@ -417,10 +417,12 @@ function counted(n: number, noun: string, plural = `${noun}s`): string {
 function describeRun(run: RunSetup): void {
   const { cfg, model, backend } = run;
   const trainable = run.params.reduce((s, p) => s + p.value.length, 0);
+  const realBatch = realBatchNote(cfg, run.batchRows);
   info(`model: ${modelFolder(cfg) ?? 'random weights'}: ${describeModelConfig(model.cfg)}`);
   info(`train: ${cfg.task} with ${cfg.method === 'lora' ? `${cfg.lora.use_dora ? 'DoRA' : 'LoRA'} r=${cfg.lora.r}` : 'full fine-tuning'} on ${backend.describe()}; ` +
     `${trainable.toLocaleString('en')} trainable parameters; ${counted(run.train.length, 'training example')}, ` +
-    `${counted(run.microBatchesPerEpoch, 'micro-batch', 'micro-batches')} and ${counted(run.stepsPerEpoch, 'optimizer step')} per epoch, ${counted(run.totalSteps, 'step')} in all`);
+    `${counted(run.microBatchesPerEpoch, 'micro-batch', 'micro-batches')} and ${counted(run.stepsPerEpoch, 'optimizer step')} per epoch, ${counted(run.totalSteps, 'step')} in all` +
+    `${realBatch === null ? '' : `; ${realBatch}`}`);
   const shape = runBatchShape(cfg, run.train, [], run.batchRows); // packed rows are max_seq_len long, not the longest example
   const acts = model.activations(shape.B, shape.T, true);
   info(`memory: activations ${(acts.bytes / 2 ** 20).toFixed(1)} MiB planned for ${acts.capacity.B} × ${acts.capacity.T} tokens; ${(backend.bytesInUse() / 2 ** 20).toFixed(1)} MiB on the backend in all`);

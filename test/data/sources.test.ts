@@ -119,3 +119,19 @@ test('editor and backup copies in an input folder (data.jsonl~, .bak, .orig, .sw
   assert.deepEqual(notes, ['with-backups: data.jsonl.bak, data.jsonl.swp, data.jsonl~, notes.orig skipped: editor or backup copies, not data (name a file to read it)']);
   assert.deepEqual(listSources([{ path: path.join(root, 'data.jsonl~'), role: 'input' }]).map((s) => path.basename(s.path)), ['data.jsonl~']);
 });
+
+test("hidden names in an input folder are skipped with a note in report.json's warnings, as a README's are: how many, the first ones", () => {
+  // before: .hidden.jsonl was left out without a word, while README/LICENSE skips were noted
+  const root = path.join(dir, 'with-hidden');
+  const hidden = ['.a.jsonl', '.b.jsonl', '.c.jsonl', '.d.jsonl', '.e.jsonl', '.hidden.jsonl'];
+  writeFiles(root, Object.fromEntries([['data.jsonl', '{"text": "a record"}\n'], ...hidden.map((h) => [h, '{"text": "hidden"}\n']), ['sub/.git/config', '[core]\n']]));
+  const notes: string[] = [];
+  assert.deepEqual(listSources([{ path: root, role: 'input' }], undefined, notes).map((s) => path.basename(s.path)), ['data.jsonl']);
+  assert.deepEqual(notes, [
+    `with-hidden${path.sep}sub: .git skipped: hidden names, not read as data (name a file to read it)`,
+    'with-hidden: .a.jsonl, .b.jsonl, .c.jsonl, .d.jsonl, .e.jsonl and 1 more (6 in all) skipped: hidden names, not read as data (name a file to read it)',
+  ]);
+  const { report } = prepare({ inputs: [root], outDir: path.join(dir, 'with-hidden-out'), tokenizer: tok });
+  assert.ok(report.warnings.includes(notes[1]!), report.warnings.join('; '));
+  assert.deepEqual(listSources([{ path: path.join(root, '.hidden.jsonl'), role: 'input' }]).map((s) => path.basename(s.path)), ['.hidden.jsonl'], 'named, it is read');
+});

@@ -103,6 +103,24 @@ test('a messages file: read, and refused with the file and the message index', (
   }
 });
 
+test('a messages file in JSON Lines is named as such, with what to write instead; a file that is neither keeps its JSON error', () => {
+  const file = path.join(dir, 'msg.jsonl');
+  const lines = (values: unknown[]) => fs.writeFileSync(file, values.map((v) => JSON.stringify(v)).join('\n') + '\n');
+  // one message a line (was "msg.jsonl:2:1: invalid JSON (Unexpected non-whitespace character after JSON ...)")
+  lines([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }]);
+  assert.throws(() => api.readMessagesFile(file), (e: unknown) => isUserError(e) &&
+    e.message === `${file}: this is JSON Lines (2 messages, one a line): write the messages as one JSON array, [{"role": "user", "content": "..."}, ...]`);
+  // prepare's records, one conversation a line: which one is not guessed
+  lines([{ messages: [{ role: 'user', content: 'Hi' }] }, { messages: [{ role: 'user', content: 'Yo' }] }, { messages: [] }]);
+  assert.throws(() => api.readMessagesFile(file), (e: unknown) => isUserError(e) &&
+    e.message.startsWith(`${file}: this is JSON Lines of 3 conversations (records, one a line): --messages takes one conversation`));
+  lines([1, 'two']);
+  assert.throws(() => api.readMessagesFile(file), (e: unknown) => isUserError(e) && e.message.startsWith(`${file}: this is JSON Lines (2 JSON values, one a line), not one JSON value`));
+  // a broken line, or broken JSON that is not lines at all: the syntax error where it is, as before
+  fs.writeFileSync(file, '{"role": "user", "content": "Hi"}\n{"role": "user",\n');
+  assert.throws(() => api.readMessagesFile(file), (e: unknown) => isUserError(e) && e.message.startsWith(`${file}:2:1: invalid JSON`));
+});
+
 test('isClassificationOnly: a score head without an LM head, or a classifier by config.json', () => {
   const score = { weight: {}, grad: null, numLabels: 2 };
   const m = (lmHead: object | null, s: object | null, task: string | null = null) => ({ weights: { lmHead }, score: s, cfg: { task } }) as unknown as Parameters<typeof api.isClassificationOnly>[0];

@@ -54,7 +54,7 @@ test('a missing data file, model folder or config.json is named with the line of
   // a Hugging Face Hub id, which a new user may write for model: said to be one, with what to do
   assert.throws(() => check('data: {train: train.jsonl}\nmodel: mistralai/Mistral-7B-v0.1\n'),
     { message: `${f}:2:1: model: ${path.join(dir, 'mistralai', 'Mistral-7B-v0.1')}: model folder not found (set model; if mistralai/Mistral-7B-v0.1 is a ` +
-      'Hugging Face Hub id, download its files from https://huggingface.co/mistralai/Mistral-7B-v0.1 into a folder and set model to that folder)' });
+      'Hugging Face Hub id, download its files from https://huggingface.co/mistralai/Mistral-7B-v0.1 into a folder and give that folder)' });
   // a longer relative path is no Hub id (examples/train-lora.yaml's ../runs/quickstart/model was told to download
   // https://huggingface.co/quickstart/model): the quickstart's model is said to be made by the quickstart
   assert.throws(() => check('data: {train: train.jsonl}\nmodel: ../gone/runs/quickstart/model\n'),

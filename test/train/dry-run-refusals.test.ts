@@ -99,7 +99,7 @@ test('a dry run whose plan does not fit, or whose output_dir train refuses, prin
   const big = cli();
   assert.equal(big.status, 2, big.stderr);
   assert.match(big.stdout, /→ does NOT fit: sequences of 40,000 tokens need/);
-  assert.deepEqual(errors(big.stderr), ['error: the run does not fit: sequences of 40,000 tokens need 23.9 GiB of attention workspace on the CPU, more than its 4.0 GiB: lower max_seq_len, or batch_size / eval.batch_size']);
+  assert.deepEqual(errors(big.stderr), ['error: the run does not fit: sequences of 40,000 tokens need 23.9 GiB of attention workspace on the CPU, more than its 4.0 GiB: lower max_seq_len, or train on a GPU (device: cuda, whose attention needs no (T, T) workspace)']);
   // an output_dir train would not empty (a folder of the user's): refused as train refuses it, after the plan (--json here)
   const mine = path.join(dir, 'mine');
   fs.mkdirSync(mine, { recursive: true });

@@ -12,9 +12,9 @@ import { describeModelConfig } from '../../src/model/describe.ts';
 import { activationBytes, layoutActivations, LOGIT_ROWS, loraPlan } from '../../src/model/activations.ts';
 import { modelDTypes } from '../../src/backend/dtype.ts';
 import { validate } from '../../src/train/config.ts';
-import { describeDryRun, dryRun, dryRunJson } from '../../src/train/dry-run.ts';
+import { describeDryRun, dryRun, dryRunJson, dryRunRefusal } from '../../src/train/dry-run.ts';
 import { setupRun } from '../../src/train/setup.ts';
-import { checkSequenceFits } from '../../src/train/fit-check.ts';
+import { checkSequenceFits, cpuSequenceRefusal } from '../../src/train/fit-check.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { DataLoader } from '../../src/data/loader.ts';
 import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.ts';
@@ -105,7 +105,7 @@ test('a CPU run whose attention workspace exceeds WebAssembly\'s 4 GiB does not 
     }, 'test');
     const r = dryRun(cfg);
     assert.equal(r.fits, false);
-    assert.match(describeDryRun(r, cfg), /→ does NOT fit: sequences of 20,000 tokens need 6\.0 GiB of attention workspace on the CPU, more than its 4\.0 GiB: lower max_seq_len, or batch_size \/ eval\.batch_size\n/);
+    assert.match(describeDryRun(r, cfg), /→ does NOT fit: sequences of 20,000 tokens need 6\.0 GiB of attention workspace on the CPU, more than its 4\.0 GiB: lower max_seq_len, or train on a GPU \(device: cuda, whose attention needs no \(T, T\) workspace\)\n/);
     assert.equal(dryRunJson(r).fits, false);
   } finally {
     setQuiet(false);
@@ -211,6 +211,40 @@ test('lora.init_from an adapter of some layers (layers_to_transform) plans the t
     const run = setupRun(cfg);
     run.backend.close?.();
     assert.equal(plan.trainable, run.params.reduce((n, p) => n + p.value.length, 0) * 4 * 4, 'as many as the run trains');
+  } finally {
+    setQuiet(false);
+  }
+});
+
+test('a 7B run of 32k-token sequences at batch 1 that does not fit: the advice names what dominates and only the levers left, no batch_size', () => {
+  // before: "…17.1 GiB of attention workspace on the CPU, more than its 4.0 GiB: lower max_seq_len, or batch_size / eval.batch_size",
+  // batch_size already 1 and the 277.4 GiB of activations unnamed
+  const M7 = {
+    model_type: 'mistral', vocab_size: 32000, hidden_size: 4096, intermediate_size: 14336, num_hidden_layers: 32, num_attention_heads: 32,
+    num_key_value_heads: 8, head_dim: 128, max_position_embeddings: 32768, sliding_window: null,
+  };
+  setQuiet(true);
+  try {
+    const base = { model: { config: M7, init: 'random' }, data: { train: path.join(dir, 'train.jsonl') }, batch_size: 1, packing: true, max_seq_len: 32768, eval: { samples: 0 }, output_dir: path.join(dir, 'run') };
+    const cfg = validate({ ...base, device: 'cpu' }, 'test');
+    const r = dryRun(cfg);
+    const GiB = 2 ** 30;
+    const limit = 'sequences of 32,768 tokens need 17.1 GiB of attention workspace on the CPU, more than its 4.0 GiB: lower max_seq_len, ' +
+      'or train on a GPU (device: cuda, whose attention needs no (T, T) workspace)';
+    assert.equal(r.limit, limit);
+    // the memory past what is there too: its largest part, and no batch_size at batch 1
+    assert.equal(dryRunRefusal({ ...r, available: 100 * GiB }, cfg), `the run does not fit: ${limit}; and its memory plan totals 321.8 GiB, more than the 100.0 GiB available: ` +
+      'the activations take 277.4 GiB of the 321.8 GiB: try a lower max_seq_len, or activation_checkpointing: true, or precision: bf16 (halves the frozen weights and the activations), or a device with more memory');
+    assert.match(describeDryRun({ ...r, available: 100 * GiB }, cfg), /→ does NOT fit: sequences of 32,768 .*; and its memory plan totals 321\.8 GiB, .*the activations take 277\.4 GiB/);
+    assert.equal(dryRunRefusal({ ...r, available: 400 * GiB }, cfg), `the run does not fit: ${limit}`, 'the RAM holds the plan: the limit alone');
+    // batch 2 over 6 examples: a lower batch_size is a lever again
+    const two = validate({ ...base, device: 'cpu', batch_size: 2, packing: false, max_seq_len: 32768 }, 'test');
+    const long = Array.from({ length: 6 }, () => ({ inputIds: Array.from({ length: 32768 }, () => 5), labels: null }));
+    assert.match(cpuSequenceRefusal(two, parseConfig(M7), [long]) ?? '', /: lower max_seq_len \(examples are truncated to it\), or batch_size, or train on a GPU/);
+    // on a GPU: refused at max_seq_len (batch_size was named at batch 1), the activations named as what dominates
+    const gpu = validate({ ...base, device: 'cuda' }, 'test');
+    assert.throws(() => checkSequenceFits(gpu, parseConfig(M7), [long.slice(0, 1)], { backend: 'cuda', deviceBytes: 141 * GiB }),
+      (e: Error) => /^max_seq_len: the run needs 153\.2 GiB on the GPU .*: the activations take 138\.8 GiB of the 152\.7 GiB: try a lower max_seq_len, or activation_checkpointing: true, or a device with more memory$/.test(e.message) || assert.fail(e.message));
   } finally {
     setQuiet(false);
   }

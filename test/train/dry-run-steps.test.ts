@@ -40,7 +40,7 @@ test('the dry run counts the steps as the run does, and says them with the sched
     assert.ok(lines.includes('run: 12 optimizer steps (3 epochs of 4 steps): 23 examples, micro-batches of 2, 3 a step; linear schedule to lr 0.0002; no val data; no checkpoints'), lines.join('\n'));
     // counts in digits grouped, a step or an epoch in the singular
     const long = validate({ ...BASE, epochs: 1000, batch_size: 1000 }, 'test');
-    assert.match(describeDryRun(dryRun(long), long), /^run: 1,000 optimizer steps \(1,000 epochs of 1 step\): 23 examples, micro-batches of 1,000;/m);
+    assert.match(describeDryRun(dryRun(long), long), /^run: 1,000 optimizer steps \(1,000 epochs of 1 step\): 23 examples, micro-batches of 1,000 \(the real batch is 23: batch_size 1,000 is more than the 23 training examples\);/m);
     // packed and shuffled, a billion epochs are counted without planning each (it hung): exactly where one step an
     // epoch is all any order gives, refused by the key where the count differs by epoch
     const packed = validate({ ...BASE, packing: true, max_seq_len: 40, epochs: 1e9, batch_size: 1000 }, 'test');
@@ -248,4 +248,18 @@ test('packed, shuffled epochs differ in steps: the dry run counts each epoch\'s 
   } finally {
     setQuiet(false);
   }
+});
+
+test('a batch_size past the data: the dry run and the train log\'s start line say the real batch, the examples or the packs', () => {
+  // before: "23 examples, micro-batches of 64", without a word that each micro-batch holds the 23
+  const cfg = validate({ ...BASE, batch_size: 64, max_steps: 1, output_dir: path.join(dir, 'run-big-batch') }, 'test');
+  const planned = describeDryRun(dryRun(cfg), cfg);
+  assert.match(planned, /^run: 1 optimizer step \(max_steps, 1 epoch of 1 step\): 23 examples, micro-batches of 64 \(the real batch is 23: batch_size 64 is more than the 23 training examples\);/m);
+  const packed = validate({ ...cfg, packing: true, max_seq_len: 40 }, 'test');
+  assert.match(describeDryRun(dryRun(packed), packed), /micro-batches of 64 \(the real batch is \d+: batch_size 64 is more than the \d+ packed sequences an epoch makes at most\)/);
+  const exact = validate({ ...cfg, batch_size: 23 }, 'test');
+  assert.doesNotMatch(describeDryRun(dryRun(exact), exact), /real batch/, 'a batch_size the data fills: nothing to say');
+  const { stderr } = captureStderr(() => train(cfg));
+  const start = stderr.split('\n').find((l) => l.startsWith('train: '));
+  assert.match(start ?? stderr, /23 training examples, 1 micro-batch and 1 optimizer step per epoch, 1 step in all; the real batch is 23: batch_size 64 is more than the 23 training examples$/);
 });
