@@ -79,7 +79,8 @@ test('the dry run says what train does with output_dir, as train decides it, mak
     assert.match(dryRun(cfg, { overwrite: true }).output, /^refused: output_dir is not empty and is not a run directory made by mistral-tune train/);
     fs.writeFileSync(path.join(cfg.output_dir, '.mistral-tune-run'), '{}');
     fs.rmSync(path.join(cfg.output_dir, 'notes.md'));
-    fs.writeFileSync(path.join(cfg.output_dir, 'config.yaml'), 'x: 1\n');
+    // the run's own config (JSON is YAML): a finished run's config.yaml that differs is an edit --resume refuses
+    fs.writeFileSync(path.join(cfg.output_dir, 'config.yaml'), JSON.stringify(cfg) + '\n');
     assert.match(dryRun(cfg).output, /^refused: output_dir exists and is not empty: choose another output_dir, or pass --overwrite \(or --resume to continue it\)$/);
     assert.equal(dryRun(cfg, { overwrite: true }).output, 'emptied first (--overwrite)');
     assert.equal(dryRun(cfg, { resume: true }).output, 'continued from its newest valid checkpoint (--resume)');
