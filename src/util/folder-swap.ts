@@ -37,8 +37,11 @@ function swapIn(target: string, fill: (tmp: string) => void, owned: FolderSpec, 
   // folder (an adapter, a merged model) into the folder it points to, outside the run, and the link renamed into place
   const taken = withIo(tmp, 'write', () => fs.lstatSync(tmp, { throwIfNoEntry: false }));
   if (taken !== undefined) {
-    const what = taken.isSymbolicLink() ? 'a symbolic link' : taken.isDirectory() ? 'a folder' : 'a file';
-    throw new UserError(`cannot write: the temporary name it is written under first, ${path.basename(tmp)}, is ${what} that mistral-tune did not make: remove it`, target);
+    // a folder there is one retire kept (a leftover of this pid, e.g. a container's pid 1 again, holding files the
+    // tool did not write: warned of above) or one someone put there
+    const what = taken.isSymbolicLink() ? 'a symbolic link that mistral-tune did not make: remove it'
+      : taken.isDirectory() ? 'a folder holding files that mistral-tune did not write: move them out' : 'a file that mistral-tune did not make: remove it';
+    throw new UserError(`cannot write: the temporary name it is written under first, ${path.basename(tmp)}, is ${what}`, target);
   }
   if (fs.existsSync(old)) {
     throw new UserError(`holds files that mistral-tune did not write and could not carry into ${name}/ (their names are taken there): move them out`, old);

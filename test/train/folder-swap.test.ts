@@ -116,3 +116,25 @@ test('a symbolic link put at the temporary folder\'s name (.tmp-NAME-PID) is ref
   write();
   assert.equal(fs.readFileSync(path.join(run, 'adapter', 'w.txt'), 'utf8'), 'weights');
 });
+
+test('a leftover temporary folder of this process id holding a file of the user\'s is kept, and the refusal says to move the file out, not that mistral-tune did not make it', () => {
+  const run = tempDir('mt-swap-kept-');
+  const tmp = path.join(run, `.tmp-adapter-${process.pid}`);
+  fs.mkdirSync(tmp);
+  fs.writeFileSync(path.join(tmp, 'notes.md'), 'mine');
+  const write = (): void => replaceFolderAtomic(path.join(run, 'adapter'), (dir) => {
+    fs.mkdirSync(dir, { recursive: true });
+    writeFileAtomic(path.join(dir, 'w.txt'), 'weights');
+  }, W);
+  const said: string[] = [];
+  const stderr = process.stderr.write;
+  process.stderr.write = ((chunk: string) => { said.push(String(chunk)); return true; }) as typeof process.stderr.write;
+  try {
+    assert.throws(write, (e: unknown) => e instanceof UserError && e.message ===
+      `${path.join(run, 'adapter')}: cannot write: the temporary name it is written under first, .tmp-adapter-${process.pid}, is a folder holding files that mistral-tune did not write: move them out`);
+  } finally {
+    process.stderr.write = stderr;
+  }
+  assert.equal(fs.readFileSync(path.join(tmp, 'notes.md'), 'utf8'), 'mine', 'the user\'s file is kept');
+  assert.match(said.join(''), /notes\.md/, 'the kept file is named in a warning');
+});
