@@ -4,7 +4,9 @@
 # runs alone while the other core idles; started first, it runs beside the short ones. LONGEST: the files that took
 # 14 s or more on the 2-core machine (2026-12-02, the mean of two full runs), longest first; on 2026-12-04 eval.test
 # left the list and generate-eval moved down, their eval, generate and classify now run in the test's process (45.8 ->
-# 5.4 and 68.5 -> 21.3 CPU-s). A file named here that is gone is left out; a file missing here still runs.
+# 5.4 and 68.5 -> 21.3 CPU-s); prepare-safety's, prepare-cli's and train-config's runs followed once a thread found
+# the preloads after a chdir (compiled, one file alone: 39.0 -> 34.5, 23.9 -> 13.2, 24.3 -> 17.8 CPU-s; left in place
+# here, not timed in a full run). A file named here that is gone is left out; a file missing here still runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LONGEST=(

@@ -1,11 +1,9 @@
 // The thread a command's synchronous work runs on (command-thread.ts): what it writes to stdout and stderr the main
 // thread's streams write, at once, and it runs the process's --import preloads here too, NODE_OPTIONS' with them (Node
 // runs them on the main thread only; --require ones run here by themselves), so that a preload that watches or patches
-// the file system — a profiler, the tests' fault hooks — sees the work as it did on the main thread; then it imports
-// the work's module and posts what its function returns, or a user error's message.
-import { createRequire } from 'node:module';
-import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
+// the file system — a profiler, the tests' fault hooks — sees the work as it did on the main thread (the main thread
+// resolved them from the folder the process started in: process-preloads.ts); then it imports the work's module and
+// posts what its function returns, or a user error's message.
 import { parentPort, workerData } from 'node:worker_threads';
 import { isUserError } from '../util/errors.ts';
 import { shareNativeSections } from '../util/native-section.ts';
@@ -26,7 +24,7 @@ if (job.stderrTty) {
   Object.defineProperty(process.stderr, 'isTTY', { value: true });
   Object.defineProperty(process.stderr, 'columns', { get: () => Atomics.load(columns, 0) || undefined });
 }
-for (const spec of preloads([...nodeOptions(process.env.NODE_OPTIONS ?? ''), ...process.execArgv])) {
+for (const spec of job.preloads) {
   if (!TSX.test(spec)) await import(spec);
   // tsx (which runs .ts modules): its loader imported on a thread does not take effect there, its API does; a .ts
   // entry is running through it already (worker-boot.ts)
@@ -47,41 +45,6 @@ function noteAndWait(note: unknown): void {
   post({ note });
   Atomics.wait(done, 0, 0);
   Atomics.store(done, 0, 0);
-}
-
-/**
- * The options in NODE_OPTIONS as Node splits them (which come before the command line's): at spaces, except inside
- * double quotes, where a backslash escapes the next character.
- */
-function nodeOptions(text: string): string[] {
-  const options: string[] = [];
-  let current: string | null = null;
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (!quoted && c === ' ') {
-      if (current !== null) options.push(current);
-      current = null;
-    } else if (c === '"') {
-      quoted = !quoted;
-      current ??= '';
-    } else {
-      current = (current ?? '') + (quoted && c === '\\' && i + 1 < text.length ? text[++i]! : c);
-    }
-  }
-  if (current !== null) options.push(current);
-  return options;
-}
-
-/** The modules of `--import X` and `--import=X` in `argv`, as URLs: a path from the working folder, a bare name as Node resolves it from there. */
-function preloads(argv: readonly string[]): string[] {
-  const specs = argv.flatMap((a, i) => (a === '--import' && argv[i + 1] !== undefined ? [argv[i + 1]!] : a.startsWith('--import=') ? [a.slice(9)] : []));
-  const fromCwd = createRequire(path.join(process.cwd(), 'noop.js'));
-  return specs.map((s) => {
-    if (/^[a-z][a-z0-9+.-]*:/i.test(s)) return s; // file:, data:, node:
-    if (s.startsWith('.') || path.isAbsolute(s)) return pathToFileURL(path.resolve(s)).href;
-    return pathToFileURL(fromCwd.resolve(s)).href;
-  });
 }
 
 /**

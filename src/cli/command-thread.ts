@@ -11,6 +11,7 @@ import { claimForStop } from '../util/native-section.ts';
 import { exitBySignal, onStopSignal, type StopSignal } from '../util/stop-signals.ts';
 import { threadModule, workerBoot } from '../util/worker-boot.ts';
 import { holdOutputErrors } from './output-errors.ts';
+import { processPreloads } from './process-preloads.ts';
 
 /** The work's thread; an error it does not catch (a bug, a failed start) reaches the 'error' event with its stack. */
 const BOOT = workerBoot(threadModule('command-thread-entry', import.meta.url), 'throw e;');
@@ -40,6 +41,8 @@ export interface ThreadJob {
   noteDone: SharedArrayBuffer;
   /** One Int32: the native calls in progress on the work's thread, which a stop waits for (util/native-section.ts). */
   nativeSections: SharedArrayBuffer;
+  /** The process's --import preloads as URLs, which the thread runs before the work (process-preloads.ts). */
+  preloads: string[];
 }
 
 /** What the thread posts: what it writes to stdout (fd 1) or stderr (fd 2), a note on the way, then the result or a user error's message. */
@@ -55,7 +58,7 @@ export interface ThreadHooks {
 /** Runs the function `name` of the module `module` on its own thread with `data`; resolves to what it returns. */
 export function runOnThread<R>(module: string, name: string, data: unknown, hooks: ThreadHooks): Promise<R> {
   const job: ThreadJob = { module, name, data, stderrTty: Boolean(process.stderr.isTTY), stderrColumns: new SharedArrayBuffer(4), noteDone: new SharedArrayBuffer(4),
-    nativeSections: new SharedArrayBuffer(4) };
+    nativeSections: new SharedArrayBuffer(4), preloads: processPreloads() };
   const columns = new Int32Array(job.stderrColumns);
   const resized = (): void => { Atomics.store(columns, 0, process.stderr.columns ?? 0); };
   resized();

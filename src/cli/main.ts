@@ -6,6 +6,8 @@ import { isUserError } from '../util/errors.ts';
 import { oneLine } from '../util/json-file.ts';
 import { ignoreHangupWhenDetached } from '../util/stop-signals.ts';
 import { endOnOutputError } from './output-errors.ts';
+// loaded first, so that it catches the folder the process started in, from which Node resolved the --import preloads
+import './process-preloads.ts';
 
 /**
  * A command's usage and the checks of its flags that need no library (src/cli/*-flags.ts): loaded first and alone, so

@@ -105,6 +105,21 @@ test('a preload given in NODE_OPTIONS (--import) runs on the work\'s thread too,
   }
 });
 
+test('a thread started after the process changed folder still runs the preloads, which Node resolved from the folder the process started in (a relative path\'s file)', { timeout: 60_000 }, () => {
+  const [start, away] = [tempDir('mt-thread-start-'), tempDir('mt-thread-away-')];
+  fs.writeFileSync(path.join(start, 'preload.mjs'), `import { isMainThread } from 'node:worker_threads';\nimport * as fs from 'node:fs';\nfs.writeSync(2, 'preload on ' + (isMainThread ? 'main' : 'thread') + '\\n');\n`);
+  fs.writeFileSync(path.join(start, 'qa.jsonl'), fs.readFileSync(QA, 'utf8').split('\n').slice(0, 20).join('\n') + '\n');
+  // the CLI's main() in a process that moves to another folder (one without preload.mjs) before the command starts its thread
+  const script = `import { main } from ${JSON.stringify(runnable(path.join(ROOT, 'src', 'cli', 'main.ts')))};
+process.chdir(${JSON.stringify(away)});
+process.exitCode = await main(['prepare', '--input', ${JSON.stringify(path.join(start, 'qa.jsonl'))}, '--out', 'data', '--quiet']);`;
+  fs.writeFileSync(path.join(start, 'moves.mjs'), script);
+  const r = spawnSync(process.execPath, [...TS_LOADER, '--import', './preload.mjs', 'moves.mjs'], { cwd: start, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('preload on')), ['preload on main', 'preload on thread']);
+  assert.ok(fs.existsSync(path.join(away, 'data', 'train.jsonl')), 'the command\'s relative paths are still from the folder it moved to');
+});
+
 test('the work waits while its note is handled: a process started there (train --dashboard\'s) is not forked while the work is inside OpenBLAS, whose fork handler stops its threads and leaves that call hanging', { skip: !loadOpenBlas() && 'no OpenBLAS here', timeout: 120_000 }, () => {
   const script = `import { spawn } from 'node:child_process';
 import { runOnThread } from ${JSON.stringify(runnable(path.join(ROOT, 'src', 'cli', 'command-thread.ts')))};

@@ -15,3 +15,19 @@ export async function cli(argv: string[]): Promise<{ code: number; out: string; 
     process.stderr.write = writeErr;
   }
 }
+
+/**
+ * The CLI through main() in this process, run from the folder `cwd` (its relative paths and the names in its messages
+ * are from there), in the shape spawnSync reports a process's run. Its threads still find this process's --import
+ * preloads (src/cli/process-preloads.ts resolves them from the folder the process started in).
+ */
+export async function cliIn(cwd: string, argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const was = process.cwd();
+  process.chdir(cwd);
+  try {
+    const r = await cli(argv);
+    return { status: r.code, stdout: r.out, stderr: r.err };
+  } finally {
+    process.chdir(was);
+  }
+}

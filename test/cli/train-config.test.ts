@@ -1,10 +1,9 @@
 // The train command's config errors and sizes, through the real CLI: the README's example line works as
 // written, a missing data file names its config key, and sizes that cannot fit (a LoRA rank beyond the
 // model's shape, sequences beyond the attention workspace) are one-line errors naming the key, exit 2.
-// What reaches train's thread (the README's line, a run, a refusal of its model or data) runs as a process of its own,
-// as a user runs it; the refusals before it (flags, the config, its paths, --dry-run) call the CLI's main() in this
-// process (in-process-cli.ts: the same exit status, stdout and stderr), where a process each cost ~1 CPU-s of start-up
-// for a refusal of a few ms. (The thread would resolve this process's --import preloads from the folder the case runs in.)
+// The README's line runs as a process of its own, as a user runs it; every other case calls the CLI's main() in this
+// process (in-process-cli.ts: the same exit status, stdout and stderr, train's thread included), where a process each
+// cost ~1 CPU-s of start-up for a refusal of a few ms.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FIXTURES, makeTokenizerModel, literal } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
-import { cli as inProcess } from './in-process-cli.ts';
+import { cliIn as cli } from './in-process-cli.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
@@ -21,29 +20,18 @@ const model = await makeTokenizerModel(path.join(work, 'model'));
 /** The command in a process of its own, as a user runs it, in the folder `cwd`. */
 const spawned = (cwd: string, args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd });
 type Ran = { status: number | null; stdout: string; stderr: string };
-/** The command through main() in this process, run from the folder `cwd` (its relative paths are from there). */
-async function cli(cwd: string, args: string[]): Promise<Ran> {
-  const was = process.cwd();
-  process.chdir(cwd);
-  try {
-    const r = await inProcess(args);
-    return { status: r.code, stdout: r.out, stderr: r.err };
-  } finally {
-    process.chdir(was);
-  }
-}
 let made: string | undefined;
 /**
  * A user's folder: the examples, and a prepare output in prepared/ made from a few records. The first is made by the
  * CLI's prepare; each test gets its own copy of it (the same files), one prepare per file.
  */
-function project(): string {
+async function project(): Promise<string> {
   if (!made) {
     made = fs.mkdtempSync(path.join(work, 'made-'));
     fs.cpSync(path.join(ROOT, 'examples', 'train-lora.yaml'), path.join(made, 'examples', 'train-lora.yaml'));
     const lines = fs.readFileSync(path.join(ROOT, 'examples', 'data', 'countries-qa.jsonl'), 'utf8').split('\n').slice(0, 60);
     fs.writeFileSync(path.join(made, 'qa.jsonl'), lines.join('\n'));
-    const prep = spawned(made, ['prepare', '--input', 'qa.jsonl', '--out', 'prepared']);
+    const prep = await cli(made, ['prepare', '--input', 'qa.jsonl', '--out', 'prepared']);
     assert.equal(prep.status, 0, prep.stderr);
   }
   const cwd = fs.mkdtempSync(path.join(work, 'p-'));
@@ -63,7 +51,7 @@ test("the README's train line works as written (only the model path and, for spe
   const line = /^mistral-tune (train examples\/train-lora\.yaml .*)$/m.exec(readme)![1]!;
   const args = line.split(/\s+/);
   args[args.indexOf('--model') + 1] = model;
-  const cwd = project();
+  const cwd = await project();
   const r = spawned(cwd, [...args, '--max_steps', '1', '--eval.samples', '0']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /data\.val: .*prepared[/\\]val\.jsonl/);
@@ -72,9 +60,9 @@ test("the README's train line works as written (only the model path and, for spe
 });
 
 test('an output_dir named with control characters (a terminal escape, a line break) is printed escaped, not sent to the terminal raw', async () => {
-  const cwd = project();
+  const cwd = await project();
   const out = 'runs/x\u001b]0;PWNED\u0007\nrun 9: fake';
-  const r = spawned(cwd, ['train', 'examples/train-lora.yaml', '--model', model, '--data.train', 'prepared/train.jsonl', '--max_steps', '1',
+  const r = await cli(cwd, ['train', 'examples/train-lora.yaml', '--model', model, '--data.train', 'prepared/train.jsonl', '--max_steps', '1',
     '--eval.samples', '0', '--output_dir', out]);
   assert.equal(r.status, 0, r.stderr);
   assert.ok(fs.existsSync(path.join(cwd, out, 'report.json')), 'the run is where it was asked to be');
@@ -83,17 +71,17 @@ test('an output_dir named with control characters (a terminal escape, a line bre
 });
 
 test('a missing data file names its config key, after the flag or the config line that gave it', async () => {
-  const cwd = project();
+  const cwd = await project();
   oneLineError(await cli(cwd, ['train', 'examples/train-lora.yaml', '--model', model, '--data.train', 'prepared/train.jsonl', '--data.val', 'gone/val.jsonl']),
     /^error: --data\.val: .*gone[/\\]val\.jsonl: no such file/);
   oneLineError(await cli(cwd, ['train', 'examples/train-lora.yaml', '--model', model]), /^error: .*\.yaml:\d+:\d+: data\.train: .*runs[/\\]data[/\\]train\.jsonl: no such file/);
 });
 
 test('sizes that cannot fit are refused before allocating, naming the key', async () => {
-  const cwd = project();
+  const cwd = await project();
   const base = ['train', 'examples/train-lora.yaml', '--model', model, '--data.train', 'prepared/train.jsonl', '--max_steps', '1'];
-  oneLineError(spawned(cwd, [...base, '--lora.r', '1000000000']), /^error: --lora\.r: 1000000000 is larger than .* lower lora\.r to at most 16$/);
-  oneLineError(spawned(cwd, [...base, '--max_seq_len', '100000', '--packing', 'true']), /^error: --max_seq_len: sequences of 100,000 tokens need .* GiB .* lower max_seq_len/);
+  oneLineError(await cli(cwd, [...base, '--lora.r', '1000000000']), /^error: --lora\.r: 1000000000 is larger than .* lower lora\.r to at most 16$/);
+  oneLineError(await cli(cwd, [...base, '--max_seq_len', '100000', '--packing', 'true']), /^error: --max_seq_len: sequences of 100,000 tokens need .* GiB .* lower max_seq_len/);
   assert.equal(fs.existsSync(path.join(cwd, 'runs', 'lora')), false);
 });
 
@@ -151,8 +139,8 @@ test('a switch of train given a value (--dry-run=yes, --overwrite=false) says it
 });
 
 test('text data with a model folder whose vocabulary no tokenizer fits (no tokenizer.json, vocab_size 512) says what to do in one line', async () => {
-  const cwd = project();
-  const r = spawned(cwd, ['train', 'examples/train-lora.yaml', '--model', path.join(FIXTURES, 'hf-tiny-mistral', 'base'), '--data.train', 'prepared/train.jsonl', '--max_steps', '1']);
+  const cwd = await project();
+  const r = await cli(cwd, ['train', 'examples/train-lora.yaml', '--model', path.join(FIXTURES, 'hf-tiny-mistral', 'base'), '--data.train', 'prepared/train.jsonl', '--max_steps', '1']);
   oneLineError(r, /^error: .*train\.jsonl:1: a (chat|prompt_completion|text) record needs a tokenizer, and no tokenizer fits the model \(vocab_size 512\): do what the warning above says, or give data\.train pre-tokenized rows/);
   assert.match(r.stderr, /^warning: the folder has no tokenizer\.json, and the bundled Mistral tokenizer has 32000 tokens but the model's embedding 512 rows \(vocab_size\): only pre-tokenized data can be used, and no samples are generated \(put the model's own tokenizer\.json in .*base\)$/m);
 });
@@ -168,14 +156,14 @@ test('a run folder given without --resume says to add it (or to give its config.
 });
 
 test('an error about a data file as a whole names the config key it was given as (or its flag): --data.val: FILE: no records', async () => {
-  const cwd = project();
+  const cwd = await project();
   fs.writeFileSync(path.join(cwd, 'empty.jsonl'), '');
-  const r = spawned(cwd, ['train', 'examples/train-lora.yaml', '--model', model, '--data.train', 'prepared/train.jsonl', '--data.val', 'empty.jsonl', '--max_steps', '1']);
+  const r = await cli(cwd, ['train', 'examples/train-lora.yaml', '--model', model, '--data.train', 'prepared/train.jsonl', '--data.val', 'empty.jsonl', '--max_steps', '1']);
   oneLineError(r, /^error: --data\.val: .*empty\.jsonl: no records$/);
 });
 
 test('dynamic rope scaling: a max_seq_len past max_position_embeddings (where transformers changes the frequencies) is refused before loading; eval too', async () => {
-  const cwd = project();
+  const cwd = await project();
   const dyn = path.join(cwd, 'dynamic-model');
   fs.cpSync(model, dyn, { recursive: true });
   const file = path.join(dyn, 'config.json');

@@ -1,5 +1,8 @@
 // prepare never loses a user's file, never crashes on a huge record or a full disk, never leaves .tmp files,
-// and never reports success when nothing was kept: each run as a user runs it (the CLI in a child process).
+// and never reports success when nothing was kept. What the process itself decides runs as a process of its own, as a
+// user runs it: the --out lock held by another process, a heap limit, a kill; every other run calls the CLI's main()
+// in this process (in-process-cli.ts: the same exit status and output, prepare's thread included), where a process
+// each cost ~1 CPU-s of start-up.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,16 +15,20 @@ import { prepare } from '../../src/data/prepare.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
 import { literal } from '../helpers.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
+import { cliIn } from '../cli/in-process-cli.ts';
 
 const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mistral-tune.js');
 const dir = tempDir();
-const cli = (args: string[], env: Record<string, string> = {}) =>
+/** prepare as a process of its own, run from `dir`. */
+const spawned = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, [BIN, 'prepare', '--quiet', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
+/** prepare through main() in this process, run from `dir`. */
+const cli = (args: string[]) => cliIn(dir, ['prepare', '--quiet', ...args]);
 const records = (n: number, tag: string) => Array.from({ length: n }, (_, i) => JSON.stringify({ text: `${tag} record ${i}: ${'lorem ipsum dolor '.repeat(1 + (i % 5))}${i * 7919}` })).join('\n') + '\n';
 const tmpFiles = (d: string) => fs.readdirSync(d).filter((f) => f.endsWith('.tmp'));
 
 /** The error lines of a run (the tokenizer's own notes aside): exactly one, with no stack trace. */
-function oneLineError(r: ReturnType<typeof cli>): string {
+function oneLineError(r: { status: number | null; stderr: string }): string {
   assert.equal(r.status, 2, r.stderr);
   const lines = r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('tokenizer:'));
   assert.equal(lines.length, 1, r.stderr);
@@ -29,27 +36,27 @@ function oneLineError(r: ReturnType<typeof cli>): string {
   return lines[0]!;
 }
 
-test('--out holding a train.jsonl that prepare did not write is refused (exit 2); prepare replaces its own outputs; --overwrite replaces', () => {
+test('--out holding a train.jsonl that prepare did not write is refused (exit 2); prepare replaces its own outputs; --overwrite replaces', async () => {
   writeFiles(dir, { 'in.jsonl': records(10, 'a'), 'mine/train.jsonl': '{"text": "my own curated data"}\n' });
   const mine = path.join(dir, 'mine', 'train.jsonl');
-  const line = oneLineError(cli(['--input', 'in.jsonl', '--out', 'mine']));
+  const line = oneLineError(await cli(['--input', 'in.jsonl', '--out', 'mine']));
   assert.match(line, /^error: mine: --out already holds train\.jsonl, which no earlier prepare run wrote there .*--overwrite/);
   assert.equal(fs.readFileSync(mine, 'utf8'), '{"text": "my own curated data"}\n', 'the user\'s file is untouched');
   assert.deepEqual(fs.readdirSync(path.join(dir, 'mine')), ['train.jsonl']);
   // a folder an earlier prepare run wrote is replaced without asking
-  assert.equal(cli(['--input', 'in.jsonl', '--out', 'prepared']).status, 0);
-  const again = cli(['--input', 'in.jsonl', '--out', 'prepared', '--seed', '5']);
+  assert.equal((await cli(['--input', 'in.jsonl', '--out', 'prepared'])).status, 0);
+  const again = await cli(['--input', 'in.jsonl', '--out', 'prepared', '--seed', '5']);
   assert.equal(again.status, 0, again.stderr);
   // --overwrite says the user means it
-  const forced = cli(['--input', 'in.jsonl', '--out', 'mine', '--overwrite']);
+  const forced = await cli(['--input', 'in.jsonl', '--out', 'mine', '--overwrite']);
   assert.equal(forced.status, 0, forced.stderr);
   assert.ok(readJsonl(mine).every((r) => String(r.text).startsWith('a record')));
 });
 
-test('--out holding a folder named like an output is refused before anything is written, --overwrite or not', () => {
+test('--out holding a folder named like an output is refused before anything is written, --overwrite or not', async () => {
   writeFiles(dir, { 'in.jsonl': records(10, 'a'), 'taken/train.jsonl/notes.txt': 'mine\n' });
   for (const flags of [[], ['--overwrite']]) {
-    const line = oneLineError(cli(['--input', 'in.jsonl', '--out', 'taken', ...flags]));
+    const line = oneLineError(await cli(['--input', 'in.jsonl', '--out', 'taken', ...flags]));
     assert.equal(line, 'error: taken: --out holds a folder named train.jsonl, where prepare writes its train.jsonl: move it, or choose another --out');
     // before, --overwrite put rejected.jsonl in place and then failed on the folder: a half-written --out
     assert.deepEqual(fs.readdirSync(path.join(dir, 'taken')), ['train.jsonl']);
@@ -57,65 +64,67 @@ test('--out holding a folder named like an output is refused before anything is 
   }
 });
 
-test('every record rejected: one-line error with the reasons, exit 2, outputs still written for inspection', () => {
+test('every record rejected: one-line error with the reasons, exit 2, outputs still written for inspection', async () => {
   writeFiles(dir, { 'bad.jsonl': '{bad\n{"text": ""}\n[1]\n{nope\n' });
-  const line = oneLineError(cli(['--input', 'bad.jsonl', '--out', 'none']));
+  const line = oneLineError(await cli(['--input', 'bad.jsonl', '--out', 'none']));
   assert.match(line, /^error: no record was kept: all 4 records were rejected \(invalid_json 2, empty 1, unknown_shape 1\); .*rejected\.jsonl/);
   // what and where: the first record rejected, with its file, line and why (its detail's line breaks escaped)
   assert.match(line, /\(invalid_json 2, empty 1, unknown_shape 1\); the first: bad\.jsonl:1: invalid_json: Expected property name or '\}' in JSON at position 1; rejected\.jsonl/);
   writeFiles(dir, { 'sst2.tsv': 'sentence\tlabel\nit is a charming journey\t1\n' });
-  assert.match(oneLineError(cli(['--input', 'sst2.tsv', '--out', 'sst', '--task', 'classification'])),
+  assert.match(oneLineError(await cli(['--input', 'sst2.tsv', '--out', 'sst', '--task', 'classification'])),
     /^error: no record was kept: the one record was rejected: sst2\.tsv:2: unknown_shape: no "text", .* \(keys: "sentence", "label"\); --field text=sentence reads it as the text; rejected\.jsonl/);
   assert.equal(readJsonl(path.join(dir, 'none', 'rejected.jsonl')).length, 4);
   assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'none', 'report.json'), 'utf8')).rejected, 4);
   assert.deepEqual(tmpFiles(path.join(dir, 'none')), []);
 });
 
-test('a run that keeps nothing leaves the train/val/test files of an earlier run as they were', () => {
+test('a run that keeps nothing leaves the train/val/test files of an earlier run as they were', async () => {
   writeFiles(dir, { 'good.jsonl': records(30, 'good'), 'allbad.jsonl': '{bad\n{"text": ""}\n' });
-  assert.equal(cli(['--input', 'good.jsonl', '--out', 'kept']).status, 0);
+  assert.equal((await cli(['--input', 'good.jsonl', '--out', 'kept'])).status, 0);
   const splits = ['train.jsonl', 'val.jsonl', 'test.jsonl'];
   const before = splits.map((f) => fs.readFileSync(path.join(dir, 'kept', f), 'utf8'));
   assert.ok(before[0]!.length > 0);
-  const line = oneLineError(cli(['--input', 'allbad.jsonl', '--out', 'kept']));
+  const line = oneLineError(await cli(['--input', 'allbad.jsonl', '--out', 'kept']));
   assert.match(line, /^error: no record was kept: .*left as they were/);
   assert.deepEqual(splits.map((f) => fs.readFileSync(path.join(dir, 'kept', f), 'utf8')), before, 'the earlier splits are untouched');
   assert.equal(readJsonl(path.join(dir, 'kept', 'rejected.jsonl')).length, 2, 'rejected.jsonl is the failed run\'s, to inspect');
   assert.deepEqual(tmpFiles(path.join(dir, 'kept')), []);
 });
 
-test('the temporary files a killed prepare left are removed by the next prepare of that --out (only its own)', () => {
+test('the temporary files a killed prepare left are removed by the next prepare of that --out (only its own)', async () => {
   writeFiles(dir, { 'few.jsonl': records(10, 'few') });
   const out = path.join(dir, 'killed');
   fs.mkdirSync(out);
   const dead = spawnSync(process.execPath, ['-e', '']).pid!;
-  // a pid that still runs too (a killed process may show for a moment): no other prepare writes there, it would hold the lock
-  const left = [`.train.jsonl.${dead}.tmp`, `.spool.jsonl.${dead}.tmp`, `.report.json.${dead}.tmp`, `.val.jsonl.${process.pid}.tmp`];
+  // a pid that still runs too, other than the prepare's (this process's parent; a killed process may show for a
+  // moment): no other prepare writes there, it would hold the lock
+  const left = [`.train.jsonl.${dead}.tmp`, `.spool.jsonl.${dead}.tmp`, `.report.json.${dead}.tmp`, `.val.jsonl.${process.ppid}.tmp`];
   const others = [`.notes.txt.${dead}.tmp`, 'mine.tmp'];
   for (const f of [...left, ...others]) fs.writeFileSync(path.join(out, f), 'partial');
-  assert.equal(cli(['--input', 'few.jsonl', '--out', out]).status, 0);
+  assert.equal((await cli(['--input', 'few.jsonl', '--out', out])).status, 0);
   assert.deepEqual(tmpFiles(out).sort(), [...others].sort(), 'files not its own stay');
 });
 
-test('one prepare at a time writes into an --out folder: a second is refused naming the process, and nothing is written', () => {
+test('one prepare at a time writes into an --out folder: a second is refused naming the process, and nothing is written', async () => {
   writeFiles(dir, { 'few.jsonl': records(10, 'few') });
   const out = path.join(dir, 'busy');
   const lock = acquireRunLock(out, { name: 'the --out folder', instead: 'give another --out' });
   try {
-    const line = oneLineError(cli(['--input', 'few.jsonl', '--out', out]));
+    // another process: this one holds the lock
+    const line = oneLineError(spawned(['--input', 'few.jsonl', '--out', out]));
     assert.match(line, new RegExp(`^error: .*busy: the --out folder is in use by process ${process.pid} .*: wait for it to finish, or give another --out`));
     assert.deepEqual(fs.readdirSync(out), [LOCK_FILE]);
   } finally {
     lock.release();
   }
-  assert.equal(cli(['--input', 'few.jsonl', '--out', out]).status, 0);
+  assert.equal((await cli(['--input', 'few.jsonl', '--out', out])).status, 0);
   assert.deepEqual(fs.readdirSync(out).sort(), ['rejected.jsonl', 'report.json', 'test.jsonl', 'train.jsonl', 'val.jsonl'], 'the lock is released');
 });
 
 test('a 24 MB record is rejected as too_long by the default --max-chars, unparsed, in a 200 MB heap; no .tmp files', () => {
   const big = JSON.stringify({ text: 'wörd '.repeat(4_800_000) });
   fs.writeFileSync(path.join(dir, 'big.jsonl'), `${big}\n{"text": "a small record that is kept"}\n`);
-  const r = cli(['--input', 'big.jsonl', '--out', 'big', '--json'], { NODE_OPTIONS: '--max-old-space-size=200' });
+  const r = spawned(['--input', 'big.jsonl', '--out', 'big', '--json'], { NODE_OPTIONS: '--max-old-space-size=200' });
   assert.equal(r.status, 0, r.stderr.slice(0, 2000));
   const [rej] = readJsonl<{ reason: string; detail: string; source: { line: number } }>(path.join(dir, 'big', 'rejected.jsonl'));
   assert.equal(rej!.reason, 'too_long');
@@ -127,9 +136,9 @@ test('a 24 MB record is rejected as too_long by the default --max-chars, unparse
   assert.deepEqual(tmpFiles(path.join(dir, 'big')), []);
 });
 
-test('a record over the default --max-chars (but parseable) is rejected as too_long with its size, before tokenizing', () => {
+test('a record over the default --max-chars (but parseable) is rejected as too_long with its size, before tokenizing', async () => {
   fs.writeFileSync(path.join(dir, 'long.jsonl'), `${JSON.stringify({ text: 'x '.repeat(600_000) })}\n{"text": "short and kept"}\n`);
-  const r = cli(['--input', 'long.jsonl', '--out', 'long']);
+  const r = await cli(['--input', 'long.jsonl', '--out', 'long']);
   assert.equal(r.status, 0, r.stderr);
   const [rej] = readJsonl<{ reason: string; detail: string }>(path.join(dir, 'long', 'rejected.jsonl'));
   assert.equal(rej!.reason, 'too_long');
@@ -145,7 +154,7 @@ function smallDisk(): string | null {
   return mnt;
 }
 
-test('a full disk (ENOSPC on a 256 KB tmpfs) is a one-line error naming the file, exit 2, no .tmp files left', (t) => {
+test('a full disk (ENOSPC on a 256 KB tmpfs) is a one-line error naming the file, exit 2, no .tmp files left', async (t) => {
   const mnt = smallDisk();
   if (mnt === null) {
     t.skip('mount -t tmpfs needs root here; test/data/out-file.test.ts injects the write error instead');
@@ -153,44 +162,44 @@ test('a full disk (ENOSPC on a 256 KB tmpfs) is a one-line error naming the file
   }
   writeFiles(dir, { 'many.jsonl': records(4000, 'disk') });
   const out = path.join(mnt, 'out');
-  const line = oneLineError(cli(['--input', 'many.jsonl', '--out', out]));
+  const line = oneLineError(await cli(['--input', 'many.jsonl', '--out', out]));
   assert.match(line, new RegExp(`^error: ${literal(out)}/[a-z]+\\.(jsonl|json): cannot write: no space left on device \\(ENOSPC\\)$`));
   // the --out folder the run made is removed with its files: nothing of the run is left
   assert.ok(!fs.existsSync(out), 'no .tmp files, no partial outputs, no empty folder');
 });
 
-test('a prepare killed between the renames of its outputs: the next prepare takes the folder as its own, and nothing reads its mixed splits meanwhile', () => {
+test('a prepare killed between the renames of its outputs: the next prepare takes the folder as its own, and nothing reads its mixed splits meanwhile', async () => {
   const HOOK = path.join(path.dirname(BIN), '..', 'scripts', 'kill-probe', 'hook.ts');
   const probe = (args: string[], env: Record<string, string>) =>
     spawnSync(process.execPath, [...TS_LOADER, '--import', runnable(HOOK), BIN, 'prepare', '--quiet', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
   writeFiles(dir, { 'mix.jsonl': records(40, 'mix') });
   /** Runs `args` from the state `setup` makes, killed just before it renames val.jsonl into place (train.jsonl renamed). */
-  const killedBeforeVal = (args: string[], setup: () => void): void => {
-    setup();
+  const killedBeforeVal = async (args: string[], setup: () => void | Promise<void>): Promise<void> => {
+    await setup();
     const trace = path.join(dir, 'trace.txt');
     fs.rmSync(trace, { force: true });
     assert.equal(probe(args, { MT_PROBE_TRACE: trace }).status, 0);
     const at = fs.readFileSync(trace, 'utf8').split('\n').find((l) => / renameSync .*\.val\.jsonl\.\d+\.tmp$/.test(l))!.split(' ')[0]!;
-    setup();
+    await setup();
     assert.equal(probe(args, { MT_PROBE_KILL_AT: at }).signal, 'SIGKILL');
   };
   // into a new --out: train.jsonl and rejected.jsonl are in place, no report.json; before, the rerun refused them as not prepare's
-  killedBeforeVal(['--input', 'mix.jsonl', '--out', 'fresh'], () => fs.rmSync(path.join(dir, 'fresh'), { recursive: true, force: true }));
+  await killedBeforeVal(['--input', 'mix.jsonl', '--out', 'fresh'], () => fs.rmSync(path.join(dir, 'fresh'), { recursive: true, force: true }));
   assert.ok(fs.existsSync(path.join(dir, 'fresh', 'train.jsonl')) && !fs.existsSync(path.join(dir, 'fresh', 'report.json')));
   assert.throws(() => loadTokenRows(path.join(dir, 'fresh', 'train.jsonl')), /a prepare run was killed while it replaced the files of .*fresh \(\.report\.json\.\d+\.tmp is left, report\.json is not there\): its splits may mix two runs' records; run that prepare again/);
-  const rerun = cli(['--input', 'mix.jsonl', '--out', 'fresh']);
+  const rerun = await cli(['--input', 'mix.jsonl', '--out', 'fresh']);
   assert.equal(rerun.status, 0, rerun.stderr);
   assert.deepEqual(tmpFiles(path.join(dir, 'fresh')), []);
   // over an earlier output: the new train.jsonl beside the old val and test; before, the old report.json stayed and
   // the mix was read as a prepare output (records of the new train split in the old val and test)
   const over = path.join(dir, 'over');
-  killedBeforeVal(['--input', 'mix.jsonl', '--out', 'over', '--seed', '5'], () => {
+  await killedBeforeVal(['--input', 'mix.jsonl', '--out', 'over', '--seed', '5'], async () => {
     fs.rmSync(over, { recursive: true, force: true });
-    assert.equal(cli(['--input', 'mix.jsonl', '--out', 'over']).status, 0);
+    assert.equal((await cli(['--input', 'mix.jsonl', '--out', 'over'])).status, 0);
   });
   assert.equal(fs.existsSync(path.join(over, 'report.json')), false);
   assert.throws(() => loadTokenRows(path.join(over, 'val.jsonl')), /a prepare run was killed while it replaced the files/);
-  assert.equal(cli(['--input', 'mix.jsonl', '--out', 'over', '--seed', '5']).status, 0);
+  assert.equal((await cli(['--input', 'mix.jsonl', '--out', 'over', '--seed', '5'])).status, 0);
   assert.ok(fs.existsSync(path.join(over, 'report.json')));
   assert.deepEqual(tmpFiles(over), []);
 });
