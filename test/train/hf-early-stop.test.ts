@@ -7,7 +7,7 @@
 // loads at the end. The cases pin patience counted in evaluations after step 0's baseline, min_delta as HF's threshold
 // (an improvement of at most it counts as none, while best/ still takes any lower loss), step 0's evaluation as a
 // baseline that is neither a best nor a loss patience counts against (from an adapter fitted to val, where it is the
-// lowest), and the last step's evaluation.
+// lowest), the last step's evaluation, and evaluations at each epoch's end (eval.every_steps null, HF's eval_strategy epoch).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
