@@ -16,7 +16,8 @@ type Best = { step: number; loss: number };
  */
 export function takeEvaluation(loop: LoopState, step: number, loss: number, minDelta: number): boolean {
   const lowest = loop.bestMetric ?? null;
-  loop.sinceBest = lowest === null || loss < lowest.loss - minDelta ? 0 : loop.sinceBest + 1;
+  // the difference first, as HF (|loss − lowest| > threshold): lowest − minDelta rounds otherwise at the boundary
+  loop.sinceBest = lowest === null || (loss < lowest.loss && lowest.loss - loss > minDelta) ? 0 : loop.sinceBest + 1;
   if (lowest === null || loss < lowest.loss) loop.bestMetric = { step, loss };
   const better = loop.best === null || loss < loop.best.loss;
   if (better) loop.best = { step, loss };

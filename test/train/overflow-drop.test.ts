@@ -1,0 +1,40 @@
+// overflow: drop has no HF equivalent: TRL 1.13's SFTConfig max_length only truncates (truncation_mode keep_start),
+// and transformers' Trainer takes rows as given. So it is held to its own accounting instead of a reference: exactly
+// the records longer than max_seq_len are dropped (one of exactly max_seq_len tokens is kept whole), in file order,
+// counted, and said in the info line train and eval print; a kept pre-tokenized row without targets stays, as HF keeps it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadTokenRows } from '../../src/data/load-rows.ts';
+import { loadNotes } from '../../src/train/data.ts';
+import { tempDir } from '../temp-dir.ts';
+
+test('overflow drop: exactly the records over max_seq_len are dropped, in order, and counted in the load notes', () => {
+  const dir = tempDir('mt-overflow-drop-');
+  try {
+    // record i starts with token 10 + i after BOS, so a kept row names its record; the last has no target
+    const lengths = [5, 8, 9, 12, 8, 3, 20];
+    const file = path.join(dir, 'rows.jsonl');
+    fs.writeFileSync(file, lengths.map((n, i) => {
+      const ids = [1, 10 + i, ...Array.from({ length: n - 2 }, (_, k) => 20 + k)];
+      const labels = i === lengths.length - 2 ? ids.map(() => -100) : ids.map((t, k) => (k < 2 ? -100 : t));
+      return JSON.stringify({ input_ids: ids, labels });
+    }).join('\n') + '\n');
+    for (const max of [8, 9, 3]) {
+      const r = loadTokenRows(file, { maxSeqLen: max, overflow: 'drop', vocabSize: 64 });
+      const kept = lengths.flatMap((n, i) => (n <= max ? [i] : []));
+      assert.deepEqual(r.rows.map((x) => x.inputIds[1]! - 10), kept, `records kept at max_seq_len ${max}`);
+      assert.deepEqual(r.rows.map((x) => x.inputIds.length), kept.map((i) => lengths[i]), 'kept whole');
+      assert.equal(r.stats.dropped, lengths.length - kept.length, 'dropped count');
+      assert.equal(r.stats.truncated, 0, 'nothing truncated');
+      assert.equal(r.stats.records, lengths.length);
+      assert.ok(loadNotes(r.stats, max, 'drop').includes(`${lengths.length - kept.length} dropped (longer than ${max} tokens, or no target token)`));
+    }
+    // the same file truncated keeps every record and counts the cut ones instead
+    const cut = loadTokenRows(file, { maxSeqLen: 8, overflow: 'truncate', vocabSize: 64 });
+    assert.deepEqual([cut.rows.length, cut.stats.truncated, cut.stats.dropped], [lengths.length, 3, 0]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
