@@ -1,0 +1,67 @@
+// text-growth.ts: a tokenizer.json whose normalizer or pre-tokenizer could lengthen a text without bound (a Replace
+// with a long content, a chain of them, a long Metaspace replacement, a "$`" content) is refused at load on every
+// engine, naming the file and the step; the bundled and fixture tokenizers, and the published kinds, are well inside.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadTokenizer } from '../../src/tokenizer/index.ts';
+import { MAX_GROWTH_TIMES, textGrowth } from '../../src/tokenizer/text-growth.ts';
+import { isUserError } from '../../src/util/errors.ts';
+import { asWrittenConfigJson, bundledTokenizerJson, quietly, tempFolder } from './helpers.ts';
+
+const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures');
+
+function withSteps(steps: { normalizer?: unknown; pre_tokenizer?: unknown }): string {
+  return tempFolder({ 'tokenizer.json': { ...bundledTokenizerJson(), ...steps }, 'tokenizer_config.json': asWrittenConfigJson() });
+}
+
+function assertRefused(dir: string, where: RegExp): void {
+  for (const engine of ['auto', 'fast', 'huggingface'] as const) {
+    assert.throws(() => quietly(() => loadTokenizer(dir, { engine })), (e: unknown) => {
+      assert.ok(isUserError(e), `${engine}: expected a UserError, got ${String(e)}`);
+      const msg = (e as Error).message;
+      assert.ok(msg.startsWith(path.join(dir, 'tokenizer.json') + ': '), msg);
+      assert.match(msg, where);
+      assert.ok(!msg.includes('\n'), 'one line');
+      return true;
+    });
+  }
+}
+
+const replace = (from: string, to: string): Record<string, unknown> => ({ type: 'Replace', pattern: { String: from }, content: to });
+
+test('a Replace normalizer whose content is 100,000 times its pattern is refused at load on every engine, naming the step', () => {
+  const dir = withSteps({ normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, replace('a', 'b'.repeat(100_000))] } });
+  assertRefused(dir, /normalizer\.normalizers\[1\] \(Replace\) can make a text of n characters 100,000·n \+ 100,000 long/);
+});
+
+test('growth composes through a Sequence and into the pre-tokenizer: steps each within the limit are refused together', () => {
+  const times = Math.ceil(Math.sqrt(MAX_GROWTH_TIMES)) + 1; // one is accepted, two are past the limit
+  const one = replace(' ', '▁'.repeat(times));
+  quietly(() => loadTokenizer(withSteps({ normalizer: { type: 'Sequence', normalizers: [one] } }), { engine: 'huggingface' }));
+  assertRefused(withSteps({ normalizer: { type: 'Sequence', normalizers: [one, replace('▁', 'x'.repeat(times))] } }), /normalizer\.normalizers\[\d\] \(Replace\)/);
+  assertRefused(withSteps({ normalizer: one, pre_tokenizer: { type: 'Metaspace', replacement: '▁', str_rep: '▁'.repeat(times) } }), /\(Replace\)|\(Metaspace\)/);
+  // a Metaspace replacement alone: each space becomes it
+  assertRefused(withSteps({ normalizer: null, pre_tokenizer: { type: 'Metaspace', replacement: '▁'.repeat(MAX_GROWTH_TIMES + 1) } }), /pre_tokenizer \(Metaspace\)/);
+});
+
+test('a Replace content with "$`" (the text before each match, in @huggingface/tokenizers) is refused; "$&" counts as the match', () => {
+  assertRefused(withSteps({ normalizer: replace('a', '$`') }), /normalizer: Replace content "\$`" has/);
+  // "a" to "$&" × k: k a's each, as "b" × k would be
+  assert.deepEqual(textGrowth({ normalizer: replace('a', '$&'.repeat(10)), pre_tokenizer: null }).total, { times: 10, plus: 0 });
+  assert.equal(textGrowth({ normalizer: replace('ab', 'xyz'), pre_tokenizer: null }).total.times, 1.5);
+});
+
+test('the bundled and fixture tokenizers, and the published kinds, are far inside the limit', () => {
+  const bundled = bundledTokenizerJson() as { normalizer: Record<string, unknown> | null; pre_tokenizer: Record<string, unknown> | null };
+  assert.deepEqual(textGrowth(bundled).total, { times: 1, plus: 1 });
+  const tekken = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'tekken-tiny', 'tokenizer.json'), 'utf8')) as typeof bundled;
+  assert.deepEqual(textGrowth(tekken).total, { times: 3, plus: 3 }); // its ByteLevel step
+  const metaspace = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false };
+  assert.deepEqual(textGrowth({ normalizer: null, pre_tokenizer: metaspace }).total, { times: 1, plus: 1 });
+  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
+  assert.ok(textGrowth({ normalizer: { type: 'NFKC' }, pre_tokenizer: byteLevel }).total.times <= MAX_GROWTH_TIMES / 2);
+  const bert = { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true };
+  assert.ok(textGrowth({ normalizer: bert, pre_tokenizer: { type: 'BertPreTokenizer' } }).total.times <= MAX_GROWTH_TIMES / 2);
+});
