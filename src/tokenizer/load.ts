@@ -17,7 +17,6 @@ import { readFolderTokenizerConfig, type TokenizerConfig } from './tokenizer-con
 import { keepsJsonAddedTokens, withConfigAddedTokens } from './config-added-tokens.ts';
 import { asTransformersLoadsIt, loadsAsLlamaTokenizer } from './llama-class.ts';
 import { readTokenizerJson, warnRenumbered, type TokenizerJson } from './tokenizer-json.ts';
-import { checkTextGrowth } from './text-growth.ts';
 import { NO_RESIZE_FIX, tokensPastRows } from './model-fit.ts';
 import { LoadedTokenizer } from './tokenizer.ts';
 import { buildVocab, type Vocab } from './vocab.ts';
@@ -120,7 +119,6 @@ function loadFolder(folder: string, choice: EngineChoice): LoadedTokenizer {
   const read = readTokenizerJson(file);
   const json = addedTokensAsLoaded(asTransformersLoadsIt(read, config, folderModelType(folder)), config, folder, read);
   const vocab = buildVocab(json, file);
-  checkTextGrowth(json, file);
   const engine = pickEngine(json, config, vocab, file, choice);
   return new LoadedTokenizer({ json, config, vocab, engine, file });
 }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadTokenizer } from '../../src/tokenizer/index.ts';
+import { readTokenizerJson } from '../../src/tokenizer/tokenizer-json.ts';
 import { MAX_GROWTH_TIMES, textGrowth } from '../../src/tokenizer/text-growth.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { asWrittenConfigJson, bundledTokenizerJson, quietly, tempFolder } from './helpers.ts';
@@ -34,6 +35,8 @@ const replace = (from: string, to: string): Record<string, unknown> => ({ type: 
 test('a Replace normalizer whose content is 100,000 times its pattern is refused at load on every engine, naming the step', () => {
   const dir = withSteps({ normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, replace('a', 'b'.repeat(100_000))] } });
   assertRefused(dir, /normalizer\.normalizers\[1\] \(Replace\) can make a text of n characters 100,000·n \+ 100,000 long/);
+  // by the reader itself, which the GGUF export's tokenizer (normalizing the added tokens) reads through too
+  assert.throws(() => readTokenizerJson(path.join(dir, 'tokenizer.json')), /\(Replace\) can make a text/);
 });
 
 test('growth composes through a Sequence and into the pre-tokenizer: steps each within the limit are refused together', () => {
