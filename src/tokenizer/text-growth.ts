@@ -112,22 +112,44 @@ function replaceGrowth(cfg: Record<string, unknown>, where: string): Growth {
   return { times: 1 + literal + copies, plus: literal };
 }
 
+/** textGrowth, with a step that has no linear bound a UserError naming `file`. */
+function boundedGrowth(json: Pick<TokenizerJson, 'normalizer' | 'pre_tokenizer'>, file: string): ReturnType<typeof textGrowth> {
+  try {
+    return textGrowth(json);
+  } catch (e) {
+    if (e instanceof Unbounded) throw new UserError(`${e.where}: ${e.message}; remove that step or write the content literally`, file);
+    throw e;
+  }
+}
+
 /**
  * Refuses (UserError naming `file` and the step) a tokenizer.json whose normalizer and pre-tokenizer could make a text
  * more than MAX_GROWTH_TIMES times longer, or add more than MAX_GROWTH_PLUS characters to it.
  */
 export function checkTextGrowth(json: Pick<TokenizerJson, 'normalizer' | 'pre_tokenizer'>, file: string): void {
-  let growth: ReturnType<typeof textGrowth>;
-  try {
-    growth = textGrowth(json);
-  } catch (e) {
-    if (e instanceof Unbounded) throw new UserError(`${e.where}: ${e.message}; remove that step or write the content literally`, file);
-    throw e;
-  }
-  const { total, steps } = growth;
+  const { total, steps } = boundedGrowth(json, file);
   if (total.times <= MAX_GROWTH_TIMES && total.plus <= MAX_GROWTH_PLUS) return;
   const worst = steps.reduce((a, b) => (b.growth.times > a.growth.times || (b.growth.times === a.growth.times && b.growth.plus > a.growth.plus) ? b : a));
   const n = (x: number): string => Math.round(x).toLocaleString('en-US');
   throw new UserError(`${worst.where} can make a text of n characters ${n(total.times)}·n + ${n(total.plus)} long `
     + `(at most ${MAX_GROWTH_TIMES}·n + ${MAX_GROWTH_PLUS} is accepted: no real tokenizer comes near it); fix or remove that step`, file);
+}
+
+/** The most characters the added tokens may come to once normalized (at load, to match them and to decode them). */
+export const MAX_NORMALIZED_ADDED_CHARS = 1 << 24;
+
+/**
+ * Refuses (UserError naming `file`) added tokens (tokenizer.json's with tokenizer_config.json's, as loaded) whose texts,
+ * through the normalizer, could come to more than MAX_NORMALIZED_ADDED_CHARS: each is normalized once at load, so a
+ * normalizer within the limit on a text could still, over thousands of long added tokens, fill the memory.
+ */
+export function checkAddedTokenGrowth(json: Pick<TokenizerJson, 'normalizer' | 'added_tokens'>, file: string): void {
+  if (json.normalizer === null || json.added_tokens.length === 0) return;
+  const { times, plus } = boundedGrowth({ normalizer: json.normalizer, pre_tokenizer: null }, file).total;
+  const chars = json.added_tokens.reduce((sum, t) => sum + t.content.length, 0);
+  const most = chars * times + json.added_tokens.length * plus;
+  if (most <= MAX_NORMALIZED_ADDED_CHARS) return;
+  const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+  throw new UserError(`added_tokens: ${n(json.added_tokens.length)} tokens of ${n(chars)} characters in all, through the normalizer (up to `
+    + `${n(times)}·n + ${n(plus)} a text), could come to ${n(most)} characters (at most ${n(MAX_NORMALIZED_ADDED_CHARS)} is accepted); shorten them or fix the normalizer`, file);
 }

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadTokenizer } from '../../src/tokenizer/index.ts';
 import { readTokenizerJson } from '../../src/tokenizer/tokenizer-json.ts';
-import { MAX_GROWTH_TIMES, textGrowth } from '../../src/tokenizer/text-growth.ts';
+import { MAX_GROWTH_TIMES, MAX_NORMALIZED_ADDED_CHARS, textGrowth } from '../../src/tokenizer/text-growth.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { asWrittenConfigJson, bundledTokenizerJson, quietly, tempFolder } from './helpers.ts';
 
@@ -54,6 +54,16 @@ test('a Replace content with "$`" (the text before each match, in @huggingface/t
   // "a" to "$&" × k: k a's each, as "b" × k would be
   assert.deepEqual(textGrowth({ normalizer: replace('a', '$&'.repeat(10)), pre_tokenizer: null }).total, { times: 10, plus: 0 });
   assert.equal(textGrowth({ normalizer: replace('ab', 'xyz'), pre_tokenizer: null }).total.times, 1.5);
+});
+
+test('added tokens that a normalizer within the limit would still make too long in all are refused at load, naming the file', () => {
+  const times = 100; // within MAX_GROWTH_TIMES, so each text alone passes
+  assert.ok(times <= MAX_GROWTH_TIMES);
+  const count = Math.ceil(MAX_NORMALIZED_ADDED_CHARS / times / 50_000); // tokens of 50,000 characters: just past the limit
+  const added = Array.from({ length: count }, (_, i) => ({ id: 32000 + i, content: String.fromCharCode(0x61 + i).repeat(49_999) + 'a', single_word: false, lstrip: false, rstrip: false, normalized: true, special: false }));
+  const dir = tempFolder({ 'tokenizer.json': { ...bundledTokenizerJson(), normalizer: replace('a', 'b'.repeat(times)), added_tokens: added }, 'tokenizer_config.json': asWrittenConfigJson() });
+  // with the bundled tokenizer_config.json's 3 (<unk>, <s>, </s>)
+  assertRefused(dir, new RegExp(`added_tokens: ${count + 3} tokens of [\\d,]+ characters in all, .* \\(at most ${MAX_NORMALIZED_ADDED_CHARS.toLocaleString('en-US')} is accepted\\)`));
 });
 
 test('the bundled and fixture tokenizers, and the published kinds, are far inside the limit', () => {
