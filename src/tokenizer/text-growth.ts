@@ -1,5 +1,5 @@
-// How much longer tokenizer.json's normalizer and pre-tokenizer can make a text, read from their steps at load, and
-// the refusal of one that could make it too long. A Replace whose content is much longer than its pattern ({String:
+// How much longer tokenizer.json's normalizer and pre-tokenizer can make a text (and its decoder the text of tokens),
+// read from their steps at load, and the refusal of one that could make it too long. A Replace whose content is much longer than its pattern ({String:
 // "a"} → 100,000 "b"s, in a 200 KB file) made a 10,000-character record a string past V8's limit (an uncaught
 // RangeError with a stack trace), and smaller ratios grew memory without end; every encode path (the fast engine, the
 // @huggingface/tokenizers one) runs the same steps, so the bound is on the steps, before either engine is built.
@@ -39,8 +39,11 @@ class Unbounded extends Error {
   }
 }
 
-/** The worst case of tokenizer.json's encode steps (normalizer, then pre-tokenizer), and of each step by its key path. */
-export function textGrowth(json: Pick<TokenizerJson, 'normalizer' | 'pre_tokenizer'>): { total: Growth; steps: Array<{ where: string; growth: Growth }> } {
+/**
+ * The worst case of tokenizer.json's encode steps (normalizer, then pre-tokenizer) or, for 'decode', its decoder's (on
+ * token texts of n characters in all: plus is per token), and of each step by its key path.
+ */
+export function textGrowth(json: Partial<Pick<TokenizerJson, 'normalizer' | 'pre_tokenizer' | 'decoder'>>, part: 'encode' | 'decode' = 'encode'): { total: Growth; steps: Array<{ where: string; growth: Growth }> } {
   const steps: Array<{ where: string; growth: Growth }> = [];
   const walk = (cfg: unknown, where: string, sequenceKey: string, own: (c: Record<string, unknown>, where: string) => Growth): Growth => {
     if (!isRecord(cfg)) return SAME;
@@ -52,7 +55,9 @@ export function textGrowth(json: Pick<TokenizerJson, 'normalizer' | 'pre_tokeniz
     steps.push({ where: `${where} (${String(cfg['type'])})`, growth });
     return growth;
   };
-  const total = compose(walk(json.normalizer, 'normalizer', 'normalizers', normalizerGrowth), walk(json.pre_tokenizer, 'pre_tokenizer', 'pretokenizers', preTokenizerGrowth));
+  const total = part === 'decode'
+    ? walk(json.decoder, 'decoder', 'decoders', decoderGrowth)
+    : compose(walk(json.normalizer, 'normalizer', 'normalizers', normalizerGrowth), walk(json.pre_tokenizer, 'pre_tokenizer', 'pretokenizers', preTokenizerGrowth));
   return { total, steps };
 }
 
@@ -93,8 +98,23 @@ function preTokenizerGrowth(cfg: Record<string, unknown>, where: string): Growth
   }
 }
 
+function decoderGrowth(cfg: Record<string, unknown>, where: string): Growth {
+  switch (cfg['type']) {
+    case 'Replace':
+      return replaceGrowth(cfg, where);
+    case 'WordPiece': // a space before each token but the first
+      return { times: 1, plus: 1 };
+    case 'Metaspace': // the replacement becomes a space: an empty one puts a space between every two characters
+      return cfg['replacement'] === '' ? { times: 2, plus: 1 } : SAME;
+    case 'BPEDecoder': // the suffix becomes a space, as Metaspace's replacement
+      return cfg['suffix'] === '' ? { times: 2, plus: 1 } : { times: 1, plus: 1 };
+    default: // ByteFallback, Fuse, Strip, ByteLevel, CTC: no longer than the tokens
+      return SAME;
+  }
+}
+
 /**
- * A Replace step (normalizer or pre-tokenizer): each match becomes `content`, which @huggingface/tokenizers reads
+ * A Replace step (normalizer, pre-tokenizer or decoder): each match becomes `content`, which @huggingface/tokenizers reads
  * as JavaScript's replaceAll does: "$&" (and "$1", "$<name>") is the match again, "$`" and "$'" the whole text before
  * or after it (HF tokenizers' Rust takes the content literally).
  */
@@ -113,9 +133,9 @@ function replaceGrowth(cfg: Record<string, unknown>, where: string): Growth {
 }
 
 /** textGrowth, with a step that has no linear bound a UserError naming `file`. */
-function boundedGrowth(json: Pick<TokenizerJson, 'normalizer' | 'pre_tokenizer'>, file: string): ReturnType<typeof textGrowth> {
+function boundedGrowth(json: Partial<Pick<TokenizerJson, 'normalizer' | 'pre_tokenizer' | 'decoder'>>, file: string, part: 'encode' | 'decode' = 'encode'): ReturnType<typeof textGrowth> {
   try {
-    return textGrowth(json);
+    return textGrowth(json, part);
   } catch (e) {
     if (e instanceof Unbounded) throw new UserError(`${e.where}: ${e.message}; remove that step or write the content literally`, file);
     throw e;
@@ -124,15 +144,19 @@ function boundedGrowth(json: Pick<TokenizerJson, 'normalizer' | 'pre_tokenizer'>
 
 /**
  * Refuses (UserError naming `file` and the step) a tokenizer.json whose normalizer and pre-tokenizer could make a text
- * more than MAX_GROWTH_TIMES times longer, or add more than MAX_GROWTH_PLUS characters to it.
+ * more than MAX_GROWTH_TIMES times longer, or add more than MAX_GROWTH_PLUS characters to it; or whose decoder could so
+ * lengthen the text of the tokens (plus per token).
  */
-export function checkTextGrowth(json: Pick<TokenizerJson, 'normalizer' | 'pre_tokenizer'>, file: string): void {
-  const { total, steps } = boundedGrowth(json, file);
-  if (total.times <= MAX_GROWTH_TIMES && total.plus <= MAX_GROWTH_PLUS) return;
-  const worst = steps.reduce((a, b) => (b.growth.times > a.growth.times || (b.growth.times === a.growth.times && b.growth.plus > a.growth.plus) ? b : a));
-  const n = (x: number): string => Math.round(x).toLocaleString('en-US');
-  throw new UserError(`${worst.where} can make a text of n characters ${n(total.times)}·n + ${n(total.plus)} long `
-    + `(at most ${MAX_GROWTH_TIMES}·n + ${MAX_GROWTH_PLUS} is accepted: no real tokenizer comes near it); fix or remove that step`, file);
+export function checkTextGrowth(json: Pick<TokenizerJson, 'normalizer' | 'pre_tokenizer' | 'decoder'>, file: string): void {
+  for (const part of ['encode', 'decode'] as const) {
+    const { total, steps } = boundedGrowth(json, file, part);
+    if (total.times <= MAX_GROWTH_TIMES && total.plus <= MAX_GROWTH_PLUS) continue;
+    const worst = steps.reduce((a, b) => (b.growth.times > a.growth.times || (b.growth.times === a.growth.times && b.growth.plus > a.growth.plus) ? b : a));
+    const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+    const [text, plus] = part === 'encode' ? ['a text of n characters', ''] : ['the text of k tokens of n characters', '·k'];
+    throw new UserError(`${worst.where} can make ${text} ${n(total.times)}·n + ${n(total.plus)}${plus} long `
+      + `(at most ${MAX_GROWTH_TIMES}·n + ${MAX_GROWTH_PLUS}${plus} is accepted: no real tokenizer comes near it); fix or remove that step`, file);
+  }
 }
 
 /** The most characters the added tokens may come to once normalized (at load, to match them and to decode them). */

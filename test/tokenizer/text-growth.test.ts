@@ -13,7 +13,7 @@ import { asWrittenConfigJson, bundledTokenizerJson, quietly, tempFolder } from '
 
 const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures');
 
-function withSteps(steps: { normalizer?: unknown; pre_tokenizer?: unknown }): string {
+function withSteps(steps: { normalizer?: unknown; pre_tokenizer?: unknown; decoder?: unknown }): string {
   return tempFolder({ 'tokenizer.json': { ...bundledTokenizerJson(), ...steps }, 'tokenizer_config.json': asWrittenConfigJson() });
 }
 
@@ -37,6 +37,12 @@ test('a Replace normalizer whose content is 100,000 times its pattern is refused
   assertRefused(dir, /normalizer\.normalizers\[1\] \(Replace\) can make a text of n characters 100,000·n \+ 100,000 long/);
   // by the reader itself, which the GGUF export's tokenizer (normalizing the added tokens) reads through too
   assert.throws(() => readTokenizerJson(path.join(dir, 'tokenizer.json')), /\(Replace\) can make a text/);
+});
+
+test('a Replace decoder step that lengthens each token 100,000 times is refused at load too (the text of generated tokens)', () => {
+  const decoder = { type: 'Sequence', decoders: [replace('▁', 'x'.repeat(100_000)), { type: 'ByteFallback' }, { type: 'Fuse' }] };
+  assertRefused(withSteps({ decoder }), /decoder\.decoders\[0\] \(Replace\) can make the text of k tokens of n characters 100,000·n \+ 0·k long/);
+  assert.deepEqual(textGrowth({ decoder: (bundledTokenizerJson() as { decoder: Record<string, unknown> }).decoder }, 'decode').total, { times: 1, plus: 0 });
 });
 
 test('growth composes through a Sequence and into the pre-tokenizer: steps each within the limit are refused together', () => {
