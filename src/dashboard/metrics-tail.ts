@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cleanLine, lfLineEnds, type LineEndState } from '../util/lines.ts';
 import { boundConfusions } from './confusion.ts';
-import { MAX_JSON_DEPTH, jsonTooCostly } from './json-depth.ts';
+import { MAX_JSON_DEPTH, jsonTooCostly } from '../util/json-depth.ts';
 import { openResolved, resolveInside } from './safe-path.ts';
 import type { MetricRow } from '../run/metric-row.ts';
 import { CappedRows } from '../run/series-cap.ts';

@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { threadModule, workerBoot } from '../util/worker-boot.ts';
 import { CONFUSION_SHOWN, boundConfusions } from './confusion.ts';
-import { MAX_JSON_DEPTH, jsonTooCostly } from './json-depth.ts';
+import { MAX_JSON_DEPTH, jsonTooCostly } from '../util/json-depth.ts';
 
 export interface ReportPayload {
   json?: unknown;

@@ -13,7 +13,7 @@ import { staleAfterMs } from '../train/lock-heartbeat.ts';
 import { inspectLock } from '../train/lock-owner.ts';
 import { swapFolderName } from '../util/leftover-names.ts';
 import { warn } from '../util/log.ts';
-import { MAX_JSON_DEPTH, bracketsNestDeeperThan } from './json-depth.ts';
+import { MAX_JSON_DEPTH, bracketsNestDeeperThan } from '../util/json-depth.ts';
 import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
 import { MAX_INLINE_BYTES, PARSE_INLINE_BYTES, parseReport, reportParser, type ReportPayload } from './report-parse.ts';
 import { isRealFolder, openInside, openResolved, resolveInside } from './safe-path.ts';

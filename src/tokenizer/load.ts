@@ -17,6 +17,7 @@ import { readFolderTokenizerConfig, type TokenizerConfig } from './tokenizer-con
 import { keepsJsonAddedTokens, withConfigAddedTokens } from './config-added-tokens.ts';
 import { asTransformersLoadsIt, loadsAsLlamaTokenizer } from './llama-class.ts';
 import { readTokenizerJson, warnRenumbered, type TokenizerJson } from './tokenizer-json.ts';
+import { checkAddedTokenGrowth } from './text-growth.ts';
 import { NO_RESIZE_FIX, tokensPastRows } from './model-fit.ts';
 import { LoadedTokenizer } from './tokenizer.ts';
 import { buildVocab, type Vocab } from './vocab.ts';
@@ -132,7 +133,9 @@ export function addedTokensAsLoaded(json: TokenizerJson, config: TokenizerConfig
   const ownList = loadsAsLlamaTokenizer(read, config, folderModelType(folder));
   // tokenizer.json's renumbered added tokens said only where their ids are used (not dropped for the config's list)
   if (keepsJsonAddedTokens(config, ownList)) warnRenumbered(read, path.join(folder, 'tokenizer.json'));
-  return withConfigAddedTokens(json, config, ownList);
+  const loaded = withConfigAddedTokens(json, config, ownList);
+  checkAddedTokenGrowth(loaded, path.join(folder, 'tokenizer.json'));
+  return loaded;
 }
 
 function pickEngine(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab, file: string, choice: EngineChoice): TokenizerEngine {

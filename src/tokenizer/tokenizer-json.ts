@@ -5,6 +5,7 @@ import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { warnOnce } from '../util/log.ts';
 import { AddedIds } from './added-ids.ts';
+import { checkTextGrowth } from './text-growth.ts';
 
 export interface AddedTokenSpec {
   id: number;
@@ -77,6 +78,8 @@ export function parseTokenizerJson(doc: unknown, file: string): TokenizerJson {
     post_processor: checkPostProcessor(component('post_processor'), `${file}: post_processor`),
     decoder: component('decoder'),
   };
+  // before any engine (or the GGUF export's added-token normalization) runs the steps over a text
+  checkTextGrowth(pipeline, file);
   return { model, ...pipeline, added_tokens, renumbered, raw: { ...doc, ...pipeline, added_tokens: added_tokens === written ? rawAdded : added_tokens } };
 }
 

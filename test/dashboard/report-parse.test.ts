@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import type { Worker } from 'node:worker_threads';
 import { test } from 'node:test';
-import { MAX_JSON_DEPTH, jsonTooCostly } from '../../src/dashboard/json-depth.ts';
+import { MAX_JSON_DEPTH, jsonTooCostly } from '../../src/util/json-depth.ts';
 import { MAX_REPORT_CONTAINERS, parseReport, reportParser } from '../../src/dashboard/report-parse.ts';
 
 /** The parser's thread and its stop, as its timer calls it (private: reached for this race alone). */

@@ -3,6 +3,7 @@
 // a hostile file of a million nested brackets parses fine but overflows the stack of JSON.stringify, which answered 500
 // for every run. JSON.parse cannot be stopped, and its time goes mostly to arrays, objects and keys (jsonTooCostly); the
 // yaml parser spends seconds on deeply nested flow collections before it fails (bracketsNestDeeperThan).
+// A safetensors header (up to 100 MB) is checked the same way before it is parsed (model/safetensors.ts).
 
 /** At most this many nested arrays/objects in report.json or a metrics row (train writes 3). */
 export const MAX_JSON_DEPTH = 64;
