@@ -294,6 +294,7 @@ export const FILTERS: Record<string, Filter> = {
     const out: Value[] = [];
     for (const x of iterate(v, 'unique')) {
       const k = key(x);
+      if (k.type === 'ArrayValue' || isDict(k)) throw new Error(`unique: unhashable type: '${pyType(k)}'`);
       if (seen.some((s) => pyEq(s, k))) continue;
       seen.push(k);
       out.push(x);

@@ -15,6 +15,8 @@ import { FILTERS, TESTS, compare, testArgument, contains, type Filter, type Filt
 import { RARE_FILTERS, escapeMarkup, isMarkup, markupOf, markupText } from './jinja-filters-rare.ts';
 import { percentFormat } from './jinja-format.ts';
 import { callMethod } from './jinja-methods.ts';
+import { pythonAttribute } from './jinja-attributes.ts';
+import { checkFilterArity } from './jinja-filter-arity.ts';
 import { INEXACT_INT, inexactIntError } from './jinja-int-literals.ts';
 import { testOfFilter } from './jinja-test-arguments.ts';
 import { continuesChain } from './jinja-compare-chains.ts';
@@ -74,6 +76,7 @@ interface LibraryInterpreter {
   evaluateTestExpression(node: TestNode, env: Environment): Value;
   evaluateFor(node: ForNode, env: Environment): Value;
   evaluateMacro(node: MacroNode, env: Environment): Value;
+  bindMacroArguments(displayName: string, parameters: Node[], special: Set<string>, args: Value[], scope: Environment): void;
   evaluateSet(node: SetNode, env: Environment): Value;
   evaluateArguments(args: Node[], env: Environment): [Value[], Map<string, Value>];
   applyFilter(operand: Value, filter: Node, env: Environment): Value;
@@ -332,6 +335,10 @@ export class PythonInterpreter extends Base implements FilterHost {
       throw new Error(`${name} of an undefined value (jinja2's UndefinedError)`);
     }
     const p = node.property.type;
+    if (!node.computed && p === 'Identifier' && !LOOP_OF.has(obj)) {
+      const attribute = pythonAttribute(obj, node.property.value as string);
+      if (attribute) return attribute;
+    }
     if (obj.type === 'ObjectValue' && (node.computed ? p === 'StringLiteral' : p === 'Identifier')) {
       // message['content'], message.role: the library's lookup, without its detour
       const key = node.property.value as string;
@@ -390,6 +397,13 @@ export class PythonInterpreter extends Base implements FilterHost {
     return out;
   }
 
+  /** A macro's varargs are a tuple, as in jinja2 (the library's a list). */
+  override bindMacroArguments(displayName: string, parameters: Node[], special: Set<string>, args: Value[], scope: Environment): void {
+    super.bindMacroArguments(displayName, parameters, special, args, scope);
+    const varargs = scope.variables.get('varargs') as unknown as Value | undefined;
+    if (special.has('varargs') && varargs && isList(varargs)) scope.variables.set('varargs', V.tuple(varargs.value) as never);
+  }
+
   /** A for loop over a string goes over its characters, as in Python (the library's refuses a string), over a dict its keys, unpacking tuples; its body as evaluateBlock says. */
   override evaluateFor(node: ForNode, env: Environment): Value {
     const select = node.iterable.type === 'SelectExpression';
@@ -422,6 +436,7 @@ export class PythonInterpreter extends Base implements FilterHost {
       // a test with an argument (jinja-test-arguments.ts made it a filter call), by position or by jinja2's keyword
       return V.bool(this.runTest(test.test, operand, testArgument(test.test, args, kwargs), env) !== test.negate);
     }
+    checkFilterArity(name!, args.length);
     return f!.call(this, operand, { args, kwargs }, env);
   }
 
@@ -436,6 +451,8 @@ export class PythonInterpreter extends Base implements FilterHost {
   /** A test by name, jinja2's or else the library's. */
   runTest(name: string, v: Value, arg: Value | undefined, env: Environment): boolean {
     const test = Object.hasOwn(TESTS, name) ? TESTS[name] : undefined;
+    // a test of the value alone (test.length 1: upper, defined, …) given an argument fails as in jinja2 (TypeError)
+    if (test && arg !== undefined && test.length < 2) throw new Error(`the test ${name} takes no argument (jinja2's TypeError)`);
     if (test) return test(v, arg);
     if (arg !== undefined) throw new Error(`the test '${name}' with an argument is not supported by mistral-tune's template renderer`);
     const node = { type: 'TestExpression', operand: evaluated(v), negate: false, test: { value: name } };
