@@ -276,7 +276,9 @@ export const FILTERS: Record<string, Filter> = {
   },
   dictsort(v, a) {
     if (!isDict(v)) throw new Error(`dictsort: expected a dict, got ${pyType(v)}`);
-    const byValue = argOf(a, 1, 'by') !== undefined && pyStr(argOf(a, 1, 'by')!) === 'value';
+    const by = argOf(a, 1, 'by') ?? V.str('key');
+    if (!isStr(by) || (by.value !== 'key' && by.value !== 'value')) throw new Error('dictsort: You can only sort by either "key" or "value"');
+    const byValue = by.value === 'value';
     const reverse = argOf(a, 2, 'reverse')?.__bool__().value ?? false;
     const key = sortKey({ args: a.args.slice(0, 1), kwargs: new Map([...a.kwargs].filter(([k]) => k === 'case_sensitive')) }, 0, -1);
     const pairs = [...v.value].map(([k, x]) => ({ pair: V.tuple([keyValue(k), x]), k: key(byValue ? x : keyValue(k)) }));

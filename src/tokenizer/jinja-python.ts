@@ -17,6 +17,7 @@ import { percentFormat } from './jinja-format.ts';
 import { callMethod } from './jinja-methods.ts';
 import { pythonAttribute } from './jinja-attributes.ts';
 import { checkFilterArity } from './jinja-filter-arity.ts';
+import { jinjaGlobal } from './jinja-globals.ts';
 import { INEXACT_INT, inexactIntError } from './jinja-int-literals.ts';
 import { testOfFilter } from './jinja-test-arguments.ts';
 import { continuesChain } from './jinja-compare-chains.ts';
@@ -76,6 +77,7 @@ interface LibraryInterpreter {
   evaluateTestExpression(node: TestNode, env: Environment): Value;
   evaluateFor(node: ForNode, env: Environment): Value;
   evaluateMacro(node: MacroNode, env: Environment): Value;
+  evaluateIdentifier(node: ValueNode, env: Environment): Value;
   bindMacroArguments(displayName: string, parameters: Node[], special: Set<string>, args: Value[], scope: Environment): void;
   evaluateSet(node: SetNode, env: Environment): Value;
   evaluateArguments(args: Node[], env: Environment): [Value[], Map<string, Value>];
@@ -395,6 +397,12 @@ export class PythonInterpreter extends Base implements FilterHost {
       return body(args, defined);
     }) as never);
     return out;
+  }
+
+  /** A name no scope defines may be one of jinja2's globals (dict; jinja-globals.ts). */
+  override evaluateIdentifier(node: ValueNode, env: Environment): Value {
+    const v = super.evaluateIdentifier(node, env);
+    return v.type === 'UndefinedValue' ? jinjaGlobal(node.value as string) ?? v : v;
   }
 
   /** A macro's varargs are a tuple, as in jinja2 (the library's a list). */

@@ -142,7 +142,7 @@ export function pyStr(v: Value): string {
       return kind === undefined ? items : kind.kind === 'range' ? `range(${kind.args})` : `${kind.kind}(${items})`;
     }
     case 'FunctionValue':
-      throw new Error(`printing ${FUNCTION_NAMES.get(v) ?? 'a function'} is not supported by mistral-tune's template renderer (jinja2 prints where it lies in memory)`);
+      throw new Error(`printing ${FUNCTION_NAMES.get(v) ?? 'a function'} is not supported by mistral-tune's template renderer (jinja2 prints its Python repr, a method's with its address)`);
     case 'TupleValue': {
       const items = (v.value as Value[]).map(pyRepr);
       return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
