@@ -32,6 +32,8 @@ export const TESTS: Record<string, Test> = {
   float: (v) => v.type === 'FloatValue',
   none: (v) => v.type === 'NullValue',
   defined: (v) => v.type !== 'UndefinedValue',
+  // Python's callable(): jinja2's Undefined has a __call__ (which fails), so an undefined value is callable
+  callable: (v) => v.type === 'FunctionValue' || v.type === 'UndefinedValue',
   undefined: (v) => v.type === 'UndefinedValue',
   eq: (a, b) => b !== undefined && pyEq(a, b),
   ne: (a, b) => b === undefined || !pyEq(a, b),
