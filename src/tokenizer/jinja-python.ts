@@ -9,7 +9,9 @@
 // is refused where it is evaluated (jinja-int-literals.ts); comparisons chain (jinja-compare-chains.ts: 1 < x < 3);
 // x / 0 and x // 0.0 fail (ZeroDivisionError, where the library gives inf); `for a, b in` unpacks tuples; a str is indexed, searched,
 // padded and ordered by code point, as in Python. A method no table knows fails with an error that names it;
-// {% break %} and {% continue %} keep what their iteration printed. Everything else is the library's.
+// {% break %} and {% continue %} keep what their iteration printed; x.name is Python's attribute before the item
+// (jinja-attributes.ts), filters check their number of arguments (jinja-filter-arity.ts), and a name no scope defines
+// may be a jinja2 global (jinja-globals.ts: dict). Everything else is the library's.
 import { Environment, Interpreter } from '@huggingface/jinja';
 import { FILTERS, TESTS, compare, testArgument, contains, type Filter, type FilterHost } from './jinja-filters.ts';
 import { RARE_FILTERS, escapeMarkup, isMarkup, markupOf, markupText } from './jinja-filters-rare.ts';
