@@ -23,7 +23,7 @@ import { jinjaGlobal } from './jinja-globals.ts';
 import { INEXACT_INT, inexactIntError } from './jinja-int-literals.ts';
 import { testOfFilter } from './jinja-test-arguments.ts';
 import { continuesChain } from './jinja-compare-chains.ts';
-import { V, asKey, isInt, isList, isNum, isStr, keyValue, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
+import { V, asKey, isInt, isList, isNum, isStr, keyValue, listKind, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
 
 /** The AST nodes this file reads (the library's parser makes them; its .d.ts does not export the classes). */
 interface Node {
@@ -339,6 +339,9 @@ export class PythonInterpreter extends Base implements FilterHost {
       throw new Error(`${name} of an undefined value (jinja2's UndefinedError)`);
     }
     const p = node.property.type;
+    const kind = node.computed ? listKind(obj) : undefined;
+    if (kind === 'range' && p === 'SliceExpression') throw new Error("a slice of a range() is not supported by mistral-tune's template renderer (jinja2 gives a range)");
+    if (kind !== undefined && kind !== 'range') return V.undefined(); // a dict view has no items by index or key
     if (!node.computed && p === 'Identifier' && !LOOP_OF.has(obj)) {
       const attribute = pythonAttribute(obj, node.property.value as string);
       if (attribute) return attribute;

@@ -115,6 +115,7 @@ test('what jinja2 renders and we cannot is a one-line UserError naming the const
     ["{{ 'a'.encode ~ 'x' }}", 'printing the method str.encode is not supported'],
     // jinja2: <class 'dict'>; True (its globals, which the library lacks, were undefined here)
     ['{{ dict }}', 'printing the class dict is not supported'],
+    ['{{ range(3)[1:] }}', 'a slice of a range() is not supported'], // jinja2: range(1, 3)
     ['{{ cycler is defined }}', "jinja2's global cycler is not supported"],
     ["{% set j = joiner(', ') %}{{ j() }}", "jinja2's global joiner is not supported"],
   ];
