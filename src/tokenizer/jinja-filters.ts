@@ -6,7 +6,7 @@
 import type { Environment } from '@huggingface/jinja';
 import { toFixedEven } from './jinja-format.ts';
 import { callMethod, pythonStrip, titleFilter } from './jinja-methods.ts';
-import { V, asKey, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, type Value } from './jinja-values.ts';
+import { V, asKey, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, listKind, type Value } from './jinja-values.ts';
 
 /** What a filter needs of the interpreter: other filters (map('trim')) and tests (select('odd')) by name. */
 export interface FilterHost {
@@ -25,7 +25,8 @@ export const compare = (op: string) => (a: Value, b?: Value): boolean => {
 };
 /** jinja2's tests where the library's differ or are missing (the others are the library's). */
 export const TESTS: Record<string, Test> = {
-  sequence: (v) => isStr(v) || isList(v) || isDict(v),
+  // len() and [] (a dict's views have no [], a range has)
+  sequence: (v) => isStr(v) || (isList(v) && (listKind(v) ?? 'range') === 'range') || isDict(v),
   iterable: (v) => isStr(v) || isList(v) || isDict(v),
   mapping: (v) => v.type === 'ObjectValue',
   number: (v) => isNum(v) || v.type === 'BooleanValue',
