@@ -18,6 +18,7 @@
 import { Environment, type Template } from '@huggingface/jinja';
 import { PythonInterpreter } from './jinja-python.ts';
 import { strftime } from './jinja-strftime.ts';
+import { pythonRange } from './jinja-globals.ts';
 import { parseJinja } from './jinja-test-arguments.ts';
 import type { Value } from './jinja-values.ts';
 import { UserError } from '../util/errors.ts';
@@ -101,19 +102,12 @@ class BoundedInterpreter extends PythonInterpreter {
   }
 }
 
-/** The globals @huggingface/jinja's Template.render sets, with range() bounded and Python's strftime_now. */
-function globals(rangeItems: number): Record<string, unknown> {
+/** The globals @huggingface/jinja's Template.render sets, with Python's strftime_now (range(): jinja-globals.ts). */
+function globals(): Record<string, unknown> {
   return {
     false: false, true: true, none: null, False: false, True: true, None: null,
     raise_exception: (message: unknown) => {
       throw new Error(String(message));
-    },
-    range: (start: number, stop?: number, step = 1) => {
-      if (stop === undefined) [start, stop] = [0, start];
-      if (step === 0) throw new Error('range() step must not be zero');
-      const n = Math.max(0, Math.ceil((stop - start) / step));
-      if (n > rangeItems) throw new TemplateLimit(`range() of ${n.toLocaleString('en')} items (at most ${rangeItems.toLocaleString('en')})`);
-      return Array.from({ length: n }, (_, i) => start + i * step);
     },
     // Python's datetime.now().strftime, English names whatever the machine's locale
     strftime_now: (format: string) => strftime(new Date(), format),
@@ -139,7 +133,7 @@ function renderOutcome(template: Template, req: RenderRequest): Outcome {
   try {
     const env = new Environment();
     const items = {
-      ...globals(limits.rangeItems),
+      ...globals(),
       messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
       // as transformers' apply_chat_template: no tools, no documents (None, which `tools is not none` tests)
       tools: null,
@@ -148,6 +142,8 @@ function renderOutcome(template: Template, req: RenderRequest): Outcome {
       add_generation_prompt: req.addGenerationPrompt,
     };
     for (const [key, value] of Object.entries(items)) env.set(key, value);
+    const tooMany = (n: number) => new TemplateLimit(`range() of ${n.toLocaleString('en')} items (at most ${limits.rangeItems.toLocaleString('en')})`);
+    env.setVariable('range', pythonRange(limits.rangeItems, tooMany) as never);
     const out = new BoundedInterpreter(env, Date.now() + limits.ms, maxChars, limits.ms).evaluate(template.parsed, env).value;
     if (typeof out !== 'string') throw new Error('the template did not render to text');
     if (out.length > maxChars) throw new TemplateLimit(`the output passed ${maxChars.toLocaleString('en')} characters`);

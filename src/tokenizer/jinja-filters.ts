@@ -6,7 +6,7 @@
 import type { Environment } from '@huggingface/jinja';
 import { toFixedEven } from './jinja-format.ts';
 import { callMethod, pythonStrip, titleFilter } from './jinja-methods.ts';
-import { V, asKey, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, type Value } from './jinja-values.ts';
+import { V, asKey, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, listKind, type Value } from './jinja-values.ts';
 
 /** What a filter needs of the interpreter: other filters (map('trim')) and tests (select('odd')) by name. */
 export interface FilterHost {
@@ -25,13 +25,16 @@ export const compare = (op: string) => (a: Value, b?: Value): boolean => {
 };
 /** jinja2's tests where the library's differ or are missing (the others are the library's). */
 export const TESTS: Record<string, Test> = {
-  sequence: (v) => isStr(v) || isList(v) || isDict(v),
+  // len() and [] (a dict's views have no [], a range has)
+  sequence: (v) => isStr(v) || (isList(v) && (listKind(v) ?? 'range') === 'range') || isDict(v),
   iterable: (v) => isStr(v) || isList(v) || isDict(v),
   mapping: (v) => v.type === 'ObjectValue',
   number: (v) => isNum(v) || v.type === 'BooleanValue',
   float: (v) => v.type === 'FloatValue',
   none: (v) => v.type === 'NullValue',
   defined: (v) => v.type !== 'UndefinedValue',
+  // Python's callable(): jinja2's Undefined has a __call__ (which fails), so an undefined value is callable
+  callable: (v) => v.type === 'FunctionValue' || v.type === 'UndefinedValue',
   undefined: (v) => v.type === 'UndefinedValue',
   eq: (a, b) => b !== undefined && pyEq(a, b),
   ne: (a, b) => b === undefined || !pyEq(a, b),
@@ -276,7 +279,9 @@ export const FILTERS: Record<string, Filter> = {
   },
   dictsort(v, a) {
     if (!isDict(v)) throw new Error(`dictsort: expected a dict, got ${pyType(v)}`);
-    const byValue = argOf(a, 1, 'by') !== undefined && pyStr(argOf(a, 1, 'by')!) === 'value';
+    const by = argOf(a, 1, 'by') ?? V.str('key');
+    if (!isStr(by) || (by.value !== 'key' && by.value !== 'value')) throw new Error('dictsort: You can only sort by either "key" or "value"');
+    const byValue = by.value === 'value';
     const reverse = argOf(a, 2, 'reverse')?.__bool__().value ?? false;
     const key = sortKey({ args: a.args.slice(0, 1), kwargs: new Map([...a.kwargs].filter(([k]) => k === 'case_sensitive')) }, 0, -1);
     const pairs = [...v.value].map(([k, x]) => ({ pair: V.tuple([keyValue(k), x]), k: key(byValue ? x : keyValue(k)) }));
@@ -294,6 +299,7 @@ export const FILTERS: Record<string, Filter> = {
     const out: Value[] = [];
     for (const x of iterate(v, 'unique')) {
       const k = key(x);
+      if (k.type === 'ArrayValue' || isDict(k)) throw new Error(`unique: unhashable type: '${pyType(k)}'`);
       if (seen.some((s) => pyEq(s, k))) continue;
       seen.push(k);
       out.push(x);

@@ -5,11 +5,11 @@
 // immutable sandbox of transformers refuses (append, update, …) are left out: a template calling them fails
 // there as here.
 import { strFormat } from './jinja-format.ts';
-import { V, asKey, isDict, isInt, isList, isNone, isStr, keyValue, pyEq, pyType, type Key, type Value } from './jinja-values.ts';
+import { STR_PREDICATES, WHITESPACE } from './jinja-str-classes.ts';
+import { V, kindedList, asKey, isDict, isInt, isList, isNone, isStr, keyValue, pyEq, pyType, type Key, type Value } from './jinja-values.ts';
 
 /** Python's str.isspace() characters (str.split() and strip() without an argument use them). */
-const WS = '\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const ALL_WS = new RegExp(`^[${WS}]+$`);
+const ALL_WS = new RegExp(`^[${WHITESPACE}]+$`);
 function isWsCode(c: number): boolean {
   return c <= 0x20 ? c === 0x20 || (c >= 0x09 && c <= 0x0d) || c >= 0x1c : c === 0x85 || c === 0xa0 || (c >= 0x1680 && ALL_WS.test(String.fromCharCode(c)));
 }
@@ -99,7 +99,7 @@ export function titleFilter(s: string): string {
     return first.toUpperCase() + w.slice(first.length).toLowerCase();
   });
 }
-const TITLE_WORD = new RegExp(`[^-${WS}({\\[<]+`, 'gu');
+const TITLE_WORD = new RegExp(`[^-${WHITESPACE}({\\[<]+`, 'gu');
 
 /** Python's str.capitalize(): the first character title-cased, the others lower-cased. */
 function capitalize(s: string): string {
@@ -241,14 +241,7 @@ const STRING_METHODS: Record<string, Method> = {
   title: (s) => V.str(title(s)),
   capitalize: (s) => V.str(capitalize(s)),
   swapcase: (s) => V.str(swapcase(s)),
-  isdigit: (s) => bool(/^\p{Nd}+$/u.test(s)),
-  isnumeric: (s) => bool(/^\p{N}+$/u.test(s)),
-  isdecimal: (s) => bool(/^\p{Nd}+$/u.test(s)),
-  isalpha: (s) => bool(/^\p{L}+$/u.test(s)),
-  isalnum: (s) => bool(/^[\p{L}\p{N}]+$/u.test(s)),
-  isspace: (s) => bool(ALL_WS.test(s)),
-  islower: (s) => bool(s === s.toLowerCase() && s !== s.toUpperCase()),
-  isupper: (s) => bool(s === s.toUpperCase() && s !== s.toLowerCase()),
+  ...Object.fromEntries(Object.entries(STR_PREDICATES).map(([name, holds]) => [name, (s: string) => bool(holds(s))])),
   center: (s, a) => {
     const [w, f] = [int(a[0], 0, 'width'), strOrNone(a[1], 'fillchar') ?? ' '];
     const n = w - cpLength(s);
@@ -295,14 +288,29 @@ const LIST_METHODS: Record<string, (self: Value[], a: Value[]) => Value> = {
 
 const DICT_METHODS: Record<string, (self: Map<Key, Value>, a: Value[]) => Value> = {
   get: (d, a) => {
-    const key = a[0] && asKey(a[0]);
+    if (a.length < 1 || a.length > 2) throw new Error(`get expected ${a.length < 1 ? 'at least 1 argument' : 'at most 2 arguments'}, got ${a.length}`);
+    if (isList(a[0]!) || isDict(a[0]!)) throw new Error(`unhashable type: '${pyType(a[0]!)}'`);
+    const key = asKey(a[0]!);
     return (key === undefined ? undefined : d.get(key)) ?? a[1] ?? V.none();
   },
   // (key, value) pairs as tuples (printed as Python prints them; jinja-python.ts's for loop unpacks them)
-  items: (d) => V.list([...d].map(([k, v]) => V.tuple([keyValue(k), v]))),
-  keys: (d) => V.list([...d.keys()].map(keyValue)),
-  values: (d) => V.list([...d.values()]),
+  items: (d) => kindedList('dict_items', [...d].map(([k, v]) => V.tuple([keyValue(k), v]))),
+  keys: (d) => kindedList('dict_keys', [...d.keys()].map(keyValue)),
+  values: (d) => kindedList('dict_values', [...d.values()]),
 };
+
+/** How many arguments (by position or keyword) each str method takes, at least and at most, as Python checks. */
+const STRING_ARITY: Record<string, [number, number]> = {
+  strip: [0, 1], lstrip: [0, 1], rstrip: [0, 1], split: [0, 2], rsplit: [0, 2], splitlines: [0, 1],
+  startswith: [1, 3], endswith: [1, 3], find: [1, 3], rfind: [1, 3], index: [1, 3], count: [1, 3], replace: [2, 3],
+  join: [1, 1], center: [1, 2], ljust: [1, 2], rjust: [1, 2], zfill: [1, 1], partition: [1, 1], rpartition: [1, 1],
+  removeprefix: [1, 1], removesuffix: [1, 1], format: [0, Infinity],
+};
+function checkArity(name: string, given: number): void {
+  const [least, most] = STRING_ARITY[name] ?? [0, 0];
+  if (given < least) throw new Error(`${name} expected at least ${least} argument${least === 1 ? '' : 's'}, got ${given}`);
+  if (given > most) throw new Error(most === 0 ? `str.${name}() takes no arguments (${given} given)` : `${name} expected at most ${most} argument${most === 1 ? '' : 's'}, got ${given}`);
+}
 
 /**
  * `obj.name(args)` with Python's method, or undefined when this file has none for the value's type (the caller
@@ -310,7 +318,11 @@ const DICT_METHODS: Record<string, (self: Map<Key, Value>, a: Value[]) => Value>
  * method even when the dict has a key "items").
  */
 export function callMethod(obj: Value, name: string, args: Value[], kwargs: Map<string, Value>): Value | undefined {
-  if (isStr(obj)) return Object.hasOwn(STRING_METHODS, name) ? STRING_METHODS[name]!(obj.value, args, kwargs) : undefined;
+  if (isStr(obj)) {
+    if (!Object.hasOwn(STRING_METHODS, name)) return undefined;
+    checkArity(name, args.length + kwargs.size);
+    return STRING_METHODS[name]!(obj.value, args, kwargs);
+  }
   if (isList(obj)) return Object.hasOwn(LIST_METHODS, name) ? LIST_METHODS[name]!(obj.value, args) : undefined;
   if (obj.type === 'ObjectValue' && Object.hasOwn(DICT_METHODS, name)) return DICT_METHODS[name]!(obj.value as Map<Key, Value>, args);
   return undefined;

@@ -9,16 +9,21 @@
 // is refused where it is evaluated (jinja-int-literals.ts); comparisons chain (jinja-compare-chains.ts: 1 < x < 3);
 // x / 0 and x // 0.0 fail (ZeroDivisionError, where the library gives inf); `for a, b in` unpacks tuples; a str is indexed, searched,
 // padded and ordered by code point, as in Python. A method no table knows fails with an error that names it;
-// {% break %} and {% continue %} keep what their iteration printed. Everything else is the library's.
+// {% break %} and {% continue %} keep what their iteration printed; x.name is Python's attribute before the item
+// (jinja-attributes.ts), filters check their number of arguments (jinja-filter-arity.ts), and a name no scope defines
+// may be a jinja2 global (jinja-globals.ts: dict). Everything else is the library's.
 import { Environment, Interpreter } from '@huggingface/jinja';
 import { FILTERS, TESTS, compare, testArgument, contains, type Filter, type FilterHost } from './jinja-filters.ts';
 import { RARE_FILTERS, escapeMarkup, isMarkup, markupOf, markupText } from './jinja-filters-rare.ts';
 import { percentFormat } from './jinja-format.ts';
 import { callMethod } from './jinja-methods.ts';
+import { pythonAttribute } from './jinja-attributes.ts';
+import { checkFilterArity } from './jinja-filter-arity.ts';
+import { jinjaGlobal } from './jinja-globals.ts';
 import { INEXACT_INT, inexactIntError } from './jinja-int-literals.ts';
 import { testOfFilter } from './jinja-test-arguments.ts';
 import { continuesChain } from './jinja-compare-chains.ts';
-import { V, asKey, isInt, isList, isNum, isStr, keyValue, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
+import { V, asKey, isInt, isList, isNum, isStr, keyValue, listKind, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
 
 /** The AST nodes this file reads (the library's parser makes them; its .d.ts does not export the classes). */
 interface Node {
@@ -74,6 +79,8 @@ interface LibraryInterpreter {
   evaluateTestExpression(node: TestNode, env: Environment): Value;
   evaluateFor(node: ForNode, env: Environment): Value;
   evaluateMacro(node: MacroNode, env: Environment): Value;
+  evaluateIdentifier(node: ValueNode, env: Environment): Value;
+  bindMacroArguments(displayName: string, parameters: Node[], special: Set<string>, args: Value[], scope: Environment): void;
   evaluateSet(node: SetNode, env: Environment): Value;
   evaluateArguments(args: Node[], env: Environment): [Value[], Map<string, Value>];
   applyFilter(operand: Value, filter: Node, env: Environment): Value;
@@ -332,6 +339,13 @@ export class PythonInterpreter extends Base implements FilterHost {
       throw new Error(`${name} of an undefined value (jinja2's UndefinedError)`);
     }
     const p = node.property.type;
+    const kind = node.computed ? listKind(obj) : undefined;
+    if (kind === 'range' && p === 'SliceExpression') throw new Error("a slice of a range() is not supported by mistral-tune's template renderer (jinja2 gives a range)");
+    if (kind !== undefined && kind !== 'range') return V.undefined(); // a dict view has no items by index or key
+    if (!node.computed && p === 'Identifier' && !LOOP_OF.has(obj)) {
+      const attribute = pythonAttribute(obj, node.property.value as string);
+      if (attribute) return attribute;
+    }
     if (obj.type === 'ObjectValue' && (node.computed ? p === 'StringLiteral' : p === 'Identifier')) {
       // message['content'], message.role: the library's lookup, without its detour
       const key = node.property.value as string;
@@ -390,6 +404,19 @@ export class PythonInterpreter extends Base implements FilterHost {
     return out;
   }
 
+  /** A name no scope defines may be one of jinja2's globals (dict; jinja-globals.ts). */
+  override evaluateIdentifier(node: ValueNode, env: Environment): Value {
+    const v = super.evaluateIdentifier(node, env);
+    return v.type === 'UndefinedValue' ? jinjaGlobal(node.value as string) ?? v : v;
+  }
+
+  /** A macro's varargs are a tuple, as in jinja2 (the library's a list). */
+  override bindMacroArguments(displayName: string, parameters: Node[], special: Set<string>, args: Value[], scope: Environment): void {
+    super.bindMacroArguments(displayName, parameters, special, args, scope);
+    const varargs = scope.variables.get('varargs') as unknown as Value | undefined;
+    if (special.has('varargs') && varargs && isList(varargs)) scope.variables.set('varargs', V.tuple(varargs.value) as never);
+  }
+
   /** A for loop over a string goes over its characters, as in Python (the library's refuses a string), over a dict its keys, unpacking tuples; its body as evaluateBlock says. */
   override evaluateFor(node: ForNode, env: Environment): Value {
     const select = node.iterable.type === 'SelectExpression';
@@ -422,6 +449,7 @@ export class PythonInterpreter extends Base implements FilterHost {
       // a test with an argument (jinja-test-arguments.ts made it a filter call), by position or by jinja2's keyword
       return V.bool(this.runTest(test.test, operand, testArgument(test.test, args, kwargs), env) !== test.negate);
     }
+    checkFilterArity(name!, args.length);
     return f!.call(this, operand, { args, kwargs }, env);
   }
 
@@ -436,6 +464,8 @@ export class PythonInterpreter extends Base implements FilterHost {
   /** A test by name, jinja2's or else the library's. */
   runTest(name: string, v: Value, arg: Value | undefined, env: Environment): boolean {
     const test = Object.hasOwn(TESTS, name) ? TESTS[name] : undefined;
+    // a test of the value alone (test.length 1: upper, defined, …) given an argument fails as in jinja2 (TypeError)
+    if (test && arg !== undefined && test.length < 2) throw new Error(`the test ${name} takes no argument (jinja2's TypeError)`);
     if (test) return test(v, arg);
     if (arg !== undefined) throw new Error(`the test '${name}' with an argument is not supported by mistral-tune's template renderer`);
     const node = { type: 'TestExpression', operand: evaluated(v), negate: false, test: { value: name } };

@@ -68,7 +68,7 @@ export function pyType(v: Value): string {
     StringValue: 'str', IntegerValue: 'int', FloatValue: 'float', BooleanValue: 'bool', ArrayValue: 'list', TupleValue: 'tuple',
     ObjectValue: 'dict', KeywordArgumentsValue: 'dict', NamespaceValue: 'Namespace', NullValue: 'NoneType', UndefinedValue: 'Undefined', FunctionValue: 'function',
   };
-  return names[v.type] ?? v.type;
+  return KINDS.get(v)?.kind ?? names[v.type] ?? v.type;
 }
 
 /** Python's repr() of a float: the shortest round-trip digits, exponent form below 1e-4 and from 1e16, "1.0" for whole numbers. */
@@ -103,10 +103,24 @@ function strRepr(s: string): string {
   return out + q;
 }
 
-/** Python's repr() of a value (the items of a printed list or dict). */
+/** Python's repr() of a value (the items of a printed list or dict; jinja2's Undefined is "Undefined" there). */
 export function pyRepr(v: Value): string {
-  return isStr(v) ? strRepr(v.value) : pyStr(v);
+  return isStr(v) ? strRepr(v.value) : v.type === 'UndefinedValue' ? 'Undefined' : pyStr(v);
 }
+
+/** Python objects held here as a list, with their own str(), == and no JSON: range(0, 3) and a dict's views. */
+export type ListKind = 'range' | 'dict_keys' | 'dict_items' | 'dict_values';
+const KINDS = new WeakMap<Value, { kind: ListKind; args: string }>();
+/** A list that is a `kind` (`args`: a range's "0, 3"). */
+export function kindedList(kind: ListKind, items: Value[], args = ''): Value {
+  const v = V.list(items);
+  KINDS.set(v, { kind, args });
+  return v;
+}
+export const listKind = (v: Value): ListKind | undefined => KINDS.get(v)?.kind;
+
+/** A function's name for messages (a method got as x.name), by function value. */
+export const FUNCTION_NAMES = new WeakMap<Value, string>();
 
 /** An int's digits, as Python prints it: every digit past 2**53 too (10 ** 21 is not 1e+21). */
 function intText(n: number): string {
@@ -122,7 +136,13 @@ export function pyStr(v: Value): string {
     case 'BooleanValue': return v.value ? 'True' : 'False';
     case 'NullValue': return 'None';
     case 'UndefinedValue': return '';
-    case 'ArrayValue': return `[${(v.value as Value[]).map(pyRepr).join(', ')}]`;
+    case 'ArrayValue': {
+      const kind = KINDS.get(v);
+      const items = `[${(v.value as Value[]).map(pyRepr).join(', ')}]`;
+      return kind === undefined ? items : kind.kind === 'range' ? `range(${kind.args})` : `${kind.kind}(${items})`;
+    }
+    case 'FunctionValue':
+      throw new Error(`printing ${FUNCTION_NAMES.get(v) ?? 'a function'} is not supported by mistral-tune's template renderer (jinja2 prints its Python repr, a method's with its address)`);
     case 'TupleValue': {
       const items = (v.value as Value[]).map(pyRepr);
       return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
@@ -151,6 +171,13 @@ export function cmpStr(a: string, b: string): number {
 export function pyEq(a: Value, b: Value): boolean {
   if (a.type === b.type && (a.type === 'StringValue' || a.type === 'IntegerValue' || a.type === 'BooleanValue')) return a.value === b.value;
   if (isNumeric(a) && isNumeric(b)) return Number(a.value) === Number(b.value);
+  if (KINDS.has(a) || KINDS.has(b)) {
+    // range(3) == [0, 1, 2] is false; views are equal as sets, dict_values only to themselves
+    const [p, q] = [KINDS.get(a)?.kind, KINDS.get(b)?.kind];
+    if (p !== q || p === 'dict_values') return a === b;
+    const [xs, ys] = [a.value as Value[], b.value as Value[]];
+    return xs.length === ys.length && (p === 'range' ? xs.every((x, i) => pyEq(x, ys[i]!)) : xs.every((x) => ys.some((y) => pyEq(x, y))));
+  }
   if (isList(a) && isList(b)) return a.type === b.type && a.value.length === b.value.length && a.value.every((x, i) => pyEq(x, b.value[i]!));
   if (isDict(a) && isDict(b)) {
     if (a.value.size !== b.value.size) return false;
@@ -191,7 +218,7 @@ export function pyJson(v: Value, o: JsonOptions, depth = 0): string {
   const outer = o.indent === null ? '' : '\n' + ' '.repeat(o.indent * depth);
   let parts: string[];
   let open: string, close: string;
-  if (isList(v)) {
+  if (isList(v) && !KINDS.has(v)) {
     parts = v.value.map((x) => pyJson(x, o, depth + 1));
     [open, close] = ['[', ']'];
   } else if (isDict(v)) {

@@ -110,6 +110,14 @@ test('what jinja2 renders and we cannot is a one-line UserError naming the const
     ['{{ 9007199254740993 }}', 'the int 9007199254740993 is past 2**53'],
     ['{{ [1, -12345678901234567890123] }}', 'the int -12345678901234567890123 is past 2**53'],
     ['{{ messages[9007199254740993] }}', 'the int 9007199254740993 is past 2**53'],
+    // jinja2 prints a method as <built-in method items of dict object at 0x7f…>; a dict's method comes before its key
+    ["{% set d = {'items': 5} %}{{ d.items }}", 'printing the method dict.items is not supported'],
+    ["{{ 'a'.encode ~ 'x' }}", 'printing the method str.encode is not supported'],
+    // jinja2: <class 'dict'>; True (its globals, which the library lacks, were undefined here)
+    ['{{ dict }}', 'printing the class dict is not supported'],
+    ['{{ range(3)[1:] }}', 'a slice of a range() is not supported'], // jinja2: range(1, 3)
+    ['{{ cycler is defined }}', "jinja2's global cycler is not supported"],
+    ["{% set j = joiner(', ') %}{{ j() }}", "jinja2's global joiner is not supported"],
   ];
   for (const [template, why] of refused) {
     const t = new ChatTemplate(template, { bosToken: '<s>', eosToken: '</s>', source });

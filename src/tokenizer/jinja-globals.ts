@@ -1,0 +1,54 @@
+// jinja2's globals that the library lacks or has otherwise. Python's range() as jinja2's sandbox gives it to chat templates: its arguments ints (a bool is one; 'a' or 1.5
+// fail with Python's TypeError, where a JS number would be taken), one to three of them, a step other than 0, and
+// the result printed as Python prints a range object (range(0, 3)); at most `maxItems` items (jinja2's sandbox
+// has MAX_RANGE too), else `tooMany` says why. dict(...); cycler, joiner, lipsum and self are refused.
+import { FUNCTION_NAMES, V, asKey, isDict, isList, isStr, kindedList, pyType, type Key, type Value } from './jinja-values.ts';
+
+export function pythonRange(maxItems: number, tooMany: (items: number) => Error): Value {
+  return V.fn((args) => {
+    if (args.at(-1)?.type === 'KeywordArgumentsValue') throw new Error('range() takes no keyword arguments');
+    if (args.length < 1 || args.length > 3) throw new Error(`range expected ${args.length < 1 ? 'at least 1 argument' : 'at most 3 arguments'}, got ${args.length}`);
+    const ints = args.map((a) => {
+      if (a.type === 'BooleanValue') return a.value ? 1 : 0;
+      if (a.type !== 'IntegerValue') throw new Error(`'${pyType(a)}' object cannot be interpreted as an integer`);
+      return a.value as number;
+    });
+    const [start, stop, step] = ints.length === 1 ? [0, ints[0]!, 1] : [ints[0]!, ints[1]!, ints[2] ?? 1];
+    if (step === 0) throw new Error('range() arg 3 must not be zero');
+    const n = Math.max(0, Math.ceil((stop - start) / step));
+    if (n > maxItems) throw tooMany(n);
+    const items = Array.from({ length: n }, (_, i) => V.int(start + i * step));
+    return kindedList('range', items, step === 1 ? `${start}, ${stop}` : `${start}, ${stop}, ${step}`);
+  });
+}
+
+/** Python's dict(mapping or (key, value) pairs, **keywords), jinja2's global `dict`. */
+const DICT = V.fn((args) => {
+  const kwargs = args.at(-1)?.type === 'KeywordArgumentsValue' ? (args.pop()!.value as Map<Key, Value>) : new Map<Key, Value>();
+  if (args.length > 1) throw new Error(`dict expected at most 1 argument, got ${args.length}`);
+  const entries = new Map<Key, Value>();
+  const source = args[0];
+  if (source && isDict(source)) for (const [k, v] of source.value) entries.set(k, v);
+  else if (source && isList(source)) {
+    source.value.forEach((item, i) => {
+      const pair = isStr(item) ? V.list([...item.value].map(V.str)) : item; // 'ab' is the pair ('a', 'b')
+      if (!isList(pair) || pair.value.length !== 2) throw new Error(`dictionary update sequence element #${i} has length ${isList(pair) ? pair.value.length : 1}; 2 is required`);
+      const key = asKey(pair.value[0]!);
+      if (key === undefined) throw new Error(`a dict key of type ${pyType(pair.value[0]!)} is not supported by mistral-tune's template renderer`);
+      entries.set(key, pair.value[1]!);
+    });
+  } else if (source) throw new Error(`'${pyType(source)}' object is not iterable`);
+  for (const [k, v] of kwargs) entries.set(k, v);
+  return V.dict(entries);
+});
+FUNCTION_NAMES.set(DICT, 'the class dict');
+
+/** jinja2's globals this renderer does not have: a template naming one fails (`cycler is defined` is true there). */
+const REFUSED = new Set(['cycler', 'joiner', 'lipsum', 'self']);
+
+/** The global `name` of jinja2's environment that the library lacks, for a name no scope defines. */
+export function jinjaGlobal(name: string): Value | undefined {
+  if (name === 'dict') return DICT;
+  if (REFUSED.has(name)) throw new Error(`jinja2's global ${name} is not supported by mistral-tune's template renderer`);
+  return undefined;
+}
