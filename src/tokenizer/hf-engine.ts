@@ -3,6 +3,7 @@
 // (added-split.ts, as HF tokenizers splits them): the library ignores single_word; so are its ByteFallback and
 // ByteLevel decoder steps (byte-fallback.ts, byte-level-decode.ts: as HF tokenizers' Rust decodes bytes that are not
 // UTF-8, and added tokens).
+import { literalReplaceContents } from './literal-replace.ts';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { byteFallbackTokens } from './byte-fallback.ts';
 import { byteLevelTokens } from './byte-level-decode.ts';
@@ -29,7 +30,7 @@ export class HfEngine implements TokenizerEngine {
   /** `limitMs`: how long an encode or decode of so many characters may take where tokenizer.json has regular expressions. */
   constructor(json: TokenizerJson, config: TokenizerConfig, private readonly file: string, private readonly limitMs = regexLimitMs) {
     try {
-      this.tok = new HfTokenizer(json.raw, config.raw);
+      this.tok = new HfTokenizer(literalReplaceContents(json.raw), config.raw); // Replace contents literal, as HF's
     } catch (e) {
       throw new UserError(`@huggingface/tokenizers cannot load it: ${e instanceof Error ? e.message : String(e)}`, file);
     }

@@ -33,12 +33,6 @@ function compose(first: Growth, then: Growth): Growth {
   return { times: first.times * then.times, plus: first.plus * then.times + then.plus };
 }
 
-class Unbounded extends Error {
-  constructor(readonly where: string, what: string) {
-    super(what);
-  }
-}
-
 /**
  * The worst case of tokenizer.json's encode steps (normalizer, then pre-tokenizer) or, for 'decode', its decoder's (on
  * token texts of n characters in all: plus is per token), and of each step by its key path.
@@ -66,7 +60,7 @@ function normalizerGrowth(cfg: Record<string, unknown>, where: string): Growth {
   if (type in UNICODE_FORM_TIMES) return { times: UNICODE_FORM_TIMES[type]!, plus: 0 };
   switch (type) {
     case 'Replace':
-      return replaceGrowth(cfg, where);
+      return replaceGrowth(cfg);
     case 'Prepend':
       return { times: 1, plus: typeof cfg['prepend'] === 'string' ? cfg['prepend'].length : 0 };
     case 'Lowercase':
@@ -85,7 +79,7 @@ function normalizerGrowth(cfg: Record<string, unknown>, where: string): Growth {
 function preTokenizerGrowth(cfg: Record<string, unknown>, where: string): Growth {
   switch (cfg['type']) {
     case 'Replace':
-      return replaceGrowth(cfg, where);
+      return replaceGrowth(cfg);
     case 'Metaspace': { // every space becomes str_rep, and one more may go before the text
       const replacement = typeof cfg['replacement'] === 'string' ? cfg['replacement'] : '\u2581';
       const rep = typeof cfg['str_rep'] === 'string' && cfg['str_rep'] !== '' ? cfg['str_rep'] : replacement;
@@ -101,7 +95,7 @@ function preTokenizerGrowth(cfg: Record<string, unknown>, where: string): Growth
 function decoderGrowth(cfg: Record<string, unknown>, where: string): Growth {
   switch (cfg['type']) {
     case 'Replace':
-      return replaceGrowth(cfg, where);
+      return replaceGrowth(cfg);
     case 'WordPiece': // a space before each token but the first
       return { times: 1, plus: 1 };
     case 'Metaspace': // the replacement becomes a space: an empty one puts a space between every two characters
@@ -114,32 +108,17 @@ function decoderGrowth(cfg: Record<string, unknown>, where: string): Growth {
 }
 
 /**
- * A Replace step (normalizer, pre-tokenizer or decoder): each match becomes `content`, which @huggingface/tokenizers reads
- * as JavaScript's replaceAll does: "$&" (and "$1", "$<name>") is the match again, "$`" and "$'" the whole text before
- * or after it (HF tokenizers' Rust takes the content literally).
+ * A Replace step (normalizer, pre-tokenizer or decoder): each match becomes `content`, literally (as HF tokenizers' Rust
+ * puts it; literal-replace.ts has both engines do the same).
  */
-function replaceGrowth(cfg: Record<string, unknown>, where: string): Growth {
-  const content = typeof cfg['content'] === 'string' ? cfg['content'] : '';
-  if (/\$[`']/.test(content)) throw new Unbounded(where, `Replace content ${JSON.stringify(content)} has "$\`" or "$'", which @huggingface/tokenizers expands to the text before or after each match (a text's square)`);
-  const copy = /\$(&|\d\d?|<[^>]*>)/g;
-  const copies = content.match(copy)?.length ?? 0, literal = content.replace(copy, '').length;
+function replaceGrowth(cfg: Record<string, unknown>): Growth {
+  const literal = typeof cfg['content'] === 'string' ? cfg['content'].length : 0;
   const pattern = isRecord(cfg['pattern']) ? cfg['pattern'] : {};
   if (typeof pattern['String'] === 'string' && pattern['String'] !== '') {
-    const p = pattern['String'].length;
-    return { times: Math.max(1, (literal + copies * p) / p), plus: 0 };
+    return { times: Math.max(1, literal / pattern['String'].length), plus: 0 };
   }
   // a regex may match nothing at each of the n + 1 places in the text: each then adds the content
-  return { times: 1 + literal + copies, plus: literal };
-}
-
-/** textGrowth, with a step that has no linear bound a UserError naming `file`. */
-function boundedGrowth(json: Partial<Pick<TokenizerJson, 'normalizer' | 'pre_tokenizer' | 'decoder'>>, file: string, part: 'encode' | 'decode' = 'encode'): ReturnType<typeof textGrowth> {
-  try {
-    return textGrowth(json, part);
-  } catch (e) {
-    if (e instanceof Unbounded) throw new UserError(`${e.where}: ${e.message}; remove that step or write the content literally`, file);
-    throw e;
-  }
+  return { times: 1 + literal, plus: literal };
 }
 
 /**
@@ -149,7 +128,7 @@ function boundedGrowth(json: Partial<Pick<TokenizerJson, 'normalizer' | 'pre_tok
  */
 export function checkTextGrowth(json: Pick<TokenizerJson, 'normalizer' | 'pre_tokenizer' | 'decoder'>, file: string): void {
   for (const part of ['encode', 'decode'] as const) {
-    const { total, steps } = boundedGrowth(json, file, part);
+    const { total, steps } = textGrowth(json, part);
     if (total.times <= MAX_GROWTH_TIMES && total.plus <= MAX_GROWTH_PLUS) continue;
     const worst = steps.reduce((a, b) => (b.growth.times > a.growth.times || (b.growth.times === a.growth.times && b.growth.plus > a.growth.plus) ? b : a));
     const n = (x: number): string => Math.round(x).toLocaleString('en-US');
@@ -169,7 +148,7 @@ export const MAX_NORMALIZED_ADDED_CHARS = 1 << 24;
  */
 export function checkAddedTokenGrowth(json: Pick<TokenizerJson, 'normalizer' | 'added_tokens'>, file: string): void {
   if (json.normalizer === null || json.added_tokens.length === 0) return;
-  const { times, plus } = boundedGrowth({ normalizer: json.normalizer, pre_tokenizer: null }, file).total;
+  const { times, plus } = textGrowth({ normalizer: json.normalizer, pre_tokenizer: null }).total;
   const chars = json.added_tokens.reduce((sum, t) => sum + t.content.length, 0);
   const most = chars * times + json.added_tokens.length * plus;
   if (most <= MAX_NORMALIZED_ADDED_CHARS) return;

@@ -1,5 +1,5 @@
 // text-growth.ts: a tokenizer.json whose normalizer or pre-tokenizer could lengthen a text without bound (a Replace
-// with a long content, a chain of them, a long Metaspace replacement, a "$`" content) is refused at load on every
+// with a long content, a chain of them, a long Metaspace replacement) is refused at load on every
 // engine, naming the file and the step; the bundled and fixture tokenizers, and the published kinds, are well inside.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,10 +61,16 @@ test('growth composes through a Sequence and into the pre-tokenizer: steps each 
   assertRefused(withSteps({ normalizer: null, pre_tokenizer: { type: 'Metaspace', replacement: '▁'.repeat(MAX_GROWTH_TIMES + 1) } }), /pre_tokenizer \(Metaspace\)/);
 });
 
-test('a Replace content with "$`" (the text before each match, in @huggingface/tokenizers) is refused; "$&" counts as the match', () => {
-  assertRefused(withSteps({ normalizer: replace('a', '$`') }), /normalizer: Replace content "\$`" has/);
-  // "a" to "$&" × k: k a's each, as "b" × k would be
-  assert.deepEqual(textGrowth({ normalizer: replace('a', '$&'.repeat(10)), pre_tokenizer: null }).total, { times: 10, plus: 0 });
+test('a Replace content is literal, as HF tokenizers puts it ("$&", "$`" are characters, not the match or the text before it), in both engines and in its growth', () => {
+  // HF tokenizers 0.23 (Python): Replace("a", "$&$&") normalizes "xay" to "x$&$&y"; @huggingface/tokenizers's replaceAll gave "xaay"
+  const vocab = { '<unk>': 0, $: 1, '&': 2, '`': 3, a: 4, b: 5 };
+  const dir = tempFolder({ 'tokenizer.json': { ...TINY, model: { ...TINY.model, vocab }, normalizer: replace('a', '$&$`'), decoder: replace('b', '$&$&') } });
+  for (const engine of ['fast', 'huggingface'] as const) {
+    const tok = quietly(() => loadTokenizer(dir, { engine }));
+    assert.deepEqual(tok.encode('bab'), [5, 1, 2, 1, 3, 5], engine);
+    assert.equal(tok.decode([5, 4]), '$&$&a', engine);
+  }
+  assert.deepEqual(textGrowth({ normalizer: replace('a', '$`'.repeat(10)), pre_tokenizer: null }).total, { times: 20, plus: 0 });
   assert.equal(textGrowth({ normalizer: replace('ab', 'xyz'), pre_tokenizer: null }).total.times, 1.5);
 });
 

@@ -19,7 +19,7 @@ export function decodeTokens(tokens: string[], steps: readonly DecoderStep[] | n
 function applyStep(tokens: string[], step: DecoderStep): string[] {
   switch (step.kind) {
     case 'replace':
-      return tokens.map((t) => t.replaceAll(step.from, step.to));
+      return tokens.map((t) => t.replaceAll(step.from, () => step.to)); // literally, as HF (literal-replace.ts)
     case 'fuse':
       return [tokens.join('')];
     case 'byteFallback':

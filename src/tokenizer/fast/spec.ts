@@ -56,7 +56,7 @@ function fail(reason: string): never {
 /** `text` through the normalizer's steps. */
 export function normalizeText(text: string, steps: readonly NormalizerStep[]): string {
   let s = text;
-  for (const step of steps) s = step.kind === 'prepend' ? step.text + s : s.replaceAll(step.from, step.to);
+  for (const step of steps) s = step.kind === 'prepend' ? step.text + s : s.replaceAll(step.from, () => step.to); // the content literally, as HF (literal-replace.ts)
   return s;
 }
 
