@@ -76,6 +76,21 @@ export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/**
+ * One read buffer for many tensors, grown to the largest read: a model load reads each weight into it and the backend
+ * converts from there, so the host touches new memory once, not once per tensor (on a VM, first touch of fresh pages
+ * costs more than the copy).
+ */
+export class ReadScratch {
+  private buf = new ArrayBuffer(0);
+
+  /** The first `n` bytes of the buffer (at offset 0: aligned for any element type). */
+  bytes(n: number): Uint8Array {
+    if (this.buf.byteLength < n) this.buf = new ArrayBuffer(n);
+    return new Uint8Array(this.buf, 0, n);
+  }
+}
+
 /** One .safetensors file: the header is parsed and validated on open; tensor data is read on demand. */
 export class SafetensorsFile {
   private constructor(
@@ -112,30 +127,34 @@ export class SafetensorsFile {
     return t;
   }
 
-  /** The tensor's bytes (at most its first `limit`), read from disk by offset into a fresh (aligned) buffer. */
-  readBytes(name: string, limit = Infinity): Uint8Array {
+  /**
+   * The tensor's bytes (at most its first `limit`), read from disk by offset into a fresh (aligned) buffer, or into
+   * `scratch`'s (valid until its next read).
+   */
+  readBytes(name: string, limit = Infinity, scratch?: ReadScratch): Uint8Array {
     const t = this.info(name);
     const n = Math.min(t.end - t.begin, limit);
-    const out = new Uint8Array(new ArrayBuffer(n));
+    const out = scratch ? scratch.bytes(n) : new Uint8Array(new ArrayBuffer(n));
     readFully(this.fd, out, this.dataStart + t.begin, () => {
       throw new UserError(`tensor "${name}": file ended while reading its data (was it truncated after opening?)`, this.file);
     });
     return out;
   }
 
-  /** The tensor as a typed array of its stored type (BF16/F16 as raw Uint16 bits). */
-  read(name: string): SafeArray {
+  /** The tensor as a typed array of its stored type (BF16/F16 as raw Uint16 bits); in `scratch`'s memory when given. */
+  read(name: string, scratch?: ReadScratch): SafeArray {
     const t = this.info(name);
-    const buf = this.readBytes(name).buffer;
+    const bytes = this.readBytes(name, Infinity, scratch);
+    const buf = bytes.buffer, n = bytes.byteLength / DTYPE_SIZE[t.dtype];
     switch (t.dtype) {
-      case 'F64': return new Float64Array(buf);
-      case 'F32': return new Float32Array(buf);
-      case 'F16': case 'BF16': return new Uint16Array(buf);
-      case 'I64': return new BigInt64Array(buf);
-      case 'I32': return new Int32Array(buf);
-      case 'I16': return new Int16Array(buf);
-      case 'I8': return new Int8Array(buf);
-      case 'U8': case 'BOOL': return new Uint8Array(buf);
+      case 'F64': return new Float64Array(buf, 0, n);
+      case 'F32': return new Float32Array(buf, 0, n);
+      case 'F16': case 'BF16': return new Uint16Array(buf, 0, n);
+      case 'I64': return new BigInt64Array(buf, 0, n);
+      case 'I32': return new Int32Array(buf, 0, n);
+      case 'I16': return new Int16Array(buf, 0, n);
+      case 'I8': return new Int8Array(buf, 0, n);
+      case 'U8': case 'BOOL': return new Uint8Array(buf, 0, n);
     }
   }
 

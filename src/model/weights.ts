@@ -1,6 +1,6 @@
 // The base model's weights on a backend, loaded tensor by tensor from an HF checkpoint
-// (HF names, shapes checked against the config). Host memory holds one tensor at a time; a BF16 tensor
-// loaded as bf16 is uploaded as its stored bits, other float types are converted on the host.
+// (HF names, shapes checked against the config). Host memory holds one tensor at a time, in one read buffer reused for
+// all: a tensor is uploaded as its stored bits (BF16, F16, F32) and the backend converts them into its buffer.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { f32ToBf16, type DType, type HostData } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
@@ -8,7 +8,7 @@ import { warn } from '../util/log.ts';
 import { checkClassificationHead, type MistralConfig } from './config.ts';
 import { FiniteWeights } from './finite-weights.ts';
 import { HF_NAMES, layerNormName, projectionName, PROJECTIONS, type Projection } from './names.ts';
-import { shapeText, type SafetensorsCheckpoint } from './safetensors.ts';
+import { ReadScratch, shapeText, type SafetensorsCheckpoint } from './safetensors.ts';
 
 // names.ts owns the projections' names (the config's schema reads them there); the model's modules take them from here
 export { PROJECTIONS, type Projection };
@@ -50,11 +50,19 @@ export function hostFloats(data: Float32Array, dtype: DType): HostData {
   throw new Error(`cannot upload float weights as ${dtype}`);
 }
 
-/** A checkpoint tensor as a buffer of `dtype` wants it: stored BF16 bits as they are, else via float32. */
-export function checkpointTensor(ckpt: SafetensorsCheckpoint, name: string, dtype: DType): HostData {
+/**
+ * A checkpoint tensor for an upload into a buffer of `dtype`: BF16, F16 and F32 as stored, read into `scratch` (valid
+ * until its next read), which the upload converts into the buffer as hostFloats would (bf16 and f16 widen exactly,
+ * f32 into bf16 rounds to nearest even), with no float32 copy of its own; F64 via float32, as hostFloats takes it.
+ */
+export function checkpointTensor(ckpt: SafetensorsCheckpoint, name: string, dtype: DType, scratch = new ReadScratch()): HostData {
   const file = ckpt.fileOf(name);
-  if (dtype === 'bf16' && file.info(name).dtype === 'BF16') return { dtype: 'bf16', data: file.read(name) as Uint16Array };
-  return hostFloats(file.readF32(name), dtype);
+  switch (file.info(name).dtype) {
+    case 'BF16': return { dtype: 'bf16', data: file.read(name, scratch) as Uint16Array };
+    case 'F16': return { dtype: 'f16', data: file.read(name, scratch) as Uint16Array };
+    case 'F32': return { dtype: 'f32', data: file.read(name, scratch) as Float32Array };
+    default: return hostFloats(file.readF32(name), dtype);
+  }
 }
 
 /** The prefix of the base model's weights in a MistralFor* checkpoint (transformers' base_model_prefix). */
@@ -98,6 +106,7 @@ function sameValues(a: Float32Array, b: Float32Array): boolean {
 export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: MistralConfig, dtype: DType): MistralWeights {
   const used = new Set<string>();
   const finite = new FiniteWeights(backend);
+  const scratch = new ReadScratch();
   const load = (hfName: string, shape: readonly number[]): DeviceBuffer => {
     const name = storedName(ckpt, hfName);
     used.add(name);
@@ -109,7 +118,7 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
       );
     }
     const buf = backend.alloc(dtype, info.shape.reduce((a, b) => a * b, 1));
-    const host = checkpointTensor(ckpt, name, dtype);
+    const host = checkpointTensor(ckpt, name, dtype, scratch);
     backend.upload(buf, host);
     finite.require(buf, host, info.shape, name, ckpt.fileOf(name).file);
     return buf;

@@ -77,6 +77,12 @@ export function storeFloats(dst: CpuBuffer, src: HostData | { dtype: DType; data
     out.set(src.data);
     return;
   }
+  if (dst.dtype === 'f32' && (src.dtype === 'bf16' || src.dtype === 'f16')) {
+    // widened straight into the buffer: a float32 copy first would be one more array of the buffer's size, fresh memory
+    // whose first touch costs a model load more than the conversion
+    (src.dtype === 'bf16' ? bf16ToF32 : f16ToF32)(src.data as Uint16Array, out as Float32Array);
+    return;
+  }
   const wide = src.dtype === 'bf16' ? bf16ToF32(src.data as Uint16Array)
     : src.dtype === 'f16' ? f16ToF32(src.data as Uint16Array)
       : (src.data as FloatArray);
