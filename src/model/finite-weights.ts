@@ -21,8 +21,15 @@ export class FiniteWeights {
   require(buf: DeviceBuffer, host: HostData, shape: readonly number[], name: string, file: string): void {
     this.backend.sumSquares(this.scratch, buf, buf.length);
     if (Number.isFinite(this.backend.download(this.scratch)[0])) return;
-    // not finite: a bad value, or finite ones whose sum overflows f32 (then there is nothing to refuse)
+    // not finite: a bad value, or finite ones whose sum overflows f32 (then there is nothing to refuse); or a finite f32
+    // value past the buffer's range (3.4e38 is Infinity in bf16), which only the buffer holds: searched there
     const bad = firstNonFinite(host);
+    const loaded = bad === null && buf.dtype !== host.dtype ? this.backend.download(buf) : null;
+    const narrowed = loaded === null ? -1 : firstNonFiniteIndex(loaded);
+    if (narrowed >= 0) {
+      throw new UserError(`tensor "${name}" holds ${host.data[narrowed]} at [${unravel(narrowed, shape).join(', ')}], past the range of ` +
+        `${buf.dtype} (it loads as ${loaded![narrowed]}): the checkpoint is damaged (or was saved from a diverged run), and every output of the model would be NaN`, file);
+    }
     if (!bad) return;
     throw new UserError(`tensor "${name}" holds ${bad.value} at [${unravel(bad.index, shape).join(', ')}]: ` +
       'the checkpoint is damaged (or was saved from a diverged run), and every output of the model would be NaN', file);

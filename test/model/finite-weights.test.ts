@@ -56,3 +56,18 @@ test('firstNonFiniteTensor: the first floating tensor of a safetensors file with
     st.close();
   }
 });
+
+test('FiniteWeights refuses a finite f32 weight past bf16\'s range that a bf16 buffer holds as Infinity (loaded with precision: bf16), naming the value', () => {
+  const backend = createBackend('cpu');
+  const finite = new FiniteWeights(backend);
+  const host = { dtype: 'f32' as const, data: Float32Array.from([1, 3.4e38, 2, -1e30]) };
+  const buf = backend.alloc('bf16', 4);
+  backend.upload(buf, host);
+  assert.throws(() => finite.require(buf, host, [2, 2], 'model.norm.weight', '/m/model.safetensors'),
+    { name: 'UserError', message: /^\/m\/model\.safetensors: tensor "model\.norm\.weight" holds 3\.\d+e\+38 at \[0, 1\], past the range of bf16 \(it loads as Infinity\): the checkpoint is damaged/ });
+  // the same values in an f32 buffer are finite, and -1e30 fits bf16
+  const f32 = backend.alloc('f32', 4);
+  backend.upload(f32, host);
+  finite.require(f32, host, [2, 2], 'model.norm.weight', '/m/model.safetensors');
+  finite.free();
+});
