@@ -23,8 +23,10 @@ const SAME: Growth = { times: 1, plus: 0 };
 
 /** Unicode's own bounds on how much a normalization form lengthens UTF-16 text (UAX #15, "Stream-Safe Text Format"). */
 const UNICODE_FORM_TIMES: Record<string, number> = { NFC: 3, NFD: 4, NFKC: 18, NFKD: 18 };
-/** toLowerCase: a code unit becomes at most 3 ("İ" becomes 2). */
-const LOWERCASE_TIMES = 3;
+/** toLowerCase: a code unit becomes at most 2 ("İ" becomes "i̇"; checked over every code point in Node 20). */
+const LOWERCASE_TIMES = 2;
+/** The normalizer steps that only normalize or lowercase Unicode: a run of them is bounded as one (textGrowth). */
+const UNICODE_STEPS = new Set(['NFC', 'NFD', 'NFKC', 'NFKD', 'StripAccents', 'Precompiled', 'Lowercase']);
 /** A UTF-16 code unit is at most 3 UTF-8 bytes, each one character of the byte-level alphabet. */
 const BYTE_LEVEL_TIMES = 3;
 
@@ -43,7 +45,29 @@ export function textGrowth(json: Partial<Pick<TokenizerJson, 'normalizer' | 'pre
     if (!isRecord(cfg)) return SAME;
     if (cfg['type'] === 'Sequence') {
       const list = cfg[sequenceKey];
-      return Array.isArray(list) ? list.reduce<Growth>((g, c, i) => compose(g, walk(c, `${where}.${sequenceKey}[${i}]`, sequenceKey, own)), SAME) : SAME;
+      if (!Array.isArray(list)) return SAME;
+      // a run of Unicode normalization steps is bounded as one (normalizing twice is no longer than once: NFKC after
+      // NFKD is NFKC), its largest form times Lowercase's: transformers' own ALBERT and XLNet converters write
+      // [NFKD, StripAccents, Lowercase, Precompiled], which multiplied step by step came to thousands·n
+      let g = SAME, runForm = 0, runLower = false;
+      const endRun = (): void => {
+        if (runForm > 0 || runLower) g = compose(g, { times: Math.max(1, runForm) * (runLower ? LOWERCASE_TIMES : 1), plus: 0 });
+        runForm = 0;
+        runLower = false;
+      };
+      list.forEach((c, i) => {
+        const step = walk(c, `${where}.${sequenceKey}[${i}]`, sequenceKey, own);
+        const type = isRecord(c) ? String(c['type']) : '';
+        if (sequenceKey === 'normalizers' && UNICODE_STEPS.has(type)) {
+          if (type === 'Lowercase') runLower = true;
+          else runForm = Math.max(runForm, step.times);
+          return;
+        }
+        endRun();
+        g = compose(g, step);
+      });
+      endRun();
+      return g;
     }
     const growth = own(cfg, where);
     steps.push({ where: `${where} (${String(cfg['type'])})`, growth });

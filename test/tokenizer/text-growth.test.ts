@@ -94,4 +94,12 @@ test('the bundled and fixture tokenizers, and the published kinds, are far insid
   assert.ok(textGrowth({ normalizer: { type: 'NFKC' }, pre_tokenizer: byteLevel }).total.times <= MAX_GROWTH_TIMES / 2);
   const bert = { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true };
   assert.ok(textGrowth({ normalizer: bert, pre_tokenizer: { type: 'BertPreTokenizer' } }).total.times <= MAX_GROWTH_TIMES / 2);
+  // transformers' own ALBERT / XLNet converters (convert_slow_tokenizer.py): a run of Unicode steps is bounded as one
+  // (its largest form, 18, times Lowercase's 2), not 18·4·2·18; they were refused at 7,776·n
+  const albert = { type: 'Sequence', normalizers: [replace('``', '"'), replace("''", '"'), { type: 'NFKD' }, { type: 'StripAccents' }, { type: 'Lowercase' },
+    { type: 'Precompiled', precompiled_charsmap: '' }, { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' }] };
+  assert.deepEqual(textGrowth({ normalizer: albert, pre_tokenizer: metaspace }).total, { times: 72, plus: 2 });
+  assert.deepEqual(textGrowth({ normalizer: { type: 'Sequence', normalizers: [{ type: 'NFKC' }, { type: 'Lowercase' }] }, pre_tokenizer: byteLevel }).total, { times: 108, plus: 3 });
+  // a run ends at another step: Lowercase, a Replace that doubles, Lowercase again multiply
+  assert.equal(textGrowth({ normalizer: { type: 'Sequence', normalizers: [{ type: 'Lowercase' }, replace('a', 'bb'), { type: 'Lowercase' }] }, pre_tokenizer: null }).total.times, 8);
 });
