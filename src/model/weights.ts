@@ -120,6 +120,8 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
     const buf = backend.alloc(dtype, info.shape.reduce((a, b) => a * b, 1));
     const host = checkpointTensor(ckpt, name, dtype, scratch);
     backend.upload(buf, host);
+    // before the next read reuses `scratch`: a CUDA upload from pageable memory may return before it has read it, and
+    // require's download of its sum (on the same stream) waits for the upload — keep the two together
     finite.require(buf, host, info.shape, name, ckpt.fileOf(name).file);
     return buf;
   };
