@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileIsThere } from '../util/file-is-there.ts';
+import { weightFilesThere } from './weight-files-there.ts';
 import { bf16ToF32, f16ToF32 } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
@@ -300,28 +301,6 @@ function parseTensorInfo(
 /** Folders already warned of holding both an index and a single file (a command opens its model more than once). */
 const warnedBoth = new Set<string>();
 
-/**
- * Whether the single weights file and the index are there. A symbolic link to nothing (a hub snapshot copied with
- * cp -r) is an error naming it where it is the folder's only weights (fileIsThere); beside the other file it is what
- * transformers takes it for, no file (its os.path.isfile is false), and the other is read, with a warning naming it.
- */
-function weightFilesThere(singlePath: string, indexPath: string): [boolean, boolean] {
-  const there = (p: string): boolean | UserError => {
-    try {
-      return fileIsThere(p);
-    } catch (e) {
-      if (e instanceof UserError) return e;
-      throw e;
-    }
-  };
-  const single = there(singlePath), index = there(indexPath);
-  for (const [link, other] of [[single, index], [index, single]] as const) {
-    if (!(link instanceof UserError)) continue;
-    if (other !== true) throw link;
-    warn(`${link.message}; the other weights file beside it is read, as transformers reads it`);
-  }
-  return [single === true, index === true];
-}
 
 export class SafetensorsCheckpoint {
   private readonly files = new Map<string, SafetensorsFile>();
