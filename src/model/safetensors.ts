@@ -301,7 +301,6 @@ function parseTensorInfo(
 /** Folders already warned of holding both an index and a single file (a command opens its model more than once). */
 const warnedBoth = new Set<string>();
 
-
 export class SafetensorsCheckpoint {
   private readonly files = new Map<string, SafetensorsFile>();
   private constructor(readonly dir: string, private readonly weightMap: ReadonlyMap<string, string>) {}
