@@ -297,10 +297,10 @@ function parseTensorInfo(
   return { dtype, shape, begin, end };
 }
 
-/** A checkpoint folder: either one model.safetensors or shards listed by model.safetensors.index.json. */
 /** Folders already warned of holding both an index and a single file (a command opens its model more than once). */
 const warnedBoth = new Set<string>();
 
+/** A checkpoint folder: either one model.safetensors or shards listed by model.safetensors.index.json. */
 export class SafetensorsCheckpoint {
   private readonly files = new Map<string, SafetensorsFile>();
   private constructor(readonly dir: string, private readonly weightMap: ReadonlyMap<string, string>) {}
