@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The checks that need the GPU machine, in one call (issue [9]). Prepared here by scripts/device-prepare.sh,
 # which builds dist/, lays .device/ (Node.js, the slim node_modules, the HF + PEFT baseline) and checks that
-# what travels stays under the device tool's 64 MiB; then the call, carrying .device and dist:
-#   run(carry: [".device", "dist"], command: "source .device/env.sh && bash scripts/device-check.sh", timeout_s: 480)
+# what travels stays under the device tool's 64 MiB; then the call, carrying .device (dist/ packed in it):
+#   run(carry: [".device"], command: "source .device/env.sh && bash scripts/device-check.sh", timeout_s: 480)
 # Steps, each with its own time limit and its log under $OUT (written as it runs, so a step that times out
 # keeps what it printed); a failed or timed-out step does not stop the later ones. In order:
-#   dist           dist/ for the tests that run the CLI: built when typescript is here, else the carried
+#   dist           dist/ for the tests that run the CLI: built when typescript is here, else the unpacked
 #                  dist/ is stamped current when .device/src.sha256 shows it was built from this very src/
 #   smoke          scripts/cuda-smoke.ts: the bindings, every kernel module compiled (into the disk cache the
 #                  later steps share) and loaded, GEMMs vs the CPU
@@ -53,7 +53,7 @@ src_files() { # the files of src/ that travel to the device (tracked and untrack
 }
 src_hash() { src_files | LC_ALL=C sort -z | (cd src && xargs -0 sha256sum) | sha256sum | cut -d' ' -f1; }
 if [ "${1:-}" = "--src-hash" ]; then src_hash; exit 0; fi
-bash scripts/device-unpack.sh || exit 1 # esbuild's binary, packed by device-prepare.sh; tsx runs it
+bash scripts/device-unpack.sh || exit 1 # esbuild's binary (tsx runs it) and dist/, packed by device-prepare.sh
 
 export PYTHONUNBUFFERED=1
 # the GPU tests fail, rather than skip, where the CUDA backend does not start: a suite skipped whole is no pass
@@ -155,7 +155,7 @@ if node -e "require.resolve('typescript/package.json')" >/dev/null 2>&1; then
   ONLY= step dist 30 node --import tsx scripts/build.ts # a prerequisite: run under ONLY too
 elif [ -f dist/cli/main.js ] && [ -f .device/src.sha256 ] && [ "$(cat .device/src.sha256)" = "$(src_hash)" ]; then
   touch dist/.built # copies need not keep mtimes: the hash says this dist/ was built from this src/
-  note "dist           carried, built from this src/ (hash matches)"
+  note "dist           unpacked from .device, built from this src/ (hash matches)"
 else
   note "dist           MISSING or stale (no typescript here, and no dist/ built from this src/): the tests that run the CLI will fail"
   failures=$((failures + 1))

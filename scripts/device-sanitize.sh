@@ -3,7 +3,7 @@
 # (out-of-bounds or misaligned device accesses, shared-memory races between warps, barriers in divergent code).
 # Not part of scripts/device-check.sh (the sanitizer slows kernels 10–100×): run it when that check shows a kernel
 # fault or a wrong result, or when device time is left over. Prepared like the check:
-#   run(carry: [".device", "dist"], command: "source .device/env.sh && bash scripts/device-sanitize.sh", timeout_s: 300)
+#   run(carry: [".device"], command: "source .device/env.sh && bash scripts/device-sanitize.sh", timeout_s: 300)
 # Runs memcheck, racecheck and synccheck, each over test/backend/kernels.test.ts and test/backend/attention.test.ts
 # at bf16 with the flash attention kernels and with the default ones (small shapes: T ≤ 90), each run at most
 # RUN_S seconds (default 45); logs under $OUT, one per run, and summary.txt. Exit status: the number of runs that
@@ -13,7 +13,7 @@
 set -uo pipefail
 export MISTRAL_TUNE_TEST_REQUIRE_DEVICE=1 # fail, not skip, where the CUDA backend does not start
 cd "$(dirname "$0")/.."
-bash scripts/device-unpack.sh || exit 1 # esbuild's binary, packed by device-prepare.sh; tsx runs it
+bash scripts/device-unpack.sh || exit 1 # esbuild's binary (tsx runs it) and dist/, packed by device-prepare.sh
 OUT="${OUT:?set OUT to the folder for the logs}"
 mkdir -p "$OUT"
 RUN_S="${RUN_S:-45}"
