@@ -60,16 +60,18 @@ const SPEAKER_KEYS = ['speaker', 'author', 'sender'];
  * Why turn `where` (an object) has no field `key` (`f.role`, or the field its text is read from: `f.content`, "value" in a
  * ShareGPT turn): its keys, and the field options that read the ones that stand for it — a key that differs only in
  * case or spaces ("Role", "Content"), a speaker's field of another name ("speaker"), or, for the text, the one text key
- * beside the speaker's ({"role", "text"}, {"from", "content"}). Said rather than "role is null" or "empty content" of a
- * turn whose words are there. Null for a turn with no text key of another name (read as it is: empty content).
+ * beside the speaker's ({"role", "text"}, {"from", "content"}); a turn whose words are in a form not read (Gemini's
+ * "parts" list) gets its keys alone. Said rather than "role is null" or "empty content" of a turn whose words are
+ * there. Null for a turn with no other key (read as it is: empty content).
  */
 export function missingTurnField(m: Record<string, unknown>, where: string, key: string, roleKey: string, f: FieldMap, words: OptionWords = FLAG_WORDS): string | null {
   const keys = Object.keys(m).filter((k) => m[k] !== undefined);
   const caseOf = (want: string) => keys.find((k) => k !== want && k.trim().toLowerCase() === want.toLowerCase());
   const speaker = caseOf(roleKey) ?? keys.find((k) => SPEAKER_KEYS.includes(k) && typeof m[k] === 'string');
-  const texts = keys.filter((k) => k !== roleKey && k !== speaker && !TURN_FLAGS.has(k) && (typeof m[k] === 'string' || Array.isArray(m[k])));
+  const others = keys.filter((k) => k !== roleKey && k !== speaker && !TURN_FLAGS.has(k));
+  const texts = others.filter((k) => typeof m[k] === 'string');
   const stands = key === roleKey ? speaker : caseOf(key) ?? (texts.length === 1 ? texts[0] : undefined);
-  if (stands === undefined && key !== roleKey) return null;
+  if (key !== roleKey && others.length === 0) return null;
   const reads = stands === undefined ? [] : [fieldIs(words, key === roleKey ? 'role' : 'content', stands)];
   // the other field named otherwise too ("Role" and "Content"): both options, or the next rejection asks for the other
   const otherKey = key === roleKey ? f.content : roleKey, other = otherKey === roleKey ? speaker : caseOf(otherKey);

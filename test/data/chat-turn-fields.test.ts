@@ -27,6 +27,9 @@ test('a turn whose words are under another key is rejected naming its keys and t
   // and those options read them
   assert.deepEqual(detectRecord(chat({ role: 'user', text: 'Q' }, { role: 'assistant', text: 'A' }), 'generation', { ...DEFAULT_FIELDS, content: 'text' }), READ);
   assert.deepEqual(detectRecord(chat({ Role: 'user', Content: 'Q' }, { Role: 'assistant', Content: 'A' }), 'generation', { ...DEFAULT_FIELDS, role: 'Role', content: 'Content' }), READ);
+  // words in a form not read (Gemini's parts) are named by the keys alone: --field content=parts would not read them
+  assert.equal(detail(chat({ role: 'user', parts: [{ text: 'Q' }] }, { role: 'assistant', parts: [{ text: 'A' }] })),
+    'unknown_shape: messages[0] has no "content" (keys: "role", "parts")');
   // a turn with nothing else to read is as before: an empty system turn dropped, an empty answer empty
   assert.deepEqual(detectRecord({ messages: [{ role: 'system' }, { role: 'user', content: 'Q' }, { role: 'assistant', content: 'A' }] }, 'generation'), READ);
   assert.equal(detail(chat({ role: 'user', content: 'Q' }, { role: 'assistant', content: null })), 'empty: messages[1] (assistant) has empty content');
