@@ -11,6 +11,8 @@ import { didYouMean } from '../util/did-you-mean.ts';
 import type { DetectResult } from './detect-result.ts';
 import type { ChatTurn, FieldMap, Rejection } from './record-shape.ts';
 import { reject, stringField, typeName } from './record-fields.ts';
+import { missingTurnField } from './field-hints.ts';
+import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 
 /**
  * Whose name a speaker name SHAREGPT_ROLES reads is, where it is not ShareGPT's (human, gpt, chatgpt): "model" is
@@ -44,8 +46,8 @@ export function roleRefusal(role: unknown, where: string, sharegpt: boolean, rea
   return `${where} is ${JSON.stringify(role ?? null)}; roles are system, user, assistant${roleHint(named, sharegpt, reader)}`;
 }
 
-/** `raw` (a record's messages, as given) as a validated chat record, or why not; `f` names the fields in the input. */
-export function detectChat(raw: unknown, f: FieldMap): DetectResult {
+/** `raw` (a record's messages, as given) as a validated chat record, or why not; `f` names the fields in the input, `words` the caller's option words. */
+export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_WORDS): DetectResult {
   if (!Array.isArray(raw)) return reject('unknown_shape', `"${f.messages}" is ${typeName(raw)}, not an array`);
   const messages: ChatTurn[] = [];
   for (let i = 0; i < raw.length; i++) {
@@ -55,10 +57,16 @@ export function detectChat(raw: unknown, f: FieldMap): DetectResult {
     }
     const mm = m as Record<string, unknown>;
     const role = ownField(mm, f.role);
+    const where = `${f.messages}[${i}]`;
+    const misnamed = (key: string) => (ownField(mm, key) === undefined ? missingTurnField(mm, where, key, f.role, f, words) : null);
+    const noRole = misnamed(f.role);
+    if (noRole !== null) return reject('invalid_roles', noRole);
     const r = chatRoleOf(role);
-    if (r === null) return reject('invalid_roles', roleRefusal(role, `${f.messages}[${i}].${f.role}`, f.role === 'from'));
+    if (r === null) return reject('invalid_roles', roleRefusal(role, `${where}.${f.role}`, f.role === 'from'));
     const calls = toolCallField(mm);
-    if (calls !== undefined) return reject('unknown_shape', `${f.messages}[${i}] is a tool call ("${calls}"): tool use is not supported, only text turns are trained`);
+    if (calls !== undefined) return reject('unknown_shape', `${where} is a tool call ("${calls}"): tool use is not supported, only text turns are trained`);
+    const noContent = misnamed(f.content);
+    if (noContent !== null) return reject('unknown_shape', noContent);
     const parts = textOfParts(ownField(mm, f.content), `${f.messages}[${i}].${f.content}`);
     if (parts !== null && typeof parts !== 'string') return parts;
     const content = stringField(parts === null ? mm : { [f.content]: parts }, f.content);
@@ -94,9 +102,9 @@ export function detectChat(raw: unknown, f: FieldMap): DetectResult {
  * TRL's conversational prompt/completion, {prompt: [messages], completion: [messages]}: the chat of both, with the loss
  * on the completion only — the prompt's assistant turns (earlier rounds) are context, as weight 0 marks them.
  */
-export function conversationalPair(prompt: unknown[], completion: unknown[], f: FieldMap): DetectResult {
+export function conversationalPair(prompt: unknown[], completion: unknown[], f: FieldMap, words: OptionWords = FLAG_WORDS): DetectResult {
   const context = prompt.map((m) => (isRecord(m) ? keepNumberSpellings(m, { ...m, weight: 0, training: undefined }) : m));
-  return detectChat([...context, ...completion], { ...f, messages: `${f.prompt}+${f.completion}` });
+  return detectChat([...context, ...completion], { ...f, messages: `${f.prompt}+${f.completion}` }, words);
 }
 
 /**

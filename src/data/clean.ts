@@ -1,7 +1,7 @@
 // Text normalisation applied to every string field of a record before validation and deduplication:
-// mojibake undone where it is certain (mojibake.ts: "cafÃ©" → "café"), newlines (and VT, FF) to \n, control and
-// zero-width characters removed, exotic spaces to ' ', runs of spaces between words collapsed to one,
-// trailing spaces on each line removed, runs of blank lines collapsed to one, then Unicode NFC (after the
+// mojibake undone where it is certain (mojibake.ts: "cafÃ©" → "café"), newlines (and VT, FF) to \n, terminal escape
+// sequences, control and zero-width characters removed, exotic spaces to ' ', runs of spaces between words collapsed
+// to one, trailing spaces on each line removed, runs of blank lines collapsed to one, then Unicode NFC (after the
 // stripping, so the result is always NFC), and the whole field trimmed (a prompt only at its start and a
 // completion only at its end: the whitespace between them is their separator).
 // Indentation at the start of a line is kept (code), as are tabs, ZWJ (emoji sequences) and ZWNJ
@@ -12,6 +12,11 @@
 
 import { repairMojibake } from './mojibake.ts';
 
+// Terminal escape sequences, as logs and console output pasted into a dataset hold them: CSI (colours and cursor moves,
+// ESC [ 31 m), OSC strings (a window title, an OSC 8 hyperlink: ESC ] … BEL or ESC \, bounded to a line of 2,048
+// characters) and character-set designations (ESC ( B, which tput sgr0 writes). Removing only their ESC, as STRIP does,
+// left the rest as text ("[31merror[0m"); a lone ESC is still stripped there.
+const ANSI_ESCAPES = /\x1B\[[0-?]*[ -/]*[@-~]|\x1B\][^\x07\x1B\r\n]{0,2048}(?:\x07|\x1B\\)|\x1B[()*+][ -~]/g;
 // C0 controls except \t, \n and the line breaks VT and FF, DEL, C1 controls except NEL (a newline), and the invisible
 // zero-width characters: ZERO WIDTH SPACE, WORD JOINER, ZERO WIDTH NO-BREAK SPACE (a stray BOM), MONGOLIAN VOWEL SEPARATOR.
 const STRIP = /[\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E]/g;
@@ -35,7 +40,7 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 export function normalizeText(s: string, trim: 'both' | 'start' | 'end' = 'both'): string {
   let t = NON_ASCII.test(s) ? repairMojibake(s) : s;
   if (NEEDS_WORK.test(t)) {
-    t = t.replace(NEWLINES, '\n').replace(STRIP, '').replace(SPACES, ' ').replace(TRAILING, '\n');
+    t = t.replace(ANSI_ESCAPES, '').replace(NEWLINES, '\n').replace(STRIP, '').replace(SPACES, ' ').replace(TRAILING, '\n');
     t = FENCE.test(t) ? outsideFences(t, collapse) : collapse(t);
   }
   // NFC last: removing a zero-width or control character can bring a base and a combining mark together

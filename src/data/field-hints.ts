@@ -45,7 +45,37 @@ export function turnsHint(v: Record<string, unknown>, words: OptionWords = FLAG_
   const key = Object.keys(v).find((k) => { const x = ownField(v, k); return Array.isArray(x) && x.length > 0 && x.every((t) => typeof t === 'object' && t !== null && !Array.isArray(t)); });
   if (key === undefined) return '';
   const turns = ownField(v, key) as object[], keys = [...new Set(turns.flatMap((t) => Object.keys(t)))].slice(0, 6);
-  const names = keys.includes('role') && keys.includes('content') ? '' : ` with ${fieldIs(words, 'role', 'KEY')} and ${fieldIs(words, 'content', 'KEY')}`;
+  // ShareGPT's {from, value} turns are read under any key --field messages names
+  const names = (keys.includes('role') && keys.includes('content')) || (keys.includes('from') && keys.includes('value')) ? '' : ` with ${fieldIs(words, 'role', 'KEY')} and ${fieldIs(words, 'content', 'KEY')}`;
   return `; "${key}" holds a list of ${turns.length} object${turns.length === 1 ? '' : 's'} (keys ${keys.map((k) => JSON.stringify(k)).join(', ')}): ` +
     `if they are a chat's turns, ${fieldIs(words, 'messages', key)}${names} reads them, else convert them to {role, content} messages`;
+}
+
+/** Keys of a chat turn that hold no text of it: its flags and OpenAI's speaker name. */
+const TURN_FLAGS = new Set(['weight', 'training', 'name']);
+/** Other datasets' names of a turn's speaker field. */
+const SPEAKER_KEYS = ['speaker', 'author', 'sender'];
+
+/**
+ * Why turn `where` (an object) has no field `key` (`f.role`, or the field its text is read from: `f.content`, "value" in a
+ * ShareGPT turn): its keys, and the field options that read the ones that stand for it — a key that differs only in
+ * case or spaces ("Role", "Content"), a speaker's field of another name ("speaker"), or, for the text, the one text key
+ * beside the speaker's ({"role", "text"}, {"from", "content"}); a turn whose words are in a form not read (Gemini's
+ * "parts" list) gets its keys alone. Said rather than "role is null" or "empty content" of a turn whose words are
+ * there. Null for a turn with no other key (read as it is: empty content).
+ */
+export function missingTurnField(m: Record<string, unknown>, where: string, key: string, roleKey: string, f: FieldMap, words: OptionWords = FLAG_WORDS): string | null {
+  const keys = Object.keys(m).filter((k) => m[k] !== undefined);
+  const caseOf = (want: string) => keys.find((k) => k !== want && k.trim().toLowerCase() === want.toLowerCase());
+  const speaker = caseOf(roleKey) ?? keys.find((k) => SPEAKER_KEYS.includes(k) && typeof m[k] === 'string');
+  const others = keys.filter((k) => k !== roleKey && k !== speaker && !TURN_FLAGS.has(k));
+  const texts = others.filter((k) => typeof m[k] === 'string');
+  const stands = key === roleKey ? speaker : caseOf(key) ?? (texts.length === 1 ? texts[0] : undefined);
+  if (key !== roleKey && others.length === 0) return null;
+  const reads = stands === undefined ? [] : [fieldIs(words, key === roleKey ? 'role' : 'content', stands)];
+  // the other field named otherwise too ("Role" and "Content"): both options, or the next rejection asks for the other
+  const otherKey = key === roleKey ? f.content : roleKey, other = otherKey === roleKey ? speaker : caseOf(otherKey);
+  if (other !== undefined && !Object.hasOwn(m, otherKey)) reads.push(fieldIs(words, otherKey === roleKey ? 'role' : 'content', other));
+  const hint = reads.length === 0 ? '' : `; ${reads.join(' ')} reads ${reads.length === 1 ? 'it' : 'them'}`;
+  return `${where} has no "${key}" (keys: ${keys.map((k) => JSON.stringify(k)).join(', ') || 'none'})${hint}`;
 }

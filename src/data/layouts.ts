@@ -101,13 +101,17 @@ export function isShareGptTurns(x: unknown): x is Array<Record<string, unknown>>
  * The caller only asks for a record without canonical fields (a "messages" field only when it holds ShareGPT turns);
  * `messagesKey` is where --field messages=KEY says the turns are (tried first).
  */
-export function readLayout(v: Record<string, unknown>, messagesKey = 'messages'): LayoutChat | Rejection | null {
+export function readLayout(v: Record<string, unknown>, messagesKey = 'messages', contentKey = 'content'): LayoutChat | Rejection | null {
   for (const key of new Set([messagesKey, 'conversations', 'messages'])) {
     const turns = ownField(v, key);
     if (isShareGptTurns(turns)) {
       const messages = turns.map((t) => {
         const from = ownField(t, 'from');
-        const turn: Record<string, unknown> = { from: typeof from === 'string' ? (ownField(SHAREGPT_ROLES, from.trim().toLowerCase()) ?? from) : from, value: ownField(t, 'value') };
+        const speaker = typeof from === 'string' ? (ownField(SHAREGPT_ROLES, from.trim().toLowerCase()) ?? from) : from;
+        // a turn's words under the field --field content names ({from, content}: "content" by default) when it has no "value"
+        const valueKey = ownField(t, 'value') === undefined && ownField(t, contentKey) !== undefined ? contentKey : 'value';
+        // a turn without them keeps its keys, so that the chat's rejection names them
+        const turn: Record<string, unknown> = ownField(t, valueKey) === undefined ? { ...t, from: speaker } : { from: speaker, value: ownField(t, valueKey) };
         for (const k of ['weight', 'training']) if (ownField(t, k) !== undefined) turn[k] = ownField(t, k); // whether the turn is trained
         return keepNumberSpellings(t, turn);
       });

@@ -131,11 +131,11 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   const pairBeside = pairBesideTurns(v, task, f, vocabSize, classes, words);
   if (pairBeside !== null) return pairBeside;
   if (!has(v, f.text) && !has(v, f.completion) && !has(v, f.input_ids) && (!has(v, f.messages) || isShareGptTurns(ownField(v, f.messages)))) {
-    const read = readLayout(v, f.messages);
+    const read = readLayout(v, f.messages, f.content);
     if (read !== null) {
       if ('reason' in read) return read;
       if (task === 'classification') return reject('wrong_task', `a chat record (${read.names.messages}) in a classification run`);
-      const det = withSystem(detectChat(read.messages, { ...f, ...read.names }), read.system ?? '');
+      const det = withSystem(detectChat(read.messages, { ...f, ...read.names }, words), read.system ?? '');
       if (!('record' in det)) return det;
       return { ...det, layout: read.layout, ...(read.noInput ? { noInput: read.noInput } : {}) };
     }
@@ -182,12 +182,12 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     const system = systemBeside(v);
     if (typeof system !== 'string') return system;
     const turns = fromJsonCell(ownField(v, f.messages));
-    return brokenJsonCell(turns, f.messages) ?? withSystem(detectChat(turns, f), system);
+    return brokenJsonCell(turns, f.messages) ?? withSystem(detectChat(turns, f, words), system);
   }
   if (groups[0] === `${f.prompt}/${f.completion}`) {
     if (task === 'classification') return reject('wrong_task', 'a prompt/completion record in a classification run');
     const promptTurns = fromJsonCell(ownField(v, f.prompt)), completionTurns = fromJsonCell(ownField(v, f.completion));
-    if (Array.isArray(promptTurns) && Array.isArray(completionTurns)) return conversationalPair(promptTurns, completionTurns, f);
+    if (Array.isArray(promptTurns) && Array.isArray(completionTurns)) return conversationalPair(promptTurns, completionTurns, f, words);
     if (!has(v, f.prompt)) return reject('unknown_shape', `"${f.completion}" without "${f.prompt}"`);
     if (!has(v, f.completion)) {
       // preference data (TRL's DPO layout): no completion to train, but the chosen answer can be named as one

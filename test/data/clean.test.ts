@@ -24,6 +24,17 @@ test('control and zero-width characters are stripped; ZWJ and ZWNJ are kept', ()
   assert.equal(normalizeText('\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645'), '\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645');
 });
 
+test('terminal escape sequences go whole: colours, cursor moves, hyperlinks and titles leave no "[31m" behind', () => {
+  // before: only the ESC was removed, and "[1;31merror:[0m" was kept as text
+  assert.equal(normalizeText('\u001b[1;31merror:\u001b[0m build failed'), 'error: build failed');
+  assert.equal(normalizeText('50%\u001b[2K\u001b[1G100% done\u001b(B\u001b[m'), '50%100% done');
+  assert.equal(normalizeText('see \u001b]8;;https://x.org\u001b\\the docs\u001b]8;;\u001b\\ now'), 'see the docs now');
+  assert.equal(normalizeText('\u001b]0;my title\u0007$ ls\r\nfile.txt'), '$ ls\nfile.txt');
+  // a lone ESC is still a control character removed alone; an unclosed OSC string does not swallow the text after it
+  assert.equal(normalizeText('a\u001bb [31m is text'), 'ab [31m is text');
+  assert.equal(normalizeText('x\u001b]never closed\nnext line'), 'x]never closed\nnext line');
+});
+
 test('whitespace: exotic spaces to " ", runs between words collapsed, trailing spaces removed, blank-line runs collapsed, trimmed; indentation and tabs kept', () => {
   assert.equal(normalizeText('a\u00a0b\u3000c\u2003d'), 'a b c d');
   assert.equal(normalizeText('line one   \nline two\t\n'), 'line one\nline two');

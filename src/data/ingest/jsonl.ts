@@ -372,9 +372,35 @@ export function parseJsonItem(t: string, line: number, limit: RawLimit = {}): Ra
     const after = afterFirstValue(t);
     const detail = after?.rest.startsWith('{') || after?.rest.startsWith('[')
         ? `more than one JSON value (a second starts at character ${after.at + 1}): records written without a line break between them? Put each on its own line`
-        : (e as Error).message;
+        : trailingCommaDetail(t) ?? commentLineDetail(t) ?? (e as Error).message;
     return { line, raw: t, error: { reason: 'invalid_json', detail } };
   }
+}
+
+/**
+ * A comma before a closing `}` or `]` outside strings (`{"text": "a", }`: a trailing comma, which JavaScript, JSON5 and
+ * hand edits leave and JSON has not), said so with where, or null: V8's own words for it are "Expected double-quoted
+ * property name in JSON at position 14".
+ */
+function trailingCommaDetail(t: string): string | null {
+  let inString = false;
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i]!;
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === ',') {
+      const next = /\S/.exec(t.slice(i + 1, i + 1 + 256));
+      if (next !== null && (next[0] === '}' || next[0] === ']')) return `a comma before "${next[0]}" at character ${i + 1} (a trailing comma): JSON allows none; remove it`;
+    }
+  }
+  return null;
+}
+
+/** A line that is a comment (`// …`, `# …`), said so, or null: JSON Lines has none (a .json file's comments are skipped). */
+function commentLineDetail(t: string): string | null {
+  return /^(?:\/\/|#)/.test(t) ? 'a comment line: JSON Lines holds no comments (every line that is not blank is a record); remove it' : null;
 }
 
 /**
