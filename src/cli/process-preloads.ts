@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { importConditions, resolveBarePackage } from './esm-resolve.ts';
 
 const START_FOLDER = process.cwd();
 
@@ -39,13 +40,16 @@ function nodeOptions(text: string): string[] {
   return options;
 }
 
-/** The modules of `--import X` and `--import=X` in `argv`, as URLs: a path from `folder`, a bare name as Node resolves it from there. */
+/**
+ * The modules of `--import X` and `--import=X` in `argv`, as URLs: a path from `folder`, a bare name as Node resolves an
+ * --import from there (ESM resolution, "import" conditions: esm-resolve.ts; require.resolve for what that leaves).
+ */
 function preloads(argv: readonly string[], folder: string): string[] {
   const specs = argv.flatMap((a, i) => (a === '--import' && argv[i + 1] !== undefined ? [argv[i + 1]!] : a.startsWith('--import=') ? [a.slice(9)] : []));
-  const fromFolder = createRequire(path.join(folder, 'noop.js'));
+  const conditions = importConditions(argv);
   return specs.map((s) => {
     if (/^[a-z][a-z0-9+.-]*:/i.test(s)) return s; // file:, data:, node:
     if (s.startsWith('.') || path.isAbsolute(s)) return pathToFileURL(path.resolve(folder, s)).href;
-    return pathToFileURL(fromFolder.resolve(s)).href;
+    return resolveBarePackage(s, folder, conditions) ?? pathToFileURL(createRequire(path.join(folder, 'noop.js')).resolve(s)).href;
   });
 }

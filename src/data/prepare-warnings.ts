@@ -32,6 +32,8 @@ export interface WarningFacts {
   minusOnes: number;
   wordLabels: ReadonlyMap<string, number>;
   notes: readonly string[];
+  /** Per source: how its reader read it (the delimiter chosen, another format it looks written in); report.json's inputs holds each. */
+  readerNotes: ReadonlyArray<readonly string[]>;
   /** Per source: records of bytes not UTF-8; sources with UTF-8 text beyond ASCII; sources whose one list is empty. */
   notUtf8: ReadonlyMap<number, number>;
   beyondAscii: ReadonlySet<number>;
@@ -47,7 +49,7 @@ export interface WarningFacts {
 export function prepareWarnings(facts: WarningFacts): string[] {
   const {
     sources, perSource, splitCounts, keptTotal, split, provided, classes, labelCounts, givenLabels, inputRecords, minusOnes, wordLabels,
-    notes, notUtf8, beyondAscii, emptyLists, firstRejections, tally, fields, words,
+    notes, readerNotes, notUtf8, beyondAscii, emptyLists, firstRejections, tally, fields, words,
   } = facts;
   const warnings: string[] = [];
   SPLITS.forEach((s, k) => {
@@ -77,6 +79,15 @@ export function prepareWarnings(facts: WarningFacts): string[] {
     if (w) warnings.push(w);
   }
   warnings.push(...notes);
+  // the reader notes of the first FILES_NAMED files that have any, and a count of the rest: report.json's inputs keeps each
+  const noted = sources.flatMap((_, k) => (readerNotes[k]!.length > 0 ? [k] : []));
+  for (const k of noted.slice(0, FILES_NAMED)) warnings.push(...readerNotes[k]!.map((n) => `${sources[k]!.name}: ${n}`));
+  const moreNoted = noted.slice(FILES_NAMED);
+  if (moreNoted.length > 0) {
+    const count = moreNoted.reduce((sum, k) => sum + readerNotes[k]!.length, 0);
+    warnings.push(`and ${moreNoted.length} more file${moreNoted.length === 1 ? '' : 's'} with ${count === 1 ? 'a note' : `${count} notes`} on how ${moreNoted.length === 1 ? 'it was' : 'they were'} read ` +
+      `(${tallyOf(moreNoted.flatMap((k) => readerNotes[k]!))}): report.json's inputs holds each file's notes`);
+  }
   // the first FILES_NAMED files with records not UTF-8, each with its conversion; a count of the rest (thousands of
   // Latin-1 files were thousands of lines)
   const notUtf8Files = [...notUtf8];
@@ -116,4 +127,12 @@ export function prepareWarnings(facts: WarningFacts): string[] {
 /** The line that counts the files a warning did not name, and their records (`what` says which files). */
 function moreFiles(files: number, what: string, records: number): string {
   return `and ${files} more file${files === 1 ? '' : 's'} ${what} (${records} record${records === 1 ? '' : 's'}): report.json's inputs names each, rejected.jsonl holds every record`;
+}
+
+/** The notes most often said, for a count line: the most common one and how many files had it ("read with ";" as the delimiter (…) × 9,995"). */
+function tallyOf(notes: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const n of notes) counts.set(n, (counts.get(n) ?? 0) + 1);
+  const [top, n] = [...counts].reduce((a, b) => (b[1] > a[1] ? b : a));
+  return counts.size === 1 ? `each: ${top}` : `most often, ${n} times: ${top}`;
 }

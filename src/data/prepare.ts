@@ -102,6 +102,9 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     const reportOut = open(PREPARE_REPORT);
     const byReason = new Map<Reason, number>();
     const perSource = sources.map(() => ({ records: 0, kept: 0, rejected: 0 }));
+    // per file: how its reader read it (the delimiter chosen, another format it looks written in); report.json's inputs
+    // keeps each, its warnings name the first files' (a folder of 10,000 `;` CSVs was 10,000 warning lines)
+    const readerNotes: string[][] = sources.map(() => []);
     let inputRecords = 0, truncated = 0;
     const ints = { max: -Infinity, zero: false }; // the integer labels read (1-based ones are refused)
     const notUtf8 = new Map<number, number>(); // records of bytes not UTF-8 per source: another encoding, said in a warning
@@ -243,8 +246,8 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       const src = sources[si]!;
       const before = fs.statSync(src.path);
       const items: Iterable<RawItem> = readRecords(src.path, formats[si]!, {
-        textSplit: opts.textSplit, textField: fields.text, onBytes, maxRawChars, words, onNote: (n) => notes.push(`${src.name}: ${n}`),
-        onOtherFormat: (h) => { notes.push(`${src.name}: ${h}`); otherFormat ??= `; ${src.name}: ${h}`; },
+        textSplit: opts.textSplit, textField: fields.text, onBytes, maxRawChars, words, onNote: (n) => readerNotes[si]!.push(n),
+        onOtherFormat: (h) => { readerNotes[si]!.push(h); otherFormat ??= `; ${src.name}: ${h}`; },
       });
       for (const item of items) {
         inputRecords++;
@@ -384,7 +387,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     const keptTotal = splitCounts[0]! + splitCounts[1]! + splitCounts[2]!;
     const warnings = prepareWarnings({
       sources, perSource, splitCounts, keptTotal, split, provided, classes, labelCounts, givenLabels, inputRecords, minusOnes, wordLabels,
-      notes, notUtf8, beyondAscii, emptyLists, firstRejections, tally, fields, words,
+      notes, readerNotes, notUtf8, beyondAscii, emptyLists, firstRejections, tally, fields, words,
     });
     const report: PrepareReport = {
       input_records: inputRecords,
@@ -399,7 +402,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
         labels: [...classes.labels],
         label_counts: { train: sortedCounts(labelCounts[0]!) as Record<string, number>, val: sortedCounts(labelCounts[1]!) as Record<string, number>, test: sortedCounts(labelCounts[2]!) as Record<string, number> },
       } : {}),
-      inputs: sources.map((s, k) => ({ file: s.name, role: s.role, ...perSource[k]! })),
+      inputs: sources.map((s, k) => ({ file: s.name, role: s.role, ...perSource[k]!, ...(readerNotes[k]!.length > 0 ? { notes: readerNotes[k]! } : {}) })),
       options: reportOptions(opts, { task, split, seed, dedup, nearThreshold, fields, overflow }),
       warnings,
     };

@@ -28,7 +28,8 @@ export interface PrepareReport {
   /** Classification: the classes in index order, and the records of each class by split. */
   labels?: LabelValue[];
   label_counts?: Record<'train' | 'val' | 'test', Record<string, number>>;
-  inputs: Array<{ file: string; role: SourceRole; records: number; kept: number; rejected: number }>;
+  /** Per input file: its counts, and how its reader read it (notes: the delimiter chosen, another format it looks written in), where it said. */
+  inputs: Array<{ file: string; role: SourceRole; records: number; kept: number; rejected: number; notes?: string[] }>;
   options: Record<string, unknown>;
   warnings: string[];
 }

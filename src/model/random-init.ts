@@ -1,7 +1,8 @@
 // A model with random weights drawn where they live (`model: {config, init: random}` of the train config):
 // each tensor is allocated on the backend and filled by its randomNormal kernel, with no host copy of the
 // weights, so a 7B model initialises on a GPU in seconds. HF's initialisation: normal(0, initializer_range)
-// for the embedding and every matrix, ones for the norms. The values are the counter-based generator's
+// for the embedding and every matrix, ones for the norms, then the pad row of the embedding zeroed (nn.Embedding's
+// padding_idx: _init_weights zeros it; tied, lm_head shares the zero row). The values are the counter-based generator's
 // (backend.ts randomNormal): element j of the k-th tensor (embed, then each layer's projections in
 // PROJECTIONS order, then lm_head) sits at counter Σ earlier tensors' sizes + j. They are NOT those of
 // createRandomModel (init.ts, the host Rng of tests and the quickstart) for the same seed.
@@ -13,6 +14,7 @@ import { parseConfig, randomConfigFile, type MistralConfig } from './config.ts';
 import { readConfigJson } from './config-number-forms.ts';
 import { MistralModel } from './mistral.ts';
 import { randomWeights } from './init.ts';
+import { embeddingPadRow } from './negative-ids.ts';
 
 /** An HF config.json: its path (a file, or a folder that holds config.json), or its keys inline. */
 export type ConfigSource = string | Record<string, unknown>;
@@ -66,5 +68,8 @@ export function initRandomModel(backend: Backend, cfg: MistralConfig, opts: Devi
     return b;
   };
   const weights = randomWeights(cfg, matrix, ones);
+  // drawn whole first, so the pad id moves no other value off its counter
+  const padRow = embeddingPadRow(cfg);
+  if (padRow !== null) backend.fill(backend.view(weights.embed, padRow * cfg.hiddenSize, cfg.hiddenSize), 0);
   return new MistralModel(backend, cfg, weights, opts.dtype);
 }

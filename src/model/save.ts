@@ -14,6 +14,7 @@ import { writeTokenizerFiles } from './save-tokenizer.ts';
 export { MODEL_FOLDER_SPEC, writesModelFile } from './folder-files.ts';
 import { classificationPadId, defaultLabels, type MistralConfig } from './config.ts';
 import { ropeAsSaved } from './rope-config.ts';
+import { generationConfigFromModel } from './generation-from-config.ts';
 import type { MistralModel } from './mistral.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { bufferTensor, fileDType, savedBytes, type FileDType } from './buffer-tensor.ts';
@@ -98,18 +99,15 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   if (shards.length > 1) {
     writeFileAtomic(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_parameters: parameters, total_size: total }, weight_map: weightMap }, null, 2) + '\n');
   }
-  writeFileAtomic(path.join(dir, 'config.json'), hfJson(hfConfig(model, opts)));
+  const configJson = hfConfig(model, opts);
+  writeFileAtomic(path.join(dir, 'config.json'), hfJson(configJson));
   const cfg = model.cfg;
   // the source's generation settings (extra stop tokens, sampling defaults) are kept, as transformers' save does
   const sourceGen = opts.sourceDir ? path.join(opts.sourceDir, 'generation_config.json') : null;
   if (sourceGen && fs.existsSync(sourceGen)) copyJsonFile(sourceGen, path.join(dir, 'generation_config.json'));
   else {
-    // transformers' GenerationConfig.from_model_config leaves out an id that is null (its default), as ours. A negative
-    // pad_token_id (-1, kept in config.json as transformers keeps it) is left out too: transformers 5.17's save_pretrained
-    // refuses to write it there ("pad_token_id should be positive"), and without it HF's generate pads with the EOS
-    const ids = { bos_token_id: cfg.bosTokenId, eos_token_id: eosValue(cfg), pad_token_id: cfg.padTokenId !== null && cfg.padTokenId < 0 ? null : cfg.padTokenId };
-    const gen = { _from_model_config: true, ...Object.fromEntries(Object.entries(ids).filter(([, v]) => v !== null)) };
-    writeFileAtomic(path.join(dir, 'generation_config.json'), hfJson(gen));
+    const fromFile = opts.sourceDir !== null && fs.existsSync(path.join(opts.sourceDir, 'config.json'));
+    writeFileAtomic(path.join(dir, 'generation_config.json'), hfJson(generationConfigFromModel(configJson, fromFile)));
   }
   writeTokenizerFiles(dir, { sourceDir: opts.sourceDir, vocabSize: cfg.vocabSize, padTokenId: opts.head === 'classification' ? classificationPadId(cfg) : null });
 }

@@ -127,7 +127,7 @@ export function dryRunRefusal(r: DryRun, cfg: TrainConfig): string | null {
 function whyNotFit(r: DryRun, cfg: TrainConfig): string {
   const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
   const over = r.available !== null && r.plan.total > r.available
-    ? `its memory plan totals ${gib(r.plan.total)}, more than the ${gib(r.available)} available: ${fitAdvice(cfg, r.plan, r.available)}` : null;
+    ? `its memory plan totals ${gib(r.plan.total)}, more than the ${gib(r.available)} available: ${fitAdvice(cfg, r.plan, r.available, r.shape.B)}` : null;
   if (r.limit === null) return over!;
   // the workspace the limit names is in the plan too: the plan is said besides only where the rest of it is past the memory
   return over === null || r.plan.total - r.plan.workspace <= r.available! ? r.limit : `${r.limit}; and ${over}`;
@@ -235,7 +235,7 @@ export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
     r.available === null
       ? `  available         unknown here (${r.why}): compare the total with the GPU's memory`
       : `  available         ${mib(r.available)}  (${p.backend === 'cuda' ? `the GPU's memory less ${(CUDA_RESERVE_BYTES / 2 ** 20).toFixed(0)} MiB for the CUDA context, cuBLASLt and the allocator` : 'free RAM'}) → ` +
-        `${r.fits ? 'fits' : `does NOT fit: ${r.limit === null ? fitAdvice(cfg, p, r.available) : whyNotFit(r, cfg)}`}`,
+        `${r.fits ? 'fits' : `does NOT fit: ${r.limit === null ? fitAdvice(cfg, p, r.available, r.shape.B) : whyNotFit(r, cfg)}`}`,
     describeSteps(r, cfg),
     `output_dir: ${cfg.output_dir}: ${r.output}`,
   ];

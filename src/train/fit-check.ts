@@ -52,7 +52,7 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
     if (plan.total + CUDA_RESERVE_BYTES > target.deviceBytes) {
       throw new UserError(`the run needs ${gib(plan.total + CUDA_RESERVE_BYTES)} on the GPU (weights ${gib(plan.weights)}, activations ${gib(plan.activations)}, ` +
         `trainable state ${gib(plan.trainable)}, ${gib(CUDA_RESERVE_BYTES)} for the CUDA context, cuBLASLt and the allocator; see train --dry-run), ` +
-        `more than its ${gib(target.deviceBytes)}: ${fitAdvice(cfg, plan, target.deviceBytes - CUDA_RESERVE_BYTES)}`, rows > 1 ? 'batch_size' : 'max_seq_len'); // at batch 1, the length is what there is to lower
+        `more than its ${gib(target.deviceBytes)}: ${fitAdvice(cfg, plan, target.deviceBytes - CUDA_RESERVE_BYTES, rows)}`, rows > 1 ? 'batch_size' : 'max_seq_len'); // at batch 1, the length is what there is to lower
     }
     return rows;
   }
@@ -101,15 +101,16 @@ export function checkModelFits(cfg: TrainConfig, model: MistralConfig, target: F
   const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
   const where = target.backend === 'cpu' ? 'this machine\'s RAM' : 'the GPU\'s memory (less the CUDA context\'s)';
   throw new UserError(`the model's weights (${gib(plan.weights)}) and trainable state (${gib(plan.trainable)}) alone take more than ` +
-    `${where}, ${gib(capacity)}: ${fitAdvice(cfg, plan, capacity)} (see train --dry-run)`, typeof cfg.model === 'string' ? 'model' : 'model.config');
+    `${where}, ${gib(capacity)}: ${fitAdvice(cfg, plan, capacity, 1)} (see train --dry-run)`, typeof cfg.model === 'string' ? 'model' : 'model.config');
 }
 
 /**
  * What would make a run whose memory plan exceeds `available` bytes fit: only the config changes that lower
  * it from here (no "use LoRA" to a LoRA run), or, when the weights and the trainable state alone do not fit (no
- * batch or sequence length helps then), the ways to hold less of them.
+ * batch or sequence length helps then), the ways to hold less of them. `batchRows`: the rows of the plan's largest
+ * training batch (trainBatchRows), which may be fewer than batch_size: at 1 no lower batch_size helps.
  */
-export function fitAdvice(cfg: TrainConfig, plan: MemoryPlan, available: number): string {
+export function fitAdvice(cfg: TrainConfig, plan: MemoryPlan, available: number, batchRows: number): string {
   const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
   // bf16 stores the frozen weights and the activations in half; full fine-tuning keeps f32 masters of its weights
   const bf16 = plan.precision === 'fp32' ? [`precision: bf16 (halves the ${cfg.method === 'lora' ? 'frozen weights and the ' : ''}activations)`] : [];
@@ -123,7 +124,8 @@ export function fitAdvice(cfg: TrainConfig, plan: MemoryPlan, available: number)
       `${[...lower, 'a device with more memory'].join(', or ')}`;
   }
   const levers = [
-    ...(cfg.batch_size > 1 ? [`a lower batch_size (now ${cfg.batch_size}; raise grad_accum to keep the effective batch)`] : []),
+    ...(batchRows > 1 ? [`a lower batch_size (${batchRows < cfg.batch_size ? `batches hold ${batchRows} rows, fewer than batch_size ${cfg.batch_size}` : `now ${cfg.batch_size}`}; ` +
+      'raise grad_accum to keep the effective batch)'] : []),
     'a lower max_seq_len',
     ...(cfg.activation_checkpointing ? [] : ['activation_checkpointing: true']),
     ...bf16,

@@ -67,6 +67,8 @@ test('each command\'s usage errors, --help, -h and --version load none of its ba
     [['train', '-c', 'c.yaml'], 2, /^error: unknown option -c: train takes the config file itself/],
     [['train', 'c.yaml', '--overwrite=yes'], 2, /^error: --overwrite takes no value/],
     [['train', 'c.yaml', '--json'], 2, /^error: --json goes with --dry-run/],
+    // a hyphenated flag is no config key (they are snake_case: the last test here): before, the schema was loaded to say so
+    [['train', 'c.yaml', '--dry-runn'], 2, /^error: unknown option --dry-runn: did you mean --dry-run\? train's options are/],
     [['quickstart', '--epochs', 'x'], 2, /^error: --epochs must be a positive integer, got "x"/],
     [['doctor', '--bogus'], 2, /^error: unknown option --bogus/],
     [['dashboard', '--port'], 2, /^error: --port needs a value/],
@@ -111,4 +113,13 @@ test('train CONFIG --bogus (no value) loads the config schema (zod) and its advi
   port.close();
   assert.ok(seen.has('train/config-schema') && [...seen].some((n) => n.includes('node_modules/zod/')), [...seen].join(', '));
   assert.deepEqual([...seen].filter((n) => /^(model|tokenizer|backend)\//.test(n) && n !== 'model/names'), []);
+});
+
+test('no config key has a hyphen, which train\'s flag check takes as no config key without loading the schema', async () => {
+  // imported here, not above: the first test records the schema's modules loading
+  const { documentedKeys, isConfigKey } = await import('../../src/train/config-schema.ts');
+  const keys = documentedKeys().map((d) => d.key);
+  assert.ok(keys.includes('optimizer.lr') && keys.length > 40, keys.join(', '));
+  assert.deepEqual(keys.filter((k) => k.includes('-')), []);
+  assert.equal(isConfigKey('dry-run'), false);
 });

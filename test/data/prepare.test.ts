@@ -460,6 +460,21 @@ test('files all of whose records were rejected beside a kept one: the first 5 ar
   assert.deepEqual(report.inputs.filter((i) => i.kept === 0).map((i) => path.basename(i.file)), Object.keys(bad));
 });
 
+test('files read with notes (a ";" delimiter, Excel\'s sep= line): the first 5 files\' notes are warnings, the rest counted in one line; every note in report.json\'s inputs', () => {
+  // before: one warning line per note, uncapped (a folder of 10,000 ";" CSVs, 10,000 lines); report.json's inputs had none
+  const semi = Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`semi${i}.csv`, `text;label\nrecord number ${i} of the semicolon files;a\n`]));
+  const files = writeFiles(dir, { 'good.jsonl': '{"text": "a record that is kept here"}\n', 'excel.csv': 'sep=;\ntext;label\nan Excel record;b\n', ...semi });
+  const { report } = run('reader-notes-many', { inputs: Object.values(files), split: [1, 0, 0], fields: { label: 'none' } });
+  const noted = report.inputs.filter((i) => i.notes !== undefined);
+  assert.deepEqual(noted.map((i) => path.basename(i.file)), ['excel.csv', ...Object.keys(semi)]);
+  assert.match(noted[0]!.notes![0]!, /^read with ";" as the delimiter \(its first line, "sep=;", is Excel's delimiter line/);
+  for (const i of noted.slice(1)) assert.deepEqual(i.notes, ['read with ";" as the delimiter (its header line has no comma, but a ";")']);
+  const said = report.warnings.filter((w) => /^(excel|semi\d)\.csv: /.test(w) || w.startsWith('and '));
+  assert.deepEqual(said.slice(0, -1), noted.slice(0, 5).flatMap((i) => i.notes!.map((n) => `${i.file}: ${n}`)));
+  assert.equal(said.at(-1), 'and 3 more files with 3 notes on how they were read (each: read with ";" as the delimiter (its header line has no comma, ' +
+    'but a ";")): report.json\'s inputs holds each file\'s notes');
+});
+
 test('near duplicates are compared compatibility-folded: a full-width or ligature copy of a record is rejected (no leak across splits), the kept text is as written', () => {
   const dir = tempDir('mt-prep-nfkc-');
   const texts = ['ｈｅｌｌｏ　ｗｏｒｌｄ　ｆｒｏｍ　ｔｏｋｙｏ　１２３', 'hello world from tokyo 123', 'The ﬁnal ﬂoor of the ofﬁce was ﬁlled with ﬁles.', 'The final floor of the office was filled with files.'];

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { validate, type TrainConfig } from '../../src/train/config.ts';
-import { dryRun } from '../../src/train/dry-run.ts';
+import { describeDryRun, dryRun } from '../../src/train/dry-run.ts';
 import { fitAdvice } from '../../src/train/fit-check.ts';
 import { train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -108,11 +108,28 @@ test('a plan that does not fit: the advice names only what would lower it from t
   const configFor = (extra: Record<string, unknown>): TrainConfig => validate({ ...BASE, output_dir: path.join(dir, 'advice'), ...extra }, dir);
   const plan = dryRun(configFor({ precision: 'fp32', method: 'full' })).plan;
   const roomy = plan.weights + plan.trainable + 1; // room for what no batch or sequence length changes
-  const full = fitAdvice(configFor({ precision: 'fp32', method: 'full' }), plan, roomy);
+  const full = fitAdvice(configFor({ precision: 'fp32', method: 'full' }), plan, roomy, 4);
   for (const lever of ['batch_size (now 4', 'max_seq_len', 'activation_checkpointing: true', 'precision: bf16', 'method: lora']) assert.ok(full.includes(lever), `${lever} in: ${full}`);
-  const lean = fitAdvice(configFor({ precision: 'bf16', batch_size: 1, activation_checkpointing: true }), { ...plan, precision: 'bf16' }, roomy);
+  const lean = fitAdvice(configFor({ precision: 'bf16', batch_size: 1, activation_checkpointing: true }), { ...plan, precision: 'bf16' }, roomy, 1);
   assert.match(lean, /^the (activations take|weights take|trainable state takes|attention workspace takes) [\d.]+ MiB of the [\d.]+ MiB: try a lower max_seq_len, or a device with more memory$/, 'LoRA, bf16, checkpointing and one sequence already');
-  assert.match(fitAdvice(configFor({}), plan, plan.weights - 1), /^the weights alone take .* GiB of .* GiB: precision: bf16 .*, or a device with more memory$/);
+  assert.match(fitAdvice(configFor({}), plan, plan.weights - 1, 4), /^the weights alone take .* GiB of .* GiB: precision: bf16 .*, or a device with more memory$/);
+});
+
+test('the dry run\'s advice offers a lower batch_size by the rows its batches really hold: none at one record, their count where fewer than batch_size', () => {
+  const runOf = (records: number, batchSize: number) => {
+    const file = path.join(dir, `train-${records}.jsonl`);
+    writeRows(file, records, 3);
+    const cfg = validate({ ...BASE, data: { train: file }, batch_size: batchSize, output_dir: path.join(dir, 'advice-rows') }, dir);
+    const r = dryRun(cfg);
+    // memory for the weights and the trainable state, not for the batch: the batch and sequence levers are the advice
+    const text = describeDryRun({ ...r, available: r.plan.weights + r.plan.trainable + 1, fits: false }, cfg);
+    return text.split('\n').find((l) => l.includes('does NOT fit')) ?? text;
+  };
+  // before: "try a lower batch_size (now 4; ...)" for a batch of the one record there is
+  const one = runOf(1, 4);
+  assert.match(one, /does NOT fit: .*: try a lower max_seq_len/);
+  assert.doesNotMatch(one, /batch_size/);
+  assert.match(runOf(3, 8), /does NOT fit: .*: try a lower batch_size \(batches hold 3 rows, fewer than batch_size 8; raise grad_accum/);
 });
 
 test('a run whose weights and trainable state alone exceed the memory: no batch or sequence advice, which cannot make it fit', () => {
@@ -120,7 +137,7 @@ test('a run whose weights and trainable state alone exceed the memory: no batch 
   const cfg = configFor({ precision: 'fp32', method: 'full' });
   const plan = dryRun(cfg).plan;
   assert.ok(plan.trainable > 0 && plan.weights < plan.weights + plan.trainable - 1);
-  const advice = fitAdvice(cfg, plan, plan.weights + plan.trainable - 1);
+  const advice = fitAdvice(cfg, plan, plan.weights + plan.trainable - 1, 4);
   for (const useless of ['batch_size', 'max_seq_len', 'activation_checkpointing']) assert.ok(!advice.includes(useless), `${useless} in: ${advice}`);
   assert.ok(advice.includes('method: lora'), advice);
 });

@@ -132,3 +132,22 @@ test('a random model with a tensor larger than the CPU can hold is a one-line er
     '|cannot allocate 16,000,000,000 f32 values \\(59\\.6 GiB\\) in host memory: .*train --dry-run shows the memory plan\\))\n$', 'm'));
   assert.doesNotMatch(r.stderr, /RangeError|    at /);
 });
+
+test('initRandomModel zeros the pad id\'s embedding row as HF\'s _init_weights does (nn.Embedding padding_idx; -1 counted from the end; tied, lm_head is that embedding)', () => {
+  const backend = createBackend('cpu');
+  const C = 16, V = 40;
+  const zeroRows = (buf: Float32Array | Float64Array | Int32Array) =>
+    Array.from({ length: V }, (_, r) => r).filter((r) => buf.subarray(r * C, (r + 1) * C).every((x) => x === 0));
+  for (const [pad, row] of [[5, 5], [-1, V - 1], [null, null]] as const) {
+    for (const tied of [false, true]) {
+      const cfg = parseConfig({ model_type: 'mistral', ...TINY, vocab_size: V, pad_token_id: pad, tie_word_embeddings: tied });
+      const model = initRandomModel(backend, cfg, { seed: 11, std: 0.05, dtype: 'f32' });
+      const embed = backend.download(model.weights.embed);
+      assert.deepEqual(zeroRows(embed), row === null ? [] : [row], `pad ${pad}, tied ${tied}`);
+      // every other value stays at its counter: the row is zeroed after the whole tensor is drawn
+      const other = row === 0 ? 1 : 0;
+      assert.equal(embed[other * C + 2], Math.fround(normalAt(11, other * C + 2, 0.05)));
+      if (!tied) assert.deepEqual(zeroRows(backend.download(model.weights.lmHead!)), [], 'an untied lm_head is an nn.Linear: no pad row');
+    }
+  }
+});
