@@ -24,8 +24,17 @@ test('sent-bytes: every file counts, however many batches xargs makes of the lis
     files.push(name);
   }
   fs.linkSync(path.join(dir, files[6]!), path.join(dir, 'hard-link')); // 6 bytes again: each link travels as a file
-  const expected = files.reduce((sum, _, i) => sum + (i % 7), 0) + 6;
-  assert.equal(sentBytes(dir, [...files, 'hard-link', 'deleted-since']), expected);
+  fs.writeFileSync(path.join(dir, 'a\n5000000 b'), 'z'); // a newline in a name: still one file of 1 byte
+  const expected = files.reduce((sum, _, i) => sum + (i % 7), 0) + 6 + 1;
+  assert.equal(sentBytes(dir, [...files, 'hard-link', 'a\n5000000 b', 'deleted-since']), expected);
+});
+
+test('sent-bytes: a total past 2^31 is printed as an integer (the caller adds it up in bash)', () => {
+  const dir = tempDir('sent-bytes-big-');
+  fs.closeSync(fs.openSync(path.join(dir, 'sparse'), 'w'));
+  fs.truncateSync(path.join(dir, 'sparse'), 3 * 2 ** 30); // sparse: 3 GiB apparent, nothing on disk
+  const out = execFileSync('bash', [path.join(scripts, 'sent-bytes.sh')], { cwd: dir, input: 'sparse\0' }).toString();
+  assert.equal(out, `${3 * 2 ** 30}\n`);
 });
 
 function project(): string {
