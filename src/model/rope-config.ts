@@ -5,6 +5,7 @@
 // otherwise, as transformers picks them at every forward) and "dynamic" (NTK) within max_position_embeddings:
 // transformers recomputes its frequencies only for an input that reaches past it (and keeps them for later ones), so
 // below it they are plain rope's; the model refuses a batch that reaches past it (dynamicRopeRefusal).
+import { isDeepStrictEqual } from 'node:util';
 import { jsonValueText } from '../util/json-file.ts';
 
 /** A scaled rope's parameters, defaults filled in as transformers computes them. */
@@ -137,24 +138,42 @@ function originalMaxPositions(c: Json, dict: Json, maxPositions: number, name: (
 }
 
 /**
- * The rope keys of a saved config.json, in the source's form: a scaled rope as `rope_scaling` (transformers 4's key,
- * θ at the top level) when the source had it, else as `rope_parameters` (transformers 5's); every parameter
- * written as resolved here, so the file reads back to the same frequencies. Plain rope: θ alone, under
- * rope_parameters when the source had that key. Returns the keys to set and those to remove.
+ * The rope keys of a saved config.json. `doc` is the config being written (the source's keys, our values for
+ * max_position_embeddings and head_dim): where its own rope keys read as `rope`, they are kept as the source wrote
+ * them (nothing to set or remove), so loaders other than transformers 5 read the file as they read the source —
+ * transformers 4.x before 4.45 and older TGI read rope_scaling's "type" only, vLLM's DeepSeek-style yarn and llama.cpp's
+ * DeepSeek read mscale / mscale_all_dim, convert_hf_to_gguf.py copies an attention_factor given into the GGUF, and
+ * transformers 5 itself writes back only the keys given. Otherwise (no source, or one whose rope reads otherwise now)
+ * a scaled rope is written as `rope_scaling` (transformers 4's key, θ at the top level) when the source had it, else
+ * as `rope_parameters` (transformers 5's), every parameter as resolved here, so the file reads back to the same
+ * frequencies; plain rope: θ alone, under rope_parameters when the source had that key. Returns the keys to set and
+ * those to remove.
  */
-export function ropeAsSaved(rope: RopeConfig, base: Json): { set: Json; remove: string[] } {
+export function ropeAsSaved(rope: RopeConfig, doc: Json, headDim: number, maxPositions: number): { set: Json; remove: string[] } {
+  if (readsAs(doc, headDim, maxPositions, rope)) return { set: {}, remove: [] };
   const s = rope.scaling;
   if (s === null) {
-    return 'rope_parameters' in base ? { set: { rope_parameters: { rope_theta: rope.theta, rope_type: 'default' } }, remove: ['rope_scaling'] }
+    return 'rope_parameters' in doc ? { set: { rope_parameters: { rope_theta: rope.theta, rope_type: 'default' } }, remove: ['rope_scaling'] }
       : { set: { rope_theta: rope.theta }, remove: ['rope_scaling'] };
   }
   const params: Json = s.type === 'linear' || s.type === 'dynamic' ? { factor: s.factor }
     : s.type === 'longrope' ? { short_factor: s.shortFactor, long_factor: s.longFactor, original_max_position_embeddings: s.originalMaxPositionEmbeddings, attention_factor: s.attentionFactor }
     : s.type === 'llama3' ? { factor: s.factor, low_freq_factor: s.lowFreqFactor, high_freq_factor: s.highFreqFactor, original_max_position_embeddings: s.originalMaxPositionEmbeddings }
       : { factor: s.factor, original_max_position_embeddings: s.originalMaxPositionEmbeddings, attention_factor: s.attentionFactor, beta_fast: s.betaFast, beta_slow: s.betaSlow, truncate: s.truncate };
-  const v4 = base.rope_scaling !== null && typeof base.rope_scaling === 'object' && Object.keys(base.rope_scaling).length > 0;
+  const v4 = doc.rope_scaling !== null && typeof doc.rope_scaling === 'object' && Object.keys(doc.rope_scaling).length > 0;
   return v4 ? { set: { rope_scaling: { rope_type: s.type, ...params }, rope_theta: rope.theta }, remove: ['rope_parameters'] }
     : { set: { rope_parameters: { rope_type: s.type, rope_theta: rope.theta, ...params } }, remove: ['rope_scaling', 'rope_theta'] };
+}
+
+/** Whether `doc`'s rope keys read (as parseRope reads them, warnings unsaid) as `rope`; false where they are refused. */
+function readsAs(doc: Json, headDim: number, maxPositions: number, rope: RopeConfig): boolean {
+  const refused = new Error('refused');
+  try {
+    return isDeepStrictEqual(parseRope(doc, headDim, maxPositions, () => { throw refused; }, () => {}), rope);
+  } catch (e) {
+    if (e === refused) return false;
+    throw e;
+  }
 }
 
 /**

@@ -167,11 +167,13 @@ function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, u
     max_position_embeddings: c.maxPositionEmbeddings, bos_token_id: c.bosTokenId,
     eos_token_id: eosValue(c),
     pad_token_id: opts.head === 'classification' ? classificationPadId(c) : c.padTokenId,
-    dtype: TORCH_DTYPE[opts.dtype ?? fileDType(model.weights.embed)],
   };
-  delete out.torch_dtype;
+  // the weights' dtype under the source's key: torch_dtype (transformers 4's name, the only one 4.x before 4.56 and the
+  // tools on it read; 5 reads it too) stays torch_dtype, as a loader of the source reads it; else dtype, as transformers 5
+  const dtypeKeys = ['dtype', 'torch_dtype'].filter((k) => k in base);
+  for (const key of dtypeKeys.length > 0 ? dtypeKeys : ['dtype']) out[key] = TORCH_DTYPE[opts.dtype ?? fileDType(model.weights.embed)];
   if (c.layerTypes) out.layer_types = [...c.layerTypes];
-  const rope = ropeAsSaved({ theta: c.ropeTheta, scaling: c.ropeScaling }, base);
+  const rope = ropeAsSaved({ theta: c.ropeTheta, scaling: c.ropeScaling }, out, c.headDim, c.maxPositionEmbeddings);
   for (const key of rope.remove) delete out[key];
   Object.assign(out, rope.set);
   if (opts.head === 'classification') {

@@ -1,6 +1,6 @@
 // `mistral-tune export --merge` writes the merged model in the base model's dtype, whatever the precision
 // of the merge: a BF16 base (test/fixtures/variants/bf16) gives BF16 tensors and config.json
-// `dtype: bfloat16` under --precision fp32 and bf16 alike (the same values: W + s·B·A rounded once), an
+// `torch_dtype: bfloat16` (the base's key) under --precision fp32 and bf16 alike (the same values: W + s·B·A rounded once), an
 // F32 base (the tiny fixture) stays F32 under --precision bf16, an F16 base (the tiny fixture rounded to F16) gives
 // F16 and `dtype: float16`, as PEFT's merge_and_unload and save_pretrained give. A base of mixed dtypes (BF16
 // matrices, F32 norms) is written in the one dtype transformers loads it in (config.json's dtype, else the first
@@ -51,8 +51,9 @@ test('a BF16 base model merges into BF16 files (config.json dtype bfloat16) unde
   const base = SafetensorsFile.open(path.join(BF16_BASE, 'model.safetensors'));
   const merged = ['fp32', 'bf16'].map((p) => ({ precision: p, ...exportMerged(run, p) }));
   for (const { precision, config, file } of merged) {
-    assert.equal(config.dtype, 'bfloat16', `--precision ${precision}: config.json dtype`);
-    assert.equal('torch_dtype' in config, false);
+    // under the base's key (its config.json says torch_dtype: transformers before 4.56 reads no other)
+    assert.equal(config.torch_dtype, 'bfloat16', `--precision ${precision}: config.json torch_dtype`);
+    assert.equal('dtype' in config, false);
     const notBf16 = file.names().filter((n) => file.info(n).dtype !== 'BF16');
     assert.deepEqual(notBf16, [], `--precision ${precision}: tensors not BF16`);
     assert.deepEqual(file.names().sort(), base.names().sort());

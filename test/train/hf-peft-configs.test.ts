@@ -88,7 +88,7 @@ describe('export --merge: config.json read as the base\'s, logits as PEFT\'s mer
         const out = path.join(dir, 'merged');
         const r = await cli(['export', '--run', runOf(c), '--out', out, '--merge']);
         assert.equal(r.code, 0, r.err);
-        // the rope is written with its defaults filled in, which transformers reads to the same frequencies
+        // the rope keys are the base's own (saved-config-keys.test), so it reads back as the base
         assert.deepEqual(loadConfig(out), loadConfig(path.join(REF, c.model!)));
         const model = loadModel(out, { backend: testBackend() });
         want.rows.forEach((ids, i) => {
