@@ -126,8 +126,14 @@ function connect() {
 }
 connect();
 
+// The charts' width follows their container's, which a window resize changes but so does a scrollbar appearing or
+// going as the page grows or shrinks (no resize event then: the charts overflowed their cards by its width).
 let resizeTimer = 0;
-window.addEventListener('resize', () => {
+let chartsWidth = 0;
+new ResizeObserver(([entry]) => {
+  const width = entry.contentRect.width;
+  if (width === chartsWidth) return; // taller or shorter only (a chart shown, its legend wrapping): nothing to fit
+  chartsWidth = width;
   clearTimeout(resizeTimer);
   resizeTimer = setTimeout(() => state.charts && resizeCharts(state.charts), 100);
-});
+}).observe(document.getElementById('charts'));

@@ -1,0 +1,51 @@
+// The dashboard's page as people use it beyond the mouse and a fixed window, in headless Chromium (browser-page.ts's
+// harness, classic scrollbars as a desktop browser draws them): the charts keep to their cards when the page's width
+// changes without a window resize (a scrollbar appearing as the page grows).
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { onDashboardPage, SKIP } from './browser-page.ts';
+import { RUN_GEN, tempRuns, waitFor } from './helpers.ts';
+
+interface Doc { documentElement: { scrollHeight: number; clientHeight: number } }
+/** Whether the page is taller than the window (a desktop browser then draws its vertical scrollbar). */
+const scrolls = (page: Page): Promise<boolean> => page.evaluate(() => {
+  const e = (globalThis as unknown as { document: Doc }).document.documentElement;
+  return e.scrollHeight > e.clientHeight;
+});
+
+/** Each shown chart's plot width against the width its card gives it (inside its padding). */
+function plotFits(page: Page): Promise<Array<{ plot: number; room: number }>> {
+  return page.evaluate(() => {
+    const d = (globalThis as unknown as { document: { querySelectorAll(s: string): Iterable<{ hidden: boolean; clientWidth: number; querySelector(s: string): { offsetWidth: number } }> } }).document;
+    // the card's padding is 6 px each side (style.css .chart)
+    return [...d.querySelectorAll('.chart')].filter((c) => !c.hidden).map((c) => ({ plot: c.querySelector('.uplot').offsetWidth, room: c.clientWidth - 12 }));
+  });
+}
+
+test('charts follow their cards\' width when a scrollbar appears as the page grows, not only on a window resize', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN);
+  const run = tmp.dirs[0]!;
+  // the page starts short (no report, no config): no scrollbar in a tall window
+  fs.rmSync(path.join(run, 'report.json'));
+  fs.rmSync(path.join(run, 'config.yaml'));
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.setViewportSize({ width: 1280, height: 1400 });
+      await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+      assert.equal(await scrolls(page), false, 'the page starts without a scrollbar');
+      assert.ok((await plotFits(page)).every((f) => f.plot === f.room), 'the charts fill their cards at first');
+      // a report of long samples makes the page taller than the window: the vertical scrollbar takes its width
+      fs.copyFileSync(path.join(RUN_GEN, 'report.json'), path.join(run, 'report.json'));
+      await page.waitForSelector('table.samples', { timeout: 10_000 });
+      await waitFor(() => scrolls(page), 10_000, 'the page to scroll');
+      await waitFor(async () => (await plotFits(page)).every((f) => f.plot === f.room), 5_000, 'each chart to fit its card again').catch(() => {});
+      const fits = await plotFits(page);
+      assert.deepEqual(fits.map((f) => f.plot), fits.map((f) => f.room), 'each chart as wide as its card leaves it');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
