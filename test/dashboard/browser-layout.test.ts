@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { onDashboardPage, SKIP } from './browser-page.ts';
+import { onDashboardPage, SKIP, type PageGlobals } from './browser-page.ts';
 import { RUN_GEN, tempRuns, waitFor } from './helpers.ts';
 
 interface Doc { documentElement: { scrollHeight: number; clientHeight: number } }
@@ -44,6 +44,36 @@ test('charts follow their cards\' width when a scrollbar appears as the page gro
       await waitFor(async () => (await plotFits(page)).every((f) => f.plot === f.room), 5_000, 'each chart to fit its card again').catch(() => {});
       const fits = await plotFits(page);
       assert.deepEqual(fits.map((f) => f.plot), fits.map((f) => f.room), 'each chart as wide as its card leaves it');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('keyboard and screen reader: a legend name is a toggle button Tab reaches and Enter or Space presses; status, charts and runs are named', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN);
+  try {
+    await onDashboardPage(tmp.dirs, async (page) => {
+      await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+      // what a screen reader is told: the connection's state as a live status, each chart by its title, the runs' list
+      assert.equal(await page.getByRole('status').textContent(), 'live');
+      assert.equal(await page.getByRole('figure', { name: 'Learning rate' }).count(), 1);
+      assert.deepEqual(await page.getByRole('list', { name: 'runs, in their charts\' colours' }).getByRole('listitem').allTextContents(), ['dashboard-run']);
+      const shown = (series: number): Promise<boolean> => page.evaluate((i) => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.series[i]!.show, series);
+      // the first stop of Tab on the page: the loss chart's first series
+      await page.keyboard.press('Tab');
+      const train = page.getByRole('figure', { name: /^Loss/ }).getByRole('button', { name: 'dashboard-run train' });
+      assert.equal(await train.evaluate((el) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement), true, 'Tab reaches the legend');
+      assert.equal(await train.getAttribute('aria-pressed'), 'true');
+      await page.keyboard.press('Enter');
+      assert.equal(await shown(1), false, 'Enter hides the series');
+      assert.equal(await train.getAttribute('aria-pressed'), 'false');
+      await page.keyboard.press(' ');
+      assert.equal(await shown(1), true, 'Space shows it again');
+      assert.equal(await train.getAttribute('aria-pressed'), 'true');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
+      assert.deepEqual([await shown(1), await shown(2)], [true, false], 'the next Tab, the val series');
     });
   } finally {
     tmp.cleanup();

@@ -30,7 +30,7 @@ function init(runs) {
   document.getElementById('legend').replaceChildren(...state.runs.map((r) => {
     const sw = h('span', { class: 'swatch' });
     sw.style.background = r.color;
-    return h('span', { class: 'legend-item' }, sw, r.name);
+    return h('span', { class: 'legend-item', role: 'listitem' }, sw, r.name);
   }));
   if (state.charts) destroyCharts(state.charts); // another server (a restart with other runs): new charts, the old ones gone whole
   state.charts = createCharts(document.getElementById('charts'), state.runs);

@@ -114,6 +114,9 @@ export function createCharts(container, runs) {
     const el = document.createElement('div');
     el.className = 'chart';
     el.dataset.chart = def.key;
+    // named by its title for a screen reader, to which the canvas is nothing; its legend table is read inside it
+    el.setAttribute('role', 'figure');
+    el.setAttribute('aria-label', def.title);
     container.append(el);
     const width = chartWidth(el);
     el.hidden = def.onlyWithData === true; // until updateCharts finds a point
@@ -142,11 +145,37 @@ function makePlot(chart, runs, series, data, width = chartWidth(chart.el)) {
       ],
       legend: { live: true, show: runs.length <= MAX_LEGEND_RUNS },
       cursor: { drag: { x: true, y: false } },
-      hooks: { setScale: [(u, key) => key === 'x' && (chart.zoom = zoomOf(u))] },
+      hooks: { setScale: [(u, key) => key === 'x' && (chart.zoom = zoomOf(u))], setSeries: [showPressed] },
     },
     data,
     chart.el,
   );
+  legendKeys(chart.plot);
+}
+
+/**
+ * uPlot hides a series on a click of its name in the legend, which no key reached: each name is made a toggle button,
+ * reached by Tab, that Enter or Space clicks, its aria-pressed saying whether the series is shown.
+ */
+function legendKeys(plot) {
+  legendNames(plot).forEach((name, i) => {
+    if (i === 0) return; // the step column, not a series
+    name.tabIndex = 0;
+    name.setAttribute('role', 'button');
+    name.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter' && e.key !== ' ') return;
+      e.preventDefault(); // Space would scroll the page
+      name.click();
+    });
+  });
+  showPressed(plot);
+}
+
+const legendNames = (plot) => [...plot.root.querySelectorAll('.u-legend .u-series > th')];
+
+/** Each legend name's aria-pressed: whether its series is shown (after a click, a key, or a ctrl-click isolating one). */
+function showPressed(plot) {
+  legendNames(plot).forEach((name, i) => i > 0 && name.setAttribute('aria-pressed', String(plot.series[i].show)));
 }
 
 /**
