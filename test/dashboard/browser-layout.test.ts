@@ -1,12 +1,13 @@
 // The dashboard's page as people use it beyond the mouse and a fixed window, in headless Chromium (browser-page.ts's
 // harness, classic scrollbars as a desktop browser draws them): the charts keep to their cards when the page's width
-// changes without a window resize (a scrollbar appearing as the page grows).
+// changes without a window resize (a scrollbar appearing as the page grows); a keyboard reaches what a click does and a
+// screen reader is told what each part is; the system's dark mode darkens the page and its charts' axes, live.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { onDashboardPage, SKIP, type PageGlobals } from './browser-page.ts';
+import { colourPixels, onDashboardPage, SKIP, type PageGlobals } from './browser-page.ts';
 import { RUN_GEN, tempRuns, waitFor } from './helpers.ts';
 
 interface Doc { documentElement: { scrollHeight: number; clientHeight: number } }
@@ -74,6 +75,34 @@ test('keyboard and screen reader: a legend name is a toggle button Tab reaches a
       await page.keyboard.press('Tab');
       await page.keyboard.press('Enter');
       assert.deepEqual([await shown(1), await shown(2)], [true, false], 'the next Tab, the val series');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('the system\'s dark mode darkens the page and draws the charts\' axes light; a switch back redraws them dark', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN);
+  // the page's background and text colours, as [r, g, b]
+  const colours = (): Promise<number[][]> => page!.evaluate(() => {
+    const g = globalThis as unknown as { getComputedStyle(e: unknown): { color: string; backgroundColor: string }; document: { body: unknown } };
+    const css = g.getComputedStyle(g.document.body);
+    return [css.backgroundColor, css.color].map((c) => c.match(/\d+/g)!.slice(0, 3).map(Number));
+  });
+  let page: Page | undefined;
+  try {
+    await onDashboardPage(tmp.dirs, async (p) => {
+      page = p;
+      await p.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+      await p.emulateMedia({ colorScheme: 'dark' });
+      const [bg, fg] = await colours();
+      assert.ok(bg!.every((c) => c < 40) && fg!.every((c) => c > 200), `a dark page with light text (background ${bg}, text ${fg})`);
+      // the axes' numbers and the step label: in the light text colour, none black on the dark card
+      await waitFor(async () => (await colourPixels(p, 'loss', [[0, 0, 0]]))[0] === 0, 5_000, 'the charts redrawn').catch(() => {});
+      const [black, light] = await colourPixels(p, 'loss', [[0, 0, 0], fg as [number, number, number]]);
+      assert.deepEqual({ black, light: light! > 100 }, { black: 0, light: true }, `axes drawn light on dark (pixels black ${black}, light ${light})`);
+      await p.emulateMedia({ colorScheme: 'light' });
+      await waitFor(async () => (await colourPixels(p, 'loss', [[29, 35, 48]]))[0]! > 100, 5_000, 'the axes redrawn dark on light');
     });
   } finally {
     tmp.cleanup();

@@ -1,7 +1,7 @@
 // The dashboard page: follows /events (server-sent events), keeps each run's rows and files, and redraws the run
 // panels at most once per animation frame, the charts as often as their cost allows (render-budget.js).
 // window.__dashboard exposes the state for tests.
-import { createCharts, destroyCharts, resizeCharts, updateCharts } from './charts.js';
+import { createCharts, destroyCharts, redrawCharts, resizeCharts, updateCharts } from './charts.js';
 import { h } from './dom.js';
 import { RenderBudget } from './render-budget.js';
 import { RunPanel } from './run-panel.js';
@@ -137,3 +137,5 @@ new ResizeObserver(([entry]) => {
   clearTimeout(resizeTimer);
   resizeTimer = setTimeout(() => state.charts && resizeCharts(state.charts), 100);
 }).observe(document.getElementById('charts'));
+// the canvases keep the colours they were drawn in: a switch of the system's light or dark theme redraws them
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => state.charts && redrawCharts(state.charts));

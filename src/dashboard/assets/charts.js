@@ -86,6 +86,12 @@ function buildData(def, series) {
   return [xs, ...maps.map((m) => xs.map((x) => (m.has(x) ? m.get(x) : null)))];
 }
 
+/** A colour of the page's theme (style.css: light, or dark as the system asks), read each time a chart draws, so that
+ * a switch of the system's theme needs only a redraw (app.js). */
+const themeColour = (name) => () => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+/** Axes in the theme's text colour, grid lines and ticks in its faint one (uPlot's own are black: unreadable on dark). */
+const AXIS_COLOURS = { stroke: themeColour('--fg'), grid: { stroke: themeColour('--grid') }, ticks: { stroke: themeColour('--grid') } };
+
 function seriesOptions(series) {
   const out = [{ label: 'step', value: (u, v) => fmt(v) }];
   for (const { run, s, label, set } of series) {
@@ -96,7 +102,7 @@ function seriesOptions(series) {
       dash: s.dash ? [6, 4] : undefined,
       spanGaps: true,
       // eval rows are sparse: marked; a second val set's hollow, so that two sets of one run tell apart in the chart too
-      points: s.split !== null ? { show: true, size: 6, fill: set % 2 === 0 && set > 0 ? '#fff' : run.color } : undefined,
+      points: s.split !== null ? { show: true, size: 6, fill: set % 2 === 0 && set > 0 ? themeColour('--card') : run.color } : undefined,
       value: (u, v) => fmt(v),
     });
   }
@@ -140,8 +146,8 @@ function makePlot(chart, runs, series, data, width = chartWidth(chart.el)) {
       scales: { x: { time: false } },
       series: seriesOptions(series),
       axes: [
-        { label: 'step', size: 40, labelSize: 18, incrs: STEP_INCRS },
-        { size: 64, incrs: VALUE_INCRS, values: (u, vals) => vals.map(fmtAxis) },
+        { label: 'step', size: 40, labelSize: 18, incrs: STEP_INCRS, ...AXIS_COLOURS },
+        { size: 64, incrs: VALUE_INCRS, values: (u, vals) => vals.map(fmtAxis), ...AXIS_COLOURS },
       ],
       legend: { live: true, show: runs.length <= MAX_LEGEND_RUNS },
       cursor: { drag: { x: true, y: false } },
@@ -214,6 +220,11 @@ function showIf(chart, visible) {
   if (chart.el.hidden !== visible) return;
   chart.el.hidden = !visible;
   if (visible) chart.plot.setSize({ width: chartWidth(chart.el), height: 230 });
+}
+
+/** Draws every chart again as it is (the system's theme changed: the axes' colours are read anew). */
+export function redrawCharts(charts) {
+  for (const { plot } of Object.values(charts)) plot.redraw(); // at the same step range: a zoom stays
 }
 
 export function resizeCharts(charts) {
