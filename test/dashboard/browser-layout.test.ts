@@ -51,7 +51,7 @@ test('charts follow their cards\' width when a scrollbar appears as the page gro
   }
 });
 
-test('keyboard and screen reader: a legend name is a toggle button Tab reaches and Enter or Space presses; status, charts and runs are named', { skip: SKIP, timeout: 60_000 }, async () => {
+test('keyboard and screen reader: a legend name is a toggle button Tab reaches and Enter or Space presses, a skip link passes them; status, charts and runs are named', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns(RUN_GEN);
   try {
     await onDashboardPage(tmp.dirs, async (page) => {
@@ -61,7 +61,8 @@ test('keyboard and screen reader: a legend name is a toggle button Tab reaches a
       assert.equal(await page.getByRole('figure', { name: 'Learning rate' }).count(), 1);
       assert.deepEqual(await page.getByRole('list', { name: 'runs, in their charts\' colours' }).getByRole('listitem').allTextContents(), ['dashboard-run']);
       const shown = (series: number): Promise<boolean> => page.evaluate((i) => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.series[i]!.show, series);
-      // the first stop of Tab on the page: the loss chart's first series
+      // the first stop of Tab on the page: the skip link, then the loss chart's first series
+      await page.keyboard.press('Tab');
       await page.keyboard.press('Tab');
       const train = page.getByRole('figure', { name: /^Loss/ }).getByRole('button', { name: 'dashboard-run train' });
       assert.equal(await train.evaluate((el) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement), true, 'Tab reaches the legend');
@@ -75,6 +76,13 @@ test('keyboard and screen reader: a legend name is a toggle button Tab reaches a
       await page.keyboard.press('Tab');
       await page.keyboard.press('Enter');
       assert.deepEqual([await shown(1), await shown(2)], [true, false], 'the next Tab, the val series');
+      // a Tab stop per run and series comes before the runs: the first Tab stop skips them
+      await page.keyboard.press('Shift+Tab');
+      await page.keyboard.press('Shift+Tab');
+      assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent), 'Skip to the runs');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Tab');
+      assert.equal(await page.locator('article[data-run="0"] .links a').first().evaluate((el) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement), true, 'Enter then Tab: the first run\'s first link');
     });
   } finally {
     tmp.cleanup();
