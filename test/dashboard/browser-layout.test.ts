@@ -1,7 +1,8 @@
 // The dashboard's page as people use it beyond the mouse and a fixed window, in headless Chromium (browser-page.ts's
 // harness, classic scrollbars as a desktop browser draws them): the charts keep to their cards when the page's width
 // changes without a window resize (a scrollbar appearing as the page grows); a keyboard reaches what a click does and a
-// screen reader is told what each part is; the system's dark mode darkens the page and its charts' axes, live.
+// screen reader is told what each part is; the system's dark mode darkens the page and its charts' axes, live; a run
+// file followed from its link logs no console error.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -111,6 +112,22 @@ test('the system\'s dark mode darkens the page and draws the charts\' axes light
       assert.deepEqual({ black, light: light! > 100 }, { black: 0, light: true }, `axes drawn light on dark (pixels black ${black}, light ${light})`);
       await p.emulateMedia({ colorScheme: 'light' });
       await waitFor(async () => (await colourPixels(p, 'loss', [[29, 35, 48]]))[0]! > 100, 5_000, 'the axes redrawn dark on light');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('a run file opened from its link (a sandboxed document) logs no console error: not even for the favicon its tab asks for', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN);
+  try {
+    await onDashboardPage(tmp.dirs, async (page, url) => {
+      await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+      // the links open a new tab (target _blank): followed here in the same one, whose console the harness checks
+      await page.goto(new URL('/run/0/config.yaml', url).href);
+      assert.match((await page.textContent('body'))!, /^model: /);
+      await page.goBack();
+      await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
     });
   } finally {
     tmp.cleanup();
