@@ -90,7 +90,7 @@ test('keyboard and screen reader: a legend name is a toggle button Tab reaches a
   }
 });
 
-test('the system\'s dark mode darkens the page and draws the charts\' axes light; a switch back redraws them dark', { skip: SKIP, timeout: 60_000 }, async () => {
+test('the system\'s dark mode darkens the page and draws the charts\' axes light, their legends unboxed; a switch back redraws them dark', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns(RUN_GEN);
   // the page's background and text colours, as [r, g, b]
   const colours = (): Promise<number[][]> => page!.evaluate(() => {
@@ -110,6 +110,12 @@ test('the system\'s dark mode darkens the page and draws the charts\' axes light
       await waitFor(async () => (await colourPixels(p, 'loss', [[0, 0, 0]]))[0] === 0, 5_000, 'the charts redrawn').catch(() => {});
       const [black, light] = await colourPixels(p, 'loss', [[0, 0, 0], fg as [number, number, number]]);
       assert.deepEqual({ black, light: light! > 100 }, { black: 0, light: true }, `axes drawn light on dark (pixels black ${black}, light ${light})`);
+      // a chart's legend names sit on its card, not in boxes of the run panels' table style
+      const legendName = p.locator('[data-chart="loss"] .u-legend th').nth(1);
+      assert.deepEqual(await legendName.evaluate((el) => {
+        const css = (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string; borderTopWidth: string } }).getComputedStyle(el);
+        return [css.backgroundColor, css.borderTopWidth];
+      }), ['rgba(0, 0, 0, 0)', '0px']);
       await p.emulateMedia({ colorScheme: 'light' });
       await waitFor(async () => (await colourPixels(p, 'loss', [[29, 35, 48]]))[0]! > 100, 5_000, 'the axes redrawn dark on light');
     });
