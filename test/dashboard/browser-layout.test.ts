@@ -61,6 +61,9 @@ test('keyboard and screen reader: a legend name is a toggle button Tab reaches a
       assert.equal(await page.getByRole('status').textContent(), 'live');
       assert.equal(await page.getByRole('figure', { name: 'Learning rate' }).count(), 1);
       assert.deepEqual(await page.getByRole('list', { name: 'runs, in their charts\' colours' }).getByRole('listitem').allTextContents(), ['dashboard-run']);
+      // a run's panel and its links say whose they are (a list of links would hold one "metrics.jsonl" per run)
+      assert.deepEqual(await page.getByRole('article', { name: 'run dashboard-run' }).getByRole('link').evaluateAll((links) => links.map((a) => (a as unknown as { ariaLabel: string }).ariaLabel)),
+        ['metrics.jsonl of dashboard-run', 'config.yaml of dashboard-run', 'report.json of dashboard-run']);
       const shown = (series: number): Promise<boolean> => page.evaluate((i) => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.series[i]!.show, series);
       // the first stop of Tab on the page: the skip link, then the loss chart's first series
       await page.keyboard.press('Tab');

@@ -6,7 +6,8 @@ import { fmt, h } from './dom.js';
 export class RunPanel {
   constructor(run, container) {
     this.run = run;
-    this.el = h('article', { class: 'run', 'data-run': run.id });
+    // named by its run: a screen reader's list of articles (and of links, below) tells the runs apart
+    this.el = h('article', { class: 'run', 'data-run': run.id, 'aria-label': `run ${run.name}` });
     this.el.style.borderTopColor = run.color;
     const swatch = h('span', { class: 'swatch' });
     swatch.style.background = run.color;
@@ -27,7 +28,7 @@ export class RunPanel {
     this.links.replaceChildren(
       ...['metrics.jsonl', 'config.yaml', 'report.json']
         .filter((f) => (f === 'metrics.jsonl' ? r.exists : f === 'config.yaml' ? r.config : r.report))
-        .map((f) => h('a', { href: `/run/${r.id}/${f}`, target: '_blank', rel: 'noopener' }, f)),
+        .map((f) => h('a', { href: `/run/${r.id}/${f}`, target: '_blank', rel: 'noopener', 'aria-label': `${f} of ${r.name}` }, f)),
     );
     this.status.replaceChildren(statusLine(r));
     this.warnings.replaceChildren(...warnings(r));
