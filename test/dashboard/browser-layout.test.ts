@@ -1,13 +1,13 @@
 // The dashboard's page as people use it beyond the mouse and a fixed window, in headless Chromium (browser-page.ts's
 // harness, classic scrollbars as a desktop browser draws them): the charts keep to their cards when the page's width
-// changes without a window resize (a scrollbar appearing as the page grows); a keyboard reaches what a click does and a
+// changes without a window resize (a scrollbar appearing as the page grows); a keyboard reaches what a click or a drag does and a
 // screen reader is told what each part is; the system's dark mode darkens the page and its charts' axes, live; a run
 // file followed from its link logs no console error.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { colourPixels, onDashboardPage, SKIP, type PageGlobals } from './browser-page.ts';
 import { RUN_GEN, tempRuns, waitFor } from './helpers.ts';
 
@@ -17,6 +17,9 @@ const scrolls = (page: Page): Promise<boolean> => page.evaluate(() => {
   const e = (globalThis as unknown as { document: Doc }).document.documentElement;
   return e.scrollHeight > e.clientHeight;
 });
+
+/** Whether the element `target` finds has the keyboard's focus. */
+const focused = (target: Locator): Promise<boolean> => target.evaluate((el) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement);
 
 /** Each shown chart's plot width against the width its card gives it (inside its padding). */
 function plotFits(page: Page): Promise<Array<{ plot: number; room: number }>> {
@@ -65,11 +68,10 @@ test('keyboard and screen reader: a legend name is a toggle button Tab reaches a
       assert.deepEqual(await page.getByRole('article', { name: 'run dashboard-run' }).getByRole('link').evaluateAll((links) => links.map((a) => (a as unknown as { ariaLabel: string }).ariaLabel)),
         ['metrics.jsonl of dashboard-run', 'config.yaml of dashboard-run', 'report.json of dashboard-run']);
       const shown = (series: number): Promise<boolean> => page.evaluate((i) => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.series[i]!.show, series);
-      // the first stop of Tab on the page: the skip link, then the loss chart's first series
-      await page.keyboard.press('Tab');
-      await page.keyboard.press('Tab');
+      // the Tab stops on the page: the skip link, the loss chart's plot area (chart-keys.js), its first series
+      for (let i = 0; i < 3; i++) await page.keyboard.press('Tab');
       const train = page.getByRole('figure', { name: /^Loss/ }).getByRole('button', { name: 'dashboard-run train' });
-      assert.equal(await train.evaluate((el) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement), true, 'Tab reaches the legend');
+      assert.equal(await focused(train), true, 'Tab reaches the legend');
       assert.equal(await train.getAttribute('aria-pressed'), 'true');
       await page.keyboard.press('Enter');
       assert.equal(await shown(1), false, 'Enter hides the series');
@@ -81,12 +83,38 @@ test('keyboard and screen reader: a legend name is a toggle button Tab reaches a
       await page.keyboard.press('Enter');
       assert.deepEqual([await shown(1), await shown(2)], [true, false], 'the next Tab, the val series');
       // a Tab stop per run and series comes before the runs: the first Tab stop skips them
-      await page.keyboard.press('Shift+Tab');
-      await page.keyboard.press('Shift+Tab');
+      for (let i = 0; i < 3; i++) await page.keyboard.press('Shift+Tab');
       assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent), 'Skip to the runs');
       await page.keyboard.press('Enter');
       await page.keyboard.press('Tab');
-      assert.equal(await page.locator('article[data-run="0"] .links a').first().evaluate((el) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement), true, 'Enter then Tab: the first run\'s first link');
+      assert.equal(await focused(page.locator('article[data-run="0"] .links a').first()), true, 'Enter then Tab: the first run\'s first link');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('keyboard zoom: a chart\'s plot area is a Tab stop where + zooms in, the arrows move, − zooms out and Escape shows every step', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN);
+  try {
+    await onDashboardPage(tmp.dirs, async (page) => {
+      await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+      const zoom = (): Promise<unknown> => page.evaluate(() => (globalThis as unknown as { __dashboard: { charts: { lr: { zoom: unknown } } } }).__dashboard.charts.lr.zoom);
+      const area = page.getByRole('figure', { name: 'Learning rate' }).getByRole('group', { name: /^Learning rate: \+ and − zoom/ });
+      await area.focus();
+      // lr is logged at steps 1 to 60: + shows the middle half, → moves by a quarter of it, − doubles it back
+      await page.keyboard.press('+');
+      assert.deepEqual(await zoom(), { min: 15.75, max: 45.25 });
+      await page.keyboard.press('ArrowRight');
+      assert.deepEqual(await zoom(), { min: 23.125, max: 52.625 });
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowRight');
+      assert.deepEqual(await zoom(), { min: 30.5, max: 60 }, 'moved no further than the last step');
+      await page.keyboard.press('-');
+      assert.deepEqual(await zoom(), null, 'zoomed out past every step: every step shown');
+      await page.keyboard.press('+');
+      await page.keyboard.press('Escape');
+      assert.equal(await zoom(), null, 'Escape: every step again');
     });
   } finally {
     tmp.cleanup();

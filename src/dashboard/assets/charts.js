@@ -2,6 +2,7 @@
 // val loss dashed), and classification's val accuracy once a run has it. Rows are metrics.jsonl rows; train rows have no `split`, evaluation rows have split "val"/"test".
 // A run whose val data changed (a resume given another val file) draws an eval series per stretch of one val set
 // (val-sets.js), named in the legend and its points hollow on every other set: no line joins losses of two sets.
+import { chartKeys } from './chart-keys.js';
 import { fmt, fmtAxis } from './dom.js';
 import { setStretches, stretchName } from './val-sets.js';
 
@@ -156,6 +157,7 @@ function makePlot(chart, runs, series, data, width = chartWidth(chart.el)) {
     data,
     chart.el,
   );
+  chartKeys(chart.plot, chart.def.title);
   legendKeys(chart.plot);
 }
 
