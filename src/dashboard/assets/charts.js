@@ -233,6 +233,8 @@ export function resizeCharts(charts) {
   for (const { plot, el } of Object.values(charts)) plot.setSize({ width: chartWidth(el), height: 230 });
 }
 
+/** The width a chart's card gives its plot; a hidden card has none (showIf sizes it when shown). At most 12 px less
+ * than the card, even a folded phone's 280 px window (a minimum of 260 px widened the page past it). */
 function chartWidth(el) {
-  return Math.max(260, Math.floor(el.clientWidth - 12));
+  return Math.max(120, Math.floor(el.clientWidth - 12));
 }
