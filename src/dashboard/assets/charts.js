@@ -137,6 +137,8 @@ export function createCharts(container, runs) {
 
 /** Makes the chart's uPlot for `series`, in place of the one it had. */
 function makePlot(chart, runs, series, data, width = chartWidth(chart.el)) {
+  // the series hidden from its legend stay hidden in the new one (a run's val data changed: a series more)
+  const hidden = new Set(chart.plot?.series.filter((s) => !s.show).map((s) => s.label));
   chart.plot?.destroy();
   chart.layout = layoutKey(series);
   chart.plot = new uPlot(
@@ -145,7 +147,7 @@ function makePlot(chart, runs, series, data, width = chartWidth(chart.el)) {
       width,
       height: 230,
       scales: { x: { time: false } },
-      series: seriesOptions(series),
+      series: seriesOptions(series).map((o) => (hidden.has(o.label) ? { ...o, show: false } : o)),
       axes: [
         { label: 'step', size: 40, labelSize: 18, incrs: STEP_INCRS, ...AXIS_COLOURS },
         { size: 64, incrs: VALUE_INCRS, values: (u, vals) => vals.map(fmtAxis), ...AXIS_COLOURS },
