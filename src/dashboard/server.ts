@@ -164,6 +164,9 @@ export async function startDashboard(opts: DashboardOptions, words: OptionWords 
     if (p === null) return notFound();
     const pageHeaders = { ...COMMON_HEADERS, 'Content-Security-Policy': PAGE_CSP };
     if (p === '/' || p === '/index.html') return sendFile(res, assets.get('index.html')!, assetType('index.html'), pageHeaders);
+    // A run file's tab (a sandboxed document: its origin is opaque) asks for /favicon.ico, which same-origin CORP
+    // refused with a console error on every file opened: a 404 any origin may read (it holds nothing), taken quietly
+    if (p === '/favicon.ico') return sendText(res, 404, 'no icon', { ...COMMON_HEADERS, 'Cross-Origin-Resource-Policy': 'cross-origin' });
     if (p === '/events') {
       if (req.method === 'HEAD') return sendText(res, 200, '', COMMON_HEADERS);
       // past the streams' share the stream is refused, not an open one cut: the reserve keeps the page reachable

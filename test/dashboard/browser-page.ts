@@ -25,7 +25,7 @@ export const SKIP = fs.existsSync(CHROMIUM)
 if (SKIP) console.log(`SKIPPED: ${SKIP}`);
 
 // The page's globals these checks use, typed here because the tests compile without the DOM library.
-interface Plot { data: Array<Array<number | null>>; scales: { x: { min: number; max: number } }; series: Array<{ label: string }> }
+interface Plot { data: Array<Array<number | null>>; scales: { x: { min: number; max: number } }; series: Array<{ label: string; show: boolean }> }
 interface Canvas { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
 export interface PageGlobals {
   __dashboard?: { charts?: Record<string, { plot: Plot }>; runs: Array<{ rows: Array<{ step: number; split?: string }> }> };
@@ -115,7 +115,8 @@ async function openPage(browser: Browser, url: string): Promise<{ page: Page; fo
 let launched: Promise<Browser> | undefined;
 /** The test file's Chromium, launched on first use. */
 function sharedBrowser(): Promise<Browser> {
-  launched ??= chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  // with the scrollbars a desktop browser draws (Playwright hides them by default): a page that grows past the window loses their width
+  launched ??= chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, ignoreDefaultArgs: ['--hide-scrollbars'] });
   return launched;
 }
 after(async () => {

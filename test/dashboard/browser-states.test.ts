@@ -22,7 +22,7 @@ test('long, RTL and emoji names, labels and keys wrap: a narrow window never scr
   try {
     await onDashboardPage([run], async (page) => {
       await page.waitForSelector('table.confusion', { timeout: 10_000 });
-      for (const width of [1280, 390]) {
+      for (const width of [1280, 390, 280]) {
         await page.setViewportSize({ width, height: 800 });
         await page.waitForTimeout(300);
         const scrollWidth = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);

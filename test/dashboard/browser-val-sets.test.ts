@@ -1,6 +1,7 @@
 // In headless Chromium: a run resumed onto another val set (each val row carries its set's hash, data_fingerprint)
 // draws a val series per set, broken at the change and each named in the legend, while a run with one set draws one
-// as before; past the thinning cap each set keeps its own lowest loss and its ends, drawn in its own series.
+// as before (a zoom and a series hidden from the legend kept); past the thinning cap each set keeps its own lowest loss
+// and its ends, drawn in its own series.
 // Handwritten metrics.jsonl files, no training run.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -43,12 +44,17 @@ test('a run whose val data changed draws a val series per set, broken at the cha
       await page.evaluate(() => (globalThis as unknown as { __dashboard: { charts: { loss: { plot: { setScale(k: string, r: object): void } } } } })
         .__dashboard.charts.loss.plot.setScale('x', { min: 5, max: 45 }));
 
+      // the other run's train loss hidden from the legend (a click on its name) stays hidden in the new chart
+      await page.locator('[data-chart="loss"] .u-legend th', { hasText: 'plain train' }).click();
+
       // the run resumes onto another val file: its val rows from step 40 name another set
       fs.appendFileSync(path.join(resumed, 'metrics.jsonl'), jsonl([...train(31, 60), ...val(second, 'B')]));
       await drawnPoints(page, 0, 60);
       const x = await page.evaluate(() => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.scales.x);
       assert.deepEqual([x.min, x.max], [5, 45], 'the zoom survives the new series');
       assert.equal(await listeners(), listening, 'the replaced uPlot was destroyed');
+      assert.deepEqual(await page.evaluate(() => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.series.filter((s) => !s.show).map((s) => s.label)),
+        ['plain train'], 'the series hidden before is hidden still');
       const after = await chartSeries(page, 'loss');
       assert.deepEqual(after.map((s) => s.label), ['resumed train', 'resumed val (set 1)', 'resumed val (set 2, from step 40)', 'plain train', 'plain val']);
       assert.deepEqual(after[1]!.points, first, 'set 1 ends at its last evaluation: no line to the other set');

@@ -1,7 +1,7 @@
 // The dashboard page: follows /events (server-sent events), keeps each run's rows and files, and redraws the run
 // panels at most once per animation frame, the charts as often as their cost allows (render-budget.js).
 // window.__dashboard exposes the state for tests.
-import { createCharts, destroyCharts, resizeCharts, updateCharts } from './charts.js';
+import { createCharts, destroyCharts, redrawCharts, resizeCharts, updateCharts } from './charts.js';
 import { h } from './dom.js';
 import { RenderBudget } from './render-budget.js';
 import { RunPanel } from './run-panel.js';
@@ -30,7 +30,7 @@ function init(runs) {
   document.getElementById('legend').replaceChildren(...state.runs.map((r) => {
     const sw = h('span', { class: 'swatch' });
     sw.style.background = r.color;
-    return h('span', { class: 'legend-item' }, sw, r.name);
+    return h('span', { class: 'legend-item', role: 'listitem' }, sw, r.name);
   }));
   if (state.charts) destroyCharts(state.charts); // another server (a restart with other runs): new charts, the old ones gone whole
   state.charts = createCharts(document.getElementById('charts'), state.runs);
@@ -126,8 +126,16 @@ function connect() {
 }
 connect();
 
+// The charts' width follows their container's, which a window resize changes but so does a scrollbar appearing or
+// going as the page grows or shrinks (no resize event then: the charts overflowed their cards by its width).
 let resizeTimer = 0;
-window.addEventListener('resize', () => {
+let chartsWidth = 0;
+new ResizeObserver(([entry]) => {
+  const width = entry.contentRect.width;
+  if (width === chartsWidth) return; // taller or shorter only (a chart shown, its legend wrapping): nothing to fit
+  chartsWidth = width;
   clearTimeout(resizeTimer);
   resizeTimer = setTimeout(() => state.charts && resizeCharts(state.charts), 100);
-});
+}).observe(document.getElementById('charts'));
+// the canvases keep the colours they were drawn in: a switch of the system's light or dark theme redraws them
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => state.charts && redrawCharts(state.charts));

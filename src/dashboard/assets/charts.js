@@ -2,6 +2,7 @@
 // val loss dashed), and classification's val accuracy once a run has it. Rows are metrics.jsonl rows; train rows have no `split`, evaluation rows have split "val"/"test".
 // A run whose val data changed (a resume given another val file) draws an eval series per stretch of one val set
 // (val-sets.js), named in the legend and its points hollow on every other set: no line joins losses of two sets.
+import { chartKeys } from './chart-keys.js';
 import { fmt, fmtAxis } from './dom.js';
 import { setStretches, stretchName } from './val-sets.js';
 
@@ -86,6 +87,12 @@ function buildData(def, series) {
   return [xs, ...maps.map((m) => xs.map((x) => (m.has(x) ? m.get(x) : null)))];
 }
 
+/** A colour of the page's theme (style.css: light, or dark as the system asks), read each time a chart draws, so that
+ * a switch of the system's theme needs only a redraw (app.js). */
+const themeColour = (name) => () => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+/** Axes in the theme's text colour, grid lines and ticks in its faint one (uPlot's own are black: unreadable on dark). */
+const AXIS_COLOURS = { stroke: themeColour('--fg'), grid: { stroke: themeColour('--grid') }, ticks: { stroke: themeColour('--grid') } };
+
 function seriesOptions(series) {
   const out = [{ label: 'step', value: (u, v) => fmt(v) }];
   for (const { run, s, label, set } of series) {
@@ -96,7 +103,7 @@ function seriesOptions(series) {
       dash: s.dash ? [6, 4] : undefined,
       spanGaps: true,
       // eval rows are sparse: marked; a second val set's hollow, so that two sets of one run tell apart in the chart too
-      points: s.split !== null ? { show: true, size: 6, fill: set % 2 === 0 && set > 0 ? '#fff' : run.color } : undefined,
+      points: s.split !== null ? { show: true, size: 6, fill: set % 2 === 0 && set > 0 ? themeColour('--card') : run.color } : undefined,
       value: (u, v) => fmt(v),
     });
   }
@@ -114,6 +121,9 @@ export function createCharts(container, runs) {
     const el = document.createElement('div');
     el.className = 'chart';
     el.dataset.chart = def.key;
+    // named by its title for a screen reader, to which the canvas is nothing; its legend table is read inside it
+    el.setAttribute('role', 'figure');
+    el.setAttribute('aria-label', def.title);
     container.append(el);
     const width = chartWidth(el);
     el.hidden = def.onlyWithData === true; // until updateCharts finds a point
@@ -127,6 +137,8 @@ export function createCharts(container, runs) {
 
 /** Makes the chart's uPlot for `series`, in place of the one it had. */
 function makePlot(chart, runs, series, data, width = chartWidth(chart.el)) {
+  // the series hidden from its legend stay hidden in the new one (a run's val data changed: a series more)
+  const hidden = new Set(chart.plot?.series.filter((s) => !s.show).map((s) => s.label));
   chart.plot?.destroy();
   chart.layout = layoutKey(series);
   chart.plot = new uPlot(
@@ -135,18 +147,45 @@ function makePlot(chart, runs, series, data, width = chartWidth(chart.el)) {
       width,
       height: 230,
       scales: { x: { time: false } },
-      series: seriesOptions(series),
+      series: seriesOptions(series).map((o) => (hidden.has(o.label) ? { ...o, show: false } : o)),
       axes: [
-        { label: 'step', size: 40, labelSize: 18, incrs: STEP_INCRS },
-        { size: 64, incrs: VALUE_INCRS, values: (u, vals) => vals.map(fmtAxis) },
+        { label: 'step', size: 40, labelSize: 18, incrs: STEP_INCRS, ...AXIS_COLOURS },
+        { size: 64, incrs: VALUE_INCRS, values: (u, vals) => vals.map(fmtAxis), ...AXIS_COLOURS },
       ],
       legend: { live: true, show: runs.length <= MAX_LEGEND_RUNS },
       cursor: { drag: { x: true, y: false } },
-      hooks: { setScale: [(u, key) => key === 'x' && (chart.zoom = zoomOf(u))] },
+      hooks: { setScale: [(u, key) => key === 'x' && (chart.zoom = zoomOf(u))], setSeries: [showPressed] },
     },
     data,
     chart.el,
   );
+  chartKeys(chart.plot, chart.def.title);
+  legendKeys(chart.plot);
+}
+
+/**
+ * uPlot hides a series on a click of its name in the legend, which no key reached: each name is made a toggle button,
+ * reached by Tab, that Enter or Space clicks, its aria-pressed saying whether the series is shown.
+ */
+function legendKeys(plot) {
+  legendNames(plot).forEach((name, i) => {
+    if (i === 0) return; // the step column, not a series
+    name.tabIndex = 0;
+    name.setAttribute('role', 'button');
+    name.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter' && e.key !== ' ') return;
+      e.preventDefault(); // Space would scroll the page
+      name.click();
+    });
+  });
+  showPressed(plot);
+}
+
+const legendNames = (plot) => [...plot.root.querySelectorAll('.u-legend .u-series > th')];
+
+/** Each legend name's aria-pressed: whether its series is shown (after a click, a key, or a ctrl-click isolating one). */
+function showPressed(plot) {
+  legendNames(plot).forEach((name, i) => i > 0 && name.setAttribute('aria-pressed', String(plot.series[i].show)));
 }
 
 /**
@@ -187,10 +226,17 @@ function showIf(chart, visible) {
   if (visible) chart.plot.setSize({ width: chartWidth(chart.el), height: 230 });
 }
 
+/** Draws every chart again as it is (the system's theme changed: the axes' colours are read anew). */
+export function redrawCharts(charts) {
+  for (const { plot } of Object.values(charts)) plot.redraw(); // at the same step range: a zoom stays
+}
+
 export function resizeCharts(charts) {
   for (const { plot, el } of Object.values(charts)) plot.setSize({ width: chartWidth(el), height: 230 });
 }
 
+/** The width a chart's card gives its plot; a hidden card has none (showIf sizes it when shown). At most 12 px less
+ * than the card, even a folded phone's 280 px window (a minimum of 260 px widened the page past it). */
 function chartWidth(el) {
-  return Math.max(260, Math.floor(el.clientWidth - 12));
+  return Math.max(120, Math.floor(el.clientWidth - 12));
 }

@@ -6,7 +6,8 @@ import { fmt, h } from './dom.js';
 export class RunPanel {
   constructor(run, container) {
     this.run = run;
-    this.el = h('article', { class: 'run', 'data-run': run.id });
+    // named by its run: a screen reader's list of articles (and of links, below) tells the runs apart
+    this.el = h('article', { class: 'run', 'data-run': run.id, 'aria-label': `run ${run.name}` });
     this.el.style.borderTopColor = run.color;
     const swatch = h('span', { class: 'swatch' });
     swatch.style.background = run.color;
@@ -27,7 +28,7 @@ export class RunPanel {
     this.links.replaceChildren(
       ...['metrics.jsonl', 'config.yaml', 'report.json']
         .filter((f) => (f === 'metrics.jsonl' ? r.exists : f === 'config.yaml' ? r.config : r.report))
-        .map((f) => h('a', { href: `/run/${r.id}/${f}`, target: '_blank', rel: 'noopener' }, f)),
+        .map((f) => h('a', { href: `/run/${r.id}/${f}`, target: '_blank', rel: 'noopener', 'aria-label': `${f} of ${r.name}` }, f)),
     );
     this.status.replaceChildren(statusLine(r));
     this.warnings.replaceChildren(...warnings(r));
@@ -207,8 +208,9 @@ function confusionTable(cm, labels) {
       return h('tr', {}, h('th', {}, name(i)), row.map((v, j) => {
         const td = h('td', { title: total ? `${((100 * v) / total).toFixed(1)}% of true ${name(i)}` : '' }, String(v));
         const share = total ? v / total : 0;
-        // the other labels' corner holds their right and wrong answers together: not shaded
-        if (!(other(i) && other(j))) td.style.background = i === j ? `rgba(44, 160, 44, ${0.1 + 0.6 * share})` : `rgba(214, 39, 40, ${share * 0.7})`;
+        // the other labels' corner holds their right and wrong answers together: not shaded. At most 0.6 green and 0.7
+        // red: the cell's text keeps 4.5:1 on the light and on the dark card (style.css)
+        if (!(other(i) && other(j))) td.style.background = i === j ? `rgba(44, 160, 44, ${0.1 + 0.5 * share})` : `rgba(214, 39, 40, ${share * 0.7})`;
         return td;
       }));
     }));

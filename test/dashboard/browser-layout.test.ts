@@ -1,0 +1,172 @@
+// The dashboard's page as people use it beyond the mouse and a fixed window, in headless Chromium (browser-page.ts's
+// harness, classic scrollbars as a desktop browser draws them): the charts keep to their cards when the page's width
+// changes without a window resize (a scrollbar appearing as the page grows); a keyboard reaches what a click or a drag does and a
+// screen reader is told what each part is; the system's dark mode darkens the page and its charts' axes, live; a run
+// file followed from its link logs no console error.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
+import { colourPixels, onDashboardPage, SKIP, type PageGlobals } from './browser-page.ts';
+import { RUN_GEN, tempRuns, waitFor } from './helpers.ts';
+
+interface Doc { documentElement: { scrollHeight: number; clientHeight: number } }
+/** Whether the page is taller than the window (a desktop browser then draws its vertical scrollbar). */
+const scrolls = (page: Page): Promise<boolean> => page.evaluate(() => {
+  const e = (globalThis as unknown as { document: Doc }).document.documentElement;
+  return e.scrollHeight > e.clientHeight;
+});
+
+/** Whether the element `target` finds has the keyboard's focus. */
+const focused = (target: Locator): Promise<boolean> => target.evaluate((el) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement);
+
+/** Each shown chart's plot width against the width its card gives it (inside its padding). */
+function plotFits(page: Page): Promise<Array<{ plot: number; room: number }>> {
+  return page.evaluate(() => {
+    const d = (globalThis as unknown as { document: { querySelectorAll(s: string): Iterable<{ hidden: boolean; clientWidth: number; querySelector(s: string): { offsetWidth: number } }> } }).document;
+    // the card's padding is 6 px each side (style.css .chart)
+    return [...d.querySelectorAll('.chart')].filter((c) => !c.hidden).map((c) => ({ plot: c.querySelector('.uplot').offsetWidth, room: c.clientWidth - 12 }));
+  });
+}
+
+test('charts follow their cards\' width when a scrollbar appears as the page grows, not only on a window resize', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN);
+  const run = tmp.dirs[0]!;
+  // the page starts short (no report, no config): no scrollbar in a tall window
+  fs.rmSync(path.join(run, 'report.json'));
+  fs.rmSync(path.join(run, 'config.yaml'));
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.setViewportSize({ width: 1280, height: 1400 });
+      await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+      assert.equal(await scrolls(page), false, 'the page starts without a scrollbar');
+      assert.ok((await plotFits(page)).every((f) => f.plot === f.room), 'the charts fill their cards at first');
+      // a report of long samples makes the page taller than the window: the vertical scrollbar takes its width
+      fs.copyFileSync(path.join(RUN_GEN, 'report.json'), path.join(run, 'report.json'));
+      await page.waitForSelector('table.samples', { timeout: 10_000 });
+      await waitFor(() => scrolls(page), 10_000, 'the page to scroll');
+      await waitFor(async () => (await plotFits(page)).every((f) => f.plot === f.room), 5_000, 'each chart to fit its card again').catch(() => {});
+      const fits = await plotFits(page);
+      assert.deepEqual(fits.map((f) => f.plot), fits.map((f) => f.room), 'each chart as wide as its card leaves it');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('keyboard and screen reader: a legend name is a toggle button Tab reaches and Enter or Space presses, a skip link passes them; status, charts and runs are named', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN);
+  try {
+    await onDashboardPage(tmp.dirs, async (page) => {
+      await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+      // what a screen reader is told: the connection's state as a live status, each chart by its title, the runs' list
+      assert.equal(await page.getByRole('status').textContent(), 'live');
+      assert.equal(await page.getByRole('figure', { name: 'Learning rate' }).count(), 1);
+      assert.deepEqual(await page.getByRole('list', { name: 'runs, in their charts\' colours' }).getByRole('listitem').allTextContents(), ['dashboard-run']);
+      // a run's panel and its links say whose they are (a list of links would hold one "metrics.jsonl" per run)
+      assert.deepEqual(await page.getByRole('article', { name: 'run dashboard-run' }).getByRole('link').evaluateAll((links) => links.map((a) => (a as unknown as { ariaLabel: string }).ariaLabel)),
+        ['metrics.jsonl of dashboard-run', 'config.yaml of dashboard-run', 'report.json of dashboard-run']);
+      const shown = (series: number): Promise<boolean> => page.evaluate((i) => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.series[i]!.show, series);
+      // the Tab stops on the page: the skip link, the loss chart's plot area (chart-keys.js), its first series
+      for (let i = 0; i < 3; i++) await page.keyboard.press('Tab');
+      const train = page.getByRole('figure', { name: /^Loss/ }).getByRole('button', { name: 'dashboard-run train' });
+      assert.equal(await focused(train), true, 'Tab reaches the legend');
+      assert.equal(await train.getAttribute('aria-pressed'), 'true');
+      await page.keyboard.press('Enter');
+      assert.equal(await shown(1), false, 'Enter hides the series');
+      assert.equal(await train.getAttribute('aria-pressed'), 'false');
+      await page.keyboard.press(' ');
+      assert.equal(await shown(1), true, 'Space shows it again');
+      assert.equal(await train.getAttribute('aria-pressed'), 'true');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
+      assert.deepEqual([await shown(1), await shown(2)], [true, false], 'the next Tab, the val series');
+      // a Tab stop per run and series comes before the runs: the first Tab stop skips them
+      for (let i = 0; i < 3; i++) await page.keyboard.press('Shift+Tab');
+      assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent), 'Skip to the runs');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Tab');
+      assert.equal(await focused(page.locator('article[data-run="0"] .links a').first()), true, 'Enter then Tab: the first run\'s first link');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('keyboard zoom: a chart\'s plot area is a Tab stop where + zooms in, the arrows move, − zooms out and Escape shows every step', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN);
+  try {
+    await onDashboardPage(tmp.dirs, async (page) => {
+      await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+      const zoom = (): Promise<unknown> => page.evaluate(() => (globalThis as unknown as { __dashboard: { charts: { lr: { zoom: unknown } } } }).__dashboard.charts.lr.zoom);
+      const area = page.getByRole('figure', { name: 'Learning rate' }).getByRole('group', { name: /^Learning rate: \+ and − zoom/ });
+      await area.focus();
+      // lr is logged at steps 1 to 60: + shows the middle half, → moves by a quarter of it, − doubles it back
+      await page.keyboard.press('+');
+      assert.deepEqual(await zoom(), { min: 15.75, max: 45.25 });
+      await page.keyboard.press('ArrowRight');
+      assert.deepEqual(await zoom(), { min: 23.125, max: 52.625 });
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowRight');
+      assert.deepEqual(await zoom(), { min: 30.5, max: 60 }, 'moved no further than the last step');
+      await page.keyboard.press('-');
+      assert.deepEqual(await zoom(), null, 'zoomed out past every step: every step shown');
+      await page.keyboard.press('+');
+      await page.keyboard.press('Escape');
+      assert.equal(await zoom(), null, 'Escape: every step again');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('the system\'s dark mode darkens the page and draws the charts\' axes light, their legends unboxed; a switch back redraws them dark', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN);
+  // the page's background and text colours, as [r, g, b]
+  const colours = (): Promise<number[][]> => page!.evaluate(() => {
+    const g = globalThis as unknown as { getComputedStyle(e: unknown): { color: string; backgroundColor: string }; document: { body: unknown } };
+    const css = g.getComputedStyle(g.document.body);
+    return [css.backgroundColor, css.color].map((c) => c.match(/\d+/g)!.slice(0, 3).map(Number));
+  });
+  let page: Page | undefined;
+  try {
+    await onDashboardPage(tmp.dirs, async (p) => {
+      page = p;
+      await p.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+      await p.emulateMedia({ colorScheme: 'dark' });
+      const [bg, fg] = await colours();
+      assert.ok(bg!.every((c) => c < 40) && fg!.every((c) => c > 200), `a dark page with light text (background ${bg}, text ${fg})`);
+      // the axes' numbers and the step label: in the light text colour, none black on the dark card
+      await waitFor(async () => (await colourPixels(p, 'loss', [[0, 0, 0]]))[0] === 0, 5_000, 'the charts redrawn').catch(() => {});
+      const [black, light] = await colourPixels(p, 'loss', [[0, 0, 0], fg as [number, number, number]]);
+      assert.deepEqual({ black, light: light! > 100 }, { black: 0, light: true }, `axes drawn light on dark (pixels black ${black}, light ${light})`);
+      // a chart's legend names sit on its card, not in boxes of the run panels' table style
+      const legendName = p.locator('[data-chart="loss"] .u-legend th').nth(1);
+      assert.deepEqual(await legendName.evaluate((el) => {
+        const css = (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string; borderTopWidth: string } }).getComputedStyle(el);
+        return [css.backgroundColor, css.borderTopWidth];
+      }), ['rgba(0, 0, 0, 0)', '0px']);
+      await p.emulateMedia({ colorScheme: 'light' });
+      await waitFor(async () => (await colourPixels(p, 'loss', [[29, 35, 48]]))[0]! > 100, 5_000, 'the axes redrawn dark on light');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('a run file opened from its link (a sandboxed document) logs no console error: not even for the favicon its tab asks for', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN);
+  try {
+    await onDashboardPage(tmp.dirs, async (page, url) => {
+      await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+      // the links open a new tab (target _blank): followed here in the same one, whose console the harness checks
+      await page.goto(new URL('/run/0/config.yaml', url).href);
+      assert.match((await page.textContent('body'))!, /^model: /);
+      await page.goBack();
+      await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
