@@ -3,12 +3,15 @@
 // next-token log-probabilities after 30 tokens match ours ≤ 1e-4 relative, and the scaling moves ours far more than
 // that (so a file without it would fail). The file says each the way rope-scaling.ts chose: llama.cpp's own type
 // where it computes the same frequencies, else rope_freqs. A LoRA adapter file needs no rope of its own: beside a
-// scaled-rope base's file, llama.cpp matches base + adapter.
+// scaled-rope base's file, llama.cpp matches base + adapter. In a q8_0 file of Nemo's shape (one KV head, padded
+// embedding rows) yarn and llama3 stay within q8_0's bound, far below what dropping the scaling would cost.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { readGgufFileInfo } from 'node-llama-cpp';
+import { GgmlType, readGgufFileInfo } from 'node-llama-cpp';
+import { exportGgufFile } from '../../src/export/gguf/export-file.ts';
+import type { MistralConfig } from '../../src/model/config.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
@@ -18,9 +21,9 @@ import { compare, llamaLogProbs, ourLogProbs, skip } from './llama-cpp.ts';
 /** 30 ids: BOS and 29 spread over the 512-token vocabulary, and a shorter prompt. */
 const PROMPTS = [[1, ...Array.from({ length: 29 }, (_, i) => 5 + ((i * 37) % 500))], [1, ...Array.from({ length: 17 }, (_, i) => 300 - i * 11)]];
 
-/** A random model with `rope_parameters` as given (θ 100), the same weights for every dict (seed 7). */
-function ropeModelDir(name: string, rope: Record<string, unknown>): string {
-  const dir = randomModelDir(name, config({ vocabSize: 512, maxPositionEmbeddings: 256 }), 512);
+/** A random model with `rope_parameters` as given (θ 100), the same weights for every dict (seed 7); `shape` over the small defaults. */
+function ropeModelDir(name: string, rope: Record<string, unknown>, shape: Partial<MistralConfig> = {}): string {
+  const dir = randomModelDir(name, config({ vocabSize: 512, maxPositionEmbeddings: 256, ...shape }), 512);
   const file = path.join(dir, 'config.json');
   const c = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
   delete c['rope_theta'];
@@ -109,4 +112,26 @@ test("a LoRA adapter file (--format gguf-lora) beside a scaled-rope base's file:
   const { rel } = compare((await llamaLogProbs(base, PROMPTS, 0, lora)).lp, ours);
   console.log(`# LoRA adapter file beside a yarn base (rope_freqs, attn_factor): logits max rel error ${rel.toExponential(2)}`);
   assert.ok(rel <= 1e-4, `rel ${rel}`);
+});
+
+test("a scaled rope in a q8_0 file of Nemo's shape (head_dim 96 × 4 heads over hidden 256, one KV head, 515 embedding rows for 512 tokens): llama.cpp's logits within q8_0's bound, far inside what the scaling moves", { skip }, async () => {
+  // yarn as llama.cpp's own type, llama3 as rope_freqs (head_dim/2 = 48 divisors, kept F32 beside the Q8_0 matrices);
+  // rows of 256 (Q8_0 blocks of 32 fit every matrix); measured rel 8.5e-2 / cosine 0.9972 (yarn), 4.1e-2 / 0.9987 (llama3)
+  // (the plain model of this shape: 8.1e-2) against moves of 1.2–1.4; bounds ~2× (of 1 − cosine too)
+  const shape = { hiddenSize: 256, intermediateSize: 512, numHeads: 4, numKvHeads: 1, headDim: 96, vocabSize: 515 };
+  const plainQ = ourLogProbs(loadModel(ropeModelDir('nemo-plain', { rope_type: 'default' }, shape), { backend }), PROMPTS);
+  for (const [label, rope] of [CASES[1]!, CASES[4]!]) {
+    const dir = ropeModelDir(`nemo-${String(rope.rope_type)}`, rope, shape);
+    const file = path.join(tmp, `nemo-${String(rope.rope_type)}-q8_0.gguf`);
+    exportGgufFile({ model: dir, out: file, quant: 'q8_0', backend });
+    const info = await readGgufFileInfo(file, { logWarnings: false });
+    const type = (name: string): string | undefined => { const t = info.fullTensorInfo!.find((x) => x.name === name); return t && GgmlType[t.ggmlType]; };
+    assert.deepEqual(['rope_freqs.weight', 'blk.0.attn_k.weight', 'token_embd.weight'].map(type), [rope.rope_type === 'llama3' ? 'F32' : undefined, 'Q8_0', 'Q8_0'], label);
+    const ours = ourLogProbs(loadModel(dir, { backend }), PROMPTS);
+    const moved = compare(plainQ, ours).rel;
+    const { rel, cos } = compare((await llamaLogProbs(file, PROMPTS)).lp, ours);
+    console.log(`# ${label}, Nemo-shaped MQA q8_0: logits max rel error ${rel.toExponential(2)}, cosine ${cos.toFixed(6)} (the scaling moves them by ${moved.toExponential(2)})`);
+    assert.ok(moved > 0.5, `the scaling moves the logits by ${moved} only: q8_0's bound would not see it missing`);
+    assert.ok(rel <= 0.2 && cos >= 0.994, `${label}: rel ${rel}, cos ${cos}`);
+  }
 });

@@ -1,0 +1,50 @@
+// The merge's precision against the file's type: a model held in bf16 (--precision bf16, auto's choice on CUDA) whose
+// checkpoint is F32 or F16 reaches an f32 or f16 file rounded to bf16 first, so llama.cpp's logits differ from the
+// model's by bf16's error (measured here, hidden 256: f16 1.7e-3 relative at fp32, 1.4e-2 at bf16). The export says
+// so, naming the way out; where nothing is lost (a BF16 checkpoint, a quantised type, an fp32 merge) it says nothing.
+// A CUDA backend is not needed to see it: the CPU's bf16 storage rounds as CUDA's does, and auto's choice is named by
+// the backend's name alone.
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { exportGgufFile } from '../../src/export/gguf/export-file.ts';
+import type { GgufQuant } from '../../src/export/gguf/quant-choices.ts';
+import type { Precision } from '../../src/backend/dtype.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { saveModelFolder } from '../../src/model/save.ts';
+import { FLAG_WORDS } from '../../src/util/option-words.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
+import { backend, config, cutTokenizer, randomModelDir, tmp } from './gguf-models.ts';
+
+const WARNING = /gguf: .*holds the model in bf16, so its (F32|F16) weights are rounded to bf16 before they are written as (F32|F16)/;
+
+test('an F32 or F16 checkpoint held in bf16 and written as f32 or f16: one warning naming --precision fp32; none where nothing is lost', () => {
+  const f32 = randomModelDir('precision-f32', config({ vocabSize: 512 }), 512);
+  const f16 = path.join(tmp, 'precision-f16'), bf16 = path.join(tmp, 'precision-bf16');
+  for (const [dir, dtype] of [[f16, 'f16'], [bf16, 'bf16']] as const) {
+    saveModelFolder(loadModel(f32, { backend }), dir, { sourceDir: null, head: 'causal', dtype });
+    cutTokenizer(dir, 512);
+  }
+  let n = 0;
+  const stderrOf = (model: string, quant: GgufQuant, precision: Precision, be = backend): string =>
+    captureStderr(() => exportGgufFile({ model, out: path.join(tmp, `precision-${n++}.gguf`), quant, precision, backend: be }, FLAG_WORDS)).stderr;
+  const cases: Array<[string, GgufQuant, Precision, RegExp | null]> = [
+    [f32, 'f16', 'bf16', /--precision bf16 holds the model in bf16, so its F32 weights are rounded to bf16 before they are written as F16, which would hold them more closely; --precision fp32 writes them rounded once/],
+    [f16, 'f32', 'bf16', /its F16 weights are rounded to bf16 before they are written as F32/],
+    [f32, 'f16', 'fp32', null],
+    [f32, 'f16', 'auto', null], // auto on the CPU is fp32
+    [bf16, 'f16', 'bf16', null], // bf16 to begin with
+    [f32, 'q8_0', 'bf16', null], // the type's own error is larger
+    [f32, 'bf16', 'bf16', null],
+  ];
+  for (const [model, quant, precision, want] of cases) {
+    const stderr = stderrOf(model, quant, precision);
+    const what = `${path.basename(model)} ${quant} ${precision}`;
+    if (want) assert.match(stderr.replace(/\n(?!$)/g, ' '), want, what);
+    else assert.doesNotMatch(stderr, WARNING, what);
+    assert.equal((stderr.match(/holds the model in bf16/g) ?? []).length, want ? 1 : 0, what);
+  }
+  // auto is bf16 on CUDA: told by the backend's name (the CPU backend named so, since no GPU is needed to choose)
+  const namedCuda = Object.create(backend, { name: { value: 'cuda' } }) as typeof backend;
+  assert.match(stderrOf(f32, 'f32', 'auto', namedCuda), /warning: gguf: --precision auto \(bf16 on CUDA\) holds the model in bf16/);
+});
