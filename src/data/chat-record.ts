@@ -4,14 +4,13 @@
 // the first user turn are left out (and counted); TRL's conversational prompt/completion is trained on the
 // completion; tool calls and tool messages are refused.
 import { chatRoleOf, type ChatRole } from '../tokenizer/types.ts';
-import { isRecord, ownField } from '../util/json-file.ts';
-import { keepNumberSpellings } from './ingest/number-spellings.ts';
+import { ownField } from '../util/json-file.ts';
 import { SHAREGPT_ROLES, textOfParts } from './layouts.ts';
 import { didYouMean } from '../util/did-you-mean.ts';
 import type { DetectResult } from './detect-result.ts';
 import type { ChatTurn, FieldMap, Rejection } from './record-shape.ts';
 import { reject, stringField, typeName } from './record-fields.ts';
-import { missingTurnField } from './field-hints.ts';
+import { missingTurnField, type TurnsContext } from './field-hints.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 
 /**
@@ -46,19 +45,32 @@ export function roleRefusal(role: unknown, where: string, sharegpt: boolean, rea
   return `${where} is ${JSON.stringify(role ?? null)}; roles are system, user, assistant${roleHint(named, sharegpt, reader)}`;
 }
 
+/**
+ * How detectChat reads a chat: `contextTurns`, how many turns first are a prompt's, not trained (conversationalPair);
+ * `checkingHint`, when it is asked whether a hint's field options read the chat (then it offers none itself).
+ */
+interface ChatReading {
+  contextTurns?: number;
+  checkingHint?: boolean;
+}
+
 /** `raw` (a record's messages, as given) as a validated chat record, or why not; `f` names the fields in the input, `words` the caller's option words. */
-export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_WORDS): DetectResult {
+export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_WORDS, reading: ChatReading = {}): DetectResult {
   if (!Array.isArray(raw)) return reject('unknown_shape', `"${f.messages}" is ${typeName(raw)}, not an array`);
   const messages: ChatTurn[] = [];
+  const turns: TurnsContext = {
+    turns: raw,
+    follows: (patch) => !reading.checkingHint && 'record' in detectChat(raw, { ...f, ...patch }, words, { ...reading, checkingHint: true }),
+  };
   for (let i = 0; i < raw.length; i++) {
     const m = raw[i];
+    const where = `${f.messages}[${i}]`;
     if (typeof m !== 'object' || m === null || Array.isArray(m)) {
-      return reject('unknown_shape', `${f.messages}[${i}] is ${typeName(m)}, not an object`);
+      return reject('unknown_shape', `${where} is ${typeName(m)}, not an object`);
     }
     const mm = m as Record<string, unknown>;
     const role = ownField(mm, f.role);
-    const where = `${f.messages}[${i}]`;
-    const misnamed = (key: string) => (ownField(mm, key) === undefined ? missingTurnField(mm, where, key, f.role, f, words) : null);
+    const misnamed = (key: string) => (ownField(mm, key) === undefined ? missingTurnField(mm, where, key, f, turns, words) : null);
     const noRole = misnamed(f.role);
     if (noRole !== null) return reject('invalid_roles', noRole);
     const r = chatRoleOf(role);
@@ -67,15 +79,16 @@ export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_
     if (calls !== undefined) return reject('unknown_shape', `${where} is a tool call ("${calls}"): tool use is not supported, only text turns are trained`);
     const noContent = misnamed(f.content);
     if (noContent !== null) return reject('unknown_shape', noContent);
-    const parts = textOfParts(ownField(mm, f.content), `${f.messages}[${i}].${f.content}`);
+    const parts = textOfParts(ownField(mm, f.content), `${where}.${f.content}`);
     if (parts !== null && typeof parts !== 'string') return parts;
     const content = stringField(parts === null ? mm : { [f.content]: parts }, f.content);
-    if (typeof content !== 'string') return { reason: content.reason, detail: `${f.messages}[${i}]: ${content.detail}` };
-    const trained = turnTrained(mm, `${f.messages}[${i}]`);
+    if (typeof content !== 'string') return { reason: content.reason, detail: `${where}: ${content.detail}` };
+    // a prompt's turns are context, whatever their own flags say
+    const trained = i < (reading.contextTurns ?? 0) ? false : turnTrained(mm, where);
     if (typeof trained !== 'boolean') return trained;
     if (content === '') {
       if (r === 'system') continue; // an empty system prompt says nothing: the turn is dropped, not the record
-      return reject('empty', `${f.messages}[${i}] (${r}) has empty content`);
+      return reject('empty', `${where} (${r}) has empty content`);
     }
     const turn: ChatTurn = { role: r, content };
     messages.push(r === 'assistant' && !trained ? { ...turn, weight: 0 } : turn);
@@ -103,8 +116,8 @@ export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_
  * on the completion only — the prompt's assistant turns (earlier rounds) are context, as weight 0 marks them.
  */
 export function conversationalPair(prompt: unknown[], completion: unknown[], f: FieldMap, words: OptionWords = FLAG_WORDS): DetectResult {
-  const context = prompt.map((m) => (isRecord(m) ? keepNumberSpellings(m, { ...m, weight: 0, training: undefined }) : m));
-  return detectChat([...context, ...completion], { ...f, messages: `${f.prompt}+${f.completion}` }, words);
+  // the turns as given (a copy with "weight": 0 added would name a key the data has not in a rejection)
+  return detectChat([...prompt, ...completion], { ...f, messages: `${f.prompt}+${f.completion}` }, words, { contextTurns: prompt.length });
 }
 
 /**

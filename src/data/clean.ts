@@ -12,11 +12,23 @@
 
 import { repairMojibake } from './mojibake.ts';
 
-// Terminal escape sequences, as logs and console output pasted into a dataset hold them: CSI (colours and cursor moves,
-// ESC [ 31 m), OSC strings (a window title, an OSC 8 hyperlink: ESC ] … BEL or ESC \, bounded to a line of 2,048
-// characters) and character-set designations (ESC ( B, which tput sgr0 writes). Removing only their ESC, as STRIP does,
-// left the rest as text ("[31merror[0m"); a lone ESC is still stripped there.
-const ANSI_ESCAPES = /\x1B\[[0-?]*[ -/]*[@-~]|\x1B\][^\x07\x1B\r\n]{0,2048}(?:\x07|\x1B\\)|\x1B[()*+][ -~]/g;
+// Terminal escape sequences, as logs and console output pasted into a dataset hold them, removed whole: removing only
+// their ESC, as STRIP does, left the rest as text ("[31merror[0m"). ECMA-48's, in their 7-bit form (ESC …) and, for
+// CSI and the control strings, their 8-bit one (a C1 character):
+//  - CSI: ESC [ or U+009B, parameter bytes 0x30–0x3F, intermediate bytes 0x20–0x2F, a final byte 0x40–0x7E (colours
+//    ESC [ 31 m, cursor moves ESC [ 2 K);
+//  - control strings: OSC (ESC ] or U+009D: a window title, an OSC 8 hyperlink), DCS (ESC P, U+0090), SOS (ESC X,
+//    U+0098), PM (ESC ^, U+009E) and APC (ESC _, U+009F), each to its ST (ESC \ or U+009C) or a BEL, within 2,048
+//    characters of one line;
+//  - SS2 and SS3 (ESC N, ESC O: an arrow key in application mode, ESC O A) with the character they shift;
+//  - ESC, intermediate bytes 0x21–0x2F, a final byte 0x30–0x7E (ESC ( B, which tput sgr0 writes);
+//  - ESC and one byte 0x30–0x7E (ESC 7 and ESC 8 save and restore the cursor, ESC = and ESC > set the keypad, ESC c
+//    resets), but for the introducers above.
+// An introducer without its sequence's shape after it (ESC [ before no final byte, a control string with no end on its
+// line) and an ESC before anything else (a space, a line break, a non-ASCII letter) lose only their ESC, through STRIP;
+// so do the 8-bit SS2/SS3 (U+008E/U+008F), which no terminal writes. A stray ESC before text of that shape is read as
+// the sequence, as a terminal reads it: "press ESC[Enter]" is "press nter]" (ESC [ E is CSI's cursor next line).
+const ANSI_ESCAPES = /(?:\x1B\[|\x9B)[0-?]*[ -/]*[@-~]|(?:\x1B[\]PX^_]|[\x9D\x90\x98\x9E\x9F])[^\x07\x1B\x9C\r\n]{0,2048}(?:\x07|\x1B\\|\x9C)|\x1B[NO][ -~]|\x1B[!-/]+[0-~]|\x1B[0-OQ-WYZ\\`-~]/g;
 // C0 controls except \t, \n and the line breaks VT and FF, DEL, C1 controls except NEL (a newline), and the invisible
 // zero-width characters: ZERO WIDTH SPACE, WORD JOINER, ZERO WIDTH NO-BREAK SPACE (a stray BOM), MONGOLIAN VOWEL SEPARATOR.
 const STRIP = /[\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E]/g;

@@ -53,29 +53,59 @@ export function turnsHint(v: Record<string, unknown>, words: OptionWords = FLAG_
 
 /** Keys of a chat turn that hold no text of it: its flags and OpenAI's speaker name. */
 const TURN_FLAGS = new Set(['weight', 'training', 'name']);
-/** Other datasets' names of a turn's speaker field. */
+/** Other datasets' names of a turn's speaker field, matched in any case ("Speaker", "Author"). */
 const SPEAKER_KEYS = ['speaker', 'author', 'sender'];
+/**
+ * Keys that name a turn's metadata, never its words: ids ("id", "msg_id", "messageId", "ID"), times ("created_at",
+ * "createdAt", "timestamp") and labels of other kinds. A string under one of them is never offered as the turn's
+ * content: `--field content=id` would train on message ids, and silently, since every turn has one.
+ */
+const METADATA_KEY = /^(?:id|uuid|guid|hash|key|type|kind|status|lang|language|locale|model|source|url|index|idx|label|labels|tag|tags|category|metadata|meta|timestamp|time|date|datetime|ts|created|updated|user|username)$|[-_. ](?:id|ids|uuid|guid|at|ts|time|date)$/i;
+const CAMEL_METADATA_KEY = /[a-z0-9](?:Id|ID|Ids|At)$/;
+/** A string that holds no words: a number, a UUID or long hex hash, an ISO date or time. */
+const NOT_WORDS = /^\s*(?:[-+]?\d+(?:\.\d+)?|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}|\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?)\s*$/i;
+
+/** Whether key `k` of a turn may hold its words: not metadata (METADATA_KEY), and `x` some text or a list (parts). */
+function mayHoldWords(k: string, x: unknown): boolean {
+  if (METADATA_KEY.test(k) || CAMEL_METADATA_KEY.test(k)) return false;
+  return typeof x === 'string' ? x.trim() !== '' && !NOT_WORDS.test(x) : Array.isArray(x) && x.length > 0;
+}
+
+/**
+ * What a record's chat tells about a turn that lacks a field: its turns as given, and whether `patch` (the field
+ * options a hint would offer) reads the record; a hint is offered only then, so that following it keeps the record.
+ */
+export interface TurnsContext {
+  turns: readonly unknown[];
+  follows: (patch: Partial<FieldMap>) => boolean;
+}
 
 /**
  * Why turn `where` (an object) has no field `key` (`f.role`, or the field its text is read from: `f.content`, "value" in a
- * ShareGPT turn): its keys, and the field options that read the ones that stand for it — a key that differs only in
- * case or spaces ("Role", "Content"), a speaker's field of another name ("speaker"), or, for the text, the one text key
- * beside the speaker's ({"role", "text"}, {"from", "content"}); a turn whose words are in a form not read (Gemini's
- * "parts" list) gets its keys alone. Said rather than "role is null" or "empty content" of a turn whose words are
- * there. Null for a turn with no other key (read as it is: empty content).
+ * ShareGPT turn), or null where it is read as before: a turn with no `f.content` is empty (a system turn is dropped,
+ * another rejected as empty) when another turn of the chat has one (the key is right, this turn has no words) or when
+ * nothing else of it may hold words (ids, times: METADATA_KEY). Otherwise its keys, and the field options that read
+ * the ones that stand for it — a key that differs only in case or spaces ("Role", "Content"), a speaker's field of
+ * another name ("speaker", "Author"), or, for the text, the one key beside the speaker's that may hold words
+ * ({"role", "text"}, {"from", "content"}) — when they read the whole chat (`ctx.follows`), else its keys alone.
  */
-export function missingTurnField(m: Record<string, unknown>, where: string, key: string, roleKey: string, f: FieldMap, words: OptionWords = FLAG_WORDS): string | null {
+export function missingTurnField(m: Record<string, unknown>, where: string, key: string, f: FieldMap, ctx: TurnsContext, words: OptionWords = FLAG_WORDS): string | null {
   const keys = Object.keys(m).filter((k) => m[k] !== undefined);
   const caseOf = (want: string) => keys.find((k) => k !== want && k.trim().toLowerCase() === want.toLowerCase());
-  const speaker = caseOf(roleKey) ?? keys.find((k) => SPEAKER_KEYS.includes(k) && typeof m[k] === 'string');
-  const others = keys.filter((k) => k !== roleKey && k !== speaker && !TURN_FLAGS.has(k));
-  const texts = others.filter((k) => typeof m[k] === 'string');
-  const stands = key === roleKey ? speaker : caseOf(key) ?? (texts.length === 1 ? texts[0] : undefined);
-  if (key !== roleKey && others.length === 0) return null;
-  const reads = stands === undefined ? [] : [fieldIs(words, key === roleKey ? 'role' : 'content', stands)];
-  // the other field named otherwise too ("Role" and "Content"): both options, or the next rejection asks for the other
-  const otherKey = key === roleKey ? f.content : roleKey, other = otherKey === roleKey ? speaker : caseOf(otherKey);
-  if (other !== undefined && !Object.hasOwn(m, otherKey)) reads.push(fieldIs(words, otherKey === roleKey ? 'role' : 'content', other));
+  const speaker = caseOf(f.role) ?? keys.find((k) => SPEAKER_KEYS.includes(k.trim().toLowerCase()) && typeof m[k] === 'string');
+  const wordKeys = keys.filter((k) => k !== f.role && k !== speaker && !TURN_FLAGS.has(k) && mayHoldWords(k, m[k]));
+  const contentElsewhere = ctx.turns.some((t) => typeof t === 'object' && t !== null && ownField(t as Record<string, unknown>, f.content) !== undefined);
+  const noContent = ownField(m, f.content) === undefined && !contentElsewhere;
+  const textKey = !noContent ? undefined : caseOf(f.content) ?? (wordKeys.length === 1 ? wordKeys[0] : undefined);
+  let patch: Partial<FieldMap> | null;
+  if (key === f.role) {
+    // a hint for the content alone would not be followed far: the record is rejected for its role next
+    patch = speaker === undefined ? null : { role: speaker, ...(textKey === undefined ? {} : { content: textKey }) };
+  } else {
+    if (!noContent || wordKeys.length === 0) return null;
+    patch = textKey === undefined ? null : { content: textKey };
+  }
+  const reads = patch === null || !ctx.follows(patch) ? [] : Object.entries(patch).map(([name, k]) => fieldIs(words, name as keyof FieldMap, k));
   const hint = reads.length === 0 ? '' : `; ${reads.join(' ')} reads ${reads.length === 1 ? 'it' : 'them'}`;
   return `${where} has no "${key}" (keys: ${keys.map((k) => JSON.stringify(k)).join(', ') || 'none'})${hint}`;
 }

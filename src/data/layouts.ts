@@ -108,8 +108,10 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages',
       const messages = turns.map((t) => {
         const from = ownField(t, 'from');
         const speaker = typeof from === 'string' ? (ownField(SHAREGPT_ROLES, from.trim().toLowerCase()) ?? from) : from;
-        // a turn's words under the field --field content names ({from, content}: "content" by default) when it has no "value"
-        const valueKey = ownField(t, 'value') === undefined && ownField(t, contentKey) !== undefined ? contentKey : 'value';
+        // a turn's words under the field --field content names, which wins over "value" (an option the user gave); by
+        // default ("content": ShareGPT's {from, content}) only when it has no "value"
+        const named = ownField(t, contentKey) !== undefined && (contentKey !== 'content' || ownField(t, 'value') === undefined);
+        const valueKey = named ? contentKey : 'value';
         // a turn without them keeps its keys, so that the chat's rejection names them
         const turn: Record<string, unknown> = ownField(t, valueKey) === undefined ? { ...t, from: speaker } : { from: speaker, value: ownField(t, valueKey) };
         for (const k of ['weight', 'training']) if (ownField(t, k) !== undefined) turn[k] = ownField(t, k); // whether the turn is trained

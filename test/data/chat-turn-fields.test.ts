@@ -50,3 +50,73 @@ test('a list of ShareGPT turns under another key is read by --field messages alo
   assert.match(detail({ Conversations: [{ from: 'human', value: 'Q' }, { from: 'gpt', value: 'A' }] }), /--field messages=Conversations reads them, else/);
   assert.deepEqual(detectRecord({ Conversations: [{ from: 'human', value: 'Q' }, { from: 'gpt', value: 'A' }] }, 'generation', { ...DEFAULT_FIELDS, messages: 'Conversations' }), { ...READ, layout: 'sharegpt' });
 });
+
+test('a content key is offered only where no turn has "content" and never an id or a time: the turn is empty as before', () => {
+  // before: "--field content=id reads it", and following it trained on the message ids
+  const ids = { messages: [{ role: 'system', id: 'msg_0' }, { role: 'user', content: 'Q', id: 'msg_1' }, { role: 'assistant', content: 'A', id: 'msg_2' }] };
+  assert.deepEqual(detectRecord(ids, 'generation'), READ);
+  // before: rejected whole (an empty system turn's metadata named as its keys); the empty system turn is dropped
+  const meta = { messages: [{ role: 'system', created_at: 1700000000, metadata: {} }, { role: 'user', content: 'Q' }, { role: 'assistant', content: 'A' }] };
+  assert.deepEqual(detectRecord(meta, 'generation'), READ);
+  // where no turn has "content", ids and times are never its words
+  for (const key of ['id', 'msg_id', 'messageId', 'created_at', 'createdAt', 'timestamp']) {
+    assert.equal(detail(chat({ role: 'user', [key]: 'x1' }, { role: 'assistant', [key]: 'x2' })), 'empty: messages[0] (user) has empty content', key);
+  }
+  assert.equal(detail(chat({ role: 'user', id: 'm1', text: 'Q' }, { role: 'assistant', id: 'm2', text: 'A' })),
+    'unknown_shape: messages[0] has no "content" (keys: "role", "id", "text"); --field content=text reads it');
+  // a user turn without "content" beside turns with one is empty, as the key is right
+  assert.equal(detail({ messages: [{ role: 'user', text: 'Q' }, { role: 'assistant', content: 'A' }] }), 'empty: messages[0] (user) has empty content');
+});
+
+test('a role hint is offered with its speaker key, matched in any case, and the content option it needs', () => {
+  // before: "--field content=Content reads it", then "has no "role"" with no hint
+  assert.equal(detail(chat({ Speaker: 'user', Content: 'Q' }, { Speaker: 'assistant', Content: 'A' })),
+    'invalid_roles: messages[0] has no "role" (keys: "Speaker", "Content"); --field role=Speaker --field content=Content reads them');
+  assert.equal(detail(chat({ Author: 'user', text: 'Q' }, { Author: 'assistant', text: 'A' })),
+    'invalid_roles: messages[0] has no "role" (keys: "Author", "text"); --field role=Author --field content=text reads them');
+  // no speaker key: no option for the content alone, which would be rejected for its role next
+  assert.equal(detail(chat({ who: 'user', Content: 'Q' }, { who: 'assistant', Content: 'A' })), 'invalid_roles: messages[0] has no "role" (keys: "who", "Content")');
+  // a speaker whose names are no roles: an option that would not read the chat is not offered
+  assert.equal(detail(chat({ speaker: 'Alice', content: 'Q' }, { speaker: 'Bob', content: 'A' })), 'invalid_roles: messages[0] has no "role" (keys: "speaker", "content")');
+});
+
+test('conversational prompt/completion turns are named by their own keys, and a hint that would break the completion is not offered', () => {
+  const pair = (prompt: object, completion: object) => ({ prompt: [prompt], completion: [completion] });
+  // before: keys "role", "text", "weight" (a weight 0 the reader had added to the prompt's turns)
+  assert.equal(detail(pair({ role: 'user', text: 'Q' }, { role: 'assistant', text: 'A' })),
+    'unknown_shape: prompt+completion[0] has no "content" (keys: "role", "text"); --field content=text reads it');
+  // before: "--field content=text reads it", which then left the completion without its words
+  assert.equal(detail(pair({ role: 'user', text: 'Q' }, { role: 'assistant', content: 'A' })), 'empty: prompt+completion[0] (user) has empty content');
+  // the prompt's assistant turns stay context
+  const det = detectRecord({ prompt: [{ role: 'user', content: 'Q' }, { role: 'assistant', content: 'A0', weight: 1 }, { role: 'user', content: 'Q2' }], completion: [{ role: 'assistant', content: 'A' }] }, 'generation');
+  assert.deepEqual('record' in det && det.record.shape === 'chat' ? det.record.messages.map((m) => m.weight) : det, [undefined, 0, undefined, undefined]);
+});
+
+test('--field content=KEY is read from ShareGPT turns that also have "value": the option given wins', () => {
+  const v = { conversations: [{ from: 'human', value: '<p>Q</p>', markdown: 'Q' }, { from: 'gpt', value: '<p>A</p>', markdown: 'A' }] };
+  // before: the "value" was trained
+  assert.deepEqual(detectRecord(v, 'generation', { ...DEFAULT_FIELDS, content: 'markdown' }), { ...READ, layout: 'sharegpt' });
+});
+
+test('every field option a turn hint offers reads the record when followed', () => {
+  const records: unknown[] = [
+    chat({ role: 'user', text: 'Q' }, { role: 'assistant', text: 'A' }),
+    chat({ role: 'user', value: 'Q', name: 'bob' }, { role: 'assistant', value: 'A' }),
+    chat({ Role: 'user', Content: 'Q' }, { Role: 'assistant', Content: 'A' }),
+    chat({ speaker: 'user', content: 'Q' }, { speaker: 'assistant', content: 'A' }),
+    chat({ Speaker: 'user', Content: 'Q' }, { Speaker: 'assistant', Content: 'A' }),
+    chat({ Author: 'user', text: 'Q' }, { Author: 'assistant', text: 'A' }),
+    chat({ role: 'user', id: 'm1', text: 'Q' }, { role: 'assistant', id: 'm2', text: 'A' }),
+    { messages: [{ role: 'system', text: '' }, { role: 'user', text: 'Q' }, { role: 'assistant', text: 'A' }] },
+    { messages: [{ role: 'system', text: 'S' }, { role: 'user', text: 'Q' }, { role: 'assistant', text: 'A' }] },
+    { prompt: [{ role: 'user', text: 'Q' }], completion: [{ role: 'assistant', text: 'A' }] },
+    { conversations: [{ from: 'human', text: 'Q' }, { from: 'gpt', text: 'A' }] },
+  ];
+  for (const v of records) {
+    const said = detail(v);
+    const options = [...said.matchAll(/--field (\w+)=(\S+)/g)];
+    assert.ok(options.length > 0, `no hint: ${said}`);
+    const fields = { ...DEFAULT_FIELDS, ...Object.fromEntries(options.map((o) => [o[1], o[2]])) };
+    assert.equal(detail(v, fields), 'kept', `${JSON.stringify(v)}: ${said}`);
+  }
+});

@@ -17,7 +17,8 @@ test('VT (a PowerPoint line break) and FF (a page break of pdftotext) are line b
 });
 
 test('control and zero-width characters are stripped; ZWJ and ZWNJ are kept', () => {
-  assert.equal(normalizeText('a\u0000b\u0007c\u001bd\u007fe\u009ff'), 'abcdef');
+  // (an ESC before a letter is a sequence of its own: see the escape tests)
+  assert.equal(normalizeText('a\u0000b\u0007c\u001b\u007fd\u009fe'), 'abcde');
   assert.equal(normalizeText('zero\u200bwidth\u2060join\ufeffbom'), 'zerowidthjoinbom');
   const family = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}';
   assert.equal(normalizeText(family), family);
@@ -30,9 +31,22 @@ test('terminal escape sequences go whole: colours, cursor moves, hyperlinks and 
   assert.equal(normalizeText('50%\u001b[2K\u001b[1G100% done\u001b(B\u001b[m'), '50%100% done');
   assert.equal(normalizeText('see \u001b]8;;https://x.org\u001b\\the docs\u001b]8;;\u001b\\ now'), 'see the docs now');
   assert.equal(normalizeText('\u001b]0;my title\u0007$ ls\r\nfile.txt'), '$ ls\nfile.txt');
-  // a lone ESC is still a control character removed alone; an unclosed OSC string does not swallow the text after it
-  assert.equal(normalizeText('a\u001bb [31m is text'), 'ab [31m is text');
+  // a lone ESC (before a space, or a "[" that opens no CSI) is still a control character removed alone; an unclosed
+  // OSC string does not swallow the text after it
+  assert.equal(normalizeText('a\u001b b [31m is text'), 'a b [31m is text');
+  assert.equal(normalizeText('x \u001b[\u00e4 [y]'), 'x [\u00e4 [y]');
   assert.equal(normalizeText('x\u001b]never closed\nnext line'), 'x]never closed\nnext line');
+});
+
+test('ECMA-48\'s other escape sequences go whole too: one-byte ones, SS3, DCS and the other control strings, 8-bit CSI', () => {
+  // before: "=", ">", "7", "8", "A", the DCS's payload and "31m" were left as text
+  assert.equal(normalizeText('a\u001b=b\u001b>c'), 'abc');
+  assert.equal(normalizeText('\u001b7saved\u001b8 \u001bcreset'), 'saved reset');
+  assert.equal(normalizeText('key \u001bOA up'), 'key up');
+  assert.equal(normalizeText('\u001bPq#0;2;0;0;0#0~~\u001b\\after \u001b_app\u001b\\cmd \u001bXsos\u001b\\ \u001b^pm\u0007end'), 'after cmd end');
+  assert.equal(normalizeText('\u009b31mred\u009b0m \u009d0;title\u009cok'), 'red ok');
+  // a stray ESC before text of a CSI's shape is read as one, as a terminal reads it (docs/data.md says so)
+  assert.equal(normalizeText('press \u001b[Enter]'), 'press nter]');
 });
 
 test('whitespace: exotic spaces to " ", runs between words collapsed, trailing spaces removed, blank-line runs collapsed, trimmed; indentation and tabs kept', () => {

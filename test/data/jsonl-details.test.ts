@@ -1,8 +1,11 @@
-// What a JSON Lines line that does not parse is rejected with: a trailing comma and a comment line said so, where V8's
-// words were "Expected double-quoted property name in JSON at position 14" and "Unexpected token '/'".
+// What a JSON Lines line (or a .json array's element) that does not parse is rejected with: a trailing comma and a
+// comment line said so where they are the first error, where V8's words were "Expected double-quoted property name in
+// JSON at position 14" and "Unexpected token '/'"; a position past a record's first line as a line and column.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { readJson } from '../../src/data/ingest/json.ts';
 import { parseJsonItem } from '../../src/data/ingest/jsonl.ts';
+import { tempDir, writeFiles } from './helpers.ts';
 
 const detail = (t: string) => parseJsonItem(t, 1).error?.detail;
 
@@ -14,4 +17,29 @@ test('a trailing comma in a record and a comment line are named as such', () => 
   // a comma inside a string is text, and other errors keep JSON.parse's words
   assert.match(detail('{"text": "a, }" "b"}')!, /^Expected ',' or '}' after property value/);
   assert.equal(parseJsonItem('{"text": "x, ]"}', 1).error, undefined);
+});
+
+test('a trailing comma is named only when it is the first error, and a comment line before one is a comment', () => {
+  // before: "a comma before "]"", though the missing comma at character 14 comes first
+  assert.match(detail('{"text": "x" "y": [1, ]}')!, /^Expected ',' or '}' after property value in JSON at position 13/);
+  // before: a trailing comma
+  assert.match(detail('# see {"text": "a", }')!, /^a comment line/);
+  assert.match(detail('{"a":1,,}')!, /in JSON at position 7/);
+  assert.match(detail('{,}')!, /in JSON at position 1/);
+  assert.equal(detail('{"a": [1, {"b": 2},\n]}'), 'a comma before "]" at character 19 (a trailing comma): JSON allows none; remove it');
+});
+
+test('a "#" line in a .json array is named as such, and errors past a record\'s first line as a line and column', () => {
+  const f = writeFiles(tempDir(), {
+    'hash.json': '[\n  # a hash comment\n  {"text": "a"},\n  {"text": "ok"}\n]\n',
+    'lines.json': '[\n  {"text": "a",\n   "b": [1,\n  ]},\n  {"text":\n "x" "y"},\n  {"text": "ok"}\n]\n',
+  });
+  const rejected = (file: string) => [...readJson(file)].filter((i) => i.error).map((i) => [i.line, i.error!.detail]);
+  // before: "a comment line: JSON Lines holds no comments", which a .json file is not
+  assert.deepEqual(rejected(f['hash.json']!), [[2, 'a "#" comment, read with the element after it: JSON has none (a .json file\'s // and /* */ comments are skipped, "#" ones only in a Python literal\'s record); remove it or write it as //']]);
+  // before: "at character 25", "at position 14" of the record's text
+  assert.deepEqual(rejected(f['lines.json']!), [
+    [2, 'a comma before "]" at line 3 column 11 (a trailing comma): JSON allows none; remove it'],
+    [5, "Expected ',' or '}' after property value in JSON at line 6 column 6"],
+  ]);
 });

@@ -54,7 +54,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
     const it = long && !elementDefect ? { line, raw: raw.slice(0, 1 << 16), error: { reason: 'too_long' as const, detail: `the record's JSON is more than ${maxRaw} characters, more than ${withinMaxChars(opts)} can take; rejected unparsed${batch ? `: ${batch}` : ''}` } }
       : elementDefect ? { line, raw, error: elementDefect }
       : lineBreakAt > 0 ? { line, raw, error: { reason: 'invalid_json' as const, detail: `a line break inside a string (line ${lineBreakAt}): JSON writes it as \\n` } }
-      : parseJsonItem(raw, line, opts);
+      : parseJsonItem(raw, line, opts, 'array element');
     elementDefect = undefined;
     lineBreakAt = 0;
     return it;
@@ -67,7 +67,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
     let read = batchItems(it, opts);
     // a nested batch with a trailing comma (`[{…}, {…},]`) is read as its records, as the top-level array is
     const trimmed = opensWith === 0x5b && it.error?.reason === 'invalid_json' ? withoutTrailingComma(it.raw) : null;
-    const batch = trimmed === null ? null : batchItems(parseJsonItem(trimmed, line, opts), opts);
+    const batch = trimmed === null ? null : batchItems(parseJsonItem(trimmed, line, opts, 'array element'), opts);
     if (batch !== null && 'records' in batch) {
       read = batch;
       trailingCommas++;

@@ -21,6 +21,7 @@
 import { readLines, type Line } from '../../util/lines.ts';
 import { closeIndex, commentAt, commentsNote, countComment, isTurn, SingleQuotes, unclosedComment, withoutComments, type CommentTally, type JsonScan } from './json-object-scan.ts';
 import { crPieces } from './jsonl-cr.ts';
+import { jsonErrorDetail, type JsonSource } from './json-error-detail.ts';
 import { stringEnd } from './number-spellings.ts';
 import { parseJsonText } from './python-json.ts';
 import type { Rejection } from '../record.ts';
@@ -360,8 +361,11 @@ function uncounted(): CommentTally {
 /** The longest record text a reader parses (maxRawChars), and the caller's words to name the limit it comes from. */
 export type RawLimit = Pick<ReadOptions, 'maxRawChars' | 'words'>;
 
-/** Parses one record's JSON text; text longer than `limit.maxRawChars` is rejected as too_long unparsed (bounded memory). */
-export function parseJsonItem(t: string, line: number, limit: RawLimit = {}): RawItem {
+/**
+ * Parses one record's JSON text, read at file line `line` from `source`; text longer than `limit.maxRawChars` is
+ * rejected as too_long unparsed (bounded memory).
+ */
+export function parseJsonItem(t: string, line: number, limit: RawLimit = {}, source: JsonSource = 'line'): RawItem {
   const maxRaw = limit.maxRawChars ?? Infinity;
   if (t.length > maxRaw) return { line, raw: t.slice(0, 1 << 16), error: { reason: 'too_long', detail: `the record's JSON is ${t.length} characters, more than the ${maxRaw} that ${withinMaxChars(limit)} can take; rejected unparsed` } };
   try {
@@ -372,35 +376,9 @@ export function parseJsonItem(t: string, line: number, limit: RawLimit = {}): Ra
     const after = afterFirstValue(t);
     const detail = after?.rest.startsWith('{') || after?.rest.startsWith('[')
         ? `more than one JSON value (a second starts at character ${after.at + 1}): records written without a line break between them? Put each on its own line`
-        : trailingCommaDetail(t) ?? commentLineDetail(t) ?? (e as Error).message;
+        : jsonErrorDetail(t, line, (e as Error).message, source);
     return { line, raw: t, error: { reason: 'invalid_json', detail } };
   }
-}
-
-/**
- * A comma before a closing `}` or `]` outside strings (`{"text": "a", }`: a trailing comma, which JavaScript, JSON5 and
- * hand edits leave and JSON has not), said so with where, or null: V8's own words for it are "Expected double-quoted
- * property name in JSON at position 14".
- */
-function trailingCommaDetail(t: string): string | null {
-  let inString = false;
-  for (let i = 0; i < t.length; i++) {
-    const c = t[i]!;
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === ',') {
-      const next = /\S/.exec(t.slice(i + 1, i + 1 + 256));
-      if (next !== null && (next[0] === '}' || next[0] === ']')) return `a comma before "${next[0]}" at character ${i + 1} (a trailing comma): JSON allows none; remove it`;
-    }
-  }
-  return null;
-}
-
-/** A line that is a comment (`// …`, `# …`), said so, or null: JSON Lines has none (a .json file's comments are skipped). */
-function commentLineDetail(t: string): string | null {
-  return /^(?:\/\/|#)/.test(t) ? 'a comment line: JSON Lines holds no comments (every line that is not blank is a record); remove it' : null;
 }
 
 /**

@@ -1,0 +1,77 @@
+// What a record whose JSON text does not parse is told: V8's first error, or, where that error is one of two hand
+// edits, the edit named — a comment (JSON has none), a trailing comma (JSON allows none) — and, for a record that
+// spans lines (an element of a .json file's array), where it is as a line and column of the file.
+
+/** Where a record's text was read: a JSON Lines line, or an element of a .json file's top-level array. */
+export type JsonSource = 'line' | 'array element';
+
+/** Why `t`, a record's text at file line `line` that JSON.parse refused with `message`, is not JSON (see the header). */
+export function jsonErrorDetail(t: string, line: number, message: string, source: JsonSource): string {
+  return commentDetail(t, source) ?? trailingCommaDetail(t, line) ?? withLineAndColumn(message, t, line);
+}
+
+/**
+ * A record that opens with a comment, said so, or null. A JSON Lines file has none (every line that is not blank is a
+ * record); a .json file's `//` and `/* *\/` comments are skipped (JSONC), so an element only opens with a `#` one,
+ * which is read with the element after it.
+ */
+function commentDetail(t: string, source: JsonSource): string | null {
+  if (source === 'line') return /^(?:\/\/|#)/.test(t) ? 'a comment line: JSON Lines holds no comments (every line that is not blank is a record); remove it' : null;
+  return t.startsWith('#') ? 'a "#" comment, read with the element after it: JSON has none (a .json file\'s // and /* */ comments are skipped, "#" ones only in a Python literal\'s record); remove it or write it as //' : null;
+}
+
+/**
+ * A comma before a closing `}` or `]` (`{"text": "a", }`: a trailing comma, which JavaScript, JSON5 and hand edits
+ * leave and JSON has not), said so with where, when it is the text's first error — V8's words for it are "Expected
+ * double-quoted property name in JSON at position 14" or "Unexpected token ']'", with no position —, else null: the
+ * first such comma outside strings is that error when the text before it, closed where it is open, parses (then the
+ * comma follows a whole value inside an object or array, where one may stand, and the bracket after it is the error).
+ */
+function trailingCommaDetail(t: string, line: number): string | null {
+  const open: string[] = [];
+  let inString = false;
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i]!;
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') open.push(c === '{' ? '}' : ']');
+    else if (c === '}' || c === ']') open.pop();
+    else if (c === ',') {
+      const next = /\S/.exec(t.slice(i + 1));
+      if (next === null || (next[0] !== '}' && next[0] !== ']')) continue;
+      const before = t.slice(0, i).trimEnd();
+      if (open.length === 0 || /[[{]$/.test(before) || !parses(before + open.reverse().join(''))) return null;
+      return `a comma before "${next[0]}" ${placeOf(t, i, line)} (a trailing comma): JSON allows none; remove it`;
+    }
+  }
+  return null;
+}
+
+function parses(t: string): boolean {
+  try {
+    JSON.parse(t);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** V8's `message` with its "at position N" said as a line and column of the file where N is past the record's first line. */
+function withLineAndColumn(message: string, t: string, line: number): string {
+  const m = /\bat position (\d+)/.exec(message);
+  if (m === null) return message;
+  const place = placeOf(t, Number(m[1]), line);
+  return place.startsWith('at line') ? message.replace(m[0], place) : message;
+}
+
+/**
+ * Where `t[at]` is, `t` starting at file line `line`: "at character N" on that first line (where on the file's line the
+ * record starts is not known here), else "at line L column C" of the file.
+ */
+function placeOf(t: string, at: number, line: number): string {
+  const before = t.slice(0, at), lineStart = before.lastIndexOf('\n');
+  if (lineStart < 0) return `at character ${at + 1}`;
+  return `at line ${line + before.split('\n').length - 1} column ${at - lineStart}`;
+}
