@@ -46,18 +46,17 @@ function patternOf(c: Readonly<Record<string, unknown>>, key: string, valid: (v:
   const entries = Object.entries(p);
   if (entries.length === 0) return { keys: 0, byName: new Map() };
   // PEFT's pattern, its groups included (a key's \1 is the prefix there too)
-  const sources = entries.map(([k, v]) => {
+  const pattern = (k: string): string => `^(.*\\.)?(${k})$`;
+  for (const [k, v] of entries) {
     if (!valid(v)) err(`${key}["${k}"]`, `must be ${what}, got ${jsonValueText(v)}`);
-    const source = `^(.*\\.)?(${k})$`;
     try {
-      new RegExp(source);
+      new RegExp(pattern(k));
     } catch (e) {
-      return err(`${key}["${k}"]`, `is not a regular expression we can read: ${(e as Error).message}`);
+      err(`${key}["${k}"]`, `is not a regular expression we can read: ${(e as Error).message}`);
     }
-    return source;
-  });
+  }
   // the keys come from a file: one that backtracks ("(.*)*Z") is stopped at a deadline (module-regex.ts)
-  const reply = firstMatches(sources, names);
+  const reply = firstMatches(entries.map(([k]) => k), pattern, names);
   if (reply === null) return err(key, tooSlow(entries.map(([k]) => k)));
   if (!reply.ok) return err(key, reply.message);
   const first = reply.value;

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { targetedModules } from '../../src/model/peft-targets.ts';
+import { rankPatterns } from '../../src/model/peft-patterns.ts';
 import { FIXTURES, TINY, TINY_BASE, literal } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -19,6 +20,17 @@ test('a regex selects the modules whose whole name it matches', () => {
   const sel = targetedModules({ target_modules: String.raw`.*\.(q_proj|v_proj)`, exclude_modules: String.raw`model\.layers\.0\..*` }, 2, 'a.json');
   assert.deepEqual(sel.layers.map((s) => [...s].sort()), [[], ['q_proj', 'v_proj']]);
   assert.throws(() => targetedModules({ target_modules: 'q_proj.*x' }, 2, 'a.json'), /a\.json: target_modules: "q_proj\.\*x" matches no projection/);
+});
+
+test('rank_pattern and alpha_pattern take the first key in the file\'s order that matches, plain names and regexes alike', () => {
+  const err = (key: string, msg: string): never => {
+    throw new Error(`${key}: ${msg}`);
+  };
+  // plain names are matched in this thread, a key with a quantifier on the worker: the same first-match rule
+  const p = rankPatterns({ rank_pattern: { q_proj: 8, 'model.layers.0.self_attn.q_proj': 2, 'layers\\.1\\..*_proj': 6 }, alpha_pattern: { 'v.*': 3 } }, 4, 16, 2, err);
+  assert.equal(p.patterned, true);
+  assert.deepEqual([p.of(0, 'q_proj'), p.of(1, 'q_proj'), p.of(1, 'k_proj'), p.of(0, 'v_proj')], [{ r: 8, alpha: 16 }, { r: 8, alpha: 16 }, { r: 6, alpha: 16 }, { r: 4, alpha: 3 }]);
+  assert.equal(rankPatterns({ rank_pattern: { lm_head: 8 } }, 4, 16, 2, err).patterned, true); // a key no module matches is still a pattern
 });
 
 // rank_pattern's keys are PEFT regexes too (re.match(rf"(.*\.)?({key})$", name)): "(.*)*Z" took minutes on one
