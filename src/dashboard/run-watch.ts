@@ -14,6 +14,7 @@ import { inspectLock } from '../train/lock-owner.ts';
 import { swapFolderName } from '../util/leftover-names.ts';
 import { warn } from '../util/log.ts';
 import { MAX_JSON_DEPTH, bracketsNestDeeperThan } from '../util/json-depth.ts';
+import { MAX_DEPTH, tooDeep } from '../util/yaml-plain.ts';
 import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
 import { MAX_INLINE_BYTES, PARSE_INLINE_BYTES, parseReport, reportParser, type ReportPayload } from './report-parse.ts';
 import { isRealFolder, openInside, openResolved, resolveInside } from './safe-path.ts';
@@ -392,6 +393,12 @@ function parseConfig(text: string, readError?: string): ConfigPayload {
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_CONFIG_PARSE_BYTES) {
     return { text, error: `${RUN_LAYOUT.config} is ${Math.ceil(bytes / 1024)} KiB, too large to read its task and labels here (over ${MAX_CONFIG_PARSE_BYTES >> 10} KiB); shown as text` };
+  }
+  // block lists and mappings (`- - - x`, a few KiB) overflow the yaml parser's stack as brackets do; and a second parse of
+  // such a text, after the first one's overflow was caught, crashed node (FATAL ERROR: RegExpCompiler Allocation failed):
+  // two such runs, or one config.yaml rewritten, killed the dashboard. Found by the parser's token tree (no recursion).
+  if (tooDeep(text) !== null) {
+    return { text, error: `${RUN_LAYOUT.config} nests lists or mappings more than ${MAX_DEPTH} deep, too deep to read here; open it raw` };
   }
   try {
     // logLevel 'error': a run file's odd tag is no warning on the dashboard's stderr (train --dashboard's terminal);

@@ -336,10 +336,13 @@ export function allowedHostNames(host: string, extra: readonly string[]): Set<st
   return names;
 }
 
-/** The name of a Host header, without its port; '' when absent. */
+/** The name of a Host header, without its port; '' when absent or not a name with an optional port. */
 function hostHeaderName(header: string | undefined): string {
   if (!header) return '';
-  const name = header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.replace(/:\d*$/, '');
+  // an IPv6 address in brackets is the name only with nothing but a port after it: "[::1]evil.example" was read as "[::1]"
+  const bracketed = /^(\[[^\]]*\])(?::\d*)?$/.exec(header);
+  if (header.startsWith('[') && !bracketed) return '';
+  const name = bracketed ? bracketed[1]! : header.replace(/:\d*$/, '');
   const lower = name.toLowerCase();
   return /^127\.\d+\.\d+\.\d+$/.test(lower) ? '127.0.0.1' : lower;
 }

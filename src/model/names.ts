@@ -30,6 +30,11 @@ export function hfModuleName(layer: number, p: Projection): string {
   return `model.layers.${layer}.${blockOf(p)}.${p}`;
 }
 
+/** The module names of every projection of a model of `numLayers` layers, layer by layer in PROJECTIONS' order. */
+export function hfModuleNames(numLayers: number): string[] {
+  return Array.from({ length: numLayers }, (_, i) => PROJECTIONS.map((p) => hfModuleName(i, p))).flat();
+}
+
 /** HF tensor name of a projection in layer i. */
 export function projectionName(layer: number, p: Projection): string {
   return `${hfModuleName(layer, p)}.weight`;

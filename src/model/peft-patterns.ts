@@ -7,7 +7,8 @@
 
 import type { Projection } from './weights.ts';
 import { isRecord, jsonValueText } from '../util/json-file.ts';
-import { hfModuleName } from './names.ts';
+import { firstMatches, tooSlow } from './module-regex.ts';
+import { hfModuleName, hfModuleNames } from './names.ts';
 
 /** A module's rank and alpha. */
 export interface ModuleRank {
@@ -23,40 +24,41 @@ export interface RankPatterns {
 
 type Err = (key: string, msg: string) => never;
 
-/** Reads rank_pattern and alpha_pattern of adapter_config.json `c` (r and alpha already checked). */
-export function rankPatterns(c: Readonly<Record<string, unknown>>, r: number, alpha: number, err: Err): RankPatterns {
-  const ranks = patternOf(c, 'rank_pattern', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 1, 'an integer ≥ 1', err);
-  const alphas = patternOf(c, 'alpha_pattern', (v) => typeof v === 'number' && v > 0 && Number.isFinite(v), 'a finite positive number', err);
+/** Reads rank_pattern and alpha_pattern of adapter_config.json `c` (r and alpha already checked) for a model of `numLayers` layers. */
+export function rankPatterns(c: Readonly<Record<string, unknown>>, r: number, alpha: number, numLayers: number, err: Err): RankPatterns {
+  const names = hfModuleNames(numLayers);
+  const ranks = patternOf(c, 'rank_pattern', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 1, 'an integer ≥ 1', names, err);
+  const alphas = patternOf(c, 'alpha_pattern', (v) => typeof v === 'number' && v > 0 && Number.isFinite(v), 'a finite positive number', names, err);
   return {
-    patterned: ranks.length + alphas.length > 0,
+    patterned: ranks.keys + alphas.keys > 0,
     of(layer, proj) {
       const name = hfModuleName(layer, proj);
-      return { r: firstMatch(ranks, name) ?? r, alpha: firstMatch(alphas, name) ?? alpha };
+      return { r: ranks.byName.get(name) ?? r, alpha: alphas.byName.get(name) ?? alpha };
     },
   };
 }
 
-interface PatternKey {
-  re: RegExp;
-  value: number;
-}
-
-function patternOf(c: Readonly<Record<string, unknown>>, key: string, valid: (v: unknown) => boolean, what: string, err: Err): PatternKey[] {
+/** How many keys pattern `key` has, and module name → the value of the first of them that matches it (a module none matches is absent). */
+function patternOf(c: Readonly<Record<string, unknown>>, key: string, valid: (v: unknown) => boolean, what: string, names: readonly string[], err: Err): { keys: number; byName: Map<string, number> } {
   const p = c[key];
-  if (p === undefined || p === null) return [];
+  if (p === undefined || p === null) return { keys: 0, byName: new Map() };
   if (!isRecord(p)) err(key, `must be an object of module names or patterns, got ${JSON.stringify(p)}`);
-  return Object.entries(p).map(([k, v]) => {
+  const entries = Object.entries(p);
+  if (entries.length === 0) return { keys: 0, byName: new Map() };
+  // PEFT's pattern, its groups included (a key's \1 is the prefix there too)
+  const pattern = (k: string): string => `^(.*\\.)?(${k})$`;
+  for (const [k, v] of entries) {
     if (!valid(v)) err(`${key}["${k}"]`, `must be ${what}, got ${jsonValueText(v)}`);
-    let re: RegExp;
     try {
-      re = new RegExp(`^(.*\\.)?(${k})$`); // PEFT's pattern, its groups included (a key's \1 is the prefix there too)
+      new RegExp(pattern(k));
     } catch (e) {
-      return err(`${key}["${k}"]`, `is not a regular expression we can read: ${(e as Error).message}`);
+      err(`${key}["${k}"]`, `is not a regular expression we can read: ${(e as Error).message}`);
     }
-    return { re, value: v as number };
-  });
-}
-
-function firstMatch(keys: readonly PatternKey[], name: string): number | undefined {
-  return keys.find((k) => k.re.test(name))?.value;
+  }
+  // the keys come from a file: one that backtracks ("(.*)*Z") is stopped at a deadline (module-regex.ts)
+  const reply = firstMatches(entries.map(([k]) => k), pattern, names);
+  if (reply === null) return err(key, tooSlow(entries.map(([k]) => k)));
+  if (!reply.ok) return err(key, reply.message);
+  const first = reply.value;
+  return { keys: entries.length, byName: new Map(names.flatMap((name, i) => (first[i]! < 0 ? [] : [[name, entries[first[i]!]![1] as number]]))) };
 }

@@ -7,15 +7,12 @@
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
 import { jsonValueText } from '../util/json-file.ts';
-import { SyncWorker } from '../util/sync-worker.ts';
-import { hfModuleName } from './names.ts';
+import { firstMatches, tooSlow } from './module-regex.ts';
+import { hfModuleName, hfModuleNames } from './names.ts';
 import { PROJECTIONS, type Projection } from './weights.ts';
 
 /** PEFT's TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING["mistral"]. */
 const MISTRAL_DEFAULT_TARGETS = ['q_proj', 'v_proj'];
-
-/** How long a target_modules regex may take to match all the model's module names (PEFT: Python's re.fullmatch). */
-export const REGEX_MS = 2000;
 
 /** The error of a target_modules entry that is none of Mistral's projections ("lm_head", "embed_tokens"). */
 export function namesNoProjection(entry: string): string {
@@ -38,18 +35,11 @@ function matcher(key: string, value: unknown, where: string, names: readonly str
     } catch (e) {
       return fail(`${JSON.stringify(value)} is not a regular expression (${(e as Error).message})`);
     }
-    // the pattern comes from a file: a backtracking one ("(.*)*Z") could take years, so it runs on a worker
-    // thread that is stopped at the deadline
-    const worker = new SyncWorker<{ pattern: string; names: readonly string[] }, boolean[]>(new URL(import.meta.url), 'regexMatches', null, { heapMb: 64, startMs: 60_000 });
-    let reply;
-    try {
-      reply = worker.call({ pattern: value, names }, REGEX_MS);
-    } finally {
-      worker.close();
-    }
-    if (reply === null) return fail(`the regular expression ${JSON.stringify(value)} took longer than ${REGEX_MS} ms to match the module names (nested quantifiers such as "(.*)*"?)`);
+    // PEFT's re.fullmatch; the pattern comes from a file, so a backtracking one ("(.*)*Z") is stopped at a deadline
+    const reply = firstMatches([value], (k) => `^(?:${k})$`, names);
+    if (reply === null) return fail(tooSlow([value]));
     if (!reply.ok) return fail(`${JSON.stringify(value)}: ${reply.message}`);
-    const hits = reply.value;
+    const hits = reply.value.map((i) => i === 0);
     const selected = new Set(names.filter((_, i) => hits[i]));
     if (mustMatch && selected.size === 0) fail(`${JSON.stringify(value)} matches ${none}`);
     return (name) => selected.has(name);
@@ -106,7 +96,7 @@ export interface ModuleSelection {
 
 /** The (layer → projections) an adapter config selects; `where` is adapter_config.json, for errors. */
 export function targetedModules(c: Readonly<Record<string, unknown>>, numLayers: number, where: string): ModuleSelection {
-  const names = Array.from({ length: numLayers }, (_, i) => PROJECTIONS.map((p) => hfModuleName(i, p))).flat();
+  const names = hfModuleNames(numLayers);
   const targets = c.target_modules ?? MISTRAL_DEFAULT_TARGETS;
   const include = matcher('target_modules', targets, where, names, true);
   const exclude = c.exclude_modules === undefined || c.exclude_modules === null ? null : matcher('exclude_modules', c.exclude_modules, where, names, false);
@@ -129,13 +119,5 @@ export function targetedModules(c: Readonly<Record<string, unknown>>, numLayers:
       if (!inLayers(i, name)) return `${file}'s layers_to_transform ${JSON.stringify(c.layers_to_transform)} leaves out`;
       return `${file}'s exclude_modules ${JSON.stringify(c.exclude_modules)} leaves out`;
     },
-  };
-}
-
-/** SyncWorker's handler (on the worker thread): which of `names` the whole of `pattern` matches. */
-export function regexMatches(): (req: { pattern: string; names: readonly string[] }) => boolean[] {
-  return ({ pattern, names }) => {
-    const re = new RegExp(`^(?:${pattern})$`);
-    return names.map((n) => re.test(n));
   };
 }

@@ -162,7 +162,7 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
   if (flag('lora_bias')) err('lora_bias', 'true is not supported (the LoRA B factors have no bias)');
   const useRslora = flag('use_rslora');
   refuseUnsupportedKeys(c, err);
-  const ranks = rankPatterns(c, r as number, alpha as number, err);
+  const ranks = rankPatterns(c, r as number, alpha as number, numLayers, err);
   const modulesToSave = c.modules_to_save ?? [];
   if (!Array.isArray(modulesToSave) || !modulesToSave.every((m): m is string => typeof m === 'string')) {
     err('modules_to_save', `must be a list of module names, got ${JSON.stringify(modulesToSave)}`);

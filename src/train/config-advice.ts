@@ -5,6 +5,7 @@
 import YAML from 'yaml';
 import { z } from 'zod';
 import { didYouMean } from '../util/did-you-mean.ts';
+import { tooDeep } from '../util/yaml-plain.ts';
 import { PROJECTIONS } from '../model/names.ts';
 import { documentedKeys, knownKeys, schemaAt } from './config-schema.ts';
 
@@ -207,6 +208,9 @@ export function nearestConfigKey(dotted: string): string | null {
 
 /** What YAML reads `text` as when it is written unquoted (undefined for text it refuses). */
 function plainYamlValue(text: string): unknown {
+  // a quoted value nested deep as YAML ("- - - … x") overflowed the parser's stack; the second such value crashed node
+  // (FATAL ERROR: RegExpCompiler Allocation failed) where the first one's overflow was caught
+  if (tooDeep(text) !== null) return undefined;
   try {
     return YAML.parse(text) as unknown;
   } catch {

@@ -10,7 +10,7 @@ import { parseLeftover } from '../util/leftover-names.ts';
 import { foreignPaths, removeOwnedEntries } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { FLAG_WORDS, setOption, type OptionWords } from '../util/option-words.ts';
-import { isRecord, ownField } from '../util/json-file.ts';
+import { isRecord, ownField, readJsonFile } from '../util/json-file.ts';
 import { shellWord } from '../util/shell-quote.ts';
 import { configToYaml, PATH_KEYS, type TrainConfig } from './config.ts';
 import { readYamlMapping } from './config-yaml.ts';
@@ -159,10 +159,13 @@ export class RunDir {
     this.writeJson(RUN_MARKER, { ...(this.marker() ?? { format: 'mistral-tune run', version: 1 }), ...fields });
   }
 
-  /** The marker's JSON object; null when it is not one (an empty marker is a run's all the same). */
+  /**
+   * The marker's JSON object; null when it is not one (an empty marker is a run's all the same), nor one readJsonFile
+   * reads: a value nested 100,000 deep in it overflowed JSON.stringify as the finished run rewrote it, after every step.
+   */
   private marker(): Record<string, unknown> | null {
     try {
-      const m: unknown = JSON.parse(fs.readFileSync(this.file(RUN_MARKER), 'utf8'));
+      const m: unknown = readJsonFile(this.file(RUN_MARKER));
       return isRecord(m) ? m : null;
     } catch {
       return null;

@@ -1,11 +1,15 @@
 // Reads a JSON file (configs, tokenizer files, adapter configs); a missing, unreadable, non-regular (FIFO, folder) or
-// malformed file is a UserError that names the file (and the line:column of a syntax error); and how an error quotes
-// a value read from JSON (jsonValueText).
+// malformed file is a UserError that names the file (and the line:column of a syntax error), and so is one nested
+// deeper than any reader of Hugging Face files takes; and how an error quotes a value read from JSON (jsonValueText).
 import { constants as bufferConstants, isUtf8 } from 'node:buffer';
 import { UserError } from './errors.ts';
+import { jsonNestingPast } from './json-depth.ts';
 import { firstInvalidUtf8 } from './lines.ts';
 import { copyRegularFile, readRegularFile } from './regular-file.ts';
 import { notUtf8Text } from './text-encoding.ts';
+
+/** The deepest a JSON file read here may nest, as the Rust reader of safetensors and tokenizers (serde_json) takes it. */
+export const MAX_FILE_DEPTH = 127;
 
 /**
  * Copies the JSON file `src` to `dst` byte for byte once it parses: a damaged source (cut short by a full disk or an
@@ -32,6 +36,14 @@ export function readJsonFile(file: string, parse: (text: string) => unknown = JS
       'Windows-1252 or Latin-1, convert it: iconv -f WINDOWS-1252 -t UTF-8)', `${file}:${line}`);
   }
   const text = decodeWhole(bytes, file).replace(/^\uFEFF/, '');
+  // JSON.parse reads any depth, but what reads the value after it recurses: a value of a known key nested 100,000
+  // deep (config.json's eos_token_id, generation_config.json's num_beams, a tokenizer.json normalizer Sequence)
+  // overflowed the stack of JSON.stringify or of a walker, a RangeError with a stack trace
+  const deep = jsonNestingPast(text, MAX_FILE_DEPTH);
+  if (deep !== null) {
+    throw new UserError(`arrays and objects nested more than ${MAX_FILE_DEPTH} deep: no reader of Hugging Face files takes that ` +
+      "(tokenizers' Rust reader stops at 128, Python's json near 1,000); the file is damaged or not what it is named", `${file}:${lineColumn(text, deep)}`);
+  }
   try {
     return parse(text);
   } catch (e) {

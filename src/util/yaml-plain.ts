@@ -30,7 +30,10 @@ export const MAX_DEPTH = 64;
 
 /**
  * The offset of the first list or mapping of `text` nested MAX_DEPTH deep, or null: found on the parser's token tree,
- * walked with a stack of its own (the library's composer and visitor recurse, and ran out of stack on such text).
+ * walked with a stack of its own (the library's composer and visitor recurse, and ran out of stack on such text). Every
+ * YAML text not ours is checked with it before it is parsed (a config, a quoted value the advice reads, a run's
+ * config.yaml on the dashboard, a model card): after one overflow was caught, a second parse of such text crashed node
+ * (FATAL ERROR: RegExpCompiler Allocation failed), which no catch stops.
  */
 export function tooDeep(text: string): number | null {
   const stack: Array<{ token: YAML.CST.Token | null | undefined; depth: number }> = [];

@@ -116,6 +116,26 @@ test('a config.yaml nesting flow brackets 100,000 deep is refused before the yam
   }
 });
 
+// 6 KB of "- - - …": the yaml parser's stack overflowed on the first run's (caught), and node died on the second's
+// (FATAL ERROR: RegExpCompiler Allocation failed), taking the dashboard with it
+test('two runs whose config.yaml nests block lists 3,000 deep are each refused, and the dashboard serves both', async () => {
+  const t = tempRuns(RUN_CLS, RUN_GEN);
+  for (const dir of t.dirs) fs.writeFileSync(path.join(dir, 'config.yaml'), 'task: classification\nnote:\n  ' + '- '.repeat(3000) + 'x\n');
+  const d = await startDashboard({ runs: t.dirs, pollMs: 50 });
+  try {
+    const snap = (await (await fetch(new URL('/api/snapshot', d.url))).json()) as Array<{ type: string; data: { run: number; config?: { error?: string; task?: string } } }>;
+    const configs = snap.filter((e) => e.type === 'files').map((e) => e.data.config!);
+    assert.equal(configs.length, 2);
+    for (const config of configs) {
+      assert.equal(config.error, 'config.yaml nests lists or mappings more than 64 deep, too deep to read here; open it raw');
+      assert.equal(config.task, undefined);
+    }
+  } finally {
+    await d.close();
+    t.cleanup();
+  }
+});
+
 test('a config.yaml with an unknown tag is read without a process warning on the dashboard\'s stderr', async () => {
   const t = tempRuns(RUN_CLS);
   fs.writeFileSync(path.join(t.dirs[0]!, 'config.yaml'), 'task: classification\nnote: !!js/function "function () {}"\n');

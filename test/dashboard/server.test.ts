@@ -150,6 +150,8 @@ test('bound to loopback, it answers only requests addressed to localhost (DNS re
   assert.equal((await rawRequest(dash.url, '/', { host: `evil.example:${port}` })).status, 403);
   assert.equal((await rawRequest(dash.url, '/', { host: `localhost:${port}` })).status, 200);
   assert.equal((await rawRequest(dash.url, '/', { host: `[::1]:${port}` })).status, 200);
+  // a name after the brackets is no IPv6 address with a port: "[::1]evil.example" was answered as [::1]
+  for (const host of ['[::1]evil.example', `[::1]evil.example:${port}`, `[::1]:${port}x`]) assert.equal((await rawRequest(dash.url, '/', { host })).status, 403, host);
 });
 
 test('/api/snapshot is sent an event at a time (one string of thousands of long runs passed V8\'s string limit), as the stream\'s snapshot', async () => {

@@ -95,6 +95,20 @@ test('a model folder\'s card (README.md front matter) gives the name, license, t
   assert.equal(value(modelMetadata(cfg, 'f16', folderProvenance(dir, path.join(dir, 'my-adapter')), 7241732096), 'general.license'), undefined);
 });
 
+// 6 KB of "- - - …": the first card overflowed the yaml parser's stack (caught, warned), and a second in the same
+// process killed node (FATAL ERROR: RegExpCompiler Allocation failed)
+test('a card whose front matter nests block lists 3,000 deep is warned of and read as none, card after card', () => {
+  const dir = path.join(tempDir('mt-gguf-card-'), 'my-model');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'README.md'), `---\nlicense: mit\ntags:\n  ${'- '.repeat(3000)}x\n---\n`);
+  for (let i = 0; i < 2; i++) {
+    const { result, stderr } = captureStderr(() => modelMetadata(cfg, 'f16', folderProvenance(dir, null), 7241732096));
+    assert.equal(value(result, 'general.license'), undefined);
+    assert.equal(value(result, 'general.name'), 'My Model');
+    assert.match(stderr, /README\.md: its front matter nests lists or mappings more than 64 deep: the GGUF file takes no name, license or tags from it/);
+  }
+});
+
 test('a model folder\'s card gives author, version, organization, finetune, basename, description, size label, source and datasets as convert_hf_to_gguf.py writes them, over what the ids say', () => {
   const dir = path.join(tempDir('mt-gguf-card-'), 'my-model');
   fs.mkdirSync(dir);

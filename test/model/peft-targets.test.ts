@@ -1,12 +1,13 @@
-// target_modules / exclude_modules as a regex from adapter_config.json: matched as PEFT does (the whole
-// module name), and a pattern that backtracks exponentially ("(.*)*Z") is stopped at a deadline with a
-// one-line error naming the file and key, instead of hanging eval (each CLI run bounded by its own timeout).
+// target_modules / exclude_modules as a regex, and rank_pattern's keys, from adapter_config.json: matched as PEFT
+// does, and a pattern that backtracks exponentially ("(.*)*Z") is stopped at a deadline with a one-line error naming
+// the file and key, instead of hanging eval (each CLI run bounded by its own timeout).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { targetedModules } from '../../src/model/peft-targets.ts';
+import { rankPatterns } from '../../src/model/peft-patterns.ts';
 import { FIXTURES, TINY, TINY_BASE, literal } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -21,16 +22,31 @@ test('a regex selects the modules whose whole name it matches', () => {
   assert.throws(() => targetedModules({ target_modules: 'q_proj.*x' }, 2, 'a.json'), /a\.json: target_modules: "q_proj\.\*x" matches no projection/);
 });
 
-test('eval with an adapter whose target_modules backtracks exponentially stops at the deadline: one line naming file and key', () => {
-  const adapter = path.join(dir, 'adapter');
-  fs.cpSync(path.join(TINY, 'adapter_init'), adapter, { recursive: true });
-  const cfgFile = path.join(adapter, 'adapter_config.json');
-  fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), target_modules: '(.*)*Z' }));
-  const start = Date.now();
-  const r = spawnSync(process.execPath, [BIN, 'eval', '--model', TINY_BASE, '--adapter', adapter, '--data', DATA], { encoding: 'utf8', timeout: 30_000 });
-  assert.notEqual(r.signal, 'SIGTERM', `still matching after ${Date.now() - start} ms`);
-  assert.equal(r.status, 2, r.stderr);
-  const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
-  assert.equal(errors.length, 1, r.stderr);
-  assert.match(errors[0]!, new RegExp(`^error: ${literal(cfgFile)}: target_modules: the regular expression "\\(\\.\\*\\)\\*Z" took longer than \\d+ ms`));
+test('rank_pattern and alpha_pattern take the first key in the file\'s order that matches, plain names and regexes alike', () => {
+  const err = (key: string, msg: string): never => {
+    throw new Error(`${key}: ${msg}`);
+  };
+  // plain names are matched in this thread, a key with a quantifier on the worker: the same first-match rule
+  const p = rankPatterns({ rank_pattern: { q_proj: 8, 'model.layers.0.self_attn.q_proj': 2, 'layers\\.1\\..*_proj': 6 }, alpha_pattern: { 'v.*': 3 } }, 4, 16, 2, err);
+  assert.equal(p.patterned, true);
+  assert.deepEqual([p.of(0, 'q_proj'), p.of(1, 'q_proj'), p.of(1, 'k_proj'), p.of(0, 'v_proj')], [{ r: 8, alpha: 16 }, { r: 8, alpha: 16 }, { r: 6, alpha: 16 }, { r: 4, alpha: 3 }]);
+  assert.equal(rankPatterns({ rank_pattern: { lm_head: 8 } }, 4, 16, 2, err).patterned, true); // a key no module matches is still a pattern
 });
+
+// rank_pattern's keys are PEFT regexes too (re.match(rf"(.*\.)?({key})$", name)): "(.*)*Z" took minutes on one
+// name of 24 characters and hung eval, generate and export on the 31 of "model.layers.0.self_attn.q_proj"
+for (const [key, value] of [['target_modules', '(.*)*Z'], ['rank_pattern', { '(.*)*Z': 8 }]] as const) {
+  test(`eval with an adapter whose ${key} backtracks exponentially stops at the deadline: one line naming file and key`, () => {
+    const adapter = path.join(dir, `adapter-${key}`);
+    fs.cpSync(path.join(TINY, 'adapter_init'), adapter, { recursive: true });
+    const cfgFile = path.join(adapter, 'adapter_config.json');
+    fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), [key]: value }));
+    const start = Date.now();
+    const r = spawnSync(process.execPath, [BIN, 'eval', '--model', TINY_BASE, '--adapter', adapter, '--data', DATA], { encoding: 'utf8', timeout: 30_000 });
+    assert.notEqual(r.signal, 'SIGTERM', `still matching after ${Date.now() - start} ms`);
+    assert.equal(r.status, 2, r.stderr);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    assert.equal(errors.length, 1, r.stderr);
+    assert.match(errors[0]!, new RegExp(`^error: ${literal(cfgFile)}: ${key}: the regular expression "\\(\\.\\*\\)\\*Z" took longer than \\d+ ms`));
+  });
+}

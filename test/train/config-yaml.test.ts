@@ -4,10 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { loadTrainConfig } from '../../src/train/config.ts';
 import { tempDir } from '../temp-dir.ts';
 import { file } from './config-file.ts';
-import { literal } from '../helpers.ts';
+import { FIXTURES, literal } from '../helpers.ts';
+
+const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 
 test('a carriage return alone ends a line (classic Mac line ends), as YAML says', () => {
   const cfg = loadTrainConfig(file('model: m\rdata:\r  train: t\rmax_steps: 2\r'));
@@ -84,6 +87,17 @@ test('YAML nested past 64 lists or mappings is one line at its file:line:column,
   const block = file(`model: m\n${Array.from({ length: 3000 }, (_, i) => `${'  '.repeat(i)}k${i}:\n`).join('')}`);
   assert.throws(() => loadTrainConfig(block), { message: `${block}:66:129: ${message}` });
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.target_modules', deep(20_000)]]), { message: `--lora.target_modules: ${message}` });
+});
+
+test('quoted values that are deep YAML ("- - - … x") are refused as strings in one line; the advice does not parse them', () => {
+  // the advice read each quoted number as YAML to say "write it without quotes": the first overflowed the parser's
+  // stack (caught), the second killed node (FATAL ERROR: RegExpCompiler Allocation failed, exit 134). A process of its
+  // own: one whose regular expressions earlier tests had compiled only overflowed, and gave the right error.
+  const deep = `"${'- '.repeat(3000)}x"`;
+  const f = file(`model: m\ndata: {train: t}\nmax_steps: ${deep}\nseed: ${deep}\n`);
+  const r = spawnSync(process.execPath, [BIN, 'train', f, '--dry-run'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr.slice(0, 500));
+  assert.match(r.stderr, new RegExp(`^error: ${literal(f)}:3:1: max_steps: must be a number \\(got the string "- - -.*; ${literal(f)}:4:1: seed: must be a number .*\n$`));
 });
 
 test('YAML that is not plain (!!omap, !!set, !!binary, a date, a list as a key) is refused at its file:line:column, not read as something else', () => {

@@ -107,3 +107,14 @@ test('resuming refuses the run folder\'s marker when it is a symbolic link, befo
   assert.equal(fs.readFileSync(mine, 'utf8'), text, 'its target untouched');
   assert.ok(!fs.existsSync(path.join(dir, 'metrics.jsonl')), 'no step trained');
 });
+
+test('a marker holding a value nested 100,000 deep is no marker: it is written anew, not overflowed as the run records in it', () => {
+  // before: the finished run's recordFinishedConfig read the marker and died in JSON.stringify writing it back
+  // ("RangeError: Maximum call stack size exceeded" with a stack trace), after every step had trained
+  const dir = path.join(tempDir('mt-outputs-'), 'run');
+  const run = RunDir.create(dir, false);
+  const marker = path.join(dir, '.mistral-tune-run');
+  fs.writeFileSync(marker, `{"format": "mistral-tune run", "version": 1, "junk": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+  run.recordModel('0123456789abcdef');
+  assert.deepEqual(JSON.parse(fs.readFileSync(marker, 'utf8')), { format: 'mistral-tune run', version: 1, model_fingerprint: '0123456789abcdef' });
+});

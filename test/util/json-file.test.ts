@@ -1,5 +1,5 @@
-// readJsonFile: a file too large to become one JavaScript string (a tokenizer.json past 512 MiB) is a one-line
-// UserError naming the file, not an uncaught ERR_STRING_TOO_LONG with a stack trace.
+// readJsonFile: a file too large to become one JavaScript string (a tokenizer.json past 512 MiB), or nested deeper than
+// a reader of Hugging Face files takes, is a one-line UserError naming the file, not an uncaught error with a stack trace.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -8,6 +8,10 @@ import { constants } from 'node:buffer';
 import { readJsonFile } from '../../src/util/json-file.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { tempDir } from '../temp-dir.ts';
+import { FIXTURES, TINY_BASE, literal } from '../helpers.ts';
+import { loadConfig } from '../../src/model/config.ts';
+import { readGenerationConfig } from '../../src/model/generation-config.ts';
+import { loadTokenizer } from '../../src/tokenizer/load.ts';
 
 test('a JSON file longer than the longest string: a UserError naming the file and its size', () => {
   const file = path.join(tempDir('mt-json-'), 'tokenizer.json');
@@ -60,4 +64,32 @@ test('a JSON file in UTF-16 or UTF-32, or compressed, is said to be one, not inv
   const latin1 = path.join(dir, 'latin1.json');
   fs.writeFileSync(latin1, Buffer.from('{"a": "caf\xe9"}', 'latin1'));
   assert.throws(() => readJsonFile(latin1), /latin1\.json:1: invalid UTF-8 at byte 11 of line 1: .*iconv -f WINDOWS-1252/);
+});
+
+// JSON.parse reads any depth, but what reads a value after it recursed: config.json's eos_token_id or generation_config.json's
+// num_beams nested 100,000 deep died in JSON.stringify, a tokenizer.json normalizer Sequence of Sequences in the growth
+// check: "RangeError: Maximum call stack size exceeded" with a stack trace, from generate, eval, prepare and train
+test('a model folder\'s JSON nested past 127 arrays and objects is one line at its file:line:column; 127 still reads', () => {
+  const dir = tempDir('mt-json-deep-');
+  const nested = (n: number): string => '['.repeat(n) + ']'.repeat(n);
+  const flat = path.join(dir, 'flat.json');
+  fs.writeFileSync(flat, `{"a": ${nested(126)}}`); // 127 with the object
+  assert.equal(JSON.stringify(readJsonFile(flat)), `{"a":${nested(126)}}`);
+  const deep = (file: string, at = String.raw`\d+:\d+`): { message: RegExp } => ({ message: new RegExp(`^${literal(file)}:${at}: arrays and objects nested more than 127 deep: ` +
+    "no reader of Hugging Face files takes that \\(tokenizers' Rust reader stops at 128, Python's json near 1,000\\); the file is damaged or not what it is named$") });
+  fs.writeFileSync(flat, `{"a": ${nested(127)}}`);
+  assert.throws(() => readJsonFile(flat), deep(flat, '1:133')); // the 128th bracket
+  const withKey = (file: string, key: string, value: string): void => {
+    fs.writeFileSync(file, JSON.stringify({ ...(JSON.parse(fs.readFileSync(file, 'utf8')) as object), [key]: '@' }, null, 2).replace('"@"', value));
+  };
+  const model = path.join(dir, 'model');
+  fs.cpSync(TINY_BASE, model, { recursive: true });
+  withKey(path.join(model, 'config.json'), 'eos_token_id', nested(100_000));
+  assert.throws(() => loadConfig(model), deep(path.join(model, 'config.json')));
+  withKey(path.join(model, 'generation_config.json'), 'num_beams', nested(100_000));
+  assert.throws(() => readGenerationConfig(model), deep(path.join(model, 'generation_config.json')));
+  const tokenizer = path.join(dir, 'tokenizer');
+  fs.cpSync(path.join(FIXTURES, 'tekken-tiny'), tokenizer, { recursive: true });
+  withKey(path.join(tokenizer, 'tokenizer.json'), 'normalizer', '{"type": "Sequence", "normalizers": ['.repeat(50_000) + ']}'.repeat(50_000));
+  assert.throws(() => loadTokenizer(tokenizer), deep(path.join(tokenizer, 'tokenizer.json')));
 });

@@ -14,6 +14,7 @@ import YAML from 'yaml';
 import { withIo } from '../../util/atomic.ts';
 import { isRecord } from '../../util/json-file.ts';
 import { warn } from '../../util/log.ts';
+import { MAX_DEPTH, tooDeep } from '../../util/yaml-plain.ts';
 import type { GgufValue } from './gguf-file.ts';
 import { modelIdParts } from './model-name.ts';
 
@@ -26,6 +27,12 @@ export function readModelCard(dir: string): Record<string, unknown> {
   if (lines[0] !== '---') return {};
   const end = lines.indexOf('---', 1);
   const text = (end < 0 ? lines.slice(1) : lines.slice(1, end)).join('\n').replaceAll('\t', '  ');
+  // nesting the yaml parser would recurse through until its stack overflows (a few KiB of "- - - …"), after which a
+  // second parse can crash node: found on its token tree first, and read as a card without front matter
+  if (tooDeep(text) !== null) {
+    warn(`${file}: its front matter nests lists or mappings more than ${MAX_DEPTH} deep: the GGUF file takes no name, license or tags from it`);
+    return {};
+  }
   try {
     const doc = YAML.parseDocument(text);
     if (doc.errors.length > 0) throw doc.errors[0]!;

@@ -1,0 +1,45 @@
+// Regular expressions from an adapter_config.json (a target_modules or exclude_modules string; rank_pattern's and
+// alpha_pattern's keys) matched against the model's module names, as PEFT matches them with Python's re. The patterns
+// are untrusted input: one that backtracks ("(.*)*Z") takes minutes on a 24-character name and years on
+// "model.layers.0.self_attn.q_proj", so the matching runs on a worker thread that is stopped at a deadline.
+import { SyncWorker, type WorkerReply } from '../util/sync-worker.ts';
+
+/** How long an adapter config's patterns together may take to match all the model's module names. */
+export const REGEX_MS = 2000;
+
+interface MatchRequest {
+  sources: readonly string[];
+  names: readonly string[];
+}
+
+/**
+ * For each of `names`, the index of the first of `keys` whose pattern (`wrap` of it: PEFT's anchors and groups around the
+ * key, each already compiled once by the caller to check it) matches it, or -1: PEFT's first key in the file's order.
+ * Null when they took longer than REGEX_MS; a reply that is not ok says what the worker threw.
+ */
+export function firstMatches(keys: readonly string[], wrap: (key: string) => string, names: readonly string[]): WorkerReply<number[]> | null {
+  const sources = keys.map(wrap);
+  // keys of word characters, dots and hyphens alone (module names, the usual rank_pattern) hold no quantifier: matched
+  // here, without a worker's start (~0.1 s each time an adapter's config is read)
+  if (keys.every((k) => /^[\w.-]*$/.test(k))) return { ok: true, value: firstMatching()({ sources, names }) };
+  const worker = new SyncWorker<MatchRequest, number[]>(new URL(import.meta.url), 'firstMatching', null, { heapMb: 64, startMs: 60_000 });
+  try {
+    return worker.call({ sources, names }, REGEX_MS);
+  } finally {
+    worker.close();
+  }
+}
+
+/** What an adapter config's pattern that passed the deadline is refused with (after its key). */
+export function tooSlow(patterns: readonly string[]): string {
+  const which = patterns.length === 1 ? `the regular expression ${JSON.stringify(patterns[0])}` : `the regular expressions ${patterns.map((p) => JSON.stringify(p)).join(', ')}`;
+  return `${which} took longer than ${REGEX_MS} ms to match the module names (nested quantifiers such as "(.*)*"?)`;
+}
+
+/** SyncWorker's handler (on the worker thread): firstMatches' answer. */
+export function firstMatching(): (req: MatchRequest) => number[] {
+  return ({ sources, names }) => {
+    const res = sources.map((s) => new RegExp(s));
+    return names.map((n) => res.findIndex((re) => re.test(n)));
+  };
+}
