@@ -85,7 +85,9 @@ function targetResolve(pkg: string, target: Exports, star: string | null, condit
   for (const [key, value] of Object.entries(target)) {
     if (key !== 'default' && !conditions.includes(key)) continue;
     const r = targetResolve(pkg, value, star, conditions);
-    if (r !== null) return r; // a matching condition whose target is null falls through to the next key, as in Node
+    // Node stops at a matching condition whose target is null (ERR_PACKAGE_PATH_NOT_EXPORTED); this falls through to
+    // the next key. Only an exports map Node already refused reaches it: the main thread fails on it at start-up.
+    if (r !== null) return r;
   }
   return null;
 }

@@ -1,8 +1,9 @@
 // The generation_config.json a save makes where the source folder has none: what transformers 5.17's save_pretrained
 // writes (GenerationConfig.from_model_config), but its transformers_version. The expected files were written by
 // transformers 5.17 (/tmp/hfvenv): MistralForCausalLM(MistralConfig(...)).save_pretrained(d) for a model made in code,
-// and MistralForCausalLM.from_pretrained(src).save_pretrained(d) for a folder whose config.json holds the generation
-// keys below and no generation_config.json beside it.
+// and, for a folder whose config.json holds the generation keys below and no generation_config.json beside it,
+// MistralForCausalLM.from_pretrained(src).generation_config.to_dict() (the save_pretrained of that very model raises
+// under the default sdpa attention, which refuses output_attentions: the dict is what it holds and would write).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
