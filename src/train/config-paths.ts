@@ -3,7 +3,7 @@
 // and that place of a key (keyError) for the other checks made after validation (lora.r, packing, epochs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadConfig, randomConfigFile } from '../model/config.ts';
+import { loadConfig, randomConfigFile, requireAdapterFolder, requireModelFolder } from '../model/config.ts';
 import { missingModelHint } from '../model/missing-model.ts';
 import { dataFolderHint } from '../util/data-folder-hint.ts';
 import { UserError } from '../util/errors.ts';
@@ -76,7 +76,16 @@ export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => stri
       const skip = (key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : key === 'model' ? hintAfter(missingModelHint(p)) : '') + missingSplitHint(key, p);
       fail(`${p}: ${folder ? `${folder} not found` : 'no such file'} (set ${key}${skip})`);
     }
-    if (folder && !st!.isDirectory()) fail(`${p}: not a folder`);
+    if (folder && !st!.isDirectory()) {
+      // a file where its folder belongs (model.safetensors, adapter_config.json, a .gguf export) named as eval and generate name it, with the folder to give
+      try {
+        (key === 'model' ? requireModelFolder : requireAdapterFolder)(p);
+      } catch (e) {
+        if (e instanceof UserError) fail(e.message);
+        throw e;
+      }
+      fail(`${p}: not a folder`);
+    }
     if (!folder && st!.isDirectory()) fail(`${p}: a folder, not a data file (${dataFolderHint(p, `${key.slice('data.'.length)}.jsonl`, true)})`);
     // a model folder without config.json: said here with the key's place (loadConfig says what the folder is instead)
     if (key === 'model' && !fs.existsSync(path.join(p, 'config.json'))) {

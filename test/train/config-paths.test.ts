@@ -73,6 +73,15 @@ test('a missing data file, model folder or config.json is named with the line of
     { message: `${f}:2:8: data.train: ${path.join(dir, '..', 'runs', 'data', 'train.jsonl')}: no such file (set data.train; \`mistral-tune prepare --input YOUR_DATA --out ${path.join(dir, '..', 'runs', 'data')}\` makes it)` });
 });
 
+test('a file given where its folder belongs (model: …/model.safetensors, lora.init_from: …/adapter_config.json) is named as such, with the folder to give', () => {
+  // was: "model: …/model.safetensors: not a folder", where eval and generate name the file and the folder to give
+  const f = path.join(dir, 'train.yaml');
+  assert.throws(() => check('data: {train: train.jsonl}\nmodel: model/config.json\n'),
+    { message: `${f}:2:1: model: ${path.join(dir, 'model', 'config.json')}: a file, not a model folder: give the folder that holds config.json and the *.safetensors` });
+  assert.throws(() => check('model: model\ndata: {train: train.jsonl}\nlora: {init_from: train.jsonl}\n'),
+    { message: `${f}:3:8: lora.init_from: ${path.join(dir, 'train.jsonl')}: a file, not a PEFT adapter folder: give the folder that holds adapter_config.json and adapter_model.safetensors` });
+});
+
 test('a path set by a flag is named by the flag; lora.init_from, read while loading, by its line too', () => {
   const f = path.join(dir, 'train.yaml');
   assert.throws(() => check('model: model\ndata: {train: train.jsonl}\n', [['data.train', 'x.jsonl']]),
