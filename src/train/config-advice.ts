@@ -34,9 +34,10 @@ export function unknownKeyText(full: string, k: string, at: string[], value?: un
  * What to say of a value the schema refused, when it was likely meant otherwise, or '': what YAML made of it (an empty
  * value is null; `yes`, `on` are strings in YAML 1.2; a quoted number is a string; `.inf`), a list written as a
  * comma-separated string, other tools' names for a value, 0 or -1 for "off", part of an epoch. `written`: the value's
- * source text, where it was read from YAML, for advice that quotes it (`1.0`, which the number prints as "1").
+ * source text, where it was read from YAML, for advice that quotes it (`1.0`, which the number prints as "1"). `byFlag`: the
+ * value came from a flag (`--data x.jsonl`), so the advice is a flag too.
  */
-export function valueHint(key: string, value: unknown, written?: string): string {
+export function valueHint(key: string, value: unknown, written?: string, byFlag = false): string {
   const schema = valueSchema(key);
   if (value === null) {
     const declared = schemaAt(key.split('.'));
@@ -63,7 +64,10 @@ export function valueHint(key: string, value: unknown, written?: string): string
         const field = valueSchema(`${key}.${k}`);
         return field instanceof z.ZodEnum && field.options.includes(value);
       });
-      return sub === undefined ? '' : ` (write ${key}.${sub}: ${value})`;
+      if (sub !== undefined) return ` (write ${key}.${sub}: ${value})`;
+      // `data: train.jsonl`, the training file given for the section it belongs in
+      if (key !== 'data') return '';
+      return byFlag ? ` (the training file is --data.train ${value})` : ` (the data files are its keys: write data: {train: ${value}}, or train: ${value} on an indented line under data:)`;
     }
     // `Cosine`, `cosin`, `bf17`: the option it is near (within didYouMean's distance: `generate` is too far from generation)
     const options = schema instanceof z.ZodEnum ? schema.options.map(String) : [];

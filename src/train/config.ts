@@ -333,7 +333,7 @@ export function validate(raw: unknown, where: Place = 'config', overridden: Read
       // a required key left out: zod's "expected string, received undefined" says what it is instead
       if (value === undefined && ['invalid_type', 'invalid_value', 'invalid_union'].includes(issue.code)) return [{ key: at, text: `${at}: missing (${schemaAt(at.split('.'))?.description ?? issue.message})` }];
       const typed = written(at);
-      return [{ key: at, text: `${at || '(root)'}: ${asWritten(issue.message, issue.code, value, typed)}${valueHint(at, value, typed)}` }];
+      return [{ key: at, text: `${at || '(root)'}: ${asWritten(issue.message, issue.code, value, typed)}${valueHint(at, value, typed, overridden.some((o) => o.key === at))}` }];
     });
     // `--batch_size 0`: the flag names the key, so its text goes without the key again (as keyError says it); a key
     // below the flag's (`--optimizer '{lr: -1}'`, `--lora.target_modules '[q_proj, vproj]'`) is named from the flag's

@@ -130,6 +130,10 @@ test('keys under the names other tools use point to ours', () => {
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: Cosine}\n')), /schedule\.type: must be one of constant, linear, cosine \(got "Cosine"\) \(did you mean cosine\?\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: cosine\n')), /schedule: must be a mapping of keys to values \(got the string "cosine"\) \(write schedule\.type: cosine\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: 3}\n')), /schedule\.type: must be one of constant, linear, cosine \(got 3\)$/);
+  // the training file given as the data section (was: "must be a mapping of keys to values" alone): its key, in the file's words or the flag's
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: prepared/train.jsonl\n')),
+    /data: must be a mapping of keys to values \(got the string "prepared\/train\.jsonl"\) \(the data files are its keys: write data: \{train: prepared\/train\.jsonl\}, or train: prepared\/train\.jsonl on an indented line under data:\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['data', 'x.jsonl']]), /^UserError: --data: must be a mapping of keys to values \(got the string "x\.jsonl"\) \(the training file is --data\.train x\.jsonl\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nadam_beta2: 0.95\n')), /unknown key "adam_beta2" \(did you mean "optimizer\.betas"\?\)/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nearly_stopping_threshold: 0.01\n')), /did you mean "early_stopping\.min_delta"/);
 });
