@@ -56,6 +56,11 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
     if (schema instanceof z.ZodNumber && /^\d{1,3}(_\d{3})+$|^\d{1,3}(,\d{3})+$/.test(value)) return ` (write ${value.replace(/[_,]/g, '')}: YAML reads ${JSON.stringify(value)} as a string)`;
     // items between commas, else between spaces (a shell's list): `[neg pos]` would be the one item "neg pos"
     if (schema instanceof z.ZodArray || schema instanceof z.ZodTuple) return ` (a list: write [${value.trim().split(value.includes(',') ? /\s*,\s*/ : /\s+/).join(', ')}])`;
+    // Python's None (or "none", "off") for a key whose "off" is null: a string to YAML
+    if (NONE_WORDS.test(value) && nullable(key)) {
+      const off = OFF_AS_NULL.get(key);
+      return ` (write null: YAML reads ${JSON.stringify(value)} as a string${off ? `; ${off.hint}` : ''})`;
+    }
     const named = VALUE_NAMES.get(`${key}=${value.toLowerCase()}`);
     if (named !== undefined) return ` (${named})`;
     // `schedule: cosine`: a value of one of the section's keys
@@ -116,6 +121,17 @@ const OFF_AS_NULL: ReadonlyMap<string, { values: number[]; hint: string }> = new
   'checkpoint.every_steps': { values: [0], hint: 'null turns checkpoints off' },
   'early_stopping.patience': { values: [0], hint: 'null turns early stopping off' },
 }));
+
+/** Words for "nothing" that YAML reads as strings, not as null (Python's None above all). */
+export const NONE_WORDS = /^(none|off|nil|disabled)$/i;
+
+/** Whether the key at a dotted path takes null. */
+function nullable(key: string): boolean {
+  for (let schema = schemaAt(key.split('.')); schema instanceof z.ZodDefault || schema instanceof z.ZodNullable; schema = schema.unwrap() as z.ZodType) {
+    if (schema instanceof z.ZodNullable) return true;
+  }
+  return false;
+}
 
 /** The schema of the value at a dotted key path, defaults and nullables unwrapped, or null. */
 function valueSchema(key: string): z.ZodType | null {

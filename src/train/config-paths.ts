@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { loadConfig, randomConfigFile, requireAdapterFolder, requireModelFolder } from '../model/config.ts';
 import { missingModelHint } from '../model/missing-model.ts';
 import { dataFolderHint } from '../util/data-folder-hint.ts';
+import { NONE_WORDS } from './config-advice.ts';
 import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config-schema.ts';
 
@@ -73,6 +74,8 @@ export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => stri
     try {
       st = fs.statSync(p);
     } catch {
+      // `val: None` (Python's word): YAML's string, read as a file name; null is none
+      if (['data.val', 'data.test', 'lora.init_from'].includes(key) && NONE_WORDS.test(path.basename(p))) fail(`${p}: no such file (YAML reads ${path.basename(p)} as a string, here a file name: write null for no ${key})`);
       const skip = (key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : key === 'model' ? hintAfter(missingModelHint(p)) : '') + missingSplitHint(key, p);
       fail(`${p}: ${folder ? `${folder} not found` : 'no such file'} (set ${key}${skip})`);
     }

@@ -68,6 +68,9 @@ test('a missing data file, model folder or config.json is named with the line of
     { message: `${f}:2:23: model.config: ${path.join(dir, 'empty', 'config.json')}: config not found (set model.config to an HF config.json, or to its keys inline)` });
   check('model: model\ndata: {train: train.jsonl}\n');
   check('model: {init: random, config: model}\ndata: {train: train.jsonl}\n');
+  // Python's None for no val file: a file name to YAML (was: "…/None: no such file (set data.val, or --data.val null …)")
+  assert.throws(() => check('model: model\ndata: {train: train.jsonl, val: None}\n'),
+    { message: `${f}:2:28: data.val: ${path.join(dir, 'None')}: no such file (YAML reads None as a string, here a file name: write null for no data.val)` });
   // a split under prepare's name that nothing made (examples/train-lora.yaml before its prepare): the prepare that makes it
   assert.throws(() => check('model: model\ndata: {train: ../runs/data/train.jsonl}\n'),
     { message: `${f}:2:8: data.train: ${path.join(dir, '..', 'runs', 'data', 'train.jsonl')}: no such file (set data.train; \`mistral-tune prepare --input YOUR_DATA --out ${path.join(dir, '..', 'runs', 'data')}\` makes it)` });

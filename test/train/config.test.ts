@@ -134,6 +134,12 @@ test('keys under the names other tools use point to ours', () => {
   assert.throws(() => loadTrainConfig(file('model: m\ndata: prepared/train.jsonl\n')),
     /data: must be a mapping of keys to values \(got the string "prepared\/train\.jsonl"\) \(the data files are its keys: write data: \{train: prepared\/train\.jsonl\}, or train: prepared\/train\.jsonl on an indented line under data:\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['data', 'x.jsonl']]), /^UserError: --data: must be a mapping of keys to values \(got the string "x\.jsonl"\) \(the training file is --data\.train x\.jsonl\)$/);
+  // Python's None for a key whose "off" is null (was: "must be a number (got the string "None")" alone)
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nmax_steps: None\n')),
+    /max_steps: must be a number \(got the string "None"\) \(write null: YAML reads "None" as a string; null lets epochs decide, as transformers' max_steps -1 does\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ncheckpoint: {every_steps: none}\n')),
+    /checkpoint\.every_steps: must be a number \(got the string "none"\) \(write null: YAML reads "none" as a string; null turns checkpoints off\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nseed: None\n')), /seed: must be a number \(got the string "None"\)$/, 'seed takes no null: no such advice');
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nadam_beta2: 0.95\n')), /unknown key "adam_beta2" \(did you mean "optimizer\.betas"\?\)/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nearly_stopping_threshold: 0.01\n')), /did you mean "early_stopping\.min_delta"/);
 });
