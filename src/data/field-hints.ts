@@ -36,6 +36,18 @@ export function chatGptExportHint(v: Record<string, unknown>): string {
 }
 
 /**
+ * For a conversation of a Claude data export (conversations.json: {name, chat_messages: [{sender, text, content}]}): its
+ * senders are "human" and "assistant", which no field option maps to roles (--field role=sender then refuses "human"),
+ * in place of the hint to read "chat_messages" as turns. Empty for another record.
+ */
+export function claudeExportHint(v: Record<string, unknown>): string {
+  const turns = ownField(v, 'chat_messages');
+  if (!Array.isArray(turns) || turns.length === 0 || !turns.every((t) => isRecord(t) && typeof ownField(t, 'sender') === 'string')) return '';
+  return '; it looks like a Claude data export (conversations.json), whose "chat_messages" have senders "human" and "assistant": ' +
+    'write each conversation as {"messages": [{"role", "content"}]} first (docs/data.md, "Common layouts", has the jq command)';
+}
+
+/**
  * For a record with none of the shape fields: the field option that reads its text, when it has one to four fields
  * holding text (a string that is not a number; the label's field aside): SST-2's `sentence`, a corpus's `content`, AG
  * News' `Title` and `Description`. Empty when it has none.
