@@ -46,7 +46,9 @@ export function parseCommand<V>(command: string, argv: string[], options: Option
     const unknown = err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '([^']+)'/.exec(err.message)?.[1] : undefined;
     if (unknown !== undefined) {
       const bare = unknown.replace(/^-+/, '').split('=')[0]!.toLowerCase();
-      const near = Object.hasOwn(hints, bare) ? hints[bare]! : didYouMean(bare.replace(/_/g, '-'), Object.keys(options));
+      // the start of one flag's name (`--in`, `--temp`), as Python's argparse takes it, else the nearest by spelling
+      const name = bare.replace(/_/g, '-'), started = Object.keys(options).filter((o) => name.length >= 2 && o.startsWith(name));
+      const near = Object.hasOwn(hints, bare) ? hints[bare]! : started.length === 1 ? started[0]! : didYouMean(name, Object.keys(options));
       const hint = near === null ? '' : near.startsWith('--') ? near : `--${near}`;
       throw new UserError(`unknown option ${unknown}${hint ? ` (did you mean ${hint}?)` : ''} (see mistral-tune ${command} --help)`);
     }

@@ -59,7 +59,7 @@ const COMMANDS: Record<string, Command> = {
 const COMMAND_ALIASES: Readonly<Record<string, string>> = {
   serve: 'dashboard', server: 'dashboard', ui: 'dashboard', finetune: 'train', 'fine-tune': 'train', sft: 'train',
   evaluate: 'eval', infer: 'generate', inference: 'generate', chat: 'generate', predict: 'classify', convert: 'export',
-  merge: 'export', env: 'doctor', check: 'doctor', clean: 'prepare', preprocess: 'prepare', split: 'prepare',
+  merge: 'export', env: 'doctor', check: 'doctor', clean: 'prepare', preprocess: 'prepare', split: 'prepare', version: '--version',
 };
 
 function usage(): string {

@@ -7,7 +7,7 @@ import { readTrainConfig } from '../train/config.ts';
 import { checkConfigPaths, keyPlaces } from '../train/config-paths.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { RunDir } from '../train/run-dir.ts';
-import { removeStoppedRun } from '../train/stopped-run.ts';
+import { removeStoppedRun, stoppedRunNote } from '../train/stopped-run.ts';
 import { firstMissingFolder, removeMadeFolders } from '../util/made-folders.ts';
 import { UserError } from '../util/errors.ts';
 import { FLAG_WORDS } from '../util/option-words.ts';
@@ -57,10 +57,13 @@ export async function run({ file, overwrite, resume, dashboard, dry, json, port,
   // process of its own, started here once the run folder is there
   const result = await runOnThread<TrainThreadResult>(threadModule('train-thread', import.meta.url).href, 'trainOnThread', { cfg, overwrite, resume, keep: [file], dashboard, places, written } satisfies TrainJob, {
     onNote: (dir) => { dash = startChild(dir as string, port); },
-    onStop: () => {
+    onStop: (signal) => {
       (dash as Dashboard | null)?.child.kill('SIGTERM');
-      removeStoppedRun(cfg.output_dir);
+      const held = removeStoppedRun(cfg.output_dir);
       removeMadeFolders(cfg.output_dir, made);
+      // what the stop kept and how to go on (the process ends by the signal next, so nothing else would say it)
+      const note = held ? stoppedRunNote(cfg.output_dir, signal, cfg.checkpoint.every_steps) : null;
+      if (note !== null) info(`${process.stderr.isTTY ? '\n' : ''}${oneLine(note)}`); // on a terminal, below the progress bar's line
     },
   });
   // a complete run resumed with --dashboard is shown as it is

@@ -1,6 +1,6 @@
 // What a record's rejection says to read it when its fields are not the ones looked for: the field option that reads
 // it (--field text=sentence on the command line, options.fields.text 'sentence' in a library call: the caller's words).
-import { ownField } from '../util/json-file.ts';
+import { isRecord, ownField } from '../util/json-file.ts';
 import { FLAG_WORDS, optionIs, type OptionWords } from '../util/option-words.ts';
 import type { FieldMap } from './record-shape.ts';
 
@@ -19,6 +19,32 @@ export function preferenceHint(v: Record<string, unknown>, words: OptionWords = 
   const field = typeof chosen === 'string' ? `${fieldIs(words, 'text', 'chosen')} trains on the chosen texts, whole`
     : Array.isArray(chosen) ? `${fieldIs(words, 'messages', 'chosen')} trains on the chosen chats` : null;
   return `; it looks like preference data ("chosen"/"rejected", for DPO or a reward model), which is not trained here${field === null ? '' : `: ${field}`}`;
+}
+
+/**
+ * For a conversation of a ChatGPT data export (conversations.json: {title, mapping: {id: {message, parent, children}},
+ * current_node}): its messages are a tree (every edit or regeneration a branch), which no field option reads, in place
+ * of a hint to read its title as the text. Empty for another record.
+ */
+export function chatGptExportHint(v: Record<string, unknown>): string {
+  const mapping = ownField(v, 'mapping');
+  if (!isRecord(mapping)) return '';
+  const nodes = Object.values(mapping);
+  if (nodes.length === 0 || !nodes.every((n) => isRecord(n) && Object.hasOwn(n, 'message') && (Object.hasOwn(n, 'parent') || Object.hasOwn(n, 'children')))) return '';
+  return '; it looks like a ChatGPT data export (conversations.json), whose messages are a tree under "mapping", which prepare does not read: ' +
+    'write each conversation\'s branch as {"messages": [{"role", "content"}]} first (docs/data.md, "Common layouts", has the jq command)';
+}
+
+/**
+ * For a conversation of a Claude data export (conversations.json: {name, chat_messages: [{sender, text, content}]}): its
+ * senders are "human" and "assistant", which no field option maps to roles (--field role=sender then refuses "human"),
+ * in place of the hint to read "chat_messages" as turns. Empty for another record.
+ */
+export function claudeExportHint(v: Record<string, unknown>): string {
+  const turns = ownField(v, 'chat_messages');
+  if (!Array.isArray(turns) || turns.length === 0 || !turns.every((t) => isRecord(t) && typeof ownField(t, 'sender') === 'string')) return '';
+  return '; it looks like a Claude data export (conversations.json), whose "chat_messages" have senders "human" and "assistant": ' +
+    'write each conversation as {"messages": [{"role", "content"}]} first (docs/data.md, "Common layouts", has the jq command)';
 }
 
 /**

@@ -6,6 +6,7 @@
 // outside the model (checkRow: vocabSize, numLabels). A CSV file read as
 // JSON Lines is said to be one in that error (firstLinesHint).
 import { needArg } from '../util/api-args.ts';
+import { shellWord } from '../util/shell-quote.ts';
 import * as path from 'node:path';
 import { DEFAULT_MAX_CHARS, maxRawCharsFor } from './char-limits.ts';
 import { checkRow, countTargets, type TokenRow } from './batch.ts';
@@ -90,7 +91,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   needArg('loadTokenRows', 'file', file, 'string', { hint: 'the path of a .jsonl file' });
   needArg('loadTokenRows', 'options', opts, 'object');
   const task = opts.task ?? 'generation', words = opts.words ?? libraryWords('loadTokenRows');
-  const cleans = `${preparer(words)} cleans raw data and lists every such record`;
+  const cleans = (detail: string): string => cleansWith(detail, file, words);
   const fields = resolveFields(opts.fields, words);
   const tok = opts.tokenizer ?? null;
   const interrupted = interruptedPrepare(path.dirname(file));
@@ -113,7 +114,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     if (item.error) {
       // a CSV file named .jsonl: JSON.parse's message alone does not say so; the second line, read only now, tells
       const hint = records.length === 0 ? firstLinesHint(item, items, format, { formatFlag: opts.formatFlag, words }) : null;
-      throw new UserError(`${item.error.reason}: ${item.error.detail}${hint === null ? ` (${cleans})` : `; ${hint}`}`, where);
+      throw new UserError(`${item.error.reason}: ${item.error.detail}${hint === null ? ` (${cleans(item.error.detail)})` : `; ${hint}`}`, where);
     }
     const det = detectRecord(item.value, task, fields, tok?.vocabSize ?? opts.vocabSize, known ?? undefined, words);
     if ('reason' in det) {
@@ -122,13 +123,13 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
       // prepare of this task would reject every record of the other: it is no fix for a file of that task alone
       const next = det.reason === 'wrong_task'
         ? `${opts.wrongTaskFix ?? `give ${task} data`}; of a file that mixes the two tasks, ${preparer(words)}${words.cli ? '' : ' with'} ${optionIs(words, 'task', task)} keeps the ${task} records`
-        : cleans;
+        : cleans(det.detail);
       throw new UserError(`${det.reason}: ${withUnreadLists(det.detail, item)} (${next})`, where);
     }
     // a raw file's record is checked as prepare checks it (a prepare output was, with its own options: --keep-placeholders;
     // its records, moved away from its report.json, still carry the id and source it wrote)
     const bad = report === null && !preparedRecord(item.value) ? checkRecord(det.record, rawLimits, [], null) : null;
-    if (bad) throw new UserError(`${bad.reason}: ${bad.detail} (${cleans})`, where);
+    if (bad) throw new UserError(`${bad.reason}: ${bad.detail} (${cleans(bad.detail)})`, where);
     if (det.leadingTurns || det.trailingTurns) cutShort++;
     records.push({ record: det.record, where, ...(det.layout ? { layout: det.layout } : {}) });
   }
@@ -177,6 +178,23 @@ type ReportBeside = ReturnType<typeof prepareReportBeside>;
 /** What prepares raw data, as the caller (`words`) runs it: the CLI's command, or the library's function. */
 function preparer(words: OptionWords): string {
   return words.cli ? 'mistral-tune prepare' : 'prepare()';
+}
+
+/** prepare's flags that a record's rejection may name as its fix, none of them a flag of train or eval (the CLI callers here). */
+const PREPARE_ONLY_FLAGS = /(?<![\w-])--(?:field|keep-placeholders|max-chars|min-chars|max-tokens|min-tokens|strip-html|text-split)(?![\w-])/g;
+
+/**
+ * What follows a bad record's error: that prepare cleans raw data and lists every such record. Where the rejection names
+ * a flag only prepare has (`--field text=sentence reads it`, `--keep-placeholders keeps it`), the command that met it
+ * (train, eval) would refuse that flag as unknown: say whose it is and the prepare that takes it.
+ */
+function cleansWith(detail: string, file: string, words: OptionWords): string {
+  const flags = words.cli ? [...new Set(detail.match(PREPARE_ONLY_FLAGS) ?? [])] : [];
+  if (flags.length === 0) return `${preparer(words)} cleans raw data and lists every such record`;
+  const them = flags.length === 1 ? 'it' : 'them';
+  return `${flags.join(', ')} ${flags.length === 1 ? 'is an option' : 'are options'} of mistral-tune prepare, not of this command: ` +
+    `mistral-tune prepare --input ${shellWord(file)} --out DIR with ${them} writes the records so read into DIR (all in DIR/train.jsonl with --split 1,0,0), ` +
+    'and lists every such record';
 }
 
 /** Whether `v` is a record as prepare writes it: its "id" (16 hex digits, -N for a copy) and "source" {file, line}. */

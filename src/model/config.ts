@@ -9,7 +9,7 @@ import type { GateActivation } from '../backend/backend.ts';
 import { withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { intKey, jsonValueText } from '../util/json-file.ts';
-import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from '../run/layout.ts';
+import { checkpointFolderHint, QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { HF_NAMES } from './names.ts';
 import { parseLayerTypes, type LayerType } from './layer-types.ts';
 import { parseRope, type RopeScaling } from './rope-config.ts';
@@ -104,6 +104,8 @@ function notAModelFolder(dir: string): string {
     return `: ${dir} is a training run's folder: ${weights}; eval, generate, classify and export take the run itself as --run ${dir}`;
   }
   if (fs.existsSync(path.join(dir, 'adapter_config.json'))) return `: ${dir} is a PEFT adapter: give it as --adapter ${dir} with its base model as --model${adapterBase(dir)}`;
+  const checkpoint = checkpointFolderHint(dir, 'full');
+  if (checkpoint !== '') return checkpoint;
   if (fs.existsSync(path.join(dir, QUICKSTART_LAYOUT.marker))) return `: ${dir} is a quickstart folder; its model is ${path.join(dir, QUICKSTART_LAYOUT.model)}`;
   // Mistral's releases also ship mistral-inference's own files (params.json, consolidated.safetensors)
   const cached = cacheRepoHint(dir);

@@ -23,7 +23,7 @@ import { refuseUnsupportedKeys } from './peft-unsupported.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { bufferTensor } from './buffer-tensor.ts';
 import { adapterCard } from './adapter-card.ts';
-import { runWeightsDir } from '../run/layout.ts';
+import { checkpointFolderHint, runWeightsDir } from '../run/layout.ts';
 import { hostFloats, PROJECTIONS, projectionShape, type Projection } from './weights.ts';
 import { makeFolders } from '../util/made-folders.ts';
 import { firstNonFiniteIndex } from '../util/finite.ts';
@@ -59,7 +59,7 @@ export function adapterConfigPath(dir: string): string {
     const runAdapter = runWeightsDir(dir, 'lora', false);
     const inRun = fs.existsSync(path.join(runAdapter, 'adapter_config.json'));
     throw new UserError(`adapter config not found (a PEFT adapter folder needs adapter_config.json)${inRun
-      ? `: this is a training run's folder, whose adapter is ${runAdapter} (eval, generate and classify also take --run)` : ''}`, cfgPath);
+      ? `: this is a training run's folder, whose adapter is ${runAdapter} (eval, generate and classify also take --run)` : checkpointFolderHint(dir, 'lora')}`, cfgPath);
   }
   return cfgPath;
 }

@@ -2,6 +2,7 @@
 // lock, config.yaml, metrics.jsonl, report.json, loss_curve.svg, adapter/ or model/, best/, checkpoints/)
 // and the quickstart folder's (its marker, model/, data/, run/). Train, eval, export, the quickstart and
 // the dashboard all take the names and paths from here; this file imports nothing of the toolkit.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export const RUN_LAYOUT = {
@@ -45,6 +46,21 @@ export function weightsEntry(method: 'lora' | 'full', best = false): 'best' | 'a
 /** The folder of a run's trained weights (see weightsEntry). */
 export function runWeightsDir(dir: string, method: 'lora' | 'full', best: boolean): string {
   return runPath(dir, weightsEntry(method, best));
+}
+
+/**
+ * For a folder given where weights are read (--adapter, --model, lora.init_from) that is one of a run's checkpoints
+ * (RUN/checkpoints/step-NNNNNNN: the state --resume continues from, not an adapter or a model folder): what it is and
+ * the run's weights to give instead; '' for any other path. By its place alone: the caller has found no weights in it.
+ */
+export function checkpointFolderHint(dir: string, expected: 'lora' | 'full'): string {
+  const abs = path.resolve(dir);
+  if (!/^step-\d{7,}$/.test(path.basename(abs)) || path.basename(path.dirname(abs)) !== RUN_LAYOUT.checkpoints) return '';
+  const runAbs = path.dirname(path.dirname(abs)), run = path.isAbsolute(dir) ? runAbs : path.relative(process.cwd(), runAbs) || '.';
+  // the run's own kind where its weights are there (a LoRA run's checkpoint given as --model), else what the caller reads
+  const method = fs.existsSync(runPath(run, 'model')) ? 'full' : fs.existsSync(runPath(run, 'adapter')) ? 'lora' : expected;
+  return `: ${dir} is a checkpoint of the training run ${run} (the state --resume continues from), which no command reads as weights; ` +
+    `the run's ${method === 'lora' ? 'adapters are' : 'models are'} ${runWeightsDir(run, method, false)} (the last step) and ${runWeightsDir(run, method, true)} (the lowest val loss)`;
 }
 
 /** Entries that make a folder a run for the dashboard's discovery (a data folder's report.json is not enough). */

@@ -35,9 +35,10 @@ export function unknownKeyText(full: string, k: string, at: string[], value?: un
  * What to say of a value the schema refused, when it was likely meant otherwise, or '': what YAML made of it (an empty
  * value is null; `yes`, `on` are strings in YAML 1.2; a quoted number is a string; `.inf`), a list written as a
  * comma-separated string, other tools' names for a value, 0 or -1 for "off", part of an epoch. `written`: the value's
- * source text, where it was read from YAML, for advice that quotes it (`1.0`, which the number prints as "1").
+ * source text, where it was read from YAML, for advice that quotes it (`1.0`, which the number prints as "1"). `byFlag`: the
+ * value came from a flag (`--data x.jsonl`), so the advice is a flag too.
  */
-export function valueHint(key: string, value: unknown, written?: string): string {
+export function valueHint(key: string, value: unknown, written?: string, byFlag = false): string {
   const schema = valueSchema(key);
   if (value === null) {
     const declared = schemaAt(key.split('.'));
@@ -56,6 +57,11 @@ export function valueHint(key: string, value: unknown, written?: string): string
     if (schema instanceof z.ZodNumber && /^\d{1,3}(_\d{3})+$|^\d{1,3}(,\d{3})+$/.test(value)) return ` (write ${value.replace(/[_,]/g, '')}: YAML reads ${JSON.stringify(value)} as a string)`;
     // items between commas, else between spaces (a shell's list): `[neg pos]` would be the one item "neg pos"
     if (schema instanceof z.ZodArray || schema instanceof z.ZodTuple) return ` (a list: write [${value.trim().split(value.includes(',') ? /\s*,\s*/ : /\s+/).join(', ')}])`;
+    // Python's None (or "none", "off") for a key whose "off" is null: a string to YAML
+    if (NONE_WORDS.test(value) && nullable(key)) {
+      const off = OFF_AS_NULL.get(key);
+      return ` (write null: YAML reads ${JSON.stringify(value)} as a string${off ? `; ${off.hint}` : ''})`;
+    }
     const named = VALUE_NAMES.get(`${key}=${value.toLowerCase()}`);
     if (named !== undefined) return ` (${named})`;
     // `schedule: cosine`: a value of one of the section's keys
@@ -64,7 +70,10 @@ export function valueHint(key: string, value: unknown, written?: string): string
         const field = valueSchema(`${key}.${k}`);
         return field instanceof z.ZodEnum && field.options.includes(value);
       });
-      return sub === undefined ? '' : ` (write ${key}.${sub}: ${value})`;
+      if (sub !== undefined) return ` (write ${key}.${sub}: ${value})`;
+      // `data: train.jsonl`, the training file given for the section it belongs in
+      if (key !== 'data') return '';
+      return byFlag ? ` (the training file is --data.train ${value})` : ` (the data files are its keys: write data: {train: ${value}}, or train: ${value} on an indented line under data:)`;
     }
     // `Cosine`, `cosin`, `bf17`: the option it is near (within didYouMean's distance: `generate` is too far from generation)
     const options = schema instanceof z.ZodEnum ? schema.options.map(String) : [];
@@ -113,6 +122,17 @@ const OFF_AS_NULL: ReadonlyMap<string, { values: number[]; hint: string }> = new
   'checkpoint.every_steps': { values: [0], hint: 'null turns checkpoints off' },
   'early_stopping.patience': { values: [0], hint: 'null turns early stopping off' },
 }));
+
+/** Words for "nothing" that YAML reads as strings, not as null (Python's None above all). */
+export const NONE_WORDS = /^(none|off|nil|disabled)$/i;
+
+/** Whether the key at a dotted path takes null. */
+function nullable(key: string): boolean {
+  for (let schema = schemaAt(key.split('.')); schema instanceof z.ZodDefault || schema instanceof z.ZodNullable; schema = schema.unwrap() as z.ZodType) {
+    if (schema instanceof z.ZodNullable) return true;
+  }
+  return false;
+}
 
 /** The schema of the value at a dotted key path, defaults and nullables unwrapped, or null. */
 function valueSchema(key: string): z.ZodType | null {

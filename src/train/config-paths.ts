@@ -3,9 +3,10 @@
 // and that place of a key (keyError) for the other checks made after validation (lora.r, packing, epochs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadConfig, randomConfigFile } from '../model/config.ts';
+import { loadConfig, randomConfigFile, requireAdapterFolder, requireModelFolder } from '../model/config.ts';
 import { missingModelHint } from '../model/missing-model.ts';
 import { dataFolderHint } from '../util/data-folder-hint.ts';
+import { NONE_WORDS } from './config-advice.ts';
 import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config-schema.ts';
 
@@ -73,10 +74,21 @@ export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => stri
     try {
       st = fs.statSync(p);
     } catch {
+      // `val: None` (Python's word): YAML's string, read as a file name; null is none
+      if (['data.val', 'data.test', 'lora.init_from'].includes(key) && NONE_WORDS.test(path.basename(p))) fail(`${p}: no such file (YAML reads ${path.basename(p)} as a string, here a file name: write null for no ${key})`);
       const skip = (key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : key === 'model' ? hintAfter(missingModelHint(p)) : '') + missingSplitHint(key, p);
       fail(`${p}: ${folder ? `${folder} not found` : 'no such file'} (set ${key}${skip})`);
     }
-    if (folder && !st!.isDirectory()) fail(`${p}: not a folder`);
+    if (folder && !st!.isDirectory()) {
+      // a file where its folder belongs (model.safetensors, adapter_config.json, a .gguf export) named as eval and generate name it, with the folder to give
+      try {
+        (key === 'model' ? requireModelFolder : requireAdapterFolder)(p);
+      } catch (e) {
+        if (e instanceof UserError) fail(e.message);
+        throw e;
+      }
+      fail(`${p}: not a folder`);
+    }
     if (!folder && st!.isDirectory()) fail(`${p}: a folder, not a data file (${dataFolderHint(p, `${key.slice('data.'.length)}.jsonl`, true)})`);
     // a model folder without config.json: said here with the key's place (loadConfig says what the folder is instead)
     if (key === 'model' && !fs.existsSync(path.join(p, 'config.json'))) {

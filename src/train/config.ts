@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { unexpandedPath } from '../util/unexpanded-path.ts';
-import { info } from '../util/log.ts';
+import { info, warn } from '../util/log.ts';
 import { prepareReportBeside } from '../data/prepare-report.ts';
 import { adaptedProjectionsBy, adapterConfigPath } from '../model/peft.ts';
 import { NAMED_CLASSES, canonicalLabel, labelKey } from '../data/labels.ts';
@@ -103,6 +103,7 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   }
   blamed.push(...under);
   followPreparedTrain(raw, [...setBy.keys()]);
+  notePreparedSplitsLeftOut(raw, [...setBy.keys()], file);
   labelsFromPrepareReport(raw);
   // a value as written: by the last flag that set it (or a mapping or list above it), else in the file
   const written: Written = (key) => {
@@ -179,6 +180,27 @@ function followPreparedTrain(raw: Record<string, unknown>, overridden: readonly 
     setDotted(raw, key, sibling);
     info(`${key}: ${sibling} (the prepare output of --data.train; give --${key} to choose another)`);
   }
+}
+
+/**
+ * A config file whose data.train is a prepare output's train.jsonl but that does not write data.val or data.test (absent,
+ * not null): the run would evaluate nothing (no val loss, best/ or early stopping) or score no test split, without a word,
+ * while the splits prepare made for it sit beside data.train (given as --data.train they come along: followPreparedTrain).
+ * One warning naming the lines to add; `null` says none is wanted and silences it.
+ */
+function notePreparedSplitsLeftOut(raw: Record<string, unknown>, overridden: readonly string[], file: string | null): void {
+  const train = getDotted(raw, 'data.train');
+  if (file === null || overridden.includes('data.train') || typeof train !== 'string' || path.basename(train) !== 'train.jsonl') return;
+  const report = prepareReportBeside(train);
+  if (report === null || 'error' in report) return;
+  const beside = (split: 'val' | 'test') => path.join(path.dirname(train), `${split}.jsonl`);
+  const left = (['val', 'test'] as const).filter((split) => getDotted(raw, `data.${split}`) === undefined && (report.splits[split] ?? 0) > 0 && fs.existsSync(beside(split)));
+  if (left.length === 0) return;
+  const lost = left.map((split) => (split === 'val' ? 'nothing is evaluated during training (no val loss, best/ or early stopping)' : 'no test split is scored at the end'));
+  const lines = left.map((split) => `data.${split}: ${path.relative(path.dirname(file), beside(split)) || beside(split)}`);
+  warn(`${left.map((split) => `data.${split}`).join(' and ')} ${left.length === 1 ? 'is' : 'are'} not set, so ${lost.join(' and ')}, though the prepare output of ` +
+    `data.train has ${left.map((split) => `${split}.jsonl (${report.splits[split]} records)`).join(' and ')}: add ${lines.map((l) => `"${l}"`).join(' and ')} ` +
+    `under data: in ${path.basename(file)} to use ${left.length === 1 ? 'it' : 'them'}, or null to say none`);
 }
 
 /**
@@ -311,7 +333,7 @@ export function validate(raw: unknown, where: Place = 'config', overridden: Read
       // a required key left out: zod's "expected string, received undefined" says what it is instead
       if (value === undefined && ['invalid_type', 'invalid_value', 'invalid_union'].includes(issue.code)) return [{ key: at, text: `${at}: missing (${schemaAt(at.split('.'))?.description ?? issue.message})` }];
       const typed = written(at);
-      return [{ key: at, text: `${at || '(root)'}: ${asWritten(issue.message, issue.code, value, typed)}${valueHint(at, value, typed)}` }];
+      return [{ key: at, text: `${at || '(root)'}: ${asWritten(issue.message, issue.code, value, typed)}${valueHint(at, value, typed, overridden.some((o) => o.key === at))}` }];
     });
     // `--batch_size 0`: the flag names the key, so its text goes without the key again (as keyError says it); a key
     // below the flag's (`--optimizer '{lr: -1}'`, `--lora.target_modules '[q_proj, vproj]'`) is named from the flag's

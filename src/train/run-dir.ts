@@ -76,18 +76,19 @@ export class RunDir {
     if (!RunDir.checkFolder(dir)) return;
     const entries = withIo(dir, 'read the folder', () => fs.readdirSync(dir)).filter((e) => !ignored(e));
     if (nothingStarted(dir, entries)) return;
+    const inside = [process.cwd(), ...keep].find((p) => isInside(p, dir));
+    const holds = inside === undefined ? '' : `a folder that holds ${inside === process.cwd() ? 'the current directory' : inside}`;
     if (!overwrite) {
       // --overwrite and --resume refuse a folder train did not make: offered only for a run
       if (!entries.includes(RUN_MARKER)) {
         throw new UserError(`output_dir exists and is not empty, and is not a run directory made by mistral-tune train (no ${RUN_MARKER} in it): ` +
           `choose another output_dir (${ow} and ${resume} take only runs)`, dir);
       }
+      // not offered where it would be refused next (train RUN/config.yaml: the run's own config is in the folder)
+      if (inside !== undefined) throw new UserError(`output_dir exists and is not empty: choose another output_dir, or ${resume} to continue it (${ow} would empty ${holds})`, dir);
       throw new UserError(`output_dir exists and is not empty: choose another output_dir, or ${setOption(words, 'overwrite')} (or ${resume} to continue it)`, dir);
     }
-    const inside = [process.cwd(), ...keep].find((p) => isInside(p, dir));
-    if (inside !== undefined) {
-      throw new UserError(`${ow} would empty a folder that holds ${inside === process.cwd() ? 'the current directory' : inside}: choose another output_dir`, dir);
-    }
+    if (inside !== undefined) throw new UserError(`${ow} would empty ${holds}: choose another output_dir`, dir);
     if (!entries.includes(RUN_MARKER)) {
       throw new UserError(`output_dir is not empty and is not a run directory made by mistral-tune train (no ${RUN_MARKER} in it): ${ow} only replaces runs; ` +
         'choose another output_dir, or delete the folder yourself', dir);

@@ -326,8 +326,9 @@ function removeStaleGuards(dir: string, me: string, fsNow: number): void {
 /**
  * Removes what this process's locks of `dir` left when the thread holding them was stopped (Ctrl-C; the process ends
  * next): the lock if it is this process's, its temporary, and a takeover guard it was holding. Another's is kept.
+ * True when the lock was this process's (the folder was its run's).
  */
-export function releaseOwnLock(dir: string): void {
+export function releaseOwnLock(dir: string): boolean {
   const file = path.join(dir, LOCK_FILE);
   const mine = (f: string): boolean => {
     const owner = parseOwner(readLock(f) ?? '');
@@ -335,7 +336,9 @@ export function releaseOwnLock(dir: string): void {
   };
   fs.rmSync(tempOf(file), { force: true });
   for (const guard of guardsIn(dir)) if (mine(path.join(dir, guard))) fs.rmSync(path.join(dir, guard), { force: true });
-  if (mine(file)) fs.rmSync(file, { force: true });
+  if (!mine(file)) return false;
+  fs.rmSync(file, { force: true });
+  return true;
 }
 
 /** The takeover guards in `dir` (LOCK.takeover, LOCK.takeover.takeover, …), the deepest first; none when it cannot be read. */

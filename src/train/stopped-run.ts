@@ -3,20 +3,47 @@
 // checkpoint's temporary folder, a folder it had moved aside (put back: the previous one stays whole) — and its lock.
 // Everything else stays as a kill leaves it, for --resume: the marker, config.yaml, metrics.jsonl, the checkpoints
 // written whole (an interrupted one is no checkpoint: the last complete one is intact), adapter/ and best/.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { removeOwnTemps, stopOwnWrites } from '../util/atomic.ts';
 import { recoverFolderSwaps } from '../util/folder-swap.ts';
-import { CHECKPOINTS_SPEC } from './checkpoint.ts';
+import { shellWord } from '../util/shell-quote.ts';
+import type { StopSignal } from '../util/stop-signals.ts';
+import { CHECKPOINTS_SPEC, listCheckpoints, stepOf } from './checkpoint.ts';
 import { runSpecOf } from './run-files.ts';
 import { releaseOwnLock } from './run-lock.ts';
 
-/** Removes what this process's stopped train left in the run folder `dir` (the lock last: the folder is ours until then). */
-export function removeStoppedRun(dir: string): void {
+/**
+ * Removes what this process's stopped train left in the run folder `dir` (the lock last: the folder is ours until then).
+ * True when it held the folder's lock (the run had started there).
+ */
+export function removeStoppedRun(dir: string): boolean {
   stopOwnWrites();
   // only this process's: a dead one's are the next train's to repair, under the lock
   recoverFolderSwaps(dir, runSpecOf(dir), process.pid);
   recoverFolderSwaps(path.join(dir, RUN_LAYOUT.checkpoints), CHECKPOINTS_SPEC, process.pid);
   removeOwnTemps(dir);
-  releaseOwnLock(dir);
+  return releaseOwnLock(dir);
+}
+
+/**
+ * What a stopped train leaves to go on with, in one line, for an unfinished run folder `dir` it held: the resume that
+ * continues from its last checkpoint, or, with none written yet, that a resume starts again from step 0 — a run
+ * stopped at the default `checkpoint.every_steps: null` has lost every step, which nothing else would say. Null for a
+ * folder with no run in it yet (no config.yaml) or a finished one (report.json), or one whose checkpoints cannot be read.
+ */
+export function stoppedRunNote(dir: string, signal: StopSignal, everySteps: number | null): string | null {
+  if (!fs.existsSync(path.join(dir, RUN_LAYOUT.config)) || fs.existsSync(path.join(dir, RUN_LAYOUT.report))) return null;
+  let last: string | undefined;
+  try {
+    last = listCheckpoints(dir).at(-1);
+  } catch {
+    return null; // checkpoints/ is not a folder: the resume names it
+  }
+  const by = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+  const resume = `mistral-tune train ${shellWord(dir)} --resume`;
+  if (last !== undefined) return `train stopped by ${by}: ${resume} continues from its last checkpoint, step ${stepOf(last)} (${path.relative(dir, last)})`;
+  const why = everySteps === null ? "checkpoint.every_steps is null, the default: set it to keep the steps of a run stopped midway" : `the first is due at step ${everySteps}`;
+  return `train stopped by ${by} before any checkpoint (${why}): ${resume} starts it again from step 0`;
 }

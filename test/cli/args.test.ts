@@ -65,6 +65,13 @@ test('an unknown option gets a did-you-mean among the command\'s flags; a switch
   assert.throws(() => parseCommand('export', ['--QUANTIZE=q8_0'], { quant: { type: 'string' } }, false, hints),
     { message: 'unknown option --QUANTIZE (did you mean --quant?) (see mistral-tune export --help)' });
   assert.throws(() => parseCommand('generate', ['--zzz'], opts), { message: 'unknown option --zzz (see mistral-tune generate --help)' });
+  // the start of one flag's name, as argparse users abbreviate (was: no hint, --in being 3 edits from --input)
+  const prepareOpts = { input: { type: 'string' as const }, out: { type: 'string' as const }, overwrite: { type: 'boolean' as const }, 'near-threshold': { type: 'string' as const } };
+  assert.throws(() => parseCommand('prepare', ['--in', 'data'], prepareOpts), { message: 'unknown option --in (did you mean --input?) (see mistral-tune prepare --help)' });
+  assert.throws(() => parseCommand('prepare', ['--near', '0.9'], prepareOpts), { message: 'unknown option --near (did you mean --near-threshold?) (see mistral-tune prepare --help)' });
+  assert.throws(() => parseCommand('generate', ['--max-new', '3'], opts), { message: 'unknown option --max-new (did you mean --max-new-tokens?) (see mistral-tune generate --help)' });
+  // the start of two (--ov is one; --o of --out and --overwrite none) is no answer by itself
+  assert.throws(() => parseCommand('prepare', ['--ov'], prepareOpts), { message: 'unknown option --ov (did you mean --overwrite?) (see mistral-tune prepare --help)' });
   // was "--json needs a value"
   assert.throws(() => parseCommand('doctor', ['--json=true'], opts), { message: '--json takes no value: give --json alone, or leave it out (see mistral-tune doctor --help)' });
   assert.throws(() => parseCommand('generate', ['--prompt'], opts), { message: '--prompt needs a value (see mistral-tune generate --help)' });

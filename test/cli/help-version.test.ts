@@ -99,6 +99,8 @@ test('an unknown command, or a flag where the command goes, is one line on stder
   // what other tools call a command (a server for the dashboard, finetune for train): no spelling is near it
   assert.deepEqual(await cli(['serve', '--run', 'r']), { code: 2, out: '', err: `error: unknown command "serve" (did you mean "dashboard"?): ${hint}\n` });
   assert.deepEqual(await cli(['finetune', 'x.yaml']), { code: 2, out: '', err: `error: unknown command "finetune" (did you mean "train"?): ${hint}\n` });
+  // `mistral-tune version`, as go, cargo and docker spell it: the flag (was no hint)
+  assert.deepEqual(await cli(['version']), { code: 2, out: '', err: `error: unknown command "version" (did you mean "--version"?): ${hint}\n` });
   // and a flag of another converter, export's --gguf: its format here
   assert.deepEqual(await cli(['export', '--gguf', '--run', 'r']), { code: 2, out: '', err: 'error: unknown option --gguf (did you mean --format gguf?) (see mistral-tune export --help)\n' });
   const bare = await cli([]);

@@ -48,6 +48,8 @@ test('train stopped by SIGINT while writing a checkpoint, or SIGTERM while writi
     assert.equal(fs.existsSync(path.join(run, 'report.json')), false, 'not finished');
     const checkpoints = fs.readdirSync(path.join(run, 'checkpoints'));
     assert.equal(checkpoints.at(-1), `step-000000${from}`, 'the last complete checkpoint is there');
+    // the stop says what it kept and the command that goes on from it (the process ends by the signal: nothing else would)
+    assert.match(r.stderr, new RegExp(`^train stopped by ${signal === 'INT' ? 'Ctrl-C' : 'SIGTERM'}: mistral-tune train ${run.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} --resume continues from its last checkpoint, step ${from} \\(checkpoints/step-000000${from}\\)$`, 'm'));
     assert.deepEqual(fs.readdirSync(path.join(run, 'checkpoints', checkpoints.at(-1)!)).sort(), ['state.safetensors', 'trainer_state.json']);
     assert.equal(fs.readFileSync(path.join(dir, 'mine.txt'), 'utf8'), 'mine');
     const resumed = spawnSync(process.execPath, [BIN, 'train', cfg, '--output_dir', run, '--resume'], { encoding: 'utf8' });

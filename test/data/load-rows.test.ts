@@ -233,3 +233,29 @@ test('every record dropped by the length limit names it as the caller sets it: m
   assert.throws(() => loadTokenRows(f, { tokenizer: tok, maxSeqLen: 2 }), dropped('options.maxSeqLen'));
   assert.throws(() => loadTokenRows(f, { tokenizer: tok, maxSeqLen: 2, words: FLAG_WORDS }), dropped('--max-seq-len'));
 });
+
+test("a bad record's fix that is a flag of prepare's (--field, --keep-placeholders) is said to be prepare's, with the prepare that takes it, in train's and eval's words", () => {
+  // was: "…; --field text=sentence reads it as the text (mistral-tune prepare cleans raw data …)", and eval --field
+  // (or train --field) was refused as an unknown option: the hint led to another error
+  const f = writeFiles(dir, {
+    'sst2.jsonl': '{"sentence": "a charming journey", "label": 1}\n',
+    'sheet.csv': 'Prompt,Completion\nHello there,General Kenobi\n',
+    'none.jsonl': '{"text": "None"}\n',
+  });
+  const message = (file: string, words?: OptionWords): string => {
+    try {
+      loadTokenRows(file, { tokenizer: tok, ...(words ? { words } : {}) });
+    } catch (e) {
+      if (isUserError(e)) return e.message;
+      throw e;
+    }
+    assert.fail(`${file} was read`);
+  };
+  const prepareIt = (file: string, flags: string) => `(${flags} of mistral-tune prepare, not of this command: mistral-tune prepare --input ${file} --out DIR with ` +
+    `${flags.includes(',') ? 'them' : 'it'} writes the records so read into DIR (all in DIR/train.jsonl with --split 1,0,0), and lists every such record)`;
+  assert.ok(message(f['sst2.jsonl']!, FLAG_WORDS).endsWith(`; --field text=sentence reads it as the text ${prepareIt(f['sst2.jsonl']!, '--field is an option')}`));
+  assert.ok(message(f['sheet.csv']!, FLAG_WORDS).endsWith(`--field prompt=Prompt --field completion=Completion reads them ${prepareIt(f['sheet.csv']!, '--field is an option')}`));
+  assert.ok(message(f['none.jsonl']!, FLAG_WORDS).endsWith(`(--keep-placeholders keeps it) ${prepareIt(f['none.jsonl']!, '--keep-placeholders is an option')}`));
+  // a library call's own options.fields is loadTokenRows's: the words it had
+  assert.ok(message(f['sst2.jsonl']!).endsWith("options.fields.text 'sentence' reads it as the text (prepare() cleans raw data and lists every such record)"));
+});

@@ -68,9 +68,21 @@ test('a missing data file, model folder or config.json is named with the line of
     { message: `${f}:2:23: model.config: ${path.join(dir, 'empty', 'config.json')}: config not found (set model.config to an HF config.json, or to its keys inline)` });
   check('model: model\ndata: {train: train.jsonl}\n');
   check('model: {init: random, config: model}\ndata: {train: train.jsonl}\n');
+  // Python's None for no val file: a file name to YAML (was: "…/None: no such file (set data.val, or --data.val null …)")
+  assert.throws(() => check('model: model\ndata: {train: train.jsonl, val: None}\n'),
+    { message: `${f}:2:28: data.val: ${path.join(dir, 'None')}: no such file (YAML reads None as a string, here a file name: write null for no data.val)` });
   // a split under prepare's name that nothing made (examples/train-lora.yaml before its prepare): the prepare that makes it
   assert.throws(() => check('model: model\ndata: {train: ../runs/data/train.jsonl}\n'),
     { message: `${f}:2:8: data.train: ${path.join(dir, '..', 'runs', 'data', 'train.jsonl')}: no such file (set data.train; \`mistral-tune prepare --input YOUR_DATA --out ${path.join(dir, '..', 'runs', 'data')}\` makes it)` });
+});
+
+test('a file given where its folder belongs (model: …/model.safetensors, lora.init_from: …/adapter_config.json) is named as such, with the folder to give', () => {
+  // was: "model: …/model.safetensors: not a folder", where eval and generate name the file and the folder to give
+  const f = path.join(dir, 'train.yaml');
+  assert.throws(() => check('data: {train: train.jsonl}\nmodel: model/config.json\n'),
+    { message: `${f}:2:1: model: ${path.join(dir, 'model', 'config.json')}: a file, not a model folder: give the folder that holds config.json and the *.safetensors` });
+  assert.throws(() => check('model: model\ndata: {train: train.jsonl}\nlora: {init_from: train.jsonl}\n'),
+    { message: `${f}:3:8: lora.init_from: ${path.join(dir, 'train.jsonl')}: a file, not a PEFT adapter folder: give the folder that holds adapter_config.json and adapter_model.safetensors` });
 });
 
 test('a path set by a flag is named by the flag; lora.init_from, read while loading, by its line too', () => {

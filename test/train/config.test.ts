@@ -15,6 +15,7 @@ import { writeSafetensors, type TensorToWrite } from '../../src/model/safetensor
 import { readFixture, TINY } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { file } from './config-file.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
 
 test('defaults, relative paths from the file, overrides read as YAML', () => {
   const f = file('model: m\ndata:\n  train: d/train.jsonl\noptimizer:\n  lr: 1.0e-3\n');
@@ -129,6 +130,16 @@ test('keys under the names other tools use point to ours', () => {
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: Cosine}\n')), /schedule\.type: must be one of constant, linear, cosine \(got "Cosine"\) \(did you mean cosine\?\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: cosine\n')), /schedule: must be a mapping of keys to values \(got the string "cosine"\) \(write schedule\.type: cosine\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: 3}\n')), /schedule\.type: must be one of constant, linear, cosine \(got 3\)$/);
+  // the training file given as the data section (was: "must be a mapping of keys to values" alone): its key, in the file's words or the flag's
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: prepared/train.jsonl\n')),
+    /data: must be a mapping of keys to values \(got the string "prepared\/train\.jsonl"\) \(the data files are its keys: write data: \{train: prepared\/train\.jsonl\}, or train: prepared\/train\.jsonl on an indented line under data:\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['data', 'x.jsonl']]), /^UserError: --data: must be a mapping of keys to values \(got the string "x\.jsonl"\) \(the training file is --data\.train x\.jsonl\)$/);
+  // Python's None for a key whose "off" is null (was: "must be a number (got the string "None")" alone)
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nmax_steps: None\n')),
+    /max_steps: must be a number \(got the string "None"\) \(write null: YAML reads "None" as a string; null lets epochs decide, as transformers' max_steps -1 does\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ncheckpoint: {every_steps: none}\n')),
+    /checkpoint\.every_steps: must be a number \(got the string "none"\) \(write null: YAML reads "none" as a string; null turns checkpoints off\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nseed: None\n')), /seed: must be a number \(got the string "None"\)$/, 'seed takes no null: no such advice');
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nadam_beta2: 0.95\n')), /unknown key "adam_beta2" \(did you mean "optimizer\.betas"\?\)/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nearly_stopping_threshold: 0.01\n')), /did you mean "early_stopping\.min_delta"/);
 });
@@ -316,6 +327,30 @@ test('--data.train in a prepare output brings its val and test along (logged), u
   setQuiet(false);
   const all = loadTrainConfig(f, [['data.train', path.join(prepared, 'all', 'train.jsonl')]]);
   assert.deepEqual([all.data.val, all.data.test], [null, null]);
+});
+
+test('a config file whose data.train is a prepare output and that leaves out data.val/data.test is warned, naming the lines to add; null says none is wanted', () => {
+  const prepared = tempDir('mt-prepared-left-');
+  const input = path.join(prepared, 'in.jsonl');
+  fs.writeFileSync(input, Array.from({ length: 20 }, (_, i) => JSON.stringify({ text: `record number ${i} of the data, ${'word '.repeat(i)}` })).join('\n'));
+  setQuiet(true);
+  prepare({ inputs: [input], outDir: path.join(prepared, 'out'), tokenizer: loadTokenizer() });
+  setQuiet(false);
+  const configFile = path.join(prepared, 'c.yaml');
+  const warnings = (yaml: string, overrides: Array<[string, string]> = []): string[] => {
+    fs.writeFileSync(configFile, yaml);
+    return captureStderr(() => loadTrainConfig(configFile, overrides)).stderr.split('\n').filter((l) => l.startsWith('warning: '));
+  };
+  // was: a run with no evaluation, no best/ and no test scores, not a word said, its val.jsonl beside data.train
+  assert.deepEqual(warnings('model: m\ndata:\n  train: out/train.jsonl\n'), ['warning: data.val and data.test are not set, so nothing is evaluated during training ' +
+    '(no val loss, best/ or early stopping) and no test split is scored at the end, though the prepare output of data.train has val.jsonl (2 records) and ' +
+    'test.jsonl (2 records): add "data.val: out/val.jsonl" and "data.test: out/test.jsonl" under data: in c.yaml to use them, or null to say none']);
+  assert.deepEqual(warnings('model: m\ndata:\n  train: out/train.jsonl\n  val: out/val.jsonl\n'), ['warning: data.test is not set, so no test split is scored at the end, ' +
+    'though the prepare output of data.train has test.jsonl (2 records): add "data.test: out/test.jsonl" under data: in c.yaml to use it, or null to say none']);
+  // set (to a file or to null), given on the command line, or a train file that is not a prepare output: nothing to say
+  assert.deepEqual(warnings('model: m\ndata:\n  train: out/train.jsonl\n  val: null\n  test: null\n'), []);
+  assert.deepEqual(warnings('model: m\ndata:\n  train: in.jsonl\n'), []);
+  assert.deepEqual(warnings('model: m\ndata:\n  train: in.jsonl\n', [['data.train', path.join(prepared, 'out', 'train.jsonl')]]), []);
 });
 
 test('lora.init_from with a classification adapter in a generation run is refused, naming the key', async () => {

@@ -35,6 +35,19 @@ test('train() called from the library names its options, the CLI its flags, when
   assert.deepEqual(fs.readdirSync(dir).sort(), ['.mistral-tune-run', 'metrics.jsonl']);
 });
 
+// `train runs/x/config.yaml` (a finished run's own config) was told "or pass --overwrite", which then refused to empty the
+// folder holding that config: the taken folder offers only what would be taken
+test('a taken output_dir that holds the config (or the current directory) does not offer --overwrite, which would refuse it', async () => {
+  const { RunDir } = await import('../../src/train/run-dir.ts');
+  const dir = tmp();
+  fs.writeFileSync(path.join(dir, '.mistral-tune-run'), '{}');
+  fs.writeFileSync(path.join(dir, 'config.yaml'), 'seed: 0\n');
+  assert.throws(() => RunDir.check(dir, false, [path.join(dir, 'config.yaml')]),
+    { message: `${dir}: output_dir exists and is not empty: choose another output_dir, or --resume to continue it (--overwrite would empty a folder that holds ${path.join(dir, 'config.yaml')})` });
+  assert.throws(() => RunDir.check(dir, true, [path.join(dir, 'config.yaml')]), { message: `${dir}: --overwrite would empty a folder that holds ${path.join(dir, 'config.yaml')}: choose another output_dir` });
+  assert.throws(() => RunDir.check(dir, false, [path.join(tmp(), 'c.yaml')]), { message: `${dir}: output_dir exists and is not empty: choose another output_dir, or pass --overwrite (or --resume to continue it)` });
+});
+
 // a refused resume (data.train edited, best/ damaged, another model) told a library caller to "train again with --overwrite"
 test('train() called from the library names options.overwrite when it refuses a resume, the CLI --overwrite', () => {
   const dir = tmp();

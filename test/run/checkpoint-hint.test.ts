@@ -1,0 +1,30 @@
+// A run's checkpoint folder (RUN/checkpoints/step-NNNNNNN) given where weights are read, as HF Trainer's checkpoint-N
+// folders (which hold an adapter) are: was "adapter config not found (a PEFT adapter folder needs adapter_config.json)"
+// alone; now what the folder is and the run's weights to give.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { modelConfigFile } from '../../src/model/config.ts';
+import { adapterConfigPath } from '../../src/model/peft.ts';
+import { tempDir } from '../temp-dir.ts';
+
+test('a checkpoint folder given as --adapter, --model or lora.init_from is named as one, with the run\'s adapter/ or model/ and best/', () => {
+  const run = path.join(tempDir('mt-ckpt-hint-'), 'lora');
+  const step = path.join(run, 'checkpoints', 'step-0000300');
+  fs.mkdirSync(step, { recursive: true });
+  for (const f of ['state.safetensors', 'trainer_state.json']) fs.writeFileSync(path.join(step, f), '');
+  fs.mkdirSync(path.join(run, 'adapter'));
+  const said = `${step} is a checkpoint of the training run ${run} (the state --resume continues from), which no command reads as weights; ` +
+    `the run's adapters are ${path.join(run, 'adapter')} (the last step) and ${path.join(run, 'best')} (the lowest val loss)`;
+  assert.throws(() => adapterConfigPath(step),
+    { message: `${path.join(step, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json): ${said}` });
+  // given as a model: a LoRA run's checkpoint still names the run's adapters; a full run's, its models
+  assert.throws(() => modelConfigFile(step), { message: `${path.join(step, 'config.json')}: model config not found (a model folder needs config.json): ${said}` });
+  fs.renameSync(path.join(run, 'adapter'), path.join(run, 'model'));
+  assert.throws(() => modelConfigFile(step), (e: Error) => e.message.endsWith(`the run's models are ${path.join(run, 'model')} (the last step) and ${path.join(run, 'best')} (the lowest val loss)`));
+  // a folder of that name elsewhere is not taken for one
+  const other = path.join(tempDir('mt-ckpt-hint-'), 'step-0000001');
+  fs.mkdirSync(other);
+  assert.throws(() => adapterConfigPath(other), { message: `${path.join(other, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json)` });
+});
