@@ -4,6 +4,7 @@
 // threads). A barrier that can never complete aborts with a message.
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <vector>
 #include "cuda-host.h"
 #include "fiber.h"
@@ -27,7 +28,9 @@ struct Fiber {
 };
 FiberContext sched;
 std::vector<Fiber> fibers;
-std::vector<std::vector<char>> stacks;
+// Each fiber's stack: left uninitialised, so its pages are only mapped as a thread's calls reach them (a block of 1024
+// threads would otherwise zero and copy 256 MB in every test process before its first launch).
+std::vector<std::unique_ptr<char[]>> stacks;
 int cur = 0, alive = 0, blockArrived = 0;
 std::vector<int> warpArrived, warpAlive;
 /** What each warp's lanes give to a warp gather: lane l's `bytes` at l·bytes of the warp's 32·GATHER_MAX. */
@@ -36,12 +39,12 @@ std::vector<unsigned char> gathered;
 const std::function<void()> *body = nullptr;
 
 void release(Wait kind, int warp) {
-  for (size_t i = 0; i < fibers.size(); i++) {
-    if (fibers[i].wait == kind && (kind == BLOCK || (int)i / 32 == warp)) fibers[i].wait = NONE;
-  }
+  const size_t from = kind == BLOCK ? 0 : (size_t)warp * 32, to = kind == BLOCK ? fibers.size() : from + 32;
+  for (size_t i = from; i < to; i++) if (fibers[i].wait == kind) fibers[i].wait = NONE;
 }
 
-void yield() { fiberSwitch(fibers[cur].ctx, sched); }
+/** Suspends the running thread for the next one the schedule runs (defined with the scheduler, below). */
+void yield();
 
 void trampoline() {
   (*body)();
@@ -122,10 +125,14 @@ void mt_warp_gather(const void *mine, unsigned bytes, void *all) {
   warpBarrier();
 }
 
+// a gather that reads back only the partner's lane (a shuffle is the commonest collective: reductions)
 uint64_t mt_shfl_xor(uint64_t v, int m) {
-  uint64_t all[32];
-  mt_warp_gather(&v, sizeof v, all);
-  return all[(cur % 32) ^ m];
+  uint64_t *warp = reinterpret_cast<uint64_t *>(&gathered[(size_t)(cur / 32) * 32 * GATHER_MAX]);
+  warp[cur % 32] = v;
+  warpBarrier();
+  const uint64_t r = warp[(cur % 32) ^ m];
+  warpBarrier();
+  return r;
 }
 
 // The order the scheduler resumes a block's threads in, from MT_EMULATOR_SCHEDULE: forward (the default: every
@@ -151,24 +158,48 @@ static bool copiesLandAtIssue() {
   return early;
 }
 
-/** Runs one round of the block's runnable threads in the schedule's order; false when none could run. */
-static bool runRound(Schedule mode, const unsigned block[3]) {
-  const int n = (int)fibers.size();
-  int warp = -1; // serial: the last warp with a runnable thread
-  if (mode == SERIAL) {
-    for (int i = n - 1; i >= 0 && warp < 0; i--) if (fibers[i].wait == NONE) warp = i / 32;
-    if (warp < 0) return false;
-  }
-  bool ran = false;
-  for (int o = 0; o < n; o++) {
-    const int i = mode == FORWARD ? o : n - 1 - o;
-    if (fibers[i].wait != NONE || (mode == SERIAL && i / 32 != warp)) continue;
+/** Each thread's threadIdx in the launch's blocks, by fiber index (worked out once a launch, not at every switch). */
+static std::vector<uint3> threadIndex;
+static Schedule mode;
+/** The round under way: how many of its places in the schedule's order are taken, and (serial) the warp it runs. */
+static int roundPos = 0, roundWarp = 0;
+
+/** The round's next runnable thread in the schedule's order, made the current one; false when the round is over. */
+static bool nextInRound() {
+  const int n = mode == SERIAL ? 32 : (int)fibers.size();
+  while (roundPos < n) {
+    const int o = roundPos++;
+    const int i = mode == FORWARD ? o : mode == REVERSE ? n - 1 - o : roundWarp * 32 + 31 - o;
+    if (fibers[i].wait != NONE) continue;
     cur = i;
-    threadIdx = uint3{(unsigned)(i % block[0]), (unsigned)((i / block[0]) % block[1]), (unsigned)(i / (block[0] * block[1]))};
-    ran = true;
-    fiberSwitch(sched, fibers[i].ctx);
+    threadIdx = threadIndex[i];
+    return true;
   }
-  return ran;
+  return false;
+}
+
+// A waiting or finished thread switches straight to the round's next runnable thread, as the scheduler would have
+// in its loop (the same order, the same check of each thread's wait at its turn), and to the scheduler only at the
+// round's end: one switch a turn instead of two.
+namespace {
+void yield() {
+  FiberContext &from = fibers[cur].ctx;
+  fiberSwitch(from, nextInRound() ? fibers[cur].ctx : sched);
+}
+}  // namespace
+
+/** Runs one round of the block's runnable threads in the schedule's order; false when none could run. */
+static bool runRound() {
+  roundPos = 0;
+  if (mode == SERIAL) { // the last warp with a runnable thread
+    int i = (int)fibers.size() - 1;
+    while (i >= 0 && fibers[i].wait != NONE) i--;
+    if (i < 0) return false;
+    roundWarp = i / 32;
+  }
+  if (!nextInRound()) return false;
+  fiberSwitch(sched, fibers[cur].ctx);
+  return true;
 }
 
 void mt_run(const unsigned grid[3], const unsigned block[3], const std::function<void()> &fn) {
@@ -177,8 +208,11 @@ void mt_run(const unsigned grid[3], const unsigned block[3], const std::function
   gridDim = dim3{grid[0], grid[1], grid[2]};
   blockDim = dim3{block[0], block[1], block[2]};
   body = &fn;
-  static const Schedule mode = schedule();
-  if ((int)stacks.size() < n) stacks.resize(n, std::vector<char>(STACK));
+  static const Schedule chosen = schedule();
+  mode = chosen;
+  while ((int)stacks.size() < n) stacks.emplace_back(new char[STACK]);
+  threadIndex.resize(n);
+  for (int i = 0; i < n; i++) threadIndex[i] = uint3{(unsigned)(i % block[0]), (unsigned)((i / block[0]) % block[1]), (unsigned)(i / (block[0] * block[1]))};
   for (unsigned bz = 0; bz < grid[2]; bz++) for (unsigned by = 0; by < grid[1]; by++) for (unsigned bx = 0; bx < grid[0]; bx++) {
     blockIdx = uint3{bx, by, bz};
     fibers.assign(n, Fiber{});
@@ -188,10 +222,10 @@ void mt_run(const unsigned grid[3], const unsigned block[3], const std::function
     warpAlive.assign(n / 32, 32);
     gathered.resize((size_t)n / 32 * 32 * GATHER_MAX);
     for (int i = 0; i < n; i++) {
-      fiberStart(fibers[i].ctx, stacks[i].data(), STACK, trampoline);
+      fiberStart(fibers[i].ctx, stacks[i].get(), STACK, trampoline);
     }
     while (alive > 0) {
-      const bool ran = runRound(mode, block);
+      const bool ran = runRound();
       if (!ran && alive > 0) { std::fprintf(stderr, "emulator: deadlock in block (%u,%u,%u)\n", bx, by, bz); std::abort(); }
     }
   }
