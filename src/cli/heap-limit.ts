@@ -10,8 +10,9 @@ export function isHeapFull(e: unknown): boolean {
 
 /** The one-line error of a command whose thread's heap was full. */
 export function heapFullError(): UserError {
-  // a thread's heap limit is the process's (--max-old-space-size, or Node's default for this machine's memory)
+  // a thread's heap limit is the process's (--max-old-space-size, or Node's default for this machine's memory); V8's
+  // whole limit is more than the old space that flag sets (24 gives 72 MiB), so the flag's own value is not known here
   const limit = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
-  return new UserError(`out of memory: the JavaScript heap reached its limit (${limit} MiB here), so the work was stopped and what it was ` +
-    `writing removed: raise the limit (NODE_OPTIONS=--max-old-space-size=${Math.max(4096, 2 * limit)}, in MiB) and run it again (train: with --resume)`);
+  return new UserError('out of memory: the JavaScript heap reached its limit (--max-old-space-size, or Node\'s default), so the work was stopped and ' +
+    `what it was writing removed: raise the limit (NODE_OPTIONS=--max-old-space-size=${Math.max(4096, 2 * limit)}, in MiB) and run it again (train: with --resume)`);
 }

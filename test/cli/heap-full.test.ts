@@ -29,7 +29,7 @@ test('train whose heap fills up while it writes a checkpoint: one line, status 2
   assert.equal(full.status, 2, full.stderr);
   const errors = full.stderr.split('\n').filter((l) => l.startsWith('error: '));
   assert.equal(errors.length, 1, full.stderr);
-  assert.match(errors[0]!, /^error: out of memory: the JavaScript heap reached its limit \(\d+ MiB here\), so the work was stopped and what it was writing removed: raise the limit \(NODE_OPTIONS=--max-old-space-size=\d+, in MiB\) and run it again \(train: with --resume\)$/);
+  assert.match(errors[0]!, /^error: out of memory: the JavaScript heap reached its limit \(--max-old-space-size, or Node's default\), so the work was stopped and what it was writing removed: raise the limit \(NODE_OPTIONS=--max-old-space-size=\d+, in MiB\) and run it again \(train: with --resume\)$/);
   assert.doesNotMatch(full.stderr, /ERR_WORKER_OUT_OF_MEMORY|\n\s+at /, 'no stack trace');
   assert.deepEqual(listCheckpoints(run).map((c) => path.basename(c)), ['step-0000002'], 'no partial checkpoint of step 4');
   const leftovers = fs.readdirSync(run, { recursive: true, encoding: 'utf8' }).filter((f) => /(^|\/)\.(tmp|old)-|\.tmp$|\.lock$/.test(f));
