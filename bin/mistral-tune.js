@@ -40,5 +40,14 @@ if (fs.existsSync(src)) {
   const changed = newest(src);
   if (changed.mtime > built) refuse(`dist/ is older than ${path.relative(root, changed.file)}`);
 }
-const { main } = await import(pathToFileURL(entry).href);
+let main;
+try {
+  ({ main } = await import(pathToFileURL(entry).href));
+} catch (e) {
+  // past the limit of open files Node fails while it loads the CLI's own modules (it opens dozens at once), before main
+  // can say so (src/cli/open-files-limit.ts, which says it for the command's modules): one line here too
+  if (e?.code !== 'EMFILE' && e?.code !== 'ENFILE') throw e;
+  process.stderr.write(`error: ${e.path ?? entry}: cannot open: too many open files (${e.code}): raise the limit of open files (ulimit -n) and run it again\n`);
+  process.exit(2);
+}
 process.exitCode = await main(process.argv.slice(2));

@@ -2,7 +2,8 @@
 // (command-thread-entry.ts), so that this thread stays free to hear Ctrl-C (SIGINT) or SIGTERM: on one, the work's
 // thread is stopped, the command's `onStop` removes what it was writing (its temporaries, its lock), and the process
 // ends by that signal (130 / 143 in a shell). A user error comes back as its message and is thrown here as every
-// command's is; anything else (a bug) is thrown with its stack.
+// command's is; a thread that Node stopped because the JavaScript heap was full is cleaned up as a stopped one and said
+// in one line (heap-limit.ts); anything else (a bug) is thrown with its stack.
 import { Worker } from 'node:worker_threads';
 import { stopOwnWrites } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
@@ -10,6 +11,7 @@ import { warn } from '../util/log.ts';
 import { claimForStop } from '../util/native-section.ts';
 import { exitBySignal, onStopSignal, type StopSignal } from '../util/stop-signals.ts';
 import { threadModule, workerBoot } from '../util/worker-boot.ts';
+import { heapFullError, isHeapFull } from './heap-limit.ts';
 import { holdOutputErrors } from './output-errors.ts';
 import { processPreloads } from './process-preloads.ts';
 
@@ -51,8 +53,11 @@ export type ThreadMessage = { output: { fd: 1 | 2; chunk: string | Uint8Array } 
 export interface ThreadHooks {
   /** A note the work sent (train: its run folder, for the dashboard). */
   onNote?: (note: unknown) => void;
-  /** Removes what the stopped work was writing; runs once the thread has stopped, before the process ends by the signal. */
-  onStop: (signal: StopSignal) => void;
+  /**
+   * Removes what the stopped work was writing; runs once the thread has stopped, before the process ends by the signal
+   * (or, for a thread stopped by a full heap, before the error).
+   */
+  onStop: () => void;
 }
 
 /** Runs the function `name` of the module `module` on its own thread with `data`; resolves to what it returns. */
@@ -101,6 +106,11 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
     off();
     const failedWrite = output.release();
     if (stoppedBy !== null) return stop(stoppedBy, hooks);
+    // Node stopped the thread where it was (no finally ran): what it was writing is removed as after Ctrl-C, its lock too
+    if (isHeapFull(crash)) {
+      cleanUp(hooks, 'stopped by a full JavaScript heap');
+      crash = heapFullError();
+    }
     // raised once the command has done what it does after the work (a summary, --json's line), as when the work ran
     // on this thread, where the stream's error came up only then: it ends the process as output-errors.ts says
     if (failedWrite !== null) setImmediate(() => failedWrite.stream.emit('error', failedWrite.error));
@@ -112,11 +122,16 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
 }
 
 function stop(signal: StopSignal, hooks: ThreadHooks): void {
+  cleanUp(hooks, `stopped by ${signal}`);
+  exitBySignal(signal);
+}
+
+/** Removes what the work's thread, stopped midway (`how`), was writing. */
+function cleanUp(hooks: ThreadHooks, how: string): void {
   stopOwnWrites(); // what this process was writing is a stopped writer's now (atomic.ts): its temporaries are removed as a killed one's
   try {
-    hooks.onStop(signal);
+    hooks.onStop();
   } catch (e) {
-    warn(`stopped by ${signal}, and what was being written could not all be removed (the next run removes it): ${e instanceof Error ? e.message : String(e)}`);
+    warn(`${how}, and what was being written could not all be removed (the next run removes it): ${e instanceof Error ? e.message : String(e)}`);
   }
-  exitBySignal(signal);
 }

@@ -5,6 +5,7 @@ import { didYouMean } from '../util/did-you-mean.ts';
 import { isUserError } from '../util/errors.ts';
 import { oneLine } from '../util/json-file.ts';
 import { ignoreHangupWhenDetached } from '../util/stop-signals.ts';
+import { openFilesLimitError } from './open-files-limit.ts';
 import { endOnOutputError } from './output-errors.ts';
 // loaded first, so that it catches the folder the process started in, from which Node resolved the --import preloads
 import './process-preloads.ts';
@@ -113,7 +114,8 @@ export async function main(argv: string[]): Promise<number> {
     const status = await command.start(rest);
     if (status === null) process.stdout.write(usage + '\n'); // -h, or --help where parsing found it (train's)
     return status ?? 0;
-  } catch (e) {
+  } catch (caught) {
+    const e = openFilesLimitError(caught) ?? caught; // first met where Node loads the command's modules, outside our file operations
     if (isUserError(e)) {
       // one line whatever it quotes: a path or value holding a line break (output_dir: "runs/a\nb") or a terminal
       // escape sequence is shown escaped, not printed as a second line or acted on by the terminal

@@ -98,7 +98,11 @@ export class OutFile {
         // already unusable: the file is removed below all the same
       }
     }
-    fs.rmSync(this.tmp, { force: true });
+    try {
+      fs.rmSync(this.tmp, { force: true });
+    } catch {
+      // a folder made read-only meanwhile: the error being raised is the one to say; the next prepare removes it (a dead pid's)
+    }
   }
 }
 

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError, isUserError } from '../util/errors.ts';
+import { withIo } from '../util/atomic.ts';
 import { readLines } from '../util/lines.ts';
 import { readRecords, formatsOf } from './ingest/read.ts';
 import { resolveFields } from './field-map.ts';
@@ -416,7 +417,9 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     for (const f of outs) f.finish();
     // the old report.json goes first, the new one last: killed between the renames, the folder holds no report.json
     // beside a mix of new and old files, but the new one's temporary (out-dir.ts's interruptedPrepare)
-    fs.rmSync(path.join(opts.outDir, PREPARE_REPORT), { force: true });
+    // (the first thing to fail in a folder made read-only while prepare ran: its temporaries were open for writing by then)
+    const oldReport = path.join(opts.outDir, PREPARE_REPORT);
+    withIo(oldReport, 'remove', () => fs.rmSync(oldReport, { force: true }));
     for (const f of outs) f.rename();
     if (keptTotal === 0) {
       // a file in another encoding (Excel's "CSV (Comma delimited)" is Windows-1252), or mixing two, keeps nothing: the warning's way out, in the one line shown

@@ -68,7 +68,7 @@ export interface ChatTemplateContext {
 }
 
 export interface RenderLimits {
-  /** Wall-clock milliseconds one rendering may take. */
+  /** Milliseconds one rendering may take (by the monotonic clock: not the wall clock, which may be set meanwhile). */
   ms: number;
   /** Characters of output beyond the messages' own text (the output may hold each message a few times). */
   extraChars: number;
@@ -93,7 +93,7 @@ class BoundedInterpreter extends PythonInterpreter {
 
   override evaluate(statement: unknown, environment: Environment): Value {
     // every call: one loop iteration of the library can cost microseconds without an evaluate of its own
-    if (Date.now() > this.deadline) throw new TemplateLimit(`rendering took longer than ${this.ms} ms (a loop that does not end?)`);
+    if (performance.now() > this.deadline) throw new TemplateLimit(`rendering took longer than ${this.ms} ms (a loop that does not end?)`);
     const value = super.evaluate(statement, environment);
     if (typeof value.value === 'string' && value.value.length > this.maxChars) {
       throw new TemplateLimit(`the output passed ${this.maxChars.toLocaleString('en')} characters`);
@@ -144,7 +144,8 @@ function renderOutcome(template: Template, req: RenderRequest): Outcome {
     for (const [key, value] of Object.entries(items)) env.set(key, value);
     const tooMany = (n: number) => new TemplateLimit(`range() of ${n.toLocaleString('en')} items (at most ${limits.rangeItems.toLocaleString('en')})`);
     env.setVariable('range', pythonRange(limits.rangeItems, tooMany) as never);
-    const out = new BoundedInterpreter(env, Date.now() + limits.ms, maxChars, limits.ms).evaluate(template.parsed, env).value;
+    // the monotonic clock: the wall clock set forward meanwhile (NTP, a machine woken from sleep) stopped a render at once
+    const out = new BoundedInterpreter(env, performance.now() + limits.ms, maxChars, limits.ms).evaluate(template.parsed, env).value;
     if (typeof out !== 'string') throw new Error('the template did not render to text');
     if (out.length > maxChars) throw new TemplateLimit(`the output passed ${maxChars.toLocaleString('en')} characters`);
     return { text: out };

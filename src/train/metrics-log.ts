@@ -14,10 +14,37 @@ const WINDOW_BYTES = 64 << 10;
 
 /** Append-only metrics.jsonl: each row is written whole with one write. */
 export class MetricsLog {
-  constructor(readonly file: string) {}
+  /**
+   * Whether the file is known to be there (it was when this log was made, or a row was appended): then an append never
+   * makes it anew. A run folder deleted while the run wrote in it (rm -r racing the run's writes) was made anew by the
+   * next row, and the run went on to "finish" in a folder without its config.yaml and with the rows before the
+   * deletion gone: export and eval then refused it as no run.
+   */
+  private made: boolean;
+
+  constructor(readonly file: string) {
+    this.made = fs.existsSync(file);
+  }
 
   append(row: Record<string, unknown>): void {
-    withIo(this.file, 'write', () => fs.appendFileSync(this.file, JSON.stringify(row) + '\n'));
+    const { O_WRONLY, O_APPEND, O_CREAT } = fs.constants;
+    withIo(this.file, 'write', () => {
+      let fd: number;
+      try {
+        fd = fs.openSync(this.file, O_WRONLY | O_APPEND | (this.made ? 0 : O_CREAT), 0o666);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !this.made) throw e;
+        throw new UserError('cannot write: it is gone since the run wrote it (deleted, or the run folder moved or removed meanwhile): the run ' +
+          'stops here, its folder no longer whole; put the folder back and resume it, or train it again', this.file);
+      }
+      try {
+        const bytes = Buffer.from(JSON.stringify(row) + '\n');
+        for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done);
+      } finally {
+        fs.closeSync(fd);
+      }
+    });
+    this.made = true;
   }
 
   /** Current length in bytes (0 when the file does not exist yet). */

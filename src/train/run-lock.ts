@@ -111,7 +111,7 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
     process.off('exit', release);
     beating.stop();
     const now = readLock(file);
-    if (now === text) fs.rmSync(file, { force: true });
+    if (now === text) removeOwnLock(file, folder.name);
     // another's lock in its place: this one was taken over as stale (paused past its heartbeat's bound), so two ran in the folder
     const other = now === null || now === text ? null : parseOwner(now);
     if (other !== null && !toldTakenOver) warn(`${dir}: ${folder.name}'s lock was taken over by another process while this one held it: ${ownerName(other)}; check the folder's files`);
@@ -377,6 +377,20 @@ function missingFolders(dir: string): string[] {
 }
 
 /** Removes the folders the lock created, deepest first, as long as they are empty (a run's files stay). */
+/**
+ * Removes this process's lock `file`. Release runs in a finally (and at exit): a folder made read-only or unwritable
+ * while the work ran (chmod, a remount) made it throw EACCES/EROFS there, a stack trace that hid the work's own
+ * one-line error of that write. Such a lock is left with a warning: its process ends, so the next run takes it over.
+ */
+function removeOwnLock(file: string, name: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch (e) {
+    const why = ioError(e, file, 'remove');
+    warn(`${isUserError(why) ? why.message : String(why)}: ${name}'s lock is left; the next run takes it over, as its process will have ended`);
+  }
+}
+
 function removeCreated(created: readonly string[]): void {
   for (const d of created) {
     try {

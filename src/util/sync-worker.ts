@@ -97,12 +97,16 @@ export class SyncWorker<Req, Res> {
   }
 }
 
-/** Waits (blocking) until flags[i] is non-zero or `ms` pass; true when it became non-zero. */
+/**
+ * Waits (blocking) until flags[i] is non-zero or `ms` pass; true when it became non-zero. Timed by the monotonic clock:
+ * by the wall clock, one set forward meanwhile (NTP, a machine woken from sleep) ended a wait for a quick answer as a
+ * timeout, and one set back made a wait for a loop that never answers last as long as the step.
+ */
 function waitFor(flags: Int32Array, i: number, ms: number): boolean {
-  const deadline = Date.now() + ms;
+  const deadline = performance.now() + ms;
   for (;;) {
     if (Atomics.load(flags, i) !== 0) return true;
-    const left = deadline - Date.now();
+    const left = deadline - performance.now();
     if (left <= 0) return false;
     Atomics.wait(flags, i, 0, left);
   }

@@ -144,3 +144,18 @@ test('metrics.jsonl whose lines end in a lone CR, CRLF or LF (rewritten by anoth
   assert.match(new MetricsLog(file).truncate(30)!, /its 2 whole rows are kept/);
   assert.equal(fs.readFileSync(file, 'utf8'), '{"step":1}\r{"step":2}\r');
 });
+
+test('a metrics.jsonl deleted while the run writes it (its folder removed) is not made anew: one line saying it is gone', () => {
+  const dir = tempDir('mt-metrics-gone-');
+  const file = path.join(dir, 'metrics.jsonl');
+  const log = new MetricsLog(file);
+  log.append({ step: 1, loss: 2 }); // a new run's first row makes it
+  fs.rmSync(file);
+  assert.throws(() => log.append({ step: 2, loss: 1.5 }), (e: Error) => e.message === `${file}: cannot write: it is gone since the run wrote it ` +
+    '(deleted, or the run folder moved or removed meanwhile): the run stops here, its folder no longer whole; put the folder back and resume it, or train it again');
+  assert.equal(fs.existsSync(file), false);
+  fs.writeFileSync(file, '');
+  const resumed = new MetricsLog(file); // there when the log is made (a resume): never made anew either
+  fs.rmSync(file);
+  assert.throws(() => resumed.append({ step: 3, loss: 1 }), /it is gone since the run wrote it/);
+});

@@ -132,9 +132,9 @@ export class QuantPool {
         worker.on('error', () => {}); // a failed start is seen in control, not as an unhandled 'error' event
         this.workers.push({ worker, port: port1, chunks: [] });
       }
-      const deadline = Date.now() + START_TIMEOUT_MS;
+      const deadline = performance.now() + START_TIMEOUT_MS; // monotonic: the wall clock may be set meanwhile (sync-worker.ts waitFor)
       for (let i = 0; i < n; i++) {
-        while (Atomics.load(control, 1 + i) === 0 && Date.now() < deadline) Atomics.wait(control, 1 + i, 0, deadline - Date.now());
+        while (Atomics.load(control, 1 + i) === 0 && performance.now() < deadline) Atomics.wait(control, 1 + i, 0, deadline - performance.now());
         if (Atomics.load(control, 1 + i) !== 1) throw new Error('a worker did not start');
       }
     } catch {

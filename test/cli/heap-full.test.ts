@@ -1,0 +1,42 @@
+// A command's thread whose JavaScript heap fills up (a small --max-old-space-size, a run holding too much) is stopped by
+// Node: the command ends with one line saying so and how to raise the limit (not Node's ERR_WORKER_OUT_OF_MEMORY stack),
+// status 2, what the thread was writing removed as after Ctrl-C (the half-written checkpoint's temporary folder, the
+// lock), and --resume goes on from the last complete checkpoint.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { listCheckpoints } from '../../src/train/checkpoint.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+import { runnable, TS_LOADER } from '../node-args.ts';
+
+const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
+const PRELOAD = path.join(FIXTURES, '..', 'cli', 'heap-full-at-write.ts');
+const DATA = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
+
+test('train whose heap fills up while it writes a checkpoint: one line, status 2, nothing half-written or locked left, and --resume finishes it', { timeout: 90_000 }, () => {
+  const root = tempDir('mt-heapfull-');
+  fs.copyFileSync(DATA, path.join(root, 'train.jsonl'));
+  const config = path.join(root, 'c.yaml');
+  fs.writeFileSync(config, [`model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'batch_size: 1', 'max_steps: 4', 'eval: {samples: 0}',
+    'checkpoint: {every_steps: 2, keep: 3}', 'output_dir: run'].join('\n') + '\n');
+  const run = path.join(root, 'run');
+  // the main thread needs ~30 MiB of heap; the thread's fill takes whatever limit it is given
+  const full = spawnSync(process.execPath, ['--max-old-space-size=96', ...TS_LOADER, '--import', runnable(PRELOAD), BIN, 'train', config],
+    { encoding: 'utf8', env: { ...process.env, MT_HEAP_FULL_AT: 'step-0000004[/-].*state\\.safetensors' } });
+  assert.equal(full.status, 2, full.stderr);
+  const errors = full.stderr.split('\n').filter((l) => l.startsWith('error: '));
+  assert.equal(errors.length, 1, full.stderr);
+  assert.match(errors[0]!, /^error: out of memory: the JavaScript heap reached its limit \(--max-old-space-size, or Node's default\), so the work was stopped and what it was writing removed: raise the limit \(NODE_OPTIONS=--max-old-space-size=\d+, in MiB\) and run it again \(train: with --resume\)$/);
+  assert.doesNotMatch(full.stderr, /ERR_WORKER_OUT_OF_MEMORY|\n\s+at /, 'no stack trace');
+  assert.deepEqual(listCheckpoints(run).map((c) => path.basename(c)), ['step-0000002'], 'no partial checkpoint of step 4');
+  const leftovers = fs.readdirSync(run, { recursive: true, encoding: 'utf8' }).filter((f) => /(^|\/)\.(tmp|old)-|\.tmp$|\.lock$/.test(f));
+  assert.deepEqual(leftovers, [], 'no temporary folder, temporary file or lock left');
+
+  const resumed = spawnSync(process.execPath, [BIN, 'train', config, '--resume'], { encoding: 'utf8' });
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, /^resume: from the checkpoint of step 2 /m);
+  assert.ok(fs.existsSync(path.join(run, 'report.json')) && fs.existsSync(path.join(run, 'adapter', 'adapter_model.safetensors')));
+});

@@ -1,0 +1,61 @@
+// A run folder made read-only while the run writes in it (chmod a-w, a remount): the run stops at its next write with
+// that write's one line, and its lock, which it cannot remove either, is left with a warning for the next run to take
+// over. The lock's removal (in a finally) threw EACCES over the write's error: Node's stack trace instead of the line.
+// The folder's permissions cannot stop root (the tests may run as root), so the two writes fail by a patched fs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import * as path from 'node:path';
+import { validate } from '../../src/train/config.ts';
+import { LOCK_FILE } from '../../src/train/run-lock.ts';
+import { train } from '../../src/train/trainer.ts';
+import { isUserError } from '../../src/util/errors.ts';
+import { TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
+
+const denied = (syscall: string, file: string): Error =>
+  Object.assign(new Error(`EACCES: permission denied, ${syscall} '${file}'`), { code: 'EACCES', errno: -13, syscall, path: file });
+
+test('a run folder made read-only mid-run: the failed write\'s one line, not the lock removal\'s EACCES; the lock left with a warning', () => {
+  const dir = tempDir('mt-read-only-run-');
+  const rows = Array.from({ length: 4 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 9, 12 + i, 7] }));
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.join('\n') + '\n');
+  const run = path.join(dir, 'run');
+  const cfg = validate({
+    model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, batch_size: 1, max_steps: 4,
+    checkpoint: { every_steps: 2 }, lora: { r: 2, alpha: 4 }, eval: { samples: 0 }, output_dir: run,
+  }, 'test');
+  const metrics = path.join(run, 'metrics.jsonl'), lock = path.join(run, LOCK_FILE);
+  const readOnly = (): boolean => fs.existsSync(path.join(run, 'checkpoints', 'step-0000002')); // from step 2's checkpoint on
+  const { appendFileSync, rmSync } = fs;
+  fs.appendFileSync = ((file: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
+    if (file === metrics && readOnly()) throw denied('open', metrics);
+    return (appendFileSync as (...a: unknown[]) => void)(file, ...rest);
+  }) as typeof fs.appendFileSync;
+  fs.rmSync = ((file: fs.PathLike, ...rest: unknown[]) => {
+    if (file === lock && readOnly()) throw denied('unlink', lock);
+    return (rmSync as (...a: unknown[]) => void)(file, ...rest);
+  }) as typeof fs.rmSync;
+  syncBuiltinESMExports();
+  let error: unknown;
+  let stderr: string;
+  try {
+    ({ stderr } = captureStderr(() => {
+      try {
+        train(cfg);
+      } catch (e) {
+        error = e;
+      }
+    }));
+  } finally {
+    Object.assign(fs, { appendFileSync, rmSync });
+    syncBuiltinESMExports();
+  }
+  assert.ok(isUserError(error), String((error as Error | undefined)?.stack ?? error));
+  assert.equal((error as Error).message, `${metrics}: cannot write: permission denied (EACCES)`);
+  assert.match(stderr, new RegExp(`warning: ${lock.replace(/[.]/g, '\\.')}: cannot remove: permission denied \\(EACCES\\): the run folder's lock is left; the next run takes it over, as its process will have ended`));
+  assert.ok(fs.existsSync(lock), 'the lock is left');
+  fs.rmSync(lock); // as the next run takes it over (this process, its owner, still runs)
+});
