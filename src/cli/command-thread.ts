@@ -55,9 +55,9 @@ export interface ThreadHooks {
   onNote?: (note: unknown) => void;
   /**
    * Removes what the stopped work was writing; runs once the thread has stopped, before the process ends by the signal
-   * (or, for a thread stopped by a full heap, before the error).
+   * (or, for a thread stopped by a full heap — `signal` null —, before the error).
    */
-  onStop: () => void;
+  onStop: (signal: StopSignal | null) => void;
 }
 
 /** Runs the function `name` of the module `module` on its own thread with `data`; resolves to what it returns. */
@@ -108,7 +108,7 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
     if (stoppedBy !== null) return stop(stoppedBy, hooks);
     // Node stopped the thread where it was (no finally ran): what it was writing is removed as after Ctrl-C, its lock too
     if (isHeapFull(crash)) {
-      cleanUp(hooks, 'stopped by a full JavaScript heap');
+      cleanUp(hooks, null);
       crash = heapFullError();
     }
     // raised once the command has done what it does after the work (a summary, --json's line), as when the work ran
@@ -122,15 +122,16 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
 }
 
 function stop(signal: StopSignal, hooks: ThreadHooks): void {
-  cleanUp(hooks, `stopped by ${signal}`);
+  cleanUp(hooks, signal);
   exitBySignal(signal);
 }
 
-/** Removes what the work's thread, stopped midway (`how`), was writing. */
-function cleanUp(hooks: ThreadHooks, how: string): void {
+/** Removes what the work's thread, stopped midway by `signal` (null: by a full heap), was writing. */
+function cleanUp(hooks: ThreadHooks, signal: StopSignal | null): void {
+  const how = signal === null ? 'stopped by a full JavaScript heap' : `stopped by ${signal}`;
   stopOwnWrites(); // what this process was writing is a stopped writer's now (atomic.ts): its temporaries are removed as a killed one's
   try {
-    hooks.onStop();
+    hooks.onStop(signal);
   } catch (e) {
     warn(`${how}, and what was being written could not all be removed (the next run removes it): ${e instanceof Error ? e.message : String(e)}`);
   }
