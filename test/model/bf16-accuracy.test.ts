@@ -68,7 +68,9 @@ test('Mistral-7B config scaled down, saved as BF16: bf16 logits within 2e-2 of f
   const st = SafetensorsFile.open(path.join(dir, 'model.safetensors'));
   assert.ok(st.names().every((n) => st.info(n).dtype === 'BF16'), 'a bf16 model is written as BF16');
   st.close();
-  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).dtype, 'bfloat16');
+  const saved = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  assert.equal(saved.torch_dtype, 'bfloat16', "under the base's own key (v0.1's config.json says torch_dtype)");
+  assert.equal(saved.dtype, undefined);
   const rng = new Rng(5);
   const rows = Array.from({ length: 2 }, () => {
     const inputIds = Array.from({ length: 32 }, () => rng.below(1024));
