@@ -46,6 +46,14 @@ try {
 } catch (e) {
   // past the limit of open files Node fails while it loads the CLI's own modules (it opens dozens at once), before main
   // can say so (src/cli/open-files-limit.ts, which says it for the command's modules): one line here too
+  if (e?.code === 'ERR_MODULE_NOT_FOUND') {
+    // a package Node could not open the package.json of is "not found" though it is there: open-files-limit.ts tells
+    // (its module opens no file to load: by now the loader's files are closed)
+    const limit = await import(pathToFileURL(path.join(root, 'dist', 'cli', 'open-files-limit.js')).href).then((m) => m.openFilesLimitError(e), () => null);
+    if (limit === null) throw e;
+    process.stderr.write(`error: ${limit.message}\n`);
+    process.exit(2);
+  }
   if (e?.code !== 'EMFILE' && e?.code !== 'ENFILE') throw e;
   process.stderr.write(`error: ${e.path ?? entry}: cannot open: too many open files (${e.code}): raise the limit of open files (ulimit -n) and run it again\n`);
   process.exit(2);

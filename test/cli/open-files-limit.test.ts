@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FIXTURES } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -30,4 +31,27 @@ test('with too small a ulimit -n, a command fails to load its modules in one lin
   }
   t.diagnostic(`loading failed in one line at ulimit -n ${failed.join(', ')}`);
   assert.ok(failed.length >= 5, `only ${failed.length} limits failed while loading`);
+});
+
+// Higher up, Node's loader may meet the limit on a package's package.json and take the package as absent: "Cannot
+// find package" though it is there (ERR_MODULE_NOT_FOUND), which is the limit too, not a damaged install.
+const NOT_LOADED = /^error: \/\S+\/package\.json: is there, but Node could not load it \(ERR_MODULE_NOT_FOUND\) with \d+ open files allowed: raise the limit of open files \(ulimit -n\) and run it again$/;
+
+test('with a ulimit -n just too small for prepare, every run ends in one line, status 2, or runs', { timeout: 120_000 }, (t) => {
+  const dir = tempDir('mt-emfile-prepare-');
+  const input = path.join(dir, 'in.jsonl');
+  fs.writeFileSync(input, '{"text": "hello world"}\n');
+  const seen: string[] = [];
+  for (let limit = 44; limit <= 80; limit += 4) {
+    fs.rmSync(path.join(dir, 'out'), { recursive: true, force: true });
+    const r = spawnSync('sh', ['-c', `ulimit -n ${limit} && exec "$0" "$@"`, process.execPath, BIN, 'prepare', '--input', input, '--out', path.join(dir, 'out')],
+      { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+    if (r.status === 0) { seen.push(`${limit}: ran`); continue; }
+    const lines = r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('device auto:') && !l.startsWith('tokenizer:'));
+    assert.equal(r.status, 2, `ulimit -n ${limit}: ${r.stderr}`);
+    assert.equal(lines.length, 1, `ulimit -n ${limit}: ${r.stderr}`);
+    assert.ok(ONE_LINE.test(lines[0]!) || NOT_LOADED.test(lines[0]!), `ulimit -n ${limit}: ${lines[0]}`);
+    seen.push(`${limit}: ${NOT_LOADED.test(lines[0]!) ? 'not loaded' : 'EMFILE'}`);
+  }
+  t.diagnostic(seen.join(', '));
 });
