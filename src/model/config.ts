@@ -104,7 +104,7 @@ function notAModelFolder(dir: string): string {
     return `: ${dir} is a training run's folder: ${weights}; eval, generate, classify and export take the run itself as --run ${dir}`;
   }
   if (fs.existsSync(path.join(dir, 'adapter_config.json'))) return `: ${dir} is a PEFT adapter: give it as --adapter ${dir} with its base model as --model${adapterBase(dir)}`;
-  const checkpoint = checkpointFolderHint(dir, 'full');
+  const checkpoint = checkpointFolderHint(dir);
   if (checkpoint !== '') return checkpoint;
   if (fs.existsSync(path.join(dir, QUICKSTART_LAYOUT.marker))) return `: ${dir} is a quickstart folder; its model is ${path.join(dir, QUICKSTART_LAYOUT.model)}`;
   // Mistral's releases also ship mistral-inference's own files (params.json, consolidated.safetensors)

@@ -59,7 +59,7 @@ export function adapterConfigPath(dir: string): string {
     const runAdapter = runWeightsDir(dir, 'lora', false);
     const inRun = fs.existsSync(path.join(runAdapter, 'adapter_config.json'));
     throw new UserError(`adapter config not found (a PEFT adapter folder needs adapter_config.json)${inRun
-      ? `: this is a training run's folder, whose adapter is ${runAdapter} (eval, generate and classify also take --run)` : checkpointFolderHint(dir, 'lora')}`, cfgPath);
+      ? `: this is a training run's folder, whose adapter is ${runAdapter} (eval, generate and classify also take --run)` : checkpointFolderHint(dir)}`, cfgPath);
   }
   return cfgPath;
 }

@@ -51,16 +51,22 @@ export function runWeightsDir(dir: string, method: 'lora' | 'full', best: boolea
 /**
  * For a folder given where weights are read (--adapter, --model, lora.init_from) that is one of a run's checkpoints
  * (RUN/checkpoints/step-NNNNNNN: the state --resume continues from, not an adapter or a model folder): what it is and
- * the run's weights to give instead; '' for any other path. By its place alone: the caller has found no weights in it.
+ * the run's weights to give instead, those that are there (a run stopped midway has none yet); '' for any other path.
+ * By its place alone: the caller has found no weights in it.
  */
-export function checkpointFolderHint(dir: string, expected: 'lora' | 'full'): string {
+export function checkpointFolderHint(dir: string): string {
   const abs = path.resolve(dir);
   if (!/^step-\d{7,}$/.test(path.basename(abs)) || path.basename(path.dirname(abs)) !== RUN_LAYOUT.checkpoints) return '';
   const runAbs = path.dirname(path.dirname(abs)), run = path.isAbsolute(dir) ? runAbs : path.relative(process.cwd(), runAbs) || '.';
-  // the run's own kind where its weights are there (a LoRA run's checkpoint given as --model), else what the caller reads
-  const method = fs.existsSync(runPath(run, 'model')) ? 'full' : fs.existsSync(runPath(run, 'adapter')) ? 'lora' : expected;
-  return `: ${dir} is a checkpoint of the training run ${run} (the state --resume continues from), which no command reads as weights; ` +
-    `the run's ${method === 'lora' ? 'adapters are' : 'models are'} ${runWeightsDir(run, method, false)} (the last step) and ${runWeightsDir(run, method, true)} (the lowest val loss)`;
+  const what = `: ${dir} is a checkpoint of the training run ${run} (the state --resume continues from), which no command reads as weights`;
+  // the run's own kind by the weights it wrote (a LoRA run's checkpoint given as --model names its adapter)
+  const last = (['model', 'adapter'] as const).find((e) => fs.existsSync(runPath(run, e)));
+  const best = fs.existsSync(runPath(run, 'best')) ? `${runPath(run, 'best')} (the lowest val loss)` : null;
+  if (last === undefined && best === null) {
+    return `${what}; the run has written no weights yet: mistral-tune train ${run} --resume continues it, and its end writes them`;
+  }
+  const named = [last === undefined ? null : `${runPath(run, last)} (the last step)`, best].filter((x) => x !== null).join(' and ');
+  return `${what}; the run's ${last === 'model' ? 'model is' : last === 'adapter' ? 'adapter is' : 'weights are'} ${named}`;
 }
 
 /** Entries that make a folder a run for the dashboard's discovery (a data folder's report.json is not enough). */
