@@ -66,7 +66,9 @@ async function isConfigKey(key: string): Promise<boolean> {
 
 /** The error for `--NAME` with no value where NAME is neither a flag of train nor a config key. */
 async function unknownFlag(arg: string, key: string): Promise<UserError> {
-  const near = didYouMean(key.replace(/_/g, '-'), [...SWITCHES, 'port']) ?? (await import('../train/config-advice.ts')).nearestConfigKey(key);
+  // the start of one of train's flags (`--res`, `--over`), as the other commands take it (args.ts), else the nearest
+  const name = key.replace(/_/g, '-'), flags = [...SWITCHES, 'port'], started = flags.filter((f) => name.length >= 2 && f.startsWith(name));
+  const near = (started.length === 1 ? started[0]! : didYouMean(name, flags)) ?? (await import('../train/config-advice.ts')).nearestConfigKey(key);
   const hint = near !== null ? `did you mean --${near}? ` : '';
   return new UserError(`unknown option ${arg}: ${hint}train's options are --overwrite, --resume, --dashboard, --port, --dry-run and --json, ` +
     `and "${key}" is not a config key (--KEY VALUE sets one; see mistral-tune train --help)`);

@@ -83,3 +83,10 @@ test("train's --KEY= with an empty value (an unset shell variable) is refused: Y
     await assert.rejects(parse(argv), (e) => isUserError(e) && /^--(max_steps|optimizer\.lr|data\.val) is given an empty value: give it a value, or null to unset it/.test(e.message), argv.join(' '));
   }
 });
+
+test('train: the start of one of its flags is suggested (--res, --over), as for the other commands', async () => {
+  const { parse } = await import('../../src/cli/train-flags.ts');
+  await assert.rejects(parse(['c.yaml', '--res']), { message: /^unknown option --res: did you mean --resume\? / });
+  await assert.rejects(parse(['c.yaml', '--over']), { message: /^unknown option --over: did you mean --overwrite\? / });
+  await assert.rejects(parse(['c.yaml', '--dryrun']), { message: /^unknown option --dryrun: did you mean --dry-run\? / }); // the nearest still
+});
