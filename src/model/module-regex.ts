@@ -7,6 +7,9 @@ import { SyncWorker, type WorkerReply } from '../util/sync-worker.ts';
 /** How long an adapter config's patterns together may take to match all the model's module names. */
 export const REGEX_MS = 2000;
 
+/** How many key × name tests plain keys are matched with on the calling thread (~20 ms): more take the worker. */
+const PLAIN_TESTS = 100_000;
+
 interface MatchRequest {
   sources: readonly string[];
   names: readonly string[];
@@ -20,8 +23,9 @@ interface MatchRequest {
 export function firstMatches(keys: readonly string[], wrap: (key: string) => string, names: readonly string[]): WorkerReply<number[]> | null {
   const sources = keys.map(wrap);
   // keys of word characters, dots and hyphens alone (module names, the usual rank_pattern) hold no quantifier: matched
-  // here, without a worker's start (~0.1 s each time an adapter's config is read)
-  if (keys.every((k) => /^[\w.-]*$/.test(k))) return { ok: true, value: firstMatching()({ sources, names }) };
+  // here, without a worker's start (~0.1 s each time an adapter's config is read), while they are few enough to be
+  // quick (100,000 keys × 224 names took 50 s); more go to the worker and its deadline too
+  if (matchedHere(keys, names.length)) return { ok: true, value: firstMatching()({ sources, names }) };
   const worker = new SyncWorker<MatchRequest, number[]>(new URL(import.meta.url), 'firstMatching', null, { heapMb: 64, startMs: 60_000 });
   try {
     return worker.call({ sources, names }, REGEX_MS);
@@ -30,10 +34,18 @@ export function firstMatches(keys: readonly string[], wrap: (key: string) => str
   }
 }
 
+/** Whether `keys` are matched against `names` module names on the calling thread: plain names, few enough to be quick. */
+export function matchedHere(keys: readonly string[], names: number): boolean {
+  return keys.length * names <= PLAIN_TESTS && keys.every((k) => /^[\w.-]*$/.test(k));
+}
+
 /** What an adapter config's pattern that passed the deadline is refused with (after its key). */
 export function tooSlow(patterns: readonly string[]): string {
-  const which = patterns.length === 1 ? `the regular expression ${JSON.stringify(patterns[0])}` : `the regular expressions ${patterns.map((p) => JSON.stringify(p)).join(', ')}`;
-  return `${which} took longer than ${REGEX_MS} ms to match the module names (nested quantifiers such as "(.*)*"?)`;
+  // the worker is stopped at the deadline, not told which pattern it was in: the quantified ones are named first
+  const quantified = patterns.filter((p) => !/^[\w.-]*$/.test(p)), shown = [...quantified, ...patterns.filter((p) => /^[\w.-]*$/.test(p))].slice(0, 3);
+  const which = patterns.length === 1 ? `the regular expression ${JSON.stringify(patterns[0])}`
+    : `the ${patterns.length} regular expressions ${shown.map((p) => JSON.stringify(p)).join(', ')}${patterns.length > shown.length ? ` and ${patterns.length - shown.length} more` : ''}`;
+  return `${which} took longer than ${REGEX_MS} ms to match the module names (nested quantifiers such as "(.*)*"? that many keys?)`;
 }
 
 /** SyncWorker's handler (on the worker thread): firstMatches' answer. */

@@ -41,8 +41,8 @@ export function readJsonFile(file: string, parse: (text: string) => unknown = JS
   // overflowed the stack of JSON.stringify or of a walker, a RangeError with a stack trace
   const deep = jsonNestingPast(text, MAX_FILE_DEPTH);
   if (deep !== null) {
-    throw new UserError(`arrays and objects nested more than ${MAX_FILE_DEPTH} deep: no reader of Hugging Face files takes that ` +
-      "(tokenizers' Rust reader stops at 128, Python's json near 1,000); the file is damaged or not what it is named", `${file}:${lineColumn(text, deep)}`);
+    throw new UserError(`arrays and objects nested more than ${MAX_FILE_DEPTH} deep: Hugging Face tokenizers' reader refuses that (it ` +
+      "stops at 128; Python's json near 1,000), and no model file comes near it; the file is damaged or not what it is named", `${file}:${lineColumn(text, deep)}`);
   }
   try {
     return parse(text);

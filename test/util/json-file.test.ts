@@ -76,7 +76,7 @@ test('a model folder\'s JSON nested past 127 arrays and objects is one line at i
   fs.writeFileSync(flat, `{"a": ${nested(126)}}`); // 127 with the object
   assert.equal(JSON.stringify(readJsonFile(flat)), `{"a":${nested(126)}}`);
   const deep = (file: string, at = String.raw`\d+:\d+`): { message: RegExp } => ({ message: new RegExp(`^${literal(file)}:${at}: arrays and objects nested more than 127 deep: ` +
-    "no reader of Hugging Face files takes that \\(tokenizers' Rust reader stops at 128, Python's json near 1,000\\); the file is damaged or not what it is named$") });
+    "Hugging Face tokenizers' reader refuses that \\(it stops at 128; Python's json near 1,000\\), and no model file comes near it; the file is damaged or not what it is named$") });
   fs.writeFileSync(flat, `{"a": ${nested(127)}}`);
   assert.throws(() => readJsonFile(flat), deep(flat, '1:133')); // the 128th bracket
   const withKey = (file: string, key: string, value: string): void => {
