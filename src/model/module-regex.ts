@@ -34,6 +34,45 @@ export function firstMatches(keys: readonly string[], wrap: (key: string) => str
   }
 }
 
+/**
+ * A pattern written for Python's re in JavaScript's dialect, where the two read the same text otherwise: \A and \Z
+ * (JavaScript reads them as the letters A and Z: `q_proj\Z` matched no module) as ^ and $ (one line: no m flag), and
+ * named groups (?P<name>…) and (?P=name) as (?<name>…) and \k<name>. Escapes and character classes are kept as they are.
+ */
+export function pythonRegex(source: string): string {
+  let out = '', inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\') {
+      const next = source[i + 1] ?? '';
+      out += !inClass && next === 'A' ? '^' : !inClass && next === 'Z' ? '$' : c + next;
+      i++;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+      if (source[i + 1] === '^') out += source[++i];
+      if (source[i + 1] === ']') { // a ] right after [ or [^ is a member in Python; JavaScript's [] is an empty class
+        out += '\\]';
+        i++;
+      }
+    } else if (source.startsWith('(?P<', i)) {
+      out += '(?<';
+      i += 3;
+    } else if (source.startsWith('(?P=', i)) {
+      const end = source.indexOf(')', i);
+      if (end < 0) return out + source.slice(i); // unclosed: left for RegExp to refuse
+      out += `\\k<${source.slice(i + 4, end)}>`;
+      i = end;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 /** Whether `keys` are matched against `names` module names on the calling thread: plain names, few enough to be quick. */
 export function matchedHere(keys: readonly string[], names: number): boolean {
   return keys.length * names <= PLAIN_TESTS && keys.every((k) => /^[\w.-]*$/.test(k));

@@ -7,7 +7,7 @@
 
 import type { Projection } from './weights.ts';
 import { isRecord, jsonValueText } from '../util/json-file.ts';
-import { firstMatches, tooSlow } from './module-regex.ts';
+import { firstMatches, pythonRegex, tooSlow } from './module-regex.ts';
 import { hfModuleName, hfModuleNames } from './names.ts';
 
 /** A module's rank and alpha. */
@@ -46,7 +46,7 @@ function patternOf(c: Readonly<Record<string, unknown>>, key: string, valid: (v:
   const entries = Object.entries(p);
   if (entries.length === 0) return { keys: 0, byName: new Map() };
   // PEFT's pattern, its groups included (a key's \1 is the prefix there too)
-  const pattern = (k: string): string => `^(.*\\.)?(${k})$`;
+  const pattern = (k: string): string => `^(.*\\.)?(${pythonRegex(k)})$`;
   for (const [k, v] of entries) {
     if (!valid(v)) err(`${key}["${k}"]`, `must be ${what}, got ${jsonValueText(v)}`);
     try {

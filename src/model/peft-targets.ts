@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
 import { jsonValueText } from '../util/json-file.ts';
-import { firstMatches, tooSlow } from './module-regex.ts';
+import { firstMatches, pythonRegex, tooSlow } from './module-regex.ts';
 import { hfModuleName, hfModuleNames } from './names.ts';
 import { PROJECTIONS, type Projection } from './weights.ts';
 
@@ -31,12 +31,12 @@ function matcher(key: string, value: unknown, where: string, names: readonly str
   if (typeof value === 'string') {
     if (value === 'all-linear') return () => true;
     try {
-      new RegExp(value);
+      new RegExp(pythonRegex(value));
     } catch (e) {
       return fail(`${JSON.stringify(value)} is not a regular expression (${(e as Error).message})`);
     }
     // PEFT's re.fullmatch; the pattern comes from a file, so a backtracking one ("(.*)*Z") is stopped at a deadline
-    const reply = firstMatches([value], (k) => `^(?:${k})$`, names);
+    const reply = firstMatches([value], (k) => `^(?:${pythonRegex(k)})$`, names);
     if (reply === null) return fail(tooSlow([value]));
     if (!reply.ok) return fail(`${JSON.stringify(value)}: ${reply.message}`);
     const hits = reply.value.map((i) => i === 0);
