@@ -13,22 +13,25 @@
 import { repairMojibake } from './mojibake.ts';
 
 // Terminal escape sequences, as logs and console output pasted into a dataset hold them, removed whole: removing only
-// their ESC, as STRIP does, left the rest as text ("[31merror[0m"). ECMA-48's, in their 7-bit form (ESC …) and, for
-// CSI and the control strings, their 8-bit one (a C1 character):
-//  - CSI: ESC [ or U+009B, parameter bytes 0x30–0x3F, intermediate bytes 0x20–0x2F, a final byte 0x40–0x7E (colours
-//    ESC [ 31 m, cursor moves ESC [ 2 K);
-//  - control strings: OSC (ESC ] or U+009D: a window title, an OSC 8 hyperlink), DCS (ESC P, U+0090), SOS (ESC X,
-//    U+0098), PM (ESC ^, U+009E) and APC (ESC _, U+009F), each to its ST (ESC \ or U+009C) or a BEL, within 2,048
-//    characters of one line;
+// their ESC, as STRIP does, left the rest as text ("[31merror[0m"). ECMA-48's, in their 7-bit form (ESC …), which
+// terminals write:
+//  - CSI: ESC [, parameter bytes 0x30–0x3F, intermediate bytes 0x20–0x2F, a final byte 0x40–0x7E (colours ESC [ 31 m,
+//    cursor moves ESC [ 2 K);
+//  - control strings: OSC (ESC ]: a window title, an OSC 8 hyperlink), DCS (ESC P), SOS (ESC X), PM (ESC ^) and APC
+//    (ESC _), each to its ST (ESC \ or U+009C) or a BEL, within 2,048 characters of one line;
 //  - SS2 and SS3 (ESC N, ESC O: an arrow key in application mode, ESC O A) with the character they shift;
 //  - ESC, intermediate bytes 0x21–0x2F, a final byte 0x30–0x7E (ESC ( B, which tput sgr0 writes);
 //  - ESC and one byte 0x30–0x7E (ESC 7 and ESC 8 save and restore the cursor, ESC = and ESC > set the keypad, ESC c
 //    resets), but for the introducers above.
 // An introducer without its sequence's shape after it (ESC [ before no final byte, a control string with no end on its
-// line) and an ESC before anything else (a space, a line break, a non-ASCII letter) lose only their ESC, through STRIP;
-// so do the 8-bit SS2/SS3 (U+008E/U+008F), which no terminal writes. A stray ESC before text of that shape is read as
-// the sequence, as a terminal reads it: "press ESC[Enter]" is "press nter]" (ESC [ E is CSI's cursor next line).
-const ANSI_ESCAPES = /(?:\x1B\[|\x9B)[0-?]*[ -/]*[@-~]|(?:\x1B[\]PX^_]|[\x9D\x90\x98\x9E\x9F])[^\x07\x1B\x9C\r\n]{0,2048}(?:\x07|\x1B\\|\x9C)|\x1B[NO][ -~]|\x1B[!-/]+[0-~]|\x1B[0-OQ-WYZ\\`-~]/g;
+// line) and an ESC before anything else (a space, a line break, a non-ASCII letter) lose only their ESC, through STRIP.
+// The 8-bit introducers (U+009B CSI, U+009D OSC, U+0090 DCS, U+0098, U+009E, U+009F, U+008E/U+008F) are no sequence
+// either, each removed alone by STRIP: they are what Latin-1 mojibake the repair leaves alone is made of (“ and ” read as
+// Latin-1 end in U+009C and U+009D; Cyrillic Н and М in U+009D and U+009C), so read as sequences they ate the words up
+// to the next U+009C, and scanning for that end from each of a run of them was quadratic. A stray ESC before text of a
+// sequence's shape is read as the sequence, as a terminal reads it: "press ESC[Enter]" is "press nter]" (ESC [ E is
+// CSI's cursor next line).
+const ANSI_ESCAPES = /\x1B\[[0-?]*[ -/]*[@-~]|\x1B[\]PX^_][^\x07\x1B\x9C\r\n]{0,2048}(?:\x07|\x1B\\|\x9C)|\x1B[NO][ -~]|\x1B[!-/]+[0-~]|\x1B[0-OQ-WYZ\\`-~]/g;
 // C0 controls except \t, \n and the line breaks VT and FF, DEL, C1 controls except NEL (a newline), and the invisible
 // zero-width characters: ZERO WIDTH SPACE, WORD JOINER, ZERO WIDTH NO-BREAK SPACE (a stray BOM), MONGOLIAN VOWEL SEPARATOR.
 const STRIP = /[\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E]/g;

@@ -109,8 +109,8 @@ export interface TurnsContext {
 /**
  * Why turn `where` (an object) has no field `key` (`f.role`, or the field its text is read from: `f.content`, "value" in a
  * ShareGPT turn), or null where it is read as before: a turn with no `f.content` is empty (a system turn is dropped,
- * another rejected as empty) when another turn of the chat has one (the key is right, this turn has no words) or when
- * nothing else of it may hold words (ids, times: METADATA_KEY). Otherwise its keys, and the field options that read
+ * another rejected as empty) when nothing else of it may hold words (ids, times: METADATA_KEY), whatever the other
+ * turns have — a system prompt under "text" beside turns with "content" is no empty turn. Otherwise its keys, and the field options that read
  * the ones that stand for it — a key that differs only in case or spaces ("Role", "Content"), a speaker's field of
  * another name ("speaker", "Author"), or, for the text, the one key beside the speaker's that may hold words
  * ({"role", "text"}, {"from", "content"}) — when they read the whole chat (`ctx.follows`), else its keys alone.
@@ -120,15 +120,19 @@ export function missingTurnField(m: Record<string, unknown>, where: string, key:
   const caseOf = (want: string) => keys.find((k) => k !== want && k.trim().toLowerCase() === want.toLowerCase());
   const speaker = caseOf(f.role) ?? keys.find((k) => SPEAKER_KEYS.includes(k.trim().toLowerCase()) && typeof m[k] === 'string');
   const wordKeys = keys.filter((k) => k !== f.role && k !== speaker && !TURN_FLAGS.has(k) && mayHoldWords(k, m[k]));
-  const contentElsewhere = ctx.turns.some((t) => typeof t === 'object' && t !== null && ownField(t as Record<string, unknown>, f.content) !== undefined);
-  const noContent = ownField(m, f.content) === undefined && !contentElsewhere;
-  const textKey = !noContent ? undefined : caseOf(f.content) ?? (wordKeys.length === 1 ? wordKeys[0] : undefined);
+  const textKey = caseOf(f.content) ?? (wordKeys.length === 1 ? wordKeys[0] : undefined);
   let patch: Partial<FieldMap> | null;
   if (key === f.role) {
-    // a hint for the content alone would not be followed far: the record is rejected for its role next
-    patch = speaker === undefined ? null : { role: speaker, ...(textKey === undefined ? {} : { content: textKey }) };
+    // a hint for the content alone would not be followed far: the record is rejected for its role next. The content
+    // option joins it only where no turn has f.content (else that key is right, and the option would unread the others);
+    // asked once a record, as the record is rejected here.
+    const contentAnywhere = ownField(m, f.content) !== undefined ||
+      ctx.turns.some((t) => typeof t === 'object' && t !== null && ownField(t as Record<string, unknown>, f.content) !== undefined);
+    patch = speaker === undefined ? null : { role: speaker, ...(textKey === undefined || contentAnywhere ? {} : { content: textKey }) };
   } else {
-    if (!noContent || wordKeys.length === 0) return null;
+    // simply empty only with nothing that may hold words: words under another key beside turns with f.content (a
+    // system prompt under "text") are named, not dropped
+    if (wordKeys.length === 0) return null;
     patch = textKey === undefined ? null : { content: textKey };
   }
   const reads = patch === null || !ctx.follows(patch) ? [] : Object.entries(patch).map(([name, k]) => fieldIs(words, name as keyof FieldMap, k));

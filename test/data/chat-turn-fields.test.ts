@@ -51,7 +51,7 @@ test('a list of ShareGPT turns under another key is read by --field messages alo
   assert.deepEqual(detectRecord({ Conversations: [{ from: 'human', value: 'Q' }, { from: 'gpt', value: 'A' }] }, 'generation', { ...DEFAULT_FIELDS, messages: 'Conversations' }), { ...READ, layout: 'sharegpt' });
 });
 
-test('a content key is offered only where no turn has "content" and never an id or a time: the turn is empty as before', () => {
+test('a content key is offered only where following it keeps the record and never an id or a time: the turn is empty as before', () => {
   // before: "--field content=id reads it", and following it trained on the message ids
   const ids = { messages: [{ role: 'system', id: 'msg_0' }, { role: 'user', content: 'Q', id: 'msg_1' }, { role: 'assistant', content: 'A', id: 'msg_2' }] };
   assert.deepEqual(detectRecord(ids, 'generation'), READ);
@@ -64,8 +64,35 @@ test('a content key is offered only where no turn has "content" and never an id 
   }
   assert.equal(detail(chat({ role: 'user', id: 'm1', text: 'Q' }, { role: 'assistant', id: 'm2', text: 'A' })),
     'unknown_shape: messages[0] has no "content" (keys: "role", "id", "text"); --field content=text reads it');
-  // a user turn without "content" beside turns with one is empty, as the key is right
-  assert.equal(detail({ messages: [{ role: 'user', text: 'Q' }, { role: 'assistant', content: 'A' }] }), 'empty: messages[0] (user) has empty content');
+  // a user turn with its words under another key beside turns with "content" is named, with no hint: content=text
+  // would unread the others (before: "empty: messages[0] (user) has empty content")
+  assert.equal(detail({ messages: [{ role: 'user', text: 'Q' }, { role: 'assistant', content: 'A' }] }), 'unknown_shape: messages[0] has no "content" (keys: "role", "text")');
+});
+
+test('a system prompt under another key beside turns with "content" is named, not dropped', () => {
+  const pirate = 'You are a pirate. Answer only in pirate speech.';
+  const withSystem = (system: object) => ({ messages: [system, { role: 'user', content: 'hi' }, { role: 'assistant', content: 'arr matey' }] });
+  // before: kept without its system turn, no warning
+  for (const key of ['text', 'Content', 'system_prompt']) {
+    assert.equal(detail(withSystem({ role: 'system', [key]: pirate })), `unknown_shape: messages[0] has no "content" (keys: "role", "${key}")`, key);
+  }
+  assert.equal(detail({ conversations: [{ from: 'system', text: pirate }, { from: 'human', value: 'hi' }, { from: 'gpt', value: 'arr matey' }] }),
+    'unknown_shape: conversations[0] has no "value" (keys: "from", "text")');
+  // an answer's words under another key: its keys, not "(assistant) has empty content"
+  assert.equal(detail(chat({ role: 'user', content: 'hi' }, { role: 'assistant', answer: 'yo' })),
+    'unknown_shape: messages[1] has no "content" (keys: "role", "answer")');
+  // with only ids, times and metadata beside its role the system turn is empty, and dropped, as before
+  assert.deepEqual(detectRecord({ messages: [{ role: 'system', id: 'm0', created_at: '2024-01-01T00:00:00Z', metadata: {} }, { role: 'user', content: 'Q' }, { role: 'assistant', content: 'A' }] }, 'generation'), READ);
+});
+
+test('turns without "content" are read in time linear in the chat\'s length (counted: turns looked at)', () => {
+  // before: each turn without "content" scanned the whole chat for one with it (32,000 turns: 21.7 s)
+  const n = 2000;
+  const raw = [...Array.from({ length: n }, () => ({ role: 'system', id: 'x' })), { role: 'user', content: 'Q' }, { role: 'assistant', content: 'A' }];
+  let looks = 0;
+  const counted = new Proxy(raw, { get: (t, k, r) => { if (typeof k === 'string' && /^\d+$/.test(k)) looks++; return Reflect.get(t, k, r); } });
+  assert.deepEqual(detectRecord({ messages: counted }, 'generation'), READ);
+  assert.ok(looks < 10 * n, `${looks} turns looked at for ${n}`);
 });
 
 test('a role hint is offered with its speaker key, matched in any case, and the content option it needs', () => {
@@ -85,8 +112,8 @@ test('conversational prompt/completion turns are named by their own keys, and a 
   // before: keys "role", "text", "weight" (a weight 0 the reader had added to the prompt's turns)
   assert.equal(detail(pair({ role: 'user', text: 'Q' }, { role: 'assistant', text: 'A' })),
     'unknown_shape: prompt+completion[0] has no "content" (keys: "role", "text"); --field content=text reads it');
-  // before: "--field content=text reads it", which then left the completion without its words
-  assert.equal(detail(pair({ role: 'user', text: 'Q' }, { role: 'assistant', content: 'A' })), 'empty: prompt+completion[0] (user) has empty content');
+  // before: "--field content=text reads it", which then left the completion without its words (then: "empty content")
+  assert.equal(detail(pair({ role: 'user', text: 'Q' }, { role: 'assistant', content: 'A' })), 'unknown_shape: prompt+completion[0] has no "content" (keys: "role", "text")');
   // the prompt's assistant turns stay context
   const det = detectRecord({ prompt: [{ role: 'user', content: 'Q' }, { role: 'assistant', content: 'A0', weight: 1 }, { role: 'user', content: 'Q2' }], completion: [{ role: 'assistant', content: 'A' }] }, 'generation');
   assert.deepEqual('record' in det && det.record.shape === 'chat' ? det.record.messages.map((m) => m.weight) : det, [undefined, 0, undefined, undefined]);

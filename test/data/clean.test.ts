@@ -38,13 +38,14 @@ test('terminal escape sequences go whole: colours, cursor moves, hyperlinks and 
   assert.equal(normalizeText('x\u001b]never closed\nnext line'), 'x]never closed\nnext line');
 });
 
-test('ECMA-48\'s other escape sequences go whole too: one-byte ones, SS3, DCS and the other control strings, 8-bit CSI', () => {
+test('ECMA-48\'s other escape sequences go whole too: one-byte ones, SS3, DCS and the other control strings', () => {
   // before: "=", ">", "7", "8", "A", the DCS's payload and "31m" were left as text
   assert.equal(normalizeText('a\u001b=b\u001b>c'), 'abc');
   assert.equal(normalizeText('\u001b7saved\u001b8 \u001bcreset'), 'saved reset');
   assert.equal(normalizeText('key \u001bOA up'), 'key up');
   assert.equal(normalizeText('\u001bPq#0;2;0;0;0#0~~\u001b\\after \u001b_app\u001b\\cmd \u001bXsos\u001b\\ \u001b^pm\u0007end'), 'after cmd end');
-  assert.equal(normalizeText('\u009b31mred\u009b0m \u009d0;title\u009cok'), 'red ok');
+  // an 8-bit introducer is no sequence (no terminal writes one; Latin-1 mojibake is made of them): removed alone
+  assert.equal(normalizeText('\u009b31mred\u009b0m \u009d0;title\u009cok'), '31mred0m 0;titleok');
   // a stray ESC before text of a CSI's shape is read as one, as a terminal reads it (docs/data.md says so)
   assert.equal(normalizeText('press \u001b[Enter]'), 'press nter]');
 });
@@ -110,4 +111,21 @@ test('a field of invisible characters only (a direction mark, a lone ZWJ, a vari
   const { detectRecord } = await import('../../src/data/record.ts');
   assert.deepEqual(detectRecord({ text: '\u200e' }, 'generation'), { reason: 'empty', detail: '"text" is empty' });
   assert.deepEqual(detectRecord({ prompt: 'Hi', completion: '\u200d' }, 'generation'), { reason: 'empty', detail: '"completion" is empty' });
+});
+
+test('Latin-1 mojibake the repair leaves alone loses only its C1 characters, not the words between them', () => {
+  const latin1 = (t: string) => Buffer.from(t, 'utf8').toString('latin1');
+  // “ and ” read as Latin-1 end in U+009C and U+009D (8-bit ST and OSC); the real "é" keeps the repair off.
+  // before: "Café menu: âHiâbyeâ", the OSC at ” eating " he said, “" to the next ST
+  assert.equal(normalizeText('Café menu: ' + latin1('“Hi” he said, “bye”')), 'Café menu: âHiâ he said, âbyeâ');
+  // Cyrillic Н and М end in U+009D and U+009C (before: "é ÐÐ¸Ñ")
+  assert.equal(normalizeText('é ' + latin1('Нет, Мир')), 'é ÐÐµÑ, ÐÐ¸Ñ');
+});
+
+test('a run of C1 characters is read in linear time: each is removed alone, no escape sequence is looked for from it', { timeout: 60_000 }, () => {
+  // before: each U+0090 (8-bit DCS) scanned up to 2,048 characters for its end (1M of them: 11 s on 2 cores), and the
+  // U+009C closing the run took the words before it
+  const run = 'w\u0090'.repeat(100_000) + '\u009c end';
+  const out = normalizeText(run);
+  assert.ok(out === 'w'.repeat(100_000) + ' end', `${out.length} characters, ending ${JSON.stringify(out.slice(-12))}`);
 });

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readJson } from '../../src/data/ingest/json.ts';
+import { jsonErrorDetail } from '../../src/data/ingest/json-error-detail.ts';
 import { parseJsonItem } from '../../src/data/ingest/jsonl.ts';
 import { tempDir, writeFiles } from './helpers.ts';
 
@@ -42,4 +43,15 @@ test('a "#" line in a .json array is named as such, and errors past a record\'s 
     [2, 'a comma before "]" at line 3 column 11 (a trailing comma): JSON allows none; remove it'],
     [5, "Expected ',' or '}' after property value in JSON at line 6 column 6"],
   ]);
+});
+
+test('Node 21+\'s "(line L column C)" after V8\'s position is replaced with it, not left to name a second place', () => {
+  const t = '{"text":\n "x" "y"}';
+  // V8 on Node >= 21 words it so; its line and column are of the record's text, not of the file
+  const message = `Expected ',' or '}' after property value in JSON at position 14 (line 2 column 6)`;
+  // before: "... at line 6 column 6 (line 2 column 6)"
+  assert.equal(jsonErrorDetail(t, 5, message, 'array element'), "Expected ',' or '}' after property value in JSON at line 6 column 6");
+  // on the record's first line V8's position is kept as Node 20 words it; its "line 1" is not the file's line 5
+  assert.equal(jsonErrorDetail('{"a" 1}', 5, 'Expected \':\' after property name in JSON at position 5 (line 1 column 6)', 'line'),
+    'Expected \':\' after property name in JSON at position 5');
 });
