@@ -29,11 +29,11 @@ test('a run folder made read-only mid-run: the failed write\'s one line, not the
   }, 'test');
   const metrics = path.join(run, 'metrics.jsonl'), lock = path.join(run, LOCK_FILE);
   const readOnly = (): boolean => fs.existsSync(path.join(run, 'checkpoints', 'step-0000002')); // from step 2's checkpoint on
-  const { appendFileSync, rmSync } = fs;
-  fs.appendFileSync = ((file: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
+  const { openSync, rmSync } = fs;
+  fs.openSync = ((file: fs.PathLike, ...rest: unknown[]) => { // metrics-log.ts opens the file for each row it appends
     if (file === metrics && readOnly()) throw denied('open', metrics);
-    return (appendFileSync as (...a: unknown[]) => void)(file, ...rest);
-  }) as typeof fs.appendFileSync;
+    return (openSync as (...a: unknown[]) => number)(file, ...rest);
+  }) as typeof fs.openSync;
   fs.rmSync = ((file: fs.PathLike, ...rest: unknown[]) => {
     if (file === lock && readOnly()) throw denied('unlink', lock);
     return (rmSync as (...a: unknown[]) => void)(file, ...rest);
@@ -50,7 +50,7 @@ test('a run folder made read-only mid-run: the failed write\'s one line, not the
       }
     }));
   } finally {
-    Object.assign(fs, { appendFileSync, rmSync });
+    Object.assign(fs, { openSync, rmSync });
     syncBuiltinESMExports();
   }
   assert.ok(isUserError(error), String((error as Error | undefined)?.stack ?? error));
