@@ -90,7 +90,7 @@ test('adapters we cannot apply are refused with the key that says why', () => {
   for (const [key, value, message] of [
     ['use_dora', true, /use_dora is true, but the module with "base_model\.model\.model\.layers\.0\.self_attn\.q_proj\.lora_A\.weight" has no "[^"]*q_proj\.lora_magnitude_vector"/], ['bias', 'some', /bias/], ['peft_type', 'IA3', /peft_type/], ['rank_pattern', { q_proj: 8 }, /lora_A\.weight" has shape \[8, \d+\]|its rank is not its rank_pattern's r \(8\)/],
     ['rank_pattern', { q_proj: 0 }, /rank_pattern\["q_proj"\]: must be an integer ≥ 1, got 0/], ['alpha_pattern', { q_proj: 'x' }, /alpha_pattern\["q_proj"\]: must be a finite positive number/],
-    ['rank_pattern', ['q_proj'], /rank_pattern: must be an object/], ['alpha_pattern', { '(?P<n>q)_proj': 2 }, /alpha_pattern\["\(\?P<n>q\)_proj"\]: is not a regular expression we can read/],
+    ['rank_pattern', ['q_proj'], /rank_pattern: must be an object/], ['alpha_pattern', { '(?i)Q_PROJ': 2 }, /alpha_pattern\["\(\?i\)Q_PROJ"\]: is not a regular expression we can read/],
     // an entry that is not a name (an adapter from elsewhere is untrusted input) is refused by its key, not a TypeError
     ['modules_to_save', [{ toString: 1 }], /modules_to_save: must be a list of module names, got \[\{"toString":1\}\]/],
     ['modules_to_save', 'score', /modules_to_save: must be a list of module names, got "score"/],
