@@ -130,3 +130,15 @@ k.crossEntropy(l, x, x, new Int32Array(64), 64, 1000, 1); console.log(k.pool.thr
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), `2 ${Math.fround(Math.log(1000))}`);
 });
+
+test('a pool of more threads than the control words held (16 on the GPU machine: 7 + 15 READY words) starts every worker', { skip }, () => {
+  // each worker's view of the control words was 16 words long, so a worker of index 9 or more stored its READY word
+  // out of range: a RangeError in the worker, an uncaught exception of the process (seen on a 16-core machine)
+  const script = `import { WasmKernels } from ${JSON.stringify(runnable('src/backend/cpu/wasm/wasm-kernels.ts'))};
+const k = WasmKernels.load(16); const x = new Float32Array(64 * 1000).fill(1), l = new Float32Array(64);
+k.crossEntropy(l, x, x, new Int32Array(64), 64, 1000, 1); console.log(k.pool.threads, l[63]);`;
+  const r = spawnSync(process.execPath, [...TS_LOADER, '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /RangeError/);
+  assert.equal(r.stdout.trim(), `16 ${Math.fround(Math.log(1000))}`);
+});

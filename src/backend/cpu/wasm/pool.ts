@@ -36,7 +36,7 @@ const START_TIMEOUT_MS = 30_000;
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, control, argsAt, index, names, stackTop } = workerData;
-const w = new Int32Array(control, 0, ${WORDS});
+const w = new Int32Array(control, 0, argsAt / 4); // the control words and one READY word per worker
 const args = new Float64Array(control, argsAt, ${ARGS * MAX_CHUNKS});
 let fns;
 try {
