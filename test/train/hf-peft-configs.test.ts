@@ -14,7 +14,7 @@ import { collate } from '../../src/data/batch.ts';
 import { loadConfig } from '../../src/model/config.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { listCheckpoints } from '../../src/train/checkpoint.ts';
-import { testBackend } from '../backend/device.ts';
+import { createBackend } from '../../src/backend/select.ts';
 import { cli } from '../cli/in-process-cli.ts';
 import { FIXTURES, relErr } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -90,7 +90,9 @@ describe('export --merge: config.json read as the base\'s, logits as PEFT\'s mer
         assert.equal(r.code, 0, r.err);
         // the rope keys are the base's own (saved-config-keys.test), so it reads back as the base
         assert.deepEqual(loadConfig(out), loadConfig(path.join(REF, c.model!)));
-        const model = loadModel(out, { backend: testBackend() });
+        // the CPU backend, as the training runs (device auto) are held to the CPU's 1e-5 here: this file is no part of
+        // test:gpu's suite (CUDA's fp32 step 1 was 8.8e-5 off HF on the H200, 2026-12-04), as hf-trainer-more is not
+        const model = loadModel(out, { backend: createBackend('cpu') });
         want.rows.forEach((ids, i) => {
           const batch = collate([{ inputIds: ids }], 0, 0);
           const e = relErr(c.task === 'classification' ? model.classLogits(batch) : model.logits(batch), want.logits[i]!);
