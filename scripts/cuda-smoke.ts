@@ -9,10 +9,10 @@ import { swigluForward } from '../src/backend/cpu/kernels/swiglu.ts';
 import { CublasLt } from '../src/backend/cuda/cublaslt.ts';
 import { CudaDriver } from '../src/backend/cuda/driver.ts';
 import { findCudaInclude } from '../src/backend/cuda/find-libs.ts';
-import { i64, ptr } from '../src/backend/cuda/kernel-args.ts';
+import { i32, i64, ptr } from '../src/backend/cuda/kernel-args.ts';
 import { KernelCache } from '../src/backend/cuda/kernel-cache.ts';
 import { compileRequest, KERNEL_FILES, nvrtcOptions, type Storage } from '../src/backend/cuda/kernel-source.ts';
-import { KERNELS } from '../src/backend/cuda/kernel-table.ts';
+import { GATE_ACTIVATION_CODE, KERNELS } from '../src/backend/cuda/kernel-table.ts';
 import {
   attentionBackwardDkv, attentionBackwardDq, attentionForward, DEFAULT_SHARED_LIMIT, elementwise, flashAttentionBackward, flashAttentionForward,
   type Launch,
@@ -67,7 +67,11 @@ cu.memcpyHtoD(dUp, up, stream);
 const l = elementwise(n);
 const [e0, e1] = [cu.eventCreate(), cu.eventCreate()];
 cu.eventRecord(e0, stream);
-cu.launch(fn, l.grid, l.block, l.sharedBytes, stream, [ptr(dOut), ptr(dGate), ptr(dUp), i64(n)]);
+const swigluArgs = [ptr(dOut), ptr(dGate), ptr(dUp), i64(n), i32(GATE_ACTIVATION_CODE.silu)];
+// the driver reads as many argument pointers as the kernel has parameters: one short, and it reads past the array
+// (run 1 on the H200: a segmentation fault, when swiglu_forward had gained its activation code and this call had not)
+if (swigluArgs.length !== KERNELS.swiglu_forward.params.length) throw new Error(`swiglu_forward takes ${KERNELS.swiglu_forward.params.length} arguments, the smoke test passes ${swigluArgs.length}`);
+cu.launch(fn, l.grid, l.block, l.sharedBytes, stream, swigluArgs);
 cu.eventRecord(e1, stream);
 const got = new Float32Array(n);
 cu.memcpyDtoH(got, dOut, stream);

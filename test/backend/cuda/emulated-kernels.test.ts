@@ -80,3 +80,22 @@ test('the CUDA kernels, emulated on the host, pass the backend suite\'s attentio
     fs.rmSync(work, { recursive: true, force: true });
   }
 });
+
+// scripts/cuda-smoke.ts is the device check's first step: on the H200 (run 1) it died of a segmentation fault
+// because it launched swiglu_forward with one argument fewer than the kernel takes (the driver read past the
+// array). On the stand-in with the emulated kernels the same launch reads past it too, so this runs it to its end.
+test('scripts/cuda-smoke.ts runs to its end on the stand-in CUDA with the emulated kernels (every launch with its kernel\'s arguments)', { skip, timeout: 120_000 }, () => {
+  const work = tempDir('mt-smoke-');
+  try {
+    const lib = buildStandIn(work);
+    const r = spawnSync(process.execPath, [...TS_LOADER, 'scripts/cuda-smoke.ts'], {
+      cwd: ROOT, encoding: 'utf8',
+      env: { ...process.env, LD_LIBRARY_PATH: lib, CUDA_HOME: work, MISTRAL_TUNE_CACHE: path.join(work, 'cache'), MT_FAKE_CUDA_KERNELS: cachedKernelEmulator() },
+    });
+    assert.equal(r.status, 0, `exit ${r.status} (signal ${r.signal}):\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
+    assert.match(r.stdout, /^ok {3}swiglu_forward vs CPU/m);
+    assert.doesNotMatch(r.stdout, /^FAIL/m);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+});

@@ -32,13 +32,16 @@ extern "C" __global__ void adamw(store_t *param, store_t *m, store_t *v, const s
     double beta1, double beta2, real eps, real decay, real step_size, real bc2_sqrt) {
   // 1 − β in double before rounding, as torch's (1 − β) scalars: float(1 − 0.999) is 0.001, 1 − float(0.999) is not
   const real b1 = (real)beta1, b2 = (real)beta2, c1 = (real)(1.0 - beta1), c2 = (real)(1.0 - beta2);
+  // every operation rounded once, in the CPU backend's order and with no FMA: NVRTC contracted the expression
+  // differently in the spans and no-spans paths (1 ulp apart on an H200), and the CPU never contracts
   FOR_EACH(i, n) {
     const real g = ld(grad, i);
-    const real mi = b1 * ld(m, i) + c1 * g;
-    const real vi = b2 * ld(v, i) + c2 * g * g;
+    const real mi = r_add(r_mul(b1, ld(m, i)), r_mul(c1, g));
+    const real vi = r_add(r_mul(b2, ld(v, i)), r_mul(r_mul(c2, g), g));
     st(m, i, mi);
     st(v, i, vi);
     const real d = spans == nullptr || in_spans(spans, S, i) ? decay : (real)1;
-    st(param, i, ld(param, i) * d - step_size * mi / (r_sqrt(vi) / bc2_sqrt + eps));
+    const real denom = r_add(r_div(r_sqrt(vi), bc2_sqrt), eps);
+    st(param, i, r_sub(r_mul(ld(param, i), d), r_div(r_mul(step_size, mi), denom)));
   }
 }
