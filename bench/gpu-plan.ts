@@ -21,20 +21,20 @@ export interface BenchCase {
   T: number;
   /** Activation checkpointing (HF: gradient checkpointing). */
   ckpt: boolean;
-  /** Ours only: MISTRAL_TUNE_CUDA_ATTENTION for the case (gemm or flash; default: the attention kernels). */
-  attention?: 'gemm' | 'flash';
+  /** Ours only: MISTRAL_TUNE_CUDA_ATTENTION for the case (gemm or kernel; default: the backend's, flash). */
+  attention?: 'gemm' | 'flash' | 'kernel';
   /** Ours only: DoRA (lora.use_dora) instead of LoRA; the HF peer (LoRA) gives no ratio for it. */
   dora?: boolean;
   /** Ours only: run with MISTRAL_TUNE_CUDA_PROFILE=1 (GPU time by operation class; its tokens/s are not a measurement). */
   profile?: boolean;
 }
 
-/** "1x2048", "4x2048:ckpt", "1x2048:gemm-attn", "2x2048:flash-attn", "1x2048:flash-attn:dora", "1x2048:flash-attn:profile" → a case. */
+/** "1x2048", "4x2048:ckpt", "1x2048:gemm-attn", "1x2048:kernel-attn", "2x2048:flash-attn", "1x2048:dora", "1x2048:profile" → a case. */
 export function parseCase(text: string): BenchCase {
-  const m = /^(\d+)x(\d+)(:ckpt)?(?::(gemm|flash)-attn)?(:dora)?(:profile)?$/.exec(text.trim());
-  if (!m) throw new Error(`bench case "${text}": expected BxT, BxT:ckpt, either with :gemm-attn or :flash-attn, then :dora, then :profile if wanted, e.g. 1x2048 or 4x2048:ckpt`);
+  const m = /^(\d+)x(\d+)(:ckpt)?(?::(gemm|flash|kernel)-attn)?(:dora)?(:profile)?$/.exec(text.trim());
+  if (!m) throw new Error(`bench case "${text}": expected BxT, BxT:ckpt, either with :gemm-attn, :kernel-attn or :flash-attn (the default), then :dora, then :profile if wanted, e.g. 1x2048 or 4x2048:ckpt`);
   return {
-    B: Number(m[1]), T: Number(m[2]), ckpt: m[3] !== undefined, ...(m[4] ? { attention: m[4] as 'gemm' | 'flash' } : {}),
+    B: Number(m[1]), T: Number(m[2]), ckpt: m[3] !== undefined, ...(m[4] ? { attention: m[4] as 'gemm' | 'flash' | 'kernel' } : {}),
     ...(m[5] ? { dora: true } : {}), ...(m[6] ? { profile: true } : {}),
   };
 }

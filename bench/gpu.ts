@@ -78,7 +78,7 @@ for (const c of cases) {
   }
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(HERE, 'gpu-case.ts'), '--case', caseName(c), '--layers', String(layers),
     '--steps', String(steps), '--warmup', String(warmup)], { encoding: 'utf8', timeout: limit * 1000, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, MISTRAL_TUNE_CUDA_ATTENTION: c.attention ?? 'kernel', MISTRAL_TUNE_CUDA_PROFILE: c.profile ? '1' : '0' } });
+    env: { ...process.env, MISTRAL_TUNE_CUDA_ATTENTION: c.attention ?? '', MISTRAL_TUNE_CUDA_PROFILE: c.profile ? '1' : '0' } });
   if (c.profile) console.log(`\n# ${caseName(c)}, ${warmup + steps} steps:\n${profileTable(r.stderr)}\n`);
   const line = r.stdout.split('\n').filter((l) => l.startsWith('{')).pop();
   if (r.status !== 0 || !line) {

@@ -4,7 +4,7 @@
 // Arithmetic (and, packing, the loader's plan of the packs); `train --dry-run` prints it next to the memory available.
 import { attentionWorkspaceBytes as cpuAttentionWorkspace } from '../backend/cpu/wasm/wasm-kernels.ts';
 import { gemmStagingBytes } from '../backend/cuda/gemm-plan.ts';
-import { attentionPathAt, cudaAttentionFromEnv, type CudaAttention } from '../backend/cuda/attention-path.ts';
+import { cudaAttentionFromEnv, plannedAttentionPath, type CudaAttention } from '../backend/cuda/attention-path.ts';
 import { flashAttentionWorkspaceBytes } from '../backend/cuda/flash-attention.ts';
 import { gemmAttentionWorkspaceBytes } from '../backend/cuda/gemm-attention.ts';
 import { attentionWorkspaceBytes as cudaAttentionWorkspace } from '../backend/cuda/launch.ts';
@@ -190,10 +190,10 @@ export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchS
     // the longest sequence (T) sizes the GEMM path's per-group score matrices; the most tokens its packed copies
     const Tmax = Math.max(batch.T, ev?.T ?? 0);
     const gemm = Math.max(gemmAttentionWorkspaceBytes({ B, T, Hq, Hkv, D }, storage, exact), gemmAttentionWorkspaceBytes({ B: 1, T: Tmax, Hq, Hkv, D }, storage, exact));
-    // flash: its own accumulators, or the gemm path's where a call falls back to it (fp32, another head dim); the
+    // flash: its own accumulators (bf16 at its head dims), else the gemm path's (fp32, another head dim); the
     // kernels' past their head dims: the gemm path's
-    const path = attentionPathAt(attention, D);
-    workspace = path === 'gemm' ? gemm : path === 'flash' ? Math.max(gemm, flashAttentionWorkspaceBytes({ B, T, Hq, Hkv, D }, exact))
+    const path = plannedAttentionPath(attention, D, dtypes.storage);
+    workspace = path === 'gemm' ? gemm : path === 'flash' ? flashAttentionWorkspaceBytes({ B, T, Hq, Hkv, D }, exact)
       : cudaAttentionWorkspace({ B, T, Hq, Hkv, D });
   }
   const staging = backendName === 'cuda' ? cudaGemmStaging(cfg, model, N, dtypes) : 0;

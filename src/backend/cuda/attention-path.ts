@@ -1,21 +1,26 @@
 // Which attention path the CUDA backend runs (MISTRAL_TUNE_CUDA_ATTENTION), the path a head dim falls back to, the
 // flash kernels by head dim, the window the kernels are given, and the batch slices a call is run in.
 import type { AttentionShape, DeviceBuffer } from '../backend.ts';
+import type { DType } from '../dtype.ts';
 import { UserError } from '../../util/errors.ts';
 import { infoOnce } from '../../util/log.ts';
 import { ATTENTION, MAX_GRID_YZ } from './launch.ts';
 
 /**
- * The attention path of the CUDA backend: its own kernels (the default); cuBLASLt products and row kernels
- * (gemm); or the tensor-core flash forward and backward (kernels/attention_flash_forward.cu and _backward.cu: bf16, head dim 64 or 128,
- * else the gemm path) (flash).
+ * The attention path of the CUDA backend: the tensor-core flash forward and backward (kernels/attention_flash_forward.cu
+ * and _backward.cu: bf16, head dim 64 or 128, else the gemm path) (flash, the default: 1.8× HF's step and 0.7× its
+ * memory at Mistral 7B's 1×2048 on an H200, against 0.07× for the kernels: BENCHMARKS.md, device run 1); cuBLASLt
+ * products and row kernels (gemm); or the backend's own simple kernels (kernel: any head dim up to 512, f32 math).
  */
 export type CudaAttention = 'kernel' | 'gemm' | 'flash';
 
-/** MISTRAL_TUNE_CUDA_ATTENTION: kernel (default), gemm or flash; anything else is an error naming the variable. */
+/** The path where MISTRAL_TUNE_CUDA_ATTENTION does not name one. */
+export const DEFAULT_CUDA_ATTENTION: CudaAttention = 'flash';
+
+/** MISTRAL_TUNE_CUDA_ATTENTION: flash (default), gemm or kernel; anything else is an error naming the variable. */
 export function cudaAttentionFromEnv(env: NodeJS.ProcessEnv = process.env): CudaAttention {
-  const v = env.MISTRAL_TUNE_CUDA_ATTENTION ?? 'kernel';
-  if (v !== 'kernel' && v !== 'gemm' && v !== 'flash') throw new UserError(`MISTRAL_TUNE_CUDA_ATTENTION=${v}: expected kernel, gemm or flash`);
+  const v = env.MISTRAL_TUNE_CUDA_ATTENTION || DEFAULT_CUDA_ATTENTION;
+  if (v !== 'kernel' && v !== 'gemm' && v !== 'flash') throw new UserError(`MISTRAL_TUNE_CUDA_ATTENTION=${v}: expected flash, gemm or kernel`);
   return v;
 }
 
@@ -28,6 +33,17 @@ export const KERNEL_MAX_HEAD_DIM = ATTENTION.threads * ATTENTION.maxAcc;
  */
 export function attentionPathAt(attention: CudaAttention, D: number): CudaAttention {
   return attention === 'kernel' && D > KERNEL_MAX_HEAD_DIM ? 'gemm' : attention;
+}
+
+/**
+ * The path a run's attention calls at head dim D with `storage` activations take on `attention`, as the memory plan
+ * counts it: flash where its kernels are built for the head dim and the storage is bf16, else cuBLASLt; the kernels'
+ * as attentionPathAt. (A GPU whose blocks lack the flash backward's shared memory at D = 128 — sm_86, sm_89 — or a
+ * tensor off 16-byte alignment sends a call to cuBLASLt, whose workspace the plan then leaves out.)
+ */
+export function plannedAttentionPath(attention: CudaAttention, D: number, storage: DType): CudaAttention {
+  if (attention === 'flash') return storage === 'bf16' && flashKernel(D) !== null ? 'flash' : 'gemm';
+  return attentionPathAt(attention, D);
 }
 
 /**

@@ -11,7 +11,7 @@ import { cuda, CudaBuffer } from './cuda-buffer.ts';
 import { openCuda, type CudaBackendOptions, type CudaParts, type DriverApi } from './cuda-parts.ts';
 import { CUDA_ERROR_OUT_OF_MEMORY, type Handle } from './driver.ts';
 import { CudaError } from './check.ts';
-import { forEachBatchSlice, throughGemm, withinWindow, type CudaAttention } from './attention-path.ts';
+import { DEFAULT_CUDA_ATTENTION, forEachBatchSlice, throughGemm, withinWindow, type CudaAttention } from './attention-path.ts';
 import { flashBackward, flashForward, flashRefusal, type FlashGpu } from './flash-attention.ts';
 import { cudaGemm, GEMM_WORKSPACE_BYTES, type GemmHost } from './gemm.ts';
 import { GemmAttention } from './gemm-attention.ts';
@@ -73,7 +73,7 @@ export class CudaBackend implements Backend {
       alloc: (dtype, length) => cuda(this.alloc(dtype, length)), free: (b) => this.free(b),
       ...(this.profiler ? { timed: (label: string, op: () => void) => this.profiler!.around(label, op) } : {}),
     });
-    this.attention = parts.attention ?? 'kernel';
+    this.attention = parts.attention ?? DEFAULT_CUDA_ATTENTION;
     this.gemmAttention = new GemmAttention(this);
     this.flashGpu = { arch: parts.arch, sharedPerBlock: parts.sharedPerBlock ?? null };
     this.workspace = this.allocator.alloc(GEMM_WORKSPACE_BYTES);
@@ -86,7 +86,7 @@ export class CudaBackend implements Backend {
   }
 
   describe(): string {
-    const attention = this.attention === 'flash' ? ', flash attention' : this.attention === 'gemm' ? ', attention through cuBLASLt' : '';
+    const attention = this.attention === 'flash' ? ', flash attention' : this.attention === 'gemm' ? ', attention through cuBLASLt' : ', attention kernels';
     return `cuda (${this.gpu}; NVRTC kernels, cuBLASLt GEMM${attention})`;
   }
 
@@ -249,6 +249,7 @@ export class CudaBackend implements Backend {
     const keys = s.kvLen ?? s.T, offset = s.qOffset ?? 0;
     // as the CPU backend: a query past the last key would read past the segments (and the cache)
     if (offset + s.T > keys) throw new Error(`attention: ${s.T} queries at offset ${offset} exceed ${keys} keys`);
+    if (s.T === 0 || s.B === 0) return; // no queries: nothing to write (the gemm path would still pack the keys)
     if (s.B > L.MAX_GRID_YZ) return forEachBatchSlice(this, s, (sub, at) => this.attentionForward(at(out, 'q'), at(lse, 'lse'), at(q, 'q'), at(k, 'kv'), at(v, 'kv'), at(segments, 'segments'), sub));
     s = withinWindow(s);
     if (this.flashTakes(s, L.flashAttentionForward, q, k, v, out)) return flashForward(this, out, lse, q, k, v, segments, s);

@@ -39,7 +39,7 @@ export interface CudaParts {
   deviceBytes?: number | null;
   /** The most dynamic shared memory a block may be allowed (MAX_SHARED_MEMORY_PER_BLOCK_OPTIN; null: unknown, as with stand-ins). */
   sharedPerBlock?: number | null;
-  /** The attention path (default: the backend's own kernels; MISTRAL_TUNE_CUDA_ATTENTION picks it in open()). */
+  /** The attention path (default: DEFAULT_CUDA_ATTENTION, flash; MISTRAL_TUNE_CUDA_ATTENTION picks it in open()). */
   attention?: CudaAttention;
   /** Times every operation with CUDA events, by class, reported on close (MISTRAL_TUNE_CUDA_PROFILE=1 in open()); needs the driver's event calls. */
   profile?: boolean;

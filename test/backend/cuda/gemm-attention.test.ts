@@ -7,11 +7,13 @@ import { cudaAttentionFromEnv } from '../../../src/backend/cuda/attention-path.t
 import { gemmAttentionWorkspaceBytes } from '../../../src/backend/cuda/gemm-attention.ts';
 import { UserError } from '../../../src/util/errors.ts';
 
-test('MISTRAL_TUNE_CUDA_ATTENTION: kernel by default, gemm or flash on request, anything else a one-line error naming the variable', () => {
-  assert.equal(cudaAttentionFromEnv({}), 'kernel');
+test('MISTRAL_TUNE_CUDA_ATTENTION: flash by default (also when set empty), gemm or kernel on request, anything else a one-line error naming the variable', () => {
+  assert.equal(cudaAttentionFromEnv({}), 'flash');
+  assert.equal(cudaAttentionFromEnv({ MISTRAL_TUNE_CUDA_ATTENTION: '' }), 'flash');
+  assert.equal(cudaAttentionFromEnv({ MISTRAL_TUNE_CUDA_ATTENTION: 'kernel' }), 'kernel');
   assert.equal(cudaAttentionFromEnv({ MISTRAL_TUNE_CUDA_ATTENTION: 'gemm' }), 'gemm');
   assert.equal(cudaAttentionFromEnv({ MISTRAL_TUNE_CUDA_ATTENTION: 'flash' }), 'flash');
-  assert.throws(() => cudaAttentionFromEnv({ MISTRAL_TUNE_CUDA_ATTENTION: 'fast' }), (e: Error) => e instanceof UserError && /MISTRAL_TUNE_CUDA_ATTENTION=fast: expected kernel, gemm or flash/.test(e.message));
+  assert.throws(() => cudaAttentionFromEnv({ MISTRAL_TUNE_CUDA_ATTENTION: 'fast' }), (e: Error) => e instanceof UserError && /MISTRAL_TUNE_CUDA_ATTENTION=fast: expected flash, gemm or kernel/.test(e.message));
 });
 
 test('workspace: packed Q, dO, dQ, rowdot, and one KV group\'s two exact and one store score matrices (Mistral 7B, 1×2048, bf16: 208 MiB)', () => {

@@ -66,7 +66,7 @@ function runAll(be: CudaBackend, storage: DType, exact: DType): void {
 }
 
 test('fp32: every kernel method launches its kernels with as many arguments as the .cu declares, f32 variant, nothing staged', () => {
-  const { be, launches, gemms } = fakeBackend();
+  const { be, launches, gemms } = fakeBackend({ attention: 'kernel' });
   runAll(be, 'f32', 'f32');
   assert.ok(launches.length > 25);
   for (const l of launches) assert.equal(l.args.length, KERNELS[l.name as KernelName].params.length, l.name);
@@ -94,7 +94,7 @@ test('fp32: every kernel method launches its kernels with as many arguments as t
 });
 
 test('bf16 storage with f32 exact tensors: the bf16 variant, no staging of rstd/lse/losses; a bf16 GEMM stays bf16', () => {
-  const { be, launches, gemms } = fakeBackend();
+  const { be, launches, gemms } = fakeBackend({ attention: 'kernel' });
   const before = launches.length;
   be.rmsnormForward(be.alloc('bf16', 32), be.alloc('f32', 4), be.alloc('bf16', 32), be.alloc('bf16', 8), 4, 8, 1e-5);
   be.attentionForward(be.alloc('bf16', 32), be.alloc('f32', 8), be.alloc('bf16', 32), be.alloc('bf16', 16), be.alloc('bf16', 16),
@@ -106,11 +106,13 @@ test('bf16 storage with f32 exact tensors: the bf16 variant, no staging of rstd/
   assert.equal(launches.filter((l) => l.name === 'convert').length, 0);
 });
 
-test('an empty grid (attention over no queries) launches nothing: the driver would refuse it', () => {
-  const { be, launches } = fakeBackend();
-  be.attentionForward(be.alloc('bf16', 0), be.alloc('f32', 0), be.alloc('bf16', 0), be.alloc('bf16', 16), be.alloc('bf16', 16),
-    be.alloc('i32', 4), { B: 1, T: 0, kvLen: 4, qOffset: 4, Hq: 2, Hkv: 1, D: 4, scale: 0.5, window: null });
-  assert.deepEqual(launches, []);
+test('an empty grid (attention over no queries) launches nothing, on every attention path: the driver would refuse it', () => {
+  for (const attention of ['kernel', 'gemm', 'flash'] as const) {
+    const { be, launches } = fakeBackend({ attention });
+    be.attentionForward(be.alloc('bf16', 0), be.alloc('f32', 0), be.alloc('bf16', 0), be.alloc('bf16', 16), be.alloc('bf16', 16),
+      be.alloc('i32', 4), { B: 1, T: 0, kvLen: 4, qOffset: 4, Hq: 2, Hkv: 1, D: 4, scale: 0.5, window: null });
+    assert.deepEqual(launches, [], attention);
+  }
 });
 
 test('a mixed call is staged: bf16 inputs widened to f32 for the f32 variant, written outputs converted back, temporaries freed', () => {
@@ -134,7 +136,7 @@ test('a mixed call is staged: bf16 inputs widened to f32 for the f32 variant, wr
 });
 
 test('f64 buffers (gradient checks) run the f64 variant with double scalars, f64 shared memory and its attention tile', () => {
-  const { be, launches, gemms } = fakeBackend();
+  const { be, launches, gemms } = fakeBackend({ attention: 'kernel' });
   runAll(be, 'f64', 'f64');
   const kernels = launches.filter((l) => l.name !== 'convert' && l.name !== 'finish_sum');
   assert.ok(kernels.every((l) => l.variant === 'f64'), kernels.filter((l) => l.variant !== 'f64').map((l) => l.name).join());
@@ -338,7 +340,7 @@ test('MISTRAL_TUNE_CUDA_ATTENTION=flash where a block may have less shared memor
 });
 
 test('a head dim past the attention kernels\' 512 (a config may give any): attention through cuBLASLt, said once, never a refusal; the memory plan counts that path', () => {
-  const { be, launches } = fakeBackend();
+  const { be, launches } = fakeBackend({ attention: 'kernel' });
   const run = (D: number): string[] => {
     launches.length = 0;
     const T = 3, shape = { B: 1, T, Hq: 2, Hkv: 1, D, scale: 0.1, window: null }, s = (n: number) => be.alloc('bf16', n), nq = T * 2 * D, nk = T * D;

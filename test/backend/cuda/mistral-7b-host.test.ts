@@ -12,16 +12,24 @@ import { planMemory } from '../../../src/train/memory-plan.ts';
 import { benchTrainConfig } from '../../../bench/gpu-plan.ts';
 import { benchShapedModel } from './bench-shape.ts';
 
-test('a Mistral-7B-shaped LoRA step (1×2048, then 4×2048 with checkpointing) launches only in-range arguments', () => {
-  const { launches, gemms, step } = benchShapedModel({ dropout: 0.05 });
-  for (const [B, checkpoint] of [[1, false], [4, true]] as const) {
-    const before = launches.length;
-    step(B, 2048, checkpoint);
-    assert.ok(launches.length - before > 32 * 20, `${launches.length - before} launches for B = ${B}`);
+test('a Mistral-7B-shaped LoRA step (1×2048, then 4×2048 with checkpointing) launches only in-range arguments (the default flash path, and the attention kernels)', () => {
+  for (const attention of [undefined, 'kernel'] as const) {
+    const { launches, gemms, step } = benchShapedModel({ dropout: 0.05, attention });
+    for (const [B, checkpoint] of [[1, false], [4, true]] as const) {
+      const before = launches.length;
+      step(B, 2048, checkpoint);
+      assert.ok(launches.length - before > 32 * 20, `${launches.length - before} launches for B = ${B}`);
+    }
+    assert.ok(gemms.length > 0);
+    if (attention === 'kernel') {
+      const att = launches.filter((l) => l.name.startsWith('attention'));
+      assert.ok(att.length >= 3 * 32 && att.every((l) => l.shared <= 48 * 1024));
+    } else { // flash by default: forward and backward at head dim 128, nothing through the other paths
+      const names = launches.map((l) => l.name);
+      assert.ok(names.filter((n) => n === 'flash_attention_forward_d128').length >= 32 && names.filter((n) => n === 'flash_attention_backward_d128').length >= 32);
+      assert.ok(!names.some((n) => n.startsWith('attention_') || n === 'attn_softmax'), 'no other attention path');
+    }
   }
-  assert.ok(gemms.length > 0);
-  const att = launches.filter((l) => l.name.startsWith('attention'));
-  assert.ok(att.length >= 3 * 32 && att.every((l) => l.shared <= 48 * 1024));
 });
 
 test('the memory plan plus cuBLASLt\'s workspace bounds the allocator\'s peak over a 7B-shaped LoRA step within 1% (1×2048, 4×2048 with checkpointing; the attention kernels and flash; DoRA on flash)', () => {
