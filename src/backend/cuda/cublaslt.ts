@@ -6,7 +6,8 @@ import { check, type StatusSource } from './check.ts';
 import type { DevicePtr, Handle } from './driver.ts';
 import { openLibrary, type KoffiFunction, type KoffiLibrary, type OpenOptions } from './ffi.ts';
 import { LIBCUBLASLT } from './find-libs.ts';
-import { ltPlan, type LtLayout } from './gemm-plan.ts';
+import { gemmLabel, ltPlan, type LtLayout, type LtRunTypes } from './gemm-plan.ts';
+import { fastestCandidate, TUNE_CANDIDATES, type StreamTimer } from './gemm-tune.ts';
 
 /** cudaDataType_t values of the element types we multiply (library_types.h). */
 export const CUDA_TYPE = { f32: 0, f64: 1, f16: 2, bf16: 14 } as const;
@@ -91,8 +92,12 @@ interface CachedPlan {
   first: bigint;
   second: bigint;
   out: bigint;
-  /** cublasLtMatmulAlgo_t (64 bytes) of the heuristic's first result. */
+  /** cublasLtMatmulAlgo_t (64 bytes): the heuristic's first result, or under tuning the fastest candidate once timed. */
   algo: Buffer;
+  /** Under tuning, the heuristic's candidates until the shape's first product times them (then none). */
+  candidates: Buffer[];
+  /** Under tuning, the bytes at the workspace's start that the candidates' timed products are written to (they get the rest as workspace). */
+  scratch: number;
 }
 
 export class CublasLt implements StatusSource {
@@ -121,6 +126,24 @@ export class CublasLt implements StatusSource {
     return Number(this.f.version!());
   }
 
+  /** Times the heuristic's candidates at each small shape's first product with `timer` (gemm-tune.ts) and keeps the fastest. */
+  enableTuning(timer: StreamTimer): void {
+    this.tuner = timer;
+  }
+
+  private tuner: StreamTimer | null = null;
+  /** What tuning chose, by shape: the candidate (0 = the heuristic's first) and each one's ms a product (null: it did not run). */
+  readonly tunings: Array<{ shape: string; chosen: number; ms: (number | null)[] }> = [];
+
+  /** One line per tuned shape where a candidate beat the heuristic's first, with the times; null when nothing was tuned. */
+  tuningReport(): string | null {
+    if (this.tunings.length === 0) return null;
+    const us = (ms: number | null): string => (ms === null ? '-' : (ms * 1000).toFixed(1));
+    const changed = this.tunings.filter((t) => t.chosen > 0);
+    return [`cuda backend: GEMM tuning (MISTRAL_TUNE_CUDA_GEMM_TUNE=1) timed ${this.tunings.length} shapes; ${changed.length} took another algorithm than the heuristic's first`,
+      ...changed.map((t) => `  ${t.shape}: candidate ${t.chosen} of ${t.ms.length}, µs a product ${t.ms.map(us).join(' ')}`)].join('\n');
+  }
+
   destroy(): void {
     for (const plan of this.plans.values()) if (plan) this.destroyPlan(plan);
     this.plans.clear();
@@ -147,7 +170,12 @@ export class CublasLt implements StatusSource {
     };
     const key = JSON.stringify([p.transFirst, p.transSecond, p.first, p.second, p.out, types, workspaceBytes, align]);
     let plan = this.plans.get(key);
-    if (plan === undefined) this.plans.set(key, (plan = this.makePlan(p, types, workspaceBytes, f64, align)));
+    if (plan === undefined) {
+      // under tuning, a shape whose product fits half the workspace is timed there (the candidates get the other half)
+      const outBytes = ((p.out.batch - 1) * p.out.stride + (p.out.cols - 1) * p.out.ld + p.out.rows) * bytes(types.c);
+      const scratch = Math.ceil(outBytes / 256) * 256;
+      this.plans.set(key, (plan = this.makePlan(p, types, workspaceBytes, f64, align, this.tuner && scratch <= workspaceBytes / 2 ? scratch : 0)));
+    }
     if (plan === null) return false;
     const scalar = (v: number): Buffer => {
       const buf = Buffer.alloc(f64 ? 8 : 4);
@@ -155,12 +183,30 @@ export class CublasLt implements StatusSource {
       else buf.writeFloatLE(v);
       return buf;
     };
-    check(this, 'cublasLtMatmul', this.f.matmul!(this.handle, plan.desc, scalar(p.alpha), b, plan.first, a, plan.second, scalar(p.beta),
-      addend, plan.out, c, plan.out, plan.algo, workspace, workspaceBytes, stream) as number);
+    const [alpha, beta] = [scalar(p.alpha), scalar(p.beta)];
+    const run = (algo: Buffer, d: DevicePtr, ws: DevicePtr, wsBytes: number): number => this.f.matmul!(this.handle, plan.desc, alpha, b, plan.first, a,
+      plan.second, beta, addend, plan.out, d, plan.out, algo, ws, wsBytes, stream) as number;
+    if (plan.candidates.length > 0) this.tune(plan, gemmLabel(g, types as LtRunTypes, addend !== c), run, workspace, workspaceBytes);
+    check(this, 'cublasLtMatmul', run(plan.algo, c, workspace, workspaceBytes));
     return true;
   }
 
-  private destroyPlan(plan: Omit<CachedPlan, 'algo'>): void {
+  /**
+   * Times each candidate of `plan` writing its product to the workspace's first plan.scratch bytes (never c: with
+   * beta ≠ 0 each run would add to it), keeps the fastest as plan.algo, and records the choice. A candidate that
+   * fails to run is passed over; where none runs, the heuristic's first stays (its own call reports the error).
+   */
+  private tune(plan: CachedPlan, shape: string, run: (algo: Buffer, d: DevicePtr, ws: DevicePtr, wsBytes: number) => number,
+    workspace: DevicePtr, workspaceBytes: number): void {
+    const candidates = plan.candidates;
+    plan.candidates = [];
+    const ws = workspace + BigInt(plan.scratch), wsBytes = workspaceBytes - plan.scratch;
+    const { best, ms } = fastestCandidate(candidates.length, (i) => run(candidates[i]!, workspace, ws, wsBytes) === 0, this.tuner!);
+    if (best > 0) plan.algo = candidates[best]!;
+    this.tunings.push({ shape, chosen: Math.max(best, 0), ms });
+  }
+
+  private destroyPlan(plan: Pick<CachedPlan, 'desc' | 'first' | 'second' | 'out'>): void {
     for (const h of [plan.first, plan.second, plan.out]) check(this, 'cublasLtMatrixLayoutDestroy', this.f.layoutDestroy!(h) as number);
     check(this, 'cublasLtMatmulDescDestroy', this.f.descDestroy!(plan.desc) as number);
   }
@@ -173,7 +219,8 @@ export class CublasLt implements StatusSource {
   /** The plan of each shape seen, or null where the heuristic had no algorithm for it (asked once). */
   private readonly plans = new Map<string, CachedPlan | null>();
 
-  private makePlan(p: ReturnType<typeof ltPlan>, types: LtTypes, workspaceBytes: number, f64: boolean, align: LtAlignments): CachedPlan | null {
+  /** The descriptors and algorithm of a shape; with `scratch` > 0 (tuning), up to TUNE_CANDIDATES algorithms that fit the workspace past it. */
+  private makePlan(p: ReturnType<typeof ltPlan>, types: LtTypes, workspaceBytes: number, f64: boolean, align: LtAlignments, scratch: number): CachedPlan | null {
     const desc = this.create('cublasLtMatmulDescCreate', this.f.descCreate!, f64 ? LT.CUBLAS_COMPUTE_64F : LT.CUBLAS_COMPUTE_32F, f64 ? CUDA_TYPE.f64 : CUDA_TYPE.f32);
     this.setInt32(this.f.descSet!, 'cublasLtMatmulDescSetAttribute(TRANSA)', desc, LT.CUBLASLT_MATMUL_DESC_TRANSA, p.transFirst ? 1 : 0);
     this.setInt32(this.f.descSet!, 'cublasLtMatmulDescSetAttribute(TRANSB)', desc, LT.CUBLASLT_MATMUL_DESC_TRANSB, p.transSecond ? 1 : 0);
@@ -192,21 +239,25 @@ export class CublasLt implements StatusSource {
     const pref = this.create('cublasLtMatmulPreferenceCreate', this.f.prefCreate!);
     try {
       const ws = Buffer.alloc(8);
-      ws.writeBigUInt64LE(BigInt(workspaceBytes));
+      ws.writeBigUInt64LE(BigInt(workspaceBytes - scratch));
       check(this, 'cublasLtMatmulPreferenceSetAttribute(MAX_WORKSPACE_BYTES)', this.f.prefSet!(pref, LT.CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, ws, 8) as number);
       for (const [attr, bytes] of [[LT.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, align.a], [LT.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, align.b],
         [LT.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, align.c], [LT.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, align.c]] as const) {
         if (bytes < LT_DEFAULT_ALIGNMENT) this.setInt32(this.f.prefSet!, 'cublasLtMatmulPreferenceSetAttribute(MIN_ALIGNMENT)', pref, attr, bytes);
       }
-      const results = Buffer.alloc(HEURISTIC_BYTES);
+      const requested = scratch > 0 ? TUNE_CANDIDATES : 1;
+      const results = Buffer.alloc(HEURISTIC_BYTES * requested);
       const returned: [number] = [0];
-      const status = this.f.heuristic!(this.handle, desc, first, second, out, out, pref, 1, results, returned) as number;
-      if (status === LT.CUBLAS_STATUS_NOT_SUPPORTED || (status === 0 && returned[0] === 0)) {
+      const status = this.f.heuristic!(this.handle, desc, first, second, out, out, pref, requested, results, returned) as number;
+      // each result's state (at byte 72) says whether its algorithm takes the problem
+      const algos = Array.from({ length: status === 0 ? returned[0] : 0 }, (_, i) => i * HEURISTIC_BYTES)
+        .filter((at) => results.readInt32LE(at + 72) === 0).map((at) => Buffer.from(results.subarray(at, at + 64)));
+      if (status === LT.CUBLAS_STATUS_NOT_SUPPORTED || (status === 0 && algos.length === 0)) {
         this.destroyPlan({ desc, first, second, out });
         return null;
       }
       check(this, 'cublasLtMatmulAlgoGetHeuristic', status);
-      return { desc, first, second, out, algo: Buffer.from(results.subarray(0, 64)) };
+      return { desc, first, second, out, algo: algos[0]!, candidates: algos.length > 1 ? algos : [], scratch };
     } finally {
       check(this, 'cublasLtMatmulPreferenceDestroy', this.f.prefDestroy!(pref) as number);
     }

@@ -356,6 +356,10 @@ export class CudaBackend implements Backend {
       attempt(() => process.stderr.write(`${this.profiler!.report(this.gpu)}\n`));
       attempt(() => this.profiler!.destroy());
     }
+    attempt(() => {
+      const tuned = this.lt.tuningReport?.();
+      if (tuned) process.stderr.write(`${tuned}\n`);
+    });
     attempt(() => this.kernels.unloadAll());
     attempt(() => this.lt.destroy());
     attempt(() => this.driver.streamDestroy(this.stream));

@@ -4,6 +4,7 @@
 import { UserError } from '../../util/errors.ts';
 import { cudaAttentionFromEnv, type CudaAttention } from './attention-path.ts';
 import { CublasLt } from './cublaslt.ts';
+import { eventTimer, gemmTuneFromEnv } from './gemm-tune.ts';
 import { CudaDriver, DEVICE_ATTRIBUTE, type Handle } from './driver.ts';
 import { findCudaInclude, findLibrary, LIBNVRTC } from './find-libs.ts';
 import { KernelCache } from './kernel-cache.ts';
@@ -27,7 +28,8 @@ export type DriverApi = Pick<CudaDriver, 'memAlloc' | 'memFree' | 'memcpyHtoD' |
 export interface CudaParts {
   driver: DriverApi;
   stream: Handle;
-  gemm: Pick<CublasLt, 'matmul' | 'destroy'>;
+  /** cuBLASLt (tuningReport: what MISTRAL_TUNE_CUDA_GEMM_TUNE=1 chose, printed on close). */
+  gemm: Pick<CublasLt, 'matmul' | 'destroy'> & Partial<Pick<CublasLt, 'tuningReport'>>;
   cache: Pick<KernelCache, 'get'>;
   arch: string;
   cudaInclude: string;
@@ -60,8 +62,11 @@ export function openCuda<T>(opts: CudaBackendOptions, make: (parts: CudaParts) =
     const nvrtc = Nvrtc.open();
     gemm = CublasLt.open();
     const cc = driver.computeCapability(dev);
+    const [attention, profile, tune] = [cudaAttentionFromEnv(), cudaProfileFromEnv(), gemmTuneFromEnv()]; // a bad value stops here
+    const stream = driver.streamCreate();
+    if (tune) gemm.enableTuning(eventTimer(driver, stream));
     return make({
-      attention: cudaAttentionFromEnv(), profile: cudaProfileFromEnv(), release, deviceBytes: driver.totalMem(dev), sharedPerBlock: driver.attribute(dev, DEVICE_ATTRIBUTE.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN), driver, stream: driver.streamCreate(), gemm, arch: archFor(cc), cudaInclude: include.file,
+      attention, profile, release, deviceBytes: driver.totalMem(dev), sharedPerBlock: driver.attribute(dev, DEVICE_ATTRIBUTE.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN), driver, stream, gemm, arch: archFor(cc), cudaInclude: include.file,
       cache: new KernelCache((req) => nvrtc.compile(req.source, req.name, nvrtcOptions(req)).cubin, nvrtc.version(), opts.cacheDir),
       gpu: `${driver.deviceName(dev)}, sm_${cc.major}${cc.minor}, ${(driver.totalMem(dev) / 2 ** 30).toFixed(0)} GiB`,
     });

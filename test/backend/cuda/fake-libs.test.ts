@@ -20,6 +20,7 @@ import { validate } from '../../../src/train/config.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import { train } from '../../../src/train/trainer.ts';
 import { TINY_BASE } from '../../helpers.ts';
+import { captureStderr } from '../../tokenizer/helpers.ts';
 import { tempDir } from '../../temp-dir.ts';
 
 const CC = ['cc', 'gcc', 'clang'].find((c) => {
@@ -46,7 +47,7 @@ function build(): { root: string; stats: () => Record<string, number>; options: 
   const statsFn = fake.func('void fake_stats(_Out_ uint8_t *out)') as (b: Buffer) => void;
   const optionsFn = fake.func('const char *fake_options()') as () => string;
   const keys = ['allocs', 'ctxRefs', 'streams', 'modules', 'lt', 'descs', 'layouts', 'prefs', 'launches', 'gx', 'gy', 'gz', 'bx', 'by', 'bz',
-    'shmem', 'alignA', 'alignB', 'alignC', 'alignD', 'dynShared', 'carveout'];
+    'shmem', 'alignA', 'alignB', 'alignC', 'alignD', 'dynShared', 'carveout', 'lastAlgo'];
   const stats = (): Record<string, number> => {
     const b = Buffer.alloc(8 * keys.length);
     statsFn(b);
@@ -120,6 +121,42 @@ test('through the stand-in libraries: probe, backend open, fill, up/download, co
   const end = fake.stats();
   assert.deepEqual({ allocs: end.allocs, ctxRefs: end.ctxRefs, streams: end.streams, modules: end.modules, lt: end.lt, descs: end.descs, layouts: end.layouts, prefs: end.prefs },
     { allocs: 0, ctxRefs: 0, streams: 0, modules: 0, lt: 0, descs: 0, layouts: 0, prefs: 0 }, 'close() gives everything back');
+});
+
+test('MISTRAL_TUNE_CUDA_GEMM_TUNE=1: a small shape\'s first product times every candidate of the heuristic into the workspace and keeps the fastest; C += A·B stays exact; a large one takes the first; reported on close', { skip }, () => {
+  const fake = build();
+  Object.assign(process.env, { MISTRAL_TUNE_CUDA_GEMM_TUNE: '1', MT_FAKE_CUBLASLT_ALGOS: '4', MT_FAKE_CUBLASLT_FAST_ALGO: '2' });
+  try {
+    const be = CudaBackend.open();
+    const rng = new Rng(3), m = 6, n = 5, k = 7;
+    const rand = (len: number): Float32Array => Float32Array.from({ length: len }, () => rng.next() - 0.5);
+    const [A, B, C0] = [rand(m * k), rand(k * n), rand(m * n)];
+    const up = (data: Float32Array): ReturnType<CudaBackend['alloc']> => {
+      const buf = be.alloc('f32', data.length);
+      be.upload(buf, { dtype: 'f32', data });
+      return buf;
+    };
+    const c = up(C0), a = up(A), b = up(B);
+    // in place with beta = 1, as a gradient accumulates: the candidates' timed runs must not add to C
+    for (let i = 0; i < 2; i++) {
+      be.gemm(c, a, b, { m, n, k, beta: 1 });
+      assert.equal(fake.stats().lastAlgo, 2, `product ${i + 1}: the fastest candidate (the stand-in's algorithm 2)`);
+    }
+    const got = be.download(c);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let p = 0; p < k; p++) acc += A[i * k + p]! * B[p * n + j]!;
+      assert.ok(Math.abs(got[i * n + j]! - (C0[i * n + j]! + 2 * acc)) < 1e-5, `(${i}, ${j}): ${got[i * n + j]} vs ${C0[i * n + j]! + 2 * acc}`);
+    }
+    // a product of more than half the workspace (16 MiB of its 32) is not timed: the heuristic's first algorithm
+    be.gemm(be.alloc('f32', 2048 * 2049), be.alloc('f32', 2048), be.alloc('f32', 2049), { m: 2048, n: 2049, k: 1 });
+    assert.equal(fake.stats().lastAlgo, 0);
+    const { stderr } = captureStderr(() => be.close());
+    assert.match(stderr, /GEMM tuning \(MISTRAL_TUNE_CUDA_GEMM_TUNE=1\) timed 1 shapes; 1 took another algorithm than the heuristic's first\n {2}gemm 6×5×7 f32→f32 \+C: candidate 2 of 4, µs a product 10\.0 10\.0 1\.0 10\.0\n/);
+    assert.deepEqual([fake.stats().allocs, fake.stats().descs], [0, 0]);
+  } finally {
+    for (const v of ['MISTRAL_TUNE_CUDA_GEMM_TUNE', 'MT_FAKE_CUBLASLT_ALGOS', 'MT_FAKE_CUBLASLT_FAST_ALGO']) delete process.env[v];
+  }
 });
 
 test('a GEMM the heuristic has no algorithm for (none returned, or CUBLAS_STATUS_NOT_SUPPORTED) runs on the fallback kernel, its descriptors released at once', { skip }, () => {
