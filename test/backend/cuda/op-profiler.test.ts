@@ -43,7 +43,7 @@ test('MISTRAL_TUNE_CUDA_PROFILE takes 1 or 0; anything else names the variable',
 });
 
 test('a CUDA backend with profiling on times every launch, GEMM and copy of a LoRA training step and reports them on close', () => {
-  const { be, launches, gemms, events, copies } = fakeBackend({ profile: true });
+  const { be, launches, gemms, events, copies } = fakeBackend({ profile: true, attention: 'kernel' });
   const cfg = parseConfig({
     model_type: 'mistral', vocab_size: 64, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2,
     rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 64,
