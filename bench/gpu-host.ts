@@ -3,14 +3,14 @@
 // device memory, nothing computed, every event 1 µs), profiled (MISTRAL_TUNE_CUDA_PROFILE's table: its "calls"
 // column is the count of each operation class in one step), with the allocator's peak. The host time is the
 // TypeScript of the model, the trainer's update and the backend, without the FFI calls a GPU run adds.
-// Usage: node --import tsx bench/gpu-host.ts [--case 1x2048:flash-attn] [--layers 32] [--steps 5]
+// Usage: node --import tsx bench/gpu-host.ts [--case 1x2048] [--layers 32] [--steps 5]
 import { parseArgs } from 'node:util';
 import { benchShapedModel } from '../test/backend/cuda/bench-shape.ts';
 import { LORA_RANK, parseCase } from './gpu-plan.ts';
 
-const { values: a } = parseArgs({ options: { case: { type: 'string', default: '1x2048:flash-attn' }, layers: { type: 'string', default: '32' }, steps: { type: 'string', default: '5' } } });
+const { values: a } = parseArgs({ options: { case: { type: 'string', default: '1x2048' }, layers: { type: 'string', default: '32' }, steps: { type: 'string', default: '5' } } });
 const c = parseCase(a.case!);
-const { be, step } = benchShapedModel({ attention: c.attention ?? 'kernel', profile: true, layers: Number(a.layers), dora: c.dora ?? false });
+const { be, step } = benchShapedModel({ attention: c.attention, profile: true, layers: Number(a.layers), dora: c.dora ?? false });
 const profiler = be.profiler!;
 const times: number[] = [];
 for (let s = 0; s < Number(a.steps); s++) {

@@ -27,21 +27,39 @@ export interface BenchCase {
   dora?: boolean;
   /** Ours only: run with MISTRAL_TUNE_CUDA_PROFILE=1 (GPU time by operation class; its tokens/s are not a measurement). */
   profile?: boolean;
+  /** Ours only: the optimisation switches of VARIANTS the case runs with (`+name` after the rest), in the order given. */
+  variants?: string[];
+}
+
+/**
+ * Optimisation switches a case can measure side by side with the default (issue [10]: one GPU call, several variants):
+ * `1x2048+gemm-tune` runs ours with these environment variables.
+ */
+export const VARIANTS: Record<string, Record<string, string>> = {
+  /** cuBLASLt's candidate algorithms timed per shape (cublaslt.ts, gemm-tune.ts). */
+  'gemm-tune': { MISTRAL_TUNE_CUDA_GEMM_TUNE: '1' },
+};
+
+/** The environment variables of a case's variants. */
+export function variantEnv(c: BenchCase): Record<string, string> {
+  return Object.assign({}, ...(c.variants ?? []).map((v) => VARIANTS[v]!));
 }
 
 /** "1x2048", "4x2048:ckpt", "1x2048:gemm-attn", "1x2048:kernel-attn", "2x2048:flash-attn", "1x2048:dora", "1x2048:profile" → a case. */
 export function parseCase(text: string): BenchCase {
-  const m = /^(\d+)x(\d+)(:ckpt)?(?::(gemm|flash|kernel)-attn)?(:dora)?(:profile)?$/.exec(text.trim());
+  const [shape, ...variants] = text.trim().split('+');
+  for (const v of variants) if (!(v in VARIANTS)) throw new Error(`bench case "${text}": unknown variant +${v} (known: ${Object.keys(VARIANTS).map((k) => `+${k}`).join(', ')})`);
+  const m = /^(\d+)x(\d+)(:ckpt)?(?::(gemm|flash|kernel)-attn)?(:dora)?(:profile)?$/.exec(shape!);
   if (!m) throw new Error(`bench case "${text}": expected BxT, BxT:ckpt, either with :gemm-attn, :kernel-attn or :flash-attn (the default), then :dora, then :profile if wanted, e.g. 1x2048 or 4x2048:ckpt`);
   return {
     B: Number(m[1]), T: Number(m[2]), ckpt: m[3] !== undefined, ...(m[4] ? { attention: m[4] as 'gemm' | 'flash' | 'kernel' } : {}),
-    ...(m[5] ? { dora: true } : {}), ...(m[6] ? { profile: true } : {}),
+    ...(m[5] ? { dora: true } : {}), ...(m[6] ? { profile: true } : {}), ...(variants.length > 0 ? { variants } : {}),
   };
 }
 
 /** The case as --cases spells it. */
 export const caseName = (c: BenchCase): string =>
-  `${peerCaseName(c)}${c.attention ? `:${c.attention}-attn` : ''}${c.dora ? ':dora' : ''}${c.profile ? ':profile' : ''}`;
+  `${peerCaseName(c)}${c.attention ? `:${c.attention}-attn` : ''}${c.dora ? ':dora' : ''}${c.profile ? ':profile' : ''}${(c.variants ?? []).map((v) => `+${v}`).join('')}`;
 /** The HF peer's case of the same shape (the attention path is ours only). */
 export const peerCaseName = (c: BenchCase): string => `${c.B}x${c.T}${c.ckpt ? ':ckpt' : ''}`;
 

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { createBackend } from '../src/backend/select.ts';
 import { CudaBackend } from '../src/backend/cuda/cuda-backend.ts';
 import { parseConfig } from '../src/model/config.ts';
-import { caseName, LORA_RANK, MISTRAL_7B_V01, parseCase, peerCaseName, profileTable, stepFlops, type BenchCase } from './gpu-plan.ts';
+import { caseName, LORA_RANK, MISTRAL_7B_V01, parseCase, peerCaseName, profileTable, stepFlops, variantEnv, type BenchCase } from './gpu-plan.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { values: a } = parseArgs({
@@ -78,7 +78,10 @@ for (const c of cases) {
   }
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(HERE, 'gpu-case.ts'), '--case', caseName(c), '--layers', String(layers),
     '--steps', String(steps), '--warmup', String(warmup)], { encoding: 'utf8', timeout: limit * 1000, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, MISTRAL_TUNE_CUDA_ATTENTION: c.attention ?? '', MISTRAL_TUNE_CUDA_PROFILE: c.profile ? '1' : '0' } });
+    env: { ...process.env, MISTRAL_TUNE_CUDA_ATTENTION: c.attention ?? '', MISTRAL_TUNE_CUDA_PROFILE: c.profile ? '1' : '0', ...variantEnv(c) } });
+  // what a variant reports on close (GEMM tuning: the shapes where another algorithm won)
+  const reported = r.stderr.split('\n').filter((l, i, all) => /^cuda backend: GEMM tuning/.test(l) || (/^ {2}gemm /.test(l) && all.slice(0, i).some((p) => /^cuda backend: GEMM tuning/.test(p))));
+  if (reported.length > 0) console.log(`# ${caseName(c)}:\n${reported.map((l) => `# ${l}`).join('\n')}`);
   if (c.profile) console.log(`\n# ${caseName(c)}, ${warmup + steps} steps:\n${profileTable(r.stderr)}\n`);
   const line = r.stdout.split('\n').filter((l) => l.startsWith('{')).pop();
   if (r.status !== 0 || !line) {

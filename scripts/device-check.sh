@@ -14,23 +14,25 @@
 #                  libraries are (nvrtc.h, cublasLt.h, `nm -D` of the libraries; NVRTC compiling every module),
 #                  which a machine without the toolkit skips
 #   test-gpu-fp32  `npm run test:gpu` at fp32, and test-gpu-bf16 at bf16 (one precision per step, 5 test files at a
-#                  time each; bf16 also runs the Mistral-7B-shaped checks of test/model/mistral-7b-gpu.test.ts: 10 LoRA
-#                  steps at 2×2048, 32 greedy tokens, on the default attention kernels, whose forward and backward
-#                  may take about a second a step at that size: 180 s, the longest step of the group)
-#   attn-variants  the attention and model parity tests on CUDA with MISTRAL_TUNE_CUDA_ATTENTION=gemm (fp32, bf16)
-#                  and =flash (bf16: the tensor-core forward and backward at head dims 64 and 128; also the bf16
-#                  LoRA training runs; at the 7B shape the flash path is what bench-gpu trains, whose run stops on a
-#                  non-finite loss), issue [10]'s variants; every variant runs, the step fails if one did
+#                  time each, on the default attention path: flash — the tensor-core kernels at bf16, head dims 64 and
+#                  128; cuBLASLt's path at fp32 and other head dims; bf16 also runs the Mistral-7B-shaped checks of
+#                  test/model/mistral-7b-gpu.test.ts: 10 LoRA steps at 2×2048, 32 greedy tokens: 180 s, the longest
+#                  step of the group, each test file 120 s at most — run 1's 60 s cut that file on the attention kernels)
+#   attn-variants  the attention and model parity tests on CUDA on the other paths: MISTRAL_TUNE_CUDA_ATTENTION=kernel
+#                  (fp32, bf16) and =gemm (bf16; its fp32 is test-gpu-fp32's); every variant runs, the step fails if
+#                  one did
 #   hf-check       scripts/hf-check: our exports loaded by HF transformers + PEFT, logits compared (python3 with
 #                  env.sh's LD_LIBRARY_PATH, or without its toolkit folders where torch does not import so: checked
 #                  in the background from the start; the bench's HF peer runs with the same python3)
 # and last, alone on the GPU:
 #   bench-gpu      bench/gpu.ts: the 32-layer Mistral-7B shape through train(), the cases that matter most first
 #                  (each case gets what is left, at most 60 s; the last ones are lost if time runs short): 1×2048,
-#                  2×2048 and 4×2048 with activation checkpointing with flash attention (:flash-attn, issue [10]'s
-#                  targets), 1×2048 flash profiled (GPU time by operation class, MISTRAL_TUNE_CUDA_PROFILE), then
-#                  1×2048 with attention through cuBLASLt (:gemm-attn) and with the attention kernels (the
-#                  default), then DoRA at 1×2048 flash (:dora, no HF ratio), beside HF PEFT; its --budget-s ends it inside the step's limit with a partial table
+#                  2×2048 and 4×2048 with activation checkpointing on the default path (flash attention: issue [10]'s
+#                  targets), then the same with the optimisation variants being measured (bench/gpu-plan.ts VARIANTS,
+#                  `+name`: +gemm-tune times cuBLASLt's candidate algorithms), 1×2048 with the variants and 2×2048
+#                  profiled (GPU time by operation class, MISTRAL_TUNE_CUDA_PROFILE), 1×2048 with attention through
+#                  cuBLASLt (:gemm-attn), then DoRA at 1×2048 (:dora, no HF ratio), beside HF PEFT; its --budget-s ends it
+#                  inside the step's limit with a partial table
 #                  (BENCH_LAYERS and BENCH_CASES override)
 # All of it ends within TOTAL_S (default 420 s, kill grace included: 7 min, the bench getting what the others
 # left, up to 240 s); a step is cut to what is left, and skipped when under 10 s are left. The files under $OUT:
@@ -167,10 +169,9 @@ step smoke 30 node --import tsx scripts/cuda-smoke.ts
 # wait on most): the group takes as long as its longest step, the bf16 suite with the 7B-shaped checks
 step_bg bindings 60 node --import tsx --test test/backend/cuda/headers.test.ts test/backend/cuda/nvrtc-compile.test.ts
 step_bg test-gpu-fp32 120 env TEST_TIMEOUT_MS=60000 TEST_CONCURRENCY=5 bash scripts/test-gpu.sh fp32
-step_bg test-gpu-bf16 180 env TEST_TIMEOUT_MS=60000 TEST_CONCURRENCY=5 bash scripts/test-gpu.sh bf16
+step_bg test-gpu-bf16 180 env TEST_TIMEOUT_MS=120000 TEST_CONCURRENCY=5 bash scripts/test-gpu.sh bf16
 step_bg attn-variants 120 bash -c 'rc=0; parity="test/backend/attention.test.ts test/model/forward-parity.test.ts test/model/gradcheck.test.ts"; \
-  for vp in flash:bf16 gemm:fp32 gemm:bf16; do echo "# MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} precision ${vp#*:}"; files=$parity; \
-  [ "${vp%:*}" = flash ] && files="$parity test/model/bf16-lora.test.ts"; \
+  for vp in kernel:fp32 kernel:bf16 gemm:bf16; do echo "# MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} precision ${vp#*:}"; files=$parity; \
   MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=${vp#*:} node --import tsx --test --test-concurrency=3 \
   --test-timeout=20000 $files || rc=1; done; exit $rc'
 hfc=$(mktemp -d) # the exported models: too many files to bring back (the log has the comparison), so not under $OUT
@@ -179,7 +180,7 @@ wait_steps
 rm -rf "$hfc"
 # the benchmark alone, on an idle GPU, with what is left
 python_for_hf quiet
-export BENCH_CASES="${BENCH_CASES:-1x2048:flash-attn,2x2048:flash-attn,4x2048:ckpt:flash-attn,1x2048:flash-attn:profile,1x2048:gemm-attn,1x2048,1x2048:flash-attn:dora}" BENCH_LAYERS="${BENCH_LAYERS:-32}"
+export BENCH_CASES="${BENCH_CASES:-1x2048,2x2048,4x2048:ckpt,1x2048+gemm-tune,2x2048+gemm-tune,4x2048:ckpt+gemm-tune,1x2048:profile+gemm-tune,2x2048:profile,1x2048:gemm-attn,1x2048:dora}" BENCH_LAYERS="${BENCH_LAYERS:-32}"
 step bench-gpu 240 bash -c 'exec node --import tsx bench/gpu.ts --cases "$BENCH_CASES" --layers "$BENCH_LAYERS" --steps 3 --warmup 1 --budget-s $((STEP_LIMIT_S - 10))'
 
 failures=$((failures + $(find "$verdicts" -name '*.failed' | wc -l)))

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { benchTrainConfig, caseName, matmulParams, MISTRAL_7B_V01, parseCase, peerCaseName, profileTable, stepFlops, writeRandomRows } from '../../bench/gpu-plan.ts';
+import { benchTrainConfig, caseName, matmulParams, MISTRAL_7B_V01, parseCase, peerCaseName, profileTable, stepFlops, variantEnv, writeRandomRows } from '../../bench/gpu-plan.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { validate } from '../../src/train/config.ts';
 import { dryRun } from '../../src/train/dry-run.ts';
@@ -50,6 +50,15 @@ test('each default bench case is a train config that validates and plans without
   assert.equal(caseName(d), '1x2048:flash-attn:dora');
   assert.equal(peerCaseName(d), '1x2048');
   assert.throws(() => parseCase('1x2048:dora:flash-attn'), /then :dora/);
+  // optimisation variants, measured beside the default in one call
+  const v = parseCase('2x2048:profile+gemm-tune');
+  assert.deepEqual(v, { B: 2, T: 2048, ckpt: false, profile: true, variants: ['gemm-tune'] });
+  assert.equal(caseName(v), '2x2048:profile+gemm-tune');
+  assert.equal(peerCaseName(v), '2x2048');
+  assert.deepEqual(variantEnv(v), { MISTRAL_TUNE_CUDA_GEMM_TUNE: '1' });
+  assert.deepEqual(variantEnv(parseCase('1x2048')), {});
+  assert.throws(() => parseCase('1x2048+fast'), /unknown variant \+fast \(known: \+gemm-tune/);
+  assert.deepEqual(parseCase('1x2048:kernel-attn'), { B: 1, T: 2048, ckpt: false, attention: 'kernel' });
   const data = path.join(work, 'dora.jsonl');
   writeRandomRows(data, 3, 2048, 32000, 1);
   const cfg = validate(benchTrainConfig(d, { layers: 32, steps: 2, warmup: 1, data, outputDir: path.join(work, 'run'), device: 'cpu' }), 'dora');

@@ -231,7 +231,8 @@ export class CudaBackend implements Backend {
   }
 
   rope(x: DeviceBuffer, positions: DeviceBuffer, invFreq: DeviceBuffer, N: number, H: number, D: number, inverse: boolean): void {
-    this.kernels.launch('rope', L.elementwise((N * H * D) / 2), [cuda(x), cuda(positions), cuda(invFreq), N, H, D, inverse ? 1 : 0]);
+    // a thread per (token, i), over the heads
+    this.kernels.launch('rope', L.elementwise((N * D) / 2), [cuda(x), cuda(positions), cuda(invFreq), N, H, D, inverse ? 1 : 0]);
   }
 
   /** Whether flash attention is on and takes this call; when it is on and cannot, says why once (attention through cuBLASLt runs). */

@@ -30,7 +30,7 @@ function need(ok: boolean, what: string): void {
   if (!ok) throw new UserError(`CUDA launch: ${what}`);
 }
 
-/** add, axpy, scale, fill, dropout, swiglu, rope (n = N·H·D/2), gather/scatter (n = R·C), adamw, reduce_sum, convert. */
+/** add, axpy, scale, fill, dropout, swiglu, rope (n = N·D/2), gather/scatter (n = R·C), adamw, reduce_sum, convert. */
 export function elementwise(n: number): Launch {
   need(Number.isSafeInteger(n) && n >= 0, `element count ${n} is not a non-negative integer`);
   const blocks = Math.min(Math.max(1, Math.ceil(n / ELEMENTWISE_THREADS)), MAX_ELEMENTWISE_BLOCKS);

@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildStandIn, cachedKernelEmulator } from './emulator/build.ts';
 import { tempDir } from '../../temp-dir.ts';
-import { runnable, TS_LOADER } from '../../node-args.ts';
+import { nodeArgsFor, runnable, TS_LOADER } from '../../node-args.ts';
 
 const has = (c: string): boolean => {
   try {
@@ -88,7 +88,7 @@ test('scripts/cuda-smoke.ts runs to its end on the stand-in CUDA with the emulat
   const work = tempDir('mt-smoke-');
   try {
     const lib = buildStandIn(work);
-    const r = spawnSync(process.execPath, [...TS_LOADER, 'scripts/cuda-smoke.ts'], {
+    const r = spawnSync(process.execPath, nodeArgsFor('scripts/cuda-smoke.ts'), {
       cwd: ROOT, encoding: 'utf8',
       env: { ...process.env, LD_LIBRARY_PATH: lib, CUDA_HOME: work, MISTRAL_TUNE_CACHE: path.join(work, 'cache'), MT_FAKE_CUDA_KERNELS: cachedKernelEmulator() },
     });
