@@ -94,9 +94,12 @@ interface CachedPlan {
   out: bigint;
   /** cublasLtMatmulAlgo_t (64 bytes): the heuristic's first result, or under tuning the fastest candidate once timed. */
   algo: Buffer;
-  /** Under tuning, the heuristic's candidates until the shape's first product times them (then none). */
+  /** Under tuning, the heuristic's candidates until a product of the shape times them (then none). */
   candidates: Buffer[];
-  /** Under tuning, the bytes at the workspace's start that the candidates' timed products are written to (they get the rest as workspace). */
+  /**
+   * Under tuning, the bytes at the workspace's start that the candidates' timed products are written to where the
+   * product fits half the workspace (the candidates get the rest); 0 where it does not (they get all of it).
+   */
   scratch: number;
 }
 
@@ -174,7 +177,7 @@ export class CublasLt implements StatusSource {
       // under tuning, a shape whose product fits half the workspace is timed there (the candidates get the other half)
       const outBytes = ((p.out.batch - 1) * p.out.stride + (p.out.cols - 1) * p.out.ld + p.out.rows) * bytes(types.c);
       const scratch = Math.ceil(outBytes / 256) * 256;
-      this.plans.set(key, (plan = this.makePlan(p, types, workspaceBytes, f64, align, this.tuner && scratch <= workspaceBytes / 2 ? scratch : 0)));
+      this.plans.set(key, (plan = this.makePlan(p, types, workspaceBytes, f64, align, this.tuner !== null, this.tuner && scratch <= workspaceBytes / 2 ? scratch : 0)));
     }
     if (plan === null) return false;
     const scalar = (v: number): Buffer => {
@@ -186,22 +189,26 @@ export class CublasLt implements StatusSource {
     const [alpha, beta] = [scalar(p.alpha), scalar(p.beta)];
     const run = (algo: Buffer, d: DevicePtr, ws: DevicePtr, wsBytes: number): number => this.f.matmul!(this.handle, plan.desc, alpha, b, plan.first, a,
       plan.second, beta, addend, plan.out, d, plan.out, algo, ws, wsBytes, stream) as number;
-    if (plan.candidates.length > 0) this.tune(plan, gemmLabel(g, types as LtRunTypes, addend !== c), run, workspace, workspaceBytes);
+    // the candidates' products go to the workspace, or to c itself where each run writes the same c (β = 0, or the
+    // addend apart from c); a larger product that adds to c in place waits for a call of its shape that can be timed
+    if (plan.candidates.length > 0 && (plan.scratch > 0 || p.beta === 0 || addend !== c)) {
+      this.tune(plan, gemmLabel(g, types as LtRunTypes, addend !== c), run, plan.scratch > 0 ? workspace : c, workspace, workspaceBytes);
+    }
     check(this, 'cublasLtMatmul', run(plan.algo, c, workspace, workspaceBytes));
     return true;
   }
 
   /**
-   * Times each candidate of `plan` writing its product to the workspace's first plan.scratch bytes (never c: with
-   * beta ≠ 0 each run would add to it), keeps the fastest as plan.algo, and records the choice. A candidate that
-   * fails to run is passed over; where none runs, the heuristic's first stays (its own call reports the error).
+   * Times each candidate of `plan` writing its product to `d` (the workspace's first plan.scratch bytes, or c where
+   * every run writes the same c), keeps the fastest as plan.algo, and records the choice. A candidate that fails to
+   * run is passed over; where none runs, the heuristic's first stays (its own call reports the error).
    */
   private tune(plan: CachedPlan, shape: string, run: (algo: Buffer, d: DevicePtr, ws: DevicePtr, wsBytes: number) => number,
-    workspace: DevicePtr, workspaceBytes: number): void {
+    d: DevicePtr, workspace: DevicePtr, workspaceBytes: number): void {
     const candidates = plan.candidates;
     plan.candidates = [];
     const ws = workspace + BigInt(plan.scratch), wsBytes = workspaceBytes - plan.scratch;
-    const { best, ms } = fastestCandidate(candidates.length, (i) => run(candidates[i]!, workspace, ws, wsBytes) === 0, this.tuner!);
+    const { best, ms } = fastestCandidate(candidates.length, (i) => run(candidates[i]!, d, ws, wsBytes) === 0, this.tuner!);
     if (best > 0) plan.algo = candidates[best]!;
     this.tunings.push({ shape, chosen: Math.max(best, 0), ms });
   }
@@ -219,8 +226,9 @@ export class CublasLt implements StatusSource {
   /** The plan of each shape seen, or null where the heuristic had no algorithm for it (asked once). */
   private readonly plans = new Map<string, CachedPlan | null>();
 
-  /** The descriptors and algorithm of a shape; with `scratch` > 0 (tuning), up to TUNE_CANDIDATES algorithms that fit the workspace past it. */
-  private makePlan(p: ReturnType<typeof ltPlan>, types: LtTypes, workspaceBytes: number, f64: boolean, align: LtAlignments, scratch: number): CachedPlan | null {
+  /** The descriptors and algorithm of a shape; with `tune`, up to TUNE_CANDIDATES algorithms that fit the workspace past `scratch` bytes. */
+  private makePlan(p: ReturnType<typeof ltPlan>, types: LtTypes, workspaceBytes: number, f64: boolean, align: LtAlignments, tune: boolean,
+    scratch: number): CachedPlan | null {
     const desc = this.create('cublasLtMatmulDescCreate', this.f.descCreate!, f64 ? LT.CUBLAS_COMPUTE_64F : LT.CUBLAS_COMPUTE_32F, f64 ? CUDA_TYPE.f64 : CUDA_TYPE.f32);
     this.setInt32(this.f.descSet!, 'cublasLtMatmulDescSetAttribute(TRANSA)', desc, LT.CUBLASLT_MATMUL_DESC_TRANSA, p.transFirst ? 1 : 0);
     this.setInt32(this.f.descSet!, 'cublasLtMatmulDescSetAttribute(TRANSB)', desc, LT.CUBLASLT_MATMUL_DESC_TRANSB, p.transSecond ? 1 : 0);
@@ -245,7 +253,7 @@ export class CublasLt implements StatusSource {
         [LT.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, align.c], [LT.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, align.c]] as const) {
         if (bytes < LT_DEFAULT_ALIGNMENT) this.setInt32(this.f.prefSet!, 'cublasLtMatmulPreferenceSetAttribute(MIN_ALIGNMENT)', pref, attr, bytes);
       }
-      const requested = scratch > 0 ? TUNE_CANDIDATES : 1;
+      const requested = tune ? TUNE_CANDIDATES : 1;
       const results = Buffer.alloc(HEURISTIC_BYTES * requested);
       const returned: [number] = [0];
       const status = this.f.heuristic!(this.handle, desc, first, second, out, out, pref, requested, results, returned) as number;
