@@ -129,7 +129,7 @@ export class CublasLt implements StatusSource {
     return Number(this.f.version!());
   }
 
-  /** Times the heuristic's candidates at each small shape's first product with `timer` (gemm-tune.ts) and keeps the fastest. */
+  /** Times the heuristic's candidates at each shape's first product that can be timed (see matmul) with `timer` (gemm-tune.ts), keeping the fastest. */
   enableTuning(timer: StreamTimer): void {
     this.tuner = timer;
   }
