@@ -194,6 +194,53 @@ for (const { name, be } of backends()) {
     });
   });
 
+  // CUDA's flash kernels skip the mask on 64×64 tiles every pair of which is visible (kernels/flash.cuh), and mask every
+  // tile under MISTRAL_TUNE_CUDA_FLASH_INTERIOR=0: both settings on tiles of every kind — fully visible, diagonal, at the
+  // window's edge, where packed samples' segments change, with keys all of another segment than the queries', a query
+  // tile past T — against the definition and to each other's bits (the other paths and the CPU ignore the variable)
+  test(`attention forward and backward (${name}, bf16 storage, f32 lse) over fully visible, diagonal, window-edge and segment-changing 64×64 tiles equal the definition, to the same bits with MISTRAL_TUNE_CUDA_FLASH_INTERIOR 1 and 0`, () => {
+    const TILES: Array<{ what: string; s: AttentionShape; seg: number[] }> = [
+      { what: 'D 64, window 150, GQA 2 → 1, segment 0 then 1 from key 100', s: shape({ B: 1, T: 320, Hq: 2, Hkv: 1, D: 64, window: 150 }),
+        seg: Array.from({ length: 320 }, (_, j) => (j < 100 ? 0 : 1)) },
+      { what: 'D 128, two rows of 130: one segment; segment 0 then 1 from key 64', s: shape({ B: 2, T: 130, Hq: 2, Hkv: 1, D: 128 }),
+        seg: [...new Array<number>(130).fill(0), ...Array.from({ length: 130 }, (_, j) => (j < 64 ? 0 : 1))] },
+      { what: 'D 64, a KV cache: 64 queries at key index 128 (forward only)', s: shape({ B: 1, T: 64, kvLen: 192, qOffset: 128, Hq: 2, Hkv: 1, D: 64 }),
+        seg: new Array<number>(192).fill(0) },
+    ];
+    const before = process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR;
+    try {
+      TILES.forEach(({ what, s, seg }, n) => {
+        const x = randomInputs(s, seg, 'bf16', 100 + n), dout = stored(randn(rng(110 + n), s.B * s.T * s.Hq * s.D), 'bf16');
+        const training = s.kvLen === undefined, nq = s.B * s.T * s.Hq * s.D, nk = s.B * (s.kvLen ?? s.T) * s.Hkv * s.D;
+        const [q, k, v, segB] = [upload(be, 'bf16', x.q), upload(be, 'bf16', x.k), upload(be, 'bf16', x.v), upload(be, 'i32', x.seg)];
+        const runs = ['1', '0'].map((interior) => {
+          process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR = interior;
+          const out = be.alloc('bf16', nq), lse = be.alloc('f32', s.B * s.Hq * s.T);
+          be.attentionForward(out, lse, q, k, v, segB, s);
+          const got: Record<string, number[]> = { out: download(be, out), lse: download(be, lse) };
+          if (training) {
+            const dq = be.alloc('bf16', nq), dk = be.alloc('bf16', nk), dv = be.alloc('bf16', nk);
+            be.attentionBackward(dq, dk, dv, upload(be, 'bf16', dout), out, lse, q, k, v, segB, s);
+            Object.assign(got, { dq: download(be, dq), dk: download(be, dk), dv: download(be, dv) });
+          }
+          return got;
+        });
+        const [fast, full] = runs as [Record<string, number[]>, Record<string, number[]>];
+        const want = naive(x, s);
+        assertClose(fast.out!, want.out, 2e-2, `${what}: out`);
+        assertClose(fast.lse!, want.lse, 1e-4, `${what}: lse`);
+        if (training) {
+          const grads = naiveBackward(x, dout, s);
+          for (const g of ['dq', 'dk', 'dv'] as const) assertClose(fast[g]!, grads[g], 3e-2, `${what}: ${g}`);
+        }
+        for (const [key, values] of Object.entries(fast)) assert.deepEqual(full[key], values, `${what}: ${key} the same bits with every tile masked`);
+      });
+    } finally {
+      if (before === undefined) delete process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR;
+      else process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR = before;
+    }
+  });
+
   // head dims a config.json may give that the flash kernels are not built for (CUDA: the gemm path under flash), and past
   // the attention kernels' 128 threads a block (a thread then holds two of a query's D accumulators)
   test(`attention forward and backward (${name}, bf16 storage, f32 lse) at head dims 80 and 256 equal the definition`, () => {
