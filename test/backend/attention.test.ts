@@ -200,11 +200,15 @@ for (const { name, be } of backends()) {
   // tile past T — against the definition and to each other's bits (the other paths and the CPU ignore the variable)
   test(`attention forward and backward (${name}, bf16 storage, f32 lse) over fully visible, diagonal, window-edge and segment-changing 64×64 tiles equal the definition, to the same bits with MISTRAL_TUNE_CUDA_FLASH_INTERIOR 1 and 0`, () => {
     const TILES: Array<{ what: string; s: AttentionShape; seg: number[] }> = [
-      { what: 'D 64, window 150, GQA 2 → 1, segment 0 then 1 from key 100', s: shape({ B: 1, T: 320, Hq: 2, Hkv: 1, D: 64, window: 150 }),
-        seg: Array.from({ length: 320 }, (_, j) => (j < 100 ? 0 : 1)) },
-      { what: 'D 128, two rows of 130: one segment; segment 0 then 1 from key 64', s: shape({ B: 2, T: 130, Hq: 2, Hkv: 1, D: 128 }),
-        seg: [...new Array<number>(130).fill(0), ...Array.from({ length: 130 }, (_, j) => (j < 64 ? 0 : 1))] },
-      { what: 'D 64, a KV cache: 64 queries at key index 128 (forward only)', s: shape({ B: 1, T: 64, kvLen: 192, qOffset: 128, Hq: 2, Hkv: 1, D: 64 }),
+      // segment 1 from key 120: in query tile 64..127 only the last warp's second rows (the flash forward's qseg[1])
+      { what: 'D 64, window 150, segment 0 then 1 from key 120', s: shape({ B: 1, T: 320, Hq: 1, Hkv: 1, D: 64, window: 150 }),
+        seg: Array.from({ length: 320 }, (_, j) => (j < 120 ? 0 : 1)) },
+      // row 1: query tile 64..127 and its keys 0..63 each of one segment, not the same; row 2: a segment id that comes back
+      // (no packer gives it, the kernels take it), so keys 0..63 start with the queries' segment and then leave it
+      { what: 'D 128, three rows of 130: one segment; 0 then 1 from key 64; 1, 0 from 30, 1 from 64', s: shape({ B: 3, T: 130, Hq: 1, Hkv: 1, D: 128 }),
+        seg: [...new Array<number>(130).fill(0), ...Array.from({ length: 130 }, (_, j) => (j < 64 ? 0 : 1)),
+          ...Array.from({ length: 130 }, (_, j) => (j < 30 || j >= 64 ? 1 : 0))] },
+      { what: 'D 64, a KV cache: 64 queries at key index 128 (forward only)', s: shape({ B: 1, T: 64, kvLen: 192, qOffset: 128, Hq: 1, Hkv: 1, D: 64 }),
         seg: new Array<number>(192).fill(0) },
     ];
     const before = process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR;
