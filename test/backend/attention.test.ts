@@ -3,6 +3,7 @@
 // (segment −1), packed segments, GQA down to one KV head, a KV-cache query offset; both GEMMs, f32 and f64.
 import assert from 'node:assert/strict';
 import type { AttentionShape, Backend } from '../../src/backend/backend.ts';
+import { cudaAttentionFromEnv } from '../../src/backend/cuda/attention-path.ts';
 import { test } from './device.ts';
 import { assertClose, backends, download, randn, rng, stored, upload, type Float } from './util.ts';
 
@@ -192,6 +193,59 @@ for (const { name, be } of backends()) {
       assertClose(download(be, dk), want.dk, 3e-2, `${what}: dk`);
       assertClose(download(be, dv), want.dv, 3e-2, `${what}: dv`);
     });
+  });
+
+  // CUDA's flash kernels skip the mask on 64×64 tiles every pair of which is visible (kernels/flash.cuh), and mask every
+  // tile under MISTRAL_TUNE_CUDA_FLASH_INTERIOR=0: both settings on tiles of every kind — fully visible, diagonal, at the
+  // window's edge, where packed samples' segments change, with keys all of another segment than the queries', a query
+  // tile past T — against the definition and to each other's bits (the CPU ignores the variable; CUDA's other paths
+  // too, so they skip this: ~1 s each of the emulated runs)
+  const otherPath = name === 'cuda' && cudaAttentionFromEnv() !== 'flash' ? 'MISTRAL_TUNE_CUDA_ATTENTION is not flash: nothing reads MISTRAL_TUNE_CUDA_FLASH_INTERIOR' : false;
+  test(`attention forward and backward (${name}, bf16 storage, f32 lse) over fully visible, diagonal, window-edge and segment-changing 64×64 tiles equal the definition, to the same bits with MISTRAL_TUNE_CUDA_FLASH_INTERIOR 1 and 0`, { skip: otherPath }, () => {
+    const TILES: Array<{ what: string; s: AttentionShape; seg: number[] }> = [
+      // segment 1 from key 120: in query tile 64..127 only the last warp's second rows (the flash forward's qseg[1])
+      { what: 'D 64, window 150, segment 0 then 1 from key 120', s: shape({ B: 1, T: 320, Hq: 1, Hkv: 1, D: 64, window: 150 }),
+        seg: Array.from({ length: 320 }, (_, j) => (j < 120 ? 0 : 1)) },
+      // row 1: query tile 64..127 and its keys 0..63 each of one segment, not the same; row 2: a segment id that comes back
+      // (no packer gives it, the kernels take it), so keys 0..63 start with the queries' segment and then leave it
+      { what: 'D 128, three rows of 130: one segment; 0 then 1 from key 64; 1, 0 from 30, 1 from 64', s: shape({ B: 3, T: 130, Hq: 1, Hkv: 1, D: 128 }),
+        seg: [...new Array<number>(130).fill(0), ...Array.from({ length: 130 }, (_, j) => (j < 64 ? 0 : 1)),
+          ...Array.from({ length: 130 }, (_, j) => (j < 30 || j >= 64 ? 1 : 0))] },
+      { what: 'D 64, a KV cache: 64 queries at key index 128 (forward only)', s: shape({ B: 1, T: 64, kvLen: 192, qOffset: 128, Hq: 1, Hkv: 1, D: 64 }),
+        seg: new Array<number>(192).fill(0) },
+    ];
+    const before = process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR;
+    try {
+      TILES.forEach(({ what, s, seg }, n) => {
+        const x = randomInputs(s, seg, 'bf16', 100 + n), dout = stored(randn(rng(110 + n), s.B * s.T * s.Hq * s.D), 'bf16');
+        const training = s.kvLen === undefined, nq = s.B * s.T * s.Hq * s.D, nk = s.B * (s.kvLen ?? s.T) * s.Hkv * s.D;
+        const [q, k, v, segB] = [upload(be, 'bf16', x.q), upload(be, 'bf16', x.k), upload(be, 'bf16', x.v), upload(be, 'i32', x.seg)];
+        const runs = ['1', '0'].map((interior) => {
+          process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR = interior;
+          const out = be.alloc('bf16', nq), lse = be.alloc('f32', s.B * s.Hq * s.T);
+          be.attentionForward(out, lse, q, k, v, segB, s);
+          const got: Record<string, number[]> = { out: download(be, out), lse: download(be, lse) };
+          if (training) {
+            const dq = be.alloc('bf16', nq), dk = be.alloc('bf16', nk), dv = be.alloc('bf16', nk);
+            be.attentionBackward(dq, dk, dv, upload(be, 'bf16', dout), out, lse, q, k, v, segB, s);
+            Object.assign(got, { dq: download(be, dq), dk: download(be, dk), dv: download(be, dv) });
+          }
+          return got;
+        });
+        const [fast, full] = runs as [Record<string, number[]>, Record<string, number[]>];
+        const want = naive(x, s);
+        assertClose(fast.out!, want.out, 2e-2, `${what}: out`);
+        assertClose(fast.lse!, want.lse, 1e-4, `${what}: lse`);
+        if (training) {
+          const grads = naiveBackward(x, dout, s);
+          for (const g of ['dq', 'dk', 'dv'] as const) assertClose(fast[g]!, grads[g], 3e-2, `${what}: ${g}`);
+        }
+        for (const [key, values] of Object.entries(fast)) assert.deepEqual(full[key], values, `${what}: ${key} the same bits with every tile masked`);
+      });
+    } finally {
+      if (before === undefined) delete process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR;
+      else process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR = before;
+    }
   });
 
   // head dims a config.json may give that the flash kernels are not built for (CUDA: the gemm path under flash), and past

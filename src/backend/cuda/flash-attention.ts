@@ -1,9 +1,11 @@
 // Attention by the tensor-core flash kernels (MISTRAL_TUNE_CUDA_ATTENTION=flash; kernels/attention_flash_forward.cu, _backward.cu):
 // the forward in one launch; the backward as rowdot = Σ dO·O (attention_gemm.cu's attn_rowdot), the kernel
 // (dQ, dK and dV added to zeroed f32 accumulators by atomics), and the three rounded into dq, dk and dv. Only for bf16
-// storage at head dims 64 and 128 (flashKernel): the caller runs another path elsewhere.
+// storage at head dims 64 and 128 (flashKernel): the caller runs another path elsewhere. Both kernels skip the mask on
+// tiles every pair of which is visible (kernels/flash.cuh) unless MISTRAL_TUNE_CUDA_FLASH_INTERIOR=0 (flashInteriorFromEnv).
 import type { AttentionShape, DeviceBuffer } from '../backend.ts';
 import type { DType } from '../dtype.ts';
+import { UserError } from '../../util/errors.ts';
 import { flashBackwardKernel, flashKernel } from './attention-path.ts';
 import type { CudaBuffer } from './cuda-buffer.ts';
 import { launchRowdot } from './gemm-attention.ts';
@@ -48,6 +50,17 @@ export function flashRefusal(s: AttentionShape, gpu: FlashGpu, sharedBytes: numb
   return null;
 }
 
+/**
+ * MISTRAL_TUNE_CUDA_FLASH_INTERIOR, the flash kernels' `interior` argument: 1 (the default, an empty value too) skips the
+ * mask on tiles every pair of which is visible, 0 masks every tile (the kernels' full path: for measuring the fast
+ * path on a GPU; the results are the same bits). Read at each launch, so a benchmark can switch it between calls.
+ */
+export function flashInteriorFromEnv(env: NodeJS.ProcessEnv = process.env): 0 | 1 {
+  const v = env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR || '1';
+  if (v !== '0' && v !== '1') throw new UserError(`MISTRAL_TUNE_CUDA_FLASH_INTERIOR=${v}: expected 1 (skip the mask on fully visible tiles, the default) or 0 (mask every tile)`);
+  return v === '1' ? 1 : 0;
+}
+
 /** Bytes the flash backward holds beside its operands: the rowdot (B, Hq, T) and the dQ, dK, dV accumulators, in the exact dtype. */
 export function flashAttentionWorkspaceBytes(s: { B: number; T: number; Hq: number; Hkv: number; D: number }, exactBytes = 4): number {
   return exactBytes * (s.B * s.Hq * s.T + s.B * s.T * (s.Hq + 2 * s.Hkv) * s.D);
@@ -57,6 +70,7 @@ export function flashForward(h: FlashAttentionHost, out: DeviceBuffer, lse: Devi
   segments: DeviceBuffer, s: AttentionShape): void {
   h.kernels.launch(flashKernel(s.D)!, L.flashAttentionForward(s), [
     cuda(out), cuda(lse), cuda(q), cuda(k), cuda(v), cuda(segments), s.T, s.kvLen ?? s.T, s.qOffset ?? 0, s.Hq, s.Hkv, s.scale, s.window ?? 0,
+    flashInteriorFromEnv(),
   ]);
 }
 
@@ -70,6 +84,7 @@ export function flashBackward(h: FlashAttentionHost, dq: DeviceBuffer, dk: Devic
   h.fill(acc, 0);
   h.kernels.launch(flashBackwardKernel(s.D)!, L.flashAttentionBackward(s), [
     cuda(dqAcc), cuda(dkAcc), cuda(dvAcc), cuda(q), cuda(k), cuda(v), cuda(dout), cuda(lse), cuda(rowdot), cuda(segments), s.T, s.Hq, s.Hkv, s.scale, s.window ?? 0,
+    flashInteriorFromEnv(),
   ]);
   h.copy(dq, dqAcc, nq);
   h.copy(dk, dkAcc, nk);

@@ -18,6 +18,7 @@ import type { DType } from '../../../src/backend/dtype.ts';
 import { parseConfig } from '../../../src/model/config.ts';
 import { validate } from '../../../src/train/config.ts';
 import { planMemory } from '../../../src/train/memory-plan.ts';
+import { UserError } from '../../../src/util/errors.ts';
 import { captureStderr } from '../../tokenizer/helpers.ts';
 import { fakeBackend } from './fake-cuda.ts';
 
@@ -288,7 +289,7 @@ test('MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward fo
   };
   assert.deepEqual(run('bf16', 128, 130), ['flash_attention_forward_d128']);
   const l = launches[0]!;
-  assert.deepEqual(l.args.slice(6).map((a) => (a.kind === 'ptr' ? 'ptr' : a.value)), [130, 130, 0, 4, 2, 0.1, 3], 'T, K, q_offset, Hq, Hkv, scale, window');
+  assert.deepEqual(l.args.slice(6).map((a) => (a.kind === 'ptr' ? 'ptr' : a.value)), [130, 130, 0, 4, 2, 0.1, 3, 1], 'T, K, q_offset, Hq, Hkv, scale, window, interior');
   assert.deepEqual(run('bf16', 64, 5), ['flash_attention_forward_d64']);
   const said: string[] = [], write = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((chunk: string) => { said.push(String(chunk)); return true; }) as typeof process.stderr.write;
@@ -312,8 +313,37 @@ test('MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward fo
   assert.deepEqual(back('bf16', 128, 130), ['attn_rowdot', 'fill', 'flash_attention_backward_d128', 'convert', 'convert', 'convert'],
     'rowdot, the dQ, dK and dV accumulators zeroed (one buffer), the kernel, the three rounded into dq, dk and dv');
   const k = launches[2]!;
-  assert.deepEqual(k.args.slice(10).map((a) => (a.kind === 'ptr' ? 'ptr' : a.value)), [130, 4, 2, 0.1, 3], 'T, Hq, Hkv, scale, window');
+  assert.deepEqual(k.args.slice(10).map((a) => (a.kind === 'ptr' ? 'ptr' : a.value)), [130, 4, 2, 0.1, 3, 1], 'T, Hq, Hkv, scale, window, interior');
   assert.ok(back('bf16', 32, 5).includes('attn_dscores'), 'another head dim: the gemm backward');
+});
+
+test('MISTRAL_TUNE_CUDA_FLASH_INTERIOR reaches both flash kernels\' last argument at each launch: 1 by default (the fast path on fully visible tiles), 0 masks every tile, anything else an error naming the variable', () => {
+  const { be, launches } = fakeBackend({ attention: 'flash' });
+  const T = 70, shape = { B: 1, T, Hq: 2, Hkv: 1, D: 64, scale: 0.1, window: null }, s = (n: number) => be.alloc('bf16', n);
+  const nq = T * 2 * 64, nk = T * 64;
+  const interior = (value: string | undefined): number[] => {
+    const before = process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR;
+    if (value === undefined) delete process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR;
+    else process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR = value;
+    try {
+      launches.length = 0;
+      be.attentionForward(s(nq), be.alloc('f32', 2 * T), s(nq), s(nk), s(nk), be.alloc('i32', T), shape);
+      be.attentionBackward(s(nq), s(nk), s(nk), s(nq), s(nq), be.alloc('f32', 2 * T), s(nq), s(nk), s(nk), be.alloc('i32', T), shape);
+      const flash = launches.filter((l) => l.name.startsWith('flash_attention_'));
+      assert.deepEqual(flash.map((l) => l.name), ['flash_attention_forward_d64', 'flash_attention_backward_d64']);
+      for (const l of flash) assert.equal(l.args.length, KERNELS[l.name as KernelName].params.length, `${l.name}: the kernel table's arguments`);
+      return flash.map((l) => l.args.at(-1)!.value as number);
+    } finally {
+      if (before === undefined) delete process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR;
+      else process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR = before;
+    }
+  };
+  assert.deepEqual(interior(undefined), [1, 1], 'unset: the fast path');
+  assert.deepEqual(interior(''), [1, 1], 'empty: the default');
+  assert.deepEqual(interior('0'), [0, 0], '0: every tile masked');
+  assert.deepEqual(interior('1'), [1, 1]);
+  assert.throws(() => interior('yes'), (e: Error) => e instanceof UserError &&
+    e.message === 'MISTRAL_TUNE_CUDA_FLASH_INTERIOR=yes: expected 1 (skip the mask on fully visible tiles, the default) or 0 (mask every tile)');
 });
 
 test('MISTRAL_TUNE_CUDA_ATTENTION=flash on a GPU older than compute capability 8.0: attention through cuBLASLt, said once', () => {

@@ -1,5 +1,6 @@
 // Flash attention backward on tensor cores (MISTRAL_TUNE_CUDA_ATTENTION=flash, bf16 storage, head dims 64 and
-// 128), FlashAttention-2's order (flash_backward below). The helpers, tile sizes and fragment layouts are flash.cuh's.
+// 128), FlashAttention-2's order (flash_backward below); a query tile every pair of which with the block's keys is
+// visible skips the mask (interior: flash.cuh). The helpers, tile sizes and fragment layouts are flash.cuh's.
 #include "flash.cuh"
 
 #if !defined(STORE_F32) && !defined(STORE_F64)
@@ -39,6 +40,32 @@ __device__ __forceinline__ void kv_accumulate(float acc[D / 8][4], const store_t
 }
 
 /**
+ * P = exp(S·scale − lse) (0 where !vis(r, jl)) and dS = P∘(dP − rowdot) for this thread's elements of the tile (its two
+ * query rows r = e / 2 of the warp's 16, keys jl = nt·8 + 2t + e % 2), in sp and dp; P also to shared memory (Ps, bf16)
+ * for dV. MASKED false: a tile every pair of which is visible, vis never asked (the same operations on each element as
+ * the masked step's on a visible one: the same bits).
+ */
+template <bool MASKED, typename Vis>
+__device__ __forceinline__ void probs_dscores(float sp[FA_BK / 8][4], float dp[FA_BK / 8][4], store_t *Ps, const float rLse[2], const float rDot[2],
+    float scale, int warp, int g, int t, Vis vis) {
+  constexpr int LP = FA_BK + 8;
+#pragma unroll
+  for (int nt = 0; nt < FA_BK / 8; nt++) {
+#pragma unroll
+    for (int e = 0; e < 4; e++) {
+      const int r = e / 2;
+      const float p = !MASKED || vis(r, nt * 8 + 2 * t + (e % 2)) ? __expf(sp[nt][e] * scale - rLse[r]) : 0.f;
+      sp[nt][e] = p;
+      dp[nt][e] = p * (dp[nt][e] - rDot[r]);
+    }
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+      *reinterpret_cast<unsigned *>(&Ps[(warp * 16 + g + 8 * r) * LP + nt * 8 + 2 * t]) = pack2(sp[nt][2 * r], sp[nt][2 * r + 1]);
+    }
+  }
+}
+
+/**
  * Backward (training shapes: K = T, q_offset = 0), FlashAttention-2's order: one block of 4 warps per 64 keys of
  * one query head and row (its KV head's keys), walking the query tiles that see them. Per tile: S = Q·Kᵀ and
  * dP = dO·Vᵀ (warp w: queries 16w..16w+15), P = exp(S·scale − lse), dS = P∘(dP − rowdot); P, then dS, go to
@@ -55,7 +82,7 @@ __device__ __forceinline__ void kv_accumulate(float acc[D / 8][4], const store_t
 template <int D>
 __device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_out, exact_t *dv_acc_out, const store_t *q, const store_t *k,
     const store_t *v, const store_t *dout, const exact_t *lse, const exact_t *rowdot, const int *segments, int T, int Hq, int Hkv,
-    float scale, int window) {
+    float scale, int window, int interior) {
   constexpr int LD = D + 8, LP = FA_BK + 8;
   extern __shared__ __align__(16) unsigned char smem_bytes[];
   store_t *const Ks = reinterpret_cast<store_t *>(smem_bytes), *const Vs = Ks + FA_BK * LD;
@@ -77,6 +104,12 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_
     cp_async16(&Vs[row * LD + col], v + at, j < T);
   }
   for (int e = threadIdx.x; e < FA_BK; e += FA_WARPS * WARP) segK[e] = j0 + e < T ? seg[j0 + e] : -2;
+  // interior tiles (flash.cuh): the key side, decided once — all 64 keys of the first one's segment s0 ≥ 0 (this thread
+  // checks the one it stored; the block's AND is taken with the query side's at each tile's barrier). One register
+  // through the query walk (the D = 128 kernel is at 255; a flag beside s0 spilled): the segment every query must
+  // have, or −1 where this thread's keys rule the fast path out
+  const int s0 = seg[j0];
+  const int tileSeg = interior && s0 >= 0 && (threadIdx.x >= FA_BK || segK[threadIdx.x] == s0) ? s0 : -1;
 
   float dk_acc[D / 8][4], dv_acc[D / 8][4];
 #pragma unroll
@@ -118,10 +151,13 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_
     if (q0 + FA_BQ < qEnd) stage(cur ^ 1, q0 + FA_BQ); // the next tile, into the stage the last iteration used
     cp_async_commit();
     cp_async_wait<1>(); // this thread's copies of the current tile (and before the first, K's and V's) have landed
-    __syncthreads();    // and every thread's
-    const store_t *const Qs = QSt + cur * FA_BQ * LD, *const dOs = dOSt + cur * FA_BQ * LD;
     const float *const lseS = lseSt + cur * FA_BQ, *const rdS = rdSt + cur * FA_BQ;
     const int *const segQ = segQSt + cur * FA_BQ;
+    // and every thread's; whether every query of the tile is of segment s0 and sees a key (lse > −inf: each of the first
+    // 64 threads checks the one it staged), and every key too
+    const bool full = __syncthreads_and(tileSeg >= 0 && (threadIdx.x >= FA_BQ || (segQ[threadIdx.x] == tileSeg && lseS[threadIdx.x] != NEG_INF))) &&
+        q0 + FA_BQ <= T && tile_visible(q0, FA_BQ, j0, FA_BK, T, window);
+    const store_t *const Qs = QSt + cur * FA_BQ * LD, *const dOs = dOSt + cur * FA_BQ * LD;
 
     // S = Q·Kᵀ and dP = dO·Vᵀ for the warp's 16 queries × 64 keys
     float sp[FA_BK / 8][4], dp[FA_BK / 8][4];
@@ -158,21 +194,12 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_
       rLse[r] = lseS[il];
       rDot[r] = rdS[il];
     }
-#pragma unroll
-    for (int nt = 0; nt < FA_BK / 8; nt++) {
-#pragma unroll
-      for (int e = 0; e < 4; e++) {
-        const int r = e / 2, jl = nt * 8 + 2 * t + (e % 2), i = q0 + warp * 16 + g + 8 * r, j = j0 + jl;
-        const bool vis = rSeg[r] >= 0 && j <= i && segK[jl] == rSeg[r] && (window <= 0 || i - j < window);
-        const float p = vis ? __expf(sp[nt][e] * scale - rLse[r]) : 0.f;
-        sp[nt][e] = p;
-        dp[nt][e] = p * (dp[nt][e] - rDot[r]);
-      }
-#pragma unroll
-      for (int r = 0; r < 2; r++) {
-        *reinterpret_cast<unsigned *>(&Ps[(warp * 16 + g + 8 * r) * LP + nt * 8 + 2 * t]) = pack2(sp[nt][2 * r], sp[nt][2 * r + 1]);
-      }
-    }
+    auto vis = [&](int r, int jl) {
+      const int i = q0 + warp * 16 + g + 8 * r, j = j0 + jl;
+      return rSeg[r] >= 0 && j <= i && segK[jl] == rSeg[r] && (window <= 0 || i - j < window);
+    };
+    if (full) probs_dscores<false>(sp, dp, Ps, rLse, rDot, scale, warp, g, t, vis);
+    else probs_dscores<true>(sp, dp, Ps, rLse, rDot, scale, warp, g, t, vis);
     // dQ += scale·dS·K (this warp's 16 queries), added to dq_acc
     unsigned as[FA_BK / 16][4];
 #pragma unroll
@@ -234,9 +261,9 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_
 // The entry points (the f32 and f64 variants trap: the host never launches them there).
 extern "C" __global__ void __launch_bounds__(FA_WARPS * WARP, 2) flash_attention_backward_d64(exact_t *dq_acc, exact_t *dk_acc, exact_t *dv_acc, const store_t *q, const store_t *k,
     const store_t *v, const store_t *dout, const exact_t *lse, const exact_t *rowdot, const int *segments, int T, int Hq, int Hkv,
-    real scale, int window) {
+    real scale, int window, int interior) {
 #if !defined(STORE_F32) && !defined(STORE_F64)
-  flash_backward<64>(dq_acc, dk_acc, dv_acc, q, k, v, dout, lse, rowdot, segments, T, Hq, Hkv, scale, window);
+  flash_backward<64>(dq_acc, dk_acc, dv_acc, q, k, v, dout, lse, rowdot, segments, T, Hq, Hkv, scale, window, interior);
 #else
   __trap();
 #endif
@@ -244,9 +271,9 @@ extern "C" __global__ void __launch_bounds__(FA_WARPS * WARP, 2) flash_attention
 
 extern "C" __global__ void __launch_bounds__(FA_WARPS * WARP, 2) flash_attention_backward_d128(exact_t *dq_acc, exact_t *dk_acc, exact_t *dv_acc, const store_t *q, const store_t *k,
     const store_t *v, const store_t *dout, const exact_t *lse, const exact_t *rowdot, const int *segments, int T, int Hq, int Hkv,
-    real scale, int window) {
+    real scale, int window, int interior) {
 #if !defined(STORE_F32) && !defined(STORE_F64)
-  flash_backward<128>(dq_acc, dk_acc, dv_acc, q, k, v, dout, lse, rowdot, segments, T, Hq, Hkv, scale, window);
+  flash_backward<128>(dq_acc, dk_acc, dv_acc, q, k, v, dout, lse, rowdot, segments, T, Hq, Hkv, scale, window, interior);
 #else
   __trap();
 #endif

@@ -3,7 +3,9 @@
 // registers and walks the visible keys in tiles of 64 staged in shared memory (two stages: cp.async copies the
 // next tile in while the warps work on this one), S = Q·Kᵀ and O += P·V by mma.sync m16n8k16 (bf16 in, f32
 // accumulate) with the online softmax in between; P is rounded to bf16 for its product, as FlashAttention does.
-// Causal and sliding-window tiles outside a block's range are skipped.
+// Causal and sliding-window tiles outside a block's range are skipped; a tile every pair of which is visible (all
+// but the diagonal ones, those at the window's edge and where packed samples' segments change) skips the mask too
+// (interior: flash.cuh's tile_visible).
 // The helpers, tile sizes and fragment layouts are flash.cuh's.
 #include "flash.cuh"
 
@@ -14,9 +16,49 @@ __device__ __forceinline__ unsigned ld2(const store_t *p, long long i) {
   return *reinterpret_cast<const unsigned *>(p + i);
 }
 
+/**
+ * The online softmax's step over one tile of this thread's S (2 query rows: r = e / 2, keys jj = nt·8 + 2t + e % 2):
+ * scale, or −inf where !vis(r, jj); the row maxima over the quad that shares a row; m and l moved to them (corr: O's
+ * factor); then S ← P = exp(S − m) (0 where masked), its row sums added to l (this thread's part). MASKED false: a tile
+ * every pair of which is visible, vis never asked and no −inf selects (the same operations on each element as the
+ * masked step's on a visible one: the same bits).
+ */
+template <bool MASKED, typename Vis>
+__device__ __forceinline__ void softmax_tile(float s[FA_BK / 8][4], float m[2], float l[2], float corr[2], float scale, int t, Vis vis) {
+  float mt[2] = {NEG_INF, NEG_INF};
+#pragma unroll
+  for (int nt = 0; nt < FA_BK / 8; nt++) {
+#pragma unroll
+    for (int e = 0; e < 4; e++) {
+      const int r = e / 2;
+      s[nt][e] = !MASKED || vis(r, nt * 8 + 2 * t + (e % 2)) ? s[nt][e] * scale : NEG_INF;
+      mt[r] = fmaxf(mt[r], s[nt][e]);
+    }
+  }
+#pragma unroll
+  for (int r = 0; r < 2; r++) {
+    mt[r] = fmaxf(mt[r], __shfl_xor_sync(0xffffffffu, mt[r], 1));
+    mt[r] = fmaxf(mt[r], __shfl_xor_sync(0xffffffffu, mt[r], 2));
+    const float mNew = fmaxf(m[r], mt[r]);
+    corr[r] = mNew == NEG_INF ? 1.f : __expf(m[r] - mNew); // no visible key yet: nothing to rescale
+    m[r] = mNew;
+    l[r] *= corr[r];
+  }
+#pragma unroll
+  for (int nt = 0; nt < FA_BK / 8; nt++) {
+#pragma unroll
+    for (int e = 0; e < 4; e++) {
+      const int r = e / 2;
+      const float p = MASKED && s[nt][e] == NEG_INF ? 0.f : __expf(s[nt][e] - m[r]);
+      s[nt][e] = p;
+      l[r] += p;
+    }
+  }
+}
+
 template <int D>
 __device__ __forceinline__ void flash_forward(store_t *out, exact_t *lse, const store_t *q, const store_t *k, const store_t *v,
-    const int *segments, int T, int K, int q_offset, int Hq, int Hkv, float scale, int window) {
+    const int *segments, int T, int K, int q_offset, int Hq, int Hkv, float scale, int window, int interior) {
   // two stages of the K and V tiles and their key segments (dynamic shared memory, sized by launch.ts's
   // flashAttentionForward): the next tile is copied in by cp.async while the warps work on this one
   typedef store_t Row[D + 8];
@@ -62,6 +104,10 @@ __device__ __forceinline__ void flash_forward(store_t *out, exact_t *lse, const 
   const int aFirst = q_offset + qBlock, aLast = q_offset + min(T, qBlock + FA_BQ) - 1;
   const int lo = window > 0 ? max(0, aFirst - window + 1) : 0;
   const int hi = min(aLast, K - 1);
+  // interior tiles (flash.cuh's tile_visible): the query side, decided once — all 64 queries < T and of the first one's
+  // segment s0 ≥ 0 (this thread checks its own two rows; the block's AND is taken with the key side's at each tile's barrier)
+  const int s0 = seg[aFirst];
+  const bool rowsInterior = interior && qBlock + FA_BQ <= T && s0 >= 0 && qseg[0] == s0 && qseg[1] == s0;
   // stage `st` ← the tile of keys from j0 by cp.async: K and V 16 bytes a copy (zeros past K), the segments a word a
   // copy (−2 past K, stored)
   auto stage = [&](int st, int j0) {
@@ -83,9 +129,12 @@ __device__ __forceinline__ void flash_forward(store_t *out, exact_t *lse, const 
     if (j0 + FA_BK <= hi) stage(cur ^ 1, j0 + FA_BK); // the next tile, into the stage the last iteration used
     cp_async_commit();
     cp_async_wait<1>(); // this thread's copies of the current tile have landed (the next tile's may be in flight)
-    __syncthreads();    // and every thread's
-    const Row *const Ks = Kst + cur * FA_BK, *const Vs = Vst + cur * FA_BK;
     const int *const segK = segSt + cur * FA_BK;
+    // and every thread's; whether every key segment of the tile is s0 (each of the first 64 threads checks the one it
+    // staged) and every query's too
+    const bool segsInterior = __syncthreads_and(rowsInterior && (threadIdx.x >= FA_BK || segK[threadIdx.x] == s0));
+    const bool full = segsInterior && tile_visible(aFirst, FA_BQ, j0, FA_BK, K, window);
+    const Row *const Ks = Kst + cur * FA_BK, *const Vs = Vst + cur * FA_BK;
 
     // S = Q·Kᵀ for the warp's 16 rows × 64 keys: 8 n-tiles of 8 keys, two per ldmatrix (K's rows are B's columns)
     float s[FA_BK / 8][4];
@@ -101,39 +150,15 @@ __device__ __forceinline__ void flash_forward(store_t *out, exact_t *lse, const 
         mma16816(s[nt + 1], aq[kk], kb[2], kb[3]);
       }
     }
-    // mask and scale; the tile's row maxima over the quad that shares a row
-    float mt[2] = {NEG_INF, NEG_INF};
-#pragma unroll
-    for (int nt = 0; nt < FA_BK / 8; nt++) {
-#pragma unroll
-      for (int e = 0; e < 4; e++) {
-        const int r = e / 2, jj = nt * 8 + 2 * t + (e % 2), j = j0 + jj;
-        const bool vis = qseg[r] >= 0 && j <= qa[r] && segK[jj] == qseg[r] && (window <= 0 || qa[r] - j < window);
-        s[nt][e] = vis ? s[nt][e] * scale : NEG_INF;
-        mt[r] = fmaxf(mt[r], s[nt][e]);
-      }
-    }
+    // mask (not on a fully visible tile) and scale, the online softmax's step: S ← P
     float corr[2];
-#pragma unroll
-    for (int r = 0; r < 2; r++) {
-      mt[r] = fmaxf(mt[r], __shfl_xor_sync(0xffffffffu, mt[r], 1));
-      mt[r] = fmaxf(mt[r], __shfl_xor_sync(0xffffffffu, mt[r], 2));
-      const float mNew = fmaxf(m[r], mt[r]);
-      corr[r] = mNew == NEG_INF ? 1.f : __expf(m[r] - mNew); // no visible key yet: nothing to rescale
-      m[r] = mNew;
-      l[r] *= corr[r];
-    }
-    // P = exp(S − m) (0 where masked), its row sums (this thread's part), and O rescaled
-#pragma unroll
-    for (int nt = 0; nt < FA_BK / 8; nt++) {
-#pragma unroll
-      for (int e = 0; e < 4; e++) {
-        const int r = e / 2;
-        const float p = s[nt][e] == NEG_INF ? 0.f : __expf(s[nt][e] - m[r]);
-        s[nt][e] = p;
-        l[r] += p;
-      }
-    }
+    auto vis = [&](int r, int jj) {
+      const int j = j0 + jj;
+      return qseg[r] >= 0 && j <= qa[r] && segK[jj] == qseg[r] && (window <= 0 || qa[r] - j < window);
+    };
+    if (full) softmax_tile<false>(s, m, l, corr, scale, t, vis);
+    else softmax_tile<true>(s, m, l, corr, scale, t, vis);
+    // O rescaled
 #pragma unroll
     for (int nd = 0; nd < D / 8; nd++) {
       o[nd][0] *= corr[0];
@@ -180,18 +205,18 @@ __device__ __forceinline__ void flash_forward(store_t *out, exact_t *lse, const 
 
 // The entry points (the f32 and f64 variants trap: the host never launches them there).
 extern "C" __global__ void flash_attention_forward_d64(store_t *out, exact_t *lse, const store_t *q, const store_t *k, const store_t *v,
-    const int *segments, int T, int K, int q_offset, int Hq, int Hkv, real scale, int window) {
+    const int *segments, int T, int K, int q_offset, int Hq, int Hkv, real scale, int window, int interior) {
 #if !defined(STORE_F32) && !defined(STORE_F64)
-  flash_forward<64>(out, lse, q, k, v, segments, T, K, q_offset, Hq, Hkv, scale, window);
+  flash_forward<64>(out, lse, q, k, v, segments, T, K, q_offset, Hq, Hkv, scale, window, interior);
 #else
   __trap();
 #endif
 }
 
 extern "C" __global__ void flash_attention_forward_d128(store_t *out, exact_t *lse, const store_t *q, const store_t *k, const store_t *v,
-    const int *segments, int T, int K, int q_offset, int Hq, int Hkv, real scale, int window) {
+    const int *segments, int T, int K, int q_offset, int Hq, int Hkv, real scale, int window, int interior) {
 #if !defined(STORE_F32) && !defined(STORE_F64)
-  flash_forward<128>(out, lse, q, k, v, segments, T, K, q_offset, Hq, Hkv, scale, window);
+  flash_forward<128>(out, lse, q, k, v, segments, T, K, q_offset, Hq, Hkv, scale, window, interior);
 #else
   __trap();
 #endif

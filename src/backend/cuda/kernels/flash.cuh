@@ -10,6 +10,13 @@
 // Fragments of tiles in shared memory come by ldmatrix.x4 (row strides of D + 8 and 64 + 8 bf16: the 8 rows of
 // each 8×8 matrix fall in distinct banks), .trans where B's k runs down the tile's rows (V, K in dQ, dO and Q in
 // dK and dV) and for Pᵀ and dSᵀ as A.
+// Interior tiles (FlashAttention-2's): most tiles of a causal, long-row call have every (query, key) pair visible — all but
+// the diagonal ones, those at the window's edge and where packed samples' segments change. The kernels decide it once
+// a tile for the whole block — by position (tile_visible, uniform), and by segments: each thread checks the segments it
+// staged itself against the block's first query's (forward) or key's (backward) and the tile's barrier after the
+// cp.async wait, __syncthreads_and, gives the block's AND — and skip the mask on those (no visibility test and no −inf
+// select: the same operations on every element as the masked path's on a visible one, so the same bits). interior = 0
+// (the host's MISTRAL_TUNE_CUDA_FLASH_INTERIOR=0: flash-attention.ts) masks every tile, to measure the difference.
 // The f32 and f64 storage variants trap in these kernels: the host runs those through attention_gemm.
 #pragma once
 #include "common.cuh"
@@ -19,6 +26,15 @@
 #define FA_WARPS 4
 
 #if !defined(STORE_F32) && !defined(STORE_F64)
+
+/**
+ * Whether every key j0..j0+nk−1 is below K and visible by position from every query key index a0..a0+nq−1: causal
+ * (the last key ≤ the first query's index) and inside the window (window ≤ 0: none) for the farthest pair. The
+ * segments (and the queries' own bounds) are the caller's.
+ */
+__device__ __forceinline__ bool tile_visible(int a0, int nq, int j0, int nk, int K, int window) {
+  return j0 + nk <= K && j0 + nk - 1 <= a0 && (window <= 0 || a0 + nq - 1 - j0 < window);
+}
 
 __device__ __forceinline__ unsigned pack2(float lo, float hi) {
   __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);

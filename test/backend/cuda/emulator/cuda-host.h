@@ -29,6 +29,8 @@ extern "C" unsigned char smem_bytes[];
 #define __launch_bounds__(...)
 
 void __syncthreads();
+/** __syncthreads that also returns, to every thread, whether predicate was non-zero in every thread of the block. */
+int __syncthreads_and(int predicate);
 /** Exchanges 8 bytes with lane (own lane ^ m) of the calling warp. */
 uint64_t mt_shfl_xor(uint64_t v, int m);
 template <typename T> inline T __shfl_xor_sync(unsigned, T v, int m) {

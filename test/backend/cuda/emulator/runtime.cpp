@@ -32,6 +32,8 @@ std::vector<Fiber> fibers;
 // threads would otherwise zero and copy 256 MB in every test process before its first launch).
 std::vector<std::unique_ptr<char[]>> stacks;
 int cur = 0, alive = 0, blockArrived = 0;
+/** __syncthreads_and: the AND of the predicates of the block barrier's round under way, and of the last completed one. */
+bool roundAnd = true, releasedAnd = true;
 std::vector<int> warpArrived, warpAlive;
 /** What each warp's lanes give to a warp gather: lane l's `bytes` at l·bytes of the warp's 32·GATHER_MAX. */
 constexpr unsigned GATHER_MAX = 64;
@@ -39,6 +41,7 @@ std::vector<unsigned char> gathered;
 const std::function<void()> *body = nullptr;
 
 void release(Wait kind, int warp) {
+  if (kind == BLOCK) { releasedAnd = roundAnd; roundAnd = true; }
   const size_t from = kind == BLOCK ? 0 : (size_t)warp * 32, to = kind == BLOCK ? fibers.size() : from + 32;
   for (size_t i = from; i < to; i++) if (fibers[i].wait == kind) fibers[i].wait = NONE;
 }
@@ -72,6 +75,14 @@ void __syncthreads() {
     return;
   }
   yield();
+}
+
+// A round's result is read by each thread as it resumes, before it can arrive at the next round: that one cannot
+// complete (and overwrite releasedAnd) until every thread has arrived there
+int __syncthreads_and(int predicate) {
+  roundAnd = roundAnd && predicate != 0;
+  __syncthreads();
+  return releasedAnd;
 }
 
 static void warpBarrier() {
@@ -218,6 +229,7 @@ void mt_run(const unsigned grid[3], const unsigned block[3], const std::function
     fibers.assign(n, Fiber{});
     alive = n;
     blockArrived = 0;
+    roundAnd = releasedAnd = true;
     warpArrived.assign(n / 32, 0);
     warpAlive.assign(n / 32, 32);
     gathered.resize((size_t)n / 32 * 32 * GATHER_MAX);
