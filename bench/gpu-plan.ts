@@ -38,6 +38,8 @@ export interface BenchCase {
 export const VARIANTS: Record<string, Record<string, string>> = {
   /** cuBLASLt's candidate algorithms timed per shape (cublaslt.ts, gemm-tune.ts). */
   'gemm-tune': { MISTRAL_TUNE_CUDA_GEMM_TUNE: '1' },
+  /** The flash kernels mask every tile, as before their fast path on fully visible tiles (the A/B of that path). */
+  'flash-masked': { MISTRAL_TUNE_CUDA_FLASH_INTERIOR: '0' },
 };
 
 /** The environment variables of a case's variants. */
