@@ -3,6 +3,7 @@
 // not fit and which key to change), instead of a RangeError or a failed Memory.grow in the middle of the first step.
 import * as os from 'node:os';
 import { attentionWorkspaceBytes, WASM_MEMORY_LIMIT } from '../backend/cpu/wasm/wasm-kernels.ts';
+import type { FlashGpu } from '../backend/cuda/flash-attention.ts';
 import type { TokenRow } from '../data/batch.ts';
 import type { MistralConfig } from '../model/config.ts';
 import { projectionShape } from '../model/weights.ts';
@@ -26,7 +27,8 @@ export function checkLoraRank(cfg: TrainConfig, model: MistralConfig, place?: (k
 }
 
 /** Where a run's sequences must fit: the CPU's attention workspace, or the GPU's memory (its total bytes, null when unknown). */
-export type FitTarget = { backend: 'cpu' } | { backend: 'cuda'; deviceBytes: number | null };
+/** Where a run goes: the CPU, or a GPU of `deviceBytes` (null: unknown) whose flash kernels' needs `gpu` tells (null or absent: unknown). */
+export type FitTarget = { backend: 'cpu' } | { backend: 'cuda'; deviceBytes: number | null; gpu?: FlashGpu | null };
 
 /**
  * What a CUDA run holds beyond its memory plan: cuBLASLt's 32 MiB workspace (allocated by the backend) and an
@@ -48,7 +50,7 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
   const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
   if (target.backend === 'cuda') {
     if (target.deviceBytes === null) return rows;
-    const plan = planMemory(cfg, model, runBatchShape(cfg, train ?? [], evalSplits, rows), 'cuda');
+    const plan = planMemory(cfg, model, runBatchShape(cfg, train ?? [], evalSplits, rows), 'cuda', undefined, target.gpu ?? null);
     if (plan.total + CUDA_RESERVE_BYTES > target.deviceBytes) {
       throw new UserError(`the run needs ${gib(plan.total + CUDA_RESERVE_BYTES)} on the GPU (weights ${gib(plan.weights)}, activations ${gib(plan.activations)}, ` +
         `trainable state ${gib(plan.trainable)}, ${gib(CUDA_RESERVE_BYTES)} for the CUDA context, cuBLASLt and the allocator; see train --dry-run), ` +

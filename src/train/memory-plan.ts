@@ -4,8 +4,8 @@
 // Arithmetic (and, packing, the loader's plan of the packs); `train --dry-run` prints it next to the memory available.
 import { attentionWorkspaceBytes as cpuAttentionWorkspace } from '../backend/cpu/wasm/wasm-kernels.ts';
 import { gemmStagingBytes } from '../backend/cuda/gemm-plan.ts';
-import { cudaAttentionFromEnv, plannedAttentionPath, type CudaAttention } from '../backend/cuda/attention-path.ts';
-import { flashAttentionWorkspaceBytes } from '../backend/cuda/flash-attention.ts';
+import { cudaAttentionFromEnv, type CudaAttention } from '../backend/cuda/attention-path.ts';
+import { flashAttentionWorkspaceBytes, plannedAttentionPaths, type FlashGpu } from '../backend/cuda/flash-attention.ts';
 import { gemmAttentionWorkspaceBytes } from '../backend/cuda/gemm-attention.ts';
 import { attentionWorkspaceBytes as cudaAttentionWorkspace } from '../backend/cuda/launch.ts';
 import { DTYPE_BYTES, modelDTypes, precisionDType, type ModelDTypes } from '../backend/dtype.ts';
@@ -157,10 +157,11 @@ function planShape(cfg: TrainConfig, model: MistralConfig, B: number, T: number,
 
 /**
  * Bytes by category for a run of `cfg` on `model` with batches up to `batch`, on `backendName` (on CUDA with the
- * attention path `attention`, MISTRAL_TUNE_CUDA_ATTENTION's by default).
+ * attention path `attention`, MISTRAL_TUNE_CUDA_ATTENTION's by default, on `gpu` where known: whether the flash
+ * kernels run there; unknown, the plan also counts the path they hand calls to).
  */
 export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchShape, backendName: 'cpu' | 'cuda',
-  attention: CudaAttention = cudaAttentionFromEnv()): MemoryPlan {
+  attention: CudaAttention = cudaAttentionFromEnv(), gpu: FlashGpu | null = null): MemoryPlan {
   const dtype = precisionDType(cfg.precision, backendName);
   const dtypes: ModelDTypes = modelDTypes(dtype);
   const storage = DTYPE_BYTES[dtypes.storage], exact = DTYPE_BYTES[dtypes.exact];
@@ -190,11 +191,12 @@ export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchS
     // the longest sequence (T) sizes the GEMM path's per-group score matrices; the most tokens its packed copies
     const Tmax = Math.max(batch.T, ev?.T ?? 0);
     const gemm = Math.max(gemmAttentionWorkspaceBytes({ B, T, Hq, Hkv, D }, storage, exact), gemmAttentionWorkspaceBytes({ B: 1, T: Tmax, Hq, Hkv, D }, storage, exact));
-    // flash: its own accumulators (bf16 at its head dims), else the gemm path's (fp32, another head dim); the
-    // kernels' past their head dims: the gemm path's
-    const path = plannedAttentionPath(attention, D, dtypes.storage);
-    workspace = path === 'gemm' ? gemm : path === 'flash' ? flashAttentionWorkspaceBytes({ B, T, Hq, Hkv, D }, exact)
-      : cudaAttentionWorkspace({ B, T, Hq, Hkv, D });
+    // the largest workspace among the paths the calls may take (plannedAttentionPaths): flash's accumulators, the
+    // gemm path's score matrices, the kernels' rowdot
+    const bytes: Record<CudaAttention, () => number> = {
+      flash: () => flashAttentionWorkspaceBytes({ B, T, Hq, Hkv, D }, exact), gemm: () => gemm, kernel: () => cudaAttentionWorkspace({ B, T, Hq, Hkv, D }),
+    };
+    workspace = Math.max(...plannedAttentionPaths(attention, D, dtypes.storage, gpu).map((p) => bytes[p]()));
   }
   const staging = backendName === 'cuda' ? cudaGemmStaging(cfg, model, N, dtypes) : 0;
   return {

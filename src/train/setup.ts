@@ -136,7 +136,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
   const test = cfg.data.test ? loadRunSplit(cfg.data.test, 'data.test', ctx, place) : null;
   if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
   const batchRows = checkSequenceFits(cfg, model.cfg, [train, val, test],
-    backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes } : { backend: 'cpu' }, place);
+    backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes, gpu: backend.flashGpu } : { backend: 'cpu' }, place);
 
   const params = model.trainableParams();
   const optimizer = new AdamW(backend, params, {

@@ -240,7 +240,13 @@ for (const { name, be } of backends()) {
           const grads = naiveBackward(x, dout, s);
           for (const g of ['dq', 'dk', 'dv'] as const) assertClose(fast[g]!, grads[g], 3e-2, `${what}: ${g}`);
         }
-        for (const [key, values] of Object.entries(fast)) assert.deepEqual(full[key], values, `${what}: ${key} the same bits with every tile masked`);
+        // dq is the sum of each key tile's share, added by f32 atomics in whatever order the blocks run: on a GPU three or
+        // more shares may round 1 f32 ulp apart between runs, and a bf16 value then 1 ulp apart (the emulator adds in
+        // a fixed order, so there it is the same bits); the rest is computed without atomics at these shapes (Hq = Hkv)
+        for (const [key, values] of Object.entries(fast)) {
+          if (key !== 'dq') assert.deepEqual(full[key], values, `${what}: ${key} the same bits with every tile masked`);
+          else values.forEach((v, i) => assert.ok(Math.abs(full.dq![i]! - v) <= 2 ** -7 * Math.max(Math.abs(v), 2 ** -126), `${what}: dq[${i}] ${full.dq![i]} vs ${v}, 1 bf16 ulp at most apart with every tile masked`));
+        }
       });
     } finally {
       if (before === undefined) delete process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR;

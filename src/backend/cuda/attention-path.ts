@@ -1,7 +1,6 @@
 // Which attention path the CUDA backend runs (MISTRAL_TUNE_CUDA_ATTENTION), the path a head dim falls back to, the
 // flash kernels by head dim, the window the kernels are given, and the batch slices a call is run in.
 import type { AttentionShape, DeviceBuffer } from '../backend.ts';
-import type { DType } from '../dtype.ts';
 import { UserError } from '../../util/errors.ts';
 import { infoOnce } from '../../util/log.ts';
 import { ATTENTION, MAX_GRID_YZ } from './launch.ts';
@@ -33,17 +32,6 @@ export const KERNEL_MAX_HEAD_DIM = ATTENTION.threads * ATTENTION.maxAcc;
  */
 export function attentionPathAt(attention: CudaAttention, D: number): CudaAttention {
   return attention === 'kernel' && D > KERNEL_MAX_HEAD_DIM ? 'gemm' : attention;
-}
-
-/**
- * The path a run's attention calls at head dim D with `storage` activations take on `attention`, as the memory plan
- * counts it: flash where its kernels are built for the head dim and the storage is bf16, else cuBLASLt; the kernels'
- * as attentionPathAt. (A GPU whose blocks lack the flash backward's shared memory at D = 128 — sm_86, sm_89 — or a
- * tensor off 16-byte alignment sends a call to cuBLASLt, whose workspace the plan then leaves out.)
- */
-export function plannedAttentionPath(attention: CudaAttention, D: number, storage: DType): CudaAttention {
-  if (attention === 'flash') return storage === 'bf16' && flashKernel(D) !== null ? 'flash' : 'gemm';
-  return attentionPathAt(attention, D);
 }
 
 /**

@@ -45,7 +45,7 @@ export class CudaBackend implements Backend {
   /** Attention through cuBLASLt: the gemm path, flash's fallback, and the kernels' past their head dims. */
   private readonly gemmAttention: GemmAttention;
   /** The GPU's architecture as NVRTC compiles for it (sm_90a, sm_86, ...), and its shared memory a block: what the flash kernels ask of it. */
-  private readonly flashGpu: FlashGpu;
+  readonly flashGpu: FlashGpu;
   /** MISTRAL_TUNE_CUDA_PROFILE=1: the GPU time of each operation class (op-profiler.ts), else null. */
   readonly profiler: OpProfiler | null;
   /** What gemm.ts uses of this backend. */

@@ -6,7 +6,7 @@
 import type { AttentionShape, DeviceBuffer } from '../backend.ts';
 import type { DType } from '../dtype.ts';
 import { UserError } from '../../util/errors.ts';
-import { flashBackwardKernel, flashKernel } from './attention-path.ts';
+import { attentionPathAt, flashBackwardKernel, flashKernel, type CudaAttention } from './attention-path.ts';
 import type { CudaBuffer } from './cuda-buffer.ts';
 import { launchRowdot } from './gemm-attention.ts';
 import type { KernelRuntime } from './kernel-runtime.ts';
@@ -38,12 +38,8 @@ export interface FlashGpu {
  * otherwise).
  */
 export function flashRefusal(s: AttentionShape, gpu: FlashGpu, sharedBytes: number, ...tensors: DeviceBuffer[]): string | null {
-  const sm = Number(/^sm_(\d+)/.exec(gpu.arch)?.[1] ?? 0);
-  if (sm < 80) return `compute capability ${Math.floor(sm / 10)}.${sm % 10} (it needs 8.0 or newer)`;
-  if (flashKernel(s.D) === null) return `head dim ${s.D} (built for 64 and 128)`;
-  if (gpu.sharedPerBlock !== null && sharedBytes > gpu.sharedPerBlock) {
-    return `${sharedBytes} bytes of shared memory a block at head dim ${s.D} (the GPU allows ${gpu.sharedPerBlock})`;
-  }
+  const onGpu = gpuRefusal(gpu, s.D, sharedBytes);
+  if (onGpu) return onGpu;
   const wrong = tensors.find((t) => t.dtype !== 'bf16');
   if (wrong) return `${wrong.dtype} storage (bf16 only)`;
   if (tensors.some((t) => cuda(t).ptr % 16n !== 0n)) return 'a tensor not 16-byte aligned';
@@ -59,6 +55,33 @@ export function flashInteriorFromEnv(env: NodeJS.ProcessEnv = process.env): 0 | 
   const v = env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR || '1';
   if (v !== '0' && v !== '1') throw new UserError(`MISTRAL_TUNE_CUDA_FLASH_INTERIOR=${v}: expected 1 (skip the mask on fully visible tiles, the default) or 0 (mask every tile)`);
   return v === '1' ? 1 : 0;
+}
+
+/** Why the GPU cannot run a flash kernel at head dim D that asks `sharedBytes` of shared memory a block (flashRefusal's GPU part), or null. */
+function gpuRefusal(gpu: FlashGpu, D: number, sharedBytes: number): string | null {
+  const sm = Number(/^sm_(\d+)/.exec(gpu.arch)?.[1] ?? 0);
+  if (sm < 80) return `compute capability ${Math.floor(sm / 10)}.${sm % 10} (it needs 8.0 or newer)`;
+  if (flashKernel(D) === null) return `head dim ${D} (built for 64 and 128)`;
+  if (gpu.sharedPerBlock !== null && sharedBytes > gpu.sharedPerBlock) {
+    return `${sharedBytes} bytes of shared memory a block at head dim ${D} (the GPU allows ${gpu.sharedPerBlock})`;
+  }
+  return null;
+}
+
+/**
+ * The attention paths a run's calls at head dim D with `storage` activations may take on `attention`, for the memory
+ * plan (which counts the largest workspace among them): on flash, its kernels where they are built for D and the
+ * storage is bf16 and `gpu` gives them what they need — else cuBLASLt's path (forward and backward apart: sm_86 and
+ * sm_89 run the forward at D = 128, not the backward's 115,456 bytes of shared memory) — and both where the GPU or
+ * its shared memory is unknown (a dry run without it); the other paths as attentionPathAt.
+ */
+export function plannedAttentionPaths(attention: CudaAttention, D: number, storage: DType, gpu: FlashGpu | null): CudaAttention[] {
+  if (attention !== 'flash') return [attentionPathAt(attention, D)];
+  if (storage !== 'bf16' || flashKernel(D) === null) return ['gemm'];
+  if (gpu === null || gpu.sharedPerBlock === null) return ['flash', 'gemm'];
+  const dims = { B: 1, T: 1, Hq: 1, Hkv: 1, D };
+  const takes = [L.flashAttentionForward(dims), L.flashAttentionBackward(dims)].map((l) => gpuRefusal(gpu, D, l.sharedBytes) === null);
+  return [...(takes.some((t) => t) ? ['flash' as const] : []), ...(takes.some((t) => !t) ? ['gemm' as const] : [])];
 }
 
 /** Bytes the flash backward holds beside its operands: the rowdot (B, Hq, T) and the dQ, dK, dV accumulators, in the exact dtype. */

@@ -11,6 +11,7 @@ import { sizeClass } from '../../../src/backend/cuda/allocator.ts';
 import type { CudaBuffer } from '../../../src/backend/cuda/cuda-buffer.ts';
 import { gemmRunTypes } from '../../../src/backend/cuda/gemm-plan.ts';
 import { gemmAttentionWorkspaceBytes } from '../../../src/backend/cuda/gemm-attention.ts';
+import { plannedAttentionPaths } from '../../../src/backend/cuda/flash-attention.ts';
 import { attentionWorkspaceBytes, gemmFallback, MAX_ELEMENTWISE_BLOCKS } from '../../../src/backend/cuda/launch.ts';
 import { KERNELS, type KernelName } from '../../../src/backend/cuda/kernel-table.ts';
 import { chooseVariant, planStaging } from '../../../src/backend/cuda/staging.ts';
@@ -442,4 +443,18 @@ test('a product cuBLASLt has no algorithm for runs on the fallback GEMM kernel: 
   assert.deepEqual(f64!.args.slice(-2), [{ kind: 'f64', value: 1 }, { kind: 'f64', value: 0 }], 'the f64 variant\'s alpha and beta are doubles');
   assert.deepEqual(gemmFallback({ m: 2, n: 3, batch: 70000 }), { grid: { x: 1, y: 1, z: 65535 }, block: { x: 16, y: 16, z: 1 }, sharedBytes: 0 });
   assert.deepEqual(gemmFallback({ m: 40, n: 17, batch: 1 }).grid, { x: 3 * 2, y: 1, z: 1 }, 'one block per 16×16 tile of C');
+});
+
+test('the memory plan\'s attention paths: flash alone where the GPU runs both flash kernels, cuBLASLt\'s too where it does not run one (sm_89\'s 99 KiB: the D = 128 backward) or is unknown', () => {
+  const h200 = { arch: 'sm_90a', sharedPerBlock: 232448 }, ada = { arch: 'sm_89', sharedPerBlock: 101376 }, turing = { arch: 'sm_75', sharedPerBlock: 65536 };
+  assert.deepEqual(plannedAttentionPaths('flash', 128, 'bf16', h200), ['flash']);
+  assert.deepEqual(plannedAttentionPaths('flash', 64, 'bf16', ada), ['flash'], 'both D = 64 kernels fit 99 KiB');
+  assert.deepEqual(plannedAttentionPaths('flash', 128, 'bf16', ada), ['flash', 'gemm'], 'the forward on flash, the backward through cuBLASLt');
+  assert.deepEqual(plannedAttentionPaths('flash', 128, 'bf16', turing), ['gemm']);
+  for (const unknown of [null, { arch: 'sm_90a', sharedPerBlock: null }]) assert.deepEqual(plannedAttentionPaths('flash', 128, 'bf16', unknown), ['flash', 'gemm']);
+  assert.deepEqual(plannedAttentionPaths('flash', 128, 'f32', h200), ['gemm'], 'fp32: cuBLASLt');
+  assert.deepEqual(plannedAttentionPaths('flash', 96, 'bf16', h200), ['gemm'], 'a head dim flash is not built for');
+  assert.deepEqual(plannedAttentionPaths('kernel', 128, 'bf16', h200), ['kernel']);
+  assert.deepEqual(plannedAttentionPaths('kernel', 576, 'bf16', null), ['gemm']);
+  assert.deepEqual(plannedAttentionPaths('gemm', 128, 'bf16', h200), ['gemm']);
 });
