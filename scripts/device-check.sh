@@ -15,11 +15,11 @@
 #                  which a machine without the toolkit skips
 #   test-gpu-fp32  `npm run test:gpu` at fp32, and test-gpu-bf16 at bf16 (one precision per step, 5 test files at a
 #                  time each, on the default attention path: flash — the tensor-core kernels at bf16, head dims 64 and
-#                  128; cuBLASLt's path at fp32 and other head dims; bf16 also runs the Mistral-7B-shaped checks of
+#                  128; cuBLASLt's path at other head dims; at fp32 the attention kernels; bf16 also runs the Mistral-7B-shaped checks of
 #                  test/model/mistral-7b-gpu.test.ts: 10 LoRA steps at 2×2048, 32 greedy tokens: 180 s, the longest
 #                  step of the group, each test file 120 s at most — run 1's 60 s cut that file on the attention kernels)
-#   attn-variants  the attention and model parity tests on CUDA on the other paths: MISTRAL_TUNE_CUDA_ATTENTION=kernel
-#                  (fp32, bf16) and =gemm (bf16; its fp32 is test-gpu-fp32's); every variant runs, the step fails if
+#   attn-variants  the attention and model parity tests on CUDA on the other paths: MISTRAL_TUNE_CUDA_ATTENTION=gemm
+#                  (fp32, bf16) and =kernel (bf16; its fp32 is test-gpu-fp32's); every variant runs, the step fails if
 #                  one did
 #   hf-check       scripts/hf-check: our exports loaded by HF transformers + PEFT, logits compared (python3 with
 #                  env.sh's LD_LIBRARY_PATH, or without its toolkit folders where torch does not import so: checked
@@ -172,7 +172,7 @@ step_bg bindings 60 node --import tsx --test test/backend/cuda/headers.test.ts t
 step_bg test-gpu-fp32 120 env TEST_TIMEOUT_MS=60000 TEST_CONCURRENCY=5 bash scripts/test-gpu.sh fp32
 step_bg test-gpu-bf16 180 env TEST_TIMEOUT_MS=120000 TEST_CONCURRENCY=5 bash scripts/test-gpu.sh bf16
 step_bg attn-variants 120 bash -c 'rc=0; parity="test/backend/attention.test.ts test/model/forward-parity.test.ts test/model/gradcheck.test.ts"; \
-  for vp in kernel:fp32 kernel:bf16 gemm:bf16; do echo "# MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} precision ${vp#*:}"; files=$parity; \
+  for vp in gemm:fp32 gemm:bf16 kernel:bf16; do echo "# MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} precision ${vp#*:}"; files=$parity; \
   MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=${vp#*:} node --import tsx --test --test-concurrency=3 \
   --test-timeout=20000 $files || rc=1; done; exit $rc'
 hfc=$(mktemp -d) # the exported models: too many files to bring back (the log has the comparison), so not under $OUT

@@ -1,6 +1,7 @@
 // Which attention path the CUDA backend runs (MISTRAL_TUNE_CUDA_ATTENTION), the path a head dim falls back to, the
 // flash kernels by head dim, the window the kernels are given, and the batch slices a call is run in.
 import type { AttentionShape, DeviceBuffer } from '../backend.ts';
+import type { DType } from '../dtype.ts';
 import { UserError } from '../../util/errors.ts';
 import { infoOnce } from '../../util/log.ts';
 import { ATTENTION, MAX_GRID_YZ } from './launch.ts';
@@ -35,11 +36,23 @@ export function attentionPathAt(attention: CudaAttention, D: number): CudaAttent
 }
 
 /**
- * Whether a call at head dim D that the flash kernels did not take runs through cuBLASLt on `attention`: on the gemm and
- * flash paths, and on the kernels' past their head dims (said once a head dim).
+ * The path of a call the flash kernels do not take, on the flash path: the attention kernels where the storage is not
+ * bf16 (fp32, and the gradient checks' f64: sums in the storage's precision, closest to the CPU's — cuBLASLt's path
+ * at fp32 was 1.15e-4 off PEFT's DoRA step where the kernels are within 1e-4) and the head dim is theirs; cuBLASLt
+ * otherwise (bf16 at another head dim: its tensor cores).
  */
-export function throughGemm(attention: CudaAttention, D: number): boolean {
-  if (attention !== 'kernel') return true;
+export function flashFallback(D: number, storage: DType): 'kernel' | 'gemm' {
+  return storage !== 'bf16' && D <= KERNEL_MAX_HEAD_DIM ? 'kernel' : 'gemm';
+}
+
+/**
+ * Whether a call at head dim D with `storage` tensors that the flash kernels did not take runs through cuBLASLt on
+ * `attention`: on the gemm path; on flash, where flashFallback says so; on the kernels' past their head dims (said once
+ * a head dim).
+ */
+export function throughGemm(attention: CudaAttention, D: number, storage: DType): boolean {
+  if (attention === 'gemm') return true;
+  if (attention === 'flash') return flashFallback(D, storage) === 'gemm';
   if (attentionPathAt(attention, D) === 'kernel') return false;
   infoOnce(`kernel-head-dim ${D}`, `cuda backend: the attention kernels take head dims up to ${KERNEL_MAX_HEAD_DIM}, not ${D}: attention through cuBLASLt instead`);
   return true;

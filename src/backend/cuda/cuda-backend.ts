@@ -11,7 +11,7 @@ import { cuda, CudaBuffer } from './cuda-buffer.ts';
 import { openCuda, type CudaBackendOptions, type CudaParts, type DriverApi } from './cuda-parts.ts';
 import { CUDA_ERROR_OUT_OF_MEMORY, type Handle } from './driver.ts';
 import { CudaError } from './check.ts';
-import { DEFAULT_CUDA_ATTENTION, forEachBatchSlice, throughGemm, withinWindow, type CudaAttention } from './attention-path.ts';
+import { DEFAULT_CUDA_ATTENTION, flashFallback, forEachBatchSlice, throughGemm, withinWindow, type CudaAttention } from './attention-path.ts';
 import { flashBackward, flashForward, flashRefusal, type FlashGpu } from './flash-attention.ts';
 import { cudaGemm, GEMM_WORKSPACE_BYTES, type GemmHost } from './gemm.ts';
 import { GemmAttention } from './gemm-attention.ts';
@@ -235,11 +235,14 @@ export class CudaBackend implements Backend {
     this.kernels.launch('rope', L.elementwise((N * D) / 2), [cuda(x), cuda(positions), cuda(invFreq), N, H, D, inverse ? 1 : 0]);
   }
 
-  /** Whether flash attention is on and takes this call; when it is on and cannot, says why once (attention through cuBLASLt runs). */
+  /** Whether flash attention is on and takes this call; when it is on and cannot, says why once, and which path runs (flashFallback). */
   private flashTakes(s: AttentionShape, launch: (s: AttentionShape) => L.Launch, ...tensors: DeviceBuffer[]): boolean {
     if (this.attention !== 'flash') return false;
     const why = flashRefusal(s, this.flashGpu, launch(s).sharedBytes, ...tensors);
-    if (why) infoOnce(`flash-refused ${why}`, `cuda backend: flash attention does not take ${why}: attention through cuBLASLt instead`);
+    if (why) {
+      const instead = flashFallback(s.D, tensors[0]!.dtype) === 'gemm' ? 'attention through cuBLASLt' : 'the attention kernels';
+      infoOnce(`flash-refused ${why}`, `cuda backend: flash attention does not take ${why}: ${instead} instead`);
+    }
     return why === null;
   }
 
@@ -254,7 +257,7 @@ export class CudaBackend implements Backend {
     if (s.B > L.MAX_GRID_YZ) return forEachBatchSlice(this, s, (sub, at) => this.attentionForward(at(out, 'q'), at(lse, 'lse'), at(q, 'q'), at(k, 'kv'), at(v, 'kv'), at(segments, 'segments'), sub));
     s = withinWindow(s);
     if (this.flashTakes(s, L.flashAttentionForward, q, k, v, out)) return flashForward(this, out, lse, q, k, v, segments, s);
-    if (throughGemm(this.attention, s.D)) return this.gemmAttention.forward(out, lse, q, k, v, segments, s);
+    if (throughGemm(this.attention, s.D, q.dtype)) return this.gemmAttention.forward(out, lse, q, k, v, segments, s);
     const K = s.kvLen ?? s.T;
     const launch = (variant: Storage): L.AttentionLaunch => L.attentionForward(s, variant);
     this.kernels.launch('attention_forward', launch, [
@@ -274,7 +277,7 @@ export class CudaBackend implements Backend {
     }
     s = withinWindow(s);
     if (this.flashTakes(s, L.flashAttentionBackward, q, k, v, dout)) return flashBackward(this, dq, dk, dv, dout, out, lse, q, k, v, segments, s);
-    if (throughGemm(this.attention, s.D)) return this.gemmAttention.backward(dq, dk, dv, dout, out, lse, q, k, v, segments, s);
+    if (throughGemm(this.attention, s.D, q.dtype)) return this.gemmAttention.backward(dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     const Q = cuda(q);
     const rowdot = cuda(this.alloc(Q.dtype === 'f64' ? 'f64' : 'f32', s.B * s.Hq * s.T));
     const tail = [cuda(q), cuda(k), cuda(v), cuda(segments), s.T, s.Hq, s.Hkv, s.D, s.scale, s.window ?? 0];

@@ -6,7 +6,7 @@
 import type { AttentionShape, DeviceBuffer } from '../backend.ts';
 import type { DType } from '../dtype.ts';
 import { UserError } from '../../util/errors.ts';
-import { attentionPathAt, flashBackwardKernel, flashKernel, type CudaAttention } from './attention-path.ts';
+import { attentionPathAt, flashBackwardKernel, flashFallback, flashKernel, type CudaAttention } from './attention-path.ts';
 import type { CudaBuffer } from './cuda-buffer.ts';
 import { launchRowdot } from './gemm-attention.ts';
 import type { KernelRuntime } from './kernel-runtime.ts';
@@ -73,11 +73,12 @@ function gpuRefusal(gpu: FlashGpu, D: number, sharedBytes: number): string | nul
  * plan (which counts the largest workspace among them): on flash, its kernels where they are built for D and the
  * storage is bf16 and `gpu` gives them what they need — else cuBLASLt's path (forward and backward apart: sm_86 and
  * sm_89 run the forward at D = 128, not the backward's 115,456 bytes of shared memory) — and both where the GPU or
- * its shared memory is unknown (a dry run without it); the other paths as attentionPathAt.
+ * its shared memory is unknown (a dry run without it); other storage and head dims, flashFallback's path; the other
+ * paths as attentionPathAt.
  */
 export function plannedAttentionPaths(attention: CudaAttention, D: number, storage: DType, gpu: FlashGpu | null): CudaAttention[] {
   if (attention !== 'flash') return [attentionPathAt(attention, D)];
-  if (storage !== 'bf16' || flashKernel(D) === null) return ['gemm'];
+  if (storage !== 'bf16' || flashKernel(D) === null) return [flashFallback(D, storage)];
   if (gpu === null || gpu.sharedPerBlock === null) return ['flash', 'gemm'];
   const dims = { B: 1, T: 1, Hq: 1, Hkv: 1, D };
   const takes = [L.flashAttentionForward(dims), L.flashAttentionBackward(dims)].map((l) => gpuRefusal(gpu, D, l.sharedBytes) === null);

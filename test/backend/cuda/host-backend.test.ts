@@ -279,7 +279,7 @@ test('MISTRAL_TUNE_CUDA_ATTENTION=gemm: attention is packing, one group\'s produ
   assert.ok(launches.every((l) => l.variant === 'bf16'));
 });
 
-test('MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward for bf16 at head dims 64 and 128, the gemm path otherwise (said once)', () => {
+test('MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward for bf16 at head dims 64 and 128; otherwise the gemm path for bf16, the attention kernels for f32 (said once)', () => {
   const { be, launches } = fakeBackend({ attention: 'flash' });
   assert.match(be.describe(), /flash attention/);
   const run = (dtype: 'bf16' | 'f32', D: number, T: number): string[] => {
@@ -296,14 +296,14 @@ test('MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward fo
   process.stderr.write = ((chunk: string) => { said.push(String(chunk)); return true; }) as typeof process.stderr.write;
   try {
     assert.ok(run('bf16', 32, 5).includes('attn_softmax'), 'another head dim: the gemm forward');
-    assert.ok(run('f32', 64, 5).includes('attn_softmax'), 'f32 storage: the gemm forward');
+    assert.deepEqual(run('f32', 64, 5), ['attention_forward'], 'f32 storage: the attention kernels (f32 sums, as the CPU\'s)');
     run('bf16', 32, 5);
   } finally {
     process.stderr.write = write;
   }
   assert.deepEqual(said, [
     'cuda backend: flash attention does not take head dim 32 (built for 64 and 128): attention through cuBLASLt instead\n',
-    'cuda backend: flash attention does not take f32 storage (bf16 only): attention through cuBLASLt instead\n',
+    'cuda backend: flash attention does not take f32 storage (bf16 only): the attention kernels instead\n',
   ], 'each reason said once');
   const back = (dtype: 'bf16' | 'f32', D: number, T: number): string[] => {
     launches.length = 0;
@@ -452,7 +452,8 @@ test('the memory plan\'s attention paths: flash alone where the GPU runs both fl
   assert.deepEqual(plannedAttentionPaths('flash', 128, 'bf16', ada), ['flash', 'gemm'], 'the forward on flash, the backward through cuBLASLt');
   assert.deepEqual(plannedAttentionPaths('flash', 128, 'bf16', turing), ['gemm']);
   for (const unknown of [null, { arch: 'sm_90a', sharedPerBlock: null }]) assert.deepEqual(plannedAttentionPaths('flash', 128, 'bf16', unknown), ['flash', 'gemm']);
-  assert.deepEqual(plannedAttentionPaths('flash', 128, 'f32', h200), ['gemm'], 'fp32: cuBLASLt');
+  assert.deepEqual(plannedAttentionPaths('flash', 128, 'f32', h200), ['kernel'], 'fp32: the attention kernels');
+  assert.deepEqual(plannedAttentionPaths('flash', 576, 'f32', h200), ['gemm'], 'fp32 past the kernels\' 512: cuBLASLt');
   assert.deepEqual(plannedAttentionPaths('flash', 96, 'bf16', h200), ['gemm'], 'a head dim flash is not built for');
   assert.deepEqual(plannedAttentionPaths('kernel', 128, 'bf16', h200), ['kernel']);
   assert.deepEqual(plannedAttentionPaths('kernel', 576, 'bf16', null), ['gemm']);
