@@ -26,8 +26,7 @@ export function checkLoraRank(cfg: TrainConfig, model: MistralConfig, place?: (k
   }
 }
 
-/** Where a run's sequences must fit: the CPU's attention workspace, or the GPU's memory (its total bytes, null when unknown). */
-/** Where a run goes: the CPU, or a GPU of `deviceBytes` (null: unknown) whose flash kernels' needs `gpu` tells (null or absent: unknown). */
+/** Where a run's sequences must fit: the CPU's attention workspace, or a GPU's memory of `deviceBytes` (null: unknown), with what the flash kernels need of it in `gpu` (null or absent: unknown). */
 export type FitTarget = { backend: 'cpu' } | { backend: 'cuda'; deviceBytes: number | null; gpu?: FlashGpu | null };
 
 /**

@@ -8,7 +8,7 @@ import { ATTENTION, MAX_GRID_YZ } from './launch.ts';
 
 /**
  * The attention path of the CUDA backend: the tensor-core flash forward and backward (kernels/attention_flash_forward.cu
- * and _backward.cu: bf16, head dim 64 or 128, else the gemm path) (flash, the default: 1.8× HF's step and 0.7× its
+ * and _backward.cu: bf16, head dim 64 or 128; other calls on flashFallback's path) (flash, the default: 1.8× HF's step and 0.7× its
  * memory at Mistral 7B's 1×2048 on an H200, against 0.07× for the kernels: BENCHMARKS.md, device run 1); cuBLASLt
  * products and row kernels (gemm); or the backend's own simple kernels (kernel: any head dim up to 512, f32 math).
  */
