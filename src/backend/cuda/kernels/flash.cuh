@@ -17,7 +17,7 @@
 // cp.async wait, __syncthreads_and, gives the block's AND — and skip the mask on those (no visibility test and no −inf
 // select: the same operations on every element as the masked path's on a visible one, so the same bits). interior = 0
 // (the host's MISTRAL_TUNE_CUDA_FLASH_INTERIOR=0: flash-attention.ts) masks every tile, to measure the difference.
-// The f32 and f64 storage variants trap in these kernels: the host runs those through attention_gemm.
+// The f32 and f64 storage variants trap in these kernels: the host runs those calls on another path (flashFallback).
 #pragma once
 #include "common.cuh"
 
