@@ -3,6 +3,8 @@
 // creating a backend or writing the run folder.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import type { FlashGpu } from '../backend/cuda/flash-attention.ts';
+import { archFor } from '../backend/cuda/nvrtc.ts';
 import { probeCuda } from '../backend/cuda/probe.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
@@ -92,8 +94,8 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
   const evalSplits = [cfg.data.val, cfg.data.test].map((f, i) => (f ? loadRunSplit(f, i === 0 ? 'data.val' : 'data.test', ctx, place) : null));
   const shape = runBatchShape(cfg, train, evalSplits); // its B planned once, for the CPU's limit too
-  const { backend, available, why } = plannedDevice(cfg);
-  const plan = planMemory(cfg, model, shape, backend);
+  const { backend, available, why, gpu } = plannedDevice(cfg);
+  const plan = planMemory(cfg, model, shape, backend, undefined, gpu);
   const limit = backend === 'cpu' ? cpuSequenceRefusal(cfg, model, [train, ...evalSplits], shape.B) : null;
   // the steps as the run's loader batches the data (the pad id does not change the counts), and its warnings
   const loader = new DataLoader(train, {
@@ -193,14 +195,17 @@ function outputDirAction(cfg: TrainConfig, flags: DryRunFlags): string {
  * decides (`auto`: CUDA when its driver, a GPU and its libraries load) but without starting a backend:
  * the GPU's total memory less what the backend holds beyond the plan, or the host's available memory on the CPU.
  */
-function plannedDevice(cfg: TrainConfig): { backend: 'cpu' | 'cuda'; available: number | null; why: string | null } {
+function plannedDevice(cfg: TrainConfig): { backend: 'cpu' | 'cuda'; available: number | null; why: string | null; gpu: FlashGpu | null } {
   if (cfg.device !== 'cpu') {
     const probe = probeCuda({ libraries: true });
-    if (probe.available) return { backend: 'cuda', available: probe.device.totalBytes - CUDA_RESERVE_BYTES, why: null };
+    if (probe.available) {
+      const { totalBytes, computeCapability, sharedPerBlock } = probe.device;
+      return { backend: 'cuda', available: totalBytes - CUDA_RESERVE_BYTES, why: null, gpu: { arch: archFor(computeCapability), sharedPerBlock } };
+    }
     // planning a GPU run from a machine without one: the plan holds, whether it fits is unknown here
-    if (cfg.device === 'cuda') return { backend: 'cuda', available: null, why: probe.reason.split('; looked in')[0]! };
+    if (cfg.device === 'cuda') return { backend: 'cuda', available: null, why: probe.reason.split('; looked in')[0]!, gpu: null };
   }
-  return { backend: 'cpu', available: availableHostMemory(), why: null };
+  return { backend: 'cpu', available: availableHostMemory(), why: null, gpu: null };
 }
 
 /** The --json object: exactly these keys (the memory plan, then the run's counts as the human dry run states them). */

@@ -3,7 +3,7 @@
 // compute capability; a missing library or GPU becomes a one-line reason instead of an exception.
 import { CudaError } from './check.ts';
 import { CublasLt } from './cublaslt.ts';
-import { CudaDriver } from './driver.ts';
+import { CudaDriver, DEVICE_ATTRIBUTE } from './driver.ts';
 import type { OpenOptions } from './ffi.ts';
 import { archFor, Nvrtc } from './nvrtc.ts';
 import { UserError } from '../../util/errors.ts';
@@ -13,6 +13,8 @@ export interface CudaDeviceInfo {
   totalBytes: number;
   computeCapability: { major: number; minor: number };
   driverVersion: number;
+  /** The most dynamic shared memory a block may be given (what the flash kernels ask: the memory plan's attention paths). */
+  sharedPerBlock: number;
 }
 
 export type CudaProbe =
@@ -42,6 +44,7 @@ export function probeCuda(opts: OpenOptions & { libraries?: boolean } = {}): Cud
     const device: CudaDeviceInfo = {
       name: driver.deviceName(dev), totalBytes: driver.totalMem(dev),
       computeCapability: driver.computeCapability(dev), driverVersion: driver.version(),
+      sharedPerBlock: driver.attribute(dev, DEVICE_ATTRIBUTE.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN),
     };
     if (!opts.libraries) return { available: true, device, driverFile: driver.file };
     const nvrtc = Nvrtc.open(opts);

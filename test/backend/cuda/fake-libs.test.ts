@@ -20,6 +20,9 @@ import { validate } from '../../../src/train/config.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import { train } from '../../../src/train/trainer.ts';
 import { TINY_BASE } from '../../helpers.ts';
+import { benchTrainConfig, writeRandomRows } from '../../../bench/gpu-plan.ts';
+import { dryRun } from '../../../src/train/dry-run.ts';
+import { flashAttentionWorkspaceBytes } from '../../../src/backend/cuda/flash-attention.ts';
 import { captureStderr } from '../../tokenizer/helpers.ts';
 import { tempDir } from '../../temp-dir.ts';
 
@@ -68,6 +71,7 @@ test('through the stand-in libraries: probe, backend open, fill, up/download, co
   assert.equal(probe.device.name, 'Fake H200 0');
   assert.deepEqual(probe.device.computeCapability, { major: 9, minor: 0 });
   assert.equal(probe.device.totalBytes, 150 * 2 ** 30);
+  assert.equal(probe.device.sharedPerBlock, 232448, 'the shared memory a block may be given: the memory plan\'s attention paths');
   assert.equal(probe.device.driverVersion, 13000);
 
   const be = CudaBackend.open({ cacheDir: path.join(fake.root, 'cache') });
@@ -280,4 +284,14 @@ test('mistral-tune doctor through the stand-in libraries: the GPU, its memory an
   assert.match(r.stdout, /^ {2}driver: CUDA 13\.0 \(.*libcuda\.so\.1\)$/m);
   assert.match(r.stdout, /^ {2}NVRTC: 13\.0 \(.*libnvrtc\.so\.13\)$/m);
   assert.match(r.stdout, /^ {2}cuBLASLt: 130000 \(.*libcublasLt\.so\.13\)$/m);
+});
+
+test('train --dry-run with a GPU plans the attention of the path it runs: the probe reads its shared memory a block (the stand-in\'s 227 KiB: flash alone, not cuBLASLt\'s score matrices)', { skip }, () => {
+  const fake = build();
+  const data = path.join(fake.root, 'rows.jsonl'), T = 8192;
+  writeRandomRows(data, 1, T, 32000, 1);
+  const cfg = validate(benchTrainConfig({ B: 1, T, ckpt: false }, { layers: 2, steps: 1, warmup: 0, data, outputDir: path.join(fake.root, 'run'), device: 'cuda' }), 'dry run');
+  const r = dryRun(cfg);
+  assert.equal(r.plan.backend, 'cuda');
+  assert.equal(r.plan.workspace, flashAttentionWorkspaceBytes({ B: 1, T, Hq: 32, Hkv: 8, D: 128 }, 4), 'flash\'s accumulators alone (cuBLASLt\'s path would hold 4 × 8192² × 10 bytes)');
 });

@@ -39,7 +39,7 @@ test('eval --device auto without CUDA: runs on the CPU and says why in one line'
 
 test('createBackend: a probe that passes but a backend that fails to start is one line; auto falls back; cuda returns the backend', () => {
   const fake = { name: 'cuda' } as unknown as Backend;
-  const ok = { probe: () => ({ available: true as const, device: { name: 'H200', totalBytes: 1, computeCapability: { major: 9, minor: 0 }, driverVersion: 13000 }, driverFile: 'x' }), start: () => fake };
+  const ok = { probe: () => ({ available: true as const, device: { name: 'H200', totalBytes: 1, computeCapability: { major: 9, minor: 0 }, driverVersion: 13000, sharedPerBlock: 232448 }, driverFile: 'x' }), start: () => fake };
   assert.equal(createBackend('cuda', ok), fake);
   assert.equal(createBackend('auto', ok), fake);
   const broken = { ...ok, start: (): Backend => { throw new CudaError('cuStreamCreate', 2, 'CUDA driver: cuStreamCreate failed with 2 CUDA_ERROR_OUT_OF_MEMORY\nmore'); } };
@@ -54,7 +54,7 @@ test('createBackend: a probe that passes but a backend that fails to start is on
 test('withBackend closes the backend after the work, and after a failure without hiding it behind a failing close', () => {
   const closes: string[] = [];
   const source = (closeFails: boolean) => ({
-    probe: () => ({ available: true as const, device: { name: 'H200', totalBytes: 1, computeCapability: { major: 9, minor: 0 }, driverVersion: 13000 }, driverFile: 'x' }),
+    probe: () => ({ available: true as const, device: { name: 'H200', totalBytes: 1, computeCapability: { major: 9, minor: 0 }, driverVersion: 13000, sharedPerBlock: 232448 }, driverFile: 'x' }),
     start: () => ({ name: 'cuda', close: () => { closes.push('closed'); if (closeFails) throw new Error('close failed'); } }) as unknown as Backend,
   });
   assert.equal(withBackend('cuda', (be) => `ran on ${be.name}`, source(false)), 'ran on cuda');
