@@ -4,6 +4,7 @@
 import { UserError } from '../../util/errors.ts';
 import { cudaAttentionFromEnv, type CudaAttention } from './attention-path.ts';
 import { CublasLt } from './cublaslt.ts';
+import { gemmSplitKFromEnv } from './gemm-splitk.ts';
 import { eventTimer, gemmTuneFromEnv } from './gemm-tune.ts';
 import { CudaDriver, DEVICE_ATTRIBUTE, type Handle } from './driver.ts';
 import { findCudaInclude, findLibrary, LIBNVRTC } from './find-libs.ts';
@@ -43,6 +44,10 @@ export interface CudaParts {
   sharedPerBlock?: number | null;
   /** The attention path (default: DEFAULT_CUDA_ATTENTION, flash; MISTRAL_TUNE_CUDA_ATTENTION picks it in open()). */
   attention?: CudaAttention;
+  /** Splits the k of skinny bf16 products (MISTRAL_TUNE_CUDA_GEMM_SPLITK in open(); gemm-splitk.ts) on a GPU of `multiprocessors` SMs. */
+  splitK?: boolean;
+  /** The GPU's streaming multiprocessors (null: unknown, as with stand-ins: no product splits). */
+  multiprocessors?: number | null;
   /** Times every operation with CUDA events, by class, reported on close (MISTRAL_TUNE_CUDA_PROFILE=1 in open()); needs the driver's event calls. */
   profile?: boolean;
 }
@@ -62,11 +67,11 @@ export function openCuda<T>(opts: CudaBackendOptions, make: (parts: CudaParts) =
     const nvrtc = Nvrtc.open();
     gemm = CublasLt.open();
     const cc = driver.computeCapability(dev);
-    const [attention, profile, tune] = [cudaAttentionFromEnv(), cudaProfileFromEnv(), gemmTuneFromEnv()]; // a bad value stops here
+    const [attention, profile, tune, splitK] = [cudaAttentionFromEnv(), cudaProfileFromEnv(), gemmTuneFromEnv(), gemmSplitKFromEnv()]; // a bad value stops here
     const stream = driver.streamCreate();
     if (tune) gemm.enableTuning(eventTimer(driver, stream));
     return make({
-      attention, profile, release, deviceBytes: driver.totalMem(dev), sharedPerBlock: driver.attribute(dev, DEVICE_ATTRIBUTE.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN), driver, stream, gemm, arch: archFor(cc), cudaInclude: include.file,
+      attention, profile, splitK, multiprocessors: driver.attribute(dev, DEVICE_ATTRIBUTE.MULTIPROCESSOR_COUNT), release, deviceBytes: driver.totalMem(dev), sharedPerBlock: driver.attribute(dev, DEVICE_ATTRIBUTE.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN), driver, stream, gemm, arch: archFor(cc), cudaInclude: include.file,
       cache: new KernelCache((req) => nvrtc.compile(req.source, req.name, nvrtcOptions(req)).cubin, nvrtc.version(), opts.cacheDir),
       gpu: `${driver.deviceName(dev)}, sm_${cc.major}${cc.minor}, ${(driver.totalMem(dev) / 2 ** 30).toFixed(0)} GiB`,
     });

@@ -1,6 +1,7 @@
 // The CUDA backend's gemm (Backend.gemm): operands converted to the types cuBLASLt runs (gemm-plan.ts), the
-// product on cuBLASLt with a fixed workspace, or on gemm_fallback.cu where cuBLASLt has no algorithm for it; an
-// addend that cannot be fused, an empty k and empty shapes are handled first.
+// product on cuBLASLt with a fixed workspace — a skinny bf16 one with its k in slices (gemm-splitk.ts) — or on
+// gemm_fallback.cu where cuBLASLt has no algorithm for it; an addend that cannot be fused, an empty k and empty
+// shapes are handled first.
 import type { Backend, DeviceBuffer, GemmSpec } from '../backend.ts';
 import { cSpans, resolveGemm } from '../cpu/gemm.ts';
 import type { DType } from '../dtype.ts';
@@ -10,6 +11,7 @@ import { cuda, type CudaBuffer } from './cuda-buffer.ts';
 import type { Handle } from './driver.ts';
 import { runGemmFallback } from './gemm-fallback.ts';
 import { gemmLabel, gemmRunTypes } from './gemm-plan.ts';
+import { runSplitK, splitKPlan } from './gemm-splitk.ts';
 import type { KernelRuntime } from './kernel-runtime.ts';
 import type { OpProfiler } from './op-profiler.ts';
 
@@ -23,6 +25,8 @@ export interface GemmHost extends Pick<Backend, 'alloc' | 'free' | 'copy' | 'fil
   readonly workspace: Block;
   readonly stream: Handle;
   readonly profiler: OpProfiler | null;
+  /** The GPU's SMs where skinny bf16 products split their k (MISTRAL_TUNE_CUDA_GEMM_SPLITK), else null. */
+  readonly splitK: number | null;
   /** Runs `op` (one operation on the stream), timed under `label` when profiling. */
   timed(label: string | null, op: () => void): void;
 }
@@ -61,9 +65,13 @@ export function cudaGemm(h: GemmHost, c: DeviceBuffer, a: DeviceBuffer, b: Devic
   };
   const c2 = as(C, run.c);
   const a2 = as(A, run.a), b2 = as(B, run.b);
-  let ran = true;
-  h.timed(h.profiler && gemmLabel(g, run, add !== null),
-    () => { ran = h.lt.matmul(g, run, c2.ptr, a2.ptr, b2.ptr, h.workspace.ptr, GEMM_WORKSPACE_BYTES, h.stream, add?.ptr); });
+  const label = h.profiler && gemmLabel(g, run, add !== null);
+  const split = h.splitK === null ? null : splitKPlan(g, run, h.splitK, GEMM_WORKSPACE_BYTES / 2);
+  let ran = split !== null && runSplitK(h, g, split, GEMM_WORKSPACE_BYTES, c2, a2, b2, add ?? c2,
+    (op) => h.timed(label && `${label} in ${split.slices} slices`, op));
+  if (!ran) {
+    h.timed(label, () => { ran = h.lt.matmul(g, run, c2.ptr, a2.ptr, b2.ptr, h.workspace.ptr, GEMM_WORKSPACE_BYTES, h.stream, add?.ptr); });
+  }
   if (!ran) runGemmFallback(h.kernels, g, c2, a2, b2, add ?? c2);
   if (c2 !== C) h.kernels.convert(C, c2, C.length);
   for (const t of temps) h.free(t);

@@ -45,6 +45,7 @@ const SIGNATURES = {
   random_normal: ['random', 'S! u64 u64 f64 i64'],
   convert: ['convert', 'V! i32 V i32 i64'],
   finish_sum: ['convert', 'V! i32 D i32 i32'],
+  splitk_reduce: ['convert', 'V! i32 V i32 E i32 i32 i32 i32 f32 f32'],
   clip_coefficient: ['optim', 'E! E f64'],
   adamw: ['optim', 'S! S! S! S I? i32 i64 f64 f64 real real real real'],
   gather_rows: ['rows', 'S! S I i32 i32 i32'],
@@ -90,8 +91,9 @@ export const KERNELS: Record<KernelName, KernelSpec> = Object.fromEntries(
 
 /** The Backend methods that run on the GPU, and the kernels each launches ('cublasLt' for the GEMM). */
 export const BACKEND_KERNELS = {
-  // gemm: cuBLASLt, or where its heuristic has no algorithm for a product, the fallback kernels of gemm_fallback.cu
-  fill: ['fill'], copy: ['convert'], gemm: ['cublasLt', 'gemm_fallback', 'gemm_fallback_exact'], add: ['add'], axpy: ['axpy'], scale: ['scale'],
+  // gemm: cuBLASLt (a skinny bf16 product's k in slices, summed by splitk_reduce: gemm-splitk.ts), or where its
+  // heuristic has no algorithm for a product, the fallback kernels of gemm_fallback.cu
+  fill: ['fill'], copy: ['convert'], gemm: ['cublasLt', 'splitk_reduce', 'gemm_fallback', 'gemm_fallback_exact'], add: ['add'], axpy: ['axpy'], scale: ['scale'],
   sumSquares: ['reduce_sum', 'finish_sum'], sum: ['reduce_sum', 'finish_sum'], accumulateSum: ['reduce_sum', 'finish_sum'],
   scaleByScalar: ['scale_by_scalar'], rmsnormForward: ['rmsnorm_forward'], rmsnormBackward: ['rmsnorm_backward'], rope: ['rope'],
   // the kernels of the attention paths (MISTRAL_TUNE_CUDA_ATTENTION: kernel; gemm: cuBLASLt and row kernels;

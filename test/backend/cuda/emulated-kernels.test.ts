@@ -4,7 +4,7 @@
 // path (the attention kernels, cuBLASLt, the flash kernels — with a LoRA step at their head dims), DoRA and the MLP
 // activations (gelu, gelu_tanh, relu) against PEFT, a LoRA and a full fine-tuning step at odd shapes against the CPU
 // (test/model/odd-shapes.test.ts), the GEMM tests on the fallback GEMM kernel (a cuBLASLt without
-// algorithms), and more than one thread schedule (a race between
+// algorithms), LoRA's skinny products with their k in slices (gemm-skinny.test.ts), and more than one thread schedule (a race between
 // threads gives schedule-dependent results: emulator/runtime.cpp). The emulator is built once per content of its
 // sources (cachedKernelEmulator, under the temp folder). The whole suite runs the same way with
 // `npm run test:gpu-emulated` (minutes), under any path and schedule (MISTRAL_TUNE_CUDA_ATTENTION, MT_EMULATOR_SCHEDULE:
@@ -48,11 +48,12 @@ const RUNS: Array<{ precision: string; attention: string; schedule: string; file
   { precision: 'fp32', attention: 'gemm', schedule: 'reverse', files: [ATTENTION] },
   { precision: 'fp32', attention: 'kernel', schedule: 'reverse', ...FALLBACK },
   { precision: 'bf16', attention: 'kernel', schedule: 'forward', ...FALLBACK },
-  // the row and elementwise kernels (DoRA's and each MLP activation's among them), DoRA and the MLP activations
-  // against PEFT through the CUDA backend's model path, and a LoRA and a full fine-tuning step at shapes off every
-  // vector width and tile, Mistral Nemo's hidden < heads × head dim among them (odd-shapes: ~6 CPU-s)
+  // the row and elementwise kernels (DoRA's and each MLP activation's among them), LoRA's skinny products split in k
+  // (splitk_reduce), DoRA and the MLP activations against PEFT through the CUDA backend's model path, and a LoRA and a
+  // full fine-tuning step at shapes off every vector width and tile, Mistral Nemo's hidden < heads × head dim among them
+  // (odd-shapes: ~6 CPU-s)
   { precision: 'bf16', attention: 'kernel', schedule: 'reverse',
-    files: ['test/backend/kernels.test.ts', 'test/model/dora-parity.test.ts', 'test/model/hf-activations.test.ts', 'test/model/odd-shapes.test.ts'] },
+    files: ['test/backend/kernels.test.ts', 'test/backend/gemm-skinny.test.ts', 'test/model/dora-parity.test.ts', 'test/model/hf-activations.test.ts', 'test/model/odd-shapes.test.ts'] },
 ];
 
 test('the CUDA kernels, emulated on the host, pass the backend suite\'s attention, optimizer, kernel and GEMM tests and DoRA\'s parity on the CUDA backend (fp32, bf16; each attention path; the fallback GEMM; three thread schedules)', { skip, timeout: 300_000 }, () => {

@@ -2,14 +2,15 @@
 // addresses are counted up, launches and GEMMs are recorded, nothing is computed. Shared by the host-side
 // tests of the CUDA backend.
 import { CudaBackend, type CudaParts } from '../../../src/backend/cuda/cuda-backend.ts';
+import type { ResolvedGemm } from '../../../src/backend/cpu/gemm.ts';
 import type { KernelArg } from '../../../src/backend/cuda/kernel-args.ts';
 import type { CompileRequest } from '../../../src/backend/cuda/kernel-cache.ts';
 import type { EventApi } from '../../../src/backend/cuda/op-profiler.ts';
 
 export interface Launched { name: string; variant: string; args: KernelArg[]; shared: number }
 
-export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?: boolean; arch?: string; sharedPerBlock?: number; noAlgorithm?: boolean } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; allocs: number[]; frees: bigint[]; events: string[]; copies: number[]; sharedAllowed: string[] } {
-  const launches: Launched[] = [], gemms: unknown[] = [], allocs: number[] = [], frees: bigint[] = [], events: string[] = [], copies: number[] = [];
+export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?: boolean; arch?: string; sharedPerBlock?: number; noAlgorithm?: boolean; splitK?: number; refuse?: (g: ResolvedGemm) => boolean } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; ltCalls: unknown[][]; allocs: number[]; frees: bigint[]; events: string[]; copies: number[]; sharedAllowed: string[] } {
+  const launches: Launched[] = [], gemms: unknown[] = [], ltCalls: unknown[][] = [], allocs: number[] = [], frees: bigint[] = [], events: string[] = [], copies: number[] = [];
   const sharedAllowed: string[] = []; // cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES) calls, as "kernel bytes"
   const modules: string[] = [], fns = new Map<bigint, { name: string; variant: string }>();
   let recordedEvents = 0;
@@ -33,8 +34,9 @@ export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?
       ...fakeEvents(() => recordedEvents++ / 1000, events),
     } as unknown as CudaParts['driver'],
     stream: 7n,
-    // noAlgorithm: a cuBLASLt whose heuristic has no algorithm for any product (matmul enqueues nothing, says false)
-    gemm: { matmul: (...a: unknown[]) => { gemms.push(a[1]); return !opts.noAlgorithm; }, destroy: () => { events.push('cublasLt'); } } as unknown as CudaParts['gemm'],
+    // noAlgorithm: a cuBLASLt whose heuristic has no algorithm for any product (matmul enqueues nothing, says false);
+    // refuse: none for the products it names
+    gemm: { matmul: (...a: unknown[]) => { gemms.push(a[1]); ltCalls.push(a); return !opts.noAlgorithm && !opts.refuse?.(a[0] as ResolvedGemm); }, destroy: () => { events.push('cublasLt'); } } as unknown as CudaParts['gemm'],
     cache: {
       get: (req: CompileRequest) => {
         modules.push(req.flags.includes('-DSTORE_F64') ? 'f64' : req.flags.includes('-DSTORE_F32') ? 'f32' : 'bf16');
@@ -43,8 +45,10 @@ export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?
     },
     arch: opts.arch ?? 'sm_90a', cudaInclude: '/usr/local/cuda/include', gpu: 'fake', release: () => { events.push('context'); },
     attention: opts.attention, profile: opts.profile, sharedPerBlock: opts.sharedPerBlock ?? null,
+    // splitK: the SMs of a GPU whose skinny bf16 products split their k (none by default here)
+    splitK: opts.splitK !== undefined, multiprocessors: opts.splitK ?? null,
   };
-  return { be: new CudaBackend(parts), launches, gemms, allocs, frees, events, copies, sharedAllowed };
+  return { be: new CudaBackend(parts), launches, gemms, ltCalls, allocs, frees, events, copies, sharedAllowed };
 }
 
 /**

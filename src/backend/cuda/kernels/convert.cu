@@ -56,3 +56,21 @@ extern "C" __global__ void finish_sum(void *out, int out_type, const double *par
   if (threadIdx.x != 0) return;
   store_from_double(out, out_type, 0, accumulate ? load_as_double(out, out_type, 0) + s : s);
 }
+
+/**
+ * A split-K product's sum (gemm-splitk.ts): out (m rows of n, ldc apart, out_type) = alpha·Σ_s partials[s] + beta·addend
+ * over `slices` packed m×n partial sums, added in order s = 0, 1, … in f32 and rounded once to out's type; the addend
+ * (addend_type, out's layout; it may be out itself) is read only where beta ≠ 0.
+ */
+extern "C" __global__ void splitk_reduce(void *out, int out_type, const void *addend, int addend_type, const exact_t *partials,
+                                         int slices, int m, int n, int ldc, float alpha, float beta) {
+  const long long mn = (long long)m * n;
+  for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < mn; i += (long long)gridDim.x * blockDim.x) {
+    float acc = 0.0f;
+    for (int s = 0; s < slices; s++) acc = __fadd_rn(acc, (float)partials[s * mn + i]);
+    float v = __fmul_rn(alpha, acc);
+    const long long at = (i / n) * ldc + i % n;
+    if (beta != 0.0f) v = __fadd_rn(v, __fmul_rn(beta, (float)load_as_double(addend, addend_type, at)));
+    store_from_double(out, out_type, at, (double)v);
+  }
+}

@@ -1,0 +1,79 @@
+// The skinny bf16 products of LoRA training — a long k into a few output tiles: z = x·Aᵀ into its slot of the shared z
+// buffer, ∂B += s·dyᵀ·z in f32, dz = s·dy·B, ∂A += dzᵀ·x, an out-of-place addend — against a float64 reference over the
+// stored inputs, C's other columns untouched. On CUDA these run with their k in slices (gemm-splitk.ts), summed by
+// splitk_reduce; on the CPU they are the GEMM of the other tests at LoRA's shapes.
+import assert from 'node:assert/strict';
+import type { DeviceBuffer, GemmSpec } from '../../src/backend/backend.ts';
+import { test } from './device.ts';
+import { assertClose, backends, download, randn, rng, stored, upload } from './util.ts';
+
+interface Skinny {
+  what: string;
+  spec: GemmSpec & { m: number; n: number; k: number };
+  /** C's dtype (bf16 activations, or the f32 gradients of the factors). */
+  c: 'bf16' | 'f32';
+  /** C's buffer is this many columns wide and the product goes to columns [col, col + n) of it. */
+  width: number;
+  col: number;
+  addend?: boolean;
+}
+
+const CASES: Skinny[] = [
+  { what: 'z = x·Aᵀ into its slot', spec: { m: 64, n: 16, k: 4096, transB: true }, c: 'bf16', width: 48, col: 16 },
+  { what: 'z = x·[A₁; A₂; A₃]ᵀ', spec: { m: 64, n: 48, k: 4096, transB: true }, c: 'bf16', width: 48, col: 0 },
+  { what: '∂B += s·dyᵀ·z (z read from its slot)', spec: { m: 256, n: 16, k: 2048, transA: true, alpha: 0.5, beta: 1 }, c: 'f32', width: 16, col: 0 },
+  { what: 'dz = s·dy·B into its slot', spec: { m: 64, n: 16, k: 3584, alpha: 2 }, c: 'bf16', width: 32, col: 16 },
+  { what: '∂A += dzᵀ·x', spec: { m: 48, n: 512, k: 2048, transA: true, beta: 1 }, c: 'f32', width: 512, col: 0 },
+  { what: 'both transposed, β = −1', spec: { m: 32, n: 32, k: 2048, transA: true, transB: true, beta: -1 }, c: 'f32', width: 32, col: 0 },
+  { what: 'y = x·Aᵀ + addend (out of place)', spec: { m: 64, n: 32, k: 4096, transB: true, beta: 1 }, c: 'bf16', width: 32, col: 0, addend: true },
+];
+
+/** C = alpha·op(A)·op(B) + beta·C0 over rows `ldc` apart, in float64. */
+function reference(A: number[], B: number[], C0: number[], s: Required<Pick<GemmSpec, 'm' | 'n' | 'k' | 'lda' | 'ldb' | 'ldc'>> & GemmSpec): number[] {
+  const C = C0.slice(), alpha = s.alpha ?? 1, beta = s.beta ?? 0;
+  for (let i = 0; i < s.m; i++) {
+    for (let j = 0; j < s.n; j++) {
+      let acc = 0;
+      for (let p = 0; p < s.k; p++) acc += (s.transA ? A[p * s.lda + i]! : A[i * s.lda + p]!) * (s.transB ? B[j * s.ldb + p]! : B[p * s.ldb + j]!);
+      C[i * s.ldc + j] = alpha * acc + (beta === 0 ? 0 : beta * C0[i * s.ldc + j]!);
+    }
+  }
+  return C;
+}
+
+/** A case's inputs (stored as their buffers hold them) and expected C, made once for every backend. */
+function inputs(c: Skinny, seed: number): { A: number[]; B: number[]; C0: number[]; add: number[] | null; spec: GemmSpec & { lda: number; ldb: number; ldc: number; m: number; n: number; k: number }; want: number[] } {
+  const rand = rng(seed), { m, n, k } = c.spec;
+  // B of ∂B is z read in its slot of a 3-slot buffer (ldb 48); the others are packed
+  const lda = c.spec.transA ? m : k, ldb = c.spec.transB ? k : c.what.startsWith('∂B') ? 48 : n;
+  const A = stored(randn(rand, (c.spec.transA ? k : m) * lda), 'bf16'), B = stored(randn(rand, (c.spec.transB ? n : k) * ldb), 'bf16');
+  const C0 = stored(randn(rand, m * c.width), c.c);
+  const spec = { ...c.spec, lda, ldb, ldc: c.width };
+  const add = c.addend ? stored(randn(rand, m * c.width), c.c) : null;
+  const want = add ? reference(A, B, add, spec) : [...C0.slice(0, c.col), ...reference(A, B, C0.slice(c.col), spec)].slice(0, m * c.width);
+  return { A, B, C0, add, spec, want };
+}
+
+const MADE = CASES.map((c, i) => inputs(c, 700 + i));
+
+for (const { name, be } of backends()) {
+  test(`gemm (${name}): LoRA's skinny bf16 products (long k, a few output tiles) match a float64 reference; C's other columns untouched`, () => {
+    CASES.forEach((c, i) => {
+      const { A, B, C0, add, spec, want } = MADE[i]!, { m, n, k } = c.spec;
+      const full: DeviceBuffer = upload(be, c.c, C0);
+      const out = be.view(full, c.col, m * c.width - c.col);
+      const a = upload(be, 'bf16', A), b = upload(be, 'bf16', B);
+      if (add) be.gemm(out, a, b, spec, upload(be, c.c, add));
+      else be.gemm(out, a, b, spec);
+      const got = download(be, full);
+      // bf16 C: within one rounding of the exact sum (2⁻⁸ relative); f32 C: the error of f32 sums over k ≤ 4096
+      assertClose(got, want, c.c === 'bf16' ? 2 ** -8 : 2e-4, `${name} ${c.what} (${m}×${n}×${k})`);
+      for (let r = 0; r < m; r++) {
+        for (let j = 0; j < c.width; j++) {
+          if (j < c.col || j >= c.col + n) assert.equal(got[r * c.width + j], C0[r * c.width + j], `${c.what}: row ${r} column ${j} is outside the product`);
+        }
+      }
+      for (const buf of [full, a, b]) be.free(buf); // (the addend, where one is, stays to the end of the file)
+    });
+  });
+}
