@@ -4,6 +4,7 @@
 // splitk_reduce; on the CPU they are the GEMM of the other tests at LoRA's shapes.
 import assert from 'node:assert/strict';
 import type { DeviceBuffer, GemmSpec } from '../../src/backend/backend.ts';
+import { gemmSplitKFromEnv } from '../../src/backend/cuda/gemm-splitk.ts';
 import { test } from './device.ts';
 import { assertClose, backends, download, randn, rng, stored, upload } from './util.ts';
 
@@ -16,11 +17,14 @@ interface Skinny {
   width: number;
   col: number;
   addend?: boolean;
+  /** C starts as NaN (β = 0 must not read it). */
+  nanC?: boolean;
 }
 
 const CASES: Skinny[] = [
   { what: 'z = x·Aᵀ into its slot', spec: { m: 64, n: 16, k: 4096, transB: true }, c: 'bf16', width: 48, col: 16 },
-  { what: 'z = x·[A₁; A₂; A₃]ᵀ', spec: { m: 64, n: 48, k: 4096, transB: true }, c: 'bf16', width: 48, col: 0 },
+  { what: 'z = x·[A₁; A₂; A₃]ᵀ over a NaN C', spec: { m: 64, n: 48, k: 4096, transB: true }, c: 'bf16', width: 48, col: 0, nanC: true },
+  { what: 'y += x·Aᵀ in its slot (β = 1: C read in its layout)', spec: { m: 64, n: 16, k: 4096, transB: true, beta: 1 }, c: 'bf16', width: 48, col: 16 },
   { what: '∂B += s·dyᵀ·z (z read from its slot)', spec: { m: 256, n: 16, k: 2048, transA: true, alpha: 0.5, beta: 1 }, c: 'f32', width: 16, col: 0 },
   { what: 'dz = s·dy·B into its slot', spec: { m: 64, n: 16, k: 3584, alpha: 2 }, c: 'bf16', width: 32, col: 16 },
   { what: '∂A += dzᵀ·x', spec: { m: 48, n: 512, k: 2048, transA: true, beta: 1 }, c: 'f32', width: 512, col: 0 },
@@ -47,11 +51,17 @@ function inputs(c: Skinny, seed: number): { A: number[]; B: number[]; C0: number
   // B of ∂B is z read in its slot of a 3-slot buffer (ldb 48); the others are packed
   const lda = c.spec.transA ? m : k, ldb = c.spec.transB ? k : c.what.startsWith('∂B') ? 48 : n;
   const A = stored(randn(rand, (c.spec.transA ? k : m) * lda), 'bf16'), B = stored(randn(rand, (c.spec.transB ? n : k) * ldb), 'bf16');
-  const C0 = stored(randn(rand, m * c.width), c.c);
+  const C0 = c.nanC ? new Array<number>(m * c.width).fill(NaN) : stored(randn(rand, m * c.width), c.c);
   const spec = { ...c.spec, lda, ldb, ldc: c.width };
   const add = c.addend ? stored(randn(rand, m * c.width), c.c) : null;
   const want = add ? reference(A, B, add, spec) : [...C0.slice(0, c.col), ...reference(A, B, C0.slice(c.col), spec)].slice(0, m * c.width);
   return { A, B, C0, add, spec, want };
+}
+
+/** The CUDA backend's kernel launches so far (null on the CPU): a split product launches its reduction, a whole one nothing. */
+function launches(be: object): number | null {
+  const kernels = (be as { kernels?: { launches?: unknown } }).kernels;
+  return typeof kernels?.launches === 'number' ? kernels.launches : null;
 }
 
 const MADE = CASES.map((c, i) => inputs(c, 700 + i));
@@ -63,14 +73,17 @@ for (const { name, be } of backends()) {
       const full: DeviceBuffer = upload(be, c.c, C0);
       const out = be.view(full, c.col, m * c.width - c.col);
       const a = upload(be, 'bf16', A), b = upload(be, 'bf16', B);
+      const launched = launches(be);
       if (add) be.gemm(out, a, b, spec, upload(be, c.c, add));
       else be.gemm(out, a, b, spec);
+      // on CUDA the product ran in slices: the reduction kernel was launched (unless MISTRAL_TUNE_CUDA_GEMM_SPLITK=0)
+      if (launched !== null && gemmSplitKFromEnv()) assert.ok(launches(be)! > launched, `${name} ${c.what}: no splitk_reduce after the product`);
       const got = download(be, full);
       // bf16 C: within one rounding of the exact sum (2⁻⁸ relative); f32 C: the error of f32 sums over k ≤ 4096
       assertClose(got, want, c.c === 'bf16' ? 2 ** -8 : 2e-4, `${name} ${c.what} (${m}×${n}×${k})`);
       for (let r = 0; r < m; r++) {
         for (let j = 0; j < c.width; j++) {
-          if (j < c.col || j >= c.col + n) assert.equal(got[r * c.width + j], C0[r * c.width + j], `${c.what}: row ${r} column ${j} is outside the product`);
+          if (j < c.col || j >= c.col + n) assert.ok(Object.is(got[r * c.width + j], C0[r * c.width + j]), `${c.what}: row ${r} column ${j} is outside the product`);
         }
       }
       for (const buf of [full, a, b]) be.free(buf); // (the addend, where one is, stays to the end of the file)

@@ -39,7 +39,7 @@ export interface SplitK {
  * f32 partial sums within the scratch.
  */
 export function splitKPlan(g: ResolvedGemm, run: LtRunTypes, multiprocessors: number, scratchBytes: number): SplitK | null {
-  if (g.batch !== 1 || run.a !== 'bf16') return null;
+  if (g.batch !== 1 || run.a !== 'bf16' || g.ldc >= 2 ** 31) return null; // (splitk_reduce takes ldc as an int)
   const tiles = Math.ceil(g.m / SPLITK_TILE) * Math.ceil(g.n / SPLITK_TILE);
   if (2 * tiles > multiprocessors) return null;
   for (let s = Math.min(MAX_SLICES, Math.floor(multiprocessors / tiles)); s >= 2; s--) {

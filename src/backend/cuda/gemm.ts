@@ -67,8 +67,9 @@ export function cudaGemm(h: GemmHost, c: DeviceBuffer, a: DeviceBuffer, b: Devic
   const a2 = as(A, run.a), b2 = as(B, run.b);
   const label = h.profiler && gemmLabel(g, run, add !== null);
   const split = h.splitK === null ? null : splitKPlan(g, run, h.splitK, GEMM_WORKSPACE_BYTES / 2);
+  // the slices' product is its own class (β = 0: the reduction, timed as splitk_reduce, adds C or the addend)
   let ran = split !== null && runSplitK(h, g, split, GEMM_WORKSPACE_BYTES, c2, a2, b2, add ?? c2,
-    (op) => h.timed(label && `${label} in ${split.slices} slices`, op));
+    (op) => h.timed(h.profiler && `${gemmLabel({ ...g, beta: 0 }, run, false)} in ${split.slices} slices`, op));
   if (!ran) {
     h.timed(label, () => { ran = h.lt.matmul(g, run, c2.ptr, a2.ptr, b2.ptr, h.workspace.ptr, GEMM_WORKSPACE_BYTES, h.stream, add?.ptr); });
   }

@@ -80,7 +80,8 @@ test('the CUDA backend splits a skinny bf16 product: the slices into the workspa
   const [g, types, c, a, b, ws, wsBytes] = ltCalls[0]! as [ResolvedGemm, unknown, bigint, bigint, bigint, bigint, number];
   assert.deepEqual(g, { m: 2048, n: 48, k: 512, transA: false, transB: true, alpha: 1, beta: 0, lda: 4096, ldb: 4096, ldc: 48, batch: 8, strideA: 512, strideB: 512, strideC: 2048 * 48 });
   assert.deepEqual(types, { a: 'bf16', b: 'bf16', c: 'f32' });
-  const workspace = ws - BigInt(HALF);
+  const workspace = 0x1000_0000n; // the backend's first allocation on the stand-in (its addresses count up from there)
+  assert.equal(ws, workspace + BigInt(HALF), 'cuBLASLt gets the workspace\'s second half');
   assert.equal(wsBytes, HALF);
   assert.equal(c, workspace, 'the partial sums at the workspace\'s start');
   assert.deepEqual([a, b], [(x as unknown as { ptr: bigint }).ptr, (A as unknown as { ptr: bigint }).ptr]);
@@ -119,5 +120,7 @@ test('profiled, the slices\' product is its own class beside the reduction kerne
   be.gemm(be.alloc('bf16', 2048 * 48), be.alloc('bf16', 2048 * 4096), be.alloc('bf16', 48 * 4096), { m: 2048, n: 48, k: 4096, transB: true });
   const report = be.profiler!.report('fake');
   assert.match(report, /gemm 2048×48×4096 Bᵀ bf16→bf16 in 8 slices/);
+  be.gemm(be.alloc('f32', 4096 * 16), be.alloc('bf16', 2048 * 4096), be.alloc('bf16', 2048 * 16), { m: 4096, n: 16, k: 2048, transA: true, beta: 1 });
+  assert.match(be.profiler!.report('fake'), /gemm 4096×16×2048 Aᵀ bf16→f32 in 4 slices/, 'β = 0 in the slices\' class: the reduction adds C');
   assert.match(report, /splitk_reduce/);
 });
