@@ -36,8 +36,8 @@ export interface BenchCase {
  * `1x2048+gemm-tune` runs ours with these environment variables.
  */
 export const VARIANTS: Record<string, Record<string, string>> = {
-  /** cuBLASLt's candidate algorithms timed per shape (cublaslt.ts, gemm-tune.ts). */
-  'gemm-tune': { MISTRAL_TUNE_CUDA_GEMM_TUNE: '1' },
+  /** cuBLASLt's heuristic's first algorithm for every shape, untimed: the A/B of GEMM tuning (gemm-tune.ts), on by default. */
+  'no-gemm-tune': { MISTRAL_TUNE_CUDA_GEMM_TUNE: '0' },
   /** Every product whole on cuBLASLt, none with its k in slices (gemm-splitk.ts): the A/B of split-K, on by default. */
   'no-splitk': { MISTRAL_TUNE_CUDA_GEMM_SPLITK: '0' },
   /** The flash kernels mask every tile, as before their fast path on fully visible tiles (the A/B of that path). */

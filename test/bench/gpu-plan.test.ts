@@ -51,14 +51,14 @@ test('each default bench case is a train config that validates and plans without
   assert.equal(peerCaseName(d), '1x2048');
   assert.throws(() => parseCase('1x2048:dora:flash-attn'), /then :dora/);
   // optimisation variants, measured beside the default in one call
-  const v = parseCase('2x2048:profile+gemm-tune');
-  assert.deepEqual(v, { B: 2, T: 2048, ckpt: false, profile: true, variants: ['gemm-tune'] });
-  assert.equal(caseName(v), '2x2048:profile+gemm-tune');
+  const v = parseCase('2x2048:profile+no-gemm-tune');
+  assert.deepEqual(v, { B: 2, T: 2048, ckpt: false, profile: true, variants: ['no-gemm-tune'] });
+  assert.equal(caseName(v), '2x2048:profile+no-gemm-tune');
   assert.equal(peerCaseName(v), '2x2048');
-  assert.deepEqual(variantEnv(v), { MISTRAL_TUNE_CUDA_GEMM_TUNE: '1' });
+  assert.deepEqual(variantEnv(v), { MISTRAL_TUNE_CUDA_GEMM_TUNE: '0' });
   assert.deepEqual(variantEnv(parseCase('1x2048')), {});
-  assert.throws(() => parseCase('1x2048+fast'), /unknown variant \+fast \(known: \+gemm-tune, \+no-splitk, \+flash-masked\)/);
-  assert.deepEqual(variantEnv(parseCase('1x2048+gemm-tune+flash-masked')), { MISTRAL_TUNE_CUDA_GEMM_TUNE: '1', MISTRAL_TUNE_CUDA_FLASH_INTERIOR: '0' });
+  assert.throws(() => parseCase('1x2048+fast'), /unknown variant \+fast \(known: \+no-gemm-tune, \+no-splitk, \+flash-masked\)/);
+  assert.deepEqual(variantEnv(parseCase('1x2048+no-gemm-tune+flash-masked')), { MISTRAL_TUNE_CUDA_GEMM_TUNE: '0', MISTRAL_TUNE_CUDA_FLASH_INTERIOR: '0' });
   assert.deepEqual(variantEnv(parseCase('2x2048+no-splitk')), { MISTRAL_TUNE_CUDA_GEMM_SPLITK: '0' });
   assert.deepEqual(parseCase('1x2048:kernel-attn'), { B: 1, T: 2048, ckpt: false, attention: 'kernel' });
   const data = path.join(work, 'dora.jsonl');

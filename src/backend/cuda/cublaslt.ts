@@ -143,7 +143,7 @@ export class CublasLt implements StatusSource {
     if (this.tunings.length === 0) return null;
     const us = (ms: number | null): string => (ms === null ? '-' : (ms * 1000).toFixed(1));
     const changed = this.tunings.filter((t) => t.chosen > 0);
-    return [`cuda backend: GEMM tuning (MISTRAL_TUNE_CUDA_GEMM_TUNE=1) timed ${this.tunings.length} shapes; ${changed.length} took another algorithm than the heuristic's first`,
+    return [`cuda backend: GEMM tuning (MISTRAL_TUNE_CUDA_GEMM_TUNE) timed ${this.tunings.length} shapes; ${changed.length} took another algorithm than the heuristic's first`,
       ...changed.map((t) => `  ${t.shape}: candidate ${t.chosen} of ${t.ms.length}, µs a product ${t.ms.map(us).join(' ')}`)].join('\n');
   }
 

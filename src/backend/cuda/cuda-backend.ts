@@ -362,7 +362,7 @@ export class CudaBackend implements Backend {
       attempt(() => this.profiler!.destroy());
     }
     attempt(() => {
-      const tuned = this.lt.tuningReport?.();
+      const tuned = this.profiler && this.lt.tuningReport?.(); // what tuning chose, beside the profile
       if (tuned) process.stderr.write(`${tuned}\n`);
     });
     attempt(() => this.kernels.unloadAll());

@@ -29,7 +29,7 @@ export type DriverApi = Pick<CudaDriver, 'memAlloc' | 'memFree' | 'memcpyHtoD' |
 export interface CudaParts {
   driver: DriverApi;
   stream: Handle;
-  /** cuBLASLt (tuningReport: what MISTRAL_TUNE_CUDA_GEMM_TUNE=1 chose, printed on close). */
+  /** cuBLASLt (tuningReport: what MISTRAL_TUNE_CUDA_GEMM_TUNE chose, printed on close when profiling). */
   gemm: Pick<CublasLt, 'matmul' | 'destroy'> & Partial<Pick<CublasLt, 'tuningReport'>>;
   cache: Pick<KernelCache, 'get'>;
   arch: string;

@@ -1,15 +1,17 @@
-// Choosing among cuBLASLt's algorithms by timing them (MISTRAL_TUNE_CUDA_GEMM_TUNE=1): the heuristic's first answer
+// Choosing among cuBLASLt's algorithms by timing them (MISTRAL_TUNE_CUDA_GEMM_TUNE, on by default): the heuristic's first answer
 // is not always the fastest — on the H200 (device run 1) the LoRA factors' skinny products were far off the memory
 // bound (x·Aᵀ of 2048×48×4096: 113 µs a call for 16 MB read, against ~5 µs) — so the first product of each small
 // shape runs every candidate the heuristic offers on the stream, timed by CUDA events, and keeps the fastest.
-// Once per shape, in the first step: a host round trip then, none after.
+// Once per shape, in the first step: a host round trip then, none after. The heuristic's first is among the candidates,
+// so a tuned product is at worst as fast as it (within the timing's noise). What was chosen is printed on close when
+// profiling (MISTRAL_TUNE_CUDA_PROFILE=1).
 import { UserError } from '../../util/errors.ts';
 import type { Handle } from './driver.ts';
 import type { EventApi } from './op-profiler.ts';
 
-/** MISTRAL_TUNE_CUDA_GEMM_TUNE: 1 times cuBLASLt's candidate algorithms per shape; 0 (default) takes the heuristic's first. */
+/** MISTRAL_TUNE_CUDA_GEMM_TUNE: 1 (default) times cuBLASLt's candidate algorithms per shape; 0 takes the heuristic's first. */
 export function gemmTuneFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
-  const v = env.MISTRAL_TUNE_CUDA_GEMM_TUNE || '0';
+  const v = env.MISTRAL_TUNE_CUDA_GEMM_TUNE || '1';
   if (v !== '0' && v !== '1') throw new UserError(`MISTRAL_TUNE_CUDA_GEMM_TUNE=${v}: expected 1 (time cuBLASLt's candidate algorithms) or 0`);
   return v === '1';
 }

@@ -127,9 +127,9 @@ test('through the stand-in libraries: probe, backend open, fill, up/download, co
     { allocs: 0, ctxRefs: 0, streams: 0, modules: 0, lt: 0, descs: 0, layouts: 0, prefs: 0 }, 'close() gives everything back');
 });
 
-test('MISTRAL_TUNE_CUDA_GEMM_TUNE=1: a small shape\'s first product times every candidate of the heuristic into the workspace and keeps the fastest; C += A·B stays exact; a large one is timed into C where it writes C afresh; reported on close', { skip }, () => {
+test('GEMM tuning (MISTRAL_TUNE_CUDA_GEMM_TUNE, on by default): a small shape\'s first product times every candidate of the heuristic into the workspace and keeps the fastest; C += A·B stays exact; a large one is timed into C where it writes C afresh; reported on close when profiling, not otherwise', { skip }, () => {
   const fake = build();
-  Object.assign(process.env, { MISTRAL_TUNE_CUDA_GEMM_TUNE: '1', MT_FAKE_CUBLASLT_ALGOS: '4', MT_FAKE_CUBLASLT_FAST_ALGO: '2' });
+  Object.assign(process.env, { MISTRAL_TUNE_CUDA_PROFILE: '1', MT_FAKE_CUBLASLT_ALGOS: '4', MT_FAKE_CUBLASLT_FAST_ALGO: '2' });
   try {
     const be = CudaBackend.open();
     const rng = new Rng(3), m = 6, n = 5, k = 7;
@@ -163,10 +163,16 @@ test('MISTRAL_TUNE_CUDA_GEMM_TUNE=1: a small shape\'s first product times every 
     const prod = be.download(big);
     assert.ok(prod.every((v, at) => v === (Math.floor(at / N) % 7) * ((at % N) % 5)), 'C = A·B once, whatever the timed runs wrote');
     const { stderr } = captureStderr(() => be.close());
-    assert.match(stderr, /GEMM tuning \(MISTRAL_TUNE_CUDA_GEMM_TUNE=1\) timed 2 shapes; 2 took another algorithm than the heuristic's first\n {2}gemm 6×5×7 f32→f32 \+C: candidate 2 of 4, µs a product 10\.0 10\.0 1\.0 10\.0\n {2}gemm 2048×2049×1 f32→f32: candidate 2 of 4/);
+    assert.match(stderr, /GEMM tuning \(MISTRAL_TUNE_CUDA_GEMM_TUNE\) timed 2 shapes; 2 took another algorithm than the heuristic's first\n {2}gemm 6×5×7 f32→f32 \+C: candidate 2 of 4, µs a product 10\.0 10\.0 1\.0 10\.0\n {2}gemm 2048×2049×1 f32→f32: candidate 2 of 4/);
     assert.deepEqual([fake.stats().allocs, fake.stats().descs], [0, 0]);
+    // not profiling: the same choice, nothing printed
+    delete process.env.MISTRAL_TUNE_CUDA_PROFILE;
+    const quiet = CudaBackend.open();
+    quiet.gemm(quiet.alloc('f32', m * n), quiet.alloc('f32', m * k), quiet.alloc('f32', k * n), { m, n, k });
+    assert.equal(fake.stats().lastAlgo, 2);
+    assert.doesNotMatch(captureStderr(() => quiet.close()).stderr, /GEMM tuning/);
   } finally {
-    for (const v of ['MISTRAL_TUNE_CUDA_GEMM_TUNE', 'MT_FAKE_CUBLASLT_ALGOS', 'MT_FAKE_CUBLASLT_FAST_ALGO']) delete process.env[v];
+    for (const v of ['MISTRAL_TUNE_CUDA_PROFILE', 'MT_FAKE_CUBLASLT_ALGOS', 'MT_FAKE_CUBLASLT_FAST_ALGO']) delete process.env[v];
   }
 });
 

@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { eventTimer, fastestCandidate, gemmTuneFromEnv, TUNE_REPS } from '../../../src/backend/cuda/gemm-tune.ts';
 import { UserError } from '../../../src/util/errors.ts';
 
-test('MISTRAL_TUNE_CUDA_GEMM_TUNE: 0 by default (also when empty), 1 tunes, anything else a one-line error naming the variable', () => {
-  assert.equal(gemmTuneFromEnv({}), false);
-  assert.equal(gemmTuneFromEnv({ MISTRAL_TUNE_CUDA_GEMM_TUNE: '' }), false);
+test('MISTRAL_TUNE_CUDA_GEMM_TUNE: 1 by default (also when empty), 0 takes the heuristic\'s first, anything else a one-line error naming the variable', () => {
+  assert.equal(gemmTuneFromEnv({}), true);
+  assert.equal(gemmTuneFromEnv({ MISTRAL_TUNE_CUDA_GEMM_TUNE: '' }), true);
   assert.equal(gemmTuneFromEnv({ MISTRAL_TUNE_CUDA_GEMM_TUNE: '1' }), true);
+  assert.equal(gemmTuneFromEnv({ MISTRAL_TUNE_CUDA_GEMM_TUNE: '0' }), false);
   assert.throws(() => gemmTuneFromEnv({ MISTRAL_TUNE_CUDA_GEMM_TUNE: 'yes' }), (e: Error) => e instanceof UserError && /^MISTRAL_TUNE_CUDA_GEMM_TUNE=yes: expected 1/.test(e.message));
 });
 
