@@ -7,7 +7,7 @@ import type { DevicePtr, Handle } from './driver.ts';
 import { openLibrary, type KoffiFunction, type KoffiLibrary, type OpenOptions } from './ffi.ts';
 import { LIBCUBLASLT } from './find-libs.ts';
 import { gemmLabel, ltPlan, type LtLayout, type LtRunTypes } from './gemm-plan.ts';
-import { fastestCandidate, TUNE_CANDIDATES, type StreamTimer } from './gemm-tune.ts';
+import { fastestCandidate, TUNE_CANDIDATES, TUNE_MAX_SHAPES, type StreamTimer } from './gemm-tune.ts';
 
 /** cudaDataType_t values of the element types we multiply (library_types.h). */
 export const CUDA_TYPE = { f32: 0, f64: 1, f16: 2, bf16: 14 } as const;
@@ -135,6 +135,8 @@ export class CublasLt implements StatusSource {
   }
 
   private tuner: StreamTimer | null = null;
+  /** Shapes planned for tuning so far (at most TUNE_MAX_SHAPES). */
+  private tunedShapes = 0;
   /** What tuning chose, by shape: the candidate (0 = the heuristic's first) and each one's ms a product (null: it did not run). */
   readonly tunings: Array<{ shape: string; chosen: number; ms: (number | null)[] }> = [];
 
@@ -177,7 +179,11 @@ export class CublasLt implements StatusSource {
       // under tuning, a shape whose product fits half the workspace is timed there (the candidates get the other half)
       const outBytes = ((p.out.batch - 1) * p.out.stride + (p.out.cols - 1) * p.out.ld + p.out.rows) * bytes(types.c);
       const scratch = Math.ceil(outBytes / 256) * 256;
-      this.plans.set(key, (plan = this.makePlan(p, types, workspaceBytes, f64, align, this.tuner !== null, this.tuner && scratch <= workspaceBytes / 2 ? scratch : 0)));
+      // tuned: the first TUNE_MAX_SHAPES shapes (a training step's are the first ones; inputs of many lengths, or attention
+      // through cuBLASLt while decoding, bring new shapes on and on: those take the heuristic's first once the budget is spent)
+      const tune = this.tuner !== null && this.tunedShapes < TUNE_MAX_SHAPES;
+      if (tune) this.tunedShapes++;
+      this.plans.set(key, (plan = this.makePlan(p, types, workspaceBytes, f64, align, tune, tune && scratch <= workspaceBytes / 2 ? scratch : 0)));
     }
     if (plan === null) return false;
     const scalar = (v: number): Buffer => {

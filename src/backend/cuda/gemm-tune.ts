@@ -18,6 +18,8 @@ export function gemmTuneFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
 
 /** How many algorithms the heuristic is asked for when tuning. */
 export const TUNE_CANDIDATES = 8;
+/** The most shapes tuned in a process's backend; later shapes take the heuristic's first. */
+export const TUNE_MAX_SHAPES = 256;
 /** Timed runs of each candidate (after one untimed run, which also shows whether it runs at all). */
 export const TUNE_REPS = 3;
 

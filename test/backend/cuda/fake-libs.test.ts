@@ -10,6 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { TUNE_MAX_SHAPES } from '../../../src/backend/cuda/gemm-tune.ts';
 import { CudaBackend } from '../../../src/backend/cuda/cuda-backend.ts';
 import { probeCuda } from '../../../src/backend/cuda/probe.ts';
 import { generate } from '../../../src/model/generate.ts';
@@ -170,6 +171,13 @@ test('GEMM tuning (MISTRAL_TUNE_CUDA_GEMM_TUNE, on by default): a small shape\'s
     const quiet = CudaBackend.open();
     quiet.gemm(quiet.alloc('f32', m * n), quiet.alloc('f32', m * k), quiet.alloc('f32', k * n), { m, n, k });
     assert.equal(fake.stats().lastAlgo, 2);
+    // the first TUNE_MAX_SHAPES shapes are tuned (6×5×7 and 255 more), later ones take the heuristic's first
+    const kMax = TUNE_MAX_SHAPES, ones = quiet.alloc('f32', kMax);
+    quiet.fill(ones, 1);
+    for (let kk = 1; kk < kMax; kk++) quiet.gemm(quiet.alloc('f32', 1), ones, ones, { m: 1, n: 1, k: kk });
+    assert.equal(fake.stats().lastAlgo, 2, `shape ${TUNE_MAX_SHAPES}: tuned`);
+    quiet.gemm(quiet.alloc('f32', 1), ones, ones, { m: 1, n: 1, k: kMax });
+    assert.equal(fake.stats().lastAlgo, 0, `shape ${TUNE_MAX_SHAPES + 1}: the heuristic's first`);
     assert.doesNotMatch(captureStderr(() => quiet.close()).stderr, /GEMM tuning/);
   } finally {
     for (const v of ['MISTRAL_TUNE_CUDA_PROFILE', 'MT_FAKE_CUBLASLT_ALGOS', 'MT_FAKE_CUBLASLT_FAST_ALGO']) delete process.env[v];
