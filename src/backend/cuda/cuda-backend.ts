@@ -220,14 +220,14 @@ export class CudaBackend implements Backend {
 
   // ---- layers ----
   rmsnormForward(out: DeviceBuffer, rstd: DeviceBuffer, x: DeviceBuffer, w: DeviceBuffer, N: number, C: number, eps: number): void {
-    this.kernels.launch('rmsnorm_forward', L.rowwise(N, C), [cuda(out), cuda(rstd), cuda(x), cuda(w), N, C, eps]);
+    this.kernels.launch('rmsnorm_forward', L.rowwise(N, C, L.RMSNORM_COLUMNS_PER_THREAD), [cuda(out), cuda(rstd), cuda(x), cuda(w), N, C, eps]);
   }
 
   rmsnormBackward(
     dx: DeviceBuffer, dw: DeviceBuffer | null, dout: DeviceBuffer, x: DeviceBuffer, w: DeviceBuffer, rstd: DeviceBuffer,
     N: number, C: number,
   ): void {
-    this.kernels.launch('rmsnorm_backward', L.rowwise(N, C),
+    this.kernels.launch('rmsnorm_backward', L.rowwise(N, C, L.RMSNORM_COLUMNS_PER_THREAD),
       [cuda(dx), dw && cuda(dw), cuda(dout), cuda(x), cuda(w), cuda(rstd), N, C]);
   }
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { uniformHash } from '../../../src/backend/cpu/kernels/elementwise.ts';
 import {
   adamwConstants, ATTENTION, attentionBackwardDkv, attentionBackwardDq, attentionForward, attentionRowStride, attentionWorkspaceBytes, clipCoefficient,
-  COLUMN_DOTS, columnDots, columnScale, DORA_ROWS, dropoutThreshold, elementwise, flashAttentionBackward, flashAttentionForward, MAX_ELEMENTWISE_BLOCKS, rowwise,
+  COLUMN_DOTS, columnDots, columnScale, DORA_ROWS, dropoutThreshold, elementwise, flashAttentionBackward, flashAttentionForward, MAX_ELEMENTWISE_BLOCKS, RMSNORM_COLUMNS_PER_THREAD, rowwise,
 } from '../../../src/backend/cuda/launch.ts';
 import { compileRequest, expandIncludes, KERNEL_FILES, KERNELS_DIR, kernelSource, nvrtcOptions } from '../../../src/backend/cuda/kernel-source.ts';
 import { tempDir } from '../../temp-dir.ts';
@@ -26,6 +26,11 @@ test('row kernels: one block per row, threads a multiple of 32 up to 1024', () =
   assert.equal(rowwise(8, 1).block.x, 32);
   assert.equal(rowwise(2048, 32000).grid.x, 2048);
   assert.throws(() => rowwise(4, 0), /row length 0/);
+  // RMSNorm: 16 columns a thread (two 16-byte bf16 loads), 256 threads at Mistral 7B's hidden 4096
+  assert.equal(rowwise(2048, 4096, RMSNORM_COLUMNS_PER_THREAD).block.x, 256);
+  assert.equal(rowwise(2048, 5120, RMSNORM_COLUMNS_PER_THREAD).block.x, 320);
+  assert.equal(rowwise(8, 64, RMSNORM_COLUMNS_PER_THREAD).block.x, 32);
+  assert.equal(rowwise(8, 65536, RMSNORM_COLUMNS_PER_THREAD).block.x, 1024);
 });
 
 test('DoRA column kernels: scale_columns a thread per column and rows striding; column_dots a block per 32 columns; constants as dora.cu defines them', () => {
