@@ -179,9 +179,10 @@ export class CublasLt implements StatusSource {
       // under tuning, a shape whose product fits half the workspace is timed there (the candidates get the other half)
       const outBytes = ((p.out.batch - 1) * p.out.stride + (p.out.cols - 1) * p.out.ld + p.out.rows) * bytes(types.c);
       const scratch = Math.ceil(outBytes / 256) * 256;
-      // tuned: the first TUNE_MAX_SHAPES shapes (a training step's are the first ones; inputs of many lengths, or attention
-      // through cuBLASLt while decoding, bring new shapes on and on: those take the heuristic's first once the budget is spent)
-      const tune = this.tuner !== null && this.tunedShapes < TUNE_MAX_SHAPES;
+      // tuned: bf16 products (the fast path; f32 and f64 keep the heuristic's first, the sums the tests know), the first
+      // TUNE_MAX_SHAPES shapes (a training step's are the first ones; inputs of many lengths, or attention through cuBLASLt
+      // while decoding, bring new shapes on and on: those take the heuristic's first once the budget is spent)
+      const tune = this.tuner !== null && types.a === 'bf16' && this.tunedShapes < TUNE_MAX_SHAPES;
       if (tune) this.tunedShapes++;
       this.plans.set(key, (plan = this.makePlan(p, types, workspaceBytes, f64, align, tune, tune && scratch <= workspaceBytes / 2 ? scratch : 0)));
     }

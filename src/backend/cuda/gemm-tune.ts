@@ -2,7 +2,8 @@
 // is not always the fastest — on the H200 (device run 1) the LoRA factors' skinny products were far off the memory
 // bound (x·Aᵀ of 2048×48×4096: 113 µs a call for 16 MB read, against ~5 µs) — so the first product of each small
 // shape runs every candidate the heuristic offers on the stream, timed by CUDA events, and keeps the fastest.
-// Once per shape, in the first step: a host round trip then, none after. The heuristic's first is among the candidates,
+// Once per shape, in the first step: a host round trip then, none after; bf16 products only (f32 and f64 are the exact
+// paths, whose sums the tests compare closely: the heuristic's first, as before). The heuristic's first is among the candidates,
 // so a tuned product is at worst as fast as it (within the timing's noise). What was chosen is printed on close when
 // profiling (MISTRAL_TUNE_CUDA_PROFILE=1).
 import { UserError } from '../../util/errors.ts';

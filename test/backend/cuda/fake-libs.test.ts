@@ -10,6 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { bf16ToF32, f32ToBf16 } from '../../../src/backend/dtype.ts';
 import { TUNE_MAX_SHAPES } from '../../../src/backend/cuda/gemm-tune.ts';
 import { CudaBackend } from '../../../src/backend/cuda/cuda-backend.ts';
 import { probeCuda } from '../../../src/backend/cuda/probe.ts';
@@ -128,20 +129,21 @@ test('through the stand-in libraries: probe, backend open, fill, up/download, co
     { allocs: 0, ctxRefs: 0, streams: 0, modules: 0, lt: 0, descs: 0, layouts: 0, prefs: 0 }, 'close() gives everything back');
 });
 
-test('GEMM tuning (MISTRAL_TUNE_CUDA_GEMM_TUNE, on by default): a small shape\'s first product times every candidate of the heuristic into the workspace and keeps the fastest; C += A·B stays exact; a large one is timed into C where it writes C afresh; reported on close when profiling, not otherwise', { skip }, () => {
+test('GEMM tuning (MISTRAL_TUNE_CUDA_GEMM_TUNE, on by default): a small bf16 shape\'s first product times every candidate of the heuristic into the workspace and keeps the fastest; C += A·B stays exact; a large one is timed into C where it writes C afresh; f32 products are not tuned; reported on close when profiling, not otherwise', { skip }, () => {
   const fake = build();
   Object.assign(process.env, { MISTRAL_TUNE_CUDA_PROFILE: '1', MT_FAKE_CUBLASLT_ALGOS: '4', MT_FAKE_CUBLASLT_FAST_ALGO: '2' });
   try {
     const be = CudaBackend.open();
     const rng = new Rng(3), m = 6, n = 5, k = 7;
-    const rand = (len: number): Float32Array => Float32Array.from({ length: len }, () => rng.next() - 0.5);
+    // bf16 operands (what is tuned), exact in bf16; C in f32
+    const rand = (len: number): Float32Array => bf16ToF32(f32ToBf16(Float32Array.from({ length: len }, () => rng.next() - 0.5)));
     const [A, B, C0] = [rand(m * k), rand(k * n), rand(m * n)];
-    const up = (data: Float32Array): ReturnType<CudaBackend['alloc']> => {
-      const buf = be.alloc('f32', data.length);
+    const up = (data: Float32Array, dtype: 'f32' | 'bf16' = 'bf16'): ReturnType<CudaBackend['alloc']> => {
+      const buf = be.alloc(dtype, data.length);
       be.upload(buf, { dtype: 'f32', data });
       return buf;
     };
-    const c = up(C0), a = up(A), b = up(B);
+    const c = up(C0, 'f32'), a = up(A), b = up(B);
     // in place with beta = 1, as a gradient accumulates: the candidates' timed runs must not add to C
     for (let i = 0; i < 2; i++) {
       be.gemm(c, a, b, { m, n, k, beta: 1 });
@@ -164,15 +166,18 @@ test('GEMM tuning (MISTRAL_TUNE_CUDA_GEMM_TUNE, on by default): a small shape\'s
     const prod = be.download(big);
     assert.ok(prod.every((v, at) => v === (Math.floor(at / N) % 7) * ((at % N) % 5)), 'C = A·B once, whatever the timed runs wrote');
     const { stderr } = captureStderr(() => be.close());
-    assert.match(stderr, /GEMM tuning \(MISTRAL_TUNE_CUDA_GEMM_TUNE\) timed 2 shapes; 2 took another algorithm than the heuristic's first\n {2}gemm 6×5×7 f32→f32 \+C: candidate 2 of 4, µs a product 10\.0 10\.0 1\.0 10\.0\n {2}gemm 2048×2049×1 f32→f32: candidate 2 of 4/);
+    assert.match(stderr, /GEMM tuning \(MISTRAL_TUNE_CUDA_GEMM_TUNE\) timed 2 shapes; 2 took another algorithm than the heuristic's first\n {2}gemm 6×5×7 bf16→f32 \+C: candidate 2 of 4, µs a product 10\.0 10\.0 1\.0 10\.0\n {2}gemm 2048×2049×1 bf16→f32: candidate 2 of 4/);
     assert.deepEqual([fake.stats().allocs, fake.stats().descs], [0, 0]);
     // not profiling: the same choice, nothing printed
     delete process.env.MISTRAL_TUNE_CUDA_PROFILE;
     const quiet = CudaBackend.open();
-    quiet.gemm(quiet.alloc('f32', m * n), quiet.alloc('f32', m * k), quiet.alloc('f32', k * n), { m, n, k });
+    quiet.gemm(quiet.alloc('f32', m * n), quiet.alloc('bf16', m * k), quiet.alloc('bf16', k * n), { m, n, k });
     assert.equal(fake.stats().lastAlgo, 2);
-    // the first TUNE_MAX_SHAPES shapes are tuned (6×5×7 and 255 more), later ones take the heuristic's first
-    const kMax = TUNE_MAX_SHAPES, ones = quiet.alloc('f32', kMax);
+    // f32 products (the exact path) keep the heuristic's first
+    quiet.gemm(quiet.alloc('f32', m * n), quiet.alloc('f32', m * k), quiet.alloc('f32', k * n), { m, n, k });
+    assert.equal(fake.stats().lastAlgo, 0, 'an f32 product: the heuristic\'s first');
+    // the first TUNE_MAX_SHAPES bf16 shapes are tuned (6×5×7 and 255 more), later ones take the heuristic's first
+    const kMax = TUNE_MAX_SHAPES, ones = quiet.alloc('bf16', kMax);
     quiet.fill(ones, 1);
     for (let kk = 1; kk < kMax; kk++) quiet.gemm(quiet.alloc('f32', 1), ones, ones, { m: 1, n: 1, k: kk });
     assert.equal(fake.stats().lastAlgo, 2, `shape ${TUNE_MAX_SHAPES}: tuned`);
