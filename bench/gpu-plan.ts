@@ -40,6 +40,8 @@ export const VARIANTS: Record<string, Record<string, string>> = {
   'no-gemm-tune': { MISTRAL_TUNE_CUDA_GEMM_TUNE: '0' },
   /** Every product whole on cuBLASLt, none with its k in slices (gemm-splitk.ts): the A/B of split-K, on by default. */
   'no-splitk': { MISTRAL_TUNE_CUDA_GEMM_SPLITK: '0' },
+  /** A bf16 step's logits in bf16, as HF's (src/model/bf16-logits.ts): the LM head's product bf16 → bf16, not → f32. */
+  'bf16-logits': { MISTRAL_TUNE_BF16_LOGITS: '1' },
   /** The flash kernels mask every tile, as before their fast path on fully visible tiles (the A/B of that path). */
   'flash-masked': { MISTRAL_TUNE_CUDA_FLASH_INTERIOR: '0' },
 };

@@ -8,6 +8,7 @@ import type { DeviceBuffer } from '../backend/backend.ts';
 import type { Activations } from './activations.ts';
 import type { Batch } from '../data/batch.ts';
 import type { MistralModel } from './mistral.ts';
+import { bf16LogitsFromEnv } from './bf16-logits.ts';
 import { embeddingPadRow } from './negative-ids.ts';
 
 /** Next-token cross-entropy; returns Σ NLL over the batch's counted targets (one host read). */
@@ -29,13 +30,15 @@ export function causalLmBackwardInto(model: MistralModel, batch: Batch, gradScal
   const dHead = model.baseGrads?.lmHead ?? null;
   be.fill(acts.losses, 0);
   be.fill(g.dln, 0);
-  // the logits' gradient (rows, V): in the storage dtype under bf16 (the head's products stay bf16), else over the logits
+  // the logits' gradient (rows, V): in the storage dtype under bf16 (the head's products stay bf16), else over the logits;
+  // with MISTRAL_TUNE_BF16_LOGITS=1 under bf16 the logits themselves are bf16, in that buffer (bf16-logits.ts)
   const dlogits = g.dlogits ?? acts.logits;
+  const logits = g.dlogits && bf16LogitsFromEnv() ? g.dlogits : acts.logits;
   model.forEachLogitChunk(acts, batch.targets, (r0, rows) => {
-    be.crossEntropy(be.view(acts.losses, r0, rows), dlogits, acts.logits, be.view(acts.targets, r0, rows), rows, V, gradScale);
+    be.crossEntropy(be.view(acts.losses, r0, rows), dlogits, logits, be.view(acts.targets, r0, rows), rows, V, gradScale);
     be.gemm(be.view(g.dln, r0 * C, rows * C), dlogits, head, { m: rows, n: C, k: V });
     if (dHead) be.gemm(dHead, dlogits, be.view(acts.lnf, r0 * C, rows * C), { m: V, n: C, k: rows, transA: true, beta: 1 });
-  });
+  }, logits);
   backwardFromFinalNorm(model, acts, batch);
   be.accumulateSum(lossSum, acts.losses, N);
 }

@@ -256,17 +256,17 @@ export class MistralModel {
   }
 
   /**
-   * Runs `fn(rows, r0)` for each chunk of token rows after computing their logits into acts.logits
-   * (rows, V). Chunks whose targets are all ignored are skipped when `onlyTargets` is set.
+   * Runs `fn(rows, r0)` for each chunk of token rows after computing their logits into `into` (rows, V; acts.logits
+   * unless given). Chunks whose targets are all ignored are skipped when `onlyTargets` is set.
    */
-  forEachLogitChunk(acts: Activations, onlyTargets: Int32Array | null, fn: (r0: number, rows: number) => void): void {
+  forEachLogitChunk(acts: Activations, onlyTargets: Int32Array | null, fn: (r0: number, rows: number) => void, into: DeviceBuffer = acts.logits): void {
     const be = this.backend, N = acts.shape.B * acts.shape.T, C = this.cfg.hiddenSize, V = this.cfg.vocabSize;
     const chunk = acts.logits.length / V;
     const head = this.lmHead();
     for (let r0 = 0; r0 < N; r0 += chunk) {
       const rows = Math.min(chunk, N - r0);
       if (onlyTargets && !onlyTargets.subarray(r0, r0 + rows).some((t) => t !== -100)) continue;
-      be.gemm(acts.logits, be.view(acts.lnf, r0 * C, rows * C), head, { m: rows, n: V, k: C, transB: true });
+      be.gemm(into, be.view(acts.lnf, r0 * C, rows * C), head, { m: rows, n: V, k: C, transB: true });
       fn(r0, rows);
     }
   }
