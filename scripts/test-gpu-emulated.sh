@@ -13,4 +13,6 @@ node --import tsx -e "
 const b = await import('./test/backend/cuda/emulator/build.ts');
 b.buildStandIn('$work'); b.buildKernelEmulator('$work/kernels');"
 export LD_LIBRARY_PATH="$work/lib" CUDA_HOME="$work" MISTRAL_TUNE_CACHE="$work/cache" MT_FAKE_CUDA_KERNELS="$work/kernels"
+# emulated kernels are slow (a file of CLI runs, test/export/export.test.ts, takes ~3 min here): a limit for hangs, not speed
+export TEST_TIMEOUT_MS="${TEST_TIMEOUT_MS:-900000}"
 bash scripts/test-gpu.sh "$@"
