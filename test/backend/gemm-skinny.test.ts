@@ -19,13 +19,15 @@ interface Skinny {
   addend?: boolean;
   /** C starts as NaN (β = 0 must not read it). */
   nanC?: boolean;
+  /** B's row stride where it is not packed (z read in its slot of a wider buffer). */
+  ldb?: number;
 }
 
 const CASES: Skinny[] = [
   { what: 'z = x·Aᵀ into its slot', spec: { m: 64, n: 16, k: 4096, transB: true }, c: 'bf16', width: 48, col: 16 },
   { what: 'z = x·[A₁; A₂; A₃]ᵀ over a NaN C', spec: { m: 64, n: 48, k: 4096, transB: true }, c: 'bf16', width: 48, col: 0, nanC: true },
   { what: 'y += x·Aᵀ in its slot (β = 1: C read in its layout)', spec: { m: 64, n: 16, k: 4096, transB: true, beta: 1 }, c: 'bf16', width: 48, col: 16 },
-  { what: '∂B += s·dyᵀ·z (z read from its slot)', spec: { m: 256, n: 16, k: 2048, transA: true, alpha: 0.5, beta: 1 }, c: 'f32', width: 16, col: 0 },
+  { what: '∂B += s·dyᵀ·z (z read from its slot of three)', spec: { m: 256, n: 16, k: 2048, transA: true, alpha: 0.5, beta: 1 }, c: 'f32', width: 16, col: 0, ldb: 48 },
   { what: 'dz = s·dy·B into its slot', spec: { m: 64, n: 16, k: 3584, alpha: 2 }, c: 'bf16', width: 32, col: 16 },
   { what: '∂A += dzᵀ·x', spec: { m: 48, n: 512, k: 2048, transA: true, beta: 1 }, c: 'f32', width: 512, col: 0 },
   { what: 'both transposed, β = −1', spec: { m: 32, n: 32, k: 2048, transA: true, transB: true, beta: -1 }, c: 'f32', width: 32, col: 0 },
@@ -48,8 +50,7 @@ function reference(A: number[], B: number[], C0: number[], s: Required<Pick<Gemm
 /** A case's inputs (stored as their buffers hold them) and expected C, made once for every backend. */
 function inputs(c: Skinny, seed: number): { A: number[]; B: number[]; C0: number[]; add: number[] | null; spec: GemmSpec & { lda: number; ldb: number; ldc: number; m: number; n: number; k: number }; want: number[] } {
   const rand = rng(seed), { m, n, k } = c.spec;
-  // B of ∂B is z read in its slot of a 3-slot buffer (ldb 48); the others are packed
-  const lda = c.spec.transA ? m : k, ldb = c.spec.transB ? k : c.what.startsWith('∂B') ? 48 : n;
+  const lda = c.spec.transA ? m : k, ldb = c.ldb ?? (c.spec.transB ? k : n);
   const A = stored(randn(rand, (c.spec.transA ? k : m) * lda), 'bf16'), B = stored(randn(rand, (c.spec.transB ? n : k) * ldb), 'bf16');
   const C0 = c.nanC ? new Array<number>(m * c.width).fill(NaN) : stored(randn(rand, m * c.width), c.c);
   const spec = { ...c.spec, lda, ldb, ldc: c.width };
