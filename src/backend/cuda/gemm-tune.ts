@@ -17,8 +17,12 @@ export function gemmTuneFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   return v === '1';
 }
 
-/** How many algorithms the heuristic is asked for when tuning. */
-export const TUNE_CANDIDATES = 8;
+/**
+ * How many algorithms the heuristic is asked for when tuning: 16, so that beside its ranked tile variants of one kernel
+ * family the list reaches others (split-K schemes, other tile shapes) — run 1's slow shapes (the LM head's f32 output at
+ * 1,288 µs a chunk, x·Aᵀ at 113 µs) are the heuristic's misjudgements. Timed once a shape, in the first step.
+ */
+export const TUNE_CANDIDATES = 16;
 /** The most shapes tuned in a process's backend; later shapes take the heuristic's first. */
 export const TUNE_MAX_SHAPES = 256;
 /** Timed runs of each candidate (after one untimed run, which also shows whether it runs at all). */
