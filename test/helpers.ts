@@ -85,3 +85,16 @@ export async function makeTokenizerModel(dir: string, seed = 0, opts: { classes?
 export function randomIdRows(rng: Rng, count: number, length: number): string[] {
   return Array.from({ length: count }, () => JSON.stringify({ input_ids: [1, ...Array.from({ length }, () => 3 + rng.below(500))] }));
 }
+
+/** Runs f with the environment variable `name` set to `value` (unset for undefined), then puts back what it was. */
+export function withEnv<T>(name: string, value: string | undefined, f: () => T): T {
+  const before = process.env[name];
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+  try {
+    return f();
+  } finally {
+    if (before === undefined) delete process.env[name];
+    else process.env[name] = before;
+  }
+}

@@ -4,18 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
 import { isUserError } from '../../src/util/errors.ts';
+import { withEnv } from '../helpers.ts';
 
-function withEnv<T>(name: string, value: string | undefined, f: () => T): T {
-  const before = process.env[name];
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-  try {
-    return f();
-  } finally {
-    if (before === undefined) delete process.env[name];
-    else process.env[name] = before;
-  }
-}
 const withGemmEnv = <T>(value: string | undefined, f: () => T): T => withEnv('MISTRAL_TUNE_GEMM', value, f);
 
 test('MISTRAL_TUNE_GEMM: an unknown value is a one-line error naming it and the choices', () => {

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { CUDA_GPU_HERE } from '../cuda-here.ts';
+import { withEnv } from '../helpers.ts';
 
 const doctor = (...args: string[]): { status: number | null; stdout: string; stderr: string } =>
   spawnSync(process.execPath, ['bin/mistral-tune.js', 'doctor', ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -39,15 +40,7 @@ test('doctor with MISTRAL_TUNE_SIMD=0: the WebAssembly kernels are reported off'
 test('doctor with MISTRAL_TUNE_GEMM=simd where a BLAS library loads: BLAS is said to be present but not used, and why, with no nested parentheses', async () => {
   const { doctorReport, formatDoctor } = await import('../../src/cli/doctor.ts');
   const { loadOpenBlas } = await import('../../src/backend/cpu/openblas.ts');
-  const before = process.env.MISTRAL_TUNE_GEMM;
-  process.env.MISTRAL_TUNE_GEMM = 'simd';
-  let text: string;
-  try {
-    text = formatDoctor(doctorReport());
-  } finally {
-    if (before === undefined) delete process.env.MISTRAL_TUNE_GEMM;
-    else process.env.MISTRAL_TUNE_GEMM = before;
-  }
+  const text = withEnv('MISTRAL_TUNE_GEMM', 'simd', () => formatDoctor(doctorReport()));
   assert.match(text, /^cpu backend: available — cpu \(GEMM by WebAssembly SIMD[^()]*, asked for by MISTRAL_TUNE_GEMM=simd[^()]*\)$/m);
   const blas = loadOpenBlas();
   if (blas) assert.match(text, new RegExp(`^ {2}BLAS: ${blas.description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: present but not used, as MISTRAL_TUNE_GEMM=simd asks$`, 'm'));

@@ -10,20 +10,12 @@ import { causalLmBackward } from '../../src/model/backward.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { createRandomModel } from '../../src/model/init.ts';
 import { UserError } from '../../src/util/errors.ts';
+import { withEnv } from '../helpers.ts';
 
 const V = 96;
 const ROWS = [{ inputIds: [1, 5, 17, 9, 70, 33, 2, 88] }, { inputIds: [4, 61, 12, 3, 95] }];
 
-function withBf16Logits<T>(value: '0' | '1', fn: () => T): T {
-  const before = process.env.MISTRAL_TUNE_BF16_LOGITS;
-  process.env.MISTRAL_TUNE_BF16_LOGITS = value;
-  try {
-    return fn();
-  } finally {
-    if (before === undefined) delete process.env.MISTRAL_TUNE_BF16_LOGITS;
-    else process.env.MISTRAL_TUNE_BF16_LOGITS = before;
-  }
-}
+const withBf16Logits = <T>(value: '0' | '1', fn: () => T): T => withEnv('MISTRAL_TUNE_BF16_LOGITS', value, fn);
 
 /** Σ NLL over the counted targets from logits (N, V), each row's values passed through `round`, in float64. */
 function nllSum(logits: ArrayLike<number>, targets: Int32Array, round: (x: Float32Array) => Float32Array): number {
