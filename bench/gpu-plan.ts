@@ -33,7 +33,7 @@ export interface BenchCase {
 
 /**
  * Optimisation switches a case can measure side by side with the default (issue [10]: one GPU call, several variants):
- * `1x2048+gemm-tune` runs ours with these environment variables.
+ * `1x2048+no-splitk` runs ours with these environment variables.
  */
 export const VARIANTS: Record<string, Record<string, string>> = {
   /** cuBLASLt's heuristic's first algorithm for every shape, untimed: the A/B of GEMM tuning (gemm-tune.ts), on by default. */
