@@ -5,11 +5,9 @@
 // bf16·bf16 → f32 product took 1,288 µs a chunk of 512 rows, where its bf16 → bf16 backward product took 363.
 // Evaluation keeps f32 logits. On CUDA the cross-entropy kernel reads its logits in f32: the bf16 chunk goes through
 // an f32 copy (staging, 65 MB at 512 rows of Mistral's vocabulary, outside the memory plan) — enough to measure the product.
-import { UserError } from '../util/errors.ts';
+import { envSwitch } from '../util/env-switch.ts';
 
 /** MISTRAL_TUNE_BF16_LOGITS: 1 computes a bf16 training step's logits in bf16; 0 (default) in f32. */
 export function bf16LogitsFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
-  const v = env.MISTRAL_TUNE_BF16_LOGITS || '0';
-  if (v !== '0' && v !== '1') throw new UserError(`MISTRAL_TUNE_BF16_LOGITS=${v}: expected 1 (bf16 logits in a bf16 training step, as HF's) or 0`);
-  return v === '1';
+  return envSwitch(env, 'MISTRAL_TUNE_BF16_LOGITS', { default: false, on: 'bf16 logits in a bf16 training step, as HF\'s' });
 }

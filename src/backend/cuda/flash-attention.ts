@@ -5,7 +5,7 @@
 // tiles every pair of which is visible (kernels/flash.cuh) unless MISTRAL_TUNE_CUDA_FLASH_INTERIOR=0 (flashInteriorFromEnv).
 import type { AttentionShape, DeviceBuffer } from '../backend.ts';
 import type { DType } from '../dtype.ts';
-import { UserError } from '../../util/errors.ts';
+import { envSwitch } from '../../util/env-switch.ts';
 import { attentionPathAt, flashBackwardKernel, flashFallback, flashKernel, type CudaAttention } from './attention-path.ts';
 import type { CudaBuffer } from './cuda-buffer.ts';
 import { launchRowdot } from './gemm-attention.ts';
@@ -52,9 +52,7 @@ export function flashRefusal(s: AttentionShape, gpu: FlashGpu, sharedBytes: numb
  * path on a GPU; the results are the same bits). Read at each launch, so a benchmark can switch it between calls.
  */
 export function flashInteriorFromEnv(env: NodeJS.ProcessEnv = process.env): 0 | 1 {
-  const v = env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR || '1';
-  if (v !== '0' && v !== '1') throw new UserError(`MISTRAL_TUNE_CUDA_FLASH_INTERIOR=${v}: expected 1 (skip the mask on fully visible tiles, the default) or 0 (mask every tile)`);
-  return v === '1' ? 1 : 0;
+  return envSwitch(env, 'MISTRAL_TUNE_CUDA_FLASH_INTERIOR', { default: true, on: 'skip the mask on fully visible tiles, the default', off: 'mask every tile' }) ? 1 : 0;
 }
 
 /** Why the GPU cannot run a flash kernel at head dim D that asks `sharedBytes` of shared memory a block (flashRefusal's GPU part), or null. */

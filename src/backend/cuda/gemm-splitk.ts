@@ -6,7 +6,7 @@
 // (kernels/convert.cu) adds the slices in order with alpha, beta and the addend into C, rounded once: S times the
 // blocks, the same sum on every run. Only bf16 products split (fp32 and f64 are the exact paths: the CPU's sums).
 import type { ResolvedGemm } from '../cpu/gemm.ts';
-import { UserError } from '../../util/errors.ts';
+import { envSwitch } from '../../util/env-switch.ts';
 import { CudaBuffer } from './cuda-buffer.ts';
 import type { GemmHost } from './gemm.ts';
 import type { LtRunTypes } from './gemm-plan.ts';
@@ -15,9 +15,7 @@ import { elementwise } from './launch.ts';
 
 /** MISTRAL_TUNE_CUDA_GEMM_SPLITK: 1 (default) splits the skinny bf16 products' k; 0 leaves every product to cuBLASLt whole. */
 export function gemmSplitKFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
-  const v = env.MISTRAL_TUNE_CUDA_GEMM_SPLITK || '1';
-  if (v !== '0' && v !== '1') throw new UserError(`MISTRAL_TUNE_CUDA_GEMM_SPLITK=${v}: expected 1 (split the k of skinny products) or 0`);
-  return v === '1';
+  return envSwitch(env, 'MISTRAL_TUNE_CUDA_GEMM_SPLITK', { default: true, on: 'split the k of skinny products' });
 }
 
 /** The output tile the count of blocks is estimated with (cuBLASLt's Hopper kernels: 128 rows and columns, or fewer). */

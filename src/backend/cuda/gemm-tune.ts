@@ -6,15 +6,13 @@
 // paths, whose sums the tests compare closely: the heuristic's first, as before). The heuristic's first is among the candidates,
 // so a tuned product is at worst as fast as it (within the timing's noise). What was chosen is printed on close when
 // profiling (MISTRAL_TUNE_CUDA_PROFILE=1).
-import { UserError } from '../../util/errors.ts';
+import { envSwitch } from '../../util/env-switch.ts';
 import type { Handle } from './driver.ts';
 import type { EventApi } from './op-profiler.ts';
 
 /** MISTRAL_TUNE_CUDA_GEMM_TUNE: 1 (default) times cuBLASLt's candidate algorithms per shape; 0 takes the heuristic's first. */
 export function gemmTuneFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
-  const v = env.MISTRAL_TUNE_CUDA_GEMM_TUNE || '1';
-  if (v !== '0' && v !== '1') throw new UserError(`MISTRAL_TUNE_CUDA_GEMM_TUNE=${v}: expected 1 (time cuBLASLt's candidate algorithms) or 0`);
-  return v === '1';
+  return envSwitch(env, 'MISTRAL_TUNE_CUDA_GEMM_TUNE', { default: true, on: 'time cuBLASLt\'s candidate algorithms' });
 }
 
 /**
