@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import type { AttentionShape, Backend } from '../../src/backend/backend.ts';
 import { cudaAttentionFromEnv } from '../../src/backend/cuda/attention-path.ts';
+import { withEnv } from '../helpers.ts';
 import { test } from './device.ts';
 import { assertClose, backends, download, randn, rng, stored, upload, type Float } from './util.ts';
 
@@ -214,44 +215,37 @@ for (const { name, be } of backends()) {
       { what: 'D 64, a KV cache: 64 queries at key index 128 (forward only)', s: shape({ B: 1, T: 64, kvLen: 192, qOffset: 128, Hq: 1, Hkv: 1, D: 64 }),
         seg: new Array<number>(192).fill(0) },
     ];
-    const before = process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR;
-    try {
-      TILES.forEach(({ what, s, seg }, n) => {
-        const x = randomInputs(s, seg, 'bf16', 100 + n), dout = stored(randn(rng(110 + n), s.B * s.T * s.Hq * s.D), 'bf16');
-        const training = s.kvLen === undefined, nq = s.B * s.T * s.Hq * s.D, nk = s.B * (s.kvLen ?? s.T) * s.Hkv * s.D;
-        const [q, k, v, segB] = [upload(be, 'bf16', x.q), upload(be, 'bf16', x.k), upload(be, 'bf16', x.v), upload(be, 'i32', x.seg)];
-        const runs = ['1', '0'].map((interior) => {
-          process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR = interior;
-          const out = be.alloc('bf16', nq), lse = be.alloc('f32', s.B * s.Hq * s.T);
-          be.attentionForward(out, lse, q, k, v, segB, s);
-          const got: Record<string, number[]> = { out: download(be, out), lse: download(be, lse) };
-          if (training) {
-            const dq = be.alloc('bf16', nq), dk = be.alloc('bf16', nk), dv = be.alloc('bf16', nk);
-            be.attentionBackward(dq, dk, dv, upload(be, 'bf16', dout), out, lse, q, k, v, segB, s);
-            Object.assign(got, { dq: download(be, dq), dk: download(be, dk), dv: download(be, dv) });
-          }
-          return got;
-        });
-        const [fast, full] = runs as [Record<string, number[]>, Record<string, number[]>];
-        const want = naive(x, s);
-        assertClose(fast.out!, want.out, 2e-2, `${what}: out`);
-        assertClose(fast.lse!, want.lse, 1e-4, `${what}: lse`);
+    TILES.forEach(({ what, s, seg }, n) => {
+      const x = randomInputs(s, seg, 'bf16', 100 + n), dout = stored(randn(rng(110 + n), s.B * s.T * s.Hq * s.D), 'bf16');
+      const training = s.kvLen === undefined, nq = s.B * s.T * s.Hq * s.D, nk = s.B * (s.kvLen ?? s.T) * s.Hkv * s.D;
+      const [q, k, v, segB] = [upload(be, 'bf16', x.q), upload(be, 'bf16', x.k), upload(be, 'bf16', x.v), upload(be, 'i32', x.seg)];
+      const runs = ['1', '0'].map((interior) => withEnv('MISTRAL_TUNE_CUDA_FLASH_INTERIOR', interior, () => {
+        const out = be.alloc('bf16', nq), lse = be.alloc('f32', s.B * s.Hq * s.T);
+        be.attentionForward(out, lse, q, k, v, segB, s);
+        const got: Record<string, number[]> = { out: download(be, out), lse: download(be, lse) };
         if (training) {
-          const grads = naiveBackward(x, dout, s);
-          for (const g of ['dq', 'dk', 'dv'] as const) assertClose(fast[g]!, grads[g], 3e-2, `${what}: ${g}`);
+          const dq = be.alloc('bf16', nq), dk = be.alloc('bf16', nk), dv = be.alloc('bf16', nk);
+          be.attentionBackward(dq, dk, dv, upload(be, 'bf16', dout), out, lse, q, k, v, segB, s);
+          Object.assign(got, { dq: download(be, dq), dk: download(be, dk), dv: download(be, dv) });
         }
-        // dq is the sum of each key tile's share, added by f32 atomics in whatever order the blocks run: on a GPU three or
-        // more shares may round 1 f32 ulp apart between runs, and a bf16 value then 1 ulp apart (the emulator adds in
-        // a fixed order, so there it is the same bits); the rest is computed without atomics at these shapes (Hq = Hkv)
-        for (const [key, values] of Object.entries(fast)) {
-          if (key !== 'dq') assert.deepEqual(full[key], values, `${what}: ${key} the same bits with every tile masked`);
-          else values.forEach((v, i) => assert.ok(Math.abs(full.dq![i]! - v) <= 2 ** -7 * Math.max(Math.abs(v), 2 ** -126), `${what}: dq[${i}] ${full.dq![i]} vs ${v}, 1 bf16 ulp at most apart with every tile masked`));
-        }
-      });
-    } finally {
-      if (before === undefined) delete process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR;
-      else process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR = before;
-    }
+        return got;
+      }));
+      const [fast, full] = runs as [Record<string, number[]>, Record<string, number[]>];
+      const want = naive(x, s);
+      assertClose(fast.out!, want.out, 2e-2, `${what}: out`);
+      assertClose(fast.lse!, want.lse, 1e-4, `${what}: lse`);
+      if (training) {
+        const grads = naiveBackward(x, dout, s);
+        for (const g of ['dq', 'dk', 'dv'] as const) assertClose(fast[g]!, grads[g], 3e-2, `${what}: ${g}`);
+      }
+      // dq is the sum of each key tile's share, added by f32 atomics in whatever order the blocks run: on a GPU three or
+      // more shares may round 1 f32 ulp apart between runs, and a bf16 value then 1 ulp apart (the emulator adds in
+      // a fixed order, so there it is the same bits); the rest is computed without atomics at these shapes (Hq = Hkv)
+      for (const [key, values] of Object.entries(fast)) {
+        if (key !== 'dq') assert.deepEqual(full[key], values, `${what}: ${key} the same bits with every tile masked`);
+        else values.forEach((v, i) => assert.ok(Math.abs(full.dq![i]! - v) <= 2 ** -7 * Math.max(Math.abs(v), 2 ** -126), `${what}: dq[${i}] ${full.dq![i]} vs ${v}, 1 bf16 ulp at most apart with every tile masked`));
+      }
+    });
   });
 
   // head dims a config.json may give that the flash kernels are not built for (CUDA: the gemm path under flash), and past

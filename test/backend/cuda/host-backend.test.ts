@@ -21,6 +21,7 @@ import { validate } from '../../../src/train/config.ts';
 import { planMemory } from '../../../src/train/memory-plan.ts';
 import { UserError } from '../../../src/util/errors.ts';
 import { captureStderr } from '../../tokenizer/helpers.ts';
+import { withEnv } from '../../helpers.ts';
 import { fakeBackend } from './fake-cuda.ts';
 
 /** The reductions' per-block partial sums (f64), allocated once with the backend. */
@@ -323,11 +324,7 @@ test('MISTRAL_TUNE_CUDA_FLASH_INTERIOR reaches both flash kernels\' last argumen
   const { be, launches } = fakeBackend({ attention: 'flash' });
   const T = 70, shape = { B: 1, T, Hq: 2, Hkv: 1, D: 64, scale: 0.1, window: null }, s = (n: number) => be.alloc('bf16', n);
   const nq = T * 2 * 64, nk = T * 64;
-  const interior = (value: string | undefined): number[] => {
-    const before = process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR;
-    if (value === undefined) delete process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR;
-    else process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR = value;
-    try {
+  const interior = (value: string | undefined): number[] => withEnv('MISTRAL_TUNE_CUDA_FLASH_INTERIOR', value, () => {
       launches.length = 0;
       be.attentionForward(s(nq), be.alloc('f32', 2 * T), s(nq), s(nk), s(nk), be.alloc('i32', T), shape);
       be.attentionBackward(s(nq), s(nk), s(nk), s(nq), s(nq), be.alloc('f32', 2 * T), s(nq), s(nk), s(nk), be.alloc('i32', T), shape);
@@ -335,11 +332,7 @@ test('MISTRAL_TUNE_CUDA_FLASH_INTERIOR reaches both flash kernels\' last argumen
       assert.deepEqual(flash.map((l) => l.name), ['flash_attention_forward_d64', 'flash_attention_backward_d64']);
       for (const l of flash) assert.equal(l.args.length, KERNELS[l.name as KernelName].params.length, `${l.name}: the kernel table's arguments`);
       return flash.map((l) => l.args.at(-1)!.value as number);
-    } finally {
-      if (before === undefined) delete process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR;
-      else process.env.MISTRAL_TUNE_CUDA_FLASH_INTERIOR = before;
-    }
-  };
+  });
   assert.deepEqual(interior(undefined), [1, 1], 'unset: the fast path');
   assert.deepEqual(interior(''), [1, 1], 'empty: the default');
   assert.deepEqual(interior('0'), [0, 0], '0: every tile masked');
