@@ -1,6 +1,6 @@
 // What the flash attention kernels share (attention_flash_forward.cu, attention_flash_backward.cu;
-// MISTRAL_TUNE_CUDA_ATTENTION=flash, bf16 storage, head dims 64 and 128): the tile sizes, and mma.sync, ldmatrix and
-// cp.async as device functions (each with the kernel emulator's stand-in under MT_HOST_EMULATOR).
+// MISTRAL_TUNE_CUDA_ATTENTION=flash, bf16 storage, head dims 64 and 128): the tile sizes, and ldmatrix and cp.async as
+// device functions (each with the kernel emulator's stand-in under MT_HOST_EMULATOR; mma.sync is mma.cuh's).
 // Layouts and visibility as attention.cu: q, out (B, T, Hq·D); k, v (B, K, Hkv·D); segments (B, K); lse
 // (B, Hq, T); key j is visible from query i (key index a = q_offset + i) when segments[j] = segments[a] ≥ 0,
 // j ≤ a and (window ≤ 0 or a − j < window); a query that sees no key gets out = 0 and lse = −inf.
@@ -20,6 +20,7 @@
 // The f32 and f64 storage variants trap in these kernels: the host runs those calls on another path (flashFallback).
 #pragma once
 #include "common.cuh"
+#include "mma.cuh"
 
 #define FA_BQ 64
 #define FA_BK 64
@@ -34,21 +35,6 @@
  */
 __device__ __forceinline__ bool tile_visible(int a0, int nq, int j0, int nk, int K, int window) {
   return j0 + nk <= K && j0 + nk - 1 <= a0 && (window <= 0 || a0 + nq - 1 - j0 < window);
-}
-
-__device__ __forceinline__ unsigned pack2(float lo, float hi) {
-  __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
-  return *reinterpret_cast<unsigned *>(&v);
-}
-
-__device__ __forceinline__ void mma16816(float c[4], const unsigned a[4], unsigned b0, unsigned b1) {
-#ifdef MT_HOST_EMULATOR // the kernel emulator of the tests (test/backend/cuda/emulator): the warp's fragments on the host
-  mt_mma_m16n8k16_bf16(c, a, b0, b1);
-#else
-  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
-               : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-#endif
 }
 
 /**
