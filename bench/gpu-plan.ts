@@ -42,6 +42,8 @@ export const VARIANTS: Record<string, Record<string, string>> = {
   'no-splitk': { MISTRAL_TUNE_CUDA_GEMM_SPLITK: '0' },
   /** A bf16 step's logits in bf16, as HF's (src/model/bf16-logits.ts): the LM head's product bf16 → bf16, not → f32. */
   'bf16-logits': { MISTRAL_TUNE_BF16_LOGITS: '1' },
+  /** LoRA's products of the rank's k (up-projection, ∂x += dz·A) on our gemm_small_k, not cuBLASLt (gemm-small-k.ts; off by default). */
+  'small-k': { MISTRAL_TUNE_CUDA_GEMM_SMALL_K: '1' },
   /** The flash kernels mask every tile, as before their fast path on fully visible tiles (the A/B of that path). */
   'flash-masked': { MISTRAL_TUNE_CUDA_FLASH_INTERIOR: '0' },
 };

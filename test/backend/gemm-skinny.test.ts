@@ -1,10 +1,15 @@
-// The skinny bf16 products of LoRA training — a long k into a few output tiles: z = x·Aᵀ into its slot of the shared z
-// buffer, ∂B += s·dyᵀ·z in f32, dz = s·dy·B, ∂A += dzᵀ·x, an out-of-place addend — against a float64 reference over the
-// stored inputs, C's other columns untouched. On CUDA these run with their k in slices (gemm-splitk.ts), summed by
-// splitk_reduce; on the CPU they are the GEMM of the other tests at LoRA's shapes.
+// The bf16 products of LoRA training that are not the base GEMMs, against a float64 reference over the stored inputs,
+// C's other columns untouched. The skinny ones — a long k into a few output tiles: z = x·Aᵀ into its slot of the shared z
+// buffer, ∂B += s·dyᵀ·z in f32, dz = s·dy·B, ∂A += dzᵀ·x, an out-of-place addend — run on CUDA with their k in slices
+// (gemm-splitk.ts), summed by splitk_reduce. Those whose inner dimension is the rank — the up-projection s·z·Bᵀ (z read
+// in its slot, over the residual as addend, in place), ∂x += dz·A, a k off 16, the largest k and one past it — run on
+// CUDA on gemm_small_k with MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 (gemm-small-k.ts), else on cuBLASLt. On the CPU all are
+// the GEMM of the other tests at LoRA's shapes.
 import assert from 'node:assert/strict';
 import type { DeviceBuffer, GemmSpec } from '../../src/backend/backend.ts';
+import { gemmSmallKFromEnv } from '../../src/backend/cuda/gemm-small-k.ts';
 import { gemmSplitKFromEnv } from '../../src/backend/cuda/gemm-splitk.ts';
+import { SMALL_K } from '../../src/backend/cuda/launch.ts';
 import { test } from './device.ts';
 import { assertClose, backends, download, randn, rng, stored, upload } from './util.ts';
 
@@ -19,8 +24,11 @@ interface Skinny {
   addend?: boolean;
   /** C starts as NaN (β = 0 must not read it). */
   nanC?: boolean;
-  /** B's row stride where it is not packed (z read in its slot of a wider buffer). */
+  /** A's and B's row strides where they are not packed (z read in its slot of a wider buffer). */
+  lda?: number;
   ldb?: number;
+  /** The product's path on CUDA where it is not split-K's (a long k) or gemm_small_k's (k ≤ SMALL_K.maxK). */
+  cuBLASLt?: true;
 }
 
 const CASES: Skinny[] = [
@@ -32,6 +40,14 @@ const CASES: Skinny[] = [
   { what: '∂A += dzᵀ·x', spec: { m: 48, n: 512, k: 2048, transA: true, beta: 1 }, c: 'f32', width: 512, col: 0 },
   { what: 'both transposed, β = −1', spec: { m: 32, n: 32, k: 2048, transA: true, transB: true, beta: -1 }, c: 'f32', width: 32, col: 0 },
   { what: 'y = x·Aᵀ + addend (out of place)', spec: { m: 64, n: 32, k: 4096, transB: true, beta: 1 }, c: 'bf16', width: 32, col: 0, addend: true },
+  // the rank as the inner dimension (gemm_small_k's products): tiles of 64 rows and 128 columns cut at m and n
+  { what: 'y = s·z·Bᵀ (z in its slot of three) over a NaN C', spec: { m: 70, n: 200, k: 16, transB: true, alpha: 2 }, c: 'bf16', width: 200, col: 0, lda: 48, nanC: true },
+  { what: 'y = s·z·Bᵀ + residual (out of place)', spec: { m: 64, n: 160, k: 16, transB: true, alpha: 0.5, beta: 1 }, c: 'bf16', width: 160, col: 0, addend: true },
+  { what: 'y += z·Bᵀ in place, in columns of a wider C', spec: { m: 33, n: 130, k: 32, transB: true, beta: 1 }, c: 'bf16', width: 140, col: 5 },
+  { what: '∂x += dz·[A₁; A₂; A₃] (B not transposed)', spec: { m: 65, n: 136, k: 48, beta: 1 }, c: 'bf16', width: 136, col: 0 },
+  { what: 'k = 20, off a multiple of 16, β = −1', spec: { m: 17, n: 9, k: 20, transB: true, beta: -1 }, c: 'bf16', width: 9, col: 0 },
+  { what: 'k = 64, the most gemm_small_k takes', spec: { m: 64, n: 128, k: 64, transB: true }, c: 'bf16', width: 128, col: 0 },
+  { what: 'k = 65, one past it', spec: { m: 8, n: 24, k: 65, transB: true }, c: 'bf16', width: 24, col: 0, cuBLASLt: true },
 ];
 
 /** C = alpha·op(A)·op(B) + beta·C0 over rows `ldc` apart, in float64. */
@@ -50,13 +66,19 @@ function reference(A: number[], B: number[], C0: number[], s: Required<Pick<Gemm
 /** A case's inputs (stored as their buffers hold them) and expected C, made once for every backend. */
 function inputs(c: Skinny, seed: number): { A: number[]; B: number[]; C0: number[]; add: number[] | null; spec: GemmSpec & { lda: number; ldb: number; ldc: number; m: number; n: number; k: number }; want: number[] } {
   const rand = rng(seed), { m, n, k } = c.spec;
-  const lda = c.spec.transA ? m : k, ldb = c.ldb ?? (c.spec.transB ? k : n);
+  const lda = c.lda ?? (c.spec.transA ? m : k), ldb = c.ldb ?? (c.spec.transB ? k : n);
   const A = stored(randn(rand, (c.spec.transA ? k : m) * lda), 'bf16'), B = stored(randn(rand, (c.spec.transB ? n : k) * ldb), 'bf16');
   const C0 = c.nanC ? new Array<number>(m * c.width).fill(NaN) : stored(randn(rand, m * c.width), c.c);
   const spec = { ...c.spec, lda, ldb, ldc: c.width };
   const add = c.addend ? stored(randn(rand, m * c.width), c.c) : null;
   const want = add ? reference(A, B, add, spec) : [...C0.slice(0, c.col), ...reference(A, B, C0.slice(c.col), spec)].slice(0, m * c.width);
   return { A, B, C0, add, spec, want };
+}
+
+/** Whether CUDA runs the case on a kernel of ours (splitk_reduce after the slices, or gemm_small_k), under the run's switches. */
+function launchesOnCuda(c: Skinny): boolean {
+  if (c.cuBLASLt) return false;
+  return c.spec.k <= SMALL_K.maxK ? gemmSmallKFromEnv() && c.c === 'bf16' : gemmSplitKFromEnv();
 }
 
 /** The CUDA backend's kernel launches so far (null on the CPU): a split product launches its reduction, a whole one nothing. */
@@ -68,7 +90,7 @@ function launches(be: object): number | null {
 const MADE = CASES.map((c, i) => inputs(c, 700 + i));
 
 for (const { name, be } of backends()) {
-  test(`gemm (${name}): LoRA's skinny bf16 products (long k, a few output tiles) match a float64 reference; C's other columns untouched`, () => {
+  test(`gemm (${name}): LoRA's skinny bf16 products (long k, a few output tiles) and those of the rank's k match a float64 reference; C's other columns untouched`, () => {
     CASES.forEach((c, i) => {
       const { A, B, C0, add, spec, want } = MADE[i]!, { m, n, k } = c.spec;
       const full: DeviceBuffer = upload(be, c.c, C0);
@@ -77,8 +99,9 @@ for (const { name, be } of backends()) {
       const launched = launches(be);
       if (add) be.gemm(out, a, b, spec, upload(be, c.c, add));
       else be.gemm(out, a, b, spec);
-      // on CUDA the product ran in slices: the reduction kernel was launched (unless MISTRAL_TUNE_CUDA_GEMM_SPLITK=0)
-      if (launched !== null && gemmSplitKFromEnv()) assert.ok(launches(be)! > launched, `${name} ${c.what}: no splitk_reduce after the product`);
+      // on CUDA a skinny product ran in slices: the reduction kernel was launched (unless MISTRAL_TUNE_CUDA_GEMM_SPLITK=0);
+      // one of k ≤ 64 ran on gemm_small_k where MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1
+      if (launched !== null && launchesOnCuda(c)) assert.ok(launches(be)! > launched, `${name} ${c.what}: no kernel of ours ran the product`);
       const got = download(be, full);
       // bf16 C: within one rounding of the exact sum (2⁻⁸ relative); f32 C: the error of f32 sums over k ≤ 4096
       assertClose(got, want, c.c === 'bf16' ? 2 ** -8 : 2e-4, `${name} ${c.what} (${m}×${n}×${k})`);

@@ -82,7 +82,7 @@ export class CudaBackend implements Backend {
       alloc: (dtype, length) => this.alloc(dtype, length), free: (b) => this.free(b), copy: (dst, src, n) => this.copy(dst, src, n),
       fill: (b, value) => this.fill(b, value), scale: (out, x, alpha, n) => this.scale(out, x, alpha, n), timed: (label, op) => this.timed(label, op),
       kernels: this.kernels, lt: this.lt, workspace: this.workspace, stream: this.stream, profiler: this.profiler,
-      splitK: parts.splitK && parts.multiprocessors ? parts.multiprocessors : null,
+      splitK: parts.splitK && parts.multiprocessors ? parts.multiprocessors : null, smallK: parts.smallK ?? false,
     };
   }
 

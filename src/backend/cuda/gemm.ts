@@ -1,5 +1,6 @@
 // The CUDA backend's gemm (Backend.gemm): operands converted to the types cuBLASLt runs (gemm-plan.ts), the
-// product on cuBLASLt with a fixed workspace — a skinny bf16 one with its k in slices (gemm-splitk.ts) — or on
+// product on cuBLASLt with a fixed workspace — a skinny bf16 one with its k in slices (gemm-splitk.ts), one of a
+// small k on our own kernel where MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 (gemm-small-k.ts) — or on
 // gemm_fallback.cu where cuBLASLt has no algorithm for it; an addend that cannot be fused, an empty k and empty
 // shapes are handled first.
 import type { Backend, DeviceBuffer, GemmSpec } from '../backend.ts';
@@ -11,6 +12,7 @@ import { cuda, type CudaBuffer } from './cuda-buffer.ts';
 import type { Handle } from './driver.ts';
 import { runGemmFallback } from './gemm-fallback.ts';
 import { gemmLabel, gemmRunTypes } from './gemm-plan.ts';
+import { runSmallK, smallKFits } from './gemm-small-k.ts';
 import { runSplitK, splitKPlan } from './gemm-splitk.ts';
 import type { KernelRuntime } from './kernel-runtime.ts';
 import type { OpProfiler } from './op-profiler.ts';
@@ -27,6 +29,8 @@ export interface GemmHost extends Pick<Backend, 'alloc' | 'free' | 'copy' | 'fil
   readonly profiler: OpProfiler | null;
   /** The GPU's SMs where skinny bf16 products split their k (MISTRAL_TUNE_CUDA_GEMM_SPLITK), else null. */
   readonly splitK: number | null;
+  /** Whether bf16 products of a small k run on gemm_small_k (MISTRAL_TUNE_CUDA_GEMM_SMALL_K: gemm-small-k.ts). */
+  readonly smallK: boolean;
   /** Runs `op` (one operation on the stream), timed under `label` when profiling. */
   timed(label: string | null, op: () => void): void;
 }
@@ -66,6 +70,11 @@ export function cudaGemm(h: GemmHost, c: DeviceBuffer, a: DeviceBuffer, b: Devic
   const c2 = as(C, run.c);
   const a2 = as(A, run.a), b2 = as(B, run.b);
   const label = h.profiler && gemmLabel(g, run, add !== null);
+  if (h.smallK && smallKFits(g, run)) {
+    h.timed(label && `${label} (small-k kernel)`, () => runSmallK(h.kernels, g, c2, a2, b2, add ?? c2));
+    for (const t of temps) h.free(t); // bf16 throughout: nothing was converted
+    return;
+  }
   const split = h.splitK === null ? null : splitKPlan(g, run, h.splitK, GEMM_WORKSPACE_BYTES / 2);
   // the slices' product is its own class (β = 0: the reduction, timed as splitk_reduce, adds C or the addend)
   let ran = split !== null && runSplitK(h, g, split, GEMM_WORKSPACE_BYTES, c2, a2, b2, add ?? c2,

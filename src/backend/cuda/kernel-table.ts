@@ -57,6 +57,7 @@ const SIGNATURES = {
   attention_forward: ['attention', 'S! E! S S S I i32 i32 i32 i32 i32 i32 real i32 i32'],
   attention_backward_dq: ['attention', 'S! E! S S E S S S I i32 i32 i32 i32 real i32 i32'],
   attention_backward_dkv: ['attention', 'S! S! S E E S S S I i32 i32 i32 i32 real i32 i32'],
+  gemm_small_k: ['gemm_small_k', 'S! S S S i32 i32 i32 i32 i32 i32 i32 real real'],
   flash_attention_forward_d64: ['attention_flash_forward', 'S! E! S S S I i32 i32 i32 i32 i32 real i32 i32'],
   flash_attention_forward_d128: ['attention_flash_forward', 'S! E! S S S I i32 i32 i32 i32 i32 real i32 i32'],
   flash_attention_backward_d64: ['attention_flash_backward', 'E! E! E! S S S S E E I i32 i32 i32 real i32 i32'],
@@ -93,7 +94,7 @@ export const KERNELS: Record<KernelName, KernelSpec> = Object.fromEntries(
 export const BACKEND_KERNELS = {
   // gemm: cuBLASLt (a skinny bf16 product's k in slices, summed by splitk_reduce: gemm-splitk.ts), or where its
   // heuristic has no algorithm for a product, the fallback kernels of gemm_fallback.cu
-  fill: ['fill'], copy: ['convert'], gemm: ['cublasLt', 'splitk_reduce', 'gemm_fallback', 'gemm_fallback_exact'], add: ['add'], axpy: ['axpy'], scale: ['scale'],
+  fill: ['fill'], copy: ['convert'], gemm: ['cublasLt', 'splitk_reduce', 'gemm_small_k', 'gemm_fallback', 'gemm_fallback_exact'], add: ['add'], axpy: ['axpy'], scale: ['scale'],
   sumSquares: ['reduce_sum', 'finish_sum'], sum: ['reduce_sum', 'finish_sum'], accumulateSum: ['reduce_sum', 'finish_sum'],
   scaleByScalar: ['scale_by_scalar'], rmsnormForward: ['rmsnorm_forward'], rmsnormBackward: ['rmsnorm_backward'], rope: ['rope'],
   // the kernels of the attention paths (MISTRAL_TUNE_CUDA_ATTENTION: kernel; gemm: cuBLASLt and row kernels;

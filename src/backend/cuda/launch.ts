@@ -202,6 +202,16 @@ export function gemmFallback(g: { m: number; n: number; batch: number }): Launch
   return { grid: dim(tiles, 1, Math.min(g.batch, MAX_GRID_YZ)), block: dim(t, t), sharedBytes: 0 };
 }
 
+/** gemm_small_k's tile of C and block (kernels/gemm_small_k.cu's SK_BM, SK_BN, SK_WARPS), and the largest k it takes (SK_MAX_K). */
+export const SMALL_K = { rows: 64, cols: 128, threads: 128, maxK: 64 } as const;
+
+/** gemm_small_k: one block of SMALL_K.threads per SMALL_K.rows × SMALL_K.cols tile of C, column tiles along x, row tiles along y. */
+export function gemmSmallK(g: { m: number; n: number }): Launch {
+  const rows = Math.ceil(g.m / SMALL_K.rows), cols = Math.ceil(g.n / SMALL_K.cols);
+  need(rows <= MAX_GRID_YZ && cols <= MAX_GRID_X, `GEMM of ${g.m}×${g.n} exceeds the small-k kernel's grid`);
+  return { grid: dim(cols, rows), block: dim(SMALL_K.threads), sharedBytes: 0 };
+}
+
 /** finish_sum: one block adding reduce_sum's partials (at most MAX_ELEMENTWISE_BLOCKS) in a fixed order. */
 export function finishSum(): Launch {
   return { grid: dim(1), block: dim(ELEMENTWISE_THREADS), sharedBytes: 0 };

@@ -1,0 +1,78 @@
+// A GEMM of our own for bf16 products whose inner dimension is small — LoRA's rank: its up-projection s·z·Bᵀ and
+// ∂x += dz·A — on tensor cores (MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1, a variant: gemm-small-k.ts decides which products):
+//   C (m×n, row stride ldc) = alpha·A·op(B) + beta·addend
+// A is m×k (row stride lda); op(B) is Bᵀ with B stored n×k (transB) or B stored k×n (row stride ldb); k ≤ SK_MAX_K;
+// the addend has C's layout (C itself when in place) and is not read when beta = 0. cuBLASLt's kernels for k = 16 ran
+// at about a third of the memory's speed on an H200 (device run 1, BENCHMARKS.md), where such a product only has to
+// write C. A block of SK_WARPS warps computes a SK_BM × SK_BN tile of C: the tile's rows of A and columns of op(B), all
+// of k (zero-padded to a multiple of 16), are staged in shared memory (k contiguous in both); each warp takes 16 rows and
+// runs mma.sync m16n8k16 (mma.cuh) over the tile's SK_BN / 8 column tiles with f32 accumulators; the epilogue adds
+// beta·addend in f32 and rounds once into C. Rows and columns past m and n are masked. The f32 and f64 variants trap:
+// the host sends only bf16 products here.
+#include "mma.cuh"
+
+#define SK_BM 64
+#define SK_BN 128
+#define SK_WARPS (SK_BM / 16)
+#define SK_MAX_K 64
+// a staged row: k padded by 8 bf16 (16 bytes), so a fragment's 8 rows g = 0..7 fall in distinct banks
+#define SK_LD (SK_MAX_K + 8)
+
+extern "C" __global__ void __launch_bounds__(SK_WARPS * 32) gemm_small_k(store_t *c, const store_t *addend, const store_t *a, const store_t *b,
+    int m, int n, int k, int transB, int lda, int ldb, int ldc, real alpha, real beta) {
+#if !defined(STORE_F32) && !defined(STORE_F64)
+  __shared__ __align__(16) store_t As[SK_BM][SK_LD]; // As[r][kk] = A(row0 + r, kk)
+  __shared__ __align__(16) store_t Bs[SK_BN][SK_LD]; // Bs[q][kk] = op(B)(kk, col0 + q)
+  const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32, g = lane / 4, t = lane % 4;
+  const int row0 = blockIdx.y * SK_BM, col0 = blockIdx.x * SK_BN;
+  const int kp = (k + 15) / 16 * 16;
+  const store_t zero = __float2bfloat16_rn(0.f);
+  for (int i = tid; i < SK_BM * kp; i += SK_WARPS * 32) {
+    const int r = i / kp, kk = i % kp;
+    As[r][kk] = row0 + r < m && kk < k ? a[(long long)(row0 + r) * lda + kk] : zero;
+  }
+  if (transB) { // B (n×k): a column of op(B) is a row of B, read along k
+    for (int i = tid; i < SK_BN * kp; i += SK_WARPS * 32) {
+      const int q = i / kp, kk = i % kp;
+      Bs[q][kk] = col0 + q < n && kk < k ? b[(long long)(col0 + q) * ldb + kk] : zero;
+    }
+  } else { // B (k×n): read along its rows (n), stored transposed
+    for (int i = tid; i < SK_BN * kp; i += SK_WARPS * 32) {
+      const int kk = i / SK_BN, q = i % SK_BN;
+      Bs[q][kk] = col0 + q < n && kk < k ? b[(long long)kk * ldb + col0 + q] : zero;
+    }
+  }
+  __syncthreads();
+  float acc[SK_BN / 8][4];
+#pragma unroll
+  for (int nt = 0; nt < SK_BN / 8; nt++) acc[nt][0] = acc[nt][1] = acc[nt][2] = acc[nt][3] = 0.f;
+  const int r = warp * 16 + g;
+  for (int k0 = 0; k0 < kp; k0 += 16) {
+    unsigned af[4];
+    af[0] = *reinterpret_cast<const unsigned *>(&As[r][k0 + 2 * t]);
+    af[1] = *reinterpret_cast<const unsigned *>(&As[r + 8][k0 + 2 * t]);
+    af[2] = *reinterpret_cast<const unsigned *>(&As[r][k0 + 2 * t + 8]);
+    af[3] = *reinterpret_cast<const unsigned *>(&As[r + 8][k0 + 2 * t + 8]);
+#pragma unroll
+    for (int nt = 0; nt < SK_BN / 8; nt++) {
+      const unsigned b0 = *reinterpret_cast<const unsigned *>(&Bs[nt * 8 + g][k0 + 2 * t]);
+      const unsigned b1 = *reinterpret_cast<const unsigned *>(&Bs[nt * 8 + g][k0 + 2 * t + 8]);
+      mma16816(acc[nt], af, b0, b1);
+    }
+  }
+  // c0, c1 at (row r, columns 2t, 2t + 1) of each 8-column tile; c2, c3 at row r + 8
+#pragma unroll
+  for (int nt = 0; nt < SK_BN / 8; nt++) {
+#pragma unroll
+    for (int e = 0; e < 4; e++) {
+      const int row = row0 + r + 8 * (e / 2), col = col0 + nt * 8 + 2 * t + e % 2;
+      if (row >= m || col >= n) continue;
+      const long long at = (long long)row * ldc + col;
+      const float add = beta == 0.f ? 0.f : beta * ld(addend, at);
+      st(c, at, alpha * acc[nt][e] + add);
+    }
+  }
+#else
+  __trap();
+#endif
+}
