@@ -7,8 +7,8 @@
 // write C. A block of SK_WARPS warps computes a SK_BM × SK_BN tile of C: the tile's rows of A and columns of op(B), all
 // of k (zero-padded to a multiple of 16), are staged in shared memory (k contiguous in both); each warp takes 16 rows and
 // runs mma.sync m16n8k16 (mma.cuh) over the tile's SK_BN / 8 column tiles with f32 accumulators; the epilogue adds
-// beta·addend in f32 and rounds once into C. Rows and columns past m and n are masked. The f32 and f64 variants trap:
-// the host sends only bf16 products here.
+// beta·addend in f32 and rounds once into C, two neighbouring columns a store. Rows and columns past m and n are
+// masked. The f32 and f64 variants trap: the host sends only bf16 products here.
 #include "mma.cuh"
 
 #define SK_BM 64
@@ -60,16 +60,19 @@ extern "C" __global__ void __launch_bounds__(SK_WARPS * 32) gemm_small_k(store_t
       mma16816(acc[nt], af, b0, b1);
     }
   }
-  // c0, c1 at (row r, columns 2t, 2t + 1) of each 8-column tile; c2, c3 at row r + 8
+  // c0, c1 at (row r, columns 2t, 2t + 1) of each 8-column tile; c2, c3 at row r + 8: a pair in one 4-byte store where
+  // both columns are in C and the address is 4-byte aligned (each rounded as st rounds it alone), else one by one
 #pragma unroll
   for (int nt = 0; nt < SK_BN / 8; nt++) {
 #pragma unroll
-    for (int e = 0; e < 4; e++) {
-      const int row = row0 + r + 8 * (e / 2), col = col0 + nt * 8 + 2 * t + e % 2;
+    for (int h = 0; h < 2; h++) {
+      const int row = row0 + r + 8 * h, col = col0 + nt * 8 + 2 * t;
       if (row >= m || col >= n) continue;
       const long long at = (long long)row * ldc + col;
-      const float add = beta == 0.f ? 0.f : beta * ld(addend, at);
-      st(c, at, alpha * acc[nt][e] + add);
+      float v[2];
+      for (int e = 0; e < 2; e++) v[e] = alpha * acc[nt][2 * h + e] + (beta == 0.f || col + e >= n ? 0.f : beta * ld(addend, at + e));
+      if (col + 1 < n && ((unsigned long long)(c + at) & 3ull) == 0) *reinterpret_cast<unsigned *>(c + at) = pack2(v[0], v[1]);
+      else for (int e = 0; e < 2 && col + e < n; e++) st(c, at + e, v[e]);
     }
   }
 #else
