@@ -57,7 +57,6 @@ const SIGNATURES = {
   attention_forward: ['attention', 'S! E! S S S I i32 i32 i32 i32 i32 i32 real i32 i32'],
   attention_backward_dq: ['attention', 'S! E! S S E S S S I i32 i32 i32 i32 real i32 i32'],
   attention_backward_dkv: ['attention', 'S! S! S E E S S S I i32 i32 i32 i32 real i32 i32'],
-  gemm_small_k: ['gemm_small_k', 'S! S S S i32 i32 i32 i32 i32 i32 i32 real real'],
   flash_attention_forward_d64: ['attention_flash_forward', 'S! E! S S S I i32 i32 i32 i32 i32 real i32 i32'],
   flash_attention_forward_d128: ['attention_flash_forward', 'S! E! S S S I i32 i32 i32 i32 i32 real i32 i32'],
   flash_attention_backward_d64: ['attention_flash_backward', 'E! E! E! S S S S E E I i32 i32 i32 real i32 i32'],
@@ -69,6 +68,7 @@ const SIGNATURES = {
   attn_dscores: ['attention_gemm', 'S! E E E i32 i32 i32 i32 i32 i64'],
   gemm_fallback: ['gemm_fallback', 'S! S S S i32 i32 i32 i32 i32 i32 i32 i32 i64 i64 i64 i32 real real'],
   gemm_fallback_exact: ['gemm_fallback', 'E! E S S i32 i32 i32 i32 i32 i32 i32 i32 i64 i64 i64 i32 real real'],
+  gemm_small_k: ['gemm_small_k', 'S! S S S i32 i32 i32 i32 i32 i32 i32 real real'],
   swiglu_forward: ['swiglu', 'S! S S i64 i32'],
   swiglu_backward: ['swiglu', 'S! S! S S S i64 i32'],
   row_norms: ['dora', 'E! S i32 i32'],
@@ -92,8 +92,9 @@ export const KERNELS: Record<KernelName, KernelSpec> = Object.fromEntries(
 
 /** The Backend methods that run on the GPU, and the kernels each launches ('cublasLt' for the GEMM). */
 export const BACKEND_KERNELS = {
-  // gemm: cuBLASLt (a skinny bf16 product's k in slices, summed by splitk_reduce: gemm-splitk.ts), or where its
-  // heuristic has no algorithm for a product, the fallback kernels of gemm_fallback.cu
+  // gemm: cuBLASLt (a skinny bf16 product's k in slices, summed by splitk_reduce: gemm-splitk.ts), gemm_small_k for a
+  // bf16 product of a small k where MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 (gemm-small-k.ts), or where cuBLASLt's heuristic has
+  // no algorithm for a product, the fallback kernels of gemm_fallback.cu
   fill: ['fill'], copy: ['convert'], gemm: ['cublasLt', 'splitk_reduce', 'gemm_small_k', 'gemm_fallback', 'gemm_fallback_exact'], add: ['add'], axpy: ['axpy'], scale: ['scale'],
   sumSquares: ['reduce_sum', 'finish_sum'], sum: ['reduce_sum', 'finish_sum'], accumulateSum: ['reduce_sum', 'finish_sum'],
   scaleByScalar: ['scale_by_scalar'], rmsnormForward: ['rmsnorm_forward'], rmsnormBackward: ['rmsnorm_backward'], rope: ['rope'],
