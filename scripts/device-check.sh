@@ -19,8 +19,9 @@
 #                  test/model/mistral-7b-gpu.test.ts: 10 LoRA steps at 2×2048, 32 greedy tokens: 180 s, the longest
 #                  step of the group, each test file 120 s at most — run 1's 60 s cut that file on the attention kernels)
 #   attn-variants  the attention and model parity tests on CUDA on the other paths: MISTRAL_TUNE_CUDA_ATTENTION=gemm
-#                  (fp32, bf16) and =kernel (bf16; its fp32 is test-gpu-fp32's); every variant runs, the step fails if
-#                  one did
+#                  (fp32, bf16) and =kernel (bf16; its fp32 is test-gpu-fp32's), then LoRA's products and a LoRA step
+#                  with MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 (bench's +small-k: gemm-skinny, odd-shapes, dora-parity at
+#                  bf16); every variant runs, the step fails if one did
 #   hf-check       scripts/hf-check: our exports loaded by HF transformers + PEFT, logits compared (python3 with
 #                  env.sh's LD_LIBRARY_PATH, or without its toolkit folders where torch does not import so: checked
 #                  in the background from the start; the bench's HF peer runs with the same python3)
@@ -176,7 +177,10 @@ step_bg test-gpu-bf16 180 env TEST_TIMEOUT_MS=120000 TEST_CONCURRENCY=5 bash scr
 step_bg attn-variants 120 bash -c 'rc=0; parity="test/backend/attention.test.ts test/model/forward-parity.test.ts test/model/gradcheck.test.ts"; \
   for vp in gemm:fp32 gemm:bf16 kernel:bf16; do echo "# MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} precision ${vp#*:}"; files=$parity; \
   MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=${vp#*:} node --import tsx --test --test-concurrency=3 \
-  --test-timeout=20000 $files || rc=1; done; exit $rc'
+  --test-timeout=20000 $files || rc=1; done; \
+  echo "# MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 precision bf16 (the +small-k variant: LoRA products of the rank k on gemm_small_k)"; \
+  MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=bf16 node --import tsx --test --test-concurrency=3 \
+  --test-timeout=20000 test/backend/gemm-skinny.test.ts test/model/odd-shapes.test.ts test/model/dora-parity.test.ts || rc=1; exit $rc'
 hfc=$(mktemp -d) # the exported models: too many files to bring back (the log has the comparison), so not under $OUT
 step_bg_hf hf-check 90 bash -c 'node --import tsx scripts/hf-check/make-exports.ts "$1" && python3 scripts/hf-check/check_exports.py "$1"' hf-check "$hfc"
 wait_steps
