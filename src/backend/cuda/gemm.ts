@@ -59,6 +59,10 @@ export function cudaGemm(h: GemmHost, c: DeviceBuffer, a: DeviceBuffer, b: Devic
     return;
   }
   const run = gemmRunTypes(A.dtype, B.dtype, C.dtype);
+  if (h.smallK && smallKFits(g, run)) { // bf16 operands and C as they are: nothing to convert
+    h.timed(h.profiler && `${gemmLabel(g, run, add !== null)} (small-k kernel)`, () => runSmallK(h.kernels, g, C, A, B, add ?? C));
+    return;
+  }
   const temps: CudaBuffer[] = [];
   const as = (buf: CudaBuffer, dtype: DType): CudaBuffer => {
     if (buf.dtype === dtype) return buf;
@@ -70,11 +74,6 @@ export function cudaGemm(h: GemmHost, c: DeviceBuffer, a: DeviceBuffer, b: Devic
   const c2 = as(C, run.c);
   const a2 = as(A, run.a), b2 = as(B, run.b);
   const label = h.profiler && gemmLabel(g, run, add !== null);
-  if (h.smallK && smallKFits(g, run)) {
-    h.timed(label && `${label} (small-k kernel)`, () => runSmallK(h.kernels, g, c2, a2, b2, add ?? c2));
-    for (const t of temps) h.free(t); // bf16 throughout: nothing was converted
-    return;
-  }
   const split = h.splitK === null ? null : splitKPlan(g, run, h.splitK, GEMM_WORKSPACE_BYTES / 2);
   // the slices' product is its own class (β = 0: the reduction, timed as splitk_reduce, adds C or the addend)
   let ran = split !== null && runSplitK(h, g, split, GEMM_WORKSPACE_BYTES, c2, a2, b2, add ?? c2,

@@ -4,12 +4,9 @@
 // Layouts and visibility as attention.cu: q, out (B, T, Hq·D); k, v (B, K, Hkv·D); segments (B, K); lse
 // (B, Hq, T); key j is visible from query i (key index a = q_offset + i) when segments[j] = segments[a] ≥ 0,
 // j ≤ a and (window ≤ 0 or a − j < window); a query that sees no key gets out = 0 and lse = −inf.
-// Fragment layouts (PTX ISA, mma.m16n8k16 .bf16): with g = lane / 4 and t = lane % 4, A (16×16, row-major)
-// a0 = (g, 2t..2t+1), a1 = (g+8, 2t..), a2 = (g, 2t+8..), a3 = (g+8, 2t+8..); B (16×8) b0 = (k 2t..2t+1, n g),
-// b1 = (k 2t+8.., n g); C (16×8) c0, c1 = (g, 2t..2t+1), c2, c3 = (g+8, 2t..2t+1); the lower index in the low half.
-// Fragments of tiles in shared memory come by ldmatrix.x4 (row strides of D + 8 and 64 + 8 bf16: the 8 rows of
-// each 8×8 matrix fall in distinct banks), .trans where B's k runs down the tile's rows (V, K in dQ, dO and Q in
-// dK and dV) and for Pᵀ and dSᵀ as A.
+// Fragment layouts: mma.cuh's (PTX ISA, mma.m16n8k16 .bf16). Fragments of tiles in shared memory come by ldmatrix.x4
+// (row strides of D + 8 and 64 + 8 bf16: the 8 rows of each 8×8 matrix fall in distinct banks), .trans where B's k
+// runs down the tile's rows (V, K in dQ, dO and Q in dK and dV) and for Pᵀ and dSᵀ as A.
 // Interior tiles (FlashAttention-2's): most tiles of a causal, long-row call have every (query, key) pair visible — all but
 // the diagonal ones, those at the window's edge and where packed samples' segments change. The kernels decide it once
 // a tile for the whole block — by position (tile_visible, uniform), and by segments: each thread checks the segments it
