@@ -9,6 +9,7 @@
 // Exit status 1 when a test fails, 2 for a FILE that is not a test source.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { run } from 'node:test';
 import * as reporters from 'node:test/reporters';
@@ -39,6 +40,14 @@ const files = sources.map((f) => {
   }
   return path.join(ROOT, '.test-build', rel.replace(/\.ts$/, '.js'));
 });
+
+// OpenBLAS starts a thread a core in each process that calls it, and its idle threads spin (sched_yield) a while after
+// each call: CONCURRENCY files at once would run CONCURRENCY times as many busy threads as there are cores. Each
+// file's processes get their share of the cores instead, unless OPENBLAS_NUM_THREADS is set (measured on 2 cores:
+// npm test 586 s, user 783 s, sys 268 s, against 633 s, 829 s and 307 s with two threads a file; docs/cpu-performance.md).
+// The test that needs OpenBLAS's threads (command-thread's fork while inside OpenBLAS) sets them itself; the kernels'
+// own pool (MISTRAL_TUNE_THREADS) keeps its default, the path every user's run takes.
+process.env.OPENBLAS_NUM_THREADS ??= String(Math.max(1, Math.floor(os.availableParallelism() / CONCURRENCY)));
 
 const stream = run({ files, concurrency: CONCURRENCY });
 stream.on('test:fail', () => { process.exitCode = 1; });

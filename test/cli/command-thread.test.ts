@@ -129,7 +129,8 @@ const done = await runOnThread(${JSON.stringify(runnable(path.join(ROOT, 'test',
 process.stdout.write(String(done));`;
   const file = path.join(tempDir('mt-thread-note-'), 'notes.mjs'); // plain JavaScript: Node 20 runs no .mts without tsx
   fs.writeFileSync(file, script);
-  const r = spawnSync(process.execPath, [...TS_LOADER, file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
+  // OpenBLAS's threads are what a fork leaves hanging: two, whatever OPENBLAS_NUM_THREADS npm test gives its files
+  const r = spawnSync(process.execPath, [...TS_LOADER, file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL', env: { ...process.env, OPENBLAS_NUM_THREADS: '2' } });
   assert.equal(r.signal, null, 'it hung: a process forked while the work was in OpenBLAS');
   assert.equal(r.stdout, '150', r.stderr);
 });
