@@ -1,6 +1,8 @@
 // Resumable checkpoints: checkpoints/step-NNNNNNN/ holds state.safetensors (every trainable tensor and
 // its AdamW moments, each in its buffer's dtype) and trainer_state.json (step, data-loader position, optimizer step count,
-// metrics.jsonl length, best/'s val evaluation and the lowest val loss, samples, and the SHA-256 of state.safetensors). A checkpoint is written
+// metrics.jsonl length, best/'s val evaluation and the lowest val loss, samples, and the SHA-256 of state.safetensors);
+// a LoRA run's also holds its adapter as of that step (peft.ts's ADAPTER_FILES, as HF Trainer's checkpoint-N folders
+// do), which eval, generate, export and PEFT load as they load adapter/; resume reads only the state. A checkpoint is written
 // in a temporary folder and renamed into place, so a crash or a full disk leaves either a complete one or
 // none (a failed write is a one-line error naming the file); on resume one that fails its checks is
 // skipped with a warning and the previous one is used. Only the newest `keep` up to the step saved are kept (a later,
@@ -12,6 +14,7 @@ import * as path from 'node:path';
 import type { Backend } from '../backend/backend.ts';
 import type { LoaderPosition } from '../data/loader.ts';
 import type { Param } from '../model/params.ts';
+import { ADAPTER_FILES } from '../model/peft.ts';
 import { hostFloats } from '../model/weights.ts';
 import { encodeSafetensors, SafetensorsFile, type TensorToWrite } from '../model/safetensors.ts';
 import { bufferTensor } from '../model/buffer-tensor.ts';
@@ -54,17 +57,20 @@ export interface CheckpointState<Extra = unknown> {
 const NAME = /^step-(\d{7,})$/;
 const STATE = 'state.safetensors', TRAINER_STATE = 'trainer_state.json';
 
-/** What a checkpoint folder holds, and what checkpoints/ does: the checkpoint folders. */
-const CHECKPOINT_SPEC = filesSpec((name) => name === STATE || name === TRAINER_STATE);
+/** What a checkpoint folder holds (a LoRA run's adapter files too), and what checkpoints/ does: the checkpoint folders. */
+const CHECKPOINT_SPEC = filesSpec((name) => name === STATE || name === TRAINER_STATE || ADAPTER_FILES.includes(name));
 export const CHECKPOINTS_SPEC: FolderSpec = (name) => (NAME.test(name) ? CHECKPOINT_SPEC : null);
 
 export function checkpointName(step: number): string {
   return `step-${String(step).padStart(7, '0')}`;
 }
 
-/** Writes a checkpoint of `params` and the optimizer; keeps the newest `keep`. */
+/**
+ * Writes a checkpoint of `params` and the optimizer, with what `weights` writes into its folder (a LoRA run's adapter:
+ * files of ADAPTER_FILES); keeps the newest `keep`.
+ */
 export function saveCheckpoint(runDir: string, params: readonly Param[], optimizer: AdamW, backend: Backend,
-  state: Omit<CheckpointState, 'version' | 'stateSha256' | 'optimizerStep'>, keep: number): string {
+  state: Omit<CheckpointState, 'version' | 'stateSha256' | 'optimizerStep'>, keep: number, weights?: (dir: string) => void): string {
   const root = path.join(runDir, RUN_LAYOUT.checkpoints);
   withIo(root, 'create the folder', () => makeFolders(root));
   const tensors: Record<string, TensorToWrite> = {};
@@ -84,6 +90,7 @@ export function saveCheckpoint(runDir: string, params: readonly Param[], optimiz
     fs.mkdirSync(tmp);
     writeFileAtomic(path.join(tmp, STATE), ...chunks);
     writeFileAtomic(path.join(tmp, TRAINER_STATE), JSON.stringify(full, null, 2) + '\n');
+    weights?.(tmp);
   }, CHECKPOINT_SPEC);
   // checkpoints of later steps are ones a resume went back before, each having failed its checks (the run goes on from
   // its newest valid one): they are replaced as the run reaches their steps, and counted they made the rotation drop

@@ -108,7 +108,7 @@ export const TrainConfigSchema = z.object({
     min_delta: z.number().min(0).default(0).describe('for patience: a val-loss decrease of at most this counts as no improvement (best/ keeps any lower loss)'),
   }).strict().default({ patience: null, min_delta: 0 }),
   checkpoint: z.object({
-    every_steps: int(1).nullable().default(null).describe('save a resumable checkpoint every N steps (null = off)'),
+    every_steps: int(1).nullable().default(null).describe('save a resumable checkpoint every N steps (null = off); a LoRA run\'s holds the adapter of its step too'),
     keep: int(1).default(2).describe('checkpoints kept (oldest deleted first)'),
   }).strict().default({ every_steps: null, keep: 2 }),
   seed: int(0).default(0).describe('seed of shuffling, initialisation and dropout'),

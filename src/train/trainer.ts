@@ -186,9 +186,11 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
         `the adapter so far was trained over other base weights; put that model back, or ${trainAgain}`, modelFolder(cfg) ?? undefined);
     }
   };
+  // the base model's folder: null for random weights (no folder to load)
+  const saveRunAdapter = (dir: string): void => saveAdapter(model, dir, { taskType: run.taskType, baseModel: modelFolder(cfg), labels: cfg.labels });
   const saveTo = (name: string): void => {
     dir.writeFolder(name, cfg.method, (tmp) => {
-      if (cfg.method === 'lora') saveAdapter(model, tmp, { taskType: run.taskType, baseModel: modelFolder(cfg), labels: cfg.labels }); // null for random weights: no folder to load
+      if (cfg.method === 'lora') saveRunAdapter(tmp);
       else saveModelFolder(model, tmp, { sourceDir: modelFolder(cfg), head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
       // best/ says which evaluation its weights had: after a resume that lost it, not the lowest evaluated (the dashboard says which)
       if (name === RUN_LAYOUT.best && loop.best) writeFileAtomic(path.join(tmp, BEST_EVALUATION), JSON.stringify(loop.best) + '\n');
@@ -273,7 +275,9 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const checkpoint = (): void => {
     lock.check();
     const extra: ReportState = { evalRows: evalRows.map(evalRowJson), samples: prompts.map((p) => p.sample), config: configNow, data: dataNow(), model: baseNow(), ranOn };
-    saveCheckpoint(dir.dir, run.params, run.optimizer, backend, { loop, metricsBytes: metrics.bytes(), extra }, cfg.checkpoint.keep);
+    // a LoRA checkpoint holds the adapter of its step too, as HF Trainer's do (evaluated, generated from or exported as adapter/ is)
+    saveCheckpoint(dir.dir, run.params, run.optimizer, backend, { loop, metricsBytes: metrics.bytes(), extra }, cfg.checkpoint.keep,
+      cfg.method === 'lora' ? saveRunAdapter : undefined);
     checkpoints.written.push(loop.step);
   };
 

@@ -17,6 +17,8 @@ const ROOT = path.join(FIXTURES, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const HOOK = path.join(ROOT, 'test', 'export', 'signal-at-write.cjs');
 const QA = path.join(ROOT, 'examples', 'data', 'countries-qa.jsonl');
+/** What a LoRA run's complete checkpoint holds: the state, and the adapter of its step. */
+const CHECKPOINT_FILES = ['README.md', 'adapter_config.json', 'adapter_model.safetensors', 'state.safetensors', 'trainer_state.json'];
 
 /** The CLI, sent `signal` by itself at its first write under a path matching `at`. */
 function signalled(args: string[], at: string, signal: 'INT' | 'TERM', cwd?: string) {
@@ -50,7 +52,7 @@ test('train stopped by SIGINT while writing a checkpoint, or SIGTERM while writi
     assert.equal(checkpoints.at(-1), `step-000000${from}`, 'the last complete checkpoint is there');
     // the stop says what it kept and the command that goes on from it (the process ends by the signal: nothing else would)
     assert.match(r.stderr, new RegExp(`^train stopped by ${signal === 'INT' ? 'Ctrl-C' : 'SIGTERM'}: mistral-tune train ${run.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} --resume continues from its last checkpoint, step ${from} \\(checkpoints/step-000000${from}\\)$`, 'm'));
-    assert.deepEqual(fs.readdirSync(path.join(run, 'checkpoints', checkpoints.at(-1)!)).sort(), ['state.safetensors', 'trainer_state.json']);
+    assert.deepEqual(fs.readdirSync(path.join(run, 'checkpoints', checkpoints.at(-1)!)).sort(), CHECKPOINT_FILES);
     assert.equal(fs.readFileSync(path.join(dir, 'mine.txt'), 'utf8'), 'mine');
     const resumed = spawnSync(process.execPath, [BIN, 'train', cfg, '--output_dir', run, '--resume'], { encoding: 'utf8' });
     assert.equal(resumed.status, 0, resumed.stderr);
@@ -82,7 +84,7 @@ test('Ctrl-C at any moment of a long train: its progress shows while it trains, 
   const run = path.join(dir, 'run');
   assert.deepEqual(leftovers(run), []);
   const last = fs.readdirSync(path.join(run, 'checkpoints')).at(-1)!;
-  assert.deepEqual(fs.readdirSync(path.join(run, 'checkpoints', last)).sort(), ['state.safetensors', 'trainer_state.json']);
+  assert.deepEqual(fs.readdirSync(path.join(run, 'checkpoints', last)).sort(), CHECKPOINT_FILES);
 });
 
 test('prepare stopped by SIGTERM or SIGINT while writing its outputs removes their temporaries, its lock and the folders it made; an earlier prepare\'s outputs stay', { timeout: 120_000 }, () => {

@@ -53,7 +53,7 @@ function madeRun(): string {
   fs.writeFileSync(path.join(run, 'config.yaml'), 'method: lora\n'); // the method says which weights folders are train's
   put(run, ['.mistral-tune-run', 'metrics.jsonl', 'report.json', 'loss_curve.svg', `.report.json.${pid}.3.tmp`,
     ...['adapter', 'best', `.tmp-best-${pid}`].flatMap((d) => ['adapter_model.safetensors', 'adapter_config.json', 'README.md'].map((f) => `${d}/${f}`)),
-    ...['step-0000001', 'step-0000002'].flatMap((c) => ['state.safetensors', 'trainer_state.json'].map((f) => `checkpoints/${c}/${f}`))]);
+    ...['step-0000001', 'step-0000002'].flatMap((c) => ['state.safetensors', 'trainer_state.json', 'adapter_model.safetensors', 'adapter_config.json', 'README.md'].map((f) => `checkpoints/${c}/${f}`))]);
   return run;
 }
 
