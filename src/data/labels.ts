@@ -373,6 +373,27 @@ export function untrainedClassWarning(counts: readonly ReadonlyMap<string, numbe
     `and every such record is scored as an error (${fix})`;
 }
 
+/**
+ * A warning naming the trained classes that a val or test split with records has none of (a class of a few records,
+ * which the stratified split gives to train first; a --val/--test file without it): no evaluation there measures
+ * them — their accuracy and F1 go unseen, and best/ and early stopping choose without them. Empty splits are said as such.
+ */
+export function unevaluatedClassWarning(counts: readonly ReadonlyMap<string, number>[], labels: readonly LabelValue[], filesGiven: boolean, words: OptionWords): string | null {
+  const [train, val, test] = counts as [ReadonlyMap<string, number>, ReadonlyMap<string, number>, ReadonlyMap<string, number>];
+  const evaluated = ([['val', val], ['test', test]] as const).filter(([, m]) => m.size > 0);
+  const missing = labels.filter((l) => train.has(String(l)) && evaluated.some(([, m]) => !m.has(String(l))));
+  if (missing.length === 0) return null;
+  const shown = missing.slice(0, 10).map((l) => {
+    const where = ([['train', train], ['val', val], ['test', test]] as const).filter(([, m]) => m.has(String(l))).map(([s, m]) => `${s} ${m.get(String(l))}`);
+    return `${JSON.stringify(l)} (${where.join(', ')})`;
+  }).join(', ') + (missing.length > 10 ? ` and ${missing.length - 10} more` : '');
+  const one = missing.length === 1, it = one ? 'it' : 'them';
+  const splits = [...new Set(missing.flatMap((l) => evaluated.filter(([, m]) => !m.has(String(l))).map(([s]) => s)))].join(' or ');
+  const fix = filesGiven ? `add records of ${it} to ${words.say('val')}/${words.say('test')}` : `too few records to be in every split: give ${it} more`;
+  return `${one ? 'class' : 'classes'} ${shown} ${one ? 'has' : 'have'} training records but none in ${splits}: no evaluation there measures ${it} ` +
+    `(${one ? 'its' : 'their'} accuracy and F1 go unseen; best/ and early stopping choose without ${it}; ${fix})`;
+}
+
 /** From this share of the records read, records dropped for the label -1 or a placeholder word are said in a warning: it may be a class. */
 const MINUS_ONE_SHARE = 0.01;
 

@@ -1,7 +1,7 @@
 // The warnings of prepare's report.json (prepare.ts, once the splits are written): empty splits, classes missing
-// from the splits or never trained, labels that mean "no label", inputs not UTF-8, all rejected or holding no record, the notes
+// from the splits, never trained or never evaluated, labels that mean "no label", inputs not UTF-8, all rejected or holding no record, the notes
 // gathered while reading, and how records were read (ReadTally's).
-import { classWarnings, minusOneWarning, untrainedClassWarning, wordLabelWarning, type LabelSet } from './labels.ts';
+import { classWarnings, minusOneWarning, unevaluatedClassWarning, untrainedClassWarning, wordLabelWarning, type LabelSet } from './labels.ts';
 import type { ReadTally } from './read-tally.ts';
 import type { FieldMap } from './record.ts';
 import { aOption, type OptionWords } from '../util/option-words.ts';
@@ -70,6 +70,8 @@ export function prepareWarnings(facts: WarningFacts): string[] {
     warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])), classes.labels, givenLabels === null, words));
     const untrained = untrainedClassWarning(labelCounts, classes.labels, provided[1] || provided[2], words);
     if (untrained) warnings.push(untrained);
+    const unevaluated = unevaluatedClassWarning(labelCounts, classes.labels, provided[1] || provided[2], words);
+    if (unevaluated) warnings.push(unevaluated);
   }
   const present = classes ? classes.labels.filter((l) => labelCounts.some((m) => m.has(String(l)))) : [];
   const minusOne = minusOneWarning(minusOnes, inputRecords, givenLabels, present, words);

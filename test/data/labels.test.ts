@@ -193,6 +193,26 @@ test('prepare: a class that only val or test has (a --val/--test file\'s, a one-
   assert.ok(r6.warnings.some((w) => w.startsWith('the val split is empty')), r6.warnings.join('; '));
 });
 
+test('prepare: a trained class that val or test has no record of (a rare class, a --val file without it) is named in a warning: never evaluated there', () => {
+  // 40 records of "pos" and "neg", 2 of "rare": stratified, rare's two records both train (a class's first goes to train)
+  const rows = Array.from({ length: 42 }, (_, i) => JSON.stringify({ text: `review number ${i} says ${'abcdefg'[i % 7]} of item ${i * 7919 % 101}`, label: i >= 40 ? 'rare' : i % 2 ? 'pos' : 'neg' }));
+  const f = writeFiles(dir, { 'skewed.jsonl': rows.join('\n') + '\n', 'skewed-val.jsonl': '{"text": "a val review, positive", "label": "pos"}\n' });
+  const { report } = prepare({ inputs: [f['skewed.jsonl']!], outDir: path.join(dir, 'skewed'), tokenizer: tok, task: 'classification' });
+  assert.deepEqual([report.label_counts!.train.rare, report.label_counts!.val.rare, report.label_counts!.test.rare], [2, undefined, undefined]);
+  assert.ok(report.warnings.includes('class "rare" (train 2) has training records but none in val or test: no evaluation there measures it ' +
+    '(its accuracy and F1 go unseen; best/ and early stopping choose without it; too few records to be in every split: give it more)'), report.warnings.join('; '));
+  // a --val file of one class: the others are named, the fix is the file's (test, the input's share, has each of them)
+  const { report: given } = prepare({ inputs: [f['skewed.jsonl']!], val: [f['skewed-val.jsonl']!], outDir: path.join(dir, 'skewed-val'), tokenizer: tok, task: 'classification' });
+  const counts = given.label_counts!;
+  assert.deepEqual([counts.val.neg, counts.val.rare, counts.test.rare], [undefined, undefined, 1]);
+  assert.ok(given.warnings.includes(`classes "neg" (train ${counts.train.neg}, test ${counts.test.neg}), "rare" (train ${counts.train.rare}, test 1) have training records but none in val: no evaluation there measures them ` +
+    '(their accuracy and F1 go unseen; best/ and early stopping choose without them; add records of them to options.val/options.test)'), given.warnings.join('; '));
+  // every class in every split: no such warning
+  const even = writeFiles(dir, { 'even.jsonl': rows.slice(0, 40).join('\n') + '\n' })['even.jsonl']!;
+  const { report: ok } = prepare({ inputs: [even], outDir: path.join(dir, 'even'), tokenizer: tok, task: 'classification' });
+  assert.ok(!ok.warnings.some((w) => /no evaluation/.test(w)), ok.warnings.join('; '));
+});
+
 test('prepare --labels -1=negative,0=neutral,1=positive: -1 is a class, written as its name; a mapping without -1 says how to add it', () => {
   const f = writeFiles(dir, { 'tweets.jsonl': ag([-1, 0, 1, '-1', 1, 0, -1, '1.0']) })['tweets.jsonl']!;
   const out = path.join(dir, 'tweets');
