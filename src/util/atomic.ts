@@ -96,6 +96,9 @@ export function writeFileAtomic(target: string, ...chunks: Array<Uint8Array | st
   });
 }
 
+/** Why a write that never replaces (an export's) failed at its end: something was put at its target meanwhile. */
+export const APPEARED = 'appeared while this was written (another process, or another export to the same path?): it is left as it is, and nothing was written over it';
+
 /**
  * The same for a file produced piece by piece (bounded memory): `fill` calls `write` for each piece, in
  * order. Returns the bytes written. With `replace` false a file at `target` is never replaced, not even one
@@ -122,6 +125,7 @@ export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Arr
     else publishNew(tmp, target);
   } catch (e) {
     removeLeftover(tmp);
+    if (!replace && (e as NodeJS.ErrnoException).code === 'EEXIST') throw new UserError(APPEARED, target);
     throw ioError(e, target, 'write');
   }
   fsyncDir(path.dirname(target));

@@ -7,7 +7,7 @@
 // name, and one that cannot be (its name is taken there) keeps the moved-aside folder, with a warning.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fsyncDir, ioError, pidRunning, withIo } from './atomic.ts';
+import { APPEARED, fsyncDir, ioError, pidRunning, withIo } from './atomic.ts';
 import { UserError } from './errors.ts';
 import { parseLeftover, swapFolderName } from './leftover-names.ts';
 import { warn } from './log.ts';
@@ -57,6 +57,9 @@ function swapIn(target: string, fill: (tmp: string) => void, owned: FolderSpec, 
   } catch (e) {
     removeQuietly(tmp, owned);
     if (aside && !fs.existsSync(target)) fs.renameSync(old, target);
+    // a folder with files in it at the target (an empty one is taken): put there while this one was filled
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!replace && (code === 'ENOTEMPTY' || code === 'EEXIST')) throw new UserError(APPEARED, target);
     throw renamed(ioError(e, target, 'write'), tmp, target);
   }
   if (aside) retire(old, owned, target);

@@ -89,7 +89,7 @@ test('a file write that must not replace (a GGUF export) leaves a file that appe
   assert.throws(() => writeStreamAtomic(target, (write) => {
     fs.writeFileSync(target, 'mine'); // the user, during a long export
     write(Buffer.from('gguf'));
-  }, false), (e: unknown) => e instanceof UserError && e.message === `${target}: cannot write: already exists (EEXIST)`);
+  }, false), (e: unknown) => e instanceof UserError && e.message === `${target}: appeared while this was written (another process, or another export to the same path?): it is left as it is, and nothing was written over it`);
   assert.equal(fs.readFileSync(target, 'utf8'), 'mine');
   assert.deepEqual(fs.readdirSync(dir), ['model.gguf'], 'no temporary left');
   const fresh = path.join(dir, 'fresh.gguf');
