@@ -1,10 +1,12 @@
-// The merge's precision against the file's type: a model held in bf16 (--precision bf16, auto's choice on CUDA) whose
-// checkpoint is F32 or F16 reaches an f32 or f16 file rounded to bf16 first, so llama.cpp's logits differ from the
-// model's by bf16's error (measured here, hidden 256: f16 1.7e-3 relative at fp32, 1.4e-2 at bf16). The export says
-// so, naming the way out; where nothing is lost (a BF16 checkpoint, a quantised type, an fp32 merge) it says nothing.
+// The merge's precision against the file's type: a model held in bf16 (--precision bf16) whose checkpoint is F32 or
+// F16 reaches an f32 or f16 file rounded to bf16 first, so llama.cpp's logits differ from the model's by bf16's error
+// (measured here, hidden 256: f16 1.7e-3 relative at fp32, 1.4e-2 at bf16). The export says so, naming the way out;
+// where nothing is lost (a BF16 checkpoint, a quantised type, an fp32 merge) it says nothing. auto, bf16 on CUDA,
+// holds such a checkpoint in fp32 for such a file instead.
 // A CUDA backend is not needed to see it: the CPU's bf16 storage rounds as CUDA's does, and auto's choice is named by
 // the backend's name alone.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { exportGgufFile } from '../../src/export/gguf/export-file.ts';
@@ -29,7 +31,7 @@ test('an F32 or F16 checkpoint held in bf16 and written as f32 or f16: one warni
   const stderrOf = (model: string, quant: GgufQuant, precision: Precision, be = backend): string =>
     captureStderr(() => exportGgufFile({ model, out: path.join(tmp, `precision-${n++}.gguf`), quant, precision, backend: be }, FLAG_WORDS)).stderr;
   const cases: Array<[string, GgufQuant, Precision, RegExp | null]> = [
-    [f32, 'f16', 'bf16', /--precision bf16 holds the model in bf16, so its F32 weights are rounded to bf16 before they are written as F16, which would hold them more closely; --precision fp32 writes them rounded once/],
+    [f32, 'f16', 'bf16', /--precision bf16 holds the model in bf16, so its F32 weights are rounded to bf16 before they are written as F16, which would hold them more closely; --precision fp32 \(or auto\) writes them rounded once/],
     [f16, 'f32', 'bf16', /its F16 weights are rounded to bf16 before they are written as F32/],
     [f32, 'f16', 'fp32', null],
     [f32, 'f16', 'auto', null], // auto on the CPU is fp32
@@ -44,7 +46,18 @@ test('an F32 or F16 checkpoint held in bf16 and written as f32 or f16: one warni
     else assert.doesNotMatch(stderr, WARNING, what);
     assert.equal((stderr.match(/holds the model in bf16/g) ?? []).length, want ? 1 : 0, what);
   }
-  // auto is bf16 on CUDA: told by the backend's name (the CPU backend named so, since no GPU is needed to choose)
+  // auto is bf16 on CUDA (told by the backend's name: the CPU backend named so, since no GPU is needed to choose), but
+  // it holds an F32 or F16 checkpoint written as f32 or f16 in fp32: the file as the fp32 merge's, no warning
   const namedCuda = Object.create(backend, { name: { value: 'cuda' } }) as typeof backend;
-  assert.match(stderrOf(f32, 'f32', 'auto', namedCuda), /warning: gguf: --precision auto \(bf16 on CUDA\) holds the model in bf16/);
+  const bytes = (model: string, quant: GgufQuant, precision: Precision, be = backend): Buffer => {
+    const out = path.join(tmp, `precision-${n++}.gguf`);
+    const { stderr } = captureStderr(() => exportGgufFile({ model, out, quant, precision, backend: be }, FLAG_WORDS));
+    assert.doesNotMatch(stderr, WARNING, `${path.basename(model)} ${quant} ${precision}`);
+    return fs.readFileSync(out);
+  };
+  for (const [model, quant] of [[f32, 'f32'], [f16, 'f16']] as const) {
+    assert.ok(bytes(model, quant, 'auto', namedCuda).equals(bytes(model, quant, 'fp32')), `${path.basename(model)} ${quant}: auto on CUDA writes the fp32 merge's file`);
+  }
+  // where bf16 loses nothing, auto on CUDA stays bf16: the file differs from the fp32 merge's only if bf16 rounds (a q8_0 of F32 weights)
+  assert.ok(!bytes(f32, 'q8_0', 'auto', namedCuda).equals(bytes(f32, 'q8_0', 'fp32')), 'q8_0 of F32 weights: auto on CUDA holds them in bf16');
 });

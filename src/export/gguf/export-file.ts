@@ -13,7 +13,7 @@ import { UserError } from '../../util/errors.ts';
 import { refuseDanglingOutput, withOutputParent } from '../out-path.ts';
 import { exportGguf, type GgufExportResult } from './export-gguf.ts';
 import { exportLoraGguf } from './export-lora-gguf.ts';
-import { adapterSource, loadGgufSource, planGgufSource, warnBf16Rounding, type GgufSource } from './from-source.ts';
+import { adapterSource, ggufPrecision, loadGgufSource, planGgufSource, warnBf16Rounding, type GgufSource } from './from-source.ts';
 import { wasmQuantizers } from './quant/wasm-quant.ts';
 import { GGUF_WORDS, parseGgufQuant, type GgufQuant } from './quant-choices.ts';
 
@@ -72,8 +72,9 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
     return { ...withOutputParent(out, () => exportLoraGguf(a.cfg, a.adapterDir, out, quant, a.from, words)), quant, baseModel: a.from.baseModel };
   }
   wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
-  const precision = parsePrecision(o.precision, words);
+  const asked = parsePrecision(o.precision, words);
   const plan = planGgufSource(src, words); // what the configs refuse (a classification run), refused before the backend starts
+  const precision = ggufPrecision(plan, quant, asked);
   const write = (backend: Backend): GgufFileResult => {
     warnBf16Rounding(plan, quant, precision, backend, words);
     const loaded = loadGgufSource(plan, backend, precision, words);

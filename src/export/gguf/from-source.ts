@@ -80,19 +80,27 @@ function planFolders(src: GgufSource, words: OptionWords): GgufPlan {
 }
 
 /**
- * Warns where the merge's precision rounds what the file could hold: a model held in bf16 (--precision bf16, the
- * default on CUDA, for its memory) whose weights are stored wider (F32, F16) and written as f32 or f16 reaches the
- * file rounded to bf16 first — its logits in llama.cpp then differ from the model's by bf16's error (measured ~1.4e-2
- * relative), not the file type's (f16: ~1.7e-3). A BF16 checkpoint loses nothing (merged: as PEFT merges into it), and
- * a quantised type's own error dwarfs the rounding.
+ * The precision the model is held in for a GGUF export: `precision`, except that auto (bf16 on CUDA, for its memory)
+ * holds a checkpoint stored wider than bf16 (F32, F16) in fp32 when it is written as f32 or f16 — rounded to bf16
+ * first, its logits in llama.cpp would differ from the model's by bf16's error (measured ~1.4e-2 relative), not the
+ * file type's (f16: ~1.7e-3); the HF merge (export.ts) holds such a base in f32 likewise. A BF16 checkpoint loses
+ * nothing in bf16, and a quantised type's own error dwarfs the rounding.
+ */
+export function ggufPrecision(plan: GgufPlan, quant: GgufQuant, precision: Precision): Precision {
+  if (precision !== 'auto' || (quant !== 'f32' && quant !== 'f16')) return precision;
+  return checkpointDType(plan.kind === 'full' ? plan.weights : plan.model) === 'bf16' ? precision : 'fp32';
+}
+
+/**
+ * Warns where an explicit bf16 precision rounds what the file could hold (ggufPrecision says why): an F32 or F16
+ * checkpoint written as f32 or f16 after bf16.
  */
 export function warnBf16Rounding(plan: GgufPlan, quant: GgufQuant, precision: Precision, backend: Pick<Backend, 'name'>, words: OptionWords = GGUF_WORDS): void {
   if (precisionDType(precision, backend.name) !== 'bf16' || (quant !== 'f32' && quant !== 'f16')) return;
   const stored = checkpointDType(plan.kind === 'full' ? plan.weights : plan.model);
   if (stored === 'bf16') return;
-  const held = precision === 'auto' ? `${optionIs(words, 'precision', 'auto')} (bf16 on CUDA)` : optionIs(words, 'precision', 'bf16');
-  warn(`gguf: ${held} holds the model in bf16, so its ${stored.toUpperCase()} weights are rounded to bf16 before they are written as ${quant.toUpperCase()}, ` +
-    `which would hold them more closely; ${optionIs(words, 'precision', 'fp32')} writes them rounded once (twice the device memory)`);
+  warn(`gguf: ${optionIs(words, 'precision', 'bf16')} holds the model in bf16, so its ${stored.toUpperCase()} weights are rounded to bf16 before they are written as ${quant.toUpperCase()}, ` +
+    `which would hold them more closely; ${optionIs(words, 'precision', 'fp32')} (or auto) writes them rounded once (twice the device memory)`);
 }
 
 /**
