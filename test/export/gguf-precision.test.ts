@@ -10,9 +10,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { exportGgufFile } from '../../src/export/gguf/export-file.ts';
+import { ggufPrecision, planGgufSource, warnBf16Rounding } from '../../src/export/gguf/from-source.ts';
+import { CUDA_RESERVE_BYTES } from '../../src/train/fit-check.ts';
+import { fakeBackend } from '../backend/cuda/fake-cuda.ts';
 import type { GgufQuant } from '../../src/export/gguf/quant-choices.ts';
 import type { Precision } from '../../src/backend/dtype.ts';
 import { loadModel } from '../../src/model/mistral.ts';
+import { SafetensorsFile } from '../../src/model/safetensors.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
 import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
@@ -31,7 +35,7 @@ test('an F32 or F16 checkpoint held in bf16 and written as f32 or f16: one warni
   const stderrOf = (model: string, quant: GgufQuant, precision: Precision, be = backend): string =>
     captureStderr(() => exportGgufFile({ model, out: path.join(tmp, `precision-${n++}.gguf`), quant, precision, backend: be }, FLAG_WORDS)).stderr;
   const cases: Array<[string, GgufQuant, Precision, RegExp | null]> = [
-    [f32, 'f16', 'bf16', /--precision bf16 holds the model in bf16, so its F32 weights are rounded to bf16 before they are written as F16, which would hold them more closely; --precision fp32 \(or auto\) writes them rounded once/],
+    [f32, 'f16', 'bf16', /--precision bf16 holds the model in bf16, so its F32 weights are rounded to bf16 before they are written as F16, which would hold them more closely; --precision fp32 writes them rounded once/],
     [f16, 'f32', 'bf16', /its F16 weights are rounded to bf16 before they are written as F32/],
     [f32, 'f16', 'fp32', null],
     [f32, 'f16', 'auto', null], // auto on the CPU is fp32
@@ -60,4 +64,22 @@ test('an F32 or F16 checkpoint held in bf16 and written as f32 or f16: one warni
   }
   // where bf16 loses nothing, auto on CUDA stays bf16: the file differs from the fp32 merge's only if bf16 rounds (a q8_0 of F32 weights)
   assert.ok(!bytes(f32, 'q8_0', 'auto', namedCuda).equals(bytes(f32, 'q8_0', 'fp32')), 'q8_0 of F32 weights: auto on CUDA holds them in bf16');
+});
+
+test('auto on CUDA holds F32 or F16 weights written as f32 or f16 in fp32 only where they fit on the GPU so; else bf16, said', () => {
+  const f32 = randomModelDir('fit-f32', config({ vocabSize: 512 }), 512);
+  const plan = planGgufSource({ model: f32, adapter: null });
+  const st = SafetensorsFile.open(path.join(f32, 'model.safetensors'));
+  const elements = st.names().reduce((sum, n) => sum + st.info(n).shape.reduce((a, b) => a * b, 1), 0);
+  st.close();
+  const gpu = (deviceBytes?: number) => fakeBackend(deviceBytes === undefined ? {} : { deviceBytes }).be;
+  const fits = 4 * elements + CUDA_RESERVE_BYTES;
+  assert.equal(ggufPrecision(plan, 'f16', 'auto', gpu(fits)), 'fp32');
+  assert.equal(ggufPrecision(plan, 'f32', 'auto', gpu()), 'fp32', 'the GPU\'s memory unknown: the allocator says if it runs out');
+  assert.equal(ggufPrecision(plan, 'f16', 'auto', gpu(fits - 1)), 'auto', 'one byte short: bf16');
+  assert.equal(ggufPrecision(plan, 'q8_0', 'auto', gpu(fits)), 'auto');
+  assert.equal(ggufPrecision(plan, 'f16', 'bf16', gpu(fits)), 'bf16', 'asked for');
+  assert.equal(ggufPrecision(plan, 'f16', 'auto', backend), 'auto', 'the CPU\'s auto is fp32 already');
+  const { stderr } = captureStderr(() => warnBf16Rounding(plan, 'f16', 'auto', gpu(fits - 1), FLAG_WORDS));
+  assert.match(stderr, /^warning: gguf: --precision auto \(bf16 on CUDA: in fp32 the weights would not fit on the GPU\) holds the model in bf16, so its F32 weights are rounded to bf16 before they are written as F16/);
 });

@@ -74,8 +74,8 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
   wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
   const asked = parsePrecision(o.precision, words);
   const plan = planGgufSource(src, words); // what the configs refuse (a classification run), refused before the backend starts
-  const precision = ggufPrecision(plan, quant, asked);
   const write = (backend: Backend): GgufFileResult => {
+    const precision = ggufPrecision(plan, quant, asked, backend);
     warnBf16Rounding(plan, quant, precision, backend, words);
     const loaded = loadGgufSource(plan, backend, precision, words);
     const result = withOutputParent(out, () => exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from, { tokenizer: loaded.tokenizer, words }));

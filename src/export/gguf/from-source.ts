@@ -5,10 +5,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../../backend/backend.ts';
+import { CudaBackend } from '../../backend/cuda/cuda-backend.ts';
 import { precisionDType, type Precision } from '../../backend/dtype.ts';
 import { loadConfig, type MistralConfig } from '../../model/config.ts';
 import { generationEosIds } from '../../model/generation-config.ts';
 import { loadModel, type MistralModel } from '../../model/mistral.ts';
+import { SafetensorsCheckpoint } from '../../model/safetensors.ts';
 import { loadAdapter, readAdapterInfo, seqClsBy } from '../../model/peft.ts';
 import { optionIs, type OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
@@ -16,6 +18,7 @@ import { runPath } from '../../run/layout.ts';
 import { checkpointDType, readRunConfig, requireRunWeights } from '../export.ts';
 import { readUnchanged } from '../read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
+import { CUDA_RESERVE_BYTES } from '../../train/fit-check.ts';
 import { warnIfNotTrainedOn } from '../../train/model-fingerprint.ts';
 import type { GgufValue } from './gguf-file.ts';
 import { classifierAdapter, classifierRefusal, refuseSeqClsAdapter, requireGgufConfig, requireGgufExportable } from './export-gguf.ts';
@@ -81,26 +84,45 @@ function planFolders(src: GgufSource, words: OptionWords): GgufPlan {
 
 /**
  * The precision the model is held in for a GGUF export: `precision`, except that auto (bf16 on CUDA, for its memory)
- * holds a checkpoint stored wider than bf16 (F32, F16) in fp32 when it is written as f32 or f16 — rounded to bf16
- * first, its logits in llama.cpp would differ from the model's by bf16's error (measured ~1.4e-2 relative), not the
- * file type's (f16: ~1.7e-3); the HF merge (export.ts) holds such a base in f32 likewise. A BF16 checkpoint loses
- * nothing in bf16, and a quantised type's own error dwarfs the rounding.
+ * holds a checkpoint stored wider than bf16 (F32, F16) in fp32 when it is written as f32 or f16 and fits so on the
+ * GPU — rounded to bf16 first, its logits in llama.cpp would differ from the model's by bf16's error (measured ~1.4e-2
+ * relative), not the file type's (f16: ~1.7e-3); the HF merge (export.ts) holds such a base in f32 likewise. A BF16
+ * checkpoint loses nothing in bf16, and a quantised type's own error dwarfs the rounding.
  */
-export function ggufPrecision(plan: GgufPlan, quant: GgufQuant, precision: Precision): Precision {
-  if (precision !== 'auto' || (quant !== 'f32' && quant !== 'f16')) return precision;
-  return checkpointDType(plan.kind === 'full' ? plan.weights : plan.model) === 'bf16' ? precision : 'fp32';
+export function ggufPrecision(plan: GgufPlan, quant: GgufQuant, precision: Precision, backend: Pick<Backend, 'name'>): Precision {
+  if (precision !== 'auto' || precisionDType(precision, backend.name) !== 'bf16' || (quant !== 'f32' && quant !== 'f16')) return precision;
+  const dir = weightsDir(plan);
+  if (checkpointDType(dir) === 'bf16') return precision;
+  const room = backend instanceof CudaBackend ? backend.deviceBytes : null;
+  return room !== null && 4 * checkpointElements(dir) + CUDA_RESERVE_BYTES > room ? precision : 'fp32';
 }
 
 /**
- * Warns where an explicit bf16 precision rounds what the file could hold (ggufPrecision says why): an F32 or F16
- * checkpoint written as f32 or f16 after bf16.
+ * Warns where the model is held in bf16 though its weights, stored wider (F32, F16), are written as f32 or f16 (an
+ * explicit bf16, or auto on a GPU too small for them in fp32): rounded to bf16 first (ggufPrecision says why).
  */
 export function warnBf16Rounding(plan: GgufPlan, quant: GgufQuant, precision: Precision, backend: Pick<Backend, 'name'>, words: OptionWords = GGUF_WORDS): void {
   if (precisionDType(precision, backend.name) !== 'bf16' || (quant !== 'f32' && quant !== 'f16')) return;
-  const stored = checkpointDType(plan.kind === 'full' ? plan.weights : plan.model);
+  const stored = checkpointDType(weightsDir(plan));
   if (stored === 'bf16') return;
-  warn(`gguf: ${optionIs(words, 'precision', 'bf16')} holds the model in bf16, so its ${stored.toUpperCase()} weights are rounded to bf16 before they are written as ${quant.toUpperCase()}, ` +
-    `which would hold them more closely; ${optionIs(words, 'precision', 'fp32')} (or auto) writes them rounded once (twice the device memory)`);
+  const held = precision === 'auto' ? `${optionIs(words, 'precision', 'auto')} (bf16 on CUDA: in fp32 the weights would not fit on the GPU)` : optionIs(words, 'precision', 'bf16');
+  warn(`gguf: ${held} holds the model in bf16, so its ${stored.toUpperCase()} weights are rounded to bf16 before they are written as ${quant.toUpperCase()}, ` +
+    `which would hold them more closely; ${optionIs(words, 'precision', 'fp32')} writes them rounded once (twice the device memory)`);
+}
+
+/** The folder of the weights a plan loads (a full run's, or the base model's). */
+function weightsDir(plan: GgufPlan): string {
+  return plan.kind === 'full' ? plan.weights : plan.model;
+}
+
+/** How many numbers the checkpoint in `dir` holds (its tensors' elements), from its headers. */
+function checkpointElements(dir: string): number {
+  const ckpt = SafetensorsCheckpoint.open(dir);
+  try {
+    return ckpt.names().reduce((sum, n) => sum + ckpt.info(n).shape.reduce((a, b) => a * b, 1), 0);
+  } finally {
+    ckpt.close();
+  }
 }
 
 /**
