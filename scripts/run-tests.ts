@@ -47,7 +47,7 @@ const files = sources.map((f) => {
 // npm test 586 s, user 783 s, sys 268 s, against 633 s, 829 s and 307 s with two threads a file; docs/cpu-performance.md).
 // The test that needs OpenBLAS's threads (command-thread's fork while inside OpenBLAS) sets them itself; the kernels'
 // own pool (MISTRAL_TUNE_THREADS) keeps its default, the path every user's run takes.
-process.env.OPENBLAS_NUM_THREADS ??= String(Math.max(1, Math.floor(os.availableParallelism() / CONCURRENCY)));
+process.env.OPENBLAS_NUM_THREADS ??= String(Math.max(1, Math.floor(os.availableParallelism() / Math.min(CONCURRENCY, files.length))));
 
 const stream = run({ files, concurrency: CONCURRENCY });
 stream.on('test:fail', () => { process.exitCode = 1; });

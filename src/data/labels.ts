@@ -362,10 +362,7 @@ export function untrainedClassWarning(counts: readonly ReadonlyMap<string, numbe
   if (train.size === 0) return null; // no train split at all (no --input record kept): said as an empty split
   const untrained = labels.filter((l) => !train.has(String(l)) && (val.has(String(l)) || test.has(String(l))));
   if (untrained.length === 0) return null;
-  const shown = untrained.slice(0, 10).map((l) => {
-    const where = ([['val', val], ['test', test]] as const).filter(([, m]) => m.has(String(l))).map(([s, m]) => `${s} ${m.get(String(l))}`);
-    return `${JSON.stringify(l)} (${where.join(', ')})`;
-  }).join(', ') + (untrained.length > 10 ? ` and ${untrained.length - 10} more` : '');
+  const shown = withCounts(untrained, counts);
   const one = untrained.length === 1;
   const it = one ? 'it' : 'them';
   const fix = filesGiven ? `give training records of ${it}, or leave ${it} out of ${words.say('val')}/${words.say('test')}` : `too few records to be in every split: give ${it} more, or leave ${it} out`;
@@ -376,22 +373,36 @@ export function untrainedClassWarning(counts: readonly ReadonlyMap<string, numbe
 /**
  * A warning naming the trained classes that a val or test split with records has none of (a class of a few records,
  * which the stratified split gives to train first; a --val/--test file without it): no evaluation there measures
- * them — their accuracy and F1 go unseen, and best/ and early stopping choose without them. Empty splits are said as such.
+ * them — their accuracy and F1 go unseen there, and where val lacks one, best/ and early stopping choose without it.
+ * Empty splits are said as such. `provided`: whether val and test (indices 1, 2) came from files.
  */
-export function unevaluatedClassWarning(counts: readonly ReadonlyMap<string, number>[], labels: readonly LabelValue[], filesGiven: boolean, words: OptionWords): string | null {
-  const [train, val, test] = counts as [ReadonlyMap<string, number>, ReadonlyMap<string, number>, ReadonlyMap<string, number>];
-  const evaluated = ([['val', val], ['test', test]] as const).filter(([, m]) => m.size > 0);
-  const missing = labels.filter((l) => train.has(String(l)) && evaluated.some(([, m]) => !m.has(String(l))));
+export function unevaluatedClassWarning(counts: readonly ReadonlyMap<string, number>[], labels: readonly LabelValue[], provided: readonly boolean[], words: OptionWords): string | null {
+  const train = counts[0]!;
+  const evaluated = ([1, 2] as const).filter((k) => counts[k]!.size > 0);
+  const lacking = (l: LabelValue): Array<1 | 2> => evaluated.filter((k) => !counts[k]!.has(String(l)));
+  const missing = labels.filter((l) => train.has(String(l)) && lacking(l).length > 0);
   if (missing.length === 0) return null;
-  const shown = missing.slice(0, 10).map((l) => {
-    const where = ([['train', train], ['val', val], ['test', test]] as const).filter(([, m]) => m.has(String(l))).map(([s, m]) => `${s} ${m.get(String(l))}`);
-    return `${JSON.stringify(l)} (${where.join(', ')})`;
-  }).join(', ') + (missing.length > 10 ? ` and ${missing.length - 10} more` : '');
+  const splits = ([1, 2] as const).filter((k) => missing.some((l) => lacking(l).includes(k)));
   const one = missing.length === 1, it = one ? 'it' : 'them';
-  const splits = [...new Set(missing.flatMap((l) => evaluated.filter(([, m]) => !m.has(String(l))).map(([s]) => s)))].join(' or ');
-  const fix = filesGiven ? `add records of ${it} to ${words.say('val')}/${words.say('test')}` : `too few records to be in every split: give ${it} more`;
-  return `${one ? 'class' : 'classes'} ${shown} ${one ? 'has' : 'have'} training records but none in ${splits}: no evaluation there measures ${it} ` +
-    `(${one ? 'its' : 'their'} accuracy and F1 go unseen; best/ and early stopping choose without ${it}; ${fix})`;
+  const val = splits.includes(1) ? `; in val, best/ and early stopping choose without ${it}` : '';
+  // the way out, by where each lacking split came from: a file of the user's, or the input's share
+  const fromFiles = splits.filter((k) => provided[k]), cut = splits.filter((k) => !provided[k]);
+  const fix = [
+    ...(fromFiles.length > 0 ? [`add records of ${it} to ${fromFiles.map((k) => words.say(SPLIT_NAMES[k])).join(' and ')}`] : []),
+    ...(cut.length > 0 ? [`${cut.map((k) => SPLIT_NAMES[k]).join(' and ')} ${cut.length === 1 ? 'is' : 'are'} cut from too few records of ${it} to give ${cut.length === 1 ? 'it' : 'each'} one: give ${it} more`] : []),
+  ].join('; ');
+  return `${one ? 'class' : 'classes'} ${withCounts(missing, counts)} ${one ? 'has' : 'have'} training records but none in ${splits.map((k) => SPLIT_NAMES[k]).join(' or ')}: ` +
+    `no evaluation there measures ${it} (${one ? 'its' : 'their'} accuracy and F1 there go unseen${val}; ${fix})`;
+}
+
+const SPLIT_NAMES = ['train', 'val', 'test'] as const;
+
+/** Classes as the warnings name them, each with its records in the splits that have some ("pos" (train 3, test 1)): the first 10, then how many more. */
+function withCounts(classes: readonly LabelValue[], counts: readonly ReadonlyMap<string, number>[]): string {
+  return classes.slice(0, 10).map((l) => {
+    const where = SPLIT_NAMES.flatMap((s, k) => (counts[k]!.has(String(l)) ? [`${s} ${counts[k]!.get(String(l))}`] : []));
+    return `${JSON.stringify(l)} (${where.join(', ')})`;
+  }).join(', ') + (classes.length > 10 ? ` and ${classes.length - 10} more` : '');
 }
 
 /** From this share of the records read, records dropped for the label -1 or a placeholder word are said in a warning: it may be a class. */

@@ -70,7 +70,7 @@ export function prepareWarnings(facts: WarningFacts): string[] {
     warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])), classes.labels, givenLabels === null, words));
     const untrained = untrainedClassWarning(labelCounts, classes.labels, provided[1] || provided[2], words);
     if (untrained) warnings.push(untrained);
-    const unevaluated = unevaluatedClassWarning(labelCounts, classes.labels, provided[1] || provided[2], words);
+    const unevaluated = unevaluatedClassWarning(labelCounts, classes.labels, provided, words);
     if (unevaluated) warnings.push(unevaluated);
   }
   const present = classes ? classes.labels.filter((l) => labelCounts.some((m) => m.has(String(l)))) : [];

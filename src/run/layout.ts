@@ -50,7 +50,8 @@ export function runWeightsDir(dir: string, method: 'lora' | 'full', best: boolea
 
 /**
  * For a folder given where weights are read (--adapter, --model, lora.init_from) that is one of a run's checkpoints
- * (RUN/checkpoints/step-NNNNNNN: the state --resume continues from, not an adapter or a model folder): what it is and
+ * holding no weights (RUN/checkpoints/step-NNNNNNN: the state --resume continues from; a full run's, or a LoRA run's of
+ * an earlier version, before they held the adapter of their step): what it is and
  * the run's weights to give instead, those that are there (a run stopped midway has none yet); '' for any other path.
  * By its place alone: the caller has found no weights in it.
  */
@@ -58,7 +59,9 @@ export function checkpointFolderHint(dir: string): string {
   const abs = path.resolve(dir);
   if (!/^step-\d{7,}$/.test(path.basename(abs)) || path.basename(path.dirname(abs)) !== RUN_LAYOUT.checkpoints) return '';
   const runAbs = path.dirname(path.dirname(abs)), run = path.isAbsolute(dir) ? runAbs : path.relative(process.cwd(), runAbs) || '.';
-  const what = `: ${dir} is a checkpoint of the training run ${run} (the state --resume continues from), which no command reads as weights`;
+  // a LoRA run's checkpoints hold the adapter of their step (checkpoint.ts): one without is an earlier version's, or a full run's
+  const what = `: ${dir} is a checkpoint of the training run ${run} (the state --resume continues from) that holds no weights a command reads ` +
+    '(a LoRA run\'s checkpoints hold the adapter of their step, but for those an earlier version wrote; a full fine-tuning run\'s hold the state alone)';
   // the run's own kind by the weights it wrote (a LoRA run's checkpoint given as --model names its adapter)
   const last = (['model', 'adapter'] as const).find((e) => fs.existsSync(runPath(run, e)));
   const best = fs.existsSync(runPath(run, 'best')) ? `${runPath(run, 'best')} (the lowest val loss)` : null;

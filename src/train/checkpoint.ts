@@ -2,7 +2,7 @@
 // its AdamW moments, each in its buffer's dtype) and trainer_state.json (step, data-loader position, optimizer step count,
 // metrics.jsonl length, best/'s val evaluation and the lowest val loss, samples, and the SHA-256 of state.safetensors);
 // a LoRA run's also holds its adapter as of that step (peft.ts's ADAPTER_FILES, as HF Trainer's checkpoint-N folders
-// do), which eval, generate, export and PEFT load as they load adapter/; resume reads only the state. A checkpoint is written
+// do), which eval, generate, classify, export's GGUF and PEFT load as they load adapter/; resume reads only the state. A checkpoint is written
 // in a temporary folder and renamed into place, so a crash or a full disk leaves either a complete one or
 // none (a failed write is a one-line error naming the file); on resume one that fails its checks is
 // skipped with a warning and the previous one is used. Only the newest `keep` up to the step saved are kept (a later,
@@ -26,6 +26,7 @@ import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { readRegularFile } from '../util/regular-file.ts';
 import type { AdamW } from './optimizer.ts';
+import type { RunMethod } from './run-files.ts';
 import { makeFolders } from '../util/made-folders.ts';
 
 export interface LoopState {
@@ -57,20 +58,32 @@ export interface CheckpointState<Extra = unknown> {
 const NAME = /^step-(\d{7,})$/;
 const STATE = 'state.safetensors', TRAINER_STATE = 'trainer_state.json';
 
-/** What a checkpoint folder holds (a LoRA run's adapter files too), and what checkpoints/ does: the checkpoint folders. */
-const CHECKPOINT_SPEC = filesSpec((name) => name === STATE || name === TRAINER_STATE || ADAPTER_FILES.includes(name));
-export const CHECKPOINTS_SPEC: FolderSpec = (name) => (NAME.test(name) ? CHECKPOINT_SPEC : null);
+/**
+ * What a checkpoint folder of a run of `method` holds: the state, and in a LoRA run the adapter of its step; with null
+ * (the method not known: no readable config.yaml) the state alone, so that a file of the user's named as an adapter's
+ * (a README.md) is never taken for train's.
+ */
+function checkpointSpec(method: RunMethod | null): FolderSpec {
+  return filesSpec((name) => name === STATE || name === TRAINER_STATE || (method === 'lora' && ADAPTER_FILES.includes(name)));
+}
+
+/** What checkpoints/ holds in a run of `method` (checkpointSpec): its checkpoint folders. */
+export function checkpointsSpec(method: RunMethod | null): FolderSpec {
+  const one = checkpointSpec(method);
+  return (name) => (NAME.test(name) ? one : null);
+}
 
 export function checkpointName(step: number): string {
   return `step-${String(step).padStart(7, '0')}`;
 }
 
 /**
- * Writes a checkpoint of `params` and the optimizer, with what `weights` writes into its folder (a LoRA run's adapter:
- * files of ADAPTER_FILES); keeps the newest `keep`.
+ * Writes a checkpoint of `params` and the optimizer of a run of `method`, in a LoRA run with what `adapter` writes into
+ * its folder (the adapter of the step: files of ADAPTER_FILES); keeps the newest `keep`.
  */
 export function saveCheckpoint(runDir: string, params: readonly Param[], optimizer: AdamW, backend: Backend,
-  state: Omit<CheckpointState, 'version' | 'stateSha256' | 'optimizerStep'>, keep: number, weights?: (dir: string) => void): string {
+  state: Omit<CheckpointState, 'version' | 'stateSha256' | 'optimizerStep'>, keep: number, method: RunMethod, adapter?: (dir: string) => void): string {
+  if (adapter && method !== 'lora') throw new Error('saveCheckpoint: an adapter is written in a LoRA run\'s checkpoints only');
   const root = path.join(runDir, RUN_LAYOUT.checkpoints);
   withIo(root, 'create the folder', () => makeFolders(root));
   const tensors: Record<string, TensorToWrite> = {};
@@ -90,13 +103,13 @@ export function saveCheckpoint(runDir: string, params: readonly Param[], optimiz
     fs.mkdirSync(tmp);
     writeFileAtomic(path.join(tmp, STATE), ...chunks);
     writeFileAtomic(path.join(tmp, TRAINER_STATE), JSON.stringify(full, null, 2) + '\n');
-    weights?.(tmp);
-  }, CHECKPOINT_SPEC);
+    adapter?.(tmp);
+  }, checkpointSpec(method));
   // checkpoints of later steps are ones a resume went back before, each having failed its checks (the run goes on from
   // its newest valid one): they are replaced as the run reaches their steps, and counted they made the rotation drop
   // the checkpoint just written (a run restarted below them had none to resume from)
   const all = listCheckpoints(runDir).filter((d) => stepOf(d) <= state.loop.step);
-  for (const old of all.slice(0, Math.max(0, all.length - keep))) dropCheckpoint(old);
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) dropCheckpoint(old, method);
   return final;
 }
 
@@ -110,19 +123,19 @@ export function stepOf(dir: string): number {
  * resume from `step` calls it, so a run killed between writing a checkpoint and rotating (or midway through deleting
  * one) does not keep the extra one for good when the resumed run writes no further checkpoint.
  */
-export function dropCheckpointsBefore(runDir: string, step: number, keep: number): void {
+export function dropCheckpointsBefore(runDir: string, step: number, keep: number, method: RunMethod): void {
   const before = listCheckpoints(runDir).filter((d) => stepOf(d) < step);
-  for (const old of before.slice(0, Math.max(0, before.length - (keep - 1)))) dropCheckpoint(old);
+  for (const old of before.slice(0, Math.max(0, before.length - (keep - 1)))) dropCheckpoint(old, method);
 }
 
 /**
- * Deletes the checkpoint folder `dir` that rotation drops: its own files only. One that holds files of the user's
+ * Deletes the checkpoint folder `dir` of a run of `method` that rotation drops: its own files only. One that holds files of the user's
  * (notes beside the state) keeps them and its folder, with a warning; it is still the oldest, so the next
  * rotation drops the one after it and `keep` whole checkpoints remain.
  */
-function dropCheckpoint(dir: string): void {
+function dropCheckpoint(dir: string, method: RunMethod): void {
   const hadState = fs.existsSync(path.join(dir, TRAINER_STATE));
-  const kept = withIo(dir, 'delete the old checkpoint', () => removeOwned(dir, CHECKPOINT_SPEC));
+  const kept = withIo(dir, 'delete the old checkpoint', () => removeOwned(dir, checkpointSpec(method)));
   if (kept.includes(NOT_A_FOLDER)) {
     warn(`the old checkpoint ${dir} is a symbolic link, which mistral-tune did not make: nothing in it was deleted`);
   } else if (kept.length > 0 && hadState) {
@@ -150,7 +163,7 @@ export function listCheckpoints(runDir: string): string[] {
  * may not): one whose does not is skipped as damaged. `trainAgain` ends a refusal: the way to start the run over, in its
  * caller's words (the CLI's --overwrite, a library call's options.overwrite).
  */
-export function restoreLatestCheckpoint(runDir: string, params: readonly Param[], optimizer: AdamW, backend: Backend, checks: {
+export function restoreLatestCheckpoint(runDir: string, method: RunMethod, params: readonly Param[], optimizer: AdamW, backend: Backend, checks: {
   trainAgain: string;
   extraProblem?: (extra: Record<string, unknown>) => string | null;
   refuseChanged?: (state: CheckpointState) => void;
@@ -158,7 +171,7 @@ export function restoreLatestCheckpoint(runDir: string, params: readonly Param[]
 }): CheckpointState | null {
   const { trainAgain, extraProblem = () => null, refuseChanged = () => {}, placeProblem = () => null } = checks;
   // half-written checkpoints of a process that was killed while saving (files of the user's in them are kept)
-  recoverFolderSwaps(path.join(runDir, RUN_LAYOUT.checkpoints), CHECKPOINTS_SPEC);
+  recoverFolderSwaps(path.join(runDir, RUN_LAYOUT.checkpoints), checkpointsSpec(method));
   for (const dir of listCheckpoints(runDir).reverse()) {
     let state: CheckpointState;
     try {

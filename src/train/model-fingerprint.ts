@@ -60,9 +60,8 @@ export function warnIfNotTrainedOn(adapter: string, base: string): void {
 
 /** Why `base` is not the base `adapter` was trained on (byName: only its name says so), or null when it is (or nothing says). */
 function otherBase(adapter: string, base: string): { text: string; byName: boolean } | null {
-  const run = path.dirname(path.resolve(adapter));
-  const name = path.basename(path.resolve(adapter));
-  const then = name === RUN_LAYOUT.adapter || name === RUN_LAYOUT.best ? recordedFingerprint(run) : null;
+  const run = runOfAdapter(path.resolve(adapter));
+  const then = run === null ? null : recordedFingerprint(run);
   if (then !== null) {
     const now = modelFingerprint(base);
     return now === then ? null : { text: `${run}: the base model ${base} holds other weights than the run's adapter was trained over (fingerprint ${then} then, ${now} now)`, byName: false };
@@ -77,6 +76,13 @@ function otherBase(adapter: string, base: string): { text: string; byName: boole
   }
   const names = [base, configName(base)].filter((n): n is string => n !== null).map(lastName);
   return names.includes(lastName(named)) ? null : { text: `${where}, and the base model it is applied to is ${base}, which is not named so`, byName: true };
+}
+
+/** The run folder whose adapter `abs` is: RUN/adapter, RUN/best, or one of its checkpoints (RUN/checkpoints/step-N); null for another folder. */
+function runOfAdapter(abs: string): string | null {
+  const name = path.basename(abs), parent = path.dirname(abs);
+  if (name === RUN_LAYOUT.adapter || name === RUN_LAYOUT.best) return parent;
+  return /^step-\d{7,}$/.test(name) && path.basename(parent) === RUN_LAYOUT.checkpoints ? path.dirname(parent) : null;
 }
 
 /** The base fingerprint report.json of run `run` recorded at the end of training, or null (no report, an older run). */

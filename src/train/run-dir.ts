@@ -15,7 +15,7 @@ import { shellWord } from '../util/shell-quote.ts';
 import { configToYaml, PATH_KEYS, type TrainConfig } from './config.ts';
 import { readYamlMapping } from './config-yaml.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
-import { CHECKPOINTS_SPEC } from './checkpoint.ts';
+import { checkpointsSpec } from './checkpoint.ts';
 import { isLockEntry, runFolderSpec, runSpec, runSpecOf, type RunMethod } from './run-files.ts';
 import { checkRunOutputs, requireRunConfigAndMarker } from './run-outputs.ts';
 import { makeFolders } from '../util/made-folders.ts';
@@ -205,7 +205,7 @@ export class RunDir {
     if (!dir.finished()) checkRunOutputs(dir.dir, cfg.method);
     // a crash in the middle of replacing adapter/, best/ or a checkpoint left it moved aside: put it back
     recoverFolderSwaps(dir.dir, runSpec(cfg.method));
-    recoverFolderSwaps(dir.file(RUN_LAYOUT.checkpoints), CHECKPOINTS_SPEC);
+    recoverFolderSwaps(dir.file(RUN_LAYOUT.checkpoints), checkpointsSpec(cfg.method));
     const savedFile = dir.file(RUN_LAYOUT.config);
     if (!fs.existsSync(savedFile)) throw new UserError('cannot resume: the run directory has no config.yaml', cfg.output_dir);
     const saved = readYamlMapping(savedFile);

@@ -10,7 +10,7 @@ import { MODEL_FOLDER_SPEC } from '../model/folder-files.ts';
 import { BEST_EVALUATION, RUN_LAYOUT, runPath, weightsEntry } from '../run/layout.ts';
 import { isUserError } from '../util/errors.ts';
 import { FILE, filesSpec, type FolderSpec } from '../util/owned-tree.ts';
-import { CHECKPOINTS_SPEC } from './checkpoint.ts';
+import { checkpointsSpec } from './checkpoint.ts';
 import { readYamlMapping } from './config-yaml.ts';
 
 export type RunMethod = 'lora' | 'full';
@@ -39,7 +39,7 @@ export function runSpec(method: RunMethod | null): FolderSpec {
   return (name) => {
     if (method !== null && name === weights) return WEIGHTS_SPEC[method];
     if (method !== null && name === RUN_LAYOUT.best) return BEST_SPEC[method];
-    if (name === RUN_LAYOUT.checkpoints) return CHECKPOINTS_SPEC;
+    if (name === RUN_LAYOUT.checkpoints) return checkpointsSpec(method);
     return FILES.has(name) || isLockEntry(name) ? FILE : null;
   };
 }
@@ -50,7 +50,7 @@ export function runSpecOf(dir: string): FolderSpec {
 }
 
 /** The method of the run folder `dir`'s config.yaml, or null when it has none that says (absent, unreadable, edited). */
-function recordedMethod(dir: string): RunMethod | null {
+export function recordedMethod(dir: string): RunMethod | null {
   const file = runPath(dir, 'config');
   if (!fs.existsSync(file)) return null;
   let config: Record<string, unknown>;

@@ -10,8 +10,8 @@ import { removeOwnTemps, stopOwnWrites } from '../util/atomic.ts';
 import { recoverFolderSwaps } from '../util/folder-swap.ts';
 import { shellWord } from '../util/shell-quote.ts';
 import type { StopSignal } from '../util/stop-signals.ts';
-import { CHECKPOINTS_SPEC, listCheckpoints, stepOf } from './checkpoint.ts';
-import { runSpecOf } from './run-files.ts';
+import { checkpointsSpec, listCheckpoints, stepOf } from './checkpoint.ts';
+import { recordedMethod, runSpec } from './run-files.ts';
 import { releaseOwnLock } from './run-lock.ts';
 
 /**
@@ -21,8 +21,9 @@ import { releaseOwnLock } from './run-lock.ts';
 export function removeStoppedRun(dir: string): boolean {
   stopOwnWrites();
   // only this process's: a dead one's are the next train's to repair, under the lock
-  recoverFolderSwaps(dir, runSpecOf(dir), process.pid);
-  recoverFolderSwaps(path.join(dir, RUN_LAYOUT.checkpoints), CHECKPOINTS_SPEC, process.pid);
+  const method = recordedMethod(dir);
+  recoverFolderSwaps(dir, runSpec(method), process.pid);
+  recoverFolderSwaps(path.join(dir, RUN_LAYOUT.checkpoints), checkpointsSpec(method), process.pid);
   removeOwnTemps(dir);
   return releaseOwnLock(dir);
 }

@@ -208,7 +208,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
       return `loop.loader: ${e.message}`;
     }
   };
-  const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend,
+  const restored = resumed ? restoreLatestCheckpoint(dir.dir, cfg.method, run.params, run.optimizer, backend,
     { trainAgain, extraProblem: reportStateProblem, refuseChanged, placeProblem }) : null;
   // what a diverged run's error names as its last good checkpoint is taken from these
   const checkpoints = { ...cfg.checkpoint, resumedFrom: restored ? restored.loop.step : null, written: [] as number[] };
@@ -243,7 +243,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
       if (best.write) saveTo(RUN_LAYOUT.best);
     }
     if (valChanged && (loop.best || loop.bestMetric)) restartBest(loop, more, dir.file(RUN_LAYOUT.best));
-    dropCheckpointsBefore(dir.dir, loop.step, cfg.checkpoint.keep); // the rotation a kill cut short
+    dropCheckpointsBefore(dir.dir, loop.step, cfg.checkpoint.keep, cfg.method); // the rotation a kill cut short
     const cut = metrics.truncate(restored.metricsBytes, `the checkpoint of step ${loop.step}`);
     if (cut) warn(`resume: ${metrics.file}: ${cut}`);
     info(`resume: from the checkpoint of step ${loop.step} (epoch ${loop.loader.epoch}, micro-batch ${loop.loader.index})`);
@@ -277,7 +277,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     const extra: ReportState = { evalRows: evalRows.map(evalRowJson), samples: prompts.map((p) => p.sample), config: configNow, data: dataNow(), model: baseNow(), ranOn };
     // a LoRA checkpoint holds the adapter of its step too, as HF Trainer's do (evaluated, generated from or exported as adapter/ is)
     saveCheckpoint(dir.dir, run.params, run.optimizer, backend, { loop, metricsBytes: metrics.bytes(), extra }, cfg.checkpoint.keep,
-      cfg.method === 'lora' ? saveRunAdapter : undefined);
+      cfg.method, cfg.method === 'lora' ? saveRunAdapter : undefined);
     checkpoints.written.push(loop.step);
   };
 

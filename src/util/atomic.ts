@@ -96,20 +96,20 @@ export function writeFileAtomic(target: string, ...chunks: Array<Uint8Array | st
   });
 }
 
-/** Why a write that never replaces (an export's) failed at its end: something was put at its target meanwhile. */
-export const APPEARED = 'appeared while this was written (another process, or another export to the same path?): it is left as it is, and nothing was written over it';
+/** Why a write that never replaces (an export's, classify --out's) failed at its end: something was put at its target meanwhile. */
+export const APPEARED = 'appeared while this was written (another process writing to the same path?): it is left as it is, and nothing was written over it';
 
 /**
  * The same for a file produced piece by piece (bounded memory): `fill` calls `write` for each piece, in
  * order. Returns the bytes written. With `replace` false a file at `target` is never replaced, not even one
- * that appeared there while `fill` ran (an export's output): the write fails (EEXIST) and that file stays.
+ * that appeared there while `fill` ran (an export's output): the write fails (APPEARED) and that file stays.
  */
 export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Array) => void) => void, replace = true): number {
   // a folder given where a file is wanted (--out gguf/): the rename would fail with a misleading ENOTDIR
   if (target.endsWith('/') || target.endsWith(path.sep)) throw new UserError(`names a folder (it ends with "${target.at(-1)}"): give a file path in it`, target);
   removeDeadTemps(target);
   const { tmp, fd } = newTempFor(target);
-  let size = 0;
+  let size = 0, publishing = false;
   try {
     try {
       fill((bytes) => {
@@ -121,11 +121,12 @@ export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Arr
     } finally {
       fs.closeSync(fd);
     }
+    publishing = true;
     if (replace) fs.renameSync(tmp, target);
     else publishNew(tmp, target);
   } catch (e) {
     removeLeftover(tmp);
-    if (!replace && (e as NodeJS.ErrnoException).code === 'EEXIST') throw new UserError(APPEARED, target);
+    if (publishing && !replace && (e as NodeJS.ErrnoException).code === 'EEXIST') throw new UserError(APPEARED, target);
     throw ioError(e, target, 'write');
   }
   fsyncDir(path.dirname(target));

@@ -46,20 +46,21 @@ function swapIn(target: string, fill: (tmp: string) => void, owned: FolderSpec, 
   if (fs.existsSync(old)) {
     throw new UserError(`holds files that mistral-tune did not write and could not carry into ${name}/ (their names are taken there): move them out`, old);
   }
-  let aside = false;
+  let aside = false, publishing = false;
   try {
     fill(tmp);
     if (replace && fs.existsSync(target)) {
       fs.renameSync(target, old);
       aside = true;
     }
+    publishing = true;
     fs.renameSync(tmp, target);
   } catch (e) {
     removeQuietly(tmp, owned);
     if (aside && !fs.existsSync(target)) fs.renameSync(old, target);
     // a folder with files in it at the target (an empty one is taken): put there while this one was filled
     const code = (e as NodeJS.ErrnoException).code;
-    if (!replace && (code === 'ENOTEMPTY' || code === 'EEXIST')) throw new UserError(APPEARED, target);
+    if (publishing && !replace && (code === 'ENOTEMPTY' || code === 'EEXIST')) throw new UserError(APPEARED, target);
     throw renamed(ioError(e, target, 'write'), tmp, target);
   }
   if (aside) retire(old, owned, target);

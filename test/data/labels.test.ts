@@ -200,13 +200,21 @@ test('prepare: a trained class that val or test has no record of (a rare class, 
   const { report } = prepare({ inputs: [f['skewed.jsonl']!], outDir: path.join(dir, 'skewed'), tokenizer: tok, task: 'classification' });
   assert.deepEqual([report.label_counts!.train.rare, report.label_counts!.val.rare, report.label_counts!.test.rare], [2, undefined, undefined]);
   assert.ok(report.warnings.includes('class "rare" (train 2) has training records but none in val or test: no evaluation there measures it ' +
-    '(its accuracy and F1 go unseen; best/ and early stopping choose without it; too few records to be in every split: give it more)'), report.warnings.join('; '));
+    '(its accuracy and F1 there go unseen; in val, best/ and early stopping choose without it; val and test are cut from too few records of it to give each one: give it more)'), report.warnings.join('; '));
   // a --val file of one class: the others are named, the fix is the file's (test, the input's share, has each of them)
   const { report: given } = prepare({ inputs: [f['skewed.jsonl']!], val: [f['skewed-val.jsonl']!], outDir: path.join(dir, 'skewed-val'), tokenizer: tok, task: 'classification' });
   const counts = given.label_counts!;
   assert.deepEqual([counts.val.neg, counts.val.rare, counts.test.rare], [undefined, undefined, 1]);
   assert.ok(given.warnings.includes(`classes "neg" (train ${counts.train.neg}, test ${counts.test.neg}), "rare" (train ${counts.train.rare}, test 1) have training records but none in val: no evaluation there measures them ` +
-    '(their accuracy and F1 go unseen; best/ and early stopping choose without them; add records of them to options.val/options.test)'), given.warnings.join('; '));
+    '(their accuracy and F1 there go unseen; in val, best/ and early stopping choose without them; add records of them to options.val)'), given.warnings.join('; '));
+  // test alone lacking it (a --test file of two classes): val's choices are not said to miss it
+  const testFile = writeFiles(dir, { 'skewed-test.jsonl': '{"text": "a test review, positive", "label": "pos"}\n{"text": "a test review, negative", "label": "neg"}\n' })['skewed-test.jsonl']!;
+  const many = Array.from({ length: 30 }, (_, i) => JSON.stringify({ text: `rare review ${i} of kind ${'hijklmn'[i % 7]} ${i * 104729 % 211}`, label: 'rare' }));
+  const r3 = writeFiles(dir, { 'three.jsonl': [...rows.slice(0, 40), ...many].join('\n') + '\n' })['three.jsonl']!;
+  const { report: t } = prepare({ inputs: [r3], test: [testFile], outDir: path.join(dir, 'skewed-test'), tokenizer: tok, task: 'classification' });
+  assert.ok(t.label_counts!.val.rare! > 0);
+  assert.ok(t.warnings.includes(`class "rare" (train ${t.label_counts!.train.rare}, val ${t.label_counts!.val.rare}) has training records but none in test: no evaluation there measures it ` +
+    '(its accuracy and F1 there go unseen; add records of it to options.test)'), t.warnings.join('; '));
   // every class in every split: no such warning
   const even = writeFiles(dir, { 'even.jsonl': rows.slice(0, 40).join('\n') + '\n' })['even.jsonl']!;
   const { report: ok } = prepare({ inputs: [even], outDir: path.join(dir, 'even'), tokenizer: tok, task: 'classification' });

@@ -1,6 +1,7 @@
-// A run's checkpoint folder (RUN/checkpoints/step-NNNNNNN) given where weights are read, as HF Trainer's checkpoint-N
-// folders (which hold an adapter) are: was "adapter config not found (a PEFT adapter folder needs adapter_config.json)"
-// alone; now what the folder is and the run's weights to give.
+// A run's checkpoint folder (RUN/checkpoints/step-NNNNNNN) that holds no weights (a full run's, or a LoRA run's that an
+// earlier version wrote, before they held the adapter of their step as HF Trainer's checkpoint-N folders do) given where
+// weights are read: was "adapter config not found (a PEFT adapter folder needs adapter_config.json)" alone; now what the
+// folder is and the run's weights to give.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -14,7 +15,8 @@ test('a checkpoint folder given as --adapter, --model or lora.init_from is named
   const step = path.join(run, 'checkpoints', 'step-0000300');
   fs.mkdirSync(step, { recursive: true });
   for (const f of ['state.safetensors', 'trainer_state.json']) fs.writeFileSync(path.join(step, f), '');
-  const what = `${step} is a checkpoint of the training run ${run} (the state --resume continues from), which no command reads as weights`;
+  const what = `${step} is a checkpoint of the training run ${run} (the state --resume continues from) that holds no weights a command reads ` +
+    '(a LoRA run\'s checkpoints hold the adapter of their step, but for those an earlier version wrote; a full fine-tuning run\'s hold the state alone)';
   // a run stopped midway: no weights yet, and none named
   assert.throws(() => adapterConfigPath(step), { message: `${path.join(step, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json): ` +
     `${what}; the run has written no weights yet: mistral-tune train ${run} --resume continues it, and its end writes them` });

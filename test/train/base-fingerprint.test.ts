@@ -21,7 +21,7 @@ test('a LoRA run whose base folder now holds other weights: eval and export --ru
   const rng = new Rng(5);
   const rows = Array.from({ length: 4 }, () => JSON.stringify({ input_ids: [1, ...Array.from({ length: 12 }, () => 3 + rng.below(500))] }));
   fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.join('\n') + '\n');
-  fs.writeFileSync(path.join(dir, 'run.yaml'), [`model: ${base}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 2', 'max_steps: 1', 'eval: {samples: 0}', 'output_dir: run'].join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'run.yaml'), [`model: ${base}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 2', 'max_steps: 1', 'eval: {samples: 0}', 'checkpoint: {every_steps: 1}', 'output_dir: run'].join('\n') + '\n');
   execFileSync(process.execPath, [BIN, 'train', path.join(dir, 'run.yaml')], { stdio: 'ignore' });
   const run = path.join(dir, 'run');
   const report = JSON.parse(fs.readFileSync(path.join(run, 'report.json'), 'utf8')) as { base_fingerprint?: string };
@@ -47,6 +47,8 @@ test('a LoRA run whose base folder now holds other weights: eval and export --ru
   const lora = spawnSync(process.execPath, [BIN, 'export', '--format', 'gguf-lora', '--model', base, '--adapter', path.join(run, 'adapter'), '--out', path.join(dir, 'a.gguf')], { encoding: 'utf8' });
   assert.equal(lora.status, 0, lora.stderr);
   assert.match(lora.stderr, warning);
+  // and a checkpoint's adapter (RUN/checkpoints/step-N), by the same run's fingerprint
+  assert.match(stderrOf(() => warnIfNotTrainedOn(path.join(run, 'checkpoints', 'step-0000001'), base)), warning);
 });
 
 /** What `body` writes to stderr (warnings), captured in this process. */

@@ -17,7 +17,7 @@ function checkpointSaver(run: string, keep: number): (step: number) => string {
   const param: Param = { name: 'w', shape: [2], value: backend.alloc('f32', 2), grad: backend.alloc('f32', 2) };
   const optimizer = new AdamW(backend, [param], { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
   return (step) => saveCheckpoint(run, [param], optimizer, backend,
-    { loop: { step, best: null, sinceBest: 0, loader: { epoch: 0, index: step, rng: [1, 2, 3, 4] } }, metricsBytes: 0, extra: {} }, keep);
+    { loop: { step, best: null, sinceBest: 0, loader: { epoch: 0, index: step, rng: [1, 2, 3, 4] } }, metricsBytes: 0, extra: {} }, keep, 'lora');
 }
 
 const names = (run: string): string[] => listCheckpoints(run).map((d) => path.basename(d));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic, writeStreamAtomic } from '../../src/util/atomic.ts';
+import { APPEARED, writeFileAtomic, writeStreamAtomic } from '../../src/util/atomic.ts';
 import { replaceFolderAtomic } from '../../src/util/folder-swap.ts';
 import { filesSpec } from '../../src/util/owned-tree.ts';
 import { UserError } from '../../src/util/errors.ts';
@@ -89,7 +89,7 @@ test('a file write that must not replace (a GGUF export) leaves a file that appe
   assert.throws(() => writeStreamAtomic(target, (write) => {
     fs.writeFileSync(target, 'mine'); // the user, during a long export
     write(Buffer.from('gguf'));
-  }, false), (e: unknown) => e instanceof UserError && e.message === `${target}: appeared while this was written (another process, or another export to the same path?): it is left as it is, and nothing was written over it`);
+  }, false), (e: unknown) => e instanceof UserError && e.message === `${target}: ${APPEARED}`);
   assert.equal(fs.readFileSync(target, 'utf8'), 'mine');
   assert.deepEqual(fs.readdirSync(dir), ['model.gguf'], 'no temporary left');
   const fresh = path.join(dir, 'fresh.gguf');

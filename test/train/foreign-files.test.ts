@@ -15,6 +15,7 @@ import { train } from '../../src/train/trainer.ts';
 import { AdamW } from '../../src/train/optimizer.ts';
 import { RunDir } from '../../src/train/run-dir.ts';
 import { runSpec, runSpecOf } from '../../src/train/run-files.ts';
+import { APPEARED } from '../../src/util/atomic.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { createFolderAtomic, recoverFolderSwaps } from '../../src/util/folder-swap.ts';
 import { ANY_FILES, foreignPaths, NOT_A_FOLDER, removeOwned } from '../../src/util/owned-tree.ts';
@@ -43,7 +44,7 @@ function checkpointSaver(run: string): (step: number) => string {
   const param: Param = { name: 'w', shape: [2], value: backend.alloc('f32', 2), grad: backend.alloc('f32', 2) };
   const optimizer = new AdamW(backend, [param], { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
   return (step) => saveCheckpoint(run, [param], optimizer, backend,
-    { loop: { step, best: null, sinceBest: 0, loader: { epoch: 0, index: step, rng: [1, 2, 3, 4] } }, metricsBytes: 0, extra: {} }, 1);
+    { loop: { step, best: null, sinceBest: 0, loader: { epoch: 0, index: step, rng: [1, 2, 3, 4] } }, metricsBytes: 0, extra: {} }, 1, 'lora');
 }
 
 /** A run folder as train leaves it: LoRA with best/ and two checkpoints (and leftovers of a killed write). */
@@ -67,6 +68,12 @@ test('everything a full fine-tuning run writes (model/, best/, checkpoints/) is 
   assert.ok(fs.existsSync(path.join(dir, 'model', 'config.json')) && fs.existsSync(path.join(dir, 'best', 'model.safetensors')));
   assert.deepEqual(foreignPaths(dir, runSpecOf(dir)), []);
   assert.deepEqual(foreignPaths(dir, runSpec('full')), []);
+  // an adapter's files in its checkpoint are the user's (only a LoRA run's checkpoints hold an adapter), and so are they
+  // where the method is not known
+  put(dir, ['checkpoints/step-0000002/README.md', 'checkpoints/step-0000002/adapter_config.json']);
+  assert.deepEqual(foreignPaths(dir, runSpecOf(dir)), ['checkpoints/step-0000002/README.md', 'checkpoints/step-0000002/adapter_config.json']);
+  assert.deepEqual(foreignPaths(dir, runSpec(null)), ['best/', 'checkpoints/step-0000002/README.md', 'checkpoints/step-0000002/adapter_config.json', 'model/']);
+  assert.deepEqual(foreignPaths(dir, runSpec('lora')).filter((p) => p.startsWith('checkpoints/')), []);
 });
 
 test('a run folder as train writes it holds nothing foreign; files of the user at any depth are named relative to it', () => {
@@ -179,7 +186,7 @@ test('a folder write that must not replace (an export) leaves a folder that appe
   assert.throws(() => createFolderAtomic(target, (t) => {
     put(parent, ['exported/mine.txt']); // another process, or the user, during a long merge
     put(t, ['model.safetensors']);
-  }, ANY_FILES), (e: unknown) => e instanceof UserError && e.message === `${target}: appeared while this was written (another process, or another export to the same path?): it is left as it is, and nothing was written over it`);
+  }, ANY_FILES), (e: unknown) => e instanceof UserError && e.message === `${target}: ${APPEARED}`);
   assert.deepEqual(fs.readdirSync(parent), ['exported']);
   assert.deepEqual(fs.readdirSync(target), ['mine.txt']);
 });

@@ -93,8 +93,8 @@ export function ggufPrecision(plan: GgufPlan, quant: GgufQuant, precision: Preci
   if (precision !== 'auto' || precisionDType(precision, backend.name) !== 'bf16' || (quant !== 'f32' && quant !== 'f16')) return precision;
   const dir = weightsDir(plan);
   if (checkpointDType(dir) === 'bf16') return precision;
-  const room = backend instanceof CudaBackend ? backend.deviceBytes : null;
-  return room !== null && 4 * checkpointElements(dir) + CUDA_RESERVE_BYTES > room ? precision : 'fp32';
+  const room = gpuBytes(backend);
+  return room !== null && fp32Bytes(dir) > room ? precision : 'fp32';
 }
 
 /**
@@ -103,11 +103,28 @@ export function ggufPrecision(plan: GgufPlan, quant: GgufQuant, precision: Preci
  */
 export function warnBf16Rounding(plan: GgufPlan, quant: GgufQuant, precision: Precision, backend: Pick<Backend, 'name'>, words: OptionWords = GGUF_WORDS): void {
   if (precisionDType(precision, backend.name) !== 'bf16' || (quant !== 'f32' && quant !== 'f16')) return;
-  const stored = checkpointDType(weightsDir(plan));
+  const dir = weightsDir(plan);
+  const stored = checkpointDType(dir);
   if (stored === 'bf16') return;
-  const held = precision === 'auto' ? `${optionIs(words, 'precision', 'auto')} (bf16 on CUDA: in fp32 the weights would not fit on the GPU)` : optionIs(words, 'precision', 'bf16');
-  warn(`gguf: ${held} holds the model in bf16, so its ${stored.toUpperCase()} weights are rounded to bf16 before they are written as ${quant.toUpperCase()}, ` +
-    `which would hold them more closely; ${optionIs(words, 'precision', 'fp32')} writes them rounded once (twice the device memory)`);
+  const rounded = `its ${stored.toUpperCase()} weights are rounded to bf16 before they are written as ${quant.toUpperCase()}, which would hold them more closely`;
+  if (precision !== 'auto') {
+    warn(`gguf: ${optionIs(words, 'precision', 'bf16')} holds the model in bf16, so ${rounded}; ${optionIs(words, 'precision', 'fp32')} writes them rounded once (twice the device memory)`);
+    return;
+  }
+  // auto's bf16 on a GPU too small for fp32 (ggufPrecision): the CPU holds it in fp32, in the host's memory
+  const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  warn(`gguf: ${optionIs(words, 'precision', 'auto')} holds the model in bf16 on this GPU (in fp32 it needs ${gib(fp32Bytes(dir))} of the GPU's ${gib(gpuBytes(backend)!)}), ` +
+    `so ${rounded}; ${optionIs(words, 'device', 'cpu')} writes them rounded once`);
+}
+
+/** The GPU's memory where the backend is CUDA's and knows it; else null. */
+function gpuBytes(backend: Pick<Backend, 'name'>): number | null {
+  return backend instanceof CudaBackend ? backend.deviceBytes : null;
+}
+
+/** What holding the checkpoint in `dir` in fp32 takes on the GPU: 4 bytes a number, and the CUDA context's reserve (fit-check.ts). */
+function fp32Bytes(dir: string): number {
+  return 4 * checkpointElements(dir) + CUDA_RESERVE_BYTES;
 }
 
 /** The folder of the weights a plan loads (a full run's, or the base model's). */
