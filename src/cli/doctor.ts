@@ -9,6 +9,7 @@ import { loadOpenBlas } from '../backend/cpu/openblas.ts';
 import { threadCount } from '../backend/cpu/wasm/pool.ts';
 import { probeCuda, type CudaProbe } from '../backend/cuda/probe.ts';
 import type { DoctorFlags } from './doctor-flags.ts';
+import { gib } from '../util/byte-size.ts';
 
 export interface DoctorReport {
   node: string;
@@ -35,8 +36,6 @@ const WASM_KERNELS = {
   relaxed: 'relaxed SIMD (kernels-relaxed.wasm: GEMM on FMA)', baseline: 'baseline SIMD (kernels.wasm)',
   off: 'off (MISTRAL_TUNE_SIMD=0: TypeScript loops)',
 } as const;
-
-const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
 
 /** The BLAS library found, and whether the GEMM runs on it: MISTRAL_TUNE_GEMM=simd or js passes it by. */
 function blasLine(c: DoctorReport['cpu']): string {

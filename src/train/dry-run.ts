@@ -7,6 +7,7 @@ import type { FlashGpu } from '../backend/cuda/flash-attention.ts';
 import { archFor } from '../backend/cuda/nvrtc.ts';
 import { probeCuda } from '../backend/cuda/probe.ts';
 import { isUserError, UserError } from '../util/errors.ts';
+import { gib } from '../util/byte-size.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import type { MistralConfig } from '../model/config.ts';
 import { describeModelConfig } from '../model/describe.ts';
@@ -127,7 +128,6 @@ export function dryRunRefusal(r: DryRun, cfg: TrainConfig): string | null {
  * limit names, and a shorter max_seq_len alone may not be enough.
  */
 function whyNotFit(r: DryRun, cfg: TrainConfig): string {
-  const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
   const over = r.available !== null && r.plan.total > r.available
     ? `its memory plan totals ${gib(r.plan.total)}, more than the ${gib(r.available)} available: ${fitAdvice(cfg, r.plan, r.available, r.shape.B)}` : null;
   if (r.limit === null) return over!;

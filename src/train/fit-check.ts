@@ -8,6 +8,7 @@ import type { TokenRow } from '../data/batch.ts';
 import type { MistralConfig } from '../model/config.ts';
 import { projectionShape } from '../model/weights.ts';
 import { UserError } from '../util/errors.ts';
+import { gib } from '../util/byte-size.ts';
 import type { TrainConfig } from './config.ts';
 import { keyError } from './config-paths.ts';
 import { shownAs } from './config-issues.ts';
@@ -46,7 +47,6 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
   target: FitTarget = { backend: 'cpu' }, place?: (key: string) => string): number {
   const [train, ...evalSplits] = splits;
   const rows = trainBatchRows(cfg, train ?? []);
-  const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
   if (target.backend === 'cuda') {
     if (target.deviceBytes === null) return rows;
     const plan = planMemory(cfg, model, runBatchShape(cfg, train ?? [], evalSplits, rows), 'cuda', undefined, target.gpu ?? null);
@@ -79,7 +79,6 @@ export function cpuSequenceRefusal(cfg: TrainConfig, model: MistralConfig, split
   const { workspace, reserve } = attentionWorkspaceBytes(T, T, N * model.numHeads * model.headDim, N * model.numKvHeads * model.headDim);
   const need = workspace + reserve;
   if (need < WASM_MEMORY_LIMIT) return null;
-  const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
   const key = cfg.packing ? 'max_seq_len' : 'max_seq_len (examples are truncated to it)';
   // fewer rows shrink only the GEMM room, and only where a batch holds more than one: at batch 1 no batch key is offered
   const evalRows = Math.max(0, ...evalSplits.map((s) => Math.min(cfg.eval.batch_size, s?.length ?? 0)));
@@ -99,7 +98,6 @@ export function checkModelFits(cfg: TrainConfig, model: MistralConfig, target: F
   if (capacity === null) return;
   const plan = planMemory(cfg, model, { B: 1, T: 1 }, target.backend);
   if (plan.weights + plan.trainable <= capacity) return;
-  const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
   const where = target.backend === 'cpu' ? 'this machine\'s RAM' : 'the GPU\'s memory (less the CUDA context\'s)';
   throw new UserError(`the model's weights (${gib(plan.weights)}) and trainable state (${gib(plan.trainable)}) alone take more than ` +
     `${where}, ${gib(capacity)}: ${fitAdvice(cfg, plan, capacity, 1)} (see train --dry-run)`, typeof cfg.model === 'string' ? 'model' : 'model.config');
@@ -112,7 +110,6 @@ export function checkModelFits(cfg: TrainConfig, model: MistralConfig, target: F
  * training batch (trainBatchRows), which may be fewer than batch_size: at 1 no lower batch_size helps.
  */
 export function fitAdvice(cfg: TrainConfig, plan: MemoryPlan, available: number, batchRows: number): string {
-  const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
   // bf16 stores the frozen weights and the activations in half; full fine-tuning keeps f32 masters of its weights
   const bf16 = plan.precision === 'fp32' ? [`precision: bf16 (halves the ${cfg.method === 'lora' ? 'frozen weights and the ' : ''}activations)`] : [];
   if (plan.weights >= available) {

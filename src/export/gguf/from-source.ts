@@ -14,6 +14,7 @@ import { SafetensorsCheckpoint } from '../../model/safetensors.ts';
 import { loadAdapter, readAdapterInfo, seqClsBy } from '../../model/peft.ts';
 import { optionIs, type OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
+import { gib } from '../../util/byte-size.ts';
 import { runPath } from '../../run/layout.ts';
 import { checkpointDType, readRunConfig, requireRunWeights } from '../export.ts';
 import { readUnchanged } from '../read-unchanged.ts';
@@ -112,7 +113,6 @@ export function warnBf16Rounding(plan: GgufPlan, quant: GgufQuant, precision: Pr
     return;
   }
   // auto's bf16 on a GPU too small for fp32 (ggufPrecision): the CPU holds it in fp32, in the host's memory
-  const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
   warn(`gguf: ${optionIs(words, 'precision', 'auto')} holds the model in bf16 on this GPU (in fp32 it needs ${gib(fp32Bytes(dir))} of the GPU's ${gib(gpuBytes(backend)!)}), ` +
     `so ${rounded}; ${optionIs(words, 'device', 'cpu')} writes them rounded once`);
 }
