@@ -10,6 +10,7 @@ import { UserError } from '../util/errors.ts';
 import { quoted, type OptionWords } from '../util/option-words.ts';
 import { loneSurrogate } from './clean.ts';
 import { placeholderOf } from './placeholder.ts';
+import { SPLITS } from './split.ts';
 import { typoClassWarnings } from './label-typos.ts';
 
 export type LabelValue = number | string;
@@ -388,19 +389,17 @@ export function unevaluatedClassWarning(counts: readonly ReadonlyMap<string, num
   // the way out, by where each lacking split came from: a file of the user's, or the input's share
   const fromFiles = splits.filter((k) => provided[k]), cut = splits.filter((k) => !provided[k]);
   const fix = [
-    ...(fromFiles.length > 0 ? [`add records of ${it} to ${fromFiles.map((k) => words.say(SPLIT_NAMES[k])).join(' and ')}`] : []),
-    ...(cut.length > 0 ? [`${cut.map((k) => SPLIT_NAMES[k]).join(' and ')} ${cut.length === 1 ? 'is' : 'are'} cut from too few records of ${it} to give ${cut.length === 1 ? 'it' : 'each'} one: give ${it} more`] : []),
+    ...(fromFiles.length > 0 ? [`add records of ${it} to ${fromFiles.map((k) => words.say(SPLITS[k])).join(' and ')}`] : []),
+    ...(cut.length > 0 ? [`${cut.map((k) => SPLITS[k]).join(' and ')} ${cut.length === 1 ? 'is' : 'are'} cut from too few records of ${it} to give ${cut.length === 1 ? 'it' : 'each'} one: give ${it} more`] : []),
   ].join('; ');
-  return `${one ? 'class' : 'classes'} ${withCounts(missing, counts)} ${one ? 'has' : 'have'} training records but none in ${splits.map((k) => SPLIT_NAMES[k]).join(' or ')}: ` +
+  return `${one ? 'class' : 'classes'} ${withCounts(missing, counts)} ${one ? 'has' : 'have'} training records but none in ${splits.map((k) => SPLITS[k]).join(' or ')}: ` +
     `no evaluation there measures ${it} (${one ? 'its' : 'their'} accuracy and F1 there go unseen${val}; ${fix})`;
 }
-
-const SPLIT_NAMES = ['train', 'val', 'test'] as const;
 
 /** Classes as the warnings name them, each with its records in the splits that have some ("pos" (train 3, test 1)): the first 10, then how many more. */
 function withCounts(classes: readonly LabelValue[], counts: readonly ReadonlyMap<string, number>[]): string {
   return classes.slice(0, 10).map((l) => {
-    const where = SPLIT_NAMES.flatMap((s, k) => (counts[k]!.has(String(l)) ? [`${s} ${counts[k]!.get(String(l))}`] : []));
+    const where = SPLITS.flatMap((s, k) => (counts[k]!.has(String(l)) ? [`${s} ${counts[k]!.get(String(l))}`] : []));
     return `${JSON.stringify(l)} (${where.join(', ')})`;
   }).join(', ') + (classes.length > 10 ? ` and ${classes.length - 10} more` : '');
 }

@@ -48,6 +48,11 @@ export function runWeightsDir(dir: string, method: 'lora' | 'full', best: boolea
   return runPath(dir, weightsEntry(method, best));
 }
 
+/** The run folder whose checkpoint the absolute path `abs` is (RUN/checkpoints/step-NNNNNNN); null for another folder. */
+export function runOfCheckpoint(abs: string): string | null {
+  return /^step-\d{7,}$/.test(path.basename(abs)) && path.basename(path.dirname(abs)) === RUN_LAYOUT.checkpoints ? path.dirname(path.dirname(abs)) : null;
+}
+
 /**
  * For a folder given where weights are read (--adapter, --model, lora.init_from) that is one of a run's checkpoints
  * holding no weights (RUN/checkpoints/step-NNNNNNN: the state --resume continues from; a full run's, or a LoRA run's of
@@ -56,9 +61,9 @@ export function runWeightsDir(dir: string, method: 'lora' | 'full', best: boolea
  * By its place alone: the caller has found no weights in it.
  */
 export function checkpointFolderHint(dir: string): string {
-  const abs = path.resolve(dir);
-  if (!/^step-\d{7,}$/.test(path.basename(abs)) || path.basename(path.dirname(abs)) !== RUN_LAYOUT.checkpoints) return '';
-  const runAbs = path.dirname(path.dirname(abs)), run = path.isAbsolute(dir) ? runAbs : path.relative(process.cwd(), runAbs) || '.';
+  const runAbs = runOfCheckpoint(path.resolve(dir));
+  if (runAbs === null) return '';
+  const run = path.isAbsolute(dir) ? runAbs : path.relative(process.cwd(), runAbs) || '.';
   // a LoRA run's checkpoints hold the adapter of their step (checkpoint.ts): one without is an earlier version's, or a full run's
   const what = `: ${dir} is a checkpoint of the training run ${run} (the state --resume continues from) that holds no weights a command reads ` +
     '(a LoRA run\'s checkpoints hold the adapter of their step, but for those an earlier version wrote; a full fine-tuning run\'s hold the state alone)';

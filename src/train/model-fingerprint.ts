@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SafetensorsCheckpoint } from '../model/safetensors.ts';
-import { RUN_LAYOUT, runPath } from '../run/layout.ts';
+import { RUN_LAYOUT, runOfCheckpoint, runPath } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { warn } from '../util/log.ts';
@@ -80,9 +80,8 @@ function otherBase(adapter: string, base: string): { text: string; byName: boole
 
 /** The run folder whose adapter `abs` is: RUN/adapter, RUN/best, or one of its checkpoints (RUN/checkpoints/step-N); null for another folder. */
 function runOfAdapter(abs: string): string | null {
-  const name = path.basename(abs), parent = path.dirname(abs);
-  if (name === RUN_LAYOUT.adapter || name === RUN_LAYOUT.best) return parent;
-  return /^step-\d{7,}$/.test(name) && path.basename(parent) === RUN_LAYOUT.checkpoints ? path.dirname(parent) : null;
+  const name = path.basename(abs);
+  return name === RUN_LAYOUT.adapter || name === RUN_LAYOUT.best ? path.dirname(abs) : runOfCheckpoint(abs);
 }
 
 /** The base fingerprint report.json of run `run` recorded at the end of training, or null (no report, an older run). */

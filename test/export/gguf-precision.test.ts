@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { exportGgufFile } from '../../src/export/gguf/export-file.ts';
-import { ggufPrecision, planGgufSource, warnBf16Rounding } from '../../src/export/gguf/from-source.ts';
+import { ggufPrecision, planGgufSource } from '../../src/export/gguf/from-source.ts';
 import { CUDA_RESERVE_BYTES } from '../../src/train/fit-check.ts';
 import { fakeBackend } from '../backend/cuda/fake-cuda.ts';
 import type { GgufQuant } from '../../src/export/gguf/quant-choices.ts';
@@ -74,14 +74,21 @@ test('auto on CUDA holds F32 or F16 weights written as f32 or f16 in fp32 only w
   st.close();
   const gpu = (deviceBytes?: number) => fakeBackend(deviceBytes === undefined ? {} : { deviceBytes }).be;
   const fits = 4 * elements + CUDA_RESERVE_BYTES;
-  assert.equal(ggufPrecision(plan, 'f16', 'auto', gpu(fits)), 'fp32');
-  assert.equal(ggufPrecision(plan, 'f32', 'auto', gpu()), 'fp32', 'the GPU\'s memory unknown: the allocator says if it runs out');
-  assert.equal(ggufPrecision(plan, 'f16', 'auto', gpu(fits - 1)), 'auto', 'one byte short: bf16');
-  assert.equal(ggufPrecision(plan, 'q8_0', 'auto', gpu(fits)), 'auto');
-  assert.equal(ggufPrecision(plan, 'f16', 'bf16', gpu(fits)), 'bf16', 'asked for');
-  assert.equal(ggufPrecision(plan, 'f16', 'auto', backend), 'auto', 'the CPU\'s auto is fp32 already');
-  const { stderr } = captureStderr(() => warnBf16Rounding(plan, 'f16', 'auto', gpu(fits - 1), FLAG_WORDS));
+  // the choice, and what it says (nothing but where bf16 rounds what the file would hold)
+  const chosen = (quant: GgufQuant, precision: Precision, be: Pick<typeof backend, 'name'>): { precision: Precision; stderr: string } => {
+    const { result, stderr } = captureStderr(() => ggufPrecision(plan, quant, precision, be, FLAG_WORDS));
+    return { precision: result, stderr };
+  };
+  assert.deepEqual(chosen('f16', 'auto', gpu(fits)), { precision: 'fp32', stderr: '' });
+  assert.deepEqual(chosen('f32', 'auto', gpu()), { precision: 'fp32', stderr: '' }, 'the GPU\'s memory unknown: the allocator says if it runs out');
+  assert.deepEqual(chosen('q8_0', 'auto', gpu(fits)), { precision: 'auto', stderr: '' });
+  assert.deepEqual(chosen('f16', 'auto', backend), { precision: 'auto', stderr: '' }, 'the CPU\'s auto is fp32 already');
+  const asked = chosen('f16', 'bf16', gpu(fits));
+  assert.equal(asked.precision, 'bf16', 'asked for');
+  assert.match(asked.stderr, WARNING);
+  const short = chosen('f16', 'auto', gpu(fits - 1));
+  assert.equal(short.precision, 'auto', 'one byte short: bf16');
   const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
-  assert.equal(stderr, `warning: gguf: --precision auto holds the model in bf16 on this GPU (in fp32 it needs ${gib(fits)} of the GPU's ${gib(fits - 1)}), ` +
+  assert.equal(short.stderr, `warning: gguf: --precision auto holds the model in bf16 on this GPU (in fp32 it needs ${gib(fits)} of the GPU's ${gib(fits - 1)}), ` +
     'so its F32 weights are rounded to bf16 before they are written as F16, which would hold them more closely; --device cpu writes them rounded once\n');
 });

@@ -13,7 +13,7 @@ import { UserError } from '../../util/errors.ts';
 import { refuseDanglingOutput, withOutputParent } from '../out-path.ts';
 import { exportGguf, type GgufExportResult } from './export-gguf.ts';
 import { exportLoraGguf } from './export-lora-gguf.ts';
-import { adapterSource, ggufPrecision, loadGgufSource, planGgufSource, warnBf16Rounding, type GgufSource } from './from-source.ts';
+import { adapterSource, ggufPrecision, loadGgufSource, planGgufSource, type GgufSource } from './from-source.ts';
 import { wasmQuantizers } from './quant/wasm-quant.ts';
 import { GGUF_WORDS, parseGgufQuant, type GgufQuant } from './quant-choices.ts';
 
@@ -75,8 +75,7 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
   const asked = parsePrecision(o.precision, words);
   const plan = planGgufSource(src, words); // what the configs refuse (a classification run), refused before the backend starts
   const write = (backend: Backend): GgufFileResult => {
-    const precision = ggufPrecision(plan, quant, asked, backend);
-    warnBf16Rounding(plan, quant, precision, backend, words);
+    const precision = ggufPrecision(plan, quant, asked, backend, words);
     const loaded = loadGgufSource(plan, backend, precision, words);
     const result = withOutputParent(out, () => exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from, { tokenizer: loaded.tokenizer, words }));
     return { ...result, quant, baseModel: loaded.from.baseModel };

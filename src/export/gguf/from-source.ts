@@ -10,7 +10,7 @@ import { precisionDType, type Precision } from '../../backend/dtype.ts';
 import { loadConfig, type MistralConfig } from '../../model/config.ts';
 import { generationEosIds } from '../../model/generation-config.ts';
 import { loadModel, type MistralModel } from '../../model/mistral.ts';
-import { SafetensorsCheckpoint } from '../../model/safetensors.ts';
+import { numel, SafetensorsCheckpoint } from '../../model/safetensors.ts';
 import { loadAdapter, readAdapterInfo, seqClsBy } from '../../model/peft.ts';
 import { optionIs, type OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
@@ -87,34 +87,28 @@ function planFolders(src: GgufSource, words: OptionWords): GgufPlan {
  * The precision the model is held in for a GGUF export: `precision`, except that auto (bf16 on CUDA, for its memory)
  * holds a checkpoint stored wider than bf16 (F32, F16) in fp32 when it is written as f32 or f16 and fits so on the
  * GPU — rounded to bf16 first, its logits in llama.cpp would differ from the model's by bf16's error (measured ~1.4e-2
- * relative), not the file type's (f16: ~1.7e-3); the HF merge (export.ts) holds such a base in f32 likewise. A BF16
- * checkpoint loses nothing in bf16, and a quantised type's own error dwarfs the rounding.
+ * relative), not the file type's (f16: ~1.7e-3); the HF merge (export.ts) holds such a base in f32 likewise. Where
+ * such weights are held in bf16 all the same (an explicit bf16, or auto on a GPU too small for fp32), a warning says so.
+ * A BF16 checkpoint loses nothing in bf16, and a quantised type's own error dwarfs the rounding.
  */
-export function ggufPrecision(plan: GgufPlan, quant: GgufQuant, precision: Precision, backend: Pick<Backend, 'name'>): Precision {
-  if (precision !== 'auto' || precisionDType(precision, backend.name) !== 'bf16' || (quant !== 'f32' && quant !== 'f16')) return precision;
-  const dir = weightsDir(plan);
-  if (checkpointDType(dir) === 'bf16') return precision;
-  const room = gpuBytes(backend);
-  return room !== null && fp32Bytes(dir) > room ? precision : 'fp32';
-}
-
-/**
- * Warns where the model is held in bf16 though its weights, stored wider (F32, F16), are written as f32 or f16 (an
- * explicit bf16, or auto on a GPU too small for them in fp32): rounded to bf16 first (ggufPrecision says why).
- */
-export function warnBf16Rounding(plan: GgufPlan, quant: GgufQuant, precision: Precision, backend: Pick<Backend, 'name'>, words: OptionWords = GGUF_WORDS): void {
-  if (precisionDType(precision, backend.name) !== 'bf16' || (quant !== 'f32' && quant !== 'f16')) return;
-  const dir = weightsDir(plan);
+export function ggufPrecision(plan: GgufPlan, quant: GgufQuant, precision: Precision, backend: Pick<Backend, 'name'>, words: OptionWords = GGUF_WORDS): Precision {
+  if (precisionDType(precision, backend.name) !== 'bf16' || (quant !== 'f32' && quant !== 'f16')) return precision;
+  const dir = plan.kind === 'full' ? plan.weights : plan.model;
   const stored = checkpointDType(dir);
-  if (stored === 'bf16') return;
+  if (stored === 'bf16') return precision;
   const rounded = `its ${stored.toUpperCase()} weights are rounded to bf16 before they are written as ${quant.toUpperCase()}, which would hold them more closely`;
   if (precision !== 'auto') {
     warn(`gguf: ${optionIs(words, 'precision', 'bf16')} holds the model in bf16, so ${rounded}; ${optionIs(words, 'precision', 'fp32')} writes them rounded once (twice the device memory)`);
-    return;
+    return precision;
   }
-  // auto's bf16 on a GPU too small for fp32 (ggufPrecision): the CPU holds it in fp32, in the host's memory
-  warn(`gguf: ${optionIs(words, 'precision', 'auto')} holds the model in bf16 on this GPU (in fp32 it needs ${gib(fp32Bytes(dir))} of the GPU's ${gib(gpuBytes(backend)!)}), ` +
+  const room = gpuBytes(backend);
+  if (room === null) return 'fp32'; // its memory unknown: the allocator says if it runs out
+  const need = fp32Bytes(dir);
+  if (need <= room) return 'fp32';
+  // a GPU too small for fp32: the CPU holds it in fp32, in the host's memory
+  warn(`gguf: ${optionIs(words, 'precision', 'auto')} holds the model in bf16 on this GPU (in fp32 it needs ${gib(need)} of the GPU's ${gib(room)}), ` +
     `so ${rounded}; ${optionIs(words, 'device', 'cpu')} writes them rounded once`);
+  return precision;
 }
 
 /** The GPU's memory where the backend is CUDA's and knows it; else null. */
@@ -127,16 +121,11 @@ function fp32Bytes(dir: string): number {
   return 4 * checkpointElements(dir) + CUDA_RESERVE_BYTES;
 }
 
-/** The folder of the weights a plan loads (a full run's, or the base model's). */
-function weightsDir(plan: GgufPlan): string {
-  return plan.kind === 'full' ? plan.weights : plan.model;
-}
-
 /** How many numbers the checkpoint in `dir` holds (its tensors' elements), from its headers. */
 function checkpointElements(dir: string): number {
   const ckpt = SafetensorsCheckpoint.open(dir);
   try {
-    return ckpt.names().reduce((sum, n) => sum + ckpt.info(n).shape.reduce((a, b) => a * b, 1), 0);
+    return ckpt.names().reduce((sum, n) => sum + numel(ckpt.info(n).shape), 0);
   } finally {
     ckpt.close();
   }
