@@ -44,6 +44,8 @@ export const VARIANTS: Record<string, Record<string, string>> = {
   'bf16-logits': { MISTRAL_TUNE_BF16_LOGITS: '1' },
   /** LoRA's products of the rank's k (up-projection, ∂x += dz·A) on our gemm_small_k, not cuBLASLt (gemm-small-k.ts; off by default). */
   'small-k': { MISTRAL_TUNE_CUDA_GEMM_SMALL_K: '1' },
+  /** The flash backward in blocks of 128 keys with 8 warps, not 64 with 4 (flash-attention.ts; off by default): half the dQ atomics. */
+  'flash-bwd128': { MISTRAL_TUNE_CUDA_FLASH_BWD128: '1' },
   /** The flash kernels mask every tile, as before their fast path on fully visible tiles (the A/B of that path). */
   'flash-masked': { MISTRAL_TUNE_CUDA_FLASH_INTERIOR: '0' },
 };

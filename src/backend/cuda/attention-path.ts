@@ -58,9 +58,10 @@ export function throughGemm(attention: CudaAttention, D: number, storage: DType)
   return true;
 }
 
-/** The flash backward kernel for head dimension D, or null where it has none. */
-export function flashBackwardKernel(D: number): 'flash_attention_backward_d64' | 'flash_attention_backward_d128' | null {
-  return D === 64 ? 'flash_attention_backward_d64' : D === 128 ? 'flash_attention_backward_d128' : null;
+/** The flash backward kernel for head dimension D in blocks of `keys` keys (launch.ts's FlashBackwardKeys), or null where it has none. */
+export function flashBackwardKernel(D: number, keys: 64 | 128 = 64): `flash_attention_backward_${'' | 'k128_'}d${64 | 128}` | null {
+  if (D !== 64 && D !== 128) return null;
+  return keys === 128 ? `flash_attention_backward_k128_d${D}` : `flash_attention_backward_d${D}`;
 }
 
 /** The flash forward kernel for head dimension D, or null where it has none. */

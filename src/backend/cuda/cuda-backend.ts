@@ -12,7 +12,7 @@ import { openCuda, type CudaBackendOptions, type CudaParts, type DriverApi } fro
 import { CUDA_ERROR_OUT_OF_MEMORY, type Handle } from './driver.ts';
 import { CudaError } from './check.ts';
 import { DEFAULT_CUDA_ATTENTION, flashFallback, forEachBatchSlice, throughGemm, withinWindow, type CudaAttention } from './attention-path.ts';
-import { flashBackward, flashForward, flashRefusal, type FlashGpu } from './flash-attention.ts';
+import { flashBackward, flashBackwardLaunch, flashForward, flashRefusal, type FlashGpu } from './flash-attention.ts';
 import { cudaGemm, GEMM_WORKSPACE_BYTES, type GemmHost } from './gemm.ts';
 import { GemmAttention } from './gemm-attention.ts';
 import type { Storage } from './kernel-source.ts';
@@ -277,7 +277,7 @@ export class CudaBackend implements Backend {
         at(q, 'q'), at(k, 'kv'), at(v, 'kv'), at(segments, 'segments'), sub));
     }
     s = withinWindow(s);
-    if (this.flashTakes(s, L.flashAttentionBackward, q, k, v, dout)) return flashBackward(this, dq, dk, dv, dout, out, lse, q, k, v, segments, s);
+    if (this.flashTakes(s, flashBackwardLaunch, q, k, v, dout)) return flashBackward(this, dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     if (throughGemm(this.attention, s.D, q.dtype)) return this.gemmAttention.backward(dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     const Q = cuda(q);
     const rowdot = cuda(this.alloc(Q.dtype === 'f64' ? 'f64' : 'f32', s.B * s.Hq * s.T));

@@ -2,7 +2,9 @@
 // the forward in one launch; the backward as rowdot = Σ dO·O (attention_gemm.cu's attn_rowdot), the kernel
 // (dQ, dK and dV added to zeroed f32 accumulators by atomics), and the three rounded into dq, dk and dv. Only for bf16
 // storage at head dims 64 and 128 (flashKernel): the caller runs another path elsewhere. Both kernels skip the mask on
-// tiles every pair of which is visible (kernels/flash.cuh) unless MISTRAL_TUNE_CUDA_FLASH_INTERIOR=0 (flashInteriorFromEnv).
+// tiles every pair of which is visible (kernels/flash.cuh) unless MISTRAL_TUNE_CUDA_FLASH_INTERIOR=0 (flashInteriorFromEnv). The
+// backward takes 64 keys a block (4 warps), or 128 (8 warps, half the atomic additions into dQ) where
+// MISTRAL_TUNE_CUDA_FLASH_BWD128=1 (flashBackwardKeysFromEnv: a variant being measured).
 import type { AttentionShape, DeviceBuffer } from '../backend.ts';
 import type { DType } from '../dtype.ts';
 import { envSwitch } from '../../util/env-switch.ts';
@@ -55,6 +57,20 @@ export function flashInteriorFromEnv(env: NodeJS.ProcessEnv = process.env): 0 | 
   return envSwitch(env, 'MISTRAL_TUNE_CUDA_FLASH_INTERIOR', { default: true, on: 'skip the mask on fully visible tiles, the default', off: 'mask every tile' }) ? 1 : 0;
 }
 
+/**
+ * MISTRAL_TUNE_CUDA_FLASH_BWD128: 1 runs the flash backward in blocks of 128 keys (8 warps: each query tile adds its dQ
+ * once per 128 keys, from dS in shared memory), 0 (the default, an empty value too) in blocks of 64 (4 warps, two blocks an
+ * SM). Read at each launch, so a benchmark can switch it between calls.
+ */
+export function flashBackwardKeysFromEnv(env: NodeJS.ProcessEnv = process.env): L.FlashBackwardKeys {
+  return envSwitch(env, 'MISTRAL_TUNE_CUDA_FLASH_BWD128', { default: false, on: 'the flash backward in blocks of 128 keys', off: 'in blocks of 64, the default' }) ? 128 : 64;
+}
+
+/** The flash backward's launch for shape s in the blocks flashBackwardKeysFromEnv says. */
+export function flashBackwardLaunch(s: L.AttentionDims): L.Launch {
+  return L.flashAttentionBackward(s, flashBackwardKeysFromEnv());
+}
+
 /** Why the GPU cannot run a flash kernel at head dim D that asks `sharedBytes` of shared memory a block (flashRefusal's GPU part), or null. */
 function gpuRefusal(gpu: FlashGpu, D: number, sharedBytes: number): string | null {
   const sm = Number(/^sm_(\d+)/.exec(gpu.arch)?.[1] ?? 0);
@@ -79,7 +95,7 @@ export function plannedAttentionPaths(attention: CudaAttention, D: number, stora
   if (storage !== 'bf16' || flashKernel(D) === null) return [flashFallback(D, storage)];
   if (gpu === null || gpu.sharedPerBlock === null) return ['flash', 'gemm'];
   const dims = { B: 1, T: 1, Hq: 1, Hkv: 1, D };
-  const takes = [L.flashAttentionForward(dims), L.flashAttentionBackward(dims)].map((l) => gpuRefusal(gpu, D, l.sharedBytes) === null);
+  const takes = [L.flashAttentionForward(dims), flashBackwardLaunch(dims)].map((l) => gpuRefusal(gpu, D, l.sharedBytes) === null);
   return [...(takes.some((t) => t) ? ['flash' as const] : []), ...(takes.some((t) => !t) ? ['gemm' as const] : [])];
 }
 
@@ -104,7 +120,8 @@ export function flashBackward(h: FlashAttentionHost, dq: DeviceBuffer, dk: Devic
   const [dqAcc, dkAcc, dvAcc] = [h.view(acc, 0, nq), h.view(acc, nq, nk), h.view(acc, nq + nk, nk)];
   launchRowdot(h.kernels, rowdot, dout, out, s);
   h.fill(acc, 0);
-  h.kernels.launch(flashBackwardKernel(s.D)!, L.flashAttentionBackward(s), [
+  const keys = flashBackwardKeysFromEnv();
+  h.kernels.launch(flashBackwardKernel(s.D, keys)!, L.flashAttentionBackward(s, keys), [
     cuda(dqAcc), cuda(dkAcc), cuda(dvAcc), cuda(q), cuda(k), cuda(v), cuda(dout), cuda(lse), cuda(rowdot), cuda(segments), s.T, s.Hq, s.Hkv, s.scale, s.window ?? 0,
     flashInteriorFromEnv(),
   ]);

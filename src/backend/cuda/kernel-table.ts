@@ -61,6 +61,8 @@ const SIGNATURES = {
   flash_attention_forward_d128: ['attention_flash_forward', 'S! E! S S S I i32 i32 i32 i32 i32 real i32 i32'],
   flash_attention_backward_d64: ['attention_flash_backward', 'E! E! E! S S S S E E I i32 i32 i32 real i32 i32'],
   flash_attention_backward_d128: ['attention_flash_backward', 'E! E! E! S S S S E E I i32 i32 i32 real i32 i32'],
+  flash_attention_backward_k128_d64: ['attention_flash_backward', 'E! E! E! S S S S E E I i32 i32 i32 real i32 i32'],
+  flash_attention_backward_k128_d128: ['attention_flash_backward', 'E! E! E! S S S S E E I i32 i32 i32 real i32 i32'],
   attn_pack: ['attention_gemm', 'S! S i32 i32 i32 i32 i64'],
   attn_softmax: ['attention_gemm', 'E! S! E! I i32 i32 i32 i32 i32 i32 i32'],
   attn_probs: ['attention_gemm', 'E! S! E I i32 i32 i32 i32 i32 i32 i64'],
@@ -102,6 +104,7 @@ export const BACKEND_KERNELS = {
   // flash: the tensor-core forward and backward under bf16 at head dims 64 and 128, else the gemm path)
   attentionForward: ['attention_forward', 'flash_attention_forward_d64', 'flash_attention_forward_d128', 'attn_pack', 'cublasLt', 'attn_softmax'],
   attentionBackward: ['attention_backward_dq', 'attention_backward_dkv', 'flash_attention_backward_d64', 'flash_attention_backward_d128',
+    'flash_attention_backward_k128_d64', 'flash_attention_backward_k128_d128',
     'attn_pack', 'cublasLt', 'attn_probs', 'attn_rowdot', 'attn_dscores', 'fill', 'convert'],
   swigluForward: ['swiglu_forward'], swigluBackward: ['swiglu_backward'], crossEntropy: ['cross_entropy'],
   gatherRows: ['gather_rows'], scatterAddRows: ['scatter_add_rows'], dropout: ['dropout'], randomNormal: ['random_normal'],

@@ -154,10 +154,13 @@ export function attentionBackwardDkv(s: AttentionDims, variant: Storage = 'f32')
 /** The flash kernels' tiles: 64 queries (4 warps of 16) and 64 keys (kernels/flash.cuh's FA_BQ, FA_BK), and their threads. */
 export const FLASH = { queries: 64, keys: 64, threads: 128 } as const;
 
-/** The flash kernels' grid: (query head, 64-row tile, row) — the tiles of every head at one tile index run together. */
-function flashGrid(s: AttentionDims): Launch['grid'] {
+/**
+ * The flash kernels' grid: (query head, tile of `rows` queries or keys, row) — the tiles of every head at one tile index
+ * run together.
+ */
+function flashGrid(s: AttentionDims, rows: number = FLASH.queries): Launch['grid'] {
   need(s.Hkv > 0 && s.Hq % s.Hkv === 0, `${s.Hq} query heads are not a multiple of ${s.Hkv} KV heads`);
-  const tiles = Math.max(1, Math.ceil(s.T / FLASH.queries));
+  const tiles = Math.max(1, Math.ceil(s.T / rows));
   need(tiles <= MAX_GRID_YZ && s.B <= MAX_GRID_YZ, `attention shape ${JSON.stringify(s)} exceeds the grid limits`);
   return dim(s.Hq, tiles, s.B);
 }
@@ -172,15 +175,21 @@ export function flashAttentionForward(s: AttentionDims): Launch {
   return { grid: flashGrid(s), block: dim(FLASH.threads), sharedBytes: 2 * (2 * 2 * K * (s.D + 8) + 4 * K) };
 }
 
+/** The keys a block of the flash backward takes: 64 (4 warps, the default) or 128 (8 warps: flash_attention_backward_k128_d*). */
+export type FlashBackwardKeys = 64 | 128;
+
 /**
- * flash_attention_backward_d*: one block of 4 warps per 64 keys of one query head and row; dynamic shared memory for
- * the K and V tiles and two stages of the Q and dO tiles (64 × (D + 8) bf16 each), P/dS (64 × 72 bf16), two stages of
- * the query tile's lse, rowdot and segments, and the key segments (64 × 4 bytes each): 115,456 bytes at D = 128, two
- * blocks an SM within sm_90's 228 KiB (each block also holds 1 KiB the system reserves).
+ * flash_attention_backward_d* (keys 64) and _k128_d* (keys 128): one block of keys / 16 warps per `keys` keys of one
+ * query head and row, the key tiles along y; dynamic shared memory for the K and V tiles (keys × (D + 8) bf16 each), two
+ * stages of the Q and dO tiles (64 × (D + 8) each), P/dS (64 × (keys + 8) bf16), two stages of the query tile's lse,
+ * rowdot and segments (64 × 4 bytes each), and the key segments (keys × 4 bytes): at D = 128, 115,456 bytes with 64
+ * keys, two blocks an SM within sm_90's 228 KiB (each block also holds 1 KiB the system reserves), and 158,720 bytes
+ * with 128 keys, one block an SM.
  */
-export function flashAttentionBackward(s: AttentionDims): Launch {
-  const Q = FLASH.queries, K = FLASH.keys;
-  return { grid: flashGrid(s), block: dim(FLASH.threads), sharedBytes: 2 * ((2 * K + 4 * Q) * (s.D + 8) + Q * (K + 8)) + 4 * (2 * 3 * Q + K) };
+export function flashAttentionBackward(s: AttentionDims, keys: FlashBackwardKeys = FLASH.keys): Launch {
+  const Q = FLASH.queries, warps = keys / 16;
+  return { grid: flashGrid(s, keys), block: dim(warps * 32),
+    sharedBytes: 2 * ((2 * keys + 4 * Q) * (s.D + 8) + Q * (keys + 8)) + 4 * (2 * 3 * Q + keys) };
 }
 
 /** Bytes of the backward's rowdot workspace (B, Hq, T) of the exact dtype (realBytes 4, or 8 for f64). */

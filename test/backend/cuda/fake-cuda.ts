@@ -4,10 +4,11 @@
 import { CudaBackend, type CudaParts } from '../../../src/backend/cuda/cuda-backend.ts';
 import type { ResolvedGemm } from '../../../src/backend/cpu/gemm.ts';
 import type { KernelArg } from '../../../src/backend/cuda/kernel-args.ts';
+import type { Dim3 } from '../../../src/backend/cuda/driver.ts';
 import type { CompileRequest } from '../../../src/backend/cuda/kernel-cache.ts';
 import type { EventApi } from '../../../src/backend/cuda/op-profiler.ts';
 
-export interface Launched { name: string; variant: string; args: KernelArg[]; shared: number }
+export interface Launched { name: string; variant: string; args: KernelArg[]; shared: number; grid: Dim3; block: Dim3 }
 
 export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?: boolean; arch?: string; sharedPerBlock?: number; noAlgorithm?: boolean; splitK?: number; smallK?: boolean; deviceBytes?: number; refuse?: (g: ResolvedGemm) => boolean } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; ltCalls: unknown[][]; allocs: number[]; frees: bigint[]; events: string[]; copies: number[]; sharedAllowed: string[] } {
   const launches: Launched[] = [], gemms: unknown[] = [], ltCalls: unknown[][] = [], allocs: number[] = [], frees: bigint[] = [], events: string[] = [], copies: number[] = [];
@@ -26,8 +27,8 @@ export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?
         fns.set(h, { name, variant: modules[Number(mod)]! });
         return h;
       },
-      launch: (fn: bigint, _g: unknown, _b: unknown, shared: number, _s: unknown, args: KernelArg[]) => {
-        launches.push({ ...fns.get(fn)!, args, shared });
+      launch: (fn: bigint, grid: Dim3, block: Dim3, shared: number, _s: unknown, args: KernelArg[]) => {
+        launches.push({ ...fns.get(fn)!, args, shared, grid, block });
       },
       streamSynchronize: () => { events.push('sync'); }, streamDestroy: () => { events.push('stream'); },
       // CUDA events (profiling): each recorded one a microsecond after the last

@@ -22,7 +22,7 @@ import { planMemory } from '../../../src/train/memory-plan.ts';
 import { UserError } from '../../../src/util/errors.ts';
 import { captureStderr } from '../../tokenizer/helpers.ts';
 import { withEnv } from '../../helpers.ts';
-import { fakeBackend } from './fake-cuda.ts';
+import { fakeBackend, type Launched } from './fake-cuda.ts';
 
 /** The reductions' per-block partial sums (f64), allocated once with the backend. */
 const PARTIALS = 8 * MAX_ELEMENTWISE_BLOCKS;
@@ -82,8 +82,10 @@ test('fp32: every kernel method launches its kernels with as many arguments as t
   for (const D of [64, 128]) {
     const shape = { B: 1, T: 3, Hq: 2, Hkv: 1, D, scale: 0.1, window: null }, st = (n: number) => flashPath.be.alloc('bf16', n);
     flashPath.be.attentionForward(st(3 * 2 * D), flashPath.be.alloc('f32', 6), st(3 * 2 * D), st(3 * D), st(3 * D), flashPath.be.alloc('i32', 3), shape);
-    flashPath.be.attentionBackward(st(3 * 2 * D), st(3 * D), st(3 * D), st(3 * 2 * D), st(3 * 2 * D), flashPath.be.alloc('f32', 6),
-      st(3 * 2 * D), st(3 * D), st(3 * D), flashPath.be.alloc('i32', 3), shape);
+    for (const wide of ['0', '1']) { // the backward in blocks of 64 keys, and of 128 (MISTRAL_TUNE_CUDA_FLASH_BWD128)
+      withEnv('MISTRAL_TUNE_CUDA_FLASH_BWD128', wide, () => flashPath.be.attentionBackward(st(3 * 2 * D), st(3 * D), st(3 * D), st(3 * 2 * D), st(3 * 2 * D),
+        flashPath.be.alloc('f32', 6), st(3 * 2 * D), st(3 * D), st(3 * D), flashPath.be.alloc('i32', 3), shape));
+    }
   }
   for (const l of flashPath.launches) assert.equal(l.args.length, KERNELS[l.name as KernelName].params.length, l.name);
   for (const l of flashPath.launches) names.add(l.name);
@@ -341,6 +343,29 @@ test('MISTRAL_TUNE_CUDA_FLASH_INTERIOR reaches both flash kernels\' last argumen
   assert.deepEqual(interior('1'), [1, 1]);
   assert.throws(() => interior('yes'), (e: Error) => e instanceof UserError &&
     e.message === 'MISTRAL_TUNE_CUDA_FLASH_INTERIOR=yes: expected 1 (skip the mask on fully visible tiles, the default) or 0 (mask every tile)');
+});
+
+test('MISTRAL_TUNE_CUDA_FLASH_BWD128 runs the flash backward in blocks of 128 keys (8 warps) at each launch: 64 by default, anything else than 0 or 1 an error naming the variable', () => {
+  const { be, launches, sharedAllowed } = fakeBackend({ attention: 'flash' });
+  const T = 200, shape = { B: 1, T, Hq: 4, Hkv: 2, D: 128, scale: 0.1, window: null }, s = (n: number) => be.alloc('bf16', n);
+  const nq = T * 4 * 128, nk = T * 2 * 128;
+  const backward = (value: string | undefined): Launched => withEnv('MISTRAL_TUNE_CUDA_FLASH_BWD128', value, () => {
+    launches.length = 0;
+    be.attentionBackward(s(nq), s(nk), s(nk), s(nq), s(nq), be.alloc('f32', 4 * T), s(nq), s(nk), s(nk), be.alloc('i32', T), shape);
+    const flash = launches.filter((l) => l.name.startsWith('flash_attention_'));
+    assert.equal(flash.length, 1);
+    assert.equal(flash[0]!.args.length, KERNELS[flash[0]!.name as KernelName].params.length, 'the kernel table\'s arguments');
+    return flash[0]!;
+  });
+  for (const value of [undefined, '', '0']) {
+    const l = backward(value);
+    assert.deepEqual([l.name, l.grid, l.block, l.shared], ['flash_attention_backward_d128', { x: 4, y: 4, z: 1 }, { x: 128, y: 1, z: 1 }, 115_456], `${value}`);
+  }
+  const wide = backward('1');
+  assert.deepEqual([wide.name, wide.grid, wide.block, wide.shared], ['flash_attention_backward_k128_d128', { x: 4, y: 2, z: 1 }, { x: 256, y: 1, z: 1 }, 158_720]);
+  assert.ok(sharedAllowed.includes('flash_attention_backward_k128_d128 158720'), 'the kernel is allowed its shared memory');
+  assert.throws(() => backward('yes'), (e: Error) => e instanceof UserError &&
+    e.message === 'MISTRAL_TUNE_CUDA_FLASH_BWD128=yes: expected 1 (the flash backward in blocks of 128 keys) or 0 (in blocks of 64, the default)');
 });
 
 test('MISTRAL_TUNE_CUDA_ATTENTION=flash on a GPU older than compute capability 8.0: attention through cuBLASLt, said once', () => {

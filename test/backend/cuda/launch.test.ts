@@ -59,6 +59,19 @@ test('flash attention launches: grids (head, 64-row tile, row), the tile index t
   assert.throws(() => flashAttentionBackward({ ...s, Hkv: 5 }), /not a multiple/);
 });
 
+test('the flash backward in blocks of 64 keys (4 warps, two blocks an SM within sm_90\'s 228 KiB) or 128 (8 warps, one block): grid, threads and shared memory as the kernel lays it out', () => {
+  const s = { B: 2, T: 2049, Hq: 32, Hkv: 8, D: 128 };
+  assert.deepEqual(flashAttentionBackward(s, 64), flashAttentionBackward(s), '64 keys by default');
+  assert.deepEqual(flashAttentionBackward(s, 64), { grid: { x: 32, y: 33, z: 2 }, block: { x: 128, y: 1, z: 1 }, sharedBytes: 115_456 });
+  // K, V: 128 × 136 bf16 each; Q, dO two stages of 64 × 136; P/dS 64 × 136; lse, rowdot, query segments two stages of 64; key segments 128
+  const bytes128 = 2 * (2 * 128 * 136 + 4 * 64 * 136 + 64 * 136) + 4 * (3 * 2 * 64 + 128);
+  assert.deepEqual(flashAttentionBackward(s, 128), { grid: { x: 32, y: 17, z: 2 }, block: { x: 256, y: 1, z: 1 }, sharedBytes: bytes128 });
+  assert.equal(bytes128, 158_720);
+  assert.ok(2 * (115_456 + 1024) <= 228 * 1024 && 158_720 + 1024 <= 228 * 1024 && 2 * (158_720 + 1024) > 228 * 1024);
+  assert.equal(flashAttentionBackward({ ...s, T: 0 }, 128).grid.y, 1);
+  assert.equal(flashAttentionBackward({ ...s, D: 64 }, 128).sharedBytes, 2 * (2 * 128 * 72 + 4 * 64 * 72 + 64 * 136) + 4 * (3 * 2 * 64 + 128));
+});
+
 test('attention launches: grids per (query|key, head, row); the largest tile of staged rows that fits 48 KiB; limits as UserErrors', () => {
   const s = { B: 2, T: 2048, Hq: 32, Hkv: 8, D: 128 };
   const f = attentionForward(s, 'bf16');

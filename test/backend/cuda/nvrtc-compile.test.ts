@@ -10,7 +10,7 @@ import { findCudaInclude, findLibrary, LIBNVRTC } from '../../../src/backend/cud
 import { KERNELS } from '../../../src/backend/cuda/kernel-table.ts';
 import { compileRequest, KERNEL_FILES, nvrtcOptions, type Storage } from '../../../src/backend/cuda/kernel-source.ts';
 import { Nvrtc } from '../../../src/backend/cuda/nvrtc.ts';
-import { ATTENTION, FLASH, SMALL_K } from '../../../src/backend/cuda/launch.ts';
+import { ATTENTION, FLASH, flashAttentionBackward, SMALL_K } from '../../../src/backend/cuda/launch.ts';
 import { blockFitsRegisters, kernelRegisters } from './cubin-registers.ts';
 import { useCudaWheelsWhereMissing } from './cuda-wheels.ts';
 
@@ -27,6 +27,7 @@ const skip = !lib ? `libnvrtc.so.* is not installed here (the CUDA toolkit, or p
  * its block fails every launch with CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES, which no emulator shows.
  */
 function maxThreads(kernel: string): number {
+  if (kernel.startsWith('flash_attention_backward_k128_')) return flashAttentionBackward({ B: 1, T: 1, Hq: 1, Hkv: 1, D: 128 }, 128).block.x;
   if (kernel.startsWith('flash_attention_')) return FLASH.threads;
   if (kernel === 'gemm_small_k') return SMALL_K.threads;
   if (KERNELS[kernel as keyof typeof KERNELS]?.file === 'attention') return ATTENTION.threads;
