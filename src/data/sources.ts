@@ -215,7 +215,11 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
   const skip = outDir === undefined ? null : realOrResolved(outDir); // a symlink to an input folder is that folder
   for (const i of inputs) {
     // notes name paths from the input folder's own name down (no machine-specific folder in report.json)
-    const shown = (p: string): string => [path.basename(path.resolve(i.path)), path.relative(i.path, p)].filter(Boolean).join('/');
+    // a file given itself is named as given when that path is relative and inside the working folder (as source.file
+    // names it), not by its base name alone: `x.jsonl is the same file as data/sub/x.jsonl` named another file, ./x.jsonl
+    const asGiven = !path.isAbsolute(i.path) && !path.normalize(i.path).startsWith('..') ? path.normalize(i.path).split(path.sep).join('/') : null;
+    const shown = (p: string): string => (path.relative(i.path, p) === '' && asGiven !== null ? asGiven
+      : [path.basename(path.resolve(i.path)), path.relative(i.path, p)].filter(Boolean).join('/'));
     refuseToolFolder(i.path, i.role, words);
     const files = expand(i.path, skip, [], notes, shown);
     const given = files.length === 1 && files[0] === i.path;
@@ -246,7 +250,7 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
         continue;
       }
       const how = path.resolve(f.path) === path.resolve(first.path) ? 'named again through its folder' : 'through a symlink';
-      notes.push(`${f.shown} is the same file as ${first.shown} (${how}): read once`);
+      notes.push(f.shown === first.shown ? `${f.shown} is named twice, itself and through its folder: read once` : `${f.shown} is the same file as ${first.shown} (${how}): read once`);
       continue;
     }
     seen.set(real, f);

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readJson } from '../../src/data/ingest/json.ts';
+import { readRecords } from '../../src/data/ingest/read.ts';
 import { tempDir, writeFiles } from './helpers.ts';
 
 test('a // comment line in a pretty-printed JSON array (JSONC, as people hand-edit) is skipped with a note, and the record after it is read', () => {
@@ -176,4 +177,20 @@ test('JSONC: a pretty-printed object of JSON Lines in a .json file holding a `/*
   // before: the comment's "}" closed the object: its first line was one invalid_json record, its other lines two more
   const f = writeFiles(tempDir(), { 'p.json': '{\n  /* a\n     } */\n  "text": "a"\n}\n{\n  "text": "b"\n}\n' })['p.json']!;
   assert.deepEqual([...readJson(f)].map((i) => [i.line, i.value ?? i.error?.reason]), [[1, { text: 'a' }], [6, { text: 'b' }]]);
+});
+
+test('a .jsonl file whose first line is a one-line array is JSON Lines: a comment line there is an invalid_json record, as in any .jsonl, not skipped', () => {
+  // before: such a file was read as a .json file of JSON Lines (JSONC), so `//{"text": "b"}` — a record commented out —
+  // vanished from the counts with a note, while the same line in a .jsonl starting with "{" was rejected as invalid_json
+  const f = writeFiles(tempDir(), {
+    'a.jsonl': '[{"text": "a"}]\n//{"text": "b"}\n/* c */\n{"text": "d"}\n',
+    'b.jsonl': '{"text": "a"}\n//{"text": "b"}\n/* c */\n{"text": "d"}\n',
+  });
+  const read = (file: string): unknown[] => [...readRecords(file, 'jsonl')].map((i) => [i.line, i.value, i.error?.reason]);
+  const want = [[1, { text: 'a' }, undefined], [2, undefined, 'invalid_json'], [3, undefined, 'invalid_json'], [4, { text: 'd' }, undefined]];
+  assert.deepEqual(read(f['a.jsonl']!), want);
+  assert.deepEqual(read(f['b.jsonl']!), want);
+  // the same text in a .json file is JSONC: its comments are skipped
+  const j = writeFiles(tempDir(), { 'a.json': '[{"text": "a"}]\n//{"text": "b"}\n/* c */\n{"text": "d"}\n' })['a.json']!;
+  assert.deepEqual([...readRecords(j, 'json')].map((i) => [i.line, i.value]), [[1, { text: 'a' }], [4, { text: 'd' }]]);
 });

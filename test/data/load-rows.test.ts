@@ -127,6 +127,13 @@ test('a raw file\'s placeholder text ("nan", "[deleted]") stops the load, as pre
   assert.equal(loadTokenRows(moved, { tokenizer: tok }).rows.length, 2);
 });
 
+test('a raw file beside a report.json that does not parse is checked as a raw file: its placeholder text still stops the load', () => {
+  // before: any report.json beside the file, even one that is not JSON, turned off the checks of raw records, so
+  // {"text": "nan"} was trained and evaluated as text
+  const f = writeFiles(path.join(dir, 'broken-report'), { 'raw.jsonl': '{"text": "nan"}\n{"text": "real text"}\n', 'report.json': '{broken' })['raw.jsonl']!;
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok }), /raw\.jsonl:1: placeholder: "text": "nan"/);
+});
+
 test('a record of a common layout that cannot be tokenized: the error says how it was read as a chat', () => {
   const f = writeFiles(dir, { 'alpaca.jsonl': '{"instruction": "Say bye", "output": "Bye</s>"}\n' })['alpaca.jsonl']!;
   assert.throws(() => loadTokenRows(f, { tokenizer: tok }),

@@ -135,3 +135,19 @@ test("hidden names in an input folder are skipped with a note in report.json's w
   assert.ok(report.warnings.includes(notes[1]!), report.warnings.join('; '));
   assert.deepEqual(listSources([{ path: path.join(root, '.hidden.jsonl'), role: 'input' }]).map((s) => path.basename(s.path)), ['.hidden.jsonl'], 'named, it is read');
 });
+
+test('a file given itself and inside a folder also given is named as given in the note, not by a base name that may be another file', () => {
+  // before: `--input e1 e1/sub/x.jsonl` noted "x.jsonl is the same file as e1/sub/x.jsonl", though ./x.jsonl may be another file
+  const base = path.join(dir, 'named-twice');
+  writeFiles(base, { 'e1/sub/x.jsonl': '{"text": "one record"}\n', 'x.jsonl': '{"text": "another file"}\n' });
+  const cwd = process.cwd();
+  process.chdir(base);
+  try {
+    const notes: string[] = [];
+    const sources = listSources([{ path: 'e1', role: 'input' }, { path: 'e1/sub/x.jsonl', role: 'input' }], undefined, notes);
+    assert.deepEqual(sources.map((s) => s.path), [path.join('e1', 'sub', 'x.jsonl')]);
+    assert.deepEqual(notes, ['e1/sub/x.jsonl is named twice, itself and through its folder: read once']);
+  } finally {
+    process.chdir(cwd);
+  }
+});

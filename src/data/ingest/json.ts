@@ -33,12 +33,17 @@ import { isViewerRow } from './viewer-rows.ts';
 /** Files up to this size that do not start with "[" are tried as one JSON value. */
 const WHOLE_VALUE_LIMIT = 256 << 20;
 
-export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawItem> {
+/**
+ * `jsonl`: the file is a JSON Lines one (by its extension or --format) that starts with "[": when it is JSON Lines after
+ * all (firstLineThenMore), a comment line is no comment but a record that does not parse (invalid_json), as in any
+ * other JSON Lines file, not skipped as a .json file's JSONC comments are.
+ */
+export function* readJson(file: string, opts: ReadOptions = {}, jsonl = false): Generator<RawItem> {
   const first = firstChar(file);
   if (first === null) return;
   if (first.unclosed) throw unclosedComment(file, first.line);
   if (first.ch === '[') {
-    yield* (firstLineThenMore(file, first.line) ? readJsonl(file, opts, true) : readJsonArray(file, opts));
+    yield* (firstLineThenMore(file, first.line) ? readJsonl(file, opts, !jsonl) : readJsonArray(file, opts));
     return;
   }
   const scan = first.ch === '{' ? scanObjectMembers(file) : null;

@@ -65,7 +65,7 @@ export function readRecords(file: string, format: Format, opts: ReadOptions = {}
   switch (format) {
     // a JSON array saved as .jsonl (HF's load_dataset("json") reads both): its lines are no records
     // records that share a line (a one-line JSON array, a batch on a JSON Lines line) are numbered: record-index.ts
-    case 'jsonl': return numberedOnSharedLines(viewerRows(notingPython(notingCsv(firstChar(file)?.ch === '[' ? readJson(file, opts) : readJsonl(file, opts), 'JSON Lines', opts), opts), opts));
+    case 'jsonl': return numberedOnSharedLines(viewerRows(notingPython(notingCsv(firstChar(file)?.ch === '[' ? readJson(file, opts, true) : readJsonl(file, opts), 'JSON Lines', opts), opts), opts));
     case 'json': return numberedOnSharedLines(viewerRows(notingPython(notingCsv(readJson(file, opts), 'JSON', opts), opts), opts));
     case 'csv': return readCsv(file, ',', opts);
     case 'tsv': return readCsv(file, '\t', opts);
