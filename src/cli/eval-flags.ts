@@ -66,7 +66,7 @@ export function parse(argv: string[]): EvalArgs | null {
   const format = f.format === undefined ? undefined : oneOf<Format>('format', f.format, FORMATS, 'jsonl');
   const given = f.labels !== undefined ? parseLabelsOption(f.labels) : null;
   const target: EvalTargetOptions = {
-    model: f.run ? f.model : required('model', f.model, 'eval'), adapter: f.adapter, run: f.run, best: f.best, task: f.task === undefined ? undefined : oneOf('task', f.task, ['generation', 'classification'], 'generation'),
+    model: f.model, adapter: f.adapter, run: f.run, best: f.best, task: f.task === undefined ? undefined : oneOf('task', f.task, ['generation', 'classification'], 'generation'),
     labels: given ? given.labels.map(String) : null,
     maxSeqLen: f['max-seq-len'] !== undefined ? intOption('max-seq-len', f['max-seq-len'], 0, 2) : null, // --max-seq-len= is no "none"
   };

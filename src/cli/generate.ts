@@ -13,7 +13,7 @@ import { FLAG_WORDS, resolveEvalTarget } from '../eval/target.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { encodePrompt, readMessagesFile } from '../tokenizer/prompt.ts';
 import { createTextStream } from '../tokenizer/stream.ts';
-import type { Tokenizer } from '../tokenizer/types.ts';
+import type { ChatMessage, Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { dataFileOption, deviceOption, intOption, numberOption } from './args.ts';
@@ -55,6 +55,8 @@ export async function run(f: GenerateFlags): Promise<void> {
   const unused = [...((given.topK ?? 0) > 0 ? ['--top-k'] : []), ...((given.topP ?? 1) < 1 ? ['--top-p'] : [])];
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad flags before the backend starts and says what it found
   if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
+  // the file's form and messages checked before a backend starts and the model loads (minutes for a 7B), not after
+  const messages = f.messages !== undefined ? readMessagesFile(f.messages) : undefined;
   withBackend(device, (backend) => {
     const model = loadModel(modelDir, { backend, precision, config });
     if (target.adapter) loadAdapter(model, target.adapter, { trainable: false });
@@ -62,7 +64,7 @@ export async function run(f: GenerateFlags): Promise<void> {
       throw new UserError(CLASSIFICATION_MODEL, modelDir);
     }
     const tokenizer = requireModelTokenizer(target.tokenizerDir ?? modelDir, model.cfg.vocabSize, modelDir);
-    const ids = promptIds(tokenizer, f);
+    const ids = promptIds(tokenizer, f, messages);
     const file = readGenerationConfig(modelDir);
     const settings = generationSettings(given, file, ids.length, model.cfg.maxPositionEmbeddings);
     if (settings.temperature === 0 && unused.length > 0) {
@@ -87,11 +89,11 @@ function flagNumber(flag: string, value: string | undefined): number | undefined
 }
 
 /** The prompt's token ids; a message the chat template's rules refuse (`messages[1].role`) is named in the --messages file. */
-function promptIds(tokenizer: Tokenizer, f: GenerateFlags): number[] {
+function promptIds(tokenizer: Tokenizer, f: GenerateFlags, messages: ChatMessage[] | undefined): number[] {
   if (f.raw) return encodePrompt(tokenizer, { raw: f.prompt! });
-  if (f.messages === undefined) return encodePrompt(tokenizer, { messages: [{ role: 'user', content: f.prompt! }] });
+  if (messages === undefined) return encodePrompt(tokenizer, { messages: [{ role: 'user', content: f.prompt! }] });
   try {
-    return encodePrompt(tokenizer, { messages: readMessagesFile(f.messages) });
+    return encodePrompt(tokenizer, { messages });
   } catch (e) {
     if (e instanceof UserError && e.where?.startsWith('messages')) throw new UserError(e.what, `${f.messages}: ${e.where}`);
     throw e;

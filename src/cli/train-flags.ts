@@ -141,6 +141,8 @@ export async function parse(argv: string[]): Promise<TrainArgs | null> {
   const port = portOption(portArg);
   if (portArg !== undefined && !dashboard) throw new UserError('--port goes with --dashboard (the port the dashboard listens on)');
   if (!file) {
+    // `train --quiet c.yaml`: a flag that is neither train's nor a config key took the config file as its value
+    for (const [key] of overrides) if (key !== 'config' && !(await isConfigKey(key))) throw await unknownFlag(`--${key}`, key);
     throw new UserError(resume ? 'a run folder (or its config file) is required: mistral-tune train RUN_DIR --resume (see --help)'
       : 'a config file is required: mistral-tune train CONFIG.yaml (see --help)');
   }

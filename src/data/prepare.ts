@@ -44,8 +44,11 @@ import { sequenceLength } from './tokenize.ts';
 
 export { DEFAULTS, refuseNoTrainShare, type DedupMode, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
 
-/** How much of the first rejection's detail the error of a run that keeps nothing quotes. */
-const DETAIL_LIMIT = 240;
+/**
+ * How much of the first rejection's detail the error of a run that keeps nothing quotes: room for the record's keys and
+ * the hint after them (a ChatGPT export's, preference data's --field), which at 240 was cut before it said what to do.
+ */
+const DETAIL_LIMIT = 480;
 /** The scratch file of kept records, read back to write the splits (never renamed into place). */
 const SPOOL = 'spool.jsonl';
 /** The scratch file of classification copies and near copies whose fate waits on their match's labels (never renamed). */

@@ -59,19 +59,26 @@ export interface ExportResult {
 
 /**
  * What a folder given as --run is when it is one of ours that is not a run (a common mix-up with --model), as the rest of
- * a sentence; '' otherwise. model/config.ts says the same of a run folder given as --model.
+ * a sentence; '' otherwise. model/config.ts says the same of a run folder given as --model. `hfExport`: for an export to
+ * an HF folder, which takes no --model or --adapter (only --format gguf and gguf-lora do): what those files already are.
  */
-function notARunFolder(dir: string): string {
+function notARunFolder(dir: string, hfExport: boolean): string {
   if (fs.existsSync(path.join(dir, QUICKSTART_LAYOUT.marker))) return `: ${dir} is a quickstart folder; its run is ${path.join(dir, QUICKSTART_LAYOUT.run)}`;
-  if (fs.existsSync(path.join(dir, 'config.json'))) return `: ${dir} is a model folder: give it as --model ${dir}`;
-  if (fs.existsSync(path.join(dir, 'adapter_config.json'))) return `: ${dir} is a PEFT adapter: give it as --adapter ${dir} with its base model as --model`;
+  if (fs.existsSync(path.join(dir, 'config.json'))) {
+    return hfExport ? `: ${dir} is a model folder, already in HF's format (a GGUF file of it: export --format gguf --model ${dir})`
+      : `: ${dir} is a model folder: give it as --model ${dir}`;
+  }
+  if (fs.existsSync(path.join(dir, 'adapter_config.json'))) {
+    return hfExport ? `: ${dir} is a PEFT adapter, already in PEFT's format (a GGUF file of it: export --format gguf-lora --adapter ${dir} with its base model as --model)`
+      : `: ${dir} is a PEFT adapter: give it as --adapter ${dir} with its base model as --model`;
+  }
   return '';
 }
 
-/** The resolved config a run was trained with (its config.yaml). */
-export function readRunConfig(run: string): TrainConfig {
+/** The resolved config a run was trained with (its config.yaml); `hfExport` as notARunFolder's. */
+export function readRunConfig(run: string, hfExport = false): TrainConfig {
   const file = runPath(run, 'config');
-  if (!fs.existsSync(file)) throw new UserError(`not a run directory: ${RUN_LAYOUT.config} not found${notARunFolder(run)}`, run);
+  if (!fs.existsSync(file)) throw new UserError(`not a run directory: ${RUN_LAYOUT.config} not found${notARunFolder(run, hfExport)}`, run);
   const { mapping, place, written } = readYamlConfig(file);
   resolveFilePaths(mapping, file, place, true); // a relative path is the run folder's, as train --resume reads it
   return validate(mapping, place, [], written);
@@ -124,7 +131,7 @@ function firstValStepAfterStart(run: string): number | null {
  * every other export copies the run's files as train wrote them.
  */
 export function exportMerges(run: string, merge: boolean): boolean {
-  return merge && readRunConfig(run).method === 'lora';
+  return merge && readRunConfig(run, true).method === 'lora';
 }
 
 /** What a merge of a run is called in an error (about its base model; the GGUF export's way out): the CLI's command, or the library call. */
@@ -137,7 +144,7 @@ export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords
   if (opts.maxShardBytes !== undefined && !(Number.isSafeInteger(opts.maxShardBytes) && opts.maxShardBytes > 0)) {
     throw new UserError(`options.maxShardBytes must be a positive number of bytes, got ${opts.maxShardBytes}`, 'exportRun');
   }
-  const cfg = readRunConfig(opts.run);
+  const cfg = readRunConfig(opts.run, true);
   // only a merge writes shards: an export that copies the run's files would drop the size the user asked for
   if (opts.maxShardBytes !== undefined && (cfg.method === 'full' || !opts.merge)) {
     const shard = words.say('maxShardBytes');

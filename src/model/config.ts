@@ -19,6 +19,7 @@ import { numberKindRefused, readConfigJson } from './config-number-forms.ts';
 import { warnOnce } from '../util/log.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
 import { cacheRepoHint, missingModelHint } from './missing-model.ts';
+import { adapterBase } from '../util/adapter-base.ts';
 
 export interface MistralConfig {
   vocabSize: number;
@@ -112,16 +113,6 @@ function notAModelFolder(dir: string): string {
   if (cached !== '') return `: ${dir} is huggingface_hub's cache folder of the model, not the model folder: ${cached}`;
   if (fs.existsSync(path.join(dir, 'params.json'))) return ': params.json is mistral-inference\'s config, not transformers\' (fetch config.json and the model-*.safetensors files, or convert the folder with transformers\' convert_mistral_weights_to_hf.py)';
   return '';
-}
-
-/** ` (its adapter_config.json names BASE)` when the adapter's base_model_name_or_path is a string; '' otherwise (the hint must not fail). */
-function adapterBase(dir: string): string {
-  try {
-    const base = (JSON.parse(fs.readFileSync(path.join(dir, 'adapter_config.json'), 'utf8')) as Json).base_model_name_or_path;
-    return typeof base === 'string' && base !== '' ? ` (its adapter_config.json names ${JSON.stringify(base)})` : '';
-  } catch {
-    return '';
-  }
 }
 
 /**

@@ -54,7 +54,7 @@ function snapshotAdvice(repo: string, id: string): string | null {
  * A hint for the model folder `missing` that is not there (without its leading separator), or '': the quickstart's
  * model (`runs/quickstart/model`, what examples/ name); a path that is a Hub id as written (OWNER/NAME: no OWNER
  * folder, though the folder above it is there), with the cache's snapshot of it where the cache holds one. A longer
- * relative path (`../runs/x/model`) is no Hub id.
+ * relative path (`../runs/x/model`) is no Hub id, nor a path from the root (`/models/Mistral-7B-v0.1`).
  */
 export function missingModelHint(missing: string): string {
   if (missing.endsWith(path.join(path.sep + 'quickstart', QUICKSTART_LAYOUT.model))) return '`mistral-tune quickstart` makes this one: run it first';
@@ -62,6 +62,9 @@ export function missingModelHint(missing: string): string {
   const id = resolved.split(path.sep).slice(-2).join('/');
   const owner = path.dirname(resolved);
   if (!/^[\w.-]+\/[\w.-]+$/.test(id) || fs.existsSync(owner) || !fs.existsSync(path.dirname(owner))) return '';
+  // `/models/Mistral-7B-v0.1`: a path from the root, not a Hub id written from the current folder (unless that is the root)
+  const root = path.parse(resolved).root;
+  if (path.dirname(owner) === root && path.resolve() !== root) return '';
   const cached = snapshotAdvice(path.join(hubCacheDir(), `models--${id.replace('/', '--')}`), id);
   return cached ?? `if ${id} is a Hugging Face Hub id, download its files from https://huggingface.co/${id} into a folder and give that folder`;
 }

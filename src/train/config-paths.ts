@@ -3,8 +3,10 @@
 // and that place of a key (keyError) for the other checks made after validation (lora.r, packing, epochs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { adapterBase } from '../util/adapter-base.ts';
 import { loadConfig, randomConfigFile, requireAdapterFolder, requireModelFolder } from '../model/config.ts';
 import { missingModelHint } from '../model/missing-model.ts';
+import { runPath } from '../run/layout.ts';
 import { dataFolderHint } from '../util/data-folder-hint.ts';
 import { NONE_WORDS } from './config-advice.ts';
 import { UserError } from '../util/errors.ts';
@@ -22,6 +24,20 @@ const PLACED_KEYS = [...CONFIG_PATH_KEYS, 'model.config', 'lora.r', 'packing', '
  */
 export function keyPlaces(place: (key: string) => string): Record<string, string> {
   return Object.fromEntries(PLACED_KEYS.map((k) => [k, place(k)]));
+}
+
+/**
+ * A folder given as train's model that is a run's folder (one with its weights) or a PEFT adapter, as the rest of the
+ * error: what to set to train on from its weights. '' for another folder (loadConfig says what it lacks).
+ */
+function notATrainModel(dir: string): string {
+  const adapter = fs.existsSync(runPath(dir, 'marker')) ? runPath(dir, 'adapter') : dir;
+  if (adapter !== dir && fs.existsSync(path.join(runPath(dir, 'model'), 'config.json'))) {
+    return `${dir}: a training run's folder, not a model folder: to train on from its trained model, set model: ${runPath(dir, 'model')}`;
+  }
+  if (!fs.existsSync(path.join(adapter, 'adapter_config.json'))) return '';
+  const what = adapter === dir ? 'a PEFT adapter, not a model folder: to train on from it' : `a training run's folder, not a model folder: to train on from its LoRA adapter`;
+  return `${dir}: ${what}, set lora.init_from: ${adapter} and model: the base model it was trained on${adapterBase(adapter)}`;
 }
 
 /**
@@ -92,6 +108,9 @@ export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => stri
     if (!folder && st!.isDirectory()) fail(`${p}: a folder, not a data file (${dataFolderHint(p, `${key.slice('data.'.length)}.jsonl`, true)})`);
     // a model folder without config.json: said here with the key's place (loadConfig says what the folder is instead)
     if (key === 'model' && !fs.existsSync(path.join(p, 'config.json'))) {
+      // a run's folder or an adapter: what train takes them as, not eval's --run or --adapter (no flags of train)
+      const trainFrom = notATrainModel(p);
+      if (trainFrom !== '') fail(trainFrom);
       try {
         loadConfig(p);
       } catch (e) {

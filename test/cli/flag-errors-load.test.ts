@@ -50,7 +50,7 @@ test('each command\'s usage errors, --help, -h and --version load none of its ba
   // [argv, exit status, what stderr says]: each case reaches the check it names, not an earlier one
   const cases: Array<[string[], number, RegExp]> = [
     [['eval', '--bogus'], 2, /^error: unknown option --bogus/],
-    [['eval', '--data', DATA], 2, /^error: --model is required/],
+    [['eval', '--data', DATA], 2, /^error: a model folder \(--model\) or a run \(--run\) is required/],
     [['eval', '--data', DATA, '--model', 'm', '--batch-size', 'x'], 2, /^error: --batch-size must be a positive integer, got "x"/],
     [['eval', '--data', DATA, '--model', 'm', '--best'], 2, /^error: --best needs --run RUN_DIR/],
     [['generate', '--prompt', 'hi'], 2, /^error: a model folder \(--model\) or a run \(--run\) is required/],

@@ -171,3 +171,14 @@ test('eval --data, classify --data and generate --messages naming no file are th
     [['classify', '--model', TINY_BASE, '--adapter', path.join(TINY_CLS, 'adapter_init'), '--data', none], `error: ${none}: file not found`],
   ]);
 });
+
+test('a --messages file generate cannot read (JSON Lines, one message not in a list) is the only line on stderr, said before a backend starts', async () => {
+  // before: said after the backend's lines, once the model (minutes for a 7B) and its adapter had loaded
+  const lines = path.join(cwd, 'chats.jsonl'), one = path.join(cwd, 'one-message.json');
+  fs.writeFileSync(lines, '{"role": "user", "content": "Hi"}\n{"role": "assistant", "content": "Hello"}\n');
+  fs.writeFileSync(one, '{"role": "user", "content": "Hi"}\n');
+  await onlyLines([
+    [['generate', '--model', TINY_BASE, '--messages', lines], `error: ${lines}: this is JSON Lines (2 messages, one a line): write the messages as one JSON array, [{"role": "user", "content": "..."}, ...]`],
+    [['generate', '--model', TINY_BASE, '--messages', one], `error: ${one}: expected a non-empty JSON array of {role, content}, or an object whose "messages" is one`],
+  ]);
+});

@@ -116,6 +116,9 @@ test("a flag train does not have (prepare's --quiet), given without a value, is 
   // a near flag or key is suggested
   oneLineError(await cli(work, ['train', config, '--dryrun']), /^error: unknown option --dryrun: did you mean --dry-run\? /);
   oneLineError(await cli(work, ['train', config, '--max_step']), /^error: unknown option --max_step: did you mean --max_steps\? /);
+  // before the config, such a flag took the config file as its value: "a config file is required", though one was given
+  oneLineError(await cli(work, ['train', '--quiet', config]), /^error: unknown option --quiet: train's options are .* "quiet" is not a config key/);
+  oneLineError(await cli(work, ['train', '--dryrun', config]), /^error: unknown option --dryrun: did you mean --dry-run\? /);
 });
 
 test("other tools' way of naming the config (-c FILE, --config FILE) says to give the file itself", async () => {

@@ -55,6 +55,26 @@ test('a ChatGPT export conversation is rejected saying what it is and where its 
   assert.match((detectRecord({ title: 'A title', mapping: { a: 1 } }, 'generation') as { detail: string }).detail, /--field text=title reads it as the text$/);
 });
 
+test("the error of a prepare that keeps nothing quotes the first rejection's hint whole (a ChatGPT export's, preference data's)", () => {
+  // before: cut at 240 characters, "…which prepare does not read: …[130 more characters]", and the CLI's "--field text=chosen trains on the cho…"
+  const dir = tempDir('mt-chat-export-error-');
+  const files = { 'conversations.json': JSON.stringify(EXPORT), 'hh.jsonl': JSON.stringify({ chosen: '\n\nHuman: Hi\n\nAssistant: Hello', rejected: '\n\nHuman: Hi\n\nAssistant: Go away' }) + '\n' };
+  const ends = {
+    'conversations.json': 'write each conversation\'s branch as {"messages": [{"role", "content"}]} first (docs/data.md, "Common layouts", has the jq command)',
+    'hh.jsonl': "options.fields.text 'chosen' trains on the chosen texts, whole", // the library's words for --field text=chosen
+  };
+  setQuiet(true);
+  try {
+    for (const [name, text] of Object.entries(files)) {
+      fs.writeFileSync(path.join(dir, name), text);
+      assert.throws(() => prepare({ inputs: [path.join(dir, name)], outDir: path.join(dir, `out-${name}`), tokenizer: loadTokenizer() }),
+        (e: Error) => e.message.includes(`: unknown_shape: `) && e.message.includes(`${ends[name as keyof typeof ends]}; rejected.jsonl and report.json are written`) && !e.message.includes('more characters'));
+    }
+  } finally {
+    setQuiet(false);
+  }
+});
+
 /** A Claude export: one conversation as claude.ai writes it. */
 const CLAUDE = [{
   uuid: 'c1', name: 'Mountains', created_at: '2024-05-01T10:00:00Z', chat_messages: [

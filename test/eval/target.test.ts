@@ -2,8 +2,11 @@
 // the options (a library call) and what to give.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { FLAG_WORDS, requireOneNamePerClass, resolveEvalTarget } from '../../src/eval/target.ts';
 import { TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 test('--best without --run says once that it needs a run folder', () => {
   assert.throws(() => resolveEvalTarget({ model: TINY_BASE, best: true }, FLAG_WORDS),
@@ -17,6 +20,18 @@ test('a library call of resolveEvalTarget is refused in its option names, the CL
   assert.throws(() => resolveEvalTarget({ model: TINY_BASE, best: true }),
     { message: 'resolveEvalTarget: options.best needs options.run: it picks the best/ weights of that training run' });
   assert.throws(() => resolveEvalTarget({ run: 'r', model: TINY_BASE }), { message: 'resolveEvalTarget: give either a run or a model/adapter, not both' });
+});
+
+// An adapter alone was told "a model folder (--model) or a run (--run) is required" (eval: "--model is required"), not
+// that it needs its base model, which its adapter_config.json names.
+test('an adapter without its base model is told to give the base as --model, with the base its adapter_config.json names', () => {
+  const dir = tempDir('mt-adapter-alone-');
+  assert.throws(() => resolveEvalTarget({ adapter: dir }, FLAG_WORDS), { name: 'UserError', message: '--adapter needs the base model it applies to, as --model' });
+  fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({ base_model_name_or_path: 'mistralai/Mistral-7B-v0.1', peft_type: 'LORA' }));
+  assert.throws(() => resolveEvalTarget({ adapter: dir }, FLAG_WORDS),
+    { message: '--adapter needs the base model it applies to, as --model (its adapter_config.json names "mistralai/Mistral-7B-v0.1")' });
+  assert.throws(() => resolveEvalTarget({ adapter: dir }),
+    { message: 'resolveEvalTarget: options.adapter needs the base model it applies to, as options.model (its adapter_config.json names "mistralai/Mistral-7B-v0.1")' });
 });
 
 test('too few or too many class names for the head say how many to give (they said only that the counts differ)', () => {

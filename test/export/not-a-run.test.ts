@@ -30,5 +30,16 @@ test('--run of a quickstart folder, a model folder or an adapter folder names wh
   const adapter = made('adapter', 'adapter_config.json');
   assert.match(message(adapter), /a PEFT adapter: give it as --adapter .* with its base model as --model/);
   assert.match(message(made('other', 'x.txt')), /not a run directory: config\.yaml not found$/);
+  // an export to an HF folder takes no --model or --adapter (refused without --format gguf): what the folder already is
+  const hfExport = (dir: string): string => {
+    try {
+      readRunConfig(dir, true);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error(`${dir} was read as a run`);
+  };
+  assert.match(hfExport(model), /a model folder, already in HF's format \(a GGUF file of it: export --format gguf --model .*model\)$/);
+  assert.match(hfExport(adapter), /a PEFT adapter, already in PEFT's format \(a GGUF file of it: export --format gguf-lora --adapter .*adapter with its base model as --model\)$/);
   fs.rmSync(root, { recursive: true, force: true });
 });

@@ -53,3 +53,10 @@ test('a Hub id given as the model: the cache\'s snapshot of it is named where th
     else process.env.HF_HUB_CACHE = saved;
   }
 });
+
+test("a path from the root (the README's /models/Mistral-7B-v0.1) is no Hub id: no Hub page or cache is named for it", () => {
+  // before: "if models/Mistral-7B-v0.1 is a Hugging Face Hub id, download its files from https://huggingface.co/models/Mistral-7B-v0.1 …"
+  const missing = path.join(path.parse(process.cwd()).root, 'mt-no-such-models-folder', 'Mistral-7B-v0.1');
+  assert.equal(fs.existsSync(path.dirname(missing)), false);
+  assert.throws(() => loadConfig(missing), { name: 'UserError', message: `${missing}: model folder not found` });
+});

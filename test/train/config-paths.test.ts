@@ -85,6 +85,29 @@ test('a file given where its folder belongs (model: …/model.safetensors, lora.
     { message: `${f}:3:8: lora.init_from: ${path.join(dir, 'train.jsonl')}: a file, not a PEFT adapter folder: give the folder that holds adapter_config.json and adapter_model.safetensors` });
 });
 
+test("a run's folder or a PEFT adapter given as train's model says what to set to train on from it (lora.init_from, or the run's model/)", () => {
+  // was eval's advice, "give it as --adapter … with its base model as --model" and "take the run itself as --run", flags train has not
+  const f = path.join(dir, 'train.yaml');
+  const run = path.join(dir, 'lora-run'), adapter = path.join(run, 'adapter'), full = path.join(dir, 'full-run');
+  fs.mkdirSync(adapter, { recursive: true });
+  fs.writeFileSync(path.join(run, '.mistral-tune-run'), '{}');
+  fs.writeFileSync(path.join(adapter, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', base_model_name_or_path: '/models/base' }));
+  fs.mkdirSync(path.join(full, 'model'), { recursive: true });
+  fs.writeFileSync(path.join(full, '.mistral-tune-run'), '{}');
+  fs.writeFileSync(path.join(full, 'model', 'config.json'), '{}');
+  assert.throws(() => check('data: {train: train.jsonl}\nmodel: lora-run\n'), {
+    message: `${f}:2:1: model: ${run}: a training run's folder, not a model folder: to train on from its LoRA adapter, set lora.init_from: ${adapter} ` +
+      'and model: the base model it was trained on (its adapter_config.json names "/models/base")',
+  });
+  assert.throws(() => check('data: {train: train.jsonl}\nmodel: lora-run/adapter\n'), {
+    message: `${f}:2:1: model: ${adapter}: a PEFT adapter, not a model folder: to train on from it, set lora.init_from: ${adapter} ` +
+      'and model: the base model it was trained on (its adapter_config.json names "/models/base")',
+  });
+  assert.throws(() => check('data: {train: train.jsonl}\nmodel: full-run\n'),
+    { message: `${f}:2:1: model: ${full}: a training run's folder, not a model folder: to train on from its trained model, set model: ${path.join(full, 'model')}` });
+  check('data: {train: train.jsonl}\nmodel: full-run/model\n');
+});
+
 test('a path set by a flag is named by the flag; lora.init_from, read while loading, by its line too', () => {
   const f = path.join(dir, 'train.yaml');
   assert.throws(() => check('model: model\ndata: {train: train.jsonl}\n', [['data.train', 'x.jsonl']]),
