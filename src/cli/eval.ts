@@ -14,7 +14,7 @@ import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { hasScoreHeadFolder } from '../model/task.ts';
 import { loadModelTokenizer } from '../tokenizer/load.ts';
-import { classesFor, loadNotes } from '../train/data.ts';
+import { classesFor, editedSplitWarning, loadNotes } from '../train/data.ts';
 import { dynamicRopeRefusal } from '../model/rope-config.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
@@ -62,6 +62,8 @@ export async function run(a: EvalArgs): Promise<void> {
         : model.cfg.labels ? "the classes are the model's, named by its config.json's id2label: evaluate data labelled with them" : undefined,
     }), misfit);
     const rows = loaded.rows;
+    const edited = editedSplitWarning(dataFile, loaded.stats);
+    if (edited) warn(edited);
     const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
     const dynamic = dynamicRopeRefusal(model.cfg, rows.reduce((m, r) => Math.max(m, r.inputIds.length), 0), `--max-seq-len ${model.cfg.maxPositionEmbeddings} cuts the rows`);
     if (dynamic) throw new UserError(dynamic, dataFile);

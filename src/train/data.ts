@@ -53,15 +53,23 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
     onNote: (note) => warn(`${key}: ${file}: ${note}`), formatFlag: false,
   });
   const notes = loadNotes(r.stats, cfg.max_seq_len, cfg.overflow);
-  if (r.stats.reported !== null && r.stats.reported !== r.stats.records) {
-    warn(`${key}: ${file} holds ${r.stats.records} records where the prepare report.json beside it says ${r.stats.reported}: the file was edited, or the splits come from different prepare runs (one stopped while it renamed its outputs); rerun mistral-tune prepare to be sure no val/test record is also in train`);
-  }
+  const edited = editedSplitWarning(file, r.stats);
+  if (edited) warn(`${key}: ${edited}`);
   if (r.stats.systemUnrendered > 0) {
     warn(`${key}: ${r.stats.systemUnrendered} chats of ${file} are trained without their system message: the model's chat template does not render it (Mistral v0.3's puts it in the last user turn only, so in no chat that ends with an assistant turn); to keep it, write it at the start of the last user message, where mistral-common puts it`);
   }
   if (cfg.task === 'generation') requireTargets(r.rows, `${key}: ${file}`, key === 'data.train' ? 'train' : 'evaluate');
   info(`${key}: ${r.rows.length} example${r.rows.length === 1 ? '' : 's'}, ${r.stats.tokens.toLocaleString('en')} tokens${notes.length ? ` (${notes.join('; ')})` : ''} from ${file}`);
   return r.rows;
+}
+
+/**
+ * The warning for a prepare output whose record count is not its report.json's (train and eval say it alike), or null
+ * where they agree or the file is no prepare output.
+ */
+export function editedSplitWarning(file: string, stats: LoadedRows['stats']): string | null {
+  if (stats.reported === null || stats.reported === stats.records) return null;
+  return `${file} holds ${stats.records} records where the prepare report.json beside it says ${stats.reported}: the file was edited, or the splits come from different prepare runs (one stopped while it renamed its outputs); rerun mistral-tune prepare to be sure no val/test record is also in train`;
 }
 
 /**

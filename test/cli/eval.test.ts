@@ -325,6 +325,21 @@ test('eval warns of rows longer than the model\'s max_position_embeddings (posit
   assert.equal((JSON.parse(r.stdout) as { tokens: number }).tokens, 299 + 3);
 });
 
+test('eval warns, as train does, when a prepare output holds another count of records than its report.json says (an edited split)', async () => {
+  const dir = tmpDir();
+  const data = path.join(dir, 'test.jsonl');
+  fs.writeFileSync(data, [[1, 5, 9], [1, 7, 11]].map((ids) => JSON.stringify({ input_ids: ids })).join('\n') + '\n');
+  const report = (test: number) => fs.writeFileSync(path.join(dir, 'report.json'), JSON.stringify({ input_records: 5, kept: 5, rejected: 0, splits: { train: 3, val: 0, test }, inputs: [], options: {} }));
+  report(3);
+  const r = await cli('eval', '--model', TINY_BASE, '--data', data, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`warning: ${data.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds 2 records where the prepare report.json beside it says 3: the file was edited`));
+  report(2);
+  const same = await cli('eval', '--model', TINY_BASE, '--data', data, '--json');
+  assert.equal(same.status, 0, same.stderr);
+  assert.doesNotMatch(same.stderr, /report\.json beside it says/);
+});
+
 test('a record of the other task: eval suggests --task only where the weights take it (never against the adapter\'s task_type)', async () => {
   // before: "(use --task generation)" for a SEQ_CLS adapter, whose --task generation is then refused
   const dir = tmpDir();
