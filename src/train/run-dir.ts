@@ -237,6 +237,12 @@ export class RunDir {
   static resumeTarget(arg: string): { dir: string; config: string } | null {
     // the run's config.yaml is refused as openForResume refuses it, before it is read as the config
     if (fs.existsSync(arg) && fs.statSync(arg).isDirectory()) {
+      // a train killed before its config.yaml was in place left its lock, marker or their temporaries (or nothing): there is
+      // no config here to resume with, and "not a run directory made by train" (or "config.yaml: file not found") misled
+      if (!fs.existsSync(path.join(arg, RUN_LAYOUT.config)) && RunDir.holdsNothing(arg)) {
+        throw new UserError('cannot resume: it holds no run yet (no config.yaml, which a resume of the folder reads: a train stopped before writing it, ' +
+          `or none ran here): start it with its config, mistral-tune train CONFIG.yaml --output_dir ${shellWord(arg)}`, arg);
+      }
       RunDir.requireRun(arg);
       requireRunConfigAndMarker(arg);
       return { dir: path.resolve(arg), config: path.join(arg, RUN_LAYOUT.config) };

@@ -40,6 +40,13 @@ import { lrAtStep } from './schedule.ts';
 import { closingOnError, setupRun, type RunSetup } from './setup.ts';
 import { optimizerStep, type StepStats } from './step.ts';
 
+/**
+ * A checkpoint records each split's tokens (data-fingerprint.ts), not its file's bytes: an unchanged file tokenized by an
+ * edited tokenizer.json, tokenizer_config.json or chat template of the model folder differs as much, and the error that
+ * said only "data.train changed … put the data back" sent one to a file that had not changed.
+ */
+const AS_TOKENIZED = ' (its tokens: the file changed, or the model folder\'s tokenizer or chat template that tokenizes it)';
+
 export interface TrainOptions {
   overwrite?: boolean;
   /** Continue the run in output_dir from its newest valid checkpoint. */
@@ -177,8 +184,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     // before the loader is put at the checkpoint's place, which in other data may not exist ("loader position 4 is past the 1 batches")
     const train = extra.data ? changedData(extra.data, dataNow()).find((c) => c.split === 'train') : undefined;
     if (train) {
-      throw new UserError(`cannot resume: data.train changed since the checkpoint of step ${state.loop.step} was written (${train.what}): the run's place in it ` +
-        `(epoch, micro-batch) would point into other data; put the data back, or ${trainAgain}`, cfg.data.train);
+      throw new UserError(`cannot resume: data.train changed since the checkpoint of step ${state.loop.step} was written (${train.what})${AS_TOKENIZED}: ` +
+        `the run's place in it (epoch, micro-batch) would point into other data; put the data and the tokenizer back, or ${trainAgain}`, cfg.data.train);
     }
     // a full fine-tuning checkpoint holds every weight: the folder's own do not change what the run goes on from
     if (cfg.method === 'lora' && sameWeights(extra) === false) {
@@ -229,7 +236,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     if (allowed.length) warn(`resume: ${allowed.join(', ')} changed since the checkpoint of step ${loop.step} was written: the new values hold from it on`);
     for (const { split, what } of extra.data ? changedData(extra.data, dataNow()) : []) {
       if (split === 'train') continue; // refused above (refuseChanged)
-      warn(`resume: data.${split} changed since the checkpoint of step ${loop.step} was written (${what}): evaluations after it measure other data than those before`);
+      warn(`resume: data.${split} changed since the checkpoint of step ${loop.step} was written (${what})${AS_TOKENIZED}: evaluations after it measure other data than those before`);
     }
     if (extra.ranOn !== undefined && extra.ranOn !== ranOn) {
       warn(`resume: the steps up to the checkpoint of step ${loop.step} ran on ${extra.ranOn}, the rest runs on ${ranOn} (device and precision ` +

@@ -60,8 +60,8 @@ test('train() called from the library names options.overwrite when it refuses a 
     train(cfg);
     fs.rmSync(path.join(cfg.output_dir, 'report.json')); // as if killed before its end
     fs.writeFileSync(train1, fs.readFileSync(data, 'utf8').split('\n')[0] + '\n');
-    assert.throws(() => train(cfg, { resume: true }), /put the data back, or train again with options\.overwrite$/);
-    assert.throws(() => train(cfg, { resume: true }, FLAG_WORDS), /put the data back, or train again with --overwrite$/);
+    assert.throws(() => train(cfg, { resume: true }), /put the data and the tokenizer back, or train again with options\.overwrite$/);
+    assert.throws(() => train(cfg, { resume: true }, FLAG_WORDS), /put the data and the tokenizer back, or train again with --overwrite$/);
   } finally {
     setQuiet(false);
   }

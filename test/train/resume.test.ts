@@ -394,6 +394,26 @@ test('--resume refuses a training set edited since the checkpoint (its place in 
   assert.match(ok.stderr, /warning: resume: data\.val changed since the checkpoint of step 2 was written \(3 examples, [\d,]+ tokens then, 2 examples, [\d,]+ tokens now\)/);
 });
 
+test('--resume refused for a training set whose tokens changed names the tokenizer too: the data file may be as it was', () => {
+  const dir = setup();
+  // text rows, tokenized by the model folder's tokenizer.json: a copy of the bundled tiny model, whose tokenizer is then edited
+  const model = path.join(dir, 'model');
+  fs.cpSync(path.join(FIXTURES, '..', '..', 'models', 'mistral-tune-tiny'), model, { recursive: true });
+  const texts = ['the winter in berlin is cold', 'interesting letters were written there', 'the river enters the sea'];
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), texts.map((text) => JSON.stringify({ text })).join('\n') + '\n');
+  const { run } = checkpointedRun(dir, 'tokenizer-edit', { model });
+  const data = fs.readFileSync(path.join(dir, 'train.jsonl'));
+  const tokenizer = path.join(model, 'tokenizer.json');
+  const json = JSON.parse(fs.readFileSync(tokenizer, 'utf8')) as { model: { merges: string[] } };
+  json.model.merges = json.model.merges.filter((m) => !['i n', 'e r', '▁ t'].includes(m));
+  fs.writeFileSync(tokenizer, JSON.stringify(json));
+  const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /cannot resume: data\.train changed since the checkpoint of step 2 was written \(.*\) \(its tokens: the file changed, or the model folder's tokenizer or chat template that tokenizes it\): .*put the data and the tokenizer back/);
+  assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:')).length, 1, r.stderr);
+  assert.deepEqual(fs.readFileSync(path.join(dir, 'train.jsonl')), data, 'the data file is as it was');
+});
+
 test('--resume of a LoRA run refuses a model folder whose weights changed since the checkpoint (the adapter was trained over others); the same weights copied back resume', () => {
   const dir = setup();
   const base = path.join(dir, 'base');

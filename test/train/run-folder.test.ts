@@ -264,6 +264,25 @@ test('--resume refuses a folder that is not a run made by train, and leaves its 
   }
 });
 
+test('train RUN --resume of a folder a train was killed in before its config.yaml says there is no run yet, and how to start it', () => {
+  const dir = project('run');
+  const run = path.join(dir, 'run');
+  fs.mkdirSync(run);
+  // what a SIGKILL in train's first moments leaves: its lock (of a process that no longer runs), then also the marker
+  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  fs.writeFileSync(path.join(run, RUN_LAYOUT.lock), JSON.stringify({ pid: dead, host: os.hostname(), started: new Date().toISOString() }) + '\n');
+  for (const marker of [false, true]) {
+    if (marker) fs.writeFileSync(path.join(run, RUN_LAYOUT.marker), '{"format": "mistral-tune run", "version": 1}\n');
+    const before = fs.readdirSync(run).sort();
+    const r = cli(['train', run, '--resume']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^error: .*run: cannot resume: it holds no run yet \(no config\.yaml.*mistral-tune train CONFIG\.yaml --output_dir /m);
+    assert.doesNotMatch(r.stderr, /not a run directory made by|file not found/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.deepEqual(fs.readdirSync(run).sort(), before, 'nothing written');
+  }
+});
+
 test('--overwrite refuses a run folder whose entry named "..cfg" holds the config (it is inside, not above)', () => {
   const dir = project('run');
   trainLikeCli(path.join(dir, 'config.yaml'));
