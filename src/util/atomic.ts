@@ -210,6 +210,28 @@ export function removeDeadTemps(target: string): void {
 }
 
 /**
+ * The temporary files beside `target` that killed writes of other targets left (writerGone), largest first, with their
+ * sizes: not removed — another name's output is not this write's to touch — but worth saying where they are gigabytes
+ * (a GGUF export killed, then run again under another name).
+ */
+export function deadTempsBeside(target: string): Array<{ file: string; bytes: number }> {
+  const dir = path.dirname(target), name = path.basename(target), found: Array<{ file: string; bytes: number }> = [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return found;
+  }
+  for (const e of entries) {
+    const l = parseLeftover(e), file = path.join(dir, e);
+    if (l?.kind !== 'file' || l.name === name || !writerGone(l.pid, file)) continue;
+    const st = fs.lstatSync(file, { throwIfNoEntry: false });
+    if (st?.isFile()) found.push({ file, bytes: st.size });
+  }
+  return found.sort((a, b) => b.bytes - a.bytes);
+}
+
+/**
  * Removes the temporary files that this process's stopped writes (stopOwnWrites: Ctrl-C) left in `dir`, whatever their
  * targets: named with this process's id, no other process made them.
  */

@@ -60,6 +60,17 @@ test('--out of a GGUF export: missing folders above the file are made; an existi
     const again = cli('export', ...args, '--out', file, '--format', format);
     assert.match(again.stderr, /output file exists \(a GGUF export does not overwrite\)/);
     assert.deepEqual(fs.readdirSync(path.dirname(file)), ['x.gguf']);
+    // a killed export's temporary of another name is not this export's to remove: it is said, and left (an audit's
+    // find: killed, then run again under another --out, the first's gigabytes stayed hidden); a live writer's is not said
+    const other = path.join(path.dirname(file), `.first.gguf.${dead}.1.tmp`), live = path.join(path.dirname(file), `.other.gguf.${process.pid}.1.tmp`);
+    fs.writeFileSync(other, 'partial');
+    fs.writeFileSync(live, 'partial');
+    const second = path.join(path.dirname(file), 'second.gguf');
+    const beside = cli('export', ...args, '--out', second, '--format', format);
+    assert.equal(beside.status, 0, beside.stderr);
+    assert.ok(beside.stderr.includes(`warning: a temporary file of a killed mistral-tune write is left beside ${second}: .first.gguf.${dead}.1.tmp; remove it`), beside.stderr);
+    assert.deepEqual(fs.readdirSync(path.dirname(file)).sort(), [`.first.gguf.${dead}.1.tmp`, `.other.gguf.${process.pid}.1.tmp`, 'second.gguf', 'x.gguf']);
+    for (const f of [other, live, second]) fs.rmSync(f);
     // a symbolic link to nothing is refused before the model is loaded and quantised, not after (the file is not written through it)
     const link = path.join(tmp, `dangling-${format}.gguf`);
     fs.symlinkSync(path.join(tmp, 'nowhere', 'x.gguf'), link);

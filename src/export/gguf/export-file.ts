@@ -7,7 +7,9 @@ import type { Backend } from '../../backend/backend.ts';
 import { parsePrecision, type Precision } from '../../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../../backend/select.ts';
 import { needArg } from '../../util/api-args.ts';
-import { removeDeadTemps, withIo } from '../../util/atomic.ts';
+import { deadTempsBeside, removeDeadTemps, withIo } from '../../util/atomic.ts';
+import { gib } from '../../util/byte-size.ts';
+import { warn } from '../../util/log.ts';
 import type { OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
 import { refuseDanglingOutput, withOutputParent } from '../out-path.ts';
@@ -65,6 +67,7 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
     throw new UserError('output file exists (a GGUF export does not overwrite)', out);
   }
   refuseDanglingOutput(out);
+  warnOtherDeadTemps(out);
   const quant = parseGgufQuant(o.quant, words);
   const src: GgufSource = o.run !== undefined ? { run: o.run, best: o.best ?? false } : { model: o.model!, adapter: o.adapter ?? null };
   if (format === 'gguf-lora') {
@@ -81,4 +84,17 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
     return { ...result, quant, baseModel: loaded.from.baseModel };
   };
   return o.backend ? write(o.backend) : withBackend(o.device ?? 'auto', write);
+}
+
+/**
+ * Says where killed GGUF exports of other names left their temporaries beside `out` (gigabytes each at 7B): the export
+ * removes only its own name's (removeDeadTemps), so one killed and run again under another name leaves the first's.
+ */
+function warnOtherDeadTemps(out: string): void {
+  const left = deadTempsBeside(out);
+  if (left.length === 0) return;
+  const bytes = left.reduce((n, t) => n + t.bytes, 0), one = left.length === 1;
+  warn(`${one ? 'a temporary file' : `${left.length} temporary files`} of a killed mistral-tune write ${one ? 'is' : 'are'} left beside ${out}` +
+    `${bytes >= 2 ** 26 ? ` (${gib(bytes)})` : ''}: ${left.slice(0, 3).map((t) => path.basename(t.file)).join(', ')}${left.length > 3 ? ', …' : ''}; ` +
+    `remove ${one ? 'it' : 'them'} (a write removes only the temporaries of its own output name)`);
 }
