@@ -20,14 +20,15 @@ export class OutFile {
   private closed = false;
   readonly tmp: string;
 
-  constructor(readonly target: string) {
+  /** `shown`: how errors name the file (a scratch file, which the user never sees, says what it is). */
+  constructor(readonly target: string, private readonly shown = target) {
     this.tmp = tempOf(target, process.pid);
     this.fd = this.io(() => createTemp(this.tmp, target));
   }
 
   /** Runs a file-system call, turning its failure into a UserError that names the target file. */
   private io<T>(f: () => T): T {
-    return withIo(this.target, 'write', f);
+    return withIo(this.shown, 'write', f);
   }
 
   /** Bytes written so far (the offset of the next write). */

@@ -95,12 +95,13 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
   const all: OutFile[] = [];
   try {
     removeStaleTemps(opts.outDir, [...OUTPUT_FILES, SPOOL, DEFERRED]);
-    const open = (name: string): OutFile => {
-      const f = new OutFile(path.join(opts.outDir, name));
+    const open = (name: string, shown?: string): OutFile => {
+      const f = new OutFile(path.join(opts.outDir, name), shown);
       all.push(f);
       return f;
     };
-    const spool = open(SPOOL);
+    // a full disk meets the spool first: said as what it is, not as a file of prepare's outputs
+    const spool = open(SPOOL, `${path.join(opts.outDir, SPOOL)} (the kept records' scratch copy, removed at the end)`);
     const rejectedOut = open('rejected.jsonl');
     const splitOuts = SPLITS.map((s) => open(`${s}.jsonl`));
     const reportOut = open(PREPARE_REPORT);
