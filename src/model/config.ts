@@ -212,7 +212,11 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     err('num_key_value_heads', `must be an integer ≥ 1, got null (transformers 5 refuses null here: for no grouped-query attention write num_attention_heads' ${heads})`);
   }
   const kvHeads = int('num_key_value_heads', 8);
-  if (heads % kvHeads !== 0) err('num_key_value_heads', `${kvHeads} does not divide num_attention_heads ${heads}`);
+  // absent, the 8 is transformers' default, which the file does not show: said, with what to write
+  if (heads % kvHeads !== 0) {
+    const absent = c.num_key_value_heads === undefined ? ` (absent from config.json: transformers' MistralConfig default, which it fails on here too; give the model's number of key/value heads, num_attention_heads' ${heads} without grouped-query attention)` : '';
+    err('num_key_value_heads', `${kvHeads} does not divide num_attention_heads ${heads}${absent}`);
+  }
   const headDim = parseHeadDim(c, hidden, heads, err);
   const act = given('hidden_act', 'silu');
   if (typeof act !== 'string' || !Object.hasOwn(HIDDEN_ACTS, act)) {

@@ -250,7 +250,11 @@ export class MistralModel {
 
   lmHead(): DeviceBuffer {
     if (!this.weights.lmHead) {
-      throw new UserError(`this model has no LM head (${HF_NAMES.lmHead}): its checkpoint holds ${this.score ? 'a classification model' : 'the base MistralModel alone'}, which classifies (trained with task: classification) but does not give token logits`);
+      // config.json naming a causal LM, untied: most likely a tied model whose tie_word_embeddings was lost (transformers
+      // then starts a random LM head, with a warning in its load report)
+      const untied = !this.score && this.cfg.task === 'generation' && !this.cfg.tieWordEmbeddings
+        ? `; its config.json names a causal LM with tie_word_embeddings false: if its LM head is its embedding (saved without ${HF_NAMES.lmHead}), set tie_word_embeddings to true (transformers would give it a random LM head)` : '';
+      throw new UserError(`this model has no LM head (${HF_NAMES.lmHead}): its checkpoint holds ${this.score ? 'a classification model' : 'the base MistralModel alone'}, which classifies (trained with task: classification) but does not give token logits${untied}`);
     }
     return this.weights.lmHead;
   }

@@ -1,6 +1,8 @@
 // The base model's weights on a backend, loaded tensor by tensor from an HF checkpoint
 // (HF names, shapes checked against the config). Host memory holds one tensor at a time, in one read buffer reused for
 // all: a tensor is uploaded as its stored bits (BF16, F16, F32) and the backend converts them into its buffer.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { f32ToBf16, type DType, type HostData } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
@@ -103,6 +105,30 @@ function sameValues(a: Float32Array, b: Float32Array): boolean {
   return true;
 }
 
+/**
+ * Why a k_proj or v_proj has other rows than config.json implies, when q_proj (read before them) fitted
+ * num_attention_heads × head_dim: the number of key/value heads its rows hold is not num_key_value_heads — one that
+ * config.json leaves out is transformers' default 8, not num_attention_heads (transformers fails on the shapes too).
+ * '' for another tensor or shape.
+ */
+function kvHeadsHint(cfg: MistralConfig, dir: string, name: string, shape: readonly number[]): string {
+  if (!/\.self_attn\.[kv]_proj\.weight$/.test(name) || shape.length !== 2 || shape[1] !== cfg.hiddenSize) return '';
+  const n = shape[0]! / cfg.headDim;
+  if (!Number.isInteger(n) || n < 1 || cfg.numHeads % n !== 0) return '';
+  const absent = kvHeadsAbsent(dir) ? ' (absent from config.json: transformers\' MistralConfig default, which it fails on here too)' : '';
+  return `: it holds ${n} key/value heads of head_dim ${cfg.headDim}, where num_key_value_heads is ${cfg.numKvHeads}${absent}; set num_key_value_heads to ${n} in config.json`;
+}
+
+/** Whether `dir`/config.json leaves out num_key_value_heads (false where it cannot be read: a config given otherwise). */
+function kvHeadsAbsent(dir: string): boolean {
+  try {
+    const raw: unknown = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    return typeof raw === 'object' && raw !== null && !('num_key_value_heads' in raw);
+  } catch {
+    return false;
+  }
+}
+
 export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: MistralConfig, dtype: DType): MistralWeights {
   const used = new Set<string>();
   const finite = new FiniteWeights(backend);
@@ -113,7 +139,7 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
     const info = ckpt.info(name);
     if (info.shape.length !== shape.length || info.shape.some((s, i) => s !== shape[i])) {
       throw new UserError(
-        `tensor "${name}" has shape ${shapeText(info.shape)}, but config.json implies [${shape.join(', ')}]`,
+        `tensor "${name}" has shape ${shapeText(info.shape)}, but config.json implies [${shape.join(', ')}]${kvHeadsHint(cfg, ckpt.dir, name, info.shape)}`,
         ckpt.dir,
       );
     }

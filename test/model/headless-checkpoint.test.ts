@@ -44,3 +44,25 @@ test('a MistralModel checkpoint loads without an LM head, classifies as transfor
   model.setScoreHead(score, false);
   assert.ok(relErr(model.classLogits(batch), ex.cls_logits!.data) < 1e-5, 'HF MistralForSequenceClassification\'s logits with the same head');
 });
+
+test('a causal LM without lm_head.weight and tie_word_embeddings false: the error says to tie it (transformers would start a random head)', () => {
+  // a tied model whose config.json lost tie_word_embeddings (probed: transformers 5.17 loads it with a random lm_head,
+  // loss 10.81 on a random 3-layer model, its load report listing lm_head.weight as missing)
+  const dir = tempDir('mt-untied-');
+  const f = SafetensorsFile.open(path.join(TINY_BASE, 'model.safetensors'));
+  const tensors: Record<string, TensorToWrite> = {};
+  for (const n of f.names()) if (n !== 'lm_head.weight') tensors[n] = { dtype: 'F32', shape: f.info(n).shape, data: f.readF32(n) };
+  f.close();
+  writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { format: 'pt' });
+  fs.copyFileSync(path.join(TINY_BASE, 'config.json'), path.join(dir, 'config.json')); // MistralForCausalLM, tie_word_embeddings false
+  const model = loadModel(dir, { backend });
+  const batch = collate([{ inputIds: [1, 5, 6] }], 0, 0);
+  assert.throws(() => model.logits(batch), {
+    name: 'UserError',
+    message: 'this model has no LM head (lm_head.weight): its checkpoint holds the base MistralModel alone, which classifies (trained with task: ' +
+      'classification) but does not give token logits; its config.json names a causal LM with tie_word_embeddings false: if its LM head is its ' +
+      'embedding (saved without lm_head.weight), set tie_word_embeddings to true (transformers would give it a random LM head)',
+  });
+  // the headless MistralModel checkpoint (architectures MistralModel) keeps the message without the hint
+  assert.throws(() => loadModel(headless(), { backend }).logits(batch), (e: Error) => !e.message.includes('tie_word_embeddings'));
+});
