@@ -26,7 +26,7 @@ TOK = f'{ROOT}/models/mistral-tune-tiny'
 out = os.path.abspath(sys.argv[1])
 only = set(sys.argv[2:])
 PAD = 0
-DTYPES = {'float32': torch.float32, 'float16': torch.float16, 'bfloat16': torch.bfloat16}
+DTYPES = {'float64': torch.float64, 'float32': torch.float32, 'float16': torch.float16, 'bfloat16': torch.bfloat16}
 # rows of 24, 13, 19 and 6 tokens (ids 3..499, no pad 0): longer than sliding window 8 and max_position_embeddings 16
 g = torch.Generator().manual_seed(0)
 ROWS = []
@@ -52,6 +52,26 @@ CASES = {
                                 dict(r=3, lora_alpha=5, target_modules=['k_proj', 'down_proj', 'up_proj'])),
     'max_pos16_rows24': (dict(max_position_embeddings=16), 'float32', {}, dict(r=2, lora_alpha=4, target_modules=['v_proj', 'o_proj'])),
     'cls_mqa_bf16': (dict(num_key_value_heads=1, num_labels=3, pad_token_id=PAD), 'bfloat16', {}, dict(r=4, lora_alpha=8, target_modules=['q_proj', 'v_proj'], task_type='SEQ_CLS')),
+    'gelu_tanh_alllinear_f32': (dict(hidden_act='gelu_pytorch_tanh', rope_theta=1e6), 'float32', {}, dict(r=4, lora_alpha=8, target_modules='all-linear')),
+    'relu_bf16_mlp': (dict(hidden_act='relu', num_key_value_heads=4), 'bfloat16', {}, dict(r=4, lora_alpha=8, target_modules=['gate_proj', 'up_proj', 'down_proj'])),
+    'gelu_new_tied_mqa_f16': (dict(hidden_act='gelu_new', num_key_value_heads=1, tie_word_embeddings=True, sliding_window=5), 'float16', {}, dict(r=4, lora_alpha=8, target_modules=['q_proj', 'o_proj', 'down_proj'])),
+    'gelu_exact_sharded': (dict(hidden_act='gelu', head_dim=24, hidden_size=80, intermediate_size=137), 'float32', {}, dict(r=2, lora_alpha=8, target_modules=['v_proj', 'up_proj'])),
+    'float64_weights_nemo': (dict(hidden_size=96, head_dim=32, intermediate_size=200, rope_theta=1e6), 'float64', {}, dict(r=4, lora_alpha=8, target_modules=['q_proj', 'v_proj'])),
+    'yarn_mscale_deepseek': (dict(head_dim=16, max_position_embeddings=64, rope_parameters={'rope_type': 'yarn', 'rope_theta': 1e6, 'factor': 4.0, 'original_max_position_embeddings': 16, 'mscale': 0.707, 'mscale_all_dim': 1.0, 'beta_fast': 16, 'beta_slow': 2}), 'float32', {}, dict(r=4, lora_alpha=8, target_modules=['q_proj', 'k_proj'])),
+    'llama3_rope_window8': (dict(sliding_window=8, rope_parameters={'rope_type': 'llama3', 'rope_theta': 5e5, 'factor': 8.0, 'low_freq_factor': 1.0, 'high_freq_factor': 4.0, 'original_max_position_embeddings': 8}), 'bfloat16', {}, dict(r=4, lora_alpha=8, target_modules=['q_proj', 'k_proj', 'v_proj'])),
+    'linear_rope_v4_scaling': (dict(rope_theta=1e6), 'float32', {'rope_parameters': None, 'rope_theta': 1e6, 'rope_scaling': {'type': 'linear', 'factor': 3.0}}, dict(r=4, lora_alpha=8, target_modules=['q_proj', 'k_proj'])),
+    'newer_fields_layer_types': (dict(head_dim=16, sliding_window=6, num_hidden_layers=3), 'float32', {'layer_types': ['sliding_attention', 'full_attention', 'sliding_attention'], 'use_sliding_window': True, 'max_window_layers': 1, 'output_router_logits': False, 'some_future_key': {'a': 1}, 'attention_bias': False, 'mlp_bias': False, 'pretraining_tp': 1}, dict(r=4, lora_alpha=8, target_modules=['q_proj', 'v_proj'])),
+    'ids_absent': (dict(), 'float32', {'bos_token_id': None, 'eos_token_id': None, 'pad_token_id': None}, dict(r=4, lora_alpha=8, target_modules=['q_proj'])),
+    'ids_null_eoslist': (dict(bos_token_id=None, eos_token_id=[2, 499]), 'float32', {}, dict(r=4, lora_alpha=8, target_modules=['q_proj'])),
+    'vocab32003_tied_eps': (dict(vocab_size=32003, tie_word_embeddings=True, rms_norm_eps=1e-3, intermediate_size=97), 'bfloat16', {}, dict(r=4, lora_alpha=8, target_modules=['q_proj', 'down_proj'])),
+    'attn_dropout_eval': (dict(attention_dropout=0.1), 'float32', {}, dict(r=4, lora_alpha=8, target_modules=['q_proj'])),
+    'cls_pad_unset_f32': (dict(num_labels=3, pad_token_id=None), 'float32', {}, dict(r=4, lora_alpha=8, target_modules=['q_proj', 'v_proj'], task_type='SEQ_CLS')),
+    'cls_pad_odd_tied_f16': (dict(num_labels=3, pad_token_id=31999, tie_word_embeddings=True, num_key_value_heads=4), 'float16', {}, dict(r=4, lora_alpha=8, target_modules=['q_proj', 'v_proj'], task_type='SEQ_CLS')),
+    'cls_gelu_window_bf16': (dict(num_labels=3, pad_token_id=0, hidden_act='gelu', sliding_window=4, head_dim=32), 'bfloat16', {}, dict(r=4, lora_alpha=8, target_modules='all-linear', task_type='SEQ_CLS')),
+    'longrope_cross_original': (dict(head_dim=16, max_position_embeddings=64, rope_parameters={'rope_type': 'longrope', 'rope_theta': 1e4, 'original_max_position_embeddings': 16, 'short_factor': [1.0 + 0.1 * i for i in range(8)], 'long_factor': [1.5 + 0.3 * i for i in range(8)]}), 'float32', {}, dict(r=4, lora_alpha=8, target_modules=['q_proj', 'k_proj', 'o_proj'])),
+    'head_dim80_mqa_window3_bf16': (dict(hidden_size=96, num_attention_heads=3, num_key_value_heads=1, head_dim=80, sliding_window=3), 'bfloat16', {}, dict(r=4, lora_alpha=8, target_modules='all-linear')),
+    'ministral_cls_yarn': (dict(num_labels=3, pad_token_id=0, head_dim=16, sliding_window=5, num_hidden_layers=3, rope_parameters={'rope_type': 'yarn', 'rope_theta': 1e6, 'factor': 2.0, 'original_max_position_embeddings': 128}), 'float32',
+                           {'model_type': 'ministral', 'architectures': ['MinistralForSequenceClassification'], 'layer_types': ['sliding_attention', 'full_attention', 'sliding_attention']}, dict(r=4, lora_alpha=8, target_modules=['q_proj', 'v_proj'], task_type='SEQ_CLS')),
 }
 # name: (config.json edits over SMALL's, the key the refusal must name)
 REFUSALS = {
@@ -62,6 +82,12 @@ REFUSALS = {
     'token_classification': ({'architectures': ['MistralForTokenClassification'], 'num_labels': 3}, 'architectures'),
     'rope_per_layer_type': ({'model_type': 'ministral', 'head_dim': 16, 'sliding_window': 8,
                              'rope_parameters': {'sliding_attention': {'rope_type': 'default', 'rope_theta': 1e6}}}, 'rope_parameters.sliding_attention'),
+    'act_quick_gelu': ({'hidden_act': 'quick_gelu'}, 'hidden_act'),
+    'sliding_window_0': ({'sliding_window': 0}, 'sliding_window'),
+    'rope_proportional_v4': ({'rope_scaling': {'rope_type': 'mrope', 'factor': 2.0}}, 'rope_scaling'),
+    'partial_rotary_linear': ({'rope_parameters': {'rope_type': 'linear', 'factor': 2.0, 'rope_theta': 1e4, 'partial_rotary_factor': 0.5}}, 'partial_rotary_factor'),
+    'text_config_nested': ({'model_type': 'mistral3', 'text_config': {'model_type': 'mistral'}}, 'model_type'),
+    'dtype_int8': ({'dtype': 'int8'}, 'dtype'),
 }
 
 
@@ -95,7 +121,10 @@ def collate(rows):
 
 
 def hf_base(d, cls):
-    return (AutoModelForSequenceClassification if cls else AutoModelForCausalLM).from_pretrained(d, dtype=torch.float32, attn_implementation='eager')
+    m = (AutoModelForSequenceClassification if cls else AutoModelForCausalLM).from_pretrained(d, dtype=torch.float32, attn_implementation='eager')
+    if cls and m.config.pad_token_id is None:
+        m.config.pad_token_id = 2  # ours scores by the EOS id when there is no pad (classificationPadId), as its export writes
+    return m
 
 
 def logits_of(model, cls):
@@ -111,7 +140,7 @@ def hf_loss(model, cls):
 
 
 def node(*args):
-    r = subprocess.run(['node', *args], capture_output=True, text=True)
+    r = subprocess.run(['node', *args], capture_output=True, text=True, cwd=ROOT)
     return r.returncode, r.stdout, r.stderr
 
 
@@ -134,7 +163,10 @@ def maxabs(a, b):
 
 
 def run_case(name, keys, dtype, edits, lora):
+    global PAD
     d, cls = save_case(name, keys, dtype, edits)
+    pc = json.load(open(f'{d}/config.json')).get('pad_token_id')
+    PAD = pc if pc is not None else 2
     res = {}
     base = hf_base(d, cls)
     base.eval()
