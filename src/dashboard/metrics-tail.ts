@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cleanLine, lfLineEnds, type LineEndState } from '../util/lines.ts';
-import { boundConfusions } from './confusion.ts';
+import { CONFUSION_SHOWN, boundConfusions } from './confusion.ts';
 import { MAX_JSON_DEPTH, jsonTooCostly } from '../util/json-depth.ts';
 import { openResolved, resolveInside } from './safe-path.ts';
 import type { MetricRow } from '../run/metric-row.ts';
@@ -51,6 +51,12 @@ export const TAIL_READ_BYTES = 64 << 20;
 /** At most this many arrays, objects and keys in a row: train's test row holds a row of its confusion matrix per label
  * (2,800 near MAX_LINE_BYTES). JSON.parse on the server's event loop took 3.7 s for a line of 16 MiB of empty objects. */
 export const MAX_ROW_CONTAINERS = 100_000;
+
+/** At most this many characters in a row as held and sent (its confusion matrices cut: confusion.ts): train's rows are a
+ * few hundred, a classifier's test row with its matrix cut to 40 labels ~15,000. A thinned series keeps up to ~26 rows
+ * of a stretch (series-cap.ts) however large each is: 40 rows of 12 MiB (a padded key) were held and sent whole, 170 MB
+ * to every page, past the 4 MiB a series may hold. */
+export const MAX_HELD_ROW_CHARS = 64 << 10;
 
 /** Parses one line: the row, or the reason it is malformed. */
 export function parseMetricLine(text: string): MetricRow | string {
@@ -136,7 +142,7 @@ export class MetricsTail {
    * `real`: what resolveInside said of the file, when the caller has just asked it.
    */
   poll(maxBytes = Infinity, real = resolveInside(this.root, [path.relative(this.root, this.file)])): TailUpdate | null {
-    const opened = openResolved(real);
+    const opened = openResolved(real, this.root);
     if (opened === null) return this.vanish();
     const { fd, stat: st } = opened;
     try {
@@ -278,7 +284,10 @@ export class MetricsTail {
     const r = parseMetricLine(text);
     if (typeof r !== 'string') {
       boundConfusions(r); // a classifier's test row: its matrix cut to the labels with the most errors
-      this.held.add(r, this.lineNo, text.length);
+      // its size as held and sent: a test row of 1.3 MB is a few kB once its matrix is cut
+      const size = text.length <= MAX_HELD_ROW_CHARS ? text.length : JSON.stringify(r).length;
+      if (size <= MAX_HELD_ROW_CHARS) return void this.held.add(r, this.lineNo, size);
+      this.malformed(`holds ${Math.ceil(size / 1024).toLocaleString('en')} KiB, over the ${MAX_HELD_ROW_CHARS >> 10} KiB a row may (with its confusion matrices cut to ${CONFUSION_SHOWN} labels)`, text);
       return;
     }
     this.malformed(r, text);

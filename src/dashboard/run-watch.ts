@@ -298,7 +298,7 @@ export class RunWatcher {
    * not read now: its `bytes` are null and `size` says how large it is.
    */
   private readIfChanged(name: string, key: 'config' | 'report', deferOver = Infinity): { size: number; bytes: Buffer | null; error?: string } | null | undefined {
-    const opened = openResolved(this.resolved.get(name) ?? null);
+    const opened = openResolved(this.resolved.get(name) ?? null, this.dir);
     if (opened === null) {
       this.tooLarge.delete(name);
       if (this.signatures[key] === 'absent') return undefined;

@@ -130,12 +130,14 @@ export async function startDashboard(opts: DashboardOptions, words: OptionWords 
     return behind;
   };
   // the next poll comes after pollMs, or at once while a large file is being read: setImmediate still lets the
-  // requests and streams waiting meanwhile be served first
+  // requests and streams waiting meanwhile be served first. Not unref'd: an idle event loop does not wake for an unref'd
+  // immediate, which ran at the next timer or request instead (the server's connection check, each second), so a large
+  // file was read 1 MiB a second (900 MB: a quarter of an hour) rather than at once; close() clears it (stopPolling)
   let stopped = false;
   let next: { timeout?: NodeJS.Timeout; immediate?: NodeJS.Immediate } = {};
   const tick = (): void => {
     if (stopped) return;
-    next = pollDue() ? { immediate: setImmediate(tick).unref() } : { timeout: setTimeout(tick, pollMs).unref() };
+    next = pollDue() ? { immediate: setImmediate(tick) } : { timeout: setTimeout(tick, pollMs).unref() };
   };
   const stopPolling = (): void => {
     stopped = true;
@@ -191,7 +193,7 @@ export async function startDashboard(opts: DashboardOptions, words: OptionWords 
       const segments = safeSegments(m[2]!);
       const file = w && segments ? resolveInside(w.dir, segments) : null;
       if (!file) return notFound();
-      return sendFile(res, file, runFileType(file), { ...COMMON_HEADERS, 'Content-Security-Policy': RUN_FILE_CSP });
+      return sendFile(res, file, runFileType(file), { ...COMMON_HEADERS, 'Content-Security-Policy': RUN_FILE_CSP }, w.dir);
     }
     notFound();
   };

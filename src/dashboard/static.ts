@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as path from 'node:path';
+import { openedInside } from './safe-path.ts';
 
 const TEXT = 'text/plain; charset=utf-8';
 
@@ -42,16 +43,18 @@ export function sendText(res: http.ServerResponse, status: number, text: string,
 }
 
 /**
- * Streams `file` (already checked to be a regular file inside its root); 404 if it vanished or stopped being a
- * regular file since: opened without blocking, so a FIFO swapped in after the check cannot hang the server.
+ * Streams `file` (already checked to be a regular file inside its root, `root` when given); 404 if it vanished or stopped
+ * being a regular file (inside `root`) since: opened without blocking, so a FIFO swapped in after the check cannot hang the
+ * server, and checked once open to be inside `root` (openedInside), so a folder on its way swapped for a symlink meanwhile
+ * serves nothing from outside.
  */
-export function sendFile(res: http.ServerResponse, file: string, type: string, headers: Record<string, string>): void {
+export function sendFile(res: http.ServerResponse, file: string, type: string, headers: Record<string, string>, root?: string): void {
   let fd: number;
   let size: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0));
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) {
+    if (!st.isFile() || (root !== undefined && !openedInside(fd, root))) {
       fs.closeSync(fd);
       sendText(res, 404, 'not found', headers);
       return;

@@ -31,9 +31,9 @@ export function keyPlaces(place: (key: string) => string): Record<string, string
  * error: what to set to train on from its weights. '' for another folder (loadConfig says what it lacks).
  */
 function notATrainModel(dir: string): string {
-  const adapter = fs.existsSync(runPath(dir, 'marker')) ? runPath(dir, 'adapter') : dir;
-  if (adapter !== dir && fs.existsSync(path.join(runPath(dir, 'model'), 'config.json'))) {
-    return `${dir}: a training run's folder, not a model folder: to train on from its trained model, set model: ${runPath(dir, 'model')}`;
+  const adapter = fs.existsSync(runPath(dir, 'marker')) ? runPath(dir, 'adapter') : dir, trained = runPath(dir, 'model');
+  if (adapter !== dir && fs.existsSync(path.join(trained, 'config.json'))) {
+    return `${dir}: a training run's folder, not a model folder: to train on from its trained model, set model: ${trained}`;
   }
   if (!fs.existsSync(path.join(adapter, 'adapter_config.json'))) return '';
   const what = adapter === dir ? 'a PEFT adapter, not a model folder: to train on from it' : `a training run's folder, not a model folder: to train on from its LoRA adapter`;

@@ -121,10 +121,9 @@ export type LockView =
  */
 export function inspectLock(file: string): LockView {
   // anything but a small regular file (a FIFO would block the read) is no lock of ours, yet holds the place: held
-  const stat = fs.lstatSync(file, { throwIfNoEntry: false });
-  if (stat === undefined) return { state: 'free' };
-  if (!stat.isFile() || stat.size > 4096) return { state: 'held' };
-  const held = readLock(file);
+  const held = readSmallLock(file);
+  if (held === 'absent') return { state: 'free' };
+  if (held === 'other') return { state: 'held' };
   if (held === null) return { state: 'free' };
   const owner = parseOwner(held);
   if (owner === null) return { state: Date.now() - mtimeOf(file) < UNREADABLE_GRACE_MS ? 'held' : 'free' };
@@ -134,6 +133,37 @@ export function inspectLock(file: string): LockView {
     return { state: 'elsewhere', owner: ownerName(owner), where, beat: owner.beat ?? null, stamp: `${held}:${freshMtime(file)}` };
   }
   return { state: isThisProcess(owner) || isRunning(owner) ? 'held' : 'free' };
+}
+
+/**
+ * The text of the lock file `file` for inspectLock: 'absent' when there is none, 'other' when it is no regular file of at
+ * most 4 KiB (a symlink, a FIFO, a folder), null when it cannot be read. Judged on the descriptor read, opened without
+ * blocking or following a symlink: a lstat before a readFileSync let a FIFO renamed over the lock in between be opened,
+ * and the dashboard's event loop waited on it for good (a FIFO renamed over in its turn has no writer left to come).
+ */
+function readSmallLock(file: string): string | 'absent' | 'other' | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOFOLLOW ?? 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'absent';
+    // a symlink (O_NOFOLLOW), a socket
+    if (code === 'ELOOP' || code === 'EMLINK' || code === 'ENXIO') return 'other';
+    return fs.lstatSync(file, { throwIfNoEntry: false }) === undefined ? 'absent' : null;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.size > 4096) return 'other';
+    const bytes = Buffer.alloc(4097);
+    let n = 0;
+    for (let got = 1; n < bytes.length && got > 0; n += got) got = fs.readSync(fd, bytes, n, bytes.length - n, n);
+    return n > 4096 ? 'other' : bytes.subarray(0, n).toString('utf8');
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** The mtime of `file` as its file system has it now (opened, so that NFS revalidates it); NaN when it cannot be opened. */

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { MAX_LINE_BYTES, MAX_ROW_CONTAINERS, MAX_WHOLE_READ_BYTES, MetricsTail, parseMetricLine, TAIL_READ_BYTES, type MetricRow } from '../../src/dashboard/metrics-tail.ts';
+import { MAX_HELD_ROW_CHARS, MAX_LINE_BYTES, MAX_ROW_CONTAINERS, MAX_WHOLE_READ_BYTES, MetricsTail, parseMetricLine, TAIL_READ_BYTES, type MetricRow } from '../../src/dashboard/metrics-tail.ts';
 import { SERIES_CAP } from '../../src/run/series-cap.ts';
 import { tempDir } from '../temp-dir.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
@@ -152,6 +152,20 @@ test('a complete line over 16 MiB is malformed too, whether it comes in one read
     assert.deepEqual(steps(t.rows), [1, 3], `read ${maxBytes} bytes at a time`);
     assert.deepEqual(t.malformedSamples.map((m) => [m.line, m.reason, m.text.length]), [[2, 'longer than 16 MiB', 200]]);
   }
+});
+
+test('a row over 64 KiB (its confusion matrix cut) is malformed: rows of a padded key passed the 4 MiB a series holds', () => {
+  // each row the lowest or highest of some metric: a thinned stretch keeps them all, 26 rows of 12 MiB were held and sent
+  const keys = ['loss', 'lr', 'grad_norm', 'tokens_per_s', 'mem_bytes', 'perplexity', 'accuracy', 'macro_f1'];
+  const pad = 'x'.repeat(1 << 20);
+  const lines = Array.from({ length: 12 }, (_, s) => JSON.stringify({ step: s, ...Object.fromEntries(keys.map((k, i) => [k, ((s + i) * 7) % 12])), pad }));
+  fs.writeFileSync(file, [row(100), ...lines, row(101, { pad: 'y'.repeat(MAX_HELD_ROW_CHARS - 60) })].join('\n') + '\n');
+  const t = new MetricsTail(file);
+  t.poll();
+  assert.deepEqual(steps(t.rows), [100, 101], 'a row just under the bound is held');
+  assert.equal(t.malformedCount, 12);
+  assert.deepEqual([t.malformedSamples[0]!.line, t.malformedSamples[0]!.reason, t.malformedSamples[0]!.text.length], [2, 'holds 1,025 KiB, over the 64 KiB a row may (with its confusion matrices cut to 40 labels)', 200]);
+  assert.ok(JSON.stringify(t.rows).length < 2 * MAX_HELD_ROW_CHARS);
 });
 
 test('a classifier\'s test row with the confusion matrix of 800 classes (1.3 MB) is a row, read whole or a MiB at a time', () => {

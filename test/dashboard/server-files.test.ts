@@ -59,10 +59,29 @@ test('a run of 200,000 steps gives a snapshot of bounded size, thinned, with the
   }
 });
 
+test('a large metrics.jsonl is read slice after slice at once, not a slice each time something else wakes the server', { timeout: 30_000 }, async () => {
+  const t = tempRuns(RUN_GEN);
+  const metrics = path.join(t.dirs[0]!, 'metrics.jsonl');
+  const rows = fs.readFileSync(metrics, 'utf8').trimEnd().split('\n').length;
+  fs.truncateSync(metrics, 64 << 20); // the rows, then 64 MiB of zeros (a hole; one long line, skipped): 64 slices
+  // a poll a minute: only the slices' own ticks read the file. Each was an unref'd setImmediate, which an idle event loop
+  // does not wake for: it ran at the next timer or request (the server's 1 s connection check), ~1 MiB a second
+  const d = await startDashboard({ runs: t.dirs, pollMs: 60_000 });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 5000)); // no request meanwhile: a request wakes the loop too
+    const ev = ((await (await fetch(new URL('/api/snapshot', d.url))).json()) as Ev[]).find((e) => e.type === 'metrics')!.data;
+    assert.equal(ev.reading, null, `read within 5 s, not ~1 MiB a second: ${JSON.stringify(ev.reading)}`);
+    assert.equal(ev.rows!.length, rows);
+  } finally {
+    await d.close();
+    t.cleanup();
+  }
+});
+
 test('a large metrics.jsonl is read a slice at a time: the page, other runs and a new stream are served meanwhile, and end up with every row', { timeout: 60_000 }, async () => {
   const t = tempRuns(RUN_GEN, RUN_CLS);
   const metrics = path.join(t.dirs[0]!, 'metrics.jsonl');
-  const N = 300_000;
+  const N = 600_000; // ~80 MB: read at full pace (a slice per turn of the event loop), it is still being read after the requests below
   const out = fs.openSync(metrics, 'w');
   for (let start = 1; start <= N; start += 10_000) {
     const lines: string[] = [];
