@@ -94,7 +94,7 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
   const out: string[] = [];
   if (skip !== null && real === skip) throw new UserError('the output folder cannot be an input folder (its files would be read back)', p);
   ancestors.push({ real, p });
-  const hidden: string[] = [], projectFiles: string[] = [], backups: string[] = [];
+  const hidden: string[] = [], projectFiles: string[] = [], backups: string[] = [], specials: string[] = [];
   for (const name of fs.readdirSync(p).sort()) {
     if (name.startsWith('.')) {
       hidden.push(name);
@@ -123,14 +123,21 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
       notes.push(`${shown(child)} is ${made}: not read`);
       continue;
     }
+    // inside a folder, a FIFO (whose read would block), a socket or a device holds no data: noted, not an error that
+    // stops the run (named itself, it is one). A symbolic link to nothing stays an error: the data it stood for is missing
+    if (isSpecialFile(child)) {
+      specials.push(name);
+      continue;
+    }
     out.push(...expand(child, skip, ancestors, notes, shown));
   }
-  const skipped = (names: string[], why: string) => {
-    if (names.length > 0) notes.push(`${shown(p) || '.'}: ${namesShown(names)} skipped: ${why} (name a file to read it)`);
+  const skipped = (names: string[], why: string, readable = true) => {
+    if (names.length > 0) notes.push(`${shown(p) || '.'}: ${namesShown(names)} skipped: ${why}${readable ? ' (name a file to read it)' : ''}`);
   };
   skipped(hidden, 'hidden names, not read as data');
   skipped(projectFiles, "a project's own files, not data");
   skipped(backups, 'editor or backup copies, not data');
+  skipped(specials, 'neither files nor folders (a FIFO, a socket or a device)', false);
   ancestors.pop();
   return out;
 }
@@ -171,6 +178,16 @@ const PROJECT_FILE = /^(readme|license|licence|copying|notice|changelog|citation
 
 function isFile(p: string): boolean {
   return statOf(p)?.isFile() ?? false;
+}
+
+/** Whether `p` is there and neither a file nor a folder (a FIFO, a socket, a device); false where it cannot be read (expand says why). */
+function isSpecialFile(p: string): boolean {
+  try {
+    const st = statOf(p);
+    return st !== undefined && !st.isFile() && !st.isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Whether `dir` is a folder holding a prepare run's outputs (its report.json beside its rejected.jsonl). */

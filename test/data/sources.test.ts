@@ -2,6 +2,7 @@
 // overwritten), binary containers are refused by extension, display names stay linear in the inputs, and folders
 // holding only what is not read (a prepare output, a run) are said to, not called empty.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -151,3 +152,16 @@ test('a file given itself and inside a folder also given is named as given in th
     process.chdir(cwd);
   }
 });
+
+test('a FIFO inside an input folder is skipped with a note (its read would block), not an error that stops the folder; named itself, it is refused', () => {
+  // before: one named pipe in a data folder stopped prepare with "not a file or a folder" (an audit's find)
+  const root = path.join(dir, 'with-fifo');
+  writeFiles(root, { 'data.jsonl': '{"text": "a record"}\n' });
+  const pipe = path.join(root, 'live.pipe');
+  assert.equal(spawnSync('mkfifo', [pipe]).status, 0);
+  const notes: string[] = [];
+  assert.deepEqual(listSources([{ path: root, role: 'input' }], undefined, notes).map((s) => path.basename(s.path)), ['data.jsonl']);
+  assert.deepEqual(notes, ['with-fifo: live.pipe skipped: neither files nor folders (a FIFO, a socket or a device)']);
+  assert.throws(() => listSources([{ path: pipe, role: 'input' }]), { name: 'UserError', message: `${pipe}: not a file or a folder` });
+});
+
