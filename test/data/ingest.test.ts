@@ -53,6 +53,16 @@ test('JSONL: pretty-printed objects one after another (jq without -c) are one re
   assert.deepEqual(items.map((i) => [i.line, i.value ?? i.error!.reason]), [[1, 'invalid_json'], [2, 'invalid_json'], [3, { text: 'whole' }], [6, 'invalid_json']]);
   assert.equal(items[0]!.error!.detail, 'a line holding only "{" opens an object that is not closed before the next object opens on line 3');
   assert.equal(items[3]!.error!.detail, 'a line holding only "{" opens an object that is not closed before the end of the file');
+  // a stray "{" above records and a stray "}" (or a record's extra one) below them: the object closes but does not
+  // parse, and records stand where its keys belong: its "{" line is rejected, the lines after it are read as lines
+  const closed = writeFiles(dir, { 'closed.jsonl': '{\n{"text": "r1"}\n  {"text": "r2"},\n}\n{"text": "r3"}\n{\n{"text": "r4"}}\n' })['closed.jsonl']!;
+  const back = [...readJsonl(closed)];
+  assert.deepEqual(back.map((i) => [i.line, i.value ?? i.error!.reason]),
+    [[1, 'invalid_json'], [2, { text: 'r1' }], [3, { text: 'r2' }], [4, 'invalid_json'], [5, { text: 'r3' }], [6, 'invalid_json'], [7, 'invalid_json']]);
+  assert.equal(back[0]!.error!.detail, 'a line holding only "{" opens an object that does not parse, and line 2 inside it holds a record where a key belongs: a stray "{"? (the lines after it are read as lines)');
+  // a pretty-printed chat's turns, objects on their own lines, stand in its array, not where keys belong: one record
+  const chat = writeFiles(dir, { 'chat.jsonl': '{\n  "messages": [\n    {"role": "user", "content": "hi"},\n    {"role": "assistant", "content": "yo"}\n  ]\n}\n' })['chat.jsonl']!;
+  assert.deepEqual([...readJsonl(chat)].map((i) => [i.line, i.error?.reason]), [[1, undefined]]);
   // a stray "{" before 200,000 records: they are read ahead to the bound, then read again as lines (a spread of them
   // into the queue overflowed the stack)
   const stray = writeFiles(dir, { 'stray.jsonl': '{\n' + Array.from({ length: 200_000 }, (_, i) => `{"text": "r${i}"}`).join('\n') + '\n' })['stray.jsonl']!;

@@ -11,7 +11,8 @@
 // a line holding only "{" (in a .json file a comment may follow it), which no JSON Lines record is, opens an object whose lines up to its closing
 // brace are one record at that line (a "{" after that brace, `}{`, opens the next). One that does not close before the next such line (indented no more), within maxRawChars or before
 // the end of the file (a stray or cut-off "{") rejects its first line alone, and the lines after it are read again as
-// lines: each line is scanned at most twice. A line that is a JSON array of objects (a batch written per line, or a
+// lines: each line is scanned at most twice. So does one that closes but does not parse while a line at its top level
+// is a record of its own where a key belongs (a stray "{" above records, and a stray "}" below them). A line that is a JSON array of objects (a batch written per line, or a
 // one-line array as the first line: json.ts; as Python wrote it too, or with a trailing comma) holds its elements as records, each at the line, each parsed from its own
 // text; an empty one holds none; `onNote` is told how many lines and records were read so. A record followed by a comma
 // and nothing else (`{"text": "a"},`: the lines of a JSON array's body, pasted without its brackets) is read as the
@@ -68,6 +69,14 @@ export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false):
         again = pretty.readAhead.concat(again.slice(at));
         at = 0;
         yield { line: lineNo, raw: t, error: { reason: 'invalid_json', detail: `a line holding only "{" opens an object that is not closed ${pretty.why}` } };
+        continue;
+      }
+      if (pretty.recordAt !== undefined && strayOpen(pretty.raw, lineNo, opts, jsonc)) {
+        // `{` left alone above records, and a stray `}` (or a record's extra one) below them: the object "closes" but
+        // does not parse, and a line at its top level is a record where a key belongs; read its lines again as lines
+        again = pretty.lines.concat(again.slice(at));
+        at = 0;
+        yield { line: lineNo, raw: t, error: { reason: 'invalid_json', detail: `a line holding only "{" opens an object that does not parse, and line ${pretty.recordAt} inside it holds a record where a key belongs: a stray "{"? (the lines after it are read as lines)` } };
         continue;
       }
       if (pretty.reopen) {
@@ -282,10 +291,11 @@ function* elementTexts(t: string): Generator<string, number> {
  * a line holding only "{" indented no more than its own (the next record's: a nested one is indented more), the lines
  * read ahead and why.
  */
-function prettyObject(open: Line, indent: number, next: () => Line | undefined, limit: RawLimit, jsonc: boolean): { raw: string; bad?: Rejection; reopen?: Line; readAhead?: undefined } | { readAhead: Line[]; why: string } {
+function prettyObject(open: Line, indent: number, next: () => Line | undefined, limit: RawLimit, jsonc: boolean): PrettyObject | { readAhead: Line[]; why: string } {
   const lines: Line[] = [];
   let closing = ''; // the text of the line that closes it, up to its "}": the rest may open the next object (`}{`)
   let reopen: Line | undefined;
+  let recordAt: number | undefined;
   const scan: JsonScan = { depth: 1, inString: false, escape: false };
   const block = { open: false }; // in a block comment that a line before opened (jsonc)
   const maxRaw = limit.maxRawChars ?? Infinity;
@@ -303,6 +313,7 @@ function prettyObject(open: Line, indent: number, next: () => Line | undefined, 
     if (chars > maxRaw) return { readAhead: lines, why: `within ${maxRaw} characters, more than ${withinMaxChars(limit)} can take` };
     // a comment's brackets and quotes are none (JSONC: `"text": "a" // ends with }`); counted once the record is read
     const aligned = !block.open; // the scanned text's characters at the line's places (none cut off before them)
+    if (recordAt === undefined && scan.depth === 1 && !scan.inString && aligned && looksLikeRecord(l.text)) recordAt = l.lineNo;
     const close = closeIndex(scan, jsonc ? lineWithoutComments(l.text, block) : l.text);
     if (close >= 0) {
       // `}{` (objects written with no line break between them): the "{" opens the next, read as a line of its own
@@ -319,7 +330,26 @@ function prettyObject(open: Line, indent: number, next: () => Line | undefined, 
   if (reopen) texts[texts.length - 1] = closing;
   const raw = texts.join('\n').trim();
   const bad = lines.reduce<Rejection | undefined>((sofar, l) => recordDefect(sofar, l.defect, l.lineNo), undefined);
-  return { raw, ...(bad ? { bad } : {}), ...(reopen ? { reopen } : {}) };
+  return { raw, lines, ...(bad ? { bad } : {}), ...(reopen ? { reopen } : {}), ...(recordAt === undefined ? {} : { recordAt }) };
+}
+
+/**
+ * A pretty-printed object's text and the lines read for it (`bad`: the rejection of its bytes that are not text;
+ * `reopen`: the "{" after its closing brace; `recordAt`: the first line at its top level that is a record of its own,
+ * `{"text": "a"}`, where a key belongs).
+ */
+interface PrettyObject { raw: string; lines: Line[]; bad?: Rejection; reopen?: Line; recordAt?: number; readAhead?: undefined }
+
+/** Whether a line starts with a whole object, `{…}` (a JSON Lines record; `{…},` a batch's element pasted; `{…}}`). */
+function looksLikeRecord(text: string): boolean {
+  const t = text.trimStart();
+  return t.startsWith('{') && closeIndex({ depth: 0, inString: false, escape: false }, t) > 0;
+}
+
+/** Whether `raw`, a pretty-printed object's text with a record where a key belongs (line `line`), does not parse. */
+function strayOpen(raw: string, line: number, limit: RawLimit, jsonc: boolean): boolean {
+  const text = jsonc && raw.includes('/') ? withoutComments(raw, uncounted(), line).trim() : raw;
+  return parseJsonItem(text, line, limit).error !== undefined;
 }
 
 /**
