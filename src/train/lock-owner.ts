@@ -25,12 +25,13 @@ export function ownerName(owner: LockOwner): string {
   return `process ${owner.pid} on ${owner.host} (since ${owner.started})`;
 }
 
+/**
+ * The text of the lock file `file`, or null when there is none or it is no regular file of at most 4 KiB (a FIFO, whose
+ * read would block for good, a symlink, a folder) or cannot be read: judged on the descriptor read (readSmallLock).
+ */
 export function readLock(file: string): string | null {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
+  const text = readSmallLock(file);
+  return text === 'absent' || text === 'other' ? null : text;
 }
 
 /** The file's mtime in ms, or now when it has gone (so it counts as fresh). */

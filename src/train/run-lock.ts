@@ -145,6 +145,7 @@ function removeDeadTemps(dir: string, fsNow: number): void {
     const pid = entry.startsWith(`${LOCK_FILE}.`) && entry.endsWith('.tmp') ? Number(/^(\d+)(?:-[0-9a-f]+)?$/.exec(entry.slice(LOCK_FILE.length + 1, -'.tmp'.length))?.[1]) : NaN;
     if (!Number.isSafeInteger(pid) || pid <= 0) continue;
     const file = path.join(dir, entry);
+    if (fs.lstatSync(file, { throwIfNoEntry: false })?.isFile() !== true) continue; // none of ours: a FIFO, a link, a folder
     const owner = parseOwner(readLock(file) ?? '');
     const dead = owner !== null && owner.pid === pid && elsewhere(owner) === null && owner.pid !== process.pid && !isRunning(owner);
     if (dead || fsNow - mtimeOf(file) > TEMP_STALE_MS) fs.rmSync(file, { force: true });

@@ -366,3 +366,18 @@ test('a lock of another pid namespace on this host (a container sharing its host
   captureStderr(() => acquireRunLock(dir)).result.release();
   assert.deepEqual(fs.readdirSync(dir), []);
 });
+
+test('FIFOs named as the lock\'s temporary and takeover guard (none of ours) neither block the lock\'s taking nor are removed', { timeout: 60_000 }, () => {
+  const dir = path.join(tmpDir(), 'run');
+  fs.mkdirSync(dir);
+  const fifos = [`${LOCK_FILE}.${deadPid()}.tmp`, `${LOCK_FILE}.takeover`];
+  for (const f of fifos) assert.equal(spawnSync('mkfifo', [path.join(dir, f)]).status, 0);
+  const go = path.join(path.dirname(dir), 'go');
+  fs.writeFileSync(go, '');
+  // in a child: a read of a FIFO with no writer blocks its thread for good, which no test timeout interrupts
+  const r = spawnSync(process.execPath, [...nodeArgsFor(WORKER), dir, go, '1'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.signal, null, `the lock's taking hung (killed after 30 s): ${r.stdout}${r.stderr}`);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /done 1 0/);
+  assert.deepEqual(fs.readdirSync(dir).sort(), [...fifos].sort(), 'the FIFOs are left where they were');
+});
