@@ -127,13 +127,14 @@ export function tol(quantity: Quantity, precision: Precision = TEST_PRECISION): 
 const REPORT = process.env.MISTRAL_TUNE_TEST_REPORT === '1';
 
 /**
- * Asserts `err` ≤ tol(quantity) at the test precision, naming `what`. MISTRAL_TUNE_TEST_REPORT=1 also prints
- * every measured error as `# tol <precision> <quantity> <err> <what>` (how TOLERANCES.bf16 was measured).
+ * Asserts `err` ≤ tol(quantity) at `precision` (default: the test precision; fp32 for what runs in f32 under both, as
+ * AdamW does), naming `what`. MISTRAL_TUNE_TEST_REPORT=1 also prints every measured error as
+ * `# tol <precision> <quantity> <err> <what>` (how TOLERANCES.bf16 was measured).
  */
-export function assertTol(quantity: Quantity, err: number, what: string): void {
-  if (REPORT) console.log(`# tol ${TEST_PRECISION} ${quantity} ${err.toExponential(3)} ${what}`);
-  const t = tol(quantity);
-  assert.ok(err <= t, `${what}: ${quantity} error ${err} > ${t} (${TEST_PRECISION})`);
+export function assertTol(quantity: Quantity, err: number, what: string, precision: Precision = TEST_PRECISION): void {
+  if (REPORT) console.log(`# tol ${precision} ${quantity} ${err.toExponential(3)} ${what}`);
+  const t = tol(quantity, precision);
+  assert.ok(err <= t, `${what}: ${quantity} error ${err} > ${t} (${precision})`);
 }
 
 /**
