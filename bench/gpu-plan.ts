@@ -46,6 +46,8 @@ export const VARIANTS: Record<string, Record<string, string>> = {
   'small-k': { MISTRAL_TUNE_CUDA_GEMM_SMALL_K: '1' },
   /** The flash backward in blocks of 128 keys with 8 warps, not 64 with 4 (flash-attention.ts; off by default): half the dQ atomics. */
   'flash-bwd128': { MISTRAL_TUNE_CUDA_FLASH_BWD128: '1' },
+  /** The flash forward in blocks of 128 queries, 32 a warp, not 64 of 16 (flash-attention.ts; off by default): half its reads of K and V from shared memory a query. */
+  'flash-fwd128': { MISTRAL_TUNE_CUDA_FLASH_FWD128: '1' },
   /** The flash kernels mask every tile, as before their fast path on fully visible tiles (the A/B of that path). */
   'flash-masked': { MISTRAL_TUNE_CUDA_FLASH_INTERIOR: '0' },
 };

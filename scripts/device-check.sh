@@ -22,7 +22,8 @@
 #                  (fp32, bf16) and =kernel (bf16; its fp32 is test-gpu-fp32's), then LoRA's products and a LoRA step
 #                  with MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 (bench's +small-k: gemm-skinny, odd-shapes, dora-parity at
 #                  bf16), and the attention tests and flash-head-dims with MISTRAL_TUNE_CUDA_FLASH_BWD128=1
-#                  (bench's +flash-bwd128, bf16); every variant runs, the step fails if one did
+#                  (bench's +flash-bwd128, bf16), then with MISTRAL_TUNE_CUDA_FLASH_FWD128=1 (+flash-fwd128); every
+#                  variant runs, the step fails if one did
 #   hf-check       scripts/hf-check: our exports loaded by HF transformers + PEFT, logits compared (python3 with
 #                  env.sh's LD_LIBRARY_PATH, or without its toolkit folders where torch does not import so: checked
 #                  in the background from the start; the bench's HF peer runs with the same python3)
@@ -31,7 +32,8 @@
 #                  (each case gets what is left, at most 60 s; the last ones are lost if time runs short): 1×2048,
 #                  2×2048 and 4×2048 with activation checkpointing on the default path (flash attention: issue [10]'s
 #                  targets), then the same with the optimisation variants being measured (bench/gpu-plan.ts VARIANTS,
-#                  `+name`: +flash-bwd128 runs the flash backward in blocks of 128 keys (8 warps), +no-splitk runs every product whole, as before split-K, +no-gemm-tune takes cuBLASLt's
+#                  `+name`: +flash-bwd128 runs the flash backward in blocks of 128 keys (8 warps), +flash-fwd128 the
+#                  flash forward in blocks of 128 queries (32 a warp; with +flash-bwd128: FlashAttention-2's shapes), +no-splitk runs every product whole, as before split-K, +no-gemm-tune takes cuBLASLt's
 #                  heuristic's first algorithm untimed, +small-k runs LoRA's products of the rank's k on our
 #                  gemm_small_k, +bf16-logits computes the step's logits in bf16 as HF does,
 #                  +flash-masked masks every flash tile as before the interior fast path), 1×2048 and 2×2048
@@ -184,6 +186,9 @@ step_bg attn-variants 150 bash -c 'rc=0; parity="test/backend/attention.test.ts 
   --test-timeout=20000 test/backend/gemm-skinny.test.ts test/model/odd-shapes.test.ts test/model/dora-parity.test.ts || rc=1; \
   echo "# MISTRAL_TUNE_CUDA_FLASH_BWD128=1 precision bf16 (the +flash-bwd128 variant: the flash backward in blocks of 128 keys)"; \
   MISTRAL_TUNE_CUDA_FLASH_BWD128=1 MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=bf16 node --import tsx --test --test-concurrency=3 \
+  --test-timeout=20000 test/backend/attention.test.ts test/model/flash-head-dims.test.ts || rc=1; \
+  echo "# MISTRAL_TUNE_CUDA_FLASH_FWD128=1 precision bf16 (the +flash-fwd128 variant: the flash forward in blocks of 128 queries)"; \
+  MISTRAL_TUNE_CUDA_FLASH_FWD128=1 MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=bf16 node --import tsx --test --test-concurrency=3 \
   --test-timeout=20000 test/backend/attention.test.ts test/model/flash-head-dims.test.ts || rc=1; exit $rc'
 hfc=$(mktemp -d) # the exported models: too many files to bring back (the log has the comparison), so not under $OUT
 step_bg_hf hf-check 90 bash -c 'node --import tsx scripts/hf-check/make-exports.ts "$1" && python3 scripts/hf-check/check_exports.py "$1"' hf-check "$hfc"
@@ -191,7 +196,7 @@ wait_steps
 rm -rf "$hfc"
 # the benchmark alone, on an idle GPU, with what is left
 python_for_hf quiet
-export BENCH_CASES="${BENCH_CASES:-1x2048,2x2048,4x2048:ckpt,1x2048+flash-bwd128,2x2048+flash-bwd128,4x2048:ckpt+flash-bwd128,1x2048+small-k,2x2048+small-k,1x2048+no-splitk,2x2048+no-splitk,1x2048+no-gemm-tune,2x2048+no-gemm-tune,1x2048+bf16-logits,2x2048+bf16-logits,1x2048+flash-masked,1x2048:profile,2x2048:profile,1x2048:gemm-attn,1x2048:dora}" BENCH_LAYERS="${BENCH_LAYERS:-32}"
+export BENCH_CASES="${BENCH_CASES:-1x2048,2x2048,4x2048:ckpt,1x2048+flash-bwd128,2x2048+flash-bwd128,4x2048:ckpt+flash-bwd128,1x2048+flash-fwd128,2x2048+flash-fwd128,2x2048+flash-fwd128+flash-bwd128,1x2048+small-k,2x2048+small-k,1x2048+no-splitk,2x2048+no-splitk,1x2048+no-gemm-tune,2x2048+no-gemm-tune,1x2048+bf16-logits,2x2048+bf16-logits,1x2048+flash-masked,1x2048:profile,2x2048:profile,1x2048:gemm-attn,1x2048:dora}" BENCH_LAYERS="${BENCH_LAYERS:-32}"
 step bench-gpu 240 bash -c 'exec node --import tsx bench/gpu.ts --cases "$BENCH_CASES" --layers "$BENCH_LAYERS" --steps 3 --warmup 1 --budget-s $((STEP_LIMIT_S - 10))'
 
 failures=$((failures + $(find "$verdicts" -name '*.failed' | wc -l)))

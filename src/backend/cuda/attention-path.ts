@@ -64,9 +64,10 @@ export function flashBackwardKernel(D: number, keys: 64 | 128 = 64): `flash_atte
   return keys === 128 ? `flash_attention_backward_k128_d${D}` : `flash_attention_backward_d${D}`;
 }
 
-/** The flash forward kernel for head dimension D, or null where it has none. */
-export function flashKernel(D: number): 'flash_attention_forward_d64' | 'flash_attention_forward_d128' | null {
-  return D === 64 ? 'flash_attention_forward_d64' : D === 128 ? 'flash_attention_forward_d128' : null;
+/** The flash forward kernel for head dimension D in blocks of `queries` queries (launch.ts's FlashForwardQueries), or null where it has none. */
+export function flashKernel(D: number, queries: 64 | 128 = 64): `flash_attention_forward_${'' | 'q128_'}d${64 | 128}` | null {
+  if (D !== 64 && D !== 128) return null;
+  return queries === 128 ? `flash_attention_forward_q128_d${D}` : `flash_attention_forward_d${D}`;
 }
 
 /**

@@ -12,7 +12,7 @@ import { openCuda, type CudaBackendOptions, type CudaParts, type DriverApi } fro
 import { CUDA_ERROR_OUT_OF_MEMORY, type Handle } from './driver.ts';
 import { CudaError } from './check.ts';
 import { DEFAULT_CUDA_ATTENTION, flashFallback, forEachBatchSlice, throughGemm, withinWindow, type CudaAttention } from './attention-path.ts';
-import { flashBackward, flashBackwardLaunch, flashForward, flashRefusal, type FlashGpu } from './flash-attention.ts';
+import { flashBackward, flashBackwardLaunch, flashForward, flashForwardLaunch, flashRefusal, type FlashGpu } from './flash-attention.ts';
 import { cudaGemm, GEMM_WORKSPACE_BYTES, type GemmHost } from './gemm.ts';
 import { GemmAttention } from './gemm-attention.ts';
 import type { Storage } from './kernel-source.ts';
@@ -257,7 +257,7 @@ export class CudaBackend implements Backend {
     if (s.T === 0 || s.B === 0) return; // no queries: nothing to write (the gemm path would still pack the keys)
     if (s.B > L.MAX_GRID_YZ) return forEachBatchSlice(this, s, (sub, at) => this.attentionForward(at(out, 'q'), at(lse, 'lse'), at(q, 'q'), at(k, 'kv'), at(v, 'kv'), at(segments, 'segments'), sub));
     s = withinWindow(s);
-    if (this.flashTakes(s, L.flashAttentionForward, q, k, v, out)) return flashForward(this, out, lse, q, k, v, segments, s);
+    if (this.flashTakes(s, flashForwardLaunch, q, k, v, out)) return flashForward(this, out, lse, q, k, v, segments, s);
     if (throughGemm(this.attention, s.D, q.dtype)) return this.gemmAttention.forward(out, lse, q, k, v, segments, s);
     const K = s.kvLen ?? s.T;
     const launch = (variant: Storage): L.AttentionLaunch => L.attentionForward(s, variant);

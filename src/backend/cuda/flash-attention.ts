@@ -4,7 +4,9 @@
 // storage at head dims 64 and 128 (flashKernel): the caller runs another path elsewhere. Both kernels skip the mask on
 // tiles every pair of which is visible (kernels/flash.cuh) unless MISTRAL_TUNE_CUDA_FLASH_INTERIOR=0 (flashInteriorFromEnv). The
 // backward takes 64 keys a block (4 warps), or 128 (8 warps, half the atomic additions into dQ) where
-// MISTRAL_TUNE_CUDA_FLASH_BWD128=1 (flashBackwardKeysFromEnv: a variant being measured).
+// MISTRAL_TUNE_CUDA_FLASH_BWD128=1 (flashBackwardKeysFromEnv); the forward 64 queries a block (16 a warp), or 128 (32 a
+// warp, half the shared-memory reads of K and V a query) where MISTRAL_TUNE_CUDA_FLASH_FWD128=1
+// (flashForwardQueriesFromEnv): variants being measured.
 import type { AttentionShape, DeviceBuffer } from '../backend.ts';
 import type { DType } from '../dtype.ts';
 import { envSwitch } from '../../util/env-switch.ts';
@@ -66,6 +68,20 @@ export function flashBackwardKeysFromEnv(env: NodeJS.ProcessEnv = process.env): 
   return envSwitch(env, 'MISTRAL_TUNE_CUDA_FLASH_BWD128', { default: false, on: 'the flash backward in blocks of 128 keys', off: 'in blocks of 64, the default' }) ? 128 : 64;
 }
 
+/**
+ * MISTRAL_TUNE_CUDA_FLASH_FWD128: 1 runs the flash forward in blocks of 128 queries (32 a warp: each K and V fragment
+ * feeds two m-tiles, Q read from shared memory), 0 (the default, an empty value too) in blocks of 64 (16 a warp, Q in
+ * registers). Read at each launch, so a benchmark can switch it between calls.
+ */
+export function flashForwardQueriesFromEnv(env: NodeJS.ProcessEnv = process.env): L.FlashForwardQueries {
+  return envSwitch(env, 'MISTRAL_TUNE_CUDA_FLASH_FWD128', { default: false, on: 'the flash forward in blocks of 128 queries', off: 'in blocks of 64, the default' }) ? 128 : 64;
+}
+
+/** The flash forward's launch for shape s in the blocks flashForwardQueriesFromEnv says. */
+export function flashForwardLaunch(s: L.AttentionDims): L.Launch {
+  return L.flashAttentionForward(s, flashForwardQueriesFromEnv());
+}
+
 /** The flash backward's launch for shape s in the blocks flashBackwardKeysFromEnv says. */
 export function flashBackwardLaunch(s: L.AttentionDims): L.Launch {
   return L.flashAttentionBackward(s, flashBackwardKeysFromEnv());
@@ -95,7 +111,7 @@ export function plannedAttentionPaths(attention: CudaAttention, D: number, stora
   if (storage !== 'bf16' || flashKernel(D) === null) return [flashFallback(D, storage)];
   if (gpu === null || gpu.sharedPerBlock === null) return ['flash', 'gemm'];
   const dims = { B: 1, T: 1, Hq: 1, Hkv: 1, D };
-  const takes = [L.flashAttentionForward(dims), flashBackwardLaunch(dims)].map((l) => gpuRefusal(gpu, D, l.sharedBytes) === null);
+  const takes = [flashForwardLaunch(dims), flashBackwardLaunch(dims)].map((l) => gpuRefusal(gpu, D, l.sharedBytes) === null);
   return [...(takes.some((t) => t) ? ['flash' as const] : []), ...(takes.some((t) => !t) ? ['gemm' as const] : [])];
 }
 
@@ -106,7 +122,8 @@ export function flashAttentionWorkspaceBytes(s: { B: number; T: number; Hq: numb
 
 export function flashForward(h: FlashAttentionHost, out: DeviceBuffer, lse: DeviceBuffer, q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer,
   segments: DeviceBuffer, s: AttentionShape): void {
-  h.kernels.launch(flashKernel(s.D)!, L.flashAttentionForward(s), [
+  const queries = flashForwardQueriesFromEnv();
+  h.kernels.launch(flashKernel(s.D, queries)!, L.flashAttentionForward(s, queries), [
     cuda(out), cuda(lse), cuda(q), cuda(k), cuda(v), cuda(segments), s.T, s.kvLen ?? s.T, s.qOffset ?? 0, s.Hq, s.Hkv, s.scale, s.window ?? 0,
     flashInteriorFromEnv(),
   ]);

@@ -59,6 +59,8 @@ const SIGNATURES = {
   attention_backward_dkv: ['attention', 'S! S! S E E S S S I i32 i32 i32 i32 real i32 i32'],
   flash_attention_forward_d64: ['attention_flash_forward', 'S! E! S S S I i32 i32 i32 i32 i32 real i32 i32'],
   flash_attention_forward_d128: ['attention_flash_forward', 'S! E! S S S I i32 i32 i32 i32 i32 real i32 i32'],
+  flash_attention_forward_q128_d64: ['attention_flash_forward', 'S! E! S S S I i32 i32 i32 i32 i32 real i32 i32'],
+  flash_attention_forward_q128_d128: ['attention_flash_forward', 'S! E! S S S I i32 i32 i32 i32 i32 real i32 i32'],
   flash_attention_backward_d64: ['attention_flash_backward', 'E! E! E! S S S S E E I i32 i32 i32 real i32 i32'],
   flash_attention_backward_d128: ['attention_flash_backward', 'E! E! E! S S S S E E I i32 i32 i32 real i32 i32'],
   flash_attention_backward_k128_d64: ['attention_flash_backward', 'E! E! E! S S S S E E I i32 i32 i32 real i32 i32'],
@@ -102,7 +104,8 @@ export const BACKEND_KERNELS = {
   scaleByScalar: ['scale_by_scalar'], rmsnormForward: ['rmsnorm_forward'], rmsnormBackward: ['rmsnorm_backward'], rope: ['rope'],
   // the kernels of the attention paths (MISTRAL_TUNE_CUDA_ATTENTION: kernel; gemm: cuBLASLt and row kernels;
   // flash: the tensor-core forward and backward under bf16 at head dims 64 and 128, else the gemm path)
-  attentionForward: ['attention_forward', 'flash_attention_forward_d64', 'flash_attention_forward_d128', 'attn_pack', 'cublasLt', 'attn_softmax'],
+  attentionForward: ['attention_forward', 'flash_attention_forward_d64', 'flash_attention_forward_d128', 'flash_attention_forward_q128_d64',
+    'flash_attention_forward_q128_d128', 'attn_pack', 'cublasLt', 'attn_softmax'],
   attentionBackward: ['attention_backward_dq', 'attention_backward_dkv', 'flash_attention_backward_d64', 'flash_attention_backward_d128',
     'flash_attention_backward_k128_d64', 'flash_attention_backward_k128_d128',
     'attn_pack', 'cublasLt', 'attn_probs', 'attn_rowdot', 'attn_dscores', 'fill', 'convert'],

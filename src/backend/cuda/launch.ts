@@ -165,14 +165,18 @@ function flashGrid(s: AttentionDims, rows: number = FLASH.queries): Launch['grid
   return dim(s.Hq, tiles, s.B);
 }
 
+/** The queries a block of the flash forward takes: 64 (16 a warp, the default) or 128 (32 a warp: flash_attention_forward_q128_d*). */
+export type FlashForwardQueries = 64 | 128;
+
 /**
- * flash_attention_forward_d*: one block of 4 warps per 64 queries of one head and row, the last query tile's blocks
- * first (blockIdx.y counts down the tiles); dynamic shared memory for two stages of the K and V tiles (64 × (D + 8)
- * bf16 each) and their key segments (64 × 4 bytes).
+ * flash_attention_forward_d* (queries 64) and _q128_d* (queries 128): one block of 4 warps per `queries` queries of one
+ * head and row, the last query tile's blocks first (blockIdx.y counts down the tiles); dynamic shared memory for two
+ * stages of the K and V tiles (64 × (D + 8) bf16 each) and their key segments (64 × 4 bytes), and with 128 queries the
+ * Q tile before them (128 × (D + 8) bf16): at D = 128, 70,144 and 104,960 bytes (two blocks an SM either way).
  */
-export function flashAttentionForward(s: AttentionDims): Launch {
-  const K = FLASH.keys;
-  return { grid: flashGrid(s), block: dim(FLASH.threads), sharedBytes: 2 * (2 * 2 * K * (s.D + 8) + 4 * K) };
+export function flashAttentionForward(s: AttentionDims, queries: FlashForwardQueries = FLASH.queries): Launch {
+  const K = FLASH.keys, qTile = queries === 128 ? 2 * queries * (s.D + 8) : 0;
+  return { grid: flashGrid(s, queries), block: dim(FLASH.threads), sharedBytes: qTile + 2 * (2 * 2 * K * (s.D + 8) + 4 * K) };
 }
 
 /** The keys a block of the flash backward takes: 64 (4 warps, the default) or 128 (8 warps: flash_attention_backward_k128_d*). */

@@ -46,8 +46,9 @@ const RUNS: Array<{ precision: string; attention: string; schedule: string; file
   { precision: 'fp32', attention: 'kernel', schedule: 'forward' },
   { precision: 'bf16', attention: 'flash', schedule: 'serial', files: [...SUITE, 'test/model/flash-head-dims.test.ts'] },
   { precision: 'bf16', attention: 'flash', schedule: 'reverse' },
-  // the flash backward in blocks of 128 keys (8 warps; a variant, MISTRAL_TUNE_CUDA_FLASH_BWD128): its dQ from dS in shared memory
-  { precision: 'bf16', attention: 'flash', schedule: 'reverse', env: { MISTRAL_TUNE_CUDA_FLASH_BWD128: '1' }, files: [ATTENTION] },
+  // the flash kernels' variants: the backward in blocks of 128 keys (8 warps, MISTRAL_TUNE_CUDA_FLASH_BWD128: its dQ from
+  // dS in shared memory) and the forward in blocks of 128 queries (32 a warp, MISTRAL_TUNE_CUDA_FLASH_FWD128)
+  { precision: 'bf16', attention: 'flash', schedule: 'reverse', env: { MISTRAL_TUNE_CUDA_FLASH_BWD128: '1', MISTRAL_TUNE_CUDA_FLASH_FWD128: '1' }, files: [ATTENTION] },
   { precision: 'fp32', attention: 'gemm', schedule: 'reverse', files: [ATTENTION] },
   { precision: 'fp32', attention: 'kernel', schedule: 'reverse', ...FALLBACK },
   { precision: 'bf16', attention: 'kernel', schedule: 'forward', ...FALLBACK },

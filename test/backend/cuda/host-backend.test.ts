@@ -81,7 +81,10 @@ test('fp32: every kernel method launches its kernels with as many arguments as t
   const flashPath = fakeBackend({ attention: 'flash' });
   for (const D of [64, 128]) {
     const shape = { B: 1, T: 3, Hq: 2, Hkv: 1, D, scale: 0.1, window: null }, st = (n: number) => flashPath.be.alloc('bf16', n);
-    flashPath.be.attentionForward(st(3 * 2 * D), flashPath.be.alloc('f32', 6), st(3 * 2 * D), st(3 * D), st(3 * D), flashPath.be.alloc('i32', 3), shape);
+    for (const wide of ['0', '1']) { // the forward in blocks of 64 queries, and of 128 (MISTRAL_TUNE_CUDA_FLASH_FWD128)
+      withEnv('MISTRAL_TUNE_CUDA_FLASH_FWD128', wide, () =>
+        flashPath.be.attentionForward(st(3 * 2 * D), flashPath.be.alloc('f32', 6), st(3 * 2 * D), st(3 * D), st(3 * D), flashPath.be.alloc('i32', 3), shape));
+    }
     for (const wide of ['0', '1']) { // the backward in blocks of 64 keys, and of 128 (MISTRAL_TUNE_CUDA_FLASH_BWD128)
       withEnv('MISTRAL_TUNE_CUDA_FLASH_BWD128', wide, () => flashPath.be.attentionBackward(st(3 * 2 * D), st(3 * D), st(3 * D), st(3 * 2 * D), st(3 * 2 * D),
         flashPath.be.alloc('f32', 6), st(3 * 2 * D), st(3 * D), st(3 * D), flashPath.be.alloc('i32', 3), shape));
@@ -366,6 +369,28 @@ test('MISTRAL_TUNE_CUDA_FLASH_BWD128 runs the flash backward in blocks of 128 ke
   assert.ok(sharedAllowed.includes('flash_attention_backward_k128_d128 158720'), 'the kernel is allowed its shared memory');
   assert.throws(() => backward('yes'), (e: Error) => e instanceof UserError &&
     e.message === 'MISTRAL_TUNE_CUDA_FLASH_BWD128=yes: expected 1 (the flash backward in blocks of 128 keys) or 0 (in blocks of 64, the default)');
+});
+
+test('MISTRAL_TUNE_CUDA_FLASH_FWD128 runs the flash forward in blocks of 128 queries (32 a warp) at each launch: 64 by default, anything else than 0 or 1 an error naming the variable', () => {
+  const { be, launches, sharedAllowed } = fakeBackend({ attention: 'flash' });
+  const T = 200, shape = { B: 1, T, Hq: 4, Hkv: 2, D: 128, scale: 0.1, window: null }, s = (n: number) => be.alloc('bf16', n);
+  const nq = T * 4 * 128, nk = T * 2 * 128;
+  const forward = (value: string | undefined): Launched => withEnv('MISTRAL_TUNE_CUDA_FLASH_FWD128', value, () => {
+    launches.length = 0;
+    be.attentionForward(s(nq), be.alloc('f32', 4 * T), s(nq), s(nk), s(nk), be.alloc('i32', T), shape);
+    assert.equal(launches.length, 1);
+    assert.equal(launches[0]!.args.length, KERNELS[launches[0]!.name as KernelName].params.length, 'the kernel table\'s arguments');
+    return launches[0]!;
+  });
+  for (const value of [undefined, '', '0']) {
+    const l = forward(value);
+    assert.deepEqual([l.name, l.grid, l.block, l.shared], ['flash_attention_forward_d128', { x: 4, y: 4, z: 1 }, { x: 128, y: 1, z: 1 }, 70_144], `${value}`);
+  }
+  const wide = forward('1');
+  assert.deepEqual([wide.name, wide.grid, wide.block, wide.shared], ['flash_attention_forward_q128_d128', { x: 4, y: 2, z: 1 }, { x: 128, y: 1, z: 1 }, 104_960]);
+  assert.ok(sharedAllowed.includes('flash_attention_forward_q128_d128 104960'), 'the kernel is allowed its shared memory');
+  assert.throws(() => forward('yes'), (e: Error) => e instanceof UserError &&
+    e.message === 'MISTRAL_TUNE_CUDA_FLASH_FWD128=yes: expected 1 (the flash forward in blocks of 128 queries) or 0 (in blocks of 64, the default)');
 });
 
 test('MISTRAL_TUNE_CUDA_ATTENTION=flash on a GPU older than compute capability 8.0: attention through cuBLASLt, said once', () => {

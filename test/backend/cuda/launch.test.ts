@@ -72,6 +72,17 @@ test('the flash backward in blocks of 64 keys (4 warps, two blocks an SM within 
   assert.equal(flashAttentionBackward({ ...s, D: 64 }, 128).sharedBytes, 2 * (2 * 128 * 72 + 4 * 64 * 72 + 64 * 136) + 4 * (3 * 2 * 64 + 128));
 });
 
+test('the flash forward in blocks of 64 queries (16 a warp) or 128 (32 a warp, the Q tile in shared memory): grid and shared memory as the kernel lays it out, two blocks an SM either way', () => {
+  const s = { B: 2, T: 2049, Hq: 32, Hkv: 8, D: 128 };
+  assert.deepEqual(flashAttentionForward(s, 64), flashAttentionForward(s), '64 queries by default');
+  // two stages of K and V (64 × 136 bf16 each) and their key segments (64 ints); with 128 queries the Q tile (128 × 136) first
+  assert.deepEqual(flashAttentionForward(s, 64), { grid: { x: 32, y: 33, z: 2 }, block: { x: 128, y: 1, z: 1 }, sharedBytes: 70_144 });
+  assert.deepEqual(flashAttentionForward(s, 128), { grid: { x: 32, y: 17, z: 2 }, block: { x: 128, y: 1, z: 1 }, sharedBytes: 2 * 128 * 136 + 70_144 });
+  assert.ok(2 * (104_960 + 1024) <= 228 * 1024);
+  assert.equal(flashAttentionForward({ ...s, D: 64 }, 128).sharedBytes, 2 * 128 * 72 + 2 * (2 * 2 * 64 * 72 + 4 * 64));
+  assert.equal(flashAttentionForward({ ...s, T: 0 }, 128).grid.y, 1);
+});
+
 test('attention launches: grids per (query|key, head, row); the largest tile of staged rows that fits 48 KiB; limits as UserErrors', () => {
   const s = { B: 2, T: 2048, Hq: 32, Hkv: 8, D: 128 };
   const f = attentionForward(s, 'bf16');

@@ -5,7 +5,8 @@
 // accumulate) with the online softmax in between; P is rounded to bf16 for its product, as FlashAttention does.
 // Causal and sliding-window tiles outside a block's range are skipped; a tile every pair of which is visible (all
 // but the diagonal ones, those at the window's edge and where packed samples' segments change) skips the mask too
-// (interior: flash.cuh's tile_visible).
+// (interior: flash.cuh's tile_visible). flash_forward_q32 below is the variant in blocks of 128 queries, 32 a warp
+// (MISTRAL_TUNE_CUDA_FLASH_FWD128=1, flash-attention.ts: being measured).
 // The helpers, tile sizes and fragment layouts are flash.cuh's.
 #include "flash.cuh"
 
@@ -201,9 +202,169 @@ __device__ __forceinline__ void flash_forward(store_t *out, exact_t *lse, const 
     if (t == 0) lse[((long long)b * Hq + h) * T + qi[r]] = l[r] > 0.f ? m[r] + __logf(l[r]) : qseg[r] >= 0 ? NOT_A_NUMBER : NEG_INF;
   }
 }
+/**
+ * The forward in blocks of 128 queries, 32 a warp (two m-tiles, FlashAttention-2's shape for these head dims:
+ * MISTRAL_TUNE_CUDA_FLASH_FWD128=1, flash-attention.ts): the same steps as flash_forward's on the same key tiles, but each
+ * K and V fragment read by ldmatrix feeds both m-tiles' products — half the shared-memory reads of K and V a query,
+ * which bound flash_forward — and the block's Q tile is staged in shared memory once (cp.async, with the first K/V
+ * stage) and read by ldmatrix at each k-step, where flash_forward holds a warp's Q in registers: at D = 128 the two
+ * m-tiles' O and S take 192 of the 255 registers. A warp whose 32 queries all precede a tile's keys skips its products
+ * (the causal diagonal of a 128-query block spans two key tiles). Dynamic shared memory: the Q tile (128 × (D + 8)
+ * bf16), then flash_forward's two stages: sized by launch.ts's flashAttentionForward.
+ */
+template <int D>
+__device__ __forceinline__ void flash_forward_q32(store_t *out, exact_t *lse, const store_t *q, const store_t *k, const store_t *v,
+    const int *segments, int T, int K, int q_offset, int Hq, int Hkv, float scale, int window, int interior) {
+  constexpr int BQ = 2 * FA_BQ, LD = D + 8;
+  extern __shared__ __align__(16) unsigned char smem_bytes[];
+  store_t *const Qs = reinterpret_cast<store_t *>(smem_bytes);
+  store_t *const Kst = Qs + BQ * LD, *const Vst = Kst + 2 * FA_BK * LD;
+  int *const segSt = reinterpret_cast<int *>(Vst + 2 * FA_BK * LD);
+  const int warp = threadIdx.x / WARP, lane = threadIdx.x % WARP, g = lane / 4, t = lane % 4;
+  const int h = blockIdx.x, b = blockIdx.z;
+  const int qBlock = (gridDim.y - 1 - blockIdx.y) * BQ;
+  const int *seg = segments + (long long)b * K;
+  const long long qs = (long long)Hq * D;
+  // this thread's four query rows, row r of m-tile mt's fragment: the block's warp·32 + 16·mt + g + 8·r; the key index
+  // of its first (recomputed for the others: index registers spilled at D = 128) and each row's segment
+  const int qa0 = q_offset + qBlock + warp * 32 + g;
+  int qseg[2][2];
+#pragma unroll
+  for (int mt = 0; mt < 2; mt++)
+#pragma unroll
+    for (int r = 0; r < 2; r++) qseg[mt][r] = qa0 - q_offset + 16 * mt + 8 * r < T ? seg[qa0 + 16 * mt + 8 * r] : -1;
+  // the Q tile by cp.async (zeros past T), waited for with the first K/V stage
+  for (int e = threadIdx.x; e < BQ * (D / 8); e += FA_WARPS * WARP) {
+    const int row = e / (D / 8), col = 8 * (e % (D / 8)), i = qBlock + row;
+    cp_async16(&Qs[row * LD + col], q + ((long long)b * T + (i < T ? i : 0)) * qs + (long long)h * D + col, i < T);
+  }
+  float o[2][D / 8][4];
+#pragma unroll
+  for (int mt = 0; mt < 2; mt++)
+#pragma unroll
+    for (int nd = 0; nd < D / 8; nd++) o[mt][nd][0] = o[mt][nd][1] = o[mt][nd][2] = o[mt][nd][3] = 0.f;
+  float m[2][2] = {{NEG_INF, NEG_INF}, {NEG_INF, NEG_INF}}, l[2][2] = {{0.f, 0.f}, {0.f, 0.f}};
+  const int aFirst = q_offset + qBlock, aLast = q_offset + min(T, qBlock + BQ) - 1;
+  const int lo = window > 0 ? max(0, aFirst - window + 1) : 0;
+  const int hi = min(aLast, K - 1);
+  const int s0 = seg[aFirst];
+  const bool rowsInterior = interior && qBlock + BQ <= T && s0 >= 0 && qseg[0][0] == s0 && qseg[0][1] == s0 && qseg[1][0] == s0 && qseg[1][1] == s0;
+  // stage `st` ← the tile of keys from j0, as flash_forward's (the K/V row address from the kernel's arguments at each
+  // copy: a base pointer held through the walk spilled at D = 128)
+  auto stage = [&](int st, int j0) {
+    for (int e = threadIdx.x; e < FA_BK * (D / 8); e += FA_WARPS * WARP) {
+      const int row = e / (D / 8), col = 8 * (e % (D / 8)), j = j0 + row;
+      const long long at = ((long long)b * K + (j < K ? j : 0)) * ((long long)Hkv * D) + (long long)(h / (Hq / Hkv)) * D + col;
+      cp_async16(&Kst[(st * FA_BK + row) * LD + col], k + at, j < K);
+      cp_async16(&Vst[(st * FA_BK + row) * LD + col], v + at, j < K);
+    }
+    for (int e = threadIdx.x; e < FA_BK; e += FA_WARPS * WARP) {
+      if (j0 + e < K) cp_async4(&segSt[st * FA_BK + e], seg + j0 + e);
+      else segSt[st * FA_BK + e] = -2;
+    }
+  };
+  if (lo <= hi) stage(0, lo);
+  cp_async_commit();
+  for (int j0 = lo, it = 0; j0 <= hi; j0 += FA_BK, it++) {
+    const int cur = it & 1;
+    if (j0 + FA_BK <= hi) stage(cur ^ 1, j0 + FA_BK);
+    cp_async_commit();
+    cp_async_wait<1>();
+    const int *const segK = segSt + cur * FA_BK;
+    const bool segsInterior = __syncthreads_and(rowsInterior && (threadIdx.x >= FA_BK || segK[threadIdx.x] == s0));
+    const bool full = segsInterior && tile_visible(aFirst, BQ, j0, FA_BK, K, window);
+    const store_t *const Ks = Kst + cur * FA_BK * LD, *const Vs = Vst + cur * FA_BK * LD;
+    // a warp whose 32 queries all precede the tile's first key sees none of it (causal): nothing to add
+    if (q_offset + qBlock + warp * 32 + 31 >= j0) {
+    float s[2][FA_BK / 8][4];
+#pragma unroll
+    for (int mt = 0; mt < 2; mt++)
+#pragma unroll
+      for (int nt = 0; nt < FA_BK / 8; nt++) s[mt][nt][0] = s[mt][nt][1] = s[mt][nt][2] = s[mt][nt][3] = 0.f;
+#pragma unroll
+    for (int kk = 0; kk < D / 16; kk++) {
+      unsigned aq[2][4];
+#pragma unroll
+      for (int mt = 0; mt < 2; mt++)
+        ldsm_x4<false>(aq[mt], Qs + (warp * 32 + 16 * mt + (lane % 8) + 8 * ((lane / 8) % 2)) * LD + kk * 16 + 8 * (lane / 16));
+#pragma unroll
+      for (int nt = 0; nt < FA_BK / 8; nt += 2) {
+        unsigned kf[4];
+        ldsm_x4<false>(kf, Ks + (nt * 8 + (lane % 8) + 8 * (lane / 16)) * LD + kk * 16 + 8 * ((lane / 8) % 2));
+#pragma unroll
+        for (int mt = 0; mt < 2; mt++) {
+          mma16816(s[mt][nt], aq[mt], kf[0], kf[1]);
+          mma16816(s[mt][nt + 1], aq[mt], kf[2], kf[3]);
+        }
+      }
+    }
+    unsigned ap[2][FA_BK / 16][4];
+#pragma unroll
+    for (int mt = 0; mt < 2; mt++) {
+      float corr[2];
+      auto vis = [&](int r, int jj) {
+        const int j = j0 + jj;
+        const int a = qa0 + 16 * mt + 8 * r;
+        return qseg[mt][r] >= 0 && j <= a && segK[jj] == qseg[mt][r] && (window <= 0 || a - j < window);
+      };
+      if (full) softmax_tile<false>(s[mt], m[mt], l[mt], corr, scale, t, vis);
+      else softmax_tile<true>(s[mt], m[mt], l[mt], corr, scale, t, vis);
+#pragma unroll
+      for (int nd = 0; nd < D / 8; nd++) {
+        o[mt][nd][0] *= corr[0];
+        o[mt][nd][1] *= corr[0];
+        o[mt][nd][2] *= corr[1];
+        o[mt][nd][3] *= corr[1];
+      }
+#pragma unroll
+      for (int kc = 0; kc < FA_BK / 16; kc++) {
+        ap[mt][kc][0] = pack2(s[mt][2 * kc][0], s[mt][2 * kc][1]);
+        ap[mt][kc][1] = pack2(s[mt][2 * kc][2], s[mt][2 * kc][3]);
+        ap[mt][kc][2] = pack2(s[mt][2 * kc + 1][0], s[mt][2 * kc + 1][1]);
+        ap[mt][kc][3] = pack2(s[mt][2 * kc + 1][2], s[mt][2 * kc + 1][3]);
+      }
+    }
+#pragma unroll
+    for (int kc = 0; kc < FA_BK / 16; kc++) {
+#pragma unroll
+      for (int nd = 0; nd < D / 8; nd += 2) {
+        unsigned vf[4];
+        ldsm_x4<true>(vf, Vs + (kc * 16 + (lane % 8) + 8 * ((lane / 8) % 2)) * LD + nd * 8 + 8 * (lane / 16));
+#pragma unroll
+        for (int mt = 0; mt < 2; mt++) {
+          mma16816(o[mt][nd], ap[mt][kc], vf[0], vf[1]);
+          mma16816(o[mt][nd + 1], ap[mt][kc], vf[2], vf[3]);
+        }
+      }
+    }
+    }
+    __syncthreads();
+  }
+#pragma unroll
+  for (int mt = 0; mt < 2; mt++) {
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+      l[mt][r] += __shfl_xor_sync(0xffffffffu, l[mt][r], 1);
+      l[mt][r] += __shfl_xor_sync(0xffffffffu, l[mt][r], 2);
+    }
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+      const int qi = qBlock + warp * 32 + 16 * mt + g + 8 * r;
+      if (qi >= T) continue;
+      const float inv = l[mt][r] > 0.f ? 1.f / l[mt][r] : qseg[mt][r] >= 0 ? NOT_A_NUMBER : 0.f;
+      const long long row = ((long long)b * T + qi) * qs + (long long)h * D;
+#pragma unroll
+      for (int nd = 0; nd < D / 8; nd++) {
+        *reinterpret_cast<unsigned *>(out + row + nd * 8 + 2 * t) = pack2(o[mt][nd][2 * r] * inv, o[mt][nd][2 * r + 1] * inv);
+      }
+      if (t == 0) lse[((long long)b * Hq + h) * T + qi] = l[mt][r] > 0.f ? m[mt][r] + __logf(l[mt][r]) : qseg[mt][r] >= 0 ? NOT_A_NUMBER : NEG_INF;
+    }
+  }
+}
 #endif
 
-// The entry points (the f32 and f64 variants trap: the host never launches them there).
+// The entry points: blocks of 64 queries (4 warps of 16, the default) and of 128 (4 warps of 32); the f32 and f64
+// variants trap (the host never launches them there).
 extern "C" __global__ void flash_attention_forward_d64(store_t *out, exact_t *lse, const store_t *q, const store_t *k, const store_t *v,
     const int *segments, int T, int K, int q_offset, int Hq, int Hkv, real scale, int window, int interior) {
 #if !defined(STORE_F32) && !defined(STORE_F64)
@@ -217,6 +378,24 @@ extern "C" __global__ void flash_attention_forward_d128(store_t *out, exact_t *l
     const int *segments, int T, int K, int q_offset, int Hq, int Hkv, real scale, int window, int interior) {
 #if !defined(STORE_F32) && !defined(STORE_F64)
   flash_forward<128>(out, lse, q, k, v, segments, T, K, q_offset, Hq, Hkv, scale, window, interior);
+#else
+  __trap();
+#endif
+}
+
+extern "C" __global__ void __launch_bounds__(4 * WARP, 2) flash_attention_forward_q128_d64(store_t *out, exact_t *lse, const store_t *q, const store_t *k,
+    const store_t *v, const int *segments, int T, int K, int q_offset, int Hq, int Hkv, real scale, int window, int interior) {
+#if !defined(STORE_F32) && !defined(STORE_F64)
+  flash_forward_q32<64>(out, lse, q, k, v, segments, T, K, q_offset, Hq, Hkv, scale, window, interior);
+#else
+  __trap();
+#endif
+}
+
+extern "C" __global__ void __launch_bounds__(4 * WARP, 2) flash_attention_forward_q128_d128(store_t *out, exact_t *lse, const store_t *q, const store_t *k,
+    const store_t *v, const int *segments, int T, int K, int q_offset, int Hq, int Hkv, real scale, int window, int interior) {
+#if !defined(STORE_F32) && !defined(STORE_F64)
+  flash_forward_q32<128>(out, lse, q, k, v, segments, T, K, q_offset, Hq, Hkv, scale, window, interior);
 #else
   __trap();
 #endif
