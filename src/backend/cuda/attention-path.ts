@@ -37,9 +37,8 @@ export function attentionPathAt(attention: CudaAttention, D: number): CudaAttent
 
 /**
  * The path of a call the flash kernels do not take, on the flash path: the attention kernels where the storage is not
- * bf16 (fp32, and the gradient checks' f64: sums in the storage's precision, closest to the CPU's — cuBLASLt's path
- * at fp32 was 1.15e-4 off PEFT's DoRA step where the kernels are within 1e-4) and the head dim is theirs; cuBLASLt
- * otherwise (bf16 at another head dim: its tensor cores).
+ * bf16 (fp32, and the gradient checks' f64: sums in the storage's precision, in the CPU's order, the oracle's own
+ * arithmetic) and the head dim is theirs; cuBLASLt otherwise (bf16 at another head dim: its tensor cores).
  */
 export function flashFallback(D: number, storage: DType): 'kernel' | 'gemm' {
   return storage !== 'bf16' && D <= KERNEL_MAX_HEAD_DIM ? 'kernel' : 'gemm';
