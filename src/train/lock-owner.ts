@@ -26,11 +26,12 @@ export function ownerName(owner: LockOwner): string {
 }
 
 /**
- * The text of the lock file `file`, or null when there is none or it is no regular file of at most 4 KiB (a FIFO, whose
- * read would block for good, a symlink, a folder) or cannot be read: judged on the descriptor read (readSmallLock).
+ * The text of the lock file `file` (its first 4 KiB: a longer one is no lock of ours, and reads as none of its owners),
+ * or null when there is none, it cannot be read, or it is no regular file (a FIFO, whose read would block for good; a
+ * symlink; a folder): judged on the descriptor read (readSmallLock).
  */
 export function readLock(file: string): string | null {
-  const text = readSmallLock(file);
+  const text = readSmallLock(file, true);
   return text === 'absent' || text === 'other' ? null : text;
 }
 
@@ -137,12 +138,13 @@ export function inspectLock(file: string): LockView {
 }
 
 /**
- * The text of the lock file `file` for inspectLock: 'absent' when there is none, 'other' when it is no regular file of at
- * most 4 KiB (a symlink, a FIFO, a folder), null when it cannot be read. Judged on the descriptor read, opened without
- * blocking or following a symlink: a lstat before a readFileSync let a FIFO renamed over the lock in between be opened,
- * and the dashboard's event loop waited on it for good (a FIFO renamed over in its turn has no writer left to come).
+ * The text of the lock file `file`: 'absent' when there is none, 'other' when it is no regular file (a symlink, a FIFO, a
+ * folder) or, unless `longToo` (then its first 4 KiB), one of more than 4 KiB; null when it cannot be read. Judged on
+ * the descriptor read, opened without blocking or following a symlink: a lstat before a readFileSync let a FIFO renamed
+ * over the lock in between be opened, and the dashboard's event loop (or a train) waited on it for good (a FIFO renamed
+ * over in its turn has no writer left to come).
  */
-function readSmallLock(file: string): string | 'absent' | 'other' | null {
+function readSmallLock(file: string, longToo = false): string | 'absent' | 'other' | null {
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOFOLLOW ?? 0));
@@ -155,11 +157,11 @@ function readSmallLock(file: string): string | 'absent' | 'other' | null {
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile() || st.size > 4096) return 'other';
+    if (!st.isFile() || (st.size > 4096 && !longToo)) return 'other';
     const bytes = Buffer.alloc(4097);
     let n = 0;
     for (let got = 1; n < bytes.length && got > 0; n += got) got = fs.readSync(fd, bytes, n, bytes.length - n, n);
-    return n > 4096 ? 'other' : bytes.subarray(0, n).toString('utf8');
+    return n <= 4096 ? bytes.subarray(0, n).toString('utf8') : longToo ? bytes.subarray(0, 4096).toString('utf8') : 'other';
   } catch {
     return null;
   } finally {
