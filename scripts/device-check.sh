@@ -37,7 +37,8 @@
 #                  heuristic's first algorithm untimed, +small-k runs LoRA's products of the rank's k on our
 #                  gemm_small_k, +bf16-logits computes the step's logits in bf16 as HF does,
 #                  +flash-masked masks every flash tile as before the interior fast path), 1×2048 and 2×2048
-#                  profiled (GPU time by operation class, MISTRAL_TUNE_CUDA_PROFILE), 1×2048 with attention through
+#                  profiled (GPU time by operation class, MISTRAL_TUNE_CUDA_PROFILE), 1×2048 profiled with both flash
+#                  variants (their kernels' times beside the defaults'), 1×2048 with attention through
 #                  cuBLASLt (:gemm-attn), then DoRA at 1×2048 (:dora, no HF ratio), beside HF PEFT; its --budget-s ends it
 #                  inside the step's limit with a partial table
 #                  (BENCH_LAYERS and BENCH_CASES override)
@@ -196,7 +197,7 @@ wait_steps
 rm -rf "$hfc"
 # the benchmark alone, on an idle GPU, with what is left
 python_for_hf quiet
-export BENCH_CASES="${BENCH_CASES:-1x2048,2x2048,4x2048:ckpt,1x2048+flash-bwd128,2x2048+flash-bwd128,4x2048:ckpt+flash-bwd128,1x2048+flash-fwd128,2x2048+flash-fwd128,2x2048+flash-fwd128+flash-bwd128,1x2048+small-k,2x2048+small-k,1x2048+no-splitk,2x2048+no-splitk,1x2048+no-gemm-tune,2x2048+no-gemm-tune,1x2048+bf16-logits,2x2048+bf16-logits,1x2048+flash-masked,1x2048:profile,2x2048:profile,1x2048:gemm-attn,1x2048:dora}" BENCH_LAYERS="${BENCH_LAYERS:-32}"
+export BENCH_CASES="${BENCH_CASES:-1x2048,2x2048,4x2048:ckpt,1x2048+flash-bwd128,2x2048+flash-bwd128,4x2048:ckpt+flash-bwd128,1x2048+flash-fwd128,2x2048+flash-fwd128,2x2048+flash-fwd128+flash-bwd128,1x2048+small-k,2x2048+small-k,1x2048+no-splitk,2x2048+no-splitk,1x2048+no-gemm-tune,2x2048+no-gemm-tune,1x2048+bf16-logits,2x2048+bf16-logits,1x2048+flash-masked,1x2048:profile,2x2048:profile,1x2048:profile+flash-fwd128+flash-bwd128,1x2048:gemm-attn,1x2048:dora}" BENCH_LAYERS="${BENCH_LAYERS:-32}"
 step bench-gpu 240 bash -c 'exec node --import tsx bench/gpu.ts --cases "$BENCH_CASES" --layers "$BENCH_LAYERS" --steps 3 --warmup 1 --budget-s $((STEP_LIMIT_S - 10))'
 
 failures=$((failures + $(find "$verdicts" -name '*.failed' | wc -l)))
