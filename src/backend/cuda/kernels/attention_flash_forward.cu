@@ -202,6 +202,7 @@ __device__ __forceinline__ void flash_forward(store_t *out, exact_t *lse, const 
     if (t == 0) lse[((long long)b * Hq + h) * T + qi[r]] = l[r] > 0.f ? m[r] + __logf(l[r]) : qseg[r] >= 0 ? NOT_A_NUMBER : NEG_INF;
   }
 }
+
 /**
  * The forward in blocks of 128 queries, 32 a warp (two m-tiles, FlashAttention-2's shape for these head dims:
  * MISTRAL_TUNE_CUDA_FLASH_FWD128=1, flash-attention.ts): the same steps as flash_forward's on the same key tiles, but each
@@ -276,70 +277,75 @@ __device__ __forceinline__ void flash_forward_q32(store_t *out, exact_t *lse, co
     const store_t *const Ks = Kst + cur * FA_BK * LD, *const Vs = Vst + cur * FA_BK * LD;
     // a warp whose 32 queries all precede the tile's first key sees none of it (causal): nothing to add
     if (q_offset + qBlock + warp * 32 + 31 >= j0) {
-    float s[2][FA_BK / 8][4];
-#pragma unroll
-    for (int mt = 0; mt < 2; mt++)
-#pragma unroll
-      for (int nt = 0; nt < FA_BK / 8; nt++) s[mt][nt][0] = s[mt][nt][1] = s[mt][nt][2] = s[mt][nt][3] = 0.f;
-#pragma unroll
-    for (int kk = 0; kk < D / 16; kk++) {
-      unsigned aq[2][4];
+      // S = Q·Kᵀ for the warp's 32 rows × 64 keys: each K fragment feeds both m-tiles
+      float s[2][FA_BK / 8][4];
 #pragma unroll
       for (int mt = 0; mt < 2; mt++)
-        ldsm_x4<false>(aq[mt], Qs + (warp * 32 + 16 * mt + (lane % 8) + 8 * ((lane / 8) % 2)) * LD + kk * 16 + 8 * (lane / 16));
 #pragma unroll
-      for (int nt = 0; nt < FA_BK / 8; nt += 2) {
-        unsigned kf[4];
-        ldsm_x4<false>(kf, Ks + (nt * 8 + (lane % 8) + 8 * (lane / 16)) * LD + kk * 16 + 8 * ((lane / 8) % 2));
+        for (int nt = 0; nt < FA_BK / 8; nt++) s[mt][nt][0] = s[mt][nt][1] = s[mt][nt][2] = s[mt][nt][3] = 0.f;
 #pragma unroll
-        for (int mt = 0; mt < 2; mt++) {
-          mma16816(s[mt][nt], aq[mt], kf[0], kf[1]);
-          mma16816(s[mt][nt + 1], aq[mt], kf[2], kf[3]);
+      for (int kk = 0; kk < D / 16; kk++) {
+        unsigned aq[2][4];
+#pragma unroll
+        for (int mt = 0; mt < 2; mt++)
+          ldsm_x4<false>(aq[mt], Qs + (warp * 32 + 16 * mt + (lane % 8) + 8 * ((lane / 8) % 2)) * LD + kk * 16 + 8 * (lane / 16));
+#pragma unroll
+        for (int nt = 0; nt < FA_BK / 8; nt += 2) {
+          unsigned kf[4];
+          ldsm_x4<false>(kf, Ks + (nt * 8 + (lane % 8) + 8 * (lane / 16)) * LD + kk * 16 + 8 * ((lane / 8) % 2));
+#pragma unroll
+          for (int mt = 0; mt < 2; mt++) {
+            mma16816(s[mt][nt], aq[mt], kf[0], kf[1]);
+            mma16816(s[mt][nt + 1], aq[mt], kf[2], kf[3]);
+          }
         }
       }
-    }
-    unsigned ap[2][FA_BK / 16][4];
+      // per m-tile: the online softmax's step (masked but on a fully visible tile), O rescaled, P packed as the A
+      // fragments of its product (its S freed at once: registers)
+      unsigned ap[2][FA_BK / 16][4];
 #pragma unroll
-    for (int mt = 0; mt < 2; mt++) {
-      float corr[2];
-      auto vis = [&](int r, int jj) {
-        const int j = j0 + jj;
-        const int a = qa0 + 16 * mt + 8 * r;
-        return qseg[mt][r] >= 0 && j <= a && segK[jj] == qseg[mt][r] && (window <= 0 || a - j < window);
-      };
-      if (full) softmax_tile<false>(s[mt], m[mt], l[mt], corr, scale, t, vis);
-      else softmax_tile<true>(s[mt], m[mt], l[mt], corr, scale, t, vis);
+      for (int mt = 0; mt < 2; mt++) {
+        float corr[2];
+        auto vis = [&](int r, int jj) {
+          const int j = j0 + jj;
+          const int a = qa0 + 16 * mt + 8 * r;
+          return qseg[mt][r] >= 0 && j <= a && segK[jj] == qseg[mt][r] && (window <= 0 || a - j < window);
+        };
+        if (full) softmax_tile<false>(s[mt], m[mt], l[mt], corr, scale, t, vis);
+        else softmax_tile<true>(s[mt], m[mt], l[mt], corr, scale, t, vis);
 #pragma unroll
-      for (int nd = 0; nd < D / 8; nd++) {
-        o[mt][nd][0] *= corr[0];
-        o[mt][nd][1] *= corr[0];
-        o[mt][nd][2] *= corr[1];
-        o[mt][nd][3] *= corr[1];
+        for (int nd = 0; nd < D / 8; nd++) {
+          o[mt][nd][0] *= corr[0];
+          o[mt][nd][1] *= corr[0];
+          o[mt][nd][2] *= corr[1];
+          o[mt][nd][3] *= corr[1];
+        }
+#pragma unroll
+        for (int kc = 0; kc < FA_BK / 16; kc++) {
+          ap[mt][kc][0] = pack2(s[mt][2 * kc][0], s[mt][2 * kc][1]);
+          ap[mt][kc][1] = pack2(s[mt][2 * kc][2], s[mt][2 * kc][3]);
+          ap[mt][kc][2] = pack2(s[mt][2 * kc + 1][0], s[mt][2 * kc + 1][1]);
+          ap[mt][kc][3] = pack2(s[mt][2 * kc + 1][2], s[mt][2 * kc + 1][3]);
+        }
       }
+      // O += P·V: each V fragment (a transposing ldmatrix, two d-tiles) feeds both m-tiles
 #pragma unroll
       for (int kc = 0; kc < FA_BK / 16; kc++) {
-        ap[mt][kc][0] = pack2(s[mt][2 * kc][0], s[mt][2 * kc][1]);
-        ap[mt][kc][1] = pack2(s[mt][2 * kc][2], s[mt][2 * kc][3]);
-        ap[mt][kc][2] = pack2(s[mt][2 * kc + 1][0], s[mt][2 * kc + 1][1]);
-        ap[mt][kc][3] = pack2(s[mt][2 * kc + 1][2], s[mt][2 * kc + 1][3]);
-      }
-    }
 #pragma unroll
-    for (int kc = 0; kc < FA_BK / 16; kc++) {
+        for (int nd = 0; nd < D / 8; nd += 2) {
+          unsigned vf[4];
+          ldsm_x4<true>(vf, Vs + (kc * 16 + (lane % 8) + 8 * ((lane / 8) % 2)) * LD + nd * 8 + 8 * (lane / 16));
 #pragma unroll
-      for (int nd = 0; nd < D / 8; nd += 2) {
-        unsigned vf[4];
-        ldsm_x4<true>(vf, Vs + (kc * 16 + (lane % 8) + 8 * ((lane / 8) % 2)) * LD + nd * 8 + 8 * (lane / 16));
-#pragma unroll
-        for (int mt = 0; mt < 2; mt++) {
-          mma16816(o[mt][nd], ap[mt][kc], vf[0], vf[1]);
-          mma16816(o[mt][nd + 1], ap[mt][kc], vf[2], vf[3]);
+          for (int mt = 0; mt < 2; mt++) {
+            mma16816(o[mt][nd], ap[mt][kc], vf[0], vf[1]);
+            mma16816(o[mt][nd + 1], ap[mt][kc], vf[2], vf[3]);
+          }
         }
       }
     }
-    }
-    __syncthreads();
+    __syncthreads(); // this stage is refilled at the top of the next iteration
   }
+  // per m-tile, as flash_forward's: the row sums over the quad, then out = O / l and lse = m + log l
 #pragma unroll
   for (int mt = 0; mt < 2; mt++) {
 #pragma unroll
