@@ -4,11 +4,11 @@
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend } from '../backend/select.ts';
 import type { LabelValue } from '../data/labels.ts';
-import { loadTokenRows } from '../data/load-rows.ts';
+import { loadTokenRows, type LoadedRows } from '../data/load-rows.ts';
 import { otherTask } from '../data/record.ts';
 import { CONFUSION_MAX_CLASSES, evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss, lossReportJson, pastContextWarning, requireTargets } from '../eval/evaluate.ts';
-import { canEvaluateAs, folderTask, givenLabels, labelsSource, modelTask, requireOneNamePerClass, FLAG_WORDS, resolveEvalTarget } from '../eval/target.ts';
+import { canEvaluateAs, folderCanEvaluateAs, folderTask, givenLabels, labelsSource, modelTask, requireOneNamePerClass, FLAG_WORDS, resolveEvalTarget, type EvalTask } from '../eval/target.ts';
 import { defaultLabels, loadConfig } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
@@ -38,12 +38,31 @@ export async function run(a: EvalArgs): Promise<void> {
   // class names for a causal LM would be dropped without a word: the loss printed would not be what was asked for
   if (planned === 'generation' && f.labels !== undefined) throw new UserError(`--labels goes with classification, but this evaluates generation (${target.adapter ?? target.model}): leave --labels out, or give a classification model`);
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad values before the backend starts and says what it found
+  // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
+  const named = f.run ? target.labels : givenLabels(target.labels, config.labels, "the classes of config.json's id2label");
   withBackend(device, (backend) => {
+    const { tokenizer, misfit } = loadModelTokenizer(target.tokenizerDir ?? target.model, config.vocabSize);
+    let reads = 0;
+    /** The data's rows for `task` (the head's `numLabels` classes where known); its notes said at the first read only. */
+    const readRows = (task: EvalTask, numLabels: number | undefined, canOther: boolean): LoadedRows => {
+      const labels = task === 'classification' ? (named ?? config.labels ?? null) : null;
+      const other = otherTask(task), say = reads++ === 0;
+      return explainNoTokenizer(() => loadTokenRows(dataFile, {
+        tokenizer, vocabSize: config.vocabSize, task, labels: labels ? classesFor(labels) : undefined, labelCodes: given?.codes, numLabels,
+        maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn, format, onNote: (note) => { if (say) warn(`${dataFile}: ${note}`); }, words: FLAG_WORDS,
+        wrongTaskFix: canOther ? `use --task ${other}` : `evaluate it with a ${other} run or model, or give ${task} data`,
+        unknownLabelFix: named !== null ? `the classes are the model's, named by ${labelsSource(f.labels, f.run)}: evaluate data labelled with them`
+          : config.labels ? "the classes are the model's, named by its config.json's id2label: evaluate data labelled with them" : undefined,
+      }), misfit);
+    };
+    // the data read before the weights load, as the folders' headers describe the model: a bad record, or a file of the
+    // other task, is said at once, not after a 7B model has loaded (and after the device, whose absence is said first).
+    // The class count is the loaded head's, so classification data is read again once it is known (small files; its
+    // notes said once)
+    const early = readRows(planned, undefined, folderCanEvaluateAs(target.model, config, target.adapter, otherTask(planned)));
     const model = loadModel(target.model, { backend, precision, config });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
     const task = modelTask(model, adapter, target.task, target.adapter ?? target.model, FLAG_WORDS);
-    // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
-    const named = f.run ? target.labels : givenLabels(target.labels, model.cfg.labels, "the classes of config.json's id2label");
     const labels = task === 'classification' ? (named ?? model.cfg.labels ?? null) : null;
     // no head refused before the class names are warned of: the warning would be noise above the error
     if (task === 'classification' && !model.score) throw new UserError(NO_SCORE_HEAD, target.adapter ?? target.model);
@@ -52,15 +71,7 @@ export async function run(a: EvalArgs): Promise<void> {
         '(report.json beside it, else its labels sorted), which must be the order the head was trained with');
     }
     if (task === 'classification') requireOneNamePerClass(labels, model.score!.numLabels, labelsSource(f.labels, f.run));
-    const { tokenizer, misfit } = loadModelTokenizer(target.tokenizerDir ?? target.model, model.cfg.vocabSize);
-    const other = otherTask(task);
-    const loaded = explainNoTokenizer(() => loadTokenRows(dataFile, {
-      tokenizer, vocabSize: model.cfg.vocabSize, task, labels: labels ? classesFor(labels) : undefined, labelCodes: given?.codes, numLabels: model.score?.numLabels,
-      maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn, format, onNote: (note) => warn(`${dataFile}: ${note}`), words: FLAG_WORDS,
-      wrongTaskFix: canEvaluateAs(model, adapter, other) ? `use --task ${other}` : `evaluate it with a ${other} run or model, or give ${task} data`,
-      unknownLabelFix: named !== null ? `the classes are the model's, named by ${labelsSource(f.labels, f.run)}: evaluate data labelled with them`
-        : model.cfg.labels ? "the classes are the model's, named by its config.json's id2label: evaluate data labelled with them" : undefined,
-    }), misfit);
+    const loaded = task === planned && task === 'generation' ? early : readRows(task, model.score?.numLabels, canEvaluateAs(model, adapter, otherTask(task)));
     const rows = loaded.rows;
     const edited = editedSplitWarning(dataFile, loaded.stats);
     if (edited) warn(edited);

@@ -10,7 +10,7 @@ import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import { modelConfigFile, type MistralConfig } from '../model/config.ts';
 import { adapterConfigPath, readAdapterInfo, type AdapterInfo, type TaskType } from '../model/peft.ts';
-import { isClassificationOnly, isClassificationOnlyFolder } from '../model/task.ts';
+import { hasLmHeadFolder, hasScoreHeadFolder, isClassificationOnly, isClassificationOnlyFolder } from '../model/task.ts';
 import { runPath } from '../run/layout.ts';
 import { requireOneTarget } from './target-args.ts';
 import { UserError } from '../util/errors.ts';
@@ -150,6 +150,22 @@ export function modelTask(model: MistralModel, adapter: AdapterInfo | null, give
 export function folderTask(modelDir: string, config: MistralConfig, adapterDir: string | null, given: EvalTask | null, where?: string, words: OptionWords = libraryWords('folderTask')): EvalTask {
   const adapterTaskType = adapterDir !== null ? readAdapterInfo(adapterDir, config.numLayers, config).taskType : null;
   return decideTask({ adapterTaskType, classifierOnly: isClassificationOnlyFolder(modelDir, config), configTask: config.task }, given, where, words);
+}
+
+/**
+ * canEvaluateAs before the model is loaded, from its folders (folderTask's facts): whether the weights take `task` and
+ * will hold its head — a score head from the adapter or the model folder, an LM head from the model folder
+ * (hasLmHeadFolder).
+ */
+export function folderCanEvaluateAs(modelDir: string, config: MistralConfig, adapterDir: string | null, task: EvalTask): boolean {
+  try {
+    folderTask(modelDir, config, adapterDir, task);
+  } catch (e) {
+    if (e instanceof UserError) return false;
+    throw e;
+  }
+  if (task === 'generation') return hasLmHeadFolder(modelDir, config) === true;
+  return (adapterDir !== null && readAdapterInfo(adapterDir, config.numLayers, config).hasScore) || hasScoreHeadFolder(modelDir) === true;
 }
 
 /** How to leave a given task out, in a refusal of it. */

@@ -23,6 +23,14 @@ export function isClassificationOnlyFolder(dir: string, cfg: Pick<MistralConfig,
   return fromCheckpointHeader(dir, (ckpt) => ckpt.has(HF_NAMES.score) && (cfg.task === 'classification' || (!cfg.tieWordEmbeddings && !ckpt.has(HF_NAMES.lmHead)))) === true;
 }
 
+/**
+ * Whether model folder `dir` (its config.json parsed: `cfg`) gives token logits once loaded: its embeddings tied, or an
+ * lm_head.weight in its safetensors header (the loader's rule); undefined where its weights cannot be opened.
+ */
+export function hasLmHeadFolder(dir: string, cfg: Pick<MistralConfig, 'tieWordEmbeddings'>): boolean | undefined {
+  return fromCheckpointHeader(dir, (ckpt) => cfg.tieWordEmbeddings || ckpt.has(HF_NAMES.lmHead));
+}
+
 /** Whether model folder `dir` holds a classification head (score.weight), from its safetensors header; undefined where its weights cannot be opened. */
 export function hasScoreHeadFolder(dir: string): boolean | undefined {
   return fromCheckpointHeader(dir, (ckpt) => ckpt.has(HF_NAMES.score));

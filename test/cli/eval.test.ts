@@ -406,3 +406,24 @@ test('eval of a one-record file says "1 example", "(1 row)" and "1 class", not "
   fs.writeFileSync(word, '{"input_ids": [1, 5, 9], "label": "a"}\n');
   fails(await cli('eval', '--model', TINY_BASE, '--adapter', path.join(TINY_CLS, 'adapter_init'), '--data', word, '--json'), `${word}: the data has 1 class ("a") but the head scores 3`);
 });
+
+test('the data is read before the weights load: a bad record, or a file of the other task, is said without opening them', async () => {
+  // model.safetensors a FIFO: opened (before), the model's error came first, and on a 7B model only after its load
+  const dir = tmpDir(), model = path.join(dir, 'model');
+  fs.cpSync(TINY_BASE, model, { recursive: true });
+  fs.rmSync(path.join(model, 'model.safetensors'));
+  assert.equal(spawnSync('mkfifo', [path.join(model, 'model.safetensors')]).status, 0);
+  const bad = path.join(dir, 'bad.jsonl'), labelled = path.join(dir, 'labelled.jsonl');
+  fs.writeFileSync(bad, '{"input_ids": [1, 5, 9]}\n{"input_ids": [1, 9999]}\n');
+  fs.writeFileSync(labelled, '{"text": "a", "label": "x"}\n');
+  const r = await cli('eval', '--model', model, '--data', bad);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, new RegExp(`^error: ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:2: invalid_tokens: input_ids\\[1\\] = 9999 is not a token id in \\[0, 512\\)`, 'm'));
+  const w = await cli('eval', '--model', model, '--data', labelled);
+  assert.equal(w.status, 2, w.stderr);
+  assert.match(w.stderr, /^error: .*labelled\.jsonl:1: wrong_task: .*\(evaluate it with a classification run or model, or give generation data;/m);
+  // the weights are what fails once the data is sound
+  const good = await cli('eval', '--model', model, '--data', DATA);
+  assert.equal(good.status, 2);
+  assert.match(good.stderr, /model\.safetensors: is a FIFO \(named pipe\), not a regular file/);
+});
