@@ -8,7 +8,7 @@ import { recordPlace } from '../data/ingest/types.ts';
 import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
 import { pastContextWarning } from '../eval/evaluate.ts';
-import { givenLabels, labelsSource, modelTask, requireOneNamePerClass, FLAG_WORDS, resolveEvalTarget } from '../eval/target.ts';
+import { folderNumLabels, givenLabels, labelsSource, modelTask, requireOneNamePerClass, FLAG_WORDS, resolveEvalTarget } from '../eval/target.ts';
 import { readTextsToClassify, type TextToClassify } from '../eval/texts.ts';
 import { defaultLabels, loadConfig } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
@@ -38,6 +38,12 @@ export async function run(a: ClassifyArgs): Promise<void> {
   // with no adapter, the head is the model folder's own: none in its safetensors header's tensor names, read without a
   // backend (weights that cannot be opened are left to loading them, which says why)
   if (target.adapter === null && hasScoreHeadFolder(target.model) === false) throw new UserError(NOT_A_CLASSIFIER, target.model);
+  // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
+  const names = (f.run ? target.labels : givenLabels(target.labels, config.labels, "the classes of config.json's id2label")) ?? config.labels ?? null;
+  // one name a class of the head, its class count from the folders' headers: said before the weights load (and held
+  // again once they have)
+  const headRows = folderNumLabels(target.model, config, target.adapter);
+  if (headRows !== undefined) requireOneNamePerClass(names, headRows, labelsSource(f.labels, f.run));
   const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field'], { format, onNote: (note) => warn(`${f.data}: ${note}`) }) : [{ line: 1, text: normalizeText(f.text!) }];
   if (texts[0]!.text === '') throw new UserError('--text is empty');
   withBackend(device, (backend) => {
@@ -47,8 +53,6 @@ export async function run(a: ClassifyArgs): Promise<void> {
       throw new UserError(NOT_A_CLASSIFIER, target.adapter ?? target.model);
     }
     const numLabels = model.score.numLabels;
-    // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
-    const names = (f.run ? target.labels : givenLabels(target.labels, model.cfg.labels, "the classes of config.json's id2label")) ?? model.cfg.labels ?? null;
     requireOneNamePerClass(names, numLabels, labelsSource(f.labels, f.run));
     if (!names) warn(`the class names are not known (--labels, --run, or id2label in config.json): classes are shown as transformers names them (LABEL_0 to LABEL_${numLabels - 1})`);
     const classes = names ?? defaultLabels(numLabels);

@@ -8,7 +8,7 @@ import { loadTokenRows, type LoadedRows } from '../data/load-rows.ts';
 import { otherTask } from '../data/record.ts';
 import { CONFUSION_MAX_CLASSES, evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss, lossReportJson, pastContextWarning, requireTargets } from '../eval/evaluate.ts';
-import { canEvaluateAs, folderCanEvaluateAs, folderTask, givenLabels, labelsSource, modelTask, requireOneNamePerClass, FLAG_WORDS, resolveEvalTarget, type EvalTask } from '../eval/target.ts';
+import { canEvaluateAs, folderCanEvaluateAs, folderNumLabels, folderTask, givenLabels, labelsSource, modelTask, requireOneNamePerClass, FLAG_WORDS, resolveEvalTarget, type EvalTask } from '../eval/target.ts';
 import { defaultLabels, loadConfig } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
@@ -40,6 +40,10 @@ export async function run(a: EvalArgs): Promise<void> {
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad values before the backend starts and says what it found
   // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
   const named = f.run ? target.labels : givenLabels(target.labels, config.labels, "the classes of config.json's id2label");
+  // one name a class of the head, its class count from the folders' headers: said before the weights load (and held
+  // again once they have)
+  const headRows = planned === 'classification' ? folderNumLabels(target.model, config, target.adapter) : undefined;
+  if (headRows !== undefined) requireOneNamePerClass(named ?? config.labels ?? null, headRows, labelsSource(f.labels, f.run));
   withBackend(device, (backend) => {
     const { tokenizer, misfit } = loadModelTokenizer(target.tokenizerDir ?? target.model, config.vocabSize);
     let reads = 0;

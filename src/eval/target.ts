@@ -10,7 +10,7 @@ import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import { modelConfigFile, type MistralConfig } from '../model/config.ts';
 import { adapterConfigPath, readAdapterInfo, type AdapterInfo, type TaskType } from '../model/peft.ts';
-import { hasLmHeadFolder, hasScoreHeadFolder, isClassificationOnly, isClassificationOnlyFolder } from '../model/task.ts';
+import { hasLmHeadFolder, hasScoreHeadFolder, isClassificationOnly, isClassificationOnlyFolder, scoreRowsFolder } from '../model/task.ts';
 import { runPath } from '../run/layout.ts';
 import { requireOneTarget } from './target-args.ts';
 import { UserError } from '../util/errors.ts';
@@ -166,6 +166,19 @@ export function folderCanEvaluateAs(modelDir: string, config: MistralConfig, ada
   }
   if (task === 'generation') return hasLmHeadFolder(modelDir, config) === true;
   return (adapterDir !== null && readAdapterInfo(adapterDir, config.numLayers, config).hasScore) || hasScoreHeadFolder(modelDir) === true;
+}
+
+/**
+ * The class count of the score head the loaded model will have, from its folders' headers (no weight read): the
+ * adapter's saved head's rows, else the model folder's score.weight's; undefined where neither shows one (loading then
+ * says what is wrong).
+ */
+export function folderNumLabels(modelDir: string, config: MistralConfig, adapterDir: string | null): number | undefined {
+  if (adapterDir !== null) {
+    const info = readAdapterInfo(adapterDir, config.numLayers, config);
+    if (info.hasScore) return info.numLabels;
+  }
+  return scoreRowsFolder(modelDir) ?? undefined;
 }
 
 /** How to leave a given task out, in a refusal of it. */

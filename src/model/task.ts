@@ -31,6 +31,11 @@ export function hasLmHeadFolder(dir: string, cfg: Pick<MistralConfig, 'tieWordEm
   return fromCheckpointHeader(dir, (ckpt) => cfg.tieWordEmbeddings || ckpt.has(HF_NAMES.lmHead));
 }
 
+/** The rows (classes) of model folder `dir`'s score.weight, from its safetensors header: null without one, undefined where its weights cannot be opened. */
+export function scoreRowsFolder(dir: string): number | null | undefined {
+  return fromCheckpointHeader(dir, (ckpt) => (ckpt.has(HF_NAMES.score) ? ckpt.info(HF_NAMES.score).shape[0] ?? null : null));
+}
+
 /** Whether model folder `dir` holds a classification head (score.weight), from its safetensors header; undefined where its weights cannot be opened. */
 export function hasScoreHeadFolder(dir: string): boolean | undefined {
   return fromCheckpointHeader(dir, (ckpt) => ckpt.has(HF_NAMES.score));

@@ -427,3 +427,18 @@ test('the data is read before the weights load: a bad record, or a file of the o
   assert.equal(good.status, 2);
   assert.match(good.stderr, /model\.safetensors: is a FIFO \(named pipe\), not a regular file/);
 });
+
+test('--labels of another count than the head\'s classes is refused by eval and classify before the weights load (the count from the adapter\'s header)', async () => {
+  const dir = tmpDir(), model = path.join(dir, 'model');
+  fs.cpSync(TINY_BASE, model, { recursive: true });
+  fs.rmSync(path.join(model, 'model.safetensors'));
+  assert.equal(spawnSync('mkfifo', [path.join(model, 'model.safetensors')]).status, 0);
+  const texts = path.join(dir, 'texts.jsonl');
+  fs.writeFileSync(texts, '{"input_ids": [1, 5, 9], "label": "a"}\n');
+  const adapter = path.join(TINY_CLS, 'adapter_init');
+  for (const argv of [['eval', '--data', texts], ['classify', '--data', texts]]) {
+    const r = await cli(...argv, '--model', model, '--adapter', adapter, '--labels', 'a,b');
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^error: --labels: 2 class names for a head that scores 3 classes: give 3, one per class in index order$/m, argv[0]);
+  }
+});
