@@ -12,7 +12,7 @@ import { hfModuleName, hfModuleNames } from './names.ts';
 import { PROJECTIONS, type Projection } from './weights.ts';
 
 /** PEFT's TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING["mistral"]. */
-const MISTRAL_DEFAULT_TARGETS = ['q_proj', 'v_proj'];
+export const MISTRAL_DEFAULT_TARGETS: readonly string[] = ['q_proj', 'v_proj'];
 
 /** The error of a target_modules entry that is none of Mistral's projections ("lm_head", "embed_tokens"). */
 export function namesNoProjection(entry: string): string {

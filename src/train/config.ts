@@ -13,7 +13,7 @@ import { info, warn } from '../util/log.ts';
 import { prepareReportBeside } from '../data/prepare-report.ts';
 import { adaptedProjectionsBy, adapterConfigPath } from '../model/peft.ts';
 import { NAMED_CLASSES, canonicalLabel, labelKey } from '../data/labels.ts';
-import { namesNoProjection } from '../model/peft-targets.ts';
+import { MISTRAL_DEFAULT_TARGETS, namesNoProjection } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 import { unknownKeyText, valueHint } from './config-advice.ts';
 import { checkConfigPaths, keyError } from './config-paths.ts';
@@ -238,9 +238,14 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
     if (p === undefined) throw new UserError(`target_modules: ${namesNoProjection(String(m))}`, file);
     return p;
   };
-  // a regular expression (a string) selects modules by their full names: its projections are those the tensors adapt
-  const projections = Array.isArray(a.target_modules) ? [...new Set((a.target_modules as unknown[]).map(projection))].sort()
-    : typeof a.target_modules === 'string' && a.target_modules !== ALL_LINEAR ? adaptedProjectionsBy(cfg.lora.init_from!) : null;
+  // none (absent or null) is PEFT's default for Mistral, q_proj and v_proj, as the adapter loader reads it (it was recorded
+  // and planned as lora.target_modules' default, all 7, and an explicit [q_proj, v_proj] was refused as "undefined");
+  // "all-linear" is the 7 projections; a regular expression (any other string) selects modules by their full names:
+  // its projections are those the tensors adapt
+  const declared = a.target_modules ?? MISTRAL_DEFAULT_TARGETS;
+  const projections = Array.isArray(declared) ? [...new Set((declared as unknown[]).map(projection))].sort()
+    : declared === ALL_LINEAR ? [...PROJECTIONS].sort()
+    : typeof declared === 'string' ? adaptedProjectionsBy(cfg.lora.init_from!) : null;
   // PEFT's LoraConfig defaults where the adapter leaves a key out (r 8, lora_alpha 8, lora_dropout 0), as the adapter
   // loader reads it and training scales by it; a value of the wrong type is left for that loader to refuse
   const theirs = {

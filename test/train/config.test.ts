@@ -61,6 +61,27 @@ test("lora.init_from with a target_modules regular expression: the projections i
   assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, target_modules: [q_proj]}\n`)), /lora\.target_modules is \["q_proj"\] but the adapter in lora\.init_from has \["q_proj","v_proj"\]/);
 });
 
+test("lora.init_from with no target_modules (PEFT's default for Mistral, q_proj and v_proj) or \"all-linear\": its projections (were recorded as all 7; an explicit list was refused)", () => {
+  const adapter = tempDir('mt-default-targets-adapter-');
+  const c = JSON.parse(fs.readFileSync(path.join(TINY, 'adapter_init', 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+  const kept: Record<string, TensorToWrite> = {};
+  for (const [name, t] of Object.entries(readFixture(path.join(TINY, 'adapter_init', 'adapter_model.safetensors')))) {
+    if (/\.(q|v)_proj\./.test(name)) kept[name] = { dtype: 'F32', shape: t.shape, data: Float32Array.from(t.data) };
+  }
+  writeSafetensors(path.join(adapter, 'adapter_model.safetensors'), kept);
+  for (const absent of [{}, { target_modules: null }]) {
+    const { target_modules: _, ...rest } = c;
+    fs.writeFileSync(path.join(adapter, 'adapter_config.json'), JSON.stringify({ ...rest, ...absent }));
+    assert.deepEqual(loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}}\n`)).lora.target_modules, ['q_proj', 'v_proj']);
+    assert.deepEqual(loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, target_modules: [v_proj, q_proj]}\n`)).lora.target_modules, ['q_proj', 'v_proj']);
+    assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, target_modules: [q_proj]}\n`)), /lora\.target_modules is \["q_proj"\] but the adapter in lora\.init_from has \["q_proj","v_proj"\]/);
+  }
+  // "all-linear" written as it is (PEFT saves the modules it resolved to): all 7, as the user's own all-linear is
+  fs.writeFileSync(path.join(adapter, 'adapter_config.json'), JSON.stringify({ ...c, target_modules: 'all-linear' }));
+  assert.equal(loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, target_modules: all-linear}\n`)).lora.target_modules.length, 7);
+  assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, target_modules: [q_proj]}\n`)), /but the adapter in lora\.init_from has \["down_proj",/);
+});
+
 test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha, target_modules, dropout, use_rslora or use_dora is an error', () => {
   // with method: full it was refused only as training set up, with no place (and the dry run took it): now at its line
   const full = file('model: m\ndata: {train: t}\nmethod: full\nlora: {init_from: gone}\n');
