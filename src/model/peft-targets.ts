@@ -56,12 +56,12 @@ function matcher(key: string, value: unknown, where: string, names: readonly str
 }
 
 /**
- * The layers PEFT adapts for a target_modules list: layers_to_transform (an index or a list; an empty list or none: all
- * of them), found in a module's name by layers_pattern (only Mistral's "layers" finds them; none: the first numbered
- * part of the name, which is the same). PEFT refuses both keys with a target_modules string (a regex or "all-linear")
- * and layers_pattern without layers_to_transform; null where every layer is adapted.
+ * The modules (layer, name) in the layers PEFT adapts for a target_modules list: layers_to_transform (an index or a list;
+ * an empty list or none: all of them), found in a module's name by layers_pattern (none: the first numbered part of the
+ * name, Mistral's layer index). PEFT refuses both keys with a target_modules string (a regex or "all-linear") and
+ * layers_pattern without layers_to_transform; null where every layer is adapted.
  */
-function selectedLayers(c: Readonly<Record<string, unknown>>, numLayers: number, where: string): Set<number> | null {
+function selectedLayers(c: Readonly<Record<string, unknown>>, numLayers: number, where: string): ((layer: number, name: string) => boolean) | null {
   const value = c.layers_to_transform, pattern = c.layers_pattern;
   const fail = (key: string, msg: string): never => {
     throw new UserError(`${key}: ${msg}`, where);
@@ -80,10 +80,24 @@ function selectedLayers(c: Readonly<Record<string, unknown>>, numLayers: number,
   if (!Array.isArray(list) || !list.every((i) => Number.isInteger(i) && i >= 0 && i < numLayers)) {
     fail('layers_to_transform', `must be layer indices below ${numLayers}, got ${jsonValueText(value)}`);
   }
-  if (nonEmpty(pattern) && !(Array.isArray(patterns) && patterns.includes('layers'))) {
-    fail('layers_pattern', `${JSON.stringify(pattern)} does not name Mistral's list of layers, "layers" (PEFT would find no layer to adapt)`);
+  const chosen = new Set(list as number[]);
+  if (!nonEmpty(pattern)) return (i) => chosen.has(i);
+  // PEFT reads each entry as a regular expression, the layer index of a module being the number after the first that
+  // re.match(rf"(?:^|.*?\.){entry}\.(?P<idx>\d+)\.", name) finds: "layers", and also "model.layers" or "lay.rs", find
+  // Mistral's (refused before as not "layers"); a module none finds in is not adapted. Entries of word characters, dots
+  // and hyphens are matched so here (Mistral's names hold one number, the layer's, so any index found is it); other
+  // expressions are refused, not guessed at (PEFT's own "layers|h" finds none: the alternation takes in its anchors).
+  if (!Array.isArray(patterns) || !patterns.every((p): p is string => typeof p === 'string')) {
+    return fail('layers_pattern', `must be a string or a list of strings, got ${jsonValueText(pattern)}`);
   }
-  return new Set(list as number[]);
+  const odd = patterns.find((p) => !/^[\w.-]*$/.test(p));
+  if (odd !== undefined) fail('layers_pattern', `${JSON.stringify(odd)} is a regular expression, which is not read here: write "layers", the name of Mistral's list of layers`);
+  const res = patterns.map((p) => new RegExp(`^(?:.*?\\.)?${p}\\.\\d+\\.`));
+  const finds = (name: string): boolean => res.some((re) => re.test(name));
+  if (!hfModuleNames(numLayers).some(finds)) {
+    fail('layers_pattern', `${JSON.stringify(pattern)} finds no layer index in Mistral's module names (model.layers.N.…): PEFT would adapt no module by it; write "layers"`);
+  }
+  return (i, name) => chosen.has(i) && finds(name);
 }
 
 /** The modules an adapter config selects, and for one it does not, which of its rules left it out. */
@@ -103,7 +117,7 @@ export function targetedModules(c: Readonly<Record<string, unknown>>, numLayers:
   const layers = selectedLayers(c, numLayers, where);
   // as PEFT's check_target_module_exists: a list entry naming the module whole selects it in any layer
   const named = new Set(Array.isArray(targets) ? targets : []);
-  const inLayers = (i: number, name: string): boolean => named.has(name) || layers === null || layers.has(i);
+  const inLayers = (i: number, name: string): boolean => named.has(name) || layers === null || layers(i, name);
   const file = path.basename(where);
   return {
     layers: Array.from({ length: numLayers }, (_, i) => new Set(PROJECTIONS.filter((p) => {

@@ -22,6 +22,21 @@ test('a regex selects the modules whose whole name it matches', () => {
   assert.throws(() => targetedModules({ target_modules: 'q_proj.*x' }, 2, 'a.json'), /a\.json: target_modules: "q_proj\.\*x" matches no projection/);
 });
 
+// PEFT reads layers_pattern as a regular expression before "\.N\." (re.match(rf"(?:^|.*?\.){p}\.(?P<idx>\d+)\.", name)):
+// "model.layers" and "lay.rs" adapt exactly what "layers" does there (scripts/hf-check: get_peft_model), but were refused
+// as "PEFT would find no layer to adapt"; "h", "ayers" and [""] find none (PEFT: "Target modules ... not found")
+test('layers_pattern selects the layers PEFT finds with it; one that finds none is refused naming the key', () => {
+  const layersOf = (layers_pattern: unknown): string[][] =>
+    targetedModules({ target_modules: ['q_proj', 'v_proj'], layers_to_transform: [1], layers_pattern }, 2, 'a.json').layers.map((s) => [...s].sort());
+  for (const p of ['layers', 'model.layers', 'lay.rs', ['h', 'layers'], ['model.layers']]) assert.deepEqual(layersOf(p), [[], ['q_proj', 'v_proj']], JSON.stringify(p));
+  for (const p of ['h', 'ayers', 'model', [''], ['h', 'blocks']]) {
+    assert.throws(() => layersOf(p), /^UserError: a\.json: layers_pattern: .* finds no layer index in Mistral's module names/, JSON.stringify(p));
+  }
+  // other regular expressions are refused, not guessed at (PEFT's "layers|h" finds none, its ".*" finds them)
+  for (const p of ['layers|h', '.*', ['layers', '\\w+']]) assert.throws(() => layersOf(p), /^UserError: a\.json: layers_pattern: ".*" is a regular expression, which is not read here/, JSON.stringify(p));
+  assert.throws(() => layersOf([3]), /layers_pattern: must be a string or a list of strings, got \[3\]/);
+});
+
 test('rank_pattern and alpha_pattern take the first key in the file\'s order that matches, plain names and regexes alike', () => {
   const err = (key: string, msg: string): never => {
     throw new Error(`${key}: ${msg}`);
