@@ -43,4 +43,10 @@ export function refuseUnsupportedKeys(c: Readonly<Record<string, unknown>>, err:
     }
     if (lower === 'mica') err('init_lora_weights', '"mica": MiCA adapters are not supported');
   }
+  // the values PEFT 0.21's LoraLayer.update_layer loads as plain LoRA: any falsy one (no init), true, "gaussian" in any
+  // case, and "eva" and "orthogonal" as written; any other truthy one ("xavier", "Eva", 1) it refuses as it loads the
+  // adapter ("Unknown initialization"), so it is refused here too, not read as a plain LoRA it may not be (a newer
+  // PEFT's initialisation may rewrite the base weights as PiSSA's does)
+  const plain = !truthy(init) || init === true || init === 'eva' || init === 'orthogonal' || (typeof init === 'string' && init.toLowerCase() === 'gaussian');
+  if (!plain) err('init_lora_weights', `${JSON.stringify(init)} is not an initialisation PEFT 0.21 knows (true, false, "gaussian", "eva", "orthogonal", …): PEFT refuses it as it loads the adapter`);
 }

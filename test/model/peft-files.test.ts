@@ -241,6 +241,8 @@ test('adapters PEFT computes otherwise than plain LoRA are refused in one line n
     ['init_lora_weights', { init_lora_weights: 'pissa' }], ['init_lora_weights', { init_lora_weights: 'pissa_niter_4' }],
     ['init_lora_weights', { init_lora_weights: 'olora' }], ['init_lora_weights', { init_lora_weights: 'corda' }],
     ['init_lora_weights', { init_lora_weights: 'loftq' }], ['init_lora_weights', { init_lora_weights: 'lora_ga' }], ['init_lora_weights', { init_lora_weights: 'mica' }],
+    // values PEFT 0.21 refuses as it loads the adapter ("Unknown initialization"), which were read as plain LoRA
+    ['init_lora_weights', { init_lora_weights: 'xavier' }], ['init_lora_weights', { init_lora_weights: 'Eva' }], ['init_lora_weights', { init_lora_weights: 1 }],
     ['trainable_token_indices', { trainable_token_indices: [3, 4] }], ['target_parameters', { target_parameters: ['self_attn.q_proj.weight'] }],
     ['velora_config', { velora_config: { num_groups: 64 } }], ['kasa_config', { kasa_config: { beta: 1e-4 } }], ['use_bdlora', { use_bdlora: { nblocks: 2 } }],
     ['monteclora_config', { monteclora_config: { num_samples: 2 } }], ['arrow_config', { arrow_config: { top_k: 2 } }],
@@ -266,7 +268,7 @@ test('adapters PEFT computes as plain LoRA load as the plain adapter: bias all /
   for (const changes of [
     { bias: 'all' }, { bias: 'lora_only' }, { fan_in_fan_out: true }, { layers_to_transform: [] }, { layers_to_transform: [0, 1], layers_pattern: ['blocks', 'layers'] },
     { alora_invocation_tokens: [] }, { velora_config: {} }, { use_bdlora: null }, { init_lora_weights: 'gaussian' }, { init_lora_weights: 'orthogonal' },
-    { init_lora_weights: 'eva' }, { init_lora_weights: false }, { use_qalora: true },
+    { init_lora_weights: 'eva' }, { init_lora_weights: false }, { use_qalora: true }, { init_lora_weights: 'Gaussian' }, { init_lora_weights: null },
   ]) {
     const loaded = captureStderr(() => logitsWith(editedAdapter(changes)));
     assert.deepEqual(loaded.result, plain, JSON.stringify(changes));
