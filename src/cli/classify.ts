@@ -8,7 +8,7 @@ import { recordPlace } from '../data/ingest/types.ts';
 import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
 import { pastContextWarning } from '../eval/evaluate.ts';
-import { folderNumLabels, givenLabels, labelsSource, modelTask, requireOneNamePerClass, FLAG_WORDS, resolveEvalTarget } from '../eval/target.ts';
+import { folderNumLabels, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, resolveEvalTarget } from '../eval/target.ts';
 import { readTextsToClassify, type TextToClassify } from '../eval/texts.ts';
 import { defaultLabels, loadConfig } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
@@ -50,7 +50,7 @@ export async function run(a: ClassifyArgs): Promise<void> {
     const model = loadModel(target.model, { backend, precision, config });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
     if (modelTask(model, adapter, null) !== 'classification' || !model.score) {
-      throw new UserError(NOT_A_CLASSIFIER, target.adapter ?? target.model);
+      throw new UserError(noScoreHead(adapter, NOT_A_CLASSIFIER), target.adapter ?? target.model);
     }
     const numLabels = model.score.numLabels;
     requireOneNamePerClass(names, numLabels, labelsSource(f.labels, f.run));

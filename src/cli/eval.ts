@@ -8,7 +8,7 @@ import { loadTokenRows, type LoadedRows } from '../data/load-rows.ts';
 import { otherTask } from '../data/record.ts';
 import { CONFUSION_MAX_CLASSES, evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss, lossReportJson, pastContextWarning, requireTargets } from '../eval/evaluate.ts';
-import { canEvaluateAs, folderCanEvaluateAs, folderNumLabels, folderTask, givenLabels, labelsSource, modelTask, requireOneNamePerClass, FLAG_WORDS, resolveEvalTarget, type EvalTask } from '../eval/target.ts';
+import { canEvaluateAs, folderCanEvaluateAs, folderNumLabels, folderTask, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, resolveEvalTarget, type EvalTask } from '../eval/target.ts';
 import { defaultLabels, loadConfig } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
@@ -69,7 +69,7 @@ export async function run(a: EvalArgs): Promise<void> {
     const task = modelTask(model, adapter, target.task, target.adapter ?? target.model, FLAG_WORDS);
     const labels = task === 'classification' ? (named ?? model.cfg.labels ?? null) : null;
     // no head refused before the class names are warned of: the warning would be noise above the error
-    if (task === 'classification' && !model.score) throw new UserError(NO_SCORE_HEAD, target.adapter ?? target.model);
+    if (task === 'classification' && !model.score) throw new UserError(noScoreHead(adapter, NO_SCORE_HEAD), target.adapter ?? target.model);
     if (task === 'classification' && !labels) {
       warn('the class names are not given (--labels, --run, or id2label in config.json): the class order is taken from the data ' +
         '(report.json beside it, else its labels sorted), which must be the order the head was trained with');

@@ -11,6 +11,7 @@ import type { MistralModel } from '../model/mistral.ts';
 import { modelConfigFile, type MistralConfig } from '../model/config.ts';
 import { adapterConfigPath, readAdapterInfo, type AdapterInfo, type TaskType } from '../model/peft.ts';
 import { hasLmHeadFolder, hasScoreHeadFolder, isClassificationOnly, isClassificationOnlyFolder, scoreRowsFolder } from '../model/task.ts';
+import { SCORE_SAVED_KEY } from '../model/names.ts';
 import { runPath } from '../run/layout.ts';
 import { requireOneTarget } from './target-args.ts';
 import { UserError } from '../util/errors.ts';
@@ -179,6 +180,16 @@ export function folderNumLabels(modelDir: string, config: MistralConfig, adapter
     if (info.hasScore) return info.numLabels;
   }
   return scoreRowsFolder(modelDir) ?? undefined;
+}
+
+/**
+ * The refusal of a classification without a score head: `usual`, or where the adapter is a SEQ_CLS one that saved none
+ * (and the model folder has none either), that: "a SEQ_CLS adapter" would not say what is wrong with this one.
+ */
+export function noScoreHead(adapter: Pick<AdapterInfo, 'taskType' | 'hasScore'> | null, usual: string): string {
+  if (adapter?.taskType !== 'SEQ_CLS' || adapter.hasScore) return usual;
+  return `a SEQ_CLS adapter without its score head: its adapter_model.safetensors holds no ${SCORE_SAVED_KEY} (PEFT saves the head with a ` +
+    'SEQ_CLS adapter, as modules_to_save), and the model folder has no score.weight: give the adapter saved with its head';
 }
 
 /** How to leave a given task out, in a refusal of it. */

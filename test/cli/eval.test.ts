@@ -442,3 +442,22 @@ test('--labels of another count than the head\'s classes is refused by eval and 
     assert.match(r.stderr, /^error: --labels: 2 class names for a head that scores 3 classes: give 3, one per class in index order$/m, argv[0]);
   }
 });
+
+test('a SEQ_CLS adapter saved without its score head: eval and classify say so, not "a SEQ_CLS adapter is needed"', async () => {
+  const dir = tmpDir(), adapter = path.join(dir, 'headless');
+  fs.cpSync(path.join(TINY_CLS, 'adapter_init'), adapter, { recursive: true });
+  const file = path.join(adapter, 'adapter_model.safetensors');
+  const sf = SafetensorsFile.open(file);
+  const kept = [...sf.tensors].filter(([name]) => !name.includes('score'));
+  const tensors = Object.fromEntries(kept.map(([name, info]) => [name, { dtype: 'F32' as const, shape: info.shape, data: sf.readF32(name) }]));
+  sf.close();
+  assert.ok(kept.length > 0 && kept.length < sf.tensors.size, 'the score head is all that is left out');
+  writeSafetensors(file, tensors);
+  const labelled = path.join(dir, 'labelled.jsonl');
+  fs.writeFileSync(labelled, '{"input_ids": [1, 5, 9], "label": 0}\n');
+  for (const argv of [['eval', '--task', 'classification', '--data', labelled], ['classify', '--text', 'a text']]) {
+    const r = await cli(...argv, '--model', TINY_BASE, '--adapter', adapter);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^error: .*headless: a SEQ_CLS adapter without its score head: its adapter_model\.safetensors holds no base_model\.model\.score\.weight/m, argv[0]);
+  }
+});
