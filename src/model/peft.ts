@@ -241,7 +241,7 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
   // as PEFT ("Found missing adapter keys"): a selected module without tensors keeps B = 0, i.e. is not adapted
   const missing = targeted.layers.flatMap((set, i) => [...set].filter((p) => !layers[i]!.has(p)).map((p) => loraKey(i, p, 'A')));
   if (missing.length > 0) {
-    warnOnce(`${file}: ${missing.length} LoRA module(s) that adapter_config.json selects have no tensors, e.g. "${missing[0]}"; they are left unadapted (PEFT warns the same)`);
+    warnOnce(`${file}: ${missing.length} LoRA module(s) that adapter_config.json selects have no tensors, e.g. "${missing[0]}"; they are left unadapted (PEFT warns the same, and leaves them as its init_lora_weights makes them: unadapted by default, random where it is false)`);
   }
   const maxRank = Math.max(...layers.flatMap((set, i) => [...set].map((p) => ranks.of(i, p).r)));
   return {
