@@ -203,6 +203,8 @@ const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
   dataset_text_field: "mistral-tune prepare reads the text from another field with --field text=KEY; data.train takes its output",
   exclude_modules: 'name the projections to adapt in lora.target_modules',
   lora_bias: "no bias is trained (PEFT's default, lora_bias: false): leave it out",
+  // PEFT's LoraConfig.revision, the base model's Hub revision: the model is the local folder `model` names
+  revision: 'the base model is the local folder model names, as it is on disk (nothing is fetched from the Hub)',
 }));
 
 /** A known key path close to an unknown key `k` found under `at`: an alias, a sibling, or any key. */

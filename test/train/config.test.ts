@@ -178,7 +178,7 @@ test('keys of HF, PEFT and axolotl with no counterpart here say what to do inste
     'eval_strategy', 'load_best_model_at_end', 'metric_for_best_model', 'resume_from_checkpoint', 'use_cpu', 'no_cuda', 'adam_beta1', 'data_seed']) {
     assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\n${key}: 1\n`)), new RegExp(`unknown key "${key}"(: \\S| \\(did you mean ")`), key);
   }
-  for (const key of ['bias', 'lora_bias', 'task_type', 'modules_to_save', 'fan_in_fan_out', 'init_lora_weights', 'layers_to_transform', 'rank_pattern', 'exclude_modules']) {
+  for (const key of ['bias', 'lora_bias', 'task_type', 'modules_to_save', 'fan_in_fan_out', 'init_lora_weights', 'layers_to_transform', 'rank_pattern', 'exclude_modules', 'revision']) {
     assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {${key}: 1}\n`)), new RegExp(`unknown key "lora\\.${key}": \\S`), key);
   }
   // the names written as flags (--learning-rate) or in other case are the same names (had no suggestion)
