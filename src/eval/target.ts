@@ -11,7 +11,7 @@ import type { MistralModel } from '../model/mistral.ts';
 import { modelConfigFile, type MistralConfig } from '../model/config.ts';
 import { adapterConfigPath, readAdapterInfo, type AdapterInfo, type TaskType } from '../model/peft.ts';
 import { hasLmHeadFolder, hasScoreHeadFolder, isClassificationOnly, isClassificationOnlyFolder, scoreRowsFolder } from '../model/task.ts';
-import { SCORE_SAVED_KEY } from '../model/names.ts';
+import { HF_NAMES, SCORE_SAVED_KEY } from '../model/names.ts';
 import { runPath } from '../run/layout.ts';
 import { requireOneTarget } from './target-args.ts';
 import { UserError } from '../util/errors.ts';
@@ -189,7 +189,7 @@ export function folderNumLabels(modelDir: string, config: MistralConfig, adapter
 export function noScoreHead(adapter: Pick<AdapterInfo, 'taskType' | 'hasScore'> | null, usual: string): string {
   if (adapter?.taskType !== 'SEQ_CLS' || adapter.hasScore) return usual;
   return `a SEQ_CLS adapter without its score head: its adapter_model.safetensors holds no ${SCORE_SAVED_KEY} (PEFT saves the head with a ` +
-    'SEQ_CLS adapter, as modules_to_save), and the model folder has no score.weight: give the adapter saved with its head';
+    `SEQ_CLS adapter, as modules_to_save), and the model folder has no ${HF_NAMES.score}: give the adapter saved with its head`;
 }
 
 /** How to leave a given task out, in a refusal of it. */

@@ -95,7 +95,7 @@ function selectedLayers(c: Readonly<Record<string, unknown>>, numLayers: number,
   const res = patterns.map((p) => new RegExp(`^(?:.*?\\.)?${p}\\.\\d+\\.`));
   const finds = (name: string): boolean => res.some((re) => re.test(name));
   if (!hfModuleNames(numLayers).some(finds)) {
-    fail('layers_pattern', `${JSON.stringify(pattern)} finds no layer index in Mistral's module names (model.layers.N.…): PEFT would adapt no module by it; write "layers"`);
+    fail('layers_pattern', `${JSON.stringify(pattern)} finds no layer index in Mistral's module names (${hfModuleName(0, 'q_proj')}, …): PEFT would adapt no module by it; write "layers"`);
   }
   return (i, name) => chosen.has(i) && finds(name);
 }
