@@ -44,6 +44,11 @@ export interface AdapterInfo {
    * spec.alpha lora_alpha. When `patterned`, loadAdapter pads and rescales the modules to spec (peft-patterns.ts).
    */
   ranks: RankPatterns;
+  /**
+   * The lora_A key of each module adapter_config.json selects that the file has no tensors for (PEFT's "Found missing
+   * adapter keys"): read as unadapted, as PEFT does, but PEFT would train them on (refuseMissingTraining).
+   */
+  missing: string[];
 }
 
 /**
@@ -252,6 +257,7 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
     hasScore,
     numLabels,
     ranks,
+    missing,
   };
 }
 
@@ -259,6 +265,18 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
 export function refusePatternedTraining(info: Pick<AdapterInfo, 'ranks'>, dir: string): void {
   if (!info.ranks.patterned) return;
   throw new UserError('rank_pattern/alpha_pattern: an adapter with per-module ranks or alphas is read for eval, generate, classify and merging, not trained on', path.join(dir, 'adapter_config.json'));
+}
+
+/**
+ * An adapter whose config selects modules its file has no tensors for is not trained on: PeftModel.from_pretrained(...,
+ * is_trainable=True) creates those modules (B = 0, A drawn) and trains them with the rest, while we load it without them,
+ * so the run would train fewer modules than PEFT's and save an adapter without them. Refused, naming a missing key.
+ */
+export function refuseMissingTraining(info: Pick<AdapterInfo, 'missing'>, dir: string): void {
+  if (info.missing.length === 0) return;
+  throw new UserError(`${info.missing.length} LoRA module(s) that adapter_config.json selects have no tensors, e.g. "${info.missing[0]}": ` +
+    'PEFT would train them from a new initialisation, which is not done here; continue from an adapter holding every module it selects ' +
+    '(or one whose target_modules / exclude_modules leave them out)', path.join(dir, 'adapter_model.safetensors'));
 }
 
 /**
@@ -271,7 +289,10 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
   needArg('loadAdapter', 'options', opts, 'object', { hint: 'an object such as {trainable: false}' });
   const cfg = model.cfg, be = model.backend;
   const info = readAdapterInfo(dir, cfg.numLayers);
-  if (opts.trainable) refusePatternedTraining(info, dir);
+  if (opts.trainable) {
+    refusePatternedTraining(info, dir);
+    refuseMissingTraining(info, dir);
+  }
   const spec = opts.dropout === undefined ? info.spec : { ...info.spec, dropout: opts.dropout };
   const adapter = allocateLora(be, cfg, spec, model.dtype, opts.trainable);
   const file = path.join(dir, 'adapter_model.safetensors');

@@ -16,7 +16,7 @@ import { initRandomModel, readRandomModelConfig } from '../model/random-init.ts'
 import { fromCheckpointHeader, type SafetensorsCheckpoint } from '../model/safetensors.ts';
 import { hostFloats, storedName } from '../model/weights.ts';
 import type { Param } from '../model/params.ts';
-import { createAdapter, loadAdapter, readAdapterInfo, refusePatternedTraining, type TaskType } from '../model/peft.ts';
+import { createAdapter, loadAdapter, readAdapterInfo, refuseMissingTraining, refusePatternedTraining, type TaskType } from '../model/peft.ts';
 import { givenLabels } from '../eval/target.ts';
 import { dynamicRopeRefusal } from '../model/rope-config.ts';
 import { isUserError, UserError } from '../util/errors.ts';
@@ -157,7 +157,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
 /**
  * lora.init_from and the head the run continues, as training loads them, from adapter_config.json and the safetensors
  * headers alone (no weight is read), so that the dry run refuses what train refuses, and train before it reads a weight:
- * the adapter's own refusals, per-module ranks (not trained on), a classification adapter (SEQ_CLS) for another task; a
+ * the adapter's own refusals, per-module ranks and selected modules without tensors (not trained on), a classification adapter (SEQ_CLS) for another task; a
  * generation run on a model folder without an LM head; a classification head (the adapter's, else the model folder's own)
  * of other classes than labels, or with its id2label's names in another order.
  */
@@ -166,6 +166,7 @@ export function checkAdapterAndHead(cfg: TrainConfig, model: MistralConfig, plac
   const adapter = dir ? readAdapterInfo(dir, model.numLayers, model) : null;
   if (dir && adapter) {
     refusePatternedTraining(adapter, dir);
+    refuseMissingTraining(adapter, dir);
     if (adapter.taskType === 'SEQ_CLS' && cfg.task !== 'classification') {
       throw keyError('lora.init_from', `${dir}: a classification adapter (task_type SEQ_CLS) cannot continue as ${cfg.task} (set task: classification)`, place);
     }

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { loadTrainConfig, validate } from '../../src/train/config.ts';
 import { dryRun, dryRunRefusal } from '../../src/train/dry-run.ts';
 import { setupRun } from '../../src/train/setup.ts';
+import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { FIXTURES, makeTokenizerModel, TINY_BASE } from '../helpers.ts';
@@ -71,6 +72,23 @@ test('an adapter made for a model of other sizes: the dry run refuses its tensor
   const model = await makeTokenizerModel(path.join(dir, 'narrow'), 0, { config: { num_hidden_layers: 2 } });
   const r = refusals(config('narrow', [`model: ${model}`, `data: {train: ${path.join(dir, 'ids.jsonl')}}`, `lora: {init_from: ${path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_init')}}`]));
   assert.match(r.train ?? '', /adapter_model\.safetensors: tensor "base_model\.model\.model\.layers\.0\.mlp\.down_proj\.lora_A\.weight" has shape \[4, 160\], expected \[4, 64\]$/);
+  assert.equal(r.dry, r.train);
+});
+
+test('an adapter whose config selects a module its file has no tensors for (which PEFT would train from new): train and the dry run refuse it, naming the key', () => {
+  // PeftModel.from_pretrained(is_trainable=True) makes that module (B = 0, A drawn) and trains it; loading it without it,
+  // the run trained one module fewer than PEFT's and saved an adapter without it, with only a load-time warning
+  const partial = path.join(dir, 'partial-adapter');
+  const src = path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_init');
+  fs.mkdirSync(partial);
+  fs.copyFileSync(path.join(src, 'adapter_config.json'), path.join(partial, 'adapter_config.json'));
+  const st = SafetensorsFile.open(path.join(src, 'adapter_model.safetensors'));
+  const tensors: Record<string, TensorToWrite> = {};
+  for (const name of st.names().filter((n) => !n.includes('layers.1.self_attn.v_proj'))) tensors[name] = { dtype: 'F32', shape: st.info(name).shape, data: st.readF32(name) };
+  st.close();
+  writeSafetensors(path.join(partial, 'adapter_model.safetensors'), tensors, { format: 'pt' });
+  const r = refusals(config('partial', [`data: {train: ${path.join(dir, 'ids.jsonl')}}`, `lora: {init_from: ${partial}}`]));
+  assert.match(r.train ?? '', /partial-adapter\/adapter_model\.safetensors: 1 LoRA module\(s\) that adapter_config\.json selects have no tensors, e\.g\. "base_model\.model\.model\.layers\.1\.self_attn\.v_proj\.lora_A\.weight": PEFT would train them/);
   assert.equal(r.dry, r.train);
 });
 
