@@ -22,7 +22,7 @@ import { planMemory } from '../../../src/train/memory-plan.ts';
 import { UserError } from '../../../src/util/errors.ts';
 import { captureStderr } from '../../tokenizer/helpers.ts';
 import { withEnv } from '../../helpers.ts';
-import { fakeBackend, type Launched } from './fake-cuda.ts';
+import { fakeBackend } from './fake-cuda.ts';
 
 /** The reductions' per-block partial sums (f64), allocated once with the backend. */
 const PARTIALS = 8 * MAX_ELEMENTWISE_BLOCKS;
@@ -348,50 +348,43 @@ test('MISTRAL_TUNE_CUDA_FLASH_INTERIOR reaches both flash kernels\' last argumen
     e.message === 'MISTRAL_TUNE_CUDA_FLASH_INTERIOR=yes: expected 1 (skip the mask on fully visible tiles, the default) or 0 (mask every tile)');
 });
 
-test('MISTRAL_TUNE_CUDA_FLASH_BWD128 runs the flash backward in blocks of 128 keys (8 warps) at each launch: 64 by default, anything else than 0 or 1 an error naming the variable', () => {
-  const { be, launches, sharedAllowed } = fakeBackend({ attention: 'flash' });
-  const T = 200, shape = { B: 1, T, Hq: 4, Hkv: 2, D: 128, scale: 0.1, window: null }, s = (n: number) => be.alloc('bf16', n);
-  const nq = T * 4 * 128, nk = T * 2 * 128;
-  const backward = (value: string | undefined): Launched => withEnv('MISTRAL_TUNE_CUDA_FLASH_BWD128', value, () => {
-    launches.length = 0;
-    be.attentionBackward(s(nq), s(nk), s(nk), s(nq), s(nq), be.alloc('f32', 4 * T), s(nq), s(nk), s(nk), be.alloc('i32', T), shape);
-    const flash = launches.filter((l) => l.name.startsWith('flash_attention_'));
-    assert.equal(flash.length, 1);
-    assert.equal(flash[0]!.args.length, KERNELS[flash[0]!.name as KernelName].params.length, 'the kernel table\'s arguments');
-    return flash[0]!;
-  });
-  for (const value of [undefined, '', '0']) {
-    const l = backward(value);
-    assert.deepEqual([l.name, l.grid, l.block, l.shared], ['flash_attention_backward_d128', { x: 4, y: 4, z: 1 }, { x: 128, y: 1, z: 1 }, 115_456], `${value}`);
-  }
-  const wide = backward('1');
-  assert.deepEqual([wide.name, wide.grid, wide.block, wide.shared], ['flash_attention_backward_k128_d128', { x: 4, y: 2, z: 1 }, { x: 256, y: 1, z: 1 }, 158_720]);
-  assert.ok(sharedAllowed.includes('flash_attention_backward_k128_d128 158720'), 'the kernel is allowed its shared memory');
-  assert.throws(() => backward('yes'), (e: Error) => e instanceof UserError &&
-    e.message === 'MISTRAL_TUNE_CUDA_FLASH_BWD128=yes: expected 1 (the flash backward in blocks of 128 keys) or 0 (in blocks of 64, the default)');
-});
+/**
+ * The flash kernels' block switches, each read at each launch: the one flash launch of the call at the default (unset,
+ * empty, 0) and at 1 — name, grid (head, tile, row), threads and shared bytes at T 200, D 128 — the wide kernel allowed
+ * its shared memory, anything else an error naming the variable.
+ */
+const FLASH_SWITCHES = [
+  { variable: 'MISTRAL_TUNE_CUDA_FLASH_BWD128', what: 'the flash backward in blocks of 128 keys (8 warps)', pass: 'backward' as const,
+    narrow: ['flash_attention_backward_d128', { x: 4, y: 4, z: 1 }, { x: 128, y: 1, z: 1 }, 115_456],
+    wide: ['flash_attention_backward_k128_d128', { x: 4, y: 2, z: 1 }, { x: 256, y: 1, z: 1 }, 158_720],
+    error: 'expected 1 (the flash backward in blocks of 128 keys) or 0 (in blocks of 64, the default)' },
+  { variable: 'MISTRAL_TUNE_CUDA_FLASH_FWD128', what: 'the flash forward in blocks of 128 queries (32 a warp)', pass: 'forward' as const,
+    narrow: ['flash_attention_forward_d128', { x: 4, y: 4, z: 1 }, { x: 128, y: 1, z: 1 }, 70_144],
+    wide: ['flash_attention_forward_q128_d128', { x: 4, y: 2, z: 1 }, { x: 128, y: 1, z: 1 }, 104_960],
+    error: 'expected 1 (the flash forward in blocks of 128 queries) or 0 (in blocks of 64, the default)' },
+];
 
-test('MISTRAL_TUNE_CUDA_FLASH_FWD128 runs the flash forward in blocks of 128 queries (32 a warp) at each launch: 64 by default, anything else than 0 or 1 an error naming the variable', () => {
-  const { be, launches, sharedAllowed } = fakeBackend({ attention: 'flash' });
-  const T = 200, shape = { B: 1, T, Hq: 4, Hkv: 2, D: 128, scale: 0.1, window: null }, s = (n: number) => be.alloc('bf16', n);
-  const nq = T * 4 * 128, nk = T * 2 * 128;
-  const forward = (value: string | undefined): Launched => withEnv('MISTRAL_TUNE_CUDA_FLASH_FWD128', value, () => {
-    launches.length = 0;
-    be.attentionForward(s(nq), be.alloc('f32', 4 * T), s(nq), s(nk), s(nk), be.alloc('i32', T), shape);
-    assert.equal(launches.length, 1);
-    assert.equal(launches[0]!.args.length, KERNELS[launches[0]!.name as KernelName].params.length, 'the kernel table\'s arguments');
-    return launches[0]!;
+for (const sw of FLASH_SWITCHES) {
+  test(`${sw.variable} runs ${sw.what} at each launch: 64 by default, anything else than 0 or 1 an error naming the variable`, () => {
+    const { be, launches, sharedAllowed } = fakeBackend({ attention: 'flash' });
+    const T = 200, shape = { B: 1, T, Hq: 4, Hkv: 2, D: 128, scale: 0.1, window: null }, s = (n: number) => be.alloc('bf16', n);
+    const nq = T * 4 * 128, nk = T * 2 * 128;
+    const launched = (value: string | undefined): unknown[] => withEnv(sw.variable, value, () => {
+      launches.length = 0;
+      if (sw.pass === 'forward') be.attentionForward(s(nq), be.alloc('f32', 4 * T), s(nq), s(nk), s(nk), be.alloc('i32', T), shape);
+      else be.attentionBackward(s(nq), s(nk), s(nk), s(nq), s(nq), be.alloc('f32', 4 * T), s(nq), s(nk), s(nk), be.alloc('i32', T), shape);
+      const flash = launches.filter((l) => l.name.startsWith('flash_attention_'));
+      assert.equal(flash.length, 1);
+      assert.equal(flash[0]!.args.length, KERNELS[flash[0]!.name as KernelName].params.length, 'the kernel table\'s arguments');
+      const l = flash[0]!;
+      return [l.name, l.grid, l.block, l.shared];
+    });
+    for (const value of [undefined, '', '0']) assert.deepEqual(launched(value), sw.narrow, `${value}`);
+    assert.deepEqual(launched('1'), sw.wide);
+    assert.ok(sharedAllowed.includes(`${sw.wide[0]} ${sw.wide[3]}`), 'the kernel is allowed its shared memory');
+    assert.throws(() => launched('yes'), (e: Error) => e instanceof UserError && e.message === `${sw.variable}=yes: ${sw.error}`);
   });
-  for (const value of [undefined, '', '0']) {
-    const l = forward(value);
-    assert.deepEqual([l.name, l.grid, l.block, l.shared], ['flash_attention_forward_d128', { x: 4, y: 4, z: 1 }, { x: 128, y: 1, z: 1 }, 70_144], `${value}`);
-  }
-  const wide = forward('1');
-  assert.deepEqual([wide.name, wide.grid, wide.block, wide.shared], ['flash_attention_forward_q128_d128', { x: 4, y: 2, z: 1 }, { x: 128, y: 1, z: 1 }, 104_960]);
-  assert.ok(sharedAllowed.includes('flash_attention_forward_q128_d128 104960'), 'the kernel is allowed its shared memory');
-  assert.throws(() => forward('yes'), (e: Error) => e instanceof UserError &&
-    e.message === 'MISTRAL_TUNE_CUDA_FLASH_FWD128=yes: expected 1 (the flash forward in blocks of 128 queries) or 0 (in blocks of 64, the default)');
-});
+}
 
 test('MISTRAL_TUNE_CUDA_ATTENTION=flash on a GPU older than compute capability 8.0: attention through cuBLASLt, said once', () => {
   const { be, launches } = fakeBackend({ attention: 'flash', arch: 'sm_75' });
