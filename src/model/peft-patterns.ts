@@ -16,7 +16,10 @@ export interface ModuleRank {
   alpha: number;
 }
 
-/** The rank and alpha of each module, from r, lora_alpha and the two patterns; `patterned` when any key is given. */
+/**
+ * The rank and alpha of each module, from r, lora_alpha and the two patterns; `patterned` when a key gives a module
+ * another rank or alpha than r and lora_alpha (keys that repeat them, or match no module, leave it plain LoRA).
+ */
 export interface RankPatterns {
   patterned: boolean;
   of(layer: number, proj: Projection): ModuleRank;
@@ -30,7 +33,7 @@ export function rankPatterns(c: Readonly<Record<string, unknown>>, r: number, al
   const ranks = patternOf(c, 'rank_pattern', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 1, 'an integer ≥ 1', names, err);
   const alphas = patternOf(c, 'alpha_pattern', (v) => typeof v === 'number' && v > 0 && Number.isFinite(v), 'a finite positive number', names, err);
   return {
-    patterned: ranks.keys + alphas.keys > 0,
+    patterned: [...ranks.byName.values()].some((v) => v !== r) || [...alphas.byName.values()].some((v) => v !== alpha),
     of(layer, proj) {
       const name = hfModuleName(layer, proj);
       return { r: ranks.byName.get(name) ?? r, alpha: alphas.byName.get(name) ?? alpha };

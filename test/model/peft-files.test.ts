@@ -366,4 +366,8 @@ test('rank_pattern and alpha_pattern: each module its own rank and alpha, as the
   // trained further it would not be PEFT's: refused
   const model = loadModel(TINY_BASE, { backend });
   assert.throws(() => loadAdapter(model, dir, { trainable: true }), /adapter_config\.json: rank_pattern\/alpha_pattern: .* not trained on/);
+  // keys that repeat r and lora_alpha, or match no module, leave it plain LoRA: trained on, as it is
+  const plain = write(tensors, { rank_pattern: { q_proj: 4, 'no_such_proj': 2 }, alpha_pattern: { down_proj: 8 } });
+  assert.equal(readAdapterInfo(plain, 2).ranks.patterned, false);
+  assert.doesNotThrow(() => loadAdapter(loadModel(TINY_BASE, { backend }), plain, { trainable: true }));
 });

@@ -45,7 +45,10 @@ test('rank_pattern and alpha_pattern take the first key in the file\'s order tha
   const p = rankPatterns({ rank_pattern: { q_proj: 8, 'model.layers.0.self_attn.q_proj': 2, 'layers\\.1\\..*_proj': 6 }, alpha_pattern: { 'v.*': 3 } }, 4, 16, 2, err);
   assert.equal(p.patterned, true);
   assert.deepEqual([p.of(0, 'q_proj'), p.of(1, 'q_proj'), p.of(1, 'k_proj'), p.of(0, 'v_proj')], [{ r: 8, alpha: 16 }, { r: 8, alpha: 16 }, { r: 6, alpha: 16 }, { r: 4, alpha: 3 }]);
-  assert.equal(rankPatterns({ rank_pattern: { lm_head: 8 } }, 4, 16, 2, err).patterned, true); // a key no module matches is still a pattern
+  // a key no module matches, or one that repeats r or lora_alpha, changes no module: plain LoRA (trained on as such)
+  assert.equal(rankPatterns({ rank_pattern: { lm_head: 8 } }, 4, 16, 2, err).patterned, false);
+  assert.equal(rankPatterns({ rank_pattern: { q_proj: 4 }, alpha_pattern: { 'v.*': 16 } }, 4, 16, 2, err).patterned, false);
+  assert.equal(rankPatterns({ alpha_pattern: { 'v.*': 15 } }, 4, 16, 2, err).patterned, true);
 });
 
 // rank_pattern's keys are PEFT regexes too (re.match(rf"(.*\.)?({key})$", name)): "(.*)*Z" took minutes on one
