@@ -40,16 +40,17 @@ export async function run(a: EvalArgs): Promise<void> {
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad values before the backend starts and says what it found
   // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
   const named = f.run ? target.labels : givenLabels(target.labels, config.labels, "the classes of config.json's id2label");
+  const classNames = named ?? config.labels ?? null; // a classification's, in the head's order
   // one name a class of the head, its class count from the folders' headers: said before the weights load (and held
   // again once they have)
   const headRows = planned === 'classification' ? folderNumLabels(target.model, config, target.adapter) : undefined;
-  if (headRows !== undefined) requireOneNamePerClass(named ?? config.labels ?? null, headRows, labelsSource(f.labels, f.run));
+  if (headRows !== undefined) requireOneNamePerClass(classNames, headRows, labelsSource(f.labels, f.run));
   withBackend(device, (backend) => {
     const { tokenizer, misfit } = loadModelTokenizer(target.tokenizerDir ?? target.model, config.vocabSize);
     let reads = 0;
     /** The data's rows for `task` (the head's `numLabels` classes where known); its notes said at the first read only. */
     const readRows = (task: EvalTask, numLabels: number | undefined, canOther: boolean): LoadedRows => {
-      const labels = task === 'classification' ? (named ?? config.labels ?? null) : null;
+      const labels = task === 'classification' ? classNames : null;
       const other = otherTask(task), say = reads++ === 0;
       return explainNoTokenizer(() => loadTokenRows(dataFile, {
         tokenizer, vocabSize: config.vocabSize, task, labels: labels ? classesFor(labels) : undefined, labelCodes: given?.codes, numLabels,
@@ -67,7 +68,7 @@ export async function run(a: EvalArgs): Promise<void> {
     const model = loadModel(target.model, { backend, precision, config });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
     const task = modelTask(model, adapter, target.task, target.adapter ?? target.model, FLAG_WORDS);
-    const labels = task === 'classification' ? (named ?? model.cfg.labels ?? null) : null;
+    const labels = task === 'classification' ? classNames : null;
     // no head refused before the class names are warned of: the warning would be noise above the error
     if (task === 'classification' && !model.score) throw new UserError(noScoreHead(adapter, NO_SCORE_HEAD), target.adapter ?? target.model);
     if (task === 'classification' && !labels) {
