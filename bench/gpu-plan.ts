@@ -120,3 +120,54 @@ export function profileTable(stderr: string): string {
 }
 
 export { matmulParams, stepFlops } from '../src/train/flops.ts';
+
+/** One row of bench:gpu's results: ours or the HF peer's, a case as --cases spells it; null where it did not run. */
+export interface BenchRow { system: string; case: string; tokens_per_s: number | null; step_ms: number | null; peak_gib: number | null; mfu: number | null; note?: string }
+
+/** The system name of our rows and of the HF peer's. */
+export const OURS = 'mistral-tune (CUDA, bf16)', HF_PEER = 'HF transformers + PEFT';
+
+/** The case a variant case is the A/B of: the same case without its `+name` switches. */
+export const defaultCaseName = (c: BenchCase): string => caseName({ ...c, variants: undefined });
+
+/**
+ * A variant row's step time against its default path's measured in the same call, as a signed percentage of the
+ * default's ("−4.2 %": 4.2 % faster); '' for a row without variants, a profiled one, or where either did not run.
+ */
+export function vsDefault(rows: readonly BenchRow[], row: BenchRow): string {
+  const c = parseCase(row.case);
+  if (row.system !== OURS || !c.variants || c.profile || row.step_ms === null) return '';
+  const base = rows.find((r) => r.system === OURS && r.case === defaultCaseName(c))?.step_ms;
+  if (!base) return '';
+  const pct = ((row.step_ms - base) / base) * 100;
+  return `${pct < 0 ? '−' : '+'}${Math.abs(pct).toFixed(1)} %`;
+}
+
+/** Issue [10]'s targets: tokens/s over HF's (1×2048, 2×2048: 2×; 4×2048 with checkpointing: 1.6×) in no more memory. */
+export const TARGETS: ReadonlyArray<{ peer: string; speedup: number }> = [
+  { peer: '1x2048', speedup: 2 }, { peer: '2x2048', speedup: 2 }, { peer: '4x2048:ckpt', speedup: 1.6 },
+];
+
+/**
+ * One line a target: the default path's tokens/s and peak memory against HF's of the same shape in the same call, met
+ * or missed, and where a variant case of that shape (attention default, not profiled, LoRA) did better than the
+ * default, the fastest one. What the lines do not know: whether test:gpu passed in that call, which decides whether
+ * a timing counts.
+ */
+export function targetLines(rows: readonly BenchRow[]): string[] {
+  return TARGETS.map(({ peer, speedup }) => {
+    const hf = rows.find((r) => r.system === HF_PEER && r.case === peer);
+    const judge = (r: BenchRow): string => {
+      if (!hf?.tokens_per_s || !hf.peak_gib || !r.tokens_per_s || r.peak_gib === null) return `${r.case}: not measured beside HF`;
+      const x = r.tokens_per_s / hf.tokens_per_s, mem = r.peak_gib / hf.peak_gib;
+      const met = x >= speedup && mem <= 1;
+      return `${r.case} ${x.toFixed(2)}× HF's tokens/s in ${mem.toFixed(2)}× its memory: ${met ? 'met' : `missed (${x < speedup ? `needs ${speedup}×` : 'more memory than HF'})`}`;
+    };
+    const ours = rows.filter((r) => r.system === OURS && r.tokens_per_s !== null && peerCaseName(parseCase(r.case)) === peer)
+      .filter((r) => { const c = parseCase(r.case); return !c.profile && !c.dora && c.attention === undefined; });
+    const base = ours.find((r) => parseCase(r.case).variants === undefined);
+    const best = ours.filter((r) => r !== base).sort((a, b) => b.tokens_per_s! - a.tokens_per_s!)[0];
+    const better = best && (!base || best.tokens_per_s! > base.tokens_per_s!) ? `; fastest variant ${judge(best)}` : '';
+    return `${peer} (≥ ${speedup}×): default ${base ? judge(base) : 'not measured'}${better}`;
+  });
+}

@@ -20,7 +20,8 @@ import { parseArgs } from 'node:util';
 import { createBackend } from '../src/backend/select.ts';
 import { CudaBackend } from '../src/backend/cuda/cuda-backend.ts';
 import { parseConfig } from '../src/model/config.ts';
-import { caseName, LORA_RANK, MISTRAL_7B_V01, parseCase, peerCaseName, profileTable, stepFlops, variantEnv, type BenchCase } from './gpu-plan.ts';
+import { caseName, HF_PEER as HF, LORA_RANK, MISTRAL_7B_V01, OURS, parseCase, peerCaseName, profileTable, stepFlops, targetLines, variantEnv, vsDefault, type BenchCase,
+  type BenchRow as Row } from './gpu-plan.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { values: a } = parseArgs({
@@ -57,7 +58,6 @@ console.error(`bf16 GEMM peak (cuBLASLt, 8192³): ${(peak / 1e12).toFixed(0)} TF
 backend.close();
 
 const model = parseConfig({ ...MISTRAL_7B_V01, num_hidden_layers: layers }, 'Mistral-7B-v0.1 config');
-interface Row { system: string; case: string; tokens_per_s: number | null; step_ms: number | null; peak_gib: number | null; mfu: number | null; note?: string }
 const rows: Row[] = [];
 const record = (r: Row): void => {
   rows.push(r);
@@ -65,7 +65,6 @@ const record = (r: Row): void => {
 };
 const mfuOf = (c: BenchCase, tokensPerS: number): number => Number(((stepFlops(model, c.B, c.T) * tokensPerS) / (c.B * c.T) / peak).toFixed(3));
 
-const OURS = 'mistral-tune (CUDA, bf16)', HF = 'HF transformers + PEFT';
 let failures = 0;
 for (const c of cases) {
   // what is left after the peer's reserve, at most MAX_CASE_S (a hung case cannot take it all): the cases run in the
@@ -130,7 +129,7 @@ if (runPeer) {
 
 console.log(`\n# GPU benchmark ${new Date().toISOString().slice(0, 10)}: Mistral-7B-v0.1 shape (${layers} layers), random bf16 weights, LoRA r=${LORA_RANK} on all 7 projections, AdamW; ` +
   `${steps} timed steps after ${warmup} warm-up (HF: 2); bf16 GEMM peak ${(peak / 1e12).toFixed(0)} TFLOP/s; :ckpt = activation/gradient checkpointing`);
-console.log(`# ${'system'.padEnd(26)} ${'case'.padEnd(12)} ${'tokens/s'.padStart(9)} ${'step ms'.padStart(8)} ${'peak GiB'.padStart(9)} ${'MFU'.padStart(6)} ${'tok/s vs HF'.padStart(12)} ${'mem vs HF'.padStart(10)}`);
+console.log(`# ${'system'.padEnd(26)} ${'case'.padEnd(12)} ${'tokens/s'.padStart(9)} ${'step ms'.padStart(8)} ${'peak GiB'.padStart(9)} ${'MFU'.padStart(6)} ${'tok/s vs HF'.padStart(12)} ${'mem vs HF'.padStart(10)} ${'step vs default'.padStart(16)}`);
 for (const r of rows) {
   const c = parseCase(r.case);
   const peer = rows.find((x) => x.system === HF && x.case === peerCaseName(c));
@@ -139,6 +138,9 @@ for (const r of rows) {
   const paired = r.system === OURS && !c.dora, compared = paired && !c.profile;
   console.log(`# ${r.system.padEnd(26)} ${r.case.padEnd(12)} ${String(r.tokens_per_s ?? '-').padStart(9)} ${String(r.step_ms ?? '-').padStart(8)} ` +
     `${String(r.peak_gib ?? '-').padStart(9)} ${(r.mfu === null ? '-' : `${(r.mfu * 100).toFixed(1)}%`).padStart(6)} ` +
-    `${(compared ? ratio(r.tokens_per_s, peer?.tokens_per_s) : '').padStart(12)} ${(paired ? ratio(r.peak_gib, peer?.peak_gib) : '').padStart(10)}${r.note ? `  (${r.note})` : ''}`);
+    `${(compared ? ratio(r.tokens_per_s, peer?.tokens_per_s) : '').padStart(12)} ${(paired ? ratio(r.peak_gib, peer?.peak_gib) : '').padStart(10)} ` +
+    `${vsDefault(rows, r).padStart(16)}${r.note ? `  (${r.note})` : ''}`);
 }
+// issue [10]'s targets, read off the table (they count only in a call where test:gpu passed too)
+console.log(`\n# issue [10]'s targets in this call (they count only where test:gpu passed in it too):\n${targetLines(rows).map((l) => `#   ${l}`).join('\n')}`);
 process.exit(failures > 0 ? 1 : 0);

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { benchTrainConfig, caseName, matmulParams, MISTRAL_7B_V01, parseCase, peerCaseName, profileTable, stepFlops, variantEnv, writeRandomRows } from '../../bench/gpu-plan.ts';
+import { benchTrainConfig, type BenchRow, caseName, HF_PEER, matmulParams, MISTRAL_7B_V01, OURS, parseCase, peerCaseName, profileTable, stepFlops, targetLines, variantEnv, vsDefault,
+  writeRandomRows } from '../../bench/gpu-plan.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { validate } from '../../src/train/config.ts';
 import { dryRun } from '../../src/train/dry-run.ts';
@@ -110,4 +111,34 @@ test('a :profile case\'s table is picked out of its stderr (progress and log lin
   assert.equal(profileTable(stderr), table.join('\n'));
   assert.equal(profileTable([...table, ''].join('\n')), table.join('\n'));
   assert.equal(profileTable('train: done\n'), '# (no profile printed)');
+});
+
+test("the table's step time of a variant against its default path, and issue [10]'s targets met or missed, read off one call's rows", () => {
+  const row = (system: string, name: string, tokens: number | null, ms: number | null, gib: number | null): BenchRow =>
+    ({ system, case: name, tokens_per_s: tokens, step_ms: ms, peak_gib: gib, mfu: null });
+  // run 1's figures (H200, 2026-12-04), with variant rows made up for the test
+  const rows = [
+    row(OURS, '1x2048', 14836, 138, 23.4), row(OURS, '2x2048', 15281, 268, 32), row(OURS, '4x2048:ckpt', 11551, 709, 18.3),
+    row(OURS, '1x2048+flash-fwd128', 16520, 124, 23.4), row(OURS, '1x2048+small-k', 14400, 142, 23.4),
+    row(OURS, '1x2048:profile+flash-fwd128', 12000, 170, 23.4), row(OURS, '1x2048:gemm-attn', 30000, 68, 23.4), row(OURS, '1x2048:dora', 31000, 66, 28.8),
+    row(OURS, '2x2048+small-k', null, null, null), row(OURS, '2x2048+no-splitk', 14000, 292, 40),
+    row(HF_PEER, '1x2048', 8102, 253, 32.8), row(HF_PEER, '2x2048', 8770, 467, 51.6), row(HF_PEER, '4x2048:ckpt', 6455, 1269, 19.1),
+  ];
+  assert.equal(vsDefault(rows, rows[3]!), '−10.1 %');
+  assert.equal(vsDefault(rows, rows[4]!), '+2.9 %');
+  assert.equal(vsDefault(rows, rows[0]!), '', 'the default path is no A/B of itself');
+  assert.equal(vsDefault(rows, rows[5]!), '', 'a profiled case is no measurement');
+  assert.equal(vsDefault(rows, rows[8]!), '', 'a case that did not run');
+  assert.equal(vsDefault([rows[3]!], rows[3]!), '', 'no default path in the call');
+  assert.deepEqual(targetLines(rows), [
+    // the :gemm-attn and :dora rows, faster here, are not the default path's A/B and are never the fastest variant
+    "1x2048 (≥ 2×): default 1x2048 1.83× HF's tokens/s in 0.71× its memory: missed (needs 2×); fastest variant 1x2048+flash-fwd128 2.04× HF's tokens/s in 0.71× its memory: met",
+    "2x2048 (≥ 2×): default 2x2048 1.74× HF's tokens/s in 0.62× its memory: missed (needs 2×)",
+    "4x2048:ckpt (≥ 1.6×): default 4x2048:ckpt 1.79× HF's tokens/s in 0.96× its memory: met",
+  ]);
+  const noPeer = targetLines(rows.filter((r) => r.system === OURS));
+  assert.equal(noPeer[0], '1x2048 (≥ 2×): default 1x2048: not measured beside HF; fastest variant 1x2048+flash-fwd128: not measured beside HF');
+  const heavier = targetLines([row(OURS, '2x2048', 20000, 205, 60), rows[11]!]);
+  assert.equal(heavier[1], "2x2048 (≥ 2×): default 2x2048 2.28× HF's tokens/s in 1.16× its memory: missed (more memory than HF)");
+  assert.equal(targetLines([])[2], '4x2048:ckpt (≥ 1.6×): default not measured');
 });
