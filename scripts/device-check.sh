@@ -46,6 +46,12 @@
 # left, up to 240 s); a step is cut to what is left, and skipped when under 10 s are left. The files under $OUT:
 # summary.txt (environment, one line per step, the total) and one NAME.log per step — 8 files at most, the tool's
 # limit. stdout shows each step's last lines once it ended (a group's, once the whole group ended).
+# CONFIRM=NAME,NAME... (bench/gpu-plan.ts VARIANTS, the bench's +NAME) is the call that makes those switches count as a
+# default path: every step runs with their environment variables (summary.txt names them), ONLY defaults to smoke,
+# test-gpu-fp32, test-gpu-bf16 and bench-gpu, and BENCH_CASES to issue [10]'s three shapes with them (1x2048+NAME...,
+# 2x2048+..., 4x2048:ckpt+...) beside HF — test:gpu passing on the very kernels timed, in one call, e.g. after a first
+# call's table showed a variant meeting a target the default missed:
+#   run(carry: [".device"], command: "source .device/env.sh && CONFIRM=flash-fwd128,flash-bwd128 TOTAL_S=300 bash scripts/device-check.sh")
 # ONLY=NAME,NAME... runs those steps alone (a rerun of what failed; with TOTAL_S=... to fit what is left of the
 # session's device time). Exit status: the number of failed steps (0 = all passed). A kernel fault or a wrong
 # result: scripts/device-sanitize.sh runs compute-sanitizer (memcheck, racecheck, synccheck) over the kernel and
@@ -80,6 +86,14 @@ KILL_GRACE=5
 note() { echo "$*" | tee -a "$summary"; }
 
 ONLY="${ONLY:-}" # a comma-separated list of step names: run those alone (a rerun of what failed, in what time is left)
+CONFIRM="${CONFIRM:-}"
+if [ -n "$CONFIRM" ]; then
+  confirm_env=$(node --import tsx bench/variant-env.ts "$CONFIRM") || exit 2 # an unknown name: said on stderr
+  while IFS= read -r kv; do export "${kv?}"; done <<<"$confirm_env"
+  ONLY="${ONLY:-smoke,test-gpu-fp32,test-gpu-bf16,bench-gpu}"
+  suffix="+${CONFIRM//,/+}"
+  BENCH_CASES="${BENCH_CASES:-1x2048$suffix,2x2048$suffix,4x2048:ckpt$suffix}"
+fi
 
 verdicts=$(mktemp -d) # one file per step that ran or was skipped: NAME.failed or NAME.passed (background steps too)
 
@@ -160,6 +174,7 @@ note "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 note "commit: $(git rev-parse --short HEAD 2>/dev/null || cat .device/commit 2>/dev/null || echo unknown)"
 note "gpu: $(timeout 15 nvidia-smi --query-gpu=name,memory.total,memory.used,driver_version --format=csv,noheader 2>&1 | head -n 2)"
 note "node: $(node --version 2>&1)"
+[ -z "$CONFIRM" ] || note "confirm: $CONFIRM on every step ($(echo $confirm_env)); steps $ONLY"
 
 if node -e "require.resolve('typescript/package.json')" >/dev/null 2>&1; then
   ONLY= step dist 30 node --import tsx scripts/build.ts # a prerequisite: run under ONLY too

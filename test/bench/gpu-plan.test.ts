@@ -142,3 +142,14 @@ test("the table's step time of a variant against its default path, and issue [10
   assert.equal(heavier[1], "2x2048 (≥ 2×): default 2x2048 2.28× HF's tokens/s in 1.16× its memory: missed (more memory than HF)");
   assert.equal(targetLines([])[2], '4x2048:ckpt (≥ 1.6×): default not measured');
 });
+
+test("bench/variant-env.ts prints the variants' environment variables for device-check's CONFIRM, and refuses an unknown name", () => {
+  const run = (names: string) => spawnSync(process.execPath, [...nodeArgsFor(path.join(ROOT, 'bench', 'variant-env.ts')), names], { encoding: 'utf8' });
+  const ok = run('flash-fwd128,small-k');
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(ok.stdout, 'MISTRAL_TUNE_CUDA_FLASH_FWD128=1\nMISTRAL_TUNE_CUDA_GEMM_SMALL_K=1\n');
+  const bad = run('flash-fwd128,fast');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^unknown variant fast: give NAME,NAME\.\.\. of no-gemm-tune, .*flash-fwd128/);
+  assert.equal(bad.stdout, '');
+});
