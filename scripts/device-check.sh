@@ -23,7 +23,9 @@
 #                  with MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 (bench's +small-k: gemm-skinny, odd-shapes, dora-parity at
 #                  bf16), and the attention tests and flash-head-dims with MISTRAL_TUNE_CUDA_FLASH_BWD128=1
 #                  (bench's +flash-bwd128, bf16), then with MISTRAL_TUNE_CUDA_FLASH_FWD128=1 (+flash-fwd128); every
-#                  variant runs, the step fails if one did
+#                  variant runs, the step fails if one did. Beside them, from the step's start, the whole bf16 test:gpu
+#                  suite with every CANDIDATES variant on at once (its output last in the log), so that the bench's
+#                  cases with all of them (1x2048+flash-fwd128+...) are timed in a call where test:gpu passed on them
 #   hf-check       scripts/hf-check: our exports loaded by HF transformers + PEFT, logits compared (python3 with
 #                  env.sh's LD_LIBRARY_PATH, or without its toolkit folders where torch does not import so: checked
 #                  in the background from the start; the bench's HF peer runs with the same python3)
@@ -32,7 +34,7 @@
 #                  (each case gets what is left, at most 60 s; the last ones are lost if time runs short): 1×2048,
 #                  2×2048 and 4×2048 with activation checkpointing on the default path (flash attention: issue [10]'s
 #                  targets), then the same with the optimisation variants being measured (bench/gpu-plan.ts VARIANTS,
-#                  `+name`: +flash-bwd128 runs the flash backward in blocks of 128 keys (8 warps), +flash-fwd128 the
+#                  `+name`, the CANDIDATES all together first: +flash-bwd128 runs the flash backward in blocks of 128 keys (8 warps), +flash-fwd128 the
 #                  flash forward in blocks of 128 queries (32 a warp; with +flash-bwd128: FlashAttention-2's shapes), +no-splitk runs every product whole, as before split-K, +no-gemm-tune takes cuBLASLt's
 #                  heuristic's first algorithm untimed, +small-k runs LoRA's products of the rank's k on our
 #                  gemm_small_k, +bf16-logits computes the step's logits in bf16 as HF does,
@@ -87,6 +89,12 @@ note() { echo "$*" | tee -a "$summary"; }
 
 ONLY="${ONLY:-}" # a comma-separated list of step names: run those alone (a rerun of what failed, in what time is left)
 CONFIRM="${CONFIRM:-}"
+# the variants that may become the default path (bench/gpu-plan.ts VARIANTS; all bf16-only, so test-gpu-fp32 covers them
+# at fp32): attn-variants runs the bf16 suite with all of them on, and the bench times the three shapes with all of them
+CANDIDATES="${CANDIDATES:-flash-fwd128,flash-bwd128,small-k,bf16-logits}"
+candidates_env=$(node --import tsx bench/variant-env.ts "$CANDIDATES") || exit 2
+export CANDIDATES_ENV="$(echo $candidates_env)" # one line, KEY=VALUE words, for env in the step's shell
+all="+${CANDIDATES//,/+}"
 if [ -n "$CONFIRM" ]; then
   confirm_env=$(node --import tsx bench/variant-env.ts "$CONFIRM") || exit 2 # an unknown name: said on stderr
   while IFS= read -r kv; do export "${kv?}"; done <<<"$confirm_env"
@@ -175,6 +183,7 @@ note "commit: $(git rev-parse --short HEAD 2>/dev/null || cat .device/commit 2>/
 note "gpu: $(timeout 15 nvidia-smi --query-gpu=name,memory.total,memory.used,driver_version --format=csv,noheader 2>&1 | head -n 2)"
 note "node: $(node --version 2>&1)"
 [ -z "$CONFIRM" ] || note "confirm: $CONFIRM on every step ($(echo $confirm_env)); steps $ONLY"
+[ -n "$CONFIRM" ] || note "candidates: $CANDIDATES ($CANDIDATES_ENV): attn-variants runs the bf16 suite with all on, the bench times 1x2048$all and the other two shapes"
 
 if node -e "require.resolve('typescript/package.json')" >/dev/null 2>&1; then
   ONLY= step dist 30 node --import tsx scripts/build.ts # a prerequisite: run under ONLY too
@@ -193,7 +202,9 @@ step smoke 30 node --import tsx scripts/cuda-smoke.ts
 step_bg bindings 60 node --import tsx --test test/backend/cuda/headers.test.ts test/backend/cuda/nvrtc-compile.test.ts
 step_bg test-gpu-fp32 120 env TEST_TIMEOUT_MS=60000 TEST_CONCURRENCY=5 bash scripts/test-gpu.sh fp32
 step_bg test-gpu-bf16 180 env TEST_TIMEOUT_MS=120000 TEST_CONCURRENCY=5 bash scripts/test-gpu.sh bf16
-step_bg attn-variants 150 bash -c 'rc=0; parity="test/backend/attention.test.ts test/model/forward-parity.test.ts test/model/gradcheck.test.ts"; \
+step_bg attn-variants 180 bash -c 'rc=0; parity="test/backend/attention.test.ts test/model/forward-parity.test.ts test/model/gradcheck.test.ts"; \
+  all=$(mktemp); ( echo "# $CANDIDATES_ENV precision bf16 (the CANDIDATES all on: the whole bf16 test:gpu suite)"; \
+  env $CANDIDATES_ENV TEST_TIMEOUT_MS=120000 TEST_CONCURRENCY=3 bash scripts/test-gpu.sh bf16; echo "rc=$?" ) >"$all" 2>&1 & \
   for vp in gemm:fp32 gemm:bf16 kernel:bf16; do echo "# MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} precision ${vp#*:}"; files=$parity; \
   MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=${vp#*:} node --import tsx --test --test-concurrency=3 \
   --test-timeout=20000 $files || rc=1; done; \
@@ -205,14 +216,15 @@ step_bg attn-variants 150 bash -c 'rc=0; parity="test/backend/attention.test.ts 
   --test-timeout=20000 test/backend/attention.test.ts test/model/flash-head-dims.test.ts || rc=1; \
   echo "# MISTRAL_TUNE_CUDA_FLASH_FWD128=1 precision bf16 (the +flash-fwd128 variant: the flash forward in blocks of 128 queries)"; \
   MISTRAL_TUNE_CUDA_FLASH_FWD128=1 MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=bf16 node --import tsx --test --test-concurrency=3 \
-  --test-timeout=20000 test/backend/attention.test.ts test/model/flash-head-dims.test.ts || rc=1; exit $rc'
+  --test-timeout=20000 test/backend/attention.test.ts test/model/flash-head-dims.test.ts || rc=1; \
+  wait; cat "$all"; tail -n 1 "$all" | grep -qx "rc=0" || rc=1; exit $rc'
 hfc=$(mktemp -d) # the exported models: too many files to bring back (the log has the comparison), so not under $OUT
 step_bg_hf hf-check 90 bash -c 'node --import tsx scripts/hf-check/make-exports.ts "$1" && python3 scripts/hf-check/check_exports.py "$1"' hf-check "$hfc"
 wait_steps
 rm -rf "$hfc"
 # the benchmark alone, on an idle GPU, with what is left
 python_for_hf quiet
-export BENCH_CASES="${BENCH_CASES:-1x2048,2x2048,4x2048:ckpt,1x2048+flash-bwd128,2x2048+flash-bwd128,4x2048:ckpt+flash-bwd128,1x2048+flash-fwd128,2x2048+flash-fwd128,2x2048+flash-fwd128+flash-bwd128,1x2048+small-k,2x2048+small-k,1x2048+no-splitk,2x2048+no-splitk,1x2048+no-gemm-tune,2x2048+no-gemm-tune,1x2048+bf16-logits,2x2048+bf16-logits,1x2048+flash-masked,1x2048:profile,2x2048:profile,1x2048:profile+flash-fwd128+flash-bwd128,1x2048:gemm-attn,1x2048:dora}" BENCH_LAYERS="${BENCH_LAYERS:-32}"
+export BENCH_CASES="${BENCH_CASES:-1x2048,2x2048,4x2048:ckpt,1x2048$all,2x2048$all,4x2048:ckpt$all,1x2048+flash-bwd128,2x2048+flash-bwd128,4x2048:ckpt+flash-bwd128,1x2048+flash-fwd128,2x2048+flash-fwd128,2x2048+flash-fwd128+flash-bwd128,1x2048+small-k,2x2048+small-k,1x2048+no-splitk,2x2048+no-splitk,1x2048+no-gemm-tune,2x2048+no-gemm-tune,1x2048+bf16-logits,2x2048+bf16-logits,1x2048+flash-masked,1x2048:profile,2x2048:profile,1x2048:profile+flash-fwd128+flash-bwd128,1x2048:gemm-attn,1x2048:dora}" BENCH_LAYERS="${BENCH_LAYERS:-32}"
 step bench-gpu 240 bash -c 'exec node --import tsx bench/gpu.ts --cases "$BENCH_CASES" --layers "$BENCH_LAYERS" --steps 3 --warmup 1 --budget-s $((STEP_LIMIT_S - 10))'
 
 failures=$((failures + $(find "$verdicts" -name '*.failed' | wc -l)))
