@@ -92,10 +92,10 @@ const attentionLaunch = (name: string): Launch | null => {
   if (name === 'attention_forward') return attentionForward(s, 'bf16');
   if (name === 'attention_backward_dq') return attentionBackwardDq(s, 'bf16');
   if (name === 'attention_backward_dkv') return attentionBackwardDkv(s, 'bf16');
-  const m = /^flash_attention_(forward|backward)_(k128_)?d(\d+)$/.exec(name);
+  const m = /^flash_attention_(forward|backward)_(k128_|q128_)?d(\d+)$/.exec(name);
   if (!m) return null;
   const f = { ...s, D: Number(m[3]) };
-  return m[1] === 'forward' ? flashAttentionForward(f) : flashAttentionBackward(f, m[2] ? 128 : 64);
+  return m[1] === 'forward' ? flashAttentionForward(f, m[2] ? 128 : 64) : flashAttentionBackward(f, m[2] ? 128 : 64);
 };
 t0 = performance.now();
 for (const file of KERNEL_FILES) {
