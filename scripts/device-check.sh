@@ -34,15 +34,16 @@
 #                  (each case gets what is left, at most 60 s; the last ones are lost if time runs short): 1×2048,
 #                  2×2048 and 4×2048 with activation checkpointing on the default path (flash attention: issue [10]'s
 #                  targets), then the same with the optimisation variants being measured (bench/gpu-plan.ts VARIANTS,
-#                  `+name`, the CANDIDATES all together first: +flash-bwd128 runs the flash backward in blocks of 128 keys (8 warps), +flash-fwd128 the
-#                  flash forward in blocks of 128 queries (32 a warp; with +flash-bwd128: FlashAttention-2's shapes), +no-splitk runs every product whole, as before split-K, +no-gemm-tune takes cuBLASLt's
-#                  heuristic's first algorithm untimed, +small-k runs LoRA's products of the rank's k on our
-#                  gemm_small_k, +bf16-logits computes the step's logits in bf16 as HF does,
-#                  +flash-masked masks every flash tile as before the interior fast path), 1×2048 and 2×2048
-#                  profiled (GPU time by operation class, MISTRAL_TUNE_CUDA_PROFILE), 1×2048 profiled with both flash
-#                  variants (their kernels' times beside the defaults'), 1×2048 with attention through
-#                  cuBLASLt (:gemm-attn), then DoRA at 1×2048 (:dora, no HF ratio), beside HF PEFT; its --budget-s ends it
-#                  inside the step's limit with a partial table
+#                  `+name`): the CANDIDATES all together at the three shapes, each candidate alone at 1×2048 and 2×2048
+#                  (+flash-fwd128: the flash forward in blocks of 128 queries, 32 a warp; +flash-bwd128: the flash
+#                  backward in blocks of 128 keys, 8 warps — together FlashAttention-2's shapes; +small-k: LoRA's products
+#                  of the rank's k on our gemm_small_k; +bf16-logits: the step's logits in bf16 as HF's), 1×2048 and
+#                  2×2048 profiled (GPU time by operation class, MISTRAL_TUNE_CUDA_PROFILE), then the A/Bs of what
+#                  landed on by default (+no-splitk runs every product whole, +no-gemm-tune takes cuBLASLt's heuristic's
+#                  first algorithm untimed, +flash-masked masks every flash tile), 1×2048 profiled with both flash
+#                  variants, 1×2048 with attention through cuBLASLt (:gemm-attn), then DoRA at 1×2048 (:dora, no HF
+#                  ratio), beside HF PEFT; its --budget-s ends it inside the step's limit with a partial table (the
+#                  last cases are those lost when time runs short)
 #                  (BENCH_LAYERS and BENCH_CASES override)
 # All of it ends within TOTAL_S (default 420 s, kill grace included: 7 min, the bench getting what the others
 # left, up to 240 s); a step is cut to what is left, and skipped when under 10 s are left. The files under $OUT:
@@ -224,7 +225,7 @@ wait_steps
 rm -rf "$hfc"
 # the benchmark alone, on an idle GPU, with what is left
 python_for_hf quiet
-export BENCH_CASES="${BENCH_CASES:-1x2048,2x2048,4x2048:ckpt,1x2048$all,2x2048$all,4x2048:ckpt$all,1x2048+flash-bwd128,2x2048+flash-bwd128,4x2048:ckpt+flash-bwd128,1x2048+flash-fwd128,2x2048+flash-fwd128,2x2048+flash-fwd128+flash-bwd128,1x2048+small-k,2x2048+small-k,1x2048+no-splitk,2x2048+no-splitk,1x2048+no-gemm-tune,2x2048+no-gemm-tune,1x2048+bf16-logits,2x2048+bf16-logits,1x2048+flash-masked,1x2048:profile,2x2048:profile,1x2048:profile+flash-fwd128+flash-bwd128,1x2048:gemm-attn,1x2048:dora}" BENCH_LAYERS="${BENCH_LAYERS:-32}"
+export BENCH_CASES="${BENCH_CASES:-1x2048,2x2048,4x2048:ckpt,1x2048$all,2x2048$all,4x2048:ckpt$all,1x2048+flash-fwd128,2x2048+flash-fwd128,1x2048+flash-bwd128,2x2048+flash-bwd128,1x2048+small-k,2x2048+small-k,1x2048+bf16-logits,2x2048+bf16-logits,1x2048:profile,2x2048:profile,2x2048+flash-fwd128+flash-bwd128,4x2048:ckpt+flash-bwd128,1x2048+no-splitk,2x2048+no-splitk,1x2048+no-gemm-tune,2x2048+no-gemm-tune,1x2048+flash-masked,1x2048:profile+flash-fwd128+flash-bwd128,1x2048:gemm-attn,1x2048:dora}" BENCH_LAYERS="${BENCH_LAYERS:-32}"
 step bench-gpu 240 bash -c 'exec node --import tsx bench/gpu.ts --cases "$BENCH_CASES" --layers "$BENCH_LAYERS" --steps 3 --warmup 1 --budget-s $((STEP_LIMIT_S - 10))'
 
 failures=$((failures + $(find "$verdicts" -name '*.failed' | wc -l)))

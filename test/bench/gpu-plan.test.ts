@@ -153,3 +153,16 @@ test("bench/variant-env.ts prints the variants' environment variables for device
   assert.match(bad.stderr, /^unknown variant fast: give NAME,NAME\.\.\. of no-gemm-tune, .*flash-fwd128/);
   assert.equal(bad.stdout, '');
 });
+
+test("device-check.sh's default bench cases and candidates are cases and variants the bench knows (the script runs only on the GPU machine)", () => {
+  const script = fs.readFileSync(path.join(ROOT, 'scripts', 'device-check.sh'), 'utf8');
+  const candidates = /^CANDIDATES="\$\{CANDIDATES:-([^}]*)\}"$/m.exec(script)?.[1];
+  const cases = /^export BENCH_CASES="\$\{BENCH_CASES:-([^}]*)\}"/m.exec(script)?.[1];
+  assert.ok(candidates && cases, 'CANDIDATES and BENCH_CASES defaults found');
+  const all = `+${candidates.split(',').join('+')}`;
+  const names = cases.replaceAll('$all', all).split(',');
+  for (const n of names) assert.equal(caseName(parseCase(n)), n);
+  assert.equal(new Set(names).size, names.length, 'no case twice');
+  // the default path's three target shapes first, then the candidates all together at the same shapes
+  assert.deepEqual(names.slice(0, 6), ['1x2048', '2x2048', '4x2048:ckpt', `1x2048${all}`, `2x2048${all}`, `4x2048:ckpt${all}`]);
+});
