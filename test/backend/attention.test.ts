@@ -212,6 +212,9 @@ for (const { name, be } of backends()) {
       { what: 'D 128, three rows of 130: one segment; 0 then 1 from key 64; 1, 0 from 30, 1 from 64', s: shape({ B: 3, T: 130, Hq: 1, Hkv: 1, D: 128 }),
         seg: [...new Array<number>(130).fill(0), ...Array.from({ length: 130 }, (_, j) => (j < 64 ? 0 : 1)),
           ...Array.from({ length: 130 }, (_, j) => (j < 30 || j >= 64 ? 1 : 0))] },
+      // no window: query blocks 128.. of the 128-query forward (+flash-fwd128) and key blocks 0.. of the 128-key backward
+      // (+flash-bwd128) hold fully visible tiles too, as the 64-query and 64-key blocks 64.. and 0.. do
+      { what: 'D 64, T 320, no window, one segment', s: shape({ B: 1, T: 320, Hq: 1, Hkv: 1, D: 64 }), seg: new Array<number>(320).fill(0) },
       { what: 'D 64, a KV cache: 64 queries at key index 128 (forward only)', s: shape({ B: 1, T: 64, kvLen: 192, qOffset: 128, Hq: 1, Hkv: 1, D: 64 }),
         seg: new Array<number>(192).fill(0) },
     ];
