@@ -178,6 +178,9 @@ for (const { name, be } of backends()) {
       // more query tiles than the flash backward's two shared-memory stages: each stage is refilled while in use elsewhere
       { what: 'D 64, 200 queries (up to 4 query tiles a key block)', s: shape({ B: 1, T: 200, Hq: 2, Hkv: 1, D: 64 }), seg: new Array<number>(200).fill(0) },
       { what: 'D 128, window 150 over 300 queries (query tiles to unaligned ends)', s: shape({ B: 1, T: 300, Hq: 2, Hkv: 1, D: 128, window: 150 }), seg: new Array<number>(300).fill(0) },
+      // query tiles 128.. and 192.. see every key of the first 128: the fully visible (unmasked) path of the 128-key blocks
+      // at D = 128 (MISTRAL_TUNE_CUDA_FLASH_BWD128=1), which no other case here reaches
+      { what: 'D 128, 256 queries (fully visible tiles of a 128-key block)', s: shape({ B: 1, T: 256, Hq: 2, Hkv: 1, D: 128 }), seg: new Array<number>(256).fill(0) },
     ];
     WIDE.forEach(({ what, s, seg }, n) => {
       const x = randomInputs(s, seg, 'bf16', 50 + n), rand = rng(60 + n);
