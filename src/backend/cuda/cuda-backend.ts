@@ -272,6 +272,7 @@ export class CudaBackend implements Backend {
     q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer, s: AttentionShape,
   ): void {
     if ((s.kvLen ?? s.T) !== s.T || (s.qOffset ?? 0) !== 0) throw new Error('attentionBackward: training shapes only (kvLen = T, qOffset = 0)');
+    if (s.T === 0 || s.B === 0) return; // no queries, no keys: no gradient to write (the flash kernel's blocks would read a segment of none)
     if (s.B > L.MAX_GRID_YZ) {
       return forEachBatchSlice(this, s, (sub, at) => this.attentionBackward(at(dq, 'q'), at(dk, 'kv'), at(dv, 'kv'), at(dout, 'q'), at(out, 'q'), at(lse, 'lse'),
         at(q, 'q'), at(k, 'kv'), at(v, 'kv'), at(segments, 'segments'), sub));

@@ -8,16 +8,17 @@ import { envSwitch } from '../../util/env-switch.ts';
 import type { CudaBuffer } from './cuda-buffer.ts';
 import type { LtRunTypes } from './gemm-plan.ts';
 import type { KernelRuntime } from './kernel-runtime.ts';
-import { gemmSmallK, SMALL_K } from './launch.ts';
+import { gemmSmallK, MAX_GRID_X, MAX_GRID_YZ, SMALL_K } from './launch.ts';
 
 /** MISTRAL_TUNE_CUDA_GEMM_SMALL_K: 1 runs the small-k bf16 products on gemm_small_k; 0 (default) leaves them to cuBLASLt. */
 export function gemmSmallKFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   return envSwitch(env, 'MISTRAL_TUNE_CUDA_GEMM_SMALL_K', { default: false, on: 'run products of k ≤ 64 on our small-k kernel', off: 'leave them to cuBLASLt' });
 }
 
-/** Whether gemm_small_k takes the product `g` run in `run`'s types. */
+/** Whether gemm_small_k takes the product `g` run in `run`'s types (and its tiles fit the grid: else cuBLASLt runs it). */
 export function smallKFits(g: ResolvedGemm, run: LtRunTypes): boolean {
-  return run.a === 'bf16' && run.b === 'bf16' && run.c === 'bf16' && !g.transA && g.batch === 1 && g.k > 0 && g.k <= SMALL_K.maxK;
+  return run.a === 'bf16' && run.b === 'bf16' && run.c === 'bf16' && !g.transA && g.batch === 1 && g.k > 0 && g.k <= SMALL_K.maxK &&
+    Math.ceil(g.m / SMALL_K.rows) <= MAX_GRID_YZ && Math.ceil(g.n / SMALL_K.cols) <= MAX_GRID_X;
 }
 
 /** c = alpha·a·op(b) + beta·addend on gemm_small_k (`addend` c itself when in place); smallKFits(g, …) holds. */

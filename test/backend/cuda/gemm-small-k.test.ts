@@ -31,6 +31,10 @@ test('the products it takes: bf16 A, B and C, one matrix, A not transposed, 0 < 
   assert.ok(!smallKFits(resolved({ m: 64, n: 64, k: 16, batch: 2 }), BF16), 'a batch');
   assert.ok(!smallKFits(resolved({ m: 64, n: 64, k: 16 }), gemmRunTypes('bf16', 'bf16', 'f32')), 'f32 C');
   assert.ok(!smallKFits(resolved({ m: 64, n: 64, k: 16 }), gemmRunTypes('f32', 'f32', 'f32')), 'f32 operands');
+  // more row tiles than a grid's y holds (65,535 of 64 rows): cuBLASLt's, not gemmSmallK's error (a review helper's find)
+  assert.ok(smallKFits(resolved({ m: 65535 * 64, n: 16, k: 16 }), BF16));
+  assert.ok(!smallKFits(resolved({ m: 65535 * 64 + 1, n: 16, k: 16 }), BF16), 'rows past the grid');
+  assert.throws(() => gemmSmallK({ m: 65535 * 64 + 1, n: 16 }), /exceeds the small-k kernel's grid/);
   assert.deepEqual(gemmSmallK({ m: 2048, n: 14336 }), { grid: { x: 112, y: 32, z: 1 }, block: { x: 128, y: 1, z: 1 }, sharedBytes: 0 });
   assert.deepEqual(gemmSmallK({ m: 65, n: 129 }).grid, { x: 2, y: 2, z: 1 });
 });

@@ -117,11 +117,15 @@ test('bf16 storage with f32 exact tensors: the bf16 variant, no staging of rstd/
   assert.equal(launches.filter((l) => l.name === 'convert').length, 0);
 });
 
-test('an empty grid (attention over no queries) launches nothing, on every attention path: the driver would refuse it', () => {
+test('an empty grid (attention over no queries) launches nothing, on every attention path, forward and backward: the driver would refuse it', () => {
   for (const attention of ['kernel', 'gemm', 'flash'] as const) {
     const { be, launches } = fakeBackend({ attention });
     be.attentionForward(be.alloc('bf16', 0), be.alloc('f32', 0), be.alloc('bf16', 0), be.alloc('bf16', 16), be.alloc('bf16', 16),
       be.alloc('i32', 4), { B: 1, T: 0, kvLen: 4, qOffset: 4, Hq: 2, Hkv: 1, D: 4, scale: 0.5, window: null });
+    // a training shape of no tokens: the flash backward's blocks (at least one a row) would read a segment of none
+    const none = (): ReturnType<typeof be.alloc> => be.alloc('bf16', 0);
+    be.attentionBackward(none(), none(), none(), none(), none(), be.alloc('f32', 0), none(), none(), none(), be.alloc('i32', 0),
+      { B: 1, T: 0, Hq: 2, Hkv: 1, D: 64, scale: 0.125, window: null });
     assert.deepEqual(launches, [], attention);
   }
 });
