@@ -32,6 +32,12 @@ export const LT = {
   CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES: 8,
   /** The heuristic's answer where no algorithm of the library takes the problem. */
   CUBLAS_STATUS_NOT_SUPPORTED: 15,
+  /** An algorithm's split-K reduction (cublasLtMatmulAlgoConfigGetAttribute, uint32): one of the schemes below. */
+  CUBLASLT_ALGO_CONFIG_REDUCTION_SCHEME: 3,
+  /** k not split. */
+  CUBLASLT_REDUCTION_SCHEME_NONE: 0,
+  /** Partial sums kept in the compute type (f32) in the workspace, reduced in a separate step. */
+  CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE: 2,
 } as const;
 /** sizeof(cublasLtMatmulHeuristicResult_t): algo (64) + workspaceSize (8) + state (4) + wavesCount (4) + reserved (16). */
 export const HEURISTIC_BYTES = 96;
@@ -54,6 +60,7 @@ export const LT_SIGNATURES = {
   prefCreate: 'int cublasLtMatmulPreferenceCreate(_Out_ void **pref)',
   prefSet: 'int cublasLtMatmulPreferenceSetAttribute(void *pref, int attr, const void *buf, size_t size)',
   prefDestroy: 'int cublasLtMatmulPreferenceDestroy(void *pref)',
+  algoConfigGet: 'int cublasLtMatmulAlgoConfigGetAttribute(const void *algo, int attr, _Out_ uint8_t *buf, size_t size, _Out_ size_t *written)',
   heuristic: 'int cublasLtMatmulAlgoGetHeuristic(void *handle, void *desc, void *a, void *b, void *c, void *d, void *pref, int requested, _Out_ uint8_t *results, _Out_ int *returned)',
   matmul: 'int cublasLtMatmul(void *handle, void *desc, const void *alpha, uint64_t a, void *adesc, uint64_t b, void *bdesc, const void *beta, uint64_t c, void *cdesc, uint64_t d, void *ddesc, const void *algo, uint64_t workspace, size_t workspaceBytes, void *stream)',
 } as const;
@@ -220,6 +227,14 @@ export class CublasLt implements StatusSource {
     this.tunings.push({ shape, chosen: Math.max(best, 0), ms });
   }
 
+  /** Whether `algo` leaves k whole or keeps its split-K partial sums in the compute type (f32); false where it cannot be told. */
+  private reducesInF32(algo: Buffer): boolean {
+    const scheme = Buffer.alloc(4), written: [number] = [0];
+    if (this.f.algoConfigGet!(algo, LT.CUBLASLT_ALGO_CONFIG_REDUCTION_SCHEME, scheme, 4, written) !== 0) return false;
+    const s = scheme.readUInt32LE(0);
+    return s === LT.CUBLASLT_REDUCTION_SCHEME_NONE || s === LT.CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE;
+  }
+
   private destroyPlan(plan: Pick<CachedPlan, 'desc' | 'first' | 'second' | 'out'>): void {
     for (const h of [plan.first, plan.second, plan.out]) check(this, 'cublasLtMatrixLayoutDestroy', this.f.layoutDestroy!(h) as number);
     check(this, 'cublasLtMatmulDescDestroy', this.f.descDestroy!(plan.desc) as number);
@@ -265,13 +280,18 @@ export class CublasLt implements StatusSource {
       const returned: [number] = [0];
       const status = this.f.heuristic!(this.handle, desc, first, second, out, out, pref, requested, results, returned) as number;
       // each result's state (at byte 72) says whether its algorithm takes the problem
-      const algos = Array.from({ length: status === 0 ? returned[0] : 0 }, (_, i) => i * HEURISTIC_BYTES)
+      const found = Array.from({ length: status === 0 ? returned[0] : 0 }, (_, i) => i * HEURISTIC_BYTES)
         .filter((at) => results.readInt32LE(at + 72) === 0).map((at) => Buffer.from(results.subarray(at, at + 64)));
-      if (status === LT.CUBLAS_STATUS_NOT_SUPPORTED || (status === 0 && algos.length === 0)) {
+      if (status === LT.CUBLAS_STATUS_NOT_SUPPORTED || (status === 0 && found.length === 0)) {
         this.destroyPlan({ desc, first, second, out });
         return null;
       }
       check(this, 'cublasLtMatmulAlgoGetHeuristic', status);
+      // a half-precision C is timed only against candidates that keep split-K's partial sums in f32, or do not split
+      // k: one that sums them in C's type, or in C itself, rounds each to bf16 and would win on speed alone; the
+      // heuristic's first stays whatever it does (what an untuned product runs)
+      const half = types.c === 'bf16' || types.c === 'f16';
+      const algos = tune && half ? [found[0]!, ...found.slice(1).filter((al) => this.reducesInF32(al))] : found;
       return { desc, first, second, out, algo: algos[0]!, candidates: algos.length > 1 ? algos : [], scratch };
     } finally {
       check(this, 'cublasLtMatmulPreferenceDestroy', this.f.prefDestroy!(pref) as number);

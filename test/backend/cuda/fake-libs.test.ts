@@ -189,6 +189,30 @@ test('GEMM tuning (MISTRAL_TUNE_CUDA_GEMM_TUNE, on by default): a small bf16 sha
   }
 });
 
+test('GEMM tuning of a bf16 C times only the candidates that keep split-K partial sums in f32 or do not split k (the heuristic\'s first whatever it does); an f32 C, every candidate', { skip }, () => {
+  const fake = build();
+  // the stand-in's four algorithms: 0 sums split-K partials in f32 (COMPUTE_TYPE), 1 does not split k, 2 sums them in
+  // C's type (OUTPUT_TYPE), 3 in C itself (INPLACE)
+  Object.assign(process.env, { MT_FAKE_CUBLASLT_ALGOS: '4', MT_FAKE_CUBLASLT_SCHEMES: '2,0,4,1' });
+  try {
+    const chosen = (fast: number, c: 'bf16' | 'f32'): number => {
+      process.env.MT_FAKE_CUBLASLT_FAST_ALGO = String(fast);
+      const be = CudaBackend.open();
+      be.gemm(be.alloc(c, 6 * 5), be.alloc('bf16', 6 * 7), be.alloc('bf16', 7 * 5), { m: 6, n: 5, k: 7 });
+      const algo = fake.stats().lastAlgo;
+      be.close();
+      return algo;
+    };
+    assert.equal(chosen(1, 'bf16'), 1, 'the fastest, k whole');
+    assert.equal(chosen(2, 'bf16'), 0, 'the fastest sums in bf16: passed over, the first of the others (all as fast)');
+    assert.equal(chosen(3, 'bf16'), 0, 'the fastest sums in C: passed over');
+    assert.equal(chosen(2, 'f32'), 2, 'an f32 C: its partial sums in f32 whatever the scheme');
+    assert.deepEqual([fake.stats().allocs, fake.stats().descs, fake.stats().lt], [0, 0, 0]);
+  } finally {
+    for (const v of ['MT_FAKE_CUBLASLT_ALGOS', 'MT_FAKE_CUBLASLT_SCHEMES', 'MT_FAKE_CUBLASLT_FAST_ALGO']) delete process.env[v];
+  }
+});
+
 test('a GEMM the heuristic has no algorithm for (none returned, or CUBLAS_STATUS_NOT_SUPPORTED) runs on the fallback kernel, its descriptors released at once', { skip }, () => {
   const fake = build();
   const be = CudaBackend.open();
