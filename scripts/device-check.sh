@@ -199,7 +199,10 @@ fi
 # smoke alone first: it compiles every kernel module into the disk cache that the tests beside each other then share
 step smoke 30 node --import tsx scripts/cuda-smoke.ts
 # the correctness steps side by side (16 cores, one GPU with room for all; the CPU oracle's work is what they
-# wait on most): the group takes as long as its longest step, the bf16 suite with the 7B-shaped checks
+# wait on most): the group takes as long as its longest step, the bf16 suite with the 7B-shaped checks. About 16 test
+# processes at once (5 + 5 + 3 + 3 files, the HF check): OpenBLAS's threads, a core each in every process by default,
+# are held to 2 a process (npm test likewise gives each of its processes its share of the cores)
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-2}"
 step_bg bindings 60 node --import tsx --test test/backend/cuda/headers.test.ts test/backend/cuda/nvrtc-compile.test.ts
 step_bg test-gpu-fp32 120 env TEST_TIMEOUT_MS=60000 TEST_CONCURRENCY=5 bash scripts/test-gpu.sh fp32
 step_bg test-gpu-bf16 180 env TEST_TIMEOUT_MS=120000 TEST_CONCURRENCY=5 bash scripts/test-gpu.sh bf16
