@@ -50,6 +50,8 @@ export class CudaBackend implements Backend {
   readonly profiler: OpProfiler | null;
   /** What gemm.ts uses of this backend. */
   private readonly gemmHost: GemmHost;
+  /** Split products whose slices cuBLASLt had no algorithm for, run whole instead (gemm-splitk.ts). */
+  splitKRefusals = 0;
 
   /** Opens the driver, NVRTC and cuBLASLt on GPU `opts.device` (UserError when a piece is missing). */
   static open(opts: CudaBackendOptions = {}): CudaBackend {
@@ -83,6 +85,7 @@ export class CudaBackend implements Backend {
       fill: (b, value) => this.fill(b, value), scale: (out, x, alpha, n) => this.scale(out, x, alpha, n), timed: (label, op) => this.timed(label, op),
       kernels: this.kernels, lt: this.lt, workspace: this.workspace, stream: this.stream, profiler: this.profiler,
       splitK: parts.splitK && parts.multiprocessors ? parts.multiprocessors : null, smallK: parts.smallK ?? false,
+      splitKRefused: () => { this.splitKRefusals++; },
     };
   }
 

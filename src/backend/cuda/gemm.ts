@@ -33,6 +33,8 @@ export interface GemmHost extends Pick<Backend, 'alloc' | 'free' | 'copy' | 'fil
   readonly smallK: boolean;
   /** Runs `op` (one operation on the stream), timed under `label` when profiling. */
   timed(label: string | null, op: () => void): void;
+  /** Told each time cuBLASLt had no algorithm for a split product's slices (the product then runs whole). */
+  splitKRefused(): void;
 }
 
 /** Backend.gemm on the CUDA backend `h`: C = alpha·op(A)·op(B) + beta·C, or + addend where one is given. */
@@ -78,6 +80,7 @@ export function cudaGemm(h: GemmHost, c: DeviceBuffer, a: DeviceBuffer, b: Devic
   // the slices' product is its own class (β = 0: the reduction, timed as splitk_reduce, adds C or the addend)
   let ran = split !== null && runSplitK(h, g, split, GEMM_WORKSPACE_BYTES, c2, a2, b2, add ?? c2,
     (op) => h.timed(h.profiler && `${gemmLabel({ ...g, beta: 0 }, run, false)} in ${split.slices} slices`, op));
+  if (split !== null && !ran) h.splitKRefused();
   if (!ran) {
     h.timed(label, () => { ran = h.lt.matmul(g, run, c2.ptr, a2.ptr, b2.ptr, h.workspace.ptr, GEMM_WORKSPACE_BYTES, h.stream, add?.ptr); });
   }

@@ -108,11 +108,13 @@ test('the whole product where cuBLASLt has no algorithm for the slices; nothing 
   const refused = fakeBackend({ splitK: H200_SMS, refuse: (g) => g.batch > 1 });
   assert.deepEqual(run(refused, 'bf16'), [8, 1]);
   assert.deepEqual(refused.launches, []);
+  assert.equal(refused.be.splitKRefusals, 1, 'counted (gemm-skinny.test says so rather than fail where a GPU\'s cuBLASLt refuses)');
   const off = fakeBackend(); // no SMs given: split-K off
   assert.deepEqual(run(off, 'bf16'), [1]);
   const fp32 = fakeBackend({ splitK: H200_SMS });
   assert.deepEqual(run(fp32, 'f32'), [1]);
   assert.deepEqual([...off.launches, ...fp32.launches], []);
+  assert.deepEqual([off.be.splitKRefusals, fp32.be.splitKRefusals], [0, 0], 'nothing split, nothing refused');
 });
 
 test('profiled, the slices\' product is its own class beside the reduction kernel', () => {
