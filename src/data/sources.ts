@@ -94,7 +94,7 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
   const out: string[] = [];
   if (skip !== null && real === skip) throw new UserError('the output folder cannot be an input folder (its files would be read back)', p);
   ancestors.push({ real, p });
-  const hidden: string[] = [], projectFiles: string[] = [], backups: string[] = [], specials: string[] = [];
+  const hidden: string[] = [], projectFiles: string[] = [], backups: string[] = [], systemFiles: string[] = [], specials: string[] = [];
   for (const name of fs.readdirSync(p).sort()) {
     if (name.startsWith('.')) {
       hidden.push(name);
@@ -112,6 +112,10 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
     }
     if (BACKUP_FILE.test(name) && isFile(child)) {
       backups.push(name);
+      continue;
+    }
+    if (SYSTEM_FILE.test(name) && isFile(child)) {
+      systemFiles.push(name);
       continue;
     }
     if (isPrepareOutput(child)) {
@@ -137,6 +141,7 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
   skipped(hidden, 'hidden names, not read as data');
   skipped(projectFiles, "a project's own files, not data");
   skipped(backups, 'editor or backup copies, not data');
+  skipped(systemFiles, "the operating system's folder files (Windows' desktop.ini, Thumbs.db), not data");
   skipped(specials, 'neither files nor folders (a FIFO, a socket or a device)', false);
   ancestors.pop();
   return out;
@@ -172,6 +177,13 @@ function noInputFiles(skipped: string[]): UserError {
 
 /** An editor's or a tool's copy of a file (Emacs' data.jsonl~, .bak, .orig, Vim's .swp): read, the data would be there twice, as plain text. */
 const BACKUP_FILE = /(?:~|\.(?:bak|orig|swp|swo))$/i;
+
+/**
+ * Files an operating system leaves in folders, hidden there by an attribute rather than by a leading dot (as macOS'
+ * .DS_Store is): Windows Explorer's desktop.ini and thumbnail caches, macOS' custom-icon file `Icon\r`. Copied to
+ * another system they are plain names; read, desktop.ini was kept as a text record and Thumbs.db rejected as binary.
+ */
+const SYSTEM_FILE = /^(?:desktop\.ini|thumbs\.db|ehthumbs(?:_vista)?\.db|Icon\r)$/i;
 
 /** A dataset folder's own files that are not data (a hub repository's card, its licence). */
 const PROJECT_FILE = /^(readme|license|licence|copying|notice|changelog|citation|authors|contributing)(\.[a-z0-9]+)?$/i;

@@ -121,6 +121,19 @@ test('editor and backup copies in an input folder (data.jsonl~, .bak, .orig, .sw
   assert.deepEqual(listSources([{ path: path.join(root, 'data.jsonl~'), role: 'input' }]).map((s) => path.basename(s.path)), ['data.jsonl~']);
 });
 
+test("the operating system's folder files (Windows' desktop.ini, Thumbs.db) in an input folder are skipped with a note; named, they are read", () => {
+  // before: desktop.ini was read as plain text and kept as a training record, Thumbs.db rejected as binary
+  const root = path.join(dir, 'with-system-files');
+  writeFiles(root, { 'data.jsonl': '{"text": "a record"}\n', 'desktop.ini': '[.ShellClassInfo]\r\nIconResource=imageres.dll,-3\r\n', 'Thumbs.db': '\u0000\u0001', 'sub/ehthumbs.db': 'x', 'sub/b.jsonl': '{"text": "b"}\n' });
+  const notes: string[] = [];
+  assert.deepEqual(listSources([{ path: root, role: 'input' }], undefined, notes).map((s) => path.basename(s.path)), ['data.jsonl', 'b.jsonl']);
+  assert.deepEqual(notes, [
+    `with-system-files${path.sep}sub: ehthumbs.db skipped: the operating system's folder files (Windows' desktop.ini, Thumbs.db), not data (name a file to read it)`,
+    "with-system-files: Thumbs.db, desktop.ini skipped: the operating system's folder files (Windows' desktop.ini, Thumbs.db), not data (name a file to read it)",
+  ]);
+  assert.deepEqual(listSources([{ path: path.join(root, 'desktop.ini'), role: 'input' }]).map((s) => path.basename(s.path)), ['desktop.ini']);
+});
+
 test("hidden names in an input folder are skipped with a note in report.json's warnings, as a README's are: how many, the first ones", () => {
   // before: .hidden.jsonl was left out without a word, while README/LICENSE skips were noted
   const root = path.join(dir, 'with-hidden');
