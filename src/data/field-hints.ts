@@ -71,11 +71,19 @@ export function turnsHint(v: Record<string, unknown>, words: OptionWords = FLAG_
   const key = Object.keys(v).find((k) => { const x = ownField(v, k); return Array.isArray(x) && x.length > 0 && x.every((t) => typeof t === 'object' && t !== null && !Array.isArray(t)); });
   if (key === undefined) return '';
   const turns = ownField(v, key) as object[], keys = [...new Set(turns.flatMap((t) => Object.keys(t)))].slice(0, 6);
+  // records, not turns: a file of one object wrapping its records ({"data": [{"text": …}, …]}) saved as JSON Lines
+  if (turns.every((t) => RECORD_KEYS.some((k) => Object.hasOwn(t, k)))) {
+    return `; "${key}" holds a list of ${turns.length} record${turns.length === 1 ? '' : 's'} (keys ${keys.map((k) => JSON.stringify(k)).join(', ')}), not a chat's turns: ` +
+      `a file that is one object wrapping its records is read as JSON (a .json file, or --format json), or write them one a line (jq -c '.${JSON.stringify(key)}[]')`;
+  }
   // ShareGPT's {from, value} turns are read under any key --field messages names
   const names = (keys.includes('role') && keys.includes('content')) || (keys.includes('from') && keys.includes('value')) ? '' : ` with ${fieldIs(words, 'role', 'KEY')} and ${fieldIs(words, 'content', 'KEY')}`;
   return `; "${key}" holds a list of ${turns.length} object${turns.length === 1 ? '' : 's'} (keys ${keys.map((k) => JSON.stringify(k)).join(', ')}): ` +
     `if they are a chat's turns, ${fieldIs(words, 'messages', key)}${names} reads them, else convert them to {role, content} messages`;
 }
+
+/** Keys only a record has, never a chat turn: a list of objects each holding one is a list of records. */
+const RECORD_KEYS = ['text', 'messages', 'conversations', 'prompt', 'instruction', 'input_ids'];
 
 /** Keys of a chat turn that hold no text of it: its flags and OpenAI's speaker name. */
 const TURN_FLAGS = new Set(['weight', 'training', 'name']);

@@ -233,6 +233,10 @@ test("OpenAI and TRL variants: role names in any case, developer as system; TRL'
   assert.equal(detail(gen({ source: 'GPT4LLM', conversation: [{ input: 'Q', output: 'A' }, { input: 'Q2', output: 'A2' }] })),
     'unknown_shape: no "text", "prompt"/"completion", "messages" or "input_ids" field (keys: "source", "conversation"); "conversation" holds a list of 2 objects (keys "input", "output"): ' +
     'if they are a chat\'s turns, --field messages=conversation with --field role=KEY and --field content=KEY reads them, else convert them to {role, content} messages');
+  // a list of records, not turns: one object wrapping the records, saved as JSON Lines (it said "if they are a chat's turns, --field messages=data …")
+  assert.equal(detail(gen({ data: [{ text: 'a' }, { text: 'b' }] })),
+    'unknown_shape: no "text", "prompt"/"completion", "messages" or "input_ids" field (keys: "data"); "data" holds a list of 2 records (keys "text"), not a chat\'s turns: ' +
+    'a file that is one object wrapping its records is read as JSON (a .json file, or --format json), or write them one a line (jq -c \'."data"[]\')');
   assert.match(detail(gen({ id: '17', score: '0.5' })), /\(keys: "id", "score"\)$/, 'no text field: no hint');
   assert.match(detail(gen({ text: 'T', messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] })), /--field text=none reads it as the chat, --field messages=none as the text/);
 });
