@@ -74,7 +74,7 @@ export function turnsHint(v: Record<string, unknown>, words: OptionWords = FLAG_
   // records, not turns: a file of one object wrapping its records ({"data": [{"text": …}, …]}) saved as JSON Lines
   if (turns.every((t) => RECORD_KEYS.some((k) => Object.hasOwn(t, k)))) {
     return `; "${key}" holds a list of ${turns.length} record${turns.length === 1 ? '' : 's'} (keys ${keys.map((k) => JSON.stringify(k)).join(', ')}), not a chat's turns: ` +
-      `a file that is one object wrapping its records is read as JSON (a .json file, or --format json), or write them one a line (jq -c '.${JSON.stringify(key)}[]')`;
+      `a file that is one object wrapping its records is read as JSON (a .json file, or ${optionIs(words, 'format', 'json')}), or write them one a line (jq -c '.${JSON.stringify(key)}[]')`;
   }
   // ShareGPT's {from, value} turns are read under any key --field messages names
   const names = (keys.includes('role') && keys.includes('content')) || (keys.includes('from') && keys.includes('value')) ? '' : ` with ${fieldIs(words, 'role', 'KEY')} and ${fieldIs(words, 'content', 'KEY')}`;

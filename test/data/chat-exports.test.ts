@@ -58,10 +58,12 @@ test('a ChatGPT export conversation is rejected saying what it is and where its 
 test("the error of a prepare that keeps nothing quotes the first rejection's hint whole (a ChatGPT export's, preference data's)", () => {
   // before: cut at 240 characters, "…which prepare does not read: …[130 more characters]", and the CLI's "--field text=chosen trains on the cho…"
   const dir = tempDir('mt-chat-export-error-');
-  const files = { 'conversations.json': JSON.stringify(EXPORT), 'hh.jsonl': JSON.stringify({ chosen: '\n\nHuman: Hi\n\nAssistant: Hello', rejected: '\n\nHuman: Hi\n\nAssistant: Go away' }) + '\n' };
+  const files = { 'conversations.json': JSON.stringify(EXPORT), 'hh.jsonl': JSON.stringify({ chosen: '\n\nHuman: Hi\n\nAssistant: Hello', rejected: '\n\nHuman: Hi\n\nAssistant: Go away' }) + '\n',
+    'wrapped.jsonl': JSON.stringify({ data: [{ text: 'a' }, { text: 'b' }] }) + '\n' };
   const ends = {
     'conversations.json': 'write each conversation\'s branch as {"messages": [{"role", "content"}]} first (docs/data.md, "Common layouts", has the jq command)',
     'hh.jsonl': "options.fields.text 'chosen' trains on the chosen texts, whole", // the library's words for --field text=chosen
+    'wrapped.jsonl': "is read as JSON (a .json file, or options.format 'json'), or write them one a line (jq -c '.\"data\"[]')", // for --format json
   };
   setQuiet(true);
   try {
