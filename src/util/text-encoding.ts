@@ -12,7 +12,7 @@ export function notUtf8Text(first: Uint8Array): string | null {
     : n >= 4 && first[0] === 0 && first[1] === 0 && first[2] === 0xfe && first[3] === 0xff ? 'UTF-32BE' : null;
   if (utf32) return `this is ${utf32} text (it starts with a UTF-32 byte-order mark): convert it to UTF-8 first (iconv -f ${utf32} -t UTF-8)`;
   if (n >= 2 && ((first[0] === 0xff && first[1] === 0xfe) || (first[0] === 0xfe && first[1] === 0xff))) {
-    return 'this is UTF-16 text (it starts with a UTF-16 byte-order mark): convert it to UTF-8 first';
+    return 'this is UTF-16 text (it starts with a UTF-16 byte-order mark): convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8: the mark gives the byte order)';
   }
   const packed = compressedBy(first);
   if (packed) return `this is ${packed} (by its first bytes), whatever its name: decompress it first`;

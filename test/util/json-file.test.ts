@@ -41,7 +41,7 @@ test('a JSON file in UTF-16 or UTF-32, or compressed, is said to be one, not inv
   const gzip = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 0x03, 0xab, 0xae, 0x05, 0x00]); // gzip's header and {}
   const cases: Array<[string, Buffer, RegExp]> = [
     // PowerShell 5's `>` and Notepad's "Unicode" write UTF-16LE with a mark
-    ['utf16le-bom', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json, 'utf16le')]), /: this is UTF-16 text \(it starts with a UTF-16 byte-order mark\): convert it to UTF-8 first$/],
+    ['utf16le-bom', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json, 'utf16le')]), /: this is UTF-16 text \(it starts with a UTF-16 byte-order mark\): convert it to UTF-8 first \(iconv -f UTF-16 -t UTF-8: the mark gives the byte order\)$/],
     ['utf16be-bom', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(json, 'utf16le').swap16()]), /: this is UTF-16 text/],
     // without a mark every other byte is 0, which is valid UTF-8 (NUL) and reached JSON.parse as such
     ['utf16le', Buffer.from(json, 'utf16le'), /: this looks like UTF-16LE text without a byte-order mark \(every other byte is 0\): convert it to UTF-8 first \(iconv -f UTF-16LE -t UTF-8\)$/],
