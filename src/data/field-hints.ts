@@ -63,6 +63,22 @@ export function textColumnHint(v: Record<string, unknown>, labelKey: string | nu
 }
 
 /**
+ * For a record whose fields sit one level down ({"data": {"text": …}, "label": …}, as some exports nest them): field
+ * options read a record's own keys, not nested ones — what lifts them, in place of a hint to read a string beside the
+ * object (its label) as the text. Empty where no object field holds a record key.
+ */
+export function nestedRecordHint(v: Record<string, unknown>): string {
+  const key = Object.keys(v).find((k) => {
+    const x = ownField(v, k);
+    return typeof x === 'object' && x !== null && !Array.isArray(x) && RECORD_KEYS.some((r) => Object.hasOwn(x, r));
+  });
+  if (key === undefined) return '';
+  const inner = Object.keys(ownField(v, key) as object).filter((k) => RECORD_KEYS.includes(k)).map((k) => JSON.stringify(k)).join(', ');
+  return `; "${key}" is an object holding ${inner}: fields are read from a record's own keys, not nested ones — lift them first ` +
+    `(jq -c '.${JSON.stringify(key)} + del(.${JSON.stringify(key)})')`;
+}
+
+/**
  * For a record with none of the shape fields but a list of objects (Capybara's `conversation` of {input, output}
  * exchanges): what the list is, in place of a hint to read a string beside it (its "source") as the text. Empty when
  * it has none.

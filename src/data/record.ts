@@ -9,7 +9,7 @@ import { ownField } from '../util/json-file.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import { conversationalPair, detectChat } from './chat-record.ts';
 import { normalizeText } from './clean.ts';
-import { chatGptExportHint, claudeExportHint, fieldIs, preferenceHint, textColumnHint, turnsHint } from './field-hints.ts';
+import { chatGptExportHint, claudeExportHint, fieldIs, nestedRecordHint, preferenceHint, textColumnHint, turnsHint } from './field-hints.ts';
 import { isTurn } from './ingest/json-object-scan.ts';
 import { numberSpelling, parseJsonNotingNumbers, readingRecord } from './ingest/number-spellings.ts';
 import { mojibakeRepairs } from './mojibake.ts';
@@ -167,7 +167,8 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     const pair = near.length > 0 ? null : pairKeysButForCase(v);
     const hint = near.length > 0 ? `; ${near.join(' ')} reads ${near.length === 1 ? 'it' : 'them'}`
       : pair ? `; ${pair.map((k) => JSON.stringify(k)).join(' and ')} differ only in ${differsIn(pair)} from ${pair.map((k) => `"${k.trim().toLowerCase()}"`).join(' and ')}: renamed so, they are read as a chat of one user turn and its answer`
-      : chatGptExportHint(v) || claudeExportHint(v) || preferenceHint(v, words) || turnsHint(v, words) || textColumnHint(v, task === 'classification' ? f.label : null, words);
+      : chatGptExportHint(v) || claudeExportHint(v) || preferenceHint(v, words) || turnsHint(v, words) || nestedRecordHint(v)
+        || textColumnHint(v, task === 'classification' ? f.label : null, words);
     return reject('unknown_shape', `no "${f.text}", "${f.prompt}"/"${f.completion}", "${f.messages}" or "${f.input_ids}" field (keys: ${keys || 'none'})${hint}`);
   }
   if (groups.length > 1) {

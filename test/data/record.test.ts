@@ -237,6 +237,10 @@ test("OpenAI and TRL variants: role names in any case, developer as system; TRL'
   assert.equal(detail(gen({ data: [{ text: 'a' }, { text: 'b' }] })),
     'unknown_shape: no "text", "prompt"/"completion", "messages" or "input_ids" field (keys: "data"); "data" holds a list of 2 records (keys "text"), not a chat\'s turns: ' +
     'a file that is one object wrapping its records is read as JSON (a .json file, or --format json), or write them one a line (jq -c \'."data"[]\')');
+  // fields one level down: said so, with what lifts them — not "--field text=label reads it as the text" (an audit's find)
+  assert.equal(detail(gen({ data: { text: 'x', source: 'web' }, label: 'a' })),
+    'unknown_shape: no "text", "prompt"/"completion", "messages" or "input_ids" field (keys: "data", "label"); "data" is an object holding "text": ' +
+    'fields are read from a record\'s own keys, not nested ones — lift them first (jq -c \'."data" + del(."data")\')');
   assert.match(detail(gen({ id: '17', score: '0.5' })), /\(keys: "id", "score"\)$/, 'no text field: no hint');
   assert.match(detail(gen({ text: 'T', messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] })), /--field text=none reads it as the chat, --field messages=none as the text/);
 });
