@@ -70,7 +70,7 @@ export function textColumnHint(v: Record<string, unknown>, labelKey: string | nu
 export function nestedRecordHint(v: Record<string, unknown>): string {
   const key = Object.keys(v).find((k) => {
     const x = ownField(v, k);
-    return typeof x === 'object' && x !== null && !Array.isArray(x) && RECORD_KEYS.some((r) => Object.hasOwn(x, r));
+    return typeof x === 'object' && x !== null && !Array.isArray(x) && holdsRecordKey(x);
   });
   if (key === undefined) return '';
   const inner = Object.keys(ownField(v, key) as object).filter((k) => RECORD_KEYS.includes(k)).map((k) => JSON.stringify(k)).join(', ');
@@ -88,7 +88,7 @@ export function turnsHint(v: Record<string, unknown>, words: OptionWords = FLAG_
   if (key === undefined) return '';
   const turns = ownField(v, key) as object[], keys = [...new Set(turns.flatMap((t) => Object.keys(t)))].slice(0, 6);
   // records, not turns: a file of one object wrapping its records ({"data": [{"text": …}, …]}) saved as JSON Lines
-  if (turns.every((t) => RECORD_KEYS.some((k) => Object.hasOwn(t, k)))) {
+  if (turns.every(holdsRecordKey)) {
     return `; "${key}" holds a list of ${turns.length} record${turns.length === 1 ? '' : 's'} (keys ${keys.map((k) => JSON.stringify(k)).join(', ')}), not a chat's turns: ` +
       `a file that is one object wrapping its records is read as JSON (a .json file, or ${optionIs(words, 'format', 'json')}), or write them one a line (jq -c '.${JSON.stringify(key)}[]')`;
   }
@@ -100,6 +100,8 @@ export function turnsHint(v: Record<string, unknown>, words: OptionWords = FLAG_
 
 /** Keys only a record has, never a chat turn: a list of objects each holding one is a list of records. */
 const RECORD_KEYS = ['text', 'messages', 'conversations', 'prompt', 'instruction', 'input_ids'];
+/** Whether the object `o` has one of RECORD_KEYS as its own key (a record, not a turn). */
+const holdsRecordKey = (o: object): boolean => RECORD_KEYS.some((k) => Object.hasOwn(o, k));
 
 /** Keys of a chat turn that hold no text of it: its flags and OpenAI's speaker name. */
 const TURN_FLAGS = new Set(['weight', 'training', 'name']);
