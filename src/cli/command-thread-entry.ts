@@ -2,46 +2,51 @@
 // thread's streams write, at once, and it runs the process's --import preloads here too, NODE_OPTIONS' with them (Node
 // runs them on the main thread only; --require ones run here by themselves), so that a preload that watches or patches
 // the file system — a profiler, the tests' fault hooks — sees the work as it did on the main thread (the main thread
-// resolved them from the folder the process started in: process-preloads.ts); then it imports the work's module and
-// posts what its function returns, or a user error's message.
+// resolved them from the folder the process started in: process-preloads.ts); then, for each work posted to it (one a
+// command: command-thread.ts), it imports the work's module and posts what its function returns, or a user error's
+// message, and waits for the next.
 import { parentPort, workerData } from 'node:worker_threads';
 import { isUserError } from '../util/errors.ts';
+import { beginCommand } from '../util/log.ts';
 import { shareNativeSections } from '../util/native-section.ts';
-import type { ThreadJob, ThreadMessage } from './command-thread.ts';
+import type { ThreadJob, ThreadMessage, ThreadSetup } from './command-thread.ts';
 
 type Work = (data: unknown, note: (value: unknown) => void) => unknown;
 const TSX = /[\\/]node_modules[\\/]tsx[\\/]/;
 const post = (m: ThreadMessage): void => parentPort!.postMessage(m);
-const job = workerData as ThreadJob;
-shareNativeSections(job.nativeSections);
+const setup = workerData as ThreadSetup;
+shareNativeSections(setup.nativeSections);
 
 writeByMain(process.stdout, 1);
 writeByMain(process.stderr, 2);
 // the process's stderr is a terminal: the progress bar redraws one line, as on the main thread, as wide as the
 // terminal is now (the main thread keeps the width up to date: this thread's work reads no message while it runs)
-if (job.stderrTty) {
-  const columns = new Int32Array(job.stderrColumns);
+if (setup.stderrTty) {
+  const columns = new Int32Array(setup.stderrColumns);
   Object.defineProperty(process.stderr, 'isTTY', { value: true });
   Object.defineProperty(process.stderr, 'columns', { get: () => Atomics.load(columns, 0) || undefined });
 }
-for (const spec of job.preloads) {
+for (const spec of setup.preloads) {
   if (!TSX.test(spec)) await import(spec);
   // tsx (which runs .ts modules): its loader imported on a thread does not take effect there, its API does; a .ts
   // entry is running through it already (worker-boot.ts)
   else if (!import.meta.url.endsWith('.ts')) ((await import(import.meta.resolve('tsx/esm/api'))) as { register: () => void }).register();
 }
-// imported after the preloads, so that a patched fs is the one the work's modules see
-const work = ((await import(job.module)) as Record<string, unknown>)[job.name] as Work;
-try {
-  post({ result: work(job.data, noteAndWait) });
-} catch (e) {
-  if (!isUserError(e)) throw e;
-  post({ userError: e.message });
-}
+// a work's module is imported after the preloads, so that a patched fs is the one the work's modules see
+parentPort!.on('message', async (job: ThreadJob) => {
+  const work = ((await import(job.module)) as Record<string, unknown>)[job.name] as Work;
+  beginCommand();
+  try {
+    post({ result: work(job.data, noteAndWait) });
+  } catch (e) {
+    if (!isUserError(e)) throw e;
+    post({ userError: e.message });
+  }
+});
 
-/** Sends `note` to the main thread's onNote and waits until that has run (ThreadJob.noteDone says why). */
+/** Sends `note` to the main thread's onNote and waits until that has run (ThreadSetup.noteDone says why). */
 function noteAndWait(note: unknown): void {
-  const done = new Int32Array(job.noteDone);
+  const done = new Int32Array(setup.noteDone);
   post({ note });
   Atomics.wait(done, 0, 0);
   Atomics.store(done, 0, 0);

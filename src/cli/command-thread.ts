@@ -1,9 +1,13 @@
-// A command whose work is synchronous (train, prepare, quickstart) runs that work on a thread of its own
+// A command whose work is synchronous (train, prepare, quickstart, export) runs that work on a thread of its own
 // (command-thread-entry.ts), so that this thread stays free to hear Ctrl-C (SIGINT) or SIGTERM: on one, the work's
 // thread is stopped, the command's `onStop` removes what it was writing (its temporaries, its lock), and the process
 // ends by that signal (130 / 143 in a shell). A user error comes back as its message and is thrown here as every
 // command's is; a thread that Node stopped because the JavaScript heap was full is cleaned up as a stopped one and said
 // in one line (heap-limit.ts); anything else (a bug) is thrown with its stack.
+// A thread whose work ended (a result or a user error) waits, not holding the process open, for the next command of
+// this process (a caller running several in process, as the tests do), which then finds the work's modules loaded
+// (≈ 0.4 s a start): only while the process's environment is as it was when the thread started (a thread's
+// process.env is a copy), and the command's once-only notes are forgotten before each (log.ts beginCommand).
 import { Worker } from 'node:worker_threads';
 import { stopOwnWrites } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
@@ -21,16 +25,8 @@ const BOOT = workerBoot(threadModule('command-thread-entry', import.meta.url), '
 /** How long after a stop signal the thread may take to stop before a line says what is waited for. */
 const STOP_NOTICE_MS = 1000;
 
-/** What the work's thread is given: the module and function to run, its argument, and how stderr is. */
-export interface ThreadJob {
-  /** The module's URL (the calling command's import.meta.url). */
-  module: string;
-  /**
-   * The exported function: (data, note) => result, synchronous; `note` sends a value to onNote on this thread and
-   * waits until onNote has run (noteDone).
-   */
-  name: string;
-  data: unknown;
+/** What the work's thread is started with, for every command it runs: how stderr is, the shared words, the preloads. */
+export interface ThreadSetup {
   /** Whether this process's stderr is a terminal (the thread's is a pipe to it): progress bars redraw one line there. */
   stderrTty: boolean;
   /** One Int32: that terminal's width in columns (0: unknown), kept up to date by this thread as the terminal is resized. */
@@ -43,8 +39,20 @@ export interface ThreadJob {
   noteDone: SharedArrayBuffer;
   /** One Int32: the native calls in progress on the work's thread, which a stop waits for (util/native-section.ts). */
   nativeSections: SharedArrayBuffer;
-  /** The process's --import preloads as URLs, which the thread runs before the work (process-preloads.ts). */
+  /** The process's --import preloads as URLs, which the thread runs before its first work (process-preloads.ts). */
   preloads: string[];
+}
+
+/** A command's work, posted to the thread: the module and function to run and its argument. */
+export interface ThreadJob {
+  /** The module's URL (the calling command's import.meta.url). */
+  module: string;
+  /**
+   * The exported function: (data, note) => result, synchronous; `note` sends a value to onNote on this thread and
+   * waits until onNote has run (ThreadSetup.noteDone).
+   */
+  name: string;
+  data: unknown;
 }
 
 /** What the thread posts: what it writes to stdout (fd 1) or stderr (fd 2), a note on the way, then the result or a user error's message. */
@@ -60,65 +68,106 @@ export interface ThreadHooks {
   onStop: (signal: StopSignal | null) => void;
 }
 
-/** Runs the function `name` of the module `module` on its own thread with `data`; resolves to what it returns. */
-export function runOnThread<R>(module: string, name: string, data: unknown, hooks: ThreadHooks): Promise<R> {
-  const job: ThreadJob = { module, name, data, stderrTty: Boolean(process.stderr.isTTY), stderrColumns: new SharedArrayBuffer(4), noteDone: new SharedArrayBuffer(4),
+interface CommandThread {
+  worker: Worker;
+  setup: ThreadSetup;
+  /** The process's environment when the thread started, which its process.env copied. */
+  env: string;
+}
+
+/** The thread whose last work ended, waiting for the next command of this process; null while none does. */
+let waiting: CommandThread | null = null;
+
+/** The waiting thread where the environment is still the one it copied, else a new one. */
+function takeThread(): CommandThread {
+  const env = JSON.stringify(process.env);
+  const thread = waiting;
+  waiting = null;
+  if (thread !== null && thread.env === env) {
+    thread.worker.ref();
+    return thread;
+  }
+  if (thread !== null) void thread.worker.terminate();
+  const setup: ThreadSetup = { stderrTty: Boolean(process.stderr.isTTY), stderrColumns: new SharedArrayBuffer(4), noteDone: new SharedArrayBuffer(4),
     nativeSections: new SharedArrayBuffer(4), preloads: processPreloads() };
-  const columns = new Int32Array(job.stderrColumns);
+  return { worker: new Worker(BOOT, { eval: true, workerData: setup }), setup, env };
+}
+
+/** Runs the function `name` of the module `module` on the command thread with `data`; resolves to what it returns. */
+export function runOnThread<R>(module: string, name: string, data: unknown, hooks: ThreadHooks): Promise<R> {
+  const thread = takeThread();
+  const { worker, setup } = thread;
+  const columns = new Int32Array(setup.stderrColumns);
   const resized = (): void => { Atomics.store(columns, 0, process.stderr.columns ?? 0); };
   resized();
   process.stderr.on('resize', resized);
-  const worker = new Worker(BOOT, { eval: true, workerData: job });
-  let result: { value: R } | null = null;
-  let userError: string | null = null;
+  let ended: { result: { value: R } } | { userError: string } | null = null;
   let crash: unknown = null;
   let stoppedBy: StopSignal | null = null;
   const output = holdOutputErrors();
-  worker.on('message', (m: ThreadMessage) => {
-    if ('output' in m) (m.output.fd === 1 ? process.stdout : process.stderr).write(m.output.chunk);
-    else if ('note' in m) {
-      try {
-        hooks.onNote?.(m.note);
-      } finally {
-        const done = new Int32Array(job.noteDone);
-        Atomics.store(done, 0, 1);
-        Atomics.notify(done, 0);
-      }
-    }
-    else if ('userError' in m) userError = m.userError;
-    else result = { value: m.result as R };
-  });
-  worker.on('error', (e) => { crash = e; });
   let slowStop: NodeJS.Timeout | undefined;
   const off = onStopSignal((signal) => {
     stoppedBy = signal;
     // not while the thread opens a native library, which a termination turns into an abort of the process
-    void claimForStop(job.nativeSections).then(() => worker.terminate());
+    void claimForStop(setup.nativeSections).then(() => worker.terminate());
     // the thread stops at its next instruction, but not inside a system call (a long write, an fsync) or a native one
     // (an OpenBLAS product): say what is waited for, and how not to wait
     slowStop = setTimeout(() => process.stderr.write(`stopping (${signal}): waiting for the call in progress (a long write or computation) to end, then removing what was being ` +
       `written; ${signal === 'SIGINT' ? 'Ctrl-C' : signal} again stops at once, leaving that for the next run to remove\n`), STOP_NOTICE_MS);
   });
-  // on 'exit', not on the result: what the thread wrote to stderr has all come through by then
-  return new Promise((resolve, reject) => worker.once('exit', () => {
-    clearTimeout(slowStop);
-    process.stderr.off('resize', resized);
-    off();
-    const failedWrite = output.release();
-    if (stoppedBy !== null) return stop(stoppedBy, hooks);
-    // Node stopped the thread where it was (no finally ran): what it was writing is removed as after Ctrl-C, its lock too
-    if (isHeapFull(crash)) {
-      cleanUp(hooks, null);
-      crash = heapFullError();
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: ThreadMessage): void => {
+      if ('output' in m) (m.output.fd === 1 ? process.stdout : process.stderr).write(m.output.chunk);
+      else if ('note' in m) {
+        try {
+          hooks.onNote?.(m.note);
+        } finally {
+          const done = new Int32Array(setup.noteDone);
+          Atomics.store(done, 0, 1);
+          Atomics.notify(done, 0);
+        }
+      } else {
+        // the work's end: what it wrote came before, in order; the thread waits for the next command
+        ended = 'userError' in m ? { userError: m.userError } : { result: { value: m.result as R } };
+        if (stoppedBy === null) finish(true);
+      }
+    };
+    const onError = (e: unknown): void => { crash = e; };
+    const onExit = (): void => finish(false);
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.once('exit', onExit);
+    worker.postMessage({ module, name, data } satisfies ThreadJob);
+
+    /** The work ended with the thread alive (`alive`: it waits for the next command), or the thread ended. */
+    function finish(alive: boolean): void {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      clearTimeout(slowStop);
+      process.stderr.off('resize', resized);
+      off();
+      if (alive) {
+        worker.unref();
+        waiting = thread;
+      }
+      const failedWrite = output.release();
+      if (stoppedBy !== null) return stop(stoppedBy, hooks);
+      // Node stopped the thread where it was (no finally ran): what it was writing is removed as after Ctrl-C, its lock too
+      if (isHeapFull(crash)) {
+        cleanUp(hooks, null);
+        crash = heapFullError();
+      }
+      // raised once the command has done what it does after the work (a summary, --json's line), as when the work ran
+      // on this thread, where the stream's error came up only then: it ends the process as output-errors.ts says
+      if (failedWrite !== null) setImmediate(() => failedWrite.stream.emit('error', failedWrite.error));
+      const end = ended as { result: { value: R } } | { userError: string } | null;
+      if (crash !== null) reject(crash);
+      else if (end === null) reject(new Error(`the thread of ${name} ended without a result`));
+      else if ('userError' in end) reject(new UserError(end.userError));
+      else resolve(end.result.value);
     }
-    // raised once the command has done what it does after the work (a summary, --json's line), as when the work ran
-    // on this thread, where the stream's error came up only then: it ends the process as output-errors.ts says
-    if (failedWrite !== null) setImmediate(() => failedWrite.stream.emit('error', failedWrite.error));
-    if (crash !== null) reject(crash);
-    else if (userError !== null) reject(new UserError(userError));
-    else if (result !== null) resolve(result.value);
-    else reject(new Error(`the thread of ${name} ended without a result`));
-  }));
+  });
 }
 
 function stop(signal: StopSignal, hooks: ThreadHooks): void {

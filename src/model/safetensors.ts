@@ -8,7 +8,7 @@ import { fileIsThere } from '../util/file-is-there.ts';
 import { weightFilesThere } from './weight-files-there.ts';
 import { bf16ToF32, f16ToF32 } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
-import { warn } from '../util/log.ts';
+import { warnOnce } from '../util/log.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { oneLine, readJsonFile } from '../util/json-file.ts';
 import { jsonTooCostly } from '../util/json-depth.ts';
@@ -297,9 +297,6 @@ function parseTensorInfo(
   return { dtype, shape, begin, end };
 }
 
-/** Folders already warned of holding both an index and a single file (a command opens its model more than once). */
-const warnedBoth = new Set<string>();
-
 /** A checkpoint folder: either one model.safetensors or shards listed by model.safetensors.index.json. */
 export class SafetensorsCheckpoint {
   private readonly files = new Map<string, SafetensorsFile>();
@@ -314,9 +311,9 @@ export class SafetensorsCheckpoint {
     const indexPath = path.join(dir, `${prefix}.safetensors.index.json`);
     const singlePath = path.join(dir, `${prefix}.safetensors`);
     const [hasSingle, hasIndex] = weightFilesThere(singlePath, indexPath);
-    if (hasSingle && hasIndex && !warnedBoth.has(path.resolve(dir))) {
-      warnedBoth.add(path.resolve(dir));
-      warn(`${dir}: holds both ${prefix}.safetensors and ${prefix}.safetensors.index.json: ${prefix}.safetensors is read, as transformers ` +
+    // once a folder: a command opens its model more than once
+    if (hasSingle && hasIndex) {
+      warnOnce(`both weight files\0${path.resolve(dir)}`, `${dir}: holds both ${prefix}.safetensors and ${prefix}.safetensors.index.json: ${prefix}.safetensors is read, as transformers ` +
         `reads it, and the index's shards are not; delete the one that is not the model`);
     }
     if (!hasSingle && hasIndex) {

@@ -13,7 +13,7 @@ import { SafetensorsCheckpoint } from '../model/safetensors.ts';
 import { RUN_LAYOUT, runOfCheckpoint, runPath } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
-import { warn } from '../util/log.ts';
+import { saidOnce, warnOnce } from '../util/log.ts';
 
 /** Bytes of each tensor's data that the hash reads. */
 const SAMPLE_BYTES = 4096;
@@ -34,9 +34,6 @@ export function modelFingerprint(dir: string): string {
   }
 }
 
-/** Adapter and base pairs already warned of (a command may resolve its adapter more than once). */
-const warned = new Set<string>();
-
 /**
  * Warns, once per adapter and base, in one line naming both, when the PEFT adapter folder `adapter` is applied to a
  * base model folder `base` (whose shapes fit it: loadAdapter refuses others) that is not the one it was trained on:
@@ -48,12 +45,12 @@ const warned = new Set<string>();
  * An adapter that names no base (null) and has no recorded fingerprint is not checked.
  */
 export function warnIfNotTrainedOn(adapter: string, base: string): void {
-  const key = `${path.resolve(adapter)}\0${path.resolve(base)}`;
-  if (warned.has(key) || !fs.existsSync(path.join(base, 'config.json'))) return; // no model there: its loader says so
+  // once an adapter and base: a command may resolve its adapter more than once
+  const key = `not trained on\0${path.resolve(adapter)}\0${path.resolve(base)}`;
+  if (saidOnce(key) || !fs.existsSync(path.join(base, 'config.json'))) return; // no model there: its loader says so
   const why = otherBase(adapter, base);
   if (why === null) return;
-  warned.add(key);
-  warn(why.byName
+  warnOnce(key, why.byName
     ? `${why.text}: if it is not the model the adapter was trained on, the adapter corrects weights it never saw (a folder of another name holding that model is fine)`
     : `${why.text}: the adapter corrects weights it never saw; give it the base it was trained on (--model), or the run (--run)`);
 }

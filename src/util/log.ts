@@ -21,15 +21,31 @@ export function warn(message: string): void {
   process.stderr.write(`warning: ${oneLine(message)}\n`);
 }
 
-/** Logs a message once per process, keyed by `key` (e.g. which GEMM implementation is in use). */
+/**
+ * Starts a command's work (on a command thread, which may run several: command-thread.ts): info lines on (setQuiet),
+ * and the once-only messages forgotten, so that each command says them as it would in a process of its own.
+ */
+export function beginCommand(): void {
+  quiet = false;
+  seen.clear();
+}
+
+/** The keys of the messages said once in this command (infoOnce, warnOnce). */
 const seen = new Set<string>();
+
+/** Whether the message of `key` was said already in this command. */
+export function saidOnce(key: string): boolean {
+  return seen.has(key);
+}
+
+/** Logs a message once per command, keyed by `key` (e.g. which GEMM implementation is in use). */
 export function infoOnce(key: string, message: string): void {
   if (seen.has(key)) return;
   seen.add(key);
   info(message);
 }
 
-/** Warns once per process, keyed by `key` (a command that reads a file more than once warns of it once). */
+/** Warns once per command, keyed by `key` (a command that reads a file more than once warns of it once). */
 export function warnOnce(key: string, message = key): void {
   if (seen.has(key)) return;
   seen.add(key);

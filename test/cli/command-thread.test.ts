@@ -5,13 +5,16 @@
 // only the process's end; a preload given in NODE_OPTIONS (--import, the only way to give one through the
 // mistral-tune command itself) runs on the work's thread, as one given to node does; a note from the work (train
 // --dashboard's run folder) is handled while the work waits, so the dashboard's process is not forked while the work is
-// inside OpenBLAS, which would leave it hanging.
+// inside OpenBLAS, which would leave it hanging; a thread whose work ended runs the process's next command, as a
+// thread of its own would.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadOpenBlas } from '../../src/backend/cpu/openblas.ts';
+import { runOnThread } from '../../src/cli/command-thread.ts';
+import { isUserError } from '../../src/util/errors.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
@@ -133,4 +136,33 @@ process.stdout.write(String(done));`;
   const r = spawnSync(process.execPath, [...TS_LOADER, file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL', env: { ...process.env, OPENBLAS_NUM_THREADS: '2' } });
   assert.equal(r.signal, null, 'it hung: a process forked while the work was in OpenBLAS');
   assert.equal(r.stdout, '150', r.stderr);
+});
+
+test('a thread whose work ended runs the process\'s next command, which says its once-only warnings again; one whose work failed with a user error too; a changed environment, or a bug, gets a new thread', async () => {
+  const work = runnable(path.join(ROOT, 'test', 'cli', 'thread-work.ts'));
+  const hooks = { onStop: () => {} };
+  const said: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: []) => (typeof chunk === 'string' ? (said.push(chunk), true) : write(chunk, ...rest))) as typeof process.stderr.write;
+  try {
+    const first = await runOnThread<number>(work, 'warnOnceTwice', null, hooks);
+    assert.notEqual(first, 0, 'not this thread');
+    assert.equal(await runOnThread<number>(work, 'warnOnceTwice', null, hooks), first, 'the same thread');
+    assert.deepEqual(said, ['warning: a once-only warning\n', 'warning: a once-only warning\n'], 'said once by each command');
+    await assert.rejects(runOnThread(work, 'refuse', 'no such file', hooks), (e) => isUserError(e) && e.message === 'no such file');
+    assert.equal(await runOnThread<number>(work, 'warnOnceTwice', null, hooks), first, 'the same thread after a user error');
+    process.env.MT_THREAD_TEST = '1'; // a thread's process.env is a copy of the process's when it started
+    let changed: number;
+    try {
+      changed = await runOnThread<number>(work, 'warnOnceTwice', null, hooks);
+    } finally {
+      delete process.env.MT_THREAD_TEST;
+    }
+    assert.notEqual(changed, first, 'a new thread where the environment changed');
+    await assert.rejects(runOnThread(work, 'crash', null, hooks), /a planted bug/);
+    const after = await runOnThread<number>(work, 'warnOnceTwice', null, hooks);
+    assert.ok(after !== first && after !== changed, 'a new thread after the bug ended the last');
+  } finally {
+    process.stderr.write = write;
+  }
 });
