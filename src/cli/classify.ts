@@ -1,113 +1,17 @@
-// mistral-tune classify: the class a classification model (or a SEQ_CLS adapter, or a classification run)
-// predicts for new texts, with the probability of each class — what eval measures on labelled data, applied
-// to unlabelled text. Its usage and the checks of its flags that read no model are classify-flags.ts's, made before
-// this module loads.
-import { withBackend } from '../backend/select.ts';
-import { normalizeText } from '../data/clean.ts';
-import { recordPlace } from '../data/ingest/types.ts';
-import { tokenizeRecord } from '../data/tokenize.ts';
-import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
-import { pastContextWarning } from '../eval/evaluate.ts';
-import { folderNumLabels, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, resolveEvalTarget } from '../eval/target.ts';
-import { readTextsToClassify, type TextToClassify } from '../eval/texts.ts';
-import { defaultLabels, loadConfig } from '../model/config.ts';
-import { loadModel } from '../model/mistral.ts';
-import { isCausalLmAdapter, loadAdapter } from '../model/peft.ts';
-import { hasScoreHeadFolder } from '../model/task.ts';
-import { requireModelTokenizer } from '../tokenizer/load.ts';
-import { writeStreamAtomic } from '../util/atomic.ts';
-import { isUserError, UserError } from '../util/errors.ts';
-import { info, warn } from '../util/log.ts';
-import { counted } from '../util/plural.ts';
-import { Progress } from '../util/progress.ts';
+// mistral-tune classify: the class a classification model predicts for new texts. Its usage and the checks of its
+// flags that read no model are classify-flags.ts's; the work (classify-thread.ts) runs on a thread of its own
+// (command-thread.ts), so that a JavaScript heap filled up (a large --data file) is said in one line, not with V8's fatal
+// error and its stack, and on Ctrl-C or SIGTERM the --out file it was writing is removed.
+import * as path from 'node:path';
+import { removeOwnTemps } from '../util/atomic.ts';
+import { threadModule } from '../util/worker-boot.ts';
+import { runOnThread } from './command-thread.ts';
 import type { ClassifyArgs } from './classify-flags.ts';
 
-/** The refusal of weights with no score head, said before a backend starts where the adapter's files show it. */
-const NOT_A_CLASSIFIER = 'not a classification model: classify needs a score head (a SEQ_CLS adapter, a classification run or model); for text use mistral-tune generate';
-
-export async function run(a: ClassifyArgs): Promise<void> {
-  const { f, format, batchSize, precision, device } = a;
-  const target = resolveEvalTarget({ model: f.model, adapter: f.adapter, run: f.run, best: f.best, labels: a.labels }, FLAG_WORDS);
-  // the run's config.yaml says it: refused before a backend starts, not once its adapter or model is loaded
-  if (f.run !== undefined && target.task === 'generation') {
-    throw new UserError('a generation run (task: generation) predicts text, not labels: classify takes a classification run; for text use mistral-tune generate --run', f.run);
-  }
-  const config = loadConfig(target.model); // a config.json refused before a backend starts; read once, so its warnings are said once
-  // a causal-LM adapter as its adapter_config.json (and safetensors header) say, read without a backend
-  if (target.adapter !== null && isCausalLmAdapter(target.adapter)) throw new UserError(NOT_A_CLASSIFIER, target.adapter);
-  // with no adapter, the head is the model folder's own: none in its safetensors header's tensor names, read without a
-  // backend (weights that cannot be opened are left to loading them, which says why)
-  if (target.adapter === null && hasScoreHeadFolder(target.model) === false) throw new UserError(NOT_A_CLASSIFIER, target.model);
-  // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
-  const names = (f.run ? target.labels : givenLabels(target.labels, config.labels, "the classes of config.json's id2label")) ?? config.labels ?? null;
-  // one name a class of the head, its class count from the folders' headers: said before the weights load (and held
-  // again once they have)
-  const headRows = folderNumLabels(target.model, config, target.adapter);
-  if (headRows !== undefined) requireOneNamePerClass(names, headRows, labelsSource(f.labels, f.run));
-  const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field'], { format, onNote: (note) => warn(`${f.data}: ${note}`) }) : [{ line: 1, text: normalizeText(f.text!) }];
-  if (texts[0]!.text === '') throw new UserError('--text is empty');
-  withBackend(device, (backend) => {
-    const model = loadModel(target.model, { backend, precision, config });
-    const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
-    if (modelTask(model, adapter, null) !== 'classification' || !model.score) {
-      throw new UserError(noScoreHead(adapter, NOT_A_CLASSIFIER), target.adapter ?? target.model);
-    }
-    const numLabels = model.score.numLabels;
-    requireOneNamePerClass(names, numLabels, labelsSource(f.labels, f.run));
-    if (!names) warn(`the class names are not known (--labels, --run, or id2label in config.json): classes are shown as transformers names them (LABEL_0 to LABEL_${numLabels - 1})`);
-    const classes = names ?? defaultLabels(numLabels);
-    const tokenizer = requireModelTokenizer(target.tokenizerDir ?? target.model, model.cfg.vocabSize, target.model);
-    const maxSeqLen = target.maxSeqLen ?? undefined;
-    const tokenized = texts.map((t) => {
-      try {
-        return tokenizeRecord({ shape: 'classification', text: t.text, label: 0 }, tokenizer, { maxSeqLen, overflow: 'truncate' });
-      } catch (e) {
-        if (isUserError(e)) throw new UserError(e.message, f.data !== undefined ? recordPlace(f.data, t) : '--text');
-        throw e;
-      }
-    });
-    const rows = tokenized.map((t) => t.row!);
-    // a cut text is classified on its start only, as training read it: said, never silent
-    const cut = tokenized.findIndex((t) => t.overflow === 'truncated');
-    if (cut >= 0) {
-      const n = tokenized.filter((t) => t.overflow === 'truncated').length;
-      const limit = `the run's max_seq_len (${maxSeqLen} tokens)`;
-      warn(f.data === undefined ? `the text is longer than ${limit} and was cut to it, as training cuts them: only its first ${maxSeqLen} tokens are classified`
-        : `${n} of ${counted(texts.length, 'text')} ${n === 1 ? 'is' : 'are'} longer than ${limit} and ${n === 1 ? 'was' : 'were'} cut to it, as training cuts them: ` +
-          `only ${n === 1 ? 'its' : 'their'} first ${maxSeqLen} tokens are classified (${n === 1 ? '' : 'the first: '}${recordPlace(f.data, texts[cut]!)})`);
-    }
-    const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
-    if (past > 0) warn(pastContextWarning(past, 'text', model.cfg.maxPositionEmbeddings, `${past === 1 ? 'its prediction says' : 'their predictions say'} little`));
-    const progress = f.json || texts.length === 1 ? null : new Progress({ label: 'classify', total: rows.length, unit: 'texts' });
-    let done = 0;
-    const predictions = predictClasses(model, rows, batchSize, (n) => { progress?.tick(n - done); done = n; });
-    progress?.finish();
-    // one JSON line, the id as its record spells it (TextToClassify.id: JSON text)
-    const record = (t: TextToClassify, p: ClassPrediction): string => '{' + [
-      ...(f.data !== undefined ? [`"line":${t.line}`, ...(t.record !== undefined ? [`"record":${t.record}`] : [])] : []), ...(t.id !== undefined ? [`"id":${t.id}`] : []),
-      `"label":${JSON.stringify(classes[p.label])}`, `"probs":${JSON.stringify(probsByClass(classes, p.probs))}`,
-    ].join(',') + '}';
-    if (f.out !== undefined) {
-      // never replaces: a file that appeared at --out while classify ran (another classify's) stays, and this one fails
-      const text = predictions.map((p, i) => record(texts[i]!, p) + '\n').join('');
-      writeStreamAtomic(f.out, (write) => write(Buffer.from(text, 'utf8')), false);
-      info(`classify: ${counted(predictions.length, 'prediction')} written to ${f.out}`);
-    } else if (f.json) {
-      process.stdout.write(predictions.map((p, i) => record(texts[i]!, p) + '\n').join(''));
-    } else {
-      const width = Math.max(...classes.map((c) => c.length));
-      const lines = predictions.map((p, i) => {
-        const head = f.data !== undefined ? `${recordPlace(f.data, texts[i]!)}  ` : '';
-        return `${head}${classes[p.label]!.padEnd(width)}  ${p.probs[p.label]!.toFixed(4)}`;
-      });
-      process.stdout.write(lines.join('\n') + '\n');
-    }
+export function run(a: ClassifyArgs): Promise<void> {
+  return runOnThread<void>(threadModule('classify-thread', import.meta.url).href, 'classifyCommand', a, {
+    onStop: () => {
+      if (a.f.out !== undefined) removeOwnTemps(path.dirname(path.resolve(a.f.out)));
+    },
   });
-}
-
-/** {class name: probability} in class order; a class named "__proto__" is a key like any other. */
-function probsByClass(classes: readonly string[], probs: readonly number[]): Record<string, number> {
-  const o: Record<string, number> = {};
-  classes.forEach((c, i) => Object.defineProperty(o, c, { value: probs[i]!, enumerable: true, writable: true, configurable: true }));
-  return o;
 }

@@ -1,5 +1,5 @@
-// A command whose work is synchronous (train, prepare, quickstart, export) runs that work on a thread of its own
-// (command-thread-entry.ts), so that this thread stays free to hear Ctrl-C (SIGINT) or SIGTERM: on one, the work's
+// A command whose work is synchronous (train, prepare, quickstart, export, eval, generate, classify) runs that work on
+// a thread of its own (command-thread-entry.ts), so that this thread stays free to hear Ctrl-C (SIGINT) or SIGTERM: on one, the work's
 // thread is stopped, the command's `onStop` removes what it was writing (its temporaries, its lock), and the process
 // ends by that signal (130 / 143 in a shell). A user error comes back as its message and is thrown here as every
 // command's is; a thread that Node stopped because the JavaScript heap was full is cleaned up as a stopped one and said

@@ -1,101 +1,12 @@
-// mistral-tune generate: text from a model (optionally with a LoRA adapter), with the chat template,
-// streamed to stdout as tokens come, stopping at EOS. Its usage and the checks of its flags that read no model are
-// generate-flags.ts's, made before this module loads.
-import { generationSettings, readGenerationConfig } from '../model/generation-config.ts';
-import { parsePrecision } from '../backend/dtype.ts';
-import { withBackend } from '../backend/select.ts';
-import { generate, stopIds } from '../model/generate.ts';
-import { loadConfig } from '../model/config.ts';
-import { loadModel } from '../model/mistral.ts';
-import { loadAdapter, seqClsBy } from '../model/peft.ts';
-import { isClassificationOnly, isClassificationOnlyFolder } from '../model/task.ts';
-import { FLAG_WORDS, resolveEvalTarget } from '../eval/target.ts';
-import { requireModelTokenizer } from '../tokenizer/load.ts';
-import { encodePrompt, readMessagesFile } from '../tokenizer/prompt.ts';
-import { createTextStream } from '../tokenizer/stream.ts';
-import type { ChatMessage, Tokenizer } from '../tokenizer/types.ts';
-import { UserError } from '../util/errors.ts';
-import { info, warn } from '../util/log.ts';
-import { dataFileOption, deviceOption, intOption, numberOption } from './args.ts';
+// mistral-tune generate: text from a model (and adapter), streamed. Its usage and the checks of its flags that read
+// no model are generate-flags.ts's; the work (generate-thread.ts) runs on a thread of its own (command-thread.ts), so
+// that a JavaScript heap filled up is said in one line, not with V8's fatal error and its stack.
+import { threadModule } from '../util/worker-boot.ts';
+import { runOnThread } from './command-thread.ts';
 import type { GenerateFlags } from './generate-flags.ts';
 
-/** The refusal of a model that predicts labels: said before a backend starts where its files show it. */
-const CLASSIFICATION_MODEL = 'a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune classify for it';
-
-export async function run(f: GenerateFlags): Promise<void> {
-  // a run's weights and tokenizer, as eval and classify take them (a classification run is refused)
-  const target = resolveEvalTarget({ model: f.model, adapter: f.adapter, run: f.run, best: f.best }, FLAG_WORDS);
-  const modelDir = target.model;
-  // the run's config.yaml says it: refused before a backend starts, not once its adapter or model is loaded
-  if (f.run !== undefined && target.task === 'classification') {
-    throw new UserError('a classification run (task: classification) predicts labels, not text: use mistral-tune classify --run for it', f.run);
-  }
-  const config = loadConfig(modelDir); // a config.json refused before a backend starts; read once, so its warnings are said once
-  // as its adapter_config.json (or saved score head) says, read without a backend
-  const seqCls = target.adapter !== null ? seqClsBy(target.adapter) : null;
-  if (seqCls !== null) {
-    const by = seqCls === 'task_type' ? 'task_type SEQ_CLS' : 'a saved score head';
-    throw new UserError(`a classification adapter (${by}) predicts labels, not text: use mistral-tune classify ${f.run ? '--run' : '--adapter'} for it`, target.adapter ?? undefined);
-  }
-  // as its safetensors header says, read without a backend (isClassificationOnly of the loaded model, below, says the same)
-  if (isClassificationOnlyFolder(modelDir, config)) throw new UserError(CLASSIFICATION_MODEL, modelDir);
-  if ((f.prompt === undefined) === (f.messages === undefined)) throw new UserError('give exactly one of --prompt or --messages (see mistral-tune generate --help)');
-  if (f.messages !== undefined) dataFileOption('messages', f.messages, 'messages.json', false);
-  // each undefined where the flag is not given: generation_config.json's value, else ours (generationSettings)
-  const given = {
-    temperature: flagNumber('temperature', f.temperature), topP: flagNumber('top-p', f['top-p']), repetitionPenalty: flagNumber('repetition-penalty', f['repetition-penalty']),
-    maxNewTokens: f['max-new-tokens'] === undefined ? undefined : intOption('max-new-tokens', f['max-new-tokens'], 0),
-    topK: f['top-k'] === undefined ? undefined : intOption('top-k', f['top-k'], 0, 0),
-  };
-  if (given.temperature !== undefined && given.temperature < 0) throw new UserError('--temperature must be ≥ 0');
-  if (given.topP !== undefined && !(given.topP > 0 && given.topP <= 1)) throw new UserError('--top-p must be in (0, 1]');
-  if (given.repetitionPenalty !== undefined && !(given.repetitionPenalty > 0)) throw new UserError('--repetition-penalty must be > 0 (1 = off)');
-  const seed = intOption('seed', f.seed, 0, 0);
-  // greedy decoding ignores them: said (once the settings are known), as transformers warns, rather than dropped without a word
-  const unused = [...((given.topK ?? 0) > 0 ? ['--top-k'] : []), ...((given.topP ?? 1) < 1 ? ['--top-p'] : [])];
-  const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad flags before the backend starts and says what it found
-  if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
-  // the file's form and messages checked before a backend starts and the model loads (minutes for a 7B), not after
-  const messages = f.messages !== undefined ? readMessagesFile(f.messages) : undefined;
-  withBackend(device, (backend) => {
-    const model = loadModel(modelDir, { backend, precision, config });
-    if (target.adapter) loadAdapter(model, target.adapter, { trainable: false });
-    if (isClassificationOnly(model)) {
-      throw new UserError(CLASSIFICATION_MODEL, modelDir);
-    }
-    const tokenizer = requireModelTokenizer(target.tokenizerDir ?? modelDir, model.cfg.vocabSize, modelDir);
-    const ids = promptIds(tokenizer, f, messages);
-    const file = readGenerationConfig(modelDir);
-    const settings = generationSettings(given, file, ids.length, model.cfg.maxPositionEmbeddings);
-    if (settings.temperature === 0 && unused.length > 0) {
-      const why = given.temperature === 0 ? 'with --temperature 0' : 'without --temperature (or do_sample true in generation_config.json)';
-      warn(`${unused.join(' and ')} choose${unused.length === 1 ? 's' : ''} among tokens only when sampling: ${why} generation is greedy; give --temperature > 0 to sample`);
-    }
-    if (file.unsupported.length > 0) warn(`${file.file}: ${file.unsupported.join(', ')}: not applied (HF's generate() would; this one has no such setting)`);
-    if (settings.fromFile.length > 0) info(`generate: from ${file.file}: ${settings.fromFile.join(', ')} (flags override)`);
-    const stream = createTextStream(tokenizer, (text) => process.stdout.write(text));
-    generate(model, ids, {
-      maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK, topP: settings.topP,
-      repetitionPenalty: settings.repetitionPenalty, seed, eosIds: stopIds(model.cfg, tokenizer.eosId, file.eosIds), onToken: (id) => stream.push(id),
-    });
-    stream.end();
-    process.stdout.write('\n');
+export function run(f: GenerateFlags): Promise<void> {
+  return runOnThread<void>(threadModule('generate-thread', import.meta.url).href, 'generateCommand', f, {
+    onStop: () => {}, // it writes no file
   });
-}
-
-/** A number flag's value, or undefined where it is not given. */
-function flagNumber(flag: string, value: string | undefined): number | undefined {
-  return value === undefined ? undefined : numberOption(flag, value, 0);
-}
-
-/** The prompt's token ids; a message the chat template's rules refuse (`messages[1].role`) is named in the --messages file. */
-function promptIds(tokenizer: Tokenizer, f: GenerateFlags, messages: ChatMessage[] | undefined): number[] {
-  if (f.raw) return encodePrompt(tokenizer, { raw: f.prompt! });
-  if (messages === undefined) return encodePrompt(tokenizer, { messages: [{ role: 'user', content: f.prompt! }] });
-  try {
-    return encodePrompt(tokenizer, { messages });
-  } catch (e) {
-    if (e instanceof UserError && e.where?.startsWith('messages')) throw new UserError(e.what, `${f.messages}: ${e.where}`);
-    throw e;
-  }
 }

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { classificationText, reportedClassNames } from '../../src/cli/eval.ts';
+import { classificationText, reportedClassNames } from '../../src/cli/eval-thread.ts';
 import { makeTokenizerModel } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { cli as inProcess } from './in-process-cli.ts';

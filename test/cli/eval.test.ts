@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFixture, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
-import { classificationText } from '../../src/cli/eval.ts';
+import { classificationText } from '../../src/cli/eval-thread.ts';
 import { cli as inProcess } from './in-process-cli.ts';
 import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.ts';
 

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { listCheckpoints } from '../../src/train/checkpoint.ts';
-import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { FIXTURES, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
 
@@ -39,4 +39,26 @@ test('train whose heap fills up while it writes a checkpoint: one line, status 2
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stderr, /^resume: from the checkpoint of step 2 /m);
   assert.ok(fs.existsSync(path.join(run, 'report.json')) && fs.existsSync(path.join(run, 'adapter', 'adapter_model.safetensors')));
+});
+
+test('eval, generate and classify whose heap fills up: one line, status 2, no stack (their work runs on a command thread too)', { timeout: 120_000 }, () => {
+  const root = tempDir('mt-heapfull-cmds-');
+  const texts = path.join(root, 'texts.jsonl');
+  fs.writeFileSync(texts, '{"text": "a"}\n');
+  const commands: Array<[string, string[], string]> = [
+    ['eval', ['eval', '--model', TINY_BASE, '--data', DATA], 'tiny-eval\\.jsonl$'],
+    ['generate', ['generate', '--model', TINY_BASE, '--prompt', 'hi', '--max-new-tokens', '2'], 'model\\.safetensors$'],
+    ['classify', ['classify', '--model', TINY_BASE, '--adapter', path.join(TINY_CLS, 'adapter_init'), '--data', texts, '--out', path.join(root, 'out.jsonl')],
+      'adapter_model\\.safetensors$'],
+  ];
+  for (const [name, argv, at] of commands) {
+    const r = spawnSync(process.execPath, ['--max-old-space-size=96', ...TS_LOADER, '--import', runnable(PRELOAD), BIN, ...argv],
+      { encoding: 'utf8', env: { ...process.env, MT_HEAP_FULL_AT: at } });
+    assert.equal(r.status, 2, `${name}: ${r.stderr}`);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
+    assert.equal(errors.length, 1, `${name}: ${r.stderr}`);
+    assert.match(errors[0]!, /^error: out of memory: the JavaScript heap reached its limit/, name);
+    assert.doesNotMatch(r.stderr, /FATAL ERROR|ERR_WORKER_OUT_OF_MEMORY|\n\s+at /, `${name}: no V8 fatal error, no stack`);
+  }
+  assert.deepEqual(fs.readdirSync(root).sort(), ['texts.jsonl'], 'classify left no --out file nor temporary');
 });

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CONFUSION_MAX_CLASSES, classificationMetrics } from '../../src/eval/classification.ts';
-import { classificationText } from '../../src/cli/eval.ts';
+import { classificationText } from '../../src/cli/eval-thread.ts';
 
 test('accuracy, macro-F1 over the classes present (scikit-learn\'s), and the confusion matrix', () => {
   // classes 0..3 of 5; class 3 only predicted (F1 0), class 4 absent (not averaged)

@@ -1,0 +1,181 @@
+// The work of `mistral-tune eval`, on a thread of its own (eval.ts, command-thread.ts): loss and perplexity
+// (generation) or loss, accuracy, macro-F1 and the confusion matrix (classification) of a model, optionally with a LoRA
+// adapter, on any data file prepare accepts. Its usage and the checks of its flags that read no model are
+// eval-flags.ts's, made before this module loads.
+import { parsePrecision } from '../backend/dtype.ts';
+import { withBackend } from '../backend/select.ts';
+import type { LabelValue } from '../data/labels.ts';
+import { loadTokenRows, type LoadedRows } from '../data/load-rows.ts';
+import { otherTask } from '../data/record.ts';
+import { CONFUSION_MAX_CLASSES, evaluateClassification } from '../eval/classification.ts';
+import { evaluateLoss, lossReportJson, pastContextWarning, requireTargets } from '../eval/evaluate.ts';
+import { canEvaluateAs, folderCanEvaluateAs, folderNumLabels, folderTask, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, resolveEvalTarget, type EvalTask } from '../eval/target.ts';
+import { defaultLabels, loadConfig } from '../model/config.ts';
+import { loadModel } from '../model/mistral.ts';
+import { loadAdapter } from '../model/peft.ts';
+import { hasScoreHeadFolder } from '../model/task.ts';
+import { loadModelTokenizer } from '../tokenizer/load.ts';
+import { classesFor, editedSplitWarning, loadNotes } from '../train/data.ts';
+import { dynamicRopeRefusal } from '../model/rope-config.ts';
+import { isUserError, UserError } from '../util/errors.ts';
+import { info, warn } from '../util/log.ts';
+import { counted } from '../util/plural.ts';
+import { Progress } from '../util/progress.ts';
+import { deviceOption } from './args.ts';
+import type { EvalArgs } from './eval-flags.ts';
+
+/** The refusal of classification without a score head: said before a backend starts where the model folder's header shows it. */
+const NO_SCORE_HEAD = 'classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model';
+
+/** The whole command, on its own thread (eval.ts). */
+export function evalCommand(a: EvalArgs): void {
+  const { f, dataFile, batchSize, format, given } = a;
+  const target = resolveEvalTarget(a.target, FLAG_WORDS);
+  const config = loadConfig(target.model); // a config.json refused before a backend starts; read once, so its warnings are said once
+  // classification with the model folder's own head: none in its safetensors header, read without a backend
+  if (target.task === 'classification' && target.adapter === null && hasScoreHeadFolder(target.model) === false) throw new UserError(NO_SCORE_HEAD, target.model);
+  // a task given against the adapter's or the model's own, and --labels for generation: from the folders' headers,
+  // before a backend starts (not after a 7B model has loaded)
+  const planned = folderTask(target.model, config, target.adapter, target.task, target.adapter ?? target.model, FLAG_WORDS);
+  // class names for a causal LM would be dropped without a word: the loss printed would not be what was asked for
+  if (planned === 'generation' && f.labels !== undefined) throw new UserError(`--labels goes with classification, but this evaluates generation (${target.adapter ?? target.model}): leave --labels out, or give a classification model`);
+  const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad values before the backend starts and says what it found
+  // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
+  const named = f.run ? target.labels : givenLabels(target.labels, config.labels, "the classes of config.json's id2label");
+  const classNames = named ?? config.labels ?? null; // a classification's, in the head's order
+  // one name a class of the head, its class count from the folders' headers: said before the weights load (and held
+  // again once they have)
+  const headRows = planned === 'classification' ? folderNumLabels(target.model, config, target.adapter) : undefined;
+  if (headRows !== undefined) requireOneNamePerClass(classNames, headRows, labelsSource(f.labels, f.run));
+  withBackend(device, (backend) => {
+    const { tokenizer, misfit } = loadModelTokenizer(target.tokenizerDir ?? target.model, config.vocabSize);
+    let reads = 0;
+    /** The data's rows for `task` (the head's `numLabels` classes where known); its notes said at the first read only. */
+    const readRows = (task: EvalTask, numLabels: number | undefined, canOther: boolean): LoadedRows => {
+      const labels = task === 'classification' ? classNames : null;
+      const other = otherTask(task), say = reads++ === 0;
+      return explainNoTokenizer(() => loadTokenRows(dataFile, {
+        tokenizer, vocabSize: config.vocabSize, task, labels: labels ? classesFor(labels) : undefined, labelCodes: given?.codes, numLabels,
+        maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn, format, onNote: (note) => { if (say) warn(`${dataFile}: ${note}`); }, words: FLAG_WORDS,
+        wrongTaskFix: canOther ? `use --task ${other}` : `evaluate it with a ${other} run or model, or give ${task} data`,
+        unknownLabelFix: named !== null ? `the classes are the model's, named by ${labelsSource(f.labels, f.run)}: evaluate data labelled with them`
+          : config.labels ? "the classes are the model's, named by its config.json's id2label: evaluate data labelled with them" : undefined,
+      }), misfit);
+    };
+    // the data read before the weights load, as the folders' headers describe the model: a bad record, or a file of the
+    // other task, is said at once, not after a 7B model has loaded (and after the device, whose absence is said first).
+    // The class count is the loaded head's, so classification data is read again once it is known (small files; its
+    // notes said once)
+    const early = readRows(planned, undefined, folderCanEvaluateAs(target.model, config, target.adapter, otherTask(planned)));
+    const model = loadModel(target.model, { backend, precision, config });
+    const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
+    const task = modelTask(model, adapter, target.task, target.adapter ?? target.model, FLAG_WORDS);
+    const labels = task === 'classification' ? classNames : null;
+    // no head refused before the class names are warned of: the warning would be noise above the error
+    if (task === 'classification' && !model.score) throw new UserError(noScoreHead(adapter, NO_SCORE_HEAD), target.adapter ?? target.model);
+    if (task === 'classification' && !labels) {
+      warn('the class names are not given (--labels, --run, or id2label in config.json): the class order is taken from the data ' +
+        '(report.json beside it, else its labels sorted), which must be the order the head was trained with');
+    }
+    if (task === 'classification') requireOneNamePerClass(labels, model.score!.numLabels, labelsSource(f.labels, f.run));
+    const loaded = task === planned && task === 'generation' ? early : readRows(task, model.score?.numLabels, canEvaluateAs(model, adapter, otherTask(task)));
+    const rows = loaded.rows;
+    const edited = editedSplitWarning(dataFile, loaded.stats);
+    if (edited) warn(edited);
+    const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
+    const dynamic = dynamicRopeRefusal(model.cfg, rows.reduce((m, r) => Math.max(m, r.inputIds.length), 0), `--max-seq-len ${model.cfg.maxPositionEmbeddings} cuts the rows`);
+    if (dynamic) throw new UserError(dynamic, dataFile);
+    if (past > 0) {
+      warn(pastContextWarning(past, 'row', model.cfg.maxPositionEmbeddings, 'their loss says little (--max-seq-len cuts rows)'));
+    }
+    const progress = f.json ? null : new Progress({ label: 'eval', total: rows.length, unit: 'rows' });
+    const notes = loadNotes(loaded.stats, target.maxSeqLen ?? undefined, 'truncate');
+    info(`eval: ${task} on ${counted(rows.length, 'example')} of ${dataFile}${notes.length ? ` (${notes.join('; ')})` : ''} ` +
+      `with ${target.model}${target.adapter ? ` + ${target.adapter}` : ''} on ${backend.describe()}`);
+    if (task === 'classification') {
+      const classes = headClasses(loaded.labels, model.score!.numLabels, dataFile);
+      const r = evaluateClassification(model, rows, batchSize);
+      progress?.tick(rows.length);
+      const names = reportedClassNames(classes, labels !== null);
+      const out = { loss: r.loss, accuracy: r.accuracy, macro_f1: r.macro_f1, confusion: r.confusion, labels: names, examples: r.count };
+      if (f.json) process.stdout.write(JSON.stringify(out) + '\n');
+      else process.stdout.write(classificationText(out) + '\n');
+      return;
+    }
+    requireTargets(rows, dataFile, 'evaluate');
+    let last = 0;
+    const report = evaluateLoss(model, rows, { batchSize, onBatch: (done) => { progress?.tick(done - last); last = done; } });
+    progress?.finish();
+    if (f.json) process.stdout.write(JSON.stringify(lossReportJson(report)) + '\n');
+    else process.stdout.write(`loss ${report.loss.toFixed(6)}  perplexity ${report.perplexity.toFixed(4)}  tokens ${report.tokens}  (${counted(rows.length, 'row')})\n`);
+  });
+}
+
+/**
+ * The data's class list as the head's (`numLabels` classes). One shorter is sound only where its labels are the class
+ * indices themselves (0, 1, … as HF datasets store them: a test split without the last classes): those are scored, the
+ * missing classes said (their confusion rows are 0; macro-F1 averages the classes present, as scikit-learn's). Other
+ * labels sorted would shift every class after a missing one onto the wrong head row: refused, asking for the names.
+ */
+function headClasses(classes: readonly LabelValue[] | null, numLabels: number, dataFile: string): readonly LabelValue[] | null {
+  if (classes === null || classes.length === numLabels) return classes;
+  const indices = classes.every((c, i) => c === i);
+  if (indices && classes.length < numLabels) {
+    const missing = defaultLabels(numLabels).slice(classes.length);
+    warn(`${dataFile}: no row has the class${missing.length === 1 ? '' : 'es'} ${missing.join(', ')} (label ${classes.length}${missing.length > 1 ? `–${numLabels - 1}` : ''}) of the head's ${numLabels}: ` +
+      `${missing.length === 1 ? 'it is' : 'they are'} scored as absent (confusion rows of 0; macro-F1 over the classes present or predicted)`);
+    return Array.from({ length: numLabels }, (_, i) => i);
+  }
+  const shown = classes.slice(0, 5).map((c) => JSON.stringify(c)).join(', ') + (classes.length > 5 ? ', …' : '');
+  throw new UserError(`the data has ${counted(classes.length, 'class', 'classes')} (${shown}) but the head scores ${numLabels}: without the class names, the data's labels ` +
+    `cannot be matched to the head's classes; give them in the head's order with --labels (or evaluate the run with --run)`, dataFile);
+}
+
+/**
+ * The class names eval reports: the names given (`named`: --labels, the run's, config.json's id2label) or the data's
+ * labels, except classes that are only their index in the data (0, 1, … with no names anywhere), which transformers
+ * names as the model's config does: LABEL_0, LABEL_1, …
+ */
+export function reportedClassNames(classes: readonly LabelValue[] | null, named: boolean): string[] {
+  if (!classes) return [];
+  return !named && classes.every((c, i) => c === i) ? defaultLabels(classes.length) : classes.map(String);
+}
+
+/** Classes up to which the text summary prints the confusion matrix (a row per class, a column each): wider, it wraps. */
+const PRINTED_CLASSES = 40;
+
+/**
+ * The human summary and the confusion matrix, its counts right-aligned under their class names; past PRINTED_CLASSES
+ * classes (or with no matrix built, past CONFUSION_MAX_CLASSES) a line says where the matrix is instead.
+ */
+export function classificationText(r: { loss: number; accuracy: number; macro_f1: number; confusion: number[][] | null; labels: string[]; examples: number }): string {
+  const summary = `loss ${r.loss.toFixed(6)}  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}  (${counted(r.examples, 'example')})`;
+  if (r.confusion === null) return `${summary}
+
+no confusion matrix: it is built for at most ${CONFUSION_MAX_CLASSES} classes`;
+  if (r.confusion.length > PRINTED_CLASSES) return `${summary}
+
+confusion matrix: ${r.confusion.length} classes, too many to print here (eval --json holds it)`;
+  const names = r.labels.length === r.confusion.length ? r.labels : defaultLabels(r.confusion.length);
+  const corner = 'true \\ pred';
+  // the first column is as wide as its header or its longest name; each count column as its name (at least 6)
+  const first = names.reduce((m, n) => Math.max(m, n.length), corner.length);
+  const w = r.confusion.reduce((m, row) => row.reduce((mm, x) => Math.max(mm, String(x).length), m), names.reduce((m, n) => Math.max(m, n.length), 6));
+  const head = `${corner.padEnd(first)}  ${names.map((n) => n.padStart(w)).join('  ')}`;
+  const rows = r.confusion.map((row, i) => `${names[i]!.padEnd(first)}  ${row.map((x) => String(x).padStart(w)).join('  ')}`);
+  return [summary, '', head, ...rows].join('\n');
+}
+
+/**
+ * `load()`, where a text record met with no tokenizer — the model's (or the bundled one) has tokens the model has no
+ * embedding row for (`misfit`: which, and what to do), so only pre-tokenized rows can be read — says why and what to do,
+ * as train does, not only "needs a tokenizer".
+ */
+function explainNoTokenizer<T>(load: () => T, misfit: { what: string; fix: string } | null): T {
+  try {
+    return load();
+  } catch (e) {
+    if (misfit === null || !isUserError(e) || !/ needs a tokenizer$/.test(e.what)) throw e;
+    throw new UserError(`${e.what}, and no tokenizer fits the model (${misfit.what}): ${misfit.fix}, or give pre-tokenized rows {"input_ids": [...]}`, e.where);
+  }
+}
