@@ -90,7 +90,18 @@ function takeThread(): CommandThread {
   if (thread !== null) void thread.worker.terminate();
   const setup: ThreadSetup = { stderrTty: Boolean(process.stderr.isTTY), stderrColumns: new SharedArrayBuffer(4), noteDone: new SharedArrayBuffer(4),
     nativeSections: new SharedArrayBuffer(4), preloads: processPreloads() };
-  return { worker: new Worker(BOOT, { eval: true, workerData: setup }), setup, env };
+  const started: CommandThread = { worker: new Worker(BOOT, { eval: true, workerData: setup }), setup, env };
+  // while it waits (a command's work has listeners of its own): an error then is a bug of what a work left running
+  // (a timer), said, and a thread that ended is not run again
+  started.worker.on('error', (e) => {
+    if (waiting !== started) return;
+    waiting = null;
+    warn(`the command thread failed after its work had ended (a bug): ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+  });
+  started.worker.on('exit', () => {
+    if (waiting === started) waiting = null;
+  });
+  return started;
 }
 
 /** Runs the function `name` of the module `module` on the command thread with `data`; resolves to what it returns. */

@@ -138,7 +138,7 @@ process.stdout.write(String(done));`;
   assert.equal(r.stdout, '150', r.stderr);
 });
 
-test('a thread whose work ended runs the process\'s next command, which says its once-only warnings again; one whose work failed with a user error too; a changed environment, or a bug, gets a new thread', async () => {
+test('a thread whose work ended runs the process\'s next command, which says its once-only warnings again; one whose work failed with a user error too; a changed environment, or a bug (in the work or after it), gets a new thread', async () => {
   const work = runnable(path.join(ROOT, 'test', 'cli', 'thread-work.ts'));
   const hooks = { onStop: () => {} };
   const said: string[] = [];
@@ -162,6 +162,11 @@ test('a thread whose work ended runs the process\'s next command, which says its
     await assert.rejects(runOnThread(work, 'crash', null, hooks), /a planted bug/);
     const after = await runOnThread<number>(work, 'warnOnceTwice', null, hooks);
     assert.ok(after !== first && after !== changed, 'a new thread after the bug ended the last');
+    said.length = 0;
+    assert.equal(await runOnThread<number>(work, 'failLater', null, hooks), after);
+    for (const start = Date.now(); said.length === 0 && Date.now() - start < 10_000;) await new Promise((r) => setTimeout(r, 20));
+    assert.match(said.join(''), /^warning: the command thread failed after its work had ended \(a bug\): Error: a planted late bug/, 'said, not lost');
+    assert.notEqual(await runOnThread<number>(work, 'warnOnceTwice', null, hooks), after, 'a new thread after the late bug');
   } finally {
     process.stderr.write = write;
   }

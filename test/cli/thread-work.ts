@@ -20,3 +20,11 @@ export function refuse(message: string): never {
 export function crash(): never {
   throw new Error('a planted bug');
 }
+
+/** A bug of what a work leaves running: a timer that throws once the work has ended. */
+export function failLater(): number {
+  setTimeout(() => {
+    throw new Error('a planted late bug');
+  }, 20);
+  return threadId;
+}
