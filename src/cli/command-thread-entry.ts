@@ -2,9 +2,9 @@
 // thread's streams write, at once, and it runs the process's --import preloads here too, NODE_OPTIONS' with them (Node
 // runs them on the main thread only; --require ones run here by themselves), so that a preload that watches or patches
 // the file system — a profiler, the tests' fault hooks — sees the work as it did on the main thread (the main thread
-// resolved them from the folder the process started in: process-preloads.ts); then, for each work posted to it (one a
-// command: command-thread.ts), it imports the work's module and posts what its function returns, or a user error's
-// message, and waits for the next.
+// resolved them from the folder the process started in: process-preloads.ts); then it imports the module of the work
+// posted to it and posts what its function returns, or a user error's message, and ends — or, kept by the command
+// (command-thread.ts keepCommandThread), waits for the next work.
 import { parentPort, workerData } from 'node:worker_threads';
 import { isUserError } from '../util/errors.ts';
 import { beginCommand } from '../util/log.ts';
@@ -36,12 +36,18 @@ for (const spec of setup.preloads) {
 parentPort!.on('message', async (job: ThreadJob) => {
   const work = ((await import(job.module)) as Record<string, unknown>)[job.name] as Work;
   beginCommand();
+  let end: ThreadMessage;
   try {
-    post({ result: work(job.data, noteAndWait) });
+    end = { result: work(job.data, noteAndWait) };
   } catch (e) {
     if (!isUserError(e)) throw e;
-    post({ userError: e.message });
+    end = { userError: e.message };
   }
+  // what the work had Node write on its next turn (a warning of process.emitWarning) comes before its end
+  await new Promise((resolve) => setImmediate(resolve));
+  post(end);
+  // a thread that is not kept ends once what its work left running (a timer) is done, as the command waits for it
+  if (!job.keep) parentPort!.unref();
 });
 
 /** Sends `note` to the main thread's onNote and waits until that has run (ThreadSetup.noteDone says why). */

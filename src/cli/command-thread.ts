@@ -4,10 +4,12 @@
 // ends by that signal (130 / 143 in a shell). A user error comes back as its message and is thrown here as every
 // command's is; a thread that Node stopped because the JavaScript heap was full is cleaned up as a stopped one and said
 // in one line (heap-limit.ts); anything else (a bug) is thrown with its stack.
-// A thread whose work ended (a result or a user error) waits, not holding the process open, for the next command of
-// this process (a caller running several in process, as the tests do), which then finds the work's modules loaded
-// (≈ 0.4 s a start): only while the process's environment is as it was when the thread started (a thread's
-// process.env is a copy), and the command's once-only notes are forgotten before each (log.ts beginCommand).
+// The thread ends with its work, and the command once the thread has (what it wrote has all come through then), which
+// frees what the work held (a CPU backend's WebAssembly memory never shrinks). A caller that runs several commands in
+// one process (the tests, in process) may keep it instead (keepCommandThread): a thread whose work ended waits, not
+// holding the process open, for the next command, which finds the work's modules loaded (≈ 0.4 s a start) — only
+// while the process's environment is as it was (a thread's process.env is a copy); each command's once-only notes are
+// said again (log.ts beginCommand).
 import { Worker } from 'node:worker_threads';
 import { stopOwnWrites } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
@@ -53,6 +55,8 @@ export interface ThreadJob {
    */
   name: string;
   data: unknown;
+  /** Whether the thread waits for the next work once this one ended (keepCommandThread), or ends with it. */
+  keep: boolean;
 }
 
 /** What the thread posts: what it writes to stdout (fd 1) or stderr (fd 2), a note on the way, then the result or a user error's message. */
@@ -71,28 +75,40 @@ export interface ThreadHooks {
 interface CommandThread {
   worker: Worker;
   setup: ThreadSetup;
-  /** The process's environment when the thread started, which its process.env copied. */
+  /** The process's environment when the thread's last work ended (its own setenv calls included: OpenBLAS's core). */
   env: string;
 }
+
+/** Whether a thread whose work ended waits for the process's next command (keepCommandThread). */
+let keeping = false;
 
 /** The thread whose last work ended, waiting for the next command of this process; null while none does. */
 let waiting: CommandThread | null = null;
 
-/** The waiting thread where the environment is still the one it copied, else a new one. */
+/**
+ * Keeps a command's thread, once its work ended, for the next command of this process (its modules loaded): for a
+ * caller that runs several commands in one process, as the tests do. The thread holds what its work left (memory a
+ * CPU backend took) until it runs another, or the process ends.
+ */
+export function keepCommandThread(): void {
+  keeping = true;
+}
+
+/** The waiting thread where it still runs and the environment is the one it copied, else a new one. */
 function takeThread(): CommandThread {
-  const env = JSON.stringify(process.env);
   const thread = waiting;
   waiting = null;
-  if (thread !== null && thread.env === env) {
+  // threadId is -1 once the thread stopped, which may be before its 'exit' event (a timer its last work left threw)
+  if (thread !== null && thread.worker.threadId !== -1 && thread.env === JSON.stringify(process.env)) {
     thread.worker.ref();
     return thread;
   }
   if (thread !== null) void thread.worker.terminate();
   const setup: ThreadSetup = { stderrTty: Boolean(process.stderr.isTTY), stderrColumns: new SharedArrayBuffer(4), noteDone: new SharedArrayBuffer(4),
     nativeSections: new SharedArrayBuffer(4), preloads: processPreloads() };
-  const started: CommandThread = { worker: new Worker(BOOT, { eval: true, workerData: setup }), setup, env };
+  const started: CommandThread = { worker: new Worker(BOOT, { eval: true, workerData: setup }), setup, env: '' };
   // while it waits (a command's work has listeners of its own): an error then is a bug of what a work left running
-  // (a timer), said, and a thread that ended is not run again
+  // (a timer), said, and a thread that ended is not run again; what it writes then goes through as a work's does
   started.worker.on('error', (e) => {
     if (waiting !== started) return;
     waiting = null;
@@ -101,7 +117,23 @@ function takeThread(): CommandThread {
   started.worker.on('exit', () => {
     if (waiting === started) waiting = null;
   });
+  started.worker.on('message', (m: ThreadMessage) => {
+    if (waiting === started && 'output' in m) writeOutput(m.output);
+  });
   return started;
+}
+
+/** Writes what the thread wrote to this process's stdout or stderr. */
+function writeOutput(output: { fd: 1 | 2; chunk: string | Uint8Array }): void {
+  (output.fd === 1 ? process.stdout : process.stderr).write(output.chunk);
+}
+
+/** Keeps `thread`, whose work ended, for the next command (a thread kept before it, by a command run beside it, ends). */
+function park(thread: CommandThread): void {
+  if (waiting !== null) void waiting.worker.terminate();
+  thread.env = JSON.stringify(process.env);
+  thread.worker.unref();
+  waiting = thread;
 }
 
 /** Runs the function `name` of the module `module` on the command thread with `data`; resolves to what it returns. */
@@ -128,7 +160,7 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
   });
   return new Promise((resolve, reject) => {
     const onMessage = (m: ThreadMessage): void => {
-      if ('output' in m) (m.output.fd === 1 ? process.stdout : process.stderr).write(m.output.chunk);
+      if ('output' in m) writeOutput(m.output);
       else if ('note' in m) {
         try {
           hooks.onNote?.(m.note);
@@ -138,9 +170,9 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
           Atomics.notify(done, 0);
         }
       } else {
-        // the work's end: what it wrote came before, in order; the thread waits for the next command
+        // the work's end (what it wrote came before, in order): a kept thread waits for the next command, another ends
         ended = 'userError' in m ? { userError: m.userError } : { result: { value: m.result as R } };
-        if (stoppedBy === null) finish(true);
+        if (keeping && stoppedBy === null) finish(true);
       }
     };
     const onError = (e: unknown): void => { crash = e; };
@@ -148,20 +180,17 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
     worker.on('message', onMessage);
     worker.on('error', onError);
     worker.once('exit', onExit);
-    worker.postMessage({ module, name, data } satisfies ThreadJob);
+    worker.postMessage({ module, name, data, keep: keeping } satisfies ThreadJob);
 
-    /** The work ended with the thread alive (`alive`: it waits for the next command), or the thread ended. */
-    function finish(alive: boolean): void {
+    /** The work ended with the thread kept (`kept`: it waits for the next command), or the thread ended. */
+    function finish(kept: boolean): void {
       worker.off('message', onMessage);
       worker.off('error', onError);
       worker.off('exit', onExit);
       clearTimeout(slowStop);
       process.stderr.off('resize', resized);
       off();
-      if (alive) {
-        worker.unref();
-        waiting = thread;
-      }
+      if (kept) park(thread);
       const failedWrite = output.release();
       if (stoppedBy !== null) return stop(stoppedBy, hooks);
       // Node stopped the thread where it was (no finally ran): what it was writing is removed as after Ctrl-C, its lock too

@@ -5,7 +5,7 @@
 // only the process's end; a preload given in NODE_OPTIONS (--import, the only way to give one through the
 // mistral-tune command itself) runs on the work's thread, as one given to node does; a note from the work (train
 // --dashboard's run folder) is handled while the work waits, so the dashboard's process is not forked while the work is
-// inside OpenBLAS, which would leave it hanging; a thread whose work ended runs the process's next command, as a
+// inside OpenBLAS, which would leave it hanging; a kept thread whose work ended runs the process's next command, as a
 // thread of its own would.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadOpenBlas } from '../../src/backend/cpu/openblas.ts';
-import { runOnThread } from '../../src/cli/command-thread.ts';
+import { keepCommandThread, runOnThread } from '../../src/cli/command-thread.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -138,9 +138,29 @@ process.stdout.write(String(done));`;
   assert.equal(r.stdout, '150', r.stderr);
 });
 
-test('a thread whose work ended runs the process\'s next command, which says its once-only warnings again; one whose work failed with a user error too; a changed environment, or a bug (in the work or after it), gets a new thread', async () => {
+test('a command\'s thread ends with its work, what Node wrote after it (a warning) said first; kept (keepCommandThread), it runs the next command, also once its work set the process\'s own environment (OpenBLAS\'s core)', { timeout: 60_000 }, () => {
+  const script = `import { keepCommandThread, runOnThread } from ${JSON.stringify(runnable(path.join(ROOT, 'src', 'cli', 'command-thread.ts')))};
+const work = ${JSON.stringify(runnable(path.join(ROOT, 'test', 'cli', 'thread-work.ts')))}, hooks = { onStop: () => {} };
+const ids = [await runOnThread(work, 'nodeWarning', null, hooks), await runOnThread(work, 'nodeWarning', null, hooks)];
+keepCommandThread();
+ids.push(await runOnThread(work, 'openBlas', null, hooks), await runOnThread(work, 'nodeWarning', null, hooks));
+process.stdout.write(JSON.stringify(ids));`;
+  const file = path.join(tempDir('mt-thread-keep-'), 'keep.mjs'); // plain JavaScript: Node 20 runs no .mts without tsx
+  fs.writeFileSync(file, script);
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  const r = spawnSync(process.execPath, [...TS_LOADER, file], { cwd: ROOT, encoding: 'utf8', timeout: 50_000, env });
+  assert.equal(r.status, 0, r.stderr);
+  const [a, b, c, d] = JSON.parse(r.stdout) as number[];
+  assert.ok(a !== b && b !== c, `a thread a command where none is kept: ${r.stdout}`);
+  assert.equal(d, c, 'the kept thread runs the next command, though its work set OPENBLAS_CORETYPE in the process\'s environment');
+  assert.equal(r.stderr.match(/Warning: a planted Node warning/g)?.length, 3, `each said, kept or not: ${r.stderr}`);
+});
+
+test('a kept thread whose work ended runs the process\'s next command, which says its once-only warnings again; one whose work failed with a user error too; a changed environment, or a bug (in the work or after it), gets a new thread', async () => {
   const work = runnable(path.join(ROOT, 'test', 'cli', 'thread-work.ts'));
   const hooks = { onStop: () => {} };
+  keepCommandThread(); // as the tests' in-process CLI does (in-process-cli.ts)
   const said: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((chunk: string | Uint8Array, ...rest: []) => (typeof chunk === 'string' ? (said.push(chunk), true) : write(chunk, ...rest))) as typeof process.stderr.write;

@@ -1,6 +1,10 @@
 // The CLI run in this process (main()), its stdout and stderr caught: for tests of what it says where spawning a
-// process per case would cost more than the case.
+// process per case would cost more than the case. Its commands' thread is kept from one to the next (their modules
+// loaded: command-thread.ts keepCommandThread).
+import { keepCommandThread } from '../../src/cli/command-thread.ts';
 import { main } from '../../src/cli/main.ts';
+
+keepCommandThread();
 
 export async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [], err: string[] = [];
