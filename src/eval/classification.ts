@@ -5,7 +5,7 @@ import { needArg } from '../util/api-args.ts';
 import type { TokenRow } from '../data/batch.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import { UserError } from '../util/errors.ts';
-import { requireFiniteLoss } from './evaluate.ts';
+import { regimeBatches, requireFiniteLoss } from './evaluate.ts';
 
 /**
  * Classes past which no confusion matrix is built: its n² counts (4M at 2048 classes, some 8 MB of JSON in a report)
@@ -67,7 +67,7 @@ export function evaluateClassification(model: MistralModel, rows: readonly Token
   needArg('evaluateClassification', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
   needArg('evaluateClassification', 'rows', rows, 'array', { hint: 'the rows of loadTokenRows(file, {task: \'classification\'})' });
   const numLabels = model.scoreHead().numLabels;
-  const truth: number[] = [], predicted: number[] = [];
+  const truth = new Array<number>(rows.length), predicted = new Array<number>(rows.length);
   let lossSum = 0;
   forEachClassLogits(model, rows, batchSize, (z, i, row) => {
     if (row.label === undefined || row.label < 0 || row.label >= numLabels) {
@@ -75,8 +75,8 @@ export function evaluateClassification(model: MistralModel, rows: readonly Token
     }
     const max = Math.max(...z);
     lossSum += logSumExp(z) - z[row.label]!;
-    truth.push(row.label);
-    predicted.push(z.indexOf(max));
+    truth[i] = row.label;
+    predicted[i] = z.indexOf(max);
     return lossSum;
   });
   if (rows.length === 0) throw new UserError('no rows to evaluate');
@@ -92,31 +92,31 @@ export interface ClassPrediction {
 /** The classification head's prediction for each of `rows` (labels, if any, are not read), in batches. */
 export function predictClasses(model: MistralModel, rows: readonly TokenRow[], batchSize: number, onBatch?: (done: number) => void): ClassPrediction[] {
   model.scoreHead();
-  const out: ClassPrediction[] = [];
+  const out: ClassPrediction[] = new Array<ClassPrediction>(rows.length);
   let lseSum = 0;
-  forEachClassLogits(model, rows, batchSize, (z) => {
+  forEachClassLogits(model, rows, batchSize, (z, i) => {
     const lse = logSumExp(z);
-    out.push({ label: z.indexOf(Math.max(...z)), probs: z.map((x) => Math.exp(x - lse)) });
+    out[i] = { label: z.indexOf(Math.max(...z)), probs: z.map((x) => Math.exp(x - lse)) };
     return (lseSum += lse);
   }, onBatch);
   return out;
 }
 
 /**
- * Calls `fn` with each row's class logits, batch by batch; `fn` returns a running sum that must stay finite (the
- * loss, or the log-partition): NaN or infinite logits stop the evaluation loudly.
+ * Calls `fn` with each row's class logits, batch by batch (regimeBatches: a longrope model's rows may come out of
+ * order); `fn` returns a running sum that must stay finite (the loss, or the log-partition): NaN or infinite logits
+ * stop the evaluation loudly.
  */
 function forEachClassLogits(model: MistralModel, rows: readonly TokenRow[], batchSize: number,
   fn: (z: number[], index: number, row: TokenRow) => number, onBatch?: (done: number) => void): void {
   const numLabels = model.scoreHead().numLabels;
-  let sum = 0;
-  for (let i = 0; i < rows.length; i += batchSize) {
-    const chunk = rows.slice(i, i + batchSize);
+  let sum = 0, done = 0;
+  for (const { rows: chunk, indices } of regimeBatches(model, rows, batchSize)) {
     const logits = model.classLogits(model.collate(chunk));
     const before = sum;
-    chunk.forEach((row, b) => { sum = fn(Array.from(logits.subarray(b * numLabels, (b + 1) * numLabels)), i + b, row); });
-    requireFiniteLoss(sum - before, i, chunk.length);
-    onBatch?.(i + chunk.length);
+    chunk.forEach((row, b) => { sum = fn(Array.from(logits.subarray(b * numLabels, (b + 1) * numLabels)), indices[b]!, row); });
+    requireFiniteLoss(sum - before, indices);
+    onBatch?.(done += chunk.length);
   }
 }
 

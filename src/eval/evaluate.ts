@@ -1,5 +1,6 @@
 // Evaluation of a causal LM on token rows: the token-weighted mean loss over a whole data set
-// (Σ NLL of every target token / their count), so the result does not depend on batch size or padding.
+// (Σ NLL of every target token / their count), so the result does not depend on batch size or padding
+// (a longrope model's rows are batched by rope regime for that: regimeBatches).
 // A NaN or infinite loss is an error naming its rows, never a number (or JSON null) in a report.
 import { needArg } from '../util/api-args.ts';
 import { countTargets, type TokenRow } from '../data/batch.ts';
@@ -25,22 +26,14 @@ export function evaluateLoss(model: MistralModel, rows: Iterable<TokenRow>, opts
   needArg('evaluateLoss', 'options', opts, 'object', { hint: 'an object such as {batchSize: 8}' });
   if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new UserError(`batch size must be an integer ≥ 1, got ${opts.batchSize}`);
   let sum = 0, count = 0, done = 0;
-  let pending: TokenRow[] = [];
-  const flush = (): void => {
-    if (pending.length === 0) return;
-    const r = model.loss(model.collate(pending));
-    requireFiniteLoss(r.sum, done, pending.length);
+  for (const { rows: batch, indices } of regimeBatches(model, rows, opts.batchSize)) {
+    const r = model.loss(model.collate(batch));
+    requireFiniteLoss(r.sum, indices);
     sum += r.sum;
     count += r.count;
-    done += pending.length;
-    pending = [];
+    done += batch.length;
     opts.onBatch?.(done);
-  };
-  for (const row of rows) {
-    pending.push(row);
-    if (pending.length === opts.batchSize) flush();
   }
-  flush();
   if (count === 0) throw new UserError(`no target tokens to evaluate (${NO_TARGETS})`);
   const loss = sum / count;
   return { loss, perplexity: Math.exp(loss), tokens: count };
@@ -88,8 +81,37 @@ export class NonFiniteLossError extends UserError {
   }
 }
 
-/** Throws when a batch's summed loss (rows first … first + n − 1, 0-based) is NaN or infinite. */
-export function requireFiniteLoss(lossSum: number, first: number, n: number): void {
+/** Throws when a batch's summed loss (of the rows at `indices`, 0-based, ascending) is NaN or infinite. */
+export function requireFiniteLoss(lossSum: number, indices: readonly number[]): void {
   if (Number.isFinite(lossSum)) return;
-  throw new NonFiniteLossError(lossSum, `${first}–${first + n - 1}`);
+  const first = indices[0]!, last = indices[indices.length - 1]!;
+  throw new NonFiniteLossError(lossSum, last - first === indices.length - 1 ? `${first}–${last}` : indices.join(', '));
+}
+
+/** A batch of evaluation rows and their 0-based places in the data. */
+export interface EvalBatch {
+  rows: TokenRow[];
+  indices: number[];
+}
+
+/**
+ * `rows` in batches of up to `batchSize`, in data order within each rope regime (MistralModel.ropeRegime): with
+ * longrope, a short row padded beside one past the original context would take the long factors, so its loss and
+ * class would depend on the batch size; batched apart, every row is scored as transformers scores it alone. Other
+ * models have one regime: consecutive rows, as before.
+ */
+export function* regimeBatches(model: MistralModel, rows: Iterable<TokenRow>, batchSize: number): Generator<EvalBatch> {
+  const pending: [EvalBatch, EvalBatch] = [{ rows: [], indices: [] }, { rows: [], indices: [] }];
+  let i = 0;
+  for (const row of rows) {
+    const b = pending[model.ropeRegime(row.inputIds.length)];
+    b.rows.push(row);
+    b.indices.push(i++);
+    if (b.rows.length === batchSize) {
+      yield { rows: b.rows, indices: b.indices };
+      b.rows = [];
+      b.indices = [];
+    }
+  }
+  for (const b of pending) if (b.rows.length > 0) yield b;
 }

@@ -107,6 +107,15 @@ export class MistralModel {
     return pad !== null && pad >= 0 ? pad : 0;
   }
 
+  /**
+   * Which rope frequencies a row of `length` tokens gets when run alone: 1 for longrope's long set (past
+   * original_max_position_embeddings), else 0. A padded batch takes the set of its widest row (transformers looks at
+   * the batch's reach), so evaluation batches rows of one regime together to score each as it is scored alone.
+   */
+  ropeRegime(length: number): 0 | 1 {
+    return this.rope.long !== null && length > this.rope.long.after ? 1 : 0;
+  }
+
   /** Attaches (or with null detaches) a LoRA adapter to every targeted projection. */
   setLora(adapter: LoraAdapter | null): void {
     if (this.lora && this.lora !== adapter) freeLora(this.backend, this.lora);

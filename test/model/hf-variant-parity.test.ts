@@ -10,6 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assertTol, test, testBackend, TEST_DTYPE, TEST_PRECISION, tol } from '../backend/device.ts';
 import { causalLmBackward } from '../../src/model/backward.ts';
+import { predictClasses } from '../../src/eval/classification.ts';
+import { evaluateLoss } from '../../src/eval/evaluate.ts';
 import { collate } from '../../src/data/batch.ts';
 import { loadConfig } from '../../src/model/config.ts';
 import { generate } from '../../src/model/generate.ts';
@@ -120,4 +122,49 @@ test('dynamic rope: a batch that reaches past max_position_embeddings is refused
   fs.writeFileSync(file, JSON.stringify({ ...cfg, max_position_embeddings: T }));
   const atLimit = loadModel(dir, { backend: testBackend(), dtype: TEST_DTYPE });
   assertTol('logits', relErr(atLimit.logits(batch), readFixture(path.join(VARIANTS, 'dynamic', 'expected.safetensors')).logits!.data), 'dynamic at max_position_embeddings');
+});
+
+test('longrope: evaluation scores each row with the factors transformers gives it alone, whatever the batch size', () => {
+  // A row of 24 tokens (past longrope-long's original 16: long factors) and one of 16 (short). Batched together, the
+  // short row would be padded to 24 and take the long factors. HF's logits for each alone: the long row is the
+  // fixture's row 0; the short one is a causal prefix of row 1 under the longrope fixture (the same factors, θ and
+  // attention factor, its original context 32: short factors at 24 tokens, so also at 16). The long row has one
+  // target (its last token), so that the loss is mostly the short row's.
+  const ids = tiny.input_ids!.data as Int32Array;
+  const long = Array.from(ids.subarray(0, T)), short = Array.from(ids.subarray(T, T + 16));
+  const V = 512;
+  const nll = (logits: Float32Array, row: number, tokens: number[], from = 0): number => {
+    let s = 0;
+    for (let t = from; t + 1 < tokens.length; t++) {
+      const z = logits.subarray((row * T + t) * V, (row * T + t + 1) * V);
+      const max = z.reduce((m, x) => Math.max(m, x), -Infinity);
+      s += max + Math.log(z.reduce((a, x) => a + Math.exp(x - max), 0)) - z[tokens[t + 1]!]!;
+    }
+    return s;
+  };
+  const hfLong = nll(readFixture(path.join(VARIANTS, 'longrope-long', 'expected.safetensors')).logits!.data as Float32Array, 0, long, T - 2);
+  const hfShort = nll(readFixture(path.join(VARIANTS, 'longrope', 'expected.safetensors')).logits!.data as Float32Array, 1, short);
+  const model = loadModel(modelDir('longrope-long'), { backend: testBackend(), dtype: TEST_DTYPE });
+  const longLabels = Int32Array.from(long, (id, t) => (t === T - 1 ? id : -100));
+  const rows = [
+    { inputIds: Int32Array.from(short), labels: null },
+    { inputIds: Int32Array.from(long), labels: longLabels },
+    { inputIds: Int32Array.from(short), labels: null },
+  ];
+  const want = (2 * hfShort + hfLong) / (2 * 15 + 1);
+  for (const batchSize of [1, 2, 3]) {
+    const { loss } = evaluateLoss(model, rows, { batchSize });
+    assertTol('loss', Math.abs(loss - want) / want, `loss with batch size ${batchSize}: ${loss} vs HF's rows alone ${want}`);
+  }
+  // classification: the same predictions and probabilities, in the rows' order, for any batch size
+  const C = model.cfg.hiddenSize, be = model.backend;
+  const w = be.alloc(model.dtype, 3 * C);
+  be.upload(w, { dtype: 'f32', data: tiny.cls_score_weight!.data as Float32Array });
+  model.setScoreHead(w, false);
+  const one = predictClasses(model, rows, 1);
+  for (const batchSize of [2, 3]) {
+    const got = predictClasses(model, rows, batchSize);
+    got.forEach((p, i) => assertTol('logits', relErr(p.probs, one[i]!.probs), `row ${i}'s class probabilities with batch size ${batchSize}`));
+  }
+  assert.ok(relErr(one[0]!.probs, one[1]!.probs) > 1e-3, 'the rows differ, so their order is checked');
 });
