@@ -476,11 +476,16 @@ export function classificationPadId(c: MistralConfig): number | null {
   return c.padTokenId ?? c.eosTokenIds.find((id) => id >= 0) ?? null;
 }
 
-/** Number of parameters of the base model (embedding, layers, final norm, LM head unless tied). */
+/**
+ * Number of parameters of the model config.json describes, as transformers' num_parameters() counts them: embedding,
+ * layers, final norm, and the head — the LM head unless tied, or for …ForSequenceClassification the score head
+ * (a row per class: 2 where the config names none) and no LM head.
+ */
 export function parameterCount(cfg: MistralConfig): number {
   const { hiddenSize: C, intermediateSize: I, numHeads: H, numKvHeads: KV, headDim: D, vocabSize: V } = cfg;
   const attn = C * H * D * 2 + C * KV * D * 2;
   const mlp = 3 * C * I;
   const layer = attn + mlp + 2 * C;
-  return V * C + cfg.numLayers * layer + C + (cfg.tieWordEmbeddings ? 0 : V * C);
+  const head = cfg.task === 'classification' ? (cfg.labels?.length ?? 2) * C : cfg.tieWordEmbeddings ? 0 : V * C;
+  return V * C + cfg.numLayers * layer + C + head;
 }

@@ -82,6 +82,17 @@ test('Mistral 7B v0.3: rope theta 1e6, sliding_window null, vocab 32768', () => 
   assert.equal(parameterCount(cfg), 7248023552);
 });
 
+test('a classification config counts its score head, not an LM head, as transformers num_parameters() does', () => {
+  // tiny MistralForSequenceClassification configs saved by transformers 5.17, num_parameters() beside each
+  const base = { model_type: 'mistral', vocab_size: 600, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 12 };
+  const cls = (extra: Record<string, unknown>): MistralConfig => parseConfig({ ...base, architectures: ['MistralForSequenceClassification'], ...extra });
+  const labels = (n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), `LABEL_${i}`]));
+  assert.equal(parameterCount(cls({ tie_word_embeddings: true, id2label: labels(4) })), 37920);
+  assert.equal(parameterCount(cls({ tie_word_embeddings: false, head_dim: 8, id2label: labels(3) })), 34816);
+  assert.equal(parameterCount(cls({ tie_word_embeddings: false, head_dim: 8 })), 34816 - 32); // no id2label: 2 classes
+  assert.equal(parameterCount(parseConfig({ ...base, head_dim: 8, tie_word_embeddings: false })), 34816 - 3 * 32 + 600 * 32);
+});
+
 test('the variant fixtures parse as their folder names say', () => {
   const v = (name: string): MistralConfig => loadConfig(path.join(FIXTURES, 'variants', name));
   assert.equal(v('no-window').slidingWindow, null);
