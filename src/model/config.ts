@@ -12,7 +12,7 @@ import { intKey, jsonValueText } from '../util/json-file.ts';
 import { checkpointFolderHint, QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { HF_NAMES } from './names.ts';
 import { parseLayerTypes, type LayerType } from './layer-types.ts';
-import { parseRope, type RopeScaling } from './rope-config.ts';
+import { parseRope, ropeDictKey, type RopeScaling } from './rope-config.ts';
 import { notATokenId } from './token-id-list.ts';
 import { negativeId, negativePadId, warnNegativeIds } from './negative-ids.ts';
 import { numberKindRefused, readConfigJson } from './config-number-forms.ts';
@@ -35,6 +35,8 @@ export interface MistralConfig {
   ropeTheta: number;
   /** A scaled rope (linear, yarn, llama3; dynamic, run only within max_position_embeddings) with transformers' defaults filled in; null = plain rope. */
   ropeScaling: RopeScaling | null;
+  /** Set where a scaled rope comes from rope_parameters (transformers 5's key), not rope_scaling: the key messages name. */
+  ropeKey?: 'rope_parameters';
   /** Key j is visible from query i when 0 ≤ i − j < slidingWindow; null = plain causal. */
   slidingWindow: number | null;
   /** Each layer's attention type (Ministral's layer_types): "full_attention" layers have no window; null = every layer slidingWindow's (layerWindow). */
@@ -282,6 +284,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     ...(HIDDEN_ACTS[act as HiddenAct] === 'silu' ? {} : { hiddenAct: act as HiddenAct }),
     ropeTheta: rope.theta,
     ropeScaling: rope.scaling,
+    ...(rope.scaling && ropeDictKey(c) === 'rope_parameters' ? { ropeKey: 'rope_parameters' as const } : {}),
     slidingWindow: sw as number | null,
     layerTypes,
     attentionDropout: attentionDropout as number,

@@ -51,7 +51,8 @@ export function parseRope(c: Json, headDim: number, maxPositions: number, err: E
     if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) err(key, `must be an object or null, got ${JSON.stringify(v)}`);
   }
   const scaling = c.rope_scaling as Json | null | undefined;
-  const [key, dict] = scaling && Object.keys(scaling).length > 0 ? ['rope_scaling', scaling] : ['rope_parameters', (c.rope_parameters ?? {}) as Json];
+  const key = ropeDictKey(c);
+  const dict = (key === 'rope_scaling' ? scaling : c.rope_parameters ?? {}) as Json;
   const name = (k: string): string => `${key}.${k}`;
   const type = 'rope_type' in dict ? dict.rope_type : 'type' in dict ? dict.type : 'default';
   const theta = 'rope_theta' in dict ? dict.rope_theta : 'rope_theta' in c ? c.rope_theta : 10000;
@@ -176,12 +177,18 @@ function readsAs(doc: Json, headDim: number, maxPositions: number, rope: RopeCon
   }
 }
 
+/** The key of config `c`'s rope dict: rope_scaling where it is a non-empty object (transformers 4's key, which wins), else rope_parameters. */
+export function ropeDictKey(c: Json): 'rope_scaling' | 'rope_parameters' {
+  const v = c.rope_scaling;
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0 ? 'rope_scaling' : 'rope_parameters';
+}
+
 /**
  * Why a model with dynamic rope scaling cannot take positions up to `reach` (past max_position_embeddings, where
  * transformers would recompute its frequencies), or null when it can (or its rope is not dynamic).
  */
-export function dynamicRopeRefusal(cfg: { ropeScaling: RopeScaling | null; maxPositionEmbeddings: number }, reach: number, fix: string): string | null {
+export function dynamicRopeRefusal(cfg: { ropeScaling: RopeScaling | null; ropeKey?: 'rope_parameters'; maxPositionEmbeddings: number }, reach: number, fix: string): string | null {
   if (cfg.ropeScaling?.type !== 'dynamic' || reach <= cfg.maxPositionEmbeddings) return null;
-  return `"dynamic" rope scaling (rope_scaling) changes its frequencies for inputs longer than max_position_embeddings ${cfg.maxPositionEmbeddings}, ` +
+  return `"dynamic" rope scaling (${cfg.ropeKey ?? 'rope_scaling'}) changes its frequencies for inputs longer than max_position_embeddings ${cfg.maxPositionEmbeddings}, ` +
     `which is not supported; here they reach ${reach} tokens: ${fix}`;
 }

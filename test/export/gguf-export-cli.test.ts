@@ -10,11 +10,11 @@ import { FIXTURES, makeTokenizerModel, TINY_BASE } from '../helpers.ts';
 import { cli, tmp } from './gguf-models.ts';
 
 /** The tiny fixture with `rope_scaling` set to `rope`, as tmp/`name`. */
-function withRope(name: string, rope: Record<string, unknown>): string {
+function withRope(name: string, rope: Record<string, unknown>, key: 'rope_scaling' | 'rope_parameters' = 'rope_scaling'): string {
   const dir = path.join(tmp, name);
   fs.cpSync(TINY_BASE, dir, { recursive: true });
   const file = path.join(dir, 'config.json');
-  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), rope_scaling: rope }));
+  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), [key]: rope }));
   return dir;
 }
 
@@ -28,6 +28,9 @@ test('refused with one line, nothing written: a classification adapter, a vocabu
     // (its own longrope, for other architectures, switches by context size): refused naming config.json and the key
     [['--model', withRope('longrope', { rope_type: 'longrope', short_factor: Array(8).fill(1.5), long_factor: Array(8).fill(3), original_max_position_embeddings: 64 })],
       /longrope\/config\.json: rope_scaling: longrope cannot be exported to GGUF: it has two sets of frequencies/],
+    // the same under transformers 5's rope_parameters (as save_pretrained writes it) names that key
+    [['--model', withRope('longrope5', { rope_type: 'longrope', rope_theta: 10000, short_factor: Array(8).fill(1.5), long_factor: Array(8).fill(3), original_max_position_embeddings: 64 }, 'rope_parameters')],
+      /longrope5\/config\.json: rope_parameters: longrope cannot be exported to GGUF/],
   ];
   for (const [args, msg, format = 'gguf'] of cases) {
     const out = path.join(tmp, 'refused.gguf');

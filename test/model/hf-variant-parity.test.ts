@@ -112,13 +112,17 @@ for (const name of NAMES) {
   });
 }
 
-test('dynamic rope: a batch that reaches past max_position_embeddings is refused, naming rope_scaling', () => {
+test('dynamic rope: a batch that reaches past max_position_embeddings is refused, naming its rope key (rope_scaling or rope_parameters)', () => {
   const dir = modelDir('dynamic');
   const file = path.join(dir, 'config.json');
   const cfg = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
   fs.writeFileSync(file, JSON.stringify({ ...cfg, max_position_embeddings: T - 1 }));
   const model = loadModel(dir, { backend: testBackend(), dtype: TEST_DTYPE });
   assert.throws(() => model.logits(batch), { name: 'UserError', message: `"dynamic" rope scaling (rope_scaling) changes its frequencies for inputs longer than max_position_embeddings ${T - 1}, which is not supported; here they reach ${T} tokens: keep rows within ${T - 1} tokens` });
+  // the same rope under transformers 5's rope_parameters (as save_pretrained writes it): the message names that key
+  const { rope_scaling: scaling, rope_theta: theta, ...rest } = cfg as { rope_scaling: Record<string, unknown>; rope_theta: number };
+  fs.writeFileSync(file, JSON.stringify({ ...rest, rope_parameters: { ...scaling, rope_theta: theta }, max_position_embeddings: T - 1 }));
+  assert.throws(() => loadModel(dir, { backend: testBackend(), dtype: TEST_DTYPE }).logits(batch), { name: 'UserError', message: /^"dynamic" rope scaling \(rope_parameters\) changes/ });
   fs.writeFileSync(file, JSON.stringify({ ...cfg, max_position_embeddings: T }));
   const atLimit = loadModel(dir, { backend: testBackend(), dtype: TEST_DTYPE });
   assertTol('logits', relErr(atLimit.logits(batch), readFixture(path.join(VARIANTS, 'dynamic', 'expected.safetensors')).logits!.data), 'dynamic at max_position_embeddings');

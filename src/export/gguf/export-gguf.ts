@@ -49,7 +49,7 @@ export function requireGgufConfig(cfg: MistralConfig, modelDir: string, words: O
   requireSiluGate(cfg, path.join(modelDir, 'config.json'), words);
   refuseNegativeConfigIds(cfg, path.join(modelDir, 'config.json'));
   if (cfg.ropeScaling?.type === 'longrope') {
-    throw new UserError('rope_scaling: longrope cannot be exported to GGUF: it has two sets of frequencies, switched at the original context, and llama.cpp\'s llama ' +
+    throw new UserError(`${cfg.ropeKey ?? 'rope_scaling'}: longrope cannot be exported to GGUF: it has two sets of frequencies, switched at the original context, and llama.cpp's llama ` +
       `architecture one (${mergeCall(words)} writes an HF model folder)`, path.join(modelDir, 'config.json'));
   }
 }
