@@ -2,7 +2,7 @@
 // inputIds, −100 where no loss is taken; the target of position t is labels[t + 1], so a trained token
 // has labels[t] = inputIds[t]). The rules:
 //  - one BOS, at the start, for every shape but pre-tokenized rows (which pass through validated), when the
-//    tokenizer adds one (HF's add_bos_token, adds-special.ts); none otherwise ("BOS +" below is then nothing);
+//    tokenizer adds one (tokenizer.json's post-processor, as HF decides it: adds-special.ts); none otherwise ("BOS +" below is then nothing);
 //    a chat has the BOS tokens its template writes and no other (HF's apply_chat_template, TRL's conversational
 //    path: a template without bos_token, ChatML's, gives a chat without BOS);
 //  - {text}: BOS + text + EOS, all trained;

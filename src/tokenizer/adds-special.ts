@@ -1,20 +1,18 @@
 // Whether the tokenizer starts an encoding with its BOS token, or ends one with its EOS token, decided as HF
-// transformers decides it:
-//  1. tokenizer_config.json's add_bos_token / add_eos_token, when it says true or false;
-//  2. for a Llama tokenizer class (LlamaTokenizer[Fast], CodeLlamaTokenizer[Fast]: Mistral's), whose flags
-//     default to BOS yes, EOS no and rewrite the post-processor: those defaults;
-//  3. else tokenizer.json's post-processor: a TemplateProcessing (alone or in a Sequence) whose single-sequence
+// transformers 5.17 decides it for a folder with tokenizer.json (the only kind loaded here):
+//  1. tokenizer.json's post-processor: a TemplateProcessing (alone or in a Sequence) whose single-sequence
 //     template puts the BOS token before the text adds it (the EOS token after the text, likewise); a
 //     BertProcessing or RobertaProcessing puts its `cls` before and its `sep` after; ByteLevel adds none;
-//  4. without a post-processor, BOS only for a folder without tokenizer_config.json (the "<s>" convention
-//     LoadedTokenizer follows there), since a generic HF tokenizer adds nothing; never EOS.
+//  2. without a post-processor, BOS only for a folder without tokenizer_config.json (the "<s>" convention
+//     LoadedTokenizer follows there), since HF adds nothing; never EOS.
+// tokenizer_config.json's add_bos_token / add_eos_token and a Llama class's defaults (BOS yes, EOS no) decide nothing:
+// transformers 5's from_pretrained drops the two keys when the folder has a tokenizer.json
+// (tokenization_utils_base.py: init_kwargs.pop("add_bos_token") where tokenizer_file is resolved), and the class then
+// keeps tokenizer.json's post-processor as it is ("add_bos_token": false before a "<s> $A" template: [1, …]).
 // Never true for a tokenizer without that token.
-import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import type { TokenizerConfig } from './tokenizer-config.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
-
-const LLAMA_CLASS = /^(Code)?LlamaTokenizer(Fast)?$/;
 
 export function tokenizerAddsBos(json: TokenizerJson, config: TokenizerConfig, bosId: number | null): boolean {
   return addsSpecial('bos', json, config, bosId);
@@ -26,12 +24,6 @@ export function tokenizerAddsEos(json: TokenizerJson, config: TokenizerConfig, e
 
 function addsSpecial(which: 'bos' | 'eos', json: TokenizerJson, config: TokenizerConfig, id: number | null): boolean {
   if (id === null) return false;
-  const key = `add_${which}_token`;
-  const flag = config.raw[key];
-  if (flag !== undefined && flag !== null && typeof flag !== 'boolean') throw new UserError('expected true or false', `${config.source}: ${key}`);
-  if (typeof flag === 'boolean') return flag;
-  const cls = config.raw['tokenizer_class'];
-  if (typeof cls === 'string' && LLAMA_CLASS.test(cls)) return which === 'bos';
   if (json.post_processor === null) return which === 'bos' && config.source === 'none';
   return processorsOf(json.post_processor).some((p) => putsAround(p, id, which === 'bos' ? 'before' : 'after'));
 }

@@ -48,8 +48,8 @@ export function asTransformersLoadsIt(json: TokenizerJson, config: TokenizerConf
 }
 
 /**
- * tokenizer_config.json's switch `key`: true or false, `fallback` when null or absent; anything else is refused, as
- * add_bos_token is (adds-special.ts): transformers reads it by truthiness ("legacy": "false" is legacy there), we read
+ * tokenizer_config.json's switch `key`: true or false, `fallback` when null or absent; anything else is refused:
+ * transformers reads it by truthiness ("legacy": "false" is legacy there), we read
  * only true, so the two tokenized such a text differently.
  */
 function flag(config: TokenizerConfig, key: string, fallback: boolean): boolean {

@@ -21,7 +21,7 @@ export interface ChatMessage {
 export interface Tokenizer {
   readonly vocabSize: number;
   readonly bosId: number | null;
-  /** Whether a sequence starts with BOS (HF's add_bos_token; see adds-special.ts). Default: when bosId is not null. */
+  /** Whether a sequence starts with BOS (as HF's post-processor adds it; see adds-special.ts). Default: when bosId is not null. */
   readonly addsBos?: boolean;
   readonly eosId: number | null;
   /** The tokenizer's pad token, when it has one (Mistral has none). */
