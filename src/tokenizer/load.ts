@@ -20,6 +20,7 @@ import { readTokenizerJson, warnRenumbered, type TokenizerJson } from './tokeniz
 import { checkAddedTokenGrowth } from './text-growth.ts';
 import { NO_RESIZE_FIX, tokensPastRows } from './model-fit.ts';
 import { LoadedTokenizer } from './tokenizer.ts';
+import { withMistralRegexFix, type ModelConfigFacts } from './mistral-regex.ts';
 import { buildVocab, type Vocab } from './vocab.ts';
 
 /** The bundled default: Mistral 7B v0.1's tokenizer (see its PROVENANCE.md). */
@@ -118,7 +119,8 @@ function loadFolder(folder: string, choice: EngineChoice): LoadedTokenizer {
   const file = path.join(folder, 'tokenizer.json');
   const config = readFolderTokenizerConfig(folder);
   const read = readTokenizerJson(file);
-  const json = addedTokensAsLoaded(asTransformersLoadsIt(read, config, folderModelType(folder)), config, folder, read);
+  const loaded = addedTokensAsLoaded(asTransformersLoadsIt(read, config, folderModelType(folder)), config, folder, read);
+  const json = withMistralRegexFix(loaded, config, folderModelFacts(folder));
   const vocab = buildVocab(json, file);
   const engine = pickEngine(json, config, vocab, file, choice);
   return new LoadedTokenizer({ json, config, vocab, engine, file });
@@ -151,6 +153,12 @@ function pickEngine(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab, 
 function folderModelType(folder: string): string | null {
   const type = modelConfigValue(folder, 'model_type');
   return typeof type === 'string' ? type : null;
+}
+
+/** What withMistralRegexFix reads of the folder's config.json; undefined without one. */
+function folderModelFacts(folder: string): ModelConfigFacts | undefined {
+  if (!fileIsThere(path.join(folder, 'config.json'))) return undefined;
+  return { modelType: modelConfigValue(folder, 'model_type'), transformersVersion: modelConfigValue(folder, 'transformers_version') };
 }
 
 /** `key` of the folder's config.json (a model's), undefined where there is none or it is not an object. */
