@@ -2,7 +2,8 @@
 // added_vocabulary.rs (find_matches): the leftmost-longest match, then the next one after it (matches never overlap);
 // a single_word token's match is dropped where a word character is beside it (Rust regex's Unicode \w), and the text
 // it covered is not searched again (so "qxb" is not found in "zqxb" when "zqx" is dropped there); lstrip/rstrip take
-// the whitespace beside a match (back to the previous split, no further) into it. Both engines split with it.
+// the whitespace beside a match (back to the previous split, no further) into it, but the next match is searched from
+// the end of the match itself, inside the spaces an rstrip took, as HF does. Both engines split with it.
 import type { AddedTokenSpec } from './tokenizer-json.ts';
 
 /** A piece of the text: an added token (its `text` is what it matched, with the stripped spaces), or plain text. */
@@ -106,11 +107,18 @@ export class AddedTokenMatcher {
         continue;
       }
       let start = i, stop = end;
-      if (token.lstrip) while (start > done && isSpace(charBefore(text, start))) start -= charBefore(text, start)!.length;
+      if (token.lstrip) {
+        while (start > done && isSpace(charBefore(text, start))) start -= charBefore(text, start)!.length;
+        start = Math.max(start, done); // a match inside the spaces the previous one's rstrip took starts where that ended
+      }
       if (token.rstrip) while (stop < n && isSpace(charAt(text, stop))) stop += charAt(text, stop)!.length;
       if (start > done) out.push({ text: text.slice(done, start), token: null });
       out.push({ text: text.slice(start, stop), token });
-      done = i = stop;
+      // the next match is searched from the end of this one's own text, as HF's find_iter: a token found in the spaces
+      // its rstrip took is split out too ("<eot>  Hello" with "  " added: <eot>, "  ", Hello), and the split goes on
+      // from that token's end, back inside those spaces ("<eot>   x": <eot>, "  ", " x")
+      done = stop;
+      i = end;
     }
     if (done < n) out.push({ text: text.slice(done), token: null });
     return out;
