@@ -6,10 +6,11 @@
 //   of the model's vocabulary is added at its id; any other content gets the next free id, not the id the config
 //   gives it (so "32005" after 32000 and 32001 becomes 32002), numbered as tokenizer.json's are (added-ids.ts);
 // - where transformers builds its own LlamaTokenizer from the vocabulary (llama-class.ts), the config's entries are
-//   the whole list: tokenizer.json's added tokens that the config does not name are not added at all, but for the
-//   special tokens the config names (bos, eos, unk, pad, then additional_special_tokens), which transformers adds
-//   where missing, as special tokens with the next free ids (one tokenizer.json has neither in its vocabulary nor in
-//   its added tokens is left out: the loader refuses it, tokenizer.ts).
+//   the whole list: tokenizer.json's added tokens that the config does not name are not added at all;
+// - for every class, the special tokens the config names (bos, eos, unk, pad, then extra_special_tokens or
+//   additional_special_tokens) that are not added tokens by then are added as special tokens, at their vocabulary ids
+//   (one tokenizer.json has neither in its vocabulary nor in its added tokens is left out: the loader refuses it,
+//   tokenizer.ts): a tokenizer.json without added tokens splits "<s>" out of a text as BOS.
 import type { TokenizerConfig } from './tokenizer-config.ts';
 import type { AddedTokenSpec, TokenizerJson } from './tokenizer-json.ts';
 import { isRecord, intKey } from '../util/json-file.ts';
@@ -33,13 +34,15 @@ export function keepsJsonAddedTokens(config: TokenizerConfig, ownList: boolean):
 }
 
 /**
- * `json` with the added tokens transformers 5 has after reading `config`'s added_tokens_decoder; `json` itself where the
- * config has none, or adds nothing and changes no flag. `ownList`: transformers builds the tokenizer from the vocabulary
- * (its LlamaTokenizer), taking only the config's list.
+ * `json` with the added tokens transformers 5 has after reading `config`: its added_tokens_decoder, then the special
+ * tokens it names (bos, eos, unk, pad, additional_special_tokens) that are still not added tokens, added as special
+ * tokens at their vocabulary ids, for every tokenizer class (TokenizersBackend's __init__: "if some of the special
+ * tokens are not already in the tokenizer, add them"), so that "<s>" in a text is BOS there even where tokenizer.json
+ * lists no added tokens. `json` itself where that changes nothing. `ownList`: transformers builds the tokenizer from
+ * the vocabulary (its LlamaTokenizer), taking only the config's list.
  */
 export function withConfigAddedTokens(json: TokenizerJson, config: TokenizerConfig, ownList: boolean): TokenizerJson {
   const entries = configEntries(config);
-  if (entries.length === 0) return json;
   const added: AddedTokenSpec[] = keepsJsonAddedTokens(config, ownList) ? json.added_tokens.map((t) => ({ ...t })) : [];
   // numbered after tokenizer.json's added tokens, as tokenizers adds the config's over them
   const ids = new AddedIds(json.model);
@@ -52,15 +55,13 @@ export function withConfigAddedTokens(json: TokenizerJson, config: TokenizerConf
     if (there) Object.assign(there, e);
     else added.push({ id: ids.add(e.content), ...e });
   }
-  if (ownList) {
-    const named = [config.bosToken, config.eosToken, config.unkToken, config.padToken, ...config.additionalSpecialTokens];
-    for (const content of named) {
-      if (content === null || added.some((t) => t.content === content)) continue;
-      // one tokenizer.json has nowhere is not made up here: the loader refuses it, as where tokenizer.json is read as it
-      // is (tokenizer.ts: an id past the vocabulary, which the model's embedding lacks)
-      if (ids.vocabId(content) === undefined && !json.added_tokens.some((t) => t.content === content)) continue;
-      added.push({ id: ids.add(content), content, special: true, normalized: false, lstrip: false, rstrip: false, single_word: false });
-    }
+  const named = [config.bosToken, config.eosToken, config.unkToken, config.padToken, ...config.additionalSpecialTokens];
+  for (const content of named) {
+    if (content === null || added.some((t) => t.content === content)) continue;
+    // one tokenizer.json has nowhere is not made up here: the loader refuses it, as where tokenizer.json is read as it
+    // is (tokenizer.ts: an id past the vocabulary, which the model's embedding lacks)
+    if (ids.vocabId(content) === undefined && !json.added_tokens.some((t) => t.content === content)) continue;
+    added.push({ id: ids.add(content), content, special: true, normalized: false, lstrip: false, rstrip: false, single_word: false });
   }
   if (JSON.stringify(added) === JSON.stringify(json.added_tokens)) return json;
   added.sort((a, b) => a.id - b.id);

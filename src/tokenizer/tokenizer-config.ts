@@ -16,6 +16,7 @@ export interface TokenizerConfig {
   eosToken: string | null;
   padToken: string | null;
   unkToken: string | null;
+  /** extra_special_tokens (a list, or the values of named tokens), else additional_special_tokens, as transformers 5 reads them. */
   additionalSpecialTokens: string[];
   /** The Jinja chat template, or null to use the default Mistral one. */
   chatTemplate: string | null;
@@ -94,8 +95,12 @@ function warnKeyDroppedByTransformers(folder: string, config: TokenizerConfig): 
 export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfig {
   if (!isRecord(doc)) throw new UserError('expected a JSON object (an HF tokenizer_config.json)', file);
   const token = (key: string): string | null => tokenContent(doc[key], `${file}: ${key}`);
-  const extra = doc['additional_special_tokens'] ?? [];
-  if (!Array.isArray(extra)) throw new UserError('expected an array', `${file}: additional_special_tokens`);
+  // transformers 5 reads extra_special_tokens (a list, or named tokens {"image_token": "[IMG]"}), and
+  // additional_special_tokens, the name transformers 4 wrote, only where the config has no extra_special_tokens
+  const extraKey = Object.hasOwn(doc, 'extra_special_tokens') ? 'extra_special_tokens' : 'additional_special_tokens';
+  const listed = doc[extraKey] ?? [];
+  const extra = extraKey === 'extra_special_tokens' && isRecord(listed) ? Object.values(listed) : listed;
+  if (!Array.isArray(extra)) throw new UserError(extraKey === 'extra_special_tokens' ? 'expected an array or an object' : 'expected an array', `${file}: ${extraKey}`);
   checkAddedTokensDecoder(doc['added_tokens_decoder'], `${file}: added_tokens_decoder`);
   const bool = (key: string): boolean => {
     const v = doc[key] ?? false;
@@ -107,7 +112,7 @@ export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfi
     eosToken: token('eos_token'),
     padToken: token('pad_token'),
     unkToken: token('unk_token'),
-    additionalSpecialTokens: extra.map((t, i) => tokenContent(t, `${file}: additional_special_tokens[${i}]`)).filter((t): t is string => t !== null),
+    additionalSpecialTokens: extra.map((t, i) => tokenContent(t, `${file}: ${extraKey}[${i}]`)).filter((t): t is string => t !== null),
     chatTemplate: chatTemplate(doc['chat_template'], `${file}: chat_template`),
     chatTemplateSource: doc['chat_template'] == null ? null : `${file}: chat_template`,
     cleanUpTokenizationSpaces: bool('clean_up_tokenization_spaces'),
