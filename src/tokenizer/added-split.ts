@@ -4,12 +4,18 @@
 // it covered is not searched again (so "qxb" is not found in "zqxb" when "zqx" is dropped there); lstrip/rstrip take
 // the whitespace beside a match (back to the previous split, no further) into it, but the next match is searched from
 // the end of the match itself, inside the spaces an rstrip took, as HF does. Both engines split with it.
+import type { TokenizerConfig } from './tokenizer-config.ts';
 import type { AddedTokenSpec } from './tokenizer-json.ts';
 
 /** A piece of the text: an added token (its `text` is what it matched, with the stripped spaces), or plain text. */
 export interface Section {
   text: string;
   token: AddedTokenSpec | null;
+}
+
+/** The added tokens split out of a text: all but the special ones where split_special_tokens is true (HF's encode_special_tokens). */
+export function splitOutTokens(tokens: readonly AddedTokenSpec[], config: Pick<TokenizerConfig, 'splitSpecialTokens'>): AddedTokenSpec[] {
+  return config.splitSpecialTokens ? tokens.filter((t) => !t.special) : [...tokens];
 }
 
 /** Rust regex's \w: Alphabetic, marks, decimal digits, connector punctuation, joiners. */

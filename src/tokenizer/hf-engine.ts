@@ -10,7 +10,7 @@ import { byteLevelTokens } from './byte-level-decode.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import { AddedDecoding } from './added-decode.ts';
-import { AddedTokenMatcher } from './added-split.ts';
+import { AddedTokenMatcher, splitOutTokens } from './added-split.ts';
 import type { EngineName, TokenizerEngine } from './engine.ts';
 import { decodeCleansUp, type TokenizerConfig } from './tokenizer-config.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
@@ -85,8 +85,9 @@ function useOurDecoderSteps(decoder: HfTokenizer['decoder']): void {
  */
 function encodeBySplit(tok: HfTokenizer, json: TokenizerJson, config: TokenizerConfig, file: string): (text: string) => number[] {
   const normalize = (s: string): string => (tok.normalizer ? tok.normalizer(s) : s);
-  const raw = new AddedTokenMatcher(json.added_tokens.filter((t) => !t.normalized).map((t) => ({ pattern: t.content, token: t })));
-  const normalized = new AddedTokenMatcher(json.added_tokens.filter((t) => t.normalized).map((t) => ({ pattern: normalize(t.content), token: t })));
+  const matched = splitOutTokens(json.added_tokens, config);
+  const raw = new AddedTokenMatcher(matched.filter((t) => !t.normalized).map((t) => ({ pattern: t.content, token: t })));
+  const normalized = new AddedTokenMatcher(matched.filter((t) => t.normalized).map((t) => ({ pattern: normalize(t.content), token: t })));
   const removeSpace = config.raw['remove_space'] === true, lowercase = Boolean(config.raw['do_lowercase_and_remove_accent']);
   const model = tok.model!;
   // a token the model does not know (its unk token's text) takes the model's unk id or, where the unk token is only an

@@ -30,6 +30,11 @@ export interface TokenizerConfig {
   cleanUpTokenizationSpaces: boolean;
   /** clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output: clean up a BPE model's decode too. */
   cleanUpBpeAnyway: boolean;
+  /**
+   * split_special_tokens: special added tokens are not split out of a text but encoded as text, as transformers sets
+   * HF tokenizers' encode_special_tokens from it (a chat template's "[INST]" too); non-special added tokens still are.
+   */
+  splitSpecialTokens: boolean;
   /** Where the config came from (a file path, or "none"), for messages. */
   source: string;
   /** The parsed document, handed to @huggingface/tokenizers as is. */
@@ -46,6 +51,7 @@ export const EMPTY_CONFIG: TokenizerConfig = {
   chatTemplateSource: null,
   cleanUpTokenizationSpaces: false,
   cleanUpBpeAnyway: false,
+  splitSpecialTokens: false,
   source: 'none',
   raw: {},
 };
@@ -117,6 +123,7 @@ export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfi
     chatTemplateSource: doc['chat_template'] == null ? null : `${file}: chat_template`,
     cleanUpTokenizationSpaces: bool('clean_up_tokenization_spaces'),
     cleanUpBpeAnyway: bool(BPE_CLEAN_UP_ANYWAY),
+    splitSpecialTokens: bool('split_special_tokens'),
     source: file,
     raw: doc,
   };

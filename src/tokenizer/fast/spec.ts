@@ -7,6 +7,7 @@
 import { isRecord } from '../../util/json-file.ts';
 import { decodeCleansUp, type TokenizerConfig } from '../tokenizer-config.ts';
 import { AddedDecoding } from '../added-decode.ts';
+import { splitOutTokens } from '../added-split.ts';
 import type { AddedTokenSpec, ComponentConfig, TokenizerJson } from '../tokenizer-json.ts';
 import type { Vocab } from '../vocab.ts';
 
@@ -37,6 +38,7 @@ export interface FastSpec {
   byteFallback: boolean;
   unkId: number | null;
   fuseUnk: boolean;
+  /** The added tokens split out of a text (not the special ones where split_special_tokens is true: splitOutTokens). */
   addedTokens: AddedTokenSpec[];
   /** The texts and skipping of added tokens in decoding (HF tokenizers': a normalized one decodes as its normalized text). */
   addedDecoding: AddedDecoding;
@@ -100,7 +102,7 @@ function compile(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab): Fa
     byteFallback: m['byte_fallback'] === true,
     unkId,
     fuseUnk: m['fuse_unk'] === true,
-    addedTokens: json.added_tokens,
+    addedTokens: splitOutTokens(json.added_tokens, config),
     addedDecoding: new AddedDecoding(json, normalizer === null ? null : (text) => normalizeText(text, normalizer)),
     vocab,
     cleanUpTokenizationSpaces: decodeCleansUp(json, config),
