@@ -5,7 +5,7 @@
 //   node --import tsx scripts/hf-check/gguf-special-ids.ts LLAMA OUT_DIR [PYTHON]
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { configTokenIds, convertSpecialIds } from '../../src/export/gguf/special-ids.ts';
+import { configTokenIds, convertSpecialIds, listedAddedTokens } from '../../src/export/gguf/special-ids.ts';
 import { addedTokensAsLoaded } from '../../src/tokenizer/load.ts';
 import { readFolderTokenizerConfig } from '../../src/tokenizer/tokenizer-config.ts';
 import { readTokenizerJson } from '../../src/tokenizer/tokenizer-json.ts';
@@ -25,7 +25,8 @@ let bad = 0;
 SPECIAL_ID_CASES.forEach((c, i) => {
   const dir = dirs[i]!;
   const config = readFolderTokenizerConfig(dir);
-  const json = addedTokensAsLoaded(readTokenizerJson(path.join(dir, 'tokenizer.json')), config, dir);
+  const read = readTokenizerJson(path.join(dir, 'tokenizer.json'));
+  const json = listedAddedTokens(addedTokensAsLoaded(read, config, dir), read, config.raw);
   const ours = Object.fromEntries(convertSpecialIds(json, config.source === 'none' ? null : config.raw, configTokenIds(loadConfig(dir))));
   const ref = sorted(reference[c.name]!), said = sorted(c.convert), got = sorted(ours);
   const ok = ref === said && got === said;

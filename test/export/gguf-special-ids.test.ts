@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { loadGgufSource } from '../../src/export/gguf/from-source.ts';
-import { configTokenIds, convertSpecialIds, SPECIAL_ID_KEYS, type SpecialKind } from '../../src/export/gguf/special-ids.ts';
+import { configTokenIds, convertSpecialIds, listedAddedTokens, SPECIAL_ID_KEYS, type SpecialKind } from '../../src/export/gguf/special-ids.ts';
 import { modelTokenizer } from '../../src/export/gguf/tokenizer.ts';
 import { loadConfig } from '../../src/model/config.ts';
 import { createRandomModel } from '../../src/model/init.ts';
@@ -27,7 +27,8 @@ for (const [i, c] of SPECIAL_ID_CASES.entries()) {
   test(`special ids, ${c.name}: convert_hf_to_gguf.py's, and the file's`, () => {
     const dir = folders[i]!;
     const config = readFolderTokenizerConfig(dir);
-    const json = addedTokensAsLoaded(readTokenizerJson(path.join(dir, 'tokenizer.json')), config, dir);
+    const read = readTokenizerJson(path.join(dir, 'tokenizer.json'));
+    const json = listedAddedTokens(addedTokensAsLoaded(read, config, dir), read, config.raw);
     const cfg = loadConfig(dir);
     assert.deepEqual(Object.fromEntries(convertSpecialIds(json, config.source === 'none' ? null : config.raw, configTokenIds(cfg))), c.convert);
     const m = captureStderr(() => modelTokenizer({ cfg }, dir)).result;

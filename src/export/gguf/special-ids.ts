@@ -128,6 +128,19 @@ function entriesAfterPostProcessor(json: TokenizerJson, config: Record<string, u
 }
 
 /**
+ * `loaded` (tokenizer.json `read` with the config's added tokens, addedTokensAsLoaded) with only the added tokens the
+ * files list (tokenizer.json's, the config's added_tokens_decoder): those convert_hf_to_gguf.py searches, not those
+ * transformers adds for a special token the config only names (config-added-tokens.ts).
+ */
+export function listedAddedTokens(loaded: TokenizerJson, read: TokenizerJson, config: Record<string, unknown> | null): TokenizerJson {
+  const decoder = config?.['added_tokens_decoder'];
+  const fromConfig = isRecord(decoder) ? Object.values(decoder).map((e) => (isRecord(e) ? e['content'] : undefined)) : [];
+  const listed = new Set<unknown>([...read.added_tokens.map((t) => t.content), ...fromConfig]);
+  const added = loaded.added_tokens.filter((t) => listed.has(t.content));
+  return added.length === loaded.added_tokens.length ? loaded : { ...loaded, added_tokens: added };
+}
+
+/**
  * The special ids convert_hf_to_gguf.py would write for a model with tokenizer `json` (its added tokens as the GGUF
  * has them), tokenizer_config.json `config` (null: none) and config.json ids `configIds` (null: none to read).
  */

@@ -17,7 +17,7 @@ import { NO_RESIZE_FIX, tokensPastRows } from '../../tokenizer/model-fit.ts';
 import { UserError } from '../../util/errors.ts';
 import { warn } from '../../util/log.ts';
 import { chatTemplateMetadata } from './chat-templates.ts';
-import { type ConfigTokenIds, configTokenIds, convertSpecialIds, type ModelTokenIds, SPECIAL_ID_KEYS, type SpecialKind } from './special-ids.ts';
+import { type ConfigTokenIds, configTokenIds, convertSpecialIds, listedAddedTokens, type ModelTokenIds, SPECIAL_ID_KEYS, type SpecialKind } from './special-ids.ts';
 import type { GgufValue } from './gguf-file.ts';
 import { bpeVocabMetadata, isByteLevel } from './tokenizer-bpe.ts';
 import { addSpacePrefix, spmVocabMetadata } from './tokenizer-spm.ts';
@@ -50,7 +50,8 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   const file = path.join(folder, 'tokenizer.json');
   const config = readFolderTokenizerConfig(folder); // its chat_template.jinja first, as transformers
   // the added tokens training had: tokenizer_config.json's added_tokens_decoder over tokenizer.json's, as transformers
-  const json = addedTokensAsLoaded(readTokenizerJson(file), config, folder);
+  const read = readTokenizerJson(file);
+  const json = addedTokensAsLoaded(read, config, folder);
   const spm = json.model['type'] === 'BPE' && json.model['byte_fallback'] === true;
   if (!spm && !isByteLevel(json)) {
     throw new UserError('a GGUF export writes llama.cpp\'s SentencePiece tokenizer, which needs a BPE model with byte_fallback (as Mistral 7B\'s), or its byte-level BPE tokenizer, which needs a BPE model with a ByteLevel pre-tokenizer (as Tekken\'s)', `${file}: model`);
@@ -68,7 +69,7 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
     bos: idOf(config.bosToken, noConfig ? '<s>' : null), eos: idOf(config.eosToken, noConfig ? '</s>' : null),
     unk: idOf(config.unkToken, typeof json.model['unk_token'] === 'string' ? json.model['unk_token'] : '<unk>'),
   };
-  const special = convertSpecialIds(json, noConfig ? null : config.raw, configIds);
+  const special = convertSpecialIds(listedAddedTokens(json, read, config.raw), noConfig ? null : config.raw, configIds);
   for (const kind of ['bos', 'eos', 'unk'] as const) {
     if (!special.has(kind) && own[kind] !== null) special.set(kind, own[kind]);
   }
