@@ -7,7 +7,7 @@
 //   gives it (so "32005" after 32000 and 32001 becomes 32002), numbered as tokenizer.json's are (added-ids.ts);
 // - where transformers builds its own LlamaTokenizer from the vocabulary (llama-class.ts), the config's entries are
 //   the whole list: tokenizer.json's added tokens that the config does not name are not added at all;
-// - for every class, the special tokens the config names (bos, eos, unk, pad, then extra_special_tokens or
+// - for every class, the special tokens the config names (bos, eos, unk, pad, sep, cls, mask, then extra_special_tokens or
 //   additional_special_tokens) that are not added tokens by then are added as special tokens, at their vocabulary ids
 //   (one tokenizer.json has neither in its vocabulary nor in its added tokens is left out: the loader refuses it,
 //   tokenizer.ts): a tokenizer.json without added tokens splits "<s>" out of a text as BOS.
@@ -55,7 +55,7 @@ export function withConfigAddedTokens(json: TokenizerJson, config: TokenizerConf
     if (there) Object.assign(there, e);
     else added.push({ id: ids.add(e.content), ...e });
   }
-  const named = [config.bosToken, config.eosToken, config.unkToken, config.padToken, ...config.additionalSpecialTokens];
+  const named = [config.bosToken, config.eosToken, config.unkToken, config.padToken, ...config.otherSpecialTokens, ...config.additionalSpecialTokens];
   for (const content of named) {
     if (content === null || added.some((t) => t.content === content)) continue;
     // one tokenizer.json has nowhere is not made up here: the loader refuses it, as where tokenizer.json is read as it

@@ -16,6 +16,8 @@ export interface TokenizerConfig {
   eosToken: string | null;
   padToken: string | null;
   unkToken: string | null;
+  /** sep_token, cls_token and mask_token, where given: transformers' other named special tokens (none of Mistral's). */
+  otherSpecialTokens: string[];
   /** extra_special_tokens (a list, or the values of named tokens), else additional_special_tokens, as transformers 5 reads them. */
   additionalSpecialTokens: string[];
   /** The Jinja chat template, or null to use the default Mistral one. */
@@ -46,6 +48,7 @@ export const EMPTY_CONFIG: TokenizerConfig = {
   eosToken: null,
   padToken: null,
   unkToken: null,
+  otherSpecialTokens: [],
   additionalSpecialTokens: [],
   chatTemplate: null,
   chatTemplateSource: null,
@@ -118,6 +121,7 @@ export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfi
     eosToken: token('eos_token'),
     padToken: token('pad_token'),
     unkToken: token('unk_token'),
+    otherSpecialTokens: ['sep_token', 'cls_token', 'mask_token'].map(token).filter((t): t is string => t !== null),
     additionalSpecialTokens: extra.map((t, i) => tokenContent(t, `${file}: ${extraKey}[${i}]`)).filter((t): t is string => t !== null),
     chatTemplate: chatTemplate(doc['chat_template'], `${file}: chat_template`),
     chatTemplateSource: doc['chat_template'] == null ? null : `${file}: chat_template`,

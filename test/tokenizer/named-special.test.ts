@@ -1,4 +1,4 @@
-// Special tokens that only tokenizer_config.json names (bos, eos, unk, pad, extra_special_tokens or
+// Special tokens that only tokenizer_config.json names (bos, eos, unk, pad, sep, cls, mask, extra_special_tokens or
 // additional_special_tokens), where tokenizer.json lists no added tokens: transformers 5.17 adds each as a special
 // token at its vocabulary id (config-added-tokens.ts), so "<s>" in a text is BOS and decodes as dropped; here they were
 // plain text ("<s>" as "<", "s", ">") unless a LlamaTokenizer config had an added_tokens_decoder. The expected ids and
