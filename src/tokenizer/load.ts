@@ -120,7 +120,7 @@ function loadFolder(folder: string, choice: EngineChoice): LoadedTokenizer {
   const config = readFolderTokenizerConfig(folder);
   const read = readTokenizerJson(file);
   const loaded = addedTokensAsLoaded(asTransformersLoadsIt(read, config, folderModelType(folder)), config, folder, read);
-  const json = withMistralRegexFix(loaded, config, folderModelFacts(folder));
+  const json = withFolderRegexFix(loaded, config, folder);
   const vocab = buildVocab(json, file);
   const engine = pickEngine(json, config, vocab, file, choice);
   return new LoadedTokenizer({ json, config, vocab, engine, file });
@@ -153,6 +153,14 @@ function pickEngine(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab, 
 function folderModelType(folder: string): string | null {
   const type = modelConfigValue(folder, 'model_type');
   return typeof type === 'string' ? type : null;
+}
+
+/**
+ * `json` with transformers' fix of a Mistral byte-level tokenizer's pre-tokenizer regex where `folder`'s files ask for
+ * it (mistral-regex.ts): the split training ran, which a GGUF export names to llama.cpp too.
+ */
+export function withFolderRegexFix(json: TokenizerJson, config: TokenizerConfig, folder: string): TokenizerJson {
+  return withMistralRegexFix(json, config, folderModelFacts(folder));
 }
 
 /** What withMistralRegexFix reads of the folder's config.json; undefined without one. */

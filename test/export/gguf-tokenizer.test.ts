@@ -156,6 +156,24 @@ test('byte-level BPE refused with where and why: a Split regex llama.cpp does no
   }
 });
 
+test('byte-level BPE whose tokenizer_config.json says fix_mistral_regex: llama.cpp\'s pre-tokenizer for the regex transformers runs (tekken; convert_hf_to_gguf.py hashes the ids of AutoTokenizer, which has it), not the file\'s, which is refused', () => {
+  const gpt2 = String.raw`'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`; // mistral-regex-oracle.py's WRONG
+  const config = JSON.parse(fs.readFileSync(path.join(TEKKEN, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+  // transformers fixes only a vocabulary of over 100,000 tokens (mistral-regex.ts)
+  const wrongRegex = (j: Json): void => {
+    j.pre_tokenizer.pretokenizers[0]!['pattern'] = { Regex: gpt2 };
+    const vocab = j.model['vocab'] as Record<string, number>;
+    for (let i = Object.keys(vocab).length; i < 100_005; i++) vocab[`<pad_${i}>`] = i;
+  };
+  const [fixed, asWritten] = [{ ...config, fix_mistral_regex: true }, config].map((c) => {
+    const dir = tekkenVariant(wrongRegex, c);
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'mistral' }));
+    return dir;
+  });
+  assert.equal(value(captureStderr(() => tokenizerMetadata(fixed!, 100_005)).result, 'tokenizer.ggml.pre'), 'tekken');
+  assert.throws(() => captureStderr(() => tokenizerMetadata(asWritten!, 100_005)), (e: unknown) => e instanceof UserError && /is not one llama.cpp knows/.test(e.message));
+});
+
 test('named chat templates: tokenizer_config.json\'s list, or additional_chat_templates/*.jinja beside chat_template.jinja; a single template writes no list', () => {
   const m = captureStderr(() => tokenizerMetadata(TEKKEN, 896)).result;
   const list = (JSON.parse(fs.readFileSync(path.join(TEKKEN, 'tokenizer_config.json'), 'utf8')) as { chat_template: Array<{ template: string }> }).chat_template;

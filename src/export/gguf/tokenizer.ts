@@ -6,7 +6,7 @@
 // are warned about: a GGUF cannot say so.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { addedTokensAsLoaded, BUNDLED_TOKENIZER_DIR } from '../../tokenizer/load.ts';
+import { addedTokensAsLoaded, BUNDLED_TOKENIZER_DIR, withFolderRegexFix } from '../../tokenizer/load.ts';
 import { tokenizerAddsBos, tokenizerAddsEos } from '../../tokenizer/adds-special.ts';
 import { readFolderTokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import { generationEosIds } from '../../model/generation-config.ts';
@@ -49,9 +49,11 @@ export function modelTokenizer(model: { cfg: ModelTokenIds & { vocabSize: number
 export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: readonly number[] = [], modelDir = folder, configIds: ConfigTokenIds | null = null): Map<string, GgufValue> {
   const file = path.join(folder, 'tokenizer.json');
   const config = readFolderTokenizerConfig(folder); // its chat_template.jinja first, as transformers
-  // the added tokens training had: tokenizer_config.json's added_tokens_decoder over tokenizer.json's, as transformers
+  // the added tokens training had: tokenizer_config.json's added_tokens_decoder over tokenizer.json's, as transformers;
+  // and the pre-tokenizer it ran (fix_mistral_regex), whose regex picks llama.cpp's (convert_hf_to_gguf.py hashes the
+  // ids of AutoTokenizer, which has it too)
   const read = readTokenizerJson(file);
-  const json = addedTokensAsLoaded(read, config, folder);
+  const json = withFolderRegexFix(addedTokensAsLoaded(read, config, folder), config, folder);
   const spm = json.model['type'] === 'BPE' && json.model['byte_fallback'] === true;
   if (!spm && !isByteLevel(json)) {
     throw new UserError('a GGUF export writes llama.cpp\'s SentencePiece tokenizer, which needs a BPE model with byte_fallback (as Mistral 7B\'s), or its byte-level BPE tokenizer, which needs a BPE model with a ByteLevel pre-tokenizer (as Tekken\'s)', `${file}: model`);
