@@ -105,6 +105,7 @@ function tokenizerFolder(dir: string | undefined, opts: LoadTokenizerOptions): s
   const folder = stat.isFile() ? path.dirname(dir) : dir;
   if (stat.isFile() && path.basename(dir) !== 'tokenizer.json') throw new UserError('expected a folder holding tokenizer.json, or a tokenizer.json file', dir);
   if (!fileIsThere(path.join(folder, 'tokenizer.json'))) {
+    refuseTekkenOnly(folder);
     if (opts.fallback === 'error') {
       throw new UserError('no tokenizer.json in this folder: give the folder that holds the tokenizer.json (or the file itself); without --tokenizer, prepare uses the bundled Mistral 7B v0.1 tokenizer', dir);
     }
@@ -113,6 +114,16 @@ function tokenizerFolder(dir: string | undefined, opts: LoadTokenizerOptions): s
     return BUNDLED_TOKENIZER_DIR;
   }
   return folder;
+}
+
+/**
+ * Refuses `folder` without tokenizer.json that holds tekken.json (Mistral's own tokenizer file, mistral-common's, beside
+ * the weights of its consolidated format): not read here, and the bundled tokenizer, another vocabulary, is no stand-in.
+ */
+export function refuseTekkenOnly(folder: string): void {
+  if (!fileIsThere(path.join(folder, 'tekken.json'))) return;
+  throw new UserError('holds tekken.json (mistral-common\'s tokenizer file) and no tokenizer.json: tekken.json is not read here, nor is the bundled ' +
+    'Mistral 7B v0.1 tokenizer, another vocabulary, a stand-in for it; give the folder of the model\'s Hugging Face format, whose tokenizer.json is the same tokenizer', folder);
 }
 
 function loadFolder(folder: string, choice: EngineChoice): LoadedTokenizer {

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import * as path from 'node:path';
 import { syncBuiltinESMExports } from 'node:module';
 import { BUNDLED_TOKENIZER_DIR, BUNDLED_VOCAB_SIZE, loadModelTokenizer, loadTokenizer, requireModelTokenizer } from '../../src/tokenizer/load.ts';
+import { tokenizerFolder } from '../../src/export/gguf/tokenizer.ts';
 import { modelTokenizer } from '../../src/train/setup.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { captureStderr, tempFolder } from './helpers.ts';
@@ -63,6 +64,15 @@ test('a model with room for the bundled tokenizer gets it; a folder tokenizer.js
   assert.equal(own.tokenizer, null);
   assert.equal(own.vocabSize, BUNDLED_VOCAB_SIZE);
   assert.equal(own.misfit?.what, `${BUNDLED_FILE}: 31900 tokens of the tokenizer have ids past the model's 100 embedding rows (vocab_size): "<0x61>" (100), "<0x62>" (101), "<0x63>" (102) and 31897 more, up to id 31999`);
+});
+
+test('a folder of tekken.json and no tokenizer.json (Mistral\'s consolidated format) is refused naming it, not given the bundled tokenizer, whatever its vocab_size; a GGUF export of it too', () => {
+  const tekken = tempFolder({ 'config.json': { model_type: 'mistral', vocab_size: 131072 }, 'model.safetensors': '', 'tekken.json': { config: { pattern: '' } } });
+  const refused = (e: unknown): boolean => isUserError(e) && e.message.startsWith(`${tekken}: holds tekken.json`) && /no tokenizer\.json/.test(e.message) && !e.message.includes('\n');
+  const loads: Array<() => unknown> = [() => loadTokenizer(tekken), () => loadTokenizer(tekken, { fallback: 'error' }), () => loadModelTokenizer(tekken, 131072), () => modelTokenizer(tekken, 131072), () => tokenizerFolder(tekken)];
+  for (const load of loads) {
+    assert.throws(() => captureStderr(load), refused);
+  }
 });
 
 test('requireModelTokenizer: a tokenizer that does not fit is a one-line UserError at the model folder', () => {

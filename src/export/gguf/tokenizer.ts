@@ -6,7 +6,7 @@
 // are warned about: a GGUF cannot say so.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { addedTokensAsLoaded, BUNDLED_TOKENIZER_DIR, withFolderRegexFix } from '../../tokenizer/load.ts';
+import { addedTokensAsLoaded, BUNDLED_TOKENIZER_DIR, refuseTekkenOnly, withFolderRegexFix } from '../../tokenizer/load.ts';
 import { tokenizerAddsBos, tokenizerAddsEos } from '../../tokenizer/adds-special.ts';
 import { readFolderTokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import { generationEosIds } from '../../model/generation-config.ts';
@@ -24,9 +24,11 @@ import { addSpacePrefix, spmVocabMetadata } from './tokenizer-spm.ts';
 
 export { addSpacePrefix };
 
-/** The folder whose tokenizer a model uses: its own tokenizer.json, else the bundled Mistral tokenizer (as loadTokenizer). */
+/** The folder whose tokenizer a model uses: its own tokenizer.json, else the bundled Mistral tokenizer (as loadTokenizer; not for a folder of tekken.json). */
 export function tokenizerFolder(modelDir: string): string {
-  return fs.existsSync(path.join(modelDir, 'tokenizer.json')) ? modelDir : BUNDLED_TOKENIZER_DIR;
+  if (fs.existsSync(path.join(modelDir, 'tokenizer.json'))) return modelDir;
+  refuseTekkenOnly(modelDir);
+  return BUNDLED_TOKENIZER_DIR;
 }
 
 /**
