@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { didYouMean } from '../util/did-you-mean.ts';
 import { isUserError } from '../util/errors.ts';
 import { oneLine } from '../util/json-file.ts';
+import { beginCommand } from '../util/log.ts';
 import { ignoreHangupWhenDetached } from '../util/stop-signals.ts';
 import { openFilesLimitError } from './open-files-limit.ts';
 import { endOnOutputError } from './output-errors.ts';
@@ -102,6 +103,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   ignoreHangupWhenDetached();
+  beginCommand(); // as in a process of its own: info lines on (a prepare --quiet before it in this process), once-only notes said
   try {
     const { usage } = await command.flags();
     // `train --version`, `eval --run x --help`: each command answers these alike, wherever they stand before `--`

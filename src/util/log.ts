@@ -22,8 +22,8 @@ export function warn(message: string): void {
 }
 
 /**
- * Starts a command's work (on a command thread, which may run several: command-thread.ts): info lines on (setQuiet),
- * and the once-only messages forgotten, so that each command says them as it would in a process of its own.
+ * Starts a command (main.ts) and its work (on a command thread, which may run several: command-thread.ts): info lines
+ * on (setQuiet), and the once-only messages forgotten, so that each command says them as it would in a process of its own.
  */
 export function beginCommand(): void {
   quiet = false;

@@ -31,7 +31,8 @@ async function project(): Promise<string> {
     fs.cpSync(path.join(ROOT, 'examples', 'train-lora.yaml'), path.join(made, 'examples', 'train-lora.yaml'));
     const lines = fs.readFileSync(path.join(ROOT, 'examples', 'data', 'countries-qa.jsonl'), 'utf8').split('\n').slice(0, 60);
     fs.writeFileSync(path.join(made, 'qa.jsonl'), lines.join('\n'));
-    const prep = await cli(made, ['prepare', '--input', 'qa.jsonl', '--out', 'prepared']);
+    // --quiet: the commands run after it in this process still say their info lines (main.ts: run directory: …)
+    const prep = await cli(made, ['prepare', '--input', 'qa.jsonl', '--out', 'prepared', '--quiet']);
     assert.equal(prep.status, 0, prep.stderr);
   }
   const cwd = fs.mkdtempSync(path.join(work, 'p-'));
