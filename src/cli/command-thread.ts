@@ -18,7 +18,7 @@ import { claimForStop } from '../util/native-section.ts';
 import { exitBySignal, onStopSignal, type StopSignal } from '../util/stop-signals.ts';
 import { threadModule, workerBoot } from '../util/worker-boot.ts';
 import { heapFullError, isHeapFull } from './heap-limit.ts';
-import { holdOutputErrors } from './output-errors.ts';
+import { endByOutputError, holdOutputErrors } from './output-errors.ts';
 import { processPreloads } from './process-preloads.ts';
 
 /** The work's thread; an error it does not catch (a bug, a failed start) reaches the 'error' event with its stack. */
@@ -70,6 +70,11 @@ export interface ThreadHooks {
    * (or, for a thread stopped by a full heap — `signal` null —, before the error).
    */
   onStop: (signal: StopSignal | null) => void;
+  /**
+   * The work's output is stdout and it writes no file (generate): a failed write to stdout (its reader gone: `| head`)
+   * stops it at once, and the process ends as by that write (output-errors.ts), not once it has generated the rest.
+   */
+  stdoutIsOutput?: boolean;
 }
 
 interface CommandThread {
@@ -147,12 +152,18 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
   let ended: { result: { value: R } } | { userError: string } | null = null;
   let crash: unknown = null;
   let stoppedBy: StopSignal | null = null;
-  const output = holdOutputErrors();
+  let outputGone = false;
+  // not while the thread opens a native library, which a termination turns into an abort of the process
+  const terminate = (): void => void claimForStop(setup.nativeSections).then(() => worker.terminate());
+  const output = holdOutputErrors((e) => {
+    if (!hooks.stdoutIsOutput || e.stream !== process.stdout || stoppedBy !== null) return;
+    outputGone = true;
+    terminate();
+  });
   let slowStop: NodeJS.Timeout | undefined;
   const off = onStopSignal((signal) => {
     stoppedBy = signal;
-    // not while the thread opens a native library, which a termination turns into an abort of the process
-    void claimForStop(setup.nativeSections).then(() => worker.terminate());
+    terminate();
     // the thread stops at its next instruction, but not inside a system call (a long write, an fsync) or a native one
     // (an OpenBLAS product): say what is waited for, and how not to wait
     slowStop = setTimeout(() => process.stderr.write(`stopping (${signal}): waiting for the call in progress (a long write or computation) to end, then removing what was being ` +
@@ -172,7 +183,7 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
       } else {
         // the work's end (what it wrote came before, in order): a kept thread waits for the next command, another ends
         ended = 'userError' in m ? { userError: m.userError } : { result: { value: m.result as R } };
-        if (keeping && stoppedBy === null) finish(true);
+        if (keeping && stoppedBy === null && !outputGone) finish(true);
       }
     };
     const onError = (e: unknown): void => { crash = e; };
@@ -193,6 +204,7 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
       if (kept) park(thread);
       const failedWrite = output.release();
       if (stoppedBy !== null) return stop(stoppedBy, hooks);
+      if (outputGone) endByOutputError(failedWrite!); // the thread stopped for it (stdoutIsOutput): nothing to remove
       // Node stopped the thread where it was (no finally ran): what it was writing is removed as after Ctrl-C, its lock too
       if (isHeapFull(crash)) {
         cleanUp(hooks, null);

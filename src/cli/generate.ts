@@ -8,5 +8,6 @@ import type { GenerateFlags } from './generate-flags.ts';
 export function run(f: GenerateFlags): Promise<void> {
   return runOnThread<void>(threadModule('generate-thread', import.meta.url).href, 'generateCommand', f, {
     onStop: () => {}, // it writes no file
+    stdoutIsOutput: true, // `generate … | head -5` ends once head has its lines, not after the rest is generated
   });
 }

@@ -4,7 +4,8 @@
 // sent to a full disk) with exit status 1 and, for stdout, a line on stderr (stdout may hold --json's output: nothing
 // is added to it). While a command's
 // work runs on its own thread (command-thread.ts), the first such error is held and ends the process only once the
-// work is done, so that its outputs are all written.
+// work is done, so that its outputs are all written — but a work whose output is stdout (generate's text) is stopped
+// by a failed write to stdout, where nothing it does after can be written.
 import { oneLine } from '../util/json-file.ts';
 
 export interface OutputError {
@@ -14,7 +15,20 @@ export interface OutputError {
 
 const SIGPIPE_STATUS = 128 + 13;
 let installed = false;
-let held: { first: OutputError | null } | null = null;
+let held: Hold | null = null;
+
+/** The first failed write held while a command's work runs, and what to do the moment it fails (holdOutputErrors). */
+interface Hold {
+  first: OutputError | null;
+  onFailed?: (e: OutputError) => void;
+}
+
+/** Holds `e` in `hold` when it is the first failed write there, and says so to the hold's onFailed. */
+function holdFirst(hold: Hold, e: OutputError): void {
+  if (hold.first !== null) return;
+  hold.first = e;
+  hold.onFailed?.(e);
+}
 
 /** Called once, at the command line's start: a failed write to stdout or stderr ends the process as endByOutputError says. */
 export function endOnOutputError(): void {
@@ -22,7 +36,7 @@ export function endOnOutputError(): void {
   installed = true;
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: Error) => {
-      if (held) held.first ??= { stream, error };
+      if (held) holdFirst(held, { stream, error });
       else endByOutputError({ stream, error });
     });
   }
@@ -42,14 +56,15 @@ export function endByOutputError(e: OutputError): never {
 
 /**
  * Holds the first failed write to stdout or stderr while a command's work runs on its own thread, instead of letting
- * it end the process with that work midway; `release` gives it back (null: none failed). Without endOnOutputError
- * (the library, a test) such an error has no other listener and is held all the same.
+ * it end the process with that work midway; `onFailed` hears of it at once (a work whose output is stdout stops
+ * then); `release` gives it back (null: none failed). Without endOnOutputError (the library, a test) such an error has
+ * no other listener and is held all the same.
  */
-export function holdOutputErrors(): { release: () => OutputError | null } {
-  const hold = { first: null as OutputError | null };
+export function holdOutputErrors(onFailed?: (e: OutputError) => void): { release: () => OutputError | null } {
+  const hold: Hold = { first: null, onFailed };
   held = hold;
   const holders = installed ? [] : [process.stdout, process.stderr].map((stream) => {
-    const keep = (error: Error): void => { hold.first ??= { stream, error }; };
+    const keep = (error: Error): void => holdFirst(hold, { stream, error });
     stream.on('error', keep);
     return () => stream.off('error', keep);
   });

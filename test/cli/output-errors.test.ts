@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { FIXTURES } from '../helpers.ts';
 import { shellWord } from '../../src/util/shell-quote.ts';
 import { tempDir } from '../temp-dir.ts';
+import { runnable, TS_LOADER } from '../node-args.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
@@ -26,11 +27,18 @@ function intoHead(command: string, cwd: string): number {
 
 const stderrOf = (dir: string): string => fs.readFileSync(path.join(dir, 'stderr.txt'), 'utf8');
 
-test('generate streaming into a pipe whose reader is gone (| head -c 1) ends silently with exit status 141, not a stack trace', { timeout: 120_000 }, () => {
+test('generate streaming into a pipe whose reader is gone (| head -c 1) stops there and ends silently with exit status 141, not a stack trace', { timeout: 120_000 }, () => {
   const dir = tempDir('mt-epipe-generate-');
-  const status = intoHead(`${shellWord(process.execPath)} ${shellWord(BIN)} generate --model ${shellWord(MODEL)} --raw --prompt 'In the beginning' --max-new-tokens 400 2>stderr.txt`, dir);
+  // each token's text is a write to stdout on the command's thread, counted by the preload into the file `count`
+  const generate = (count: string): string => `MT_COUNT_WRITES=${count} ${shellWord(process.execPath)} ${TS_LOADER.map(shellWord).join(' ')} ` +
+    `--import ${shellWord(runnable('test/cli/count-thread-writes.ts'))} ${shellWord(BIN)} generate --model ${shellWord(MODEL)} --raw --prompt 'In the beginning' --max-new-tokens 400`;
+  const status = intoHead(`${generate('cut.txt')} 2>stderr.txt`, dir);
   assert.equal(status, 141, stderrOf(dir));
   assert.doesNotMatch(stderrOf(dir), /EPIPE|Error|\n\s+at /, 'nothing about the closed pipe');
+  const whole = spawnSync('bash', ['-c', `${generate('whole.txt')} >/dev/null 2>&1`], { cwd: dir, timeout: 120_000 });
+  assert.equal(whole.status, 0);
+  const [cut, all] = ['cut.txt', 'whole.txt'].map((f) => fs.readFileSync(path.join(dir, f), 'utf8').length);
+  assert.ok(all! >= 20 && cut! > 0 && cut! < all! / 2, `the work stopped once its output could not be written: ${cut} writes, ${all} without the pipe cut`);
 });
 
 test('prepare whose progress goes into a pipe whose reader is gone writes all its outputs, then ends silently with exit status 141', { timeout: 120_000 }, () => {
