@@ -278,22 +278,41 @@ const FILE_DTYPES: Readonly<Record<string, FileDType>> = { BF16: 'bf16', F16: 'f
 const FLOAT_TENSORS = new Set(['BF16', 'F16', 'F32', 'F64']);
 
 /**
- * The dtype a merged model folder is written in: the one its base's weights are stored in when they share one, else the
- * one transformers 5 loads a mixed checkpoint (BF16 matrices, F32 norms) in with from_pretrained(dtype="auto") and so
- * writes every tensor in after merge_and_unload and save_pretrained: config.json's dtype (or torch_dtype), else that of
- * the first floating tensor (transformers' get_state_dict_dtype over the first shard, whose names safetensors lists
- * sorted). F64 and anything not written as BF16 or F16 is F32.
+ * The dtype a merged model folder is written in: the one transformers 5 loads its base in with from_pretrained
+ * (dtype="auto", its default) and so writes every tensor in after merge_and_unload and save_pretrained: config.json's
+ * dtype (or torch_dtype) where it names one — an F32 checkpoint whose config says float16 is loaded, merged and saved
+ * as F16, and BF16 weights under float32 as F32 —, else that of the first floating tensor (transformers'
+ * get_state_dict_dtype over the first shard, whose names safetensors lists sorted). F64 and anything not written as
+ * BF16 or F16 is F32.
  */
 export function checkpointDType(dir: string): FileDType {
+  const cfgFile = path.join(dir, 'config.json');
+  const cfg = fs.existsSync(cfgFile) ? readJsonFile(cfgFile) : null;
+  const said = isRecord(cfg) ? cfg.dtype ?? cfg.torch_dtype : undefined;
+  if (typeof said === 'string' && said !== 'auto') return CONFIG_DTYPES[said] ?? 'f32';
+  return firstTensorDType(dir);
+}
+
+/**
+ * The dtype a checkpoint's weights are stored in, whatever its config.json says (what rounding them loses): the one
+ * they share, else (a mixed one: BF16 matrices, F32 norms) the one transformers loads it in (checkpointDType).
+ */
+export function storedDType(dir: string): FileDType {
+  const ckpt = SafetensorsCheckpoint.open(dir);
+  let dtypes: Set<string>;
+  try {
+    dtypes = new Set(ckpt.names().map((n) => ckpt.info(n).dtype));
+  } finally {
+    ckpt.close();
+  }
+  return dtypes.size === 1 ? FILE_DTYPES[[...dtypes][0]!] ?? 'f32' : checkpointDType(dir);
+}
+
+/** The dtype of the first floating tensor of a checkpoint's first shard, names sorted (F32 where it has none). */
+function firstTensorDType(dir: string): FileDType {
   const ckpt = SafetensorsCheckpoint.open(dir);
   try {
     const names = ckpt.names();
-    const dtypes = new Set(names.map((n) => ckpt.info(n).dtype));
-    if (dtypes.size === 1) return FILE_DTYPES[[...dtypes][0]!] ?? 'f32';
-    const cfgFile = path.join(dir, 'config.json');
-    const cfg = fs.existsSync(cfgFile) ? readJsonFile(cfgFile) : null;
-    const said = isRecord(cfg) ? cfg.dtype ?? cfg.torch_dtype : undefined;
-    if (typeof said === 'string' && said !== 'auto') return CONFIG_DTYPES[said] ?? 'f32';
     const shardOf = (n: string): string => path.basename(ckpt.fileOf(n).file);
     const firstShard = names.map(shardOf).sort()[0];
     const first = names.filter((n) => shardOf(n) === firstShard).sort().find((n) => FLOAT_TENSORS.has(ckpt.info(n).dtype));

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../../src/backend/dtype.ts';
-import { checkpointDType } from '../../src/export/export.ts';
+import { checkpointDType, storedDType } from '../../src/export/export.ts';
 import { createBackend } from '../../src/backend/select.ts';
 import { bufferTensor } from '../../src/model/save.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
@@ -131,6 +131,31 @@ test('a mixed-dtype base is written in the dtype transformers loads it in: confi
   assert.equal(checkpointDType(mixedBase('F16', undefined)), 'f16');
   assert.equal(checkpointDType(mixedBase('BF16', 'auto')), 'bf16');
   assert.equal(checkpointDType(TINY_BASE), 'f32', 'a uniform F32 checkpoint stays F32');
+});
+
+/** `base` (its files as they are) in a new folder whose config.json says `dtype`. */
+function withConfigDType(base: string, dtype: string): string {
+  const dir = tempDir('mt-config-dtype-');
+  fs.copyFileSync(path.join(base, 'model.safetensors'), path.join(dir, 'model.safetensors'));
+  const config = JSON.parse(fs.readFileSync(path.join(base, 'config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, torch_dtype: undefined, dtype }));
+  return dir;
+}
+
+test('config.json\'s dtype decides over the dtype every file holds, as transformers 5 loads it (from_pretrained\'s dtype="auto"); storedDType says what the files hold', () => {
+  const f32UnderF16 = withConfigDType(TINY_BASE, 'float16');
+  const bf16UnderF32 = withConfigDType(BF16_BASE, 'float32');
+  assert.equal(checkpointDType(f32UnderF16), 'f16', 'F32 files, config.json float16: transformers loads, merges and saves F16');
+  assert.equal(checkpointDType(bf16UnderF32), 'f32', 'BF16 files, config.json float32: loaded and saved as F32');
+  assert.equal(storedDType(f32UnderF16), 'f32');
+  assert.equal(storedDType(bf16UnderF32), 'bf16');
+  assert.equal(storedDType(mixedBase('BF16', 'float32')), 'f32', 'a mixed checkpoint: the dtype transformers loads it in');
+});
+
+test('an F32 base whose config.json says float16 merges into F16 files (config.json dtype float16), as PEFT\'s merge_and_unload after transformers\' load writes it', () => {
+  const { config, file } = exportMerged(trainedRun(withConfigDType(TINY_BASE, 'float16')), 'fp32');
+  assert.equal(config.dtype, 'float16');
+  assert.deepEqual(file.names().filter((n) => file.info(n).dtype !== 'F16'), []);
 });
 
 test('BF16 matrices with F32 norms (config.json dtype bfloat16) merge into BF16 files, each norm rounded once to BF16', () => {

@@ -16,7 +16,7 @@ import { optionIs, type OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
 import { gib } from '../../util/byte-size.ts';
 import { runPath } from '../../run/layout.ts';
-import { checkpointDType, readRunConfig, requireRunWeights } from '../export.ts';
+import { readRunConfig, requireRunWeights, storedDType } from '../export.ts';
 import { readUnchanged } from '../read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
 import { CUDA_RESERVE_BYTES } from '../../train/fit-check.ts';
@@ -94,7 +94,7 @@ function planFolders(src: GgufSource, words: OptionWords): GgufPlan {
 export function ggufPrecision(plan: GgufPlan, quant: GgufQuant, precision: Precision, backend: Pick<Backend, 'name'>, words: OptionWords = GGUF_WORDS): Precision {
   if (precisionDType(precision, backend.name) !== 'bf16' || (quant !== 'f32' && quant !== 'f16')) return precision;
   const dir = plan.kind === 'full' ? plan.weights : plan.model;
-  const stored = checkpointDType(dir);
+  const stored = storedDType(dir);
   if (stored === 'bf16') return precision;
   const rounded = `its ${stored.toUpperCase()} weights are rounded to bf16 before they are written as ${quant.toUpperCase()}, which would hold them more closely`;
   if (precision !== 'auto') {
