@@ -9,8 +9,11 @@
 // transformers 5's from_pretrained drops the two keys when the folder has a tokenizer.json
 // (tokenization_utils_base.py: init_kwargs.pop("add_bos_token") where tokenizer_file is resolved), and the class then
 // keeps tokenizer.json's post-processor as it is ("add_bos_token": false before a "<s> $A" template: [1, …]).
-// Never true for a tokenizer without that token.
+// Never true for a tokenizer without that token. transformers drops the two flags without a word; here a flag that asks
+// for other than the post-processor does is said once (warnFlagsNotRead).
+import * as path from 'node:path';
 import { isRecord } from '../util/json-file.ts';
+import { warnOnce } from '../util/log.ts';
 import type { TokenizerConfig } from './tokenizer-config.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
 
@@ -20,6 +23,27 @@ export function tokenizerAddsBos(json: TokenizerJson, config: TokenizerConfig, b
 
 export function tokenizerAddsEos(json: TokenizerJson, config: TokenizerConfig, eosId: number | null): boolean {
   return addsSpecial('eos', json, config, eosId);
+}
+
+/**
+ * Warns, once per command, where tokenizer_config.json's add_bos_token or add_eos_token says other than what
+ * tokenizer.json's post-processor (`file`) does: one who wrote "add_bos_token": false expecting it to hold is told that
+ * BOS is added all the same, and why. Silent where a flag is absent, agrees, or names a token the tokenizer lacks.
+ */
+export function warnFlagsNotRead(json: TokenizerJson, config: TokenizerConfig, ids: { bos: number | null; eos: number | null }, file: string): void {
+  const said: string[] = [];
+  for (const which of ['bos', 'eos'] as const) {
+    const key = `add_${which}_token`, flag = config.raw[key], id = ids[which];
+    if (typeof flag !== 'boolean' || id === null) continue;
+    const adds = addsSpecial(which, json, config, id);
+    if (flag === adds) continue;
+    const name = which.toUpperCase();
+    said.push(`${key} is ${flag}, but the tokenizer adds ${adds ? name : `no ${name}`} ${which === 'bos' ? 'before' : 'after'} a text`);
+  }
+  if (said.length === 0) return;
+  warnOnce(`add-special-flags:${path.resolve(config.source)}`, `${config.source}: ${said.join(', and ')}: transformers 5 ignores add_bos_token and ` +
+    `add_eos_token where there is a tokenizer.json and adds what its post_processor adds${json.post_processor === null ? ' (it has none)' : ''}, ` +
+    `and so does this toolkit; to change it, edit post_processor in ${file}`);
 }
 
 function addsSpecial(which: 'bos' | 'eos', json: TokenizerJson, config: TokenizerConfig, id: number | null): boolean {

@@ -20,6 +20,7 @@ import { readTokenizerJson, warnRenumbered, type TokenizerJson } from './tokeniz
 import { checkAddedTokenGrowth } from './text-growth.ts';
 import { NO_RESIZE_FIX, tokensPastRows } from './model-fit.ts';
 import { LoadedTokenizer } from './tokenizer.ts';
+import { warnFlagsNotRead } from './adds-special.ts';
 import { withMistralRegexFix, type ModelConfigFacts } from './mistral-regex.ts';
 import { buildVocab, type Vocab } from './vocab.ts';
 
@@ -134,7 +135,9 @@ function loadFolder(folder: string, choice: EngineChoice): LoadedTokenizer {
   const json = withFolderRegexFix(loaded, config, folder);
   const vocab = buildVocab(json, file);
   const engine = pickEngine(json, config, vocab, file, choice);
-  return new LoadedTokenizer({ json, config, vocab, engine, file });
+  const tokenizer = new LoadedTokenizer({ json, config, vocab, engine, file });
+  warnFlagsNotRead(json, config, { bos: tokenizer.bosId, eos: tokenizer.eosId }, file);
+  return tokenizer;
 }
 
 /**

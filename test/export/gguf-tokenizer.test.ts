@@ -13,9 +13,10 @@ import { modelMetadata } from '../../src/export/gguf/metadata.ts';
 import { modelTokenizer, tokenizerMetadata } from '../../src/export/gguf/tokenizer.ts';
 import { KNOWN_PRE } from '../../src/tokenizer/known-pre-tokenizers.ts';
 import type { MistralConfig } from '../../src/model/config.ts';
-import { BUNDLED_TOKENIZER_DIR } from '../../src/tokenizer/load.ts';
+import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
 import { readFolderTokenizerConfig } from '../../src/tokenizer/tokenizer-config.ts';
 import { UserError } from '../../src/util/errors.ts';
+import { beginCommand, setQuiet } from '../../src/util/log.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -33,6 +34,23 @@ test('scores: minus the merge rank; tokens no merge makes (control, user-defined
   assert.equal(scores[json.model.vocab['a']!], 0, 'a single character is never a merge\'s result: its score is not read');
   assert.equal(tokens[32001], '[PAD32001]');
   assert.equal(value(m, 'tokenizer.ggml.add_space_prefix'), true, 'the legacy Prepend("▁") normalizer');
+});
+
+test('add_bos_token false before a "<s> $A" post-processor: the GGUF says add_bos_token true, as training added it, and the warning of loadTokenizer is said once in a command that does both', () => {
+  const dir = tempDir('mt-gguf-tok-');
+  fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
+  const config = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...config, add_bos_token: false }));
+  beginCommand();
+  const { result: m, stderr } = captureStderr(() => tokenizerMetadata(dir, 32000));
+  assert.equal(value(m, 'tokenizer.ggml.add_bos_token'), true);
+  assert.match(stderr, /^warning: \S*tokenizer_config\.json: add_bos_token is false, but the tokenizer adds BOS before a text: .*edit post_processor in \S*tokenizer\.json\n$/);
+  setQuiet(true);
+  try {
+    assert.equal(captureStderr(() => loadTokenizer(dir)).stderr, '', 'said once per command');
+  } finally {
+    setQuiet(false);
+  }
 });
 
 test('a second stop id of config.json is the end-of-turn token; a tokenizer without a BOS: add_bos_token false', () => {

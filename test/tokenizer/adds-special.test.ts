@@ -4,17 +4,18 @@ import { test } from 'node:test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import assert from 'node:assert/strict';
-import { tokenizerAddsBos, tokenizerAddsEos } from '../../src/tokenizer/adds-special.ts';
+import { tokenizerAddsBos, tokenizerAddsEos, warnFlagsNotRead } from '../../src/tokenizer/adds-special.ts';
 import { loadTokenizer } from '../../src/tokenizer/index.ts';
 import { readTokenizerConfig } from '../../src/tokenizer/tokenizer-config.ts';
 import { readTokenizerJson } from '../../src/tokenizer/tokenizer-json.ts';
 import { encodePrompt } from '../../src/tokenizer/prompt.ts';
 import { isUserError } from '../../src/util/errors.ts';
-import { bundled, bundledConfigJson, bundledTokenizerJson, quietly, tempFolder } from './helpers.ts';
+import { beginCommand } from '../../src/util/log.ts';
+import { bundled, bundledConfigJson, bundledTokenizerJson, captureStderr, quietly, tempFolder } from './helpers.ts';
 
 const template = (json: Record<string, unknown>) => json['post_processor'];
 const load = (json: Record<string, unknown>, config?: Record<string, unknown>) =>
-  quietly(() => loadTokenizer(tempFolder(config ? { 'tokenizer.json': json, 'tokenizer_config.json': config } : { 'tokenizer.json': json })));
+  captureStderr(() => quietly(() => loadTokenizer(tempFolder(config ? { 'tokenizer.json': json, 'tokenizer_config.json': config } : { 'tokenizer.json': json })))).result;
 
 test('the bundled Mistral tokenizer adds BOS (its post-processor "<s> $A")', () => {
   assert.equal(bundled('fast').addsBos, true);
@@ -108,4 +109,46 @@ test('BertProcessing and RobertaProcessing put cls before the text and sep after
   refused({ type: 'Foo' }, /tokenizer\.json: post_processor\.type/);
   refused({ type: 'Sequence', processors: [{ type: 'ByteLevel' }, { type: 'Bar' }] }, /post_processor\.processors\[1\]\.type/);
   assert.throws(() => load({ ...bare, post_processor: { type: 'Sequence', processors: 3 } }, generic), /post_processor\.processors: expected a list/);
+});
+
+test('add_bos_token or add_eos_token that tokenizer.json\'s post-processor overrides is said, once per command, naming the file, the key, what is done and how to change it', () => {
+  const folder = (json: Record<string, unknown>, config: Record<string, unknown>) => tempFolder({ 'tokenizer.json': json, 'tokenizer_config.json': config });
+  const said = (dir: string) => captureStderr(() => quietly(() => loadTokenizer(dir))).stderr;
+  const noBos = folder(bundledTokenizerJson(), { ...bundledConfigJson(), add_bos_token: false });
+  const line = said(noBos);
+  assert.match(line, /^warning: \S*tokenizer_config\.json: add_bos_token is false, but the tokenizer adds BOS before a text: transformers 5 ignores add_bos_token and add_eos_token where there is a tokenizer\.json and adds what its post_processor adds, and so does this toolkit; to change it, edit post_processor in \S*tokenizer\.json\n$/);
+  assert.ok(line.includes(noBos), 'the folder is named');
+  assert.equal(said(noBos), '', 'once per command');
+  beginCommand();
+  assert.equal(said(noBos), line, 'said again in the next command');
+  const both = said(folder(bundledTokenizerJson(), { ...bundledConfigJson(), add_bos_token: false, add_eos_token: true }));
+  assert.match(both, /add_bos_token is false, but the tokenizer adds BOS before a text, and add_eos_token is true, but the tokenizer adds no EOS after a text: /);
+  assert.equal(both.split('\n').length, 2, 'one line');
+  const bare = said(folder({ ...bundledTokenizerJson(), post_processor: null }, bundledConfigJson()));
+  assert.match(bare, /add_bos_token is true, but the tokenizer adds no BOS before a text: .* adds what its post_processor adds \(it has none\)/, 'a LlamaTokenizer class without post-processor: no BOS in transformers 5');
+});
+
+test('no word where add_bos_token and add_eos_token agree with the post-processor or are absent: the bundled tokenizers, the tiny model, tekken-tiny', () => {
+  const root = path.join(import.meta.dirname, '..', '..');
+  beginCommand();
+  for (const dir of [undefined, path.join(root, 'models', 'mistral-tune-tiny'), path.join(root, 'test', 'fixtures', 'tekken-tiny')]) {
+    assert.equal(captureStderr(() => quietly(() => loadTokenizer(dir))).stderr, '', dir ?? 'bundled');
+  }
+  const { add_bos_token: _, add_eos_token: __, ...absent } = bundledConfigJson();
+  assert.equal(captureStderr(() => quietly(() => loadTokenizer(tempFolder({ 'tokenizer.json': bundledTokenizerJson(), 'tokenizer_config.json': absent })))).stderr, '', 'no flags');
+  // transformers 5.17's BOS and EOS for each post-processor, class and flag (fixtures/adds-special.json): a warning
+  // exactly where a flag given says other than what transformers adds
+  const jsonOf = new Map(Object.entries(oracle.post_processors).map(([name, post]) => {
+    const dir = tempFolder({ 'tokenizer.json': { ...bundledTokenizerJson(), post_processor: post } });
+    return [name, readTokenizerJson(`${dir}/tokenizer.json`)];
+  }));
+  for (const c of oracle.cases) {
+    const raw: Record<string, unknown> = { tokenizer_class: c.tokenizer_class };
+    if (c.add_bos_token !== null) raw['add_bos_token'] = c.add_bos_token;
+    if (c.add_eos_token !== null) raw['add_eos_token'] = c.add_eos_token;
+    const cfg = readTokenizerConfig(`${tempFolder({ 'tokenizer_config.json': raw })}/tokenizer_config.json`);
+    const { stderr } = captureStderr(() => warnFlagsNotRead(jsonOf.get(c.post_processor)!, cfg, { bos: 1, eos: 2 }, 'tokenizer.json'));
+    const contradicts = (c.add_bos_token !== null && c.add_bos_token !== c.bos) || (c.add_eos_token !== null && c.add_eos_token !== c.eos);
+    assert.equal(stderr !== '', contradicts, JSON.stringify(c));
+  }
 });

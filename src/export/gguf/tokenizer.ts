@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { addedTokensAsLoaded, BUNDLED_TOKENIZER_DIR, refuseTekkenOnly, withFolderRegexFix } from '../../tokenizer/load.ts';
-import { tokenizerAddsBos, tokenizerAddsEos } from '../../tokenizer/adds-special.ts';
+import { tokenizerAddsBos, tokenizerAddsEos, warnFlagsNotRead } from '../../tokenizer/adds-special.ts';
 import { readFolderTokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import { generationEosIds } from '../../model/generation-config.ts';
 import { stopIds } from '../../model/generate.ts';
@@ -103,6 +103,7 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   // whether the tokenizer training used adds them (adds-special.ts, as transformers): by its own ids
   m.set('tokenizer.ggml.add_bos_token', { type: 'bool', value: tokenizerAddsBos(json, config, own.bos) });
   m.set('tokenizer.ggml.add_eos_token', { type: 'bool', value: tokenizerAddsEos(json, config, own.eos) });
+  warnFlagsNotRead(json, config, own, file);
   if (spm) m.set('tokenizer.ggml.add_space_prefix', { type: 'bool', value: addSpacePrefix(json, config, vocab, file) });
   for (const [k, v] of chatTemplateMetadata(folder, config)) m.set(k, v);
   warnStrippedAddedTokens(json.added_tokens, file);
