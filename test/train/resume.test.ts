@@ -1,7 +1,9 @@
 // Checkpoints and exact resume: a run killed with SIGKILL mid-training and resumed with --resume logs
 // the same losses, step for step, as an uninterrupted run; a corrupt newest checkpoint is skipped. The runs a check
 // starts from (the uninterrupted references, the checkpointed runs) are trained in this process as the CLI trains them
-// (train-like-cli.ts); every run killed, resumed or refused goes through the real CLI.
+// (train-like-cli.ts); every run killed goes through the real CLI in a process of its own, and every run resumed or
+// refused through the CLI's main() in this process (in-process-cli.ts: the same exit status and output, without a
+// process's ~1.5 CPU-s start).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -19,9 +21,14 @@ import { Rng } from '../../src/util/rng.ts';
 import { FIXTURES, TINY_BASE, literal } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
+import { cliIn } from '../cli/in-process-cli.ts';
 import { trainLikeCli } from './train-like-cli.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
+/** `mistral-tune train ARGS` run in this process (main(), the command thread kept: in-process-cli.ts), from its working folder. */
+const trainCli = (...args: string[]): ReturnType<typeof cliIn> => cliIn(process.cwd(), ['train', ...args]);
+/** What execFileSync checked of a run it started: it ended with status 0. */
+const assertDone = (r: { status: number; stderr: string }): void => assert.equal(r.status, 0, r.stderr);
 /** Long enough that the kill, after 27 steps, lands mid-run with room to spare (33 steps), past several evaluations
  * (every 10), epochs (10 steps each) and rotations of the 3 kept checkpoints (every 5). */
 const STEPS = 60;
@@ -80,6 +87,10 @@ function stepCount(file: string): number {
   }
 }
 
+let dead: number | undefined;
+/** The pid of a process that has ended (a Node that ran nothing): a killed run's, in the names of what it left. */
+const deadPid = (): number => (dead ??= spawnSync(process.execPath, ['-e', '']).pid!);
+
 let straight: { dir: string; config: string; run: string; reference: string[] } | undefined;
 /**
  * The uninterrupted STEPS-step run, trained once per file: the kill test's reference, and (after that test) the
@@ -118,13 +129,13 @@ test('SIGKILL mid-run, then --resume: the same losses step for step as an uninte
   const checkpoints = listCheckpoints(path.join(dir, 'killed'));
   assert.ok(checkpoints.length >= 1 && checkpoints.length <= 3);
 
-  execFileSync(process.execPath, [BIN, 'train', config, '--resume'], { stdio: 'ignore' });
+  assertDone(await trainCli(config, '--resume'));
   assert.deepEqual(comparable(rowsOf(path.join(dir, 'killed'))), reference);
   const adapter = (run: string): Buffer => fs.readFileSync(path.join(dir, run, 'adapter', 'adapter_model.safetensors'));
   assert.ok(adapter('killed').equals(adapter('straight')), 'the final adapters should be byte-identical');
 });
 
-test('a run killed between writing its last checkpoint and dropping the one before resumes with only `keep` checkpoints, as an uninterrupted run', () => {
+test('a run killed between writing its last checkpoint and dropping the one before resumes with only `keep` checkpoints, as an uninterrupted run', async () => {
   const dir = setup();
   const config = (name: string): string => {
     const file = path.join(dir, `${name}.yaml`);
@@ -140,7 +151,7 @@ test('a run killed between writing its last checkpoint and dropping the one befo
   assert.equal(killed.signal, 'SIGKILL', killed.stderr);
   const run = path.join(dir, 'killed');
   assert.deepEqual(listCheckpoints(run).map((d) => path.basename(d)), ['step-0000002', 'step-0000004']);
-  const r = spawnSync(process.execPath, [BIN, 'train', config('killed'), '--resume'], { encoding: 'utf8' });
+  const r = await trainCli(config('killed'), '--resume');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /resume: from the checkpoint of step 4/);
   assert.deepEqual(listCheckpoints(run).map((d) => path.basename(d)), ['step-0000004']);
@@ -155,7 +166,7 @@ const snapshot = (dir: string): string[] => fs.readdirSync(dir, { recursive: tru
   return `${f} ${st.mtimeMs} ${st.isFile() ? fs.readFileSync(path.join(dir, f)).toString('base64') : '/'}`;
 });
 
-test('--resume of a complete run whose last checkpoint is its final step says so in one line and changes no file (not even a moved run\'s config.yaml)', () => {
+test('--resume of a complete run whose last checkpoint is its final step says so in one line and changes no file (not even a moved run\'s config.yaml)', async () => {
   const dir = setup();
   const config = path.join(dir, 'done.yaml');
   fs.writeFileSync(config, [`model: ${TINY_BASE}`, 'data: {train: train.jsonl, val: val.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3',
@@ -165,20 +176,20 @@ test('--resume of a complete run whose last checkpoint is its final step says so
   assert.equal(path.basename(listCheckpoints(run).at(-1)!), 'step-0000003', 'the last checkpoint is the final step');
   const before = snapshot(run);
   for (const args of [[config, '--resume'], [run, '--resume']]) {
-    const r = spawnSync(process.execPath, [BIN, 'train', ...args], { encoding: 'utf8' });
+    const r = await trainCli(...args);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, `run ${run} is already complete (step 3 of 3); nothing to do\n`);
     assert.deepEqual(snapshot(run), before, 'no file of the run changed: no evaluation, export or report written again');
   }
   const moved = path.join(dir, 'moved');
   fs.renameSync(run, moved);
-  const r = spawnSync(process.execPath, [BIN, 'train', moved, '--resume'], { encoding: 'utf8' });
+  const r = await trainCli(moved, '--resume');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, `run ${moved} is already complete (step 3 of 3); nothing to do\n`);
   assert.deepEqual(snapshot(moved), before);
 });
 
-test('--resume of a complete run whose config.yaml was edited since (max_steps raised) refuses in one line naming the edit, the recorded total and the way on', () => {
+test('--resume of a complete run whose config.yaml was edited since (max_steps raised) refuses in one line naming the edit, the recorded total and the way on', async () => {
   const dir = setup();
   const config = path.join(dir, 'edited.yaml');
   fs.writeFileSync(config, [`model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 2',
@@ -186,11 +197,11 @@ test('--resume of a complete run whose config.yaml was edited since (max_steps r
   const run = trainLikeCli(config).dir;
   const runConfig = path.join(run, 'config.yaml'), original = fs.readFileSync(runConfig, 'utf8');
   assert.match(original, /^max_steps: 2$/m);
-  const resume = (): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  const resume = () => trainCli(run, '--resume');
   fs.writeFileSync(runConfig, original.replace(/^max_steps: 2$/m, 'max_steps: 4'));
   const before = snapshot(run);
-  const r = resume();
-  assert.equal(r.status, 2, String(r.stderr));
+  const r = await resume();
+  assert.equal(r.status, 2, r.stderr);
   assert.equal(r.stderr, `error: ${runConfig}: cannot resume: the run is already complete (step 2 of 2), so max_steps (2 then, 4 now) ` +
     `changed since it finished is not applied; to train further, start a new run from its weights (lora.init_from: ${path.join(run, 'adapter')}, another output_dir), ` +
     'or train it again from step 0 with --overwrite\n');
@@ -232,17 +243,17 @@ test('train CONFIG --resume of a complete run with a config other than the one i
   assert.match(dryRun(loadTrainConfig(config), { resume: true }).outputRefusal ?? '', refusal);
 });
 
-test('a corrupt newest checkpoint is detected and the previous one used', () => {
+test('a corrupt newest checkpoint is detected and the previous one used', async () => {
   const { config, run, reference } = straightRun();
   const [older, , newest] = listCheckpoints(run);
   const state = path.join(newest!, 'state.safetensors');
   const bytes = fs.readFileSync(state);
   bytes[bytes.length - 3]! ^= 0xff;
   fs.writeFileSync(state, bytes);
-  const deadPid = spawnSync(process.execPath, ['-e', '']).pid!; // a killed run's: the swaps of running processes are left alone
-  fs.mkdirSync(path.join(run, 'checkpoints', `.tmp-step-0000999-${deadPid}`));
+  // a killed run's: the swaps of running processes are left alone
+  fs.mkdirSync(path.join(run, 'checkpoints', `.tmp-step-0000999-${deadPid()}`));
   fs.rmSync(path.join(run, 'report.json')); // as if killed before its end: a finished run is left as it is
-  const r = spawnSync(process.execPath, [BIN, 'train', config, '--resume'], { encoding: 'utf8' });
+  const r = await trainCli(config, '--resume');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`checkpoint .*${path.basename(newest!)} is incomplete or corrupt`));
   assert.match(r.stderr, new RegExp(`resume: from the checkpoint of step ${STEPS - CHECKPOINT_EVERY}`));
@@ -251,16 +262,16 @@ test('a corrupt newest checkpoint is detected and the previous one used', () => 
   assert.deepEqual(fs.readdirSync(path.join(run, 'checkpoints')).filter((n) => n.startsWith('.tmp-')), [], 'stale temporary checkpoints are removed');
 });
 
-test('--resume refuses a changed config but for the keys that keep the checkpoint the run\'s (a diverged run\'s remedies, checkpointing, evaluation, the backend)', () => {
+test('--resume refuses a changed config but for the keys that keep the checkpoint the run\'s (a diverged run\'s remedies, checkpointing, evaluation, the backend)', async () => {
   const dir = setup();
   const { config, run } = checkpointedRun(dir, 'run2');
-  const resume = (...flags: string[]) => spawnSync(process.execPath, [BIN, 'train', config, '--resume', ...flags], { encoding: 'utf8' });
-  const refused = resume('--optimizer.lr', '0.5', '--seed', '3');
+  const resume = (...flags: string[]) => trainCli(config, '--resume', ...flags);
+  const refused = await resume('--optimizer.lr', '0.5', '--seed', '3');
   assert.equal(refused.status, 2);
   assert.match(refused.stderr, /different config: seed \(0 then, 3 now\) changed/);
   assert.doesNotMatch(refused.stderr, /optimizer\.lr \(/);
   // lowered lr and a clip after a divergence, more checkpoints kept: warned, trained on from the checkpoint, recorded
-  const changed = resume('--optimizer.lr', '0.5', '--grad_clip', '0.5', '--checkpoint.keep', '4');
+  const changed = await resume('--optimizer.lr', '0.5', '--grad_clip', '0.5', '--checkpoint.keep', '4');
   assert.equal(changed.status, 0, changed.stderr);
   assert.match(changed.stderr, /warning: resume: optimizer\.lr \(0\.0002 then, 0\.5 now\), grad_clip \(1 then, 0\.5 now\), checkpoint\.keep \(2 then, 4 now\) changed since the checkpoint of step 2 was written: the new values hold from it on/);
   assert.match(changed.stderr, /resume: from the checkpoint of step 2/);
@@ -269,7 +280,7 @@ test('--resume refuses a changed config but for the keys that keep the checkpoin
   assert.match(saved, /^ {2}keep: 4$/m);
 });
 
-test('a run resumed from the checkpoint where it stopped early does not train on', () => {
+test('a run resumed from the checkpoint where it stopped early does not train on', async () => {
   const dir = setup();
   const config = path.join(dir, 'early.yaml');
   fs.writeFileSync(config, [
@@ -281,16 +292,16 @@ test('a run resumed from the checkpoint where it stopped early does not train on
   const steps = (): number => rowsOf(path.join(dir, 'early')).filter((r) => r.split === undefined).length;
   assert.equal(steps(), 2); // step 1's evaluation is the first early stopping counts (step 0's is the baseline)
   fs.rmSync(path.join(dir, 'early', 'report.json')); // as if killed before its end: a finished run is left as it is
-  execFileSync(process.execPath, [BIN, 'train', config, '--resume'], { stdio: 'ignore' });
+  assertDone(await trainCli(config, '--resume'));
   assert.equal(steps(), 2);
 });
 
-test('--resume of a run whose metrics.jsonl was cut short since its checkpoint (copied mid-run) keeps its whole rows and says so; it never pads the file', () => {
+test('--resume of a run whose metrics.jsonl was cut short since its checkpoint (copied mid-run) keeps its whole rows and says so; it never pads the file', async () => {
   const { config, run } = checkpointedRun(setup(), 'cut');
   const metrics = path.join(run, 'metrics.jsonl');
   const [first, second] = fs.readFileSync(metrics, 'utf8').split('\n');
   fs.writeFileSync(metrics, `${first}\n${second!.slice(0, 20)}`); // the copy was taken in the middle of step 2's row
-  const r = spawnSync(process.execPath, [BIN, 'train', config, '--resume'], { encoding: 'utf8' });
+  const r = await trainCli(config, '--resume');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /warning: resume: .*metrics\.jsonl: \d+ bytes where the checkpoint of step 2 left \d+ \(cut or edited since\): its 1 whole row is kept; the missing rows are not recomputed/);
   const text = fs.readFileSync(metrics, 'utf8');
@@ -298,23 +309,23 @@ test('--resume of a run whose metrics.jsonl was cut short since its checkpoint (
   assert.deepEqual(rowsOf(run).map((row) => row.step), [1, 3]);
 });
 
-test('train RUN --resume refuses a run whose config.yaml was edited since its checkpoint (the checkpoint records the config it was made with)', () => {
+test('train RUN --resume refuses a run whose config.yaml was edited since its checkpoint (the checkpoint records the config it was made with)', async () => {
   const { run } = checkpointedRun(setup(), 'edited');
   const saved = path.join(run, 'config.yaml');
   const metrics = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8');
   fs.writeFileSync(saved, fs.readFileSync(saved, 'utf8').replace(/^max_steps: 3$/m, 'max_steps: 5').replace(/^ {2}lr: .*$/m, '  lr: 0.5').replace(/^seed: 0$/m, 'seed: 3'));
-  const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  const r = await trainCli(run, '--resume');
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, new RegExp(`^error: ${literal(saved)}: cannot resume: max_steps \\(3 then, 5 now\\), seed \\(0 then, 3 now\\) changed since the checkpoint of step 2 was written \\(config\\.yaml was edited\\)`, 'm'));
   assert.equal(fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8'), metrics, 'the run is left as it was');
   // a key a resume may change, edited there alone: warned against the checkpoint's, then trained on
   fs.writeFileSync(saved, fs.readFileSync(saved, 'utf8').replace(/^max_steps: 5$/m, 'max_steps: 3').replace(/^seed: 3$/m, 'seed: 0'));
-  const lr = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  const lr = await trainCli(run, '--resume');
   assert.equal(lr.status, 0, lr.stderr);
   assert.match(lr.stderr, /^warning: resume: optimizer\.lr \(0\.\d+ then, 0\.5 now\) changed since the checkpoint of step 2 was written: the new values hold from it on$/m);
 });
 
-test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, damaged) is skipped with a warning, as a corrupt one is: no TypeError', () => {
+test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, damaged) is skipped with a warning, as a corrupt one is: no TypeError', async () => {
   // each edit damages its own checkpoint (steps 12 down to 3) and one --resume meets them all, newest first: every one is
   // skipped with its warning, down to step 2's, and the run goes on from there as it first went
   const edits: Array<(s: Record<string, unknown>, step: number) => RegExp | void> = [
@@ -337,7 +348,7 @@ test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, dam
     fs.writeFileSync(file, JSON.stringify(state));
     return { dir, says };
   });
-  const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  const r = await trainCli(run, '--resume');
   assert.equal(r.status, 0, r.stderr);
   for (const { dir, says } of damaged) {
     const line = r.stderr.split('\n').find((l) => l.includes(`checkpoint ${dir} is incomplete or corrupt (trainer_state.json: `));
@@ -348,15 +359,43 @@ test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, dam
   assert.deepEqual(comparable(rowsOf(run)), reference);
 });
 
-test('a checkpoint with a FIFO for its trainer_state.json or state.safetensors is skipped as corrupt: --resume never blocks on it', () => {
+/**
+ * `train RUN --resume` in this process, where `fifo` is a FIFO in the run: a resume that opened it to read would block
+ * there, on its thread, until a writer came, so one comes after `ms` (an open for writing, which succeeds only while
+ * the FIFO is open to read: never where the resume does not read it), and `blocked` says so — as spawnSync's timeout
+ * ended such a resume in a process of its own.
+ */
+async function resumeBesideFifo(run: string, fifo: string, ms: number): Promise<Awaited<ReturnType<typeof trainCli>> & { blocked: boolean }> {
+  let blocked = false;
+  const writer = setInterval(() => {
+    try {
+      fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+      blocked = true;
+    } catch { /* ENXIO: no reader has it open */ }
+  }, ms);
+  try {
+    return { ...(await trainCli(run, '--resume')), blocked };
+  } finally {
+    clearInterval(writer);
+  }
+}
+
+test('a checkpoint with a FIFO for its trainer_state.json or state.safetensors is skipped as corrupt: --resume never blocks on it', async () => {
   const { run } = checkpointedRun(setup(), 'fifo', { everyStep: true });
   const third = listCheckpoints(run)[2]!;
   for (const name of ['trainer_state.json', 'state.safetensors']) {
     fs.rmSync(path.join(run, 'report.json'), { force: true }); // as if the run had not finished
+    // the previous resume, which rewrote step 3, kept its old folder, holding the FIFO (no file of ours, nor carried: its
+    // name is taken), as .old-step-0000003-PID: this one meets it as a process of its own did, one of a dead pid's (one
+    // of its own pid is refused, "move them out")
+    for (const aside of fs.readdirSync(path.dirname(third)).filter((n) => n.endsWith(`-${process.pid}`))) {
+      fs.renameSync(path.join(path.dirname(third), aside), path.join(path.dirname(third), aside.replace(/-\d+$/, `-${deadPid()}`)));
+    }
     const file = path.join(third, name);
     fs.renameSync(file, `${file}.kept`);
     execFileSync('mkfifo', [file]);
-    const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8', timeout: 60_000 });
+    const r = await resumeBesideFifo(run, file, 60_000);
+    assert.equal(r.blocked, false, `--resume blocked on ${file}`);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`checkpoint .*${path.basename(third)} is incomplete or corrupt \\(.*${name.replace('.', '\\.')}: is a FIFO`));
     assert.match(r.stderr, /resume: from the checkpoint of step 2/);
@@ -365,36 +404,36 @@ test('a checkpoint with a FIFO for its trainer_state.json or state.safetensors i
   }
 });
 
-test('--resume refuses a training set edited since the checkpoint (its place in it would point into other data, or past its end), and warns of an edited val set', () => {
+test('--resume refuses a training set edited since the checkpoint (its place in it would point into other data, or past its end), and warns of an edited val set', async () => {
   const dir = setup();
   const { run, config } = checkpointedRun(dir, 'data-edit', { val: true });
   const train = path.join(dir, 'train.jsonl'), val = path.join(dir, 'val.jsonl');
   const original = fs.readFileSync(train, 'utf8');
   // 40 rows cut to 1: one micro-batch, before the checkpoint's place (the 3rd) — refused as changed data, not as "loader position 2 is past the 1 batches"
   fs.writeFileSync(train, original.split('\n').slice(0, 1).join('\n') + '\n');
-  const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  const r = await trainCli(run, '--resume');
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /cannot resume: data\.train changed since the checkpoint of step 2 was written \(40 examples, [\d,]+ tokens then, 1 example, [\d,]+ tokens now\)/);
   // so is train CONFIG --resume with a key a resume may change: config.yaml is left as it was (it recorded the new lr, refused)
   const yaml = fs.readFileSync(path.join(run, 'config.yaml'), 'utf8');
   fs.appendFileSync(config, 'optimizer: {lr: 5.0e-4}\n');
-  assert.equal(spawnSync(process.execPath, [BIN, 'train', config, '--resume'], { encoding: 'utf8' }).status, 2);
+  assert.equal((await trainCli(config, '--resume')).status, 2);
   assert.equal(fs.readFileSync(path.join(run, 'config.yaml'), 'utf8'), yaml);
   // the training data moved away: named at its line in the run's config.yaml, as a fresh run names its config's line
   fs.renameSync(train, `${train}.moved`);
-  const gone = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  const gone = await trainCli(run, '--resume');
   assert.equal(gone.status, 2, gone.stderr);
   assert.match(gone.stderr, new RegExp(`^error: ${literal(path.join(run, 'config.yaml'))}:\\d+:\\d+: data\\.train: .*train\\.jsonl: no such file \\(set data\\.train\\)$`, 'm'));
   fs.renameSync(`${train}.moved`, train);
   // the training data put back, the val set edited: resumed, with a warning
   fs.writeFileSync(train, original);
   fs.writeFileSync(val, fs.readFileSync(val, 'utf8').split('\n').slice(0, 2).join('\n') + '\n');
-  const ok = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  const ok = await trainCli(run, '--resume');
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stderr, /warning: resume: data\.val changed since the checkpoint of step 2 was written \(3 examples, [\d,]+ tokens then, 2 examples, [\d,]+ tokens now\)/);
 });
 
-test('--resume refused for a training set whose tokens changed names the tokenizer too: the data file may be as it was', () => {
+test('--resume refused for a training set whose tokens changed names the tokenizer too: the data file may be as it was', async () => {
   const dir = setup();
   // text rows, tokenized by the model folder's tokenizer.json: a copy of the bundled tiny model, whose tokenizer is then edited
   const model = path.join(dir, 'model');
@@ -407,14 +446,14 @@ test('--resume refused for a training set whose tokens changed names the tokeniz
   const json = JSON.parse(fs.readFileSync(tokenizer, 'utf8')) as { model: { merges: string[] } };
   json.model.merges = json.model.merges.filter((m) => !['i n', 'e r', '▁ t'].includes(m));
   fs.writeFileSync(tokenizer, JSON.stringify(json));
-  const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  const r = await trainCli(run, '--resume');
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /cannot resume: data\.train changed since the checkpoint of step 2 was written \(.*\) \(its tokens: the file changed, or the model folder's tokenizer or chat template that tokenizes it\): .*put the data and the tokenizer back/);
   assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:')).length, 1, r.stderr);
   assert.deepEqual(fs.readFileSync(path.join(dir, 'train.jsonl')), data, 'the data file is as it was');
 });
 
-test('--resume of a LoRA run refuses a model folder whose weights changed since the checkpoint (the adapter was trained over others); the same weights copied back resume', () => {
+test('--resume of a LoRA run refuses a model folder whose weights changed since the checkpoint (the adapter was trained over others); the same weights copied back resume', async () => {
   const dir = setup();
   const base = path.join(dir, 'base');
   fs.cpSync(TINY_BASE, base, { recursive: true });
@@ -426,16 +465,16 @@ test('--resume of a LoRA run refuses a model folder whose weights changed since 
   const dataStart = 8 + Number(edited.readBigUInt64LE(0));
   edited[dataStart + 1] = edited[dataStart + 1]! ^ 0x40;
   fs.writeFileSync(file, edited);
-  const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  const r = await trainCli(run, '--resume');
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /^error: .*base: cannot resume: the model's weights changed since the checkpoint of step 2 was written \(same folder, other tensors\)/m);
   fs.writeFileSync(file, original); // put back (a new file: only the weights count)
-  const ok = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  const ok = await trainCli(run, '--resume');
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stderr, /resume: from the checkpoint of step 2/);
 });
 
-test('train RUN --resume of a LoRA run whose model folder moved (config.yaml set to where it is now, as the not-there error says): the same weights go on, said; other weights are refused', () => {
+test('train RUN --resume of a LoRA run whose model folder moved (config.yaml set to where it is now, as the not-there error says): the same weights go on, said; other weights are refused', async () => {
   // before: "cannot resume: model (… then, … now) changed since the checkpoint" for the very model the error named
   const dir = setup();
   const base = path.join(dir, 'base');
@@ -452,41 +491,41 @@ test('train RUN --resume of a LoRA run whose model folder moved (config.yaml set
   edited[8 + Number(edited.readBigUInt64LE(0)) + 1] ^= 0x40;
   fs.writeFileSync(file, edited);
   fs.writeFileSync(saved, yaml.replace(`model: ${base}`, `model: ${other}`));
-  const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  const r = await trainCli(run, '--resume');
   assert.equal(r.status, 2, r.stderr);
   assert.ok(r.stderr.includes(`cannot resume: model (${JSON.stringify(base)} then, ${JSON.stringify(other)} now; other weights) changed since the checkpoint of step 2 was written`), r.stderr);
   fs.writeFileSync(saved, yaml.replace(`model: ${base}`, `model: ${moved}`));
-  const ok = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  const ok = await trainCli(run, '--resume');
   assert.equal(ok.status, 0, ok.stderr);
   assert.ok(ok.stderr.includes(`warning: resume: model (${JSON.stringify(base)} then, ${JSON.stringify(moved)} now; the same weights) changed since the checkpoint of step 2 was written`), ok.stderr);
 });
 
-test('--resume on another device or precision than the checkpoint\'s (device: auto, precision: auto on another machine) warns that the run changes; the same one says nothing', () => {
+test('--resume on another device or precision than the checkpoint\'s (device: auto, precision: auto on another machine) warns that the run changes; the same one says nothing', async () => {
   const dir = setup();
   const { run } = checkpointedRun(dir, 'ran-on');
   const [newest] = listCheckpoints(run).reverse();
   const stateFile = path.join(newest!, 'trainer_state.json');
   const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { extra: { ranOn?: string } };
   assert.equal(state.extra.ranOn, 'cpu in fp32');
-  const same = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  const same = await trainCli(run, '--resume');
   assert.equal(same.status, 0, same.stderr);
   assert.doesNotMatch(same.stderr, /ran on/);
   // as a checkpoint written on a GPU (trainer_state.json is not hashed: only state.safetensors is)
   fs.rmSync(path.join(run, 'report.json'));
   state.extra.ranOn = 'cuda in bf16';
   fs.writeFileSync(stateFile, JSON.stringify(state));
-  const moved = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  const moved = await trainCli(run, '--resume');
   assert.equal(moved.status, 0, moved.stderr);
   assert.match(moved.stderr, /warning: resume: the steps up to the checkpoint of step 2 ran on cuda in bf16, the rest runs on cpu in fp32 \(device and precision as the config and this machine give them\)/);
 });
 
-test('train RUN --resume refuses a config.yaml edited in a key that reshapes the checkpoint (lora.r): not taken for corrupt checkpoints, with the run restarted over them', () => {
+test('train RUN --resume refuses a config.yaml edited in a key that reshapes the checkpoint (lora.r): not taken for corrupt checkpoints, with the run restarted over them', async () => {
   const { run } = checkpointedRun(setup(), 'reshaped');
   const saved = path.join(run, 'config.yaml');
   const checkpoint = path.join(listCheckpoints(run).at(-1)!, 'state.safetensors');
   const before = fs.readFileSync(checkpoint);
   fs.writeFileSync(saved, fs.readFileSync(saved, 'utf8').replace(/^ {2}r: 2$/m, '  r: 4'));
-  const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  const r = await trainCli(run, '--resume');
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /^error: .*config\.yaml: cannot resume: lora\.r \(2 then, 4 now\) changed since the checkpoint of step 2 was written \(config\.yaml was edited\)/m);
   assert.doesNotMatch(r.stderr, /incomplete or corrupt|starts again from step 0/);
