@@ -2,7 +2,6 @@
 // base (eval, generate, classify, export) warns, once, when the base folder now holds other weights.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../../src/util/rng.ts';
@@ -11,10 +10,12 @@ import { FIXTURES, TINY, TINY_BASE } from '../helpers.ts';
 
 const TINY_MODEL = path.join(FIXTURES, '..', '..', 'models', 'mistral-tune-tiny'); // hidden size 192, the fixture's 64
 import { tempDir } from '../temp-dir.ts';
+import { cliIn } from '../cli/in-process-cli.ts';
 
-const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
+/** The CLI run in this process (main(), the command thread kept: in-process-cli.ts), from its working folder. */
+const cli = (...args: string[]): ReturnType<typeof cliIn> => cliIn(process.cwd(), args);
 
-test('a LoRA run whose base folder now holds other weights: eval and export --run warn once, naming both fingerprints; the same weights say nothing', () => {
+test('a LoRA run whose base folder now holds other weights: eval and export --run warn once, naming both fingerprints; the same weights say nothing', async () => {
   const dir = tempDir('mt-base-fp-');
   const base = path.join(dir, 'base');
   fs.cpSync(TINY_BASE, base, { recursive: true });
@@ -22,12 +23,13 @@ test('a LoRA run whose base folder now holds other weights: eval and export --ru
   const rows = Array.from({ length: 4 }, () => JSON.stringify({ input_ids: [1, ...Array.from({ length: 12 }, () => 3 + rng.below(500))] }));
   fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'run.yaml'), [`model: ${base}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 2', 'max_steps: 1', 'eval: {samples: 0}', 'checkpoint: {every_steps: 1}', 'output_dir: run'].join('\n') + '\n');
-  execFileSync(process.execPath, [BIN, 'train', path.join(dir, 'run.yaml')], { stdio: 'ignore' });
+  const trained = await cli('train', path.join(dir, 'run.yaml'));
+  assert.equal(trained.status, 0, trained.stderr);
   const run = path.join(dir, 'run');
   const report = JSON.parse(fs.readFileSync(path.join(run, 'report.json'), 'utf8')) as { base_fingerprint?: string };
   assert.match(report.base_fingerprint ?? '', /^[0-9a-f]{16}$/);
-  const evalRun = () => spawnSync(process.execPath, [BIN, 'eval', '--run', run, '--data', path.join(dir, 'train.jsonl'), '--json'], { encoding: 'utf8' });
-  const same = evalRun();
+  const evalRun = () => cli('eval', '--run', run, '--data', path.join(dir, 'train.jsonl'), '--json');
+  const same = await evalRun();
   assert.equal(same.status, 0, same.stderr);
   assert.doesNotMatch(same.stderr, /other weights/);
   // one weight changed, shapes and types as they were: a fine-tuned copy put in the base's place
@@ -35,16 +37,16 @@ test('a LoRA run whose base folder now holds other weights: eval and export --ru
   const bytes = fs.readFileSync(file);
   bytes[8 + Number(bytes.readBigUInt64LE(0)) + 1] ^= 0x40;
   fs.writeFileSync(file, bytes);
-  const changed = evalRun();
+  const changed = await evalRun();
   assert.equal(changed.status, 0, changed.stderr);
   const warning = new RegExp(`warning: .*run: the base model .*base holds other weights than the run's adapter was trained over \\(fingerprint ${report.base_fingerprint} then, [0-9a-f]{16} now\\)`);
   assert.match(changed.stderr, warning);
   assert.equal(changed.stderr.match(/other weights/g)?.length, 1, changed.stderr);
-  const exported = spawnSync(process.execPath, [BIN, 'export', '--run', run, '--out', path.join(dir, 'merged'), '--merge'], { encoding: 'utf8' });
+  const exported = await cli('export', '--run', run, '--out', path.join(dir, 'merged'), '--merge');
   assert.equal(exported.status, 0, exported.stderr);
   assert.match(exported.stderr, warning);
   // the run's adapter given with --model: the same fingerprint is checked
-  const lora = spawnSync(process.execPath, [BIN, 'export', '--format', 'gguf-lora', '--model', base, '--adapter', path.join(run, 'adapter'), '--out', path.join(dir, 'a.gguf')], { encoding: 'utf8' });
+  const lora = await cli('export', '--format', 'gguf-lora', '--model', base, '--adapter', path.join(run, 'adapter'), '--out', path.join(dir, 'a.gguf'));
   assert.equal(lora.status, 0, lora.stderr);
   assert.match(lora.stderr, warning);
   // and a checkpoint's adapter (RUN/checkpoints/step-N), by the same run's fingerprint
@@ -64,7 +66,7 @@ function stderrOf(body: () => void): string {
   return out;
 }
 
-test('an adapter whose adapter_config.json names another base (a folder of other weights, or a hub name) warns once naming both; shapes that do not fit are an error', () => {
+test('an adapter whose adapter_config.json names another base (a folder of other weights, or a hub name) warns once naming both; shapes that do not fit are an error', async () => {
   const dir = tempDir('mt-adapter-base-');
   const copy = (name: string): string => {
     const to = path.join(dir, name);
@@ -97,10 +99,10 @@ test('an adapter whose adapter_config.json names another base (a folder of other
   assert.equal(stderrOf(() => warnIfNotTrainedOn(hub, named)), '', 'a folder named as the hub id');
 
   // through the CLI: the warning, then the export; a base of other shapes is refused, naming the tensor
-  const out = spawnSync(process.execPath, [BIN, 'export', '--format', 'gguf-lora', '--model', TINY_BASE, '--adapter', adapterFor(other), '--out', path.join(dir, 'a.gguf')], { encoding: 'utf8' });
+  const out = await cli('export', '--format', 'gguf-lora', '--model', TINY_BASE, '--adapter', adapterFor(other), '--out', path.join(dir, 'a.gguf'));
   assert.equal(out.status, 0, out.stderr);
   assert.equal(out.stderr.match(/base_model_name_or_path/g)?.length, 1, out.stderr);
-  const wrongShape = spawnSync(process.execPath, [BIN, 'export', '--format', 'gguf-lora', '--model', TINY_MODEL, '--adapter', onOther, '--out', path.join(dir, 'b.gguf')], { encoding: 'utf8' });
+  const wrongShape = await cli('export', '--format', 'gguf-lora', '--model', TINY_MODEL, '--adapter', onOther, '--out', path.join(dir, 'b.gguf'));
   assert.equal(wrongShape.status, 2, wrongShape.stderr);
   assert.match(wrongShape.stderr, /error: .*adapter_model\.safetensors: tensor "base_model\.model\.model\.layers\.0\.self_attn\.q_proj\.lora_A\.weight" has shape \[4, 64\], expected \[4, 192\]/);
   assert.equal(fs.existsSync(path.join(dir, 'b.gguf')), false);
