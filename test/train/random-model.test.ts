@@ -1,10 +1,9 @@
 // `model: {config, init: random}`: the schema (inline HF keys or a config.json path, did-you-mean, the
-// wrong init), `train` on the CPU through the real CLI (bundled tokenizer at vocab 32000; pre-tokenized data
+// wrong init), `train` on the CPU through the CLI's main() in this process (bundled tokenizer at vocab 32000; pre-tokenized data
 // otherwise, and a clear error for text), `--dry-run` of a Mistral-7B-shaped config without a weight, and
 // the initialiser's weights being the backend's randomNormal values at the documented counters.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
@@ -13,13 +12,12 @@ import { normalAt } from '../../src/backend/cpu/kernels/random-normal.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { initRandomModel } from '../../src/model/random-init.ts';
 import { loadTrainConfig } from '../../src/train/config.ts';
-import { FIXTURES } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { cliIn } from '../cli/in-process-cli.ts';
 
-const ROOT = path.join(FIXTURES, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const work = tempDir('mt-random-model-');
-const cli = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: work });
+/** The CLI run in this process (main(), the command thread kept: in-process-cli.ts), from `work`. */
+const cli = (args: string[]): ReturnType<typeof cliIn> => cliIn(work, args);
 
 const TINY = {
   vocab_size: 32000, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2,
@@ -58,9 +56,9 @@ test('the schema takes {config, init: random} with the keys inline or a config.j
   assert.throws(() => loadTrainConfig(writeConfig('num', { ...base, model: 3 })), /model: must be a model folder path, or \{config: CONFIG, init: random\} \(got 3\)/);
 });
 
-test('train with a random 32000-vocabulary model on the CPU: the bundled tokenizer reads text, the loss is finite, the run records the model', () => {
+test('train with a random 32000-vocabulary model on the CPU: the bundled tokenizer reads text, the loss is finite, the run records the model', async () => {
   const out = path.join(work, 'run-text');
-  const r = cli(['train', writeConfig('train-text', { ...base, model: { config: TINY, init: 'random' }, output_dir: out })]);
+  const r = await cli(['train', writeConfig('train-text', { ...base, model: { config: TINY, init: 'random' }, output_dir: out })]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /model: random weights from model\.config \(inline\)/);
   const rows = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
@@ -72,34 +70,34 @@ test('train with a random 32000-vocabulary model on the CPU: the bundled tokeniz
   const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as { model: string };
   assert.equal(report.model, 'random (inline config)');
   // the adapter exports as it is; a merge needs base weights, which a random run never had
-  assert.equal(cli(['export', '--run', out, '--out', path.join(work, 'exp-adapter')]).status, 0);
-  const merge = cli(['export', '--run', out, '--out', path.join(work, 'exp-merged'), '--merge']);
+  assert.equal((await cli(['export', '--run', out, '--out', path.join(work, 'exp-adapter')])).status, 0);
+  const merge = await cli(['export', '--run', out, '--out', path.join(work, 'exp-merged'), '--merge']);
   assert.equal(merge.status, 2, merge.stderr);
   assert.match(merge.stderr, /^error: .*export --merge: the run's base model had random weights/m);
   assert.equal(fs.existsSync(path.join(work, 'exp-merged')), false, 'refused before the output folder is made');
 });
 
-test('a random model of another vocabulary size trains on pre-tokenized data and refuses text with what to do', () => {
+test('a random model of another vocabulary size trains on pre-tokenized data and refuses text with what to do', async () => {
   const small = { ...TINY, vocab_size: 64 };
-  const ok = cli(['train', writeConfig('train-ids', { ...base, data: { train: 'ids.jsonl' }, model: { config: small, init: 'random' }, output_dir: path.join(work, 'run-ids') })]);
+  const ok = await cli(['train', writeConfig('train-ids', { ...base, data: { train: 'ids.jsonl' }, model: { config: small, init: 'random' }, output_dir: path.join(work, 'run-ids') })]);
   assert.equal(ok.status, 0, ok.stderr);
-  const bad = cli(['train', writeConfig('train-bad', { ...base, model: { config: small, init: 'random' }, output_dir: path.join(work, 'run-bad') })]);
+  const bad = await cli(['train', writeConfig('train-bad', { ...base, model: { config: small, init: 'random' }, output_dir: path.join(work, 'run-bad') })]);
   assert.equal(bad.status, 2, bad.stderr);
   const errors = bad.stderr.split('\n').filter((l) => l.startsWith('error:'));
   assert.equal(errors.length, 1, bad.stderr);
   assert.match(errors[0]!, /needs a tokenizer.*vocab_size 32000.*pre-tokenized/);
   assert.doesNotMatch(bad.stderr, /\n\s+at /);
   // fully trained from random weights, the run's model/ is whole: eval --run needs no base folder
-  const full = cli(['train', writeConfig('train-full', { ...base, data: { train: 'ids.jsonl' }, method: 'full', model: { config: small, init: 'random' }, output_dir: path.join(work, 'run-full') })]);
+  const full = await cli(['train', writeConfig('train-full', { ...base, data: { train: 'ids.jsonl' }, method: 'full', model: { config: small, init: 'random' }, output_dir: path.join(work, 'run-full') })]);
   assert.equal(full.status, 0, full.stderr);
-  const ev = cli(['eval', '--run', path.join(work, 'run-full'), '--data', path.join(work, 'ids.jsonl')]);
+  const ev = await cli(['eval', '--run', path.join(work, 'run-full'), '--data', path.join(work, 'ids.jsonl')]);
   assert.equal(ev.status, 0, ev.stderr);
 });
 
-test('--dry-run plans a Mistral-7B-shaped random model without drawing a weight', () => {
+test('--dry-run plans a Mistral-7B-shaped random model without drawing a weight', async () => {
   const file = writeConfig('dry', { ...base, model: { config: MISTRAL_7B, init: 'random' }, lora: { r: 16 }, batch_size: 1, precision: 'bf16' });
   const t0 = performance.now();
-  const r = cli(['train', file, '--dry-run', '--json']);
+  const r = await cli(['train', file, '--dry-run', '--json']);
   const plan = JSON.parse(r.stdout) as { weights_bytes: number; precision: string; fits: boolean | null };
   // exit 2 where this machine's memory does not hold it (the plan is printed all the same)
   assert.equal(r.status, plan.fits === false ? 2 : 0, r.stderr);
@@ -123,9 +121,9 @@ test('initRandomModel: each tensor is the backend randomNormal at the running co
   assert.equal(head[0], Math.fround(normalAt(11, V * C + projections, 0.05)));
 });
 
-test('a random model with a tensor larger than the CPU can hold is a one-line error naming the size, not a RangeError', () => {
+test('a random model with a tensor larger than the CPU can hold is a one-line error naming the size, not a RangeError', async () => {
   const huge = writeConfig('huge', { ...base, data: { train: 'ids.jsonl' }, model: { config: { ...TINY, vocab_size: 1_000_000_000 }, init: 'random' }, output_dir: 'huge-run' });
-  const r = cli(['train', huge]);
+  const r = await cli(['train', huge]);
   assert.equal(r.status, 2, r.stderr);
   // weights past the machine's RAM are refused before any is drawn (checkModelFits); on a machine with more, the tensor's allocation
   assert.match(r.stderr, new RegExp('^error: (model\\.config: the model\'s weights \\(119\\.2 GiB\\) .* alone take more than this machine\'s RAM, .*\\(see train --dry-run\\)' +
