@@ -1,7 +1,8 @@
 // A full disk while saving best/ or a checkpoint: one line naming the file, exit 2, no stack trace; the
 // previous best/ and checkpoint stay whole and no temporary file is left. The disk is a real 4 MiB tmpfs
 // filled up where `mount` is allowed (root), else (or with MT_DISK_FULL_INJECT=1) writes to those files
-// fail by an injected ENOSPC.
+// fail by an injected ENOSPC. The run that fails is a process of its own (the preload, MT_FAIL_WRITES read at its
+// start); the runs before and after it are the CLI's main() in this process.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,10 +12,13 @@ import { listCheckpoints } from '../../src/train/checkpoint.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
+import { cliIn } from '../cli/in-process-cli.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const PRELOAD = path.join(FIXTURES, '..', 'train', 'fail-writes.ts');
 const DATA = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
+/** `mistral-tune train ARGS` run in this process (main(), the command thread kept: in-process-cli.ts), from its working folder. */
+const train = (...args: string[]): ReturnType<typeof cliIn> => cliIn(process.cwd(), ['train', ...args]);
 
 /** A 4 MiB tmpfs, or null where mounting is not permitted. */
 function smallDisk(t: TestContext): string | null {
@@ -43,7 +47,7 @@ const files = (dir: string): Map<string, string> => new Map(fs.readdirSync(dir, 
   .filter((f) => fs.statSync(path.join(dir, f)).isFile()).map((f) => [f, fs.readFileSync(path.join(dir, f)).toString('base64')]));
 
 for (const failing of ['best', 'checkpoint'] as const) {
-  test(`a full disk while saving ${failing === 'best' ? 'best/' : 'a checkpoint'}: one line naming the file, exit 2, the previous one kept`, { timeout: 60_000 }, (t) => {
+  test(`a full disk while saving ${failing === 'best' ? 'best/' : 'a checkpoint'}: one line naming the file, exit 2, the previous one kept`, { timeout: 60_000 }, async (t) => {
     const disk = smallDisk(t);
     const root = disk ?? tempDir('mt-diskfull-');
     fs.copyFileSync(DATA, path.join(root, 'train.jsonl'));
@@ -54,7 +58,7 @@ for (const failing of ['best', 'checkpoint'] as const) {
       'optimizer: {lr: 1.0e-2}', 'batch_size: 1', 'max_steps: 20', 'eval: {every_steps: 10, samples: 0}',
       'checkpoint: {every_steps: 10, keep: 3}', 'output_dir: run'].join('\n') + '\n');
     const run = path.join(root, 'run');
-    const first = spawnSync(process.execPath, [BIN, 'train', config], { encoding: 'utf8' });
+    const first = await train(config);
     assert.equal(first.status, 0, first.stderr);
     // back to the checkpoint of step 10, so that --resume writes best/ and the checkpoint of step 20 again
     const [step10, step20] = listCheckpoints(run);
@@ -84,7 +88,7 @@ for (const failing of ['best', 'checkpoint'] as const) {
   });
 }
 
-test('a run stopped while writing loss_curve.svg (a full disk) is not finished: report.json goes last, so --resume trains it, not refuses it as done', { timeout: 60_000 }, () => {
+test('a run stopped while writing loss_curve.svg (a full disk) is not finished: report.json goes last, so --resume trains it, not refuses it as done', { timeout: 60_000 }, async () => {
   const root = tempDir('mt-diskfull-');
   fs.copyFileSync(DATA, path.join(root, 'train.jsonl'));
   const config = path.join(root, 'c.yaml');
@@ -94,7 +98,7 @@ test('a run stopped while writing loss_curve.svg (a full disk) is not finished: 
   assert.equal(failed.status, 2, failed.stderr);
   assert.match(failed.stderr, /loss_curve\.svg: cannot write: no space left on device \(ENOSPC\)/);
   assert.equal(fs.existsSync(path.join(root, 'run', 'report.json')), false, 'the run did not finish');
-  const resumed = spawnSync(process.execPath, [BIN, 'train', config, '--resume'], { encoding: 'utf8' });
+  const resumed = await train(config, '--resume');
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.ok(fs.existsSync(path.join(root, 'run', 'report.json')) && fs.existsSync(path.join(root, 'run', 'loss_curve.svg')));
 });
