@@ -14,6 +14,7 @@ import { FIXTURES, TINY_BASE, SCRIPT_BIN } from '../helpers.ts';
 import { shellWord } from '../../src/util/shell-quote.ts';
 import { tempDir } from '../temp-dir.ts';
 import { leftovers } from './leftovers.ts';
+import { cliIn } from './in-process-cli.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
@@ -30,7 +31,7 @@ function tinyRun(): { dir: string; cfg: string } {
 }
 
 
-test('SIGHUP to a train writing to a terminal stops it as Ctrl-C does: exit status 129, no temporary or lock left; --resume finishes the run', { skip: SCRIPT_BIN ? false : 'util-linux `script` (a pseudo-terminal) is not installed', timeout: 120_000 }, () => {
+test('SIGHUP to a train writing to a terminal stops it as Ctrl-C does: exit status 129, no temporary or lock left; --resume finishes the run', { skip: SCRIPT_BIN ? false : 'util-linux `script` (a pseudo-terminal) is not installed', timeout: 120_000 }, async () => {
   const { dir, cfg } = tinyRun();
   const command = `${shellWord(process.execPath)} --require ${shellWord(HOOK)} ${shellWord(BIN)} train ${shellWord(cfg)}; echo "exit-status=$?"`;
   const r = spawnSync(SCRIPT_BIN!, ['-qec', command, '/dev/null'], {
@@ -40,7 +41,7 @@ test('SIGHUP to a train writing to a terminal stops it as Ctrl-C does: exit stat
   const run = path.join(dir, 'run');
   assert.deepEqual(leftovers(run), [], 'the adapter\'s temporary folder and the lock are removed');
   assert.equal(fs.existsSync(path.join(run, 'adapter')), false);
-  const resumed = spawnSync(process.execPath, [BIN, 'train', cfg, '--resume'], { cwd: dir, encoding: 'utf8' });
+  const resumed = await cliIn(dir, ['train', cfg, '--resume']); // no terminal nor hangup: main() in this process
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.ok(fs.existsSync(path.join(run, 'adapter', 'adapter_model.safetensors')));
 });
