@@ -11,7 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { BEST_EVALUATION, RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { staleAfterMs } from '../train/lock-heartbeat.ts';
 import { inspectLock } from '../train/lock-owner.ts';
-import { swapFolderName } from '../util/leftover-names.ts';
+import { parseLeftover } from '../util/leftover-names.ts';
 import { warn } from '../util/log.ts';
 import { MAX_JSON_DEPTH, bracketsNestDeeperThan } from '../util/json-depth.ts';
 import { MAX_DEPTH, tooDeep } from '../util/yaml-plain.ts';
@@ -248,11 +248,10 @@ export class RunWatcher {
     }
   }
 
-  /** Whether best/'s moved-aside copy of a replacement in progress (`.old-best-PID`) is in the run folder. */
+  /** Whether best/'s moved-aside copy of a replacement in progress (`.old-best-PID`, leftover-names.ts) is in the run folder. */
   private swappingBest(): boolean {
-    const aside = swapFolderName('old', RUN_LAYOUT.best, 0).replace(/0$/, '');
     try {
-      return fs.readdirSync(this.dir).some((n) => n.startsWith(aside) && /^\d+$/.test(n.slice(aside.length)));
+      return fs.readdirSync(this.dir).some((n) => { const left = parseLeftover(n); return left?.kind === 'old' && left.name === RUN_LAYOUT.best; });
     } catch {
       return false;
     }

@@ -1,7 +1,7 @@
 // Atomic folder writes: the new folder is built beside its target (.tmp-NAME-PID), then renamed into place,
 // so a reader (or a crash) sees the previous folder or the complete new one, and a failed write (a full disk)
-// leaves the previous one whole and no partial one. A replaced folder is first moved aside (.old-NAME-PID)
-// and then retired; what a crash mid-swap leaves is repaired by the next write of that folder or by
+// leaves the previous one whole and no partial one. A replaced folder is first moved aside (.old-NAME-PID, or
+// .old-NAME-PID.N where one of this pid's is kept) and then retired; what a crash mid-swap leaves is repaired by the next write of that folder or by
 // recoverFolderSwaps. Only what the tool wrote (the folder's FolderSpec, owned-tree.ts) is ever deleted: an
 // entry of the user's in the replaced folder (best/notes.md) is carried into the new folder under the same
 // name, and one that cannot be (its name is taken there) keeps the moved-aside folder, with a warning.
@@ -31,7 +31,12 @@ function swapIn(target: string, fill: (tmp: string) => void, owned: FolderSpec, 
   recoverFolderSwaps(parent, (n) => (n === name ? owned : null));
   requireFolderPlace(target);
   const tmp = path.join(parent, swapFolderName('tmp', name, process.pid));
-  const old = path.join(parent, swapFolderName('old', name, process.pid));
+  // a folder moved aside by this pid that retire kept (files the tool did not write and could not carry into the
+  // folder that replaced it: an earlier command of this process, or a container's pid 1 again) keeps its name, as one
+  // of another pid's does: this swap moves the folder aside under the next free one
+  const held = (at: string): boolean => withIo(at, 'write', () => fs.lstatSync(at, { throwIfNoEntry: false })) !== undefined;
+  let old = path.join(parent, swapFolderName('old', name, process.pid));
+  for (let n = 1; held(old); n++) old = path.join(parent, swapFolderName('old', name, process.pid, n));
   // what is at the temporary's name now (the swaps of this pid were retired above) is no folder of this write's: its name
   // is predictable, and a symbolic link put there by someone who can write in the parent had the fill write the whole
   // folder (an adapter, a merged model) into the folder it points to, outside the run, and the link renamed into place
@@ -42,9 +47,6 @@ function swapIn(target: string, fill: (tmp: string) => void, owned: FolderSpec, 
     const what = taken.isSymbolicLink() ? 'a symbolic link that mistral-tune did not make: remove it'
       : taken.isDirectory() ? 'a folder holding files that mistral-tune did not write: move them out' : 'a file that mistral-tune did not make: remove it';
     throw new UserError(`cannot write: the temporary name it is written under first, ${path.basename(tmp)}, is ${what}`, target);
-  }
-  if (fs.existsSync(old)) {
-    throw new UserError(`holds files that mistral-tune did not write and could not carry into ${name}/ (their names are taken there): move them out`, old);
   }
   let aside = false, publishing = false;
   try {

@@ -1,6 +1,6 @@
 // The names of what an atomic write puts beside its target while it works, in one place: a file's temporary
-// (.NAME.PID.N.tmp, atomic.ts) and a folder's temporary and moved-aside copy (.tmp-NAME-PID, .old-NAME-PID,
-// folder-swap.ts). A write killed midway leaves them; knowing whose they are lets the folders' owners judge
+// (.NAME.PID.N.tmp, atomic.ts) and a folder's temporary and moved-aside copy (.tmp-NAME-PID, .old-NAME-PID, or
+// .old-NAME-PID.N beside one of that pid's kept: folder-swap.ts). A write killed midway leaves them; knowing whose they are lets the folders' owners judge
 // them as the entry they stand for (owned-tree.ts).
 
 /** The temporary file `counter` of process `pid` for the file `name`. */
@@ -8,9 +8,12 @@ export function tempFileName(name: string, pid: number, counter: number): string
   return `.${name}.${pid}.${counter}.tmp`;
 }
 
-/** The temporary folder (`tmp`) or moved-aside previous folder (`old`) of process `pid` replacing the folder `name`. */
-export function swapFolderName(kind: 'tmp' | 'old', name: string, pid: number): string {
-  return `.${kind}-${name}-${pid}`;
+/**
+ * The temporary folder (`tmp`) or moved-aside previous folder (`old`) of process `pid` replacing the folder `name`;
+ * `n` > 0: the nth other name of that one, where a folder already holds it.
+ */
+export function swapFolderName(kind: 'tmp' | 'old', name: string, pid: number, n = 0): string {
+  return `.${kind}-${name}-${pid}${n > 0 ? `.${n}` : ''}`;
 }
 
 export interface Leftover {
@@ -22,7 +25,7 @@ export interface Leftover {
 }
 
 const FILE_TEMP = /^\.(.+)\.(\d+)\.\d+\.tmp$/;
-const SWAP = /^\.(tmp|old)-(.+)-(\d+)$/;
+const SWAP = /^\.(tmp|old)-(.+)-(\d+)(?:\.\d+)?$/;
 
 /** What `entry` is a leftover of, or null when it is not one. */
 export function parseLeftover(entry: string): Leftover | null {

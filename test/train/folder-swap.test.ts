@@ -12,7 +12,7 @@ import { filesSpec } from '../../src/util/owned-tree.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { RunDir } from '../../src/train/run-dir.ts';
 import { loadTrainConfig } from '../../src/train/config.ts';
-import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { FIXTURES, literal, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
@@ -137,4 +137,34 @@ test('a leftover temporary folder of this process id holding a file of the user\
   }
   assert.equal(fs.readFileSync(path.join(tmp, 'notes.md'), 'utf8'), 'mine', 'the user\'s file is kept');
   assert.match(said.join(''), /notes\.md/, 'the kept file is named in a warning');
+});
+
+test('a moved-aside folder of this process id that was kept (a file of the user\'s it could not carry) does not stop the next replacement: that one moves the folder aside under the next name', () => {
+  const run = tempDir('mt-swap-kept-old-');
+  const target = path.join(run, 'adapter');
+  const write = (weights: string): void => replaceFolderAtomic(target, (dir) => {
+    fs.mkdirSync(dir, { recursive: true });
+    writeFileAtomic(path.join(dir, 'w.txt'), weights);
+  }, W);
+  // what an earlier replacement by this pid kept (an earlier command of this process, or a container's pid 1 again): the
+  // user's notes.md, whose name the folder that replaced it holds too
+  const kept = path.join(run, `.old-adapter-${process.pid}`);
+  fs.mkdirSync(kept);
+  fs.writeFileSync(path.join(kept, 'notes.md'), 'older notes');
+  fs.mkdirSync(target);
+  fs.writeFileSync(path.join(target, 'w.txt'), 'one');
+  fs.writeFileSync(path.join(target, 'notes.md'), 'notes');
+  const said: string[] = [];
+  const stderr = process.stderr.write;
+  process.stderr.write = ((chunk: string) => { said.push(String(chunk)); return true; }) as typeof process.stderr.write;
+  try {
+    write('two');
+  } finally {
+    process.stderr.write = stderr;
+  }
+  assert.equal(fs.readFileSync(path.join(target, 'w.txt'), 'utf8'), 'two');
+  assert.equal(fs.readFileSync(path.join(target, 'notes.md'), 'utf8'), 'notes', 'the user\'s file in the replaced folder is carried over');
+  assert.equal(fs.readFileSync(path.join(kept, 'notes.md'), 'utf8'), 'older notes', 'the kept one stays, named in a warning');
+  assert.match(said.join(''), new RegExp(`kept ${literal(kept)}, which holds notes\\.md`));
+  assert.deepEqual(fs.readdirSync(run).sort(), [`.old-adapter-${process.pid}`, 'adapter'], 'no other folder left beside');
 });

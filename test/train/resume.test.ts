@@ -87,9 +87,8 @@ function stepCount(file: string): number {
   }
 }
 
-let dead: number | undefined;
 /** The pid of a process that has ended (a Node that ran nothing): a killed run's, in the names of what it left. */
-const deadPid = (): number => (dead ??= spawnSync(process.execPath, ['-e', '']).pid!);
+const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
 
 let straight: { dir: string; config: string; run: string; reference: string[] } | undefined;
 /**
@@ -385,12 +384,8 @@ test('a checkpoint with a FIFO for its trainer_state.json or state.safetensors i
   const third = listCheckpoints(run)[2]!;
   for (const name of ['trainer_state.json', 'state.safetensors']) {
     fs.rmSync(path.join(run, 'report.json'), { force: true }); // as if the run had not finished
-    // the previous resume, which rewrote step 3, kept its old folder, holding the FIFO (no file of ours, nor carried: its
-    // name is taken), as .old-step-0000003-PID: this one meets it as a process of its own did, one of a dead pid's (one
-    // of its own pid is refused, "move them out")
-    for (const aside of fs.readdirSync(path.dirname(third)).filter((n) => n.endsWith(`-${process.pid}`))) {
-      fs.renameSync(path.join(path.dirname(third), aside), path.join(path.dirname(third), aside.replace(/-\d+$/, `-${deadPid()}`)));
-    }
+    // the previous resume, which rewrote step 3, kept its old folder (.old-step-0000003-PID), which holds the FIFO (no file
+    // of ours, nor carried: its name is taken); this one, of the same pid, moves step 3 aside under the next name
     const file = path.join(third, name);
     fs.renameSync(file, `${file}.kept`);
     execFileSync('mkfifo', [file]);
