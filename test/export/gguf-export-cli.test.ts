@@ -18,7 +18,7 @@ function withRope(name: string, rope: Record<string, unknown>, key: 'rope_scalin
   return dir;
 }
 
-test('refused with one line, nothing written: a classification adapter, a vocabulary the tokenizer does not fit, a rope llama.cpp cannot express', () => {
+test('refused with one line, nothing written: a classification adapter, a vocabulary the tokenizer does not fit, a rope llama.cpp cannot express', async () => {
   const cases: Array<[string[], RegExp, string?]> = [
     [['--model', TINY_BASE, '--adapter', path.join(FIXTURES, 'hf-tiny-mistral-cls', 'adapter_init')], /classification model cannot be exported to GGUF/],
     [['--model', TINY_BASE, '--adapter', path.join(FIXTURES, 'hf-tiny-mistral-dora', 'adapter_init')],
@@ -34,7 +34,7 @@ test('refused with one line, nothing written: a classification adapter, a vocabu
   ];
   for (const [args, msg, format = 'gguf'] of cases) {
     const out = path.join(tmp, 'refused.gguf');
-    const r = cli('export', ...args, '--out', out, '--format', format);
+    const r = await cli('export', ...args, '--out', out, '--format', format);
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, msg);
     assert.equal(r.stderr.trim().split('\n').filter((l) => !l.startsWith('cpu backend') && !l.startsWith('device auto') && !l.startsWith('tokenizer:')).length, 1, r.stderr);
@@ -48,36 +48,38 @@ test('--out of a GGUF export: missing folders above the file are made; an existi
   const cases: Array<[string, string[]]> = [['gguf', ['--model', model]], ['gguf-lora', ['--model', TINY_BASE, '--adapter', adapter]]];
   for (const [format, args] of cases) {
     const file = path.join(tmp, `new-${format}`, 'deeper', 'x.gguf');
-    const r = cli('export', ...args, '--out', file, '--format', format);
+    const r = await cli('export', ...args, '--out', file, '--format', format);
     assert.equal(r.status, 0, r.stderr);
     assert.ok(fs.statSync(file).size > 0, file);
     const empty = path.join(tmp, `empty-${format}`);
     fs.mkdirSync(empty);
-    const refused = cli('export', ...args, '--out', empty, '--format', format);
+    const refused = await cli('export', ...args, '--out', empty, '--format', format);
     assert.equal(refused.status, 2, refused.stderr);
     assert.equal(refused.stderr, `error: ${empty}: is a folder: a GGUF export writes one file, so give a file path (e.g. ${path.join(empty, format === 'gguf' ? 'model.gguf' : 'adapter.gguf')})\n`);
     assert.deepEqual(fs.readdirSync(empty), []);
     // killed between putting the file in place (a hard link) and removing its temporary name: the refusal removes that
-    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const dead = spawnSync('true').pid!; // a pid that no longer runs
     fs.linkSync(file, path.join(path.dirname(file), `.x.gguf.${dead}.1.tmp`));
-    const again = cli('export', ...args, '--out', file, '--format', format);
+    const again = await cli('export', ...args, '--out', file, '--format', format);
     assert.match(again.stderr, /output file exists \(a GGUF export does not overwrite\)/);
     assert.deepEqual(fs.readdirSync(path.dirname(file)), ['x.gguf']);
     // a killed export's temporary of another name is not this export's to remove: it is said, and left (an audit's
     // find: killed, then run again under another --out, the first's gigabytes stayed hidden); a live writer's is not said
-    const other = path.join(path.dirname(file), `.first.gguf.${dead}.1.tmp`), live = path.join(path.dirname(file), `.other.gguf.${process.pid}.1.tmp`);
+    // (another process's: the test runner's, as this process was the spawned export's; this process's own are the
+    // export's now, which atomic.ts writerGone judges by their age)
+    const other = path.join(path.dirname(file), `.first.gguf.${dead}.1.tmp`), live = path.join(path.dirname(file), `.other.gguf.${process.ppid}.1.tmp`);
     fs.writeFileSync(other, 'partial');
     fs.writeFileSync(live, 'partial');
     const second = path.join(path.dirname(file), 'second.gguf');
-    const beside = cli('export', ...args, '--out', second, '--format', format);
+    const beside = await cli('export', ...args, '--out', second, '--format', format);
     assert.equal(beside.status, 0, beside.stderr);
     assert.ok(beside.stderr.includes(`warning: a temporary file of a killed mistral-tune write is left beside ${second}: .first.gguf.${dead}.1.tmp; remove it`), beside.stderr);
-    assert.deepEqual(fs.readdirSync(path.dirname(file)).sort(), [`.first.gguf.${dead}.1.tmp`, `.other.gguf.${process.pid}.1.tmp`, 'second.gguf', 'x.gguf']);
+    assert.deepEqual(fs.readdirSync(path.dirname(file)).sort(), [`.first.gguf.${dead}.1.tmp`, `.other.gguf.${process.ppid}.1.tmp`, 'second.gguf', 'x.gguf']);
     for (const f of [other, live, second]) fs.rmSync(f);
     // a symbolic link to nothing is refused before the model is loaded and quantised, not after (the file is not written through it)
     const link = path.join(tmp, `dangling-${format}.gguf`);
     fs.symlinkSync(path.join(tmp, 'nowhere', 'x.gguf'), link);
-    const dangling = cli('export', ...args, '--out', link, '--format', format);
+    const dangling = await cli('export', ...args, '--out', link, '--format', format);
     assert.equal(dangling.status, 2, dangling.stderr);
     assert.equal(dangling.stderr, `error: ${link}: cannot write: it is a symbolic link to ${path.join(tmp, 'nowhere', 'x.gguf')}, which does not exist (remove the link, or give another path)\n`);
   }

@@ -23,7 +23,7 @@ const full = fullModelDir(); // bundled tokenizer (32000)
 const wide = randomModelDir('wide', config({ vocabSize: 512, hiddenSize: 256, intermediateSize: 512, headDim: 64 }), 512);
 
 test('f32 GGUF of a 32000-token model: llama.cpp tokenizes as we do, its logits match ≤ 1e-4, greedy 32 tokens identical', { skip }, async () => {
-  const file = fullF32Gguf();
+  const file = await fullF32Gguf();
   const tok = loadTokenizer(full);
   const lm = await llama!.loadModel({ modelPath: file });
   const strings = [
@@ -104,7 +104,7 @@ test("other Mistral shapes: head_dim apart from hidden/heads (Nemo's form), a sl
   const cfg = config({ vocabSize: 512, hiddenSize: 64, numHeads: 4, numKvHeads: 1, headDim: 32, slidingWindow: 16, tieWordEmbeddings: true, ropeTheta: 1e6, rmsNormEps: 1e-6 });
   const dir = randomModelDir('nemo-shaped', cfg, 512);
   const file = path.join(tmp, 'nemo-shaped-f32.gguf');
-  const r = cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  const r = await cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /llama\.context_length = 16, the sliding window/);
   const info = await readGgufFileInfo(file, { logWarnings: false });
@@ -119,7 +119,7 @@ test('per-layer attention types (Ministral: one layer sliding, one full): contex
   const cfg = config({ vocabSize: 512, slidingWindow: 6, layerTypes: ['full_attention', 'sliding_attention'] });
   const dir = randomModelDir('ministral-shaped', cfg, 512);
   const file = path.join(tmp, 'ministral-shaped-f32.gguf');
-  const r = cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  const r = await cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /llama\.context_length = 6, the sliding window/);
   const prompts = [[1, 415, 293, 460], [1, 260, 300, 400, 500, 280]]; // within the window: full attention = the window's
@@ -135,7 +135,7 @@ test('the tiny HF fixture (given a 512-token tokenizer): context_length is its w
   const prompts = [[1, 415, 293, 460], [1, 260, 300, 400, 500, 280, 270]]; // within the window: full attention = the window's
   const ours = ourLogProbs(loadModel(dir, { backend }), prompts);
   const f32 = path.join(tmp, 'tiny-f32.gguf');
-  let r = cli('export', '--model', dir, '--out', f32, '--format', 'gguf', '--quant', 'f32');
+  let r = await cli('export', '--model', dir, '--out', f32, '--format', 'gguf', '--quant', 'f32');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /llama\.context_length = 8, the sliding window/);
   const exact = compare((await llamaLogProbs(f32, prompts)).lp, ours);
@@ -143,7 +143,7 @@ test('the tiny HF fixture (given a 512-token tokenizer): context_length is its w
   assert.ok(exact.rel <= 1e-4, `rel ${exact.rel}`);
   // rows of 64 and 160: llama.cpp's tensor_type_fallback (Q4_K → Q5_0, Q6_K → Q8_0; the output's own rule gives Q8_0)
   const q4 = path.join(tmp, 'tiny-q4_k_m.gguf');
-  r = cli('export', '--model', dir, '--out', q4, '--format', 'gguf', '--quant', 'q4_k_m');
+  r = await cli('export', '--model', dir, '--out', q4, '--format', 'gguf', '--quant', 'q4_k_m');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /fall back as llama\.cpp does: token_embd\.weight Q4_K→Q5_0/);
   const info = await readGgufFileInfo(q4, { logWarnings: false });

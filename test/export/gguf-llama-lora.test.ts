@@ -20,7 +20,7 @@ const full = fullModelDir(); // bundled tokenizer (32000)
 let loraRun: string | null = null;
 
 /** A LoRA run of 2 steps on `full` by the CLI (trained once, for the tests below). */
-function trainedLoraRun(): string {
+async function trainedLoraRun(): Promise<string> {
   if (loraRun) return loraRun;
   const dir = path.join(tmp, 'run');
   fs.mkdirSync(dir);
@@ -32,17 +32,17 @@ function trainedLoraRun(): string {
     optimizer: { lr: 0.05 }, batch_size: 2, max_steps: 2, eval: { samples: 0 }, seed: 1,
   }));
   const run = path.join(dir, 'out');
-  const t = cli('train', path.join(dir, 'cfg.json'), '--output_dir', run);
+  const t = await cli('train', path.join(dir, 'cfg.json'), '--output_dir', run);
   assert.equal(t.status, 0, t.stderr);
   loraRun = run;
   return run;
 }
 
 test('a LoRA run trained by the CLI exports (--run) with the adapter merged: llama.cpp matches base + adapter', { skip }, async () => {
-  const run = trainedLoraRun();
+  const run = await trainedLoraRun();
   const tok = loadTokenizer(full);
   const file = path.join(tmp, 'run.gguf');
-  const r = cli('export', '--run', run, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  const r = await cli('export', '--run', run, '--out', file, '--format', 'gguf', '--quant', 'f32');
   assert.equal(r.status, 0, r.stderr);
   const prompts = PROMPT_TEXTS.map((x) => [1, ...tok.encode(x)]);
   const base = loadModel(full, { backend });
@@ -56,9 +56,9 @@ test('a LoRA run trained by the CLI exports (--run) with the adapter merged: lla
 });
 
 test('the adapter alone (--format gguf-lora) beside the base GGUF: llama.cpp matches base + adapter, rsLoRA\'s scaling too; refusals', { skip }, async () => {
-  const run = trainedLoraRun();
+  const run = await trainedLoraRun();
   const tok = loadTokenizer(full);
-  const baseFile = fullF32Gguf();
+  const baseFile = await fullF32Gguf();
   const rslora = path.join(tmp, 'adapter-rslora');
   fs.cpSync(path.join(run, 'adapter'), rslora, { recursive: true });
   const cfgFile = path.join(rslora, 'adapter_config.json');
@@ -66,7 +66,7 @@ test('the adapter alone (--format gguf-lora) beside the base GGUF: llama.cpp mat
   const prompts = PROMPT_TEXTS.map((x) => [1, ...tok.encode(x)]);
   for (const [name, args, adapter] of [['run', ['--run', run], path.join(run, 'adapter')], ['rsLoRA', ['--model', full, '--adapter', rslora], rslora]] as const) {
     const file = path.join(tmp, `lora-${name}.gguf`);
-    const r = cli('export', ...args, '--out', file, '--format', 'gguf-lora', '--quant', 'f32');
+    const r = await cli('export', ...args, '--out', file, '--format', 'gguf-lora', '--quant', 'f32');
     assert.equal(r.status, 0, r.stderr);
     const info = await readGgufFileInfo(file, { logWarnings: false });
     assert.equal((info.metadata.general as Record<string, unknown>)['type'], 'adapter');
@@ -79,12 +79,12 @@ test('the adapter alone (--format gguf-lora) beside the base GGUF: llama.cpp mat
     assert.ok(rel <= 1e-4, `${name}: rel ${rel}`);
   }
   const f16 = path.join(tmp, 'lora-f16.gguf');
-  assert.equal(cli('export', '--run', run, '--out', f16, '--format', 'gguf-lora').status, 0, 'f16 by default');
+  assert.equal((await cli('export', '--run', run, '--out', f16, '--format', 'gguf-lora')).status, 0, 'f16 by default');
   assert.equal((await readGgufFileInfo(f16, { logWarnings: false })).fullTensorInfo!.every((t) => GgmlType[t.ggmlType] === 'F16'), true);
-  const q = cli('export', '--run', run, '--out', path.join(tmp, 'lora-q8.gguf'), '--format', 'gguf-lora', '--quant', 'q8_0');
+  const q = await cli('export', '--run', run, '--out', path.join(tmp, 'lora-q8.gguf'), '--format', 'gguf-lora', '--quant', 'q8_0');
   assert.equal(q.status, 2);
   assert.match(q.stderr, /--quant q8_0: an adapter file is written as f32, f16 or bf16/);
-  const noAdapter = cli('export', '--model', full, '--out', path.join(tmp, 'lora-none.gguf'), '--format', 'gguf-lora');
+  const noAdapter = await cli('export', '--model', full, '--out', path.join(tmp, 'lora-none.gguf'), '--format', 'gguf-lora');
   assert.equal(noAdapter.status, 2);
   assert.match(noAdapter.stderr, /needs --adapter DIR/);
   assert.equal(fs.existsSync(path.join(tmp, 'lora-q8.gguf')) || fs.existsSync(path.join(tmp, 'lora-none.gguf')), false, 'nothing written');
@@ -93,7 +93,7 @@ test('the adapter alone (--format gguf-lora) beside the base GGUF: llama.cpp mat
 test('an adapter with per-module ranks and alphas (rank_pattern, alpha_pattern, rsLoRA) as a GGUF adapter file: llama.cpp matches base + adapter', { skip }, async () => {
   // llama.cpp scales each pair by the file's alpha over that pair's own rank (its lora_a rows): a module's rank is
   // written as it is, and its own scaling over that is folded into its B
-  const run = trainedLoraRun();
+  const run = await trainedLoraRun();
   const tok = loadTokenizer(full);
   const prompts = PROMPT_TEXTS.map((x) => [1, ...tok.encode(x)]);
   const dir = path.join(tmp, 'patterned');
@@ -122,7 +122,7 @@ test('an adapter with per-module ranks and alphas (rank_pattern, alpha_pattern, 
   loadAdapter(model, dir, { trainable: false });
   const ours = ourLogProbs(model, prompts);
   assert.ok(compare(ours, plain).rel > 1e-3, 'the adapter changes the logits');
-  const { rel } = compare((await llamaLogProbs(fullF32Gguf(), prompts, 0, file)).lp, ours);
+  const { rel } = compare((await llamaLogProbs(await fullF32Gguf(), prompts, 0, file)).lp, ours);
   console.log(`# patterned adapter GGUF (rank_pattern, alpha_pattern, rsLoRA) beside the f32 base: logits max rel error ${rel.toExponential(2)}`);
   assert.ok(rel <= 1e-4, `rel ${rel}`);
 });

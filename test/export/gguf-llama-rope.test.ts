@@ -57,7 +57,7 @@ for (const [label, rope, written] of CASES) {
     const name = String(rope.rope_type) + CASES.findIndex((c) => c[0] === label);
     const dir = ropeModelDir(name, rope);
     const file = path.join(tmp, `${name}.gguf`);
-    const r = cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
+    const r = await cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
     assert.equal(r.status, 0, r.stderr);
     const info = await readGgufFileInfo(file, { logWarnings: false });
     const scaling = ((info.metadata as unknown as { llama: { rope: { scaling?: Record<string, unknown> } } }).llama.rope.scaling ?? {});
@@ -77,7 +77,7 @@ for (const [label, rope, written] of CASES) {
 test('dynamic rope is written as plain rope (which it is within max_position_embeddings): no scaling keys, llama.cpp matches ours', { skip }, async () => {
   const dir = ropeModelDir('dynamic', { rope_type: 'dynamic', factor: 4 });
   const file = path.join(tmp, 'dynamic.gguf');
-  const r = cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  const r = await cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /gguf: the dynamic rope scaling is written as plain rope, which it is up to max_position_embeddings 256/);
   const info = await readGgufFileInfo(file, { logWarnings: false });
@@ -101,7 +101,7 @@ test("a LoRA adapter file (--format gguf-lora) beside a scaled-rope base's file:
   const adapter = path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_step1');
   const [base, lora] = [path.join(tmp, 'tiny-yarn.gguf'), path.join(tmp, 'tiny-yarn-lora.gguf')];
   for (const [out, args] of [[base, ['--format', 'gguf']], [lora, ['--adapter', adapter, '--format', 'gguf-lora']]] as const) {
-    const r = cli('export', '--model', dir, ...args, '--out', out, '--quant', 'f32');
+    const r = await cli('export', '--model', dir, ...args, '--out', out, '--quant', 'f32');
     assert.equal(r.status, 0, r.stderr);
   }
   const model = loadModel(dir, { backend });

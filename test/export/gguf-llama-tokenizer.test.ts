@@ -28,7 +28,7 @@ test('a tokenizer without the space prefix (Metaspace, prepend_scheme never) and
   json.added_tokens.push({ id: 32000, content: 'hello', single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
   fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
   const file = path.join(tmp, 'metaspace-f32.gguf');
-  const r = cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  const r = await cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
   assert.equal(r.status, 0, r.stderr);
   const info = await readGgufFileInfo(file, { logWarnings: false });
   const meta = info.metadata.tokenizer.ggml as unknown as Record<string, unknown> & { tokens: string[]; scores: number[]; token_type: number[] };
@@ -96,7 +96,7 @@ async function checkByteLevel(name: string, edit: (json: TekkenJson) => void, ex
   const tokenizerConfig = JSON.parse(fs.readFileSync(path.join(TEKKEN, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
   fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...tokenizerConfig, clean_up_tokenization_spaces: cleanUpSpaces }));
   const file = path.join(tmp, `${name}-f32.gguf`);
-  const r = cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  const r = await cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
   assert.equal(r.status, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /gguf:.*(differently|cannot)/, 'no tokenizer warning');
   const tok = loadTokenizer(dir);

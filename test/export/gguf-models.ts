@@ -2,7 +2,6 @@
 // as an HF folder, the bundled tokenizer cut to a small vocabulary (a real SentencePiece-BPE one), the random
 // 32000-token model with the bundled tokenizer and its f32 GGUF (made once per test file), and the CLI.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createBackend } from '../../src/backend/select.ts';
@@ -12,14 +11,18 @@ import { saveModelFolder } from '../../src/model/save.ts';
 import { BUNDLED_TOKENIZER_DIR } from '../../src/tokenizer/load.ts';
 import { tempDir } from '../temp-dir.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const backend = createBackend('cpu');
 /** This test file's folder for models and GGUF files (removed when its process exits). */
 export const tmp = tempDir('mt-gguf-');
 
-/** The mistral-tune CLI, run to its end. */
-export function cli(...args: string[]): { status: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), ...args], { encoding: 'utf8' });
+/**
+ * The mistral-tune CLI, run to its end through main() in this process from its folder (in-process-cli.ts): a process
+ * each cost ~1.5 CPU-s of start-up for an export of a few tensors. Imported on the first call, so that the files that
+ * only make models here load no CLI.
+ */
+export async function cli(...args: string[]): Promise<{ status: number; stderr: string }> {
+  const { cliIn } = await import('../cli/in-process-cli.ts');
+  const r = await cliIn(process.cwd(), args);
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -62,10 +65,10 @@ export function fullModelDir(): string {
 }
 
 /** fullModelDir() exported by the CLI as an f32 GGUF, once. */
-export function fullF32Gguf(): string {
+export async function fullF32Gguf(): Promise<string> {
   if (fullGguf) return fullGguf;
   const file = path.join(tmp, 'full-f32.gguf');
-  const r = cli('export', '--model', fullModelDir(), '--out', file, '--format', 'gguf', '--quant', 'f32');
+  const r = await cli('export', '--model', fullModelDir(), '--out', file, '--format', 'gguf', '--quant', 'f32');
   assert.equal(r.status, 0, r.stderr);
   fullGguf = file;
   return file;
