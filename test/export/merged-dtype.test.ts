@@ -7,7 +7,6 @@
 // floating tensor's), as save_pretrained after from_pretrained(dtype="auto") writes it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../../src/backend/dtype.ts';
@@ -17,16 +16,20 @@ import { bufferTensor } from '../../src/model/save.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { cliIn } from '../cli/in-process-cli.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const BF16_BASE = path.join(FIXTURES, 'variants', 'bf16');
 const Q = 'model.layers.0.self_attn.q_proj.weight';
 
-const cli = (...args: string[]): string => execFileSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' });
+/** The CLI through main() in this process, from the repository's root (a process each cost ~1.5 CPU-s for a 2-step run); its exit status 0, as execFileSync required. */
+async function cli(...args: string[]): Promise<void> {
+  const r = await cliIn(ROOT, args);
+  assert.equal(r.status, 0, `mistral-tune ${args.join(' ')}: ${r.stderr}`);
+}
 
 /** A 2-step LoRA run on `model` (pre-tokenized rows, ids below 64) through `mistral-tune train`. */
-function trainedRun(model: string): string {
+async function trainedRun(model: string): Promise<string> {
   const dir = tempDir('mt-merged-dtype-');
   fs.copyFileSync(path.join(BF16_BASE, 'rows.jsonl'), path.join(dir, 'train.jsonl'));
   const cfg = path.join(dir, 'cfg.json');
@@ -34,22 +37,23 @@ function trainedRun(model: string): string {
     model, data: { train: 'train.jsonl' }, lora: { r: 4, alpha: 8, target_modules: ['q_proj', 'down_proj'] },
     optimizer: { lr: 0.05 }, batch_size: 2, max_steps: 2, eval: { samples: 0 },
   }));
-  cli('train', cfg, '--output_dir', path.join(dir, 'run'));
+  await cli('train', cfg, '--output_dir', path.join(dir, 'run'));
   return path.join(dir, 'run');
 }
 
 /** Merges `run` through the CLI at `precision`; returns the folder's config.json and its weights file. */
-function exportMerged(run: string, precision: string): { config: Record<string, unknown>; file: SafetensorsFile } {
+async function exportMerged(run: string, precision: string): Promise<{ config: Record<string, unknown>; file: SafetensorsFile }> {
   const out = path.join(path.dirname(run), `merged-${precision}`);
-  cli('export', '--run', run, '--out', out, '--merge', '--precision', precision);
+  await cli('export', '--run', run, '--out', out, '--merge', '--precision', precision);
   const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
   return { config, file: SafetensorsFile.open(path.join(out, 'model.safetensors')) };
 }
 
-test('a BF16 base model merges into BF16 files (config.json dtype bfloat16) under --precision fp32 and bf16', () => {
-  const run = trainedRun(BF16_BASE);
+test('a BF16 base model merges into BF16 files (config.json dtype bfloat16) under --precision fp32 and bf16', async () => {
+  const run = await trainedRun(BF16_BASE);
   const base = SafetensorsFile.open(path.join(BF16_BASE, 'model.safetensors'));
-  const merged = ['fp32', 'bf16'].map((p) => ({ precision: p, ...exportMerged(run, p) }));
+  const merged: Array<{ precision: string; config: Record<string, unknown>; file: SafetensorsFile }> = [];
+  for (const p of ['fp32', 'bf16']) merged.push({ precision: p, ...(await exportMerged(run, p)) });
   for (const { precision, config, file } of merged) {
     // under the base's key (its config.json says torch_dtype: transformers before 4.56 reads no other)
     assert.equal(config.torch_dtype, 'bfloat16', `--precision ${precision}: config.json torch_dtype`);
@@ -65,8 +69,8 @@ test('a BF16 base model merges into BF16 files (config.json dtype bfloat16) unde
   a!.forEach((x, i) => assert.ok(Math.abs(x - b![i]!) <= Math.abs(x) * 2 ** -7, `${Q}[${i}]: ${x} (fp32) vs ${b![i]} (bf16)`));
 });
 
-test('an F32 base model merges into F32 files even under --precision bf16', () => {
-  const { config, file } = exportMerged(trainedRun(TINY_BASE), 'bf16');
+test('an F32 base model merges into F32 files even under --precision bf16', async () => {
+  const { config, file } = await exportMerged(await trainedRun(TINY_BASE), 'bf16');
   assert.equal(config.dtype, 'float32');
   assert.deepEqual(file.names().filter((n) => file.info(n).dtype !== 'F32'), []);
 });
@@ -83,10 +87,10 @@ function f16Base(): string {
   return dir;
 }
 
-test('an F16 base model merges into F16 files (config.json dtype float16): W + s·B·A rounded once to F16', () => {
+test('an F16 base model merges into F16 files (config.json dtype float16): W + s·B·A rounded once to F16', async () => {
   const base = f16Base();
-  const run = trainedRun(base);
-  const { config, file } = exportMerged(run, 'fp32');
+  const run = await trainedRun(base);
+  const { config, file } = await exportMerged(run, 'fp32');
   assert.equal(config.dtype, 'float16');
   assert.deepEqual(file.names().filter((n) => file.info(n).dtype !== 'F16'), []);
   const merged = f16ToF32(file.read(Q) as Uint16Array);
@@ -152,15 +156,15 @@ test('config.json\'s dtype decides over the dtype every file holds, as transform
   assert.equal(storedDType(mixedBase('BF16', 'float32')), 'f32', 'a mixed checkpoint: the dtype transformers loads it in');
 });
 
-test('an F32 base whose config.json says float16 merges into F16 files (config.json dtype float16), as PEFT\'s merge_and_unload after transformers\' load writes it', () => {
-  const { config, file } = exportMerged(trainedRun(withConfigDType(TINY_BASE, 'float16')), 'fp32');
+test('an F32 base whose config.json says float16 merges into F16 files (config.json dtype float16), as PEFT\'s merge_and_unload after transformers\' load writes it', async () => {
+  const { config, file } = await exportMerged(await trainedRun(withConfigDType(TINY_BASE, 'float16')), 'fp32');
   assert.equal(config.dtype, 'float16');
   assert.deepEqual(file.names().filter((n) => file.info(n).dtype !== 'F16'), []);
 });
 
-test('BF16 matrices with F32 norms (config.json dtype bfloat16) merge into BF16 files, each norm rounded once to BF16', () => {
+test('BF16 matrices with F32 norms (config.json dtype bfloat16) merge into BF16 files, each norm rounded once to BF16', async () => {
   const base = mixedBase('BF16', 'bfloat16');
-  const { config, file } = exportMerged(trainedRun(base), 'fp32');
+  const { config, file } = await exportMerged(await trainedRun(base), 'fp32');
   assert.equal(config.dtype, 'bfloat16');
   assert.deepEqual(file.names().filter((n) => file.info(n).dtype !== 'BF16'), []);
   const src = SafetensorsFile.open(path.join(base, 'model.safetensors'));
