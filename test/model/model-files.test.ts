@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FIXTURES, TINY, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { cliIn } from '../cli/in-process-cli.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
@@ -28,11 +29,19 @@ function withOdd(src: string, name: string, kind: 'dir' | 'fifo'): string {
   return dir;
 }
 
-/** Runs the CLI with a deadline: a FIFO that blocks the read makes it run past it (status null). */
+const evalArgs = (args: string[]): string[] => ['eval', '--data', SMALL_IDS, '--json', ...args];
+
+/**
+ * eval in a process of its own, with a deadline: a FIFO that blocks the read makes it run past it (status null) and
+ * it is killed. In this process such a read would block a thread for good, which no test timeout interrupts.
+ */
 function evalCli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, 'eval', '--data', SMALL_IDS, '--json', ...args], { encoding: 'utf8', cwd: ROOT, timeout: 30_000 });
+  const r = spawnSync(process.execPath, [BIN, ...evalArgs(args)], { encoding: 'utf8', cwd: ROOT, timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** eval through main() in this process, from the same folder (a process each cost ~1 CPU-s): where nothing can block. */
+const evalIn = (...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> => cliIn(ROOT, evalArgs(args));
 
 function failsNaming(r: { status: number | null; stdout: string; stderr: string }, file: string, what: string): void {
   assert.notEqual(r.status, null, `eval hung on ${file} (killed after 30 s)`);
@@ -43,11 +52,11 @@ function failsNaming(r: { status: number | null; stdout: string; stderr: string 
   assert.ok(errors[0]!.includes(`${file}: is ${what}, not a regular file`), errors[0]);
 }
 
-test('a folder in place of model.safetensors or of a shard the index names: one line naming it, no EISDIR', () => {
+test('a folder in place of model.safetensors or of a shard the index names: one line naming it, no EISDIR', async () => {
   const single = withOdd(TINY_BASE, 'model.safetensors', 'dir');
-  failsNaming(evalCli('--model', single), path.join(single, 'model.safetensors'), 'a directory');
+  failsNaming(await evalIn('--model', single), path.join(single, 'model.safetensors'), 'a directory');
   const sharded = withOdd(path.join(FIXTURES, 'variants', 'sharded'), 'model-00002-of-00003.safetensors', 'dir');
-  failsNaming(evalCli('--model', sharded), path.join(sharded, 'model-00002-of-00003.safetensors'), 'a directory');
+  failsNaming(await evalIn('--model', sharded), path.join(sharded, 'model-00002-of-00003.safetensors'), 'a directory');
 });
 
 test('a FIFO in place of a model, adapter or tokenizer file: one line naming it, nothing blocks', () => {
@@ -65,18 +74,18 @@ test('a FIFO in place of a model, adapter or tokenizer file: one line naming it,
   failsNaming(evalCli('--model', tok), path.join(tok, 'tokenizer.json'), 'a FIFO (named pipe)');
 });
 
-test('no weights: one line saying which files are missing; mistral-inference\'s consolidated.safetensors is named as another format', () => {
+test('no weights: one line saying which files are missing; mistral-inference\'s consolidated.safetensors is named as another format', async () => {
   const dir = tmp();
   fs.copyFileSync(path.join(TINY_BASE, 'config.json'), path.join(dir, 'config.json'));
-  const missing = evalCli('--model', dir);
+  const missing = await evalIn('--model', dir);
   assert.equal(missing.status, 2, missing.stderr);
   assert.match(missing.stderr, /^error: .*: model weights not found: the folder has neither model\.safetensors nor model\.safetensors\.index\.json$/m);
   fs.copyFileSync(path.join(TINY_BASE, 'model.safetensors'), path.join(dir, 'consolidated.safetensors'));
-  const other = evalCli('--model', dir);
+  const other = await evalIn('--model', dir);
   assert.equal(other.status, 2, other.stderr);
   assert.match(other.stderr, /^error: .*index\.json: consolidated\.safetensors is mistral-inference's format, not transformers' \(fetch the model-\*\.safetensors files and their index, or convert it with transformers' convert_mistral_weights_to_hf\.py\)$/m);
   fs.renameSync(path.join(dir, 'config.json'), path.join(dir, 'params.json')); // mistral-inference's folder
-  const noConfig = evalCli('--model', dir);
+  const noConfig = await evalIn('--model', dir);
   assert.equal(noConfig.status, 2, noConfig.stderr);
   assert.match(noConfig.stderr, /^error: .*config\.json: model config not found \(a model folder needs config\.json\): params\.json is mistral-inference's config, not transformers'/m);
 });
