@@ -1,13 +1,15 @@
 // mistral-tune dashboard as a process: prints its URL on stderr, serves the run, stops cleanly on SIGINT;
-// bad arguments are one-line errors with exit status 2.
+// bad arguments are one-line errors with exit status 2 (through main() in this process: cliIn, a process each cost
+// ~1 CPU-s of start-up for a refusal).
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { rawRequest, RUN_CLS, RUN_GEN, tempRuns } from './helpers.ts';
+import { cliIn } from '../cli/in-process-cli.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mistral-tune.js');
 
@@ -31,29 +33,29 @@ test('dashboard RUN_DIR... --port 0 prints the URL, serves, and exits 0 on SIGIN
   assert.equal(await exited, 0);
 });
 
-test('dashboard with bad arguments exits 2 with a one-line error', () => {
-  const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'dashboard', ...args], { encoding: 'utf8', cwd: path.dirname(BIN) });
-  const missing = run('/nonexistent/run');
+test('dashboard with bad arguments exits 2 with a one-line error', async () => {
+  const run = (...args: string[]) => cliIn(path.dirname(BIN), ['dashboard', ...args]);
+  const missing = await run('/nonexistent/run');
   assert.equal(missing.status, 2);
   assert.equal(missing.stderr, 'error: /nonexistent/run: no such run directory\n');
-  const throughFile = run(path.join(RUN_GEN, 'metrics.jsonl', 'run')); // a path through a file (ENOTDIR)
+  const throughFile = await run(path.join(RUN_GEN, 'metrics.jsonl', 'run')); // a path through a file (ENOTDIR)
   assert.equal(throughFile.status, 2, throughFile.stderr);
   assert.equal(throughFile.stderr, `error: ${path.join(RUN_GEN, 'metrics.jsonl', 'run')}: no such run directory\n`);
-  const port = run(RUN_GEN, '--port', 'abc');
+  const port = await run(RUN_GEN, '--port', 'abc');
   assert.equal(port.status, 2);
   assert.match(port.stderr, /--port must be an integer from 0 to 65535 \(0: any free port\), got "abc"/);
-  const withPort = run(RUN_GEN, '--allow-host', 'mybox.lan:8765');
+  const withPort = await run(RUN_GEN, '--allow-host', 'mybox.lan:8765');
   assert.equal(withPort.status, 2);
   assert.equal(withPort.stderr, 'error: --allow-host: "mybox.lan:8765" has a port; give the name alone (mybox.lan): the Host check compares names, whatever the port\n');
   // before: "warning: dashboard: listening on a b, …", then a failure to listen
-  const spaced = run(RUN_GEN, '--host', 'a b');
+  const spaced = await run(RUN_GEN, '--host', 'a b');
   assert.equal(spaced.status, 2);
   assert.equal(spaced.stderr, 'error: --host: "a b" is no address or host name: give one such as 127.0.0.1 (this machine only), 0.0.0.0 (every network) or ::1\n');
-  const none = run(); // cwd bin/ has no runs/ folder
+  const none = await run(); // cwd bin/ has no runs/ folder
   assert.equal(none.status, 2);
   // before: "none found under ./runs", as if the folder were there and empty
   assert.equal(none.stderr, 'error: no run directories given, and there is no ./runs folder here: give a run folder (the output_dir of a train run), or train one first\n');
-  const help = run('--help');
+  const help = await run('--help');
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--host H/);
 });
@@ -140,7 +142,7 @@ test('a run folder whose name is not UTF-8 is named in a warning, not dropped si
     await dash.stop();
     assert.match(dash.stderr(), /^warning: \S*run-\uFFFD: a run folder whose name is not valid UTF-8 is not shown \(node cannot open it by name\); rename it to show it\n/);
     assert.match(dash.stderr(), /\nrun 0: \S*ok\n/);
-    const given = spawnSync(process.execPath, [BIN, 'dashboard', `${tmp.root}/run-\uFFFD`], { encoding: 'utf8' });
+    const given = await cliIn(process.cwd(), ['dashboard', `${tmp.root}/run-\uFFFD`]);
     assert.equal(given.status, 2);
     assert.match(given.stderr, /no such run directory \(a name with bytes that are not UTF-8 cannot be given to node: rename the folder\)\n$/);
   } finally {
@@ -189,7 +191,7 @@ test('symlinks in a folder of runs are not followed, and a link to runs not show
     ]);
     assert.match(dash.stderr(), /\nrun 0: \S*runs\/ok\ndashboard: /);
     fs.rmSync(path.join(runs, 'ok'), { recursive: true });
-    const none = spawnSync(process.execPath, [BIN, 'dashboard', runs], { encoding: 'utf8' });
+    const none = await cliIn(process.cwd(), ['dashboard', runs]);
     assert.equal(none.status, 2);
     assert.match(none.stderr, /no run folder inside it \(4 symlinks met, not followed: give the folders they point to\): give the output_dir of a train run\n$/);
   } finally {
