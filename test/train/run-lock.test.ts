@@ -44,8 +44,8 @@ async function raceForLock(dir: string, n: number, holdMs: number): Promise<Arra
   return Promise.all(workers.map((w) => w.exit));
 }
 
-/** The processes that ran a moment ago: a pid that no process has now. */
-const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
+/** The process that ran a moment ago: a pid that no process has now (true's: a Node start cost ~0.1 CPU-s a pid). */
+const deadPid = (): number => spawnSync('true').pid!;
 const ownerText = (pid: number, host = os.hostname()): string => JSON.stringify({ pid, host, started: new Date().toISOString() }) + '\n';
 
 test('processes taking the lock at once, after a takeover interrupted by a kill (a stale lock and its stale guard left), never hold it together and leave nothing', { timeout: 60_000 }, async () => {
@@ -204,7 +204,7 @@ test('a live lock names its file; a lock whose pid now runs another process (reu
 
 test('the temporary lock file of a process killed while taking the lock is removed by the next that takes it (the quickstart refused its folder for it)', () => {
   const dir = tmpDir();
-  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  const dead = deadPid();
   const owner = JSON.stringify({ pid: dead, host: os.hostname(), started: new Date().toISOString() }) + '\n';
   fs.writeFileSync(path.join(dir, LOCK_FILE), owner);
   fs.writeFileSync(path.join(dir, `${LOCK_FILE}.${dead}.tmp`), owner); // killed between the link and the removal
