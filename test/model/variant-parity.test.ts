@@ -3,9 +3,9 @@
 // embeddings, head_dim ≠ hidden/heads, a sharded checkpoint, bf16 weights, window 4 with one KV head.
 // Logits of a right-padded batch (unmasked positions) and the token-weighted loss at the test precision
 // (fp32 ≤ 1e-4 relative; bf16: TOLERANCES.bf16), through the library at several batch sizes and through the real CLI
-// (`mistral-tune eval --json`, one process per variant: the batch sizes are the library's evaluateLoss either way).
+// (`mistral-tune eval --json` through main() in this process, in-process-cli.ts: the same exit status, stdout and
+// stderr, without a process's ~1 CPU-s start-up per variant; the batch sizes are the library's evaluateLoss either way).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,9 +15,9 @@ import { evaluateLoss } from '../../src/eval/evaluate.ts';
 import { collate } from '../../src/data/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { FIXTURES, readFixture, relErr } from '../helpers.ts';
+import { cliIn } from '../cli/in-process-cli.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const VARIANTS = path.join(FIXTURES, 'variants');
 const NAMES = ['no-window', 'rope-theta-1e6', 'no-pad-token', 'tied', 'head-dim', 'sharded', 'bf16', 'window4-gqa1'];
 
@@ -78,12 +78,10 @@ for (const name of NAMES) {
     }
   });
 
-  // one process, at a batch size that splits the rows unevenly: the CLI at 1, 3 and 8 re-checked what the library test
-  // above checks at each (the same evaluateLoss), at ~1 CPU-s a process
-  test(`${name}: mistral-tune eval --json gives the reference loss (batch size 3)`, () => {
-    const r = spawnSync(process.execPath, [BIN, 'eval', '--model', dir, '--data', rowsFile, '--batch-size', '3', '--precision', TEST_PRECISION, '--json'], {
-      encoding: 'utf8', cwd: ROOT,
-    });
+  // one run, at a batch size that splits the rows unevenly: the CLI at 1, 3 and 8 re-checked what the library test
+  // above checks at each (the same evaluateLoss)
+  test(`${name}: mistral-tune eval --json gives the reference loss (batch size 3)`, async () => {
+    const r = await cliIn(ROOT, ['eval', '--model', dir, '--data', rowsFile, '--batch-size', '3', '--precision', TEST_PRECISION, '--json']);
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { loss: number; perplexity: number; tokens: number };
     assert.equal(out.tokens, meta.tokens);
