@@ -1,13 +1,16 @@
 // train --dashboard: the dashboard of the run is served while it trains and after, until SIGINT — also one sent
-// before the dashboard serves, which stops it with the run.
+// before the dashboard serves, which stops it with the run. Those trains are processes of their own (signalled, their
+// dashboard a child process the test fetches from); the refused --port values run through main() in this process
+// (in-process-cli.ts: the same exit status and stderr), where a process each cost ~1 CPU-s of start-up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { cli } from './in-process-cli.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 
@@ -69,15 +72,16 @@ async function heldPort(): Promise<{ port: number; close: () => Promise<void> }>
 test('train --dashboard with a bad --port, or one in use, exits 2 in one line before making the run folder', async () => {
   const { dir, config } = configDir();
   for (const [port, dry] of [['abc', false], ['99999', false], ['-1', true], ['abc', true]] as const) {
-    const r = spawnSync(process.execPath, [BIN, 'train', config, '--dashboard', '--port', port, ...(dry ? ['--dry-run'] : [])], { encoding: 'utf8' });
-    assert.equal(r.status, 2, r.stderr);
-    assert.equal(r.stderr, `error: --port must be an integer from 0 to 65535 (0: any free port), got "${port}"\n`);
+    const r = await cli(['train', config, '--dashboard', '--port', port, ...(dry ? ['--dry-run'] : [])]);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(r.err, `error: --port must be an integer from 0 to 65535 (0: any free port), got "${port}"\n`);
   }
   const held = await heldPort();
   try {
-    const r = spawnSync(process.execPath, [BIN, 'train', config, '--dashboard', '--port', String(held.port)], { encoding: 'utf8' });
-    assert.equal(r.status, 2, r.stderr);
-    assert.equal(r.stderr, `error: port ${held.port} on 127.0.0.1 is already in use; choose another with --port, or --port 0 for any free one\n`);
+    // held by this process: the check binds the port as a process of its own would, and is refused the same
+    const r = await cli(['train', config, '--dashboard', '--port', String(held.port)]);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(r.err, `error: port ${held.port} on 127.0.0.1 is already in use; choose another with --port, or --port 0 for any free one\n`);
   } finally {
     await held.close();
   }
