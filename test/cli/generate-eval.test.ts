@@ -1,8 +1,8 @@
 // The generate command (chat template, --messages, --raw, seeded sampling, streaming) and eval on data
 // that prepare accepts (raw records, a prepare output, classification from a run), through the real CLI. generate,
-// eval and classify run through main() in this process (in-process-cli.ts: the same exit status, stdout and stderr),
-// where a process each cost ~1 CPU-s of start-up for a few ms of work; the first generate runs as a process of its
-// own, as a user runs it, and so do prepare and export (their work runs on a thread of its own).
+// eval, classify, prepare and export run through main() in this process (in-process-cli.ts: the same exit status,
+// stdout and stderr), where a process each cost ~1 CPU-s of start-up for a few ms of work; the first generate runs as a
+// process of its own, as a user runs it, and so does the seeded one its in-process twin is compared with.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -26,11 +26,11 @@ async function cli(...args: string[]): Promise<{ status: number; stdout: string;
 const dir = tmp();
 const model = await makeTokenizerModel(path.join(dir, 'model'));
 let qa: string | undefined;
-/** The countries Q&A prepared for the model, once for the eval and generate --run tests (~1 CPU-s a prepare). */
-function preparedQa(): string {
+/** The countries Q&A prepared for the model, once for the eval and generate --run tests (a prepare reads and tokenizes the whole file). */
+async function preparedQa(): Promise<string> {
   if (qa === undefined) {
     const out = path.join(dir, 'prepared');
-    const prep = spawned('prepare', '--input', path.join(EXAMPLES, 'countries-qa.jsonl'), '--out', out, '--tokenizer', model);
+    const prep = await cli('prepare', '--input', path.join(EXAMPLES, 'countries-qa.jsonl'), '--out', out, '--tokenizer', model);
     assert.equal(prep.status, 0, prep.stderr);
     qa = out;
   }
@@ -65,7 +65,7 @@ test('generate: bad input is a one-line error', async () => {
 });
 
 test('eval: raw records and a prepare output give the same loss; --json is one object', async () => {
-  const out = preparedQa();
+  const out = await preparedQa();
   const prepared = await cli('eval', '--model', model, '--data', path.join(out, 'test.jsonl'), '--json');
   assert.equal(prepared.status, 0, prepared.stderr);
   const r = JSON.parse(prepared.stdout) as { loss: number; perplexity: number; tokens: number };
@@ -84,7 +84,7 @@ test('eval: raw records and a prepare output give the same loss; --json is one o
 
 test('eval --run on classification data: accuracy, macro-F1 and the confusion matrix', async () => {
   const out = path.join(dir, 'cls');
-  assert.equal(spawned('prepare', '--input', path.join(EXAMPLES, 'countries-continent.csv'), '--task', 'classification', '--out', out, '--tokenizer', model).status, 0);
+  assert.equal((await cli('prepare', '--input', path.join(EXAMPLES, 'countries-continent.csv'), '--task', 'classification', '--out', out, '--tokenizer', model)).status, 0);
   const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as { labels: string[] };
   const config = path.join(dir, 'cls.yaml');
   fs.writeFileSync(config, [
@@ -113,7 +113,7 @@ test('eval --run on classification data: accuracy, macro-F1 and the confusion ma
 });
 
 test('generate --run: a run\'s base model, adapter and tokenizer, as --model with --adapter gives them; a classification run is refused', async () => {
-  const data = preparedQa();
+  const data = await preparedQa();
   const config = path.join(dir, 'gen.yaml'), run = path.join(dir, 'gen-run');
   fs.writeFileSync(config, [`model: ${model}`, `data: {train: ${path.join(data, 'train.jsonl')}, val: ${path.join(data, 'val.jsonl')}}`,
     'lora: {r: 4}', 'optimizer: {lr: 0.01}', 'batch_size: 4', 'max_steps: 2', 'eval: {samples: 0}', `output_dir: ${run}`].join('\n') + '\n');
@@ -134,7 +134,7 @@ test('generate --run: a run\'s base model, adapter and tokenizer, as --model wit
 test('eval --model on a merged classification export is classification (config.json names MistralForSequenceClassification)', async () => {
   // runs after the test above, which trained cls-run (its base model ties the embeddings: the export keeps an LM head)
   const merged = path.join(dir, 'cls-merged');
-  const exported = spawned('export', '--run', path.join(dir, 'cls-run'), '--out', merged, '--merge');
+  const exported = await cli('export', '--run', path.join(dir, 'cls-run'), '--out', merged, '--merge');
   assert.equal(exported.status, 0, exported.stderr);
   const data = path.join(dir, 'cls', 'test.jsonl');
   const viaRun = await cli('eval', '--run', path.join(dir, 'cls-run'), '--data', data, '--json');
