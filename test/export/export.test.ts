@@ -23,8 +23,11 @@ import { FIXTURES, relErr, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
+import { cliIn } from '../cli/in-process-cli.ts';
 
 const tmp = (): string => tempDir('mt-export-');
+/** export's refusals through main() in this process (in-process-cli.ts: the same exit status and stderr), where a process each cost ~1 CPU-s of start-up; the full disk's export, preloaded, is a process of its own. */
+const cli = (args: string[]) => cliIn(process.cwd(), args);
 const rng = new Rng(9);
 const rows = Array.from({ length: 6 }, (_, i) => {
   const ids = [1, ...Array.from({ length: 10 + i }, () => 3 + rng.below(500))];
@@ -327,9 +330,8 @@ test('a classification export of a model without pad_token_id writes the EOS id,
   assert.ok(err < tol('selfLogits'), `the classification logits of the padded batch, against each row alone: relative error ${err}`);
 });
 
-test('export --max-shard-size below the 1MB minimum (0, 0.5MB) or not a size (-1) is refused in one line before anything is written', () => {
+test('export --max-shard-size below the 1MB minimum (0, 0.5MB) or not a size (-1) is refused in one line before anything is written', async () => {
   const run = trainedRun('generation');
-  const bin = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
   const cases: Array<[string, RegExp]> = [
     ['0', /^error: --max-shard-size 0 is too small: the minimum is 1MB \(the default is 5GB\)$/m],
     ['0.5MB', /^error: --max-shard-size 0\.5MB is too small: the minimum is 1MB/m],
@@ -337,7 +339,7 @@ test('export --max-shard-size below the 1MB minimum (0, 0.5MB) or not a size (-1
   ];
   for (const [size, msg] of cases) {
     const out = path.join(tmp(), 'merged');
-    const r = spawnSync(process.execPath, [bin, 'export', '--run', run, '--merge', '--max-shard-size', size, '--out', out], { encoding: 'utf8' });
+    const r = await cli(['export', '--run', run, '--merge', '--max-shard-size', size, '--out', out]);
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, msg);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -346,11 +348,10 @@ test('export --max-shard-size below the 1MB minimum (0, 0.5MB) or not a size (-1
   assert.throws(() => exportRun({ run, out: path.join(tmp(), 'm'), merge: true, best: false, backend, maxShardBytes: 0 }), /maxShardBytes must be a positive number of bytes/);
 });
 
-test('export --max-shard-size without --merge (the adapter copied as it is, no shards) is refused in one line, not silently dropped', () => {
+test('export --max-shard-size without --merge (the adapter copied as it is, no shards) is refused in one line, not silently dropped', async () => {
   const run = trainedRun('generation');
-  const bin = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
   const out = path.join(tmp(), 'adapter');
-  const r = spawnSync(process.execPath, [bin, 'export', '--run', run, '--max-shard-size', '2GB', '--out', out], { encoding: 'utf8' });
+  const r = await cli(['export', '--run', run, '--max-shard-size', '2GB', '--out', out]);
   assert.equal(r.status, 2, r.stderr);
   assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('error: ')),
     ['error: --max-shard-size applies to a merged model (--merge): without it the LoRA adapter is copied as train wrote it, in one file']);
