@@ -1,17 +1,17 @@
 // target_modules / exclude_modules as a regex, and rank_pattern's keys, from adapter_config.json: matched as PEFT
 // does, and a pattern that backtracks exponentially ("(.*)*Z") is stopped at a deadline with a one-line error naming
-// the file and key, instead of hanging eval (each CLI run bounded by its own timeout).
+// the file and key, instead of hanging eval (each CLI run through main() in this process, in-process-cli.ts: the same
+// exit status and stderr without a process's ~1 CPU-s of start-up; bounded by its test's timeout).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { targetedModules } from '../../src/model/peft-targets.ts';
 import { rankPatterns } from '../../src/model/peft-patterns.ts';
 import { FIXTURES, TINY, TINY_BASE, literal } from '../helpers.ts';
+import { cliIn } from '../cli/in-process-cli.ts';
 import { tempDir } from '../temp-dir.ts';
 
-const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const DATA = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
 const dir = tempDir('mt-peft-targets-');
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -54,14 +54,12 @@ test('rank_pattern and alpha_pattern take the first key in the file\'s order tha
 // rank_pattern's keys are PEFT regexes too (re.match(rf"(.*\.)?({key})$", name)): "(.*)*Z" took minutes on one
 // name of 24 characters and hung eval, generate and export on the 31 of "model.layers.0.self_attn.q_proj"
 for (const [key, value] of [['target_modules', '(.*)*Z'], ['rank_pattern', { '(.*)*Z': 8 }]] as const) {
-  test(`eval with an adapter whose ${key} backtracks exponentially stops at the deadline: one line naming file and key`, () => {
+  test(`eval with an adapter whose ${key} backtracks exponentially stops at the deadline: one line naming file and key`, { timeout: 30_000 }, async () => {
     const adapter = path.join(dir, `adapter-${key}`);
     fs.cpSync(path.join(TINY, 'adapter_init'), adapter, { recursive: true });
     const cfgFile = path.join(adapter, 'adapter_config.json');
     fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), [key]: value }));
-    const start = Date.now();
-    const r = spawnSync(process.execPath, [BIN, 'eval', '--model', TINY_BASE, '--adapter', adapter, '--data', DATA], { encoding: 'utf8', timeout: 30_000 });
-    assert.notEqual(r.signal, 'SIGTERM', `still matching after ${Date.now() - start} ms`);
+    const r = await cliIn(process.cwd(), ['eval', '--model', TINY_BASE, '--adapter', adapter, '--data', DATA]);
     assert.equal(r.status, 2, r.stderr);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
     assert.equal(errors.length, 1, r.stderr);
