@@ -1,5 +1,7 @@
 // A FIFO (or a folder) given as a data file, a train config or a messages file is a one-line error naming
-// it, exit 2 — never a read that blocks forever waiting for a writer. Each run is bounded by its own timeout.
+// it, exit 2 — never a read that blocks forever waiting for a writer. Each FIFO's run is a process bounded by its own
+// timeout (a read that blocked in this process would hang the test file); the folders' runs, which cannot block, run
+// through main() in this process (in-process-cli.ts: the same exit status and stderr), where a process cost ~1 CPU-s.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -7,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FIXTURES, makeTokenizerModel } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { cliIn } from './in-process-cli.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const dir = tempDir('mt-fifo-');
@@ -37,17 +40,18 @@ test('eval --data FIFO is refused', () => refuses(cli('eval', '--model', model, 
 test('train with data.train a FIFO is refused, naming the flag that gave it', () => refuses(cli('train', plainConfig, '--data.train', data), `--data.train: ${data}`));
 test('a FIFO as the train config is refused, also with --dry-run', () => refuses(cli('train', config, '--dry-run'), config));
 test('generate --messages FIFO is refused', () => refuses(cli('generate', '--model', model, '--messages', fifo('m.json')), path.join(dir, 'm.json')));
-test('eval and classify --data FOLDER (a prepare output), generate --messages FOLDER, say to give one of its files, naming the flag', () => {
+test('eval and classify --data FOLDER (a prepare output), generate --messages FOLDER, say to give one of its files, naming the flag', async () => {
+  const inProcess = (...args: string[]) => cliIn(process.cwd(), args);
   const prepared = path.join(dir, 'prepared');
   fs.mkdirSync(prepared);
   fs.writeFileSync(path.join(prepared, 'test.jsonl'), '{"text": "a"}\n');
   for (const command of ['eval', 'classify']) {
-    const r = cli(command, '--model', model, '--data', prepared);
+    const r = await inProcess(command, '--model', model, '--data', prepared);
     assert.equal(r.status, 2, r.stderr);
     assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:')).join('\n'),
       `error: --data: ${prepared}: a folder, not a data file (give ${path.join(prepared, 'test.jsonl')})`, command);
   }
-  const r = cli('generate', '--model', model, '--messages', prepared);
+  const r = await inProcess('generate', '--model', model, '--messages', prepared);
   assert.equal(r.status, 2, r.stderr);
   assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:')).join('\n'),
     `error: --messages: ${prepared}: a folder, not a data file (give a file in it; it holds no messages.json)`, 'generate');
