@@ -1,8 +1,9 @@
 // The quickstart's folder: anything it did not make is refused (even with --overwrite), an earlier complete
 // quickstart is replaced only with --overwrite, and an interrupted one is marked unfinished, never taken
 // for complete, and replaced by the next quickstart. The refusals run through main() in this process (in-process-cli.ts:
-// the same exit status and stderr), where a process each cost ~1 CPU-s of start-up; a FIFO, a run from inside the
-// folder, and every quickstart that is killed are real CLI processes.
+// the same exit status and stderr; cliIn from a folder, for the runs from inside the quickstart's folder), where a process
+// each cost ~1 CPU-s of start-up; a FIFO (a read that blocked would hang this process), the preloaded kill and every
+// quickstart that is killed are real CLI processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import * as path from 'node:path';
 import { FIXTURES } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
-import { cli } from './in-process-cli.ts';
+import { cli, cliIn } from './in-process-cli.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const MARKER = '.mistral-tune-quickstart';
@@ -121,12 +122,12 @@ test('--overwrite killed while it clears the earlier quickstart leaves the folde
   assert.match(again, /replacing the earlier quickstart in /);
 });
 
-test('--overwrite removes only what a quickstart makes: a marked folder with other files, or holding the current directory, is refused', () => {
+test('--overwrite removes only what a quickstart makes: a marked folder with other files, or holding the current directory, is refused', async () => {
   const out = tmp();
   fs.mkdirSync(path.join(out, 'mywork'));
   fs.writeFileSync(path.join(out, 'NOTES.md'), 'mine\n');
   fs.writeFileSync(path.join(out, MARKER), JSON.stringify({ format: 'mistral-tune quickstart', complete: true }));
-  const r = spawnSync(process.execPath, [BIN, 'quickstart', '--epochs', '1', '--out', '..', '--overwrite'], { cwd: path.join(out, 'mywork'), encoding: 'utf8', timeout: 20_000 });
+  const r = await cliIn(path.join(out, 'mywork'), ['quickstart', '--epochs', '1', '--out', '..', '--overwrite']);
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /^error: .*other files that the quickstart did not make \((mywork, NOTES\.md|NOTES\.md, mywork)\)/m);
   assert.equal(fs.readFileSync(path.join(out, 'NOTES.md'), 'utf8'), 'mine\n');
@@ -134,7 +135,7 @@ test('--overwrite removes only what a quickstart makes: a marked folder with oth
   // its own entries only, but run from inside it: refused too
   fs.rmSync(path.join(out, 'NOTES.md'));
   fs.renameSync(path.join(out, 'mywork'), path.join(out, 'run'));
-  const inside = spawnSync(process.execPath, [BIN, 'quickstart', '--epochs', '1', '--out', '..', '--overwrite'], { cwd: path.join(out, 'run'), encoding: 'utf8', timeout: 20_000 });
+  const inside = await cliIn(path.join(out, 'run'), ['quickstart', '--epochs', '1', '--out', '..', '--overwrite']);
   assert.equal(inside.status, 2, inside.stderr);
   assert.match(inside.stderr, /^error: .*holds the current directory/m);
   assert.ok(fs.existsSync(path.join(out, 'run')));
