@@ -3,13 +3,16 @@
 // embeddings, head_dim ≠ hidden/heads, a sharded checkpoint, bf16 weights, window 4 with one KV head.
 // Logits of a right-padded batch (unmasked positions) and the token-weighted loss at the test precision
 // (fp32 ≤ 1e-4 relative; bf16: TOLERANCES.bf16), through the library at several batch sizes and through the real CLI
-// (`mistral-tune eval --json` through main() in this process, in-process-cli.ts: the same exit status, stdout and
-// stderr, without a process's ~1 CPU-s start-up per variant; the batch sizes are the library's evaluateLoss either way).
+// (`mistral-tune eval --json`; the batch sizes are the library's evaluateLoss either way). On the CPU the eval runs
+// through main() in this process (in-process-cli.ts: the same exit status, stdout and stderr, without a process's ~1 CPU-s
+// start-up per variant); on another test device it stays a process of its own (the CLI's device backend on a thread of
+// this process, beside the file's own, is not what the device suite has checked).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assertTol, test, testBackend, TEST_DTYPE, TEST_PRECISION, tol } from '../backend/device.ts';
+import { assertTol, test, testBackend, TEST_DEVICE, TEST_DTYPE, TEST_PRECISION, tol } from '../backend/device.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { evaluateLoss } from '../../src/eval/evaluate.ts';
 import { collate } from '../../src/data/batch.ts';
@@ -19,6 +22,10 @@ import { cliIn } from '../cli/in-process-cli.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const VARIANTS = path.join(FIXTURES, 'variants');
+const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
+/** The CLI run from the repository root: in this process on the CPU, a process of its own on another device. */
+const cli = async (args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
+  TEST_DEVICE === 'cpu' ? cliIn(ROOT, args) : spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT });
 const NAMES = ['no-window', 'rope-theta-1e6', 'no-pad-token', 'tied', 'head-dim', 'sharded', 'bf16', 'window4-gqa1'];
 
 interface Meta {
@@ -81,7 +88,7 @@ for (const name of NAMES) {
   // one run, at a batch size that splits the rows unevenly: the CLI at 1, 3 and 8 re-checked what the library test
   // above checks at each (the same evaluateLoss)
   test(`${name}: mistral-tune eval --json gives the reference loss (batch size 3)`, async () => {
-    const r = await cliIn(ROOT, ['eval', '--model', dir, '--data', rowsFile, '--batch-size', '3', '--precision', TEST_PRECISION, '--json']);
+    const r = await cli(['eval', '--model', dir, '--data', rowsFile, '--batch-size', '3', '--precision', TEST_PRECISION, '--json']);
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { loss: number; perplexity: number; tokens: number };
     assert.equal(out.tokens, meta.tokens);
