@@ -46,6 +46,13 @@ function trainedRun(task: 'generation' | 'classification'): string {
   return train(cfg).dir;
 }
 
+/** One run of `task` for the tests that only read it (export it, load its adapter, read its card), trained once for them all: each had trained its own, the same 2 steps from the same rows. */
+const readOnlyRuns = new Map<'generation' | 'classification', string>();
+function readOnlyRun(task: 'generation' | 'classification'): string {
+  if (!readOnlyRuns.has(task)) readOnlyRuns.set(task, trainedRun(task));
+  return readOnlyRuns.get(task)!;
+}
+
 const backend = testBackend();
 
 /** The base model with a run's (unmerged) adapter: what every export must reproduce. */
@@ -173,7 +180,7 @@ test('--best of a finished run without val data: best/ is written only by a run 
 });
 
 test('--best of a run with val data stopped before best/ was written: its first evaluation after step 0 writes it (step 0\'s is a baseline)', () => {
-  const run = trainedRun('generation');
+  const run = readOnlyRun('generation');
   const cfg = validate({ model: TINY_BASE, data: { train: path.join(run, 'train.jsonl'), val: path.join(run, 'val.jsonl') }, output_dir: run }, 'test');
   // before: "stopped before its first evaluation", though the run had evaluated at step 0
   assert.throws(() => requireRunWeights(run, cfg, true, FLAG_WORDS), { message: `${path.join(run, 'best')}: best/ not found: it is written only by a run that evaluates on val data ` +
@@ -212,7 +219,7 @@ test('a run killed between the two renames that replace adapter/ or best/ is rea
 });
 
 test('a merged causal LM (single file and sharded) has the logits of base + adapter', () => {
-  const run = trainedRun('generation');
+  const run = readOnlyRun('generation');
   const withAdapter = baseWithAdapter(run);
   const expected = withAdapter.logits(probe);
   const single = path.join(tmp(), 'merged');
@@ -242,7 +249,7 @@ const PY = '/usr/bin/python3';
 const torchHere = fs.existsSync(PY) && spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 
 test('PyTorch (HF Mistral port) reads the merged folders, single and sharded, with the same logits', { skip: !torchHere && 'Debian python3-torch is not installed' }, () => {
-  const run = trainedRun('generation');
+  const run = readOnlyRun('generation');
   const withAdapter = baseWithAdapter(run);
   const single = path.join(tmp(), 'merged');
   exportRun({ run, out: single, merge: true, best: false, backend });
@@ -267,7 +274,7 @@ print(json.dumps(logits.flatten().tolist()))`;
 });
 
 test('a merged classification model is a MistralForSequenceClassification folder with score.weight and id2label', () => {
-  const run = trainedRun('classification');
+  const run = readOnlyRun('classification');
   const withAdapter = baseWithAdapter(run);
   const expected = withAdapter.classLogits(probe);
   const out = path.join(tmp(), 'cls');
@@ -285,12 +292,12 @@ test('a merged classification model is a MistralForSequenceClassification folder
 });
 
 test('an adapter folder has a README.md model card: base model, classes in index order, and Python that loads it with PEFT', () => {
-  const cls = fs.readFileSync(path.join(trainedRun('classification'), 'adapter', 'README.md'), 'utf8');
+  const cls = fs.readFileSync(path.join(readOnlyRun('classification'), 'adapter', 'README.md'), 'utf8');
   assert.match(cls, /^---\nbase_model: ".*hf-tiny-mistral.*"\nlibrary_name: peft\npipeline_tag: text-classification\n/);
   assert.match(cls, /- 0: a\n- 1: b\n- 2: c\n/);
   assert.match(cls, /labels = \["a","b","c"\]\nbase = AutoModelForSequenceClassification\.from_pretrained\(".*", num_labels=len\(labels\),\n    id2label=dict\(enumerate\(labels\)\), label2id=\{l: i for i, l in enumerate\(labels\)\}\)\n/, 'the base has its pad_token_id (0)');
   assert.match(cls, /LoRA r=4, alpha=8, on q_proj, v_proj, down_proj, with the classification head/);
-  const gen = fs.readFileSync(path.join(trainedRun('generation'), 'adapter', 'README.md'), 'utf8');
+  const gen = fs.readFileSync(path.join(readOnlyRun('generation'), 'adapter', 'README.md'), 'utf8');
   assert.match(gen, /pipeline_tag: text-generation/);
   assert.match(gen, /base = AutoModelForCausalLM\.from_pretrained\(".*"\)\nmodel = PeftModel\.from_pretrained\(base, "PATH\/TO\/THIS\/FOLDER"\)/);
   // a base without pad_token_id gets the EOS id in the loading code (HF scores batches only with one); random weights: no base
@@ -331,7 +338,7 @@ test('a classification export of a model without pad_token_id writes the EOS id,
 });
 
 test('export --max-shard-size below the 1MB minimum (0, 0.5MB) or not a size (-1) is refused in one line before anything is written', async () => {
-  const run = trainedRun('generation');
+  const run = readOnlyRun('generation');
   const cases: Array<[string, RegExp]> = [
     ['0', /^error: --max-shard-size 0 is too small: the minimum is 1MB \(the default is 5GB\)$/m],
     ['0.5MB', /^error: --max-shard-size 0\.5MB is too small: the minimum is 1MB/m],
@@ -349,7 +356,7 @@ test('export --max-shard-size below the 1MB minimum (0, 0.5MB) or not a size (-1
 });
 
 test('export --max-shard-size without --merge (the adapter copied as it is, no shards) is refused in one line, not silently dropped', async () => {
-  const run = trainedRun('generation');
+  const run = readOnlyRun('generation');
   const out = path.join(tmp(), 'adapter');
   const r = await cli(['export', '--run', run, '--max-shard-size', '2GB', '--out', out]);
   assert.equal(r.status, 2, r.stderr);
@@ -369,7 +376,7 @@ test('--max-shard-size that is not a size names the flag, whatever is wrong with
 });
 
 test('a full disk while merging into an empty folder names the file at its place in --out (not in the partial folder) and leaves the folder empty', () => {
-  const run = trainedRun('generation');
+  const run = readOnlyRun('generation');
   const given = path.join(tmp(), 'given');
   fs.mkdirSync(given);
   const bin = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
@@ -382,7 +389,7 @@ test('a full disk while merging into an empty folder names the file at its place
 });
 
 test('an --out that is a symbolic link to nothing is refused before the merge, naming the link and its target', () => {
-  const run = trainedRun('generation');
+  const run = readOnlyRun('generation');
   const dir = tmp();
   const link = path.join(dir, 'merged');
   fs.symlinkSync(path.join(dir, 'nowhere'), link);
@@ -397,7 +404,7 @@ test('an --out that is a symbolic link to nothing is refused before the merge, n
 });
 
 test('an empty --out holding the partial export of an earlier process with this pid (a container restarted after a kill: pid 1 again) is taken back, not refused as not empty', () => {
-  const run = trainedRun('generation');
+  const run = readOnlyRun('generation');
   const given = path.join(tmp(), 'given');
   const partial = path.join(given, `.partial-export-${process.pid}`);
   fs.mkdirSync(partial, { recursive: true });
