@@ -79,29 +79,35 @@ export function classifyCommand(a: ClassifyArgs): void {
     }
     const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
     if (past > 0) warn(pastContextWarning(past, 'text', model.cfg.maxPositionEmbeddings, `${past === 1 ? 'its prediction says' : 'their predictions say'} little`));
-    const progress = f.json || texts.length === 1 ? null : new Progress({ label: 'classify', total: rows.length, unit: 'texts' });
-    let done = 0;
-    const predictions = predictClasses(model, rows, batchSize, (n) => { progress?.tick(n - done); done = n; });
-    progress?.finish();
     // one JSON line, the id as its record spells it (TextToClassify.id: JSON text)
     const record = (t: TextToClassify, p: ClassPrediction): string => '{' + [
       ...(f.data !== undefined ? [`"line":${t.line}`, ...(t.record !== undefined ? [`"record":${t.record}`] : [])] : []), ...(t.id !== undefined ? [`"id":${t.id}`] : []),
       `"label":${JSON.stringify(classes[p.label])}`, `"probs":${JSON.stringify(probsByClass(classes, p.probs))}`,
     ].join(',') + '}';
+    const width = Math.max(...classes.map((c) => c.length));
+    const line = (t: TextToClassify, p: ClassPrediction): string => f.json || f.out !== undefined ? record(t, p)
+      : `${f.data !== undefined ? `${recordPlace(f.data, t)}  ` : ''}${classes[p.label]!.padEnd(width)}  ${p.probs[p.label]!.toFixed(4)}`;
+    // each prediction is written once those before it are, batch by batch (not all at the end of a long file); on a
+    // terminal, the lines as they come are the progress, and a progress bar on the same screen would be drawn over them
+    const classifyInto = (write: (text: string) => void): void => {
+      const noBar = f.json || texts.length === 1 || (f.out === undefined && process.stdout.isTTY);
+      const progress = noBar ? null : new Progress({ label: 'classify', total: rows.length, unit: 'texts' });
+      let done = 0, next = 0;
+      predictClasses(model, rows, batchSize, (n, predictions) => {
+        progress?.tick(n - done);
+        done = n;
+        let text = '';
+        for (; next < predictions.length && predictions[next] !== undefined; next++) text += line(texts[next]!, predictions[next]!) + '\n';
+        if (text !== '') write(text);
+      });
+      progress?.finish();
+    };
     if (f.out !== undefined) {
       // never replaces: a file that appeared at --out while classify ran (another classify's) stays, and this one fails
-      const text = predictions.map((p, i) => record(texts[i]!, p) + '\n').join('');
-      writeStreamAtomic(f.out, (write) => write(Buffer.from(text, 'utf8')), false);
-      info(`classify: ${counted(predictions.length, 'prediction')} written to ${f.out}`);
-    } else if (f.json) {
-      process.stdout.write(predictions.map((p, i) => record(texts[i]!, p) + '\n').join(''));
+      writeStreamAtomic(f.out, (write) => classifyInto((text) => write(Buffer.from(text, 'utf8'))), false);
+      info(`classify: ${counted(rows.length, 'prediction')} written to ${f.out}`);
     } else {
-      const width = Math.max(...classes.map((c) => c.length));
-      const lines = predictions.map((p, i) => {
-        const head = f.data !== undefined ? `${recordPlace(f.data, texts[i]!)}  ` : '';
-        return `${head}${classes[p.label]!.padEnd(width)}  ${p.probs[p.label]!.toFixed(4)}`;
-      });
-      process.stdout.write(lines.join('\n') + '\n');
+      classifyInto((text) => process.stdout.write(text));
     }
   });
 }

@@ -10,6 +10,8 @@ import type { ClassifyArgs } from './classify-flags.ts';
 
 export function run(a: ClassifyArgs): Promise<void> {
   return runOnThread<void>(threadModule('classify-thread', import.meta.url).href, 'classifyCommand', a, {
+    // the predictions go to stdout as they come, without --out: `classify … | head` ends once head has its lines
+    stdoutIsOutput: a.f.out === undefined,
     onStop: () => {
       if (a.f.out !== undefined) removeOwnTemps(path.dirname(path.resolve(a.f.out)));
     },

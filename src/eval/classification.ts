@@ -89,8 +89,13 @@ export interface ClassPrediction {
   probs: number[];
 }
 
-/** The classification head's prediction for each of `rows` (labels, if any, are not read), in batches. */
-export function predictClasses(model: MistralModel, rows: readonly TokenRow[], batchSize: number, onBatch?: (done: number) => void): ClassPrediction[] {
+/**
+ * The classification head's prediction for each of `rows` (labels, if any, are not read), in batches; `onBatch` is
+ * called after each with the rows done so far and the predictions (those of rows not yet done undefined: a longrope
+ * model's batches may come out of order).
+ */
+export function predictClasses(model: MistralModel, rows: readonly TokenRow[], batchSize: number,
+  onBatch?: (done: number, predictions: ReadonlyArray<ClassPrediction | undefined>) => void): ClassPrediction[] {
   model.scoreHead();
   const out: ClassPrediction[] = new Array<ClassPrediction>(rows.length);
   let lseSum = 0;
@@ -98,7 +103,7 @@ export function predictClasses(model: MistralModel, rows: readonly TokenRow[], b
     const lse = logSumExp(z);
     out[i] = { label: z.indexOf(Math.max(...z)), probs: z.map((x) => Math.exp(x - lse)) };
     return (lseSum += lse);
-  }, onBatch);
+  }, onBatch && ((done) => onBatch(done, out)));
   return out;
 }
 

@@ -1,6 +1,7 @@
 // A write to stdout or stderr that fails ends the command without Node's stack trace: the reader of a pipe gone
-// (`| head -c 1`) ends it silently with exit status 141, as SIGPIPE ends a Unix tool — for a command whose work runs on
-// its own thread (prepare), once that work has written all its outputs —; stdout on a full disk ends it with one line
+// (`| head -c 1`) ends it silently with exit status 141, as SIGPIPE ends a Unix tool — at once for the commands whose
+// output is stdout (generate, classify without --out: they write it as it comes), and for one that writes files
+// (prepare) once its work has written them all —; stdout on a full disk ends it with one line
 // and exit status 1 — --help, --version and a usage error as any command's output. (test/cli/command-thread.test.ts:
 // stderr on a full disk.)
 import { test } from 'node:test';
@@ -8,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FIXTURES } from '../helpers.ts';
+import { FIXTURES, makeTokenizerModel, SCRIPT_BIN } from '../helpers.ts';
 import { shellWord } from '../../src/util/shell-quote.ts';
 import { tempDir } from '../temp-dir.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
@@ -39,6 +40,44 @@ test('generate streaming into a pipe whose reader is gone (| head -c 1) stops th
   assert.equal(whole.status, 0);
   const [cut, all] = ['cut.txt', 'whole.txt'].map((f) => fs.readFileSync(path.join(dir, f), 'utf8').length);
   assert.ok(all! >= 20 && cut! > 0 && cut! < all! / 2, `the work stopped once its output could not be written: ${cut} writes, ${all} without the pipe cut`);
+});
+
+test('classify writes its predictions as they come, batch by batch; into a pipe whose reader is gone (| head -c 1) it stops there with exit status 141', { timeout: 120_000 }, async () => {
+  const dir = tempDir('mt-epipe-classify-');
+  const model = await makeTokenizerModel(path.join(dir, 'cls'), 0, { classes: 2 });
+  fs.writeFileSync(path.join(dir, 'texts.txt'), Array.from({ length: 200 }, (_, i) => `text number ${i} of the file`).join('\n') + '\n');
+  // each write to stdout on the command's thread, counted by the preload into the file `count`
+  const classify = (count: string, more = ''): string => `MT_COUNT_WRITES=${count} ${shellWord(process.execPath)} ${TS_LOADER.map(shellWord).join(' ')} ` +
+    `--import ${shellWord(runnable('test/cli/count-thread-writes.ts'))} ${shellWord(BIN)} classify --model ${shellWord(model)} --data texts.txt --batch-size 4 ${more}`;
+  for (const more of ['', '--json']) {
+    const whole = spawnSync('bash', ['-c', `${classify('whole.txt', more)} >out.txt 2>stderr.txt`], { cwd: dir, timeout: 120_000 });
+    assert.equal(whole.status, 0, stderrOf(dir));
+    assert.equal(fs.readFileSync(path.join(dir, 'out.txt'), 'utf8').trim().split('\n').length, 200);
+    assert.equal(fs.readFileSync(path.join(dir, 'whole.txt'), 'utf8').length, 50, `${more}: one write a batch of 4 texts, not one at the end`);
+    fs.rmSync(path.join(dir, 'whole.txt'));
+  }
+  const status = intoHead(`${classify('cut.txt')} 2>stderr.txt`, dir);
+  assert.equal(status, 141, stderrOf(dir));
+  assert.doesNotMatch(stderrOf(dir), /EPIPE|Error|\n\s+at /, 'nothing about the closed pipe');
+  const cut = fs.readFileSync(path.join(dir, 'cut.txt'), 'utf8').length;
+  assert.ok(cut > 0 && cut < 25, `the work stopped once its output could not be written: ${cut} writes of 50`);
+});
+
+test('classify on a terminal shows its predictions as they come and no progress bar to draw over them; with stdout redirected the bar is on the terminal', { skip: SCRIPT_BIN ? false : 'util-linux `script` (a pseudo-terminal) is not installed', timeout: 120_000 }, async () => {
+  const dir = tempDir('mt-tty-classify-');
+  const model = await makeTokenizerModel(path.join(dir, 'cls'), 0, { classes: 2 });
+  fs.writeFileSync(path.join(dir, 'texts.txt'), Array.from({ length: 20 }, (_, i) => `text ${i}`).join('\n') + '\n');
+  const onTerminal = (redirect: string): string => {
+    const command = `${shellWord(process.execPath)} ${shellWord(BIN)} classify --model ${shellWord(model)} --data texts.txt --batch-size 4 ${redirect}`;
+    const r = spawnSync(SCRIPT_BIN!, ['-qec', command, '/dev/null'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    return r.stdout; // the terminal's: stdout and stderr both
+  };
+  const screen = onTerminal('');
+  assert.equal(screen.match(/^texts\.txt:\d+ +LABEL_[01] +\d\.\d{4}\r?$/gm)?.length, 20, screen);
+  assert.doesNotMatch(screen, /classify .*[█░]/, 'no progress bar among the predictions');
+  assert.match(onTerminal('>out.txt'), /classify .*[█░]/, 'the bar, with the predictions in a file');
+  assert.equal(fs.readFileSync(path.join(dir, 'out.txt'), 'utf8').trim().split('\n').length, 20);
 });
 
 test('prepare whose progress goes into a pipe whose reader is gone writes all its outputs, then ends silently with exit status 141', { timeout: 120_000 }, () => {
