@@ -11,7 +11,7 @@ import { APPEARED, fsyncDir, ioError, pidRunning, withIo } from './atomic.ts';
 import { UserError } from './errors.ts';
 import { parseLeftover, swapFolderName } from './leftover-names.ts';
 import { warn } from './log.ts';
-import { carryForeign, FILE, removeOwned, type FolderSpec } from './owned-tree.ts';
+import { carryForeign, FILE, holdsOwnedFile, removeOwned, type FolderSpec } from './owned-tree.ts';
 
 /** Replaces the folder `target` (made when absent) with the one `fill` writes in the temporary folder it is given. */
 export function replaceFolderAtomic(target: string, fill: (tmp: string) => void, owned: FolderSpec): void {
@@ -107,6 +107,21 @@ export function recoverFolderSwaps(parent: string, parentSpec: FolderSpec, onlyO
   } catch {
     return; // no folder yet: nothing to repair
   }
+  // a folder whose name is missing may have more than one moved-aside copy: the one a crash left between the two renames
+  // and one that retire kept (the user's files only: .old-NAME-PID beside .old-NAME-PID.1, or another pid's). The one
+  // holding what the tool wrote is put back first; the kept one is then retired into it, not put back in its place
+  // (which would have the folder's own files deleted as a leftover's)
+  const putBack = (entry: string): boolean => {
+    const left = parseLeftover(entry), owned = left?.kind === 'old' ? parentSpec(left.name) : null;
+    if (owned === null || owned === FILE || fs.existsSync(path.join(parent, left!.name))) return false;
+    try {
+      return fs.lstatSync(path.join(parent, entry)).isDirectory() && holdsOwnedFile(path.join(parent, entry), owned);
+    } catch {
+      return false; // judged, and its error said, below
+    }
+  };
+  const first = entries.filter(putBack);
+  entries = [...first, ...entries.filter((e) => !first.includes(e))];
   for (const entry of entries) {
     const left = parseLeftover(entry);
     const owned = left && left.kind !== 'file' ? parentSpec(left.name) : null;

@@ -52,6 +52,11 @@ export function foreignPaths(dir: string, spec: FolderSpec): string[] {
     : e.owner === FILE ? [] : foreignPaths(e.path, e.owner).map((f) => path.join(e.name, f)));
 }
 
+/** Whether `dir` holds, at any depth, a file the tool wrote (a folder that retire kept holds only the user's). */
+export function holdsOwnedFile(dir: string, spec: FolderSpec): boolean {
+  return entriesOf(dir, spec).some((e) => e.owner === FILE || (e.owner !== null && holdsOwnedFile(e.path, e.owner)));
+}
+
 /** Deletes what the tool wrote in `dir`, at every depth, keeping `dir` itself; returns the foreign paths kept (foreignPaths). */
 export function removeOwnedEntries(dir: string, spec: FolderSpec): string[] {
   return entriesOf(dir, spec).flatMap((e) => {

@@ -5,9 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import nodeFs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { APPEARED, writeFileAtomic, writeStreamAtomic } from '../../src/util/atomic.ts';
-import { replaceFolderAtomic } from '../../src/util/folder-swap.ts';
+import { recoverFolderSwaps, replaceFolderAtomic } from '../../src/util/folder-swap.ts';
 import { filesSpec } from '../../src/util/owned-tree.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { RunDir } from '../../src/train/run-dir.ts';
@@ -167,4 +169,36 @@ test('a moved-aside folder of this process id that was kept (a file of the user\
   assert.equal(fs.readFileSync(path.join(kept, 'notes.md'), 'utf8'), 'older notes', 'the kept one stays, named in a warning');
   assert.match(said.join(''), new RegExp(`kept ${literal(kept)}, which holds notes\\.md`));
   assert.deepEqual(fs.readdirSync(run).sort(), [`.old-adapter-${process.pid}`, 'adapter'], 'no other folder left beside');
+});
+
+test('a crash between the two renames beside a kept moved-aside folder (.old-NAME-PID holding only the user\'s file, the folder at .old-NAME-PID.1) puts back the folder, not the kept one', () => {
+  const run = tempDir('mt-swap-kept-crash-');
+  const pid = deadPid();
+  // the kept one first, as a sorted listing has it (ext4 lists in hash order: either may come first)
+  const kept = path.join(run, `.old-best-${pid}`);
+  fs.mkdirSync(kept);
+  fs.writeFileSync(path.join(kept, 'notes.md'), 'older notes');
+  fs.mkdirSync(path.join(run, `.old-best-${pid}.1`));
+  fs.writeFileSync(path.join(run, `.old-best-${pid}.1`, 'w.txt'), 'old');
+  fs.writeFileSync(path.join(run, `.old-best-${pid}.1`, 'notes.md'), 'notes');
+  fs.mkdirSync(path.join(run, `.tmp-best-${pid}`));
+  fs.writeFileSync(path.join(run, `.tmp-best-${pid}`, 'w.txt'), 'half');
+  const readdir = nodeFs.readdirSync, stderr = process.stderr.write;
+  nodeFs.readdirSync = ((dir: fs.PathLike, ...rest: []) => {
+    const names = readdir(dir, ...rest) as unknown as string[];
+    return path.resolve(String(dir)) === path.resolve(run) ? [...names].sort() : names;
+  }) as typeof nodeFs.readdirSync;
+  syncBuiltinESMExports();
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    recoverFolderSwaps(run, (n) => (n === 'best' ? W : null));
+  } finally {
+    nodeFs.readdirSync = readdir;
+    syncBuiltinESMExports();
+    process.stderr.write = stderr;
+  }
+  assert.equal(fs.readFileSync(path.join(run, 'best', 'w.txt'), 'utf8'), 'old', 'the best/ of before the crash is back, its weights kept');
+  assert.equal(fs.readFileSync(path.join(run, 'best', 'notes.md'), 'utf8'), 'notes');
+  assert.equal(fs.readFileSync(path.join(kept, 'notes.md'), 'utf8'), 'older notes', 'the kept one stays kept');
+  assert.deepEqual(fs.readdirSync(run).sort(), [`.old-best-${pid}`, 'best']);
 });
