@@ -25,12 +25,14 @@ export interface Leftover {
 }
 
 const FILE_TEMP = /^\.(.+)\.(\d+)\.\d+\.tmp$/;
-const SWAP = /^\.(tmp|old)-(.+)-(\d+)(?:\.\d+)?$/;
+const SWAP = /^\.(tmp|old)-(.+)-(\d+)$/;
+/** A moved-aside folder's other name (.old-NAME-PID.N); a temporary folder has none. */
+const SWAP_AGAIN = /^\.(old)-(.+)-(\d+)\.\d+$/;
 
 /** What `entry` is a leftover of, or null when it is not one. */
 export function parseLeftover(entry: string): Leftover | null {
   const f = FILE_TEMP.exec(entry);
   if (f) return { kind: 'file', name: f[1]!, pid: Number(f[2]) };
-  const s = SWAP.exec(entry);
+  const s = SWAP.exec(entry) ?? SWAP_AGAIN.exec(entry);
   return s ? { kind: s[1] as 'tmp' | 'old', name: s[2]!, pid: Number(s[3]) } : null;
 }
