@@ -2,6 +2,7 @@
 // classification model (or a SEQ_CLS adapter, or a classification run) predicts for new texts, with the probability of
 // each class — what eval measures on labelled data, applied to unlabelled text. Its usage and the checks of its flags
 // that read no model are classify-flags.ts's, made before this module loads.
+import * as fs from 'node:fs';
 import { withBackend } from '../backend/select.ts';
 import { normalizeText } from '../data/clean.ts';
 import { recordPlace } from '../data/ingest/types.ts';
@@ -87,10 +88,11 @@ export function classifyCommand(a: ClassifyArgs): void {
     const width = Math.max(...classes.map((c) => c.length));
     const line = (t: TextToClassify, p: ClassPrediction): string => f.json || f.out !== undefined ? record(t, p)
       : `${f.data !== undefined ? `${recordPlace(f.data, t)}  ` : ''}${classes[p.label]!.padEnd(width)}  ${p.probs[p.label]!.toFixed(4)}`;
-    // each prediction is written once those before it are, batch by batch (not all at the end of a long file); on a
-    // terminal, the lines as they come are the progress, and a progress bar on the same screen would be drawn over them
+    // each prediction is written once those before it are, batch by batch (not all at the end of a long file). A
+    // progress bar only where the lines go to a file: on a terminal (or through a pipe, most often to one: `| tee`) they
+    // are the progress, and a bar on the same screen would be drawn among them
     const classifyInto = (write: (text: string) => void): void => {
-      const noBar = f.json || texts.length === 1 || (f.out === undefined && process.stdout.isTTY);
+      const noBar = f.json || texts.length === 1 || (f.out === undefined && !stdoutIsFile());
       const progress = noBar ? null : new Progress({ label: 'classify', total: rows.length, unit: 'texts' });
       let done = 0, next = 0;
       predictClasses(model, rows, batchSize, (n, predictions) => {
@@ -110,6 +112,15 @@ export function classifyCommand(a: ClassifyArgs): void {
       classifyInto((text) => process.stdout.write(text));
     }
   });
+}
+
+/** Whether this process's stdout is a regular file (`> preds.txt`), not a terminal, pipe or device. */
+function stdoutIsFile(): boolean {
+  try {
+    return fs.fstatSync(1).isFile();
+  } catch {
+    return false; // closed
+  }
 }
 
 /** {class name: probability} in class order; a class named "__proto__" is a key like any other. */

@@ -26,7 +26,6 @@ if (setup.stderrTty) {
   Object.defineProperty(process.stderr, 'isTTY', { value: true });
   Object.defineProperty(process.stderr, 'columns', { get: () => Atomics.load(columns, 0) || undefined });
 }
-if (setup.stdoutTty) Object.defineProperty(process.stdout, 'isTTY', { value: true });
 for (const spec of setup.preloads) {
   if (!TSX.test(spec)) await import(spec);
   // tsx (which runs .ts modules): its loader imported on a thread does not take effect there, its API does; a .ts

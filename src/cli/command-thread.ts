@@ -31,8 +31,6 @@ const STOP_NOTICE_MS = 1000;
 export interface ThreadSetup {
   /** Whether this process's stderr is a terminal (the thread's is a pipe to it): progress bars redraw one line there. */
   stderrTty: boolean;
-  /** Whether this process's stdout is a terminal (classify then shows its predictions as they come, not a progress bar). */
-  stdoutTty: boolean;
   /** One Int32: that terminal's width in columns (0: unknown), kept up to date by this thread as the terminal is resized. */
   stderrColumns: SharedArrayBuffer;
   /**
@@ -73,8 +71,9 @@ export interface ThreadHooks {
    */
   onStop: (signal: StopSignal | null) => void;
   /**
-   * The work's output is stdout and it writes no file (generate; classify without --out): a failed write to stdout (its reader gone: `| head`)
-   * stops it at once, and the process ends as by that write (output-errors.ts), not once it has generated the rest.
+   * The work's output is stdout and it writes no file (generate; classify without --out): a failed write to stdout (its
+   * reader gone: `| head`) stops it at once, and the process ends as by that write (output-errors.ts), not once it has
+   * generated the rest.
    */
   stdoutIsOutput?: boolean;
 }
@@ -101,18 +100,18 @@ export function keepCommandThread(): void {
   keeping = true;
 }
 
-/** The waiting thread where it still runs, the environment is the one it copied and stdout and stderr are terminals as they were, else a new one. */
+/** The waiting thread where it still runs, the environment is the one it copied and stderr is a terminal as it was, else a new one. */
 function takeThread(): CommandThread {
   const thread = waiting;
   waiting = null;
   // threadId is -1 once the thread stopped, which may be before its 'exit' event (a timer its last work left threw)
   if (thread !== null && thread.worker.threadId !== -1 && thread.env === JSON.stringify(process.env) &&
-    thread.setup.stderrTty === Boolean(process.stderr.isTTY) && thread.setup.stdoutTty === Boolean(process.stdout.isTTY)) {
+    thread.setup.stderrTty === Boolean(process.stderr.isTTY)) {
     thread.worker.ref();
     return thread;
   }
   if (thread !== null) void thread.worker.terminate();
-  const setup: ThreadSetup = { stderrTty: Boolean(process.stderr.isTTY), stdoutTty: Boolean(process.stdout.isTTY), stderrColumns: new SharedArrayBuffer(4), noteDone: new SharedArrayBuffer(4),
+  const setup: ThreadSetup = { stderrTty: Boolean(process.stderr.isTTY), stderrColumns: new SharedArrayBuffer(4), noteDone: new SharedArrayBuffer(4),
     nativeSections: new SharedArrayBuffer(4), preloads: processPreloads() };
   const started: CommandThread = { worker: new Worker(BOOT, { eval: true, workerData: setup }), setup, env: '' };
   // while it waits (a command's work has listeners of its own): an error then is a bug of what a work left running

@@ -63,7 +63,7 @@ test('classify writes its predictions as they come, batch by batch; into a pipe 
   assert.ok(cut > 0 && cut < 25, `the work stopped once its output could not be written: ${cut} writes of 50`);
 });
 
-test('classify on a terminal shows its predictions as they come and no progress bar to draw over them; with stdout redirected the bar is on the terminal', { skip: SCRIPT_BIN ? false : 'util-linux `script` (a pseudo-terminal) is not installed', timeout: 120_000 }, async () => {
+test('classify on a terminal, or through a pipe to it, shows its predictions as they come and no progress bar among them; with stdout redirected to a file the bar is on the terminal', { skip: SCRIPT_BIN ? false : 'util-linux `script` (a pseudo-terminal) is not installed', timeout: 120_000 }, async () => {
   const dir = tempDir('mt-tty-classify-');
   const model = await makeTokenizerModel(path.join(dir, 'cls'), 0, { classes: 2 });
   fs.writeFileSync(path.join(dir, 'texts.txt'), Array.from({ length: 20 }, (_, i) => `text ${i}`).join('\n') + '\n');
@@ -76,6 +76,9 @@ test('classify on a terminal shows its predictions as they come and no progress 
   const screen = onTerminal('');
   assert.equal(screen.match(/^texts\.txt:\d+ +LABEL_[01] +\d\.\d{4}\r?$/gm)?.length, 20, screen);
   assert.doesNotMatch(screen, /classify .*[█░]/, 'no progress bar among the predictions');
+  const piped = onTerminal('| cat');
+  assert.equal(piped.match(/^texts\.txt:\d+ +LABEL_[01] +\d\.\d{4}\r?$/gm)?.length, 20, piped);
+  assert.doesNotMatch(piped, /classify .*[█░]/, 'none through a pipe either (| tee, | cat: most often to that terminal)');
   assert.match(onTerminal('>out.txt'), /classify .*[█░]/, 'the bar, with the predictions in a file');
   assert.equal(fs.readFileSync(path.join(dir, 'out.txt'), 'utf8').trim().split('\n').length, 20);
 });
