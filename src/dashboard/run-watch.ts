@@ -11,6 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { BEST_EVALUATION, RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { staleAfterMs } from '../train/lock-heartbeat.ts';
 import { inspectLock } from '../train/lock-owner.ts';
+import { pidRunning } from '../util/atomic.ts';
 import { parseLeftover } from '../util/leftover-names.ts';
 import { warn } from '../util/log.ts';
 import { MAX_JSON_DEPTH, bracketsNestDeeperThan } from '../util/json-depth.ts';
@@ -248,10 +249,16 @@ export class RunWatcher {
     }
   }
 
-  /** Whether best/'s moved-aside copy of a replacement in progress (`.old-best-PID`, leftover-names.ts) is in the run folder. */
+  /**
+   * Whether best/'s moved-aside copy of a replacement in progress (`.old-best-PID`, leftover-names.ts) is in the run
+   * folder: one of a process that runs (one a dead process kept, holding files of the user's, is no swap).
+   */
   private swappingBest(): boolean {
     try {
-      return fs.readdirSync(this.dir).some((n) => { const left = parseLeftover(n); return left?.kind === 'old' && left.name === RUN_LAYOUT.best; });
+      return fs.readdirSync(this.dir).some((n) => {
+        const left = parseLeftover(n);
+        return left?.kind === 'old' && left.name === RUN_LAYOUT.best && pidRunning(left.pid);
+      });
     } catch {
       return false;
     }

@@ -3,6 +3,7 @@
 // to be gone; a run of an older version (no evaluation.json) is taken to hold the lowest val loss after step 0. Losses
 // of another val set (a resume after the val data changed; each row carries its set's hash) are not compared.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -35,10 +36,16 @@ test('the files event carries what best/ holds, and the panel says it, the lowes
   watcherBest = best();
   assert.deepEqual(watcherBest, { folder: true, evaluation: { step: 3, loss: 1.7 } });
   assert.equal(bestValText(val, watcherBest), 'best val 1.7 at step 3 (best/; the lowest, 1.5 at step 1, was lost with an earlier best/)');
-  // between the two renames of a replacement (best/ aside as .old-best-PID, the new one not yet in): no change said
-  fs.renameSync(path.join(dir, 'best'), path.join(dir, '.old-best-4242'));
+  // between the two renames of a replacement by a running train (best/ aside as .old-best-PID, the new one not yet in):
+  // no change said
+  const aside = path.join(dir, `.old-best-${process.pid}`);
+  fs.renameSync(path.join(dir, 'best'), aside);
   assert.equal(watcher.poll().find((e) => e.type === 'files'), undefined, 'a swap in progress is no change');
-  fs.renameSync(path.join(dir, '.old-best-4242'), path.join(dir, 'best'));
+  fs.renameSync(aside, path.join(dir, 'best'));
+  // a moved-aside copy a dead train kept (the user's files it could not carry) is no swap in progress: best/ deleted is said
+  const kept = path.join(dir, `.old-best-${spawnSync('true').pid!}`);
+  fs.mkdirSync(kept);
+  fs.writeFileSync(path.join(kept, 'notes.md'), 'mine');
   fs.rmSync(path.join(dir, 'best'), { recursive: true });
   watcherBest = best();
   assert.deepEqual(watcherBest, { folder: false, evaluation: null });
