@@ -1,4 +1,5 @@
 // Shared test helpers: fixture paths, relative error as the fixtures define it, row building, a literal in a RegExp.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,4 +98,9 @@ export function withEnv<T>(name: string, value: string | undefined, f: () => T):
     if (before === undefined) delete process.env[name];
     else process.env[name] = before;
   }
+}
+
+/** The pid of a process that has ended (`true`, run to its end): a killed writer's, in the names of what it left. */
+export function deadPid(): number {
+  return spawnSync('true').pid!;
 }

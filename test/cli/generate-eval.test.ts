@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FIXTURES, makeTokenizerModel } from '../helpers.ts';
+import { deadPid, FIXTURES, makeTokenizerModel } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { trainLikeCli } from '../train/train-like-cli.ts';
 import { cli as inProcess } from './in-process-cli.ts';
@@ -196,8 +196,8 @@ test('classify: the run\'s predictions for unlabelled texts, the same as eval sc
   assert.deepEqual(fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { line: number; label: string })).map((p) => [p.line, p.label]),
     [[1, preds[0]!.label], [3, preds[1]!.label]]);
   // killed between putting the file in place (a hard link) and removing its temporary name: the refusal removes that
-  const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
-  const secondName = path.join(dir, `.preds.jsonl.${deadPid}.1.tmp`);
+  const dead = deadPid();
+  const secondName = path.join(dir, `.preds.jsonl.${dead}.1.tmp`);
   fs.linkSync(out, secondName);
   const again = await cli('classify', '--run', run, '--data', lines, '--out', out);
   assert.equal(again.status, 2);

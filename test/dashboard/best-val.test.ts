@@ -3,12 +3,12 @@
 // to be gone; a run of an older version (no evaluation.json) is taken to hold the lowest val loss after step 0. Losses
 // of another val set (a resume after the val data changed; each row carries its set's hash) are not compared.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { RunWatcher, type FilesEvent } from '../../src/dashboard/run-watch.ts';
 import { tempDir } from '../temp-dir.ts';
+import { deadPid } from '../helpers.ts';
 
 const asset = new URL('../../src/dashboard/assets/best-val.js', import.meta.url).href;
 type Val = { step: number; loss: number; data_fingerprint?: string };
@@ -43,7 +43,7 @@ test('the files event carries what best/ holds, and the panel says it, the lowes
   assert.equal(watcher.poll().find((e) => e.type === 'files'), undefined, 'a swap in progress is no change');
   fs.renameSync(aside, path.join(dir, 'best'));
   // a moved-aside copy a dead train kept (the user's files it could not carry) is no swap in progress: best/ deleted is said
-  const kept = path.join(dir, `.old-best-${spawnSync('true').pid!}`);
+  const kept = path.join(dir, `.old-best-${deadPid()}`);
   fs.mkdirSync(kept);
   fs.writeFileSync(path.join(kept, 'notes.md'), 'mine');
   fs.rmSync(path.join(dir, 'best'), { recursive: true });

@@ -13,7 +13,7 @@ import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { acquireRunLock, LOCK_FILE } from '../../src/train/run-lock.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
-import { literal } from '../helpers.ts';
+import { deadPid, literal } from '../helpers.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
 import { cliIn } from '../cli/in-process-cli.ts';
 
@@ -95,7 +95,7 @@ test('the temporary files a killed prepare left are removed by the next prepare 
   writeFiles(dir, { 'few.jsonl': records(10, 'few') });
   const out = path.join(dir, 'killed');
   fs.mkdirSync(out);
-  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  const dead = deadPid();
   // a pid that still runs too, other than the prepare's (this process's parent; a killed process may show for a
   // moment): no other prepare writes there, it would hold the lock
   const left = [`.train.jsonl.${dead}.tmp`, `.spool.jsonl.${dead}.tmp`, `.report.json.${dead}.tmp`, `.val.jsonl.${process.ppid}.tmp`];

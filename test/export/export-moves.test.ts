@@ -4,7 +4,6 @@
 // folders an export reads (--out, the run's weights) when they cannot be read, or are replaced while read (a run still
 // training, for a copy, a merge or a GGUF export): named in one line.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fsMod from 'node:fs';
 import * as fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
@@ -17,7 +16,7 @@ import { exportLoraGguf } from '../../src/export/gguf/export-lora-gguf.ts';
 import { exportGguf } from '../../src/export/gguf/export-gguf.ts';
 import { adapterSource, loadGgufSource } from '../../src/export/gguf/from-source.ts';
 import { tinyLoraRun } from '../cli/tiny-lora-run.ts';
-import { TINY_BASE } from '../helpers.ts';
+import { deadPid, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { config, randomModelDir } from './gguf-models.ts';
 
@@ -56,7 +55,7 @@ function killedExport(killAt: 'linkSync' | 'unlinkSync'): string {
     }
     return real(...a);
   }, () => moveUp(partial, given)), /killed/);
-  fs.renameSync(path.join(killed, '.partial-export-0'), path.join(killed, `.partial-export-${spawnSync('true').pid!}`));
+  fs.renameSync(path.join(killed, '.partial-export-0'), path.join(killed, `.partial-export-${deadPid()}`));
   return killed;
 }
 

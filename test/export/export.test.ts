@@ -19,7 +19,7 @@ import { saveModelFolder } from '../../src/model/save.ts';
 import { validate } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { FIXTURES, relErr, TINY_BASE } from '../helpers.ts';
+import { deadPid, FIXTURES, relErr, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
@@ -99,7 +99,7 @@ test('export without --merge copies the PEFT adapter as it is', () => {
   assert.deepEqual(fs.readdirSync(retry).sort(), fs.readdirSync(out).sort());
   // what a killed export left in the folder given is removed, never a folder of the user's put inside it
   const given = path.join(tmp(), 'given');
-  const partial = path.join(given, `.partial-export-${spawnSync(process.execPath, ['-e', '']).pid!}`);
+  const partial = path.join(given, `.partial-export-${deadPid()}`);
   fs.mkdirSync(path.join(partial, 'mine'), { recursive: true });
   fs.writeFileSync(path.join(partial, 'adapter_model.safetensors'), 'half');
   fs.writeFileSync(path.join(partial, 'mine', 'notes.txt'), 'mine\n');
@@ -120,7 +120,7 @@ test('an export into an empty folder killed while moving its files up: a list of
   // a file of the user's under a listed name, whether or not it is still in the partial folder, is kept, and refused
   for (const inPartial of [true, false]) {
     const mine = path.join(tmp(), 'mine');
-    const partial = path.join(mine, `.partial-export-${spawnSync('true').pid!}`);
+    const partial = path.join(mine, `.partial-export-${deadPid()}`);
     fs.mkdirSync(partial, { recursive: true });
     fs.writeFileSync(path.join(partial, '.moving'), files.join('\n'));
     if (inPartial) fs.writeFileSync(path.join(partial, 'README.md'), 'export\n');
@@ -208,7 +208,7 @@ test('a run whose base model folder is gone (the run copied elsewhere) is named 
 
 test('a run killed between the two renames that replace adapter/ or best/ is read from the folder it moved aside, as --resume would', () => {
   const run = trainedRun('generation');
-  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  const dead = deadPid();
   fs.renameSync(path.join(run, 'adapter'), path.join(run, `.old-adapter-${dead}`));
   fs.mkdirSync(path.join(run, `.tmp-adapter-${dead}`)); // the replacement that never arrived
   // it said 'adapter/ not found: the run has not finished'

@@ -2,11 +2,10 @@
 // adapter as an adapter file (llama.cpp has no magnitudes), a
 // vocabulary the tokenizer does not fit or a rope that switches with the sequence length (longrope); missing folders above --out are made, an existing folder is refused.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { FIXTURES, makeTokenizerModel, TINY_BASE } from '../helpers.ts';
+import { deadPid, FIXTURES, makeTokenizerModel, TINY_BASE } from '../helpers.ts';
 import { cli, tmp } from './gguf-models.ts';
 
 /** The tiny fixture with `rope_scaling` set to `rope`, as tmp/`name`. */
@@ -58,7 +57,7 @@ test('--out of a GGUF export: missing folders above the file are made; an existi
     assert.equal(refused.stderr, `error: ${empty}: is a folder: a GGUF export writes one file, so give a file path (e.g. ${path.join(empty, format === 'gguf' ? 'model.gguf' : 'adapter.gguf')})\n`);
     assert.deepEqual(fs.readdirSync(empty), []);
     // killed between putting the file in place (a hard link) and removing its temporary name: the refusal removes that
-    const dead = spawnSync('true').pid!; // a pid that no longer runs
+    const dead = deadPid();
     fs.linkSync(file, path.join(path.dirname(file), `.x.gguf.${dead}.1.tmp`));
     const again = await cli('export', ...args, '--out', file, '--format', format);
     assert.match(again.stderr, /output file exists \(a GGUF export does not overwrite\)/);

@@ -3,7 +3,6 @@
 // into an empty one given: the folder made anew, never over one that appears meanwhile, and taken back after a
 // kill), a full fine-tuning run's model/ (train's by the run's spec) and its export.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -14,7 +13,7 @@ import { runSpecOf } from '../../src/train/run-files.ts';
 import { train } from '../../src/train/trainer.ts';
 import { foreignPaths } from '../../src/util/owned-tree.ts';
 import { tinyLoraRun } from '../cli/tiny-lora-run.ts';
-import { TINY_BASE } from '../helpers.ts';
+import { deadPid, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 
@@ -70,7 +69,7 @@ test('the templates\' folder appearing in the folder given during the moves is n
 
 test('an export killed while moving the templates\' folder\'s files is taken back by the retry, which writes it whole', () => {
   const given = tempDir('mt-named-');
-  const partial = partialIn(given, spawnSync('true').pid!); // a writer that is gone
+  const partial = partialIn(given, deadPid()); // a writer that is gone
   // as moveUp leaves it killed after the folder's first file: the files before moved, the folder made, one file in it
   const moves = fs.readdirSync(partial).sort().flatMap((f) => (f === T ? [f, ...fs.readdirSync(path.join(partial, T)).sort().map((g) => `${T}/${g}`)] : [f]));
   const list = moves.map((name) => ({ name, id: name === T ? 'folder' : '' }));

@@ -14,7 +14,7 @@ import { filesSpec } from '../../src/util/owned-tree.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { RunDir } from '../../src/train/run-dir.ts';
 import { loadTrainConfig } from '../../src/train/config.ts';
-import { FIXTURES, literal, TINY_BASE } from '../helpers.ts';
+import { deadPid, FIXTURES, literal, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
@@ -23,8 +23,6 @@ const DATA = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
 /** A folder of w.txt, as the folders replaced here are written. */
 const W = filesSpec((name) => name === 'w.txt');
 
-/** The pid of a process that has exited. */
-const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
 
 /** Makes in `parent` what a crash mid-swap of `name` leaves: name/ moved aside holding `content`, a half-built temporary. */
 function crashState(parent: string, name: string, pid: number, content: string): void {

@@ -4,7 +4,6 @@
 // warning), and an export never replaces a folder that appeared at --out meanwhile. Real files; one tiny training.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createBackend } from '../../src/backend/select.ts';
@@ -20,12 +19,10 @@ import { UserError } from '../../src/util/errors.ts';
 import { createFolderAtomic, recoverFolderSwaps } from '../../src/util/folder-swap.ts';
 import { ANY_FILES, foreignPaths, NOT_A_FOLDER, removeOwned } from '../../src/util/owned-tree.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
-import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { deadPid, FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const tmp = (): string => tempDir('mt-foreign-');
-/** The pid of a process that has exited. */
-const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
 
 /** Writes `files` (paths relative to `dir`; a trailing "/" makes a folder) with some content. */
 function put(dir: string, files: string[]): void {

@@ -18,7 +18,7 @@ import { dryRun } from '../../src/train/dry-run.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { FIXTURES, TINY_BASE, literal } from '../helpers.ts';
+import { deadPid, FIXTURES, literal, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
 import { cliIn } from '../cli/in-process-cli.ts';
@@ -87,8 +87,6 @@ function stepCount(file: string): number {
   }
 }
 
-/** The pid of a process that has ended (a Node that ran nothing): a killed run's, in the names of what it left. */
-const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
 
 let straight: { dir: string; config: string; run: string; reference: string[] } | undefined;
 /**

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RUN_LAYOUT } from '../../src/run/layout.ts';
-import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { deadPid, FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
 import { trainLikeCli } from './train-like-cli.ts';
@@ -147,7 +147,7 @@ test('a second train on a run folder in use is refused; the lock of a killed run
 
 test('a new run folder that a train killed before its config.yaml was in place left (the marker, or its temporary, and config.yaml\'s) is taken by the next train, --overwrite and --resume', async () => {
   const dir = project('run');
-  const dead = spawnSync('true').pid!; // a pid that no longer runs
+  const dead = deadPid();
   // atomic.ts's temporaries, cut short: killed while writing the marker, or config.yaml after it
   const leftovers: Record<string, string[]> = {
     marker: [`.${RUN_LAYOUT.marker}.${dead}.1.tmp`],
@@ -171,7 +171,7 @@ test('--resume on a folder a killed run left holding only its lock starts the ru
   const dir = project('run');
   const out = path.join(dir, 'killed-in-setup');
   fs.mkdirSync(out);
-  const dead = spawnSync('true').pid!; // a pid that no longer runs
+  const dead = deadPid();
   fs.writeFileSync(path.join(out, '.mistral-tune.lock'), JSON.stringify({ pid: dead, host: os.hostname(), started: new Date().toISOString() }) + '\n');
   const r = await cli(['train', path.join(dir, 'config.yaml'), '--output_dir', out, '--resume', '--max_steps', '2']);
   assert.equal(r.status, 0, r.stderr);
@@ -275,7 +275,7 @@ test('train RUN --resume of a folder a train was killed in before its config.yam
   const run = path.join(dir, 'run');
   fs.mkdirSync(run);
   // what a SIGKILL in train's first moments leaves: its lock (of a process that no longer runs), then also the marker
-  const dead = spawnSync('true').pid!; // a pid that no longer runs
+  const dead = deadPid();
   fs.writeFileSync(path.join(run, RUN_LAYOUT.lock), JSON.stringify({ pid: dead, host: os.hostname(), started: new Date().toISOString() }) + '\n');
   for (const marker of [false, true]) {
     if (marker) fs.writeFileSync(path.join(run, RUN_LAYOUT.marker), '{"format": "mistral-tune run", "version": 1}\n');

@@ -14,6 +14,7 @@ import { acquireRunLock, LOCK_FILE, releaseOwnLock } from '../../src/train/run-l
 import { tempDir } from '../temp-dir.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { nodeArgsFor } from '../node-args.ts';
+import { deadPid } from '../helpers.ts';
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lock-worker.ts');
 const tmpDir = (): string => tempDir('mt-lock-');
@@ -45,7 +46,6 @@ async function raceForLock(dir: string, n: number, holdMs: number): Promise<Arra
 }
 
 /** The process that ran a moment ago: a pid that no process has now (true's: a Node start cost ~0.1 CPU-s a pid). */
-const deadPid = (): number => spawnSync('true').pid!;
 const ownerText = (pid: number, host = os.hostname()): string => JSON.stringify({ pid, host, started: new Date().toISOString() }) + '\n';
 
 test('processes taking the lock at once, after a takeover interrupted by a kill (a stale lock and its stale guard left), never hold it together and leave nothing', { timeout: 60_000 }, async () => {

@@ -9,10 +9,11 @@ import { withIo, writeStreamAtomic } from '../../src/util/atomic.ts';
 import { danglingLinkTarget } from '../../src/util/dangling-link.ts';
 import { openRegularFile } from '../../src/util/regular-file.ts';
 import { tempDir } from '../temp-dir.ts';
+import { deadPid } from '../helpers.ts';
 
 test('a write removes the temporary files that killed writes of its target left (export --format gguf killed, then run again)', () => {
   const dir = tempDir('mt-atomic-');
-  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  const dead = deadPid();
   const leftovers = [`.model.gguf.${dead}.1.tmp`, `.model.gguf.${dead}.7.tmp`];
   const kept = [`.model.gguf.${process.ppid}.1.tmp`, `.other.gguf.${dead}.1.tmp`, 'notes.txt']; // a live process's; another file's; the user's
   for (const f of [...leftovers, ...kept]) fs.writeFileSync(path.join(dir, f), 'x');
