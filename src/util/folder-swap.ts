@@ -1,8 +1,8 @@
 // Atomic folder writes: the new folder is built beside its target (.tmp-NAME-PID), then renamed into place,
 // so a reader (or a crash) sees the previous folder or the complete new one, and a failed write (a full disk)
 // leaves the previous one whole and no partial one. A replaced folder is first moved aside (.old-NAME-PID, or
-// .old-NAME-PID.N where one of this pid's is kept) and then retired; what a crash mid-swap leaves is repaired by the next write of that folder or by
-// recoverFolderSwaps. Only what the tool wrote (the folder's FolderSpec, owned-tree.ts) is ever deleted: an
+// .old-NAME-PID.N where one of this pid's is kept) and then retired; what a crash mid-swap leaves is repaired by the
+// next write of that folder or by recoverFolderSwaps. Only what the tool wrote (the folder's FolderSpec, owned-tree.ts) is ever deleted: an
 // entry of the user's in the replaced folder (best/notes.md) is carried into the new folder under the same
 // name, and one that cannot be (its name is taken there) keeps the moved-aside folder, with a warning.
 import * as fs from 'node:fs';
@@ -34,13 +34,13 @@ function swapIn(target: string, fill: (tmp: string) => void, owned: FolderSpec, 
   // a folder moved aside by this pid that retire kept (files the tool did not write and could not carry into the
   // folder that replaced it: an earlier command of this process, or a container's pid 1 again) keeps its name, as one
   // of another pid's does: this swap moves the folder aside under the next free one
-  const held = (at: string): boolean => withIo(at, 'write', () => fs.lstatSync(at, { throwIfNoEntry: false })) !== undefined;
+  const entryAt = (at: string): fs.Stats | undefined => withIo(at, 'write', () => fs.lstatSync(at, { throwIfNoEntry: false }));
   let old = path.join(parent, swapFolderName('old', name, process.pid));
-  for (let n = 1; held(old); n++) old = path.join(parent, swapFolderName('old', name, process.pid, n));
+  for (let n = 1; entryAt(old) !== undefined; n++) old = path.join(parent, swapFolderName('old', name, process.pid, n));
   // what is at the temporary's name now (the swaps of this pid were retired above) is no folder of this write's: its name
   // is predictable, and a symbolic link put there by someone who can write in the parent had the fill write the whole
   // folder (an adapter, a merged model) into the folder it points to, outside the run, and the link renamed into place
-  const taken = withIo(tmp, 'write', () => fs.lstatSync(tmp, { throwIfNoEntry: false }));
+  const taken = entryAt(tmp);
   if (taken !== undefined) {
     // a folder there is one retire kept (a leftover of this pid, e.g. a container's pid 1 again, holding files the
     // tool did not write: warned of above) or one someone put there
