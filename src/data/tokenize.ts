@@ -2,7 +2,8 @@
 // inputIds, −100 where no loss is taken; the target of position t is labels[t + 1], so a trained token
 // has labels[t] = inputIds[t]). The rules:
 //  - one BOS, at the start, for every shape but pre-tokenized rows (which pass through validated), when the
-//    tokenizer adds one (tokenizer.json's post-processor, as HF decides it: adds-special.ts); none otherwise ("BOS +" below is then nothing);
+//    tokenizer adds one (the ids tokenizer.json's post-processor puts before a text, as HF: leadingSpecialIds in
+//    adds-special.ts); none otherwise ("BOS +" below is then nothing);
 //    a chat has the BOS tokens its template writes and no other (HF's apply_chat_template, TRL's conversational
 //    path: a template without bos_token, ChatML's, gives a chat without BOS);
 //  - {text}: BOS + text + EOS, all trained;
@@ -22,7 +23,7 @@
 // dropped (pre-tokenized rows are kept as given, as HF keeps them).
 import type { TokenRow } from './batch.ts';
 import { IGNORE_INDEX, countTargets } from './batch.ts';
-import { leadingBos, type ChatMessage, type Tokenizer } from '../tokenizer/types.ts';
+import { leadingIds, type ChatMessage, type Tokenizer } from '../tokenizer/types.ts';
 import { needArg, needOneOf, type Want } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { nearClassHint, type LabelSet } from './labels.ts';
@@ -157,10 +158,9 @@ function trainedExceptFirst(ids: readonly number[]): number[] {
   return ids.map((id, t) => (t === 0 ? IGNORE_INDEX : id));
 }
 
-/** What a sequence starts with: [BOS], or nothing for a tokenizer that adds none. */
+/** What a sequence starts with: [BOS], or nothing for a tokenizer that adds none (its post-processor's ids: leadingIds). */
 function bos(tok: Tokenizer): number[] {
-  const id = leadingBos(tok);
-  return id === null ? [] : [id];
+  return [...leadingIds(tok)];
 }
 
 function eos(tok: Tokenizer): number {

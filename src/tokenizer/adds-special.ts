@@ -21,6 +21,18 @@ export function tokenizerAddsBos(json: TokenizerJson, config: TokenizerConfig, b
   return addsSpecial('bos', json, config, bosId);
 }
 
+/**
+ * The ids HF's tokenizer(text) puts before the text's own: tokenizer.json's post-processor's — a TemplateProcessing's
+ * special tokens before $A (each with all its ids), a BertProcessing's or RobertaProcessing's cls; in a Sequence each
+ * processor's before those of the ones before it, as each wraps what the last gave — whatever tokenizer_config.json names
+ * its BOS (transformers 5.17 starts "Hello" with a "<s> $A" template's id 1 where bos_token is null); without a
+ * post-processor, `bosId` for a folder without tokenizer_config.json (the "<s>" convention above), else none.
+ */
+export function leadingSpecialIds(json: TokenizerJson, config: TokenizerConfig, bosId: number | null): number[] {
+  if (json.post_processor === null) return config.source === 'none' && bosId !== null ? [bosId] : [];
+  return processorsOf(json.post_processor).reduce<number[]>((ids, p) => [...idsBefore(p), ...ids], []);
+}
+
 export function tokenizerAddsEos(json: TokenizerJson, config: TokenizerConfig, eosId: number | null): boolean {
   return addsSpecial('eos', json, config, eosId);
 }
@@ -68,16 +80,31 @@ function putsAround(p: Record<string, unknown>, id: number, side: 'before' | 'af
   return false;
 }
 
+/** The ids the post-processor `p` puts before the text. */
+function idsBefore(p: Record<string, unknown>): number[] {
+  if (p['type'] === 'TemplateProcessing') return templatePieces(p, 'before').flatMap((ids) => ids);
+  if (p['type'] === 'BertProcessing' || p['type'] === 'RobertaProcessing') {
+    const cls = p['cls']; // [content, id]
+    return Array.isArray(cls) && Number.isInteger(cls[1]) ? [cls[1] as number] : [];
+  }
+  return [];
+}
+
 /** True when the single-sequence template has, on `side` of the text ($A), a special token whose ids hold `id`. */
 function templatePutsAround(t: Record<string, unknown>, id: number, side: 'before' | 'after'): boolean {
+  return templatePieces(t, side).some((ids) => ids.includes(id));
+}
+
+/** The ids of each special token the single-sequence template has on `side` of the text ($A), in its order. */
+function templatePieces(t: Record<string, unknown>, side: 'before' | 'after'): number[][] {
   const single = Array.isArray(t['single']) ? t['single'] : [];
   const specials = isRecord(t['special_tokens']) ? t['special_tokens'] : {};
   const text = single.findIndex((piece) => isRecord(piece) && isRecord(piece['Sequence']));
   const around = side === 'before' ? single.slice(0, text < 0 ? single.length : text) : text < 0 ? [] : single.slice(text + 1);
-  return around.some((piece) => {
+  return around.flatMap((piece) => {
     const special = isRecord(piece) ? piece['SpecialToken'] : undefined;
-    if (!isRecord(special) || typeof special['id'] !== 'string') return false;
+    if (!isRecord(special) || typeof special['id'] !== 'string') return [];
     const entry = specials[special['id']];
-    return isRecord(entry) && Array.isArray(entry['ids']) && entry['ids'].includes(id);
+    return isRecord(entry) && Array.isArray(entry['ids']) ? [entry['ids'].filter((i): i is number => Number.isInteger(i))] : [];
   });
 }

@@ -2,7 +2,7 @@
 // the special tokens of tokenizer_config.json, and a chat template.
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { UserError } from '../util/errors.ts';
-import { tokenizerAddsBos } from './adds-special.ts';
+import { leadingSpecialIds, tokenizerAddsBos } from './adds-special.ts';
 import { decodesByteTokens } from './byte-fallback.ts';
 import { ChatTemplate } from './chat-template.ts';
 import type { EngineName, TokenizerEngine } from './engine.ts';
@@ -24,6 +24,7 @@ export class LoadedTokenizer implements Tokenizer {
   readonly vocabSize: number;
   readonly bosId: number | null;
   readonly addsBos: boolean;
+  readonly leadingIds: readonly number[];
   readonly eosId: number | null;
   readonly padId: number | null;
   readonly unkId: number | null;
@@ -54,6 +55,9 @@ export class LoadedTokenizer implements Tokenizer {
     const noConfig = cfg.source === 'none';
     this.bosId = resolve(cfg.bosToken, 'bos_token', noConfig ? '<s>' : null);
     this.addsBos = tokenizerAddsBos(p.json, cfg, this.bosId);
+    this.leadingIds = leadingSpecialIds(p.json, cfg, this.bosId);
+    const outside = this.leadingIds.find((id) => p.vocab.idToToken[id] === undefined);
+    if (outside !== undefined) throw new UserError(`puts id ${outside} before a text, which is no token of this vocabulary (${p.vocab.size} tokens)`, `${p.file}: post_processor`);
     this.eosId = resolve(cfg.eosToken, 'eos_token', noConfig ? '</s>' : null);
     this.padId = resolve(cfg.padToken, 'pad_token', null);
     this.unkId = resolve(cfg.unkToken, 'unk_token', null);

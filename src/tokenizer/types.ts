@@ -23,6 +23,11 @@ export interface Tokenizer {
   readonly bosId: number | null;
   /** Whether a sequence starts with BOS (as HF's post-processor adds it; see adds-special.ts). Default: when bosId is not null. */
   readonly addsBos?: boolean;
+  /**
+   * The ids a sequence of plain text starts with (HF's tokenizer(text): its post-processor's, adds-special.ts); BOS's
+   * for Mistral's. Default: [bosId] where addsBos (or its default) holds, else none.
+   */
+  readonly leadingIds?: readonly number[];
   readonly eosId: number | null;
   /** The tokenizer's pad token, when it has one (Mistral has none). */
   readonly padId: number | null;
@@ -37,20 +42,20 @@ export interface Tokenizer {
   applyChatTemplate(messages: readonly ChatMessage[], opts?: { addGenerationPrompt?: boolean }): string;
 }
 
-/** The BOS id a sequence of this tokenizer starts with, or null when it starts with none. */
-export function leadingBos(tok: Tokenizer): number | null {
-  return (tok.addsBos ?? true) ? tok.bosId : null;
+/** The ids a sequence of this tokenizer starts with (its BOS, for Mistral's), or none. */
+export function leadingIds(tok: Tokenizer): readonly number[] {
+  if (tok.leadingIds !== undefined) return tok.leadingIds;
+  return (tok.addsBos ?? true) && tok.bosId !== null ? [tok.bosId] : [];
 }
 
 /**
- * The ids of plain text as a sequence starts: BOS first when the tokenizer adds one and the text did not write it
- * (HF's tokenizer(text), but for a text that starts with the BOS text, "<s>…": there transformers 5.17 puts a second
+ * The ids of plain text as a sequence starts: the leading ids (BOS) first where the text did not write them (HF's
+ * tokenizer(text), but for a text that starts with the BOS text, "<s>…": there transformers 5.17 puts a second
  * BOS before it, [1, 1, …], which no model was trained on). A chat template's rendering is encoded as it is (tok.encode: HF's apply_chat_template
  * adds no special tokens; the template writes the BOS it wants).
  */
 export function encodeSequence(tok: Tokenizer, text: string): number[] {
   const ids = tok.encode(text);
-  const bos = leadingBos(tok);
-  if (bos !== null && ids[0] !== bos) ids.unshift(bos);
-  return ids;
+  const leading = leadingIds(tok);
+  return leading.every((id, i) => ids[i] === id) ? ids : [...leading, ...ids];
 }

@@ -266,8 +266,8 @@ test('sequenceLength equals the length tokenizeRecord gives, for every shape', (
   }
 });
 
-test('a tokenizer that adds no BOS (add_bos_token false): no BOS in any shape unless the chat template writes it; a chat has the BOS its template writes, whatever the tokenizer adds', () => {
-  const noBos = Object.assign(Object.create(tok) as Tokenizer, { addsBos: false }) as Tokenizer;
+test('a tokenizer that adds no BOS (its post-processor none): no BOS in any shape unless the chat template writes it; a chat has the BOS its template writes, whatever the tokenizer adds', () => {
+  const noBos = Object.assign(Object.create(tok) as Tokenizer, { addsBos: false, leadingIds: [] }) as Tokenizer;
   const text = tokenizeRecord({ shape: 'text', text: 'one two' }, noBos).row!;
   assert.deepEqual([...text.inputIds], [...tok.encode('one two'), EOS]);
   assert.deepEqual([...text.labels!], [IGNORE_INDEX, ...[...text.inputIds].slice(1)], 'the first token has no position that predicts it');

@@ -53,7 +53,7 @@ test('add_bos_token false before a "<s> $A" post-processor: the GGUF says add_bo
   }
 });
 
-test('a second stop id of config.json is the end-of-turn token; a tokenizer without a BOS: add_bos_token false', () => {
+test('a second stop id of config.json is the end-of-turn token; add_bos_token where training puts the GGUF\'s BOS before a text', () => {
   const m = captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000, [2, 7])).result;
   assert.equal(value(m, 'tokenizer.ggml.eos_token_id'), 2);
   assert.equal(value(m, 'tokenizer.ggml.eot_token_id'), 7);
@@ -63,10 +63,10 @@ test('a second stop id of config.json is the end-of-turn token; a tokenizer with
   fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
   fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ add_bos_token: true, bos_token: null, eos_token: '</s>' }));
   const noBos = captureStderr(() => tokenizerMetadata(dir, 32000)).result;
-  // the id convert_hf_to_gguf.py writes (the post-processor's leading <s>: special-ids.ts), but not added: training's
-  // tokenizer has no BOS
+  // the id convert_hf_to_gguf.py writes (the post-processor's leading <s>: special-ids.ts), added: training put the
+  // post-processor's id 1 before each text with no BOS token named, as transformers does (adds-special.test)
   assert.equal(value(noBos, 'tokenizer.ggml.bos_token_id'), 1);
-  assert.equal(value(noBos, 'tokenizer.ggml.add_bos_token'), false, 'llama.cpp would otherwise add id 1');
+  assert.equal(value(noBos, 'tokenizer.ggml.add_bos_token'), true);
   // the rule training uses (adds-special.ts): a generic tokenizer class without a post-processor adds no BOS
   const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
   fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify({ ...json, post_processor: null }));

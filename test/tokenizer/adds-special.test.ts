@@ -9,6 +9,7 @@ import { loadTokenizer } from '../../src/tokenizer/index.ts';
 import { readTokenizerConfig } from '../../src/tokenizer/tokenizer-config.ts';
 import { readTokenizerJson } from '../../src/tokenizer/tokenizer-json.ts';
 import { encodePrompt } from '../../src/tokenizer/prompt.ts';
+import { tokenizeRecord } from '../../src/data/tokenize.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { beginCommand } from '../../src/util/log.ts';
 import { bundled, bundledConfigJson, bundledTokenizerJson, captureStderr, quietly, tempFolder } from './helpers.ts';
@@ -63,13 +64,33 @@ test('a generic class follows tokenizer.json\'s post-processor: inside a Sequenc
   assert.equal(load(eosOnly, generic).addsBos, false, 'a special token after the text is not a BOS');
 });
 
-test('without tokenizer_config.json: "<s>" is BOS and added unless the post-processor says otherwise; no BOS token, no BOS', () => {
+test('without tokenizer_config.json: "<s>" is BOS and added unless the post-processor says otherwise', () => {
   assert.equal(load({ ...bundledTokenizerJson(), post_processor: null }).addsBos, true);
+  assert.deepEqual(load({ ...bundledTokenizerJson(), post_processor: null }).leadingIds, [1]);
   assert.equal(load({ ...bundledTokenizerJson(), post_processor: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false } }).addsBos, false);
+  assert.deepEqual(load({ ...bundledTokenizerJson(), post_processor: null }, { ...bundledConfigJson(), tokenizer_class: 'PreTrainedTokenizerFast' }).leadingIds, [], 'a config, no post-processor: nothing added');
+});
+
+test("a text starts with the ids the post-processor puts before it, whatever tokenizer_config.json names its BOS (transformers 5.17's)", () => {
+  // transformers 5.17 (checked in /tmp/hfvenv): "Hello world" is [1, 22557, 1526] with bos_token null before the "<s> $A"
+  // template (bos_token None there too); [2, 1, 22557, 1526] for a "</s> <s> $A" template; [2, 22557, 1526] for "</s> $A"
   const noBos = load(bundledTokenizerJson(), { ...bundledConfigJson(), bos_token: null });
   assert.equal(noBos.bosId, null);
-  assert.equal(noBos.addsBos, false);
-  assert.deepEqual(encodePrompt(noBos, { raw: 'Hi' }), noBos.encode('Hi'));
+  assert.equal(noBos.addsBos, false, 'no BOS token');
+  assert.deepEqual(encodePrompt(noBos, { raw: 'Hello world' }), [1, 22557, 1526]);
+  assert.deepEqual(tokenizeRecord({ shape: 'text', text: 'Hello world' }, noBos).row!.inputIds, Int32Array.from([1, 22557, 1526, 2]));
+  const special = { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] }, '</s>': { id: '</s>', ids: [2], tokens: ['</s>'] } };
+  const before = (...pieces: string[]) => ({ ...bundledTokenizerJson(), post_processor: { type: 'TemplateProcessing', single: [...pieces.map((id) => ({ SpecialToken: { id, type_id: 0 } })), { Sequence: { id: 'A', type_id: 0 } }], pair: [], special_tokens: special } });
+  const two = load(before('</s>', '<s>'), bundledConfigJson());
+  assert.deepEqual(encodePrompt(two, { raw: 'Hello world' }), [2, 1, 22557, 1526]);
+  assert.deepEqual(encodePrompt(two, { raw: '</s><s>Hello world' }), [2, 1, 22557, 1526], 'written by the text: not twice');
+  const eosFirst = load(before('</s>'), bundledConfigJson());
+  assert.equal(eosFirst.addsBos, false);
+  assert.deepEqual(encodePrompt(eosFirst, { raw: 'Hello world' }), [2, 22557, 1526]);
+  assert.deepEqual(tokenizeRecord({ shape: 'classification', text: 'Hello world', label: 0 }, eosFirst).row!.inputIds, Int32Array.from([2, 22557, 1526]));
+  // an id no token has (past the vocabulary): a broken file, said where, not an id the embedding may not have
+  const outside = { ...bundledTokenizerJson(), post_processor: { type: 'TemplateProcessing', single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }], pair: [], special_tokens: { '<s>': { id: '<s>', ids: [32000], tokens: ['<s>'] } } } };
+  assert.throws(() => load(outside, bundledConfigJson()), (e: unknown) => isUserError(e) && /tokenizer\.json: post_processor: puts id 32000 before a text, which is no token of this vocabulary \(32000 tokens\)/.test((e as Error).message));
 });
 
 test('EOS at the end: a TemplateProcessing with EOS after the text, not before it', () => {

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { addedTokensAsLoaded, BUNDLED_TOKENIZER_DIR, refuseTekkenOnly, withFolderRegexFix } from '../../tokenizer/load.ts';
-import { tokenizerAddsBos, tokenizerAddsEos, warnFlagsNotRead } from '../../tokenizer/adds-special.ts';
+import { leadingSpecialIds, tokenizerAddsEos, warnFlagsNotRead } from '../../tokenizer/adds-special.ts';
 import { readFolderTokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import { generationEosIds } from '../../model/generation-config.ts';
 import { stopIds } from '../../model/generate.ts';
@@ -100,8 +100,10 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
     warn(`gguf: generation stops at token${more.length > 1 ? 's' : ''} ${more.join(', ')} here (config.json's or generation_config.json's eos_token_id), ` +
       'but a GGUF names at most three stop tokens (EOS, end of turn, end of message): llama.cpp may not stop there (give its text as a stop string: Ollama\'s PARAMETER stop)');
   }
-  // whether the tokenizer training used adds them (adds-special.ts, as transformers): by its own ids
-  m.set('tokenizer.ggml.add_bos_token', { type: 'bool', value: tokenizerAddsBos(json, config, own.bos) });
+  // whether the tokenizer training used adds them (adds-special.ts, as transformers): BOS where what it puts before a
+  // text is the GGUF's BOS alone (the id llama.cpp adds), EOS by its own id
+  const leading = leadingSpecialIds(json, config, own.bos);
+  m.set('tokenizer.ggml.add_bos_token', { type: 'bool', value: leading.length === 1 && leading[0] === special.get('bos') });
   m.set('tokenizer.ggml.add_eos_token', { type: 'bool', value: tokenizerAddsEos(json, config, own.eos) });
   warnFlagsNotRead(json, config, own, file);
   if (spm) m.set('tokenizer.ggml.add_space_prefix', { type: 'bool', value: addSpacePrefix(json, config, vocab, file) });
