@@ -91,7 +91,8 @@ describe('export --merge: config.json read as the base\'s, logits as PEFT\'s mer
         // the rope keys are the base's own (saved-config-keys.test), so it reads back as the base
         assert.deepEqual(loadConfig(out), loadConfig(path.join(REF, c.model!)));
         // the CPU backend, as the training runs (device auto) are held to the CPU's 1e-5 here: this file is no part of
-        // test:gpu's suite (CUDA's fp32 step 1 was 8.8e-5 off HF on the H200, 2026-12-04), as hf-trainer-more is not
+        // test:gpu's suite, as hf-trainer-more is not (on the H200, 2026-12-04, device auto trained at bf16, precision
+        // auto's on CUDA: step 1 8.8e-5 off HF); hf-peft-configs-device.test.ts runs these cases on the test device
         const model = loadModel(out, { backend: createBackend('cpu') });
         want.rows.forEach((ids, i) => {
           const batch = collate([{ inputIds: ids }], 0, 0);
