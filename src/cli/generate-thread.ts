@@ -12,6 +12,7 @@ import { isClassificationOnly, isClassificationOnlyFolder } from '../model/task.
 import { FLAG_WORDS, resolveEvalTarget } from '../eval/target.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { encodePrompt, readMessagesFile } from '../tokenizer/prompt.ts';
+import { hasToken } from '../tokenizer/model-fit.ts';
 import { createTextStream } from '../tokenizer/stream.ts';
 import type { ChatMessage, Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
@@ -77,7 +78,9 @@ export function generateCommand(f: GenerateFlags): void {
     const stream = createTextStream(tokenizer, (text) => process.stdout.write(text));
     generate(model, ids, {
       maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK, topP: settings.topP,
-      repetitionPenalty: settings.repetitionPenalty, seed, eosIds: stopIds(model.cfg, tokenizer.eosId, file.eosIds), onToken: (id) => stream.push(id),
+      repetitionPenalty: settings.repetitionPenalty, seed, eosIds: stopIds(model.cfg, tokenizer.eosId, file.eosIds), onToken: (id) => {
+        if (hasToken(tokenizer, id)) stream.push(id);
+      },
     });
     stream.end();
     process.stdout.write('\n');

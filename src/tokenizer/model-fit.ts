@@ -1,6 +1,9 @@
 // What is said of a tokenizer whose ids pass a model's embedding rows: which tokens (with their ids) have no row, and
 // what to do. transformers 5.17 loads such a pair as it is and fails at the first such id in the forward ("IndexError:
-// index out of range in self"); mistral-tune never resizes an embedding, so it says so before any work.
+// index out of range in self"); mistral-tune never resizes an embedding, so it says so before any work. The other way
+// round, an embedding with rows past the tokenizer's ids, is a model as it may be: what it generates there is skipped.
+import type { Tokenizer } from './types.ts';
+import { warnOnce } from '../util/log.ts';
 
 /** What to do about tokens past the embedding's rows. */
 export const NO_RESIZE_FIX = "mistral-tune does not resize a model's embedding: use the tokenizer the model was trained with, " +
@@ -23,4 +26,17 @@ export function tokensPastRows(size: number, rows: number, tokenAt: (id: number)
   const more = count > named.length ? ` and ${count - named.length} more, up to id ${size - 1}` : '';
   const which = count === 1 ? 'a token of the tokenizer has an id' : `${count} tokens of the tokenizer have ids`;
   return `${which} past the model's ${rows} embedding rows (vocab_size): ${named.join(', ')}${more}`;
+}
+
+/**
+ * Whether generated token `id` has a token in `tokenizer`, to decode it. A model whose embedding has rows past its
+ * tokenizer's ids (vocab_size padded to a multiple of 64, or a tokenizer.json of fewer tokens than vocab_size) can
+ * generate the id of such a row, which no token spells: transformers' decode writes nothing for it (tokenizers skips an
+ * id it has no token for), and so does generation here, said once, rather than decode stopping the command.
+ */
+export function hasToken(tokenizer: Tokenizer, id: number): boolean {
+  if (id < tokenizer.vocabSize && (tokenizer.idToToken === undefined || tokenizer.idToToken(id) !== null)) return true;
+  warnOnce('generated id without a token', `generated token id ${id}, which the tokenizer (${tokenizer.vocabSize} ids) has no token for: ` +
+    "the model's embedding has rows past the tokenizer's ids; such a token is written as nothing, as transformers' decode writes it");
+  return false;
 }

@@ -38,6 +38,8 @@ export interface Tokenizer {
   /** Text of `ids`; special tokens are dropped unless `skipSpecialTokens` is false. */
   decode(ids: readonly number[], opts?: { skipSpecialTokens?: boolean }): string;
   tokenToId(token: string): number | null;
+  /** The token of an id, null for an id it has none for (past its vocabulary, or a hole in it). */
+  idToToken?(id: number): string | null;
   /** A chat rendered with the model's chat template (default: Mistral [INST] … [/INST]). */
   applyChatTemplate(messages: readonly ChatMessage[], opts?: { addGenerationPrompt?: boolean }): string;
 }

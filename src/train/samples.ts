@@ -5,6 +5,7 @@ import type { TokenRow } from '../data/batch.ts';
 import { IGNORE_INDEX } from '../data/batch.ts';
 import { generate, stopIds } from '../model/generate.ts';
 import type { MistralModel } from '../model/mistral.ts';
+import { hasToken } from '../tokenizer/model-fit.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { isQuiet } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
@@ -45,7 +46,7 @@ export function runSamples(model: MistralModel, prompts: readonly SamplePrompt[]
     // within the positions the model was made for (generate refuses more)
     const room = Math.max(0, model.cfg.maxPositionEmbeddings - p.ids.length);
     const ids = room === 0 ? [] : generate(model, p.ids, { maxNewTokens: Math.min(maxNewTokens, room), eosIds: eos });
-    p.sample[key] = tokenizer.decode(ids);
+    p.sample[key] = tokenizer.decode(ids.filter((id) => hasToken(tokenizer, id)));
     progress?.tick();
   }
   progress?.finish();

@@ -82,3 +82,14 @@ test('--top-k or --top-p without a temperature (greedy) warns that it does nothi
   assert.equal(sampled.status, 0, sampled.stderr);
   assert.doesNotMatch(sampled.stderr, /warning/);
 });
+
+test('a model whose embedding has rows past its tokenizer\'s ids generates them as nothing, as transformers decodes them, with a warning (was a RangeError\'s stack trace)', async () => {
+  // vocab_size padded past the tokenizer's 32,000 ids (as a model resized to a multiple of 64 is): half its rows have no token
+  const padded = await makeTokenizerModel(path.join(dir, 'padded'), 0, { config: { vocab_size: 64000 } });
+  const r = await inProcess(['generate', '--model', padded, '--prompt', 'Hi', '--max-new-tokens', '20', '--temperature', '1', '--seed', '0']);
+  assert.equal(r.code, 0, r.err);
+  const warnings = r.err.split('\n').filter((l) => l.includes('no token for'));
+  assert.equal(warnings.length, 1, r.err);
+  assert.match(warnings[0]!, /^warning: generated token id (3[2-9]|[4-6]\d)\d{3}, which the tokenizer \(32000 ids\) has no token for: .* written as nothing/);
+  assert.doesNotMatch(r.err, /RangeError|\n {4}at /);
+});
