@@ -20,7 +20,7 @@ import { runSpecOf } from './train/run-files.ts';
 import { acquireRunLock, releaseOwnLock } from './train/run-lock.ts';
 import { removeStoppedRun } from './train/stopped-run.ts';
 import { train, type TrainResult } from './train/trainer.ts';
-import { removeOwnTemps, writeFileAtomic } from './util/atomic.ts';
+import { ioError, removeOwnTemps, writeFileAtomic } from './util/atomic.ts';
 import { foreignPaths } from './util/owned-tree.ts';
 import { readRegularFile } from './util/regular-file.ts';
 import { removeListed } from './util/remove-listed.ts';
@@ -198,7 +198,14 @@ function build(opts: QuickstartOptions, stage: <T>(name: Stage, write: () => T) 
   // own CPU backend, created later, does not repeat it)
   createBackend('cpu');
   info('\n== 1. model ==');
-  stage(QUICKSTART_LAYOUT.model, () => fs.cpSync(SHIPPED_MODEL, modelDir, { recursive: true, filter: copiesFromModel }));
+  stage(QUICKSTART_LAYOUT.model, () => {
+    try {
+      fs.cpSync(SHIPPED_MODEL, modelDir, { recursive: true, filter: copiesFromModel });
+    } catch (e) {
+      // a full disk is one line naming the file, as the later stages' writes say it (the copy is the stage's: the next quickstart replaces it)
+      throw ioError(e, (e as { dest?: string }).dest ?? modelDir, 'write');
+    }
+  });
   const cfg = loadConfig(modelDir);
   info(`mistral-tune-tiny: a small Mistral (${(parameterCount(cfg) / 1e6).toFixed(1)}M parameters: ${cfg.numLayers} layers, width ${cfg.hiddenSize}, ` +
     `Mistral 7B's 32,000-token tokenizer) that we pre-trained on freely licensed English text (the King James Bible, WordNet, ` +

@@ -184,3 +184,16 @@ test('an interrupted quickstart whose run folder holds a file of the user inside
     fs.rmSync(path.join(out, put));
   }
 });
+
+test('a full disk while the quickstart copies its model is one line naming the file (exit 2), not fs.cpSync\'s stack trace', async (t) => {
+  // a real 1 MiB tmpfs (the model's files are 17 MB): fs.cpSync's copies are native, so no preload can fail their writes
+  const disk = tmp();
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', disk], { encoding: 'utf8' });
+  if (m.status !== 0) return t.skip(`mount -t tmpfs not permitted here (${(m.stderr || String(m.error)).trim()})`);
+  t.after(() => { spawnSync('umount', [disk]); });
+  const out = path.join(disk, 'qs');
+  const r = await quickstart(['--out', out]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, new RegExp(`^error: ${out.replaceAll('/', '\\/')}\\/model\\/[\\w.]+: cannot write: no space left on device \\(ENOSPC\\)$`, 'm'));
+  assert.doesNotMatch(r.stderr, /\n {4}at /);
+});
