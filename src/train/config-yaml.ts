@@ -141,6 +141,14 @@ export function parseOverride(key: string, value: string): { value: unknown; doc
   if (parsed.warnings.length > 0) return { value, doc: null };
   const changed = silentlyChanged(value, parsed);
   if (changed) throw new UserError(changed, `--${key}`);
-  const v: unknown = parsed.toJS();
+  let v: unknown;
+  try {
+    v = parsed.toJS();
+  } catch (e) {
+    // an alias of no anchor (`*a`), or too many aliases: refused as a config file's are, not thrown with a stack trace
+    const message = (e as Error).message.split('\n')[0]!;
+    const hint = /^Unresolved alias/.test(message) ? ` (YAML reads a leading * as an alias; for the text, quote it as YAML: '"${value}"')` : '';
+    throw new UserError(`invalid YAML: ${message}${hint}`, `--${key}`);
+  }
   return v === undefined ? { value, doc: null } : { value: v, doc: parsed };
 }

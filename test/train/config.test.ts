@@ -282,6 +282,16 @@ test('a bad file value or unknown key is blamed on its file:line:column (the key
     (e: Error) => e.message.includes('c.yaml:3:21: optimizer.lr: must be more than 0 (got -1)') && e.message.includes('c.yaml:3:1: unknown key "defaults"'));
 });
 
+test('an override that is an alias of no anchor (*a), or an alias bomb, is refused naming its flag, as a config file\'s is, not thrown with a stack trace', () => {
+  const f = file('model: m\ndata: {train: t}\n');
+  // was the yaml package's ReferenceError, uncaught: exit 1 and its stack trace
+  assert.throws(() => loadTrainConfig(f, [['output_dir', '*a']]), (e: Error) => e.name === 'UserError' &&
+    /^--output_dir: invalid YAML: Unresolved alias .*: a \(YAML reads a leading \* as an alias; for the text, quote it as YAML: '"\*a"'\)$/.test(e.message));
+  const bomb = `[${['&a [x, x, x, x, x, x, x, x, x, x]', ...'abcd'.split('').map((a, i) => `${i < 3 ? `&${'bcd'[i]} ` : ''}[${Array(10).fill(`*${a}`).join(', ')}]`)].join(', ')}]`;
+  assert.throws(() => loadTrainConfig(f, [['lora.target_modules', bomb]]), (e: Error) => e.name === 'UserError' && /^--lora\.target_modules: invalid YAML: Excessive alias count/.test(e.message));
+  assert.equal(loadTrainConfig(f, [['output_dir', '"*a"']]).output_dir, path.resolve('*a'));
+});
+
 test('a mapping override sets its keys as --key.sub would, keeping the file\'s others in that section', () => {
   const f = file('model: m\ndata: {train: t}\noptimizer: {lr: 1.0e-3, weight_decay: 0.1}\n');
   const cfg = loadTrainConfig(f, [['optimizer', '{lr: 1e-4}']]);
