@@ -34,8 +34,10 @@ export function readTextsToClassify(file: string, textField = 'text', opts: { fo
     let objectLines = 0; // each line so far a JSON object (-1: one was not)
     for (const { text, lineNo, defect } of readLines(file)) {
       if (defect) throw new UserError(`${defectRejection(defect, lineNo).detail}`, `${file}:${lineNo}`);
+      if (text.trim() === '') continue;
       const t = normalizeText(text);
-      if (t === '') continue;
+      // a line of control or zero-width characters alone is no blank line: stopped at, as an empty "text" of a record is
+      if (t === '') throw new UserError('the line holds only control or zero-width characters, no text to classify: remove it, or make it a blank line', `${file}:${lineNo}`);
       out.push({ line: lineNo, text: t });
       if (objectLines >= 0) objectLines = isJsonObject(text.trim()) ? objectLines + 1 : -1;
     }

@@ -50,3 +50,15 @@ test('CSV: a record is named by the line it starts on, past a quoted field of se
   assert.deepEqual(places(f['ok.csv']!), [[2, undefined], [4, undefined]]);
   stopsAt(f['bad.csv']!, ':4', '"text" is empty');
 });
+
+test('plain text: blank lines are skipped; a line of control or zero-width characters alone stops at its line, as an empty "text" does (was dropped unsaid)', () => {
+  const f = writeFiles({
+    'blank.txt': 'a\n\n \t\u3000\nb\n',
+    'control.txt': 'a\n\u0001\nb\n',
+    'invisible.txt': 'a\nb\n\u200b\u200b\n',
+  });
+  assert.deepEqual(places(f['blank.txt']!), [[1, undefined], [4, undefined]]);
+  const detail = 'the line holds only control or zero-width characters, no text to classify: remove it, or make it a blank line';
+  stopsAt(f['control.txt']!, ':2', detail);
+  stopsAt(f['invisible.txt']!, ':3', detail);
+});
