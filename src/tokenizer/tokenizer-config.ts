@@ -7,8 +7,7 @@ import { fileIsThere } from '../util/file-is-there.ts';
 import { UserError } from '../util/errors.ts';
 import { warnOnce } from '../util/log.ts';
 import { DEFAULT_NAMED_TEMPLATE, NAMED_TEMPLATES_DIR, namedTemplateFiles } from './named-templates.ts';
-import { intKey, isRecord, readJsonFile } from '../util/json-file.ts';
-import { readRegularFile } from '../util/regular-file.ts';
+import { intKey, isRecord, readJsonFile, readUtf8File } from '../util/json-file.ts';
 import { isBpeModel, type TokenizerJson } from './tokenizer-json.ts';
 
 export interface TokenizerConfig {
@@ -86,7 +85,7 @@ export function readFolderTokenizerConfig(folder: string): TokenizerConfig {
     if (config.chatTemplate !== null) warnKeyDroppedByTransformers(folder, config);
     return config;
   }
-  return { ...config, chatTemplate: readRegularFile(template).toString('utf8'), chatTemplateSource: template };
+  return { ...config, chatTemplate: readUtf8File(template), chatTemplateSource: template };
 }
 
 /**

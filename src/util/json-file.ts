@@ -1,6 +1,7 @@
-// Reads a JSON file (configs, tokenizer files, adapter configs); a missing, unreadable, non-regular (FIFO, folder) or
-// malformed file is a UserError that names the file (and the line:column of a syntax error), and so is one nested
-// deeper than any reader of Hugging Face files takes; and how an error quotes a value read from JSON (jsonValueText).
+// Reads a JSON file (configs, tokenizer files, adapter configs), or the text of a UTF-8 file (a chat template); a
+// missing, unreadable, non-regular (FIFO, folder) or malformed file is a UserError that names the file (and the
+// line:column of a syntax error), and so is one nested deeper than any reader of Hugging Face files takes; and how an
+// error quotes a value read from JSON (jsonValueText).
 import { constants as bufferConstants, isUtf8 } from 'node:buffer';
 import { UserError } from './errors.ts';
 import { jsonNestingPast } from './json-depth.ts';
@@ -20,8 +21,12 @@ export function copyJsonFile(src: string, dst: string): void {
   copyRegularFile(src, dst);
 }
 
-export function readJsonFile(file: string, parse: (text: string) => unknown = JSON.parse): unknown {
-  // a BOM (a Windows editor writes one) is no part of the JSON, as prepare's JSON reader reads it; JSON.parse refused it
+/**
+ * The text of a UTF-8 file (a JSON file, a chat template): bytes that are not UTF-8 are refused at their line and byte,
+ * and UTF-16, UTF-32 or a compressed file as such, rather than read as U+FFFD without a word (Python's open(...,
+ * encoding="utf-8"), as transformers reads these files, refuses them too). A BOM is left to the caller.
+ */
+export function readUtf8File(file: string): string {
   const bytes = readRegularFile(file);
   // UTF-16 (a Windows tool's "Unicode"), UTF-32 or a compressed file: said as such, as the data readers say it, not as
   // invalid UTF-8 at byte 1 with the Windows-1252 conversion, which would garble it
@@ -35,7 +40,12 @@ export function readJsonFile(file: string, parse: (text: string) => unknown = JS
     throw new UserError(`invalid UTF-8 at byte ${at - lineStart + 1} of line ${line}: the file must be UTF-8 text (in another encoding, ` +
       'Windows-1252 or Latin-1, convert it: iconv -f WINDOWS-1252 -t UTF-8)', `${file}:${line}`);
   }
-  const text = decodeWhole(bytes, file).replace(/^\uFEFF/, '');
+  return decodeWhole(bytes, file);
+}
+
+export function readJsonFile(file: string, parse: (text: string) => unknown = JSON.parse): unknown {
+  // a BOM (a Windows editor writes one) is no part of the JSON, as prepare's JSON reader reads it; JSON.parse refused it
+  const text = readUtf8File(file).replace(/^\uFEFF/, '');
   // JSON.parse reads any depth, but what reads the value after it recurses: a value of a known key nested 100,000
   // deep (config.json's eos_token_id, generation_config.json's num_beams, a tokenizer.json normalizer Sequence)
   // overflowed the stack of JSON.stringify or of a walker, a RangeError with a stack trace

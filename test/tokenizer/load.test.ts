@@ -90,6 +90,18 @@ test('invalid tokenizer_config.json: a UserError naming the file and key', () =>
   assertUserError(() => loadTokenizer(tempFolder({ 'tokenizer.json': tj, 'tokenizer_config.json': { [force]: 'yes' } })), new RegExp(`tokenizer_config\\.json: ${force}: expected true or false`));
 });
 
+test('a chat_template.jinja (or additional_chat_templates/default.jinja) that is not UTF-8 is refused at its line, as a JSON file is, not read with U+FFFD in the prompts', () => {
+  const tj = bundledTokenizerJson();
+  const latin1 = Buffer.concat([Buffer.from('{% for m in messages %}\n'), Buffer.from([0xab]), Buffer.from(' {{ m.content }}{% endfor %}')]);
+  const jinja = tempFolder({ 'tokenizer.json': tj });
+  fs.writeFileSync(path.join(jinja, 'chat_template.jinja'), latin1);
+  assertUserError(() => loadTokenizer(jinja), new RegExp(`^${literal(path.join(jinja, 'chat_template.jinja'))}:2: invalid UTF-8 at byte 1 of line 2: `));
+  const named = tempFolder({ 'tokenizer.json': tj });
+  fs.mkdirSync(path.join(named, 'additional_chat_templates'));
+  fs.writeFileSync(path.join(named, 'additional_chat_templates', 'default.jinja'), latin1);
+  assertUserError(() => loadTokenizer(named), /additional_chat_templates\/default\.jinja:2: invalid UTF-8 at byte 1 of line 2: /);
+});
+
 test('tokenizer_config.json: an added_tokens_decoder key that is not a token id, or an entry without a string content, is refused naming the key', () => {
   // transformers refuses both (int(key), AddedToken(**entry)); before, they were ignored
   const tj = bundledTokenizerJson();

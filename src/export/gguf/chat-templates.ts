@@ -11,8 +11,7 @@ import * as path from 'node:path';
 import { DEFAULT_CHAT_TEMPLATE } from '../../tokenizer/chat-template.ts';
 import { NAMED_TEMPLATES_DIR, namedTemplateFiles } from '../../tokenizer/named-templates.ts';
 import type { TokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
-import { isRecord } from '../../util/json-file.ts';
-import { readRegularFile } from '../../util/regular-file.ts';
+import { isRecord, readUtf8File } from '../../util/json-file.ts';
 import type { GgufValue } from './gguf-file.ts';
 
 /** The named templates other than "default", in the order given (the files, else the config's list: see above). */
@@ -20,7 +19,7 @@ function namedTemplates(folder: string, config: TokenizerConfig): Array<{ name: 
   const files = namedTemplateFiles(folder);
   if (files.length > 0 || fs.existsSync(path.join(folder, 'chat_template.jinja'))) {
     const dir = path.join(folder, NAMED_TEMPLATES_DIR);
-    return files.map((f) => ({ name: f.slice(0, -'.jinja'.length), template: readRegularFile(path.join(dir, f)).toString('utf8') }));
+    return files.map((f) => ({ name: f.slice(0, -'.jinja'.length), template: readUtf8File(path.join(dir, f)) }));
   }
   const list = config.raw['chat_template'];
   if (!Array.isArray(list)) return [];
