@@ -77,6 +77,25 @@ test('fileIsThere: a file or folder is there, nothing is not, and a link to anot
   assert.throws(() => fileIsThere(path.join(dir, 'to-gone')), { message: `${path.join(dir, 'to-gone')}: a symbolic link to gone.json, which does not exist` });
 });
 
+test('a loop of symbolic links in a model folder (tokenizer.json → itself, generation_config.json → a → b → a) is named, not taken for no file', () => {
+  const loop = (name: string, via: string[] = []): { dir: string; link: string } => {
+    const { dir, link } = withDanglingLink(name);
+    fs.rmSync(link);
+    const chain = [name, ...via];
+    chain.forEach((from, i) => fs.symlinkSync(chain[(i + 1) % chain.length]!, path.join(dir, from)));
+    return { dir, link };
+  };
+  const refusesLoop = (read: () => unknown, link: string): void => {
+    assert.throws(read, { message: `${link}: a loop of symbolic links (it leads back to itself, not to a file): replace it with the file, or a link to it` });
+  };
+  const tokenizer = loop('tokenizer.json');
+  refusesLoop(() => loadTokenizer(tokenizer.dir), tokenizer.link); // was: "has no tokenizer.json", the bundled tokenizer
+  const generation = loop('generation_config.json', ['a', 'b']);
+  refusesLoop(() => readGenerationConfig(generation.dir), generation.link); // was: no defaults, no extra stop ids, unsaid
+  const template = loop('chat_template.jinja');
+  refusesLoop(() => readFolderTokenizerConfig(template.dir), template.link); // was: tokenizer_config.json's template
+});
+
 test('a weights file that is a link to nothing beside the other weights file (a good index and shards, or a good model.safetensors) is no file, as transformers takes it: the other is read, with a warning naming the link', () => {
   const SHARDED = path.join(import.meta.dirname, '..', 'fixtures', 'variants', 'sharded');
   const said: string[] = [];
