@@ -20,5 +20,7 @@ export function parseShardSize(text: string): number {
   const bytes = sizeOrNull(text);
   if (bytes === null) throw new UserError(`--max-shard-size: "${text}" is not a size (e.g. 5GB, 500MB, 2GiB; the minimum is 1MB)`);
   if (bytes < MIN_SHARD_BYTES) throw new UserError(`--max-shard-size ${text.trim()} is too small: the minimum is 1MB (the default is 5GB)`);
+  // past 2^53 bytes (8 PiB) no byte count is exact: refused with the flag, not by exportRun naming its own option
+  if (!Number.isSafeInteger(bytes)) throw new UserError(`--max-shard-size ${text.trim()} is too large: at most 2^53 − 1 bytes (9007199GB); any size past the model's own keeps it one file`);
   return bytes;
 }

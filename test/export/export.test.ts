@@ -373,6 +373,11 @@ test('--max-shard-size that is not a size names the flag, whatever is wrong with
   }
   assert.equal(parseShardSize(' 2GiB '), 2 ** 31);
   assert.equal(parseShardSize('1MB'), 1e6);
+  // past 2^53 bytes: named with the flag (was exportRun's "options.maxShardBytes must be a positive number of bytes, got 1e+30")
+  for (const big of ['999999999999999999999GB', '9007199254740992']) {
+    assert.throws(() => parseShardSize(big), { message: `--max-shard-size ${big} is too large: at most 2^53 − 1 bytes (9007199GB); any size past the model's own keeps it one file` });
+  }
+  assert.equal(parseShardSize('9007199254740991'), 2 ** 53 - 1);
 });
 
 test('a full disk while merging into an empty folder names the file at its place in --out (not in the partial folder) and leaves the folder empty', () => {
