@@ -19,13 +19,27 @@ const TOUCH_MS = 50;
 function newest(dir, best = { file: dir, mtime: fs.statSync(dir).mtimeMs, isFile: false }) {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
-    const mtime = fs.statSync(p).mtimeMs;
+    const mtime = mtimeOf(p);
+    if (mtime === null) continue;
     if (mtime > best.mtime || (e.isFile() && (!best.isFile ? mtime >= best.mtime - TOUCH_MS : mtime === best.mtime))) {
       best = { file: p, mtime: Math.max(mtime, best.mtime), isFile: e.isFile() };
     }
     if (e.isDirectory()) best = newest(p, best);
   }
   return best;
+}
+
+/**
+ * The mtime of `p`, of the link itself where it is a symbolic link to nothing (Emacs keeps its lock of a file being
+ * edited, `.#config.ts`, as one), or null where it is gone since it was listed (an editor's temporary file): neither
+ * is a reason to stop the command with fs.statSync's ENOENT and its stack trace.
+ */
+function mtimeOf(p) {
+  try {
+    return fs.statSync(p).mtimeMs;
+  } catch {
+    return fs.lstatSync(p, { throwIfNoEntry: false })?.mtimeMs ?? null;
+  }
 }
 
 function refuse(why) {

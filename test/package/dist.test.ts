@@ -104,3 +104,26 @@ test('a dist/ missing or older than src/ is refused with one line naming the fil
   assert.equal(stale.status, 2);
   assert.equal(stale.stderr, `mistral-tune: dist/ is older than src/cli/new.ts: run \`npm run build\` in ${dir}\n`);
 });
+
+test('a symbolic link to nothing in src/ (an Emacs lock of a file being edited, .#main.ts) is no error: dist/ is judged by the link\'s own time', () => {
+  const dir = tempDir('mt-dist-');
+  fs.mkdirSync(path.join(dir, 'bin'));
+  fs.copyFileSync(BIN, path.join(dir, 'bin', 'mistral-tune.js'));
+  fs.mkdirSync(path.join(dir, 'src', 'cli'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'src', 'cli', 'main.ts'), '');
+  fs.symlinkSync('user@host.1234:1733390000', path.join(dir, 'src', 'cli', '.#main.ts'));
+  fs.mkdirSync(path.join(dir, 'dist', 'cli'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'dist', 'cli', 'main.js'), "export async function main() { process.stdout.write('built\\n'); return 0; }\n");
+  const bin = path.join(dir, 'bin', 'mistral-tune.js');
+  // built before the link was made: stale, said in one line (was fs.statSync's ENOENT with its stack trace, exit 1)
+  const old = new Date(Date.now() - 60_000);
+  fs.writeFileSync(path.join(dir, 'dist', '.built'), '');
+  fs.utimesSync(path.join(dir, 'dist', '.built'), old, old);
+  const stale = node([bin], dir);
+  assert.equal(stale.status, 2, stale.stderr);
+  assert.match(stale.stderr, /^mistral-tune: dist\/ is older than src\/cli\S*: run `npm run build` in /);
+  // built after it: runs
+  fs.writeFileSync(path.join(dir, 'dist', '.built'), '');
+  const built = node([bin], dir);
+  assert.equal(built.stdout, 'built\n', built.stderr);
+});
