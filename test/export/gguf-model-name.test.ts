@@ -109,6 +109,16 @@ test('a card whose front matter nests block lists 3,000 deep is warned of and re
   }
 });
 
+test('a card that is not UTF-8 (a Latin-1 "Modèle") is warned of and read as none, not written into the file with U+FFFD', () => {
+  const dir = path.join(tempDir('mt-gguf-card-'), 'my-model');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'README.md'), Buffer.concat([Buffer.from('---\nname: Mod'), Buffer.from([0xe8]), Buffer.from('le\nlicense: mit\n---\n')]));
+  const { result, stderr } = captureStderr(() => modelMetadata(cfg, 'f16', folderProvenance(dir, null), 7241732096));
+  assert.equal(value(result, 'general.name'), 'My Model'); // was "Mod\uFFFDle"
+  assert.equal(value(result, 'general.license'), undefined);
+  assert.match(stderr, /README\.md: it is not UTF-8 text: the GGUF file takes no name, license or tags from it/);
+});
+
 test('a model folder\'s card gives author, version, organization, finetune, basename, description, size label, source and datasets as convert_hf_to_gguf.py writes them, over what the ids say', () => {
   const dir = path.join(tempDir('mt-gguf-card-'), 'my-model');
   fs.mkdirSync(dir);

@@ -8,6 +8,7 @@
 // dataset_sources; license, license_name, license_link; tags + pipeline_tag; languages + language) and
 // set_gguf_meta_model (a license list joined by ","; base model and dataset entries numbered general.base_model.N.*,
 // general.dataset.N.*). Sampling defaults come from generation_config.json there, not from the card: not written.
+import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
@@ -23,7 +24,13 @@ export function readModelCard(dir: string): Record<string, unknown> {
   const file = path.join(dir, 'README.md');
   if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return {};
   // Python's str.splitlines(): every line break it knows, not only \n
-  const lines = withIo(file, 'read the model card', () => fs.readFileSync(file, 'utf8')).split(/\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/);
+  const bytes = withIo(file, 'read the model card', () => fs.readFileSync(file));
+  // gguf-py reads the card as UTF-8 and fails on other bytes: a Latin-1 card's name or license is not written with U+FFFD
+  if (!isUtf8(bytes)) {
+    warn(`${file}: it is not UTF-8 text: the GGUF file takes no name, license or tags from it`);
+    return {};
+  }
+  const lines = bytes.toString('utf8').split(/\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/);
   if (lines[0] !== '---') return {};
   const end = lines.indexOf('---', 1);
   const text = (end < 0 ? lines.slice(1) : lines.slice(1, end)).join('\n').replaceAll('\t', '  ');
