@@ -156,7 +156,13 @@ export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords
   if (cfg.method === 'lora' && opts.merge) {
     // before anything is written, and the adapter as loading it would after the base model (minutes for a 7B) refuse it
     const base = requireModelFolder(cfg, mergeCall(words), opts.run);
-    readUnchanged(source, () => readAdapterInfo(source, loadConfig(base).numLayers));
+    const info = readUnchanged(source, () => readAdapterInfo(source, loadConfig(base).numLayers));
+    // the merged config.json's id2label names the head's classes: config.yaml's labels edited to another count since the
+    // run (eval and classify of the run refuse them too) would write a model whose head transformers cannot load
+    if (cfg.task === 'classification' && cfg.labels && info.hasScore && cfg.labels.length !== info.numLabels) {
+      throw new UserError(`labels: ${cfg.labels.length} class names for the run's head of ${info.numLabels} classes: a merged model's id2label ` +
+        `names one per class; put the run's ${info.numLabels} class names back`, `${runPath(opts.run, 'config')}`);
+    }
   }
   const existing = withIo(opts.out, 'use as the output folder', () => fs.statSync(opts.out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (existing && !existing.isDirectory()) throw new UserError(`the output exists and is not a folder: give ${words.say('out')} a new folder, or an empty one`, opts.out);

@@ -19,7 +19,7 @@ import { saveModelFolder } from '../../src/model/save.ts';
 import { validate } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { deadPid, FIXTURES, relErr, TINY_BASE } from '../helpers.ts';
+import { deadPid, FIXTURES, literal, relErr, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
@@ -289,6 +289,21 @@ test('a merged classification model is a MistralForSequenceClassification folder
   assert.ok(relErr(merged.classLogits(probe), expected) < tol('selfLogits'));
   const adapterCfg = JSON.parse(fs.readFileSync(path.join(run, 'adapter', 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
   assert.equal(adapterCfg.task_type, 'SEQ_CLS');
+});
+
+test('export --merge of a classification run whose config.yaml lists other than one class name per head row is refused, not written with an id2label that does not fit the head', async () => {
+  const run = path.join(tmp(), 'run');
+  fs.cpSync(readOnlyRun('classification'), run, { recursive: true });
+  const config = path.join(run, 'config.yaml');
+  const yaml = fs.readFileSync(config, 'utf8');
+  assert.match(yaml, /^labels:\n {2}- a\n {2}- b\n {2}- c\n/m);
+  fs.writeFileSync(config, yaml.replace(/^labels:\n {2}- a\n {2}- b\n {2}- c\n/m, 'labels:\n  - a\n  - b\n'));
+  const out = path.join(tmp(), 'merged');
+  const r = await cli(['export', '--run', run, '--out', out, '--merge']);
+  assert.equal(r.status, 2, r.stderr);
+  // was: exit 0, config.json's id2label {0: a, 1: b} over a score.weight of 3 rows, which transformers refuses to load
+  assert.match(r.stderr, new RegExp(`^error: ${literal(config)}: labels: 2 class names for the run's head of 3 classes: a merged model's id2label names one per class; put the run's 3 class names back$`, 'm'));
+  assert.equal(fs.existsSync(out), false);
 });
 
 test('an adapter folder has a README.md model card: base model, classes in index order, and Python that loads it with PEFT', () => {
