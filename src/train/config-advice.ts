@@ -155,7 +155,7 @@ const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries({
   // axolotl's names
   base_model: 'model', micro_batch_size: 'batch_size', num_epochs: 'epochs', sequence_len: 'max_seq_len', lora_target_modules: 'lora.target_modules',
   early_stopping_patience: 'early_stopping.patience', use_gradient_checkpointing: 'activation_checkpointing', adapter: 'method', datasets: 'data.train',
-  use_cpu: 'device', no_cuda: 'device',
+  use_cpu: 'device', no_cuda: 'device', sample_packing: 'packing',
 }));
 
 /**
@@ -203,6 +203,11 @@ const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
   dataset_text_field: "mistral-tune prepare reads the text from another field with --field text=KEY; data.train takes its output",
   exclude_modules: 'name the projections to adapt in lora.target_modules',
   lora_bias: "no bias is trained (PEFT's default, lora_bias: false): leave it out",
+  // which tokens are trained: TRL's SFTConfig and axolotl name it with booleans, data.train_on with a choice
+  assistant_only_loss: 'data.train_on says which tokens are trained: assistant (the default: assistant turns, and the completion of a prompt/completion record) or all',
+  completion_only_loss: 'data.train_on says which tokens are trained: assistant (the default: assistant turns, and the completion of a prompt/completion record) or all',
+  train_on_inputs: 'data.train_on says which tokens are trained: assistant (the default, train_on_inputs: false) or all (train_on_inputs: true)',
+  lora_target_linear: 'write lora.target_modules: all-linear (the default: all 7 projections of every layer)',
   // PEFT's LoraConfig.revision, the base model's Hub revision: the model is the local folder `model` names
   revision: 'the base model is the local folder model names, as it is on disk (nothing is fetched from the Hub)',
 }));

@@ -191,6 +191,14 @@ test('keys of HF, PEFT and axolotl with no counterpart here say what to do inste
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntype: cosine\n')), /unknown key "type" \(did you mean "schedule\.type"\?\)/);
 });
 
+test("TRL's and axolotl's names for which tokens are trained, packing and all-linear point to ours (had no hint)", () => {
+  for (const key of ['assistant_only_loss', 'completion_only_loss', 'train_on_inputs']) {
+    assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\n${key}: true\n`)), new RegExp(`unknown key "${key}": data\\.train_on says which tokens are trained: assistant \\(the default`), key);
+  }
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nsample_packing: true\n')), /unknown key "sample_packing" \(did you mean "packing"\?\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora_target_linear: true\n')), /unknown key "lora_target_linear": write lora\.target_modules: all-linear/);
+});
+
 test('a value YAML read otherwise than meant says so: yes/on (strings in YAML 1.2), a quoted number, part of an epoch', () => {
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nshuffle: yes\n')), /shuffle: must be true or false \(got the string "yes"\) \(write true or false: YAML reads "yes" as a string\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.use_dora', 'on']]), /--lora\.use_dora: must be true or false .*\(write true or false: YAML reads "on" as a string\)$/);
