@@ -115,3 +115,16 @@ test("output_dir's default is under the current directory, not the config's fold
   const row = readme.split('\n').find((l) => l.startsWith('| `output_dir` |'))!;
   assert.match(row, /current directory/);
 });
+
+test("data.train_on's row says what it does to {prompt, completion} records, whose prompt `all` trains (was: chats only)", async () => {
+  const { tokenizeRecord } = await import('../src/data/tokenize.ts');
+  const { loadTokenizer } = await import('../src/tokenizer/load.ts');
+  const tok = loadTokenizer(path.join(ROOT, 'models', 'mistral-tune-tiny'));
+  const record = { shape: 'prompt_completion' as const, prompt: 'Q: capital of France?\nA:', completion: ' Paris' };
+  const trained = (trainOn: 'assistant' | 'all') => [...tokenizeRecord(record, tok, { trainOn }).row!.labels!].filter((l) => l !== -100).length;
+  assert.equal(trained('assistant'), 2, 'the completion ("▁Paris" joined to the prompt) and EOS');
+  assert.ok(trained('all') > trained('assistant') + 5, 'the prompt too');
+  const row = /^\| `data\.train_on` \|[^\n]*$/m.exec(readme)?.[0] ?? '';
+  assert.match(row, /`\{prompt, completion\}` records on the completion only/);
+  assert.match(row, /`all`: the prompt too/);
+});

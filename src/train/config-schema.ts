@@ -59,7 +59,7 @@ export const TrainConfigSchema = z.object({
     train: z.string().min(1).describe('training data: a prepare output or any file prepare accepts'),
     val: z.string().min(1).nullable().default(null).describe('validation data (evaluated at step 0 and every eval.every_steps)'),
     test: z.string().min(1).nullable().default(null).describe('test data (evaluated once at the end)'),
-    train_on: z.enum(['assistant', 'all']).default('assistant').describe('chats: train on assistant turns only, or on every token'),
+    train_on: z.enum(['assistant', 'all']).default('assistant').describe('chats: train on assistant turns only, prompt/completion records on the completion only (TRL\'s assistant_only_loss and completion_only_loss); all: on every token'),
   }).strict().describe('the data files, of which data.train is required'),
   lora: z.object({
     r: int(1).default(8).describe('rank'),
