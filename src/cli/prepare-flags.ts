@@ -1,6 +1,6 @@
 // mistral-tune prepare's usage and the checks of its flags: every one made before prepare.ts (its thread, the out
 // folder's handling) loads, and before the tokenizer, on prepare's thread, loads.
-import { DEFAULTS, refuseNoTrainShare, type DedupMode } from '../data/prepare-options.ts';
+import { DEFAULTS, refuseNoTrainShare, refuseUnusedOptions, type DedupMode } from '../data/prepare-options.ts';
 import { FORMATS, TEXT_SPLITS, type Format, type TextSplit } from '../data/ingest/types.ts';
 import { parseLabelsOption } from '../data/labels.ts';
 import { DEFAULT_FIELDS, type FieldMap, type Task } from '../data/record.ts';
@@ -128,7 +128,9 @@ export function parse(argv: string[]): PrepareArgs | null {
   // every option is checked before the tokenizer loads (and says so): a bad one is the only line printed
   const labels = f.labels === undefined ? undefined : parseLabelsOption(f.labels);
   const options: PrepareJob['options'] = {
-    inputs, outDir, task, dedup, nearThreshold, format, overflow, overwrite: f.overwrite === true,
+    inputs, outDir, task, dedup, format, overwrite: f.overwrite === true,
+    // given or not: a --near-threshold or --overflow that another flag leaves unused is refused (refuseUnusedOptions)
+    nearThreshold: f['near-threshold'] === undefined ? undefined : nearThreshold, overflow: f.overflow === undefined ? undefined : overflow,
     val: f.val, test: f.test,
     split: parseSplit(f.split, (f.val ?? []).length > 0 && (f.test ?? []).length > 0),
     seed: intOption('seed', f.seed, DEFAULTS.seed, 0),
@@ -140,5 +142,6 @@ export function parse(argv: string[]): PrepareArgs | null {
     keepPlaceholders: f['keep-placeholders'] === true,
     stripHtml: f['strip-html'] === true,
   };
+  refuseUnusedOptions(options);
   return { options, tokenizer: f.tokenizer, quiet: f.quiet === true, json: f.json === true };
 }

@@ -69,6 +69,19 @@ export function refuseNoTrainShare(split: readonly number[], given: string, both
   }
 }
 
+/**
+ * Throws for an option that another leaves nothing to do (it would change nothing, unseen): --labels without
+ * classification, --near-threshold without --dedup near, --overflow without --max-tokens. The CLI checks them before
+ * the tokenizer loads, prepare again for a library caller.
+ */
+export function refuseUnusedOptions(opts: Pick<PrepareOptions, 'labels' | 'task' | 'nearThreshold' | 'dedup' | 'overflow' | 'maxTokens'>, words: OptionWords = FLAG_WORDS): void {
+  const say = words.say, at = words.where;
+  if (opts.labels && (opts.task ?? DEFAULTS.task) !== 'classification') throw new UserError(`${say('labels')} needs ${optionIs(words, 'task', 'classification')}`, at);
+  const dedup = opts.dedup ?? DEFAULTS.dedup;
+  if (opts.nearThreshold !== undefined && dedup !== 'near') throw new UserError(`${say('nearThreshold')} needs ${optionIs(words, 'dedup', 'near')} (the default): ${optionIs(words, 'dedup', dedup)} looks for no near duplicate`, at);
+  if (opts.overflow !== undefined && opts.maxTokens === undefined) throw new UserError(`${say('overflow')} needs ${say('maxTokens')}: it says what becomes of a record longer than that, and without it no record is`, at);
+}
+
 export function validateOptions(opts: PrepareOptions, split: readonly number[], nearThreshold: number, words: OptionWords): void {
   const say = words.say, at = words.where;
   if (opts.inputs.length === 0) throw new UserError(`no ${say('inputs')} files given`, at);
@@ -85,7 +98,7 @@ export function validateOptions(opts: PrepareOptions, split: readonly number[], 
   for (const [lo, hi, name] of [[opts.minChars, opts.maxChars, 'Chars'], [opts.minTokens, opts.maxTokens, 'Tokens']] as const) {
     if (lo !== undefined && hi !== undefined && lo > hi) throw new UserError(`${say(`min${name}`)} ${lo} is more than ${say(`max${name}`)} ${hi}: every record would be rejected`, at);
   }
-  if (opts.labels && (opts.task ?? DEFAULTS.task) !== 'classification') throw new UserError(`${say('labels')} needs ${optionIs(words, 'task', 'classification')}`, at);
+  refuseUnusedOptions(opts, words);
   if (opts.labels && opts.labels.length < 2) throw new UserError(`${say('labels')} needs at least two classes`, at);
   if (opts.labels) {
     const seen = new Set<string>();

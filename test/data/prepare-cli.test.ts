@@ -35,6 +35,30 @@ test('prepare writes the five files, a readable summary on stderr, and report.js
   assert.match(r.stderr, /splits: {2}train 17 {2}val 2 {2}test 2/);
 });
 
+test('an option another leaves nothing to do is refused before the tokenizer loads, as --labels without classification (was: taken and unused, unsaid)', async () => {
+  writeFiles(dir, { 'ok.jsonl': '{"text": "fine"}\n' });
+  const cases: Array<[string[], string]> = [
+    [['--dedup', 'exact', '--near-threshold', '0.5'], 'error: --near-threshold needs --dedup near (the default): --dedup exact looks for no near duplicate'],
+    [['--dedup', 'none', '--near-threshold', '0.9'], 'error: --near-threshold needs --dedup near (the default): --dedup none looks for no near duplicate'],
+    [['--overflow', 'truncate'], 'error: --overflow needs --max-tokens: it says what becomes of a record longer than that, and without it no record is'],
+    [['--labels', 'a,b'], 'error: --labels needs --task classification'],
+  ];
+  for (const [bad, line] of cases) {
+    const r = await cli('--input', 'ok.jsonl', '--out', 'o', ...bad);
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr, `${line}\n`, 'the one line, no tokenizer line before it');
+  }
+  // with what they need, each is taken
+  for (const good of [['--near-threshold', '0.5'], ['--max-tokens', '100', '--overflow', 'truncate']]) {
+    assert.equal((await cli('--input', 'ok.jsonl', '--out', 'o', '--overwrite', '--quiet', ...good)).status, 0, good.join(' '));
+  }
+  // a library call is told in its words
+  const { prepare } = await import('../../src/data/prepare.ts');
+  const { loadTokenizer } = await import('../../src/tokenizer/load.ts');
+  assert.throws(() => prepare({ inputs: [path.join(dir, 'ok.jsonl')], outDir: path.join(dir, 'lib'), tokenizer: loadTokenizer(undefined), dedup: 'exact', nearThreshold: 0.5 }),
+    { message: "prepare: options.nearThreshold needs options.dedup 'near' (the default): options.dedup 'exact' looks for no near duplicate" });
+});
+
 test('errors are one line, with what and where, and exit status 2', async () => {
   writeFiles(dir, { 'ok.jsonl': '{"text": "fine"}\n' });
   const cases: Array<[string[], RegExp]> = [
