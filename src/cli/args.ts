@@ -31,7 +31,7 @@ export function parseCommand<V>(command: string, argv: string[], options: Option
   try {
     const r = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true, tokens: true });
     checkRepeats(r.tokens, options);
-    checkPaths(r.values);
+    checkPaths(r.values, allowPositionals ? r.positionals : []);
     const order = r.tokens.flatMap((t): ArgToken[] => (t.kind === 'option' ? [{ kind: 'option', name: t.name, value: t.value }]
       : t.kind === 'positional' ? [{ kind: 'positional', value: t.value }] : []));
     return { values: r.values as V, positionals: r.positionals, order };
@@ -84,14 +84,27 @@ export function givenTwice(flag: string, first: string, second: string): UserErr
 /** The flags whose values are paths: read from the current folder as they are, so a `~` left there is refused. */
 const PATH_FLAGS: ReadonlySet<string> = new Set(['input', 'out', 'data', 'run', 'model', 'adapter', 'tokenizer', 'messages', 'val', 'test']);
 
-/** `--out=~/x` (a shell expands ~ only at a word's start) or a quoted "$HOME/x": refused naming the flag, not made as a folder "~". */
-function checkPaths(values: Record<string, unknown>): void {
+/**
+ * `--out=~/x` (a shell expands ~ only at a word's start) or a quoted "$HOME/x": refused naming the flag, not made as a
+ * folder "~"; so is such a positional (every command that takes them takes paths: prepare's inputs, dashboard's runs),
+ * which no shell reads when a program or an exec-form Dockerfile CMD starts the command.
+ */
+function checkPaths(values: Record<string, unknown>, positionals: readonly string[]): void {
   for (const [flag, value] of Object.entries(values)) {
     if (!PATH_FLAGS.has(flag)) continue;
     for (const v of Array.isArray(value) ? value : [value]) {
       const unexpanded = typeof v === 'string' ? unexpandedPath(v, process.cwd()) : null;
       if (unexpanded !== null) throw new UserError(unexpanded, `--${flag}`);
     }
+  }
+  refuseUnexpanded(positionals);
+}
+
+/** Refuses a path argument (not a flag's value) that holds a `~` or `$NAME` no shell expanded (unexpanded-path.ts). */
+export function refuseUnexpanded(paths: readonly string[]): void {
+  for (const p of paths) {
+    const unexpanded = unexpandedPath(p, process.cwd());
+    if (unexpanded !== null) throw new UserError(unexpanded);
   }
 }
 

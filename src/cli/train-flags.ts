@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import { didYouMean } from '../util/did-you-mean.ts';
 import { UserError } from '../util/errors.ts';
-import { givenTwice, missingValue, portOption, takesNoValue } from './args.ts';
+import { givenTwice, missingValue, portOption, refuseUnexpanded, takesNoValue } from './args.ts';
 
 export const usage = `mistral-tune train CONFIG.yaml [options] [--key.sub value ...]
 mistral-tune train RUN_DIR --resume
@@ -146,6 +146,7 @@ export async function parse(argv: string[]): Promise<TrainArgs | null> {
     throw new UserError(resume ? 'a run folder (or its config file) is required: mistral-tune train RUN_DIR --resume (see --help)'
       : 'a config file is required: mistral-tune train CONFIG.yaml (see --help)');
   }
+  refuseUnexpanded([file]);
   if (overwrite && resume) throw new UserError('--overwrite and --resume contradict each other: choose one');
   if (json && !dry) throw new UserError('--json goes with --dry-run (a run writes its metrics to metrics.jsonl)');
   return { file, overwrite, resume, dashboard, dry, json, port, overrides };

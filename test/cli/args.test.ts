@@ -34,6 +34,17 @@ test('a path flag holding a ~ or $NAME no shell expanded (--out=~/x, a quoted "$
   assert.equal(parseCommand<{ prompt: string }>('generate', ['--prompt=~/x $HOME'], opts).values.prompt, '~/x $HOME');
 });
 
+test("a path given as an argument (prepare's inputs, dashboard's runs, train's config) holding a ~ or $NAME no shell expanded is refused as a flag's is (was: \"no such file\")", async () => {
+  const opts = { out: { type: 'string' as const }, input: { type: 'string' as const, multiple: true } };
+  assert.throws(() => parseCommand('prepare', ['--input', 'a.jsonl', '~/b.jsonl', '--out', 'o'], opts, true),
+    (e) => isUserError(e) && e.message.startsWith('"~/b.jsonl" holds ~ (the home folder), which no shell expanded here'));
+  assert.throws(() => parseCommand('dashboard', ['$HOME/runs'], {}, true), (e) => isUserError(e) && e.message.startsWith('"$HOME/runs" holds $HOME (an environment variable)'));
+  const { parse } = await import('../../src/cli/train-flags.ts');
+  await assert.rejects(parse(['~/c.yaml', '--dry-run']), (e) => isUserError(e) && e.message.startsWith('"~/c.yaml" holds ~ (the home folder), which no shell expanded here'));
+  await assert.rejects(parse(['--resume', '--', '$HOME/runs/x']), (e) => isUserError(e) && e.message.startsWith('"$HOME/runs/x" holds $HOME'));
+  assert.equal((await parse(['c.yaml', '--max_steps', '3']))!.file, 'c.yaml');
+});
+
 test('a one-value flag given twice with different values is refused naming both; the same value twice, or a repeatable flag, is taken', () => {
   const opts = { task: { type: 'string' as const }, input: { type: 'string' as const, multiple: true }, json: { type: 'boolean' as const } };
   assert.throws(() => parseCommand('prepare', ['--task', 'classification', '--input', 'a', '--task=generation'], opts),
