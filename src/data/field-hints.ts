@@ -63,6 +63,21 @@ export function textColumnHint(v: Record<string, unknown>, labelKey: string | nu
 }
 
 /**
+ * For a classification record without its label field: the field option that reads the label, when one to four other
+ * fields hold a scalar (not the text's field, nor an id): a `labels` column (transformers' own name), `sentiment`,
+ * `category`. Empty when it has none.
+ */
+export function labelColumnHint(v: Record<string, unknown>, textKey: string, words: OptionWords = FLAG_WORDS): string {
+  const labels = Object.keys(v).filter((k) => {
+    const x = ownField(v, k);
+    return k !== textKey && !/^_?(id|idx|index|uuid|guid)$/i.test(k) && (typeof x === 'number' || typeof x === 'boolean' || (typeof x === 'string' && x.trim() !== ''));
+  });
+  if (labels.length === 0 || labels.length > 4) return '';
+  const option = (k: string) => fieldIs(words, 'label', k);
+  return labels.length === 1 ? `; ${option(labels[0]!)} reads it as the label` : `; name the label field: ${labels.map(option).join(' or ')}`;
+}
+
+/**
  * For a record whose fields sit one level down ({"data": {"text": …}, "label": …}, as some exports nest them): field
  * options read a record's own keys, not nested ones — what lifts them, in place of a hint to read a string beside the
  * object (its label) as the text. Empty where no object field holds a record key.

@@ -9,7 +9,7 @@ import { ownField } from '../util/json-file.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import { conversationalPair, detectChat } from './chat-record.ts';
 import { normalizeText } from './clean.ts';
-import { chatGptExportHint, claudeExportHint, fieldIs, nestedRecordHint, preferenceHint, textColumnHint, turnsHint } from './field-hints.ts';
+import { chatGptExportHint, claudeExportHint, fieldIs, labelColumnHint, nestedRecordHint, preferenceHint, textColumnHint, turnsHint } from './field-hints.ts';
 import { isTurn } from './ingest/json-object-scan.ts';
 import { numberSpelling, parseJsonNotingNumbers, readingRecord } from './ingest/number-spellings.ts';
 import { mojibakeRepairs } from './mojibake.ts';
@@ -279,7 +279,7 @@ function labelOf(v: Record<string, unknown>, f: FieldMap, classes: LabelReading,
   const c = canonicalLabel(ownField(v, f.label), classes, () => numberSpelling(v, f.label));
   if ('error' in c) return reject('unknown_label', c.error);
   if (c.label === null) {
-    const missing = reject('missing_label', c.why === undefined ? (has(v, f.label) ? `"${f.label}" is empty` : `no "${f.label}" field`) : c.why + noLabelHint(c.noLabel, words));
+    const missing = reject('missing_label', c.why === undefined ? (has(v, f.label) ? `"${f.label}" is empty` : `no "${f.label}" field${labelColumnHint(v, f.text, words)}`) : c.why + noLabelHint(c.noLabel, words));
     return c.noLabel ? { ...missing, noLabel: c.noLabel } : missing;
   }
   return { label: c.label };

@@ -78,6 +78,20 @@ test('rejections: unknown and ambiguous shapes, wrong task, empty fields, roles,
   assert.equal(reason(detectRecord({ input_ids: [1, 600] }, 'generation', DEFAULT_FIELDS, 512)), 'invalid_tokens');
 });
 
+test('a classification record without its label field names the fields that may hold it, as one without its text field does (was: no "label" field, alone)', () => {
+  const detail = (v: unknown) => {
+    const r = cls(v);
+    assert.ok('reason' in r && r.reason === 'missing_label', JSON.stringify(v));
+    return r.detail;
+  };
+  assert.equal(detail({ text: 'good film', labels: 1 }), 'no "label" field; --field label=labels reads it as the label');
+  assert.equal(detail({ text: 'good film', sentiment: 'positive', idx: 3 }), 'no "label" field; --field label=sentiment reads it as the label');
+  assert.equal(detail({ text: 'good film', category: 'a', stars: 5 }), 'no "label" field; name the label field: --field label=category or --field label=stars');
+  // no field to name: the text's own, an id, or nothing
+  assert.equal(detail({ text: 'good film', id: 7 }), 'no "label" field');
+  assert.equal(detail({ text: 'blank label', label: '  ', sentiment: 'x' }), '"label" is empty');
+});
+
 test('an empty system turn is dropped, not the record', () => {
   assert.deepEqual(gen({ messages: [{ role: 'system', content: ' ' }, { role: 'user', content: 'u' }, { role: 'assistant', content: 'a' }] }), {
     record: { shape: 'chat', messages: [{ role: 'user', content: 'u' }, { role: 'assistant', content: 'a' }] },
