@@ -85,11 +85,13 @@ export function refuseUnusedOptions(opts: Pick<PrepareOptions, 'labels' | 'task'
 export function validateOptions(opts: PrepareOptions, split: readonly number[], nearThreshold: number, words: OptionWords): void {
   const say = words.say, at = words.where;
   if (opts.inputs.length === 0) throw new UserError(`no ${say('inputs')} files given`, at);
-  if (split.length !== 3 || split.some((x) => !(x >= 0)) || Math.abs(split.reduce((a, b) => a + b, 0) - 1) > 1e-6) {
-    throw new UserError(`${say('split')} must be three shares ≥ 0 that add up to 1 (train,val,test), got ${split.join(',')}`, at);
+  // numbers, for a caller in plain JavaScript: shares written as strings added up as text and put every record in train
+  if (!Array.isArray(split) || split.length !== 3 || split.some((x) => typeof x !== 'number' || !(x >= 0)) || !(Math.abs(split.reduce((a, b) => a + b, 0) - 1) <= 1e-6)) {
+    const got = Array.isArray(split) ? split.map((x) => (typeof x === 'number' ? String(x) : JSON.stringify(x))).join(',') : JSON.stringify(split);
+    throw new UserError(`${say('split')} must be three shares ≥ 0 that add up to 1 (train,val,test), got ${got}`, at);
   }
   refuseNoTrainShare(split, split.join(','), (opts.val ?? []).length > 0 && (opts.test ?? []).length > 0, words);
-  if (!(nearThreshold > 0 && nearThreshold <= 1)) throw new UserError(`${say('nearThreshold')} must be in (0, 1], got ${nearThreshold}`, at);
+  if (typeof nearThreshold !== 'number' || !(nearThreshold > 0 && nearThreshold <= 1)) throw new UserError(`${say('nearThreshold')} must be a number in (0, 1], got ${JSON.stringify(nearThreshold)}`, at);
   for (const [k, v] of Object.entries({ minChars: opts.minChars, maxChars: opts.maxChars, minTokens: opts.minTokens, maxTokens: opts.maxTokens })) {
     if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0)) throw new UserError(`${say(k)} must be an integer ≥ 0, got ${v}`, at);
   }

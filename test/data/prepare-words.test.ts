@@ -115,3 +115,12 @@ test("prepare's token limits are named as its caller gave them: the summary's tr
   const cli = run('tokens-cli', FLAG_WORDS);
   for (const said of ['1 kept record is longer than --max-tokens and will be truncated', 'fewer than --min-tokens 6']) assert.ok(cli.includes(said), `${said}\n${cli}`);
 });
+
+test('a library caller\'s split or nearThreshold of strings is refused naming the option (was: split "0.8,0.1,0.1" a TypeError, ["0.8", "0.1", "0.1"] every record in train)', () => {
+  const run = (more: Record<string, unknown>) => () => prepare({ inputs: [f['in.jsonl']!], outDir: path.join(dir, 'typed'), tokenizer: tok, ...more } as unknown as PrepareOptions);
+  assert.throws(run({ split: '0.8,0.1,0.1' }), (e) => isUserError(e) && e.message === 'prepare: options.split must be three shares ≥ 0 that add up to 1 (train,val,test), got "0.8,0.1,0.1"');
+  assert.throws(run({ split: ['0.8', '0.1', '0.1'] }), (e) => isUserError(e) && e.message === 'prepare: options.split must be three shares ≥ 0 that add up to 1 (train,val,test), got "0.8","0.1","0.1"');
+  assert.throws(run({ nearThreshold: '0.5' }), (e) => isUserError(e) && e.message === 'prepare: options.nearThreshold must be a number in (0, 1], got "0.5"');
+  // numbers as before
+  assert.throws(run({ split: [0.8, 0.3, 0.1] }), (e) => isUserError(e) && e.message === 'prepare: options.split must be three shares ≥ 0 that add up to 1 (train,val,test), got 0.8,0.3,0.1');
+});
