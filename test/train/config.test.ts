@@ -10,6 +10,7 @@ import { loadTokenizer } from '../../src/tokenizer/index.ts';
 import { loadTrainConfig } from '../../src/train/config.ts';
 import { classesFor } from '../../src/train/data.ts';
 import { warmupStepsOf } from '../../src/train/schedule.ts';
+import { isUserError } from '../../src/util/errors.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
 import { readFixture, TINY } from '../helpers.ts';
@@ -567,4 +568,13 @@ test('an override that turns a key of the file into a mapping (--model.seed with
   // a whole random model given by flags is taken
   const cfg = loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['model.config', '{vocab_size: 32000}'], ['model.init', 'random']]);
   assert.deepEqual(cfg.model, { config: { vocab_size: 32000 }, init: 'random', seed: null });
+});
+
+test("loadTrainConfig's overrides from plain JavaScript: an object or a number value is one UserError naming it (was: TypeError 'overrides is not iterable', 'source is not a string')", () => {
+  const f = file('model: m\ndata: {train: t}\n');
+  const call = (o: unknown) => () => loadTrainConfig(f, o as Array<[string, string]>);
+  assert.throws(call({ max_steps: 3 }), (e) => isUserError(e) && /^loadTrainConfig: overrides is an object: give a list of \[key, value\] pairs of strings, as the command line gives them: \[\['max_steps', '10'\]/.test(e.message));
+  assert.throws(call([['max_steps', 3]]), (e) => isUserError(e) && e.message.startsWith('loadTrainConfig: overrides[0] is ["max_steps",3]: give a list of [key, value] pairs of strings'));
+  assert.throws(() => loadTrainConfig(5 as unknown as string), (e) => isUserError(e) && e.message.startsWith('loadTrainConfig: file is 5: give the path of a YAML config'));
+  assert.equal(loadTrainConfig(f, [['max_steps', '3']]).max_steps, 3);
 });
