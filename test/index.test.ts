@@ -102,6 +102,24 @@ test('library functions given missing or ill-typed arguments say which, naming t
   }
 });
 
+test('library options outside their set are refused naming them, not taken as the default (loadTokenRows trainOn, overflow, task, maxSeqLen; loadModel precision)', async () => {
+  const loose = api as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const file = path.join(tempDir('mt-index-rows-'), 'a.jsonl');
+  fs.writeFileSync(file, '{"text": "hello there"}\n');
+  const calls: Array<[string, unknown[], string]> = [
+    // was: trainOn 'assistant_only' read as 'assistant', overflow 'drop_long' as 'truncate', task 'classify' as generation, maxSeqLen '64' compared as text
+    ['loadTokenRows', [file, { trainOn: 'assistant_only' }], 'loadTokenRows: options.trainOn is "assistant_only": give one of "assistant", "all"'],
+    ['loadTokenRows', [file, { overflow: 'drop_long', maxSeqLen: 4 }], 'loadTokenRows: options.overflow is "drop_long": give one of "truncate", "drop"'],
+    ['loadTokenRows', [file, { task: 'classify' }], 'loadTokenRows: options.task is "classify": give one of "generation", "classification"'],
+    ['loadTokenRows', [file, { maxSeqLen: '64' }], 'loadTokenRows: options.maxSeqLen is "64": give an integer ≥ 1'],
+    // was: 'fp16' loaded as fp32
+    ['loadModel', [TINY_BASE, { backend: {}, precision: 'fp16' }], 'loadModel: options.precision: "fp16" is not one of auto, fp32, bf16'],
+  ];
+  for (const [fn, args, message] of calls) {
+    await assert.rejects(async () => loose[fn]!(...args), (e: unknown) => e instanceof api.UserError && e.message === message, `${fn}(${JSON.stringify(args).slice(1, -1)})`);
+  }
+});
+
 test('exportGgufFile, the CLI\'s GGUF export, is in the library: a LoRA adapter alone as a GGUF adapter file', () => {
   const out = path.join(tempDir('mt-index-gguf-'), 'sub', 'adapter.gguf');
   const r = api.exportGgufFile({ model: TINY_BASE, adapter: path.join(TINY, 'adapter_init'), out, format: 'gguf-lora' });

@@ -5,7 +5,7 @@
 // would reject stops the load with its file:line and reason, and so does a row whose token ids or class label fall
 // outside the model (checkRow: vocabSize, numLabels). A CSV file read as
 // JSON Lines is said to be one in that error (firstLinesHint).
-import { needArg } from '../util/api-args.ts';
+import { needArg, needOneOf } from '../util/api-args.ts';
 import { shellWord } from '../util/shell-quote.ts';
 import * as path from 'node:path';
 import { DEFAULT_MAX_CHARS, maxRawCharsFor } from './char-limits.ts';
@@ -90,6 +90,11 @@ export interface LoadedRows {
 export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedRows {
   needArg('loadTokenRows', 'file', file, 'string', { hint: 'the path of a .jsonl file' });
   needArg('loadTokenRows', 'options', opts, 'object');
+  // a value outside its set was taken as the default unseen (trainOn 'assistant_only' as 'assistant', overflow 'drop_long' as 'truncate')
+  for (const [key, values] of [['task', ['generation', 'classification']], ['trainOn', ['assistant', 'all']], ['overflow', ['truncate', 'drop']]] as const) {
+    if (opts[key] !== undefined) needOneOf('loadTokenRows', `options.${key}`, opts[key], values);
+  }
+  if (opts.maxSeqLen !== undefined && !(Number.isSafeInteger(opts.maxSeqLen) && opts.maxSeqLen >= 1)) throw new UserError(`options.maxSeqLen is ${JSON.stringify(opts.maxSeqLen)}: give an integer ≥ 1`, 'loadTokenRows');
   const task = opts.task ?? 'generation', words = opts.words ?? libraryWords('loadTokenRows');
   const cleans = (detail: string): string => cleansWith(detail, file, words);
   const fields = resolveFields(opts.fields, words);

@@ -2,9 +2,10 @@
 // logits and cross-entropy, computed in row chunks so the (N, V) logits never exist whole) or the
 // sequence-classification head. Forward here; the backward passes are in backward.ts.
 import { needArg } from '../util/api-args.ts';
+import { libraryWords } from '../util/option-words.ts';
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { zeros } from '../backend/buffers.ts';
-import { modelDTypes, precisionDType, type DType, type ModelDTypes, type Precision } from '../backend/dtype.ts';
+import { modelDTypes, parsePrecision, precisionDType, type DType, type ModelDTypes, type Precision } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { allocateActivations, freeActivations, LOGIT_ROWS, loraPlan, type Activations, type LayerActs, type PlanShape } from './activations.ts';
 import { collate, type Batch, type TokenRow } from '../data/batch.ts';
@@ -476,6 +477,8 @@ export interface LoadModelOptions {
 export function loadModel(dir: string, opts: LoadModelOptions): MistralModel {
   needArg('loadModel', 'the model folder', dir, 'string', { hint: 'the path of a Hugging Face model folder' });
   needArg('loadModel', 'options', opts, 'object', { hint: "an object such as {backend: createBackend('cpu')}" });
+  // 'fp16' was taken as fp32 unseen
+  if (opts.precision !== undefined) parsePrecision(opts.precision, libraryWords('loadModel'));
   requireModelFolder(dir);
   const declared = opts.config ?? loadConfig(dir);
   const ckpt = SafetensorsCheckpoint.open(dir);
