@@ -120,6 +120,15 @@ test('library options outside their set are refused naming them, not taken as th
   }
 });
 
+test("evaluateLoss given rows without inputIds (a JSONL line's {input_ids}) says so in one UserError, as evaluateClassification, which batches rows alike (was: TypeError reading 'length')", () => {
+  const model = api.loadModel(TINY_BASE, { backend: api.createBackend('cpu') });
+  const bad = [{ input_ids: [1, 2, 3] }] as unknown as api.TokenRow[];
+  const says = (e: unknown) => e instanceof api.UserError && e.message === "rows[0] has no inputIds: give token rows {inputIds, labels?}, as loadTokenRows(file).rows holds them (input_ids is a JSONL file's key, not a row's)";
+  assert.throws(() => api.evaluateLoss(model, bad, { batchSize: 1 }), says);
+  assert.throws(() => api.evaluateLoss(model, [{ inputIds: [1, 2, 3] } as unknown as api.TokenRow, bad[0]!], { batchSize: 2 }), (e) => e instanceof api.UserError && e.message.startsWith('rows[1] has no inputIds'));
+  assert.equal(api.evaluateLoss(model, [{ inputIds: Int32Array.from([1, 2, 3]) }], { batchSize: 1 }).tokens, 2);
+});
+
 test('exportGgufFile, the CLI\'s GGUF export, is in the library: a LoRA adapter alone as a GGUF adapter file', () => {
   const out = path.join(tempDir('mt-index-gguf-'), 'sub', 'adapter.gguf');
   const r = api.exportGgufFile({ model: TINY_BASE, adapter: path.join(TINY, 'adapter_init'), out, format: 'gguf-lora' });

@@ -104,6 +104,11 @@ export function* regimeBatches(model: MistralModel, rows: Iterable<TokenRow>, ba
   const pending: [EvalBatch, EvalBatch] = [{ rows: [], indices: [] }, { rows: [], indices: [] }];
   let i = 0;
   for (const row of rows) {
+    // a caller in plain JavaScript: a JSONL line's {input_ids} was a TypeError from inside (reading 'length')
+    const ids = (row as Partial<TokenRow> | null)?.inputIds;
+    if (!Array.isArray(ids) && !ArrayBuffer.isView(ids)) {
+      throw new UserError(`rows[${i}] has no inputIds: give token rows {inputIds, labels?}, as loadTokenRows(file).rows holds them (input_ids is a JSONL file's key, not a row's)`);
+    }
     const b = pending[model.ropeRegime(row.inputIds.length)];
     b.rows.push(row);
     b.indices.push(i++);
