@@ -50,15 +50,16 @@ export function claudeExportHint(v: Record<string, unknown>): string {
 /**
  * For a record with none of the shape fields: the field option that reads its text, when it has one to four fields
  * holding text (a string that is not a number; the label's field aside): SST-2's `sentence`, a corpus's `content`, AG
- * News' `Title` and `Description`. Empty when it has none.
+ * News' `Title` and `Description`. Empty when it has none. `option`: the option that reads a key as the text (classify's
+ * `--text-field KEY`; by default the field option).
  */
-export function textColumnHint(v: Record<string, unknown>, labelKey: string | null, words: OptionWords = FLAG_WORDS): string {
+export function textColumnHint(v: Record<string, unknown>, labelKey: string | null, words: OptionWords = FLAG_WORDS,
+  option: (key: string) => string = (k) => fieldIs(words, 'text', k)): string {
   const texts = Object.keys(v).filter((k) => {
     const x = ownField(v, k);
     return k !== labelKey && typeof x === 'string' && x.trim() !== '' && !/^\s*[-+]?\d+(?:\.\d+)?\s*$/.test(x);
   });
   if (texts.length === 0 || texts.length > 4) return '';
-  const option = (k: string) => fieldIs(words, 'text', k);
   return texts.length === 1 ? `; ${option(texts[0]!)} reads it as the text` : `; name the text field: ${texts.map(option).join(' or ')}`;
 }
 

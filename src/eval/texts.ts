@@ -11,9 +11,11 @@ import { numberSpelling, readingRecord } from '../data/ingest/number-spellings.t
 import { notARecordError, withUnreadLists } from '../data/ingest/json-layout.ts';
 import { isJsonObject, jsonLinesNote } from '../data/ingest/text.ts';
 import { defectRejection, recordAt, recordPlace, type Format, type RecordAt } from '../data/ingest/types.ts';
+import { textColumnHint } from '../data/field-hints.ts';
 import { textValue, typeName } from '../data/record-fields.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, ownField } from '../util/json-file.ts';
+import { FLAG_WORDS } from '../util/option-words.ts';
 import { readLines } from '../util/lines.ts';
 
 /** A text and where it is: its line, and its place among the file's records where its line holds others (RecordAt). */
@@ -58,7 +60,7 @@ export function readTextsToClassify(file: string, textField = 'text', opts: { fo
       if (notARecord !== null) throw notARecord;
       const raw = textValue(textField, given, v);
       // a file's one object whose lists of records were not read (RawItem.unreadLists) says so with the error
-      if (raw === null) throw new UserError(withUnreadLists(given === undefined ? `no "${textField}" field (--text-field names another)` : `"${textField}" is ${typeName(given)}, not a string`, item), where);
+      if (raw === null) throw new UserError(withUnreadLists(given === undefined ? `no "${textField}" field${textColumnHint(v, null, FLAG_WORDS, (k) => `--text-field ${/[\s"']/.test(k) ? JSON.stringify(k) : k}`) || ' (--text-field names another)'}` : `"${textField}" is ${typeName(given)}, not a string`, item), where);
       const lone = loneSurrogateDetail(textField, raw);
       if (lone !== null) throw new UserError(lone, where);
       const text = normalizeText(raw);

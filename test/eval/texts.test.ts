@@ -27,7 +27,7 @@ test('a multi-line JSON array: a text alone on its line is named by the line, tw
     'alone-bad.json': '[\n{"text": "a"},\n{"text": "b"}, {"text": "c"},\n{"text": ""}\n]\n',
   });
   assert.deepEqual(places(f['lines.json']!), [[2, undefined], [3, 2], [3, 3], [4, undefined]]);
-  stopsAt(f['shared-bad.json']!, ':3 (record 3)', 'no "text" field (--text-field names another)');
+  stopsAt(f['shared-bad.json']!, ':3 (record 3)', 'no "text" field; --text-field body reads it as the text');
   stopsAt(f['alone-bad.json']!, ':4', '"text" is empty');
 });
 
@@ -61,4 +61,18 @@ test('plain text: blank lines are skipped; a line of control or zero-width chara
   const detail = 'the line holds only control or zero-width characters, no text to classify: remove it, or make it a blank line';
   stopsAt(f['control.txt']!, ':2', detail);
   stopsAt(f['invisible.txt']!, ':3', detail);
+});
+
+test('a record without the text field names the fields that may hold it and the --text-field that reads them, as prepare names --field text=KEY (was: "--text-field names another" alone)', () => {
+  const f = writeFiles({
+    'sst2.csv': 'sentence,label\ngood film,1\n',
+    'two.jsonl': '{"review": "good film", "summary": "good", "stars": 5}\n',
+    'spaced.jsonl': '{"my text": "good film", "label": 1}\n',
+    'none.jsonl': '{"n": 1}\n',
+  });
+  stopsAt(f['sst2.csv']!, ':2', 'no "text" field; --text-field sentence reads it as the text');
+  stopsAt(f['two.jsonl']!, ':1', 'no "text" field; name the text field: --text-field review or --text-field summary');
+  stopsAt(f['spaced.jsonl']!, ':1', 'no "text" field; --text-field "my text" reads it as the text');
+  stopsAt(f['none.jsonl']!, ':1', 'no "text" field (--text-field names another)');
+  assert.deepEqual(readTextsToClassify(f['sst2.csv']!, 'sentence').map((t) => t.text), ['good film']);
 });
