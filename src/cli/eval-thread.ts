@@ -15,7 +15,7 @@ import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { hasScoreHeadFolder } from '../model/task.ts';
 import { loadModelTokenizer } from '../tokenizer/load.ts';
-import { classesFor, editedSplitWarning, loadNotes } from '../train/data.ts';
+import { classesFor, editedSplitWarning, loadNotes, truncationWarning } from '../train/data.ts';
 import { dynamicRopeRefusal } from '../model/rope-config.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
@@ -82,6 +82,8 @@ export function evalCommand(a: EvalArgs): void {
     const rows = loaded.rows;
     const edited = editedSplitWarning(dataFile, loaded.stats);
     if (edited) warn(edited);
+    const cut = truncationWarning(loaded.stats, target.maxSeqLen ?? undefined, '--max-seq-len');
+    if (cut) warn(`${dataFile}: ${cut}`);
     const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
     const dynamic = dynamicRopeRefusal(model.cfg, rows.reduce((m, r) => Math.max(m, r.inputIds.length), 0), `--max-seq-len ${model.cfg.maxPositionEmbeddings} cuts the rows`);
     if (dynamic) throw new UserError(dynamic, dataFile);

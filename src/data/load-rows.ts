@@ -78,6 +78,10 @@ export interface LoadedRows {
     systemUnrendered: number;
     /** Chats read with turns left out: assistant turns before the first user turn, user turns after the last assistant turn. */
     cutShort: number;
+    /** Tokens that truncation to maxSeqLen left out of the rows kept (truncationWarning says when they are most of the file). */
+    cutTokens: number;
+    /** The file was read as plain text, the whole file one record (no textSplit): truncation keeps only its start. */
+    wholeText: boolean;
     /**
      * For a prepare output (train/val/test.jsonl beside its report.json), the records the report gives that split;
      * null otherwise. Another count than `records` means the file was edited, or comes from another prepare run
@@ -148,7 +152,8 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     refuseOneBased(labels, integerLabels(records.map((r) => r.record)), { named, words, ...(words.cli ? { command: 'mistral-tune prepare --task classification' } : {}), where: file });
   }
 
-  const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0, cutShort, reported: reportedCount(file, report) };
+  const wholeText = format === 'text' && (opts.textSplit ?? 'file') === 'file';
+  const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0, cutShort, cutTokens: 0, wholeText, reported: reportedCount(file, report) };
   const rows: TokenRow[] = [];
   for (const { record, where, layout } of records) {
     let r;
@@ -167,6 +172,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     }
     checkRow(r.row, { vocabSize: opts.vocabSize ?? tok?.vocabSize, numLabels: opts.numLabels }, where);
     stats.tokens += r.row.inputIds.length;
+    stats.cutTokens += r.length - r.row.inputIds.length;
     if (r.row.labels) stats.targets += countTargets(r.row);
     rows.push(r.row);
   }

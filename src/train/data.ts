@@ -53,6 +53,8 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
     onNote: (note) => warn(`${key}: ${file}: ${note}`), formatFlag: false,
   });
   const notes = loadNotes(r.stats, cfg.max_seq_len, cfg.overflow);
+  const cut = truncationWarning(r.stats, cfg.max_seq_len, 'max_seq_len');
+  if (cut) warn(`${key}: ${file}: ${cut}`);
   const edited = editedSplitWarning(file, r.stats);
   if (edited) warn(`${key}: ${edited}`);
   if (r.stats.systemUnrendered > 0) {
@@ -84,6 +86,21 @@ export function loadNotes(stats: LoadedRows['stats'], maxSeqLen: number | undefi
     stats.dropped ? `${stats.dropped} dropped (${dropped})` : '',
     stats.cutShort ? `${stats.cutShort} chats read without their assistant turns before the first user turn or user turns after the last assistant turn` : '',
   ].filter(Boolean);
+}
+
+/**
+ * The warning for a file most of whose tokens truncation to `maxSeqLen` left out, or null: a few long rows cut is
+ * usual (the info line counts them), but a plain-text file read whole is one example, of which a run trains (an eval
+ * scores) only the start — where HF's load_dataset("text") reads a line an example. `raise`: the setting to raise.
+ */
+export function truncationWarning(stats: LoadedRows['stats'], maxSeqLen: number | undefined, raise: string): string | null {
+  const total = stats.tokens + stats.cutTokens;
+  if (maxSeqLen === undefined || stats.cutTokens * 2 <= total) return null;
+  const pct = Math.round((100 * stats.cutTokens) / total);
+  const what = `${stats.cutTokens.toLocaleString('en')} of its ${total.toLocaleString('en')} tokens (${pct}%) are left out: ${stats.truncated} ${stats.truncated === 1 ? 'row is' : 'rows are'} cut to ${maxSeqLen} tokens`;
+  return stats.wholeText
+    ? `${what}, and a plain-text file is one example, whole: make examples of its paragraphs or lines with mistral-tune prepare --text-split blank-lines (or lines)`
+    : `${what}: raise ${raise}, or split the rows`;
 }
 
 /** Class names as prepare canonicalises labels (trimmed NFC; a name written as an integer is that integer). */

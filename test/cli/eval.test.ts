@@ -283,6 +283,27 @@ test('eval --max-seq-len: the truncated and dropped rows are counted on stderr, 
   assert.match((await cli('eval', '--help')).stdout, /--max-seq-len N\s+truncate longer examples to N tokens; one left with no target token is dropped/);
 });
 
+test('a file most of whose tokens --max-seq-len cuts is warned of with the share left out; a plain-text file (one example, whole) is told to prepare --text-split (was: "1 truncated", an info line alone)', async () => {
+  const dir = tmpDir();
+  const corpus = path.join(dir, 'corpus.txt');
+  // paragraphs of a book: HF's load_dataset("text") reads a line an example, this reads the file as one
+  fs.writeFileSync(corpus, Array.from({ length: 12 }, (_, i) => `Paragraph ${i}: the quick brown fox jumps over the lazy dog near the river bank.`).join('\n\n') + '\n');
+  const model = path.join(ROOT, 'models', 'mistral-tune-tiny');
+  const r = await cli('eval', '--model', model, '--data', corpus, '--max-seq-len', '32', '--device', 'cpu', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const warning = r.stderr.split('\n').find((l) => l.startsWith('warning: '));
+  assert.match(warning ?? '', /^warning: \S+corpus\.txt: [\d,]+ of its [\d,]+ tokens \(\d+%\) are left out: 1 row is cut to 32 tokens, and a plain-text file is one example, whole: make examples of its paragraphs or lines with mistral-tune prepare --text-split blank-lines \(or lines\)$/);
+  // rows of a JSONL file cut the same way: raise the setting
+  const rows = path.join(dir, 'long.jsonl');
+  fs.writeFileSync(rows, JSON.stringify({ text: 'word '.repeat(200) }) + '\n');
+  assert.match((await cli('eval', '--model', model, '--data', rows, '--max-seq-len', '32', '--device', 'cpu', '--json')).stderr,
+    /^warning: \S+long\.jsonl: [\d,]+ of its [\d,]+ tokens \(\d+%\) are left out: 1 row is cut to 32 tokens: raise --max-seq-len, or split the rows$/m);
+  // a few tokens cut (under half): the info line's count alone, as before
+  const short = path.join(dir, 'short.jsonl');
+  fs.writeFileSync(short, JSON.stringify({ text: 'word '.repeat(40) }) + '\n');
+  assert.doesNotMatch((await cli('eval', '--model', model, '--data', short, '--max-seq-len', '32', '--device', 'cpu', '--json')).stderr, /warning/);
+});
+
 test('eval: JSON Lines in a file read as plain text (no .jsonl: /dev/stdin, a bare name) is warned of, as prepare warns; --format jsonl reads its records', async () => {
   // before: scored as one text made of JSON, with not a word
   const file = path.join(tmpDir(), 'rows');
