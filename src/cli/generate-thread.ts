@@ -69,9 +69,10 @@ export function generateCommand(f: GenerateFlags): void {
     const ids = promptIds(tokenizer, f, messages);
     const file = readGenerationConfig(modelDir);
     const settings = generationSettings(given, file, ids.length, model.cfg.maxPositionEmbeddings);
-    if (settings.temperature === 0 && unused.length > 0) {
+    if (settings.temperature === 0) {
       const why = given.temperature === 0 ? 'with --temperature 0' : 'without --temperature (or do_sample true in generation_config.json)';
-      warn(`${unused.join(' and ')} choose${unused.length === 1 ? 's' : ''} among tokens only when sampling: ${why} generation is greedy; give --temperature > 0 to sample`);
+      if (unused.length > 0) warn(`${unused.join(' and ')} choose${unused.length === 1 ? 's' : ''} among tokens only when sampling: ${why} generation is greedy; give --temperature > 0 to sample`);
+      if (f.seed !== undefined) warn(`--seed seeds sampling only: ${why} generation is greedy, the same for every seed; give --temperature > 0 to sample`);
     }
     if (file.unsupported.length > 0) warn(`${file.file}: ${file.unsupported.join(', ')}: not applied (HF's generate() would; this one has no such setting)`);
     if (settings.fromFile.length > 0) info(`generate: from ${file.file}: ${settings.fromFile.join(', ')} (flags override)`);

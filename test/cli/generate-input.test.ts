@@ -93,3 +93,13 @@ test('a model whose embedding has rows past its tokenizer\'s ids generates them 
   assert.match(warnings[0]!, /^warning: generated token id (3[2-9]|[4-6]\d)\d{3}, which the tokenizer \(32000 ids\) has no token for: .* written as nothing/);
   assert.doesNotMatch(r.err, /RangeError|\n {4}at /);
 });
+
+test('--seed without a temperature (greedy) warns that it changes nothing, as --top-k does; with one, no warning (was: taken and unused, unsaid)', async () => {
+  const greedy = await cli('--prompt', 'Hi', '--max-new-tokens', '2', '--seed', '7');
+  assert.equal(greedy.status, 0, greedy.stderr);
+  assert.match(greedy.stderr, /^warning: --seed seeds sampling only: without --temperature \(or do_sample true in generation_config.json\) generation is greedy, the same for every seed; give --temperature > 0 to sample$/m);
+  assert.match((await cli('--prompt', 'Hi', '--max-new-tokens', '2', '--seed', '7', '--temperature', '0')).stderr, /^warning: --seed seeds sampling only: with --temperature 0 generation is greedy/m);
+  const sampled = await cli('--prompt', 'Hi', '--max-new-tokens', '2', '--seed', '7', '--temperature', '0.7');
+  assert.equal(sampled.status, 0, sampled.stderr);
+  assert.doesNotMatch(sampled.stderr, /warning/);
+});
