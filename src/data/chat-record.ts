@@ -39,6 +39,15 @@ export function toolCallField(m: Record<string, unknown>): string | undefined {
   return ['tool_calls', 'function_call'].find((k) => { const x = ownField(m, k); return x !== undefined && x !== null && !(Array.isArray(x) && x.length === 0); });
 }
 
+/**
+ * The field of a message that holds its reasoning apart from its content (DeepSeek's and Qwen 3's reasoning_content,
+ * gpt-oss's thinking, OpenRouter's reasoning), non-empty, or undefined: a template of transformers renders it, the
+ * turn as read here (role and content) would be trained without it.
+ */
+export function reasoningField(m: Record<string, unknown>): string | undefined {
+  return ['reasoning_content', 'reasoning', 'thinking'].find((k) => { const x = ownField(m, k); return typeof x === 'string' && x.trim() !== ''; });
+}
+
 /** Why `role` (at `where`, e.g. messages[0].role) is none of ours, with what it likely means: prepare's and generate's words. */
 export function roleRefusal(role: unknown, where: string, sharegpt: boolean, reader: 'prepare' | 'generate' = 'prepare'): string {
   const named = typeof role === 'string' ? role.trim().toLowerCase() : '';
@@ -77,6 +86,11 @@ export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_
     if (r === null) return reject('invalid_roles', roleRefusal(role, `${where}.${f.role}`, f.role === 'from'));
     const calls = toolCallField(mm);
     if (calls !== undefined) return reject('unknown_shape', `${where} is a tool call ("${calls}"): tool use is not supported, only text turns are trained`);
+    // as a "thinking" part of the content is refused (layouts.ts textOfParts): its text would be left out unseen
+    const reasoning = reasoningField(mm);
+    if (reasoning !== undefined) {
+      return reject('unknown_shape', `${where} holds reasoning apart from its content ("${reasoning}"), which is not read: only ${f.content} is trained; write the reasoning into ${f.content} as the model's template shows it (e.g. <think>…</think> before the answer), or remove "${reasoning}" to train without it`);
+    }
     const noContent = misnamed(f.content);
     if (noContent !== null) return reject('unknown_shape', noContent);
     const parts = textOfParts(ownField(mm, f.content), `${where}.${f.content}`);

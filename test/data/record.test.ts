@@ -92,6 +92,18 @@ test('a classification record without its label field names the fields that may 
   assert.equal(detail({ text: 'blank label', label: '  ', sentiment: 'x' }), '"label" is empty');
 });
 
+test("an assistant turn's reasoning kept apart from its content (reasoning_content, thinking, reasoning) is refused, as a thinking part of the content is (was: dropped unseen, the turn trained without it)", () => {
+  const chat = (extra: Record<string, unknown>) => ({ messages: [{ role: 'user', content: 'What is 2+2?' }, { role: 'assistant', content: '4', ...extra }] });
+  for (const key of ['reasoning_content', 'thinking', 'reasoning']) {
+    const r = gen(chat({ [key]: 'Two and two make four.' }));
+    assert.ok('reason' in r && r.reason === 'unknown_shape', key);
+    assert.equal(r.detail, `messages[1] holds reasoning apart from its content ("${key}"), which is not read: only content is trained; write the reasoning into content as the model's template shows it (e.g. <think>…</think> before the answer), or remove "${key}" to train without it`);
+  }
+  // empty or null, as exports write it for a turn without reasoning: the chat is read
+  assert.equal(reason(gen(chat({ reasoning_content: '' }))), 'ok');
+  assert.equal(reason(gen(chat({ reasoning_content: null }))), 'ok');
+});
+
 test('an empty system turn is dropped, not the record', () => {
   assert.deepEqual(gen({ messages: [{ role: 'system', content: ' ' }, { role: 'user', content: 'u' }, { role: 'assistant', content: 'a' }] }), {
     record: { shape: 'chat', messages: [{ role: 'user', content: 'u' }, { role: 'assistant', content: 'a' }] },
