@@ -2,6 +2,7 @@
 // (placeholder.ts), the text of a special token, the length in characters, a label outside the given classes.
 // prepare runs them after a record is read and normalised, before deduplication.
 import { charLength } from './clean.ts';
+import { hasHtml } from './html.ts';
 import { labelsIs, nearClassHint, type LabelSet } from './labels.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import { placeholderOf } from './placeholder.ts';
@@ -31,7 +32,10 @@ export function checkRecord(rec: DataRecord, limits: RecordLimits, specials: rea
   const texts = fields.map((f) => f.text);
   for (const { text, name } of fields) {
     for (const s of specials) {
-      if (text.includes(s)) return { reason: 'special_token', detail: `${name} contains the special token ${JSON.stringify(s)}` };
+      // Mistral's <s> and </s> are HTML's strikethrough tags too: in text that holds other HTML (<s>struck</s>, <p>…),
+      // scraped markup rather than a sequence's start or end, which --strip-html removes
+      const tag = hasHtml(s) && hasHtml(text.split(s).join('')) ? ` (an HTML tag there? ${say('stripHtml')} removes tags, this one with them)` : '';
+      if (text.includes(s)) return { reason: 'special_token', detail: `${name} contains the special token ${JSON.stringify(s)}${tag}` };
     }
   }
   const { minChars, maxChars } = limits;

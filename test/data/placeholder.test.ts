@@ -45,6 +45,17 @@ test('checkRecord: a word such as None is kept as an answer, rejected where no a
   assert.equal(checkRecord({ shape: 'prompt_completion', prompt: 'Q? ', completion: 'A <unk>' }, limits, ['<unk>'], null)!.detail, '"completion" contains the special token "<unk>"');
 });
 
+test("a special token's text that is HTML's strikethrough tag, in text with other HTML, says --strip-html removes it (was: the special token alone)", () => {
+  const special = ['<unk>', '<s>', '</s>'];
+  assert.equal(checkRecord({ shape: 'text', text: 'this is <s>bad</s> good' }, limits, special, null)!.detail,
+    '"text" contains the special token "<s>" (an HTML tag there? --strip-html removes tags, this one with them)');
+  assert.equal(checkRecord({ shape: 'text', text: '<p>price </s> end</p>' }, limits, special, null)!.detail,
+    '"text" contains the special token "</s>" (an HTML tag there? --strip-html removes tags, this one with them)');
+  // alone, or not a tag: a sequence's end written into the text, said as before
+  assert.equal(checkRecord({ shape: 'text', text: 'stop </s> here' }, limits, special, null)!.detail, '"text" contains the special token "</s>"');
+  assert.equal(checkRecord({ shape: 'text', text: '<b>x</b> and <unk>' }, limits, special, null)!.detail, '"text" contains the special token "<unk>"');
+});
+
 test('prepare --keep-placeholders keeps them, and says so in report.json', () => {
   const dir = tempDir('mt-placeholder-');
   const f = writeFiles(dir, {
