@@ -22,6 +22,8 @@ export interface SplitContext {
   unknownLabelFix?: string;
   /** How an error in a data file names prepare's options (LoadRowsOptions.words). */
   words?: OptionWords;
+  /** Told each split's load stats (its `key`, data.train …), for report.json's count of what loading cut or left out. */
+  onLoaded?: (key: string, stats: LoadedRows['stats']) => void;
 }
 
 /**
@@ -52,6 +54,7 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
     trainOn: cfg.data.train_on, maxSeqLen: cfg.max_seq_len, overflow: cfg.overflow, wrongTaskFix: ctx.wrongTaskFix, unknownLabelFix: ctx.unknownLabelFix, words: ctx.words,
     onNote: (note) => warn(`${key}: ${file}: ${note}`), formatFlag: false,
   });
+  ctx.onLoaded?.(key, r.stats);
   const notes = loadNotes(r.stats, cfg.max_seq_len, cfg.overflow);
   const cut = truncationWarning(r.stats, cfg.max_seq_len, 'max_seq_len');
   if (cut) warn(`${key}: ${file}: ${cut}`);

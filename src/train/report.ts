@@ -30,6 +30,8 @@ export function writeReport(dir: RunDir, metrics: MetricsLog, run: RunSetup, r: 
     model: modelName(run.cfg),
     labels: run.cfg.labels,
     examples: { train: run.train.length, val: run.val?.length ?? 0, test: run.test?.length ?? 0 },
+    // what loading left out (overflow: drop, no target left) or cut (truncate) to max_seq_len, said on stderr as it loaded
+    ...loadedCounts(run.loaded),
     steps: r.steps,
     total_steps: run.totalSteps,
     epochs: r.steps / run.stepsPerEpoch,
@@ -57,6 +59,16 @@ export function curvesOf(rows: Iterable<Record<string, unknown>>): { train: Curv
     else if (x.split === 'val') val.add({ step: x.step, loss: x.loss, ...(typeof x.data_fingerprint === 'string' ? { data_fingerprint: x.data_fingerprint } : {}) });
   }
   return { train: train.points(), val: val.points() };
+}
+
+/** report.json's examples_dropped and examples_truncated: each split's count where any is not 0 (none at all: neither key). */
+function loadedCounts(loaded: RunSetup['loaded']): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const what of ['dropped', 'truncated'] as const) {
+    const counts = Object.fromEntries(Object.entries(loaded).filter(([, n]) => n[what] > 0).map(([split, n]) => [split, n[what]]));
+    if (Object.keys(counts).length > 0) out[`examples_${what}`] = counts;
+  }
+  return out;
 }
 
 /** Whether the lowest val loss is not the one best/ holds (its weights were lost), which report.json then says too. */

@@ -55,6 +55,8 @@ export interface RunSetup {
   totalSteps: number;
   /** The rows of the largest training micro-batch (trainBatchRows), planned once at set-up. */
   batchRows: number;
+  /** Records of each split that loading dropped or truncated (max_seq_len, overflow), which report.json counts. */
+  loaded: Partial<Record<'train' | 'val' | 'test', { dropped: number; truncated: number }>>;
 }
 
 /**
@@ -130,7 +132,9 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
     cfg, vocabSize: model.cfg.vocabSize, tokenizer: runTokenizer(cfg, model.cfg.vocabSize),
     wrongTaskFix: wrongTaskFix(cfg, { resuming, generation: model.weights.lmHead !== null && !classificationAdapter }),
     unknownLabelFix: unknownLabelFix(resuming, place), words,
+    onLoaded: (key: string, st: { dropped: number; truncated: number }) => { loaded[key.replace('data.', '') as 'train' | 'val' | 'test'] = { dropped: st.dropped, truncated: st.truncated }; },
   };
+  const loaded: RunSetup['loaded'] = {};
   const train = loadRunSplit(cfg.data.train, 'data.train', ctx, place);
   const val = cfg.data.val ? loadRunSplit(cfg.data.val, 'data.val', ctx, place) : null;
   const test = cfg.data.test ? loadRunSplit(cfg.data.test, 'data.test', ctx, place) : null;
@@ -150,7 +154,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
   warnUnusedSettings(cfg, model.cfg, steps, train, v);
   return {
     cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, ...steps,
-    batchRows,
+    batchRows, loaded,
   };
 }
 

@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { loadNotes } from '../../src/train/data.ts';
 import { tempDir } from '../temp-dir.ts';
+import { TINY_BASE } from '../helpers.ts';
+import { cliIn } from '../cli/in-process-cli.ts';
 
 test('overflow drop: exactly the records over max_seq_len are dropped, in order, and counted in the load notes', () => {
   const dir = tempDir('mt-overflow-drop-');
@@ -34,6 +36,33 @@ test('overflow drop: exactly the records over max_seq_len are dropped, in order,
     // the same file truncated keeps every record and counts the cut ones instead
     const cut = loadTokenRows(file, { maxSeqLen: 8, overflow: 'truncate', vocabSize: 64 });
     assert.deepEqual([cut.rows.length, cut.stats.truncated, cut.stats.dropped], [lengths.length, 3, 0]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("report.json counts each split's records that loading dropped or truncated (was: the stderr info line alone; examples gave what was left)", async () => {
+  const dir = tempDir('mt-overflow-report-');
+  try {
+    const rows = (lengths: number[]) => lengths.map((n) => JSON.stringify({ input_ids: [1, ...Array.from({ length: n - 1 }, (_, k) => 20 + k)] })).join('\n') + '\n';
+    fs.writeFileSync(path.join(dir, 'train.jsonl'), rows([5, 12, 6, 14, 4]));
+    fs.writeFileSync(path.join(dir, 'val.jsonl'), rows([5, 11]));
+    const config = (out: string, overflow: string) => fs.writeFileSync(path.join(dir, `${out}.yaml`),
+      `model: ${TINY_BASE}\ndata: {train: train.jsonl, val: val.jsonl}\nmax_seq_len: 8\noverflow: ${overflow}\nbatch_size: 2\nmax_steps: 1\neval: {samples: 0}\noutput_dir: ${out}\ndevice: cpu\n`);
+    const report = async (out: string, overflow: string) => {
+      config(out, overflow);
+      const r = await cliIn(dir, ['train', `${out}.yaml`]);
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(fs.readFileSync(path.join(dir, out, 'report.json'), 'utf8')) as Record<string, unknown>;
+    };
+    const dropped = await report('dropped', 'drop');
+    assert.deepEqual(dropped.examples, { train: 3, val: 1, test: 0 });
+    assert.deepEqual(dropped.examples_dropped, { train: 2, val: 1 });
+    assert.equal(dropped.examples_truncated, undefined);
+    const cut = await report('cut', 'truncate');
+    assert.deepEqual(cut.examples, { train: 5, val: 2, test: 0 });
+    assert.deepEqual(cut.examples_truncated, { train: 2, val: 1 });
+    assert.equal(cut.examples_dropped, undefined);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
