@@ -62,13 +62,21 @@ export function classifyCommand(a: ClassifyArgs): void {
     const maxSeqLen = target.maxSeqLen ?? undefined;
     const tokenized = texts.map((t) => {
       try {
-        return tokenizeRecord({ shape: 'classification', text: t.text, label: 0 }, tokenizer, { maxSeqLen, overflow: 'truncate' });
+        return tokenizeRecord({ shape: 'classification', text: t.text, label: 0 }, tokenizer, { maxSeqLen, overflow: 'truncate', specialTokenText: 'encode' });
       } catch (e) {
         if (isUserError(e)) throw new UserError(e.message, f.data !== undefined ? recordPlace(f.data, t) : '--text');
         throw e;
       }
     });
     const rows = tokenized.map((t) => t.row!);
+    // the text of a special token ("</s>") in a text to predict on is that token, as transformers' tokenizer reads it
+    // (training refuses such text): said, with the first place, not a stop of the whole file
+    const special = tokenized.findIndex((t) => t.specialText !== undefined);
+    if (special >= 0) {
+      const n = tokenized.filter((t) => t.specialText !== undefined).length, token = JSON.stringify(tokenized[special]!.specialText);
+      warn(`${f.data === undefined ? 'the text holds' : `${n} of ${counted(texts.length, 'text')} hold`} the text of a special token (${token}${f.data === undefined ? '' : `, the first at ${recordPlace(f.data, texts[special]!)}`}), ` +
+        'read as that token, as transformers\' tokenizer reads it (training refuses such text)');
+    }
     // a cut text is classified on its start only, as training read it: said, never silent
     const cut = tokenized.findIndex((t) => t.overflow === 'truncated');
     if (cut >= 0) {

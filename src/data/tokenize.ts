@@ -46,6 +46,12 @@ export interface TokenizeOptions {
   unknownLabelFix?: string;
   /** Bounds pre-tokenized ids when no tokenizer is given. */
   vocabSize?: number;
+  /**
+   * A classification text holding the text of a special token ("</s>"): refused (default: training and eval, where it
+   * would be learnt or scored as that token), or encoded as that token, as transformers' tokenizer encodes it (classify:
+   * a text to predict on; the record says which token: TokenizedRecord.specialText).
+   */
+  specialTokenText?: 'refuse' | 'encode';
 }
 
 export interface TokenizedRecord {
@@ -59,6 +65,8 @@ export interface TokenizedRecord {
    * turn only, so not in a chat that ends with an assistant turn): the sequence has no system prompt.
    */
   systemUnrendered?: boolean;
+  /** A classification text encoded with specialTokenText 'encode' that held the text of a special token: the first such. */
+  specialText?: string;
 }
 
 /** Token ids of a sequence and its labels (−100 = untrained) while they are built. */
@@ -101,9 +109,11 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: 
       return systemUnrendered(record.messages, rendered) ? { ...out, systemUnrendered: true } : out;
     }
     case 'classification': {
-      const ids = [...bos(tok), ...encodeText(tok, record.text, 'text')];
-      seq = { ids, labels: [] };
+      const text = opts.specialTokenText === 'encode' ? tok.encode(record.text) : encodeText(tok, record.text, 'text');
+      seq = { ids: [...bos(tok), ...text], labels: [] };
       label = classIndex(record.label, opts);
+      const special = opts.specialTokenText === 'encode' ? firstSpecial(tok, text) : undefined;
+      if (special !== undefined) return { ...finish(seq, label, opts), specialText: special };
       break;
     }
   }
@@ -183,13 +193,16 @@ export function specialTokenIds(tok: Tokenizer): ReadonlySet<number> {
  */
 function encodeText(tok: Tokenizer, text: string, field: string): number[] {
   const ids = tok.encode(text);
-  const special = specialTokenIds(tok);
-  for (const id of ids) {
-    if (special.has(id)) {
-      throw new UserError(`"${field}" contains the text of a special token (${JSON.stringify(tok.decode([id], { skipSpecialTokens: false }))})`);
-    }
-  }
+  const special = firstSpecial(tok, ids);
+  if (special !== undefined) throw new UserError(`"${field}" contains the text of a special token (${JSON.stringify(special)})`);
   return ids;
+}
+
+/** The text of the first special token among `ids`, or undefined. */
+function firstSpecial(tok: Tokenizer, ids: readonly number[]): string | undefined {
+  const special = specialTokenIds(tok);
+  const id = ids.find((i) => special.has(i));
+  return id === undefined ? undefined : tok.decode([id], { skipSpecialTokens: false });
 }
 
 /** The length of the common suffix of a and b, at most `max`. */

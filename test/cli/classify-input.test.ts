@@ -62,3 +62,19 @@ test('classify --run: one text of one cut to the run\'s max_seq_len is counted a
   assert.deepEqual(await warnings(file), [`warning: 1 of 1 text is ${cut} (${file}:1)`]);
   assert.deepEqual(await warnings(two), [`warning: 1 of 2 texts is ${cut} (${two}:2)`]);
 });
+
+test('classify: a text holding the text of a special token is read as that token, as transformers reads it, and said once with the first place (was: the whole file stopped there)', async () => {
+  const file = path.join(dir, 'special.txt');
+  fs.writeFileSync(file, 'fine\ngood</s>film\nbad <unk> film\n');
+  const r = await cli('--data', file, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim().split('\n').length, 3);
+  assert.deepEqual(r.stderr.split('\n').filter((l) => l.includes('special token')),
+    [`warning: 2 of 3 texts hold the text of a special token ("</s>", the first at ${file}:2), read as that token, as transformers' tokenizer reads it (training refuses such text)`]);
+  const one = await cli('--text', 'good</s>film', '--json');
+  assert.equal(one.status, 0, one.stderr);
+  assert.match(one.stderr, /^warning: the text holds the text of a special token \("<\/s>"\), read as that token/m);
+  const alone = JSON.parse(one.stdout) as { probs: Record<string, number> };
+  const inFile = JSON.parse(r.stdout.split('\n')[1]!) as { probs: Record<string, number> };
+  for (const c of Object.keys(alone.probs)) assert.ok(Math.abs(inFile.probs[c]! - alone.probs[c]!) < 1e-6, 'the same text, the same ids');
+});

@@ -246,6 +246,13 @@ test('pre-tokenized rows pass through, validated against the vocabulary', () => 
 test('special-token text inside a field is refused rather than ending the sequence early', () => {
   assert.throws(() => tokenizeRecord({ shape: 'text', text: 'stop</s>here' }, tok), /special token/);
   assert.throws(() => tokenizeRecord({ shape: 'text', text: 'an <unk> word' }, tok), /"text" contains the text of a special token \("<unk>"\)/);
+  // a classification text to predict on (classify) may hold one: that token's id, as transformers' tokenizer gives it
+  assert.throws(() => tokenizeRecord({ shape: 'classification', text: 'good</s>film', label: 0 }, tok), /"text" contains the text of a special token \("<\/s>"\)/);
+  const encoded = tokenizeRecord({ shape: 'classification', text: 'good</s>film', label: 0 }, tok, { specialTokenText: 'encode' });
+  assert.deepEqual([...encoded.row!.inputIds], [BOS, ...tok.encode('good</s>film')]);
+  assert.ok(encoded.row!.inputIds.includes(EOS));
+  assert.equal(encoded.specialText, '</s>');
+  assert.equal(tokenizeRecord({ shape: 'classification', text: 'good film', label: 0 }, tok, { specialTokenText: 'encode' }).specialText, undefined);
   assert.throws(() => tokenizeRecord({ shape: 'prompt_completion', prompt: 'Q: ', completion: '<unk>' }, tok), /special token \("<unk>"\)/);
   assert.throws(() => tokenizeRecord({ shape: 'classification', text: '<unk>', label: 0 }, tok), /special token/);
   assert.throws(() => tokenizeRecord({ shape: 'chat', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'a</s>b' }] }, tok), /"messages\[1\]\.content" contains the text of a special token \("<\/s>"\)/);
