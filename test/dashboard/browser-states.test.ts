@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { holdLock, onDashboardPage, seriesCounts, SKIP, type PageGlobals } from './browser-page.ts';
+import { colourPixels, holdLock, onDashboardPage, seriesCounts, SKIP, type PageGlobals } from './browser-page.ts';
 import { RUN_LAYOUT } from '../../src/run/layout.ts';
 import { RUN_CLS, RUN_GEN, tempRuns, waitFor } from './helpers.ts';
 
@@ -118,6 +118,36 @@ test('axes keep their ticks for a diverged loss (3e38) and a small lr (1e-9); st
       const steps = await ticks(page, 'loss', 0);
       assert.ok(steps.splits && steps.splits.length >= 2 && steps.splits.every((x) => Number.isInteger(x)), `step ticks: ${JSON.stringify(steps.splits)}`);
     });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('a loss past ±1.6e308 in one run (a corrupt or hostile metrics.jsonl) leaves the loss chart drawn, with its ticks, for the others', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  // finite in JSON and in a double, but uPlot's range padded 1.7e308 to Infinity, and -1e308 to 1e308 spans more than a double
+  const runs = { plain: [2.5, 2], past: [2.5, 1.7e308], both: [-1e308, 1e308] };
+  const dirs = Object.entries(runs).map(([name, losses]) => {
+    const run = path.join(tmp.root, name);
+    fs.mkdirSync(run);
+    fs.writeFileSync(path.join(run, 'metrics.jsonl'), [1, 2, 3, 4].map((step) => JSON.stringify({ step, loss: step === 3 ? losses[1] : step === 4 ? losses[0] : 2.5 - step / 10, lr: 1e-4 }) + '\n').join(''));
+    return run;
+  });
+  try {
+    for (const shown of [dirs.slice(0, 2), [dirs[0]!, dirs[2]!]]) {
+      await onDashboardPage(shown, async (page) => {
+        await page.waitForSelector('article[data-run="1"] [data-steps="4"]', { timeout: 10_000 });
+        await page.waitForTimeout(200);
+        const y = await page.evaluate(() => {
+          const plot = (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot as unknown as { scales: { y: { min: number; max: number } }; axes: Array<{ _values: string[] | null }> };
+          return { min: plot.scales.y.min, max: plot.scales.y.max, ticks: plot.axes[1]!._values };
+        });
+        assert.ok(Number.isFinite(y.min) && Number.isFinite(y.max) && Number.isFinite(y.max - y.min), `loss y range ${y.min}..${y.max}`);
+        assert.ok(y.ticks && y.ticks.length >= 3, `loss axis ticks: ${JSON.stringify(y.ticks)}`);
+        const [plain] = await colourPixels(page, 'loss', [[31, 119, 180]]);
+        assert.ok(plain! > 0, 'the plain run\'s loss line is drawn');
+      });
+    }
   } finally {
     tmp.cleanup();
   }

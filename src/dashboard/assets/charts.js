@@ -87,6 +87,21 @@ function buildData(def, series) {
   return [xs, ...maps.map((m) => xs.map((x) => (m.has(x) ? m.get(x) : null)))];
 }
 
+/** Half the largest double: a range within ±it spans a number a double holds. */
+const HALF_MAX = Number.MAX_VALUE / 2;
+
+/**
+ * uPlot's own y range (the data's, padded by a tenth), kept finite: a value past ±1.6e308 was padded to ±Infinity, and
+ * values of ±1e308 together spanned more than a double holds, so the chart drew no line and no tick for any of the runs
+ * it overlays. Train's values are float32 (at most 3.4e38): only a corrupt or hostile metrics.jsonl holds such a one,
+ * and where no finite range holds it, its points lie off the chart and the other runs' are drawn.
+ */
+function yRange(u, dataMin, dataMax) {
+  if (dataMin == null) return [null, null];
+  const [lo, hi] = uPlot.rangeNum(dataMin, dataMax, 0.1, true).map((v) => Math.min(Math.max(v, -Number.MAX_VALUE), Number.MAX_VALUE));
+  return Number.isFinite(hi - lo) ? [lo, hi] : [Math.max(lo, -HALF_MAX), Math.min(hi, HALF_MAX)];
+}
+
 /** A colour of the page's theme (style.css: light, or dark as the system asks), read each time a chart draws, so that
  * a switch of the system's theme needs only a redraw (app.js). */
 const themeColour = (name) => () => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -146,7 +161,7 @@ function makePlot(chart, runs, series, data, width = chartWidth(chart.el)) {
       title: chart.def.title,
       width,
       height: 230,
-      scales: { x: { time: false } },
+      scales: { x: { time: false }, y: { range: yRange } },
       series: seriesOptions(series).map((o) => (hidden.has(o.label) ? { ...o, show: false } : o)),
       axes: [
         { label: 'step', size: 40, labelSize: 18, incrs: STEP_INCRS, ...AXIS_COLOURS },
