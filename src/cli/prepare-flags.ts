@@ -61,8 +61,7 @@ interface Flags {
   'min-tokens'?: string; 'max-tokens'?: string; overflow?: string; json?: boolean; quiet?: boolean; overwrite?: boolean; help?: boolean;
 }
 
-function parseSplit(s: string | undefined, bothFiles: boolean): [number, number, number] {
-  if (s === undefined) return DEFAULTS.split;
+function parseSplit(s: string, bothFiles: boolean): [number, number, number] {
   // "1,," is no share of 0s (Number("") is 0)
   const parts = s.split(',').map((x) => decimalNumber(x) ?? NaN);
   if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x) || x < 0) || Math.abs(parts[0]! + parts[1]! + parts[2]! - 1) > 1e-6) {
@@ -132,7 +131,7 @@ export function parse(argv: string[]): PrepareArgs | null {
     // given or not: a --near-threshold or --overflow that another flag leaves unused is refused (refuseUnusedOptions)
     nearThreshold: f['near-threshold'] === undefined ? undefined : nearThreshold, overflow: f.overflow === undefined ? undefined : overflow,
     val: f.val, test: f.test,
-    split: parseSplit(f.split, (f.val ?? []).length > 0 && (f.test ?? []).length > 0),
+    split: f.split === undefined ? undefined : parseSplit(f.split, (f.val ?? []).length > 0 && (f.test ?? []).length > 0),
     seed: intOption('seed', f.seed, DEFAULTS.seed, 0),
     textSplit: f['text-split'] === undefined ? undefined : textSplit,
     fields: parseFields(f.field),

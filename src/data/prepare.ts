@@ -77,6 +77,10 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
 
   // --val/--test files first: a training record that repeats an evaluation record is the one rejected.
   const notes: string[] = [];
+  // shares given beside both --val and --test files are not used (every input record trains): said, not taken unseen
+  if (opts.split !== undefined && (opts.val ?? []).length > 0 && (opts.test ?? []).length > 0) {
+    notes.push(`${words.say('split')} ${split.join(',')} is not used: with both ${words.say('val')} and ${words.say('test')} files given, every input record trains`);
+  }
   /** Sources whose one JSON object holds only an empty list: a note says so, not the empty-file warning. */
   const emptyLists = new Set<number>();
   const tally = new ReadTally(); // how records were read (layouts, chats cut short), said in the report

@@ -144,3 +144,11 @@ test('a run stopped by bad input leaves no empty --out folder it made; one that 
   assert.equal((await cli('--input', 'bad-only.jsonl', '--out', 'kept/out', '--quiet')).status, 2);
   assert.deepEqual(fs.readdirSync(path.join(dir, 'kept/out')).sort(), ['rejected.jsonl', 'report.json']);
 });
+
+test('--split beside both --val and --test files is said to be unused: every input record trains (was: taken, unsaid)', async () => {
+  writeFiles(dir, { 'split-in.jsonl': '{"text": "an input record"}\n', 'split-v.jsonl': '{"text": "a validation record"}\n', 'split-t.jsonl': '{"text": "a test record"}\n' });
+  const r = await cli('--input', 'split-in.jsonl', '--val', 'split-v.jsonl', '--test', 'split-t.jsonl', '--split', '0.5,0.25,0.25', '--out', 'split-out');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /--split 0\.5,0\.25,0\.25 is not used: with both --val and --test files given, every input record trains/);
+  assert.match(r.stderr, /splits: {2}train 1 {2}val 1 {2}test 1/);
+});

@@ -502,7 +502,12 @@ test('a --split that gives train no share is refused before anything is read or 
   assert.ok(!fs.existsSync(outDir));
   // with both a --val and a --test file the shares are not used: every input record trains
   const f = writeFiles(dir, { 'in-both.jsonl': '{"text": "an input record"}\n', 'v.jsonl': '{"text": "a validation record"}\n', 't.jsonl': '{"text": "a test record"}\n' });
-  assert.deepEqual(run('both-files', { inputs: [f['in-both.jsonl']!], val: [f['v.jsonl']!], test: [f['t.jsonl']!], split: [0, 0.5, 0.5] }).report.splits, { train: 1, val: 1, test: 1 });
+  const both = run('both-files', { inputs: [f['in-both.jsonl']!], val: [f['v.jsonl']!], test: [f['t.jsonl']!], split: [0, 0.5, 0.5] }).report;
+  assert.deepEqual(both.splits, { train: 1, val: 1, test: 1 });
+  // said (was: taken unused, unsaid); not where no split was given
+  assert.ok(both.warnings.includes('options.split 0,0.5,0.5 is not used: with both options.val and options.test files given, every input record trains'), both.warnings.join('; '));
+  const unsaid = run('both-files-default', { inputs: [f['in-both.jsonl']!], val: [f['v.jsonl']!], test: [f['t.jsonl']!] }).report;
+  assert.ok(!unsaid.warnings.some((w: string) => w.includes('is not used')), unsaid.warnings.join('; '));
 });
 
 test('an empty train split says why: no --input record kept, or those kept went with the --val records they repeat', () => {
