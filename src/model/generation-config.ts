@@ -39,6 +39,8 @@ const UNSUPPORTED: Readonly<Record<string, unknown>> = {
   min_p: null, epsilon_cutoff: 0, eta_cutoff: 0, bad_words_ids: null, suppress_tokens: null, begin_suppress_tokens: null,
   forced_bos_token_id: null, forced_eos_token_id: null, sequence_bias: null, exponential_decay_length_penalty: null, stop_strings: null,
   num_return_sequences: 1, dola_layers: null, guidance_scale: null, encoder_repetition_penalty: 1,
+  // HF's generate() stops once that many seconds have passed (MaxTimeCriteria); ours has no such stop
+  max_time: null,
 };
 
 /** Each key read, its check, and what the check wants (said in the error). */

@@ -70,6 +70,9 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
   // settings HF's generate() would act on and ours has not: listed, to be warned of (their "off" values are not)
   write({ num_beams: 4, min_p: 0.05, no_repeat_ngram_size: 0, suppress_tokens: [5, 6] });
   assert.deepEqual(readGenerationConfig(dir).unsupported, ['num_beams 4', 'min_p 0.05', 'suppress_tokens [5,6]']);
+  // max_time: HF's generate() stops once its seconds have passed (was taken without a word)
+  write({ max_time: 0.5 });
+  assert.deepEqual(readGenerationConfig(dir).unsupported, ['max_time 0.5']);
   for (const [key, bad, want] of [['do_sample', 'true', 'true or false'], ['temperature', -0.5, 'a number ≥ 0'], ['temperature', '0.7', 'a number ≥ 0'],
     ['top_k', 1.5, 'an integer ≥ 0'], ['top_p', 0, 'a number in \\(0, 1\\]'], ['top_p', 1.5, 'a number in \\(0, 1\\]'], ['repetition_penalty', 0, 'a number > 0'],
     ['max_new_tokens', 0, 'a positive integer'], ['max_length', '20', 'a positive integer']] as const) {
