@@ -112,7 +112,7 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: 
       const text = opts.specialTokenText === 'encode' ? tok.encode(record.text) : encodeText(tok, record.text, 'text');
       seq = { ids: [...bos(tok), ...text], labels: [] };
       label = classIndex(record.label, opts);
-      const special = opts.specialTokenText === 'encode' ? firstSpecial(tok, text) : undefined;
+      const special = opts.specialTokenText === 'encode' ? firstSpecial(tok, text, record.text) : undefined;
       if (special !== undefined) return { ...finish(seq, label, opts), specialText: special };
       break;
     }
@@ -194,15 +194,26 @@ export function specialTokenIds(tok: Tokenizer): ReadonlySet<number> {
 function encodeText(tok: Tokenizer, text: string, field: string): number[] {
   const ids = tok.encode(text);
   const special = firstSpecial(tok, ids);
-  if (special !== undefined) throw new UserError(`"${field}" contains the text of a special token (${JSON.stringify(special)})`);
+  // a text without the token's text got it from the tokenizer: "<unk>" for characters it has no token for
+  if (special !== undefined) {
+    throw new UserError(text.includes(special) ? `"${field}" contains the text of a special token (${JSON.stringify(special)})`
+      : `"${field}" holds text the tokenizer encodes as the special token ${JSON.stringify(special)} (characters it has no token for), which would be trained as if it were a word`);
+  }
   return ids;
 }
 
-/** The text of the first special token among `ids`, or undefined. */
-function firstSpecial(tok: Tokenizer, ids: readonly number[]): string | undefined {
+/**
+ * The text of the first special token among `ids`, or undefined; with `writtenIn`, the first whose text it holds (not
+ * the "<unk>" the tokenizer gives characters it has no token for).
+ */
+function firstSpecial(tok: Tokenizer, ids: readonly number[], writtenIn?: string): string | undefined {
   const special = specialTokenIds(tok);
-  const id = ids.find((i) => special.has(i));
-  return id === undefined ? undefined : tok.decode([id], { skipSpecialTokens: false });
+  for (const id of ids) {
+    if (!special.has(id)) continue;
+    const token = tok.decode([id], { skipSpecialTokens: false });
+    if (writtenIn === undefined || writtenIn.includes(token)) return token;
+  }
+  return undefined;
 }
 
 /** The length of the common suffix of a and b, at most `max`. */

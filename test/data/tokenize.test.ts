@@ -261,6 +261,16 @@ test('special-token text inside a field is refused rather than ending the sequen
   assert.throws(() => tokenizeRecord({ shape: 'chat', messages: [{ role: 'user', content: '<s>again' }, { role: 'assistant', content: 'ok' }] }, tok), /special token \("<s>"\)/);
 });
 
+test('a text the tokenizer encodes as "<unk>" without holding "<unk>" (characters it has no token for) is refused saying so, not as holding a special token\'s text', () => {
+  // a tokenizer with no token for "€" (no byte fallback): it encodes it as <unk>
+  const noEuro = new Proxy(tok, {
+    get: (t, k) => (k === 'encode' ? (text: string) => t.encode(text.replaceAll('€', '<unk>')) : typeof Reflect.get(t, k) === 'function' ? (Reflect.get(t, k) as Function).bind(t) : Reflect.get(t, k)),
+  }) as Tokenizer;
+  assert.throws(() => tokenizeRecord({ shape: 'text', text: 'costs 5€ now' }, noEuro),
+    { message: '"text" holds text the tokenizer encodes as the special token "<unk>" (characters it has no token for), which would be trained as if it were a word' });
+  assert.throws(() => tokenizeRecord({ shape: 'text', text: 'an <unk> word' }, noEuro), /"text" contains the text of a special token \("<unk>"\)/);
+});
+
 test('sequenceLength equals the length tokenizeRecord gives, for every shape', () => {
   const records: DataRecord[] = [
     { shape: 'text', text: 'some text' }, { shape: 'prompt_completion', prompt: 'p', completion: 'c' },
