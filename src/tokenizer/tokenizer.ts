@@ -95,13 +95,16 @@ export class LoadedTokenizer implements Tokenizer {
   }
 
   decode(ids: readonly number[], opts: { skipSpecialTokens?: boolean } = {}): string {
+    let tokenless = false;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
-      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize || this.vocab.idToToken[id] === undefined) {
-        throw new RangeError(`decode: ids[${i}] = ${id} is not a token id (vocabulary of ${this.vocabSize})`);
-      }
+      if (!Number.isInteger(id) || id < 0) throw new RangeError(`decode: ids[${i}] = ${id} is not a token id (vocabulary of ${this.vocabSize})`);
+      if (id >= this.vocabSize || this.vocab.idToToken[id] === undefined) tokenless = true;
     }
-    return this.engine.decode(ids, (opts.skipSpecialTokens ?? true) ? this.specialIds : null);
+    // an id no token has (an embedding row past the tokenizer's ids: vocab_size padded to a multiple of 64) is written as
+    // nothing, as HF tokenizers' decode writes it ("Hello world" for [22557, 32000, 1526])
+    const known = tokenless ? ids.filter((id) => id < this.vocabSize && this.vocab.idToToken[id] !== undefined) : ids;
+    return this.engine.decode(known, (opts.skipSpecialTokens ?? true) ? this.specialIds : null);
   }
 
   tokenToId(token: string): number | null {

@@ -35,7 +35,7 @@ export interface Tokenizer {
   readonly specialIds?: ReadonlySet<number>;
   /** Token ids of `text`, with no BOS/EOS added; a text holding a lone surrogate (no Unicode text) is refused. */
   encode(text: string): number[];
-  /** Text of `ids`; special tokens are dropped unless `skipSpecialTokens` is false. */
+  /** Text of `ids`; special tokens are dropped unless `skipSpecialTokens` is false, and an id no token has (past the vocabulary) is written as nothing, as HF decode writes it. */
   decode(ids: readonly number[], opts?: { skipSpecialTokens?: boolean }): string;
   tokenToId(token: string): number | null;
   /** The token of an id, null for an id it has none for (past its vocabulary, or a hole in it). */
