@@ -137,6 +137,7 @@ function checkPostProcessor(p: ComponentConfig, where: string): ComponentConfig 
   if (!POST_PROCESSORS.includes(p['type'] as string)) {
     throw new UserError(`${JSON.stringify(p['type'])} is not a post-processor of HF tokenizers (${POST_PROCESSORS.join(', ')}), which refuses to load it`, `${where}.type`);
   }
+  if (p['type'] === 'TemplateProcessing') checkTemplateSpecials(p, where);
   if (p['type'] === 'Sequence') {
     const list = p['processors'];
     if (!Array.isArray(list)) throw new UserError('expected a list of post-processors', `${where}.processors`);
@@ -146,6 +147,22 @@ function checkPostProcessor(p: ComponentConfig, where: string): ComponentConfig 
     });
   }
   return p;
+}
+
+/**
+ * A TemplateProcessing whose single-sequence template names a special token its special_tokens lacks: HF tokenizers
+ * loads it and panics at the first encode ("no entry found for key"); refused here, naming the piece.
+ */
+function checkTemplateSpecials(p: Record<string, unknown>, where: string): void {
+  const specials = isRecord(p['special_tokens']) ? p['special_tokens'] : {};
+  const single = Array.isArray(p['single']) ? p['single'] : [];
+  single.forEach((piece: unknown, i) => {
+    const special = isRecord(piece) ? piece['SpecialToken'] : undefined;
+    const id = isRecord(special) ? special['id'] : undefined;
+    if (typeof id === 'string' && !(isRecord(specials[id]) && Array.isArray(specials[id]['ids']))) {
+      throw new UserError(`names the special token ${JSON.stringify(id)}, which special_tokens does not list with its ids (HF tokenizers fails on it at the first encode): add it there, or take it out of the template`, `${where}.single[${i}]`);
+    }
+  });
 }
 
 /**
