@@ -24,12 +24,17 @@ export function stopIds(cfg: { eosTokenIds: readonly number[] }, tokenizerEos: n
 }
 
 /** New token ids after `prompt` (the prompt is not repeated). */
-export function generate(model: MistralModel, prompt: readonly number[], opts: GenerateOptions): number[] {
+export function generate(model: MistralModel, promptIds: readonly number[] | Int32Array, opts: GenerateOptions): number[] {
+  // a token row's inputIds (loadTokenRows: an Int32Array) as well as a list
+  const prompt: readonly number[] = ArrayBuffer.isView(promptIds) ? Array.from(promptIds) : promptIds;
   needArg('generate', 'prompt', prompt, 'array', { hint: 'token ids, e.g. tok.encode(text)' });
   needArg('generate', 'options', opts, 'object', { hint: 'an object such as {maxNewTokens: 32}' });
   if (prompt.length === 0) throw new Error('generate: empty prompt');
   // as transformers refuses max_new_tokens ≤ 0: no token to give, and the KV cache is sized by it
-  if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 1) throw new UserError(`maxNewTokens must be an integer ≥ 1, got ${opts.maxNewTokens}`);
+  if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 1) {
+    const hf = opts.maxNewTokens === undefined && 'max_new_tokens' in opts ? " (max_new_tokens is transformers' name: write maxNewTokens)" : '';
+    throw new UserError(`maxNewTokens must be an integer ≥ 1, got ${opts.maxNewTokens}${hf}`);
+  }
   requireSamplingOptions(opts);
   if (opts.seed !== undefined && !(Number.isSafeInteger(opts.seed) && opts.seed >= 0)) throw new UserError(`seed must be an integer in [0, 2^53), got ${opts.seed}`);
   const be = model.backend, cfg = model.cfg;
