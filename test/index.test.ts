@@ -59,6 +59,8 @@ test('library functions given missing or ill-typed arguments say which, naming t
     ['prepare', [{ inputs: 'a.jsonl' }], /^prepare: options\.inputs is "a\.jsonl": give a list of input files/],
     ['loadTokenRows', [], /^loadTokenRows: file is missing/],
     ['exportRun', [{}], /^exportRun: options\.run is missing/],
+    // taken by its truthiness before: 'yes' merged, and so did 'false'
+    ['exportRun', [{ run: 'r', out: 'o', merge: 'false' }], /^exportRun: options\.merge is "false": give true or false/],
     ['resolveEvalTarget', [], /^resolveEvalTarget: options is missing/],
     ['evaluateLoss', [], /^evaluateLoss: model is missing/],
     ['evaluateClassification', [], /^evaluateClassification: model is missing/],

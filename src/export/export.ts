@@ -141,6 +141,8 @@ export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords
   needArg('exportRun', 'options', opts, 'object');
   needArg('exportRun', 'options.run', opts.run, 'string', { hint: 'the run folder train wrote' });
   needArg('exportRun', 'options.out', opts.out, 'string', { hint: 'the folder to write' });
+  // a caller in plain JavaScript: merge 'yes' (or 'false') was taken by its truthiness
+  for (const key of ['merge', 'best'] as const) if (opts[key] !== undefined) needArg('exportRun', `options.${key}`, opts[key], 'boolean', { hint: 'true or false' });
   if (opts.maxShardBytes !== undefined && !(Number.isSafeInteger(opts.maxShardBytes) && opts.maxShardBytes > 0)) {
     throw new UserError(`options.maxShardBytes must be a positive number of bytes, got ${opts.maxShardBytes}`, 'exportRun');
   }
