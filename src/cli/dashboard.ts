@@ -19,8 +19,9 @@ const MAX_DEPTH = 3;
 /**
  * Run folders under `root`, nested up to MAX_DEPTH levels (runs/quickstart/run), in natural order; none inside a run.
  * Symlinks are not followed (one out of the runs folder would show whatever it points to): each is pushed to `links`.
+ * A run folder whose name is not UTF-8 is warned of once per `said` (the folders of runs are looked at again while the dashboard serves).
  */
-function discoverRuns(root: string, links: string[] = [], depth = 1): string[] {
+function discoverRuns(root: string, links: string[] = [], said = new Set<string>(), depth = 1): string[] {
   let entries: Array<fs.Dirent<Buffer>>;
   try {
     // names as bytes: one that is not UTF-8 decodes to U+FFFD, which names no folder
@@ -38,13 +39,14 @@ function discoverRuns(root: string, links: string[] = [], depth = 1): string[] {
     if (!Buffer.from(name, 'utf8').equals(e.name)) {
       // node opens files by string names only: such a run cannot be read, so it is said, not dropped silently
       const raw = Buffer.concat([Buffer.from(root + path.sep), e.name]);
-      if (RUN_EVIDENCE.some((f) => fs.existsSync(Buffer.concat([raw, Buffer.from(path.sep + f)])))) {
+      if (!said.has(dir) && RUN_EVIDENCE.some((f) => fs.existsSync(Buffer.concat([raw, Buffer.from(path.sep + f)])))) {
+        said.add(dir);
         warn(`${dir}: a run folder whose name is not valid UTF-8 is not shown (node cannot open it by name); rename it to show it`);
       }
       continue;
     }
     if (isRun(dir)) out.push(dir);
-    else if (depth < MAX_DEPTH) out.push(...discoverRuns(dir, links, depth + 1));
+    else if (depth < MAX_DEPTH) out.push(...discoverRuns(dir, links, said, depth + 1));
   }
   return out.sort(byNaturalOrder);
 }
@@ -94,11 +96,11 @@ function sayLinksNotFollowed(links: readonly string[], runs: readonly string[]):
  * runs inside it, found as with no argument, with a note saying so (printed once every argument is checked, so that an
  * error is the first line); a path that is no folder, or a folder that is neither, is refused.
  */
-function runsOf(dir: string, links: string[]): { runs: string[]; note: string | null } {
+function runsOf(dir: string, links: string[], said: Set<string>): { runs: string[]; note: string | null } {
   if (!isFolder(dir)) realRunDir(dir); // says why it is none: "no such run directory", "not a directory"
   if (isRun(dir)) return { runs: [dir], note: null };
   const linksBefore = links.length;
-  const inside = discoverRuns(dir, links);
+  const inside = discoverRuns(dir, links, said);
   if (inside.length === 0) {
     throw new UserError(`not a run folder (no ${RUN_EVIDENCE.join(' or ')}) and no run folder inside it${LINKS_HINT(links.length - linksBefore)}: give the output_dir of a train run`, dir);
   }
@@ -109,16 +111,25 @@ export async function run({ values: f, positionals, order }: Parsed<DashboardFla
   // the flags and run folders checked in the order given, so the first line is the first mistake; that no run was
   // given and none found under ./runs is no argument's, and is said after every argument is found right
   const runs: string[] = [], notes: string[] = [], links: string[] = [];
+  // the folders of runs given (or ./runs), looked at again while the dashboard runs: a run made in one since is shown
+  const folders: string[] = [];
+  const said = new Set<string>();
   for (const t of order) {
     if (t.kind === 'option') {
       checkFlag(t.name, t.value);
       continue;
     }
-    const of = runsOf(t.value, links);
+    const of = runsOf(t.value, links, said);
     runs.push(...of.runs);
-    if (of.note !== null) notes.push(of.note);
+    if (of.note !== null) {
+      notes.push(of.note);
+      folders.push(t.value);
+    }
   }
-  if (positionals.length === 0) runs.push(...discoverRuns('runs', links));
+  if (positionals.length === 0) {
+    runs.push(...discoverRuns('runs', links, said));
+    folders.push('runs');
+  }
   if (runs.length === 0) {
     // a missing ./runs (the dashboard started outside the project folder, or before any train) is no empty one
     if (positionals.length === 0 && !isFolder('runs')) {
@@ -129,7 +140,9 @@ export async function run({ values: f, positionals, order }: Parsed<DashboardFla
   sayLinksNotFollowed(links, runs);
   for (const note of notes) info(note);
   const port = portOption(f.port);
-  const dash = await startDashboard({ runs, port, host: f.host, allowHosts: f['allow-host'] }, FLAG_WORDS);
+  // symlinks met later are not followed either, and not said again (sayLinksNotFollowed is for the start)
+  const findRuns = folders.length === 0 ? undefined : (): string[] => folders.flatMap((d) => discoverRuns(d, [], said));
+  const dash = await startDashboard({ runs, port, host: f.host, allowHosts: f['allow-host'], findRuns }, FLAG_WORDS);
   // the signal handlers are in place before the URL is printed: whoever reads it may stop us at once
   const stopped = new Promise<void>((resolve) => {
     let closing = false;

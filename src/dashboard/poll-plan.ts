@@ -49,11 +49,24 @@ export class PollPlan<R extends PlannedRun> {
   /** Whether a folder fs.watch refused (e.g. past the system's inotify limit) was warned of. */
   private warned = false;
 
-  constructor(private readonly runs: readonly R[], private readonly watch: WatchFolder = watchFolder, private readonly sweepPerTick = SWEEP_PER_TICK) {
-    this.dirty = new Set(runs.keys());
+  private readonly runs: R[];
+
+  /** `runs`: run i is the caller's index i, as are those add() appends. */
+  constructor(runs: readonly R[], private readonly watch: WatchFolder = watchFolder, private readonly sweepPerTick = SWEEP_PER_TICK) {
+    this.runs = [...runs];
+    this.dirty = new Set(this.runs.keys());
     // watched before the first read, so that no change is missed and none is read twice
-    this.folders = runs.map(() => null);
-    runs.forEach((r, i) => this.follow(i, folderIno(r.dir)));
+    this.folders = this.runs.map(() => null);
+    this.runs.forEach((r, i) => this.follow(i, folderIno(r.dir)));
+  }
+
+  /** A run found after the start (a train started after the dashboard): watched, and read at the next tick; its index. */
+  add(run: R): number {
+    const i = this.runs.push(run) - 1;
+    this.folders.push(null);
+    this.dirty.add(i);
+    this.follow(i, folderIno(run.dir));
+    return i;
   }
 
   /** Indexes of the runs to read now, in run order. */

@@ -1,6 +1,7 @@
 // The dashboard server: node:http on 127.0.0.1 by default, serving the page's own assets (uPlot from
 // node_modules), the files of the given runs read-only, and a server-sent-event stream that follows each
-// run's metrics.jsonl, config.yaml and report.json by polling, each tick the runs that changed (poll-plan.ts).
+// run's metrics.jsonl, config.yaml and report.json by polling, each tick the runs that changed (poll-plan.ts), and
+// the runs that appear meanwhile where the caller finds runs (`findRuns`: the CLI's folders of runs), added live.
 import { needArg } from '../util/api-args.ts';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -13,7 +14,8 @@ import { UserError } from '../util/errors.ts';
 import { libraryWords, type OptionWords } from '../util/option-words.ts';
 import { capConnections, connectionLimits, serverTimeouts, type ConnectionLimits } from './connections.ts';
 import { allowHostProblem, hostProblem } from './host-names.ts';
-import { warn } from '../util/log.ts';
+import { info, warn } from '../util/log.ts';
+import { oneLine } from '../util/json-file.ts';
 import { PollPlan } from './poll-plan.ts';
 import { RunWatcher, type RunInfo } from './run-watch.ts';
 import { realpath, requestPath, resolveInside, safeSegments } from './safe-path.ts';
@@ -33,10 +35,17 @@ export interface DashboardOptions {
   pollMs?: number;
   /** How many connections, and how long a request header may take (connections.ts); the defaults suit any use. */
   connectionLimits?: Partial<ConnectionLimits>;
+  /** Finds run folders again (the CLI: those under ./runs, or under a folder of runs given), every `findRunsMs`: each not
+   * shown yet is added to the dashboard and to the open pages, as a train started after the dashboard makes one. */
+  findRuns?: () => string[];
+  /** How often `findRuns` is called, in ms (default 1500: a directory walk of bounded depth, so an idle dashboard's cost
+   * stays small). */
+  findRunsMs?: number;
 }
 
 export interface Dashboard {
   url: string;
+  /** The runs shown, those `findRuns` added since included. */
   runs: RunInfo[];
   close(): Promise<void>;
 }
@@ -73,8 +82,9 @@ export async function startDashboard(opts: DashboardOptions, words: OptionWords 
   const port = opts.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`port must be an integer in 0..65535, got ${port}`);
   // NaN, 0, a negative number or one past a timer's range (2^31 - 1) is a 1 ms timer: the runs polled without pause
-  const pollMs = opts.pollMs ?? 250;
-  if (!(pollMs > 0 && pollMs <= MAX_TIMER_MS)) throw new UserError(`must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${pollMs}`, 'pollMs');
+  const pollMs = timerMs(opts.pollMs ?? 250, 'pollMs');
+  const findRunsMs = timerMs(opts.findRunsMs ?? 1500, 'findRunsMs');
+  if (opts.findRuns !== undefined) needArg('startDashboard', 'options.findRuns', opts.findRuns, 'function', { hint: 'a function returning run folders' });
   const limits = connectionLimits(opts.connectionLimits);
   const watchers = makeWatchers(opts.runs);
   const runs = watchers.map((w) => w.info);
@@ -129,6 +139,44 @@ export async function startDashboard(opts: DashboardOptions, words: OptionWords 
     }
     return behind;
   };
+  // the run folders given or added (as found), so that a run found again is not looked at again (its real path taken)
+  const known = new Set(opts.runs);
+  /** Adds the runs of `dirs` not shown yet (by real path, as makeWatchers tells a run given twice), and tells the open
+   * pages: a 'runs' event with them, then their state (read at the next tick, which sends what it finds). */
+  const addRuns = (dirs: readonly string[]): void => {
+    const added: RunWatcher[] = [];
+    for (const given of dirs) {
+      if (known.has(given)) continue;
+      let real: string;
+      try {
+        real = realRunDir(given);
+      } catch {
+        continue; // gone again, or no folder: looked at again when found again
+      }
+      known.add(given);
+      if (watchers.some((w) => w.dir === real)) continue;
+      const base = path.basename(path.resolve(given));
+      // told apart by the path as given when another run has its folder name (the one shown before keeps its name)
+      const name = watchers.some((w) => path.basename(path.resolve(w.info.path)) === base) ? given : base;
+      const w = new RunWatcher({ id: watchers.length, name, path: given }, real);
+      watchers.push(w);
+      runs.push(w.info);
+      plan.add(w);
+      added.push(w);
+      info(`dashboard: new run ${w.info.id}: ${oneLine(given)}`);
+    }
+    if (added.length === 0) return;
+    streamSnapshot = null;
+    hub.send([{ type: 'runs', data: { runs: added.map((w) => w.info) } }, ...added.flatMap((w) => w.snapshot())]);
+  };
+  const findRuns = opts.findRuns;
+  const finding = findRuns === undefined ? undefined : setInterval(() => {
+    try {
+      addRuns(findRuns());
+    } catch (e) {
+      warn(`dashboard: looking for new runs failed: ${(e as Error).message}`);
+    }
+  }, findRunsMs).unref();
   // the next poll comes after pollMs, or at once while a large file is being read: setImmediate still lets the
   // requests and streams waiting meanwhile be served first. Not unref'd: an idle event loop does not wake for an unref'd
   // immediate, which ran at the next timer or request instead (the server's connection check, each second), so a large
@@ -143,6 +191,7 @@ export async function startDashboard(opts: DashboardOptions, words: OptionWords 
     stopped = true;
     clearTimeout(next.timeout);
     clearImmediate(next.immediate);
+    clearInterval(finding);
     plan.close();
     // a report being parsed on its thread (up to 30 s) would keep a closed dashboard's process alive and its bytes held
     for (const w of watchers) w.close();
@@ -264,6 +313,12 @@ export function writeJsonArray(res: Pick<http.ServerResponse, 'write' | 'end' | 
     res.end(i === 0 ? '[]' : ']');
   };
   next();
+}
+
+/** `ms` as a timer's delay, or a UserError naming the option `name`. */
+function timerMs(ms: number, name: string): number {
+  if (!(ms > 0 && ms <= MAX_TIMER_MS)) throw new UserError(`must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${ms}`, name);
+  return ms;
 }
 
 /** The real path of the run directory `d`, or a UserError saying why it is none (the CLI asks in command-line order). */
