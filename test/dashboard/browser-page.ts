@@ -10,8 +10,7 @@ import * as path from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { ConnectionLimits } from '../../src/dashboard/connections.ts';
-import { startDashboard } from '../../src/dashboard/server.ts';
+import { startDashboard, type DashboardOptions } from '../../src/dashboard/server.ts';
 import { RUN_LAYOUT } from '../../src/run/layout.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -126,12 +125,12 @@ after(async () => {
 /**
  * Serves `runs` on a dashboard, opens its page in a new context of Chromium and runs `body` on it; then checks that
  * no request left the server and that the page logged no error and opened no dialog. `restart` stops the server and
- * serves `others` on its port, as a dashboard started again would (the page reconnects to it). `connectionLimits` go to
- * the first server.
+ * serves `others` on its port, as a dashboard started again would (the page reconnects to it). `options` (connection
+ * limits, a findRuns) go to the first server.
  */
 export async function onDashboardPage(runs: string[], body: (page: Page, url: string, restart: (others: string[]) => Promise<void>) => Promise<void>,
-  connectionLimits?: Partial<ConnectionLimits>): Promise<void> {
-  let dash = await startDashboard({ runs, pollMs: 100, connectionLimits });
+  options: Pick<DashboardOptions, 'connectionLimits' | 'findRuns' | 'findRunsMs'> = {}): Promise<void> {
+  let dash = await startDashboard({ runs, pollMs: 100, ...options });
   const restart = async (others: string[]): Promise<void> => {
     await dash.close();
     dash = await startDashboard({ runs: others, pollMs: 100, port: Number(new URL(dash.url).port) });

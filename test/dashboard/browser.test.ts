@@ -188,7 +188,7 @@ test('a page opened while the streams\' share is taken is served and says its li
       await second.waitForSelector('#connection[data-state="paused"]', { timeout: 15_000 });
       assert.match((await second.textContent('#connection'))!, /^live updates paused: too many open dashboards or connections — retrying every 10 s$/);
       await second.context().close();
-    }, { max: 8, reserve: 7 });
+    }, { connectionLimits: { max: 8, reserve: 7 } });
   } finally {
     tmp.cleanup();
   }

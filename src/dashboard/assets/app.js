@@ -18,26 +18,61 @@ const setConnection = (s, label) => {
   connection.textContent = label;
 };
 
+/** A run's state on the page until its events come: the run `r` of the server's list (hello or runs), at index `i`. */
+const newRun = (r, i) => ({
+  ...r, color: runColor(i), rows: [], rowsRead: 0, trainRowsRead: 0, exists: false, partial: false, reading: null, skippedBytes: 0,
+  malformed: { count: 0, samples: [] }, dirExists: true, locked: false, lockNote: null, refused: [], config: null, report: null, best: null,
+});
+
+function legendItem(r) {
+  const sw = h('span', { class: 'swatch' });
+  sw.style.background = r.color;
+  return h('span', { class: 'legend-item', role: 'listitem' }, sw, r.name);
+}
+
+const setTitle = () => {
+  document.title = `mistral-tune dashboard — ${state.runs.map((r) => r.name).join(', ')}`;
+};
+
 function init(runs) {
   const key = JSON.stringify(runs);
   if (key === state.runKey) return; // a reconnect to the same server: keep the charts, the snapshot follows
+  // a reconnect to the same server that found runs meanwhile (the runs shown first, in order): those are added
+  const known = state.runs.length;
+  if (state.charts && known > 0 && known < runs.length && JSON.stringify(runs.slice(0, known)) === state.runKey) return addRuns(runs);
   state.runKey = key;
-  state.runs = runs.map((r, i) => ({
-    ...r, color: runColor(i), rows: [], rowsRead: 0, trainRowsRead: 0, exists: false, partial: false, reading: null, skippedBytes: 0,
-    malformed: { count: 0, samples: [] }, dirExists: true, locked: false, lockNote: null, refused: [], config: null, report: null, best: null,
-  }));
-  document.title = `mistral-tune dashboard — ${runs.map((r) => r.name).join(', ')}`;
-  document.getElementById('legend').replaceChildren(...state.runs.map((r) => {
-    const sw = h('span', { class: 'swatch' });
-    sw.style.background = r.color;
-    return h('span', { class: 'legend-item', role: 'listitem' }, sw, r.name);
-  }));
+  state.runs = runs.map(newRun);
+  setTitle();
+  document.getElementById('legend').replaceChildren(...state.runs.map(legendItem));
   if (state.charts) destroyCharts(state.charts); // another server (a restart with other runs): new charts, the old ones gone whole
   state.charts = createCharts(document.getElementById('charts'), state.runs);
   const runsEl = document.getElementById('runs');
   runsEl.replaceChildren();
   state.panels = state.runs.map((r) => new RunPanel(r, runsEl));
   scheduleRender();
+}
+
+/**
+ * Adds the runs the server found after it started (a train started since: its 'runs' event, or a hello that lists them
+ * after the runs shown) to the legend, the charts (at their next redraw) and the panels; those shown already are kept
+ * as they are. A run's id is its place in the server's list, so one comes only after those before it.
+ */
+function addRuns(runs) {
+  if (!state.charts) return; // before the hello: it lists them
+  const runsEl = document.getElementById('runs');
+  const legend = document.getElementById('legend');
+  const infos = JSON.parse(state.runKey);
+  for (const r of runs) {
+    if (r.id !== state.runs.length) continue; // shown already (a hello after a reconnect lists it too)
+    const run = newRun(r, r.id);
+    state.runs.push(run);
+    infos.push(r);
+    legend.append(legendItem(run));
+    state.panels.push(new RunPanel(run, runsEl));
+    scheduleRender(run); // its panel, and the charts: a series more each, made anew at their next redraw
+  }
+  state.runKey = JSON.stringify(infos);
+  setTitle();
 }
 
 let pending = false;
@@ -96,6 +131,7 @@ function connect() {
     setTimeout(connect, REFUSED_RETRY_S * 1000);
   });
   events.addEventListener('hello', (e) => init(JSON.parse(e.data).runs));
+  events.addEventListener('runs', (e) => addRuns(JSON.parse(e.data).runs));
   events.addEventListener('metrics', (e) => {
     const d = JSON.parse(e.data);
     const run = state.runs[d.run];
