@@ -13,7 +13,8 @@ test report (confusion matrix for classification) and generation samples. Works 
 
   RUN_DIR...      run directories (default: every run folder under ./runs, nested ones such as
                   runs/quickstart/run too); a folder of runs (runs/, runs/quickstart) shows the runs
-                  in it
+                  in it. A run made under ./runs or such a folder while the dashboard serves (a train
+                  started after it) is added, to the open pages too, within about 2 s
   --port N        port to listen on (default 0: any free port; the URL is printed on stderr)
   --host H        address to bind (default 127.0.0.1, this machine only). Another address, e.g.
                   0.0.0.0, shows the runs' files to everyone who can reach it (a warning says so);
