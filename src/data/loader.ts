@@ -1,20 +1,24 @@
 // The data loader: batches of TokenRows (padded by collate, or packed by collatePacked) in file order, or
-// shuffled with a seeded RNG every epoch; optionally length-grouped (HF's group_by_length: shuffled
-// mega-batches of 50 batches, each sorted by length, so a batch holds rows of similar length). The last
-// batch of an epoch may be short unless dropLast. `position` (epoch, batch index, and the RNG state the
-// epoch's order was drawn from) is plain JSON: `restore` resumes exactly where it was taken.
+// shuffled every epoch in HF's Trainer's order — epoch e's rows in torch.randperm(n) of a generator seeded with seed + e
+// (accelerate's SeedableRandomSampler: torch-randperm.ts), so a run with HF's seed (42, its default) visits the rows as HF
+// does; optionally length-grouped (HF's group_by_length: mega-batches of 50 batches, each sorted by length, so a
+// batch holds rows of similar length, the batches shuffled with a seeded RNG of ours). The last batch of an epoch may be
+// short unless dropLast. `position` (epoch, batch index, and the RNG state the epoch's batch order was drawn from) is
+// plain JSON: `restore` resumes exactly where it was taken.
 import { needArg } from '../util/api-args.ts';
 import { collate, collatePacked, type Batch, type TokenRow } from './batch.ts';
 import { UserError } from '../util/errors.ts';
 import { planPacks } from './pack.ts';
 import { maxOf } from '../util/reduce.ts';
 import { Rng, type RngState } from '../util/rng.ts';
+import { torchRandperm } from '../util/torch-randperm.ts';
 
 export interface LoaderOptions {
   /** Rows per batch; with packing, packed sequences per batch. */
   batchSize: number;
-  /** Shuffle every epoch (default false: file order). */
+  /** Shuffle every epoch (default false: file order): HF's Trainer's order for the same seed. */
   shuffle?: boolean;
+  /** The shuffle's seed (default 0; HF's default is 42): a non-negative integer. */
   seed?: number;
   /** Batches of similar lengths (less padding). */
   groupByLength?: boolean;
@@ -150,8 +154,7 @@ export class DataLoader {
   private planEpoch(): number[][][] {
     const n = this.rows.length;
     const { batchSize, shuffle = false, groupByLength = false, packLength, dropLast = false } = this.opts;
-    let order: number[] = Array.from({ length: n }, (_, i) => i);
-    if (shuffle) this.rng.shuffle(order);
+    let order: number[] = shuffle ? torchRandperm(n, (this.opts.seed ?? 0) + this.epoch) : Array.from({ length: n }, (_, i) => i);
     if (groupByLength) {
       const mega = batchSize * MEGABATCH * (packLength !== undefined ? 4 : 1);
       const sorted: number[] = [];
