@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { isRecord } from '../util/json-file.ts';
 import { warnOnce } from '../util/log.ts';
 import type { TokenizerConfig } from './tokenizer-config.ts';
-import type { TokenizerJson } from './tokenizer-json.ts';
+import { templateSpecialIds, templateSpecialName, type TokenizerJson } from './tokenizer-json.ts';
 
 export function tokenizerAddsBos(json: TokenizerJson, config: TokenizerConfig, bosId: number | null): boolean {
   return addsSpecial('bos', json, config, bosId);
@@ -98,13 +98,11 @@ function templatePutsAround(t: Record<string, unknown>, id: number, side: 'befor
 /** The ids of each special token the single-sequence template has on `side` of the text ($A), in its order. */
 function templatePieces(t: Record<string, unknown>, side: 'before' | 'after'): number[][] {
   const single = Array.isArray(t['single']) ? t['single'] : [];
-  const specials = isRecord(t['special_tokens']) ? t['special_tokens'] : {};
   const text = single.findIndex((piece) => isRecord(piece) && isRecord(piece['Sequence']));
   const around = side === 'before' ? single.slice(0, text < 0 ? single.length : text) : text < 0 ? [] : single.slice(text + 1);
   return around.flatMap((piece) => {
-    const special = isRecord(piece) ? piece['SpecialToken'] : undefined;
-    if (!isRecord(special) || typeof special['id'] !== 'string') return [];
-    const entry = specials[special['id']];
-    return isRecord(entry) && Array.isArray(entry['ids']) ? [entry['ids'].filter((i): i is number => Number.isInteger(i))] : [];
+    const name = templateSpecialName(piece);
+    const ids = name === null ? null : templateSpecialIds(t, name);
+    return ids === null ? [] : [ids.filter((i): i is number => Number.isInteger(i))];
   });
 }

@@ -154,15 +154,27 @@ function checkPostProcessor(p: ComponentConfig, where: string): ComponentConfig 
  * loads it and panics at the first encode ("no entry found for key"); refused here, naming the piece.
  */
 function checkTemplateSpecials(p: Record<string, unknown>, where: string): void {
-  const specials = isRecord(p['special_tokens']) ? p['special_tokens'] : {};
   const single = Array.isArray(p['single']) ? p['single'] : [];
   single.forEach((piece: unknown, i) => {
-    const special = isRecord(piece) ? piece['SpecialToken'] : undefined;
-    const id = isRecord(special) ? special['id'] : undefined;
-    if (typeof id === 'string' && !(isRecord(specials[id]) && Array.isArray(specials[id]['ids']))) {
-      throw new UserError(`names the special token ${JSON.stringify(id)}, which special_tokens does not list with its ids (HF tokenizers fails on it at the first encode): add it there, or take it out of the template`, `${where}.single[${i}]`);
+    const name = templateSpecialName(piece);
+    if (name !== null && templateSpecialIds(p, name) === null) {
+      throw new UserError(`names the special token ${JSON.stringify(name)}, which special_tokens does not list with its ids (HF tokenizers fails on it at the first encode): add it there, or take it out of the template`, `${where}.single[${i}]`);
     }
   });
+}
+
+/** The name of a TemplateProcessing piece's special token ({"SpecialToken": {"id": NAME}}), or null for a sequence ($A). */
+export function templateSpecialName(piece: unknown): string | null {
+  const special = isRecord(piece) ? piece['SpecialToken'] : undefined;
+  const id = isRecord(special) ? special['id'] : undefined;
+  return typeof id === 'string' ? id : null;
+}
+
+/** The ids TemplateProcessing `t`'s special_tokens lists for its special token `name`, or null where it lists none. */
+export function templateSpecialIds(t: Record<string, unknown>, name: string): unknown[] | null {
+  const specials = isRecord(t['special_tokens']) ? t['special_tokens'] : {};
+  const entry = specials[name];
+  return isRecord(entry) && Array.isArray(entry['ids']) ? entry['ids'] : null;
 }
 
 /**

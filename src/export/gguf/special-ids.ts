@@ -21,7 +21,7 @@
 // transformers' MistralConfig fills them, so a folder transformers saved gives the same).
 import { isRecord } from '../../util/json-file.ts';
 import { UserError } from '../../util/errors.ts';
-import type { TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
+import { templateSpecialName, type TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 
 export type SpecialKind = 'bos' | 'eos' | 'unk' | 'pad' | 'eot' | 'eom';
 
@@ -89,9 +89,8 @@ function tokenText(entry: unknown): string | null {
 
 /** The SpecialToken id (its name) of a TemplateProcessing piece, or null for a sequence. */
 function specialPiece(piece: unknown): string | null {
-  const special = isRecord(piece) ? piece['SpecialToken'] : undefined;
-  const id = isRecord(special) ? special['id'] : undefined;
-  return typeof id === 'string' && id !== '' ? id : null;
+  const id = templateSpecialName(piece);
+  return id !== '' ? id : null;
 }
 
 /**
