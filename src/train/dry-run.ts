@@ -100,7 +100,7 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const limit = backend === 'cpu' ? cpuSequenceRefusal(cfg, model, [train, ...evalSplits], shape.B) : null;
   // the steps as the run's loader batches the data (the pad id does not change the counts), and its warnings
   const loader = new DataLoader(train, {
-    batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, packLength: cfg.packing ? cfg.max_seq_len : undefined,
+    batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, groupSize: cfg.batch_size * cfg.grad_accum, packLength: cfg.packing ? cfg.max_seq_len : undefined,
   });
   const steps = planSteps(cfg, loader, train, place, v);
   const epochs = epochSteps(loader, train, { epochs: cfg.epochs, maxSteps: cfg.max_steps, packLength: cfg.packing ? cfg.max_seq_len : undefined,

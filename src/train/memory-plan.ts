@@ -45,7 +45,7 @@ export function trainBatchRows(cfg: TrainConfig, train: readonly TokenRow[]): nu
   // an epoch has at least one step, so the run draws no more epochs than it has steps; unshuffled, each is the first
   const epochs = cfg.shuffle ? cfg.max_steps ?? cfg.epochs : 1;
   if (epochs * train.length > MAX_BATCH_PLAN_ROWS) return most;
-  const loader = new DataLoader(train, { batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, packLength: cfg.max_seq_len });
+  const loader = new DataLoader(train, { batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, groupSize: cfg.batch_size * cfg.grad_accum, packLength: cfg.max_seq_len });
   return loader.largestBatch(epochs, most);
 }
 

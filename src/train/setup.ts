@@ -147,7 +147,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
     lr: cfg.optimizer.lr, betas: cfg.optimizer.betas, eps: cfg.optimizer.eps, weightDecay: cfg.optimizer.weight_decay,
   });
   const loader = new DataLoader(train, {
-    batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length,
+    batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, groupSize: cfg.batch_size * cfg.grad_accum,
     packLength: cfg.packing ? cfg.max_seq_len : undefined, padId: model.padId, scorePadId: classificationPadId(model.cfg),
   });
   const { perEpochSteps: _, ...steps } = planSteps(cfg, loader, train, place, v);

@@ -266,6 +266,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const validate = (step: number): boolean => {
     if (!run.val || evalRows.some((r) => r.step === step && r.split === 'val')) return false;
     const row = evaluateOrStop(dir.dir, metrics, run, run.val, step, 'val');
+    // HF's Trainer draws from torch's generator for each evaluation, which its length-grouped order draws from too
+    loader.noteEvaluation();
     evalRows.push(row);
     // step 0's is a baseline, as HF's eval_on_start: neither best/ (whose weights would be the model untrained) nor
     // early stopping (against which an early evaluation, above it, would use up patience) counts it.
@@ -315,7 +317,6 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     if (st.nonfinite.length) stopNonFinite(dir.dir, metrics, progress, step, st, checkpoints);
     lastLoss = st.loss;
     loop.step = step;
-    loop.loader = loader.position;
     const mfu = peak === null ? null : flopsOf(group) / seconds / peak;
     lock.check(); // a heartbeat that stopped: no step is written without the lock
     metrics.append({ step, loss: st.loss, lr, grad_norm: st.gradNorm, tokens_per_s: st.tokens / seconds, mem_bytes: backend.bytesInUse(),
@@ -324,6 +325,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
       ...(mfu === null ? {} : { MFU: `${(100 * mfu).toFixed(1)}%` }) });
     const evalNow = cfg.eval.every_steps !== null ? step % cfg.eval.every_steps === 0 : epochDone;
     if (evalNow) stoppedEarly = validate(step);
+    // after the step's evaluation, which a length-grouped loader counts
+    loop.loader = loader.position;
     if (cfg.checkpoint.every_steps !== null && step % cfg.checkpoint.every_steps === 0) checkpoint();
     if (cfg.max_steps === null && epochDone && first.epoch + 1 >= cfg.epochs) break;
   }

@@ -55,19 +55,53 @@ test('position: saved as JSON mid-epoch and restored into a fresh loader, the ba
   }
 });
 
-test('length grouping: batches of similar lengths, the longest batch first, every row once per epoch', () => {
+test('length grouping: batches of similar lengths, the longest row in the first batch, every row once per epoch', () => {
   const l = new DataLoader(rows, { batchSize: 4, shuffle: true, seed: 3, groupByLength: true });
   const epoch = take(l, l.epochBatches);
   assert.deepEqual(epoch.flatMap((b) => b.rows).sort((x, y) => x - y), rows.map((_, i) => i));
   const len = (i: number) => rows[i]!.inputIds.length;
   const maxLen = Math.max(...rows.map((r) => r.inputIds.length));
-  assert.equal(Math.max(...epoch[0]!.rows.map(len)), maxLen);
+  assert.equal(len(epoch[0]!.rows[0]!), maxLen);
   const padded = (bs: typeof epoch) => bs.reduce((a, b) => a + b.batch.B * b.batch.T, 0);
   const plain = new DataLoader(rows, { batchSize: 4, shuffle: true, seed: 3 });
   assert.ok(padded(epoch) < padded(take(plain, plain.epochBatches)), 'less padding than random batches');
-  for (const b of epoch) {
-    const ls = b.rows.map(len);
-    assert.ok(ls.every((x, k) => k === 0 || x <= ls[k - 1]!), `sorted within the batch: ${ls}`);
+});
+
+test("length grouping takes HF's group_by_length order: each epoch's and each evaluation's draws from torch's generator, batch by batch", () => {
+  // transformers 5.17's Trainer on 37 rows of 2–12 tokens over 3 epochs, with and without evaluations between steps
+  // (test/fixtures/torch-randperm.json's hf_grouped); before: mega-batches of 50 batches in an order of our own RNG
+  const hf = (JSON.parse(fs.readFileSync(path.join(FIXTURES, 'torch-randperm.json'), 'utf8')) as {
+    hf_grouped: { lengths: number[]; epochs: number; cases: Array<{ seed: number; batch_size: number; grad_accum: number; evaluations: number[]; order: number[] }> };
+  }).hf_grouped;
+  const grouped: TokenRow[] = hf.lengths.map((n, i) => ({ inputIds: Int32Array.from({ length: n }, (_, k) => (k === 0 ? 1 : 5 + i)) }));
+  for (const c of hf.cases) {
+    const opts: LoaderOptions = { batchSize: c.batch_size, shuffle: true, seed: c.seed, groupByLength: true, groupSize: c.batch_size * c.grad_accum };
+    const name = `seed ${c.seed}, batch ${c.batch_size} × ${c.grad_accum}, evaluations after steps ${c.evaluations}`;
+    const evaluate = (loader: DataLoader, step: number) => c.evaluations.filter((s) => s === step).forEach(() => loader.noteEvaluation());
+    // as the trainer steps: grad_accum micro-batches, not crossing an epoch's end; the evaluations after the step
+    const walk = (loader: DataLoader, fromStep: number, rowsLeft: number) => {
+      const seen: number[] = [], positions: string[] = [], done: number[] = [];
+      for (let step = fromStep; seen.length < rowsLeft; step++) {
+        const first = loader.next();
+        seen.push(...first.rows);
+        for (let k = 1; k < c.grad_accum && loader.position.index < first.epochBatches; k++) seen.push(...loader.next().rows);
+        evaluate(loader, step);
+        positions.push(JSON.stringify(loader.position));
+        done.push(seen.length);
+      }
+      return { seen, positions, done };
+    };
+    const loader = new DataLoader(grouped, opts);
+    evaluate(loader, 0);
+    const all = hf.epochs * grouped.length;
+    const { seen, positions, done } = walk(loader, 1, all);
+    assert.deepEqual(seen, c.order, name);
+    // resumed from a step's position (as its checkpoint holds it): the same rows from there to the end
+    for (const k of [0, 5, 12, 20, positions.length - 2]) {
+      const resumed = new DataLoader(grouped, opts);
+      resumed.restore(JSON.parse(positions[k]!));
+      assert.deepEqual(walk(resumed, k + 2, all - done[k]!).seen, seen.slice(done[k]), `${name}, resumed after step ${k + 1}`);
+    }
   }
 });
 

@@ -17,7 +17,7 @@ const rowsOf = (lengths: number[]): TokenRow[] => lengths.map((n) => ({ inputIds
 
 /** The rows of the largest batch a loader of this config draws over `epochs` epochs. */
 function drawn(cfg: TrainConfig, train: readonly TokenRow[], epochs: number): number {
-  const loader = new DataLoader(train, { batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, packLength: cfg.max_seq_len });
+  const loader = new DataLoader(train, { batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, groupSize: cfg.batch_size * cfg.grad_accum, packLength: cfg.max_seq_len });
   let most = 0;
   for (let i = 0; i < epochs * loader.epochBatches; i++) most = Math.max(most, loader.next().batch.B);
   return most;

@@ -4,6 +4,7 @@
 // logs the reference's loss, lr and grad_norm at every optimizer step and ends with the reference's adapter, tensor by
 // tensor, within 1e-3 relative (it lands near 1e-6). Also a DoRA run and three runs of other options against HF's own
 // Trainer + PEFT (test/fixtures/hf-tiny-mistral-dora/trainer-cases.json and test/fixtures/hf-trainer-options/trainer-cases.json,
+// one of them shuffled in group_by_length's order with evaluations between steps,
 // made by the make_*.py beside them). The first case runs through the real CLI (`mistral-tune train CONFIG`), the others
 // in this process as the CLI runs them (train-like-cli.ts): the same trainer, without ~2 CPU-s of a process each.
 import { after, describe, it } from 'node:test';
@@ -28,6 +29,8 @@ interface RefCase {
   task: 'generation' | 'classification';
   labels?: string[];
   data: string;
+  /** Val rows (evaluated on start and as config.eval says), where the case has them. */
+  val?: string;
   init_from: string;
   config: Record<string, unknown>;
   final: string;
@@ -40,7 +43,8 @@ const reference = JSON.parse(fs.readFileSync(path.join(REF, 'cases.json'), 'utf8
 const DORA = path.join(FIXTURES, 'hf-tiny-mistral-dora');
 const doraCases = (JSON.parse(fs.readFileSync(path.join(DORA, 'trainer-cases.json'), 'utf8')) as { cases: RefCase[] }).cases;
 // HF Trainer's own runs of options the reference leaves out: warmup as a fraction (rounded up), uneven accumulation with
-// other betas / eps / clipping, layers_to_transform (test/fixtures/hf-trainer-options, made by its make_cases.py)
+// other betas / eps / clipping, layers_to_transform, group_by_length with evaluations (test/fixtures/hf-trainer-options,
+// made by its make_cases.py)
 const OPTIONS = path.join(FIXTURES, 'hf-trainer-options');
 const optionCases = (JSON.parse(fs.readFileSync(path.join(OPTIONS, 'trainer-cases.json'), 'utf8')) as { cases: RefCase[] }).cases;
 /** Each case with the folder its paths are relative to: the reference's, or HF Trainer's own runs. */
@@ -58,11 +62,11 @@ function writeConfig(dir: string, c: RefCase, from: string): string {
     model: TINY_BASE,
     task: c.task,
     ...(c.labels ? { labels: c.labels } : {}),
-    data: { train: path.join(from, c.data) },
+    data: { train: path.join(from, c.data), ...(c.val ? { val: path.join(from, c.val) } : {}) },
     lora: { init_from: path.join(from, c.init_from) },
-    ...c.config,
     shuffle: false,
     eval: { samples: 0 },
+    ...c.config,
     output_dir: path.join(dir, 'run'),
   };
   const file = path.join(dir, 'config.yaml');

@@ -30,7 +30,7 @@ const trainCli = (...args: string[]): ReturnType<typeof cliIn> => cliIn(process.
 /** What execFileSync checked of a run it started: it ended with status 0. */
 const assertDone = (r: { status: number; stderr: string }): void => assert.equal(r.status, 0, r.stderr);
 /** Long enough that the kill, after 27 steps, lands mid-run with room to spare (33 steps), past several evaluations
- * (every 10), epochs (10 steps each) and rotations of the 3 kept checkpoints (every 5). */
+ * (every 10, each with a checkpoint), epochs (10 steps each) and rotations of the 3 kept checkpoints (every 5). */
 const STEPS = 60;
 const CHECKPOINT_EVERY = 5;
 
@@ -51,7 +51,9 @@ function writeConfig(dir: string, out: string): string {
   fs.writeFileSync(file, [
     `model: ${TINY_BASE}`, 'data: {train: train.jsonl, val: val.jsonl}', 'lora: {r: 4, alpha: 8, dropout: 0.1}',
     'optimizer: {lr: 2.0e-3, weight_decay: 0.01}', 'schedule: {type: cosine, warmup_steps: 10}', 'batch_size: 2', 'grad_accum: 2',
-    `max_steps: ${STEPS}`, 'shuffle: true', 'grad_clip: 1.0', 'eval: {every_steps: 10, samples: 0}',
+    // grouped by length: its order drawn from a generator that each evaluation draws from too (a checkpoint at an
+    // evaluation's step holds the draws after it)
+    `max_steps: ${STEPS}`, 'shuffle: true', 'group_by_length: true', 'grad_clip: 1.0', 'eval: {every_steps: 10, samples: 0}',
     `checkpoint: {every_steps: ${CHECKPOINT_EVERY}, keep: 3}`, `output_dir: ${out}`, 'seed: 7',
   ].join('\n') + '\n');
   return file;
@@ -523,4 +525,22 @@ test('train RUN --resume refuses a config.yaml edited in a key that reshapes the
   assert.match(r.stderr, /^error: .*config\.yaml: cannot resume: lora\.r \(2 then, 4 now\) changed since the checkpoint of step 2 was written \(config\.yaml was edited\)/m);
   assert.doesNotMatch(r.stderr, /incomplete or corrupt|starts again from step 0/);
   assert.deepEqual(fs.readFileSync(checkpoint), before, 'the checkpoint is left as it was');
+});
+
+test('length-grouped with evaluations: resumed from the checkpoint of an evaluation\'s step, the same losses as uninterrupted', async () => {
+  // the grouped order is drawn from a generator each evaluation draws from: a checkpoint taken at an evaluation's step
+  // holds the draws after it (before: the loader's place before the evaluation, so the next epoch's order was another)
+  const dir = setup();
+  const config = path.join(dir, 'grouped.yaml');
+  fs.writeFileSync(config, [`model: ${TINY_BASE}`, 'data: {train: train.jsonl, val: val.jsonl}', 'lora: {r: 2}', 'batch_size: 4', 'grad_accum: 2',
+    'max_steps: 8', 'max_seq_len: 32', 'shuffle: true', 'group_by_length: true', 'eval: {samples: 0, every_steps: 5}',
+    'checkpoint: {every_steps: 5, keep: 2}', 'output_dir: grouped'].join('\n') + '\n');
+  trainLikeCli(config);
+  const run = path.join(dir, 'grouped');
+  const reference = comparable(rowsOf(run));
+  // 40 rows of 4 × 2 a step: 5 steps an epoch, the evaluation at step 5 before epoch 2's order is drawn
+  assert.equal(path.basename(listCheckpoints(run).at(-1)!), 'step-0000005');
+  fs.rmSync(path.join(run, 'report.json'));
+  assertDone(await trainCli(config, '--resume'));
+  assert.deepEqual(comparable(rowsOf(run)), reference);
 });
