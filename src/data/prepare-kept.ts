@@ -33,6 +33,8 @@ export interface Placing {
   at: RecordAt;
   rec: DataRecord;
   raw: string;
+  /** The record's own "id" (record-fields.ts ownRecordId), written as source.id where it is kept. */
+  ownId?: string | number;
   /** It holds HTML kept as written (counted once it is kept). */
   html: boolean;
   tokens?: number;

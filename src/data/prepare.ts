@@ -15,6 +15,7 @@ import { withIo } from '../util/atomic.ts';
 import { readLines } from '../util/lines.ts';
 import { readRecords, formatsOf } from './ingest/read.ts';
 import { resolveFields } from './field-map.ts';
+import { ownRecordId } from './record-fields.ts';
 import { recordAt, recordPlace, type RawItem, type RecordAt } from './ingest/types.ts';
 import {
   LabelSet, classList, labelKey, refuseOneBased, type LabelValue,
@@ -234,7 +235,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       e ??= contents.add(hash, kept.n, label);
       const copy = contents.addCopy(e);
       const id = hash.slice(0, 16) + (copy > 1 ? `-${copy}` : '');
-      const line = JSON.stringify({ id, source: { file: name, ...recordAt(where) }, ...recordFields(rec) });
+      const line = JSON.stringify({ id, source: { file: name, ...recordAt(where), ...(p.ownId === undefined ? {} : { id: p.ownId }) }, ...recordFields(rec) });
       const offset = spool.size;
       spool.write(line + '\n');
       if (keepRaw) spool.write(JSON.stringify(clip(raw)) + '\n');
@@ -313,7 +314,8 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
           reject(si, item, bad.reason, bad.detail, item.raw);
           continue;
         }
-        place({ si, at: recordAt(item), rec, raw: item.raw, html: htmlAsWritten, final: false });
+        const ownId = ownRecordId(item.value);
+        place({ si, at: recordAt(item), rec, raw: item.raw, ...(ownId === undefined ? {} : { ownId }), html: htmlAsWritten, final: false });
       }
       const now = fs.statSync(src.path, { throwIfNoEntry: false });
       if (now?.size !== before.size || now.mtimeMs !== before.mtimeMs) notes.push(`${src.name}: the file changed while it was read (${before.size} bytes when reading began, ${now?.size ?? 0} after): is it still being written? Its last records may be cut off or missing: rerun once it is complete`);

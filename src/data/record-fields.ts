@@ -61,3 +61,14 @@ export function stringField(v: Record<string, unknown>, key: string, trim: 'both
   if (lone !== null) return reject('invalid_utf8', lone);
   return normalizeText(x, trim);
 }
+
+/**
+ * A record's own "id" (a non-empty string of up to 256 characters, or a safe integer), which prepare keeps as source.id
+ * beside the content hash it writes as "id"; undefined for any other value or none.
+ */
+export function ownRecordId(raw: unknown): string | number | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const id = ownField(raw as Record<string, unknown>, 'id');
+  if (typeof id === 'string') return id !== '' && id.length <= 256 ? id : undefined;
+  return Number.isSafeInteger(id) ? (id as number) : undefined;
+}
