@@ -227,6 +227,9 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, st
   if (!cfg.data.val) {
     if (cfg.early_stopping.patience !== null) warn('early_stopping.patience is set but there is no data.val: early stopping never triggers');
     if (cfg.eval.every_steps !== null) warn('eval.every_steps is set but there is no data.val: nothing is evaluated during training');
+    if (!cfg.data.test && cfg.eval.batch_size !== TrainConfigSchema.shape.eval.parse(undefined).batch_size) {
+      warn(`eval.batch_size ${v('eval.batch_size')} is set but there is no data.val or data.test: nothing is evaluated, so it is not used`);
+    }
   }
   if (cfg.early_stopping.patience === null && cfg.early_stopping.min_delta !== 0) {
     warn('early_stopping.min_delta is set but early_stopping.patience is null (off): it is not used (best/ keeps any lower val loss)');

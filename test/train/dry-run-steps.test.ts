@@ -119,6 +119,8 @@ test('the dry run gives the warnings training gives: settings that are not used 
   assert.deepEqual(warnings({ checkpoint: { keep: 5 } }),
     ['warning: checkpoint.keep 5 is set but checkpoint.every_steps is null (off): no checkpoint is written, so it is not used']);
   assert.deepEqual(warnings({ checkpoint: { keep: 5, every_steps: 4 } }), []);
+  assert.deepEqual(warnings({ eval: { batch_size: 2 } }), ['warning: eval.batch_size 2 is set but there is no data.val or data.test: nothing is evaluated, so it is not used']);
+  assert.deepEqual(warnings({ eval: { batch_size: 2 }, data: { ...BASE.data, test: path.join(dir, 'val.jsonl') } }), [], 'the test split is evaluated with it');
   assert.deepEqual(warnings({ max_steps: 3, epochs: 2 }), ["warning: epochs 2 is set but max_steps 3 decides the run's length (it wins), so epochs is not used"]);
   // legal but surely not meant: a step never crosses an epoch's end, so grad_accum past an epoch's micro-batches was
   // silently cut to them; evaluations every more steps than the run has happen only at its ends
