@@ -151,6 +151,7 @@ function claimFolder(out: string, overwrite: boolean): void {
       'give an empty or new folder', out);
   };
   if (!marker) refuse(entries);
+  takeStageLocks(out);
   const own = new Set<string>(Object.values(QUICKSTART_LAYOUT));
   const foreignTop = entries.filter((e) => !own.has(e));
   if (foreignTop.length > 0) refuse(foreignTop);
@@ -175,6 +176,19 @@ function claimFolder(out: string, overwrite: boolean): void {
   // marker stays, replaced by the new quickstart's first write, so a kill midway leaves a folder still marked as ours
   const left = removeListed(out, [...entries.filter((e) => e !== QUICKSTART_MARKER), ...listed.flatMap(({ s, rels }) => rels.map((rel) => `${s}/${rel}`))]);
   if (left.length > 0) throw new UserError(`--out changed while it was cleared: ${left.join(', ')} holds what the quickstart did not make, left as it is`, out);
+}
+
+/**
+ * The locks in the stage folders (run/'s, of a train there; data/'s, of a prepare): one held by a running process
+ * refuses the folder, naming it (it was named as a file the quickstart did not make); one its process left behind
+ * (killed) is taken over and removed, as train and prepare take it over (said in a warning).
+ */
+function takeStageLocks(out: string): void {
+  for (const s of STAGES) {
+    const dir = path.join(out, s);
+    if (fs.lstatSync(path.join(dir, RUN_LAYOUT.lock), { throwIfNoEntry: false }) === undefined) continue;
+    acquireRunLock(dir, { name: `the quickstart's ${s}/ folder`, instead: 'give another --out' }).release();
+  }
 }
 
 function readMarker(file: string): Marker | null {

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { FIXTURES } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -162,6 +163,35 @@ test('--overwrite refuses a quickstart folder with a file of the user in any of 
   }
   // with only what it recorded, the earlier quickstart is replaced
   await interrupted(out, /replacing the earlier quickstart in /, ['--overwrite']);
+});
+
+test('a train running in the quickstart\'s run/ refuses --overwrite naming its process; a lock left by a killed one is taken over, not named as a file of the user', async (t) => {
+  // before: either lock was "other files that the quickstart did not make (run/.mistral-tune.lock)"
+  const out = tmp();
+  const files = ['model', 'model/config.json', 'data', 'data/train.jsonl', 'run', 'run/metrics.jsonl'];
+  for (const f of files) {
+    if (path.extname(f)) fs.writeFileSync(path.join(out, f), '{}\n');
+    else fs.mkdirSync(path.join(out, f));
+  }
+  fs.writeFileSync(path.join(out, MARKER), JSON.stringify({ format: 'mistral-tune quickstart', complete: true, files, writing: null }));
+  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  t.after(() => { other.kill('SIGKILL'); });
+  await new Promise((r) => other.once('spawn', r));
+  const lock = path.join(out, 'run', '.mistral-tune.lock');
+  const owner = (pid: number): string => JSON.stringify({ pid, host: os.hostname(), started: '2026-12-05T12:00:00.000Z' }) + '\n';
+  fs.writeFileSync(lock, owner(other.pid!));
+  const r = await quickstart(['--out', out, '--overwrite']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr, `error: ${path.join(out, 'run')}: the quickstart's run/ folder is in use by process ${other.pid} on ${os.hostname()} ` +
+    `(since 2026-12-05T12:00:00.000Z): wait for it to finish, or give another --out; if process ${other.pid} is not mistral-tune, delete ${lock}\n`);
+  assert.equal(fs.readFileSync(lock, 'utf8'), owner(other.pid!), 'the running train\'s lock is as it was');
+  other.kill('SIGKILL');
+  await new Promise((r) => other.once('exit', r));
+  const again = await quickstart(['--out', out]);
+  assert.equal(again.status, 2, again.stderr);
+  assert.match(again.stderr, new RegExp(`^warning: ${path.join(out, 'run').replaceAll('.', '\\.')}: took over the quickstart's run/ folder's stale lock \\(\\.mistral-tune\\.lock\\)`, 'm'));
+  assert.match(again.stderr, /^error: .*holds an earlier quickstart: pass --overwrite/m, 'then judged as the quickstart it is');
+  assert.ok(!fs.existsSync(lock));
 });
 
 test('an interrupted quickstart whose run folder holds a file of the user inside train\'s own folders is refused, naming it', async () => {
