@@ -46,7 +46,7 @@ CASES = {
                            dict(batch_size=2, grad_accum=2, epochs=2, grad_clip=1.0, schedule=dict(type='linear', warmup_steps=0.2))),
     'max_steps_inside_epoch': (dict(r=2, lora_alpha=2), dict(batch_size=1, grad_accum=2, max_steps=3, schedule=dict(type='linear', warmup_steps=1))),
     'accum_past_epoch': (dict(r=2, lora_alpha=5), dict(batch_size=2, grad_accum=8, epochs=3, schedule=dict(type='linear', warmup_steps=1))),
-    # packing: ours packs rows greedily in file order into max_seq_len; HF gets the same groups as padded batches
+    # packing: ours packs rows as TRL does (best fit decreasing) into max_seq_len; HF gets the same groups as padded batches
     'packing': (dict(r=2, lora_alpha=5), dict(batch_size=1, packing=True, max_seq_len=30, epochs=2)),
     'packing_2x2_accum': (dict(r=2, lora_alpha=5), dict(batch_size=2, grad_accum=2, packing=True, max_seq_len=24, epochs=2)),
     # another shape (saved by HF): 8 heads over 2 KV heads of 12 (≠ hidden 48 / 8), window 5, tied embeddings; DoRA on all-linear
@@ -266,15 +266,18 @@ def full_case(name, base, c):
 
 
 def packed_groups(max_len):
-    groups, cur, used = [], [], 0
-    for r in ROWS:
-        n = len(r['input_ids'])
-        if used + n > max_len and cur:
-            groups.append(cur)
-            cur, used = [], 0
-        cur.append(r)
-        used += n
-    return groups + [cur]
+    """TRL's packs of ROWS (trl.pack_dataset's default best fit decreasing, as SFTTrainer(packing=True) and ours pack)."""
+    from datasets import Dataset
+    from trl import pack_dataset
+    p = pack_dataset(Dataset.from_dict({'input_ids': [[k] * len(r['input_ids']) for k, r in enumerate(ROWS)]}), max_len, 'bfd')
+    groups = []
+    for ids, segs in zip(p['input_ids'], p['seq_lengths']):
+        k, group = 0, []
+        for n in segs:
+            group.append(ROWS[ids[k]])
+            k += n
+        groups.append(group)
+    return groups
 
 
 class GroupSampler(torch.utils.data.Sampler):

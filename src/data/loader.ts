@@ -1,19 +1,18 @@
 // The data loader: batches of TokenRows (padded by collate, or packed by collatePacked) in file order, or
-// shuffled every epoch in HF's Trainer's order — epoch e's rows in torch.randperm(n) of a generator seeded with seed + e
-// (accelerate's SeedableRandomSampler: torch-randperm.ts), so a run with HF's seed (42, its default) visits the rows as HF
-// does; optionally length-grouped in HF's group_by_length order (length-groups.ts: mega-batches each sorted by length,
-// so a batch holds rows of similar length), drawn as HF's Trainer draws it from torch's default generator seeded with
-// seed — before each epoch's order, the two outputs its DataLoader's iterator takes, and two more for each evaluation
-// since (noteEvaluation) — so a run with HF's seed visits the rows as HF does; packed and grouped, mega-batches of 200
-// batches and the batches shuffled by a seeded RNG of ours. The last batch of an epoch may be short unless dropLast.
-// `position` (epoch, batch index, and the generator states the epoch's order was drawn from) is plain JSON: `restore`
-// resumes exactly where it was taken.
+// shuffled every epoch in HF's Trainer's order — epoch e's sequences in torch.randperm(n) of a generator seeded with
+// seed + e (accelerate's SeedableRandomSampler: torch-randperm.ts), so a run with HF's seed (42, its default) visits the
+// rows as HF does; optionally length-grouped in HF's group_by_length order (length-groups.ts: mega-batches each
+// sorted by length, so a batch holds sequences of similar length), drawn as HF's Trainer draws it from torch's default
+// generator seeded with seed — before each epoch's order, the two outputs its DataLoader's iterator takes, and two more
+// for each evaluation since (noteEvaluation). Packed, the rows are packed once, as TRL's SFTTrainer(packing=True) packs
+// them (pack.ts packBestFit), and the packs are the sequences those orders take. The last batch of an epoch may be
+// short unless dropLast. `position` (epoch, batch index, and the generator's draws where grouped) is plain JSON:
+// `restore` resumes exactly where it was taken.
 import { needArg } from '../util/api-args.ts';
 import { collate, collatePacked, type Batch, type TokenRow } from './batch.ts';
 import { UserError } from '../util/errors.ts';
-import { planPacks } from './pack.ts';
-import { maxOf } from '../util/reduce.ts';
-import { Rng, type RngState } from '../util/rng.ts';
+import { packBestFit } from './pack.ts';
+import type { RngState } from '../util/rng.ts';
 import { TorchCpuGenerator, torchRandperm } from '../util/torch-randperm.ts';
 import { lengthGroupedOrder } from './length-groups.ts';
 
@@ -24,11 +23,11 @@ export interface LoaderOptions {
   shuffle?: boolean;
   /** The shuffle's seed (default 0; HF's default is 42): a non-negative integer. */
   seed?: number;
-  /** Batches of similar lengths (less padding). */
+  /** Batches of similar lengths (less padding), in HF's group_by_length order where shuffled. */
   groupByLength?: boolean;
   /** With groupByLength: rows an optimizer step takes (batchSize × gradient accumulation; default batchSize), HF's unit of its mega-batches. */
   groupSize?: number;
-  /** Pack samples into sequences of this many tokens (T is fixed to it). */
+  /** Pack samples into sequences of this many tokens (T is fixed to it), once, as TRL packs them. */
   packLength?: number;
   /** Id written into padding (never attended to or trained; default 0). */
   padId?: number;
@@ -42,13 +41,13 @@ export interface LoaderPosition {
   epoch: number;
   /** Index of the next batch within the epoch. */
   index: number;
-  /** RNG state from which the epoch's order was drawn. */
-  rng: RngState;
   /**
-   * Shuffled and length-grouped, unpacked: the 32-bit outputs of HF's default torch generator drawn before this epoch's
-   * order (`epoch`) and by now (`now`: evaluations since); absent, no evaluation is assumed.
+   * Shuffled and length-grouped: the 32-bit outputs of HF's default torch generator drawn before this epoch's order
+   * (`epoch`) and by now (`now`: evaluations since); absent, no evaluation is assumed.
    */
   torchDraws?: { epoch: number; now: number };
+  /** An older version's RNG state (its own order of grouped or packed batches); not read. */
+  rng?: RngState;
 }
 
 export interface LoadedBatch {
@@ -62,16 +61,17 @@ export interface LoadedBatch {
   epochBatches: number;
 }
 
-/** Rows per length-sorted mega-batch, in batches, where the order is not HF's (unshuffled; packed: 4 × this). */
+/** Sequences per length-sorted mega-batch of an unshuffled groupByLength, in batches (HF's LengthGroupedSampler's most). */
 const MEGABATCH = 50;
 
 export class DataLoader {
-  private readonly lengths: Int32Array;
-  private rng: Rng;
+  /** The sequences an epoch orders: each row alone, or the packs of rows (indices into rows), fixed for the run. */
+  private readonly seqs: number[][];
+  /** Each sequence's tokens. */
+  private readonly seqLengths: Int32Array;
   private epoch = 0;
   private index = 0;
-  private epochRng: RngState;
-  /** HF's order of groupByLength (shuffled, unpacked): torch's default generator as HF's Trainer draws from it, else null. */
+  /** HF's order of groupByLength (shuffled): torch's default generator as HF's Trainer draws from it, else null. */
   private torch: TorchCpuGenerator | null;
   private torchAtEpoch = 0;
   private plan: number[][][]; // batches → sequences → row indices (one row per sequence unless packed)
@@ -88,9 +88,9 @@ export class DataLoader {
     if (opts.groupSize !== undefined && !(Number.isInteger(opts.groupSize) && opts.groupSize >= 1)) {
       throw new UserError(`group size must be an integer ≥ 1, got ${opts.groupSize}`);
     }
-    this.lengths = Int32Array.from(rows, (r) => r.inputIds.length);
-    this.rng = new Rng(opts.seed ?? 0);
-    this.epochRng = this.rng.state();
+    const lengths = Int32Array.from(rows, (r) => r.inputIds.length);
+    this.seqs = opts.packLength !== undefined ? packBestFit(lengths, opts.packLength) : Array.from(lengths, (_, i) => [i]);
+    this.seqLengths = Int32Array.from(this.seqs, (seq) => seq.reduce((sum, i) => sum + lengths[i]!, 0));
     this.torch = this.hfGrouped ? new TorchCpuGenerator(opts.seed ?? 0) : null;
     this.plan = this.planEpoch();
     if (this.plan.length === 0) throw new UserError(`fewer rows (${rows.length}) than one batch (${opts.batchSize}) with dropLast`);
@@ -98,10 +98,7 @@ export class DataLoader {
 
   /** Where the next batch comes from; pass it to `restore` to continue from here. */
   get position(): LoaderPosition {
-    return {
-      epoch: this.epoch, index: this.index, rng: [...this.epochRng] as RngState,
-      ...(this.torch ? { torchDraws: { epoch: this.torchAtEpoch, now: this.torch.drawn } } : {}),
-    };
+    return { epoch: this.epoch, index: this.index, ...(this.torch ? { torchDraws: { epoch: this.torchAtEpoch, now: this.torch.drawn } } : {}) };
   }
 
   /**
@@ -123,23 +120,21 @@ export class DataLoader {
     this.plan = this.planEpoch();
   }
 
-  /** Whether groupByLength takes HF's order: shuffled and unpacked (packed, the sequences are grouped our way). */
+  /** Whether groupByLength takes HF's order: shuffled (unshuffled, the file's mega-batches are sorted). */
   private get hfGrouped(): boolean {
-    return this.opts.groupByLength === true && this.opts.shuffle === true && this.opts.packLength === undefined;
+    return this.opts.groupByLength === true && this.opts.shuffle === true;
   }
 
   restore(pos: LoaderPosition): void {
     if (!Number.isInteger(pos.epoch) || pos.epoch < 0 || !Number.isInteger(pos.index) || pos.index < 0) {
       throw new UserError(`invalid loader position ${JSON.stringify(pos)}`);
     }
-    const n = this.rows.length;
+    const n = this.seqs.length;
     // a position without them (an older checkpoint's): every epoch before drew its iterator's two and its permutation's n − 1
     const draws = pos.torchDraws ?? { epoch: pos.epoch * (n + 1), now: (pos.epoch + 1) * (n + 1) };
     if (this.hfGrouped && !(Number.isSafeInteger(draws.epoch) && draws.epoch >= 0 && Number.isSafeInteger(draws.now) && draws.now >= draws.epoch + n + 1)) {
       throw new UserError(`invalid loader position ${JSON.stringify(pos)}: torchDraws must be integers, now ≥ epoch + ${n + 1}`);
     }
-    this.rng = new Rng(pos.rng);
-    this.epochRng = this.rng.state();
     this.epoch = pos.epoch;
     if (this.hfGrouped) {
       this.drawEpochAt(draws.epoch);
@@ -156,41 +151,14 @@ export class DataLoader {
     return this.plan.length;
   }
 
-  /**
-   * Batches in each of `epochs` epochs from the next batch's on, as next() will draw them, planned without collating a
-   * batch (a packed one is max_seq_len wide, whatever the data); the loader is left where it was.
-   */
-  epochBatchCounts(epochs: number): number[] {
-    return this.eachEpoch(epochs, (plan) => plan.length);
-  }
-
-  /**
-   * The rows (packed: sequences) of the largest batch of the next `epochs` epochs, planned as epochBatchCounts plans
-   * them; planning stops at the first epoch whose largest batch has `ceiling` rows, which no later one can pass.
-   */
-  largestBatch(epochs: number, ceiling: number): number {
-    return maxOf(this.eachEpoch(epochs, (plan) => maxOf(plan, (batch) => batch.length), (n) => n >= ceiling), (n) => n);
-  }
-
-  /**
-   * `measure` of the plan of each of `epochs` epochs from the next batch's on, or up to the first whose measure is
-   * `done`; the loader is left where it was.
-   */
-  private eachEpoch(epochs: number, measure: (plan: number[][][]) => number, done: (n: number) => boolean = () => false): number[] {
-    const start = this.position;
-    const counts: number[] = [];
-    for (let e = 0; e < epochs && !done(counts[e - 1] ?? -Infinity); e++) {
-      if (e > 0 || this.index >= this.plan.length) this.nextEpoch();
-      counts.push(measure(this.plan));
-    }
-    this.restore(start);
-    return counts;
+  /** The sequences every epoch batches (rows, or packs), so its largest batch holds min(batchSize, this). */
+  get sequences(): number {
+    return this.seqs.length;
   }
 
   private nextEpoch(): void {
     this.epoch++;
     this.index = 0;
-    this.epochRng = this.rng.state();
     this.plan = this.planEpoch();
   }
 
@@ -206,38 +174,27 @@ export class DataLoader {
     return { batch, rows: seqs.flat(), epoch: this.epoch, index, epochBatches: this.plan.length };
   }
 
-  /** The batches of one epoch, drawn from this.torch or this.rng (which it advances). */
+  /** The batches of one epoch (drawn from this.torch, which it advances, where grouped and shuffled). */
   private planEpoch(): number[][][] {
-    const n = this.rows.length;
-    const { batchSize, shuffle = false, groupByLength = false, packLength, dropLast = false } = this.opts;
+    const n = this.seqs.length;
+    const { batchSize, shuffle = false, groupByLength = false, dropLast = false } = this.opts;
+    let order: number[];
     if (this.torch) {
       // HF's iterator of the epoch's DataLoader takes its two outputs first, then the sampler its order
       this.torchAtEpoch = this.torch.drawn;
       this.torch.randomInt64();
-      return batchesOf(lengthGroupedOrder(this.lengths, this.opts.groupSize ?? batchSize, this.torch).map((i) => [i]), batchSize, dropLast);
-    }
-    let order: number[] = shuffle ? torchRandperm(n, (this.opts.seed ?? 0) + this.epoch) : Array.from({ length: n }, (_, i) => i);
-    if (groupByLength) {
-      const mega = batchSize * MEGABATCH * (packLength !== undefined ? 4 : 1);
-      const sorted: number[] = [];
-      for (let s = 0; s < n; s += mega) {
-        for (const i of order.slice(s, s + mega).sort((a, b) => this.lengths[b]! - this.lengths[a]! || a - b)) sorted.push(i);
+      order = lengthGroupedOrder(this.seqLengths, this.opts.groupSize ?? batchSize, this.torch);
+    } else if (shuffle) {
+      order = torchRandperm(n, (this.opts.seed ?? 0) + this.epoch);
+    } else {
+      order = Array.from({ length: n }, (_, i) => i);
+      if (groupByLength) {
+        const mega = batchSize * MEGABATCH, sorted: number[] = [];
+        for (let s = 0; s < n; s += mega) for (const i of order.slice(s, s + mega).sort((a, b) => this.seqLengths[b]! - this.seqLengths[a]!)) sorted.push(i);
+        order = sorted;
       }
-      order = sorted;
     }
-    const seqs = packLength !== undefined ? planPacks(this.lengths, order, packLength) : order.map((i) => [i]);
-    const batches = batchesOf(seqs, batchSize, dropLast);
-    if (groupByLength && shuffle) {
-      this.rng.shuffle(batches);
-      // the batch with the longest row goes first, as in HF, so that running out of memory shows at once
-      let longest = 0, best = -1;
-      batches.forEach((b, k) => {
-        const m = maxOf(b, (seq) => seq.reduce((a, i) => a + this.lengths[i]!, 0));
-        if (m > best) { best = m; longest = k; }
-      });
-      [batches[0], batches[longest]] = [batches[longest]!, batches[0]!];
-    }
-    return batches;
+    return batchesOf(order.map((k) => this.seqs[k]!), batchSize, dropLast);
   }
 }
 

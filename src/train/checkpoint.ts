@@ -40,7 +40,7 @@ export interface LoopState {
   bestMetric?: { step: number; loss: number } | null;
   /** Evaluations since the last that improved on the lowest val loss by more than early_stopping.min_delta. */
   sinceBest: number;
-  /** Where the data loader's next micro-batch comes from (epoch, index, the epoch's RNG state). */
+  /** Where the data loader's next micro-batch comes from (epoch, index, and where grouped the generator's draws). */
   loader: LoaderPosition;
 }
 
@@ -215,10 +215,13 @@ function stateProblem(state: CheckpointState, step: number): string | null {
   }
   if (!count(loop.sinceBest)) return 'loop.sinceBest is not a count';
   const loader = loop.loader;
-  if (!object(loader) || !count(loader.epoch) || !count(loader.index)) return 'loop.loader is not {epoch, index, rng}';
+  if (!object(loader) || !count(loader.epoch) || !count(loader.index)) return 'loop.loader is not {epoch, index}';
   // an epoch no step count reaches would be taken as the run's last, ending it at that epoch's end
   if ((loader.epoch as number) > step) return `loop.loader.epoch ${loader.epoch as number} is past the step ${step} (every epoch takes an optimizer step)`;
-  if (!Array.isArray(loader.rng) || loader.rng.length !== 4 || !loader.rng.every((x) => count(x) && (x as number) < 2 ** 32)) return 'loop.loader.rng is not 4 32-bit words';
+  const draws = loader.torchDraws;
+  if (draws !== undefined && !(object(draws) && count(draws.epoch) && count(draws.now) && (draws.now as number) >= (draws.epoch as number))) {
+    return 'loop.loader.torchDraws is not {epoch, now}, counts with now ≥ epoch';
+  }
   if (!count(state.metricsBytes)) return 'metricsBytes is not a count';
   if (!count(state.optimizerStep)) return 'optimizerStep is not a count';
   if (!object(state.extra)) return 'extra is not an object';

@@ -92,7 +92,7 @@ export const TrainConfigSchema = z.object({
   max_steps: int(1).nullable().default(null).describe('optimizer steps in total, across epochs'),
   max_seq_len: int(2).default(1024).describe('longest sequence in tokens'),
   overflow: z.enum(['truncate', 'drop']).default('truncate').describe('what happens to a longer example'),
-  packing: z.boolean().default(false).describe('pack several examples per sequence (attention does not cross them)'),
+  packing: z.boolean().default(false).describe("pack several examples per sequence (attention does not cross them), once, as TRL's SFTTrainer(packing=True) packs them"),
   shuffle: z.boolean().default(true).describe("seeded shuffle each epoch, in HF's Trainer's order for the same seed; false = file order"),
   group_by_length: z.boolean().default(false).describe("batch examples of similar length together (needs shuffle), in HF's group_by_length order for the same seed"),
   grad_clip: z.number().positive().nullable().default(1).describe('clip the global gradient norm to this (null = off)'),

@@ -21,7 +21,6 @@ import { checkAdapterAndHead, checkPacking, checkRunTrainable, loadRunSplit, pla
 import { RunDir } from './run-dir.ts';
 import { resumeFinished } from './finished-run.ts';
 import { DataLoader } from '../data/loader.ts';
-import { epochSteps, type EpochSteps } from './epoch-steps.ts';
 
 export interface DryRun {
   /** The model's config.json, as read (no weight is). */
@@ -40,8 +39,6 @@ export interface DryRun {
   why: string | null;
   /** The run's step counts and schedule, as training will count them. */
   steps: ReturnType<typeof planSteps>;
-  /** Each epoch's optimizer steps, as far as they can be counted (epochSteps). */
-  epochs: EpochSteps;
   /** Val evaluations (step 0, each eval.every_steps or epoch end, the last step) and checkpoints the run makes if it does not stop early. */
   events: { evaluations: number; checkpoints: number };
   train: { examples: number; tokens: number };
@@ -102,13 +99,11 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const loader = new DataLoader(train, {
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, groupSize: cfg.batch_size * cfg.grad_accum, packLength: cfg.packing ? cfg.max_seq_len : undefined,
   });
-  const steps = planSteps(cfg, loader, train, place, v);
-  const epochs = epochSteps(loader, train, { epochs: cfg.epochs, maxSteps: cfg.max_steps, packLength: cfg.packing ? cfg.max_seq_len : undefined,
-    shuffle: cfg.shuffle, batchSize: cfg.batch_size, gradAccum: cfg.grad_accum }, steps.perEpochSteps);
+  const steps = planSteps(cfg, loader, place, v);
   warnUnusedSettings(cfg, model, steps, train, v);
   const tokens = train.reduce((n, r) => n + Math.min(r.inputIds.length, cfg.max_seq_len), 0);
   return {
-    model, plan, shape, available, fits: limit !== null ? false : available === null ? null : plan.total <= available, limit, why, steps, epochs, events: plannedEvents(cfg, steps.totalSteps, epochs),
+    model, plan, shape, available, fits: limit !== null ? false : available === null ? null : plan.total <= available, limit, why, steps, events: plannedEvents(cfg, steps.totalSteps, steps.stepsPerEpoch),
     train: { examples: train.length, tokens }, ...outputDirFate(cfg, flags),
   };
 }
@@ -137,22 +132,14 @@ function whyNotFit(r: DryRun, cfg: TrainConfig): string {
 
 /**
  * The val evaluations and checkpoints of a run of `totalSteps` that does not stop early, as the trainer makes them:
- * val at step 0, at each multiple of eval.every_steps (else at each epoch's end, counted from each epoch's steps where
- * they are known, else from the first epoch's) and at the last step; a checkpoint at each multiple of checkpoint.every_steps.
+ * val at step 0, at each multiple of eval.every_steps (else at each epoch's end, every `stepsPerEpoch`) and at the last
+ * step; a checkpoint at each multiple of checkpoint.every_steps.
  */
-function plannedEvents(cfg: TrainConfig, totalSteps: number, epochs: EpochSteps): DryRun['events'] {
+function plannedEvents(cfg: TrainConfig, totalSteps: number, stepsPerEpoch: number): DryRun['events'] {
   const checkpoints = cfg.checkpoint.every_steps === null ? 0 : Math.floor(totalSteps / cfg.checkpoint.every_steps);
   if (cfg.data.val === null) return { evaluations: 0, checkpoints };
-  const every = cfg.eval.every_steps ?? (epochs.kind === 'counted' ? null : epochs.steps);
-  if (every !== null) return { evaluations: 1 + Math.floor(totalSteps / every) + (totalSteps % every === 0 ? 0 : 1), checkpoints };
-  let ends = 0, end = 0;
-  for (const n of epochs.steps as number[]) {
-    end += n;
-    if (end > totalSteps) break;
-    ends++;
-    if (end === totalSteps) return { evaluations: 1 + ends, checkpoints };
-  }
-  return { evaluations: 2 + ends, checkpoints };
+  const every = cfg.eval.every_steps ?? stepsPerEpoch;
+  return { evaluations: 1 + Math.floor(totalSteps / every) + (totalSteps % every === 0 ? 0 : 1), checkpoints };
 }
 
 /** What train will do with output_dir, in words: as RunDir.check decides, without making or emptying anything; and its refusal, if it is one. */
@@ -252,20 +239,10 @@ function describeSteps(r: DryRun, cfg: TrainConfig): string {
   const { stepsPerEpoch, totalSteps, schedule } = r.steps;
   const n = (x: number): string => x.toLocaleString('en-US');
   // max_steps: the whole epochs it runs and the steps past them, exactly (epochs rounded to 2 digits misstated the
-  // run: 1,201 steps of 12 an epoch were "100 epochs"); where the epochs were not counted, the first's stand for each
-  const counted = r.epochs.kind === 'counted' ? r.epochs.steps : null;
-  let whole = cfg.epochs, rest = 0;
-  if (cfg.max_steps !== null) {
-    // epochs of about the first's steps: as many as that makes, no exact steps past them
-    if (r.epochs.kind === 'first') whole = Math.max(1, Math.round(totalSteps / stepsPerEpoch));
-    else if (counted === null) [whole, rest] = [Math.floor(totalSteps / stepsPerEpoch), totalSteps % stepsPerEpoch];
-    else for (whole = 0, rest = totalSteps; whole < counted.length && counted[whole]! <= rest; whole++) rest -= counted[whole]!;
-  }
-  // shuffled packs vary in number from epoch to epoch: the range of the epochs run, where they were counted, else the first's
-  const run = counted === null ? [stepsPerEpoch] : counted.slice(0, Math.max(1, cfg.max_steps === null ? counted.length : whole));
-  const least = run.reduce((m, x) => Math.min(m, x)), most = run.reduce((m, x) => Math.max(m, x)); // no spread: millions of epochs
+  // run: 1,201 steps of 12 an epoch were "100 epochs")
+  const [whole, rest] = cfg.max_steps === null ? [cfg.epochs, 0] : [Math.floor(totalSteps / stepsPerEpoch), totalSteps % stepsPerEpoch];
   const s = (k: number): string => (k === 1 ? '' : 's');
-  const epoch = `${r.epochs.kind === 'first' ? 'about ' : ''}${least === most ? n(least) : `${n(least)}–${n(most)}`} step${s(most)}`;
+  const epoch = `${n(stepsPerEpoch)} step${s(stepsPerEpoch)}`;
   const steps = `${n(totalSteps)} optimizer step${s(totalSteps)}`;
   const epochs = whole === 0 ? `${n(rest)} of an epoch's ${epoch}` : `${n(whole)} epoch${s(whole)} of ${epoch}${rest === 0 ? '' : ` and ${n(rest)} step${s(rest)} more`}`;
   const count = `${steps} (${cfg.max_steps !== null ? 'max_steps, ' : ''}${epochs})`;
@@ -276,7 +253,7 @@ function describeSteps(r: DryRun, cfg: TrainConfig): string {
   const { evaluations: evals, checkpoints: saves } = r.events;
   const evaluation = cfg.data.val === null ? 'no val data'
     : `val evaluated at step 0, ${cfg.eval.every_steps === null ? "each epoch's end" : `every ${n(cfg.eval.every_steps)} steps and the last`} ` +
-      `(${cfg.eval.every_steps === null && r.epochs.kind === 'first' ? 'about ' : ''}${n(evals)} time${evals === 1 ? '' : 's'})`;
+      `(${n(evals)} time${evals === 1 ? '' : 's'})`;
   const checkpoints = cfg.checkpoint.every_steps === null ? 'no checkpoints'
     : `a checkpoint every ${n(cfg.checkpoint.every_steps)} steps (${n(saves)} in all, ${cfg.checkpoint.keep} kept)`;
   return `run: ${count}: ${data}; ${schedule.type} schedule to lr ${cfg.optimizer.lr}${warmup}; ${evaluation}; ${checkpoints}`;

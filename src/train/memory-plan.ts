@@ -1,7 +1,7 @@
 // What a run will hold in memory, by category, from the config, the model's config.json, lora.init_from's
 // adapter config and tensor names, and the batch shape alone (no weights loaded): the model's weights, the trainable state, the activation plan (sized
 // by the very function the model allocates it with, model/activations.ts) and the kernels' workspace.
-// Arithmetic (and, packing, the loader's plan of the packs); `train --dry-run` prints it next to the memory available.
+// Arithmetic (and, packing, the packs TRL's packing makes of the rows); `train --dry-run` prints it next to the memory available.
 import { attentionWorkspaceBytes as cpuAttentionWorkspace } from '../backend/cpu/wasm/wasm-kernels.ts';
 import { gemmStagingBytes } from '../backend/cuda/gemm-plan.ts';
 import { cudaAttentionFromEnv, type CudaAttention } from '../backend/cuda/attention-path.ts';
@@ -11,8 +11,7 @@ import { attentionWorkspaceBytes as cudaAttentionWorkspace } from '../backend/cu
 import { DTYPE_BYTES, modelDTypes, precisionDType, type ModelDTypes } from '../backend/dtype.ts';
 import { activationBytes, LOGIT_ROWS, loraPlan, type PlanShape } from '../model/activations.ts';
 import type { TokenRow } from '../data/batch.ts';
-import { DataLoader } from '../data/loader.ts';
-import { packBounds } from './epoch-steps.ts';
+import { packBestFit } from '../data/pack.ts';
 import type { MistralConfig } from '../model/config.ts';
 import { readAdapterInfo } from '../model/peft.ts';
 import { PROJECTIONS, projectionShape, type Projection } from '../model/weights.ts';
@@ -26,27 +25,13 @@ export interface BatchShape {
 }
 
 /**
- * Rows (epochs × examples) past which trainBatchRows plans no epoch and takes the most any order can pack instead:
- * a fifth of a second or so of planning, done once a run (dry run or train) however many epochs it asks for.
- */
-export const MAX_BATCH_PLAN_ROWS = 1_000_000;
-
-/**
  * The rows of the largest training micro-batch the run draws: batch_size, or fewer where the data makes fewer sequences —
- * its examples, or, packing, the packs the loader makes of them in each epoch's order (packed anew each epoch when
- * shuffled), planned as the run's loader plans them until an epoch reaches the most that next-fit packing makes of
- * any order (packBounds), which no epoch passes; that most where planning would pass MAX_BATCH_PLAN_ROWS.
+ * its examples, or, packing, the packs the loader makes of them (once, pack.ts packBestFit), each epoch's first batch
+ * the fullest.
  */
 export function trainBatchRows(cfg: TrainConfig, train: readonly TokenRow[]): number {
   if (!cfg.packing || train.length === 0) return Math.min(cfg.batch_size, train.length);
-  const { lo, hi } = packBounds(train.map((r) => r.inputIds.length), cfg.max_seq_len);
-  if (lo >= cfg.batch_size) return cfg.batch_size; // every epoch's first batch is full
-  const most = Math.min(cfg.batch_size, hi);
-  // an epoch has at least one step, so the run draws no more epochs than it has steps; unshuffled, each is the first
-  const epochs = cfg.shuffle ? cfg.max_steps ?? cfg.epochs : 1;
-  if (epochs * train.length > MAX_BATCH_PLAN_ROWS) return most;
-  const loader = new DataLoader(train, { batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, groupSize: cfg.batch_size * cfg.grad_accum, packLength: cfg.max_seq_len });
-  return loader.largestBatch(epochs, most);
+  return Math.min(cfg.batch_size, packBestFit(train.map((r) => r.inputIds.length), cfg.max_seq_len).length);
 }
 
 /**
@@ -55,7 +40,7 @@ export function trainBatchRows(cfg: TrainConfig, train: readonly TokenRow[]): nu
  */
 export function realBatchNote(cfg: TrainConfig, rows: number): string | null {
   if (rows >= cfg.batch_size) return null;
-  const held = cfg.packing ? `${rows.toLocaleString('en-US')} packed sequences an epoch makes at most` : `${rows.toLocaleString('en-US')} training examples`;
+  const held = cfg.packing ? `${rows.toLocaleString('en-US')} packed sequences the examples make` : `${rows.toLocaleString('en-US')} training examples`;
   return `the real batch is ${rows.toLocaleString('en-US')}: batch_size ${cfg.batch_size.toLocaleString('en-US')} is more than the ${held}`;
 }
 

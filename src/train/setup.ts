@@ -33,7 +33,6 @@ import { checkConfigPaths, checkLoraRank, checkModelFits, checkSequenceFits } fr
 import { keyError } from './config-paths.ts';
 import { shownAs } from './config-issues.ts';
 import { AdamW } from './optimizer.ts';
-import { packedTotalSteps } from './epoch-steps.ts';
 import { warmupStepsOf, type Schedule } from './schedule.ts';
 
 export interface RunSetup {
@@ -150,7 +149,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, groupSize: cfg.batch_size * cfg.grad_accum,
     packLength: cfg.packing ? cfg.max_seq_len : undefined, padId: model.padId, scorePadId: classificationPadId(model.cfg),
   });
-  const { perEpochSteps: _, ...steps } = planSteps(cfg, loader, train, place, v);
+  const steps = planSteps(cfg, loader, place, v);
   warnUnusedSettings(cfg, model.cfg, steps, train, v);
   return {
     cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, ...steps,
@@ -198,26 +197,19 @@ export function checkPacking(cfg: TrainConfig, classification: boolean, place?: 
   if (classification && cfg.packing) throw keyError('packing', 'classification scores one sequence per row, so it cannot pack (set packing: false)', place);
 }
 
-/**
- * The run's step counts as `loader` batches its data, and the schedule over them; `perEpochSteps`: each epoch's steps
- * where packed, shuffled epochs were planned one by one to count them (else null), for the dry run's epoch ends.
- */
-export function planSteps(cfg: TrainConfig, loader: DataLoader, train: readonly TokenRow[], place?: (key: string) => string, v = shownAs(cfg)):
-  Pick<RunSetup, 'microBatchesPerEpoch' | 'stepsPerEpoch' | 'totalSteps' | 'schedule'> & { perEpochSteps: number[] | null } {
+/** The run's step counts as `loader` batches its data (every epoch alike: packed, the rows are packed once), and the schedule over them. */
+export function planSteps(cfg: TrainConfig, loader: DataLoader, place?: (key: string) => string, v = shownAs(cfg)):
+  Pick<RunSetup, 'microBatchesPerEpoch' | 'stepsPerEpoch' | 'totalSteps' | 'schedule'> {
   const microBatchesPerEpoch = loader.epochBatches;
   const stepsPerEpoch = Math.ceil(microBatchesPerEpoch / cfg.grad_accum);
-  // with packing and shuffling the pack count varies by epoch: the schedule counts every epoch's steps
-  const packed = cfg.max_steps === null && cfg.packing && cfg.shuffle
-    ? packedTotalSteps(loader, train, { epochs: cfg.epochs, packLength: cfg.max_seq_len, batchSize: cfg.batch_size, gradAccum: cfg.grad_accum }, place, v('epochs'))
-    : null;
-  const totalSteps = cfg.max_steps ?? packed?.total ?? cfg.epochs * stepsPerEpoch;
+  const totalSteps = cfg.max_steps ?? cfg.epochs * stepsPerEpoch;
   // past 2^53 a step count is no longer exact (the loop's step + 1 stops changing): such a run never ends anyway
   if (!Number.isSafeInteger(totalSteps)) {
     throw keyError('epochs', `${v('epochs')} epochs of ${cfg.packing && cfg.shuffle ? 'at least ' : ''}${stepsPerEpoch} steps is ${totalSteps.toLocaleString('en-US')} optimizer steps, ` +
       'past 2^53 − 1, which no step count holds exactly: set max_steps (it wins over epochs), or fewer epochs', place);
   }
   const schedule: Schedule = { type: cfg.schedule.type, warmupSteps: warmupStepsOf(cfg.schedule.warmup_steps, totalSteps), totalSteps };
-  return { microBatchesPerEpoch, stepsPerEpoch, totalSteps, schedule, perEpochSteps: packed?.perEpoch ?? null };
+  return { microBatchesPerEpoch, stepsPerEpoch, totalSteps, schedule };
 }
 
 /** Settings the run will not use as the user meant, each said in one line (nothing is silently ignored). */

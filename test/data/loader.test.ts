@@ -121,8 +121,9 @@ test('bad options and positions are refused', () => {
   assert.throws(() => new DataLoader(rows, { batchSize: 0 }), /batch size/);
   assert.throws(() => new DataLoader([], { batchSize: 1 }), /no rows/);
   const l = new DataLoader(rows, { batchSize: 5 });
-  assert.throws(() => l.restore({ epoch: 0, index: 99, rng: l.position.rng }), /past the 5 batches/);
-  assert.throws(() => l.restore({ epoch: 0, index: 0, rng: [1, 2] as never }), /four unsigned/);
+  assert.throws(() => l.restore({ epoch: 0, index: 99 }), /past the 5 batches/);
+  const grouped = new DataLoader(rows, { batchSize: 5, shuffle: true, groupByLength: true });
+  assert.throws(() => grouped.restore({ epoch: 0, index: 0, torchDraws: { epoch: 0, now: 3 } }), /torchDraws must be integers, now ≥ epoch \+ 24/);
 });
 
 test('a batch of 200,000 rows (group_by_length, shuffled) is planned and collated: no maximum taken by spreading its rows as arguments', () => {
@@ -153,5 +154,26 @@ test("shuffled rows come in HF's Trainer's order for the same seed: randperm(n, 
     const resumed = new DataLoader(ten, { batchSize: hf.batch_size, shuffle: true, seed: Number(seed) });
     resumed.restore({ ...loader.position, epoch: 1, index: 2 });
     assert.deepEqual(resumed.next().rows, order.slice(16, 19), `seed ${seed}, resumed`);
+  }
+});
+
+test("packed, the loader takes TRL's packs in the Trainer's order: SFTTrainer(packing=True)'s batches, shuffled and length-grouped", () => {
+  // TRL 1.13's SFTTrainer on 40 rows of 2–20 tokens, max_length 32, 2 epochs (test/fixtures/trl-packing.json's sft);
+  // before: the rows were packed next-fit anew in each epoch's order, so no packed run took TRL's batches
+  const sft = (JSON.parse(fs.readFileSync(path.join(FIXTURES, 'trl-packing.json'), 'utf8')) as {
+    sft: { lengths: number[]; max_length: number; epochs: number; cases: Array<{ seed: number; batch_size: number; grad_accum: number; group_by_length: boolean; batches: number[][][] }> };
+  }).sft;
+  const forty: TokenRow[] = sft.lengths.map((n, i) => ({ inputIds: Int32Array.from({ length: n }, () => 5 + i) }));
+  for (const c of sft.cases) {
+    const loader = new DataLoader(forty, {
+      batchSize: c.batch_size, shuffle: true, seed: c.seed, packLength: sft.max_length, groupByLength: c.group_by_length, groupSize: c.batch_size * c.grad_accum,
+    });
+    const batches = c.batches.map(() => {
+      const b = loader.next();
+      // the rows of each packed sequence, from its segments
+      return Array.from({ length: b.batch.B }, (_, r) => b.batch.inputIds.subarray(r * b.batch.T, (r + 1) * b.batch.T))
+        .map((seq, r) => [...new Set(Array.from(seq).filter((_, t) => b.batch.segments[r * b.batch.T + t]! >= 0).map((id) => id - 5))]);
+    });
+    assert.deepEqual(batches, c.batches, `seed ${c.seed}, batch ${c.batch_size} × ${c.grad_accum}${c.group_by_length ? ', grouped' : ''}`);
   }
 });

@@ -1,13 +1,15 @@
-// Packing: a packed batch gives the same per-sample losses as each sample run alone (the real tiny
-// Mistral, CPU backend), because segments block attention across samples, positions restart and targets
-// stop at each sample's end.
+// Packing: the packs are TRL's (pack_dataset's best fit decreasing, test/fixtures/trl-packing.json), and a packed
+// batch gives the same per-sample losses as each sample run alone (the real tiny Mistral, CPU backend), because
+// segments block attention across samples, positions restart and targets stop at each sample's end.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { test, testBackend, TEST_DTYPE, tol } from '../backend/device.ts';
-import { planPacks } from '../../src/data/pack.ts';
+import { packBestFit } from '../../src/data/pack.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { IGNORE_INDEX, collate, collatePacked, type TokenRow } from '../../src/data/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
-import { TINY_BASE } from '../helpers.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
 
 const model = loadModel(TINY_BASE, { backend: testBackend(), dtype: TEST_DTYPE });
 const rng = new Rng(2);
@@ -18,11 +20,16 @@ const sample = (len: number, masked: number): TokenRow => {
 // lengths around and beyond the fixture's sliding window (8)
 const samples = [sample(5, 2), sample(13, 4), sample(9, 0), sample(20, 7), sample(3, 1), sample(11, 11 - 3)];
 
-test('planPacks: greedy, in order, within the length', () => {
+test("packBestFit: TRL's packs — longest first into the fullest pack that holds it, 1000 rows at a time", () => {
   const lengths = samples.map((s) => s.inputIds.length); // 5 13 9 20 3 11
-  assert.deepEqual(planPacks(lengths, [0, 1, 2, 3, 4, 5], 32), [[0, 1, 2], [3, 4], [5]]);
-  assert.deepEqual(planPacks(lengths, [3, 0, 4, 1, 2, 5], 24), [[3], [0, 4, 1], [2, 5]]);
-  assert.throws(() => planPacks(lengths, [3], 16), /20 tokens, more than the packed sequence length 16/);
+  assert.deepEqual(packBestFit(lengths, 32), [[3, 5], [1, 2, 0, 4]]);
+  assert.deepEqual(packBestFit(lengths, 24), [[3, 4], [1, 5], [2, 0]]);
+  assert.throws(() => packBestFit(lengths, 16), /sample 3 has 20 tokens, more than the packed sequence length 16/);
+  // trl.pack_dataset's own packs (trl 1.13): before, the rows were packed next-fit in each epoch's order
+  const trl = (JSON.parse(fs.readFileSync(path.join(FIXTURES, 'trl-packing.json'), 'utf8')) as {
+    packs: Array<{ seq_length: number; lengths: number[]; packs: number[][] }>;
+  }).packs;
+  for (const c of trl) assert.deepEqual(packBestFit(c.lengths, c.seq_length), c.packs, `${c.lengths.length} rows in ${c.seq_length}`);
 });
 
 test('collatePacked: segments, restarting positions, targets that stop at each sample end', () => {
@@ -36,7 +43,7 @@ test('collatePacked: segments, restarting positions, targets that stop at each s
 });
 
 test('a packed batch gives the same per-sample losses as the samples alone (tiny Mistral, CPU)', () => {
-  const packs = planPacks(samples.map((s) => s.inputIds.length), samples.map((_, i) => i), 32);
+  const packs = packBestFit(samples.map((s) => s.inputIds.length), 32);
   const batch = collatePacked(packs.map((p) => p.map((i) => samples[i]!)), 0, 32);
   const packed = model.tokenLosses(batch);
   let worst = 0, total = 0, count = 0;

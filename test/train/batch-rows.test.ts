@@ -1,13 +1,12 @@
-// trainBatchRows, the largest packed batch a run draws, is planned epoch by epoch as the loader plans them; tiny data
-// with many shuffled epochs (3 examples, batch_size 64, epochs 100000) planned every one of them, at every call. It now
-// stops at the first epoch that reaches the most any order can pack, and plans none past MAX_BATCH_PLAN_ROWS, taking
-// that most instead: a bound on what the loader draws either way.
-import { test, mock } from 'node:test';
+// trainBatchRows, the largest packed batch a run draws: the rows are packed once (TRL's best fit, pack.ts), so every
+// epoch batches the same packs and its first batch is the fullest — min(batch_size, packs), whatever the epochs
+// (3 examples, batch_size 64, epochs 100000 once planned every epoch, at every call).
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TokenRow } from '../../src/data/batch.ts';
 import { DataLoader } from '../../src/data/loader.ts';
 import { validate, type TrainConfig } from '../../src/train/config.ts';
-import { MAX_BATCH_PLAN_ROWS, trainBatchRows } from '../../src/train/memory-plan.ts';
+import { trainBatchRows } from '../../src/train/memory-plan.ts';
 
 const config = (extra: Record<string, unknown>): TrainConfig => validate({
   model: { config: { model_type: 'mistral', vocab_size: 64, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1 }, init: 'random' },
@@ -23,30 +22,18 @@ function drawn(cfg: TrainConfig, train: readonly TokenRow[], epochs: number): nu
   return most;
 }
 
-/** trainBatchRows and the epochs the loader planned for it. */
-function planned(cfg: TrainConfig, train: readonly TokenRow[]): { rows: number; epochs: number } {
-  const nextEpoch = mock.method(DataLoader.prototype as unknown as { nextEpoch(): void }, 'nextEpoch');
-  try {
-    return { rows: trainBatchRows(cfg, train), epochs: nextEpoch.mock.callCount() };
-  } finally {
-    nextEpoch.mock.restore();
-  }
-}
-
-test('3 tiny examples, batch_size 64, 100000 shuffled epochs: planning stops at the first epoch, whose 3 packs no epoch passes', () => {
-  const train = rowsOf([3, 4, 5]); // 3 packs of 5 in any order: the first epoch (the loader's own) has them
-  const cfg = config({ max_seq_len: 5, epochs: 100_000 });
-  assert.deepEqual(planned(cfg, train), { rows: 3, epochs: 0 });
-  assert.ok(drawn(cfg, train, 50) <= 3);
-});
-
-test('where no order reaches the most packBounds allows, epochs past MAX_BATCH_PLAN_ROWS are not planned: that most is taken', () => {
-  const train = rowsOf([2, 2, 2, 2, 1]); // next-fit makes 3 packs of 4 of any order; packBounds' most is 5
-  const few = config({ max_seq_len: 4, epochs: 100 });
-  assert.deepEqual(planned(few, train), { rows: 3, epochs: 99 }, 'affordable: planned, exact');
-  for (const extra of [{ epochs: MAX_BATCH_PLAN_ROWS }, { max_steps: 1e12 }]) {
-    const cfg = config({ max_seq_len: 4, ...extra });
-    assert.deepEqual(planned(cfg, train), { rows: 5, epochs: 0 }, JSON.stringify(extra));
-    assert.ok(drawn(cfg, train, 50) <= 5);
+test('the largest packed batch is the packs best fit makes, or batch_size: what the loader draws in every epoch, however many epochs', () => {
+  for (const [lengths, seqLen, batch, rows] of [
+    [[3, 4, 5], 5, 64, 3], // 3 packs of 5: no two fit together
+    [[2, 2, 2, 2, 1], 4, 64, 3], // [2, 2], [2, 2], [1]
+    [[2, 2, 2, 2, 1], 4, 2, 2],
+    [[1, 1, 1, 1, 1, 1, 1, 1], 8, 64, 1],
+  ] as const) {
+    for (const extra of [{ epochs: 100_000 }, { max_steps: 1e12 }, { epochs: 3, group_by_length: true }]) {
+      const cfg = config({ max_seq_len: seqLen, batch_size: batch, ...extra });
+      const train = rowsOf([...lengths]);
+      assert.equal(trainBatchRows(cfg, train), rows, `${lengths} in ${seqLen}, ${JSON.stringify(extra)}`);
+      assert.equal(drawn(cfg, train, 5), rows);
+    }
   }
 });
