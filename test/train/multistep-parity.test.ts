@@ -4,7 +4,7 @@
 // logs the reference's loss, lr and grad_norm at every optimizer step and ends with the reference's adapter, tensor by
 // tensor, within 1e-3 relative (it lands near 1e-6). Also a DoRA run and three runs of other options against HF's own
 // Trainer + PEFT (test/fixtures/hf-tiny-mistral-dora/trainer-cases.json and test/fixtures/hf-trainer-options/trainer-cases.json,
-// one of them shuffled in group_by_length's order with evaluations between steps,
+// one of them shuffled in group_by_length's order with evaluations between steps, one TRL's SFTTrainer(packing=True),
 // made by the make_*.py beside them). The first case runs through the real CLI (`mistral-tune train CONFIG`), the others
 // in this process as the CLI runs them (train-like-cli.ts): the same trainer, without ~2 CPU-s of a process each.
 import { after, describe, it } from 'node:test';
@@ -43,8 +43,8 @@ const reference = JSON.parse(fs.readFileSync(path.join(REF, 'cases.json'), 'utf8
 const DORA = path.join(FIXTURES, 'hf-tiny-mistral-dora');
 const doraCases = (JSON.parse(fs.readFileSync(path.join(DORA, 'trainer-cases.json'), 'utf8')) as { cases: RefCase[] }).cases;
 // HF Trainer's own runs of options the reference leaves out: warmup as a fraction (rounded up), uneven accumulation with
-// other betas / eps / clipping, layers_to_transform, group_by_length with evaluations (test/fixtures/hf-trainer-options,
-// made by its make_cases.py)
+// other betas / eps / clipping, layers_to_transform, group_by_length with evaluations, TRL's SFTTrainer with packing
+// (test/fixtures/hf-trainer-options, made by its make_cases.py)
 const OPTIONS = path.join(FIXTURES, 'hf-trainer-options');
 const optionCases = (JSON.parse(fs.readFileSync(path.join(OPTIONS, 'trainer-cases.json'), 'utf8')) as { cases: RefCase[] }).cases;
 /** Each case with the folder its paths are relative to: the reference's, or HF Trainer's own runs. */
