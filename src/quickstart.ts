@@ -151,14 +151,14 @@ function claimFolder(out: string, overwrite: boolean): void {
       'give an empty or new folder', out);
   };
   if (!marker) refuse(entries);
-  takeStageLocks(out);
   const own = new Set<string>(Object.values(QUICKSTART_LAYOUT));
   const foreignTop = entries.filter((e) => !own.has(e));
   if (foreignTop.length > 0) refuse(foreignTop);
   const manifest = new Set(marker!.files ?? []);
   // a marker without a manifest (an older quickstart's) is judged stage by stage, as an interrupted stage is
   const unrecorded = (s: Stage): boolean => marker!.files === undefined || marker!.writing === s;
-  const listed = STAGES.map((s) => ({ s, rels: listTree(path.join(out, s)) }));
+  // a stage folder's lock is judged by whose it is (takeStageLocks), not as a file of the user's
+  const listed = STAGES.map((s) => ({ s, rels: listTree(path.join(out, s)).filter((rel) => rel !== RUN_LAYOUT.lock) }));
   const foreign = listed.flatMap(({ s, rels }) => {
     const writes = unrecorded(s) ? stageWrites(s, path.join(out, s)) : () => false;
     return rels.filter((rel) => !manifest.has(`${s}/${rel}`) && !writes(rel)).map((rel) => path.join(s, rel));
@@ -171,6 +171,7 @@ function claimFolder(out: string, overwrite: boolean): void {
     throw new UserError('--out holds the current directory: run the quickstart from outside it, or give another --out', out);
   }
   if (marker!.complete && !overwrite) throw new UserError('--out holds an earlier quickstart: pass --overwrite to replace it, or give another --out', out);
+  takeStageLocks(out);
   info(`replacing the ${marker!.complete ? 'earlier' : 'unfinished (interrupted)'} quickstart in ${out}`);
   // only what was listed and judged above: an entry made since (a race) is never deleted, and keeps its folders; the
   // marker stays, replaced by the new quickstart's first write, so a kill midway leaves a folder still marked as ours

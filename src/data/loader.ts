@@ -125,15 +125,33 @@ export class DataLoader {
     return this.opts.groupByLength === true && this.opts.shuffle === true;
   }
 
+  /**
+   * What of this loader's order a position of an older version (one with "rng") did not make as it makes it, or null:
+   * its packs (next-fit, anew each epoch) or its length-grouped order (its own RNG's), so its place points into other
+   * batches. A shuffled or file-order position of one unpacked and ungrouped is this one's.
+   */
+  olderOrder(pos: LoaderPosition): string | null {
+    if (pos.rng === undefined) return null;
+    if (this.opts.packLength !== undefined) return 'packing (next-fit, anew in each epoch\'s order; now TRL\'s packs, made once)';
+    return this.hfGrouped ? 'length-grouped order (of its own RNG; now HF\'s group_by_length order)' : null;
+  }
+
   restore(pos: LoaderPosition): void {
     if (!Number.isInteger(pos.epoch) || pos.epoch < 0 || !Number.isInteger(pos.index) || pos.index < 0) {
       throw new UserError(`invalid loader position ${JSON.stringify(pos)}`);
     }
+    const older = this.olderOrder(pos);
+    if (older !== null) throw new UserError(`loader position of an older mistral-tune, whose ${older} differs: it points into other batches`);
     const n = this.seqs.length;
-    // a position without them (an older checkpoint's): every epoch before drew its iterator's two and its permutation's n − 1
+    // a position without them: every epoch before drew its iterator's two and its permutation's n − 1, and no evaluation
     const draws = pos.torchDraws ?? { epoch: pos.epoch * (n + 1), now: (pos.epoch + 1) * (n + 1) };
-    if (this.hfGrouped && !(Number.isSafeInteger(draws.epoch) && draws.epoch >= 0 && Number.isSafeInteger(draws.now) && draws.now >= draws.epoch + n + 1)) {
-      throw new UserError(`invalid loader position ${JSON.stringify(pos)}: torchDraws must be integers, now ≥ epoch + ${n + 1}`);
+    // an epoch draws n + 1, and 2 for each evaluation, at most one a step (and step 0's): a count past that is no
+    // position's (a damaged one, which skipping to would take as long as its number)
+    const perEpoch = n + 1 + 2 * (this.plan.length + 1);
+    if (this.hfGrouped && !(Number.isSafeInteger(draws.epoch) && draws.epoch >= 0 && draws.epoch <= (pos.epoch + 1) * perEpoch &&
+      Number.isSafeInteger(draws.now) && draws.now >= draws.epoch + n + 1 && draws.now - draws.epoch <= perEpoch)) {
+      throw new UserError(`invalid loader position ${JSON.stringify(pos)}: torchDraws must be integers, epoch at most ${(pos.epoch + 1) * perEpoch}, ` +
+        `now from epoch + ${n + 1} to epoch + ${perEpoch}`);
     }
     this.epoch = pos.epoch;
     if (this.hfGrouped) {

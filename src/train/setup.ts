@@ -205,7 +205,7 @@ export function planSteps(cfg: TrainConfig, loader: DataLoader, place?: (key: st
   const totalSteps = cfg.max_steps ?? cfg.epochs * stepsPerEpoch;
   // past 2^53 a step count is no longer exact (the loop's step + 1 stops changing): such a run never ends anyway
   if (!Number.isSafeInteger(totalSteps)) {
-    throw keyError('epochs', `${v('epochs')} epochs of ${cfg.packing && cfg.shuffle ? 'at least ' : ''}${stepsPerEpoch} steps is ${totalSteps.toLocaleString('en-US')} optimizer steps, ` +
+    throw keyError('epochs', `${v('epochs')} epochs of ${stepsPerEpoch} steps is ${totalSteps.toLocaleString('en-US')} optimizer steps, ` +
       'past 2^53 − 1, which no step count holds exactly: set max_steps (it wins over epochs), or fewer epochs', place);
   }
   const schedule: Schedule = { type: cfg.schedule.type, warmupSteps: warmupStepsOf(cfg.schedule.warmup_steps, totalSteps), totalSteps };
@@ -322,7 +322,7 @@ export function loraScalingWarning(cfg: TrainConfig, v = shownAs(cfg)): string |
  * patience does not count, so it runs out at the (patience + 1)-th evaluation after step 0 at the soonest (the first
  * sets the best loss), and when that is the run's last step or past it the run ends anyway.
  * Val is evaluated every eval.every_steps steps, else at each epoch's end (where every epoch ends before the last
- * step but the last, so patience + 1 ≥ epochs; with max_steps, the first epoch's steps stand for each epoch's).
+ * step but the last, so patience + 1 ≥ epochs; every epoch has the same steps, packed too).
  */
 export function earlyStoppingWarning(cfg: TrainConfig, stepsPerEpoch: number, totalSteps: number, v = shownAs(cfg)): string | null {
   const patience = cfg.early_stopping.patience;
@@ -341,8 +341,7 @@ export function earlyStoppingWarning(cfg: TrainConfig, stepsPerEpoch: number, to
     return `${counted} ≥ epochs ${v('epochs')}, and val is evaluated at each epoch's end (eval.every_steps is null): ${never} ${fix}`;
   }
   if ((patience + 1) * stepsPerEpoch < totalSteps) return null;
-  const about = cfg.packing && cfg.shuffle ? 'about ' : '';
-  return `${counted} × ${about}${stepsPerEpoch} steps an epoch (val is evaluated at each epoch's end, eval.every_steps being null) ` +
+  return `${counted} × ${stepsPerEpoch} steps an epoch (val is evaluated at each epoch's end, eval.every_steps being null) ` +
     `≥ max_steps ${v('max_steps')}: ${never} ${fix}`;
 }
 

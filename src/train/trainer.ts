@@ -181,6 +181,12 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
         `${fromYaml ? ` (${RUN_LAYOUT.config} was edited)` : ''}: put the values back, or ${trainAgain}`,
         fromYaml ? dir.file(RUN_LAYOUT.config) : placeOf(opts.places)?.('model') ?? dir.file(RUN_LAYOUT.config));
     }
+    // a checkpoint of an older version whose packs or length-grouped order this one does not make (it would be skipped as misplaced)
+    const older = loader.olderOrder(state.loop.loader);
+    if (older !== null) {
+      throw new UserError(`cannot resume: the checkpoint of step ${state.loop.step} was written by an older mistral-tune, whose ${older} differs: ` +
+        `its place in the data would point into other batches; ${trainAgain}`, dir.file(RUN_LAYOUT.config));
+    }
     // before the loader is put at the checkpoint's place, which in other data may not exist ("loader position 4 is past the 1 batches")
     const train = extra.data ? changedData(extra.data, dataNow()).find((c) => c.split === 'train') : undefined;
     if (train) {

@@ -123,7 +123,15 @@ test('bad options and positions are refused', () => {
   const l = new DataLoader(rows, { batchSize: 5 });
   assert.throws(() => l.restore({ epoch: 0, index: 99 }), /past the 5 batches/);
   const grouped = new DataLoader(rows, { batchSize: 5, shuffle: true, groupByLength: true });
-  assert.throws(() => grouped.restore({ epoch: 0, index: 0, torchDraws: { epoch: 0, now: 3 } }), /torchDraws must be integers, now ≥ epoch \+ 24/);
+  assert.throws(() => grouped.restore({ epoch: 0, index: 0, torchDraws: { epoch: 0, now: 3 } }), /torchDraws must be integers, epoch at most 36, now from epoch \+ 24 to epoch \+ 36/);
+  // a damaged count far past any position's: refused, not skipped to draw by draw
+  assert.throws(() => grouped.restore({ epoch: 1, index: 0, torchDraws: { epoch: 2 ** 52, now: 2 ** 52 + 30 } }), /epoch at most 72/);
+  assert.throws(() => grouped.restore({ epoch: 1, index: 0, torchDraws: { epoch: 24, now: 2 ** 52 } }), /now from epoch \+ 24 to epoch \+ 36/);
+  // an older version's position (its "rng"): its packs and grouped order were its own
+  const old = { epoch: 0, index: 1, rng: [1, 2, 3, 4] as [number, number, number, number] };
+  assert.throws(() => grouped.restore(old), /^UserError: loader position of an older mistral-tune, whose length-grouped order \(of its own RNG; now HF's group_by_length order\) differs/);
+  assert.throws(() => new DataLoader(rows, { batchSize: 2, packLength: 64 }).restore(old), /whose packing \(next-fit, anew in each epoch's order; now TRL's packs, made once\) differs/);
+  new DataLoader(rows, { batchSize: 5, shuffle: true }).restore(old); // shuffled rows: the order of the version before
 });
 
 test('a batch of 200,000 rows (group_by_length, shuffled) is planned and collated: no maximum taken by spreading its rows as arguments', () => {

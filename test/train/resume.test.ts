@@ -544,3 +544,22 @@ test('length-grouped with evaluations: resumed from the checkpoint of an evaluat
   assertDone(await trainCli(config, '--resume'));
   assert.deepEqual(comparable(rowsOf(run)), reference);
 });
+
+test("a packed run's checkpoint of an older version (its loader position holds \"rng\") is refused in one line: its packs were another's", async () => {
+  const dir = setup();
+  const config = path.join(dir, 'packed.yaml');
+  fs.writeFileSync(config, [`model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 2', 'packing: true', 'max_seq_len: 128',
+    'max_steps: 4', 'eval: {samples: 0}', 'checkpoint: {every_steps: 2}', 'output_dir: packed'].join('\n') + '\n');
+  trainLikeCli(config);
+  const run = path.join(dir, 'packed');
+  fs.rmSync(path.join(run, 'report.json'));
+  for (const ckpt of listCheckpoints(run)) {
+    const file = path.join(ckpt, 'trainer_state.json');
+    const state = JSON.parse(fs.readFileSync(file, 'utf8')) as { loop: { loader: Record<string, unknown> } };
+    state.loop.loader.rng = [1, 2, 3, 4]; // as the versions before 2026-12-05 wrote it
+    fs.writeFileSync(file, JSON.stringify(state));
+  }
+  const r = await trainCli(config, '--resume');
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^error: .*config\.yaml: cannot resume: the checkpoint of step 4 was written by an older mistral-tune, whose packing \(next-fit, anew in each epoch's order; now TRL's packs, made once\) differs: its place in the data would point into other batches; train again with --overwrite$/m);
+});
