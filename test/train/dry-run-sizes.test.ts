@@ -3,7 +3,7 @@
 // per layer) and ran out of memory instead. Sizes past 2^53 (1e300) are refused by their key in one line. A packed
 // max_seq_len of 10^12 is planned too: counting the steps collated a batch of that width (a RangeError and its stack).
 // A CPU run's sequences past WebAssembly's attention workspace do not fit, as train says (the dry run said "fits").
-import { mock, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

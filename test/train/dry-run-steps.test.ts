@@ -7,7 +7,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { validate } from '../../src/train/config.ts';
 import { readYamlMapping } from '../../src/train/config-yaml.ts';
-import { DataLoader } from '../../src/data/loader.ts';
 import { describeDryRun, dryRun, dryRunJson } from '../../src/train/dry-run.ts';
 import { train } from '../../src/train/trainer.ts';
 import { earlyStoppingWarning, setupRun } from '../../src/train/setup.ts';
