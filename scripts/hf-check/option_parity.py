@@ -16,6 +16,9 @@ from transformers import AutoModelForCausalLM, AutoModelForSequenceClassificatio
 from transformers.utils import logging as hf_logging
 from peft import LoraConfig, PeftModel, get_peft_model
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'test', 'fixtures'))
+from trl_packs import trl_packs  # noqa: E402
+
 hf_logging.set_verbosity_error()
 hf_logging.disable_progress_bar()
 warnings.filterwarnings('ignore')
@@ -267,17 +270,7 @@ def full_case(name, base, c):
 
 def packed_groups(max_len):
     """TRL's packs of ROWS (trl.pack_dataset's default best fit decreasing, as SFTTrainer(packing=True) and ours pack)."""
-    from datasets import Dataset
-    from trl import pack_dataset
-    p = pack_dataset(Dataset.from_dict({'input_ids': [[k] * len(r['input_ids']) for k, r in enumerate(ROWS)]}), max_len, 'bfd')
-    groups = []
-    for ids, segs in zip(p['input_ids'], p['seq_lengths']):
-        k, group = 0, []
-        for n in segs:
-            group.append(ROWS[ids[k]])
-            k += n
-        groups.append(group)
-    return groups
+    return trl_packs(ROWS, max_len)
 
 
 class GroupSampler(torch.utils.data.Sampler):
