@@ -9,8 +9,8 @@
 # 3. trims .device/node_modules of what no run there reads: TypeScript sources and declarations, source
 #    maps, docs, koffi's vendored C sources and musl build, zod's CommonJS copy (nothing requires it), and esbuild's
 #    second copy of its binary (a hard link in npm's install, copied twice by the slim set; tsx runs
-#    @esbuild/linux-x64's), which is packed as .device/esbuild.xz (11 MiB → 3.5 MiB; scripts/device-unpack.sh,
-#    run by the device scripts, puts it back);
+#    @esbuild/linux-x64's), then packs it as .device/node_modules.tar.xz (17 MiB → 4.3 MiB, esbuild's binary the
+#    most of it; scripts/device-unpack.sh, run by the device scripts, lays it out as node_modules/ there);
 # 4. packs dist/ as .device/dist.tar.xz (3.0 MB → 0.6 MB; scripts/device-unpack.sh puts it back there), so that
 #    dist/ itself need not travel;
 # 5. adds up what the call sends (tracked and untracked-not-ignored files, .device) and fails when it is over the
@@ -30,15 +30,15 @@ echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!.device' ':!d
 # npm is not used there (device-check.sh runs node and bash only): an empty archive keeps env.sh quiet
 rm -f .device/npm.tar.xz && tar cJf .device/npm.tar.xz -T /dev/null
 nm=.device/node_modules
-rm -f "$nm/esbuild/bin/esbuild"
-esbuild="$nm/@esbuild/linux-x64/bin/esbuild"
-if [ -f "$esbuild" ]; then xz -6 -T0 -c "$esbuild" >.device/esbuild.xz && rm -f "$esbuild"; fi
-[ -f .device/esbuild.xz ] || { echo "device-prepare: no esbuild binary in $nm/@esbuild/linux-x64 to pack" >&2; exit 1; }
+rm -f "$nm/esbuild/bin/esbuild" .device/esbuild.xz
+[ -f "$nm/@esbuild/linux-x64/bin/esbuild" ] || { echo "device-prepare: no esbuild binary in $nm/@esbuild/linux-x64 (tsx runs it)" >&2; exit 1; }
 rm -rf "$nm/zod/src" "$nm/koffi/vendor" "$nm/koffi/doc" "$nm"/@koromix/koffi-*/musl_*
 find "$nm" -type f \( -name '*.d.ts' -o -name '*.d.cts' -o -name '*.d.mts' -o -name '*.map' -o -name '*.md' -o -name '*.ts.map' \) -delete
 # zod's CommonJS copy (1.2 MiB): dist/ and the tests import it as an ES module (its "import" export, ./index.js)
 find "$nm/zod" -type f -name '*.cjs' -delete
-# dist/ travels packed (the call's 64 MiB counts bytes as they are sent): device-unpack.sh lays it out there
+# node_modules and dist/ travel packed (the call's 64 MiB counts bytes as they are sent): device-unpack.sh lays them
+# out there; .device/node_modules itself does not travel, so env.sh links nothing
+rm -f .device/node_modules.tar.xz && tar cf - -C .device node_modules | xz -6 -T0 >.device/node_modules.tar.xz && rm -rf "$nm"
 tar cJf .device/dist.tar.xz dist
 
 LIMIT=$((64 * 1024 * 1024))
@@ -46,7 +46,7 @@ tree=$(git ls-files -z --cached --others --exclude-standard | bash scripts/sent-
 device=$(find .device -type f -print0 | bash scripts/sent-bytes.sh)
 total=$((tree + device))
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
-echo "device-prepare: the call sends $(mib $total) of $(mib $LIMIT): working tree $(mib "$tree"), .device $(mib "$device") (dist/ packed in it)"
+echo "device-prepare: the call sends $(mib $total) of $(mib $LIMIT): working tree $(mib "$tree"), .device $(mib "$device") (node_modules and dist/ packed in it)"
 if [ "$total" -gt "$LIMIT" ]; then
   echo "device-prepare: over the limit; the largest parts:" >&2
   { git ls-files -z --cached --others --exclude-standard; find .device -type f -print0; } | xargs -0 du -b --apparent-size -- | sort -n | tail -8 >&2

@@ -1,5 +1,6 @@
 // What the GPU call sends must fit the device tool's 64 MiB, and what device-prepare.sh packs to fit it must come back
-// out on the device: scripts/sent-bytes.sh (the sum device-prepare.sh checks) and scripts/device-unpack.sh (dist/).
+// out on the device: scripts/sent-bytes.sh (the sum device-prepare.sh checks) and scripts/device-unpack.sh (node_modules,
+// dist/).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -91,4 +92,54 @@ test('device-unpack: nothing packed, nothing done', () => {
   const dir = project();
   assert.equal(unpack(dir).status, 0);
   assert.ok(!fs.existsSync(path.join(dir, 'dist')));
+});
+
+function packModules(dir: string, marker: string): void {
+  const staging = tempDir('device-modules-');
+  fs.mkdirSync(path.join(staging, 'node_modules/tsx'), { recursive: true });
+  fs.writeFileSync(path.join(staging, 'node_modules/tsx/marker'), marker);
+  execFileSync('tar', ['cJf', path.join(dir, '.device/node_modules.tar.xz'), '-C', staging, 'node_modules']);
+}
+const marker = (dir: string) => fs.readFileSync(path.join(dir, 'node_modules/tsx/marker'), 'utf8');
+
+test('device-unpack: node_modules/ comes out of .device/node_modules.tar.xz where there is none, or in place of a link', () => {
+  const dir = project();
+  packModules(dir, 'first');
+  assert.equal(unpack(dir).status, 0);
+  assert.equal(marker(dir), 'first');
+  assert.equal(unpack(dir).status, 0, 'unpacked once: the same archive again is nothing to do');
+
+  packModules(dir, 'second'); // a later call on a warm machine carries another set
+  assert.equal(unpack(dir).status, 0);
+  assert.equal(marker(dir), 'second');
+
+  const linked = project(); // env.sh of an older .device links node_modules to .device/node_modules
+  fs.mkdirSync(path.join(linked, '.device/node_modules/tsx'), { recursive: true });
+  fs.symlinkSync(path.join(linked, '.device/node_modules'), path.join(linked, 'node_modules'));
+  packModules(linked, 'packed');
+  assert.equal(unpack(linked).status, 0);
+  assert.ok(!fs.lstatSync(path.join(linked, 'node_modules')).isSymbolicLink());
+  assert.equal(marker(linked), 'packed');
+  assert.ok(fs.existsSync(path.join(linked, '.device/node_modules/tsx')), 'the link\'s target is not touched');
+  assert.deepEqual(fs.readdirSync(linked).filter((n) => n.includes('unpacking')), []);
+});
+
+test('device-unpack: a node_modules/ of npm\'s own (a development machine) is left as it is, and said', () => {
+  const dir = project();
+  fs.mkdirSync(path.join(dir, 'node_modules/tsx'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'node_modules/tsx/marker'), 'npm');
+  packModules(dir, 'packed');
+  const r = unpack(dir);
+  assert.equal(r.status, 0);
+  assert.match(r.stderr, /node_modules\/ is not one this script laid .*left as it is/);
+  assert.equal(marker(dir), 'npm');
+});
+
+test('device-unpack: a damaged node_modules archive fails naming it', () => {
+  const dir = project();
+  fs.writeFileSync(path.join(dir, '.device/node_modules.tar.xz'), 'not an archive');
+  const r = unpack(dir);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /device-unpack: cannot unpack \.device\/node_modules\.tar\.xz into node_modules\//);
+  assert.ok(!fs.existsSync(path.join(dir, 'node_modules')));
 });
