@@ -51,13 +51,15 @@ function unreadable(p: string, e: unknown): string {
 
 /**
  * `p`'s stats (symlinks followed), or undefined when there is nothing to read there: a path that does not exist, and a
- * symbolic link in a loop (a → b → a: ELOOP, which throwIfNoEntry does not cover), or one past the system's limit.
+ * symbolic link in a loop (a → b → a: ELOOP, which throwIfNoEntry does not cover), or one past the system's limit; and
+ * a path inside a folder that may not be searched (EACCES: what is there cannot be known, and expand names the folder).
  */
 function statOf(p: string): fs.Stats | undefined {
   try {
     return fs.statSync(p, { throwIfNoEntry: false });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'EACCES') return undefined;
     throw e;
   }
 }
@@ -95,7 +97,14 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
   if (skip !== null && real === skip) throw new UserError('the output folder cannot be an input folder (its files would be read back)', p);
   ancestors.push({ real, p });
   const hidden: string[] = [], projectFiles: string[] = [], backups: string[] = [], systemFiles: string[] = [], specials: string[] = [];
-  for (const name of fs.readdirSync(p).sort()) {
+  let names: string[];
+  try {
+    names = fs.readdirSync(p).sort();
+  } catch (e) {
+    // a folder that may not be listed (chmod 000, another user's): one line naming it, not Node's stack trace
+    throw new UserError(`cannot read input folder: ${unreadable(p, e)}`, p);
+  }
+  for (const name of names) {
     if (name.startsWith('.')) {
       hidden.push(name);
       continue;

@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import nodeFs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { prepare } from '../../src/data/prepare.ts';
@@ -178,3 +180,32 @@ test('a FIFO inside an input folder is skipped with a note (its read would block
   assert.throws(() => listSources([{ path: pipe, role: 'input' }]), { name: 'UserError', message: `${pipe}: not a file or a folder` });
 });
 
+
+test('a folder inside an input folder that may not be read (chmod 000) is one line naming it, not a stack trace', () => {
+  // before: Node's EACCES stack trace (stat of its rejected.jsonl, looking for an earlier prepare output), exit 1. Root
+  // reads any folder, so the denial comes from a patched fs, as the kernel gives it to another user
+  const root = path.join(dir, 'with-locked');
+  writeFiles(root, { 'data.jsonl': '{"text": "a record"}\n', 'locked/inside.jsonl': '{"text": "another"}\n' });
+  const locked = path.join(root, 'locked');
+  const denied = (syscall: string, p: fs.PathLike) => Object.assign(new Error(`EACCES: permission denied, ${syscall} '${String(p)}'`), { code: 'EACCES', errno: -13, syscall, path: String(p) });
+  const { statSync, readdirSync } = nodeFs;
+  Object.assign(nodeFs, {
+    statSync: (p: fs.PathLike, ...rest: unknown[]) => {
+      if (String(p).startsWith(locked + path.sep)) throw denied('stat', p);
+      return (statSync as (...a: unknown[]) => unknown)(p, ...rest);
+    },
+    readdirSync: (p: fs.PathLike, ...rest: unknown[]) => {
+      if (String(p) === locked) throw denied('scandir', p);
+      return (readdirSync as (...a: unknown[]) => unknown)(p, ...rest);
+    },
+  });
+  syncBuiltinESMExports();
+  try {
+    for (const given of [root, locked]) {
+      assert.throws(() => listSources([{ path: given, role: 'input' }]), { name: 'UserError', message: `${locked}: cannot read input folder: EACCES (permission denied)` });
+    }
+  } finally {
+    Object.assign(nodeFs, { statSync, readdirSync });
+    syncBuiltinESMExports();
+  }
+});
