@@ -164,8 +164,15 @@ export function deadTempOf(dir: string, name: string): string | null {
  */
 export function removeStaleTemps(dir: string, names: readonly string[]): void {
   for (const t of tempsAmong(fs.readdirSync(dir))) {
-    if (names.includes(t.name) && t.pid !== process.pid) fs.rmSync(path.join(dir, t.entry), { force: true });
+    // only a file: OutFile writes nothing else there, and a folder (or a link) of that name is not its to remove (rmSync
+    // of a folder threw EISDIR, Node's stack trace)
+    if (names.includes(t.name) && t.pid !== process.pid && isPlainFile(path.join(dir, t.entry))) fs.rmSync(path.join(dir, t.entry), { force: true });
   }
+}
+
+/** Whether `p` is a regular file itself (not a folder, nor a symbolic link to anything). */
+function isPlainFile(p: string): boolean {
+  return fs.lstatSync(p, { throwIfNoEntry: false })?.isFile() === true;
 }
 
 /**

@@ -103,6 +103,15 @@ test('the temporary files a killed prepare left are removed by the next prepare 
   for (const f of [...left, ...others]) fs.writeFileSync(path.join(out, f), 'partial');
   assert.equal((await cli(['--input', 'few.jsonl', '--out', out])).status, 0);
   assert.deepEqual(tmpFiles(out).sort(), [...others].sort(), 'files not its own stay');
+  // a folder or a symbolic link of such a name is not a temporary prepare wrote: left as it is (a folder stopped the run
+  // with Node's EISDIR stack trace, exit 1)
+  const notFiles = [`.train.jsonl.${dead}.tmp`, `.val.jsonl.${dead}.tmp`];
+  fs.mkdirSync(path.join(out, notFiles[0]!));
+  fs.writeFileSync(path.join(out, 'mine.txt'), 'mine');
+  fs.symlinkSync('mine.txt', path.join(out, notFiles[1]!));
+  assert.equal((await cli(['--input', 'few.jsonl', '--out', out])).status, 0);
+  assert.deepEqual(tmpFiles(out).sort(), [...others, ...notFiles].sort());
+  assert.equal(fs.readFileSync(path.join(out, 'mine.txt'), 'utf8'), 'mine');
 });
 
 test('one prepare at a time writes into an --out folder: a second is refused naming the process, and nothing is written', async () => {
