@@ -17,3 +17,18 @@ test('plain text, one record per line: each non-blank line is a record at its li
   const long = writeFiles(dir, { 'long.txt': 'short\n' + 'x'.repeat(50) + '\nend\n' })['long.txt']!;
   assert.deepEqual([...readText(long, { textSplit: 'lines', maxRawChars: 10 })].map((i) => [i.line, i.error?.reason ?? i.raw]), [[1, 'short'], [2, 'too_long'], [3, 'end']]);
 });
+
+test('a line of only zero-width or invisible characters (U+200B, a direction mark) is blank: it parts paragraphs and is no record', () => {
+  // before: not blank (String.trim keeps them), so blank-lines joined the paragraphs around it into one record, and
+  // lines gave it a record of its own, rejected as empty
+  const f = writeFiles(dir, { 'zw.txt': 'Para one.\n\u200b\nPara two.\n\u200e \u2060\nPara three.\n' })['zw.txt']!;
+  assert.deepEqual([...readText(f, { textSplit: 'blank-lines' })].map((i) => [i.line, i.value]), [
+    [1, { text: 'Para one.' }], [3, { text: 'Para two.' }], [5, { text: 'Para three.' }],
+  ]);
+  assert.deepEqual([...readText(f, { textSplit: 'lines' })].map((i) => i.line), [1, 3, 5]);
+  // a file of nothing else holds no record, as a blank file; text beside such characters is text
+  const none = writeFiles(dir, { 'only-zw.txt': '\u200b\n\ufeff\u200b\n' })['only-zw.txt']!;
+  assert.deepEqual([...readText(none)], []);
+  const word = writeFiles(dir, { 'word.txt': 'a\u200b\n\u200bb\n' })['word.txt']!;
+  assert.deepEqual([...readText(word, { textSplit: 'lines' })].map((i) => i.raw), ['a\u200b', '\u200bb']);
+});

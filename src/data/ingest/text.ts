@@ -43,7 +43,7 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
       opts.onBytes?.(Buffer.byteLength(text) + 1);
       look(text);
       error = recordDefect(error, defect, lineNo);
-      blank &&= text.trim() === '';
+      blank &&= isBlank(text);
       add(lines, text);
     }
     if (!blank) yield item(1, lines);
@@ -54,7 +54,7 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
   for (const { text, lineNo, defect } of readLines(file)) {
     opts.onBytes?.(Buffer.byteLength(text) + 1);
     look(text);
-    if (text.trim() === '') {
+    if (isBlank(text)) {
       if (start > 0) yield item(start, lines);
       lines = [];
       start = 0;
@@ -72,6 +72,19 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
   if (start > 0) yield item(start, lines);
   note();
 }
+
+/**
+ * Whether a line is blank: spaces, or characters that render as nothing beside them (a zero-width space, a direction
+ * mark: Unicode's default-ignorables, which cleaning removes or a field of them alone leaves empty), as a scraped page
+ * or an editor's export leaves between paragraphs. Such a line read as text joined the paragraphs around it into one
+ * record (--text-split blank-lines), or was a record of its own, rejected as empty (lines). A line that is not UTF-8
+ * text (U+FFFD) or holds a NUL is not blank.
+ */
+function isBlank(text: string): boolean {
+  return text.trim() === '' || INVISIBLE.test(text);
+}
+
+const INVISIBLE = /^[\s\p{Default_Ignorable_Code_Point}]+$/u;
 
 /**
  * The note for a file read as plain text each of whose `lines` (more than one) is a JSON object: to name it .jsonl, or
