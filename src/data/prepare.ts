@@ -429,7 +429,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     // beside a mix of new and old files, but the new one's temporary (out-dir.ts's interruptedPrepare)
     // (the first thing to fail in a folder made read-only while prepare ran: its temporaries were open for writing by then)
     const oldReport = path.join(opts.outDir, PREPARE_REPORT);
-    withIo(oldReport, 'remove', () => fs.rmSync(oldReport, { force: true }));
+    withIo(oldReport, 'remove', () => removeFile(oldReport));
     for (const f of outs) f.rename();
     if (keptTotal === 0) {
       // a file in another encoding (Excel's "CSV (Comma delimited)" is Windows-1252), or mixing two, keeps nothing: the warning's way out, in the one line shown
@@ -444,5 +444,19 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     throw e;
   } finally {
     lock.release();
+  }
+}
+
+/**
+ * Removes `file` where it is there. Node's rmSync, denied the unlink of a file (EPERM: another user's report.json in a
+ * sticky folder such as /tmp), tries it as a folder and throws that attempt's ENOTDIR ("a path component is not a
+ * folder", which names no cause); the unlink's own error says why.
+ */
+function removeFile(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR') throw e;
+    fs.unlinkSync(file);
   }
 }

@@ -59,3 +59,44 @@ test('an --out made read-only mid-run: one line naming report.json (not the remo
   assert.match(fs.readFileSync(path.join(out, 'train.jsonl'), 'utf8'), /of the second run/);
   assert.deepEqual(fs.readdirSync(out).filter((f) => f.startsWith('.')), [], 'no temporary or lock left by the rerun');
 });
+
+test('report.json that --out will not let this user remove (another user\'s, in a sticky folder) is refused naming EPERM, not the ENOTDIR of Node\'s retry', () => {
+  // rmSync denied a file's unlink (EPERM) retries it as a folder and threw that retry's ENOTDIR: "a path component is
+  // not a folder". Root removes any file, so the denial comes from a patched fs, as Node gives it to another user
+  const dir = tempDir('mt-sticky-out-');
+  const input = path.join(dir, 'in.jsonl');
+  const out = path.join(dir, 'out');
+  const tokenizer = mistralTokenizer();
+  fs.writeFileSync(input, Array.from({ length: 10 }, (_, i) => JSON.stringify({ text: `record number ${i} here` })).join('\n') + '\n');
+  prepare({ inputs: [input], outDir: out, tokenizer });
+  const report = path.join(out, 'report.json');
+  const before = fs.readFileSync(report, 'utf8');
+  const { rmSync, unlinkSync } = fs;
+  const fail = (code: string, syscall: string, p: string) => Object.assign(new Error(`${code}: ${syscall} '${p}'`), { code, syscall, path: p });
+  fs.rmSync = ((file: fs.PathLike, ...rest: unknown[]) => {
+    if (file === report) throw fail('ENOTDIR', 'scandir', report);
+    return (rmSync as (...a: unknown[]) => void)(file, ...rest);
+  }) as typeof fs.rmSync;
+  fs.unlinkSync = ((file: fs.PathLike) => {
+    if (file === report) throw fail('EPERM', 'unlink', report);
+    unlinkSync(file);
+  }) as typeof fs.unlinkSync;
+  syncBuiltinESMExports();
+  let error: unknown;
+  try {
+    captureStderr(() => {
+      try {
+        prepare({ inputs: [input], outDir: out, tokenizer });
+      } catch (e) {
+        error = e;
+      }
+    });
+  } finally {
+    fs.rmSync = rmSync;
+    fs.unlinkSync = unlinkSync;
+    syncBuiltinESMExports();
+  }
+  assert.ok(isUserError(error), String((error as Error | undefined)?.stack ?? error));
+  assert.equal((error as Error).message, `${report}: cannot remove: operation not permitted (EPERM)`);
+  assert.equal(fs.readFileSync(report, 'utf8'), before, 'the earlier report.json is as it was');
+});
