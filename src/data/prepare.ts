@@ -130,6 +130,9 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     const reject = (src: number, at: RecordAt, reason: Reason, detail: string, raw: string, unread?: string): void => {
       if (!firstRejections.has(src)) firstRejections.set(src, `${recordPlace(sources[src]!.name, at)}: ${reason}: ${clip(detail, DETAIL_LIMIT)}${unread ? `; ${unread}` : ''}`);
       firstRejection ??= firstRejections.get(src)!;
+      // clipped as raw is: a detail may quote the record (a role, a key, a label of 500,000 characters, twice), which made
+      // one rejected.jsonl line of a megabyte beside its raw of 4 KB
+      detail = clip(detail);
       if (unread) detail = `${detail}; ${unread}`;
       byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
       perSource[src]!.rejected++;

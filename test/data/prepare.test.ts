@@ -543,3 +543,21 @@ test('an empty train split says why: no --input record kept, or those kept went 
   assert.deepEqual(why('rejected-in-both', { inputs: [f['bad-in.jsonl']!], val: [f['given-val.jsonl']!], test: [f['given-test.jsonl']!], split: [0, 0.5, 0.5] }),
     ['the train split is empty: the 1 options.inputs record was rejected (see rejected.jsonl): every kept record is from options.val/options.test; train refuses an empty train.jsonl ("no training examples")']);
 });
+
+test('a detail that quotes a huge part of the record (a role, a key, a label) is clipped in rejected.jsonl as raw is', () => {
+  // before: a 200,000-character role was quoted whole in detail (and a key twice): a rejected.jsonl line of 200 KB+
+  // beside its raw clipped to 4 KB
+  const big = 'r'.repeat(200_000);
+  writeFiles(dir, { 'huge-detail.jsonl': [
+    JSON.stringify({ messages: [{ role: big, content: 'q' }, { role: 'assistant', content: 'a' }] }),
+    JSON.stringify({ [big]: 'v' }),
+    JSON.stringify({ text: 'a kept record' }),
+  ].join('\n') + '\n' });
+  const { rejected } = run('huge-detail', { inputs: [path.join(dir, 'huge-detail.jsonl')], split: [1, 0, 0] });
+  assert.deepEqual(rejected.map((r) => r.reason), ['invalid_roles', 'unknown_shape']);
+  for (const r of rejected) {
+    assert.ok(r.detail.length < 4200, `${r.reason}: ${r.detail.length} characters`);
+    assert.match(r.detail, /…\[\d+ more characters\]$/);
+  }
+  assert.match(rejected[0]!.detail, /^messages\[0\]\.role is "rrr/);
+});
