@@ -13,6 +13,7 @@ import { danglingLinkTarget } from '../util/dangling-link.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
+import { deadTempOf } from './out-file.ts';
 import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
 
 export type SourceRole = 'input' | 'val' | 'test';
@@ -127,8 +128,9 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
       systemFiles.push(name);
       continue;
     }
-    if (isPrepareOutput(child)) {
-      notes.push(`${shown(child)} holds the outputs of an earlier prepare run (its ${PREPARE_REPORT}): not read`);
+    const outputs = prepareOutputOf(child);
+    if (outputs !== null) {
+      notes.push(`${shown(child)} holds the outputs of ${outputs.whose}: not read`);
       continue;
     }
     const made = madeByTool(child);
@@ -169,9 +171,13 @@ function namesShown(names: readonly string[]): string {
  */
 function refuseToolFolder(p: string, role: SourceRole, words: OptionWords): void {
   const flag = words.say(role === 'input' ? 'inputs' : role);
-  if (isPrepareOutput(p)) {
+  const outputs = prepareOutputOf(p);
+  if (outputs?.killed) {
+    throw new UserError(`${flag}: ${p} holds the outputs of ${outputs.whose}, whose splits may mix two runs' records, not data to prepare: run that prepare again`, words.where);
+  }
+  if (outputs !== null) {
     const files = role === 'input' ? ['train', 'val', 'test'].map((s) => path.join(p, `${s}.jsonl`)).join(' ') : path.join(p, `${role}.jsonl`);
-    throw new UserError(`${flag}: ${p} holds the outputs of an earlier prepare run (its ${PREPARE_REPORT}), not data to prepare: name its files (${flag} ${files})`, words.where);
+    throw new UserError(`${flag}: ${p} holds the outputs of ${outputs.whose}, not data to prepare: name its files (${flag} ${files})`, words.where);
   }
   const made = madeByTool(p);
   if (made !== null) throw new UserError(`${flag}: ${p} is ${made}, not data to prepare`, words.where);
@@ -211,9 +217,16 @@ function isSpecialFile(p: string): boolean {
   }
 }
 
-/** Whether `dir` is a folder holding a prepare run's outputs (its report.json beside its rejected.jsonl). */
-function isPrepareOutput(dir: string): boolean {
-  return statOf(dir)?.isDirectory() === true && isFile(path.join(dir, 'rejected.jsonl')) && isPrepareReport(path.join(dir, PREPARE_REPORT));
+/**
+ * Whose outputs `dir` holds, in words, when it is a folder holding a prepare run's: its report.json beside its
+ * rejected.jsonl, or beside them the report's temporary that a run killed while it renamed its outputs into place left
+ * (`killed`: no report.json then, and splits that may mix two runs, which train and eval refuse to read); else null.
+ */
+function prepareOutputOf(dir: string): { whose: string; killed: boolean } | null {
+  if (statOf(dir)?.isDirectory() !== true || !isFile(path.join(dir, 'rejected.jsonl'))) return null;
+  if (isPrepareReport(path.join(dir, PREPARE_REPORT))) return { whose: `an earlier prepare run (its ${PREPARE_REPORT})`, killed: false };
+  const left = deadTempOf(dir, PREPARE_REPORT);
+  return left === null ? null : { whose: `a prepare run killed while it replaced them (its ${left} is left, ${PREPARE_REPORT} is not there)`, killed: true };
 }
 
 /**

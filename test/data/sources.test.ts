@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { prepare } from '../../src/data/prepare.ts';
 import { displayNames, listSources } from '../../src/data/sources.ts';
 import { mistralTokenizer, tempDir, writeFiles } from './helpers.ts';
+import { deadPid } from '../helpers.ts';
 
 const tok = mistralTokenizer();
 const dir = tempDir();
@@ -208,4 +209,23 @@ test('a folder inside an input folder that may not be read (chmod 000) is one li
     Object.assign(nodeFs, { statSync, readdirSync });
     syncBuiltinESMExports();
   }
+});
+
+test('the outputs of a prepare killed while it renamed them into place (no report.json, its temporary left) are skipped in an input folder, and refused named', () => {
+  // before: with no report.json beside them they were read as data: the splits of that run (which may mix two runs,
+  // and which train and eval refuse to read) became records of this one, kept ahead of the data they came from when
+  // their folder sorts first
+  const root = path.join(dir, 'with-killed');
+  const kept = writeFiles(root, { 'data.jsonl': '{"text": "the data"}\n' })['data.jsonl']!;
+  const prep = path.join(root, 'a-prep');
+  prepare({ inputs: [kept], outDir: prep, tokenizer: tok, split: [1, 0, 0] });
+  const left = `.report.json.${deadPid()}.tmp`;
+  fs.renameSync(path.join(prep, 'report.json'), path.join(prep, left));
+  const notes: string[] = [];
+  assert.deepEqual(listSources([{ path: root, role: 'input' }], undefined, notes).map((s) => s.path), [kept]);
+  assert.deepEqual(notes, [`with-killed/a-prep holds the outputs of a prepare run killed while it replaced them (its ${left} is left, report.json is not there): not read`]);
+  assert.throws(() => listSources([{ path: prep, role: 'val' }]), {
+    name: 'UserError',
+    message: `--val: ${prep} holds the outputs of a prepare run killed while it replaced them (its ${left} is left, report.json is not there), whose splits may mix two runs' records, not data to prepare: run that prepare again`,
+  });
 });
