@@ -55,11 +55,44 @@ export function parseCommand<V>(command: string, argv: string[], options: Option
     // `mistral-tune eval runs/x`: say how the folder is given
     const positional = err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' ? /^Unexpected argument '(.*)'\. /s.exec(err.message)?.[1] : undefined;
     if (positional !== undefined) {
-      const hint = Object.hasOwn(options, 'run') ? `; a run folder is given as --run ${positional}` : '';
-      throw new UserError(`unexpected argument "${positional}": ${command} takes no positional arguments${hint} (see mistral-tune ${command} --help)`);
+      throw new UserError(`unexpected argument "${positional}": ${command} takes no positional arguments${positionalHint(positional, argv, options)} (see mistral-tune ${command} --help)`);
     }
     throw new UserError(`${err.message.replace(/\. To specify a positional.*$/s, '').replace(/\s*\n\s*/g, ' ')} (see mistral-tune ${command} --help)`);
   }
+}
+
+/** Flags whose value is free text, which a shell splits at its spaces when it is not quoted. */
+const TEXT_FLAGS: readonly string[] = ['prompt', 'text'];
+
+/**
+ * What an argument no flag takes was likely meant as: the rest of an unquoted `--prompt What is …`, a data file
+ * (`eval --run runs/x test.jsonl`), a prompt or text (`generate --run runs/x "Hi"`), a run folder (`eval runs/x`), or
+ * `--out`; never a flag already given (`--run` given, "Hi" is no run folder). `argv` as the command got it.
+ */
+function positionalHint(positional: string, argv: readonly string[], options: OptionSpec): string {
+  const has = (name: string): boolean => Object.hasOwn(options, name);
+  const given = (name: string): boolean => argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (positional.startsWith('-')) return ''; // after `--`: a flag there is a value, and no folder
+  const at = argv.indexOf(positional);
+  const before = at >= 2 ? argv[at - 2]! : '';
+  const textFlag = TEXT_FLAGS.find((f) => has(f) && before === `--${f}` && !argv[at - 1]!.startsWith('-'));
+  if (textFlag !== undefined) {
+    let end = at;
+    while (end < argv.length && !argv[end]!.startsWith('-')) end++;
+    return `; a value with spaces is quoted as one argument: --${textFlag} "${argv.slice(at - 1, end).join(' ')}"`;
+  }
+  let stat: fs.Stats | undefined;
+  try { stat = fs.statSync(positional); } catch { stat = undefined; }
+  if (stat?.isFile() && has('data') && !given('data')) return `; a data file is given as --data ${positional}`;
+  if (stat === undefined || stat.isDirectory()) {
+    if (has('run') && !given('run') && (stat !== undefined || !TEXT_FLAGS.some((f) => has(f) && !given(f)))) return `; a run folder is given as --run ${positional}`;
+    if (stat === undefined) {
+      const text = TEXT_FLAGS.find((f) => has(f) && !given(f));
+      if (text !== undefined) return `; a ${text} is given as --${text} "${positional}"`;
+      if (has('out') && !given('out')) return `; the output is given as --out ${positional}`;
+    }
+  }
+  return '';
 }
 
 /**

@@ -1,5 +1,8 @@
 // Integer and port options read decimal digits only: Number() alone would take "0x50" as 80, "1e3" as 1000, "0b11" as 3.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import { intOption, numberOption, parseCommand, portOption } from '../../src/cli/args.ts';
 import { isUserError } from '../../src/util/errors.ts';
@@ -24,6 +27,28 @@ test('a positional argument where a command takes none is named, with --run X wh
     (e) => isUserError(e) && e.message === 'unexpected argument "runs/x": export takes no positional arguments; a run folder is given as --run runs/x (see mistral-tune export --help)');
   assert.throws(() => parseCommand('generate', ['hello'], { model: { type: 'string' as const } }),
     (e) => isUserError(e) && e.message === 'unexpected argument "hello": generate takes no positional arguments (see mistral-tune generate --help)');
+});
+
+test('a positional argument is hinted as what it likely is: an unquoted prompt, a data file, a prompt or text, --out; not --run when --run is given (was: "a run folder is given as --run What is …")', () => {
+  const gen = { run: { type: 'string' as const }, model: { type: 'string' as const }, prompt: { type: 'string' as const } };
+  const message = (command: string, argv: string[], options: Parameters<typeof parseCommand>[2]): string => {
+    try { parseCommand(command, argv, options); } catch (e) { assert.ok(isUserError(e)); return e.message; }
+    assert.fail('no error');
+  };
+  assert.equal(message('generate', ['--run', 'runs/x', 'What is the capital of Peru?'], gen),
+    'unexpected argument "What is the capital of Peru?": generate takes no positional arguments; a prompt is given as --prompt "What is the capital of Peru?" (see mistral-tune generate --help)');
+  assert.equal(message('generate', ['--model', 'm', '--prompt', 'What', 'is', 'the', 'capital', '--seed', '1'], { ...gen, seed: { type: 'string' as const } }),
+    'unexpected argument "is": generate takes no positional arguments; a value with spaces is quoted as one argument: --prompt "What is the capital" (see mistral-tune generate --help)');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-args-')), data = path.join(dir, 'test.jsonl');
+  fs.writeFileSync(data, '{"text": "a"}\n');
+  const ev = { run: { type: 'string' as const }, data: { type: 'string' as const } };
+  assert.equal(message('eval', ['--run', 'runs/x', data], ev), `unexpected argument "${data}": eval takes no positional arguments; a data file is given as --data ${data} (see mistral-tune eval --help)`);
+  assert.equal(message('eval', [dir, '--data', data], ev), `unexpected argument "${dir}": eval takes no positional arguments; a run folder is given as --run ${dir} (see mistral-tune eval --help)`);
+  assert.equal(message('export', ['--run', 'runs/x', 'out-folder'], { run: { type: 'string' as const }, out: { type: 'string' as const } }),
+    'unexpected argument "out-folder": export takes no positional arguments; the output is given as --out out-folder (see mistral-tune export --help)');
+  assert.equal(message('classify', ['--run', dir, 'France'], { run: { type: 'string' as const }, text: { type: 'string' as const } }),
+    'unexpected argument "France": classify takes no positional arguments; a text is given as --text "France" (see mistral-tune classify --help)');
+  fs.rmSync(dir, { recursive: true });
 });
 
 test('a path flag holding a ~ or $NAME no shell expanded (--out=~/x, a quoted "$HOME/x") is refused naming the flag', () => {
