@@ -250,6 +250,11 @@ export function dataFileOption(flag: string, value: string, example: string, pre
   if (fs.statSync(value, { throwIfNoEntry: false })?.isDirectory() === true) {
     throw new UserError(`--${flag}: ${value}: a folder, not a data file (${dataFolderHint(value, example, prepares)})`);
   }
+  const st = fs.statSync(value, { throwIfNoEntry: false });
+  if (st?.isFIFO() === true || st?.isSocket() === true) {
+    // `cat x | … --data /dev/stdin` (a pipe, or a socket as node's spawn makes): refused, never read; say what to give
+    throw new UserError(`--${flag}: ${value}: a pipe, FIFO or socket, not a file: write the data to a file and give that file (or redirect one, < FILE)`);
+  }
   fs.closeSync(openRegularFile(value)); // O_NONBLOCK: a FIFO is refused, never waited on
   return value;
 }

@@ -28,18 +28,27 @@ fs.writeFileSync(plainConfig, `model: ${model}\ndata: {train: ${data}}\noutput_d
 
 /** The CLI, killed after 15 s (a blocked read would otherwise hang the test). */
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 15_000 });
-const refuses = (r: ReturnType<typeof cli>, file: string): void => {
+const refuses = (r: ReturnType<typeof cli>, file: string, message = `error: ${file}: is a FIFO (named pipe), not a regular file`): void => {
   assert.notEqual(r.signal, 'SIGTERM', `blocked until killed: ${r.stderr}`);
   assert.equal(r.status, 2, r.stderr);
   const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
   assert.equal(errors.length, 1, r.stderr);
-  assert.equal(errors[0], `error: ${file}: is a FIFO (named pipe), not a regular file`);
+  assert.equal(errors[0], message);
 };
+/** eval's and classify's --data, generate's --messages: a pipe (or a socket: spawnSync's input) is refused saying what to give instead. */
+const pipeRefused = (flag: string, file: string): string =>
+  `error: --${flag}: ${file}: a pipe, FIFO or socket, not a file: write the data to a file and give that file (or redirect one, < FILE)`;
 
-test('eval --data FIFO is refused', () => refuses(cli('eval', '--model', model, '--data', data), data));
+test('eval --data FIFO is refused', () => refuses(cli('eval', '--model', model, '--data', data), data, pipeRefused('data', data)));
+test('eval and classify --data /dev/stdin from a pipe (cat x | …) are refused saying to write a file (was: "is a FIFO (named pipe), not a regular file")', () => {
+  for (const command of ['eval', 'classify']) {
+    const r = spawnSync(process.execPath, [BIN, command, '--model', model, '--data', '/dev/stdin'], { encoding: 'utf8', timeout: 15_000, input: '{"text": "a"}\n' });
+    refuses(r, '/dev/stdin', pipeRefused('data', '/dev/stdin'));
+  }
+});
 test('train with data.train a FIFO is refused, naming the flag that gave it', () => refuses(cli('train', plainConfig, '--data.train', data), `--data.train: ${data}`));
 test('a FIFO as the train config is refused, also with --dry-run', () => refuses(cli('train', config, '--dry-run'), config));
-test('generate --messages FIFO is refused', () => refuses(cli('generate', '--model', model, '--messages', fifo('m.json')), path.join(dir, 'm.json')));
+test('generate --messages FIFO is refused', () => refuses(cli('generate', '--model', model, '--messages', fifo('m.json')), path.join(dir, 'm.json'), pipeRefused('messages', path.join(dir, 'm.json'))));
 test('eval and classify --data FOLDER (a prepare output), generate --messages FOLDER, say to give one of its files, naming the flag', async () => {
   const inProcess = (...args: string[]) => cliIn(process.cwd(), args);
   const prepared = path.join(dir, 'prepared');
