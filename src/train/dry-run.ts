@@ -252,7 +252,9 @@ function describeSteps(r: DryRun, cfg: TrainConfig): string {
   const warmup = schedule.warmupSteps > 0 ? `, warmup ${n(schedule.warmupSteps)} step${schedule.warmupSteps === 1 ? '' : 's'}` : '';
   const { evaluations: evals, checkpoints: saves } = r.events;
   const evaluation = cfg.data.val === null ? 'no val data'
-    : `val evaluated at step 0, ${cfg.eval.every_steps === null ? "each epoch's end" : `every ${n(cfg.eval.every_steps)} steps and the last`} ` +
+    : `val evaluated at step 0${cfg.eval.every_steps !== null ? `, every ${n(cfg.eval.every_steps)} steps and the last`
+      // max_steps may end the run before an epoch's end (3 of 251 steps: step 0 and the last, no epoch's end) or within one
+      : totalSteps < stepsPerEpoch ? ' and the last step' : totalSteps % stepsPerEpoch === 0 ? ", each epoch's end" : ", each epoch's end and the last step"} ` +
       `(${n(evals)} time${evals === 1 ? '' : 's'})`;
   const checkpoints = cfg.checkpoint.every_steps === null ? 'no checkpoints'
     : `a checkpoint every ${n(cfg.checkpoint.every_steps)} steps (${n(saves)} in all, ${cfg.checkpoint.keep} kept)`;

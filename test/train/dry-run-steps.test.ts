@@ -211,6 +211,12 @@ test('packed, shuffled epochs all have the steps of the packs made once: the dry
     const capped = { ...packed, max_steps: 2 * perEpoch + 1 };
     assert.equal(dryRun(capped).events.evaluations, 4);
     assert.match(describeDryRun(dryRun(capped), capped), new RegExp(`^run: ${capped.max_steps} optimizer steps \\(max_steps, 2 epochs of ${perEpoch} steps and 1 step more\\)`, 'm'));
+    // the evaluations in words: an epoch's end and the last step past it; a run shorter than an epoch has no epoch's end
+    // (was: "each epoch's end (2 times)" for 3 steps of an epoch's 251: val at step 0 and step 3)
+    assert.match(describeDryRun(dryRun(capped), capped), /; val evaluated at step 0, each epoch's end and the last step \(4 times\);/);
+    assert.match(describeDryRun(planned, packed), /; val evaluated at step 0, each epoch's end \(6 times\);/);
+    const short = { ...packed, max_steps: 1 };
+    assert.match(describeDryRun(dryRun(short), short), /; val evaluated at step 0 and the last step \(2 times\);/);
     // and as a real run makes them: grad_accum 2 (a short last group where the packs are odd), max_steps into the third
     // epoch and all epochs: the dry run's steps and val evaluations are the run's
     const steps = Math.ceil(perEpoch / 2);
