@@ -241,6 +241,10 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, st
     // samples: 0 turns off what classification does not do anyway
     const set = ['samples', 'max_new_tokens'].filter((k) => ![defaults[k], k === 'samples' ? 0 : defaults[k]].includes((cfg.eval as Record<string, unknown>)[k]));
     if (set.length > 0) warn(`${set.map((k) => `eval.${k}`).join(', ')} ${set.length === 1 ? 'is' : 'are'} set but the task is classification: no text is generated, so ${set.length === 1 ? 'it is' : 'they are'} not used`);
+    // the loss is the head's, on each row's class: no token is a target, so which tokens would be is not asked
+    if (cfg.data.train_on !== TrainConfigSchema.shape.data.shape.train_on.parse(undefined)) {
+      warn(`data.train_on ${cfg.data.train_on} is set but the task is classification: the loss is the head's on each text's class, not on tokens, so it is not used`);
+    }
   }
   // evaluation data that is the training data measures how well the run fits it, not how it generalises
   const same = (file: string | null): boolean => file !== null && fs.realpathSync(file) === fs.realpathSync(cfg.data.train);

@@ -247,6 +247,16 @@ test('eval.samples and eval.max_new_tokens set under task classification are sai
   assert.doesNotMatch(cls({ samples: 0 }), /is classification/);
 });
 
+test('data.train_on all under task classification is said to be unused (was taken without a word)', () => {
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 6, 10, 3);
+  const cls = (trainOn: string): string => captureStderr(() => train(config(dir, {
+    task: 'classification', labels: ['a', 'b', 'c'], batch_size: 3, max_steps: 1, data: { train: path.join(dir, 'train.jsonl'), train_on: trainOn },
+  }))).stderr;
+  assert.match(cls('all'), /^warning: data\.train_on all is set but the task is classification: the loss is the head's on each text's class, not on tokens, so it is not used$/m);
+  assert.doesNotMatch(cls('assistant'), /train_on/);
+});
+
 test('checkpoint.every_steps past the last step is said in a warning: no checkpoint would be written', () => {
   const dir = tmp();
   writeRows(path.join(dir, 'train.jsonl'), 4, 12);
