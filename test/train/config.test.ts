@@ -49,6 +49,13 @@ test('unknown keys are refused with a did-you-mean; bad values name their key', 
   assert.throws(() => loadTrainConfig(twice), { message: `${twice}:6:5: lora.target_modules.1: "v_proj" is also entry 0: name each projection once` });
 });
 
+test('group_by_length without shuffle names the key once, after its flag or its line (was "--group_by_length: group_by_length: needs …")', () => {
+  const plain = file('model: m\ndata: {train: t}\nshuffle: false\n');
+  assert.throws(() => loadTrainConfig(plain, [['group_by_length', 'true']]), { message: '--group_by_length: needs shuffle: true (file order has no grouping)' });
+  const inFile = file('model: m\ndata: {train: t}\nshuffle: false\ngroup_by_length: true\n');
+  assert.throws(() => loadTrainConfig(inFile), { message: `${inFile}:4:1: group_by_length: needs shuffle: true (file order has no grouping)` });
+});
+
 test("lora.init_from with a target_modules regular expression: the projections its tensors adapt (were recorded and planned as all 7)", () => {
   const adapter = tempDir('mt-regex-adapter-');
   const c = JSON.parse(fs.readFileSync(path.join(TINY, 'adapter_init', 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
