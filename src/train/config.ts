@@ -368,9 +368,9 @@ export function validate(raw: unknown, where: Place = 'config', overridden: Read
   }
   const cfg = r.data;
   if (cfg.task === 'classification' && !cfg.labels) {
-    throw new UserError('labels: classification needs the list of class names (or data.train from mistral-tune prepare, whose report.json beside it has them)', blame('labels'));
+    throw keyError('labels', 'classification needs the list of class names (or data.train from mistral-tune prepare, whose report.json beside it has them)', blame);
   }
-  // keyError: `--group_by_length true` names the key once (was "--group_by_length: group_by_length: needs …")
+  // keyError: `--group_by_length true` (or `--labels null`) names the key once (was "--group_by_length: group_by_length: needs …")
   if (cfg.group_by_length && !cfg.shuffle) throw keyError('group_by_length', 'needs shuffle: true (file order has no grouping)', blame);
   if (cfg.lora.init_from && cfg.method !== 'lora') {
     throw keyError('lora.init_from', `continues a LoRA adapter, so it needs method: lora (method: ${cfg.method} trains every weight of the model)`, blame);

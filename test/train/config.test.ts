@@ -49,11 +49,13 @@ test('unknown keys are refused with a did-you-mean; bad values name their key', 
   assert.throws(() => loadTrainConfig(twice), { message: `${twice}:6:5: lora.target_modules.1: "v_proj" is also entry 0: name each projection once` });
 });
 
-test('group_by_length without shuffle names the key once, after its flag or its line (was "--group_by_length: group_by_length: needs …")', () => {
+test('group_by_length without shuffle, and task classification without labels, name the key once, after its flag or its line (was "--group_by_length: group_by_length: needs …")', () => {
   const plain = file('model: m\ndata: {train: t}\nshuffle: false\n');
   assert.throws(() => loadTrainConfig(plain, [['group_by_length', 'true']]), { message: '--group_by_length: needs shuffle: true (file order has no grouping)' });
   const inFile = file('model: m\ndata: {train: t}\nshuffle: false\ngroup_by_length: true\n');
   assert.throws(() => loadTrainConfig(inFile), { message: `${inFile}:4:1: group_by_length: needs shuffle: true (file order has no grouping)` });
+  const cls = 'classification needs the list of class names (or data.train from mistral-tune prepare, whose report.json beside it has them)';
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [a, b]\n'), [['labels', 'null']]), { message: `--labels: ${cls}` });
 });
 
 test("lora.init_from with a target_modules regular expression: the projections its tensors adapt (were recorded and planned as all 7)", () => {
