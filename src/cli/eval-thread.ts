@@ -55,7 +55,7 @@ export function evalCommand(a: EvalArgs): void {
       const labels = task === 'classification' ? classNames : null;
       const other = otherTask(task), say = reads++ === 0;
       return explainNoTokenizer(() => loadTokenRows(dataFile, {
-        tokenizer, vocabSize: config.vocabSize, task, labels: labels ? classesFor(labels) : undefined, labelCodes: given?.codes, numLabels,
+        tokenizer, vocabSize: config.vocabSize, task, labels: labels ? classesFor(labels) : undefined, labelCodes: given?.codes, labelCodesFlag: true, numLabels,
         maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn, format, onNote: (note) => { if (say) warn(`${dataFile}: ${note}`); }, words: FLAG_WORDS,
         wrongTaskFix: canOther ? `use --task ${other}` : `evaluate it with a ${other} run or model, or give ${task} data`,
         unknownLabelFix: named !== null ? `the classes are the model's, named by ${labelsSource(f.labels, f.run)}: evaluate data labelled with them`

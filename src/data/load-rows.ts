@@ -37,6 +37,11 @@ export interface LoadRowsOptions extends Omit<TokenizeOptions, 'labels'> {
   labels?: readonly LabelValue[];
   /** With `labels`: the integer each class is written as in the data (`--labels 1=World,2=Sports`), in place of its index. */
   labelCodes?: readonly number[];
+  /**
+   * The command maps integer labels itself (eval's `--labels 1=World,…`): 1-based labels are refused saying to give that
+   * flag, not to prepare the data again (train, which has no such mapping, says `mistral-tune prepare --labels 1=…`).
+   */
+  labelCodesFlag?: boolean;
   /** Classification: the classes the model's head scores; a record whose class index is not below it is refused. */
   numLabels?: number;
   /**
@@ -149,7 +154,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   if (task === 'classification') {
     labels = known ?? new LabelSet(classList(records.flatMap(({ record: r }) => ('label' in r && r.label !== undefined ? [r.label] : []))));
     const named = `the class list (the run's, ${words.say('labels')} or config.json's id2label)`;
-    refuseOneBased(labels, integerLabels(records.map((r) => r.record)), { named, words, ...(words.cli ? { command: 'mistral-tune prepare --task classification' } : {}), where: file });
+    refuseOneBased(labels, integerLabels(records.map((r) => r.record)), { named, words, ...(words.cli && opts.labelCodesFlag !== true ? { command: 'mistral-tune prepare --task classification' } : {}), where: file });
   }
 
   const wholeText = format === 'text' && (opts.textSplit ?? 'file') === 'file';

@@ -93,6 +93,10 @@ test('classification: class indices from report.json beside a prepare output, fr
   assert.throws(() => loadTokenRows(agnews, { tokenizer: tok, task: 'classification', labels: classes, words: FLAG_WORDS }),
     (e: Error) => isUserError(e) && e.message.startsWith(`${agnews}: the class list (the run's, --labels or`) && e.message.includes('they look 1-based') &&
       e.message.includes('mistral-tune prepare --task classification --labels 1=World,2=Sports,3=Business,4=Sci/Tech') && !e.message.includes('options.') && !e.message.includes('\n'));
+  // eval maps integer labels itself (--labels 1=World,…): it says to give that flag, not to run prepare (was: prepare's)
+  assert.throws(() => loadTokenRows(agnews, { tokenizer: tok, task: 'classification', labels: classes, words: FLAG_WORDS, labelCodesFlag: true }),
+    (e: Error) => isUserError(e) && e.message.endsWith('say which integer is which class: --labels 1=World,2=Sports,3=Business,4=Sci/Tech (or 0=… if they are 0-based)') &&
+      !e.message.includes('mistral-tune prepare'));
   assert.deepEqual(loadTokenRows(agnews, { tokenizer: tok, task: 'classification', labels: [0, 1, 2, 3, 4] }).rows.map((r) => r.label), [3, 4, 1, 2], 'integer classes: as they are');
   // another tool's report.json beside a file is not a prepare report: the file's own labels
   const other = path.join(dir, 'other-report');
