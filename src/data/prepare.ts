@@ -94,6 +94,10 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
   // a .py or README.md in a data folder becomes training text: said, so that it is not a surprise
   const guessed = opts.format ? [] : sources.filter((s, i) => formats[i] === 'text' && path.extname(s.path).toLowerCase() !== '.txt').map((s) => s.name);
   if (guessed.length > 0) notes.push(`read as plain text, their extension not being .jsonl, .json, .csv, .tsv or .txt: ${guessed.slice(0, 5).join(', ')}${guessed.length > 5 ? ` and ${guessed.length - 5} more` : ''}`);
+  // --text-split splits plain text only: given where no input is read so, it would be taken unseen
+  if (opts.textSplit !== undefined && !formats.includes('text')) {
+    notes.push(`${optionIs(words, 'textSplit', opts.textSplit)} is not used: no input is read as plain text (a .txt file, or ${optionIs(words, 'format', 'text')})`);
+  }
   const lock = claimOutDir(opts.outDir, opts.overwrite === true, words);
   const specials = specialTexts(tok);
 

@@ -526,6 +526,15 @@ test('a --split that gives train no share is refused before anything is read or 
   assert.ok(!unsaid.warnings.some((w: string) => w.includes('is not used')), unsaid.warnings.join('; '));
 });
 
+test('a textSplit given where no input is read as plain text is said not to be used (was taken unseen); with a .txt input it is used', () => {
+  const f = writeFiles(dir, { 'ts-rows.jsonl': '{"text": "a record"}\n{"text": "another record"}\n', 'ts-lines.txt': 'one line\nanother line\n' });
+  const unused = run('text-split-unused', { inputs: [f['ts-rows.jsonl']!], textSplit: 'lines' }).report;
+  assert.ok(unused.warnings.includes("options.textSplit 'lines' is not used: no input is read as plain text (a .txt file, or options.format 'text')"), unused.warnings.join('; '));
+  const used = run('text-split-used', { inputs: [f['ts-rows.jsonl']!, f['ts-lines.txt']!], textSplit: 'lines' }).report;
+  assert.equal(used.input_records, 4);
+  assert.ok(!used.warnings.some((w: string) => w.includes('is not used')), used.warnings.join('; '));
+});
+
 test('an empty train split says why: no --input record kept, or those kept went with the --val records they repeat', () => {
   // before: "the train split is empty", nothing more; train then refused the file
   const f = writeFiles(dir, {
