@@ -43,7 +43,7 @@ export function readTextsToClassify(file: string, textField = 'text', opts: { fo
       out.push({ line: lineNo, text: t });
       if (objectLines >= 0) objectLines = isJsonObject(text.trim()) ? objectLines + 1 : -1;
     }
-    if (objectLines > 1) opts.onNote?.(jsonLinesNote(objectLines));
+    if (objectLines > 1) opts.onNote?.(jsonLinesNote(objectLines, {}, file));
   } else {
     let otherFormat = ''; // a CSV file named .jsonl: said with the first line's error, where JSON.parse's message does not say it
     const items = [...readRecords(file, format, { maxRawChars: maxRawCharsFor(DEFAULT_MAX_CHARS), onNote: opts.onNote, onOtherFormat: (h) => { otherFormat = `; ${h}`; } })]; // a giant line: too_long, unparsed

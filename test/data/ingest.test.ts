@@ -503,3 +503,10 @@ test('plain text whose every line is a JSON object (JSON Lines saved as .txt) is
   [...readText(f['prose.txt']!, { onNote: (n) => notes.push(n) })];
   assert.deepEqual(notes, []);
 });
+
+test('a .jsonl read as plain text (--format text) is told to drop or change --format, not to be named .jsonl, the name it has', () => {
+  const f = writeFiles(dir, { 'rows.jsonl': '{"text": "a"}\n{"text": "b"}\n' });
+  const notes: string[] = [];
+  [...readText(f['rows.jsonl']!, { onNote: (n) => notes.push(n) })];
+  assert.deepEqual(notes, ['read as plain text (--format text), yet each of its 2 lines is a JSON object: if it is JSON Lines, pass --format jsonl, or leave --format out']);
+});

@@ -35,7 +35,7 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
     objectLines = isJsonObject(t) ? objectLines + 1 : -1;
   };
   const note = (): void => {
-    if (objectLines > 1) opts.onNote?.(jsonLinesNote(objectLines, opts));
+    if (objectLines > 1) opts.onNote?.(jsonLinesNote(objectLines, opts, file));
   };
   if ((opts.textSplit ?? 'file') === 'file') {
     let blank = true; // a line that is not UTF-8 text is not blank: it holds U+FFFD or a NUL
@@ -90,9 +90,14 @@ const INVISIBLE = /^[\s\p{Default_Ignorable_Code_Point}]+$/u;
  * The note for a file read as plain text each of whose `lines` (more than one) is a JSON object: to name it .jsonl, or
  * where the caller has a format option (formatFlag), to give it (in the caller's words).
  */
-export function jsonLinesNote(lines: number, opts: Pick<ReadOptions, 'words' | 'formatFlag'> = {}): string {
+export function jsonLinesNote(lines: number, opts: Pick<ReadOptions, 'words' | 'formatFlag'> = {}, file?: string): string {
   const words = opts.words ?? FLAG_WORDS;
-  const option = opts.formatFlag === false ? '' : ` (or ${words.cli ? 'pass' : 'set'} ${optionIs(words, 'format', 'jsonl')})`;
+  const give = `${words.cli ? 'pass' : 'set'} ${optionIs(words, 'format', 'jsonl')}`;
+  // a .jsonl read as text was so by the format option: "name it .jsonl" would ask for the name it has
+  if (file !== undefined && /\.jsonl$/i.test(file) && opts.formatFlag !== false) {
+    return `read as plain text (${optionIs(words, 'format', 'text')}), yet each of its ${lines} lines is a JSON object: if it is JSON Lines, ${give}, or leave ${words.say('format')} out`;
+  }
+  const option = opts.formatFlag === false ? '' : ` (or ${give})`;
   return `read as plain text, yet each of its ${lines} lines is a JSON object: if it is JSON Lines, name it .jsonl${option}`;
 }
 
