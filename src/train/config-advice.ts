@@ -156,6 +156,8 @@ const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries({
   base_model: 'model', micro_batch_size: 'batch_size', num_epochs: 'epochs', sequence_len: 'max_seq_len', lora_target_modules: 'lora.target_modules',
   early_stopping_patience: 'early_stopping.patience', use_gradient_checkpointing: 'activation_checkpointing', adapter: 'method', datasets: 'data.train',
   use_cpu: 'device', no_cuda: 'device', sample_packing: 'packing',
+  // datasets' split name and HF's run_*.py script arguments for the data files
+  validation: 'data.val', validation_file: 'data.val', train_file: 'data.train', test_file: 'data.test',
 }));
 
 /**
@@ -220,6 +222,11 @@ export function suggestKey(k: string, at: string[]): string | null {
   if (alias && alias !== prefix + k) return alias;
   const sibling = didYouMean(k, knownKeys(at));
   if (sibling) return prefix + sibling;
+  // the first or last word of one key of the section (eval.steps → eval.every_steps, eval.batch → eval.batch_size,
+  // steps → max_steps), not a key of another section spelled alike (eval.steps was "optimizer.eps")
+  const word = k.toLowerCase().replace(/-/g, '_');
+  const ending = knownKeys(at).filter((key) => key.endsWith(`_${word}`) || key.startsWith(`${word}_`));
+  if (ending.length === 1) return prefix + ending[0]!;
   // a section written inside another (optimizer: {schedule: …}) is the top-level one
   if (at.length > 0 && knownKeys([]).includes(k)) return k;
   const leaves = documentedKeys().map((d) => d.key);

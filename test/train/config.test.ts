@@ -173,6 +173,18 @@ test('keys under the names other tools use point to ours', () => {
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nseed: None\n')), /seed: must be a number \(got the string "None"\)$/, 'seed takes no null: no such advice');
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nadam_beta2: 0.95\n')), /unknown key "adam_beta2" \(did you mean "optimizer\.betas"\?\)/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nearly_stopping_threshold: 0.01\n')), /did you mean "early_stopping\.min_delta"/);
+  // datasets' split name and HF scripts' file arguments (had no hint); a word of a key of the section, not a key of
+  // another spelled alike (eval.steps was "did you mean optimizer.eps")
+  const hint = (over: string, key: string): void => assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [[over, '1']]),
+    { message: `--${over}: unknown key "${over}" (did you mean "${key}"?)` });
+  hint('data.validation', 'data.val');
+  hint('data.validation_file', 'data.val');
+  hint('data.train_file', 'data.train');
+  hint('eval.steps', 'eval.every_steps');
+  hint('eval.batch', 'eval.batch_size');
+  hint('checkpoint.steps', 'checkpoint.every_steps');
+  hint('early_stopping.delta', 'early_stopping.min_delta');
+  hint('steps', 'max_steps');
 });
 
 test('keys of HF, PEFT and axolotl with no counterpart here say what to do instead, not an unrelated did-you-mean', () => {
