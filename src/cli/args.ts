@@ -74,18 +74,22 @@ function positionalHint(positional: string, argv: readonly string[], options: Op
   const given = (name: string): boolean => argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
   if (positional.startsWith('-')) return ''; // after `--`: a flag there is a value, and no folder
   const at = argv.indexOf(positional);
-  const before = at >= 2 ? argv[at - 2]! : '';
-  const textFlag = TEXT_FLAGS.find((f) => has(f) && before === `--${f}` && !argv[at - 1]!.startsWith('-'));
+  const before = at >= 2 ? argv[at - 2]! : '', last = at >= 1 ? argv[at - 1]! : '';
+  // `--prompt What is …` or `--prompt=What is …`
+  const textFlag = TEXT_FLAGS.find((f) => has(f) && ((before === `--${f}` && !last.startsWith('-')) || last.startsWith(`--${f}=`)));
   if (textFlag !== undefined) {
     let end = at;
     while (end < argv.length && !argv[end]!.startsWith('-')) end++;
-    return `; a value with spaces is quoted as one argument: --${textFlag} "${argv.slice(at - 1, end).join(' ')}"`;
+    const words = [last.startsWith(`--${textFlag}=`) ? last.slice(textFlag.length + 3) : last, ...argv.slice(at, end)];
+    return `; a value with spaces is quoted as one argument: --${textFlag} "${words.join(' ')}"`;
   }
   let stat: fs.Stats | undefined;
   try { stat = fs.statSync(positional); } catch { stat = undefined; }
   if (stat?.isFile() && has('data') && !given('data')) return `; a data file is given as --data ${positional}`;
   if (stat === undefined || stat.isDirectory()) {
-    if (has('run') && !given('run') && (stat !== undefined || !TEXT_FLAGS.some((f) => has(f) && !given(f)))) return `; a run folder is given as --run ${positional}`;
+    // a path that is not there is a run folder only where nothing else names the weights, and no text is missing
+    const unnamed = !given('model') && !TEXT_FLAGS.some((f) => has(f) && !given(f));
+    if (has('run') && !given('run') && (stat !== undefined || unnamed)) return `; a run folder is given as --run ${positional}`;
     if (stat === undefined) {
       const text = TEXT_FLAGS.find((f) => has(f) && !given(f));
       if (text !== undefined) return `; a ${text} is given as --${text} "${positional}"`;

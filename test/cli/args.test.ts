@@ -39,6 +39,11 @@ test('a positional argument is hinted as what it likely is: an unquoted prompt, 
     'unexpected argument "What is the capital of Peru?": generate takes no positional arguments; a prompt is given as --prompt "What is the capital of Peru?" (see mistral-tune generate --help)');
   assert.equal(message('generate', ['--model', 'm', '--prompt', 'What', 'is', 'the', 'capital', '--seed', '1'], { ...gen, seed: { type: 'string' as const } }),
     'unexpected argument "is": generate takes no positional arguments; a value with spaces is quoted as one argument: --prompt "What is the capital" (see mistral-tune generate --help)');
+  assert.equal(message('generate', ['--model', 'm', '--prompt=What', 'is', 'it'], gen),
+    'unexpected argument "is": generate takes no positional arguments; a value with spaces is quoted as one argument: --prompt "What is it" (see mistral-tune generate --help)');
+  // the weights named (--model) and the prompt given: a word that is no folder is no run folder either
+  assert.equal(message('generate', ['--model', 'm', '--prompt', 'hi', '--seed', '1', 'extra'], { ...gen, seed: { type: 'string' as const } }),
+    'unexpected argument "extra": generate takes no positional arguments (see mistral-tune generate --help)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-args-')), data = path.join(dir, 'test.jsonl');
   fs.writeFileSync(data, '{"text": "a"}\n');
   const ev = { run: { type: 'string' as const }, data: { type: 'string' as const } };
