@@ -58,6 +58,11 @@ function snapshotAdvice(repo: string, id: string): string | null {
  */
 export function missingModelHint(missing: string): string {
   if (missing.endsWith(path.join(path.sep + 'quickstart', QUICKSTART_LAYOUT.model))) return '`mistral-tune quickstart` makes this one: run it first';
+  // written relative (a flag's value): a Hub id is OWNER/NAME as it is, not `../runs/x/model` or `./a/b/c`
+  if (!path.isAbsolute(missing)) {
+    const parts = path.normalize(missing).split(path.sep).filter((p) => p !== '' && p !== '.');
+    if (parts.length !== 2 || parts[0] === '..') return '';
+  }
   const resolved = path.resolve(missing);
   const id = resolved.split(path.sep).slice(-2).join('/');
   const owner = path.dirname(resolved);

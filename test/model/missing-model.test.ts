@@ -60,3 +60,19 @@ test("a path from the root (the README's /models/Mistral-7B-v0.1) is no Hub id: 
   assert.equal(fs.existsSync(path.dirname(missing)), false);
   assert.throws(() => loadConfig(missing), { name: 'UserError', message: `${missing}: model folder not found` });
 });
+
+test('a relative path of more than OWNER/NAME (../nope/model, a/b/c) is no Hub id: no Hub page is named for it; nope/model is', () => {
+  // before: "../nope/model: model folder not found (if nope/model is a Hugging Face Hub id, download its files from …)"
+  const work = path.join(dir, 'relative-work', 'here');
+  fs.mkdirSync(work, { recursive: true });
+  const cwd = process.cwd();
+  process.chdir(work);
+  try {
+    for (const written of ['../nope/model', path.join('a', 'b', 'c')]) {
+      assert.throws(() => loadConfig(written), { name: 'UserError', message: `${written}: model folder not found` }, written);
+    }
+    assert.throws(() => loadConfig('nope/model'), { name: 'UserError', message: /^nope\/model: model folder not found \(if nope\/model is a Hugging Face Hub id, download its files from https:\/\/huggingface\.co\/nope\/model/ });
+  } finally {
+    process.chdir(cwd);
+  }
+});
