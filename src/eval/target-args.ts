@@ -7,7 +7,8 @@ import type { OptionWords } from '../util/option-words.ts';
 /** Refuses a run given with a model or adapter, --best without a run, and neither a run nor a model. */
 export function requireOneTarget(o: { model?: string; adapter?: string; run?: string; best?: boolean }, w: OptionWords): void {
   if (o.run) {
-    if (o.model || o.adapter) throw new UserError('give either a run or a model/adapter, not both', w.where);
+    // in the caller's words (was "a run or a model/adapter" alone: which flags, not said)
+    if (o.model || o.adapter) throw new UserError(`give either a run (${w.say('run')}) or a model folder (${w.say('model')}, with ${w.say('adapter')}), not both: a run names its own model and adapter`, w.where);
     return;
   }
   if (o.best) throw new UserError(`${w.say('best')} needs ${w.say('run')}${w.cli ? ' RUN_DIR' : ''}: it picks the best/ weights of that training run`, w.where);

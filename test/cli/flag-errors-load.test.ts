@@ -54,7 +54,7 @@ test('each command\'s usage errors, --help, -h and --version load none of its ba
     [['eval', '--data', DATA, '--model', 'm', '--batch-size', 'x'], 2, /^error: --batch-size must be a positive integer, got "x"/],
     [['eval', '--data', DATA, '--model', 'm', '--best'], 2, /^error: --best needs --run RUN_DIR/],
     [['generate', '--prompt', 'hi'], 2, /^error: a model folder \(--model\) or a run \(--run\) is required/],
-    [['generate', '--run', 'r', '--model', 'm'], 2, /^error: give either a run or a model\/adapter, not both/],
+    [['generate', '--run', 'r', '--model', 'm'], 2, /^error: give either a run \(--run\) or a model folder \(--model, with --adapter\), not both/],
     [['classify', '--text', 'hi', '--batch-size', '0'], 2, /^error: --batch-size must be a positive integer, got "0"/],
     [['classify', '--text', 'hi', '--precision', 'fp16'], 2, /^error: --precision: "fp16" is not one of/],
     [['classify', '--text', 'hi'], 2, /^error: a model folder \(--model\) or a run \(--run\) is required/],

@@ -125,7 +125,7 @@ test('generate --run: a run\'s base model, adapter and tokenizer, as --model wit
   assert.equal((await cli('generate', '--run', run, '--best', ...prompt)).status, 0);
   const both = await cli('generate', '--run', run, '--model', model, ...prompt);
   assert.equal(both.status, 2);
-  assert.match(both.stderr, /^error: give either a run or a model\/adapter, not both$/m);
+  assert.match(both.stderr, /^error: give either a run \(--run\) or a model folder \(--model, with --adapter\), not both: a run names its own model and adapter$/m);
   const none = await cli('generate', ...prompt);
   assert.equal(none.status, 2);
   assert.match(none.stderr, /a model folder \(--model\) or a run \(--run\) is required/);

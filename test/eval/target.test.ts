@@ -19,7 +19,8 @@ test('a library call of resolveEvalTarget is refused in its option names, the CL
   assert.throws(() => resolveEvalTarget({}, FLAG_WORDS), { message: 'a model folder (--model) or a run (--run) is required' });
   assert.throws(() => resolveEvalTarget({ model: TINY_BASE, best: true }),
     { message: 'resolveEvalTarget: options.best needs options.run: it picks the best/ weights of that training run' });
-  assert.throws(() => resolveEvalTarget({ run: 'r', model: TINY_BASE }), { message: 'resolveEvalTarget: give either a run or a model/adapter, not both' });
+  assert.throws(() => resolveEvalTarget({ run: 'r', model: TINY_BASE }), { message: 'resolveEvalTarget: give either a run (options.run) or a model folder (options.model, with options.adapter), not both: a run names its own model and adapter' });
+  assert.throws(() => resolveEvalTarget({ run: 'r', adapter: 'a' }, FLAG_WORDS), { message: 'give either a run (--run) or a model folder (--model, with --adapter), not both: a run names its own model and adapter' });
 });
 
 // An adapter alone was told "a model folder (--model) or a run (--run) is required" (eval: "--model is required"), not
