@@ -3,7 +3,6 @@
 // r = 16 on all 7 projections, bf16, pre-tokenized random rows), its random data file, and the model
 // FLOPs of one step by issue [10]'s definition (MFU's numerator).
 import * as fs from 'node:fs';
-import type { MistralConfig } from '../src/model/config.ts';
 import { Rng } from '../src/util/rng.ts';
 
 /** Mistral-7B-v0.1's config.json (as published on the Hub). */

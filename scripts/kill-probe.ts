@@ -11,7 +11,7 @@
 // --over-finished: the train killed is an --overwrite of a finished run)
 // CASE: train-lora, train-full, train-cls, export-adapter, export-merge, export-gguf, export-gguf-lora, prepare,
 // quickstart. Each failure is printed as one line with what reproduces it (the delay, or MT_PROBE_KILL_AT=N).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseLeftover } from '../src/util/leftover-names.ts';

@@ -29,7 +29,7 @@ import { checkRecord } from './record-checks.ts';
 import { recordHasHtml, stripRecordHtml } from './record-html.ts';
 import {
   DEFAULT_FIELDS, canonicalContent, comparableParts, detectRecord, otherTask, recordFields,
-  type FieldMap, type Reason, type Shape,
+  type Reason, type Shape,
 } from './record.ts';
 import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
 import { claimOutDir } from './out-dir.ts';
@@ -38,7 +38,7 @@ import { PREPARE_REPORT } from './prepare-report.ts';
 import { clip, describeLabel, encodingHint, nothingKept, specialTexts } from './prepare-words.ts';
 import { KeptTable, type Deferred, type Placing } from './prepare-kept.ts';
 import { prepareWarnings } from './prepare-warnings.ts';
-import { DEFAULTS, reportOptions, validateOptions, type DedupMode, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
+import { DEFAULTS, reportOptions, validateOptions, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
 import { OUTPUT_FILES, listSources, type SourceRole } from './sources.ts';
 import { SPLITS, assignSplits, splitDraw } from './split.ts';
 import { sequenceLength } from './tokenize.ts';

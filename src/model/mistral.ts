@@ -16,7 +16,7 @@ import { freeLora, zSlots, type LoraAdapter } from './lora.ts';
 import { SafetensorsCheckpoint } from './safetensors.ts';
 import { dynamicRopeRefusal } from './rope-config.ts';
 import { ropeFrequencies } from './rope-freq.ts';
-import { hostFloats, loadWeights, PROJECTIONS, projectionShape, tyingAsLoaded, type MistralWeights, type Projection } from './weights.ts';
+import { hostFloats, loadWeights, PROJECTIONS, projectionShape, tyingAsLoaded, type MistralWeights } from './weights.ts';
 import { HF_NAMES, layerNormName, loraKey, projectionName, SCORE_PARAM } from './names.ts';
 import type { Param } from './params.ts';
 import { deriveSeed } from '../util/rng.ts';

@@ -7,7 +7,7 @@
 import { needArg } from '../util/api-args.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Backend, DeviceBuffer } from '../backend/backend.ts';
+import type { DeviceBuffer } from '../backend/backend.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { copyJsonFile, isRecord, readJsonFile } from '../util/json-file.ts';
 import { writeTokenizerFiles } from './save-tokenizer.ts';

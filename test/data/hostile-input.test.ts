@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
-import { readCsv, readCsvRows } from '../../src/data/ingest/csv.ts';
+import { readCsv } from '../../src/data/ingest/csv.ts';
 import { readJson } from '../../src/data/ingest/json.ts';
 import { readJsonl as readJsonlItems } from '../../src/data/ingest/jsonl.ts';
 import { prepare } from '../../src/data/prepare.ts';

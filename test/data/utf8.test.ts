@@ -144,7 +144,7 @@ test('every reader rejects the record holding invalid UTF-8 or a NUL byte, and o
 
 test('prepare: a binary file and latin-1 lines are rejected record by record; report.json balances; no U+FFFD is trained', () => {
   const tok = mistralTokenizer();
-  const f = writeFiles(dir, {
+  writeFiles(dir, {
     'in/latin1.jsonl': bytes('{"text": "a clean record about rivers"}\n', '{"text": "caf', [0xe9], ' cr', [0xe8], 'me"}\n', '{"text": "another clean record about stones"}\n'),
     'in/blob.txt': bytes([0x89], 'PNG\r\n', [0x1a, 0x0a, 0, 0, 0, 0x0d], 'IHDR'),
     'in/notes.txt': 'plain notes that are fine',

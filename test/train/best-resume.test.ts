@@ -126,7 +126,7 @@ test('--resume with a val set that changed since the checkpoint starts best/ and
 });
 
 test('--resume with a val set that changed, from a checkpoint of the last step not yet evaluated, starts best/ afresh at the evaluation still to come', () => {
-  const { cfg, dir, best } = run(1e-2, { eval: 2, checkpoint: 3 }); // evaluated at steps 0, 2 and (after the loop) 3; checkpointed at 3 before that
+  const { cfg, dir } = run(1e-2, { eval: 2, checkpoint: 3 }); // evaluated at steps 0, 2 and (after the loop) 3; checkpointed at 3 before that
   const [third] = listCheckpoints(dir);
   const stateFile = path.join(third!, 'trainer_state.json');
   const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { loop: { best: { step: number; loss: number }; bestMetric: unknown } };

@@ -2,7 +2,7 @@
 // starts, its bounds found by tracking strings, nesting and comments (JSONC) rather than by parsing the file whole.
 import { readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
-import { commentAt, commentsNote, continuesString, countComment, scanObjectMembers, SingleQuotes, unclosedComment } from './json-object-scan.ts';
+import { commentAt, commentsNote, continuesString, countComment, SingleQuotes, unclosedComment } from './json-object-scan.ts';
 import { batchItems, parseJsonItem, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
 import { recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
 

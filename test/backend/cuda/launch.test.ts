@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { uniformHash } from '../../../src/backend/cpu/kernels/elementwise.ts';
 import {
-  adamwConstants, ATTENTION, attentionBackwardDkv, attentionBackwardDq, attentionForward, attentionRowStride, attentionWorkspaceBytes, clipCoefficient,
+  adamwConstants, ATTENTION, attentionBackwardDkv, attentionBackwardDq, attentionForward, attentionRowStride, attentionWorkspaceBytes,
   COLUMN_DOTS, columnDots, columnScale, DORA_ROWS, dropoutThreshold, elementwise, flashAttentionBackward, flashAttentionForward, MAX_ELEMENTWISE_BLOCKS, RMSNORM_COLUMNS_PER_THREAD, rowwise,
 } from '../../../src/backend/cuda/launch.ts';
 import { compileRequest, expandIncludes, KERNEL_FILES, KERNELS_DIR, kernelSource, nvrtcOptions } from '../../../src/backend/cuda/kernel-source.ts';
