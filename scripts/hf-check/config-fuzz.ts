@@ -134,11 +134,14 @@ function parity(name: string, dir: string, meta: Meta): { errs: Record<string, n
   // greedy decoding with our KV cache against HF's full forwards (where our context allows it): the index of the first
   // different token, unless HF's pick there was a near tie (margin < 1e-4); † where HF's own cached decoding differs.
   // longrope against HF's cached decoding: past the original context a full forward rotates the whole sequence with
-  // the long factors, a cached decoding (HF's generate, ours) only the new tokens (where the decoding crosses it)
+  // the long factors, a cached decoding (HF's generate, ours) only the new tokens (where the decoding crosses it). A
+  // prompt already past the original context has the long factors from its first forward on, both ways: there the
+  // full forwards are the reference (HF's own cache differs with a window of 1, †, as for the other rope types)
   let greedy = '-';
   if (!cls) {
     const rope = model.cfg.ropeScaling;
-    const longrope = rope?.type === 'longrope' && meta.rows![0]!.length + meta.greedy!.length > rope.originalMaxPositionEmbeddings;
+    const prompt = meta.rows![0]!.length;
+    const longrope = rope?.type === 'longrope' && prompt <= rope.originalMaxPositionEmbeddings && prompt + meta.greedy!.length > rope.originalMaxPositionEmbeddings;
     const want = longrope ? meta.greedy_cached! : meta.greedy!, margins = longrope ? meta.greedy_cached_margins! : meta.greedy_margins!;
     if (meta.rows![0]!.length + want.length > model.cfg.maxPositionEmbeddings) greedy = 'ctx';
     else {
