@@ -3,7 +3,8 @@
 // (real positions; SEQ_CLS: the class logits), and after mergeLora (export --merge's merge) the merged model's logits
 // against merge_and_unload's. An adapter we refuse must be refused by `mistral-tune generate --adapter` with exit 2 and
 // a one-line error naming adapter_config.json (or the weights file) and the key. Verdicts per case:
-//   same      loaded, logits (and merged logits) within TOL of PEFT's
+//   same      loaded, logits (and merged logits) within TOL of PEFT's float64 ones, or within twice as far as PEFT's
+//             own float32 lands from them (a large scaling amplifies float32 rounding; "f32-bound" in the note)
 //   refused   refused with a one-line error (a config PEFT computes, but which we do not: a limitation, listed)
 //   MISMATCH  loaded and computed differently from PEFT: a bug
 //   LOOSE     loaded although PEFT cannot load it
@@ -35,6 +36,9 @@ interface Meta {
   peft_load_error?: string;
   merge_error?: string;
   adapter_effect?: number;
+  /** PEFT's own float32 logits (and merged logits) against its float64 reference, as phase 2 measures ours. */
+  peft_f32?: number;
+  peft_f32_merged?: number;
 }
 
 type Expected = Record<string, { shape: readonly number[]; data: Float32Array | Int32Array }>;
@@ -67,9 +71,11 @@ function logitsPair(model: MistralModel, ex: Expected, key: string, cls: boolean
   return [a, b];
 }
 
-/** The CLI's refusal of the adapter: exit status and stderr of `generate --adapter` (refused before any tokenizer is read). */
-function cliRefusal(base: string, adapter: string): { status: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/mistral-tune.js'), 'generate', '--model', base, '--adapter', adapter, '--prompt', 'x', '--device', 'cpu'], { encoding: 'utf8' });
+/** The CLI's refusal of the adapter: exit status and stderr of `generate --adapter` (`classify --adapter` for a SEQ_CLS
+ * adapter, which generate refuses for its task first), refused before any tokenizer is read. */
+function cliRefusal(base: string, adapter: string, cls: boolean): { status: number | null; stderr: string } {
+  const how = cls ? ['classify', '--model', base, '--adapter', adapter, '--text', 'x'] : ['generate', '--model', base, '--adapter', adapter, '--prompt', 'x'];
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/mistral-tune.js'), ...how, '--device', 'cpu'], { encoding: 'utf8' });
   return { status: r.status, stderr: r.stderr.trim() };
 }
 
@@ -87,7 +93,7 @@ function runCase(name: string, meta: Meta): Row {
     cls = loadAdapter(model, adapter, { trainable: false }).taskType === 'SEQ_CLS';
   } catch (e) {
     const msg = (e as Error).message.replaceAll(out, '<out>');
-    const cli = cliRefusal(base, adapter);
+    const cli = cliRefusal(base, adapter, meta.task === 'SEQ_CLS');
     const cliErrors = cli.stderr.replaceAll(out, '<out>').split('\n').filter((l) => l.startsWith('error:'));
     const cliMsg = cliErrors.join(' / ') || cli.stderr.replaceAll(out, '<out>');
     const oneLine = isUserError(e) && !msg.includes('\n') && cli.status === 2 && cliErrors.length === 1 && cliErrors[0] === `error: ${msg}` && /adapter_config\.json|adapter_model/.test(msg);
@@ -104,8 +110,11 @@ function runCase(name: string, meta: Meta): Row {
     row.merged = relErr(m, t);
   } else row.note = `PEFT does not merge it: ${meta.merge_error}`;
   model.releaseActivations();
-  const ok = row.lora <= TOL && (row.merged ?? 0) <= TOL;
-  return { ...row, verdict: ok ? 'same' : 'MISMATCH', note: `${row.note}${row.note ? '; ' : ''}adapter moves PEFT's logits by ${meta.adapter_effect!.toExponential(1)}` };
+  const within = (ours: number, f32: number | undefined): boolean => ours <= Math.max(TOL, 2 * (f32 ?? 0));
+  const ok = within(row.lora, meta.peft_f32) && (row.merged === null || within(row.merged, meta.peft_f32_merged));
+  const f32Bound = ok && (row.lora > TOL || (row.merged ?? 0) > TOL);
+  const f32 = f32Bound ? `f32-bound: PEFT's own float32 lands ${meta.peft_f32!.toExponential(1)} (merged ${meta.peft_f32_merged?.toExponential(1) ?? '-'}) from its float64; ` : '';
+  return { ...row, verdict: ok ? 'same' : 'MISMATCH', note: `${row.note}${row.note ? '; ' : ''}${f32}adapter moves PEFT's logits by ${meta.adapter_effect!.toExponential(1)}` };
 }
 
 const names = fs.readdirSync(out).filter((n) => fs.existsSync(path.join(out, n, 'meta.json'))).sort();
@@ -127,6 +136,6 @@ const count = (v: string): number => rows.filter((r) => r.verdict === v).length;
 const same = rows.filter((r) => r.verdict === 'same');
 const worst = (k: 'lora' | 'merged'): string => Math.max(0, ...same.map((r) => r[k] ?? 0)).toExponential(1);
 const bad = rows.filter((r) => !['same', 'refused', 'not-made'].includes(r.verdict));
-console.log(`ADAPTERS ${bad.length === 0 ? 'PASS' : 'FAIL'}: ${rows.length} cases: ${same.length} computed as PEFT does (worst rel err logits ${worst('lora')}, merged ${worst('merged')}; tolerance ${TOL}), ` +
+console.log(`ADAPTERS ${bad.length === 0 ? 'PASS' : 'FAIL'}: ${rows.length} cases: ${same.length} computed as PEFT does (worst rel err logits ${worst('lora')}, merged ${worst('merged')}; tolerance ${TOL}, or twice PEFT's own float32 error where larger: ${same.filter((r) => r.note.includes('f32-bound')).length} such), ` +
   `${count('refused')} refused in one line, ${count('not-made')} PEFT could not make; ${bad.length} bad (${bad.map((r) => `${r.name} ${r.verdict}`).join(', ') || 'none'})`);
 process.exit(bad.length === 0 ? 0 : 1);

@@ -248,6 +248,16 @@ def make_case(name, base, task, kw, save):
                 t['merged_logits'] = merged(input_ids=ids, attention_mask=mask).logits.float()
         except Exception as e:
             meta['merge_error'] = f'{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}'
+        # PEFT's own float32 against its float64 (the same rel err as phase 2's, over the real positions): how far
+        # float32 itself lands on this adapter, the bar for ours where a large scaling amplifies its rounding
+        if ref_dtype == torch.float64:
+            f32 = PeftModel.from_pretrained(load_base(base, task, torch.float32), f'{d}/adapter').eval()
+            real = (lambda x: x) if task == 'SEQ_CLS' else (lambda x: x[mask.bool()])
+            err = lambda a, b: ((real(a).double() - real(b).double()).norm() / real(b).double().norm()).item()
+            with torch.no_grad():
+                meta['peft_f32'] = err(f32(input_ids=ids, attention_mask=mask).logits, t['logits'])
+                if 'merged_logits' in t:
+                    meta['peft_f32_merged'] = err(f32.merge_and_unload().eval()(input_ids=ids, attention_mask=mask).logits, t['merged_logits'])
     except Exception as e:
         meta['peft_load_error'] = f'{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}'
     save_file({k: v.contiguous() for k, v in t.items()}, f'{d}/expected.safetensors')
