@@ -64,6 +64,14 @@ CASES = {
     'cls_dora_weight_decay': (dict(r=4, lora_alpha=8, use_dora=True, target_modules=['q_proj', 'v_proj', 'down_proj'], task_type='SEQ_CLS'),
                               dict(task='classification', labels=['neg', 'neutral', 'pos'], batch_size=3, epochs=2, grad_clip=1.0,
                                    schedule=dict(type='linear', warmup_steps=0.2), optimizer=dict(lr=1e-2, betas=[0.9, 0.999], eps=1e-8, weight_decay=0.1))),
+    # 2026-12-05: rank 1 on a KV-1 tied base with head_dim ≠ hidden/heads, window 3, ε 1e-2, θ 500
+    'variant_r1_kv1_hd24_tied_sw3_eps': (dict(r=1, lora_alpha=0.5, base=dict(num_key_value_heads=1, head_dim=24, tie_word_embeddings=True, sliding_window=3,
+                                                                            rms_norm_eps=1e-2, rope_parameters={'rope_type': 'default', 'rope_theta': 500.0})),
+                                         dict(batch_size=3, epochs=2, grad_clip=0.1, schedule=dict(type='linear', warmup_steps=2))),
+    'cls_variant_mha_sw2_all_linear': (dict(r=2, lora_alpha=8, target_modules='all-linear', task_type='SEQ_CLS', base=dict(num_key_value_heads=4, sliding_window=2,
+                                                                                                                          rms_norm_eps=1e-3)),
+                                       dict(task='classification', labels=['neg', 'neutral', 'pos'], batch_size=2, epochs=2, grad_clip=0.5,
+                                            schedule=dict(type='cosine', warmup_steps=1), optimizer=dict(lr=1e-2, betas=[0.9, 0.999], eps=1e-8, weight_decay=0.1))),
 }
 # method: full (every weight; HF decays all but the norms): name -> (MistralConfig keys of a new base or None, config)
 FULL = {
@@ -72,6 +80,10 @@ FULL = {
     'full_tied_hd12_gqa4_sw5': (dict(hidden_size=48, num_attention_heads=8, num_key_value_heads=2, head_dim=12, intermediate_size=40, sliding_window=5,
                                      tie_word_embeddings=True), dict(batch_size=3, epochs=3, grad_clip=1.0, schedule=dict(type='linear', warmup_steps=0.25),
                                                                      optimizer=dict(lr=5e-3, betas=[0.9, 0.999], eps=1e-8, weight_decay=0.05))),
+    'full_kv1_hd8_tied_sw4_eps_theta': (dict(num_key_value_heads=1, head_dim=8, tie_word_embeddings=True, sliding_window=4, rms_norm_eps=0.1,
+                                             rope_parameters={'rope_type': 'default', 'rope_theta': 77.0}),
+                                        dict(batch_size=2, grad_accum=2, epochs=2, grad_clip=0.5, schedule=dict(type='cosine', warmup_steps=1),
+                                             optimizer=dict(lr=3e-3, betas=[0.9, 0.99], eps=1e-7, weight_decay=0.1))),
 }
 DROPOUT_SEEDS = 10
 CLS_DATA = f'{ROOT}/test/fixtures/train-reference/cls-train.jsonl'
