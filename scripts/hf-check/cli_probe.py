@@ -57,11 +57,22 @@ LORA = {
     'cls3-all-linear-tied': (dict(num_labels=3, pad_token_id=0, tie_word_embeddings=True), CLS, dict(r=4, lora_alpha=8, target_modules='all-linear')),
     # a causal base without pad_token_id trained as a classifier on rows that end with EOS: the export's pad is EOS
     'cls2-from-causal-no-pad-eos-rows': (dict(num_labels=2), dict(cls=True, base_causal=True, eos_rows=True), dict(r=4, lora_alpha=8)),
+    # 2026-12-05: scaled ropes end to end (train, export, eval --run), with DoRA + rsLoRA, sliding windows and tied embeddings
+    'yarn-sw3-kv1-tied-bf16-shards-dora': (dict(num_key_value_heads=1, tie_word_embeddings=True, sliding_window=3, rope_parameters={
+        'rope_type': 'yarn', 'rope_theta': 10000.0, 'factor': 4.0, 'original_max_position_embeddings': 8}), dict(dtype=BF16, shard=True),
+        dict(r=2, lora_alpha=8, use_dora=True, use_rslora=True)),
+    'llama3-mha-hd12-f16-cls3-pad0': (dict(num_labels=3, pad_token_id=0, num_key_value_heads=4, head_dim=12, rope_parameters={
+        'rope_type': 'llama3', 'rope_theta': 5e5, 'factor': 8.0, 'low_freq_factor': 1.0, 'high_freq_factor': 4.0, 'original_max_position_embeddings': 8}),
+        dict(cls=True, dtype=F16), dict(r=4, lora_alpha=8, target_modules='all-linear')),
+    'linear-sw2-eps1e-2-dora-subset': (dict(sliding_window=2, rms_norm_eps=1e-2, rope_parameters={'rope_type': 'linear', 'rope_theta': 300.0, 'factor': 2.5}), {},
+                                       dict(r=1, lora_alpha=3, use_dora=True, target_modules=['v_proj', 'o_proj', 'gate_proj'])),
 }
 FULL = {
     'full-cls3-pad0-tied-sw4': (dict(num_labels=3, pad_token_id=0, tie_word_embeddings=True, sliding_window=4), CLS),
     'full-cls2-no-pad': (dict(num_labels=2), CLS),
     'full-gen-hd12-kv1-sw3-bf16': (dict(head_dim=12, num_key_value_heads=1, sliding_window=3), dict(dtype=BF16)),
+    'full-gen-yarn-sw4-tied-f16': (dict(tie_word_embeddings=True, sliding_window=4, rope_parameters={'rope_type': 'yarn', 'rope_theta': 500.0, 'factor': 2.0,
+                                                                                                   'original_max_position_embeddings': 16, 'attention_factor': 1.2}), dict(dtype=F16)),
 }
 # adapters PEFT makes that we must refuse naming the key (LoRA on or copies of modules other than the projections)
 REFUSE = {
@@ -280,6 +291,8 @@ def full_case(name, keys, save):
         if f.endswith('.safetensors'):
             ours.update(load_file(f'{out}/{name}/run/model/{f}'))
     sd = m.state_dict()
+    if m.config.tie_word_embeddings and not cls:  # tied: lm_head.weight is the embedding, which save_pretrained leaves out too
+        sd.pop('lm_head.weight')
     if set(ours) - set(sd) or set(k for k in sd if 'rotary' not in k) - set(ours):
         failures.append(f'{name}: saved weights differ in names')
     notes.append(judge(name, 'weights', max(rel(ours[k].float(), sd[k]) for k in ours if k in sd), 'full'))
