@@ -53,3 +53,22 @@ function compressedBy(b: Uint8Array): string | null {
   if (starts(0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c)) return 'a 7z archive';
   return null;
 }
+
+/** How many of a file's first bytes binaryData judges (git looks at its first 8000). */
+export const BINARY_SAMPLE_BYTES = 8192;
+
+/**
+ * Why the start of a file (up to BINARY_SAMPLE_BYTES of `first`) says it is binary data as a whole, not text with a
+ * stray bad byte, else null: it holds a NUL byte (the `binary` defect, which text never holds: git's test) and at least
+ * 1 in 32 of its bytes are control bytes that text does not hold (NUL, C0 controls but tab, line ends, form feed and
+ * escape, and DEL), as random bytes, an image or compressed data have (about 1 in 10), and a text file with a NUL or
+ * two, or in an 8-bit encoding (Latin-1, KOI8-R: no control bytes), does not. UTF-16 is notUtf8Text's to name first.
+ */
+export function binaryData(first: Uint8Array): string | null {
+  const b = first.subarray(0, BINARY_SAMPLE_BYTES);
+  if (b.indexOf(0) < 0) return null;
+  let control = 0;
+  for (const c of b) if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0b && c !== 0x0c && c !== 0x0d && c !== 0x1b) || c === 0x7f) control++;
+  if (control * 32 < b.length) return null;
+  return `${control} of its first ${b.length} bytes are NUL or other control bytes that text does not hold`;
+}

@@ -242,3 +242,66 @@ test('files with records not UTF-8 text: the first 5 are named with their conver
   assert.equal(readOut(path.join(out, 'rejected.jsonl')).length, 12);
   assert.equal(report.warnings.filter((w) => /^latin\d\.jsonl: /.test(w)).length, 5, 'the files past the fifth are not named again as all rejected');
 });
+
+/** `n` bytes of deterministic noise (an LCG's top byte): random data as a file of it, or the compressed body of an image, is. */
+const noise = (n: number, seed: number): Buffer => {
+  const out = Buffer.alloc(n);
+  let x = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+};
+
+test('a file that is binary as a whole (random bytes, an image under a .txt name) is one binary rejection in every --text-split, with a note saying so', () => {
+  // before: --text-split lines or blank-lines cut it at its 0x0A bytes into hundreds of records, each rejected as
+  // binary or invalid_utf8 (the warning said to convert it from Windows-1252, or that it mixes encodings), and a few
+  // short ones that happened to be UTF-8 were kept as training text
+  const f = writeFiles(path.join(dir, 'noise'), {
+    'random.txt': noise(20000, 7),
+    'image.txt': bytes([0x89], 'PNG\r\n', [0x1a, 0x0a, 0, 0, 0, 0x0d], 'IHDR', [0, 0, 1, 0, 0, 0, 1, 0, 8, 6, 0, 0, 0], [...noise(9000, 3)]),
+  });
+  for (const file of Object.values(f)) {
+    for (const textSplit of ['file', 'blank-lines', 'lines'] as const) {
+      const notes: string[] = [];
+      const items = [...readText(file, { textSplit, onNote: (n) => notes.push(n) })];
+      assert.deepEqual(items.map((i) => [i.line, i.error?.reason]), [[1, 'binary']], `${path.basename(file)} ${textSplit}`);
+      assert.match(items[0]!.error!.detail, /^a NUL byte at byte \d+ of line \d+: binary data, not text$/);
+      if (textSplit === 'file') assert.deepEqual(notes, []);
+      else assert.match(notes.join('\n'), new RegExp(`^binary data, not text \\(\\d+ of its first \\d+ bytes are NUL or other control bytes that text does not hold\\): rejected as one record \\(binary\\), not cut into records at its line ends \\(--text-split ${textSplit}\\)$`));
+    }
+  }
+  // text with a stray NUL, or in an 8-bit encoding, is text: each line is judged by itself, as before
+  const text = writeFiles(path.join(dir, 'noise'), {
+    'stray.txt': bytes('a first line of text\nsecond ', [0], ' line\nthird line\n'),
+    'koi8.txt': bytes([0xf0, 0xd2, 0xc9, 0xd7, 0xc5, 0xd4], ' ', [0xcd, 0xc9, 0xd2], '\nplain ascii line\n'),
+  });
+  assert.deepEqual([...readText(text['stray.txt']!, { textSplit: 'lines' })].map((i) => [i.line, i.error?.reason ?? i.raw]), [[1, 'a first line of text'], [2, 'binary'], [3, 'third line']]);
+  assert.deepEqual([...readText(text['koi8.txt']!, { textSplit: 'lines' })].map((i) => [i.line, i.error?.reason ?? i.raw]), [[1, 'invalid_utf8'], [2, 'plain ascii line']]);
+});
+
+test('prepare --text-split lines on a folder holding a binary file: one binary rejection for it, the text files as before, report.json balances', () => {
+  const d = path.join(dir, 'noise-folder');
+  writeFiles(d, {
+    'in/notes.txt': 'a line about rivers and their deltas\na line about stones and their layers\n',
+    'in/mixed.txt': Buffer.concat([Buffer.from('café au lait every morning\n'), Buffer.from('caf\xe9 noir at night\n', 'latin1'), Buffer.from('green tea in the afternoon\n')]),
+    'in/photo.txt': bytes([0xff, 0xd8, 0xff, 0xe0, 0, 0x10], 'JFIF', [0, 1, 1, 0, 0, 1, 0, 1, 0, 0], [...noise(30000, 11)]),
+  });
+  const out = path.join(d, 'out');
+  const { report } = prepare({ inputs: [path.join(d, 'in')], outDir: out, tokenizer: mistralTokenizer(), split: [1, 0, 0], textSplit: 'lines', dedup: 'none' });
+  assert.equal(report.kept + report.rejected, report.input_records);
+  assert.deepEqual(report.inputs.map((i) => [path.basename(i.file), i.records, i.kept, i.rejected]), [['mixed.txt', 3, 2, 1], ['notes.txt', 2, 2, 0], ['photo.txt', 1, 0, 1]]);
+  assert.deepEqual(report.by_reason, { binary: 1, invalid_utf8: 1 });
+  const rejected = readOut<{ source: { file: string; line: number }; reason: string }>(path.join(out, 'rejected.jsonl'));
+  assert.deepEqual(rejected.map((r) => [path.basename(r.source.file), r.source.line, r.reason]), [['mixed.txt', 2, 'invalid_utf8'], ['photo.txt', 1, 'binary']]);
+  const train = fs.readFileSync(path.join(out, 'train.jsonl'), 'utf8');
+  assert.ok(!train.includes('\ufffd') && !train.includes('JFIF'));
+  // the warnings: the photo is binary data (not "another encoding" nor "mixes encodings"); the genuine mixed file keeps its own
+  const about = (name: string) => report.warnings.filter((w) => w.startsWith(`${name}:`));
+  assert.deepEqual(about('photo.txt').map((w) => w.replace(/\(\d+ of/, '(N of')), [
+    "photo.txt: binary data, not text (N of its first 8192 bytes are NUL or other control bytes that text does not hold): rejected as one record (binary), not cut into records at its line ends (options.textSplit 'lines')",
+    'photo.txt: its one record was rejected; the first: photo.txt:1: binary: a NUL byte at byte 5 of line 1: binary data, not text',
+  ]);
+  assert.deepEqual(about('mixed.txt'), ['mixed.txt: 1 record is not UTF-8 text (rejected as invalid_utf8): the file mixes encodings (some of its other records are UTF-8 text beyond ASCII); mend the lines rejected.jsonl names (iconv on the whole file would garble the others)']);
+});

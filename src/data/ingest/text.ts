@@ -4,7 +4,13 @@
 // empty JSON Lines file: prepare names it in a warning), not one record that is empty. A record holding a line that
 // is not UTF-8 text is rejected (invalid_utf8 or binary, naming the first such line). A file each of whose
 // lines is a JSON object (JSON Lines saved as .txt) is noted: read as text, its records would be trained as JSON.
+// A file that is binary data as a whole (binaryData: an image, random or compressed bytes under a text name) is one
+// record, rejected as binary, in every split: cut at its 0x0A bytes it made records of garbage, a few of them short
+// enough to be UTF-8 and kept as training text.
+import * as fs from 'node:fs';
 import { readLines } from '../../util/lines.ts';
+import { openRegularFile } from '../../util/regular-file.ts';
+import { BINARY_SAMPLE_BYTES, binaryData, notUtf8Text } from '../../util/text-encoding.ts';
 import type { Rejection } from '../record.ts';
 import { FLAG_WORDS, optionIs } from '../../util/option-words.ts';
 import { recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
@@ -37,7 +43,12 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
   const note = (): void => {
     if (objectLines > 1) opts.onNote?.(jsonLinesNote(objectLines, opts, file));
   };
-  if ((opts.textSplit ?? 'file') === 'file') {
+  const split = opts.textSplit ?? 'file';
+  const binary = split === 'file' ? null : binaryFile(file);
+  if (binary !== null) {
+    opts.onNote?.(`binary data, not text (${binary}): rejected as one record (binary), not cut into records at its line ends (${optionIs(opts.words ?? FLAG_WORDS, 'textSplit', split)})`);
+  }
+  if (split === 'file' || binary !== null) {
     let blank = true; // a line that is not UTF-8 text is not blank: it holds U+FFFD or a NUL
     for (const { text, lineNo, defect } of readLines(file)) {
       opts.onBytes?.(Buffer.byteLength(text) + 1);
@@ -71,6 +82,18 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
   }
   if (start > 0) yield item(start, lines);
   note();
+}
+
+/** binaryData of `file`'s first bytes, or null (also for UTF-16 and compressed files, which readLines refuses as such). */
+function binaryFile(file: string): string | null {
+  const fd = openRegularFile(file);
+  try {
+    const first = Buffer.alloc(BINARY_SAMPLE_BYTES);
+    const n = fs.readSync(fd, first, 0, first.length, 0);
+    return notUtf8Text(first.subarray(0, n)) === null ? binaryData(first.subarray(0, n)) : null;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**
