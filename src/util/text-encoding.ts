@@ -3,6 +3,7 @@
 // (data files) and the JSON reader (config.json, tokenizer and adapter files, --messages) refuse a file so, in the
 // same words: read on as UTF-8, such a file is "invalid UTF-8 at byte 1", which says neither what it is nor how to
 // convert it (a Windows tool, PowerShell's `>` or Notepad's "Unicode", writes UTF-16 with a mark).
+import { isUtf8 } from 'node:buffer';
 
 /** The sentence that refuses a file starting with `first` (its first bytes, up to a few KiB), or null for text that may be UTF-8. */
 export function notUtf8Text(first: Uint8Array): string | null {
@@ -18,8 +19,76 @@ export function notUtf8Text(first: Uint8Array): string | null {
   if (packed) return `this is ${packed} (by its first bytes), whatever its name: decompress it first`;
   const utf16 = utf16WithoutBom(first);
   if (utf16) return `this looks like ${utf16} text without a byte-order mark (every other byte is 0): convert it to UTF-8 first (iconv -f ${utf16} -t UTF-8)`;
+  const wide = utf16ByLineEnds(first);
+  if (wide) return `this looks like ${wide} text without a byte-order mark (its line ends are ${wide}'s, and it reads as ${wide} text throughout): re-save it as UTF-8, or convert it first (iconv -f ${wide} -t UTF-8)`;
   return null;
 }
+
+/** How many of a file's first bytes utf16ByLineEnds judges. */
+const WIDE_SAMPLE_BYTES = 65536;
+
+/**
+ * 'UTF-16LE' or 'UTF-16BE' when the start of a file is UTF-16 text without a byte-order mark in a script beyond Latin
+ * (Chinese, Japanese, Korean, Cyrillic: few bytes are 0, so utf16WithoutBom misses it), else null. Read as UTF-8 such a
+ * file is cut at 0x0A bytes that are halves of its characters (上 is 0A 4E) into records rejected as binary. It is
+ * UTF-16 in one byte order when, read so, its first 64 KiB (an even count of bytes) hold a line end (U+000A, the bytes
+ * 0A 00 or 00 0A on an even offset: no text in an 8-bit encoding or in UTF-8 holds a 0 byte), no NUL, no other control
+ * character but tab, CR and form feed, no surrogate that is not paired (random bytes hold one in 32 units), no
+ * noncharacter (U+FFFE, U+FFFF), at most 1 in 100 characters unassigned, and a 0A byte that is no line end's (上's)
+ * at most 32 times as often as a line end; and not so in the other byte order. Text that is UTF-8 but for its NUL
+ * bytes (a stray NUL after a line end: `0A 00`) is not UTF-16 (utf8WithNuls).
+ */
+function utf16ByLineEnds(b: Uint8Array): 'UTF-16LE' | 'UTF-16BE' | null {
+  const n = Math.min(b.length, WIDE_SAMPLE_BYTES) & ~1;
+  if (n < 16 || b.subarray(0, n).indexOf(0) < 0 || utf8WithNuls(b.subarray(0, n))) return null;
+  const le = readsAsUtf16(b, n, true), be = readsAsUtf16(b, n, false);
+  return le && !be ? 'UTF-16LE' : be && !le ? 'UTF-16BE' : null;
+}
+
+/**
+ * Whether `b` is UTF-8 text but for its NUL bytes: valid UTF-8 (a sequence the sample's end cuts aside) holding no
+ * control byte but tab, line ends and form feed. Text with a stray NUL beside a line end (`0A 00`) is that, and no
+ * UTF-16 text beyond Latin is: its characters' bytes are not UTF-8 (CJK, Hangul), or are control bytes (Cyrillic's 04).
+ */
+function utf8WithNuls(b: Uint8Array): boolean {
+  const text = Buffer.from(b).filter((c) => c !== 0);
+  if (![0, 1, 2, 3].some((cut) => cut <= text.length && isUtf8(text.subarray(0, text.length - cut)))) return false;
+  return !text.some((c) => c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0c && c !== 0x0d);
+}
+
+/** Whether the first `n` (even) bytes of `b` read as UTF-16 text in that byte order, as utf16ByLineEnds has it. */
+function readsAsUtf16(b: Uint8Array, n: number, little: boolean): boolean {
+  let lineEnds = 0, strayLf = 0;
+  const units = new Uint16Array(n >> 1);
+  for (let i = 0; i < units.length; i++) {
+    const u = little ? b[2 * i]! | (b[2 * i + 1]! << 8) : (b[2 * i]! << 8) | b[2 * i + 1]!;
+    if ((u & 0xff) === 0x0a || u >> 8 === 0x0a) strayLf++;
+    if (u === 0x0a) lineEnds++;
+    else if ((u < 0x20 && u !== 0x09 && u !== 0x0c && u !== 0x0d) || (u >= 0x7f && u < 0xa0) || u === 0xfffe || u === 0xffff) return false;
+    units[i] = u;
+  }
+  // text in an 8-bit encoding with a stray `0A 00`, read so: one line end, and on each of its lines a 0A byte that is none
+  strayLf -= lineEnds;
+  if (lineEnds === 0 || lineEnds * 32 < strayLf) return false;
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i]!;
+    if (u >= 0xd800 && u < 0xdc00) {
+      const next = units[i + 1];
+      if (next === undefined) break; // the sample ends inside the pair
+      if (next < 0xdc00 || next >= 0xe000) return false;
+      i++;
+    } else if (u >= 0xdc00 && u < 0xe000) return false;
+  }
+  const text = new TextDecoder(little ? 'utf-16le' : 'utf-16be').decode(units.length > 0 && units[units.length - 1]! >= 0xd800 && units[units.length - 1]! < 0xdc00 ? b.subarray(0, n - 2) : b.subarray(0, n));
+  let chars = 0, unassigned = 0;
+  for (const ch of text) {
+    chars++;
+    if (UNASSIGNED.test(ch)) unassigned++;
+  }
+  return unassigned * 100 <= chars;
+}
+
+const UNASSIGNED = /^\p{Cn}$/u;
 
 /**
  * 'UTF-16LE' or 'UTF-16BE' when the start of a file is mostly text in that encoding without a byte-order mark

@@ -305,3 +305,37 @@ test('prepare --text-split lines on a folder holding a binary file: one binary r
   ]);
   assert.deepEqual(about('mixed.txt'), ['mixed.txt: 1 record is not UTF-8 text (rejected as invalid_utf8): the file mixes encodings (some of its other records are UTF-8 text beyond ASCII); mend the lines rejected.jsonl names (iconv on the whole file would garble the others)']);
 });
+
+test('UTF-16 without a byte-order mark in a script beyond Latin (Chinese, Cyrillic) is refused as UTF-16 by its line ends, not cut at 0x0A bytes inside its characters', () => {
+  // before: few of its bytes are 0, so it was not taken for UTF-16; read as UTF-8 it was cut at the 0A of 上 (0A 4E)
+  // and of its line ends into records each rejected as binary, more of them than it has lines
+  const zh = '这是第一行中文文本，上面有一些字。\n第二行：机器学习很有趣。\n第三行上下左右 😀。\n';
+  const ru = 'Привет, мир! Это первая строка.\r\nВторая строка текста.\r\n';
+  const d = path.join(dir, 'wide');
+  const f = writeFiles(d, {
+    'zh-le.txt': Buffer.from(zh, 'utf16le'), 'zh-be.txt': Buffer.from(zh, 'utf16le').swap16(),
+    'ru-le.jsonl': Buffer.from(ru, 'utf16le'), 'ru-be.csv': Buffer.from(ru, 'utf16le').swap16(),
+  });
+  for (const [name, file] of Object.entries(f)) {
+    const order = name.includes('-le') ? 'UTF-16LE' : 'UTF-16BE';
+    const message = `${file}: this looks like ${order} text without a byte-order mark (its line ends are ${order}'s, and it reads as ${order} text throughout): re-save it as UTF-8, or convert it first (iconv -f ${order} -t UTF-8)`;
+    assert.throws(() => [...readLines(file)], (e: Error) => e.message === message, name);
+  }
+  for (const textSplit of ['file', 'lines', 'blank-lines'] as const) {
+    assert.throws(() => prepare({ inputs: [f['zh-le.txt']!], outDir: path.join(d, 'out'), tokenizer: mistralTokenizer(), textSplit }),
+      (e: Error) => e.name === 'UserError' && e.message.includes('zh-le.txt: this looks like UTF-16LE text without a byte-order mark'), textSplit);
+  }
+  // not UTF-16: UTF-8 in those scripts, 8-bit encodings (no 0 byte: no UTF-16 line end), noise and an image, UTF-16-looking
+  // bytes with a NUL or an unpaired surrogate
+  const not = writeFiles(d, {
+    'zh.txt': zh, 'ru.txt': ru, 'koi8.txt': bytes([0xf0, 0xd2, 0xc9, 0xd7, 0xc5, 0xd4, 0x0a, 0xcd, 0xc9, 0xd2, 0x0a]).toString('latin1').repeat(20),
+    'latin1.txt': Buffer.from('caf\xe9 cr\xe8me br\xfbl\xe9e\n'.repeat(20), 'latin1'), 'noise.txt': noise(70000, 5),
+    'png.txt': bytes([0x89], 'PNG\r\n', [0x1a, 0x0a, 0, 0, 0, 0x0d], 'IHDR', [...noise(5000, 9)]),
+    'nul.txt': Buffer.concat([Buffer.from(zh, 'utf16le'), Buffer.from([0, 0])]),
+    'lone.txt': Buffer.concat([Buffer.from(zh, 'utf16le'), Buffer.from([0x00, 0xd8, 0x41, 0x00])]),
+    // a stray NUL after a line end, on an even offset, in UTF-8 (JSON Lines: the fuzz test's) and in Latin-1 text
+    'nul-lf.jsonl': bytes('{"text": "alpha 1 beta 2"}\n', [0], '{"text": "gamma 3 数据"}\n{"text": "delta 4"}\n'),
+    'nul-lf-latin1.txt': Buffer.concat([Buffer.from('caf\xe9 noir et cr\xe8me\n', 'latin1'), Buffer.from([0]), Buffer.from('th\xe9 vert du matin\nun autre\n', 'latin1')]),
+  });
+  for (const [name, file] of Object.entries(not)) assert.doesNotThrow(() => [...readLines(file)], name);
+});

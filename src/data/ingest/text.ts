@@ -88,7 +88,7 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
 function binaryFile(file: string): string | null {
   const fd = openRegularFile(file);
   try {
-    const first = Buffer.alloc(BINARY_SAMPLE_BYTES);
+    const first = Buffer.alloc(Math.max(BINARY_SAMPLE_BYTES, 1 << 16)); // as much as notUtf8Text reads UTF-16 by
     const n = fs.readSync(fd, first, 0, first.length, 0);
     return notUtf8Text(first.subarray(0, n)) === null ? binaryData(first.subarray(0, n)) : null;
   } finally {
