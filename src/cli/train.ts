@@ -1,6 +1,7 @@
 // mistral-tune train CONFIG [--key.sub value ...]: fine-tunes a model as the YAML config says. Its usage and the checks
 // of its command line that read no file are train-flags.ts's, made before this module loads.
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readTrainConfig } from '../train/config.ts';
@@ -25,6 +26,8 @@ const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..
 export async function run({ file, overwrite, resume, dashboard, dry, json, port, overrides }: TrainArgs): Promise<void | number> {
   // `--resume RUN_DIR` (or a run's own config.yaml) resumes that folder, wherever it has been moved
   const target = resume && !overrides.some(([k]) => k === 'output_dir') ? RunDir.resumeTarget(file) : null;
+  // `train runs/gone --resume`: what is missing is a run folder (or a config), not merely "file not found"
+  if (resume && !fs.existsSync(file)) throw new UserError('no such run folder or config file: --resume continues a run folder that train made (or the run of a config file)', file);
   if (!resume && RunDir.isRun(file)) {
     // not "its config.yaml with --overwrite": --overwrite refuses to empty the folder that holds the config
     throw new UserError(`is a run folder, not a config file: add --resume to continue it; to train it again, give the config it was made from with --overwrite, or ${path.join(file, RUN_LAYOUT.config)} with --output_dir NEW_DIR`, file);

@@ -159,6 +159,13 @@ test('a run folder given without --resume says to add it (or to give its config.
   }
 });
 
+test('--resume of a path that is not there says a run folder (or config) is missing, not merely "file not found"', async () => {
+  const cwd = fs.mkdtempSync(path.join(work, 'gone-'));
+  for (const args of [['train', 'runs/gone', '--resume'], ['train', 'runs/gone', '--resume', '--dry-run']]) {
+    oneLineError(await cli(cwd, args), /^error: runs\/gone: no such run folder or config file: --resume continues a run folder that train made/);
+  }
+});
+
 test('an error about a data file as a whole names the config key it was given as (or its flag): --data.val: FILE: no records', async () => {
   const cwd = await project();
   fs.writeFileSync(path.join(cwd, 'empty.jsonl'), '');
