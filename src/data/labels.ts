@@ -8,6 +8,7 @@
 // list may hide.
 import { UserError } from '../util/errors.ts';
 import { quoted, type OptionWords } from '../util/option-words.ts';
+import { shellWord } from '../util/shell-quote.ts';
 import { loneSurrogate } from './clean.ts';
 import { placeholderOf } from './placeholder.ts';
 import { SPLITS } from './split.ts';
@@ -239,7 +240,10 @@ export type ClassEntry = { name: LabelValue | typeof NAME; code?: number } | typ
 export function labelsIs(words: OptionWords, entries: readonly ClassEntry[]): string {
   const name = (n: LabelValue | typeof NAME, cli: boolean): string => (n === NAME ? 'NAME' : cli || typeof n === 'number' ? String(n) : quoted(n));
   if (words.cli) {
-    return `${words.say('labels')} ${entries.map((e) => (e === MORE ? '…' : `${e.code === undefined ? '' : `${e.code}=`}${name(e.name, true)}`)).join(',')}`;
+    const value = entries.map((e) => (e === MORE ? '…' : `${e.code === undefined ? '' : `${e.code}=`}${name(e.name, true)}`)).join(',');
+    // a class name a shell would split or read (`5=North America`, `it's`): the value quoted, to be pasted as it is
+    const quote = entries.some((e) => e !== MORE && e.name !== NAME && shellWord(String(e.name)) !== String(e.name));
+    return `${words.say('labels')} ${quote ? shellWord(value) : value}`;
   }
   const list = (items: string[]): string => `[${items.join(', ')}]`;
   const names = `${words.say('labels')} ${list(entries.map((e) => (e === MORE ? '…' : name(e.name, false))))}`;

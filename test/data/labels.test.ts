@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { LabelSet, canonicalLabel, classList, parseLabelsOption } from '../../src/data/labels.ts';
+import { LabelSet, canonicalLabel, classList, labelsIs, parseLabelsOption } from '../../src/data/labels.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { isUserError } from '../../src/util/errors.ts';
@@ -107,6 +107,15 @@ test('parseLabelsOption: a list in index order, or INTEGER=NAME pairs ordered by
 });
 
 const ag = (labels: Array<number | string>) => labels.map((l, i) => JSON.stringify({ text: `news story number ${i} about ${'abcdefgh'[i % 8]} things ${i * 7919 % 113}`, label: l })).join('\n');
+
+test('the --labels a hint prints is one shell word: quoted where a class name holds a space or a quote', () => {
+  assert.equal(labelsIs(FLAG_WORDS, [{ name: 'World', code: 1 }, { name: 'Sci/Tech', code: 2 }]), '--labels 1=World,2=Sci/Tech');
+  assert.equal(labelsIs(FLAG_WORDS, [{ name: 'Africa', code: 1 }, { name: 'North America', code: 2 }]), "--labels '1=Africa,2=North America'");
+  assert.equal(labelsIs(FLAG_WORDS, [{ name: "it's", code: 1 }, { name: 'b', code: 2 }]), "--labels '1=it'\\''s,2=b'");
+  // the value as a shell reads it back is what parseLabelsOption takes
+  const quoted = labelsIs(FLAG_WORDS, [{ name: 'Africa', code: 1 }, { name: 'North America', code: 2 }]).slice('--labels '.length);
+  assert.deepEqual(parseLabelsOption(quoted.slice(1, -1)).labels, ['Africa', 'North America']);
+});
 
 test('1-based integer labels with named --labels are refused (nothing written); a mapping names them', () => {
   const f = writeFiles(dir, { 'ag.jsonl': ag([1, 2, 3, 4, 3, 2, 1, 4]) })['ag.jsonl']!;
