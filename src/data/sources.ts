@@ -17,6 +17,8 @@ import { deadTempOf } from './out-file.ts';
 import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
 
 export type SourceRole = 'input' | 'val' | 'test';
+/** The roles in the order the options are listed (--input, --val, --test), as an error names two of them. */
+const ROLE_ORDER: readonly SourceRole[] = ['input', 'val', 'test'];
 
 /** The files prepare writes into --out; none of them may be an input. */
 export const OUTPUT_FILES: readonly string[] = ['train.jsonl', 'val.jsonl', 'test.jsonl', 'rejected.jsonl', PREPARE_REPORT];
@@ -290,7 +292,11 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
       // a file found in an --input folder and also given as --val or --test (a hub dataset's own test split) is that split
       const specific = f.role !== first.role && (f.role === 'input' || first.role === 'input') && !(f.given && first.given);
       if ((f.given && first.given) || (f.role !== first.role && !specific)) {
-        throw new UserError(first.path === f.path ? 'this file is given twice' : `this file is given twice (also as ${first.path})`, f.path);
+        // by which options, where they differ (`--input x --val x`: which split is it?)
+        const say = (r: SourceRole): string => words.say(r === 'input' ? 'inputs' : r);
+        const [one, other] = ROLE_ORDER.filter((r) => r === first.role || r === f.role);
+        const roles = other === undefined ? '' : `, as ${say(one!)} and as ${say(other)} (give it once, as the split it is to be)`;
+        throw new UserError(`this file is given twice${first.path === f.path ? '' : ` (also as ${first.path})`}${roles}`, f.path);
       }
       if (specific) {
         const [split, folder] = f.role === 'input' ? [first, f] : [f, first];

@@ -70,6 +70,8 @@ test('errors are one line, with what and where, and exit status 2', async () => 
     [['--input', 'ok.jsonl', '--out', 'o', '--field', 'body=text'], /^error: --field must be NAME=KEY/],
     // one field read from two keys: the later is not silently taken
     [['--input', 'ok.jsonl', '--out', 'o', '--field', 'text=body', '--field', 'text=title'], /^error: --field is given twice, "text=body" and "text=title": give it once$/m],
+    // one file as two splits: which options, said
+    [['--input', 'ok.jsonl', '--out', 'o', '--val', 'ok.jsonl'], /^error: ok\.jsonl: this file is given twice, as --input and as --val \(give it once, as the split it is to be\)$/m],
     [['--input', 'ok.jsonl', '--out', 'o', '--bogus'], /^error: unknown option --bogus \(see mistral-tune prepare --help\)$/m],
     [['--input', 'ok.jsonl', '--out', 'o', '--sed', '3'], /^error: unknown option --sed \(did you mean --seed\?\)/],
     [['--input', 'ok.jsonl', '--out', 'o', '--split', '1,,'], /^error: --split must be three shares/],
