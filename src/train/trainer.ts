@@ -39,6 +39,7 @@ import { runSamples, samplePrompts, type Sample, type SamplePrompt } from './sam
 import { lrAtStep } from './schedule.ts';
 import { closingOnError, setupRun, type RunSetup } from './setup.ts';
 import { optimizerStep, type StepStats } from './step.ts';
+import { counted } from '../util/plural.ts';
 
 /**
  * A checkpoint records each split's tokens (data-fingerprint.ts), not its file's bytes: an unchanged file tokenized by an
@@ -430,17 +431,15 @@ function evaluateOrStop(dir: string, metrics: MetricsLog, run: RunSetup, rows: N
 }
 
 /** "1 step", "2 steps": n and the noun, plural unless n is 1. */
-function counted(n: number, noun: string, plural = `${noun}s`): string {
-  return `${n} ${n === 1 ? noun : plural}`;
-}
-
 function describeRun(run: RunSetup): void {
   const { cfg, model, backend } = run;
   const trainable = run.params.reduce((s, p) => s + p.value.length, 0);
   const realBatch = realBatchNote(cfg, run.batchRows);
   info(`model: ${modelFolder(cfg) ?? 'random weights'}: ${describeModelConfig(model.cfg)}`);
   info(`train: ${cfg.task} with ${cfg.method === 'lora' ? `${cfg.lora.use_dora ? 'DoRA' : 'LoRA'} r=${cfg.lora.r}` : 'full fine-tuning'} on ${backend.describe()}; ` +
-    `${trainable.toLocaleString('en')} trainable parameters; ${counted(run.train.length, 'training example')}, ` +
+    `${trainable.toLocaleString('en')} trainable parameters; ${counted(run.train.length, 'training example')}` +
+    // packed: the sequences the micro-batches hold are the packs, not the examples
+    `${cfg.packing ? ` packed into ${counted(run.loader.sequences, 'sequence')} of ${cfg.max_seq_len.toLocaleString('en')} tokens` : ''}, ` +
     `${counted(run.microBatchesPerEpoch, 'micro-batch', 'micro-batches')} and ${counted(run.stepsPerEpoch, 'optimizer step')} per epoch, ${counted(run.totalSteps, 'step')} in all` +
     `${realBatch === null ? '' : `; ${realBatch}`}`);
   const shape = runBatchShape(cfg, run.train, [], run.batchRows); // packed rows are max_seq_len long, not the longest example

@@ -249,4 +249,9 @@ test('a batch_size past the data: the dry run and the train log\'s start line sa
   const { stderr } = captureStderr(() => train(cfg));
   const start = stderr.split('\n').find((l) => l.startsWith('train: '));
   assert.match(start ?? stderr, /23 training examples, 1 micro-batch and 1 optimizer step per epoch, 1 step in all; the real batch is 23: batch_size 64 is more than the 23 training examples$/);
+  // packed, the start line says into how many sequences (the micro-batches hold packs, not examples)
+  const packedRun = validate({ ...packed, output_dir: path.join(dir, 'run-big-batch-packed') }, 'test');
+  const packedStart = captureStderr(() => train(packedRun)).stderr.split('\n').find((l) => l.startsWith('train: '));
+  const packs = /23 training examples packed into (\d+) sequences of 40 tokens, 1 micro-batch and 1 optimizer step per epoch, 1 step in all; the real batch is (\d+): batch_size 64 is more than the (\d+) packed sequences the examples make$/.exec(packedStart ?? '');
+  assert.ok(packs !== null && packs[1] === packs[2] && packs[2] === packs[3], packedStart);
 });
