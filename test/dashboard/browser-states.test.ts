@@ -123,6 +123,36 @@ test('axes keep their ticks for a diverged loss (3e38) and a small lr (1e-9); st
   }
 });
 
+test('value axes are wide enough for their tick labels: a diverged loss (ticks of 1.5e+38) or a huge tokens/s (-1e+308) is not cut at the chart\'s edge', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'wide');
+  fs.mkdirSync(run);
+  // at a fixed 64 px, labels wider than the 49 px left of the ticks lost their first characters: "-2.5e+307" read "5e+307"
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), [1, 2, 3, 4].map((step) => JSON.stringify({
+    step, loss: step === 3 ? 1.7e38 : 2.5, lr: 1e-4, tokens_per_s: step === 3 ? -1e308 : 100, grad_norm: 1 }) + '\n').join(''));
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('[data-steps="4"]', { timeout: 10_000 });
+      await page.waitForTimeout(200);
+      for (const key of ['loss', 'tokens_per_s', 'lr']) {
+        const axis = await page.evaluate((k) => {
+          const plot = (globalThis as unknown as PageGlobals).__dashboard!.charts![k]!.plot as unknown as {
+            ctx: { font: string; measureText(s: string): { width: number } };
+            axes: Array<{ _size: number; _values: string[] | null; font: [string]; gap: number; ticks: { size: number } }>;
+          };
+          const a = plot.axes[1]!;
+          plot.ctx.font = a.font[0];
+          return { size: a._size, room: a._size - a.ticks.size - a.gap, values: a._values ?? [], widths: (a._values ?? []).map((v) => plot.ctx.measureText(v).width) };
+        }, key);
+        assert.ok(axis.values.length >= 3, `${key} axis ticks: ${JSON.stringify(axis.values)}`);
+        axis.values.forEach((v, i) => assert.ok(axis.widths[i]! <= axis.room, `${key}: tick "${v}" is ${axis.widths[i]} px wide, the axis leaves it ${axis.room} px`));
+      }
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test('a loss past ±1.6e308 in one run (a corrupt or hostile metrics.jsonl) leaves the loss chart drawn, with its ticks, for the others', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns();
   // finite in JSON and in a double, but uPlot's range padded 1.7e308 to Infinity, and -1e308 to 1e308 spans more than a double

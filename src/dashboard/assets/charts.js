@@ -102,6 +102,18 @@ function yRange(u, dataMin, dataMax) {
   return Number.isFinite(hi - lo) ? [lo, hi] : [Math.max(lo, -HALF_MAX), Math.min(hi, HALF_MAX)];
 }
 
+/** The value axis' width: 64 px, or as wide as its widest tick label needs. At a fixed 64 px a label wider than the 49 px
+ * left of the ticks was cut at the canvas' left edge, so that "-2.5e+307" read "5e+307", and "1.5e+38" (a diverged
+ * loss) "5e+38"; uPlot asks again while the layout settles (cycleNum), and the width it found then is kept. */
+function valueAxisSize(u, values, axisIdx, cycleNum) {
+  const axis = u.axes[axisIdx];
+  if (cycleNum > 1) return axis._size;
+  if (!values || values.length === 0) return 64;
+  u.ctx.font = axis.font[0];
+  const widest = Math.max(...values.map((v) => u.ctx.measureText(v).width)) / devicePixelRatio;
+  return Math.max(64, Math.ceil(widest + axis.ticks.size + axis.gap + 2));
+}
+
 /** A colour of the page's theme (style.css: light, or dark as the system asks), read each time a chart draws, so that
  * a switch of the system's theme needs only a redraw (app.js). */
 const themeColour = (name) => () => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -165,7 +177,7 @@ function makePlot(chart, runs, series, data, width = chartWidth(chart.el)) {
       series: seriesOptions(series).map((o) => (hidden.has(o.label) ? { ...o, show: false } : o)),
       axes: [
         { label: 'step', size: 40, labelSize: 18, incrs: STEP_INCRS, ...AXIS_COLOURS },
-        { size: 64, incrs: VALUE_INCRS, values: (u, vals) => vals.map(fmtAxis), ...AXIS_COLOURS },
+        { size: valueAxisSize, incrs: VALUE_INCRS, values: (u, vals) => vals.map(fmtAxis), ...AXIS_COLOURS },
       ],
       legend: { live: true, show: runs.length <= MAX_LEGEND_RUNS },
       cursor: { drag: { x: true, y: false } },
