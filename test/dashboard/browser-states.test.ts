@@ -336,6 +336,26 @@ test('24 runs compared get 24 different colours, their legend leaves a small win
   }
 });
 
+test('a last line cut off by a killed train is said to be cut off, not still being written; while a train holds the run it is', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'killed');
+  fs.mkdirSync(run);
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 3, lr: 1e-4 }) + '\n' + JSON.stringify({ step: 2, loss: 2.9, lr: 1e-4 }).slice(0, 20));
+  const note = (page: Page): Promise<string | null> => page.textContent('article[data-run="0"] [data-partial]');
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('[data-partial]', { timeout: 10_000 });
+      assert.equal(await note(page), 'the last line of metrics.jsonl is cut off (no train is writing it: stopped while writing it) and not read');
+      assert.match((await page.textContent('article[data-run="0"] .status'))!, /^1 step logged · .* · not training:/);
+      holdLock(run);
+      await page.waitForSelector('text=still being written', { timeout: 10_000 });
+      assert.equal(await note(page), 'the last line of metrics.jsonl is still being written');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test('a run with rows, no report.json and no train holding it is said not to be training; in progress while a train holds it', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns();
   const run = path.join(tmp.root, 'killed');

@@ -109,7 +109,11 @@ function warnings(r) {
     out.push(h('div', { class: 'warning', 'data-refused': r.refused.join(' ') },
       `not read: ${r.refused.join(', ')} — ${r.refused.length === 1 ? 'it is' : 'each is'} a symlink out of the run folder or not a regular file (a FIFO, a folder); the dashboard reads only regular files inside the run`));
   }
-  if (r.partial) out.push(h('div', { class: 'status' }, 'the last line of metrics.jsonl is still being written'));
+  // a train writing it finishes the line; with none (killed mid-write) it stays cut off, and is not counted
+  if (r.partial) {
+    out.push(h('div', { class: 'status', 'data-partial': '' }, r.locked || r.lockNote ? 'the last line of metrics.jsonl is still being written'
+      : 'the last line of metrics.jsonl is cut off (no train is writing it: stopped while writing it) and not read'));
+  }
   if (r.report && r.report.error) out.push(h('div', { class: 'warning' }, r.report.error));
   return out;
 }
