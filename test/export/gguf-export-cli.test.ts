@@ -1,6 +1,6 @@
 // The GGUF export command's refusals and --out: one line and nothing written for a classification adapter, a DoRA
 // adapter as an adapter file (llama.cpp has no magnitudes), a
-// vocabulary the tokenizer does not fit or a rope that switches with the sequence length (longrope); missing folders above --out are made, an existing folder is refused.
+// vocabulary the tokenizer does not fit or a rope that switches with the sequence length (longrope), a config value its GGUF key cannot hold (a context past u32, a θ past float32); missing folders above --out are made, an existing folder is refused.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -34,6 +34,26 @@ test('refused with one line, nothing written: a classification adapter, a vocabu
   for (const [args, msg, format = 'gguf'] of cases) {
     const out = path.join(tmp, 'refused.gguf');
     const r = await cli('export', ...args, '--out', out, '--format', format);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, msg);
+    assert.equal(r.stderr.trim().split('\n').filter((l) => !l.startsWith('cpu backend') && !l.startsWith('device auto') && !l.startsWith('tokenizer:')).length, 1, r.stderr);
+    assert.ok(!fs.existsSync(out) && fs.readdirSync(tmp).every((f) => !f.endsWith('.tmp')), 'nothing left behind');
+  }
+});
+
+test('a config value a GGUF key cannot hold is refused in one line naming the key, nothing written: a context past u32, a rope θ past float32', async () => {
+  // max_position_embeddings 2^33 (llama.context_length is a u32 to llama.cpp) stopped the write with an uncaught
+  // RangeError and a stack trace (exit 1); rope_theta 1e40 was written as an f32 infinity (llama.cpp ran it: logits 3.5e-4 off)
+  const cases: Array<[Record<string, unknown>, RegExp]> = [
+    [{ max_position_embeddings: 2 ** 33 }, /config\.json: llama\.context_length would be 8589934592, which a GGUF u32 \(the type llama\.cpp reads it as\) cannot hold: 0 to 4294967295/],
+    [{ rope_theta: 1e40 }, /config\.json: llama\.rope\.freq_base would be 1e\+40, beyond a GGUF f32/],
+  ];
+  for (const [k, [config, msg]] of cases.entries()) {
+    const model = await makeTokenizerModel(path.join(tmp, `unholdable-${k}`));
+    const file = path.join(model, 'config.json');
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), ...config }));
+    const out = path.join(tmp, 'unholdable.gguf');
+    const r = await cli('export', '--model', model, '--out', out, '--format', 'gguf', '--quant', 'f32');
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, msg);
     assert.equal(r.stderr.trim().split('\n').filter((l) => !l.startsWith('cpu backend') && !l.startsWith('device auto') && !l.startsWith('tokenizer:')).length, 1, r.stderr);

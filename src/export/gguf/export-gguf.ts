@@ -14,7 +14,7 @@ import { UserError } from '../../util/errors.ts';
 import { requireF16Range, requireFinite } from '../../util/finite.ts';
 import { info } from '../../util/log.ts';
 import { Progress } from '../../util/progress.ts';
-import { writeGguf, type GgufTensor, type GgufValue } from './gguf-file.ts';
+import { requireGgufValues, writeGguf, type GgufTensor, type GgufValue } from './gguf-file.ts';
 import { ggufContextLength, modelMetadata, type Provenance } from './metadata.ts';
 import { QuantPool } from './quant/pool.ts';
 import { GGUF_WORDS, isBlockQuant, type GgufQuant } from './quant-choices.ts';
@@ -107,6 +107,7 @@ export function exportGguf(model: MistralModel, modelDir: string, out: string, q
   const totalParams = tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
   const metadata = modelMetadata(cfg, quant, from, totalParams);
   for (const [k, v] of opts.tokenizer ?? modelTokenizer(model, modelDir)) metadata.set(k, v);
+  requireGgufValues(metadata, path.join(modelDir, 'config.json'));
   if (model.lora) mergeLora(model);
   if (cfg.ropeScaling?.type === 'dynamic') {
     info(`gguf: the dynamic rope scaling is written as plain rope, which it is up to max_position_embeddings ${cfg.maxPositionEmbeddings} (llama.cpp does not rescale past it as transformers does)`);

@@ -17,7 +17,7 @@ import { PROJECTIONS, projectionShape } from '../../model/weights.ts';
 import type { OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
 import { requireF16Range, requireFinite } from '../../util/finite.ts';
-import { writeGguf, type GgufTensor, type GgufValue } from './gguf-file.ts';
+import { requireGgufValues, writeGguf, type GgufTensor, type GgufValue } from './gguf-file.ts';
 import { classifierAdapter, requireSiluGate, type GgufExportResult } from './export-gguf.ts';
 import { fileType, GGUF_WORDS, type GgufQuant } from './quant-choices.ts';
 import { provenanceMetadata, type Provenance } from './metadata.ts';
@@ -83,7 +83,9 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
     }
     if (tensors.length === 0) throw new UserError('the adapter adapts no projection', file);
     // gguf-py counts an adapter's pairs as the matrices they adapt, negated (its size is not the model's)
-    const bytes = writeGguf(out, adapterMetadata(alpha, quant, from, -adapted), tensors);
+    const metadata = adapterMetadata(alpha, quant, from, -adapted);
+    requireGgufValues(metadata, path.join(adapterDir, 'adapter_config.json'));
+    const bytes = writeGguf(out, metadata, tensors);
     return { file: path.resolve(out), bytes, types };
   } finally {
     st.close();

@@ -3,6 +3,7 @@
 // computed from shapes and types alone, then each tensor's bytes are produced, written and dropped, so a
 // model is never held twice. The file is written beside the target and renamed over it when complete.
 import { writeStreamAtomic } from '../../util/atomic.ts';
+import { UserError } from '../../util/errors.ts';
 import { GGML_TYPES, rowBytes, type GgmlType } from './quant/ggml-types.ts';
 
 export type GgufValue =
@@ -70,6 +71,26 @@ function writeValue(b: Bytes, v: GgufValue): void {
     case 'string[]': b.u32(T.array); b.u32(T.string); b.u64(v.value.length); for (const s of v.value) b.str(s); return;
     case 'f32[]': b.u32(T.array); b.u32(T.f32); b.u64(v.value.length); for (let i = 0; i < v.value.length; i++) b.f32(v.value[i]!); return;
     case 'i32[]': b.u32(T.array); b.u32(T.i32); b.u64(v.value.length); for (let i = 0; i < v.value.length; i++) b.i32(v.value[i]!); return;
+  }
+}
+
+/**
+ * Refuses a metadata value its GGUF type cannot hold, naming its key (`where`: the file that gave it): a u32 or i32
+ * outside its range (max_position_embeddings 2^33 as llama.context_length, which llama.cpp reads as a u32) would
+ * otherwise stop the write with a RangeError, and a finite number beyond float32's range (rope_theta 1e40) would be
+ * written as infinity, which llama.cpp would compute with.
+ */
+export function requireGgufValues(metadata: ReadonlyMap<string, GgufValue>, where: string): void {
+  const range = { u32: [0, 0xffffffff], i32: [-0x80000000, 0x7fffffff] } as const;
+  for (const [key, v] of metadata) {
+    if (v.type === 'u32' || v.type === 'i32') {
+      const [lo, hi] = range[v.type];
+      if (!Number.isInteger(v.value) || v.value < lo || v.value > hi) {
+        throw new UserError(`${key} would be ${v.value}, which a GGUF ${v.type} (the type llama.cpp reads it as) cannot hold: ${lo} to ${hi}`, where);
+      }
+    } else if (v.type === 'f32' && Number.isFinite(v.value) && !Number.isFinite(Math.fround(v.value))) {
+      throw new UserError(`${key} would be ${v.value}, beyond a GGUF f32 (the type llama.cpp reads it as; at most 3.4e38)`, where);
+    }
   }
 }
 
