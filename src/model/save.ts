@@ -131,10 +131,13 @@ const FLOAT_KEYS = new Set([
   'high_freq_factor',
 ]);
 
-/** JSON as Python's json module writes an HF config: a float key's whole-number value as 10000.0, not 10000. */
+/**
+ * JSON as Python's json module writes an HF config: a float key's whole-number value as 10000.0, not 10000; one that
+ * JavaScript writes in exponent form (from 1e21: 1e+21, as Python does) is a float as it is.
+ */
 export function hfJson(doc: Record<string, unknown>): string {
   const mark = '\u0000float:';
-  const text = JSON.stringify(doc, (key, v: unknown) => (FLOAT_KEYS.has(key) && typeof v === 'number' && Number.isInteger(v) ? `${mark}${v}` : v), 2);
+  const text = JSON.stringify(doc, (key, v: unknown) => (FLOAT_KEYS.has(key) && typeof v === 'number' && Number.isInteger(v) && !String(v).includes('e') ? `${mark}${v}` : v), 2);
   return text.replace(/"\\u0000float:(-?\d+)"/g, '$1.0') + '\n';
 }
 

@@ -117,4 +117,10 @@ test('a whole-number float key is saved as a float (1.0), so that transformers a
   assert.match(text, /"rms_norm_eps": 1\.0,/);
   assert.match(text, /"initializer_range": 1\.0,/);
   assert.equal(loadConfig(out).rmsNormEps, 1);
+  // a whole number JavaScript writes in exponent form (1e+21, as Python's json) was saved as the marker string
+  // "\u0000float:1e+21", which no reader takes (rope_theta: must be a positive number)
+  const big = path.join(root, 'whole-floats-exponent');
+  captureStderr(() => saveModelFolder(createRandomModel(createBackend('cpu'), { ...cfg, ropeTheta: 1e21 }, { seed: 1, std: 0.1 }), big, { sourceDir: null, head: 'causal' }));
+  assert.match(fs.readFileSync(path.join(big, 'config.json'), 'utf8'), /"rope_theta": 1e\+21[,\n]/);
+  assert.equal(loadConfig(big).ropeTheta, 1e21);
 });
