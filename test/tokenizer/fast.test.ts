@@ -67,6 +67,24 @@ test('Metaspace variant (normalizer null, pre-tokenizer Metaspace, prepend_schem
   assert.notDeepEqual(t.encode('<s>hi').slice(1), t.encode('hi'));
 });
 
+test('Metaspace split true (the default where the key is absent): each "▁" starts a word BPE merges apart, as transformers 5.17 / tokenizers (Python) give', () => {
+  // @huggingface/tokenizers (JavaScript) merges across the words ("▁▁" 259 for two spaces), as the fast engine did: the
+  // ids below are Python's (AutoTokenizer on this tokenizer.json), split false giving the merged ones
+  const run = (split: boolean | undefined): number[][] => {
+    const json = bundledTokenizerJson();
+    json['normalizer'] = null;
+    json['pre_tokenizer'] = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', ...(split === undefined ? {} : { split }) };
+    json['decoder'] = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: split ?? true };
+    const t = quietly(() => loadTokenizer(tempFolder({ 'tokenizer.json': json, 'tokenizer_config.json': asWrittenConfigJson() })));
+    assert.equal(t.engineName, 'fast');
+    return ['Hello   world  foo', 'x  ', 'def f():\n    return  1', 'a b c'].map((s) => t.encode(s).filter((id) => id !== 1));
+  };
+  const python = [[22557, 28705, 28705, 1526, 28705, 19222], [1318, 28705, 28705], [801, 285, 5888, 13, 28705, 28705, 28705, 604, 28705, 28705, 28740], [264, 287, 277]];
+  assert.deepEqual(run(true), python);
+  assert.deepEqual(run(undefined), python);
+  assert.deepEqual(run(false), [[22557, 259, 1526, 28705, 19222], [1318, 259], [801, 285, 5888, 13, 2287, 604, 259, 28740], [264, 287, 277]]);
+});
+
 test('no byte fallback, fuse_unk, lstrip/rstrip added tokens: fast path, same ids', () => {
   const json = bundledTokenizerJson();
   const model = json['model'] as Record<string, unknown>;

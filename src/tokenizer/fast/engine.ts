@@ -63,7 +63,12 @@ export class FastEngine implements TokenizerEngine {
       if (!s.startsWith(ms.replacement) && (ms.prependScheme === 'always' || (ms.prependScheme === 'first' && si === 0))) s = ms.strRep + s;
     }
     const from = out.length;
-    this.bpe.encode(s, out);
+    if (ms?.split) {
+      // HF's Metaspace split (MergedWithNext): each replacement character starts a word, BPE runs on each word apart
+      const words = s.split(ms.replacement);
+      if (words[0]!.length > 0) this.bpe.encode(words[0]!, out);
+      for (let w = 1; w < words.length; w++) this.bpe.encode(ms.replacement + words[w]!, out);
+    } else this.bpe.encode(s, out);
     if (this.spec.fuseUnk && this.spec.unkId !== null) fuseUnk(out, from, this.spec.unkId);
   }
 

@@ -18,6 +18,11 @@ export interface MetaspaceSpec {
   /** What spaces become (HF's str_rep, defaulting to the replacement). */
   strRep: string;
   prependScheme: 'always' | 'first' | 'never';
+  /**
+   * Whether the text is cut before each replacement character into words that BPE merges apart (HF's `split`, true
+   * where the key is absent, as tokenizers deserialises it): "a▁▁b" is "a", "▁", "▁b", never "▁▁".
+   */
+  split: boolean;
 }
 
 export type DecoderStep =
@@ -166,7 +171,9 @@ function preTokenizer(cfg: ComponentConfig): MetaspaceSpec | null {
   const strRep = typeof cfg['str_rep'] === 'string' && cfg['str_rep'] !== '' ? cfg['str_rep'] : replacement;
   const scheme = cfg['prepend_scheme'] ?? 'always';
   if (scheme !== 'always' && scheme !== 'first' && scheme !== 'never') fail(`Metaspace prepend_scheme ${String(scheme)}`);
-  return { replacement, strRep, prependScheme: scheme };
+  const split = cfg['split'] ?? true;
+  if (typeof split !== 'boolean') fail(`Metaspace split ${JSON.stringify(split)}`);
+  return { replacement, strRep, prependScheme: scheme, split };
 }
 
 function decoderSteps(cfg: Record<string, unknown>): DecoderStep[] {
