@@ -3,7 +3,8 @@
 // by score alone, whatever a token's type); stop ids beyond the EOS (config.json's, generation_config.json's) become the
 // end-of-turn and end-of-message tokens; the pad id is tokenizer_config.json's, else config.json's;
 // BOS is added only when there is one and the tokenizer adds it; the provenance names folders, not the exporter's paths;
-// a byte-level BPE tokenizer gets the llama.cpp pre-tokenizer its Split regex is, or is refused; named chat templates.
+// a byte-level BPE tokenizer gets the llama.cpp pre-tokenizer its Split regex is, or is refused; named chat templates; a
+// SentencePiece pipeline step llama.cpp does not run (a Replace other than " " → "▁", Metaspace split) is warned of.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -269,6 +270,31 @@ test('an added token that strips the spaces beside it (lstrip/rstrip), which lla
   const bpe = tekkenVariant((j) => { (j['added_tokens'] as Array<Record<string, unknown>>).find((t) => t['content'] === '[INST]')!['rstrip'] = true; });
   assert.match(captureStderr(() => tokenizerMetadata(bpe, 896)).stderr, /\(\[INST\] rstrip\)/);
   assert.doesNotMatch(captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).stderr, /strip/);
+});
+
+test('a normalizer or Metaspace step llama.cpp\'s SentencePiece tokenizer does not run (a Replace other than " " → "▁", Metaspace split) is warned about naming it', () => {
+  // measured with llama.cpp (node-llama-cpp 3.21.1) against transformers 5.17: with a Replace("\t", "▁▁") step "a\tb" is
+  // [264, 28705, 287] here and there [264, 12, 28726] (the tab as its byte); with Metaspace split "Hello   world  foo" is
+  // [22557, 28705, 28705, 1526, 28705, 19222] here and [22557, 259, 1526, 28705, 19222] there ("▁▁" across words)
+  const variant = (edit: (j: Record<string, unknown>) => void): string => {
+    const dir = tempDir('mt-gguf-tok-');
+    const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
+    edit(json);
+    fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+    fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
+    return dir;
+  };
+  const tab = variant((j) => { ((j['normalizer'] as Record<string, unknown>)['normalizers'] as unknown[]).push({ type: 'Replace', pattern: { String: '\t' }, content: '▁▁' }); });
+  assert.match(captureStderr(() => tokenizerMetadata(tab, 32000)).stderr,
+    /gguf: llama\.cpp's SentencePiece tokenizer cannot follow this tokenizer\.json \(it uses a normalizer Replace of "\\t" with "▁▁"; .*\): llama\.cpp may tokenize some text differently \(.*tokenizer\.json\)/);
+  const metaspace = (split: boolean | undefined) => variant((j) => {
+    j['normalizer'] = null;
+    j['pre_tokenizer'] = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', ...(split === undefined ? {} : { split }) };
+  });
+  assert.match(captureStderr(() => tokenizerMetadata(metaspace(true), 32000)).stderr, /cannot follow this tokenizer\.json \(it uses a Metaspace pre-tokenizer that splits the text into words at each "▁" \(split true\)/);
+  assert.match(captureStderr(() => tokenizerMetadata(metaspace(undefined), 32000)).stderr, /\(split true\)/);
+  assert.doesNotMatch(captureStderr(() => tokenizerMetadata(metaspace(false), 32000)).stderr, /cannot follow/);
+  assert.doesNotMatch(captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).stderr, /cannot follow/);
 });
 
 test('an added token matched only as a whole word (single_word), which llama.cpp cannot be told, is warned about naming it', () => {

@@ -6,7 +6,7 @@
 // prefers it to one HF's merges would give. tokenizer.ggml.add_space_prefix says whether text gets the "▁" HF's
 // normalizer or Metaspace pre-tokenizer puts before it; a pipeline llama.cpp's SentencePiece tokenizer cannot
 // follow is said in a warning.
-import { compileFastSpec } from '../../tokenizer/fast/spec.ts';
+import { compileFastSpec, type MetaspaceSpec, type NormalizerStep } from '../../tokenizer/fast/spec.ts';
 import type { TokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import type { TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import type { Vocab } from '../../tokenizer/vocab.ts';
@@ -26,10 +26,36 @@ export function addSpacePrefix(json: TokenizerJson, config: TokenizerConfig, voc
     return true;
   }
   const { normalizer, metaspace } = compiled.spec;
+  const unfollowed = unfollowedSteps(normalizer, metaspace);
+  if (unfollowed.length > 0) {
+    warn(`gguf: llama.cpp's SentencePiece tokenizer cannot follow this tokenizer.json (it uses ${unfollowed.join('; ')}; llama.cpp only puts "▁" before the text and for each space, and merges across words): llama.cpp may tokenize some text differently (${file})`);
+  }
   if (normalizer?.some((step) => step.kind === 'prepend')) return true;
   if (metaspace === null || metaspace.prependScheme === 'never') return false;
   warn(`gguf: the Metaspace pre-tokenizer's prepend_scheme "${metaspace.prependScheme}" adds "▁" ${metaspace.prependScheme === 'first' ? 'only at the start of the input' : 'unless the text starts with a space'}; llama.cpp adds it to all text and after every special token, so some prompts tokenize differently there (${file})`);
   return true;
+}
+
+const SP = '\u2581';
+
+/**
+ * What of a normalizer and Metaspace pre-tokenizer the fast engine runs that llama.cpp's SentencePiece tokenizer does not:
+ * it puts "▁" before the text (add_space_prefix), turns each space into "▁" and merges the whole text. So a Replace
+ * other than " " → "▁" ("\t" → "▁▁"), a Prepend of another text, a pipeline that leaves spaces as they are, and a
+ * Metaspace that splits the text into words at each "▁" (split, true by default: "a▁▁b" never gets "▁▁") or uses
+ * another character all make llama.cpp's ids differ from training's, with no key to say so.
+ */
+function unfollowedSteps(normalizer: readonly NormalizerStep[] | null, metaspace: MetaspaceSpec | null): string[] {
+  const out: string[] = [];
+  for (const step of normalizer ?? []) {
+    if (step.kind === 'prepend' && step.text !== SP) out.push(`a normalizer Prepend of ${JSON.stringify(step.text)}`);
+    if (step.kind === 'replace' && !(step.from === ' ' && step.to === SP)) out.push(`a normalizer Replace of ${JSON.stringify(step.from)} with ${JSON.stringify(step.to)}`);
+  }
+  const replacesSpaces = (normalizer ?? []).some((step) => step.kind === 'replace' && step.from === ' ' && step.to === SP);
+  if (metaspace === null && !replacesSpaces) out.push('no normalizer or pre-tokenizer step that turns spaces into "▁"');
+  if (metaspace && (metaspace.replacement !== SP || metaspace.strRep !== SP)) out.push(`a Metaspace replacement ${JSON.stringify(metaspace.strRep)}`);
+  if (metaspace?.split) out.push('a Metaspace pre-tokenizer that splits the text into words at each "▁" (split true)');
+  return out;
 }
 
 /** tokenizer.ggml.{model, pre, tokens, scores, token_type} for llama.cpp's SentencePiece tokenizer; `unk`: the unknown token's id. */
