@@ -91,13 +91,19 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
   removeDeadTemps(dir, fsNow);
   removeStaleGuards(dir, text, fsNow);
   const beating = beatLock(file, text);
+  // the lock file placed: one removed, or another in its place (a takeover links a new file), is told at the next check
+  // by a stat, not two beats later, when a second writer could already have taken the folder
+  let placed = inodeOf(file);
   let toldTakenOver = false; // by check(): release need not say it again
   const check = (at?: { now: number; waitMs: number }): void => {
-    const stopped = beating.stoppedFor(at);
+    const here = inodeOf(file);
+    const replaced = placed !== undefined && here !== undefined && here !== placed;
+    const stopped = here === null || replaced ? 0 : beating.stoppedFor(at);
     if (stopped === null) return;
     const now = readLock(file), other = now === null || now === text ? null : parseOwner(now);
     if (now === text && stopped < SILENT_MAX_MS) { // still its own, and fresh to anyone who looks: beat it anew
-      beating.restart();
+      if (replaced) placed = here; // put back as it was (a copy of it): the heartbeat writes the file now there
+      else beating.restart();
       return;
     }
     const why = now === text ? `its heartbeat (the thread that refreshes ${LOCK_FILE} every ${BEAT_MS / 1000} s) stopped ${Math.round(stopped / 1000)} s ago ` +
@@ -119,6 +125,20 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
   };
   process.on('exit', release);
   return { file, check, release };
+}
+
+/**
+ * The lock file's device, inode and size (`dev:ino:size`: an inode freed by a removal may be reused at once by the lock
+ * put in its place, whose owner's line is of another length but rarely), null when it is gone, undefined when it cannot
+ * be told (the heartbeat judges, as it does a replacement of the same inode and length).
+ */
+function inodeOf(file: string): string | null | undefined {
+  try {
+    const st = fs.statSync(file, { throwIfNoEntry: false, bigint: true });
+    return st === undefined ? null : `${st.dev}:${st.ino}:${st.size}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

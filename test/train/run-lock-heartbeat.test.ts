@@ -130,3 +130,33 @@ test('a heartbeat started again beats every lock this thread holds, not only the
   lockInner.release();
   lockOuter.release();
 });
+
+test('a holder whose lock file was removed or replaced is stopped by its next check(), not two beats later: a second writer may already hold the folder', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, LOCK_FILE);
+  const lock = acquireRunLock(dir);
+  lock.check(); // its own, beating: goes on
+  fs.rmSync(file); // a user deleted it (the error of a second train says to, when the holder is not running)
+  assert.throws(() => lock.check(), (e: Error) => e.name === 'UserError' &&
+    e.message.startsWith(`${dir}: the run folder's lock is no longer held: ${LOCK_FILE} was removed, `));
+  lock.release();
+  // a second train took the folder after the removal: its lock is a new file in the place of the first's
+  const first = acquireRunLock(dir);
+  fs.rmSync(file);
+  fs.writeFileSync(`${file}.other`, remoteLock('node-2', BEAT_MS));
+  fs.linkSync(`${file}.other`, file);
+  fs.rmSync(`${file}.other`);
+  assert.throws(() => first.check(), (e: Error) => e.name === 'UserError' && /lock is no longer held: it was taken over by process 4242 on node-2/.test(e.message));
+  assert.equal(captureStderr(() => first.release()).stderr, '', 'said once, by the error');
+  assert.ok(fs.readFileSync(file, 'utf8').includes('node-2'), "the other's lock is left to it");
+  fs.rmSync(file);
+  // put back as it was (a copy of the same bytes): still its own, the run goes on
+  const third = acquireRunLock(dir);
+  const mine = fs.readFileSync(file, 'utf8');
+  fs.rmSync(file);
+  fs.writeFileSync(file, mine);
+  third.check();
+  third.check();
+  third.release();
+  assert.equal(fs.existsSync(file), false);
+});
