@@ -251,10 +251,10 @@ export function required(flag: string, value: string | undefined, command: strin
  * backend starts and the weights load, in the words the reader would use, not after the backend's lines.
  */
 export function dataFileOption(flag: string, value: string, example: string, prepares = true): string {
-  if (fs.statSync(value, { throwIfNoEntry: false })?.isDirectory() === true) {
+  const st = fs.statSync(value, { throwIfNoEntry: false });
+  if (st?.isDirectory() === true) {
     throw new UserError(`--${flag}: ${value}: a folder, not a data file (${dataFolderHint(value, example, prepares)})`);
   }
-  const st = fs.statSync(value, { throwIfNoEntry: false });
   if (st?.isFIFO() === true || st?.isSocket() === true) {
     // `cat x | … --data /dev/stdin` (a pipe, or a socket as node's spawn makes): refused, never read; say what to give
     throw new UserError(`--${flag}: ${value}: a pipe, FIFO or socket, not a file: write the data to a file and give that file (or redirect one, < FILE)`);
