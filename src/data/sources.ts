@@ -20,6 +20,11 @@ export type SourceRole = 'input' | 'val' | 'test';
 /** The roles in the order the options are listed (--input, --val, --test), as an error names two of them. */
 const ROLE_ORDER: readonly SourceRole[] = ['input', 'val', 'test'];
 
+/** The option that gives files of `role`, in the caller's words (--input, --val, --test; options.inputs, …). */
+function roleOption(role: SourceRole, words: OptionWords): string {
+  return words.say(role === 'input' ? 'inputs' : role);
+}
+
 /** The files prepare writes into --out; none of them may be an input. */
 export const OUTPUT_FILES: readonly string[] = ['train.jsonl', 'val.jsonl', 'test.jsonl', 'rejected.jsonl', PREPARE_REPORT];
 
@@ -172,7 +177,7 @@ function namesShown(names: readonly string[]): string {
  * such folders are skipped with a note; named directly, the user meant one of their files.
  */
 function refuseToolFolder(p: string, role: SourceRole, words: OptionWords): void {
-  const flag = words.say(role === 'input' ? 'inputs' : role);
+  const flag = roleOption(role, words);
   const outputs = prepareOutputOf(p);
   if (outputs?.killed) {
     throw new UserError(`${flag}: ${p} holds the outputs of ${outputs.whose}, whose splits may mix two runs' records, not data to prepare: run that prepare again`, words.where);
@@ -293,9 +298,8 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
       const specific = f.role !== first.role && (f.role === 'input' || first.role === 'input') && !(f.given && first.given);
       if ((f.given && first.given) || (f.role !== first.role && !specific)) {
         // by which options, where they differ (`--input x --val x`: which split is it?)
-        const say = (r: SourceRole): string => words.say(r === 'input' ? 'inputs' : r);
         const [one, other] = ROLE_ORDER.filter((r) => r === first.role || r === f.role);
-        const roles = other === undefined ? '' : `, as ${say(one!)} and as ${say(other)} (give it once, as the split it is to be)`;
+        const roles = other === undefined ? '' : `, as ${roleOption(one!, words)} and as ${roleOption(other, words)} (give it once, as the split it is to be)`;
         throw new UserError(`this file is given twice${first.path === f.path ? '' : ` (also as ${first.path})`}${roles}`, f.path);
       }
       if (specific) {
