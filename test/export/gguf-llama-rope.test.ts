@@ -1,6 +1,6 @@
 // Scaled ropes in GGUF files checked by llama.cpp itself (llama-cpp.ts): a random model per HF rope dict (θ 100 and an
-// original context of 32, so that 30 positions reach the scaled frequencies), exported by the CLI in f32; llama.cpp's
-// next-token log-probabilities after 30 tokens match ours ≤ 1e-4 relative, and the scaling moves ours far more than
+// original context of 32, so that 30 positions reach the scaled frequencies; longrope's 256, within which its short
+// factors apply at every position), exported by the CLI in f32; llama.cpp's next-token log-probabilities after 30 tokens match ours ≤ 1e-4 relative, and the scaling moves ours far more than
 // that (so a file without it would fail). The file says each the way rope-scaling.ts chose: llama.cpp's own type
 // where it computes the same frequencies, else rope_freqs. A LoRA adapter file needs no rope of its own: beside a
 // scaled-rope base's file, llama.cpp matches base + adapter. In a q8_0 file of Nemo's shape (one KV head, padded
@@ -50,6 +50,13 @@ const CASES: Array<[string, Record<string, unknown>, Written]> = [
     { ropeFreqs: true, attnFactor: true },
   ],
   ['llama3', { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 32 }, { ropeFreqs: true, attnFactor: false }],
+  // within its original context (max_position_embeddings 256) longrope is its short factors (the long ones are never
+  // taken): rope_freqs, and the attention factor
+  [
+    'longrope within its original context',
+    { rope_type: 'longrope', short_factor: [1, 1.5, 2, 3, 4, 6, 8, 12], long_factor: Array(8).fill(40), original_max_position_embeddings: 256, attention_factor: 0.9 },
+    { ropeFreqs: true, attnFactor: true },
+  ],
 ];
 
 for (const [label, rope, written] of CASES) {
@@ -59,6 +66,7 @@ for (const [label, rope, written] of CASES) {
     const file = path.join(tmp, `${name}.gguf`);
     const r = await cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
     assert.equal(r.status, 0, r.stderr);
+    if (rope.rope_type === 'longrope') assert.match(r.stderr, /gguf: the longrope scaling is written as its short factors \(rope_freqs\), which it is up to max_position_embeddings 256/);
     const info = await readGgufFileInfo(file, { logWarnings: false });
     const scaling = ((info.metadata as unknown as { llama: { rope: { scaling?: Record<string, unknown> } } }).llama.rope.scaling ?? {});
     assert.deepEqual(

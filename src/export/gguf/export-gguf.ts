@@ -48,8 +48,12 @@ export function requireGgufConfig(cfg: MistralConfig, modelDir: string, words: O
   if (cfg.task === 'classification') throw new UserError(`${CLASSIFIER} (its config.json's architectures name a sequence classifier)`, modelDir);
   requireSiluGate(cfg, path.join(modelDir, 'config.json'), words);
   refuseNegativeConfigIds(cfg, path.join(modelDir, 'config.json'));
-  if (cfg.ropeScaling?.type === 'longrope') {
-    throw new UserError(`${cfg.ropeKey ?? 'rope_scaling'}: longrope cannot be exported to GGUF: it has two sets of frequencies, switched at the original context, and llama.cpp's llama ` +
+  // longrope within its original context is its short factors alone (the long ones apply to a batch reaching past
+  // it, and no position we run does): rope_freqs, as llama3's frequencies are written (rope-scaling.ts)
+  const s = cfg.ropeScaling;
+  if (s?.type === 'longrope' && cfg.maxPositionEmbeddings > s.originalMaxPositionEmbeddings) {
+    throw new UserError(`${cfg.ropeKey ?? 'rope_scaling'}: longrope cannot be exported to GGUF: it has two sets of frequencies, switched at the original context ` +
+      `(original_max_position_embeddings ${s.originalMaxPositionEmbeddings}, below max_position_embeddings ${cfg.maxPositionEmbeddings}), and llama.cpp's llama ` +
       `architecture one (${mergeCall(words)} writes an HF model folder)`, path.join(modelDir, 'config.json'));
   }
 }
@@ -111,6 +115,9 @@ export function exportGguf(model: MistralModel, modelDir: string, out: string, q
   if (model.lora) mergeLora(model);
   if (cfg.ropeScaling?.type === 'dynamic') {
     info(`gguf: the dynamic rope scaling is written as plain rope, which it is up to max_position_embeddings ${cfg.maxPositionEmbeddings} (llama.cpp does not rescale past it as transformers does)`);
+  }
+  if (cfg.ropeScaling?.type === 'longrope') {
+    info(`gguf: the longrope scaling is written as its short factors (rope_freqs), which it is up to max_position_embeddings ${cfg.maxPositionEmbeddings} (its long ones start past original_max_position_embeddings ${cfg.ropeScaling.originalMaxPositionEmbeddings})`);
   }
   if (ggufContextLength(cfg) !== cfg.maxPositionEmbeddings) {
     info(`gguf: llama.context_length = ${ggufContextLength(cfg)}, the sliding window (llama.cpp runs this architecture with full attention, which equals the window's up to its length)`);
