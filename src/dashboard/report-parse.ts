@@ -42,7 +42,8 @@ export function parseReport(text: string): ReportPayload {
     }
     return { json };
   } catch (e) {
-    return { error: `report.json is not valid JSON (${(e as Error).message}); it may still be being written` };
+    // train writes report.json whole (a temporary renamed over it), so a reader never sees half of one
+    return { error: `report.json is not valid JSON (${(e as Error).message}): train writes it whole, so it was edited or damaged since` };
   }
 }
 
