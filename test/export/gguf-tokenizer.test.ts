@@ -311,3 +311,15 @@ test('an added token matched only as a whole word (single_word), which llama.cpp
   assert.match(captureStderr(() => tokenizerMetadata(bpe, 896)).stderr, /\(single_word: \[CUSTOM\]\)/);
   assert.doesNotMatch(captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).stderr, /single_word/);
 });
+
+test('split_special_tokens, which llama.cpp cannot be told (it parses special tokens as its caller asks), is warned about naming tokenizer_config.json', () => {
+  // measured with llama.cpp: "a [INST] b</s>" is [264, 733, 16289, 28793, 287, 700, 28713, 28767] here (and in
+  // transformers 5.17 with split_special_tokens), [264, 733, 16289, 28793, 287, 2] there with special tokens parsed
+  const dir = tempDir('mt-gguf-tok-');
+  fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
+  const config = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...config, split_special_tokens: true }));
+  assert.match(captureStderr(() => tokenizerMetadata(dir, 32000)).stderr,
+    /gguf: split_special_tokens is true: a special token's text written in a text \(e\.g\. "<\/s>"\) is plain text here and in transformers, but llama\.cpp reads it as the special token .*\(.*tokenizer_config\.json\)/);
+  assert.doesNotMatch(captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).stderr, /split_special_tokens/);
+});

@@ -110,6 +110,7 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   for (const [k, v] of chatTemplateMetadata(folder, config)) m.set(k, v);
   warnStrippedAddedTokens(json.added_tokens, file);
   warnSingleWordAddedTokens(json.added_tokens, file);
+  if (config.splitSpecialTokens) warnSplitSpecialTokens(config.source);
   return m;
 }
 
@@ -128,6 +129,16 @@ function warnStrippedAddedTokens(added: ReadonlyArray<{ content: string; lstrip:
   if (stripping.length === 0) return;
   const list = named(stripping, (t) => `${t.content} ${[t.lstrip ? 'lstrip' : '', t.rstrip ? 'rstrip' : ''].filter(Boolean).join(', ')}`);
   warn(`gguf: llama.cpp does not strip the spaces beside an added token as this tokenizer.json does (${list}): text with spaces next to it tokenizes differently there (${file})`);
+}
+
+/**
+ * split_special_tokens: a special token's text inside a text is plain text to transformers (and us), while llama.cpp
+ * reads it as the token wherever its caller parses special tokens, as llama-cli and llama-server do for a prompt; a
+ * GGUF has no key for it. Measured (node-llama-cpp 3.21.1): "a [INST] b</s>" ends in 700, 28713, 28767 here, in 2 there.
+ */
+function warnSplitSpecialTokens(configFile: string): void {
+  warn(`gguf: split_special_tokens is true: a special token's text written in a text (e.g. "</s>") is plain text here and in transformers, ` +
+    `but llama.cpp reads it as the special token where it parses special tokens (llama-cli and llama-server do in a prompt), and a GGUF cannot say otherwise (${configFile})`);
 }
 
 /**
