@@ -64,3 +64,44 @@ test('kernels on bf16 buffers read exactly, compute in f32 and round each output
   assert.deepEqual(Array.from(be.download(rstd)), Array.from(be.download(rstdRef)));
   assert.deepEqual(Array.from(be.download(out)), Array.from(r(be.download(outRef))));
 });
+
+test('the embedding lookup of a bf16 table gives its rows exactly, into bf16 or f32 (gathered in the table\'s type, not staged whole)', () => {
+  const V = 6, C = 3;
+  const tv = Float32Array.from({ length: V * C }, (_, i) => Math.sin(i * 1.3) * 10);
+  const table = be.alloc('bf16', V * C);
+  be.upload(table, { dtype: 'f32', data: tv });
+  const rows = be.alloc('i32', 4);
+  be.upload(rows, { dtype: 'i32', data: Int32Array.of(5, 0, 9, 2) }); // 9: outside the table, a zero row
+  const want = (src: Float32Array): number[] => [5, 0, -1, 2].flatMap((r) => (r < 0 ? [0, 0, 0] : Array.from(src.subarray(r * C, r * C + C))));
+  for (const dtype of ['bf16', 'f32'] as const) {
+    const out = be.alloc(dtype, 4 * C);
+    be.gatherRows(out, table, rows, 4, C);
+    assert.deepEqual(Array.from(be.download(out)), want(r(tv)), dtype);
+  }
+  // an f32 table gathered into bf16 rounds each element once
+  const f = be.alloc('f32', V * C);
+  be.upload(f, { dtype: 'f32', data: tv });
+  const out = be.alloc('bf16', 4 * C);
+  be.gatherRows(out, f, rows, 4, C);
+  assert.deepEqual(Array.from(be.download(out)), Array.from(r(Float32Array.from(want(tv)))));
+});
+
+test('staged calls one after another (the f32 copies kept between calls) each read only their own arguments', () => {
+  // a large call, then smaller ones with aliasing, then large again: each as the f32 kernel on its rounded inputs
+  const up = (dtype: 'f32' | 'bf16', v: Float32Array) => {
+    const buf = be.alloc(dtype, v.length);
+    be.upload(buf, { dtype: 'f32', data: v });
+    return buf;
+  };
+  for (const [m, n, k, seed] of [[9, 11, 13, 1], [2, 3, 4, 2], [9, 11, 13, 3], [1, 1, 40, 4]] as const) {
+    const av = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i * seed + 0.5));
+    const bv = Float32Array.from({ length: n * k }, (_, i) => Math.cos(i * 0.3 * seed));
+    const c = be.alloc('bf16', m * n), cRef = be.alloc('f32', m * n);
+    be.gemm(c, up('bf16', av), up('bf16', bv), { m, n, k, transB: true });
+    be.gemm(cRef, up('f32', r(av)), up('f32', r(bv)), { m, n, k, transB: true });
+    assert.deepEqual(Array.from(be.download(c)), Array.from(r(be.download(cRef))), `gemm ${m}×${n}×${k}`);
+    const a = up('bf16', av);
+    be.add(a, a, a, m * k);
+    assert.deepEqual(Array.from(be.download(a)), Array.from(r(r(av).map((x) => 2 * x))), `add ${m * k}`);
+  }
+});

@@ -12,7 +12,7 @@ import { CpuBuffer } from './buffer.ts';
 export const KERNEL_OUTPUTS = {
   gemm: [0], add: [0], axpy: [0], scale: [0], sumSquares: [0], sum: [0], dropout: [0],
   rmsnormForward: [0, 1], rmsnormBackward: [0, 1], rope: [0], attentionForward: [0, 1], attentionBackward: [0, 1, 2],
-  swigluForward: [0], swigluBackward: [0, 1], crossEntropy: [0, 1], gatherRows: [0], scatterAddRows: [0], adamw: [0, 2, 3],
+  swigluForward: [0], swigluBackward: [0, 1], crossEntropy: [0, 1], scatterAddRows: [0], adamw: [0, 2, 3],
   accumulateSum: [0], scaleByScalar: [0], clipCoefficient: [0], randomNormal: [0], rowNorms: [0], scaleColumns: [0], columnDots: [0],
 } satisfies Partial<Record<keyof Backend, number[]>>;
 
@@ -26,22 +26,46 @@ function sameMemory(a: CpuBuffer, b: CpuBuffer): boolean {
   return a.data.buffer === b.data.buffer && a.data.byteOffset === b.data.byteOffset && a.data.length === b.data.length;
 }
 
+/**
+ * Each backend's arena: the f32 copies of one call's bf16 arguments, laid out one after another, in memory kept from
+ * call to call. Fresh copies cost more than converting into them (zeroed memory is faulted in page by page, at every
+ * call: a 7B model's weights at each step). The arena is as large as the most one call has staged: the memory that
+ * call's fresh copies took while it ran, now kept between calls.
+ */
+const arenas = new WeakMap<object, Float32Array>();
+
+/** Whether a staged call is running: a kernel that calls another with bf16 buffers stages those in fresh memory. */
+let staging = false;
+
 /** Calls `kernel` with bf16 arguments staged in f32 and its outputs (`outputs`) rounded back. */
 export function callStaged(kernel: Kernel, self: unknown, args: unknown[], outputs: readonly number[]): void {
   if (!args.some(isBf16)) {
     kernel.apply(self, args);
     return;
   }
-  const staged: Array<[CpuBuffer, CpuBuffer]> = [];
-  const f32Args = args.map((a) => {
-    if (!isBf16(a)) return a;
-    const known = staged.find(([orig]) => sameMemory(orig, a));
-    if (known) return known[1];
-    const copy = new CpuBuffer('f32', bf16ToF32(a.data as Uint16Array), true);
-    staged.push([a, copy]);
+  const distinct: CpuBuffer[] = [];
+  for (const a of args) if (isBf16(a) && !distinct.some((d) => sameMemory(d, a))) distinct.push(a);
+  const total = distinct.reduce((n, d) => n + d.data.length, 0);
+  const owner = !staging && typeof self === 'object' && self !== null ? self : null;
+  let arena = owner === null ? undefined : arenas.get(owner);
+  if (arena === undefined || arena.length < total) {
+    arena = new Float32Array(total);
+    if (owner !== null) arenas.set(owner, arena);
+  }
+  let at = 0;
+  const copies = distinct.map((d) => {
+    const copy = new CpuBuffer('f32', bf16ToF32(d.data as Uint16Array, arena.subarray(at, at + d.data.length)), true);
+    at += d.data.length;
     return copy;
   });
-  kernel.apply(self, f32Args);
+  const f32Args = args.map((a) => (isBf16(a) ? copies[distinct.findIndex((d) => sameMemory(d, a))]! : a));
+  const outermost = !staging;
+  staging = true;
+  try {
+    kernel.apply(self, f32Args);
+  } finally {
+    if (outermost) staging = false;
+  }
   for (const i of outputs) {
     const orig = args[i];
     if (isBf16(orig)) f32ToBf16((f32Args[i] as CpuBuffer).data as Float32Array, orig.data as Uint16Array);

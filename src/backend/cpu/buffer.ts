@@ -52,6 +52,13 @@ export function floats(b: DeviceBuffer, what = 'buffer'): FloatArray {
   return b.data as FloatArray;
 }
 
+/** A CPU buffer of floats in any storage type (f32, f64, bf16), for kernels that move elements without math. */
+export function floatBuffer(b: DeviceBuffer, what = 'buffer'): CpuBuffer {
+  if (!(b instanceof CpuBuffer)) throw new Error(`${what}: not a CPU buffer`);
+  if (b.dtype === 'i32') throw new Error(`${what}: expected a float buffer, got i32`);
+  return b;
+}
+
 /** The buffer's int32 array. */
 export function ints(b: DeviceBuffer, what = 'buffer'): Int32Array {
   if (!(b instanceof CpuBuffer)) throw new Error(`${what}: not a CPU buffer`);

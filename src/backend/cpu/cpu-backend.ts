@@ -6,7 +6,7 @@ import { DTYPE_BYTES, f32ToBf16, type DType, type FloatArray, type HostData } fr
 import { UserError } from '../../util/errors.ts';
 import { infoOnce } from '../../util/log.ts';
 import { stageBf16Kernels } from './bf16-staging.ts';
-import { cpuArray, CpuBuffer, floats, ints, readFloats, storeFloats } from './buffer.ts';
+import { cpuArray, CpuBuffer, floatBuffer, floats, ints, readFloats, storeFloats } from './buffer.ts';
 import { cSpans, gemm, resolveGemm } from './gemm.ts';
 import { loadOpenBlas, type OpenBlas } from './openblas.ts';
 import { kernelBuild, WasmKernels, type KernelBuild } from './wasm/wasm-kernels.ts';
@@ -282,7 +282,16 @@ export class CpuBackend implements Backend {
   }
 
   gatherRows(out: DeviceBuffer, x: DeviceBuffer, rows: DeviceBuffer, R: number, C: number): void {
-    gatherRows(floats(out), floats(x), ints(rows), R, C);
+    // not staged as the other kernels are: the rows are gathered in x's own type, then stored into out's, so a bf16
+    // embedding is not widened whole (its 131 million elements in Mistral 7B) to look up a few rows
+    const table = floatBuffer(x, 'gatherRows x'), into = floatBuffer(out, 'gatherRows out');
+    if (into.dtype === table.dtype) {
+      gatherRows(into.data as FloatArray | Uint16Array, table.data as FloatArray | Uint16Array, ints(rows), R, C);
+      return;
+    }
+    const gathered = cpuArray(table.dtype, R * C) as FloatArray | Uint16Array;
+    gatherRows(gathered, table.data as FloatArray | Uint16Array, ints(rows), R, C);
+    storeFloats(into, { dtype: table.dtype, data: gathered });
   }
 
   scatterAddRows(dx: DeviceBuffer, dout: DeviceBuffer, rows: DeviceBuffer, R: number, C: number): void {

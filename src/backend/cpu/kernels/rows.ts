@@ -4,8 +4,8 @@
 // a zero row, scatterAddRows skips the row.
 import type { FloatArray } from '../../dtype.ts';
 
-/** out (R, C) = x[rows[r], :]; a zero row where rows[r] is outside x. */
-export function gatherRows(out: FloatArray, x: FloatArray, rows: Int32Array, R: number, C: number): void {
+/** out (R, C) = x[rows[r], :]; a zero row where rows[r] is outside x. Rows are copied as they are: any one element type. */
+export function gatherRows(out: FloatArray | Uint16Array, x: FloatArray | Uint16Array, rows: Int32Array, R: number, C: number): void {
   const limit = x.length / C;
   for (let r = 0; r < R; r++) {
     const src = rows[r]!;
