@@ -24,6 +24,7 @@ import { warn } from '../util/log.ts';
 import { nonFiniteError } from '../util/finite.ts';
 import { firstNonFiniteTensor } from '../model/finite-weights.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
+import { WRITTEN_RECORD } from '../util/written-record.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { readUnchanged } from './read-unchanged.ts';
 export { MIN_SHARD_BYTES, parseShardSize } from './shard-size.ts'; // a leaf, so that the CLI checks the flag before it loads this
@@ -246,7 +247,8 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
     readUnchanged(source, () => {
       const entries = withIo(source, 'read the run\'s weights folder', () => fs.readdirSync(source)).sort();
       // best/'s evaluation.json is the run's note of the loss its weights had, no file of an adapter or a model folder
-      const files = entries.filter((f) => own(f) === FILE && f !== BEST_EVALUATION);
+      // nor the record of what train wrote there (checked as the files are read below): an export is the ecosystem's folder
+      const files = entries.filter((f) => own(f) === FILE && f !== BEST_EVALUATION && f !== WRITTEN_RECORD);
       requireLoadableWeights(source, cfg.method, words);
       for (const f of files) {
         if (f.endsWith('.safetensors')) requireFiniteFile(path.join(source, f));

@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import { oneLine, readJsonFile } from '../util/json-file.ts';
 import { jsonTooCostly } from '../util/json-depth.ts';
 import { openRegularFile } from '../util/regular-file.ts';
+import { changedError, checkWrittenFile, checkWrittenSize, sha256Hex, writtenEntry, type WrittenFile } from '../util/written-record.ts';
 
 export type SafeDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -92,22 +93,34 @@ export class ReadScratch {
   }
 }
 
-/** One .safetensors file: the header is parsed and validated on open; tensor data is read on demand. */
+/**
+ * One .safetensors file: the header is parsed and validated on open; tensor data is read on demand. A file that
+ * mistral-tune recorded writing (written-record.ts) is checked as it is read: its size and header on open, each tensor
+ * read whole against its SHA-256.
+ */
 export class SafetensorsFile {
   private constructor(
     readonly file: string,
     private readonly fd: number,
-    private readonly dataStart: number,
+    /** Where the tensors' data begins: the 8-byte length and the header before it. */
+    readonly dataStart: number,
     readonly tensors: ReadonlyMap<string, TensorInfo>,
     readonly metadata: Readonly<Record<string, string>>,
+    private readonly written: WrittenFile | null,
   ) {}
 
   static open(file: string): SafetensorsFile {
     // a FIFO, folder or socket in its place is refused before any read (which could block or throw EISDIR)
     const fd = openRegularFile(file);
     try {
-      const { tensors, metadata, dataStart } = readHeader(file, fd);
-      return new SafetensorsFile(file, fd, dataStart, tensors, metadata);
+      const written = writtenEntry(file);
+      // a recorded file cut short or written over is said to be so, before its header is judged
+      if (written) checkWrittenSize(file, written, fs.fstatSync(fd).size);
+      // recorded without its tensors (it did not read as safetensors when written): checked whole
+      if (written && written.tensors === undefined) checkWrittenFile(file, fd, written);
+      const { tensors, metadata, dataStart, headerBytes } = readHeader(file, fd);
+      if (written?.header !== undefined && sha256Hex(headerBytes) !== written.header) throw changedError(file, 'its header is not the one recorded');
+      return new SafetensorsFile(file, fd, dataStart, tensors, metadata, written);
     } catch (e) {
       fs.closeSync(fd);
       throw e;
@@ -139,6 +152,8 @@ export class SafetensorsFile {
     readFully(this.fd, out, this.dataStart + t.begin, () => {
       throw new UserError(`tensor "${name}": file ended while reading its data (was it truncated after opening?)`, this.file);
     });
+    const want = this.written?.tensors?.[name];
+    if (this.written?.tensors && n === t.end - t.begin && sha256Hex(out) !== want) throw changedError(this.file, `tensor "${name}" is not the one recorded`);
     return out;
   }
 
@@ -201,7 +216,7 @@ export class SafetensorsFile {
 }
 
 function readHeader(file: string, fd: number): {
-  tensors: Map<string, TensorInfo>; metadata: Record<string, string>; dataStart: number;
+  tensors: Map<string, TensorInfo>; metadata: Record<string, string>; dataStart: number; headerBytes: Uint8Array;
 } {
   const size = fs.fstatSync(fd).size;
   const fail = (msg: string, tensor?: string): never => {
@@ -259,7 +274,7 @@ function readHeader(file: string, fd: number): {
     fail(`${dataSize - end} bytes after the last tensor's data (${dataSize} bytes of data, the header's tensors end at ${end}): the header does not describe ` +
       'the file (damaged, or written over a longer one without truncating it), which transformers refuses');
   }
-  return { tensors, metadata, dataStart };
+  return { tensors, metadata, dataStart, headerBytes: Buffer.concat([lenBuf, headerBuf]) };
 }
 
 function parseMetadata(value: unknown, fail: (msg: string) => never): Record<string, string> {

@@ -2,7 +2,8 @@
 // its AdamW moments, each in its buffer's dtype) and trainer_state.json (step, data-loader position, optimizer step count,
 // metrics.jsonl length, best/'s val evaluation and the lowest val loss, samples, and the SHA-256 of state.safetensors);
 // a LoRA run's also holds its adapter as of that step (peft.ts's ADAPTER_FILES, as HF Trainer's checkpoint-N folders
-// do), which eval, generate, classify, export's GGUF and PEFT load as they load adapter/; resume reads only the state. A checkpoint is written
+// do), which eval, generate, classify, export's GGUF and PEFT load as they load adapter/; resume reads only the state. Last, the
+// record of every file written there (util/written-record.ts), against which each is checked as it is read. A checkpoint is written
 // in a temporary folder and renamed into place, so a crash or a full disk leaves either a complete one or
 // none (a failed write is a one-line error naming the file); on resume one that fails its checks is
 // skipped with a warning and the previous one is used. Only the newest `keep` up to the step saved are kept (a later,
@@ -28,6 +29,8 @@ import { readRegularFile } from '../util/regular-file.ts';
 import type { AdamW } from './optimizer.ts';
 import type { RunMethod } from './run-files.ts';
 import { makeFolders } from '../util/made-folders.ts';
+import { WRITTEN_RECORD } from '../util/written-record.ts';
+import { recordWrittenFolder } from '../model/written-folder.ts';
 
 export interface LoopState {
   step: number;
@@ -64,7 +67,7 @@ const STATE = 'state.safetensors', TRAINER_STATE = 'trainer_state.json';
  * (a README.md) is never taken for train's.
  */
 function checkpointSpec(method: RunMethod | null): FolderSpec {
-  return filesSpec((name) => name === STATE || name === TRAINER_STATE || (method === 'lora' && ADAPTER_FILES.includes(name)));
+  return filesSpec((name) => name === STATE || name === TRAINER_STATE || name === WRITTEN_RECORD || (method === 'lora' && ADAPTER_FILES.includes(name)));
 }
 
 /** What checkpoints/ holds in a run of `method` (checkpointSpec): its checkpoint folders. */
@@ -104,6 +107,7 @@ export function saveCheckpoint(runDir: string, params: readonly Param[], optimiz
     writeFileAtomic(path.join(tmp, STATE), ...chunks);
     writeFileAtomic(path.join(tmp, TRAINER_STATE), JSON.stringify(full, null, 2) + '\n');
     adapter?.(tmp);
+    recordWrittenFolder(tmp); // what resume, eval, generate and export read of it is checked against this
   }, checkpointSpec(method));
   // checkpoints of later steps are ones a resume went back before, each having failed its checks (the run goes on from
   // its newest valid one): they are replaced as the run reaches their steps, and counted they made the rotation drop

@@ -19,6 +19,7 @@ import { checkpointsSpec } from './checkpoint.ts';
 import { isLockEntry, runFolderSpec, runSpec, runSpecOf, type RunMethod } from './run-files.ts';
 import { checkRunOutputs, requireRunConfigAndMarker } from './run-outputs.ts';
 import { makeFolders } from '../util/made-folders.ts';
+import { recordWrittenFolder } from '../model/written-folder.ts';
 
 /** The file `train` writes when it creates a run folder: only a folder with it is ever emptied by --overwrite. */
 export const RUN_MARKER = RUN_LAYOUT.marker;
@@ -271,7 +272,10 @@ export class RunDir {
    * new one (folder-swap.ts): only train's own are replaced.
    */
   writeFolder(name: string, method: RunMethod, fill: (tmp: string) => void): void {
-    replaceFolderAtomic(this.file(name), fill, runFolderSpec(name, method));
+    replaceFolderAtomic(this.file(name), (tmp) => {
+      fill(tmp);
+      recordWrittenFolder(tmp); // what --resume, eval, generate and export read of it is checked against this
+    }, runFolderSpec(name, method));
   }
 }
 

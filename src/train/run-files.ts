@@ -11,14 +11,15 @@ import { BEST_EVALUATION, RUN_LAYOUT, runPath, weightsEntry } from '../run/layou
 import { isUserError } from '../util/errors.ts';
 import { FILE, filesSpec, type FolderSpec } from '../util/owned-tree.ts';
 import { checkpointsSpec } from './checkpoint.ts';
+import { WRITTEN_RECORD } from '../util/written-record.ts';
 import { readYamlMapping } from './config-yaml.ts';
 
 export type RunMethod = 'lora' | 'full';
 
 /** The files of a run's weights folders (adapter/ or model/, and best/), by its method. */
 const WEIGHTS_SPEC: Readonly<Record<RunMethod, FolderSpec>> = {
-  lora: filesSpec((name) => ADAPTER_FILES.includes(name)),
-  full: MODEL_FOLDER_SPEC,
+  lora: filesSpec((name) => ADAPTER_FILES.includes(name) || name === WRITTEN_RECORD),
+  full: (name) => (name === WRITTEN_RECORD ? FILE : MODEL_FOLDER_SPEC(name)),
 };
 /** best/: the weights, and the evaluation they had (BEST_EVALUATION). */
 const BEST_SPEC: Readonly<Record<RunMethod, FolderSpec>> = {

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { ioError } from './atomic.ts';
 import { UserError } from './errors.ts';
+import { checkWrittenBytes } from './written-record.ts';
 
 /** What a non-regular file is, in words. */
 function kindOf(st: fs.Stats): string {
@@ -35,16 +36,22 @@ export function openRegularFile(file: string): number {
   return fd;
 }
 
-/** The whole content of `file`, a regular file. */
+/**
+ * The whole content of `file`, a regular file; one that mistral-tune wrote into a folder of weights, checked against
+ * what it recorded of it (written-record.ts).
+ */
 export function readRegularFile(file: string): Buffer {
   const fd = openRegularFile(file);
+  let bytes: Buffer;
   try {
-    return fs.readFileSync(fd);
+    bytes = fs.readFileSync(fd);
   } catch (e) {
     throw new UserError(`cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
   } finally {
     fs.closeSync(fd);
   }
+  checkWrittenBytes(file, bytes);
+  return bytes;
 }
 
 /** Copies `src`, which must be a regular file (checked first, so a FIFO cannot block the copy), to `dst`. */

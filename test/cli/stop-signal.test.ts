@@ -18,7 +18,7 @@ const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const HOOK = path.join(ROOT, 'test', 'export', 'signal-at-write.cjs');
 const QA = path.join(ROOT, 'examples', 'data', 'countries-qa.jsonl');
 /** What a LoRA run's complete checkpoint holds: the state, and the adapter of its step. */
-const CHECKPOINT_FILES = ['README.md', 'adapter_config.json', 'adapter_model.safetensors', 'state.safetensors', 'trainer_state.json'];
+const CHECKPOINT_FILES = ['.mistral-tune-written.json', 'README.md', 'adapter_config.json', 'adapter_model.safetensors', 'state.safetensors', 'trainer_state.json'];
 
 /** The CLI, sent `signal` by itself at its first write under a path matching `at`. */
 function signalled(args: string[], at: string, signal: 'INT' | 'TERM', cwd?: string) {

@@ -15,6 +15,7 @@ import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src
 import { loadTokenizer } from '../../src/tokenizer/load.ts';
 import { backend, cli, fullF32Gguf, fullModelDir, tmp } from './gguf-models.ts';
 import { compare, llamaLogProbs, ourLogProbs, PROMPT_TEXTS, skip } from './llama-cpp.ts';
+import { WRITTEN_RECORD } from '../../src/util/written-record.ts';
 
 const full = fullModelDir(); // bundled tokenizer (32000)
 let loraRun: string | null = null;
@@ -60,7 +61,8 @@ test('the adapter alone (--format gguf-lora) beside the base GGUF: llama.cpp mat
   const tok = loadTokenizer(full);
   const baseFile = await fullF32Gguf();
   const rslora = path.join(tmp, 'adapter-rslora');
-  fs.cpSync(path.join(run, 'adapter'), rslora, { recursive: true });
+  // the run's adapter edited by hand: without the record of what train wrote, against which the edit is a change
+  fs.cpSync(path.join(run, 'adapter'), rslora, { recursive: true, filter: (src) => path.basename(src) !== WRITTEN_RECORD });
   const cfgFile = path.join(rslora, 'adapter_config.json');
   fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), use_rslora: true }));
   const prompts = PROMPT_TEXTS.map((x) => [1, ...tok.encode(x)]);
@@ -97,7 +99,7 @@ test('an adapter with per-module ranks and alphas (rank_pattern, alpha_pattern, 
   const tok = loadTokenizer(full);
   const prompts = PROMPT_TEXTS.map((x) => [1, ...tok.encode(x)]);
   const dir = path.join(tmp, 'patterned');
-  fs.cpSync(path.join(run, 'adapter'), dir, { recursive: true });
+  fs.cpSync(path.join(run, 'adapter'), dir, { recursive: true, filter: (src) => path.basename(src) !== WRITTEN_RECORD }); // edited below
   const cfgFile = path.join(dir, 'adapter_config.json');
   const rankOf = (key: string): number | null => (/self_attn\.k_proj/.test(key) ? 2 : /layers\.1\.self_attn\.q_proj/.test(key) ? 3 : null);
   fs.writeFileSync(cfgFile, JSON.stringify({

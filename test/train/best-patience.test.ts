@@ -13,6 +13,7 @@ import { Rng } from '../../src/util/rng.ts';
 import { randomIdRows, TINY_BASE } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { WRITTEN_RECORD } from '../../src/util/written-record.ts';
 
 type Row = Record<string, unknown> & { step: number; split?: string; loss: number };
 type Report = { steps: number; stopped_early: boolean; val: { best: { step: number }; lowest?: { step: number } } };
@@ -52,11 +53,15 @@ function metricsRows(dir: string): Row[] {
 const comparable = (rows: Row[]): string[] => rows.map(({ tokens_per_s: _t, mem_bytes: _m, ...rest }) => JSON.stringify(rest));
 const report = (dir: string): Report => JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as Report;
 
-/** Edits the trainer_state.json `file` (only state.safetensors is hashed). */
+/**
+ * Edits the trainer_state.json `file`, as an older version's checkpoint, which recorded nothing of its files (its record,
+ * against which the edit is refused as a change, goes).
+ */
 function editState(file: string, edit: (state: { loop: Record<string, unknown>; extra: { evalRows: Row[] } }) => void): void {
   const state = JSON.parse(fs.readFileSync(file, 'utf8')) as { loop: Record<string, unknown>; extra: { evalRows: Row[] } };
   edit(state);
   fs.writeFileSync(file, JSON.stringify(state));
+  fs.rmSync(path.join(path.dirname(file), WRITTEN_RECORD), { force: true });
 }
 
 test('best/ deleted, --resume from the checkpoint of step 2 stops early where the uninterrupted run did: patience counts from the lowest val loss (step 1), not the checkpoint\'s', () => {

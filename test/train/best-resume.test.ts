@@ -13,6 +13,7 @@ import { requireRunWeights } from '../../src/export/export.ts';
 import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { train } from '../../src/train/trainer.ts';
 import { isUserError } from '../../src/util/errors.ts';
+import { changedError, WRITTEN_RECORD } from '../../src/util/written-record.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { randomIdRows, TINY_BASE, literal } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
@@ -57,10 +58,12 @@ test('--resume rewrites a damaged best/ (cut short, a file missing, NaN inside) 
   const nan = Buffer.from(whole);
   nan.writeFloatLE(NaN, nan.length - 4); // the last value of the last tensor
   const damages: Array<[string, () => void, RegExp]> = [
-    ['cut short', () => fs.truncateSync(weights, 1000), /header length \d+ runs past the end of the file/],
+    ['cut short', () => fs.truncateSync(weights, 1000), /adapter_model\.safetensors: changed since mistral-tune wrote it \(it is 1,000 bytes, written as [\d,]+\)/],
     ['weights gone', () => fs.rmSync(weights), /adapter_model\.safetensors nor/],
     ['config gone', () => fs.rmSync(path.join(best, 'adapter_config.json')), /adapter_config\.json is missing/],
-    ['NaN inside', () => fs.writeFileSync(weights, nan), /holds NaN \(at index \d+\)/],
+    ['a byte changed', () => fs.writeFileSync(weights, nan), /adapter_model\.safetensors: changed since mistral-tune wrote it \(tensor ".*" is not the one recorded\)/],
+    // a best/ of an older version, which recorded nothing of its files: the NaN is what is found
+    ['NaN inside', () => { fs.rmSync(path.join(best, WRITTEN_RECORD)); fs.writeFileSync(weights, nan); }, /holds NaN \(at index \d+\)/],
   ];
   for (const [what, damage, why] of damages) {
     damage();
@@ -79,9 +82,10 @@ test('--resume refuses a damaged best/ whose weights no checkpoint holds, leavin
   const { cfg, dir, best, weights } = run();
   fs.rmSync(listCheckpoints(dir)[2]!, { recursive: true }); // resumed from step 2, whose best is step 1's
   const metrics = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8');
+  const size = fs.statSync(weights).size;
   fs.truncateSync(weights, 1000);
-  assert.throws(() => resume(cfg), (e: Error) => isUserError(e) && e.message === `${best}: cannot resume: best/ is damaged (${weights}: header length ` +
-    `${fs.readFileSync(weights).readUInt32LE(0)} runs past the end of the file (1000 bytes): truncated or not a safetensors file); it should hold the weights ` +
+  assert.throws(() => resume(cfg), (e: Error) => isUserError(e) && e.message === `${best}: cannot resume: best/ is damaged (` +
+    `${changedError(weights, `it is 1,000 bytes, written as ${size.toLocaleString('en-US')}`).message}); it should hold the weights ` +
     `of the best val loss so far (${valLoss(metrics, 1).toFixed(4)}, step 1), which the checkpoint of step 2 does not: move it away to resume ` +
     `without them (it starts again from the checkpoint of step 2, whose weights had val loss ${valLoss(metrics, 2).toFixed(4)}, and takes any ` +
     'lower val evaluation after it), or train again with options.overwrite'); // a library call (the CLI: --overwrite)
@@ -101,8 +105,10 @@ test('--resume with a val set that changed since the checkpoint starts best/ and
   const { cfg, dir, best } = run();
   const [, second, third] = listCheckpoints(dir);
   fs.rmSync(third!, { recursive: true }); // resumed from step 2, whose best is step 1's
-  // the old val set scored far lower than any the new one will (its best loss set so: only state.safetensors is hashed)
+  // the old val set scored far lower than any the new one will (its best loss set so, in a checkpoint of an older
+  // version, which recorded nothing of its files)
   const stateFile = path.join(second!, 'trainer_state.json');
+  fs.rmSync(path.join(second!, WRITTEN_RECORD));
   const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { loop: { best: { step: number; loss: number }; bestMetric: unknown } };
   state.loop.best.loss = 0.5;
   state.loop.bestMetric = state.loop.best; // the lowest val loss too
@@ -129,6 +135,7 @@ test('--resume with a val set that changed, from a checkpoint of the last step n
   const { cfg, dir } = run(1e-2, { eval: 2, checkpoint: 3 }); // evaluated at steps 0, 2 and (after the loop) 3; checkpointed at 3 before that
   const [third] = listCheckpoints(dir);
   const stateFile = path.join(third!, 'trainer_state.json');
+  fs.rmSync(path.join(third!, WRITTEN_RECORD)); // an older version's checkpoint, which recorded nothing of its files
   const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { loop: { best: { step: number; loss: number }; bestMetric: unknown } };
   assert.equal(state.loop.best.step, 2);
   state.loop.best.loss = 0.5; // the old val set scored lower than the new one will
@@ -180,6 +187,7 @@ test('--resume of an older checkpoint whose best is step 0\'s checks best/ too: 
   /** Makes the checkpoint `ckpt` one of an older version whose best was step 0's evaluation. */
   const older = (ckpt: string): void => {
     const file = path.join(ckpt, 'trainer_state.json');
+    fs.rmSync(path.join(ckpt, WRITTEN_RECORD)); // which recorded nothing of its files
     const state = JSON.parse(fs.readFileSync(file, 'utf8')) as { loop: Record<string, unknown> };
     state.loop.best = { step: 0, loss: valLoss(metrics, 0) };
     delete state.loop.bestMetric;
@@ -194,7 +202,7 @@ test('--resume of an older checkpoint whose best is step 0\'s checks best/ too: 
   fs.truncateSync(weights, 1000);
   // from step 3, the last, evaluated: the run evaluates no more, and would end with the damaged best/ as its best
   // (before: "it stays so", report.json's best step 0's)
-  assert.throws(() => resume(cfg), (e: Error) => isUserError(e) && e.message.startsWith(`${best}: cannot resume: best/ is damaged (${weights}: header length `) &&
+  assert.throws(() => resume(cfg), (e: Error) => isUserError(e) && e.message.startsWith(`${best}: cannot resume: best/ is damaged (${weights}: changed since mistral-tune wrote it (it is 1,000 bytes`) &&
     e.message.endsWith(`; it holds the weights of step 0's val evaluation (${valLoss(metrics, 0).toFixed(4)}), which an older version kept as the best, and the run ` +
       'evaluates no more: move it away to resume without it (the run then ends without best/), or train again with options.overwrite'), 'refused');
   assert.equal(fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8'), metrics, 'nothing of the run changed');
@@ -206,7 +214,7 @@ test('--resume of an older checkpoint whose best is step 0\'s checks best/ too: 
   fs.rmSync(listCheckpoints(dir)[2]!, { recursive: true });
   fs.cpSync(whole, best, { recursive: true });
   fs.truncateSync(weights, 1000);
-  assert.match(resume(cfg), /best: it is damaged \(.*adapter_model\.safetensors: header length \d+ runs past the end of the file .*\); it held the weights of step 0's val evaluation .*: the next val evaluation replaces it$/m);
+  assert.match(resume(cfg), /best: it is damaged \(.*adapter_model\.safetensors: changed since mistral-tune wrote it \(it is 1,000 bytes.*\); it held the weights of step 0's val evaluation .*: the next val evaluation replaces it$/m);
   assert.equal(weightsFolderProblem(best, 'lora'), null);
   assert.equal((JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as { val: { best: { step: number } } }).val.best.step, 3);
 });

@@ -13,11 +13,13 @@ import { loadAdapter } from '../../src/model/peft.ts';
 import { validate } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
+import { WRITTEN_RECORD } from '../../src/util/written-record.ts';
 import { relErr, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const ADAPTER = ['README.md', 'adapter_config.json', 'adapter_model.safetensors'];
-const STATE = ['state.safetensors', 'trainer_state.json'];
+// with the record of what train wrote there (written-record.ts)
+const STATE = [WRITTEN_RECORD, 'state.safetensors', 'trainer_state.json'];
 
 function writeRows(file: string, n: number, seed: number, classes = 0): void {
   const rng = new Rng(seed);

@@ -15,6 +15,7 @@ import { AdamW } from '../../src/train/optimizer.ts';
 import { RunDir } from '../../src/train/run-dir.ts';
 import { runSpec, runSpecOf } from '../../src/train/run-files.ts';
 import { APPEARED } from '../../src/util/atomic.ts';
+import { WRITTEN_RECORD } from '../../src/util/written-record.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { createFolderAtomic, recoverFolderSwaps } from '../../src/util/folder-swap.ts';
 import { ANY_FILES, foreignPaths, NOT_A_FOLDER, removeOwned } from '../../src/util/owned-tree.ts';
@@ -99,7 +100,7 @@ test('replacing best/ carries the files of the user in it into the new best/', (
   const dir = RunDir.open(run);
   put(run, ['best/notes.md', 'best/plots/loss.png']);
   dir.writeFolder('best', 'lora', (t) => put(t, ['adapter_model.safetensors', 'adapter_config.json', 'README.md']));
-  assert.deepEqual(fs.readdirSync(path.join(run, 'best')).sort(), ['README.md', 'adapter_config.json', 'adapter_model.safetensors', 'notes.md', 'plots']);
+  assert.deepEqual(fs.readdirSync(path.join(run, 'best')).sort(), [WRITTEN_RECORD, 'README.md', 'adapter_config.json', 'adapter_model.safetensors', 'notes.md', 'plots']);
   assert.equal(fs.readFileSync(path.join(run, 'best', 'plots', 'loss.png'), 'utf8'), 'best/plots/loss.png\n');
   assert.deepEqual(fs.readdirSync(run).filter((e) => e.startsWith('.old-') || e.startsWith('.tmp-best')), [], 'nothing left beside it');
 });
@@ -150,7 +151,7 @@ test('checkpoint rotation deletes only the checkpoint\'s own files: a file of th
   const quiet = captureStderr(() => save(3));
   assert.equal(quiet.stderr, '', 'said once');
   assert.deepEqual(listCheckpoints(run).map((c) => path.basename(c)), ['step-0000001', 'step-0000003'], 'the one kept whole is the newest');
-  assert.deepEqual(fs.readdirSync(listCheckpoints(run)[1]!).sort(), ['state.safetensors', 'trainer_state.json']);
+  assert.deepEqual(fs.readdirSync(listCheckpoints(run)[1]!).sort(), [WRITTEN_RECORD, 'state.safetensors', 'trainer_state.json']);
 });
 
 test('an old checkpoint folder that is a symbolic link is never followed by rotation: nothing in its target is deleted', () => {
@@ -199,10 +200,11 @@ test('best/ is train\'s adapter files in a LoRA run and model files in a full on
   put(run, ['best/config.json']);
   assert.deepEqual(foreignPaths(run, runSpecOf(run)), ['best/config.json']);
   assert.throws(() => RunDir.create(run, true), (e: unknown) => e instanceof UserError && e.message.includes('--overwrite would delete best/config.json, which train did not make'));
-  RunDir.open(run).writeFolder('best', 'lora', (t) => put(t, ['adapter_model.safetensors', 'adapter_config.json']));
+  RunDir.open(run).writeFolder('best', 'lora', (t) => {
+    fs.mkdirSync(t);
+    for (const f of ['adapter_model.safetensors', 'adapter_config.json']) fs.copyFileSync(path.join(run, 'adapter', f), path.join(t, f));
+  });
   assert.equal(fs.readFileSync(path.join(run, 'best', 'config.json'), 'utf8'), 'best/config.json\n', 'carried into the new best/');
-  fs.copyFileSync(path.join(run, 'adapter', 'adapter_model.safetensors'), path.join(run, 'best', 'adapter_model.safetensors'));
-  fs.copyFileSync(path.join(run, 'adapter', 'adapter_config.json'), path.join(run, 'best', 'adapter_config.json'));
   const out = path.join(tmp(), 'export');
   const backend = createBackend('cpu');
   const exported = captureStderr(() => exportRun({ run, out, merge: false, best: true, backend })).result;

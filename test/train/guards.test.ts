@@ -12,6 +12,7 @@ import { setQuiet } from '../../src/util/log.ts';
 import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { WRITTEN_RECORD } from '../../src/util/written-record.ts';
 
 const tmp = (): string => tempDir('mt-guards-');
 const data = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
@@ -82,6 +83,7 @@ test('train() names options.overwrite when a checkpoint\'s tensors do not fit th
     const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { extra: Record<string, unknown> };
     delete state.extra.config; // as an older checkpoint, which recorded none
     fs.writeFileSync(stateFile, JSON.stringify(state));
+    fs.rmSync(path.join(path.dirname(stateFile), WRITTEN_RECORD)); // nor the files it wrote
     const yaml = path.join(run.output_dir, 'config.yaml');
     fs.writeFileSync(yaml, fs.readFileSync(yaml, 'utf8').replace(/^ {2}r: 2$/m, '  r: 4'));
     const said = (e: unknown): string => (e as Error).message;

@@ -23,6 +23,7 @@ import { tempDir } from '../temp-dir.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
 import { cliIn } from '../cli/in-process-cli.ts';
 import { trainLikeCli } from './train-like-cli.ts';
+import { WRITTEN_RECORD } from '../../src/util/written-record.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 /** `mistral-tune train ARGS` run in this process (main(), the command thread kept: in-process-cli.ts), from its working folder. */
@@ -345,6 +346,7 @@ test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, dam
     const state = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
     const says = edit(state, Number(/\d+$/.exec(dir)![0]));
     fs.writeFileSync(file, JSON.stringify(state));
+    fs.rmSync(path.join(dir, WRITTEN_RECORD)); // no record of the files written (an older version's): the fields are what is checked
     return { dir, says };
   });
   const r = await trainCli(run, '--resume');
@@ -387,6 +389,9 @@ test('a checkpoint with a FIFO for its trainer_state.json or state.safetensors i
     // the previous resume, which rewrote step 3, kept its old folder (.old-step-0000003-PID), which holds the FIFO (no file
     // of ours, nor carried: its name is taken); this one, of the same pid, moves step 3 aside under the next name
     const file = path.join(third, name);
+    // the file put back after the first pass is the first run's, not the one the resumed run recorded writing (its
+    // timings differ): the record goes, so that the FIFO is what is met
+    fs.rmSync(path.join(third, WRITTEN_RECORD), { force: true });
     fs.renameSync(file, `${file}.kept`);
     execFileSync('mkfifo', [file]);
     const r = await resumeBesideFifo(run, file, 60_000);
@@ -505,10 +510,11 @@ test('--resume on another device or precision than the checkpoint\'s (device: au
   const same = await trainCli(run, '--resume');
   assert.equal(same.status, 0, same.stderr);
   assert.doesNotMatch(same.stderr, /ran on/);
-  // as a checkpoint written on a GPU (trainer_state.json is not hashed: only state.safetensors is)
+  // as a checkpoint written on a GPU (its record of the files written gone with the edit)
   fs.rmSync(path.join(run, 'report.json'));
   state.extra.ranOn = 'cuda in bf16';
   fs.writeFileSync(stateFile, JSON.stringify(state));
+  fs.rmSync(path.join(newest!, WRITTEN_RECORD));
   const moved = await trainCli(run, '--resume');
   assert.equal(moved.status, 0, moved.stderr);
   assert.match(moved.stderr, /warning: resume: the steps up to the checkpoint of step 2 ran on cuda in bf16, the rest runs on cpu in fp32 \(device and precision as the config and this machine give them\)/);
@@ -558,6 +564,7 @@ test("a packed run's checkpoint of an older version (its loader position holds \
     const state = JSON.parse(fs.readFileSync(file, 'utf8')) as { loop: { loader: Record<string, unknown> } };
     state.loop.loader.rng = [1, 2, 3, 4]; // as the versions before 2026-12-05 wrote it
     fs.writeFileSync(file, JSON.stringify(state));
+    fs.rmSync(path.join(ckpt, WRITTEN_RECORD)); // which recorded nothing of the files written
   }
   const r = await trainCli(config, '--resume');
   assert.equal(r.status, 2, r.stderr);

@@ -1,0 +1,121 @@
+// The record of the files mistral-tune wrote in a folder of weights (a checkpoint, adapter/, model/, best/): each
+// file's size and SHA-256, and for a safetensors file the SHA-256 of its header and of each tensor's bytes. It is
+// written last into the folder, before the folder is renamed into place (model/written-folder.ts), and every read of a
+// recorded file checks what it reads against it: readRegularFile a whole file, SafetensorsFile the size and header on
+// open and each tensor as it is read, so a 7B model's load hashes only what it reads anyway. A flipped byte or a file
+// cut short or replaced since is refused naming the file; before, resume, eval, generate and export used it as it was.
+// A folder without a record (an adapter from elsewhere, a run of an older version), or a file it does not list (one of
+// the user's put beside the weights), reads as before.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from './errors.ts';
+
+/** The record's name, in the folder whose files it lists. */
+export const WRITTEN_RECORD = '.mistral-tune-written.json';
+
+/** What the record says of one file. */
+export interface WrittenFile {
+  bytes: number;
+  sha256: string;
+  /** A safetensors file's: the SHA-256 of its first bytes up to its data (length and JSON header). */
+  header?: string;
+  /** A safetensors file's: the SHA-256 of each tensor's bytes. */
+  tensors?: Record<string, string>;
+}
+
+/** A record larger than this is none mistral-tune wrote (a 7B model's, per tensor, is tens of KB). */
+const MAX_RECORD_BYTES = 64 << 20;
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The record's text for `files`: their entries, and the SHA-256 of those (so a damaged record is said to be so). */
+export function writtenRecordText(files: Record<string, WrittenFile>): string {
+  const listed = JSON.stringify(files);
+  return JSON.stringify({ version: 1, sha256: sha256Hex(Buffer.from(listed, 'utf8')), files }, null, 1) + '\n';
+}
+
+/** Records read, by folder, with the record file's identity: a folder read often (a model's shards) is parsed once. */
+const cache = new Map<string, { stamp: string; files: ReadonlyMap<string, WrittenFile> | UserError }>();
+
+/**
+ * What the record beside `file` says of it; null when the folder has none, or one that does not list it (a file of the
+ * user's). A record that is damaged is an error naming it: the files it vouches for cannot be checked.
+ */
+export function writtenEntry(file: string): WrittenFile | null {
+  const dir = path.resolve(path.dirname(file));
+  const rec = path.join(dir, WRITTEN_RECORD);
+  let st: fs.BigIntStats | undefined;
+  try {
+    st = fs.statSync(rec, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    st = undefined; // a folder that cannot be searched: its files cannot be read either, and say so
+  }
+  if (!st?.isFile()) {
+    cache.delete(dir);
+    return null;
+  }
+  const stamp = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  let hit = cache.get(dir);
+  if (hit?.stamp !== stamp) {
+    hit = { stamp, files: parseRecord(rec, st.size) };
+    cache.set(dir, hit);
+  }
+  if (hit.files instanceof UserError) throw hit.files;
+  return hit.files.get(path.basename(file)) ?? null;
+}
+
+function parseRecord(rec: string, size: bigint): ReadonlyMap<string, WrittenFile> | UserError {
+  const damaged = (why: string): UserError => new UserError(`the record of the files mistral-tune wrote in this folder is damaged (${why}), so they cannot ` +
+    `be checked against it: the folder's files are not to be trusted as they are; write them again, or delete ${WRITTEN_RECORD} to use them unchecked`, rec);
+  if (size > BigInt(MAX_RECORD_BYTES)) return damaged(`${size} bytes`);
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(rec, 'utf8'));
+  } catch (e) {
+    return damaged((e as NodeJS.ErrnoException).code ?? 'not valid JSON');
+  }
+  const r = value as { version?: unknown; sha256?: unknown; files?: unknown } | null;
+  if (typeof r !== 'object' || r === null || r.version !== 1 || typeof r.files !== 'object' || r.files === null || Array.isArray(r.files)) return damaged('not {version: 1, files}');
+  if (r.sha256 !== sha256Hex(Buffer.from(JSON.stringify(r.files), 'utf8'))) return damaged('its entries do not match their SHA-256');
+  const files = new Map<string, WrittenFile>();
+  for (const [name, f] of Object.entries(r.files as Record<string, unknown>)) {
+    const e = f as WrittenFile | null;
+    if (typeof e !== 'object' || e === null || !Number.isSafeInteger(e.bytes) || typeof e.sha256 !== 'string') return damaged(`the entry of ${name} is not {bytes, sha256}`);
+    files.set(name, e);
+  }
+  return files;
+}
+
+/** The error of a recorded file that is not what was written: `what` says how it differs. */
+export function changedError(file: string, what: string): UserError {
+  return new UserError(`changed since mistral-tune wrote it (${what}): it is damaged (a disk or copy error) or was edited, and is not used as it is; ` +
+    `write it again or copy it again from where it came from (or delete ${WRITTEN_RECORD} beside it to use the folder unchecked)`, file);
+}
+
+/** Throws when `file` is recorded with another size than `size` (cut short, or written over). */
+export function checkWrittenSize(file: string, entry: WrittenFile, size: number): void {
+  if (size !== entry.bytes) throw changedError(file, `it is ${size.toLocaleString('en-US')} bytes, written as ${entry.bytes.toLocaleString('en-US')}`);
+}
+
+/** Throws when `bytes`, the whole content read of `file`, are not what its record says was written there. */
+export function checkWrittenBytes(file: string, bytes: Uint8Array): void {
+  const entry = writtenEntry(file);
+  if (entry === null) return;
+  checkWrittenSize(file, entry, bytes.byteLength);
+  if (sha256Hex(bytes) !== entry.sha256) throw changedError(file, 'its SHA-256 is not the one recorded');
+}
+
+/** Bytes read at a time by checkWrittenFile. */
+const CHUNK = 8 << 20;
+
+/** Throws when the file open at `fd` is not what the record's `entry` of `file` says (its whole SHA-256, read through). */
+export function checkWrittenFile(file: string, fd: number, entry: WrittenFile): void {
+  const hash = createHash('sha256'), buf = Buffer.allocUnsafe(CHUNK);
+  let pos = 0;
+  for (let got; (got = fs.readSync(fd, buf, 0, CHUNK, pos)) > 0; pos += got) hash.update(buf.subarray(0, got));
+  checkWrittenSize(file, entry, pos);
+  if (hash.digest('hex') !== entry.sha256) throw changedError(file, 'its SHA-256 is not the one recorded');
+}

@@ -1,0 +1,109 @@
+// What train writes in a folder of weights (a checkpoint, adapter/, best/) is recorded there (.mistral-tune-written.json:
+// each file's size and SHA-256, a safetensors file's header and tensors each with theirs) and checked as it is read: a
+// flipped byte in a weight, a cut-short file or an edited adapter_config.json is refused naming the file, where
+// eval, generate, export and --resume used it as it was; --resume skips such a checkpoint for the one before it and
+// writes a damaged best/ again. A folder without a record (an adapter from elsewhere) loads as before.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createBackend } from '../../src/backend/select.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { loadAdapter } from '../../src/model/peft.ts';
+import { validate, type TrainConfig } from '../../src/train/config.ts';
+import { train } from '../../src/train/trainer.ts';
+import { isUserError } from '../../src/util/errors.ts';
+import { readRegularFile } from '../../src/util/regular-file.ts';
+import { WRITTEN_RECORD } from '../../src/util/written-record.ts';
+import { Rng } from '../../src/util/rng.ts';
+import { randomIdRows, TINY_BASE } from '../helpers.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+function lora(max = 2): { cfg: TrainConfig; run: string } {
+  const dir = tempDir('mt-written-');
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), randomIdRows(new Rng(3), 4, 10).join('\n') + '\n');
+  const cfg = validate({
+    model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl'), val: path.join(dir, 'train.jsonl') }, lora: { r: 2 }, batch_size: 2, max_steps: max,
+    shuffle: false, optimizer: { lr: 1e-2 }, eval: { samples: 0, every_steps: 1 }, checkpoint: { every_steps: 1, keep: 3 }, output_dir: path.join(dir, 'run'),
+  }, 'test');
+  captureStderr(() => train(cfg));
+  return { cfg, run: cfg.output_dir };
+}
+
+/** Flips one bit of `file` at `at` bytes from its end (inside the last tensor's data for a safetensors file). */
+function flip(file: string, at = 3): void {
+  const b = fs.readFileSync(file);
+  b[b.length - at]! ^= 0x10;
+  fs.writeFileSync(file, b);
+}
+
+function refusal(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    assert.ok(isUserError(e), `a UserError, not ${String(e)}`);
+    return e.message;
+  }
+  assert.fail('not refused');
+}
+
+const load = (dir: string): unknown => loadAdapter(loadModel(TINY_BASE, { backend: createBackend('cpu') }), dir, { trainable: false });
+
+test('a flipped byte in an adapter train wrote (adapter/, best/, a checkpoint\'s) is refused naming the file; one without a record loads', () => {
+  const { run } = lora();
+  const best = path.join(run, 'best'), ckpt = path.join(run, 'checkpoints', 'step-0000001');
+  for (const d of ['adapter', 'best', 'checkpoints/step-0000001', 'checkpoints/step-0000002']) assert.ok(fs.existsSync(path.join(run, d, WRITTEN_RECORD)), d);
+  load(best);
+  // a copy without the record (an adapter brought from elsewhere) is read unchecked, as before
+  const bare = path.join(path.dirname(run), 'bare');
+  fs.mkdirSync(bare);
+  for (const f of ['adapter_config.json', 'adapter_model.safetensors']) fs.copyFileSync(path.join(best, f), path.join(bare, f));
+  flip(path.join(bare, 'adapter_model.safetensors'));
+  load(bare);
+  flip(path.join(best, 'adapter_model.safetensors'));
+  assert.match(refusal(() => load(best)), /adapter_model\.safetensors: changed since mistral-tune wrote it \(tensor ".*" is not the one recorded\)/);
+  // cut short: its size, before its header is judged
+  const weights = path.join(ckpt, 'adapter_model.safetensors');
+  fs.truncateSync(weights, fs.statSync(weights).size - 4);
+  assert.match(refusal(() => load(ckpt)), /changed since mistral-tune wrote it \(it is [\d,]+ bytes, written as [\d,]+\)/);
+  // adapter_config.json edited so that it still parses (lora_alpha 16 → 17): another scaling, read as it was
+  const adapter = path.join(run, 'adapter'), config = path.join(adapter, 'adapter_config.json');
+  fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('"lora_alpha": 16', '"lora_alpha": 17'));
+  assert.match(refusal(() => load(adapter)), /adapter_config\.json: changed since mistral-tune wrote it \(its SHA-256/);
+  // a damaged record is said to be one
+  const record = path.join(run, 'checkpoints', 'step-0000002', WRITTEN_RECORD);
+  fs.writeFileSync(record, fs.readFileSync(record, 'utf8').replace(/"bytes": (\d)/, '"bytes": 9$1'));
+  assert.match(refusal(() => readRegularFile(path.join(path.dirname(record), 'trainer_state.json'))), /written\.json: the record of the files mistral-tune wrote in this folder is damaged/);
+});
+
+test('--resume skips a checkpoint whose trainer_state.json was changed (still valid JSON) and writes a damaged best/ again', () => {
+  const { cfg, run } = lora(3);
+  const last = path.join(run, 'checkpoints', 'step-0000003');
+  const stateFile = path.join(last, 'trainer_state.json');
+  // the loader's place moved by one: resumed from it, the run would train on other rows than an uninterrupted one
+  fs.writeFileSync(stateFile, fs.readFileSync(stateFile, 'utf8').replace(/"index": (\d+)/, (_, n: string) => `"index": ${Number(n) + 1}`));
+  const bestWeights = path.join(run, 'best', 'adapter_model.safetensors');
+  const before = fs.readFileSync(bestWeights);
+  flip(bestWeights);
+  fs.rmSync(path.join(run, 'report.json')); // unfinished, so that --resume goes on
+  const err = captureStderr(() => train(cfg, { resume: true })).stderr;
+  assert.match(err, /checkpoint .*step-0000003 is incomplete or corrupt \(.*trainer_state\.json: changed since mistral-tune wrote it/);
+  assert.match(err, /resume: .*best: .*adapter_model\.safetensors: changed since mistral-tune wrote it .*written again from the checkpoint of step 2/);
+  assert.match(err, /resume: from the checkpoint of step 2/);
+  // step 3 trained again from step 2's checkpoint: best/ is what the uninterrupted run wrote, byte for byte
+  assert.ok(fs.readFileSync(bestWeights).equals(before), 'best/ as the run wrote it');
+  load(path.join(run, 'best'));
+});
+
+test('a full fine-tuning run\'s model/ is checked tensor by tensor as a model load reads it: a flipped byte is refused naming the file', () => {
+  const dir = tempDir('mt-written-full-');
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), randomIdRows(new Rng(4), 2, 10).join('\n') + '\n');
+  const cfg = validate({ model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, method: 'full', batch_size: 2, max_steps: 1, optimizer: { lr: 1e-5 },
+    eval: { samples: 0 }, output_dir: path.join(dir, 'run') }, 'test');
+  captureStderr(() => train(cfg));
+  const model = path.join(cfg.output_dir, 'model');
+  loadModel(model, { backend: createBackend('cpu') });
+  flip(path.join(model, 'model.safetensors'));
+  assert.match(refusal(() => loadModel(model, { backend: createBackend('cpu') })), /model\.safetensors: changed since mistral-tune wrote it \(tensor ".*" is not the one recorded\)/);
+});
