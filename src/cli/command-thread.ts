@@ -11,7 +11,6 @@
 // while the process's environment is as it was (a thread's process.env is a copy); each command's once-only notes are
 // said again (log.ts beginCommand).
 import { Worker } from 'node:worker_threads';
-import { stopOwnWrites } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { claimForStop } from '../util/native-section.ts';
@@ -232,7 +231,6 @@ function stop(signal: StopSignal, hooks: ThreadHooks): void {
 /** Removes what the work's thread, stopped midway by `signal` (null: by a full heap), was writing. */
 function cleanUp(hooks: ThreadHooks, signal: StopSignal | null): void {
   const how = signal === null ? 'stopped by a full JavaScript heap' : `stopped by ${signal}`;
-  stopOwnWrites(); // what this process was writing is a stopped writer's now (atomic.ts): its temporaries are removed as a killed one's
   try {
     hooks.onStop(signal);
   } catch (e) {

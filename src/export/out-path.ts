@@ -1,11 +1,11 @@
 // Where an export is written, and what one that did not finish leaves there: the folders above --out made for it
 // (removed again when it fails), the partial folder inside an empty --out that the export's files move up from (never
 // over a file, each file's identity listed first; the named chat templates' folder made anew and its files moved in), and the removal of what an export killed (its process gone) or
-// stopped (Ctrl-C: its thread stopped, stopOwnWrites) was writing: only files it can prove it made, as it made them.
+// stopped (Ctrl-C: its thread stopped, removeStoppedExport) was writing: only files it can prove it made, as it made them.
 // Small on purpose: the CLI's main thread, which only waits for the export's thread, reads it alone.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { publishNew, removeDeadTemps, stopOwnWrites, withIo, writeFileAtomic, writerGone } from '../util/atomic.ts';
+import { publishNew, removeDeadTemps, withIo, writeFileAtomic, writerGone } from '../util/atomic.ts';
 import { danglingLinkTarget } from '../util/dangling-link.ts';
 import { UserError } from '../util/errors.ts';
 import { recoverFolderSwaps } from '../util/folder-swap.ts';
@@ -65,10 +65,9 @@ export function removeMadeFolders(out: string, first: string | undefined): void 
  * folder given, a new folder's temporary — and the folders above `out` it made (from `first`, missingOutputParent).
  */
 export function removeStoppedExport(out: string, first: string | undefined): void {
-  stopOwnWrites();
   const target = path.resolve(out);
-  removeDeadTemps(target);
-  if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) removeDeadPartials(target);
+  removeDeadTemps(target, true);
+  if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) removeDeadPartials(target, true);
   recoverFolderSwaps(path.dirname(target), (name) => (name === path.basename(target) ? EXPORT_SPEC : null));
   removeMadeFolders(out, first);
 }
@@ -174,14 +173,15 @@ function movedFiles(partial: string): MovedFile[] {
  * Removes what an export killed while writing into `dir` left there (its partial folder, its writer gone): the files
  * an export writes, and those it had already moved up into `dir` (named in its MOVING list) that are still the very
  * files it moved, unchanged, so the retry finds the folder as it was; a file edited or replaced since, or a folder of
- * the user's put inside it, is kept, and so the output is then refused as not empty.
+ * the user's put inside it, is kept, and so the output is then refused as not empty. `stopped`: this process's own
+ * partial folder is a stopped export's (atomic.ts writerGone).
  */
-export function removeDeadPartials(dir: string): void {
+export function removeDeadPartials(dir: string, stopped = false): void {
   // an --out that cannot be read (EACCES) is said in one line, not thrown with a stack
   for (const e of withIo(dir, 'read the output folder', () => fs.readdirSync(dir))) {
     const pid = e.startsWith(PARTIAL) ? Number(e.slice(PARTIAL.length)) : NaN;
     const partial = path.join(dir, e);
-    if (!Number.isInteger(pid) || !writerGone(pid, partial)) continue;
+    if (!Number.isInteger(pid) || !writerGone(pid, partial, stopped)) continue;
     withIo(partial, 'remove the partial export', () => {
       for (const m of movedFiles(partial).reverse()) removeIfMoved(dir, m); // a folder's files before it
       removeOwned(partial, EXPORT_SPEC);

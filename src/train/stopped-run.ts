@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RUN_LAYOUT } from '../run/layout.ts';
-import { removeOwnTemps, stopOwnWrites } from '../util/atomic.ts';
+import { removeOwnTemps } from '../util/atomic.ts';
 import { recoverFolderSwaps } from '../util/folder-swap.ts';
 import { shellWord } from '../util/shell-quote.ts';
 import type { StopSignal } from '../util/stop-signals.ts';
@@ -19,7 +19,6 @@ import { releaseOwnLock } from './run-lock.ts';
  * True when it held the folder's lock (the run had started there).
  */
 export function removeStoppedRun(dir: string): boolean {
-  stopOwnWrites();
   // only this process's: a dead one's are the next train's to repair, under the lock
   const method = recordedMethod(dir);
   recoverFolderSwaps(dir, runSpec(method), process.pid);

@@ -10,6 +10,12 @@ import { parseLeftover, tempFileName } from './leftover-names.ts';
 
 let counter = 0;
 
+/**
+ * The temporary files this thread is writing (writeStreamAtomic's, from their creation to their end), by absolute path:
+ * never judged left over (writerGone), whatever their age says.
+ */
+const writing = new Set<string>();
+
 function tempPathFor(target: string): string {
   counter++;
   return path.join(path.dirname(target), tempFileName(path.basename(target), process.pid, counter));
@@ -28,7 +34,9 @@ function newTempFor(target: string): { tmp: string; fd: number } {
   for (let tries = 1; ; tries++) {
     const tmp = tempPathFor(target);
     try {
-      return { tmp, fd: fs.openSync(tmp, 'wx') };
+      const fd = fs.openSync(tmp, 'wx');
+      writing.add(path.resolve(tmp));
+      return { tmp, fd };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, target, 'write');
       if (tries >= TEMP_TRIES) {
@@ -128,6 +136,8 @@ export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Arr
     removeLeftover(tmp);
     if (publishing && !replace && (e as NodeJS.ErrnoException).code === 'EEXIST') throw new UserError(APPEARED, target);
     throw ioError(e, target, 'write');
+  } finally {
+    writing.delete(path.resolve(tmp));
   }
   fsyncDir(path.dirname(target));
   return size;
@@ -161,27 +171,22 @@ export function pidRunning(pid: number): boolean {
   }
 }
 
-let ownWritesStopped = false;
-
-/**
- * Says that the writes of this process are over without having ended: the thread writing them was stopped (an
- * export on Ctrl-C), so what they left is removed as a killed process's is (writerGone), before the process ends.
- */
-export function stopOwnWrites(): void {
-  ownWritesStopped = true;
-}
-
 /** When this process started (ms since the epoch). */
 const STARTED_MS = Date.now() - process.uptime() * 1000;
 
 /**
- * Whether the leftover `entry` that process `pid` was writing is left over: that process is gone, or it is this one and
- * stopOwnWrites was called — or `entry` was last changed before this process started, by an earlier process with this
- * pid (a container's command is pid 1 again when the container restarts after a kill).
+ * Whether the leftover `entry` that process `pid` was writing is left over: that process is gone; or it is this one,
+ * and `stopped` says that the thread writing it was stopped (Ctrl-C: the caller removes what it left, before the process
+ * ends), or `entry` was last changed before this process started, by an earlier process with this pid (a container's
+ * command is pid 1 again when the container restarts after a kill). A temporary this thread is writing is never left
+ * over, whatever its age: a clock stepped back, or a network file system's server clock behind this machine's, gives a
+ * file just written a time before this process started. `stopped` is said by each call of a clean-up, not kept: what
+ * this process writes after one is judged as any write's.
  */
-export function writerGone(pid: number, entry: string): boolean {
+export function writerGone(pid: number, entry: string, stopped = false): boolean {
   if (pid !== process.pid) return !pidRunning(pid);
-  if (ownWritesStopped) return true;
+  if (writing.has(path.resolve(entry))) return false;
+  if (stopped) return true;
   const changed = fs.lstatSync(entry, { throwIfNoEntry: false })?.mtimeMs;
   return changed !== undefined && changed < STARTED_MS;
 }
@@ -202,11 +207,11 @@ function removeLeftover(tmp: string): void {
  * Removes the temporary files of `target` that writes killed midway left beside it (writerGone): the
  * retry of a killed GGUF export of a 7B model left its gigabytes behind, hidden, for good. A write that does not
  * replace calls it before refusing an existing target too: killed between the hard link and the temporary's
- * removal, the write left its output under both names.
+ * removal, the write left its output under both names. `stopped`: this process's own are a stopped write's (writerGone).
  */
-export function removeDeadTemps(target: string): void {
+export function removeDeadTemps(target: string, stopped = false): void {
   const name = path.basename(target);
-  removeTempFiles(path.dirname(target), (l, entry) => l.name === name && writerGone(l.pid, entry));
+  removeTempFiles(path.dirname(target), (l, entry) => l.name === name && writerGone(l.pid, entry, stopped));
 }
 
 /**
@@ -232,11 +237,11 @@ export function deadTempsBeside(target: string): Array<{ file: string; bytes: nu
 }
 
 /**
- * Removes the temporary files that this process's stopped writes (stopOwnWrites: Ctrl-C) left in `dir`, whatever their
- * targets: named with this process's id, no other process made them.
+ * Removes the temporary files that this process's stopped writes (Ctrl-C: the thread writing them stopped) left in
+ * `dir`, whatever their targets: named with this process's id, no other process made them.
  */
 export function removeOwnTemps(dir: string): void {
-  removeTempFiles(dir, (l, entry) => l.pid === process.pid && writerGone(l.pid, entry));
+  removeTempFiles(dir, (l, entry) => l.pid === process.pid && writerGone(l.pid, entry, true));
 }
 
 /** Removes the temporary files (leftover-names.ts) in `dir` that `which` picks; nothing when `dir` cannot be read. */

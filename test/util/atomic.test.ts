@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { withIo, writeStreamAtomic } from '../../src/util/atomic.ts';
+import { deadTempsBeside, removeDeadTemps, withIo, writeStreamAtomic, writerGone } from '../../src/util/atomic.ts';
+import { removeStoppedRun } from '../../src/train/stopped-run.ts';
 import { danglingLinkTarget } from '../../src/util/dangling-link.ts';
 import { openRegularFile } from '../../src/util/regular-file.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -29,6 +30,29 @@ test('temporary files under this process\'s own pid that predate it are an earli
   fs.utimesSync(path.join(dir, earlier), before, before);
   writeStreamAtomic(path.join(dir, 'model.gguf'), (write) => write(Buffer.from('GGUF')), false);
   assert.deepEqual(fs.readdirSync(dir).sort(), [mine, 'model.gguf'].sort());
+});
+
+test('a temporary this thread is writing is never taken for a leftover: not after a stopped run was cleaned up in this process, nor when its time is before the process started', () => {
+  const dir = tempDir('mt-atomic-live-');
+  // the clean-up of a train stopped by Ctrl-C (the CLI's main thread; in process, the tests', or a host running commands):
+  // before, it set a flag of the whole process for good, after which every temporary of this process was a stopped write's
+  removeStoppedRun(tempDir('mt-atomic-stopped-'));
+  const target = path.join(dir, 'model.gguf');
+  writeStreamAtomic(target, (write) => {
+    write(Buffer.from('GG'));
+    const tmp = path.join(dir, fs.readdirSync(dir).find((e) => e.endsWith('.tmp'))!);
+    assert.equal(writerGone(process.pid, tmp), false, 'after a stopped run\'s clean-up');
+    // a clock stepped back, or a network file system whose server's clock is behind: the file's time predates the process
+    const before = new Date(Date.now() - process.uptime() * 1000 - 60_000);
+    fs.utimesSync(tmp, before, before);
+    assert.equal(writerGone(process.pid, tmp), false, 'with a time before the process started');
+    assert.deepEqual(deadTempsBeside(path.join(dir, 'other.gguf')), [], 'not said to be a killed write\'s');
+    removeDeadTemps(target);
+    assert.ok(fs.existsSync(tmp), 'not removed while it is written');
+    write(Buffer.from('UF'));
+  }, false);
+  assert.equal(fs.readFileSync(target, 'utf8'), 'GGUF');
+  assert.deepEqual(fs.readdirSync(dir), ['model.gguf']);
 });
 
 test('an I/O error at a symbolic link to nothing names the link and its target, not only ENOENT or ENOTDIR', () => {
