@@ -4,12 +4,14 @@
 // recorded file checks what it reads against it: readRegularFile a whole file, SafetensorsFile the size and header on
 // open and each tensor as it is read, so a 7B model's load hashes only what it reads anyway. A flipped byte or a file
 // cut short or replaced since is refused naming the file; before, resume, eval, generate and export used it as it was.
+// A settings file (a .json other than trainer_state.json) that was edited is read as it is, with a warning naming it.
 // A folder without a record (an adapter from elsewhere, a run of an older version), or a file it does not list (one of
 // the user's put beside the weights), reads as before.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from './errors.ts';
+import { warnOnce } from './log.ts';
 
 /** The record's name, in the folder whose files it lists. */
 export const WRITTEN_RECORD = '.mistral-tune-written.json';
@@ -100,12 +102,27 @@ export function checkWrittenSize(file: string, entry: WrittenFile, size: number)
   if (size !== entry.bytes) throw changedError(file, `it is ${size.toLocaleString('en-US')} bytes, written as ${entry.bytes.toLocaleString('en-US')}`);
 }
 
-/** Throws when `bytes`, the whole content read of `file`, are not what its record says was written there. */
+/**
+ * A settings file a user may mean to edit (adapter_config.json's base_model_name_or_path, a config.json, a tokenizer's
+ * files): one that differs from what train wrote is read as it is now, with a warning, not refused. trainer_state.json,
+ * the loop's own state (a resume from an edited one trains on other rows), and every weight are refused.
+ */
+function editable(file: string): boolean {
+  return file.endsWith('.json') && path.basename(file) !== 'trainer_state.json';
+}
+
+/**
+ * Throws when `bytes`, the whole content read of `file`, are not what its record says was written there; an edited
+ * settings file (editable) is said in a warning instead, once, and read as it is.
+ */
 export function checkWrittenBytes(file: string, bytes: Uint8Array): void {
   const entry = writtenEntry(file);
   if (entry === null) return;
-  checkWrittenSize(file, entry, bytes.byteLength);
-  if (sha256Hex(bytes) !== entry.sha256) throw changedError(file, 'its SHA-256 is not the one recorded');
+  const what = bytes.byteLength !== entry.bytes ? `it is ${bytes.byteLength.toLocaleString('en-US')} bytes, written as ${entry.bytes.toLocaleString('en-US')}`
+    : sha256Hex(bytes) !== entry.sha256 ? 'its SHA-256 is not the one recorded' : null;
+  if (what === null) return;
+  if (!editable(file)) throw changedError(file, what);
+  warnOnce(`written-record-edited:${path.resolve(file)}`, `${file}: edited since mistral-tune wrote it (${what}): read as it is now`);
 }
 
 /** Bytes read at a time by checkWrittenFile. */
