@@ -123,6 +123,25 @@ test('CSV: header columns with no name (pandas\' index column, trailing commas) 
   assert.deepEqual(summary([...readCsv(f['trailing.csv']!, ',')]), [{ line: 2, value: { text: 'hello', label: 'pos', 'Unnamed: 2': '', 'Unnamed: 3': '' }, reason: undefined }]);
 });
 
+test('CSV: an empty header cell beside a column named "Unnamed: N" (a file pandas wrote twice) keeps both columns apart, the empty one "Unnamed: N.1", with a note', () => {
+  // before: the header was refused, 'header column "Unnamed: 1" appears twice', which it does not hold
+  const f = writeFiles(dir, { 'twice.csv': 'text,,Unnamed: 1\nhello,x,y\n', 'index.csv': ',Unnamed: 0,Unnamed: 0.1,text\n0,7,8,hi\n' });
+  const notes: string[] = [];
+  assert.deepEqual(summary([...readCsv(f['twice.csv']!, ',', { onNote: (n) => notes.push(n) })]), [
+    { line: 2, value: { text: 'hello', 'Unnamed: 1.1': 'x', 'Unnamed: 1': 'y' }, reason: undefined },
+  ]);
+  assert.deepEqual(summary([...readCsv(f['index.csv']!, ',', { onNote: (n) => notes.push(n) })]), [
+    { line: 2, value: { 'Unnamed: 0.2': '0', 'Unnamed: 0': '7', 'Unnamed: 0.1': '8', text: 'hi' }, reason: undefined },
+  ]);
+  assert.deepEqual(notes, [
+    'header column 2 has no name, and another column is named "Unnamed: 1", pandas\' name for it: named "Unnamed: 1.1"',
+    'header column 1 has no name, and another column is named "Unnamed: 0", pandas\' name for it: named "Unnamed: 0.2"',
+  ]);
+  // a name written twice is still refused
+  const dup = writeFiles(dir, { 'dup2.csv': ',Unnamed: 0,Unnamed: 0\n1,2,3\n' })['dup2.csv']!;
+  assert.throws(() => [...readCsv(dup, ',')], /header column "Unnamed: 0" appears twice/);
+});
+
 test('CSV: a row short of only the header\'s unnamed columns (a header with trailing commas its rows lack) has them empty, as pandas pads them; one short of a named column is still bad_columns', () => {
   // every row of such a file was bad_columns: "2 fields where the header has 4"
   const f = writeFiles(dir, { 'trail.csv': 'text,label,,\nhello,pos\nbye,neg,,\nalone\n' })['trail.csv']!;

@@ -15,7 +15,8 @@
 // whose field count differs from the header's, or that repeats the header (two files joined), is `bad_columns`; a
 // malformed row (text after a closing quote, an unclosed quote) is `invalid_csv`; a row any of whose lines is not
 // UTF-8 text is `invalid_utf8` or `binary`, whatever else is wrong with it. A header cell with no name is named
-// `Unnamed: N` (N the 0-based column, pandas' name for the index column its to_csv writes); a row short of only
+// `Unnamed: N` (N the 0-based column, pandas' name for the index column its to_csv writes; `Unnamed: N.1` where another
+// column is named `Unnamed: N`: unnamedColumns); a row short of only
 // such columns at the header's end (a header with trailing commas its rows lack) has them empty, as pandas pads them. A .csv file whose header
 // line has no comma outside quotes but a `;` (European Excel) or a tab is read with that delimiter, which `onNote` is told.
 // A first line `sep=X` (Excel's delimiter line, one character) is no row: the file is read with X as the
@@ -63,13 +64,13 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
       }
       headerCells = row.fields.map((h) => h.trim());
       asData.header(headerCells, row.line, row.raw);
-      // pandas' to_csv writes its index column with no name: named as pandas reads it back
-      header = headerCells.map((h, i) => (h === '' ? `Unnamed: ${i}` : h));
       const seen = new Set<string>();
-      for (const h of header) {
+      for (const h of headerCells) {
+        if (h === '') continue;
         if (seen.has(h)) throw new UserError(`header column "${h}" appears twice`, `${file}:${row.line}`);
         seen.add(h);
       }
+      header = unnamedColumns(headerCells, seen, (note) => opts.onNote?.(note));
       if (sniffedAs !== delimiter) {
         opts.onNote?.(`read with ${delimiterName(sniffedAs)} as the delimiter (` + (byRows
           ? `its header line has a comma too, but ${delimiterName(sniffedAs)} splits it and the rows after it into the same number of fields more often than the comma does)`
@@ -111,6 +112,27 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
   if (asWritten.cells > 0) opts.onNote?.(asWrittenNote(asWritten.cells, asWritten.line));
   if (joined.rows > 0) opts.onNote?.(joinedRowsNote(joined.rows, joined.line, joined.lines));
   asData.tell(opts.onNote);
+}
+
+/**
+ * The header's names, each empty cell named as pandas names it, `Unnamed: N` (N its 0-based column: pandas' to_csv writes
+ * its index column with no name). Where the header also names a column so itself (a file pandas wrote twice: `,Unnamed:
+ * 0,text`), the written name stays that column's and the empty cell takes pandas' suffix for a repeated name, `Unnamed:
+ * 0.1` (the next one free), which `onNote` is told: named alike, one column's cells silently took the other's place, or
+ * the header was refused as naming "Unnamed: 0" twice, which it does not.
+ */
+function unnamedColumns(cells: readonly string[], named: Set<string>, onNote: (note: string) => void): string[] {
+  return cells.map((h, i) => {
+    if (h !== '') return h;
+    let name = `Unnamed: ${i}`;
+    if (named.has(name)) {
+      const taken = name;
+      for (let k = 1; named.has(name); k++) name = `${taken}.${k}`;
+      onNote(`header column ${i + 1} has no name, and another column is named ${JSON.stringify(taken)}, pandas' name for it: named ${JSON.stringify(name)}`);
+    }
+    named.add(name);
+    return name;
+  });
 }
 
 /** 'object' or 'array' when `raw` (a row's text) is a JSON object or array, else null. */
