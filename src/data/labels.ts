@@ -78,7 +78,11 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
     // stored as int64) gives 1, the class a user means by it.
     if (Number.isNaN(raw)) return { label: null, why: `label NaN is what an export writes for a missing value, not a class` };
     if (!Number.isSafeInteger(raw)) {
-      return { error: `label ${spelling() ?? raw} is not ${Number.isInteger(raw) ? 'an integer a class index can be (too large)' : 'a whole number'}: a label is an integer, a string, or true/false` };
+      const spelled = spelling();
+      // 1e400 parses to Infinity, which is no whole number either: said as past a double's range, not as a fraction
+      const what = !Number.isFinite(raw) ? `a class index (${spelled === undefined ? 'an infinite float' : `past a double's range, it reads as ${raw}`})`
+        : Number.isInteger(raw) ? 'an integer a class index can be (too large)' : 'a whole number';
+      return { error: `label ${spelled ?? raw} is not ${what}: a label is an integer, a string, or true/false` };
     }
     return raw === NO_LABEL && classes.minusOne === 'no label' ? MINUS_ONE : { label: raw };
   }

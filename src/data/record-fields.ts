@@ -42,9 +42,13 @@ export function textValue(key: string, x: unknown, holder?: object, at: string |
   return text;
 }
 
-/** Whether `x` is text as textValue reads it: a string, or a number or boolean (read as its JSON text). */
+/**
+ * Whether `x` is text as textValue reads it: a string, or a number or boolean (read as its JSON text). A number past a
+ * double's range (1e400, Infinity: Python's json.dumps of an infinite float) is one too, read as the file spells it, as
+ * any other number is (it was "is a number, not a string", which 1e30 beside it was not).
+ */
 export function isTextValue(x: unknown): x is string | number | boolean {
-  return typeof x === 'string' || (typeof x === 'number' && Number.isFinite(x)) || typeof x === 'boolean';
+  return typeof x === 'string' || (typeof x === 'number' && !Number.isNaN(x)) || typeof x === 'boolean';
 }
 
 /**

@@ -91,6 +91,28 @@ test('a number in a text field of a Python literal or of JSON with NaN is its to
   assert.deepEqual(parseJsonText("{'text': 1.0, 'n': [2.50, 1e5]}").value, { text: 1, n: [2.5, 100000] }, 'the values are the numbers, as before');
 });
 
+test('a number past a double\'s range in a text field (1e400, a 400-digit integer, Infinity) is read as written, as any other number; as a label it is said to be one', () => {
+  // before: "\"completion\" is a number, not a string" (unknown_shape), though 1e30 beside it was read as "1e30"
+  const texts = (t: string) => {
+    const det = detectRecord(parseJsonText(t).value, 'generation');
+    return 'record' in det ? textFields(det.record).map((f) => f.text) : `${det.reason}: ${det.detail}`;
+  };
+  const big = `1${'0'.repeat(400)}`;
+  assert.deepEqual(texts('{"prompt": "p ", "completion": 1e400}'), ['p ', '1e400']);
+  assert.deepEqual(texts('{"prompt": "p ", "completion": -1E+999}'), ['p ', '-1E+999']);
+  assert.deepEqual(texts(`{"text": ${big}}`), [big], "Python's json reads it as this integer, exactly");
+  assert.deepEqual(texts('{"prompt": "p ", "completion": Infinity, "x": NaN}'), ['p ', 'Infinity'], "json.dumps' spelling, not the 1e999 read in its place");
+  assert.deepEqual(texts('{"prompt": "p ", "completion": -Infinity}'), ['p ', '-Infinity']);
+  assert.deepEqual(texts("{'prompt': 'p ', 'completion': inf, 'more': 1e400}"), ['p ', 'inf']);
+  assert.deepEqual(texts("{'text': -1e400}"), ['-1e400']);
+  const label = (t: string) => {
+    const det = detectRecord(parseJsonText(t).value, 'classification');
+    return 'record' in det ? 'kept' : `${det.reason}: ${det.detail}`;
+  };
+  assert.equal(label('{"text": "a", "label": 1e400}'), "unknown_label: label 1e400 is not a class index (past a double's range, it reads as Infinity): a label is an integer, a string, or true/false");
+  assert.equal(label('{"text": "a", "label": -Infinity}'), 'unknown_label: label -Infinity is not a class index (an infinite float): a label is an integer, a string, or true/false');
+});
+
 test('prepare reads a JSONL file of str(dict) lines, and notes how many', () => {
   const dir = tempDir('mt-pylit-');
   const files = writeFiles(dir, { 'rows.jsonl': [

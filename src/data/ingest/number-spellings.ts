@@ -18,10 +18,14 @@ const copiedFrom = new WeakMap<object, object>();
 /** The value detectRecord is reading: the one whose spellings numberSpelling notes when first asked. */
 let reading: object | null = null;
 
-/** `text` parsed as JSON.parse parses it (and throwing as it throws), its text kept for numberSpelling (readingRecord). */
-export function parseJsonKeepingText(text: string): unknown {
+/**
+ * `text` parsed as JSON.parse parses it (and throwing as it throws), its text kept for numberSpelling (readingRecord):
+ * `spelledIn`, where `text` is a rewriting of it that changes no number token (JSON with Python's NaN and Infinity,
+ * made JSON: python-json.ts), so that the spellings are the file's.
+ */
+export function parseJsonKeepingText(text: string, spelledIn = text): unknown {
   const value: unknown = JSON.parse(text);
-  if (typeof value === 'object' && value !== null) unnoted.set(value, text);
+  if (typeof value === 'object' && value !== null) unnoted.set(value, spelledIn);
   return value;
 }
 
@@ -72,10 +76,14 @@ export function keepNumberSpellings<T extends object>(from: object, copy: T): T 
   return copy;
 }
 
-/** Whether String() of the number `token` parses to is another text: a finite number only (1e999 is no text anyway). */
+/**
+ * Whether String() of the number `token` parses to is another text: also a number past a double's range (1e400 and a
+ * 400-digit integer parse to Infinity, whose String() is "Infinity"; Python's json reads the integer exactly, and a CSV
+ * cell keeps either as written) and Python's `inf`; not JSON-with-Python's `Infinity` (String() spells it so) nor the
+ * lone "-" that the scan takes for the start of a number in `-Infinity`.
+ */
 function respelled(token: string): boolean {
-  const n = Number(token);
-  return Number.isFinite(n) && String(n) !== token;
+  return (/\d/.test(token) || /^[-+]?inf$/.test(token)) && String(Number(token)) !== token;
 }
 
 const QUOTE = 0x22, BACKSLASH = 0x5c, MINUS = 0x2d;

@@ -32,7 +32,7 @@ export function parseJsonText(text: string): { value: unknown; reading: JsonRead
     const rewritten = text.includes('NaN') || text.includes('Infinity') ? withoutPythonFloats(text) : null;
     if (rewritten !== null) {
       try {
-        const v = parseJsonKeepingText(rewritten);
+        const v = parseJsonKeepingText(rewritten, text); // the spellings are the file's: Infinity, not the 1e999 put in its place
         return withDuplicate({ value: v, reading: 'python-floats' }, duplicateKeyDetail(rewritten, v));
       } catch {
         // not JSON with Python's floats either
