@@ -15,14 +15,21 @@ test('a trailing comma in a record and a comment line are named as such', () => 
   assert.equal(detail('{"messages": [{"role": "user", "content": "q"},]}'), 'a comma before "]" at character 47 (a trailing comma): JSON allows none; remove it');
   assert.equal(detail('// exported 2024-01-01'), 'a comment line: JSON Lines holds no comments (every line that is not blank is a record); remove it');
   assert.match(detail('# header')!, /^a comment line/);
-  // a comma inside a string is text, and other errors keep JSON.parse's words
-  assert.match(detail('{"text": "a, }" "b"}')!, /^Expected ',' or '}' after property value/);
+  // a comma inside a string is text, and other errors keep JSON.parse's words, but for Python's syntax (below)
+  assert.match(detail('{"text": "a, }" "b"}')!, /^two strings side by side at character 17 with no comma between them/);
+  assert.match(detail('{"text": "a, }" 3}')!, /^Expected ',' or '}' after property value/);
   assert.equal(parseJsonItem('{"text": "x, ]"}', 1).error, undefined);
+});
+
+test('Python\'s syntax in a JSON record is named as such: 1_000 and strings side by side (V8 said "Expected \',\' or \'}\' after property value")', () => {
+  assert.equal(detail('{"text": "q", "n": 1_000}'), 'a "_" between digits at character 21 (Python\'s digit separator, 1_000): JSON numbers have none; remove it');
+  assert.equal(detail('{"text": "a" "b"}'), 'two strings side by side at character 14 with no comma between them: JSON does not join them as Python joins "a" "b"; make them one string, or put the comma in');
+  assert.match(detail('["a",\n "b"\n "c"]')!, /^two strings side by side at line 3 column 2 /);
 });
 
 test('a trailing comma is named only when it is the first error, and a comment line before one is a comment', () => {
   // before: "a comma before "]"", though the missing comma at character 14 comes first
-  assert.match(detail('{"text": "x" "y": [1, ]}')!, /^Expected ',' or '}' after property value in JSON at position 13/);
+  assert.match(detail('{"text": "x" "y": [1, ]}')!, /^two strings side by side at character 14 with no comma between them/);
   // before: a trailing comma
   assert.match(detail('# see {"text": "a", }')!, /^a comment line/);
   assert.match(detail('{"a":1,,}')!, /in JSON at position 7/);
@@ -33,7 +40,7 @@ test('a trailing comma is named only when it is the first error, and a comment l
 test('a "#" line in a .json array is named as such, and errors past a record\'s first line as a line and column', () => {
   const f = writeFiles(tempDir(), {
     'hash.json': '[\n  # a hash comment\n  {"text": "a"},\n  {"text": "ok"}\n]\n',
-    'lines.json': '[\n  {"text": "a",\n   "b": [1,\n  ]},\n  {"text":\n "x" "y"},\n  {"text": "ok"}\n]\n',
+    'lines.json': '[\n  {"text": "a",\n   "b": [1,\n  ]},\n  {"text":\n "x" 3},\n  {"text": "ok"}\n]\n',
   });
   const rejected = (file: string) => [...readJson(file)].filter((i) => i.error).map((i) => [i.line, i.error!.detail]);
   // before: "a comment line: JSON Lines holds no comments", which a .json file is not
@@ -46,7 +53,7 @@ test('a "#" line in a .json array is named as such, and errors past a record\'s 
 });
 
 test('Node 21+\'s "(line L column C)" after V8\'s position is replaced with it, not left to name a second place', () => {
-  const t = '{"text":\n "x" "y"}';
+  const t = '{"text":\n "x" 3}';
   // V8 on Node >= 21 words it so; its line and column are of the record's text, not of the file
   const message = `Expected ',' or '}' after property value in JSON at position 14 (line 2 column 6)`;
   // before: "... at line 6 column 6 (line 2 column 6)"

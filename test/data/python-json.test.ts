@@ -18,7 +18,7 @@ test('parseJsonText: NaN, Infinity and -Infinity outside strings, as Python read
   assert.deepEqual(parseJsonText('{"t": "say \\"NaN\\" twice", "v": NaN}'), { value: { t: 'say "NaN" twice', v: null }, reading: 'python-floats' });
   assert.deepEqual(parseJsonText('{"t": "back\\\\", "v":NaN}'), { value: { t: 'back\\', v: null }, reading: 'python-floats' });
   // not Python's words: JSON.parse's own error, for the text as written
-  for (const bad of ['{"y": NaNa}', '{"y": xNaN}', '{"y": nanx}', '{"y": NaN', '{"t": "NaN"', "{'y': 1", "{'y' 1}"]) {
+  for (const bad of ['{"y": NaNa}', '{"y": xNaN}', '{"y": nanx}', '{"y": NaN', '{"t": "NaN"']) {
     let message = '';
     try {
       JSON.parse(bad);
@@ -27,6 +27,9 @@ test('parseJsonText: NaN, Infinity and -Infinity outside strings, as Python read
     }
     assert.throws(() => parseJsonText(bad), (e) => (e as Error).message === message, bad);
   }
+  // single quotes, which JSON stumbles on: where the Python reading stops
+  assert.throws(() => parseJsonText("{'y': 1"), /^SyntaxError: not JSON \(single quotes: a Python literal\?\), and read as one it stops at position 7 \(its end\)/);
+  assert.throws(() => parseJsonText("{'y' 1}"), /stops at position 5 \("1}"\)/);
 });
 
 test('prepare reads Python-written JSONL, JSON arrays and wrapped JSON with NaN: a NaN label is a missing label, each file noted', () => {
@@ -67,10 +70,35 @@ test('parseJsonText: a Python literal (str() of a dict) as ast.literal_eval read
   // a key "__proto__" is a field, as JSON.parse makes it
   assert.deepEqual(Object.keys(lit("{'__proto__': 'x'}").value as object), ['__proto__']);
   // not literals of JSON's kinds: JSON.parse's error, as before
-  for (const bad of ["{1: 'a'}", "{'a': b'bytes'}", "{'a': {1, 2}}", "{'a': 1j}", "{'a': 007}", "{'a': f(1)}", "{'a': 'x' 'y'}",
+  for (const bad of ["{1: 'a'}", "{'a': b'bytes'}", "{'a': {1, 2}}", "{'a': 1j}", "{'a': 007}", "{'a': f(1)}", "{'a': 'x' b'y'}", "{'a': 1_}", "{'a': 0_7}",
     "{'a': 'open}", "{'a': '\\N{BULLET}'}", "['x'] extra", "{'a': 'line\nbreak'}", `['a', ${'['.repeat(300)}${']'.repeat(300)}]`]) {
     assert.throws(() => parseJsonText(bad), SyntaxError, bad);
   }
+});
+
+test('parseJsonText: Python syntax ast.literal_eval reads (strings side by side, 1_000, 0x1F) is read so; where a literal stops, the error says so, not JSON\'s "position 1"', () => {
+  // before: each was invalid_json "Expected property name or \'}\' in JSON at position 1", naming the first quote
+  assert.deepEqual(parseJsonText("{'a': 'x' 'y', 'r': 'p' r'\\d'\n  # note\n  u'z', 'n': 1_000, 'f': 1_0.5e1_0, 'h': 0x1F, 'o': -0o17, 'b': 0b1_1}"),
+    { value: { a: 'xy', r: 'p\\dz', n: 1000, f: 105000000000, h: 31, o: -15, b: 3 }, reading: 'python-literal', comments: 1 });
+  const texts = (t: string) => {
+    const det = detectRecord(parseJsonText(t).value, 'generation');
+    return 'record' in det ? textFields(det.record).map((f) => f.text) : det.reason;
+  };
+  assert.deepEqual(texts("{'prompt': 'How many? ', 'completion': 1_000.50}"), ['How many? ', '1000.50'], 'the separators dropped, the spelling kept');
+  assert.deepEqual(texts("{'prompt': 'Hex? ', 'completion': 0xFFFFFFFFFFFFFFFFFF}"), ['Hex? ', '4722366482869645213695'], 'as str() writes it, exactly');
+  const message = (t: string) => {
+    try {
+      parseJsonText(t);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'parsed';
+  };
+  assert.equal(message("{'text': 'ok', 'label': b'x'}"), 'not JSON (single quotes: a Python literal?), and read as one it stops at position 24 ("b\'x\'}"): ' +
+    "not Python, or not of JSON's kinds (bytes, sets, calls, complex numbers and keys that are not strings have no JSON form)");
+  assert.match(message("{'a': 1_}"), /stops at position 7 \("_}"\)/);
+  // JSON's own message where JSON did not stumble on Python's syntax (an apostrophe inside a JSON string)
+  assert.match(message('{"a": "it\'s", "b": }'), /^Unexpected token/);
 });
 
 test('a number in a text field of a Python literal or of JSON with NaN is its token as written: str() writes the float 1.0 as 1.0', () => {

@@ -1,5 +1,6 @@
-// What a record whose JSON text does not parse is told: V8's first error, or, where that error is one of two hand
-// edits, the edit named — a comment (JSON has none), a trailing comma (JSON allows none) — and, for a record that
+// What a record whose JSON text does not parse is told: V8's first error, or, where that error is one of the hand
+// edits, the edit named — a comment (JSON has none), a trailing comma (JSON allows none), Python's syntax (1_000,
+// "a" "b") — and, for a record that
 // spans lines (an element of a .json file's array), where it is as a line and column of the file.
 
 /** Where a record's text was read: a JSON Lines line, or an element of a .json file's top-level array. */
@@ -7,7 +8,26 @@ export type JsonSource = 'line' | 'array element';
 
 /** Why `t`, a record's text at file line `line` that JSON.parse refused with `message`, is not JSON (see the header). */
 export function jsonErrorDetail(t: string, line: number, message: string, source: JsonSource): string {
-  return commentDetail(t, source) ?? trailingCommaDetail(t, line) ?? withLineAndColumn(message, t, line);
+  return commentDetail(t, source) ?? trailingCommaDetail(t, line) ?? pythonSyntaxDetail(t, line, message) ?? withLineAndColumn(message, t, line);
+}
+
+/**
+ * Where V8's error is at Python's syntax that JSON has not, said so, or null: a `_` between digits (1_000, Python's
+ * digit separator) or two strings side by side ("a" "b", which Python joins; or a comma left out). V8's words,
+ * "Expected ',' or '}' after property value", say neither.
+ */
+function pythonSyntaxDetail(t: string, line: number, message: string): string | null {
+  const m = /\bat position (\d+)/.exec(message);
+  if (m === null) return null;
+  const at = Number(m[1]);
+  if (t[at] === '_' && /\d/.test(t[at - 1] ?? '') && /\d/.test(t[at + 1] ?? '')) {
+    return `a "_" between digits ${placeOf(t, at, line)} (Python's digit separator, 1_000): JSON numbers have none; remove it`;
+  }
+  if (t[at] === '"' && /"\s*$/.test(t.slice(0, at))) {
+    return `two strings side by side ${placeOf(t, at, line)} with no comma between them: JSON does not join them as Python joins "a" "b"; ` +
+      'make them one string, or put the comma in';
+  }
+  return null;
 }
 
 /**

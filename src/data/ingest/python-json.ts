@@ -6,7 +6,7 @@
 // (python-literal.ts: a dict written by str() instead of json.dumps).
 import { duplicateKeyDetail, duplicateKeyMessage } from './duplicate-keys.ts';
 import { parseJsonKeepingText } from './number-spellings.ts';
-import { mayBePythonLiteral, parsePythonLiteral } from './python-literal.ts';
+import { mayBePythonLiteral, parsePythonLiteral, pythonLiteralFailure } from './python-literal.ts';
 
 /** The words, outside strings, and what JSON.parse reads in their place (1e999 parses as Infinity). */
 const PYTHON_FLOATS: ReadonlyArray<[string, string]> = [['-Infinity', '-1e999'], ['Infinity', '1e999'], ['NaN', 'null']];
@@ -40,6 +40,10 @@ export function parseJsonText(text: string): { value: unknown; reading: JsonRead
     }
     const literal = mayBePythonLiteral(text) ? parsePythonLiteral(text) : null;
     if (literal !== null && 'error' in literal) throw new TooDeepLiteral(literal.error); // JSON's message would not say it
+    if (literal !== null && 'failedAt' in literal) {
+      const python = pythonLiteralFailure(text, literal.failedAt, (e as Error).message);
+      throw python === null ? e : new SyntaxError(python);
+    }
     if (literal !== null) {
       const read = { value: literal.value, reading: 'python-literal' as const, ...(literal.comments ? { comments: literal.comments } : {}) };
       return withDuplicate(read, literal.duplicate ? duplicateKeyMessage(literal.duplicate) : null);

@@ -1,7 +1,7 @@
 // A record written by Python's str() or repr() of a dict instead of json.dumps (`f.write(str(row) + "\n")`), as
 // Python's ast.literal_eval reads it: {'prompt': 'Hi', 'ok': True, 'label': None}. Dicts with string keys, lists
-// and tuples (as arrays; a value in parentheses is that value), strings in single, double or triple quotes with Python's escapes (r and u prefixes),
-// integers, floats, True, False and None; nan and inf (what repr writes for those floats) as Python's json.loads
+// and tuples (as arrays; a value in parentheses is that value), strings in single, double or triple quotes with Python's escapes (r and u prefixes;
+// literals side by side joined, 'a' 'b'), integers (1_000, 0x1F), floats, True, False and None; nan and inf (what repr writes for those floats) as Python's json.loads
 // reads NaN and Infinity (python-json.ts). Anything else — bytes, sets, a key that is not a string, a call —
 // is no literal: null, and the record stays invalid_json. Linear in the text; nesting is bounded as Python bounds it,
 // and a literal nested deeper is said to be. A number's spelling is noted as JSON's is (number-spellings.ts): str()
@@ -19,23 +19,28 @@ const MAX_DEPTH = 200;
 const TOO_DEEP = `a Python literal (single quotes, None, True) nested more than ${MAX_DEPTH} levels deep (dicts, lists, tuples), ` +
   `deeper than Python's ast.literal_eval reads ("too many nested parentheses"): no record`;
 
-class NotALiteral extends Error {}
+class NotALiteral extends Error {
+  constructor(readonly at: number) {
+    super('not a literal');
+  }
+}
 class TooDeep extends Error {}
 
 /**
- * The value of `text` as a Python literal of JSON's kinds, or null when it is none; with `duplicate`, the first key a
- * dict of it names twice with different values, and that dict's path in the value ('' for the value itself). `error`:
- * why a literal nested deeper than Python reads (MAX_DEPTH) is none, which the message of its reading as JSON would not say.
+ * The value of `text` as a Python literal of JSON's kinds, or where it stops being one (`failedAt`, an index of
+ * `text`); with `duplicate`, the first key a dict of it names twice with different values, and that dict's path in the
+ * value ('' for the value itself). `error`: why a literal nested deeper than Python reads (MAX_DEPTH) is none, which the
+ * message of its reading as JSON would not say.
  */
-export function parsePythonLiteral(text: string): { value: unknown; duplicate?: { key: string; path: string }; comments?: number } | { error: string } | null {
+export function parsePythonLiteral(text: string): { value: unknown; duplicate?: { key: string; path: string }; comments?: number } | { error: string } | { failedAt: number } {
   const p = new LiteralParser(text);
   try {
     const value = p.value(0);
     p.skipSpace();
-    if (!p.atEnd()) return null;
+    if (!p.atEnd()) return { failedAt: p.position };
     return { value, ...(p.duplicate === null ? {} : { duplicate: p.duplicate }), ...(p.comments === 0 ? {} : { comments: p.comments }) };
   } catch (e) {
-    if (e instanceof NotALiteral) return null;
+    if (e instanceof NotALiteral) return { failedAt: e.at };
     if (e instanceof TooDeep) return { error: TOO_DEEP };
     throw e;
   }
@@ -81,6 +86,10 @@ class LiteralParser {
   comments = 0;
   constructor(private readonly s: string) {}
 
+  get position(): number {
+    return this.i;
+  }
+
   atEnd(): boolean {
     return this.i >= this.s.length;
   }
@@ -97,7 +106,7 @@ class LiteralParser {
   }
 
   private fail(): never {
-    throw new NotALiteral();
+    throw new NotALiteral(this.i);
   }
 
   /** The value at `depth` brackets in: one that opens another is too deep at MAX_DEPTH, as Python's parser says. */
@@ -108,8 +117,7 @@ class LiteralParser {
     if (c === '{') return this.dict(depth);
     if (c === '[') return this.sequence(']', depth);
     if (c === '(') return this.parenthesised(depth);
-    if (c === "'" || c === '"') return this.string();
-    if ((c === 'r' || c === 'R' || c === 'u' || c === 'U') && (this.s[this.i + 1] === "'" || this.s[this.i + 1] === '"')) return this.string();
+    if (this.atString()) return this.strings();
     const word = /^(?:True|False|None|nan|inf)\b/.exec(this.s.slice(this.i, this.i + 6));
     if (word) {
       this.i += word[0].length;
@@ -185,6 +193,27 @@ class LiteralParser {
     return this.s[this.i] === close;
   }
 
+  /** Whether a string literal starts here: a quote, or an r or u prefix and a quote. */
+  private atString(): boolean {
+    const c = this.s[this.i];
+    if (c === "'" || c === '"') return true;
+    return (c === 'r' || c === 'R' || c === 'u' || c === 'U') && (this.s[this.i + 1] === "'" || this.s[this.i + 1] === '"');
+  }
+
+  /** String literals side by side, joined as Python's parser joins them ('a' 'b' is 'ab', across lines inside brackets too). */
+  private strings(): string {
+    let out = this.string();
+    for (;;) {
+      const [at, comments] = [this.i, this.comments];
+      this.skipSpace();
+      if (!this.atString()) {
+        [this.i, this.comments] = [at, comments]; // the caller skips them again
+        return out;
+      }
+      out += this.string();
+    }
+  }
+
   private string(): string {
     let raw = false;
     if (this.s[this.i] === 'r' || this.s[this.i] === 'R') raw = true;
@@ -238,17 +267,52 @@ class LiteralParser {
     return String.fromCodePoint(cp);
   }
 
+  /**
+   * A number as Python's parser reads one: decimal (digits that `_` may separate, 1_000), or an integer in hex, octal or
+   * binary (0x1F, 0o17, 0b11). Its spelling (numberToken) is the file's (3.50), less the separators (1000.50), and for
+   * another base the decimal digits Python's str() writes (31): a text field holding one reads so.
+   */
   private number(): number {
-    const m = /^[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|inf\b)/.exec(this.s.slice(this.i, this.i + 400));
+    const ahead = this.s.slice(this.i, this.i + 400);
+    const based = /^([-+]?)0(?:([xX])((?:_?[0-9a-fA-F])+)|([oO])((?:_?[0-7])+)|([bB])((?:_?[01])+))\b/.exec(ahead);
+    if (based) {
+      this.i += based[0].length;
+      if (/^[jJ.]/.test(this.s[this.i] ?? '')) this.fail();
+      const digits = (based[3] ?? based[5] ?? based[7]!).replace(/_/g, '');
+      const prefix = based[2] !== undefined ? '0x' : based[4] !== undefined ? '0o' : '0b';
+      const value = BigInt(prefix + digits) * (based[1] === '-' ? -1n : 1n);
+      this.numberToken = value.toString();
+      return Number(value);
+    }
+    const d = '\\d(?:_?\\d)*'; // digits, `_` between two of them
+    const m = new RegExp(`^[-+]?(?:(?:${d}(?:\\.(?:${d})?)?|\\.${d})(?:[eE][-+]?${d})?|inf\\b)`).exec(ahead);
     if (!m || m[0] === '' || /^[-+]?$/.test(m[0])) this.fail();
-    const text = m[0];
+    const text = m[0].replace(/_/g, '');
     const sign = text[0] === '-' ? -1 : 1;
     const body = text.replace(/^[-+]/, '');
     // an integer with a leading zero (007) is no Python 3 literal; "0" and "0.5" are
     if (/^0\d/.test(body) && !/[.eE]/.test(body)) this.fail();
-    this.i += text.length;
-    if (/^[jJ]/.test(this.s[this.i] ?? '')) this.fail(); // a complex number
+    this.i += m[0].length;
+    if (/^[jJ_]/.test(this.s[this.i] ?? '')) this.fail(); // a complex number; a separator not between digits (1_)
     this.numberToken = text;
     return body === 'inf' ? sign * Infinity : Number(text);
   }
+}
+
+/**
+ * The message for `text`, which JSON.parse refused (`jsonMessage`) and which is no Python literal of JSON's kinds past
+ * `failedAt`, when JSON stumbled on Python's syntax (a single quote, None, True, a parenthesis: a str() of a dict
+ * written by hand, or holding what str() writes and JSON has no form for), else null: JSON's "Expected property name or
+ * '}' at position 1" named the quote, not what the Python reading could not read.
+ */
+export function pythonLiteralFailure(text: string, failedAt: number, jsonMessage: string): string | null {
+  const at = /\bat position (\d+)/.exec(jsonMessage)?.[1];
+  // V8 names the token without a position ("Unexpected token 'N'") where it is a letter
+  const c = at !== undefined ? text[Number(at)] : /^Unexpected token '(.)'/.exec(jsonMessage)?.[1];
+  const what = c === "'" ? 'single quotes' : c === '(' ? 'a parenthesis' : c !== undefined && 'NTFni'.includes(c) ? "Python's None, True or False" : null;
+  if (what === null) return null;
+  const near = text.slice(failedAt, failedAt + 16);
+  const where = failedAt >= text.length ? `at position ${failedAt} (its end)` : `at position ${failedAt} (${JSON.stringify(near)}${failedAt + 16 < text.length ? '…' : ''})`;
+  return `not JSON (${what}: a Python literal?), and read as one it stops ${where}: not Python, or not of JSON's kinds ` +
+    '(bytes, sets, calls, complex numbers and keys that are not strings have no JSON form)';
 }
