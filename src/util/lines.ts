@@ -5,14 +5,15 @@
 // (~512 MiB) is an error naming it.
 // Every line is checked as strict UTF-8: a line that is not valid UTF-8, or that holds a NUL byte (binary
 // data), still comes out — decoded with U+FFFD, so line numbers and counts stay exact — but carries a
-// `defect` saying what and at which byte, so that no caller takes it for text without knowing. A file
+// `defect` saying what and at which byte, so that no caller takes it for text without knowing; the lines from where
+// the file turns into binary data (an 8 KiB window of control bytes: BinaryWatch) carry `binary` when asked. A file
 // that starts with a UTF-16 (or UTF-32) byte-order mark is refused as a whole, and so is a compressed file (gzip, zip, xz,
 // zstd, 7z: by its first bytes, whatever its name) and anything but a regular file.
 import { constants, isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { UserError } from './errors.ts';
 import { openRegularFile } from './regular-file.ts';
-import { notUtf8Text } from './text-encoding.ts';
+import { BinaryWatch, notUtf8Text } from './text-encoding.ts';
 
 export interface LineDefect {
   /** invalid_utf8: a byte sequence that is not UTF-8; binary: a NUL byte, which text never holds. */
@@ -30,6 +31,11 @@ export interface Line {
   defect?: LineDefect;
   /** With `defect`: every defect of the line, in order (a line of a minified JSON array holds many records). */
   defects?: LineDefect[];
+  /**
+   * On this line and every one after it, where the file has turned into binary data (text-encoding.ts BinaryWatch: an
+   * 8 KiB window of NUL and control bytes, an image appended to a text): why, in binaryData's words.
+   */
+  binary?: string;
 }
 
 /** Where a stream of chunks stands for lfLineEnds: the last chunk ended with a CR, so an LF the next one starts with is its CRLF's. */
@@ -133,7 +139,7 @@ export const MAX_LINE_BYTES = constants.MAX_STRING_LENGTH;
 /** Ctrl-Z (SUB), which DOS tools write after a text file's last line as its end. */
 const DOS_EOF = 0x1a;
 
-export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MAX_LINE_BYTES, anyLineEnd = false): Generator<Line> {
+export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MAX_LINE_BYTES, anyLineEnd = false, watchBinary = false): Generator<Line> {
   // a FIFO, folder or device in the file's place is a one-line error, never a read that blocks forever
   const fd = openRegularFile(file);
   const buf = Buffer.alloc(chunkBytes);
@@ -143,6 +149,13 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
   let first = true;
   let crOnly = anyLineEnd; // a lone CR ends a line: asked for, or classic Mac line ends found in the first chunk
   const ends: LineEndState = { afterCr: false };
+  // watchBinary: where the file turns into binary data (BinaryWatch), each byte judged as it is read; a chunk's lines
+  // are held until the next chunk is judged too, so that a blob that starts near a chunk's end marks its first line
+  const watch = watchBinary ? new BinaryWatch() : null;
+  let binaryFrom = Infinity, binaryWhy = ''; // the line where the file turns into binary data, and why
+  let endsBefore = 0; // line ends (0x0A) in the bytes before the chunk being read
+  let held: Line[] = [];
+  const marked = (line: Line): Line => (line.lineNo >= binaryFrom ? { ...line, binary: binaryWhy } : line);
   try {
     for (;;) {
       const n = fs.readSync(fd, buf, 0, chunkBytes, null);
@@ -156,6 +169,14 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
       }
       if (crOnly) chunk = lfLineEnds(chunk, ends);
       if (chunk.length === 0) continue;
+      if (watch !== null) {
+        const found = binaryFrom === Infinity ? watch.judge(chunk) : null;
+        // the line holding the byte where it starts: counted back from the chunk's start when it is before it
+        if (found !== null) [binaryFrom, binaryWhy] = [endsBefore + 1 + (found.at < 0 ? -found.endsBack : lineEndsBefore(chunk, found.at)), found.why];
+        endsBefore += lineEndsBefore(chunk, chunk.length);
+        for (const line of held) yield marked(line);
+        held = [];
+      }
       if (chunk.lastIndexOf(0x0a) < 0) {
         parts.push(Buffer.from(chunk)); // no line ends in this chunk: keep a copy, concatenate once
         open += chunk.length;
@@ -173,7 +194,8 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
       // the lines up to the chunk's last newline, the last of them being the one that newline ends
       for (const line of splitLines(chunk.subarray(0, end), lineNo)) {
         lineNo = line.lineNo;
-        yield line;
+        if (watch !== null) held.push(line);
+        else yield line;
       }
       open = 0;
       if (end + 1 < chunk.length) {
@@ -184,10 +206,18 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
     let rest = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     // a Ctrl-Z that ends the file is DOS's end-of-file mark (copy /a, old editors), not text: it made a last record of its own
     if (rest.length > 0 && rest[rest.length - 1] === DOS_EOF) rest = rest.subarray(0, rest.length - 1);
-    if (rest.length > 0) yield* splitLines(rest, lineNo);
+    for (const line of held) yield marked(line);
+    if (rest.length > 0) for (const line of splitLines(rest, lineNo)) yield marked(line);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** How many line ends (0x0A) `chunk` holds before its index `at` (none when `at` ≤ 0). */
+export function lineEndsBefore(chunk: Uint8Array, at: number): number {
+  let n = 0;
+  for (let i = chunk.indexOf(0x0a); i >= 0 && i < at; i = chunk.indexOf(0x0a, i + 1)) n++;
+  return n;
 }
 
 /**

@@ -123,21 +123,78 @@ function compressedBy(b: Uint8Array): string | null {
   return null;
 }
 
-/** How many of a file's first bytes binaryData judges (git looks at its first 8000). */
+/** How many bytes binaryData judges at once: a file's first 8 KiB (git looks at its first 8000), then each 8 KiB after them (BinaryWatch). */
 export const BINARY_SAMPLE_BYTES = 8192;
 
+/** A byte that text does not hold: NUL, a C0 control but tab, line ends, form feed and escape, or DEL. */
+function isControl(c: number): boolean {
+  return (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0b && c !== 0x0c && c !== 0x0d && c !== 0x1b) || c === 0x7f;
+}
+
 /**
- * Why the start of a file (up to BINARY_SAMPLE_BYTES of `first`) says it is binary data as a whole, not text with a
- * stray bad byte, else null: it holds a NUL byte (the `binary` defect, which text never holds: git's test) and at least
- * 1 in 32 of its bytes are control bytes that text does not hold (NUL, C0 controls but tab, line ends, form feed and
- * escape, and DEL), as random bytes, an image or compressed data have (about 1 in 10), and a text file with a NUL or
- * two, or in an 8-bit encoding (Latin-1, KOI8-R: no control bytes), does not. UTF-16 is notUtf8Text's to name first.
+ * Why `bytes` (up to BINARY_SAMPLE_BYTES of a file, from its byte `offset`: 0, its start) say it is binary data, not text
+ * with a stray bad byte, else null: they hold a NUL byte (the `binary` defect, which text never holds: git's test) and
+ * at least 1 in 32 of them are control bytes that text does not hold (isControl), as random bytes, an image or
+ * compressed data have (about 1 in 10), and a text file with a NUL or two, or in an 8-bit encoding (Latin-1, KOI8-R: no
+ * control bytes), does not. UTF-16 is notUtf8Text's to name first.
  */
-export function binaryData(first: Uint8Array): string | null {
-  const b = first.subarray(0, BINARY_SAMPLE_BYTES);
+export function binaryData(bytes: Uint8Array, offset = 0): string | null {
+  const b = bytes.subarray(0, BINARY_SAMPLE_BYTES);
   if (b.indexOf(0) < 0) return null;
   let control = 0;
-  for (const c of b) if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0b && c !== 0x0c && c !== 0x0d && c !== 0x1b) || c === 0x7f) control++;
+  for (const c of b) if (isControl(c)) control++;
   if (control * 32 < b.length) return null;
-  return `${control} of its first ${b.length} bytes are NUL or other control bytes that text does not hold`;
+  const which = offset === 0 ? `its first ${b.length} bytes` : `the ${b.length} bytes from its byte ${offset + 1}`;
+  return `${control} of ${which} are NUL or other control bytes that text does not hold`;
+}
+
+/** The longest run of text bytes between two control bytes that binary data is taken to hold (random bytes: 1 in 10^12). */
+const BINARY_GAP = 256;
+
+/**
+ * Where a file read as a stream of chunks turns into binary data, each byte judged once as it is read (no second read):
+ * each BINARY_SAMPLE_BYTES of it in turn by binaryData (a short last one with the bytes before it, as a short file is
+ * judged whole). A text file with an image or an archive appended after its first 8 KiB, or binary data under a text
+ * header longer than that, was cut at its 0x0A bytes into records of garbage, a few short ones kept as training text.
+ * The binary data starts at the file's start when its first window is binary (as before), else at the first control
+ * byte of the window found binary, or before it at the first of the control bytes that lead up to it with no more than
+ * BINARY_GAP text bytes between two (the start of the blob, where it began before the window).
+ */
+export class BinaryWatch {
+  private judged = 0; // bytes judged, before the chunk being judged
+  private last: Uint8Array = new Uint8Array(0); // the last bytes judged, up to a window of them (for a short chunk)
+
+  /**
+   * Where `chunk`, the file's next bytes, turns binary (an index of it; below 0: before its start, `endsBack` line ends
+   * (0x0A) before it), and why; else null.
+   */
+  judge(chunk: Uint8Array): { at: number; endsBack: number; why: string } | null {
+    const W = BINARY_SAMPLE_BYTES;
+    const before = this.judged;
+    // a short chunk after others is judged with the bytes before it, as a window
+    const bytes = chunk.length < W && before > 0 ? concat(this.last.subarray(Math.max(0, this.last.length - (W - chunk.length))), chunk) : chunk;
+    const shift = bytes.length - chunk.length; // bytes[i] is chunk[i - shift]
+    this.judged += chunk.length;
+    this.last = bytes.length >= W ? bytes.slice(bytes.length - W) : bytes.slice();
+    for (let off = 0; off < bytes.length; off += W) {
+      const from = Math.max(0, Math.min(off, bytes.length - W)); // a short last window: the last W bytes
+      const window = bytes.subarray(from, from + W);
+      const fileOffset = before - shift + from;
+      const why = binaryData(window, fileOffset);
+      if (why === null) continue;
+      let at = fileOffset === 0 ? from : from + window.findIndex(isControl);
+      for (let i = at - 1; i >= 0 && at - i <= BINARY_GAP; i--) if (isControl(bytes[i]!)) at = i;
+      let endsBack = 0;
+      for (let i = at; i < shift; i++) if (bytes[i] === 0x0a) endsBack++;
+      return { at: at - shift, endsBack, why };
+    }
+    return null;
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

@@ -4,6 +4,8 @@
 // them in rejected.jsonl and report.json balances; UTF-16 files, and compressed files under a text name, are refused.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import fsDefault from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { readCsv } from '../../src/data/ingest/csv.ts';
@@ -279,6 +281,54 @@ test('a file that is binary as a whole (random bytes, an image under a .txt name
   });
   assert.deepEqual([...readText(text['stray.txt']!, { textSplit: 'lines' })].map((i) => [i.line, i.error?.reason ?? i.raw]), [[1, 'a first line of text'], [2, 'binary'], [3, 'third line']]);
   assert.deepEqual([...readText(text['koi8.txt']!, { textSplit: 'lines' })].map((i) => [i.line, i.error?.reason ?? i.raw]), [[1, 'invalid_utf8'], [2, 'plain ascii line']]);
+});
+
+test('a text file with binary data after its first 8 KiB (an appended image, a text header over 8 KiB) is read as text up to it and one binary rejection from there, in every --text-split', () => {
+  // before: only the first 8 KiB were judged: the blob was cut at its 0x0A bytes into records rejected as binary or
+  // invalid_utf8 (the warning said to convert the file from Windows-1252), and short ones that happened to be UTF-8 were kept
+  const lines = Array.from({ length: 400 }, (_, i) => `line ${i + 1} of a plain text corpus about rivers`);
+  const text = `${lines.join('\n')}\n`; // 19,1xx bytes: the blob starts in the third 8 KiB window
+  const f = writeFiles(path.join(dir, 'appended'), {
+    'appended.txt': Buffer.concat([Buffer.from(text), noise(30000, 5)]),
+    'header.txt': Buffer.concat([Buffer.from('P6 header line\n'.repeat(700)), noise(20000, 9)]), // 10,500 bytes of text first
+  });
+  for (const [name, textLines] of [['appended.txt', 400], ['header.txt', 700]] as const) {
+    for (const textSplit of ['lines', 'blank-lines'] as const) {
+      const notes: string[] = [];
+      const items = [...readText(f[name]!, { textSplit, onNote: (n) => notes.push(n) })];
+      const kept = items.filter((i) => i.error === undefined);
+      assert.equal(kept.length, textSplit === 'lines' ? textLines : 1, `${name} ${textSplit}`);
+      const last = items[items.length - 1]!;
+      assert.deepEqual([items.length - kept.length, last.line, last.error?.reason], [1, textLines + 1, 'binary'], `${name} ${textSplit}`);
+      assert.match(last.error!.detail, /^a NUL byte at byte \d+ of line \d+: binary data, not text$/);
+      assert.match(notes.join('\n'), new RegExp(`^binary data from line ${textLines + 1} on, not text \\(\\d+ of the 8192 bytes from its byte \\d+ are NUL or other control bytes that text does not hold\\): lines ${textLines + 1} to the end rejected as one record \\(binary\\)`));
+    }
+    // --text-split file: one record, binary, as before
+    assert.deepEqual([...readText(f[name]!)].map((i) => i.error?.reason), ['binary']);
+  }
+  // the lines carry it from where the data turns binary, judged as read: with chunks smaller than a window too
+  for (const chunk of [1 << 20, 5000]) {
+    const marked = [...readLines(f['appended.txt']!, chunk, undefined, false, true)].filter((l) => l.binary !== undefined);
+    assert.equal(marked[0]!.lineNo, 401, `chunks of ${chunk}`);
+  }
+});
+
+test('--text-split lines and blank-lines read a text file once: the binary check is made on the bytes as they are read, not on a first 64 KiB read again', () => {
+  const f = writeFiles(path.join(dir, 'once'), { 'once.txt': 'a first line\n\na second line\n' })['once.txt']!;
+  const opened: string[] = [];
+  const openSync = fsDefault.openSync;
+  fsDefault.openSync = ((p: fs.PathLike, ...rest: unknown[]) => {
+    opened.push(String(p));
+    return (openSync as (...a: unknown[]) => number)(p, ...rest);
+  }) as typeof fsDefault.openSync;
+  syncBuiltinESMExports();
+  try {
+    for (const textSplit of ['lines', 'blank-lines'] as const) assert.equal([...readText(f, { textSplit })].length, 2);
+  } finally {
+    fsDefault.openSync = openSync;
+    syncBuiltinESMExports();
+  }
+  assert.deepEqual(opened, [f, f], 'one open a read (it was two: binaryFile, then readLines)');
 });
 
 test('prepare --text-split lines on a folder holding a binary file: one binary rejection for it, the text files as before, report.json balances', () => {

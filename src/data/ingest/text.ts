@@ -4,16 +4,14 @@
 // empty JSON Lines file: prepare names it in a warning), not one record that is empty. A record holding a line that
 // is not UTF-8 text is rejected (invalid_utf8 or binary, naming the first such line). A file each of whose
 // lines is a JSON object (JSON Lines saved as .txt) is noted: read as text, its records would be trained as JSON.
-// A file that is binary data as a whole (binaryData: an image, random or compressed bytes under a text name) is one
-// record, rejected as binary, in every split: cut at its 0x0A bytes it made records of garbage, a few of them short
-// enough to be UTF-8 and kept as training text.
-import * as fs from 'node:fs';
+// A file that is binary data (an image, random or compressed bytes under a text name), as a whole or from where a blob
+// was appended to its text (readLines: BinaryWatch, judged as the file is read), is one record from there to its end,
+// rejected as binary, in every split: cut at its 0x0A bytes it made records of garbage, a few of them short enough to be
+// UTF-8 and kept as training text.
 import { readLines } from '../../util/lines.ts';
-import { openRegularFile } from '../../util/regular-file.ts';
-import { BINARY_SAMPLE_BYTES, binaryData, notUtf8Text } from '../../util/text-encoding.ts';
 import type { Rejection } from '../record.ts';
 import { FLAG_WORDS, optionIs } from '../../util/option-words.ts';
-import { recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
+import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
 
 export function* readText(file: string, opts: ReadOptions = {}): Generator<RawItem> {
   const key = opts.textField ?? 'text';
@@ -44,11 +42,7 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
     if (objectLines > 1) opts.onNote?.(jsonLinesNote(objectLines, opts, file));
   };
   const split = opts.textSplit ?? 'file';
-  const binary = split === 'file' ? null : binaryFile(file);
-  if (binary !== null) {
-    opts.onNote?.(`binary data, not text (${binary}): rejected as one record (binary), not cut into records at its line ends (${optionIs(opts.words ?? FLAG_WORDS, 'textSplit', split)})`);
-  }
-  if (split === 'file' || binary !== null) {
+  if (split === 'file') {
     let blank = true; // a line that is not UTF-8 text is not blank: it holds U+FFFD or a NUL
     for (const { text, lineNo, defect } of readLines(file)) {
       opts.onBytes?.(Buffer.byteLength(text) + 1);
@@ -62,9 +56,24 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
     return;
   }
   const perLine = opts.textSplit === 'lines';
-  for (const { text, lineNo, defect } of readLines(file)) {
+  let binary: Rejection | null = null; // from the line where the file turned into binary data: its first NUL's rejection
+  for (const { text, lineNo, defect, binary: why } of readLines(file, undefined, undefined, false, true)) {
     opts.onBytes?.(Buffer.byteLength(text) + 1);
     look(text);
+    if (why !== undefined) {
+      // binary data (readLines: BinaryWatch), to the end of the file: one record, not cut at its 0x0A bytes into
+      // records of garbage; the text before it is read as text, a block open there a record of its own
+      if (binary === null) {
+        if (start > 0) yield item(start, lines);
+        lines = [];
+        start = lineNo;
+        binary = { reason: 'binary', detail: `binary data from line ${lineNo} on: ${why}` };
+        opts.onNote?.(binaryNote(lineNo, why, optionIs(opts.words ?? FLAG_WORDS, 'textSplit', split)));
+      }
+      if (binary.detail.startsWith('binary data from') && defect?.kind === 'binary') binary = defectRejection(defect, lineNo);
+      add(lines, text);
+      continue;
+    }
     if (isBlank(text)) {
       if (start > 0) yield item(start, lines);
       lines = [];
@@ -80,20 +89,16 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
       start = 0;
     }
   }
+  if (binary !== null) error = binary; // not too_long: what it is says more
   if (start > 0) yield item(start, lines);
   note();
 }
 
-/** binaryData of `file`'s first bytes, or null (also for UTF-16 and compressed files, which readLines refuses as such). */
-function binaryFile(file: string): string | null {
-  const fd = openRegularFile(file);
-  try {
-    const first = Buffer.alloc(Math.max(BINARY_SAMPLE_BYTES, 1 << 16)); // as much as notUtf8Text reads UTF-16 by
-    const n = fs.readSync(fd, first, 0, first.length, 0);
-    return notUtf8Text(first.subarray(0, n)) === null ? binaryData(first.subarray(0, n)) : null;
-  } finally {
-    fs.closeSync(fd);
-  }
+/** The note on a file that is binary data from line `line` on (1: as a whole), read with --text-split `split` (in the caller's words). */
+function binaryNote(line: number, why: string, split: string): string {
+  if (line === 1) return `binary data, not text (${why}): rejected as one record (binary), not cut into records at its line ends (${split})`;
+  return `binary data from line ${line} on, not text (${why}): lines ${line} to the end rejected as one record (binary), not cut into ` +
+    `records at their line ends (${split}); the lines before it read as text`;
 }
 
 /**
