@@ -7,7 +7,7 @@ import { UserError } from './errors.ts';
 import { jsonNestingPast } from './json-depth.ts';
 import { firstInvalidUtf8 } from './lines.ts';
 import { copyRegularFile, readRegularFile } from './regular-file.ts';
-import { notUtf8Text } from './text-encoding.ts';
+import { notUtf8Text, WIDE_SAMPLE_BYTES } from './text-encoding.ts';
 
 /** The deepest a JSON file read here may nest, as the Rust reader of safetensors and tokenizers (serde_json) takes it. */
 export const MAX_FILE_DEPTH = 127;
@@ -30,7 +30,7 @@ export function readUtf8File(file: string): string {
   const bytes = readRegularFile(file);
   // UTF-16 (a Windows tool's "Unicode"), UTF-32 or a compressed file: said as such, as the data readers say it, not as
   // invalid UTF-8 at byte 1 with the Windows-1252 conversion, which would garble it
-  const notText = notUtf8Text(bytes.subarray(0, 4096));
+  const notText = notUtf8Text(bytes.subarray(0, WIDE_SAMPLE_BYTES)); // as much as a data file's start: UTF-16 is judged by it
   if (notText) throw new UserError(notText, file);
   // bytes that are not UTF-8 would be read as U+FFFD without a word (a Latin-1 file, a message piped in); Python's json refuses them
   const at = isUtf8(bytes) ? -1 : firstInvalidUtf8(bytes);

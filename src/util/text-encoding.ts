@@ -20,29 +20,42 @@ export function notUtf8Text(first: Uint8Array): string | null {
   const utf16 = utf16WithoutBom(first);
   if (utf16) return `this looks like ${utf16} text without a byte-order mark (every other byte is 0): convert it to UTF-8 first (iconv -f ${utf16} -t UTF-8)`;
   const wide = utf16ByLineEnds(first);
-  if (wide) return `this looks like ${wide} text without a byte-order mark (its line ends are ${wide}'s, and it reads as ${wide} text throughout): re-save it as UTF-8, or convert it first (iconv -f ${wide} -t UTF-8)`;
+  if (wide) return `this looks like ${wide.order} text without a byte-order mark (${wide.by === 'line ends' ? `its line ends are ${wide.order}'s` : `its spaces, digits and punctuation are ${wide.order}'s`}, and it reads as ${wide.order} text throughout): re-save it as UTF-8, or convert it first (iconv -f ${wide.order} -t UTF-8)`;
   return null;
 }
 
 /** How many of a file's first bytes utf16ByLineEnds judges. */
-const WIDE_SAMPLE_BYTES = 65536;
+export const WIDE_SAMPLE_BYTES = 65536;
+
+/**
+ * How many ASCII characters (U+0020–U+007E: a space, a digit, a quote, each an `xx 00` unit) stand in for a line end in
+ * a sample that holds none (one long line: minified JSON, a paragraph): an 8-bit text has a 0 byte beside a character in
+ * the right place by chance once or twice (a stray NUL), not 16 times, and a UTF-16 text in any script holds them.
+ */
+const MIN_ASCII_UNITS = 16;
 
 /**
  * 'UTF-16LE' or 'UTF-16BE' when the start of a file is UTF-16 text without a byte-order mark in a script beyond Latin
  * (Chinese, Japanese, Korean, Cyrillic: few bytes are 0, so utf16WithoutBom misses it), else null. Read as UTF-8 such a
  * file is cut at 0x0A bytes that are halves of its characters (上 is 0A 4E) into records rejected as binary. It is
  * UTF-16 in one byte order when, read so, its first 64 KiB (an even count of bytes) hold a line end (U+000A, the bytes
- * 0A 00 or 00 0A on an even offset: no text in an 8-bit encoding or in UTF-8 holds a 0 byte), no NUL, no other control
+ * 0A 00 or 00 0A on an even offset: no text in an 8-bit encoding or in UTF-8 holds a 0 byte) — or, holding none (a long
+ * line: minified JSON, a paragraph; it was read as UTF-8, each 0A byte of a character cutting it), MIN_ASCII_UNITS ASCII
+ * characters, `xx 00` on an even offset, where its 0A bytes are no evidence —, no NUL, no other control
  * character but tab, CR and form feed, no surrogate that is not paired (random bytes hold one in 32 units), no
  * noncharacter (U+FFFE, U+FFFF), at most 1 in 100 characters unassigned, and a 0A byte that is no line end's (上's)
  * at most 32 times as often as a line end; and not so in the other byte order. Text that is UTF-8 but for its NUL
  * bytes (a stray NUL after a line end: `0A 00`) is not UTF-16 (utf8WithNuls).
  */
-function utf16ByLineEnds(b: Uint8Array): 'UTF-16LE' | 'UTF-16BE' | null {
+function utf16ByLineEnds(b: Uint8Array): { order: 'UTF-16LE' | 'UTF-16BE'; by: 'line ends' | 'ascii' } | null {
   const n = Math.min(b.length, WIDE_SAMPLE_BYTES) & ~1;
   if (n < 16 || b.subarray(0, n).indexOf(0) < 0 || utf8WithNuls(b.subarray(0, n))) return null;
   const le = readsAsUtf16(b, n, true), be = readsAsUtf16(b, n, false);
-  return le && !be ? 'UTF-16LE' : be && !le ? 'UTF-16BE' : null;
+  const order = le && !be ? 'UTF-16LE' : be && !le ? 'UTF-16BE' : null;
+  if (order === null) return null;
+  const lf = order === 'UTF-16LE' ? [0x0a, 0] : [0, 0x0a];
+  for (let i = 0; i < n; i += 2) if (b[i] === lf[0] && b[i + 1] === lf[1]) return { order, by: 'line ends' };
+  return { order, by: 'ascii' };
 }
 
 /**
@@ -58,18 +71,19 @@ function utf8WithNuls(b: Uint8Array): boolean {
 
 /** Whether the first `n` (even) bytes of `b` read as UTF-16 text in that byte order, as utf16ByLineEnds has it. */
 function readsAsUtf16(b: Uint8Array, n: number, little: boolean): boolean {
-  let lineEnds = 0, strayLf = 0;
+  let lineEnds = 0, strayLf = 0, ascii = 0;
   const units = new Uint16Array(n >> 1);
   for (let i = 0; i < units.length; i++) {
     const u = little ? b[2 * i]! | (b[2 * i + 1]! << 8) : (b[2 * i]! << 8) | b[2 * i + 1]!;
     if ((u & 0xff) === 0x0a || u >> 8 === 0x0a) strayLf++;
+    if (u >= 0x20 && u < 0x7f) ascii++;
     if (u === 0x0a) lineEnds++;
     else if ((u < 0x20 && u !== 0x09 && u !== 0x0c && u !== 0x0d) || (u >= 0x7f && u < 0xa0) || u === 0xfffe || u === 0xffff) return false;
     units[i] = u;
   }
   // text in an 8-bit encoding with a stray `0A 00`, read so: one line end, and on each of its lines a 0A byte that is none
   strayLf -= lineEnds;
-  if (lineEnds === 0 || lineEnds * 32 < strayLf) return false;
+  if (lineEnds > 0 ? lineEnds * 32 < strayLf : ascii < MIN_ASCII_UNITS) return false;
   for (let i = 0; i < units.length; i++) {
     const u = units[i]!;
     if (u >= 0xd800 && u < 0xdc00) {

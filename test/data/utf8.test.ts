@@ -356,6 +356,27 @@ test('prepare --text-split lines on a folder holding a binary file: one binary r
   assert.deepEqual(about('mixed.txt'), ['mixed.txt: 1 record is not UTF-8 text (rejected as invalid_utf8): the file mixes encodings (some of its other records are UTF-8 text beyond ASCII); mend the lines rejected.jsonl names (iconv on the whole file would garble the others)']);
 });
 
+test('UTF-16 without a byte-order mark on one long line (minified JSON, a paragraph: no line end in its first 64 KiB) is refused as UTF-16 by its ASCII characters', () => {
+  // before: without a UTF-16 line end it was read as UTF-8, cut at the 0A of each 上 into records rejected as binary
+  // or invalid_utf8 (the warning said to convert it from Windows-1252)
+  const para = '这是一段很长的中文文本，上面有一些字，机器学习很有趣 2024 年。'.repeat(2500); // 160 KB in UTF-16, no line end
+  const d = path.join(dir, 'wide-line');
+  const f = writeFiles(d, {
+    'line-le.txt': Buffer.from(para, 'utf16le'), 'line-be.txt': Buffer.from(para, 'utf16le').swap16(),
+    'min-le.json': Buffer.from(JSON.stringify([{ text: para.slice(0, 40000) }, { text: para.slice(40000, 50000) }]), 'utf16le'),
+  });
+  for (const [name, file] of Object.entries(f)) {
+    const order = name.includes('-le') ? 'UTF-16LE' : 'UTF-16BE';
+    assert.throws(() => [...readLines(file)], (e: Error) => e.message === `${file}: this looks like ${order} text without a byte-order mark (its spaces, digits and punctuation are ${order}'s, ` +
+      `and it reads as ${order} text throughout): re-save it as UTF-8, or convert it first (iconv -f ${order} -t UTF-8)`, name);
+  }
+  // not UTF-16: one line of 8-bit text with a few stray NULs (each beside a letter, where an ASCII unit would be)
+  const latin1 = Buffer.from('une cr\xe8me br\xfbl\xe9e et un caf\xe9 noir, s\'il vous pla\xeet; '.repeat(400), 'latin1');
+  for (const at of [100, 2000, 4000, 9000, 15000]) latin1[at - (at % 2)] = 0;
+  const not = writeFiles(d, { 'latin1-nuls.txt': latin1 });
+  assert.doesNotThrow(() => [...readLines(not['latin1-nuls.txt']!)]);
+});
+
 test('UTF-16 without a byte-order mark in a script beyond Latin (Chinese, Cyrillic) is refused as UTF-16 by its line ends, not cut at 0x0A bytes inside its characters', () => {
   // before: few of its bytes are 0, so it was not taken for UTF-16; read as UTF-8 it was cut at the 0A of 上 (0A 4E)
   // and of its line ends into records each rejected as binary, more of them than it has lines

@@ -46,6 +46,9 @@ test('a JSON file in UTF-16 or UTF-32, or compressed, is said to be one, not inv
     // without a mark every other byte is 0, which is valid UTF-8 (NUL) and reached JSON.parse as such
     ['utf16le', Buffer.from(json, 'utf16le'), /: this looks like UTF-16LE text without a byte-order mark \(every other byte is 0\): convert it to UTF-8 first \(iconv -f UTF-16LE -t UTF-8\)$/],
     ['utf32le', Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.from('{}')]), /: this is UTF-32LE text .*iconv -f UTF-32LE -t UTF-8\)$/],
+    // Chinese without a mark, few bytes 0, on one line (minified): it was "invalid UTF-8 at byte 2 … iconv -f WINDOWS-1252"
+    ['utf16le-zh', Buffer.from(JSON.stringify({ architectures: ['MistralForCausalLM'], note: '中文的说明，上面的字。'.repeat(400) }), 'utf16le'),
+      /: this looks like UTF-16LE text without a byte-order mark \(its spaces, digits and punctuation are UTF-16LE's, and it reads as UTF-16LE text throughout\)/],
     ['gzip', gzip, /: this is gzip-compressed data \(by its first bytes\), whatever its name: decompress it first$/],
   ];
   for (const [name, bytes, message] of cases) {
