@@ -25,6 +25,12 @@ function roleOption(role: SourceRole, words: OptionWords): string {
   return words.say(role === 'input' ? 'inputs' : role);
 }
 
+/** By which options a path was given twice, where they differ (`--input x --val x`: which split is it?), else ''. */
+function twiceRoles(a: SourceRole, b: SourceRole, words: OptionWords): string {
+  const [one, other] = ROLE_ORDER.filter((r) => r === a || r === b);
+  return other === undefined ? '' : `, as ${roleOption(one!, words)} and as ${roleOption(other, words)} (give it once, as the split it is to be)`;
+}
+
 /** The files prepare writes into --out; none of them may be an input. */
 export const OUTPUT_FILES: readonly string[] = ['train.jsonl', 'val.jsonl', 'test.jsonl', 'rejected.jsonl', PREPARE_REPORT];
 
@@ -271,7 +277,15 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
   const found: Found[] = [];
   const notesBefore = notes.length;
   const skip = outDir === undefined ? null : realOrResolved(outDir); // a symlink to an input folder is that folder
+  const folders = new Map<string, { path: string; role: SourceRole }>(); // each input folder's real path: the first that named it
   for (const i of inputs) {
+    if (statOf(i.path)?.isDirectory() === true) {
+      // a folder named twice, as a file named twice, is an error: its files were read once with a note that each was
+      // "named twice, itself and through its folder", and `--input d --val d` made every record of d a val record
+      const real = realOrResolved(i.path), first = folders.get(real);
+      if (first !== undefined) throw new UserError(`this folder is given twice${first.path === i.path ? '' : ` (also as ${first.path})`}${twiceRoles(first.role, i.role, words)}`, i.path);
+      folders.set(real, i);
+    }
     // notes name paths from the input folder's own name down (no machine-specific folder in report.json)
     // a file given itself is named as given when that path is relative and inside the working folder (as source.file
     // names it), not by its base name alone: `x.jsonl is the same file as data/sub/x.jsonl` named another file, ./x.jsonl
@@ -297,10 +311,7 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
       // a file found in an --input folder and also given as --val or --test (a hub dataset's own test split) is that split
       const specific = f.role !== first.role && (f.role === 'input' || first.role === 'input') && !(f.given && first.given);
       if ((f.given && first.given) || (f.role !== first.role && !specific)) {
-        // by which options, where they differ (`--input x --val x`: which split is it?)
-        const [one, other] = ROLE_ORDER.filter((r) => r === first.role || r === f.role);
-        const roles = other === undefined ? '' : `, as ${roleOption(one!, words)} and as ${roleOption(other, words)} (give it once, as the split it is to be)`;
-        throw new UserError(`this file is given twice${first.path === f.path ? '' : ` (also as ${first.path})`}${roles}`, f.path);
+        throw new UserError(`this file is given twice${first.path === f.path ? '' : ` (also as ${first.path})`}${twiceRoles(first.role, f.role, words)}`, f.path);
       }
       if (specific) {
         const [split, folder] = f.role === 'input' ? [first, f] : [f, first];

@@ -14,6 +14,7 @@ import { readJsonl as readJsonlItems } from '../../src/data/ingest/jsonl.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { detectRecord } from '../../src/data/record.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT } from '../../src/run/layout.ts';
+import { isUserError } from '../../src/util/errors.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
 
@@ -143,6 +144,23 @@ test('a symlink loop is noted once and not followed; a file reached through two 
   const a = path.join(base, 'data', 'a.jsonl');
   assert.throws(() => prepare({ inputs: [a, a], outDir: path.join(base, 'out2'), tokenizer: tok }), /a\.jsonl: this file is given twice/);
   assert.throws(() => prepare({ inputs: [a, path.join(base, 'data', 'x-alias.jsonl')], outDir: path.join(base, 'out2'), tokenizer: tok }), /x-alias\.jsonl: this file is given twice \(also as .*a\.jsonl\)/);
+});
+
+test('a folder given twice (the same path, another spelling, a symlink to it; as --input and as --val) is an error, as a file given twice is', () => {
+  // before: `--input d --val d` read every record of d as val (train empty, exit 0), and `--input d d` read each file
+  // once with a note that it was "named twice, itself and through its folder"
+  const base = path.join(dir, 'folder-twice');
+  writeFiles(base, { 'data/a.jsonl': '{"text": "a record in a folder named twice"}\n', 'data/sub/b.jsonl': '{"text": "a record one level down"}\n' });
+  const d = path.join(base, 'data');
+  fs.symlinkSync('data', path.join(base, 'link'));
+  const out = path.join(base, 'out');
+  assert.throws(() => prepare({ inputs: [d, d], outDir: out, tokenizer: tok }), (e: Error) => isUserError(e) && /data: this folder is given twice$/.test(e.message));
+  assert.throws(() => prepare({ inputs: [d, `${d}${path.sep}`], outDir: out, tokenizer: tok }), /this folder is given twice \(also as .*data\)$/);
+  assert.throws(() => prepare({ inputs: [d], val: [path.join(base, 'link')], outDir: out, tokenizer: tok }),
+    /this folder is given twice \(also as .*link\), as options\.inputs and as options\.val \(give it once, as the split it is to be\)$/);
+  // a folder inside another given one is not the same folder: its files are read once, noted
+  const { report } = prepare({ inputs: [d, path.join(d, 'sub')], outDir: out, tokenizer: tok });
+  assert.equal(report.input_records, 2);
 });
 
 test('a symbolic link in a loop (a → b → a) is a one-line error given as an input or a val file, and inside a folder noted and not followed: no ELOOP stack trace', () => {
