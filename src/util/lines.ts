@@ -13,7 +13,7 @@ import { constants, isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { UserError } from './errors.ts';
 import { openRegularFile } from './regular-file.ts';
-import { BinaryWatch, notUtf8Text } from './text-encoding.ts';
+import { BINARY_SAMPLE_BYTES, BinaryWatch, notUtf8Text } from './text-encoding.ts';
 
 export interface LineDefect {
   /** invalid_utf8: a byte sequence that is not UTF-8; binary: a NUL byte, which text never holds. */
@@ -149,8 +149,8 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
   let first = true;
   let crOnly = anyLineEnd; // a lone CR ends a line: asked for, or classic Mac line ends found in the first chunk
   const ends: LineEndState = { afterCr: false };
-  // watchBinary: where the file turns into binary data (BinaryWatch), each byte judged as it is read; a chunk's lines
-  // are held until the next chunk is judged too, so that a blob that starts near a chunk's end marks its first line
+  // watchBinary: where the file turns into binary data (BinaryWatch), each byte judged as it is read; the lines of a
+  // chunk's last 8 KiB are held until the next chunk is judged too, so that a blob that starts there marks its first line
   const watch = watchBinary ? new BinaryWatch() : null;
   let binaryFrom = Infinity, binaryWhy = ''; // the line where the file turns into binary data, and why
   let endsBefore = 0; // line ends (0x0A) in the bytes before the chunk being read
@@ -192,10 +192,20 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
       }
       const end = chunk.lastIndexOf(0x0a);
       // the lines up to the chunk's last newline, the last of them being the one that newline ends
-      for (const line of splitLines(chunk.subarray(0, end), lineNo)) {
-        lineNo = line.lineNo;
-        if (watch !== null) held.push(line);
-        else yield line;
+      // with a watch, the lines within its window of the chunk's end wait for the next chunk's judgement
+      const safe = chunk.length - 1 - BINARY_SAMPLE_BYTES; // a line end here or before has a window of judged bytes after it
+      const direct = watch === null || binaryFrom !== Infinity ? end : safe < 0 ? -1 : chunk.lastIndexOf(0x0a, Math.min(end, safe));
+      if (direct >= 0) {
+        for (const line of splitLines(chunk.subarray(0, direct), lineNo)) {
+          lineNo = line.lineNo;
+          yield marked(line);
+        }
+      }
+      if (direct < end) {
+        for (const line of splitLines(chunk.subarray(direct + 1, end), lineNo)) {
+          lineNo = line.lineNo;
+          held.push(line);
+        }
       }
       open = 0;
       if (end + 1 < chunk.length) {

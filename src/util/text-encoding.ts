@@ -184,23 +184,26 @@ export class BinaryWatch {
    */
   judge(chunk: Uint8Array): { at: number; endsBack: number; why: string } | null {
     const W = BINARY_SAMPLE_BYTES;
-    const before = this.judged;
+    const before = this.judged, prev = this.last;
     // a short chunk after others is judged with the bytes before it, as a window
-    const bytes = chunk.length < W && before > 0 ? concat(this.last.subarray(Math.max(0, this.last.length - (W - chunk.length))), chunk) : chunk;
+    const bytes = chunk.length < W && before > 0 ? concat(prev.subarray(Math.max(0, prev.length - (W - chunk.length))), chunk) : chunk;
     const shift = bytes.length - chunk.length; // bytes[i] is chunk[i - shift]
     this.judged += chunk.length;
-    this.last = bytes.length >= W ? bytes.slice(bytes.length - W) : bytes.slice();
+    // a copy (a Buffer's slice is a view of the reader's buffer, which the next read overwrites)
+    this.last = chunk.length >= W ? new Uint8Array(chunk.subarray(chunk.length - W)) : concat(prev, chunk).subarray(-W);
     for (let off = 0; off < bytes.length; off += W) {
       const from = Math.max(0, Math.min(off, bytes.length - W)); // a short last window: the last W bytes
       const window = bytes.subarray(from, from + W);
       const fileOffset = before - shift + from;
       const why = binaryData(window, fileOffset);
       if (why === null) continue;
-      let at = fileOffset === 0 ? from : from + window.findIndex(isControl);
-      for (let i = at - 1; i >= 0 && at - i <= BINARY_GAP; i--) if (isControl(bytes[i]!)) at = i;
+      // where it starts, looked for back into the window of bytes before the chunk too (whose last lines readLines holds)
+      const view = concat(prev, chunk), base = prev.length; // chunk[i] is view[base + i]
+      let at = base - shift + from + (fileOffset === 0 ? 0 : window.findIndex(isControl));
+      for (let i = at - 1; i >= 0 && at - i <= BINARY_GAP; i--) if (isControl(view[i]!)) at = i;
       let endsBack = 0;
-      for (let i = at; i < shift; i++) if (bytes[i] === 0x0a) endsBack++;
-      return { at: at - shift, endsBack, why };
+      for (let i = at; i < base; i++) if (view[i] === 0x0a) endsBack++;
+      return { at: at - base, endsBack, why };
     }
     return null;
   }
