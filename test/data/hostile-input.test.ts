@@ -146,6 +146,23 @@ test('a symlink loop is noted once and not followed; a file reached through two 
   assert.throws(() => prepare({ inputs: [a, path.join(base, 'data', 'x-alias.jsonl')], outDir: path.join(base, 'out2'), tokenizer: tok }), /x-alias\.jsonl: this file is given twice \(also as .*a\.jsonl\)/);
 });
 
+test('a record nested deeper than Python\'s json reads (1,000 levels: a label 300,000 arrays deep) is rejected as invalid_json saying so, not a stack overflow', () => {
+  // before: JSON.parse read it, and JSON.stringify of the label overflowed the stack: a RangeError with a stack trace, exit 1
+  const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+  const base = path.join(dir, 'deep-record');
+  const f = writeFiles(base, {
+    'deep.jsonl': `{"text": "a", "label": ${deep(300_000)}}\n{"text": "b", "label": "pos", "meta": ${deep(999)}}\n{"text": "c", "label": "neg", "n": NaN, "m": ${deep(1001)}}\n`,
+    'deep.json': `{"text": "a", "label": ${deep(300_000)}}`,
+  });
+  const { report } = prepare({ inputs: [f['deep.jsonl']!], outDir: path.join(base, 'out'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual([report.kept, report.by_reason], [1, { invalid_json: 2 }]);
+  const rejected = readJsonl<{ source: { line: number }; detail: string }>(path.join(base, 'out', 'rejected.jsonl'));
+  assert.deepEqual(rejected.map((r) => r.source.line), [1, 3]);
+  assert.match(rejected[0]!.detail, /^arrays and objects nested more than 1000 deep at position 1022: Python's json stops near 1,000/);
+  const items = [...readJson(f['deep.json']!)];
+  assert.deepEqual(items.map((i) => i.error?.reason), ['invalid_json']);
+});
+
 test('a folder given twice (the same path, another spelling, a symlink to it; as --input and as --val) is an error, as a file given twice is', () => {
   // before: `--input d --val d` read every record of d as val (train empty, exit 0), and `--input d d` read each file
   // once with a note that it was "named twice, itself and through its folder"
@@ -328,7 +345,7 @@ test('JSON: a key twice is found however its name is spelled (escapes) and in ne
       '{"messages":[{"role":"user","content":"x"},{"role":"assistant","content":"y","meta":{"k":1,"k":2}}]}',
       '{"messages":[{"role":"user","content":"x"},{"role":"assistant","content":"y","meta":{"k":[1],"k":[1]}}]}',
       '{"odd key":{"k":1,"\\u006b":2},"text":"x"}',
-    `{"text": "deep", "x": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`, // deeper than a recursive check could go
+    `{"text": "deep", "x": ${'['.repeat(999)}${']'.repeat(999)}}`, // as deep as a record may nest (deeper: invalid_json, below)
     ].join('\n'),
     'dup-deep.json': '{"messages":[{"role":"user","role":"assistant","content":"x"}]}',
   });

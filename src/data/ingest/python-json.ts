@@ -4,6 +4,7 @@
 // pandas means it), ±Infinity as numbers. Only text that JSON.parse refused is looked at again, so valid JSON costs
 // nothing more, and words inside strings are never touched. Text that is neither is tried last as a Python literal
 // (python-literal.ts: a dict written by str() instead of json.dumps).
+import { jsonNestingPast } from '../../util/json-depth.ts';
 import { duplicateKeyDetail, duplicateKeyMessage } from './duplicate-keys.ts';
 import { parseJsonKeepingText } from './number-spellings.ts';
 import { mayBePythonLiteral, parsePythonLiteral, pythonLiteralFailure } from './python-literal.ts';
@@ -11,8 +12,18 @@ import { mayBePythonLiteral, parsePythonLiteral, pythonLiteralFailure } from './
 /** The words, outside strings, and what JSON.parse reads in their place (1e999 parses as Infinity). */
 const PYTHON_FLOATS: ReadonlyArray<[string, string]> = [['-Infinity', '-1e999'], ['Infinity', '1e999'], ['NaN', 'null']];
 
-/** A Python literal nested deeper than Python reads: no value, though one (a whole file's text is not then read as lines). */
+/**
+ * A value nested deeper than Python reads (a Python literal past its parser's bound, JSON past MAX_RECORD_DEPTH): no
+ * value, though one (a whole file's text is not then read as lines).
+ */
 export class TooDeepLiteral extends SyntaxError {}
+
+/**
+ * The deepest a JSON record may nest: Python's json stops near 1,000 (RecursionError: load_dataset fails on it), and
+ * what reads a record recurses through it — JSON.stringify of a label 300,000 arrays deep overflowed the stack, a
+ * RangeError with a stack trace where one record should have been rejected.
+ */
+export const MAX_RECORD_DEPTH = 1000;
 
 /** How a text was read: as JSON, as JSON with Python's floats, or as a Python literal. */
 export type JsonReading = 'json' | 'python-floats' | 'python-literal';
@@ -21,8 +32,8 @@ export type JsonReading = 'json' | 'python-floats' | 'python-literal';
  * Parses `text` as JSON, as JSON with Python's NaN / Infinity / -Infinity, or as a Python literal; `reading` says
  * which was needed, its text kept for the spelling of its numbers (number-spellings.ts). Throws JSON.parse's error for the text as
  * it is when none reads it. `duplicate`: the rejection detail when an object of it names a key twice with different
- * values, whichever way it was read (duplicate-keys.ts); absent when none does. A Python literal nested deeper than Python
- * reads throws saying so.
+ * values, whichever way it was read (duplicate-keys.ts); absent when none does. A value nested deeper than Python reads
+ * (MAX_RECORD_DEPTH, a Python literal's bound) throws saying so (TooDeepLiteral).
  */
 export function parseJsonText(text: string): { value: unknown; reading: JsonReading; duplicate?: string; comments?: number } {
   let value: unknown;
@@ -33,8 +44,10 @@ export function parseJsonText(text: string): { value: unknown; reading: JsonRead
     if (rewritten !== null) {
       try {
         const v = parseJsonKeepingText(rewritten, text); // the spellings are the file's: Infinity, not the 1e999 put in its place
+        refuseTooDeep(rewritten);
         return withDuplicate({ value: v, reading: 'python-floats' }, duplicateKeyDetail(rewritten, v));
-      } catch {
+      } catch (inner) {
+        if (inner instanceof TooDeepLiteral) throw inner;
         // not JSON with Python's floats either
       }
     }
@@ -50,7 +63,16 @@ export function parseJsonText(text: string): { value: unknown; reading: JsonRead
     }
     throw e; // the message of the text as written
   }
+  refuseTooDeep(text);
   return withDuplicate({ value, reading: 'json' }, duplicateKeyDetail(text, value));
+}
+
+/** Throws TooDeepLiteral when the JSON `text` nests deeper than MAX_RECORD_DEPTH (only a text twice as long can). */
+function refuseTooDeep(text: string): void {
+  const at = text.length > 2 * MAX_RECORD_DEPTH ? jsonNestingPast(text, MAX_RECORD_DEPTH) : null;
+  if (at === null) return;
+  throw new TooDeepLiteral(`arrays and objects nested more than ${MAX_RECORD_DEPTH} deep at position ${at}: Python's json stops near 1,000 ` +
+    '(RecursionError, as load_dataset would), and no record nests so deep; the record is damaged or not data');
 }
 
 function withDuplicate<T extends object>(parsed: T, duplicate: string | null): T & { duplicate?: string } {
