@@ -16,6 +16,9 @@ test('plain text, one record per line: each non-blank line is a record at its li
   // a line past the most any record can take is too_long, the lines around it read
   const long = writeFiles(dir, { 'long.txt': 'short\n' + 'x'.repeat(50) + '\nend\n' })['long.txt']!;
   assert.deepEqual([...readText(long, { textSplit: 'lines', maxRawChars: 10 })].map((i) => [i.line, i.error?.reason ?? i.raw]), [[1, 'short'], [2, 'too_long'], [3, 'end']]);
+  // the rejection's raw is the start of its text (it was "" for a line longer than the bound: nothing to see in rejected.jsonl)
+  assert.deepEqual([...readText(long, { textSplit: 'lines', maxRawChars: 10 })].map((i) => i.raw), ['short', 'xxxxxxxxxxx', 'end']);
+  assert.deepEqual([...readText(long, { maxRawChars: 10 })].map((i) => [i.error?.reason, i.raw]), [['too_long', 'short\nxxxxx']]);
 });
 
 test('a line of only zero-width or invisible characters (U+200B, a direction mark) is blank: it parts paragraphs and is no record', () => {

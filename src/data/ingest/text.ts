@@ -26,9 +26,14 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
     return it;
   };
   const add = (lines: string[], text: string): void => {
+    const room = maxRaw + 1 - size; // characters that may still be kept
     size += text.length + 1;
     if (size <= maxRaw + 1) lines.push(text);
-    else error ??= { reason: 'too_long', detail: `the text is more than ${maxRaw} characters, more than ${withinMaxChars(opts)} can take; rejected unread` };
+    else {
+      // its start is kept for the rejection's raw: a file of one long line had none ("raw": "")
+      if (room > 0) lines.push(text.slice(0, room));
+      error ??= { reason: 'too_long', detail: `the text is more than ${maxRaw} characters, more than ${withinMaxChars(opts)} can take; rejected unread` };
+    }
   };
   let lines: string[] = [];
   let start = 0;
