@@ -5,8 +5,9 @@
 // (~512 MiB) is an error naming it.
 // Every line is checked as strict UTF-8: a line that is not valid UTF-8, or that holds a NUL byte (binary
 // data), still comes out — decoded with U+FFFD, so line numbers and counts stay exact — but carries a
-// `defect` saying what and at which byte, so that no caller takes it for text without knowing; the lines from where
-// the file turns into binary data (an 8 KiB window of control bytes: BinaryWatch) carry `binary` when asked. A file
+// `defect` saying what and at which byte, so that no caller takes it for text without knowing; asked to, the lines
+// from where the file turns into binary data (an 8 KiB window of control bytes: BinaryWatch) to its end are one line,
+// its start, with a binary defect saying so (the rest is not read). A file
 // that starts with a UTF-16 (or UTF-32) byte-order mark is refused as a whole, and so is a compressed file (gzip, zip, xz,
 // zstd, 7z: by its first bytes, whatever its name) and anything but a regular file.
 import { constants, isUtf8 } from 'node:buffer';
@@ -22,7 +23,12 @@ export interface LineDefect {
   byte: number;
   /** Index in the line's `text` of the character that byte became (U+FFFD, or NUL for binary). */
   char: number;
+  /** What the rejection says instead of the byte and line: the lines of binary data to a file's end, read as one (readLines). */
+  detail?: string;
 }
+
+/** How much of the binary data that ends a file its one line holds (readLines with `watchBinary`): enough to show. */
+const TAIL_CHARS = 1 << 16;
 
 export interface Line {
   text: string;
@@ -155,9 +161,20 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
   let binaryFrom = Infinity, binaryWhy = ''; // the line where the file turns into binary data, and why
   let endsBefore = 0; // line ends (0x0A) in the bytes before the chunk being read
   let held: Line[] = [];
-  const marked = (line: Line): Line => (line.lineNo >= binaryFrom ? { ...line, binary: binaryWhy } : line);
+  // from binaryFrom on, the lines are one: its start, joined (TAIL_CHARS), carrying a binary defect that says so; the
+  // rest of the file is not read. A reader rejects it as one record, not each line as binary or invalid_utf8 (the
+  // warning then said to convert the file from Windows-1252)
+  const tail: Line = { text: '', lineNo: 0 };
+  const marked = (line: Line): Line | null => {
+    if (line.lineNo < binaryFrom) return line;
+    if (tail.lineNo === 0) tail.lineNo = line.lineNo;
+    else if (tail.text.length < TAIL_CHARS) tail.text += '\n';
+    if (tail.text.length < TAIL_CHARS) tail.text += line.text.slice(0, TAIL_CHARS - tail.text.length);
+    return null;
+  };
   try {
     for (;;) {
+      if (tail.lineNo > 0) break; // binary data to the end: the rest is not read
       const n = fs.readSync(fd, buf, 0, chunkBytes, null);
       if (n === 0) break;
       let chunk = buf.subarray(0, n);
@@ -174,7 +191,10 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
         // the line holding the byte where it starts: counted back from the chunk's start when it is before it
         if (found !== null) [binaryFrom, binaryWhy] = [endsBefore + 1 + (found.at < 0 ? -found.endsBack : lineEndsBefore(chunk, found.at)), found.why];
         endsBefore += lineEndsBefore(chunk, chunk.length);
-        for (const line of held) yield marked(line);
+        for (const line of held) {
+          const out = marked(line);
+          if (out !== null) yield out;
+        }
         held = [];
       }
       if (chunk.lastIndexOf(0x0a) < 0) {
@@ -198,7 +218,8 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
       if (direct >= 0) {
         for (const line of splitLines(chunk.subarray(0, direct), lineNo)) {
           lineNo = line.lineNo;
-          yield marked(line);
+          const out = marked(line);
+          if (out !== null) yield out;
         }
       }
       if (direct < end) {
@@ -216,8 +237,24 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
     let rest = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     // a Ctrl-Z that ends the file is DOS's end-of-file mark (copy /a, old editors), not text: it made a last record of its own
     if (rest.length > 0 && rest[rest.length - 1] === DOS_EOF) rest = rest.subarray(0, rest.length - 1);
-    for (const line of held) yield marked(line);
-    if (rest.length > 0) for (const line of splitLines(rest, lineNo)) yield marked(line);
+    if (tail.lineNo === 0) {
+      for (const line of held) {
+        const out = marked(line);
+        if (out !== null) yield out;
+      }
+      if (rest.length > 0) {
+        for (const line of splitLines(rest, lineNo)) {
+          const out = marked(line);
+          if (out !== null) yield out;
+        }
+      }
+    }
+    if (tail.lineNo > 0) {
+      const detail = tail.lineNo === 1 ? `binary data, not text (${binaryWhy}): the whole file is one record, not cut at its line ends`
+        : `binary data from line ${tail.lineNo} to the end of the file (${binaryWhy}): one record, not cut at its line ends`;
+      const defect: LineDefect = { kind: 'binary', byte: 1, char: 0, detail };
+      yield { ...tail, defect, defects: [defect], binary: binaryWhy };
+    }
   } finally {
     fs.closeSync(fd);
   }

@@ -148,7 +148,7 @@ function isControl(c: number): boolean {
 /**
  * Why `bytes` (up to BINARY_SAMPLE_BYTES of a file, from its byte `offset`: 0, its start) say it is binary data, not text
  * with a stray bad byte, else null: they hold a NUL byte (the `binary` defect, which text never holds: git's test) and
- * at least 1 in 32 of them are control bytes that text does not hold (isControl), as random bytes, an image or
+ * at least 1 in 32 of them (and MIN_BINARY_CONTROLS) are control bytes that text does not hold (isControl), as random bytes, an image or
  * compressed data have (about 1 in 10), and a text file with a NUL or two, or in an 8-bit encoding (Latin-1, KOI8-R: no
  * control bytes), does not. UTF-16 is notUtf8Text's to name first.
  */
@@ -157,10 +157,16 @@ export function binaryData(bytes: Uint8Array, offset = 0): string | null {
   if (b.indexOf(0) < 0) return null;
   let control = 0;
   for (const c of b) if (isControl(c)) control++;
-  if (control * 32 < b.length) return null;
+  if (control * 32 < b.length || control < MIN_BINARY_CONTROLS) return null;
   const which = offset === 0 ? `its first ${b.length} bytes` : `the ${b.length} bytes from its byte ${offset + 1}`;
   return `${control} of ${which} are NUL or other control bytes that text does not hold`;
 }
+
+/**
+ * The fewest control bytes binaryData takes for binary data: a small text file with a stray NUL is 1 in 32 of its bytes
+ * (a 30-byte JSON Lines file with one), and read as binary data as a whole, its other records would be lost with it.
+ */
+const MIN_BINARY_CONTROLS = 16;
 
 /** The longest run of text bytes between two control bytes that binary data is taken to hold (random bytes: 1 in 10^12). */
 const BINARY_GAP = 256;
@@ -170,9 +176,10 @@ const BINARY_GAP = 256;
  * each BINARY_SAMPLE_BYTES of it in turn by binaryData (a short last one with the bytes before it, as a short file is
  * judged whole). A text file with an image or an archive appended after its first 8 KiB, or binary data under a text
  * header longer than that, was cut at its 0x0A bytes into records of garbage, a few short ones kept as training text.
- * The binary data starts at the file's start when its first window is binary (as before), else at the first control
- * byte of the window found binary, or before it at the first of the control bytes that lead up to it with no more than
- * BINARY_GAP text bytes between two (the start of the blob, where it began before the window).
+ * The binary data starts at the first control byte of the window found binary, or before it at the first of the control
+ * bytes that lead up to it with no more than BINARY_GAP text bytes between two (the start of the blob, where it began
+ * before the window), or at the file's start when that is as near it: a small text with an image appended is read as
+ * text up to the image, not taken for binary data as a whole.
  */
 export class BinaryWatch {
   private judged = 0; // bytes judged, before the chunk being judged
@@ -199,8 +206,11 @@ export class BinaryWatch {
       if (why === null) continue;
       // where it starts, looked for back into the window of bytes before the chunk too (whose last lines readLines holds)
       const view = concat(prev, chunk), base = prev.length; // chunk[i] is view[base + i]
-      let at = base - shift + from + (fileOffset === 0 ? 0 : window.findIndex(isControl));
+      let at = base - shift + from + window.findIndex(isControl);
       for (let i = at - 1; i >= 0 && at - i <= BINARY_GAP; i--) if (isControl(view[i]!)) at = i;
+      // as near the file's start as that: from its start (a PNG's "\x89PNG\r" line is its signature, no text)
+      const fromStart = before - base + at;
+      if (fromStart < BINARY_GAP) at = Math.max(0, at - fromStart);
       let endsBack = 0;
       for (let i = at; i < base; i++) if (view[i] === 0x0a) endsBack++;
       return { at: at - base, endsBack, why };

@@ -269,7 +269,8 @@ test('a file that is binary as a whole (random bytes, an image under a .txt name
       const notes: string[] = [];
       const items = [...readText(file, { textSplit, onNote: (n) => notes.push(n) })];
       assert.deepEqual(items.map((i) => [i.line, i.error?.reason]), [[1, 'binary']], `${path.basename(file)} ${textSplit}`);
-      assert.match(items[0]!.error!.detail, /^a NUL byte at byte \d+ of line \d+: binary data, not text$/);
+      assert.match(items[0]!.error!.detail, textSplit === 'file' ? /^a NUL byte at byte \d+ of line \d+: binary data, not text$/
+        : /^binary data, not text \(\d+ of its first 8192 bytes are NUL or other control bytes that text does not hold\): the whole file is one record, not cut at its line ends$/);
       if (textSplit === 'file') assert.deepEqual(notes, []);
       else assert.match(notes.join('\n'), new RegExp(`^binary data, not text \\(\\d+ of its first \\d+ bytes are NUL or other control bytes that text does not hold\\): rejected as one record \\(binary\\), not cut into records at its line ends \\(--text-split ${textSplit}\\)$`));
     }
@@ -300,16 +301,29 @@ test('a text file with binary data after its first 8 KiB (an appended image, a t
       assert.equal(kept.length, textSplit === 'lines' ? textLines : 1, `${name} ${textSplit}`);
       const last = items[items.length - 1]!;
       assert.deepEqual([items.length - kept.length, last.line, last.error?.reason], [1, textLines + 1, 'binary'], `${name} ${textSplit}`);
-      assert.match(last.error!.detail, /^a NUL byte at byte \d+ of line \d+: binary data, not text$/);
+      assert.match(last.error!.detail, new RegExp(`^binary data from line ${textLines + 1} to the end of the file \\(\\d+ of the 8192 bytes from its byte \\d+ are NUL or other control bytes that text does not hold\\): one record, not cut at its line ends$`));
       assert.match(notes.join('\n'), new RegExp(`^binary data from line ${textLines + 1} on, not text \\(\\d+ of the 8192 bytes from its byte \\d+ are NUL or other control bytes that text does not hold\\): lines ${textLines + 1} to the end rejected as one record \\(binary\\)`));
     }
     // --text-split file: one record, binary, as before
     assert.deepEqual([...readText(f[name]!)].map((i) => i.error?.reason), ['binary']);
   }
-  // the lines carry it from where the data turns binary, judged as read: with chunks smaller than a window too
+  // the lines from where the data turns binary are one, judged as read: with chunks smaller than a window too
   for (const chunk of [1 << 20, 5000, 20000]) { // 20000: the blob starts 900 bytes before the first chunk's end
-    const marked = [...readLines(f['appended.txt']!, chunk, undefined, false, true)].filter((l) => l.binary !== undefined);
-    assert.equal(marked[0]!.lineNo, 401, `chunks of ${chunk}`);
+    const lines = [...readLines(f['appended.txt']!, chunk, undefined, false, true)];
+    assert.deepEqual(lines.map((l) => l.lineNo), Array.from({ length: 401 }, (_, i) => i + 1), `chunks of ${chunk}`);
+    assert.ok(lines[400]!.binary !== undefined && lines[399]!.binary === undefined && lines[400]!.defect?.kind === 'binary', `chunks of ${chunk}`);
+  }
+  // JSON Lines and CSV alike: one binary record from there (each of its lines was rejected as binary or invalid_utf8, and
+  // the warning said to convert the file from Windows-1252)
+  const rows = lines.slice(0, 50);
+  const g = writeFiles(path.join(dir, 'appended'), {
+    'rows.jsonl': Buffer.concat([Buffer.from(rows.map((t) => JSON.stringify({ text: t })).join('\n') + '\n'), noise(20000, 3)]),
+    'rows.csv': Buffer.concat([Buffer.from(`text\n${rows.join('\n')}\n`), noise(20000, 4)]),
+  });
+  for (const items of [[...readJsonl(g['rows.jsonl']!)], [...readCsv(g['rows.csv']!, ',')]]) {
+    assert.equal(items.filter((i) => i.error === undefined).length, 50);
+    assert.deepEqual(items.slice(50).map((i) => i.error?.reason), ['binary']);
+    assert.match(items[50]!.error!.detail, /^binary data from line \d+ to the end of the file/);
   }
 });
 
@@ -349,9 +363,9 @@ test('prepare --text-split lines on a folder holding a binary file: one binary r
   assert.ok(!train.includes('\ufffd') && !train.includes('JFIF'));
   // the warnings: the photo is binary data (not "another encoding" nor "mixes encodings"); the genuine mixed file keeps its own
   const about = (name: string) => report.warnings.filter((w) => w.startsWith(`${name}:`));
-  assert.deepEqual(about('photo.txt').map((w) => w.replace(/\(\d+ of/, '(N of')), [
+  assert.deepEqual(about('photo.txt').map((w) => w.replace(/\(\d+ of/g, '(N of')), [
     "photo.txt: binary data, not text (N of its first 8192 bytes are NUL or other control bytes that text does not hold): rejected as one record (binary), not cut into records at its line ends (options.textSplit 'lines')",
-    'photo.txt: its one record was rejected; the first: photo.txt:1: binary: a NUL byte at byte 5 of line 1: binary data, not text',
+    'photo.txt: its one record was rejected; the first: photo.txt:1: binary: binary data, not text (N of its first 8192 bytes are NUL or other control bytes that text does not hold): the whole file is one record, not cut at its line ends',
   ]);
   assert.deepEqual(about('mixed.txt'), ['mixed.txt: 1 record is not UTF-8 text (rejected as invalid_utf8): the file mixes encodings (some of its other records are UTF-8 text beyond ASCII); mend the lines rejected.jsonl names (iconv on the whole file would garble the others)']);
 });

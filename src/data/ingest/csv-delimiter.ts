@@ -44,7 +44,7 @@ function agreeing(d: string, header: string, rows: readonly string[]): number {
 /** Up to SNIFF_SAMPLE non-blank lines of `file` after line `lineNo`. */
 export function linesAfter(file: string, lineNo: number): string[] {
   const out: string[] = [];
-  for (const { text, lineNo: n } of readLines(file)) {
+  for (const { text, lineNo: n } of readLines(file, undefined, undefined, false, true)) {
     if (n <= lineNo || text.trim() === '') continue;
     out.push(text);
     if (out.length >= SNIFF_SAMPLE) break;

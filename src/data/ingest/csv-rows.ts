@@ -60,7 +60,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
   const limit = opts.limit ?? QUOTED_LIMIT;
   let d = delimiter;
   let sniffed = opts.sniff === undefined, firstRow = true;
-  let source = readLines(file)[Symbol.iterator]();
+  let source = readLines(file, undefined, undefined, false, true)[Symbol.iterator]();
   // The lines from the start of the current row on, kept to be read again after a runaway quoted field:
   // line k (absolute, 0-based) is buf[k - base] and starts at byte offset at[k - base] of the file.
   let buf: Line[] = [], at: number[] = [];
@@ -90,7 +90,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
   };
   /** Reads the file again from line `from` (at byte `fromByte`) on: a runaway field's lines were not kept. */
   const readAgainFrom = (from: number, fromByte: number): void => {
-    source = readLines(file)[Symbol.iterator]();
+    source = readLines(file, undefined, undefined, false, true)[Symbol.iterator]();
     for (let i = 0; i < from; i++) source.next();
     buf = [];
     at = [];

@@ -30,7 +30,7 @@ import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadO
 
 /** With `jsonc` (a .json file, where json.ts allows comments), comments that start a line are skipped and noted. */
 export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false): Generator<RawItem> {
-  const source = readLines(file);
+  const source = readLines(file, undefined, undefined, false, true);
   // lines read ahead for an object that never closed, read again as lines from `at` (a queue: shift() and a spread
   // unshift() of hundreds of thousands of lines would be quadratic, or overflow the stack)
   let again: Line[] = [], at = 0;

@@ -75,7 +75,7 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
         binary = { reason: 'binary', detail: `binary data from line ${lineNo} on: ${why}` };
         opts.onNote?.(binaryNote(lineNo, why, optionIs(opts.words ?? FLAG_WORDS, 'textSplit', split)));
       }
-      if (binary.detail.startsWith('binary data from') && defect?.kind === 'binary') binary = defectRejection(defect, lineNo);
+      if (defect !== undefined) binary = defectRejection(defect, lineNo);
       add(lines, text);
       continue;
     }

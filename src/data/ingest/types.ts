@@ -60,6 +60,7 @@ export function recordAt(item: RecordAt): RecordAt {
 
 /** The rejection of a record that holds a line whose bytes are not UTF-8 text (see readLines). */
 export function defectRejection(d: LineDefect, line: number): Rejection {
+  if (d.detail !== undefined) return { reason: d.kind, detail: d.detail };
   return d.kind === 'binary'
     ? { reason: 'binary', detail: `a NUL byte at byte ${d.byte} of line ${line}: binary data, not text` }
     : { reason: 'invalid_utf8', detail: `invalid UTF-8 at byte ${d.byte} of line ${line}` };
