@@ -320,7 +320,11 @@ test('a text file with binary data after its first 8 KiB (an appended image, a t
     'rows.jsonl': Buffer.concat([Buffer.from(rows.map((t) => JSON.stringify({ text: t })).join('\n') + '\n'), noise(20000, 3)]),
     'rows.csv': Buffer.concat([Buffer.from(`text\n${rows.join('\n')}\n`), noise(20000, 4)]),
   });
-  for (const items of [[...readJsonl(g['rows.jsonl']!)], [...readCsv(g['rows.csv']!, ',')]]) {
+  // and a JSON array cut by binary data holding a "/*" (it was "a `/*` comment opened here is never closed", exit 2)
+  const arr = writeFiles(path.join(dir, 'appended'), {
+    'rows.json': Buffer.concat([Buffer.from(`[\n${rows.map((t) => JSON.stringify({ text: t })).join(',\n')},\n`), noise(9000, 6), Buffer.from('/*'), noise(9000, 8), Buffer.from('\n]\n')]),
+  })['rows.json']!;
+  for (const items of [[...readJsonl(g['rows.jsonl']!)], [...readCsv(g['rows.csv']!, ',')], [...readJson(arr)]]) {
     assert.equal(items.filter((i) => i.error === undefined).length, 50);
     assert.deepEqual(items.slice(50).map((i) => i.error?.reason), ['binary']);
     assert.match(items[50]!.error!.detail, /^binary data from line \d+ to the end of the file/);

@@ -1,10 +1,10 @@
 // The streaming reader of a top-level JSON array for json.ts: each element is one record, at the line where it
 // starts, its bounds found by tracking strings, nesting and comments (JSONC) rather than by parsing the file whole.
-import { readLines } from '../../util/lines.ts';
+import { readLines, type Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { commentAt, commentsNote, continuesString, countComment, SingleQuotes, unclosedComment } from './json-object-scan.ts';
 import { batchItems, parseJsonItem, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
-import { recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
+import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
 
 /**
  * Streams the elements of a top-level JSON array, tracking strings and nesting to find their bounds. A raw
@@ -83,9 +83,14 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
       yield r;
     }
   };
-  const lines = readLines(file);
+  const lines = readLines(file, undefined, undefined, false, true);
   let next = lines.next();
+  let tail: Line | undefined; // the binary data that ends the file, read as one line (readLines)
   while (!next.done) {
+    if (next.value.binary !== undefined) {
+      tail = next.value;
+      break;
+    }
     const { text: lineText, lineNo, defects } = next.value;
     next = lines.next();
     opts.onBytes?.(Buffer.byteLength(lineText) + 1);
@@ -246,7 +251,14 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
     opts.onNote?.(`${n === 1 ? '1 array element is a JSON array' : `${n} array elements are JSON arrays`} of records, not ${n === 1 ? 'a record' : 'records'} (line ${batches.first}${n === 1 ? '' : ' first'}): ` +
       `read as the ${r === 1 ? 'record' : `${r} records`} ${n === 1 ? 'it holds' : 'they hold'}, each at the line its array starts`);
   }
-  if (comments.open > 0) throw unclosedComment(file, comments.open);
+  if (tail !== undefined) {
+    // binary data to the end: one binary record (its bytes were elements, "/*" in them a comment never closed); an
+    // element it cut off is invalid_json
+    opts.onBytes?.(Buffer.byteLength(tail.text) + 1);
+    if (startLine > 0) yield { line: startLine, raw: parts.join('').trim(), error: elementDefect ?? { reason: 'invalid_json', detail: `cut off by binary data (line ${tail.lineNo} on)` } };
+    yield { line: tail.lineNo, raw: tail.text, error: defectRejection(tail.defect!, tail.lineNo) };
+    closed = true;
+  } else if (comments.open > 0) throw unclosedComment(file, comments.open);
   const note = commentsNote(comments);
   if (note) opts.onNote?.(note);
   if (trailingCommas > 0) {
