@@ -199,6 +199,9 @@ test('turn weights: weight 0 (ShareGPT, axolotl) or training: false marks an ass
   const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
   assert.equal(detail(gen({ messages: [u, { ...a, weight: 0 }] })), 'empty: no assistant turn is trained: each has weight 0 (or training: false)');
   assert.equal(detail(gen({ messages: [u, { ...a, weight: 0.5 }] })), "unknown_shape: messages[1].weight is 0.5; a turn's weight is 0 (not trained) or 1");
+  // a weight or role past a double's range (1e400 in the file) is said to be one, not "null" as JSON.stringify writes it
+  assert.equal(detail(gen({ messages: [u, { ...a, weight: Infinity }] })), "unknown_shape: messages[1].weight is Infinity (a number past float64's range, as 1e400); a turn's weight is 0 (not trained) or 1");
+  assert.match(detail(gen({ messages: [{ role: -Infinity, content: 'q' }, a] })), /^invalid_roles: messages\[0\]\.role is -Infinity \(a number past float64's range, as 1e400\); roles are/);
   assert.equal(detail(gen({ messages: [u, { ...a, training: 'no' }] })), 'unknown_shape: messages[1].training is "no"; it is true or false');
   assert.equal(detail(gen({ messages: [u, { ...a, weight: 1, training: false }] })), 'unknown_shape: messages[1] has weight 1 and training false: they contradict each other');
   assert.equal(detail(gen({ conversations: [{ from: 'human', value: 'U' }, { from: 'gpt', value: 'A', weight: '0' }] })), 'unknown_shape: conversations[1].weight is "0"; a turn\'s weight is 0 (not trained) or 1');
