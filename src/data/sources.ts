@@ -306,7 +306,10 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
     if (outputs.has(real)) {
       throw new UserError(`this input is the output file ${path.basename(real)} of ${words.say('outDir')} ${outDir}, which prepare would overwrite; write the output to another folder`, f.path);
     }
-    const first = seen.get(real);
+    // the file itself, by its device and inode: a hard link is the same file under another name, as a symlink is
+    const st = fs.statSync(real);
+    const same = `${st.dev}:${st.ino}`;
+    const first = seen.get(same);
     if (first !== undefined) {
       // a file found in an --input folder and also given as --val or --test (a hub dataset's own test split) is that split
       const specific = f.role !== first.role && (f.role === 'input' || first.role === 'input') && !(f.given && first.given);
@@ -318,14 +321,15 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
         // a fact, said alike to every caller (report.json's warnings name an option only where they advise setting one)
         notes.push(`${folder.shown} is also given as the ${split.role} file (${split.shown}): read as ${split.role} only`);
         if (split === f) files[files.indexOf(first)] = f;
-        seen.set(real, split);
+        seen.set(same, split);
         continue;
       }
-      const how = path.resolve(f.path) === path.resolve(first.path) ? 'named again through its folder' : 'through a symlink';
+      const how = path.resolve(f.path) === path.resolve(first.path) ? 'named again through its folder'
+        : real === fs.realpathSync(first.path) ? 'through a symlink' : 'a hard link to it';
       notes.push(f.shown === first.shown ? `${f.shown} is named twice, itself and through its folder: read once` : `${f.shown} is the same file as ${first.shown} (${how}): read once`);
       continue;
     }
-    seen.set(real, f);
+    seen.set(same, f);
     try {
       fs.accessSync(f.path, fs.constants.R_OK);
     } catch (e) {

@@ -163,6 +163,20 @@ test('a record nested deeper than Python\'s json reads (1,000 levels: a label 30
   assert.deepEqual(items.map((i) => i.error?.reason), ['invalid_json']);
 });
 
+test('a hard link is the same file: given twice it is an error, and inside an input folder it is read once with a note, as a symlink is', () => {
+  // before: read twice, its records rejected as duplicates of themselves (and `--input x --val hardlink-of-x` made them val only)
+  const base = path.join(dir, 'hard-links');
+  writeFiles(base, { 'data/a.jsonl': '{"text": "a record under two names"}\n', 'data/b.jsonl': '{"text": "a record under one name"}\n' });
+  const a = path.join(base, 'data', 'a.jsonl'), hard = path.join(base, 'data', 'z-hard.jsonl');
+  fs.linkSync(a, hard);
+  const out = path.join(base, 'out');
+  assert.throws(() => prepare({ inputs: [a, hard], outDir: out, tokenizer: tok }), /z-hard\.jsonl: this file is given twice \(also as .*a\.jsonl\)$/);
+  assert.throws(() => prepare({ inputs: [a], val: [hard], outDir: out, tokenizer: tok }), /this file is given twice .*as options\.inputs and as options\.val/);
+  const { report } = prepare({ inputs: [path.join(base, 'data')], outDir: out, tokenizer: tok });
+  assert.deepEqual([report.input_records, report.rejected], [2, 0]);
+  assert.ok(report.warnings.includes('data/z-hard.jsonl is the same file as data/a.jsonl (a hard link to it): read once'), report.warnings.join('\n'));
+});
+
 test('a folder given twice (the same path, another spelling, a symlink to it; as --input and as --val) is an error, as a file given twice is', () => {
   // before: `--input d --val d` read every record of d as val (train empty, exit 0), and `--input d d` read each file
   // once with a note that it was "named twice, itself and through its folder"
