@@ -308,7 +308,7 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
     }
     // the file itself, by its device and inode: a hard link is the same file under another name, as a symlink is
     const st = fs.statSync(real);
-    const same = `${st.dev}:${st.ino}`;
+    const same = st.ino === 0 ? real : `${st.dev}:${st.ino}`; // a file system without inodes (FAT) gives 0: by path then
     const first = seen.get(same);
     if (first !== undefined) {
       // a file found in an --input folder and also given as --val or --test (a hub dataset's own test split) is that split
