@@ -329,6 +329,15 @@ test('a text file with binary data after its first 8 KiB (an appended image, a t
     assert.deepEqual(items.slice(50).map((i) => i.error?.reason), ['binary']);
     assert.match(items[50]!.error!.detail, /^binary data from line \d+ to the end of the file/);
   }
+  // a stray quote before it is a stray quote, as at the end of a file: the quotes among the binary bytes closed its field,
+  // and the rows between were lost in that one rejection
+  const stray = writeFiles(path.join(dir, 'appended'), {
+    'stray.csv': Buffer.concat([Buffer.from(`text\n${rows.slice(0, 10).join('\n')}\n"stray quote\n${rows.slice(10).join('\n')}\n`), noise(20000, 4)]),
+  })['stray.csv']!;
+  const read = [...readCsv(stray, ',')];
+  assert.deepEqual(read.map((i) => i.error?.reason ?? 'ok').filter((r) => r !== 'ok'), ['invalid_csv', 'binary']);
+  assert.equal(read.filter((i) => i.error === undefined).length, 50);
+  assert.match(read[10]!.error!.detail, /^a quoted field \(field 1\) opened on line 12 is not closed before the binary data that ends the file \(line 53\)/);
 });
 
 test('--text-split lines and blank-lines read a text file once: the binary check is made on the bytes as they are read, not on a first 64 KiB read again', () => {

@@ -152,7 +152,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
     st.scan(first.text);
     const openField = st.quotedField; // the field still open at the end of the row's first line
     /** pastBound: the field ran past limit.bytes, its text and lines no longer kept; toEnd: it stays open to the end of the file. */
-    let last = k, pastBound = false, toEnd = false, strayOpen = false;
+    let last = k, pastBound = false, toEnd = false, strayOpen = false, binaryAt = -1;
     const start = offset(k);
     let defect = firstDefect, rowLastLineNo = first.lineNo;
     let errorLineNo = first.lineNo; // the line where st.error arose (a quoted cell may run on past it)
@@ -170,8 +170,10 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
         base = pos;
       }
       const j = next();
-      // the end of the file, or a line read inside a quoted field before that left it open to the end of the file
-      if (j === undefined || (j >= openFrom && j <= openTo)) {
+      // the end of the file, or a line read inside a quoted field before that left it open to the end of the file, or
+      // the binary data that ends the file (readLines: its quotes would close the field, its rows lost in one rejection)
+      if (j === undefined || (j >= openFrom && j <= openTo) || line(j).binary !== undefined) {
+        if (j !== undefined && line(j).binary !== undefined) binaryAt = j;
         toEnd = true;
         break;
       }
@@ -190,10 +192,13 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
     }
     if (toEnd) {
       // a quoted field left open at the end of the file: reject its first line only, and read the lines after it again
-      const from = first.lineNo, end = fileEnd!;
+      const from = first.lineNo;
+      const end = binaryAt < 0 ? fileEnd! : { index: binaryAt - 1, lineNo: line(binaryAt).lineNo - 1, bytes: offset(binaryAt) };
+      const where = binaryAt < 0 ? 'the end of the file' : `the binary data that ends the file (line ${line(binaryAt).lineNo})`;
+      binaryAt = -1;
       yield {
         line: from, fields: [], raw: first.text.slice(0, RAW_LIMIT), defect: firstDefect,
-        error: `a quoted field (field ${openField}) opened on line ${from} is not closed before the end of the file (it runs over lines ${from}–${end.lineNo}, ${end.bytes - start} bytes): a stray quote?`,
+        error: `a quoted field (field ${openField}) opened on line ${from} is not closed before ${where} (it runs over lines ${from}–${end.lineNo}, ${end.bytes - start} bytes): a stray quote?`,
         readsOnFrom: from + 1,
       };
       [openFrom, openTo] = [k + 1, end.index];
