@@ -158,6 +158,8 @@ const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries({
   use_cpu: 'device', no_cuda: 'device', sample_packing: 'packing',
   // datasets' split name and HF's run_*.py script arguments for the data files
   validation: 'data.val', validation_file: 'data.val', train_file: 'data.train', test_file: 'data.test',
+  // prepare's and export's --out, written to train
+  out: 'output_dir', output: 'output_dir', outdir: 'output_dir', out_dir: 'output_dir', output_path: 'output_dir',
 }));
 
 /**

@@ -185,6 +185,8 @@ test('keys under the names other tools use point to ours', () => {
   hint('checkpoint.steps', 'checkpoint.every_steps');
   hint('early_stopping.delta', 'early_stopping.min_delta');
   hint('steps', 'max_steps');
+  hint('out', 'output_dir'); // prepare's and export's --out (had no hint)
+  hint('output-dir', 'output_dir');
 });
 
 test('keys of HF, PEFT and axolotl with no counterpart here say what to do instead, not an unrelated did-you-mean', () => {
