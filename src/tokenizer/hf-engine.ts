@@ -2,11 +2,13 @@
 // features that the fast engine does not implement. Its split of the added tokens out of the text is ours
 // (added-split.ts, as HF tokenizers splits them): the library ignores single_word; so are its ByteFallback and
 // ByteLevel decoder steps (byte-fallback.ts, byte-level-decode.ts: as HF tokenizers' Rust decodes bytes that are not
-// UTF-8, and added tokens).
+// UTF-8, and added tokens), and so are the steps hf-steps.ts names, which it runs otherwise than HF tokenizers (Metaspace's
+// split among them).
 import { literalReplaceContents } from './literal-replace.ts';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { byteFallbackTokens } from './byte-fallback.ts';
 import { byteLevelTokens } from './byte-level-decode.ts';
+import { useOurSteps } from './hf-steps.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import { AddedDecoding } from './added-decode.ts';
@@ -45,6 +47,7 @@ export class HfEngine implements TokenizerEngine {
     this.added = new AddedDecoding(json, this.tok.normalizer ? (text) => this.tok.normalizer!(text) : null);
     for (const [id, text] of this.added.renamed) this.tok.model!.vocab[id] = text;
     useOurDecoderSteps(this.tok.decoder);
+    useOurSteps(this.tok, json.raw);
     this.encodeIds = encodeBySplit(this.tok, json, config, file);
     this.regexes = regexSites(json.raw);
     this.decoderRegexes = regexSites(json.raw, DECODE_STEPS);
@@ -111,10 +114,12 @@ function encodeBySplit(tok: HfTokenizer, json: TokenizerJson, config: TokenizerC
     if (lowercase) s = s.toLowerCase().replace(/\p{M}/gu, '');
     s = normalize(s);
     if (s.length === 0) return [];
-    return normalized.split(s).flatMap((sub) => {
+    return normalized.split(s).flatMap((sub, k) => {
       if (sub.token !== null) return [sub.token.id];
       if (sub.text.length === 0) return [];
-      return modelIds(model(tok.pre_tokenizer ? tok.pre_tokenizer(sub.text, { section_index: si }) : [sub.text]));
+      // section_index 0 (Metaspace's "first", metaspace.ts) only for the text the input starts with, as HF tokenizers
+      // prepends only at the input's first character: not after a normalized added token in the first section
+      return modelIds(model(tok.pre_tokenizer ? tok.pre_tokenizer(sub.text, { section_index: si + k }) : [sub.text]));
     });
   });
 }

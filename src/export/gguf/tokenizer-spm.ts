@@ -53,7 +53,7 @@ function unfollowedSteps(normalizer: readonly NormalizerStep[] | null, metaspace
   }
   const replacesSpaces = (normalizer ?? []).some((step) => step.kind === 'replace' && step.from === ' ' && step.to === SP);
   if (metaspace === null && !replacesSpaces) out.push('no normalizer or pre-tokenizer step that turns spaces into "▁"');
-  if (metaspace && (metaspace.replacement !== SP || metaspace.strRep !== SP)) out.push(`a Metaspace replacement ${JSON.stringify(metaspace.strRep)}`);
+  if (metaspace && metaspace.replacement !== SP) out.push(`a Metaspace replacement ${JSON.stringify(metaspace.replacement)}`);
   if (metaspace?.split) out.push('a Metaspace pre-tokenizer that splits the text into words at each "▁" (split true)');
   return out;
 }

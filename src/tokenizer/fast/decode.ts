@@ -1,7 +1,8 @@
 // Decoding for the fast engine: the decoder steps of tokenizer.json applied to token texts exactly as
-// @huggingface/tokenizers applies them (Replace, Fuse, Strip, Metaspace; ByteFallback as HF tokenizers' Rust does,
+// @huggingface/tokenizers applies them (Replace, Fuse, Strip; Metaspace as metaspace.ts; ByteFallback as HF tokenizers' Rust does,
 // byte-fallback.ts), then its optional clean-up of spaces before punctuation.
 import { byteFallbackTokens } from '../byte-fallback.ts';
+import { metaspaceDecode } from '../metaspace.ts';
 import type { DecoderStep } from './spec.ts';
 
 export function decodeTokens(tokens: string[], steps: readonly DecoderStep[] | null, cleanUp: boolean): string {
@@ -27,10 +28,7 @@ function applyStep(tokens: string[], step: DecoderStep): string[] {
     case 'strip':
       return tokens.map((t) => strip(t, step.content, step.start, step.stop));
     case 'metaspace':
-      return tokens.map((t, i) => {
-        const s = t.replaceAll(step.replacement, ' ');
-        return i === 0 && s.startsWith(' ') ? s.substring(1) : s;
-      });
+      return metaspaceDecode(tokens, step.replacement, step.prependScheme);
   }
 }
 

@@ -6,6 +6,7 @@ import { WordBpe } from './bpe.ts';
 import { decodeTokens } from './decode.ts';
 import { AddedTokenMatcher } from '../added-split.ts';
 import { normalizeText, type FastSpec } from './spec.ts';
+import { metaspaceWords } from '../metaspace.ts';
 
 export class FastEngine implements TokenizerEngine {
   readonly name: EngineName = 'fast';
@@ -56,19 +57,11 @@ export class FastEngine implements TokenizerEngine {
 
   /** Text without added tokens, the `si`th section of the input: Metaspace, BPE, fuse_unk, its ids onto `out`. */
   private encodeText(text: string, si: number, out: number[]): void {
-    let s = text;
     const ms = this.spec.metaspace;
-    if (ms) {
-      s = s.replaceAll(' ', ms.strRep);
-      if (!s.startsWith(ms.replacement) && (ms.prependScheme === 'always' || (ms.prependScheme === 'first' && si === 0))) s = ms.strRep + s;
-    }
     const from = out.length;
-    if (ms?.split) {
-      // HF's Metaspace split (MergedWithNext): each replacement character starts a word, BPE runs on each word apart
-      const words = s.split(ms.replacement);
-      if (words[0]!.length > 0) this.bpe.encode(words[0]!, out);
-      for (let w = 1; w < words.length; w++) this.bpe.encode(ms.replacement + words[w]!, out);
-    } else this.bpe.encode(s, out);
+    // HF's Metaspace (metaspace.ts): with split, BPE runs on each word apart
+    if (ms) for (const word of metaspaceWords(text, ms, si === 0)) this.bpe.encode(word, out);
+    else this.bpe.encode(text, out);
     if (this.spec.fuseUnk && this.spec.unkId !== null) fuseUnk(out, from, this.spec.unkId);
   }
 

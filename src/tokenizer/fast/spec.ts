@@ -10,27 +10,19 @@ import { AddedDecoding } from '../added-decode.ts';
 import { splitOutTokens } from '../added-split.ts';
 import type { AddedTokenSpec, ComponentConfig, TokenizerJson } from '../tokenizer-json.ts';
 import type { Vocab } from '../vocab.ts';
+import { readMetaspace, type MetaspaceConfig, type PrependScheme } from '../metaspace.ts';
 
 export type NormalizerStep = { kind: 'prepend'; text: string } | { kind: 'replace'; from: string; to: string };
 
-export interface MetaspaceSpec {
-  replacement: string;
-  /** What spaces become (HF's str_rep, defaulting to the replacement). */
-  strRep: string;
-  prependScheme: 'always' | 'first' | 'never';
-  /**
-   * Whether the text is cut before each replacement character into words that BPE merges apart (HF's `split`, true
-   * where the key is absent, as tokenizers deserialises it): "a▁▁b" is "a", "▁", "▁b", never "▁▁".
-   */
-  split: boolean;
-}
+/** The Metaspace pre-tokenizer (metaspace.ts). */
+export type MetaspaceSpec = MetaspaceConfig;
 
 export type DecoderStep =
   | { kind: 'replace'; from: string; to: string }
   | { kind: 'byteFallback' }
   | { kind: 'fuse' }
   | { kind: 'strip'; content: string; start: number; stop: number }
-  | { kind: 'metaspace'; replacement: string };
+  | { kind: 'metaspace'; replacement: string; prependScheme: PrependScheme };
 
 export interface FastSpec {
   /** null: no normalizer at all (matters for where "normalized" added tokens are matched). */
@@ -167,13 +159,9 @@ function normalizerSteps(cfg: Record<string, unknown>): NormalizerStep[] {
 function preTokenizer(cfg: ComponentConfig): MetaspaceSpec | null {
   if (cfg === null) return null;
   if (cfg['type'] !== 'Metaspace') fail(`pre-tokenizer ${String(cfg['type'])}`);
-  const replacement = typeof cfg['replacement'] === 'string' ? cfg['replacement'] : '\u2581';
-  const strRep = typeof cfg['str_rep'] === 'string' && cfg['str_rep'] !== '' ? cfg['str_rep'] : replacement;
-  const scheme = cfg['prepend_scheme'] ?? 'always';
-  if (scheme !== 'always' && scheme !== 'first' && scheme !== 'never') fail(`Metaspace prepend_scheme ${String(scheme)}`);
-  const split = cfg['split'] ?? true;
-  if (typeof split !== 'boolean') fail(`Metaspace split ${JSON.stringify(split)}`);
-  return { replacement, strRep, prependScheme: scheme, split };
+  const ms = readMetaspace(cfg);
+  if ('bad' in ms) fail(`Metaspace ${ms.bad}`);
+  return ms;
 }
 
 function decoderSteps(cfg: Record<string, unknown>): DecoderStep[] {
@@ -193,8 +181,11 @@ function decoderSteps(cfg: Record<string, unknown>): DecoderStep[] {
       const num = (k: string): number => (typeof cfg[k] === 'number' ? (cfg[k] as number) : 0);
       return [{ kind: 'strip', content: typeof cfg['content'] === 'string' ? cfg['content'] : '', start: num('start'), stop: num('stop') }];
     }
-    case 'Metaspace':
-      return [{ kind: 'metaspace', replacement: typeof cfg['replacement'] === 'string' ? cfg['replacement'] : '\u2581' }];
+    case 'Metaspace': {
+      const ms = readMetaspace(cfg);
+      if ('bad' in ms) fail(`Metaspace decoder ${ms.bad}`);
+      return [{ kind: 'metaspace', replacement: ms.replacement, prependScheme: ms.prependScheme }];
+    }
     default:
       return fail(`decoder ${String(cfg['type'])}`);
   }
