@@ -1,22 +1,43 @@
 // The steps of tokenizer.json that @huggingface/tokenizers (the fallback engine) runs otherwise than HF tokenizers (the
 // Rust library transformers runs, 0.23; scripts/hf-check/tokenizer_variants.py and the probe found them), with ours in
-// their place: Metaspace's pre-tokenizer (its split) and decoder (metaspace.ts).
+// their place: Metaspace's pre-tokenizer (its split) and decoder (metaspace.ts), Split's behaviours and invert, Prepend
+// (nothing before an empty text), Lowercase (a character at a time: no final sigma).
 import type { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { isRecord } from '../util/json-file.ts';
 import { metaspaceDecode, metaspaceWords, readMetaspace } from './metaspace.ts';
 
+/** The step types the probe found the library (with our steps below) to run as HF tokenizers does. */
+const CHECKED: Record<'normalizer' | 'pre_tokenizer' | 'decoder', ReadonlySet<string>> = {
+  normalizer: new Set(['Sequence', 'Prepend', 'Replace', 'NFC', 'NFD', 'NFKC', 'NFKD', 'Lowercase', 'StripAccents']),
+  pre_tokenizer: new Set(['Sequence', 'Metaspace', 'Split', 'ByteLevel', 'Digits']),
+  decoder: new Set(['Sequence', 'Replace', 'ByteFallback', 'Fuse', 'Strip', 'Metaspace', 'ByteLevel']),
+};
+
 type Step = Record<string, unknown>;
+
+const SPLIT_BEHAVIORS = ['Removed', 'Isolated', 'MergedWithPrevious', 'MergedWithNext', 'Contiguous'];
 
 /**
  * The library's pipeline of `tok` (loaded from `json`) with our step in place of each of its steps that HF tokenizers
  * runs otherwise.
  */
 export function useOurSteps(tok: HfTokenizer, json: Record<string, unknown>): void {
+  eachStep(tok.normalizer, json['normalizer'], ['normalizers', 'normalizers'], (n, cfg) => {
+    if (cfg['type'] === 'Prepend') {
+      const prepend = String(cfg['prepend'] ?? '');
+      n['normalize'] = (text: string): string => (text.length === 0 ? text : prepend + text);
+    }
+    if (cfg['type'] === 'Lowercase') n['normalize'] = (text: string): string => lowerEachCharacter(text);
+  });
   eachStep(tok.pre_tokenizer, json['pre_tokenizer'], ['tokenizers', 'pretokenizers'], (p, cfg) => {
     if (cfg['type'] === 'Metaspace') {
       const ms = readMetaspace(cfg);
       if ('bad' in ms) return; // the library's own
       p['pre_tokenize_text'] = (text: string, options?: { section_index?: number }): string[] => metaspaceWords(text, ms, options?.section_index === 0);
+    }
+    if (cfg['type'] === 'Split' && p['pattern'] instanceof RegExp && SPLIT_BEHAVIORS.includes(String(cfg['behavior']))) {
+      const pattern = p['pattern'], behavior = String(cfg['behavior']), invert = cfg['invert'] === true;
+      p['pre_tokenize_text'] = (text: string): string[] => splitPieces(text, pattern, behavior, invert);
     }
   });
   eachStep(tok.decoder, json['decoder'], ['decoders', 'decoders'], (d, cfg) => {
@@ -36,4 +57,64 @@ function eachStep(step: unknown, cfg: unknown, lists: [string, string], f: (s: S
   f(s, cfg);
   const mine = s[lists[0]], theirs = cfg[lists[1]];
   if (cfg['type'] === 'Sequence' && Array.isArray(mine) && Array.isArray(theirs)) mine.forEach((x, i) => eachStep(x, theirs[i], lists, f));
+}
+
+/** HF's Lowercase: each character lowercased alone (Rust's char::to_lowercase), not JavaScript's final-sigma rule. */
+function lowerEachCharacter(text: string): string {
+  let out = '';
+  for (const c of text) out += c.toLowerCase();
+  return out;
+}
+
+/**
+ * HF tokenizers' Split (NormalizedString::split, utils/pattern.rs): `pattern`'s matches are the delimiters (with invert,
+ * the text between them is), and `behavior` says what becomes of them: Removed, Isolated (a piece each),
+ * MergedWithPrevious / MergedWithNext (joined to the piece before / after), Contiguous (runs of delimiters, and of
+ * non-delimiters, one piece each). Empty pieces are dropped.
+ */
+export function splitPieces(text: string, pattern: RegExp, behavior: string, invert: boolean): string[] {
+  const spans: Array<[number, number, boolean]> = [];
+  let prev = 0;
+  for (const m of text.matchAll(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`))) {
+    if (prev !== m.index) spans.push([prev, m.index, invert]);
+    spans.push([m.index, m.index + m[0].length, !invert]);
+    prev = m.index + m[0].length;
+  }
+  if (prev !== text.length) spans.push([prev, text.length, invert]);
+  let pieces: Array<[number, number]>;
+  switch (behavior) {
+    case 'Removed':
+      pieces = spans.filter((s) => !s[2]).map(([a, b]) => [a, b]);
+      break;
+    case 'Isolated':
+      pieces = spans.map(([a, b]) => [a, b]);
+      break;
+    case 'Contiguous':
+    case 'MergedWithPrevious': {
+      pieces = [];
+      let previous = false;
+      for (const [a, b, isMatch] of spans) {
+        const join = behavior === 'Contiguous' ? isMatch === previous : isMatch && !previous;
+        if (join && pieces.length > 0) pieces[pieces.length - 1]![1] = b;
+        else pieces.push([a, b]);
+        previous = isMatch;
+      }
+      break;
+    }
+    case 'MergedWithNext': {
+      pieces = [];
+      let previous = false;
+      for (let i = spans.length - 1; i >= 0; i--) {
+        const [a, b, isMatch] = spans[i]!;
+        if (isMatch && !previous && pieces.length > 0) pieces[pieces.length - 1]![0] = a;
+        else pieces.push([a, b]);
+        previous = isMatch;
+      }
+      pieces.reverse();
+      break;
+    }
+    default: // not called for another (SPLIT_BEHAVIORS)
+      throw new Error(`Split behavior ${behavior}`);
+  }
+  return pieces.filter(([a, b]) => b > a).map(([a, b]) => text.slice(a, b));
 }

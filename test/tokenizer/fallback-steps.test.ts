@@ -53,3 +53,12 @@ test('the Metaspace decoder drops every "▁" of the first token (transformers: 
 test('Metaspace prepend_scheme first: no "▁" before the text after a normalized added token that starts the input', () => {
   assertAsTransformers('metaspace-first-normalized-added');
 });
+
+test('Prepend puts nothing before an empty text (StripAccents leaving none of "\u0301"), Lowercase lowers a final sigma to σ', () => {
+  assertAsTransformers('strip-accents');
+  assertAsTransformers('lowercase');
+});
+
+test('Split: its behaviours Removed, MergedWithNext and Contiguous, and invert, as HF tokenizers splits', () => {
+  for (const name of ['split-removed', 'split-merged-with-next', 'split-contiguous', 'split-invert']) assertAsTransformers(name);
+});
