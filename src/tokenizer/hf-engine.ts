@@ -3,12 +3,12 @@
 // (added-split.ts, as HF tokenizers splits them): the library ignores single_word; so are its ByteFallback and
 // ByteLevel decoder steps (byte-fallback.ts, byte-level-decode.ts: as HF tokenizers' Rust decodes bytes that are not
 // UTF-8, and added tokens), and so are the steps hf-steps.ts names, which it runs otherwise than HF tokenizers (Metaspace's
-// split among them).
+// split among them); a step no one checked against HF tokenizers is refused there.
 import { literalReplaceContents } from './literal-replace.ts';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { byteFallbackTokens } from './byte-fallback.ts';
 import { byteLevelTokens } from './byte-level-decode.ts';
-import { useOurSteps } from './hf-steps.ts';
+import { refuseUncheckedSteps, useOurSteps } from './hf-steps.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import { AddedDecoding } from './added-decode.ts';
@@ -36,6 +36,7 @@ export class HfEngine implements TokenizerEngine {
     } catch (e) {
       throw new UserError(`@huggingface/tokenizers cannot load it: ${e instanceof Error ? e.message : String(e)}`, file);
     }
+    refuseUncheckedSteps(json.raw, file); // after the library's own refusal of a step type that does not exist
     this.cleanUp = decodeCleansUp(json, config);
     // the library puts the added tokens in its model's vocabulary, where a BPE with ignore_merges finds one as a
     // whole word ("zqx" where single_word left it in the text): HF tokenizers' model has only its own vocabulary

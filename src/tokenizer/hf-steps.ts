@@ -1,10 +1,15 @@
 // The steps of tokenizer.json that @huggingface/tokenizers (the fallback engine) runs otherwise than HF tokenizers (the
 // Rust library transformers runs, 0.23; scripts/hf-check/tokenizer_variants.py and the probe found them), with ours in
 // their place: Metaspace's pre-tokenizer (its split) and decoder (metaspace.ts), Split's behaviours and invert, Prepend
-// (nothing before an empty text), Lowercase (a character at a time: no final sigma).
+// (nothing before an empty text), Lowercase (a character at a time: no final sigma). A step that is neither checked
+// against HF tokenizers nor ours is refused by name (refuseUncheckedSteps), so a tokenizer.json runs as transformers
+// runs it or not at all.
 import type { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
+import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import { metaspaceDecode, metaspaceWords, readMetaspace } from './metaspace.ts';
+
+const SPLIT_BEHAVIORS = ['Removed', 'Isolated', 'MergedWithPrevious', 'MergedWithNext', 'Contiguous'];
 
 /** The step types the probe found the library (with our steps below) to run as HF tokenizers does. */
 const CHECKED: Record<'normalizer' | 'pre_tokenizer' | 'decoder', ReadonlySet<string>> = {
@@ -13,9 +18,42 @@ const CHECKED: Record<'normalizer' | 'pre_tokenizer' | 'decoder', ReadonlySet<st
   decoder: new Set(['Sequence', 'Replace', 'ByteFallback', 'Fuse', 'Strip', 'Metaspace', 'ByteLevel']),
 };
 
-type Step = Record<string, unknown>;
+/**
+ * Refuses (UserError naming `file` and the step) what the fallback would run otherwise than HF tokenizers: a step
+ * type outside CHECKED, a malformed Metaspace, a Metaspace with prepend_scheme "first" after another pre-tokenizer
+ * (HF prepends only to the piece at the text's first character), and a BPE that splits words with a subword prefix or
+ * suffix, or drops merges at random (dropout).
+ */
+export function refuseUncheckedSteps(json: Record<string, unknown>, file: string): void {
+  const refuse = (what: string): never => {
+    throw new UserError(`uses ${what}, which neither engine here runs as HF tokenizers (transformers) does: its ids would differ from ` +
+      'transformers\' ids, so it is not loaded (the fast engine runs BPE with Prepend/Replace normalizers and a Metaspace pre-tokenizer)', file);
+  };
+  for (const key of ['normalizer', 'pre_tokenizer', 'decoder'] as const) {
+    const walk = (step: unknown, after: boolean): void => {
+      if (step === null || step === undefined) return;
+      if (!isRecord(step)) return refuse(`a malformed ${key}`);
+      const type = String(step['type']);
+      if (!CHECKED[key].has(type)) refuse(`${key} ${type}`);
+      if (type === 'Split' && !SPLIT_BEHAVIORS.includes(String(step['behavior']))) refuse(`pre_tokenizer Split behavior ${JSON.stringify(step['behavior'] ?? null)}`);
+      if (type === 'Metaspace') {
+        const ms = readMetaspace(step);
+        if ('bad' in ms) refuse(`${key} Metaspace ${ms.bad}`);
+        else if (key === 'pre_tokenizer' && after && ms.prependScheme === 'first') refuse('pre_tokenizer Metaspace with prepend_scheme "first" after another pre-tokenizer');
+      }
+      const list = step[{ normalizer: 'normalizers', pre_tokenizer: 'pretokenizers', decoder: 'decoders' }[key]];
+      if (type === 'Sequence') (Array.isArray(list) ? list : []).forEach((s, i) => walk(s, after || i > 0));
+    };
+    walk(json[key], false);
+  }
+  const model = isRecord(json['model']) ? json['model'] : {};
+  if (model['type'] === 'BPE') {
+    for (const key of ['continuing_subword_prefix', 'end_of_word_suffix']) if (typeof model[key] === 'string' && model[key] !== '') refuse(`BPE ${key}`);
+    if (typeof model['dropout'] === 'number' && model['dropout'] > 0) refuse('BPE dropout (HF\'s ids are random then)');
+  }
+}
 
-const SPLIT_BEHAVIORS = ['Removed', 'Isolated', 'MergedWithPrevious', 'MergedWithNext', 'Contiguous'];
+type Step = Record<string, unknown>;
 
 /**
  * The library's pipeline of `tok` (loaded from `json`) with our step in place of each of its steps that HF tokenizers

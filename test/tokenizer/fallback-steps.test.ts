@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadTokenizer } from '../../src/tokenizer/load.ts';
+import { isUserError } from '../../src/util/errors.ts';
 import { quietly, tempFolder } from './helpers.ts';
 
 interface Variant { steps: Record<string, unknown> & { added?: object[] }; ids: number[][]; decoded: string[]; ids_decoded: string[] }
@@ -61,4 +62,30 @@ test('Prepend puts nothing before an empty text (StripAccents leaving none of "\
 
 test('Split: its behaviours Removed, MergedWithNext and Contiguous, and invert, as HF tokenizers splits', () => {
   for (const name of ['split-removed', 'split-merged-with-next', 'split-contiguous', 'split-invert']) assertAsTransformers(name);
+});
+
+test('a step no engine here runs as HF tokenizers does is refused in one line naming the file and the step', () => {
+  const ms = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: true };
+  const cases: Array<[Record<string, unknown>, string]> = [
+    [{ normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: false } }, 'normalizer BertNormalizer'],
+    [{ normalizer: { type: 'Sequence', normalizers: [{ type: 'Strip', strip_left: true, strip_right: true }] } }, 'normalizer Strip'],
+    [{ normalizer: { type: 'Precompiled', precompiled_charsmap: '' } }, 'normalizer Precompiled'],
+    [{ pre_tokenizer: { type: 'Whitespace' } }, 'pre_tokenizer Whitespace'],
+    [{ pre_tokenizer: { type: 'Punctuation', behavior: 'Isolated' } }, 'pre_tokenizer Punctuation'],
+    [{ pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: true }, ms] } }, 'pre_tokenizer Metaspace with prepend_scheme "first" after another pre-tokenizer'],
+    [{ decoder: { type: 'CTC', pad_token: '<pad>', word_delimiter_token: '|', cleanup: true } }, 'decoder CTC'],
+    [{ model: { ...(oracle.base['model'] as object), end_of_word_suffix: '</w>' } }, 'BPE end_of_word_suffix'],
+    [{ model: { ...(oracle.base['model'] as object), dropout: 0.1 } }, 'BPE dropout'],
+  ];
+  for (const [steps, what] of cases) {
+    const dir = folder({ steps, ids: [], decoded: [], ids_decoded: [] });
+    for (const engine of ['auto', 'huggingface'] as const) {
+      assert.throws(() => quietly(() => loadTokenizer(dir, { engine })), (e: unknown) => {
+        assert.ok(isUserError(e), String(e));
+        assert.ok(e.message.startsWith(`${path.join(dir, 'tokenizer.json')}: uses ${what}`), e.message);
+        assert.ok(!e.message.includes('\n'), e.message);
+        return true;
+      }, `${what} (${engine})`);
+    }
+  }
 });
