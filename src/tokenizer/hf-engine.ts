@@ -48,7 +48,7 @@ export class HfEngine implements TokenizerEngine {
     this.added = new AddedDecoding(json, this.tok.normalizer ? (text) => this.tok.normalizer!(text) : null);
     for (const [id, text] of this.added.renamed) this.tok.model!.vocab[id] = text;
     useOurDecoderSteps(this.tok.decoder);
-    useOurSteps(this.tok, json.raw);
+    useOurSteps(this.tok, json.raw, file);
     this.encodeIds = encodeBySplit(this.tok, json, config, file);
     this.regexes = regexSites(json.raw);
     this.decoderRegexes = regexSites(json.raw, DECODE_STEPS);

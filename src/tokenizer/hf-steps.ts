@@ -1,7 +1,8 @@
 // The steps of tokenizer.json that @huggingface/tokenizers (the fallback engine) runs otherwise than HF tokenizers (the
 // Rust library transformers runs, 0.23; scripts/hf-check/tokenizer_variants.py and the probe found them), with ours in
 // their place: Metaspace's pre-tokenizer (its split) and decoder (metaspace.ts), Split's behaviours and invert, Prepend
-// (nothing before an empty text), Lowercase (a character at a time: no final sigma). A step that is neither checked
+// (nothing before an empty text), Lowercase (a character at a time: no final sigma), the regexes' \s and \S (Oniguruma's:
+// U+0085 a space, U+FEFF not) in Split, ByteLevel and Replace. A step that is neither checked
 // against HF tokenizers nor ours is refused by name (refuseUncheckedSteps), so a tokenizer.json runs as transformers
 // runs it or not at all.
 import type { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
@@ -59,8 +60,16 @@ type Step = Record<string, unknown>;
  * The library's pipeline of `tok` (loaded from `json`) with our step in place of each of its steps that HF tokenizers
  * runs otherwise.
  */
-export function useOurSteps(tok: HfTokenizer, json: Record<string, unknown>): void {
+export function useOurSteps(tok: HfTokenizer, json: Record<string, unknown>, file: string): void {
+  // a regex's \s and \S as Oniguruma's (HF's regex engine) read them, in each step that has one
+  const onig = (step: Step, where: string): void => {
+    if (!(step['pattern'] instanceof RegExp)) return;
+    const re = onigSpaces(step['pattern']);
+    if (re === null) throw new UserError(`uses ${where} with a regex that has \\S inside [...], which this engine cannot run as HF tokenizers does (its \\s is not JavaScript's)`, file);
+    step['pattern'] = re;
+  };
   eachStep(tok.normalizer, json['normalizer'], ['normalizers', 'normalizers'], (n, cfg) => {
+    if (cfg['type'] === 'Replace') onig(n, 'normalizer Replace');
     if (cfg['type'] === 'Prepend') {
       const prepend = String(cfg['prepend'] ?? '');
       n['normalize'] = (text: string): string => (text.length === 0 ? text : prepend + text);
@@ -68,6 +77,7 @@ export function useOurSteps(tok: HfTokenizer, json: Record<string, unknown>): vo
     if (cfg['type'] === 'Lowercase') n['normalize'] = (text: string): string => lowerEachCharacter(text);
   });
   eachStep(tok.pre_tokenizer, json['pre_tokenizer'], ['tokenizers', 'pretokenizers'], (p, cfg) => {
+    if (cfg['type'] === 'Split' || cfg['type'] === 'ByteLevel') onig(p, `pre_tokenizer ${cfg['type']}`);
     if (cfg['type'] === 'Metaspace') {
       const ms = readMetaspace(cfg);
       if ('bad' in ms) return; // the library's own
@@ -79,6 +89,7 @@ export function useOurSteps(tok: HfTokenizer, json: Record<string, unknown>): vo
     }
   });
   eachStep(tok.decoder, json['decoder'], ['decoders', 'decoders'], (d, cfg) => {
+    if (cfg['type'] === 'Replace') onig(d, 'decoder Replace');
     if (cfg['type'] !== 'Metaspace') return;
     const ms = readMetaspace(cfg);
     if (!('bad' in ms)) d['decode_chain'] = (tokens: string[]): string[] => metaspaceDecode(tokens, ms.replacement, ms.prependScheme);
@@ -95,6 +106,39 @@ function eachStep(step: unknown, cfg: unknown, lists: [string, string], f: (s: S
   f(s, cfg);
   const mine = s[lists[0]], theirs = cfg[lists[1]];
   if (cfg['type'] === 'Sequence' && Array.isArray(mine) && Array.isArray(theirs)) mine.forEach((x, i) => eachStep(x, theirs[i], lists, f));
+}
+
+/** Oniguruma's \s (HF tokenizers' regexes): JavaScript's without U+FEFF, with U+0085 (NEL). */
+const ONIG_SPACE = String.raw`\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000`;
+
+/**
+ * `re` with each \s and \S read as Oniguruma reads them (ONIG_SPACE), outside a class and inside one; null where a \S
+ * is inside a class (a class cannot hold the complement of a set). "a \ufeff b" is split at the spaces only, as HF does.
+ */
+export function onigSpaces(re: RegExp): RegExp | null {
+  const src = re.source;
+  let out = '', inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (c === '\\' && i + 1 < src.length) {
+      const e = src[++i]!;
+      if (e === 's') out += inClass ? ONIG_SPACE : `[${ONIG_SPACE}]`;
+      else if (e === 'S') {
+        if (inClass) return null;
+        out += `[^${ONIG_SPACE}]`;
+      } else out += c + e;
+      continue;
+    }
+    if (c === '[' && !inClass && (src.startsWith('[\\s\\S]', i) || src.startsWith('[\\S\\s]', i))) {
+      out += '[^]'; // any character (the library writes $ and \\z with it)
+      i += 5;
+      continue;
+    }
+    if (c === '[' && !inClass) inClass = true;
+    else if (c === ']' && inClass) inClass = false;
+    out += c;
+  }
+  return out === src ? re : new RegExp(out, re.flags);
 }
 
 /** HF's Lowercase: each character lowercased alone (Rust's char::to_lowercase), not JavaScript's final-sigma rule. */

@@ -10,16 +10,18 @@ import { loadTokenizer } from '../../src/tokenizer/load.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { quietly, tempFolder } from './helpers.ts';
 
-interface Variant { steps: Record<string, unknown> & { added?: object[] }; ids: number[][]; decoded: string[]; ids_decoded: string[] }
+interface Variant { steps: Record<string, unknown> & { added?: object[]; base?: 'tekken' }; ids: number[][]; decoded: string[]; ids_decoded: string[] }
 const oracle = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'fallback-steps.json'), 'utf8')) as {
   base: Record<string, unknown> & { added_tokens: object[]; model: { vocab: Record<string, number> } }; strings: string[]; ids: number[][]; variants: Record<string, Variant>;
 };
 const CONFIG = { tokenizer_class: 'PreTrainedTokenizerFast', bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', clean_up_tokenization_spaces: false };
 
 function folder(v: Variant): string {
-  const { added, ...steps } = v.steps;
-  const next = Object.keys(oracle.base.model.vocab).length; // an added token's id 'NEXT': the one after the vocabulary
-  const json = { ...oracle.base, ...steps, added_tokens: [...oracle.base.added_tokens, ...(added ?? []).map((t) => ({ ...t, id: next }))] };
+  const { added, base: which, ...steps } = v.steps;
+  // 'base': 'tekken': test/fixtures/tekken-tiny's byte-level tokenizer.json in place of the cut of the bundled one
+  const base = which === 'tekken' ? JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'tekken-tiny', 'tokenizer.json'), 'utf8')) as typeof oracle.base : oracle.base;
+  const next = Object.keys(base.model.vocab).length; // an added token's id 'NEXT': the one after the vocabulary
+  const json = { ...base, ...steps, added_tokens: [...base.added_tokens, ...(added ?? []).map((t) => ({ ...t, id: next }))] };
   return tempFolder({ 'tokenizer.json': json, 'tokenizer_config.json': CONFIG });
 }
 
@@ -62,6 +64,11 @@ test('Prepend puts nothing before an empty text (StripAccents leaving none of "\
 
 test('Split: its behaviours Removed, MergedWithNext and Contiguous, and invert, as HF tokenizers splits', () => {
   for (const name of ['split-removed', 'split-merged-with-next', 'split-contiguous', 'split-invert']) assertAsTransformers(name);
+});
+
+test('a Split or ByteLevel regex\'s \\s and \\S as HF\'s Oniguruma reads them: U+0085 is a space, U+FEFF is not (JavaScript\'s \\s: the other way)', () => {
+  assertAsTransformers('split-space-class');
+  assertAsTransformers('tekken-bytelevel-regex'); // ByteLevel's own regex: ">\n\n\u0085x" is ">", "\n\n", … (was "\n", "\n")
 });
 
 test('a step no engine here runs as HF tokenizers does is refused in one line naming the file and the step', () => {
