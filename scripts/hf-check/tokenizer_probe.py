@@ -13,7 +13,11 @@ out = sys.argv[1]
 inp = json.load(open(os.path.join(out, 'in.json')))
 answers = {}
 for name, folder in inp['folders'].items():
-    t = AutoTokenizer.from_pretrained(folder)
+    try:
+        t = AutoTokenizer.from_pretrained(folder)
+    except BaseException as e:  # tokenizers panics (PanicException) on some files it cannot run
+        answers[name] = {'load_error': f'{type(e).__name__}: {e}'}
+        continue
     template = inp['templates'][name]
     a = {'enc': [], 'seq': [], 'dec': [], 'dec_keep': [], 'refused': [], 'chat': [], 'chat_ids': [], 'ids_dec': [], 'ids_dec_keep': []}
     for s in inp['texts']:
@@ -32,7 +36,7 @@ for name, folder in inp['folders'].items():
     for ids in inp['ids'][name]:
         a['ids_dec'].append(t.decode(ids, skip_special_tokens=True))
         a['ids_dec_keep'].append(t.decode(ids))
-    for chat in inp['chats']:
+    for chat in inp['chats'] if template is not False else []:
         try:
             if template is None:
                 text = t.apply_chat_template(chat, tokenize=False)
