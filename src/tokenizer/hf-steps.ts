@@ -2,12 +2,14 @@
 // Rust library transformers runs, 0.23; scripts/hf-check/tokenizer_variants.py and the probe found them), with ours in
 // their place: Metaspace's pre-tokenizer (its split) and decoder (metaspace.ts), Split's behaviours and invert, Prepend
 // (nothing before an empty text), Lowercase (a character at a time: no final sigma), the regexes' \s and \S (Oniguruma's:
-// U+0085 a space, U+FEFF not) in Split, ByteLevel and Replace. A step that is neither checked
+// U+0085 a space, U+FEFF not) in Split, ByteLevel and Replace, the Unicode normal forms and StripAccents on HF's older
+// tables (hf-unicode.ts). A step that is neither checked
 // against HF tokenizers nor ours is refused by name (refuseUncheckedSteps), so a tokenizer.json runs as transformers
 // runs it or not at all.
 import type { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
+import { hfNormalize, hfStripAccents } from './hf-unicode.ts';
 import { metaspaceDecode, metaspaceWords, readMetaspace } from './metaspace.ts';
 
 const SPLIT_BEHAVIORS = ['Removed', 'Isolated', 'MergedWithPrevious', 'MergedWithNext', 'Contiguous'];
@@ -75,6 +77,9 @@ export function useOurSteps(tok: HfTokenizer, json: Record<string, unknown>, fil
       n['normalize'] = (text: string): string => (text.length === 0 ? text : prepend + text);
     }
     if (cfg['type'] === 'Lowercase') n['normalize'] = (text: string): string => lowerEachCharacter(text);
+    const form = cfg['type'];
+    if (form === 'NFC' || form === 'NFD' || form === 'NFKC' || form === 'NFKD') n['normalize'] = (text: string): string => hfNormalize(text, form);
+    if (cfg['type'] === 'StripAccents') n['normalize'] = hfStripAccents;
   });
   eachStep(tok.pre_tokenizer, json['pre_tokenizer'], ['tokenizers', 'pretokenizers'], (p, cfg) => {
     if (cfg['type'] === 'Split' || cfg['type'] === 'ByteLevel') onig(p, `pre_tokenizer ${cfg['type']}`);

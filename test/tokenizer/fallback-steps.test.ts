@@ -62,6 +62,10 @@ test('Prepend puts nothing before an empty text (StripAccents leaving none of "\
   assertAsTransformers('lowercase');
 });
 
+test('Unicode normal forms and StripAccents on HF\'s older tables: ㋿ stays ㋿ under NFKC, U+1AD8 is no mark, U+11935 U+11930 do not compose', () => {
+  for (const name of ['nfkc-unicode', 'nfd-unicode', 'nfc-unicode', 'strip-accents']) assertAsTransformers(name);
+});
+
 test('Split: its behaviours Removed, MergedWithNext and Contiguous, and invert, as HF tokenizers splits', () => {
   for (const name of ['split-removed', 'split-merged-with-next', 'split-contiguous', 'split-invert']) assertAsTransformers(name);
 });
