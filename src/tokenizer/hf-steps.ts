@@ -2,14 +2,15 @@
 // Rust library transformers runs, 0.23; scripts/hf-check/tokenizer_variants.py and the probe found them), with ours in
 // their place: Metaspace's pre-tokenizer (its split) and decoder (metaspace.ts), Split's behaviours and invert, Prepend
 // (nothing before an empty text), Lowercase (a character at a time: no final sigma), the regexes' \s and \S (Oniguruma's:
-// U+0085 a space, U+FEFF not) in Split, ByteLevel and Replace, the Unicode normal forms and StripAccents on HF's older
+// U+0085 a space, U+FEFF not) in Split, ByteLevel and Replace, which also read the characters added to Unicode since HF's
+// regex tables as unknown ones (forOnig), the Unicode normal forms and StripAccents on HF's older
 // tables (hf-unicode.ts). A step that is neither checked
 // against HF tokenizers nor ours is refused by name (refuseUncheckedSteps), so a tokenizer.json runs as transformers
 // runs it or not at all.
 import type { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
-import { hfNormalize, hfStripAccents } from './hf-unicode.ts';
+import { forOnig, hfNormalize, hfStripAccents } from './hf-unicode.ts';
 import { metaspaceDecode, metaspaceWords, readMetaspace } from './metaspace.ts';
 
 const SPLIT_BEHAVIORS = ['Removed', 'Isolated', 'MergedWithPrevious', 'MergedWithNext', 'Contiguous'];
@@ -71,7 +72,13 @@ export function useOurSteps(tok: HfTokenizer, json: Record<string, unknown>, fil
     step['pattern'] = re;
   };
   eachStep(tok.normalizer, json['normalizer'], ['normalizers', 'normalizers'], (n, cfg) => {
-    if (cfg['type'] === 'Replace') onig(n, 'normalizer Replace');
+    if (cfg['type'] === 'Replace') {
+      onig(n, 'normalizer Replace');
+      if (n['pattern'] instanceof RegExp) {
+        const pattern = n['pattern'], content = String(cfg['content'] ?? '');
+        n['normalize'] = (text: string): string => replaceAsOnig(text, pattern, content);
+      }
+    }
     if (cfg['type'] === 'Prepend') {
       const prepend = String(cfg['prepend'] ?? '');
       n['normalize'] = (text: string): string => (text.length === 0 ? text : prepend + text);
@@ -92,9 +99,25 @@ export function useOurSteps(tok: HfTokenizer, json: Record<string, unknown>, fil
       const pattern = p['pattern'], behavior = String(cfg['behavior']), invert = cfg['invert'] === true;
       p['pre_tokenize_text'] = (text: string): string[] => splitPieces(text, pattern, behavior, invert);
     }
+    if (cfg['type'] === 'ByteLevel' && p['pattern'] instanceof RegExp && p['byte_encoder'] !== undefined) {
+      // the library's step with its regex matched as HF's (forOnig), each piece then written in the byte-level alphabet
+      const pattern = new RegExp(p['pattern'].source, 'gu'), bytes = p['byte_encoder'] as Record<number, string>;
+      const prefix = p['add_prefix_space'] === true, useRegex = p['use_regex'] !== false, utf8 = new TextEncoder();
+      p['pre_tokenize_text'] = (text: string): string[] => {
+        const t = prefix && !text.startsWith(' ') ? ` ${text}` : text;
+        const pieces = useRegex ? [...forOnig(t).matchAll(pattern)].map((m) => t.slice(m.index, m.index + m[0].length)) : [t];
+        return pieces.map((piece) => Array.from(utf8.encode(piece), (b) => bytes[b]!).join(''));
+      };
+    }
   });
   eachStep(tok.decoder, json['decoder'], ['decoders', 'decoders'], (d, cfg) => {
-    if (cfg['type'] === 'Replace') onig(d, 'decoder Replace');
+    if (cfg['type'] === 'Replace') {
+      onig(d, 'decoder Replace');
+      if (d['pattern'] instanceof RegExp) {
+        const pattern = d['pattern'], content = String(cfg['content'] ?? '');
+        d['decode_chain'] = (tokens: string[]): string[] => tokens.map((t) => replaceAsOnig(t, pattern, content));
+      }
+    }
     if (cfg['type'] !== 'Metaspace') return;
     const ms = readMetaspace(cfg);
     if (!('bad' in ms)) d['decode_chain'] = (tokens: string[]): string[] => metaspaceDecode(tokens, ms.replacement, ms.prependScheme);
@@ -146,6 +169,16 @@ export function onigSpaces(re: RegExp): RegExp | null {
   return out === src ? re : new RegExp(out, re.flags);
 }
 
+/** Each match of `pattern` in `text` (as HF's regex reads it: forOnig) replaced by `content`, taken literally as HF takes it. */
+function replaceAsOnig(text: string, pattern: RegExp, content: string): string {
+  let out = '', prev = 0;
+  for (const m of forOnig(text).matchAll(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`))) {
+    out += text.slice(prev, m.index) + content;
+    prev = m.index + m[0].length;
+  }
+  return out + text.slice(prev);
+}
+
 /** HF's Lowercase: each character lowercased alone (Rust's char::to_lowercase), not JavaScript's final-sigma rule. */
 function lowerEachCharacter(text: string): string {
   let out = '';
@@ -162,7 +195,7 @@ function lowerEachCharacter(text: string): string {
 export function splitPieces(text: string, pattern: RegExp, behavior: string, invert: boolean): string[] {
   const spans: Array<[number, number, boolean]> = [];
   let prev = 0;
-  for (const m of text.matchAll(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`))) {
+  for (const m of forOnig(text).matchAll(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`))) {
     if (prev !== m.index) spans.push([prev, m.index, invert]);
     spans.push([m.index, m.index + m[0].length, !invert]);
     prev = m.index + m[0].length;

@@ -7,6 +7,9 @@
 // that node gives a combining class below 240 and HF none ("\u0345" + c reordered by NFD or not); MARKS_JS_ONLY, each
 // code point of \p{M} that normalizers.StripAccents() keeps (U+1CF2 and U+1CF3 it removes, which \p{M} lacks). Measured
 // 2026-12-05 over every code point, with /tmp/hfvenv (transformers 5.17.0, tokenizers 0.23.2) and node v20.20.2.
+// Its regexes (Oniguruma's, Split's and ByteLevel's \p{L}, \p{N}, …) know fewer characters too: REGEX_UNKNOWN holds each
+// code point that Regex(r'\p{Cn}') matches in tokenizers 0.23.2 and JavaScript's \p{Cn} does not (4,803: CJK Ext. H, Kawi,
+// U+1AD8, …); a regex runs on the text with each of them as an unassigned character (forOnig), as HF reads them.
 const UNKNOWN = [
   String.raw`\u{7fd}\u{897}-\u{89f}\u{8ca}-\u{8d3}\u{9fe}\u{c3c}\u{d3b}-\u{d3c}\u{eba}\u{1715}\u{1abf}-\u{1add}`,
   String.raw`\u{1ae0}-\u{1aeb}\u{1df6}-\u{1dfa}\u{32ff}\u{a7f1}-\u{a7f4}\u{a82c}\u{ab69}\u{105c9}\u{105e4}`,
@@ -34,6 +37,25 @@ const MARKS_JS_ONLY = [
   String.raw`\u{16fe4}\u{16ff0}-\u{16ff1}\u{1cf00}-\u{1cf2d}\u{1cf30}-\u{1cf46}\u{1e08f}\u{1e130}-\u{1e136}\u{1e2ae}`,
   String.raw`\u{1e2ec}-\u{1e2ef}\u{1e4ec}-\u{1e4ef}\u{1e5ee}-\u{1e5ef}\u{1e6e3}\u{1e6e6}\u{1e6ee}-\u{1e6ef}\u{1e6f5}`,
 ].join('');
+const REGEX_UNKNOWN = [
+  String.raw`\u{88f}\u{c5c}\u{cdc}\u{1acf}-\u{1add}\u{1ae0}-\u{1aeb}\u{20c1}\u{2b96}\u{a7ce}-\u{a7cf}\u{a7d2}`,
+  String.raw`\u{a7d4}\u{a7f1}\u{fbc3}-\u{fbd2}\u{fd90}-\u{fd91}\u{fdc8}-\u{fdce}\u{10940}-\u{10959}\u{10ec5}-`,
+  String.raw`\u{10ec7}\u{10ed0}-\u{10ed8}\u{10efa}-\u{10efb}\u{11b60}-\u{11b67}\u{11db0}-\u{11ddb}\u{11de0}-`,
+  String.raw`\u{11de9}\u{16ea0}-\u{16eb8}\u{16ebb}-\u{16ed3}\u{16ff2}-\u{16ff6}\u{187f8}-\u{187ff}\u{18d09}-`,
+  String.raw`\u{18d1e}\u{18d80}-\u{18df2}\u{1ccfa}-\u{1ccfc}\u{1ceba}-\u{1ced0}\u{1cee0}-\u{1cef0}\u{1e6c0}-`,
+  String.raw`\u{1e6de}\u{1e6e0}-\u{1e6f5}\u{1e6fe}-\u{1e6ff}\u{1f6d8}\u{1f777}-\u{1f77a}\u{1f8d0}-\u{1f8d8}`,
+  String.raw`\u{1fa54}-\u{1fa57}\u{1fa8a}\u{1fa8e}\u{1fac8}\u{1facd}\u{1faea}\u{1faef}\u{1fbfa}\u{2b73a}-`,
+  String.raw`\u{2b73f}\u{2cea2}-\u{2cead}\u{323b0}-\u{33479}`,
+].join('');
+const REGEX_UNKNOWN_CHAR = new RegExp(`[${REGEX_UNKNOWN}]`, 'gu');
+
+/**
+ * `text` as HF's regexes read it: each character they do not know (REGEX_UNKNOWN) as one unassigned in both, of the
+ * same UTF-16 length (U+0378, U+E0080), so that a match's offsets in it are the same in `text`.
+ */
+export function forOnig(text: string): string {
+  return text.replace(REGEX_UNKNOWN_CHAR, (c) => (c.length === 1 ? '\u0378' : '\u{E0080}'));
+}
 
 /** A character HF's normalizers do not know (UNKNOWN): each one splits a text into pieces normalized apart. */
 const UNKNOWN_CHAR = new RegExp(`[${UNKNOWN}]`, 'u');

@@ -75,6 +75,10 @@ test('a Split or ByteLevel regex\'s \\s and \\S as HF\'s Oniguruma reads them: U
   assertAsTransformers('tekken-bytelevel-regex'); // ByteLevel's own regex: ">\n\n\u0085x" is ">", "\n\n", … (was "\n", "\n")
 });
 
+test('regexes read a letter added to Unicode since HF\'s tables (U+32732, CJK Ext. H) as HF does, an unknown character: tekken\'s "⪙\u3000𲜲AAA" keeps "𲜲AAA" one piece (one prefix space)', () => {
+  assertAsTransformers('tekken-prefix');
+});
+
 test('a step no engine here runs as HF tokenizers does is refused in one line naming the file and the step', () => {
   const ms = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: true };
   const cases: Array<[Record<string, unknown>, string]> = [
