@@ -179,7 +179,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
       // `train RUN --resume`: config.yaml is the config; `train CONFIG --resume`: only model: can differ here
       const fromYaml = yaml && resumeChanges(yaml, configNow).refused.length === 0;
       throw new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${state.loop.step} was written` +
-        `${fromYaml ? ` (${RUN_LAYOUT.config} was edited)` : ''}: put the values back, or ${trainAgain}`,
+        `${fromYaml ? ` (${RUN_LAYOUT.config} was edited, or the checkpoint was copied in from another run)` : ''}: put the values back, or ${trainAgain}`,
         fromYaml ? dir.file(RUN_LAYOUT.config) : placeOf(opts.places)?.('model') ?? dir.file(RUN_LAYOUT.config));
     }
     // a checkpoint of an older version whose packs or length-grouped order this one does not make (it would be skipped as misplaced)

@@ -316,7 +316,7 @@ test('train RUN --resume refuses a run whose config.yaml was edited since its ch
   fs.writeFileSync(saved, fs.readFileSync(saved, 'utf8').replace(/^max_steps: 3$/m, 'max_steps: 5').replace(/^ {2}lr: .*$/m, '  lr: 0.5').replace(/^seed: 0$/m, 'seed: 3'));
   const r = await trainCli(run, '--resume');
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, new RegExp(`^error: ${literal(saved)}: cannot resume: max_steps \\(3 then, 5 now\\), seed \\(0 then, 3 now\\) changed since the checkpoint of step 2 was written \\(config\\.yaml was edited\\)`, 'm'));
+  assert.match(r.stderr, new RegExp(`^error: ${literal(saved)}: cannot resume: max_steps \\(3 then, 5 now\\), seed \\(0 then, 3 now\\) changed since the checkpoint of step 2 was written \\(config\\.yaml was edited, or the checkpoint was copied in from another run\\)`, 'm'));
   assert.equal(fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8'), metrics, 'the run is left as it was');
   // a key a resume may change, edited there alone: warned against the checkpoint's, then trained on
   fs.writeFileSync(saved, fs.readFileSync(saved, 'utf8').replace(/^max_steps: 5$/m, 'max_steps: 3').replace(/^seed: 3$/m, 'seed: 0'));
@@ -528,7 +528,7 @@ test('train RUN --resume refuses a config.yaml edited in a key that reshapes the
   fs.writeFileSync(saved, fs.readFileSync(saved, 'utf8').replace(/^ {2}r: 2$/m, '  r: 4'));
   const r = await trainCli(run, '--resume');
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /^error: .*config\.yaml: cannot resume: lora\.r \(2 then, 4 now\) changed since the checkpoint of step 2 was written \(config\.yaml was edited\)/m);
+  assert.match(r.stderr, /^error: .*config\.yaml: cannot resume: lora\.r \(2 then, 4 now\) changed since the checkpoint of step 2 was written \(config\.yaml was edited, or the checkpoint was copied in from another run\)/m);
   assert.doesNotMatch(r.stderr, /incomplete or corrupt|starts again from step 0/);
   assert.deepEqual(fs.readFileSync(checkpoint), before, 'the checkpoint is left as it was');
 });
