@@ -6,11 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { withIo, writeFileAtomic } from '../util/atomic.ts';
 import { isUserError } from '../util/errors.ts';
-import { WRITTEN_RECORD, writtenRecordText, type WrittenFile } from '../util/written-record.ts';
+import { HASH_CHUNK_BYTES, WRITTEN_RECORD, writtenRecordText, type WrittenFile } from '../util/written-record.ts';
 import { SafetensorsFile } from './safetensors.ts';
-
-/** Bytes read at a time while hashing. */
-const CHUNK = 8 << 20;
 
 /** Records every file directly in `dir` (a folder of the tool's, being filled: all its files are the tool's). */
 export function recordWrittenFolder(dir: string): void {
@@ -37,11 +34,11 @@ function writtenFile(file: string): WrittenFile {
     }
     ranges.sort((a, b) => a.from - b.from || a.to - b.to);
   }
-  const whole = createHash('sha256'), buf = Buffer.allocUnsafe(CHUNK), fd = fs.openSync(file, 'r');
+  const whole = createHash('sha256'), buf = Buffer.allocUnsafe(HASH_CHUNK_BYTES), fd = fs.openSync(file, 'r');
   let pos = 0;
   try {
     for (;;) {
-      const got = fs.readSync(fd, buf, 0, CHUNK, pos);
+      const got = fs.readSync(fd, buf, 0, HASH_CHUNK_BYTES, pos);
       if (got === 0) break;
       const chunk = buf.subarray(0, got);
       whole.update(chunk);

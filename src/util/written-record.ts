@@ -97,9 +97,15 @@ export function changedError(file: string, what: string): UserError {
     `write it again or copy it again from where it came from (or delete ${WRITTEN_RECORD} beside it to use the folder unchecked)`, file);
 }
 
+/** How a file of `size` bytes differs in size from its record `entry` (cut short, or written over), or null. */
+function sizeChange(entry: WrittenFile, size: number): string | null {
+  return size === entry.bytes ? null : `it is ${size.toLocaleString('en-US')} bytes, written as ${entry.bytes.toLocaleString('en-US')}`;
+}
+
 /** Throws when `file` is recorded with another size than `size` (cut short, or written over). */
 export function checkWrittenSize(file: string, entry: WrittenFile, size: number): void {
-  if (size !== entry.bytes) throw changedError(file, `it is ${size.toLocaleString('en-US')} bytes, written as ${entry.bytes.toLocaleString('en-US')}`);
+  const what = sizeChange(entry, size);
+  if (what !== null) throw changedError(file, what);
 }
 
 /**
@@ -118,21 +124,20 @@ function editable(file: string): boolean {
 export function checkWrittenBytes(file: string, bytes: Uint8Array): void {
   const entry = writtenEntry(file);
   if (entry === null) return;
-  const what = bytes.byteLength !== entry.bytes ? `it is ${bytes.byteLength.toLocaleString('en-US')} bytes, written as ${entry.bytes.toLocaleString('en-US')}`
-    : sha256Hex(bytes) !== entry.sha256 ? 'its SHA-256 is not the one recorded' : null;
+  const what = sizeChange(entry, bytes.byteLength) ?? (sha256Hex(bytes) !== entry.sha256 ? 'its SHA-256 is not the one recorded' : null);
   if (what === null) return;
   if (!editable(file)) throw changedError(file, what);
   warnOnce(`written-record-edited:${path.resolve(file)}`, `${file}: edited since mistral-tune wrote it (${what}): read as it is now`);
 }
 
-/** Bytes read at a time by checkWrittenFile. */
-const CHUNK = 8 << 20;
+/** Bytes read at a time to hash a file (checkWrittenFile, and the record's writer, written-folder.ts). */
+export const HASH_CHUNK_BYTES = 8 << 20;
 
 /** Throws when the file open at `fd` is not what the record's `entry` of `file` says (its whole SHA-256, read through). */
 export function checkWrittenFile(file: string, fd: number, entry: WrittenFile): void {
-  const hash = createHash('sha256'), buf = Buffer.allocUnsafe(CHUNK);
+  const hash = createHash('sha256'), buf = Buffer.allocUnsafe(HASH_CHUNK_BYTES);
   let pos = 0;
-  for (let got; (got = fs.readSync(fd, buf, 0, CHUNK, pos)) > 0; pos += got) hash.update(buf.subarray(0, got));
+  for (let got; (got = fs.readSync(fd, buf, 0, HASH_CHUNK_BYTES, pos)) > 0; pos += got) hash.update(buf.subarray(0, got));
   checkWrittenSize(file, entry, pos);
   if (hash.digest('hex') !== entry.sha256) throw changedError(file, 'its SHA-256 is not the one recorded');
 }
