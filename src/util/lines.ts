@@ -145,6 +145,14 @@ export const MAX_LINE_BYTES = constants.MAX_STRING_LENGTH;
 /** Ctrl-Z (SUB), which DOS tools write after a text file's last line as its end. */
 const DOS_EOF = 0x1a;
 
+/**
+ * The lines of a data file a reader of records takes (JSON Lines, a JSON array, CSV, plain text): readLines watching for
+ * binary data (from where the file turns into it, one line to its end).
+ */
+export function readDataLines(file: string): Generator<Line> {
+  return readLines(file, undefined, undefined, false, true);
+}
+
 export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MAX_LINE_BYTES, anyLineEnd = false, watchBinary = false): Generator<Line> {
   // a FIFO, folder or device in the file's place is a one-line error, never a read that blocks forever
   const fd = openRegularFile(file);

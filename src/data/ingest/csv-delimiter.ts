@@ -1,6 +1,6 @@
 // Which delimiter a .csv file is read with when its header line suggests another than the comma (European Excel's
 // `;`, a tab), and the delimiter's name in notes.
-import { readLines } from '../../util/lines.ts';
+import { readDataLines } from '../../util/lines.ts';
 
 /** Lines sampled after the header to check a sniffed delimiter against. */
 const SNIFF_SAMPLE = 10;
@@ -44,7 +44,7 @@ function agreeing(d: string, header: string, rows: readonly string[]): number {
 /** Up to SNIFF_SAMPLE non-blank lines of `file` after line `lineNo`. */
 export function linesAfter(file: string, lineNo: number): string[] {
   const out: string[] = [];
-  for (const { text, lineNo: n } of readLines(file, undefined, undefined, false, true)) {
+  for (const { text, lineNo: n } of readDataLines(file)) {
     if (n <= lineNo || text.trim() === '') continue;
     out.push(text);
     if (out.length >= SNIFF_SAMPLE) break;

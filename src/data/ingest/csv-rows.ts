@@ -9,7 +9,7 @@
 // cell's, never rows of their own: read again as rows, a 10 MB cell's lines became records), one followed by text is
 // one invalid_csv record (as within the bound), and one that never closes is a stray quote as above, its lines read
 // again from the file (once: every later line is then known to leave a quoted field open).
-import { readLines, type Line } from '../../util/lines.ts';
+import { readDataLines, type Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { RowState } from './csv-row-state.ts';
 import { defectRejection, recordDefect } from './types.ts';
@@ -60,7 +60,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
   const limit = opts.limit ?? QUOTED_LIMIT;
   let d = delimiter;
   let sniffed = opts.sniff === undefined, firstRow = true;
-  let source = readLines(file, undefined, undefined, false, true)[Symbol.iterator]();
+  let source = readDataLines(file)[Symbol.iterator]();
   // The lines from the start of the current row on, kept to be read again after a runaway quoted field:
   // line k (absolute, 0-based) is buf[k - base] and starts at byte offset at[k - base] of the file.
   let buf: Line[] = [], at: number[] = [];
@@ -90,7 +90,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
   };
   /** Reads the file again from line `from` (at byte `fromByte`) on: a runaway field's lines were not kept. */
   const readAgainFrom = (from: number, fromByte: number): void => {
-    source = readLines(file, undefined, undefined, false, true)[Symbol.iterator]();
+    source = readDataLines(file)[Symbol.iterator]();
     for (let i = 0; i < from; i++) source.next();
     buf = [];
     at = [];

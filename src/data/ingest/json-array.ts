@@ -1,6 +1,6 @@
 // The streaming reader of a top-level JSON array for json.ts: each element is one record, at the line where it
 // starts, its bounds found by tracking strings, nesting and comments (JSONC) rather than by parsing the file whole.
-import { readLines, type Line } from '../../util/lines.ts';
+import { readDataLines, type Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { commentAt, commentsNote, continuesString, countComment, SingleQuotes, unclosedComment } from './json-object-scan.ts';
 import { batchItems, parseJsonItem, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
@@ -83,7 +83,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
       yield r;
     }
   };
-  const lines = readLines(file, undefined, undefined, false, true);
+  const lines = readDataLines(file);
   let next = lines.next();
   let tail: Line | undefined; // the binary data that ends the file, read as one line (readLines)
   while (!next.done) {

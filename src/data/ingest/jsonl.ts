@@ -19,7 +19,7 @@
 // record, and `onNote` is told how many lines were; any other text after a record leaves the line invalid_json. In a .json
 // file (JSONC, as json.ts reads it) comments are skipped and noted: those that start a line (a block up to the line where
 // it closes), and those within a line (a record's, or one after it).
-import { readLines, type Line } from '../../util/lines.ts';
+import { readDataLines, type Line } from '../../util/lines.ts';
 import { closeIndex, commentAt, commentsNote, countComment, isTurn, SingleQuotes, unclosedComment, withoutComments, type CommentTally, type JsonScan } from './json-object-scan.ts';
 import { crPieces } from './jsonl-cr.ts';
 import { jsonErrorDetail, type JsonSource } from './json-error-detail.ts';
@@ -30,7 +30,7 @@ import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadO
 
 /** With `jsonc` (a .json file, where json.ts allows comments), comments that start a line are skipped and noted. */
 export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false): Generator<RawItem> {
-  const source = readLines(file, undefined, undefined, false, true);
+  const source = readDataLines(file);
   // lines read ahead for an object that never closed, read again as lines from `at` (a queue: shift() and a spread
   // unshift() of hundreds of thousands of lines would be quadratic, or overflow the stack)
   let again: Line[] = [], at = 0;

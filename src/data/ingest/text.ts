@@ -8,7 +8,7 @@
 // was appended to its text (readLines: BinaryWatch, judged as the file is read), is one record from there to its end,
 // rejected as binary, in every split: cut at its 0x0A bytes it made records of garbage, a few of them short enough to be
 // UTF-8 and kept as training text.
-import { readLines } from '../../util/lines.ts';
+import { readDataLines, readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { FLAG_WORDS, optionIs } from '../../util/option-words.ts';
 import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
@@ -62,7 +62,7 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
   }
   const perLine = opts.textSplit === 'lines';
   let binary: Rejection | null = null; // from the line where the file turned into binary data: its first NUL's rejection
-  for (const { text, lineNo, defect, binary: why } of readLines(file, undefined, undefined, false, true)) {
+  for (const { text, lineNo, defect, binary: why } of readDataLines(file)) {
     opts.onBytes?.(Buffer.byteLength(text) + 1);
     look(text);
     if (why !== undefined) {
