@@ -47,11 +47,23 @@ function refuse(why) {
   process.exit(2);
 }
 
+/** Past the limit of open files (EMFILE, ENFILE): one line naming `file`, status 2; anything else is thrown. */
+function exitIfFilesLimit(e, file) {
+  if (e?.code !== 'EMFILE' && e?.code !== 'ENFILE') throw e;
+  process.stderr.write(`error: ${e.path ?? file}: cannot open: too many open files (${e.code}): raise the limit of open files (ulimit -n) and run it again\n`);
+  process.exit(2);
+}
+
 if (!fs.existsSync(entry)) refuse('dist/ is not built');
 if (fs.existsSync(src)) {
   const stamp = path.join(root, 'dist', '.built');
   const built = fs.existsSync(stamp) ? fs.statSync(stamp).mtimeMs : 0;
-  const changed = newest(src);
+  let changed;
+  try {
+    changed = newest(src); // a folder listed past the limit of open files (it depends on the files the process inherited)
+  } catch (e) {
+    exitIfFilesLimit(e, src);
+  }
   if (changed.mtime > built) refuse(`dist/ is older than ${path.relative(root, changed.file)}`);
 }
 let main;
@@ -68,8 +80,6 @@ try {
     process.stderr.write(`error: ${limit.message}\n`);
     process.exit(2);
   }
-  if (e?.code !== 'EMFILE' && e?.code !== 'ENFILE') throw e;
-  process.stderr.write(`error: ${e.path ?? entry}: cannot open: too many open files (${e.code}): raise the limit of open files (ulimit -n) and run it again\n`);
-  process.exit(2);
+  exitIfFilesLimit(e, entry);
 }
 process.exitCode = await main(process.argv.slice(2));
