@@ -19,6 +19,7 @@ const CPU_INTERNALS: Record<string, string> = {
   'test/backend/backend-suite.test.ts': 'this check names them',
   'test/backend/gemm.test.ts': 'one test compares the CPU backend\'s own GEMM paths (OpenBLAS vs TypeScript loops)',
   'test/backend/cpu-gemm-choice.test.ts': 'which GEMM the CPU backend runs (MISTRAL_TUNE_GEMM, its gemm option) and how it names it',
+  'test/backend/gemm-bf16.test.ts': 'the CPU backend\'s GEMM of bf16 operands, widened block by block instead of staged whole',
   'test/backend/wasm.test.ts': 'the CPU backend\'s WebAssembly SIMD kernels against its TypeScript loops',
   'test/backend/threads.test.ts': 'the CPU backend\'s kernels on worker threads against the same on one thread',
   'test/backend/wasm-build-child.ts': 'the CPU backend\'s two WebAssembly kernel builds (baseline and relaxed SIMD), one per process',

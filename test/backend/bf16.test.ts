@@ -30,6 +30,19 @@ test('a bf16 buffer stores 2 bytes per element and rounds to nearest even on upl
   assert.equal(be.bytesInUse(), before);
 });
 
+test('bf16 → f32 widens every bit pattern exactly, at either alignment and any length (two values a word where aligned)', () => {
+  const all = Uint16Array.from({ length: 65536 + 3 }, (_, i) => (i * 40503) & 0xffff); // every pattern, in a scrambled order
+  const one = new Float32Array(1), oneBits = new Uint32Array(one.buffer);
+  for (const [start, length] of [[0, all.length], [1, 65536], [1, 65535], [2, 7], [3, 1], [0, 0], [1, 2]] as const) {
+    const src = all.subarray(start, start + length); // start 1 and 3: 2 bytes past a 4-byte boundary
+    const got = new Uint32Array(bf16ToF32(src).buffer);
+    for (let i = 0; i < length; i++) {
+      oneBits[0] = src[i]! << 16;
+      if (got[i] !== oneBits[0]) assert.fail(`at ${start}+${i}: bits ${src[i]!.toString(16)} widened to ${got[i]!.toString(16)}`);
+    }
+  }
+});
+
 test('kernels on bf16 buffers read exactly, compute in f32 and round each output once', () => {
   const m = 3, n = 5, k = 7;
   const av = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i + 1));

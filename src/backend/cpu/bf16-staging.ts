@@ -3,7 +3,8 @@
 // kernel (math in f32, as a GPU kernel does in registers) and stores the outputs back rounding to
 // nearest even — one rounding per store, the GPU's contract. Buffers that cover the same memory share
 // one copy, so aliasing (out = x) behaves as in f32. A call without bf16 buffers runs the kernel as is:
-// the f32 path is untouched. Speed is secondary here: the CPU is the oracle of the GPU's bf16 path.
+// the f32 path is untouched. Speed is secondary here: the CPU is the oracle of the GPU's bf16 path. The inputs of
+// KERNEL_BF16_INPUTS are the exception: those kernels read bf16 themselves (a GEMM's operands, gemm-bf16.ts).
 import type { Backend } from '../backend.ts';
 import { bf16ToF32, f32ToBf16 } from '../dtype.ts';
 import { CpuBuffer } from './buffer.ts';
@@ -15,6 +16,13 @@ export const KERNEL_OUTPUTS = {
   swigluForward: [0], swigluBackward: [0, 1], crossEntropy: [0, 1], scatterAddRows: [0], adamw: [0, 2, 3],
   accumulateSum: [0], scaleByScalar: [0], clipCoefficient: [0], randomNormal: [0], rowNorms: [0], scaleColumns: [0], columnDots: [0],
 } satisfies Partial<Record<keyof Backend, number[]>>;
+
+/**
+ * Kernel → positions of bf16 inputs it reads itself (not staged): a GEMM's A and B, widened block by block
+ * (gemm-bf16.ts), and the vector of a sum of squares (the load's finiteness check of every weight). Such an argument
+ * is staged all the same where it shares memory with an output.
+ */
+export const KERNEL_BF16_INPUTS: Partial<Record<keyof typeof KERNEL_OUTPUTS, readonly number[]>> = { gemm: [1, 2], sumSquares: [1] };
 
 type Kernel = (...args: unknown[]) => void;
 
@@ -37,14 +45,21 @@ const arenas = new WeakMap<object, Float32Array>();
 /** Whether a staged call is running: a kernel that calls another with bf16 buffers stages those in fresh memory. */
 let staging = false;
 
-/** Calls `kernel` with bf16 arguments staged in f32 and its outputs (`outputs`) rounded back. */
-export function callStaged(kernel: Kernel, self: unknown, args: unknown[], outputs: readonly number[]): void {
-  if (!args.some(isBf16)) {
+/**
+ * Calls `kernel` with bf16 arguments staged in f32 and its outputs (`outputs`) rounded back; the bf16 inputs at
+ * `reads` (KERNEL_BF16_INPUTS) are passed as they are, unless they share memory with an output.
+ */
+export function callStaged(kernel: Kernel, self: unknown, args: unknown[], outputs: readonly number[], reads: readonly number[] = []): void {
+  const staged = (a: unknown, i: number): a is CpuBuffer =>
+    isBf16(a) && (!reads.includes(i) || outputs.some((o) => isBf16(args[o]) && sameMemory(args[o] as CpuBuffer, a)));
+  if (!args.some(staged)) {
     kernel.apply(self, args);
     return;
   }
   const distinct: CpuBuffer[] = [];
-  for (const a of args) if (isBf16(a) && !distinct.some((d) => sameMemory(d, a))) distinct.push(a);
+  args.forEach((a, i) => {
+    if (staged(a, i) && !distinct.some((d) => sameMemory(d, a))) distinct.push(a);
+  });
   const total = distinct.reduce((n, d) => n + d.data.length, 0);
   const owner = !staging && typeof self === 'object' && self !== null ? self : null;
   let arena = owner === null ? undefined : arenas.get(owner);
@@ -58,7 +73,7 @@ export function callStaged(kernel: Kernel, self: unknown, args: unknown[], outpu
     at += d.data.length;
     return copy;
   });
-  const f32Args = args.map((a) => (isBf16(a) ? copies[distinct.findIndex((d) => sameMemory(d, a))]! : a));
+  const f32Args = args.map((a, i) => (staged(a, i) ? copies[distinct.findIndex((d) => sameMemory(d, a))]! : a));
   const outermost = !staging;
   staging = true;
   try {
@@ -68,7 +83,7 @@ export function callStaged(kernel: Kernel, self: unknown, args: unknown[], outpu
   }
   for (const i of outputs) {
     const orig = args[i];
-    if (isBf16(orig)) f32ToBf16((f32Args[i] as CpuBuffer).data as Float32Array, orig.data as Uint16Array);
+    if (staged(orig, i)) f32ToBf16((f32Args[i] as CpuBuffer).data as Float32Array, orig.data as Uint16Array);
   }
 }
 
@@ -77,9 +92,10 @@ export function stageBf16Kernels(proto: object): void {
   for (const [name, outputs] of Object.entries(KERNEL_OUTPUTS)) {
     const kernel = (proto as Record<string, unknown>)[name];
     if (typeof kernel !== 'function') throw new Error(`bf16 staging: the backend has no kernel ${name}`);
+    const reads = KERNEL_BF16_INPUTS[name as keyof typeof KERNEL_OUTPUTS] ?? [];
     Object.defineProperty(proto, name, {
       value: function staged(this: unknown, ...args: unknown[]): void {
-        callStaged(kernel as Kernel, this, args, outputs);
+        callStaged(kernel as Kernel, this, args, outputs, reads);
       },
       writable: true, configurable: true,
     });

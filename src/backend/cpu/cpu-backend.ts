@@ -8,6 +8,7 @@ import { infoOnce } from '../../util/log.ts';
 import { stageBf16Kernels } from './bf16-staging.ts';
 import { cpuArray, CpuBuffer, floatBuffer, floats, ints, readFloats, storeFloats } from './buffer.ts';
 import { cSpans, gemm, resolveGemm } from './gemm.ts';
+import { Bf16Gemm } from './gemm-bf16.ts';
 import { loadOpenBlas, type OpenBlas } from './openblas.ts';
 import { kernelBuild, WasmKernels, type KernelBuild } from './wasm/wasm-kernels.ts';
 import { attentionBackward, attentionForward, typescriptAttentionOps, type AttentionOps } from './kernels/attention.ts';
@@ -153,8 +154,11 @@ export class CpuBackend implements Backend {
     return this.simdAttention && q instanceof Float32Array ? this.simdAttention : this.tsAttention;
   }
 
+  /** The scratch of GEMMs on bf16 operands (KERNEL_BF16_INPUTS: staged for C, not for A and B). */
+  private readonly bf16Gemm = new Bf16Gemm();
+
   gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec, addend?: DeviceBuffer): void {
-    const C = floats(c, 'gemm C'), A = floats(a, 'gemm A'), B = floats(b, 'gemm B');
+    const C = floats(c, 'gemm C'), A = floatBuffer(a, 'gemm A').data as FloatArray | Uint16Array, B = floatBuffer(b, 'gemm B').data as FloatArray | Uint16Array;
     if (addend && addend !== c) { // out of place: C's layout of the addend copied in, then the product in place
       const src = floats(addend, 'gemm addend');
       if (addend.dtype !== c.dtype) throw new Error(`gemm: addend is ${addend.dtype}, C ${c.dtype}`);
@@ -162,7 +166,10 @@ export class CpuBackend implements Backend {
       resolveGemm(spec, A.length, B.length, C.length);
       for (const [at, n] of cSpans(g)) C.set(src.subarray(at, at + n), at);
     }
-    this.gemmArrays(C, A, B, spec);
+    if (!(A instanceof Uint16Array) && !(B instanceof Uint16Array)) return this.gemmArrays(C, A, B, spec);
+    if (!(C instanceof Float32Array) || A instanceof Float64Array || B instanceof Float64Array) throw new Error('gemm: bf16 operands with float64 ones');
+    const simd = this.gemmMode === 'simd' ? this.simd : null;
+    this.bf16Gemm.run(C, A, B, resolveGemm(spec, A.length, B.length, C.length), (c1, a1, b1, g1) => gemm(c1, a1, b1, g1, this.blas, simd));
   }
 
   add(out: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, n: number): void {
@@ -178,7 +185,8 @@ export class CpuBackend implements Backend {
   }
 
   sumSquares(out: DeviceBuffer, x: DeviceBuffer, n: number): void {
-    floats(out)[0] = ew.sumSquares(floats(x), n);
+    const v = floatBuffer(x, 'sumSquares x'); // bf16 read as it is (KERNEL_BF16_INPUTS): every weight at a model's load
+    floats(out)[0] = v.dtype === 'bf16' ? ew.sumSquaresBf16(v.data as Uint16Array, n) : ew.sumSquares(v.data as FloatArray, n);
   }
 
   sum(out: DeviceBuffer, x: DeviceBuffer, n: number): void {

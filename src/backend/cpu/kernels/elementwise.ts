@@ -1,5 +1,5 @@
 // Elementwise kernels and reductions on float arrays.
-import type { FloatArray } from '../../dtype.ts';
+import { bf16ToF32, type FloatArray } from '../../dtype.ts';
 
 export function add(out: FloatArray, a: FloatArray, b: FloatArray, n: number): void {
   for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
@@ -24,6 +24,20 @@ export function sum(x: FloatArray, n: number): number {
 export function sumSquares(x: FloatArray, n: number): number {
   let s = 0;
   for (let i = 0; i < n; i++) s += x[i]! * x[i]!;
+  return s;
+}
+
+const WIDE_BLOCK = 4096;
+const wide = new Float32Array(WIDE_BLOCK);
+
+/** sumSquares of the first n bf16 values of `bits`, widened a block at a time (the same sum, in the same order). */
+export function sumSquaresBf16(bits: Uint16Array, n: number): number {
+  let s = 0;
+  for (let at = 0; at < n; at += WIDE_BLOCK) {
+    const len = Math.min(WIDE_BLOCK, n - at);
+    bf16ToF32(bits.subarray(at, at + len), wide);
+    for (let i = 0; i < len; i++) s += wide[i]! * wide[i]!;
+  }
   return s;
 }
 
