@@ -16,6 +16,7 @@ import { freeLora, zSlots, type LoraAdapter } from './lora.ts';
 import { SafetensorsCheckpoint } from './safetensors.ts';
 import { dynamicRopeRefusal } from './rope-config.ts';
 import { ropeFrequencies } from './rope-freq.ts';
+import { requireWeightsFit } from './weights-fit.ts';
 import { hostFloats, loadWeights, PROJECTIONS, projectionShape, tyingAsLoaded, type MistralWeights } from './weights.ts';
 import { HF_NAMES, layerNormName, loraKey, projectionName, SCORE_PARAM } from './names.ts';
 import type { Param } from './params.ts';
@@ -485,6 +486,7 @@ export function loadModel(dir: string, opts: LoadModelOptions): MistralModel {
   try {
     const cfg = tyingAsLoaded(ckpt, declared);
     const dtype = opts.dtype ?? (opts.precision ? precisionDType(opts.precision, opts.backend.name) : 'f32');
+    requireWeightsFit(opts.backend, cfg, ckpt, modelDTypes(dtype).storage, dir);
     const weights = loadWeights(opts.backend, ckpt, cfg, modelDTypes(dtype).storage);
     return new MistralModel(opts.backend, cfg, weights, dtype);
   } finally {
