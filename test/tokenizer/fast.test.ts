@@ -126,3 +126,14 @@ test('a pre-tokenizer the fast path lacks (ByteLevel) falls back too', () => {
   const { result: t } = captureStderr(() => loadTokenizer(dir));
   assert.equal(t.engineName, 'huggingface');
 });
+
+test('a Prepend normalizer puts nothing before a text a Replace emptied, as transformers 5.17 / tokenizers give', () => {
+  // Replace("x", "") then the legacy Prepend("▁"): "x" normalizes to "", which HF leaves empty (no "▁" 28705); the ids
+  // are Python's (AutoTokenizer on this tokenizer.json)
+  const json = bundledTokenizerJson();
+  json['normalizer'] = { type: 'Sequence', normalizers: [{ type: 'Replace', pattern: { String: 'x' }, content: '' }, { type: 'Prepend', prepend: '▁' },
+    { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] };
+  const t = quietly(() => loadTokenizer(tempFolder({ 'tokenizer.json': json, 'tokenizer_config.json': asWrittenConfigJson() })));
+  assert.equal(t.engineName, 'fast');
+  assert.deepEqual(['x', 'xx', 'x</s>x', 'xa</s>x', ' x'].map((s) => t.encode(s)), [[], [], [2], [264, 2], [259]]);
+});

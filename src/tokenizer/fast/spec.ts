@@ -52,10 +52,13 @@ function fail(reason: string): never {
   throw new Unsupported(reason);
 }
 
-/** `text` through the normalizer's steps. */
+/** `text` through the normalizer's steps: a Prepend puts nothing before an empty text (one a Replace emptied), as HF's. */
 export function normalizeText(text: string, steps: readonly NormalizerStep[]): string {
   let s = text;
-  for (const step of steps) s = step.kind === 'prepend' ? step.text + s : s.replaceAll(step.from, () => step.to); // the content literally, as HF (literal-replace.ts)
+  for (const step of steps) {
+    if (step.kind === 'prepend') s = s.length === 0 ? s : step.text + s;
+    else s = s.replaceAll(step.from, () => step.to); // the content literally, as HF (literal-replace.ts)
+  }
   return s;
 }
 
