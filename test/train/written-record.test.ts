@@ -15,6 +15,7 @@ import { train } from '../../src/train/trainer.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { readRegularFile } from '../../src/util/regular-file.ts';
 import { WRITTEN_RECORD } from '../../src/util/written-record.ts';
+import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { randomIdRows, TINY_BASE } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
@@ -99,11 +100,22 @@ test('--resume skips a checkpoint whose trainer_state.json was changed (still va
 test('a full fine-tuning run\'s model/ is checked tensor by tensor as a model load reads it: a flipped byte is refused naming the file', () => {
   const dir = tempDir('mt-written-full-');
   fs.writeFileSync(path.join(dir, 'train.jsonl'), randomIdRows(new Rng(4), 2, 10).join('\n') + '\n');
-  const cfg = validate({ model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, method: 'full', batch_size: 2, max_steps: 1, optimizer: { lr: 1e-5 },
+  // a base with a tokenizer whose chat template is its own file, as transformers saves it, and a tokenizer.model
+  const base = path.join(dir, 'base');
+  fs.mkdirSync(base);
+  for (const f of fs.readdirSync(TINY_BASE)) fs.copyFileSync(path.join(TINY_BASE, f), path.join(base, f));
+  for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, f), path.join(base, f));
+  fs.writeFileSync(path.join(base, 'chat_template.jinja'), '{% for m in messages %}{{ m.content }}{% endfor %}');
+  fs.writeFileSync(path.join(base, 'tokenizer.model'), 'a sentencepiece model');
+  const cfg = validate({ model: base, data: { train: path.join(dir, 'train.jsonl') }, method: 'full', batch_size: 2, max_steps: 1, optimizer: { lr: 1e-5 },
     eval: { samples: 0 }, output_dir: path.join(dir, 'run') }, 'test');
   captureStderr(() => train(cfg));
   const model = path.join(cfg.output_dir, 'model');
   loadModel(model, { backend: createBackend('cpu') });
   flip(path.join(model, 'model.safetensors'));
   assert.match(refusal(() => loadModel(model, { backend: createBackend('cpu') })), /model\.safetensors: changed since mistral-tune wrote it \(tensor ".*" is not the one recorded\)/);
+  // the chat template edited in chat_template.jinja, as in tokenizer_config.json: read as it is now, said
+  const template = path.join(model, 'chat_template.jinja');
+  fs.writeFileSync(template, '{% for m in messages %}[{{ m.role }}] {{ m.content }}{% endfor %}');
+  assert.match(captureStderr(() => loadTokenizer(model)).stderr, /chat_template\.jinja: edited since mistral-tune wrote it \(it is [\d,]+ bytes, written as [\d,]+\): read as it is now/);
 });
