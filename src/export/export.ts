@@ -23,7 +23,7 @@ import { libraryWords, type OptionWords } from '../util/option-words.ts';
 import { warn } from '../util/log.ts';
 import { nonFiniteError } from '../util/finite.ts';
 import { firstNonFiniteTensor } from '../model/finite-weights.ts';
-import { copyRegularFile } from '../util/regular-file.ts';
+import { copyCheckedFile, copyRegularFile } from '../util/regular-file.ts';
 import { WRITTEN_RECORD } from '../util/written-record.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { readUnchanged } from './read-unchanged.ts';
@@ -254,7 +254,8 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
         if (f.endsWith('.safetensors')) requireFiniteFile(path.join(source, f));
         else if (f.endsWith('.json')) readJsonFile(path.join(source, f)); // adapter_config.json, config.json: PEFT and HF parse them first
       }
-      for (const f of files) copyRegularFile(path.join(source, f), path.join(out, f));
+      // the others (tokenizer.model, chat_template.jinja) checked whole against the record as they are copied
+      for (const f of files) (f.endsWith('.safetensors') || f.endsWith('.json') ? copyRegularFile : copyCheckedFile)(path.join(source, f), path.join(out, f));
       // a full run's model folder's named chat templates (save.ts's MODEL_FOLDER_SPEC), in their folder
       for (const d of entries) {
         const spec = own(d);

@@ -25,7 +25,7 @@ import { TOKENIZER_FILES } from './folder-files.ts';
 import { UserError } from '../util/errors.ts';
 import { copyJsonFile, isRecord } from '../util/json-file.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
-import { copyRegularFile, readRegularFile } from '../util/regular-file.ts';
+import { copyCheckedFile, copyRegularFile, readRegularFile } from '../util/regular-file.ts';
 
 /** The folder whose tokenizer files a model of `vocabSize` rows from `sourceDir` (null: random weights) was trained with. */
 export function trainedTokenizerFolder(sourceDir: string | null, vocabSize: number): string | null {
@@ -61,7 +61,7 @@ export function writeTokenizerFiles(dir: string, opts: TokenizerFileOptions): vo
     const src = path.join(from, f);
     // a JSON file that does not parse is named in the source folder, not at its copy (which a failed export removes)
     // a link to nothing (a hub snapshot's file without its blob) is named, not left out of the copy
-    if (fileIsThere(src)) (f.endsWith('.json') ? copyJsonFile : copyRegularFile)(src, path.join(dir, f));
+    if (fileIsThere(src)) (f.endsWith('.json') ? copyJsonFile : copyCheckedFile)(src, path.join(dir, f));
   }
   const tokenizerJson = path.join(dir, 'tokenizer.json');
   if (!fs.existsSync(tokenizerJson)) { // not a tokenizer of ours (training read pre-tokenized data)

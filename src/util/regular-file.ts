@@ -54,6 +54,16 @@ export function readRegularFile(file: string): Buffer {
   return bytes;
 }
 
+/**
+ * Copies a small file (a tokenizer's, a chat template) once it reads whole as mistral-tune recorded writing it
+ * (readRegularFile): a damaged one in a folder of train's is refused where it is, not passed on, and an edited settings
+ * file is said to be. A weights file is checked as its tensors are read, and copied with copyRegularFile.
+ */
+export function copyCheckedFile(src: string, dst: string): void {
+  readRegularFile(src);
+  copyRegularFile(src, dst);
+}
+
 /** Copies `src`, which must be a regular file (checked first, so a FIFO cannot block the copy), to `dst`. */
 export function copyRegularFile(src: string, dst: string): void {
   fs.closeSync(openRegularFile(src));

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { createBackend } from '../../src/backend/select.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
+import { exportRun } from '../../src/export/export.ts';
 import { validate, type TrainConfig } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
 import { isUserError } from '../../src/util/errors.ts';
@@ -118,4 +119,10 @@ test('a full fine-tuning run\'s model/ is checked tensor by tensor as a model lo
   const template = path.join(model, 'chat_template.jinja');
   fs.writeFileSync(template, '{% for m in messages %}[{{ m.role }}] {{ m.content }}{% endfor %}');
   assert.match(captureStderr(() => loadTokenizer(model)).stderr, /chat_template\.jinja: edited since mistral-tune wrote it \(it is [\d,]+ bytes, written as [\d,]+\): read as it is now/);
+  // a file an export copies without loading it (tokenizer.model) is checked too: damaged, it is not passed on
+  flip(path.join(model, 'model.safetensors')); // flipped back: the weights as written
+  fs.writeFileSync(path.join(model, 'tokenizer.model'), 'A sentencepiece model');
+  const out = path.join(dir, 'export');
+  assert.match(refusal(() => exportRun({ run: cfg.output_dir, out, merge: false, best: false })), /tokenizer\.model: changed since mistral-tune wrote it \(its SHA-256 is not the one recorded\)/);
+  assert.ok(!fs.existsSync(out), 'nothing exported');
 });
