@@ -110,12 +110,12 @@ export function checkWrittenSize(file: string, entry: WrittenFile, size: number)
 
 /**
  * A settings file a user may mean to edit (adapter_config.json's base_model_name_or_path, a config.json, a tokenizer's
- * files, the chat template in chat_template.jinja as in tokenizer_config.json): one that differs from what train wrote
- * is read as it is now, with a warning, not refused. trainer_state.json, the loop's own state (a resume from an edited
- * one trains on other rows), and every weight are refused.
+ * files, the chat template in chat_template.jinja as in tokenizer_config.json, an adapter's model card README.md): one
+ * that differs from what train wrote is read as it is now, with a warning, not refused. trainer_state.json, the loop's
+ * own state (a resume from an edited one trains on other rows), and every weight are refused.
  */
 function editable(file: string): boolean {
-  return (file.endsWith('.json') && path.basename(file) !== 'trainer_state.json') || file.endsWith('.jinja');
+  return (file.endsWith('.json') && path.basename(file) !== 'trainer_state.json') || file.endsWith('.jinja') || file.endsWith('.md');
 }
 
 /**

@@ -73,6 +73,10 @@ test('a flipped byte in an adapter train wrote (adapter/, best/, a checkpoint\'s
   const adapter = path.join(run, 'adapter'), config = path.join(adapter, 'adapter_config.json');
   fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('"lora_alpha": 16', '"lora_alpha": 17'));
   assert.match(captureStderr(() => load(adapter)).stderr, /adapter_config\.json: edited since mistral-tune wrote it \(its SHA-256 is not the one recorded\): read as it is now/);
+  // so is its model card, which an export copies
+  fs.appendFileSync(path.join(adapter, 'README.md'), 'Trained on our tickets.\n');
+  const exported = captureStderr(() => exportRun({ run, out: path.join(path.dirname(run), 'export'), merge: false, best: false })).stderr;
+  assert.match(exported, /README\.md: edited since mistral-tune wrote it \(it is [\d,]+ bytes, written as [\d,]+\): read as it is now/);
   // a damaged record is said to be one
   const record = path.join(run, 'checkpoints', 'step-0000002', WRITTEN_RECORD);
   fs.writeFileSync(record, fs.readFileSync(record, 'utf8').replace(/"bytes": (\d)/, '"bytes": 9$1'));
