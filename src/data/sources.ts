@@ -306,9 +306,10 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
     if (outputs.has(real)) {
       throw new UserError(`this input is the output file ${path.basename(real)} of ${words.say('outDir')} ${outDir}, which prepare would overwrite; write the output to another folder`, f.path);
     }
-    // the file itself, by its device and inode: a hard link is the same file under another name, as a symlink is
-    const st = fs.statSync(real);
-    const same = st.ino === 0 ? real : `${st.dev}:${st.ino}`; // a file system without inodes (FAT) gives 0: by path then
+    // the file itself, by its device and inode: a hard link is the same file under another name, as a symlink is. The
+    // inode as a bigint: past 2^53 (Lustre's, NFS's, XFS's inode64) a Number rounds neighbouring files' to one
+    const st = fs.statSync(real, { bigint: true });
+    const same = st.ino === 0n ? real : `${st.dev}:${st.ino}`; // a file system without inodes (FAT) gives 0: by path then
     const first = seen.get(same);
     if (first !== undefined) {
       // a file found in an --input folder and also given as --val or --test (a hub dataset's own test split) is that split

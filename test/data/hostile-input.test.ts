@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import fsModule from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import * as v8 from 'node:v8';
@@ -175,6 +177,28 @@ test('a hard link is the same file: given twice it is an error, and inside an in
   const { report } = prepare({ inputs: [path.join(base, 'data')], outDir: out, tokenizer: tok });
   assert.deepEqual([report.input_records, report.rejected], [2, 0]);
   assert.ok(report.warnings.includes('data/z-hard.jsonl is the same file as data/a.jsonl (a hard link to it): read once'), report.warnings.join('\n'));
+});
+
+test('files whose inode numbers are past 2^53 (Lustre, NFS) are told apart: a Number rounds neighbouring ones to one', () => {
+  // before: fs.statSync's inode as a Number, so two files of one folder were "the same file (a hard link to it)" and one was not read
+  const base = path.join(dir, 'big-inodes');
+  writeFiles(base, { 'data/a.jsonl': '{"text": "the first file"}\n', 'data/b.jsonl': '{"text": "the second file"}\n' });
+  const inode: Record<string, bigint> = { 'a.jsonl': 2n ** 57n + 1n, 'b.jsonl': 2n ** 57n + 2n };
+  const original = fsModule.statSync;
+  Object.assign(fsModule, { statSync: (p: fs.PathLike, opts?: fs.StatSyncOptions) => {
+    const st = original(p, opts);
+    const ino = inode[path.basename(String(p))];
+    if (st === undefined || ino === undefined) return st;
+    return Object.assign(st, { ino: typeof st.ino === 'bigint' ? ino : Number(ino) });
+  } });
+  syncBuiltinESMExports();
+  try {
+    const { report } = prepare({ inputs: [path.join(base, 'data')], outDir: path.join(base, 'out'), tokenizer: tok });
+    assert.deepEqual([report.input_records, report.rejected], [2, 0], report.warnings.join('\n'));
+  } finally {
+    Object.assign(fsModule, { statSync: original });
+    syncBuiltinESMExports();
+  }
 });
 
 test('a folder given twice (the same path, another spelling, a symlink to it; as --input and as --val) is an error, as a file given twice is', () => {
