@@ -59,14 +59,17 @@ function utf16ByLineEnds(b: Uint8Array): { order: 'UTF-16LE' | 'UTF-16BE'; by: '
 }
 
 /**
- * Whether `b` is UTF-8 text but for its NUL bytes: valid UTF-8 (a sequence the sample's end cuts aside) holding no
- * control byte but tab, line ends and form feed. Text with a stray NUL beside a line end (`0A 00`) is that, and no
- * UTF-16 text beyond Latin is: its characters' bytes are not UTF-8 (CJK, Hangul), or are control bytes (Cyrillic's 04).
+ * Whether `b` is UTF-8 text but for its NUL bytes: valid UTF-8 (a sequence the sample's end cuts aside) in which control
+ * bytes but tab, line ends and form feed are rare (fewer than 1 in 16: a terminal's colour codes, a Ctrl-Z). Text with a
+ * stray NUL beside a line end (`0A 00`) is that, and no UTF-16 text beyond Latin is: its characters' bytes are not UTF-8
+ * (CJK, Hangul), or are control bytes, one a character (Cyrillic's 04).
  */
 function utf8WithNuls(b: Uint8Array): boolean {
   const text = Buffer.from(b).filter((c) => c !== 0);
   if (![0, 1, 2, 3].some((cut) => cut <= text.length && isUtf8(text.subarray(0, text.length - cut)))) return false;
-  return !text.some((c) => c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0c && c !== 0x0d);
+  let control = 0;
+  for (const c of text) if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0c && c !== 0x0d) control++;
+  return control * 16 < text.length;
 }
 
 /** Whether the first `n` (even) bytes of `b` read as UTF-16 text in that byte order, as utf16ByLineEnds has it. */

@@ -434,6 +434,9 @@ test('UTF-16 without a byte-order mark in a script beyond Latin (Chinese, Cyrill
     // a stray NUL after a line end, on an even offset, in UTF-8 (JSON Lines: the fuzz test's) and in Latin-1 text
     'nul-lf.jsonl': bytes('{"text": "alpha 1 beta 2"}\n', [0], '{"text": "gamma 3 数据"}\n{"text": "delta 4"}\n'),
     'nul-lf-latin1.txt': Buffer.concat([Buffer.from('caf\xe9 noir et cr\xe8me\n', 'latin1'), Buffer.from([0]), Buffer.from('th\xe9 vert du matin\nun autre\n', 'latin1')]),
+    // and in UTF-8 text with a control byte or two of its own: a terminal's colour codes (ESC), DOS's end-of-file Ctrl-Z
+    'nul-lf-esc.txt': bytes('line one\n', [0], 'line two \x1b[31mred\x1b[0m\nline three\n'),
+    'nul-lf-ctrl-z.txt': bytes('first line\n', [0], 'second line\nlast line\n', [0x1a]),
   });
   for (const [name, file] of Object.entries(not)) assert.doesNotThrow(() => [...readLines(file)], name);
 });
