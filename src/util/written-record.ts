@@ -29,8 +29,20 @@ export interface WrittenFile {
 /** A record larger than this is none mistral-tune wrote (a 7B model's, per tensor, is tens of KB). */
 const MAX_RECORD_BYTES = 64 << 20;
 
+/**
+ * Bytes hashed at a time: read from a file (checkWrittenFile, and the record's writer, written-folder.ts), or of bytes
+ * in memory (sha256Hex).
+ */
+export const HASH_CHUNK_BYTES = 8 << 20;
+
+/**
+ * The SHA-256 of `bytes`, hashed a HASH_CHUNK_BYTES piece at a time: Node's hash takes no more than 2 GiB at once (a
+ * 2.7 GB tensor, a 131,072-token embedding of width 5120 in F32, was ERR_OUT_OF_RANGE as a model load read it).
+ */
 export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  const hash = createHash('sha256');
+  for (let at = 0; at < bytes.byteLength; at += HASH_CHUNK_BYTES) hash.update(bytes.subarray(at, at + HASH_CHUNK_BYTES));
+  return hash.digest('hex');
 }
 
 /** The record's text for `files`: their entries, and the SHA-256 of those (so a damaged record is said to be so). */
@@ -130,9 +142,6 @@ export function checkWrittenBytes(file: string, bytes: Uint8Array): void {
   if (!editable(file)) throw changedError(file, what);
   warnOnce(`written-record-edited:${path.resolve(file)}`, `${file}: edited since mistral-tune wrote it (${what}): read as it is now`);
 }
-
-/** Bytes read at a time to hash a file (checkWrittenFile, and the record's writer, written-folder.ts). */
-export const HASH_CHUNK_BYTES = 8 << 20;
 
 /** Throws when the file open at `fd` is not what the record's `entry` of `file` says (its whole SHA-256, read through). */
 export function checkWrittenFile(file: string, fd: number, entry: WrittenFile): void {

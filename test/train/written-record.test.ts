@@ -5,7 +5,9 @@
 // writes a damaged best/ again. A folder without a record (an adapter from elsewhere) loads as before.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import cryptoModule from 'node:crypto';
 import * as fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { createBackend } from '../../src/backend/select.ts';
 import { loadModel } from '../../src/model/mistral.ts';
@@ -15,7 +17,9 @@ import { validate, type TrainConfig } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { readRegularFile } from '../../src/util/regular-file.ts';
-import { WRITTEN_RECORD } from '../../src/util/written-record.ts';
+import { HASH_CHUNK_BYTES, WRITTEN_RECORD } from '../../src/util/written-record.ts';
+import { recordWrittenFolder } from '../../src/model/written-folder.ts';
+import { SafetensorsFile } from '../../src/model/safetensors.ts';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { randomIdRows, TINY_BASE } from '../helpers.ts';
@@ -129,4 +133,36 @@ test('a full fine-tuning run\'s model/ is checked tensor by tensor as a model lo
   const out = path.join(dir, 'export');
   assert.match(refusal(() => exportRun({ run: cfg.output_dir, out, merge: false, best: false })), /tokenizer\.model: changed since mistral-tune wrote it \(its SHA-256 is not the one recorded\)/);
   assert.ok(!fs.existsSync(out), 'nothing exported');
+});
+
+test('a tensor read whole is hashed in pieces: Node\'s hash takes no more than 2 GiB at once', () => {
+  // a 2.7 GB tensor (a 131,072-token embedding of width 5120 in F32) threw ERR_OUT_OF_RANGE "data is too long" as a
+  // model load read it: here a hash that refuses more than HASH_CHUNK_BYTES at once stands for Node's at 2 GiB
+  const dir = tempDir('mt-written-big-'), file = path.join(dir, 'model.safetensors'), n = HASH_CHUNK_BYTES + 8;
+  let header = JSON.stringify({ t: { dtype: 'U8', shape: [n], data_offsets: [0, n] } });
+  header += ' '.repeat((8 - (header.length % 8)) % 8);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(header.length));
+  fs.writeFileSync(file, Buffer.concat([len, Buffer.from(header), Buffer.alloc(n, 7)]));
+  recordWrittenFolder(dir);
+  const original = cryptoModule.createHash;
+  Object.assign(cryptoModule, { createHash: (algorithm: string) => {
+    const hash = original(algorithm), update = hash.update.bind(hash);
+    return Object.assign(hash, { update: (data: Uint8Array) => {
+      if (data.byteLength > HASH_CHUNK_BYTES) throw Object.assign(new RangeError('data is too long'), { code: 'ERR_OUT_OF_RANGE' });
+      return update(data);
+    } });
+  } });
+  syncBuiltinESMExports();
+  try {
+    const st = SafetensorsFile.open(file);
+    try {
+      assert.equal(st.readBytes('t').byteLength, n);
+    } finally {
+      st.close();
+    }
+  } finally {
+    Object.assign(cryptoModule, { createHash: original });
+    syncBuiltinESMExports();
+  }
 });
