@@ -25,11 +25,11 @@ import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts'
 import { filesSpec, NOT_A_FOLDER, removeOwned, type FolderSpec } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
-import { readRegularFile } from '../util/regular-file.ts';
+import { openRegularFile, readRegularFile } from '../util/regular-file.ts';
 import type { AdamW } from './optimizer.ts';
 import type { RunMethod } from './run-files.ts';
 import { makeFolders } from '../util/made-folders.ts';
-import { WRITTEN_RECORD } from '../util/written-record.ts';
+import { fileSha256, hashInPieces, WRITTEN_RECORD } from '../util/written-record.ts';
 import { recordWrittenFolder } from '../model/written-folder.ts';
 
 export interface LoopState {
@@ -97,7 +97,7 @@ export function saveCheckpoint(runDir: string, params: readonly Param[], optimiz
   });
   const chunks = encodeSafetensors(tensors, { format: 'mistral-tune-checkpoint' });
   const hash = createHash('sha256');
-  for (const c of chunks) hash.update(c);
+  for (const c of chunks) hashInPieces(hash, c); // a tensor may hold 2 GiB or more, more than Node's hash takes at once
   const full: CheckpointState = { version: 1, ...state, optimizerStep: optimizer.step, stateSha256: hash.digest('hex') };
   const final = path.join(root, checkpointName(state.loop.step));
   // built beside its final place and renamed into it: a failed write (a full disk) leaves the earlier
@@ -239,7 +239,15 @@ function readWholeCheckpoint(dir: string, extraProblem: (extra: Record<string, u
   if (state?.version !== 1 || typeof state.stateSha256 !== 'string') throw new Error('unknown trainer_state.json format');
   const wrong = stateProblem(state, stepOf(dir)) ?? extraProblem(state.extra as Record<string, unknown>);
   if (wrong) throw new Error(`trainer_state.json: ${wrong}`);
-  const digest = createHash('sha256').update(readRegularFile(path.join(dir, STATE))).digest('hex');
+  // hashed as it is read through: a full fine-tuning's state (weights and both moments) is past 2 GiB from 180M
+  // parameters, more than a file read whole can be
+  const fd = openRegularFile(path.join(dir, STATE));
+  let digest: string;
+  try {
+    digest = fileSha256(fd).sha256;
+  } finally {
+    fs.closeSync(fd);
+  }
   if (digest !== state.stateSha256) throw new Error('state.safetensors does not match its recorded SHA-256');
   return state;
 }

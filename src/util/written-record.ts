@@ -7,7 +7,7 @@
 // A settings file (a .json other than trainer_state.json) that was edited is read as it is, with a warning naming it.
 // A folder without a record (an adapter from elsewhere, a run of an older version), or a file it does not list (one of
 // the user's put beside the weights), reads as before.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from './errors.ts';
@@ -41,8 +41,24 @@ export const HASH_CHUNK_BYTES = 8 << 20;
  */
 export function sha256Hex(bytes: Uint8Array): string {
   const hash = createHash('sha256');
-  for (let at = 0; at < bytes.byteLength; at += HASH_CHUNK_BYTES) hash.update(bytes.subarray(at, at + HASH_CHUNK_BYTES));
+  hashInPieces(hash, bytes);
   return hash.digest('hex');
+}
+
+/** Adds `bytes` to `hash` a HASH_CHUNK_BYTES piece at a time (sha256Hex, a checkpoint's tensors of any size). */
+export function hashInPieces(hash: Hash, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.byteLength; at += HASH_CHUNK_BYTES) hash.update(bytes.subarray(at, at + HASH_CHUNK_BYTES));
+}
+
+/**
+ * The SHA-256 of the file open at `fd` and its length, read through a HASH_CHUNK_BYTES piece at a time: a file of any
+ * size (fs.readFileSync reads none past 2 GiB).
+ */
+export function fileSha256(fd: number): { sha256: string; bytes: number } {
+  const hash = createHash('sha256'), buf = Buffer.allocUnsafe(HASH_CHUNK_BYTES);
+  let pos = 0;
+  for (let got; (got = fs.readSync(fd, buf, 0, HASH_CHUNK_BYTES, pos)) > 0; pos += got) hash.update(buf.subarray(0, got));
+  return { sha256: hash.digest('hex'), bytes: pos };
 }
 
 /** The record's text for `files`: their entries, and the SHA-256 of those (so a damaged record is said to be so). */
@@ -145,9 +161,7 @@ export function checkWrittenBytes(file: string, bytes: Uint8Array): void {
 
 /** Throws when the file open at `fd` is not what the record's `entry` of `file` says (its whole SHA-256, read through). */
 export function checkWrittenFile(file: string, fd: number, entry: WrittenFile): void {
-  const hash = createHash('sha256'), buf = Buffer.allocUnsafe(HASH_CHUNK_BYTES);
-  let pos = 0;
-  for (let got; (got = fs.readSync(fd, buf, 0, HASH_CHUNK_BYTES, pos)) > 0; pos += got) hash.update(buf.subarray(0, got));
-  checkWrittenSize(file, entry, pos);
-  if (hash.digest('hex') !== entry.sha256) throw changedError(file, 'its SHA-256 is not the one recorded');
+  const read = fileSha256(fd);
+  checkWrittenSize(file, entry, read.bytes);
+  if (read.sha256 !== entry.sha256) throw changedError(file, 'its SHA-256 is not the one recorded');
 }

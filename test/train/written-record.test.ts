@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import cryptoModule from 'node:crypto';
 import * as fs from 'node:fs';
+import fsModule from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { createBackend } from '../../src/backend/select.ts';
@@ -165,4 +166,28 @@ test('a tensor read whole is hashed in pieces: Node\'s hash takes no more than 2
     Object.assign(cryptoModule, { createHash: original });
     syncBuiltinESMExports();
   }
+});
+
+test('--resume reads a checkpoint\'s state.safetensors of any size: past 2 GiB (a full fine-tuning\'s from 180M parameters) it is hashed as it is read through', () => {
+  // fs.readFileSync reads no file past 2 GiB (ERR_FS_FILE_TOO_LARGE): the state was read whole to be hashed, so every
+  // checkpoint of such a run was "incomplete or corrupt" and --resume started it again from step 0. Here a readFileSync
+  // that refuses state.safetensors stands for Node's on a state past 2 GiB
+  const { cfg, run } = lora(3);
+  fs.rmSync(path.join(run, 'report.json')); // unfinished, so that --resume goes on
+  const original = fsModule.readFileSync;
+  Object.assign(fsModule, { readFileSync: (file: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
+    const name = typeof file === 'number' ? fs.readlinkSync(`/proc/self/fd/${file}`) : String(file);
+    if (name.endsWith('state.safetensors')) throw Object.assign(new RangeError('File size (2147483656) is greater than 2 GiB'), { code: 'ERR_FS_FILE_TOO_LARGE' });
+    return (original as (...a: unknown[]) => unknown)(file, ...rest);
+  } });
+  syncBuiltinESMExports();
+  let err: string;
+  try {
+    err = captureStderr(() => train(cfg, { resume: true })).stderr;
+  } finally {
+    Object.assign(fsModule, { readFileSync: original });
+    syncBuiltinESMExports();
+  }
+  assert.doesNotMatch(err, /incomplete or corrupt/);
+  assert.match(err, /resume: from the checkpoint of step 3/);
 });
