@@ -3,7 +3,7 @@
 // FIFO, folder, socket or device in their place is a one-line UserError naming the file: never a read
 // that blocks forever on a pipe, never an EISDIR stack trace.
 import * as fs from 'node:fs';
-import { ioError } from './atomic.ts';
+import { ioError, withIo } from './atomic.ts';
 import { UserError } from './errors.ts';
 import { checkWrittenBytes } from './written-record.ts';
 
@@ -64,8 +64,12 @@ export function copyCheckedFile(src: string, dst: string): void {
   copyRegularFile(src, dst);
 }
 
-/** Copies `src`, which must be a regular file (checked first, so a FIFO cannot block the copy), to `dst`. */
+/**
+ * Copies `src`, which must be a regular file (checked first, so a FIFO cannot block the copy), to `dst`. A failed copy
+ * (a full disk, a quota) names `dst`: Node's error names both files, and the caller's catch named only the folder
+ * being written ("OUT: cannot write: no space left on device"), not which of its files the disk could not take.
+ */
 export function copyRegularFile(src: string, dst: string): void {
   fs.closeSync(openRegularFile(src));
-  fs.copyFileSync(src, dst);
+  withIo(dst, 'write', () => fs.copyFileSync(src, dst));
 }

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { adapterCard } from '../../src/model/adapter-card.ts';
 import * as fs from 'node:fs';
+import fsModule from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { test, testBackend, tol } from '../backend/device.ts';
 import { exportRun, parseShardSize, requireRunWeights } from '../../src/export/export.ts';
@@ -406,6 +408,30 @@ test('a full disk while merging into an empty folder names the file at its place
   assert.equal(r.status, 2, r.stderr);
   assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('error: ')), [`error: ${path.join(given, 'model.safetensors')}: cannot write: no space left on device (ENOSPC)`]);
   assert.deepEqual(fs.readdirSync(given), [], 'nothing is left in --out');
+});
+
+test('a full disk while a file is copied into the export (the adapter\'s files, the base\'s generation_config.json) names that file, not only --out', () => {
+  const run = readOnlyRun('generation');
+  // ENOSPC from every copy into the export, as copy_file_range gives it on a full disk (a real one: export on a full tmpfs)
+  const copy = fsModule.copyFileSync;
+  fsModule.copyFileSync = ((src: fs.PathLike, dst: fs.PathLike) => {
+    throw Object.assign(new Error(`ENOSPC: no space left on device, copyfile '${String(src)}' -> '${String(dst)}'`), { code: 'ENOSPC', errno: -28, syscall: 'copyfile' });
+  }) as typeof fs.copyFileSync;
+  syncBuiltinESMExports();
+  try {
+    for (const [merge, copied] of [[false, 'README.md'], [true, 'generation_config.json']] as const) {
+      for (const made of [false, true]) { // a new --out (written beside it), an empty one (written inside it)
+        const out = path.join(tmp(), 'out');
+        if (made) fs.mkdirSync(out);
+        // it named the folder alone: "OUT: cannot write: no space left on device (ENOSPC)"
+        assert.throws(() => exportRun({ run, out, merge, best: false, backend }), { message: `${path.join(out, copied)}: cannot write: no space left on device (ENOSPC)` });
+        assert.deepEqual(made ? fs.readdirSync(out) : fs.existsSync(out), made ? [] : false, 'nothing is left');
+      }
+    }
+  } finally {
+    fsModule.copyFileSync = copy;
+    syncBuiltinESMExports();
+  }
 });
 
 test('an --out that is a symbolic link to nothing is refused before the merge, naming the link and its target', () => {
