@@ -12,6 +12,7 @@ import { precisionDType } from '../backend/dtype.ts';
 import { checkClassificationHead, checkTrainable, classificationPadId, loadConfig, parameterCount, type MistralConfig } from '../model/config.ts';
 import { loadModel, type MistralModel } from '../model/mistral.ts';
 import { requireTokenizerFilesThere } from '../model/save-tokenizer.ts';
+import { sourceFilesOf, type SourceFiles } from './source-files.ts';
 import { initRandomModel, readRandomModelConfig } from '../model/random-init.ts';
 import { fromCheckpointHeader, type SafetensorsCheckpoint } from '../model/safetensors.ts';
 import { hostFloats, storedName } from '../model/weights.ts';
@@ -56,6 +57,8 @@ export interface RunSetup {
   batchRows: number;
   /** Records of each split that loading dropped or truncated (max_seq_len, overflow), which report.json counts. */
   loaded: Partial<Record<'train' | 'val' | 'test', { dropped: number; truncated: number }>>;
+  /** A full fine-tuning run's model folder files that its saves of model/ and best/ read again (source-files.ts), as loading found them; else null. */
+  sourceFiles: SourceFiles | null;
 }
 
 /**
@@ -125,6 +128,8 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
     model.enableBaseGrads({ lmHead: !classification });
     requireTokenizerFilesThere(modelFolder(cfg), model.cfg.vocabSize); // copied at model/'s first save, after training
   }
+  const folder = modelFolder(cfg);
+  const sourceFiles = cfg.method === 'full' && folder !== null ? sourceFilesOf(folder) : null;
   if (classification) setupScoreHead(model, cfg, rng, place);
 
   const ctx = {
@@ -153,7 +158,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
   warnUnusedSettings(cfg, model.cfg, steps, train, v);
   return {
     cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, ...steps,
-    batchRows, loaded,
+    batchRows, loaded, sourceFiles,
   };
 }
 

@@ -8,6 +8,8 @@ import { describeModelConfig } from '../model/describe.ts';
 import { generationEosIds } from '../model/generation-config.ts';
 import { saveAdapter } from '../model/peft.ts';
 import { saveModelFolder } from '../model/save.ts';
+import { requireSourceFilesUnchanged } from './source-files.ts';
+import { shellWord } from '../util/shell-quote.ts';
 import { BEST_EVALUATION, RUN_LAYOUT, weightsEntry } from '../run/layout.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
@@ -152,6 +154,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const configNow = configRecord(cfg);
   // a refused resume's way out: the CLI's --overwrite, a library caller's options.overwrite
   const trainAgain = `train again with ${words.say('overwrite')}`;
+  // a stopped run's way on: the CLI's train RUN --resume, a library caller's options.resume
+  const resumeHint = `${words.cli ? `mistral-tune train ${shellWord(dir.dir)} --resume` : `train with ${words.say('resume')}`} continues it (from its last checkpoint, or step 0 without one)`;
   let data: DataFingerprints | null = null;
   const dataNow = (): DataFingerprints => (data ??= dataFingerprints(run));
   // the val data's hash, on each val row of metrics.jsonl: a resume whose val data changed starts best/ and patience
@@ -205,7 +209,11 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const saveTo = (name: string): void => {
     dir.writeFolder(name, cfg.method, (tmp) => {
       if (cfg.method === 'lora') saveRunAdapter(tmp);
-      else saveModelFolder(model, tmp, { sourceDir: modelFolder(cfg), head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
+      else {
+        const source = modelFolder(cfg);
+        if (source !== null && run.sourceFiles) requireSourceFilesUnchanged(source, run.sourceFiles, resumeHint);
+        saveModelFolder(model, tmp, { sourceDir: source, head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
+      }
       // best/ says which evaluation its weights had: after a resume that lost it, not the lowest evaluated (the dashboard says which)
       if (name === RUN_LAYOUT.best && loop.best) writeFileAtomic(path.join(tmp, BEST_EVALUATION), JSON.stringify(loop.best) + '\n');
     });
