@@ -110,6 +110,11 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
       `(another host or container may take it over once silent ${staleAfterMs(BEAT_MS) / 1000} s)`
       : now === null ? `${LOCK_FILE} was removed` : `it was taken over by ${other === null ? 'another process' : ownerName(other)}`;
     toldTakenOver = other !== null;
+    // the folder itself moved or deleted (rm -r, mv while it trains): its lock went with it, but no other process is the danger
+    if (now === null && !fs.existsSync(dir)) {
+      throw new UserError(`${folder.name} is gone (moved or deleted while this process wrote in it, its lock with it): stopped here; ` +
+        'a moved run folder keeps what was written up to its last checkpoint, and --resume continues it where it is', dir);
+    }
     throw new UserError(`${folder.name}'s lock is no longer held: ${why}, so another process may take the folder while this one writes in it; ` +
       'stopped here (what was written up to the last checkpoint is kept: --resume it once no other process uses the folder)', dir);
   };

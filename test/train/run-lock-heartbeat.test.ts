@@ -160,3 +160,18 @@ test('a holder whose lock file was removed or replaced is stopped by its next ch
   third.release();
   assert.equal(fs.existsSync(file), false);
 });
+
+test('a holder whose folder was moved or deleted (its lock with it) is stopped by its next check(), told so, not that another process may take the folder', () => {
+  for (const gone of ['moved', 'deleted'] as const) {
+    const dir = path.join(tmpDir(), 'run');
+    const lock = acquireRunLock(dir);
+    lock.check();
+    if (gone === 'moved') fs.renameSync(dir, `${dir}.moved`);
+    else fs.rmSync(dir, { recursive: true });
+    // it said ".mistral-tune.lock was removed, so another process may take the folder while this one writes in it"
+    assert.throws(() => lock.check(), { message: `${dir}: the run folder is gone (moved or deleted while this process wrote in it, its lock with it): stopped here; ` +
+      'a moved run folder keeps what was written up to its last checkpoint, and --resume continues it where it is' });
+    captureStderr(() => lock.release());
+    assert.equal(fs.existsSync(dir), false, 'not made again');
+  }
+});
