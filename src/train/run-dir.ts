@@ -12,6 +12,7 @@ import { UserError } from '../util/errors.ts';
 import { FLAG_WORDS, setOption, type OptionWords } from '../util/option-words.ts';
 import { isRecord, ownField, readJsonFile } from '../util/json-file.ts';
 import { shellWord } from '../util/shell-quote.ts';
+import { warn } from '../util/log.ts';
 import { configToYaml, PATH_KEYS, type TrainConfig } from './config.ts';
 import { readYamlMapping } from './config-yaml.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
@@ -143,6 +144,18 @@ export class RunDir {
    */
   recordFinishedConfig(cfg: TrainConfig): void {
     this.updateMarker({ finished_config: configRecord(cfg) });
+  }
+
+  /**
+   * Writes config.yaml again, with a warning, where it is gone since the run wrote it (deleted while the run trained):
+   * export, eval and --resume read the run by it, so a run that went on without it finished with exit 0 into a folder
+   * that each of them refused ('not a run directory: config.yaml not found'), even `train CONFIG --resume`.
+   */
+  keepConfig(cfg: TrainConfig): void {
+    const file = this.file(RUN_LAYOUT.config);
+    if (withIo(file, 'write', () => fs.lstatSync(file, { throwIfNoEntry: false })) !== undefined) return;
+    warn(`${file}: gone since the run wrote it (deleted while it trained): written again from the run's config, by which export, eval and --resume read the run`);
+    this.writeText(RUN_LAYOUT.config, configToYaml(cfg));
   }
 
   /**

@@ -298,6 +298,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   };
   const checkpoint = (): void => {
     lock.check();
+    dir.keepConfig(cfg); // a checkpoint without it could not be resumed
     const extra: ReportState = { evalRows: evalRows.map(evalRowJson), samples: prompts.map((p) => p.sample), config: configNow, data: dataNow(), model: baseNow(), ranOn };
     // a LoRA checkpoint holds the adapter of its step too, as HF Trainer's do (evaluated, generated from or exported as adapter/ is)
     saveCheckpoint(dir.dir, run.params, run.optimizer, backend, { loop, metricsBytes: metrics.bytes(), extra }, cfg.checkpoint.keep,
@@ -358,6 +359,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   lock.check();
   saveTo(RUN_LAYOUT[weightsEntry(cfg.method)]);
   if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'after', sampleEos);
+  dir.keepConfig(cfg);
   dir.recordFinishedConfig(cfg); // before report.json: a run with it finished, and --resume compares edits with this
   const report = writeReport(dir, metrics, run, {
     steps: loop.step, stoppedEarly, lastLoss: lastLoss ?? lastStepLoss(metrics), best: loop.best, lowest: loop.bestMetric ?? null, evalRows, test, prompts,
