@@ -335,6 +335,28 @@ for (const { name, be } of backends()) {
     assert.deepEqual(run(be, mixed, s2, 'f64').out.slice(0, 4 * 32), run(be, a, s2, 'f64').out.slice(0, 4 * 32));
   });
 
+  // torch's softmax backward gives a query that sees one key alone (a row's first token, every token under a window of 1)
+  // exactly zero dS, so q and k get exactly zero gradient from it; Σ_d dO·O rounded apart from dP, and AdamW's
+  // g / (|g| + eps) turned that noise into steps of up to lr on q_proj / k_proj adapters (sliding_window 1: 14% off PEFT).
+  test(`attention backward (${name}, f32): a query that sees one key alone gives q and k exactly zero gradient`, { skip: name === 'cuda' && 'open: the CUDA backward takes Σ dO·O' }, () => {
+    for (const [window, seg] of [[1, [0, 0, 0, 0, 0, 0, 0]], [null, [0, 1, 1, 1, 1, 1, -1]]] as const) {
+      // window 1: every query alone; segments: the first of each alone, so only the first two tokens' dO is non-zero
+      const s = shape({ B: 1, T: 7, Hq: 4, Hkv: 2, D: 16, window });
+      const x = randomInputs(s, [...seg], 'f32', 80);
+      const dout = stored(randn(rng(81), s.T * s.Hq * s.D), 'f32');
+      if (window === null) dout.fill(0, 2 * s.Hq * s.D);
+      const [q, k, v, segB] = [upload(be, 'f32', x.q), upload(be, 'f32', x.k), upload(be, 'f32', x.v), upload(be, 'i32', x.seg)];
+      const out = be.alloc('f32', s.T * s.Hq * s.D), lse = be.alloc('f32', s.Hq * s.T);
+      be.attentionForward(out, lse, q, k, v, segB, s);
+      const dq = be.alloc('f32', s.T * s.Hq * s.D), dk = be.alloc('f32', s.T * s.Hkv * s.D), dv = be.alloc('f32', s.T * s.Hkv * s.D);
+      be.attentionBackward(dq, dk, dv, upload(be, 'f32', dout), out, lse, q, k, v, segB, s);
+      const nonZero = (buf: number[]): number => buf.filter((y) => y !== 0).length;
+      assert.equal(nonZero(download(be, dq)), 0, `window ${window}: dq`);
+      assert.equal(nonZero(download(be, dk)), 0, `window ${window}: dk`);
+      assert.ok(nonZero(download(be, dv)) > 0, `window ${window}: dv carries the gradient`);
+    }
+  });
+
   test(`attention (${name}): queries at a KV-cache offset equal the matching rows of the full pass`, () => {
     const full = shape({ B: 2, T: 10, Hq: 4, Hkv: 2, window: 4 });
     const seg = [...new Array<number>(10).fill(0), ...[0, 0, 0, 0, 0, 0, 0, 0, -1, -1]];

@@ -182,6 +182,24 @@ export function rowDots(rowDot: FloatArray, dO: FloatArray, O: FloatArray, base:
   }
 }
 
+/**
+ * rowDot of each row whose query sees one key alone (a segment's first token; every token under a window of 1): that
+ * key's dP, the Σ_j P·dP of torch's softmax backward there, so dS = P ∘ (dP − rowDot) is exactly 0 as torch's is.
+ * Σ_d dO·O is the same sum in exact arithmetic but rounds apart from the GEMM's dP: those queries and keys got
+ * gradients of rounding noise (~1e-8·|dP|) where HF's are exactly 0, which AdamW's g / (|g| + eps) turned into steps
+ * of up to lr (q_proj / k_proj adapters under sliding_window 1 ended 14% away from PEFT's). Rows as probsFromLse's.
+ */
+export function singleKeyRowDots(rowDot: FloatArray, dP: FloatArray, seg: Int32Array, T: number, K: number, off: number, window: number | null, period = T): void {
+  for (let i = 0; i < T; i++) {
+    const a = off + (i % period), si = seg[a]!;
+    if (si < 0) continue; // a padded query: P is 0
+    const lo = keyRange(a, window);
+    let j = a - 1;
+    while (j >= lo && seg[j] !== si) j--;
+    if (j < lo) rowDot[i] = dP[i * K + a]!;
+  }
+}
+
 export function attentionForward(
   out: FloatArray, lse: FloatArray, q: FloatArray, k: FloatArray, v: FloatArray, seg: Int32Array,
   s: AttentionShape, ops: AttentionOps,
@@ -236,6 +254,7 @@ export function attentionBackward(
       gemm(dv.subarray(kv), P, dO, { m: kEnd, n: D, k: R, transA: true, lda: kEnd, ldb: D, ldc: Hkv * D, beta: 1 });
       // dP = dO·Vᵀ, then dS = P ∘ (dP − rowDot)
       gemm(dS, dO, V, { m: R, n: kEnd, k: D, transB: true, lda: D, ldb: Hkv * D, ldc: kEnd });
+      singleKeyRowDots(rowDot, dS, seg.subarray(blk.b * T, (blk.b + 1) * T), R, kEnd, blk.i0, window, blk.rows);
       ops.dScores(dS, P, rowDot, R, kEnd);
       // dK += scale·dSᵀ·Q, then dQ = scale·dS·K over Q's packed copy
       gemm(dk.subarray(kv), dS, Q, { m: kEnd, n: D, k: R, transA: true, lda: kEnd, ldb: D, ldc: Hkv * D, alpha: scale, beta: 1 });
