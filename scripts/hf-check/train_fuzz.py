@@ -37,7 +37,7 @@ def random_rows(rng, n, cls, vocab=512):
     rows = []
     for _ in range(n):
         ids = [1] + [rng.randrange(3, vocab) for _ in range(rng.choice([0, 1, 2]) if rng.random() < 0.1 else rng.randint(1, 26))] + ([2] if rng.random() < 0.7 else [])
-        if rng.random() < 0.15:  # the pad id as a real token inside the row
+        if rng.random() < 0.15 and len(ids) > 1:  # the pad id as a real token inside the row
             ids[rng.randrange(1, len(ids))] = op.PAD
         if cls:
             rows.append({'input_ids': ids, 'label': rng.randrange(3)})
