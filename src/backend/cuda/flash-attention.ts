@@ -135,7 +135,7 @@ export function flashBackward(h: FlashAttentionHost, dq: DeviceBuffer, dk: Devic
   // dQ, dK and dV accumulate in the exact dtype (one zeroed buffer), then are rounded into dq, dk, dv
   const rowdot = h.alloc(lse.dtype, rows), acc = h.alloc(lse.dtype, nq + 2 * nk);
   const [dqAcc, dkAcc, dvAcc] = [h.view(acc, 0, nq), h.view(acc, nq, nk), h.view(acc, nq + nk, nk)];
-  launchRowdot(h.kernels, rowdot, dout, out, s);
+  launchRowdot(h.kernels, rowdot, dout, out, segments, s);
   h.fill(acc, 0);
   const keys = flashBackwardKeysFromEnv();
   h.kernels.launch(flashBackwardKernel(s.D, keys)!, L.flashAttentionBackward(s, keys), [

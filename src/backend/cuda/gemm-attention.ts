@@ -37,10 +37,15 @@ function cuda(b: DeviceBuffer): CudaBuffer {
   return b as CudaBuffer;
 }
 
-/** rowdot (B, Hq, T) = Σ_d dO·O of every query and head, one warp a row (attention_gemm.cu's attn_rowdot): both backward paths use it. */
-export function launchRowdot(kernels: Pick<KernelRuntime, 'launch'>, rowdot: DeviceBuffer, dout: DeviceBuffer, out: DeviceBuffer, s: AttentionShape): void {
+/**
+ * rowdot (B, Hq, T) = Σ_d dO·O of every query and head, one warp a row (attention_gemm.cu's attn_rowdot), marked
+ * alone_rowdot() where the query sees its own key alone (its score gradients are then exactly 0, as torch's): both
+ * backward paths use it.
+ */
+export function launchRowdot(kernels: Pick<KernelRuntime, 'launch'>, rowdot: DeviceBuffer, dout: DeviceBuffer, out: DeviceBuffer,
+  segments: DeviceBuffer, s: AttentionShape): void {
   const rows = s.B * s.Hq * s.T;
-  kernels.launch('attn_rowdot', L.elementwise(rows * 32), [cuda(rowdot), cuda(dout), cuda(out), s.T, s.Hq, s.D, BigInt(rows)]);
+  kernels.launch('attn_rowdot', L.elementwise(rows * 32), [cuda(rowdot), cuda(dout), cuda(out), cuda(segments), s.T, s.Hq, s.D, s.window ?? 0, BigInt(rows)]);
 }
 
 export class GemmAttention {
@@ -73,7 +78,7 @@ export class GemmAttention {
     const store = q.dtype, exact = lse.dtype;
     const qp = this.pack(q, s), dop = this.pack(dout, s), dqp = this.h.alloc(store, s.B * s.Hq * T * D);
     const rowdot = this.h.alloc(exact, s.B * s.Hq * T);
-    launchRowdot(this.h.kernels, rowdot, dout, out, s);
+    launchRowdot(this.h.kernels, rowdot, dout, out, segments, s);
     const S = this.h.alloc(exact, rows * T), dP = this.h.alloc(exact, rows * T), P = this.h.alloc(store, rows * T);
     const n = BigInt(rows * T);
     for (let b = 0; b < s.B; b++) {

@@ -68,7 +68,7 @@ const SIGNATURES = {
   attn_pack: ['attention_gemm', 'S! S i32 i32 i32 i32 i64'],
   attn_softmax: ['attention_gemm', 'E! S! E! I i32 i32 i32 i32 i32 i32 i32'],
   attn_probs: ['attention_gemm', 'E! S! E I i32 i32 i32 i32 i32 i32 i64'],
-  attn_rowdot: ['attention_gemm', 'E! S S i32 i32 i32 i64'],
+  attn_rowdot: ['attention_gemm', 'E! S S I i32 i32 i32 i32 i64'],
   attn_dscores: ['attention_gemm', 'S! E E E i32 i32 i32 i32 i32 i64'],
   gemm_fallback: ['gemm_fallback', 'S! S S S i32 i32 i32 i32 i32 i32 i32 i32 i64 i64 i64 i32 real real'],
   gemm_fallback_exact: ['gemm_fallback', 'E! E S S i32 i32 i32 i32 i32 i32 i32 i32 i64 i64 i64 i32 real real'],

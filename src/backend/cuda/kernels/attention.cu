@@ -136,13 +136,14 @@ extern "C" __global__ void attention_backward_dq(store_t *dq, exact_t *rowdot, c
     rd += g * ld(out, qo + d);
   }
   rd = block_sum(rd, scratch); // also makes dos and qs visible
-  if (threadIdx.x == 0) rowdot[li] = rd;
+  const bool alone = query_alone(seg, i, window);
+  if (threadIdx.x == 0) rowdot[li] = alone ? alone_rowdot(rd) : rd;
   const real L = lse[li];
   real acc[ATTN_MAX_ACC];
 #pragma unroll
   for (int r = 0; r < ATTN_MAX_ACC; r++) acc[r] = (real)0;
   const int lo = window > 0 ? max(0, i - window + 1) : 0;
-  const int hi = L == NEG_INF || seg[i] < 0 ? -1 : i;
+  const int hi = L == NEG_INF || seg[i] < 0 || alone ? -1 : i; // alone: dq is 0
   for (int j0 = lo; j0 <= hi; j0 += tile) {
     const int n = min(tile, hi - j0 + 1);
     stage_rows(rows, stride, v, kb, ks, j0, n, D);
@@ -220,7 +221,8 @@ extern "C" __global__ void attention_backward_dkv(store_t *dk, store_t *dv, cons
         const real L = lse[lb + i];
         if (L != NEG_INF && visible(seg, i, j, window)) {
           p = r_exp(scale * dot_shared(kj, qrows, (long long)t * stride, D) - L);
-          gs = p * (dot_shared(vj, dorows, (long long)t * stride, D) - rowdot[lb + i]);
+          const real rd = rowdot[lb + i];
+          gs = alone_row(rd) ? (real)0 : p * (dot_shared(vj, dorows, (long long)t * stride, D) - rd);
         }
         P[t] = p;
         DS[t] = gs;

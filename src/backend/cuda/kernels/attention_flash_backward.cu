@@ -45,7 +45,7 @@ __device__ __forceinline__ void kv_accumulate(float acc[D / 8][4], const store_t
 }
 
 /**
- * P = exp(S·scale − lse) (0 where !vis(r, jl)) and dS = P∘(dP − rowdot) for this thread's elements of the warp's 16
+ * P = exp(S·scale − lse) (0 where !vis(r, jl)) and dS = P∘(dP − rowdot) (0 in a row marked alone) for this thread's elements of the warp's 16
  * queries × 64 keys (its two query rows r = e / 2, keys jl = k0 + nt·8 + 2t + e % 2 of the block's KB), in sp and dp; P
  * also to shared memory (Ps, bf16, row stride KB + 8: the warp's rows q0w.., columns k0..) for dV. MASKED false: a tile
  * every pair of which is visible, vis never asked (the same operations on each element as the masked step's on a
@@ -62,7 +62,7 @@ __device__ __forceinline__ void probs_dscores(float sp[FA_WK / 8][4], float dp[F
       const int r = e / 2;
       const float p = !MASKED || vis(r, k0 + nt * 8 + 2 * t + (e % 2)) ? __expf(sp[nt][e] * scale - rLse[r]) : 0.f;
       sp[nt][e] = p;
-      dp[nt][e] = p * (dp[nt][e] - rDot[r]);
+      dp[nt][e] = alone_row(rDot[r]) ? 0.f : p * (dp[nt][e] - rDot[r]);
     }
 #pragma unroll
     for (int r = 0; r < 2; r++) {

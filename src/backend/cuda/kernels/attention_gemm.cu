@@ -71,8 +71,12 @@ extern "C" __global__ void attn_probs(exact_t *s, store_t *p, const exact_t *lse
   }
 }
 
-/** rowdot (B, Hq, T) = Σ_d dO·O of each query and head, from dout and out in (B, T, Hq·D): one warp per row. */
-extern "C" __global__ void attn_rowdot(exact_t *rowdot, const store_t *dout, const store_t *out, int T, int Hq, int D, long long rows) {
+/**
+ * rowdot (B, Hq, T) = Σ_d dO·O of each query and head, from dout and out in (B, T, Hq·D): one warp per row; a query
+ * that sees its own key alone (query_alone, segments (B, T)) is marked alone_rowdot() instead.
+ */
+extern "C" __global__ void attn_rowdot(exact_t *rowdot, const store_t *dout, const store_t *out, const int *segments, int T, int Hq,
+    int D, int window, long long rows) {
   const long long warps = ((long long)gridDim.x * blockDim.x) / WARP;
   for (long long w = ((long long)blockIdx.x * blockDim.x + threadIdx.x) / WARP; w < rows; w += warps) {
     const long long i = w % T, h = (w / T) % Hq, b = w / ((long long)T * Hq);
@@ -80,12 +84,12 @@ extern "C" __global__ void attn_rowdot(exact_t *rowdot, const store_t *dout, con
     real acc = (real)0;
     for (int d = threadIdx.x % WARP; d < D; d += WARP) acc += ld(dout, o + d) * ld(out, o + d);
     acc = warp_reduce<false>(acc);
-    if (threadIdx.x % WARP == 0) rowdot[w] = acc;
+    if (threadIdx.x % WARP == 0) rowdot[w] = query_alone(segments + b * T, (int)i, window) ? alone_rowdot(acc) : acc;
   }
 }
 
 /**
- * The score gradients of one group, elementwise over n = G·T·K: ds = P·(dP − rowdot) (the gradient of the
+ * The score gradients of one group, elementwise over n = G·T·K: ds = P·(dP − rowdot), 0 in a row marked alone (the gradient of the
  * scaled scores; the products multiply by scale), as store_t for the dQ and dK products.
  */
 extern "C" __global__ void attn_dscores(store_t *ds, const exact_t *p, const exact_t *dp, const exact_t *rowdot, int T, int K,
@@ -93,6 +97,7 @@ extern "C" __global__ void attn_dscores(store_t *ds, const exact_t *p, const exa
   FOR_EACH(e, n) {
     const long long r = e / K;
     const int i = (int)(r % T), h = hq0 + (int)(r / T);
-    st(ds, e, (real)p[e] * ((real)dp[e] - (real)rowdot[((long long)b * Hq + h) * T + i]));
+    const real rd = rowdot[((long long)b * Hq + h) * T + i];
+    st(ds, e, alone_row(rd) ? (real)0 : (real)p[e] * ((real)dp[e] - rd));
   }
 }

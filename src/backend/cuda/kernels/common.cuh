@@ -68,6 +68,31 @@ __device__ __forceinline__ double r_max(double a, double b) { return fmax(a, b);
  */
 #define NOT_A_NUMBER ((real)__int_as_float(0x7fc00000))
 
+/**
+ * Whether query key index a of a row with segments `seg` sees its own key alone (a segment's first token; every token
+ * under a window of 1): no key j < a inside the window holds its segment. Its softmax has one weight, exactly 1, so
+ * torch's backward gives its scores exactly zero gradient; Σ_d dO·O (the row dot) rounds apart from the products' dP
+ * and left q and k gradients of rounding noise there, which AdamW's g / (|g| + eps) turns into steps of up to lr.
+ * The backward marks such a row's row dot alone_rowdot(); the score gradients read it as dS = 0 (alone_row).
+ */
+__device__ __forceinline__ bool query_alone(const int *seg, int a, int window) {
+  const int s = seg[a], lo = window > 0 ? a - window + 1 : 0;
+  if (s < 0) return false; // a padded query: P is 0 already
+  for (int j = a - 1; j >= lo && j >= 0; j--) if (seg[j] == s) return false;
+  return true;
+}
+/**
+ * The mark of such a row's row dot: a quiet NaN of a payload of its own, only stored and copied (a NaN that arithmetic
+ * makes, from a NaN in q, k, v or dO, is another one and stays NaN: its gradients are not zeroed).
+ */
+#define ALONE_BITS32 0x7fc0a10e
+#define ALONE_BITS64 0x7ff8a10e00000000LL
+__device__ __forceinline__ float alone_rowdot(float) { return __int_as_float(ALONE_BITS32); }
+__device__ __forceinline__ double alone_rowdot(double) { return __longlong_as_double(ALONE_BITS64); }
+/** Whether a row dot is alone_rowdot's mark: the row's score gradients are 0. */
+__device__ __forceinline__ bool alone_row(float rowdot) { return __float_as_int(rowdot) == ALONE_BITS32; }
+__device__ __forceinline__ bool alone_row(double rowdot) { return __double_as_longlong(rowdot) == ALONE_BITS64; }
+
 /** Grid-stride loop over [0, n). */
 #define FOR_EACH(i, n) FOR_EACH_FROM(i, 0, n)
 /** Grid-stride loop over [start, n). */
