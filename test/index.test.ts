@@ -159,3 +159,19 @@ test('no module of src/ declares globals, which the package\'s .d.ts files would
   const files = (fs.readdirSync(src, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
   assert.deepEqual(files.filter((f) => /^\s*declare global\b/m.test(fs.readFileSync(path.join(src, f), 'utf8'))), []);
 });
+
+// transformers' spellings were ignored without a word: {top_p: 0.9} generated greedily, {add_generation_prompt: true}
+// rendered no generation prompt, {skip_special_tokens: false} still skipped them.
+test('an option spelled as transformers spells it (or mistyped) is refused naming the option to write', () => {
+  const model = api.loadModel(TINY_BASE, { backend: api.createBackend('cpu') });
+  const tok = api.loadTokenizer(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'models', 'mistral-tune-tiny'));
+  const says = (message: string) => (e: unknown) => e instanceof api.UserError && e.message === message;
+  const loose = <T>(o: object) => o as T;
+  assert.throws(() => api.generate(model, [1, 2], loose({ maxNewTokens: 2, top_p: 0.9 })), says("generate: options.top_p is no option: write options.topP (top_p is transformers' spelling)"));
+  assert.throws(() => api.generate(model, [1, 2], loose({ maxNewTokens: 2, temprature: 0.7 })), says('generate: options.temprature is no option: did you mean options.temperature?'));
+  assert.throws(() => api.generate(model, [1, 2], loose({ maxNewTokens: 2, do_sample: true })), says('generate: options.do_sample is no option: give options.temperature > 0 to sample (0, the default, is greedy)'));
+  assert.throws(() => tok.applyChatTemplate([{ role: 'user', content: 'x' }], loose({ add_generation_prompt: true })), says("applyChatTemplate: options.add_generation_prompt is no option: write options.addGenerationPrompt (add_generation_prompt is transformers' spelling)"));
+  assert.throws(() => tok.decode([1, 2], loose({ skip_special_tokens: false })), says("decode: options.skip_special_tokens is no option: write options.skipSpecialTokens (skip_special_tokens is transformers' spelling)"));
+  // a key that spells no option is let be (a spread of generationSettings(...) carries fromFile)
+  assert.equal(api.generate(model, [1, 2], loose({ maxNewTokens: 1, fromFile: [] })).length, 1);
+});

@@ -1,7 +1,7 @@
 // Autoregressive generation with a KV cache: the prompt in one pass, then one token per pass; greedy
 // or sampled (seeded), with transformers' repetition penalty, stopping at an EOS id or after maxNewTokens. Non-finite
 // logits are an error.
-import { needArg } from '../util/api-args.ts';
+import { needArg, refuseMisspelledKeys } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
 import { checkRow, type Batch } from '../data/batch.ts';
@@ -23,6 +23,9 @@ export function stopIds(cfg: { eosTokenIds: readonly number[] }, tokenizerEos: n
   return [...new Set([...cfg.eosTokenIds, ...(tokenizerEos !== null ? [tokenizerEos] : []), ...generationEos])];
 }
 
+const GENERATE_OPTIONS = ['maxNewTokens', 'seed', 'eosIds', 'onToken', 'temperature', 'topK', 'topP', 'repetitionPenalty'] as const satisfies ReadonlyArray<keyof GenerateOptions>;
+const SAMPLE_HOW = 'give options.temperature > 0 to sample (0, the default, is greedy)';
+
 /** New token ids after `prompt` (the prompt is not repeated). */
 export function generate(model: MistralModel, promptIds: readonly number[] | Int32Array, opts: GenerateOptions): number[] {
   // a token row's inputIds (loadTokenRows: an Int32Array) as well as a list
@@ -35,6 +38,7 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
     const hf = opts.maxNewTokens === undefined && 'max_new_tokens' in opts ? " (max_new_tokens is transformers' name: write maxNewTokens)" : '';
     throw new UserError(`maxNewTokens must be an integer ≥ 1, got ${opts.maxNewTokens}${hf}`);
   }
+  refuseMisspelledKeys('generate', 'options', opts, GENERATE_OPTIONS, { do_sample: SAMPLE_HOW, doSample: SAMPLE_HOW });
   requireSamplingOptions(opts);
   if (opts.seed !== undefined && !(Number.isSafeInteger(opts.seed) && opts.seed >= 0)) throw new UserError(`seed must be an integer in [0, 2^53), got ${opts.seed}`);
   const be = model.backend, cfg = model.cfg;

@@ -1,5 +1,6 @@
 // The Tokenizer the toolkit uses: a tokenizer.json run by an engine (fast BPE or @huggingface/tokenizers),
 // the special tokens of tokenizer_config.json, and a chat template.
+import { refuseMisspelledKeys } from '../util/api-args.ts';
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { UserError } from '../util/errors.ts';
 import { leadingSpecialIds, tokenizerAddsBos } from './adds-special.ts';
@@ -95,6 +96,7 @@ export class LoadedTokenizer implements Tokenizer {
   }
 
   decode(ids: readonly number[], opts: { skipSpecialTokens?: boolean } = {}): string {
+    refuseMisspelledKeys('decode', 'options', opts, ['skipSpecialTokens']);
     let tokenless = false;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
@@ -116,6 +118,7 @@ export class LoadedTokenizer implements Tokenizer {
   }
 
   applyChatTemplate(messages: readonly ChatMessage[], opts: { addGenerationPrompt?: boolean } = {}): string {
+    refuseMisspelledKeys('applyChatTemplate', 'options', opts, ['addGenerationPrompt']);
     return this.template.render(messages, opts);
   }
 }

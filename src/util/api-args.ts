@@ -1,6 +1,7 @@
 // Checks of a library call's arguments for callers in plain JavaScript, where TypeScript's types are gone: a missing
 // or ill-typed argument is one UserError naming the function and the argument ("prepare: options.outDir is
 // missing: give a string"), not a TypeError from somewhere inside.
+import { didYouMean } from './did-you-mean.ts';
 import { UserError } from './errors.ts';
 
 export type Want = 'string' | 'string[]' | 'boolean' | 'number' | 'array' | 'object' | 'function';
@@ -33,4 +34,21 @@ export function needOneOf(fn: string, name: string, v: unknown, values: readonly
   if (typeof v === 'string' && values.includes(v)) return;
   const one = values.map((s) => JSON.stringify(s)).join(', ');
   throw new UserError(`${name} ${v === undefined ? 'is missing' : `is ${shown(v)}`}: give one of ${one}${example}`, fn);
+}
+
+/**
+ * Throws for a key of `opts` that is no option of `known` but spells one: transformers' snake_case (`top_p` for
+ * `topP`) or a typo, which would otherwise be ignored without a word (`{top_p: 0.9}` generated greedily). `hints` gives
+ * what to write for a key that has no such spelling (`do_sample`). Other keys are let be: an object spread in from
+ * elsewhere may carry more than the options.
+ */
+export function refuseMisspelledKeys(fn: string, name: string, opts: object, known: readonly string[], hints: Readonly<Record<string, string>> = {}): void {
+  for (const key of Object.keys(opts)) {
+    if (known.includes(key)) continue;
+    if (Object.hasOwn(hints, key)) throw new UserError(`${name}.${key} is no option: ${hints[key]}`, fn);
+    const camel = key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    if (camel !== key && known.includes(camel)) throw new UserError(`${name}.${key} is no option: write ${name}.${camel} (${key} is transformers' spelling)`, fn);
+    const near = didYouMean(key, [...known]);
+    if (near !== null) throw new UserError(`${name}.${key} is no option: did you mean ${name}.${near}?`, fn);
+  }
 }
