@@ -3,7 +3,7 @@
 // A (r, in), B (out, r); with use_dora, each module's magnitude (out) as ….{proj}.lora_magnitude_vector; for SEQ_CLS
 // the trained head as base_model.model.score.weight), and PEFT's initialisation of new adapters (A Kaiming-uniform
 // with a = √5, i.e. U(±1/√in); B zero; DoRA's magnitude the row norms of W, so that the adapter starts as the identity).
-import { needArg } from '../util/api-args.ts';
+import { needArg, needOneOf, refuseMisspelledKeys } from '../util/api-args.ts';
 import { checkLoraSpec } from './lora-spec.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -405,7 +405,11 @@ export const ADAPTER_FILES: readonly string[] = ['adapter_model.safetensors', 'a
 export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterOptions): void {
   needArg('saveAdapter', 'model', model, 'object', { hint: 'a model with an adapter (loadAdapter or createAdapter)' });
   needArg('saveAdapter', 'the output folder', dir, 'string');
-  needArg('saveAdapter', 'options', opts, 'object');
+  needArg('saveAdapter', 'options', opts, 'object', { hint: "an object such as {taskType: 'CAUSAL_LM', baseModel: folder}" });
+  refuseMisspelledKeys('saveAdapter', 'options', opts, ['taskType', 'baseModel', 'labels']);
+  // a taskType left out or mistyped wrote no SEQ_CLS and so dropped a classifier's score head, without a word
+  needOneOf('saveAdapter', 'options.taskType', opts.taskType, ['CAUSAL_LM', 'SEQ_CLS']);
+  if (opts.baseModel !== null) needArg('saveAdapter', 'options.baseModel', opts.baseModel, 'string', { hint: "the base model's folder or name (adapter_config.json's base_model_name_or_path), or null" });
   const adapter = model.lora;
   if (!adapter) throw new Error('saveAdapter: the model has no LoRA adapter');
   makeFolders(dir);
