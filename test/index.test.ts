@@ -100,6 +100,13 @@ test('library functions given missing or ill-typed arguments say which, naming t
     ['prepare', [{ inputs: ['a.jsonl'], outDir: 'o', tokenizer: {}, labels: ['a', 'b'] }], /^prepare: options\.labels needs options\.task 'classification'$/],
     ['prepare', [{ inputs: ['a.jsonl'], outDir: 'o', tokenizer: {}, seed: 1e300 }], /^prepare: options\.seed must be an integer ≥ 0, got 1e\+300$/],
     ['createAdapter', [], /^createAdapter: model is missing/],
+    // were TypeErrors from inside (rng.next, backend.alloc), a trainable 'false' trained, a shorter predicted was scored
+    ['createAdapter', [{}, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj'], useRslora: false }, '0'], /^createAdapter: seed is "0": give a non-negative integer/],
+    ['loadAdapter', [{}, 'a', { trainable: 'false' }], /^loadAdapter: options\.trainable is "false": give true or false$/],
+    ['loadModel', [TINY_BASE, { backend: 'cpu' }], /^loadModel: options\.backend is "cpu": give createBackend\('cpu'\)/],
+    ['loadModel', [TINY_BASE, { device: 'cpu' }], /^loadModel: options\.backend is missing/],
+    ['classificationMetrics', [[0, 1], [0], 2], /^classificationMetrics: predicted has 1 entries but truth has 2/],
+    ['classificationMetrics', [[0, 5], [0, 1], 2], /^classificationMetrics: truth\[1\] is 5: give a class index in \[0, 2\)$/],
     ['createAdapter', [{}, { r: 1.5 }], /^createAdapter: spec\.r is 1\.5: give the rank/],
     ['createAdapter', [{}, { r: 2, alpha: 4, dropout: 0, targets: ['qproj'], useRslora: false }], /^createAdapter: spec\.targets names "qproj", which is no projection/],
     ['createAdapter', [{}, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj'], useRslora: false }, -1], /^createAdapter: seed is -1/],

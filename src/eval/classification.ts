@@ -29,6 +29,12 @@ export function classificationMetrics(truth: readonly number[], predicted: reado
   needArg('classificationMetrics', 'truth', truth, 'array', { hint: 'the true class indices' });
   needArg('classificationMetrics', 'predicted', predicted, 'array', { hint: 'the predicted class indices' });
   needArg('classificationMetrics', 'numLabels', numLabels, 'number');
+  // sklearn's accuracy_score refuses lists of different lengths; a shorter predicted was scored as if it ended there
+  if (predicted.length !== truth.length) throw new UserError(`predicted has ${predicted.length} entries but truth has ${truth.length}: give one prediction per true label`, 'classificationMetrics');
+  for (const [name, list] of [['truth', truth], ['predicted', predicted]] as const) {
+    const i = list.findIndex((c) => !(Number.isInteger(c) && c >= 0 && c < numLabels));
+    if (i >= 0) throw new UserError(`${name}[${i}] is ${JSON.stringify(list[i])}: give a class index in [0, ${numLabels})`, 'classificationMetrics');
+  }
   const confusion = numLabels <= CONFUSION_MAX_CLASSES ? Array.from({ length: numLabels }, () => new Array<number>(numLabels).fill(0)) : null;
   const tp = new Float64Array(numLabels), ofTruth = new Float64Array(numLabels), ofPredicted = new Float64Array(numLabels);
   let correct = 0;

@@ -480,6 +480,9 @@ export function loadModel(dir: string, opts: LoadModelOptions): MistralModel {
   needArg('loadModel', 'options', opts, 'object', { hint: "an object such as {backend: createBackend('cpu')}" });
   // 'fp16' was taken as fp32 unseen
   if (opts.precision !== undefined) parsePrecision(opts.precision, libraryWords('loadModel'));
+  if (typeof (opts.backend as Partial<Backend> | undefined)?.alloc !== 'function') {
+    throw new UserError(`options.backend ${opts.backend === undefined ? 'is missing' : `is ${JSON.stringify(opts.backend) ?? typeof opts.backend}`}: give createBackend('cpu') (or 'cuda', 'auto')`, 'loadModel');
+  }
   requireModelFolder(dir);
   const declared = opts.config ?? loadConfig(dir);
   const ckpt = SafetensorsCheckpoint.open(dir);

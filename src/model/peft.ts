@@ -287,6 +287,8 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
   needArg('loadAdapter', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
   needArg('loadAdapter', 'the adapter folder', dir, 'string');
   needArg('loadAdapter', 'options', opts, 'object', { hint: 'an object such as {trainable: false}' });
+  // taken by its truthiness before: trainable 'false' trained the adapter
+  if (opts.trainable !== undefined) needArg('loadAdapter', 'options.trainable', opts.trainable, 'boolean', { hint: 'true or false' });
   const cfg = model.cfg, be = model.backend;
   const info = readAdapterInfo(dir, cfg.numLayers);
   if (opts.trainable) {
@@ -371,6 +373,7 @@ export function createAdapter(model: MistralModel, spec: LoraSpec, rng: Rng | nu
   needArg('createAdapter', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
   checkLoraSpec('createAdapter', spec);
   if (typeof rng === 'number' && !(Number.isSafeInteger(rng) && rng >= 0)) throw new UserError(`seed is ${rng}: give a non-negative integer`, 'createAdapter');
+  if (typeof rng !== 'number' && !(rng instanceof Rng)) throw new UserError(`seed is ${JSON.stringify(rng)}: give a non-negative integer (or an Rng)`, 'createAdapter');
   if (typeof rng === 'number') rng = new Rng(rng);
   const adapter = allocateLora(model.backend, model.cfg, spec, model.dtype, trainable);
   adapter.layers.forEach((layer, l) => {
