@@ -376,7 +376,16 @@ export function validate(raw: unknown, where: Place = 'config', overridden: Read
     throw keyError('lora.init_from', `continues a LoRA adapter, so it needs method: lora (method: ${cfg.method} trains every weight of the model)`, blame);
   }
   if (cfg.labels) checkClassNames(cfg.labels, blame);
+  validated.add(cfg);
   return cfg;
+}
+
+/** The configs validate() returned: train() validates any other object it is given (a plain object, a spread copy). */
+const validated = new WeakSet<object>();
+
+/** `cfg` as validate() returned it, or validated now (a library user's plain object: its defaults filled, its errors named). */
+export function validatedConfig(cfg: object, where: Place): TrainConfig {
+  return validated.has(cfg) ? (cfg as TrainConfig) : validate(cfg, where);
 }
 
 /**

@@ -22,7 +22,7 @@ import { bestOnResume, stepZeroBestOnResume } from './best-check.ts';
 import { forgetBests, settleOlderBest, takeEvaluation } from './best-state.ts';
 import { placeOf } from './config-paths.ts';
 import { dropCheckpointsBefore, restoreLatestCheckpoint, saveCheckpoint, type CheckpointState, type LoopState } from './checkpoint.ts';
-import { configToYaml, modelFolder, type TrainConfig } from './config.ts';
+import { configToYaml, modelFolder, validatedConfig, type TrainConfig } from './config.ts';
 import { readYamlMapping } from './config-yaml.ts';
 import { changedData, dataFingerprints, isDataFingerprints, splitFingerprint, type DataFingerprints } from './data-fingerprint.ts';
 import { NonFiniteLossError } from '../eval/evaluate.ts';
@@ -98,8 +98,10 @@ function reportStateProblem(extra: Record<string, unknown>): string | null {
 }
 
 /** Trains with the run folder locked against a second process; `words`: how errors name the options (the CLI passes its flags'). */
-export function train(cfg: TrainConfig, opts: TrainOptions = {}, words: OptionWords = libraryWords('train')): TrainResult {
-  needArg('train', 'config', cfg, 'object', { hint: 'loadTrainConfig(file) or validateTrainConfig(object)' });
+export function train(config: TrainConfig, opts: TrainOptions = {}, words: OptionWords = libraryWords('train')): TrainResult {
+  needArg('train', 'config', config, 'object', { hint: 'loadTrainConfig(file) or validateTrainConfig(object)' });
+  // a plain object (HF habits: {model, output_dir, learning_rate}) failed on a TypeError deep inside, its defaults unfilled
+  const cfg = validatedConfig(config, 'train config');
   needArg('train', 'config.output_dir', cfg.output_dir, 'string', { hint: 'a config from loadTrainConfig(file) or validateTrainConfig(object), which fill it' });
   needArg('train', 'options', opts, 'object');
   const exists = RunDir.checkFolder(cfg.output_dir);

@@ -25,7 +25,9 @@ type Report = { steps: number; stopped_early: boolean; val: { best: { step: numb
  */
 function stoppedRun(): { cfg: TrainConfig; dir: string; rows: Row[]; checkpoint: string } {
   const dir = tempDir('mt-best-patience-');
-  const rng = new Rng(5);
+  // rows of seed 6: the val losses at steps 0–4 are the same with OpenBLAS on 1 thread and on 2 (npm test runs two
+  // files at once, each with 1); seed 5's parted at step 3 once the first token's q and k took no noise gradient
+  const rng = new Rng(6);
   const rows = randomIdRows(rng, 8, 14);
   fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'val.jsonl'), rows.slice(0, 2).join('\n') + '\n');
