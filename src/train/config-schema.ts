@@ -100,7 +100,7 @@ export const TrainConfigSchema = z.object({
   eval: z.object({
     every_steps: int(1).nullable().default(null).describe('evaluate on val every N optimizer steps (null = at the end of each epoch)'),
     batch_size: int(1).default(8).describe('sequences per evaluation batch'),
-    samples: int(0).default(3).describe('val prompts to generate from before and after training'),
+    samples: int(0).default(3).describe('prompts to generate from before and after training: the first N val rows (training rows without val data)'),
     max_new_tokens: int(1).default(48).describe('length of each generated sample'),
   }).strict().default({ every_steps: null, batch_size: 8, samples: 3, max_new_tokens: 48 }),
   early_stopping: z.object({
