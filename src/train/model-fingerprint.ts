@@ -60,8 +60,10 @@ function otherBase(adapter: string, base: string): { text: string; byName: boole
   const run = runOfAdapter(path.resolve(adapter));
   const then = run === null ? null : recordedFingerprint(run);
   if (then !== null) {
-    const now = modelFingerprint(base);
-    return now === then ? null : { text: `${run}: the base model ${base} holds other weights than the run's adapter was trained over (fingerprint ${then} then, ${now} now)`, byName: false };
+    // a base of config.json alone (a GGUF adapter export reads no weight) has nothing to compare; a command that loads
+    // weights says they are missing
+    const now = fingerprintOrNull(base);
+    return now === null || now === then ? null : { text: `${run}: the base model ${base} holds other weights than the run's adapter was trained over (fingerprint ${then} then, ${now} now)`, byName: false };
   }
   const named = namedBase(adapter);
   if (named === null) return null;

@@ -103,3 +103,18 @@ test('--out of a GGUF export: missing folders above the file are made; an existi
     assert.equal(dangling.stderr, `error: ${link}: cannot write: it is a symbolic link to ${path.join(tmp, 'nowhere', 'x.gguf')}, which does not exist (remove the link, or give another path)\n`);
   }
 });
+
+test("--format gguf-lora of a run's adapter reads no base weight: a --model folder of config.json alone exports it", async () => {
+  // a run's adapter (report.json recording the base's fingerprint) over a base holding only config.json: the fingerprint
+  // check for another base read the base's weights and stopped the export with 'model weights not found'
+  const run = path.join(tmp, 'config-only-run');
+  fs.cpSync(path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_init'), path.join(run, 'adapter'), { recursive: true });
+  fs.writeFileSync(path.join(run, 'report.json'), JSON.stringify({ base_fingerprint: '0123456789abcdef' }));
+  const base = path.join(tmp, 'config-only-base');
+  fs.mkdirSync(base);
+  fs.copyFileSync(path.join(TINY_BASE, 'config.json'), path.join(base, 'config.json'));
+  const out = path.join(tmp, 'config-only.gguf');
+  const r = await cli('export', '--model', base, '--adapter', path.join(run, 'adapter'), '--out', out, '--format', 'gguf-lora');
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(fs.statSync(out).size > 0, out);
+});
