@@ -64,7 +64,8 @@ test('library functions given missing or ill-typed arguments say which, naming t
     ['resolveEvalTarget', [], /^resolveEvalTarget: options is missing/],
     ['evaluateLoss', [], /^evaluateLoss: model is missing/],
     ['evaluateClassification', [], /^evaluateClassification: model is missing/],
-    ['train', [{}], /^train: config\.output_dir is missing: give a config from loadTrainConfig/],
+    // validated as a config file is (train-plain-config.test): each missing key named
+    ['train', [{}], /^train: model: missing .*; data: missing/],
     ['loadModel', [], /^loadModel: the model folder is missing/],
     ['generate', [{}], /^generate: prompt is missing/],
     ['startDashboard', [{}], /^startDashboard: options\.runs is missing/],

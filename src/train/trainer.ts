@@ -101,7 +101,7 @@ function reportStateProblem(extra: Record<string, unknown>): string | null {
 export function train(config: TrainConfig, opts: TrainOptions = {}, words: OptionWords = libraryWords('train')): TrainResult {
   needArg('train', 'config', config, 'object', { hint: 'loadTrainConfig(file) or validateTrainConfig(object)' });
   // a plain object (HF habits: {model, output_dir, learning_rate}) failed on a TypeError deep inside, its defaults unfilled
-  const cfg = validatedConfig(config, 'train config');
+  const cfg = validatedConfig(config, 'train');
   needArg('train', 'config.output_dir', cfg.output_dir, 'string', { hint: 'a config from loadTrainConfig(file) or validateTrainConfig(object), which fill it' });
   needArg('train', 'options', opts, 'object');
   const exists = RunDir.checkFolder(cfg.output_dir);

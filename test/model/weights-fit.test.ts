@@ -11,8 +11,10 @@ import { SafetensorsCheckpoint } from '../../src/model/safetensors.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { TINY_BASE } from '../helpers.ts';
 
-/** A backend that knows only its name and its GPU's memory: the check runs before anything is allocated on it. */
-const gpuOf = (deviceBytes: number): Backend => ({ name: 'cuda', deviceBytes }) as unknown as Backend;
+/** A backend that knows its name and its GPU's memory, and fails any allocation: the check runs before one. */
+const gpuOf = (deviceBytes: number): Backend => ({
+  name: 'cuda', deviceBytes, alloc: () => assert.fail('allocated before the weights were checked'),
+}) as unknown as Backend;
 
 function elementsOf(dir: string): number {
   const ckpt = SafetensorsCheckpoint.open(dir);
