@@ -23,8 +23,7 @@ export function requireWeightsFit(backend: Pick<Backend, 'name'>, cfg: MistralCo
   storage: DType, dir: string): void {
   const capacity = backend.name === 'cpu' ? os.totalmem() : (backend as { deviceBytes?: number | null }).deviceBytes ?? null;
   if (capacity === null) return;
-  const stored = ckpt.names().reduce((sum, n) => sum + numel(ckpt.info(n).shape), 0);
-  const elements = Math.min(parameterCount(cfg), stored);
+  const elements = Math.min(parameterCount(cfg), tensorElements(ckpt));
   const need = elements * DTYPE_BYTES[storage];
   if (need <= capacity) return;
   const where = backend.name === 'cpu' ? "this machine's RAM" : "the GPU's memory";
@@ -33,4 +32,9 @@ export function requireWeightsFit(backend: Pick<Backend, 'name'>, cfg: MistralCo
     ? `load it in bf16 (--precision bf16; ${gib(half)}), which stores the weights in half`
     : backend.name === 'cpu' ? 'a machine with more memory, or a GPU (--device cuda)' : 'a GPU with more memory';
   throw new UserError(`the model's weights in ${storage} take ${gib(need)}, more than ${where} (${gib(capacity)}): ${advice}`, dir);
+}
+
+/** How many numbers a checkpoint holds (its tensors' elements), from its headers. */
+export function tensorElements(ckpt: TensorShapes): number {
+  return ckpt.names().reduce((sum, n) => sum + numel(ckpt.info(n).shape), 0);
 }

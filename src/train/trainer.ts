@@ -102,7 +102,6 @@ export function train(config: TrainConfig, opts: TrainOptions = {}, words: Optio
   needArg('train', 'config', config, 'object', { hint: 'loadTrainConfig(file) or validateTrainConfig(object)' });
   // a plain object (HF habits: {model, output_dir, learning_rate}) failed on a TypeError deep inside, its defaults unfilled
   const cfg = validatedConfig(config, 'train');
-  needArg('train', 'config.output_dir', cfg.output_dir, 'string', { hint: 'a config from loadTrainConfig(file) or validateTrainConfig(object), which fill it' });
   needArg('train', 'options', opts, 'object');
   const exists = RunDir.checkFolder(cfg.output_dir);
   // before the lock makes the folder: a --resume of a path that is not there (a typo) starts nothing

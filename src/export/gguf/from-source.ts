@@ -10,7 +10,8 @@ import { precisionDType, type Precision } from '../../backend/dtype.ts';
 import { loadConfig, type MistralConfig } from '../../model/config.ts';
 import { generationEosIds } from '../../model/generation-config.ts';
 import { loadModel, type MistralModel } from '../../model/mistral.ts';
-import { numel, SafetensorsCheckpoint } from '../../model/safetensors.ts';
+import { SafetensorsCheckpoint } from '../../model/safetensors.ts';
+import { tensorElements } from '../../model/weights-fit.ts';
 import { loadAdapter, readAdapterInfo, seqClsBy } from '../../model/peft.ts';
 import { optionIs, type OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
@@ -125,7 +126,7 @@ function fp32Bytes(dir: string): number {
 function checkpointElements(dir: string): number {
   const ckpt = SafetensorsCheckpoint.open(dir);
   try {
-    return ckpt.names().reduce((sum, n) => sum + numel(ckpt.info(n).shape), 0);
+    return tensorElements(ckpt);
   } finally {
     ckpt.close();
   }
