@@ -189,4 +189,11 @@ test('an option spelled as transformers spells it (or mistyped) is refused namin
   assert.throws(() => tok.decode([1, 2], loose({ skip_special_tokens: false })), says("decode: options.skip_special_tokens is no option: write options.skipSpecialTokens (skip_special_tokens is transformers' spelling)"));
   // a key that spells no option is let be (a spread of generationSettings(...) carries fromFile)
   assert.equal(api.generate(model, [1, 2], loose({ maxNewTokens: 1, fromFile: [] })).length, 1);
+  // an option of the wrong type: temperature '0.7' passed its range check as a number would, eosIds 2 and onToken 'x'
+  // failed on a TypeError inside, one message given whole was read as a list
+  assert.throws(() => api.generate(model, [1, 2], loose({ maxNewTokens: 2, temperature: '0.7' })), says('generate: options.temperature is "0.7": give a number'));
+  assert.throws(() => api.generate(model, [1, 2], loose({ maxNewTokens: 2, eosIds: 2 })), says('generate: options.eosIds is 2: give a list of token ids, e.g. [2]'));
+  assert.throws(() => api.generate(model, [1, 2], loose({ maxNewTokens: 2, onToken: 'x' })), says('generate: options.onToken is "x": give a function (id) => void'));
+  assert.throws(() => tok.applyChatTemplate(loose({ role: 'user', content: 'x' })), (e: unknown) => e instanceof api.UserError &&
+    e.message.startsWith('applyChatTemplate: messages is an object: give a list of messages'));
 });

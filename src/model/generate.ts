@@ -39,6 +39,13 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
     throw new UserError(`maxNewTokens must be an integer ≥ 1, got ${opts.maxNewTokens}${hf}`);
   }
   refuseMisspelledKeys('generate', 'options', opts, GENERATE_OPTIONS, { do_sample: SAMPLE_HOW, doSample: SAMPLE_HOW });
+  // each given one of its type: temperature '0.7' compared as a number and was then no greedy 0; eosIds 2 and a
+  // non-function onToken failed on a TypeError inside
+  for (const key of ['temperature', 'topK', 'topP', 'repetitionPenalty', 'seed'] as const) {
+    if (opts[key] !== undefined) needArg('generate', `options.${key}`, opts[key], 'number');
+  }
+  if (opts.eosIds !== undefined) needArg('generate', 'options.eosIds', opts.eosIds, 'array', { hint: 'a list of token ids, e.g. [2]' });
+  if (opts.onToken !== undefined) needArg('generate', 'options.onToken', opts.onToken, 'function', { hint: 'a function (id) => void' });
   requireSamplingOptions(opts);
   if (opts.seed !== undefined && !(Number.isSafeInteger(opts.seed) && opts.seed >= 0)) throw new UserError(`seed must be an integer in [0, 2^53), got ${opts.seed}`);
   const be = model.backend, cfg = model.cfg;

@@ -1,6 +1,6 @@
 // The Tokenizer the toolkit uses: a tokenizer.json run by an engine (fast BPE or @huggingface/tokenizers),
 // the special tokens of tokenizer_config.json, and a chat template.
-import { refuseMisspelledKeys } from '../util/api-args.ts';
+import { needArg, refuseMisspelledKeys } from '../util/api-args.ts';
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { UserError } from '../util/errors.ts';
 import { leadingSpecialIds, tokenizerAddsBos } from './adds-special.ts';
@@ -118,6 +118,8 @@ export class LoadedTokenizer implements Tokenizer {
   }
 
   applyChatTemplate(messages: readonly ChatMessage[], opts: { addGenerationPrompt?: boolean } = {}): string {
+    // one message, or a text, was read as a list ("messages[0].content: content must be a string", or a TypeError)
+    needArg('applyChatTemplate', 'messages', messages, 'array', { hint: "a list of messages, e.g. [{role: 'user', content: 'Hi'}]" });
     refuseMisspelledKeys('applyChatTemplate', 'options', opts, ['addGenerationPrompt']);
     return this.template.render(messages, opts);
   }
