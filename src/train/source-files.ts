@@ -4,13 +4,13 @@
 // again at every save, after hours of training. A model folder moved, deleted or replaced meanwhile (freeing disk,
 // a new download of the model) was taken without a word for a folder without them: model/ was written with the
 // bundled tokenizer (or none), generation settings made up from config.json, a config.json of our keys alone.
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TOKENIZER_FILES } from '../model/folder-files.ts';
 import { NAMED_TEMPLATES_DIR, namedTemplateFiles } from '../tokenizer/named-templates.ts';
 import { withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
+import { sha256Hex } from '../util/written-record.ts';
 
 /** Each such file of the folder (its path inside it) with a hash of its bytes. */
 export type SourceFiles = Map<string, string>;
@@ -23,7 +23,7 @@ export function sourceFilesOf(folder: string): SourceFiles {
   for (const name of names) {
     const file = path.join(folder, name);
     const bytes = withIo(file, 'read', () => (fs.statSync(file, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(file) : null));
-    if (bytes !== null) files.set(name, createHash('sha256').update(bytes).digest('hex'));
+    if (bytes !== null) files.set(name, sha256Hex(bytes));
   }
   return files;
 }
