@@ -2,8 +2,8 @@
 // models, and a Mistral 7B in fp32 (the CPU's default precision) takes 27 GiB — more than many machines' RAM, where
 // the load ran for a minute and the kernel's OOM killer then ended the process without a word ("Killed"). train says
 // the same of its whole plan before loading (fit-check.ts, checkModelFits).
-import * as os from 'node:os';
 import type { Backend } from '../backend/backend.ts';
+import { deviceTarget, usableBytes, usableWords } from '../backend/capacity.ts';
 import { DTYPE_BYTES, type DType } from '../backend/dtype.ts';
 import { gib } from '../util/byte-size.ts';
 import { UserError } from '../util/errors.ts';
@@ -15,23 +15,23 @@ export interface TensorShapes { names(): string[]; info(name: string): { shape: 
 
 /**
  * Throws a UserError when the weights `ckpt` loads for `cfg` in `storage` take more than the device holds: the host's
- * RAM on the CPU, the GPU's memory on CUDA (where the backend knows it). The elements counted are the fewer of the
+ * RAM on the CPU, the GPU's memory less the CUDA context's on CUDA (where the backend knows it; capacity.ts). The elements counted are the fewer of the
  * config's parameters and the checkpoint's tensors (a config that names more layers than the files hold fails on the
  * first missing tensor, as before; a file's extra tensors are not loaded).
  */
 export function requireWeightsFit(backend: Pick<Backend, 'name'>, cfg: MistralConfig, ckpt: TensorShapes,
   storage: DType, dir: string): void {
-  const capacity = backend.name === 'cpu' ? os.totalmem() : (backend as { deviceBytes?: number | null }).deviceBytes ?? null;
+  const target = deviceTarget(backend);
+  const capacity = usableBytes(target);
   if (capacity === null) return;
   const elements = Math.min(parameterCount(cfg), tensorElements(ckpt));
   const need = elements * DTYPE_BYTES[storage];
   if (need <= capacity) return;
-  const where = backend.name === 'cpu' ? "this machine's RAM" : "the GPU's memory";
   const half = elements * DTYPE_BYTES.bf16;
   const advice = storage !== 'bf16' && half <= capacity
     ? `load it in bf16 (--precision bf16; ${gib(half)}), which stores the weights in half`
     : backend.name === 'cpu' ? 'a machine with more memory, or a GPU (--device cuda)' : 'a GPU with more memory';
-  throw new UserError(`the model's weights in ${storage} take ${gib(need)}, more than ${where} (${gib(capacity)}): ${advice}`, dir);
+  throw new UserError(`the model's weights in ${storage} take ${gib(need)}, more than ${usableWords(target)} (${gib(capacity)}): ${advice}`, dir);
 }
 
 /** How many numbers a checkpoint holds (its tensors' elements), from its headers. */

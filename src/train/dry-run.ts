@@ -3,6 +3,7 @@
 // creating a backend or writing the run folder.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { CUDA_RESERVE_BYTES, usableBytes } from '../backend/capacity.ts';
 import type { FlashGpu } from '../backend/cuda/flash-attention.ts';
 import { archFor } from '../backend/cuda/nvrtc.ts';
 import { probeCuda } from '../backend/cuda/probe.ts';
@@ -12,7 +13,7 @@ import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import type { MistralConfig } from '../model/config.ts';
 import { describeModelConfig } from '../model/describe.ts';
 import { modelFolder, type TrainConfig } from './config.ts';
-import { CUDA_RESERVE_BYTES, checkConfigPaths, checkLoraRank, cpuSequenceRefusal, fitAdvice } from './fit-check.ts';
+import { checkConfigPaths, checkLoraRank, cpuSequenceRefusal, fitAdvice } from './fit-check.ts';
 import { placeOf } from './config-paths.ts';
 import { shownAs } from './config-issues.ts';
 import { planMemory, realBatchNote, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
@@ -187,7 +188,7 @@ function plannedDevice(cfg: TrainConfig): { backend: 'cpu' | 'cuda'; available: 
     const probe = probeCuda({ libraries: true });
     if (probe.available) {
       const { totalBytes, computeCapability, sharedPerBlock } = probe.device;
-      return { backend: 'cuda', available: totalBytes - CUDA_RESERVE_BYTES, why: null, gpu: { arch: archFor(computeCapability), sharedPerBlock } };
+      return { backend: 'cuda', available: usableBytes({ backend: 'cuda', deviceBytes: totalBytes }), why: null, gpu: { arch: archFor(computeCapability), sharedPerBlock } };
     }
     // planning a GPU run from a machine without one: the plan holds, whether it fits is unknown here
     if (cfg.device === 'cuda') return { backend: 'cuda', available: null, why: probe.reason.split('; looked in')[0]!, gpu: null };

@@ -1,7 +1,7 @@
 // Checks made before a run allocates anything big: every path of the config exists (config-paths.ts), and the sizes
 // the config asks for fit the model's shape and what the CPU kernels (or the GPU) can hold (the error says what does
 // not fit and which key to change), instead of a RangeError or a failed Memory.grow in the middle of the first step.
-import * as os from 'node:os';
+import { CUDA_RESERVE_BYTES, usableBytes, usableWords, type DeviceTarget } from '../backend/capacity.ts';
 import { attentionWorkspaceBytes, WASM_MEMORY_LIMIT } from '../backend/cpu/wasm/wasm-kernels.ts';
 import type { FlashGpu } from '../backend/cuda/flash-attention.ts';
 import type { TokenRow } from '../data/batch.ts';
@@ -28,14 +28,7 @@ export function checkLoraRank(cfg: TrainConfig, model: MistralConfig, place?: (k
 }
 
 /** Where a run's sequences must fit: the CPU's attention workspace, or a GPU's memory of `deviceBytes` (null: unknown), with what the flash kernels need of it in `gpu` (null or absent: unknown). */
-export type FitTarget = { backend: 'cpu' } | { backend: 'cuda'; deviceBytes: number | null; gpu?: FlashGpu | null };
-
-/**
- * What a CUDA run holds beyond its memory plan: cuBLASLt's 32 MiB workspace (allocated by the backend) and an
- * allowance of 512 MiB for the context, the kernel modules and the caching allocator's size classes (≤ 2 MiB
- * of rounding per large block).
- */
-export const CUDA_RESERVE_BYTES = 32 * 2 ** 20 + 512 * 2 ** 20;
+export type FitTarget = DeviceTarget & { gpu?: FlashGpu | null };
 
 /**
  * The longest sequence of the run (max_seq_len when packing, else the longest example) fits: on the CPU
@@ -48,12 +41,13 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
   const [train, ...evalSplits] = splits;
   const rows = trainBatchRows(cfg, train ?? []);
   if (target.backend === 'cuda') {
-    if (target.deviceBytes === null) return rows;
+    const usable = usableBytes(target);
+    if (target.deviceBytes === null || usable === null) return rows;
     const plan = planMemory(cfg, model, runBatchShape(cfg, train ?? [], evalSplits, rows), 'cuda', undefined, target.gpu ?? null);
-    if (plan.total + CUDA_RESERVE_BYTES > target.deviceBytes) {
+    if (plan.total > usable) {
       throw new UserError(`the run needs ${gib(plan.total + CUDA_RESERVE_BYTES)} on the GPU (weights ${gib(plan.weights)}, activations ${gib(plan.activations)}, ` +
         `trainable state ${gib(plan.trainable)}, ${gib(CUDA_RESERVE_BYTES)} for the CUDA context, cuBLASLt and the allocator; see train --dry-run), ` +
-        `more than its ${gib(target.deviceBytes)}: ${fitAdvice(cfg, plan, target.deviceBytes - CUDA_RESERVE_BYTES, rows)}`, rows > 1 ? 'batch_size' : 'max_seq_len'); // at batch 1, the length is what there is to lower
+        `more than its ${gib(target.deviceBytes)}: ${fitAdvice(cfg, plan, usable, rows)}`, rows > 1 ? 'batch_size' : 'max_seq_len'); // at batch 1, the length is what there is to lower
     }
     return rows;
   }
@@ -94,13 +88,12 @@ export function cpuSequenceRefusal(cfg: TrainConfig, model: MistralConfig, split
  * line, as the dry run finds it, instead of drawing random weights layer by layer until the process runs out of memory.
  */
 export function checkModelFits(cfg: TrainConfig, model: MistralConfig, target: FitTarget): void {
-  const capacity = target.backend === 'cpu' ? os.totalmem() : target.deviceBytes === null ? null : target.deviceBytes - CUDA_RESERVE_BYTES;
+  const capacity = usableBytes(target);
   if (capacity === null) return;
   const plan = planMemory(cfg, model, { B: 1, T: 1 }, target.backend);
   if (plan.weights + plan.trainable <= capacity) return;
-  const where = target.backend === 'cpu' ? 'this machine\'s RAM' : 'the GPU\'s memory (less the CUDA context\'s)';
   throw new UserError(`the model's weights (${gib(plan.weights)}) and trainable state (${gib(plan.trainable)}) alone take more than ` +
-    `${where}, ${gib(capacity)}: ${fitAdvice(cfg, plan, capacity, 1)} (see train --dry-run)`, typeof cfg.model === 'string' ? 'model' : 'model.config');
+    `${usableWords(target)}, ${gib(capacity)}: ${fitAdvice(cfg, plan, capacity, 1)} (see train --dry-run)`, typeof cfg.model === 'string' ? 'model' : 'model.config');
 }
 
 /**

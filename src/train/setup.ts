@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../backend/backend.ts';
+import { deviceTarget } from '../backend/capacity.ts';
 import { CudaBackend } from '../backend/cuda/cuda-backend.ts';
 import { createBackend } from '../backend/select.ts';
 import { DataLoader } from '../data/loader.ts';
@@ -106,7 +107,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
   const planned = plannedModelConfig(cfg);
   checkLoraRank(cfg, planned, place, v);
   checkAdapterAndHead(cfg, planned, place); // before the weights are read too
-  checkModelFits(cfg, planned, backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes } : { backend: 'cpu' });
+  checkModelFits(cfg, planned, deviceTarget(backend));
   const model = buildModel(cfg, backend);
   model.setActivationCheckpointing(cfg.activation_checkpointing);
   const classification = cfg.task === 'classification'; // a generation run's LM head was checked before (checkAdapterAndHead)
@@ -144,7 +145,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
   const test = cfg.data.test ? loadRunSplit(cfg.data.test, 'data.test', ctx, place) : null;
   if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
   const batchRows = checkSequenceFits(cfg, model.cfg, [train, val, test],
-    backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes, gpu: backend.flashGpu } : { backend: 'cpu' }, place);
+    { ...deviceTarget(backend), gpu: backend instanceof CudaBackend ? backend.flashGpu : null }, place);
 
   const params = model.trainableParams();
   const optimizer = new AdamW(backend, params, {

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { exportGgufFile } from '../../src/export/gguf/export-file.ts';
 import { ggufPrecision, planGgufSource } from '../../src/export/gguf/from-source.ts';
-import { CUDA_RESERVE_BYTES } from '../../src/train/fit-check.ts';
+import { CUDA_RESERVE_BYTES } from '../../src/backend/capacity.ts';
 import { fakeBackend } from '../backend/cuda/fake-cuda.ts';
 import type { GgufQuant } from '../../src/export/gguf/quant-choices.ts';
 import type { Precision } from '../../src/backend/dtype.ts';
@@ -89,6 +89,6 @@ test('auto on CUDA holds F32 or F16 weights written as f32 or f16 in fp32 only w
   const short = chosen('f16', 'auto', gpu(fits - 1));
   assert.equal(short.precision, 'auto', 'one byte short: bf16');
   const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
-  assert.equal(short.stderr, `warning: gguf: --precision auto holds the model in bf16 on this GPU (in fp32 it needs ${gib(fits)} of the GPU's ${gib(fits - 1)}), ` +
+  assert.equal(short.stderr, `warning: gguf: --precision auto holds the model in bf16 on this GPU (in fp32 it needs ${gib(4 * elements)}, more than the ${gib(fits - 1 - CUDA_RESERVE_BYTES)} it has beside the CUDA context), ` +
     'so its F32 weights are rounded to bf16 before they are written as F16, which would hold them more closely; --device cpu writes them rounded once\n');
 });

@@ -2,8 +2,11 @@
 // the precision that would fit (eval, generate, classify and export load through loadModel; a 7B in fp32 on a 24 GiB
 // machine was loaded until the OOM killer ended the process).
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Backend } from '../../src/backend/backend.ts';
+import { CUDA_RESERVE_BYTES } from '../../src/backend/capacity.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { parseConfig, parameterCount } from '../../src/model/config.ts';
 import { requireWeightsFit } from '../../src/model/weights-fit.ts';
@@ -36,11 +39,16 @@ test('loadModel refuses weights larger than the GPU before reading them, and nam
     }
     assert.fail('loaded');
   };
-  // fp32 takes 4 bytes a weight, bf16 2: a GPU of 3 bytes a weight holds the model in bf16 only
-  const e = refusal(gpuOf(3 * elements), 'fp32');
-  assert.match(e.message, /the model's weights in f32 take .* more than the GPU's memory .*: load it in bf16 \(--precision bf16; /);
+  // fp32 takes 4 bytes a weight, bf16 2: a GPU of 3 bytes a weight beside the CUDA context's reserve holds the model in bf16 only
+  const e = refusal(gpuOf(3 * elements + CUDA_RESERVE_BYTES), 'fp32');
+  assert.match(e.message, /the model's weights in f32 take .* more than the GPU's memory \(less the CUDA context's\) .*: load it in bf16 \(--precision bf16; /);
   assert.equal(e.where, TINY_BASE);
-  assert.match(refusal(gpuOf(elements), 'bf16').message, /weights in bf16 take .*: a GPU with more memory$/);
+  assert.match(refusal(gpuOf(elements + CUDA_RESERVE_BYTES), 'bf16').message, /weights in bf16 take .*: a GPU with more memory$/);
+  // the reserve counts: bf16 weights that fill the GPU's memory whole do not fit beside the CUDA context
+  assert.match(refusal(gpuOf(2 * elements), 'bf16').message, /weights in bf16 take .*: a GPU with more memory$/);
+  const cfg = parseConfig(JSON.parse(fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8')));
+  const shapes = { names: () => ['w'], info: () => ({ shape: [elements] }) };
+  assert.doesNotThrow(() => requireWeightsFit(gpuOf(2 * elements + CUDA_RESERVE_BYTES), cfg, shapes, 'bf16', TINY_BASE));
 });
 
 test('the weights counted are those the config names, not a file\'s extra tensors, nor layers the files lack', () => {

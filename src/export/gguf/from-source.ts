@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../../backend/backend.ts';
-import { CudaBackend } from '../../backend/cuda/cuda-backend.ts';
+import { deviceTarget, usableBytes } from '../../backend/capacity.ts';
 import { precisionDType, type Precision } from '../../backend/dtype.ts';
 import { loadConfig, type MistralConfig } from '../../model/config.ts';
 import { generationEosIds } from '../../model/generation-config.ts';
@@ -20,7 +20,6 @@ import { runPath } from '../../run/layout.ts';
 import { readRunConfig, requireRunWeights, storedDType } from '../export.ts';
 import { readUnchanged } from '../read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
-import { CUDA_RESERVE_BYTES } from '../../train/fit-check.ts';
 import { warnIfNotTrainedOn } from '../../train/model-fingerprint.ts';
 import type { GgufValue } from './gguf-file.ts';
 import { classifierAdapter, classifierRefusal, refuseSeqClsAdapter, requireGgufConfig, requireGgufExportable } from './export-gguf.ts';
@@ -102,24 +101,15 @@ export function ggufPrecision(plan: GgufPlan, quant: GgufQuant, precision: Preci
     warn(`gguf: ${optionIs(words, 'precision', 'bf16')} holds the model in bf16, so ${rounded}; ${optionIs(words, 'precision', 'fp32')} writes them rounded once (twice the device memory)`);
     return precision;
   }
-  const room = gpuBytes(backend);
-  if (room === null) return 'fp32'; // its memory unknown: the allocator says if it runs out
-  const need = fp32Bytes(dir);
+  const target = deviceTarget(backend);
+  const room = target.backend === 'cuda' ? usableBytes(target) : null;
+  if (room === null) return 'fp32'; // the CPU, or a GPU whose memory is unknown: the allocator says if it runs out
+  const need = 4 * checkpointElements(dir);
   if (need <= room) return 'fp32';
   // a GPU too small for fp32: the CPU holds it in fp32, in the host's memory
-  warn(`gguf: ${optionIs(words, 'precision', 'auto')} holds the model in bf16 on this GPU (in fp32 it needs ${gib(need)} of the GPU's ${gib(room)}), ` +
+  warn(`gguf: ${optionIs(words, 'precision', 'auto')} holds the model in bf16 on this GPU (in fp32 it needs ${gib(need)}, more than the ${gib(room)} it has beside the CUDA context), ` +
     `so ${rounded}; ${optionIs(words, 'device', 'cpu')} writes them rounded once`);
   return precision;
-}
-
-/** The GPU's memory where the backend is CUDA's and knows it; else null. */
-function gpuBytes(backend: Pick<Backend, 'name'>): number | null {
-  return backend instanceof CudaBackend ? backend.deviceBytes : null;
-}
-
-/** What holding the checkpoint in `dir` in fp32 takes on the GPU: 4 bytes a number, and the CUDA context's reserve (fit-check.ts). */
-function fp32Bytes(dir: string): number {
-  return 4 * checkpointElements(dir) + CUDA_RESERVE_BYTES;
 }
 
 /** How many numbers the checkpoint in `dir` holds (its tensors' elements), from its headers. */

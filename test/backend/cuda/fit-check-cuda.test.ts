@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../../src/model/config.ts';
 import { validate } from '../../../src/train/config.ts';
-import { checkSequenceFits, CUDA_RESERVE_BYTES } from '../../../src/train/fit-check.ts';
+import { CUDA_RESERVE_BYTES } from '../../../src/backend/capacity.ts';
+import { checkSequenceFits } from '../../../src/train/fit-check.ts';
 import { planMemory, runBatchShape } from '../../../src/train/memory-plan.ts';
 import { TINY_BASE } from '../../helpers.ts';
 
