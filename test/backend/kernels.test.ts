@@ -174,20 +174,24 @@ for (const dtype of FLOATS) {
     be.fill(dlogits, 123);
     const scale = 0.25;
     be.crossEntropy(losses, dlogits, upload(be, ceDtype, logits), upload(be, 'i32', targets), N, V, scale);
-    const wantLoss: number[] = [], wantGrad: number[] = [];
-    for (let t = 0; t < N; t++) {
-      const row = logits.slice(t * V, t * V + V);
-      const y = targets[t]!;
-      if (y === -100) {
-        wantLoss.push(0);
-        wantGrad.push(...new Array<number>(V).fill(0));
-        continue;
+    const expected = (rows: readonly number[]): { loss: number[]; grad: number[] } => {
+      const loss: number[] = [], grad: number[] = [];
+      for (let t = 0; t < N; t++) {
+        const row = rows.slice(t * V, t * V + V);
+        const y = targets[t]!;
+        if (y === -100) {
+          loss.push(0);
+          grad.push(...new Array<number>(V).fill(0));
+          continue;
+        }
+        const max = Math.max(...row);
+        const z = row.reduce((s, l) => s + Math.exp(l - max), 0);
+        loss.push(max + Math.log(z) - row[y]!);
+        row.forEach((l, v) => grad.push(scale * (Math.exp(l - max) / z - (v === y ? 1 : 0))));
       }
-      const max = Math.max(...row);
-      const z = row.reduce((s, l) => s + Math.exp(l - max), 0);
-      wantLoss.push(max + Math.log(z) - row[y]!);
-      row.forEach((l, v) => wantGrad.push(scale * (Math.exp(l - max) / z - (v === y ? 1 : 0))));
-    }
+      return { loss, grad };
+    };
+    const { loss: wantLoss, grad: wantGrad } = expected(logits);
     assertClose(download(be, losses), wantLoss, tolOf(ceDtype, 1e-6), 'cross-entropy losses');
     assertClose(download(be, dlogits), wantGrad, tolOf(ceDtype, 1e-6), 'cross-entropy dlogits');
     // losses only, and the gradient written over the logits themselves
@@ -204,6 +208,13 @@ for (const dtype of FLOATS) {
     const ignored = (t: number): boolean => bad[t] !== targets[t];
     assertClose(download(be, losses), wantLoss.map((l, t) => (ignored(t) ? 0 : l)), tolOf(ceDtype, 1e-6), 'out-of-range targets: losses');
     assertClose(download(be, grad), wantGrad.map((g, i) => (ignored(Math.floor(i / V)) ? 0 : g)), tolOf(ceDtype, 1e-6), 'out-of-range targets: dlogits');
+    if (dtype === ceDtype) return;
+    // a bf16 step's bf16 logits (MISTRAL_TUNE_BF16_LOGITS): read as stored, their gradient written over them
+    const narrow = stored(logits, dtype), inPlace = upload(be, dtype, narrow), narrowLosses = be.alloc(ceDtype, N);
+    be.crossEntropy(narrowLosses, inPlace, inPlace, upload(be, 'i32', targets), N, V, scale);
+    const want = expected(narrow);
+    assertClose(download(be, narrowLosses), want.loss, tolOf(ceDtype, 1e-6), `${dtype} logits: losses`);
+    assertClose(download(be, inPlace), want.grad, tolOf(dtype, 1e-6), `${dtype} logits: dlogits over them`);
   });
 
   test(`gatherRows and scatterAddRows (${dtype}): lookup, and accumulation for repeated rows`, () => {

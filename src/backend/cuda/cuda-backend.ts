@@ -305,7 +305,9 @@ export class CudaBackend implements Backend {
     losses: DeviceBuffer, dlogits: DeviceBuffer | null, logits: DeviceBuffer, targets: DeviceBuffer,
     N: number, V: number, gradScale: number,
   ): void {
-    this.kernels.launch('cross_entropy', L.rowwise(N, V), [cuda(losses), dlogits && cuda(dlogits), cuda(logits), cuda(targets), N, V, gradScale]);
+    // bf16 logits (a bf16 step's with MISTRAL_TUNE_BF16_LOGITS) are read as they are, not through an f32 copy
+    const kernel = logits.dtype === 'bf16' ? 'cross_entropy_stored' : 'cross_entropy';
+    this.kernels.launch(kernel, L.rowwise(N, V), [cuda(losses), dlogits && cuda(dlogits), cuda(logits), cuda(targets), N, V, gradScale]);
   }
 
   gatherRows(out: DeviceBuffer, x: DeviceBuffer, rows: DeviceBuffer, R: number, C: number): void {
