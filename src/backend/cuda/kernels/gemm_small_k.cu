@@ -6,8 +6,11 @@
 // at about a third of the memory's speed on an H200 (device run 1, BENCHMARKS.md), where such a product only has to
 // write C. A block of SK_WARPS warps computes a SK_BM × SK_BN tile of C: the tile's rows of A and columns of op(B), all
 // of k (zero-padded to a multiple of 16), are staged in shared memory (k contiguous in both); each warp takes 16 rows and
-// runs mma.sync m16n8k16 (mma.cuh) over the tile's SK_BN / 8 column tiles with f32 accumulators; the epilogue adds
-// beta·addend in f32 and rounds once into C, two neighbouring columns a store. Rows and columns past m and n are
+// runs mma.sync m16n8k16 (mma.cuh) over the tile's SK_BN / 8 column tiles with f32 accumulators. The epilogue
+// writes alpha·A·op(B) in f32 to shared memory (over the staged operands), then each thread takes 8 neighbouring
+// columns of a row: beta·addend added in f32, rounded once, one 16-byte store (and one 16-byte load of the addend)
+// where C's (and the addend's) address allows it, else element by element — so a warp writes whole 32-byte sectors of
+// two rows, where the fragments' own layout wrote 4 bytes a thread over 8 rows. Rows and columns past m and n are
 // masked. The f32 and f64 variants trap: the host sends only bf16 products here.
 #include "mma.cuh"
 
@@ -17,12 +20,22 @@
 #define SK_MAX_K 64
 // a staged row: k padded by 8 bf16 (16 bytes), so a fragment's 8 rows g = 0..7 fall in distinct banks
 #define SK_LD (SK_MAX_K + 8)
+// a row of the f32 tile of C: padded by 4 floats (16 bytes), so the fragments' rows g = 0..7 start 4 banks apart
+#define SK_CLD (SK_BN + 4)
+#define SK_STAGED_BYTES ((SK_BM + SK_BN) * SK_LD * 2)
+#define SK_C_BYTES (SK_BM * SK_CLD * 4)
+#define SK_SMEM_BYTES (SK_STAGED_BYTES > SK_C_BYTES ? SK_STAGED_BYTES : SK_C_BYTES)
+// the epilogue: 8 columns (16 bytes of bf16) a thread, SK_BN / 8 threads a row
+#define SK_CVEC 8
 
 extern "C" __global__ void __launch_bounds__(SK_WARPS * 32) gemm_small_k(store_t *c, const store_t *addend, const store_t *a, const store_t *b,
     int m, int n, int k, int transB, int lda, int ldb, int ldc, real alpha, real beta) {
 #if !defined(STORE_F32) && !defined(STORE_F64)
-  __shared__ __align__(16) store_t As[SK_BM][SK_LD]; // As[r][kk] = A(row0 + r, kk)
-  __shared__ __align__(16) store_t Bs[SK_BN][SK_LD]; // Bs[q][kk] = op(B)(kk, col0 + q)
+  // the staged operands, and after the products the tile of C in f32 over them
+  __shared__ __align__(16) unsigned char smem[SK_SMEM_BYTES];
+  store_t (*As)[SK_LD] = reinterpret_cast<store_t (*)[SK_LD]>(smem);                           // As[r][kk] = A(row0 + r, kk)
+  store_t (*Bs)[SK_LD] = reinterpret_cast<store_t (*)[SK_LD]>(smem + SK_BM * SK_LD * sizeof(store_t)); // Bs[q][kk] = op(B)(kk, col0 + q)
+  float (*Cs)[SK_CLD] = reinterpret_cast<float (*)[SK_CLD]>(smem);                               // Cs[r][q] = alpha·(A·op(B))(row0 + r, col0 + q)
   const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32, g = lane / 4, t = lane % 4;
   const int row0 = blockIdx.y * SK_BM, col0 = blockIdx.x * SK_BN;
   const int kp = (k + 15) / 16 * 16;
@@ -60,19 +73,33 @@ extern "C" __global__ void __launch_bounds__(SK_WARPS * 32) gemm_small_k(store_t
       mma16816(acc[nt], af, b0, b1);
     }
   }
-  // c0, c1 at (row r, columns 2t, 2t + 1) of each 8-column tile; c2, c3 at row r + 8: a pair in one 4-byte store where
-  // both columns are in C and the address is 4-byte aligned (each rounded as st rounds it alone), else one by one
+  // c0, c1 at (row r, columns 2t, 2t + 1) of each 8-column tile, c2, c3 at row r + 8, into the f32 tile over the
+  // staged operands (every warp done reading them first)
+  __syncthreads();
 #pragma unroll
   for (int nt = 0; nt < SK_BN / 8; nt++) {
 #pragma unroll
     for (int h = 0; h < 2; h++) {
-      const int row = row0 + r + 8 * h, col = col0 + nt * 8 + 2 * t;
-      if (row >= m || col >= n) continue;
-      const long long at = (long long)row * ldc + col;
-      float v[2];
-      for (int e = 0; e < 2; e++) v[e] = alpha * acc[nt][2 * h + e] + (beta == 0.f || col + e >= n ? 0.f : beta * ld(addend, at + e));
-      if (col + 1 < n && ((unsigned long long)(c + at) & 3ull) == 0) *reinterpret_cast<unsigned *>(c + at) = pack2(v[0], v[1]);
-      else for (int e = 0; e < 2 && col + e < n; e++) st(c, at + e, v[e]);
+      Cs[r + 8 * h][nt * 8 + 2 * t] = alpha * acc[nt][2 * h];
+      Cs[r + 8 * h][nt * 8 + 2 * t + 1] = alpha * acc[nt][2 * h + 1];
+    }
+  }
+  __syncthreads();
+  for (int i = tid; i < SK_BM * (SK_BN / SK_CVEC); i += SK_WARPS * 32) {
+    const int tr = i / (SK_BN / SK_CVEC), tc = (i % (SK_BN / SK_CVEC)) * SK_CVEC;
+    const int row = row0 + tr, col = col0 + tc;
+    if (row >= m || col >= n) continue;
+    const long long at = (long long)row * ldc + col;
+    float v[SK_CVEC];
+    if (col + SK_CVEC <= n && aligned16(c + at) && (beta == 0.f || aligned16(addend + at))) {
+      float add[SK_CVEC];
+      if (beta != 0.f) ld_vec(addend, at, add);
+      else for (int e = 0; e < SK_CVEC; e++) add[e] = 0.f; // not read: C may hold NaN where beta = 0
+#pragma unroll
+      for (int e = 0; e < SK_CVEC; e++) v[e] = Cs[tr][tc + e] + (beta == 0.f ? 0.f : beta * add[e]);
+      st_vec(c, at, v);
+    } else {
+      for (int e = 0; e < SK_CVEC && col + e < n; e++) st(c, at + e, Cs[tr][tc + e] + (beta == 0.f ? 0.f : beta * ld(addend, at + e)));
     }
   }
 #else
