@@ -5,7 +5,7 @@
 // the addend has C's layout (C itself when in place) and is not read when beta = 0. cuBLASLt's kernels for k = 16 ran
 // at about a third of the memory's speed on an H200 (device run 1, BENCHMARKS.md), where such a product only has to
 // write C. A block of SK_WARPS warps computes a SK_BM × SK_BN tile of C: the tile's rows of A and columns of op(B), all
-// of k (zero-padded to a multiple of 16), are staged in shared memory (k contiguous in both); each warp takes 16 rows and
+// of k (zero-padded to a multiple of 16), are staged in shared memory (k contiguous in both; 16 bytes a load where rows allow); each warp takes 16 rows and
 // runs mma.sync m16n8k16 (mma.cuh) over the tile's SK_BN / 8 column tiles with f32 accumulators. The epilogue
 // writes alpha·A·op(B) in f32 to shared memory (over the staged operands), then each thread takes 8 neighbouring
 // columns of a row: beta·addend added in f32, rounded once, one 16-byte store (and one 16-byte load of the addend)
@@ -28,6 +28,27 @@
 // the epilogue: 8 columns (16 bytes of bf16) a thread, SK_BN / 8 threads a row
 #define SK_CVEC 8
 
+#if !defined(STORE_F32) && !defined(STORE_F64)
+/** dst[r][0, kp) = src's row (first + r), columns [0, k), zero past k and past `rows_in` (rows `ld` apart). */
+__device__ __forceinline__ void stage_rows(store_t (*dst)[SK_LD], const store_t *src, int rows, int first, int rows_in, int k, int kp,
+    int ld, int tid) {
+  const store_t zero = __float2bfloat16_rn(0.f);
+  if (k % 8 == 0 && ld % 8 == 0 && aligned16(src)) {
+    for (int i = tid; i < rows * (kp / 8); i += SK_WARPS * 32) {
+      const int r = i / (kp / 8), kk = i % (kp / 8) * 8;
+      uint4 v = {0u, 0u, 0u, 0u};
+      if (first + r < rows_in && kk < k) v = *reinterpret_cast<const uint4 *>(src + (long long)(first + r) * ld + kk);
+      *reinterpret_cast<uint4 *>(&dst[r][kk]) = v;
+    }
+    return;
+  }
+  for (int i = tid; i < rows * kp; i += SK_WARPS * 32) {
+    const int r = i / kp, kk = i % kp;
+    dst[r][kk] = first + r < rows_in && kk < k ? src[(long long)(first + r) * ld + kk] : zero;
+  }
+}
+#endif
+
 extern "C" __global__ void __launch_bounds__(SK_WARPS * 32) gemm_small_k(store_t *c, const store_t *addend, const store_t *a, const store_t *b,
     int m, int n, int k, int transB, int lda, int ldb, int ldc, real alpha, real beta) {
 #if !defined(STORE_F32) && !defined(STORE_F64)
@@ -40,15 +61,11 @@ extern "C" __global__ void __launch_bounds__(SK_WARPS * 32) gemm_small_k(store_t
   const int row0 = blockIdx.y * SK_BM, col0 = blockIdx.x * SK_BN;
   const int kp = (k + 15) / 16 * 16;
   const store_t zero = __float2bfloat16_rn(0.f);
-  for (int i = tid; i < SK_BM * kp; i += SK_WARPS * 32) {
-    const int r = i / kp, kk = i % kp;
-    As[r][kk] = row0 + r < m && kk < k ? a[(long long)(row0 + r) * lda + kk] : zero;
-  }
-  if (transB) { // B (n×k): a column of op(B) is a row of B, read along k
-    for (int i = tid; i < SK_BN * kp; i += SK_WARPS * 32) {
-      const int q = i / kp, kk = i % kp;
-      Bs[q][kk] = col0 + q < n && kk < k ? b[(long long)(col0 + q) * ldb + kk] : zero;
-    }
+  // A's rows, and B's where transB (a column of op(B) is a row of B, read along k): 8 elements (16 bytes) a load
+  // where k and the row stride keep every row's start 16-byte aligned, else one by one
+  stage_rows(As, a, SK_BM, row0, m, k, kp, lda, tid);
+  if (transB) {
+    stage_rows(Bs, b, SK_BN, col0, n, k, kp, ldb, tid);
   } else { // B (k×n): read along its rows (n), stored transposed
     for (int i = tid; i < SK_BN * kp; i += SK_WARPS * 32) {
       const int kk = i / SK_BN, q = i % SK_BN;
