@@ -261,7 +261,7 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
         const spec = own(d);
         if (typeof spec !== 'function' || !fs.lstatSync(path.join(source, d)).isDirectory()) continue;
         fs.mkdirSync(path.join(out, d));
-        for (const f of fs.readdirSync(path.join(source, d)).sort()) if (spec(f) === FILE) copyRegularFile(path.join(source, d, f), path.join(out, d, f));
+        for (const f of fs.readdirSync(path.join(source, d)).sort()) if (spec(f) === FILE) copyCheckedFile(path.join(source, d, f), path.join(out, d, f));
       }
     });
     return cfg.method === 'full' ? 'full' : 'adapter';

@@ -25,7 +25,7 @@ import { TOKENIZER_FILES } from './folder-files.ts';
 import { UserError } from '../util/errors.ts';
 import { copyJsonFile, isRecord } from '../util/json-file.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
-import { copyCheckedFile, copyRegularFile, readRegularFile } from '../util/regular-file.ts';
+import { copyCheckedFile, readRegularFile } from '../util/regular-file.ts';
 
 /** The folder whose tokenizer files a model of `vocabSize` rows from `sourceDir` (null: random weights) was trained with. */
 export function trainedTokenizerFolder(sourceDir: string | null, vocabSize: number): string | null {
@@ -116,7 +116,7 @@ function copyNamedTemplates(from: string, dir: string): number {
   const named = path.join(from, NAMED_TEMPLATES_DIR);
   const files = namedTemplateFiles(from), others = files.filter((f) => f !== DEFAULT_NAMED_TEMPLATE);
   if (others.length > 0) fs.mkdirSync(path.join(dir, NAMED_TEMPLATES_DIR), { recursive: true });
-  for (const f of others) copyRegularFile(path.join(named, f), path.join(dir, NAMED_TEMPLATES_DIR, f));
+  for (const f of others) copyCheckedFile(path.join(named, f), path.join(dir, NAMED_TEMPLATES_DIR, f)); // checked as chat_template.jinja is
   if (others.length === files.length) return others.length;
   // over the chat_template.jinja copied from the source, which the default one made unused there
   writeFileAtomic(path.join(dir, 'chat_template.jinja'), readRegularFile(path.join(named, DEFAULT_NAMED_TEMPLATE)));

@@ -1,6 +1,7 @@
 // Writes the record of a folder of weights that mistral-tune has just filled (a checkpoint, adapter/, model/, best/,
 // in their temporary folder before the rename that puts them in place): each file's size and SHA-256, a safetensors
-// file's header and tensors each with theirs, hashed in one read of the file (util/written-record.ts reads them).
+// file's header and tensors each with theirs, hashed in one read of the file (util/written-record.ts reads them). The
+// files of its sub-folders (a model folder's additional_chat_templates/) are recorded too, as "sub/name".
 import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,14 +10,21 @@ import { isUserError } from '../util/errors.ts';
 import { HASH_CHUNK_BYTES, WRITTEN_RECORD, writtenRecordText, type WrittenFile } from '../util/written-record.ts';
 import { SafetensorsFile } from './safetensors.ts';
 
-/** Records every file directly in `dir` (a folder of the tool's, being filled: all its files are the tool's). */
+/**
+ * Records every file in `dir` (a folder of the tool's, being filled: all its files are the tool's) and in its
+ * sub-folders one level down (a model folder's additional_chat_templates/, read as the chat template is).
+ */
 export function recordWrittenFolder(dir: string): void {
   const files: Record<string, WrittenFile> = {};
-  for (const name of withIo(dir, 'read', () => fs.readdirSync(dir)).sort()) {
-    const file = path.join(dir, name);
-    if (name === WRITTEN_RECORD || !fs.lstatSync(file).isFile()) continue;
-    files[name] = withIo(file, 'read back', () => writtenFile(file));
-  }
+  const record = (folder: string, prefix: string): void => {
+    for (const name of withIo(folder, 'read', () => fs.readdirSync(folder)).sort()) {
+      const file = path.join(folder, name), st = fs.lstatSync(file);
+      if (st.isDirectory() && prefix === '') record(file, `${name}/`);
+      if (name === WRITTEN_RECORD || !st.isFile()) continue;
+      files[prefix + name] = withIo(file, 'read back', () => writtenFile(file));
+    }
+  };
+  record(dir, '');
   writeFileAtomic(path.join(dir, WRITTEN_RECORD), writtenRecordText(files));
 }
 

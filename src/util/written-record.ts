@@ -6,7 +6,8 @@
 // cut short or replaced since is refused naming the file; before, resume, eval, generate and export used it as it was.
 // A settings file (a .json other than trainer_state.json) that was edited is read as it is, with a warning naming it.
 // A folder without a record (an adapter from elsewhere, a run of an older version), or a file it does not list (one of
-// the user's put beside the weights), reads as before.
+// the user's put beside the weights), reads as before. A file of a sub-folder (a model folder's named chat templates in
+// additional_chat_templates/) is listed in the folder's record as "sub/name".
 import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -76,6 +77,12 @@ const cache = new Map<string, { stamp: string; files: ReadonlyMap<string, Writte
  */
 export function writtenEntry(file: string): WrittenFile | null {
   const dir = path.resolve(path.dirname(file));
+  // a file of a sub-folder (a model folder's additional_chat_templates/) is listed in its parent's record as "sub/name"
+  return recordedIn(dir, path.basename(file)) ?? recordedIn(path.dirname(dir), `${path.basename(dir)}/${path.basename(file)}`);
+}
+
+/** What the record of folder `dir` says of its file `name` (a path inside it, "/"-separated); null as writtenEntry says. */
+function recordedIn(dir: string, name: string): WrittenFile | null {
   const rec = path.join(dir, WRITTEN_RECORD);
   let st: fs.BigIntStats | undefined;
   try {
@@ -94,7 +101,7 @@ export function writtenEntry(file: string): WrittenFile | null {
     cache.set(dir, hit);
   }
   if (hit.files instanceof UserError) throw hit.files;
-  return hit.files.get(path.basename(file)) ?? null;
+  return hit.files.get(name) ?? null;
 }
 
 function parseRecord(rec: string, size: bigint): ReadonlyMap<string, WrittenFile> | UserError {

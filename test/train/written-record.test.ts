@@ -117,6 +117,8 @@ test('a full fine-tuning run\'s model/ is checked tensor by tensor as a model lo
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, f), path.join(base, f));
   fs.writeFileSync(path.join(base, 'chat_template.jinja'), '{% for m in messages %}{{ m.content }}{% endfor %}');
   fs.writeFileSync(path.join(base, 'tokenizer.model'), 'a sentencepiece model');
+  fs.mkdirSync(path.join(base, 'additional_chat_templates'));
+  fs.writeFileSync(path.join(base, 'additional_chat_templates', 'tool_use.jinja'), 'TOOLS');
   const cfg = validate({ model: base, data: { train: path.join(dir, 'train.jsonl') }, method: 'full', batch_size: 2, max_steps: 1, optimizer: { lr: 1e-5 },
     eval: { samples: 0 }, output_dir: path.join(dir, 'run') }, 'test');
   captureStderr(() => train(cfg));
@@ -128,8 +130,13 @@ test('a full fine-tuning run\'s model/ is checked tensor by tensor as a model lo
   const template = path.join(model, 'chat_template.jinja');
   fs.writeFileSync(template, '{% for m in messages %}[{{ m.role }}] {{ m.content }}{% endfor %}');
   assert.match(captureStderr(() => loadTokenizer(model)).stderr, /chat_template\.jinja: edited since mistral-tune wrote it \(it is [\d,]+ bytes, written as [\d,]+\): read as it is now/);
-  // a file an export copies without loading it (tokenizer.model) is checked too: damaged, it is not passed on
   flip(path.join(model, 'model.safetensors')); // flipped back: the weights as written
+  // so is a named template of additional_chat_templates/, which transformers reads as it reads chat_template.jinja
+  // (was: not in the record, so an edited or damaged one was passed on without a word)
+  fs.writeFileSync(path.join(model, 'additional_chat_templates', 'tool_use.jinja'), 'TOOLZ');
+  const copied = captureStderr(() => exportRun({ run: cfg.output_dir, out: path.join(dir, 'export-edited'), merge: false, best: false })).stderr;
+  assert.match(copied, /additional_chat_templates\/tool_use\.jinja: edited since mistral-tune wrote it \(its SHA-256 is not the one recorded\): read as it is now/);
+  // a file an export copies without loading it (tokenizer.model) is checked too: damaged, it is not passed on
   fs.writeFileSync(path.join(model, 'tokenizer.model'), 'A sentencepiece model');
   const out = path.join(dir, 'export');
   assert.match(refusal(() => exportRun({ run: cfg.output_dir, out, merge: false, best: false })), /tokenizer\.model: changed since mistral-tune wrote it \(its SHA-256 is not the one recorded\)/);
