@@ -1,9 +1,9 @@
 // A LoraSpec given by a library caller (createAdapter), checked before any buffer is allocated: from plain JavaScript,
 // or with a computed rank, an r of 0 or 1.5 or a misspelt target made empty or fractional buffers, or threw a bare
 // Error from inside allocateLora.
-import { needArg } from '../util/api-args.ts';
+import { needArg, needOneOf } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
-import type { LoraSpec } from './lora.ts';
+import { LORA_BIASES, type LoraSpec } from './lora.ts';
 import { PROJECTIONS } from './weights.ts';
 
 const EXAMPLE = "{r: 8, alpha: 16, dropout: 0, targets: ['q_proj', 'v_proj'], useRslora: false}";
@@ -22,4 +22,5 @@ export function checkLoraSpec(fn: string, spec: LoraSpec): void {
   if (new Set(spec.targets).size !== spec.targets.length) bad('spec.targets names a projection twice: give each once');
   needArg(fn, 'spec.useRslora', spec.useRslora, 'boolean');
   if (spec.useDora !== undefined) needArg(fn, 'spec.useDora', spec.useDora, 'boolean');
+  if (spec.bias !== undefined) needOneOf(fn, 'spec.bias', spec.bias, LORA_BIASES);
 }

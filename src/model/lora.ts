@@ -16,7 +16,15 @@ export interface LoraSpec {
   useRslora: boolean;
   /** Weight-decomposed LoRA (PEFT's use_dora): a trained magnitude per output of each adapted projection (absent: false). */
   useDora?: boolean;
+  /**
+   * PEFT's bias (absent: "none"): "all" and "lora_only" train the biases of the base and adapted linears, which Mistral's
+   * have none of, so it changes nothing computed; an adapter loaded and saved again keeps it, as PEFT's does.
+   */
+  bias?: LoraBias;
 }
+
+export type LoraBias = 'none' | 'all' | 'lora_only';
+export const LORA_BIASES: readonly LoraBias[] = ['none', 'all', 'lora_only'];
 
 /**
  * Projections that read the same input, in PROJECTIONS order. Their adapters' z = x·Aᵀ share one (N, width)

@@ -14,7 +14,7 @@ import { warnOnce } from '../util/log.ts';
 import { isRecord, jsonValueText, readJsonFile } from '../util/json-file.ts';
 import { Rng } from '../util/rng.ts';
 import { checkClassificationHead, classificationPadId, requireAdapterFolder, type MistralConfig } from './config.ts';
-import { allocateLora, freePair, loraScaling, type LoraAdapter, type LoraSpec } from './lora.ts';
+import { allocateLora, freePair, LORA_BIASES, loraScaling, type LoraAdapter, type LoraBias, type LoraSpec } from './lora.ts';
 import type { MistralModel } from './mistral.ts';
 import { hfModuleName, loraKey, parseLoraKey, SCORE_SAVED_KEY } from './names.ts';
 import { rankPatterns, type RankPatterns } from './peft-patterns.ts';
@@ -153,8 +153,10 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
   const dropout = c.lora_dropout ?? 0;
   if (typeof dropout !== 'number' || dropout < 0 || dropout >= 1) err('lora_dropout', `must be in [0, 1), got ${jsonValueText(dropout)}`);
   // "all" and "lora_only" train the biases of the base and adapted linears: Mistral's have none, so PEFT saves and adds
-  // none (a bias tensor in the file is refused below as not a LoRA factor)
-  if (!['none', 'all', 'lora_only'].includes((c.bias ?? 'none') as string)) err('bias', `${JSON.stringify(c.bias)} is not one of PEFT's "none", "all", "lora_only"`);
+  // none (a bias tensor in the file is refused below as not a LoRA factor); kept in the spec, so that an adapter
+  // continued is saved with it, as PEFT's save_pretrained of an adapter it loaded keeps its config's bias
+  const bias = (c.bias ?? 'none') as LoraBias;
+  if (!LORA_BIASES.includes(bias)) err('bias', `${JSON.stringify(c.bias)} is not one of PEFT's "none", "all", "lora_only"`);
   // PEFT reads these switches by truthiness (use_rslora: 1 is rsLoRA there): anything but a boolean is refused, not read as false
   const flag = (key: string): boolean => {
     const v = c[key] ?? false;
@@ -250,7 +252,7 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
   }
   const maxRank = Math.max(...layers.flatMap((set, i) => [...set].map((p) => ranks.of(i, p).r)));
   return {
-    spec: { r: maxRank, alpha: alpha as number, dropout: dropout as number, targets, useRslora, useDora },
+    spec: { r: maxRank, alpha: alpha as number, dropout: dropout as number, targets, useRslora, useDora, ...(bias !== 'none' ? { bias } : {}) },
     taskType: taskOf(c.task_type, hasScore) as TaskType,
     baseModel: typeof c.base_model_name_or_path === 'string' ? c.base_model_name_or_path : null,
     layers,
@@ -461,7 +463,7 @@ export function adaptedModules(adapter: Pick<LoraAdapter, 'spec' | 'layers'>): {
 function peftConfig(spec: LoraSpec, opts: SaveAdapterOptions, seqCls: boolean, modules: ReturnType<typeof adaptedModules>): Record<string, unknown> {
   return {
     alora_invocation_tokens: null, alpha_pattern: {}, arrow_config: null, auto_mapping: null,
-    base_model_name_or_path: opts.baseModel, bias: 'none', corda_config: null, ensure_weight_tying: false,
+    base_model_name_or_path: opts.baseModel, bias: spec.bias ?? 'none', corda_config: null, ensure_weight_tying: false,
     eva_config: null, exclude_modules: null, fan_in_fan_out: false, inference_mode: true, init_lora_weights: true,
     kasa_config: null, layer_replication: null, layers_pattern: null, layers_to_transform: modules.layers_to_transform, loftq_config: {},
     lora_alpha: spec.alpha, lora_bias: false, lora_dropout: spec.dropout, lora_ga_config: null,

@@ -276,6 +276,20 @@ test('adapters PEFT computes as plain LoRA load as the plain adapter: bias all /
   }
 });
 
+test('an adapter with bias "all" or "lora_only" loaded and saved again (a run continuing it) keeps its bias, as PEFT\'s save_pretrained does (was: saved as "none")', () => {
+  const backend = testBackend();
+  for (const bias of ['all', 'lora_only', 'none']) {
+    const model = loadModel(TINY_BASE, { backend });
+    loadAdapter(model, editedAdapter({ bias }), { trainable: true });
+    const out = tmp();
+    saveAdapter(model, out, { taskType: 'CAUSAL_LM', baseModel: null });
+    assert.equal(json(path.join(out, 'adapter_config.json')).bias, bias);
+  }
+  const model = loadModel(TINY_BASE, { backend });
+  assert.throws(() => createAdapter(model, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj'], useRslora: false, bias: 'some' as never }),
+    { name: 'UserError', message: 'createAdapter: spec.bias is "some": give one of "none", "all", "lora_only"' });
+});
+
 test('a target_modules entry naming a module whole adapts it whatever layers_to_transform says, as PEFT does', () => {
   // PEFT: q_proj of layer 0 (named whole) and v_proj of layer 1 (by suffix, in layers_to_transform)
   const keep = (n: string): boolean => n.includes('layers.0.self_attn.q_proj') || n.includes('layers.1.self_attn.v_proj');
