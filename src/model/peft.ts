@@ -245,10 +245,18 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
     const stray = PROJECTIONS.find((q) => magnitudes[i]!.has(q) && !set.has(q));
     if (stray) throw new UserError(`tensor "${loraKey(i, stray, 'magnitude', true)}" is a DoRA magnitude of a module without LoRA factors`, file);
   });
-  // as PEFT ("Found missing adapter keys"): a selected module without tensors keeps B = 0, i.e. is not adapted
+  // as PEFT ("Found missing adapter keys"): a selected module without tensors keeps its initialisation, B = 0 (not
+  // adapted) for init_lora_weights true, "gaussian" and "eva"; one that draws B too (false, null: nn.Linear's
+  // Kaiming-uniform A and B; "orthogonal") gives those modules random factors at each load, which nothing can match
   const missing = targeted.layers.flatMap((set, i) => [...set].filter((p) => !layers[i]!.has(p)).map((p) => loraKey(i, p, 'A')));
   if (missing.length > 0) {
-    warnOnce(`${file}: ${missing.length} LoRA module(s) that adapter_config.json selects have no tensors, e.g. "${missing[0]}"; they are left unadapted (PEFT warns the same, and leaves them as its init_lora_weights makes them: unadapted by default, random where it is false)`);
+    const init = c.init_lora_weights === undefined ? true : c.init_lora_weights;
+    if (!init || init === 'orthogonal') {
+      err('init_lora_weights', `${jsonValueText(init)}, and ${missing.length} LoRA module(s) that this config selects have no tensors in ` +
+        `adapter_model.safetensors, e.g. "${missing[0]}": PEFT gives those random factors as it loads the adapter (B not zero), so its output ` +
+        'differs from load to load; save the adapter with every module it selects, or set init_lora_weights true to leave them unadapted');
+    }
+    warnOnce(`${file}: ${missing.length} LoRA module(s) that adapter_config.json selects have no tensors, e.g. "${missing[0]}"; they are left unadapted (PEFT warns the same, and leaves them so: its init_lora_weights ${jsonValueText(init)} makes B zero)`);
   }
   const maxRank = Math.max(...layers.flatMap((set, i) => [...set].map((p) => ranks.of(i, p).r)));
   return {

@@ -290,6 +290,23 @@ test('an adapter with bias "all" or "lora_only" loaded and saved again (a run co
     { name: 'UserError', message: 'createAdapter: spec.bias is "some": give one of "none", "all", "lora_only"' });
 });
 
+test('an adapter missing tensors of modules it selects: unadapted where PEFT leaves B zero; refused where its init_lora_weights draws them at random as PEFT loads it (false, null, "orthogonal")', () => {
+  // PEFT 0.21 (PeftModel.from_pretrained, then the logits on two torch seeds): with init_lora_weights false, null or
+  // "orthogonal" the missing modules' factors are drawn at each load, so the output differs from load to load
+  const noV = (n: string): boolean => !n.includes('v_proj');
+  const model = loadModel(TINY_BASE, { backend: testBackend() });
+  for (const init of [false, null, 'orthogonal']) {
+    const dir = editedAdapter({ init_lora_weights: init }, noV);
+    assert.throws(() => loadAdapter(model, dir, { trainable: false }), (e: Error) => e.name === 'UserError' &&
+      e.message.startsWith(`${path.join(dir, 'adapter_config.json')}: init_lora_weights: ${JSON.stringify(init)}, and 2 LoRA module(s) that this config selects have no tensors`) &&
+      /PEFT gives those random factors as it loads the adapter/.test(e.message), JSON.stringify(init));
+  }
+  for (const init of [true, 'gaussian', 'eva', undefined]) {
+    const loaded = captureStderr(() => loadAdapter(model, editedAdapter({ init_lora_weights: init }, noV), { trainable: false }));
+    assert.match(loaded.stderr, /2 LoRA module\(s\) that adapter_config\.json selects have no tensors, e\.g\. ".*v_proj\.lora_A\.weight"; they are left unadapted/, String(init));
+  }
+});
+
 test('a target_modules entry naming a module whole adapts it whatever layers_to_transform says, as PEFT does', () => {
   // PEFT: q_proj of layer 0 (named whole) and v_proj of layer 1 (by suffix, in layers_to_transform)
   const keep = (n: string): boolean => n.includes('layers.0.self_attn.q_proj') || n.includes('layers.1.self_attn.v_proj');
