@@ -119,6 +119,32 @@ test('library functions given missing or ill-typed arguments say which, naming t
   }
 });
 
+test('a model argument that is no model (a tokenizer, a folder\'s path), a model without the LoRA adapter the call needs and an empty prompt are each one UserError naming the function and the argument', async () => {
+  // were: "Cannot read properties of undefined (reading 'vocabSize')" and other TypeErrors from inside, and plain Errors
+  const loose = api as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const model = api.loadModel(TINY_BASE, { backend: api.createBackend('cpu') });
+  const tok = api.loadTokenizer(api.BUNDLED_TOKENIZER_DIR);
+  const out = path.join(tempDir('mt-index-model-'), 'out');
+  const calls: Array<[string, unknown[], string]> = [
+    ['generate', [model, [], { maxNewTokens: 2 }], 'generate: prompt is empty: give at least one token id (tok.encode(text) gives the BOS too)'],
+    ['generate', [tok, [1], { maxNewTokens: 2 }], 'generate: model is a tokenizer: give loadModel(folder, {backend})'],
+    ['generate', ['models/mistral-7b', [1], { maxNewTokens: 2 }], 'generate: model is "models/mistral-7b": give loadModel(folder, {backend})'],
+    ['evaluateLoss', [tok, [{ inputIds: [1, 2] }], { batchSize: 1 }], 'evaluateLoss: model is a tokenizer: give loadModel(folder, {backend})'],
+    ['evaluateClassification', [tok, [], 1], 'evaluateClassification: model is a tokenizer: give loadModel(folder, {backend})'],
+    ['createAdapter', [tok, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj'], useRslora: false }], 'createAdapter: model is a tokenizer: give loadModel(folder, {backend})'],
+    ['loadAdapter', [{ cfg: {} }, path.join(TINY, 'adapter_init'), { trainable: false }], 'loadAdapter: model is an object that is no model: give loadModel(folder, {backend})'],
+    ['saveModelFolder', [tok, out, { sourceDir: null, head: 'causal' }], 'saveModelFolder: model is a tokenizer: give loadModel(folder, {backend})'],
+    ['causalLmBackward', [tok, {}, 1], 'causalLmBackward: model is a tokenizer: give loadModel(folder, {backend})'],
+    ['mergeLora', [tok], 'mergeLora: model is a tokenizer: give a model with a LoRA adapter loaded (loadAdapter)'],
+    ['mergeLora', [model], 'mergeLora: model has no LoRA adapter: load one first (loadAdapter(model, folder, {trainable: false}), or createAdapter)'],
+    ['saveAdapter', [model, out, { taskType: 'CAUSAL_LM', baseModel: null }], 'saveAdapter: model has no LoRA adapter: load one first (loadAdapter(model, folder, {trainable: false}), or createAdapter)'],
+  ];
+  for (const [fn, args, message] of calls) {
+    await assert.rejects(async () => loose[fn]!(...args), (e: unknown) => e instanceof api.UserError && e.message === message, `${fn}: ${message}`);
+  }
+  assert.ok(!fs.existsSync(out), 'nothing written');
+});
+
 test('library options outside their set are refused naming them, not taken as the default (loadTokenRows trainOn, overflow, task, maxSeqLen; loadModel precision)', async () => {
   const loose = api as unknown as Record<string, (...a: unknown[]) => unknown>;
   const file = path.join(tempDir('mt-index-rows-'), 'a.jsonl');

@@ -4,6 +4,7 @@
 import { needArg } from '../util/api-args.ts';
 import type { TokenRow } from '../data/batch.ts';
 import type { MistralModel } from '../model/mistral.ts';
+import { needModel } from '../model/model-arg.ts';
 import { UserError } from '../util/errors.ts';
 import { regimeBatches, requireFiniteLoss } from './evaluate.ts';
 
@@ -72,6 +73,7 @@ export interface ClassificationReport extends ClassificationMetrics {
 export function evaluateClassification(model: MistralModel, rows: readonly TokenRow[], batchSize: number): ClassificationReport {
   needArg('evaluateClassification', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
   needArg('evaluateClassification', 'rows', rows, 'array', { hint: 'the rows of loadTokenRows(file, {task: \'classification\'})' });
+  needModel('evaluateClassification', model);
   const numLabels = model.scoreHead().numLabels;
   const truth = new Array<number>(rows.length), predicted = new Array<number>(rows.length);
   let lossSum = 0;

@@ -5,6 +5,7 @@
 import { needArg } from '../util/api-args.ts';
 import { countTargets, type TokenRow } from '../data/batch.ts';
 import type { MistralModel } from '../model/mistral.ts';
+import { needModel } from '../model/model-arg.ts';
 import { UserError } from '../util/errors.ts';
 
 export interface LossReport {
@@ -24,7 +25,8 @@ export interface EvaluateOptions {
 export function evaluateLoss(model: MistralModel, rows: Iterable<TokenRow>, opts: EvaluateOptions): LossReport {
   needArg('evaluateLoss', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
   needArg('evaluateLoss', 'options', opts, 'object', { hint: 'an object such as {batchSize: 8}' });
-  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new UserError(`batch size must be an integer ≥ 1, got ${opts.batchSize}`);
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new UserError(`options.batchSize must be an integer ≥ 1, got ${opts.batchSize}`, 'evaluateLoss');
+  needModel('evaluateLoss', model);
   let sum = 0, count = 0, done = 0;
   for (const { rows: batch, indices } of regimeBatches(model, rows, opts.batchSize)) {
     const r = model.loss(model.collate(batch));

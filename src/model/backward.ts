@@ -10,14 +10,17 @@ import type { Batch } from '../data/batch.ts';
 import type { MistralModel } from './mistral.ts';
 import { bf16LogitsFromEnv } from './bf16-logits.ts';
 import { embeddingPadRow } from './negative-ids.ts';
+import { needModel } from './model-arg.ts';
 
 /** Next-token cross-entropy; returns Σ NLL over the batch's counted targets (one host read). */
 export function causalLmBackward(model: MistralModel, batch: Batch, gradScale: number): number {
+  needModel('causalLmBackward', model);
   return readBack(model, (lossSum) => causalLmBackwardInto(model, batch, gradScale, lossSum));
 }
 
 /** Classification cross-entropy on the scored token of each row; returns Σ NLL over the batch's rows (one host read). */
 export function classificationBackward(model: MistralModel, batch: Batch, gradScale: number): number {
+  needModel('classificationBackward', model);
   return readBack(model, (lossSum) => classificationBackwardInto(model, batch, gradScale, lossSum));
 }
 

@@ -6,6 +6,7 @@ import { UserError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
 import { checkRow, type Batch } from '../data/batch.ts';
 import { createKvCache, freeKvCache, type KvCache } from './kv-cache.ts';
+import { needModel } from './model-arg.ts';
 import type { MistralModel } from './mistral.ts';
 import { applyRepetitionPenalty, requireSamplingOptions, sampleToken, type SamplingOptions } from './sampling.ts';
 
@@ -32,11 +33,11 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   const prompt: readonly number[] = ArrayBuffer.isView(promptIds) ? Array.from(promptIds) : promptIds;
   needArg('generate', 'prompt', prompt, 'array', { hint: 'token ids, e.g. tok.encode(text)' });
   needArg('generate', 'options', opts, 'object', { hint: 'an object such as {maxNewTokens: 32}' });
-  if (prompt.length === 0) throw new Error('generate: empty prompt');
+  if (prompt.length === 0) throw new UserError('prompt is empty: give at least one token id (tok.encode(text) gives the BOS too)', 'generate');
   // as transformers refuses max_new_tokens ≤ 0: no token to give, and the KV cache is sized by it
   if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 1) {
-    const hf = opts.maxNewTokens === undefined && 'max_new_tokens' in opts ? " (max_new_tokens is transformers' name: write maxNewTokens)" : '';
-    throw new UserError(`maxNewTokens must be an integer ≥ 1, got ${opts.maxNewTokens}${hf}`);
+    const hf = opts.maxNewTokens === undefined && 'max_new_tokens' in opts ? " (max_new_tokens is transformers' name: write options.maxNewTokens)" : '';
+    throw new UserError(`options.maxNewTokens must be an integer ≥ 1, got ${opts.maxNewTokens}${hf}`, 'generate');
   }
   refuseMisspelledKeys('generate', 'options', opts, GENERATE_OPTIONS, { do_sample: SAMPLE_HOW, doSample: SAMPLE_HOW });
   // each given one of its type: temperature '0.7' compared as a number and was then no greedy 0; eosIds 2 and a
@@ -47,7 +48,8 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   if (opts.eosIds !== undefined) needArg('generate', 'options.eosIds', opts.eosIds, 'array', { hint: 'a list of token ids, e.g. [2]' });
   if (opts.onToken !== undefined) needArg('generate', 'options.onToken', opts.onToken, 'function', { hint: 'a function (id) => void' });
   requireSamplingOptions(opts);
-  if (opts.seed !== undefined && !(Number.isSafeInteger(opts.seed) && opts.seed >= 0)) throw new UserError(`seed must be an integer in [0, 2^53), got ${opts.seed}`);
+  if (opts.seed !== undefined && !(Number.isSafeInteger(opts.seed) && opts.seed >= 0)) throw new UserError(`options.seed must be an integer in [0, 2^53), got ${opts.seed}`, 'generate');
+  needModel('generate', model);
   const be = model.backend, cfg = model.cfg;
   checkRow({ inputIds: prompt }, { vocabSize: cfg.vocabSize }, 'the prompt'); // the kernels gather these rows unchecked
   const eos = new Set(opts.eosIds ?? cfg.eosTokenIds);

@@ -1,7 +1,7 @@
 // Merging a LoRA adapter into the base weights: W ← W + scaling · B·A for every adapted projection, and with DoRA
 // W ← (m / ‖W + scaling·B·A‖)·(W + scaling·B·A) row by row (PEFT's merge: the norms of the unmerged weight, the sum
 // in f32 and rounded once to the weight's dtype); then the adapter is detached (PEFT's merge_and_unload).
-import { needArg } from '../util/api-args.ts';
+import { needLora, needModel } from './model-arg.ts';
 import type { Backend } from '../backend/backend.ts';
 import type { DType } from '../backend/dtype.ts';
 import { hostFloats } from './weights.ts';
@@ -9,9 +9,8 @@ import type { Linear } from './linear.ts';
 import type { MistralModel } from './mistral.ts';
 
 export function mergeLora(model: MistralModel): void {
-  needArg('mergeLora', 'model', model, 'object', { hint: 'a model with a LoRA adapter loaded (loadAdapter)' });
-  const adapter = model.lora;
-  if (!adapter) throw new Error('mergeLora: the model has no LoRA adapter');
+  needModel('mergeLora', model, 'a model with a LoRA adapter loaded (loadAdapter)');
+  needLora('mergeLora', model);
   for (const layer of model.layers) {
     for (const lin of Object.values(layer.proj)) {
       const l = lin.lora;

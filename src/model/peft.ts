@@ -5,6 +5,7 @@
 // with a = √5, i.e. U(±1/√in); B zero; DoRA's magnitude the row norms of W, so that the adapter starts as the identity).
 import { needArg, needOneOf, refuseMisspelledKeys } from '../util/api-args.ts';
 import { checkLoraSpec } from './lora-spec.ts';
+import { needLora, needModel } from './model-arg.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
@@ -299,6 +300,7 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
   needArg('loadAdapter', 'options', opts, 'object', { hint: 'an object such as {trainable: false}' });
   // taken by its truthiness before: trainable 'false' trained the adapter
   if (opts.trainable !== undefined) needArg('loadAdapter', 'options.trainable', opts.trainable, 'boolean', { hint: 'true or false' });
+  needModel('loadAdapter', model);
   const cfg = model.cfg, be = model.backend;
   const info = readAdapterInfo(dir, cfg.numLayers);
   if (opts.trainable) {
@@ -384,6 +386,7 @@ export function createAdapter(model: MistralModel, spec: LoraSpec, rng: Rng | nu
   checkLoraSpec('createAdapter', spec);
   if (typeof rng === 'number' && !(Number.isSafeInteger(rng) && rng >= 0)) throw new UserError(`seed is ${rng}: give a non-negative integer`, 'createAdapter');
   if (typeof rng !== 'number' && !(rng instanceof Rng)) throw new UserError(`seed is ${JSON.stringify(rng)}: give a non-negative integer (or an Rng)`, 'createAdapter');
+  needModel('createAdapter', model);
   if (typeof rng === 'number') rng = new Rng(rng);
   const adapter = allocateLora(model.backend, model.cfg, spec, model.dtype, trainable);
   adapter.layers.forEach((layer, l) => {
@@ -423,8 +426,8 @@ export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterO
   // a taskType left out or mistyped wrote no SEQ_CLS and so dropped a classifier's score head, without a word
   needOneOf('saveAdapter', 'options.taskType', opts.taskType, ['CAUSAL_LM', 'SEQ_CLS']);
   if (opts.baseModel !== null) needArg('saveAdapter', 'options.baseModel', opts.baseModel, 'string', { hint: "the base model's folder or name (adapter_config.json's base_model_name_or_path), or null" });
-  const adapter = model.lora;
-  if (!adapter) throw new Error('saveAdapter: the model has no LoRA adapter');
+  needModel('saveAdapter', model, 'a model with an adapter (loadAdapter or createAdapter)');
+  const adapter = needLora('saveAdapter', model);
   makeFolders(dir);
   const be = model.backend, cfg = model.cfg;
   const tensors: Record<string, TensorToWrite> = {};

@@ -24,6 +24,7 @@ export { bufferTensor, type FileDType } from './buffer-tensor.ts';
 import { HF_NAMES, layerNormName, projectionName } from './names.ts';
 import { PROJECTIONS } from './weights.ts';
 import { makeFolders } from '../util/made-folders.ts';
+import { needModel } from './model-arg.ts';
 
 export interface SaveModelOptions {
   /** The folder the model came from (null: random weights): its config.json is the base of ours, its generation_config.json and tokenizer files are copied. */
@@ -75,6 +76,7 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   if (opts.maxShardBytes !== undefined && !(typeof opts.maxShardBytes === 'number' && opts.maxShardBytes > 0)) {
     throw new UserError(`options.maxShardBytes is ${JSON.stringify(opts.maxShardBytes)}: give a number of bytes > 0, such as 5e9`, 'saveModelFolder');
   }
+  needModel('saveModelFolder', model);
   makeFolders(dir);
   const be = model.backend;
   const maxShard = opts.maxShardBytes ?? 5e9;

@@ -1,0 +1,25 @@
+// The model argument of a library function, checked before it is used: a folder's path, a tokenizer or another object
+// given for the model failed inside ("Cannot read properties of undefined (reading 'vocabSize')"), and a model without
+// the LoRA adapter an operation needs threw a plain Error, not the UserError naming the function that other bad
+// arguments are (util/api-args.ts).
+import { needArg } from '../util/api-args.ts';
+import { UserError } from '../util/errors.ts';
+import type { LoraAdapter } from './lora.ts';
+import { MistralModel } from './mistral.ts';
+
+const LOAD_MODEL = 'loadModel(folder, {backend})';
+
+/** Throws a UserError naming `fn` unless `model` is a model (loadModel, createRandomModel); `hint` says what to give. */
+export function needModel(fn: string, model: unknown, hint = LOAD_MODEL): asserts model is MistralModel {
+  needArg(fn, 'model', model, 'object', { hint });
+  if (model instanceof MistralModel) return;
+  const m = model as Record<string, unknown>;
+  const what = typeof m.encode === 'function' && typeof m.decode === 'function' ? 'a tokenizer' : 'an object that is no model';
+  throw new UserError(`model is ${what}: give ${hint}`, fn);
+}
+
+/** The LoRA adapter of `model`, which `fn` needs; a model without one is a UserError naming `fn`. */
+export function needLora(fn: string, model: MistralModel): LoraAdapter {
+  if (model.lora) return model.lora;
+  throw new UserError('model has no LoRA adapter: load one first (loadAdapter(model, folder, {trainable: false}), or createAdapter)', fn);
+}
