@@ -145,7 +145,7 @@ test('a model argument that is no model (a tokenizer, a folder\'s path), a model
   assert.ok(!fs.existsSync(out), 'nothing written');
 });
 
-test('library options outside their set are refused naming them, not taken as the default (loadTokenRows trainOn, overflow, task, maxSeqLen; loadModel precision)', async () => {
+test('library options outside their set, misspelt or ill-typed are refused naming them, not taken as the default (loadTokenRows trainOn, overflow, task, maxSeqLen; loadModel precision, dtype; loadAdapter, createAdapter, generate, evaluateClassification)', async () => {
   const loose = api as unknown as Record<string, (...a: unknown[]) => unknown>;
   const file = path.join(tempDir('mt-index-rows-'), 'a.jsonl');
   fs.writeFileSync(file, '{"text": "hello there"}\n');
@@ -157,6 +157,18 @@ test('library options outside their set are refused naming them, not taken as th
     ['loadTokenRows', [file, { maxSeqLen: '64' }], 'loadTokenRows: options.maxSeqLen is "64": give an integer ≥ 1'],
     // was: 'fp16' loaded as fp32
     ['loadModel', [TINY_BASE, { backend: {}, precision: 'fp16' }], 'loadModel: options.precision: "fp16" is not one of auto, fp32, bf16'],
+    // were: a misspelt precision loaded f32, dtype 'fp16' a plain Error, PEFT's is_trainable loaded the adapter frozen, a dropout of 2 or
+    // '0.1' trained with it, createAdapter's trainable 'false' and spec.use_dora let be, eosIds ['2'] stopped at nothing, numLayers 1.5
+    // a TypeError, evaluateClassification's batchSize {batchSize: 8} (evaluateLoss's form) or 0 one batch of every row
+    ['loadModel', [TINY_BASE, { backend: {}, precison: 'bf16' }], 'loadModel: options.precison is no option: did you mean options.precision?'],
+    ['loadModel', [TINY_BASE, { backend: {}, dtype: 'fp16' }], 'loadModel: options.dtype is "fp16": give one of "f32", "bf16", "f64" (or options.precision: \'auto\', \'fp32\', \'bf16\')'],
+    ['loadAdapter', [{}, 'a', { is_trainable: true }], "loadAdapter: options.is_trainable is no option: write options.trainable (PEFT's is_trainable)"],
+    ['loadAdapter', [{}, 'a', { trainable: true, dropout: 2 }], "loadAdapter: options.dropout is 2: give a number in [0, 1) (the adapter's own lora_dropout where left out)"],
+    ['createAdapter', [{}, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj'], useRslora: false }, 0, 'false'], 'createAdapter: trainable (fourth argument) is "false": give true or false'],
+    ['createAdapter', [{}, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj'], useRslora: false, use_dora: true }], "createAdapter: spec.use_dora is no option: write spec.useDora (use_dora is transformers' spelling)"],
+    ['readAdapterInfo', ['a', 1.5], "readAdapterInfo: numLayers is 1.5: give the base model's layer count, an integer ≥ 1 (its config's numLayers)"],
+    ['generate', [{}, [1], { maxNewTokens: 1, eosIds: ['2'] }], 'generate: options.eosIds is ["2"]: give a list of token ids (integers), e.g. [2]'],
+    ['evaluateClassification', [{}, [], { batchSize: 8 }], 'evaluateClassification: batchSize is {"batchSize":8}: give the rows per batch, an integer ≥ 1 (the third argument, a number)'],
   ];
   for (const [fn, args, message] of calls) {
     await assert.rejects(async () => loose[fn]!(...args), (e: unknown) => e instanceof api.UserError && e.message === message, `${fn}(${JSON.stringify(args).slice(1, -1)})`);

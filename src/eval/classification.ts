@@ -73,6 +73,8 @@ export interface ClassificationReport extends ClassificationMetrics {
 export function evaluateClassification(model: MistralModel, rows: readonly TokenRow[], batchSize: number): ClassificationReport {
   needArg('evaluateClassification', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
   needArg('evaluateClassification', 'rows', rows, 'array', { hint: 'the rows of loadTokenRows(file, {task: \'classification\'})' });
+  // {batchSize} (evaluateLoss's form), 0 or '8' put every row in one batch
+  if (!(Number.isSafeInteger(batchSize) && batchSize >= 1)) throw new UserError(`batchSize is ${JSON.stringify(batchSize)}: give the rows per batch, an integer ≥ 1 (the third argument, a number)`, 'evaluateClassification');
   needModel('evaluateClassification', model);
   const numLabels = model.scoreHead().numLabels;
   const truth = new Array<number>(rows.length), predicted = new Array<number>(rows.length);

@@ -45,7 +45,11 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   for (const key of ['temperature', 'topK', 'topP', 'repetitionPenalty', 'seed'] as const) {
     if (opts[key] !== undefined) needArg('generate', `options.${key}`, opts[key], 'number');
   }
-  if (opts.eosIds !== undefined) needArg('generate', 'options.eosIds', opts.eosIds, 'array', { hint: 'a list of token ids, e.g. [2]' });
+  // ids that are no integers ('2') matched no token, and generation ran on to maxNewTokens
+  if (opts.eosIds !== undefined && !(Array.isArray(opts.eosIds) && opts.eosIds.every((id) => Number.isSafeInteger(id)))) {
+    needArg('generate', 'options.eosIds', opts.eosIds, 'array', { hint: 'a list of token ids, e.g. [2]' });
+    throw new UserError(`options.eosIds is ${JSON.stringify(opts.eosIds)}: give a list of token ids (integers), e.g. [2]`, 'generate');
+  }
   if (opts.onToken !== undefined) needArg('generate', 'options.onToken', opts.onToken, 'function', { hint: 'a function (id) => void' });
   requireSamplingOptions(opts);
   if (opts.seed !== undefined && !(Number.isSafeInteger(opts.seed) && opts.seed >= 0)) throw new UserError(`options.seed must be an integer in [0, 2^53), got ${opts.seed}`, 'generate');

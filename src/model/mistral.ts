@@ -1,7 +1,7 @@
 // The Mistral model on a backend: embedding → decoder layers → final RMSNorm → LM head (next-token
 // logits and cross-entropy, computed in row chunks so the (N, V) logits never exist whole) or the
 // sequence-classification head. Forward here; the backward passes are in backward.ts.
-import { needArg } from '../util/api-args.ts';
+import { needArg, needOneOf, refuseMisspelledKeys } from '../util/api-args.ts';
 import { libraryWords } from '../util/option-words.ts';
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { zeros } from '../backend/buffers.ts';
@@ -478,6 +478,9 @@ export interface LoadModelOptions {
 export function loadModel(dir: string, opts: LoadModelOptions): MistralModel {
   needArg('loadModel', 'the model folder', dir, 'string', { hint: 'the path of a Hugging Face model folder' });
   needArg('loadModel', 'options', opts, 'object', { hint: "an object such as {backend: createBackend('cpu')}" });
+  // a misspelt option (precison) was let be; dtype 'fp16' was a plain Error
+  refuseMisspelledKeys('loadModel', 'options', opts, ['backend', 'dtype', 'precision', 'config']);
+  if (opts.dtype !== undefined) needOneOf('loadModel', 'options.dtype', opts.dtype, ['f32', 'bf16', 'f64'], " (or options.precision: 'auto', 'fp32', 'bf16')");
   // 'fp16' was taken as fp32 unseen
   if (opts.precision !== undefined) parsePrecision(opts.precision, libraryWords('loadModel'));
   if (typeof (opts.backend as Partial<Backend> | undefined)?.alloc !== 'function') {

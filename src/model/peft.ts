@@ -136,6 +136,8 @@ export function isCausalLmAdapter(dir: string): boolean {
 export function readAdapterInfo(dir: string, numLayers: number, model?: MistralConfig): AdapterInfo {
   needArg('readAdapterInfo', 'the adapter folder', dir, 'string');
   needArg('readAdapterInfo', 'numLayers', numLayers, 'number', { hint: "the base model's layer count (its config's numLayers)" });
+  // 1.5 was a TypeError from inside; 0 blamed the adapter's target_modules
+  if (!(Number.isSafeInteger(numLayers) && numLayers > 0)) throw new UserError(`numLayers is ${numLayers}: give the base model's layer count, an integer ≥ 1 (its config's numLayers)`, 'readAdapterInfo');
   const cfgPath = adapterConfigPath(dir);
   const parsed = readJsonFile(cfgPath);
   if (!isRecord(parsed)) throw new UserError('not a JSON object', cfgPath);
@@ -300,6 +302,11 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
   needArg('loadAdapter', 'options', opts, 'object', { hint: 'an object such as {trainable: false}' });
   // taken by its truthiness before: trainable 'false' trained the adapter
   if (opts.trainable !== undefined) needArg('loadAdapter', 'options.trainable', opts.trainable, 'boolean', { hint: 'true or false' });
+  // PEFT's is_trainable was let be, loading the adapter frozen; a dropout of 2 or '0.1' trained with it
+  refuseMisspelledKeys('loadAdapter', 'options', opts, ['trainable', 'dropout'], { is_trainable: "write options.trainable (PEFT's is_trainable)" });
+  if (opts.dropout !== undefined && !(typeof opts.dropout === 'number' && opts.dropout >= 0 && opts.dropout < 1)) {
+    throw new UserError(`options.dropout is ${JSON.stringify(opts.dropout)}: give a number in [0, 1) (the adapter's own lora_dropout where left out)`, 'loadAdapter');
+  }
   needModel('loadAdapter', model);
   const cfg = model.cfg, be = model.backend;
   const info = readAdapterInfo(dir, cfg.numLayers);
@@ -386,6 +393,8 @@ export function createAdapter(model: MistralModel, spec: LoraSpec, rng: Rng | nu
   checkLoraSpec('createAdapter', spec);
   if (typeof rng === 'number' && !(Number.isSafeInteger(rng) && rng >= 0)) throw new UserError(`seed is ${rng}: give a non-negative integer`, 'createAdapter');
   if (typeof rng !== 'number' && !(rng instanceof Rng)) throw new UserError(`seed is ${JSON.stringify(rng)}: give a non-negative integer (or an Rng)`, 'createAdapter');
+  // taken by its truthiness: 'false' allocated gradients
+  needArg('createAdapter', 'trainable (fourth argument)', trainable, 'boolean', { hint: 'true or false' });
   needModel('createAdapter', model);
   if (typeof rng === 'number') rng = new Rng(rng);
   const adapter = allocateLora(model.backend, model.cfg, spec, model.dtype, trainable);
