@@ -22,12 +22,23 @@ export interface AdapterCardOptions {
   padTokenId: number | null;
 }
 
+/** The tag of the cards adapterCard writes, in their front matter's tags. */
+const OUR_TAG = '- mistral-tune';
+
+/** Whether `text` (a README.md) is a card adapterCard wrote: its front matter carries OUR_TAG. */
+export function isOurAdapterCard(text: string): boolean {
+  const lines = text.split(/\r?\n/);
+  if (lines[0] !== '---') return false;
+  const end = lines.indexOf('---', 1);
+  return end > 0 && lines.slice(1, end).includes(OUR_TAG);
+}
+
 /** The README.md text of an adapter folder. */
 export function adapterCard(o: AdapterCardOptions): string {
   const seqCls = o.taskType === 'SEQ_CLS';
   const base = o.baseModel ?? 'BASE_MODEL';
   const front = ['---', ...(o.baseModel ? [`base_model: ${JSON.stringify(o.baseModel)}`] : []), 'library_name: peft',
-    `pipeline_tag: ${seqCls ? 'text-classification' : 'text-generation'}`, 'tags:', '- lora', ...(o.spec.useDora ? ['- dora'] : []), '- mistral-tune', '---'];
+    `pipeline_tag: ${seqCls ? 'text-classification' : 'text-generation'}`, 'tags:', '- lora', ...(o.spec.useDora ? ['- dora'] : []), OUR_TAG, '---'];
   const rs = o.spec.useRslora ? ', rsLoRA' : '';
   const kind = o.spec.useDora ? 'DoRA' : 'LoRA';
   const lines = [

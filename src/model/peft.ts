@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
 import { withIo, writeFileAtomic } from '../util/atomic.ts';
+import { readRegularFile } from '../util/regular-file.ts';
 import { UserError } from '../util/errors.ts';
 import { warnOnce } from '../util/log.ts';
 import { isRecord, jsonValueText, readJsonFile } from '../util/json-file.ts';
@@ -23,7 +24,7 @@ import { targetedModules } from './peft-targets.ts';
 import { refuseUnsupportedKeys } from './peft-unsupported.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { bufferTensor } from './buffer-tensor.ts';
-import { adapterCard } from './adapter-card.ts';
+import { adapterCard, isOurAdapterCard } from './adapter-card.ts';
 import { checkpointFolderHint, runWeightsDir } from '../run/layout.ts';
 import { hostFloats, PROJECTIONS, projectionShape, type Projection } from './weights.ts';
 import { makeFolders } from '../util/made-folders.ts';
@@ -437,6 +438,7 @@ export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterO
   if (opts.baseModel !== null) needArg('saveAdapter', 'options.baseModel', opts.baseModel, 'string', { hint: "the base model's folder or name (adapter_config.json's base_model_name_or_path), or null" });
   needModel('saveAdapter', model, 'a model with an adapter (loadAdapter or createAdapter)');
   const adapter = needLora('saveAdapter', model);
+  refuseForeignCard(path.join(dir, 'README.md'));
   makeFolders(dir);
   const be = model.backend, cfg = model.cfg;
   const tensors: Record<string, TensorToWrite> = {};
@@ -462,6 +464,18 @@ export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterO
     labels: seqCls ? opts.labels ?? null : null, numLabels: seqCls ? model.scoreHead().numLabels : null,
     padTokenId: seqCls && cfg.padTokenId === null ? classificationPadId(cfg) : null,
   }));
+}
+
+/**
+ * Refuses, before anything is written, a README.md in the adapter's folder that is not a card saveAdapter wrote (the
+ * user's notes, a card of their own): it was replaced by the adapter's card without a word, where PEFT's
+ * save_pretrained keeps its text (it adds its metadata to it).
+ */
+function refuseForeignCard(card: string): void {
+  const st = withIo(path.dirname(card), 'read', () => fs.statSync(card, { throwIfNoEntry: false }));
+  if (!st?.isFile() || isOurAdapterCard(readRegularFile(card).toString('utf8'))) return;
+  throw new UserError('is there, and is not a model card mistral-tune wrote: saveAdapter writes the adapter\'s card as README.md, which would replace it; ' +
+    'move it, or save the adapter into another folder (nothing was written)', card);
 }
 
 /**

@@ -307,6 +307,21 @@ test('an adapter missing tensors of modules it selects: unadapted where PEFT lea
   }
 });
 
+test('saveAdapter into a folder whose README.md is not a card it wrote (the user\'s notes) refuses before writing anything, where it replaced it (PEFT keeps its text); its own card it writes again', () => {
+  const model = loadModel(TINY_BASE, { backend: testBackend() });
+  createAdapter(model, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj'], useRslora: false });
+  const dir = tmp(), notes = path.join(dir, 'README.md');
+  fs.writeFileSync(notes, 'my own notes\n');
+  assert.throws(() => saveAdapter(model, dir, { taskType: 'CAUSAL_LM', baseModel: null }),
+    { name: 'UserError', message: `${notes}: is there, and is not a model card mistral-tune wrote: saveAdapter writes the adapter's card as README.md, which would replace it; move it, or save the adapter into another folder (nothing was written)` });
+  assert.deepEqual(fs.readdirSync(dir), ['README.md']);
+  assert.equal(fs.readFileSync(notes, 'utf8'), 'my own notes\n');
+  fs.rmSync(notes);
+  saveAdapter(model, dir, { taskType: 'CAUSAL_LM', baseModel: null });
+  saveAdapter(model, dir, { taskType: 'CAUSAL_LM', baseModel: 'base' }); // over its own card
+  assert.match(fs.readFileSync(notes, 'utf8'), /^---\nbase_model: "base"\n/);
+});
+
 test('a target_modules entry naming a module whole adapts it whatever layers_to_transform says, as PEFT does', () => {
   // PEFT: q_proj of layer 0 (named whole) and v_proj of layer 1 (by suffix, in layers_to_transform)
   const keep = (n: string): boolean => n.includes('layers.0.self_attn.q_proj') || n.includes('layers.1.self_attn.v_proj');
