@@ -111,6 +111,13 @@ test('library functions given missing or ill-typed arguments say which, naming t
     ['createAdapter', [{}, { r: 1.5 }], /^createAdapter: spec\.r is 1\.5: give the rank/],
     ['createAdapter', [{}, { r: 2, alpha: 4, dropout: 0, targets: ['qproj'], useRslora: false }], /^createAdapter: spec\.targets names "qproj", which is no projection/],
     ['createAdapter', [{}, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj'], useRslora: false }, -1], /^createAdapter: seed is -1/],
+    // were TypeErrors from inside ("reading 'seed'", "reading 'eosTokenIds'", "reading 'temperature'", a path of undefined), or NaN parameters
+    ['createRandomModel', [], /^createRandomModel: backend is missing: give createBackend\('cpu'\)$/],
+    ['createRandomModel', [{}, {}, { seed: 0 }], /^createRandomModel: cfg is no model config \(it has no hiddenSize, numLayers, vocabSize and headDim\): give a model config/],
+    ['parameterCount', [{ encode: () => [] }], /^parameterCount: cfg is no model config/],
+    ['stopIds', [], /^stopIds: cfg is missing: give the model config \(model\.cfg\)$/],
+    ['generationSettings', [{}], /^generationSettings: file is missing: give readGenerationConfig\(folder\)$/],
+    ['readGenerationConfig', [], /^readGenerationConfig: the model folder is missing/],
   ];
   assert.throws(() => new api.DataLoader([], {} as api.LoaderOptions), (e: unknown) => e instanceof api.UserError && /^DataLoader: options\.batchSize is missing/.test(e.message));
   assert.throws(() => api.validateTrainConfig({}), (e: unknown) => e instanceof api.UserError && /^config: /.test(e.message), 'validateTrainConfig(object) names no file');

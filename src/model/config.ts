@@ -165,6 +165,14 @@ export function modelConfigFile(dir: string): string {
 }
 
 /** Reads and validates `dir/config.json`. */
+/** Throws a UserError naming `fn` unless `cfg` is a model config as loadConfig or parseConfig gives it. */
+export function needModelConfig(fn: string, cfg: unknown): asserts cfg is MistralConfig {
+  const hint = 'a model config (loadConfig(folder), or model.cfg)';
+  needArg(fn, 'cfg', cfg, 'object', { hint });
+  const c = cfg as Partial<MistralConfig>;
+  if (![c.hiddenSize, c.numLayers, c.vocabSize, c.headDim].every((n) => typeof n === 'number')) throw new UserError(`cfg is no model config (it has no hiddenSize, numLayers, vocabSize and headDim): give ${hint}`, fn);
+}
+
 export function loadConfig(dir: string): MistralConfig {
   needArg('loadConfig', 'the model folder', dir, 'string', { hint: 'the path of a Hugging Face model folder' });
   const file = modelConfigFile(dir);
@@ -485,6 +493,7 @@ export function classificationPadId(c: MistralConfig): number | null {
  * (a row per class: 2 where the config names none) and no LM head.
  */
 export function parameterCount(cfg: MistralConfig): number {
+  needModelConfig('parameterCount', cfg); // a tokenizer or {} counted NaN parameters
   const { hiddenSize: C, intermediateSize: I, numHeads: H, numKvHeads: KV, headDim: D, vocabSize: V } = cfg;
   const attn = C * H * D * 2 + C * KV * D * 2;
   const mlp = 3 * C * I;

@@ -21,6 +21,9 @@ export interface GenerateOptions extends SamplingOptions {
 
 /** The ids that end generation: the model config's eos_token_id(s), the tokenizer's EOS and generation_config.json's eos_token_id(s). */
 export function stopIds(cfg: { eosTokenIds: readonly number[] }, tokenizerEos: number | null, generationEos: readonly number[] = []): number[] {
+  needArg('stopIds', 'cfg', cfg, 'object', { hint: 'the model config (model.cfg)' });
+  if (tokenizerEos !== null) needArg('stopIds', 'tokenizerEos', tokenizerEos, 'number', { hint: "the tokenizer's EOS id (tok.eosId), or null" });
+  needArg('stopIds', 'generationEos', generationEos, 'array', { hint: "a list of ids (readGenerationConfig(folder).eosIds)" });
   return [...new Set([...cfg.eosTokenIds, ...(tokenizerEos !== null ? [tokenizerEos] : []), ...generationEos])];
 }
 

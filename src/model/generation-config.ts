@@ -8,6 +8,7 @@
 // A value of the wrong type or range is an error naming the file and the key.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { needArg } from '../util/api-args.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, jsonValueText, readJsonFile } from '../util/json-file.ts';
@@ -81,6 +82,7 @@ export function generationEosIds(dir: string): number[] {
 
 /** Every setting of `dir`/generation_config.json that generate has (none where the folder has no such file). */
 export function readGenerationConfig(dir: string): GenerationConfigFile {
+  needArg('readGenerationConfig', 'the model folder', dir, 'string', { hint: 'the path of a Hugging Face model folder' });
   const read = readFile(dir);
   if (!read) return { file: null, eosIds: [], unsupported: [] };
   const { file, config } = read;
@@ -137,6 +139,10 @@ export const DEFAULT_MAX_NEW_TOKENS = 256;
  * leaves out is then HF's 1); a given temperature > 0 samples, 0 is greedy. max_length counts the prompt.
  */
 export function generationSettings(given: GivenGenerationOptions, file: GenerationConfigFile, promptLength: number, context: number): GenerationSettings {
+  needArg('generationSettings', 'given', given, 'object', { hint: 'the options given, such as {temperature: 0.7} or {}' });
+  needArg('generationSettings', 'file', file, 'object', { hint: 'readGenerationConfig(folder)' });
+  needArg('generationSettings', 'promptLength', promptLength, 'number');
+  needArg('generationSettings', 'context', context, 'number', { hint: "a number (the model's max_position_embeddings)" });
   const fromFile: string[] = [];
   const sampling = given.temperature === undefined ? file.doSample === true : given.temperature > 0;
   const take = <T>(option: T | undefined, stated: T | undefined, key: string, dflt: T, applies = true): T => {

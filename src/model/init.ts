@@ -3,7 +3,8 @@
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import type { DType } from '../backend/dtype.ts';
 import { Rng } from '../util/rng.ts';
-import type { MistralConfig } from './config.ts';
+import { needModelConfig, type MistralConfig } from './config.ts';
+import { needArg, needOneOf } from '../util/api-args.ts';
 import { MistralModel } from './mistral.ts';
 import { hostFloats, PROJECTIONS, projectionShape, type LayerWeights, type MistralWeights, type Projection } from './weights.ts';
 
@@ -18,6 +19,12 @@ export interface RandomInit {
 }
 
 export function createRandomModel(backend: Backend, cfg: MistralConfig, init: RandomInit, dtype: DType = 'f32'): MistralModel {
+  // each a TypeError from inside before ("reading 'seed'")
+  needArg('createRandomModel', 'backend', backend, 'object', { hint: "createBackend('cpu')" });
+  needModelConfig('createRandomModel', cfg);
+  needArg('createRandomModel', 'init', init, 'object', { hint: 'an object such as {seed: 0}' });
+  needArg('createRandomModel', 'init.seed', init.seed, 'number', { hint: 'a non-negative integer' });
+  needOneOf('createRandomModel', 'dtype', dtype, ['f32', 'bf16', 'f64']);
   const rng = new Rng(init.seed);
   const std = init.std ?? 0.02, normStd = init.normStd ?? 0;
   const upload = (data: Float32Array): DeviceBuffer => {
