@@ -118,7 +118,12 @@ test('library functions given missing or ill-typed arguments say which, naming t
     ['stopIds', [], /^stopIds: cfg is missing: give the model config \(model\.cfg\)$/],
     ['generationSettings', [{}], /^generationSettings: file is missing: give readGenerationConfig\(folder\)$/],
     ['readGenerationConfig', [], /^readGenerationConfig: the model folder is missing/],
+    ['writeSafetensors', ['/nonexistent-dir/a.safetensors', { w: { dtype: 'F32', shape: [2] } }], /^writeSafetensors: tensor "w": data is missing: give a typed array/],
+    ['writeSafetensors', ['/nonexistent-dir/a.safetensors', { w: { dtype: 'F32', shape: [3], data: new Float32Array(2) } }], /^writeSafetensors: tensor "w": shape \[3\] × F32 is 12 bytes, data has 8$/],
   ];
+  for (const open of [() => (api.SafetensorsFile.open as (f?: unknown) => unknown)(), () => (api.SafetensorsCheckpoint.open as (d?: unknown) => unknown)()]) {
+    assert.throws(open, (e: unknown) => e instanceof api.UserError && /^Safetensors(File|Checkpoint)\.open: (file|the model folder) is missing/.test(e.message));
+  }
   assert.throws(() => new api.DataLoader([], {} as api.LoaderOptions), (e: unknown) => e instanceof api.UserError && /^DataLoader: options\.batchSize is missing/.test(e.message));
   assert.throws(() => api.validateTrainConfig({}), (e: unknown) => e instanceof api.UserError && /^config: /.test(e.message), 'validateTrainConfig(object) names no file');
   for (const [fn, args, message] of calls) {

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { fileIsThere } from '../util/file-is-there.ts';
 import { weightFilesThere } from './weight-files-there.ts';
 import { bf16ToF32, f16ToF32 } from '../backend/dtype.ts';
+import { needArg } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { warnOnce } from '../util/log.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -110,6 +111,7 @@ export class SafetensorsFile {
   ) {}
 
   static open(file: string): SafetensorsFile {
+    needArg('SafetensorsFile.open', 'file', file, 'string', { hint: 'the path of a .safetensors file' });
     // a FIFO, folder or socket in its place is refused before any read (which could block or throw EISDIR)
     const fd = openRegularFile(file);
     try {
@@ -323,6 +325,7 @@ export class SafetensorsCheckpoint {
    * save leaves the other's index or single file behind) is said in a warning, once.
    */
   static open(dir: string, prefix = 'model'): SafetensorsCheckpoint {
+    needArg('SafetensorsCheckpoint.open', 'the model folder', dir, 'string', { hint: 'the path of a folder with model.safetensors (or its index and shards)' });
     const indexPath = path.join(dir, `${prefix}.safetensors.index.json`);
     const singlePath = path.join(dir, `${prefix}.safetensors`);
     const [hasSingle, hasIndex] = weightFilesThere(singlePath, indexPath);
@@ -459,14 +462,19 @@ export function encodeSafetensors(
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
+  // a library caller's mistake (writeSafetensors is exported): a UserError naming the tensor, not a plain Error or a
+  // TypeError from inside (a tensor without data or shape)
+  const bad = (what: string): never => { throw new UserError(what, 'writeSafetensors'); };
   for (const name of names) {
     const t = tensors[name]!;
-    if (name === '__metadata__') throw new Error('"__metadata__" is reserved: pass metadata separately');
-    if (!Object.hasOwn(DTYPE_SIZE, t.dtype)) throw new Error(`tensor "${name}": unknown dtype ${JSON.stringify(t.dtype)}`);
-    if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new Error(`tensor "${name}": shape [${t.shape.join(', ')}] is not a list of sizes`);
+    if (name === '__metadata__') bad('"__metadata__" is reserved: pass metadata separately (the third argument)');
+    if (typeof t !== 'object' || t === null) bad(`tensor "${name}" is ${JSON.stringify(t)}: give {dtype, shape, data}`);
+    if (!Object.hasOwn(DTYPE_SIZE, t.dtype)) bad(`tensor "${name}": unknown dtype ${JSON.stringify(t.dtype)} (give one of ${Object.keys(DTYPE_SIZE).join(', ')})`);
+    if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) bad(`tensor "${name}": shape ${JSON.stringify(t.shape)} is not a list of sizes`);
+    if (!ArrayBuffer.isView(t.data)) bad(`tensor "${name}": data is ${t.data === undefined ? 'missing' : typeof t.data}: give a typed array (Float32Array, Uint16Array for BF16/F16, …)`);
     const bytes = numel(t.shape) * DTYPE_SIZE[t.dtype];
     if (t.data.byteLength !== bytes) {
-      throw new Error(`tensor "${name}": shape [${t.shape.join(', ')}] × ${t.dtype} is ${bytes} bytes, data has ${t.data.byteLength}`);
+      bad(`tensor "${name}": shape [${t.shape.join(', ')}] × ${t.dtype} is ${bytes} bytes, data has ${t.data.byteLength}`);
     }
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
@@ -489,5 +497,8 @@ export function encodeSafetensors(
 export function writeSafetensors(
   file: string, tensors: Readonly<Record<string, TensorToWrite>>, metadata?: Readonly<Record<string, string>>,
 ): void {
+  needArg('writeSafetensors', 'file', file, 'string');
+  needArg('writeSafetensors', 'tensors', tensors, 'object', { hint: 'an object of tensors by name, each {dtype, shape, data}' });
+  if (metadata !== undefined) needArg('writeSafetensors', 'metadata', metadata, 'object', { hint: "an object of strings such as {format: 'pt'}" });
   writeFileAtomic(file, ...encodeSafetensors(tensors, metadata));
 }
