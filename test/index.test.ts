@@ -151,6 +151,11 @@ test('a model argument that is no model (a tokenizer, a folder\'s path), a model
     ['mergeLora', [model], 'mergeLora: model has no LoRA adapter: load one first (loadAdapter(model, folder, {trainable: false}), or createAdapter)'],
     ['saveAdapter', [model, out, { taskType: 'CAUSAL_LM', baseModel: null }], 'saveAdapter: model has no LoRA adapter: load one first (loadAdapter(model, folder, {trainable: false}), or createAdapter)'],
   ];
+  // and the other way round: a model folder saved from a model with its adapter unmerged held the base weights alone
+  const adapted = api.loadModel(TINY_BASE, { backend: api.createBackend('cpu') });
+  api.loadAdapter(adapted, path.join(TINY, 'adapter_step1'), { trainable: false });
+  calls.push(['saveModelFolder', [adapted, out, { sourceDir: TINY_BASE, head: 'causal' }], "saveModelFolder: model has a LoRA adapter attached, which a model folder does not hold (its weights would be the base's alone): " +
+    'mergeLora(model) first to save the merged model, or saveAdapter(model, folder, …) to save the adapter']);
   for (const [fn, args, message] of calls) {
     await assert.rejects(async () => loose[fn]!(...args), (e: unknown) => e instanceof api.UserError && e.message === message, `${fn}: ${message}`);
   }

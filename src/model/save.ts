@@ -77,6 +77,11 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
     throw new UserError(`options.maxShardBytes is ${JSON.stringify(opts.maxShardBytes)}: give a number of bytes > 0, such as 5e9`, 'saveModelFolder');
   }
   needModel('saveModelFolder', model);
+  // the folder holds the base weights alone: an attached adapter's change was left out without a word
+  if (model.lora) {
+    throw new UserError('model has a LoRA adapter attached, which a model folder does not hold (its weights would be the base\'s alone): ' +
+      'mergeLora(model) first to save the merged model, or saveAdapter(model, folder, …) to save the adapter', 'saveModelFolder');
+  }
   makeFolders(dir);
   const be = model.backend;
   const maxShard = opts.maxShardBytes ?? 5e9;
