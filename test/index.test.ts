@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as api from '../src/index.ts';
-import { readFixture, TINY, TINY_BASE } from './helpers.ts';
+import { readFixture, TINY, TINY_BASE, TINY_CLS } from './helpers.ts';
 import { tempDir } from './temp-dir.ts';
 
 test('the README example: loadModel, loss, generate', () => {
@@ -156,6 +156,15 @@ test('a model argument that is no model (a tokenizer, a folder\'s path), a model
   api.loadAdapter(adapted, path.join(TINY, 'adapter_step1'), { trainable: false });
   calls.push(['saveModelFolder', [adapted, out, { sourceDir: TINY_BASE, head: 'causal' }], "saveModelFolder: model has a LoRA adapter attached, which a model folder does not hold (its weights would be the base's alone): " +
     'mergeLora(model) first to save the merged model, or saveAdapter(model, folder, …) to save the adapter']);
+  // a classifier's class names not one per row of its head: a folder transformers refuses (score size mismatch), or a lossy label2id
+  const classifier = api.loadModel(TINY_BASE, { backend: api.createBackend('cpu') });
+  api.loadAdapter(classifier, path.join(TINY_CLS, 'adapter_init'), { trainable: false }); // a head of 3 classes
+  calls.push(['saveAdapter', [classifier, out, { taskType: 'SEQ_CLS', baseModel: null, labels: ['a', 'a', 'b'] }], 'saveAdapter: options.labels names "a" twice: give each class its own name (label2id maps a name to one class)']);
+  calls.push(['saveAdapter', [classifier, out, { taskType: 'SEQ_CLS', baseModel: null, labels: ['a'] }], "saveAdapter: options.labels has 1 name(s) but the model's classification head scores 3 classes: give one name per class, in the head's order"]);
+  const merged = api.loadModel(TINY_BASE, { backend: api.createBackend('cpu') });
+  api.loadAdapter(merged, path.join(TINY_CLS, 'adapter_init'), { trainable: false });
+  api.mergeLora(merged);
+  calls.push(['saveModelFolder', [merged, out, { sourceDir: null, head: 'classification', labels: ['a'] }], "saveModelFolder: options.labels has 1 name(s) but the model's classification head scores 3 classes: give one name per class, in the head's order"]);
   for (const [fn, args, message] of calls) {
     await assert.rejects(async () => loose[fn]!(...args), (e: unknown) => e instanceof api.UserError && e.message === message, `${fn}: ${message}`);
   }

@@ -18,6 +18,21 @@ export function needModel(fn: string, model: unknown, hint = LOAD_MODEL): assert
   throw new UserError(`model is ${what}: give ${hint}`, fn);
 }
 
+/**
+ * Throws a UserError naming `fn` unless `labels` (options.labels: null or left out for transformers' LABEL_i) name the
+ * `numLabels` classes of the model's head, each once, as strings: 1 name for a head of 3 wrote an id2label that
+ * transformers refuses to load the folder with (the score's size mismatch), and a name given twice a label2id that
+ * maps it to one class.
+ */
+export function needHeadLabels(fn: string, labels: unknown, numLabels: number): void {
+  if (labels === undefined || labels === null) return;
+  needArg(fn, 'options.labels', labels, 'string[]', { hint: "the class names in the head's order, or null" });
+  const names = labels as readonly string[];
+  if (names.length !== numLabels) throw new UserError(`options.labels has ${names.length} name(s) but the model's classification head scores ${numLabels} classes: give one name per class, in the head's order`, fn);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw new UserError(`options.labels names ${JSON.stringify(twice)} twice: give each class its own name (label2id maps a name to one class)`, fn);
+}
+
 /** The LoRA adapter of `model`, which `fn` needs; a model without one is a UserError naming `fn`. */
 export function needLora(fn: string, model: MistralModel): LoraAdapter {
   if (model.lora) return model.lora;

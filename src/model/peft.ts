@@ -5,7 +5,7 @@
 // with a = √5, i.e. U(±1/√in); B zero; DoRA's magnitude the row norms of W, so that the adapter starts as the identity).
 import { needArg, needOneOf, refuseMisspelledKeys } from '../util/api-args.ts';
 import { checkLoraSpec } from './lora-spec.ts';
-import { needLora, needModel } from './model-arg.ts';
+import { needHeadLabels, needLora, needModel } from './model-arg.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
@@ -438,6 +438,7 @@ export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterO
   if (opts.baseModel !== null) needArg('saveAdapter', 'options.baseModel', opts.baseModel, 'string', { hint: "the base model's folder or name (adapter_config.json's base_model_name_or_path), or null" });
   needModel('saveAdapter', model, 'a model with an adapter (loadAdapter or createAdapter)');
   const adapter = needLora('saveAdapter', model);
+  if (opts.taskType === 'SEQ_CLS') needHeadLabels('saveAdapter', opts.labels, model.scoreHead().numLabels);
   refuseForeignCard(path.join(dir, 'README.md'));
   makeFolders(dir);
   const be = model.backend, cfg = model.cfg;

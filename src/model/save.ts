@@ -24,7 +24,7 @@ export { bufferTensor, type FileDType } from './buffer-tensor.ts';
 import { HF_NAMES, layerNormName, projectionName } from './names.ts';
 import { PROJECTIONS } from './weights.ts';
 import { makeFolders } from '../util/made-folders.ts';
-import { needModel } from './model-arg.ts';
+import { needHeadLabels, needModel } from './model-arg.ts';
 
 export interface SaveModelOptions {
   /** The folder the model came from (null: random weights): its config.json is the base of ours, its generation_config.json and tokenizer files are copied. */
@@ -82,6 +82,7 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
     throw new UserError('model has a LoRA adapter attached, which a model folder does not hold (its weights would be the base\'s alone): ' +
       'mergeLora(model) first to save the merged model, or saveAdapter(model, folder, …) to save the adapter', 'saveModelFolder');
   }
+  if (opts.head === 'classification') needHeadLabels('saveModelFolder', opts.labels, model.scoreHead().numLabels);
   makeFolders(dir);
   const be = model.backend;
   const maxShard = opts.maxShardBytes ?? 5e9;
