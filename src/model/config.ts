@@ -164,7 +164,6 @@ export function modelConfigFile(dir: string): string {
   return file;
 }
 
-/** Reads and validates `dir/config.json`. */
 /** Throws a UserError naming `fn` unless `cfg` is a model config as loadConfig or parseConfig gives it. */
 export function needModelConfig(fn: string, cfg: unknown): asserts cfg is MistralConfig {
   const hint = 'a model config (loadConfig(folder), or model.cfg)';
@@ -173,6 +172,7 @@ export function needModelConfig(fn: string, cfg: unknown): asserts cfg is Mistra
   if (![c.hiddenSize, c.numLayers, c.vocabSize, c.headDim].every((n) => typeof n === 'number')) throw new UserError(`cfg is no model config (it has no hiddenSize, numLayers, vocabSize and headDim): give ${hint}`, fn);
 }
 
+/** Reads and validates `dir/config.json`. */
 export function loadConfig(dir: string): MistralConfig {
   needArg('loadConfig', 'the model folder', dir, 'string', { hint: 'the path of a Hugging Face model folder' });
   const file = modelConfigFile(dir);
