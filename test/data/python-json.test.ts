@@ -70,7 +70,7 @@ test('parseJsonText: a Python literal (str() of a dict) as ast.literal_eval read
   // a key "__proto__" is a field, as JSON.parse makes it
   assert.deepEqual(Object.keys(lit("{'__proto__': 'x'}").value as object), ['__proto__']);
   // not literals of JSON's kinds: JSON.parse's error, as before
-  for (const bad of ["{1: 'a'}", "{'a': b'bytes'}", "{'a': {1, 2}}", "{'a': 1j}", "{'a': 007}", "{'a': f(1)}", "{'a': 'x' b'y'}", "{'a': 1_}", "{'a': 0_7}",
+  for (const bad of ["{1: 'a'}", "{'a': b'bytes'}", "{'a': {1, 2}}", "{'a': 1j}", "{'a': 007}", "{'a': f(1)}", "{'a': 'x' b'y'}", "{'a': 1_}", "{'a': 0_7}", "{'a': --1}", "{'a': -(-1)}", "{'a': -(1,)}", "{'a': -True}",
     "{'a': 'open}", "{'a': '\\N{BULLET}'}", "['x'] extra", "{'a': 'line\nbreak'}", `['a', ${'['.repeat(300)}${']'.repeat(300)}]`]) {
     assert.throws(() => parseJsonText(bad), SyntaxError, bad);
   }
@@ -80,6 +80,10 @@ test('parseJsonText: Python syntax ast.literal_eval reads (strings side by side,
   // before: each was invalid_json "Expected property name or \'}\' in JSON at position 1", naming the first quote
   assert.deepEqual(parseJsonText("{'a': 'x' 'y', 'r': 'p' r'\\d'\n  # note\n  u'z', 'n': 1_000, 'f': 1_0.5e1_0, 'h': 0x1F, 'o': -0o17, 'b': 0b1_1}"),
     { value: { a: 'xy', r: 'p\\dz', n: 1000, f: 105000000000, h: 31, o: -15, b: 3 }, reading: 'python-literal', comments: 1 });
+  // zeros alone (00, 0_0) and one sign before a number in parentheses or after blanks, -(1), + 2, as literal_eval reads
+  // them; before: each stopped the literal ("stops at position ...") and the record was invalid_json
+  assert.deepEqual(parseJsonText("{'a': 00, 'b': 0_0, 'c': -(1), 'd': +((2.5)), 'e': - 3, 'f': -(0x10), 'g': [- # c\n 4]}").value,
+    { a: 0, b: 0, c: -1, d: 2.5, e: -3, f: -16, g: [-4] });
   const texts = (t: string) => {
     const det = detectRecord(parseJsonText(t).value, 'generation');
     return 'record' in det ? textFields(det.record).map((f) => f.text) : det.reason;

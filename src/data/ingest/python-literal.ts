@@ -1,7 +1,7 @@
 // A record written by Python's str() or repr() of a dict instead of json.dumps (`f.write(str(row) + "\n")`), as
 // Python's ast.literal_eval reads it: {'prompt': 'Hi', 'ok': True, 'label': None}. Dicts with string keys, lists
 // and tuples (as arrays; a value in parentheses is that value), strings in single, double or triple quotes with Python's escapes (r and u prefixes;
-// literals side by side joined, 'a' 'b'), integers (1_000, 0x1F), floats, True, False and None; nan and inf (what repr writes for those floats) as Python's json.loads
+// literals side by side joined, 'a' 'b'), integers (1_000, 0x1F, 00), floats, one sign before a number (-(1), - 2), True, False and None; nan and inf (what repr writes for those floats) as Python's json.loads
 // reads NaN and Infinity (python-json.ts). Anything else — bytes, sets, a key that is not a string, a call —
 // is no literal: null, and the record stays invalid_json. Linear in the text; nesting is bounded as Python bounds it,
 // and a literal nested deeper is said to be. A number's spelling is noted as JSON's is (number-spellings.ts): str()
@@ -124,7 +124,34 @@ class LiteralParser {
       this.numberToken = word[0]; // inf: no finite number, no spelling
       return { True: true, False: false, None: null, nan: null, inf: Infinity }[word[0]];
     }
+    if (c === '-' || c === '+') return this.signed(depth);
     return this.number();
+  }
+
+  /**
+   * A number after one sign, as ast.literal_eval reads it: blanks (and, inside brackets, line ends and comments) may
+   * follow the sign, and the number may be in parentheses, -(1) or - (2.5); a second sign (--1, -(-1)) is refused there.
+   */
+  private signed(depth: number): number {
+    const negative = this.s[this.i++] === '-';
+    this.skipSpace();
+    let parentheses = 0;
+    while (this.s[this.i] === '(') {
+      if (depth + parentheses >= MAX_DEPTH) throw new TooDeep();
+      this.i++;
+      parentheses++;
+      this.skipSpace();
+    }
+    if (this.s[this.i] === '-' || this.s[this.i] === '+') this.fail();
+    const n = this.number();
+    for (; parentheses > 0; parentheses--) {
+      this.skipSpace();
+      if (this.s[this.i] !== ')') this.fail(); // a tuple, -(1,), is no number
+      this.i++;
+    }
+    if (!negative) return n;
+    this.numberToken = '-' + this.numberToken;
+    return -n;
   }
 
   private dict(depth: number): Record<string, unknown> {
@@ -268,34 +295,33 @@ class LiteralParser {
   }
 
   /**
-   * A number as Python's parser reads one: decimal (digits that `_` may separate, 1_000), or an integer in hex, octal or
-   * binary (0x1F, 0o17, 0b11). Its spelling (numberToken) is the file's (3.50), less the separators (1000.50), and for
-   * another base the decimal digits Python's str() writes (31): a text field holding one reads so.
+   * A number without a sign (signed() reads one) as Python's parser reads it: decimal (digits that `_` may separate,
+   * 1_000), or an integer in hex, octal or binary (0x1F, 0o17, 0b11); `inf` after a sign. Its spelling (numberToken) is the
+   * file's (3.50), less the separators (1000.50), and for another base the decimal digits Python's str() writes (31): a
+   * text field holding one reads so.
    */
   private number(): number {
     const ahead = this.s.slice(this.i, this.i + 400);
-    const based = /^([-+]?)0(?:([xX])((?:_?[0-9a-fA-F])+)|([oO])((?:_?[0-7])+)|([bB])((?:_?[01])+))\b/.exec(ahead);
+    const based = /^0(?:([xX])((?:_?[0-9a-fA-F])+)|([oO])((?:_?[0-7])+)|([bB])((?:_?[01])+))\b/.exec(ahead);
     if (based) {
       this.i += based[0].length;
       if (/^[jJ.]/.test(this.s[this.i] ?? '')) this.fail();
-      const digits = (based[3] ?? based[5] ?? based[7]!).replace(/_/g, '');
-      const prefix = based[2] !== undefined ? '0x' : based[4] !== undefined ? '0o' : '0b';
-      const value = BigInt(prefix + digits) * (based[1] === '-' ? -1n : 1n);
+      const digits = (based[2] ?? based[4] ?? based[6]!).replace(/_/g, '');
+      const prefix = based[1] !== undefined ? '0x' : based[3] !== undefined ? '0o' : '0b';
+      const value = BigInt(prefix + digits);
       this.numberToken = value.toString();
       return Number(value);
     }
     const d = '\\d(?:_?\\d)*'; // digits, `_` between two of them
-    const m = new RegExp(`^[-+]?(?:(?:${d}(?:\\.(?:${d})?)?|\\.${d})(?:[eE][-+]?${d})?|inf\\b)`).exec(ahead);
-    if (!m || m[0] === '' || /^[-+]?$/.test(m[0])) this.fail();
+    const m = new RegExp(`^(?:(?:${d}(?:\\.(?:${d})?)?|\\.${d})(?:[eE][-+]?${d})?|inf\\b)`).exec(ahead);
+    if (!m || m[0] === '') this.fail();
     const text = m[0].replace(/_/g, '');
-    const sign = text[0] === '-' ? -1 : 1;
-    const body = text.replace(/^[-+]/, '');
-    // an integer with a leading zero (007) is no Python 3 literal; "0" and "0.5" are
-    if (/^0\d/.test(body) && !/[.eE]/.test(body)) this.fail();
+    // an integer with a leading zero and another digit (007, 0_7) is no Python 3 literal; zeros alone (00, 0_0) and 0.5 are
+    if (/^0+[1-9]/.test(text) && !/[.eE]/.test(text)) this.fail();
     this.i += m[0].length;
     if (/^[jJ_]/.test(this.s[this.i] ?? '')) this.fail(); // a complex number; a separator not between digits (1_)
     this.numberToken = text;
-    return body === 'inf' ? sign * Infinity : Number(text);
+    return text === 'inf' ? Infinity : Number(text);
   }
 }
 
