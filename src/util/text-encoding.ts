@@ -20,9 +20,17 @@ export function notUtf8Text(first: Uint8Array): string | null {
   const utf16 = utf16WithoutBom(first);
   if (utf16) return `this looks like ${utf16} text without a byte-order mark (every other byte is 0): convert it to UTF-8 first (iconv -f ${utf16} -t UTF-8)`;
   const wide = utf16ByLineEnds(first);
-  if (wide) return `this looks like ${wide.order} text without a byte-order mark (${wide.by === 'line ends' ? `its line ends are ${wide.order}'s` : `its spaces, digits and punctuation are ${wide.order}'s`}, and it reads as ${wide.order} text throughout): re-save it as UTF-8, or convert it first (iconv -f ${wide.order} -t UTF-8)`;
+  if (wide) return `this looks like ${wide.order} text without a byte-order mark (${WIDE_EVIDENCE[wide.by](wide.order)}, and it reads as ${wide.order} text throughout): re-save it as UTF-8, or convert it first (iconv -f ${wide.order} -t UTF-8)`;
   return null;
 }
+
+/** What showed a file to be UTF-16 without a mark (utf16ByLineEnds), in the words of the refusal. */
+type WideEvidence = 'line ends' | 'ascii' | 'script';
+const WIDE_EVIDENCE: Record<WideEvidence, (order: string) => string> = {
+  'line ends': (order) => `its line ends are ${order}'s`,
+  ascii: (order) => `its spaces, digits and punctuation are ${order}'s`,
+  script: (order) => `its characters are Chinese, Japanese or Korean in ${order}`,
+};
 
 /** How many of a file's first bytes utf16ByLineEnds judges. */
 export const WIDE_SAMPLE_BYTES = 65536;
@@ -35,27 +43,41 @@ export const WIDE_SAMPLE_BYTES = 65536;
 const MIN_ASCII_UNITS = 16;
 
 /**
+ * A character of Chinese, Japanese or Korean text: Han, kana, Hangul, their punctuation (U+3000–U+303F) and full-width
+ * forms (U+FF00–U+FFEF). A sample with no line end and fewer than MIN_ASCII_UNITS ASCII characters (a paragraph of
+ * CJK text alone) is UTF-16 when, read so, at least 9 in 10 of its characters are these or ASCII and MIN_EAST_ASIAN of
+ * them are these. Random bytes so read land in those blocks 6 times in 10: with a NUL among them, 1 in 1,000 samples of
+ * 16 to 32 units passed that bar at 16 such characters, none of 300,000 of 64 to 80 units at 64. The same text in the other byte order (its low bytes, evenly spread,
+ * become the high ones) is as random. Text in GBK, Big5, Shift-JIS or EUC-KR reads so too (GB2312's as Hangul, in
+ * UTF-16BE), and holds no 0 byte but a stray one: each of its characters starts with a byte from 0x81 (LEGACY_LEAD), as
+ * fewer than half the units of Chinese or Japanese UTF-16 text do in either order, and when 9 in 10 units of a sample do,
+ * it is not taken for UTF-16 (nor is Korean in UTF-16BE without a space, whose Hangul units all start so). Shorter CJK
+ * text alone stays unrecognised (a NUL byte in it: binary).
+ */
+const MIN_EAST_ASIAN = 64;
+const LEGACY_LEAD = 0x81;
+const EAST_ASIAN = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef]$/u;
+
+/**
  * 'UTF-16LE' or 'UTF-16BE' when the start of a file is UTF-16 text without a byte-order mark in a script beyond Latin
  * (Chinese, Japanese, Korean, Cyrillic: few bytes are 0, so utf16WithoutBom misses it), else null. Read as UTF-8 such a
  * file is cut at 0x0A bytes that are halves of its characters (上 is 0A 4E) into records rejected as binary. It is
  * UTF-16 in one byte order when, read so, its first 64 KiB (an even count of bytes) hold a line end (U+000A, the bytes
  * 0A 00 or 00 0A on an even offset: no text in an 8-bit encoding or in UTF-8 holds a 0 byte) — or, holding none (a long
  * line: minified JSON, a paragraph; it was read as UTF-8, each 0A byte of a character cutting it), MIN_ASCII_UNITS ASCII
- * characters, `xx 00` on an even offset, where its 0A bytes are no evidence —, no NUL, no other control
+ * characters, `xx 00` on an even offset, or else Chinese, Japanese or Korean text alone (EAST_ASIAN), where its 0A bytes are no evidence —, no NUL, no other control
  * character but tab, CR and form feed, no surrogate that is not paired (random bytes hold one in 32 units), no
  * noncharacter (U+FFFE, U+FFFF), at most 1 in 100 characters unassigned, and a 0A byte that is no line end's (上's)
  * at most 32 times as often as a line end; and not so in the other byte order. Text that is UTF-8 but for its NUL
  * bytes (a stray NUL after a line end: `0A 00`) is not UTF-16 (utf8WithNuls).
  */
-function utf16ByLineEnds(b: Uint8Array): { order: 'UTF-16LE' | 'UTF-16BE'; by: 'line ends' | 'ascii' } | null {
+function utf16ByLineEnds(b: Uint8Array): { order: 'UTF-16LE' | 'UTF-16BE'; by: WideEvidence } | null {
   const n = Math.min(b.length, WIDE_SAMPLE_BYTES) & ~1;
   if (n < 16 || b.subarray(0, n).indexOf(0) < 0 || utf8WithNuls(b.subarray(0, n))) return null;
   const le = readsAsUtf16(b, n, true), be = readsAsUtf16(b, n, false);
-  const order = le && !be ? 'UTF-16LE' : be && !le ? 'UTF-16BE' : null;
-  if (order === null) return null;
-  const lf = order === 'UTF-16LE' ? [0x0a, 0] : [0, 0x0a];
-  for (let i = 0; i < n; i += 2) if (b[i] === lf[0] && b[i + 1] === lf[1]) return { order, by: 'line ends' };
-  return { order, by: 'ascii' };
+  if (le !== null && be === null) return { order: 'UTF-16LE', by: le };
+  if (be !== null && le === null) return { order: 'UTF-16BE', by: be };
+  return null;
 }
 
 /**
@@ -72,8 +94,11 @@ function utf8WithNuls(b: Uint8Array): boolean {
   return control * 16 < text.length;
 }
 
-/** Whether the first `n` (even) bytes of `b` read as UTF-16 text in that byte order, as utf16ByLineEnds has it. */
-function readsAsUtf16(b: Uint8Array, n: number, little: boolean): boolean {
+/**
+ * Whether the first `n` (even) bytes of `b` read as UTF-16 text in that byte order, as utf16ByLineEnds has it: what
+ * shows it (line ends, ASCII characters, or East Asian text alone), else null.
+ */
+function readsAsUtf16(b: Uint8Array, n: number, little: boolean): WideEvidence | null {
   let lineEnds = 0, strayLf = 0, ascii = 0;
   const units = new Uint16Array(n >> 1);
   for (let i = 0; i < units.length; i++) {
@@ -81,28 +106,37 @@ function readsAsUtf16(b: Uint8Array, n: number, little: boolean): boolean {
     if ((u & 0xff) === 0x0a || u >> 8 === 0x0a) strayLf++;
     if (u >= 0x20 && u < 0x7f) ascii++;
     if (u === 0x0a) lineEnds++;
-    else if ((u < 0x20 && u !== 0x09 && u !== 0x0c && u !== 0x0d) || (u >= 0x7f && u < 0xa0) || u === 0xfffe || u === 0xffff) return false;
+    else if ((u < 0x20 && u !== 0x09 && u !== 0x0c && u !== 0x0d) || (u >= 0x7f && u < 0xa0) || u === 0xfffe || u === 0xffff) return null;
     units[i] = u;
   }
   // text in an 8-bit encoding with a stray `0A 00`, read so: one line end, and on each of its lines a 0A byte that is none
   strayLf -= lineEnds;
-  if (lineEnds > 0 ? lineEnds * 32 < strayLf : ascii < MIN_ASCII_UNITS) return false;
+  if (lineEnds > 0 && lineEnds * 32 < strayLf) return null;
+  const by: WideEvidence = lineEnds > 0 ? 'line ends' : ascii >= MIN_ASCII_UNITS ? 'ascii' : 'script';
   for (let i = 0; i < units.length; i++) {
     const u = units[i]!;
     if (u >= 0xd800 && u < 0xdc00) {
       const next = units[i + 1];
       if (next === undefined) break; // the sample ends inside the pair
-      if (next < 0xdc00 || next >= 0xe000) return false;
+      if (next < 0xdc00 || next >= 0xe000) return null;
       i++;
-    } else if (u >= 0xdc00 && u < 0xe000) return false;
+    } else if (u >= 0xdc00 && u < 0xe000) return null;
   }
   const text = new TextDecoder(little ? 'utf-16le' : 'utf-16be').decode(units.length > 0 && units[units.length - 1]! >= 0xd800 && units[units.length - 1]! < 0xdc00 ? b.subarray(0, n - 2) : b.subarray(0, n));
-  let chars = 0, unassigned = 0;
+  let chars = 0, unassigned = 0, eastAsian = 0;
   for (const ch of text) {
     chars++;
     if (UNASSIGNED.test(ch)) unassigned++;
+    else if (EAST_ASIAN.test(ch)) eastAsian++;
   }
-  return unassigned * 100 <= chars;
+  if (unassigned * 100 > chars) return null;
+  if (by === 'script') {
+    if (eastAsian < MIN_EAST_ASIAN || (eastAsian + ascii) * 10 < chars * 9) return null;
+    let legacyLeads = 0;
+    for (let i = 0; i < n; i += 2) if (b[i]! >= LEGACY_LEAD) legacyLeads++;
+    if (legacyLeads * 10 >= units.length * 9) return null;
+  }
+  return by;
 }
 
 const UNASSIGNED = /^\p{Cn}$/u;

@@ -404,6 +404,24 @@ test('UTF-16 without a byte-order mark on one long line (minified JSON, a paragr
   assert.doesNotThrow(() => [...readLines(not['latin1-nuls.txt']!)]);
 });
 
+test('UTF-16 without a byte-order mark holding CJK text alone (no line end, no ASCII) is refused as UTF-16 by its script; GBK text with a stray NUL is not', () => {
+  // before: with neither a line end nor 16 ASCII characters it was read as UTF-8, one record rejected as binary (the
+  // NUL byte of 一, 00 4E), the message saying nothing of UTF-16
+  const zh = '机器学习是人工智能的一个分支，它使计算机能够从数据中学习而无需明确编程。深度学习使用多层神经网络来表示复杂的模式。'.repeat(2);
+  const d = path.join(dir, 'wide-script');
+  const f = writeFiles(d, { 'zh-le.txt': Buffer.from(zh, 'utf16le'), 'zh-be.txt': Buffer.from(zh, 'utf16le').swap16() });
+  for (const [name, file] of Object.entries(f)) {
+    const order = name.includes('-le') ? 'UTF-16LE' : 'UTF-16BE';
+    assert.throws(() => [...readLines(file)], (e: Error) => e.message === `${file}: this looks like ${order} text without a byte-order mark (its characters are ` +
+      `Chinese, Japanese or Korean in ${order}, and it reads as ${order} text throughout): re-save it as UTF-8, or convert it first (iconv -f ${order} -t UTF-8)`, name);
+  }
+  // not UTF-16: GB2312 (read as UTF-16BE: Hangul) with a stray NUL, and CJK text shorter than its bar (a NUL in it: binary, as before)
+  const gb = Buffer.from('b3f5bcb6d1a7cfb0cac7c8cbb9a4d6c7c4dcb5c4d2bbb8f6b7d6d6a7'.repeat(6), 'hex');
+  gb[40] = 0;
+  const not = writeFiles(d, { 'gb-nul.txt': gb, 'short-le.txt': Buffer.from(zh.slice(0, 40), 'utf16le') });
+  for (const file of Object.values(not)) assert.equal([...readLines(file)].length, 1, file);
+});
+
 test('UTF-16 without a byte-order mark in a script beyond Latin (Chinese, Cyrillic) is refused as UTF-16 by its line ends, not cut at 0x0A bytes inside its characters', () => {
   // before: few of its bytes are 0, so it was not taken for UTF-16; read as UTF-8 it was cut at the 0A of 上 (0A 4E)
   // and of its line ends into records each rejected as binary, more of them than it has lines
