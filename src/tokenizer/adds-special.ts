@@ -1,8 +1,9 @@
 // Whether the tokenizer starts an encoding with its BOS token, or ends one with its EOS token, decided as HF
 // transformers 5.17 decides it for a folder with tokenizer.json (the only kind loaded here):
-//  1. tokenizer.json's post-processor: a TemplateProcessing (alone or in a Sequence) whose single-sequence
-//     template puts the BOS token before the text adds it (the EOS token after the text, likewise); a
-//     BertProcessing or RobertaProcessing puts its `cls` before and its `sep` after; ByteLevel adds none;
+//  1. tokenizer.json's post-processor: it adds the BOS token where it puts it before the text (the EOS token after
+//     the text, likewise), as HF tokenizers runs it (post-processor-ids.ts): a TemplateProcessing's single template,
+//     a BertProcessing's or RobertaProcessing's `cls` before and `sep` after, ByteLevel none, a Sequence's each on
+//     what the one before gave;
 //  2. without a post-processor, BOS only for a folder without tokenizer_config.json (the "<s>" convention
 //     LoadedTokenizer follows there), since HF adds nothing; never EOS.
 // tokenizer_config.json's add_bos_token / add_eos_token and a Llama class's defaults (BOS yes, EOS no) decide nothing:
@@ -12,25 +13,25 @@
 // Never true for a tokenizer without that token. transformers drops the two flags without a word; here a flag that asks
 // for other than the post-processor does is said once (warnFlagsNotRead).
 import * as path from 'node:path';
-import { isRecord } from '../util/json-file.ts';
 import { warnOnce } from '../util/log.ts';
 import type { TokenizerConfig } from './tokenizer-config.ts';
-import { templateSpecialIds, templateSpecialName, type TokenizerJson } from './tokenizer-json.ts';
+import { specialIdsAround } from './post-processor-ids.ts';
+import type { TokenizerJson } from './tokenizer-json.ts';
 
 export function tokenizerAddsBos(json: TokenizerJson, config: TokenizerConfig, bosId: number | null): boolean {
   return addsSpecial('bos', json, config, bosId);
 }
 
 /**
- * The ids HF's tokenizer(text) puts before the text's own: tokenizer.json's post-processor's — a TemplateProcessing's
- * special tokens before $A (each with all its ids), a BertProcessing's or RobertaProcessing's cls; in a Sequence each
- * processor's before those of the ones before it, as each wraps what the last gave — whatever tokenizer_config.json names
- * its BOS (transformers 5.17 starts "Hello" with a "<s> $A" template's id 1 where bos_token is null); without a
- * post-processor, `bosId` for a folder without tokenizer_config.json (the "<s>" convention above), else none.
+ * The ids HF's tokenizer(text) puts before the text's own: tokenizer.json's post-processor's (post-processor-ids.ts: a
+ * TemplateProcessing's special tokens before $A, each with all its ids, a BertProcessing's or RobertaProcessing's cls; a
+ * Sequence's as HF tokenizers passes what each gives to the next) — whatever tokenizer_config.json names its BOS
+ * (transformers 5.17 starts "Hello" with a "<s> $A" template's id 1 where bos_token is null); without a post-processor,
+ * `bosId` for a folder without tokenizer_config.json (the "<s>" convention above), else none.
  */
 export function leadingSpecialIds(json: TokenizerJson, config: TokenizerConfig, bosId: number | null): number[] {
   if (json.post_processor === null) return config.source === 'none' && bosId !== null ? [bosId] : [];
-  return processorsOf(json.post_processor).reduce<number[]>((ids, p) => [...idsBefore(p), ...ids], []);
+  return around(json.post_processor).before;
 }
 
 export function tokenizerAddsEos(json: TokenizerJson, config: TokenizerConfig, eosId: number | null): boolean {
@@ -61,48 +62,11 @@ export function warnFlagsNotRead(json: TokenizerJson, config: TokenizerConfig, i
 function addsSpecial(which: 'bos' | 'eos', json: TokenizerJson, config: TokenizerConfig, id: number | null): boolean {
   if (id === null) return false;
   if (json.post_processor === null) return which === 'bos' && config.source === 'none';
-  return processorsOf(json.post_processor).some((p) => putsAround(p, id, which === 'bos' ? 'before' : 'after'));
+  return around(json.post_processor)[which === 'bos' ? 'before' : 'after'].includes(id);
 }
 
-/** The post-processors of a post-processor: itself, or those of a Sequence. */
-function processorsOf(p: Record<string, unknown>): Array<Record<string, unknown>> {
-  if (p['type'] === 'Sequence' && Array.isArray(p['processors'])) return p['processors'].filter(isRecord).flatMap(processorsOf);
-  return [p];
-}
-
-/** True when the post-processor `p` puts a special token whose ids hold `id` on `side` of the text. */
-function putsAround(p: Record<string, unknown>, id: number, side: 'before' | 'after'): boolean {
-  if (p['type'] === 'TemplateProcessing') return templatePutsAround(p, id, side);
-  if (p['type'] === 'BertProcessing' || p['type'] === 'RobertaProcessing') {
-    const token = p[side === 'before' ? 'cls' : 'sep']; // [content, id]
-    return Array.isArray(token) && token[1] === id;
-  }
-  return false;
-}
-
-/** The ids the post-processor `p` puts before the text. */
-function idsBefore(p: Record<string, unknown>): number[] {
-  if (p['type'] === 'TemplateProcessing') return templatePieces(p, 'before').flatMap((ids) => ids);
-  if (p['type'] === 'BertProcessing' || p['type'] === 'RobertaProcessing') {
-    const cls = p['cls']; // [content, id]
-    return Array.isArray(cls) && Number.isInteger(cls[1]) ? [cls[1] as number] : [];
-  }
-  return [];
-}
-
-/** True when the single-sequence template has, on `side` of the text ($A), a special token whose ids hold `id`. */
-function templatePutsAround(t: Record<string, unknown>, id: number, side: 'before' | 'after'): boolean {
-  return templatePieces(t, side).some((ids) => ids.includes(id));
-}
-
-/** The ids of each special token the single-sequence template has on `side` of the text ($A), in its order. */
-function templatePieces(t: Record<string, unknown>, side: 'before' | 'after'): number[][] {
-  const single = Array.isArray(t['single']) ? t['single'] : [];
-  const text = single.findIndex((piece) => isRecord(piece) && isRecord(piece['Sequence']));
-  const around = side === 'before' ? single.slice(0, text < 0 ? single.length : text) : text < 0 ? [] : single.slice(text + 1);
-  return around.flatMap((piece) => {
-    const name = templateSpecialName(piece);
-    const ids = name === null ? null : templateSpecialIds(t, name);
-    return ids === null ? [] : [ids.filter((i): i is number => Number.isInteger(i))];
-  });
+/** The ids `post` puts before and after a text; none where HF tokenizers fails on it (readTokenizerJson refuses that). */
+function around(post: Record<string, unknown>): { before: number[]; after: number[] } {
+  const ids = specialIdsAround(post);
+  return 'refused' in ids ? { before: [], after: [] } : ids;
 }

@@ -5,6 +5,7 @@ import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { warnOnce } from '../util/log.ts';
 import { AddedIds } from './added-ids.ts';
+import { specialIdsAround, templateSpecialIds, templateSpecialName } from './post-processor-ids.ts';
 import { checkTextGrowth } from './text-growth.ts';
 
 export interface AddedTokenSpec {
@@ -75,7 +76,7 @@ export function parseTokenizerJson(doc: unknown, file: string): TokenizerJson {
   const pipeline = {
     normalizer: component('normalizer'),
     pre_tokenizer: component('pre_tokenizer'),
-    post_processor: checkPostProcessor(component('post_processor'), `${file}: post_processor`),
+    post_processor: checkPostProcessor(component('post_processor'), file),
     decoder: component('decoder'),
   };
   // before any engine (or the GGUF export's added-token normalization) runs the steps over a text
@@ -131,9 +132,19 @@ export function isBpeModel(model: Record<string, unknown>): boolean {
 /** The post-processor types of HF tokenizers (another does not load there, "did not match any variant"). */
 const POST_PROCESSORS = ['TemplateProcessing', 'ByteLevel', 'BertProcessing', 'RobertaProcessing', 'Sequence'];
 
-/** `p` when it is null or a post-processor HF tokenizers knows (a Sequence's too), else a UserError naming `where`. */
-function checkPostProcessor(p: ComponentConfig, where: string): ComponentConfig {
+/**
+ * `p` when it is null, or a post-processor HF tokenizers knows (a Sequence's too) that it can run on a text
+ * (post-processor-ids.ts), else a UserError naming the step in `file`.
+ */
+function checkPostProcessor(p: ComponentConfig, file: string): ComponentConfig {
   if (p === null) return p;
+  checkPostProcessorStep(p, `${file}: post_processor`);
+  const around = specialIdsAround(p);
+  if ('refused' in around) throw new UserError(around.refused, `${file}: ${around.at}`);
+  return p;
+}
+
+function checkPostProcessorStep(p: Record<string, unknown>, where: string): void {
   if (!POST_PROCESSORS.includes(p['type'] as string)) {
     throw new UserError(`${JSON.stringify(p['type'])} is not a post-processor of HF tokenizers (${POST_PROCESSORS.join(', ')}), which refuses to load it`, `${where}.type`);
   }
@@ -143,10 +154,9 @@ function checkPostProcessor(p: ComponentConfig, where: string): ComponentConfig 
     if (!Array.isArray(list)) throw new UserError('expected a list of post-processors', `${where}.processors`);
     list.forEach((q: unknown, i) => {
       if (!isRecord(q) || typeof q['type'] !== 'string') throw new UserError('expected an object with a "type"', `${where}.processors[${i}]`);
-      checkPostProcessor(q, `${where}.processors[${i}]`);
+      checkPostProcessorStep(q, `${where}.processors[${i}]`);
     });
   }
-  return p;
 }
 
 /**
@@ -161,20 +171,6 @@ function checkTemplateSpecials(p: Record<string, unknown>, where: string): void 
       throw new UserError(`names the special token ${JSON.stringify(name)}, which special_tokens does not list with its ids (HF tokenizers fails on it at the first encode): add it there, or take it out of the template`, `${where}.single[${i}]`);
     }
   });
-}
-
-/** The name of a TemplateProcessing piece's special token ({"SpecialToken": {"id": NAME}}), or null for a sequence ($A). */
-export function templateSpecialName(piece: unknown): string | null {
-  const special = isRecord(piece) ? piece['SpecialToken'] : undefined;
-  const id = isRecord(special) ? special['id'] : undefined;
-  return typeof id === 'string' ? id : null;
-}
-
-/** The ids TemplateProcessing `t`'s special_tokens lists for its special token `name`, or null where it lists none. */
-export function templateSpecialIds(t: Record<string, unknown>, name: string): unknown[] | null {
-  const specials = isRecord(t['special_tokens']) ? t['special_tokens'] : {};
-  const entry = specials[name];
-  return isRecord(entry) && Array.isArray(entry['ids']) ? entry['ids'] : null;
 }
 
 /**

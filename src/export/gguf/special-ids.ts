@@ -21,7 +21,8 @@
 // transformers' MistralConfig fills them, so a folder transformers saved gives the same).
 import { isRecord } from '../../util/json-file.ts';
 import { UserError } from '../../util/errors.ts';
-import { templateSpecialName, type TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
+import { templateSpecialName } from '../../tokenizer/post-processor-ids.ts';
+import type { TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 
 export type SpecialKind = 'bos' | 'eos' | 'unk' | 'pad' | 'eot' | 'eom';
 
