@@ -67,6 +67,7 @@ interface ChatReading {
 export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_WORDS, reading: ChatReading = {}): DetectResult {
   if (!Array.isArray(raw)) return reject('unknown_shape', `"${f.messages}" is ${typeName(raw)}, not an array`);
   const messages: ChatTurn[] = [];
+  let namedTurns = 0;
   const turns: TurnsContext = {
     turns: raw,
     follows: (patch) => !reading.checkingHint && 'record' in detectChat(raw, { ...f, ...patch }, words, { ...reading, checkingHint: true }),
@@ -93,6 +94,7 @@ export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_
     }
     const noContent = misnamed(f.content);
     if (noContent !== null) return reject('unknown_shape', noContent);
+    if (f.role !== 'name' && f.content !== 'name' && holdsName(mm)) namedTurns++;
     const parts = textOfParts(ownField(mm, f.content), `${where}.${f.content}`);
     if (parts !== null && typeof parts !== 'string') return parts;
     const content = stringField(parts === null ? mm : { [f.content]: parts }, f.content);
@@ -122,7 +124,19 @@ export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_
   const bad = checkRoles(messages);
   if (bad) return reject('invalid_roles', bad);
   if (!messages.some((m) => m.role === 'assistant' && m.weight !== 0)) return reject('empty', 'no assistant turn is trained: each has weight 0 (or training: false)');
-  return { record: { shape: 'chat', messages }, ...(leadingTurns > 0 ? { leadingTurns } : {}), ...(trailingTurns > 0 ? { trailingTurns } : {}) };
+  return {
+    record: { shape: 'chat', messages }, ...(leadingTurns > 0 ? { leadingTurns } : {}), ...(trailingTurns > 0 ? { trailingTurns } : {}),
+    ...(namedTurns > 0 ? { namedTurns } : {}),
+  };
+}
+
+/**
+ * Whether a message names its speaker ("name": OpenAI's field, "alice"), which is not kept: the report counts such turns
+ * (read-tally.ts), as transformers passes the field to the chat template, which may render it.
+ */
+function holdsName(m: Record<string, unknown>): boolean {
+  const name = ownField(m, 'name');
+  return name !== undefined && name !== null && name !== '';
 }
 
 /**

@@ -3,7 +3,10 @@
 // options that read them — before, such a turn was "empty content" or "role is null" though its words were there.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import * as path from 'node:path';
+import { prepare } from '../../src/data/prepare.ts';
 import { DEFAULT_FIELDS, detectRecord } from '../../src/data/record.ts';
+import { mistralTokenizer, tempDir, writeFiles } from './helpers.ts';
 
 const detail = (v: unknown, fields = DEFAULT_FIELDS) => {
   const det = detectRecord(v, 'generation', fields);
@@ -146,4 +149,18 @@ test('every field option a turn hint offers reads the record when followed', () 
     const fields = { ...DEFAULT_FIELDS, ...Object.fromEntries(options.map((o) => [o[1], o[2]])) };
     assert.equal(detail(v, fields), 'kept', `${JSON.stringify(v)}: ${said}`);
   }
+});
+
+test('a turn\'s "name" (the speaker\'s, OpenAI\'s field) is not kept, and prepare\'s report counts the chats and turns that had one', () => {
+  // before: {role, content} alone was kept and nothing said so; transformers passes "name" to the chat template
+  const named = (i: number) => ({ messages: [{ role: 'user', name: 'alice', content: `Question ${i}?` }, { role: 'assistant', name: 'bot', content: `Answer ${i}.` }] });
+  assert.deepEqual(detectRecord(named(1), 'generation'),
+    { record: { shape: 'chat', messages: [{ role: 'user', content: 'Question 1?' }, { role: 'assistant', content: 'Answer 1.' }] }, namedTurns: 2 });
+  const d = tempDir();
+  const rows = [named(1), named(2), { messages: [{ role: 'user', content: 'Plain?', name: '' }, { role: 'assistant', content: 'Plain.' }] }];
+  const f = writeFiles(d, { 'named.jsonl': rows.map((r) => JSON.stringify(r)).join('\n') + '\n' })['named.jsonl']!;
+  const { report } = prepare({ inputs: [f], outDir: path.join(d, 'out'), tokenizer: mistralTokenizer(), split: [1, 0, 0], dedup: 'none' });
+  assert.equal(report.kept, 3);
+  assert.deepEqual(report.warnings.filter((w) => w.includes('"name"')), ['2 chats had turns with a "name" (the speaker\'s; 4 turns): not kept, each turn is trained as ' +
+    'its role and content; transformers passes "name" to the chat template, which renders it only where it reads message.name']);
 });
