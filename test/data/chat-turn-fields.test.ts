@@ -3,10 +3,9 @@
 // options that read them — before, such a turn was "empty content" or "role is null" though its words were there.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as path from 'node:path';
-import { prepare } from '../../src/data/prepare.ts';
+import { ReadTally } from '../../src/data/read-tally.ts';
 import { DEFAULT_FIELDS, detectRecord } from '../../src/data/record.ts';
-import { mistralTokenizer, tempDir, writeFiles } from './helpers.ts';
+import { FLAG_WORDS } from '../../src/util/option-words.ts';
 
 const detail = (v: unknown, fields = DEFAULT_FIELDS) => {
   const det = detectRecord(v, 'generation', fields);
@@ -156,11 +155,14 @@ test('a turn\'s "name" (the speaker\'s, OpenAI\'s field) is not kept, and prepar
   const named = (i: number) => ({ messages: [{ role: 'user', name: 'alice', content: `Question ${i}?` }, { role: 'assistant', name: 'bot', content: `Answer ${i}.` }] });
   assert.deepEqual(detectRecord(named(1), 'generation'),
     { record: { shape: 'chat', messages: [{ role: 'user', content: 'Question 1?' }, { role: 'assistant', content: 'Answer 1.' }] }, namedTurns: 2 });
-  const d = tempDir();
+  // what prepare's report.json warnings say of them (prepare-warnings.ts: the ReadTally's lines)
+  const tally = new ReadTally();
   const rows = [named(1), named(2), { messages: [{ role: 'user', content: 'Plain?', name: '' }, { role: 'assistant', content: 'Plain.' }] }];
-  const f = writeFiles(d, { 'named.jsonl': rows.map((r) => JSON.stringify(r)).join('\n') + '\n' })['named.jsonl']!;
-  const { report } = prepare({ inputs: [f], outDir: path.join(d, 'out'), tokenizer: mistralTokenizer(), split: [1, 0, 0], dedup: 'none' });
-  assert.equal(report.kept, 3);
-  assert.deepEqual(report.warnings.filter((w) => w.includes('"name"')), ['2 chats had turns with a "name" (the speaker\'s; 4 turns): not kept, each turn is trained as ' +
+  for (const r of rows) {
+    const det = detectRecord(r, 'generation');
+    assert.ok('record' in det);
+    tally.count(det);
+  }
+  assert.deepEqual(tally.warnings('text', FLAG_WORDS).filter((w) => w.includes('"name"')), ['2 chats had turns with a "name" (the speaker\'s; 4 turns): not kept, each turn is trained as ' +
     'its role and content; transformers passes "name" to the chat template, which renders it only where it reads message.name']);
 });
