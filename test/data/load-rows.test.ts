@@ -8,6 +8,7 @@ import { FLAG_WORDS, type OptionWords } from '../../src/util/option-words.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { tokenizeRecord } from '../../src/data/tokenize.ts';
+import { loadNotes } from '../../src/train/data.ts';
 import { mistralTokenizer, tempDir, writeFiles } from './helpers.ts';
 
 const tok = mistralTokenizer();
@@ -269,4 +270,15 @@ test("a bad record's fix that is a flag of prepare's (--field, --keep-placeholde
   assert.ok(message(f['none.jsonl']!, FLAG_WORDS).endsWith(`(--keep-placeholders keeps it) ${prepareIt(f['none.jsonl']!, '--keep-placeholders is an option')}`));
   // a library call's own options.fields is loadTokenRows's: the words it had
   assert.ok(message(f['sst2.jsonl']!).endsWith("options.fields.text 'sentence' reads it as the text (prepare() cleans raw data and lists every such record)"));
+});
+
+test('a raw chat file read by train or eval counts the chats whose turns\' "name" was not kept, in the load notes (prepare\'s report counts them too)', () => {
+  // before: a turn's "name" was dropped there without a word
+  const f = writeFiles(dir, {
+    'named.jsonl': '{"messages": [{"role": "user", "name": "alice", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}\n' +
+      '{"messages": [{"role": "user", "content": "Yo"}, {"role": "assistant", "content": "Hey!"}]}\n',
+  })['named.jsonl']!;
+  const { stats } = loadTokenRows(f, { tokenizer: tok });
+  assert.equal(stats.namedChats, 1);
+  assert.ok(loadNotes(stats, undefined, 'truncate').includes('1 chats read without their turns\' "name" (the speaker\'s; a turn is its role and content)'));
 });
