@@ -12,6 +12,7 @@ import { textOfParts } from '../data/layouts.ts';
 import { textValue } from '../data/record-fields.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, ownField, readJsonFile } from '../util/json-file.ts';
+import { warn } from '../util/log.ts';
 import { readRegularFile } from '../util/regular-file.ts';
 import { chatRoleOf, encodeSequence, type ChatMessage, type Tokenizer } from './types.ts';
 
@@ -62,7 +63,8 @@ function renderContinuing(tokenizer: Tokenizer, messages: readonly ChatMessage[]
 
 /**
  * Reads a messages file: a non-empty JSON array of {role, content}, roles as prepare reads them (any case; developer =
- * system) and so is a content of OpenAI text parts (joined with newlines).
+ * system) and so is a content of OpenAI text parts (joined with newlines). A message's "name" (the speaker's) is not
+ * read, and is said to be (a warning), as prepare's report says it.
  */
 export function readMessagesFile(file: string): ChatMessage[] {
   needArg('readMessagesFile', 'file', file, 'string', { hint: 'the path of a JSON file of messages' });
@@ -72,7 +74,7 @@ export function readMessagesFile(file: string): ChatMessage[] {
   // a request body's tools, which the chat template would render: not dropped unsaid
   if (isRecord(read) && holdsToolDefinitions(read)) throw new UserError(toolsRefusal('generate from the messages'), file);
   if (!Array.isArray(value) || value.length === 0) throw new UserError('expected a non-empty JSON array of {role, content}, or an object whose "messages" is one', file);
-  return value.map((m: unknown, i) => {
+  const messages = value.map((m: unknown, i) => {
     const named = isRecord(m) ? ownField(m, 'role') : undefined;
     const role = chatRoleOf(named), given = isRecord(m) ? ownField(m, 'content') : undefined;
     // a role given but not ours ("human", "asistant") is named with what it likely means, as prepare names it
@@ -91,6 +93,12 @@ export function readMessagesFile(file: string): ChatMessage[] {
     if (lone !== null) throw new UserError(`message ${i}: ${lone}`, file);
     return { role, content };
   });
+  const named = value.filter((m: unknown) => isRecord(m) && ![undefined, null, ''].includes(ownField(m, 'name') as string | null | undefined)).length;
+  if (named > 0) {
+    warn(`${file}: ${named === 1 ? '1 message has' : `${named} messages have`} a "name" (the speaker's), which is not read: the chat template renders role and content ` +
+      '(transformers passes "name" to it, which renders it only where it reads message.name)');
+  }
+  return messages;
 }
 
 /**

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import * as api from '../../src/index.ts';
 import { isUserError } from '../../src/util/errors.ts';
-import { bundled } from './helpers.ts';
+import { bundled, captureStderr } from './helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const tok = bundled('fast');
@@ -155,4 +155,14 @@ test("a messages file's role that is not ours is explained as prepare explains i
   assert.match(refusal([{ role: 'human', content: 'hi' }]), /messages\[0\]\.role is "human"; roles are system, user, assistant \("human" is ShareGPT's name for "user": write "user"\)$/);
   assert.match(refusal([{ role: 'user', content: 'hi' }, { role: 'asistant', content: 'yo' }]), /messages\[1\]\.role is "asistant"; .*did you mean "assistant"\?/);
   assert.match(refusal([{ role: 'user' }]), /message 0 must be \{"role": "system"\|"user"\|"assistant", "content": string\}/);
+});
+
+test('a messages file whose messages carry a "name" (the speaker\'s) is read without it, and a warning says so', () => {
+  // before: the name was dropped without a word (transformers passes it to the chat template)
+  const dir = tempDir('mt-prompt-name-'), f = path.join(dir, 'named.json');
+  fs.writeFileSync(f, JSON.stringify([{ role: 'user', name: 'alice', content: 'Hi' }, { role: 'assistant', content: 'Yo', name: '' }, { role: 'user', name: 'bob', content: 'Hey' }]));
+  const { result, stderr } = captureStderr(() => api.readMessagesFile(f));
+  assert.deepEqual(result, [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Yo' }, { role: 'user', content: 'Hey' }]);
+  assert.match(stderr, /named\.json: 2 messages have a "name" \(the speaker's\), which is not read: the chat template renders role and content/);
+  fs.rmSync(dir, { recursive: true, force: true });
 });
