@@ -1,6 +1,7 @@
 // --resume of a run that finished (report.json is written), as train decides it and as --dry-run foretells it: where it
 // ended, and a config edited since it finished (max_steps raised to train on) refused, not ignored — a finished run is
 // not trained further, and the way on is a new run from its weights.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RUN_LAYOUT, weightsEntry } from '../run/layout.ts';
 import { isUserError, UserError } from '../util/errors.ts';
@@ -30,6 +31,20 @@ export function resumeFinished(run: RunDir, cfg: TrainConfig): FinishedRun {
       `${weights}, another output_dir), or train it again from step 0 with --overwrite`, run.file(RUN_LAYOUT.config));
   }
   return { report, steps, where };
+}
+
+/**
+ * Whether `dir` holds a finished run (its report.json is written) in a folder that cannot be written (a read-only mount,
+ * a folder without write permission), where the run's lock cannot be taken: a --resume, which writes nothing, needs none.
+ */
+export function finishedReadOnly(dir: string): boolean {
+  if (!fs.existsSync(path.join(dir, RUN_LAYOUT.report))) return false;
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** report.json as an object ({} when it is not one: the run is complete all the same). */

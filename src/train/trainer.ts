@@ -32,7 +32,7 @@ import { stepFlops } from './flops.ts';
 import { realBatchNote, runBatchShape } from './memory-plan.ts';
 import { writeReport } from './report.ts';
 import { divergedError, type CheckpointsWritten } from './diverged-error.ts';
-import { resumeFinished } from './finished-run.ts';
+import { finishedReadOnly, resumeFinished } from './finished-run.ts';
 import { MetricsLog } from './metrics-log.ts';
 import { configRecord, resumeChanges, RunDir } from './run-dir.ts';
 import { checkRestart } from './restart-check.ts';
@@ -106,7 +106,14 @@ export function train(config: TrainConfig, opts: TrainOptions = {}, words: Optio
   const exists = RunDir.checkFolder(cfg.output_dir);
   // before the lock makes the folder: a --resume of a path that is not there (a typo) starts nothing
   if (opts.resume && !exists) throw new UserError('cannot resume: the run folder does not exist', cfg.output_dir);
-  const lock = acquireRunLock(cfg.output_dir);
+  let lock: RunLock;
+  try {
+    lock = acquireRunLock(cfg.output_dir);
+  } catch (e) {
+    // a finished run on a read-only mount: --resume writes nothing in it, so it is told complete without the lock it cannot take
+    if (opts.resume && isUserError(e) && finishedReadOnly(cfg.output_dir)) return alreadyComplete(RunDir.openForResume(cfg, words), cfg);
+    throw e;
+  }
   try {
     return trainLocked(cfg, opts, lock, words);
   } finally {

@@ -4,6 +4,7 @@
 // The folder's permissions cannot stop root (the tests may run as root), so the two writes fail by a patched fs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
@@ -58,4 +59,27 @@ test('a run folder made read-only mid-run: the failed write\'s one line, not the
   assert.match(stderr, new RegExp(`warning: ${lock.replace(/[.]/g, '\\.')}: cannot remove: permission denied \\(EACCES\\): the run folder's lock is left; the next run takes it over, as its process will have ended`));
   assert.ok(fs.existsSync(lock), 'the lock is left');
   fs.rmSync(lock); // as the next run takes it over (this process, its owner, still runs)
+});
+
+test('--resume of a finished run on a read-only mount says it is complete and exits 0: its lock, which cannot be written, is not needed', (t) => {
+  const dir = tempDir('mt-read-only-done-');
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), JSON.stringify({ input_ids: [1, 5, 9, 12, 7] }) + '\n');
+  const run = path.join(dir, 'run');
+  const cfg = validate({ model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, batch_size: 1, max_steps: 1, lora: { r: 2, alpha: 4 }, eval: { samples: 0 }, output_dir: run }, 'test');
+  captureStderr(() => train(cfg));
+  const before = fs.readdirSync(run).sort();
+  // a real read-only mount where this process may mount (root, whom permissions do not stop), else the folder's permissions
+  if (process.getuid?.() === 0) {
+    const bind = spawnSync('mount', ['--bind', run, run], { encoding: 'utf8' });
+    if (bind.status !== 0) return t.skip(`mount --bind not permitted (${(bind.stderr || String(bind.error)).trim()})`);
+    t.after(() => { spawnSync('umount', [run]); });
+    if (spawnSync('mount', ['-o', 'remount,bind,ro', run]).status !== 0) return t.skip('remounting read-only is not permitted');
+  } else {
+    fs.chmodSync(run, 0o555);
+    t.after(() => { fs.chmodSync(run, 0o755); });
+  }
+  const { result, stderr } = captureStderr(() => train(cfg, { resume: true }));
+  assert.equal(result.alreadyComplete, true);
+  assert.equal(stderr, `run ${run} is already complete (step 1 of 1); nothing to do\n`);
+  assert.deepEqual(fs.readdirSync(run).sort(), before, 'nothing written');
 });
