@@ -184,9 +184,11 @@ export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords
       kind = writeExport(opts, cfg, source, partial, words);
       moveUp(partial, opts.out); // never over a file the user put at --out meanwhile
     } catch (e) {
+      // said before the partial folder goes, which frees the inodes whose lack (ENOSPC) the error tells
+      const error = ioError(e, opts.out, 'write the export into');
       if (fs.existsSync(partial)) removeOwned(partial, EXPORT_SPEC);
       // a file that could not be written (a full disk) is named where it was going, not in the partial folder now gone
-      throw renamed(ioError(e, opts.out, 'write the export into'), partial, opts.out);
+      throw renamed(error, partial, opts.out);
     }
   } else {
     // made, never replacing: a folder that appeared at --out during a long merge is the user's, and stays

@@ -110,7 +110,12 @@ function movesOf(partial: string): MovedFile[] {
  */
 export function moveUp(partial: string, dir: string): void {
   const moved = movesOf(partial);
-  writeFileAtomic(path.join(partial, MOVING), JSON.stringify(moved));
+  // the list is the export's own bookkeeping: a failure to write it (no inode left for it) names the output folder, not its name
+  try {
+    writeFileAtomic(path.join(partial, MOVING), JSON.stringify(moved));
+  } catch (e) {
+    throw e instanceof UserError ? new UserError(e.what, dir) : e;
+  }
   const done: MovedFile[] = [];
   try {
     for (const m of moved) {

@@ -66,7 +66,26 @@ export function ioError(e: unknown, file: string, action: string): unknown {
   const link = code === 'ENOENT' || code === 'ENOTDIR' || code === 'EEXIST' ? danglingLinkTarget(file) : null;
   if (link !== null) return new UserError(`cannot ${action}: it is a symbolic link to ${link}, which does not exist (${code})`, file);
   if (code === 'ENAMETOOLONG') return new UserError(`cannot ${action}: ${nameTooLong(file)} (${code})`, file);
+  if (code === 'ENOSPC' && outOfInodes(file)) {
+    return new UserError(`cannot ${action}: no free inodes left on its file system (it holds as many files and folders as it can, ` +
+      `with space left: df -i shows it) (${code})`, file);
+  }
   return new UserError(`cannot ${action}: ${IO_CODES[code] ?? (e as Error).message} (${code})`, file);
+}
+
+/**
+ * Whether the file system of `file` (or of its nearest folder that exists) has no inode left but has space: its ENOSPC is
+ * the count of files that ran out, which "no space left on device" hid (df showed free space).
+ */
+function outOfInodes(file: string): boolean {
+  for (let p = path.resolve(file); ; p = path.dirname(p)) {
+    try {
+      const st = fs.statfsSync(p);
+      return st.files > 0 && st.ffree === 0 && st.bavail > 0;
+    } catch {
+      if (path.dirname(p) === p) return false;
+    }
+  }
 }
 
 /** Bytes a file system takes in one name (NAME_MAX of Linux and macOS file systems). */
@@ -133,9 +152,10 @@ export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Arr
     if (replace) fs.renameSync(tmp, target);
     else publishNew(tmp, target);
   } catch (e) {
+    const error = publishing && !replace && (e as NodeJS.ErrnoException).code === 'EEXIST' ? new UserError(APPEARED, target)
+      : ioError(e, target, 'write'); // before the temporary goes, which frees the inode whose lack (ENOSPC) it may tell
     removeLeftover(tmp);
-    if (publishing && !replace && (e as NodeJS.ErrnoException).code === 'EEXIST') throw new UserError(APPEARED, target);
-    throw ioError(e, target, 'write');
+    throw error;
   } finally {
     writing.delete(path.resolve(tmp));
   }

@@ -4,6 +4,7 @@
 // folders an export reads (--out, the run's weights) when they cannot be read, or are replaced while read (a run still
 // training, for a copy, a merge or a GGUF export): named in one line.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fsMod from 'node:fs';
 import * as fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
@@ -196,4 +197,33 @@ test('a full run\'s model/ replaced while a GGUF export reads its tokenizer.json
   });
   assert.equal(fs.existsSync(out), false);
   assert.ok(exportIt(out) > 0, 'the retry exports it');
+});
+
+test('an export into an empty folder on a file system out of inodes names --out or its file and says inodes ran out, never the partial folder or its move list', (t) => {
+  const seen = new Set<string>();
+  // each count of inodes left fails at another write: a file of the export, its move list, the move of a file up (a hard
+  // link takes an inode on a tmpfs), or none
+  for (const free of [3, 4, 5, 6]) {
+    const disk = tempDir('mt-inodes-');
+    // the root folder and --out take two: `free` left for the export
+    const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=4m,nr_inodes=${free + 2}`, 'tmpfs', disk], { encoding: 'utf8' });
+    if (mount.status !== 0) return t.skip(`mount -t tmpfs not permitted (${(mount.stderr || String(mount.error)).trim()})`);
+    try {
+      const out = path.join(disk, 'out');
+      fs.mkdirSync(out);
+      try {
+        exportRun({ run, out, merge: false, best: false });
+        assert.deepEqual(fs.readdirSync(out).sort(), ADAPTER);
+        seen.add('whole');
+      } catch (e) {
+        const message = (e as Error).message;
+        assert.match(message, new RegExp(`^${out}(/(${ADAPTER.join('|').replaceAll('.', '\\.')}))?: cannot write.*: no free inodes left on its file system .*\\(ENOSPC\\)$`));
+        seen.add(message.slice(0, message.indexOf(':')));
+        assert.deepEqual(fs.readdirSync(out), [], 'nothing is left');
+      }
+    } finally {
+      spawnSync('umount', [disk]);
+    }
+  }
+  assert.ok(seen.has('whole') && seen.size >= 3, `the counts tried fail at several writes, and the last fits: ${[...seen].join(', ')}`);
 });
