@@ -94,7 +94,7 @@ export class MetricsTail {
   private offset = 0;
   /** The file's size at the last poll: the read is unfinished while offset is below it. */
   private size = 0;
-  private ino = -1;
+  private ino = -1n;
   private mtimeMs = -1;
   private anchor: Buffer = Buffer.alloc(0);
   private pending: Buffer = Buffer.alloc(0);
@@ -144,15 +144,15 @@ export class MetricsTail {
   poll(maxBytes = Infinity, real = resolveInside(this.root, [path.relative(this.root, this.file)])): TailUpdate | null {
     const opened = openResolved(real, this.root);
     if (opened === null) return this.vanish();
-    const { fd, stat: st } = opened;
+    const { fd, stat: st, ino } = opened;
     try {
-      const unchanged = this.exists && st.ino === this.ino && st.size === this.offset && st.mtimeMs === this.mtimeMs;
+      const unchanged = this.exists && ino === this.ino && st.size === this.offset && st.mtimeMs === this.mtimeMs;
       if (unchanged) return null;
       let reset = false;
-      if (!this.exists || st.ino !== this.ino || st.size < this.offset || !this.anchorHolds(fd)) {
+      if (!this.exists || ino !== this.ino || st.size < this.offset || !this.anchorHolds(fd)) {
         this.clear();
         this.exists = true;
-        this.ino = st.ino;
+        this.ino = ino;
         reset = true;
         if (st.size > MAX_WHOLE_READ_BYTES) this.skipTo(st.size - TAIL_READ_BYTES);
       }
@@ -193,7 +193,7 @@ export class MetricsTail {
     this.partial = false;
     this.offset = 0;
     this.size = 0;
-    this.ino = -1;
+    this.ino = -1n;
     this.mtimeMs = -1;
     this.anchor = Buffer.alloc(0);
     this.pending = Buffer.alloc(0);

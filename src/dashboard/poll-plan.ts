@@ -39,7 +39,7 @@ export const watchFolder: WatchFolder = (dir, onChange, onError) => {
 
 /** A run's folder: watched (the folder of inode `ino`), or not watchable (fs.watch refused it: read in turn), or
  * null (gone, or its watch just failed: read every tick, and watched again once there). */
-type FolderState = { watched: true; ino: number; close: () => void } | { watched: false; ino: number } | null;
+type FolderState = { watched: true; ino: bigint; close: () => void } | { watched: false; ino: bigint } | null;
 
 export class PollPlan<R extends PlannedRun> {
   /** Runs to read at the next tick: all of them at the start. */
@@ -105,7 +105,7 @@ export class PollPlan<R extends PlannedRun> {
   }
 
   /** Watches run `i`'s folder of inode `ino` (null: gone); true when it now is watched. */
-  private follow(i: number, ino: number | null): boolean {
+  private follow(i: number, ino: bigint | null): boolean {
     if (ino === null) return false;
     const r = this.runs[i]!;
     const entry: FolderState = { watched: true, ino, close: () => {} };
@@ -130,9 +130,10 @@ export class PollPlan<R extends PlannedRun> {
     this.folders.fill(null);
   }
 }
-function folderIno(dir: string): number | null {
+/** The inode of folder `dir` (a bigint: a Number rounds those past 2^53, so a folder replaced by a neighbour looked the same), null when gone. */
+function folderIno(dir: string): bigint | null {
   try {
-    return fs.statSync(dir).ino;
+    return fs.statSync(dir, { bigint: true }).ino;
   } catch {
     return null;
   }

@@ -18,7 +18,7 @@ import { MAX_JSON_DEPTH, bracketsNestDeeperThan } from '../util/json-depth.ts';
 import { MAX_DEPTH, tooDeep } from '../util/yaml-plain.ts';
 import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
 import { MAX_INLINE_BYTES, PARSE_INLINE_BYTES, parseReport, reportParser, type ReportPayload } from './report-parse.ts';
-import { isRealFolder, openInside, openResolved, resolveInside } from './safe-path.ts';
+import { isRealFolder, openInside, openResolved, resolveInside, type OpenedFile } from './safe-path.ts';
 
 export interface RunInfo {
   id: number;
@@ -312,7 +312,7 @@ export class RunWatcher {
       return null;
     }
     const st = opened.stat;
-    const sig = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    const sig = `${opened.ino}:${st.size}:${st.mtimeMs}`;
     const deferred = st.size > deferOver && st.size <= MAX_BYTES[key];
     if (sig === this.signatures[key] || deferred) {
       fs.closeSync(opened.fd);
@@ -347,7 +347,7 @@ export class RunWatcher {
    * report appended past its bound in between was read whole), or why they are not read, said in the log too when the
    * file is too large (once, until it is no longer).
    */
-  private readOpened(opened: { fd: number; stat: fs.Stats }, name: string, limit: number): { bytes: Buffer } | { error: string; tooLarge: boolean } {
+  private readOpened(opened: OpenedFile, name: string, limit: number): { bytes: Buffer } | { error: string; tooLarge: boolean } {
     const { fd, stat } = opened;
     try {
       if (stat.size > limit) {

@@ -83,12 +83,22 @@ export function isRealFolder(dir: string): boolean {
  * without following a final symlink and without blocking (a FIFO swapped in since the check cannot hang
  * the server), and checked again to be a regular file. The caller closes the descriptor.
  */
-export function openInside(root: string, segments: string[], rootIsReal = isRealFolder(root)): { fd: number; stat: fs.Stats } | null {
+export function openInside(root: string, segments: string[], rootIsReal = isRealFolder(root)): OpenedFile | null {
   return openResolved(resolveInside(root, segments, rootIsReal), root);
 }
 
+/**
+ * A file openInside opened: its descriptor, its stat, and its inode exact (a bigint): stat's Number inode rounds those
+ * past 2^53 (Lustre, NFS, XFS inode64), so a file replaced by one of a neighbouring inode looked unchanged.
+ */
+export interface OpenedFile {
+  fd: number;
+  stat: Omit<fs.Stats, 'ino'>;
+  ino: bigint;
+}
+
 /** openInside of a path resolveInside has just given below `root` (null: none), for a caller that needs the path too. */
-export function openResolved(real: string | null, root: string): { fd: number; stat: fs.Stats } | null {
+export function openResolved(real: string | null, root: string): OpenedFile | null {
   if (real === null) return null;
   let fd: number;
   try {
@@ -98,7 +108,7 @@ export function openResolved(real: string | null, root: string): { fd: number; s
   }
   try {
     const stat = fs.fstatSync(fd);
-    if (stat.isFile() && openedInside(fd, root)) return { fd, stat };
+    if (stat.isFile() && openedInside(fd, root)) return { fd, stat, ino: fs.fstatSync(fd, { bigint: true }).ino };
   } catch {
     // fall through: closed below
   }
