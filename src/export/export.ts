@@ -33,6 +33,7 @@ import { readYamlConfig } from '../train/config-yaml.ts';
 import { MetricsLog } from '../train/metrics-log.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import { runFolderSpec, runSpec } from '../train/run-files.ts';
+import { requireSourceFilesUnchanged, sourceFilesOf } from '../train/source-files.ts';
 import { BEST_EVALUATION, QUICKSTART_LAYOUT, RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
 
 export interface ExportOptions {
@@ -272,11 +273,14 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
   // GEMM's store when a BF16 base is merged in bf16 (the same rounding, half the memory).
   const base = requireModelFolder(cfg, mergeCall(words), opts.run);
   if (!opts.backend) return withBackend(opts.device ?? 'auto', (backend) => writeExport({ ...opts, backend }, cfg, source, out, words));
+  // the files the merged model takes from the base folder at its end, as the merge found them (a run's save checks them so)
+  const baseFiles = sourceFilesOf(base);
   const fileDtype = checkpointDType(base);
   const bf16 = fileDtype === 'bf16' && precisionDType(opts.precision ?? 'auto', opts.backend.name) === 'bf16';
   const model = loadModel(base, { backend: opts.backend, dtype: bf16 ? 'bf16' : 'f32' });
   readUnchanged(source, () => loadAdapter(model, source, { trainable: false })); // read whole here: the merge needs it no more
   mergeLora(model);
+  requireSourceFilesUnchanged(base, baseFiles, { since: 'the merge read the model', during: 'it merged', then: 'export again' });
   saveModelFolder(model, out, { // with the tokenizer it was trained with (the bundled one for a folder without)
     sourceDir: base, head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels, maxShardBytes: opts.maxShardBytes,
     dtype: fileDtype, requireFinite: true,

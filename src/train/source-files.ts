@@ -28,18 +28,30 @@ export function sourceFilesOf(folder: string): SourceFiles {
   return files;
 }
 
+/** Who read the model folder, for the refusal: a run (the default), or an export's merge. */
+export interface SourceFilesReader {
+  /** "the run started" */
+  since: string;
+  /** "it trained" */
+  during: string;
+  /** What to do once the folder is back as it was: "mistral-tune train RUN --resume continues it (…)". */
+  then: string;
+}
+
 /**
  * Throws, naming the first file that differs, when the model folder's files are not those `before` holds (the run's
- * start): a save would write them into model/ as if the run had been trained with them.
+ * start, the merge's read of the model): a save would write them into model/ as if the run had been trained with them.
+ * `reader`: a run's way on as a string (its resume hint), or who read the folder (SourceFilesReader).
  */
-export function requireSourceFilesUnchanged(folder: string, before: SourceFiles, resumeHint: string): void {
+export function requireSourceFilesUnchanged(folder: string, before: SourceFiles, reader: string | SourceFilesReader): void {
+  const { since, during, then } = typeof reader === 'string' ? { since: 'the run started', during: 'it trained', then: reader } : reader;
   const now = sourceFilesOf(folder);
   for (const name of new Set([...before.keys(), ...now.keys()])) {
     const was = before.get(name), is = now.get(name);
     if (was === is) continue;
     const what = is === undefined ? 'is gone' : was === undefined ? 'appeared' : 'changed';
-    throw new UserError(`${what} since the run started (the model folder moved, deleted or replaced while it trained): the model it writes takes ` +
-      `its config, generation and tokenizer files from there, as they were when it read the model; put the folder back as it was, then ${resumeHint}`,
+    throw new UserError(`${what} since ${since} (the model folder moved, deleted or replaced while ${during}): the model it writes takes ` +
+      `its config, generation and tokenizer files from there, as they were when it read the model; put the folder back as it was, then ${then}`,
       path.join(folder, name));
   }
 }
