@@ -9,7 +9,7 @@ import { acquireRunLock, releaseOwnLock, type RunLock } from '../train/run-lock.
 import { UserError } from '../util/errors.ts';
 import { setOption, type OptionWords } from '../util/option-words.ts';
 import { deadTempOf, removeOwnTemps, tempOf } from './out-file.ts';
-import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
+import { PREPARE_REPORT, prepareReportIn } from './prepare-report.ts';
 import { OUTPUT_FILES } from './sources.ts';
 import { makeFolders } from '../util/made-folders.ts';
 
@@ -51,7 +51,14 @@ export function removeStoppedPrepare(dir: string): void {
  */
 function checkOutDir(dir: string, out: string, setOverwrite: string): void {
   const present = OUTPUT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
-  if (present.length === 0 || isPrepareReport(path.join(dir, PREPARE_REPORT)) || interruptedPrepare(dir) !== null) return;
+  if (present.length === 0) return;
+  const report = prepareReportIn(dir);
+  if ((report !== null && !('error' in report)) || interruptedPrepare(dir) !== null) return;
+  if (report !== null) { // a report.json there that cannot be read is not "no report": said, with why
+    const others = present.filter((f) => f !== PREPARE_REPORT);
+    throw new UserError(`cannot be read (${report.error}), so whether an earlier prepare run wrote ${others.length ? others.join(', ') + ' beside it' : 'it'} ` +
+      `cannot be told: fix or remove it, choose another folder, or ${setOverwrite} to replace ${present.length === 1 ? 'it' : 'them'}`, report.file);
+  }
   throw new UserError(`${out} already holds ${present.join(', ')}, which no earlier prepare run wrote there (no prepare report.json beside ${present.length === 1 ? 'it' : 'them'}); choose another folder, or ${setOverwrite} to replace ${present.length === 1 ? 'it' : 'them'}`, dir);
 }
 

@@ -32,6 +32,11 @@ export function prepareReportBeside(dataFile: string): PrepareReport | { file: s
   return readPrepareReport(path.join(path.dirname(dataFile), PREPARE_REPORT));
 }
 
+/** The prepare report in folder `dir` (its report.json), as prepareReportBeside reads it. */
+export function prepareReportIn(dir: string): PrepareReport | { file: string; error: string } | null {
+  return readPrepareReport(path.join(dir, PREPARE_REPORT));
+}
+
 /** Whether `file` is the report.json of a prepare run. */
 export function isPrepareReport(file: string): boolean {
   const r = readPrepareReport(file);

@@ -53,6 +53,18 @@ test('--out holding a train.jsonl that prepare did not write is refused (exit 2)
   assert.ok(readJsonl(mine).every((r) => String(r.text).startsWith('a record')));
 });
 
+test('--out whose report.json cannot be read (cut short) is refused saying so and why, not that no prepare run wrote its files; --overwrite replaces them', async () => {
+  writeFiles(dir, { 'in.jsonl': records(10, 'a') });
+  assert.equal((await cli(['--input', 'in.jsonl', '--out', 'cut'])).status, 0);
+  const report = path.join(dir, 'cut', 'report.json');
+  fs.writeFileSync(report, fs.readFileSync(report, 'utf8').slice(0, 40)); // a full disk, an interrupted copy
+  const line = oneLineError(await cli(['--input', 'in.jsonl', '--out', 'cut']));
+  // it said "cut: --out already holds …, which no earlier prepare run wrote there (no prepare report.json beside them)"
+  assert.match(line, /^error: cut\/report\.json: cannot be read \(.*JSON.*\), so whether an earlier prepare run wrote train\.jsonl, val\.jsonl, test\.jsonl, rejected\.jsonl beside it cannot be told: fix or remove it, choose another folder, or pass --overwrite to replace them$/);
+  assert.equal((await cli(['--input', 'in.jsonl', '--out', 'cut', '--overwrite'])).status, 0);
+  assert.equal(JSON.parse(fs.readFileSync(report, 'utf8')).kept, 10);
+});
+
 test('--out holding a folder named like an output is refused before anything is written, --overwrite or not', async () => {
   writeFiles(dir, { 'in.jsonl': records(10, 'a'), 'taken/train.jsonl/notes.txt': 'mine\n' });
   for (const flags of [[], ['--overwrite']]) {
