@@ -36,7 +36,7 @@ export async function run({ file, overwrite, resume, dashboard, dry, json, port,
   const cfg = target ? { ...loaded, output_dir: target.dir } : loaded;
   // a missing model folder or data file named with the config's line (or the flag) that gave it; a resumed run's
   // paths are checked as it starts (a complete run is left as it is, wherever its data went)
-  if (!resume) checkConfigPaths(cfg, place);
+  if (!resume) checkConfigPaths(cfg, place, undefined, file);
   const places = keyPlaces(place);
   if (dry) {
     const { describeDryRun, dryRun, dryRunJson, dryRunRefusal } = await import('../train/dry-run.ts'); // the model's planning: loaded only here

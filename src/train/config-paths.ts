@@ -73,9 +73,11 @@ function missingSplitHint(key: string, missing: string): string {
 
 /**
  * The model folder (with its config.json) or a random model's config.json, the data files and lora.init_from exist (of `only`, those keys); a missing
- * one is named by its key, after `place` of it when given (the config's file:line:column, or the flag that set it).
+ * one is named by its key, after `place` of it when given (the config's file:line:column, or the flag that set it). `configFile`: the
+ * file the config was read from, whose folder its relative paths were read from (a Hub id written as the model is hinted at there).
  */
-export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => string, only?: readonly string[]): void {
+export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => string, only?: readonly string[], configFile?: string): void {
+  const readFrom = configFile === undefined ? null : [path.dirname(path.resolve(configFile)), process.cwd()];
   const paths: Array<[string, string | null, string | null]> = [
     ['model', typeof cfg.model === 'string' ? cfg.model : null, 'model folder'], ['data.train', cfg.data.train, null], ['data.val', cfg.data.val, null],
     ['data.test', cfg.data.test, null], ['lora.init_from', cfg.lora.init_from, 'adapter folder'],
@@ -92,7 +94,7 @@ export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => stri
     } catch {
       // `val: None` (Python's word): YAML's string, read as a file name; null is none
       if (['data.val', 'data.test', 'lora.init_from'].includes(key) && NONE_WORDS.test(path.basename(p))) fail(`${p}: no such file (YAML reads ${path.basename(p)} as a string, here a file name: write null for no ${key})`);
-      const skip = (key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : key === 'model' ? hintAfter(missingModelHint(p)) : '') + missingSplitHint(key, p);
+      const skip = (key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : key === 'model' ? hintAfter(missingModelHint(p, readFrom)) : '') + missingSplitHint(key, p);
       fail(`${p}: ${folder ? `${folder} not found` : 'no such file'} (set ${key}${skip})`);
     }
     if (folder && !st!.isDirectory()) {

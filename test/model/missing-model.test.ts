@@ -8,7 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/model/config.ts';
-import { hubCacheDir } from '../../src/model/missing-model.ts';
+import { hubCacheDir, missingModelHint } from '../../src/model/missing-model.ts';
+import { checkConfigPaths } from '../../src/train/config-paths.ts';
+import { validate } from '../../src/train/config.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const dir = tempDir('mt-missing-model-');
@@ -28,8 +30,9 @@ test('a Hub id given as the model: the cache\'s snapshot of it is named where th
   const repo = path.join(cache, 'models--mistralai--Mistral-7B-v0.1');
   fs.mkdirSync(work, { recursive: true });
   const model = path.join(work, 'mistralai', 'Mistral-7B-v0.1');
-  const saved = process.env.HF_HUB_CACHE;
+  const saved = process.env.HF_HUB_CACHE, cwd = process.cwd();
   process.env.HF_HUB_CACHE = cache;
+  process.chdir(work); // mistralai/Mistral-7B-v0.1 written from there
   try {
     const download = 'if mistralai/Mistral-7B-v0.1 is a Hugging Face Hub id, download its files from https://huggingface.co/mistralai/Mistral-7B-v0.1 into a folder and give that folder';
     assert.throws(() => loadConfig(model), { name: 'UserError', message: `${model}: model folder not found (${download})` });
@@ -49,6 +52,7 @@ test('a Hub id given as the model: the cache\'s snapshot of it is named where th
     // the cache's repo folder itself, which holds no config.json: its snapshot
     assert.throws(() => loadConfig(repo), { message: `${path.join(repo, 'config.json')}: model config not found (a model folder needs config.json): ${repo} is huggingface_hub's cache folder of the model, not the model folder: the Hugging Face cache holds mistralai/Mistral-7B-v0.1: give its snapshot folder, ${b}` });
   } finally {
+    process.chdir(cwd);
     if (saved === undefined) delete process.env.HF_HUB_CACHE;
     else process.env.HF_HUB_CACHE = saved;
   }
@@ -75,4 +79,18 @@ test('a relative path of more than OWNER/NAME (../nope/model, a/b/c) is no Hub i
   } finally {
     process.chdir(cwd);
   }
+});
+
+test('an absolute path deep in folders (/home/me/models/Mistral-7B-v0.1) is no Hub id; OWNER/NAME in a config file\'s folder is', () => {
+  // before: "…/models/Mistral-7B-v0.1: model folder not found (if models/Mistral-7B-v0.1 is a Hugging Face Hub id, download its files from …)"
+  const home = path.join(dir, 'deep', 'home');
+  fs.mkdirSync(home, { recursive: true });
+  const missing = path.join(home, 'models', 'Mistral-7B-v0.1');
+  assert.throws(() => loadConfig(missing), { name: 'UserError', message: `${missing}: model folder not found` });
+  assert.equal(missingModelHint(missing), '');
+  // `model: models/Mistral-7B-v0.1` in a config in `home`, read from elsewhere: the Hub id as written there
+  assert.match(missingModelHint(missing, [path.join(home, 'train.yaml', '..'), process.cwd()]), /^if models\/Mistral-7B-v0\.1 is a Hugging Face Hub id/);
+  const cfg = validate({ model: missing, data: { train: path.join(home, 'train.jsonl') }, output_dir: path.join(home, 'run') }, 'test');
+  assert.throws(() => checkConfigPaths(cfg, undefined, ['model'], path.join(home, 'train.yaml')), { message: /^model: .*Mistral-7B-v0\.1: model folder not found \(set model; if models\/Mistral-7B-v0\.1 is a Hugging Face Hub id/ });
+  assert.throws(() => checkConfigPaths(cfg, undefined, ['model'], path.join(dir, 'train.yaml')), { message: /^model: .*Mistral-7B-v0\.1: model folder not found \(set model\)$/ });
 });
