@@ -10,15 +10,22 @@ const TILDE = /^~(?=\/|$)/;
 const VARIABLE = /\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))/g;
 
 /**
- * Why the path `p` (relative to `base`) is refused, or null: it holds a `~` or `$NAME` that no shell expanded and
- * does not exist as written (a folder really named so is taken).
+ * Why the path `p` (relative to `base`) is refused, or null: it holds a `~` or `$NAME` that no shell expanded in a part
+ * that does not exist as written (a folder really named so is taken, and so is a new output inside it: `runs/$x/out`
+ * where `runs/$x` is there).
  */
 export function unexpandedPath(p: string, base: string): string | null {
   const tilde = TILDE.test(p);
-  const variable = p.match(VARIABLE)?.[0];
-  if ((!tilde && variable === undefined) || fs.existsSync(path.resolve(base, p))) return null;
-  const what = tilde ? '~ (the home folder)' : `${variable} (an environment variable)`;
-  return `"${p}" holds ${what}, which no shell expanded here, so it would name a folder "${tilde ? '~' : variable}" under ${base}: write the path itself${guess(p, tilde)}`;
+  const found = tilde ? [{ index: 0, text: '~' }] : [...p.matchAll(VARIABLE)].map((m) => ({ index: m.index!, text: m[0] }));
+  for (const { index, text } of found) {
+    // the path through the part that holds it: a folder so named that is there is the user's own
+    const end = p.slice(index).search(path.sep === '/' ? /\// : /[\\/]/);
+    const part = path.resolve(base, end === -1 ? p : p.slice(0, index + end));
+    if (fs.existsSync(part)) continue;
+    const what = tilde ? '~ (the home folder)' : `${text} (an environment variable)`;
+    return `"${p}" holds ${what}, which no shell expanded here, so it would name a folder "${path.basename(part)}" under ${path.dirname(part)}: write the path itself${guess(p, tilde)}`;
+  }
+  return null;
 }
 
 /** What a shell would have made of `p`, when every variable in it is set: ", e.g. /home/me/runs/x". */

@@ -131,3 +131,18 @@ test('train: the start of one of its flags is suggested (--res, --over), as for 
   await assert.rejects(parse(['c.yaml', '--over']), { message: /^unknown option --over: did you mean --overwrite\? / });
   await assert.rejects(parse(['c.yaml', '--dryrun']), { message: /^unknown option --dryrun: did you mean --dry-run\? / }); // the nearest still
 });
+
+test('a $NAME in a folder that is there (a project folder really named "q$x") is no unexpanded variable: a new --out inside it is taken', () => {
+  // before: `--out "DIR/q$x/new"` was refused as naming a folder "$x", for the export's folder did not exist yet
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-dollar-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'q$x'));
+    const opts = { out: { type: 'string' as const } };
+    const out = path.join(dir, 'q$x', 'new');
+    assert.equal(parseCommand<{ out: string }>('export', ['--out', out], opts).values.out, out);
+    assert.throws(() => parseCommand('export', ['--out', path.join(dir, 'q$x', '$NOPE_X', 'new')], opts),
+      (e) => isUserError(e) && e.message.startsWith(`--out: "${path.join(dir, 'q$x', '$NOPE_X', 'new')}" holds $NOPE_X (an environment variable), which no shell expanded here, so it would name a folder "$NOPE_X" under ${path.join(dir, 'q$x')}: `));
+  } finally {
+    fs.rmSync(dir, { recursive: true });
+  }
+});
