@@ -2,12 +2,15 @@
 // files, read at the end, after the merge (minutes for a 7B): one gone, changed or new since the merge read the model
 // (the folder moved, deleted or downloaded again meanwhile) is refused naming it, as a full fine-tuning run's save
 // refuses it (train/source-files.ts), not written into the merged model from a folder that is no longer the one merged.
+// So does a GGUF export, whose tokenizer section is read from the folder once the weights have loaded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../../src/backend/backend.ts';
 import { exportRun } from '../../src/export/export.ts';
+import { loadGgufSource } from '../../src/export/gguf/from-source.ts';
+import { cutTokenizer } from './gguf-models.ts';
 import { testBackend } from '../backend/device.ts';
 import { tinyLoraRun } from '../cli/tiny-lora-run.ts';
 import { TINY_BASE } from '../helpers.ts';
@@ -16,17 +19,21 @@ import { tempDir } from '../temp-dir.ts';
 const root = tempDir('mt-merge-source-');
 const model = path.join(root, 'model');
 fs.cpSync(TINY_BASE, model, { recursive: true });
+cutTokenizer(model, 512); // a GGUF export needs the model's tokenizer: the bundled one's first 512 ids, as its vocab_size
 const run = tinyLoraRun(root, model);
 const backend = testBackend();
 
-/** The backend, calling `during` once, at the merge's first GEMM (the model and adapter read, the merged model not yet written). */
-function merging(during: () => void): Backend {
+/**
+ * The backend, calling `during` once, at its first call of `op`: the merge's first GEMM (the model and adapter read, the
+ * merged model not yet written), or the model's first upload (its weights being read).
+ */
+function merging(during: () => void, op: 'gemm' | 'upload' = 'gemm'): Backend {
   let done = false;
   return new Proxy(backend, {
-    get: (b, key) => key !== 'gemm' ? Reflect.get(b, key) : (...args: Parameters<Backend['gemm']>) => {
+    get: (b, key) => key !== op ? Reflect.get(b, key) : (...args: unknown[]) => {
       if (!done) during();
       done = true;
-      return b.gemm(...args);
+      return (b[op] as (...a: unknown[]) => unknown)(...args);
     },
   });
 }
@@ -34,7 +41,7 @@ function merging(during: () => void): Backend {
 for (const [name, change, what] of [
   ['generation_config.json', 'rm', 'is gone'],
   ['config.json', 'edit', 'changed'],
-  ['tokenizer_config.json', 'add', 'appeared'],
+  ['special_tokens_map.json', 'add', 'appeared'],
 ] as const) {
   test(`a base model folder whose ${name} ${what} during export --merge is refused, naming the file; nothing is written`, () => {
     const file = path.join(model, name);
@@ -55,3 +62,11 @@ for (const [name, change, what] of [
     }
   });
 }
+
+test('a base model folder whose tokenizer.json changes while a GGUF export of a LoRA run loads the model is refused, naming it', (t) => {
+  const file = path.join(model, 'tokenizer.json');
+  const before = fs.readFileSync(file);
+  t.after(() => fs.writeFileSync(file, before));
+  assert.throws(() => loadGgufSource({ run, best: false }, merging(() => fs.appendFileSync(file, ' '), 'upload'), 'fp32'), (e: Error) => e.name === 'UserError' &&
+    e.message.startsWith(`${file}: changed since the export read the model (the model folder moved, deleted or replaced while it loaded): `));
+});

@@ -21,6 +21,7 @@ import { readRunConfig, requireRunWeights, storedDType } from '../export.ts';
 import { readUnchanged } from '../read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
 import { warnIfNotTrainedOn } from '../../train/model-fingerprint.ts';
+import { requireSourceFilesUnchanged, sourceFilesOf } from '../../train/source-files.ts';
 import type { GgufValue } from './gguf-file.ts';
 import { classifierAdapter, classifierRefusal, refuseSeqClsAdapter, requireGgufConfig, requireGgufExportable } from './export-gguf.ts';
 import { GGUF_WORDS, type GgufQuant } from './quant-choices.ts';
@@ -144,6 +145,9 @@ export function loadGgufSource(src: GgufSource | GgufPlan, backend: Backend, pre
     });
     return { model, modelDir: plan.modelDir, tokenizer, from: plan.from };
   }
+  // the tokenizer, config and generation files exportGguf reads from the model folder once the weights have loaded (minutes
+  // for a 7B), as the load found them: a folder replaced meanwhile is refused, as export --merge refuses it (source-files.ts)
+  const files = sourceFilesOf(plan.model);
   const model = load(plan.model);
   const adapter = plan.adapter;
   if (adapter !== null) {
@@ -153,6 +157,7 @@ export function loadGgufSource(src: GgufSource | GgufPlan, backend: Backend, pre
     if (plan.from.run !== null) readUnchanged(adapter, adapt);
     else adapt();
   }
+  requireSourceFilesUnchanged(plan.model, files, { since: 'the export read the model', during: 'it loaded', then: 'export again' });
   return { model, modelDir: plan.model, from: plan.from };
 }
 
