@@ -14,7 +14,7 @@ import { loadConfig } from '../model/config.ts';
 import { loadAdapter, readAdapterInfo } from '../model/peft.ts';
 import { SafetensorsCheckpoint, SafetensorsFile } from '../model/safetensors.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
-import { ioError, withIo } from '../util/atomic.ts';
+import { ioError, withIo, writerGone } from '../util/atomic.ts';
 import { createFolderAtomic, recoverFolderSwaps, renamed } from '../util/folder-swap.ts';
 import { EXPORT_SPEC, moveUp, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
 import { FILE, removeOwned } from '../util/owned-tree.ts';
@@ -172,7 +172,12 @@ export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords
   if (existing && !existing.isDirectory()) throw new UserError(`the output exists and is not a folder: give ${words.say('out')} a new folder, or an empty one`, opts.out);
   if (!existing) refuseDanglingOutput(opts.out);
   if (existing) removeDeadPartials(opts.out);
-  if (existing && fs.readdirSync(opts.out).length > 0) throw new UserError(`output folder exists and is not empty: give ${words.say('out')} a new folder, or an empty one (export replaces nothing)`, opts.out);
+  const inside = existing ? fs.readdirSync(opts.out) : [];
+  // what is left is a live export's partial folder (a dead one is left only where it holds a folder of the user's):
+  // another export writes there now
+  const writer = inside.length === 1 && inside[0]!.startsWith(PARTIAL) ? Number(inside[0]!.slice(PARTIAL.length)) : NaN;
+  if (Number.isInteger(writer) && !writerGone(writer, path.join(opts.out, inside[0]!))) throw new UserError(`another export (process ${writer}) is writing into this folder: wait for it to finish, or give ${words.say('out')} another folder`, opts.out);
+  if (inside.length > 0) throw new UserError(`output folder exists and is not empty: give ${words.say('out')} a new folder, or an empty one (export replaces nothing)`, opts.out);
   // written whole before it takes the output's name: a failure (or Ctrl-C in a 7B merge) leaves no partial
   // export that would block the retry. A new folder is made beside it and renamed into place; an empty folder
   // the user made (a symlink, a mount point, the current directory) is kept, the export written in a folder

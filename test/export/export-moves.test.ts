@@ -227,3 +227,12 @@ test('an export into an empty folder on a file system out of inodes names --out 
   }
   assert.ok(seen.has('whole') && seen.size >= 3, `the counts tried fail at several writes, and the last fits: ${[...seen].join(', ')}`);
 });
+
+test('an empty folder given while another export writes into it (its partial folder, of a live process) says so, not "exists and is not empty"', () => {
+  const given = path.join(tempDir('mt-moves-live-'), 'given');
+  const live = process.ppid; // a process that runs: its partial folder is no killed export's
+  fs.mkdirSync(path.join(given, `.partial-export-${live}`), { recursive: true });
+  assert.throws(() => exportRun({ run, out: given, merge: false, best: false }),
+    { message: `${given}: another export (process ${live}) is writing into this folder: wait for it to finish, or give options.out another folder` });
+  assert.deepEqual(fs.readdirSync(given), [`.partial-export-${live}`], 'the other export\'s folder is left as it is');
+});
