@@ -30,15 +30,31 @@ function ownerOf(spec: FolderSpec, entry: string, stat: fs.Stats): Owner {
   return candidates.find((c) => c !== null && (c === FILE ? stat.isFile() : stat.isDirectory())) ?? null;
 }
 
-interface Entry { name: string; path: string; folder: boolean; owner: Owner }
+/**
+ * An entry of a folder: `raw`, the bytes of a name that is not UTF-8 (a file of another encoding's system), which its
+ * `name` shows with U+FFFD and so names no file: it is reached by `raw`'s path (rawPath). None of the tool's names is such.
+ */
+interface Entry { name: string; path: string; raw?: Buffer; folder: boolean; owner: Owner }
 
-/** The entries of `dir`, sorted by name, each with what it is to the tool (one that vanished meanwhile is left out). */
+/** The path of `name` in `dir`: a string, or the bytes of a name that is not UTF-8 (Entry.raw). */
+function rawPath(dir: string, e: { name: string; raw?: Buffer }): string | Buffer {
+  return e.raw === undefined ? path.join(dir, e.name) : Buffer.concat([Buffer.from(dir + path.sep), e.raw]);
+}
+
+/**
+ * The entries of `dir`, sorted by name, each with what it is to the tool (one that vanished meanwhile is left out). Read as
+ * bytes: a name that is not UTF-8 read as a string names nothing, so a user's file so named was left out — not carried
+ * into the folder that replaced its own, which stayed behind, hidden (.old-adapter-PID), without a word.
+ */
 function entriesOf(dir: string, spec: FolderSpec): Entry[] {
   const out: Entry[] = [];
-  for (const name of fs.readdirSync(dir).sort()) {
-    const p = path.join(dir, name);
-    const stat = fs.lstatSync(p, { throwIfNoEntry: false });
-    if (stat) out.push({ name, path: p, folder: stat.isDirectory(), owner: ownerOf(spec, name, stat) });
+  const names = fs.readdirSync(dir, { encoding: 'buffer' }).map((raw) => {
+    const name = raw.toString('utf8');
+    return Buffer.from(name, 'utf8').equals(raw) ? { name } : { name, raw };
+  });
+  for (const n of names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const stat = fs.lstatSync(rawPath(dir, n), { throwIfNoEntry: false });
+    if (stat) out.push({ ...n, path: path.join(dir, n.name), folder: stat.isDirectory(), owner: n.raw === undefined ? ownerOf(spec, n.name, stat) : null });
   }
   return out;
 }
@@ -99,9 +115,9 @@ export function removeOwned(dir: string, spec: FolderSpec): string[] {
  */
 export function carryForeign(from: string, to: string, spec: FolderSpec): void {
   for (const e of entriesOf(from, spec)) {
-    const dest = path.join(to, e.name);
+    const dest = rawPath(to, e);
     const there = fs.lstatSync(dest, { throwIfNoEntry: false });
-    if (e.owner === null && !there) fs.renameSync(e.path, dest);
-    else if (e.owner !== null && e.owner !== FILE && there?.isDirectory()) carryForeign(e.path, dest, e.owner);
+    if (e.owner === null && !there) fs.renameSync(rawPath(from, e), dest);
+    else if (e.owner !== null && e.owner !== FILE && there?.isDirectory()) carryForeign(e.path, path.join(to, e.name), e.owner);
   }
 }

@@ -10,7 +10,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { APPEARED, writeFileAtomic, writeStreamAtomic } from '../../src/util/atomic.ts';
 import { recoverFolderSwaps, replaceFolderAtomic } from '../../src/util/folder-swap.ts';
-import { filesSpec } from '../../src/util/owned-tree.ts';
+import { filesSpec, foreignPaths } from '../../src/util/owned-tree.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { RunDir } from '../../src/train/run-dir.ts';
 import { loadTrainConfig } from '../../src/train/config.ts';
@@ -199,4 +199,22 @@ test('a crash between the two renames beside a kept moved-aside folder (.old-NAM
   assert.equal(fs.readFileSync(path.join(run, 'best', 'notes.md'), 'utf8'), 'notes');
   assert.equal(fs.readFileSync(path.join(kept, 'notes.md'), 'utf8'), 'older notes', 'the kept one stays kept');
   assert.deepEqual(fs.readdirSync(run).sort(), [`.old-best-${pid}`, 'best']);
+});
+
+test('a file of the user\'s whose name is not UTF-8 (latin-1 bytes) is carried into the folder that replaces its own, and named as foreign', () => {
+  // before: read as a string, its name (notes-\uFFFD.txt) named no file: it stayed in the moved-aside .old-best-PID/, hidden, without a word
+  const dir = tempDir('mt-swap-bytes-');
+  const best = path.join(dir, 'best');
+  fs.mkdirSync(best);
+  fs.writeFileSync(path.join(best, 'w.txt'), 'old');
+  const latin1 = Buffer.concat([Buffer.from(best + path.sep), Buffer.from('notes-'), Buffer.from([0xe9]), Buffer.from('.txt')]);
+  fs.writeFileSync(latin1, 'mine');
+  replaceFolderAtomic(best, (tmp) => {
+    fs.mkdirSync(tmp);
+    fs.writeFileSync(path.join(tmp, 'w.txt'), 'new');
+  }, W);
+  assert.deepEqual(fs.readdirSync(dir), ['best'], 'no folder left aside');
+  assert.equal(fs.readFileSync(latin1, 'utf8'), 'mine');
+  assert.equal(fs.readFileSync(path.join(best, 'w.txt'), 'utf8'), 'new');
+  assert.deepEqual(foreignPaths(best, W), ['notes-\uFFFD.txt']);
 });
