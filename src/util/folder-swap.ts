@@ -128,7 +128,7 @@ export function recoverFolderSwaps(parent: string, parentSpec: FolderSpec, onlyO
     if (owned === null || owned === FILE || (onlyOf !== undefined && left!.pid !== onlyOf)) continue;
     if (left!.pid !== process.pid && pidRunning(left!.pid)) continue; // another process is in the middle of its swap
     const aside = path.join(parent, entry), target = path.join(parent, left!.name);
-    withIo(aside, 'repair the interrupted write of', () => {
+    withIo(aside, `repair the interrupted write of ${target}`, () => {
       if (!fs.lstatSync(aside).isDirectory()) return; // a file of that name is no swap of ours
       if (left!.kind === 'old' && !fs.existsSync(target)) fs.renameSync(aside, target);
       else retire(aside, owned, left!.kind === 'old' ? target : undefined);

@@ -218,3 +218,20 @@ test('a file of the user\'s whose name is not UTF-8 (latin-1 bytes) is carried i
   assert.equal(fs.readFileSync(path.join(best, 'w.txt'), 'utf8'), 'new');
   assert.deepEqual(foreignPaths(best, W), ['notes-\uFFFD.txt']);
 });
+
+test('a repair that cannot be written (a read-only run folder) names the folder it repairs', () => {
+  // before: ".old-best-PID: cannot repair the interrupted write of: read-only file system (EROFS)", its object missing
+  const dir = tempDir('mt-swap-repair-');
+  const pid = deadPid();
+  crashState(dir, 'best', pid, 'old');
+  const rename = nodeFs.renameSync;
+  nodeFs.renameSync = (() => { throw Object.assign(new Error('EROFS: read-only file system, rename'), { code: 'EROFS' }); }) as typeof fs.renameSync;
+  syncBuiltinESMExports();
+  try {
+    assert.throws(() => recoverFolderSwaps(dir, (n) => (n === 'best' ? W : null)),
+      { message: `${path.join(dir, `.old-best-${pid}`)}: cannot repair the interrupted write of ${path.join(dir, 'best')}: read-only file system (EROFS)` });
+  } finally {
+    nodeFs.renameSync = rename;
+    syncBuiltinESMExports();
+  }
+});
