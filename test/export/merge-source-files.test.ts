@@ -3,7 +3,6 @@
 // (the folder moved, deleted or downloaded again meanwhile) is refused naming it, as a full fine-tuning run's save
 // refuses it (train/source-files.ts), not written into the merged model from a folder that is no longer the one merged.
 // So does a GGUF export, whose tokenizer section is read from the folder once the weights have loaded.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,7 +10,7 @@ import type { Backend } from '../../src/backend/backend.ts';
 import { exportRun } from '../../src/export/export.ts';
 import { loadGgufSource } from '../../src/export/gguf/from-source.ts';
 import { cutTokenizer } from './gguf-models.ts';
-import { testBackend } from '../backend/device.ts';
+import { test, testBackend } from '../backend/device.ts';
 import { tinyLoraRun } from '../cli/tiny-lora-run.ts';
 import { TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';

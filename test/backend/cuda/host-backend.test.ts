@@ -94,8 +94,8 @@ test('fp32: every kernel method launches its kernels with as many arguments as t
   for (const l of flashPath.launches) names.add(l.name);
   // (gemm_fallback and gemm_fallback_exact run where cuBLASLt has no algorithm: a test of their own below; splitk_reduce
   // after a skinny bf16 product's slices: gemm-splitk.test.ts; gemm_small_k for small-k bf16 products with its switch
-  // on: gemm-small-k.test.ts)
-  const own = new Set(['convert', 'splitk_reduce', 'gemm_small_k']);
+  // on: gemm-small-k.test.ts; cross_entropy_stored for a bf16 step's bf16 logits: the bf16 test below)
+  const own = new Set(['convert', 'splitk_reduce', 'gemm_small_k', 'cross_entropy_stored']);
   for (const k of Object.keys(KERNELS)) if (!own.has(k) && !k.startsWith('gemm_fallback')) assert.ok(names.has(k), `${k} was launched (by one of the attention paths)`);
   // f64 scalars (accumulateSum's f64 output, clipCoefficient's f64 Σg²) are the only mixed calls
   const staged = launches.filter((l) => l.name === 'convert');
@@ -104,13 +104,16 @@ test('fp32: every kernel method launches its kernels with as many arguments as t
   assert.ok(launches.filter((l) => l.name !== 'convert' && l.name !== 'finish_sum' && l.name !== 'clip_coefficient').every((l) => l.variant === 'f32'));
 });
 
-test('bf16 storage with f32 exact tensors: the bf16 variant, no staging of rstd/lse/losses; a bf16 GEMM stays bf16', () => {
+test('bf16 storage with f32 exact tensors: the bf16 variant, no staging of rstd/lse/losses nor of bf16 logits; a bf16 GEMM stays bf16', () => {
   const { be, launches, gemms } = fakeBackend({ attention: 'kernel' });
   const before = launches.length;
   be.rmsnormForward(be.alloc('bf16', 32), be.alloc('f32', 4), be.alloc('bf16', 32), be.alloc('bf16', 8), 4, 8, 1e-5);
   be.attentionForward(be.alloc('bf16', 32), be.alloc('f32', 8), be.alloc('bf16', 32), be.alloc('bf16', 16), be.alloc('bf16', 16),
     be.alloc('i32', 4), { B: 1, T: 4, Hq: 2, Hkv: 1, D: 4, scale: 0.5, window: 2 });
-  assert.deepEqual(launches.slice(before).map((l) => `${l.name}:${l.variant}`), ['rmsnorm_forward:bf16', 'attention_forward:bf16']);
+  // a bf16 step's bf16 logits (MISTRAL_TUNE_BF16_LOGITS), their gradient written over them: read as they are
+  const logits = be.alloc('bf16', 32);
+  be.crossEntropy(be.alloc('f32', 4), logits, logits, be.alloc('i32', 4), 4, 8, 1);
+  assert.deepEqual(launches.slice(before).map((l) => `${l.name}:${l.variant}`), ['rmsnorm_forward:bf16', 'attention_forward:bf16', 'cross_entropy_stored:bf16']);
   be.gemm(be.alloc('bf16', 16), be.alloc('bf16', 32), be.alloc('bf16', 32), { m: 4, n: 4, k: 8, transB: true });
   be.gemm(be.alloc('f32', 16), be.alloc('bf16', 32), be.alloc('bf16', 32), { m: 4, n: 4, k: 8, transB: true });
   assert.deepEqual(gemms, [{ a: 'bf16', b: 'bf16', c: 'bf16' }, { a: 'bf16', b: 'bf16', c: 'f32' }]);
