@@ -147,6 +147,9 @@ test('a model argument that is no model (a tokenizer, a folder\'s path), a model
     ['loadAdapter', [{ cfg: {} }, path.join(TINY, 'adapter_init'), { trainable: false }], 'loadAdapter: model is an object that is no model: give loadModel(folder, {backend})'],
     ['saveModelFolder', [tok, out, { sourceDir: null, head: 'causal' }], 'saveModelFolder: model is a tokenizer: give loadModel(folder, {backend})'],
     ['causalLmBackward', [tok, {}, 1], 'causalLmBackward: model is a tokenizer: give loadModel(folder, {backend})'],
+    ['causalLmBackward', [model], 'causalLmBackward: batch is missing: give collate(rows, padId, scorePadId)'],
+    // was "the prompt: input_ids[1] = 99999 …", naming no function
+    ['generate', [model, [1, 99999], { maxNewTokens: 1 }], "generate: prompt[1] is 99999: give token ids in [0, 512) (the model's vocab_size)"],
     ['mergeLora', [tok], 'mergeLora: model is a tokenizer: give a model with a LoRA adapter loaded (loadAdapter)'],
     ['mergeLora', [model], 'mergeLora: model has no LoRA adapter: load one first (loadAdapter(model, folder, {trainable: false}), or createAdapter)'],
     ['saveAdapter', [model, out, { taskType: 'CAUSAL_LM', baseModel: null }], 'saveAdapter: model has no LoRA adapter: load one first (loadAdapter(model, folder, {trainable: false}), or createAdapter)'],
@@ -159,6 +162,11 @@ test('a model argument that is no model (a tokenizer, a folder\'s path), a model
   // a classifier's class names not one per row of its head: a folder transformers refuses (score size mismatch), or a lossy label2id
   const classifier = api.loadModel(TINY_BASE, { backend: api.createBackend('cpu') });
   api.loadAdapter(classifier, path.join(TINY_CLS, 'adapter_init'), { trainable: false }); // a head of 3 classes
+  // were plain Errors ("classification needs a class label for every row", "class label 7 is outside [0, 3)")
+  calls.push(['classificationBackward', [classifier, api.collate([{ inputIds: [1, 2] }], 0, 0), 1],
+    'classificationBackward: batch.classLabels is null: every row needs a class label (collate rows {inputIds, label})']);
+  calls.push(['classificationBackward', [classifier, api.collate([{ inputIds: [1, 2], label: 0 }, { inputIds: [1, 2], label: 7 }], 0, 0), 1],
+    "classificationBackward: batch.classLabels[1] (row 1) is 7: give a class index in [0, 3) (the model's classification head scores 3 classes)"]);
   calls.push(['saveAdapter', [classifier, out, { taskType: 'SEQ_CLS', baseModel: null, labels: ['a', 'a', 'b'] }], 'saveAdapter: options.labels names "a" twice: give each class its own name (label2id maps a name to one class)']);
   calls.push(['saveAdapter', [classifier, out, { taskType: 'SEQ_CLS', baseModel: null, labels: ['a'] }], "saveAdapter: options.labels has 1 name(s) but the model's classification head scores 3 classes: give one name per class, in the head's order"]);
   const merged = api.loadModel(TINY_BASE, { backend: api.createBackend('cpu') });

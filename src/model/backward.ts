@@ -10,17 +10,21 @@ import type { Batch } from '../data/batch.ts';
 import type { MistralModel } from './mistral.ts';
 import { bf16LogitsFromEnv } from './bf16-logits.ts';
 import { embeddingPadRow } from './negative-ids.ts';
+import { needArg } from '../util/api-args.ts';
 import { needModel } from './model-arg.ts';
+import { UserError } from '../util/errors.ts';
 
 /** Next-token cross-entropy; returns Σ NLL over the batch's counted targets (one host read). */
 export function causalLmBackward(model: MistralModel, batch: Batch, gradScale: number): number {
   needModel('causalLmBackward', model);
+  needArg('causalLmBackward', 'batch', batch, 'object', { hint: 'collate(rows, padId, scorePadId)' });
   return readBack(model, (lossSum) => causalLmBackwardInto(model, batch, gradScale, lossSum));
 }
 
 /** Classification cross-entropy on the scored token of each row; returns Σ NLL over the batch's rows (one host read). */
 export function classificationBackward(model: MistralModel, batch: Batch, gradScale: number): number {
   needModel('classificationBackward', model);
+  needArg('classificationBackward', 'batch', batch, 'object', { hint: 'collate(rows, padId, scorePadId)' });
   return readBack(model, (lossSum) => classificationBackwardInto(model, batch, gradScale, lossSum));
 }
 
@@ -48,21 +52,18 @@ export function causalLmBackwardInto(model: MistralModel, batch: Batch, gradScal
 
 /** Classification cross-entropy on the scored token of each row; adds Σ NLL over the rows to lossSum[0] on the device. */
 export function classificationBackwardInto(model: MistralModel, batch: Batch, gradScale: number, lossSum: DeviceBuffer): void {
-  if (!batch.classLabels) throw new Error('classification needs a class label for every row');
-  const acts = model.forward(batch, true);
-  const be = model.backend, C = model.cfg.hiddenSize, B = batch.B, g = acts.grads!;
   const score = model.scoreHead();
   const L = score.numLabels;
-  for (const y of batch.classLabels) {
-    if (y < 0 || y >= L) throw new Error(`class label ${y} is outside [0, ${L})`);
-  }
+  const classLabels = needClassLabels(batch, L);
+  const acts = model.forward(batch, true);
+  const be = model.backend, C = model.cfg.hiddenSize, B = batch.B, g = acts.grads!;
   // the plan's classification scratch, as prefixes for this batch's B rows
   const cls = acts.cls!;
   const labels = be.view(cls.labels, 0, B);
   const logits = be.view(cls.logits, 0, B * L); // (B, L), then its gradient
   const losses = be.view(cls.losses, 0, B);
   const dpooled = be.view(cls.dpooled, 0, B * C);
-  be.upload(labels, { dtype: 'i32', data: batch.classLabels });
+  be.upload(labels, { dtype: 'i32', data: classLabels });
   model.classLogitsDevice(acts, logits);
   be.crossEntropy(losses, logits, logits, labels, B, L, gradScale);
   if (score.grad) be.gemm(score.grad, logits, acts.pooled, { m: L, n: C, k: B, transA: true, beta: 1 });
@@ -71,6 +72,18 @@ export function classificationBackwardInto(model: MistralModel, batch: Batch, gr
   be.scatterAddRows(g.dln, dpooled, acts.scoreIndex, B, C);
   backwardFromFinalNorm(model, acts, batch);
   be.accumulateSum(lossSum, losses, B);
+}
+
+/**
+ * The batch's class labels, each a row of the head's `numLabels`: a library caller's batch of rows without labels (collate
+ * gives classLabels null) or with a label outside the head was a plain Error; the kernels would read the label's row unchecked.
+ */
+function needClassLabels(batch: Batch, numLabels: number): Int32Array {
+  const fn = 'classificationBackward';
+  if (!batch.classLabels) throw new UserError(`batch.classLabels is ${batch.classLabels === undefined ? 'missing' : 'null'}: every row needs a class label (collate rows {inputIds, label})`, fn);
+  const b = batch.classLabels.findIndex((y) => !(y >= 0 && y < numLabels));
+  if (b >= 0) throw new UserError(`batch.classLabels[${b}] (row ${b}) is ${batch.classLabels[b]}: give a class index in [0, ${numLabels}) (the model's classification head scores ${numLabels} classes)`, fn);
+  return batch.classLabels;
 }
 
 /** From ∂L/∂(final norm output) in grads.dln down to the embedding. */
