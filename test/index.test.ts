@@ -120,7 +120,23 @@ test('library functions given missing or ill-typed arguments say which, naming t
     ['readGenerationConfig', [], /^readGenerationConfig: the model folder is missing/],
     ['writeSafetensors', ['/nonexistent-dir/a.safetensors', { w: { dtype: 'F32', shape: [2] } }], /^writeSafetensors: tensor "w": data is missing: give a typed array/],
     ['writeSafetensors', ['/nonexistent-dir/a.safetensors', { w: { dtype: 'F32', shape: [3], data: new Float32Array(2) } }], /^writeSafetensors: tensor "w": shape \[3\] × F32 is 12 bytes, data has 8$/],
+    // were TypeErrors from inside (a path of 3, "destructure property 'warmupSteps'", "reading 'loss'"), a task refused without
+    // the function's name, a missing step a NaN rate and a report without its perplexity written as "Infinity"
+    ['resolveEvalTarget', [{ model: TINY_BASE, adapter: 3 }], /^resolveEvalTarget: options\.adapter is 3: give a string$/],
+    ['resolveEvalTarget', [{ model: TINY_BASE, task: 'classify' }], /^resolveEvalTarget: options\.task is "classify": give one of "generation", "classification"$/],
+    ['lrAtStep', [], /^lrAtStep: schedule is missing: give an object such as/],
+    ['lrAtStep', [{ type: 'linear', warmupSteps: 0, totalSteps: 10 }, 1e-4], /^lrAtStep: k is missing: give the optimizer step, counted from 1$/],
+    ['lossReportJson', [], /^lossReportJson: report is missing: give what evaluateLoss returns$/],
+    ['lossReportJson', [{ loss: 1, tokens: 3 }], /^lossReportJson: report\.perplexity is missing/],
   ];
+  const adamw = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 };
+  const Loose = api.AdamW as unknown as new (...a: unknown[]) => { update(lr?: number): void };
+  for (const [args, message] of [[[], /^AdamW: backend is missing: give model\.backend$/], [[api.createBackend('cpu'), []], /^AdamW: config is missing/],
+    [[api.createBackend('cpu'), [], { ...adamw, weightDecay: undefined, weight_decay: 0 }], /^AdamW: config\.weight_decay is no option: write config\.weightDecay/],
+    [[api.createBackend('cpu'), [], { ...adamw, betas: 0.9 }], /^AdamW: config\.betas is 0\.9: give two numbers/]] as Array<[unknown[], RegExp]>) {
+    assert.throws(() => new Loose(...args), (e: unknown) => e instanceof api.UserError && message.test(e.message), `new AdamW(${args.length} arguments)`);
+  }
+  assert.throws(() => new Loose(api.createBackend('cpu'), [], adamw).update(), (e: unknown) => e instanceof api.UserError && /^AdamW\.update: lr is missing/.test(e.message));
   for (const open of [() => (api.SafetensorsFile.open as (f?: unknown) => unknown)(), () => (api.SafetensorsCheckpoint.open as (d?: unknown) => unknown)()]) {
     assert.throws(open, (e: unknown) => e instanceof api.UserError && /^Safetensors(File|Checkpoint)\.open: (file|the model folder) is missing/.test(e.message));
   }

@@ -47,6 +47,9 @@ export function evaluateLoss(model: MistralModel, rows: Iterable<TokenRow>, opts
  * infinity — and the loss, always finite, is its logarithm.
  */
 export function lossReportJson(r: LossReport): { loss: number; perplexity: number | 'Infinity'; tokens: number } {
+  needArg('lossReportJson', 'report', r, 'object', { hint: 'what evaluateLoss returns' });
+  // each a number: a report without its perplexity was written as "Infinity"
+  for (const key of ['loss', 'perplexity', 'tokens'] as const) needArg('lossReportJson', `report.${key}`, r[key], 'number', { hint: 'a number (give what evaluateLoss returns)' });
   return { loss: r.loss, perplexity: perplexityJson(r.perplexity), tokens: r.tokens };
 }
 

@@ -1,6 +1,6 @@
 // What an evaluation runs on, decided here for the CLI and library users alike: a model folder (+ adapter) as
 // given, or a training run's trained weights and settings; and which task a loaded model has.
-import { needArg } from '../util/api-args.ts';
+import { needArg, needOneOf } from '../util/api-args.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LabelSet } from '../data/labels.ts';
@@ -54,11 +54,23 @@ export function parseTask(task: string | undefined | null): EvalTask | null {
   return task;
 }
 
+/** A library caller's options, each of its type where given: an adapter of 3 was a TypeError from inside (fs), a best of 'false' taken as true, a
+ * task of 'classify' refused without the function's name. */
+function needTargetOptionTypes(o: EvalTargetOptions): void {
+  const fn = 'resolveEvalTarget', given = (v: unknown): boolean => v !== undefined && v !== null;
+  for (const key of ['model', 'adapter', 'run'] as const) if (given(o[key])) needArg(fn, `options.${key}`, o[key], 'string');
+  if (given(o.task)) needOneOf(fn, 'options.task', o.task, ['generation', 'classification']);
+  if (given(o.best)) needArg(fn, 'options.best', o.best, 'boolean', { hint: 'true or false' });
+  if (given(o.labels)) needArg(fn, 'options.labels', o.labels, 'string[]', { hint: 'the class names in index order, or null' });
+  if (given(o.maxSeqLen)) needArg(fn, 'options.maxSeqLen', o.maxSeqLen, 'number');
+}
+
 /** The model/adapter as given, or a run directory's trained weights (adapter/, model/ or best/) and settings. */
 export function resolveEvalTarget(o: EvalTargetOptions, words: OptionWords = OPTION_WORDS): EvalTarget {
   needArg('resolveEvalTarget', 'options', o, 'object', { hint: 'an object such as {run} or {model, adapter}' });
-  const task = parseTask(o.task);
   const w = words;
+  if (!w.cli) needTargetOptionTypes(o);
+  const task = parseTask(o.task);
   requireOneTarget(o, w);
   if (o.run) {
     const cfg = readRunConfig(o.run);

@@ -5,6 +5,8 @@
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import type { Param } from '../model/params.ts';
 import { FlatParams } from './flat-params.ts';
+import { needArg, refuseMisspelledKeys } from '../util/api-args.ts';
+import { UserError } from '../util/errors.ts';
 
 export interface AdamWConfig {
   lr: number;
@@ -23,6 +25,7 @@ export class AdamW {
   readonly v: DeviceBuffer[];
 
   constructor(private readonly backend: Backend, readonly params: readonly Param[], readonly config: AdamWConfig) {
+    needAdamWArgs(backend, params, config);
     this.flat = new FlatParams(backend, params);
     this.m = params.map((_, i) => this.flat.view(this.flat.m, i));
     this.v = params.map((_, i) => this.flat.view(this.flat.v, i));
@@ -30,11 +33,29 @@ export class AdamW {
 
   /** One update of every parameter with its current gradient, at learning rate `lr`: one kernel. */
   update(lr: number): void {
+    needArg('AdamW.update', 'lr', lr, 'number', { hint: 'the learning rate of this step, a number' }); // undefined made every weight NaN
     this.step++;
     const f = this.flat, { betas, eps, weightDecay } = this.config;
     this.backend.adamw(f.values, f.grads, f.m, f.v, f.decaySpans, f.spanCount, f.length, {
       lr, beta1: betas[0], beta2: betas[1], eps, weightDecay, step: this.step,
     });
     f.syncModel();
+  }
+}
+
+const CONFIG_KEYS = ['lr', 'betas', 'eps', 'weightDecay'] as const satisfies ReadonlyArray<keyof AdamWConfig>;
+
+/** A library caller's arguments, checked: missing or ill-typed ones were TypeErrors from inside, or NaN weights. */
+function needAdamWArgs(backend: unknown, params: unknown, config: unknown): void {
+  needArg('AdamW', 'backend', backend, 'object', { hint: 'model.backend' });
+  needArg('AdamW', 'params', params, 'array', { hint: 'model.trainableParams()' });
+  needArg('AdamW', 'config', config, 'object', { hint: 'an object such as {lr: 1e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0}' });
+  const c = config as Record<string, unknown>;
+  refuseMisspelledKeys('AdamW', 'config', c, CONFIG_KEYS);
+  for (const key of ['lr', 'eps', 'weightDecay'] as const) needArg('AdamW', `config.${key}`, c[key], 'number');
+  const betas = c.betas;
+  if (!(Array.isArray(betas) && betas.length === 2 && betas.every((b) => typeof b === 'number'))) {
+    needArg('AdamW', 'config.betas', betas, 'array', { hint: 'two numbers, e.g. [0.9, 0.999]' });
+    throw new UserError(`config.betas is ${JSON.stringify(betas)}: give two numbers, e.g. [0.9, 0.999]`, 'AdamW');
   }
 }

@@ -1,7 +1,10 @@
 // Learning-rate schedules as transformers' get_*_schedule_with_warmup define them: λ(s) for s = 0, 1, …
 // and optimizer step k (counted from 1) uses lr · λ(k − 1).
 
+import { needArg, needOneOf } from '../util/api-args.ts';
+
 export type ScheduleType = 'constant' | 'linear' | 'cosine';
+const SCHEDULE_TYPES = ['constant', 'linear', 'cosine'] as const satisfies readonly ScheduleType[];
 
 export interface Schedule {
   type: ScheduleType;
@@ -32,5 +35,17 @@ export function lrLambda(s: Schedule, current: number): number {
 
 /** The learning rate of optimizer step k (1-based). */
 export function lrAtStep(s: Schedule, peak: number, k: number): number {
+  needScheduleArgs(s, peak, k);
   return peak * lrLambda(s, k - 1);
+}
+
+/** A library caller's arguments, checked: a missing schedule was a TypeError from inside, a missing number a NaN rate. */
+function needScheduleArgs(s: unknown, peak: unknown, k: unknown): void {
+  needArg('lrAtStep', 'schedule', s, 'object', { hint: "an object such as {type: 'linear', warmupSteps: 10, totalSteps: 100}" });
+  const o = s as Record<string, unknown>;
+  needOneOf('lrAtStep', 'schedule.type', o.type, SCHEDULE_TYPES);
+  needArg('lrAtStep', 'schedule.warmupSteps', o.warmupSteps, 'number');
+  needArg('lrAtStep', 'schedule.totalSteps', o.totalSteps, 'number');
+  needArg('lrAtStep', 'peak', peak, 'number', { hint: 'the peak learning rate, a number' });
+  needArg('lrAtStep', 'k', k, 'number', { hint: 'the optimizer step, counted from 1' });
 }
