@@ -7,7 +7,7 @@ import { LORA_BIASES, type LoraSpec } from './lora.ts';
 import { PROJECTIONS } from './weights.ts';
 
 const EXAMPLE = "{r: 8, alpha: 16, dropout: 0, targets: ['q_proj', 'v_proj'], useRslora: false}";
-const SPEC_KEYS = ['r', 'alpha', 'dropout', 'targets', 'useRslora', 'useDora', 'bias'] as const satisfies ReadonlyArray<keyof LoraSpec>;
+const SPEC_KEYS = ['r', 'alpha', 'dropout', 'targets', 'useRslora', 'useDora', 'bias', 'initLoraWeights'] as const satisfies ReadonlyArray<keyof LoraSpec>;
 
 /** Throws a UserError naming `fn` and the field unless `spec` is a LoraSpec that an adapter can be built from. */
 export function checkLoraSpec(fn: string, spec: LoraSpec): void {
@@ -26,4 +26,6 @@ export function checkLoraSpec(fn: string, spec: LoraSpec): void {
   needArg(fn, 'spec.useRslora', spec.useRslora, 'boolean');
   if (spec.useDora !== undefined) needArg(fn, 'spec.useDora', spec.useDora, 'boolean');
   if (spec.bias !== undefined) needOneOf(fn, 'spec.bias', spec.bias, LORA_BIASES);
+  // written to adapter_config.json: another value would say the factors were drawn as they were not
+  if (spec.initLoraWeights !== undefined && spec.initLoraWeights !== true) bad(`spec.initLoraWeights is ${JSON.stringify(spec.initLoraWeights)}: ${fn} initialises as PEFT's init_lora_weights true (A Kaiming-uniform, B zero): leave it out`);
 }

@@ -21,6 +21,11 @@ export interface LoraSpec {
    * have none of, so it changes nothing computed; an adapter loaded and saved again keeps it, as PEFT's does.
    */
   bias?: LoraBias;
+  /**
+   * PEFT's init_lora_weights of an adapter loaded (absent: true, as createAdapter initialises): how its factors were first
+   * drawn, which changes nothing computed from them; an adapter loaded and saved again keeps it, as PEFT's does.
+   */
+  initLoraWeights?: boolean | string | number | null;
 }
 
 export type LoraBias = 'none' | 'all' | 'lora_only';

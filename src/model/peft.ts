@@ -262,9 +262,12 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
     }
     warnOnce(`${file}: ${missing.length} LoRA module(s) that adapter_config.json selects have no tensors, e.g. "${missing[0]}"; they are left unadapted (PEFT warns the same, and leaves them so: its init_lora_weights ${jsonValueText(init)} makes B zero)`);
   }
+  // kept as the bias is: PEFT's save_pretrained of an adapter it loaded keeps its init_lora_weights (false stayed false)
+  const initLoraWeights = (c.init_lora_weights === undefined ? true : c.init_lora_weights) as LoraSpec['initLoraWeights']; // refuseUnsupportedKeys: a plain one
   const maxRank = Math.max(...layers.flatMap((set, i) => [...set].map((p) => ranks.of(i, p).r)));
   return {
-    spec: { r: maxRank, alpha: alpha as number, dropout: dropout as number, targets, useRslora, useDora, ...(bias !== 'none' ? { bias } : {}) },
+    spec: { r: maxRank, alpha: alpha as number, dropout: dropout as number, targets, useRslora, useDora, ...(bias !== 'none' ? { bias } : {}),
+      ...(initLoraWeights !== true ? { initLoraWeights } : {}) },
     taskType: taskOf(c.task_type, hasScore) as TaskType,
     baseModel: typeof c.base_model_name_or_path === 'string' ? c.base_model_name_or_path : null,
     layers,
@@ -499,7 +502,7 @@ function peftConfig(spec: LoraSpec, opts: SaveAdapterOptions, seqCls: boolean, m
   return {
     alora_invocation_tokens: null, alpha_pattern: {}, arrow_config: null, auto_mapping: null,
     base_model_name_or_path: opts.baseModel, bias: spec.bias ?? 'none', corda_config: null, ensure_weight_tying: false,
-    eva_config: null, exclude_modules: null, fan_in_fan_out: false, inference_mode: true, init_lora_weights: true,
+    eva_config: null, exclude_modules: null, fan_in_fan_out: false, inference_mode: true, init_lora_weights: spec.initLoraWeights ?? true,
     kasa_config: null, layer_replication: null, layers_pattern: null, layers_to_transform: modules.layers_to_transform, loftq_config: {},
     lora_alpha: spec.alpha, lora_bias: false, lora_dropout: spec.dropout, lora_ga_config: null,
     megatron_config: null, megatron_core: 'megatron.core', modules_to_save: seqCls ? ['classifier', 'score'] : null,

@@ -290,6 +290,19 @@ test('an adapter with bias "all" or "lora_only" loaded and saved again (a run co
     { name: 'UserError', message: 'createAdapter: spec.bias is "some": give one of "none", "all", "lora_only"' });
 });
 
+test('an adapter whose init_lora_weights is not true, loaded and saved again, keeps it, as PEFT\'s save_pretrained does (was: saved as true)', () => {
+  const backend = testBackend();
+  for (const init of [false, 'gaussian', true]) {
+    const model = loadModel(TINY_BASE, { backend });
+    loadAdapter(model, editedAdapter({ init_lora_weights: init }), { trainable: true });
+    const out = tmp();
+    saveAdapter(model, out, { taskType: 'CAUSAL_LM', baseModel: null });
+    assert.equal(json(path.join(out, 'adapter_config.json')).init_lora_weights, init);
+  }
+  assert.throws(() => createAdapter(loadModel(TINY_BASE, { backend }), { r: 2, alpha: 4, dropout: 0, targets: ['q_proj'], useRslora: false, initLoraWeights: false }),
+    { name: 'UserError', message: "createAdapter: spec.initLoraWeights is false: createAdapter initialises as PEFT's init_lora_weights true (A Kaiming-uniform, B zero): leave it out" });
+});
+
 test('an adapter missing tensors of modules it selects: unadapted where PEFT leaves B zero; refused where its init_lora_weights draws them at random as PEFT loads it (false, null, "orthogonal")', () => {
   // PEFT 0.21 (PeftModel.from_pretrained, then the logits on two torch seeds): with init_lora_weights false, null or
   // "orthogonal" the missing modules' factors are drawn at each load, so the output differs from load to load
