@@ -26,6 +26,11 @@ import type { ClassifyArgs } from './classify-flags.ts';
 /** The refusal of weights with no score head, said before a backend starts where the adapter's files show it. */
 const NOT_A_CLASSIFIER = 'not a classification model: classify needs a score head (a SEQ_CLS adapter, a classification run or model); for text use mistral-tune generate';
 
+/** What a --text that cleaning leaves empty held: nothing, spaces alone, or characters that render as nothing. */
+function noText(given: string): string {
+  return given === '' ? 'is empty' : given.trim() === '' ? 'is blank (whitespace only)' : 'holds only control or zero-width characters, no text';
+}
+
 /** The whole command, on its own thread (classify.ts). */
 export function classifyCommand(a: ClassifyArgs): void {
   const { f, format, batchSize, precision, device } = a;
@@ -47,7 +52,7 @@ export function classifyCommand(a: ClassifyArgs): void {
   const headRows = folderNumLabels(target.model, config, target.adapter);
   if (headRows !== undefined) requireOneNamePerClass(names, headRows, labelsSource(f.labels, f.run));
   const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field'], { format, onNote: (note) => warn(`${f.data}: ${note}`) }) : [{ line: 1, text: normalizeText(f.text!) }];
-  if (texts[0]!.text === '') throw new UserError('--text is empty');
+  if (texts[0]!.text === '') throw new UserError(`--text ${noText(f.text ?? '')}: give the text to classify`);
   withBackend(device, (backend) => {
     const model = loadModel(target.model, { backend, precision, config });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;

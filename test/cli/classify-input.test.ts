@@ -78,3 +78,14 @@ test('classify: a text holding the text of a special token is read as that token
   const inFile = JSON.parse(r.stdout.split('\n')[1]!) as { probs: Record<string, number> };
   for (const c of Object.keys(alone.probs)) assert.ok(Math.abs(inFile.probs[c]! - alone.probs[c]!) < 1e-6, 'the same text, the same ids');
 });
+
+test('classify: a --text of spaces alone is said to be blank, not empty (was: "--text is empty" for "   ")', async () => {
+  const said = async (text: string): Promise<string> => {
+    const r = await cli('--text', text);
+    assert.equal(r.status, 2, r.stderr);
+    return r.stderr.trim();
+  };
+  assert.equal(await said(''), 'error: --text is empty: give the text to classify');
+  assert.equal(await said('   '), 'error: --text is blank (whitespace only): give the text to classify');
+  assert.equal(await said('\u200B'), 'error: --text holds only control or zero-width characters, no text: give the text to classify');
+});
