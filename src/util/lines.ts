@@ -25,6 +25,11 @@ export interface LineDefect {
   char: number;
   /** What the rejection says instead of the byte and line: the lines of binary data to a file's end, read as one (readLines). */
   detail?: string;
+  /**
+   * binary: the line's NUL bytes (two or more) fall at every other byte, as the high bytes of UTF-16 text's ASCII
+   * characters do, which a short file without a byte-order mark is not recognised as (notUtf8Text) — said as a hint.
+   */
+  everyOtherNul?: true;
 }
 
 /** How much of the binary data that ends a file its one line holds (readLines with `watchBinary`): enough to show. */
@@ -100,15 +105,30 @@ function firstDefect(all: readonly LineDefect[]): LineDefect | undefined {
 export function lineDefects(bytes: Uint8Array): LineDefect[] {
   const out: LineDefect[] = [];
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 1 : 0; // cleanLine drops the BOM
+  const wide = nulsAtEveryOtherByte(bytes) ? { everyOtherNul: true as const } : {};
   let char = -bom;
   for (let b = 0; b < bytes.length;) {
     const seq = sequenceAt(bytes, b);
-    if (bytes[b] === 0) out.push({ kind: 'binary', byte: b + 1, char });
+    if (bytes[b] === 0) out.push({ kind: 'binary', byte: b + 1, char, ...wide });
     else if (!seq.ok) out.push({ kind: 'invalid_utf8', byte: b + 1, char });
     char += seq.ok && seq.length === 4 ? 2 : 1; // a character above U+FFFF is two UTF-16 units
     b += seq.length;
   }
   return out;
+}
+
+/**
+ * Whether the NUL bytes of `bytes` fall at every other byte (LineDefect.everyOtherNul): all at even or all at odd
+ * offsets, two of them with one byte between (`h 00 i 00`: two ASCII characters in UTF-16), as stray NULs seldom are.
+ */
+function nulsAtEveryOtherByte(bytes: Uint8Array): boolean {
+  const first = bytes.indexOf(0);
+  let alternate = false;
+  for (let i = first, last = -1; i >= 0; last = i, i = bytes.indexOf(0, i + 1)) {
+    if ((i - first) % 2 !== 0) return false;
+    if (last >= 0 && i - last === 2) alternate = true;
+  }
+  return alternate;
 }
 
 /** The bytes the decoder takes at `i`: a whole character (ok), or the maximal ill-formed subpart that becomes one U+FFFD. */

@@ -422,6 +422,20 @@ test('UTF-16 without a byte-order mark holding CJK text alone (no line end, no A
   for (const file of Object.values(not)) assert.equal([...readLines(file)].length, 1, file);
 });
 
+test('a short UTF-16 file without a byte-order mark, rejected as binary, is said to be maybe UTF-16 where its NULs fall at every other byte; other binary data is not', () => {
+  // before: "a NUL byte at byte 2 of line 1: binary data, not text" alone, too short for notUtf8Text to name UTF-16
+  const hint = ' — or UTF-16 text without a byte-order mark, as its NUL bytes fall at every other byte: then convert it to UTF-8 first (iconv -f UTF-16LE -t UTF-8 FILE > FILE.utf8, or -f UTF-16BE)';
+  const f = writeFiles(path.join(dir, 'short-wide'), {
+    'le.jsonl': Buffer.from('{"text": "你好世界"}\n', 'utf16le'), 'be.txt': Buffer.from('hi', 'utf16le').swap16(),
+    'mixed.txt': Buffer.from([0x61, 0x00, 0x00, 0x62, 0x63, 0x00]), // NULs side by side: no UTF-16 text's pattern
+    'stray.txt': Buffer.from([0x61, 0x00, 0x62, 0x63, 0x64, 0x00, 0x65]), // two stray NULs, not one byte apart
+  });
+  assert.deepEqual(summary([...readJsonl(f['le.jsonl']!)]).slice(0, 1), [{ line: 1, reason: 'binary', detail: `a NUL byte at byte 2 of line 1: binary data, not text${hint}` }]);
+  assert.deepEqual(summary([...readText(f['be.txt']!)]), [{ line: 1, reason: 'binary', detail: `a NUL byte at byte 1 of line 1: binary data, not text${hint}` }]);
+  assert.deepEqual(summary([...readText(f['mixed.txt']!)]), [{ line: 1, reason: 'binary', detail: 'a NUL byte at byte 2 of line 1: binary data, not text' }]);
+  assert.deepEqual(summary([...readText(f['stray.txt']!)]), [{ line: 1, reason: 'binary', detail: 'a NUL byte at byte 2 of line 1: binary data, not text' }]);
+});
+
 test('UTF-16 without a byte-order mark in a script beyond Latin (Chinese, Cyrillic) is refused as UTF-16 by its line ends, not cut at 0x0A bytes inside its characters', () => {
   // before: few of its bytes are 0, so it was not taken for UTF-16; read as UTF-8 it was cut at the 0A of 上 (0A 4E)
   // and of its line ends into records each rejected as binary, more of them than it has lines

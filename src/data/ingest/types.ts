@@ -58,11 +58,17 @@ export function recordAt(item: RecordAt): RecordAt {
   return item.record === undefined ? { line: item.line } : { line: item.line, record: item.record };
 }
 
+/**
+ * Said of a NUL byte on a line whose NULs fall at every other byte (LineDefect.everyOtherNul): a short UTF-16 file
+ * without a byte-order mark, too short for notUtf8Text to tell from data, reads so.
+ */
+const UTF16_HINT = ' — or UTF-16 text without a byte-order mark, as its NUL bytes fall at every other byte: then convert it to UTF-8 first (iconv -f UTF-16LE -t UTF-8 FILE > FILE.utf8, or -f UTF-16BE)';
+
 /** The rejection of a record that holds a line whose bytes are not UTF-8 text (see readLines). */
 export function defectRejection(d: LineDefect, line: number): Rejection {
   if (d.detail !== undefined) return { reason: d.kind, detail: d.detail };
   return d.kind === 'binary'
-    ? { reason: 'binary', detail: `a NUL byte at byte ${d.byte} of line ${line}: binary data, not text` }
+    ? { reason: 'binary', detail: `a NUL byte at byte ${d.byte} of line ${line}: binary data, not text${d.everyOtherNul ? UTF16_HINT : ''}` }
     : { reason: 'invalid_utf8', detail: `invalid UTF-8 at byte ${d.byte} of line ${line}` };
 }
 
