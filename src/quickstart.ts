@@ -24,7 +24,7 @@ import { ioError, removeOwnTemps, writeFileAtomic } from './util/atomic.ts';
 import { foreignPaths } from './util/owned-tree.ts';
 import { readRegularFile } from './util/regular-file.ts';
 import { removeListed } from './util/remove-listed.ts';
-import { shellWord } from './util/shell-quote.ts';
+import { shellPath } from './util/shell-quote.ts';
 import { UserError } from './util/errors.ts';
 import { info } from './util/log.ts';
 import { FLAG_WORDS } from './util/option-words.ts';
@@ -273,7 +273,7 @@ export function quickstartSummary(r: QuickstartResult): string {
       '',
     ]),
     `run directory: ${r.run.dir} (metrics.jsonl, report.json, loss_curve.svg, adapter/, best/)`,
-    `next: mistral-tune dashboard ${shellWord(r.run.dir)}   |   mistral-tune generate --model ${shellWord(r.modelDir)} --adapter ${shellWord(runPath(r.run.dir, 'adapter'))} --prompt "What is the capital of Peru?"`,
+    `next: mistral-tune dashboard ${shellPath(r.run.dir)}   |   mistral-tune generate --model ${shellPath(r.modelDir)} --adapter ${shellPath(runPath(r.run.dir, 'adapter'))} --prompt "What is the capital of Peru?"`,
   ];
   return lines.filter((l, i) => l !== '' || lines[i - 1] !== '').join('\n');
 }

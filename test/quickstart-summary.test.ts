@@ -6,7 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { quickstartSummary } from '../src/quickstart.ts';
-import { shellWord } from '../src/util/shell-quote.ts';
+import { shellPath, shellWord } from '../src/util/shell-quote.ts';
+import { stoppedRunNote } from '../src/train/stopped-run.ts';
+import { dataFolderHint } from '../src/util/data-folder-hint.ts';
 import { tempDir } from './temp-dir.ts';
 
 test('the next: commands quote a path with a space or a quote, as a shell reads it back', () => {
@@ -30,4 +32,22 @@ test('a test perplexity that overflowed ("Infinity" in report.json, as eval --js
   fs.writeFileSync(path.join(run, 'metrics.jsonl'), '');
   const text = quickstartSummary({ modelDir: 'm', dataDir: 'd', run: { dir: run, steps: 1, report: { val: null, test: { loss: 800, perplexity: 'Infinity' }, samples: [] } } });
   assert.match(text, /^test {15}loss 800\.000, perplexity Infinity$/m);
+});
+
+test('a printed command names a path that starts with "-" (a run folder -x) as ./-x, which no command reads as a flag (was: mistral-tune train -x --resume)', () => {
+  assert.equal(shellPath('-x'), './-x');
+  assert.equal(shellPath('-my run'), "'./-my run'");
+  assert.equal(shellPath('/tmp/-x'), '/tmp/-x');
+  assert.equal(shellPath('runs/-x'), 'runs/-x');
+  assert.equal(shellWord('-1=neg'), '-1=neg', 'a value (--labels) is not a path: left as it is');
+  assert.equal(dataFolderHint('-x', 'train.jsonl', true), 'it holds no train.jsonl: give a data file in it, or, for a folder of raw data, make one with mistral-tune prepare --input ./-x --out NEW_FOLDER');
+  const cwd = process.cwd();
+  try {
+    process.chdir(tempDir('mt-dash-run-'));
+    fs.mkdirSync('-x');
+    fs.writeFileSync(path.join('-x', 'config.yaml'), 'seed: 0\n');
+    assert.match(stoppedRunNote('-x', 'SIGINT', 100)!, /: mistral-tune train \.\/-x --resume starts it again from step 0$/);
+  } finally {
+    process.chdir(cwd);
+  }
 });

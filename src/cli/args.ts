@@ -7,6 +7,7 @@ import { dataFolderHint } from '../util/data-folder-hint.ts';
 import { UserError } from '../util/errors.ts';
 import { openRegularFile } from '../util/regular-file.ts';
 import { unexpandedPath } from '../util/unexpanded-path.ts';
+import { shellPath } from '../util/shell-quote.ts';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -85,15 +86,15 @@ function positionalHint(positional: string, argv: readonly string[], options: Op
   }
   let stat: fs.Stats | undefined;
   try { stat = fs.statSync(positional); } catch { stat = undefined; }
-  if (stat?.isFile() && has('data') && !given('data')) return `; a data file is given as --data ${positional}`;
+  if (stat?.isFile() && has('data') && !given('data')) return `; a data file is given as --data ${shellPath(positional)}`;
   if (stat === undefined || stat.isDirectory()) {
     // a path that is not there is a run folder only where nothing else names the weights, and no text is missing
     const unnamed = !given('model') && !TEXT_FLAGS.some((f) => has(f) && !given(f));
-    if (has('run') && !given('run') && (stat !== undefined || unnamed)) return `; a run folder is given as --run ${positional}`;
+    if (has('run') && !given('run') && (stat !== undefined || unnamed)) return `; a run folder is given as --run ${shellPath(positional)}`;
     if (stat === undefined) {
       const text = TEXT_FLAGS.find((f) => has(f) && !given(f));
       if (text !== undefined) return `; a ${text} is given as --${text} "${positional}"`;
-      if (has('out') && !given('out')) return `; the output is given as --out ${positional}`;
+      if (has('out') && !given('out')) return `; the output is given as --out ${shellPath(positional)}`;
     }
   }
   return '';

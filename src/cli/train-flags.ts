@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import { didYouMean } from '../util/did-you-mean.ts';
 import { UserError } from '../util/errors.ts';
 import { givenTwice, missingValue, portOption, refuseUnexpanded, takesNoValue } from './args.ts';
+import { shellPath } from '../util/shell-quote.ts';
 
 export const usage = `mistral-tune train CONFIG.yaml [options] [--key.sub value ...]
 mistral-tune train RUN_DIR --resume
@@ -137,7 +138,7 @@ export async function parse(argv: string[]): Promise<TrainArgs | null> {
   }
   // `train --config c.yaml`: not a config key "config"
   const given = overrides.find(([k]) => k === 'config');
-  if (given !== undefined && file === null) throw new UserError(`--config: give the config file itself, mistral-tune train ${given[1]}`);
+  if (given !== undefined && file === null) throw new UserError(`--config: give the config file itself, mistral-tune train ${shellPath(given[1])}`);
   const port = portOption(portArg);
   if (portArg !== undefined && !dashboard) throw new UserError('--port goes with --dashboard (the port the dashboard listens on)');
   if (!file) {

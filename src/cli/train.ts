@@ -14,7 +14,7 @@ import { UserError } from '../util/errors.ts';
 import { FLAG_WORDS } from '../util/option-words.ts';
 import { oneLine } from '../util/json-file.ts';
 import { info, warn } from '../util/log.ts';
-import { shellWord } from '../util/shell-quote.ts';
+import { shellPath } from '../util/shell-quote.ts';
 import { onStopSignal } from '../util/stop-signals.ts';
 import { runOnThread } from './command-thread.ts';
 import type { TrainArgs } from './train-flags.ts';
@@ -96,7 +96,7 @@ function startChild(dir: string, port: number): Dashboard {
 /** After training (or a resume that found the run complete): keeps the dashboard child serving until Ctrl-C (0), or says that it stopped (1). */
 async function serveUntilStopped(dash: Dashboard, dir: string, alreadyComplete: boolean): Promise<number> {
   const early = (how: string): number => {
-    warn(`the dashboard stopped early (${how}; its error is above), so nothing serves this run: mistral-tune dashboard ${shellWord(dir)} shows it`);
+    warn(`the dashboard stopped early (${how}; its error is above), so nothing serves this run: mistral-tune dashboard ${shellPath(dir)} shows it`);
     return 1;
   };
   // at once, the work's thread done (before a line is written, so that whoever reads it can stop us), and before the

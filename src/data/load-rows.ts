@@ -6,7 +6,7 @@
 // outside the model (checkRow: vocabSize, numLabels). A CSV file read as
 // JSON Lines is said to be one in that error (firstLinesHint).
 import { needArg, needOneOf } from '../util/api-args.ts';
-import { shellWord } from '../util/shell-quote.ts';
+import { shellPath } from '../util/shell-quote.ts';
 import * as path from 'node:path';
 import { DEFAULT_MAX_CHARS, maxRawCharsFor } from './char-limits.ts';
 import { checkRow, countTargets, type TokenRow } from './batch.ts';
@@ -214,7 +214,7 @@ function cleansWith(detail: string, file: string, words: OptionWords): string {
   if (flags.length === 0) return `${preparer(words)} cleans raw data and lists every such record`;
   const them = flags.length === 1 ? 'it' : 'them';
   return `${flags.join(', ')} ${flags.length === 1 ? 'is an option' : 'are options'} of mistral-tune prepare, not of this command: ` +
-    `mistral-tune prepare --input ${shellWord(file)} --out DIR with ${them} writes the records so read into DIR (all in DIR/train.jsonl with --split 1,0,0), ` +
+    `mistral-tune prepare --input ${shellPath(file)} --out DIR with ${them} writes the records so read into DIR (all in DIR/train.jsonl with --split 1,0,0), ` +
     'and lists every such record';
 }
 

@@ -35,6 +35,7 @@ import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import { runFolderSpec, runSpec } from '../train/run-files.ts';
 import { requireSourceFilesUnchanged, sourceFilesOf } from '../train/source-files.ts';
 import { BEST_EVALUATION, QUICKSTART_LAYOUT, RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
+import { shellPath } from '../util/shell-quote.ts';
 
 export interface ExportOptions {
   run: string;
@@ -67,12 +68,12 @@ export interface ExportResult {
 function notARunFolder(dir: string, hfExport: boolean): string {
   if (fs.existsSync(path.join(dir, QUICKSTART_LAYOUT.marker))) return `: ${dir} is a quickstart folder; its run is ${path.join(dir, QUICKSTART_LAYOUT.run)}`;
   if (fs.existsSync(path.join(dir, 'config.json'))) {
-    return hfExport ? `: ${dir} is a model folder, already in HF's format (a GGUF file of it: export --format gguf --model ${dir})`
-      : `: ${dir} is a model folder: give it as --model ${dir}`;
+    return hfExport ? `: ${dir} is a model folder, already in HF's format (a GGUF file of it: export --format gguf --model ${shellPath(dir)})`
+      : `: ${dir} is a model folder: give it as --model ${shellPath(dir)}`;
   }
   if (fs.existsSync(path.join(dir, 'adapter_config.json'))) {
-    return hfExport ? `: ${dir} is a PEFT adapter, already in PEFT's format (a GGUF file of it: export --format gguf-lora --adapter ${dir} with its base model as --model)`
-      : `: ${dir} is a PEFT adapter: give it as --adapter ${dir} with its base model as --model`;
+    return hfExport ? `: ${dir} is a PEFT adapter, already in PEFT's format (a GGUF file of it: export --format gguf-lora --adapter ${shellPath(dir)} with its base model as --model)`
+      : `: ${dir} is a PEFT adapter: give it as --adapter ${shellPath(dir)} with its base model as --model`;
   }
   return '';
 }

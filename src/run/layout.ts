@@ -4,6 +4,7 @@
 // the dashboard all take the names and paths from here; this file imports nothing of the toolkit.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { shellPath } from '../util/shell-quote.ts';
 
 export const RUN_LAYOUT = {
   /** Written when `train` creates the folder: only a folder with it is ever emptied by --overwrite. */
@@ -71,7 +72,7 @@ export function checkpointFolderHint(dir: string): string {
   const last = (['model', 'adapter'] as const).find((e) => fs.existsSync(runPath(run, e)));
   const best = fs.existsSync(runPath(run, 'best')) ? `${runPath(run, 'best')} (the lowest val loss)` : null;
   if (last === undefined && best === null) {
-    return `${what}; the run has written no weights yet: mistral-tune train ${run} --resume continues it, and its end writes them`;
+    return `${what}; the run has written no weights yet: mistral-tune train ${shellPath(run)} --resume continues it, and its end writes them`;
   }
   const named = [last === undefined ? null : `${runPath(run, last)} (the last step)`, best].filter((x) => x !== null).join(' and ');
   return `${what}; the run's ${last === 'model' ? 'model is' : last === 'adapter' ? 'adapter is' : 'weights are'} ${named}`;

@@ -11,7 +11,7 @@ import { foreignPaths, removeOwnedEntries } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { FLAG_WORDS, setOption, type OptionWords } from '../util/option-words.ts';
 import { isRecord, ownField, readJsonFile } from '../util/json-file.ts';
-import { shellWord } from '../util/shell-quote.ts';
+import { shellPath } from '../util/shell-quote.ts';
 import { warn } from '../util/log.ts';
 import { configToYaml, PATH_KEYS, type TrainConfig } from './config.ts';
 import { readYamlMapping } from './config-yaml.ts';
@@ -231,7 +231,7 @@ export class RunDir {
     const changed = dir.finished() ? [] : resumeChanges(saved, now, { sameWeights: true }).refused;
     if (changed.length) {
       throw new UserError(`cannot resume with a different config: ${changed.join(', ')} changed since the run's config.yaml ` +
-        (words.cli ? `(resume with the config and flags it was started with, or as mistral-tune train ${shellWord(dir.dir)} --resume with no --key overrides; `
+        (words.cli ? `(resume with the config and flags it was started with, or as mistral-tune train ${shellPath(dir.dir)} --resume with no --key overrides; `
           : `(resume with the config it was started with: loadTrainConfig of the run's ${RUN_LAYOUT.config}, with no overrides; `) +
         `only ${[...RESUME_MAY_CHANGE].join(', ')} may change)`, savedFile);
     }
@@ -255,7 +255,7 @@ export class RunDir {
       // no config here to resume with, and "not a run directory made by train" (or "config.yaml: file not found") misled
       if (!fs.existsSync(path.join(arg, RUN_LAYOUT.config)) && RunDir.holdsNothing(arg)) {
         throw new UserError('cannot resume: it holds no run yet (no config.yaml, which a resume of the folder reads: a train stopped before writing it, ' +
-          `or none ran here): start it with its config, mistral-tune train CONFIG.yaml --output_dir ${shellWord(arg)}`, arg);
+          `or none ran here): start it with its config, mistral-tune train CONFIG.yaml --output_dir ${shellPath(arg)}`, arg);
       }
       RunDir.requireRun(arg);
       requireRunConfigAndMarker(arg);

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { removeOwnTemps } from '../util/atomic.ts';
 import { recoverFolderSwaps } from '../util/folder-swap.ts';
-import { shellWord } from '../util/shell-quote.ts';
+import { shellPath } from '../util/shell-quote.ts';
 import type { StopSignal } from '../util/stop-signals.ts';
 import { checkpointsSpec, listCheckpoints, stepOf } from './checkpoint.ts';
 import { recordedMethod, runSpec } from './run-files.ts';
@@ -42,7 +42,7 @@ export function stoppedRunNote(dir: string, signal: StopSignal, everySteps: numb
     return null; // checkpoints/ is not a folder: the resume names it
   }
   const by = signal === 'SIGINT' ? 'Ctrl-C' : signal;
-  const resume = `mistral-tune train ${shellWord(dir)} --resume`;
+  const resume = `mistral-tune train ${shellPath(dir)} --resume`;
   if (last !== undefined) return `train stopped by ${by}: ${resume} continues from its last checkpoint, step ${stepOf(last)} (${path.relative(dir, last)})`;
   const why = everySteps === null ? "checkpoint.every_steps is null, the default: set it to keep the steps of a run stopped midway" : `the first is due at step ${everySteps}`;
   return `train stopped by ${by} before any checkpoint (${why}): ${resume} starts it again from step 0`;

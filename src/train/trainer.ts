@@ -9,7 +9,7 @@ import { generationEosIds } from '../model/generation-config.ts';
 import { saveAdapter } from '../model/peft.ts';
 import { saveModelFolder } from '../model/save.ts';
 import { requireSourceFilesUnchanged } from './source-files.ts';
-import { shellWord } from '../util/shell-quote.ts';
+import { shellPath } from '../util/shell-quote.ts';
 import { BEST_EVALUATION, RUN_LAYOUT, weightsEntry } from '../run/layout.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
@@ -163,7 +163,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   // a refused resume's way out: the CLI's --overwrite, a library caller's options.overwrite
   const trainAgain = `train again with ${words.say('overwrite')}`;
   // a stopped run's way on: the CLI's train RUN --resume, a library caller's options.resume
-  const resumeHint = `${words.cli ? `mistral-tune train ${shellWord(dir.dir)} --resume` : `train with ${words.say('resume')}`} continues it (from its last checkpoint, or step 0 without one)`;
+  const resumeHint = `${words.cli ? `mistral-tune train ${shellPath(dir.dir)} --resume` : `train with ${words.say('resume')}`} continues it (from its last checkpoint, or step 0 without one)`;
   let data: DataFingerprints | null = null;
   const dataNow = (): DataFingerprints => (data ??= dataFingerprints(run));
   // the val data's hash, on each val row of metrics.jsonl: a resume whose val data changed starts best/ and patience
