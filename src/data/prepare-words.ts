@@ -7,6 +7,7 @@ import { aOption, optionIs, type OptionWords } from '../util/option-words.ts';
 import type { PrepareReport } from './report.ts';
 import type { SourceRole } from './sources.ts';
 import { specialTokenIds } from './tokenize.ts';
+import { shellPath } from '../util/shell-quote.ts';
 
 /** How much of a raw record rejected.jsonl keeps. */
 const RAW_LIMIT = 4096;
@@ -45,7 +46,7 @@ export function nothingKept(r: PrepareReport, first: string | null): string {
  */
 export function encodingHint(name: string, mixed: boolean, what = name): string {
   if (mixed) return `${what} mixes encodings (some of its other records are UTF-8 text beyond ASCII); mend the lines rejected.jsonl names (iconv on the whole file would garble the others)`;
-  return `if ${what} is in another encoding (Windows-1252, Latin-1), convert it and rerun: iconv -f WINDOWS-1252 -t UTF-8 ${name} > converted${path.extname(name)}`;
+  return `if ${what} is in another encoding (Windows-1252, Latin-1), convert it and rerun: iconv -f WINDOWS-1252 -t UTF-8 ${shellPath(name)} > converted${path.extname(name)}`;
 }
 
 /** `raw` cut to `limit` UTF-16 units (never between the two of a surrogate pair), saying how much was cut. */

@@ -14,6 +14,7 @@ import { readJsonl } from '../../src/data/ingest/jsonl.ts';
 import { readText } from '../../src/data/ingest/text.ts';
 import type { RawItem } from '../../src/data/ingest/types.ts';
 import { prepare } from '../../src/data/prepare.ts';
+import { encodingHint } from '../../src/data/prepare-words.ts';
 import { firstInvalidUtf8, readLines } from '../../src/util/lines.ts';
 import { mistralTokenizer, readJsonl as readOut, tempDir, writeFiles } from './helpers.ts';
 
@@ -471,4 +472,9 @@ test('UTF-16 without a byte-order mark in a script beyond Latin (Chinese, Cyrill
     'nul-lf-ctrl-z.txt': bytes('first line\n', [0], 'second line\nlast line\n', [0x1a]),
   });
   for (const [name, file] of Object.entries(not)) assert.doesNotThrow(() => [...readLines(file)], name);
+});
+
+test('the iconv command for a file not in UTF-8 names a file whose name starts with "-" or holds a space as a shell reads it back (was: iconv … -x.csv, read as options)', () => {
+  assert.equal(encodingHint('-x.csv', false), 'if -x.csv is in another encoding (Windows-1252, Latin-1), convert it and rerun: iconv -f WINDOWS-1252 -t UTF-8 ./-x.csv > converted.csv');
+  assert.match(encodingHint('my data.csv', false), / -t UTF-8 'my data\.csv' > converted\.csv$/);
 });
