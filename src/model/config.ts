@@ -3,6 +3,7 @@
 // Missing keys take the defaults of transformers' MistralConfig; anything we cannot compute exactly
 // (other model types, activations other than HIDDEN_ACTS, biases) is refused with the key that says so.
 import { needArg } from '../util/api-args.ts';
+import { shellPath } from '../util/shell-quote.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { GateActivation } from '../backend/backend.ts';
@@ -104,9 +105,9 @@ function notAModelFolder(dir: string): string {
     const weights = fs.existsSync(runPath(dir, 'model')) ? `its trained model is ${runPath(dir, 'model')}`
       : fs.existsSync(runPath(dir, 'adapter')) ? `its LoRA adapter is ${runPath(dir, 'adapter')}, used with the base model (--adapter)`
         : `its weights are written to ${RUN_LAYOUT.model}/ or ${RUN_LAYOUT.adapter}/ when it finishes`;
-    return `: ${dir} is a training run's folder: ${weights}; eval, generate, classify and export take the run itself as --run ${dir}`;
+    return `: ${dir} is a training run's folder: ${weights}; eval, generate, classify and export take the run itself as --run ${shellPath(dir)}`;
   }
-  if (fs.existsSync(path.join(dir, 'adapter_config.json'))) return `: ${dir} is a PEFT adapter: give it as --adapter ${dir} with its base model as --model${adapterBase(dir)}`;
+  if (fs.existsSync(path.join(dir, 'adapter_config.json'))) return `: ${dir} is a PEFT adapter: give it as --adapter ${shellPath(dir)} with its base model as --model${adapterBase(dir)}`;
   const checkpoint = checkpointFolderHint(dir);
   if (checkpoint !== '') return checkpoint;
   if (fs.existsSync(path.join(dir, QUICKSTART_LAYOUT.marker))) return `: ${dir} is a quickstart folder; its model is ${path.join(dir, QUICKSTART_LAYOUT.model)}`;

@@ -3,6 +3,7 @@
 // do instead, a did-you-mean for a misspelt key (and a lora.target_modules entry), and what YAML made of a value that
 // was likely meant otherwise.
 import YAML from 'yaml';
+import { shellPath } from '../util/shell-quote.ts';
 import { z } from 'zod';
 import { didYouMean } from '../util/did-you-mean.ts';
 import { tooDeep } from '../util/yaml-plain.ts';
@@ -73,7 +74,7 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
       if (sub !== undefined) return ` (write ${key}.${sub}: ${value})`;
       // `data: train.jsonl`, the training file given for the section it belongs in
       if (key !== 'data') return '';
-      return byFlag ? ` (the training file is --data.train ${value})` : ` (the data files are its keys: write data: {train: ${value}}, or train: ${value} on an indented line under data:)`;
+      return byFlag ? ` (the training file is --data.train ${shellPath(value)})` : ` (the data files are its keys: write data: {train: ${value}}, or train: ${value} on an indented line under data:)`;
     }
     // `Cosine`, `cosin`, `bf17`: the option it is near (within didYouMean's distance: `generate` is too far from generation)
     const options = schema instanceof z.ZodEnum ? schema.options.map(String) : [];
@@ -83,7 +84,7 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
   // several files for one split: prepare makes the one file of them
   if (/^data\.(train|val|test)$/.test(key) && Array.isArray(value) && value.every((f) => typeof f === 'string')) {
     const split = key.slice('data.'.length);
-    const given = split === 'train' ? `--input ${value.join(' ')}` : value.map((f) => `--${split} ${f}`).join(' ');
+    const given = split === 'train' ? `--input ${value.map(shellPath).join(' ')}` : value.map((f) => `--${split} ${shellPath(f)}`).join(' ');
     return ` (one file: mistral-tune prepare ${given} … --out DIR merges them, its DIR/${split}.jsonl is ${key})`;
   }
   if (/^labels\.\d+$/.test(key) && (typeof value === 'number' || typeof value === 'boolean')) return ` (class names are strings: quote it, "${written ?? String(value)}")`;

@@ -2,6 +2,7 @@
 // and lora.init_from exist, a missing one named by its key and, where the loader knows it, the config's line that set it;
 // and that place of a key (keyError) for the other checks made after validation (lora.r, packing, epochs).
 import * as fs from 'node:fs';
+import { shellPath } from '../util/shell-quote.ts';
 import * as path from 'node:path';
 import { adapterBase } from '../util/adapter-base.ts';
 import { loadConfig, randomConfigFile, requireAdapterFolder, requireModelFolder } from '../model/config.ts';
@@ -68,7 +69,7 @@ function missingSplitHint(key: string, missing: string): string {
   if (split === undefined || path.basename(missing) !== `${split}.jsonl` || fs.existsSync(dir)) return '';
   const rel = path.relative(process.cwd(), dir);
   const out = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : dir;
-  return `; \`mistral-tune prepare --input YOUR_DATA --out ${out}\` makes it`;
+  return `; \`mistral-tune prepare --input YOUR_DATA --out ${shellPath(out)}\` makes it`;
 }
 
 /**

@@ -2,6 +2,7 @@
 // not a mapping), where each key path was written (file:line:column) and the text a number was written as, and a
 // CLI override's value read as YAML reads it. Validating what was read is config.ts's job.
 import YAML from 'yaml';
+import { shellPath } from '../util/shell-quote.ts';
 import { UserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
 import { firstNonPlain, MAX_DEPTH, PLAIN_TAGS, silentlyChanged, tooDeep } from '../util/yaml-plain.ts';
@@ -125,7 +126,7 @@ const TOO_DEEP = `lists or mappings nested ${MAX_DEPTH} deep: a config's keys ar
 
 /** For a config file named as data (`train prepared/train.jsonl`): what to give instead; else ''. */
 function dataFileHint(file: string): string {
-  return /\.(jsonl|ndjson|jsonlines|json|csv|tsv|tab)$/i.test(file) ? ` (a data file? train takes a YAML config; data goes in data.train, e.g. --data.train ${file})` : '';
+  return /\.(jsonl|ndjson|jsonlines|json|csv|tsv|tab)$/i.test(file) ? ` (a data file? train takes a YAML config; data goes in data.train, e.g. --data.train ${shellPath(file)})` : '';
 }
 
 /**

@@ -417,6 +417,21 @@ test('a run or quickstart folder given as a model says where its model is, and t
   assert.throws(() => loadConfig(other), { message: `${path.join(other, 'config.json')}: model config not found (a model folder needs config.json)` });
 });
 
+test('a run folder or adapter named like a flag (-x) is hinted as ./-x, which a pasted command does not read as an option', () => {
+  const cwd = process.cwd(), root = tempDir('mt-dash-names-');
+  try {
+    process.chdir(root);
+    fs.mkdirSync('-run');
+    fs.writeFileSync(runPath('-run', 'marker'), '{}');
+    assert.throws(() => loadConfig('-run'), /take the run itself as --run \.\/-run$/);
+    fs.mkdirSync('-adapter');
+    fs.writeFileSync(path.join('-adapter', 'adapter_config.json'), '{"r": 8');
+    assert.throws(() => loadConfig('-adapter'), /give it as --adapter \.\/-adapter with its base model/);
+  } finally {
+    process.chdir(cwd);
+  }
+});
+
 test('a file given as the model folder (a .gguf export) is named as a file, not as a folder not found or FILE/config.json', () => {
   const dir = tempDir('mt-file-as-model-');
   const gguf = path.join(dir, 'model.gguf'), st = path.join(dir, 'model.safetensors');
