@@ -41,5 +41,5 @@ test('the model\'s collate bounds targets by its vocabulary: a bad target stops 
 });
 
 test('generate refuses a prompt id outside the vocabulary', () => {
-  assert.throws(() => generate(model, [1, 600], { maxNewTokens: 2 }), userError(/the prompt/, /input_ids\[1\] = 600/));
+  assert.throws(() => generate(model, [1, 600], { maxNewTokens: 2 }), userError(/^generate: prompt\[1\] is 600: give token ids in \[0, 512\)/));
 });
