@@ -33,6 +33,15 @@ export interface GemmSpec {
   strideC?: number;
 }
 
+/** LoRA's up-projection backward (Backend.loraGradUp): dy (n, out); z and dz (n, r), rows `ld` apart (a slot of the z buffer); B and ∂B (out, r). */
+export interface LoraGradUpSpec {
+  n: number;
+  out: number;
+  r: number;
+  ld: number;
+  scaling: number;
+}
+
 /**
  * Shape of one attention call: q (B, T, Hq·D), k and v (B, kvLen, Hkv·D), out (B, T, Hq·D). Query i
  * of a row sits at key index qOffset + i (0 for training; the cache length when decoding with a KV cache).
@@ -108,6 +117,11 @@ export interface Backend {
    * only written (out of place: a residual add without a copy). c and addend must not overlap unless equal.
    */
   gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec, addend?: DeviceBuffer): void;
+  /**
+   * LoRA's backward through its up-projection y += s·z·Bᵀ: dz = s·dy·B, and ∂B += s·dyᵀ·z where dB is given — dy
+   * (n, out), z and dz (n, r) with rows `ld` apart, B and dB (out, r) — as the GEMMs above would (lora-grad-up.ts).
+   */
+  loraGradUp(dz: DeviceBuffer, dB: DeviceBuffer | null, dy: DeviceBuffer, z: DeviceBuffer, B: DeviceBuffer, spec: LoraGradUpSpec): void;
   /** out = a + b, elementwise over n. out may alias a or b. */
   add(out: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, n: number): void;
   /** y = y + alpha · x over n. */

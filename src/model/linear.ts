@@ -85,9 +85,7 @@ export class Linear {
   /** ∂B += s·dyᵀ·z, and dz (this projection's slot of a buffer as wide as z's) = s·dy·B. */
   loraBackUp(dz: DeviceBuffer, dy: DeviceBuffer, z: DeviceBuffer, N: number): void {
     const { r, scaling, slot, pair } = this.adapter('loraBackUp');
-    const be = this.backend, out = this.outDim;
-    if (pair.dB) be.gemm(pair.dB, dy, this.zView(z), { m: out, n: r, k: N, transA: true, ldb: slot.width, alpha: scaling, beta: 1 });
-    be.gemm(this.zView(dz), dy, this.loraB, { m: N, n: r, k: out, ldc: slot.width, alpha: scaling });
+    this.backend.loraGradUp(this.zView(dz), pair.dB, dy, this.zView(z), this.loraB, { n: N, out: this.outDim, r, ld: slot.width, scaling });
   }
 
   /**

@@ -58,10 +58,11 @@ test('each default bench case is a train config that validates and plans without
   assert.equal(peerCaseName(v), '2x2048');
   assert.deepEqual(variantEnv(v), { MISTRAL_TUNE_CUDA_GEMM_TUNE: '0' });
   assert.deepEqual(variantEnv(parseCase('1x2048')), {});
-  assert.throws(() => parseCase('1x2048+fast'), /unknown variant \+fast \(known: \+no-gemm-tune, \+no-splitk, \+bf16-logits, \+small-k, \+flash-bwd128, \+flash-fwd128, \+flash-masked\)/);
+  assert.throws(() => parseCase('1x2048+fast'), /unknown variant \+fast \(known: \+no-gemm-tune, \+no-splitk, \+bf16-logits, \+small-k, \+lora-grad-up, \+flash-bwd128, \+flash-fwd128, \+flash-masked\)/);
   assert.deepEqual(variantEnv(parseCase('1x2048+no-gemm-tune+flash-masked')), { MISTRAL_TUNE_CUDA_GEMM_TUNE: '0', MISTRAL_TUNE_CUDA_FLASH_INTERIOR: '0' });
   assert.deepEqual(variantEnv(parseCase('2x2048+no-splitk')), { MISTRAL_TUNE_CUDA_GEMM_SPLITK: '0' });
   assert.deepEqual(variantEnv(parseCase('2x2048+small-k')), { MISTRAL_TUNE_CUDA_GEMM_SMALL_K: '1' });
+  assert.deepEqual(variantEnv(parseCase('2x2048+small-k+lora-grad-up')), { MISTRAL_TUNE_CUDA_GEMM_SMALL_K: '1', MISTRAL_TUNE_CUDA_LORA_GRAD_UP: '1' });
   assert.deepEqual(variantEnv(parseCase('4x2048:ckpt+flash-bwd128')), { MISTRAL_TUNE_CUDA_FLASH_BWD128: '1' });
   assert.deepEqual(variantEnv(parseCase('2x2048+flash-fwd128+flash-bwd128')), { MISTRAL_TUNE_CUDA_FLASH_FWD128: '1', MISTRAL_TUNE_CUDA_FLASH_BWD128: '1' });
   assert.deepEqual(parseCase('1x2048:kernel-attn'), { B: 1, T: 2048, ckpt: false, attention: 'kernel' });

@@ -1,7 +1,8 @@
 // The CPU backend: the reference implementation of the kernel interface, in float32 (or float64 for
 // gradient checks). GEMMs go to OpenBLAS when it loads, to TypeScript loops otherwise. bf16 buffers are
 // stored as bf16 and staged through f32 at each kernel's boundary (bf16-staging.ts).
-import type { AdamWHyper, AttentionShape, Backend, DeviceBuffer, GateActivation, GemmSpec } from '../backend.ts';
+import type { AdamWHyper, AttentionShape, Backend, DeviceBuffer, GateActivation, GemmSpec, LoraGradUpSpec } from '../backend.ts';
+import { loraGradUpByGemm } from '../lora-grad-up.ts';
 import { DTYPE_BYTES, f32ToBf16, type DType, type FloatArray, type HostData } from '../dtype.ts';
 import { UserError } from '../../util/errors.ts';
 import { infoOnce } from '../../util/log.ts';
@@ -170,6 +171,10 @@ export class CpuBackend implements Backend {
     if (!(C instanceof Float32Array) || A instanceof Float64Array || B instanceof Float64Array) throw new Error('gemm: bf16 operands with float64 ones');
     const simd = this.gemmMode === 'simd' ? this.simd : null;
     this.bf16Gemm.run(C, A, B, resolveGemm(spec, A.length, B.length, C.length), (c1, a1, b1, g1) => gemm(c1, a1, b1, g1, this.blas, simd));
+  }
+
+  loraGradUp(dz: DeviceBuffer, dB: DeviceBuffer | null, dy: DeviceBuffer, z: DeviceBuffer, B: DeviceBuffer, spec: LoraGradUpSpec): void {
+    loraGradUpByGemm(this, dz, dB, dy, z, B, spec);
   }
 
   add(out: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, n: number): void {

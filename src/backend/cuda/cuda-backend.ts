@@ -3,7 +3,7 @@
 // .cu kernel launched through kernel-runtime.ts on one stream; GEMMs go to cuBLASLt (bf16·bf16 → bf16/f32
 // with f32 compute, f32 without TF32, f64) with a fixed workspace, or to gemm_fallback.cu where cuBLASLt has no
 // algorithm for one. download() is the only host sync.
-import type { AdamWHyper, AttentionShape, Backend, DeviceBuffer, GateActivation, GemmSpec } from '../backend.ts';
+import type { AdamWHyper, AttentionShape, Backend, DeviceBuffer, GateActivation, GemmSpec, LoraGradUpSpec } from '../backend.ts';
 import { bf16ToF32, DTYPE_BYTES, f16ToF32, type DType, type HostData } from '../dtype.ts';
 import { hostAs } from './host-data.ts';
 import { CachingAllocator, type Block } from './allocator.ts';
@@ -15,6 +15,8 @@ import { DEFAULT_CUDA_ATTENTION, flashFallback, forEachBatchSlice, throughGemm, 
 import { flashBackward, flashBackwardLaunch, flashForward, flashForwardLaunch, flashRefusal, type FlashGpu } from './flash-attention.ts';
 import { cudaGemm, GEMM_WORKSPACE_BYTES, type GemmHost } from './gemm.ts';
 import { GemmAttention } from './gemm-attention.ts';
+import { loraGradUpByGemm } from '../lora-grad-up.ts';
+import { loraGradUpFits, runLoraGradUp } from './lora-grad-up.ts';
 import type { Storage } from './kernel-source.ts';
 import { KernelRuntime } from './kernel-runtime.ts';
 import { DTYPE_CODE, GATE_ACTIVATION_CODE } from './kernel-table.ts';
@@ -52,6 +54,10 @@ export class CudaBackend implements Backend {
   private readonly gemmHost: GemmHost;
   /** Split products whose slices cuBLASLt had no algorithm for, run whole instead (gemm-splitk.ts). */
   splitKRefusals = 0;
+  /** lora_grad_up's f32 accumulator of dz, zero between calls, where MISTRAL_TUNE_CUDA_LORA_GRAD_UP=1 (lora-grad-up.ts); else null. */
+  private readonly loraAcc: CudaBuffer | null;
+  /** The GPU's SMs, as lora_grad_up's grid counts them (an H100's where unknown, as on stand-ins). */
+  private readonly multiprocessors: number;
 
   /** Opens the driver, NVRTC and cuBLASLt on GPU `opts.device` (UserError when a piece is missing). */
   static open(opts: CudaBackendOptions = {}): CudaBackend {
@@ -80,6 +86,9 @@ export class CudaBackend implements Backend {
     this.flashGpu = { arch: parts.arch, sharedPerBlock: parts.sharedPerBlock ?? null };
     this.workspace = this.allocator.alloc(GEMM_WORKSPACE_BYTES);
     this.partials = cuda(this.alloc('f64', L.MAX_ELEMENTWISE_BLOCKS));
+    this.multiprocessors = parts.multiprocessors ?? 132;
+    this.loraAcc = parts.loraGradUp ? cuda(this.alloc('f32', L.LORA_GRAD_UP.accFloats)) : null;
+    if (this.loraAcc) this.fill(this.loraAcc, 0);
     this.gemmHost = {
       alloc: (dtype, length) => this.alloc(dtype, length), free: (b) => this.free(b), copy: (dst, src, n) => this.copy(dst, src, n),
       fill: (b, value) => this.fill(b, value), scale: (out, x, alpha, n) => this.scale(out, x, alpha, n), timed: (label, op) => this.timed(label, op),
@@ -169,6 +178,12 @@ export class CudaBackend implements Backend {
   // ---- dense math ----
   gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec, addend?: DeviceBuffer): void {
     cudaGemm(this.gemmHost, c, a, b, spec, addend);
+  }
+
+  loraGradUp(dz: DeviceBuffer, dB: DeviceBuffer | null, dy: DeviceBuffer, z: DeviceBuffer, B: DeviceBuffer, spec: LoraGradUpSpec): void {
+    const acc = this.loraAcc;
+    if (!acc || !loraGradUpFits(cuda(dz), dB && cuda(dB), cuda(dy), cuda(z), cuda(B), spec, acc.length)) return loraGradUpByGemm(this, dz, dB, dy, z, B, spec);
+    runLoraGradUp(this.kernels, acc, this.multiprocessors, dz, dB, dy, z, B, spec);
   }
 
   add(out: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, n: number): void {

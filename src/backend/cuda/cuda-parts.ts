@@ -5,6 +5,7 @@ import { UserError } from '../../util/errors.ts';
 import { cudaAttentionFromEnv, type CudaAttention } from './attention-path.ts';
 import { CublasLt } from './cublaslt.ts';
 import { gemmSmallKFromEnv } from './gemm-small-k.ts';
+import { loraGradUpFromEnv } from './lora-grad-up.ts';
 import { gemmSplitKFromEnv } from './gemm-splitk.ts';
 import { eventTimer, gemmTuneFromEnv } from './gemm-tune.ts';
 import { CudaDriver, DEVICE_ATTRIBUTE, type Handle } from './driver.ts';
@@ -49,6 +50,8 @@ export interface CudaParts {
   splitK?: boolean;
   /** Runs bf16 products of a small k on gemm_small_k (MISTRAL_TUNE_CUDA_GEMM_SMALL_K in open(); gemm-small-k.ts). */
   smallK?: boolean;
+  /** Runs LoRA's dz and ∂B on lora_grad_up (MISTRAL_TUNE_CUDA_LORA_GRAD_UP in open(); lora-grad-up.ts) on a GPU of `multiprocessors` SMs. */
+  loraGradUp?: boolean;
   /** The GPU's streaming multiprocessors (null: unknown, as with stand-ins: no product splits). */
   multiprocessors?: number | null;
   /** Times every operation with CUDA events, by class, reported on close (MISTRAL_TUNE_CUDA_PROFILE=1 in open()); needs the driver's event calls. */
@@ -70,11 +73,11 @@ export function openCuda<T>(opts: CudaBackendOptions, make: (parts: CudaParts) =
     const nvrtc = Nvrtc.open();
     gemm = CublasLt.open();
     const cc = driver.computeCapability(dev);
-    const [attention, profile, tune, splitK, smallK] = [cudaAttentionFromEnv(), cudaProfileFromEnv(), gemmTuneFromEnv(), gemmSplitKFromEnv(), gemmSmallKFromEnv()]; // a bad value stops here
+    const [attention, profile, tune, splitK, smallK, loraGradUp] = [cudaAttentionFromEnv(), cudaProfileFromEnv(), gemmTuneFromEnv(), gemmSplitKFromEnv(), gemmSmallKFromEnv(), loraGradUpFromEnv()]; // a bad value stops here
     const stream = driver.streamCreate();
     if (tune) gemm.enableTuning(eventTimer(driver, stream));
     return make({
-      attention, profile, splitK, smallK, multiprocessors: driver.attribute(dev, DEVICE_ATTRIBUTE.MULTIPROCESSOR_COUNT), release, deviceBytes: driver.totalMem(dev), sharedPerBlock: driver.attribute(dev, DEVICE_ATTRIBUTE.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN), driver, stream, gemm, arch: archFor(cc), cudaInclude: include.file,
+      attention, profile, splitK, smallK, loraGradUp, multiprocessors: driver.attribute(dev, DEVICE_ATTRIBUTE.MULTIPROCESSOR_COUNT), release, deviceBytes: driver.totalMem(dev), sharedPerBlock: driver.attribute(dev, DEVICE_ATTRIBUTE.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN), driver, stream, gemm, arch: archFor(cc), cudaInclude: include.file,
       cache: new KernelCache((req) => nvrtc.compile(req.source, req.name, nvrtcOptions(req)).cubin, nvrtc.version(), opts.cacheDir),
       gpu: `${driver.deviceName(dev)}, sm_${cc.major}${cc.minor}, ${(driver.totalMem(dev) / 2 ** 30).toFixed(0)} GiB`,
     });

@@ -8,7 +8,7 @@ import type { CompileRequest } from './kernel-cache.ts';
 export const KERNELS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kernels');
 
 /** The kernel files, one module each. */
-export const KERNEL_FILES = ['attention', 'attention_flash_backward', 'attention_flash_forward', 'attention_gemm', 'convert', 'cross_entropy', 'dora', 'elementwise', 'gemm_fallback', 'gemm_small_k', 'optim', 'random', 'rmsnorm', 'rope', 'rows', 'swiglu'] as const;
+export const KERNEL_FILES = ['attention', 'attention_flash_backward', 'attention_flash_forward', 'attention_gemm', 'convert', 'cross_entropy', 'dora', 'elementwise', 'gemm_fallback', 'gemm_small_k', 'lora_grad_up', 'optim', 'random', 'rmsnorm', 'rope', 'rows', 'swiglu'] as const;
 export type KernelFile = (typeof KERNEL_FILES)[number];
 
 /** bf16 storage (the default of the .cu files), float (-DSTORE_F32: the fp32 path) or double (-DSTORE_F64: gradient checks). */

@@ -74,6 +74,10 @@ const SIGNATURES = {
   gemm_fallback: ['gemm_fallback', 'S! S S S i32 i32 i32 i32 i32 i32 i32 i32 i64 i64 i64 i32 real real'],
   gemm_fallback_exact: ['gemm_fallback', 'E! E S S i32 i32 i32 i32 i32 i32 i32 i32 i64 i64 i64 i32 real real'],
   gemm_small_k: ['gemm_small_k', 'S! S S S i32 i32 i32 i32 i32 i32 i32 real real'],
+  lora_grad_up_r16: ['lora_grad_up', 'E! E!? S S S i32 i32 i32 i32 i32 i32 real'],
+  lora_grad_up_r32: ['lora_grad_up', 'E! E!? S S S i32 i32 i32 i32 i32 i32 real'],
+  lora_grad_up_r64: ['lora_grad_up', 'E! E!? S S S i32 i32 i32 i32 i32 i32 real'],
+  lora_grad_up_finish: ['lora_grad_up', 'S! E! i32 i32 i32 real'],
   swiglu_forward: ['swiglu', 'S! S S i64 i32'],
   swiglu_backward: ['swiglu', 'S! S! S S S i64 i32'],
   row_norms: ['dora', 'E! S i32 i32'],
@@ -101,6 +105,8 @@ export const BACKEND_KERNELS = {
   // bf16 product of a small k where MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 (gemm-small-k.ts), or where cuBLASLt's heuristic has
   // no algorithm for a product, the fallback kernels of gemm_fallback.cu
   fill: ['fill'], copy: ['convert'], gemm: ['cublasLt', 'splitk_reduce', 'gemm_small_k', 'gemm_fallback', 'gemm_fallback_exact'], add: ['add'], axpy: ['axpy'], scale: ['scale'],
+  // loraGradUp: lora_grad_up where MISTRAL_TUNE_CUDA_LORA_GRAD_UP=1 takes the call (cuda/lora-grad-up.ts), else gemm's two products
+  loraGradUp: ['lora_grad_up_r16', 'lora_grad_up_r32', 'lora_grad_up_r64', 'lora_grad_up_finish', 'cublasLt', 'splitk_reduce', 'gemm_small_k', 'gemm_fallback', 'gemm_fallback_exact'],
   sumSquares: ['reduce_sum', 'finish_sum'], sum: ['reduce_sum', 'finish_sum'], accumulateSum: ['reduce_sum', 'finish_sum'],
   scaleByScalar: ['scale_by_scalar'], rmsnormForward: ['rmsnorm_forward'], rmsnormBackward: ['rmsnorm_backward'], rope: ['rope'],
   // the kernels of the attention paths (MISTRAL_TUNE_CUDA_ATTENTION: kernel; gemm: cuBLASLt and row kernels;

@@ -57,8 +57,8 @@ const RUNS: Array<{ precision: string; attention: string; schedule: string; file
   // ∂x += dz·A of these files), DoRA and the MLP activations against PEFT through the CUDA backend's model path, and a
   // LoRA and a full fine-tuning step at shapes off every vector width and tile, Mistral Nemo's hidden < heads × head dim
   // among them (odd-shapes: ~6 CPU-s)
-  { precision: 'bf16', attention: 'kernel', schedule: 'reverse', env: { MISTRAL_TUNE_CUDA_GEMM_SMALL_K: '1' },
-    files: ['test/backend/kernels.test.ts', 'test/backend/gemm-skinny.test.ts', 'test/model/dora-parity.test.ts', 'test/model/hf-activations.test.ts', 'test/model/odd-shapes.test.ts'] },
+  { precision: 'bf16', attention: 'kernel', schedule: 'reverse', env: { MISTRAL_TUNE_CUDA_GEMM_SMALL_K: '1', MISTRAL_TUNE_CUDA_LORA_GRAD_UP: '1' },
+    files: ['test/backend/kernels.test.ts', 'test/backend/gemm-skinny.test.ts', 'test/backend/lora-grad-up.test.ts', 'test/model/dora-parity.test.ts', 'test/model/hf-activations.test.ts', 'test/model/odd-shapes.test.ts'] },
 ];
 
 test('the CUDA kernels, emulated on the host, pass the backend suite\'s attention, optimizer, kernel and GEMM tests and DoRA\'s parity on the CUDA backend (fp32, bf16; each attention path; the fallback GEMM; three thread schedules)', { skip, timeout: 300_000 }, () => {

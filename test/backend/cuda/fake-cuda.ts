@@ -10,7 +10,7 @@ import type { EventApi } from '../../../src/backend/cuda/op-profiler.ts';
 
 export interface Launched { name: string; variant: string; args: KernelArg[]; shared: number; grid: Dim3; block: Dim3 }
 
-export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?: boolean; arch?: string; sharedPerBlock?: number; noAlgorithm?: boolean; splitK?: number; smallK?: boolean; deviceBytes?: number; refuse?: (g: ResolvedGemm) => boolean } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; ltCalls: unknown[][]; allocs: number[]; frees: bigint[]; events: string[]; copies: number[]; sharedAllowed: string[] } {
+export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?: boolean; arch?: string; sharedPerBlock?: number; noAlgorithm?: boolean; splitK?: number; smallK?: boolean; loraGradUp?: boolean; deviceBytes?: number; refuse?: (g: ResolvedGemm) => boolean } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; ltCalls: unknown[][]; allocs: number[]; frees: bigint[]; events: string[]; copies: number[]; sharedAllowed: string[] } {
   const launches: Launched[] = [], gemms: unknown[] = [], ltCalls: unknown[][] = [], allocs: number[] = [], frees: bigint[] = [], events: string[] = [], copies: number[] = [];
   const sharedAllowed: string[] = []; // cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES) calls, as "kernel bytes"
   const modules: string[] = [], fns = new Map<bigint, { name: string; variant: string }>();
@@ -47,7 +47,7 @@ export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?
     arch: opts.arch ?? 'sm_90a', cudaInclude: '/usr/local/cuda/include', gpu: 'fake', release: () => { events.push('context'); },
     attention: opts.attention, profile: opts.profile, sharedPerBlock: opts.sharedPerBlock ?? null,
     // splitK: the SMs of a GPU whose skinny bf16 products split their k (none by default here)
-    splitK: opts.splitK !== undefined, multiprocessors: opts.splitK ?? null, smallK: opts.smallK ?? false,
+    splitK: opts.splitK !== undefined, multiprocessors: opts.splitK ?? null, smallK: opts.smallK ?? false, loraGradUp: opts.loraGradUp ?? false,
     deviceBytes: opts.deviceBytes ?? null, // the GPU's memory (unknown by default)
   };
   return { be: new CudaBackend(parts), launches, gemms, ltCalls, allocs, frees, events, copies, sharedAllowed };

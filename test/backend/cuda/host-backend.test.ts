@@ -94,8 +94,9 @@ test('fp32: every kernel method launches its kernels with as many arguments as t
   for (const l of flashPath.launches) names.add(l.name);
   // (gemm_fallback and gemm_fallback_exact run where cuBLASLt has no algorithm: a test of their own below; splitk_reduce
   // after a skinny bf16 product's slices: gemm-splitk.test.ts; gemm_small_k for small-k bf16 products with its switch
-  // on: gemm-small-k.test.ts; cross_entropy_stored for a bf16 step's bf16 logits: the bf16 test below)
-  const own = new Set(['convert', 'splitk_reduce', 'gemm_small_k', 'cross_entropy_stored']);
+  // on: gemm-small-k.test.ts; cross_entropy_stored for a bf16 step's bf16 logits: the bf16 test below; lora_grad_up's
+  // with their switch on: lora-grad-up.test.ts)
+  const own = new Set(['convert', 'splitk_reduce', 'gemm_small_k', 'cross_entropy_stored', 'lora_grad_up_r16', 'lora_grad_up_r32', 'lora_grad_up_r64', 'lora_grad_up_finish']);
   for (const k of Object.keys(KERNELS)) if (!own.has(k) && !k.startsWith('gemm_fallback')) assert.ok(names.has(k), `${k} was launched (by one of the attention paths)`);
   // f64 scalars (accumulateSum's f64 output, clipCoefficient's f64 Σg²) are the only mixed calls
   const staged = launches.filter((l) => l.name === 'convert');

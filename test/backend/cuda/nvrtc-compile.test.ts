@@ -10,7 +10,7 @@ import { findCudaInclude, findLibrary, LIBNVRTC } from '../../../src/backend/cud
 import { KERNELS } from '../../../src/backend/cuda/kernel-table.ts';
 import { compileRequest, KERNEL_FILES, nvrtcOptions, type Storage } from '../../../src/backend/cuda/kernel-source.ts';
 import { Nvrtc } from '../../../src/backend/cuda/nvrtc.ts';
-import { ATTENTION, FLASH, flashAttentionBackward, SMALL_K } from '../../../src/backend/cuda/launch.ts';
+import { ATTENTION, FLASH, flashAttentionBackward, LORA_GRAD_UP, SMALL_K } from '../../../src/backend/cuda/launch.ts';
 import { blockFitsRegisters, kernelRegisters } from './cubin-registers.ts';
 import { useCudaWheelsWhereMissing } from './cuda-wheels.ts';
 
@@ -30,6 +30,7 @@ function maxThreads(kernel: string): number {
   if (kernel.startsWith('flash_attention_backward_k128_')) return flashAttentionBackward({ B: 1, T: 1, Hq: 1, Hkv: 1, D: 128 }, 128).block.x;
   if (kernel.startsWith('flash_attention_')) return FLASH.threads;
   if (kernel === 'gemm_small_k') return SMALL_K.threads;
+  if (kernel.startsWith('lora_grad_up_r')) return LORA_GRAD_UP.threads;
   if (KERNELS[kernel as keyof typeof KERNELS]?.file === 'attention') return ATTENTION.threads;
   return 1024;
 }

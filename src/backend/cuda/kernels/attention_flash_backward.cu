@@ -11,19 +11,6 @@
 #if !defined(STORE_F32) && !defined(STORE_F64)
 
 /**
- * p[0] += a, p[1] += b, atomically for each (p 8-byte aligned: two neighbouring f32 accumulators). Hopper (sm_90+)
- * adds both in one vector atomic (red.global.add.v2.f32): half the atomic instructions and L2 requests of dQ, dK, dV.
- */
-__device__ __forceinline__ void atomic_add2(float *p, float a, float b) {
-#if defined(MT_HOST_EMULATOR) || (defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900)
-  atomicAdd(reinterpret_cast<float2 *>(p), make_float2(a, b));
-#else
-  atomicAdd(p, a);
-  atomicAdd(p + 1, b);
-#endif
-}
-
-/**
  * acc (this warp's 16 keys × D) += Xᵀ·Y over the tile's 64 queries: X (queries × the block's KB keys) in shared memory
  * with row stride KB + 8 (P or dS), Y (queries × D) with row stride D + 8 (dO or Q). A = Xᵀ: rows are keys.
  */

@@ -2,7 +2,7 @@
 // cuda-host.h, one shared library per storage variant (libkernels-bf16.so, -f32.so, -f64.so), each exporting
 // mt_launch(name, grid, block, shared bytes, kernelParams) — what the stand-in libcuda (fixtures/fake-cuda.c)
 // calls on cuLaunchKernel when MT_FAKE_CUDA_KERNELS names the folder. The launch wrappers come from the kernel
-// table. flash.cuh's inline PTX (mma.sync, ldmatrix, cp.async) becomes cuda-host.h's warp-collective
+// table. The inline PTX of mma.cuh and tile_io.cuh (mma.sync, ldmatrix, cp.async) becomes cuda-host.h's warp-collective
 // mt_mma_m16n8k16_bf16 and mt_ldmatrix_x4 under MT_HOST_EMULATOR. Also builds the stand-in libraries.
 // cachedKernelEmulator: the same build, made once per content (sources, this file, g++) under the temp folder.
 import { execFileSync } from 'node:child_process';

@@ -43,7 +43,7 @@ template <typename T> inline T __shfl_xor_sync(unsigned, T v, int m) {
 }
 [[noreturn]] inline void __trap() { std::abort(); }
 
-/** Set here only: the kernels' stand-ins for inline PTX (flash.cuh's mma16816, ldsm_x4 and cp_async*) are chosen by it. */
+/** Set here only: the kernels' stand-ins for inline PTX (mma.cuh's mma16816, tile_io.cuh's ldsm_x4 and cp_async*) are chosen by it. */
 #define MT_HOST_EMULATOR 1
 /** The calling thread's lane in its warp. */
 int mt_lane();
@@ -70,7 +70,7 @@ inline void mt_ldmatrix_x4(unsigned r[4], const void *row, bool trans) {
 
 /**
  * PTX mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32, D = A·B + C, for the calling warp: each lane gives
- * its fragments (layouts in flash.cuh's header; the lower index in the low half of each word) and gets
+ * its fragments (layouts in mma.cuh's header; the lower index in the low half of each word) and gets
  * its four elements of D. The products are exact (bf16 × bf16 fits an f32); they are summed in double and added
  * to C once (the hardware's order is unspecified; tests compare within bf16 tolerances).
  */
