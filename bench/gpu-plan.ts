@@ -43,6 +43,8 @@ export const VARIANTS: Record<string, Record<string, string>> = {
   'bf16-logits': { MISTRAL_TUNE_BF16_LOGITS: '1' },
   /** LoRA's products of the rank's k (up-projection, ∂x += dz·A) on our gemm_small_k, not cuBLASLt (gemm-small-k.ts; off by default). */
   'small-k': { MISTRAL_TUNE_CUDA_GEMM_SMALL_K: '1' },
+  /** LoRA's dz and ∂B from one read of dy on our lora_grad_up, not two cuBLASLt products that read it twice (cuda/lora-grad-up.ts; off by default). */
+  'lora-grad-up': { MISTRAL_TUNE_CUDA_LORA_GRAD_UP: '1' },
   /** The flash backward in blocks of 128 keys with 8 warps, not 64 with 4 (flash-attention.ts; off by default): half the dQ atomics. */
   'flash-bwd128': { MISTRAL_TUNE_CUDA_FLASH_BWD128: '1' },
   /** The flash forward in blocks of 128 queries, 32 a warp, not 64 of 16 (flash-attention.ts; off by default): half its reads of K and V from shared memory a query. */

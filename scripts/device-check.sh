@@ -20,8 +20,8 @@
 #                  step of the group, each test file 120 s at most — run 1's 60 s cut that file on the attention kernels)
 #   attn-variants  the attention and model parity tests on CUDA on the other paths: MISTRAL_TUNE_CUDA_ATTENTION=gemm
 #                  (fp32, bf16) and =kernel (bf16; its fp32 is test-gpu-fp32's), then LoRA's products and a LoRA step
-#                  with MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 (bench's +small-k: gemm-skinny, odd-shapes, dora-parity at
-#                  bf16), and the attention tests and flash-head-dims with MISTRAL_TUNE_CUDA_FLASH_BWD128=1
+#                  with MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 and MISTRAL_TUNE_CUDA_LORA_GRAD_UP=1 (bench's +small-k and
+#                  +lora-grad-up: gemm-skinny, lora-grad-up, odd-shapes, dora-parity, bf16-lora's r = 8 steps at bf16), and the attention tests and flash-head-dims with MISTRAL_TUNE_CUDA_FLASH_BWD128=1
 #                  (bench's +flash-bwd128, bf16), then with MISTRAL_TUNE_CUDA_FLASH_FWD128=1 (+flash-fwd128); every
 #                  variant runs, the step fails if one did. Beside them, from the step's start, the whole bf16 test:gpu
 #                  suite with every CANDIDATES variant on at once (its output last in the log), so that the bench's
@@ -37,7 +37,8 @@
 #                  `+name`): the CANDIDATES all together at the three shapes, each candidate alone at 1×2048 and 2×2048
 #                  (+flash-fwd128: the flash forward in blocks of 128 queries, 32 a warp; +flash-bwd128: the flash
 #                  backward in blocks of 128 keys, 8 warps — together FlashAttention-2's shapes; +small-k: LoRA's products
-#                  of the rank's k on our gemm_small_k; +bf16-logits: the step's logits in bf16 as HF's), 1×2048 and
+#                  of the rank's k on our gemm_small_k; +bf16-logits: the step's logits in bf16 as HF's; +lora-grad-up: LoRA's
+#                  dz and ∂B from one read of dy, on our lora_grad_up, alone at 2×2048 only), 1×2048 and
 #                  2×2048 profiled (GPU time by operation class, MISTRAL_TUNE_CUDA_PROFILE), then the A/Bs of what
 #                  landed on by default (+no-splitk runs every product whole, +no-gemm-tune takes cuBLASLt's heuristic's
 #                  first algorithm untimed, +flash-masked masks every flash tile), 1×2048 profiled with both flash
@@ -92,7 +93,7 @@ ONLY="${ONLY:-}" # a comma-separated list of step names: run those alone (a reru
 CONFIRM="${CONFIRM:-}"
 # the variants that may become the default path (bench/gpu-plan.ts VARIANTS; all bf16-only, so test-gpu-fp32 covers them
 # at fp32): attn-variants runs the bf16 suite with all of them on, and the bench times the three shapes with all of them
-CANDIDATES="${CANDIDATES:-flash-fwd128,flash-bwd128,small-k,bf16-logits}"
+CANDIDATES="${CANDIDATES:-flash-fwd128,flash-bwd128,small-k,bf16-logits,lora-grad-up}"
 candidates_env=$(node --import tsx bench/variant-env.ts "$CANDIDATES") || exit 2
 export CANDIDATES_ENV="$(echo $candidates_env)" # one line, KEY=VALUE words, for env in the step's shell
 all="+${CANDIDATES//,/+}"
@@ -212,9 +213,9 @@ step_bg attn-variants 180 bash -c 'rc=0; parity="test/backend/attention.test.ts 
   for vp in gemm:fp32 gemm:bf16 kernel:bf16; do echo "# MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} precision ${vp#*:}"; files=$parity; \
   MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=${vp#*:} node --import tsx --test --test-concurrency=3 \
   --test-timeout=20000 $files || rc=1; done; \
-  echo "# MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 precision bf16 (the +small-k variant: LoRA products of the rank k on gemm_small_k)"; \
-  MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=bf16 node --import tsx --test --test-concurrency=3 \
-  --test-timeout=20000 test/backend/gemm-skinny.test.ts test/model/odd-shapes.test.ts test/model/dora-parity.test.ts || rc=1; \
+  echo "# MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 MISTRAL_TUNE_CUDA_LORA_GRAD_UP=1 precision bf16 (the +small-k and +lora-grad-up variants: LoRA products of the rank k on gemm_small_k, dz and dB on lora_grad_up)"; \
+  MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 MISTRAL_TUNE_CUDA_LORA_GRAD_UP=1 MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=bf16 node --import tsx --test --test-concurrency=3 \
+  --test-timeout=20000 test/backend/gemm-skinny.test.ts test/backend/lora-grad-up.test.ts test/model/odd-shapes.test.ts test/model/dora-parity.test.ts test/model/bf16-lora.test.ts || rc=1; \
   echo "# MISTRAL_TUNE_CUDA_FLASH_BWD128=1 precision bf16 (the +flash-bwd128 variant: the flash backward in blocks of 128 keys)"; \
   MISTRAL_TUNE_CUDA_FLASH_BWD128=1 MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=bf16 node --import tsx --test --test-concurrency=3 \
   --test-timeout=20000 test/backend/attention.test.ts test/model/flash-head-dims.test.ts || rc=1; \
@@ -228,7 +229,7 @@ wait_steps
 rm -rf "$hfc"
 # the benchmark alone, on an idle GPU, with what is left
 python_for_hf quiet
-export BENCH_CASES="${BENCH_CASES:-1x2048,2x2048,4x2048:ckpt,1x2048$all,2x2048$all,4x2048:ckpt$all,1x2048+flash-fwd128,2x2048+flash-fwd128,1x2048+flash-bwd128,2x2048+flash-bwd128,1x2048+small-k,2x2048+small-k,1x2048+bf16-logits,2x2048+bf16-logits,1x2048:profile,2x2048:profile,2x2048+flash-fwd128+flash-bwd128,4x2048:ckpt+flash-bwd128,1x2048+no-splitk,2x2048+no-splitk,1x2048+no-gemm-tune,2x2048+no-gemm-tune,1x2048+flash-masked,1x2048:profile+flash-fwd128+flash-bwd128,1x2048:gemm-attn,1x2048:dora}" BENCH_LAYERS="${BENCH_LAYERS:-32}"
+export BENCH_CASES="${BENCH_CASES:-1x2048,2x2048,4x2048:ckpt,1x2048$all,2x2048$all,4x2048:ckpt$all,1x2048+flash-fwd128,2x2048+flash-fwd128,1x2048+flash-bwd128,2x2048+flash-bwd128,1x2048+small-k,2x2048+small-k,2x2048+lora-grad-up,1x2048+bf16-logits,2x2048+bf16-logits,1x2048:profile,2x2048:profile,2x2048+flash-fwd128+flash-bwd128,4x2048:ckpt+flash-bwd128,1x2048+no-splitk,2x2048+no-splitk,1x2048+no-gemm-tune,2x2048+no-gemm-tune,1x2048+flash-masked,1x2048:profile+flash-fwd128+flash-bwd128,1x2048:gemm-attn,1x2048:dora}" BENCH_LAYERS="${BENCH_LAYERS:-32}"
 step bench-gpu 240 bash -c 'exec node --import tsx bench/gpu.ts --cases "$BENCH_CASES" --layers "$BENCH_LAYERS" --steps 3 --warmup 1 --budget-s $((STEP_LIMIT_S - 10))'
 
 failures=$((failures + $(find "$verdicts" -name '*.failed' | wc -l)))
