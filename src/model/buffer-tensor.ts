@@ -1,5 +1,5 @@
 // A device buffer as a safetensors tensor in a file dtype (F32, BF16 or F16), and the bytes it takes there: what a
-// model folder (save.ts), an adapter (peft.ts) and a checkpoint (checkpoint.ts) write. Its own module so that reading
+// model folder (save.ts), an adapter (peft-save.ts) and a checkpoint (checkpoint.ts) write. Its own module so that reading
 // an adapter's config (train's config check on the CLI's main thread) does not load save.ts's tokenizer files.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { f32ToBf16, f32ToF16 } from '../backend/dtype.ts';

@@ -1,7 +1,7 @@
 // LoRA adapters as PEFT defines them: y = W·x + scaling · B·(A·drop(x)), A (r, in), B (out, r),
 // scaling = alpha / r (alpha / √r with rsLoRA); with DoRA (use_dora) also a magnitude m (out) per projection,
 // which rescales each output by m / ‖W + scaling·B·A‖ of its row (model/dora.ts). This file holds the adapter's
-// spec and weights on a backend; reading and writing PEFT's files is in peft.ts.
+// spec and weights on a backend; reading and writing PEFT's files is in peft.ts and peft-save.ts.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { zeros } from '../backend/buffers.ts';
 import type { DType } from '../backend/dtype.ts';

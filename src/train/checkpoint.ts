@@ -1,7 +1,7 @@
 // Resumable checkpoints: checkpoints/step-NNNNNNN/ holds state.safetensors (every trainable tensor and
 // its AdamW moments, each in its buffer's dtype) and trainer_state.json (step, data-loader position, optimizer step count,
 // metrics.jsonl length, best/'s val evaluation and the lowest val loss, samples, and the SHA-256 of state.safetensors);
-// a LoRA run's also holds its adapter as of that step (peft.ts's ADAPTER_FILES, as HF Trainer's checkpoint-N folders
+// a LoRA run's also holds its adapter as of that step (peft-save.ts's ADAPTER_FILES, as HF Trainer's checkpoint-N folders
 // do), which eval, generate, classify, export's GGUF and PEFT load as they load adapter/; resume reads only the state. Last, the
 // record of every file written there (util/written-record.ts), against which each is checked as it is read. A checkpoint is written
 // in a temporary folder and renamed into place, so a crash or a full disk leaves either a complete one or
@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import type { Backend } from '../backend/backend.ts';
 import type { LoaderPosition } from '../data/loader.ts';
 import type { Param } from '../model/params.ts';
-import { ADAPTER_FILES } from '../model/peft.ts';
+import { ADAPTER_FILES } from '../model/peft-save.ts';
 import { hostFloats } from '../model/weights.ts';
 import { encodeSafetensors, SafetensorsFile, type TensorToWrite } from '../model/safetensors.ts';
 import { bufferTensor } from '../model/buffer-tensor.ts';

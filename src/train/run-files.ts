@@ -5,7 +5,7 @@
 // its adapter/, is never train's). --overwrite, the replacement of adapter/ and best/, checkpoint rotation, the
 // export of a run's weights and the quickstart delete, replace or copy only what this says train wrote.
 import * as fs from 'node:fs';
-import { ADAPTER_FILES } from '../model/peft.ts';
+import { ADAPTER_FILES } from '../model/peft-save.ts';
 import { MODEL_FOLDER_SPEC } from '../model/folder-files.ts';
 import { BEST_EVALUATION, RUN_LAYOUT, runPath, weightsEntry } from '../run/layout.ts';
 import { isUserError } from '../util/errors.ts';

@@ -6,7 +6,7 @@ import { needArg } from '../util/api-args.ts';
 import * as path from 'node:path';
 import { describeModelConfig } from '../model/describe.ts';
 import { generationEosIds } from '../model/generation-config.ts';
-import { saveAdapter } from '../model/peft.ts';
+import { saveAdapter } from '../model/peft-save.ts';
 import { saveModelFolder } from '../model/save.ts';
 import { requireSourceFilesUnchanged } from './source-files.ts';
 import { shellPath } from '../util/shell-quote.ts';
