@@ -11,7 +11,8 @@ import { predictClasses, type ClassPrediction } from '../eval/classification.ts'
 import { pastContextWarning } from '../eval/evaluate.ts';
 import { folderNumLabels, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, resolveEvalTarget } from '../eval/target.ts';
 import { readTextsToClassify, type TextToClassify } from '../eval/texts.ts';
-import { defaultLabels, loadConfig } from '../model/config.ts';
+import { loadConfig } from '../model/config.ts';
+import { defaultLabels } from '../model/config-head.ts';
 import { loadModel } from '../model/mistral.ts';
 import { isCausalLmAdapter, loadAdapter } from '../model/peft.ts';
 import { hasScoreHeadFolder } from '../model/task.ts';

@@ -3,7 +3,7 @@
 // PEFT load it. A classification adapter carries its class names here, the one place an adapter folder has
 // for them (adapter_config.json has no labels): the card's loading code builds the base with num_labels,
 // id2label and label2id, and the pad_token_id HF needs to score batches (config.ts's classificationPadId).
-import { defaultLabels } from './config.ts';
+import { defaultLabels } from './config-head.ts';
 import type { LoraSpec } from './lora.ts';
 import type { TaskType } from './peft.ts';
 
