@@ -25,7 +25,8 @@ export { createAdapter, loadAdapter, readAdapterInfo, type TaskType, type Adapte
 export { saveAdapter, type SaveAdapterOptions } from './model/peft-save.ts';
 export { mergeLora } from './model/merge.ts';
 export { saveModelFolder, type SaveModelOptions } from './model/save.ts';
-export { SafetensorsFile, SafetensorsCheckpoint, writeSafetensors } from './model/safetensors.ts';
+export { SafetensorsFile, writeSafetensors } from './model/safetensors.ts';
+export { SafetensorsCheckpoint } from './model/safetensors-checkpoint.ts';
 export type { LoraSpec, LoraAdapter } from './model/lora.ts';
 export type { Projection } from './model/weights.ts';
 export { Rng, type RngState } from './util/rng.ts';

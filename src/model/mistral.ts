@@ -13,7 +13,7 @@ import { classificationPadId, loadConfig, requireModelFolder, type MistralConfig
 import { DecoderLayer } from './decoder-layer.ts';
 import type { KvCache } from './kv-cache.ts';
 import { freeLora, zSlots, type LoraAdapter } from './lora.ts';
-import { SafetensorsCheckpoint } from './safetensors.ts';
+import { SafetensorsCheckpoint } from './safetensors-checkpoint.ts';
 import { dynamicRopeRefusal } from './rope-config.ts';
 import { ropeFrequencies } from './rope-freq.ts';
 import { requireWeightsFit } from './weights-fit.ts';

@@ -3,7 +3,7 @@
 import type { MistralConfig } from './config.ts';
 import type { MistralModel } from './mistral.ts';
 import { HF_NAMES } from './names.ts';
-import { fromCheckpointHeader } from './safetensors.ts';
+import { fromCheckpointHeader } from './safetensors-checkpoint.ts';
 
 /**
  * Whether the model can only classify: it has a score head and no LM head, or config.json names it

@@ -10,7 +10,8 @@ import { warn } from '../util/log.ts';
 import { checkClassificationHead, type MistralConfig } from './config.ts';
 import { FiniteWeights } from './finite-weights.ts';
 import { HF_NAMES, layerNormName, projectionName, PROJECTIONS, type Projection } from './names.ts';
-import { ReadScratch, shapeText, type SafetensorsCheckpoint } from './safetensors.ts';
+import { ReadScratch, shapeText } from './safetensors.ts';
+import type { SafetensorsCheckpoint } from './safetensors-checkpoint.ts';
 
 // names.ts owns the projections' names (the config's schema reads them there); the model's modules take them from here
 export { PROJECTIONS, type Projection };

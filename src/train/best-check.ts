@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { firstNonFiniteTensor } from '../model/finite-weights.ts';
-import { SafetensorsCheckpoint } from '../model/safetensors.ts';
+import { SafetensorsCheckpoint } from '../model/safetensors-checkpoint.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import type { OptionWords } from '../util/option-words.ts';
 import type { RunMethod } from './run-files.ts';

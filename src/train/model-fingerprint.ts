@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SafetensorsCheckpoint } from '../model/safetensors.ts';
+import { SafetensorsCheckpoint } from '../model/safetensors-checkpoint.ts';
 import { RUN_LAYOUT, runOfCheckpoint, runPath } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';

@@ -15,7 +15,7 @@ import { loadModel, type MistralModel } from '../model/mistral.ts';
 import { requireTokenizerFilesThere } from '../model/save-tokenizer.ts';
 import { sourceFilesOf, type SourceFiles } from './source-files.ts';
 import { initRandomModel, readRandomModelConfig } from '../model/random-init.ts';
-import { fromCheckpointHeader, type SafetensorsCheckpoint } from '../model/safetensors.ts';
+import { fromCheckpointHeader, type SafetensorsCheckpoint } from '../model/safetensors-checkpoint.ts';
 import { hostFloats, storedName } from '../model/weights.ts';
 import type { Param } from '../model/params.ts';
 import { createAdapter, loadAdapter, readAdapterInfo, refuseMissingTraining, refusePatternedTraining, type TaskType } from '../model/peft.ts';

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { f32ToBf16, f32ToF16 } from '../../src/backend/dtype.ts';
-import { SafetensorsCheckpoint, writeSafetensors } from '../../src/model/safetensors.ts';
+import { writeSafetensors } from '../../src/model/safetensors.ts';
+import { SafetensorsCheckpoint } from '../../src/model/safetensors-checkpoint.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { f32, throwsNaming, tmpDir } from './safetensors-helpers.ts';
 

@@ -10,7 +10,7 @@ import { CUDA_RESERVE_BYTES } from '../../src/backend/capacity.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { parseConfig, parameterCount } from '../../src/model/config.ts';
 import { requireWeightsFit } from '../../src/model/weights-fit.ts';
-import { SafetensorsCheckpoint } from '../../src/model/safetensors.ts';
+import { SafetensorsCheckpoint } from '../../src/model/safetensors-checkpoint.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { TINY_BASE } from '../helpers.ts';
 

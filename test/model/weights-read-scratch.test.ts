@@ -9,7 +9,8 @@ import { createBackend } from '../../src/backend/select.ts';
 import type { DeviceBuffer } from '../../src/backend/backend.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { HF_NAMES, layerNormName, projectionName } from '../../src/model/names.ts';
-import { ReadScratch, SafetensorsCheckpoint, SafetensorsFile, writeSafetensors, type SafeDType, type TensorToWrite } from '../../src/model/safetensors.ts';
+import { ReadScratch, SafetensorsFile, writeSafetensors, type SafeDType, type TensorToWrite } from '../../src/model/safetensors.ts';
+import { SafetensorsCheckpoint } from '../../src/model/safetensors-checkpoint.ts';
 import { hostFloats, loadWeights, PROJECTIONS, projectionShape } from '../../src/model/weights.ts';
 import { tmpDir } from './safetensors-helpers.ts';
 

@@ -10,7 +10,7 @@ import { loadTokenizer } from '../../src/tokenizer/load.ts';
 import { readFolderTokenizerConfig } from '../../src/tokenizer/tokenizer-config.ts';
 import { loadConfig } from '../../src/model/config.ts';
 import { readGenerationConfig } from '../../src/model/generation-config.ts';
-import { SafetensorsCheckpoint } from '../../src/model/safetensors.ts';
+import { SafetensorsCheckpoint } from '../../src/model/safetensors-checkpoint.ts';
 import { writeTokenizerFiles } from '../../src/model/save-tokenizer.ts';
 import { fileIsThere } from '../../src/util/file-is-there.ts';
 import { validate } from '../../src/train/config.ts';

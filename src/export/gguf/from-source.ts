@@ -10,7 +10,7 @@ import { precisionDType, type Precision } from '../../backend/dtype.ts';
 import { loadConfig, type MistralConfig } from '../../model/config.ts';
 import { generationEosIds } from '../../model/generation-config.ts';
 import { loadModel, type MistralModel } from '../../model/mistral.ts';
-import { SafetensorsCheckpoint } from '../../model/safetensors.ts';
+import { SafetensorsCheckpoint } from '../../model/safetensors-checkpoint.ts';
 import { tensorElements } from '../../model/weights-fit.ts';
 import { loadAdapter, readAdapterInfo, seqClsBy } from '../../model/peft.ts';
 import { optionIs, type OptionWords } from '../../util/option-words.ts';

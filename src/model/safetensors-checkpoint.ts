@@ -1,0 +1,145 @@
+// A model folder's safetensors checkpoint as transformers reads it: one model.safetensors, or the shards that
+// model.safetensors.index.json lists (each a SafetensorsFile, safetensors.ts), read by tensor name.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { needArg } from '../util/api-args.ts';
+import { UserError } from '../util/errors.ts';
+import { fileIsThere } from '../util/file-is-there.ts';
+import { readJsonFile } from '../util/json-file.ts';
+import { warnOnce } from '../util/log.ts';
+import { SafetensorsFile, type TensorInfo } from './safetensors.ts';
+import { weightFilesThere } from './weight-files-there.ts';
+
+/** A checkpoint folder: either one model.safetensors or shards listed by model.safetensors.index.json. */
+export class SafetensorsCheckpoint {
+  private readonly files = new Map<string, SafetensorsFile>();
+  private constructor(readonly dir: string, private readonly weightMap: ReadonlyMap<string, string>) {}
+
+  /**
+   * Opens `dir/<prefix>.safetensors` if present, else the shards `dir/<prefix>.safetensors.index.json` lists: the order
+   * transformers' from_pretrained takes them in. A folder holding both (a save_pretrained into the folder of an earlier
+   * save leaves the other's index or single file behind) is said in a warning, once.
+   */
+  static open(dir: string, prefix = 'model'): SafetensorsCheckpoint {
+    needArg('SafetensorsCheckpoint.open', 'the model folder', dir, 'string', { hint: 'the path of a folder with model.safetensors (or its index and shards)' });
+    const indexPath = path.join(dir, `${prefix}.safetensors.index.json`);
+    const singlePath = path.join(dir, `${prefix}.safetensors`);
+    const [hasSingle, hasIndex] = weightFilesThere(singlePath, indexPath);
+    // once a folder: a command opens its model more than once
+    if (hasSingle && hasIndex) {
+      warnOnce(`both weight files\0${path.resolve(dir)}`, `${dir}: holds both ${prefix}.safetensors and ${prefix}.safetensors.index.json: ${prefix}.safetensors is read, as transformers ` +
+        `reads it, and the index's shards are not; delete the one that is not the model`);
+    }
+    if (!hasSingle && hasIndex) {
+      const index = readJsonFile(indexPath);
+      const wm = typeof index === 'object' && index !== null ? (index as { weight_map?: unknown }).weight_map : undefined;
+      if (typeof wm !== 'object' || wm === null || Array.isArray(wm)) {
+        throw new UserError('missing "weight_map" object', indexPath);
+      }
+      const map = new Map<string, string>();
+      for (const [tensor, shard] of Object.entries(wm as Record<string, unknown>)) {
+        // a file name in the folder: no path, and not the folder itself or its parent
+        if (typeof shard !== 'string' || shard.includes('/') || shard.includes('\\') || shard === '' || shard === '.' || shard === '..') {
+          throw new UserError(`weight_map["${tensor}"] is not a shard file name`, indexPath);
+        }
+        map.set(tensor, shard);
+      }
+      const ckpt = new SafetensorsCheckpoint(dir, map);
+      try {
+        const shards = [...new Set(map.values())];
+        for (const shard of shards) {
+          if (!fileIsThere(path.join(dir, shard))) {
+            const first = [...map].find(([, s]) => s === shard)![0];
+            throw new UserError(`shard ${shard} (which should hold "${first}") is missing from ${dir}`, indexPath);
+          }
+        }
+        // transformers 5.17 reads every tensor of the shards the index names (the weight_map only says which files): a
+        // stale index's tensor that it leaves out, or places in another of its shards, is read where it is; where two
+        // shards hold one, the index's shard wins
+        for (const shard of shards) {
+          for (const tensor of ckpt.shard(shard).names()) {
+            const listed = map.get(tensor);
+            if (listed === undefined || (listed !== shard && !ckpt.shard(listed).has(tensor))) map.set(tensor, shard);
+          }
+        }
+        for (const [tensor, shard] of map) {
+          if (!ckpt.shard(shard).has(tensor)) {
+            throw new UserError(`the index lists tensor "${tensor}" in ${shard}, but that shard does not hold it (nor does any other shard it names)`, indexPath);
+          }
+        }
+      } catch (e) {
+        ckpt.close();
+        throw e;
+      }
+      return ckpt;
+    }
+    if (!fs.existsSync(singlePath)) {
+      // Mistral's releases also ship mistral-inference's own file, whose tensors have other names (layers.0.attention.wq…)
+      const consolidated = prefix === 'model' && fs.existsSync(path.join(dir, 'consolidated.safetensors'))
+        ? ': consolidated.safetensors is mistral-inference\'s format, not transformers\' (fetch the model-*.safetensors files and their index, or convert it with transformers\' convert_mistral_weights_to_hf.py)'
+        : '';
+      throw new UserError(`model weights not found: the folder has neither ${prefix}.safetensors nor ${prefix}.safetensors.index.json${consolidated}`, dir);
+    }
+    const f = SafetensorsFile.open(singlePath);
+    const ckpt = new SafetensorsCheckpoint(dir, new Map(f.names().map((n) => [n, `${prefix}.safetensors`])));
+    ckpt.files.set(`${prefix}.safetensors`, f);
+    return ckpt;
+  }
+
+  private shard(name: string): SafetensorsFile {
+    let f = this.files.get(name);
+    if (!f) {
+      f = SafetensorsFile.open(path.join(this.dir, name));
+      this.files.set(name, f);
+    }
+    return f;
+  }
+
+  names(): string[] {
+    return [...this.weightMap.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.weightMap.has(name);
+  }
+
+  /** The file that holds `name`; throws naming the checkpoint if the tensor is absent. */
+  fileOf(name: string): SafetensorsFile {
+    const shard = this.weightMap.get(name);
+    if (!shard) throw new UserError(`tensor "${name}" not found in the checkpoint`, this.dir);
+    return this.shard(shard);
+  }
+
+  info(name: string): TensorInfo {
+    return this.fileOf(name).info(name);
+  }
+
+  readF32(name: string): Float32Array {
+    return this.fileOf(name).readF32(name);
+  }
+
+  close(): void {
+    for (const f of this.files.values()) f.close();
+    this.files.clear();
+  }
+}
+
+/**
+ * `read` of model folder `dir`'s safetensors headers (no weight read); undefined for a folder without its weights
+ * (config.json alone, to see whether a model fits before fetching it) or with weights that cannot be opened, which
+ * loading it refuses in its own words.
+ */
+export function fromCheckpointHeader<T>(dir: string, read: (ckpt: SafetensorsCheckpoint) => T): T | undefined {
+  let ckpt: SafetensorsCheckpoint;
+  try {
+    ckpt = SafetensorsCheckpoint.open(dir);
+  } catch (e) {
+    if (e instanceof UserError) return undefined;
+    throw e;
+  }
+  try {
+    return read(ckpt);
+  } finally {
+    ckpt.close();
+  }
+}
