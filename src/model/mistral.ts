@@ -17,9 +17,10 @@ import { SafetensorsCheckpoint } from './safetensors-checkpoint.ts';
 import { dynamicRopeRefusal } from './rope-config.ts';
 import { ropeFrequencies } from './rope-freq.ts';
 import { requireWeightsFit } from './weights-fit.ts';
-import { hostFloats, loadWeights, PROJECTIONS, projectionShape, tyingAsLoaded, type MistralWeights } from './weights.ts';
-import { HF_NAMES, layerNormName, loraKey, projectionName, SCORE_PARAM } from './names.ts';
+import { hostFloats, loadWeights, PROJECTIONS, tyingAsLoaded, type MistralWeights } from './weights.ts';
+import { HF_NAMES } from './names.ts';
 import type { Param } from './params.ts';
+import { trainableParamsOf } from './trainable-params.ts';
 import { deriveSeed } from '../util/rng.ts';
 
 export interface LossResult {
@@ -382,79 +383,7 @@ export class MistralModel {
    * enabled; each with the `rebind` that points this model at other buffers for it (the optimizer's).
    */
   trainableParams(): Param[] {
-    const out: Param[] = [];
-    const cfg = this.cfg;
-    const add = (name: string, shape: number[], value: DeviceBuffer, grad: DeviceBuffer, rebind: Param['rebind'],
-      workingCopy?: Param['workingCopy']): void => {
-      out.push({ name, shape, value, grad, rebind, ...(workingCopy ? { workingCopy } : {}) });
-    };
-    if (this.lora) {
-      const r = this.lora.spec.r;
-      // under bf16 the factors' products take bf16 working copies (the f32 factors stay the trained masters)
-      const narrow = this.dtypes.storage !== this.dtypes.exact ? this.dtypes.storage : null;
-      // a layer's factors A in PROJECTIONS order, then its factors B: the A of the projections of one input lie
-      // together in the flat buffers (and their working copies), where one GEMM takes them (model/shared-input.ts)
-      this.lora.layers.forEach((layer, i) => {
-        const pairs = PROJECTIONS.flatMap((proj) => (layer[proj] ? [[proj, layer[proj]] as const] : []));
-        for (const [proj, pair] of pairs) {
-          if (!pair.dA) continue;
-          const inDim = projectionShape(cfg, proj)[1];
-          add(loraKey(i, proj, 'A'), [r, inDim], pair.A, pair.dA, (v, g) => { pair.A = v ?? pair.A; pair.dA = g; },
-            narrow ? { dtype: narrow, attach: (c) => { pair.Acopy = c; } } : undefined);
-        }
-        for (const [proj, pair] of pairs) {
-          if (!pair.dB) continue;
-          const out = projectionShape(cfg, proj)[0];
-          add(loraKey(i, proj, 'B'), [out, r], pair.B, pair.dB, (v, g) => { pair.B = v ?? pair.B; pair.dB = g; },
-            narrow ? { dtype: narrow, attach: (c) => { pair.Bcopy = c; } } : undefined);
-        }
-        for (const [proj, pair] of pairs) {
-          const d = pair.dora;
-          if (!d?.dMagnitude) continue;
-          // DoRA's magnitudes scale outputs in the row kernels, which read them in the exact dtype: no working copy
-          add(loraKey(i, proj, 'magnitude'), [projectionShape(cfg, proj)[0]], d.magnitude, d.dMagnitude,
-            (v, g) => { d.magnitude = v ?? d.magnitude; d.dMagnitude = g; });
-        }
-      });
-    }
-    const score = this.score;
-    if (score?.grad) {
-      add(SCORE_PARAM, [score.numLabels, cfg.hiddenSize], score.weight, score.grad, (v, g) => {
-        if (v && this.weights.score === score.weight) this.weights.score = v;
-        score.weight = v ?? score.weight;
-        score.grad = g;
-      });
-    }
-    const g = this.baseGrads, w = this.weights;
-    if (g) {
-      const C = cfg.hiddenSize;
-      add(HF_NAMES.embed, [cfg.vocabSize, C], w.embed, g.embed, (v, d) => {
-        if (v && w.lmHead === w.embed) w.lmHead = v; // tied
-        if (g.lmHead === g.embed) g.lmHead = d;
-        w.embed = v ?? w.embed;
-        g.embed = d;
-      });
-      for (const layer of this.layers) {
-        const i = layer.index, lw = layer.weights;
-        add(layerNormName(i, 'input'), [C], lw.inputNorm, layer.dInputNorm!, (v, d) => { lw.inputNorm = v ?? lw.inputNorm; layer.dInputNorm = d; });
-        for (const p of PROJECTIONS) {
-          const lin = layer.proj[p];
-          add(projectionName(i, p), [lin.outDim, lin.inDim], lin.weight, lin.dWeight!, (v, d) => {
-            if (v) lw.proj[p] = lin.weight = v;
-            lin.dWeight = d;
-          });
-        }
-        add(layerNormName(i, 'post_attention'), [C], lw.postAttentionNorm, layer.dPostAttentionNorm!, (v, d) => {
-          lw.postAttentionNorm = v ?? lw.postAttentionNorm;
-          layer.dPostAttentionNorm = d;
-        });
-      }
-      add(HF_NAMES.finalNorm, [C], w.finalNorm, g.finalNorm, (v, d) => { w.finalNorm = v ?? w.finalNorm; g.finalNorm = d; });
-      if (g.lmHead && g.lmHead !== g.embed) {
-        add(HF_NAMES.lmHead, [cfg.vocabSize, C], w.lmHead!, g.lmHead, (v, d) => { w.lmHead = v ?? w.lmHead; g.lmHead = d; });
-      }
-    }
-    return out;
+    return trainableParamsOf(this);
   }
 }
 
