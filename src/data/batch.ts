@@ -57,18 +57,24 @@ export function countTargets(row: TokenRow): number {
   return n;
 }
 
+/** The words for an input id `id` at index `t` that is no token id `range` (`in [0, V)`), as its caller names the ids. */
+export type BadIdWords = (t: number, id: unknown, range: string) => string;
+
+const INPUT_IDS_WORDS: BadIdWords = (t, id, range) => `input_ids[${t}] = ${String(id)} is not a token id ${range}`;
+
 /**
  * Throws a UserError at `where` (the record's file:line, or its place in a batch) when a row holds an index
  * the kernels would gather or score out of bounds: an id outside the vocabulary, a target that is neither
- * one nor −100, a class label outside the head. Without a limit only the lower bounds are checked.
+ * one nor −100, a class label outside the head. Without a limit only the lower bounds are checked. `badId`
+ * words a bad input id as the caller named the ids (generate: `prompt[1] is …`), else as `input_ids[1] = …`.
  */
-export function checkRow(row: TokenRow, limits: RowLimits, where: string): void {
+export function checkRow(row: TokenRow, limits: RowLimits, where: string, badId: BadIdWords = INPUT_IDS_WORDS): void {
   const V = limits.vocabSize, L = limits.numLabels ?? undefined;
   const range = V === undefined ? '≥ 0' : `in [0, ${V})`;
   const isId = (x: number): boolean => Number.isInteger(x) && x >= 0 && (V === undefined || x < V);
   const ids = row.inputIds;
   for (let t = 0; t < ids.length; t++) {
-    if (!isId(ids[t]!)) throw new UserError(`input_ids[${t}] = ${ids[t]} is not a token id ${range}`, where);
+    if (!isId(ids[t]!)) throw new UserError(badId(t, ids[t], range), where);
   }
   const labels = row.labels;
   if (labels) {

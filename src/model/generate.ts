@@ -4,7 +4,7 @@
 import { needArg, refuseMisspelledKeys } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
-import type { Batch } from '../data/batch.ts';
+import { checkRow, type Batch } from '../data/batch.ts';
 import { createKvCache, freeKvCache, type KvCache } from './kv-cache.ts';
 import { needModel } from './model-arg.ts';
 import type { MistralModel } from './mistral.ts';
@@ -59,11 +59,8 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   needModel('generate', model);
   const be = model.backend, cfg = model.cfg;
   // the kernels gather these rows unchecked; named as the caller wrote it (was "the prompt: input_ids[1] = …", no function)
-  const bad = prompt.findIndex((id) => !(Number.isInteger(id) && id >= 0 && id < cfg.vocabSize));
-  if (bad >= 0) {
-    const id = prompt[bad];
-    throw new UserError(`prompt[${bad}] is ${typeof id === 'number' ? id : JSON.stringify(id)}: give token ids in [0, ${cfg.vocabSize}) (the model's vocab_size)`, 'generate');
-  }
+  checkRow({ inputIds: prompt }, { vocabSize: cfg.vocabSize }, 'generate',
+    (t, id, range) => `prompt[${t}] is ${typeof id === 'number' ? id : JSON.stringify(id)}: give token ids ${range} (the model's vocab_size)`);
   const eos = new Set(opts.eosIds ?? cfg.eosTokenIds);
   const rng = new Rng(opts.seed ?? 0);
   // the KV cache is allocated whole: beyond the positions the model was made for, refuse rather than reserve it

@@ -42,4 +42,7 @@ test('the model\'s collate bounds targets by its vocabulary: a bad target stops 
 
 test('generate refuses a prompt id outside the vocabulary', () => {
   assert.throws(() => generate(model, [1, 600], { maxNewTokens: 2 }), userError(/^generate: prompt\[1\] is 600: give token ids in \[0, 512\)/));
+  // checkRow's rule, in generate's words: an id that is no integer is shown as written
+  assert.throws(() => generate(model, [1, '2' as never], { maxNewTokens: 2 }), { message: 'generate: prompt[1] is "2": give token ids in [0, 512) (the model\'s vocab_size)' });
+  assert.throws(() => generate(model, [-1], { maxNewTokens: 2 }), { message: 'generate: prompt[0] is -1: give token ids in [0, 512) (the model\'s vocab_size)' });
 });
