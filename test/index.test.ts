@@ -218,7 +218,11 @@ test('library options outside their set, misspelt or ill-typed are refused namin
     ['createAdapter', [{}, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj'], useRslora: false, use_dora: true }], "createAdapter: spec.use_dora is no option: write spec.useDora (use_dora is transformers' spelling)"],
     ['readAdapterInfo', ['a', 1.5], "readAdapterInfo: numLayers is 1.5: give the base model's layer count, an integer ≥ 1 (its config's numLayers)"],
     ['generate', [{}, [1], { maxNewTokens: 1, eosIds: ['2'] }], 'generate: options.eosIds is ["2"]: give a list of token ids (integers), e.g. [2]'],
-    ['evaluateClassification', [{}, [], { batchSize: 8 }], 'evaluateClassification: batchSize is {"batchSize":8}: give the rows per batch, an integer ≥ 1 (the third argument, a number)'],
+    ['evaluateClassification', [{}, [], { batchSize: 8 }], 'evaluateClassification: batchSize is an object: give the rows per batch, an integer ≥ 1 (the third argument, a number)'],
+    // one rule and one wording for both (needInteger; evaluateLoss's was "options.batchSize must be an integer ≥ 1, got 0")
+    ['evaluateClassification', [{}, [], 0], 'evaluateClassification: batchSize is 0: give the rows per batch, an integer ≥ 1 (the third argument, a number)'],
+    ['evaluateLoss', [{}, [], { batchSize: 0 }], 'evaluateLoss: options.batchSize is 0: give the rows per batch, an integer ≥ 1'],
+    ['evaluateLoss', [{}, [], { batchSize: '8' }], 'evaluateLoss: options.batchSize is "8": give the rows per batch, an integer ≥ 1'],
   ];
   for (const [fn, args, message] of calls) {
     await assert.rejects(async () => loose[fn]!(...args), (e: unknown) => e instanceof api.UserError && e.message === message, `${fn}(${JSON.stringify(args).slice(1, -1)})`);

@@ -5,7 +5,7 @@
 // would reject stops the load with its file:line and reason, and so does a row whose token ids or class label fall
 // outside the model (checkRow: vocabSize, numLabels). A CSV file read as
 // JSON Lines is said to be one in that error (firstLinesHint).
-import { needArg, needOneOf } from '../util/api-args.ts';
+import { needArg, needInteger, needOneOf } from '../util/api-args.ts';
 import { shellPath } from '../util/shell-quote.ts';
 import * as path from 'node:path';
 import { DEFAULT_MAX_CHARS, maxRawCharsFor } from './char-limits.ts';
@@ -105,7 +105,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   for (const [key, values] of [['task', ['generation', 'classification']], ['trainOn', ['assistant', 'all']], ['overflow', ['truncate', 'drop']]] as const) {
     if (opts[key] !== undefined) needOneOf('loadTokenRows', `options.${key}`, opts[key], values);
   }
-  if (opts.maxSeqLen !== undefined && !(Number.isSafeInteger(opts.maxSeqLen) && opts.maxSeqLen >= 1)) throw new UserError(`options.maxSeqLen is ${JSON.stringify(opts.maxSeqLen)}: give an integer ≥ 1`, 'loadTokenRows');
+  if (opts.maxSeqLen !== undefined) needInteger('loadTokenRows', 'options.maxSeqLen', opts.maxSeqLen, 1);
   const task = opts.task ?? 'generation', words = opts.words ?? libraryWords('loadTokenRows');
   const cleans = (detail: string): string => cleansWith(detail, file, words);
   const fields = resolveFields(opts.fields, words);

@@ -1,12 +1,12 @@
 // Classification metrics: accuracy, macro-F1 (scikit-learn's definition: the unweighted mean of per-class
 // F1 over the classes present in the true or predicted labels) and the confusion matrix (rows = true
 // class, columns = predicted class); and evaluation of a model's classification head on token rows.
-import { needArg } from '../util/api-args.ts';
+import { needArg, needInteger } from '../util/api-args.ts';
 import type { TokenRow } from '../data/batch.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import { needModel } from '../model/model-arg.ts';
 import { UserError } from '../util/errors.ts';
-import { regimeBatches, requireFiniteLoss } from './evaluate.ts';
+import { regimeBatches, requireFiniteLoss, ROWS_PER_BATCH } from './evaluate.ts';
 
 /**
  * Classes past which no confusion matrix is built: its n² counts (4M at 2048 classes, some 8 MB of JSON in a report)
@@ -74,7 +74,7 @@ export function evaluateClassification(model: MistralModel, rows: readonly Token
   needArg('evaluateClassification', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
   needArg('evaluateClassification', 'rows', rows, 'array', { hint: 'the rows of loadTokenRows(file, {task: \'classification\'})' });
   // {batchSize} (evaluateLoss's form), 0 or '8' put every row in one batch
-  if (!(Number.isSafeInteger(batchSize) && batchSize >= 1)) throw new UserError(`batchSize is ${JSON.stringify(batchSize)}: give the rows per batch, an integer ≥ 1 (the third argument, a number)`, 'evaluateClassification');
+  needInteger('evaluateClassification', 'batchSize', batchSize, 1, { what: ROWS_PER_BATCH, note: 'the third argument, a number' });
   needModel('evaluateClassification', model);
   const numLabels = model.scoreHead().numLabels;
   const truth = new Array<number>(rows.length), predicted = new Array<number>(rows.length);

@@ -1,7 +1,7 @@
 // Autoregressive generation with a KV cache: the prompt in one pass, then one token per pass; greedy
 // or sampled (seeded), with transformers' repetition penalty, stopping at an EOS id or after maxNewTokens. Non-finite
 // logits are an error.
-import { needArg, refuseMisspelledKeys } from '../util/api-args.ts';
+import { needArg, needInteger, refuseMisspelledKeys } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
 import { checkRow, type Batch } from '../data/batch.ts';
@@ -38,16 +38,15 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   needArg('generate', 'options', opts, 'object', { hint: 'an object such as {maxNewTokens: 32}' });
   if (prompt.length === 0) throw new UserError('prompt is empty: give at least one token id (tok.encode(text) gives the BOS too)', 'generate');
   // as transformers refuses max_new_tokens ≤ 0: no token to give, and the KV cache is sized by it
-  if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 1) {
-    const hf = opts.maxNewTokens === undefined && 'max_new_tokens' in opts ? " (max_new_tokens is transformers' name: write options.maxNewTokens)" : '';
-    throw new UserError(`options.maxNewTokens must be an integer ≥ 1, got ${opts.maxNewTokens}${hf}`, 'generate');
-  }
+  const hf = opts.maxNewTokens === undefined && 'max_new_tokens' in opts ? "max_new_tokens is transformers' name: write options.maxNewTokens" : undefined;
+  needInteger('generate', 'options.maxNewTokens', opts.maxNewTokens, 1, { note: hf });
   refuseMisspelledKeys('generate', 'options', opts, GENERATE_OPTIONS, { do_sample: SAMPLE_HOW, doSample: SAMPLE_HOW });
   // each given one of its type: temperature '0.7' compared as a number and was then no greedy 0; eosIds 2 and a
   // non-function onToken failed on a TypeError inside
-  for (const key of ['temperature', 'topK', 'topP', 'repetitionPenalty', 'seed'] as const) {
+  for (const key of ['temperature', 'topK', 'topP', 'repetitionPenalty'] as const) {
     if (opts[key] !== undefined) needArg('generate', `options.${key}`, opts[key], 'number');
   }
+  if (opts.seed !== undefined) needInteger('generate', 'options.seed', opts.seed, 0);
   // ids that are no integers ('2') matched no token, and generation ran on to maxNewTokens
   if (opts.eosIds !== undefined && !(Array.isArray(opts.eosIds) && opts.eosIds.every((id) => Number.isSafeInteger(id)))) {
     needArg('generate', 'options.eosIds', opts.eosIds, 'array', { hint: 'a list of token ids, e.g. [2]' });
@@ -55,7 +54,6 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   }
   if (opts.onToken !== undefined) needArg('generate', 'options.onToken', opts.onToken, 'function', { hint: 'a function (id) => void' });
   requireSamplingOptions(opts);
-  if (opts.seed !== undefined && !(Number.isSafeInteger(opts.seed) && opts.seed >= 0)) throw new UserError(`options.seed must be an integer in [0, 2^53), got ${opts.seed}`, 'generate');
   needModel('generate', model);
   const be = model.backend, cfg = model.cfg;
   // the kernels gather these rows unchecked; named as the caller wrote it (was "the prompt: input_ids[1] = …", no function)

@@ -29,6 +29,17 @@ export function needArg(fn: string, name: string, v: unknown, want: Want, o: { h
   throw new UserError(`${name} ${v === undefined ? 'is missing' : `is ${shown(v)}`}: give ${hint}`, fn);
 }
 
+/**
+ * Throws unless `v` is an integer ≥ `min` that a double holds exactly (at most 2^53 − 1): a count, a size, a seed.
+ * `what` says what it counts ("the rows per batch"); `note` is added in brackets (how to mend a common slip).
+ */
+export function needInteger(fn: string, name: string, v: unknown, min: number, o: { what?: string; note?: string } = {}): void {
+  if (Number.isSafeInteger(v) && (v as number) >= min) return;
+  const range = Number.isInteger(v) && (v as number) >= min ? `an integer from ${min} to 2^53 − 1` : `an integer ≥ ${min}`;
+  const note = o.note === undefined ? '' : ` (${o.note})`;
+  throw new UserError(`${name} ${v === undefined ? 'is missing' : `is ${shown(v)}`}: give ${o.what === undefined ? '' : `${o.what}, `}${range}${note}`, fn);
+}
+
 /** Throws unless `v` is one of `values`. */
 export function needOneOf(fn: string, name: string, v: unknown, values: readonly string[], example = ''): void {
   if (typeof v === 'string' && values.includes(v)) return;

@@ -27,16 +27,18 @@ test('more tokens than max_position_embeddings allows is a one-line error, befor
   // none, fewer or a fraction of a token is refused in one line, as transformers refuses max_new_tokens ≤ 0 (was [] after a
   // forward pass for 0, and a KV cache error for -1, 2.5 or NaN)
   for (const n of [0, -1, 2.5, Number.NaN]) {
-    assert.throws(() => generate(model, prompt, { maxNewTokens: n }), { name: 'UserError', message: `generate: options.maxNewTokens must be an integer ≥ 1, got ${n}` });
+    assert.throws(() => generate(model, prompt, { maxNewTokens: n }), { name: 'UserError', message: `generate: options.maxNewTokens is ${n}: give an integer ≥ 1` });
   }
   // transformers' name for it, said (was: "got undefined" alone)
-  assert.throws(() => generate(model, prompt, { max_new_tokens: 3 } as never), { name: 'UserError', message: "generate: options.maxNewTokens must be an integer ≥ 1, got undefined (max_new_tokens is transformers' name: write options.maxNewTokens)" });
+  assert.throws(() => generate(model, prompt, { max_new_tokens: 3 } as never), { name: 'UserError', message: "generate: options.maxNewTokens is missing: give an integer ≥ 1 (max_new_tokens is transformers' name: write options.maxNewTokens)" });
   // a token row's inputIds (an Int32Array, as loadTokenRows gives them) is a prompt as a list is (was refused: not an array)
   assert.deepEqual(generate(model, Int32Array.from(prompt), { maxNewTokens: 3 }), generate(model, prompt, { maxNewTokens: 3 }));
   // a seed the RNG cannot take is the same one-line refusal (was a plain Error from the RNG, a stack trace)
-  for (const seed of [-1, 1.5, Number.NaN, 2 ** 60]) {
-    assert.throws(() => generate(model, prompt, { maxNewTokens: 1, seed, temperature: 1 }), { name: 'UserError', message: `generate: options.seed must be an integer in [0, 2^53), got ${seed}` });
+  for (const seed of [-1, 1.5, Number.NaN]) {
+    assert.throws(() => generate(model, prompt, { maxNewTokens: 1, seed, temperature: 1 }), { name: 'UserError', message: `generate: options.seed is ${seed}: give an integer ≥ 0` });
   }
+  assert.throws(() => generate(model, prompt, { maxNewTokens: 1, seed: 2 ** 60 }), { name: 'UserError', message: `generate: options.seed is ${2 ** 60}: give an integer from 0 to 2^53 − 1` });
+  assert.throws(() => generate(model, prompt, { maxNewTokens: 1, seed: '1' as never }), { name: 'UserError', message: 'generate: options.seed is "1": give an integer ≥ 0' });
   // the largest that fits is suggested, and it fits
   const fits = 256 - prompt.length;
   assert.throws(() => generate(model, prompt, { maxNewTokens: fits + 1 }), { name: 'UserError', message: `${prompt.length} prompt tokens + ${fits + 1} new tokens is more than the model's max_position_embeddings 256: ask for at most ${fits} new tokens` });
