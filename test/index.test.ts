@@ -164,6 +164,11 @@ test('a model argument that is no model (a tokenizer, a folder\'s path), a model
     ['saveModelFolder', [tok, out, { sourceDir: null, head: 'causal' }], 'saveModelFolder: model is a tokenizer: give loadModel(folder, {backend})'],
     ['causalLmBackward', [tok, {}, 1], 'causalLmBackward: model is a tokenizer: give loadModel(folder, {backend})'],
     ['causalLmBackward', [model], 'causalLmBackward: batch is missing: give collate(rows, padId, scorePadId)'],
+    // a batch that is none (an object, a row) was a TypeError inside or a buffer overflow, and a gradScale left out NaN gradients
+    ['causalLmBackward', [model, {}, 1], 'causalLmBackward: batch has no B and T (its rows and their length): give collate(rows, padId, scorePadId)'],
+    ['causalLmBackward', [model, { B: 1, T: 2, inputIds: [1, 2] }, 1], 'causalLmBackward: batch.inputIds is not an Int32Array of B·T = 2 entries: give collate(rows, padId, scorePadId)'],
+    ['causalLmBackward', [model, api.collate([{ inputIds: [1, 2] }], 0, 0)], "causalLmBackward: gradScale is missing: give a finite number, the loss's weight in the step's gradient (1 / the step's target tokens, or rows for classification)"],
+    ['classificationBackward', [model, api.collate([{ inputIds: [1, 2], label: 0 }], 0, 0), Number.NaN], "classificationBackward: gradScale is NaN: give a finite number, the loss's weight in the step's gradient (1 / the step's target tokens, or rows for classification)"],
     // was "the prompt: input_ids[1] = 99999 …", naming no function
     ['generate', [model, [1, 99999], { maxNewTokens: 1 }], "generate: prompt[1] is 99999: give token ids in [0, 512) (the model's vocab_size)"],
     ['mergeLora', [tok], 'mergeLora: model is a tokenizer: give a model with a LoRA adapter loaded (loadAdapter)'],

@@ -89,6 +89,25 @@ export function checkRow(row: TokenRow, limits: RowLimits, where: string, badId:
   }
 }
 
+/**
+ * Throws a UserError naming `fn` unless `batch` has the shape collate gives a batch: B and T, and Int32Arrays of B·T
+ * (inputIds, positions, segments, targets) and of B (scoreIndex). A row ({inputIds}) or another object given for the
+ * batch failed inside on a TypeError, or on a buffer overflow naming no argument. The values are not checked here.
+ */
+export function needBatch(fn: string, batch: unknown): asserts batch is Batch {
+  const hint = 'collate(rows, padId, scorePadId)';
+  needArg(fn, 'batch', batch, 'object', { hint });
+  const b = batch as Record<string, unknown>;
+  const size = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
+  if (!size(b.B) || !size(b.T)) throw new UserError(`batch has no B and T (its rows and their length): give ${hint}`, fn);
+  const N = (b.B as number) * (b.T as number);
+  const sized = { inputIds: N, positions: N, segments: N, targets: N, scoreIndex: b.B as number };
+  for (const [key, n] of Object.entries(sized)) {
+    const a = b[key];
+    if (!(a instanceof Int32Array && a.length === n)) throw new UserError(`batch.${key} is not an Int32Array of ${n === N ? `B·T = ${N}` : `B = ${n}`} entries: give ${hint}`, fn);
+  }
+}
+
 /** checkRow over every row (or packed sample) of a batch, and the pad id (written into padding and gathered too). */
 export function checkBatch(rows: readonly TokenRow[], padId: number, limits: RowLimits, unit = 'row'): void {
   const V = limits.vocabSize;

@@ -6,7 +6,7 @@
 // trainer: once per optimizer step); the number-returning forms read it back at once (tests, checks).
 import type { DeviceBuffer } from '../backend/backend.ts';
 import type { Activations } from './activations.ts';
-import type { Batch } from '../data/batch.ts';
+import { needBatch, type Batch } from '../data/batch.ts';
 import type { MistralModel } from './mistral.ts';
 import { bf16LogitsFromEnv } from './bf16-logits.ts';
 import { embeddingPadRow } from './negative-ids.ts';
@@ -16,16 +16,26 @@ import { UserError } from '../util/errors.ts';
 
 /** Next-token cross-entropy; returns Σ NLL over the batch's counted targets (one host read). */
 export function causalLmBackward(model: MistralModel, batch: Batch, gradScale: number): number {
-  needModel('causalLmBackward', model);
-  needArg('causalLmBackward', 'batch', batch, 'object', { hint: 'collate(rows, padId, scorePadId)' });
+  needArgs('causalLmBackward', model, batch, gradScale);
   return readBack(model, (lossSum) => causalLmBackwardInto(model, batch, gradScale, lossSum));
 }
 
 /** Classification cross-entropy on the scored token of each row; returns Σ NLL over the batch's rows (one host read). */
 export function classificationBackward(model: MistralModel, batch: Batch, gradScale: number): number {
-  needModel('classificationBackward', model);
-  needArg('classificationBackward', 'batch', batch, 'object', { hint: 'collate(rows, padId, scorePadId)' });
+  needArgs('classificationBackward', model, batch, gradScale);
   return readBack(model, (lossSum) => classificationBackwardInto(model, batch, gradScale, lossSum));
+}
+
+/**
+ * The arguments of a library call of a backward: a gradScale left out (or not finite) made every gradient NaN while the
+ * loss came back as it should.
+ */
+function needArgs(fn: string, model: unknown, batch: unknown, gradScale: unknown): void {
+  needModel(fn, model);
+  needBatch(fn, batch);
+  const scale = "a finite number, the loss's weight in the step's gradient (1 / the step's target tokens, or rows for classification)";
+  needArg(fn, 'gradScale', gradScale, 'number', { hint: scale });
+  if (!Number.isFinite(gradScale)) throw new UserError(`gradScale is ${gradScale}: give ${scale}`, fn);
 }
 
 /** Next-token cross-entropy; adds Σ NLL over the batch's counted targets to lossSum[0] on the device. */
