@@ -40,6 +40,7 @@ function needArgs(fn: string, model: unknown, batch: unknown, gradScale: unknown
 
 /** Next-token cross-entropy; adds Σ NLL over the batch's counted targets to lossSum[0] on the device. */
 export function causalLmBackwardInto(model: MistralModel, batch: Batch, gradScale: number, lossSum: DeviceBuffer): void {
+  needModel('causalLmBackwardInto', model); // as the library's entry points check theirs: an object that is no model was a TypeError inside
   const acts = model.forward(batch, true);
   const be = model.backend, cfg = model.cfg, g = acts.grads!;
   const N = batch.B * batch.T, C = cfg.hiddenSize, V = cfg.vocabSize;
@@ -62,6 +63,7 @@ export function causalLmBackwardInto(model: MistralModel, batch: Batch, gradScal
 
 /** Classification cross-entropy on the scored token of each row; adds Σ NLL over the rows to lossSum[0] on the device. */
 export function classificationBackwardInto(model: MistralModel, batch: Batch, gradScale: number, lossSum: DeviceBuffer): void {
+  needModel('classificationBackwardInto', model);
   const score = model.scoreHead();
   const L = score.numLabels;
   const classLabels = needClassLabels(batch, L);
