@@ -55,22 +55,17 @@ function snapshotAdvice(repo: string, id: string): string | null {
  * model (`runs/quickstart/model`, what examples/ name); a path that is a Hub id as written (OWNER/NAME: no OWNER
  * folder, though the folder above it is there), with the cache's snapshot of it where the cache holds one. A Hub id is
  * written relative, as OWNER/NAME alone: its OWNER/NAME lies right in a folder of `readFrom`, those its relative paths were
- * read from (the current folder for a flag, the default; a config file's folder for its keys). A longer path
- * (`../runs/x/model`, `/home/me/models/Mistral-7B-v0.1`) is no Hub id. `readFrom` null: a path resolved from a folder not
- * known (a config's key, read by the library): an absolute one is taken for a Hub id where its OWNER folder is missing, its
- * parent there and not the root (`/models/Mistral-7B-v0.1`).
+ * read from (the current folder for a flag or a library call's path, the default; a config file's folder for its keys). A
+ * longer path (`../runs/x/model`, `/home/me/models/Mistral-7B-v0.1`, `/models/Mistral-7B-v0.1`) is no Hub id.
  */
-export function missingModelHint(missing: string, readFrom: readonly string[] | null = [process.cwd()]): string {
+export function missingModelHint(missing: string, readFrom: readonly string[] = [process.cwd()]): string {
   if (missing.endsWith(path.join(path.sep + 'quickstart', QUICKSTART_LAYOUT.model))) return '`mistral-tune quickstart` makes this one: run it first';
   const resolved = path.resolve(missing);
   const id = resolved.split(path.sep).slice(-2).join('/');
   const owner = path.dirname(resolved);
-  const from = readFrom ?? (path.isAbsolute(missing) ? null : [process.cwd()]);
   // an absolute path deep in folders (`/home/me/models/Mistral-7B`) was told to be the Hub id models/Mistral-7B, as `../x/model` once was
-  if (from !== null && !from.some((f) => path.resolve(f) === path.dirname(owner))) return '';
+  if (!readFrom.some((f) => path.resolve(f) === path.dirname(owner))) return '';
   if (!/^[\w.-]+\/[\w.-]+$/.test(id) || fs.existsSync(owner) || !fs.existsSync(path.dirname(owner))) return '';
-  // `/models/Mistral-7B-v0.1`: a path from the root, not a Hub id written from the current folder (unless that is the root)
-  if (from === null && path.dirname(owner) === path.parse(resolved).root && path.resolve() !== path.parse(resolved).root) return '';
   const cached = snapshotAdvice(path.join(hubCacheDir(), `models--${id.replace('/', '--')}`), id);
   return cached ?? `if ${id} is a Hugging Face Hub id, download its files from https://huggingface.co/${id} into a folder and give that folder`;
 }

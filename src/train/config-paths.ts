@@ -72,13 +72,24 @@ function missingSplitHint(key: string, missing: string): string {
   return `; \`mistral-tune prepare --input YOUR_DATA --out ${shellPath(out)}\` makes it`;
 }
 
+/** The file each config readTrainConfig read was read from; a config made otherwise (validate of an object) has none. */
+const configFiles = new WeakMap<TrainConfig, string>();
+
+/** Notes that `cfg` was read from `file`, whose folder its relative paths were read from (checkConfigPaths' configFile). */
+export function noteConfigFile(cfg: TrainConfig, file: string): TrainConfig {
+  configFiles.set(cfg, path.resolve(file));
+  return cfg;
+}
+
 /**
  * The model folder (with its config.json) or a random model's config.json, the data files and lora.init_from exist (of `only`, those keys); a missing
  * one is named by its key, after `place` of it when given (the config's file:line:column, or the flag that set it). `configFile`: the
- * file the config was read from, whose folder its relative paths were read from (a Hub id written as the model is hinted at there).
+ * file the config was read from (by default the one readTrainConfig noted), whose folder its relative paths were read from (a Hub id
+ * written as the model is hinted at there); without one, paths were written as they are, or read from the current folder.
  */
-export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => string, only?: readonly string[], configFile?: string): void {
-  const readFrom = configFile === undefined ? null : [path.dirname(path.resolve(configFile)), process.cwd()];
+export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => string, only?: readonly string[], configFile = configFiles.get(cfg)): void {
+  // a library train() of a config object: an absolute model path was hinted as a Hub id where the CLI said the folder is missing
+  const readFrom = configFile === undefined ? [process.cwd()] : [path.dirname(path.resolve(configFile)), process.cwd()];
   const paths: Array<[string, string | null, string | null]> = [
     ['model', typeof cfg.model === 'string' ? cfg.model : null, 'model folder'], ['data.train', cfg.data.train, null], ['data.val', cfg.data.val, null],
     ['data.test', cfg.data.test, null], ['lora.init_from', cfg.lora.init_from, 'adapter folder'],

@@ -17,7 +17,7 @@ import { NAMED_CLASSES, canonicalLabel, labelKey } from '../data/labels.ts';
 import { MISTRAL_DEFAULT_TARGETS, namesNoProjection } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 import { unknownKeyText, valueHint } from './config-advice.ts';
-import { checkConfigPaths, keyError } from './config-paths.ts';
+import { checkConfigPaths, keyError, noteConfigFile } from './config-paths.ts';
 import { asWritten, configIssueText, writtenTexts } from './config-issues.ts';
 import { nodeAt, parseOverride, readYamlConfig, writtenAt, type Place, type Written } from './config-yaml.ts';
 import { ALL_LINEAR, objectShape, schemaAt, TrainConfigSchema, type TrainConfig } from './config-schema.ts';
@@ -120,13 +120,15 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
     const by = flagDocs.findLast((o) => key === o.key || (key.startsWith(`${o.key}.`) && nodeAt(o.doc, key.slice(o.key.length + 1)).node !== undefined));
     return by === undefined ? inFile(key) : writtenAt(by.doc, key.slice(by.key.length + 1));
   };
-  const cfg = validate(raw, place, blamed, written);
+  // the file, for a check of its paths after a library caller gives the config on (train(loadTrainConfig(file)))
+  const noted = (c: TrainConfig): TrainConfig => (file ? noteConfigFile(c, file) : c);
+  const cfg = noted(validate(raw, place, blamed, written));
   const placeOfKey = keyPlace(place, blamed);
   if (!cfg.lora.init_from) return { cfg, place: placeOfKey, written: writtenTexts(cfg, written) };
   // the adapter folder is read now (its settings win): a missing one, or its config, is named with the line that gave it
   try {
     checkConfigPaths(cfg, placeOfKey, ['lora.init_from']);
-    const adopted = adoptAdapterConfig(cfg, raw);
+    const adopted = noted(adoptAdapterConfig(cfg, raw));
     return { cfg: adopted, place: placeOfKey, written: writtenTexts(adopted, written) };
   } catch (e) {
     const where = placeOfKey('lora.init_from');

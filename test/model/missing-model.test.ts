@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import { loadConfig } from '../../src/model/config.ts';
 import { hubCacheDir, missingModelHint } from '../../src/model/missing-model.ts';
 import { checkConfigPaths } from '../../src/train/config-paths.ts';
-import { validate } from '../../src/train/config.ts';
+import { loadTrainConfig, validate } from '../../src/train/config.ts';
+import { train } from '../../src/train/trainer.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const dir = tempDir('mt-missing-model-');
@@ -93,4 +94,11 @@ test('an absolute path deep in folders (/home/me/models/Mistral-7B-v0.1) is no H
   const cfg = validate({ model: missing, data: { train: path.join(home, 'train.jsonl') }, output_dir: path.join(home, 'run') }, 'test');
   assert.throws(() => checkConfigPaths(cfg, undefined, ['model'], path.join(home, 'train.yaml')), { message: /^model: .*Mistral-7B-v0\.1: model folder not found \(set model; if models\/Mistral-7B-v0\.1 is a Hugging Face Hub id/ });
   assert.throws(() => checkConfigPaths(cfg, undefined, ['model'], path.join(dir, 'train.yaml')), { message: /^model: .*Mistral-7B-v0\.1: model folder not found \(set model\)$/ });
+  // a library train() of a config object, whose file is not known: the path as written, never a Hub id, as the CLI says it
+  // (was "… (set model; if models/Mistral-7B-v0.1 is a Hugging Face Hub id, download its files from …)")
+  assert.throws(() => train(cfg), { name: 'UserError', message: `model: ${missing}: model folder not found (set model)` });
+  // one read by loadTrainConfig keeps its file: `model: models/Mistral-7B-v0.1` there is the Hub id as written
+  fs.writeFileSync(path.join(home, 'train.yaml'), `model: models/Mistral-7B-v0.1\ndata: {train: train.jsonl}\noutput_dir: run\n`);
+  assert.throws(() => train(loadTrainConfig(path.join(home, 'train.yaml'))), { message: /^model: .*Mistral-7B-v0\.1: model folder not found \(set model; if models\/Mistral-7B-v0\.1 is a Hugging Face Hub id/ });
+  assert.ok(!fs.existsSync(path.join(home, 'run')), 'no run folder left behind');
 });
