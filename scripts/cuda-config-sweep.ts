@@ -12,7 +12,7 @@
 // closer pair is a tie (said, not failed). Without a GPU: the stand-in libraries with the kernel emulator (10–60 s a run):
 //   W=/tmp/mt-emu; node --import tsx -e "const b = await import('./test/backend/cuda/emulator/build.ts'); b.buildStandIn('$W'); b.buildKernelEmulator('$W/kernels')"
 //   LD_LIBRARY_PATH=$W/lib CUDA_HOME=$W MISTRAL_TUNE_CACHE=$W/cache MT_FAKE_CUDA_KERNELS=$W/kernels \
-//     node --import tsx scripts/cuda-config-sweep.ts [CASE...] [--all] [--paths kernel,gemm,flash] [--precisions fp32,bf16] [--methods lora,full,cls] 2>/dev/null
+//     node --import tsx scripts/cuda-config-sweep.ts [CASE...] [--all] [--paths kernel,gemm,flash] [--precisions fp32,bf16] [--methods lora,full,cls] [--rank 4|8|16|32|64] 2>/dev/null
 // (stderr: the runs' warnings that these folders have no tokenizer). With the emulator's objects built with
 // -fsanitize=address (the stand-in's allocations unrounded) and LD_PRELOAD=libasan.so, a kernel's access outside its
 // buffers aborts the run. Exit status 1 when a comparison fails. Not part of the tests; logs: bench/results/cuda-config-sweep-*.
@@ -108,6 +108,8 @@ const option = (name: string, all: string[]): string[] => {
 const PATHS = option('--paths', ['kernel', 'gemm', 'flash']) as Path[];
 const PRECISIONS = option('--precisions', ['fp32', 'bf16']) as Exclude<Precision, 'auto'>[];
 const METHODS = option('--methods', ['lora', 'full', 'cls']) as Method[];
+/** LoRA's rank (--rank R; 4 by default): 8, 16, … give the products of r a multiple of 8 that lora_grad_up takes (MISTRAL_TUNE_CUDA_LORA_GRAD_UP=1). */
+const RANK = Number(option('--rank', ['4', '8', '16', '32', '64'])[0] ?? 4);
 const ALL = args.includes('--all');
 if (ALL) args.splice(args.indexOf('--all'), 1);
 /** Whether `method` runs at `precision` on path `p` (the plan in the header). */
@@ -164,7 +166,7 @@ function runTrain(caseDir: string, c: Case, data: { train: string; val: string }
   const result = train(validate({
     model: path.join(caseDir, 'model'), device, precision, method: method === 'full' ? 'full' : 'lora',
     task: cls ? 'classification' : 'generation', labels: cls ? LABELS : null, data,
-    lora: { r: 4, alpha: 8, target_modules: 'all-linear' }, optimizer: { lr: method === 'full' ? 2e-3 : 1e-2 }, schedule: { type: 'constant' },
+    lora: { r: RANK, alpha: 2 * RANK, target_modules: 'all-linear' }, optimizer: { lr: method === 'full' ? 2e-3 : 1e-2 }, schedule: { type: 'constant' },
     eval: { samples: 0, batch_size: 4 }, batch_size: 2, max_steps: 2, shuffle: false, packing: !cls && c.packing,
     max_seq_len: Math.max(...c.lengths), seed: 3, output_dir: out,
   }, 'sweep'));
