@@ -14,7 +14,7 @@ import { KernelCache } from '../src/backend/cuda/kernel-cache.ts';
 import { compileRequest, KERNEL_FILES, nvrtcOptions, type Storage } from '../src/backend/cuda/kernel-source.ts';
 import { GATE_ACTIVATION_CODE, KERNELS } from '../src/backend/cuda/kernel-table.ts';
 import {
-  attentionBackwardDkv, attentionBackwardDq, attentionForward, DEFAULT_SHARED_LIMIT, elementwise, flashAttentionBackward, flashAttentionForward,
+  attentionBackwardDkv, attentionBackwardDq, attentionForward, DEFAULT_SHARED_LIMIT, elementwise, flashAttentionBackward, flashAttentionForward, gemmSmallK, loraGradUp,
   type Launch,
 } from '../src/backend/cuda/launch.ts';
 import { archFor, Nvrtc } from '../src/backend/cuda/nvrtc.ts';
@@ -86,8 +86,13 @@ report('swiglu_forward vs CPU (f32)', maxRel(got, want), 1e-5);
 const variants: Storage[] = ['bf16', 'f32', 'f64'];
 const resources: string[] = []; // what ptxas gave each bf16 kernel: a spill (local bytes) costs speed, not correctness
 const occupancy: string[] = [];
-/** The bf16 launch of an attention kernel at the Mistral-7B shape (1×2048, 32 heads over 8, head dim 128 or the flash kernel's), or null for another kernel. */
-const attentionLaunch = (name: string): Launch | null => {
+/**
+ * The bf16 launch of an attention kernel at the Mistral-7B shape (1×2048, 32 heads over 8, head dim 128 or the flash
+ * kernel's), or of LoRA's kernels at gate's (2048 tokens, 14336 columns, r = 16; 132 SMs), or null for another kernel.
+ */
+const shapeLaunch = (name: string): Launch | null => {
+  if (name === 'gemm_small_k') return gemmSmallK({ m: 2048, n: 14336 });
+  if (name.startsWith('lora_grad_up_r')) return loraGradUp(2048, 14336, 132);
   const s = { B: 1, T: 2048, Hq: 32, Hkv: 8, D: 128 };
   if (name === 'attention_forward') return attentionForward(s, 'bf16');
   if (name === 'attention_backward_dq') return attentionBackwardDq(s, 'bf16');
@@ -108,8 +113,8 @@ for (const file of KERNEL_FILES) {
         if (variant !== 'bf16') continue;
         const { registers, localBytes } = cu.functionResources(f);
         resources.push(`${name} ${registers}${localBytes ? ` (${localBytes} B spilled)` : ''}`);
-        const launch = attentionLaunch(name);
-        if (launch) { // the flash kernels' speed rests on two blocks an SM (their shared memory and registers allow it)
+        const launch = shapeLaunch(name);
+        if (launch) { // the flash kernels' speed rests on two blocks an SM (their shared memory and registers allow it), LoRA's kernels' on several
           if (launch.sharedBytes > DEFAULT_SHARED_LIMIT) cu.setMaxDynamicShared(f, launch.sharedBytes);
           occupancy.push(`${name} ${cu.blocksPerSM(f, launch.block.x, launch.sharedBytes)} (${launch.sharedBytes} B shared)`);
         }
@@ -123,7 +128,7 @@ for (const file of KERNEL_FILES) {
 }
 console.log(`modules: ${KERNEL_FILES.length} × ${variants.length} variants compiled/loaded in ${(performance.now() - t0).toFixed(0)} ms (${JSON.stringify(cache.stats)})`);
 console.log(`bf16 kernels, registers a thread: ${resources.join(', ')}`);
-console.log(`attention kernels at the Mistral-7B shape (bf16), blocks an SM: ${occupancy.join(', ')}`);
+console.log(`attention and LoRA kernels at the Mistral-7B shape (bf16), blocks an SM: ${occupancy.join(', ')}`);
 
 // ---- cuBLASLt: bf16 GEMM with f32 compute vs CPU f32 over the same (rounded) inputs ----
 const lt = CublasLt.open();
