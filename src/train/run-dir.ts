@@ -208,18 +208,22 @@ export class RunDir {
    * output_dir (a run folder may have been moved; the folder given is the one resumed) and those of
    * RESUME_MAY_CHANGE (the trainer warns of them against the checkpoint's), and `model` naming another folder, which
    * the trainer takes only when it holds the weights the checkpoint was made over; recordConfig then updates config.yaml.
-   * A finished run's config is compared by resumeFinished instead.
+   * A finished run's config is compared by resumeFinished instead. `readOnly`: a finished run in a folder that cannot be
+   * written (finishedReadOnly), opened only to say so: nothing in it is repaired.
    */
-  static openForResume(cfg: TrainConfig, words: OptionWords = FLAG_WORDS): RunDir {
+  static openForResume(cfg: TrainConfig, words: OptionWords = FLAG_WORDS, { readOnly = false } = {}): RunDir {
     const dir = RunDir.open(cfg.output_dir);
     RunDir.requireRun(cfg.output_dir);
     requireRunConfigAndMarker(dir.dir); // read below and written again (recordConfig, recordModel): never a link's target
     // before the model loads and the run trains (and before the repair below works in checkpoints/): a link where a
     // folder or file goes was refused only at its write, after the training. A finished run writes nothing again.
     if (!dir.finished()) checkRunOutputs(dir.dir, cfg.method);
-    // a crash in the middle of replacing adapter/, best/ or a checkpoint left it moved aside: put it back
-    recoverFolderSwaps(dir.dir, runSpec(cfg.method));
-    recoverFolderSwaps(dir.file(RUN_LAYOUT.checkpoints), checkpointsSpec(cfg.method));
+    // a crash in the middle of replacing adapter/, best/ or a checkpoint left it moved aside: put it back (not where
+    // nothing can be written: the repair's EROFS failed the finished run's resume, which writes nothing; a run that can write repairs it)
+    if (!readOnly) {
+      recoverFolderSwaps(dir.dir, runSpec(cfg.method));
+      recoverFolderSwaps(dir.file(RUN_LAYOUT.checkpoints), checkpointsSpec(cfg.method));
+    }
     const savedFile = dir.file(RUN_LAYOUT.config);
     if (!fs.existsSync(savedFile)) throw new UserError('cannot resume: the run directory has no config.yaml', cfg.output_dir);
     const saved = readYamlMapping(savedFile);

@@ -110,8 +110,9 @@ export function train(config: TrainConfig, opts: TrainOptions = {}, words: Optio
   try {
     lock = acquireRunLock(cfg.output_dir);
   } catch (e) {
-    // a finished run on a read-only mount: --resume writes nothing in it, so it is told complete without the lock it cannot take
-    if (opts.resume && isUserError(e) && finishedReadOnly(cfg.output_dir)) return alreadyComplete(RunDir.openForResume(cfg, words), cfg);
+    // a finished run on a read-only mount: --resume writes nothing in it, so it is told complete without the lock it cannot
+    // take, nor the repair of a swap an earlier run left (.old-NAME-PID) that it cannot make
+    if (opts.resume && isUserError(e) && finishedReadOnly(cfg.output_dir)) return alreadyComplete(RunDir.openForResume(cfg, words, { readOnly: true }), cfg);
     throw e;
   }
   try {

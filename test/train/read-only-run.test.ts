@@ -12,7 +12,7 @@ import { validate } from '../../src/train/config.ts';
 import { LOCK_FILE } from '../../src/train/run-lock.ts';
 import { train } from '../../src/train/trainer.ts';
 import { isUserError } from '../../src/util/errors.ts';
-import { TINY_BASE } from '../helpers.ts';
+import { deadPid, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 
@@ -61,12 +61,15 @@ test('a run folder made read-only mid-run: the failed write\'s one line, not the
   fs.rmSync(lock); // as the next run takes it over (this process, its owner, still runs)
 });
 
-test('--resume of a finished run on a read-only mount says it is complete and exits 0: its lock, which cannot be written, is not needed', (t) => {
+test('--resume of a finished run on a read-only mount says it is complete and exits 0: its lock, which cannot be written, is not needed, nor the repair of a swap an earlier run left', (t) => {
   const dir = tempDir('mt-read-only-done-');
   fs.writeFileSync(path.join(dir, 'train.jsonl'), JSON.stringify({ input_ids: [1, 5, 9, 12, 7] }) + '\n');
   const run = path.join(dir, 'run');
   const cfg = validate({ model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, batch_size: 1, max_steps: 1, lora: { r: 2, alpha: 4 }, eval: { samples: 0 }, output_dir: run }, 'test');
   captureStderr(() => train(cfg));
+  // adapter/'s old copy that a process killed before it retired it left moved aside: a run that can write removes it;
+  // here its removal failed the resume (before: ".old-adapter-PID: cannot repair the interrupted write of …: read-only file system (EROFS)")
+  fs.cpSync(path.join(run, 'adapter'), path.join(run, `.old-adapter-${deadPid()}`), { recursive: true });
   const before = fs.readdirSync(run).sort();
   // a real read-only mount where this process may mount (root, whom permissions do not stop), else the folder's permissions
   if (process.getuid?.() === 0) {
