@@ -5,9 +5,7 @@
 // training, for a copy, a merge or a GGUF export): named in one line.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import fsMod from 'node:fs';
 import * as fs from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { exportRun } from '../../src/export/export.ts';
@@ -18,24 +16,12 @@ import { exportGguf } from '../../src/export/gguf/export-gguf.ts';
 import { adapterSource, loadGgufSource } from '../../src/export/gguf/from-source.ts';
 import { tinyLoraRun } from '../cli/tiny-lora-run.ts';
 import { deadPid, TINY_BASE } from '../helpers.ts';
+import { swapAtFirst, withPatched } from '../run/replaced-while-read.ts';
 import { tempDir } from '../temp-dir.ts';
 import { config, randomModelDir } from './gguf-models.ts';
 
 const run = tinyLoraRun(tempDir('mt-moves-'));
 const ADAPTER = ['README.md', 'adapter_config.json', 'adapter_model.safetensors'];
-
-/** Runs `f` with fs.`op` replaced by `patched` (which gets the real one), for the library's modules too. */
-function withPatched<T>(op: 'linkSync' | 'unlinkSync' | 'renameSync' | 'readdirSync' | 'copyFileSync' | 'openSync', patched: (real: (...a: never[]) => unknown) => (...a: never[]) => unknown, f: () => T): T {
-  const real = fsMod[op] as (...a: never[]) => unknown;
-  (fsMod as unknown as Record<string, unknown>)[op] = patched(real.bind(fsMod));
-  syncBuiltinESMExports();
-  try {
-    return f();
-  } finally {
-    (fsMod as unknown as Record<string, unknown>)[op] = real;
-    syncBuiltinESMExports();
-  }
-}
 
 /**
  * A folder given to the export, holding what an export into it killed at `killAt` left: the second file moved up and
@@ -124,28 +110,9 @@ test('a run\'s weights folder that cannot be read is named, not --out (it said "
 const ADAPTER_DIR = path.join(run, 'adapter');
 const REPLACED = `${ADAPTER_DIR}: was replaced (or removed) while it was exported (the run is still training and wrote a newer one?): nothing was exported; export it again`;
 
-/**
- * fs.`op` that, at its first call on a file in the run's adapter/ (`dir`; the file `at` only, if given), first replaces the folder as train's replaceFolderAtomic
- * does (with `without`, by one lacking that file).
- */
-const swapAtFirst = (without?: string, dir = ADAPTER_DIR, at?: string) => {
-  let swapped = false;
-  return (real: (...a: never[]) => unknown) => (...a: never[]): unknown => {
-    if (!swapped && path.dirname(String(a[0])) === dir && (at === undefined || path.basename(String(a[0])) === at)) { // the old moved aside, the new renamed in
-      swapped = true;
-      fs.cpSync(dir, `${dir}.new`, { recursive: true });
-      if (without) fs.rmSync(path.join(`${dir}.new`, without));
-      fs.renameSync(dir, `${dir}.old`);
-      fs.renameSync(`${dir}.new`, dir);
-      fs.rmSync(`${dir}.old`, { recursive: true });
-    }
-    return real(...a);
-  };
-};
-
 test('a run\'s weights folder replaced while it is copied (train swapping in a newer best/) is refused, nothing exported', () => {
   const out = path.join(tempDir('mt-moves-'), 'out');
-  withPatched('copyFileSync', swapAtFirst(), () => {
+  withPatched('copyFileSync', swapAtFirst(ADAPTER_DIR), () => {
     assert.throws(() => exportRun({ run, out, merge: false, best: false }), { name: 'UserError', message: REPLACED });
   });
   assert.equal(fs.existsSync(out), false);
@@ -163,7 +130,7 @@ test('a run\'s weights folder replaced while a GGUF export reads it (merged, or 
     }],
   ] as const) {
     const out = path.join(tempDir('mt-moves-'), 'x.gguf');
-    withPatched('openSync', swapAtFirst(), () => {
+    withPatched('openSync', swapAtFirst(ADAPTER_DIR), () => {
       assert.throws(() => exportIt(out), { name: 'UserError', message: REPLACED }, format);
     });
     assert.equal(fs.existsSync(out), false, format);
@@ -175,7 +142,7 @@ test('a read that fails because the run\'s folder was replaced under it (a file 
   const file = path.join(ADAPTER_DIR, 'adapter_model.safetensors'), kept = path.join(tempDir('mt-moves-'), 'kept.safetensors');
   fs.copyFileSync(file, kept);
   const a = adapterSource({ run, best: false });
-  withPatched('openSync', swapAtFirst('adapter_model.safetensors'), () => {
+  withPatched('openSync', swapAtFirst(ADAPTER_DIR, { without: 'adapter_model.safetensors' }), () => {
     assert.throws(() => exportLoraGguf(a.cfg, a.adapterDir, path.join(tempDir('mt-moves-'), 'x.gguf'), 'f32', a.from), { name: 'UserError', message: REPLACED });
   });
   fs.copyFileSync(kept, file); // the run's adapter as it was, for what follows
@@ -192,7 +159,7 @@ test('a full run\'s model/ replaced while a GGUF export reads its tokenizer.json
     return exportGguf(loaded.model, loaded.modelDir, out, 'f32', loaded.from, { progress: false, tokenizer: loaded.tokenizer }).bytes;
   };
   const out = path.join(dir, 'x.gguf');
-  withPatched('openSync', swapAtFirst(undefined, weights, 'tokenizer.json'), () => {
+  withPatched('openSync', swapAtFirst(weights, { at: 'tokenizer.json' }), () => {
     assert.throws(() => exportIt(out), { name: 'UserError', message: `${weights}: was replaced (or removed) while it was exported (the run is still training and wrote a newer one?): nothing was exported; export it again` });
   });
   assert.equal(fs.existsSync(out), false);
