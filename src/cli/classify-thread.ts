@@ -9,7 +9,7 @@ import { recordPlace } from '../data/ingest/types.ts';
 import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
 import { pastContextWarning } from '../eval/evaluate.ts';
-import { folderNumLabels, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, resolveEvalTarget } from '../eval/target.ts';
+import { folderNumLabels, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget } from '../eval/target.ts';
 import { readTextsToClassify, type TextToClassify } from '../eval/texts.ts';
 import { loadConfig } from '../model/config.ts';
 import { defaultLabels } from '../model/config-head.ts';
@@ -32,10 +32,19 @@ function noText(given: string): string {
   return given === '' ? 'is empty' : given.trim() === '' ? 'is blank (whitespace only)' : 'holds only control or zero-width characters, no text';
 }
 
+/** How a run's weights folder replaced while classify read it is refused (readingTarget). */
+const READER = { during: 'classify read it', then: 'nothing was classified; classify again' };
+
 /** The whole command, on its own thread (classify.ts). */
 export function classifyCommand(a: ClassifyArgs): void {
+  const target = resolveEvalTarget({ model: a.f.model, adapter: a.f.adapter, run: a.f.run, best: a.f.best, labels: a.labels }, FLAG_WORDS);
+  // a run's weights read from one checkpoint, from the checks of their headers before a backend starts to their load
+  readingTarget(target, READER, (weightsRead) => classifyWith(a, target, weightsRead));
+}
+
+/** The predictions of `target`; `weightsRead()` once its weights and tokenizer are read. */
+function classifyWith(a: ClassifyArgs, target: EvalTarget, weightsRead: () => void): void {
   const { f, format, batchSize, precision, device } = a;
-  const target = resolveEvalTarget({ model: f.model, adapter: f.adapter, run: f.run, best: f.best, labels: a.labels }, FLAG_WORDS);
   // the run's config.yaml says it: refused before a backend starts, not once its adapter or model is loaded
   if (f.run !== undefined && target.task === 'generation') {
     throw new UserError('a generation run (task: generation) predicts text, not labels: classify takes a classification run; for text use mistral-tune generate --run', f.run);
@@ -65,6 +74,7 @@ export function classifyCommand(a: ClassifyArgs): void {
     if (!names) warn(`the class names are not known (--labels, --run, or id2label in config.json): classes are shown as transformers names them (LABEL_0 to LABEL_${numLabels - 1})`);
     const classes = names ?? defaultLabels(numLabels);
     const tokenizer = requireModelTokenizer(target.tokenizerDir ?? target.model, model.cfg.vocabSize, target.model);
+    weightsRead();
     const maxSeqLen = target.maxSeqLen ?? undefined;
     const tokenized = texts.map((t) => {
       try {

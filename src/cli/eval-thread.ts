@@ -9,7 +9,7 @@ import { loadTokenRows, type LoadedRows } from '../data/load-rows.ts';
 import { otherTask } from '../data/record.ts';
 import { CONFUSION_MAX_CLASSES, evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss, lossReportJson, pastContextWarning, requireTargets } from '../eval/evaluate.ts';
-import { canEvaluateAs, folderCanEvaluateAs, folderNumLabels, folderTask, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, resolveEvalTarget, type EvalTask } from '../eval/target.ts';
+import { canEvaluateAs, folderCanEvaluateAs, folderNumLabels, folderTask, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget, type EvalTask } from '../eval/target.ts';
 import { loadConfig } from '../model/config.ts';
 import { defaultLabels } from '../model/config-head.ts';
 import { loadModel } from '../model/mistral.ts';
@@ -28,10 +28,19 @@ import type { EvalArgs } from './eval-flags.ts';
 /** The refusal of classification without a score head: said before a backend starts where the model folder's header shows it. */
 const NO_SCORE_HEAD = 'classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model';
 
+/** How a run's weights folder replaced while eval read it is refused (readingTarget). */
+const READER = { during: 'eval read it', then: 'nothing was evaluated; evaluate it again' };
+
 /** The whole command, on its own thread (eval.ts). */
 export function evalCommand(a: EvalArgs): void {
-  const { f, dataFile, batchSize, format, given } = a;
   const target = resolveEvalTarget(a.target, FLAG_WORDS);
+  // a run's weights read from one checkpoint, from the checks of their headers before a backend starts to their load
+  readingTarget(target, READER, (weightsRead) => evaluate(a, target, weightsRead));
+}
+
+/** The evaluation of `target`; `weightsRead()` once its weights are read. */
+function evaluate(a: EvalArgs, target: EvalTarget, weightsRead: () => void): void {
+  const { f, dataFile, batchSize, format, given } = a;
   const config = loadConfig(target.model); // a config.json refused before a backend starts; read once, so its warnings are said once
   // classification with the model folder's own head: none in its safetensors header, read without a backend
   if (target.task === 'classification' && target.adapter === null && hasScoreHeadFolder(target.model) === false) throw new UserError(NO_SCORE_HEAD, target.model);
@@ -70,6 +79,7 @@ export function evalCommand(a: EvalArgs): void {
     const early = readRows(planned, undefined, folderCanEvaluateAs(target.model, config, target.adapter, otherTask(planned)));
     const model = loadModel(target.model, { backend, precision, config });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
+    weightsRead();
     const task = modelTask(model, adapter, target.task, target.adapter ?? target.model, FLAG_WORDS);
     const labels = task === 'classification' ? classNames : null;
     // no head refused before the class names are warned of: the warning would be noise above the error

@@ -9,7 +9,7 @@ import { loadConfig } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter, seqClsBy } from '../model/peft.ts';
 import { isClassificationOnly, isClassificationOnlyFolder } from '../model/task.ts';
-import { FLAG_WORDS, resolveEvalTarget } from '../eval/target.ts';
+import { FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget } from '../eval/target.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { encodePrompt, readMessagesFile } from '../tokenizer/prompt.ts';
 import { hasToken } from '../tokenizer/model-fit.ts';
@@ -23,10 +23,19 @@ import type { GenerateFlags } from './generate-flags.ts';
 /** The refusal of a model that predicts labels: said before a backend starts where its files show it. */
 const CLASSIFICATION_MODEL = 'a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune classify for it';
 
+/** How a run's weights folder replaced while generate read it is refused (readingTarget). */
+const READER = { during: 'generate read it', then: 'nothing was generated; generate again' };
+
 /** The whole command, on its own thread (generate.ts). */
 export function generateCommand(f: GenerateFlags): void {
   // a run's weights and tokenizer, as eval and classify take them (a classification run is refused)
   const target = resolveEvalTarget({ model: f.model, adapter: f.adapter, run: f.run, best: f.best }, FLAG_WORDS);
+  // a run's weights read from one checkpoint, from the checks of their headers before a backend starts to their load
+  readingTarget(target, READER, (weightsRead) => generateFrom(f, target, weightsRead));
+}
+
+/** The text generated with `target`; `weightsRead()` once its weights, tokenizer and generation config are read. */
+function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => void): void {
   const modelDir = target.model;
   // the run's config.yaml says it: refused before a backend starts, not once its adapter or model is loaded
   if (f.run !== undefined && target.task === 'classification') {
@@ -76,6 +85,7 @@ export function generateCommand(f: GenerateFlags): void {
     }
     if (file.unsupported.length > 0) warn(`${file.file}: ${file.unsupported.join(', ')}: not applied (HF's generate() would; this one has no such setting)`);
     if (settings.fromFile.length > 0) info(`generate: from ${file.file}: ${settings.fromFile.join(', ')} (flags override)`);
+    weightsRead();
     const stream = createTextStream(tokenizer, (text) => process.stdout.write(text));
     generate(model, ids, {
       maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK, topP: settings.topP,

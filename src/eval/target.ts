@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LabelSet } from '../data/labels.ts';
 import { readRunConfig, requireRunWeights } from '../export/export.ts';
+import { readingUnchanged, type FolderReader } from '../export/read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../train/config.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import type { MistralModel } from '../model/mistral.ts';
@@ -41,6 +42,8 @@ export interface EvalTarget {
   adapter: string | null;
   /** Where the tokenizer is (a run's base model), or null for the model folder's own. */
   tokenizerDir: string | null;
+  /** A run's weights folder (its adapter/, model/ or best/: `adapter`, else `model`), which a run still training may replace while it is read; null for folders given. */
+  runWeights: string | null;
   /** The task given or recorded by the run; null: decided by modelTask once the model is loaded. */
   task: EvalTask | null;
   labels: string[] | null;
@@ -80,7 +83,7 @@ export function resolveEvalTarget(o: EvalTargetOptions, words: OptionWords = OPT
     const base = lora ? requireModelFolder(cfg, w.say('run'), o.run) : modelFolder(cfg);
     requireWeightFolders(lora ? base! : sub, lora ? sub : null);
     return {
-      model: lora ? base! : sub, adapter: lora ? sub : null, task: task ?? cfg.task,
+      model: lora ? base! : sub, adapter: lora ? sub : null, runWeights: sub, task: task ?? cfg.task,
       // a fully trained model/ carries the tokenizer it was trained with (runs before it did: the base's)
       tokenizerDir: !lora && fs.existsSync(path.join(sub, 'tokenizer.json')) ? sub : base ?? sub,
       labels: givenLabels(o.labels ?? null, cfg.labels, "the run's classes", w.say('labels')) ?? cfg.labels, maxSeqLen: o.maxSeqLen ?? cfg.max_seq_len, trainOn: cfg.data.train_on,
@@ -89,7 +92,16 @@ export function resolveEvalTarget(o: EvalTargetOptions, words: OptionWords = OPT
   const model = o.model!; // requireOneTarget: given where no run is
   requireWeightFolders(model, o.adapter ?? null); // before the adapter's base is compared with it
   if (o.adapter) warnIfNotTrainedOn(o.adapter, model);
-  return { model, adapter: o.adapter ?? null, tokenizerDir: null, task, labels: o.labels ?? null, maxSeqLen: o.maxSeqLen ?? null, trainOn: 'assistant' };
+  return { model, adapter: o.adapter ?? null, tokenizerDir: null, runWeights: null, task, labels: o.labels ?? null, maxSeqLen: o.maxSeqLen ?? null, trainOn: 'assistant' };
+}
+
+/**
+ * Runs `work`, which reads the target's weights and calls `loaded()` once it has read them: a run's, which a run still
+ * training may replace meanwhile (a newer best/), read from one checkpoint or refused, as `reader` says (readingUnchanged);
+ * folders given, as they are.
+ */
+export function readingTarget<T>(target: EvalTarget, reader: FolderReader, work: (loaded: () => void) => T): T {
+  return target.runWeights === null ? work(() => {}) : readingUnchanged(target.runWeights, reader, work);
 }
 
 /**

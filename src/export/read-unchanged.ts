@@ -1,6 +1,7 @@
 // Reading a run's weights folder while the run may still be training: train swaps in a newer best/ (a new folder
-// renamed over the old) at each better evaluation, so an export that read part of its files before the swap and part
-// after would mix two checkpoints. Every export that reads a run's folder does so inside readUnchanged.
+// renamed over the old) at each better evaluation, so a command that read part of its files before the swap and part
+// after would mix two checkpoints. Every export, eval, generate and classify that reads a run's folder does so inside
+// readingUnchanged (readUnchanged: one read).
 import * as fs from 'node:fs';
 import { UserError } from '../util/errors.ts';
 
@@ -13,26 +14,50 @@ export function folderId(dir: string): string {
   return st ? `${st.dev}:${st.ino}:${st.ctimeNs}` : 'gone';
 }
 
+/** Who read the folder, as its refusal says it: while "it was exported", then "nothing was exported; export it again". */
+export interface FolderReader {
+  during: string;
+  then: string;
+}
+
+const EXPORT_READER: FolderReader = { during: 'it was exported', then: 'nothing was exported; export it again' };
+
 /**
- * Runs `read`, which reads the run's weights folder `source`, refused when `source` was replaced meanwhile (a run still
- * training swaps in a newer best/): its files would have been read from two checkpoints, those checked not those copied.
- * An error of `read` while the folder was replaced is reported as the replacement, its cause.
+ * Runs `work`, which reads the run's weights folder `source` and calls `loaded()` once it has read all it takes from
+ * there (what follows, an evaluation or a generation, reads nothing of it): refused when `source` was replaced meanwhile
+ * (a run still training swaps in a newer best/), its files read from two checkpoints. `loaded()` throws the refusal; an
+ * error of `work` before it, while the folder was replaced, is reported as the replacement, its cause.
+ */
+export function readingUnchanged<T>(source: string, reader: FolderReader, work: (loaded: () => void) => T): T {
+  const before = folderId(source);
+  const replaced = (): UserError => new UserError(`was replaced (or removed) while ${reader.during} (the run is still training and wrote a newer one?): ${reader.then}`, source);
+  let reading = true;
+  try {
+    return work(() => {
+      reading = false;
+      if (folderId(source) !== before) throw replaced();
+    });
+  } catch (e) {
+    // a file the newer folder lacks, or one removed with the old folder: the replacement is the cause to name
+    throw reading && folderId(source) !== before ? replaced() : e;
+  }
+}
+
+/**
+ * Runs `read`, which reads the run's weights folder `source` for an export, inside readingUnchanged: its files are
+ * those of one checkpoint, those checked are those copied.
  * What `read` keeps open (a safetensors file read later) stays the file it opened, whatever replaces the folder after;
  * `discard` releases it when the folder was replaced.
  */
 export function readUnchanged<T>(source: string, read: () => T, discard?: (result: T) => void): T {
-  const before = folderId(source);
-  const replaced = (): UserError => new UserError('was replaced (or removed) while it was exported (the run is still training and wrote a newer one?): nothing was exported; export it again', source);
-  let result: T;
-  try {
-    result = read();
-  } catch (e) {
-    // a file the newer folder lacks, or one removed with the old folder: the replacement is the cause to name
-    throw folderId(source) !== before ? replaced() : e;
-  }
-  if (folderId(source) !== before) {
-    discard?.(result); // what `read` opened (a file) is closed before the error goes up
-    throw replaced();
-  }
-  return result;
+  return readingUnchanged(source, EXPORT_READER, (loaded) => {
+    const result = read();
+    try {
+      loaded();
+    } catch (e) {
+      discard?.(result); // what `read` opened (a file) is closed before the error goes up
+      throw e;
+    }
+    return result;
+  });
 }
