@@ -40,6 +40,12 @@ test('the model\'s collate bounds targets by its vocabulary: a bad target stops 
   assert.throws(() => model.loss(model.collate(rows)), userError(/row 1 of the batch/, /labels\[2\] = 700/));
 });
 
+test('a batch collated without the model\'s limits (the library\'s collate) is bounded by the model: a target past its vocabulary is refused, not ignored', () => {
+  const batch = collate([{ inputIds: [1, 5, 6], labels: [-100, 5, 700] }], 0, null);
+  assert.throws(() => model.loss(batch), userError(/^batch\.targets\[1\] is 700: a target is a token id in \[0, 512\) or -100/));
+  assert.ok(Number.isFinite(model.loss(collate([{ inputIds: [1, 5, 6], labels: [-100, 5, 7] }], 0, null)).sum));
+});
+
 test('generate refuses a prompt id outside the vocabulary', () => {
   assert.throws(() => generate(model, [1, 600], { maxNewTokens: 2 }), userError(/^generate: prompt\[1\] is 600: give token ids in \[0, 512\)/));
   // checkRow's rule, in generate's words: an id that is no integer is shown as written
