@@ -8,7 +8,7 @@
 // them (pack.ts packBestFit), and the packs are the sequences those orders take. The last batch of an epoch may be
 // short unless dropLast. `position` (epoch, batch index, and the generator's draws where grouped) is plain JSON:
 // `restore` resumes exactly where it was taken.
-import { needArg } from '../util/api-args.ts';
+import { needArg, needInteger } from '../util/api-args.ts';
 import { collate, collatePacked, type Batch, type TokenRow } from './batch.ts';
 import { UserError } from '../util/errors.ts';
 import { packBestFit } from './pack.ts';
@@ -79,15 +79,10 @@ export class DataLoader {
   constructor(private readonly rows: readonly TokenRow[], private readonly opts: LoaderOptions) {
     needArg('DataLoader', 'rows', rows, 'array', { hint: 'token rows, e.g. loadTokenRows(file).rows' });
     needArg('DataLoader', 'options', opts, 'object', { hint: 'an object such as {batchSize: 4}' });
-    needArg('DataLoader', 'options.batchSize', opts.batchSize, 'number');
-    if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new UserError(`batch size must be an integer ≥ 1, got ${opts.batchSize}`);
+    needInteger('DataLoader', 'options.batchSize', opts.batchSize, 1, { what: 'the rows per batch' });
     if (rows.length === 0) throw new UserError('the data loader has no rows');
-    if (opts.packLength !== undefined && !(Number.isInteger(opts.packLength) && opts.packLength > 0)) {
-      throw new UserError(`pack length must be an integer ≥ 1, got ${opts.packLength}`);
-    }
-    if (opts.groupSize !== undefined && !(Number.isInteger(opts.groupSize) && opts.groupSize >= 1)) {
-      throw new UserError(`group size must be an integer ≥ 1, got ${opts.groupSize}`);
-    }
+    if (opts.packLength !== undefined) needInteger('DataLoader', 'options.packLength', opts.packLength, 1, { what: 'the tokens a packed sequence holds' });
+    if (opts.groupSize !== undefined) needInteger('DataLoader', 'options.groupSize', opts.groupSize, 1, { what: 'the rows an optimizer step takes' });
     const lengths = Int32Array.from(rows, (r) => r.inputIds.length);
     this.seqs = opts.packLength !== undefined ? packBestFit(lengths, opts.packLength) : Array.from(lengths, (_, i) => [i]);
     this.seqLengths = Int32Array.from(this.seqs, (seq) => seq.reduce((sum, i) => sum + lengths[i]!, 0));

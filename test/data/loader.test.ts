@@ -118,7 +118,10 @@ test('packing: fixed T, every row once per epoch, no sequence over the length', 
 });
 
 test('bad options and positions are refused', () => {
-  assert.throws(() => new DataLoader(rows, { batchSize: 0 }), /batch size/);
+  // one rule and one wording with the library's other count arguments (needInteger), naming the option
+  assert.throws(() => new DataLoader(rows, { batchSize: 0 }), { message: 'DataLoader: options.batchSize is 0: give the rows per batch, an integer ≥ 1' });
+  assert.throws(() => new DataLoader(rows, { batchSize: 2, packLength: 0 }), { message: 'DataLoader: options.packLength is 0: give the tokens a packed sequence holds, an integer ≥ 1' });
+  assert.throws(() => new DataLoader(rows, { batchSize: 2, groupSize: 1.5 }), { message: 'DataLoader: options.groupSize is 1.5: give the rows an optimizer step takes, an integer ≥ 1' });
   assert.throws(() => new DataLoader([], { batchSize: 1 }), /no rows/);
   const l = new DataLoader(rows, { batchSize: 5 });
   assert.throws(() => l.restore({ epoch: 0, index: 99 }), /past the 5 batches/);
