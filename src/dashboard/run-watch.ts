@@ -11,8 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { BEST_EVALUATION, RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { staleAfterMs } from '../train/lock-heartbeat.ts';
 import { inspectLock } from '../train/lock-owner.ts';
-import { pidRunning } from '../util/atomic.ts';
-import { parseLeftover } from '../util/leftover-names.ts';
+import { swapInProgress } from '../util/folder-swap.ts';
 import { warn } from '../util/log.ts';
 import { MAX_JSON_DEPTH, bracketsNestDeeperThan } from '../util/json-depth.ts';
 import { MAX_DEPTH, tooDeep } from '../util/yaml-plain.ts';
@@ -254,14 +253,7 @@ export class RunWatcher {
    * folder: one of a process that runs (one a dead process kept, holding files of the user's, is no swap).
    */
   private swappingBest(): boolean {
-    try {
-      return fs.readdirSync(this.dir).some((n) => {
-        const left = parseLeftover(n);
-        return left?.kind === 'old' && left.name === RUN_LAYOUT.best && pidRunning(left.pid);
-      });
-    } catch {
-      return false;
-    }
+    return swapInProgress(this.dir, RUN_LAYOUT.best);
   }
 
   /** Stops the parse of report.json on reportParser's thread, if one runs: its result is not shown. */

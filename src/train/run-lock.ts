@@ -18,6 +18,7 @@ import { isUserError, UserError } from '../util/errors.ts';
 import { ioError, pidRunning, withIo } from '../util/atomic.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { makeFolders } from '../util/made-folders.ts';
+import { pause } from '../util/pause.ts';
 import { warn } from '../util/log.ts';
 import { BEAT_MS, beatLock, heartbeatThread, staleAfterMs } from './lock-heartbeat.ts';
 import {
@@ -263,11 +264,6 @@ function placeLock(tmp: string, file: string, text: string): void {
       fs.closeSync(fd);
     }
   }
-}
-
-/** Blocks this thread for `ms` milliseconds (the lock is taken synchronously). */
-function pause(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /**

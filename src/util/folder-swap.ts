@@ -136,6 +136,21 @@ export function recoverFolderSwaps(parent: string, parentSpec: FolderSpec, onlyO
   }
 }
 
+/**
+ * Whether `parent` holds the moved-aside copy (.old-NAME-PID) of its folder `name` of a process that runs: that process
+ * is between the two renames of its replacement, the folder missing for a moment (one a dead process left is no swap).
+ */
+export function swapInProgress(parent: string, name: string): boolean {
+  try {
+    return fs.readdirSync(parent).some((entry) => {
+      const left = parseLeftover(entry);
+      return left?.kind === 'old' && left.name === name && pidRunning(left.pid);
+    });
+  } catch {
+    return false; // no folder: nothing is swapped in it
+  }
+}
+
 /** Retires what a failed write left at `tmp`, if anything: the write's own error is the one to report, so a failure here is none. */
 function removeQuietly(tmp: string, owned: FolderSpec): void {
   try {
