@@ -16,7 +16,7 @@ import { SafetensorsFile } from '../model/safetensors.ts';
 import { SafetensorsCheckpoint } from '../model/safetensors-checkpoint.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
 import { ioError, withIo, writerGone } from '../util/atomic.ts';
-import { createFolderAtomic, recoverFolderSwaps, renamed } from '../util/folder-swap.ts';
+import { awaitSwappedIn, createFolderAtomic, recoverFolderSwaps, renamed } from '../util/folder-swap.ts';
 import { EXPORT_SPEC, moveUp, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
 import { FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
@@ -100,7 +100,8 @@ export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean, 
   const dir = runWeightsDir(run, cfg.method, best);
   // a run killed between the two renames that replace it left it moved aside (.old-NAME-PID): put back, as --resume does
   if (!fs.existsSync(dir)) recoverFolderSwaps(run, runSpec(cfg.method));
-  if (fs.existsSync(dir)) {
+  // a run still training between the two renames that replace it (a newer best/) has it back in a moment
+  if (awaitSwappedIn(dir)) {
     const base = cfg.method === 'lora' ? modelFolder(cfg) : null;
     if (base !== null && fs.existsSync(base)) warnIfNotTrainedOn(dir, base); // an adapter is read over the base it was trained on
     return dir;

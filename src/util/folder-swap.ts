@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { APPEARED, fsyncDir, ioError, pidRunning, withIo } from './atomic.ts';
 import { UserError } from './errors.ts';
 import { parseLeftover, swapFolderName } from './leftover-names.ts';
+import { pause } from './pause.ts';
 import { warn } from './log.ts';
 import { carryForeign, FILE, holdsOwnedFile, removeOwned, type FolderSpec } from './owned-tree.ts';
 
@@ -149,6 +150,26 @@ export function swapInProgress(parent: string, name: string): boolean {
   } catch {
     return false; // no folder: nothing is swapped in it
   }
+}
+
+/** How long a reader waits for a folder that another process is swapping (swapInProgress): two renames take microseconds. */
+const SWAP_WAIT_MS = 1000;
+const SWAP_STEP_MS = 10;
+
+/**
+ * Whether the folder `target` is there, waiting (up to SWAP_WAIT_MS, in small steps) while it is missing only for the
+ * moment of another process's swap of it (a run still training replacing best/): a reader that starts then finds it.
+ */
+export function awaitSwappedIn(target: string): boolean {
+  const parent = path.dirname(target), name = path.basename(target);
+  const deadline = performance.now() + SWAP_WAIT_MS;
+  while (!fs.existsSync(target)) {
+    if (!swapInProgress(parent, name)) return fs.existsSync(target); // the swap may have ended since the look above
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    pause(Math.min(SWAP_STEP_MS, left));
+  }
+  return true;
 }
 
 /** Retires what a failed write left at `tmp`, if anything: the write's own error is the one to report, so a failure here is none. */

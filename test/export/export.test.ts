@@ -3,7 +3,8 @@
 // is here, the PyTorch port of HF's Mistral (test/fixtures/variants/mistral_torch.py) reads the merged
 // folder too and agrees.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { adapterCard } from '../../src/model/adapter-card.ts';
 import * as fs from 'node:fs';
 import fsModule from 'node:fs';
@@ -20,6 +21,7 @@ import { loadAdapter } from '../../src/model/peft.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
 import { validate } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
+import { swapInProgress } from '../../src/util/folder-swap.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { deadPid, FIXTURES, literal, relErr, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -218,6 +220,27 @@ test('a run killed between the two renames that replace adapter/ or best/ is rea
   assert.ok(fs.existsSync(path.join(run, 'adapter', 'adapter_model.safetensors')));
   assert.deepEqual(fs.readdirSync(run).filter((f) => f.startsWith('.tmp-') || f.startsWith('.old-')), []);
   assert.equal(exportRun({ run, out: path.join(tmp(), 'out'), merge: false, best: false, backend }).kind, 'adapter');
+});
+
+test('best/ missing for the moment between the two renames that replace it (a run still training swaps in a newer one) is waited for, not refused; a dead process\'s leftover is no swap in progress', async () => {
+  const run = tmp();
+  const cfg = validate({ model: TINY_BASE, data: { train: path.join(run, 'train.jsonl') }, output_dir: run }, 'test');
+  const best = path.join(run, 'best'), aside = (pid: number): string => path.join(run, `.old-best-${pid}`);
+  // a process that runs moved the old best/ aside and renames the new one into place a moment later
+  fs.mkdirSync(path.join(run, 'new'));
+  const swapper = spawn('sh', ['-c', 'sleep 0.1; mv "$1" "$2"', 'sh', path.join(run, 'new'), best]);
+  const exited = once(swapper, 'exit');
+  fs.mkdirSync(aside(swapper.pid!));
+  assert.equal(swapInProgress(run, 'best'), true);
+  // it said 'best/ not found: it is written only by a run that evaluates on val data'
+  assert.equal(requireRunWeights(run, cfg, true, FLAG_WORDS), best);
+  await exited;
+  // the process is gone: what it left beside a missing best/ (a file, which no repair puts back) is no swap to wait for
+  fs.rmSync(best, { recursive: true });
+  fs.rmSync(aside(swapper.pid!), { recursive: true });
+  fs.writeFileSync(aside(swapper.pid!), '');
+  assert.equal(swapInProgress(run, 'best'), false);
+  assert.throws(() => requireRunWeights(run, cfg, true, FLAG_WORDS), { message: `${best}: best/ not found: it is written only by a run that evaluates on val data (data.val), and this run has none: leave out --best for the last step's weights` });
 });
 
 test('a merged causal LM (single file and sharded) has the logits of base + adapter', () => {
