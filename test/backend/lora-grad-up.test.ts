@@ -1,9 +1,9 @@
 // Backend.loraGradUp — LoRA's backward through its up-projection, dz = s·dy·B into its slot of the z buffer and
 // ∂B += s·dyᵀ·z in f32 — against a float64 reference over the stored inputs, dz's other columns untouched. On CUDA with
 // MISTRAL_TUNE_CUDA_LORA_GRAD_UP=1 the calls the fused kernel takes (bf16, r a multiple of 8 up to 64) run on
-// lora_grad_up (each of its three rank kernels; out and N cut inside its tiles; a span of rows over two tiles and
-// one of a part of a tile; no ∂B), the others on the two GEMMs every backend runs; and the kernel itself on a grid
-// for one SM, whose spans walk several tiles of rows, its accumulator zero again after each call.
+// lora_grad_up (each of its three rank kernels, one at a rank below its own; out and N cut inside its tiles; a span
+// of rows over two tiles and one of a part of a tile; no ∂B), the others on the two GEMMs every backend runs; and the
+// kernel itself on a grid for one SM, whose spans walk several tiles of rows, its accumulator zero again after each call.
 import assert from 'node:assert/strict';
 import type { DeviceBuffer, LoraGradUpSpec } from '../../src/backend/backend.ts';
 import type { CudaBackend } from '../../src/backend/cuda/cuda-backend.ts';
@@ -28,6 +28,7 @@ const CASES: Case[] = [
   { what: 'r 8 (the r16 kernel, half its columns), no ∂B', spec: { n: 65, out: 136, r: 8, ld: 8, scaling: 0.5 }, col: 0, dB: false, fused: true },
   { what: 'r 24 (the r32 kernel) in the second slot of two', spec: { n: 130, out: 64, r: 24, ld: 48, scaling: 1 }, col: 24, dB: true, fused: true },
   { what: 'r 64 (the r64 kernel), out past seven column blocks', spec: { n: 33, out: 1000, r: 64, ld: 64, scaling: 0.25 }, col: 0, dB: true, fused: true },
+  { what: 'r 40 (the r64 kernel at rp 48: dz\'s accumulator rows 48 apart, not 64) in the second slot of two', spec: { n: 70, out: 136, r: 40, ld: 48, scaling: 1.5 }, col: 8, dB: true, fused: true },
   { what: 'r 12, off the kernel\'s 16-byte rows: the two GEMMs', spec: { n: 20, out: 40, r: 12, ld: 12, scaling: 3 }, col: 0, dB: true, fused: false },
 ];
 
