@@ -44,7 +44,10 @@ const RUNS: Array<{ precision: string; attention: string; schedule: string; file
   // they run under reverse too, in the model path of the last run. Under serial as well:
   // MISTRAL_TUNE_CUDA_ATTENTION=kernel MT_EMULATOR_SCHEDULE=serial npm run test:gpu-emulated bf16
   { precision: 'fp32', attention: 'kernel', schedule: 'forward' },
-  { precision: 'bf16', attention: 'flash', schedule: 'serial', files: [...SUITE, 'test/model/flash-head-dims.test.ts'] },
+  // with lora_grad_up (a variant, on here: only lora-grad-up.test.ts's calls take it), whose tile barriers only this
+  // schedule tests: under reverse and forward every warp's copies land at its wait in the same round, before any reads
+  { precision: 'bf16', attention: 'flash', schedule: 'serial', files: [...SUITE, 'test/model/flash-head-dims.test.ts', 'test/backend/lora-grad-up.test.ts'],
+    env: { MISTRAL_TUNE_CUDA_LORA_GRAD_UP: '1' } },
   { precision: 'bf16', attention: 'flash', schedule: 'reverse' },
   // the flash kernels' variants: the backward in blocks of 128 keys (8 warps, MISTRAL_TUNE_CUDA_FLASH_BWD128: its dQ from
   // dS in shared memory) and the forward in blocks of 128 queries (32 a warp, MISTRAL_TUNE_CUDA_FLASH_FWD128)
