@@ -16,7 +16,7 @@ import { flashBackward, flashBackwardLaunch, flashForward, flashForwardLaunch, f
 import { cudaGemm, GEMM_WORKSPACE_BYTES, type GemmHost } from './gemm.ts';
 import { GemmAttention } from './gemm-attention.ts';
 import { loraGradUpByGemm } from '../lora-grad-up.ts';
-import { loraGradUpFits, runLoraGradUp } from './lora-grad-up.ts';
+import { loraGradUpFits, loraGradUpRunsOn, runLoraGradUp } from './lora-grad-up.ts';
 import type { Storage } from './kernel-source.ts';
 import { KernelRuntime } from './kernel-runtime.ts';
 import { DTYPE_CODE, GATE_ACTIVATION_CODE } from './kernel-table.ts';
@@ -54,7 +54,7 @@ export class CudaBackend implements Backend {
   private readonly gemmHost: GemmHost;
   /** Split products whose slices cuBLASLt had no algorithm for, run whole instead (gemm-splitk.ts). */
   splitKRefusals = 0;
-  /** lora_grad_up's f32 accumulator of dz, zero between calls, where MISTRAL_TUNE_CUDA_LORA_GRAD_UP=1 (lora-grad-up.ts); else null. */
+  /** lora_grad_up's f32 accumulator of dz, zero between calls, where MISTRAL_TUNE_CUDA_LORA_GRAD_UP=1 on a GPU it runs on (lora-grad-up.ts); else null. */
   private readonly loraAcc: CudaBuffer | null;
   /** The GPU's SMs, as lora_grad_up's grid counts them (an H100's where unknown, as on stand-ins). */
   private readonly multiprocessors: number;
@@ -87,7 +87,7 @@ export class CudaBackend implements Backend {
     this.workspace = this.allocator.alloc(GEMM_WORKSPACE_BYTES);
     this.partials = cuda(this.alloc('f64', L.MAX_ELEMENTWISE_BLOCKS));
     this.multiprocessors = parts.multiprocessors ?? 132;
-    this.loraAcc = parts.loraGradUp ? cuda(this.alloc('f32', L.LORA_GRAD_UP.accFloats)) : null;
+    this.loraAcc = parts.loraGradUp && loraGradUpRunsOn(parts.arch) ? cuda(this.alloc('f32', L.LORA_GRAD_UP.accFloats)) : null;
     if (this.loraAcc) this.fill(this.loraAcc, 0);
     this.gemmHost = {
       alloc: (dtype, length) => this.alloc(dtype, length), free: (b) => this.free(b), copy: (dst, src, n) => this.copy(dst, src, n),

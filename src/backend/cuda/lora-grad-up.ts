@@ -2,9 +2,10 @@
 // that reads dy once (kernels/lora_grad_up.cu) instead of two cuBLASLt products that read it twice. A variant:
 // MISTRAL_TUNE_CUDA_LORA_GRAD_UP=1 turns it on (off by default until a device call has measured it, the bench's
 // +lora-grad-up). It takes bf16 dy, z, B and dz with an f32 ∂B (or none), r ≤ 64, and rows that keep 16-byte copies
-// aligned; other calls run as the two GEMMs (../lora-grad-up.ts).
+// aligned, on compute capability 8.0 or newer; other calls run as the two GEMMs (../lora-grad-up.ts).
 import type { DeviceBuffer, LoraGradUpSpec } from '../backend.ts';
 import { envSwitch } from '../../util/env-switch.ts';
+import { infoOnce } from '../../util/log.ts';
 import { cuda, type CudaBuffer } from './cuda-buffer.ts';
 import type { KernelRuntime } from './kernel-runtime.ts';
 import { elementwise, LORA_GRAD_UP, loraGradUp } from './launch.ts';
@@ -15,6 +16,19 @@ export function loraGradUpFromEnv(env: NodeJS.ProcessEnv = process.env): boolean
 }
 
 const aligned = (b: CudaBuffer, bytes: number): boolean => b.ptr % BigInt(bytes) === 0n;
+
+/**
+ * Whether lora_grad_up can run on a GPU of architecture `arch` (sm_75, sm_90a, ...): its cp.async and bf16 mma.sync
+ * need compute capability 8.0, below which its module does not compile. Where it cannot, says so once: LoRA's dz and
+ * ∂B then run as the two GEMMs.
+ */
+export function loraGradUpRunsOn(arch: string): boolean {
+  const sm = Number(/^sm_(\d+)/.exec(arch)?.[1] ?? 0);
+  if (sm >= 80) return true;
+  const cc = `${Math.floor(sm / 10)}.${sm % 10}`;
+  infoOnce(`lora-grad-up ${arch}`, `cuda backend: MISTRAL_TUNE_CUDA_LORA_GRAD_UP=1 does not run on compute capability ${cc} (it needs 8.0 or newer): LoRA's dz and ∂B on two cuBLASLt products instead`);
+  return false;
+}
 
 /** The kernel for rank r: the smallest of LORA_GRAD_UP.ranks that holds it. */
 export function loraGradUpKernel(r: number): 'lora_grad_up_r16' | 'lora_grad_up_r32' | 'lora_grad_up_r64' {

@@ -1,7 +1,8 @@
 // lora_grad_up (cuda/lora-grad-up.ts) without a GPU: the switch, which calls it takes, its grid, and the backend's
 // launches on the recording stand-ins — the rank's kernel with the accumulator, ∂B, dy, z, B, the shape and s, then
-// lora_grad_up_finish; the two cuBLASLt products for the rest, and for all with the switch off. What the kernels compute:
-// test/backend/lora-grad-up.test.ts on CUDA with MISTRAL_TUNE_CUDA_LORA_GRAD_UP=1 (the emulator in npm test).
+// lora_grad_up_finish; the two cuBLASLt products for the rest, for all with the switch off, and on a GPU below sm_80.
+// What the kernels compute: test/backend/lora-grad-up.test.ts on CUDA with MISTRAL_TUNE_CUDA_LORA_GRAD_UP=1 (the
+// emulator in npm test).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LoraGradUpSpec } from '../../../src/backend/backend.ts';
@@ -9,6 +10,7 @@ import { cuda } from '../../../src/backend/cuda/cuda-buffer.ts';
 import { loraGradUpFits, loraGradUpFromEnv, loraGradUpKernel } from '../../../src/backend/cuda/lora-grad-up.ts';
 import { LORA_GRAD_UP, loraGradUp } from '../../../src/backend/cuda/launch.ts';
 import { UserError } from '../../../src/util/errors.ts';
+import { captureStderr } from '../../tokenizer/helpers.ts';
 import { fakeBackend } from './fake-cuda.ts';
 
 test('MISTRAL_TUNE_CUDA_LORA_GRAD_UP: 0 by default (also when empty), 1 turns it on, anything else a one-line error naming the variable', () => {
@@ -81,4 +83,12 @@ test('switched on, the backend launches the rank\'s kernel (accumulator, ∂B, d
   const off = fakeBackend();
   off.be.loraGradUp(off.be.alloc('bf16', 64 * 16), off.be.alloc('f32', 256 * 16), off.be.alloc('bf16', 64 * 256), off.be.alloc('bf16', 64 * 16), off.be.alloc('bf16', 256 * 16), { n: 64, out: 256, r: 16, ld: 16, scaling: 1 });
   assert.deepEqual([off.launches.length, off.ltCalls.length], [0, 2]);
+});
+
+test('on a GPU below compute capability 8.0 (no cp.async, no bf16 mma.sync: lora_grad_up does not compile) the switch leaves every call to the two products, said once', () => {
+  const { result: { be, launches, ltCalls, allocs }, stderr } = captureStderr(() => fakeBackend({ loraGradUp: true, arch: 'sm_75' }));
+  assert.equal(stderr, 'cuda backend: MISTRAL_TUNE_CUDA_LORA_GRAD_UP=1 does not run on compute capability 7.5 (it needs 8.0 or newer): LoRA\'s dz and ∂B on two cuBLASLt products instead\n');
+  assert.ok(!allocs.includes(LORA_GRAD_UP.accFloats * 4), 'no accumulator');
+  be.loraGradUp(be.alloc('bf16', 64 * 16), be.alloc('f32', 256 * 16), be.alloc('bf16', 64 * 256), be.alloc('bf16', 64 * 16), be.alloc('bf16', 256 * 16), { n: 64, out: 256, r: 16, ld: 16, scaling: 1 });
+  assert.deepEqual([launches.filter((l) => l.name.startsWith('lora_grad_up')).length, ltCalls.length], [0, 2]);
 });
