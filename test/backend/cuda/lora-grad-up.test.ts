@@ -53,6 +53,14 @@ test('which calls it takes: bf16 with an f32 ∂B (or none), r a multiple of 8 u
   const b = bufs(spec);
   assert.ok(loraGradUpFits(b.dz.view(16, b.dz.length - 16), b.dB, b.dy, b.z.view(16, b.z.length - 16), b.B, spec, LORA_GRAD_UP.accFloats), 'the second slot (32 bytes in)');
   assert.ok(!loraGradUpFits(b.dz.view(4, b.dz.length - 4), b.dB, b.dy, b.z.view(4, b.z.length - 4), b.B, spec, LORA_GRAD_UP.accFloats), 'a slot 8 bytes in');
+  // ∂B takes two-float atomics (8-byte aligned), dy and B 16-byte copies: a view of a flat buffer off those is the GEMMs'
+  const at = (dtype: 'bf16' | 'f32', length: number, offset: number) => cuda(be.alloc(dtype, length + offset)).view(offset, length);
+  const dBs = spec.out * spec.r;
+  assert.ok(!loraGradUpFits(b.dz, at('f32', dBs, 1), b.dy, b.z, b.B, spec, LORA_GRAD_UP.accFloats), '∂B 4 bytes in');
+  assert.ok(loraGradUpFits(b.dz, at('f32', dBs, 2), b.dy, b.z, b.B, spec, LORA_GRAD_UP.accFloats), '∂B 8 bytes in');
+  assert.ok(!loraGradUpFits(b.dz, b.dB, at('bf16', spec.n * spec.out, 4), b.z, b.B, spec, LORA_GRAD_UP.accFloats), 'dy 8 bytes in');
+  assert.ok(!loraGradUpFits(b.dz, b.dB, b.dy, b.z, at('bf16', dBs, 4), spec, LORA_GRAD_UP.accFloats), 'B 8 bytes in');
+  assert.ok(loraGradUpFits(b.dz, b.dB, at('bf16', spec.n * spec.out, 8), b.z, at('bf16', dBs, 8), spec, LORA_GRAD_UP.accFloats), 'dy and B 16 bytes in');
   assert.ok(!fits(spec, bufs(spec, 'f32')), 'f32 activations');
   assert.ok(!fits(spec, bufs(spec, 'bf16', 'bf16')), 'a bf16 ∂B');
   for (const bad of [{ r: 12, ld: 24 }, { r: 72, ld: 72 }, { out: 4100 }, { ld: 20, r: 8 }]) assert.ok(!fits({ ...spec, ...bad }), JSON.stringify(bad));
