@@ -89,8 +89,8 @@ export function flashBackwardLaunch(s: L.AttentionDims): L.Launch {
 
 /** Why the GPU cannot run a flash kernel at head dim D that asks `sharedBytes` of shared memory a block (flashRefusal's GPU part), or null. */
 function gpuRefusal(gpu: FlashGpu, D: number, sharedBytes: number): string | null {
-  const sm = Number(/^sm_(\d+)/.exec(gpu.arch)?.[1] ?? 0);
-  if (sm < 80) return `compute capability ${Math.floor(sm / 10)}.${sm % 10} (it needs 8.0 or newer)`;
+  const tensorCores = L.tensorCoreRefusal(gpu.arch);
+  if (tensorCores) return tensorCores;
   if (flashKernel(D) === null) return `head dim ${D} (built for 64 and 128)`;
   if (gpu.sharedPerBlock !== null && sharedBytes > gpu.sharedPerBlock) {
     return `${sharedBytes} bytes of shared memory a block at head dim ${D} (the GPU allows ${gpu.sharedPerBlock})`;

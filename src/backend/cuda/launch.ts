@@ -21,6 +21,16 @@ export const DEFAULT_SHARED_LIMIT = 48 * 1024;
 /** Floats of the block reductions' shared scratch (one per warp). */
 const SCRATCH_FLOATS = 32;
 
+/**
+ * Why our tensor-core kernels (mma.sync on bf16, cp.async: the flash kernels, gemm_small_k, lora_grad_up) cannot run on
+ * a GPU of architecture `arch` (sm_75, sm_90a, ...) — "compute capability 7.5 (it needs 8.0 or newer)", where their
+ * modules do not compile — or null where they can.
+ */
+export function tensorCoreRefusal(arch: string): string | null {
+  const sm = Number(/^sm_(\d+)/.exec(arch)?.[1] ?? 0);
+  return sm >= 80 ? null : `compute capability ${Math.floor(sm / 10)}.${sm % 10} (it needs 8.0 or newer)`;
+}
+
 /** The attention kernels: threads per block, accumulators per thread (D ≤ threads · maxAcc). */
 export const ATTENTION = { threads: 128, maxAcc: 4 } as const;
 

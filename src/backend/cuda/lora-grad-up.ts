@@ -8,7 +8,7 @@ import { envSwitch } from '../../util/env-switch.ts';
 import { infoOnce } from '../../util/log.ts';
 import { cuda, type CudaBuffer } from './cuda-buffer.ts';
 import type { KernelRuntime } from './kernel-runtime.ts';
-import { elementwise, LORA_GRAD_UP, loraGradUp } from './launch.ts';
+import { elementwise, LORA_GRAD_UP, loraGradUp, tensorCoreRefusal } from './launch.ts';
 
 /** MISTRAL_TUNE_CUDA_LORA_GRAD_UP: 1 runs LoRA's dz and ∂B on lora_grad_up; 0 (default) on two cuBLASLt products. */
 export function loraGradUpFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -23,11 +23,9 @@ const aligned = (b: CudaBuffer, bytes: number): boolean => b.ptr % BigInt(bytes)
  * ∂B then run as the two GEMMs.
  */
 export function loraGradUpRunsOn(arch: string): boolean {
-  const sm = Number(/^sm_(\d+)/.exec(arch)?.[1] ?? 0);
-  if (sm >= 80) return true;
-  const cc = `${Math.floor(sm / 10)}.${sm % 10}`;
-  infoOnce(`lora-grad-up ${arch}`, `cuda backend: MISTRAL_TUNE_CUDA_LORA_GRAD_UP=1 does not run on compute capability ${cc} (it needs 8.0 or newer): LoRA's dz and ∂B on two cuBLASLt products instead`);
-  return false;
+  const why = tensorCoreRefusal(arch);
+  if (why) infoOnce(`lora-grad-up ${arch}`, `cuda backend: MISTRAL_TUNE_CUDA_LORA_GRAD_UP=1 does not run on ${why}: LoRA's dz and ∂B on two cuBLASLt products instead`);
+  return why === null;
 }
 
 /** The kernel for rank r: the smallest of LORA_GRAD_UP.ranks that holds it. */
