@@ -15,6 +15,7 @@ import { DEFAULT_CUDA_ATTENTION, flashFallback, forEachBatchSlice, throughGemm, 
 import { flashBackward, flashBackwardLaunch, flashForward, flashForwardLaunch, flashRefusal, type FlashGpu } from './flash-attention.ts';
 import { cudaGemm, GEMM_WORKSPACE_BYTES, type GemmHost } from './gemm.ts';
 import { GemmAttention } from './gemm-attention.ts';
+import { gemmSmallKRunsOn } from './gemm-small-k.ts';
 import { loraGradUpByGemm } from '../lora-grad-up.ts';
 import { loraGradUpFits, loraGradUpRunsOn, runLoraGradUp } from './lora-grad-up.ts';
 import type { Storage } from './kernel-source.ts';
@@ -93,7 +94,7 @@ export class CudaBackend implements Backend {
       alloc: (dtype, length) => this.alloc(dtype, length), free: (b) => this.free(b), copy: (dst, src, n) => this.copy(dst, src, n),
       fill: (b, value) => this.fill(b, value), scale: (out, x, alpha, n) => this.scale(out, x, alpha, n), timed: (label, op) => this.timed(label, op),
       kernels: this.kernels, lt: this.lt, workspace: this.workspace, stream: this.stream, profiler: this.profiler,
-      splitK: parts.splitK && parts.multiprocessors ? parts.multiprocessors : null, smallK: parts.smallK ?? false,
+      splitK: parts.splitK && parts.multiprocessors ? parts.multiprocessors : null, smallK: (parts.smallK ?? false) && gemmSmallKRunsOn(parts.arch),
       splitKRefused: () => { this.splitKRefusals++; },
     };
   }

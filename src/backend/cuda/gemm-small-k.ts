@@ -2,17 +2,29 @@
 // tensor-core kernel of our own (kernels/gemm_small_k.cu) instead of cuBLASLt, whose kernels for such shapes ran at
 // about a third of the memory's speed on an H200 (BENCHMARKS.md). A variant: MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 turns it
 // on (off by default until a device call has measured it, the bench's +small-k). It takes bf16 products (A, B and C
-// bf16, f32 accumulation, rounded once) of one matrix, A not transposed, k ≤ SMALL_K.maxK.
+// bf16, f32 accumulation, rounded once) of one matrix, A not transposed, k ≤ SMALL_K.maxK, on compute capability 8.0
+// or newer (gemmSmallKRunsOn).
 import type { ResolvedGemm } from '../cpu/gemm.ts';
 import { envSwitch } from '../../util/env-switch.ts';
+import { infoOnce } from '../../util/log.ts';
 import type { CudaBuffer } from './cuda-buffer.ts';
 import type { LtRunTypes } from './gemm-plan.ts';
 import type { KernelRuntime } from './kernel-runtime.ts';
-import { gemmSmallK, MAX_GRID_X, MAX_GRID_YZ, SMALL_K } from './launch.ts';
+import { gemmSmallK, MAX_GRID_X, MAX_GRID_YZ, SMALL_K, tensorCoreRefusal } from './launch.ts';
 
 /** MISTRAL_TUNE_CUDA_GEMM_SMALL_K: 1 runs the small-k bf16 products on gemm_small_k; 0 (default) leaves them to cuBLASLt. */
 export function gemmSmallKFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   return envSwitch(env, 'MISTRAL_TUNE_CUDA_GEMM_SMALL_K', { default: false, on: 'run products of k ≤ 64 on our small-k kernel', off: 'leave them to cuBLASLt' });
+}
+
+/**
+ * Whether gemm_small_k can run on a GPU of architecture `arch` (sm_75, sm_90a, ...): its bf16 mma.sync needs compute
+ * capability 8.0, below which its module does not compile. Where it cannot, says so once: the products stay cuBLASLt's.
+ */
+export function gemmSmallKRunsOn(arch: string): boolean {
+  const why = tensorCoreRefusal(arch);
+  if (why) infoOnce(`small-k ${arch}`, `cuda backend: MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 does not run on ${why}: LoRA's products of the rank's k on cuBLASLt instead`);
+  return why === null;
 }
 
 /** Whether gemm_small_k takes the product `g` run in `run`'s types (and its tiles fit the grid: else cuBLASLt runs it). */

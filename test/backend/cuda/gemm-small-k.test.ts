@@ -11,6 +11,7 @@ import { gemmSmallKFromEnv, smallKFits } from '../../../src/backend/cuda/gemm-sm
 import { gemmSmallK } from '../../../src/backend/cuda/launch.ts';
 import { UserError } from '../../../src/util/errors.ts';
 import { fakeBackend } from './fake-cuda.ts';
+import { captureStderr } from '../../tokenizer/helpers.ts';
 
 const resolved = (s: GemmSpec): ResolvedGemm => resolveGemm(s, 2 ** 40, 2 ** 40, 2 ** 40);
 const BF16 = gemmRunTypes('bf16', 'bf16', 'bf16');
@@ -63,6 +64,13 @@ test('the CUDA backend launches gemm_small_k for them with C, the addend, A, B, 
   const off = fakeBackend();
   off.be.gemm(off.be.alloc('bf16', 2048 * 4096), off.be.alloc('bf16', 2048 * 16), off.be.alloc('bf16', 4096 * 16), { m: 2048, n: 4096, k: 16, transB: true });
   assert.deepEqual([off.launches.length, off.ltCalls.length], [0, 1]);
+});
+
+test('on a GPU below compute capability 8.0 (no bf16 mma.sync: gemm_small_k does not compile) the switch leaves the products to cuBLASLt, said once', () => {
+  const { result: { be, launches, ltCalls }, stderr } = captureStderr(() => fakeBackend({ smallK: true, arch: 'sm_75' }));
+  assert.equal(stderr, 'cuda backend: MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 does not run on compute capability 7.5 (it needs 8.0 or newer): LoRA\'s products of the rank\'s k on cuBLASLt instead\n');
+  be.gemm(be.alloc('bf16', 2048 * 4096), be.alloc('bf16', 2048 * 16), be.alloc('bf16', 4096 * 16), { m: 2048, n: 4096, k: 16, transB: true });
+  assert.deepEqual([launches.length, ltCalls.length], [0, 1]);
 });
 
 test('profiled, its products are their own class', () => {
