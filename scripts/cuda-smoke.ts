@@ -92,7 +92,7 @@ const occupancy: string[] = [];
  */
 const shapeLaunch = (name: string): Launch | null => {
   if (name === 'gemm_small_k') return gemmSmallK({ m: 2048, n: 14336 });
-  if (name.startsWith('lora_grad_up_r')) return loraGradUp(2048, 14336, 132);
+  if (name.startsWith('lora_grad_up_r')) return loraGradUp(2048, 14336, Number(name.slice('lora_grad_up_r'.length)), 132);
   const s = { B: 1, T: 2048, Hq: 32, Hkv: 8, D: 128 };
   if (name === 'attention_forward') return attentionForward(s, 'bf16');
   if (name === 'attention_backward_dq') return attentionBackwardDq(s, 'bf16');

@@ -24,7 +24,7 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { what: 'r 16 in the middle slot of three, out and N cut inside tiles, a span of two tiles', spec: { n: 150, out: 200, r: 16, ld: 48, scaling: 2 }, col: 16, dB: true, fused: true },
+  { what: 'r 16 in the middle slot of three, out and N cut inside tiles (one SM: a span of three tiles)', spec: { n: 150, out: 520, r: 16, ld: 48, scaling: 2 }, col: 16, dB: true, fused: true },
   { what: 'r 8 (the r16 kernel, half its columns), no ∂B', spec: { n: 65, out: 136, r: 8, ld: 8, scaling: 0.5 }, col: 0, dB: false, fused: true },
   { what: 'r 24 (the r32 kernel) in the second slot of two', spec: { n: 130, out: 64, r: 24, ld: 48, scaling: 1 }, col: 24, dB: true, fused: true },
   { what: 'r 64 (the r64 kernel), out past seven column blocks', spec: { n: 33, out: 1000, r: 64, ld: 64, scaling: 0.25 }, col: 0, dB: true, fused: true },

@@ -52,7 +52,7 @@ export function loraGradUpFits(dz: CudaBuffer, dB: CudaBuffer | null, dy: CudaBu
  */
 export function runLoraGradUp(kernels: Pick<KernelRuntime, 'launch'>, acc: CudaBuffer, multiprocessors: number, dz: DeviceBuffer,
   dB: DeviceBuffer | null, dy: DeviceBuffer, z: DeviceBuffer, B: DeviceBuffer, { n, out, r, ld, scaling }: LoraGradUpSpec): void {
-  const geometry = loraGradUp(n, out, multiprocessors);
+  const geometry = loraGradUp(n, out, r, multiprocessors);
   kernels.launch(loraGradUpKernel(r), geometry, [acc, dB ? cuda(dB) : null, cuda(dy), cuda(z), cuda(B), n, out, r, out, ld, geometry.rowsPerBlock, scaling]);
   kernels.launch('lora_grad_up_finish', elementwise(n * r), [cuda(dz), acc, n, r, ld, scaling]);
 }

@@ -20,23 +20,29 @@ test('MISTRAL_TUNE_CUDA_LORA_GRAD_UP: 0 by default (also when empty), 1 turns it
   assert.throws(() => loraGradUpFromEnv({ MISTRAL_TUNE_CUDA_LORA_GRAD_UP: 'yes' }), (e: Error) => e instanceof UserError && /^MISTRAL_TUNE_CUDA_LORA_GRAD_UP=yes: expected 1/.test(e.message));
 });
 
-test('the rank picks its kernel; the grid spans N in whole tiles, near four blocks an SM', () => {
+test('the rank picks its kernel; the grid spans N in whole tiles, as many spans as the SMs hold beside the column blocks (one wave)', () => {
   assert.deepEqual([8, 16, 24, 32, 40, 64].map(loraGradUpKernel), ['lora_grad_up_r16', 'lora_grad_up_r16', 'lora_grad_up_r32', 'lora_grad_up_r32', 'lora_grad_up_r64', 'lora_grad_up_r64']);
   assert.throws(() => loraGradUpKernel(72), /rank 72 above 64/);
-  // gate at 1×2048 on 132 SMs: 112 column blocks, 5 spans of 448 rows (7 tiles)
-  const gate = loraGradUp(2048, 14336, 132);
-  assert.deepEqual([gate.grid, gate.rowsPerBlock], [{ x: 112, y: 5, z: 1 }, 448]);
+  // gate at 1×2048 on 132 SMs, r 16 (6 blocks an SM: 792): 112 column blocks, 7 spans of 320 rows (5 tiles): 784 blocks
+  const gate = loraGradUp(2048, 14336, 16, 132);
+  assert.deepEqual([gate.grid, gate.rowsPerBlock], [{ x: 112, y: 7, z: 1 }, 320]);
+  // the same at r 64 (3 blocks an SM: 396): 3 spans of 704 rows, 336 blocks — not 560 in 1.4 waves
+  const gate64 = loraGradUp(2048, 14336, 64, 132);
+  assert.deepEqual([gate64.grid, gate64.rowsPerBlock], [{ x: 112, y: 3, z: 1 }, 704]);
   // k at 1×2048: 8 column blocks, a span a tile (32 spans)
-  const k = loraGradUp(2048, 1024, 132);
+  const k = loraGradUp(2048, 1024, 16, 132);
   assert.deepEqual([k.grid, k.rowsPerBlock], [{ x: 8, y: 32, z: 1 }, 64]);
-  // N off the tiles: the last span short; one SM: two spans
-  const odd = loraGradUp(150, 200, 1);
-  assert.deepEqual([odd.grid, odd.rowsPerBlock], [{ x: 2, y: 2, z: 1 }, 128]);
-  for (const [N, out, sms] of [[1, 8, 132], [4096, 14336, 132], [8192, 4096, 114], [333, 1000, 7]] as const) {
-    const l = loraGradUp(N, out, sms);
+  // N off the tiles; one SM: one span of all three tiles
+  const odd = loraGradUp(150, 520, 16, 1);
+  assert.deepEqual([odd.grid, odd.rowsPerBlock], [{ x: 5, y: 1, z: 1 }, 192]);
+  assert.throws(() => loraGradUp(64, 64, 72, 132), /rank 72 above/);
+  for (const [N, out, r, sms] of [[1, 8, 8, 132], [4096, 14336, 16, 132], [8192, 4096, 32, 114], [333, 1000, 64, 7], [16384, 14336, 64, 132]] as const) {
+    const l = loraGradUp(N, out, r, sms);
     assert.equal(l.rowsPerBlock % LORA_GRAD_UP.rows, 0, 'whole tiles');
     assert.ok(l.grid.y * l.rowsPerBlock >= N && (l.grid.y - 1) * l.rowsPerBlock < N, `${N}×${out}: every row in one span, no empty span`);
     assert.equal(l.grid.x, Math.ceil(out / LORA_GRAD_UP.cols));
+    const perSm = LORA_GRAD_UP.blocksPerSm[LORA_GRAD_UP.ranks.findIndex((k) => r <= k)]!;
+    assert.ok(l.grid.x * l.grid.y <= Math.max(perSm * sms, l.grid.x), `${N}×${out} r ${r}: one wave (or one span)`);
   }
 });
 
@@ -80,8 +86,8 @@ test('switched on, the backend launches the rank\'s kernel (accumulator, ∂B, d
   const ours = launches.slice(fills);
   assert.deepEqual(ours.map((l) => l.name), ['lora_grad_up_r16', 'lora_grad_up_finish']);
   const acc = ours[0]!.args[0]!.value;
-  assert.deepEqual(ours[0]!.args.map((a) => a.value), [acc, ptr(dB), ptr(dy), ptr(zSlot), ptr(B), 2048, 14336, 16, 14336, 32, 448, 2]);
-  assert.deepEqual([ours[0]!.grid, ours[0]!.block], [{ x: 112, y: 5, z: 1 }, { x: 128, y: 1, z: 1 }]);
+  assert.deepEqual(ours[0]!.args.map((a) => a.value), [acc, ptr(dB), ptr(dy), ptr(zSlot), ptr(B), 2048, 14336, 16, 14336, 32, 320, 2]);
+  assert.deepEqual([ours[0]!.grid, ours[0]!.block], [{ x: 112, y: 7, z: 1 }, { x: 128, y: 1, z: 1 }]);
   assert.deepEqual(ours[1]!.args.map((a) => a.value), [ptr(dzSlot), acc, 2048, 16, 32, 2]);
   assert.equal(ltCalls.length, 0, 'nothing went to cuBLASLt');
   // r 12 (rows off 16 bytes): the two products
