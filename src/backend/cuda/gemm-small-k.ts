@@ -6,11 +6,10 @@
 // or newer (gemmSmallKRunsOn).
 import type { ResolvedGemm } from '../cpu/gemm.ts';
 import { envSwitch } from '../../util/env-switch.ts';
-import { infoOnce } from '../../util/log.ts';
 import type { CudaBuffer } from './cuda-buffer.ts';
 import type { LtRunTypes } from './gemm-plan.ts';
 import type { KernelRuntime } from './kernel-runtime.ts';
-import { gemmSmallK, MAX_GRID_X, MAX_GRID_YZ, SMALL_K, tensorCoreRefusal } from './launch.ts';
+import { gemmSmallK, MAX_GRID_X, MAX_GRID_YZ, SMALL_K, tensorCoreVariantRunsOn } from './launch.ts';
 
 /** MISTRAL_TUNE_CUDA_GEMM_SMALL_K: 1 runs the small-k bf16 products on gemm_small_k; 0 (default) leaves them to cuBLASLt. */
 export function gemmSmallKFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -22,9 +21,7 @@ export function gemmSmallKFromEnv(env: NodeJS.ProcessEnv = process.env): boolean
  * capability 8.0, below which its module does not compile. Where it cannot, says so once: the products stay cuBLASLt's.
  */
 export function gemmSmallKRunsOn(arch: string): boolean {
-  const why = tensorCoreRefusal(arch);
-  if (why) infoOnce(`small-k ${arch}`, `cuda backend: MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 does not run on ${why}: LoRA's products of the rank's k on cuBLASLt instead`);
-  return why === null;
+  return tensorCoreVariantRunsOn(arch, 'MISTRAL_TUNE_CUDA_GEMM_SMALL_K', "LoRA's products of the rank's k on cuBLASLt instead");
 }
 
 /** Whether gemm_small_k takes the product `g` run in `run`'s types (and its tiles fit the grid: else cuBLASLt runs it). */

@@ -2,6 +2,7 @@
 // bytes, and the limits a shape must meet (checked here, before anything reaches the GPU). Pure
 // arithmetic, so it is tested without a GPU; the .cu files state the same contracts in their headers.
 import { UserError } from '../../util/errors.ts';
+import { infoOnce } from '../../util/log.ts';
 import type { Storage } from './kernel-source.ts';
 
 export interface Launch {
@@ -29,6 +30,16 @@ const SCRATCH_FLOATS = 32;
 export function tensorCoreRefusal(arch: string): string | null {
   const sm = Number(/^sm_(\d+)/.exec(arch)?.[1] ?? 0);
   return sm >= 80 ? null : `compute capability ${Math.floor(sm / 10)}.${sm % 10} (it needs 8.0 or newer)`;
+}
+
+/**
+ * Whether a tensor-core variant that `envVar`=1 asks for can run on a GPU of architecture `arch` (tensorCoreRefusal);
+ * where it cannot, says so once, with what runs `instead`.
+ */
+export function tensorCoreVariantRunsOn(arch: string, envVar: string, instead: string): boolean {
+  const why = tensorCoreRefusal(arch);
+  if (why) infoOnce(`${envVar} ${arch}`, `cuda backend: ${envVar}=1 does not run on ${why}: ${instead}`);
+  return why === null;
 }
 
 /** The attention kernels: threads per block, accumulators per thread (D ≤ threads · maxAcc). */
@@ -245,6 +256,13 @@ export const LORA_GRAD_UP = {
   cols: 128, rows: 64, threads: 128, ranks: [16, 32, 64], blocksPerSm: [6, 4, 3], maxR: 64, accFloats: 2 ** 19,
 } as const;
 
+/** The index in LORA_GRAD_UP.ranks of the kernel that takes rank r: the smallest rank that holds it. */
+export function loraGradUpRank(r: number): number {
+  const i = LORA_GRAD_UP.ranks.findIndex((k) => r <= k);
+  need(i >= 0, `rank ${r} above the LoRA gradient kernel's ${LORA_GRAD_UP.maxR}`);
+  return i;
+}
+
 /**
  * lora_grad_up's grid for dy of N × out at rank r on `multiprocessors` SMs: out in column blocks along x, N in spans of
  * whole 64-row tiles along y, as many spans as the SMs hold at once beside the column blocks (one wave: each span adds
@@ -254,9 +272,7 @@ export const LORA_GRAD_UP = {
 export function loraGradUp(N: number, out: number, r: number, multiprocessors: number): Launch & { rowsPerBlock: number } {
   const cols = Math.ceil(out / LORA_GRAD_UP.cols), tiles = Math.max(1, Math.ceil(N / LORA_GRAD_UP.rows));
   need(cols <= MAX_GRID_X, `${out} columns exceed the LoRA gradient kernel's grid`);
-  const rank = LORA_GRAD_UP.ranks.findIndex((k) => r <= k);
-  need(rank >= 0, `rank ${r} above the LoRA gradient kernel's ${LORA_GRAD_UP.maxR}`);
-  const resident = LORA_GRAD_UP.blocksPerSm[rank]! * multiprocessors;
+  const resident = LORA_GRAD_UP.blocksPerSm[loraGradUpRank(r)]! * multiprocessors;
   const spans = Math.min(tiles, MAX_GRID_YZ, Math.max(1, Math.floor(resident / cols)));
   const rowsPerBlock = Math.ceil(tiles / spans) * LORA_GRAD_UP.rows;
   return { grid: dim(cols, Math.ceil(N / rowsPerBlock) || 1), block: dim(LORA_GRAD_UP.threads), sharedBytes: 0, rowsPerBlock };

@@ -5,10 +5,9 @@
 // aligned, on compute capability 8.0 or newer; other calls run as the two GEMMs (../lora-grad-up.ts).
 import type { DeviceBuffer, LoraGradUpSpec } from '../backend.ts';
 import { envSwitch } from '../../util/env-switch.ts';
-import { infoOnce } from '../../util/log.ts';
 import { cuda, type CudaBuffer } from './cuda-buffer.ts';
 import type { KernelRuntime } from './kernel-runtime.ts';
-import { elementwise, LORA_GRAD_UP, loraGradUp, tensorCoreRefusal } from './launch.ts';
+import { elementwise, LORA_GRAD_UP, loraGradUp, loraGradUpRank, tensorCoreVariantRunsOn } from './launch.ts';
 
 /** MISTRAL_TUNE_CUDA_LORA_GRAD_UP: 1 runs LoRA's dz and ∂B on lora_grad_up; 0 (default) on two cuBLASLt products. */
 export function loraGradUpFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -23,16 +22,12 @@ const aligned = (b: CudaBuffer, bytes: number): boolean => b.ptr % BigInt(bytes)
  * ∂B then run as the two GEMMs.
  */
 export function loraGradUpRunsOn(arch: string): boolean {
-  const why = tensorCoreRefusal(arch);
-  if (why) infoOnce(`lora-grad-up ${arch}`, `cuda backend: MISTRAL_TUNE_CUDA_LORA_GRAD_UP=1 does not run on ${why}: LoRA's dz and ∂B on two cuBLASLt products instead`);
-  return why === null;
+  return tensorCoreVariantRunsOn(arch, 'MISTRAL_TUNE_CUDA_LORA_GRAD_UP', "LoRA's dz and ∂B on two cuBLASLt products instead");
 }
 
 /** The kernel for rank r: the smallest of LORA_GRAD_UP.ranks that holds it. */
 export function loraGradUpKernel(r: number): 'lora_grad_up_r16' | 'lora_grad_up_r32' | 'lora_grad_up_r64' {
-  const rp = LORA_GRAD_UP.ranks.find((k) => r <= k);
-  if (rp === undefined) throw new Error(`lora_grad_up: rank ${r} above ${LORA_GRAD_UP.maxR}`);
-  return `lora_grad_up_r${rp}`;
+  return `lora_grad_up_r${LORA_GRAD_UP.ranks[loraGradUpRank(r)]!}`;
 }
 
 /** Whether lora_grad_up takes the call, with an accumulator of `accFloats` floats for dz. */

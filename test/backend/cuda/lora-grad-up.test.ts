@@ -22,7 +22,7 @@ test('MISTRAL_TUNE_CUDA_LORA_GRAD_UP: 0 by default (also when empty), 1 turns it
 
 test('the rank picks its kernel; the grid spans N in whole tiles, as many spans as the SMs hold beside the column blocks (one wave)', () => {
   assert.deepEqual([8, 16, 24, 32, 40, 64].map(loraGradUpKernel), ['lora_grad_up_r16', 'lora_grad_up_r16', 'lora_grad_up_r32', 'lora_grad_up_r32', 'lora_grad_up_r64', 'lora_grad_up_r64']);
-  assert.throws(() => loraGradUpKernel(72), /rank 72 above 64/);
+  assert.throws(() => loraGradUpKernel(72), /rank 72 above the LoRA gradient kernel's 64/);
   // gate at 1×2048 on 132 SMs, r 16 (6 blocks an SM: 792): 112 column blocks, 7 spans of 320 rows (5 tiles): 784 blocks
   const gate = loraGradUp(2048, 14336, 16, 132);
   assert.deepEqual([gate.grid, gate.rowsPerBlock], [{ x: 112, y: 7, z: 1 }, 320]);
