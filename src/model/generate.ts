@@ -3,9 +3,11 @@
 // logits are an error.
 import { needArg, needInteger, refuseMisspelledKeys } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
+import { warnOnce } from '../util/log.ts';
 import { Rng } from '../util/rng.ts';
 import { checkRow, type Batch } from '../data/batch.ts';
-import { createKvCache, freeKvCache, type KvCache } from './kv-cache.ts';
+import { createKvCache, freeKvCache, reserveKvCache, type KvCache } from './kv-cache.ts';
+import { dynamicRopeRefusal } from './rope-config.ts';
 import { needModel } from './model-arg.ts';
 import type { MistralModel } from './mistral.ts';
 import { applyRepetitionPenalty, requireSamplingOptions, sampleToken, type SamplingOptions } from './sampling.ts';
@@ -28,6 +30,8 @@ export function stopIds(cfg: { eosTokenIds: readonly number[] }, tokenizerEos: n
 }
 
 const GENERATE_OPTIONS = ['maxNewTokens', 'seed', 'eosIds', 'onToken', 'temperature', 'topK', 'topP', 'repetitionPenalty'] as const satisfies ReadonlyArray<keyof GenerateOptions>;
+/** The positions generation takes: an int32's. */
+const MAX_POSITIONS = 2 ** 31 - 1;
 const SAMPLE_HOW = 'give options.temperature > 0 to sample (0, the default, is greedy)';
 
 /** New token ids after `prompt` (the prompt is not repeated). */
@@ -61,26 +65,27 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
     (t, id, range) => `prompt[${t}] is ${typeof id === 'number' ? id : JSON.stringify(id)}: give token ids ${range} (the model's vocab_size)`);
   const eos = new Set(opts.eosIds ?? cfg.eosTokenIds);
   const rng = new Rng(opts.seed ?? 0);
-  // the KV cache is allocated whole: beyond the positions the model was made for, refuse rather than reserve it
-  const context = cfg.maxPositionEmbeddings;
-  if (prompt.length >= context) {
-    throw new UserError(`the prompt is ${prompt.length} tokens and the model's context (max_position_embeddings) ${context}: ` +
-      `it leaves no room for a new token, so shorten the prompt to at most ${context - 1} tokens`);
+  const context = cfg.maxPositionEmbeddings, limit = prompt.length + opts.maxNewTokens;
+  // positions are int32 (1e11 new tokens was a RangeError stack trace)
+  if (limit > MAX_POSITIONS) {
+    throw new UserError(`${prompt.length} prompt tokens + ${opts.maxNewTokens} new tokens is more positions than generation takes (${MAX_POSITIONS}): ` +
+      `ask for at most ${MAX_POSITIONS - prompt.length} new tokens`, 'generate');
   }
-  if (prompt.length + opts.maxNewTokens > context) {
-    throw new UserError(`${prompt.length} prompt tokens + ${opts.maxNewTokens} new tokens is more than the model's max_position_embeddings ${context}: ask for at most ${context - prompt.length} new tokens`);
-  }
-  const cache = createKvCache(be, cfg, prompt.length + opts.maxNewTokens, model.dtypes.storage);
+  const dynamic = dynamicRopeRefusal(cfg, limit, `ask for at most ${Math.max(0, context - prompt.length)} new tokens`);
+  if (dynamic) throw new UserError(dynamic, 'generate');
+  // past max_position_embeddings it goes on, as transformers' generate() does (with a warning, below); the cache is
+  // reserved up to the context at once (never more than the call can ask for) and grows past it
+  const cache = createKvCache(be, cfg, Math.min(limit, Math.max(context, prompt.length + 1)), model.dtypes.storage);
   const out: number[] = [];
   const seen = new Set(prompt); // the tokens a repetition penalty applies to
   try {
-    let next = nextToken(model, prompt, cache, opts, rng, seen);
+    let next = nextToken(model, prompt, cache, limit, opts, rng, seen);
     while (out.length < opts.maxNewTokens) {
       out.push(next);
       seen.add(next);
       opts.onToken?.(next);
       if (eos.has(next) || out.length === opts.maxNewTokens) break;
-      next = nextToken(model, [next], cache, opts, rng, seen);
+      next = nextToken(model, [next], cache, limit, opts, rng, seen);
     }
   } finally {
     freeKvCache(be, cache);
@@ -90,8 +95,13 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
 }
 
 /** Runs `ids` through the model after the cached positions and picks the token that follows them. */
-function nextToken(model: MistralModel, ids: readonly number[], cache: KvCache, opts: SamplingOptions, rng: Rng, seen: ReadonlySet<number>): number {
-  const T = ids.length;
+function nextToken(model: MistralModel, ids: readonly number[], cache: KvCache, limit: number, opts: SamplingOptions, rng: Rng, seen: ReadonlySet<number>): number {
+  const T = ids.length, context = model.cfg.maxPositionEmbeddings;
+  if (cache.length + T > context) {
+    warnOnce(`generate past ${context}`, `generation runs past the model's max_position_embeddings ${context}, as transformers' generate() does ` +
+      '(with its warning): positions beyond it were never trained, so the tokens there may say little');
+  }
+  reserveKvCache(model.backend, cache, cache.length + T, limit);
   const batch: Batch = {
     B: 1, T, inputIds: Int32Array.from(ids), positions: Int32Array.from(ids, (_, t) => cache.length + t),
     segments: new Int32Array(T), targets: new Int32Array(T).fill(-100), scoreIndex: new Int32Array(1),

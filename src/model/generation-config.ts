@@ -171,11 +171,6 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
     const key = file.maxNewTokens !== undefined ? `max_new_tokens ${file.maxNewTokens}` : `max_length ${file.maxLength} (prompt and new tokens)`;
     maxNewTokens = file.maxNewTokens ?? file.maxLength! - promptLength;
     if (maxNewTokens < 1) throw new UserError(`${key} leaves no new token after the prompt's ${promptLength}: give --max-new-tokens`, file.file ?? undefined);
-    // said here, not by generate() as "ask for at most N": the number was the file's, not asked for
-    if (promptLength < context && promptLength + maxNewTokens > context) {
-      throw new UserError(`${key}: the prompt's ${promptLength} tokens + ${maxNewTokens} new tokens is more than the model's ` +
-        `max_position_embeddings ${context}: give --max-new-tokens ${context - promptLength} or fewer`, file.file ?? undefined);
-    }
     fromFile.push(file.maxNewTokens !== undefined ? key : `${key}: ${maxNewTokens} new tokens`);
   } else maxNewTokens = Math.max(1, Math.min(DEFAULT_MAX_NEW_TOKENS, context - promptLength));
   return { temperature, topK, topP, repetitionPenalty, maxNewTokens, fromFile };

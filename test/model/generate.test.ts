@@ -6,9 +6,11 @@ import * as path from 'node:path';
 import { test, testBackend } from '../backend/device.ts';
 import { collate } from '../../src/data/batch.ts';
 import { generate } from '../../src/model/generate.ts';
+import { loadConfig } from '../../src/model/config.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { applyRepetitionPenalty, argmax } from '../../src/model/sampling.ts';
 import { readFixture, TINY, TINY_BASE } from '../helpers.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
 
 const ex = readFixture(path.join(TINY, 'expected.safetensors'));
 const model = loadModel(TINY_BASE, { backend: testBackend() });
@@ -22,8 +24,9 @@ test('greedy generation with the KV cache equals HF generate (12 new tokens, sli
   assert.deepEqual(streamed, out);
 });
 
-test('more tokens than max_position_embeddings allows is a one-line error, before any KV cache is reserved', () => {
-  assert.throws(() => generate(model, prompt, { maxNewTokens: 1e11 }), (e: Error) => e.name === 'UserError' && /prompt tokens \+ 100000000000 new tokens is more than the model's max_position_embeddings 256: ask for at most \d+ new tokens/.test(e.message));
+test('more new tokens than an int32 position holds is a one-line error, before any KV cache is reserved', () => {
+  assert.throws(() => generate(model, prompt, { maxNewTokens: 1e11 }), { name: 'UserError',
+    message: `generate: ${prompt.length} prompt tokens + 100000000000 new tokens is more positions than generation takes (2147483647): ask for at most ${2 ** 31 - 1 - prompt.length} new tokens` });
   // none, fewer or a fraction of a token is refused in one line, as transformers refuses max_new_tokens ≤ 0 (was [] after a
   // forward pass for 0, and a KV cache error for -1, 2.5 or NaN)
   for (const n of [0, -1, 2.5, Number.NaN]) {
@@ -39,16 +42,20 @@ test('more tokens than max_position_embeddings allows is a one-line error, befor
   }
   assert.throws(() => generate(model, prompt, { maxNewTokens: 1, seed: 2 ** 60 }), { name: 'UserError', message: `generate: options.seed is ${2 ** 60}: give an integer from 0 to 2^53 − 1` });
   assert.throws(() => generate(model, prompt, { maxNewTokens: 1, seed: '1' as never }), { name: 'UserError', message: 'generate: options.seed is "1": give an integer ≥ 0' });
-  // the largest that fits is suggested, and it fits
-  const fits = 256 - prompt.length;
-  assert.throws(() => generate(model, prompt, { maxNewTokens: fits + 1 }), { name: 'UserError', message: `${prompt.length} prompt tokens + ${fits + 1} new tokens is more than the model's max_position_embeddings 256: ask for at most ${fits} new tokens` });
-  assert.equal(generate(model, prompt, { maxNewTokens: fits, eosIds: [] }).length, fits);
-  // a prompt that fills the context leaves nothing to ask for: it must be shortened (never "at most 0 new tokens")
-  for (const n of [256, 300]) {
-    const long = Array.from({ length: n }, (_, i) => prompt[i % prompt.length]!);
-    assert.throws(() => generate(model, long, { maxNewTokens: 1 }), { name: 'UserError',
-      message: `the prompt is ${n} tokens and the model's context (max_position_embeddings) 256: it leaves no room for a new token, so shorten the prompt to at most 255 tokens` });
-  }
+});
+
+test('generation runs past max_position_embeddings as transformers\' generate() does, with one warning, its KV cache growing past the context', () => {
+  // the fixture's rope does not depend on max_position_embeddings: its HF tokens are the ones to get with a context that ends 4
+  // tokens after the prompt (was refused: "… is more than the model's max_position_embeddings: ask for at most 4 new tokens")
+  const short = loadModel(TINY_BASE, { backend: testBackend(), config: { ...loadConfig(TINY_BASE), maxPositionEmbeddings: prompt.length + 4 } });
+  const { result, stderr } = captureStderr(() => generate(short, prompt, { maxNewTokens: 12, eosIds: [] }));
+  assert.deepEqual([...prompt, ...result], expected);
+  assert.equal(stderr, `warning: generation runs past the model's max_position_embeddings ${prompt.length + 4}, as transformers' generate() does (with its warning): ` +
+    'positions beyond it were never trained, so the tokens there may say little\n');
+  // a prompt already past the context: the cache reserved for it, then grown
+  const long = Array.from({ length: 40 }, (_, i) => prompt[i % prompt.length]!);
+  const full = [...long, ...generate(model, long, { maxNewTokens: 30, eosIds: [] })];
+  assert.deepEqual([...long, ...generate(short, long, { maxNewTokens: 30, eosIds: [] })], full);
 });
 
 test('the cached path picks the same tokens as full forwards without a cache', () => {
