@@ -56,6 +56,12 @@ test('generation runs past max_position_embeddings as transformers\' generate() 
   const long = Array.from({ length: 40 }, (_, i) => prompt[i % prompt.length]!);
   const full = [...long, ...generate(model, long, { maxNewTokens: 30, eosIds: [] })];
   assert.deepEqual([...long, ...generate(short, long, { maxNewTokens: 30, eosIds: [] })], full);
+  // dynamic rope changes its frequencies past the context (transformers recomputes them): refused before a token, within it run
+  const context = prompt.length + 4, base = loadConfig(TINY_BASE);
+  const dynamic = loadModel(TINY_BASE, { backend: testBackend(), config: { ...base, maxPositionEmbeddings: context, ropeScaling: { type: 'dynamic', factor: 2, maxPositionEmbeddings: context } } });
+  assert.throws(() => generate(dynamic, prompt, { maxNewTokens: 5, onToken: () => assert.fail('no token before the refusal') }), { name: 'UserError',
+    message: `generate: "dynamic" rope scaling (rope_scaling) changes its frequencies for inputs longer than max_position_embeddings ${context}, which is not supported; here they reach ${context + 1} tokens: ask for at most 4 new tokens` });
+  assert.deepEqual(generate(dynamic, prompt, { maxNewTokens: 4, eosIds: [] }), expected.slice(prompt.length, context));
 });
 
 test('the cached path picks the same tokens as full forwards without a cache', () => {
