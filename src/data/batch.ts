@@ -92,7 +92,8 @@ export function checkRow(row: TokenRow, limits: RowLimits, where: string, badId:
 /**
  * Throws a UserError naming `fn` unless `batch` has the shape collate gives a batch: B and T, and Int32Arrays of B·T
  * (inputIds, positions, segments, targets) and of B (scoreIndex). A row ({inputIds}) or another object given for the
- * batch failed inside on a TypeError, or on a buffer overflow naming no argument. The values are not checked here.
+ * batch failed inside on a TypeError, or on a buffer overflow naming no argument. The values are the model's to check
+ * (checkBatchValues in its forward).
  */
 export function needBatch(fn: string, batch: unknown): asserts batch is Batch {
   const hint = 'collate(rows, padId, scorePadId)';
@@ -106,6 +107,33 @@ export function needBatch(fn: string, batch: unknown): asserts batch is Batch {
     const a = b[key];
     if (!(a instanceof Int32Array && a.length === n)) throw new UserError(`batch.${key} is not an Int32Array of ${n === N ? `B·T = ${N}` : `B = ${n}`} entries: give ${hint}`, fn);
   }
+}
+
+/** Where flat index i of a (B, T) batch is: `row b, position t`. */
+function place(i: number, T: number): string {
+  return `row ${Math.floor(i / T)}, position ${i % T}`;
+}
+
+/**
+ * Throws a UserError naming the entry unless the values of `batch` (its shape checked: needBatch) are ones the model takes
+ * as collate and packing give them: ids in [0, vocabSize); targets in it or −100, and −100 at padding (segment < 0: a padded
+ * query sees no key, so a loss there is neither HF's nor any sample's); targetCount the number of targets ≠ −100 (the
+ * count loss() returns: the mean's denominator). Positions may be any integers (RoPE rotates by any, as HF's) and
+ * segments are only compared (equal ids see each other; any negative one is padding), so neither is checked here.
+ */
+export function checkBatchValues(batch: Batch, vocabSize: number): void {
+  const { inputIds, targets, segments, T } = batch;
+  let counted = 0;
+  for (let i = 0; i < inputIds.length; i++) {
+    const id = inputIds[i]!, target = targets[i]!;
+    if (!(id >= 0 && id < vocabSize)) throw new UserError(`batch.inputIds[${i}] (${place(i, T)}) is ${id}: a token id is in [0, ${vocabSize}) (the model's vocab_size)`);
+    if (target === IGNORE_INDEX) continue;
+    // (the kernels take such a target for an ignored one: a batch collated without the model's limits lost it unsaid)
+    if (!(target >= 0 && target < vocabSize)) throw new UserError(`batch.targets[${i}] is ${target}: a target is a token id in [0, ${vocabSize}) or ${IGNORE_INDEX} (not counted)`);
+    if (segments[i]! < 0) throw new UserError(`batch.targets[${i}] (${place(i, T)}) is ${target} at padding (batch.segments[${i}] = ${segments[i]}): padding takes no target, give ${IGNORE_INDEX}`);
+    counted++;
+  }
+  if (batch.targetCount !== counted) throw new UserError(`batch.targetCount is ${String(batch.targetCount)} but batch.targets holds ${counted} targets ≠ ${IGNORE_INDEX} (loss() returns it as the count its mean divides by)`);
 }
 
 /** checkRow over every row (or packed sample) of a batch, and the pad id (written into padding and gathered too). */

@@ -8,7 +8,7 @@ import { zeros } from '../backend/buffers.ts';
 import { modelDTypes, parsePrecision, precisionDType, type DType, type ModelDTypes, type Precision } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { allocateActivations, freeActivations, LOGIT_ROWS, loraPlan, type Activations, type LayerActs, type PlanShape } from './activations.ts';
-import { collate, IGNORE_INDEX, type Batch, type TokenRow } from '../data/batch.ts';
+import { checkBatchValues, collate, type Batch, type TokenRow } from '../data/batch.ts';
 import { classificationPadId, loadConfig, requireModelFolder, type MistralConfig } from './config.ts';
 import { DecoderLayer } from './decoder-layer.ts';
 import type { KvCache } from './kv-cache.ts';
@@ -195,14 +195,7 @@ export class MistralModel {
    */
   forward(batch: Batch, training = false, cache?: KvCache): Activations {
     const be = this.backend, cfg = this.cfg;
-    for (let i = 0; i < batch.inputIds.length; i++) {
-      const id = batch.inputIds[i]!, target = batch.targets[i]!;
-      if (id < 0 || id >= cfg.vocabSize) throw new UserError(`token id ${id} is outside the vocabulary [0, ${cfg.vocabSize})`);
-      // (the kernels take such a target for an ignored one: a batch collated without the model's limits lost it unsaid)
-      if (target !== IGNORE_INDEX && !(target >= 0 && target < cfg.vocabSize)) {
-        throw new UserError(`batch.targets[${i}] is ${target}: a target is a token id in [0, ${cfg.vocabSize}) or ${IGNORE_INDEX} (not counted)`);
-      }
-    }
+    checkBatchValues(batch, cfg.vocabSize);
     if (cfg.ropeScaling?.type === 'dynamic' || this.rope.long) {
       // transformers' dynamic and longrope look at the batch's reach: its largest position + 1 (padding included)
       const reach = batch.positions.reduce((m, p) => Math.max(m, p + 1), 0);

@@ -52,3 +52,23 @@ test('generate refuses a prompt id outside the vocabulary', () => {
   assert.throws(() => generate(model, [1, '2' as never], { maxNewTokens: 2 }), { message: 'generate: prompt[1] is "2": give token ids in [0, 512) (the model\'s vocab_size)' });
   assert.throws(() => generate(model, [-1], { maxNewTokens: 2 }), { message: 'generate: prompt[0] is -1: give token ids in [0, 512) (the model\'s vocab_size)' });
 });
+
+// A batch made by hand (the library's Batch) reaches the model unchecked by collate: forward checks its values
+// (checkBatchValues), naming the entry.
+const handMade = () => collate([{ inputIds: [1, 5, 6, 7], label: 1 }, { inputIds: [1, 8, 9], label: 2 }], 0, 0); // T = 4; row 1 padded at 7
+
+test('a hand-made batch\'s input id outside the vocabulary is named by its entry, row and position', () => {
+  const b = handMade();
+  b.inputIds[6] = 600;
+  assert.throws(() => model.loss(b), userError(/^batch\.inputIds\[6\] \(row 1, position 2\) is 600: a token id is in \[0, 512\)/));
+});
+
+test('a target at padding (a padded query sees no key: HF\'s loss there differs) and a targetCount that is not the targets\' count are refused, not summed', () => {
+  const b = handMade();
+  b.targets[7] = 5;
+  b.targetCount++;
+  assert.throws(() => model.loss(b), userError(/^batch\.targets\[7\] \(row 1, position 3\) is 5 at padding \(batch\.segments\[7\] = -1\)/));
+  const c = handMade();
+  c.targetCount = 99;
+  assert.throws(() => model.loss(c), userError(/^batch\.targetCount is 99 but batch\.targets holds 5 targets/));
+});
