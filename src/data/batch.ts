@@ -93,7 +93,7 @@ export function checkRow(row: TokenRow, limits: RowLimits, where: string, badId:
  * Throws a UserError naming `fn` unless `batch` has the shape collate gives a batch: B and T, and Int32Arrays of B·T
  * (inputIds, positions, segments, targets) and of B (scoreIndex). A row ({inputIds}) or another object given for the
  * batch failed inside on a TypeError, or on a buffer overflow naming no argument. The values are the model's to check
- * (checkBatchValues in its forward).
+ * (checkBatchValues in its forward, checkScoreIndex where a row is scored).
  */
 export function needBatch(fn: string, batch: unknown): asserts batch is Batch {
   const hint = 'collate(rows, padId, scorePadId)';
@@ -134,6 +134,22 @@ export function checkBatchValues(batch: Batch, vocabSize: number): void {
     counted++;
   }
   if (batch.targetCount !== counted) throw new UserError(`batch.targetCount is ${String(batch.targetCount)} but batch.targets holds ${counted} targets ≠ ${IGNORE_INDEX} (loss() returns it as the count its mean divides by)`);
+}
+
+/**
+ * Throws a UserError naming `fn` unless each row's scoreIndex picks a token of its own row, b·T + t with t in [0, T), and
+ * a real one (segment ≥ 0) where the row has any (collate scores an empty row's first position). The pick gathers the
+ * flat index unchecked: outside the batch it scored a zero row, in another row or in padding the wrong token, unsaid.
+ */
+export function checkScoreIndex(batch: Batch, fn: string): void {
+  const { B, T, scoreIndex, segments } = batch;
+  for (let b = 0; b < B; b++) {
+    const i = scoreIndex[b]!;
+    if (!(i >= b * T && i < (b + 1) * T)) throw new UserError(`batch.scoreIndex[${b}] is ${i}: row ${b}'s scored token is a flat index b·T + t in [${b * T}, ${(b + 1) * T}) (T = ${T})`, fn);
+    if (segments[i]! < 0 && segments.subarray(b * T, (b + 1) * T).some((s) => s >= 0)) {
+      throw new UserError(`batch.scoreIndex[${b}] is ${i} (${place(i, T)}), a padding token (batch.segments[${i}] = ${segments[i]}): score one of row ${b}'s tokens`, fn);
+    }
+  }
 }
 
 /** checkRow over every row (or packed sample) of a batch, and the pad id (written into padding and gathered too). */

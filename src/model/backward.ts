@@ -6,7 +6,7 @@
 // trainer: once per optimizer step); the number-returning forms read it back at once (tests, checks).
 import type { DeviceBuffer } from '../backend/backend.ts';
 import type { Activations } from './activations.ts';
-import { needBatch, type Batch } from '../data/batch.ts';
+import { checkScoreIndex, needBatch, type Batch } from '../data/batch.ts';
 import type { MistralModel } from './mistral.ts';
 import { bf16LogitsFromEnv } from './bf16-logits.ts';
 import { embeddingPadRow } from './negative-ids.ts';
@@ -67,6 +67,7 @@ export function classificationBackwardInto(model: MistralModel, batch: Batch, gr
   const score = model.scoreHead();
   const L = score.numLabels;
   const classLabels = needClassLabels(batch, L);
+  checkScoreIndex(batch, 'classificationBackward');
   const acts = model.forward(batch, true);
   const be = model.backend, C = model.cfg.hiddenSize, B = batch.B, g = acts.grads!;
   // the plan's classification scratch, as prefixes for this batch's B rows

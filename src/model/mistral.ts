@@ -8,7 +8,7 @@ import { zeros } from '../backend/buffers.ts';
 import { modelDTypes, parsePrecision, precisionDType, type DType, type ModelDTypes, type Precision } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { allocateActivations, freeActivations, LOGIT_ROWS, loraPlan, type Activations, type LayerActs, type PlanShape } from './activations.ts';
-import { checkBatchValues, collate, type Batch, type TokenRow } from '../data/batch.ts';
+import { checkBatchValues, checkScoreIndex, collate, type Batch, type TokenRow } from '../data/batch.ts';
 import { classificationPadId, loadConfig, requireModelFolder, type MistralConfig } from './config.ts';
 import { DecoderLayer } from './decoder-layer.ts';
 import type { KvCache } from './kv-cache.ts';
@@ -351,6 +351,7 @@ export class MistralModel {
   /** Classification logits (B, numLabels) as a host array. */
   classLogits(batch: Batch): Float32Array | Float64Array {
     const numLabels = this.scoreHead().numLabels;
+    checkScoreIndex(batch, 'classLogits');
     const acts = this.forward(batch, false);
     const out = this.backend.view(acts.cls!.logits, 0, batch.B * numLabels);
     this.classLogitsDevice(acts, out);

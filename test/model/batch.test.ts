@@ -3,6 +3,7 @@
 // that says which row and what, so no kernel ever receives an index it would have to refuse.
 import assert from 'node:assert/strict';
 import { generate } from '../../src/model/generate.ts';
+import { classificationBackward } from '../../src/model/backward.ts';
 import { collate, collatePacked } from '../../src/data/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { isUserError } from '../../src/util/errors.ts';
@@ -54,7 +55,7 @@ test('generate refuses a prompt id outside the vocabulary', () => {
 });
 
 // A batch made by hand (the library's Batch) reaches the model unchecked by collate: forward checks its values
-// (checkBatchValues), naming the entry.
+// (checkBatchValues), the classification paths its scoreIndex (checkScoreIndex), each naming the entry.
 const handMade = () => collate([{ inputIds: [1, 5, 6, 7], label: 1 }, { inputIds: [1, 8, 9], label: 2 }], 0, 0); // T = 4; row 1 padded at 7
 
 test('a hand-made batch\'s input id outside the vocabulary is named by its entry, row and position', () => {
@@ -71,4 +72,23 @@ test('a target at padding (a padded query sees no key: HF\'s loss there differs)
   const c = handMade();
   c.targetCount = 99;
   assert.throws(() => model.loss(c), userError(/^batch\.targetCount is 99 but batch\.targets holds 5 targets/));
+});
+
+test('a scoreIndex outside its row or at padding is refused by classLogits and classificationBackward; collate\'s own picks pass', () => {
+  const m = loadModel(TINY_BASE, { backend: testBackend() });
+  const C = m.cfg.hiddenSize, w = m.backend.alloc(m.dtype, 3 * C);
+  m.backend.upload(w, { dtype: 'f32', data: new Float32Array(3 * C).fill(0.01) });
+  m.setScoreHead(w, false);
+  for (const [index, why] of [[-1, /is -1: row 0's scored token is a flat index b·T \+ t in \[0, 4\)/], [5, /is 5: row 0's/], [100, /is 100: row 0's/]] as const) {
+    const b = handMade();
+    b.scoreIndex[0] = index;
+    assert.throws(() => m.classLogits(b), userError(/^classLogits: batch\.scoreIndex\[0\] /, why));
+    assert.throws(() => classificationBackward(m, b, 1), userError(/^classificationBackward: batch\.scoreIndex\[0\] /, why));
+  }
+  const b = handMade();
+  b.scoreIndex[1] = 7;
+  assert.throws(() => m.classLogits(b), userError(/^classLogits: batch\.scoreIndex\[1\] is 7 \(row 1, position 3\), a padding token/));
+  assert.equal(m.classLogits(handMade()).length, 6);
+  assert.equal(m.classLogits(collate([{ inputIds: [1, 5], label: 0 }, { inputIds: [], label: 1 }], 0, 0)).length, 6); // an empty row: scored at its padding
+  assert.ok(Number.isFinite(m.loss(collatePacked([[{ inputIds: [1, 5, 6] }, { inputIds: [1, 7] }], [{ inputIds: [1, 2] }]], 0)).sum));
 });
