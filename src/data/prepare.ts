@@ -147,6 +147,13 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     const contents = new ContentIndex();
     /** The first copy with another label than the first kept copy, per conflicting content entry. */
     const firstConflict = new Map<number, { label: string | null; where: string }>();
+    // --dedup none: a kept record trained as the same sequence as an earlier one of another content (sequenceKey)
+    // → the first record of that one's group, so the two stay in one split as copies do
+    const sameSequenceGroup = new Map<number, number>();
+    const groupOf = (i: number): number => {
+      const first = contents.first(kept.entry[i]!);
+      return sameSequenceGroup.get(first) ?? first;
+    };
     const near = dedup === 'near' ? new NearDupIndex(nearThreshold) : null;
     const keepRaw = task === 'classification'; // a kept record may still be rejected later (conflicting labels)
     const lineOf = (i: number): string => {
@@ -247,6 +254,10 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       spool.write(line + '\n');
       if (keepRaw) spool.write(JSON.stringify(clip(raw)) + '\n');
       if (cut) cutKept.add(kept.n); // counted once it is written to a split (it may yet conflict)
+      if (seq !== null && dedup === 'none' && copy === 1) {
+        const m = contents.findSequence(seq);
+        if (m !== undefined) sameSequenceGroup.set(kept.n, groupOf(m));
+      }
       if (seq !== null) contents.addSequence(seq, kept.n);
       kept.push(offset, Buffer.byteLength(line), e, si, tokens, SHAPES.indexOf(rec.shape), splitDraw(hash, seed));
     };
@@ -359,7 +370,8 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     order.forEach((i, p) => { posOf[i] = p; });
     for (let p = 0; p < n; p++) {
       const i = order[p]!;
-      group[p] = dedup === 'none' ? posOf[contents.first(kept.entry[i]!)]! : p;
+      const first = dedup === 'none' ? posOf[groupOf(i)]! : p;
+      group[p] = first >= 0 ? first : p; // a group's first record rejected since (conflicting labels): its own
       stratum[p] = classes ? classes.indexOf(labelOfKept[i]!)! : 0;
       fixed[p] = ROLE_SPLIT[sources[kept.source[i]!]!.role];
       draw[p] = kept.draw[i]!;

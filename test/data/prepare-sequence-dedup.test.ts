@@ -34,3 +34,26 @@ test('a text that is a kept pair\'s prompt and completion joined (or the reverse
   ]);
   assert.equal(run('none').report.kept, 6);
 });
+
+test('--dedup none keeps a text and the pair that is it joined in one split, as it keeps copies', () => {
+  // before: only copies of one content were kept together, so the same sequence could train and test
+  const lines: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    lines.push(JSON.stringify({ text: `Question number ${i} asks about item ${i * 7}. The answer is ${i * 3}.` }));
+    lines.push(JSON.stringify({ prompt: `Question number ${i} asks about item ${i * 7}.`, completion: ` The answer is ${i * 3}.` }));
+  }
+  const f = writeFiles(dir, { 'none-groups.jsonl': lines.join('\n') })['none-groups.jsonl']!;
+  const outDir = path.join(dir, 'none-groups');
+  const { report } = prepare({ inputs: [f], outDir, tokenizer: tok, dedup: 'none' });
+  assert.equal(report.kept, 60);
+  const splitOf = new Map<string, string[]>();
+  for (const s of ['train', 'val', 'test']) {
+    for (const r of readJsonl<{ text?: string; prompt?: string; completion?: string }>(path.join(outDir, `${s}.jsonl`))) {
+      const seq = r.text ?? r.prompt! + r.completion!;
+      splitOf.set(seq, [...(splitOf.get(seq) ?? []), s]);
+    }
+  }
+  assert.equal(splitOf.size, 30);
+  for (const [seq, where] of splitOf) assert.equal(new Set(where).size, 1, `"${seq}" is in ${where.join(', ')}`);
+  assert.ok(report.splits.val > 0 && report.splits.test > 0);
+});
