@@ -286,12 +286,15 @@ test('JSON: one object holding several lists of records ({"data": [...], "extra"
     'odd key.json': JSON.stringify({ 'my records': recs, 'more records': recs }),
     // a level down (Solr's response; an API's data.items): it was one unknown_shape record, "keys: responseHeader, response"
     'solr.json': JSON.stringify({ responseHeader: { status: 0 }, response: { numFound: 5, docs: recs } }),
+    // records keyed by id: it was one unknown_shape record, with a hint to lift "q0"'s fields (which dropped the others)
+    'keyed.json': JSON.stringify(Object.fromEntries(recs.map((r, i) => [`q${i}`, r]))),
     'ok.json': '[{"text": "a record to keep"}]',
   });
   const cases: Array<[string, RegExp]> = [
     ['two.json', /two\.json:1: the file's one object is not a record but holds lists of records \("data" \(3 objects\), "extra" \(2 objects\)\): save the records to train on as their own file \(JSON Lines: jq -c '\.data\[\]' \S+two\.json > records\.jsonl\)$/],
     ['beside.json', /beside\.json:1: the file's one object is not a record but holds a list of records \("data" \(5 objects\)\)/],
     ['odd key.json', /jq -c '\.\["my records"\]\[\]' FILE > /],
+    ['keyed.json', /keyed\.json:1: the file's one object is not a record but holds records keyed by id \("q0", "q1", "q2", … \(5 keys\)\): .*jq -c 'to_entries\[\] \| \{id: \.key\} \+ \.value' \S+keyed\.json > records\.jsonl\)$/],
     ['solr.json', /solr\.json:1: the file's one object is not a record but holds a list of records \("response"\."docs" \(5 objects\)\): .*jq -c '\.response\.docs\[\]' \S+solr\.json > records\.jsonl\)$/],
   ];
   for (const [name, message] of cases) {

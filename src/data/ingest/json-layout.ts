@@ -19,6 +19,8 @@ import type { RawItem } from './types.ts';
 
 /** The keys a record's text is read from (record.ts's default fields, the instruction-pair layouts'): a wrapper has none. */
 const RECORD_TEXT_KEYS: ReadonlySet<string> = new Set(['text', 'prompt', 'completion', ...PAIR_KEYS]);
+/** The other keys a record holds its content in (a chat's turns, token ids). */
+const NESTED_RECORD_KEYS = ['messages', 'conversations', 'input_ids'];
 
 /**
  * The member of an object that wraps the records: its one value that is a non-empty array of objects, every other
@@ -88,7 +90,7 @@ export function recordListsNote(members: ObjectMember[], value: unknown, file: s
   // a record's own lists are said only when they look like records (a record's text in them), not its annotations
   let lists = members.filter((m) => m.kind === 'records' && (textKey === undefined || holdsRecordText(value, m.key, textKey))).map((m) => [m.key]);
   if (lists.length === 0 && value !== undefined && textKey === undefined) lists = nestedRecordLists(value);
-  if (lists.length === 0) return undefined;
+  if (lists.length === 0) return value !== undefined && textKey === undefined ? keyedRecordsNote(value, file) : undefined;
   const named = lists.map((keys) => {
     const path = keys.map((k) => `"${k}"`).join('.');
     if (value === undefined) return path;
@@ -119,6 +121,20 @@ function listsToJsonl(keys: readonly string[], file: string, reading: JsonReadin
     return `python3 -c 'import ${modules}; print("\\n".join(json.dumps(r) for r in ${load}${at}))' ${file}`;
   }
   return `jq -c '${keys.map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `.[${JSON.stringify(k)}]`)).join('')}[]' ${file}`;
+}
+
+/**
+ * For an object whose members (two or more) are all records keyed by an id (`{"q1": {"prompt": …}, "q2": {…}}`), what to
+ * say when it is no record; undefined otherwise. Read as one record, it was rejected whole, its records lost as one,
+ * with a hint to lift the first one's fields into it (which dropped the others).
+ */
+function keyedRecordsNote(value: Record<string, unknown>, file: string): string | undefined {
+  const keys = Object.keys(value);
+  const isRecord = (v: unknown): boolean => isObject(v) && [...RECORD_TEXT_KEYS, ...NESTED_RECORD_KEYS].some((k) => Object.hasOwn(v, k));
+  if (keys.length < 2 || !keys.every((k) => isRecord(value[k]))) return undefined;
+  const names = keys.slice(0, 3).map((k) => JSON.stringify(k)).join(', ') + (keys.length > 3 ? `, … (${keys.length} keys)` : '');
+  return `the file's one object is not a record but holds records keyed by id (${names}): save them as their own file, ` +
+    `the key as each one's "id" (JSON Lines: jq -c 'to_entries[] | {id: .key} + .value' ${/^[\w./-]+$/.test(file) ? file : 'FILE'} > records.jsonl)`;
 }
 
 /** Whether an object of `value`'s list `key` has a string under a record's text key (RECORD_TEXT_KEYS, or `textKey`). */
