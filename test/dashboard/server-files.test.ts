@@ -64,15 +64,45 @@ test('a large metrics.jsonl is read slice after slice at once, not a slice each 
   const metrics = path.join(t.dirs[0]!, 'metrics.jsonl');
   const rows = fs.readFileSync(metrics, 'utf8').trimEnd().split('\n').length;
   fs.truncateSync(metrics, 64 << 20); // the rows, then 64 MiB of zeros (a hole; one long line, skipped): 64 slices
-  // a poll a minute: only the slices' own ticks read the file. Each was an unref'd setImmediate, which an idle event loop
-  // does not wake for: it ran at the next timer or request (the server's 1 s connection check), ~1 MiB a second
+  // a poll a minute: only the slices' own ticks read the file, a slice a turn of the event loop. Each was an unref'd
+  // setImmediate, which an idle event loop does not wake for: it ran at the next timer or request (the server's 1 s
+  // connection check), a slice a wake, ~1 MiB a second. Judged by what the loop does, not by how fast (a 5 s wait for
+  // the whole file failed on a loaded machine): an unref'd immediate here runs once a turn and wakes nothing, so it
+  // counts the turns the loop takes on its own (no request meanwhile: a request wakes the loop too), TURNS of them (a
+  // quarter of the slices), or those of 3 s where the machine is too loaded for that (not a failure). The loop must have
+  // been busy throughout, not waiting in epoll for a wake: the fix is 100% busy, also beside 3 `yes` on 2 cores; the old
+  // bug ~15% (~40% so loaded), a turn's slice between waits
+  const TURNS = 16;
   const d = await startDashboard({ runs: t.dirs, pollMs: 60_000 });
+  let cap: NodeJS.Timeout | undefined;
+  let counter: NodeJS.Immediate | undefined;
   try {
-    await new Promise((resolve) => setTimeout(resolve, 5000)); // no request meanwhile: a request wakes the loop too
-    const ev = ((await (await fetch(new URL('/api/snapshot', d.url))).json()) as Ev[]).find((e) => e.type === 'metrics')!.data;
-    assert.equal(ev.reading, null, `read within 5 s, not ~1 MiB a second: ${JSON.stringify(ev.reading)}`);
-    assert.equal(ev.rows!.length, rows);
+    const before = performance.eventLoopUtilization();
+    const turns = await new Promise<number>((resolve) => {
+      let n = 0;
+      const turn = (): void => {
+        if (++n === TURNS) resolve(n);
+        else counter = setImmediate(turn).unref();
+      };
+      counter = setImmediate(turn).unref();
+      cap = setTimeout(() => {
+        clearImmediate(counter);
+        resolve(n);
+      }, 3000);
+    });
+    clearTimeout(cap);
+    const loop = performance.eventLoopUtilization(before);
+    const read = async (): Promise<Ev['data']> =>
+      ((await (await fetch(new URL('/api/snapshot', d.url))).json()) as Ev[]).find((e) => e.type === 'metrics')!.data;
+    const mid = await read();
+    const what = `${turns} turns in ${loop.idle.toFixed(0)} ms waiting and ${loop.active.toFixed(0)} ms busy, ${JSON.stringify(mid.reading)} read`;
+    assert.ok(loop.utilization > 0.8, `the loop waited for a wake while the file was read: ${what}`);
+    assert.ok(mid.reading && mid.reading.bytesRead >= turns << 20, `a slice a turn, the file still being read: ${what}`);
+    await waitFor(async () => (await read()).reading === null, 20_000, 'the rest of the file');
+    assert.equal((await read()).rows!.length, rows);
   } finally {
+    clearTimeout(cap);
+    clearImmediate(counter);
     await d.close();
     t.cleanup();
   }
