@@ -97,7 +97,8 @@ test('a large metrics.jsonl is read slice after slice at once, not a slice each 
     const mid = await read();
     const what = `${turns} turns in ${loop.idle.toFixed(0)} ms waiting and ${loop.active.toFixed(0)} ms busy, ${JSON.stringify(mid.reading)} read`;
     assert.ok(loop.utilization > 0.8, `the loop waited for a wake while the file was read: ${what}`);
-    assert.ok(mid.reading && mid.reading.bytesRead >= turns << 20, `a slice a turn, the file still being read: ${what}`);
+    // a slice a turn (on a fast machine the rest may be read by the time the snapshot is answered)
+    assert.ok(!mid.reading || mid.reading.bytesRead >= turns << 20, `a slice a turn: ${what}`);
     await waitFor(async () => (await read()).reading === null, 20_000, 'the rest of the file');
     assert.equal((await read()).rows!.length, rows);
   } finally {
