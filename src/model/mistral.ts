@@ -8,7 +8,7 @@ import { zeros } from '../backend/buffers.ts';
 import { modelDTypes, parsePrecision, precisionDType, type DType, type ModelDTypes, type Precision } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { allocateActivations, freeActivations, LOGIT_ROWS, loraPlan, type Activations, type LayerActs, type PlanShape } from './activations.ts';
-import { checkBatchValues, checkScoreIndex, collate, type Batch, type TokenRow } from '../data/batch.ts';
+import { checkBatchValues, checkScoreIndex, collate, needBatch, type Batch, type TokenRow } from '../data/batch.ts';
 import { classificationPadId, loadConfig, requireModelFolder, type MistralConfig } from './config.ts';
 import { DecoderLayer } from './decoder-layer.ts';
 import type { KvCache } from './kv-cache.ts';
@@ -195,6 +195,7 @@ export class MistralModel {
    */
   forward(batch: Batch, training = false, cache?: KvCache): Activations {
     const be = this.backend, cfg = this.cfg;
+    needBatch('forward', batch);
     checkBatchValues(batch, cfg.vocabSize);
     if (cfg.ropeScaling?.type === 'dynamic' || this.rope.long) {
       // transformers' dynamic and longrope look at the batch's reach: its largest position + 1 (padding included)
@@ -297,6 +298,7 @@ export class MistralModel {
 
   /** Token-weighted next-token loss of a batch: Σ NLL and the number of counted targets. */
   loss(batch: Batch): LossResult {
+    needBatch('loss', batch);
     const acts = this.computeLosses(batch);
     this.backend.sum(acts.scalar, acts.losses, batch.B * batch.T);
     return { sum: this.backend.download(acts.scalar)[0]!, count: batch.targetCount };
@@ -304,12 +306,14 @@ export class MistralModel {
 
   /** Per-token NLL (B·T) as a host array: 0 where the target is ignored (tests, per-sample reports). */
   tokenLosses(batch: Batch): Float32Array | Float64Array {
+    needBatch('tokenLosses', batch);
     const losses = this.backend.view(this.computeLosses(batch).losses, 0, batch.B * batch.T);
     return this.backend.download(losses) as Float32Array | Float64Array;
   }
 
   /** Next-token logits (B·T, V) as a host array (tests, generation on small inputs). */
   logits(batch: Batch): Float32Array | Float64Array {
+    needBatch('logits', batch);
     const acts = this.forward(batch, false);
     const V = this.cfg.vocabSize, N = batch.B * batch.T;
     const out = this.dtype === 'f64' ? new Float64Array(N * V) : new Float32Array(N * V);
@@ -351,6 +355,7 @@ export class MistralModel {
   /** Classification logits (B, numLabels) as a host array. */
   classLogits(batch: Batch): Float32Array | Float64Array {
     const numLabels = this.scoreHead().numLabels;
+    needBatch('classLogits', batch);
     checkScoreIndex(batch, 'classLogits');
     const acts = this.forward(batch, false);
     const out = this.backend.view(acts.cls!.logits, 0, batch.B * numLabels);

@@ -92,3 +92,13 @@ test('a scoreIndex outside its row or at padding is refused by classLogits and c
   assert.equal(m.classLogits(collate([{ inputIds: [1, 5], label: 0 }, { inputIds: [], label: 1 }], 0, 0)).length, 6); // an empty row: scored at its padding
   assert.ok(Number.isFinite(m.loss(collatePacked([[{ inputIds: [1, 5, 6] }, { inputIds: [1, 7] }], [{ inputIds: [1, 2] }]], 0)).sum));
 });
+
+test('a batch of the wrong shape given to loss, tokenLosses, logits or classLogits is named by the function (was a TypeError inside)', () => {
+  const row = { inputIds: [1, 2, 3] };
+  for (const [fn, call] of [['loss', () => model.loss(row as never)], ['tokenLosses', () => model.tokenLosses(row as never)],
+    ['logits', () => model.logits(row as never)], ['forward', () => model.forward(row as never)]] as const) {
+    assert.throws(call, userError(new RegExp(`^${fn}: batch has no B and T`)));
+  }
+  const b = handMade();
+  assert.throws(() => model.logits({ ...b, positions: new Int32Array(2) }), userError(/^logits: batch\.positions is not an Int32Array of B·T = 8 entries/));
+});
