@@ -97,7 +97,9 @@ export class MetricsTail {
   private ino = -1n;
   private mtimeMs = -1;
   private anchor: Buffer = Buffer.alloc(0);
-  private pending: Buffer = Buffer.alloc(0);
+  /** The bytes of an unfinished line, in the slices they came in (joined once its newline comes: not at every slice). */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private lineNo = 0;
   /** The last line was taken without its newline; a newline arriving next belongs to it. */
   private tookUnterminated = false;
@@ -196,7 +198,7 @@ export class MetricsTail {
     this.ino = -1n;
     this.mtimeMs = -1;
     this.anchor = Buffer.alloc(0);
-    this.pending = Buffer.alloc(0);
+    this.setPending(null);
     this.lineNo = 0;
     this.tookUnterminated = false;
     this.skippingLong = false;
@@ -227,12 +229,18 @@ export class MetricsTail {
   }
 
   private consume(chunk: Buffer): void {
-    let data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-    if (this.tookUnterminated && data.length > 0) {
+    if (this.tookUnterminated && chunk.length > 0) { // (nothing pending: settlePending took it)
       this.tookUnterminated = false;
-      if (data[0] === 0x0a) data = data.subarray(1);
-      else if (data[0] === 0x0d && data[1] === 0x0a) data = data.subarray(2);
+      if (chunk[0] === 0x0a) chunk = chunk.subarray(1);
+      else if (chunk[0] === 0x0d && chunk[1] === 0x0a) chunk = chunk.subarray(2);
     }
+    // a slice inside a long line is kept as it is: joining what is held at every slice copied up to 16 MiB a slice
+    if (!this.skippingLong && chunk.indexOf(0x0a) < 0 && this.pendingBytes + chunk.length <= MAX_LINE_BYTES) {
+      if (chunk.length > 0) this.pending.push(Buffer.from(chunk));
+      this.pendingBytes += chunk.length;
+      return;
+    }
+    const data = this.pendingBytes > 0 ? Buffer.concat([...this.pending, chunk]) : chunk;
     let start = 0;
     for (;;) {
       const nl = data.indexOf(0x0a, start);
@@ -248,13 +256,19 @@ export class MetricsTail {
       start = nl + 1;
     }
     const rest = data.subarray(start);
-    if (this.skippingLong) this.pending = Buffer.alloc(0);
+    if (this.skippingLong) this.setPending(null);
     else if (rest.length > MAX_LINE_BYTES) {
       this.lineNo++;
       this.tooLong(rest);
-      this.pending = Buffer.alloc(0);
+      this.setPending(null);
       this.skippingLong = true;
-    } else this.pending = Buffer.from(rest);
+    } else this.setPending(Buffer.from(rest));
+  }
+
+  /** The unfinished line's bytes become `bytes` (none: null). */
+  private setPending(bytes: Buffer | null): void {
+    this.pending = bytes && bytes.length > 0 ? [bytes] : [];
+    this.pendingBytes = bytes?.length ?? 0;
   }
 
   /** Counts the line starting with `bytes` as malformed for its length, keeping only the sample's worth of it. */
@@ -265,8 +279,9 @@ export class MetricsTail {
   /** A last line without its newline is taken once it parses as a whole row; otherwise it waits. */
   private settlePending(): void {
     this.partial = false;
-    if (this.pending.length === 0) return;
-    const text = cleanLine(this.pending.toString('utf8'));
+    if (this.pendingBytes === 0) return;
+    if (this.pending.length > 1) this.setPending(Buffer.concat(this.pending));
+    const text = cleanLine(this.pending[0]!.toString('utf8'));
     if (text.trim() === '') return;
     if (typeof parseMetricLine(text) === 'string') {
       this.partial = true;
@@ -274,7 +289,7 @@ export class MetricsTail {
     }
     this.lineNo++;
     this.take(text);
-    this.pending = Buffer.alloc(0);
+    this.setPending(null);
     this.tookUnterminated = true;
   }
 
