@@ -1,6 +1,7 @@
 // A LoRA run trained for 2 steps by the CLI, exported to GGUF and checked by llama.cpp itself (llama-cpp.ts): merged
 // into the model (--run), and as an adapter file beside the base GGUF (--format gguf-lora, rsLoRA's scaling too, and
-// per-module ranks and alphas), each with the next-token log-probabilities of base + adapter; the adapter file's refusals.
+// per-module ranks and alphas), each with the next-token log-probabilities of base + adapter; the adapter file's refusals;
+// and a DoRA adapter merged.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,7 +14,8 @@ import { loadConfig } from '../../src/model/config.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
 import { loadTokenizer } from '../../src/tokenizer/load.ts';
-import { backend, cli, fullF32Gguf, fullModelDir, tmp } from './gguf-models.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { backend, cli, cutTokenizer, fullF32Gguf, fullModelDir, tmp } from './gguf-models.ts';
 import { compare, llamaLogProbs, ourLogProbs, PROMPT_TEXTS, skip } from './llama-cpp.ts';
 import { WRITTEN_RECORD } from '../../src/util/written-record.ts';
 
@@ -126,5 +128,25 @@ test('an adapter with per-module ranks and alphas (rank_pattern, alpha_pattern, 
   assert.ok(compare(ours, plain).rel > 1e-3, 'the adapter changes the logits');
   const { rel } = compare((await llamaLogProbs(await fullF32Gguf(), prompts, 0, file)).lp, ours);
   console.log(`# patterned adapter GGUF (rank_pattern, alpha_pattern, rsLoRA) beside the f32 base: logits max rel error ${rel.toExponential(2)}`);
+  assert.ok(rel <= 1e-4, `rel ${rel}`);
+});
+
+test("a DoRA adapter (the tiny fixture's, PEFT-trained one step) merged into an f32 GGUF: llama.cpp matches base + DoRA", { skip }, async () => {
+  // DoRA has no adapter file (llama.cpp has no magnitudes): merged is its one GGUF form, so its merge is checked here
+  const dir = path.join(tmp, 'tiny-dora-base');
+  fs.cpSync(TINY_BASE, dir, { recursive: true });
+  cutTokenizer(dir, 512);
+  const prompts = [[1, 415, 293, 460], [1, 260, 300, 400, 500, 280, 270]]; // within the fixture's window of 8
+  const adapter = path.join(FIXTURES, 'hf-tiny-mistral-dora', 'adapter_step1');
+  const file = path.join(tmp, 'tiny-dora.gguf');
+  const r = await cli('export', '--model', dir, '--adapter', adapter, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  assert.equal(r.status, 0, r.stderr);
+  const model = loadModel(dir, { backend });
+  const plain = ourLogProbs(model, prompts);
+  loadAdapter(model, adapter, { trainable: false });
+  const ours = ourLogProbs(model, prompts);
+  assert.ok(compare(ours, plain).rel > 1e-3, 'the adapter changes the logits');
+  const { rel } = compare((await llamaLogProbs(file, prompts)).lp, ours);
+  console.log(`# DoRA merged, f32: logits max rel error ${rel.toExponential(2)}`); // measured 5.0e-7
   assert.ok(rel <= 1e-4, `rel ${rel}`);
 });
