@@ -111,7 +111,7 @@ test('provenance: the base, adapter and run by folder name, never the exporter\'
   const cfg = { vocabSize: 32000, hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16, rmsNormEps: 1e-5, ropeTheta: 10000, ropeScaling: null, slidingWindow: null, layerTypes: null, maxPositionEmbeddings: 256 } as MistralConfig;
   const m = modelMetadata(cfg, 'f16', { name: 'run1', baseModel: '/home/alice/models/Mistral-7B-v0.1', adapter: '/home/alice/runs/run1/adapter', run: '/home/alice/runs/run1' }, 7e9);
   assert.equal(value(m, 'general.base_model.0.name'), 'Mistral 7B v0.1');
-  assert.equal(value(m, 'general.description'), 'merged by mistral-tune from Mistral-7B-v0.1 + adapter adapter (run run1)');
+  assert.equal(value(m, 'general.description'), 'merged by mistral-tune from Mistral-7B-v0.1 + its adapter (run run1)');
   for (const [k, v] of m) assert.ok(!JSON.stringify(v.value).includes('/home/alice'), k);
   // a model folder exported as it is has no base model: it named itself as its own (general.base_model.0.name) and
   // said it was merged; llama.cpp's convert_hf_to_gguf.py writes base models only from a model card's base_model

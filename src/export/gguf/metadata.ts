@@ -107,6 +107,9 @@ export function apartFromLlamaCppNameRules(name: string): string {
   return out;
 }
 
+/** An adapter by its folder's name: a run's own folder, `adapter`, as "its adapter" (was "adapter adapter"). */
+const adapterWords = (name: string): string => (name === 'adapter' ? 'its adapter' : `adapter ${name}`);
+
 /**
  * general.name, general.basename, general.size_label, … as convert_hf_to_gguf.py names a model folder (model-name.ts),
  * general.description and general.base_model.* of a file: `what` it is ('a model': the weights as they are, the base
@@ -118,7 +121,7 @@ export function provenanceMetadata(from: Provenance, what: 'a model' | 'a LoRA a
   const run = from.run ? ` (run ${folderName(from.run)})` : '';
   const base = from.baseModel === null ? null : folderName(from.baseModel);
   const description = what === 'a LoRA adapter' ? `LoRA adapter ${folderName(from.adapter ?? from.name)} for ${base ?? 'its base model'}, exported by mistral-tune${run}`
-    : from.adapter ? `merged by mistral-tune from ${base ?? 'its base model'} + adapter ${folderName(from.adapter)}${run}`
+    : from.adapter ? `merged by mistral-tune from ${base ?? 'its base model'} + ${adapterWords(folderName(from.adapter))}${run}`
       : from.run ? `${base === null ? 'trained by mistral-tune from random weights' : `fine-tuned by mistral-tune from ${base}`}${run}`
         : `exported by mistral-tune from ${from.name}`;
   const named = namedBy(from.hubId ? [from.hubId, from.name] : [from.name], totalParams);
