@@ -100,7 +100,7 @@ export class RunDir {
     const foreign = withIo(dir, 'read the folder', () => foreignPaths(dir, runSpecOf(dir)));
     if (foreign.length > 0) {
       throw new UserError(`${ow} would delete ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? `, … (${foreign.length} in all)` : ''}, which train did not make: ` +
-        'move them out of the run folder, or delete them yourself', dir);
+        `move ${foreign.length === 1 ? 'it' : 'them'} out of the run folder, or delete ${foreign.length === 1 ? 'it' : 'them'} yourself`, dir);
     }
   }
 

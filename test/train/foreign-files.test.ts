@@ -199,7 +199,7 @@ test('best/ is train\'s adapter files in a LoRA run and model files in a full on
   const { dir: run } = captureStderr(() => train(cfg)).result;
   put(run, ['best/config.json']);
   assert.deepEqual(foreignPaths(run, runSpecOf(run)), ['best/config.json']);
-  assert.throws(() => RunDir.create(run, true), (e: unknown) => e instanceof UserError && e.message.includes('--overwrite would delete best/config.json, which train did not make'));
+  assert.throws(() => RunDir.create(run, true), (e: unknown) => e instanceof UserError && e.message.includes('--overwrite would delete best/config.json, which train did not make: move it out of the run folder, or delete it yourself'));
   RunDir.open(run).writeFolder('best', 'lora', (t) => {
     fs.mkdirSync(t);
     for (const f of ['adapter_model.safetensors', 'adapter_config.json']) fs.copyFileSync(path.join(run, 'adapter', f), path.join(t, f));
