@@ -1,5 +1,6 @@
 // End to end in headless Chromium (Debian's, driven by playwright-core): the page draws the fixture runs'
-// curves, follows appended metrics lines and a truncated file live, renders the report, makes no request
+// curves, follows appended metrics lines and a truncated file live, renders the report (markup in a run's folder name,
+// config.yaml and samples as text), makes no request
 // outside the server, and is saved as a screenshot (tmp/test-output/dashboard.png, git-ignored); a long run
 // is drawn thinned, and the page's rows stay the server's through live thinnings; a page whose stream is refused (503) says its live updates are paused.
 import assert from 'node:assert/strict';
@@ -19,8 +20,13 @@ test('dashboard in headless Chromium: charts draw, follow appends and truncation
   report.samples.push({ prompt: '<script>alert(1)</script>', reference: '<img src=x onerror=alert(2)>', before: '', after: '' });
   fs.writeFileSync(reportFile, JSON.stringify(report));
   const classes = (JSON.parse(fs.readFileSync(path.join(RUN_CLS, 'report.json'), 'utf8')) as { labels: string[] }).labels;
+  // markup in a run folder's name and in its config.yaml is shown as text, never parsed (an onerror would open a dialog)
+  const hostileName = '<img src=x onerror=alert(3)>';
+  const clsDir = path.join(tmp.root, hostileName);
+  fs.renameSync(tmp.dirs[1]!, clsDir);
+  fs.appendFileSync(path.join(clsDir, 'config.yaml'), 'note: "<img src=y onerror=alert(4)>"\n');
   try {
-    await onDashboardPage(tmp.dirs, async (page) => {
+    await onDashboardPage([tmp.dirs[0]!, clsDir], async (page) => {
       await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard?.charts?.loss?.plot.data[0].length === 61, null, { timeout: 15_000 });
       // Series order: per run (generation, classification), train then val.
       assert.deepEqual(await seriesCounts(page, 'loss'), [61, 60, 7, 40, 5]);
@@ -40,6 +46,9 @@ test('dashboard in headless Chromium: charts draw, follow appends and truncation
       const gen = page.locator('article[data-run="0"]');
       assert.equal(await gen.locator('table.samples tr').count(), report.samples.length + 1);
       assert.match((await gen.locator('table.samples').textContent())!, /<script>alert\(1\)<\/script>/);
+      assert.equal(await page.locator('article img, #legend img').count(), 0, 'no element made from a run\'s text');
+      assert.equal(await cls.locator('h2').textContent(), hostileName + clsDir);
+      assert.match((await cls.locator('pre.config').textContent())!, /note: "<img src=y onerror=alert\(4\)>"/);
 
       // Append 5 train steps, a val row and one malformed line: the chart and the warning follow.
       const metrics = path.join(tmp.dirs[0]!, 'metrics.jsonl');
