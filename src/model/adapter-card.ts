@@ -20,6 +20,11 @@ export interface AdapterCardOptions {
   numLabels: number | null;
   /** SEQ_CLS: the pad_token_id HF's sequence classifier needs for batches (null: the model's own is set). */
   padTokenId: number | null;
+  /**
+   * SEQ_CLS: the id the classifier's pick skips (config.ts's classificationPadId), which the tokenizer must pad with:
+   * padding with another (the base tokenizer's own pad token, e.g. <unk>), HF scores a padding position of each shorter row.
+   */
+  scorePadId: number | null;
 }
 
 /** The tag of the cards adapterCard writes, in their front matter's tags. */
@@ -54,7 +59,7 @@ export function adapterCard(o: AdapterCardOptions): string {
   lines.push('## Load with transformers + PEFT', '', '```python', 'from peft import PeftModel');
   if (seqCls) {
     lines.push(
-      'from transformers import AutoModelForSequenceClassification',
+      'from transformers import AutoModelForSequenceClassification, AutoTokenizer',
       '',
       `labels = ${JSON.stringify(names)}`,
       `base = AutoModelForSequenceClassification.from_pretrained(${JSON.stringify(base)}, num_labels=len(labels),`,
@@ -64,7 +69,12 @@ export function adapterCard(o: AdapterCardOptions): string {
   } else {
     lines.push('from transformers import AutoModelForCausalLM', '', `base = AutoModelForCausalLM.from_pretrained(${JSON.stringify(base)})`);
   }
-  lines.push('model = PeftModel.from_pretrained(base, "PATH/TO/THIS/FOLDER")', '```', '',
+  lines.push('model = PeftModel.from_pretrained(base, "PATH/TO/THIS/FOLDER")');
+  if (seqCls && o.scorePadId !== null) {
+    lines.push(`tokenizer = AutoTokenizer.from_pretrained(${JSON.stringify(base)})`,
+      `tokenizer.pad_token_id = ${o.scorePadId}  # pad with the id the classifier skips (its pad_token_id), as training did`);
+  }
+  lines.push('```', '',
     '`mistral-tune export --run RUN --merge --out DIR` writes the base with this adapter merged in, a model folder that', 'transformers loads alone.', '');
   return lines.join('\n');
 }

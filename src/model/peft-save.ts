@@ -68,7 +68,7 @@ export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterO
   writeFileAtomic(path.join(dir, 'README.md'), adapterCard({
     spec: adapter.spec, targetModules: modules.target_modules, taskType: opts.taskType, baseModel: opts.baseModel,
     labels: seqCls ? opts.labels ?? null : null, numLabels: seqCls ? model.scoreHead().numLabels : null,
-    padTokenId: seqCls && cfg.padTokenId === null ? classificationPadId(cfg) : null,
+    padTokenId: seqCls && cfg.padTokenId === null ? classificationPadId(cfg) : null, scorePadId: seqCls ? classificationPadId(cfg) : null,
   }));
 }
 

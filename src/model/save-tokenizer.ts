@@ -8,9 +8,10 @@
 //   (transformers 5 has no default template); so are the named templates of additional_chat_templates/ (its
 //   *.jinja files, which AutoTokenizer reads), into the same folder, but for default.jinja, which is written as
 //   chat_template.jinja (as save_pretrained writes it);
-// - a classification export's pad token (config.json's pad_token_id) is named in tokenizer_config.json when it
-//   names none, or HF's padding refuses batches.
-// tokenizer_config.json is edited as text (keys added, a null replaced), never re-serialised: Mistral's holds
+// - a classification export's pad token (config.json's pad_token_id) is named in tokenizer_config.json (and
+//   special_tokens_map.json) where it names none, or HF's padding refuses batches, or another one (said), with which
+//   HF's sequence classifier would score a padding position of every shorter row.
+// tokenizer_config.json is edited as text (keys added, a null or the pad token replaced), never re-serialised: Mistral's holds
 // model_max_length 1000000000000000019884624838656, which a JSON.parse round trip would turn into a float.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -23,6 +24,7 @@ import { buildVocab } from '../tokenizer/vocab.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { TOKENIZER_FILES } from './folder-files.ts';
 import { UserError } from '../util/errors.ts';
+import { warn } from '../util/log.ts';
 import { copyJsonFile, isRecord } from '../util/json-file.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
 import { copyCheckedFile, readRegularFile } from '../util/regular-file.ts';
@@ -84,24 +86,30 @@ export function writeTokenizerFiles(dir: string, opts: TokenizerFileOptions): vo
   }
   const add: Record<string, string> = {};
   if (config.chatTemplate === null && !asFile) add.chat_template = DEFAULT_CHAT_TEMPLATE;
-  if (opts.padTokenId !== null && config.padToken === null) {
+  if (opts.padTokenId !== null) {
     const vocab = buildVocab(readTokenizerJson(tokenizerJson), tokenizerJson);
     const token = vocab.idToToken[opts.padTokenId];
-    if (token !== undefined) {
+    if (token !== undefined && config.padToken !== token) {
       if (!hasConfig) { // the "<s>" and "</s>" a folder without one implies, said now that it has one
         for (const [key, t] of [['bos_token', '<s>'], ['eos_token', '</s>']] as const) if (vocab.tokenToId.has(t)) add[key] = t;
+      }
+      // HF's sequence classifier scores each row's last token that is not config.json's pad_token_id: a tokenizer that
+      // pads with another token (the source's own, e.g. "<unk>") has it score a padding position of every shorter row
+      if (config.padToken !== null) {
+        warn(`${from}: the tokenizer's pad_token ${JSON.stringify(config.padToken)} is written ${JSON.stringify(token)}, config.json's pad_token_id ${opts.padTokenId}, ` +
+          "which the classification head's pick skips: padding with another token, transformers would score padding");
       }
       add.pad_token = token;
     }
   }
   if (Object.keys(add).length === 0) return;
+  const replace = new Set(['pad_token']);
   const text = hasConfig ? readRegularFile(configFile).toString('utf8') : '{}\n';
-  writeFileAtomic(configFile, withJsonKeys(text, add, configFile));
+  writeFileAtomic(configFile, withJsonKeys(text, add, configFile, replace));
   const mapFile = path.join(dir, 'special_tokens_map.json');
   if (add.pad_token !== undefined && fs.existsSync(mapFile)) { // transformers lets this file's keys win
     const map = readRegularFile(mapFile).toString('utf8');
-    const doc: unknown = JSON.parse(map);
-    if (isRecord(doc) && doc.pad_token == null) writeFileAtomic(mapFile, withJsonKeys(map, { pad_token: add.pad_token }, mapFile));
+    if (isRecord(JSON.parse(map))) writeFileAtomic(mapFile, withJsonKeys(map, { pad_token: add.pad_token }, mapFile, replace));
   }
 }
 
@@ -124,10 +132,11 @@ function copyNamedTemplates(from: string, dir: string): number {
 }
 
 /**
- * The JSON object `text` with top-level string `values` set, edited as text: a top-level key present with null
- * is replaced, an absent one appended. Every other value is checked to read back unchanged.
+ * The JSON object `text` with top-level string `values` set, edited as text: a top-level key present with null (or
+ * any value, for a key in `replace`) is replaced, an absent one appended. Every other value is checked to read back
+ * unchanged.
  */
-export function withJsonKeys(text: string, values: Record<string, string>, file: string): string {
+export function withJsonKeys(text: string, values: Record<string, string>, file: string, replace: ReadonlySet<string> = new Set()): string {
   const fail = (why: string): never => {
     throw new UserError(`cannot set ${Object.keys(values).join(', ')}: ${why}`, file);
   };
@@ -138,10 +147,10 @@ export function withJsonKeys(text: string, values: Record<string, string>, file:
   for (const [key, value] of Object.entries(values)) {
     const literal = JSON.stringify(value);
     if (key in before) {
-      if (before[key] !== null) fail(`"${key}" is set already`);
-      const at = topLevelNull(out, key);
-      if (at < 0) fail(`"${key}" not found at the top level`);
-      out = out.slice(0, at) + literal + out.slice(at + 4);
+      if (before[key] !== null && !replace.has(key)) fail(`"${key}" is set already`);
+      const span = topLevelValue(out, key);
+      if (span === null) fail(`"${key}" not found at the top level`);
+      out = out.slice(0, span![0]) + literal + out.slice(span![1]);
     } else {
       const close = out.lastIndexOf('}');
       const head = out.slice(0, close).trimEnd();
@@ -157,25 +166,48 @@ export function withJsonKeys(text: string, values: Record<string, string>, file:
   return out;
 }
 
-/** The index of the `null` that is the value of the top-level `key` of the JSON object `text`, or −1. */
-function topLevelNull(text: string, key: string): number {
+/** The end of the JSON string that starts at text[i] (its closing quote's index). */
+function stringEnd(text: string, i: number): number {
+  let end = i + 1;
+  while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+  return end;
+}
+
+/** [start, end) of the value of the top-level `key` of the JSON object `text` (a valid one), or null. */
+function topLevelValue(text: string, key: string): [number, number] | null {
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (c === '"') {
-      let end = i + 1;
-      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
-      const name = text.slice(i, end + 1);
+      const end = stringEnd(text, i);
       let j = end + 1;
       while (/\s/.test(text[j] ?? '')) j++;
-      if (depth === 1 && text[j] === ':' && JSON.parse(name) === key) {
+      if (depth === 1 && text[j] === ':' && JSON.parse(text.slice(i, end + 1)) === key) {
         j++;
         while (/\s/.test(text[j] ?? '')) j++;
-        return text.startsWith('null', j) ? j : -1;
+        return [j, valueEnd(text, j)];
       }
       i = end;
     } else if (c === '{' || c === '[') depth++;
     else if (c === '}' || c === ']') depth--;
   }
-  return -1;
+  return null;
+}
+
+/** The index just past the JSON value that starts at text[j]. */
+function valueEnd(text: string, j: number): number {
+  if (text[j] === '"') return stringEnd(text, j) + 1;
+  if (text[j] !== '{' && text[j] !== '[') {
+    let k = j;
+    while (k < text.length && !/[\s,}\]]/.test(text[k]!)) k++;
+    return k;
+  }
+  let depth = 0;
+  for (let k = j; k < text.length; k++) {
+    const c = text[k]!;
+    if (c === '"') k = stringEnd(text, k);
+    else if (c === '{' || c === '[') depth++;
+    else if ((c === '}' || c === ']') && --depth === 0) return k + 1;
+  }
+  return text.length;
 }

@@ -337,12 +337,14 @@ test('an adapter folder has a README.md model card: base model, classes in index
   assert.match(cls, /- 0: a\n- 1: b\n- 2: c\n/);
   assert.match(cls, /labels = \["a","b","c"\]\nbase = AutoModelForSequenceClassification\.from_pretrained\(".*", num_labels=len\(labels\),\n    id2label=dict\(enumerate\(labels\)\), label2id=\{l: i for i, l in enumerate\(labels\)\}\)\n/, 'the base has its pad_token_id (0)');
   assert.match(cls, /LoRA r=4, alpha=8, on q_proj, v_proj, down_proj, with the classification head/);
+  // the tokenizer pads with the id the classifier skips (the base tokenizer's own pad token may be another)
+  assert.match(cls, /\nmodel = PeftModel\.from_pretrained\(base, "PATH\/TO\/THIS\/FOLDER"\)\ntokenizer = AutoTokenizer\.from_pretrained\(".*"\)\ntokenizer\.pad_token_id = 0  # /);
   const gen = fs.readFileSync(path.join(readOnlyRun('generation'), 'adapter', 'README.md'), 'utf8');
   assert.match(gen, /pipeline_tag: text-generation/);
   assert.match(gen, /base = AutoModelForCausalLM\.from_pretrained\(".*"\)\nmodel = PeftModel\.from_pretrained\(base, "PATH\/TO\/THIS\/FOLDER"\)/);
   // a base without pad_token_id gets the EOS id in the loading code (HF scores batches only with one); random weights: no base
   const noPad = adapterCard({ spec: { r: 8, alpha: 16, dropout: 0, targets: ['q_proj'], useRslora: true }, targetModules: ['q_proj'], taskType: 'SEQ_CLS',
-    baseModel: null, labels: null, numLabels: 2, padTokenId: 6 });
+    baseModel: null, labels: null, numLabels: 2, padTokenId: 6, scorePadId: 6 });
   assert.match(noPad, /- 0: LABEL_0\n- 1: LABEL_1\n/, 'no class names: transformers\' own (LABEL_0, …), as a merged export writes them');
   assert.match(noPad, /labels = \["LABEL_0","LABEL_1"\]\nbase = AutoModelForSequenceClassification\.from_pretrained\("BASE_MODEL", num_labels=len\(labels\),\n.*, pad_token_id=6\)\n/);
   assert.match(noPad, /LoRA r=8, alpha=16, rsLoRA, on q_proj/);

@@ -57,6 +57,10 @@ test('withJsonKeys edits JSON as text: huge integers and every other value uncha
   assert.deepEqual(doc, { model_max_length: 1e30, pad_token: '</s>', x: { pad_token: 1 }, chat_template: '{{ "$&" }}' });
   assert.equal(withJsonKeys('{}', { a: 'b', c: 'd' }, 'f'), '{\n  "a": "b",\n  "c": "d"\n}');
   assert.throws(() => withJsonKeys('{"pad_token": "<pad>"}', { pad_token: '</s>' }, 'f'), /f: cannot set pad_token: "pad_token" is set already/);
+  // a key it may replace: any value, an object's too, everything else as it was
+  const replaced = withJsonKeys('{"a": [1, "]"], "pad_token": {"content": "<unk>", "x": "}"}, "b": 2}', { pad_token: '</s>' }, 'f', new Set(['pad_token']));
+  assert.equal(replaced, '{"a": [1, "]"], "pad_token": "</s>", "b": 2}');
+  assert.equal(withJsonKeys('{"pad_token": "<pad>" }', { pad_token: '</s>' }, 'f', new Set(['pad_token'])), '{"pad_token": "</s>" }');
   // a nested key of the same name, before the top-level one, is left alone
   const nested = withJsonKeys('{"added": {"pad_token": null, "x": "a\\"b"}, "pad_token": null}', { pad_token: '</s>' }, 'f');
   assert.deepEqual(JSON.parse(nested), { added: { pad_token: null, x: 'a"b' }, pad_token: '</s>' });
@@ -97,6 +101,26 @@ test('a classification export names its pad token (the EOS) in tokenizer_config.
   assert.equal(json(path.join(out, 'tokenizer_config.json')).pad_token, '</s>');
   assert.equal(json(path.join(out, 'special_tokens_map.json')).pad_token, '</s>');
   assert.equal(captureStderr(() => loadTokenizer(out)).result.padId, 2);
+});
+
+test('a classification export whose source tokenizer pads with another token (<unk>) writes config.json\'s pad token instead, said: HF scored padding', () => {
+  const config = JSON.parse(read(path.join(TINY_MODEL, 'tokenizer_config.json'))) as Record<string, unknown>;
+  const src = tinyWith({
+    'tokenizer_config.json': JSON.stringify({ ...config, pad_token: '<unk>' }, null, 2),
+    'special_tokens_map.json': '{"bos_token": "<s>", "pad_token": {"content": "<unk>", "lstrip": false, "normalized": false}, "eos_token": "</s>"}',
+  });
+  const model = loadModel(src, { backend });
+  model.setScoreHead(backend.alloc('f32', 2 * model.cfg.hiddenSize), false);
+  const out = path.join(tmp(), 'out');
+  const { stderr } = captureStderr(() => saveModelFolder(model, out, { sourceDir: src, head: 'classification', labels: ['no', 'yes'] }));
+  assert.ok(stderr.includes(`warning: ${src}: the tokenizer's pad_token "<unk>" is written "</s>", config.json's pad_token_id 2, which the classification head's pick skips`), stderr);
+  assert.equal(json(path.join(out, 'config.json')).pad_token_id, 2);
+  const written = json(path.join(out, 'tokenizer_config.json'));
+  assert.deepEqual({ ...written, chat_template: undefined }, { ...config, pad_token: '</s>', chat_template: undefined }); // (the built-in template added)
+  assert.deepEqual(json(path.join(out, 'special_tokens_map.json')), { bos_token: '<s>', pad_token: '</s>', eos_token: '</s>' });
+  assert.equal(captureStderr(() => loadTokenizer(out)).result.padId, 2);
+  // a causal export keeps the source's pad token as it is
+  assert.equal(json(path.join(saved(src), 'tokenizer_config.json')).pad_token, '<unk>');
 });
 
 test('eos_token_id null stays null in config.json and is left out of generation_config.json (as transformers 5.17), float keys are written as floats', () => {
