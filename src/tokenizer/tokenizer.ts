@@ -3,6 +3,7 @@
 import { needArg, refuseMisspelledKeys } from '../util/api-args.ts';
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { UserError } from '../util/errors.ts';
+import { isRecord, ownField } from '../util/json-file.ts';
 import { leadingSpecialIds, tokenizerAddsBos } from './adds-special.ts';
 import { decodesByteTokens } from './byte-fallback.ts';
 import { ChatTemplate } from './chat-template.ts';
@@ -120,9 +121,41 @@ export class LoadedTokenizer implements Tokenizer {
   applyChatTemplate(messages: readonly ChatMessage[], opts: { addGenerationPrompt?: boolean } = {}): string {
     // one message, or a text, was read as a list ("messages[0].content: content must be a string", or a TypeError)
     needArg('applyChatTemplate', 'messages', messages, 'array', { hint: "a list of messages, e.g. [{role: 'user', content: 'Hi'}]" });
-    refuseMisspelledKeys('applyChatTemplate', 'options', opts, ['addGenerationPrompt']);
+    refuseMisspelledKeys('applyChatTemplate', 'options', opts, ['addGenerationPrompt'], UNRENDERED_CHAT_OPTIONS);
+    // transformers refuses one too ("Cannot apply chat template to an empty conversation"); a template that does not
+    // read messages[0] rendered it here (Mistral v0.1's: "<s>")
+    if (messages.length === 0) throw new UserError('messages is empty: a chat needs at least one message', 'applyChatTemplate');
+    refuseToolFields(messages);
     return this.template.render(messages, opts);
   }
+}
+
+const TOOLS_HINT = 'tool use is not supported: the chat is rendered without tool definitions (transformers renders apply_chat_template(tools=...) into it)';
+const CONTINUE_HINT = "encodePrompt(tokenizer, {messages}) continues a chat that ends with an assistant message, as transformers' continue_final_message does";
+/** apply_chat_template's arguments that change the rendering, which a template here never receives: refused, not dropped. */
+const UNRENDERED_CHAT_OPTIONS: Readonly<Record<string, string>> = {
+  tools: TOOLS_HINT,
+  documents: 'documents (RAG) are not supported: the chat is rendered without them (transformers renders apply_chat_template(documents=...) into it)',
+  continueFinalMessage: CONTINUE_HINT,
+  continue_final_message: CONTINUE_HINT,
+};
+
+const TOOL_FIELDS = ['tool_calls', 'function_call', 'tool_call_id'];
+
+/**
+ * A message holding a tool call or a tool result's call id, refused: a template here sees each message's role and
+ * content only, so Mistral v0.3's rendered an assistant's tool_calls as " </s>" where transformers writes
+ * [TOOL_CALLS] [{"name": …}]</s>, without a word.
+ */
+function refuseToolFields(messages: readonly ChatMessage[]): void {
+  messages.forEach((m, i) => {
+    if (!isRecord(m)) return;
+    // an empty tool_calls list too: transformers hands it to the template, which Mistral v0.3's writes as "[TOOL_CALLS] ["
+    const field = TOOL_FIELDS.find((k) => ![undefined, null].includes(ownField(m, k) as null | undefined));
+    if (field !== undefined) {
+      throw new UserError(`messages[${i}] holds "${field}": tool use is not supported, a chat template is given each message's role and content only`, 'applyChatTemplate');
+    }
+  });
 }
 
 /**

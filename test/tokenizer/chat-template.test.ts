@@ -3,6 +3,8 @@
 // errors for chats the templates reject.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { loadTokenizer } from '../../src/tokenizer/index.ts';
 import type { ChatMessage } from '../../src/tokenizer/index.ts';
 import { isUserError } from '../../src/util/errors.ts';
@@ -102,6 +104,28 @@ test('custom template: the special tokens transformers hands a template (bos, eo
 test("custom template: str.strip/lstrip/rstrip strip the characters given, as Python's do (whitespace without one)", () => {
   const { t } = customTokenizer("{% for m in messages %}[{{ m.content.lstrip('\\n') }}|{{ m.content.rstrip(' x') }}|{{ m.content.strip() }}|{{ m.content.strip(none) }}|{{ m.content.strip('\\n ') }}]{% endfor %}");
   assert.equal(t.applyChatTemplate([user('\n\n    indented x ')]), '[    indented x |\n\n    indented|indented x|indented x|indented x]');
+});
+
+test('custom template: tool calls, tools, documents, continue_final_message and an empty chat are refused, not rendered without them', () => {
+  const { t } = customTokenizer(fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'chat-templates', 'v03_tools.jinja'), 'utf8'));
+  const call = [{ id: 'abcdefghi', type: 'function', function: { name: 'f', arguments: { x: 1 } } }];
+  // transformers 5.17 renders '<s>[INST] a[/INST][TOOL_CALLS] [{"name": "f", "arguments": {"x": 1}, "id": "abcdefghi"}]</s>';
+  // given role and content only, the template wrote '<s>[INST] a[/INST] </s>'
+  const calling = { role: 'assistant', content: '', tool_calls: call } as ChatMessage;
+  const says = (re: RegExp) => (e: unknown) => isUserError(e) && re.test((e as Error).message);
+  assert.throws(() => t.applyChatTemplate([user('a'), calling]), says(/^applyChatTemplate: messages\[1\] holds "tool_calls": tool use is not supported/));
+  const result = { role: 'tool', content: '3', tool_call_id: 'abcdefghi' } as unknown as ChatMessage;
+  assert.throws(() => t.applyChatTemplate([user('a'), result]), says(/messages\[1\] holds "tool_call_id"/));
+  const loose = (o: object) => o as { addGenerationPrompt?: boolean };
+  assert.throws(() => t.applyChatTemplate([user('a')], loose({ tools: [{ type: 'function', function: { name: 'f' } }] })), says(/options\.tools is no option: tool use is not supported/));
+  assert.throws(() => t.applyChatTemplate([user('a')], loose({ documents: [] })), says(/options\.documents is no option/));
+  assert.throws(() => t.applyChatTemplate([user('a'), bot('b')], loose({ continue_final_message: true })), says(/continue_final_message is no option: encodePrompt/));
+  // transformers: "Cannot apply chat template to an empty conversation"; Mistral v0.1's template rendered "<s>" here
+  const { t: v01 } = customTokenizer(INSTRUCT_V01_TEMPLATE);
+  assert.throws(() => v01.applyChatTemplate([]), says(/^applyChatTemplate: messages is empty/));
+  // an empty list of calls too (transformers: '<s>[INST] a[/INST][TOOL_CALLS] ['); a null one (OpenAI's) is no call
+  assert.throws(() => t.applyChatTemplate([user('a'), { ...bot('b'), tool_calls: [] } as ChatMessage]), says(/messages\[1\] holds "tool_calls"/));
+  assert.equal(t.applyChatTemplate([user('a'), { ...bot('b'), tool_calls: null } as ChatMessage]), '<s>[INST] a[/INST] b</s>');
 });
 
 test('custom template: a list of named templates uses "default"; a broken template fails at load', () => {
