@@ -40,7 +40,7 @@ function encodeOnce(tokenizer: Tokenizer, prompt: Prompt): number[] {
   if ('raw' in prompt) return encodeSequence(tokenizer, prompt.raw);
   const last = prompt.messages.at(-1);
   if (last?.role !== 'assistant') return tokenizer.encode(tokenizer.applyChatTemplate(prompt.messages, { addGenerationPrompt: true }));
-  return tokenizer.encode(renderContinuing(tokenizer, prompt.messages, last.content));
+  return tokenizer.encode(renderContinuing(tokenizer, prompt.messages));
 }
 
 /** What transformers appends to the final message to find where the template wrote its end. */
@@ -51,14 +51,34 @@ const CONTINUE_TAG = 'CONTINUE_FINAL_MESSAGE_TAG ';
  * message is rendered with a tag after it and the rendering cut at the tag — and its trailing spaces dropped where
  * the template trimmed the tag's.
  */
-function renderContinuing(tokenizer: Tokenizer, messages: readonly ChatMessage[], content: string): string {
-  const tagged = messages.map((m, i) => (i === messages.length - 1 ? { ...m, content: content + CONTINUE_TAG } : m));
+function renderContinuing(tokenizer: Tokenizer, messages: readonly ChatMessage[]): string {
+  const { message, content } = taggedFinalMessage(messages.length - 1, messages.at(-1)!);
+  const tagged = messages.map((m, i) => (i === messages.length - 1 ? message : m));
   const rendered = tokenizer.applyChatTemplate(tagged);
   const at = rendered.lastIndexOf(CONTINUE_TAG.trim());
   if (at < 0 || !rendered.includes(content.trim())) {
     throw new UserError('the conversation ends with an assistant message to continue, but the chat template does not write its text as it is');
   }
   return rendered.slice(at, at + CONTINUE_TAG.length) === CONTINUE_TAG ? rendered.slice(0, at) : rendered.slice(0, at).trimEnd();
+}
+
+/**
+ * The final message with the tag after its text, and that text: for a content of parts (OpenAI's, a library user's),
+ * its last part with a text, as transformers picks it (a content of parts was cut at "[object Object]" here: a TypeError).
+ */
+function taggedFinalMessage(i: number, m: ChatMessage): { message: ChatMessage; content: string } {
+  const content: unknown = m.content;
+  if (typeof content === 'string') return { message: { ...m, content: content + CONTINUE_TAG }, content };
+  const parts: readonly unknown[] = Array.isArray(content) ? content : [];
+  for (let k = parts.length - 1; k >= 0; k--) {
+    const part = parts[k];
+    if (!isRecord(part) || !Object.hasOwn(part, 'text')) continue;
+    const text = ownField(part, 'text');
+    if (typeof text !== 'string') break;
+    const taggedParts = parts.map((p, j) => (j === k ? { ...part, text: text + CONTINUE_TAG } : p));
+    return { message: { ...m, content: taggedParts as unknown as string }, content: text };
+  }
+  throw new UserError('the conversation ends with an assistant message to continue, but it has no text to continue', `messages[${i}].content`);
 }
 
 /**

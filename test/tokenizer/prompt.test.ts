@@ -54,6 +54,22 @@ test('messages ending with an assistant message: continued (HF\'s continue_final
   assert.throws(() => api.encodePrompt(rewrites, { messages }), (e) => isUserError(e) && /does not write its text as it is/.test(e.message));
 });
 
+test("a final assistant message of content parts is continued from its last text part, as transformers' continue_final_message picks it", () => {
+  // a template that writes parts as Mistral Small 3.1's does: text as it is, an image as [IMG]
+  type Part = { type: string; text?: string };
+  const parts = Object.assign(Object.create(tok) as typeof tok, {
+    applyChatTemplate: (ms: ReadonlyArray<{ role: string; content: string | Part[] }>) => '<s>' + ms.map((m) =>
+      (typeof m.content === 'string' ? m.content : m.content.map((p) => (p.type === 'text' ? p.text : '[IMG]')).join('')) + '</s>').join(''),
+  });
+  const ask = { role: 'user' as const, content: 'Look' };
+  const answer = (content: Part[]) => ({ role: 'assistant' as const, content: content as unknown as string });
+  // transformers 5.17, with the tag after "Seen: ": '<s>Look</s>A[IMG]Seen: ' (the [IMG] after the text and the </s> cut)
+  const ids = api.encodePrompt(parts, { messages: [ask, answer([{ type: 'text', text: 'A' }, { type: 'image' }, { type: 'text', text: 'Seen: ' }, { type: 'image' }])] });
+  assert.deepEqual(ids, tok.encode('<s>Look</s>A[IMG]Seen: '));
+  // transformers: "continue_final_message is set but we could not find any text to continue in the final message!"
+  assert.throws(() => api.encodePrompt(parts, { messages: [ask, answer([{ type: 'image' }])] }), (e) => isUserError(e) && /messages\[1\]\.content: .*no text to continue/.test(e.message));
+});
+
 test('a messages file: read, and refused with the file and the message index', () => {
   const ok = path.join(dir, 'ok.json');
   fs.writeFileSync(ok, JSON.stringify([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }]));
