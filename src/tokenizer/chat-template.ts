@@ -61,6 +61,8 @@ export interface ChatTemplateContext {
   eosToken: string | null;
   unkToken?: string | null;
   padToken?: string | null;
+  /** The other named special tokens transformers hands a template (sep_token, mask_token, image_token, …). */
+  otherTokens?: Readonly<Record<string, string>>;
   /** Where the template comes from, for error messages ("…/tokenizer_config.json: chat_template"). */
   source: string;
   /** Bounds of one rendering (defaults: RENDER_LIMITS). */
@@ -120,7 +122,7 @@ type Outcome = { text: string } | { stopped: string } | { failed: string };
 interface RenderRequest {
   messages: ReadonlyArray<{ role: unknown; content: unknown }>;
   addGenerationPrompt: boolean;
-  /** bos_token, eos_token, unk_token, pad_token: those the tokenizer has. */
+  /** bos_token, eos_token, unk_token, pad_token: those the tokenizer has; the other named ones its config gives. */
   tokens: Record<string, string>;
   limits: RenderLimits;
 }
@@ -183,7 +185,7 @@ export class ChatTemplate {
   ) {
     this.isDefault = text === null;
     const named = { bos_token: ctx.bosToken, eos_token: ctx.eosToken, unk_token: ctx.unkToken, pad_token: ctx.padToken };
-    this.tokens = Object.fromEntries(Object.entries(named).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    this.tokens = { ...ctx.otherTokens, ...Object.fromEntries(Object.entries(named).filter((e): e is [string, string] => typeof e[1] === 'string')) };
     try {
       this.template = parseTemplate(text ?? DEFAULT_CHAT_TEMPLATE);
     } catch (e) {

@@ -19,6 +19,11 @@ export interface TokenizerConfig {
   otherSpecialTokens: string[];
   /** extra_special_tokens (a list, or the values of named tokens), else additional_special_tokens, as transformers 5 reads them. */
   additionalSpecialTokens: string[];
+  /**
+   * The named special tokens besides bos, eos, unk and pad that transformers hands a chat template (its
+   * special_tokens_map): sep_token, cls_token, mask_token and extra_special_tokens' named ones ({"image_token": "[IMG]"}).
+   */
+  templateTokens: Readonly<Record<string, string>>;
   /** The Jinja chat template, or null to use the default Mistral one. */
   chatTemplate: string | null;
   /** Where the template was read from, for messages ("…/tokenizer_config.json: chat_template", "…/chat_template.jinja"). */
@@ -49,6 +54,7 @@ export const EMPTY_CONFIG: TokenizerConfig = {
   unkToken: null,
   otherSpecialTokens: [],
   additionalSpecialTokens: [],
+  templateTokens: {},
   chatTemplate: null,
   chatTemplateSource: null,
   cleanUpTokenizationSpaces: false,
@@ -122,6 +128,10 @@ export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfi
     unkToken: token('unk_token'),
     otherSpecialTokens: ['sep_token', 'cls_token', 'mask_token'].map(token).filter((t): t is string => t !== null),
     additionalSpecialTokens: extra.map((t, i) => tokenContent(t, `${file}: ${extraKey}[${i}]`)).filter((t): t is string => t !== null),
+    templateTokens: Object.fromEntries([
+      ...['sep_token', 'cls_token', 'mask_token'].map((k) => [k, token(k)] as const),
+      ...(extraKey === 'extra_special_tokens' && isRecord(listed) ? Object.entries(listed) : []).map(([k, t]) => [k, tokenContent(t, `${file}: ${extraKey}.${k}`)] as const),
+    ].filter((e): e is readonly [string, string] => e[1] !== null)),
     chatTemplate: chatTemplate(doc['chat_template'], `${file}: chat_template`),
     chatTemplateSource: doc['chat_template'] == null ? null : `${file}: chat_template`,
     cleanUpTokenizationSpaces: bool('clean_up_tokenization_spaces'),

@@ -72,6 +72,7 @@ export class LoadedTokenizer implements Tokenizer {
       eosToken: this.eosId === null ? null : this.vocab.idToToken[this.eosId]!,
       unkToken: this.unkId === null ? null : this.vocab.idToToken[this.unkId]!,
       padToken: this.padId === null ? null : this.vocab.idToToken[this.padId]!,
+      otherTokens: cfg.templateTokens,
       source: cfg.chatTemplateSource ?? 'default chat template',
     });
   }

@@ -99,6 +99,14 @@ test('custom template: add_generation_prompt reaches the template; raise_excepti
 test('custom template: the special tokens transformers hands a template (bos, eos, unk, pad; empty when the tokenizer has none)', () => {
   const { t } = customTokenizer("{{ bos_token }}|{{ eos_token }}|{{ unk_token }}|{{ pad_token }}|{{ messages[0].content }}");
   assert.equal(t.applyChatTemplate([user('a')]), '<s>|</s>|<unk>||a');
+  // and the config's sep, cls and mask tokens and extra_special_tokens' named ones, as transformers 5.17 hands them
+  // (its special_tokens_map): '</s>|<s>|<unk>|</s>|' there, undefined (empty) here before
+  const dir = tempFolder({
+    'tokenizer.json': bundledTokenizerJson(),
+    'tokenizer_config.json': { ...bundledConfigJson(), sep_token: '</s>', cls_token: '<s>', mask_token: '<unk>', extra_special_tokens: { image_token: '</s>' },
+      chat_template: '{{ sep_token }}|{{ cls_token }}|{{ mask_token }}|{{ image_token }}|{{ pad_token }}' },
+  });
+  assert.equal(quietly(() => loadTokenizer(dir)).applyChatTemplate([user('a')]), '</s>|<s>|<unk>|</s>|');
 });
 
 test("custom template: str.strip/lstrip/rstrip strip the characters given, as Python's do (whitespace without one)", () => {
