@@ -53,6 +53,14 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
   }
   const refusal = cpuSequenceRefusal(cfg, model, splits, rows);
   if (refusal !== null) throw keyError('max_seq_len', refusal, place);
+  // the whole plan against the host's RAM: a batch whose activations exceed it is refused here, not mid-step
+  const plan = planMemory(cfg, model, runBatchShape(cfg, train ?? [], evalSplits, rows), 'cpu');
+  const ram = usableBytes(target) ?? Infinity;
+  if (plan.total > ram) {
+    throw new UserError(`the run's memory plan totals ${gib(plan.total)} (weights ${gib(plan.weights)}, trainable state ${gib(plan.trainable)}, ` +
+      `activations ${gib(plan.activations)}, attention workspace ${gib(plan.workspace)}; see train --dry-run), more than ${usableWords(target)}, ` +
+      `${gib(ram)}: ${fitAdvice(cfg, plan, ram, rows)}`, rows > 1 ? 'batch_size' : 'max_seq_len');
+  }
   return rows;
 }
 
