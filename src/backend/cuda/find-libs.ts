@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../../util/errors.ts';
+import { oneLine } from '../../util/json-file.ts';
 
 /** A library we look for: `libcuda.so.1` exactly, or `libnvrtc.so.<major>` for any major. */
 export interface LibrarySpec {
@@ -172,5 +173,6 @@ export function findCudaInclude(opts: SearchOptions = {}, besideLib: string | nu
 /** The one-line error for a library found nowhere: what, the hint, and every folder searched. */
 export function notFoundError(spec: LibrarySpec, looked: string[], extra: string[] = []): UserError {
   const want = spec.major === null ? `${spec.stem}.*` : `${spec.stem}.${spec.major}`;
-  return new UserError(`${spec.what} (${want}) not found; looked in: ${[...looked, ...extra].join(', ')}; ${spec.hint}`);
+  // a folder from CUDA_HOME or LD_LIBRARY_PATH may hold a line break: the error stays one line
+  return new UserError(`${spec.what} (${want}) not found; looked in: ${[...looked, ...extra].map(oneLine).join(', ')}; ${spec.hint}`);
 }

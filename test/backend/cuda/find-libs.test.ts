@@ -73,6 +73,14 @@ test('a missing library: a UserError naming it, the hint, and every folder looke
   assert.ok(!e.message.includes('\n'), 'one line');
 });
 
+test('a missing library with a line break in CUDA_HOME or LD_LIBRARY_PATH: still one line, the break shown escaped', () => {
+  const env = { LD_LIBRARY_PATH: '/tmp/x\u001by', CUDA_HOME: '/tmp/a\nb' };
+  const { looked } = findLibrary(LIBCUDA, { root: tree([]), env });
+  const e = notFoundError(LIBCUDA, looked);
+  assert.ok(!/[\u0000-\u001f]/.test(e.message), e.message);
+  assert.match(e.message, /looked in: \/tmp\/x\\u001by, \/tmp\/a\\nb\/lib64, /);
+});
+
 test('the CUDA headers (cuda_bf16.h for NVRTC) are found in CUDA_HOME/include or the pip include folders', () => {
   const root = tree(['usr/local/lib/python3.12/dist-packages/nvidia/cu13/include/cuda_bf16.h', 'cuda/include/cuda_fp16.h']);
   assert.equal(findCudaInclude({ root, env: { CUDA_HOME: path.join(root, 'cuda') } }).file,
