@@ -40,28 +40,22 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
   target: FitTarget = { backend: 'cpu' }, place?: (key: string) => string): number {
   const [train, ...evalSplits] = splits;
   const rows = trainBatchRows(cfg, train ?? []);
-  if (target.backend === 'cuda') {
-    const usable = usableBytes(target);
-    if (target.deviceBytes === null || usable === null) return rows;
-    const plan = planMemory(cfg, model, runBatchShape(cfg, train ?? [], evalSplits, rows), 'cuda', undefined, target.gpu ?? null);
-    if (plan.total > usable) {
-      throw new UserError(`the run needs ${gib(plan.total + CUDA_RESERVE_BYTES)} on the GPU (weights ${gib(plan.weights)}, activations ${gib(plan.activations)}, ` +
-        `trainable state ${gib(plan.trainable)}, ${gib(CUDA_RESERVE_BYTES)} for the CUDA context, cuBLASLt and the allocator; see train --dry-run), ` +
-        `more than its ${gib(target.deviceBytes)}: ${fitAdvice(cfg, plan, usable, rows)}`, rows > 1 ? 'batch_size' : 'max_seq_len'); // at batch 1, the length is what there is to lower
-    }
-    return rows;
+  if (target.backend === 'cpu') {
+    const refusal = cpuSequenceRefusal(cfg, model, splits, rows);
+    if (refusal !== null) throw keyError('max_seq_len', refusal, place);
   }
-  const refusal = cpuSequenceRefusal(cfg, model, splits, rows);
-  if (refusal !== null) throw keyError('max_seq_len', refusal, place);
-  // the whole plan against the host's RAM: a batch whose activations exceed it is refused here, not mid-step
-  const plan = planMemory(cfg, model, runBatchShape(cfg, train ?? [], evalSplits, rows), 'cpu');
-  const ram = usableBytes(target) ?? Infinity;
-  if (plan.total > ram) {
-    throw new UserError(`the run's memory plan totals ${gib(plan.total)} (weights ${gib(plan.weights)}, trainable state ${gib(plan.trainable)}, ` +
-      `activations ${gib(plan.activations)}, attention workspace ${gib(plan.workspace)}; see train --dry-run), more than ${usableWords(target)}, ` +
-      `${gib(ram)}: ${fitAdvice(cfg, plan, ram, rows)}`, rows > 1 ? 'batch_size' : 'max_seq_len');
-  }
-  return rows;
+  // the whole plan against the device's memory: a batch whose activations exceed it is refused here, not mid-step
+  const usable = usableBytes(target);
+  if (usable === null) return rows; // a GPU whose memory is unknown
+  const plan = planMemory(cfg, model, runBatchShape(cfg, train ?? [], evalSplits, rows), target.backend, undefined, target.backend === 'cuda' ? target.gpu ?? null : null);
+  if (plan.total <= usable) return rows;
+  const needs = target.backend === 'cuda'
+    ? `the run needs ${gib(plan.total + CUDA_RESERVE_BYTES)} on the GPU (weights ${gib(plan.weights)}, activations ${gib(plan.activations)}, ` +
+      `trainable state ${gib(plan.trainable)}, ${gib(CUDA_RESERVE_BYTES)} for the CUDA context, cuBLASLt and the allocator; see train --dry-run), ` +
+      `more than its ${gib(target.deviceBytes!)}`
+    : `the run's memory plan totals ${gib(plan.total)} (weights ${gib(plan.weights)}, trainable state ${gib(plan.trainable)}, ` +
+      `activations ${gib(plan.activations)}, attention workspace ${gib(plan.workspace)}; see train --dry-run), more than ${usableWords(target)}, ${gib(usable)}`;
+  throw new UserError(`${needs}: ${fitAdvice(cfg, plan, usable, rows)}`, rows > 1 ? 'batch_size' : 'max_seq_len'); // at batch 1, the length is what there is to lower
 }
 
 /**
