@@ -43,8 +43,8 @@ export function reserveKvCache(backend: Backend, cache: KvCache, needed: number,
   const maxLen = Math.max(needed, Math.min(limit, 2 * cache.maxLen));
   const next = reserve(backend, cache.k.length, cache.rowWidth, maxLen, cache.dtype);
   const filled = cache.length * cache.rowWidth;
-  for (let l = 0; l < cache.k.length; l++) {
-    if (filled > 0) {
+  if (filled > 0) {
+    for (let l = 0; l < cache.k.length; l++) {
       backend.copy(next.k[l]!, cache.k[l]!, filled);
       backend.copy(next.v[l]!, cache.v[l]!, filled);
     }

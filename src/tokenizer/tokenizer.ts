@@ -152,7 +152,7 @@ function refuseToolFields(messages: readonly ChatMessage[]): void {
   messages.forEach((m, i) => {
     if (!isRecord(m)) return;
     // an empty tool_calls list too: transformers hands it to the template, which Mistral v0.3's writes as "[TOOL_CALLS] ["
-    const field = TOOL_FIELDS.find((k) => ![undefined, null].includes(ownField(m, k) as null | undefined));
+    const field = TOOL_FIELDS.find((k) => ownField(m, k) != null);
     if (field !== undefined) {
       throw new UserError(`messages[${i}] holds "${field}": tool use is not supported, a chat template is given each message's role and content only`, 'applyChatTemplate');
     }
