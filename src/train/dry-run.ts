@@ -3,7 +3,7 @@
 // creating a backend or writing the run folder.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { CUDA_RESERVE_BYTES, usableBytes } from '../backend/capacity.ts';
+import { availableHostMemory, CUDA_RESERVE_BYTES, hostMemoryNote, usableBytes } from '../backend/capacity.ts';
 import type { FlashGpu } from '../backend/cuda/flash-attention.ts';
 import { archFor } from '../backend/cuda/nvrtc.ts';
 import { probeCuda } from '../backend/cuda/probe.ts';
@@ -17,8 +17,7 @@ import { checkConfigPaths, checkLoraRank, cpuSequenceRefusal, fitAdvice } from '
 import { placeOf } from './config-paths.ts';
 import { shownAs } from './config-issues.ts';
 import { planMemory, realBatchNote, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
-import { unknownLabelFix, wrongTaskFix } from './data.ts';
-import { checkAdapterAndHead, checkPacking, checkRunTrainable, loadRunSplit, planSteps, plannedModelConfig, runTokenizer, warnUnusedSettings } from './setup.ts';
+import { checkAdapterAndHead, checkPacking, checkRunTrainable, loadRunSplits, planSteps, plannedModelConfig, warnUnusedSettings } from './setup.ts';
 import { RunDir } from './run-dir.ts';
 import { resumeFinished } from './finished-run.ts';
 import { DataLoader } from '../data/loader.ts';
@@ -29,10 +28,12 @@ export interface DryRun {
   plan: MemoryPlan;
   shape: BatchShape;
   /**
-   * Bytes the run may use: the GPU's total memory less CUDA_RESERVE_BYTES on CUDA (as training checks it),
-   * MemAvailable on the CPU; null when no GPU is here.
+   * Bytes the run may use, as training checks them (usableBytes): the GPU's total memory less CUDA_RESERVE_BYTES on
+   * CUDA, the host's RAM on the CPU; null when no GPU is here.
    */
   available: number | null;
+  /** On the CPU, the RAM free now (MemAvailable: availableHostMemory), which a plan that fits the RAM may still exceed; else null. */
+  freeNow: number | null;
   fits: boolean | null;
   /** Why the run does not fit whatever the memory (a CPU run's attention workspace past WebAssembly's 4 GiB, which train refuses), or null. */
   limit: string | null;
@@ -66,17 +67,6 @@ export interface DryRunFlags {
   words?: OptionWords;
 }
 
-/** Memory the host can give a new process now: /proc/meminfo's MemAvailable, else os.freemem(). */
-export function availableHostMemory(): number {
-  try {
-    const m = /^MemAvailable:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'));
-    if (m) return Number(m[1]) * 1024;
-  } catch {
-    // not Linux: fall through
-  }
-  return os.freemem();
-}
-
 export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const place = placeOf(flags.places);
   checkConfigPaths(cfg, place);
@@ -86,14 +76,11 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   checkLoraRank(cfg, model, place, v);
   checkAdapterAndHead(cfg, model, place);
   checkPacking(cfg, cfg.task === 'classification', place);
-  // the plan of a new run of this config: it can change its task (whether the weights allow it is not read here)
-  const ctx = { cfg, vocabSize: model.vocabSize, tokenizer: runTokenizer(cfg, model.vocabSize), wrongTaskFix: wrongTaskFix(cfg, { resuming: false, generation: true }),
-    unknownLabelFix: unknownLabelFix(false, place), words: flags.words ?? FLAG_WORDS };
-  const train = loadRunSplit(cfg.data.train, 'data.train', ctx, place);
-  if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
-  const evalSplits = [cfg.data.val, cfg.data.test].map((f, i) => (f ? loadRunSplit(f, i === 0 ? 'data.val' : 'data.test', ctx, place) : null));
+  const { train, val, test } = loadRunSplits(cfg, model, { resuming: false, place, words: flags.words ?? FLAG_WORDS });
+  const evalSplits = [val, test];
   const shape = runBatchShape(cfg, train, evalSplits); // its B planned once, for the CPU's limit too
   const { backend, available, why, gpu } = plannedDevice(cfg);
+  const freeNow = backend === 'cpu' ? availableHostMemory() : null;
   const plan = planMemory(cfg, model, shape, backend, undefined, gpu);
   const limit = backend === 'cpu' ? cpuSequenceRefusal(cfg, model, [train, ...evalSplits], shape.B) : null;
   // the steps as the run's loader batches the data (the pad id does not change the counts), and its warnings
@@ -104,7 +91,7 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   warnUnusedSettings(cfg, model, steps, train, v);
   const tokens = train.reduce((n, r) => n + Math.min(r.inputIds.length, cfg.max_seq_len), 0);
   return {
-    model, plan, shape, available, fits: limit !== null ? false : available === null ? null : plan.total <= available, limit, why, steps, events: plannedEvents(cfg, steps.totalSteps, steps.stepsPerEpoch),
+    model, plan, shape, available, freeNow, fits: limit !== null ? false : available === null ? null : plan.total <= available, limit, why, steps, events: plannedEvents(cfg, steps.totalSteps, steps.stepsPerEpoch),
     train: { examples: train.length, tokens }, ...outputDirFate(cfg, flags),
   };
 }
@@ -181,7 +168,8 @@ function outputDirAction(cfg: TrainConfig, flags: DryRunFlags): string {
 /**
  * The device a run of this config would train on and the memory it offers, decided as createBackend
  * decides (`auto`: CUDA when its driver, a GPU and its libraries load) but without starting a backend:
- * the GPU's total memory less what the backend holds beyond the plan, or the host's available memory on the CPU.
+ * the GPU's total memory less what the backend holds beyond the plan, or the host's RAM on the CPU (usableBytes, as train
+ * checks them).
  */
 function plannedDevice(cfg: TrainConfig): { backend: 'cpu' | 'cuda'; available: number | null; why: string | null; gpu: FlashGpu | null } {
   if (cfg.device !== 'cpu') {
@@ -193,7 +181,7 @@ function plannedDevice(cfg: TrainConfig): { backend: 'cpu' | 'cuda'; available: 
     // planning a GPU run from a machine without one: the plan holds, whether it fits is unknown here
     if (cfg.device === 'cuda') return { backend: 'cuda', available: null, why: probe.reason.split('; looked in')[0]!, gpu: null };
   }
-  return { backend: 'cpu', available: availableHostMemory(), why: null, gpu: null };
+  return { backend: 'cpu', available: usableBytes({ backend: 'cpu' }), why: null, gpu: null };
 }
 
 /** The --json object: exactly these keys (the memory plan, then the run's counts as the human dry run states them). */
@@ -227,12 +215,19 @@ export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
     `  total             ${mib(p.total)}`,
     r.available === null
       ? `  available         unknown here (${r.why}): compare the total with the GPU's memory`
-      : `  available         ${mib(r.available)}  (${p.backend === 'cuda' ? `the GPU's memory less ${(CUDA_RESERVE_BYTES / 2 ** 20).toFixed(0)} MiB for the CUDA context, cuBLASLt and the allocator` : 'free RAM'}) → ` +
-        `${r.fits ? 'fits' : `does NOT fit: ${r.limit === null ? fitAdvice(cfg, p, r.available, r.shape.B) : whyNotFit(r, cfg)}`}`,
+      : `  available         ${mib(r.available)}  (${p.backend === 'cuda' ? `the GPU's memory less ${(CUDA_RESERVE_BYTES / 2 ** 20).toFixed(0)} MiB for the CUDA context, cuBLASLt and the allocator`
+        : `this machine's RAM, ${mib(r.freeNow!).trim()} of it free now`}) → ` +
+        `${r.fits ? `fits${freeNowNote(r)}` : `does NOT fit: ${r.limit === null ? fitAdvice(cfg, p, r.available, r.shape.B) : whyNotFit(r, cfg)}`}`,
     describeSteps(r, cfg),
     `output_dir: ${cfg.output_dir}: ${r.output}`,
   ];
   return lines.join('\n');
+}
+
+/** A CPU plan that fits the RAM but not what is free of it now, as train warns of it ("; but …"); else ''. */
+function freeNowNote(r: DryRun): string {
+  const note = r.freeNow === null ? null : hostMemoryNote(r.plan.total, r.freeNow);
+  return note === null ? '' : `; but ${note}`;
 }
 
 /** The run's steps in one line: how many, from what, with which schedule; evaluations and checkpoints. */

@@ -1,13 +1,14 @@
 // Checks made before a run allocates anything big: every path of the config exists (config-paths.ts), and the sizes
 // the config asks for fit the model's shape and what the CPU kernels (or the GPU) can hold (the error says what does
 // not fit and which key to change), instead of a RangeError or a failed Memory.grow in the middle of the first step.
-import { CUDA_RESERVE_BYTES, usableBytes, usableWords, type DeviceTarget } from '../backend/capacity.ts';
+import { CUDA_RESERVE_BYTES, hostMemoryNote, usableBytes, usableWords, type DeviceTarget } from '../backend/capacity.ts';
 import { attentionWorkspaceBytes, WASM_MEMORY_LIMIT } from '../backend/cpu/wasm/wasm-kernels.ts';
 import type { FlashGpu } from '../backend/cuda/flash-attention.ts';
 import type { TokenRow } from '../data/batch.ts';
 import type { MistralConfig } from '../model/config.ts';
 import { projectionShape } from '../model/weights.ts';
 import { UserError } from '../util/errors.ts';
+import { warn } from '../util/log.ts';
 import { gib } from '../util/byte-size.ts';
 import type { TrainConfig } from './config.ts';
 import { keyError } from './config-paths.ts';
@@ -48,7 +49,11 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
   const usable = usableBytes(target);
   if (usable === null) return rows; // a GPU whose memory is unknown
   const plan = planMemory(cfg, model, runBatchShape(cfg, train ?? [], evalSplits, rows), target.backend, undefined, target.backend === 'cuda' ? target.gpu ?? null : null);
-  if (plan.total <= usable) return rows;
+  if (plan.total <= usable) {
+    const note = target.backend === 'cpu' ? hostMemoryNote(plan.total) : null;
+    if (note !== null) warn(note);
+    return rows;
+  }
   const needs = target.backend === 'cuda'
     ? `the run needs ${gib(plan.total + CUDA_RESERVE_BYTES)} on the GPU (weights ${gib(plan.weights)}, activations ${gib(plan.activations)}, ` +
       `trainable state ${gib(plan.trainable)}, ${gib(CUDA_RESERVE_BYTES)} for the CUDA context, cuBLASLt and the allocator; see train --dry-run), ` +
@@ -94,8 +99,9 @@ export function checkModelFits(cfg: TrainConfig, model: MistralConfig, target: F
   if (capacity === null) return;
   const plan = planMemory(cfg, model, { B: 1, T: 1 }, target.backend);
   if (plan.weights + plan.trainable <= capacity) return;
-  throw new UserError(`the model's weights (${gib(plan.weights)}) and trainable state (${gib(plan.trainable)}) alone take more than ` +
-    `${usableWords(target)}, ${gib(capacity)}: ${fitAdvice(cfg, plan, capacity, 1)} (see train --dry-run)`, typeof cfg.model === 'string' ? 'model' : 'model.config');
+  // fitAdvice names the parts and their sizes (a full fine-tuning run in f32 holds every weight in its trainable state)
+  throw new UserError(`the model does not fit ${usableWords(target)}: ${fitAdvice(cfg, plan, capacity, 1)} (see train --dry-run)`,
+    typeof cfg.model === 'string' ? 'model' : 'model.config');
 }
 
 /**

@@ -108,44 +108,37 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
   checkLoraRank(cfg, planned, place, v);
   checkAdapterAndHead(cfg, planned, place); // before the weights are read too
   checkModelFits(cfg, planned, deviceTarget(backend));
+  const classification = cfg.task === 'classification';
+  checkPacking(cfg, classification, place);
+  if (cfg.method === 'full') requireTokenizerFilesThere(modelFolder(cfg), planned.vocabSize); // copied at model/'s first save, after training
+  if (cfg.method !== 'lora' && cfg.lora.init_from) throw new UserError('lora.init_from: needs method: lora');
+  // the data, and the whole memory plan against the device, before a weight is read: a 7B model's weights take a
+  // minute to load, and neither a bad record nor a batch that does not fit should be found after them
+  const loaded: RunSetup['loaded'] = {};
+  const { tokenizer, train, val, test } = loadRunSplits(cfg, planned, {
+    resuming, place, words,
+    onLoaded: (key, st) => { loaded[key.replace('data.', '') as 'train' | 'val' | 'test'] = { dropped: st.dropped, truncated: st.truncated }; },
+  });
+  const batchRows = checkSequenceFits(cfg, planned, [train, val, test],
+    { ...deviceTarget(backend), gpu: backend instanceof CudaBackend ? backend.flashGpu : null }, place);
+
   const model = buildModel(cfg, backend);
   model.setActivationCheckpointing(cfg.activation_checkpointing);
-  const classification = cfg.task === 'classification'; // a generation run's LM head was checked before (checkAdapterAndHead)
-  checkPacking(cfg, classification, place);
   const rng = new Rng(cfg.seed);
-
-  let classificationAdapter = false;
   if (cfg.method === 'lora') {
     const spec = { r: cfg.lora.r, alpha: cfg.lora.alpha, dropout: cfg.lora.dropout, targets: cfg.lora.target_modules, useRslora: cfg.lora.use_rslora, useDora: cfg.lora.use_dora };
     if (cfg.lora.init_from) {
       const adapterInfo = loadAdapter(model, cfg.lora.init_from, { trainable: true, dropout: cfg.lora.dropout });
-      classificationAdapter = adapterInfo.taskType === 'SEQ_CLS';
       info(`adapter: continuing from ${cfg.lora.init_from} (r ${adapterInfo.spec.r}, alpha ${adapterInfo.spec.alpha}${adapterInfo.spec.useDora ? ', DoRA' : ''})`);
     } else {
       createAdapter(model, spec, rng, true);
     }
   } else {
-    if (cfg.lora.init_from) throw new UserError('lora.init_from: needs method: lora');
     model.enableBaseGrads({ lmHead: !classification });
-    requireTokenizerFilesThere(modelFolder(cfg), model.cfg.vocabSize); // copied at model/'s first save, after training
   }
   const folder = modelFolder(cfg);
   const sourceFiles = cfg.method === 'full' && folder !== null ? sourceFilesOf(folder) : null;
   if (classification) setupScoreHead(model, cfg, rng, place);
-
-  const ctx = {
-    cfg, vocabSize: model.cfg.vocabSize, tokenizer: runTokenizer(cfg, model.cfg.vocabSize),
-    wrongTaskFix: wrongTaskFix(cfg, { resuming, generation: model.weights.lmHead !== null && !classificationAdapter }),
-    unknownLabelFix: unknownLabelFix(resuming, place), words,
-    onLoaded: (key: string, st: { dropped: number; truncated: number }) => { loaded[key.replace('data.', '') as 'train' | 'val' | 'test'] = { dropped: st.dropped, truncated: st.truncated }; },
-  };
-  const loaded: RunSetup['loaded'] = {};
-  const train = loadRunSplit(cfg.data.train, 'data.train', ctx, place);
-  const val = cfg.data.val ? loadRunSplit(cfg.data.val, 'data.val', ctx, place) : null;
-  const test = cfg.data.test ? loadRunSplit(cfg.data.test, 'data.test', ctx, place) : null;
-  if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
-  const batchRows = checkSequenceFits(cfg, model.cfg, [train, val, test],
-    { ...deviceTarget(backend), gpu: backend instanceof CudaBackend ? backend.flashGpu : null }, place);
 
   const params = model.trainableParams();
   const optimizer = new AdamW(backend, params, {
@@ -158,7 +151,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
   const steps = planSteps(cfg, loader, place, v);
   warnUnusedSettings(cfg, model.cfg, steps, train, v);
   return {
-    cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, ...steps,
+    cfg, tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, ...steps,
     batchRows, loaded, sourceFiles,
   };
 }
@@ -424,6 +417,36 @@ export function runTokenizer(cfg: TrainConfig, vocabSize: number): Tokenizer | n
   if (vocabSize === BUNDLED_VOCAB_SIZE) return loadTokenizer();
   info(`model: random weights with vocab_size ${vocabSize}: no tokenizer fits (the bundled Mistral tokenizer has ${BUNDLED_VOCAB_SIZE}), so the data must be pre-tokenized`);
   return null;
+}
+
+/**
+ * The run's tokenizer and its splits, read before its weights: the data context (what an error says to do about a
+ * record of the other task or an unknown label) from config.json and the safetensors headers alone. `resuming`: the run
+ * folder's config is fixed, so no fix changes it. Refuses a run without training examples.
+ */
+export function loadRunSplits(cfg: TrainConfig, model: MistralConfig, opts: { resuming: boolean; place?: (key: string) => string; words?: OptionWords; onLoaded?: SplitContext['onLoaded'] }):
+  { tokenizer: Tokenizer | null; train: TokenRow[]; val: TokenRow[] | null; test: TokenRow[] | null } {
+  const { resuming, place } = opts;
+  const tokenizer = runTokenizer(cfg, model.vocabSize);
+  const ctx: SplitContext = {
+    cfg, vocabSize: model.vocabSize, tokenizer, wrongTaskFix: wrongTaskFix(cfg, { resuming, generation: runCanGenerate(cfg, model) }),
+    unknownLabelFix: unknownLabelFix(resuming, place), words: opts.words, onLoaded: opts.onLoaded,
+  };
+  const train = loadRunSplit(cfg.data.train, 'data.train', ctx, place);
+  const val = cfg.data.val ? loadRunSplit(cfg.data.val, 'data.val', ctx, place) : null;
+  const test = cfg.data.test ? loadRunSplit(cfg.data.test, 'data.test', ctx, place) : null;
+  if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
+  return { tokenizer, train, val, test };
+}
+
+/**
+ * Whether the run's model could train for generation instead: it has an LM head (tied to the embedding, lm_head.weight
+ * in its folder's headers, or drawn with random weights) and does not continue a classification adapter (SEQ_CLS).
+ */
+function runCanGenerate(cfg: TrainConfig, model: MistralConfig): boolean {
+  const dir = cfg.method === 'lora' ? cfg.lora.init_from : null;
+  if (dir && readAdapterInfo(dir, model.numLayers, model).taskType === 'SEQ_CLS') return false;
+  return model.tieWordEmbeddings || (runCheckpointHeader(cfg, (ckpt) => ckpt.has(HF_NAMES.lmHead)) ?? true);
 }
 
 /**

@@ -166,3 +166,24 @@ test("a data record train refuses: the dry run (train --dry-run, a command) name
     }
   }
 });
+
+test('train reads the data and checks the whole memory plan before a weight: a bad split or a sequence past the CPU\'s attention workspace is refused first', () => {
+  // the tiny model with a NaN in its final norm: reading the weights would refuse the checkpoint as damaged
+  const model = path.join(dir, 'nan-model');
+  fs.mkdirSync(model, { recursive: true });
+  for (const f of fs.readdirSync(TINY_BASE)) if (f !== 'model.safetensors') fs.copyFileSync(path.join(TINY_BASE, f), path.join(model, f));
+  const st = SafetensorsFile.open(path.join(TINY_BASE, 'model.safetensors'));
+  const tensors: Record<string, TensorToWrite> = {};
+  for (const name of st.names()) {
+    const data = st.readF32(name);
+    tensors[name] = { dtype: 'F32', shape: st.info(name).shape, data: name === 'model.norm.weight' ? data.fill(NaN) : data };
+  }
+  st.close();
+  writeSafetensors(path.join(model, 'model.safetensors'), tensors);
+  assert.match(refusals(config('nan-weights', [`model: ${model}`, `data: {train: ${path.join(dir, 'ids.jsonl')}}`])).train ?? '', /model\.norm\.weight" holds NaN/, 'the weights are read with good data');
+  fs.writeFileSync(path.join(dir, 'empty-rows.jsonl'), '{"input_ids": []}\n');
+  assert.match(refusals(config('nan-empty', [`model: ${model}`, `data: {train: ${path.join(dir, 'empty-rows.jsonl')}}`])).train ?? '', /empty-rows\.jsonl:1: invalid_tokens/, "a bad record is named before the weights are read");
+  fs.writeFileSync(path.join(dir, 'long.jsonl'), JSON.stringify({ input_ids: Array.from({ length: 40000 }, (_, i) => 1 + (i % 50)) }) + '\n');
+  const long = refusals(config('nan-long', [`model: ${model}`, 'max_seq_len: 40000', `data: {train: ${path.join(dir, 'long.jsonl')}}`]));
+  assert.match(long.train ?? '', /sequences of 40,000 tokens need .* of attention workspace on the CPU/);
+});

@@ -131,11 +131,15 @@ test('a batch_size past the examples there are (1e9 for 6) is sized by the batch
 });
 
 test('training a model whose weights alone exceed the machine is refused before a weight is drawn', () => {
-  const cfg = validate({
+  const raw = {
     model: { config: { ...SMALL, num_hidden_layers: 1e9 }, init: 'random' }, data: { train: path.join(dir, 'train.jsonl') }, batch_size: 2, device: 'cpu',
     eval: { samples: 0 }, output_dir: path.join(dir, 'run'),
-  }, 'test');
-  assert.throws(() => setupRun(cfg), /^UserError: model\.config: the model's weights \(160694\.1 GiB\) and trainable state \(.* GiB\) alone take more than this machine's RAM, .* GiB: the weights alone take .*\(see train --dry-run\)$/);
+  };
+  const cfg = validate(raw, 'test');
+  assert.throws(() => setupRun(cfg), /^UserError: model\.config: the model does not fit this machine's RAM: the weights alone take 160694\.1 GiB of .* GiB: precision: bf16 .*, or a device with more memory \(see train --dry-run\)$/);
+  // full fine-tuning in f32 holds every weight in its trainable state: said as such, not as "weights (0.0 GiB)"
+  const full = validate({ ...raw, method: 'full' }, 'test');
+  assert.throws(() => setupRun(full), /^UserError: model\.config: the model does not fit this machine's RAM: the weights and the trainable state \(parameters, gradients, AdamW moments\) alone take \d+\.\d GiB of .* GiB: method: lora, or a device with more memory \(see train --dry-run\)$/);
 });
 
 test('a packed run\'s batches are sized by the packs the loader makes, not by the examples: the plan holds the largest batch the run draws, no more than it can', () => {

@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
+import { hostMemoryNote } from '../../src/backend/capacity.ts';
 import { validate, type TrainConfig } from '../../src/train/config.ts';
 import { describeDryRun, dryRun } from '../../src/train/dry-run.ts';
 import { fitAdvice } from '../../src/train/fit-check.ts';
@@ -83,13 +85,20 @@ test('train --dry-run --json: one JSON object on stdout, exit 0, no run folder',
   assert.equal(obj.device, 'cpu');
   assert.equal(obj.precision, 'bf16');
   assert.equal(obj.total_bytes, (obj.weights_bytes as number) + (obj.trainable_bytes as number) + (obj.activation_bytes as number) + (obj.workspace_bytes as number));
-  assert.ok((obj.available_bytes as number) > 0);
+  assert.equal(obj.available_bytes, os.totalmem(), 'the RAM, as train checks it (not what is free now)');
   assert.equal(obj.fits, true);
   assert.ok(!fs.existsSync(out), 'no run folder');
   const human = execFileSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), 'train', cfgFile, '--dry-run', '--activation_checkpointing', 'true'],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   assert.match(human, /activations .* MiB/);
-  assert.match(human, /fits/);
+  assert.match(human, /available +[\d.]+ MiB +\(this machine's RAM, [\d.]+ MiB of it free now\) → fits/);
+});
+
+test('a CPU plan within the RAM but past what is free of it now is said (train warns, the dry run adds it), and not refused', () => {
+  const GiB = 2 ** 30;
+  assert.equal(hostMemoryNote(8 * GiB, 8 * GiB), null);
+  assert.equal(hostMemoryNote(9 * GiB, 8 * GiB), "the run's memory plan (9.0 GiB) is more than the 8.0 GiB of RAM free now (MemAvailable): other processes hold " +
+    'the rest, so the run may page to disk or be stopped by the out-of-memory killer; close them, or make the run smaller (train --dry-run says how)');
 });
 
 test('train --dry-run decides the device as a run would: auto → the CPU here, cuda → planned in bf16, fit unknown without a GPU', { skip: CUDA_GPU_HERE }, () => {
