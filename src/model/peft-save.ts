@@ -16,7 +16,7 @@ import type { MistralModel } from './mistral.ts';
 import { needHeadLabels, needLora, needModel } from './model-arg.ts';
 import { hfModuleName, loraKey, SCORE_SAVED_KEY } from './names.ts';
 import type { TaskType } from './peft.ts';
-import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
+import { encodeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { PROJECTIONS, projectionShape, type Projection } from './weights.ts';
 
 export interface SaveAdapterOptions {
@@ -46,6 +46,23 @@ export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterO
   if (opts.taskType === 'SEQ_CLS') needHeadLabels('saveAdapter', opts.labels, model.scoreHead().numLabels);
   refuseForeignCard(path.join(dir, 'README.md'));
   makeFolders(dir);
+  const seqCls = opts.taskType === 'SEQ_CLS', cfg = model.cfg;
+  writeFileAtomic(path.join(dir, 'adapter_model.safetensors'), ...adapterWeightsFile(model, opts.taskType));
+  const modules = adaptedModules(adapter);
+  writeFileAtomic(path.join(dir, 'adapter_config.json'), JSON.stringify(peftConfig(adapter.spec, opts, seqCls, modules), null, 2) + '\n');
+  writeFileAtomic(path.join(dir, 'README.md'), adapterCard({
+    spec: adapter.spec, targetModules: modules.target_modules, taskType: opts.taskType, baseModel: opts.baseModel,
+    labels: seqCls ? opts.labels ?? null : null, numLabels: seqCls ? model.scoreHead().numLabels : null,
+    padTokenId: seqCls && cfg.padTokenId === null ? classificationPadId(cfg) : null, scorePadId: seqCls ? classificationPadId(cfg) : null,
+  }));
+}
+
+/**
+ * The bytes of the adapter_model.safetensors saveAdapter writes for `model`'s adapter (a SEQ_CLS one with its score
+ * head): what a checkpoint's adapter of the restored step is written again from (checkpoint.ts).
+ */
+export function adapterWeightsFile(model: MistralModel, taskType: TaskType): Uint8Array[] {
+  const adapter = needLora('saveAdapter', model);
   const be = model.backend, cfg = model.cfg;
   const tensors: Record<string, TensorToWrite> = {};
   // each tensor in its buffer's dtype: LoRA factors and a trained head are f32 (PEFT's adapters too)
@@ -57,19 +74,11 @@ export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterO
       if (pair.dora) tensors[loraKey(i, proj, 'magnitude', true)] = bufferTensor(be, pair.dora.magnitude, [out]);
     }
   });
-  const seqCls = opts.taskType === 'SEQ_CLS';
-  if (seqCls) {
+  if (taskType === 'SEQ_CLS') {
     const score = model.scoreHead();
     tensors[SCORE_SAVED_KEY] = bufferTensor(be, score.weight, [score.numLabels, cfg.hiddenSize]);
   }
-  writeSafetensors(path.join(dir, 'adapter_model.safetensors'), tensors, { format: 'pt' });
-  const modules = adaptedModules(adapter);
-  writeFileAtomic(path.join(dir, 'adapter_config.json'), JSON.stringify(peftConfig(adapter.spec, opts, seqCls, modules), null, 2) + '\n');
-  writeFileAtomic(path.join(dir, 'README.md'), adapterCard({
-    spec: adapter.spec, targetModules: modules.target_modules, taskType: opts.taskType, baseModel: opts.baseModel,
-    labels: seqCls ? opts.labels ?? null : null, numLabels: seqCls ? model.scoreHead().numLabels : null,
-    padTokenId: seqCls && cfg.padTokenId === null ? classificationPadId(cfg) : null, scorePadId: seqCls ? classificationPadId(cfg) : null,
-  }));
+  return encodeSafetensors(tensors, { format: 'pt' });
 }
 
 /**

@@ -2,7 +2,8 @@
 // its AdamW moments, each in its buffer's dtype) and trainer_state.json (step, data-loader position, optimizer step count,
 // metrics.jsonl length, best/'s val evaluation and the lowest val loss, samples, and the SHA-256 of state.safetensors);
 // a LoRA run's also holds its adapter as of that step (peft-save.ts's ADAPTER_FILES, as HF Trainer's checkpoint-N folders
-// do), which eval, generate, classify, export's GGUF and PEFT load as they load adapter/; resume reads only the state. Last, the
+// do), which eval, generate, classify, export's GGUF and PEFT load as they load adapter/; resume reads only the state, and
+// checks that adapter, writing a damaged one again from the restored weights (repairCheckpointAdapter). Last, the
 // record of every file written there (util/written-record.ts), against which each is checked as it is read. A checkpoint is written
 // in a temporary folder and renamed into place, so a crash or a full disk leaves either a complete one or
 // none (a failed write is a one-line error naming the file); on resume one that fails its checks is
@@ -29,7 +30,7 @@ import { openRegularFile, readRegularFile } from '../util/regular-file.ts';
 import type { AdamW } from './optimizer.ts';
 import type { RunMethod } from './run-files.ts';
 import { makeFolders } from '../util/made-folders.ts';
-import { fileSha256, hashInPieces, WRITTEN_RECORD } from '../util/written-record.ts';
+import { fileSha256, hashInPieces, writtenEntry, writtenFileChange, WRITTEN_RECORD } from '../util/written-record.ts';
 import { recordWrittenFolder } from '../model/written-folder.ts';
 
 export interface LoopState {
@@ -194,6 +195,47 @@ export function restoreLatestCheckpoint(runDir: string, method: RunMethod, param
     return state;
   }
   return null;
+}
+
+/** A LoRA checkpoint's adapter weights (peft-save.ts's ADAPTER_FILES), which --resume does not read but checks (repairCheckpointAdapter). */
+const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
+
+/**
+ * Checks the adapter weights of the checkpoint of `step` that a LoRA run resumed from against the checkpoint's record:
+ * resume reads only the state, so one damaged since (a flipped byte, cut short, deleted) stayed until an eval or export
+ * of the checkpoint refused it. `weights` are the adapter_model.safetensors bytes of the restored weights
+ * (peft-save.ts's adapterWeightsFile), the very ones the checkpoint was written with: when they are the bytes recorded,
+ * the damaged file is written again from them. Returns what was found and done, for a warning; null when the file is
+ * whole, or not recorded (a checkpoint of an older version holds the state alone). Anything other than a plain file in
+ * its place is not the checkpoint's own and is left there (said).
+ */
+export function repairCheckpointAdapter(runDir: string, step: number, weights: () => Uint8Array[]): string | null {
+  const file = path.join(runDir, RUN_LAYOUT.checkpoints, checkpointName(step), ADAPTER_WEIGHTS);
+  const entry = writtenEntry(file);
+  if (entry === null) return null;
+  const st = fs.lstatSync(file, { throwIfNoEntry: false });
+  if (st !== undefined && !st.isFile()) return `${file}: is not a plain file, where the checkpoint's adapter weights were written: it is left as it is, and an eval or export of the checkpoint refuses it`;
+  let what = 'it is not there';
+  if (st !== undefined) {
+    const fd = openRegularFile(file);
+    try {
+      const change = writtenFileChange(fd, entry);
+      if (change === null) return null;
+      what = `changed since mistral-tune wrote it (${change})`;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  const problem = `${file}: ${what}`;
+  const chunks = weights();
+  const hash = createHash('sha256');
+  for (const c of chunks) hashInPieces(hash, c);
+  const bytes = chunks.reduce((n, c) => n + c.byteLength, 0);
+  if (bytes !== entry.bytes || hash.digest('hex') !== entry.sha256) {
+    return `${problem}; the restored weights of step ${step} do not give the bytes recorded, so it is left as it is: an eval or export of the checkpoint refuses it (the run's next checkpoints, adapter/ and best/ are written from its weights)`;
+  }
+  writeFileAtomic(file, ...chunks);
+  return `${problem}: written again from the checkpoint's restored weights of step ${step}, exactly as recorded`;
 }
 
 /**

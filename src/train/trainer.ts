@@ -6,7 +6,7 @@ import { needArg } from '../util/api-args.ts';
 import * as path from 'node:path';
 import { describeModelConfig } from '../model/describe.ts';
 import { generationEosIds } from '../model/generation-config.ts';
-import { saveAdapter } from '../model/peft-save.ts';
+import { adapterWeightsFile, saveAdapter } from '../model/peft-save.ts';
 import { saveModelFolder } from '../model/save.ts';
 import { requireSourceFilesUnchanged } from './source-files.ts';
 import { shellPath } from '../util/shell-quote.ts';
@@ -21,7 +21,7 @@ import { deriveSeed } from '../util/rng.ts';
 import { bestOnResume, stepZeroBestOnResume } from './best-check.ts';
 import { forgetBests, settleOlderBest, takeEvaluation } from './best-state.ts';
 import { placeOf } from './config-paths.ts';
-import { dropCheckpointsBefore, restoreLatestCheckpoint, saveCheckpoint, type CheckpointState, type LoopState } from './checkpoint.ts';
+import { dropCheckpointsBefore, repairCheckpointAdapter, restoreLatestCheckpoint, saveCheckpoint, type CheckpointState, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, validatedConfig, type TrainConfig } from './config.ts';
 import { readYamlMapping } from './config-yaml.ts';
 import { changedData, dataFingerprints, isDataFingerprints, splitFingerprint, type DataFingerprints } from './data-fingerprint.ts';
@@ -268,6 +268,9 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     }
     extra.samples.forEach((s, i) => { if (prompts[i]) prompts[i]!.sample = s; });
     run.optimizer.flat.syncModel(); // a lower-precision model's weights from the restored master copy
+    // the checkpoint's adapter, which the resume did not read: a damaged one is written again from these weights
+    const adapterSaid = cfg.method === 'lora' ? repairCheckpointAdapter(dir.dir, loop.step, () => adapterWeightsFile(model, run.taskType)) : null;
+    if (adapterSaid !== null) warn(`resume: ${adapterSaid}`);
     if (best) {
       if (best.why) warn(`resume: ${dir.file(RUN_LAYOUT.best)}: ${best.why}`);
       loop.best = best.best;

@@ -166,9 +166,14 @@ export function checkWrittenBytes(file: string, bytes: Uint8Array): void {
   warnOnce(`written-record-edited:${path.resolve(file)}`, `${file}: edited since mistral-tune wrote it (${what}): read as it is now`);
 }
 
-/** Throws when the file open at `fd` is not what the record's `entry` of `file` says (its whole SHA-256, read through). */
-export function checkWrittenFile(file: string, fd: number, entry: WrittenFile): void {
+/** How the file open at `fd` differs from what its record `entry` says (its whole SHA-256, read through); null when it is what was written. */
+export function writtenFileChange(fd: number, entry: WrittenFile): string | null {
   const read = fileSha256(fd);
-  checkWrittenSize(file, entry, read.bytes);
-  if (read.sha256 !== entry.sha256) throw changedError(file, 'its SHA-256 is not the one recorded');
+  return sizeChange(entry, read.bytes) ?? (read.sha256 !== entry.sha256 ? 'its SHA-256 is not the one recorded' : null);
+}
+
+/** Throws when the file open at `fd` is not what the record's `entry` of `file` says (writtenFileChange). */
+export function checkWrittenFile(file: string, fd: number, entry: WrittenFile): void {
+  const what = writtenFileChange(fd, entry);
+  if (what !== null) throw changedError(file, what);
 }

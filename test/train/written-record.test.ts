@@ -2,7 +2,7 @@
 // each file's size and SHA-256, a safetensors file's header and tensors each with theirs) and checked as it is read: a
 // flipped byte in a weight, a cut-short file or an edited trainer_state.json is refused naming the file, where
 // eval, generate, export and --resume used it as it was (an edited adapter_config.json is read with a warning); --resume skips such a checkpoint for the one before it and
-// writes a damaged best/ again. A folder without a record (an adapter from elsewhere) loads as before.
+// writes a damaged best/ again, and the damaged adapter of the checkpoint it resumes from (which it does not read). A folder without a record (an adapter from elsewhere) loads as before.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import cryptoModule from 'node:crypto';
@@ -105,6 +105,21 @@ test('--resume skips a checkpoint whose trainer_state.json was changed (still va
   // step 3 trained again from step 2's checkpoint: best/ is what the uninterrupted run wrote, byte for byte
   assert.ok(fs.readFileSync(bestWeights).equals(before), 'best/ as the run wrote it');
   load(path.join(run, 'best'));
+});
+
+test('--resume checks the adapter of the checkpoint it resumes from (it reads only the state): a damaged one is written again from the restored weights, exactly', () => {
+  const { cfg, run } = lora(3);
+  const ckpt = path.join(run, 'checkpoints', 'step-0000003'), weights = path.join(ckpt, 'adapter_model.safetensors');
+  const before = fs.readFileSync(weights);
+  flip(weights);
+  fs.rmSync(path.join(run, 'report.json')); // unfinished, so that --resume goes on
+  const err = captureStderr(() => train(cfg, { resume: true })).stderr;
+  assert.match(err, /^warning: resume: .*step-0000003.adapter_model\.safetensors: changed since mistral-tune wrote it \(its SHA-256 is not the one recorded\): written again from the checkpoint's restored weights of step 3, exactly as recorded$/m);
+  assert.ok(fs.readFileSync(weights).equals(before), 'the checkpoint\'s adapter as the run wrote it');
+  load(ckpt); // eval --adapter RUN/checkpoints/step-0000003 reads it
+  // whole: nothing is said
+  fs.rmSync(path.join(run, 'report.json'));
+  assert.doesNotMatch(captureStderr(() => train(cfg, { resume: true })).stderr, /adapter_model/);
 });
 
 test('a full fine-tuning run\'s model/ is checked tensor by tensor as a model load reads it: a flipped byte is refused naming the file', () => {
