@@ -50,7 +50,7 @@ export { train, type TrainOptions, type TrainResult } from './train/trainer.ts';
 export { AdamW } from './train/optimizer.ts';
 export { lrAtStep } from './train/schedule.ts';
 export { evaluateLoss, lossReportJson, type LossReport, type EvaluateOptions } from './eval/evaluate.ts';
-export { evaluateClassification, classificationMetrics, type ClassificationReport, type ClassificationMetrics } from './eval/classification.ts';
+export { evaluateClassification, classificationMetrics, type ClassificationReport, type ClassificationMetrics, type ClassMetrics } from './eval/classification.ts';
 export { resolveEvalTarget, modelTask, type EvalTarget, type EvalTargetOptions, type EvalTask } from './eval/target.ts';
 export { exportRun, type ExportOptions, type ExportResult } from './export/export.ts';
 export { exportGgufFile, type GgufFileOptions, type GgufFileResult, type GgufQuant } from './export/gguf/export-file.ts';

@@ -24,11 +24,11 @@ test('the README example: loadModel, loss, generate', () => {
 // them a caller could only spell `Parameters<typeof api.exportRun>[0]`. The typecheck checks these imports; the
 // test checks src/index.ts names each, since a type import is erased at run time.
 const PUBLIC_TYPES = ['PrepareOptions', 'PrepareResult', 'LoadRowsOptions', 'LoadedRows', 'DataRecord', 'TokenizeOptions',
-  'TokenizedRecord', 'EvaluateOptions', 'LossReport', 'ClassificationReport', 'ClassificationMetrics', 'ExportOptions',
+  'TokenizedRecord', 'EvaluateOptions', 'LossReport', 'ClassificationReport', 'ClassificationMetrics', 'ClassMetrics', 'ExportOptions',
   'ExportResult', 'DashboardOptions', 'Dashboard', 'TrainOptions', 'TrainResult', 'LoaderOptions', 'LoadTokenizerOptions',
   'AdapterInfo', 'SaveAdapterOptions', 'SaveModelOptions', 'Precision', 'GgufFileOptions', 'GgufFileResult', 'GgufQuant'] as const;
 type Uses = [api.PrepareOptions, api.PrepareResult, api.LoadRowsOptions, api.LoadedRows, api.DataRecord, api.TokenizeOptions,
-  api.TokenizedRecord, api.EvaluateOptions, api.LossReport, api.ClassificationReport, api.ClassificationMetrics, api.ExportOptions,
+  api.TokenizedRecord, api.EvaluateOptions, api.LossReport, api.ClassificationReport, api.ClassificationMetrics, api.ClassMetrics, api.ExportOptions,
   api.ExportResult, api.DashboardOptions, api.Dashboard, api.TrainOptions, api.TrainResult, api.LoaderOptions, api.LoadTokenizerOptions,
   api.AdapterInfo, api.SaveAdapterOptions, api.SaveModelOptions, api.Precision, api.GgufFileOptions, api.GgufFileResult, api.GgufQuant];
 

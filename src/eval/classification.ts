@@ -1,5 +1,6 @@
-// Classification metrics: accuracy, macro-F1 (scikit-learn's definition: the unweighted mean of per-class
-// F1 over the classes present in the true or predicted labels) and the confusion matrix (rows = true
+// Classification metrics as scikit-learn's classification_report gives them: accuracy, each class's precision, recall,
+// F1 and support (zero_division=0), macro-F1 (the unweighted mean of per-class F1 over the classes present in the true
+// or predicted labels, f1_score's default), micro-F1 and support-weighted F1; and the confusion matrix (rows = true
 // class, columns = predicted class); and evaluation of a model's classification head on token rows.
 import { needArg, needInteger } from '../util/api-args.ts';
 import type { TokenRow } from '../data/batch.ts';
@@ -14,17 +15,38 @@ import { regimeBatches, requireFiniteLoss, ROWS_PER_BATCH } from './evaluate.ts'
  */
 export const CONFUSION_MAX_CLASSES = 2048;
 
+/** One class's scores, as scikit-learn's precision_recall_fscore_support with zero_division=0 gives them. */
+export interface ClassMetrics {
+  /** True positives / rows predicted as the class; 0 for a class never predicted. */
+  precision: number;
+  /** True positives / rows of the class; 0 for a class with no true rows. */
+  recall: number;
+  /** 2·TP / (rows of the class + rows predicted as it); 0 where both are 0. */
+  f1: number;
+  /** Rows whose true class it is. */
+  support: number;
+}
+
 export interface ClassificationMetrics {
   accuracy: number;
   macro_f1: number;
+  /** F1 of the counts summed over the classes: one label a row, it equals accuracy (f1_score(average='micro')). */
+  micro_f1: number;
+  /** Per-class F1 weighted by support (f1_score(average='weighted')): classes with no true rows weigh nothing. */
+  weighted_f1: number;
+  /**
+   * One entry per class index below numLabels, absent classes included (all 0). Built at any class count, past
+   * CONFUSION_MAX_CLASSES too: it grows with the classes, not their square.
+   */
+  per_class: ClassMetrics[];
   /** confusion[true][predicted] counts; null past CONFUSION_MAX_CLASSES classes. */
   confusion: number[][] | null;
 }
 
 /**
- * Accuracy, macro-F1 and the confusion matrix of `predicted` against `truth` (class indices below `numLabels`). F1 comes
- * from per-class counts (true positives, rows of each true and each predicted class), so it needs no matrix: there is
- * none past CONFUSION_MAX_CLASSES.
+ * Accuracy, per-class precision, recall, F1 and support, macro-, micro- and weighted F1, and the confusion matrix of
+ * `predicted` against `truth` (class indices below `numLabels`). The scores come from per-class counts (true positives,
+ * rows of each true and each predicted class), so they need no matrix: there is none past CONFUSION_MAX_CLASSES.
  */
 export function classificationMetrics(truth: readonly number[], predicted: readonly number[], numLabels: number): ClassificationMetrics {
   needArg('classificationMetrics', 'truth', truth, 'array', { hint: 'the true class indices' });
@@ -49,15 +71,23 @@ export function classificationMetrics(truth: readonly number[], predicted: reado
       tp[t]!++;
     }
   });
+  const perClass = Array.from(tp, (hits, c): ClassMetrics => ({
+    precision: ofPredicted[c] ? hits / ofPredicted[c]! : 0,
+    recall: ofTruth[c] ? hits / ofTruth[c]! : 0,
+    f1: hits ? (2 * hits) / (ofTruth[c]! + ofPredicted[c]!) : 0,
+    support: ofTruth[c]!,
+  }));
   const present = new Set([...truth, ...predicted]);
   let f1Sum = 0;
-  for (const c of present) {
-    const fp = ofPredicted[c]! - tp[c]!, fn = ofTruth[c]! - tp[c]!;
-    f1Sum += tp[c] === 0 ? 0 : (2 * tp[c]!) / (2 * tp[c]! + fp + fn);
-  }
+  for (const c of present) f1Sum += perClass[c]!.f1;
+  const accuracy = truth.length ? correct / truth.length : 0;
   return {
-    accuracy: truth.length ? correct / truth.length : 0,
+    accuracy,
     macro_f1: present.size ? f1Sum / present.size : 0,
+    // micro precision and recall are both correct / rows: 2·correct / (2·rows) is accuracy to the bit
+    micro_f1: accuracy,
+    weighted_f1: truth.length ? perClass.reduce((sum, m) => sum + m.f1 * m.support, 0) / truth.length : 0,
+    per_class: perClass,
     confusion,
   };
 }
