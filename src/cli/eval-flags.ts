@@ -11,7 +11,9 @@ export const usage = `mistral-tune eval (--model DIR [--adapter DIR] | --run RUN
 
 Generation: the token-weighted mean loss over the whole file (Σ NLL of every target token / their
 count, the same for any batch size and padding), the perplexity and the token count.
-Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows = true class).
+Classification: the mean loss, accuracy, macro-F1, and below them each class's precision, recall, F1 and
+support (as scikit-learn's classification_report, zero_division=0; up to 50 classes, more with --json),
+the weighted and micro F1 (micro-F1 = accuracy), and the confusion matrix (rows = true class).
 
   --model DIR        HF model folder (config.json, model.safetensors or shards + index)
   --adapter DIR      a PEFT LoRA adapter to apply (a SEQ_CLS adapter makes it classification)
@@ -34,8 +36,9 @@ Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows
   --precision P      bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)
   --json             print exactly one JSON object on stdout: {"loss", "perplexity", "tokens"} for
                      generation (perplexity is the string "Infinity" where exp(loss) overflows, loss > ~709.78);
-                     {"loss", "accuracy", "macro_f1", "confusion" (null past 2048 classes), "labels", "examples"}
-                     for classification`;
+                     {"loss", "accuracy", "macro_f1", "micro_f1", "weighted_f1", "per_class" (a list in class
+                     order: {"label", "precision", "recall", "f1", "support"} each, every class of the head),
+                     "confusion" (null past 2048 classes), "labels", "examples"} for classification`;
 
 export interface EvalFlags {
   model?: string; adapter?: string; run?: string; best?: boolean; data?: string; task?: string; labels?: string;

@@ -1,13 +1,13 @@
 // The work of `mistral-tune eval`, on a thread of its own (eval.ts, command-thread.ts): loss and perplexity
-// (generation) or loss, accuracy, macro-F1 and the confusion matrix (classification) of a model, optionally with a LoRA
-// adapter, on any data file prepare accepts. Its usage and the checks of its flags that read no model are
-// eval-flags.ts's, made before this module loads.
+// (generation) or loss, accuracy, F1 (macro, micro, weighted), per-class precision, recall, F1 and support, and the
+// confusion matrix (classification) of a model, optionally with a LoRA adapter, on any data file prepare accepts. Its
+// usage and the checks of its flags that read no model are eval-flags.ts's, made before this module loads.
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend } from '../backend/select.ts';
 import type { LabelValue } from '../data/labels.ts';
 import { loadTokenRows, type LoadedRows } from '../data/load-rows.ts';
 import { otherTask } from '../data/record.ts';
-import { CONFUSION_MAX_CLASSES, evaluateClassification } from '../eval/classification.ts';
+import { CONFUSION_MAX_CLASSES, evaluateClassification, type ClassMetrics } from '../eval/classification.ts';
 import { evaluateLoss, lossReportJson, pastContextWarning, requireTargets } from '../eval/evaluate.ts';
 import { canEvaluateAs, folderCanEvaluateAs, folderNumLabels, folderTask, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget, type EvalTask } from '../eval/target.ts';
 import { loadConfig } from '../model/config.ts';
@@ -110,7 +110,11 @@ function evaluate(a: EvalArgs, target: EvalTarget, weightsRead: () => void): voi
       const r = evaluateClassification(model, rows, batchSize);
       progress?.tick(rows.length);
       const names = reportedClassNames(classes, labels !== null);
-      const out = { loss: r.loss, accuracy: r.accuracy, macro_f1: r.macro_f1, confusion: r.confusion, labels: names, examples: r.count };
+      const named = names.length === r.per_class.length ? names : defaultLabels(r.per_class.length);
+      const out = {
+        loss: r.loss, accuracy: r.accuracy, macro_f1: r.macro_f1, micro_f1: r.micro_f1, weighted_f1: r.weighted_f1,
+        per_class: r.per_class.map((m, i) => ({ label: named[i]!, ...m })), confusion: r.confusion, labels: names, examples: r.count,
+      };
       if (f.json) process.stdout.write(JSON.stringify(out) + '\n');
       else process.stdout.write(classificationText(out) + '\n');
       return;
@@ -156,27 +160,49 @@ export function reportedClassNames(classes: readonly LabelValue[] | null, named:
 
 /** Classes up to which the text summary prints the confusion matrix (a row per class, a column each): wider, it wraps. */
 const PRINTED_CLASSES = 40;
+/** Classes up to which it prints the per-class table (a row each): more are a listing no one reads on a terminal. */
+const PRINTED_CLASS_ROWS = 50;
+
+/** What classificationText prints: eval --json's object. */
+export interface ClassificationSummary {
+  loss: number; accuracy: number; macro_f1: number; micro_f1: number; weighted_f1: number;
+  per_class: Array<ClassMetrics & { label: string }>; confusion: number[][] | null; labels: string[]; examples: number;
+}
 
 /**
- * The human summary and the confusion matrix, its counts right-aligned under their class names; past PRINTED_CLASSES
- * classes (or with no matrix built, past CONFUSION_MAX_CLASSES) a line says where the matrix is instead.
+ * The human summary, the per-class precision, recall, F1 and support (as scikit-learn's classification_report lays them
+ * out) with the weighted and micro F1, and the confusion matrix, its counts right-aligned under their class names; past
+ * PRINTED_CLASS_ROWS classes (the table) or PRINTED_CLASSES (the matrix; with no matrix built, past
+ * CONFUSION_MAX_CLASSES) a line says where they are instead.
  */
-export function classificationText(r: { loss: number; accuracy: number; macro_f1: number; confusion: number[][] | null; labels: string[]; examples: number }): string {
+export function classificationText(r: ClassificationSummary): string {
   const summary = `loss ${r.loss.toFixed(6)}  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}  (${counted(r.examples, 'example')})`;
-  if (r.confusion === null) return `${summary}
+  const averages = `weighted-F1 ${r.weighted_f1.toFixed(4)}  micro-F1 ${r.micro_f1.toFixed(4)}`;
+  return [summary, [...perClassTable(r.per_class), averages].join('\n'), confusionText(r.confusion, r.labels)].join('\n\n');
+}
 
-no confusion matrix: it is built for at most ${CONFUSION_MAX_CLASSES} classes`;
-  if (r.confusion.length > PRINTED_CLASSES) return `${summary}
+/** One line per class (label, precision, recall, F1, support), or one saying where they are past PRINTED_CLASS_ROWS. */
+function perClassTable(rows: ClassificationSummary['per_class']): string[] {
+  if (rows.length > PRINTED_CLASS_ROWS) return [`per-class precision, recall, F1: ${rows.length} classes, too many to print here (eval --json holds them)`];
+  const first = rows.reduce((m, c) => Math.max(m, c.label.length), 'label'.length);
+  const support = rows.reduce((m, c) => Math.max(m, String(c.support).length), 'support'.length);
+  const score = (x: number): string => x.toFixed(4).padStart('precision'.length);
+  const head = `${'label'.padEnd(first)}  ${['precision', 'recall', 'F1'].map((h) => h.padStart('precision'.length)).join('  ')}  ${'support'.padStart(support)}`;
+  return [head, ...rows.map((c) => `${c.label.padEnd(first)}  ${score(c.precision)}  ${score(c.recall)}  ${score(c.f1)}  ${String(c.support).padStart(support)}`)];
+}
 
-confusion matrix: ${r.confusion.length} classes, too many to print here (eval --json holds it)`;
-  const names = r.labels.length === r.confusion.length ? r.labels : defaultLabels(r.confusion.length);
+/** The confusion matrix, or a line saying why it is not printed (too wide, or not built). */
+function confusionText(confusion: number[][] | null, labels: string[]): string {
+  if (confusion === null) return `no confusion matrix: it is built for at most ${CONFUSION_MAX_CLASSES} classes`;
+  if (confusion.length > PRINTED_CLASSES) return `confusion matrix: ${confusion.length} classes, too many to print here (eval --json holds it)`;
+  const names = labels.length === confusion.length ? labels : defaultLabels(confusion.length);
   const corner = 'true \\ pred';
   // the first column is as wide as its header or its longest name; each count column as its name (at least 6)
   const first = names.reduce((m, n) => Math.max(m, n.length), corner.length);
-  const w = r.confusion.reduce((m, row) => row.reduce((mm, x) => Math.max(mm, String(x).length), m), names.reduce((m, n) => Math.max(m, n.length), 6));
+  const w = confusion.reduce((m, row) => row.reduce((mm, x) => Math.max(mm, String(x).length), m), names.reduce((m, n) => Math.max(m, n.length), 6));
   const head = `${corner.padEnd(first)}  ${names.map((n) => n.padStart(w)).join('  ')}`;
-  const rows = r.confusion.map((row, i) => `${names[i]!.padEnd(first)}  ${row.map((x) => String(x).padStart(w)).join('  ')}`);
-  return [summary, '', head, ...rows].join('\n');
+  const rows = confusion.map((row, i) => `${names[i]!.padEnd(first)}  ${row.map((x) => String(x).padStart(w)).join('  ')}`);
+  return [head, ...rows].join('\n');
 }
 
 /**

@@ -50,15 +50,17 @@ test('classify: LABEL_0 / LABEL_1 for a 2-class model without id2label (text and
 test('eval: integer classes with no names anywhere are reported as LABEL_0, LABEL_1; names given (--labels 0,1) or in the data are kept', async () => {
   const data = path.join(path.dirname(model), 'data.jsonl');
   fs.writeFileSync(data, [['a short text', 0], ['another one', 1], ['a third', 1]].map(([text, label]) => JSON.stringify({ text, label })).join('\n') + '\n');
-  const run = async (...extra: string[]): Promise<{ labels: string[]; confusion: number[][] }> => {
+  const run = async (...extra: string[]): Promise<{ labels: string[]; confusion: number[][]; per_class: Array<{ label: string }> }> => {
     const r = await cli('eval', '--model', model, '--data', data, '--json', ...extra);
     assert.equal(r.status, 0, r.stderr);
-    return JSON.parse(r.stdout) as { labels: string[]; confusion: number[][] };
+    return JSON.parse(r.stdout) as { labels: string[]; confusion: number[][]; per_class: Array<{ label: string }> };
   };
   const plain = await run();
   assert.deepEqual(plain.labels, ['LABEL_0', 'LABEL_1']);
+  assert.deepEqual(plain.per_class.map((c) => c.label), plain.labels);
   assert.deepEqual((await run('--labels', '0,1')).labels, ['0', '1']);
-  assert.deepEqual(await run('--labels', 'neg,pos'), { ...plain, labels: ['neg', 'pos'] });
+  const renamed = (c: { label: string }, i: number): { label: string } => ({ ...c, label: ['neg', 'pos'][i]! });
+  assert.deepEqual(await run('--labels', 'neg,pos'), { ...plain, labels: ['neg', 'pos'], per_class: plain.per_class.map(renamed) });
   const human = await cli('eval', '--model', model, '--data', data);
   assert.match(human.stdout, /^true \\ pred  LABEL_0  LABEL_1$/m);
   assert.match(human.stdout, /^LABEL_1 +\d+ +\d+$/m);
@@ -70,6 +72,6 @@ test('reportedClassNames and classificationText: transformers\' names only for b
   assert.deepEqual(reportedClassNames(['neg', 'pos'], false), ['neg', 'pos']);
   assert.deepEqual(reportedClassNames([5, 100], false), ['5', '100'], 'sparse integers are the data\'s names, not indices');
   assert.deepEqual(reportedClassNames(null, false), []);
-  const text = classificationText({ loss: 0.5, accuracy: 1, macro_f1: 1, confusion: [[1, 0], [0, 1]], labels: [], examples: 2 });
+  const text = classificationText({ loss: 0.5, accuracy: 1, macro_f1: 1, micro_f1: 1, weighted_f1: 1, per_class: [], confusion: [[1, 0], [0, 1]], labels: [], examples: 2 });
   assert.match(text, /^true \\ pred  LABEL_0  LABEL_1$/m);
 });

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { readFixture, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { classificationText } from '../../src/cli/eval-thread.ts';
+import { classificationMetrics, type ClassMetrics } from '../../src/eval/classification.ts';
 import { cli as inProcess } from './in-process-cli.ts';
 import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.ts';
 
@@ -385,13 +386,35 @@ test('a record of the other task: eval suggests --task only where the weights ta
 });
 
 test('the confusion matrix printed without --json has each count under its class name, whatever the names\' and counts\' widths', async () => {
-  const text = classificationText({ loss: 0.5, accuracy: 0.5, macro_f1: 0.4, confusion: [[3, 0], [4, 1234567]], labels: ['neg', 'pos'], examples: 1234574 });
-  const [head, ...rows] = text.split('\n').slice(2);
+  const text = classificationText({ loss: 0.5, accuracy: 0.5, macro_f1: 0.4, micro_f1: 0.5, weighted_f1: 0.4, per_class: [], confusion: [[3, 0], [4, 1234567]], labels: ['neg', 'pos'], examples: 1234574 });
+  const [head, ...rows] = text.split('\n\n').at(-1)!.split('\n');
   assert.equal(head, 'true \\ pred      neg      pos');
   assert.deepEqual(rows, ['neg                3        0', 'pos                4  1234567']);
   // every column's right edge: the name's in the header, each count's in the rows
   const edges = (line: string): number[] => [...line.matchAll(/\S+(?= |$)/g)].map((m) => m.index! + m[0].length).slice(-2);
   for (const row of rows) assert.deepEqual(edges(row), edges(head!));
+});
+
+test('eval\'s text: below the summary, each class\'s precision, recall, F1 and support as scikit-learn\'s classification_report gives them', () => {
+  // classes 0..5: "sci" predicted but never true, "math" true but never predicted, "art" neither
+  const m = classificationMetrics([0, 0, 0, 1, 1, 2, 2, 4], [0, 0, 1, 1, 1, 2, 3, 1], 6);
+  const labels = ['world', 'sports', 'business', 'sci', 'math', 'art'];
+  const text = classificationText({ loss: 0.5, ...m, per_class: m.per_class.map((c, i) => ({ label: labels[i]!, ...c })), labels, examples: 8 });
+  // classification_report(t, p, labels=range(6), target_names=labels, zero_division=0, digits=4); accuracy 0.6250,
+  // macro avg F1 0.4267 over the 5 classes present (the summary line, unchanged), weighted avg F1 0.6333
+  assert.equal(text.split('\n\n').slice(0, 2).join('\n\n'), [
+    'loss 0.500000  accuracy 0.6250  macro-F1 0.4267  (8 examples)',
+    '',
+    'label     precision     recall         F1  support',
+    'world        1.0000     0.6667     0.8000        3',
+    'sports       0.5000     1.0000     0.6667        2',
+    'business     1.0000     0.5000     0.6667        2',
+    'sci          0.0000     0.0000     0.0000        0',
+    'math         0.0000     0.0000     0.0000        1',
+    'art          0.0000     0.0000     0.0000        0',
+    'weighted-F1 0.6333  micro-F1 0.6250',
+  ].join('\n'));
+  assert.match(text, /\n\ntrue \\ pred +world +sports/);
 });
 
 test('eval with no class names: integer labels missing the head\'s last class are scored and the class named; other labels are refused asking for --labels', async () => {
@@ -403,8 +426,13 @@ test('eval with no class names: integer labels missing the head\'s last class ar
   // was refused: "the data has 2 classes but the head scores 3"
   const r = await cli('eval', '--model', TINY_BASE, '--adapter', adapter, '--data', ints, '--json');
   assert.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { labels: string[]; confusion: number[][]; examples: number };
+  const out = JSON.parse(r.stdout) as { labels: string[]; confusion: number[][]; examples: number; accuracy: number; micro_f1: number; weighted_f1: number; per_class: Array<ClassMetrics & { label: string }> };
   assert.deepEqual([out.labels, out.examples, out.confusion.length, out.confusion[2]!.reduce((a, b) => a + b, 0)], [['LABEL_0', 'LABEL_1', 'LABEL_2'], 3, 3, 0]);
+  // per class, named as labels; the absent class has no support and recall 0 (scikit-learn's zero_division=0)
+  assert.deepEqual(out.per_class.map((c) => [c.label, c.support]), [['LABEL_0', 2], ['LABEL_1', 1], ['LABEL_2', 0]]);
+  assert.equal(out.per_class[2]!.recall, 0);
+  assert.equal(out.micro_f1, out.accuracy);
+  assert.equal(out.weighted_f1, (2 * out.per_class[0]!.f1 + out.per_class[1]!.f1) / 3);
   assert.match(r.stderr, /^warning: .*ints\.jsonl: no row has the class LABEL_2 \(label 2\) of the head's 3: it is scored as absent/m);
   // a model with no head at all: the error alone, without the warning about class names above it
   const headless = await cli('eval', '--model', TINY_BASE, '--data', ints, '--task', 'classification', '--json');
@@ -421,7 +449,7 @@ test('eval of a one-record file says "1 example", "(1 row)" and "1 class", not "
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /^eval: generation on 1 example of /m);
   assert.match(r.stdout, / tokens \d+ {2}\(1 row\)\n$/);
-  assert.match(classificationText({ loss: 0, accuracy: 1, macro_f1: 1, confusion: null, labels: [], examples: 1 }), /\(1 example\)/);
+  assert.match(classificationText({ loss: 0, accuracy: 1, macro_f1: 1, micro_f1: 1, weighted_f1: 1, per_class: [], confusion: null, labels: [], examples: 1 }), /\(1 example\)/);
   // was "the data has 1 classes"
   const word = path.join(path.dirname(one), 'word.jsonl');
   fs.writeFileSync(word, '{"input_ids": [1, 5, 9], "label": "a"}\n');

@@ -102,6 +102,8 @@ test('eval --run on classification data: accuracy, macro-F1 and the confusion ma
   assert.ok(m.accuracy >= 0 && m.accuracy <= 1 && m.macro_f1 >= 0 && m.macro_f1 <= 1);
   const text = await cli('eval', '--run', path.join(dir, 'cls-run'), '--data', path.join(out, 'test.jsonl'));
   assert.match(text.stdout, /accuracy .* macro-F1/);
+  assert.match(text.stdout, /^label +precision +recall +F1 +support$/m);
+  assert.match(text.stdout, /^weighted-F1 \d\.\d{4} {2}micro-F1 \d\.\d{4}$/m);
   assert.match(text.stdout, /true \\ pred/);
   // its SEQ_CLS adapter scored as a language model would apply it to an LM head it never trained with
   const gen = await cli('eval', '--run', path.join(dir, 'cls-run'), '--data', path.join(out, 'test.jsonl'), '--task', 'generation');
@@ -142,7 +144,7 @@ test('eval --model on a merged classification export is classification (config.j
   assert.equal(viaModel.status, 0, viaModel.stderr);
   const a = JSON.parse(viaRun.stdout) as { loss: number; accuracy: number; labels: string[] };
   const b = JSON.parse(viaModel.stdout) as { loss: number; accuracy: number; labels: string[] };
-  assert.deepEqual(Object.keys(b).sort(), ['accuracy', 'confusion', 'examples', 'labels', 'loss', 'macro_f1']);
+  assert.deepEqual(Object.keys(b).sort(), ['accuracy', 'confusion', 'examples', 'labels', 'loss', 'macro_f1', 'micro_f1', 'per_class', 'weighted_f1']);
   assert.deepEqual(b.labels, a.labels);
   assert.equal(b.accuracy, a.accuracy);
   assert.ok(Math.abs(b.loss - a.loss) < 1e-4 * Math.abs(a.loss), `${b.loss} vs ${a.loss}`);

@@ -54,9 +54,14 @@ test('past CONFUSION_MAX_CLASSES classes there is no confusion matrix, and the m
 });
 
 test('eval\'s text prints the matrix for a few classes; for many, or none built, a line says where it is', () => {
-  const base = { loss: 0.5, accuracy: 0.5, macro_f1: 0.4, labels: [], examples: 10 };
+  const base = { loss: 0.5, accuracy: 0.5, macro_f1: 0.4, micro_f1: 0.5, weighted_f1: 0.45, per_class: [], labels: [], examples: 10 };
   assert.match(classificationText({ ...base, confusion: [[1, 0], [0, 1]] }), /true \\ pred\s+LABEL_0\s+LABEL_1\nLABEL_0\s+1\s+0\nLABEL_1\s+0\s+1$/);
   const wide = Array.from({ length: 41 }, () => new Array<number>(41).fill(0));
   assert.match(classificationText({ ...base, confusion: wide }), /\n\nconfusion matrix: 41 classes, too many to print here \(eval --json holds it\)$/);
   assert.match(classificationText({ ...base, confusion: null }), /\n\nno confusion matrix: it is built for at most 2048 classes$/);
+  // the per-class table, a row a class, up to 50 classes; past them a line says where they are
+  const many = Array.from({ length: 51 }, (_, i) => ({ label: `c${i}`, precision: 0, recall: 0, f1: 0, support: 0 }));
+  assert.match(classificationText({ ...base, per_class: many, confusion: null }),
+    /\)\n\nper-class precision, recall, F1: 51 classes, too many to print here \(eval --json holds them\)\nweighted-F1 0\.4500 {2}micro-F1 0\.5000\n\n/);
+  assert.equal(classificationText({ ...base, per_class: many.slice(0, 50), confusion: null }).split('\n\n')[1]!.split('\n').length, 1 + 50 + 1);
 });
