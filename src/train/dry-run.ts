@@ -1,8 +1,6 @@
 // `train --dry-run`: what a run of this config will hold in memory (planMemory) and whether that fits
 // the memory available, worked out from config.json and the tokenized data without loading a weight,
 // creating a backend or writing the run folder.
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { availableHostMemory, CUDA_RESERVE_BYTES, hostMemoryNote, usableBytes } from '../backend/capacity.ts';
 import type { FlashGpu } from '../backend/cuda/flash-attention.ts';
 import { archFor } from '../backend/cuda/nvrtc.ts';
