@@ -104,7 +104,7 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: 
       break;
     }
     case 'chat': {
-      const rendered = tok.applyChatTemplate(record.messages);
+      const rendered = renderChat(tok, record.messages);
       const out = finish(chatSequence(record.messages, rendered, tok, trainAll), undefined, opts);
       return systemUnrendered(record.messages, rendered) ? { ...out, systemUnrendered: true } : out;
     }
@@ -141,7 +141,7 @@ function pretokenizedLabel(record: Extract<DataRecord, { shape: 'pretokenized' }
  */
 export function sequenceLength(record: DataRecord, tok: Tokenizer): number {
   if (record.shape !== 'chat') return tokenizeRecord(record.shape === 'classification' ? { ...record, label: 0 } : record.shape === 'pretokenized' && record.label !== undefined ? { ...record, label: 0 } : record, tok).length;
-  const ids = tok.encode(tok.applyChatTemplate(record.messages));
+  const ids = tok.encode(renderChat(tok, record.messages));
   const turns = record.messages.filter((m) => m.role === 'assistant').length;
   let eosCount = 0;
   for (const id of ids) if (id === tok.eosId) eosCount++;
@@ -250,8 +250,8 @@ function chatSequence(messages: readonly ChatTurn[], rendered: string, tok: Toke
   const turns = messages.flatMap((m, i) => (m.role === 'assistant' && (trainAll || m.weight !== 0) ? [i] : []));
   const spans: Array<[number, number]> = [];
   for (const i of turns) {
-    const before = tok.encode(tok.applyChatTemplate(messages.slice(0, i), { addGenerationPrompt: true }));
-    const through = tok.encode(tok.applyChatTemplate(messages.slice(0, i + 1)));
+    const before = tok.encode(renderChat(tok, messages.slice(0, i), true));
+    const through = tok.encode(renderChat(tok, messages.slice(0, i + 1)));
     let start = commonPrefix(ids, before), end = commonPrefix(ids, through);
     if (start < before.length - 1 || end < through.length - 1) [start, end] = changedSpan(messages, i, ids, through, tok);
     if (end <= start) throw new UserError(`messages[${i}]: the chat template renders no tokens of this assistant turn in the whole chat`);
@@ -284,6 +284,14 @@ function chatSequence(messages: readonly ChatTurn[], rendered: string, tok: Toke
   return { ids, labels };
 }
 
+/**
+ * A chat's turns rendered with the chat template, each as its role and content: a turn's weight is this toolkit's mark
+ * (ShareGPT's weight, axolotl's training), no field the template is given.
+ */
+function renderChat(tok: Tokenizer, messages: readonly ChatTurn[], addGenerationPrompt = false): string {
+  return tok.applyChatTemplate(messages.map(({ role, content }) => ({ role, content })), { addGenerationPrompt });
+}
+
 /** True when the chat has a system message whose text is nowhere in the chat as the template rendered it. */
 function systemUnrendered(messages: readonly ChatMessage[], rendered: string): boolean {
   const system = messages[0]?.role === 'system' ? messages[0].content.trim() : '';
@@ -299,7 +307,7 @@ function systemUnrendered(messages: readonly ChatMessage[], rendered: string): b
  * the whole chat has it there too.
  */
 function changedSpan(messages: readonly ChatMessage[], i: number, ids: readonly number[], through: readonly number[], tok: Tokenizer): [number, number] {
-  const withContent = (content: string, upTo: number) => tok.encode(tok.applyChatTemplate(messages.slice(0, upTo).map((m, k) => (k === i ? { role: m.role, content } : m))));
+  const withContent = (content: string, upTo: number) => tok.encode(renderChat(tok, messages.slice(0, upTo).map((m, k) => (k === i ? { role: m.role, content } : m))));
   const [start, end] = changedRange(ids, replaced(ids, (c) => withContent(c, messages.length)));
   const closing = through.slice(changedRange(through, replaced(through, (c) => withContent(c, i + 1)))[1]);
   return [start, end + commonPrefix(closing, ids.slice(end))];

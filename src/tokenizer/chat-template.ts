@@ -10,6 +10,8 @@
 // - roles must alternate user/assistant after the optional system message, starting with user;
 // - addGenerationPrompt adds nothing: a chat ending with a user turn already ends with " [/INST]", and
 //   the model's answer starts with its own "▁" (space) token, as in training.
+// A model's template gets each message with all its fields and the tools given, as transformers hands them (tool calls,
+// tool results and tool definitions render only where the template reads them: tokenizer.ts checks that it does).
 // A template is code from a model folder: rendering is bounded in time, output size and range() length,
 // so a looping template is a one-line error naming its file instead of a command busy for minutes. The
 // clock is checked between the interpreter's steps, which one step doing exponential work escapes, so a
@@ -23,7 +25,7 @@ import { parseJinja } from './jinja-test-arguments.ts';
 import type { Value } from './jinja-values.ts';
 import { UserError } from '../util/errors.ts';
 import { SyncWorker } from '../util/sync-worker.ts';
-import type { ChatMessage } from './types.ts';
+import type { ChatMessage, ChatTemplateOptions, TemplateMessage } from './types.ts';
 
 export const DEFAULT_CHAT_TEMPLATE = [
   "{%- if messages[0]['role'] == 'system' -%}",
@@ -120,7 +122,9 @@ function globals(): Record<string, unknown> {
 type Outcome = { text: string } | { stopped: string } | { failed: string };
 
 interface RenderRequest {
-  messages: ReadonlyArray<{ role: unknown; content: unknown }>;
+  messages: readonly TemplateMessage[];
+  /** apply_chat_template's tools; none given: None. */
+  tools?: readonly unknown[] | null;
   addGenerationPrompt: boolean;
   /** bos_token, eos_token, unk_token, pad_token: those the tokenizer has; the other named ones its config gives. */
   tokens: Record<string, string>;
@@ -130,15 +134,14 @@ interface RenderRequest {
 /** One bounded rendering of a parsed template, in this thread. */
 function renderOutcome(template: Template, req: RenderRequest): Outcome {
   const { limits } = req;
-  const textChars = req.messages.reduce((n, m) => n + (typeof m.content === 'string' ? m.content.length : 0), 0);
-  const maxChars = 4 * textChars + limits.extraChars;
+  const maxChars = 4 * givenChars(req) + limits.extraChars;
   try {
     const env = new Environment();
     const items = {
       ...globals(),
-      messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
-      // as transformers' apply_chat_template: no tools, no documents (None, which `tools is not none` tests)
-      tools: null,
+      messages: req.messages,
+      // as transformers' apply_chat_template: the tools given or None (which `tools is not none` tests), no documents
+      tools: req.tools ?? null,
       documents: null,
       ...req.tokens,
       add_generation_prompt: req.addGenerationPrompt,
@@ -158,6 +161,20 @@ function renderOutcome(template: Template, req: RenderRequest): Outcome {
     if (e instanceof RangeError) return { stopped: `${message} (${/call stack/i.test(message) ? 'a macro that calls itself without end?' : 'its output is too large'})` };
     return { failed: message };
   }
+}
+
+/** Characters of what a rendering may write again: each message's fields (a text's length, another value's JSON's) and the tools' JSON. */
+function givenChars(req: RenderRequest): number {
+  const chars = (v: unknown): number => {
+    if (typeof v === 'string') return v.length;
+    try {
+      return (JSON.stringify(v) ?? '').length;
+    } catch {
+      return 0; // a value JSON cannot write (a BigInt): its text is the template's to fail on
+    }
+  };
+  const fields = (m: unknown): unknown[] => (typeof m === 'object' && m !== null ? Object.values(m) : [m]);
+  return req.messages.reduce((n, m) => n + fields(m).reduce((k: number, v) => k + chars(v), 0), chars(req.tools ?? null));
 }
 
 /** A template parsed as jinja2 reads it: \r\n and \r are newlines (in text and string literals alike), tests take arguments. */
@@ -194,10 +211,17 @@ export class ChatTemplate {
     this.worker = text === null ? null : new SyncWorker(new URL(import.meta.url), 'chatTemplateRenderer', text, { heapMb: WORKER_HEAP_MB, startMs: 60_000 });
   }
 
-  render(messages: readonly ChatMessage[], opts: { addGenerationPrompt?: boolean } = {}): string {
-    if (this.isDefault) checkDefaultChat(messages);
+  /** Where the template is, for messages ("…/tokenizer_config.json: chat_template"). */
+  get source(): string {
+    return this.ctx.source;
+  }
+
+  /** The chat rendered, each message with all its own fields (the default template reads role and content). */
+  render(messages: readonly TemplateMessage[], opts: ChatTemplateOptions = {}): string {
+    if (this.isDefault) checkDefaultChat(messages as readonly ChatMessage[]);
     const req: RenderRequest = {
-      messages: messages.map((m) => ({ role: m.role, content: m.content })),
+      messages,
+      tools: opts.tools ?? null,
       addGenerationPrompt: opts.addGenerationPrompt ?? false,
       tokens: this.tokens,
       limits: { ...RENDER_LIMITS, ...this.ctx.limits },

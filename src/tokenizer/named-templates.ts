@@ -12,6 +12,9 @@ export const NAMED_TEMPLATES_DIR = 'additional_chat_templates';
 /** The file of NAMED_TEMPLATES_DIR that holds the default template (read over chat_template.jinja). */
 export const DEFAULT_NAMED_TEMPLATE = 'default.jinja';
 
+/** The file of NAMED_TEMPLATES_DIR that holds the template transformers renders a chat given tools with. */
+export const TOOL_USE_NAMED_TEMPLATE = 'tool_use.jinja';
+
 /** Whether a file of NAMED_TEMPLATES_DIR is a template transformers reads (its glob "*.jinja"). */
 export const isNamedTemplateFile = (name: string): boolean => name.endsWith('.jinja');
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { fileIsThere } from '../util/file-is-there.ts';
 import { UserError } from '../util/errors.ts';
 import { warnOnce } from '../util/log.ts';
-import { DEFAULT_NAMED_TEMPLATE, NAMED_TEMPLATES_DIR, namedTemplateFiles } from './named-templates.ts';
+import { DEFAULT_NAMED_TEMPLATE, NAMED_TEMPLATES_DIR, TOOL_USE_NAMED_TEMPLATE, namedTemplateFiles } from './named-templates.ts';
 import { intKey, isRecord, readJsonFile, readUtf8File } from '../util/json-file.ts';
 import { isBpeModel, type TokenizerJson } from './tokenizer-json.ts';
 
@@ -28,6 +28,8 @@ export interface TokenizerConfig {
   chatTemplate: string | null;
   /** Where the template was read from, for messages ("…/tokenizer_config.json: chat_template", "…/chat_template.jinja"). */
   chatTemplateSource: string | null;
+  /** The template named "tool_use", which transformers renders a chat given tools with (its get_chat_template), and where it is; null: none. */
+  toolUseTemplate: { text: string; source: string } | null;
   /**
    * HF's clean_up_tokenization_spaces (" ." → "." and so on when decoding). Defaults to false here, as in
    * current transformers, because it breaks round trips; @huggingface/tokenizers defaults it to true. Not applied to
@@ -56,6 +58,7 @@ export const EMPTY_CONFIG: TokenizerConfig = {
   additionalSpecialTokens: [],
   templateTokens: {},
   chatTemplate: null,
+  toolUseTemplate: null,
   chatTemplateSource: null,
   cleanUpTokenizationSpaces: false,
   cleanUpBpeAnyway: false,
@@ -87,11 +90,14 @@ export function readFolderTokenizerConfig(folder: string): TokenizerConfig {
   // transformers reads additional_chat_templates/default.jinja after chat_template.jinja: it is the default over both
   const named = path.join(folder, NAMED_TEMPLATES_DIR, DEFAULT_NAMED_TEMPLATE), jinja = path.join(folder, 'chat_template.jinja');
   const template = namedTemplateFiles(folder).includes(DEFAULT_NAMED_TEMPLATE) ? named : fileIsThere(jinja) ? jinja : null;
+  // template files, where a folder has any, take the place of the config's templates, its "tool_use" one too
+  const toolUse = path.join(folder, NAMED_TEMPLATES_DIR, TOOL_USE_NAMED_TEMPLATE);
+  const toolUseTemplate = namedTemplateFiles(folder).includes(TOOL_USE_NAMED_TEMPLATE) ? { text: readUtf8File(toolUse), source: toolUse } : null;
   if (template === null) {
     if (config.chatTemplate !== null) warnKeyDroppedByTransformers(folder, config);
-    return config;
+    return namedTemplateFiles(folder).length > 0 ? { ...config, toolUseTemplate } : config;
   }
-  return { ...config, chatTemplate: readUtf8File(template), chatTemplateSource: template };
+  return { ...config, chatTemplate: readUtf8File(template), chatTemplateSource: template, toolUseTemplate };
 }
 
 /**
@@ -134,6 +140,7 @@ export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfi
     ].filter((e): e is readonly [string, string] => e[1] !== null)),
     chatTemplate: chatTemplate(doc['chat_template'], `${file}: chat_template`),
     chatTemplateSource: doc['chat_template'] == null ? null : `${file}: chat_template`,
+    toolUseTemplate: toolUseTemplate(doc['chat_template'], `${file}: chat_template`),
     cleanUpTokenizationSpaces: bool('clean_up_tokenization_spaces'),
     cleanUpBpeAnyway: bool(BPE_CLEAN_UP_ANYWAY),
     splitSpecialTokens: bool('split_special_tokens'),
@@ -177,4 +184,10 @@ function chatTemplate(v: unknown, where: string): string | null {
     return dflt.template;
   }
   throw new UserError('expected a Jinja template string or a list of {name, template}', where);
+}
+
+/** The "tool_use" template of HF's list of named templates (chatTemplate checks the list), or null. */
+function toolUseTemplate(v: unknown, where: string): { text: string; source: string } | null {
+  const named = Array.isArray(v) ? v.find((t) => isRecord(t) && t['name'] === 'tool_use') : undefined;
+  return isRecord(named) && typeof named['template'] === 'string' ? { text: named['template'], source: `${where} (its "tool_use" template)` } : null;
 }

@@ -3,14 +3,15 @@
 import { needArg, refuseMisspelledKeys } from '../util/api-args.ts';
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { UserError } from '../util/errors.ts';
-import { isRecord, ownField } from '../util/json-file.ts';
+import { isRecord } from '../util/json-file.ts';
 import { leadingSpecialIds, tokenizerAddsBos } from './adds-special.ts';
 import { decodesByteTokens } from './byte-fallback.ts';
 import { ChatTemplate } from './chat-template.ts';
 import type { EngineName, TokenizerEngine } from './engine.ts';
 import type { TokenizerConfig } from './tokenizer-config.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
-import type { ChatMessage, Tokenizer } from './types.ts';
+import { toolParts, toolUseRefusal, unrenderedToolPart } from './tool-use.ts';
+import type { ChatTemplateOptions, TemplateMessage, Tokenizer } from './types.ts';
 import type { Vocab } from './vocab.ts';
 
 export interface TokenizerParts {
@@ -39,6 +40,8 @@ export class LoadedTokenizer implements Tokenizer {
   private readonly engine: TokenizerEngine;
   private readonly vocab: Vocab;
   private readonly template: ChatTemplate;
+  /** The config's "tool_use" template, which renders a chat given tools (compiled on first use), or null. */
+  private readonly toolUse: (() => ChatTemplate) | null;
 
   constructor(p: TokenizerParts) {
     this.file = p.file;
@@ -67,14 +70,18 @@ export class LoadedTokenizer implements Tokenizer {
     cfg.additionalSpecialTokens.forEach((t, i) => special.add(resolve(t, `additional_special_tokens[${i}]`, null)!));
     for (const id of [this.bosId, this.eosId, this.padId, this.unkId]) if (id !== null) special.add(id);
     this.specialIds = special;
-    this.template = new ChatTemplate(cfg.chatTemplate, {
+    const context = (source: string) => ({
       bosToken: this.bosId === null ? null : this.vocab.idToToken[this.bosId]!,
       eosToken: this.eosId === null ? null : this.vocab.idToToken[this.eosId]!,
       unkToken: this.unkId === null ? null : this.vocab.idToToken[this.unkId]!,
       padToken: this.padId === null ? null : this.vocab.idToToken[this.padId]!,
       otherTokens: cfg.templateTokens,
-      source: cfg.chatTemplateSource ?? 'default chat template',
+      source,
     });
+    this.template = new ChatTemplate(cfg.chatTemplate, context(cfg.chatTemplateSource ?? 'default chat template'));
+    const toolUse = cfg.toolUseTemplate;
+    let compiled: ChatTemplate | undefined;
+    this.toolUse = toolUse === null ? null : () => (compiled ??= new ChatTemplate(toolUse.text, context(toolUse.source)));
   }
 
   /** Which engine runs encode/decode: 'fast' (ours) or 'huggingface' (@huggingface/tokenizers). */
@@ -119,45 +126,43 @@ export class LoadedTokenizer implements Tokenizer {
     return this.vocab.idToToken[id] ?? null;
   }
 
-  applyChatTemplate(messages: readonly ChatMessage[], opts: { addGenerationPrompt?: boolean } = {}): string {
+  applyChatTemplate(messages: readonly TemplateMessage[], opts: ChatTemplateOptions = {}): string {
     // one message, or a text, was read as a list ("messages[0].content: content must be a string", or a TypeError)
     needArg('applyChatTemplate', 'messages', messages, 'array', { hint: "a list of messages, e.g. [{role: 'user', content: 'Hi'}]" });
-    refuseMisspelledKeys('applyChatTemplate', 'options', opts, ['addGenerationPrompt'], UNRENDERED_CHAT_OPTIONS);
+    refuseMisspelledKeys('applyChatTemplate', 'options', opts, ['addGenerationPrompt', 'tools'], UNRENDERED_CHAT_OPTIONS);
     // transformers refuses one too ("Cannot apply chat template to an empty conversation"); a template that does not
     // read messages[0] rendered it here (Mistral v0.1's: "<s>")
     if (messages.length === 0) throw new UserError('messages is empty: a chat needs at least one message', 'applyChatTemplate');
-    refuseToolFields(messages);
-    return this.template.render(messages, opts);
+    const tools = toolsOption(opts.tools);
+    // given tools (even none: tools=[] is not None), transformers renders with the tokenizer's "tool_use" template
+    const template = tools !== null && this.toolUse !== null ? this.toolUse() : this.template;
+    const parts = toolParts(messages, tools);
+    if (parts.length > 0 && template.isDefault) throw toolUseRefusal(parts[0]!, "the built-in [INST] chat template (the tokenizer's config has no chat_template)");
+    const render = (m: readonly TemplateMessage[], t: readonly unknown[] | null) => template.render(m, { addGenerationPrompt: opts.addGenerationPrompt, tools: t });
+    const rendered = render(messages, tools);
+    const lost = unrenderedToolPart(parts, rendered, render);
+    if (lost !== null) throw toolUseRefusal(lost, `the chat template (${template.source})`);
+    return rendered;
   }
 }
 
-const TOOLS_HINT = 'tool use is not supported: the chat is rendered without tool definitions (transformers renders apply_chat_template(tools=...) into it)';
+/** apply_chat_template's tools: null (None) when not given, else a list of tool definitions (objects), as transformers takes them. */
+function toolsOption(tools: unknown): readonly unknown[] | null {
+  if (tools === undefined || tools === null) return null;
+  // transformers: "Tools should either be a JSON schema, or a callable function with type hints and a docstring"
+  if (!Array.isArray(tools)) throw new UserError(`options.tools is ${typeof tools}: it is a list of tool definitions, e.g. [{type: 'function', function: {name, description, parameters}}]`, 'applyChatTemplate');
+  const bad = tools.findIndex((t) => !isRecord(t));
+  if (bad >= 0) throw new UserError(`options.tools[${bad}] is no object: each tool definition is a JSON schema object, e.g. {type: 'function', function: {name, description, parameters}}`, 'applyChatTemplate');
+  return tools;
+}
+
 const CONTINUE_HINT = "encodePrompt(tokenizer, {messages}) continues a chat that ends with an assistant message, as transformers' continue_final_message does";
 /** apply_chat_template's arguments that change the rendering, which a template here never receives: refused, not dropped. */
 const UNRENDERED_CHAT_OPTIONS: Readonly<Record<string, string>> = {
-  tools: TOOLS_HINT,
   documents: 'documents (RAG) are not supported: the chat is rendered without them (transformers renders apply_chat_template(documents=...) into it)',
   continueFinalMessage: CONTINUE_HINT,
   continue_final_message: CONTINUE_HINT,
 };
-
-const TOOL_FIELDS = ['tool_calls', 'function_call', 'tool_call_id'];
-
-/**
- * A message holding a tool call or a tool result's call id, refused: a template here sees each message's role and
- * content only, so Mistral v0.3's rendered an assistant's tool_calls as " </s>" where transformers writes
- * [TOOL_CALLS] [{"name": …}]</s>, without a word.
- */
-function refuseToolFields(messages: readonly ChatMessage[]): void {
-  messages.forEach((m, i) => {
-    if (!isRecord(m)) return;
-    // an empty tool_calls list too: transformers hands it to the template, which Mistral v0.3's writes as "[TOOL_CALLS] ["
-    const field = TOOL_FIELDS.find((k) => ownField(m, k) != null);
-    if (field !== undefined) {
-      throw new UserError(`messages[${i}] holds "${field}": tool use is not supported, a chat template is given each message's role and content only`, 'applyChatTemplate');
-    }
-  });
-}
 
 /**
  * A named special token the vocabulary lacks, refused: transformers 5.17 adds it as a new token after the vocabulary

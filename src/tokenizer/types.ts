@@ -18,6 +18,20 @@ export interface ChatMessage {
   content: string;
 }
 
+/**
+ * A message as a chat template receives it: transformers hands the template every field of each message, so besides a
+ * ChatMessage one of tool use — an assistant turn's tool_calls (its content may be null), a tool result (role "tool",
+ * tool_call_id) — or with other fields a template may read ("name").
+ */
+export type TemplateMessage = ChatMessage | { readonly role: string; readonly content?: unknown; readonly [field: string]: unknown };
+
+export interface ChatTemplateOptions {
+  /** Whether the template adds what opens the assistant's answer (its add_generation_prompt). */
+  addGenerationPrompt?: boolean;
+  /** Tool definitions ({type: 'function', function: {name, description, parameters}}), as apply_chat_template(tools=...) takes them. */
+  tools?: readonly unknown[] | null;
+}
+
 export interface Tokenizer {
   readonly vocabSize: number;
   readonly bosId: number | null;
@@ -40,8 +54,11 @@ export interface Tokenizer {
   tokenToId(token: string): number | null;
   /** The token of an id, null for an id it has none for (past its vocabulary, or a hole in it). */
   idToToken?(id: number): string | null;
-  /** A chat rendered with the model's chat template (default: Mistral [INST] … [/INST]). */
-  applyChatTemplate(messages: readonly ChatMessage[], opts?: { addGenerationPrompt?: boolean }): string;
+  /**
+   * A chat rendered with the model's chat template (default: Mistral [INST] … [/INST]), each message with all its
+   * fields, as transformers' apply_chat_template renders it.
+   */
+  applyChatTemplate(messages: readonly TemplateMessage[], opts?: ChatTemplateOptions): string;
 }
 
 /** The ids a sequence of this tokenizer starts with (its BOS, for Mistral's), or none. */

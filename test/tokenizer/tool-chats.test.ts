@@ -1,0 +1,86 @@
+// Chats with tool calls, tool results and tool definitions: rendered and encoded as transformers 5.17's
+// apply_chat_template gives them (test/fixtures/hf-tool-chats/cases.json: Mistral-7B-Instruct-v0.3's template on the
+// tekken-tiny tokenizer), every field of each message handed to the template; refused where the template does not
+// render them, which would give the chat without them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadTokenizer, type TemplateMessage } from '../../src/tokenizer/index.ts';
+import { isUserError } from '../../src/util/errors.ts';
+import { quietly, tempFolder } from './helpers.ts';
+import { MISTRAL_V03_NO_TOOLS_TEMPLATE } from './mistral-v03-template.ts';
+
+const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
+const TEKKEN = path.join(FIXTURES, 'tekken-tiny');
+const V03 = fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'chat-templates', 'v03_tools.jinja'), 'utf8');
+const readJson = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+
+interface HfCase { name: string; messages: TemplateMessage[]; tools: unknown[]; add_generation_prompt: boolean; text: string; ids: number[] }
+const { cases } = readJson(path.join(FIXTURES, 'hf-tool-chats', 'cases.json')) as unknown as { cases: HfCase[] };
+
+/** tekken-tiny with `chatTemplate` as its tokenizer_config.json's chat_template. */
+function tekken(chatTemplate: unknown) {
+  const dir = tempFolder({ 'tokenizer.json': readJson(path.join(TEKKEN, 'tokenizer.json')), 'tokenizer_config.json': { ...readJson(path.join(TEKKEN, 'tokenizer_config.json')), chat_template: chatTemplate } });
+  return quietly(() => loadTokenizer(dir));
+}
+
+const says = (re: RegExp) => (e: unknown) => isUserError(e) && re.test((e as Error).message);
+// one of each (a template renders on a worker thread of its own, whose start is most of a test's time)
+const v03 = tekken(V03);
+// a template that leaves out the roles it does not know, and writes a message's "name"
+const skipping = tekken("{% for m in messages %}{% if m.role in ['user', 'assistant'] %}<{{ m.role }}>{{ m.content }}{{ m.name }}{% endif %}{% endfor %}");
+
+test("Mistral v0.3's template: tool calls (arguments an object or a JSON string), tool results and tools render and encode as transformers' apply_chat_template", () => {
+  assert.equal(cases.length, 4);
+  for (const c of cases) {
+    const text = v03.applyChatTemplate(c.messages, { tools: c.tools, addGenerationPrompt: c.add_generation_prompt });
+    assert.equal(text, c.text, c.name);
+    assert.deepEqual(v03.encode(text), c.ids, c.name);
+  }
+});
+
+test('a template that does not render tool calls, tool results or tools refuses them, naming the message', () => {
+  const [one] = cases;
+  const withoutTools = tekken(MISTRAL_V03_NO_TOOLS_TEMPLATE);
+  // transformers renders '<s>[INST] Weather in Zürich?[/INST] Let me look.</s>' here: the call lost (a tool result after
+  // it fails the template's alternation of roles, here as there)
+  const call = { ...one!.messages[1]!, content: 'Let me look.' };
+  assert.throws(() => withoutTools.applyChatTemplate([one!.messages[0]!, call]), says(/^applyChatTemplate: messages\[1\] holds a tool call \("tool_calls"\), which the chat template \(.*tokenizer_config\.json: chat_template\) does not render/));
+  assert.throws(() => withoutTools.applyChatTemplate([one!.messages[0]!, { role: 'assistant', content: 'x', function_call: { name: 'f', arguments: '{}' } }]), says(/messages\[1\] holds a tool call \("function_call"\)/));
+  const result: TemplateMessage = { role: 'tool', tool_call_id: 'abc123def', content: '3' };
+  assert.throws(() => skipping.applyChatTemplate([{ role: 'user', content: 'a' }, result, { role: 'assistant', content: 'b' }]), says(/messages\[1\] is a tool result \(role "tool"\), which the chat template/));
+  assert.throws(() => withoutTools.applyChatTemplate([{ role: 'user', content: 'a' }], { tools: one!.tools }), says(/options\.tools holds a tool definition, which the chat template/));
+  // the built-in [INST] template (a config without chat_template: Mistral v0.1's) renders none
+  const builtIn = tekken(null);
+  assert.throws(() => builtIn.applyChatTemplate(one!.messages), says(/messages\[1\] holds a tool call \("tool_calls"\), which the built-in \[INST\] chat template/));
+  // an empty list of tools holds no definition to lose
+  assert.equal(builtIn.applyChatTemplate([{ role: 'user', content: 'a' }], { tools: [] }), '<s>[INST] a [/INST]');
+});
+
+test('every field of a message reaches the template, and a template that fails without a tool part reads it', () => {
+  // transformers hands "name" (OpenAI's speaker) to the template
+  assert.equal(skipping.applyChatTemplate([{ role: 'user', content: 'a', name: 'bob' }]), '<user>abob');
+  // v0.3's fails on a tool result whose call id is not 9 characters, as transformers' does
+  assert.throws(() => v03.applyChatTemplate([{ role: 'user', content: 'a' }, { role: 'tool', tool_call_id: 'short', content: '1' }]), says(/chat template failed: Tool call IDs should be alphanumeric strings with length 9!/));
+  assert.throws(() => skipping.applyChatTemplate([{ role: 'user', content: 'a' }], { tools: 'f' as unknown as unknown[] }), says(/options\.tools is string: it is a list of tool definitions/));
+});
+
+test('given tools, a config\'s "tool_use" named template renders the chat, as transformers picks it', () => {
+  // tekken-tiny's config lists "default", "tool_use" and "rag-v1" templates; transformers 5.17 gives this text
+  const t = quietly(() => loadTokenizer(TEKKEN));
+  const tools = [{ type: 'function', function: { name: 'f' } }];
+  assert.equal(t.applyChatTemplate([{ role: 'user', content: 'a' }], { tools }), '<s>[AVAILABLE_TOOLS][{"type": "function", "function": {"name": "f"}}][/AVAILABLE_TOOLS][INST]a[/INST]');
+  assert.equal(t.applyChatTemplate([{ role: 'user', content: 'a' }]), '<s>[INST]a[/INST]');
+  // a folder's template files take the place of the config's templates: additional_chat_templates/tool_use.jinja is
+  // the one, and with chat_template.jinja alone there is none (transformers 5.17: 'T1'; then 'DFalse')
+  const folder = (files: Record<string, string>) => {
+    const dir = tempFolder({ 'tokenizer.json': readJson(path.join(TEKKEN, 'tokenizer.json')), 'tokenizer_config.json': readJson(path.join(TEKKEN, 'tokenizer_config.json')) });
+    fs.mkdirSync(path.join(dir, 'additional_chat_templates'));
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+    return quietly(() => loadTokenizer(dir));
+  };
+  const both = folder({ 'chat_template.jinja': 'D{{ tools is none }}', 'additional_chat_templates/tool_use.jinja': 'T{{ tools|length }}' });
+  assert.equal(both.applyChatTemplate([{ role: 'user', content: 'a' }], { tools }), 'T1');
+  assert.equal(folder({ 'chat_template.jinja': 'D{{ tools is none }}' }).applyChatTemplate([{ role: 'user', content: 'a' }], { tools }), 'DFalse');
+});
