@@ -36,6 +36,8 @@ export interface WarningFacts {
   readerNotes: ReadonlyArray<readonly string[]>;
   /** Per source: records of bytes not UTF-8; sources with UTF-8 text beyond ASCII; sources whose one list is empty. */
   notUtf8: ReadonlyMap<number, number>;
+  /** What those records of each file read as together (prepare-words.ts readTogether). */
+  notUtf8ReadsAs: ReadonlyMap<number, readonly string[] | null>;
   beyondAscii: ReadonlySet<number>;
   emptyLists: ReadonlySet<number>;
   /** Per source: its first rejected record, as `file:line: reason: detail`. */
@@ -49,7 +51,7 @@ export interface WarningFacts {
 export function prepareWarnings(facts: WarningFacts): string[] {
   const {
     sources, perSource, splitCounts, keptTotal, split, provided, classes, labelCounts, givenLabels, inputRecords, minusOnes, wordLabels,
-    notes, readerNotes, notUtf8, beyondAscii, emptyLists, firstRejections, tally, fields, words,
+    notes, readerNotes, notUtf8, notUtf8ReadsAs, beyondAscii, emptyLists, firstRejections, tally, fields, words,
   } = facts;
   const warnings: string[] = [];
   SPLITS.forEach((s, k) => {
@@ -94,7 +96,7 @@ export function prepareWarnings(facts: WarningFacts): string[] {
   // Latin-1 files were thousands of lines)
   const notUtf8Files = [...notUtf8];
   for (const [src, n] of notUtf8Files.slice(0, FILES_NAMED)) {
-    warnings.push(`${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8): ${encodingHint(sources[src]!.name, beyondAscii.has(src), 'the file')}`);
+    warnings.push(`${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8): ${encodingHint(sources[src]!.name, beyondAscii.has(src), 'the file', notUtf8ReadsAs.get(src))}`);
   }
   const moreNotUtf8 = notUtf8Files.slice(FILES_NAMED);
   if (moreNotUtf8.length > 0) {

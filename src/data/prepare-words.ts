@@ -41,12 +41,31 @@ export function nothingKept(r: PrepareReport, first: string | null): string {
 
 /**
  * What to do when `name`'s records are not UTF-8 text (`what` names the file in the sentence): it may be in another
- * encoding, and how to convert it; but when some of its other records are UTF-8 text beyond ASCII (`mixed`), converting
- * the whole file would garble them ("café" becomes "cafÃ©"): only the lines rejected are to be mended.
+ * encoding, and how to convert it: from Windows-1252 where they read as no encoding of Chinese, Japanese or Korean text
+ * (`readsAs` null: Latin text), else from the one they all read as, or any of those where several, or from one to find
+ * where they read as different ones (`readsAs` empty); but when some of its other records are UTF-8 text beyond ASCII
+ * (`mixed`), converting the whole file would garble them ("café" becomes "cafÃ©"): only the lines rejected are to be mended.
  */
-export function encodingHint(name: string, mixed: boolean, what = name): string {
+export function encodingHint(name: string, mixed: boolean, what = name, readsAs: readonly string[] | null = null): string {
   if (mixed) return `${what} mixes encodings (some of its other records are UTF-8 text beyond ASCII); mend the lines rejected.jsonl names (iconv on the whole file would garble the others)`;
-  return `if ${what} is in another encoding (Windows-1252, Latin-1), convert it and rerun: iconv -f WINDOWS-1252 -t UTF-8 ${shellPath(name)} > converted${path.extname(name)}`;
+  const iconv = (from: string) => `convert it and rerun: iconv -f ${from} -t UTF-8 ${shellPath(name)} > converted${path.extname(name)}`;
+  if (readsAs === null) return `if ${what} is in another encoding (Windows-1252, Latin-1), ${iconv('WINDOWS-1252')}`;
+  if (readsAs.length === 0) return `${what} is not UTF-8 text, and its records read as no one encoding: find its encoding (file -i ${shellPath(name)}), then ${iconv('ENCODING')}`;
+  if (readsAs.length > 1) return `${what} reads as Chinese, Japanese or Korean text in any of ${readsAs.join(', ')} (not Windows-1252): find which (file -i ${shellPath(name)}), then ${iconv('ENCODING')}`;
+  const [enc] = readsAs;
+  return `${what} looks like ${enc} text ${enc!.startsWith('UTF-16') ? 'without a byte-order mark' : '(Chinese, Japanese or Korean; not Windows-1252)'}: ${iconv(enc!)}`;
+}
+
+/**
+ * What the records of a file that are not UTF-8 read as together (encodingHint's `readsAs`), given what those before
+ * read as (`sofar`; undefined: none before) and the encodings the next one reads as (Rejection.readsAs): null while
+ * none reads as any, else the encodings all of them read as (none where one reads as none).
+ */
+export function readTogether(sofar: readonly string[] | null | undefined, next: readonly string[] | undefined): readonly string[] | null {
+  const these = next !== undefined && next.length > 0 ? next : null;
+  if (sofar === undefined) return these;
+  if (sofar === null || these === null) return sofar === these ? null : [];
+  return sofar.filter((e) => these.includes(e));
 }
 
 /** `raw` cut to `limit` UTF-16 units (never between the two of a surrogate pair), saying how much was cut. */

@@ -35,7 +35,7 @@ import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './r
 import { claimOutDir } from './out-dir.ts';
 import { libraryWords, optionIs, type OptionWords } from '../util/option-words.ts';
 import { PREPARE_REPORT } from './prepare-report.ts';
-import { clip, describeLabel, encodingHint, nothingKept, specialTexts } from './prepare-words.ts';
+import { clip, describeLabel, encodingHint, nothingKept, readTogether, specialTexts } from './prepare-words.ts';
 import { KeptTable, type Deferred, type Placing } from './prepare-kept.ts';
 import { prepareWarnings } from './prepare-warnings.ts';
 import { DEFAULTS, reportOptions, validateOptions, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
@@ -122,6 +122,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     let inputRecords = 0, truncated = 0;
     const ints = { max: -Infinity, zero: false }; // the integer labels read (1-based ones are refused)
     const notUtf8 = new Map<number, number>(); // records of bytes not UTF-8 per source: another encoding, said in a warning
+    const notUtf8ReadsAs = new Map<number, readonly string[] | null>(); // the encodings those read as together (readTogether)
     const beyondAscii = new Set<number>(); // sources with a record of UTF-8 text beyond ASCII: converted whole, it would be garbled
     let minusOnes = 0; // records rejected for the label -1 (HF's "no label"): a warning when they are many
     const wordLabels = new Map<string, number>(); // records rejected for a label such as "None", by the word: the same
@@ -282,7 +283,10 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
         perSource[si]!.records++;
         if (item.error) {
           // bytes that are not UTF-8 (a line's defect: another encoding); a lone surrogate spelled in JSON is no sign of one
-          if (item.error.reason === 'invalid_utf8') notUtf8.set(si, (notUtf8.get(si) ?? 0) + 1);
+          if (item.error.reason === 'invalid_utf8') {
+            notUtf8.set(si, (notUtf8.get(si) ?? 0) + 1);
+            notUtf8ReadsAs.set(si, readTogether(notUtf8ReadsAs.get(si), item.error.readsAs));
+          }
           const readsOn = item.readsOnFrom ? ` Only line ${item.line} is rejected; reading resumes at line ${item.readsOnFrom}` : '';
           reject(si, item, item.error.reason, item.error.detail + readsOn, item.raw);
           continue;
@@ -417,7 +421,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     const keptTotal = splitCounts[0]! + splitCounts[1]! + splitCounts[2]!;
     const warnings = prepareWarnings({
       sources, perSource, splitCounts, keptTotal, split, provided, classes, labelCounts, givenLabels, inputRecords, minusOnes, wordLabels,
-      notes, readerNotes, notUtf8, beyondAscii, emptyLists, firstRejections, tally, fields, words,
+      notes, readerNotes, notUtf8, notUtf8ReadsAs, beyondAscii, emptyLists, firstRejections, tally, fields, words,
     });
     const report: PrepareReport = {
       input_records: inputRecords,
@@ -453,7 +457,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     if (keptTotal === 0) {
       // a file in another encoding (Excel's "CSV (Comma delimited)" is Windows-1252), or mixing two, keeps nothing: the warning's way out, in the one line shown
       const [mostNotUtf8] = [...notUtf8].sort((a, b) => b[1] - a[1]);
-      const convert = mostNotUtf8 && Object.entries(report.by_reason).every(([, n]) => n <= report.by_reason.invalid_utf8!) ? `; ${encodingHint(sources[mostNotUtf8[0]]!.name, beyondAscii.has(mostNotUtf8[0]))}` : '';
+      const convert = mostNotUtf8 && Object.entries(report.by_reason).every(([, n]) => n <= report.by_reason.invalid_utf8!) ? `; ${encodingHint(sources[mostNotUtf8[0]]!.name, beyondAscii.has(mostNotUtf8[0]), undefined, notUtf8ReadsAs.get(mostNotUtf8[0]))}` : '';
       throw new UserError(`no record was kept: ${nothingKept(report, firstRejection)}${convert}${otherFormat ?? ''}; rejected.jsonl and report.json are written for inspection ` +
         `(train/val/test files are left as they were), see ${path.join(opts.outDir, 'rejected.jsonl')}`);
     }

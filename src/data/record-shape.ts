@@ -40,6 +40,8 @@ export interface Rejection {
   detail: string;
   /** missing_label: the label was a value that may be meant as a class (-1, "None"), which prepare counts to say how. */
   noLabel?: NoLabel;
+  /** invalid_utf8, binary: the encodings of Chinese, Japanese or Korean text the bytes read as (LineDefect.readsAs), which prepare's tip names. */
+  readsAs?: readonly string[];
 }
 
 /** Canonical field name → the name in the input. */

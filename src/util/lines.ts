@@ -14,6 +14,7 @@ import { constants, isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { UserError } from './errors.ts';
 import { openRegularFile } from './regular-file.ts';
+import { legacyEncodingGuess } from './legacy-encoding.ts';
 import { BINARY_SAMPLE_BYTES, BinaryWatch, notUtf8Text } from './text-encoding.ts';
 
 export interface LineDefect {
@@ -30,6 +31,8 @@ export interface LineDefect {
    * characters do, which a short file without a byte-order mark is not recognised as (notUtf8Text) — said as a hint.
    */
   everyOtherNul?: true;
+  /** The encodings of Chinese, Japanese or Korean text the line reads as (legacy-encoding.ts), for the tip on converting it. */
+  readsAs?: readonly string[];
 }
 
 /** How much of the binary data that ends a file its one line holds (readLines with `watchBinary`): enough to show. */
@@ -100,9 +103,10 @@ function firstDefect(all: readonly LineDefect[]): LineDefect | undefined {
 /**
  * Every defect of one line's bytes: each NUL byte (binary) and each ill-formed sequence (invalid_utf8), with the
  * index of the character it became in the line's decoded text (one U+FFFD per maximal ill-formed subpart, as
- * Node's decoder and the WHATWG Encoding standard do).
+ * Node's decoder and the WHATWG Encoding standard do), and what encoding the line reads as (UTF-16 too where it is
+ * the `wholeFile`, one line).
  */
-export function lineDefects(bytes: Uint8Array): LineDefect[] {
+export function lineDefects(bytes: Uint8Array, wholeFile = false): LineDefect[] {
   const out: LineDefect[] = [];
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 1 : 0; // cleanLine drops the BOM
   const wide = nulsAtEveryOtherByte(bytes) ? { everyOtherNul: true as const } : {};
@@ -114,6 +118,8 @@ export function lineDefects(bytes: Uint8Array): LineDefect[] {
     char += seq.ok && seq.length === 4 ? 2 : 1; // a character above U+FFFF is two UTF-16 units
     b += seq.length;
   }
+  const readsAs = out.length > 0 ? legacyEncodingGuess(bytes, wholeFile) : [];
+  if (readsAs.length > 0) for (const d of out) d.readsAs = readsAs;
   return out;
 }
 
@@ -271,7 +277,7 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
         if (out !== null) yield out;
       }
       if (rest.length > 0) {
-        for (const line of splitLines(rest, lineNo)) {
+        for (const line of splitLines(rest, lineNo, lineNo === 0)) {
           const out = marked(line);
           if (out !== null) yield out;
         }
@@ -311,9 +317,10 @@ function crLineEnds(chunk: Buffer): boolean {
 
 /**
  * The lines of `bytes` (which hold no final newline: n newlines give n + 1 lines), numbered from
- * `before` + 1. Clean text is decoded in one go; otherwise line by line, to find the defective ones.
+ * `before` + 1. Clean text is decoded in one go; otherwise line by line, to find the defective ones. `wholeFile`:
+ * the bytes are a file's, one line with no line end.
  */
-function* splitLines(bytes: Buffer, before: number): Generator<Line> {
+function* splitLines(bytes: Buffer, before: number, wholeFile = false): Generator<Line> {
   let lineNo = before;
   if (bytes.indexOf(0) < 0 && isUtf8(bytes)) {
     const text = bytes.toString('utf8');
@@ -334,7 +341,7 @@ function* splitLines(bytes: Buffer, before: number): Generator<Line> {
     const nl = bytes.indexOf(0x0a, start);
     const seg = bytes.subarray(start, nl < 0 ? bytes.length : nl);
     lineNo++;
-    const defects = seg.indexOf(0) < 0 && isUtf8(seg) ? [] : lineDefects(seg);
+    const defects = seg.indexOf(0) < 0 && isUtf8(seg) ? [] : lineDefects(seg, wholeFile);
     const text = cleanLine(seg.toString('utf8'));
     yield defects.length > 0 ? { text, lineNo, defect: firstDefect(defects)!, defects } : { text, lineNo };
     if (nl < 0) return;

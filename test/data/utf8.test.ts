@@ -246,6 +246,44 @@ test('files with records not UTF-8 text: the first 5 are named with their conver
   assert.equal(report.warnings.filter((w) => /^latin\d\.jsonl: /.test(w)).length, 5, 'the files past the fifth are not named again as all rejected');
 });
 
+test('a file in GBK, Shift-JIS or EUC-KR is told the encoding its records read as, not Windows-1252 (which would garble them); one whose few bytes read as several is told each', () => {
+  // before: each was told "if the file is in another encoding (Windows-1252, Latin-1) … iconv -f WINDOWS-1252", which
+  // turns 你好 into "ÄãºÃ"
+  const jsonl = (...texts: string[]) => Buffer.concat(texts.flatMap((t) => [Buffer.from('{"text": "'), Buffer.from(t, 'hex'), Buffer.from('"}\n')]));
+  const d = path.join(dir, 'cjk-legacy');
+  const f = writeFiles(d, {
+    'gbk.jsonl': jsonl('bdf1ccecccecc6f8badcbac3a3acced2c3c7d2bbc6f0c8a5b9abd4b0c9a2b2bdb0c9a1a3', 'c7ebcecac8a5bbf0b3b5d5bed4f5c3b4d7dfa3bf'), // 今天天气很好，… 请问去火车站怎么走？
+    'sjis.jsonl': jsonl('938c8b9e82cd93fa967b82cc8ef1937382c582b78142', '96be93fa82cd894a82aa8d7e82e982c582b582e582a482a98148'), // 東京は日本の首都です。…
+    'euckr.jsonl': jsonl('bcadbfefc0ba20c7d1b1b9c0c720bcf6b5b5c0d4b4cfb4d92e', 'c0fab4c220b1e8c4a1c2eeb0b3b8a620c1c1bec6c7d5b4cfb4d92e'), // 서울은 한국의 수도입니다. …
+    'two.jsonl': jsonl('bdf1ccecccecc6f8badcbac3a3acced2c3c7d2bbc6f0c8a5b9abd4b0c9a2b2bdb0c9a1a3', '938c8b9e82cd93fa967b82cc8ef1937382c582b78142'), // GBK, then Shift-JIS
+    'short.txt': Buffer.from('c4e3bac3', 'hex'), // 你好 in GBK: as well in Big5, EUC-JP, EUC-KR, or UTF-16BE (two characters)
+    'good.jsonl': '{"text": "a record that is kept here"}\n',
+  });
+  const { report } = prepare({ inputs: Object.values(f), outDir: path.join(d, 'out'), tokenizer: mistralTokenizer(), split: [1, 0, 0] });
+  const said = (name: string) => report.warnings.find((w) => w.startsWith(`${name}: `))?.replace(/^.*?\(rejected as invalid_utf8\): /, '');
+  const named = (enc: string, name: string) => `the file looks like ${enc} text (Chinese, Japanese or Korean; not Windows-1252): convert it and rerun: iconv -f ${enc} -t UTF-8 ${name} > converted.jsonl`;
+  assert.equal(said('gbk.jsonl'), named('GB18030', 'gbk.jsonl'));
+  assert.equal(said('sjis.jsonl'), named('CP932', 'sjis.jsonl'));
+  assert.equal(said('euckr.jsonl'), named('CP949', 'euckr.jsonl'));
+  assert.equal(said('short.txt'), 'the file reads as Chinese, Japanese or Korean text in any of GB18030, BIG5-HKSCS, EUC-JP, CP949, UTF-16BE (not Windows-1252): find which (file -i short.txt), then convert it and rerun: iconv -f ENCODING -t UTF-8 short.txt > converted.txt');
+  assert.equal(said('two.jsonl'), 'the file is not UTF-8 text, and its records read as no one encoding: find its encoding (file -i two.jsonl), then convert it and rerun: iconv -f ENCODING -t UTF-8 two.jsonl > converted.jsonl');
+  assert.deepEqual(report.by_reason, { invalid_utf8: 9 }, 'which records are rejected is as before');
+});
+
+test('a one-line UTF-16 file of CJK text without a byte-order mark, too short to be refused as UTF-16, is told its byte order: rejected as invalid UTF-8, or as binary for its one NUL byte', () => {
+  // before: "iconv -f WINDOWS-1252" for the one, "a NUL byte … binary data, not text" alone for the other (一 is 00 4E)
+  const zh = '今天天气很好。我们去公园散步吧。';
+  const d = path.join(dir, 'cjk-utf16');
+  const f = writeFiles(d, { 'le.txt': Buffer.from(zh, 'utf16le'), 'be.txt': Buffer.from(zh, 'utf16le').swap16(), 'nul.txt': Buffer.from(`一${zh}`, 'utf16le') });
+  for (const [name, order] of [['le.txt', 'UTF-16LE'], ['be.txt', 'UTF-16BE']]) {
+    assert.throws(() => prepare({ inputs: [f[name]!], outDir: path.join(d, 'out'), tokenizer: mistralTokenizer(), split: [1, 0, 0] }),
+      (e: Error) => e.message.includes(`: invalid_utf8: invalid UTF-8 at byte ${order === 'UTF-16LE' ? 1 : 2} of line 1; ${name} looks like ${order} text without a byte-order mark: convert it and rerun: iconv -f ${order} -t UTF-8 ${name} > converted.txt;`), name);
+  }
+  assert.deepEqual(summary([...readText(f['nul.txt']!)]), [{
+    line: 1, reason: 'binary', detail: 'a NUL byte at byte 1 of line 1: binary data, not text — or UTF-16LE text without a byte-order mark, as it reads as Chinese, Japanese or Korean text so: then convert it to UTF-8 first (iconv -f UTF-16LE -t UTF-8 FILE > FILE.utf8)',
+  }]);
+});
+
 /** `n` bytes of deterministic noise (an LCG's top byte): random data as a file of it, or the compressed body of an image, is. */
 const noise = (n: number, seed: number): Buffer => {
   const out = Buffer.alloc(n);

@@ -60,16 +60,20 @@ export function recordAt(item: RecordAt): RecordAt {
 
 /**
  * Said of a NUL byte on a line whose NULs fall at every other byte (LineDefect.everyOtherNul): a short UTF-16 file
- * without a byte-order mark, too short for notUtf8Text to tell from data, reads so.
+ * without a byte-order mark, too short for notUtf8Text to tell from data, reads so; or of a file of one line that
+ * reads as Chinese, Japanese or Korean text in one UTF-16 byte order (LineDefect.readsAs), a NUL byte among its
+ * characters (一 is 00 4E).
  */
 const UTF16_HINT = ' — or UTF-16 text without a byte-order mark, as its NUL bytes fall at every other byte: then convert it to UTF-8 first (iconv -f UTF-16LE -t UTF-8 FILE > FILE.utf8, or -f UTF-16BE)';
+const utf16Hint = (order: string): string => ` — or ${order} text without a byte-order mark, as it reads as Chinese, Japanese or Korean text so: then convert it to UTF-8 first (iconv -f ${order} -t UTF-8 FILE > FILE.utf8)`;
 
-/** The rejection of a record that holds a line whose bytes are not UTF-8 text (see readLines). */
+/** The rejection of a record that holds a line whose bytes are not UTF-8 text (see readLines), with the encodings it reads as. */
 export function defectRejection(d: LineDefect, line: number): Rejection {
-  if (d.detail !== undefined) return { reason: d.kind, detail: d.detail };
-  return d.kind === 'binary'
-    ? { reason: 'binary', detail: `a NUL byte at byte ${d.byte} of line ${line}: binary data, not text${d.everyOtherNul ? UTF16_HINT : ''}` }
-    : { reason: 'invalid_utf8', detail: `invalid UTF-8 at byte ${d.byte} of line ${line}` };
+  const readsAs = d.readsAs === undefined ? {} : { readsAs: d.readsAs };
+  if (d.detail !== undefined) return { reason: d.kind, detail: d.detail, ...readsAs };
+  if (d.kind === 'invalid_utf8') return { reason: 'invalid_utf8', detail: `invalid UTF-8 at byte ${d.byte} of line ${line}`, ...readsAs };
+  const utf16 = d.readsAs?.length === 1 && d.readsAs[0]!.startsWith('UTF-16') ? utf16Hint(d.readsAs[0]!) : d.everyOtherNul ? UTF16_HINT : '';
+  return { reason: 'binary', detail: `a NUL byte at byte ${d.byte} of line ${line}: binary data, not text${utf16}`, ...readsAs };
 }
 
 /**
