@@ -2,8 +2,9 @@
 // Roles in any case, OpenAI's "developer" as system; an assistant turn of weight 0 (ShareGPT's, axolotl's) or
 // training: false is context, not trained; user turns after the last assistant turn and assistant turns before
 // the first user turn are left out (and counted); TRL's conversational prompt/completion is trained on the
-// completion; tool calls and tool messages are refused.
-import { chatRoleOf, type ChatRole } from '../tokenizer/types.ts';
+// completion; tool use in OpenAI's form is kept as given: an assistant turn's tool_calls (content null or empty beside
+// them), a tool's result (role "tool", its tool_call_id), each call's results before the next assistant turn.
+import { chatRoleOf } from '../tokenizer/types.ts';
 import { jsonValueText, ownField } from '../util/json-file.ts';
 import { SHAREGPT_ROLES, textOfParts } from './layouts.ts';
 import { didYouMean } from '../util/did-you-mean.ts';
@@ -24,7 +25,10 @@ const ROLE_NAME_OWNERS: Readonly<Record<string, string>> = { model: "Gemini's", 
  * ShareGPT turn's speaker (`from`), whose names (human, gpt) are near ones too.
  */
 function roleHint(named: string, sharegpt: boolean, reader: 'prepare' | 'generate'): string {
-  if (['tool', 'function', 'ipython'].includes(named)) return ' (tool results are not trained: tool use is not supported)';
+  if (['function', 'ipython'].includes(named)) return ' (a tool\'s result is read as OpenAI\'s role "tool", with its "tool_call_id")';
+  if (named === 'tool') {
+    return reader === 'generate' ? ' (tool results are not read here: generate --messages takes text turns only)' : ' (a tool\'s result is read from OpenAI\'s messages, {role: "tool", tool_call_id, content}, not from ShareGPT\'s turns)';
+  }
   const meant = Object.hasOwn(SHAREGPT_ROLES, named) ? SHAREGPT_ROLES[named] : undefined;
   const owner = Object.hasOwn(ROLE_NAME_OWNERS, named) ? ROLE_NAME_OWNERS[named] : "ShareGPT's";
   // only prepare reads ShareGPT's {from, value} turns; generate --messages takes {role, content}
@@ -83,16 +87,17 @@ export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_
     const misnamed = (key: string) => (ownField(mm, key) === undefined ? missingTurnField(mm, where, key, f, turns, words) : null);
     const noRole = misnamed(f.role);
     if (noRole !== null) return reject('invalid_roles', noRole);
-    const r = chatRoleOf(role);
+    // a tool's result: OpenAI's {role: "tool", tool_call_id, content}; ShareGPT's tool turns are of other forms
+    const r = f.role !== 'from' && typeof role === 'string' && role.trim().toLowerCase() === 'tool' ? 'tool' : chatRoleOf(role);
     if (r === null) return reject('invalid_roles', roleRefusal(role, `${where}.${f.role}`, f.role === 'from'));
-    const calls = toolCallField(mm);
-    if (calls !== undefined) return reject('unknown_shape', `${where} is a tool call ("${calls}"): tool use is not supported, only text turns are trained`);
+    const calls = toolCalls(mm, r, where);
+    if (calls !== undefined && !Array.isArray(calls)) return calls;
     // as a "thinking" part of the content is refused (layouts.ts textOfParts): its text would be left out unseen
     const reasoning = reasoningField(mm);
     if (reasoning !== undefined) {
       return reject('unknown_shape', `${where} holds reasoning apart from its content ("${reasoning}"), which is not read: only ${f.content} is trained; write the reasoning into ${f.content} as the model's template shows it (e.g. <think>…</think> before the answer), or remove "${reasoning}" to train without it`);
     }
-    const noContent = misnamed(f.content);
+    const noContent = calls === undefined ? misnamed(f.content) : null; // a call turn may have no content
     if (noContent !== null) return reject('unknown_shape', noContent);
     if (f.role !== 'name' && f.content !== 'name' && holdsName(mm)) namedTurns++;
     const parts = textOfParts(ownField(mm, f.content), `${where}.${f.content}`);
@@ -102,18 +107,19 @@ export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_
     // a prompt's turns are context, whatever their own flags say
     const trained = i < (reading.contextTurns ?? 0) ? false : turnTrained(mm, where);
     if (typeof trained !== 'boolean') return trained;
-    if (content === '') {
+    if (content === '' && calls === undefined) {
       if (r === 'system') continue; // an empty system prompt says nothing: the turn is dropped, not the record
       return reject('empty', `${where} (${r}) has empty content`);
     }
-    const turn: ChatTurn = { role: r, content };
+    const callId = r === 'tool' ? ownField(mm, 'tool_call_id') : undefined;
+    const turn: ChatTurn = { role: r, content, ...(calls !== undefined ? { tool_calls: calls } : {}), ...(callId !== undefined ? { tool_call_id: callId } : {}) };
     messages.push(r === 'assistant' && !trained ? { ...turn, weight: 0 } : turn);
   }
   // Turns after the last assistant turn are context for nothing: left out, as the report says (TRL would carry them
   // untrained at the sequence's end, which changes no loss). Assistant turns before the first user turn (a ShareGPT
   // scrape's greeting) are left out as FastChat leaves them: a chat template expects the user to speak first.
   let last = messages.length - 1;
-  while (last >= 0 && messages[last]!.role === 'user' && messages.slice(0, last).some((m) => m.role === 'assistant')) last--;
+  while (last >= 0 && (messages[last]!.role === 'user' || messages[last]!.role === 'tool') && messages.slice(0, last).some((m) => m.role === 'assistant')) last--;
   const trailingTurns = messages.length - 1 - last;
   messages.length = last + 1;
   const first = messages[0]?.role === 'system' ? 1 : 0;
@@ -166,17 +172,42 @@ function turnTrained(m: Record<string, unknown>, where: string): boolean | Rejec
   return weight !== 0 && training !== false;
 }
 
-/** An optional system turn first, then user/assistant alternating, starting with user, ending with assistant (detectChat leaves out assistant turns before the first user turn and user turns after the last assistant turn). */
+/**
+ * An assistant turn's tool calls (OpenAI's tool_calls: a non-empty array of objects, kept as given), undefined for a
+ * turn without, or why they are refused: on another role, or in OpenAI's older form (function_call).
+ */
+function toolCalls(m: Record<string, unknown>, role: ChatTurn['role'], where: string): unknown[] | Rejection | undefined {
+  const field = toolCallField(m);
+  if (field === undefined) return undefined;
+  if (field === 'function_call') return reject('unknown_shape', `${where}.function_call is OpenAI's older form of a tool call, which is not read: write it as "tool_calls": [{"id", "type": "function", "function": {"name", "arguments"}}]`);
+  if (role !== 'assistant') return reject('unknown_shape', `${where} (${role}) has "tool_calls": only an assistant turn calls tools`);
+  const calls = ownField(m, 'tool_calls');
+  if (!Array.isArray(calls) || !calls.every((c) => typeof c === 'object' && c !== null && !Array.isArray(c))) {
+    return reject('unknown_shape', `${where}.tool_calls is ${typeName(calls)}${Array.isArray(calls) ? ' holding a value that is not an object' : ''}; it is an array of calls, {"id", "type": "function", "function": {"name", "arguments"}}`);
+  }
+  return calls;
+}
+
+/**
+ * An optional system turn first, then rounds: a user turn, then the assistant's, where an assistant turn that calls
+ * tools is followed by their results (role tool, one or more) and then by the assistant again; ending with an assistant
+ * turn (detectChat leaves out assistant turns before the first user turn and user and tool turns after the last
+ * assistant turn).
+ */
 export function checkRoles(messages: readonly ChatTurn[]): string | null {
   if (messages.length === 0) return 'no messages';
   let i = 0;
   if (messages[0]!.role === 'system') i = 1;
   if (i === messages.length) return 'only a system message';
+  const wants = (prev: ChatTurn | undefined): ReadonlyArray<ChatTurn['role']> =>
+    prev === undefined || (prev.role === 'assistant' && prev.tool_calls === undefined) ? ['user']
+      : prev.role === 'user' ? ['assistant'] : prev.role === 'tool' ? ['tool', 'assistant'] : ['tool'];
   for (let k = i; k < messages.length; k++) {
-    const want: ChatRole = (k - i) % 2 === 0 ? 'user' : 'assistant';
-    const got = messages[k]!.role;
-    if (got !== want) {
-      return got === 'system' ? `a system message at turn ${k} (only the first turn may be system)` : `turn ${k} is ${got} where ${want} was expected (turns alternate user/assistant)`;
+    const want = wants(k === i ? undefined : messages[k - 1]), got = messages[k]!.role;
+    if (!want.includes(got)) {
+      if (got === 'system') return `a system message at turn ${k} (only the first turn may be system)`;
+      const why = want[0] === 'tool' ? 'an assistant turn that calls tools is followed by their results' : got === 'tool' ? 'a tool result follows the assistant turn that calls it' : 'turns alternate user/assistant';
+      return `turn ${k} is ${got} where ${want.join(' or ')} was expected (${why})`;
     }
   }
   if (messages[messages.length - 1]!.role !== 'assistant') return 'the chat has no assistant turn to train';

@@ -3,13 +3,29 @@
 import type { ChatTurn } from './record-shape.ts';
 import type { DataRecord } from './record-shape.ts';
 
+/** `x` as JSON with every object's keys sorted: tool calls and definitions that differ only in key order are the same. */
+function canonicalJson(x: unknown): string {
+  const sorted = (v: unknown): unknown => Array.isArray(v) ? v.map(sorted)
+    : typeof v === 'object' && v !== null ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+  return JSON.stringify(sorted(x)) ?? 'null';
+}
+
+/** A chat turn's tool use (its calls, the call its result answers), as canonical JSON; '' for a turn of text only. */
+function toolUseOf(m: ChatTurn): string {
+  return m.tool_calls === undefined && m.tool_call_id === undefined ? '' : canonicalJson([m.tool_calls ?? null, m.tool_call_id ?? null]);
+}
+
 /** Content that identifies a record for exact deduplication (a classification label is left out). */
 export function canonicalContent(r: DataRecord): string {
   switch (r.shape) {
     case 'text': return JSON.stringify(['text', r.text]);
     case 'prompt_completion': return JSON.stringify(['prompt_completion', r.prompt, r.completion]);
     // a turn given as context (weight 0) is marked: the same text with other turns trained is another example
-    case 'chat': return JSON.stringify(['chat', r.messages.map((m) => (m.weight === 0 ? [m.role, m.content, 0] : [m.role, m.content]))]);
+    // tool use (calls, results' call ids, the tools) as canonical JSON, only where a chat has it (keys as before else)
+    case 'chat': {
+      const turns = r.messages.map((m) => [m.role, m.content, ...(m.weight === 0 ? [0] : []), ...(toolUseOf(m) === '' ? [] : [toolUseOf(m)])]);
+      return JSON.stringify(['chat', turns, ...(r.tools === undefined ? [] : [canonicalJson(r.tools)])]);
+    }
     case 'classification': return JSON.stringify(['classification', r.text]);
     case 'pretokenized': return JSON.stringify(['pretokenized', r.inputIds, r.labels ?? null]);
   }
@@ -31,7 +47,9 @@ export function comparableParts(r: DataRecord): string[] | null {
       case 'prompt_completion': return [r.prompt, r.completion];
       case 'chat': {
         const trained = (m: ChatTurn): boolean => m.role === 'assistant' && m.weight !== 0;
-        return [false, true].map((t) => r.messages.filter((m) => m.role !== 'system' && trained(m) === t).map((m) => m.content).join('\n'));
+        // a tool call is compared as the text of its calls; the tool definitions are left out as the system turn is
+        const text = (m: ChatTurn): string => (m.tool_calls === undefined ? m.content : [m.content, canonicalJson(m.tool_calls)].filter((x) => x !== '').join('\n'));
+        return [false, true].map((t) => r.messages.filter((m) => m.role !== 'system' && trained(m) === t).map(text).join('\n'));
       }
       case 'pretokenized': return null;
     }
@@ -52,6 +70,8 @@ export interface TextField {
   text: string;
   answer: boolean;
   name: string;
+  /** A field kept as given, not normalised nor stripped of HTML: a tool call's JSON. */
+  asGiven?: true;
 }
 
 /** Every text field of a record, for checks that apply to all of them. */
@@ -60,7 +80,11 @@ export function textFields(r: DataRecord): TextField[] {
     case 'text':
     case 'classification': return [{ text: r.text, answer: false, name: '"text"' }];
     case 'prompt_completion': return [{ text: r.prompt, answer: false, name: '"prompt"' }, { text: r.completion, answer: true, name: '"completion"' }];
-    case 'chat': return r.messages.map((m, i) => ({ text: m.content, answer: m.role === 'assistant', name: `messages[${i}].content` }));
+    // a tool call's text (its calls' JSON: names, arguments) is checked as an answer's, for a special token's text
+    case 'chat': return r.messages.flatMap((m, i) => [
+      { text: m.content, answer: m.role === 'assistant', name: `messages[${i}].content` },
+      ...(m.tool_calls === undefined ? [] : [{ text: JSON.stringify(m.tool_calls), answer: true, name: `messages[${i}].tool_calls`, asGiven: true as const }]),
+    ]);
     case 'pretokenized': return [];
   }
 }
@@ -70,7 +94,14 @@ export function recordFields(r: DataRecord): Record<string, unknown> {
   switch (r.shape) {
     case 'text': return { text: r.text };
     case 'prompt_completion': return { prompt: r.prompt, completion: r.completion };
-    case 'chat': return { messages: r.messages.map((m) => (m.weight === 0 ? { role: m.role, content: m.content, weight: 0 } : { role: m.role, content: m.content })) };
+    case 'chat': {
+      const messages = r.messages.map((m) => ({
+        role: m.role, content: m.content,
+        ...(m.tool_calls === undefined ? {} : { tool_calls: m.tool_calls }), ...(m.tool_call_id === undefined ? {} : { tool_call_id: m.tool_call_id }),
+        ...(m.weight === 0 ? { weight: 0 } : {}),
+      }));
+      return r.tools === undefined ? { messages } : { messages, tools: r.tools };
+    }
     case 'classification': return { text: r.text, label: r.label };
     case 'pretokenized': {
       const o: Record<string, unknown> = { input_ids: r.inputIds };

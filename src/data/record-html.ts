@@ -6,9 +6,9 @@ import { normalizeText } from './clean.ts';
 import { hasHtml, stripHtml } from './html.ts';
 import { textFields, type DataRecord, type Rejection } from './record.ts';
 
-/** Whether a text field of `rec` holds HTML tags or character references. */
+/** Whether a text field of `rec` holds HTML tags or character references (a field kept as given, a tool call's, aside). */
 export function recordHasHtml(rec: DataRecord): boolean {
-  return textFields(rec).some((f) => hasHtml(f.text));
+  return textFields(rec).some((f) => !f.asGiven && hasHtml(f.text));
 }
 
 /** `rec` with the HTML of its text fields removed, or the rejection of a field left empty (`words` name the option that asked for it). */
@@ -34,7 +34,8 @@ export function stripRecordHtml(rec: DataRecord, words: OptionWords = FLAG_WORDS
     case 'chat': {
       const messages = [];
       for (const [i, m] of rec.messages.entries()) {
-        const content = strip(m.content, `messages[${i}].content`);
+        // a tool call's empty content stays so
+        const content = m.content === '' && m.tool_calls !== undefined ? '' : strip(m.content, `messages[${i}].content`);
         if (typeof content !== 'string') return content;
         messages.push({ ...m, content });
       }

@@ -1,13 +1,19 @@
 // The record shapes (DataRecord), and the tasks, rejection reasons and input field names that go with them.
-import type { ChatMessage } from '../tokenizer/types.ts';
+import type { ChatRole } from '../tokenizer/types.ts';
 import type { LabelValue, NoLabel } from './labels.ts';
 
 /**
  * A chat message as a record holds it: `weight: 0` marks an assistant turn given as context, not trained (ShareGPT's
- * and axolotl's per-turn `weight: 0`, axolotl's `training: false`); the chat template never sees it.
+ * and axolotl's per-turn `weight: 0`, axolotl's `training: false`); the chat template never sees it. Tool use is kept
+ * as given (OpenAI's form, as transformers hands it to the template): an assistant turn's `tool_calls` (its content
+ * then may be empty), a tool result (role "tool") and its `tool_call_id`; only `content` is normalised.
  */
-export interface ChatTurn extends ChatMessage {
+export interface ChatTurn {
+  role: ChatRole | 'tool';
+  content: string;
   weight?: 0;
+  tool_calls?: unknown[];
+  tool_call_id?: unknown;
 }
 
 export type Task = 'generation' | 'classification';
@@ -16,7 +22,8 @@ export type Shape = 'text' | 'prompt_completion' | 'chat' | 'classification' | '
 export type DataRecord =
   | { shape: 'text'; text: string }
   | { shape: 'prompt_completion'; prompt: string; completion: string }
-  | { shape: 'chat'; messages: ChatTurn[] }
+  // tools: the record's tool definitions as given, apply_chat_template's tools
+  | { shape: 'chat'; messages: ChatTurn[]; tools?: unknown[] }
   | { shape: 'classification'; text: string; label: LabelValue }
   | { shape: 'pretokenized'; inputIds: number[]; labels?: number[]; label?: LabelValue };
 

@@ -17,7 +17,7 @@ import { MORE, NAME, NO_CLASS_LIST, canonicalLabel, labelsIs, type LabelReading,
 import { PAIR_KEYS, hasInstructionPair, isShareGptTurns, pairKeysButForCase, readLayout, systemBeside } from './layouts.ts';
 import { parsePretokenized } from './pretokenized.ts';
 import { tokenClassificationRefusal } from './token-tags.ts';
-import { untrainableField } from './untrainable-fields.ts';
+import { recordTools, untrainableField } from './untrainable-fields.ts';
 import { reject, stringField, stringifiedTexts, typeName } from './record-fields.ts';
 import { canonicalContent } from './record-content.ts';
 import { DEFAULT_FIELDS, type DataRecord, type FieldMap, type Rejection, type Task } from './record-shape.ts';
@@ -103,8 +103,11 @@ const has = (v: Record<string, unknown>, k: string): boolean => Object.hasOwn(v,
 export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_FIELDS, vocabSize?: number, classes: LabelReading = NO_CLASS_LIST, words: OptionWords = FLAG_WORDS): DetectResult {
   const repairsBefore = mojibakeRepairs(), stringifiedBefore = stringifiedTexts().count;
   readingRecord(value); // the value whose numbers' spellings a text field may ask for
-  const det = detectShape(value, task, f, vocabSize, classes, words);
-  if (!('record' in det)) return det;
+  const found = detectShape(value, task, f, vocabSize, classes, words);
+  if (!('record' in found)) return found;
+  const tools = recordTools(value as Record<string, unknown>, found.record.shape);
+  if (tools !== null && !Array.isArray(tools)) return tools;
+  const det = tools === null || found.record.shape !== 'chat' ? found : { ...found, record: { ...found.record, tools } };
   const mojibake = mojibakeRepairs() > repairsBefore, read = stringifiedTexts();
   if (!mojibake && read.count === stringifiedBefore) return det;
   return { ...det, ...(mojibake ? { mojibake: true as const } : {}), ...(read.count > stringifiedBefore ? { stringified: read.last! } : {}) };

@@ -23,7 +23,7 @@
 // dropped (pre-tokenized rows are kept as given, as HF keeps them).
 import type { TokenRow } from './batch.ts';
 import { IGNORE_INDEX, countTargets } from './batch.ts';
-import { leadingIds, type ChatMessage, type Tokenizer } from '../tokenizer/types.ts';
+import { leadingIds, type TemplateMessage, type Tokenizer } from '../tokenizer/types.ts';
 import { needArg, needOneOf, type Want } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { nearClassHint, type LabelSet } from './labels.ts';
@@ -104,8 +104,9 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: 
       break;
     }
     case 'chat': {
-      const rendered = renderChat(tok, record.messages);
-      const out = finish(chatSequence(record.messages, rendered, tok, trainAll), undefined, opts);
+      const tools = record.tools ?? null;
+      const rendered = renderRecordChat(tok, record);
+      const out = finish(chatSequence(record.messages, tools, rendered, tok, trainAll), undefined, opts);
       return systemUnrendered(record.messages, rendered) ? { ...out, systemUnrendered: true } : out;
     }
     case 'classification': {
@@ -141,7 +142,7 @@ function pretokenizedLabel(record: Extract<DataRecord, { shape: 'pretokenized' }
  */
 export function sequenceLength(record: DataRecord, tok: Tokenizer): number {
   if (record.shape !== 'chat') return tokenizeRecord(record.shape === 'classification' ? { ...record, label: 0 } : record.shape === 'pretokenized' && record.label !== undefined ? { ...record, label: 0 } : record, tok).length;
-  const ids = tok.encode(renderChat(tok, record.messages));
+  const ids = tok.encode(renderRecordChat(tok, record));
   const turns = record.messages.filter((m) => m.role === 'assistant').length;
   let eosCount = 0;
   for (const id of ids) if (id === tok.eosId) eosCount++;
@@ -240,20 +241,25 @@ function commonPrefix(a: readonly number[], b: readonly number[]): number {
  * prefix of the whole chat; the turn is then the tokens of the whole chat that its content changes
  * (changedSpan) and the EOS right after them. Encoding the whole string (not pieces) gives the tokens the
  * model sees at inference, including merges across a boundary. Messages holding the text of a special token
- * are refused, as the other shapes' fields are.
+ * are refused, as the other shapes' fields are. An assistant turn that calls tools is trained as any other (Mistral
+ * v0.3's [TOOL_CALLS] […] and its EOS).
  */
-function chatSequence(messages: readonly ChatTurn[], rendered: string, tok: Tokenizer, trainAll: boolean): Seq {
+function chatSequence(messages: readonly ChatTurn[], tools: readonly unknown[] | null, rendered: string, tok: Tokenizer, trainAll: boolean): Seq {
   const e = eos(tok);
-  messages.forEach((m, i) => encodeText(tok, m.content, `messages[${i}].content`));
+  messages.forEach((m, i) => {
+    encodeText(tok, m.content, `messages[${i}].content`);
+    if (m.tool_calls !== undefined) encodeText(tok, JSON.stringify(m.tool_calls), `messages[${i}].tool_calls`);
+  });
+  const encodeChat = (ms: readonly ChatTurn[], addGenerationPrompt = false) => tok.encode(renderChat(tok, ms, tools, addGenerationPrompt));
   const ids = tok.encode(rendered);
   // the turns trained: every assistant turn but those of weight 0 (all of them with trainOn 'all', for the EOS below)
   const turns = messages.flatMap((m, i) => (m.role === 'assistant' && (trainAll || m.weight !== 0) ? [i] : []));
   const spans: Array<[number, number]> = [];
   for (const i of turns) {
-    const before = tok.encode(renderChat(tok, messages.slice(0, i), true));
-    const through = tok.encode(renderChat(tok, messages.slice(0, i + 1)));
+    const before = encodeChat(messages.slice(0, i), true);
+    const through = encodeChat(messages.slice(0, i + 1));
     let start = commonPrefix(ids, before), end = commonPrefix(ids, through);
-    if (start < before.length - 1 || end < through.length - 1) [start, end] = changedSpan(messages, i, ids, through, tok);
+    if (start < before.length - 1 || end < through.length - 1) [start, end] = changedSpan(messages, i, ids, through, encodeChat);
     if (end <= start) throw new UserError(`messages[${i}]: the chat template renders no tokens of this assistant turn in the whole chat`);
     // an EOS right after the turn closes it (a template that writes one only once the chat goes on)
     if (ids[end] === e && !ids.slice(start, end).includes(e)) end++;
@@ -285,15 +291,31 @@ function chatSequence(messages: readonly ChatTurn[], rendered: string, tok: Toke
 }
 
 /**
- * A chat's turns rendered with the chat template, each as its role and content: a turn's weight is this toolkit's mark
- * (ShareGPT's weight, axolotl's training), no field the template is given.
+ * A chat's turns rendered with the chat template, each as its role, content and tool use, with the record's tools: a
+ * turn's weight is this toolkit's mark (ShareGPT's weight, axolotl's training), no field the template is given.
  */
-function renderChat(tok: Tokenizer, messages: readonly ChatTurn[], addGenerationPrompt = false): string {
-  return tok.applyChatTemplate(messages.map(({ role, content }) => ({ role, content })), { addGenerationPrompt });
+function renderChat(tok: Tokenizer, messages: readonly ChatTurn[], tools: readonly unknown[] | null, addGenerationPrompt = false): string {
+  const fields = messages.map(({ role, content, tool_calls, tool_call_id }): TemplateMessage => ({
+    role, content, ...(tool_calls === undefined ? {} : { tool_calls }), ...(tool_call_id === undefined ? {} : { tool_call_id }),
+  }));
+  return tok.applyChatTemplate(fields, tools === null ? { addGenerationPrompt } : { addGenerationPrompt, tools });
+}
+
+/**
+ * A chat record rendered whole with the chat template; refused where an assistant turn that calls tools has content
+ * the template does not render beside the calls (Mistral v0.3's renders the calls only): it would be left out unseen.
+ */
+function renderRecordChat(tok: Tokenizer, record: Extract<DataRecord, { shape: 'chat' }>): string {
+  const rendered = renderChat(tok, record.messages, record.tools ?? null);
+  const unsaid = record.messages.findIndex((m) => m.tool_calls !== undefined && m.content.trim() !== '' && !rendered.includes(m.content.trim()));
+  if (unsaid >= 0) {
+    throw new UserError(`messages[${unsaid}].content is not rendered by the chat template beside the turn's tool calls (Mistral v0.3's renders the calls only): it would be left out unseen; drop it, or use a template that renders both`);
+  }
+  return rendered;
 }
 
 /** True when the chat has a system message whose text is nowhere in the chat as the template rendered it. */
-function systemUnrendered(messages: readonly ChatMessage[], rendered: string): boolean {
+function systemUnrendered(messages: readonly ChatTurn[], rendered: string): boolean {
   const system = messages[0]?.role === 'system' ? messages[0].content.trim() : '';
   return system !== '' && !rendered.includes(system);
 }
@@ -306,10 +328,12 @@ function systemUnrendered(messages: readonly ChatMessage[], rendered: string): b
  * what `through` (the chat rendered up to and with the turn) has after the content, found the same way, as far as
  * the whole chat has it there too.
  */
-function changedSpan(messages: readonly ChatMessage[], i: number, ids: readonly number[], through: readonly number[], tok: Tokenizer): [number, number] {
-  const withContent = (content: string, upTo: number) => tok.encode(renderChat(tok, messages.slice(0, upTo).map((m, k) => (k === i ? { role: m.role, content } : m))));
-  const [start, end] = changedRange(ids, replaced(ids, (c) => withContent(c, messages.length)));
-  const closing = through.slice(changedRange(through, replaced(through, (c) => withContent(c, i + 1)))[1]);
+function changedSpan(messages: readonly ChatTurn[], i: number, ids: readonly number[], through: readonly number[], encodeChat: (ms: readonly ChatTurn[]) => number[]): [number, number] {
+  const turn = messages[i]!;
+  const variant = (c: string): ChatTurn => ({ ...turn, content: c });
+  const withVariant = (c: string, upTo: number) => encodeChat(messages.slice(0, upTo).map((m, k) => (k === i ? variant(c) : m)));
+  const [start, end] = changedRange(ids, replaced(ids, (c) => withVariant(c, messages.length)));
+  const closing = through.slice(changedRange(through, replaced(through, (c) => withVariant(c, i + 1)))[1]);
   return [start, end + commonPrefix(closing, ids.slice(end))];
 }
 

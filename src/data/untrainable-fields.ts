@@ -1,7 +1,9 @@
 // Fields beside a record's text that this toolkit cannot train with it, refused rather than silently dropped: media
-// (the text's placeholders would be trained as words) and tool definitions (HF renders them into the prompt).
+// (the text's placeholders would be trained as words); tool definitions beside anything but a chat (HF renders them
+// into a chat's prompt, with the model's chat template).
 import { ownField } from '../util/json-file.ts';
-import { reject } from './record-fields.ts';
+import { parseJsonNotingNumbers } from './ingest/number-spellings.ts';
+import { reject, typeName } from './record-fields.ts';
 import type { Rejection } from './record-shape.ts';
 
 /** Fields that carry images, audio or video beside the text (LLaVA's, LLaMA-Factory's). */
@@ -16,10 +18,32 @@ export function untrainableField(v: Record<string, unknown>): Rejection | null {
   if (media !== undefined) {
     return reject('unknown_shape', `"${media}" holds media beside the text: only text can be trained (its placeholders, such as <image>, would be trained as words)`);
   }
-  // TRL passes a record's tools to apply_chat_template, which renders them (with the model's tool_use template where it
-  // has one): the turns trained without them would be another text than that prompt
-  if (holdsToolDefinitions(v)) return reject('unknown_shape', toolsRefusal('train the turns'));
   return null;
+}
+
+/**
+ * A chat record's tool definitions (its "tools": an array of objects, kept as given, or its JSON text, which TRL
+ * passes to apply_chat_template), null for none, or why they are refused: beside a record that is no chat (`shape`), where no
+ * template renders them, or not an array of objects.
+ */
+export function recordTools(v: Record<string, unknown>, shape: string): unknown[] | null | Rejection {
+  if (!holdsToolDefinitions(v)) return null;
+  const given = ownField(v, 'tools');
+  // JSON text (LLaMA-Factory's; a CSV cell) is read as TRL reads it, json.loads
+  let tools = given;
+  if (typeof given === 'string') {
+    try {
+      tools = parseJsonNotingNumbers(given);
+    } catch (e) {
+      return reject('unknown_shape', `"tools" is a string that is not JSON (${(e as Error).message}); it is an array of tool definitions, or its JSON text`);
+    }
+  }
+  if (tools === null || (Array.isArray(tools) && tools.length === 0)) return null;
+  if (shape !== 'chat') return reject('unknown_shape', `"tools" holds tool definitions beside a ${shape} record: they are rendered into a chat by its template (apply_chat_template(tools=...)), so only a chat record ({"messages": [...]}) can have them`);
+  if (!Array.isArray(tools) || !tools.every((t) => typeof t === 'object' && t !== null && !Array.isArray(t))) {
+    return reject('unknown_shape', `"tools" is ${Array.isArray(tools) ? 'an array holding a value that is not an object' : typeName(tools)}; it is an array of tool definitions, {"type": "function", "function": {"name", "description", "parameters"}}`);
+  }
+  return tools;
 }
 
 /** Whether `v` (a record, a request body) has tool definitions in its "tools" field. */

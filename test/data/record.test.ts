@@ -228,7 +228,7 @@ test('assistant turns before the first user turn (a greeting) are left out, as F
   assert.equal(reason(gen({ messages: [s, greeting] })), 'invalid_roles');
 });
 
-test("OpenAI and TRL variants: role names in any case, developer as system; TRL's conversational prompt/completion trains the completion; tool calls, media and empty turns refused with their reason", () => {
+test("OpenAI and TRL variants: role names in any case, developer as system; TRL's conversational prompt/completion trains the completion; tool calls and tools kept; media and empty turns refused with their reason", () => {
   const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
   assert.deepEqual(gen({ messages: [{ role: 'Developer', content: 'Be brief.' }, { role: 'User', content: 'Hi' }, { role: ' ASSISTANT ', content: 'Hello' }] }),
     { record: { shape: 'chat', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }] } });
@@ -237,12 +237,17 @@ test("OpenAI and TRL variants: role names in any case, developer as system; TRL'
     completion: [{ role: 'assistant', content: '4' }],
   }), { record: { shape: 'chat', messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello', weight: 0 }, { role: 'user', content: '2+2?' }, { role: 'assistant', content: '4' }] } });
   assert.match(detail(gen({ prompt: [{ role: 'user', content: 'Hi' }], completion: [{ role: 'robot', content: 'x' }] })), /^invalid_roles: prompt\+completion\[1\]\.role is "robot"/);
-  assert.equal(detail(gen({ messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'w', arguments: '{}' } }] }] })),
-    'unknown_shape: messages[1] is a tool call ("tool_calls"): tool use is not supported, only text turns are trained');
-  assert.match(detail(gen({ messages: [{ role: 'user', content: 'U' }, { role: 'tool', content: '{}' }] })), /tool results are not trained/);
-  // tool definitions beside the turns (TRL's "tools", LLaMA-Factory's JSON text): HF renders them, so they are refused; none ('', []) is none
+  // tool use in OpenAI's form is kept as given (test/data/prepare-tool-use.test.ts); a chat may end with the calls
+  const call = { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'w', arguments: '{}' } }] };
+  assert.deepEqual(gen({ messages: [{ role: 'user', content: 'Weather?' }, call] }),
+    { record: { shape: 'chat', messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: '', tool_calls: call.tool_calls }] } });
+  assert.match(detail(gen({ messages: [{ role: 'user', content: 'U' }, { role: 'tool', content: '{}' }] })), /^invalid_roles: turn 1 is tool where assistant was expected \(a tool result follows the assistant turn that calls it\)/);
+  // tool definitions beside the turns (TRL's "tools", or LLaMA-Factory's JSON text, which TRL json.loads): kept; none ('', []) is none
   const weather = [{ type: 'function', function: { name: 'w', description: 'Weather', parameters: { type: 'object', properties: {} } } }];
-  for (const tools of [weather, JSON.stringify(weather)]) assert.match(detail(gen({ messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }], tools })), /^unknown_shape: "tools" holds tool definitions, .*tool use is not supported here: drop the field/);
+  for (const tools of [weather, JSON.stringify(weather)]) {
+    assert.deepEqual(gen({ messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }], tools }),
+      { record: { shape: 'chat', messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }], tools: weather } });
+  }
   assert.equal(reason(gen({ tools: [], messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] })), 'ok', 'an empty tool list is no tools');
   assert.match(detail(gen({ image: 'cat.jpg', conversations: [{ from: 'human', value: '<image>\nWhat is it?' }, { from: 'gpt', value: 'A cat.' }] })), /^unknown_shape: "image" holds media beside the text/);
   assert.equal(reason(gen({ images: [], messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] })), 'ok', 'an empty media list is no media');

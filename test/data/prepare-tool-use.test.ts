@@ -1,0 +1,94 @@
+// prepare on chats with tool use in OpenAI's form (tool_calls, role "tool", "tools"), with Mistral-7B-Instruct-v0.3's
+// template (tekken-tiny): kept with their tool fields exactly as given, content alone normalised; deduplicated with
+// those fields compared (key order aside); refused, with the reason, where the model's template does not render them
+// or they are not of that form.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { prepare } from '../../src/data/prepare.ts';
+import { loadTokenizer } from '../../src/tokenizer/index.ts';
+import { quietly, tempFolder } from '../tokenizer/helpers.ts';
+import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
+
+const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
+const readJson = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+const V03 = fs.readFileSync(path.join(import.meta.dirname, '..', 'tokenizer', 'fixtures', 'chat-templates', 'v03_tools.jinja'), 'utf8');
+const TEKKEN = path.join(FIXTURES, 'tekken-tiny');
+const v03 = quietly(() => loadTokenizer(tempFolder({
+  'tokenizer.json': readJson(path.join(TEKKEN, 'tokenizer.json')),
+  'tokenizer_config.json': { ...readJson(path.join(TEKKEN, 'tokenizer_config.json')), chat_template: V03 },
+})));
+const dir = tempDir();
+
+const add = { type: 'function', function: { name: 'add', description: 'Adds two numbers', parameters: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } } } } };
+const chat = (args: unknown, answer = 'It is 3.', id = 'abc123def') => ({
+  messages: [
+    { role: 'user', content: 'Add 1 and 2' },
+    { role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: 'add', arguments: args } }] },
+    { role: 'tool', tool_call_id: id, content: ' 3 ' },
+    { role: 'assistant', content: answer },
+  ],
+  tools: [add],
+});
+
+interface Kept { messages: Array<Record<string, unknown>>; tools?: unknown[] }
+interface Rejected { source: { line: number }; reason: string; detail: string }
+
+function run(name: string, records: unknown[], tokenizer = v03, stripHtml = false) {
+  const f = writeFiles(dir, { [`${name}.jsonl`]: records.map((r) => JSON.stringify(r)).join('\n') + '\n' });
+  const outDir = path.join(dir, name);
+  const { report } = prepare({ inputs: [f[`${name}.jsonl`]!], outDir, tokenizer, split: [1, 0, 0], stripHtml });
+  return { report, kept: readJsonl<Kept>(path.join(outDir, 'train.jsonl')), rejected: readJsonl<Rejected>(path.join(outDir, 'rejected.jsonl')) };
+}
+
+test('prepare keeps tool calls, tool results and tools as given (content alone normalised), dedups with them compared, and writes them', () => {
+  const { kept, rejected, report } = run('tools', [
+    chat({ a: 1, b: 2 }, '  It is 3.  '),
+    chat({ b: 2, a: 1 }), // the same calls, keys in another order: a duplicate
+    chat('{"a": 1, "b": 2}'), // arguments as a JSON string: another text (HF renders it double-encoded)
+    chat({ a: 1, b: 2 }, 'It is 3.', 'zzz999aaa'), // another call id: another record
+  ]);
+  assert.deepEqual(rejected.map((r) => [r.source.line, r.reason]), [[2, 'duplicate']]);
+  assert.equal(report.kept, 3);
+  const first = kept.find((k) => (k.messages[1]!.tool_calls as Array<{ id: string; function: { arguments: unknown } }>)[0]!.id === 'abc123def' && typeof (k.messages[1]!.tool_calls as Array<{ function: { arguments: unknown } }>)[0]!.function.arguments === 'object')!;
+  assert.deepEqual(first.messages, [
+    { role: 'user', content: 'Add 1 and 2' },
+    { role: 'assistant', content: '', tool_calls: [{ id: 'abc123def', type: 'function', function: { name: 'add', arguments: { a: 1, b: 2 } } }] },
+    { role: 'tool', content: '3', tool_call_id: 'abc123def' },
+    { role: 'assistant', content: 'It is 3.' },
+  ]);
+  assert.deepEqual(first.tools, [add]);
+  // --strip-html strips content only: a call's empty content is no field left empty, its arguments stay as given
+  const html = run('tools-html', [chat({ a: '<b>1</b>', b: 2 }, '<b>It is 3.</b>')], v03, true);
+  assert.deepEqual(html.kept[0]!.messages.map((m) => m.content), ['Add 1 and 2', '', '3', 'It is 3.']);
+  assert.deepEqual(html.kept[0]!.messages[1]!.tool_calls, chat({ a: '<b>1</b>', b: 2 }).messages[1]!.tool_calls);
+  // what prepare writes, it reads again as the same record
+  const again = run('tools-again', kept);
+  assert.equal(again.report.kept, 3);
+  assert.deepEqual(again.kept.map((k) => [k.messages, k.tools]), kept.map((k) => [k.messages, k.tools]));
+});
+
+test("prepare refuses tool use the model's template does not render, and tool use not in OpenAI's form, saying why", () => {
+  const plain = { messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] };
+  const v01 = run('v01', [chat({ a: 1, b: 2 }), plain], mistralTokenizer());
+  assert.equal(v01.rejected[0]!.reason, 'untokenizable');
+  assert.match(v01.rejected[0]!.detail, /tool call \("tool_calls"\), which .* does not render/);
+  const { rejected } = run('bad', [
+    chat({ a: 1 }, 'ok', 'short'), // v0.3 wants call ids of 9 characters
+    { messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: null, function_call: { name: 'add', arguments: '{}' } }, { role: 'function', name: 'add', content: '3' }, { role: 'assistant', content: 'ok' }] },
+    { text: 'hello', tools: [add] },
+    { ...chat({ a: 1 }), tools: { add } },
+    { messages: [{ role: 'user', content: 'hi' }, { role: 'tool', tool_call_id: 'abc123def', content: '3' }, { role: 'assistant', content: 'ok' }] },
+    { messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'Calling.', tool_calls: [{ id: 'abc123def', type: 'function', function: { name: 'add', arguments: {} } }] }, { role: 'tool', tool_call_id: 'abc123def', content: '3' }, { role: 'assistant', content: 'ok' }] },
+    plain,
+  ]);
+  assert.deepEqual(rejected.map((r) => [r.source.line, r.reason]), [[1, 'untokenizable'], [2, 'unknown_shape'], [3, 'unknown_shape'], [4, 'unknown_shape'], [5, 'invalid_roles'], [6, 'untokenizable']]);
+  const [id, older, besideText, notArray, noCall, content] = rejected.map((r) => r.detail);
+  assert.match(id!, /Tool call IDs should be alphanumeric strings with length 9/);
+  assert.match(older!, /function_call is OpenAI's older form of a tool call, which is not read: write it as "tool_calls"/);
+  assert.match(besideText!, /"tools" holds tool definitions beside a text record/);
+  assert.match(notArray!, /"tools" is an object; it is an array of tool definitions/);
+  assert.match(noCall!, /turn 1 is tool where assistant was expected \(a tool result follows the assistant turn that calls it\)/);
+  assert.match(content!, /messages\[1\]\.content is not rendered by the chat template beside the turn's tool calls/);
+});
