@@ -326,13 +326,28 @@ function systemUnrendered(messages: readonly ChatTurn[], rendered: string): bool
  * and "b" (or "c" for a content rendered as one of them; no content's first token is both "▁a" and "▁b", nor its
  * last both "a" and "b"), and the span runs from the first token either changes to the last one; the closing is
  * what `through` (the chat rendered up to and with the turn) has after the content, found the same way, as far as
- * the whole chat has it there too.
+ * the whole chat has it there too. A turn that calls tools has its calls replaced instead (each call's function by
+ * {name: "a", arguments: {}}), and starts where the whole chat differs from it rendered without the turn and the tool
+ * results that follow it (with a text answer instead where the chat ends with the calls): what the template writes
+ * before the calls ([TOOL_CALLS] [{"name": ") is the turn's too.
  */
 function changedSpan(messages: readonly ChatTurn[], i: number, ids: readonly number[], through: readonly number[], encodeChat: (ms: readonly ChatTurn[]) => number[]): [number, number] {
   const turn = messages[i]!;
-  const variant = (c: string): ChatTurn => ({ ...turn, content: c });
+  const variant = (c: string): ChatTurn => turn.tool_calls === undefined ? { role: turn.role, content: c }
+    : { ...turn, tool_calls: turn.tool_calls.map((call) => ({ ...(call as object), function: { name: c, arguments: {} } })) };
   const withVariant = (c: string, upTo: number) => encodeChat(messages.slice(0, upTo).map((m, k) => (k === i ? variant(c) : m)));
-  const [start, end] = changedRange(ids, replaced(ids, (c) => withVariant(c, messages.length)));
+  let [start, end] = changedRange(ids, replaced(ids, (c) => withVariant(c, messages.length)));
+  if (turn.tool_calls !== undefined) {
+    let results = i + 1;
+    while (messages[results]?.role === 'tool') results++;
+    // a chat that ends with the calls ends with an assistant turn still (v0.3 renders the system message otherwise)
+    const others = results < messages.length ? messages.slice(results) : [{ role: 'assistant' as const, content: 'a' }];
+    try {
+      start = Math.min(start, commonPrefix(ids, encodeChat([...messages.slice(0, i), ...others])));
+    } catch {
+      // a template that refuses the chat so (a result without its call): the calls' own span
+    }
+  }
   const closing = through.slice(changedRange(through, replaced(through, (c) => withVariant(c, i + 1)))[1]);
   return [start, end + commonPrefix(closing, ids.slice(end))];
 }

@@ -1,0 +1,41 @@
+// Chats with tool use tokenized and masked as TRL 1.13 trains them (test/fixtures/trl-tool-masks/masks.json: Mistral-7B-
+// Instruct-v0.3's template on the tekken-tiny tokenizer): every assistant turn trained, a tool call's [TOOL_CALLS] […]
+// and its EOS among them; tool results, [AVAILABLE_TOOLS] and user turns not.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { detectRecord } from '../../src/data/record.ts';
+import { tokenizeRecord } from '../../src/data/tokenize.ts';
+import { loadTokenizer } from '../../src/tokenizer/index.ts';
+import { quietly, tempFolder } from '../tokenizer/helpers.ts';
+
+const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
+const readJson = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+const V03 = fs.readFileSync(path.join(import.meta.dirname, '..', 'tokenizer', 'fixtures', 'chat-templates', 'v03_tools.jinja'), 'utf8');
+const TEKKEN = path.join(FIXTURES, 'tekken-tiny');
+
+interface Turn { message: number; span: number[]; how: string }
+interface MaskCase { name: string; messages: unknown[]; tools: unknown[]; ids: number[]; turns: Turn[] }
+const { cases } = readJson(path.join(FIXTURES, 'trl-tool-masks', 'masks.json')) as unknown as { cases: MaskCase[] };
+
+const v03 = quietly(() => loadTokenizer(tempFolder({
+  'tokenizer.json': readJson(path.join(TEKKEN, 'tokenizer.json')),
+  'tokenizer_config.json': { ...readJson(path.join(TEKKEN, 'tokenizer_config.json')), chat_template: V03 },
+})));
+
+test("chats with tool calls are read and trained as TRL trains each assistant turn: the calls' [TOOL_CALLS] … </s> and the answers, nothing else", () => {
+  assert.equal(cases.length, 5);
+  for (const c of cases) {
+    const det = detectRecord({ messages: c.messages, tools: c.tools }, 'generation');
+    assert.ok('record' in det, `${c.name}: ${JSON.stringify(det)}`);
+    const { row } = tokenizeRecord(det.record, v03);
+    assert.deepEqual([...row!.inputIds], c.ids, c.name);
+    const trained = new Set(c.turns.flatMap((t) => t.span));
+    assert.deepEqual([...row!.labels!], c.ids.map((id, t) => (trained.has(t) ? id : -100)), c.name);
+  }
+  // the call turn's span runs from [TOOL_CALLS] to the EOS
+  const call = cases[0]!.turns[0]!.span;
+  assert.equal(v03.decode([cases[0]!.ids[call[0]!]!], { skipSpecialTokens: false }), '[TOOL_CALLS]');
+  assert.equal(cases[0]!.ids[call.at(-1)!], v03.eosId);
+});
