@@ -85,6 +85,7 @@ test('library functions given missing or ill-typed arguments say which, naming t
     ['saveAdapter', [{}, '/nonexistent-dir/a', { taskType: 'CAUSAL_LM' }], /^saveAdapter: options\.baseModel is missing: give the base model's folder/],
     ['encodePrompt', [{}, 'hi'], /^encodePrompt: prompt is "hi": give \{raw: 'text'\}/],
     ['readMessagesFile', [], /^readMessagesFile: file is missing/],
+    ['readPromptFile', [], /^readPromptFile: file is missing/],
     ['classificationMetrics', [[0], [0]], /^classificationMetrics: numLabels is missing/],
     ['collate', [[]], /^collate: padId is missing/],
     // the GGUF export named --quant, --precision, --format and --adapter to a library caller

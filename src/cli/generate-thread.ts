@@ -11,10 +11,10 @@ import { loadAdapter, seqClsBy } from '../model/peft.ts';
 import { isClassificationOnly, isClassificationOnlyFolder } from '../model/task.ts';
 import { FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget } from '../eval/target.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
-import { encodePrompt, readMessagesFile } from '../tokenizer/prompt.ts';
+import { encodePrompt, readPromptFile } from '../tokenizer/prompt.ts';
 import { hasToken } from '../tokenizer/model-fit.ts';
 import { createTextStream } from '../tokenizer/stream.ts';
-import type { ChatMessage, Tokenizer } from '../tokenizer/types.ts';
+import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { dataFileOption, deviceOption, intOption, numberOption } from './args.ts';
@@ -67,7 +67,7 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad flags before the backend starts and says what it found
   if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
   // the file's form and messages checked before a backend starts and the model loads (minutes for a 7B), not after
-  const messages = f.messages !== undefined ? readMessagesFile(f.messages) : undefined;
+  const messages = f.messages !== undefined ? readPromptFile(f.messages) : undefined;
   withBackend(device, (backend) => {
     const model = loadModel(modelDir, { backend, precision, config });
     if (target.adapter) loadAdapter(model, target.adapter, { trainable: false });
@@ -104,11 +104,11 @@ function flagNumber(flag: string, value: string | undefined): number | undefined
 }
 
 /** The prompt's token ids; a message the chat template's rules refuse (`messages[1].role`) is named in the --messages file. */
-function promptIds(tokenizer: Tokenizer, f: GenerateFlags, messages: ChatMessage[] | undefined): number[] {
+function promptIds(tokenizer: Tokenizer, f: GenerateFlags, messages: ReturnType<typeof readPromptFile> | undefined): number[] {
   if (f.raw) return encodePrompt(tokenizer, { raw: f.prompt! });
   if (messages === undefined) return encodePrompt(tokenizer, { messages: [{ role: 'user', content: f.prompt! }] });
   try {
-    return encodePrompt(tokenizer, { messages });
+    return encodePrompt(tokenizer, messages);
   } catch (e) {
     if (e instanceof UserError && e.where?.startsWith('messages')) throw new UserError(e.what, `${f.messages}: ${e.where}`);
     throw e;

@@ -27,7 +27,7 @@ const ROLE_NAME_OWNERS: Readonly<Record<string, string>> = { model: "Gemini's", 
 function roleHint(named: string, sharegpt: boolean, reader: 'prepare' | 'generate'): string {
   if (['function', 'ipython'].includes(named)) return ' (a tool\'s result is read as OpenAI\'s role "tool", with its "tool_call_id")';
   if (named === 'tool') {
-    return reader === 'generate' ? ' (tool results are not read here: generate --messages takes text turns only)' : ' (a tool\'s result is read from OpenAI\'s messages, {role: "tool", tool_call_id, content}, not from ShareGPT\'s turns)';
+    return reader === 'generate' ? ' (readMessagesFile reads text turns only: readPromptFile reads tool results)' : ' (a tool\'s result is read from OpenAI\'s messages, {role: "tool", tool_call_id, content}, not from ShareGPT\'s turns)';
   }
   const meant = Object.hasOwn(SHAREGPT_ROLES, named) ? SHAREGPT_ROLES[named] : undefined;
   const owner = Object.hasOwn(ROLE_NAME_OWNERS, named) ? ROLE_NAME_OWNERS[named] : "ShareGPT's";
@@ -176,7 +176,7 @@ function turnTrained(m: Record<string, unknown>, where: string): boolean | Rejec
  * An assistant turn's tool calls (OpenAI's tool_calls: a non-empty array of objects, kept as given), undefined for a
  * turn without, or why they are refused: on another role, or in OpenAI's older form (function_call).
  */
-function toolCalls(m: Record<string, unknown>, role: ChatTurn['role'], where: string): unknown[] | Rejection | undefined {
+export function toolCalls(m: Record<string, unknown>, role: ChatTurn['role'], where: string): unknown[] | Rejection | undefined {
   const field = toolCallField(m);
   if (field === undefined) return undefined;
   if (field === 'function_call') return reject('unknown_shape', `${where}.function_call is OpenAI's older form of a tool call, which is not read: write it as "tool_calls": [{"id", "type": "function", "function": {"name", "arguments"}}]`);

@@ -2,22 +2,26 @@
 // with the model's chat template (with the generation prompt) and encoded as it is, with the BOS the template
 // writes (HF's apply_chat_template), or plain text (`raw`), which starts with BOS when the tokenizer adds one
 // (HF's tokenizer(text); once where the text starts with it, where HF's gives two: types.ts). Also reads a messages file ([{"role", "content"}, …]) with a one-line error naming the file and the
-// message (and a JSON Lines file as such).
+// message (and a JSON Lines file as such); readPromptFile reads tool use too (OpenAI's tool_calls, role "tool", tools),
+// as prepare reads it.
 import { needArg } from '../util/api-args.ts';
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
-import { roleRefusal, toolCallField } from '../data/chat-record.ts';
-import { holdsToolDefinitions, toolsRefusal } from '../data/untrainable-fields.ts';
+import { roleRefusal, toolCallField, toolCalls } from '../data/chat-record.ts';
+import { holdsToolDefinitions, recordTools, toolsRefusal } from '../data/untrainable-fields.ts';
 import { textOfParts } from '../data/layouts.ts';
 import { textValue } from '../data/record-fields.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, ownField, readJsonFile } from '../util/json-file.ts';
 import { warn } from '../util/log.ts';
 import { readRegularFile } from '../util/regular-file.ts';
-import { chatRoleOf, encodeSequence, type ChatMessage, type Tokenizer } from './types.ts';
+import { chatRoleOf, encodeSequence, type ChatMessage, type TemplateMessage, type Tokenizer } from './types.ts';
 
-/** A prompt: plain text without the chat template, or messages rendered with it. */
-export type Prompt = { raw: string } | { messages: readonly ChatMessage[] };
+/**
+ * A prompt: plain text without the chat template, or messages rendered with it (with tool use, as applyChatTemplate
+ * takes it: tool calls and results among the messages, the tools' definitions in `tools`).
+ */
+export type Prompt = { raw: string } | { messages: readonly TemplateMessage[]; tools?: readonly unknown[] | null };
 
 /**
  * The prompt's token ids: the chat template's rendering as it is, or the raw text with BOS first when the tokenizer
@@ -38,9 +42,13 @@ export function encodePrompt(tokenizer: Tokenizer, prompt: Prompt): number[] {
 
 function encodeOnce(tokenizer: Tokenizer, prompt: Prompt): number[] {
   if ('raw' in prompt) return encodeSequence(tokenizer, prompt.raw);
-  const last = prompt.messages.at(-1);
-  if (last?.role !== 'assistant') return tokenizer.encode(tokenizer.applyChatTemplate(prompt.messages, { addGenerationPrompt: true }));
-  return tokenizer.encode(renderContinuing(tokenizer, prompt.messages));
+  const last = prompt.messages.at(-1), tools = prompt.tools ?? null;
+  const options = tools === null ? {} : { tools };
+  if (last?.role !== 'assistant') return tokenizer.encode(tokenizer.applyChatTemplate(prompt.messages, { ...options, addGenerationPrompt: true }));
+  if (isRecord(last) && toolCallField(last) !== undefined) {
+    throw new UserError('the conversation ends with an assistant turn that calls tools: give their results after it (role "tool") for the model to answer from', `messages[${prompt.messages.length - 1}]`);
+  }
+  return tokenizer.encode(renderContinuing(tokenizer, prompt.messages as readonly ChatMessage[], options));
 }
 
 /** What transformers appends to the final message to find where the template wrote its end. */
@@ -51,10 +59,10 @@ const CONTINUE_TAG = 'CONTINUE_FINAL_MESSAGE_TAG ';
  * message is rendered with a tag after it and the rendering cut at the tag — and its trailing spaces dropped where
  * the template trimmed the tag's.
  */
-function renderContinuing(tokenizer: Tokenizer, messages: readonly ChatMessage[]): string {
+function renderContinuing(tokenizer: Tokenizer, messages: readonly ChatMessage[], options: { tools?: readonly unknown[] }): string {
   const { message, content } = taggedFinalMessage(messages.length - 1, messages.at(-1)!);
   const tagged = messages.map((m, i) => (i === messages.length - 1 ? message : m));
-  const rendered = tokenizer.applyChatTemplate(tagged);
+  const rendered = tokenizer.applyChatTemplate(tagged, options);
   const at = rendered.lastIndexOf(CONTINUE_TAG.trim());
   if (at < 0 || !rendered.includes(content.trim())) {
     throw new UserError('the conversation ends with an assistant message to continue, but the chat template does not write its text as it is');
@@ -84,41 +92,63 @@ function taggedFinalMessage(i: number, m: ChatMessage): { message: ChatMessage; 
 /**
  * Reads a messages file: a non-empty JSON array of {role, content}, roles as prepare reads them (any case; developer =
  * system) and so is a content of OpenAI text parts (joined with newlines). A message's "name" (the speaker's) is not
- * read, and is said to be (a warning), as prepare's report says it.
+ * read, and is said to be (a warning), as prepare's report says it. Tool use is refused (readPromptFile reads it).
  */
 export function readMessagesFile(file: string): ChatMessage[] {
   needArg('readMessagesFile', 'file', file, 'string', { hint: 'the path of a JSON file of messages' });
+  return readMessages(file, false).messages as ChatMessage[];
+}
+
+/**
+ * Reads a messages file as readMessagesFile does, with tool use as prepare reads it: an assistant turn's tool_calls
+ * (its content null or empty beside them), a tool's result ({role: "tool", tool_call_id, content}), and the tools'
+ * definitions of an object's "tools" (a chat record's, an OpenAI request body's), kept as given: a prompt for
+ * encodePrompt.
+ */
+export function readPromptFile(file: string): { messages: TemplateMessage[]; tools?: unknown[] } {
+  needArg('readPromptFile', 'file', file, 'string', { hint: 'the path of a JSON file of messages' });
+  return readMessages(file, true);
+}
+
+/** A messages file's messages, and its tools where `toolUse` reads them (else tool use is refused). */
+function readMessages(file: string, toolUse: boolean): { messages: TemplateMessage[]; tools?: unknown[] } {
   const read = readJsonOrLines(file);
   // a chat record as prepare reads it and writes it ({"messages": [...]}, an OpenAI request body): its messages
   const value = isRecord(read) && Array.isArray(ownField(read, 'messages')) ? ownField(read, 'messages') : read;
   // a request body's tools, which the chat template would render: not dropped unsaid
-  if (isRecord(read) && holdsToolDefinitions(read)) throw new UserError(toolsRefusal('generate from the messages'), file);
+  if (isRecord(read) && holdsToolDefinitions(read) && !toolUse) throw new UserError(toolsRefusal('generate from the messages'), file);
+  const tools = isRecord(read) && toolUse ? recordTools(read, 'chat') : null;
+  if (tools !== null && !Array.isArray(tools)) throw new UserError(tools.detail, file);
   if (!Array.isArray(value) || value.length === 0) throw new UserError('expected a non-empty JSON array of {role, content}, or an object whose "messages" is one', file);
-  const messages = value.map((m: unknown, i) => {
+  const messages = value.map((m: unknown, i): TemplateMessage => {
     const named = isRecord(m) ? ownField(m, 'role') : undefined;
-    const role = chatRoleOf(named), given = isRecord(m) ? ownField(m, 'content') : undefined;
+    const result = toolUse && typeof named === 'string' && named.trim().toLowerCase() === 'tool';
+    const role = result ? 'tool' : chatRoleOf(named), given = isRecord(m) ? ownField(m, 'content') : undefined;
     // a role given but not ours ("human", "asistant") is named with what it likely means, as prepare names it
     if (role === null && typeof named === 'string') throw new UserError(roleRefusal(named, `messages[${i}].role`, false, 'generate'), file);
-    const calls = isRecord(m) ? toolCallField(m) : undefined;
-    if (calls !== undefined) throw new UserError(`messages[${i}] is a tool call ("${calls}"): tool use is not supported, only text turns are read`, file);
+    const field = isRecord(m) ? toolCallField(m) : undefined;
+    if (field !== undefined && !toolUse) throw new UserError(`messages[${i}] is a tool call ("${field}"): readMessagesFile reads text turns only (readPromptFile reads tool use)`, file);
+    const calls = field !== undefined && role !== null ? toolCalls(m as Record<string, unknown>, role, `messages[${i}]`) : undefined;
+    if (calls !== undefined && !Array.isArray(calls)) throw new UserError(calls.detail, file);
     const parts = textOfParts(given, `messages[${i}].content`);
     if (parts !== null && typeof parts !== 'string') throw new UserError(parts.detail, file);
-    // a number or boolean is text, as prepare reads a chat record's content
-    const content = parts ?? (isRecord(m) ? textValue('content', given, m) : null);
+    // a number or boolean is text, as prepare reads a chat record's content; a call's content may be null
+    const content = parts ?? (isRecord(m) ? textValue('content', given, m) : null) ?? (calls !== undefined && (given === null || given === undefined) ? '' : null);
     if (role === null || typeof content !== 'string') {
-      throw new UserError(`message ${i} must be {"role": "system"|"user"|"assistant", "content": string}`, file);
+      throw new UserError(`message ${i} must be {"role": "system"|"user"|"assistant"${toolUse ? '|"tool"' : ''}, "content": string}`, file);
     }
     // JSON can spell half a surrogate pair ("\ud800"): no text, which the tokenizer would encode as U+FFFD's bytes
     const lone = loneSurrogateDetail('content', content);
     if (lone !== null) throw new UserError(`message ${i}: ${lone}`, file);
-    return { role, content };
+    const callId = result ? ownField(m as Record<string, unknown>, 'tool_call_id') : undefined;
+    return { role, content, ...(calls !== undefined ? { tool_calls: calls } : {}), ...(callId !== undefined ? { tool_call_id: callId } : {}) };
   });
   const named = value.filter((m: unknown) => isRecord(m) && ![undefined, null, ''].includes(ownField(m, 'name') as string | null | undefined)).length;
   if (named > 0) {
     warn(`${file}: ${named === 1 ? '1 message has' : `${named} messages have`} a "name" (the speaker's), which is not read: the chat template renders role and content ` +
       '(transformers passes "name" to it, which renders it only where it reads message.name)');
   }
-  return messages;
+  return tools === null ? { messages } : { messages, tools };
 }
 
 /**

@@ -84,7 +84,7 @@ test('a messages file: read, and refused with the file and the message index', (
   fs.writeFileSync(ok, JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], tools: [{ type: 'function', function: { name: 'w' } }] }));
   assert.throws(() => api.readMessagesFile(ok), (e: unknown) => isUserError(e) && e.message.startsWith(`${ok}: "tools" holds tool definitions`) && e.message.endsWith('drop the field to generate from the messages without them'));
   fs.writeFileSync(ok, JSON.stringify([{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Checking.', tool_calls: [{ id: 'c', type: 'function', function: { name: 'w', arguments: '{}' } }] }]));
-  assert.throws(() => api.readMessagesFile(ok), (e: unknown) => isUserError(e) && e.message === `${ok}: messages[1] is a tool call ("tool_calls"): tool use is not supported, only text turns are read`);
+  assert.throws(() => api.readMessagesFile(ok), (e: unknown) => isUserError(e) && e.message === `${ok}: messages[1] is a tool call ("tool_calls"): readMessagesFile reads text turns only (readPromptFile reads tool use)`);
   fs.writeFileSync(ok, JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], tools: [] }));
   assert.deepEqual(api.readMessagesFile(ok), [{ role: 'user', content: 'Hi' }]);
   // an OpenAI request body's content parts, as prepare reads them: the text parts joined with newlines; another part is named

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadTokenizer, type TemplateMessage } from '../../src/tokenizer/index.ts';
+import { encodePrompt, readMessagesFile, readPromptFile } from '../../src/tokenizer/prompt.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { quietly, tempFolder } from './helpers.ts';
 import { MISTRAL_V03_NO_TOOLS_TEMPLATE } from './mistral-v03-template.ts';
@@ -83,4 +84,26 @@ test('given tools, a config\'s "tool_use" named template renders the chat, as tr
   const both = folder({ 'chat_template.jinja': 'D{{ tools is none }}', 'additional_chat_templates/tool_use.jinja': 'T{{ tools|length }}' });
   assert.equal(both.applyChatTemplate([{ role: 'user', content: 'a' }], { tools }), 'T1');
   assert.equal(folder({ 'chat_template.jinja': 'D{{ tools is none }}' }).applyChatTemplate([{ role: 'user', content: 'a' }], { tools }), 'DFalse');
+});
+
+test("a messages file with tool use (a chat record's, an OpenAI request body's) is read as given and encoded as transformers' generation prompt", () => {
+  const c = cases.find((k) => k.add_generation_prompt && k.messages.some((m) => m.role === 'tool'))!;
+  const dir = tempFolder({ 'prompt.json': { model: 'm', messages: c.messages, tools: c.tools } });
+  const file = path.join(dir, 'prompt.json');
+  const prompt = readPromptFile(file);
+  assert.deepEqual(prompt, { messages: c.messages, tools: c.tools });
+  assert.deepEqual(encodePrompt(v03, prompt), c.ids);
+  // content null beside the calls is read as empty, as prepare reads it; tools as JSON text are parsed
+  const nulled = c.messages.map((m) => (m.role === 'assistant' ? { ...m, content: null } : m));
+  fs.writeFileSync(file, JSON.stringify({ messages: nulled, tools: JSON.stringify(c.tools) }));
+  assert.deepEqual(encodePrompt(v03, readPromptFile(file)), c.ids);
+  // a conversation that ends with the calls has nothing for the model to answer from
+  fs.writeFileSync(file, JSON.stringify({ messages: c.messages.slice(0, -1), tools: c.tools }));
+  assert.throws(() => encodePrompt(v03, readPromptFile(file)), says(/^messages\[1\]: the conversation ends with an assistant turn that calls tools: give their results after it/));
+  // readMessagesFile, whose messages are text turns, refuses tool use rather than dropping it
+  assert.throws(() => readMessagesFile(file), says(/"tools" holds tool definitions/));
+  fs.writeFileSync(file, JSON.stringify(c.messages));
+  assert.throws(() => readMessagesFile(file), says(/messages\[1\] is a tool call \("tool_calls"\): readMessagesFile reads text turns only \(readPromptFile reads tool use\)/));
+  fs.writeFileSync(file, JSON.stringify({ messages: c.messages, tools: { add: 1 } }));
+  assert.throws(() => readPromptFile(file), says(/"tools" is an object; it is an array of tool definitions/));
 });
