@@ -7,6 +7,7 @@ import { withBackend } from '../backend/select.ts';
 import type { LabelValue } from '../data/labels.ts';
 import { loadTokenRows, type LoadedRows } from '../data/load-rows.ts';
 import { otherTask } from '../data/record.ts';
+import { padEndColumns, padStartColumns, terminalWidth } from '../util/terminal-width.ts';
 import { CONFUSION_MAX_CLASSES, evaluateClassification, type ClassMetrics } from '../eval/classification.ts';
 import { evaluateLoss, lossReportJson, pastContextWarning, requireTargets } from '../eval/evaluate.ts';
 import { canEvaluateAs, folderCanEvaluateAs, folderNumLabels, folderTask, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget, type EvalTask } from '../eval/target.ts';
@@ -184,11 +185,11 @@ export function classificationText(r: ClassificationSummary): string {
 /** One line per class (label, precision, recall, F1, support), or one saying where they are past PRINTED_CLASS_ROWS. */
 function perClassTable(rows: ClassificationSummary['per_class']): string[] {
   if (rows.length > PRINTED_CLASS_ROWS) return [`per-class precision, recall, F1: ${rows.length} classes, too many to print here (eval --json holds them)`];
-  const first = rows.reduce((m, c) => Math.max(m, c.label.length), 'label'.length);
+  const first = rows.reduce((m, c) => Math.max(m, terminalWidth(c.label)), 'label'.length);
   const support = rows.reduce((m, c) => Math.max(m, String(c.support).length), 'support'.length);
   const score = (x: number): string => x.toFixed(4).padStart('precision'.length);
   const head = `${'label'.padEnd(first)}  ${['precision', 'recall', 'F1'].map((h) => h.padStart('precision'.length)).join('  ')}  ${'support'.padStart(support)}`;
-  return [head, ...rows.map((c) => `${c.label.padEnd(first)}  ${score(c.precision)}  ${score(c.recall)}  ${score(c.f1)}  ${String(c.support).padStart(support)}`)];
+  return [head, ...rows.map((c) => `${padEndColumns(c.label, first)}  ${score(c.precision)}  ${score(c.recall)}  ${score(c.f1)}  ${String(c.support).padStart(support)}`)];
 }
 
 /** The confusion matrix, or a line saying why it is not printed (too wide, or not built). */
@@ -197,11 +198,12 @@ function confusionText(confusion: number[][] | null, labels: string[]): string {
   if (confusion.length > PRINTED_CLASSES) return `confusion matrix: ${confusion.length} classes, too many to print here (eval --json holds it)`;
   const names = labels.length === confusion.length ? labels : defaultLabels(confusion.length);
   const corner = 'true \\ pred';
-  // the first column is as wide as its header or its longest name; each count column as its name (at least 6)
-  const first = names.reduce((m, n) => Math.max(m, n.length), corner.length);
-  const w = confusion.reduce((m, row) => row.reduce((mm, x) => Math.max(mm, String(x).length), m), names.reduce((m, n) => Math.max(m, n.length), 6));
-  const head = `${corner.padEnd(first)}  ${names.map((n) => n.padStart(w)).join('  ')}`;
-  const rows = confusion.map((row, i) => `${names[i]!.padEnd(first)}  ${row.map((x) => String(x).padStart(w)).join('  ')}`);
+  // the first column is as wide as its header or its longest name; each count column as its name (at least 6), in
+  // terminal columns (a Chinese name takes two a character)
+  const first = names.reduce((m, n) => Math.max(m, terminalWidth(n)), corner.length);
+  const w = confusion.reduce((m, row) => row.reduce((mm, x) => Math.max(mm, String(x).length), m), names.reduce((m, n) => Math.max(m, terminalWidth(n)), 6));
+  const head = `${corner.padEnd(first)}  ${names.map((n) => padStartColumns(n, w)).join('  ')}`;
+  const rows = confusion.map((row, i) => `${padEndColumns(names[i]!, first)}  ${row.map((x) => String(x).padStart(w)).join('  ')}`);
   return [head, ...rows].join('\n');
 }
 

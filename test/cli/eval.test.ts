@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { readFixture, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { classificationText } from '../../src/cli/eval-thread.ts';
+import { padEndColumns, padStartColumns, terminalWidth } from '../../src/util/terminal-width.ts';
 import { classificationMetrics, type ClassMetrics } from '../../src/eval/classification.ts';
 import { cli as inProcess } from './in-process-cli.ts';
 import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.ts';
@@ -509,4 +510,22 @@ test('a SEQ_CLS adapter saved without its score head: eval and classify say so, 
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /^error: .*headless: a SEQ_CLS adapter without its score head: its adapter_model\.safetensors holds no base_model\.model\.score\.weight/m, argv[0]);
   }
+});
+
+test('eval\'s text tables line up class names of Chinese characters and combining accents by terminal columns, not UTF-16 units', () => {
+  const labels = ['正面', 'ne\u0301gatif', 'mixed'];
+  const m = classificationMetrics([0, 1, 2, 0], [0, 1, 1, 2], 3);
+  const text = classificationText({ loss: 0.5, ...m, per_class: m.per_class.map((c, i) => ({ label: labels[i]!, ...c })), labels, examples: 4 });
+  const [, table, matrix] = text.split('\n\n');
+  const tableRows = table!.split('\n').slice(0, 4); // the header and a row per class
+  assert.deepEqual(tableRows.map(terminalWidth), tableRows.map(() => terminalWidth(tableRows[0]!)), table);
+  const matrixRows = matrix!.split('\n');
+  assert.deepEqual(matrixRows.map(terminalWidth), matrixRows.map(() => terminalWidth(matrixRows[0]!)), matrix);
+  assert.match(matrixRows[1]!, /^正面 {9}  /, 'a 2-character Chinese name takes 4 of the 11 columns of "true \\ pred"');
+});
+
+test('terminalWidth: wide East Asian characters take two columns, combining marks and joiners none', () => {
+  assert.deepEqual(['abc', '中文', 'e\u0301', 'ｶ', 'ＡＢ', '한국', '\u{1F600}', 'a\u200db'].map(terminalWidth), [3, 4, 1, 1, 4, 4, 2, 2]);
+  assert.equal(padEndColumns('中', 4), '中  ');
+  assert.equal(padStartColumns('中', 4), '  中');
 });
