@@ -304,10 +304,14 @@ function renderChat(tok: Tokenizer, messages: readonly ChatTurn[], tools: readon
 /**
  * A chat record rendered whole with the chat template; refused where an assistant turn that calls tools has content
  * the template does not render beside the calls (Mistral v0.3's renders the calls only): it would be left out unseen.
+ * The chat rendered with that content empty is compared, not the text searched for: a content ("Sure") that the chat
+ * holds elsewhere (a user's turn) would be found there.
  */
 function renderRecordChat(tok: Tokenizer, record: Extract<DataRecord, { shape: 'chat' }>): string {
-  const rendered = renderChat(tok, record.messages, record.tools ?? null);
-  const unsaid = record.messages.findIndex((m) => m.tool_calls !== undefined && m.content.trim() !== '' && !rendered.includes(m.content.trim()));
+  const tools = record.tools ?? null;
+  const rendered = renderChat(tok, record.messages, tools);
+  const withoutContent = (i: number) => renderChat(tok, record.messages.map((m, k) => (k === i ? { ...m, content: '' } : m)), tools);
+  const unsaid = record.messages.findIndex((m, i) => m.tool_calls !== undefined && m.content.trim() !== '' && withoutContent(i) === rendered);
   if (unsaid >= 0) {
     throw new UserError(`messages[${unsaid}].content is not rendered by the chat template beside the turn's tool calls (Mistral v0.3's renders the calls only): it would be left out unseen; drop it, or use a template that renders both`);
   }

@@ -92,3 +92,13 @@ test("prepare refuses tool use the model's template does not render, and tool us
   assert.match(noCall!, /turn 1 is tool where assistant was expected \(a tool result follows the assistant turn that calls it\)/);
   assert.match(content!, /messages\[1\]\.content is not rendered by the chat template beside the turn's tool calls/);
 });
+
+test("a call turn's content that the template leaves out is refused even where its text is elsewhere in the chat", () => {
+  // v0.3 renders the calls only: "Sure" is in the user's turn, not the assistant's, and would be left out unseen
+  const calls = chat({ a: 1, b: 2 }).messages[1]!.tool_calls;
+  const { rejected, report } = run('content-elsewhere', [{ ...chat({ a: 1, b: 2 }), messages: [
+    { role: 'user', content: 'Sure: add 1 and 2' }, { role: 'assistant', content: 'Sure', tool_calls: calls }, ...chat({ a: 1, b: 2 }).messages.slice(2),
+  ] }, chat({ a: 1, b: 2 })]);
+  assert.equal(report.kept, 1);
+  assert.match(rejected[0]!.detail, /messages\[1\]\.content is not rendered by the chat template beside the turn's tool calls/);
+});
