@@ -25,6 +25,9 @@ const ROLE_NAME_OWNERS: Readonly<Record<string, string>> = { model: "Gemini's", 
  * ShareGPT turn's speaker (`from`), whose names (human, gpt) are near ones too.
  */
 function roleHint(named: string, sharegpt: boolean, reader: 'prepare' | 'generate'): string {
+  if (['function_call', 'observation'].includes(named)) {
+    return ' (LLaMA-Factory\'s ShareGPT tool turns, function_call and observation, are not read: write the chat as OpenAI\'s messages, an assistant turn\'s "tool_calls" followed by {role: "tool", tool_call_id, content} results, with the record\'s "tools")';
+  }
   if (['function', 'ipython'].includes(named)) return ' (a tool\'s result is read as OpenAI\'s role "tool", with its "tool_call_id")';
   if (named === 'tool') {
     return reader === 'generate' ? ' (readMessagesFile reads text turns only: readPromptFile reads tool results)' : ' (a tool\'s result is read from OpenAI\'s messages, {role: "tool", tool_call_id, content}, not from ShareGPT\'s turns)';

@@ -102,3 +102,12 @@ test("a call turn's content that the template leaves out is refused even where i
   assert.equal(report.kept, 1);
   assert.match(rejected[0]!.detail, /messages\[1\]\.content is not rendered by the chat template beside the turn's tool calls/);
 });
+
+test("ShareGPT's tool turns (LLaMA-Factory's function_call, observation) are refused with what to write instead", () => {
+  const { rejected } = run('sharegpt-tools', [
+    { conversations: [{ from: 'human', value: 'Add 1 and 2' }, { from: 'function_call', value: '{"name": "add", "arguments": {"a": 1, "b": 2}}' }, { from: 'observation', value: '3' }, { from: 'gpt', value: 'It is 3.' }], tools: JSON.stringify([add]) },
+    chat({ a: 1, b: 2 }),
+  ]);
+  assert.deepEqual(rejected.map((r) => r.reason), ['invalid_roles']);
+  assert.match(rejected[0]!.detail, /conversations\[1\]\.from is "function_call"; .*LLaMA-Factory's ShareGPT tool turns, function_call and observation, are not read: write the chat as OpenAI's messages/);
+});
