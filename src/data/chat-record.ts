@@ -106,7 +106,13 @@ export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_
     const parts = textOfParts(ownField(mm, f.content), `${where}.${f.content}`);
     if (parts !== null && typeof parts !== 'string') return parts;
     const content = stringField(parts === null ? mm : { [f.content]: parts }, f.content);
-    if (typeof content !== 'string') return { reason: content.reason, detail: `${where}: ${content.detail}` };
+    if (typeof content !== 'string') {
+      // transformers' templates render it as Python's repr ({'sum': 3}), Mistral v0.3's its "content" key alone
+      const given = ownField(mm, f.content), json = JSON.stringify(JSON.stringify(given));
+      const object = r === 'tool' && typeof given === 'object' && !Array.isArray(given);
+      const hint = object ? `; a tool's result is text: write the object as its JSON text${json.length <= 60 ? ` (${json})` : ''}` : '';
+      return { reason: content.reason, detail: `${where}: ${content.detail}${hint}` };
+    }
     // a prompt's turns are context, whatever their own flags say
     const trained = i < (reading.contextTurns ?? 0) ? false : turnTrained(mm, where);
     if (typeof trained !== 'boolean') return trained;

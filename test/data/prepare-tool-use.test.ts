@@ -111,3 +111,12 @@ test("ShareGPT's tool turns (LLaMA-Factory's function_call, observation) are ref
   assert.deepEqual(rejected.map((r) => r.reason), ['invalid_roles']);
   assert.match(rejected[0]!.detail, /conversations\[1\]\.from is "function_call"; .*LLaMA-Factory's ShareGPT tool turns, function_call and observation, are not read: write the chat as OpenAI's messages/);
 });
+
+test("a tool result whose content is a JSON object is refused with what to write instead (transformers renders Python's repr)", () => {
+  const { rejected } = run('object-result', [
+    { ...chat({ a: 1, b: 2 }), messages: chat({ a: 1, b: 2 }).messages.map((m) => (m.role === 'tool' ? { ...m, content: { sum: 3 } } : m)) },
+    chat({ a: 1, b: 2 }),
+  ]);
+  assert.deepEqual(rejected.map((r) => r.reason), ['unknown_shape']);
+  assert.match(rejected[0]!.detail, /^messages\[2\]: "content" is an object, not a string; a tool's result is text: write the object as its JSON text/);
+});
