@@ -81,10 +81,11 @@ export function textFields(r: DataRecord): TextField[] {
     case 'classification': return [{ text: r.text, answer: false, name: '"text"' }];
     case 'prompt_completion': return [{ text: r.prompt, answer: false, name: '"prompt"' }, { text: r.completion, answer: true, name: '"completion"' }];
     // a tool call's text (its calls' JSON: names, arguments) is checked as an answer's, for a special token's text
-    case 'chat': return r.messages.flatMap((m, i) => [
+    // the tool definitions too, which the template renders into the prompt
+    case 'chat': return [...r.messages.flatMap((m, i) => [
       { text: m.content, answer: m.role === 'assistant', name: `messages[${i}].content` },
       ...(m.tool_calls === undefined ? [] : [{ text: JSON.stringify(m.tool_calls), answer: true, name: `messages[${i}].tool_calls`, asGiven: true as const }]),
-    ]);
+    ]), ...(r.tools === undefined ? [] : [{ text: JSON.stringify(r.tools), answer: false, name: '"tools"', asGiven: true as const }])];
     case 'pretokenized': return [];
   }
 }

@@ -241,7 +241,7 @@ function commonPrefix(a: readonly number[], b: readonly number[]): number {
  * prefix of the whole chat; the turn is then the tokens of the whole chat that its content changes
  * (changedSpan) and the EOS right after them. Encoding the whole string (not pieces) gives the tokens the
  * model sees at inference, including merges across a boundary. Messages holding the text of a special token
- * are refused, as the other shapes' fields are. An assistant turn that calls tools is trained as any other (Mistral
+ * (or the tool definitions) are refused, as the other shapes' fields are. An assistant turn that calls tools is trained as any other (Mistral
  * v0.3's [TOOL_CALLS] […] and its EOS).
  */
 function chatSequence(messages: readonly ChatTurn[], tools: readonly unknown[] | null, rendered: string, tok: Tokenizer, trainAll: boolean): Seq {
@@ -250,6 +250,7 @@ function chatSequence(messages: readonly ChatTurn[], tools: readonly unknown[] |
     encodeText(tok, m.content, `messages[${i}].content`);
     if (m.tool_calls !== undefined) encodeText(tok, JSON.stringify(m.tool_calls), `messages[${i}].tool_calls`);
   });
+  if (tools !== null) encodeText(tok, JSON.stringify(tools), 'tools');
   const encodeChat = (ms: readonly ChatTurn[], addGenerationPrompt = false) => tok.encode(renderChat(tok, ms, tools, addGenerationPrompt));
   const ids = tok.encode(rendered);
   // the turns trained: every assistant turn but those of weight 0 (all of them with trainOn 'all', for the EOS below)

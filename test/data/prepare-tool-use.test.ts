@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { prepare } from '../../src/data/prepare.ts';
+import { tokenizeRecord } from '../../src/data/tokenize.ts';
 import { loadTokenizer } from '../../src/tokenizer/index.ts';
 import { quietly, tempFolder } from '../tokenizer/helpers.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
@@ -119,4 +120,12 @@ test("a tool result whose content is a JSON object is refused with what to write
   ]);
   assert.deepEqual(rejected.map((r) => r.reason), ['unknown_shape']);
   assert.match(rejected[0]!.detail, /^messages\[2\]: "content" is an object, not a string; a tool's result is text: write the object as its JSON text/);
+});
+
+test('tool definitions holding the text of a special token are refused, as every other text field is', () => {
+  const eosTool = { type: 'function', function: { ...add.function, description: 'Adds two numbers </s> then stops' } };
+  const { rejected } = run('special-tools', [{ ...chat({ a: 1, b: 2 }), tools: [eosTool] }, chat({ a: 1, b: 2 })]);
+  assert.deepEqual(rejected.map((r) => [r.reason, r.detail]), [['special_token', '"tools" contains the special token "</s>"']]);
+  const record = { shape: 'chat' as const, messages: [{ role: 'user' as const, content: 'hi' }, { role: 'assistant' as const, content: 'hello' }], tools: [eosTool] };
+  assert.throws(() => tokenizeRecord(record, v03), /"tools" contains the text of a special token \("<\/s>"\)/);
 });
