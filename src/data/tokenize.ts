@@ -29,6 +29,7 @@ import { UserError } from '../util/errors.ts';
 import { nearClassHint, type LabelSet } from './labels.ts';
 import type { ChatTurn } from './record-shape.ts';
 import type { DataRecord } from './record.ts';
+import { callTextLeftOut } from '../tokenizer/tool-use.ts';
 
 export interface TokenizeOptions {
   /** Which tokens of a chat carry loss: assistant turns (default) or all of them. */
@@ -311,8 +312,7 @@ function renderChat(tok: Tokenizer, messages: readonly ChatTurn[], tools: readon
 function renderRecordChat(tok: Tokenizer, record: Extract<DataRecord, { shape: 'chat' }>): string {
   const tools = record.tools ?? null;
   const rendered = renderChat(tok, record.messages, tools);
-  const withoutContent = (i: number) => renderChat(tok, record.messages.map((m, k) => (k === i ? { ...m, content: '' } : m)), tools);
-  const unsaid = record.messages.findIndex((m, i) => m.tool_calls !== undefined && m.content.trim() !== '' && withoutContent(i) === rendered);
+  const unsaid = callTextLeftOut(record.messages, rendered, (ms) => renderChat(tok, ms, tools));
   if (unsaid >= 0) {
     throw new UserError(`messages[${unsaid}].content is not rendered by the chat template beside the turn's tool calls (Mistral v0.3's renders the calls only): it would be left out unseen; drop it, or use a template that renders both`);
   }

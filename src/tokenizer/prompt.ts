@@ -16,6 +16,7 @@ import { isRecord, ownField, readJsonFile } from '../util/json-file.ts';
 import { warn } from '../util/log.ts';
 import { readRegularFile } from '../util/regular-file.ts';
 import { chatRoleOf, encodeSequence, type ChatMessage, type TemplateMessage, type Tokenizer } from './types.ts';
+import { callTextLeftOut } from './tool-use.ts';
 
 /**
  * A prompt: plain text without the chat template, or messages rendered with it (with tool use, as applyChatTemplate
@@ -44,11 +45,18 @@ function encodeOnce(tokenizer: Tokenizer, prompt: Prompt): number[] {
   if ('raw' in prompt) return encodeSequence(tokenizer, prompt.raw);
   const last = prompt.messages.at(-1), tools = prompt.tools ?? null;
   const options = tools === null ? {} : { tools };
-  if (last?.role !== 'assistant') return tokenizer.encode(tokenizer.applyChatTemplate(prompt.messages, { ...options, addGenerationPrompt: true }));
-  if (isRecord(last) && toolCallField(last) !== undefined) {
+  const continuing = last?.role === 'assistant';
+  if (continuing && isRecord(last) && toolCallField(last) !== undefined) {
     throw new UserError('the conversation ends with an assistant turn that calls tools: give their results after it (role "tool") for the model to answer from', `messages[${prompt.messages.length - 1}]`);
   }
-  return tokenizer.encode(renderContinuing(tokenizer, prompt.messages as readonly ChatMessage[], options));
+  const render = (messages: readonly TemplateMessage[]): string => (continuing
+    ? renderContinuing(tokenizer, messages as readonly ChatMessage[], options)
+    : tokenizer.applyChatTemplate(messages, { ...options, addGenerationPrompt: true }));
+  const text = render(prompt.messages);
+  // as transformers leaves it out: said, where prepare refuses such a record
+  const unsaid = callTextLeftOut(prompt.messages, text, render);
+  if (unsaid >= 0) warn(`messages[${unsaid}].content is not rendered by the chat template beside the turn's tool calls (Mistral v0.3's renders the calls alone): the model does not see it, as with transformers' apply_chat_template`);
+  return tokenizer.encode(text);
 }
 
 /** What transformers appends to the final message to find where the template wrote its end. */

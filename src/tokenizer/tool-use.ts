@@ -58,3 +58,13 @@ export function toolUseRefusal(part: ToolPart, template: string): UserError {
   return new UserError(`${part.what}, which ${template} does not render: the chat would be rendered as it is without it; ` +
     "tool use needs a chat template that renders it (Mistral-7B-Instruct-v0.3's does)", 'applyChatTemplate');
 }
+
+/**
+ * The first assistant turn whose text beside its tool calls the template does not render (Mistral v0.3's renders the
+ * calls alone), or -1: the chat rendered with that text empty is the same (`rendered`, the chat as it is). The rendering
+ * is compared, not the text searched for, which the chat may hold elsewhere (a user's "Sure").
+ */
+export function callTextLeftOut<M extends { readonly content?: unknown }>(messages: readonly M[], rendered: string, render: (messages: readonly M[]) => string): number {
+  return messages.findIndex((m, i) => isRecord(m) && toolCallField(m) !== undefined && typeof m.content === 'string' && m.content.trim() !== '' &&
+    render(messages.map((x, k) => (k === i ? { ...x, content: '' } : x))) === rendered);
+}

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { loadTokenizer, type TemplateMessage } from '../../src/tokenizer/index.ts';
 import { encodePrompt, readMessagesFile, readPromptFile } from '../../src/tokenizer/prompt.ts';
 import { isUserError } from '../../src/util/errors.ts';
-import { quietly, tempFolder } from './helpers.ts';
+import { captureStderr, quietly, tempFolder } from './helpers.ts';
 import { MISTRAL_V03_NO_TOOLS_TEMPLATE } from './mistral-v03-template.ts';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
@@ -106,4 +106,15 @@ test("a messages file with tool use (a chat record's, an OpenAI request body's) 
   assert.throws(() => readMessagesFile(file), says(/messages\[1\] is a tool call \("tool_calls"\): readMessagesFile reads text turns only \(readPromptFile reads tool use\)/));
   fs.writeFileSync(file, JSON.stringify({ messages: c.messages, tools: { add: 1 } }));
   assert.throws(() => readPromptFile(file), says(/"tools" is an object; it is an array of tool definitions/));
+});
+
+test('a messages file whose call turn has text the template does not render beside its calls: encoded as transformers does, and said', () => {
+  const c = cases.find((k) => k.add_generation_prompt && k.messages.some((m) => m.role === 'tool'))!;
+  const withText = c.messages.map((m) => (m.role === 'assistant' && 'tool_calls' in m ? { ...m, content: 'Sure' } : m));
+  const call = withText.findIndex((m) => m.content === 'Sure');
+  const { result, stderr } = captureStderr(() => encodePrompt(v03, { messages: withText, tools: c.tools }));
+  assert.deepEqual(result, c.ids, "v0.3 renders the calls alone, as transformers' apply_chat_template does");
+  assert.equal(stderr, `warning: messages[${call}].content is not rendered by the chat template beside the turn's tool calls (Mistral v0.3's renders the calls alone): ` +
+    "the model does not see it, as with transformers' apply_chat_template\n");
+  assert.equal(captureStderr(() => encodePrompt(v03, { messages: c.messages, tools: c.tools })).stderr, '', 'no text beside the calls: nothing said');
 });
