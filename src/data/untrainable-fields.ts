@@ -50,8 +50,3 @@ export function recordTools(v: Record<string, unknown>, shape: string): unknown[
 export function holdsToolDefinitions(v: Record<string, unknown>): boolean {
   return holdsSomething(ownField(v, 'tools'));
 }
-
-/** Why tool definitions are refused, and what to do (`without`: what dropping them lets one do, "train the turns"). */
-export function toolsRefusal(without: string): string {
-  return `"tools" holds tool definitions, which HF's apply_chat_template(tools=...) renders into the chat (with a "tool_use" template where the model has one); tool use is not supported here: drop the field to ${without} without them`;
-}

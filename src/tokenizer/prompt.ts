@@ -8,7 +8,7 @@ import { needArg } from '../util/api-args.ts';
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
 import { roleRefusal, toolCallField, toolCalls } from '../data/chat-record.ts';
-import { holdsToolDefinitions, recordTools, toolsRefusal } from '../data/untrainable-fields.ts';
+import { holdsToolDefinitions, recordTools } from '../data/untrainable-fields.ts';
 import { textOfParts } from '../data/layouts.ts';
 import { textValue } from '../data/record-fields.ts';
 import { UserError } from '../util/errors.ts';
@@ -124,7 +124,8 @@ function readMessages(file: string, toolUse: boolean): { messages: TemplateMessa
   // a chat record as prepare reads it and writes it ({"messages": [...]}, an OpenAI request body): its messages
   const value = isRecord(read) && Array.isArray(ownField(read, 'messages')) ? ownField(read, 'messages') : read;
   // a request body's tools, which the chat template would render: not dropped unsaid
-  if (isRecord(read) && holdsToolDefinitions(read) && !toolUse) throw new UserError(toolsRefusal('generate from the messages'), file);
+  if (isRecord(read) && holdsToolDefinitions(read) && !toolUse) throw new UserError('"tools" holds tool definitions, which the chat template renders into the chat (apply_chat_template(tools=...)): ' +
+    'readMessagesFile reads text turns only (readPromptFile reads tool use); or drop the field to generate from the messages without them', file);
   const tools = isRecord(read) && toolUse ? recordTools(read, 'chat') : null;
   if (tools !== null && !Array.isArray(tools)) throw new UserError(tools.detail, file);
   if (!Array.isArray(value) || value.length === 0) throw new UserError('expected a non-empty JSON array of {role, content}, or an object whose "messages" is one', file);

@@ -101,7 +101,7 @@ test("a messages file with tool use (a chat record's, an OpenAI request body's) 
   fs.writeFileSync(file, JSON.stringify({ messages: c.messages.slice(0, -1), tools: c.tools }));
   assert.throws(() => encodePrompt(v03, readPromptFile(file)), says(/^messages\[1\]: the conversation ends with an assistant turn that calls tools: give their results after it/));
   // readMessagesFile, whose messages are text turns, refuses tool use rather than dropping it
-  assert.throws(() => readMessagesFile(file), says(/"tools" holds tool definitions/));
+  assert.throws(() => readMessagesFile(file), says(/"tools" holds tool definitions, .*readMessagesFile reads text turns only \(readPromptFile reads tool use\)/));
   fs.writeFileSync(file, JSON.stringify(c.messages));
   assert.throws(() => readMessagesFile(file), says(/messages\[1\] is a tool call \("tool_calls"\): readMessagesFile reads text turns only \(readPromptFile reads tool use\)/));
   fs.writeFileSync(file, JSON.stringify({ messages: c.messages, tools: { add: 1 } }));
