@@ -10,7 +10,6 @@
 // skipped with a warning and the previous one is used. Only the newest `keep` up to the step saved are kept (a later,
 // damaged one is replaced when the run gets there); dropping one deletes
 // its own files, never a file of the user's put in its folder (folder-swap.ts and owned-tree.ts).
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../backend/backend.ts';
@@ -30,7 +29,7 @@ import { openRegularFile, readRegularFile } from '../util/regular-file.ts';
 import type { AdamW } from './optimizer.ts';
 import type { RunMethod } from './run-files.ts';
 import { makeFolders } from '../util/made-folders.ts';
-import { fileSha256, hashInPieces, writtenEntry, writtenFileChange, WRITTEN_RECORD } from '../util/written-record.ts';
+import { fileSha256, sha256Hex, writtenEntry, writtenFileChange, WRITTEN_RECORD } from '../util/written-record.ts';
 import { recordWrittenFolder } from '../model/written-folder.ts';
 
 export interface LoopState {
@@ -97,9 +96,8 @@ export function saveCheckpoint(runDir: string, params: readonly Param[], optimiz
     tensors[`exp_avg_sq.${p.name}`] = bufferTensor(backend, optimizer.v[i]!, p.shape);
   });
   const chunks = encodeSafetensors(tensors, { format: 'mistral-tune-checkpoint' });
-  const hash = createHash('sha256');
-  for (const c of chunks) hashInPieces(hash, c); // a tensor may hold 2 GiB or more, more than Node's hash takes at once
-  const full: CheckpointState = { version: 1, ...state, optimizerStep: optimizer.step, stateSha256: hash.digest('hex') };
+  // a tensor may hold 2 GiB or more, more than Node's hash takes at once: sha256Hex hashes it in pieces
+  const full: CheckpointState = { version: 1, ...state, optimizerStep: optimizer.step, stateSha256: sha256Hex(chunks) };
   const final = path.join(root, checkpointName(state.loop.step));
   // built beside its final place and renamed into it: a failed write (a full disk) leaves the earlier
   // checkpoints as they were and no partial one
@@ -228,10 +226,8 @@ export function repairCheckpointAdapter(runDir: string, step: number, weights: (
   }
   const problem = `${file}: ${what}`;
   const chunks = weights();
-  const hash = createHash('sha256');
-  for (const c of chunks) hashInPieces(hash, c);
   const bytes = chunks.reduce((n, c) => n + c.byteLength, 0);
-  if (bytes !== entry.bytes || hash.digest('hex') !== entry.sha256) {
+  if (bytes !== entry.bytes || sha256Hex(chunks) !== entry.sha256) {
     return `${problem}; the restored weights of step ${step} do not give the bytes recorded, so it is left as it is: an eval or export of the checkpoint refuses it (the run's next checkpoints, adapter/ and best/ are written from its weights)`;
   }
   writeFileAtomic(file, ...chunks);

@@ -37,17 +37,18 @@ const MAX_RECORD_BYTES = 64 << 20;
 export const HASH_CHUNK_BYTES = 8 << 20;
 
 /**
- * The SHA-256 of `bytes`, hashed a HASH_CHUNK_BYTES piece at a time: Node's hash takes no more than 2 GiB at once (a
- * 2.7 GB tensor, a 131,072-token embedding of width 5120 in F32, was ERR_OUT_OF_RANGE as a model load read it).
+ * The SHA-256 of `bytes` (or of the pieces one after another: a file's chunks as written), hashed a HASH_CHUNK_BYTES
+ * piece at a time: Node's hash takes no more than 2 GiB at once (a 2.7 GB tensor, a 131,072-token embedding of width
+ * 5120 in F32, was ERR_OUT_OF_RANGE as a model load read it).
  */
-export function sha256Hex(bytes: Uint8Array): string {
+export function sha256Hex(bytes: Uint8Array | readonly Uint8Array[]): string {
   const hash = createHash('sha256');
-  hashInPieces(hash, bytes);
+  for (const piece of bytes instanceof Uint8Array ? [bytes] : bytes) hashInPieces(hash, piece);
   return hash.digest('hex');
 }
 
-/** Adds `bytes` to `hash` a HASH_CHUNK_BYTES piece at a time (sha256Hex, a checkpoint's tensors of any size). */
-export function hashInPieces(hash: Hash, bytes: Uint8Array): void {
+/** Adds `bytes` to `hash` a HASH_CHUNK_BYTES piece at a time (sha256Hex: a checkpoint's tensors of any size). */
+function hashInPieces(hash: Hash, bytes: Uint8Array): void {
   for (let at = 0; at < bytes.byteLength; at += HASH_CHUNK_BYTES) hash.update(bytes.subarray(at, at + HASH_CHUNK_BYTES));
 }
 
