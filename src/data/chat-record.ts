@@ -4,7 +4,7 @@
 // the first user turn are left out (and counted); TRL's conversational prompt/completion is trained on the
 // completion; tool use in OpenAI's form is kept as given: an assistant turn's tool_calls (content null or empty beside
 // them), a tool's result (role "tool", its tool_call_id), each call's results before the next assistant turn.
-import { chatRoleOf } from '../tokenizer/types.ts';
+import { chatRoleOf, isToolRole } from '../tokenizer/types.ts';
 import { jsonValueText, ownField } from '../util/json-file.ts';
 import { SHAREGPT_ROLES, textOfParts } from './layouts.ts';
 import { didYouMean } from '../util/did-you-mean.ts';
@@ -91,7 +91,7 @@ export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_
     const noRole = misnamed(f.role);
     if (noRole !== null) return reject('invalid_roles', noRole);
     // a tool's result: OpenAI's {role: "tool", tool_call_id, content}; ShareGPT's tool turns are of other forms
-    const r = f.role !== 'from' && typeof role === 'string' && role.trim().toLowerCase() === 'tool' ? 'tool' : chatRoleOf(role);
+    const r = f.role !== 'from' && isToolRole(role) ? 'tool' : chatRoleOf(role);
     if (r === null) return reject('invalid_roles', roleRefusal(role, `${where}.${f.role}`, f.role === 'from'));
     const calls = toolCalls(mm, r, where);
     if (calls !== undefined && !Array.isArray(calls)) return calls;

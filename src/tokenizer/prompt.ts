@@ -15,7 +15,7 @@ import { UserError } from '../util/errors.ts';
 import { isRecord, ownField, readJsonFile } from '../util/json-file.ts';
 import { warn } from '../util/log.ts';
 import { readRegularFile } from '../util/regular-file.ts';
-import { chatRoleOf, encodeSequence, type ChatMessage, type TemplateMessage, type Tokenizer } from './types.ts';
+import { chatRoleOf, encodeSequence, isToolRole, type ChatMessage, type TemplateMessage, type Tokenizer } from './types.ts';
 import { callTextLeftOut } from './tool-use.ts';
 
 /**
@@ -131,7 +131,7 @@ function readMessages(file: string, toolUse: boolean): { messages: TemplateMessa
   if (!Array.isArray(value) || value.length === 0) throw new UserError('expected a non-empty JSON array of {role, content}, or an object whose "messages" is one', file);
   const messages = value.map((m: unknown, i): TemplateMessage => {
     const named = isRecord(m) ? ownField(m, 'role') : undefined;
-    const result = toolUse && typeof named === 'string' && named.trim().toLowerCase() === 'tool';
+    const result = toolUse && isToolRole(named);
     const role = result ? 'tool' : chatRoleOf(named), given = isRecord(m) ? ownField(m, 'content') : undefined;
     // a role given but not ours ("human", "asistant") is named with what it likely means, as prepare names it
     if (role === null && typeof named === 'string') throw new UserError(roleRefusal(named, `messages[${i}].role`, false, 'generate'), file);

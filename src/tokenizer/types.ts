@@ -13,6 +13,11 @@ export function chatRoleOf(name: unknown): ChatRole | null {
   return (CHAT_ROLES as readonly string[]).includes(role) ? (role as ChatRole) : null;
 }
 
+/** Whether `name` is OpenAI's role of a tool's result, "tool" (in any case, trimmed, as chatRoleOf reads roles). */
+export function isToolRole(name: unknown): boolean {
+  return typeof name === 'string' && name.trim().toLowerCase() === 'tool';
+}
+
 export interface ChatMessage {
   role: ChatRole;
   content: string;
