@@ -7,7 +7,7 @@
 // disk before it renames the first one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fsyncDir, pidRunning, withIo } from '../util/atomic.ts';
+import { fsyncDir, pidRunning, withIo, writeFully } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 
 const CHUNK = 1 << 20;
@@ -41,7 +41,7 @@ export class OutFile {
     if (this.used + n > this.buf.length) {
       this.flush();
       if (n > this.buf.length) {
-        this.io(() => writeAll(this.fd, Buffer.from(s, 'utf8')));
+        this.io(() => writeFully(this.fd, Buffer.from(s, 'utf8')));
         this.flushed += n;
         return;
       }
@@ -51,7 +51,7 @@ export class OutFile {
 
   flush(): void {
     if (this.used === 0) return;
-    this.io(() => writeAll(this.fd, this.buf.subarray(0, this.used)));
+    this.io(() => writeFully(this.fd, this.buf.subarray(0, this.used)));
     this.flushed += this.used;
     this.used = 0;
   }
@@ -191,7 +191,3 @@ export function removeOwnTemps(dir: string, keep: (name: string) => boolean = ()
   }
 }
 
-function writeAll(fd: number, b: Buffer): void {
-  let off = 0;
-  while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
-}

@@ -126,6 +126,15 @@ export function writeFileAtomic(target: string, ...chunks: Array<Uint8Array | st
 /** Why a write that never replaces (an export's, classify --out's) failed at its end: something was put at its target meanwhile. */
 export const APPEARED = 'appeared while this was written (another process writing to the same path?): it is left as it is, and nothing was written over it';
 
+/** Bytes per writeSync call: Node refuses one of more than 2 GiB (an F32 GGUF tensor of Mistral Nemo is 2.5 GiB). */
+const WRITE_CHUNK = 1 << 30;
+
+/** Writes all of `bytes` at the file position of `fd`, in calls of at most WRITE_CHUNK. */
+export function writeFully(fd: number, bytes: Uint8Array): void {
+  let written = 0;
+  while (written < bytes.byteLength) written += fs.writeSync(fd, bytes, written, Math.min(WRITE_CHUNK, bytes.byteLength - written));
+}
+
 /**
  * The same for a file produced piece by piece (bounded memory): `fill` calls `write` for each piece, in
  * order. Returns the bytes written. With `replace` false a file at `target` is never replaced, not even one
@@ -140,8 +149,7 @@ export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Arr
   try {
     try {
       fill((bytes) => {
-        let written = 0;
-        while (written < bytes.byteLength) written += fs.writeSync(fd, bytes, written, bytes.byteLength - written);
+        writeFully(fd, bytes);
         size += bytes.byteLength;
       });
       fs.fsyncSync(fd);

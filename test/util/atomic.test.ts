@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { deadTempsBeside, removeDeadTemps, withIo, writeStreamAtomic, writerGone } from '../../src/util/atomic.ts';
+import { deadTempsBeside, removeDeadTemps, withIo, writeFully, writeStreamAtomic, writerGone } from '../../src/util/atomic.ts';
 import { removeStoppedRun } from '../../src/train/stopped-run.ts';
 import { danglingLinkTarget } from '../../src/util/dangling-link.ts';
 import { openRegularFile } from '../../src/util/regular-file.ts';
@@ -115,4 +115,14 @@ test('a symbolic link or FIFO put at the next temporary names is never written t
   assert.ok(fs.lstatSync(target).isFile(), 'the output is a file, not a link');
   assert.equal(fs.readFileSync(target, 'utf8'), '{"r": 8}');
   assert.ok(fs.lstatSync(next(1)).isSymbolicLink() && fs.lstatSync(next(3)).isFIFO(), 'what was put there is left as it was');
+});
+
+test('writeFully writes a buffer past 2 GiB (an F32 GGUF tensor of Mistral Nemo: 131072 × 5120 × 4 bytes), which one fs.writeSync call refuses', () => {
+  // to /dev/null, which reads nothing: the 2 GiB of zeros are never touched, so this costs no memory or disk
+  const fd = fs.openSync('/dev/null', 'w');
+  try {
+    writeFully(fd, new Uint8Array(2 ** 31 + 64));
+  } finally {
+    fs.closeSync(fd);
+  }
 });
