@@ -13,6 +13,7 @@ import type { ChatTurn, FieldMap, Rejection } from './record-shape.ts';
 import { reject, stringField, typeName } from './record-fields.ts';
 import { missingTurnField, type TurnsContext } from './field-hints.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
+import { withPythonNumbers } from './python-numbers.ts';
 
 /**
  * Whose name a speaker name SHAREGPT_ROLES reads is, where it is not ShareGPT's (human, gpt, chatgpt): "model" is
@@ -194,7 +195,7 @@ export function toolCalls(m: Record<string, unknown>, role: ChatTurn['role'], wh
   if (!Array.isArray(calls) || !calls.every((c) => typeof c === 'object' && c !== null && !Array.isArray(c))) {
     return reject('unknown_shape', `${where}.tool_calls is ${typeName(calls)}${Array.isArray(calls) ? ' holding a value that is not an object' : ''}; it is an array of calls, {"id", "type": "function", "function": {"name", "arguments"}}`);
   }
-  return calls;
+  return withPythonNumbers(calls); // arguments' 1.0 as transformers renders it
 }
 
 /**

@@ -41,6 +41,8 @@ import { prepareWarnings } from './prepare-warnings.ts';
 import { DEFAULTS, reportOptions, validateOptions, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
 import { OUTPUT_FILES, listSources, type SourceRole } from './sources.ts';
 import { SPLITS, assignSplits, splitDraw } from './split.ts';
+import { pythonJson } from './python-numbers.ts';
+import { parseJsonKeepingText } from './ingest/number-spellings.ts';
 import { sequenceLength } from './tokenize.ts';
 
 export { DEFAULTS, refuseNoTrainShare, type DedupMode, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
@@ -163,7 +165,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       return recordPlace(sources[s]!.name, rec.source);
     };
     const comparedPartsOf = (i: number): string[] => {
-      const value: unknown = JSON.parse(spool.read(kept.offset[i]!, kept.length[i]!));
+      const value: unknown = parseJsonKeepingText(spool.read(kept.offset[i]!, kept.length[i]!)); // 1.0 a float, as read
       const det = detectRecord(value, task, DEFAULT_FIELDS, undefined, givenLabels ?? undefined); // a label "None" --labels names
       if ('reason' in det) throw new Error(`prepare: spooled record ${i} no longer validates: ${det.detail}`);
       return comparableParts(det.record) ?? [];
@@ -250,7 +252,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       e ??= contents.add(hash, kept.n, label);
       const copy = contents.addCopy(e);
       const id = hash.slice(0, 16) + (copy > 1 ? `-${copy}` : '');
-      const line = JSON.stringify({ id, source: { file: name, ...recordAt(where), ...(p.ownId === undefined ? {} : { id: p.ownId }) }, ...recordFields(rec) });
+      const line = pythonJson({ id, source: { file: name, ...recordAt(where), ...(p.ownId === undefined ? {} : { id: p.ownId }) }, ...recordFields(rec) });
       const offset = spool.size;
       spool.write(line + '\n');
       if (keepRaw) spool.write(JSON.stringify(clip(raw)) + '\n');

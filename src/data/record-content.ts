@@ -1,13 +1,17 @@
 // What a record holds, seen four ways: the key of exact deduplication, the parts compared for near-duplicates,
 // the text fields the checks read, and the fields written to train/val/test.jsonl.
 import type { ChatTurn } from './record-shape.ts';
+import { isPythonFloat, pythonJson } from './python-numbers.ts';
 import type { DataRecord } from './record-shape.ts';
 
-/** `x` as JSON with every object's keys sorted: tool calls and definitions that differ only in key order are the same. */
+/**
+ * `x` as JSON with every object's keys sorted: tool calls and definitions that differ only in key order are the same
+ * (a float 1.0 and the int 1 are not: the template writes them apart, python-numbers.ts).
+ */
 function canonicalJson(x: unknown): string {
   const sorted = (v: unknown): unknown => Array.isArray(v) ? v.map(sorted)
-    : typeof v === 'object' && v !== null ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
-  return JSON.stringify(sorted(x)) ?? 'null';
+    : typeof v === 'object' && v !== null && !isPythonFloat(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+  return pythonJson(sorted(x));
 }
 
 /** A chat turn's tool use (its calls, the call its result answers), as canonical JSON; '' for a turn of text only. */
@@ -84,8 +88,8 @@ export function textFields(r: DataRecord): TextField[] {
     // the tool definitions too, which the template renders into the prompt
     case 'chat': return [...r.messages.flatMap((m, i) => [
       { text: m.content, answer: m.role === 'assistant', name: `messages[${i}].content` },
-      ...(m.tool_calls === undefined ? [] : [{ text: JSON.stringify(m.tool_calls), answer: true, name: `messages[${i}].tool_calls`, asGiven: true as const }]),
-    ]), ...(r.tools === undefined ? [] : [{ text: JSON.stringify(r.tools), answer: false, name: '"tools"', asGiven: true as const }])];
+      ...(m.tool_calls === undefined ? [] : [{ text: pythonJson(m.tool_calls), answer: true, name: `messages[${i}].tool_calls`, asGiven: true as const }]),
+    ]), ...(r.tools === undefined ? [] : [{ text: pythonJson(r.tools), answer: false, name: '"tools"', asGiven: true as const }])];
     case 'pretokenized': return [];
   }
 }

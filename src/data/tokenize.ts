@@ -29,6 +29,7 @@ import { UserError } from '../util/errors.ts';
 import { nearClassHint, type LabelSet } from './labels.ts';
 import type { ChatTurn } from './record-shape.ts';
 import type { DataRecord } from './record.ts';
+import { pythonJson } from './python-numbers.ts';
 import { callTextLeftOut } from '../tokenizer/tool-use.ts';
 
 export interface TokenizeOptions {
@@ -249,9 +250,9 @@ function chatSequence(messages: readonly ChatTurn[], tools: readonly unknown[] |
   const e = eos(tok);
   messages.forEach((m, i) => {
     encodeText(tok, m.content, `messages[${i}].content`);
-    if (m.tool_calls !== undefined) encodeText(tok, JSON.stringify(m.tool_calls), `messages[${i}].tool_calls`);
+    if (m.tool_calls !== undefined) encodeText(tok, pythonJson(m.tool_calls), `messages[${i}].tool_calls`);
   });
-  if (tools !== null) encodeText(tok, JSON.stringify(tools), 'tools');
+  if (tools !== null) encodeText(tok, pythonJson(tools), 'tools');
   const encodeChat = (ms: readonly ChatTurn[], addGenerationPrompt = false) => tok.encode(renderChat(tok, ms, tools, addGenerationPrompt));
   const ids = tok.encode(rendered);
   // the turns trained: every assistant turn but those of weight 0 (all of them with trainOn 'all', for the EOS below)

@@ -3,6 +3,7 @@
 // into a chat's prompt, with the model's chat template).
 import { ownField } from '../util/json-file.ts';
 import { parseJsonNotingNumbers } from './ingest/number-spellings.ts';
+import { withPythonNumbers } from './python-numbers.ts';
 import { reject, typeName } from './record-fields.ts';
 import type { Rejection } from './record-shape.ts';
 
@@ -43,7 +44,7 @@ export function recordTools(v: Record<string, unknown>, shape: string): unknown[
   if (!Array.isArray(tools) || !tools.every((t) => typeof t === 'object' && t !== null && !Array.isArray(t))) {
     return reject('unknown_shape', `"tools" is ${Array.isArray(tools) ? 'an array holding a value that is not an object' : typeName(tools)}; it is an array of tool definitions, {"type": "function", "function": {"name", "description", "parameters"}}`);
   }
-  return tools;
+  return withPythonNumbers(tools); // a schema's "default": 1.0 as transformers renders it
 }
 
 /** Whether `v` (a record, a request body) has tool definitions in its "tools" field. */

@@ -22,7 +22,8 @@ import { PythonInterpreter } from './jinja-python.ts';
 import { strftime } from './jinja-strftime.ts';
 import { pythonRange } from './jinja-globals.ts';
 import { parseJinja } from './jinja-test-arguments.ts';
-import type { Value } from './jinja-values.ts';
+import { inputValue, type Value } from './jinja-values.ts';
+import { pythonJson } from '../data/python-numbers.ts';
 import { UserError } from '../util/errors.ts';
 import { SyncWorker } from '../util/sync-worker.ts';
 import type { ChatMessage, ChatTemplateOptions, TemplateMessage } from './types.ts';
@@ -139,14 +140,14 @@ function renderOutcome(template: Template, req: RenderRequest): Outcome {
     const env = new Environment();
     const items = {
       ...globals(),
-      messages: req.messages,
-      // as transformers' apply_chat_template: the tools given or None (which `tools is not none` tests), no documents
-      tools: req.tools ?? null,
-      documents: null,
+      documents: null, // as transformers' apply_chat_template: no documents
       ...req.tokens,
       add_generation_prompt: req.addGenerationPrompt,
     };
     for (const [key, value] of Object.entries(items)) env.set(key, value);
+    // with Python's numbers (a float 1.0, an exact int past 2**53); the tools given or None, which `tools is not none` tests
+    env.setVariable('messages', inputValue(req.messages) as never);
+    env.setVariable('tools', inputValue(req.tools ?? null) as never);
     const tooMany = (n: number) => new TemplateLimit(`range() of ${n.toLocaleString('en')} items (at most ${limits.rangeItems.toLocaleString('en')})`);
     env.setVariable('range', pythonRange(limits.rangeItems, tooMany) as never);
     // the monotonic clock: the wall clock set forward meanwhile (NTP, a machine woken from sleep) stopped a render at once
@@ -168,9 +169,9 @@ function givenChars(req: RenderRequest): number {
   const chars = (v: unknown): number => {
     if (typeof v === 'string') return v.length;
     try {
-      return (JSON.stringify(v) ?? '').length;
+      return pythonJson(v).length;
     } catch {
-      return 0; // a value JSON cannot write (a BigInt): its text is the template's to fail on
+      return 0; // a value JSON cannot write (a BigInt a library user gave, a cycle): its text is the template's to fail on
     }
   };
   const fields = (m: unknown): unknown[] => (typeof m === 'object' && m !== null ? Object.values(m) : [m]);

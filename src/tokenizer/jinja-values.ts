@@ -3,6 +3,7 @@
 // None, ['a', 1.0], {'k': 'v'}, {0: 1}), float repr, equality, str order by code point, and json.dumps as
 // transformers' tojson filter calls it. A dict's keys are strs or ints.
 import { Environment, Interpreter } from '@huggingface/jinja';
+import { floatJson, floatRepr, isPythonFloat } from '../data/python-numbers.ts';
 
 /** A runtime value of the library: `type` names its class ("StringValue", "IntegerValue", …). */
 export interface Value {
@@ -71,18 +72,6 @@ export function pyType(v: Value): string {
   return KINDS.get(v)?.kind ?? names[v.type] ?? v.type;
 }
 
-/** Python's repr() of a float: the shortest round-trip digits, exponent form below 1e-4 and from 1e16, "1.0" for whole numbers. */
-function floatRepr(x: number): string {
-  if (Number.isNaN(x)) return 'nan';
-  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
-  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
-  const [mantissa, exp] = x.toExponential().split('e') as [string, string];
-  const e = Number(exp);
-  if (e < -4 || e >= 16) return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
-  const s = String(x);
-  return s.includes('.') ? s : `${s}.0`;
-}
-
 /** The characters Python's str.isprintable() refuses (control, format, private, unassigned, separators other than ' '). */
 const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
 
@@ -122,16 +111,37 @@ export const listKind = (v: Value): ListKind | undefined => KINDS.get(v)?.kind;
 /** A function's name for messages (a method got as x.name), by function value. */
 export const FUNCTION_NAMES = new WeakMap<Value, string>();
 
-/** An int's digits, as Python prints it: every digit past 2**53 too (10 ** 21 is not 1e+21). */
-function intText(n: number): string {
-  return Number.isSafeInteger(n) ? String(n) : BigInt(n).toString();
+/** An int's digits, as Python prints it: every digit past 2**53 too (10 ** 21 is not 1e+21; a bigint: inputValue). */
+function intText(n: number | bigint): string {
+  return typeof n === 'number' && Number.isSafeInteger(n) ? String(n) : BigInt(n).toString();
+}
+
+/**
+ * A value handed to a template (the messages, the tools) as its runtime value, as the library's Environment.set
+ * converts it, with Python's numbers kept (src/data/python-numbers.ts): a boxed Number is a float (1.0), a bigint an
+ * int of every digit (its value the bigint: arithmetic on it fails where Python's would give digits a number cannot hold).
+ */
+export function inputValue(x: unknown): Value {
+  if (isPythonFloat(x)) return V.float(x.valueOf());
+  switch (typeof x) {
+    case 'bigint': return new C.IntegerValue!(x);
+    case 'number': return Number.isInteger(x) ? V.int(x) : V.float(x);
+    case 'string': return V.str(x);
+    case 'boolean': return V.bool(x);
+    case 'undefined': return V.undefined();
+    case 'object':
+      if (x === null) return V.none();
+      if (Array.isArray(x)) return V.list(x.map(inputValue));
+      return V.dict(new Map(Object.entries(x).map(([k, v]) => [k, inputValue(v)])));
+    default: throw new Error(`Cannot convert to runtime value: ${String(x)}`);
+  }
 }
 
 /** Python's str() of a value: what `{{ v }}`, `~`, |string and |join print. */
 export function pyStr(v: Value): string {
   switch (v.type) {
     case 'StringValue': return v.value as string;
-    case 'IntegerValue': return intText(v.value as number);
+    case 'IntegerValue': return intText(v.value as number | bigint);
     case 'FloatValue': return floatRepr(v.value as number);
     case 'BooleanValue': return v.value ? 'True' : 'False';
     case 'NullValue': return 'None';
@@ -206,11 +216,8 @@ export function pyJson(v: Value, o: JsonOptions, depth = 0): string {
   switch (v.type) {
     case 'NullValue': return 'null';
     case 'BooleanValue': return v.value ? 'true' : 'false';
-    case 'IntegerValue': return intText(v.value as number);
-    case 'FloatValue': {
-      const x = v.value as number;
-      return Number.isNaN(x) ? 'NaN' : !Number.isFinite(x) ? (x > 0 ? 'Infinity' : '-Infinity') : floatRepr(x);
-    }
+    case 'IntegerValue': return intText(v.value as number | bigint);
+    case 'FloatValue': return floatJson(v.value as number);
     case 'StringValue': return jsonString(v.value as string, o.ensureAscii);
   }
   const [itemSep, keySep] = o.separators ?? (o.indent !== null ? [',', ': '] : [', ', ': ']);

@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { prepare } from '../../src/data/prepare.ts';
 import { tokenizeRecord } from '../../src/data/tokenize.ts';
+import { loadTokenRows } from '../../src/data/load-rows.ts';
+import { parsePythonJson, pythonJson } from '../../src/data/python-numbers.ts';
 import { loadTokenizer } from '../../src/tokenizer/index.ts';
 import { quietly, tempFolder } from '../tokenizer/helpers.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
@@ -68,6 +70,33 @@ test('prepare keeps tool calls, tool results and tools as given (content alone n
   const again = run('tools-again', kept);
   assert.equal(again.report.kept, 3);
   assert.deepEqual(again.kept.map((k) => [k.messages, k.tools]), kept.map((k) => [k.messages, k.tools]));
+});
+
+test("numbers in tool calls and tools keep Python's types from the file to train.jsonl to the tokens trained (TRL's)", () => {
+  // TRL's case: arguments and a schema with 1.0, -74.0, 1e3 (floats: json.dumps writes 1000.0), 0.5, 1e-5, an int past 2**53
+  interface MaskCase { name: string; messages: unknown[]; tools: unknown[]; ids: number[]; turns: Array<{ span: number[] }> }
+  const masks = parsePythonJson(fs.readFileSync(path.join(FIXTURES, 'trl-tool-masks', 'masks.json'), 'utf8')) as { cases: MaskCase[] };
+  const c = masks.cases.find((x) => x.name.startsWith('numbers as Python has them'))!;
+  const line = pythonJson({ messages: c.messages, tools: c.tools });
+  assert.match(line, /"arguments":\{"lat":1\.0,"lon":-74\.0,"zoom":0\.5,"radius":1000\.0,"eps":0\.00001,"id":12345678901234567890,"n":3,"far":1e\+16\}/);
+  const f = writeFiles(dir, { 'numbers.jsonl': line + '\n' });
+  const outDir = path.join(dir, 'numbers');
+  const { report } = prepare({ inputs: [f['numbers.jsonl']!], outDir, tokenizer: v03, split: [1, 0, 0] });
+  assert.equal(report.kept, 1);
+  // written as read: a float of whole value with its ".0", the int with every digit
+  const written = fs.readFileSync(path.join(outDir, 'train.jsonl'), 'utf8');
+  assert.match(written, /"arguments":\{"lat":1\.0,"lon":-74\.0,"zoom":0\.5,"radius":1000\.0,"eps":0\.00001,"id":12345678901234567890,"n":3,"far":1e\+16\}/);
+  assert.match(written, /"lat":\{"type":"number","minimum":-90\.0,"maximum":90\.0,"default":1\.0\}/);
+  // train reads it back: the tokens and the trained ones are TRL's
+  const { rows } = loadTokenRows(path.join(outDir, 'train.jsonl'), { tokenizer: v03 });
+  assert.deepEqual([...rows[0]!.inputIds], c.ids);
+  const trained = new Set(c.turns.flatMap((t) => t.span));
+  assert.deepEqual([...rows[0]!.labels!], c.ids.map((id, t) => (trained.has(t) ? id : -100)));
+  // a copy whose arguments say 1 where the first says 1.0 is no exact copy (the template writes them apart); 1e3 is 1000.0
+  const twice = writeFiles(dir, { 'numbers-twice.jsonl': `${line}\n${line.replace('"lat":1.0,', '"lat":1,')}\n${line.replace('1000.0', '1e3')}\n` });
+  const again = prepare({ inputs: [twice['numbers-twice.jsonl']!], outDir: path.join(dir, 'numbers-twice'), tokenizer: v03, split: [1, 0, 0], dedup: 'exact' });
+  assert.deepEqual(readJsonl<Rejected>(path.join(dir, 'numbers-twice', 'rejected.jsonl')).map((r) => [r.source.line, r.reason]), [[3, 'duplicate']]);
+  assert.equal(again.report.kept, 2);
 });
 
 test("prepare refuses tool use the model's template does not render, and tool use not in OpenAI's form, saying why", () => {

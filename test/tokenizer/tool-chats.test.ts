@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { loadTokenizer, type TemplateMessage } from '../../src/tokenizer/index.ts';
 import { encodePrompt, readMessagesFile, readPromptFile } from '../../src/tokenizer/prompt.ts';
 import { isUserError } from '../../src/util/errors.ts';
+import { parsePythonJson, pythonJson } from '../../src/data/python-numbers.ts';
 import { captureStderr, quietly, tempFolder } from './helpers.ts';
 import { MISTRAL_V03_NO_TOOLS_TEMPLATE } from './mistral-v03-template.ts';
 
@@ -18,7 +19,8 @@ const V03 = fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'chat-tem
 const readJson = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
 
 interface HfCase { name: string; messages: TemplateMessage[]; tools: unknown[]; add_generation_prompt: boolean; text: string; ids: number[] }
-const { cases } = readJson(path.join(FIXTURES, 'hf-tool-chats', 'cases.json')) as unknown as { cases: HfCase[] };
+// read as transformers reads it: 1.0 a float, an int past 2**53 exact
+const { cases } = parsePythonJson(fs.readFileSync(path.join(FIXTURES, 'hf-tool-chats', 'cases.json'), 'utf8')) as { cases: HfCase[] };
 
 /** tekken-tiny with `chatTemplate` as its tokenizer_config.json's chat_template. */
 function tekken(chatTemplate: unknown) {
@@ -32,8 +34,8 @@ const v03 = tekken(V03);
 // a template that leaves out the roles it does not know, and writes a message's "name"
 const skipping = tekken("{% for m in messages %}{% if m.role in ['user', 'assistant'] %}<{{ m.role }}>{{ m.content }}{{ m.name }}{% endif %}{% endfor %}");
 
-test("Mistral v0.3's template: tool calls (arguments an object or a JSON string), tool results and tools render and encode as transformers' apply_chat_template", () => {
-  assert.equal(cases.length, 4);
+test("Mistral v0.3's template: tool calls (arguments an object or a JSON string), tool results and tools render and encode as transformers' apply_chat_template, numbers as Python writes them (1.0, 1e-05, 12345678901234567890)", () => {
+  assert.equal(cases.length, 5);
   for (const c of cases) {
     const text = v03.applyChatTemplate(c.messages, { tools: c.tools, addGenerationPrompt: c.add_generation_prompt });
     assert.equal(text, c.text, c.name);
@@ -106,6 +108,13 @@ test("a messages file with tool use (a chat record's, an OpenAI request body's) 
   assert.throws(() => readMessagesFile(file), says(/messages\[1\] is a tool call \("tool_calls"\): readMessagesFile reads text turns only \(readPromptFile reads tool use\)/));
   fs.writeFileSync(file, JSON.stringify({ messages: c.messages, tools: { add: 1 } }));
   assert.throws(() => readPromptFile(file), says(/"tools" is an object; it is an array of tool definitions/));
+  // numbers as Python's json reads them (1.0 a float, 12345678901234567890 exact), in tools given as JSON text too
+  const floats = cases.find((k) => k.name.startsWith('numbers as Python has them'))!;
+  for (const tools of [floats.tools, pythonJson(floats.tools)]) {
+    fs.writeFileSync(file, pythonJson({ messages: floats.messages, tools }));
+    const read = readPromptFile(file);
+    assert.equal(v03.applyChatTemplate(read.messages, { tools: read.tools! }), floats.text);
+  }
 });
 
 test('a messages file whose call turn has text the template does not render beside its calls: encoded as transformers does, and said', () => {
