@@ -10,6 +10,7 @@ import { ChatTemplate } from './chat-template.ts';
 import type { EngineName, TokenizerEngine } from './engine.ts';
 import type { TokenizerConfig } from './tokenizer-config.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
+import { templateInputProblem } from './template-input.ts';
 import { toolParts, toolUseRefusal, unrenderedToolPart } from './tool-use.ts';
 import type { ChatTemplateOptions, TemplateMessage, Tokenizer } from './types.ts';
 import type { Vocab } from './vocab.ts';
@@ -134,6 +135,8 @@ export class LoadedTokenizer implements Tokenizer {
     // read messages[0] rendered it here (Mistral v0.1's: "<s>")
     if (messages.length === 0) throw new UserError('messages is empty: a chat needs at least one message', 'applyChatTemplate');
     const tools = toolsOption(opts.tools);
+    const problem = templateInputProblem(messages, 'messages') ?? templateInputProblem(tools, 'options.tools');
+    if (problem !== null) throw new UserError(`${problem}: messages and tools hold data, as from JSON (strings, numbers, booleans, null, lists and plain objects)`, 'applyChatTemplate');
     // given tools (even none: tools=[] is not None), transformers renders with the tokenizer's "tool_use" template
     const template = tools !== null && this.toolUse !== null ? this.toolUse() : this.template;
     const parts = toolParts(messages, tools);
