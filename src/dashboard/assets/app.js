@@ -2,7 +2,7 @@
 // panels at most once per animation frame, the charts as often as their cost allows (render-budget.js).
 // window.__dashboard exposes the state for tests.
 import { createCharts, destroyCharts, redrawCharts, resizeCharts, updateCharts } from './charts.js';
-import { h } from './dom.js';
+import { h, isolate } from './dom.js';
 import { RenderBudget } from './render-budget.js';
 import { RunPanel } from './run-panel.js';
 
@@ -31,7 +31,7 @@ function legendItem(r) {
 }
 
 const setTitle = () => {
-  document.title = `mistral-tune dashboard — ${state.runs.map((r) => r.name).join(', ')}`;
+  document.title = `mistral-tune dashboard — ${state.runs.map((r) => isolate(r.name)).join(', ')}`;
 };
 
 function init(runs) {

@@ -3,7 +3,7 @@
 // A run whose val data changed (a resume given another val file) draws an eval series per stretch of one val set
 // (val-sets.js), named in the legend and its points hollow on every other set: no line joins losses of two sets.
 import { chartKeys } from './chart-keys.js';
-import { fmt, fmtAxis } from './dom.js';
+import { fmt, fmtAxis, isolate } from './dom.js';
 import { setStretches, stretchName } from './val-sets.js';
 
 const MIB = 1 / 2 ** 20;
@@ -49,7 +49,8 @@ function chartSeries(def, runs) {
   const out = [];
   for (const run of runs) {
     for (const s of def.series) {
-      const label = def.series.length > 1 ? `${run.name} ${s.label}` : run.name;
+      // the name isolated: its own direction (right-to-left, an override) reorders no word of the label after it
+      const label = def.series.length > 1 ? `${isolate(run.name)} ${s.label}` : isolate(run.name);
       const stretches = s.split === null ? [] : setStretches(run.rows.filter((r) => r.split === s.split));
       if (stretches.length < 2) out.push({ run, s, rows: run.rows, label, set: 0 });
       else {

@@ -1,7 +1,7 @@
 // One panel per run: its state (steps logged, latest and best losses, malformed lines), test metrics,
 // confusion matrix (classification), generation samples before/after, and the resolved config.
 import { bestValText } from './best-val.js';
-import { fmt, h } from './dom.js';
+import { fmt, h, isolate } from './dom.js';
 
 export class RunPanel {
   constructor(run, container) {
@@ -49,7 +49,7 @@ export class RunPanel {
 }
 
 function statusLine(r) {
-  if (!r.dirExists) return h('span', { class: 'warning' }, `the run folder ${r.path} is gone (deleted or moved) — waiting for it to come back`);
+  if (!r.dirExists) return h('span', { class: 'warning' }, `the run folder ${isolate(r.path)} is gone (deleted or moved) — waiting for it to come back`);
   if (!r.exists && !r.refused.includes('metrics.jsonl')) return h('span', {}, 'no metrics.jsonl yet — waiting for the first step');
   if (!r.exists) return h('span', {}, 'metrics.jsonl not read (see below)');
   const train = r.rows.filter((x) => x.split === undefined);
@@ -66,7 +66,7 @@ function statusLine(r) {
   if (best) parts.push(best);
   const other = r.rows.filter((x) => x.split !== undefined && x.split !== 'val' && x.split !== 'test');
   if (other.length) {
-    const splits = [...new Set(other.map((x) => JSON.stringify(x.split)))];
+    const splits = [...new Set(other.map((x) => isolate(JSON.stringify(x.split))))];
     parts.push(`${other.length} row${other.length === 1 ? '' : 's'} of split ${splits.slice(0, 3).join(', ')}${splits.length > 3 ? ', …' : ''} not charted (only train, val and test are)`);
   }
   if (r.reading) {
@@ -179,7 +179,7 @@ function flattenScalars(obj, prefix, out) {
     const key = prefix ? `${prefix}.${k}` : k;
     if (k === 'samples' || isMatrix(v) || isExcerpt(v)) continue;
     if (v === null || ['number', 'string', 'boolean'].includes(typeof v)) out.push([key, v]);
-    else if (Array.isArray(v)) out.push([key, v.length <= 20 && v.every((x) => typeof x !== 'object') ? v.join(', ') : `[${v.length} items]`]);
+    else if (Array.isArray(v)) out.push([key, v.length <= 20 && v.every((x) => typeof x !== 'object') ? v.map(isolate).join(', ') : `[${v.length} items]`]);
     else if (typeof v === 'object') flattenScalars(v, key, out);
   }
 }
