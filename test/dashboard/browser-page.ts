@@ -90,7 +90,7 @@ function countWindowListeners(): void {
 }
 
 /** A page on `url` that records requests to other origins, console errors, page errors and dialogs. */
-async function openPage(browser: Browser, url: string): Promise<{ page: Page; foreign: string[]; problems: string[] }> {
+async function openPage(browser: Browser, url: string, consoleExpected?: RegExp): Promise<{ page: Page; foreign: string[]; problems: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const origin = new URL(url).origin;
   const foreign: string[] = [];
@@ -99,7 +99,7 @@ async function openPage(browser: Browser, url: string): Promise<{ page: Page; fo
     if (!r.url().startsWith(origin + '/') && !r.url().startsWith('data:')) foreign.push(r.url());
   });
   page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    if (m.type() === 'error' && !consoleExpected?.test(m.text())) problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('dialog', (d) => {
@@ -122,22 +122,28 @@ after(async () => {
   if (launched) await (await launched).close();
 });
 
+/** Stops the page's server, runs `whileDown`, and serves `others` on the same port. */
+type Restart = (others: string[], whileDown?: () => Promise<void>) => Promise<void>;
+
 /**
  * Serves `runs` on a dashboard, opens its page in a new context of Chromium and runs `body` on it; then checks that
  * no request left the server and that the page logged no error and opened no dialog. `restart` stops the server and
- * serves `others` on its port, as a dashboard started again would (the page reconnects to it). `options` (connection
- * limits, a findRuns) go to the first server.
+ * serves `others` on its port, as a dashboard started again would (the page reconnects to it), after `whileDown` has run
+ * with no server. `options` (connection limits, a findRuns) go to the first server; `consoleExpected` names console errors
+ * the test expects (those of a server stopped), not counted as problems.
  */
-export async function onDashboardPage(runs: string[], body: (page: Page, url: string, restart: (others: string[]) => Promise<void>) => Promise<void>,
-  options: Pick<DashboardOptions, 'connectionLimits' | 'findRuns' | 'findRunsMs'> = {}): Promise<void> {
-  let dash = await startDashboard({ runs, pollMs: 100, ...options });
-  const restart = async (others: string[]): Promise<void> => {
+export async function onDashboardPage(runs: string[], body: (page: Page, url: string, restart: Restart) => Promise<void>,
+  options: Pick<DashboardOptions, 'connectionLimits' | 'findRuns' | 'findRunsMs'> & { consoleExpected?: RegExp } = {}): Promise<void> {
+  const { consoleExpected, ...serverOptions } = options;
+  let dash = await startDashboard({ runs, pollMs: 100, ...serverOptions });
+  const restart: Restart = async (others, whileDown) => {
     await dash.close();
+    await whileDown?.();
     dash = await startDashboard({ runs: others, pollMs: 100, port: Number(new URL(dash.url).port) });
   };
   let page: Page | undefined;
   try {
-    const opened = await openPage(await sharedBrowser(), dash.url);
+    const opened = await openPage(await sharedBrowser(), dash.url, consoleExpected);
     page = opened.page;
     await body(page, dash.url, restart);
     assert.deepEqual(opened.foreign, [], 'no request leaves the dashboard server');

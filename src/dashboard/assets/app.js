@@ -120,15 +120,30 @@ function drawCharts() {
 
 /** Seconds between asks for a stream the server refused (503: its streams' share is taken, connections.ts). */
 const REFUSED_RETRY_S = 10;
+/** Seconds before the first ask for a stream lost (the server stopped or restarted), doubled at each that fails, up to
+ * the most: an EventSource asked again each second by itself, and a browser logs each refused ask as a console
+ * error, 3,600 an hour for a page left open on a dashboard stopped. A restart is still found within the most. */
+const LOST_RETRY_S = { first: 1, most: 30 };
+let lostRetries = 0;
 function connect() {
   const events = new EventSource('/events');
-  events.addEventListener('open', () => setConnection('live', 'live'));
+  events.addEventListener('open', () => {
+    lostRetries = 0;
+    setConnection('live', 'live');
+  });
   events.addEventListener('error', () => {
-    // a lost connection is asked again by the EventSource itself; an answer other than 200 (the server's 503 when its
-    // streams' share is taken) closes it for good, so the page asks again itself on a timer
-    if (events.readyState !== EventSource.CLOSED) return setConnection('lost', 'connection lost — retrying');
-    setConnection('paused', `live updates paused: too many open dashboards or connections — retrying every ${REFUSED_RETRY_S} s`);
-    setTimeout(connect, REFUSED_RETRY_S * 1000);
+    // an answer other than 200 (the server's 503 when its streams' share is taken) closes the EventSource for good;
+    // a lost connection it would ask again for itself, each second: this page asks again instead, ever less often
+    const refused = events.readyState === EventSource.CLOSED;
+    events.close();
+    if (refused) {
+      setConnection('paused', `live updates paused: too many open dashboards or connections — retrying every ${REFUSED_RETRY_S} s`);
+      setTimeout(connect, REFUSED_RETRY_S * 1000);
+      return;
+    }
+    const wait = Math.min(LOST_RETRY_S.first * 2 ** lostRetries++, LOST_RETRY_S.most);
+    setConnection('lost', `connection lost — retrying in ${wait} s`);
+    setTimeout(connect, wait * 1000);
   });
   events.addEventListener('hello', (e) => init(JSON.parse(e.data).runs));
   events.addEventListener('runs', (e) => addRuns(JSON.parse(e.data).runs));
