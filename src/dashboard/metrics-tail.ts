@@ -58,6 +58,9 @@ export const MAX_ROW_CONTAINERS = 100_000;
  * to every page, past the 4 MiB a series may hold. */
 export const MAX_HELD_ROW_CHARS = 64 << 10;
 
+/** Unicode's direction marks, embeddings, overrides and isolates: invisible, and they reorder the text after them. */
+const DIRECTION_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
 /** Parses one line: the row, or the reason it is malformed. */
 export function parseMetricLine(text: string): MetricRow | string {
   // found before the parse, which nothing interrupts (exact for valid JSON, as the depth of the parsed value would be)
@@ -68,7 +71,10 @@ export function parseMetricLine(text: string): MetricRow | string {
   try {
     v = JSON.parse(text);
   } catch (e) {
-    return `not JSON (${(e as Error).message})`;
+    // JSON.parse's message quotes the line: a direction control in it (a right-to-left override) reversed the page's
+    // words after it, so it is written out as JSON escapes it (the line itself is shown after the reason, as it is)
+    const message = (e as Error).message.replace(DIRECTION_CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    return `not JSON (${message})`;
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'not a JSON object';
   const row = v as Record<string, unknown>;

@@ -1,4 +1,5 @@
-// Text of a run's files that carries its own direction (a right-to-left override in a run's name, a split's name) is laid out as alone in the page: the words after it read left to right, in their order (headless
+// Text of a run's files that carries its own direction (a right-to-left override in a run's name, a split's name, a
+// malformed line) is laid out as alone in the page: the words after it read left to right, in their order (headless
 // Chromium, browser-page.ts's harness). Measured on the page: where each letter of the words after it is drawn.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -36,14 +37,14 @@ function letterLefts(page: Page, selector: string, after: string, word: string):
 const inOrder = (boxes: Array<[number, number]>): boolean =>
   boxes.every(([top, left], i) => i === 0 || top > boxes[i - 1]![0] + 1 || (Math.abs(top - boxes[i - 1]![0]) <= 1 && left > boxes[i - 1]![1]));
 
-test('a run name or split name holding a right-to-left override reverses none of the words after it', { skip: SKIP, timeout: 60_000 }, async () => {
+test('a run name, split name or malformed line holding a right-to-left override reverses none of the words after it', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns();
   const run = path.join(tmp.root, `evil${RLO}run`);
   const other = path.join(tmp.root, 'other');
   fs.mkdirSync(run);
   fs.mkdirSync(other);
   fs.writeFileSync(path.join(run, 'metrics.jsonl'), [{ step: 1, loss: 3, lr: 1e-4 }, { step: 1, split: 'val', loss: 3.1 }, { step: 1, split: `odd${RLO}`, loss: 1 }]
-    .map((r) => JSON.stringify(r) + '\n').join(''));
+    .map((r) => JSON.stringify(r) + '\n').join('') + `x${RLO}yz\n`);
   try {
     await onDashboardPage([run, other], async (page) => {
       await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
@@ -55,6 +56,9 @@ test('a run name or split name holding a right-to-left override reverses none of
       assert.equal(await page.title(), `mistral-tune dashboard — \u2068evil${RLO}run\u202c\u2069, other`);
       const status = await letterLefts(page, 'article[data-run="0"] .status > span', 'odd', 'not charted');
       assert.ok(inOrder(status), `"not charted" after the split's name is drawn in its order: ${JSON.stringify(status)}`);
+      // JSON.parse's message quotes the line: its override is written out (metrics-tail.ts), the words after it in order
+      const malformed = await letterLefts(page, '[data-malformed] li', 'yz', 'is not valid JSON');
+      assert.ok(inOrder(malformed), `the words after the quoted line are drawn in their order: ${JSON.stringify(malformed)}`);
     });
   } finally {
     tmp.cleanup();

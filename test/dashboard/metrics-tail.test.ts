@@ -24,6 +24,12 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 const row = (step: number, extra: object = {}): string => JSON.stringify({ step, loss: 3 - step / 10, lr: 1e-4, ...extra });
 const steps = (rows: Array<{ step: number }>): number[] => rows.map((r) => r.step);
 
+test('a line that is not JSON is said so with its direction controls written out: the reason quotes the line, and an override reversed its words after it', () => {
+  assert.equal(parseMetricLine('x\u202eyz'), 'not JSON (Unexpected token \'x\', "x\\u202eyz" is not valid JSON)');
+  assert.equal(parseMetricLine('\u2067'), 'not JSON (Unexpected token \'\\u2067\', "\\u2067" is not valid JSON)');
+  assert.equal(parseMetricLine('مرحبا'), 'not JSON (Unexpected token \'م\', "مرحبا" is not valid JSON)'); // letters are no control
+});
+
 test('a row of more arrays, objects and keys than a test row holds is refused before it is parsed (16 MiB of {}: 3.7 s)', () => {
   const many = `{"step": 1, "x": [${'{},'.repeat(MAX_ROW_CONTAINERS)}{}]}`;
   assert.equal(parseMetricLine(many), 'holds over 100,000 arrays, objects and keys');
