@@ -141,9 +141,9 @@ function connect() {
       setTimeout(connect, REFUSED_RETRY_S * 1000);
       return;
     }
-    const wait = Math.min(LOST_RETRY_S.first * 2 ** lostRetries++, LOST_RETRY_S.most);
-    setConnection('lost', `connection lost — retrying in ${wait} s`);
-    setTimeout(connect, wait * 1000);
+    // the same words at each ask: the status is a live region, which a screen reader says again at each change
+    setConnection('lost', `connection lost — retrying, every ${LOST_RETRY_S.first} to ${LOST_RETRY_S.most} s`);
+    setTimeout(connect, Math.min(LOST_RETRY_S.first * 2 ** lostRetries++, LOST_RETRY_S.most) * 1000);
   });
   events.addEventListener('hello', (e) => init(JSON.parse(e.data).runs));
   events.addEventListener('runs', (e) => addRuns(JSON.parse(e.data).runs));
