@@ -81,6 +81,8 @@ export interface LoadedRows {
     targets: number;
     /** Chats whose system message the chat template does not render (tokenize.ts's systemUnrendered). */
     systemUnrendered: number;
+    /** Chats with a tool call's arguments given as JSON text that the chat template writes as a string (tokenize.ts's argumentsAsText). */
+    argumentsAsText: number;
     /** Chats read with turns left out: assistant turns before the first user turn, user turns after the last assistant turn. */
     cutShort: number;
     /** Chats whose turns carry a "name" (the speaker's), which is not kept: a turn is its role and content. */
@@ -162,7 +164,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   }
 
   const wholeText = format === 'text' && (opts.textSplit ?? 'file') === 'file';
-  const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0, cutShort, namedChats, cutTokens: 0, wholeText, reported: reportedCount(file, report) };
+  const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0, argumentsAsText: 0, cutShort, namedChats, cutTokens: 0, wholeText, reported: reportedCount(file, report) };
   const rows: TokenRow[] = [];
   for (const { record, where, layout } of records) {
     let r;
@@ -175,6 +177,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     }
     if (r.overflow === 'truncated') stats.truncated++;
     if (r.systemUnrendered) stats.systemUnrendered++;
+    if (r.argumentsAsText) stats.argumentsAsText++;
     if (!r.row) {
       stats.dropped++;
       continue;

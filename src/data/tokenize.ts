@@ -30,7 +30,7 @@ import { nearClassHint, type LabelSet } from './labels.ts';
 import type { ChatTurn } from './record-shape.ts';
 import type { DataRecord } from './record.ts';
 import { pythonJson } from './python-numbers.ts';
-import { callTextLeftOut } from '../tokenizer/tool-use.ts';
+import { argumentsRenderedAsText, callTextLeftOut } from '../tokenizer/tool-use.ts';
 
 export interface TokenizeOptions {
   /** Which tokens of a chat carry loss: assistant turns (default) or all of them. */
@@ -67,6 +67,8 @@ export interface TokenizedRecord {
    * turn only, so not in a chat that ends with an assistant turn): the sequence has no system prompt.
    */
   systemUnrendered?: boolean;
+  /** A chat with a tool call's arguments given as JSON text, which the chat template writes as a JSON string (tool-use.ts argumentsRenderedAsText). */
+  argumentsAsText?: boolean;
   /** A classification text encoded with specialTokenText 'encode' that held the text of a special token: the first such. */
   specialText?: string;
 }
@@ -109,7 +111,11 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: 
       const tools = record.tools ?? null;
       const rendered = renderRecordChat(tok, record);
       const out = finish(chatSequence(record.messages, tools, rendered, tok, trainAll), undefined, opts);
-      return systemUnrendered(record.messages, rendered) ? { ...out, systemUnrendered: true } : out;
+      return {
+        ...out,
+        ...(systemUnrendered(record.messages, rendered) ? { systemUnrendered: true } : {}),
+        ...(argumentsRenderedAsText(record.messages, rendered) ? { argumentsAsText: true } : {}),
+      };
     }
     case 'classification': {
       const text = opts.specialTokenText === 'encode' ? tok.encode(record.text) : encodeText(tok, record.text, 'text');

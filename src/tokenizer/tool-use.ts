@@ -68,3 +68,20 @@ export function callTextLeftOut<M extends { readonly content?: unknown }>(messag
   return messages.findIndex((m, i) => isRecord(m) && toolCallField(m) !== undefined && typeof m.content === 'string' && m.content.trim() !== '' &&
     render(messages.map((x, k) => (k === i ? { ...x, content: '' } : x))) === rendered);
 }
+
+/**
+ * Whether a tool call of `messages` gives its arguments as JSON text (OpenAI's form: `"arguments": "{\"city\": …}"`)
+ * that `rendered` (the chat rendered) holds as a JSON string: a template that writes arguments with tojson (Mistral
+ * v0.3's) writes the text encoded again, as transformers does, where Mistral's models write arguments as an object.
+ */
+export function argumentsRenderedAsText(messages: readonly unknown[], rendered: string): boolean {
+  return messages.some((m) => {
+    const calls = isRecord(m) ? ownField(m, 'tool_calls') : undefined;
+    if (!Array.isArray(calls)) return false;
+    return calls.some((c) => {
+      const fn = isRecord(c) ? ownField(c, 'function') : undefined;
+      const args = isRecord(fn) ? ownField(fn, 'arguments') : undefined;
+      return typeof args === 'string' && rendered.includes(JSON.stringify(args));
+    });
+  });
+}

@@ -11,6 +11,9 @@ import { info, warn } from '../util/log.ts';
 import type { OptionWords } from '../util/option-words.ts';
 import type { TrainConfig } from './config.ts';
 
+/** "1 chat", "3 chats". */
+const chats = (n: number): string => `${n} chat${n === 1 ? '' : 's'}`;
+
 export interface SplitContext {
   cfg: TrainConfig;
   /** The model's tokenizer, or null when its vocabulary does not fit the model (pre-tokenized data only). */
@@ -61,7 +64,10 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
   const edited = editedSplitWarning(file, r.stats);
   if (edited) warn(`${key}: ${edited}`);
   if (r.stats.systemUnrendered > 0) {
-    warn(`${key}: ${r.stats.systemUnrendered} chats of ${file} are trained without their system message: the model's chat template does not render it (Mistral v0.3's puts it in the last user turn only, so in no chat that ends with an assistant turn); to keep it, write it at the start of the last user message, where mistral-common puts it`);
+    warn(`${key}: ${chats(r.stats.systemUnrendered)} of ${file} ${r.stats.systemUnrendered === 1 ? 'is' : 'are'} trained without their system message: the model's chat template does not render it (Mistral v0.3's puts it in the last user turn only, so in no chat that ends with an assistant turn); to keep it, write it at the start of the last user message, where mistral-common puts it`);
+  }
+  if (r.stats.argumentsAsText > 0) {
+    warn(`${key}: ${chats(r.stats.argumentsAsText)} of ${file} ${r.stats.argumentsAsText === 1 ? 'gives' : 'give'} a tool call's arguments as JSON text, which the model's chat template writes as a JSON string ("arguments": "{\\"city\\": …}"), as transformers does; Mistral's models write arguments as an object: to train that form, give them as objects in the input and prepare it again (jq -c '.messages |= map(if .tool_calls then .tool_calls |= map(.function.arguments |= fromjson) else . end)' IN.jsonl > OUT.jsonl)`);
   }
   if (cfg.task === 'generation') requireTargets(r.rows, `${key}: ${file}`, key === 'data.train' ? 'train' : 'evaluate');
   info(`${key}: ${r.rows.length} example${r.rows.length === 1 ? '' : 's'}, ${r.stats.tokens.toLocaleString('en')} tokens${notes.length ? ` (${notes.join('; ')})` : ''} from ${file}`);

@@ -158,3 +158,20 @@ test('tool definitions holding the text of a special token are refused, as every
   const record = { shape: 'chat' as const, messages: [{ role: 'user' as const, content: 'hi' }, { role: 'assistant' as const, content: 'hello' }], tools: [eosTool] };
   assert.throws(() => tokenizeRecord(record, v03), /"tools" contains the text of a special token \("<\/s>"\)/);
 });
+
+test("chats whose tool call's arguments are JSON text that the template writes as a string are counted (the trainer warns with the count)", () => {
+  const f = writeFiles(dir, {
+    'args-text.jsonl': [chat('{"a": 1, "b": 2}'), chat({ a: 1, b: 2 }), chat('{}', 'It is 0.', 'qqq111www')].map((r) => JSON.stringify(r)).join('\n') + '\n',
+  });
+  assert.equal(loadTokenRows(f['args-text.jsonl']!, { tokenizer: v03 }).stats.argumentsAsText, 2); // v03: "arguments": "{\"a\": 1, …}"
+  // a template that writes JSON text as it is (as Qwen 2.5's: `arguments is string` → the text) is not counted
+  const asGiven = "{{ bos_token }}{% if tools is not none %}[AVAILABLE_TOOLS]{{ tools|tojson }}[/AVAILABLE_TOOLS]{% endif %}{% for m in messages %}" +
+    "{% if m.role == 'user' %}[INST]{{ m.content }}[/INST]{% elif m.tool_calls is defined and m.tool_calls is not none %}[TOOL_CALLS][" +
+    "{% for c in m.tool_calls %}{\"name\": \"{{ c.function.name }}\", \"arguments\": {{ c.function.arguments if c.function.arguments is string else c.function.arguments|tojson }}, \"id\": \"{{ c.id }}\"}{% endfor %}]{{ eos_token }}" +
+    "{% elif m.role == 'tool' %}[TOOL_RESULTS]{{ m.content }}[/TOOL_RESULTS]{% else %}{{ m.content }}{{ eos_token }}{% endif %}{% endfor %}";
+  const v03AsGiven = quietly(() => loadTokenizer(tempFolder({
+    'tokenizer.json': readJson(path.join(TEKKEN, 'tokenizer.json')),
+    'tokenizer_config.json': { ...readJson(path.join(TEKKEN, 'tokenizer_config.json')), chat_template: asGiven },
+  })));
+  assert.equal(loadTokenRows(f['args-text.jsonl']!, { tokenizer: v03AsGiven }).stats.argumentsAsText, 0);
+});
