@@ -5,7 +5,9 @@
 // the flat values; a lower-precision model (bf16) keeps its own weight buffers, written back from this
 // master copy after every update (copy), as are the working copies some parameters ask for (Param.workingCopy:
 // LoRA factors under bf16; one allocation per dtype in flat order, so a run of them is refreshed by one copy).
-// Weight-decay groups are resolved here, once. Also holds the step's device scalars (Σ loss and Σ g² in f64,
+// Weight-decay groups are resolved here, once, into the i32 spans of each AdamW call (pieces of at most ADAMW_PIECE
+// elements: a flat buffer past 2^31 elements, full fine-tuning of a model of more than 2.1B parameters, is updated in
+// pieces, each with its spans counted from its start). Also holds the step's device scalars (Σ loss and Σ g² in f64,
 // read back once per step; the clip coefficient in the flat dtype, so that scaling the gradients runs in their
 // own precision with no widened copy).
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
@@ -15,6 +17,21 @@ import type { DType } from '../backend/dtype.ts';
 
 /** Where the step's scalars sit in `FlatParams.scalars` (f64). */
 export const SCALAR = { lossSum: 0, gradSumSquares: 1 } as const;
+
+/**
+ * The most elements one AdamW call updates: Backend.adamw's decay spans are i32 offsets from the call's start, so one
+ * call over 2^31 elements or more (Mistral Nemo's 12.2B, a 7B's 7.2B) would wrap them. A power of two keeps every
+ * piece's start as aligned as the buffer's.
+ */
+export const ADAMW_PIECE = 2 ** 30;
+
+/** One AdamW call: the flat range [offset, offset + length) and its decay spans (spanCount, 2) i32 counted from offset. */
+export interface UpdatePiece {
+  offset: number;
+  length: number;
+  spans: DeviceBuffer;
+  spanCount: number;
+}
 
 interface Mirror {
   model: DeviceBuffer;
@@ -31,9 +48,8 @@ export class FlatParams {
   readonly v: DeviceBuffer; // (n) AdamW exp_avg_sq
   /** Parameter i lives at [offsets[i], offsets[i] + its length). */
   readonly offsets: readonly number[];
-  /** (spanCount, 2) i32 [start, end): the ranges that get weight decay. */
-  readonly decaySpans: DeviceBuffer;
-  readonly spanCount: number;
+  /** The AdamW calls of an update, in flat order, with the ranges in each that get weight decay. */
+  readonly pieces: readonly UpdatePiece[];
   /** (2) f64, indexed by SCALAR. */
   readonly scalars: DeviceBuffer;
   /** (1) the gradient clipping factor, in the flat dtype. */
@@ -57,10 +73,11 @@ export class FlatParams {
     this.length = n;
     const size = Math.max(1, n);
     [this.values, this.grads, this.m, this.v] = [0, 1, 2, 3].map(() => zeros(backend, this.dtype, size)) as [DeviceBuffer, DeviceBuffer, DeviceBuffer, DeviceBuffer];
-    const spans = decaySpans(params, offsets);
-    this.spanCount = spans.length / 2;
-    this.decaySpans = backend.alloc('i32', Math.max(1, spans.length));
-    if (spans.length) backend.upload(this.decaySpans, { dtype: 'i32', data: Int32Array.from(spans) });
+    this.pieces = updatePieces(decaySpans(params, offsets), n).map(({ offset, length, spans }) => {
+      const buf = backend.alloc('i32', Math.max(1, spans.length));
+      if (spans.length) backend.upload(buf, { dtype: 'i32', data: Int32Array.from(spans) });
+      return { offset, length, spans: buf, spanCount: spans.length / 2 };
+    });
     this.scalars = zeros(backend, 'f64', 2);
     this.clipCoef = zeros(backend, this.dtype, 1);
     // the working copies, in one allocation per dtype in flat order: consecutive ones are refreshed by one copy
@@ -139,4 +156,21 @@ function decaySpans(params: readonly Param[], offsets: readonly number[]): numbe
     else spans.push(start, end);
   });
   return spans;
+}
+
+/**
+ * The pieces of [0, n) of at most `piece` elements (one, possibly empty, where n fits), each with the decay spans
+ * `spans` ([start, end) pairs over the whole buffer) clipped to it and counted from its start.
+ */
+export function updatePieces(spans: readonly number[], n: number, piece = ADAMW_PIECE): Array<{ offset: number; length: number; spans: number[] }> {
+  const out: Array<{ offset: number; length: number; spans: number[] }> = [];
+  for (let offset = 0; offset === 0 || offset < n; offset += piece) {
+    const length = Math.min(piece, n - offset), local: number[] = [];
+    for (let s = 0; s < spans.length; s += 2) {
+      const start = Math.max(spans[s]!, offset), end = Math.min(spans[s + 1]!, offset + length);
+      if (start < end) local.push(start - offset, end - offset);
+    }
+    out.push({ offset, length, spans: local });
+  }
+  return out;
 }

@@ -31,14 +31,16 @@ export class AdamW {
     this.v = params.map((_, i) => this.flat.view(this.flat.v, i));
   }
 
-  /** One update of every parameter with its current gradient, at learning rate `lr`: one kernel. */
+  /** One update of every parameter with its current gradient, at learning rate `lr`: one kernel a piece of the flat buffers (one but past 2^30 elements). */
   update(lr: number): void {
     needArg('AdamW.update', 'lr', lr, 'number', { hint: 'the learning rate of this step, a number' }); // undefined made every weight NaN
     this.step++;
     const f = this.flat, { betas, eps, weightDecay } = this.config;
-    this.backend.adamw(f.values, f.grads, f.m, f.v, f.decaySpans, f.spanCount, f.length, {
-      lr, beta1: betas[0], beta2: betas[1], eps, weightDecay, step: this.step,
-    });
+    const be = this.backend, h = { lr, beta1: betas[0], beta2: betas[1], eps, weightDecay, step: this.step };
+    for (const p of f.pieces) {
+      const [values, grads, m, v] = [f.values, f.grads, f.m, f.v].map((b) => (f.pieces.length === 1 ? b : be.view(b, p.offset, p.length))) as [DeviceBuffer, DeviceBuffer, DeviceBuffer, DeviceBuffer];
+      be.adamw(values, grads, m, v, p.spans, p.spanCount, p.length, h);
+    }
     f.syncModel();
   }
 }
