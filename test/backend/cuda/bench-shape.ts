@@ -21,14 +21,19 @@ export interface BenchShapeOptions {
   dropout?: number;
   /** DoRA (lora.use_dora) instead of LoRA (a bench case ending :dora). */
   dora?: boolean;
+  /** config.json keys over the Mistral-7B v0.1 shape (another model's: Nemo's vocab 131072, hidden 5120, head_dim 128). */
+  config?: Record<string, unknown>;
+  /** Full fine-tuning (every base weight trained) instead of LoRA. */
+  full?: boolean;
 }
 
 export function benchShapedModel(opts: BenchShapeOptions = {}): ReturnType<typeof fakeBackend> & { cfg: MistralConfig; step(B: number, T: number, ckpt: boolean): void } {
   const fake = fakeBackend({ attention: opts.attention, profile: opts.profile });
   const be = fake.be;
-  const cfg = parseConfig({ ...MISTRAL_7B_V01, num_hidden_layers: opts.layers ?? 32 }, 'Mistral-7B-v0.1 config');
+  const cfg = parseConfig({ ...MISTRAL_7B_V01, num_hidden_layers: opts.layers ?? 32, ...opts.config }, 'Mistral-7B-v0.1 config');
   const model = initRandomModel(be, cfg, { seed: 1, std: 0.02, dtype: 'bf16' });
-  createAdapter(model, { r: LORA_RANK, alpha: 2 * LORA_RANK, dropout: opts.dropout ?? 0, targets: [...PROJECTIONS], useRslora: false, useDora: opts.dora ?? false }, new Rng(1), true);
+  if (opts.full) model.enableBaseGrads();
+  else createAdapter(model, { r: LORA_RANK, alpha: 2 * LORA_RANK, dropout: opts.dropout ?? 0, targets: [...PROJECTIONS], useRslora: false, useDora: opts.dora ?? false }, new Rng(1), true);
   const optimizer = new AdamW(be, model.trainableParams(), { lr: 1e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 });
   const rng = new Rng(2), lossSum = be.alloc('f32', 1);
   const batches = new Map<string, Batch>(); // one per shape, made once (not part of a step's host time)

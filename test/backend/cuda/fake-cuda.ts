@@ -3,7 +3,7 @@
 // tests of the CUDA backend.
 import { CudaBackend, type CudaParts } from '../../../src/backend/cuda/cuda-backend.ts';
 import type { ResolvedGemm } from '../../../src/backend/cpu/gemm.ts';
-import type { KernelArg } from '../../../src/backend/cuda/kernel-args.ts';
+import { packKernelArgs, type KernelArg } from '../../../src/backend/cuda/kernel-args.ts';
 import type { Dim3 } from '../../../src/backend/cuda/driver.ts';
 import type { CompileRequest } from '../../../src/backend/cuda/kernel-cache.ts';
 import type { EventApi } from '../../../src/backend/cuda/op-profiler.ts';
@@ -28,6 +28,10 @@ export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?
         return h;
       },
       launch: (fn: bigint, grid: Dim3, block: Dim3, shared: number, _s: unknown, args: KernelArg[]) => {
+        const { name } = fns.get(fn)!;
+        packKernelArgs(args); // as the driver binding does: a RangeError where a scalar does not fit its C type
+        const why = launchRefusal(grid, block, shared);
+        if (why) throw new Error(`${name}: ${why}`);
         launches.push({ ...fns.get(fn)!, args, shared, grid, block });
       },
       streamSynchronize: () => { events.push('sync'); }, streamDestroy: () => { events.push('stream'); },
@@ -51,6 +55,19 @@ export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?
     deviceBytes: opts.deviceBytes ?? null, // the GPU's memory (unknown by default)
   };
   return { be: new CudaBackend(parts), launches, gemms, ltCalls, allocs, frees, events, copies, sharedAllowed };
+}
+
+/**
+ * What cuLaunchKernel would refuse of a launch on sm_90 (CUDA_ERROR_INVALID_VALUE), or null: a grid past 2^31 − 1 blocks
+ * along x or 65535 along y and z, a block of more than 1024 threads (or 64 along z), or more dynamic shared memory than
+ * an H100's 227 KiB a block.
+ */
+export function launchRefusal(grid: Dim3, block: Dim3, shared: number): string | null {
+  const [gy, gz, by, bz] = [grid.y ?? 1, grid.z ?? 1, block.y ?? 1, block.z ?? 1];
+  if (grid.x > 2 ** 31 - 1 || gy > 65535 || gz > 65535) return `grid ${grid.x}×${gy}×${gz} past CUDA's limits`;
+  if (block.x * by * bz > 1024 || block.x > 1024 || by > 1024 || bz > 64) return `block ${block.x}×${by}×${bz} past CUDA's limits`;
+  if (shared > 227 * 1024) return `${shared} bytes of shared memory past sm_90's 227 KiB`;
+  return null;
 }
 
 /**

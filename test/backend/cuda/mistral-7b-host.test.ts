@@ -32,6 +32,22 @@ test('a Mistral-7B-shaped LoRA step (1×2048, then 4×2048 with checkpointing) l
   }
 });
 
+/** Mistral Nemo 12B's shape (2 of its 40 layers: each layer launches the same shapes) */
+const NEMO = { vocab_size: 131072, hidden_size: 5120, head_dim: 128, max_position_embeddings: 131072, sliding_window: null };
+
+test('Nemo-shaped steps at 8×8192 (65536 tokens: more rows than a grid\'s y or z takes; 8.6e9 logits, in chunks) launch only in-range arguments and grids on every attention path, with DoRA, full fine-tuning, other head dims and a vocabulary of no tile\'s multiple', () => {
+  const cases: Array<{ attention?: 'kernel' | 'gemm' | 'flash'; config?: Record<string, unknown>; dora?: boolean; full?: boolean }> = [
+    { attention: 'flash' }, { attention: 'kernel' }, { attention: 'gemm' }, { dora: true }, { full: true },
+    { config: { head_dim: 64 } }, { config: { head_dim: 96 } }, { attention: 'kernel', config: { head_dim: 256 } }, { config: { vocab_size: 32768 + 1 } },
+  ];
+  for (const c of cases) {
+    const { launches, step } = benchShapedModel({ ...c, config: { ...NEMO, ...c.config }, layers: 2, dropout: 0.05 });
+    step(8, 8192, true); // the fake driver packs every launch's arguments and checks its grid, block and shared memory
+    const names = new Set(launches.map((l) => l.name));
+    assert.ok(names.has('cross_entropy') && names.has('adamw') && launches.length > 100, `${JSON.stringify(c)}: ${[...names].join(' ')}`);
+  }
+});
+
 test('the memory plan plus cuBLASLt\'s workspace bounds the allocator\'s peak over a 7B-shaped LoRA step within 1% (1×2048, 4×2048 with checkpointing; the attention kernels and flash; DoRA on flash)', () => {
   const cases = [...(['kernel', 'flash'] as const).map((attention) => ({ attention, dora: false })), { attention: 'flash' as const, dora: true }];
   for (const { attention, dora } of cases) {
