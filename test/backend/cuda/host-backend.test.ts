@@ -488,8 +488,13 @@ test('a product cuBLASLt has no algorithm for runs on the fallback GEMM kernel: 
   assert.deepEqual(args.slice(0, 4), [(c as CudaBuffer).ptr, (add as CudaBuffer).ptr, (a as CudaBuffer).ptr, (b as CudaBuffer).ptr], 'C, the addend, A, B');
   assert.deepEqual(args.slice(4), [2, 3, 3, 1, 0, 2, 3, 3, 0n, 9n, 6n, 70000, 0.5, 2], 'm n k, transA transB, lda ldb ldc, strides, batch, alpha beta');
   assert.deepEqual(f64!.args.slice(-2), [{ kind: 'f64', value: 1 }, { kind: 'f64', value: 0 }], 'the f64 variant\'s alpha and beta are doubles');
-  assert.deepEqual(gemmFallback({ m: 2, n: 3, batch: 70000 }), { grid: { x: 1, y: 1, z: 65535 }, block: { x: 16, y: 16, z: 1 }, sharedBytes: 0 });
-  assert.deepEqual(gemmFallback({ m: 40, n: 17, batch: 1 }).grid, { x: 3 * 2, y: 1, z: 1 }, 'one block per 16×16 tile of C');
+  const sizes = { k: 3, lda: 3, ldb: 3, ldc: 3 };
+  assert.deepEqual(gemmFallback({ m: 2, n: 3, batch: 70000, ...sizes }), { grid: { x: 1, y: 1, z: 65535 }, block: { x: 16, y: 16, z: 1 }, sharedBytes: 0 });
+  assert.deepEqual(gemmFallback({ m: 40, n: 17, batch: 1, ...sizes }).grid, { x: 3 * 2, y: 1, z: 1 }, 'one block per 16×16 tile of C');
+  // a k or leading dimension past an int (a view's row stride of 2^31 elements) is refused by name, not a RangeError of an argument
+  for (const big of [{ k: 2 ** 31 }, { lda: 2 ** 31 }, { ldb: 2 ** 32 }, { ldc: 2 ** 31 + 5 }]) {
+    assert.throws(() => gemmFallback({ m: 4, n: 4, batch: 1, ...sizes, ...big }), (e: Error) => e.name === 'UserError' && /GEMM of 4×4×\d+ \(lda \d+, ldb \d+, ldc \d+, batch 1\) exceeds the fallback kernel's int sizes/.test(e.message), JSON.stringify(big));
+  }
 });
 
 test('the memory plan\'s attention paths: flash alone where the GPU runs both flash kernels, cuBLASLt\'s too where it does not run one (sm_89\'s 99 KiB: the D = 128 backward) or is unknown', () => {
