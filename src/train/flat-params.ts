@@ -58,9 +58,10 @@ export class FlatParams {
 
   /**
    * Copies each parameter's value and current gradient into the flat buffers, then points the model
-   * (Param.rebind) and the Param itself at the views, and frees the buffers they replace.
+   * (Param.rebind) and the Param itself at the views, and frees the buffers they replace. `pieceElements`: the most
+   * elements an AdamW call takes (ADAMW_PIECE; tests cut small buffers with less).
    */
-  constructor(private readonly backend: Backend, readonly params: readonly Param[]) {
+  constructor(private readonly backend: Backend, readonly params: readonly Param[], pieceElements = ADAMW_PIECE) {
     this.dtype = params.length > 0 && params.every((p) => p.value.dtype === 'f64') ? 'f64' : 'f32';
     const offsets: number[] = [];
     let n = 0;
@@ -73,7 +74,7 @@ export class FlatParams {
     this.length = n;
     const size = Math.max(1, n);
     [this.values, this.grads, this.m, this.v] = [0, 1, 2, 3].map(() => zeros(backend, this.dtype, size)) as [DeviceBuffer, DeviceBuffer, DeviceBuffer, DeviceBuffer];
-    this.pieces = updatePieces(decaySpans(params, offsets), n).map(({ offset, length, spans }) => {
+    this.pieces = updatePieces(decaySpans(params, offsets), n, pieceElements).map(({ offset, length, spans }) => {
       const buf = backend.alloc('i32', Math.max(1, spans.length));
       if (spans.length) backend.upload(buf, { dtype: 'i32', data: Int32Array.from(spans) });
       return { offset, length, spans: buf, spanCount: spans.length / 2 };

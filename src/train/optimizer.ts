@@ -24,9 +24,10 @@ export class AdamW {
   readonly m: DeviceBuffer[];
   readonly v: DeviceBuffer[];
 
-  constructor(private readonly backend: Backend, readonly params: readonly Param[], readonly config: AdamWConfig) {
+  /** `pieceElements`: the most elements one AdamW call updates (flat-params.ts's ADAMW_PIECE; tests cut small buffers with less). */
+  constructor(private readonly backend: Backend, readonly params: readonly Param[], readonly config: AdamWConfig, pieceElements?: number) {
     needAdamWArgs(backend, params, config);
-    this.flat = new FlatParams(backend, params);
+    this.flat = new FlatParams(backend, params, pieceElements);
     this.m = params.map((_, i) => this.flat.view(this.flat.m, i));
     this.v = params.map((_, i) => this.flat.view(this.flat.v, i));
   }

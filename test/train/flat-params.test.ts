@@ -60,6 +60,23 @@ for (const method of ['full', 'lora'] as const) {
   });
 }
 
+test('AdamW in pieces (as a flat buffer past 2^30 elements is updated) equals AdamW in one call, bit for bit: pieces cut parameters and decay spans alike', () => {
+  const backend = testBackend();
+  const [whole, cut] = [twin(backend, 'full'), twin(backend, 'full')];
+  const batch = whole.collate([{ inputIds: [1, 5, 9, 13, 2, 7] }, { inputIds: [1, 30, 4] }]);
+  const optimizers = [new AdamW(backend, whole.trainableParams(), hyper), new AdamW(backend, cut.trainableParams(), hyper, 7)];
+  assert.deepEqual(optimizers.map((o) => o.flat.pieces.length), [1, Math.ceil(optimizers[0]!.flat.length / 7)]);
+  for (let step = 0; step < 2; step++) {
+    [whole, cut].forEach((model, i) => {
+      const run = { model, backend, optimizer: optimizers[i]!, cfg: validate({ model: 'x', data: { train: 'x' }, grad_clip: null }, 'test') };
+      optimizerStep(run, [batch], hyper.lr, 0);
+    });
+  }
+  for (const which of ['values', 'm', 'v'] as const) {
+    assert.deepEqual(Array.from(backend.download(optimizers[1]!.flat[which])), Array.from(backend.download(optimizers[0]!.flat[which])), which);
+  }
+});
+
 test('decay is resolved once into spans: norm weights are the gaps', () => {
   const backend = testBackend();
   const model = twin(backend, 'full');
