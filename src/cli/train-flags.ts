@@ -29,8 +29,9 @@ config.yaml, report.json, loss_curve.svg.
                      whether it fits the free memory, then exit without training or writing anything
                      (exit 2, with train's error, when it does not fit or train would refuse output_dir)
   --json             with --dry-run: print the plan as one JSON object on stdout
-  --key.sub VALUE    override a config key, e.g. --optimizer.lr 1e-4 --lora.r 16 --max_steps 100
-                     (VALUE is read as YAML: numbers, true/false, null, [a, b])
+  --key.sub VALUE    override a config key, e.g. --optimizer.lr 1e-4 --lora.r 16 --max_steps 100,
+                     --device cuda --precision bf16 (VALUE is read as YAML: numbers, true/false,
+                     null, [a, b])
 
 A run folder is locked while train runs: a second train on it stops with an error naming the process.
 Every config key is documented in the README.`;
