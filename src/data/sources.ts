@@ -213,8 +213,8 @@ const BACKUP_FILE = /(?:~|\.(?:bak|orig|swp|swo))$/i;
  */
 const SYSTEM_FILE = /^(?:desktop\.ini|thumbs\.db|ehthumbs(?:_vista)?\.db|Icon\r)$/i;
 
-/** A dataset folder's own files that are not data (a hub repository's card, its licence). */
-const PROJECT_FILE = /^(readme|license|licence|copying|notice|changelog|citation|authors|contributing)(\.[a-z0-9]+)?$/i;
+/** A dataset folder's own files that are not data (a hub repository's card, its licence, where its data came from: this project's examples/data/PROVENANCE.md). */
+const PROJECT_FILE = /^(readme|license|licence|copying|notice|changelog|citation|authors|contributing|code_of_conduct|provenance)(\.[a-z0-9]+)?$/i;
 
 function isFile(p: string): boolean {
   return statOf(p)?.isFile() ?? false;

@@ -229,3 +229,13 @@ test('the outputs of a prepare killed while it renamed them into place (no repor
     message: `--val: ${prep} holds the outputs of a prepare run killed while it replaced them (its ${left} is left, report.json is not there), whose splits may mix two runs' records, not data to prepare: run that prepare again`,
   });
 });
+
+test("a dataset folder's own files (README, LICENSE, PROVENANCE, CODE_OF_CONDUCT) are skipped and noted, as examples/data's PROVENANCE.md", () => {
+  // before: PROVENANCE.md (examples/data has one) was read as a text record, with a warning only
+  const root = path.join(dir, 'project-files');
+  writeFiles(root, { 'data.jsonl': '{"text": "a record"}\n', 'PROVENANCE.md': '# where it came from\n', 'CODE_OF_CONDUCT.md': '# be kind\n', 'README.md': '# card\n' });
+  const notes: string[] = [];
+  assert.deepEqual(listSources([{ path: root, role: 'input' }], undefined, notes).map((s) => path.basename(s.path)), ['data.jsonl']);
+  assert.equal(notes.length, 1);
+  assert.match(notes[0]!, /CODE_OF_CONDUCT\.md, PROVENANCE\.md, README\.md skipped: a project's own files, not data/);
+});
