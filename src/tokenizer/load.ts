@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
+import { kindOf } from '../util/regular-file.ts';
 import * as log from '../util/log.ts';
 import type { TokenizerEngine } from './engine.ts';
 import { FastEngine } from './fast/engine.ts';
@@ -102,6 +103,8 @@ function tokenizerFolder(dir: string | undefined, opts: LoadTokenizerOptions): s
   } catch {
     throw new UserError('tokenizer folder not found', dir);
   }
+  // a FIFO, socket or device: looking for tokenizer.json under it failed with ENOTDIR's stack trace
+  if (!stat.isFile() && !stat.isDirectory()) throw new UserError(`is ${kindOf(stat)}, not a tokenizer folder or tokenizer.json`, dir);
   // A path to a tokenizer.json file is accepted too.
   const folder = stat.isFile() ? path.dirname(dir) : dir;
   if (stat.isFile() && path.basename(dir) !== 'tokenizer.json') throw new UserError('expected a folder holding tokenizer.json, or a tokenizer.json file', dir);

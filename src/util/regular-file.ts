@@ -8,7 +8,7 @@ import { UserError } from './errors.ts';
 import { checkWrittenBytes } from './written-record.ts';
 
 /** What a non-regular file is, in words. */
-function kindOf(st: fs.Stats): string {
+export function kindOf(st: fs.Stats): string {
   if (st.isDirectory()) return 'a directory';
   if (st.isFIFO()) return 'a FIFO (named pipe)';
   if (st.isSocket()) return 'a socket';

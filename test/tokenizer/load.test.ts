@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/index.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { bundledTokenizerJson, captureStderr, tempFolder } from './helpers.ts';
@@ -49,6 +50,12 @@ test('missing folder or a file that is not tokenizer.json', () => {
   assertUserError(() => loadTokenizer('/no/such/folder'), /^\/no\/such\/folder: tokenizer folder not found/);
   const dir = tempFolder({ 'vocab.txt': 'x' });
   assertUserError(() => loadTokenizer(path.join(dir, 'vocab.txt')), /vocab\.txt: expected a folder holding tokenizer\.json/);
+});
+
+test('a FIFO given as the tokenizer: a UserError naming it, not an ENOTDIR stack trace from looking for FIFO/tokenizer.json', { skip: process.platform === 'win32' ? 'no mkfifo' : false }, () => {
+  const fifo = path.join(tempFolder({}), 'pipe');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+  assertUserError(() => loadTokenizer(fifo), new RegExp(`^${literal(fifo)}: is a FIFO \\(named pipe\\), not a tokenizer folder or tokenizer\\.json`));
 });
 
 test('invalid tokenizer.json: a UserError naming the file (and line:column, or key)', () => {
