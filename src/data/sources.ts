@@ -199,8 +199,22 @@ function refuseToolFolder(p: string, role: SourceRole, words: OptionWords): void
 /** No file to read: the folders are empty, or hold only what is not read (the first notes say what). */
 function noInputFiles(skipped: string[]): UserError {
   if (skipped.length === 0) return new UserError('no input files (the folders given are empty)');
-  const shown = skipped.slice(0, 3).join('; ') + (skipped.length > 3 ? `; and ${skipped.length - 3} more` : '');
-  return new UserError(`no input files: the folders given hold nothing that is read as data (${shown}); name the data files or their folder`);
+  return new UserError(`no input files: the folders given hold nothing that is read as data (${notesShown(skipped)}); name the data files or their folder`);
+}
+
+/** A folder's first notes (what it holds that is not read), and how many more. */
+function notesShown(skipped: readonly string[]): string {
+  return skipped.slice(0, 3).join('; ') + (skipped.length > 3 ? `; and ${skipped.length - 3} more` : '');
+}
+
+/**
+ * A --val or --test folder that holds no data file: its split would be empty (the input is not split into it), which
+ * the run said only in a warning. The folder's notes say what it holds that is not read.
+ */
+function emptySplitFolder(given: { path: string; role: SourceRole }, skipped: string[], words: OptionWords): UserError {
+  const flag = roleOption(given.role, words);
+  const why = skipped.length === 0 ? '' : ` (${notesShown(skipped)})`;
+  return new UserError(`${flag} names a folder that holds no data file${why}, so the ${given.role} split would be empty: name the ${given.role} files, or leave ${flag} out`, given.path);
 }
 
 /** An editor's or a tool's copy of a file (Emacs' data.jsonl~, .bak, .orig, Vim's .swp): read, the data would be there twice, as plain text. */
@@ -293,7 +307,9 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
     const shown = (p: string): string => (path.relative(i.path, p) === '' && asGiven !== null ? asGiven
       : [path.basename(path.resolve(i.path)), path.relative(i.path, p)].filter(Boolean).join('/'));
     refuseToolFolder(i.path, i.role, words);
+    const notesBeforeThis = notes.length;
     const files = expand(i.path, skip, [], notes, shown);
+    if (files.length === 0 && i.role !== 'input') throw emptySplitFolder(i, notes.slice(notesBeforeThis), words);
     const given = files.length === 1 && files[0] === i.path;
     for (const f of files) found.push({ path: f, role: i.role, given, shown: shown(f) });
   }

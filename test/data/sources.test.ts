@@ -239,3 +239,21 @@ test("a dataset folder's own files (README, LICENSE, PROVENANCE, CODE_OF_CONDUCT
   assert.equal(notes.length, 1);
   assert.match(notes[0]!, /CODE_OF_CONDUCT\.md, PROVENANCE\.md, README\.md skipped: a project's own files, not data/);
 });
+
+test('a --val or --test folder that holds no data file is refused naming the flag (its split was left empty with a warning only)', () => {
+  const raw = writeFiles(dir, { 'raw-for-empty-split.jsonl': '{"text": "a record"}\n' })['raw-for-empty-split.jsonl']!;
+  for (const role of ['val', 'test'] as const) {
+    const empty = path.join(dir, `empty-${role}`);
+    fs.mkdirSync(empty);
+    assert.throws(() => listSources([{ path: raw, role: 'input' }, { path: empty, role }]), (e: Error) => {
+      assert.equal(e.name, 'UserError');
+      assert.equal(e.message, `${empty}: --${role} names a folder that holds no data file, so the ${role} split would be empty: name the ${role} files, or leave --${role} out`);
+      return true;
+    });
+    writeFiles(empty, { 'README.md': '# the split\n' }); // what the folder holds that is not read is said
+    assert.throws(() => listSources([{ path: raw, role: 'input' }, { path: empty, role }]), (e: Error) => {
+      assert.match(e.message, new RegExp(`^.*empty-${role}: --${role} names a folder that holds no data file \\(empty-${role}: README\\.md skipped: a project's own files, not data \\(name a file to read it\\)\\), so the ${role} split would be empty`));
+      return true;
+    });
+  }
+});
