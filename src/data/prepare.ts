@@ -39,7 +39,7 @@ import { clip, describeLabel, encodingHint, nothingKept, readTogether, specialTe
 import { KeptTable, type Deferred, type Placing } from './prepare-kept.ts';
 import { prepareWarnings } from './prepare-warnings.ts';
 import { DEFAULTS, reportOptions, validateOptions, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
-import { OUTPUT_FILES, listSources, type SourceRole } from './sources.ts';
+import { OUTPUT_FILES, listSources, statListedSource, type SourceRole } from './sources.ts';
 import { SPLITS, assignSplits, splitDraw } from './split.ts';
 import { pythonJson } from './python-numbers.ts';
 import { parseJsonKeepingText } from './ingest/number-spellings.ts';
@@ -275,7 +275,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     };
     for (let si = 0; si < sources.length; si++) {
       const src = sources[si]!;
-      const before = fs.statSync(src.path);
+      const before = statListedSource(src.path);
       const items: Iterable<RawItem> = readRecords(src.path, formats[si]!, {
         textSplit: opts.textSplit, textField: fields.text, onBytes, maxRawChars, words, onNote: (n) => readerNotes[si]!.push(n),
         onOtherFormat: (h) => { readerNotes[si]!.push(h); otherFormat ??= `; ${src.name}: ${h}`; },

@@ -12,6 +12,8 @@ import * as path from 'node:path';
 import { danglingLinkTarget } from '../util/dangling-link.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
+import { ioError } from '../util/atomic.ts';
+import { kindOf } from '../util/regular-file.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import { deadTempOf } from './out-file.ts';
 import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
@@ -356,6 +358,22 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
   }
   const names = displayNames(files.map((f) => f.path));
   return files.map((f, i) => ({ path: f.path, role: f.role, name: names[i]!, bytes: fs.statSync(f.path).size }));
+}
+
+/**
+ * The stat of a listed input as its read begins: one gone since the listing (moved, deleted), or no longer a file (a
+ * folder or a FIFO put in its place), is a UserError naming it; it stopped the run with fs.statSync's stack trace.
+ */
+export function statListedSource(file: string): fs.Stats {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(file, { throwIfNoEntry: false });
+  } catch (e) {
+    throw ioError(e, file, 'read');
+  }
+  const what = st === undefined ? 'is gone' : st.isFile() ? null : `is now ${kindOf(st)}, not a file`;
+  if (what !== null) throw new UserError(`${what}: it was listed as an input, then moved or changed before prepare read it; put it back and rerun`, file);
+  return st!;
 }
 
 /**

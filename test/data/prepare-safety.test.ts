@@ -225,6 +225,29 @@ test('a prepare killed between the renames of its outputs: the next prepare take
   assert.deepEqual(tmpFiles(over), []);
 });
 
+test('an input listed but gone (or made a folder) before prepare reads it is a UserError naming it, not an ENOENT stack trace', () => {
+  // before: fs.statSync's ENOENT thrown from prepare (exit 1 with a stack trace); a folder in its place went on to the reader
+  for (const made of ['gone', 'folder'] as const) {
+    const files = writeFiles(dir, { [`first-${made}.jsonl`]: records(5, 'f'), [`second-${made}.jsonl`]: records(5, 's') });
+    const second = files[`second-${made}.jsonl`]!;
+    const out = path.join(dir, `vanished-${made}-out`);
+    let done = false;
+    const onProgress = () => {
+      if (done) return;
+      done = true;
+      fs.rmSync(second);
+      if (made === 'folder') fs.mkdirSync(second);
+    };
+    assert.throws(() => prepare({ inputs: [files[`first-${made}.jsonl`]!, second], outDir: out, tokenizer: mistralTokenizer(), onProgress }), (e: Error) => {
+      assert.equal(e.name, 'UserError');
+      const what = made === 'gone' ? 'is gone' : 'is now a directory, not a file';
+      assert.match(e.message, new RegExp(`^${literal(second)}: ${what}: it was listed as an input, then moved or changed before prepare read it; put it back and rerun`));
+      return true;
+    });
+    assert.deepEqual(fs.readdirSync(out), [], 'no output, temporary or lock is left');
+  }
+});
+
 test('an input that grows while prepare reads it (a file still being written) is said in a warning: its last record may be cut off', () => {
   // before: nothing said so; a record cut off mid-write was one invalid_json rejection among others
   const f = writeFiles(dir, { 'growing.jsonl': records(5, 'g') })['growing.jsonl']!;
