@@ -3,6 +3,7 @@
 // GGUF adapter file for use beside a GGUF of the base model (--format gguf-lora). Its usage and the checks of its
 // flags that read no file are export-flags.ts's, made before the export's thread and its library load.
 import { missingOutputParent, removeStoppedExport } from '../export/out-path.ts';
+import { releaseStoppedRunFolderLocks } from '../export/run-folder-lock.ts';
 import { threadModule } from '../util/worker-boot.ts';
 import { runOnThread } from './command-thread.ts';
 import type { Flags } from './export-flags.ts';
@@ -18,7 +19,9 @@ export function run(f: Flags): Promise<void> {
   const first = f.out !== undefined ? missingOutputParent(f.out) : undefined;
   return runOnThread<void>(threadModule('export-thread', import.meta.url).href, 'exportCommand', f, {
     onStop: () => {
-      if (f.out !== undefined) removeStoppedExport(f.out, first);
+      if (f.out === undefined) return;
+      removeStoppedExport(f.out, first);
+      releaseStoppedRunFolderLocks(f.out);
     },
   });
 }

@@ -17,6 +17,7 @@ import { SafetensorsCheckpoint } from '../model/safetensors-checkpoint.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
 import { ioError, withIo, writerGone } from '../util/atomic.ts';
 import { awaitSwappedIn, createFolderAtomic, recoverFolderSwaps, renamed } from '../util/folder-swap.ts';
+import { withRunFolderLocks } from './run-folder-lock.ts';
 import { EXPORT_SPEC, moveUp, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
 import { FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
@@ -171,6 +172,11 @@ export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords
         `names one per class; put the run's ${info.numLabels} class names back`, `${runPath(opts.run, 'config')}`);
     }
   }
+  return withRunFolderLocks(opts.out, words, () => writeRunExport(opts, cfg, source, words));
+}
+
+/** exportRun's output written at opts.out (a new folder, or an empty one), once nothing is left to refuse. */
+function writeRunExport(opts: ExportOptions, cfg: TrainConfig, source: string, words: OptionWords): ExportResult {
   const existing = withIo(opts.out, 'use as the output folder', () => fs.statSync(opts.out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (existing && !existing.isDirectory()) throw new UserError(`the output exists and is not a folder: give ${words.say('out')} a new folder, or an empty one`, opts.out);
   if (!existing) refuseDanglingOutput(opts.out);

@@ -46,4 +46,9 @@ test('export stopped by SIGINT or SIGTERM while writing leaves nothing of its ow
   assert.deepEqual(fs.readdirSync(empty), []);
   assert.equal(fs.readFileSync(mine, 'utf8'), 'mine');
 
+  // an export inside a run folder holds the run's lock while it writes (run-folder-lock.ts): stopped, it leaves none
+  const runBefore = fs.readdirSync(run).sort();
+  const inside = exportSignalled(['--run', run, '--out', path.join(run, 'exported')], '/\\.tmp-exported-', 'TERM');
+  assert.equal(inside.signal, 'SIGTERM', inside.stderr);
+  assert.deepEqual(fs.readdirSync(run).sort(), runBefore, 'no lock, nor temporary folder, left in the run folder');
 });

@@ -13,6 +13,7 @@ import { warn } from '../../util/log.ts';
 import type { OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
 import { refuseDanglingOutput, withOutputParent } from '../out-path.ts';
+import { withRunFolderLocks } from '../run-folder-lock.ts';
 import { exportGguf, type GgufExportResult } from './export-gguf.ts';
 import { exportLoraGguf } from './export-lora-gguf.ts';
 import { adapterSource, ggufPrecision, loadGgufSource, planGgufSource, type GgufSource } from './from-source.ts';
@@ -72,7 +73,7 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
   const src: GgufSource = o.run !== undefined ? { run: o.run, best: o.best ?? false } : { model: o.model!, adapter: o.adapter ?? null };
   if (format === 'gguf-lora') {
     const a = adapterSource(src, words);
-    return { ...withOutputParent(out, () => exportLoraGguf(a.cfg, a.adapterDir, out, quant, a.from, words)), quant, baseModel: a.from.baseModel };
+    return { ...withOutputParent(out, () => withRunFolderLocks(out, words, () => exportLoraGguf(a.cfg, a.adapterDir, out, quant, a.from, words))), quant, baseModel: a.from.baseModel };
   }
   wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
   const asked = parsePrecision(o.precision, words);
@@ -83,7 +84,8 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
     const result = withOutputParent(out, () => exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from, { tokenizer: loaded.tokenizer, words }));
     return { ...result, quant, baseModel: loaded.from.baseModel };
   };
-  return o.backend ? write(o.backend) : withBackend(o.device ?? 'auto', write);
+  // the run folders above out are locked before the model loads (minutes at 7B), the refusal of a busy one said first
+  return withRunFolderLocks(out, words, () => (o.backend ? write(o.backend) : withBackend(o.device ?? 'auto', write)));
 }
 
 /**

@@ -1,0 +1,42 @@
+// An export written inside a run folder (runs/x/exported, runs/x/best while train has yet to write it) holds that run's
+// lock while it writes: a train running there (or a prepare, or another command that locks its folder) refuses the
+// export naming its process, and a train started meanwhile is refused in turn. Unlocked, the export's folder was
+// replaced by the train's adapter/ at its end, or mixed with its best/: a run folder has one writer.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RUN_LAYOUT } from '../run/layout.ts';
+import { acquireRunLock, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
+import type { OptionWords } from '../util/option-words.ts';
+
+/** The folders above `out` that a run owns (train's marker) or a command holds (a lock), the nearest first. */
+function lockedFoldersAbove(out: string): string[] {
+  let dir = path.dirname(path.resolve(out));
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir); // the folders to be made hold nothing yet
+  dir = fs.realpathSync(dir); // runs/latest/exported, with latest a link to the run, is inside the run
+  const found: string[] = [];
+  for (;;) {
+    if (fs.existsSync(path.join(dir, RUN_LAYOUT.marker)) || fs.existsSync(path.join(dir, RUN_LAYOUT.lock))) found.push(dir);
+    const up = path.dirname(dir);
+    if (up === dir) return found;
+    dir = up;
+  }
+}
+
+/** Runs `write` holding the lock of every run folder above the export's `out`, released after it. */
+export function withRunFolderLocks<T>(out: string, words: OptionWords, write: () => T): T {
+  const held: RunLock[] = [];
+  try {
+    const flag = words.say('out');
+    for (const dir of lockedFoldersAbove(out)) {
+      held.push(acquireRunLock(dir, { name: `the run folder that holds ${flag}`, instead: `give ${flag} a path outside it` }));
+    }
+    return write();
+  } finally {
+    for (const lock of held.reverse()) lock.release();
+  }
+}
+
+/** Removes this process's locks of the run folders above `out`, left by an export whose thread was stopped (Ctrl-C, SIGTERM). */
+export function releaseStoppedRunFolderLocks(out: string): void {
+  for (const dir of lockedFoldersAbove(out)) releaseOwnLock(dir);
+}

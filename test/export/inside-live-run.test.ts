@@ -1,0 +1,53 @@
+// An export whose --out lies inside a run folder that another process writes (a train running there, its lock held)
+// is refused naming that process, before anything is written: it wrote its folder beside the run's checkpoints, and
+// an export into the running train's adapter/ or best/ was replaced, or mixed with the train's files, when the train
+// ended. An export into a run folder that no process writes takes the run's lock while it writes, and releases it.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { exportCommand } from '../../src/cli/export-thread.ts';
+import { RUN_LAYOUT } from '../../src/run/layout.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const tmp = tempDir('mt-inside-live-run-');
+
+/** A finished LoRA run as far as an export reads it: config.yaml and the HF fixture's adapter. */
+function loraRun(name: string): string {
+  const dir = path.join(tmp, name);
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, RUN_LAYOUT.marker), '{}');
+  fs.writeFileSync(path.join(dir, 'config.yaml'), `output_dir: ${JSON.stringify(dir)}\nmodel: ${JSON.stringify(TINY_BASE)}\ndata: {train: ${JSON.stringify(path.join(tmp, 'train.jsonl'))}}\n`);
+  fs.cpSync(path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_init'), path.join(dir, 'adapter'), { recursive: true });
+  return dir;
+}
+
+test('an export into a run folder another process holds is refused naming it; into one no process holds, it is written and the lock released', () => {
+  fs.writeFileSync(path.join(tmp, 'train.jsonl'), '{"input_ids": [1, 5, 9]}\n');
+  const run = loraRun('source');
+  const busy = loraRun('busy');
+  // a train writing in busy/: its lock names a process that runs (a lock of this very process is taken over as left by a failed call)
+  const holder = spawn('sleep', ['600'], { stdio: 'ignore' });
+  fs.writeFileSync(path.join(busy, RUN_LAYOUT.lock), JSON.stringify({ pid: holder.pid, host: os.hostname(), started: new Date().toISOString() }) + '\n');
+  try {
+    for (const [name, flags] of [['best', {}], ['exported', { merge: true }], ['model.gguf', { format: 'gguf' }], ['adapter.gguf', { format: 'gguf-lora' }]] as const) {
+      const out = path.join(busy, name);
+      assert.throws(() => exportCommand({ run, out, ...flags }), (e: Error) => {
+        assert.equal(e.name, 'UserError');
+        assert.match(e.message, new RegExp(`^${busy.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the run folder that holds --out is in use by process ${holder.pid} on .*: wait for it to finish, or give --out a path outside it`));
+        return true;
+      }, name);
+      assert.equal(fs.existsSync(out), false, `${name}: nothing written`);
+    }
+  } finally {
+    holder.kill('SIGKILL');
+    fs.rmSync(path.join(busy, RUN_LAYOUT.lock));
+  }
+  const out = path.join(busy, 'exported');
+  exportCommand({ run, out });
+  assert.deepEqual(fs.readdirSync(out).sort(), fs.readdirSync(path.join(run, 'adapter')).sort());
+  assert.equal(fs.existsSync(path.join(busy, RUN_LAYOUT.lock)), false, 'the run\'s lock is released');
+});
