@@ -69,7 +69,7 @@ interface Marker {
 }
 
 export function quickstart(opts: QuickstartOptions): QuickstartResult {
-  const lock = acquireRunLock(opts.out);
+  const lock = acquireRunLock(opts.out, { name: 'the quickstart folder', instead: 'give another --out' });
   try {
     claimFolder(opts.out, opts.overwrite ?? false);
     const files: string[] = [];

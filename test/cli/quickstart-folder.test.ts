@@ -229,3 +229,16 @@ test('a full disk while the quickstart copies its model is one line naming the f
   assert.match(r.stderr, new RegExp(`^error: ${out.replaceAll('/', '\\/')}\\/model\\/[\\w.]+: cannot write: no space left on device \\(ENOSPC\\)$`, 'm'));
   assert.doesNotMatch(r.stderr, /\n {4}at /);
 });
+
+test('a quickstart running in --out refuses a second naming its process and --out (it said "choose another output_dir", a key of train\'s config)', async (t) => {
+  const out = tmp();
+  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  t.after(() => { other.kill('SIGKILL'); });
+  await new Promise((r) => other.once('spawn', r));
+  const lock = path.join(out, '.mistral-tune.lock');
+  fs.writeFileSync(lock, JSON.stringify({ pid: other.pid, host: os.hostname(), started: '2026-12-05T12:00:00.000Z' }) + '\n');
+  const r = await quickstart(['--out', out]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr, `error: ${out}: the quickstart folder is in use by process ${other.pid} on ${os.hostname()} ` +
+    `(since 2026-12-05T12:00:00.000Z): wait for it to finish, or give another --out; if process ${other.pid} is not mistral-tune, delete ${lock}\n`);
+});
