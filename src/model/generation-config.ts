@@ -6,7 +6,6 @@
 // pad_token_id (one sequence, never padded) and bos_token_id (the tokenizer's BOS starts the prompt) are not read;
 // a setting generate does not have (num_beams, min_p, ...) set to other than its "off" is listed, to be warned of.
 // A value of the wrong type or range is an error naming the file and the key.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { needArg } from '../util/api-args.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
@@ -58,7 +57,7 @@ const KEYS = {
 /** `dir`/generation_config.json parsed to an object, or null where there is no such file. */
 function readFile(dir: string): { file: string; config: Record<string, unknown> } | null {
   const file = path.join(dir, 'generation_config.json');
-  if (!fileIsThere(file) || !fs.statSync(file).isFile()) return null;
+  if (!fileIsThere(file)) return null; // a folder or FIFO in its place is readJsonFile's error, not "no file"
   const config = readJsonFile(file);
   if (!isRecord(config)) throw new UserError('generation_config.json must be a JSON object', file);
   return { file, config };

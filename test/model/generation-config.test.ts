@@ -1,6 +1,7 @@
 // generation_config.json's eos_token_id stops generation as it stops HF's generate(): read as a token id or a list,
 // absent (file or key) adds none, anything else is a one-line error naming the file; `mistral-tune generate` stops at it.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -37,6 +38,18 @@ test('eos_token_id of generation_config.json: an id or a list; none without the 
   }
   write([1]);
   assert.throws(() => generationEosIds(dir), (e) => isUserError(e) && /must be a JSON object/.test(e.message));
+});
+
+test('a folder or a FIFO named generation_config.json is an error naming it, not read as no file (its eos ids and sampling defaults dropped unsaid)', { skip: process.platform === 'win32' ? 'no mkfifo' : false }, () => {
+  for (const kind of ['a directory', 'a FIFO (named pipe)']) {
+    const dir = tempDir('mt-gencfg-odd-');
+    const file = path.join(dir, 'generation_config.json');
+    if (kind === 'a directory') fs.mkdirSync(file);
+    else assert.equal(spawnSync('mkfifo', [file]).status, 0, 'mkfifo');
+    for (const read of [() => generationEosIds(dir), () => readGenerationConfig(dir)]) {
+      assert.throws(read, (e) => isUserError(e) && e.message === `${file}: is ${kind}, not a regular file`, kind);
+    }
+  }
 });
 
 test('mistral-tune generate stops at an id generation_config.json names and config.json does not', async () => {
