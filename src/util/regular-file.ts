@@ -65,11 +65,21 @@ export function copyCheckedFile(src: string, dst: string): void {
 }
 
 /**
- * Copies `src`, which must be a regular file (checked first, so a FIFO cannot block the copy), to `dst`. A failed copy
+ * Copies `src`, which must be a regular file (checked first, so a FIFO cannot block the copy), to `dst`, fsynced. A failed copy
  * (a full disk, a quota) names `dst`: Node's error names both files, and the caller's catch named only the folder
  * being written ("OUT: cannot write: no space left on device"), not which of its files the disk could not take.
  */
 export function copyRegularFile(src: string, dst: string): void {
   fs.closeSync(openRegularFile(src));
-  withIo(dst, 'write', () => fs.copyFileSync(src, dst));
+  withIo(dst, 'write', () => {
+    fs.copyFileSync(src, dst);
+    // flushed before the folder it is copied into is renamed into place (and that rename made durable): unflushed, a
+    // power cut could leave a whole-looking folder holding an empty copy, as writeFileAtomic's fsync prevents for a write
+    const fd = fs.openSync(dst, 'r+');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
 }
