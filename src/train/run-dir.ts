@@ -19,6 +19,7 @@ import { RUN_LAYOUT } from '../run/layout.ts';
 import { checkpointsSpec } from './checkpoint.ts';
 import { isLockEntry, runFolderSpec, runSpec, runSpecOf, type RunMethod } from './run-files.ts';
 import { checkRunOutputs, requireRunConfigAndMarker } from './run-outputs.ts';
+import { requireOwnFile } from './metrics-log.ts';
 import { makeFolders } from '../util/made-folders.ts';
 import { recordWrittenFolder } from '../model/written-folder.ts';
 
@@ -195,7 +196,11 @@ export class RunDir {
 
   /** Whether the run finished: report.json, the last thing a run writes, is there. */
   finished(): boolean {
-    return fs.existsSync(this.file(RUN_LAYOUT.report));
+    const report = this.file(RUN_LAYOUT.report);
+    // a folder, FIFO or link of the user's named report.json is no report of train's: it took an unfinished run for a
+    // finished one ("already complete; nothing to do", exit 0)
+    requireOwnFile(report);
+    return fs.existsSync(report);
   }
 
   /** Throws unless `dir` is a run folder that `train` made: --resume never trains into (or rewrites) another folder. */

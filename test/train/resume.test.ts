@@ -404,6 +404,19 @@ test('a checkpoint with a FIFO for its trainer_state.json or state.safetensors i
   }
 });
 
+test('an unfinished run with a folder or link named report.json is refused naming it, not taken for finished ("already complete … nothing to do", exit 0)', async () => {
+  const { run } = checkpointedRun(setup(), 'report-folder');
+  const report = path.join(run, 'report.json');
+  for (const [kind, make] of [['a folder', () => fs.mkdirSync(report)], ['a symlink', () => fs.symlinkSync(path.join(run, 'config.yaml'), report)]] as const) {
+    make();
+    const r = await trainCli(run, '--resume');
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`^error: ${literal(report)}: is ${kind}, not the file train writes there`, 'm'));
+    assert.doesNotMatch(r.stderr, /already complete/);
+    fs.rmSync(report, { recursive: true });
+  }
+});
+
 test('--resume refuses a training set edited since the checkpoint (its place in it would point into other data, or past its end), and warns of an edited val set', async () => {
   const dir = setup();
   const { run, config } = checkpointedRun(dir, 'data-edit', { val: true });
