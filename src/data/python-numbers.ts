@@ -40,10 +40,14 @@ function marked(v: unknown): unknown {
   return Array.isArray(v) ? out.map(([, y]) => y) : Object.fromEntries(out);
 }
 
-/** The number `x`, spelled `token` in the file (undefined: as String() writes it), as Python's json has it. */
+/**
+ * The number `x`, spelled `token` in the file (undefined: as String() writes it), as Python's json has it. A token not
+ * noted is String(x) still: 12345678901234567000 (an int past 2**53 that String() writes back), 1e+21 (a float) and
+ * Infinity (python-json.ts reads Python's word) are Python's int and floats too.
+ */
 function pythonNumber(x: number, token: string | undefined): number | Number | bigint {
-  if (token === undefined) return x;
-  if (/^[-+]?\d+$/.test(token)) return Number.isSafeInteger(x) ? x + 0 : BigInt(token); // x + 0: -0 is the int 0
+  const t = token ?? String(x);
+  if (/^[-+]?\d+$/.test(t)) return Number.isSafeInteger(x) ? x + 0 : BigInt(t); // x + 0: -0 is the int 0
   return Number.isInteger(x) || !Number.isFinite(x) ? new Number(x) : x;
 }
 

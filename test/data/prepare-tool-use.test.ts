@@ -99,6 +99,18 @@ test("numbers in tool calls and tools keep Python's types from the file to train
   assert.equal(again.report.kept, 2);
 });
 
+test("numbers that String() writes as the file spells them keep Python's types too: Infinity, 1e21 (floats), an int past 2**53", () => {
+  // Python's json.dumps writes inf as Infinity; transformers renders these arguments {"x": Infinity, "y": -Infinity, "big": 12345678901234567000, "e": 1e+21, "f": 1.0}
+  const args = '{"x": Infinity, "y": -Infinity, "big": 12345678901234567000, "e": 1e21, "f": 1.0}';
+  const f = writeFiles(dir, { 'numbers-as-written.jsonl': JSON.stringify(chat('ARGS')).replace('"ARGS"', args) + '\n' });
+  const outDir = path.join(dir, 'numbers-as-written');
+  assert.equal(prepare({ inputs: [f['numbers-as-written.jsonl']!], outDir, tokenizer: v03, split: [1, 0, 0] }).report.kept, 1);
+  const written = fs.readFileSync(path.join(outDir, 'train.jsonl'), 'utf8');
+  assert.match(written, /"arguments":\{"x":Infinity,"y":-Infinity,"big":12345678901234567000,"e":1e\+21,"f":1\.0\}/); // not "x":null
+  const { rows } = loadTokenRows(path.join(outDir, 'train.jsonl'), { tokenizer: v03 });
+  assert.ok(v03.decode([...rows[0]!.inputIds]).includes('"arguments": {"x": Infinity, "y": -Infinity, "big": 12345678901234567000, "e": 1e+21, "f": 1.0}'));
+});
+
 test("prepare refuses tool use the model's template does not render, and tool use not in OpenAI's form, saying why", () => {
   const plain = { messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] };
   const v01 = run('v01', [chat({ a: 1, b: 2 }), plain], mistralTokenizer());
