@@ -23,7 +23,8 @@ export function templateInputProblem(value: unknown, at: string): string | null 
     if (!Array.isArray(v) && !isPlainObject(v)) return `${where} is a ${v.constructor?.name ?? 'non-plain object'}`;
     open.add(v);
     stack.push({ leave: v });
-    const entries = Array.isArray(v) ? v.map((x, i) => [`[${i}]`, x] as const) : Object.entries(v).map(([k, x]) => [keyPath(k), x] as const);
+    // Array.from: a sparse array's hole is an entry (undefined), where map leaves a hole that read as no entry (a TypeError)
+    const entries = Array.isArray(v) ? Array.from(v, (x, i) => [`[${i}]`, x] as const) : Object.entries(v).map(([k, x]) => [keyPath(k), x] as const);
     for (let i = entries.length - 1; i >= 0; i--) stack.push({ v: entries[i]![1], at: where + entries[i]![0] });
   }
   return null;

@@ -52,3 +52,11 @@ test("Python's numbers and one object given twice are data: rendered as transfor
   assert.equal(withTemplate.applyChatTemplate(messages),
     '{"role": "user", "content": "hi", "a": {"unit": "C"}, "b": {"unit": "C"}, "x": 1.0, "n": 12345678901234567890}\n');
 });
+
+test('a sparse array is data as before, not a TypeError of the check: a field the template does not read changes nothing', () => {
+  const plain = [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'ok' }] as TemplateMessage[];
+  // eslint-disable-next-line no-sparse-arrays
+  const sparse = [{ ...plain[0], extra: [, 1] }, plain[1]] as unknown as TemplateMessage[];
+  for (const tok of [builtIn, withTemplate]) assert.doesNotThrow(() => tok.applyChatTemplate(sparse));
+  assert.equal(builtIn.applyChatTemplate(sparse), builtIn.applyChatTemplate(plain));
+});
