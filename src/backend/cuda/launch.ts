@@ -228,13 +228,14 @@ export const GEMM_FALLBACK_TILE = 16;
 /**
  * gemm_fallback(_exact): one block per 16×16 tile of C (row tile · column tiles + column tile along x), batch
  * entries along z (at most 65535 blocks; the kernel strides past them). Its sizes and leading dimensions are ints
- * (row and column indices up to m and n plus a tile).
+ * (row and column indices up to m and n plus a tile, k plus a tile, a batch index plus the grid's z).
  */
 export function gemmFallback(g: { m: number; n: number; k: number; lda: number; ldb: number; ldc: number; batch: number }): Launch {
   const t = GEMM_FALLBACK_TILE;
   const tiles = Math.ceil(g.m / t) * Math.ceil(g.n / t);
   need(g.m < 2 ** 31 - t && g.n < 2 ** 31 - t && tiles <= MAX_GRID_X, `GEMM of ${g.m}×${g.n} exceeds the fallback kernel's grid`);
-  need([g.k, g.lda, g.ldb, g.ldc, g.batch].every((v) => v < 2 ** 31),
+  // k and batch as m and n: the kernel's k0 += tile and bt += gridDim.z pass them by up to a step, which must stay an int
+  need(g.k < 2 ** 31 - t && g.batch < 2 ** 31 - MAX_GRID_YZ && [g.lda, g.ldb, g.ldc].every((v) => v < 2 ** 31),
     `GEMM of ${g.m}×${g.n}×${g.k} (lda ${g.lda}, ldb ${g.ldb}, ldc ${g.ldc}, batch ${g.batch}) exceeds the fallback kernel's int sizes`);
   return { grid: dim(tiles, 1, Math.min(g.batch, MAX_GRID_YZ)), block: dim(t, t), sharedBytes: 0 };
 }

@@ -492,8 +492,9 @@ test('a product cuBLASLt has no algorithm for runs on the fallback GEMM kernel: 
   assert.deepEqual(gemmFallback({ m: 2, n: 3, batch: 70000, ...sizes }), { grid: { x: 1, y: 1, z: 65535 }, block: { x: 16, y: 16, z: 1 }, sharedBytes: 0 });
   assert.deepEqual(gemmFallback({ m: 40, n: 17, batch: 1, ...sizes }).grid, { x: 3 * 2, y: 1, z: 1 }, 'one block per 16×16 tile of C');
   // a k or leading dimension past an int (a view's row stride of 2^31 elements) is refused by name, not a RangeError of an argument
-  for (const big of [{ k: 2 ** 31 }, { lda: 2 ** 31 }, { ldb: 2 ** 32 }, { ldc: 2 ** 31 + 5 }]) {
-    assert.throws(() => gemmFallback({ m: 4, n: 4, batch: 1, ...sizes, ...big }), (e: Error) => e.name === 'UserError' && /GEMM of 4×4×\d+ \(lda \d+, ldb \d+, ldc \d+, batch 1\) exceeds the fallback kernel's int sizes/.test(e.message), JSON.stringify(big));
+  // k within a tile of an int (the kernel's k0 += 16 passed 2^31 - 1: an endless loop), a batch within the grid's z of it (bt += gridDim.z)
+  for (const big of [{ k: 2 ** 31 }, { k: 2 ** 31 - 1 }, { lda: 2 ** 31 }, { ldb: 2 ** 32 }, { ldc: 2 ** 31 + 5 }, { batch: 2 ** 31 - 2 }]) {
+    assert.throws(() => gemmFallback({ m: 4, n: 4, batch: 1, ...sizes, ...big }), (e: Error) => e.name === 'UserError' && /GEMM of 4×4×\d+ \(lda \d+, ldb \d+, ldc \d+, batch \d+\) exceeds the fallback kernel's int sizes/.test(e.message), JSON.stringify(big));
   }
 });
 
