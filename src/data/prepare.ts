@@ -42,7 +42,7 @@ import { DEFAULTS, reportOptions, validateOptions, type PrepareOptions, type Pre
 import { OUTPUT_FILES, listSources, statListedSource, type SourceRole } from './sources.ts';
 import { SPLITS, assignSplits, splitDraw } from './split.ts';
 import { pythonJson } from './python-numbers.ts';
-import { parseJsonKeepingText } from './ingest/number-spellings.ts';
+import { parseWrittenJson } from './ingest/python-json.ts';
 import { sequenceLength } from './tokenize.ts';
 
 export { DEFAULTS, refuseNoTrainShare, type DedupMode, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
@@ -161,11 +161,11 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     const keepRaw = task === 'classification'; // a kept record may still be rejected later (conflicting labels)
     const lineOf = (i: number): string => {
       const s = kept.source[i]!;
-      const rec = JSON.parse(spool.read(kept.offset[i]!, kept.length[i]!)) as { source: RecordAt };
+      const rec = parseWrittenJson(spool.read(kept.offset[i]!, kept.length[i]!)) as { source: RecordAt };
       return recordPlace(sources[s]!.name, rec.source);
     };
     const comparedPartsOf = (i: number): string[] => {
-      const value: unknown = parseJsonKeepingText(spool.read(kept.offset[i]!, kept.length[i]!)); // 1.0 a float, as read
+      const value: unknown = parseWrittenJson(spool.read(kept.offset[i]!, kept.length[i]!)); // 1.0 a float, Infinity, as read
       const det = detectRecord(value, task, DEFAULT_FIELDS, undefined, givenLabels ?? undefined); // a label "None" --labels names
       if ('reason' in det) throw new Error(`prepare: spooled record ${i} no longer validates: ${det.detail}`);
       return comparableParts(det.record) ?? [];

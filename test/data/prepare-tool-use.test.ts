@@ -111,6 +111,20 @@ test("numbers that String() writes as the file spells them keep Python's types t
   assert.ok(v03.decode([...rows[0]!.inputIds]).includes('"arguments": {"x": Infinity, "y": -Infinity, "big": 12345678901234567000, "e": 1e+21, "f": 1.0}'));
 });
 
+test('near-duplicate chats whose tool calls hold an infinite float (written Infinity, as Python writes it) are compared, not a SyntaxError', () => {
+  const long = 'the quick brown fox jumps over the lazy dog and then it runs far away into the forest where nobody finds it';
+  const near = (word: string, args: string) => JSON.stringify(chat('ARGS', long)).replace('Add 1 and 2', `${long} ${word}`).replace('"ARGS"', args);
+  for (const args of ['{"x": 1e400}', '{"x": Infinity, "y": -Infinity}']) {
+    const f = writeFiles(dir, { 'near-infinite.jsonl': `${near('one', args)}\n${near('two', args)}\n` });
+    const outDir = path.join(dir, 'near-infinite');
+    const { report } = prepare({ inputs: [f['near-infinite.jsonl']!], outDir, tokenizer: v03, split: [1, 0, 0] });
+    assert.equal(report.kept, 1, args);
+    const rejected = readJsonl<Rejected>(path.join(outDir, 'rejected.jsonl'));
+    assert.deepEqual(rejected.map((r) => r.reason), ['near_duplicate']);
+    assert.match(rejected[0]!.detail, /^near-duplicate of near-infinite\.jsonl:1 /);
+  }
+});
+
 test("prepare refuses tool use the model's template does not render, and tool use not in OpenAI's form, saying why", () => {
   const plain = { messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] };
   const v01 = run('v01', [chat({ a: 1, b: 2 }), plain], mistralTokenizer());

@@ -67,6 +67,20 @@ export function parseJsonText(text: string): { value: unknown; reading: JsonRead
   return withDuplicate({ value, reading: 'json' }, duplicateKeyDetail(text, value));
 }
 
+/**
+ * JSON that prepare wrote (its spool: python-numbers.ts pythonJson writes a tool call's infinite float as Python's json
+ * does, Infinity), parsed as parseJsonText parses it, without the checks on a file's records (duplicate keys, depth).
+ */
+export function parseWrittenJson(text: string): unknown {
+  try {
+    return parseJsonKeepingText(text);
+  } catch (e) {
+    const rewritten = text.includes('NaN') || text.includes('Infinity') ? withoutPythonFloats(text) : null;
+    if (rewritten === null) throw e;
+    return parseJsonKeepingText(rewritten, text);
+  }
+}
+
 /** Throws TooDeepLiteral when the JSON `text` nests deeper than MAX_RECORD_DEPTH (only a text twice as long can). */
 function refuseTooDeep(text: string): void {
   const at = text.length > 2 * MAX_RECORD_DEPTH ? jsonNestingPast(text, MAX_RECORD_DEPTH) : null;
