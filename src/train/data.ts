@@ -11,6 +11,13 @@ import { info, warn } from '../util/log.ts';
 import type { OptionWords } from '../util/option-words.ts';
 import type { TrainConfig } from './config.ts';
 
+/**
+ * The jq program that turns tool calls' arguments given as JSON text into objects (the warning of argumentsAsText
+ * says it): arguments that are objects already are left as they are (fromjson refuses an object: jq stopped, exit 5,
+ * on a file that mixes both forms).
+ */
+export const ARGUMENTS_AS_OBJECTS_JQ = '.messages |= map(if .tool_calls then .tool_calls |= map(.function.arguments |= (if type == "string" then fromjson else . end)) else . end)';
+
 /** "1 chat", "3 chats". */
 const chats = (n: number): string => `${n} chat${n === 1 ? '' : 's'}`;
 
@@ -67,7 +74,7 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
     warn(`${key}: ${chats(r.stats.systemUnrendered)} of ${file} ${r.stats.systemUnrendered === 1 ? 'is' : 'are'} trained without their system message: the model's chat template does not render it (Mistral v0.3's puts it in the last user turn only, so in no chat that ends with an assistant turn); to keep it, write it at the start of the last user message, where mistral-common puts it`);
   }
   if (r.stats.argumentsAsText > 0) {
-    warn(`${key}: ${chats(r.stats.argumentsAsText)} of ${file} ${r.stats.argumentsAsText === 1 ? 'gives' : 'give'} a tool call's arguments as JSON text, which the model's chat template writes as a JSON string ("arguments": "{\\"city\\": …}"), as transformers does; Mistral's models write arguments as an object: to train that form, give them as objects in the input and prepare it again (jq -c '.messages |= map(if .tool_calls then .tool_calls |= map(.function.arguments |= fromjson) else . end)' IN.jsonl > OUT.jsonl)`);
+    warn(`${key}: ${chats(r.stats.argumentsAsText)} of ${file} ${r.stats.argumentsAsText === 1 ? 'gives' : 'give'} a tool call's arguments as JSON text, which the model's chat template writes as a JSON string ("arguments": "{\\"city\\": …}"), as transformers does; Mistral's models write arguments as an object: to train that form, give them as objects in the input and prepare it again (jq -c '${ARGUMENTS_AS_OBJECTS_JQ}' IN.jsonl > OUT.jsonl)`);
   }
   if (cfg.task === 'generation') requireTargets(r.rows, `${key}: ${file}`, key === 'data.train' ? 'train' : 'evaluate');
   info(`${key}: ${r.rows.length} example${r.rows.length === 1 ? '' : 's'}, ${r.stats.tokens.toLocaleString('en')} tokens${notes.length ? ` (${notes.join('; ')})` : ''} from ${file}`);

@@ -9,6 +9,8 @@ import { test } from 'node:test';
 import { prepare } from '../../src/data/prepare.ts';
 import { tokenizeRecord } from '../../src/data/tokenize.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
+import { ARGUMENTS_AS_OBJECTS_JQ } from '../../src/train/data.ts';
+import { spawnSync } from 'node:child_process';
 import { parsePythonJson, pythonJson } from '../../src/data/python-numbers.ts';
 import { loadTokenizer } from '../../src/tokenizer/index.ts';
 import { quietly, tempFolder } from '../tokenizer/helpers.ts';
@@ -200,4 +202,14 @@ test("chats whose tool call's arguments are JSON text that the template writes a
     'tokenizer_config.json': { ...readJson(path.join(TEKKEN, 'tokenizer_config.json')), chat_template: asGiven },
   })));
   assert.equal(loadTokenRows(f['args-text.jsonl']!, { tokenizer: v03AsGiven }).stats.argumentsAsText, 0);
+});
+
+test("the jq that train's warning gives turns arguments given as text into objects in a file that mixes both forms", (t) => {
+  const f = writeFiles(dir, { 'args-mixed.jsonl': [chat('{"a": 1, "b": 2}'), chat({ a: 1, b: 2 }, 'It is 3.', 'zzz999aaa')].map((r) => JSON.stringify(r)).join('\n') + '\n' });
+  const jq = spawnSync('jq', ['-c', ARGUMENTS_AS_OBJECTS_JQ, f['args-mixed.jsonl']!], { encoding: 'utf8' });
+  if (jq.error) return t.skip('no jq on this machine');
+  assert.equal(jq.status, 0, jq.stderr); // fromjson of an object: "only strings can be parsed", exit 5
+  const out = writeFiles(dir, { 'args-objects.jsonl': jq.stdout });
+  assert.deepEqual(readJsonl<Kept>(out['args-objects.jsonl']!).map((k) => (k.messages[1]!.tool_calls as Array<{ function: { arguments: unknown } }>)[0]!.function.arguments), [{ a: 1, b: 2 }, { a: 1, b: 2 }]);
+  assert.equal(loadTokenRows(out['args-objects.jsonl']!, { tokenizer: v03 }).stats.argumentsAsText, 0);
 });
