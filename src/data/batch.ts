@@ -247,7 +247,19 @@ function placeSample(batch: Batch, row: TokenRow, o: number, segment: number): v
   }
 }
 
-/** Padding positions of row b count on from its `used` tokens (they are masked; any value works). */
+/**
+ * The positions transformers' dynamic and longrope ropes look at for this batch (the largest position + 1): that of a
+ * real token, padding left out. HF pads a batch of rows to its longest, whose positions reach as far as any; a packed
+ * batch reaches it padding-free (TRL: no padding, positions restarting per sample), so only its longest sample counts,
+ * not the padding that fills a pack out to max_seq_len here.
+ */
+export function batchReach(batch: Batch): number {
+  let reach = 0;
+  for (let i = 0; i < batch.positions.length; i++) if (batch.segments[i]! >= 0) reach = Math.max(reach, batch.positions[i]! + 1);
+  return reach;
+}
+
+/** Padding positions of row b count on from its `used` tokens (masked; batchReach leaves them out). */
 function padPositions(batch: Batch, b: number, used: number): void {
   for (let t = used; t < batch.T; t++) batch.positions[b * batch.T + t] = t;
 }

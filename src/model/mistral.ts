@@ -8,7 +8,7 @@ import { zeros } from '../backend/buffers.ts';
 import { modelDTypes, parsePrecision, precisionDType, type DType, type ModelDTypes, type Precision } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { allocateActivations, freeActivations, LOGIT_ROWS, loraPlan, type Activations, type LayerActs, type PlanShape } from './activations.ts';
-import { checkBatchValues, checkScoreIndex, collate, needBatch, type Batch, type TokenRow } from '../data/batch.ts';
+import { batchReach, checkBatchValues, checkScoreIndex, collate, needBatch, type Batch, type TokenRow } from '../data/batch.ts';
 import { classificationPadId, loadConfig, requireModelFolder, type MistralConfig } from './config.ts';
 import { DecoderLayer } from './decoder-layer.ts';
 import type { KvCache } from './kv-cache.ts';
@@ -198,8 +198,8 @@ export class MistralModel {
     needBatch('forward', batch);
     checkBatchValues(batch, cfg.vocabSize);
     if (cfg.ropeScaling?.type === 'dynamic' || this.rope.long) {
-      // transformers' dynamic and longrope look at the batch's reach: its largest position + 1 (padding included)
-      const reach = batch.positions.reduce((m, p) => Math.max(m, p + 1), 0);
+      // transformers' dynamic and longrope look at the batch's reach: its largest position + 1 (batchReach)
+      const reach = batchReach(batch);
       const why = dynamicRopeRefusal(cfg, reach, `keep rows within ${cfg.maxPositionEmbeddings} tokens`);
       if (why) throw new UserError(why);
       this.invFreq = this.rope.long && reach > this.rope.long.after ? this.rope.long.invFreq : this.rope.short;

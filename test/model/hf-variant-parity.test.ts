@@ -12,7 +12,7 @@ import { assertTol, test, testBackend, TEST_DTYPE, TEST_PRECISION, tol } from '.
 import { causalLmBackward } from '../../src/model/backward.ts';
 import { predictClasses } from '../../src/eval/classification.ts';
 import { evaluateLoss } from '../../src/eval/evaluate.ts';
-import { collate } from '../../src/data/batch.ts';
+import { collate, collatePacked } from '../../src/data/batch.ts';
 import { loadConfig } from '../../src/model/config.ts';
 import { generate } from '../../src/model/generate.ts';
 import { loadModel } from '../../src/model/mistral.ts';
@@ -171,4 +171,21 @@ test('longrope: evaluation scores each row with the factors transformers gives i
     got.forEach((p, i) => assertTol('logits', relErr(p.probs, one[i]!.probs), `row ${i}'s class probabilities with batch size ${batchSize}`));
   }
   assert.ok(relErr(one[0]!.probs, one[1]!.probs) > 1e-3, 'the rows differ, so their order is checked');
+});
+
+test('longrope: a packed batch takes the factors of its longest sample, its padding left out (TRL\'s padding-free batch)', () => {
+  // One pack of two samples, a 16-token prefix of row 1 and a 6-token prefix of row 0, padded to 24 positions as training
+  // pads a pack to max_seq_len. transformers gets such a pack padding-free (no padding; positions restarting per sample),
+  // so it looks at 16 positions: longrope-long's short factors (its original context is 16). HF's logits of each sample
+  // alone are causal prefixes of the longrope fixture's rows (the same factors, θ and attention factor; original 32).
+  const ids = tiny.input_ids!.data as Int32Array;
+  const first = Array.from(ids.subarray(T, T + 16)), second = Array.from(ids.subarray(0, 6));
+  const packed = collatePacked([[{ inputIds: first }, { inputIds: second }]], 0, T);
+  const model = loadModel(modelDir('longrope-long'), { backend: testBackend(), dtype: TEST_DTYPE });
+  const got = model.logits(packed), V = model.cfg.vocabSize;
+  const hf = readFixture(path.join(VARIANTS, 'longrope', 'expected.safetensors')).logits!.data as Float32Array;
+  const want = new Float32Array((16 + 6) * V);
+  want.set(hf.subarray(T * V, (T + 16) * V), 0); // row 1's first 16 positions
+  want.set(hf.subarray(0, 6 * V), 16 * V); // row 0's first 6
+  assertTol('logits', relErr(got.subarray(0, 22 * V), want), 'the pack\'s samples against HF\'s rows alone');
 });
