@@ -12,7 +12,7 @@ import contextlib, io, json, math, os, shutil, statistics, subprocess, sys, warn
 import torch
 from safetensors.torch import load_file
 from torch.utils.data import SequentialSampler
-from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, MistralConfig, MistralForCausalLM, Trainer, TrainerCallback, TrainingArguments
+from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, MinistralConfig, MinistralForCausalLM, MistralConfig, MistralForCausalLM, Trainer, TrainerCallback, TrainingArguments
 from transformers.utils import logging as hf_logging
 from peft import LoraConfig, PeftModel, get_peft_model
 
@@ -133,15 +133,36 @@ def base_model(folder=None, cls=False):
     return AutoModelForCausalLM.from_pretrained(folder or BASE, dtype=torch.float32, attn_implementation='eager')
 
 
+# config.json keys written as given after HF saves the model (they shape no weight): a rope in transformers 4's form
+# (rope_scaling with "type", a top-level rope_theta) or without the defaults HF's save would fill in, and layer_types
+ROPE_KEYS = ('rope_scaling', 'rope_parameters', 'rope_theta', 'original_max_position_embeddings', 'layer_types')
+
+
 def make_base(name, keys):
-    """A random Mistral of the fixture's vocabulary with `keys` changed, as HF saves it."""
+    """A random Mistral of the fixture's vocabulary with `keys` changed, as HF saves it (model_type "ministral": a
+    Ministral, saved by its own classes); the rope keys and layer_types are then written into config.json as given."""
     d = f'{out}/{name}/base'
-    cfg = MistralConfig.from_pretrained(BASE)
+    keys = dict(keys)
+    ministral = keys.pop('model_type', 'mistral') == 'ministral'
+    cfg = (MinistralConfig if ministral else MistralConfig).from_pretrained(BASE)
     for k, v in keys.items():
-        setattr(cfg, k, v)
+        if k not in ROPE_KEYS:
+            setattr(cfg, k, v)
+    if ministral:  # its default: every layer by sliding_window (the base's 2 layers read at load)
+        cfg.layer_types = keys.get('layer_types') or ['sliding_attention' if cfg.sliding_window is not None else 'full_attention'] * cfg.num_hidden_layers
     torch.manual_seed(sum(map(ord, name)))
     cfg.initializer_range = 0.1
-    MistralForCausalLM(cfg).save_pretrained(d)
+    (MinistralForCausalLM if ministral else MistralForCausalLM)(cfg).save_pretrained(d)
+    written = {k: v for k, v in keys.items() if k in ROPE_KEYS}
+    if written:
+        with open(f'{d}/config.json') as f:
+            j = json.load(f)
+        if 'rope_scaling' in written or ('rope_theta' in written and 'rope_parameters' not in written):
+            # transformers 4's form: θ at the top level, no rope_parameters (whose θ would win)
+            j['rope_theta'] = j.pop('rope_parameters', {}).get('rope_theta', 10000.0)
+        j.update(written)
+        with open(f'{d}/config.json', 'w') as f:
+            json.dump(j, f, indent=2)
     return d
 
 
