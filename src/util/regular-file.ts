@@ -74,8 +74,9 @@ export function copyRegularFile(src: string, dst: string): void {
   withIo(dst, 'write', () => {
     fs.copyFileSync(src, dst);
     // flushed before the folder it is copied into is renamed into place (and that rename made durable): unflushed, a
-    // power cut could leave a whole-looking folder holding an empty copy, as writeFileAtomic's fsync prevents for a write
-    const fd = fs.openSync(dst, 'r+');
+    // power cut could leave a whole-looking folder holding an empty copy, as writeFileAtomic's fsync prevents for a write.
+    // Opened read-only: the copy has its source's mode, and a read-only source (chmod a-w) refused 'r+' (EACCES)
+    const fd = fs.openSync(dst, 'r');
     try {
       fs.fsyncSync(fd);
     } finally {
