@@ -5,7 +5,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RUN_LAYOUT } from '../run/layout.ts';
-import { acquireRunLock, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
+import { inspectLock } from '../train/lock-owner.ts';
+import { acquireRunLock, LOCK_FILE, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
+import { UserError } from '../util/errors.ts';
 import type { OptionWords } from '../util/option-words.ts';
 
 /** The folders above `out` that a run owns (train's marker) or a command holds (a lock), the nearest first. */
@@ -28,12 +30,39 @@ export function withRunFolderLocks<T>(out: string, words: OptionWords, write: ()
   try {
     const flag = words.say('out');
     for (const dir of lockedFoldersAbove(out)) {
-      held.push(acquireRunLock(dir, { name: `the run folder that holds ${flag}`, instead: `give ${flag} a path outside it` }));
+      const name = `the run folder that holds ${flag}`, instead = `give ${flag} a path outside it`;
+      if (writable(dir)) held.push(acquireRunLock(dir, { name, instead }));
+      else refuseHeld(dir, name, instead);
     }
     return write();
   } finally {
     for (const lock of held.reverse()) lock.release();
   }
+}
+
+/** Whether this process may write in `dir` (not on a read-only mount, nor another user's folder without write permission). */
+function writable(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return false;
+    throw e;
+  }
+}
+
+/**
+ * A run folder this process cannot write in (a read-only mount, a finished run chmod a-w, another user's) holding a
+ * writable folder the export writes in: its lock cannot be taken (that refused the export, "cannot write its lock file"),
+ * and no train of this process's user can write there either. Refused only while its lock is held.
+ */
+function refuseHeld(dir: string, name: string, instead: string): void {
+  const view = inspectLock(path.join(dir, LOCK_FILE));
+  if (view.state === 'free') return;
+  const who = view.state === 'elsewhere' ? ` by ${view.owner}, ${view.where}` : '';
+  throw new UserError(`${name} is locked${who} (its ${LOCK_FILE}), and this process cannot write there to wait its turn: ` +
+    `wait for it to finish, or ${instead}`, dir);
 }
 
 /** Removes this process's locks of the run folders above `out`, left by an export whose thread was stopped (Ctrl-C, SIGTERM). */

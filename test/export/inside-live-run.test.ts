@@ -3,7 +3,7 @@
 // an export into the running train's adapter/ or best/ was replaced, or mixed with the train's files, when the train
 // ended. An export into a run folder that no process writes takes the run's lock while it writes, and releases it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -50,4 +50,44 @@ test('an export into a run folder another process holds is refused naming it; in
   exportCommand({ run, out });
   assert.deepEqual(fs.readdirSync(out).sort(), fs.readdirSync(path.join(run, 'adapter')).sort());
   assert.equal(fs.existsSync(path.join(busy, RUN_LAYOUT.lock)), false, 'the run\'s lock is released');
+});
+
+test('an export into a writable folder inside a run folder it cannot write (a read-only mount, a finished run chmod a-w) is written, as before the run\'s lock was taken; refused while a process holds that lock', async (t) => {
+  fs.writeFileSync(path.join(tmp, 'train.jsonl'), '{"input_ids": [1, 5, 9]}\n');
+  const run = loraRun('read-only');
+  const exports = path.join(run, 'exports');
+  fs.mkdirSync(exports, { mode: 0o777 });
+  fs.chmodSync(exports, 0o777);
+  const holder = spawn('sleep', ['600'], { stdio: 'ignore' });
+  t.after(() => { holder.kill('SIGKILL'); });
+  const lock = path.join(run, RUN_LAYOUT.lock);
+  const readOnly = (): boolean => {
+    // a read-only mount where this process may mount (root, whom permissions do not stop), else the folder's permissions
+    if (process.getuid?.() === 0) {
+      const aside = tempDir('mt-inside-read-only-exports-');
+      if (spawnSync('mount', ['--bind', run, run]).status !== 0) return false;
+      t.after(() => { spawnSync('umount', [exports]); spawnSync('umount', [run]); }); // the inner mount first
+      if (spawnSync('mount', ['-o', 'remount,bind,ro', run]).status !== 0) return false;
+      // exports/ writable inside it: a folder of its own mounted there
+      if (spawnSync('mount', ['--bind', aside, exports]).status !== 0) return false;
+    } else {
+      fs.chmodSync(run, 0o555);
+      t.after(() => { fs.chmodSync(run, 0o755); });
+    }
+    return true;
+  };
+  // a train holding the run's lock (written before the folder is made read-only)
+  fs.writeFileSync(lock, JSON.stringify({ pid: holder.pid, host: os.hostname(), started: new Date().toISOString() }) + '\n');
+  if (!readOnly()) return t.skip('mount --bind not permitted');
+  assert.throws(() => exportCommand({ run, out: path.join(exports, 'held') }), (e: Error) => {
+    assert.equal(e.name, 'UserError');
+    assert.match(e.message, /the run folder that holds --out is locked \(its \.mistral-tune\.lock\), and this process cannot write there to wait its turn: wait for it to finish, or give --out a path outside it$/);
+    return true;
+  });
+  const gone = new Promise((resolve) => holder.once('exit', resolve));
+  holder.kill('SIGKILL');
+  await gone; // the holder gone (reaped): its lock, left in the read-only folder, is stale
+  const out = path.join(exports, 'exported');
+  exportCommand({ run, out });
+  assert.deepEqual(fs.readdirSync(out).sort(), fs.readdirSync(path.join(run, 'adapter')).sort());
 });
