@@ -14,9 +14,11 @@ import type { TrainConfig } from './config.ts';
 /**
  * The jq program that turns tool calls' arguments given as JSON text into objects (the warning of argumentsAsText
  * says it): arguments that are objects already are left as they are (fromjson refuses an object: jq stopped, exit 5,
- * on a file that mixes both forms).
+ * on a file that mixes both forms), and so is a record without messages (a prompt/completion one beside the chats:
+ * `.messages |= map(…)` stopped jq, "Cannot iterate over null") or a call without function.arguments (not given one).
  */
-export const ARGUMENTS_AS_OBJECTS_JQ = '.messages |= map(if .tool_calls then .tool_calls |= map(.function.arguments |= (if type == "string" then fromjson else . end)) else . end)';
+export const ARGUMENTS_AS_OBJECTS_JQ = 'if (.messages | type) == "array" then .messages |= map(if (.tool_calls | type) == "array" then ' +
+  '.tool_calls |= map(if (.function.arguments | type) == "string" then .function.arguments |= fromjson else . end) else . end) else . end';
 
 /** "1 chat", "3 chats". */
 const chats = (n: number): string => `${n} chat${n === 1 ? '' : 's'}`;

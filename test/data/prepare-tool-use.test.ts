@@ -204,12 +204,19 @@ test("chats whose tool call's arguments are JSON text that the template writes a
   assert.equal(loadTokenRows(f['args-text.jsonl']!, { tokenizer: v03AsGiven }).stats.argumentsAsText, 0);
 });
 
-test("the jq that train's warning gives turns arguments given as text into objects in a file that mixes both forms", (t) => {
-  const f = writeFiles(dir, { 'args-mixed.jsonl': [chat('{"a": 1, "b": 2}'), chat({ a: 1, b: 2 }, 'It is 3.', 'zzz999aaa')].map((r) => JSON.stringify(r)).join('\n') + '\n' });
+test("the jq that train's warning gives turns arguments given as text into objects in a file that mixes both forms (and records without messages)", (t) => {
+  // a prompt/completion record beside the chats (prepare keeps such a file whole): `.messages |= map(…)` stopped jq on it
+  // ("Cannot iterate over null", exit 5); a chat without tool calls is left as it is
+  const plain = { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello.' }] };
+  const records = [chat('{"a": 1, "b": 2}'), { prompt: 'Add 2 and 2', completion: '4' }, plain, chat({ a: 1, b: 2 }, 'It is 3.', 'zzz999aaa')];
+  const f = writeFiles(dir, { 'args-mixed.jsonl': records.map((r) => JSON.stringify(r)).join('\n') + '\n' });
   const jq = spawnSync('jq', ['-c', ARGUMENTS_AS_OBJECTS_JQ, f['args-mixed.jsonl']!], { encoding: 'utf8' });
   if (jq.error) return t.skip('no jq on this machine');
   assert.equal(jq.status, 0, jq.stderr); // fromjson of an object: "only strings can be parsed", exit 5
   const out = writeFiles(dir, { 'args-objects.jsonl': jq.stdout });
+  const converted = readJsonl<Record<string, unknown>>(out['args-objects.jsonl']!);
+  assert.deepEqual(converted.slice(1, 3), records.slice(1, 3), 'the records without tool calls, as they were');
+  fs.writeFileSync(out['args-objects.jsonl']!, [converted[0], converted[3]].map((r) => JSON.stringify(r)).join('\n') + '\n');
   assert.deepEqual(readJsonl<Kept>(out['args-objects.jsonl']!).map((k) => (k.messages[1]!.tool_calls as Array<{ function: { arguments: unknown } }>)[0]!.function.arguments), [{ a: 1, b: 2 }, { a: 1, b: 2 }]);
   assert.equal(loadTokenRows(out['args-objects.jsonl']!, { tokenizer: v03 }).stats.argumentsAsText, 0);
 });
