@@ -3,6 +3,7 @@
 // booleans, null, lists and plain objects. A library caller's function, symbol, Map, Date or class instance, or a value
 // that holds itself, would fail on the render worker as "could not be cloned", be rendered as {} (a Map, a Date), or
 // run the render out of stack: it is refused up front, naming where it is.
+import { memberPath } from '../data/ingest/duplicate-keys.ts';
 import { isPythonFloat } from '../data/python-numbers.ts';
 
 /** Where `value` (given as `at`: "messages", "options.tools") holds what a template cannot be given: "messages[0].f is a function", or null. */
@@ -24,8 +25,8 @@ export function templateInputProblem(value: unknown, at: string): string | null 
     open.add(v);
     stack.push({ leave: v });
     // Array.from: a sparse array's hole is an entry (undefined), where map leaves a hole that read as no entry (a TypeError)
-    const entries = Array.isArray(v) ? Array.from(v, (x, i) => [`[${i}]`, x] as const) : Object.entries(v).map(([k, x]) => [keyPath(k), x] as const);
-    for (let i = entries.length - 1; i >= 0; i--) stack.push({ v: entries[i]![1], at: where + entries[i]![0] });
+    const entries = Array.isArray(v) ? Array.from(v, (x, i) => [`${where}[${i}]`, x] as const) : Object.entries(v).map(([k, x]) => [memberPath(where, k), x] as const);
+    for (let i = entries.length - 1; i >= 0; i--) stack.push({ v: entries[i]![1], at: entries[i]![0] });
   }
   return null;
 }
@@ -34,9 +35,4 @@ export function templateInputProblem(value: unknown, at: string): string | null 
 function isPlainObject(v: object): boolean {
   const proto: unknown = Object.getPrototypeOf(v);
   return proto === null || Object.getPrototypeOf(proto) === null;
-}
-
-/** `.name`, or `["a key"]` where the key is not a name. */
-function keyPath(k: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
 }
