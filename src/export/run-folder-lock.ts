@@ -8,6 +8,7 @@ import { RUN_LAYOUT } from '../run/layout.ts';
 import { inspectLock } from '../train/lock-owner.ts';
 import { acquireRunLock, LOCK_FILE, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
 import { UserError } from '../util/errors.ts';
+import { canWriteIn } from '../util/folder-writable.ts';
 import type { OptionWords } from '../util/option-words.ts';
 
 /** The folders above `out` that a run owns (train's marker) or a command holds (a lock), the nearest first. */
@@ -31,24 +32,12 @@ export function withRunFolderLocks<T>(out: string, words: OptionWords, write: ()
     const flag = words.say('out');
     for (const dir of lockedFoldersAbove(out)) {
       const name = `the run folder that holds ${flag}`, instead = `give ${flag} a path outside it`;
-      if (writable(dir)) held.push(acquireRunLock(dir, { name, instead }));
+      if (canWriteIn(dir)) held.push(acquireRunLock(dir, { name, instead }));
       else refuseHeld(dir, name, instead);
     }
     return write();
   } finally {
     for (const lock of held.reverse()) lock.release();
-  }
-}
-
-/** Whether this process may write in `dir` (not on a read-only mount, nor another user's folder without write permission). */
-function writable(dir: string): boolean {
-  try {
-    fs.accessSync(dir, fs.constants.W_OK);
-    return true;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return false;
-    throw e;
   }
 }
 

@@ -8,6 +8,7 @@ import { isUserError, UserError } from '../util/errors.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import type { TrainConfig } from './config.ts';
 import type { RunDir } from './run-dir.ts';
+import { canWriteIn } from '../util/folder-writable.ts';
 
 export interface FinishedRun {
   report: Record<string, unknown>;
@@ -38,13 +39,7 @@ export function resumeFinished(run: RunDir, cfg: TrainConfig): FinishedRun {
  * a folder without write permission), where the run's lock cannot be taken: a --resume, which writes nothing, needs none.
  */
 export function finishedReadOnly(dir: string): boolean {
-  if (!fs.existsSync(path.join(dir, RUN_LAYOUT.report))) return false;
-  try {
-    fs.accessSync(dir, fs.constants.W_OK);
-    return false;
-  } catch {
-    return true;
-  }
+  return fs.existsSync(path.join(dir, RUN_LAYOUT.report)) && !canWriteIn(dir);
 }
 
 /** report.json as an object ({} when it is not one: the run is complete all the same). */
