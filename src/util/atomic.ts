@@ -287,15 +287,20 @@ function removeTempFiles(dir: string, which: (l: { name: string; pid: number }, 
   }
 }
 
+/** fsync the file or folder at `p`, opened read-only (fsync needs no write access: a copy of a read-only file has its mode). */
+export function fsyncPath(p: string): void {
+  const fd = fs.openSync(p, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** fsync a folder so a rename inside it is durable (best effort: not every file system allows it). */
 export function fsyncDir(dir: string): void {
   try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    fsyncPath(dir);
   } catch {
     // Some file systems do not allow fsync on a directory; the rename itself is still atomic.
   }

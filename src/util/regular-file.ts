@@ -3,7 +3,7 @@
 // FIFO, folder, socket or device in their place is a one-line UserError naming the file: never a read
 // that blocks forever on a pipe, never an EISDIR stack trace.
 import * as fs from 'node:fs';
-import { ioError, withIo } from './atomic.ts';
+import { fsyncPath, ioError, withIo } from './atomic.ts';
 import { UserError } from './errors.ts';
 import { checkWrittenBytes } from './written-record.ts';
 
@@ -75,12 +75,7 @@ export function copyRegularFile(src: string, dst: string): void {
     fs.copyFileSync(src, dst);
     // flushed before the folder it is copied into is renamed into place (and that rename made durable): unflushed, a
     // power cut could leave a whole-looking folder holding an empty copy, as writeFileAtomic's fsync prevents for a write.
-    // Opened read-only: the copy has its source's mode, and a read-only source (chmod a-w) refused 'r+' (EACCES)
-    const fd = fs.openSync(dst, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    // opened read-only (fsyncPath): the copy has its source's mode, and a read-only source (chmod a-w) refused 'r+' (EACCES)
+    fsyncPath(dst);
   });
 }
