@@ -17,10 +17,11 @@ val.jsonl, test.jsonl, rejected.jsonl and report.json. The same inputs and optio
 
   --input FILE...        input files or folders (repeatable; more files may follow the flag)
   --out DIR              output folder (made if missing; other files in it are left alone, and its
-                         outputs are replaced only when an earlier prepare run wrote them); locked
+                         outputs are replaced only when an earlier prepare run wrote them and they
+                         are unedited: report.json records each one's size and SHA-256); locked
                          while prepare writes it: a second prepare into it is refused
   --overwrite            replace train/val/test/rejected.jsonl and report.json in --out even when
-                         no earlier prepare run wrote them
+                         no earlier prepare run wrote them, or they were edited since
   --task NAME            generation (default) or classification ({text, label} records)
   --split A,B,C          shares of train,val,test (default 0.8,0.1,0.1)
   --seed N               seed of the split (default 0)

@@ -1,9 +1,9 @@
 // prepare's --out folder: refused when it holds files named like prepare's outputs that no earlier prepare run
-// wrote (unless --overwrite), made with its parents, and locked (the run lock, named as the --out folder) while one
+// wrote, or that were changed since it wrote them (unless --overwrite), made with its parents, and locked (the run lock, named as the --out folder) while one
 // prepare writes there: two would mix their splits.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ioError } from '../util/atomic.ts';
+import { ioError, withIo } from '../util/atomic.ts';
 import { danglingLinkTarget } from '../util/dangling-link.ts';
 import { acquireRunLock, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
 import { UserError } from '../util/errors.ts';
@@ -12,6 +12,8 @@ import { deadTempOf, removeOwnTemps, tempOf } from './out-file.ts';
 import { PREPARE_REPORT, prepareReportIn } from './prepare-report.ts';
 import { OUTPUT_FILES } from './sources.ts';
 import { makeFolders } from '../util/made-folders.ts';
+import { openRegularFile } from '../util/regular-file.ts';
+import { fileSha256, type WrittenFile } from '../util/written-record.ts';
 
 /** Checks, makes and locks `dir` for one prepare run; the caller releases the lock. */
 export function claimOutDir(dir: string, overwrite: boolean, words: OptionWords): RunLock {
@@ -46,20 +48,77 @@ export function removeStoppedPrepare(dir: string): void {
 
 /**
  * Refuses an --out folder that holds files named like prepare's outputs unless an earlier prepare run
- * wrote them (its report.json is beside them, or the temporary of one it was killed before putting in place):
- * prepare replaces only what it made itself.
+ * wrote them (its report.json is beside them, or the temporary of one it was killed before putting in place)
+ * and they are still what it wrote: prepare replaces only what it made itself.
  */
 function checkOutDir(dir: string, out: string, setOverwrite: string): void {
   const present = OUTPUT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
   if (present.length === 0) return;
   const report = prepareReportIn(dir);
-  if ((report !== null && !('error' in report)) || interruptedPrepare(dir) !== null) return;
+  if (report !== null && !('error' in report)) return refuseChanged(dir, report.files, present, setOverwrite);
+  if (interruptedPrepare(dir) !== null) return; // the new report's temporary records the new files, not the old ones beside them
   if (report !== null) { // a report.json there that cannot be read is not "no report": said, with why
     const others = present.filter((f) => f !== PREPARE_REPORT);
     throw new UserError(`cannot be read (${report.error}), so whether an earlier prepare run wrote ${others.length ? others.join(', ') + ' beside it' : 'it'} ` +
       `cannot be told: fix or remove it, choose another folder, or ${setOverwrite} to replace ${present.length === 1 ? 'it' : 'them'}`, report.file);
   }
   throw new UserError(`${out} already holds ${present.join(', ')}, which no earlier prepare run wrote there (no prepare report.json beside ${present.length === 1 ? 'it' : 'them'}); choose another folder, or ${setOverwrite} to replace ${present.length === 1 ? 'it' : 'them'}`, dir);
+}
+
+/**
+ * What the report.json in `dir` records writing of the outputs `names` that are there (their size and SHA-256): a run
+ * that keeps nothing leaves the earlier run's splits in place, and its report records them as that run's did. A report
+ * of a version before the record vouched for its files (refuseChanged): they are recorded as they are now, hashed once.
+ */
+export function recordedOutputs(dir: string, names: readonly string[]): Record<string, Pick<WrittenFile, 'bytes' | 'sha256'>> {
+  const report = prepareReportIn(dir);
+  if (report === null || 'error' in report) return {};
+  const recorded = (name: string): Pick<WrittenFile, 'bytes' | 'sha256'> | null => {
+    const file = path.join(dir, name);
+    if (report.files !== null) return Object.hasOwn(report.files, name) ? report.files[name]! : null;
+    if (!fs.existsSync(file)) return null;
+    const fd = openRegularFile(file);
+    try {
+      return withIo(file, 'read', () => fileSha256(fd));
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  return Object.fromEntries(names.flatMap((n) => {
+    const r = recorded(n);
+    return r === null ? [] : [[n, r]];
+  }));
+}
+
+/**
+ * Refuses an output among `present` that is not what the last prepare run wrote, by the size and SHA-256 its report.json
+ * records of each (`files`): a split the user edited since, or put there after, is theirs now, and replacing it lost
+ * their work. Sizes first; a file hashed only when its size is the one recorded. A report of a version before it
+ * recorded them (`files` null) vouches for its folder's files as it did: what was written there cannot be told.
+ */
+function refuseChanged(dir: string, files: Record<string, Pick<WrittenFile, 'bytes' | 'sha256'>> | null, present: readonly string[], setOverwrite: string): void {
+  if (files === null) return;
+  for (const name of present) {
+    if (name === PREPARE_REPORT) continue;
+    const file = path.join(dir, name);
+    const why = changeFrom(file, Object.hasOwn(files, name) ? files[name]! : null);
+    if (why !== null) throw new UserError(`${why}, so it may be yours: move it away, or ${setOverwrite} to replace it`, file);
+  }
+}
+
+/** How `file` differs from `entry`, what the last prepare run recorded writing there (null: nothing), or null when it is that. */
+function changeFrom(file: string, entry: Pick<WrittenFile, 'bytes' | 'sha256'> | null): string | null {
+  if (entry === null) return `the last prepare run did not write it (its ${PREPARE_REPORT} does not list it)`;
+  const fd = openRegularFile(file); // a FIFO put at the name is refused, not read (it blocked)
+  try {
+    const size = fs.fstatSync(fd).size;
+    const changed = (how: string): string => `changed since the last prepare run wrote it (${how})`;
+    if (size !== entry.bytes) return changed(`it is ${size.toLocaleString('en-US')} bytes, written as ${entry.bytes.toLocaleString('en-US')}`);
+    const now = withIo(file, 'read', () => fileSha256(fd)).sha256;
+    return now === entry.sha256 ? null : changed(`its bytes are not those written: its SHA-256 is not the one ${PREPARE_REPORT} records`);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**

@@ -4,11 +4,14 @@
 // A failed write (ENOSPC, EIO, a full quota) is a UserError naming the file (atomic.ts's withIo), never a
 // stack trace; the caller discards every temporary file (and removeStaleTemps those a killed run left).
 // finish() (flush, fsync, close) and rename() are separate so that a run puts all its files safely on
-// disk before it renames the first one.
+// disk before it renames the first one. An output can be hashed as it is written (its size and SHA-256, which prepare
+// records in report.json, so that a rerun tells a split the user edited since from its own: out-dir.ts).
+import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fsyncDir, pidRunning, withIo, writeFully } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
+import type { WrittenFile } from '../util/written-record.ts';
 
 const CHUNK = 1 << 20;
 
@@ -18,10 +21,19 @@ export class OutFile {
   private used = 0;
   private flushed = 0;
   private closed = false;
+  /** The SHA-256 of the bytes written so far, when hashed (an output); null for a scratch file. */
+  private readonly hash: Hash | null;
+  private stamp: Pick<WrittenFile, 'bytes' | 'sha256'> | null = null;
   readonly tmp: string;
+  private readonly shown: string;
 
-  /** `shown`: how errors name the file (a scratch file, which the user never sees, says what it is). */
-  constructor(readonly target: string, private readonly shown = target) {
+  /**
+   * `shown`: how errors name the file (a scratch file, which the user never sees, says what it is); `hashed`: whether
+   * written() can say the file's SHA-256 (hashed as its bytes are written, never read back for it).
+   */
+  constructor(readonly target: string, { shown = target, hashed = false }: { shown?: string; hashed?: boolean } = {}) {
+    this.shown = shown;
+    this.hash = hashed ? createHash('sha256') : null;
     this.tmp = tempOf(target, process.pid);
     this.fd = this.io(() => createTemp(this.tmp, target));
   }
@@ -37,11 +49,14 @@ export class OutFile {
   }
 
   write(s: string): void {
+    if (this.stamp !== null) throw new Error(`${this.tmp}: written to after written() said its size and SHA-256`);
     const n = Buffer.byteLength(s);
     if (this.used + n > this.buf.length) {
       this.flush();
       if (n > this.buf.length) {
-        this.io(() => writeFully(this.fd, Buffer.from(s, 'utf8')));
+        const bytes = Buffer.from(s, 'utf8');
+        this.hash?.update(bytes);
+        this.io(() => writeFully(this.fd, bytes));
         this.flushed += n;
         return;
       }
@@ -51,9 +66,20 @@ export class OutFile {
 
   flush(): void {
     if (this.used === 0) return;
+    this.hash?.update(this.buf.subarray(0, this.used));
     this.io(() => writeFully(this.fd, this.buf.subarray(0, this.used)));
     this.flushed += this.used;
     this.used = 0;
+  }
+
+  /** The size and SHA-256 of all that was written (a hashed file's); nothing may be written after. */
+  written(): Pick<WrittenFile, 'bytes' | 'sha256'> {
+    if (this.hash === null) throw new Error(`${this.tmp}: not hashed as it was written`);
+    if (this.stamp === null) {
+      this.flush();
+      this.stamp = { bytes: this.size, sha256: this.hash.digest('hex') };
+    }
+    return this.stamp;
   }
 
   /** Reads back `length` bytes written at `offset`. */

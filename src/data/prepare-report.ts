@@ -4,6 +4,7 @@
 // run's (another tool's, a run folder's) is never taken for one: it must have the fields prepare writes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { WrittenFile } from '../util/written-record.ts';
 
 /** prepare's report in --out (a prepare output folder is known by it; not a run folder's report, run/layout.ts). */
 export const PREPARE_REPORT = 'report.json';
@@ -21,6 +22,11 @@ export interface PrepareReport {
   labels: unknown[] | null;
   /** The --max-chars the run kept records within (options.max_chars), when the report says it. */
   maxChars: number | null;
+  /**
+   * The size and SHA-256 of each output as the run wrote it, by name (report.ts's files); null for a report of a version
+   * before it recorded them, or whose record is not {bytes, sha256} each.
+   */
+  files: Record<string, Pick<WrittenFile, 'bytes' | 'sha256'>> | null;
 }
 
 /**
@@ -74,5 +80,17 @@ function readPrepareReport(file: string): PrepareReport | { file: string; error:
   }
   const maxChars = (r.options as Record<string, unknown>).max_chars;
   return { file, splits, labels: Array.isArray(r.labels) ? r.labels : null,
-    maxChars: typeof maxChars === 'number' && Number.isSafeInteger(maxChars) && maxChars > 0 ? maxChars : null };
+    maxChars: typeof maxChars === 'number' && Number.isSafeInteger(maxChars) && maxChars > 0 ? maxChars : null, files: writtenFiles(r.files) };
+}
+
+/** A report's files record (name → {bytes, sha256}), or null where there is none or it is not one. */
+function writtenFiles(value: unknown): PrepareReport['files'] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const files: NonNullable<PrepareReport['files']> = {};
+  for (const [name, e] of Object.entries(value)) {
+    const f = e as Partial<WrittenFile> | null;
+    if (typeof f !== 'object' || f === null || !Number.isSafeInteger(f.bytes) || typeof f.sha256 !== 'string') return null;
+    Object.defineProperty(files, name, { value: { bytes: f.bytes!, sha256: f.sha256 }, enumerable: true });
+  }
+  return files;
 }

@@ -32,7 +32,7 @@ import {
   type Reason, type Shape,
 } from './record.ts';
 import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
-import { claimOutDir } from './out-dir.ts';
+import { claimOutDir, recordedOutputs } from './out-dir.ts';
 import { libraryWords, optionIs, type OptionWords } from '../util/option-words.ts';
 import { PREPARE_REPORT } from './prepare-report.ts';
 import { clip, describeLabel, encodingHint, nothingKept, readTogether, specialTexts } from './prepare-words.ts';
@@ -107,7 +107,8 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
   try {
     removeStaleTemps(opts.outDir, [...OUTPUT_FILES, SPOOL, DEFERRED]);
     const open = (name: string, shown?: string): OutFile => {
-      const f = new OutFile(path.join(opts.outDir, name), shown);
+      // an output is hashed as it is written, for report.json's files; the scratch files and the report itself are not
+      const f = new OutFile(path.join(opts.outDir, name), { shown, hashed: name !== SPOOL && name !== DEFERRED && name !== PREPARE_REPORT });
       all.push(f);
       return f;
     };
@@ -441,6 +442,11 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       inputs: sources.map((s, k) => ({ file: s.name, role: s.role, ...perSource[k]!, ...(readerNotes[k]!.length > 0 ? { notes: readerNotes[k]! } : {}) })),
       options: reportOptions(opts, { task, split, seed, dedup, nearThreshold, fields, overflow }),
       warnings,
+      // when nothing is kept, the splits stay as the earlier run wrote them (below): recorded as its report did
+      files: {
+        ...(keptTotal === 0 ? recordedOutputs(opts.outDir, splitOuts.map((f) => path.basename(f.target))) : writtenBy(splitOuts)),
+        ...writtenBy([rejectedOut]),
+      },
     };
     checkBalance(report);
     spool.discard();
@@ -470,6 +476,11 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
   } finally {
     lock.release();
   }
+}
+
+/** The size and SHA-256 of each of `outs`, by its name in the folder. */
+function writtenBy(outs: readonly OutFile[]): PrepareReport['files'] {
+  return Object.fromEntries(outs.map((f) => [path.basename(f.target), f.written()]));
 }
 
 /**

@@ -6,6 +6,7 @@ import type { OptionWords } from '../util/option-words.ts';
 import type { LabelValue } from './labels.ts';
 import type { Reason, Shape } from './record.ts';
 import type { SourceRole } from './sources.ts';
+import type { WrittenFile } from '../util/written-record.ts';
 
 export interface SplitCounts {
   train: number;
@@ -32,6 +33,11 @@ export interface PrepareReport {
   inputs: Array<{ file: string; role: SourceRole; records: number; kept: number; rejected: number; notes?: string[] }>;
   options: Record<string, unknown>;
   warnings: string[];
+  /**
+   * The size and SHA-256 of each output in the folder as prepare wrote it (train/val/test/rejected.jsonl; not report.json
+   * itself): a rerun replaces only a file that is still what it says (out-dir.ts), never one the user edited since.
+   */
+  files: Record<string, Pick<WrittenFile, 'bytes' | 'sha256'>>;
 }
 
 /** Throws if the report does not balance (a bug, never a user error). */

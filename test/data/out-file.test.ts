@@ -2,6 +2,7 @@
 // then its folder fsynced, so the rename survives a crash), and one typed-array grow helper.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
@@ -101,4 +102,20 @@ test('a symbolic link or FIFO at OutFile\'s temporary name is refused, never ope
   f.write('{"text": "a"}\n');
   f.commit();
   assert.equal(fs.readFileSync(test, 'utf8'), '{"text": "a"}\n');
+});
+
+test('OutFile.written says the size and SHA-256 of every byte written, hashed as written: buffered pieces and one past the buffer', () => {
+  const target = path.join(dir, 'hashed.jsonl');
+  const out = new OutFile(target, { hashed: true });
+  out.write('{"text": "é"}\n');
+  out.write(`${'x'.repeat((1 << 20) + 17)}\n`); // larger than its buffer: written at once, after the buffer's flush
+  out.write('{"text": "last"}\n'); // still in the buffer when written() is asked
+  const said = out.written();
+  out.commit();
+  const bytes = fs.readFileSync(target);
+  assert.deepEqual(said, { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+  const plain = new OutFile(path.join(dir, 'plain.jsonl')); // a scratch file: not hashed
+  assert.throws(() => plain.written(), /not hashed/);
+  plain.discard();
+  fs.rmSync(target);
 });

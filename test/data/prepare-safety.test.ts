@@ -5,6 +5,7 @@
 // each cost ~1 CPU-s of start-up.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -261,4 +262,62 @@ test('an input that grows while prepare reads it (a file still being written) is
   // a file that stays as it was says nothing of it
   const still = prepare({ inputs: [f], outDir: path.join(dir, 'still-out'), tokenizer: mistralTokenizer(), split: [1, 0, 0] });
   assert.ok(!still.report.warnings.some((w) => w.includes('changed while')));
+});
+
+test('a split edited since prepare wrote it is refused by the next prepare (exit 2, nothing written), sized then hashed; unedited ones are replaced; --overwrite replaces', async () => {
+  writeFiles(dir, { 'in.jsonl': records(30, 'a') });
+  assert.equal((await cli(['--input', 'in.jsonl', '--out', 'edited'])).status, 0);
+  const at = (f: string) => path.join(dir, 'edited', f);
+  const files = JSON.parse(fs.readFileSync(at('report.json'), 'utf8')).files as Record<string, { bytes: number; sha256: string }>;
+  assert.deepEqual(Object.keys(files), ['train.jsonl', 'val.jsonl', 'test.jsonl', 'rejected.jsonl']);
+  for (const [f, e] of Object.entries(files)) {
+    const bytes = fs.readFileSync(at(f));
+    assert.deepEqual(e, { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }, f);
+  }
+  // unedited: replaced as before
+  assert.equal((await cli(['--input', 'in.jsonl', '--out', 'edited', '--seed', '3'])).status, 0);
+  const snapshot = () => fs.readdirSync(path.join(dir, 'edited')).sort().map((f) => [f, fs.readFileSync(at(f), 'utf8')]);
+  // a line added: another size
+  fs.appendFileSync(at('train.jsonl'), '{"text": "my own hand-written example"}\n');
+  const size = fs.statSync(at('train.jsonl')).size;
+  let before = snapshot();
+  assert.match(oneLineError(await cli(['--input', 'in.jsonl', '--out', 'edited'])), new RegExp(`^error: edited/train\\.jsonl: changed since the last prepare run wrote it \\(it is ${size.toLocaleString('en-US')} bytes, written as [\\d,]+\\), so it may be yours: move it away, or pass --overwrite to replace it$`));
+  assert.deepEqual(snapshot(), before, 'nothing written');
+  // one character changed: the same size, other bytes
+  fs.writeFileSync(at('train.jsonl'), fs.readFileSync(at('train.jsonl'), 'utf8').split('\n').slice(0, -2).join('\n') + '\n');
+  const val = fs.readFileSync(at('val.jsonl'), 'utf8');
+  fs.writeFileSync(at('val.jsonl'), val.replace('record', 'recorD'));
+  assert.notEqual(fs.readFileSync(at('val.jsonl'), 'utf8'), val);
+  before = snapshot();
+  assert.equal(oneLineError(await cli(['--input', 'in.jsonl', '--out', 'edited'])),
+    'error: edited/val.jsonl: changed since the last prepare run wrote it (its bytes are not those written: its SHA-256 is not the one report.json records), so it may be yours: move it away, or pass --overwrite to replace it');
+  assert.deepEqual(snapshot(), before, 'nothing written');
+  assert.deepEqual(tmpFiles(path.join(dir, 'edited')), []);
+  // --overwrite says the user means it
+  const forced = await cli(['--input', 'in.jsonl', '--out', 'edited', '--overwrite']);
+  assert.equal(forced.status, 0, forced.stderr);
+  assert.ok(!fs.readFileSync(at('val.jsonl'), 'utf8').includes('recorD'));
+});
+
+test('a report.json from before the files record vouches for its splits as before; a run that keeps nothing records the splits it leaves', async () => {
+  writeFiles(dir, { 'in.jsonl': records(30, 'a'), 'allbad.jsonl': '{bad\n' });
+  assert.equal((await cli(['--input', 'in.jsonl', '--out', 'older'])).status, 0);
+  const at = (f: string) => path.join(dir, 'older', f);
+  const strip = () => {
+    const { files: _, ...older } = JSON.parse(fs.readFileSync(at('report.json'), 'utf8'));
+    fs.writeFileSync(at('report.json'), JSON.stringify(older, null, 2) + '\n');
+  };
+  strip();
+  fs.appendFileSync(at('test.jsonl'), '{"text": "edited, which an older report cannot tell"}\n');
+  assert.equal((await cli(['--input', 'in.jsonl', '--out', 'older'])).status, 0, 'accepted as before');
+  assert.ok(JSON.parse(fs.readFileSync(at('report.json'), 'utf8')).files['test.jsonl'], 'recorded from now on');
+  // kept nothing: the splits stay, recorded as the earlier run's report recorded them (or as they are, after an older report)
+  for (const older of [false, true]) {
+    if (older) strip();
+    const splits = ['train.jsonl', 'val.jsonl', 'test.jsonl'].map((f) => fs.readFileSync(at(f)));
+    assert.match(oneLineError(await cli(['--input', 'allbad.jsonl', '--out', 'older'])), /^error: no record was kept/);
+    const files = JSON.parse(fs.readFileSync(at('report.json'), 'utf8')).files as Record<string, { bytes: number; sha256: string }>;
+    assert.deepEqual(['train.jsonl', 'val.jsonl', 'test.jsonl'].map((f) => files[f]), splits.map((b) => ({ bytes: b.length, sha256: createHash('sha256').update(b).digest('hex') })));
+    assert.equal((await cli(['--input', 'in.jsonl', '--out', 'older'])).status, 0, 'the splits left in place are still its own');
+  }
 });
