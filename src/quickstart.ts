@@ -20,9 +20,9 @@ import { runSpecOf } from './train/run-files.ts';
 import { acquireRunLock, releaseOwnLock } from './train/run-lock.ts';
 import { removeStoppedRun } from './train/stopped-run.ts';
 import { train, type TrainResult } from './train/trainer.ts';
-import { ioError, removeOwnTemps, writeFileAtomic } from './util/atomic.ts';
+import { fsyncDir, removeOwnTemps, withIo, writeFileAtomic } from './util/atomic.ts';
 import { foreignPaths } from './util/owned-tree.ts';
-import { readRegularFile } from './util/regular-file.ts';
+import { copyRegularFile, readRegularFile } from './util/regular-file.ts';
 import { removeListed } from './util/remove-listed.ts';
 import { shellPath } from './util/shell-quote.ts';
 import { UserError } from './util/errors.ts';
@@ -117,6 +117,28 @@ function listTree(dir: string): string[] {
 
 /** The shipped model's files that the quickstart copies (the recipe and the model card stay behind). */
 const copiesFromModel = (src: string): boolean => !src.includes(`${path.sep}recipe`) && !src.endsWith('README.md');
+
+/**
+ * Copies the shipped model's files (copiesFromModel) into `dir`, made with its parents: each file flushed to disk
+ * (copyRegularFile), each folder after its entries, and the folder above `dir`. The marker records the stage as written
+ * right after, so a power cut then (fs.cpSync flushed nothing) could leave a quickstart marked complete whose
+ * model.safetensors is empty. A full disk is one line naming the file, as the later stages' writes say it (the copy is
+ * the stage's: the next quickstart replaces it).
+ */
+export function copyShippedModel(dir: string): void {
+  const copy = (from: string, to: string): void => {
+    withIo(to, 'write', () => fs.mkdirSync(to, { recursive: true }));
+    for (const e of fs.readdirSync(from, { withFileTypes: true })) {
+      const src = path.join(from, e.name);
+      if (!copiesFromModel(src)) continue;
+      if (e.isDirectory()) copy(src, path.join(to, e.name));
+      else copyRegularFile(src, path.join(to, e.name));
+    }
+    fsyncDir(to);
+  };
+  copy(SHIPPED_MODEL, dir);
+  fsyncDir(path.dirname(dir));
+}
 
 /**
  * Whether a path `rel` inside `dir`, the folder of `stage`, is one that stage writes, for a stage not in the
@@ -214,12 +236,7 @@ function build(opts: QuickstartOptions, stage: <T>(name: Stage, write: () => T) 
   createBackend('cpu');
   info('\n== 1. model ==');
   stage(QUICKSTART_LAYOUT.model, () => {
-    try {
-      fs.cpSync(SHIPPED_MODEL, modelDir, { recursive: true, filter: copiesFromModel });
-    } catch (e) {
-      // a full disk is one line naming the file, as the later stages' writes say it (the copy is the stage's: the next quickstart replaces it)
-      throw ioError(e, (e as { dest?: string }).dest ?? modelDir, 'write');
-    }
+    copyShippedModel(modelDir);
   });
   const cfg = loadConfig(modelDir);
   info(`mistral-tune-tiny: a small Mistral (${(parameterCount(cfg) / 1e6).toFixed(1)}M parameters: ${cfg.numLayers} layers, width ${cfg.hiddenSize}, ` +

@@ -8,12 +8,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FIXTURES } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
 import { cli, cliIn } from './in-process-cli.ts';
+import { copyShippedModel, SHIPPED_MODEL } from '../../src/quickstart.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const MARKER = '.mistral-tune-quickstart';
@@ -241,4 +243,29 @@ test('a quickstart running in --out refuses a second naming its process and --ou
   assert.equal(r.status, 2, r.stderr);
   assert.equal(r.stderr, `error: ${out}: the quickstart folder is in use by process ${other.pid} on ${os.hostname()} ` +
     `(since 2026-12-05T12:00:00.000Z): wait for it to finish, or give another --out; if process ${other.pid} is not mistral-tune, delete ${lock}\n`);
+});
+
+test('the quickstart\'s copy of its model is on disk before its marker says so: every file copied and its folders fsynced', () => {
+  const out = tmp(), model = path.join(out, 'model');
+  const cjsFs = createRequire(import.meta.url)('node:fs') as typeof fs;
+  const original = cjsFs.fsyncSync;
+  const synced = new Set<string>(); // device:inode of what was fsynced
+  cjsFs.fsyncSync = (fd: number) => {
+    const st = fs.fstatSync(fd);
+    synced.add(`${st.dev}:${st.ino}`);
+    original(fd);
+  };
+  syncBuiltinESMExports();
+  try {
+    copyShippedModel(model);
+  } finally {
+    cjsFs.fsyncSync = original;
+    syncBuiltinESMExports();
+  }
+  const id = (p: string) => { const st = fs.statSync(p); return `${st.dev}:${st.ino}`; };
+  const copied = fs.readdirSync(model);
+  assert.deepEqual(copied.sort(), ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+  // fs.cpSync fsynced none of them: a power cut after the marker could leave an empty model.safetensors in a "complete" quickstart
+  assert.deepEqual([...copied, '.', '..'].filter((f) => !synced.has(id(path.join(model, f)))), []);
+  for (const f of copied) assert.ok(fs.readFileSync(path.join(model, f)).equals(fs.readFileSync(path.join(SHIPPED_MODEL, f))), f);
 });
