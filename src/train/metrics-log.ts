@@ -4,7 +4,7 @@
 // offset by reading backwards from the checkpoint's length, a window at a time.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { withIo } from '../util/atomic.ts';
+import { fsyncPath, withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import { readLines } from '../util/lines.ts';
@@ -45,6 +45,17 @@ export class MetricsLog {
       }
     });
     this.made = true;
+  }
+
+  /**
+   * Puts the rows appended so far on disk (fsync): before a checkpoint records the file's length, which a resume cuts
+   * it back to, and before report.json says the run finished. Unsynced, a power cut could leave the file shorter than the
+   * checkpoint says, and the resume's loss curve without the rows lost. Not per row: an fsync (~4 ms on ext4) is a large
+   * share of a small model's step, and a row torn by a crash is skipped by its readers (rows(), the dashboard's
+   * follower waits for its newline) and cut by the resume's truncate.
+   */
+  sync(): void {
+    if (fs.existsSync(this.file)) withIo(this.file, 'write', () => fsyncPath(this.file));
   }
 
   /** Current length in bytes (0 when the file does not exist yet). */

@@ -313,6 +313,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     dir.keepConfig(cfg); // a checkpoint without it could not be resumed
     const extra: ReportState = { evalRows: evalRows.map(evalRowJson), samples: prompts.map((p) => p.sample), config: configNow, data: dataNow(), model: baseNow(), ranOn };
     // a LoRA checkpoint holds the adapter of its step too, as HF Trainer's do (evaluated, generated from or exported as adapter/ is)
+    metrics.sync(); // the length the checkpoint records is on disk, as the checkpoint itself is
     saveCheckpoint(dir.dir, run.params, run.optimizer, backend, { loop, metricsBytes: metrics.bytes(), extra }, cfg.checkpoint.keep,
       cfg.method, cfg.method === 'lora' ? saveRunAdapter : undefined);
     checkpoints.written.push(loop.step);
@@ -373,6 +374,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'after', sampleEos);
   dir.keepConfig(cfg);
   dir.recordFinishedConfig(cfg); // before report.json: a run with it finished, and --resume compares edits with this
+  metrics.sync(); // every row on disk before report.json, written last, says the run finished
   const report = writeReport(dir, metrics, run, {
     steps: loop.step, stoppedEarly, lastLoss: lastLoss ?? lastStepLoss(metrics), best: loop.best, lowest: loop.bestMetric ?? null, evalRows, test, prompts,
   }, cfg.method === 'lora' ? baseNow() : undefined);

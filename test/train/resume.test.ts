@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { RUN_LAYOUT } from '../../src/run/layout.ts';
@@ -582,4 +583,30 @@ test("a packed run's checkpoint of an older version (its loader position holds \
   const r = await trainCli(config, '--resume');
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /^error: .*config\.yaml: cannot resume: the checkpoint of step 4 was written by an older mistral-tune, whose packing \(next-fit, anew in each epoch's order; now TRL's packs, made once\) differs: its place in the data would point into other batches; train again with --overwrite$/m);
+});
+
+test('metrics.jsonl is fsynced at the length each checkpoint records and whole before report.json: a power cut loses no row a resume or the report counts on', () => {
+  const cjsFs = createRequire(import.meta.url)('node:fs') as typeof fs;
+  const original = cjsFs.fsyncSync;
+  const synced: Array<{ ino: number; size: number }> = [];
+  cjsFs.fsyncSync = (fd: number) => {
+    const st = fs.fstatSync(fd);
+    synced.push({ ino: st.ino, size: st.size });
+    original(fd);
+  };
+  syncBuiltinESMExports();
+  let run: string;
+  try {
+    ({ run } = checkpointedRun(setup(), 'synced', { steps: 5 }));
+  } finally {
+    cjsFs.fsyncSync = original;
+    syncBuiltinESMExports();
+  }
+  const metrics = fs.statSync(path.join(run, 'metrics.jsonl'));
+  const sizes = synced.filter((s) => s.ino === metrics.ino).map((s) => s.size);
+  const recorded = listCheckpoints(run).map((c) => (JSON.parse(fs.readFileSync(path.join(c, 'trainer_state.json'), 'utf8')) as { metricsBytes: number }).metricsBytes);
+  assert.ok(recorded.length >= 2, `checkpoints: ${recorded}`);
+  // before, metrics.jsonl was never fsynced: a checkpoint recorded a length the disk might not hold
+  assert.deepEqual(recorded.filter((n) => !sizes.includes(n)), [], `fsynced at ${sizes}`);
+  assert.equal(sizes.at(-1), metrics.size, 'synced whole at the end');
 });
