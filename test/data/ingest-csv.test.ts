@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readCsv } from '../../src/data/ingest/csv.ts';
+import { readRecords } from '../../src/data/ingest/read.ts';
 import type { RawItem } from '../../src/data/ingest/types.ts';
 import { tempDir, writeFiles } from './helpers.ts';
 
@@ -325,4 +326,24 @@ test('CSV without a header row: its first record, taken for column names, is sai
     'if the file has no header row, line 1 is a record taken for column names, and not read: add a header line (the column names) above it']);
   assert.equal(notes('header.csv').length, 1);
   assert.deepEqual([notes('numbers.csv'), notes('letters.csv')], [[], []]);
+});
+
+test('CSV: a lone CR outside quotes in an LF file ends a row, as Python\'s csv and pandas read it (CR-ended rows appended to an LF file); inside quotes it is the cell\'s', () => {
+  const f = writeFiles(dir, {
+    'cr-rows.csv': 'text,label\nfirst,a\nsecond,b\rthird,c\n"quoted\rcell",d\nlast,e\n',
+    // one column: the two rows ran together into one record, silently
+    'cr-one.csv': 'text\nfirst row here\nsecond row\rthird row\nfourth row\n',
+  });
+  assert.deepEqual(summary([...readCsv(f['cr-rows.csv']!, ',')]), [
+    { line: 2, value: { text: 'first', label: 'a' }, reason: undefined },
+    { line: 3, value: { text: 'second', label: 'b' }, reason: undefined },
+    { line: 3, value: { text: 'third', label: 'c' }, reason: undefined },
+    { line: 4, value: { text: 'quoted\rcell', label: 'd' }, reason: undefined },
+    { line: 5, value: { text: 'last', label: 'e' }, reason: undefined },
+  ]);
+  assert.deepEqual([...readCsv(f['cr-one.csv']!, ',')].map((i) => i.value), [
+    { text: 'first row here' }, { text: 'second row' }, { text: 'third row' }, { text: 'fourth row' },
+  ]);
+  // the rows that share a line are told apart by their place in the file, as a JSON Lines line's records are
+  assert.deepEqual([...readRecords(f['cr-one.csv']!, 'csv')].map((i) => [i.line, i.record]), [[2, undefined], [3, 2], [3, 3], [4, undefined]]);
 });
