@@ -1,7 +1,7 @@
 // What every record reader of record.ts and chat-record.ts shares: a rejection, a value's type in words, and a
 // string field read and normalised.
 import { ownField } from '../util/json-file.ts';
-import { loneSurrogateDetail, normalizeText } from './clean.ts';
+import { loneSurrogate, loneSurrogateDetail, normalizeText } from './clean.ts';
 import { numberSpelling } from './ingest/number-spellings.ts';
 import type { Reason, Rejection } from './record-shape.ts';
 
@@ -67,12 +67,13 @@ export function stringField(v: Record<string, unknown>, key: string, trim: 'both
 }
 
 /**
- * A record's own "id" (a non-empty string of up to 256 characters, or a safe integer), which prepare keeps as source.id
+ * A record's own "id" (a non-empty string of up to 256 characters, well formed: no lone surrogate, or a safe integer), which prepare keeps as source.id
  * beside the content hash it writes as "id"; undefined for any other value or none.
  */
 export function ownRecordId(raw: unknown): string | number | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
   const id = ownField(raw as Record<string, unknown>, 'id');
-  if (typeof id === 'string') return id !== '' && id.length <= 256 ? id : undefined;
+  // a lone surrogate (JSON spells one, "\ud800") is not Unicode text: Python reads it back and cannot print or save it
+  if (typeof id === 'string') return id !== '' && id.length <= 256 && loneSurrogate(id) < 0 ? id : undefined;
   return Number.isSafeInteger(id) ? (id as number) : undefined;
 }

@@ -150,7 +150,9 @@ test("a record's own id is kept as source.id beside the content hash (a string o
   // before: the hash replaced it, and a kept record named its input line alone
   const f = writeFiles(dir, {
     'own-ids.jsonl': ['{"id": "q-17", "prompt": "What is 2+2?", "completion": "4"}', '{"id": 18, "text": "an integer id"}',
-      '{"id": {"n": 1}, "text": "an object is no id"}', '{"id": "", "text": "nor is an empty string"}', '{"text": "no id at all"}'].join('\n') + '\n',
+      '{"id": {"n": 1}, "text": "an object is no id"}', '{"id": "", "text": "nor is an empty string"}', '{"text": "no id at all"}',
+      // JSON spells a lone surrogate, which no UTF-8 file holds: written as source.id, Python's json read it back and failed to print or save it
+      '{"id": "q-\\ud800", "text": "nor is a lone surrogate"}'].join('\n') + '\n',
     'own-ids.csv': 'id,text\nrow-1,a CSV row with its id column\n',
   });
   const { kept } = run('own-ids', { inputs: [f['own-ids.jsonl']!, f['own-ids.csv']!], split: [1, 0, 0] });
@@ -158,7 +160,7 @@ test("a record's own id is kept as source.id beside the content hash (a string o
   assert.deepEqual(at('own-ids.jsonl', 1).source, { file: 'own-ids.jsonl', line: 1, id: 'q-17' });
   assert.match(at('own-ids.jsonl', 1).id, /^[0-9a-f]{16}$/);
   assert.deepEqual(at('own-ids.jsonl', 2).source, { file: 'own-ids.jsonl', line: 2, id: 18 });
-  for (const line of [3, 4, 5]) assert.deepEqual(at('own-ids.jsonl', line).source, { file: 'own-ids.jsonl', line });
+  for (const line of [3, 4, 5, 6]) assert.deepEqual(at('own-ids.jsonl', line).source, { file: 'own-ids.jsonl', line });
   assert.deepEqual(at('own-ids.csv', 2).source, { file: 'own-ids.csv', line: 2, id: 'row-1' });
 });
 
