@@ -1,7 +1,9 @@
 // The checks of one record that need no tokens and no other record: a text field that is a placeholder
-// (placeholder.ts), the text of a special token, the length in characters, a label outside the given classes.
+// (placeholder.ts), the text of a special token, the length in characters, a label outside the given classes, and a
+// lone surrogate in a chat's tool parts (calls, call ids, tools), which are kept as given rather than normalised.
 // prepare runs them after a record is read and normalised, before deduplication.
-import { charLength } from './clean.ts';
+import { charLength, loneSurrogate } from './clean.ts';
+import { memberPath } from './ingest/duplicate-keys.ts';
 import { hasHtml } from './html.ts';
 import { labelsIs, nearClassHint, type LabelSet } from './labels.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
@@ -22,6 +24,8 @@ export interface RecordLimits {
 /** Why `rec` is rejected, or null; `specials`: the special tokens' texts; `labels`: the classes given, if any. */
 export function checkRecord(rec: DataRecord, limits: RecordLimits, specials: readonly string[], labels: LabelSet | null): { reason: Reason; detail: string } | null {
   const words = limits.words ?? FLAG_WORDS, fields = textFields(rec), say = words.say;
+  const lone = loneSurrogateInToolParts(rec);
+  if (lone !== null) return { reason: 'invalid_utf8', detail: lone };
   if (!limits.keepPlaceholders) {
     for (const { text, answer, name } of fields) {
       // "None", "N/A" can be an answer; as anything else, and "nan" anywhere, they stand for a missing value
@@ -47,6 +51,47 @@ export function checkRecord(rec: DataRecord, limits: RecordLimits, specials: rea
   }
   if (labels && 'label' in rec && rec.label !== undefined && labels.indexOf(rec.label) === undefined) {
     return { reason: 'unknown_label', detail: `label ${JSON.stringify(rec.label)} is not one of ${labelsIs(words, labels.entries)}${nearClassHint(rec.label, labels.labels)}` };
+  }
+  return null;
+}
+
+/**
+ * Where a chat's tool parts hold a lone surrogate (JSON spells one, "\ud800"), said as a rejection's detail, or null. Its
+ * text fields were checked as they were read (record-fields.ts); the calls, call ids and tools are kept as given, and
+ * a lone surrogate there stopped the tokenizer ("untokenizable", at a character of the rendered chat).
+ */
+function loneSurrogateInToolParts(rec: DataRecord): string | null {
+  if (rec.shape !== 'chat') return null;
+  const parts: Array<[string, unknown]> = [];
+  rec.messages.forEach((m, i) => {
+    if (m.tool_calls !== undefined) parts.push([`messages[${i}].tool_calls`, m.tool_calls]);
+    if (m.tool_call_id !== undefined) parts.push([`messages[${i}].tool_call_id`, m.tool_call_id]);
+  });
+  if (rec.tools !== undefined) parts.push(['"tools"', rec.tools]);
+  for (const [path, value] of parts) {
+    const found = loneSurrogateIn(value, path);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+function loneSurrogateIn(value: unknown, path: string): string | null {
+  const said = (s: string, where: string): string | null => {
+    const at = loneSurrogate(s);
+    return at < 0 ? null : `${where} holds a lone surrogate \\u${s.charCodeAt(at).toString(16)} at character ${at + 1}: not Unicode text`;
+  };
+  if (typeof value === 'string') return said(value, path);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = loneSurrogateIn(value[i], `${path}[${i}]`);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [key, v] of Object.entries(value)) {
+    const found = said(key, `a key of ${path}`) ?? loneSurrogateIn(v, memberPath(path, key));
+    if (found !== null) return found;
   }
   return null;
 }

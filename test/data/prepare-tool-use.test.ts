@@ -220,3 +220,20 @@ test("the jq that train's warning gives turns arguments given as text into objec
   assert.deepEqual(readJsonl<Kept>(out['args-objects.jsonl']!).map((k) => (k.messages[1]!.tool_calls as Array<{ function: { arguments: unknown } }>)[0]!.function.arguments), [{ a: 1, b: 2 }, { a: 1, b: 2 }]);
   assert.equal(loadTokenRows(out['args-objects.jsonl']!, { tokenizer: v03 }).stats.argumentsAsText, 0);
 });
+
+test('a lone surrogate in a tool call, a call id or the tools (JSON spells one, "\\ud800") is invalid_utf8 naming where, as in a content', () => {
+  const lone = '\ud800'; // JSON.stringify writes it as the escape \ud800
+  const withTools = (tools: unknown[]) => ({ ...chat({ a: 1, b: 2 }), tools });
+  const { rejected, report } = run('lone-tools', [
+    chat({ a: `x${lone}`, b: 2 }),
+    chat({ a: 1, b: 2 }, 'It is 3.', `abc123de${lone}`),
+    withTools([{ ...add, function: { ...add.function, description: `Adds ${lone}` } }]),
+    chat({ a: 1, b: 2 }),
+  ]);
+  assert.equal(report.kept, 1);
+  assert.deepEqual(rejected.map((r) => [r.source.line, r.reason, r.detail]), [
+    [1, 'invalid_utf8', 'messages[1].tool_calls[0].function.arguments.a holds a lone surrogate \\ud800 at character 2: not Unicode text'],
+    [2, 'invalid_utf8', 'messages[1].tool_calls[0].id holds a lone surrogate \\ud800 at character 9: not Unicode text'],
+    [3, 'invalid_utf8', '"tools"[0].function.description holds a lone surrogate \\ud800 at character 6: not Unicode text'],
+  ]);
+});
