@@ -168,10 +168,34 @@ export const MAX_LINE_BYTES = constants.MAX_STRING_LENGTH;
 /**
  * The lines of `file`. With `anyLineEnd` every LF, CRLF and lone CR ends a line (lfLineEnds: a run's metrics.jsonl,
  * whatever rewrote it); without, a lone CR does only in a file whose first chunk has CRs and no LF (data files,
- * where a CR inside a CSV cell or a text is the data's own).
+ * where a CR inside a CSV's quoted cell is the data's own: the readers of records cut at the others themselves, JSON
+ * Lines at one outside its records, CSV rows and lines of text with cutAtLoneCrs).
  */
 /** Ctrl-Z (SUB), which DOS tools write after a text file's last line as its end. */
 const DOS_EOF = 0x1a;
+
+/** A line of a file, or the part of one after a lone CR (`afterCr`: cutAtLoneCrs), which has the line's number. */
+export interface CutLine extends Line {
+  afterCr?: true;
+}
+
+/**
+ * The lines cut at their lone CRs (readDataLines ends lines at LF, and at CR only in a file of lone-CR line ends: CR-ended
+ * lines appended to an LF file stay in one), each part a line of its own with the line's number, as Python's csv and
+ * pandas end a CSV row and its universal newlines a line of text. A line that is not UTF-8 text is left whole, rejected as
+ * one (as jsonl-cr.ts leaves it). Each part and its CR are as many bytes as the part and an LF: byte offsets stay the file's.
+ */
+export function* cutAtLoneCrs(lines: Iterable<Line>): Generator<CutLine> {
+  for (const l of lines) {
+    if (l.defect !== undefined || l.binary !== undefined || !l.text.includes('\r')) {
+      yield l;
+      continue;
+    }
+    const parts = l.text.split('\r');
+    yield { ...l, text: parts[0]! };
+    for (let i = 1; i < parts.length; i++) yield { ...l, text: parts[i]!, afterCr: true };
+  }
+}
 
 /**
  * The lines of a data file a reader of records takes (JSON Lines, a JSON array, CSV, plain text): readLines watching for

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readText } from '../../src/data/ingest/text.ts';
+import { readRecords } from '../../src/data/ingest/read.ts';
 import { tempDir, writeFiles } from './helpers.ts';
 
 const dir = tempDir();
@@ -34,4 +35,19 @@ test('a line of only zero-width or invisible characters (U+200B, a direction mar
   assert.deepEqual([...readText(none)], []);
   const word = writeFiles(dir, { 'word.txt': 'a\u200b\n\u200bb\n' })['word.txt']!;
   assert.deepEqual([...readText(word, { textSplit: 'lines' })].map((i) => i.raw), ['a\u200b', '\u200bb']);
+});
+
+test('a lone CR in a line of an LF file ends a line for lines and blank-lines, as Python reads text (universal newlines) and HF\'s text loader splits it', () => {
+  // before: the CR-ended lines (appended to an LF file) ran together into one record without a word
+  const f = writeFiles(dir, { 'cr.txt': 'first line here\nsecond line\rthird line\nfourth line\n', 'cr-blocks.txt': 'para one\r\rpara two\nstill two\n' });
+  assert.deepEqual([...readText(f['cr.txt']!, { textSplit: 'lines' })].map((i) => [i.line, i.value]), [
+    [1, { text: 'first line here' }], [2, { text: 'second line' }], [2, { text: 'third line' }], [3, { text: 'fourth line' }],
+  ]);
+  assert.deepEqual([...readText(f['cr-blocks.txt']!, { textSplit: 'blank-lines' })].map((i) => [i.line, i.value]), [
+    [1, { text: 'para one' }], [1, { text: 'para two\nstill two' }],
+  ]);
+  // one record a file keeps the file as it is
+  assert.deepEqual([...readText(f['cr.txt']!)].map((i) => i.value), [{ text: 'first line here\nsecond line\rthird line\nfourth line' }]);
+  // the records that share a line are told apart by their place in the file
+  assert.deepEqual([...readRecords(f['cr.txt']!, 'text', { textSplit: 'lines' })].map((i) => [i.line, i.record]), [[1, undefined], [2, 2], [2, 3], [3, undefined]]);
 });

@@ -10,9 +10,9 @@
 // one invalid_csv record (as within the bound), and one that never closes is a stray quote as above, its lines read
 // again from the file (once: every later line is then known to leave a quoted field open).
 // A lone CR in a line of an LF file (CR-ended rows appended to it) ends a row outside quotes, as Python's csv and pandas
-// read it, and is the cell's own inside them (crCutLines): read as a character, two rows ran together into one
+// read it, and is the cell's own inside them (lines.ts cutAtLoneCrs): read as a character, two rows ran together into one
 // record, or into one bad_columns rejection.
-import { readDataLines, type Line } from '../../util/lines.ts';
+import { cutAtLoneCrs, readDataLines, type CutLine } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { RowState } from './csv-row-state.ts';
 import { defectRejection, recordDefect } from './types.ts';
@@ -58,38 +58,15 @@ export function excelSepLine(line: string): string | undefined {
   return m === null ? undefined : m[1];
 }
 
-/** A line of the file, or the part of one after a lone CR (`afterCr`), which has the line's number. */
-interface RowLine extends Line {
-  afterCr?: true;
-}
-
-/**
- * The lines cut at their lone CRs (readDataLines ends lines at LF, and at CR only in a file of lone-CR line ends), each
- * part a line of its own with the line's number, so that a CR outside quotes ends a row; a part read inside a quoted
- * field is joined to it with its CR. A line that is not UTF-8 text is left whole, rejected as one (as jsonl-cr.ts does).
- * Each part and its CR are as many bytes as the part and an LF: the byte offsets stay the file's.
- */
-function* crCutLines(lines: Iterable<Line>): Generator<RowLine> {
-  for (const l of lines) {
-    if (l.defect !== undefined || l.binary !== undefined || !l.text.includes('\r')) {
-      yield l;
-      continue;
-    }
-    const parts = l.text.split('\r');
-    yield { ...l, text: parts[0]! };
-    for (let i = 1; i < parts.length; i++) yield { ...l, text: parts[i]!, afterCr: true };
-  }
-}
-
 /** Streams the rows of a delimited file, with the line where each starts. */
 export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOptions = {}): Generator<Row> {
   const limit = opts.limit ?? QUOTED_LIMIT;
   let d = delimiter;
   let sniffed = opts.sniff === undefined, firstRow = true;
-  let source = crCutLines(readDataLines(file))[Symbol.iterator]();
+  let source = cutAtLoneCrs(readDataLines(file))[Symbol.iterator]();
   // The lines from the start of the current row on, kept to be read again after a runaway quoted field:
   // line k (absolute, 0-based) is buf[k - base] and starts at byte offset at[k - base] of the file.
-  let buf: RowLine[] = [], at: number[] = [];
+  let buf: CutLine[] = [], at: number[] = [];
   let base = 0, pos = 0, readBytes = 0;
   /** Bytes told to onBytes: lines read again from the file are not counted twice. */
   let counted = 0;
@@ -116,14 +93,14 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
   };
   /** Reads the file again from line `from` (at byte `fromByte`) on: a runaway field's lines were not kept. */
   const readAgainFrom = (from: number, fromByte: number): void => {
-    source = crCutLines(readDataLines(file))[Symbol.iterator]();
+    source = cutAtLoneCrs(readDataLines(file))[Symbol.iterator]();
     for (let i = 0; i < from; i++) source.next();
     buf = [];
     at = [];
     base = pos = from;
     readBytes = fromByte;
   };
-  const line = (k: number): RowLine => buf[k - base]!;
+  const line = (k: number): CutLine => buf[k - base]!;
   const offset = (k: number): number => (k - base < at.length ? at[k - base]! : readBytes);
   /** Lines known to leave a quoted field open when read inside one: those of the last runaway field but its first. */
   let openFrom = -1, openTo = -1;
@@ -264,7 +241,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
 }
 
 /** The lines from..to joined, clipped to RAW_LIMIT characters without joining more than that. */
-function rawOf(lines: RowLine[], from: number, to: number): string {
+function rawOf(lines: CutLine[], from: number, to: number): string {
   let raw = lines[from]!.text;
   for (let i = from + 1; i <= to && raw.length < RAW_LIMIT; i++) raw += (lines[i]!.afterCr ? '\r' : '\n') + lines[i]!.text;
   return raw.slice(0, RAW_LIMIT);

@@ -67,9 +67,9 @@ export function readRecords(file: string, format: Format, opts: ReadOptions = {}
     // records that share a line (a one-line JSON array, a batch on a JSON Lines line) are numbered: record-index.ts
     case 'jsonl': return numberedOnSharedLines(viewerRows(notingPython(notingCsv(firstChar(file)?.ch === '[' ? readJson(file, opts, true) : readJsonl(file, opts), 'JSON Lines', opts), opts), opts));
     case 'json': return numberedOnSharedLines(viewerRows(notingPython(notingCsv(readJson(file, opts), 'JSON', opts), opts), opts));
-    case 'csv': return numberedOnSharedLines(readCsv(file, ',', opts)); // rows a lone CR ends share a line (csv-rows.ts)
+    case 'csv': return numberedOnSharedLines(readCsv(file, ',', opts)); // rows a lone CR ends share a line (lines.ts cutAtLoneCrs)
     case 'tsv': return numberedOnSharedLines(readCsv(file, '\t', opts));
-    case 'text': return readText(file, opts);
+    case 'text': return numberedOnSharedLines(readText(file, opts)); // lines a lone CR ends share a number (lines.ts cutAtLoneCrs)
   }
 }
 

@@ -1,6 +1,6 @@
 // Plain-text files: the whole file is one record (line 1), or with textSplit 'blank-lines' every block
 // of non-blank lines is one record, whose line is the block's first line, or with 'lines' every non-blank line
-// (a sentence-per-line corpus); an empty or blank file holds none (as an
+// (a sentence-per-line corpus; a lone CR ends a line for both, as Python's universal newlines read it); an empty or blank file holds none (as an
 // empty JSON Lines file: prepare names it in a warning), not one record that is empty. A record holding a line that
 // is not UTF-8 text is rejected (invalid_utf8 or binary, naming the first such line). A file each of whose
 // lines is a JSON object (JSON Lines saved as .txt) is noted: read as text, its records would be trained as JSON.
@@ -8,7 +8,7 @@
 // was appended to its text (readLines: BinaryWatch, judged as the file is read), is one record from there to its end,
 // rejected as binary, in every split: cut at its 0x0A bytes it made records of garbage, a few of them short enough to be
 // UTF-8 and kept as training text.
-import { readDataLines, readLines } from '../../util/lines.ts';
+import { cutAtLoneCrs, readDataLines, readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { FLAG_WORDS, optionIs } from '../../util/option-words.ts';
 import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
@@ -62,8 +62,9 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
   }
   const perLine = opts.textSplit === 'lines';
   let binary: Rejection | null = null; // from the line where the file turned into binary data: its first NUL's rejection
-  for (const { text, lineNo, defect, binary: why } of readDataLines(file)) {
-    opts.onBytes?.(Buffer.byteLength(text) + 1);
+  // a lone CR ends a line too (CR-ended lines appended to an LF file), as Python's universal newlines read it
+  for (const { text, lineNo, defect, binary: why } of cutAtLoneCrs(readDataLines(file))) {
+    opts.onBytes?.(Buffer.byteLength(text) + 1); // a part and its CR: as many bytes as a line and its LF
     look(text);
     if (why !== undefined) {
       // binary data (readLines: BinaryWatch), to the end of the file: one record, not cut at its 0x0A bytes into
