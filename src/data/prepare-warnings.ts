@@ -8,6 +8,7 @@ import { aOption, type OptionWords } from '../util/option-words.ts';
 import { encodingHint, noInputToTrain } from './prepare-words.ts';
 import type { Source } from './sources.ts';
 import { SPLITS } from './split.ts';
+import * as path from 'node:path';
 
 /** How many files a warning about many files names before it counts the rest. */
 const FILES_NAMED = 5;
@@ -68,6 +69,8 @@ export function prepareWarnings(facts: WarningFacts): string[] {
     warnings.push(`the ${s} split is empty` + (tooFew ? `: ${keptTotal} kept record${keptTotal === 1 ? '' : 's'} × its share ${split[k]} is under one record (give more records, a larger ${words.say('split')} share${k === 0 ? '' : `, or ${aOption(words, s)} file`})` : ''));
   });
   if (keptTotal === 0) warnings.push('no record was kept: see rejected.jsonl');
+  const evalNamed = evaluationNamedInputs(sources, words);
+  if (evalNamed !== null) warnings.push(evalNamed);
   if (classes && keptTotal > 0) {
     warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])), classes.labels, givenLabels === null, words));
     const untrained = untrainedClassWarning(labelCounts, classes.labels, provided[1] || provided[2], words);
@@ -126,6 +129,26 @@ export function prepareWarnings(facts: WarningFacts): string[] {
   }
   warnings.push(...tally.warnings(fields.text, words));
   return warnings;
+}
+
+/**
+ * A file's name, its extensions left out, that names an evaluation split: `validation`, `valid`, `val`, `dev`, `eval`,
+ * `test`, `testing`, alone or with a shard's number (`test-00000-of-00001`, Hugging Face's Parquet and JSON names).
+ */
+const EVALUATION_NAME = /^(?:val|valid|validation|dev|eval|evaluation|test|testing)(?:[-_.]\d+(?:-of-\d+)?)?$/i;
+
+/**
+ * The warning on inputs named as evaluation splits (a Hugging Face dataset folder of train/validation/test files given as
+ * one input), or null: read as inputs, their records are split over train/val/test with the others, so that some of a
+ * test set are trained on; --val/--test keep each its split.
+ */
+function evaluationNamedInputs(sources: readonly Source[], words: OptionWords): string | null {
+  const named = sources.filter((s) => s.role === 'input' && EVALUATION_NAME.test(path.basename(s.name).replace(/\..*$/, ''))).map((s) => s.name);
+  if (named.length === 0) return null;
+  const shown = named.slice(0, FILES_NAMED).join(', ') + (named.length > FILES_NAMED ? ` and ${named.length - FILES_NAMED} more` : '');
+  const one = named.length === 1;
+  return `${shown}: named as ${one ? 'an evaluation split' : 'evaluation splits'}, yet read as ${one ? 'an input' : 'inputs'}: ${one ? 'its' : 'their'} records are split ` +
+    `over train/val/test with the others (some of a test set trained on); give ${one ? 'it' : 'each'} as ${aOption(words, 'test')} or ${aOption(words, 'val')} file to keep ${one ? 'it' : 'each'} that split`;
 }
 
 /** The line that counts the files a warning did not name, and their records (`what` says which files). */

@@ -572,3 +572,17 @@ test('a detail that quotes a huge part of the record (a role, a key, a label) is
   }
   assert.match(rejected[0]!.detail, /^messages\[0\]\.role is "rrr/);
 });
+
+test('an input named as an evaluation split (a dataset folder of train/validation/test files) is warned of: its records are split with the rest', () => {
+  // before: a Hugging Face dataset folder given as --input had its test records trained on, without a word
+  const lines = (s: string, n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ text: `${s} example number ${i} with words ${i * i}` })).join('\n') + '\n';
+  writeFiles(dir, { 'hf-layout/train.jsonl': lines('train', 20), 'hf-layout/validation.jsonl': lines('validation', 3), 'hf-layout/test-00000-of-00001.jsonl': lines('test', 3), 'hf-layout/latest.jsonl': lines('latest', 3) });
+  const { report } = run('hf-layout-out', { inputs: [path.join(dir, 'hf-layout')] });
+  const said = report.warnings.filter((w) => /evaluation split/.test(w));
+  assert.equal(said.length, 1, report.warnings.join('\n'));
+  assert.match(said[0]!, /^test-00000-of-00001\.jsonl, validation\.jsonl: named as evaluation splits, yet read as inputs/);
+  assert.match(said[0]!, /an options\.test or an options\.val file to keep each that split/);
+  // given as --val, the file is that split: nothing to say
+  const given = run('hf-layout-given', { inputs: [path.join(dir, 'hf-layout', 'train.jsonl')], val: [path.join(dir, 'hf-layout', 'validation.jsonl')] });
+  assert.deepEqual(given.report.warnings.filter((w) => /evaluation split/.test(w)), []);
+});
