@@ -1,8 +1,11 @@
 // Who holds a run lock (run-lock.ts) and whether it still runs: the owner record a lock file holds (pid, host, process
-// start, pid namespace, heartbeat period), read back; where its process is (this host and pid namespace, where its pid
-// can be checked, or elsewhere); and the read-only view of a lock the dashboard shows.
+// start, pid namespace, heartbeat period, thread), read back; which locks this thread holds (of this process, a lock is
+// live while the thread that took it holds it: train() on a Worker and an export on the main thread refuse each other);
+// where its process is (this host and pid namespace, where its pid can be checked, or elsewhere); and the read-only view
+// of a lock the dashboard shows.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { threadId } from 'node:worker_threads';
 import { pidRunning } from '../util/atomic.ts';
 
 /** A lock file that cannot be read as a lock (empty, torn) is a lock being written until it is this old. */
@@ -18,6 +21,12 @@ export interface LockOwner {
   pidns?: string;
   /** How often, in ms, its owner writes its heartbeat (the lock's mtime); absent in locks of older versions, which have none. */
   beat?: number;
+  /** The worker_threads threadId of the thread that took it (0: the main thread); absent in locks of older versions. */
+  thread?: number;
+  /** That thread's OS thread id (/proc/thread-self), where there is one: whether the thread still runs is told by it. */
+  tid?: number;
+  /** Drawn when the lock is taken: the lock among those its thread holds (heldHere). */
+  id?: string;
 }
 
 /** "process PID on HOST (since STARTED)", as the messages name a lock's owner. */
@@ -53,6 +62,8 @@ export function parseOwner(text: string): LockOwner | null {
     return {
       pid, host: o.host, started: String(o.started), pstart: typeof o.pstart === 'number' ? o.pstart : undefined,
       pidns: typeof o.pidns === 'string' ? o.pidns : undefined, beat: typeof o.beat === 'number' && o.beat > 0 ? o.beat : undefined,
+      thread: Number.isSafeInteger(o.thread) ? o.thread : undefined, tid: Number.isSafeInteger(o.tid) ? o.tid : undefined,
+      id: typeof o.id === 'string' ? o.id : undefined,
     };
   } catch {
     return null; // empty, or torn
@@ -93,6 +104,38 @@ export function elsewhere(owner: LockOwner): string | null {
   return null;
 }
 
+/** This thread's OS thread id (null where there is no /proc/thread-self). */
+export function ownThreadTid(): number | null {
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    return Number.isSafeInteger(tid) ? tid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The ids of the locks this thread holds now (module state is per thread): one of this thread missing here was left by an earlier call. */
+const heldHere = new Set<string>();
+
+/** Marks the lock `id` as held by this thread (true) or no longer (false). */
+export function holdHere(id: string, held: boolean): void {
+  if (held) heldHere.add(id);
+  else heldHere.delete(id);
+}
+
+/**
+ * Whether a lock of this very process is held: one of this thread while this thread holds it (a call of this thread
+ * that failed without releasing it left the rest); one of another thread (train() on a worker_threads Worker, while
+ * the main thread exports into the same run) while that thread runs, as its OS thread id tells where there is one
+ * (a Worker terminated mid-run runs no finally, and leaves its lock). A lock of an older version names no thread.
+ */
+function heldByThisProcess(owner: LockOwner): boolean {
+  if (owner.thread === undefined) return false;
+  if (owner.thread === threadId) return owner.id !== undefined && heldHere.has(owner.id);
+  if (owner.tid === undefined || !fs.existsSync('/proc/self/task')) return true;
+  return fs.existsSync(`/proc/self/task/${owner.tid}`);
+}
+
 /** Whether the lock is this very process's (its pid, here). */
 export function isThisProcess(owner: LockOwner): boolean {
   return owner.pid === process.pid && elsewhere(owner) === null;
@@ -101,8 +144,7 @@ export function isThisProcess(owner: LockOwner): boolean {
 /** Whether the lock's process still runs; a process on another host or in another pid namespace cannot be checked, so it counts as running. */
 export function isRunning(owner: LockOwner): boolean {
   if (elsewhere(owner) !== null) return true;
-  // train() is synchronous, so a lock of this very process is left over from an earlier, failed call
-  if (owner.pid === process.pid) return false;
+  if (owner.pid === process.pid) return heldByThisProcess(owner);
   if (!pidRunning(owner.pid)) return false;
   // a pid that runs but started at another time than the owner is a reused pid
   const start = owner.pstart === undefined ? null : processStart(owner.pid);

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { isUserError, UserError } from '../util/errors.ts';
 import { ioError, pidRunning, withIo } from '../util/atomic.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
@@ -22,7 +23,8 @@ import { pause } from '../util/pause.ts';
 import { warn } from '../util/log.ts';
 import { BEAT_MS, beatLock, heartbeatThread, staleAfterMs } from './lock-heartbeat.ts';
 import {
-  elsewhere, freshMtime, isRunning, isThisProcess, mtimeOf, ownerName, parseOwner, PID_NAMESPACE, processStart, readLock, UNREADABLE_GRACE_MS, type LockOwner,
+  elsewhere, freshMtime, holdHere, isRunning, isThisProcess, mtimeOf, ownerName, ownThreadTid, parseOwner, PID_NAMESPACE, processStart, readLock, UNREADABLE_GRACE_MS,
+  type LockOwner,
 } from './lock-owner.ts';
 
 export const LOCK_FILE = RUN_LAYOUT.lock;
@@ -76,14 +78,17 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
   const file = path.join(dir, LOCK_FILE);
   const me: LockOwner = {
     pid: process.pid, host: os.hostname(), started: new Date().toISOString(), pstart: processStart(process.pid) ?? undefined, pidns: PID_NAMESPACE ?? undefined, beat: BEAT_MS,
+    thread: threadId, tid: ownThreadTid() ?? undefined, id: randomBytes(6).toString('hex'),
   };
   const text = JSON.stringify(me) + '\n';
   const tmp = tempOf(file);
   const created = writeBeside(dir, tmp, text);
   const fsNow = mtimeOf(tmp); // "now" by the clock of the folder's file system, which may be another machine's
+  holdHere(me.id!, true); // before it is placed: a lock of this thread not held here is left by an earlier call
   try {
     take(file, tmp, folder, text, fsNow);
   } catch (e) {
+    holdHere(me.id!, false);
     removeCreated(created);
     throw e;
   } finally {
@@ -122,6 +127,7 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
   const release = (): void => {
     process.off('exit', release);
     beating.stop();
+    holdHere(me.id!, false);
     const now = readLock(file);
     if (now === text) removeOwnLock(file, folder.name);
     // another's lock in its place: this one was taken over as stale (paused past its heartbeat's bound), so two ran in the folder
@@ -233,7 +239,8 @@ function take(file: string, tmp: string, folder: LockedFolder, me: string, fsNow
         `${host ? `on ${owner.host} (a container or machine that came back under another hostname)` : 'in that container (one stopped since)'}, delete ${file}`,
       path.dirname(file));
     } else if (elsewhere(owner) === null && isRunning(owner)) {
-      throw new UserError(`${folder.name} is in use by process ${owner.pid} on ${owner.host} (since ${owner.started}): ` +
+      const who = owner.pid === process.pid ? ', another thread of this process' : '';
+      throw new UserError(`${folder.name} is in use by process ${owner.pid} on ${owner.host} (since ${owner.started}${who}): ` +
         `wait for it to finish, or ${folder.instead}; if process ${owner.pid} is not mistral-tune, delete ${file}`, path.dirname(file));
     }
     // said once taken over, so a user who did not know a run had died (or that its folder was in use) learns it
@@ -299,7 +306,9 @@ function staleReason(owner: LockOwner | null, beatAge: number): string {
     return `the heartbeat of ${who}, ${elsewhere(owner)}, stopped ${Math.round(beatAge / 1000)} s ago (a container restarted, a machine gone; ` +
       'if that process was only paused, it must not go on: stop it)';
   }
-  if (owner.pid === process.pid) return `${who} is this process, which left it in an earlier call`;
+  if (owner.pid === process.pid) {
+    return owner.thread === undefined || owner.thread === threadId ? `${who} is this process, which left it in an earlier call` : `${who} is a thread of this process that ended`;
+  }
   return pidRunning(owner.pid) ? `${who} no longer runs (its pid is now another process's)` : `${who} no longer runs`;
 }
 
