@@ -1,38 +1,51 @@
-// An export written inside a run folder (runs/x/exported, runs/x/best while train has yet to write it) holds that run's
-// lock while it writes: a train running there (or a prepare, or another command that locks its folder) refuses the
-// export naming its process, and a train started meanwhile is refused in turn. Unlocked, the export's folder was
-// replaced by the train's adapter/ at its end, or mixed with its best/: a run folder has one writer.
+// An export written inside a run folder (runs/x/exported, runs/x/best while train has yet to write it) holds that run
+// while it writes: a train running there (or a prepare, or another command that locks its folder) refuses the export
+// naming its process, and a train started meanwhile is refused in turn. Unguarded, the export's folder was replaced by
+// the train's adapter/ at its end, or mixed with its best/: a run folder has one writer, or exports of its finished
+// run. The hold is the export's own (run-lock.ts acquireExportHold, one per output folder or file): two exports of a
+// finished run into different places in it both go on (merged/ and model.gguf at once), two into the same one refuse.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { inspectLock } from '../train/lock-owner.ts';
-import { acquireRunLock, LOCK_FILE, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
+import { acquireExportHold, exportHoldName, LOCK_FILE, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
 import { UserError } from '../util/errors.ts';
 import { canWriteIn } from '../util/folder-writable.ts';
 import type { OptionWords } from '../util/option-words.ts';
 
-/** The folders above `out` that a run owns (train's marker) or a command holds (a lock), the nearest first. */
-function lockedFoldersAbove(out: string): string[] {
+/**
+ * `out` with the folders above it that exist resolved (runs/latest/exported, with latest a link to the run, is inside the
+ * run), its own name as given: the same output by whichever path names it.
+ */
+function resolvedOut(out: string): string {
   let dir = path.dirname(path.resolve(out));
-  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir); // the folders to be made hold nothing yet
-  dir = fs.realpathSync(dir); // runs/latest/exported, with latest a link to the run, is inside the run
+  const rest = [path.basename(path.resolve(out))];
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) { // the folders to be made hold nothing yet
+    rest.unshift(path.basename(dir));
+    dir = path.dirname(dir);
+  }
+  return path.join(fs.realpathSync(dir), ...rest);
+}
+
+/** The folders above `out` (resolvedOut) that a run owns (train's marker) or a command holds (a lock), the nearest first. */
+function lockedFoldersAbove(out: string): string[] {
   const found: string[] = [];
-  for (;;) {
+  for (let dir = path.dirname(out); ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, RUN_LAYOUT.marker)) || fs.existsSync(path.join(dir, RUN_LAYOUT.lock))) found.push(dir);
-    const up = path.dirname(dir);
-    if (up === dir) return found;
-    dir = up;
+    if (path.dirname(dir) === dir) return found;
   }
 }
 
-/** Runs `write` holding the lock of every run folder above the export's `out`, released after it. */
+/** Runs `write` holding every run folder above the export's `out` for that output (acquireExportHold), released after it. */
 export function withRunFolderLocks<T>(out: string, words: OptionWords, write: () => T): T {
   const held: RunLock[] = [];
   try {
-    const flag = words.say('out');
-    for (const dir of lockedFoldersAbove(out)) {
+    const flag = words.say('out'), target = resolvedOut(out);
+    for (const dir of lockedFoldersAbove(target)) {
       const name = `the run folder that holds ${flag}`, instead = `give ${flag} a path outside it`;
-      if (canWriteIn(dir)) held.push(acquireRunLock(dir, { name, instead }));
+      const rel = path.relative(dir, target);
+      const hold = { name: `${flag} ${rel} in the run folder`, instead: `give ${flag} another path` };
+      if (canWriteIn(dir)) held.push(acquireExportHold(dir, rel, { name, instead }, hold));
       else refuseHeld(dir, name, instead);
     }
     return write();
@@ -54,7 +67,8 @@ function refuseHeld(dir: string, name: string, instead: string): void {
     `wait for it to finish, or ${instead}`, dir);
 }
 
-/** Removes this process's locks of the run folders above `out`, left by an export whose thread was stopped (Ctrl-C, SIGTERM). */
+/** Removes this process's holds of the run folders above `out`, left by an export whose thread was stopped (Ctrl-C, SIGTERM). */
 export function releaseStoppedRunFolderLocks(out: string): void {
-  for (const dir of lockedFoldersAbove(out)) releaseOwnLock(dir);
+  const target = resolvedOut(out);
+  for (const dir of lockedFoldersAbove(target)) releaseOwnLock(dir, exportHoldName(path.relative(dir, target)));
 }

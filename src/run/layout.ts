@@ -9,7 +9,7 @@ import { shellPath } from '../util/shell-quote.ts';
 export const RUN_LAYOUT = {
   /** Written when `train` creates the folder: only a folder with it is ever emptied by --overwrite. */
   marker: '.mistral-tune-run',
-  /** The exclusive lock of a running train (or quickstart) in the folder. */
+  /** The exclusive lock of a running train (or quickstart) in the folder; an export writing in it holds LOCK.export-HASH (train/run-lock.ts). */
   lock: '.mistral-tune.lock',
   /** The resolved config the run was trained with. */
   config: 'config.yaml',

@@ -27,6 +27,8 @@ export interface LockOwner {
   tid?: number;
   /** Drawn when the lock is taken: the lock among those its thread holds (heldHere). */
   id?: string;
+  /** An export's hold (run-lock.ts exportHoldName): the output it writes, relative to the run folder. */
+  out?: string;
 }
 
 /** "process PID on HOST (since STARTED)", as the messages name a lock's owner. */
@@ -63,7 +65,7 @@ export function parseOwner(text: string): LockOwner | null {
       pid, host: o.host, started: String(o.started), pstart: typeof o.pstart === 'number' ? o.pstart : undefined,
       pidns: typeof o.pidns === 'string' ? o.pidns : undefined, beat: typeof o.beat === 'number' && o.beat > 0 ? o.beat : undefined,
       thread: Number.isSafeInteger(o.thread) ? o.thread : undefined, tid: Number.isSafeInteger(o.tid) ? o.tid : undefined,
-      id: typeof o.id === 'string' ? o.id : undefined,
+      id: typeof o.id === 'string' ? o.id : undefined, out: typeof o.out === 'string' ? o.out : undefined,
     };
   } catch {
     return null; // empty, or torn

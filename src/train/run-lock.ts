@@ -10,7 +10,10 @@
 // sharing the host's name, or this one restarted), cannot have its process checked from here: it is taken over only
 // once its heartbeat (lock-heartbeat.ts) has stopped for staleAfterMs by the file system's own clock; one of an older
 // version, which has none, never is (the error names it). It is released when the run ends or the process exits.
-import { randomBytes } from 'node:crypto';
+// An export writing into a finished run's folder places a hold there instead (acquireExportHold: one file per output,
+// taken and judged as a lock is): exports into different places of one run go on together, and the folder's lock and
+// its holds refuse each other, each placed before it looks for the other.
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -28,6 +31,22 @@ import {
 } from './lock-owner.ts';
 
 export const LOCK_FILE = RUN_LAYOUT.lock;
+
+/**
+ * The hold an export writing `out` (its path relative to the run folder) places in a run folder beside the lock:
+ * LOCK.export-HASH, one name per output, so two exports of one finished run into different folders of it both go on,
+ * two into the same one refuse each other, and a train (or any exclusive lock) refuses the folder while one is held.
+ */
+export function exportHoldName(out: string): string {
+  return `${LOCK_FILE}.export-${createHash('sha256').update(out).digest('hex').slice(0, 16)}`;
+}
+const HOLD = new RegExp(`^${LOCK_FILE.replace(/\./g, '\\.')}\\.export-[0-9a-f]{16}$`);
+/** The lock's file names in a folder: the lock, or an export's hold (then the temporary's or guard's suffix). */
+const LOCK_NAME = `${LOCK_FILE.replace(/\./g, '\\.')}(?:\\.export-[0-9a-f]{16})?`;
+/** A lock's temporary: LOCK.PID-TAG.tmp (LOCK.PID.tmp of older versions), the pid first. */
+const TEMP = new RegExp(`^${LOCK_NAME}\\.(\\d+)(?:-[0-9a-f]+)?\\.tmp$`);
+/** A takeover's guard: LOCK.takeover, LOCK.takeover.takeover, … */
+const GUARD = new RegExp(`^${LOCK_NAME}(?:\\.takeover)+$`);
 
 /** Attempts before giving up when other processes keep taking and releasing the lock (or one holds a takeover's guard). */
 const ATTEMPTS = 50;
@@ -72,23 +91,49 @@ const RUN_FOLDER: LockedFolder = { name: 'the run folder', instead: 'choose anot
  * release if they are then empty), or throws a UserError naming the process that holds it.
  */
 export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): RunLock {
+  return acquireLock(dir, LOCK_FILE, folder, undefined, (me, fsNow) => refuseLiveHolds(dir, folder, me, fsNow));
+}
+
+/**
+ * Places the hold of an export writing `out` (relative to the run folder `dir`, which exists) in that folder, while no
+ * live process holds the folder's lock (a train writing it: refused as `run` names it); throws naming the export that
+ * holds it for the same output (`hold` names that). A train started meanwhile refuses the folder in turn.
+ */
+export function acquireExportHold(dir: string, out: string, run: LockedFolder, hold: LockedFolder): RunLock {
+  return acquireLock(dir, exportHoldName(out), hold, out, (_me, fsNow) => {
+    const file = path.join(dir, LOCK_FILE), held = readLock(file);
+    const busy = held === null ? null : refusal(file, held, run, fsNow);
+    if (busy !== null) throw busy;
+  });
+}
+
+/**
+ * Takes the lock `name` of folder `dir`; `out`: an export hold's output, written in it; `taken` runs once it is in
+ * place (a refusal there removes it again): the placing of a lock or hold before looking for the other kind means of
+ * a train and an export starting at once, at least one sees the other.
+ */
+function acquireLock(dir: string, name: string, folder: LockedFolder, out: string | undefined, taken: (me: string, fsNow: number) => void): RunLock {
   const stat = withIo(dir, 'use as the run folder', () => fs.statSync(dir, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (stat?.isDirectory() === false) throw new UserError('exists and is not a folder', dir);
   heartbeatThread(); // before the lock is placed: a lock that says it beats and does not would be taken over while it runs
-  const file = path.join(dir, LOCK_FILE);
+  const file = path.join(dir, name);
   const me: LockOwner = {
     pid: process.pid, host: os.hostname(), started: new Date().toISOString(), pstart: processStart(process.pid) ?? undefined, pidns: PID_NAMESPACE ?? undefined, beat: BEAT_MS,
-    thread: threadId, tid: ownThreadTid() ?? undefined, id: randomBytes(6).toString('hex'),
+    thread: threadId, tid: ownThreadTid() ?? undefined, id: randomBytes(6).toString('hex'), out,
   };
   const text = JSON.stringify(me) + '\n';
   const tmp = tempOf(file);
   const created = writeBeside(dir, tmp, text);
   const fsNow = mtimeOf(tmp); // "now" by the clock of the folder's file system, which may be another machine's
   holdHere(me.id!, true); // before it is placed: a lock of this thread not held here is left by an earlier call
+  let placed = false;
   try {
     take(file, tmp, folder, text, fsNow);
+    placed = true;
+    taken(text, fsNow);
   } catch (e) {
     holdHere(me.id!, false);
+    if (placed && readLock(file) === text) fs.rmSync(file, { force: true });
     removeCreated(created);
     throw e;
   } finally {
@@ -99,16 +144,16 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
   const beating = beatLock(file, text);
   // the lock file placed: one removed, or another in its place (a takeover links a new file), is told at the next check
   // by a stat, not two beats later, when a second writer could already have taken the folder
-  let placed = inodeOf(file);
+  let inode = inodeOf(file);
   let toldTakenOver = false; // by check(): release need not say it again
   const check = (at?: { now: number; waitMs: number }): void => {
     const here = inodeOf(file);
-    const replaced = placed !== undefined && here !== undefined && here !== placed;
+    const replaced = inode !== undefined && here !== undefined && here !== inode;
     const stopped = here === null || replaced ? 0 : beating.stoppedFor(at);
     if (stopped === null) return;
     const now = readLock(file), other = now === null || now === text ? null : parseOwner(now);
     if (now === text && stopped < SILENT_MAX_MS) { // still its own, and fresh to anyone who looks: beat it anew
-      if (replaced) placed = here; // put back as it was (a copy of it): the heartbeat writes the file now there
+      if (replaced) inode = here; // put back as it was (a copy of it): the heartbeat writes the file now there
       else beating.restart();
       return;
     }
@@ -174,7 +219,7 @@ const TEMP_TAG = randomBytes(4).toString('hex');
  */
 function removeDeadTemps(dir: string, fsNow: number): void {
   for (const entry of withIo(dir, 'read the folder', () => fs.readdirSync(dir))) {
-    const pid = entry.startsWith(`${LOCK_FILE}.`) && entry.endsWith('.tmp') ? Number(/^(\d+)(?:-[0-9a-f]+)?$/.exec(entry.slice(LOCK_FILE.length + 1, -'.tmp'.length))?.[1]) : NaN;
+    const pid = Number(TEMP.exec(entry)?.[1]);
     if (!Number.isSafeInteger(pid) || pid <= 0) continue;
     const file = path.join(dir, entry);
     if (fs.lstatSync(file, { throwIfNoEntry: false })?.isFile() !== true) continue; // none of ours: a FIFO, a link, a folder
@@ -222,32 +267,59 @@ function take(file: string, tmp: string, folder: LockedFolder, me: string, fsNow
     }
     const held = readLock(file);
     if (held === null) continue; // released in the meantime
+    const busy = refusal(file, held, folder, fsNow);
+    if (busy !== null) throw busy;
     const owner = parseOwner(held);
     const beatAge = owner !== null && elsewhere(owner) !== null ? heartbeatAge(file, fsNow) : 0;
-    if (owner === null) {
-      if (Date.now() - mtimeOf(file) < UNREADABLE_GRACE_MS) {
-        throw new UserError(`${folder.name} is locked (${file} is being written, or is not a lock): wait and retry, ` +
-          `or delete ${file} if no mistral-tune is running in this folder`, path.dirname(file));
-      }
-    } else if (elsewhere(owner) !== null && !heartbeatStopped(owner, beatAge)) {
-      // on a shared filesystem the process may be training there now: taken over only once its heartbeat has stopped; a
-      // lock of an older version (no heartbeat) is left to its user to judge
-      const host = owner.host !== os.hostname();
-      const beat = owner.beat === undefined ? '' : ` (its heartbeat is ${Math.round(beatAge / 1000)} s old: it is taken over once that is over ${staleAfterMs(owner.beat) / 1000} s)`;
-      throw new UserError(`${folder.name} is locked by process ${owner.pid} on ${owner.host} (since ${owner.started}), ${elsewhere(owner)}, ` +
-        `so whether it still runs cannot be checked from here${beat}: wait for it to finish, or ${folder.instead}; if no mistral-tune runs in this folder ` +
-        `${host ? `on ${owner.host} (a container or machine that came back under another hostname)` : 'in that container (one stopped since)'}, delete ${file}`,
-      path.dirname(file));
-    } else if (elsewhere(owner) === null && isRunning(owner)) {
-      const who = owner.pid === process.pid ? ', another thread of this process' : '';
-      throw new UserError(`${folder.name} is in use by process ${owner.pid} on ${owner.host} (since ${owner.started}${who}): ` +
-        `wait for it to finish, or ${folder.instead}; if process ${owner.pid} is not mistral-tune, delete ${file}`, path.dirname(file));
-    }
     // said once taken over, so a user who did not know a run had died (or that its folder was in use) learns it
     if (removeStale(file, held, me, fsNow)) warn(`${path.dirname(file)}: took over ${folder.name}'s stale lock (${path.basename(file)}): ${staleReason(owner, beatAge)}`);
     pause(Math.min(MAX_PAUSE_MS, 2 ** attempt)); // another process taking over the stale lock needs a moment to finish
   }
   throw new UserError(`could not take the lock ${file}: other processes keep taking and releasing it; retry when they are done`, path.dirname(file));
+}
+
+/**
+ * Refuses the folder `dir`, whose lock this process has just placed, while an export holds it (its hold files, which
+ * exportHoldName names); removes the holds of exports that no longer run.
+ */
+function refuseLiveHolds(dir: string, folder: LockedFolder, me: string, fsNow: number): void {
+  for (const entry of withIo(dir, 'read the folder', () => fs.readdirSync(dir))) {
+    if (!HOLD.test(entry)) continue;
+    const file = path.join(dir, entry), held = readLock(file);
+    if (held === null) continue; // released in the meantime
+    const busy = refusal(file, held, folder, fsNow);
+    if (busy !== null) throw busy;
+    removeStale(file, held, me, fsNow);
+  }
+}
+
+/**
+ * The error that refuses `folder` while the lock (or export hold) `file`, holding `held`, is a live process's: one of this
+ * host whose process runs, of another host or container whose heartbeat goes on, or one being written; null when stale.
+ */
+function refusal(file: string, held: string, folder: LockedFolder, fsNow: number): UserError | null {
+  const owner = parseOwner(held);
+  const beatAge = owner !== null && elsewhere(owner) !== null ? heartbeatAge(file, fsNow) : 0;
+  if (owner === null) {
+    if (Date.now() - mtimeOf(file) < UNREADABLE_GRACE_MS) {
+      return new UserError(`${folder.name} is locked (${file} is being written, or is not a lock): wait and retry, ` +
+        `or delete ${file} if no mistral-tune is running in this folder`, path.dirname(file));
+    }
+  } else if (elsewhere(owner) !== null && !heartbeatStopped(owner, beatAge)) {
+    // on a shared filesystem the process may be training there now: taken over only once its heartbeat has stopped; a
+    // lock of an older version (no heartbeat) is left to its user to judge
+    const host = owner.host !== os.hostname();
+    const beat = owner.beat === undefined ? '' : ` (its heartbeat is ${Math.round(beatAge / 1000)} s old: it is taken over once that is over ${staleAfterMs(owner.beat) / 1000} s)`;
+    return new UserError(`${folder.name} is locked by process ${owner.pid} on ${owner.host} (since ${owner.started}), ${elsewhere(owner)}, ` +
+      `so whether it still runs cannot be checked from here${beat}: wait for it to finish, or ${folder.instead}; if no mistral-tune runs in this folder ` +
+      `${host ? `on ${owner.host} (a container or machine that came back under another hostname)` : 'in that container (one stopped since)'}, delete ${file}`,
+    path.dirname(file));
+  } else if (elsewhere(owner) === null && isRunning(owner)) {
+    const who = `${owner.pid === process.pid ? ', another thread of this process' : ''}${owner.out === undefined ? '' : `, exporting into ${owner.out}`}`;
+    return new UserError(`${folder.name} is in use by process ${owner.pid} on ${owner.host} (since ${owner.started}${who}): ` +
+      `wait for it to finish, or ${folder.instead}; if process ${owner.pid} is not mistral-tune, delete ${file}`, path.dirname(file));
+  }
+  return null;
 }
 
 /**
@@ -359,28 +431,29 @@ function removeStaleGuards(dir: string, me: string, fsNow: number): void {
  * next): the lock if it is this process's, its temporary, and a takeover guard it was holding. Another's is kept.
  * True when the lock was this process's (the folder was its run's).
  */
-export function releaseOwnLock(dir: string): boolean {
-  const file = path.join(dir, LOCK_FILE);
+export function releaseOwnLock(dir: string, name: string = LOCK_FILE): boolean {
+  const file = path.join(dir, name);
   const mine = (f: string): boolean => {
     const owner = parseOwner(readLock(f) ?? '');
     return owner !== null && isThisProcess(owner);
   };
   fs.rmSync(tempOf(file), { force: true });
-  for (const guard of guardsIn(dir)) if (mine(path.join(dir, guard))) fs.rmSync(path.join(dir, guard), { force: true });
+  for (const guard of guardsIn(dir, name)) if (mine(path.join(dir, guard))) fs.rmSync(path.join(dir, guard), { force: true });
   if (!mine(file)) return false;
   fs.rmSync(file, { force: true });
   return true;
 }
 
-/** The takeover guards in `dir` (LOCK.takeover, LOCK.takeover.takeover, …), the deepest first; none when it cannot be read. */
-function guardsIn(dir: string): string[] {
+/** The takeover guards in `dir` (LOCK.takeover, LOCK.takeover.takeover, …; of the lock `name` only, if given), the deepest first; none when it cannot be read. */
+function guardsIn(dir: string, name?: string): string[] {
   let entries: string[];
   try {
     entries = fs.readdirSync(dir);
   } catch {
     return [];
   }
-  return entries.filter((e) => e.startsWith(LOCK_FILE) && /^(\.takeover)+$/.test(e.slice(LOCK_FILE.length))).sort((a, b) => b.length - a.length);
+  const mine = name === undefined ? (e: string) => GUARD.test(e) : (e: string) => e.startsWith(name) && /^(\.takeover)+$/.test(e.slice(name.length));
+  return entries.filter(mine).sort((a, b) => b.length - a.length);
 }
 
 /**
