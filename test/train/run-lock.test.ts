@@ -28,11 +28,15 @@ test('processes taking the lock at the same instant never hold it together', { t
   assert.deepEqual(fs.existsSync(dir) ? fs.readdirSync(dir) : [], [], 'no lock, temporary or guard file left');
 });
 
-/** `n` processes (lock-worker.ts) that take the lock of `dir` at once, each holding it `holdMs`: how each exited, and its output. */
-async function raceForLock(dir: string, n: number, holdMs: number): Promise<Array<{ code: number | null; out: string }>> {
+/**
+ * `n` processes (lock-worker.ts) that take the lock of `dir` at once, `times` times each: how each exited, and its output.
+ * `outs`: what each takes instead of the lock, an export's hold for that output (undefined: the lock).
+ */
+async function raceForLock(dir: string, n: number, times: number, outs: ReadonlyArray<string | undefined> = []): Promise<Array<{ code: number | null; out: string }>> {
   const go = path.join(path.dirname(dir), 'go');
-  const workers = Array.from({ length: n }, () => {
-    const p = spawn(process.execPath, [...nodeArgsFor(WORKER), dir, go, String(holdMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const workers = Array.from({ length: n }, (_, i) => {
+    const hold = outs[i] === undefined ? [] : [outs[i]!];
+    const p = spawn(process.execPath, [...nodeArgsFor(WORKER), dir, go, String(times), ...hold], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
@@ -47,6 +51,16 @@ async function raceForLock(dir: string, n: number, holdMs: number): Promise<Arra
 
 /** The process that ran a moment ago: a pid that no process has now (true's: a Node start cost ~0.1 CPU-s a pid). */
 const ownerText = (pid: number, host = os.hostname()): string => JSON.stringify({ pid, host, started: new Date().toISOString() }) + '\n';
+
+test('trains and exports taking a run folder at once: a train never holds it with an export, nor two exports the same output, while exports of different outputs may', { timeout: 60_000 }, async () => {
+  const dir = path.join(tmpDir(), 'run');
+  const results = await raceForLock(dir, 5, 300, [undefined, undefined, 'merged', 'merged', 'model.gguf']);
+  for (const r of results) {
+    assert.doesNotMatch(r.out, /overlap/, 'a train held the folder with an export, or two exports the same output');
+    assert.equal(r.code, 0, r.out);
+  }
+  assert.deepEqual(fs.existsSync(dir) ? fs.readdirSync(dir) : [], [], 'no lock, hold, temporary or guard file left');
+});
 
 test('processes taking the lock at once, after a takeover interrupted by a kill (a stale lock and its stale guard left), never hold it together and leave nothing', { timeout: 60_000 }, async () => {
   const dir = path.join(tmpDir(), 'run');
