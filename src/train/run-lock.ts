@@ -315,7 +315,8 @@ function refusal(file: string, held: string, folder: LockedFolder, fsNow: number
       `${host ? `on ${owner.host} (a container or machine that came back under another hostname)` : 'in that container (one stopped since)'}, delete ${file}`,
     path.dirname(file));
   } else if (elsewhere(owner) === null && isRunning(owner)) {
-    const who = `${owner.pid === process.pid ? ', another thread of this process' : ''}${owner.out === undefined ? '' : `, exporting into ${owner.out}`}`;
+    const here = owner.pid !== process.pid ? '' : owner.thread === threadId ? ', a call of this thread that has not returned' : ', another thread of this process';
+    const who = `${here}${owner.out === undefined ? '' : `, exporting into ${owner.out}`}`;
     return new UserError(`${folder.name} is in use by process ${owner.pid} on ${owner.host} (since ${owner.started}${who}): ` +
       `wait for it to finish, or ${folder.instead}; if process ${owner.pid} is not mistral-tune, delete ${file}`, path.dirname(file));
   }

@@ -76,3 +76,18 @@ test('the lock of a worker thread terminated while it held it (no finally ran), 
   assert.match(stderr, /is this process, which left it in an earlier call/);
   assert.deepEqual(fs.readdirSync(run), []);
 });
+
+test('an export into a run folder from a call that this thread\'s train of it has not returned from (its onRunDir callback) is refused, where it took the lock over as left by an earlier call', () => {
+  const run = tempDir('mt-lock-same-thread-');
+  const lock = acquireRunLock(run);
+  try {
+    const { stderr } = captureStderr(() => {
+      assert.throws(() => withRunFolderLocks(path.join(run, 'exported'), FLAG_WORDS, () => {}), (e: Error) => e.name === 'UserError' &&
+        new RegExp(`: the run folder that holds --out is in use by process ${process.pid} on .*, a call of this thread that has not returned\\): `).test(e.message));
+    });
+    assert.doesNotMatch(stderr, /stale/);
+    lock.check(); // still its own
+  } finally {
+    lock.release();
+  }
+});
