@@ -1,6 +1,7 @@
 // GGUF tokenizers checked by llama.cpp itself (llama-cpp.ts): a SentencePiece tokenizer without the space prefix and
 // with an added token repeating a vocabulary entry, and byte-level BPE of Tekken's form (test/fixtures/tekken-tiny,
-// also with Llama 3's and GPT-2's regexes): llama.cpp tokenizes and detokenizes a varied corpus as we do.
+// also with Llama 3's and GPT-2's regexes): llama.cpp tokenizes and detokenizes a varied corpus as we do. A SentencePiece
+// tokenizer with a token no merge makes: llama.cpp joins it where we do not (the export warns).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -183,4 +184,25 @@ test('a model folder named "phi3-…": llama.cpp loads its GGUF (general.name "P
     }
   };
   assert.deepEqual(await tokenize(file), await tokenize(plain));
+});
+
+test('a SentencePiece tokenizer.json with a token no merge makes ("▁the" without its merges): llama.cpp joins it from "▁" + "the" where we and transformers do not, and the export warns of it', { skip }, async () => {
+  const dir = randomModelDir('no-the', config({ vocabSize: 32000 }), null);
+  const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number>; merges: string[] } };
+  json.model.merges = json.model.merges.filter((m) => m.replace(' ', '') !== '▁the');
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
+  const file = path.join(tmp, 'no-the-f32.gguf');
+  const r = await cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /1 token can be joined there from a pair no merge lists \(e\.g\. "▁the" from "▁" \+ "the"\)/);
+  const v = json.model.vocab;
+  const tok = loadTokenizer(dir);
+  assert.deepEqual(tok.encode('the the the'), [v['▁t'], v['he'], v['▁t'], v['he'], v['▁t'], v['he']], 'transformers 5.17 gives these ids too');
+  const lm = await llama!.loadModel({ modelPath: file });
+  try {
+    assert.deepEqual(lm.tokenize('the the the', true), [v['▁the'], v['▁the'], v['▁the']]);
+  } finally {
+    await lm.dispose();
+  }
 });

@@ -4,7 +4,8 @@
 // end-of-turn and end-of-message tokens; the pad id is tokenizer_config.json's, else config.json's;
 // BOS is added only when there is one and the tokenizer adds it; the provenance names folders, not the exporter's paths;
 // a byte-level BPE tokenizer gets the llama.cpp pre-tokenizer its Split regex is, or is refused; named chat templates; a
-// SentencePiece pipeline step llama.cpp does not run (a Replace other than " " → "▁", Metaspace split) is warned of.
+// SentencePiece pipeline step llama.cpp does not run (a Replace other than " " → "▁", Metaspace split) is warned of, and so
+// are the tokens llama.cpp's SentencePiece tokenizer can join from a pair no merge lists.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -322,4 +323,29 @@ test('split_special_tokens, which llama.cpp cannot be told (it parses special to
   assert.match(captureStderr(() => tokenizerMetadata(dir, 32000)).stderr,
     /gguf: split_special_tokens is true: a special token's text written in a text \(e\.g\. "<\/s>"\) is plain text here and in transformers, but llama\.cpp reads it as the special token .*\(.*tokenizer_config\.json\)/);
   assert.doesNotMatch(captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).stderr, /split_special_tokens/);
+});
+
+test('SentencePiece: tokens llama.cpp can join from a pair no merge lists (it joins any two pieces that make a token) are warned about, how many and one; none for the bundled tokenizer or byte-level BPE', () => {
+  // measured with llama.cpp (node-llama-cpp 3.21.1), gguf-llama-tokenizer.test.ts: without the merges that make "▁the",
+  // "the the the" is ▁t|he ×3 here and in transformers 5.17, ▁the ×3 there
+  const withMerges = (keep: (a: string, b: string) => boolean): string => {
+    const dir = tempDir('mt-gguf-tok-');
+    const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as { model: { merges: Array<string | string[]> } };
+    json.model.merges = json.model.merges.filter((m) => {
+      const [a, b] = typeof m === 'string' ? m.split(' ') : m;
+      return keep(a!, b!);
+    });
+    fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+    fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
+    return dir;
+  };
+  const noThe = withMerges((a, b) => a + b !== '▁the'); // no merge makes "▁the"
+  assert.match(captureStderr(() => tokenizerMetadata(noThe, 32000)).stderr,
+    /gguf: llama\.cpp's SentencePiece tokenizer joins any two adjacent pieces that make a token, where this tokenizer\.json joins only the pairs its merges list: 1 token can be joined there from a pair no merge lists \(e\.g\. "▁the" from "▁" \+ "the"\), so text with it may tokenize differently there \(.*tokenizer\.json\)/);
+  const oneCut = withMerges((a, b) => !(a === '▁th' && b === 'e')); // "▁the" still made by "▁t" + "he"
+  assert.match(captureStderr(() => tokenizerMetadata(oneCut, 32000)).stderr, /: 1 token can be joined there from a pair no merge lists \(e\.g\. "▁the" from "▁th" \+ "e"\)/);
+  const two = withMerges((a, b) => !(a === 'i' && b === 'n') && !(a === '▁th' && b === 'e'));
+  assert.match(captureStderr(() => tokenizerMetadata(two, 32000)).stderr, /: 2 tokens can be joined there from a pair no merge lists \(e\.g\. "in" from "i" \+ "n"\), so text with them/);
+  assert.doesNotMatch(captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).stderr, /joins any two/);
+  assert.doesNotMatch(captureStderr(() => tokenizerMetadata(TEKKEN, 896)).stderr, /joins any two/);
 });

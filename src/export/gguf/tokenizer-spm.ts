@@ -2,8 +2,9 @@
 // "llama" (SPM) tokenizer, which merges the adjacent pair whose joined text is the vocabulary entry of highest
 // score: each token scores minus the rank of the first tokenizer.json merge that makes it — the order HF's BPE
 // applies them in. (convert_hf_to_gguf.py without a tokenizer.model gives every token -1000, which leaves
-// llama.cpp's merge order to chance.) A token no merge makes scores below every merge, so llama.cpp never
-// prefers it to one HF's merges would give. tokenizer.ggml.add_space_prefix says whether text gets the "▁" HF's
+// llama.cpp's merge order to chance.) A token no merge makes scores below every merge, so llama.cpp joins it only
+// where no merge is left; that it can join it at all, or join a token from a pair no merge lists, is warned of
+// (spm-joins.ts). tokenizer.ggml.add_space_prefix says whether text gets the "▁" HF's
 // normalizer or Metaspace pre-tokenizer puts before it; a pipeline llama.cpp's SentencePiece tokenizer cannot
 // follow is said in a warning.
 import { compileFastSpec, type MetaspaceSpec, type NormalizerStep } from '../../tokenizer/fast/spec.ts';
@@ -12,6 +13,7 @@ import type { TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import type { Vocab } from '../../tokenizer/vocab.ts';
 import { warn } from '../../util/log.ts';
 import type { GgufValue } from './gguf-file.ts';
+import { warnJoinsNoMergeMakes } from './spm-joins.ts';
 import { mergePairs, TOKEN_TYPE, tokenTable } from './tokenizer-table.ts';
 
 /**
@@ -81,6 +83,7 @@ export function spmVocabMetadata(json: TokenizerJson, vocab: Vocab, vocabSize: n
       : /^<0x[0-9A-Fa-f]{2}>$/.test(text) ? TOKEN_TYPE.byte
       : TOKEN_TYPE.normal);
   for (const id of unused) scores[id] = -(merges.length + 1);
+  warnJoinsNoMergeMakes(vocab, merges, file);
   return new Map<string, GgufValue>([
     ['tokenizer.ggml.model', { type: 'string', value: 'llama' }],
     ['tokenizer.ggml.pre', { type: 'string', value: 'default' }],
