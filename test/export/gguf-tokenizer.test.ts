@@ -349,3 +349,19 @@ test('SentencePiece: tokens llama.cpp can join from a pair no merge lists (it jo
   assert.doesNotMatch(captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).stderr, /joins any two/);
   assert.doesNotMatch(captureStderr(() => tokenizerMetadata(TEKKEN, 896)).stderr, /joins any two/);
 });
+
+test('Metaspace prepend_scheme "first" or "always": the warning says both what llama.cpp adds otherwise — "▁" before text that starts with a space, and ("first") after a special token', () => {
+  // measured with llama.cpp (node-llama-cpp 3.21.1) against transformers 5.17, prepend_scheme "first": "    four spaces" is
+  // ▁▁▁|▁four|▁spaces in transformers and here, ▁▁▁▁|▁four|▁spaces there; "a <s> b<s>c" ends in <s>|c here, <s>|▁c there
+  const scheme = (prepend: string): string => {
+    const dir = tempDir('mt-gguf-tok-');
+    const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
+    json['normalizer'] = null;
+    json['pre_tokenizer'] = { type: 'Metaspace', replacement: '▁', prepend_scheme: prepend, split: false };
+    fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+    fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
+    return captureStderr(() => tokenizerMetadata(dir, 32000)).stderr;
+  };
+  assert.match(scheme('first'), /prepend_scheme "first" adds "▁" only at the start of the input, and not before text that starts with a space; llama\.cpp adds it to all text and after every special token/);
+  assert.match(scheme('always'), /prepend_scheme "always" adds "▁" to each text but one that starts with a space; llama\.cpp adds it to all text and after every special token/);
+});

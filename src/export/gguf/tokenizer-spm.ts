@@ -19,7 +19,8 @@ import { mergePairs, TOKEN_TYPE, tokenTable } from './tokenizer-table.ts';
 /**
  * Whether llama.cpp is to put "▁" before text (and after each special token, as it does): HF's legacy Prepend("▁")
  * normalizer does exactly that; Metaspace's prepend_scheme "always" too, except for text that starts with a space,
- * and "first" only at the start of the input, which llama.cpp cannot express (warned); "never", or neither, is no prefix.
+ * and "first" only at the start of the input (and not before a space there either), which llama.cpp cannot express (warned);
+ * "never", or neither, is no prefix.
  */
 export function addSpacePrefix(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab, file: string): boolean {
   const compiled = compileFastSpec(json, config, vocab);
@@ -34,7 +35,7 @@ export function addSpacePrefix(json: TokenizerJson, config: TokenizerConfig, voc
   }
   if (normalizer?.some((step) => step.kind === 'prepend')) return true;
   if (metaspace === null || metaspace.prependScheme === 'never') return false;
-  warn(`gguf: the Metaspace pre-tokenizer's prepend_scheme "${metaspace.prependScheme}" adds "▁" ${metaspace.prependScheme === 'first' ? 'only at the start of the input' : 'unless the text starts with a space'}; llama.cpp adds it to all text and after every special token, so some prompts tokenize differently there (${file})`);
+  warn(`gguf: the Metaspace pre-tokenizer's prepend_scheme "${metaspace.prependScheme}" adds "▁" ${metaspace.prependScheme === 'first' ? 'only at the start of the input, and not before text that starts with a space' : 'to each text but one that starts with a space'}; llama.cpp adds it to all text and after every special token, so some prompts tokenize differently there (${file})`);
   return true;
 }
 
