@@ -365,3 +365,21 @@ test('Metaspace prepend_scheme "first" or "always": the warning says both what l
   assert.match(scheme('first'), /prepend_scheme "first" adds "▁" only at the start of the input, and not before text that starts with a space; llama\.cpp adds it to all text and after every special token/);
   assert.match(scheme('always'), /prepend_scheme "always" adds "▁" to each text but one that starts with a space; llama\.cpp adds it to all text and after every special token/);
 });
+
+test('a token whose text holds a NUL character: written as [UNUSED<id>] with a warning naming it, as llama.cpp reads a token text up to its first NUL ("a\\u0000" would be a second "a": llama.cpp aborts loading the file)', () => {
+  // measured (node-llama-cpp 3.21.1): a GGUF with tokens "a" and "a\u0000" fails GGML_ASSERT(id_to_token.size() == token_to_id.size())
+  const dir = tempDir('mt-gguf-tok-');
+  const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number>; merges: string[] } };
+  const last = Object.keys(json.model.vocab).find((t) => json.model.vocab[t] === 31999)!;
+  delete json.model.vocab[last];
+  json.model.vocab['a\u0000'] = 31999;
+  json.model.merges = json.model.merges.filter((m) => !m.split(' ').includes(last) && m.replace(' ', '') !== last);
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
+  const { result, stderr } = captureStderr(() => tokenizerMetadata(dir, 32000));
+  assert.match(stderr, /gguf: llama\.cpp reads a token's text only up to a NUL character: 1 token holding one \(id 31999 "a\\u0000"\) is written as \[UNUSED<id>\], which llama\.cpp never gives, so text with it tokenizes differently there \(.*tokenizer\.json\)/);
+  assert.equal((value(result, 'tokenizer.ggml.tokens') as string[])[31999], '[UNUSED31999]');
+  assert.equal((value(result, 'tokenizer.ggml.token_type') as Int32Array)[31999], 5);
+  assert.doesNotMatch(stderr, /joins any two/, 'a text llama.cpp is not given is not one it joins');
+  assert.doesNotMatch(captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).stderr, /NUL/);
+});

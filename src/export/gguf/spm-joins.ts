@@ -7,18 +7,18 @@
 // all ("▁the" without its merges: "the the" is ▁t|he|▁t|he here, ▁the|▁the there) and one a merge makes from other
 // pieces (a tokenizer trained by HF tokenizers lists one merge per token). A GGUF cannot list pairs for SentencePiece,
 // and no score keeps llama.cpp from joining a pair, so this is warned of.
-import type { Vocab } from '../../tokenizer/vocab.ts';
 import { warn } from '../../util/log.ts';
 
-/** The tokens of `vocab` llama.cpp can join from two pieces by a cut `merges` does not list, each with such a cut. */
-export function joinsNoMergeMakes(vocab: Vocab, merges: ReadonlyArray<readonly [string, string]>): Array<{ token: string; left: string; right: string }> {
+/** The token texts written (`tokens`) llama.cpp can join from two pieces by a cut `merges` does not list, each with such a cut. */
+export function joinsNoMergeMakes(tokens: readonly string[], merges: ReadonlyArray<readonly [string, string]>): Array<{ token: string; left: string; right: string }> {
   const listed = new Set(merges.map(([a, b]) => `${a}\u0000${b}`));
+  const written = new Set(tokens);
   const piece = (chars: readonly string[]): string | null => {
     const text = chars.join('');
-    return chars.length === 1 || vocab.tokenToId.has(text) ? text : null;
+    return chars.length === 1 || written.has(text) ? text : null;
   };
   const out: Array<{ token: string; left: string; right: string }> = [];
-  for (const token of vocab.tokenToId.keys()) {
+  for (const token of written) {
     const chars = [...token];
     for (let at = 1; at < chars.length; at++) {
       const left = piece(chars.slice(0, at)), right = piece(chars.slice(at));
@@ -32,8 +32,8 @@ export function joinsNoMergeMakes(vocab: Vocab, merges: ReadonlyArray<readonly [
 }
 
 /** Warns, naming how many and one, of the tokens llama.cpp's SentencePiece tokenizer joins where no merge does. */
-export function warnJoinsNoMergeMakes(vocab: Vocab, merges: ReadonlyArray<readonly [string, string]>, file: string): void {
-  const joins = joinsNoMergeMakes(vocab, merges);
+export function warnJoinsNoMergeMakes(tokens: readonly string[], merges: ReadonlyArray<readonly [string, string]>, file: string): void {
+  const joins = joinsNoMergeMakes(tokens, merges);
   if (joins.length === 0) return;
   const { token, left, right } = joins[0]!;
   const q = (s: string): string => JSON.stringify(s);

@@ -84,7 +84,7 @@ export function spmVocabMetadata(json: TokenizerJson, vocab: Vocab, vocabSize: n
       : /^<0x[0-9A-Fa-f]{2}>$/.test(text) ? TOKEN_TYPE.byte
       : TOKEN_TYPE.normal);
   for (const id of unused) scores[id] = -(merges.length + 1);
-  warnJoinsNoMergeMakes(vocab, merges, file);
+  warnJoinsNoMergeMakes(tokens, merges, file);
   return new Map<string, GgufValue>([
     ['tokenizer.ggml.model', { type: 'string', value: 'llama' }],
     ['tokenizer.ggml.pre', { type: 'string', value: 'default' }],

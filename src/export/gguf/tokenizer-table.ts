@@ -2,8 +2,10 @@
 // types, tokenizer.json's merges as pairs, and the token list of a model's rows — the tokenizer's texts, with
 // "[PAD<id>]" for rows of a padded embedding and "[UNUSED<id>]" for an id whose text another id also has (llama.cpp
 // aborts on a token text written twice; an added token repeating a vocabulary entry is not one: it has the entry's
-// id, as HF tokenizers gives it, tokenizer-json.ts).
+// id, as HF tokenizers gives it, tokenizer-json.ts) and for a text that holds a NUL character (llama.cpp reads a
+// token's text up to its first NUL: "a\u0000" would be "a" twice there; warned).
 import { UserError } from '../../util/errors.ts';
+import { warn } from '../../util/log.ts';
 import type { TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import type { Vocab } from '../../tokenizer/vocab.ts';
 
@@ -38,11 +40,12 @@ export interface TokenTable {
 export function tokenTable(json: TokenizerJson, vocab: Vocab, vocabSize: number, file: string,
   typeOf: (id: number, text: string, added: { special: boolean } | null) => number): TokenTable {
   const addedById = new Map(json.added_tokens.map((t) => [t.id, t]));
-  const tokens: string[] = [], types = new Int32Array(vocabSize), unused: number[] = [];
+  const tokens: string[] = [], types = new Int32Array(vocabSize), unused: number[] = [], withNul: number[] = [];
   for (let id = 0; id < vocabSize; id++) {
     const text = vocab.idToToken[id];
     const added = addedById.get(id);
-    const name = text === undefined ? `[PAD${id}]` : !added && vocab.tokenToId.get(text) !== id ? `[UNUSED${id}]` : null;
+    if (text?.includes('\u0000')) withNul.push(id);
+    const name = text === undefined ? `[PAD${id}]` : (!added && vocab.tokenToId.get(text) !== id) || text.includes('\u0000') ? `[UNUSED${id}]` : null;
     if (name !== null) {
       tokens.push(name);
       types[id] = TOKEN_TYPE.unused;
@@ -58,5 +61,10 @@ export function tokenTable(json: TokenizerJson, vocab: Vocab, vocabSize: number,
     if (other !== undefined) throw new UserError(`ids ${other} and ${id} are both ${JSON.stringify(text)}: llama.cpp needs each token text once`, file);
     firstId.set(text, id);
   });
+  if (withNul.length > 0) {
+    const n = withNul.length, id = withNul[0]!;
+    warn(`gguf: llama.cpp reads a token's text only up to a NUL character: ${n} token${n > 1 ? 's' : ''} holding one (id ${id} ${JSON.stringify(vocab.idToToken[id])}${n > 1 ? ` and ${n - 1} more` : ''}) ` +
+      `${n > 1 ? 'are' : 'is'} written as [UNUSED<id>], which llama.cpp never gives, so text with ${n > 1 ? 'them' : 'it'} tokenizes differently there (${file})`);
+  }
   return { tokens, types, unused };
 }
