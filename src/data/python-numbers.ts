@@ -32,7 +32,9 @@ function marked(v: unknown): unknown {
   const entries = Array.isArray(v) ? v.map((x, i) => [i, x] as const) : Object.entries(v);
   let changed = false;
   const out = entries.map(([k, x]) => {
-    const y = typeof x === 'number' ? pythonNumber(x, numberSpelling(v, k)) : marked(x);
+    const y = typeof x === 'number' ? pythonNumber(x, numberSpelling(v, k))
+      : x === null && numberSpelling(v, k) === 'NaN' ? new Number(NaN) // Python's json reads NaN as nan; prepare's reading, a missing value (null)
+      : marked(x);
     if (y !== x) changed = true;
     return [k, y] as const;
   });

@@ -113,6 +113,18 @@ test("numbers that String() writes as the file spells them keep Python's types t
   assert.ok(v03.decode([...rows[0]!.inputIds]).includes('"arguments": {"x": Infinity, "y": -Infinity, "big": 12345678901234567000, "e": 1e+21, "f": 1.0}'));
 });
 
+test("a NaN in a tool call's arguments is Python's float nan, as json.loads reads it: written NaN to train.jsonl and rendered NaN (not null)", () => {
+  // transformers 5.17 (json.loads, apply_chat_template) renders these arguments {"x": NaN, "y": Infinity, "z": -Infinity, "n": [NaN], "f": 1.0}
+  const args = '{"x": NaN, "y": Infinity, "z": -Infinity, "n": [NaN], "f": 1.0}';
+  const f = writeFiles(dir, { 'numbers-nan.jsonl': JSON.stringify(chat('ARGS')).replace('"ARGS"', args) + '\n' });
+  const outDir = path.join(dir, 'numbers-nan');
+  assert.equal(prepare({ inputs: [f['numbers-nan.jsonl']!], outDir, tokenizer: v03, split: [1, 0, 0] }).report.kept, 1);
+  const written = fs.readFileSync(path.join(outDir, 'train.jsonl'), 'utf8');
+  assert.match(written, /"arguments":\{"x":NaN,"y":Infinity,"z":-Infinity,"n":\[NaN\],"f":1\.0\}/);
+  const { rows } = loadTokenRows(path.join(outDir, 'train.jsonl'), { tokenizer: v03 });
+  assert.ok(v03.decode([...rows[0]!.inputIds]).includes('[{"name": "add", "arguments": {"x": NaN, "y": Infinity, "z": -Infinity, "n": [NaN], "f": 1.0}, "id": "abc123def"}]'));
+});
+
 test('near-duplicate chats whose tool calls hold an infinite float (written Infinity, as Python writes it) are compared, not a SyntaxError', () => {
   const long = 'the quick brown fox jumps over the lazy dog and then it runs far away into the forest where nobody finds it';
   const near = (word: string, args: string) => JSON.stringify(chat('ARGS', long)).replace('Add 1 and 2', `${long} ${word}`).replace('"ARGS"', args);

@@ -77,13 +77,22 @@ export function keepNumberSpellings<T extends object>(from: object, copy: T): T 
 }
 
 /**
+ * Python's json word for a float nan, which JSON with Python's floats holds (python-json.ts reads it as null, a missing
+ * value): noted at its null, so that where Python's type matters (a tool call's arguments: python-numbers.ts) it is nan.
+ */
+const NAN = 'NaN';
+
+/** Whether `text` holds Python's NaN at `i` (outside strings, where no other JSON token starts with "N"). */
+const nanAt = (text: string, i: number): boolean => text.charCodeAt(i) === 0x4e && text.startsWith(NAN, i);
+
+/**
  * Whether String() of the number `token` parses to is another text: also a number past a double's range (1e400 and a
  * 400-digit integer parse to Infinity, whose String() is "Infinity"; Python's json reads the integer exactly, and a CSV
  * cell keeps either as written) and Python's `inf`; not JSON-with-Python's `Infinity` (String() spells it so) nor the
- * lone "-" that the scan takes for the start of a number in `-Infinity`.
+ * lone "-" that the scan takes for the start of a number in `-Infinity`. Python's NaN is noted too (NAN).
  */
 function respelled(token: string): boolean {
-  return (/\d/.test(token) || /^[-+]?inf$/.test(token)) && String(Number(token)) !== token;
+  return token === NAN || ((/\d/.test(token) || /^[-+]?inf$/.test(token)) && String(Number(token)) !== token);
 }
 
 const QUOTE = 0x22, BACKSLASH = 0x5c, MINUS = 0x2d;
@@ -124,6 +133,8 @@ function hasRespelledNumber(text: string): boolean {
       const end = numberEnd(text, i);
       if (!shortInteger(text, i, end) && respelled(text.slice(i, end))) return true;
       i = end - 1;
+    } else if (nanAt(text, i)) {
+      return true;
     }
   }
   return false;
@@ -184,6 +195,10 @@ function noteSpellings(text: string, root: object): void {
       const holder = holders[top];
       if (holder !== null && holder !== undefined) noteNumberSpelling(holder, keys[top]!, text.slice(i, end));
       i = end - 1;
+    } else if (nanAt(text, i)) {
+      const holder = holders[top];
+      if (holder !== null && holder !== undefined) noteNumberSpelling(holder, keys[top]!, NAN);
+      i += NAN.length - 1;
     }
   }
 }

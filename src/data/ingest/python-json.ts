@@ -1,7 +1,8 @@
 // JSON as Python's json module writes it: json.dumps writes a float that JSON has no word for as NaN, Infinity or
 // -Infinity (allow_nan=True, its default — pandas' NaN for a missing cell gets there by df.to_dict + json.dumps),
 // which JSON.parse refuses. Such text is read as Python's json.loads reads it: NaN as a missing value (null, as
-// pandas means it), ±Infinity as numbers. Only text that JSON.parse refused is looked at again, so valid JSON costs
+// pandas means it; in a tool call's arguments and tools, where a chat template writes it, the float nan:
+// python-numbers.ts), ±Infinity as numbers. Only text that JSON.parse refused is looked at again, so valid JSON costs
 // nothing more, and words inside strings are never touched. Text that is neither is tried last as a Python literal
 // (python-literal.ts: a dict written by str() instead of json.dumps).
 import { jsonNestingPast } from '../../util/json-depth.ts';
