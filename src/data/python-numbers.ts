@@ -77,7 +77,15 @@ function holdsMark(v: unknown): boolean {
   return (Array.isArray(v) ? v : Object.values(v)).some(holdsMark);
 }
 
-/** `v` as JSON.stringify writes it, its marked numbers as Python's json.dumps writes them (1.0, 1e+16, Infinity, 12345678901234567890). */
+/**
+ * `v` as JSON.stringify writes it, its marked numbers as Python's json.dumps writes them (1.0, 1e+16, Infinity, NaN,
+ * 12345678901234567890). A float that JSON has no number for is written as json.dumps writes it, NaN, Infinity or
+ * -Infinity, not as JSON: Python's json.loads, pandas, pyarrow's JSON reader and jq read those words (the file stays
+ * readable), and transformers renders them so from what json.loads reads, as we train. null would lose the value; 1e999
+ * (JSON, json.loads reads inf) fails datasets' load_dataset("json") where pyarrow reads the file ("Number too big to be
+ * stored in double"). datasets 5.0.1 reads a chat whose messages differ in keys (every chat with tool calls) through
+ * its Json type, which writes nan and inf as null: TRL trained on such a load renders null there whatever the file says.
+ */
 export function pythonJson(v: unknown): string {
   return holdsMark(v) ? jsonOf(v) ?? 'null' : JSON.stringify(v) ?? 'null';
 }
