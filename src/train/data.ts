@@ -12,13 +12,22 @@ import type { OptionWords } from '../util/option-words.ts';
 import type { TrainConfig } from './config.ts';
 
 /**
- * The jq program that turns tool calls' arguments given as JSON text into objects (the warning of argumentsAsText
- * says it): arguments that are objects already are left as they are (fromjson refuses an object: jq stopped, exit 5,
- * on a file that mixes both forms), and so is a record without messages (a prompt/completion one beside the chats:
- * `.messages |= map(…)` stopped jq, "Cannot iterate over null") or a call without function.arguments (not given one).
+ * The jq program that turns tool calls' arguments given as JSON text into objects: arguments that are objects already
+ * are left as they are (fromjson refuses an object: jq stopped, exit 5, on a file that mixes both forms), and so is a
+ * record without messages (a prompt/completion one beside the chats: `.messages |= map(…)` stopped jq, "Cannot iterate
+ * over null") or a call without function.arguments (not given one).
  */
-export const ARGUMENTS_AS_OBJECTS_JQ = 'if (.messages | type) == "array" then .messages |= map(if (.tool_calls | type) == "array" then ' +
+export const ARGUMENTS_AS_OBJECTS = 'if (.messages | type) == "array" then .messages |= map(if (.tool_calls | type) == "array" then ' +
   '.tool_calls |= map(if (.function.arguments | type) == "string" then .function.arguments |= fromjson else . end) else . end) else . end';
+
+/**
+ * ARGUMENTS_AS_OBJECTS as the warning of argumentsAsText gives it: run only by a jq that keeps numbers as written
+ * (have_literal_numbers: jq 1.7 and later, built with decNumber). jq 1.6 reads every number as a double and wrote
+ * {"lat": 1.0} as {"lat":1}, which the template renders 1 where transformers renders 1.0 (a float, as json.loads reads
+ * the text), and an int past 2**53 rounded; jq 1.6 stops at the unknown builtin instead, writing nothing.
+ */
+export const ARGUMENTS_AS_OBJECTS_JQ = 'if have_literal_numbers then . else error("this jq writes 1.0 as 1 (numbers as doubles): ' +
+  `use jq 1.7 or later, built with decNumber") end | ${ARGUMENTS_AS_OBJECTS}`;
 
 /** "1 chat", "3 chats". */
 const chats = (n: number): string => `${n} chat${n === 1 ? '' : 's'}`;
@@ -76,7 +85,7 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
     warn(`${key}: ${chats(r.stats.systemUnrendered)} of ${file} ${r.stats.systemUnrendered === 1 ? 'is' : 'are'} trained without their system message: the model's chat template does not render it (Mistral v0.3's puts it in the last user turn only, so in no chat that ends with an assistant turn); to keep it, write it at the start of the last user message, where mistral-common puts it`);
   }
   if (r.stats.argumentsAsText > 0) {
-    warn(`${key}: ${chats(r.stats.argumentsAsText)} of ${file} ${r.stats.argumentsAsText === 1 ? 'gives' : 'give'} a tool call's arguments as JSON text, which the model's chat template writes as a JSON string ("arguments": "{\\"city\\": …}"), as transformers does; Mistral's models write arguments as an object: to train that form, give them as objects in the input and prepare it again (jq -c '${ARGUMENTS_AS_OBJECTS_JQ}' IN.jsonl > OUT.jsonl)`);
+    warn(`${key}: ${chats(r.stats.argumentsAsText)} of ${file} ${r.stats.argumentsAsText === 1 ? 'gives' : 'give'} a tool call's arguments as JSON text, which the model's chat template writes as a JSON string ("arguments": "{\\"city\\": …}"), as transformers does; Mistral's models write arguments as an object: to train that form, give them as objects in the input and prepare it again (with jq 1.7 or later, which keeps 1.0 as written where jq 1.6 writes 1: jq -c '${ARGUMENTS_AS_OBJECTS_JQ}' IN.jsonl > OUT.jsonl)`);
   }
   if (cfg.task === 'generation') requireTargets(r.rows, `${key}: ${file}`, key === 'data.train' ? 'train' : 'evaluate');
   info(`${key}: ${r.rows.length} example${r.rows.length === 1 ? '' : 's'}, ${r.stats.tokens.toLocaleString('en')} tokens${notes.length ? ` (${notes.join('; ')})` : ''} from ${file}`);

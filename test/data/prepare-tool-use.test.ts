@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { prepare } from '../../src/data/prepare.ts';
 import { tokenizeRecord } from '../../src/data/tokenize.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
-import { ARGUMENTS_AS_OBJECTS_JQ } from '../../src/train/data.ts';
+import { ARGUMENTS_AS_OBJECTS, ARGUMENTS_AS_OBJECTS_JQ } from '../../src/train/data.ts';
 import { spawnSync } from 'node:child_process';
 import { parsePythonJson, pythonJson } from '../../src/data/python-numbers.ts';
 import { loadTokenizer } from '../../src/tokenizer/index.ts';
@@ -216,13 +216,28 @@ test("chats whose tool call's arguments are JSON text that the template writes a
   assert.equal(loadTokenRows(f['args-text.jsonl']!, { tokenizer: v03AsGiven }).stats.argumentsAsText, 0);
 });
 
+test("the jq that train's warning gives keeps the arguments' numbers as written, or stops (a jq that writes 1.0 as 1: jq 1.6)", (t) => {
+  // jq 1.6 reads every number as a double: fromjson of {"lat": 1.0} wrote {"lat":1}, which the template renders 1, not
+  // 1.0 (transformers renders what json.loads reads of the text: 1.0), and the id past 2**53 rounded
+  const f = writeFiles(dir, { 'args-floats.jsonl': JSON.stringify(chat('{"lat": 1.0, "id": 12345678901234567890}')) + '\n' });
+  const jq = spawnSync('jq', ['-c', ARGUMENTS_AS_OBJECTS_JQ, f['args-floats.jsonl']!], { encoding: 'utf8' });
+  if (jq.error) return t.skip('no jq on this machine');
+  if (jq.status !== 0) {
+    assert.equal(jq.stdout, '', 'nothing written');
+    assert.match(jq.stderr, /have_literal_numbers|writes 1\.0 as 1/); // jq 1.6 does not know it; a 1.7 without decNumber says so
+    return;
+  }
+  assert.match(jq.stdout, /"arguments":\{"lat":1\.0,"id":12345678901234567890\}/);
+});
+
 test("the jq that train's warning gives turns arguments given as text into objects in a file that mixes both forms (and records without messages)", (t) => {
   // a prompt/completion record beside the chats (prepare keeps such a file whole): `.messages |= map(…)` stopped jq on it
   // ("Cannot iterate over null", exit 5); a chat without tool calls is left as it is
   const plain = { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello.' }] };
   const records = [chat('{"a": 1, "b": 2}'), { prompt: 'Add 2 and 2', completion: '4' }, plain, chat({ a: 1, b: 2 }, 'It is 3.', 'zzz999aaa')];
   const f = writeFiles(dir, { 'args-mixed.jsonl': records.map((r) => JSON.stringify(r)).join('\n') + '\n' });
-  const jq = spawnSync('jq', ['-c', ARGUMENTS_AS_OBJECTS_JQ, f['args-mixed.jsonl']!], { encoding: 'utf8' });
+  // the conversion alone: the jq here may be 1.6, which the warning's program refuses (the test above)
+  const jq = spawnSync('jq', ['-c', ARGUMENTS_AS_OBJECTS, f['args-mixed.jsonl']!], { encoding: 'utf8' });
   if (jq.error) return t.skip('no jq on this machine');
   assert.equal(jq.status, 0, jq.stderr); // fromjson of an object: "only strings can be parsed", exit 5
   const out = writeFiles(dir, { 'args-objects.jsonl': jq.stdout });
