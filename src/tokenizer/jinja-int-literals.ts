@@ -1,8 +1,8 @@
 // An int literal a JS number cannot hold ({{ 9007199254740993 }}: jinja2 prints it exactly, a JS number reads it as
 // 9007199254740992). Before parsing, such a literal becomes `('9007199254740993' | int literal)`, a filter no template
-// can name (it has a space), which jinja-python.ts runs as a refusal where, and only where, the literal is evaluated,
-// as checkExactInt refuses an arithmetic result it cannot hold: other digits than transformers' would be another prompt.
-// A literal whose digits a number holds exactly (2**64's) stays a number, and prints every digit (jinja-values.ts).
+// can name (it has a space), which jinja-python.ts runs as Python's int of those digits: a bigint, as an arithmetic
+// result past 2**53 is (jinja-int-arithmetic.ts). A literal whose digits a number holds exactly (2**64's) stays a
+// number, and prints every digit (jinja-values.ts).
 
 /** A lexer token of @huggingface/jinja, and how to make one of its class. */
 export type Token = { value: string; type: string };
@@ -23,9 +23,4 @@ export function markInexactInts(tokens: Token[], make: MakeToken): Token[] {
     if (t.type !== 'NumericLiteral' || t.value.includes('.') || exact(t.value)) return [t];
     return [make('(', 'OpenParen'), make(t.value, 'StringLiteral'), make('|', 'Pipe'), make(INEXACT_INT, 'Identifier'), make(')', 'CloseParen')];
   });
-}
-
-/** The refusal of an inexact int literal, by its digits. */
-export function inexactIntError(digits: string): Error {
-  return new Error(`the int ${digits} is past 2**53: mistral-tune's template renderer cannot hold it exactly (jinja2 can)`);
 }

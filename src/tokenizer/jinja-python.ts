@@ -5,8 +5,8 @@
 // splitlines, …); the filters and tests chat templates use (string, join, trim, length, default/d, tojson, map,
 // select/reject(attr), first/last, max/min/sum, sort, unique, round, title, capitalize, replace, indent, reverse) follow
 // jinja2's, and so do the rare ones (jinja-filters-rare.ts: truncate, escape, groupby, …) and tests with an argument
-// (jinja-test-arguments.ts: is divisibleby 2, or by keyword, divisibleby(num=2)); an int literal a number cannot hold
-// is refused where it is evaluated (jinja-int-literals.ts); comparisons chain (jinja-compare-chains.ts: 1 < x < 3);
+// (jinja-test-arguments.ts: is divisibleby 2, or by keyword, divisibleby(num=2)); ints past 2**53, literals and
+// results, are exact (jinja-int-literals.ts, jinja-int-arithmetic.ts); comparisons chain (jinja-compare-chains.ts: 1 < x < 3);
 // x / 0 and x // 0.0 fail (ZeroDivisionError, where the library gives inf); `for a, b in` unpacks tuples; a str is indexed, searched,
 // padded and ordered by code point, as in Python. A method no table knows fails with an error that names it;
 // {% break %} and {% continue %} keep what their iteration printed; x.name is Python's attribute before the item
@@ -20,9 +20,10 @@ import { callMethod } from './jinja-methods.ts';
 import { pythonAttribute } from './jinja-attributes.ts';
 import { checkFilterArity } from './jinja-filter-arity.ts';
 import { jinjaGlobal } from './jinja-globals.ts';
-import { INEXACT_INT, inexactIntError } from './jinja-int-literals.ts';
+import { INEXACT_INT } from './jinja-int-literals.ts';
 import { testOfFilter } from './jinja-test-arguments.ts';
 import { continuesChain } from './jinja-compare-chains.ts';
+import { exactIntArithmetic, floatOperands } from './jinja-int-arithmetic.ts';
 import { V, asKey, isInt, isList, isNum, isStr, keyValue, listKind, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
 
 /** The AST nodes this file reads (the library's parser makes them; its .d.ts does not export the classes). */
@@ -36,6 +37,10 @@ interface BinaryNode extends Node {
   operator: { value: string };
   left: Node;
   right: Node;
+}
+interface UnaryNode extends Node {
+  operator: { value: string };
+  argument: Node;
 }
 interface MemberNode extends Node {
   object: Node;
@@ -74,6 +79,7 @@ interface LibraryInterpreter {
   evaluate(node: unknown, env: Environment): Value;
   evaluateBlock(statements: Node[], env: Environment): Value;
   evaluateBinaryExpression(node: BinaryNode, env: Environment): Value;
+  evaluateUnaryExpression(node: UnaryNode, env: Environment): Value;
   evaluateCallExpression(node: CallNode, env: Environment): Value;
   evaluateMemberExpression(node: MemberNode, env: Environment): Value;
   evaluateTestExpression(node: TestNode, env: Environment): Value;
@@ -99,32 +105,10 @@ const NUMERIC_OPS = new Set(['+', '-', '*', '/', '//', '%', '**', '<', '<=', '>'
 /** A character beyond the BMP (a surrogate pair in a JS string). */
 const ASTRAL = /[\ud800-\udbff][\udc00-\udfff]/;
 
-/**
- * Python's ints are exact at any size, a JS number only up to 2**53: an int result past that (2 ** 64) must be the
- * exact one (10 ** 20 is, and (2 ** 60) // 2), else rendering fails rather than print other digits than transformers.
- * The operands are exact (a result past 2**53 that was not is refused where it is made), so the exact result is
- * theirs computed with BigInt; the message quotes them so (2 ** 70 as 1180591620717411303424, not 1.18e+21).
- */
-function checkExactInt(op: string, a: number, b: number, got: number): void {
-  const [x, y] = [BigInt(a), BigInt(b)];
-  if (op === '//' && y === 0n) throw new Error('integer division or modulo by zero');
-  const exact = op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '//' ? floorDiv(x, y)
-    : op === '**' && b >= 0 && b <= 2048 ? x ** y : null;
-  if (exact !== null && Number.isFinite(got) && BigInt(got) === exact) return;
-  const value = exact === null ? '' : ` = ${exact.toString().length > 40 ? `an int of ${exact.toString().length} digits` : exact}`;
-  throw new Error(`${x} ${op} ${y}${value}: an int past 2**53 that mistral-tune's template renderer cannot hold exactly`);
-}
-
 /** Python's ZeroDivisionError for x / 0 and x // 0 (JavaScript gives Infinity or NaN, which would print as a number). */
 function zeroDivision(op: '/' | '//', ints: boolean): Error {
   const what = op === '/' ? (ints ? 'division' : 'float division') : ints ? 'integer division or modulo' : 'float floor division';
   return new Error(`${what} by zero`);
-}
-
-/** Python's `//` on ints: the quotient rounded down (BigInt's `/` rounds toward zero). */
-function floorDiv(x: bigint, y: bigint): bigint {
-  const q = x / y;
-  return x % y !== 0n && (x < 0n) !== (y < 0n) ? q - 1n : q;
 }
 
 /** A node standing for a value already evaluated (to hand the library an operation whose operands are known). */
@@ -218,6 +202,16 @@ export class PythonInterpreter extends Base implements FilterHost {
     return V.str(out);
   }
 
+  /** -x and +x of an int past 2**53 (a bigint, which the library would multiply by the number -1 or 1). */
+  override evaluateUnaryExpression(node: UnaryNode, env: Environment): Value {
+    const op = node.operator.value;
+    if (op !== '-' && op !== '+') return super.evaluateUnaryExpression(node, env);
+    const x = this.evaluate(node.argument, env);
+    const big: unknown = x.value;
+    if (typeof big === 'bigint') return V.exactInt(op === '-' ? -big : big);
+    return super.evaluateUnaryExpression({ ...node, argument: evaluated(x) }, env);
+  }
+
   override evaluateBinaryExpression(node: BinaryNode, env: Environment): Value {
     const op = node.operator.value;
     if (op === 'and' || op === 'or') return super.evaluateBinaryExpression(node, env);
@@ -230,6 +224,9 @@ export class PythonInterpreter extends Base implements FilterHost {
       if (b.type === 'BooleanValue') b = V.int(b.value ? 1 : 0);
     }
     if ((op === '/' || op === '//') && isNum(a) && isNum(b) && b.value === 0) throw zeroDivision(op, isInt(a) && isInt(b));
+    const exact = exactIntArithmetic(op, a, b);
+    if (exact !== null) return exact;
+    [a, b] = floatOperands(op, a, b);
     switch (op) {
       case '==': return V.bool(pyEq(a, b));
       case '!=': return V.bool(!pyEq(a, b));
@@ -266,9 +263,7 @@ export class PythonInterpreter extends Base implements FilterHost {
         if (isStr(a) && isStr(b)) return V.bool(compare(op)(a, b));
         break;
     }
-    const out = super.evaluateBinaryExpression({ type: node.type, operator: node.operator, left: evaluated(a), right: evaluated(b) }, env);
-    if (isInt(a) && isInt(b) && isInt(out) && !Number.isSafeInteger(out.value)) checkExactInt(op, a.value, b.value, out.value);
-    return out;
+    return super.evaluateBinaryExpression({ type: node.type, operator: node.operator, left: evaluated(a), right: evaluated(b) }, env);
   }
 
   /**
@@ -363,6 +358,7 @@ export class PythonInterpreter extends Base implements FilterHost {
       }
       const index = this.evaluate(node.property, env);
       if (obj.type === 'ObjectValue' && isInt(index)) return (obj.value as Map<Key, Value>).get(index.value) ?? V.undefined();
+      if (typeof (index.value as unknown) === 'bigint') return V.undefined(); // an int past 2**53: past any str's or list's end
       if (isStr(obj) && isInt(index) && ASTRAL.test(obj.value)) {
         const chars = [...obj.value];
         const ch = chars[index.value < 0 ? chars.length + index.value : index.value];
@@ -441,7 +437,7 @@ export class PythonInterpreter extends Base implements FilterHost {
     const call = filter.type === 'CallExpression' && (filter as CallNode).callee.type === 'Identifier' ? (filter as CallNode) : null;
     const name = filter.type === 'Identifier' ? ((filter as ValueNode).value as string) : call ? ((call.callee as ValueNode).value as string) : null;
     const f = name !== null && Object.hasOwn(ALL_FILTERS, name) ? ALL_FILTERS[name] : undefined;
-    if (name === INEXACT_INT) throw inexactIntError(operand.value as string);
+    if (name === INEXACT_INT) return V.exactInt(BigInt(operand.value as string)); // its digits, as Python's int
     const test = name !== null && !f ? testOfFilter(name) : null;
     if (!f && !test) return super.applyFilter(operand, filter, env);
     const [args, kwargs] = call ? this.evaluateArguments(call.args, env) : [[], new Map<string, Value>()];

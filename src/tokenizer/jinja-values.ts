@@ -35,9 +35,12 @@ function valueClasses(): Record<string, Ctor> {
 }
 
 const C = valueClasses();
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 export const V = {
   str: (s: string): Value => new C.StringValue!(s),
   int: (n: number): Value => new C.IntegerValue!(n),
+  /** Python's int `n`: a number up to 2**53, a bigint past it (jinja-int-arithmetic.ts). */
+  exactInt: (n: bigint): Value => new C.IntegerValue!(n >= -MAX_SAFE && n <= MAX_SAFE ? Number(n) : n),
   float: (n: number): Value => new C.FloatValue!(n),
   bool: (b: boolean): Value => new C.BooleanValue!(b),
   list: (items: Value[]): Value => new C.ArrayValue!(items),
@@ -119,7 +122,7 @@ function intText(n: number | bigint): string {
 /**
  * A value handed to a template (the messages, the tools) as its runtime value, as the library's Environment.set
  * converts it, with Python's numbers kept (src/data/python-numbers.ts): a boxed Number is a float (1.0), a bigint an
- * int of every digit (its value the bigint: arithmetic on it fails where Python's would give digits a number cannot hold).
+ * int of every digit (its value the bigint, which arithmetic keeps exact: jinja-int-arithmetic.ts).
  */
 export function inputValue(x: unknown): Value {
   if (isPythonFloat(x)) return V.float(x.valueOf());
@@ -177,10 +180,20 @@ export function cmpStr(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** Python's == of two numbers: exact, an int past 2**53 (a bigint) too (12345678901234567890 != 12345678901234567890.0). */
+function numbersEqual(x: number | bigint | boolean, y: number | bigint | boolean): boolean {
+  if (typeof x !== 'bigint' && typeof y !== 'bigint') return Number(x) === Number(y);
+  const [p, q] = [typeof x === 'bigint' ? x : Number(x), typeof y === 'bigint' ? y : Number(y)];
+  // a bigint against a number: the number's exact value, where it is a whole one
+  if (typeof p === 'bigint' && typeof q === 'bigint') return p === q;
+  const [big, n] = typeof p === 'bigint' ? [p, q as number] : [q as bigint, p];
+  return Number.isInteger(n) && BigInt(n) === big;
+}
+
 /** Python's ==: numbers and booleans by value, strings, lists and dicts by content, None only to None. */
 export function pyEq(a: Value, b: Value): boolean {
-  if (a.type === b.type && (a.type === 'StringValue' || a.type === 'IntegerValue' || a.type === 'BooleanValue')) return a.value === b.value;
-  if (isNumeric(a) && isNumeric(b)) return Number(a.value) === Number(b.value);
+  if (a.type === b.type && (a.type === 'StringValue' || a.type === 'BooleanValue')) return a.value === b.value;
+  if (isNumeric(a) && isNumeric(b)) return numbersEqual(a.value as number | bigint | boolean, b.value as number | bigint | boolean);
   if (KINDS.has(a) || KINDS.has(b)) {
     // range(3) == [0, 1, 2] is false; views are equal as sets, dict_values only to themselves
     const [p, q] = [KINDS.get(a)?.kind, KINDS.get(b)?.kind];

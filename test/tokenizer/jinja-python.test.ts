@@ -36,7 +36,6 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
   'parse-one-tuple': "@huggingface/jinja's parser has no one-item tuple ('a',)",
   'parse-string-escapes': "@huggingface/jinja's lexer knows only \\n \\t \\x \\u-style escapes: no \\U, octal or unknown escapes ('\\q' is '\\\\q' in Python)",
   'lex-plus-markers': "@huggingface/jinja's lexer has no {%+ / +%} (lstrip_blocks and trim_blocks kept off for one tag)",
-  'int-literal-past-2-53': 'an int literal a JS number cannot hold is refused where it is evaluated (jinja2 prints every digit): jinja-constructs.test.ts',
   'markup-through-str-methods': "markupsafe's Markup is kept through |e, |safe, |forceescape, +, % and |format only: a str filter, method or index on one gives a plain str here (and a list prints it without Markup(...)); no chat template we know makes a Markup",
   'lex-unicode-whitespace': "@huggingface/jinja's lexer strips JS whitespace for - and lstrip_blocks only spaces and tabs; jinja2 strips Python's (\\x1c, \\f, not \\ufeff): only template text with such characters differs",
 };
