@@ -114,7 +114,7 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: 
       return {
         ...out,
         ...(systemUnrendered(record.messages, rendered) ? { systemUnrendered: true } : {}),
-        ...(argumentsRenderedAsText(record.messages, rendered) ? { argumentsAsText: true } : {}),
+        ...(argumentsRenderedAsText(record.messages, rendered, (ms) => renderChat(tok, ms, tools)) ? { argumentsAsText: true } : {}),
       };
     }
     case 'classification': {

@@ -71,17 +71,43 @@ export function callTextLeftOut<M extends { readonly content?: unknown }>(messag
 
 /**
  * Whether a tool call of `messages` gives its arguments as JSON text (OpenAI's form: `"arguments": "{\"city\": …}"`)
- * that `rendered` (the chat rendered) holds as a JSON string: a template that writes arguments with tojson (Mistral
- * v0.3's) writes the text encoded again, as transformers does, where Mistral's models write arguments as an object.
+ * that the template writes as a JSON string: one that writes arguments with tojson (Mistral v0.3's) writes the text
+ * encoded again, as transformers does, where Mistral's models write arguments as an object. The chat is rendered with
+ * each such text replaced by a marker that `rendered` (the chat as it is) holds in no form: the marker written as a
+ * JSON string is where the template wrote an argument's text so, where the text itself, searched for, could be found
+ * elsewhere too (a user quoting it as a JSON string). The marker holds a `"`, which a template that writes the text as
+ * it is between quotes leaves unescaped. A template that fails on the marker (it reads the text) is asked by search.
  */
-export function argumentsRenderedAsText(messages: readonly unknown[], rendered: string): boolean {
-  return messages.some((m) => {
-    const calls = isRecord(m) ? ownField(m, 'tool_calls') : undefined;
-    if (!Array.isArray(calls)) return false;
-    return calls.some((c) => {
-      const fn = isRecord(c) ? ownField(c, 'function') : undefined;
-      const args = isRecord(fn) ? ownField(fn, 'arguments') : undefined;
-      return typeof args === 'string' && rendered.includes(JSON.stringify(args));
+export function argumentsRenderedAsText<M>(messages: readonly M[], rendered: string, render: (messages: readonly M[]) => string): boolean {
+  const texts = messages.flatMap((m) => callsOf(m).map(argumentsOf).filter((a): a is string => typeof a === 'string'));
+  if (texts.length === 0) return false;
+  let marker = 'mistral-tune "arguments"';
+  while (rendered.includes(marker) || rendered.includes(JSON.stringify(marker).slice(1, -1))) marker += '#';
+  const marked = messages.map((m) => {
+    const calls = callsOf(m);
+    if (!calls.some((c) => typeof argumentsOf(c) === 'string')) return m;
+    const withMarkers = calls.map((c) => {
+      if (typeof argumentsOf(c) !== 'string') return c;
+      const call = c as Record<string, unknown>;
+      return { ...call, function: { ...(call.function as Record<string, unknown>), arguments: marker } };
     });
+    return { ...m, tool_calls: withMarkers };
   });
+  try {
+    return render(marked).includes(JSON.stringify(marker));
+  } catch {
+    return texts.some((text) => rendered.includes(JSON.stringify(text)));
+  }
+}
+
+/** The tool calls of a message (OpenAI's tool_calls), or none. */
+function callsOf(m: unknown): unknown[] {
+  const calls = isRecord(m) ? ownField(m, 'tool_calls') : undefined;
+  return Array.isArray(calls) ? calls : [];
+}
+
+/** A tool call's function.arguments, or undefined. */
+function argumentsOf(c: unknown): unknown {
+  const fn = isRecord(c) ? ownField(c, 'function') : undefined;
+  return isRecord(fn) ? ownField(fn, 'arguments') : undefined;
 }

@@ -214,6 +214,19 @@ test("chats whose tool call's arguments are JSON text that the template writes a
     'tokenizer_config.json': { ...readJson(path.join(TEKKEN, 'tokenizer_config.json')), chat_template: asGiven },
   })));
   assert.equal(loadTokenRows(f['args-text.jsonl']!, { tokenizer: v03AsGiven }).stats.argumentsAsText, 0);
+  // nor a chat that holds the arguments' text as a JSON string elsewhere (a user quoting it): the rendering is compared
+  const quoting = chat('{"a": 1, "b": 2}');
+  quoting.messages[0]!.content = `Why is ${JSON.stringify('{"a": 1, "b": 2}')} the call?`;
+  const g = writeFiles(dir, { 'args-text-quoted.jsonl': JSON.stringify(quoting) + '\n' });
+  assert.equal(loadTokenRows(g['args-text-quoted.jsonl']!, { tokenizer: v03AsGiven }).stats.argumentsAsText, 0);
+  assert.equal(loadTokenRows(g['args-text-quoted.jsonl']!, { tokenizer: v03 }).stats.argumentsAsText, 1);
+  // a template that fails on text that is no JSON object (it reads the text) is asked by search
+  const strict = quietly(() => loadTokenizer(tempFolder({
+    'tokenizer.json': readJson(path.join(TEKKEN, 'tokenizer.json')),
+    'tokenizer_config.json': { ...readJson(path.join(TEKKEN, 'tokenizer_config.json')), chat_template: V03.replace('{%- for message in loop_messages %}',
+      "{%- for m in messages %}{%- for c in (m.tool_calls or []) %}{%- if c.function.arguments is string and not c.function.arguments.startswith('{') %}{{- raise_exception('not JSON') }}{%- endif %}{%- endfor %}{%- endfor %}{%- for message in loop_messages %}") },
+  })));
+  assert.equal(loadTokenRows(f['args-text.jsonl']!, { tokenizer: strict }).stats.argumentsAsText, 2);
 });
 
 test("the jq that train's warning gives keeps the arguments' numbers as written, or stops (a jq that writes 1.0 as 1: jq 1.6)", (t) => {
