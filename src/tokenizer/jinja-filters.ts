@@ -6,7 +6,7 @@
 import type { Environment } from '@huggingface/jinja';
 import { toFixedEven } from './jinja-format.ts';
 import { callMethod, pythonStrip, titleFilter } from './jinja-methods.ts';
-import { V, asKey, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, listKind, type Value } from './jinja-values.ts';
+import { V, asKey, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, kindedList, listKind, type Value } from './jinja-values.ts';
 
 /** What a filter needs of the interpreter: other filters (map('trim')) and tests (select('odd')) by name. */
 export interface FilterHost {
@@ -107,10 +107,11 @@ export function attribute(item: Value, path: string): Value {
 
 /**
  * What jinja2's lazy filters give (select/reject(attr), map, unique, items, reverse of a list): a generator, true in
- * a test even when it yields nothing; here a list that is always true (printed, a list: jinja2 prints the object).
+ * a test even when it yields nothing; here a list of the generator kind (jinja-values.ts): no len(), no [i] (jinja2's
+ * Undefined), not reversible, not a sequence, no JSON, == only to itself; printing it is refused.
  */
 export function generator(items: Value[]): Value {
-  const v = V.list(items);
+  const v = kindedList('generator', items);
   v.__bool__ = () => ({ value: true });
   return v;
 }
@@ -122,6 +123,12 @@ export function iterate(v: Value, filter: string): Value[] {
   if (isStr(v)) return [...v.value].map(V.str);
   if (isDict(v)) return [...v.value.keys()].map(keyValue);
   throw new Error(`${filter}: '${pyType(v)}' object is not iterable`);
+}
+
+/** `v`, when Python's len() takes it (a generator has no len()). */
+function sized(v: Value): Value {
+  if (listKind(v) === 'generator') throw new Error("object of type 'generator' has no len()");
+  return v;
 }
 
 /** Python's len() of a str: code points, not UTF-16 units. */
@@ -209,8 +216,8 @@ export const FILTERS: Record<string, Filter> = {
     const chars = argOf(a, 0, 'chars');
     return V.str(pythonStrip(pyStr(v), isNone(chars) ? null : pyStr(chars!), true, true));
   },
-  length: (v) => V.int(isStr(v) ? codePoints(v.value) : iterate(v, 'length').length),
-  count: (v) => V.int(isStr(v) ? codePoints(v.value) : iterate(v, 'count').length),
+  length: (v) => V.int(isStr(v) ? codePoints(v.value) : iterate(sized(v), 'length').length),
+  count: (v) => V.int(isStr(v) ? codePoints(v.value) : iterate(sized(v), 'count').length),
   default(v, a) {
     const fallback = argOf(a, 0, 'default_value') ?? V.str('');
     const onFalse = argOf(a, 1, 'boolean')?.__bool__().value ?? false;
@@ -249,7 +256,7 @@ export const FILTERS: Record<string, Filter> = {
   selectattr: selectFilter(true, true),
   rejectattr: selectFilter(true, false),
   first: (v) => iterate(v, 'first')[0] ?? V.undefined(),
-  last: (v) => (isStr(v) || isList(v) || v.type === 'ObjectValue' ? iterate(v, 'last').at(-1) ?? V.undefined() : (() => { throw new Error(`last: '${pyType(v)}' object is not reversible`); })()),
+  last: (v) => ((isStr(v) || isList(v) || v.type === 'ObjectValue') && listKind(v) !== 'generator' ? iterate(v, 'last').at(-1) ?? V.undefined() : (() => { throw new Error(`last: '${pyType(v)}' object is not reversible`); })()),
   int(v, a) {
     // jinja2's do_int: int(value), else int(float(value)), else the default
     const fallback = argOf(a, 0, 'default') ?? V.int(0);
@@ -341,7 +348,9 @@ export const FILTERS: Record<string, Filter> = {
   lower: caseFilter('lower'),
   reverse(v) {
     if (isStr(v)) return V.str([...v.value].reverse().join(''));
-    return generator([...iterate(v, 'reverse')].reverse());
+    // reversed() of a sequence or dict, an iterator; a generator is not reversible: jinja2 reverses a list of it
+    const items = [...iterate(v, 'reverse')].reverse();
+    return listKind(v) === 'generator' ? V.list(items) : generator(items);
   },
   indent(v, a) {
     // jinja2's do_indent: the lines of s + '\n' as str.splitlines() cuts them, joined by '\n'

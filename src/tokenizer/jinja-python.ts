@@ -336,7 +336,11 @@ export class PythonInterpreter extends Base implements FilterHost {
     const p = node.property.type;
     const kind = node.computed ? listKind(obj) : undefined;
     if (kind === 'range' && p === 'SliceExpression') throw new Error("a slice of a range() is not supported by mistral-tune's template renderer (jinja2 gives a range)");
-    if (kind !== undefined && kind !== 'range') return V.undefined(); // a dict view has no items by index or key
+    if (kind !== undefined && kind !== 'range') {
+      // a dict view or a generator has no items by index or key (Undefined), and no slice (a TypeError)
+      if (p === 'SliceExpression') throw new Error(`'${pyType(obj)}' object is not subscriptable`);
+      return V.undefined();
+    }
     if (!node.computed && p === 'Identifier' && !LOOP_OF.has(obj)) {
       const attribute = pythonAttribute(obj, node.property.value as string);
       if (attribute) return attribute;

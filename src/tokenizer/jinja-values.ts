@@ -100,8 +100,11 @@ export function pyRepr(v: Value): string {
   return isStr(v) ? strRepr(v.value) : v.type === 'UndefinedValue' ? 'Undefined' : pyStr(v);
 }
 
-/** Python objects held here as a list, with their own str(), == and no JSON: range(0, 3) and a dict's views. */
-export type ListKind = 'range' | 'dict_keys' | 'dict_items' | 'dict_values';
+/**
+ * Python objects held here as a list, with their own str(), == and no JSON: range(0, 3), a dict's views, and the
+ * generator jinja2's lazy filters give (jinja-filters.ts generator()).
+ */
+export type ListKind = 'range' | 'dict_keys' | 'dict_items' | 'dict_values' | 'generator';
 const KINDS = new WeakMap<Value, { kind: ListKind; args: string }>();
 /** A list that is a `kind` (`args`: a range's "0, 3"). */
 export function kindedList(kind: ListKind, items: Value[], args = ''): Value {
@@ -151,6 +154,7 @@ export function pyStr(v: Value): string {
     case 'UndefinedValue': return '';
     case 'ArrayValue': {
       const kind = KINDS.get(v);
+      if (kind?.kind === 'generator') throw new Error("printing a generator is not supported by mistral-tune's template renderer (jinja2 prints its Python repr with its address; | list prints the items)");
       const items = `[${(v.value as Value[]).map(pyRepr).join(', ')}]`;
       return kind === undefined ? items : kind.kind === 'range' ? `range(${kind.args})` : `${kind.kind}(${items})`;
     }

@@ -92,6 +92,17 @@ const CASES: [string, string, string | null][] = [
    null],
   ["tojson-indent", "{{ {'a': [1, 'b'], 'c': none} | tojson(indent=2) }}|{{ [1, 2] | tojson }}|{{ {'é': '<'} | tojson }}",
    "{\n  \"a\": [\n    1,\n    \"b\"\n  ],\n  \"c\": null\n}|[1, 2]|{\"é\": \"<\"}"],
+  // map, select(attr), reject(attr), unique, items and reverse give a generator: no len(), no [i] (Undefined), no slice,
+  // not reversible, not a sequence, not JSON, == only to itself; | list (or reverse, join, a loop) reads it
+  ["generator-as-value", "[{{ (messages | selectattr('role', 'eq', 'user'))[0] }}]|{{ (messages | map(attribute='role')) == ['user', 'assistant'] }}|{{ (messages | map(attribute='role')) is sequence }}|{{ messages | map(attribute='role') | reverse | list | length }}|{{ messages | map(attribute='role') | list | length }}|{{ messages | reverse | reverse | length }}|{{ messages | map(attribute='role') | join(',') }}",
+   "[]|False|False|2|2|2|user,assistant"],
+  ["generator-has-no-len", "{{ messages | selectattr('role', 'eq', 'user') | length }}", null],
+  ["generator-count", "{{ messages | map(attribute='role') | count }}", null],
+  ["generator-tojson", "{{ messages | map(attribute='role') | tojson }}", null],
+  ["items-tojson", "{{ {'a': 1} | items | tojson }}", null],
+  ["generator-last", "{{ messages | selectattr('role', 'eq', 'user') | last }}", null],
+  ["generator-slice", "{{ (messages | map(attribute='role'))[1:] }}", null],
+  ["dict-view-slice", "{{ {'a': 1}.items()[1:] }}", null],
 ];
 
 for (const [name, template, expected] of CASES) {
@@ -114,6 +125,8 @@ test('what jinja2 renders and we cannot is a one-line UserError naming the const
     // jinja2: <class 'dict'>; True (its globals, which the library lacks, were undefined here)
     ['{{ dict }}', 'printing the class dict is not supported'],
     ['{{ range(3)[1:] }}', 'a slice of a range() is not supported'], // jinja2: range(1, 3)
+    // jinja2: <generator object sync_do_map at 0x7f…>
+    ["{{ messages | map(attribute='role') }}", 'printing a generator is not supported'],
     ['{{ cycler is defined }}', "jinja2's global cycler is not supported"],
     ["{% set j = joiner(', ') %}{{ j() }}", "jinja2's global joiner is not supported"],
   ];
