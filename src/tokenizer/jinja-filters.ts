@@ -6,7 +6,7 @@
 import type { Environment } from '@huggingface/jinja';
 import { toFixedEven } from './jinja-format.ts';
 import { callMethod, pythonStrip, titleFilter } from './jinja-methods.ts';
-import { V, asKey, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, kindedList, listKind, type Value } from './jinja-values.ts';
+import { V, asKey, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, inputValue, kindedList, listKind, type Value } from './jinja-values.ts';
 
 /** What a filter needs of the interpreter: other filters (map('trim')) and tests (select('odd')) by name. */
 export interface FilterHost {
@@ -180,9 +180,23 @@ function caseFilter(method: string): Filter {
   return (v) => callMethod(isStr(v) ? v : V.str(pyStr(v)), method, [], new Map())!;
 }
 
+/**
+ * `s` with each Unicode decimal digit (\p{Nd}: '٣', '１', '𝟗') as its ASCII digit, as Python's int() and float() read
+ * them. Unicode puts each set of ten in a run of code points from its zero, so a digit's value is its distance from
+ * the start of its run, mod 10 (runs of several sets, like the mathematical digits, hold whole sets).
+ */
+function asciiDigits(s: string): string {
+  const digit = /\p{Nd}/u;
+  return s.replace(/\p{Nd}/gu, (ch) => {
+    let start = ch.codePointAt(0)!;
+    while (digit.test(String.fromCodePoint(start - 1))) start--;
+    return String((ch.codePointAt(0)! - start) % 10);
+  });
+}
+
 /** Python's float(str): surrounding whitespace, _ between digits, inf/infinity/nan; null when it is no number. */
 function parseFloatPy(text: string): number | null {
-  const s = pythonStrip(text, null, true, true).toLowerCase();
+  const s = asciiDigits(pythonStrip(text, null, true, true)).toLowerCase();
   const special: Record<string, number> = { inf: Infinity, infinity: Infinity, nan: NaN };
   const unsigned = s.replace(/^[+-]/, '');
   if (Object.hasOwn(special, unsigned)) return (s.startsWith('-') ? -1 : 1) * special[unsigned]!;
@@ -191,16 +205,26 @@ function parseFloatPy(text: string): number | null {
   return Number(s.replaceAll('_', ''));
 }
 
-/** Python's int(str, base): surrounding whitespace, a sign, _ between digits, 0x/0o/0b prefixes for their base; null when it is no int. */
-function parseIntPy(text: string, base: number): number | null {
-  let s = pythonStrip(text, null, true, true).toLowerCase();
-  const sign = s.startsWith('-') ? -1 : 1;
+/**
+ * Python's int(str, base): surrounding whitespace, a sign, _ between digits, 0x/0o/0b prefixes for their base (base 0:
+ * the prefix gives it, else 10), every digit past 2**53 (a bigint there); null when it is no int.
+ */
+function parseIntPy(text: string, base: number): number | bigint | null {
+  let s = asciiDigits(pythonStrip(text, null, true, true)).toLowerCase();
+  const sign = s.startsWith('-') ? -1n : 1n;
   if (/^[+-]/.test(s)) s = s.slice(1);
-  const prefix = { 16: '0x', 8: '0o', 2: '0b' }[base];
-  if (prefix && s.startsWith(prefix)) s = s.slice(2).replace(/^_/, '');
+  const prefixes: Record<string, number> = { '0x': 16, '0o': 8, '0b': 2 };
+  const prefixed = prefixes[s.slice(0, 2)];
+  if (base === 0) {
+    base = prefixed ?? 10;
+    if (prefixed === undefined && /^0+_?[1-9]/.test(s)) return null; // int('010', 0) fails: a leading 0 only in a 0
+  }
+  if (base < 2 || base > 36) return null;
+  if (prefixed === base) s = s.slice(2).replace(/^_/, '');
   const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz'.slice(0, base);
   if (!/^[0-9a-z](?:_?[0-9a-z])*$/.test(s) || [...s.replaceAll('_', '')].some((c) => !alphabet.includes(c))) return null;
-  return sign * parseInt(s.replaceAll('_', ''), base);
+  const n = [...s.replaceAll('_', '')].reduce((acc, c) => acc * BigInt(base) + BigInt(alphabet.indexOf(c)), 0n) * sign;
+  return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
 }
 
 /** jinja2's filters where the library's differ or are missing (called with `this` = the interpreter). */
@@ -263,9 +287,12 @@ export const FILTERS: Record<string, Filter> = {
     const base = argOf(a, 1, 'base');
     if (isInt(v)) return v;
     if (v.type === 'BooleanValue') return V.int(v.value ? 1 : 0);
-    let n: number | null = null;
-    if (isStr(v)) n = parseIntPy(v.value, base && isInt(base) ? base.value : 10) ?? parseFloatPy(v.value);
-    else if (v.type === 'FloatValue') n = v.value as number;
+    if (isStr(v)) {
+      const exact = parseIntPy(v.value, base && isInt(base) ? base.value : 10);
+      if (typeof exact === 'bigint') return inputValue(exact); // an int of every digit, as Python's
+      if (exact !== null) return V.int(exact || 0);
+    }
+    const n = isStr(v) ? parseFloatPy(v.value) : v.type === 'FloatValue' ? (v.value as number) : null;
     return n === null || !Number.isFinite(n) ? fallback : V.int(Math.trunc(n) || 0);
   },
   float(v, a) {

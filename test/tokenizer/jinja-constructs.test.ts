@@ -103,6 +103,9 @@ const CASES: [string, string, string | null][] = [
   ["generator-last", "{{ messages | selectattr('role', 'eq', 'user') | last }}", null],
   ["generator-slice", "{{ (messages | map(attribute='role'))[1:] }}", null],
   ["dict-view-slice", "{{ {'a': 1}.items()[1:] }}", null],
+  // Python's int(str, base) and float(str): exact digits past 2**53, base 0 reads the prefix, any Unicode decimal digit
+  ["int-float-of-strs", "{{ '12345678901234567890' | int }}|{{ '-99999999999999999999' | int }}|{{ '0x1FFFFFFFFFFFFFFFF' | int(0, 16) }}|{{ '9007199254740993' | int }}|{{ '0b101' | int(0, 0) }}|{{ '0x1f' | int(0, 0) }}|{{ '0o17' | int(0, 0) }}|{{ '010' | int(0, 0) }}|{{ '٣' | int }}|{{ '１２' | int }}|{{ '٣.٥' | float }}|{{ '𝟗𝟘' | int }}|{{ '1e20' | int }}",
+   "12345678901234567890|-99999999999999999999|36893488147419103231|9007199254740993|5|31|15|10|3|12|3.5|90|100000000000000000000"],
 ];
 
 for (const [name, template, expected] of CASES) {
