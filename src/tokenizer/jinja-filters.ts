@@ -250,11 +250,14 @@ export const FILTERS: Record<string, Filter> = {
   tojson(v, a) {
     const indent = argOf(a, 1, 'indent');
     const seps = argOf(a, 2, 'separators');
-    if (!isNone(indent) && !isInt(indent!)) throw new Error('tojson: indent must be an integer');
+    // json.dumps: a str indent is the text of one level, an int (a bool too) that many spaces
+    if (!isNone(indent) && !isInt(indent!) && !isStr(indent!) && indent!.type !== 'BooleanValue') {
+      throw new Error(`tojson: can't multiply sequence by non-int of type '${pyType(indent!)}' (indent)`);
+    }
     if (!isNone(seps) && !(isList(seps!) && seps.value.length === 2 && seps.value.every(isStr))) throw new Error('tojson: separators must be two strings');
     return V.str(pyJson(v, {
       ensureAscii: argOf(a, 0, 'ensure_ascii')?.__bool__().value ?? false,
-      indent: isNone(indent) ? null : (indent!.value as number),
+      indent: isNone(indent) ? null : isStr(indent!) ? indent.value : ' '.repeat(Math.max(0, Number(indent!.value))),
       separators: isNone(seps) ? null : ((seps!.value as Value[]).map((x) => x.value) as [string, string]),
       sortKeys: argOf(a, 3, 'sort_keys')?.__bool__().value ?? false,
     }));

@@ -215,7 +215,8 @@ export function pyEq(a: Value, b: Value): boolean {
 }
 
 export interface JsonOptions {
-  indent: number | null;
+  /** What each level indents by (json.dumps's indent: an int is that many spaces), or null: one line. */
+  indent: string | null;
   ensureAscii: boolean;
   separators: [string, string] | null;
   sortKeys: boolean;
@@ -238,8 +239,8 @@ export function pyJson(v: Value, o: JsonOptions, depth = 0): string {
     case 'StringValue': return jsonString(v.value as string, o.ensureAscii);
   }
   const [itemSep, keySep] = o.separators ?? (o.indent !== null ? [',', ': '] : [', ', ': ']);
-  const inner = o.indent === null ? '' : '\n' + ' '.repeat(o.indent * (depth + 1));
-  const outer = o.indent === null ? '' : '\n' + ' '.repeat(o.indent * depth);
+  const inner = o.indent === null ? '' : '\n' + o.indent.repeat(depth + 1);
+  const outer = o.indent === null ? '' : '\n' + o.indent.repeat(depth);
   let parts: string[];
   let open: string, close: string;
   if (isList(v) && !KINDS.has(v)) {

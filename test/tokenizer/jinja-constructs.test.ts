@@ -106,6 +106,10 @@ const CASES: [string, string, string | null][] = [
   // Python's int(str, base) and float(str): exact digits past 2**53, base 0 reads the prefix, any Unicode decimal digit
   ["int-float-of-strs", "{{ '12345678901234567890' | int }}|{{ '-99999999999999999999' | int }}|{{ '0x1FFFFFFFFFFFFFFFF' | int(0, 16) }}|{{ '9007199254740993' | int }}|{{ '0b101' | int(0, 0) }}|{{ '0x1f' | int(0, 0) }}|{{ '0o17' | int(0, 0) }}|{{ '010' | int(0, 0) }}|{{ '٣' | int }}|{{ '１２' | int }}|{{ '٣.٥' | float }}|{{ '𝟗𝟘' | int }}|{{ '1e20' | int }}",
    "12345678901234567890|-99999999999999999999|36893488147419103231|9007199254740993|5|31|15|10|3|12|3.5|90|100000000000000000000"],
+  // json.dumps's indent: a str is the indent itself, an int (a bool too) that many spaces, none below 0
+  ["tojson-indent-kinds", "{{ {'a': [1, {}]} | tojson(indent='\\t') }}|{{ {'a': [1]} | tojson(indent=-1) }}|{{ {'a': 1} | tojson(indent='ab') }}|{{ {'a': 1} | tojson(indent=true) }}|{{ [1] | tojson(indent=false) }}",
+   "{\n\t\"a\": [\n\t\t1,\n\t\t{}\n\t]\n}|{\n\"a\": [\n1\n]\n}|{\nab\"a\": 1\n}|{\n \"a\": 1\n}|[\n1\n]"],
+  ["tojson-indent-float-fails", "{{ {'a': 1} | tojson(indent=1.5) }}", null],
 ];
 
 for (const [name, template, expected] of CASES) {
