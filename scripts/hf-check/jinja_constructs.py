@@ -53,6 +53,9 @@ CASES = {
     "int-float-of-strs": "{{ '12345678901234567890' | int }}|{{ '-99999999999999999999' | int }}|{{ '0x1FFFFFFFFFFFFFFFF' | int(0, 16) }}|{{ '9007199254740993' | int }}|{{ '0b101' | int(0, 0) }}|{{ '0x1f' | int(0, 0) }}|{{ '0o17' | int(0, 0) }}|{{ '010' | int(0, 0) }}|{{ '٣' | int }}|{{ '１２' | int }}|{{ '٣.٥' | float }}|{{ '𝟗𝟘' | int }}|{{ '1e20' | int }}",
     "tojson-indent-kinds": "{{ {'a': [1, {}]} | tojson(indent='\\t') }}|{{ {'a': [1]} | tojson(indent=-1) }}|{{ {'a': 1} | tojson(indent='ab') }}|{{ {'a': 1} | tojson(indent=true) }}|{{ [1] | tojson(indent=false) }}",
     "tojson-indent-float-fails": "{{ {'a': 1} | tojson(indent=1.5) }}",
+    "int-of-undefined-fails": "{{ messages[0].nope | int }}",
+    "int-default-of-undefined-fails": "{{ foo | int(5) }}",
+    "float-of-undefined-fails": "{{ foo | float }}",
 }
 
 env = _compile_jinja_template("{{ '' }}").environment

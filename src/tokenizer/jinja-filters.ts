@@ -125,6 +125,11 @@ export function iterate(v: Value, filter: string): Value[] {
   throw new Error(`${filter}: '${pyType(v)}' object is not iterable`);
 }
 
+/** int() and float() of jinja2's Undefined raise its UndefinedError (not the TypeError the filters' default catches). */
+function failOnUndefined(v: Value, filter: string): void {
+  if (v.type === 'UndefinedValue') throw new Error(`${filter} of an undefined value (jinja2's UndefinedError)`);
+}
+
 /** `v`, when Python's len() takes it (a generator has no len()). */
 function sized(v: Value): Value {
   if (listKind(v) === 'generator') throw new Error("object of type 'generator' has no len()");
@@ -288,6 +293,7 @@ export const FILTERS: Record<string, Filter> = {
     // jinja2's do_int: int(value), else int(float(value)), else the default
     const fallback = argOf(a, 0, 'default') ?? V.int(0);
     const base = argOf(a, 1, 'base');
+    failOnUndefined(v, 'int');
     if (isInt(v)) return v;
     if (v.type === 'BooleanValue') return V.int(v.value ? 1 : 0);
     if (isStr(v)) {
@@ -300,6 +306,7 @@ export const FILTERS: Record<string, Filter> = {
   },
   float(v, a) {
     const fallback = argOf(a, 0, 'default') ?? V.float(0);
+    failOnUndefined(v, 'float');
     if (isNum(v) || v.type === 'BooleanValue') return V.float(Number(v.value));
     const n = isStr(v) ? parseFloatPy(v.value) : null;
     return n === null ? fallback : V.float(n);

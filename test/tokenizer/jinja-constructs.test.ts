@@ -110,6 +110,10 @@ const CASES: [string, string, string | null][] = [
   ["tojson-indent-kinds", "{{ {'a': [1, {}]} | tojson(indent='\\t') }}|{{ {'a': [1]} | tojson(indent=-1) }}|{{ {'a': 1} | tojson(indent='ab') }}|{{ {'a': 1} | tojson(indent=true) }}|{{ [1] | tojson(indent=false) }}",
    "{\n\t\"a\": [\n\t\t1,\n\t\t{}\n\t]\n}|{\n\"a\": [\n1\n]\n}|{\nab\"a\": 1\n}|{\n \"a\": 1\n}|[\n1\n]"],
   ["tojson-indent-float-fails", "{{ {'a': 1} | tojson(indent=1.5) }}", null],
+  // int() and float() of jinja2's Undefined raise its UndefinedError, whatever the default (they gave 0 and 0.0)
+  ["int-of-undefined-fails", "{{ messages[0].nope | int }}", null],
+  ["int-default-of-undefined-fails", "{{ foo | int(5) }}", null],
+  ["float-of-undefined-fails", "{{ foo | float }}", null],
 ];
 
 for (const [name, template, expected] of CASES) {
