@@ -56,6 +56,7 @@ CASES = {
     "int-of-undefined-fails": "{{ messages[0].nope | int }}",
     "int-default-of-undefined-fails": "{{ foo | int(5) }}",
     "float-of-undefined-fails": "{{ foo | float }}",
+    "tuple-slices": "{{ (1, 2, 3)[1:] }}|{{ (1, 2)[::-1] }}|{% macro f() %}{{ varargs[1:] }}{{ varargs[:1] }}{{ varargs[0] }}{% endmacro %}{{ f(1, 2, 3) }}",
 }
 
 env = _compile_jinja_template("{{ '' }}").environment

@@ -358,7 +358,8 @@ export class PythonInterpreter extends Base implements FilterHost {
         const step = slice.step ? this.evaluate(slice.step, env) : undefined;
         if (step && isInt(step) && step.value === 0) throw new Error('slice step cannot be zero');
         const property = step ? { ...slice, step: evaluated(step) } : slice;
-        return super.evaluateMemberExpression({ ...node, object: evaluated(obj), property }, env);
+        const part = super.evaluateMemberExpression({ ...node, object: evaluated(obj), property }, env);
+        return obj.type === 'TupleValue' && isList(part) ? V.tuple(part.value) : part; // a tuple's slice is a tuple
       }
       const index = this.evaluate(node.property, env);
       if (obj.type === 'ObjectValue' && isInt(index)) return (obj.value as Map<Key, Value>).get(index.value) ?? V.undefined();

@@ -114,6 +114,9 @@ const CASES: [string, string, string | null][] = [
   ["int-of-undefined-fails", "{{ messages[0].nope | int }}", null],
   ["int-default-of-undefined-fails", "{{ foo | int(5) }}", null],
   ["float-of-undefined-fails", "{{ foo | float }}", null],
+  // a slice of a tuple (a macro's varargs) is a tuple (they printed as lists)
+  ["tuple-slices", "{{ (1, 2, 3)[1:] }}|{{ (1, 2)[::-1] }}|{% macro f() %}{{ varargs[1:] }}{{ varargs[:1] }}{{ varargs[0] }}{% endmacro %}{{ f(1, 2, 3) }}",
+   "(2, 3)|(2, 1)|(2, 3)(1,)1"],
 ];
 
 for (const [name, template, expected] of CASES) {
