@@ -57,6 +57,7 @@ CASES = {
     "int-default-of-undefined-fails": "{{ foo | int(5) }}",
     "float-of-undefined-fails": "{{ foo | float }}",
     "tuple-slices": "{{ (1, 2, 3)[1:] }}|{{ (1, 2)[::-1] }}|{% macro f() %}{{ varargs[1:] }}{{ varargs[:1] }}{{ varargs[0] }}{% endmacro %}{{ f(1, 2, 3) }}",
+    "trailing-commas": "{{ [1, 2,] }}|{{ {'a': 1,} }}|{{ (1, 2,) }}|{{ [[1,], {'b': [2,],},] }}|{{ 'x{}'.format(1,) }}|{% macro f(a, b=2) %}{{ a }}{{ b }}{% endmacro %}{{ f(1,) }}{{ f(1, b=3,) }}|{% for x in [1, 2,] %}{{ x }}{% endfor %}|{% for x in (1, 2,) %}{{ x }}{% endfor %}|{{ messages | selectattr('role', 'eq', 'user',) | list | length }}",
 }
 
 env = _compile_jinja_template("{{ '' }}").environment

@@ -8,6 +8,7 @@ import { Template, parse, tokenize } from '@huggingface/jinja';
 import { markInexactInts, type MakeToken, type Token } from './jinja-int-literals.ts';
 import { plainNumberLiterals } from './jinja-number-literals.ts';
 import { markCompareChains } from './jinja-compare-chains.ts';
+import { dropTrailingCommas } from './jinja-trailing-commas.ts';
 
 /** The filter name a rewritten test goes by, and the test it stands for. */
 const TEST_FILTER = /^is (not )?(\S+)$/;
@@ -80,11 +81,12 @@ function rewriteTests(tokens: Token[], make: MakeToken): Token[] {
 
 /**
  * A template parsed as jinja2 parses it for transformers (lstrip_blocks, trim_blocks), tests with arguments too, number
- * literals the library misreads written plainly (jinja-number-literals.ts), int literals past 2**53 marked
- * (jinja-int-literals.ts) and chained comparisons marked (jinja-compare-chains.ts).
+ * literals the library misreads written plainly (jinja-number-literals.ts), trailing commas dropped
+ * (jinja-trailing-commas.ts), int literals past 2**53 marked (jinja-int-literals.ts) and chained comparisons marked
+ * (jinja-compare-chains.ts).
  */
 export function parseJinja(text: string): Template {
-  const tokens = tokenize(plainNumberLiterals(text), { lstrip_blocks: true, trim_blocks: true }) as Token[];
+  const tokens = dropTrailingCommas(tokenize(plainNumberLiterals(text), { lstrip_blocks: true, trim_blocks: true }) as Token[]);
   const make: MakeToken = (value, type) => Object.assign(Object.create(Object.getPrototypeOf(tokens[0])) as Token, { value, type });
   const template = new Template('');
   template.parsed = parse(markCompareChains(rewriteTests(markInexactInts(tokens, make), make)) as never);

@@ -117,6 +117,9 @@ const CASES: [string, string, string | null][] = [
   // a slice of a tuple (a macro's varargs) is a tuple (they printed as lists)
   ["tuple-slices", "{{ (1, 2, 3)[1:] }}|{{ (1, 2)[::-1] }}|{% macro f() %}{{ varargs[1:] }}{{ varargs[:1] }}{{ varargs[0] }}{% endmacro %}{{ f(1, 2, 3) }}",
    "(2, 3)|(2, 1)|(2, 3)(1,)1"],
+  // jinja2 takes a trailing comma in a list, a dict, a tuple of two or more and a call's arguments (a parse error here)
+  ["trailing-commas", "{{ [1, 2,] }}|{{ {'a': 1,} }}|{{ (1, 2,) }}|{{ [[1,], {'b': [2,],},] }}|{{ 'x{}'.format(1,) }}|{% macro f(a, b=2) %}{{ a }}{{ b }}{% endmacro %}{{ f(1,) }}{{ f(1, b=3,) }}|{% for x in [1, 2,] %}{{ x }}{% endfor %}|{% for x in (1, 2,) %}{{ x }}{% endfor %}|{{ messages | selectattr('role', 'eq', 'user',) | list | length }}",
+   "[1, 2]|{'a': 1}|(1, 2)|[[1], {'b': [2]}]|x1|1213|12|12|1"],
 ];
 
 for (const [name, template, expected] of CASES) {

@@ -1,0 +1,34 @@
+// A trailing comma, which jinja2's parser takes and @huggingface/jinja's refuses: `[1, 2,]`, `{'a': 1,}`, a call's
+// `f(a, b,)` and a tuple's `(1, 2,)`. Before parsing, such a comma is dropped. A comma that makes a one-item tuple
+// (`(1,)`, which the library's parser has no form for) stays, so that the template is still refused, not read as `(1)`.
+import type { Token } from './jinja-int-literals.ts';
+
+const CLOSER: Record<string, string> = { OpenParen: 'CloseParen', OpenSquareBracket: 'CloseSquareBracket', OpenCurlyBracket: 'CloseCurlyBracket' };
+/** Words before `(` that do not name a callee (`in (1,)`, `if (a, b)`): the `(` opens a group or a tuple. */
+const KEYWORDS = new Set(['in', 'and', 'or', 'not', 'if', 'elif', 'else', 'is', 'for', 'set', 'recursive']);
+
+/** Whether the `(` at `i` opens a call's arguments (after a name, `)` or `]`), not a group or a tuple. */
+function opensCall(tokens: Token[], i: number): boolean {
+  const before = tokens[i - 1];
+  if (before?.type === 'Identifier') return !KEYWORDS.has(before.value);
+  return before?.type === 'CloseParen' || before?.type === 'CloseSquareBracket';
+}
+
+/** The tokens without the trailing commas jinja2 allows (see the header). */
+export function dropTrailingCommas(tokens: Token[]): Token[] {
+  const drop = new Set<number>();
+  // each open bracket: its closer, whether it is a call's, and how many commas it holds at its own level
+  const open: { closer: string; call: boolean; commas: number }[] = [];
+  tokens.forEach((t, i) => {
+    if (CLOSER[t.type]) {
+      open.push({ closer: CLOSER[t.type]!, call: t.type === 'OpenParen' && opensCall(tokens, i), commas: 0 });
+    } else if (t.type === 'Comma' && open.length > 0) {
+      open.at(-1)!.commas++;
+    } else if (t.type === open.at(-1)?.closer) {
+      const group = open.pop()!;
+      const trailing = tokens[i - 1]?.type === 'Comma';
+      if (trailing && (t.type !== 'CloseParen' || group.call || group.commas > 1)) drop.add(i - 1);
+    }
+  });
+  return drop.size === 0 ? tokens : tokens.filter((_, i) => !drop.has(i));
+}
