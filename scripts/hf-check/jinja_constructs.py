@@ -58,6 +58,7 @@ CASES = {
     "float-of-undefined-fails": "{{ foo | float }}",
     "tuple-slices": "{{ (1, 2, 3)[1:] }}|{{ (1, 2)[::-1] }}|{% macro f() %}{{ varargs[1:] }}{{ varargs[:1] }}{{ varargs[0] }}{% endmacro %}{{ f(1, 2, 3) }}",
     "trailing-commas": "{{ [1, 2,] }}|{{ {'a': 1,} }}|{{ (1, 2,) }}|{{ [[1,], {'b': [2,],},] }}|{{ 'x{}'.format(1,) }}|{% macro f(a, b=2) %}{{ a }}{{ b }}{% endmacro %}{{ f(1,) }}{{ f(1, b=3,) }}|{% for x in [1, 2,] %}{{ x }}{% endfor %}|{% for x in (1, 2,) %}{{ x }}{% endfor %}|{{ messages | selectattr('role', 'eq', 'user',) | list | length }}",
+    "generator-read-once": "{% set users = messages | selectattr('role', 'eq', 'user') %}{% for u in users %}a{% endfor %}|{% for u in users %}b{% endfor %}|{{ users | list | length }}|{% set r = messages | map(attribute='role') %}{{ r | join(',') }}|{{ r | join(',') }}|{% set r = messages | map(attribute='role') %}{{ r | first }}|{{ r | list }}|{% set r = messages | map(attribute='role') %}{{ 'user' in r }}|{{ 'user' in r }}|{{ 'assistant' in r }}|{% set r = messages | map(attribute='role') %}{{ 'assistant' in r }}|{{ r | list }}|{% set r = messages | reverse %}{{ r | map(attribute='role') | list }}{{ r | list }}|{% set r = messages | map(attribute='role') %}{% if r %}T{% endif %}{{ r | list }}{% if r %}T{% endif %}",
 }
 
 env = _compile_jinja_template("{{ '' }}").environment

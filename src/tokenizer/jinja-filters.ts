@@ -86,6 +86,11 @@ export function contains(container: Value, item: Value): boolean {
     if (!isStr(item)) throw new Error(`'in <string>' requires string as left operand, not ${pyType(item)}`);
     return container.value.includes(item.value);
   }
+  if (isList(container) && listKind(container) === 'generator') {
+    const at = container.value.findIndex((x) => pyEq(x, item)); // Python's `in` reads a generator up to the item found
+    take(container, at < 0 ? Infinity : at + 1);
+    return at >= 0;
+  }
   if (isList(container)) return container.value.some((x) => pyEq(x, item));
   if (isDict(container)) {
     const key = asKey(item);
@@ -116,9 +121,22 @@ export function generator(items: Value[]): Value {
   return v;
 }
 
-/** The items a filter iterates: a list's items, a string's characters, a dict's keys; none of an undefined value (jinja2's Undefined iterates as empty). */
+/**
+ * The next `n` items of a generator, taken from it: jinja2's generator is read once (a second | join of it is '',
+ * a loop over it again runs no time). A loop that breaks is taken as reading it all (jinja2's stops where it broke).
+ */
+export function take(gen: Value & { value: Value[] }, n = Infinity): Value[] {
+  const items = gen.value.slice(0, n);
+  gen.value = gen.value.slice(items.length);
+  return items;
+}
+
+/**
+ * The items a filter iterates: a list's items, a string's characters, a dict's keys; none of an undefined value
+ * (jinja2's Undefined iterates as empty); a generator's rest, which reading takes from it.
+ */
 export function iterate(v: Value, filter: string): Value[] {
-  if (isList(v)) return v.value;
+  if (isList(v)) return listKind(v) === 'generator' ? take(v) : v.value;
   if (v.type === 'UndefinedValue') return [];
   if (isStr(v)) return [...v.value].map(V.str);
   if (isDict(v)) return [...v.value.keys()].map(keyValue);
@@ -287,7 +305,7 @@ export const FILTERS: Record<string, Filter> = {
   reject: selectFilter(false, false),
   selectattr: selectFilter(true, true),
   rejectattr: selectFilter(true, false),
-  first: (v) => iterate(v, 'first')[0] ?? V.undefined(),
+  first: (v) => (isList(v) && listKind(v) === 'generator' ? take(v, 1) : iterate(v, 'first'))[0] ?? V.undefined(),
   last: (v) => ((isStr(v) || isList(v) || v.type === 'ObjectValue') && listKind(v) !== 'generator' ? iterate(v, 'last').at(-1) ?? V.undefined() : (() => { throw new Error(`last: '${pyType(v)}' object is not reversible`); })()),
   int(v, a) {
     // jinja2's do_int: int(value), else int(float(value)), else the default

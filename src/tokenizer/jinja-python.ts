@@ -13,7 +13,7 @@
 // (jinja-attributes.ts), filters check their number of arguments (jinja-filter-arity.ts), and a name no scope defines
 // may be a jinja2 global (jinja-globals.ts: dict). Everything else is the library's.
 import { Environment, Interpreter } from '@huggingface/jinja';
-import { FILTERS, TESTS, compare, testArgument, contains, type Filter, type FilterHost } from './jinja-filters.ts';
+import { FILTERS, TESTS, compare, testArgument, contains, take, type Filter, type FilterHost } from './jinja-filters.ts';
 import { RARE_FILTERS, escapeMarkup, isMarkup, markupOf, markupText } from './jinja-filters-rare.ts';
 import { percentFormat } from './jinja-format.ts';
 import { callMethod } from './jinja-methods.ts';
@@ -430,6 +430,7 @@ export class PythonInterpreter extends Base implements FilterHost {
     const body: LoopBody = Object.assign([...node.body], { loop });
     const iterable = select ? { ...node.iterable, lhs: evaluated(items) } : evaluated(items);
     const out = super.evaluateFor({ ...node, body, iterable, defaultBlock: [] }, env);
+    if (isList(v) && listKind(v) === 'generator') take(v); // a generator is read once (jinja-filters.ts take)
     if (node.defaultBlock.length === 0 || loop.completed) return out;
     return V.str((out.value as string) + (this.evaluateBlock(node.defaultBlock, new Environment(env)).value as string));
   }
