@@ -46,21 +46,33 @@ export class SafetensorsCheckpoint {
       }
       const ckpt = new SafetensorsCheckpoint(dir, map);
       try {
-        const shards = [...new Set(map.values())];
+        // transformers' order: sorted(set(weight_map.values())), Python's code-point order (UTF-8 byte order)
+        const shards = [...new Set(map.values())].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
         for (const shard of shards) {
           if (!fileIsThere(path.join(dir, shard))) {
             const first = [...map].find(([, s]) => s === shard)![0];
             throw new UserError(`shard ${shard} (which should hold "${first}") is missing from ${dir}`, indexPath);
           }
         }
-        // transformers 5.17 reads every tensor of the shards the index names (the weight_map only says which files): a
-        // stale index's tensor that it leaves out, or places in another of its shards, is read where it is; where two
-        // shards hold one, the index's shard wins
+        // transformers 5.17 reads every tensor of the shards the index names (the weight_map only says which files), in
+        // the shards' order, each shard's tensors replacing the earlier shards': a stale index's tensor that it leaves
+        // out, or places in another of its shards, is read where it is, and one that two shards hold from the last
+        const held = new Map<string, string>();
+        const twice: [string, string, string][] = [];
         for (const shard of shards) {
           for (const tensor of ckpt.shard(shard).names()) {
-            const listed = map.get(tensor);
-            if (listed === undefined || (listed !== shard && !ckpt.shard(listed).has(tensor))) map.set(tensor, shard);
+            const before = held.get(tensor);
+            if (before !== undefined) twice.push([tensor, before, shard]);
+            held.set(tensor, shard);
           }
+        }
+        for (const [tensor, shard] of held) map.set(tensor, shard);
+        if (twice.length > 0) {
+          const [tensor, first, last] = twice[0]!;
+          const count = new Set(twice.map(([t]) => t)).size;
+          // once a folder: a command opens its model more than once
+          warnOnce(`shards twice\0${path.resolve(indexPath)}`, `${indexPath}: ${count} tensor${count === 1 ? ' is' : 's are'} in more than one shard, e.g. "${tensor}" in ${first} and ${last}: ` +
+            'each is read from the last of its shards by name, as transformers reads them (a shard of another save left in the folder?)');
         }
         for (const [tensor, shard] of map) {
           if (!ckpt.shard(shard).has(tensor)) {

@@ -81,7 +81,7 @@ test('an index beside a model.safetensors (one save over another) is said in a w
 
 // transformers 5.17 reads every tensor of the shards the index names: the weight_map only says which files. A stale
 // index (a tensor left out, or placed in another of its shards) loads there (checked with transformers: a Mistral whose
-// index leaves out, or misplaces, a v_proj gives the reference loss); where two shards hold a tensor, the index's wins.
+// index leaves out, or misplaces, a v_proj gives the reference loss).
 test('a tensor the index leaves out or misplaces is read from the listed shard that holds it, as transformers does', () => {
   const dir = tmpDir();
   writeSharded(dir);
@@ -99,7 +99,34 @@ test('a tensor the index leaves out or misplaces is read from the listed shard t
     assert.deepEqual(ckpt.names().sort(), ['model.a', 'model.b', 'model.c', 'model.e']);
     assert.deepEqual(Array.from(ckpt.readF32('model.b')), [3, 4]);
     assert.deepEqual(Array.from(ckpt.readF32('model.e')), [10]);
-    assert.deepEqual(Array.from(ckpt.readF32('model.a')), [1, 2]);
+  } finally {
+    ckpt.close();
+  }
+});
+
+// transformers 5.17 opens the index's shards in name order (sorted(set(weight_map.values()))) and each shard's tensors
+// replace those of the shards before it (modeling_utils: merged_state_dict[k] = …): a tensor two shards hold is read
+// from the last of them by name, whichever the index lists it in (checked with transformers: a Mistral whose
+// model.embed_tokens.weight, listed in shard 1, is also in shard 3 with other values, loads shard 3's)
+test('a tensor two shards hold is read from the last of them by name, as transformers reads it, with a warning naming both', () => {
+  const dir = tmpDir();
+  writeSharded(dir);
+  writeSafetensors(path.join(dir, 'model-00001-of-00002.safetensors'), {
+    'model.a': { dtype: 'F32', shape: [2], data: f32([1, 2]) },
+    'model.b': { dtype: 'BF16', shape: [2], data: f32ToBf16([3, 4]) },
+    'model.c': { dtype: 'F32', shape: [1, 2], data: f32([50, 60]) }, // also in shard 2, where the index puts it
+  });
+  writeSafetensors(path.join(dir, 'model-00002-of-00002.safetensors'), {
+    'model.c': { dtype: 'F16', shape: [1, 2], data: f32ToF16([5, 6]) },
+    'model.a': { dtype: 'F32', shape: [2], data: f32([7, 8]) }, // also in shard 1, where the index puts it
+  });
+  const { result: ckpt, stderr } = captureStderr(() => { SafetensorsCheckpoint.open(dir).close(); return SafetensorsCheckpoint.open(dir); });
+  try {
+    assert.deepEqual(Array.from(ckpt.readF32('model.a')), [7, 8]);
+    assert.deepEqual(Array.from(ckpt.readF32('model.c')), [5, 6]);
+    assert.deepEqual(Array.from(ckpt.readF32('model.b')), [3, 4]);
+    assert.equal(stderr.match(/warning: /g)?.length, 1, stderr);
+    assert.match(stderr, /2 tensors are in more than one shard, e\.g\. "model\.(a|c)" in model-00001-of-00002\.safetensors and model-00002-of-00002\.safetensors: each is read from the last of its shards by name, as transformers reads them/);
   } finally {
     ckpt.close();
   }
