@@ -87,10 +87,7 @@ export class SafetensorsCheckpoint {
     }
     if (!fs.existsSync(singlePath)) {
       // Mistral's releases also ship mistral-inference's own file, whose tensors have other names (layers.0.attention.wq…)
-      const consolidated = prefix === 'model' && fs.existsSync(path.join(dir, 'consolidated.safetensors'))
-        ? ': consolidated.safetensors is mistral-inference\'s format, not transformers\' (fetch the model-*.safetensors files and their index, or convert it with transformers\' convert_mistral_weights_to_hf.py)'
-        : '';
-      throw new UserError(`model weights not found: the folder has neither ${prefix}.safetensors nor ${prefix}.safetensors.index.json${consolidated}`, dir);
+      throw new UserError(`model weights not found: the folder has neither ${prefix}.safetensors nor ${prefix}.safetensors.index.json${otherWeightsHint(dir, prefix)}`, dir);
     }
     const f = SafetensorsFile.open(singlePath);
     const ckpt = new SafetensorsCheckpoint(dir, new Map(f.names().map((n) => [n, `${prefix}.safetensors`])));
@@ -134,6 +131,22 @@ export class SafetensorsCheckpoint {
     for (const f of this.files.values()) f.close();
     this.files.clear();
   }
+}
+
+/**
+ * What a folder without safetensors weights holds instead, as the rest of a sentence ('' for nothing known): Mistral's
+ * releases also ship mistral-inference's own file, whose tensors have other names (layers.0.attention.wq…); older
+ * models ship PyTorch's pickled pytorch_model.bin (or its shards and their index), which transformers loads where no
+ * safetensors are there.
+ */
+function otherWeightsHint(dir: string, prefix: string): string {
+  if (prefix !== 'model') return '';
+  if (fs.existsSync(path.join(dir, 'consolidated.safetensors'))) {
+    return ': consolidated.safetensors is mistral-inference\'s format, not transformers\' (fetch the model-*.safetensors files and their index, or convert it with transformers\' convert_mistral_weights_to_hf.py)';
+  }
+  const bin = ['pytorch_model.bin', 'pytorch_model.bin.index.json'].find((f) => fs.existsSync(path.join(dir, f)));
+  if (bin === undefined) return '';
+  return `: ${bin} ${bin.endsWith('.json') ? 'lists .bin shards in' : 'is in'} PyTorch's pickle format, which mistral-tune does not read (convert it to safetensors: load the folder with transformers' from_pretrained and save it with save_pretrained, which writes its weights as safetensors)`;
 }
 
 /**

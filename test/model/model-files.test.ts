@@ -89,3 +89,17 @@ test('no weights: one line saying which files are missing; mistral-inference\'s 
   assert.equal(noConfig.status, 2, noConfig.stderr);
   assert.match(noConfig.stderr, /^error: .*config\.json: model config not found \(a model folder needs config\.json\): params\.json is mistral-inference's config, not transformers'/m);
 });
+
+// transformers loads pytorch_model.bin (or its shards' pytorch_model.bin.index.json) where no safetensors are there; we
+// read safetensors only: the folder's weights are named, and how to convert them, not "model weights not found" alone
+test('PyTorch .bin weights only: one line naming the file and the conversion to safetensors', async () => {
+  for (const bin of ['pytorch_model.bin', 'pytorch_model.bin.index.json']) {
+    const dir = tmp();
+    fs.copyFileSync(path.join(TINY_BASE, 'config.json'), path.join(dir, 'config.json'));
+    fs.writeFileSync(path.join(dir, bin), 'x');
+    const r = await evalIn('--model', dir);
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr.match(/^error: /gm)?.length, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`^error: .*: model weights not found: the folder has neither model\\.safetensors nor model\\.safetensors\\.index\\.json: ${bin.replace(/\./g, '\\.')} ${bin.endsWith('.json') ? 'lists \\.bin shards in' : 'is in'} PyTorch's pickle format, which mistral-tune does not read \\(convert it to safetensors: load the folder with transformers' from_pretrained and save it with save_pretrained, which writes its weights as safetensors\\)$`, 'm'));
+  }
+});
