@@ -18,6 +18,15 @@ const DTYPE_SIZE: Record<SafeDType, number> = {
   F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
 };
 
+/**
+ * The format's other dtypes, which we do not read: the low-bit floats of quantized releases (FP8, MXFP4…) by what they
+ * are, and the unsigned and complex ones; each named as such rather than as an unknown dtype.
+ */
+const UNREAD_DTYPES: Record<string, string> = {
+  F8_E4M3: 'an 8-bit float', F8_E5M2: 'an 8-bit float', F8_E8M0: 'an 8-bit float', F6_E2M3: 'a 6-bit float', F6_E3M2: 'a 6-bit float',
+  F4: 'a 4-bit float', U16: '', U32: '', U64: '', C64: '',
+};
+
 export interface TensorInfo {
   readonly dtype: SafeDType;
   readonly shape: readonly number[];
@@ -290,6 +299,11 @@ function parseTensorInfo(
 ): TensorInfo {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('entry is not an object {dtype, shape, data_offsets}', name);
   const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+  if (typeof v.dtype === 'string' && Object.hasOwn(UNREAD_DTYPES, v.dtype)) {
+    const lowBit = UNREAD_DTYPES[v.dtype];
+    fail(lowBit ? `dtype ${v.dtype} (${lowBit}: quantized weights) is not supported: use the model's unquantized weights (BF16, F16 or F32)`
+      : `dtype ${v.dtype} is not supported (supported: ${Object.keys(DTYPE_SIZE).join(', ')})`, name);
+  }
   if (typeof v.dtype !== 'string' || !Object.hasOwn(DTYPE_SIZE, v.dtype)) {
     fail(`unknown dtype ${JSON.stringify(v.dtype)} (supported: ${Object.keys(DTYPE_SIZE).join(', ')})`, name);
   }

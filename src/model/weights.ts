@@ -10,7 +10,7 @@ import { warn } from '../util/log.ts';
 import { checkClassificationHead, type MistralConfig } from './config.ts';
 import { FiniteWeights } from './finite-weights.ts';
 import { HF_NAMES, layerNormName, projectionName, PROJECTIONS, type Projection } from './names.ts';
-import { ReadScratch, shapeText } from './safetensors.ts';
+import { isFloatDType, ReadScratch, shapeText } from './safetensors.ts';
 import type { SafetensorsCheckpoint } from './safetensors-checkpoint.ts';
 
 // names.ts owns the projections' names (the config's schema reads them there); the model's modules take them from here
@@ -60,7 +60,12 @@ export function hostFloats(data: Float32Array, dtype: DType): HostData {
  */
 export function checkpointTensor(ckpt: SafetensorsCheckpoint, name: string, dtype: DType, scratch = new ReadScratch()): HostData {
   const file = ckpt.fileOf(name);
-  switch (file.info(name).dtype) {
+  const stored = file.info(name).dtype;
+  // bitsandbytes' int8, GPTQ's and AWQ's int32 qweight: packed or quantized weights, not the model's values
+  if (!isFloatDType(stored)) {
+    throw new UserError(`tensor "${name}" has dtype ${stored}: integer weights are quantized or packed ones, which are not supported: use the model's unquantized weights (BF16, F16 or F32)`, file.file);
+  }
+  switch (stored) {
     case 'BF16': return { dtype: 'bf16', data: file.read(name, scratch) as Uint16Array };
     case 'F16': return { dtype: 'f16', data: file.read(name, scratch) as Uint16Array };
     case 'F32': return { dtype: 'f32', data: file.read(name, scratch) as Float32Array };

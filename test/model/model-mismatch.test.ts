@@ -86,6 +86,24 @@ test('config.json with fewer layers than the checkpoint: a warning naming an unu
   assert.doesNotMatch(captureStderr(() => loadModel(TINY_BASE, { backend })).stderr, /warning/);
 });
 
+// integer weights are packed or quantized ones (bitsandbytes' int8, GPTQ's int32 qweight): one line naming the tensor,
+// its file and what to use instead, not "expected a float type"
+test('a checkpoint weight of an integer dtype is refused as quantized, naming the tensor and its file', () => {
+  const src = path.join(TINY_BASE, 'model.safetensors');
+  const f = SafetensorsFile.open(src);
+  const tensors: Record<string, { dtype: 'F32' | 'I8'; shape: number[]; data: Float32Array | Int8Array }> = {};
+  const name = 'model.layers.0.mlp.up_proj.weight';
+  for (const n of f.names()) {
+    const shape = [...f.info(n).shape];
+    tensors[n] = n === name ? { dtype: 'I8', shape, data: new Int8Array(shape.reduce((a, b) => a * b, 1)) } : { dtype: 'F32', shape, data: f.readF32(n) };
+  }
+  f.close();
+  const dir = tmp();
+  writeSafetensors(path.join(dir, 'model.safetensors'), tensors);
+  fs.copyFileSync(path.join(TINY_BASE, 'config.json'), path.join(dir, 'config.json'));
+  userError(() => loadModel(dir, { backend }), path.join(dir, 'model.safetensors'), `tensor "${name}" has dtype I8: integer weights are quantized or packed ones, which are not supported: use the model's unquantized weights (BF16, F16 or F32)`);
+});
+
 // transformers before 4.31 saved each layer's rotary_emb.inv_freq buffer; transformers 5.17 computes the frequencies from
 // the config and drops these keys without a word (_adjust_missing_and_unexpected_keys), and so does the loader
 test('the legacy rotary_emb.inv_freq buffers of an old checkpoint are ignored without a warning, as transformers ignores them', () => {

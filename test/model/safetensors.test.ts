@@ -366,9 +366,18 @@ test('corrupt files: each error names the file, and the tensor where there is on
   }, eight);
   SafetensorsFile.open(empties).close();
 
-  for (const dtype of ['F8_E4M3', 'f32', 'toString', 'constructor', 7, null]) {
+  for (const dtype of ['f32', 'toString', 'constructor', 7, null]) {
     const file = rawFile(p('dtype.safetensors'), { w: { ...ok, dtype } }, eight);
     throwsNaming(() => SafetensorsFile.open(file), file, 'tensor "w"', 'unknown dtype', JSON.stringify(dtype));
+  }
+  // the format's types we do not read are not "unknown": FP8/FP6/FP4 ones are named as quantized weights (an FP8 release)
+  for (const [dtype, what] of [['F8_E4M3', 'an 8-bit float'], ['F8_E5M2', 'an 8-bit float'], ['F8_E8M0', 'an 8-bit float'], ['F4', 'a 4-bit float'], ['F6_E2M3', 'a 6-bit float']]) {
+    const file = rawFile(p('dtype.safetensors'), { w: { ...ok, dtype } }, eight);
+    throwsNaming(() => SafetensorsFile.open(file), file, `tensor "w": dtype ${dtype} (${what}: quantized weights) is not supported: use the model's unquantized weights (BF16, F16 or F32)`);
+  }
+  for (const dtype of ['U16', 'U32', 'U64', 'C64']) {
+    const file = rawFile(p('dtype.safetensors'), { w: { ...ok, dtype } }, eight);
+    throwsNaming(() => SafetensorsFile.open(file), file, `tensor "w": dtype ${dtype} is not supported (supported: F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)`);
   }
   const size = rawFile(p('size.safetensors'), { w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, eight);
   throwsNaming(() => SafetensorsFile.open(size), size, 'tensor "w"', 'shape [3] × F32 is 12 bytes', 'span 8');
