@@ -90,6 +90,22 @@ export function storedName(ckpt: SafetensorsCheckpoint, name: string): string {
 }
 
 /**
+ * Where a checkpoint that lacks base-model tensor `name` holds it under another prefix than "model.", as the rest of a
+ * sentence ('' where it does not): a multimodal checkpoint's text model (Mistral Small 3.1's language_model.model.* in
+ * transformers 4, model.language_model.* in 5), of which transformers 5.17 loads nothing into a Mistral (every tensor
+ * unexpected, every weight missing and drawn at random).
+ */
+function otherPrefixHint(ckpt: SafetensorsCheckpoint, name: string): string {
+  if (!name.startsWith(BASE_PREFIX)) return '';
+  const bare = name.slice(BASE_PREFIX.length);
+  const held = ckpt.names().find((n) => n.endsWith(`.${bare}`));
+  if (held === undefined) return '';
+  const prefix = held.slice(0, held.length - bare.length);
+  return `: it holds "${held}", under the prefix "${prefix}" where a Mistral's tensors are under "${BASE_PREFIX}" (the text model of a multimodal checkpoint?); ` +
+    `transformers does not load it into a Mistral either (it draws those weights at random): rename its tensors to ${BASE_PREFIX}*`;
+}
+
+/**
  * The config as transformers 5 loads the checkpoint: tie_word_embeddings true, but lm_head.weight in the file with
  * values other than the embedding's, is used untied (transformers warns and keeps both), so tieWordEmbeddings is false
  * here (and an export writes lm_head and tie_word_embeddings false: what the model computed). An lm_head.weight equal
@@ -141,6 +157,7 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
   const scratch = new ReadScratch();
   const load = (hfName: string, shape: readonly number[]): DeviceBuffer => {
     const name = storedName(ckpt, hfName);
+    if (!ckpt.has(name)) throw new UserError(`tensor "${name}" not found in the checkpoint${otherPrefixHint(ckpt, hfName)}`, ckpt.dir);
     used.add(name);
     const info = ckpt.info(name);
     if (info.shape.length !== shape.length || info.shape.some((s, i) => s !== shape[i])) {

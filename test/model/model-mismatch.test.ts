@@ -10,7 +10,7 @@ import { createBackend } from '../../src/backend/select.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
-import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.ts';
+import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
@@ -102,6 +102,22 @@ test('a checkpoint weight of an integer dtype is refused as quantized, naming th
   writeSafetensors(path.join(dir, 'model.safetensors'), tensors);
   fs.copyFileSync(path.join(TINY_BASE, 'config.json'), path.join(dir, 'config.json'));
   userError(() => loadModel(dir, { backend }), path.join(dir, 'model.safetensors'), `tensor "${name}" has dtype I8: integer weights are quantized or packed ones, which are not supported: use the model's unquantized weights (BF16, F16 or F32)`);
+});
+
+// a multimodal checkpoint's text model (Mistral Small 3.1: language_model.model.* in transformers 4, model.language_model.*
+// in 5) given with a Mistral config.json: transformers 5.17 loads none of its tensors into MistralForCausalLM (all
+// UNEXPECTED, the model's MISSING and drawn at random); we refuse it, saying where its tensors are
+test('a checkpoint whose tensors are under another prefix (a multimodal model\'s text part) is refused naming the prefix', () => {
+  const src = SafetensorsFile.open(path.join(TINY_BASE, 'model.safetensors'));
+  for (const [from, to] of [['model.', 'language_model.model.'], ['model.', 'model.language_model.']]) {
+    const tensors: Record<string, TensorToWrite> = {};
+    for (const n of src.names()) tensors[n.startsWith(from) ? to + n.slice(from.length) : n] = { dtype: 'F32', shape: [...src.info(n).shape], data: src.readF32(n) };
+    const dir = tmp();
+    writeSafetensors(path.join(dir, 'model.safetensors'), tensors);
+    fs.copyFileSync(path.join(TINY_BASE, 'config.json'), path.join(dir, 'config.json'));
+    userError(() => loadModel(dir, { backend }), dir, `tensor "model.embed_tokens.weight" not found in the checkpoint: it holds "${to}embed_tokens.weight", under the prefix "${to}" where a Mistral's tensors are under "model." (the text model of a multimodal checkpoint?); transformers does not load it into a Mistral either (it draws those weights at random): rename its tensors to model.*`);
+  }
+  src.close();
 });
 
 // transformers before 4.31 saved each layer's rotary_emb.inv_freq buffer; transformers 5.17 computes the frequencies from
