@@ -39,7 +39,8 @@ export interface TensorInfo {
 export type SafeArray =
   | Float64Array | Float32Array | Uint16Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
 
-const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+/** The safetensors library's MAX_HEADER_SIZE: a longer header is refused by it (so by transformers) as "header too large". */
+const MAX_HEADER_BYTES = 100_000_000;
 /**
  * How deep a header may nest, and how many arrays, objects and keys it may hold, checked before JSON.parse (which cannot
  * be stopped: a 10 MB `__metadata__` of nested arrays took 13 s and 581 MB to refuse). The format nests 3 deep (the
@@ -236,7 +237,7 @@ function readHeader(file: string, fd: number): {
   if (headerLen > BigInt(size - 8)) {
     fail(`header length ${headerLen} runs past the end of the file (${size} bytes): truncated or not a safetensors file`);
   }
-  if (headerLen > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLen} is larger than ${MAX_HEADER_BYTES} bytes`);
+  if (headerLen > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLen} is larger than the safetensors format's limit of ${MAX_HEADER_BYTES} bytes`);
   const n = Number(headerLen);
   const headerBuf = Buffer.alloc(n);
   readFully(fd, headerBuf, 8, () => fail('file ended while reading the header'));

@@ -3,6 +3,7 @@
 // arrays took 13 s and 581 MB); a header with a nested unknown key, as the Rust reader ignores it, still loads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SafetensorsFile } from '../../src/model/safetensors.ts';
 import { rawFile, throwsNaming, tmpDir } from './safetensors-helpers.ts';
@@ -26,4 +27,18 @@ test('a header of 2,000,001 arrays (at a depth the format allows) is refused for
   const f = SafetensorsFile.open(ok);
   assert.deepEqual(f.info('w').shape, [1]);
   f.close();
+});
+
+// the safetensors library (so transformers) refuses a header over 100,000,000 bytes ("header too large"; safetensors
+// 0.8's MAX_HEADER_SIZE): one of 100,000,001 is refused here too, before it is read (a sparse file: nothing is read)
+test('a header longer than safetensors\' 100,000,000-byte limit is refused before it is read, as the safetensors library refuses it', () => {
+  for (const n of [100_000_001, 104_857_600]) {
+    const file = path.join(dir, `big-${n}.safetensors`);
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(n));
+    fs.writeFileSync(file, len);
+    fs.truncateSync(file, 8 + n);
+    throwsNaming(() => SafetensorsFile.open(file), file, `header length ${n} is larger than the safetensors format's limit of 100000000 bytes`);
+    fs.rmSync(file);
+  }
 });
