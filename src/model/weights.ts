@@ -137,15 +137,29 @@ function kvHeadsHint(cfg: MistralConfig, dir: string, name: string, shape: reado
   if (!/\.self_attn\.[kv]_proj\.weight$/.test(name) || shape.length !== 2 || shape[1] !== cfg.hiddenSize) return '';
   const n = shape[0]! / cfg.headDim;
   if (!Number.isInteger(n) || n < 1 || cfg.numHeads % n !== 0) return '';
-  const absent = kvHeadsAbsent(dir) ? ' (absent from config.json: transformers\' MistralConfig default, which it fails on here too)' : '';
+  const absent = configLacks(dir, 'num_key_value_heads') ? ' (absent from config.json: transformers\' MistralConfig default, which it fails on here too)' : '';
   return `: it holds ${n} key/value heads of head_dim ${cfg.headDim}, where num_key_value_heads is ${cfg.numKvHeads}${absent}; set num_key_value_heads to ${n} in config.json`;
 }
 
-/** Whether `dir`/config.json leaves out num_key_value_heads (false where it cannot be read: a config given otherwise). */
-function kvHeadsAbsent(dir: string): boolean {
+/**
+ * Why a q_proj (the first projection read) has other rows than config.json implies, where its columns fit hidden_size:
+ * the head size its rows hold for num_attention_heads heads is not head_dim — one that config.json leaves out (or
+ * gives as null or 0) is hidden_size // num_attention_heads, which a model whose heads are of another size (Mistral
+ * Nemo's 128 of 5120 / 32) needs written. '' for another tensor or shape.
+ */
+function headDimHint(cfg: MistralConfig, dir: string, name: string, shape: readonly number[]): string {
+  if (!/\.self_attn\.q_proj\.weight$/.test(name) || shape.length !== 2 || shape[1] !== cfg.hiddenSize) return '';
+  const d = shape[0]! / cfg.numHeads;
+  if (!Number.isInteger(d) || d < 2 || d % 2 !== 0 || d === cfg.headDim) return '';
+  const absent = configLacks(dir, 'head_dim') ? ` (absent from config.json: hidden_size ${cfg.hiddenSize} // num_attention_heads ${cfg.numHeads})` : '';
+  return `: it holds ${cfg.numHeads} heads of head_dim ${d}, where head_dim is ${cfg.headDim}${absent}; set head_dim to ${d} in config.json`;
+}
+
+/** Whether `dir`/config.json leaves out `key` or gives it as null (false where it cannot be read: a config given otherwise). */
+function configLacks(dir: string, key: string): boolean {
   try {
     const raw: unknown = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
-    return typeof raw === 'object' && raw !== null && !('num_key_value_heads' in raw);
+    return typeof raw === 'object' && raw !== null && ((raw as Record<string, unknown>)[key] ?? null) === null;
   } catch {
     return false;
   }
@@ -162,7 +176,7 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
     const info = ckpt.info(name);
     if (info.shape.length !== shape.length || info.shape.some((s, i) => s !== shape[i])) {
       throw new UserError(
-        `tensor "${name}" has shape ${shapeText(info.shape)}, but config.json implies [${shape.join(', ')}]${kvHeadsHint(cfg, ckpt.dir, name, info.shape)}`,
+        `tensor "${name}" has shape ${shapeText(info.shape)}, but config.json implies [${shape.join(', ')}]${kvHeadsHint(cfg, ckpt.dir, name, info.shape)}${headDimHint(cfg, ckpt.dir, name, info.shape)}`,
         ckpt.dir,
       );
     }

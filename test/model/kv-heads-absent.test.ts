@@ -61,3 +61,21 @@ test('num_key_value_heads written wrong: k_proj\'s error names the heads it hold
     message: `${mlp}: tensor "model.layers.0.mlp.gate_proj.weight" has shape [160, 64], but config.json implies [128, 64]`,
   });
 });
+
+// a head_dim other than hidden_size // num_attention_heads (Mistral Nemo's 128 of 5120 / 32) left out of config.json,
+// or written wrong: transformers 5.17 fails on the shapes too (probed); q_proj's error names the head size it holds
+test('head_dim absent or wrong: q_proj\'s error names the head size its rows hold, and what to write', () => {
+  const src = tempDir('mt-head-dim-src-');
+  const cfg = parseConfig({ model_type: 'mistral', vocab_size: 64, hidden_size: 64, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 32, sliding_window: null });
+  saveModelFolder(createRandomModel(backend, cfg, { seed: 1 }), src, { sourceDir: null, head: 'causal' });
+  const absent = folderWith(src, { head_dim: undefined });
+  assert.throws(() => loadModel(absent, { backend }), {
+    message: `${absent}: tensor "model.layers.0.self_attn.q_proj.weight" has shape [128, 64], but config.json implies [64, 64]: it holds 4 heads ` +
+      'of head_dim 32, where head_dim is 16 (absent from config.json: hidden_size 64 // num_attention_heads 4); set head_dim to 32 in config.json',
+  });
+  const wrong = folderWith(src, { head_dim: 8 });
+  assert.throws(() => loadModel(wrong, { backend }), {
+    message: `${wrong}: tensor "model.layers.0.self_attn.q_proj.weight" has shape [128, 64], but config.json implies [32, 64]: it holds 4 heads ` +
+      'of head_dim 32, where head_dim is 8; set head_dim to 32 in config.json',
+  });
+});
