@@ -109,7 +109,7 @@ function tokenizerFolder(dir: string | undefined, opts: LoadTokenizerOptions): s
   const folder = stat.isFile() ? path.dirname(dir) : dir;
   if (stat.isFile() && path.basename(dir) !== 'tokenizer.json') throw new UserError('expected a folder holding tokenizer.json, or a tokenizer.json file', dir);
   if (!fileIsThere(path.join(folder, 'tokenizer.json'))) {
-    refuseTekkenOnly(folder);
+    refuseUnreadTokenizer(folder);
     if (opts.fallback === 'error') {
       throw new UserError('no tokenizer.json in this folder: give the folder that holds the tokenizer.json (or the file itself); without --tokenizer, prepare uses the bundled Mistral 7B v0.1 tokenizer', dir);
     }
@@ -121,13 +121,32 @@ function tokenizerFolder(dir: string | undefined, opts: LoadTokenizerOptions): s
 }
 
 /**
- * Refuses `folder` without tokenizer.json that holds tekken.json (Mistral's own tokenizer file, mistral-common's, beside
- * the weights of its consolidated format): not read here, and the bundled tokenizer, another vocabulary, is no stand-in.
+ * Refuses `folder` without tokenizer.json that holds a tokenizer file of its own that is not read here, where the bundled
+ * tokenizer cannot stand in for it: tekken.json (Mistral's own tokenizer file, mistral-common's, beside the weights of its
+ * consolidated format), another vocabulary whatever its size; a SentencePiece tokenizer.model (or mistral-common's
+ * tokenizer.model.v3 …) of a model whose config.json says a vocab_size other than the bundled tokenizer's (a v0.3-style
+ * 32768: its [INST] and tool tokens would be read as other text, and every id trained as another token's).
  */
-export function refuseTekkenOnly(folder: string): void {
-  if (!fileIsThere(path.join(folder, 'tekken.json'))) return;
-  throw new UserError('holds tekken.json (mistral-common\'s tokenizer file) and no tokenizer.json: tekken.json is not read here, nor is the bundled ' +
-    'Mistral 7B v0.1 tokenizer, another vocabulary, a stand-in for it; give the folder of the model\'s Hugging Face format, whose tokenizer.json is the same tokenizer', folder);
+export function refuseUnreadTokenizer(folder: string): void {
+  const unread = (file: string, what: string): string => `holds ${file} (${what}) and no tokenizer.json: ${file} is not read here, nor is the bundled Mistral 7B v0.1 tokenizer`;
+  if (fileIsThere(path.join(folder, 'tekken.json'))) {
+    throw new UserError(`${unread('tekken.json', "mistral-common's tokenizer file")}, another vocabulary, a stand-in for it; give the folder of the model's Hugging Face format, whose tokenizer.json is the same tokenizer`, folder);
+  }
+  const size = modelConfigValue(folder, 'vocab_size');
+  if (typeof size !== 'number' || size === BUNDLED_VOCAB_SIZE) return;
+  const sentencePiece = listFolder(folder).find((f) => /^tokenizer\.model(\.v\d+)?$/.test(f) && fileIsThere(path.join(folder, f)));
+  if (sentencePiece === undefined) return;
+  throw new UserError(`${unread(sentencePiece, "a SentencePiece model")} (${BUNDLED_VOCAB_SIZE} tokens) a stand-in for a model of vocab_size ${size}; put the model's tokenizer.json in the folder ` +
+    '(its Hugging Face repository has one; transformers writes one with AutoTokenizer.from_pretrained(folder).save_pretrained(folder))', folder);
+}
+
+/** The names in `folder`, none where it cannot be read. */
+function listFolder(folder: string): string[] {
+  try {
+    return fs.readdirSync(folder).sort();
+  } catch {
+    return [];
+  }
 }
 
 function loadFolder(folder: string, choice: EngineChoice): LoadedTokenizer {

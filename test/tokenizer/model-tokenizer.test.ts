@@ -75,6 +75,20 @@ test('a folder of tekken.json and no tokenizer.json (Mistral\'s consolidated for
   }
 });
 
+test('a folder of a SentencePiece tokenizer.model (or tokenizer.model.v3) and no tokenizer.json is refused naming it where config.json\'s vocab_size is not the bundled tokenizer\'s; given the bundled tokenizer where it is', () => {
+  for (const file of ['tokenizer.model', 'tokenizer.model.v3']) {
+    const v3 = tempFolder({ 'config.json': { model_type: 'mistral', vocab_size: 32768 }, 'model.safetensors': '', [file]: 'spm' });
+    const refused = (e: unknown): boolean => isUserError(e) && e.message.startsWith(`${v3}: holds ${file} (a SentencePiece model) and no tokenizer.json`) &&
+      /vocab_size 32768; put the model's tokenizer\.json in the folder/.test(e.message) && !e.message.includes('\n');
+    const loads: Array<() => unknown> = [() => loadTokenizer(v3), () => loadModelTokenizer(v3, 32768), () => modelTokenizer(v3, 32768), () => tokenizerFolder(v3)];
+    for (const load of loads) {
+      assert.throws(() => captureStderr(load), refused);
+    }
+  }
+  const v1 = tempFolder({ 'config.json': { model_type: 'mistral', vocab_size: 32000 }, 'model.safetensors': '', 'tokenizer.model': 'spm' });
+  assert.equal(captureStderr(() => loadModelTokenizer(v1, 32000)).result.tokenizer?.file, BUNDLED_FILE);
+});
+
 test('requireModelTokenizer: a tokenizer that does not fit is a one-line UserError at the model folder', () => {
   const model = smallModel();
   assert.throws(() => captureStderr(() => requireModelTokenizer(model, 512, model)), (e: unknown) => {

@@ -6,7 +6,7 @@
 // are warned about: a GGUF cannot say so.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { addedTokensAsLoaded, BUNDLED_TOKENIZER_DIR, refuseTekkenOnly, withFolderRegexFix } from '../../tokenizer/load.ts';
+import { addedTokensAsLoaded, BUNDLED_TOKENIZER_DIR, refuseUnreadTokenizer, withFolderRegexFix } from '../../tokenizer/load.ts';
 import { leadingSpecialIds, tokenizerAddsEos, warnFlagsNotRead } from '../../tokenizer/adds-special.ts';
 import { readFolderTokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import { generationEosIds } from '../../model/generation-config.ts';
@@ -24,10 +24,10 @@ import { addSpacePrefix, spmVocabMetadata } from './tokenizer-spm.ts';
 
 export { addSpacePrefix };
 
-/** The folder whose tokenizer a model uses: its own tokenizer.json, else the bundled Mistral tokenizer (as loadTokenizer; not for a folder of tekken.json). */
+/** The folder whose tokenizer a model uses: its own tokenizer.json, else the bundled Mistral tokenizer (as loadTokenizer; not for a folder of tekken.json, or of a tokenizer.model that the bundled one cannot stand in for). */
 export function tokenizerFolder(modelDir: string): string {
   if (fs.existsSync(path.join(modelDir, 'tokenizer.json'))) return modelDir;
-  refuseTekkenOnly(modelDir);
+  refuseUnreadTokenizer(modelDir);
   return BUNDLED_TOKENIZER_DIR;
 }
 
