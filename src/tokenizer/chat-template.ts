@@ -23,6 +23,7 @@ import { strftime } from './jinja-strftime.ts';
 import { pythonRange } from './jinja-globals.ts';
 import { parseJinja } from './jinja-test-arguments.ts';
 import { inputValue, type Value } from './jinja-values.ts';
+import { LITERAL_NAMES } from './template-kwargs.ts';
 import { pythonJson } from '../data/python-numbers.ts';
 import { UserError } from '../util/errors.ts';
 import { SyncWorker } from '../util/sync-worker.ts';
@@ -126,6 +127,8 @@ interface RenderRequest {
   messages: readonly TemplateMessage[];
   /** apply_chat_template's tools; none given: None. */
   tools?: readonly unknown[] | null;
+  /** apply_chat_template's **kwargs: variables set last, over the special tokens and globals of the same name. */
+  kwargs?: Readonly<Record<string, unknown>> | null;
   addGenerationPrompt: boolean;
   /** bos_token, eos_token, unk_token, pad_token: those the tokenizer has; the other named ones its config gives. */
   tokens: Record<string, string>;
@@ -150,6 +153,8 @@ function renderOutcome(template: Template, req: RenderRequest): Outcome {
     env.setVariable('tools', inputValue(req.tools ?? null) as never);
     const tooMany = (n: number) => new TemplateLimit(`range() of ${n.toLocaleString('en')} items (at most ${limits.rangeItems.toLocaleString('en')})`);
     env.setVariable('range', pythonRange(limits.rangeItems, tooMany) as never);
+    // transformers: {**special_tokens_map, **kwargs}, and a render variable shadows a jinja2 global of its name
+    for (const [key, value] of Object.entries(req.kwargs ?? {})) if (!LITERAL_NAMES.has(key)) env.setVariable(key, inputValue(value) as never);
     // the monotonic clock: the wall clock set forward meanwhile (NTP, a machine woken from sleep) stopped a render at once
     const out = new BoundedInterpreter(env, performance.now() + limits.ms, maxChars, limits.ms).evaluate(template.parsed, env).value;
     if (typeof out !== 'string') throw new Error('the template did not render to text');
@@ -164,7 +169,7 @@ function renderOutcome(template: Template, req: RenderRequest): Outcome {
   }
 }
 
-/** Characters of what a rendering may write again: each message's fields (a text's length, another value's JSON's) and the tools' JSON. */
+/** Characters of what a rendering may write again: each message's fields (a text's length, another value's JSON's), the tools' and the kwargs' JSON. */
 function givenChars(req: RenderRequest): number {
   const chars = (v: unknown): number => {
     if (typeof v === 'string') return v.length;
@@ -175,7 +180,7 @@ function givenChars(req: RenderRequest): number {
     }
   };
   const fields = (m: unknown): unknown[] => (typeof m === 'object' && m !== null ? Object.values(m) : [m]);
-  return req.messages.reduce((n, m) => n + fields(m).reduce((k: number, v) => k + chars(v), 0), chars(req.tools ?? null));
+  return req.messages.reduce((n, m) => n + fields(m).reduce((k: number, v) => k + chars(v), 0), chars(req.tools ?? null) + chars(req.kwargs ?? null));
 }
 
 /** A template parsed as jinja2 reads it: \r\n and \r are newlines (in text and string literals alike), tests take arguments. */
@@ -223,6 +228,7 @@ export class ChatTemplate {
     const req: RenderRequest = {
       messages,
       tools: opts.tools ?? null,
+      kwargs: opts.chatTemplateKwargs ?? null,
       addGenerationPrompt: opts.addGenerationPrompt ?? false,
       tokens: this.tokens,
       limits: { ...RENDER_LIMITS, ...this.ctx.limits },

@@ -11,6 +11,7 @@ import type { EngineName, TokenizerEngine } from './engine.ts';
 import type { TokenizerConfig } from './tokenizer-config.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
 import { templateInputProblem } from './template-input.ts';
+import { templateKwargsProblem } from './template-kwargs.ts';
 import { toolParts, toolUseRefusal, unrenderedToolPart } from './tool-use.ts';
 import type { ChatTemplateOptions, TemplateMessage, Tokenizer } from './types.ts';
 import type { Vocab } from './vocab.ts';
@@ -130,18 +131,21 @@ export class LoadedTokenizer implements Tokenizer {
   applyChatTemplate(messages: readonly TemplateMessage[], opts: ChatTemplateOptions = {}): string {
     // one message, or a text, was read as a list ("messages[0].content: content must be a string", or a TypeError)
     needArg('applyChatTemplate', 'messages', messages, 'array', { hint: "a list of messages, e.g. [{role: 'user', content: 'Hi'}]" });
-    refuseMisspelledKeys('applyChatTemplate', 'options', opts, ['addGenerationPrompt', 'tools'], UNRENDERED_CHAT_OPTIONS);
+    refuseMisspelledKeys('applyChatTemplate', 'options', opts, ['addGenerationPrompt', 'tools', 'chatTemplateKwargs'], UNRENDERED_CHAT_OPTIONS);
     // transformers refuses one too ("Cannot apply chat template to an empty conversation"); a template that does not
     // read messages[0] rendered it here (Mistral v0.1's: "<s>")
     if (messages.length === 0) throw new UserError('messages is empty: a chat needs at least one message', 'applyChatTemplate');
     const tools = toolsOption(opts.tools);
-    const problem = templateInputProblem(messages, 'messages') ?? templateInputProblem(tools, 'options.tools');
-    if (problem !== null) throw new UserError(`${problem}: messages and tools hold data, as from JSON (strings, numbers, booleans, null, lists and plain objects)`, 'applyChatTemplate');
+    const kwargs = opts.chatTemplateKwargs ?? null;
+    const kwargsProblem = kwargs === null ? null : templateKwargsProblem(kwargs, 'options.chatTemplateKwargs');
+    if (kwargsProblem !== null) throw new UserError(kwargsProblem, 'applyChatTemplate');
+    const problem = templateInputProblem(messages, 'messages') ?? templateInputProblem(tools, 'options.tools') ?? templateInputProblem(kwargs, 'options.chatTemplateKwargs');
+    if (problem !== null) throw new UserError(`${problem}: messages, tools and chat template kwargs hold data, as from JSON (strings, numbers, booleans, null, lists and plain objects)`, 'applyChatTemplate');
     // given tools (even none: tools=[] is not None), transformers renders with the tokenizer's "tool_use" template
     const template = tools !== null && this.toolUse !== null ? this.toolUse() : this.template;
     const parts = toolParts(messages, tools);
     if (parts.length > 0 && template.isDefault) throw toolUseRefusal(parts[0]!, "the built-in [INST] chat template (the tokenizer's config has no chat_template)");
-    const render = (m: readonly TemplateMessage[], t: readonly unknown[] | null) => template.render(m, { addGenerationPrompt: opts.addGenerationPrompt, tools: t });
+    const render = (m: readonly TemplateMessage[], t: readonly unknown[] | null) => template.render(m, { addGenerationPrompt: opts.addGenerationPrompt, tools: t, chatTemplateKwargs: kwargs });
     const rendered = render(messages, tools);
     const lost = unrenderedToolPart(parts, rendered, render);
     if (lost !== null) throw toolUseRefusal(lost, `the chat template (${template.source})`);

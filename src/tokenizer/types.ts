@@ -35,6 +35,11 @@ export interface ChatTemplateOptions {
   addGenerationPrompt?: boolean;
   /** Tool definitions ({type: 'function', function: {name, description, parameters}}), as apply_chat_template(tools=...) takes them. */
   tools?: readonly unknown[] | null;
+  /**
+   * Extra template variables (TRL's record field chat_template_kwargs, apply_chat_template's **kwargs: enable_thinking,
+   * …), set after the special tokens, whose names they may take (template-kwargs.ts says which names are refused).
+   */
+  chatTemplateKwargs?: Readonly<Record<string, unknown>> | null;
 }
 
 export interface Tokenizer {
