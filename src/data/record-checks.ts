@@ -68,6 +68,7 @@ function loneSurrogateInToolParts(rec: DataRecord): string | null {
     if (m.tool_call_id !== undefined) parts.push([`messages[${i}].tool_call_id`, m.tool_call_id]);
   });
   if (rec.tools !== undefined) parts.push(['"tools"', rec.tools]);
+  if (rec.chatTemplateKwargs !== undefined) parts.push(['"chat_template_kwargs"', rec.chatTemplateKwargs]);
   for (const [path, value] of parts) {
     const found = loneSurrogateIn(value, path);
     if (found !== null) return found;

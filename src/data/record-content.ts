@@ -25,10 +25,12 @@ export function canonicalContent(r: DataRecord): string {
     case 'text': return JSON.stringify(['text', r.text]);
     case 'prompt_completion': return JSON.stringify(['prompt_completion', r.prompt, r.completion]);
     // a turn given as context (weight 0) is marked: the same text with other turns trained is another example
-    // tool use (calls, results' call ids, the tools) as canonical JSON, only where a chat has it (keys as before else)
+    // tool use (calls, results' call ids, the tools) as canonical JSON, only where a chat has it (keys as before else);
+    // the template variables too, marked as such: the same turns rendered with others are another example
     case 'chat': {
       const turns = r.messages.map((m) => [m.role, m.content, ...(m.weight === 0 ? [0] : []), ...(toolUseOf(m) === '' ? [] : [toolUseOf(m)])]);
-      return JSON.stringify(['chat', turns, ...(r.tools === undefined ? [] : [canonicalJson(r.tools)])]);
+      const kwargs = r.chatTemplateKwargs === undefined ? [] : [['chat_template_kwargs', canonicalJson(r.chatTemplateKwargs)]];
+      return JSON.stringify(['chat', turns, ...(r.tools === undefined ? [] : [canonicalJson(r.tools)]), ...kwargs]);
     }
     case 'classification': return JSON.stringify(['classification', r.text]);
     case 'pretokenized': return JSON.stringify(['pretokenized', r.inputIds, r.labels ?? null]);
@@ -85,11 +87,12 @@ export function textFields(r: DataRecord): TextField[] {
     case 'classification': return [{ text: r.text, answer: false, name: '"text"' }];
     case 'prompt_completion': return [{ text: r.prompt, answer: false, name: '"prompt"' }, { text: r.completion, answer: true, name: '"completion"' }];
     // a tool call's text (its calls' JSON: names, arguments) is checked as an answer's, for a special token's text
-    // the tool definitions too, which the template renders into the prompt
+    // the tool definitions and template variables too, which the template renders into the prompt
     case 'chat': return [...r.messages.flatMap((m, i) => [
       { text: m.content, answer: m.role === 'assistant', name: `messages[${i}].content` },
       ...(m.tool_calls === undefined ? [] : [{ text: pythonJson(m.tool_calls), answer: true, name: `messages[${i}].tool_calls`, asGiven: true as const }]),
-    ]), ...(r.tools === undefined ? [] : [{ text: pythonJson(r.tools), answer: false, name: '"tools"', asGiven: true as const }])];
+    ]), ...(r.tools === undefined ? [] : [{ text: pythonJson(r.tools), answer: false, name: '"tools"', asGiven: true as const }]),
+    ...(r.chatTemplateKwargs === undefined ? [] : [{ text: pythonJson(r.chatTemplateKwargs), answer: false, name: '"chat_template_kwargs"', asGiven: true as const }])];
     case 'pretokenized': return [];
   }
 }
@@ -105,7 +108,7 @@ export function recordFields(r: DataRecord): Record<string, unknown> {
         ...(m.tool_calls === undefined ? {} : { tool_calls: m.tool_calls }), ...(m.tool_call_id === undefined ? {} : { tool_call_id: m.tool_call_id }),
         ...(m.weight === 0 ? { weight: 0 } : {}),
       }));
-      return r.tools === undefined ? { messages } : { messages, tools: r.tools };
+      return { messages, ...(r.tools === undefined ? {} : { tools: r.tools }), ...(r.chatTemplateKwargs === undefined ? {} : { chat_template_kwargs: r.chatTemplateKwargs }) };
     }
     case 'classification': return { text: r.text, label: r.label };
     case 'pretokenized': {

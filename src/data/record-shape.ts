@@ -22,8 +22,9 @@ export type Shape = 'text' | 'prompt_completion' | 'chat' | 'classification' | '
 export type DataRecord =
   | { shape: 'text'; text: string }
   | { shape: 'prompt_completion'; prompt: string; completion: string }
-  // tools: the record's tool definitions as given, apply_chat_template's tools
-  | { shape: 'chat'; messages: ChatTurn[]; tools?: unknown[] }
+  // tools: the record's tool definitions as given, apply_chat_template's tools; chatTemplateKwargs: its
+  // "chat_template_kwargs" as given, apply_chat_template's **kwargs (extra template variables)
+  | { shape: 'chat'; messages: ChatTurn[]; tools?: unknown[]; chatTemplateKwargs?: Record<string, unknown> }
   | { shape: 'classification'; text: string; label: LabelValue }
   | { shape: 'pretokenized'; inputIds: number[]; labels?: number[]; label?: LabelValue };
 

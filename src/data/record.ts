@@ -18,6 +18,7 @@ import { PAIR_KEYS, hasInstructionPair, isShareGptTurns, pairKeysButForCase, rea
 import { parsePretokenized } from './pretokenized.ts';
 import { tokenClassificationRefusal } from './token-tags.ts';
 import { recordTools, untrainableField } from './untrainable-fields.ts';
+import { recordTemplateKwargs } from './template-kwargs-field.ts';
 import { reject, stringField, stringifiedTexts, typeName } from './record-fields.ts';
 import { canonicalContent } from './record-content.ts';
 import { DEFAULT_FIELDS, type DataRecord, type FieldMap, type Rejection, type Task } from './record-shape.ts';
@@ -107,7 +108,11 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
   if (!('record' in found)) return found;
   const tools = recordTools(value as Record<string, unknown>, found.record.shape);
   if (tools !== null && !Array.isArray(tools)) return tools;
-  const det = tools === null || found.record.shape !== 'chat' ? found : { ...found, record: { ...found.record, tools } };
+  const variables = recordTemplateKwargs(value as Record<string, unknown>, found.record.shape);
+  if (!('kwargs' in variables)) return variables;
+  const { kwargs } = variables;
+  const det = found.record.shape !== 'chat' || (tools === null && kwargs === null) ? found
+    : { ...found, record: { ...found.record, ...(tools === null ? {} : { tools }), ...(kwargs === null ? {} : { chatTemplateKwargs: kwargs }) } };
   const mojibake = mojibakeRepairs() > repairsBefore, read = stringifiedTexts();
   if (!mojibake && read.count === stringifiedBefore) return det;
   return { ...det, ...(mojibake ? { mojibake: true as const } : {}), ...(read.count > stringifiedBefore ? { stringified: read.last! } : {}) };

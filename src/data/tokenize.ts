@@ -23,7 +23,7 @@
 // dropped (pre-tokenized rows are kept as given, as HF keeps them).
 import type { TokenRow } from './batch.ts';
 import { IGNORE_INDEX, countTargets } from './batch.ts';
-import { leadingIds, type TemplateMessage, type Tokenizer } from '../tokenizer/types.ts';
+import { leadingIds, type ChatTemplateOptions, type TemplateMessage, type Tokenizer } from '../tokenizer/types.ts';
 import { needArg, needOneOf, type Want } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { nearClassHint, type LabelSet } from './labels.ts';
@@ -108,13 +108,13 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: 
       break;
     }
     case 'chat': {
-      const tools = record.tools ?? null;
+      const given = chatGiven(record);
       const rendered = renderRecordChat(tok, record);
-      const out = finish(chatSequence(record.messages, tools, rendered, tok, trainAll), undefined, opts);
+      const out = finish(chatSequence(record.messages, given, rendered, tok, trainAll), undefined, opts);
       return {
         ...out,
         ...(systemUnrendered(record.messages, rendered) ? { systemUnrendered: true } : {}),
-        ...(argumentsRenderedAsText(record.messages, rendered, (ms) => renderChat(tok, ms, tools)) ? { argumentsAsText: true } : {}),
+        ...(argumentsRenderedAsText(record.messages, rendered, (ms) => renderChat(tok, ms, given)) ? { argumentsAsText: true } : {}),
       };
     }
     case 'classification': {
@@ -252,14 +252,15 @@ function commonPrefix(a: readonly number[], b: readonly number[]): number {
  * (or the tool definitions) are refused, as the other shapes' fields are. An assistant turn that calls tools is trained as any other (Mistral
  * v0.3's [TOOL_CALLS] […] and its EOS).
  */
-function chatSequence(messages: readonly ChatTurn[], tools: readonly unknown[] | null, rendered: string, tok: Tokenizer, trainAll: boolean): Seq {
+function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered: string, tok: Tokenizer, trainAll: boolean): Seq {
   const e = eos(tok);
   messages.forEach((m, i) => {
     encodeText(tok, m.content, `messages[${i}].content`);
     if (m.tool_calls !== undefined) encodeText(tok, pythonJson(m.tool_calls), `messages[${i}].tool_calls`);
   });
-  if (tools !== null) encodeText(tok, pythonJson(tools), 'tools');
-  const encodeChat = (ms: readonly ChatTurn[], addGenerationPrompt = false) => tok.encode(renderChat(tok, ms, tools, addGenerationPrompt));
+  if (given.tools !== undefined) encodeText(tok, pythonJson(given.tools), 'tools');
+  if (given.chatTemplateKwargs !== undefined) encodeText(tok, pythonJson(given.chatTemplateKwargs), 'chat_template_kwargs');
+  const encodeChat = (ms: readonly ChatTurn[], addGenerationPrompt = false) => tok.encode(renderChat(tok, ms, given, addGenerationPrompt));
   const ids = tok.encode(rendered);
   // the turns trained: every assistant turn but those of weight 0 (all of them with trainOn 'all', for the EOS below)
   const turns = messages.flatMap((m, i) => (m.role === 'assistant' && (trainAll || m.weight !== 0) ? [i] : []));
@@ -299,15 +300,23 @@ function chatSequence(messages: readonly ChatTurn[], tools: readonly unknown[] |
   return { ids, labels };
 }
 
+/** What a chat record gives its template beside the turns, as TRL's tokenize_fn does: its tools and its chat_template_kwargs. */
+type ChatGiven = Pick<ChatTemplateOptions, 'tools' | 'chatTemplateKwargs'>;
+
+function chatGiven(record: Extract<DataRecord, { shape: 'chat' }>): ChatGiven {
+  return { ...(record.tools === undefined ? {} : { tools: record.tools }), ...(record.chatTemplateKwargs === undefined ? {} : { chatTemplateKwargs: record.chatTemplateKwargs }) };
+}
+
 /**
- * A chat's turns rendered with the chat template, each as its role, content and tool use, with the record's tools: a
- * turn's weight is this toolkit's mark (ShareGPT's weight, axolotl's training), no field the template is given.
+ * A chat's turns rendered with the chat template, each as its role, content and tool use, with the record's tools and
+ * template variables: a turn's weight is this toolkit's mark (ShareGPT's weight, axolotl's training), no field the
+ * template is given.
  */
-function renderChat(tok: Tokenizer, messages: readonly ChatTurn[], tools: readonly unknown[] | null, addGenerationPrompt = false): string {
+function renderChat(tok: Tokenizer, messages: readonly ChatTurn[], given: ChatGiven, addGenerationPrompt = false): string {
   const fields = messages.map(({ role, content, tool_calls, tool_call_id }): TemplateMessage => ({
     role, content, ...(tool_calls === undefined ? {} : { tool_calls }), ...(tool_call_id === undefined ? {} : { tool_call_id }),
   }));
-  return tok.applyChatTemplate(fields, tools === null ? { addGenerationPrompt } : { addGenerationPrompt, tools });
+  return tok.applyChatTemplate(fields, { addGenerationPrompt, ...given });
 }
 
 /**
@@ -317,9 +326,9 @@ function renderChat(tok: Tokenizer, messages: readonly ChatTurn[], tools: readon
  * holds elsewhere (a user's turn) would be found there.
  */
 function renderRecordChat(tok: Tokenizer, record: Extract<DataRecord, { shape: 'chat' }>): string {
-  const tools = record.tools ?? null;
-  const rendered = renderChat(tok, record.messages, tools);
-  const unsaid = callTextLeftOut(record.messages, rendered, (ms) => renderChat(tok, ms, tools));
+  const given = chatGiven(record);
+  const rendered = renderChat(tok, record.messages, given);
+  const unsaid = callTextLeftOut(record.messages, rendered, (ms) => renderChat(tok, ms, given));
   if (unsaid >= 0) {
     throw new UserError(`messages[${unsaid}].content is not rendered by the chat template beside the turn's tool calls (Mistral v0.3's renders the calls only): it would be left out unseen; drop it, or use a template that renders both`);
   }
