@@ -14,9 +14,9 @@ import { prepare } from './data/prepare.ts';
 import { loadConfig, parameterCount } from './model/config.ts';
 import { loadTokenizer, tokenizerName } from './tokenizer/load.ts';
 import { validate } from './train/config.ts';
-import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from './run/layout.ts';
+import { QUICKSTART_LAYOUT, runPath } from './run/layout.ts';
 import { MetricsLog } from './train/metrics-log.ts';
-import { runSpecOf } from './train/run-files.ts';
+import { isLockEntry, runSpecOf } from './train/run-files.ts';
 import { acquireRunLock, releaseOwnLock } from './train/run-lock.ts';
 import { removeStoppedRun } from './train/stopped-run.ts';
 import { train, type TrainResult } from './train/trainer.ts';
@@ -165,7 +165,7 @@ function stageWrites(stage: Stage, dir: string): (rel: string) => boolean {
  * DIR/data/mine/), or that holds the current directory, is refused.
  */
 function claimFolder(out: string, overwrite: boolean): void {
-  const entries = fs.readdirSync(out).filter((e) => e !== RUN_LAYOUT.lock);
+  const entries = fs.readdirSync(out).filter((e) => !isLockEntry(e));
   if (entries.length === 0) return;
   const marker = readMarker(path.join(out, QUICKSTART_MARKER));
   const refuse = (found: string[]): never => {
@@ -179,8 +179,9 @@ function claimFolder(out: string, overwrite: boolean): void {
   const manifest = new Set(marker!.files ?? []);
   // a marker without a manifest (an older quickstart's) is judged stage by stage, as an interrupted stage is
   const unrecorded = (s: Stage): boolean => marker!.files === undefined || marker!.writing === s;
-  // a stage folder's lock is judged by whose it is (takeStageLocks), not as a file of the user's
-  const listed = STAGES.map((s) => ({ s, rels: listTree(path.join(out, s)).filter((rel) => rel !== RUN_LAYOUT.lock) }));
+  // a stage folder's lock, and an export's hold beside it (run-lock.ts acquireExportHold), are judged by whose they are
+  // (takeStageLocks), not as files of the user's
+  const listed = STAGES.map((s) => ({ s, rels: listTree(path.join(out, s)).filter((rel) => !isLockEntry(rel)) }));
   const foreign = listed.flatMap(({ s, rels }) => {
     const writes = unrecorded(s) ? stageWrites(s, path.join(out, s)) : () => false;
     return rels.filter((rel) => !manifest.has(`${s}/${rel}`) && !writes(rel)).map((rel) => path.join(s, rel));
@@ -202,14 +203,14 @@ function claimFolder(out: string, overwrite: boolean): void {
 }
 
 /**
- * The locks in the stage folders (run/'s, of a train there; data/'s, of a prepare): one held by a running process
- * refuses the folder, naming it (it was named as a file the quickstart did not make); one its process left behind
- * (killed) is taken over and removed, as train and prepare take it over (said in a warning).
+ * The locks in the stage folders (run/'s, of a train there; data/'s, of a prepare) and exports' holds (run/'s, of an
+ * export into it): one held by a running process refuses the folder, naming it (it was named as a file the quickstart
+ * did not make); one its process left behind (killed) is taken over and removed, as train and prepare take it over.
  */
 function takeStageLocks(out: string): void {
   for (const s of STAGES) {
     const dir = path.join(out, s);
-    if (fs.lstatSync(path.join(dir, RUN_LAYOUT.lock), { throwIfNoEntry: false }) === undefined) continue;
+    if (fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true || !fs.readdirSync(dir).some(isLockEntry)) continue;
     acquireRunLock(dir, { name: `the quickstart's ${s}/ folder`, instead: 'give another --out' }).release();
   }
 }

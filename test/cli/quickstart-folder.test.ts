@@ -16,6 +16,7 @@ import { tempDir } from '../temp-dir.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
 import { cli, cliIn } from './in-process-cli.ts';
 import { copyShippedModel, SHIPPED_MODEL } from '../../src/quickstart.ts';
+import { exportHoldName } from '../../src/train/run-lock.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const MARKER = '.mistral-tune-quickstart';
@@ -268,4 +269,31 @@ test('the quickstart\'s copy of its model is on disk before its marker says so: 
   // fs.cpSync fsynced none of them: a power cut after the marker could leave an empty model.safetensors in a "complete" quickstart
   assert.deepEqual([...copied, '.', '..'].filter((f) => !synced.has(id(path.join(model, f)))), []);
   for (const f of copied) assert.ok(fs.readFileSync(path.join(model, f)).equals(fs.readFileSync(path.join(SHIPPED_MODEL, f))), f);
+});
+
+test('an export\'s hold in the quickstart\'s run/ is judged by whose it is: a live one refuses --overwrite naming the export, one its killed export left is removed, neither named as a file of the user', { timeout: 120_000 }, async (t) => {
+  // before: "other files that the quickstart did not make (run/.mistral-tune.lock.export-…)" for both, where the
+  // run folder's own lock was judged by its process (exports place a hold of their own since run-lock.ts acquireExportHold)
+  const out = tmp();
+  const files = ['model', 'model/config.json', 'data', 'data/train.jsonl', 'run', 'run/metrics.jsonl'];
+  for (const f of files) {
+    if (path.extname(f)) fs.writeFileSync(path.join(out, f), '{}\n');
+    else fs.mkdirSync(path.join(out, f));
+  }
+  fs.writeFileSync(path.join(out, MARKER), JSON.stringify({ format: 'mistral-tune quickstart', complete: true, files, writing: null }));
+  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  t.after(() => { other.kill('SIGKILL'); });
+  await new Promise((r) => other.once('spawn', r));
+  const hold = path.join(out, 'run', exportHoldName('merged'));
+  const owner = JSON.stringify({ pid: other.pid, host: os.hostname(), started: '2026-12-05T12:00:00.000Z', out: 'merged' }) + '\n';
+  fs.writeFileSync(hold, owner);
+  const r = await quickstart(['--out', out, '--overwrite']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, new RegExp(`^error: .*is in use by process ${other.pid} .*exporting into merged\\)`, 'm'));
+  assert.equal(fs.readFileSync(hold, 'utf8'), owner, 'the running export\'s hold is as it was');
+  other.kill('SIGKILL');
+  await new Promise((r) => other.once('exit', r));
+  const stderr = await interrupted(out, /replacing the earlier quickstart in /, ['--overwrite']);
+  assert.doesNotMatch(stderr, /did not make/);
+  assert.ok(!fs.existsSync(hold), 'the dead export\'s hold is removed');
 });
