@@ -115,8 +115,12 @@ function listTree(dir: string): string[] {
   return entries.flatMap((e) => [e.name, ...(e.isDirectory() ? listTree(path.join(dir, e.name)).map((f) => `${e.name}/${f}`) : [])]);
 }
 
-/** The shipped model's files that the quickstart copies (the recipe and the model card stay behind). */
-const copiesFromModel = (src: string): boolean => !src.includes(`${path.sep}recipe`) && !src.endsWith('README.md');
+/**
+ * Whether the quickstart copies the shipped model's file or folder `rel` (its posix path inside the model folder): the
+ * recipe and the model card stay behind. Judged inside the folder: the absolute path of a package installed under
+ * ~/recipes/ held "/recipe", and nothing was copied.
+ */
+const copiesFromModel = (rel: string): boolean => !`/${rel}`.includes('/recipe') && !rel.endsWith('README.md');
 
 /**
  * Copies the shipped model's files (copiesFromModel) into `dir`, made with its parents: each file flushed to disk
@@ -125,18 +129,18 @@ const copiesFromModel = (src: string): boolean => !src.includes(`${path.sep}reci
  * model.safetensors is empty. A full disk is one line naming the file, as the later stages' writes say it (the copy is
  * the stage's: the next quickstart replaces it).
  */
-export function copyShippedModel(dir: string): void {
-  const copy = (from: string, to: string): void => {
+export function copyShippedModel(dir: string, model = SHIPPED_MODEL): void {
+  const copy = (rel: string, to: string): void => {
     withIo(to, 'write', () => fs.mkdirSync(to, { recursive: true }));
-    for (const e of fs.readdirSync(from, { withFileTypes: true })) {
-      const src = path.join(from, e.name);
-      if (!copiesFromModel(src)) continue;
-      if (e.isDirectory()) copy(src, path.join(to, e.name));
-      else copyRegularFile(src, path.join(to, e.name));
+    for (const e of fs.readdirSync(path.join(model, rel), { withFileTypes: true })) {
+      const inModel = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (!copiesFromModel(inModel)) continue;
+      if (e.isDirectory()) copy(inModel, path.join(to, e.name));
+      else copyRegularFile(path.join(model, inModel), path.join(to, e.name));
     }
     fsyncDir(to);
   };
-  copy(SHIPPED_MODEL, dir);
+  copy('', dir);
   fsyncDir(path.dirname(dir));
 }
 
@@ -148,7 +152,7 @@ export function copyShippedModel(dir: string): void {
  */
 function stageWrites(stage: Stage, dir: string): (rel: string) => boolean {
   if (stage === QUICKSTART_LAYOUT.model) {
-    const copied = new Set(listTree(SHIPPED_MODEL).filter((f) => copiesFromModel(path.join(SHIPPED_MODEL, f))));
+    const copied = new Set(listTree(SHIPPED_MODEL).filter(copiesFromModel));
     return (rel) => copied.has(rel);
   }
   if (stage === QUICKSTART_LAYOUT.run) {

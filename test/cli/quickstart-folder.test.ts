@@ -297,3 +297,13 @@ test('an export\'s hold in the quickstart\'s run/ is judged by whose it is: a li
   assert.doesNotMatch(stderr, /did not make/);
   assert.ok(!fs.existsSync(hold), 'the dead export\'s hold is removed');
 });
+
+test('the quickstart copies its model wherever the package is installed: a folder above it named recipes/ is not the model\'s recipe', () => {
+  // before: copiesFromModel judged the absolute path, so under ~/recipes/ (or /srv/recipe-app/) every file held "/recipe" and none was copied
+  const root = tmp(), model = path.join(root, 'recipes', 'mistral-tune-tiny'), out = path.join(root, 'qs', 'model');
+  fs.mkdirSync(path.join(model, 'recipe'), { recursive: true });
+  for (const f of ['config.json', 'tokenizer.json', 'README.md', 'recipe/train.yaml']) fs.writeFileSync(path.join(model, f), `${f}\n`);
+  copyShippedModel(out, model);
+  assert.deepEqual(fs.readdirSync(out).sort(), ['config.json', 'tokenizer.json']);
+  assert.equal(fs.readFileSync(path.join(out, 'config.json'), 'utf8'), 'config.json\n');
+});
