@@ -13,7 +13,7 @@ import { PREPARE_REPORT, prepareReportIn } from './prepare-report.ts';
 import { OUTPUT_FILES } from './sources.ts';
 import { makeFolders } from '../util/made-folders.ts';
 import { openRegularFile } from '../util/regular-file.ts';
-import { fileSha256, type WrittenFile } from '../util/written-record.ts';
+import { fileSha256, writtenFileChange, type WrittenFile } from '../util/written-record.ts';
 
 /** Checks, makes and locks `dir` for one prepare run; the caller releases the lock. */
 export function claimOutDir(dir: string, overwrite: boolean, words: OptionWords): RunLock {
@@ -111,11 +111,8 @@ function changeFrom(file: string, entry: Pick<WrittenFile, 'bytes' | 'sha256'> |
   if (entry === null) return `the last prepare run did not write it (its ${PREPARE_REPORT} does not list it)`;
   const fd = openRegularFile(file); // a FIFO put at the name is refused, not read (it blocked)
   try {
-    const size = fs.fstatSync(fd).size;
-    const changed = (how: string): string => `changed since the last prepare run wrote it (${how})`;
-    if (size !== entry.bytes) return changed(`it is ${size.toLocaleString('en-US')} bytes, written as ${entry.bytes.toLocaleString('en-US')}`);
-    const now = withIo(file, 'read', () => fileSha256(fd)).sha256;
-    return now === entry.sha256 ? null : changed(`its bytes are not those written: its SHA-256 is not the one ${PREPARE_REPORT} records`);
+    const what = withIo(file, 'read', () => writtenFileChange(fd, entry));
+    return what === null ? null : `changed since the last prepare run wrote it (${what})`;
   } finally {
     fs.closeSync(fd);
   }

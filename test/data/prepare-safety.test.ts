@@ -290,7 +290,7 @@ test('a split edited since prepare wrote it is refused by the next prepare (exit
   assert.notEqual(fs.readFileSync(at('val.jsonl'), 'utf8'), val);
   before = snapshot();
   assert.equal(oneLineError(await cli(['--input', 'in.jsonl', '--out', 'edited'])),
-    'error: edited/val.jsonl: changed since the last prepare run wrote it (its bytes are not those written: its SHA-256 is not the one report.json records), so it may be yours: move it away, or pass --overwrite to replace it');
+    'error: edited/val.jsonl: changed since the last prepare run wrote it (its SHA-256 is not the one recorded), so it may be yours: move it away, or pass --overwrite to replace it');
   assert.deepEqual(snapshot(), before, 'nothing written');
   assert.deepEqual(tmpFiles(path.join(dir, 'edited')), []);
   // --overwrite says the user means it
