@@ -1,10 +1,13 @@
 // jinja2's tests and filters where @huggingface/jinja's differ from them or lack them, as chat templates use them:
-// tests (sequence, iterable, mapping, number, float, eq/ne/lt/…, in, divisibleby, sameas, lower, upper) and filters (string, join, trim,
-// length/count, default/d, transformers' tojson, map, select/reject(attr), first, last, list, max, min, sum, round,
-// title, capitalize, upper, lower, replace, reverse, indent, sort, unique, dictsort, items, int, float; the lazy ones
-// true in a test as jinja2's generators). jinja-python.ts's interpreter calls them before the library's.
+// tests (sequence, iterable, mapping, number, float, eq/ne/lt/…, in, even, odd, divisibleby, sameas, lower, upper) and
+// filters (string, join, trim, length/count, default/d, transformers' tojson, map, select/reject(attr), first, last,
+// list, max, min, sum, abs, round, title, capitalize, upper, lower, replace, reverse, indent, sort, unique, dictsort,
+// items, int, float; the lazy ones true in a test as jinja2's generators). Numbers are Python's: an int past 2**53 (a
+// bigint, jinja-int-arithmetic.ts) is compared, summed, rounded and divided exactly. jinja-python.ts's interpreter
+// calls them before the library's.
 import type { Environment } from '@huggingface/jinja';
 import { toFixedEven } from './jinja-format.ts';
+import { exactIntArithmetic, floatOperands } from './jinja-int-arithmetic.ts';
 import { callMethod, pythonStrip, titleFilter } from './jinja-methods.ts';
 import { V, asKey, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, inputValue, kindedList, listKind, type Value } from './jinja-values.ts';
 
@@ -20,9 +23,42 @@ export const compare = (op: string) => (a: Value, b?: Value): boolean => {
   if (!((isNum(a) || a.type === 'BooleanValue') && (isNum(b) || b.type === 'BooleanValue')) && !(isStr(a) && isStr(b))) {
     throw new Error(`'${op}' not supported between instances of '${pyType(a)}' and '${pyType(b)}'`);
   }
-  const c = isStr(a) ? cmpStr(a.value, (b as Value & { value: string }).value) : Number(a.value) - Number(b.value);
+  const c = isStr(a) ? cmpStr(a.value, (b as Value & { value: string }).value) : numberOrder(a, b);
   return op === '<' ? c < 0 : op === '<=' ? c <= 0 : op === '>' ? c > 0 : c >= 0;
 };
+/**
+ * The order of two numbers (bools as ints): negative, 0 or positive, exact for an int past 2**53 (JavaScript compares
+ * a bigint and a number exactly, as Python compares an int and a float); NaN where one is NaN (no order holds).
+ */
+function numberOrder(a: Value, b: Value): number {
+  const [x, y] = [a.value, b.value].map((n) => (typeof n === 'boolean' ? Number(n) : n)) as [number | bigint, number | bigint];
+  if (x < y) return -1;
+  if (x > y) return 1;
+  return Number.isNaN(x) || Number.isNaN(y) ? NaN : 0;
+}
+
+/** A bool as Python's int 0 or 1; any other value as it is. */
+const boolAsInt = (v: Value): Value => (v.type === 'BooleanValue' ? V.int(v.value ? 1 : 0) : v);
+
+/** Python's `a op b` (+ or %) of two numbers (bools as ints): exact on ints (jinja-int-arithmetic.ts), else a float's. */
+function numberOp(op: '+' | '%', a: Value, b: Value): Value {
+  [a, b] = [boolAsInt(a), boolAsInt(b)];
+  if (!isNum(a) || !isNum(b)) throw new Error(`unsupported operand type(s) for ${op}: '${pyType(a)}' and '${pyType(b)}'`);
+  const exact = exactIntArithmetic(op, a, b);
+  if (exact !== null) return exact;
+  [a, b] = floatOperands(op, a, b);
+  const [x, y] = [a.value as number, b.value as number];
+  const ints = isInt(a) && isInt(b);
+  if (op === '+') return ints ? V.int(x + y) : V.float(x + y);
+  if (y === 0) throw new Error(ints ? 'integer division or modulo by zero' : 'float modulo');
+  let r = x % y; // JavaScript's % takes the sign of x, Python's that of y
+  if (r !== 0 && r < 0 !== y < 0) r += y;
+  return ints ? V.int(r) : V.float(r);
+}
+
+/** Python's `v % n == r`, for the tests even, odd and divisibleby. */
+const remainderIs = (v: Value, n: Value, r: number): boolean => pyEq(numberOp('%', v, n), V.int(r));
+
 /** jinja2's tests where the library's differ or are missing (the others are the library's). */
 export const TESTS: Record<string, Test> = {
   // len() and [] (a dict's views have no [], a range has)
@@ -48,13 +84,16 @@ export const TESTS: Record<string, Test> = {
     if (!singleton(a) && !singleton(b)) throw new Error(`the test 'sameas' on ${pyType(a)} and ${pyType(b)} depends on Python's object identity: not supported by mistral-tune's template renderer`);
     return a.type === b.type && a.value === b.value;
   },
+  // value % 2 == 0 (== 1), value % num == 0: Python's modulo (bools are ints; a float divides by float rules)
+  even: (v) => remainderIs(v, V.int(2), 0),
+  odd: (v) => remainderIs(v, V.int(2), 1),
   divisibleby(a, b) {
-    // value % num == 0, with Python's modulo (bools are ints; a float divides by float rules)
     if (b === undefined) throw new Error('the divisibleby test needs a number to divide by');
-    const [x, n] = [a, b].map((v) => (isNum(v) || v.type === 'BooleanValue' ? Number(v.value) : NaN)) as [number, number];
-    if (Number.isNaN(x) || Number.isNaN(n)) throw new Error(`divisibleby: unsupported operand type(s) for %: '${pyType(a)}' and '${pyType(b)}'`);
-    if (n === 0) throw new Error('divisibleby: integer division or modulo by zero');
-    return x % n === 0;
+    try {
+      return remainderIs(a, b, 0);
+    } catch (e) {
+      throw new Error(`divisibleby: ${(e as Error).message}`);
+    }
   },
   lower: (v) => callMethod(V.str(pyStr(v)), 'islower', [], new Map())!.value === true,
   upper: (v) => callMethod(V.str(pyStr(v)), 'isupper', [], new Map())!.value === true,
@@ -325,7 +364,11 @@ export const FILTERS: Record<string, Filter> = {
   float(v, a) {
     const fallback = argOf(a, 0, 'default') ?? V.float(0);
     failOnUndefined(v, 'float');
-    if (isNum(v) || v.type === 'BooleanValue') return V.float(Number(v.value));
+    if (isNum(v) || v.type === 'BooleanValue') {
+      const n = Number(v.value);
+      if (!Number.isFinite(n) && isInt(v)) throw new Error('int too large to convert to float'); // Python's OverflowError
+      return V.float(n);
+    }
     const n = isStr(v) ? parseFloatPy(v.value) : null;
     return n === null ? fallback : V.float(n);
   },
@@ -372,8 +415,13 @@ export const FILTERS: Record<string, Filter> = {
     const attr = argOf(a, 0, 'attribute');
     const start = argOf(a, 1, 'start');
     const items = iterate(v, 'sum').map((x) => (attr === undefined ? x : attribute(x, pyStr(attr))));
-    const total = items.reduce((s, x) => s + numberOf(x, 'sum'), start ? numberOf(start, 'sum') : 0);
-    return items.some((x) => x.type === 'FloatValue') || start?.type === 'FloatValue' ? V.float(total) : V.int(total);
+    return items.reduce((total, x) => numberOp('+', total, x), start ?? V.int(0)); // Python's sum(items, start)
+  },
+  abs(v) {
+    const n = boolAsInt(v).value;
+    if (typeof n === 'bigint') return V.exactInt(n < 0n ? -n : n);
+    if (!isNum(v) && v.type !== 'BooleanValue') throw new Error(`bad operand type for abs(): '${pyType(v)}'`);
+    return v.type === 'FloatValue' ? V.float(Math.abs(n as number)) : V.int(Math.abs(n as number));
   },
   round(v, a) {
     const precision = argOf(a, 0, 'precision');
@@ -383,16 +431,15 @@ export const FILTERS: Record<string, Filter> = {
     const m = method ? pyStr(method) : 'common';
     const scale = 10 ** p;
     const integer = isInt(v) || v.type === 'BooleanValue';
+    // Python's round(int, ndigits): the int itself for ndigits >= 0, else to tens, hundreds, … (halves to even), exact
+    if (m === 'common' && integer) return p >= 0 ? boolAsInt(v) : V.exactInt(roundIntToTens(BigInt(boolAsInt(v).value as number | bigint), -p));
     if (m === 'common' && p < 0) {
-      // to tens, hundreds, …: halves to even (round(25, -1) == 20, round(1250.0, -2) == 1200.0); a negative
-      // float that rounds to zero is -0.0; an int stays an int
+      // to tens, hundreds, …: halves to even (round(1250.0, -2) == 1200.0); a negative float that rounds to zero is -0.0
       const unit = 10 ** -p;
       const q = x / unit, f = Math.floor(q);
       const r = (q - f > 0.5 || (q - f === 0.5 && f % 2 !== 0) ? f + 1 : f) * unit;
-      return integer ? V.int(r) : V.float(r === 0 && x < 0 ? -0 : r);
+      return V.float(r === 0 && x < 0 ? -0 : r);
     }
-    // Python's round(int, ndigits >= 0) is the int itself
-    if (m === 'common' && integer) return V.int(x);
     if (m === 'ceil') return V.float(Math.ceil(x * scale) / scale);
     if (m === 'floor') return V.float(Math.floor(x * scale) / scale);
     return V.float(Number(toFixedEven(x, p)));
@@ -425,9 +472,17 @@ export const FILTERS: Record<string, Filter> = {
 };
 FILTERS.d = FILTERS.default!;
 
-/** Python's order of two values (sort, max, min): numbers, or strings by code point. */
+/** Python's round(n, -digits) of an int: to a multiple of 10**digits, a half to the even multiple (round(25, -1) == 20). */
+function roundIntToTens(n: bigint, digits: number): bigint {
+  const unit = 10n ** BigInt(digits);
+  const r = ((n % unit) + unit) % unit; // Python's n % unit, in [0, unit)
+  const down = n - r;
+  return 2n * r > unit || (2n * r === unit && (down / unit) % 2n !== 0n) ? down + unit : down;
+}
+
+/** Python's order of two values (sort, max, min): numbers (exactly: numberOrder), or strings by code point. */
 export function compareValues(a: Value, b: Value): number {
-  if ((isNum(a) || a.type === 'BooleanValue') && (isNum(b) || b.type === 'BooleanValue')) return Number(a.value) - Number(b.value);
+  if ((isNum(a) || a.type === 'BooleanValue') && (isNum(b) || b.type === 'BooleanValue')) return numberOrder(a, b);
   if (isStr(a) && isStr(b)) return cmpStr(a.value, b.value);
   throw new Error(`'<' not supported between instances of '${pyType(a)}' and '${pyType(b)}'`);
 }

@@ -1,7 +1,8 @@
 // Python's string formatting for chat templates: `'%02d' % n` / `'%s and %s' % (a, b)` (printf style) and
 // `'{} {name:>5}'.format(...)` (format specs), as jinja2 evaluates them for transformers. Both share one number
 // formatter: fixed with round-half-even on exact ties (as Python's), exponent with two-digit exponents, general,
-// hex/octal/binary, padding, signs and thousands separators.
+// hex/octal/binary, padding, signs and thousands separators. An int prints every digit (past 2**53 a bigint, whose
+// float presentations use its nearest float), a float's integer presentation (%d of 1e30) its exact value.
 import { V, isDict, isInt, isNum, isStr, pyRepr, pyStr, pyType, type Value } from './jinja-values.ts';
 
 interface Spec {
@@ -18,8 +19,9 @@ interface Spec {
 
 /** x.toFixed(p) with Python's rounding: an exact binary tie rounds to the even digit (toFixed rounds it away from zero). */
 export function toFixedEven(x: number, p: number): string {
+  // toFixed writes 1e21 and above in exponent form: such a float is a whole number, its digits BigInt's
+  if (Math.abs(x) >= 1e21 && Number.isFinite(x)) return BigInt(x).toString() + (p > 0 ? '.' + '0'.repeat(p) : '');
   const up = x.toFixed(p);
-  if (Math.abs(x) >= 1e21) return up;
   const exact = x.toFixed(100);
   const dot = exact.indexOf('.');
   const rest = exact.slice(dot + 1 + p);
@@ -38,18 +40,38 @@ function stripZeros(s: string): string {
   return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
 }
 
+/** Python's int(x) of a float (the whole number it holds, every digit), or an int (a bigint past 2**53) as it is. */
+function wholeNumber(x: number | bigint): bigint {
+  if (typeof x === 'bigint') return x;
+  if (!Number.isFinite(x)) throw new Error(`cannot convert float ${Number.isNaN(x) ? 'NaN' : 'infinity'} to integer`);
+  return BigInt(Math.trunc(x));
+}
+
+/** Python's float(x) of an int (a bigint past 2**53: its nearest float, an OverflowError past a double's range). */
+function floatOf(x: number | bigint): number {
+  const f = Number(x);
+  if (typeof x === 'bigint' && !Number.isFinite(f)) throw new Error('int too large to convert to float');
+  return f;
+}
+
 /** The digits of |x| in a numeric presentation type (no sign). */
-function numberBody(x: number, integer: boolean, spec: Spec): string {
-  const a = Math.abs(x);
+function numberBody(x: number | bigint, integer: boolean, spec: Spec): string {
   const p = spec.precision;
+  if (spec.type !== '' && 'diunxXob'.includes(spec.type)) {
+    const whole = wholeNumber(x);
+    const w = whole < 0n ? -whole : whole;
+    if ('diun'.includes(spec.type)) return w.toString();
+    const base = { x: 16, X: 16, o: 8, b: 2 }[spec.type]!;
+    const digits = w.toString(base);
+    const prefix = spec.alt ? `0${spec.type}` : '';
+    return spec.type === 'X' ? (prefix + digits).toUpperCase() : prefix + digits;
+  }
+  const a = Math.abs(floatOf(x));
+  if (!Number.isFinite(a)) {
+    const text = (Number.isNaN(a) ? 'nan' : 'inf') + (spec.type === '%' ? '%' : '');
+    return 'FEG'.includes(spec.type) && spec.type !== '' ? text.toUpperCase() : text;
+  }
   switch (spec.type) {
-    case 'd': case 'i': case 'u': case 'n': return String(Math.trunc(a));
-    case 'x': case 'X': case 'o': case 'b': {
-      const base = { x: 16, X: 16, o: 8, b: 2 }[spec.type]!;
-      const digits = Math.trunc(a).toString(base);
-      const prefix = spec.alt ? `0${spec.type}` : '';
-      return spec.type === 'X' ? (prefix + digits).toUpperCase() : prefix + digits;
-    }
     case 'f': case 'F': return toFixedEven(a, p ?? 6);
     case 'e': case 'E': {
       const s = toExp(a, p ?? 6);
@@ -101,12 +123,14 @@ function formatValue(v: Value, spec: Spec, printf: boolean): string {
     return pad('', s, { ...spec, align: spec.align ?? (printf ? '>' : '<') }, false);
   }
   if (t === 'c') {
-    const s = isStr(v) && v.value.length === 1 ? v.value : isInt(v) ? String.fromCodePoint(v.value) : null;
+    const code = isInt(v) ? (v.value as number | bigint) : null;
+    if (code !== null && !(code >= 0 && code < 0x110000)) throw new Error('%c arg not in range(0x110000)');
+    const s = isStr(v) && v.value.length === 1 ? v.value : code !== null ? String.fromCodePoint(Number(code)) : null;
     if (s === null) throw new Error('%c requires an int or a single character');
     return pad('', s, spec, false);
   }
   if (!(isNum(v) || v.type === 'BooleanValue')) throw new Error(`a real number is required for format '${t}', not ${pyType(v)}`);
-  const x = Number(v.value);
+  const x = typeof v.value === 'bigint' ? v.value : Number(v.value); // an int past 2**53 keeps its digits
   const integer = isInt(v) || v.type === 'BooleanValue';
   if (!integer && 'xXob'.includes(t) && t !== '') throw new Error(`format '${t}' requires an integer, not float`);
   if (!printf && t === 'd' && !integer) throw new Error("unknown format code 'd' for object of type 'float'");

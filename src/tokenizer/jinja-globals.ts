@@ -8,17 +8,19 @@ export function pythonRange(maxItems: number, tooMany: (items: number) => Error)
   return V.fn((args) => {
     if (args.at(-1)?.type === 'KeywordArgumentsValue') throw new Error('range() takes no keyword arguments');
     if (args.length < 1 || args.length > 3) throw new Error(`range expected ${args.length < 1 ? 'at least 1 argument' : 'at most 3 arguments'}, got ${args.length}`);
+    // as BigInts: an int past 2**53 (a bigint here) is a range's bound or step as any other
     const ints = args.map((a) => {
-      if (a.type === 'BooleanValue') return a.value ? 1 : 0;
+      if (a.type === 'BooleanValue') return a.value ? 1n : 0n;
       if (a.type !== 'IntegerValue') throw new Error(`'${pyType(a)}' object cannot be interpreted as an integer`);
-      return a.value as number;
+      return BigInt(a.value as number | bigint);
     });
-    const [start, stop, step] = ints.length === 1 ? [0, ints[0]!, 1] : [ints[0]!, ints[1]!, ints[2] ?? 1];
-    if (step === 0) throw new Error('range() arg 3 must not be zero');
-    const n = Math.max(0, Math.ceil((stop - start) / step));
-    if (n > maxItems) throw tooMany(n);
-    const items = Array.from({ length: n }, (_, i) => V.int(start + i * step));
-    return kindedList('range', items, step === 1 ? `${start}, ${stop}` : `${start}, ${stop}, ${step}`);
+    const [start, stop, step] = ints.length === 1 ? [0n, ints[0]!, 1n] : [ints[0]!, ints[1]!, ints[2] ?? 1n];
+    if (step === 0n) throw new Error('range() arg 3 must not be zero');
+    const span = step > 0n ? stop - start : start - stop;
+    const n = span > 0n ? (span + (step > 0n ? step : -step) - 1n) / (step > 0n ? step : -step) : 0n; // ceil(span / |step|)
+    if (n > BigInt(maxItems)) throw tooMany(Number(n));
+    const items = Array.from({ length: Number(n) }, (_, i) => V.exactInt(start + BigInt(i) * step));
+    return kindedList('range', items, step === 1n ? `${start}, ${stop}` : `${start}, ${stop}, ${step}`);
   });
 }
 
