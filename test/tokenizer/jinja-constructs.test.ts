@@ -103,6 +103,14 @@ const CASES: [string, string, string | null][] = [
   ["generator-last", "{{ messages | selectattr('role', 'eq', 'user') | last }}", null],
   ["generator-slice", "{{ (messages | map(attribute='role'))[1:] }}", null],
   ["dict-view-slice", "{{ {'a': 1}.items()[1:] }}", null],
+  // a generator, a range and a dict view have no + and no * (Python's TypeError); they concatenated as lists
+  ["generator-plus-list", "{{ (messages | map(attribute='role')) + ['a'] }}", null],
+  ["list-plus-generator", "{{ ['a'] + (messages | map(attribute='role')) }}", null],
+  ["generator-times-int", "{{ (messages | selectattr('role')) * 2 }}", null],
+  ["range-plus-list", "{{ range(2) + [1] }}", null],
+  ["dict-keys-plus-list", "{{ {'a': 1}.keys() + ['b'] }}", null],
+  ["list-of-them-plus-list", "{{ (messages | map(attribute='role') | list) + ['a'] }}|{{ range(2) | list + [1] }}|{{ 2 * (messages | map(attribute='role') | list) }}",
+   "['user', 'assistant', 'a']|[0, 1, 1]|['user', 'assistant', 'user', 'assistant']"],
   // Python's int(str, base) and float(str): exact digits past 2**53, base 0 reads the prefix, any Unicode decimal digit
   ["int-float-of-strs", "{{ '12345678901234567890' | int }}|{{ '-99999999999999999999' | int }}|{{ '0x1FFFFFFFFFFFFFFFF' | int(0, 16) }}|{{ '9007199254740993' | int }}|{{ '0b101' | int(0, 0) }}|{{ '0x1f' | int(0, 0) }}|{{ '0o17' | int(0, 0) }}|{{ '010' | int(0, 0) }}|{{ '٣' | int }}|{{ '１２' | int }}|{{ '٣.٥' | float }}|{{ '𝟗𝟘' | int }}|{{ '1e20' | int }}",
    "12345678901234567890|-99999999999999999999|36893488147419103231|9007199254740993|5|31|15|10|3|12|3.5|90|100000000000000000000"],
