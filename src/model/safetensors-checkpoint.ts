@@ -37,16 +37,11 @@ export class SafetensorsCheckpoint {
         throw new UserError('missing "weight_map" object', indexPath);
       }
       const map = new Map<string, string>();
-      for (const [tensor, shard] of Object.entries(wm as Record<string, unknown>)) {
-        // a file name in the folder: no path, and not the folder itself or its parent
-        if (typeof shard !== 'string' || shard.includes('/') || shard.includes('\\') || shard === '' || shard === '.' || shard === '..') {
-          throw new UserError(`weight_map["${tensor}"] is not a shard file name`, indexPath);
-        }
-        map.set(tensor, shard);
-      }
+      for (const [tensor, shard] of Object.entries(wm as Record<string, unknown>)) map.set(tensor, shardPath(shard, `weight_map["${tensor}"]`, indexPath));
       const ckpt = new SafetensorsCheckpoint(dir, map);
       try {
-        // transformers' order: sorted(set(weight_map.values())), Python's code-point order (UTF-8 byte order)
+        // transformers' order: sorted(set(weight_map.values())), Python's code-point order (UTF-8 byte order), of the names
+        // as shardPath reads them (transformers takes './b' before 'a'; only a tensor both hold would tell)
         const shards = [...new Set(map.values())].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
         for (const shard of shards) {
           if (!fileIsThere(path.join(dir, shard))) {
@@ -131,6 +126,21 @@ export class SafetensorsCheckpoint {
     for (const f of this.files.values()) f.close();
     this.files.clear();
   }
+}
+
+/**
+ * A shard's path in the model folder as the index names it: transformers 5.17 joins the name to the folder
+ * (os.path.join), so './model-00001-of-00002.safetensors' and a sub-folder's 'shards/x.safetensors' are read there, as
+ * here ('.' and empty segments dropped: './shards/./x' is 'shards/x'). A name that leaves the folder ('..', an absolute
+ * path) is refused, though transformers reads it: the folder is the model, copied and checked as one. Throws naming `key`.
+ */
+function shardPath(name: unknown, key: string, indexPath: string): string {
+  if (typeof name === 'string' && (name.startsWith('/') || name.split('/').includes('..'))) {
+    throw new UserError(`${key} is ${JSON.stringify(name)}, a file outside the model folder: mistral-tune reads shards only inside it (move the shard into the folder and name it there)`, indexPath);
+  }
+  const segments = typeof name === 'string' && !name.includes('\\') && !name.endsWith('/') ? name.split('/').filter((s) => s !== '' && s !== '.') : [];
+  if (segments.length === 0) throw new UserError(`${key} is not a shard file name`, indexPath);
+  return segments.join('/');
 }
 
 /**

@@ -165,7 +165,39 @@ test('index errors: missing shard, tensor absent from its shard, bad JSON, no we
     throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'weight_map["model.a"]');
   }
 
+  // a file outside the folder, which transformers 5.17 reads too (os.path.join(folder, name)): refused, saying so
+  for (const name of ['../elsewhere.safetensors', 'sub/../../x.safetensors', path.join(dir, 'model-00001-of-00002.safetensors')]) {
+    fs.writeFileSync(index, JSON.stringify({ weight_map: { 'model.a': name } }));
+    throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'weight_map["model.a"]', 'outside the model folder');
+  }
+
   assert.equal(openFds(), fds, 'a failed open left files open');
   const empty = tmpDir();
   throwsNaming(() => SafetensorsCheckpoint.open(empty), empty, 'model.safetensors');
+});
+
+// transformers 5.17 joins each name to the folder (os.path.join): './model-00001-of-00002.safetensors' and a shard in a
+// sub-folder ('shards/model-00001-of-00002.safetensors', './shards/./x', 'shards//x') load there, and load here
+// (they were refused as 'not a shard file name')
+test("an index naming its shards as ./name or in a sub-folder of the model folder is read, as transformers reads it", () => {
+  for (const spell of [(f: string) => `./${f}`, (f: string) => `shards/${f}`, (f: string) => `./shards/./${f}`, (f: string) => `shards//${f}`]) {
+    const dir = tmpDir();
+    writeSharded(dir);
+    const index = path.join(dir, 'model.safetensors.index.json');
+    const j = JSON.parse(fs.readFileSync(index, 'utf8')) as { weight_map: Record<string, string> };
+    for (const [tensor, shard] of Object.entries(j.weight_map)) j.weight_map[tensor] = spell(shard);
+    fs.writeFileSync(index, JSON.stringify(j));
+    if (spell('x').includes('shards')) {
+      fs.mkdirSync(path.join(dir, 'shards'));
+      for (const f of ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']) fs.renameSync(path.join(dir, f), path.join(dir, 'shards', f));
+    }
+    const ckpt = SafetensorsCheckpoint.open(dir);
+    try {
+      assert.deepEqual(ckpt.names().sort(), ['model.a', 'model.b', 'model.c'], spell('x'));
+      assert.deepEqual(Array.from(ckpt.readF32('model.b')), [3, 4]);
+      assert.deepEqual(Array.from(ckpt.readF32('model.c')), [5, 6]);
+    } finally {
+      ckpt.close();
+    }
+  }
 });
