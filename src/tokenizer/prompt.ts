@@ -6,7 +6,8 @@
 // as prepare reads it.
 import { needArg } from '../util/api-args.ts';
 import { loneSurrogateDetail } from '../data/clean.ts';
-import { parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
+import { readingRecord } from '../data/ingest/number-spellings.ts';
+import { parseWrittenJson } from '../data/ingest/python-json.ts';
 import { roleRefusal, toolCallField, toolCalls } from '../data/chat-record.ts';
 import { holdsToolDefinitions, recordTools } from '../data/untrainable-fields.ts';
 import { textOfParts } from '../data/layouts.ts';
@@ -168,7 +169,7 @@ function readMessages(file: string, toolUse: boolean): { messages: TemplateMessa
  */
 function readJsonOrLines(file: string): unknown {
   try {
-    return readJsonFile(file, parseJsonNotingNumbers);
+    return readJsonFile(file, parseMessagesJson);
   } catch (e) {
     const lines = e instanceof UserError && e.what.startsWith('invalid JSON') ? jsonLines(readRegularFile(file).toString('utf8')) : null;
     if (lines === null) throw e;
@@ -180,6 +181,17 @@ function readJsonOrLines(file: string): unknown {
     }
     throw new UserError(`this is JSON Lines (${lines.length} JSON values, one a line), not one JSON value: write the messages as one JSON array, [{"role": "user", "content": "..."}, ...]`, file);
   }
+}
+
+/**
+ * A messages file's JSON as Python's json.load reads it: NaN, Infinity and -Infinity too (as json.dumps writes a tool
+ * call's nan and inf, and prepare's train.jsonl holds them: parseWrittenJson), each number's spelling noted, so that a
+ * tool call's NaN is a float nan and 1.0 stays a float where the chat template renders them (python-numbers.ts).
+ */
+function parseMessagesJson(text: string): unknown {
+  const value = parseWrittenJson(text);
+  readingRecord(value); // the value whose numbers' spellings the tool calls, the tools and a number content ask for
+  return value;
 }
 
 /** The values of a text of two or more non-blank lines that are each JSON; null where any is not, or fewer. */

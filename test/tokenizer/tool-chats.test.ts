@@ -117,6 +117,19 @@ test("a messages file with tool use (a chat record's, an OpenAI request body's) 
   }
 });
 
+// A messages file as Python's json.dumps writes one (prepare's train.jsonl holds a tool call's nan and inf so): NaN,
+// Infinity and -Infinity are read as json.loads reads them (it was refused as invalid JSON), NaN a float nan where the
+// template renders it, and 1.0 stays a float. The expected text is transformers 5.17's apply_chat_template(json.load(f)
+// ['messages'], tools=…, chat_template=v03_tools.jinja, add_generation_prompt=True) on tekken-tiny.
+test("a messages file with Python's NaN and Infinity in a tool call's arguments and tools renders as transformers renders its json.load", () => {
+  const dir = tempFolder({});
+  const file = path.join(dir, 'prompt.json');
+  fs.writeFileSync(file, '{"messages": [{"role": "user", "content": "Add them"}, {"role": "assistant", "content": null, "tool_calls": [{"id": "abc123def", "type": "function", "function": {"name": "add", "arguments": {"x": NaN, "y": Infinity, "z": -Infinity, "n": [NaN], "f": 1.0, "big": 12345678901234567890}}}]}, {"role": "tool", "tool_call_id": "abc123def", "content": "3"}], "tools": [{"type": "function", "function": {"name": "add", "description": "Add", "parameters": {"type": "object", "properties": {"x": {"type": "number", "default": 1.0, "maximum": Infinity}}}}}]}');
+  const read = readPromptFile(file);
+  assert.equal(v03.applyChatTemplate(read.messages, { tools: read.tools!, addGenerationPrompt: true }),
+    '<s>[AVAILABLE_TOOLS] [{"type": "function", "function": {"name": "add", "description": "Add", "parameters": {"type": "object", "properties": {"x": {"type": "number", "default": 1.0, "maximum": Infinity}}}}}][/AVAILABLE_TOOLS][INST] Add them[/INST][TOOL_CALLS] [{"name": "add", "arguments": {"x": NaN, "y": Infinity, "z": -Infinity, "n": [NaN], "f": 1.0, "big": 12345678901234567890}, "id": "abc123def"}]</s>[TOOL_RESULTS] {"content": 3, "call_id": "abc123def"}[/TOOL_RESULTS]');
+});
+
 test('a messages file whose call turn has text the template does not render beside its calls: encoded as transformers does, and said', () => {
   const c = cases.find((k) => k.add_generation_prompt && k.messages.some((m) => m.role === 'tool'))!;
   const withText = c.messages.map((m) => (m.role === 'assistant' && 'tool_calls' in m ? { ...m, content: 'Sure' } : m));
