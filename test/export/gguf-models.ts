@@ -35,14 +35,27 @@ export function config(over: Partial<MistralConfig>): MistralConfig {
   };
 }
 
-/** The bundled tokenizer cut to its first n ids (bytes and the earliest merges), written into `dir`. */
+/**
+ * The bundled tokenizer cut to n ids, written into `dir`: its tokens in their order (specials, bytes, the earliest
+ * merged tokens) with the characters each merged token is made of, renumbered from 0. Every merge whose two pieces and
+ * result are kept is kept: each kept token is made by merges as in the whole tokenizer (which lists every pair), so
+ * llama.cpp's SentencePiece tokenizer, which joins any two adjacent pieces that make a token, joins what HF's merges
+ * do (a cut to the first n ids kept 28 merges, and the GGUF export warned of 232 tokens joined there only).
+ */
 export function cutTokenizer(dir: string, n: number): void {
   const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number>; merges: Array<string | string[]> } };
-  const vocab = Object.fromEntries(Object.entries(json.model.vocab).filter(([, id]) => id < n));
+  const pairs = json.model.merges.map((m) => (typeof m === 'string' ? m.split(' ') : m) as [string, string]);
+  const merged = new Set(pairs.map(([a, b]) => a + b));
+  const kept = new Set<string>();
+  for (const [token] of Object.entries(json.model.vocab).sort(([, a], [, b]) => a - b)) {
+    const adds = new Set([token, ...(merged.has(token) ? [...token] : [])].filter((t) => t in json.model.vocab && !kept.has(t)));
+    if (kept.size + adds.size <= n) for (const t of adds) kept.add(t);
+  }
+  const vocab = Object.fromEntries([...kept].sort((a, b) => json.model.vocab[a]! - json.model.vocab[b]!).map((t, id) => [t, id]));
   json.model.vocab = vocab;
-  json.model.merges = json.model.merges.filter((m) => {
-    const [a, b] = typeof m === 'string' ? m.split(' ') : m;
-    return a! in vocab && b! in vocab && a! + b! in vocab;
+  json.model.merges = json.model.merges.filter((_, i) => {
+    const [a, b] = pairs[i]!;
+    return a in vocab && b in vocab && a + b in vocab;
   });
   fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
   fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));

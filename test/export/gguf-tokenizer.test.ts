@@ -21,6 +21,7 @@ import { UserError } from '../../src/util/errors.ts';
 import { beginCommand, setQuiet } from '../../src/util/log.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
+import { cutTokenizer } from './gguf-models.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const value = (m: Map<string, { value: unknown }>, key: string): unknown => m.get(key)?.value;
@@ -348,6 +349,10 @@ test('SentencePiece: tokens llama.cpp can join from a pair no merge lists (it jo
   assert.match(captureStderr(() => tokenizerMetadata(two, 32000)).stderr, /: 2 tokens can be joined there from a pair no merge lists \(e\.g\. "in" from "i" \+ "n"\), so text with them/);
   assert.doesNotMatch(captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).stderr, /joins any two/);
   assert.doesNotMatch(captureStderr(() => tokenizerMetadata(TEKKEN, 896)).stderr, /joins any two/);
+  // nor for the export tests' cut of the bundled tokenizer (gguf-models.ts), which kept 28 merges of its 512 tokens
+  const cut = tempDir('mt-gguf-tok-');
+  cutTokenizer(cut, 512);
+  assert.doesNotMatch(captureStderr(() => tokenizerMetadata(cut, 512)).stderr, /joins any two/);
 });
 
 test('Metaspace prepend_scheme "first" or "always": the warning says both what llama.cpp adds otherwise — "▁" before text that starts with a space, and ("first") after a special token', () => {

@@ -18,7 +18,7 @@ import { tempDir } from '../temp-dir.ts';
 const root = tempDir('mt-merge-source-');
 const model = path.join(root, 'model');
 fs.cpSync(TINY_BASE, model, { recursive: true });
-cutTokenizer(model, 512); // a GGUF export needs the model's tokenizer: the bundled one's first 512 ids, as its vocab_size
+cutTokenizer(model, 512); // a GGUF export needs the model's tokenizer: the bundled one cut to 512 ids, as its vocab_size
 const run = tinyLoraRun(root, model);
 const backend = testBackend();
 
