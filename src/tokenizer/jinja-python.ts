@@ -252,16 +252,20 @@ export class PythonInterpreter extends Base implements FilterHost {
         if (isStr(a) !== isStr(b) && a.type !== 'UndefinedValue' && b.type !== 'UndefinedValue') {
           throw new Error(isStr(a) ? `can only concatenate str (not "${pyType(b)}") to str` : `unsupported operand type(s) for +: '${pyType(a)}' and '${pyType(b)}'`);
         }
-        // a generator, a range or a dict view has no + (the library concatenates them as lists)
-        if (isList(a) && isList(b) && (listKind(a) !== undefined || listKind(b) !== undefined)) {
-          throw new Error(listKind(a) === undefined ? `can only concatenate ${pyType(a)} (not "${pyType(b)}") to ${pyType(a)}` : `unsupported operand type(s) for +: '${pyType(a)}' and '${pyType(b)}'`);
+        // a generator, a range or a dict view has no + (the library concatenates them as lists), nor a list and a
+        // tuple; a tuple's is a tuple
+        if (isList(a) && isList(b)) {
+          if (listKind(a) !== undefined || listKind(b) !== undefined || a.type !== b.type) {
+            throw new Error(listKind(a) === undefined ? `can only concatenate ${pyType(a)} (not "${pyType(b)}") to ${pyType(a)}` : `unsupported operand type(s) for +: '${pyType(a)}' and '${pyType(b)}'`);
+          }
+          if (a.type === 'TupleValue') return V.tuple([...a.value, ...b.value]);
         }
         break;
       case '*': {
         const [seq, n] = isInt(b) && (isStr(a) || isList(a)) ? [a, b.value] : isInt(a) && (isStr(b) || isList(b)) ? [b, a.value] : [null, 0];
         if (seq && listKind(seq) !== undefined) throw new Error(`unsupported operand type(s) for *: '${pyType(a)}' and '${pyType(b)}'`); // nor *
         if (seq && isStr(seq)) return V.str(seq.value.repeat(Math.max(0, n)));
-        if (seq && isList(seq)) return V.list(Array.from({ length: Math.max(0, n) }, () => seq.value).flat());
+        if (seq && isList(seq)) return (seq.type === 'TupleValue' ? V.tuple : V.list)(Array.from({ length: Math.max(0, n) }, () => seq.value).flat());
         break;
       }
       case '<': case '<=': case '>': case '>=':

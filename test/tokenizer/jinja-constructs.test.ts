@@ -109,6 +109,11 @@ const CASES: [string, string, string | null][] = [
   ["generator-times-int", "{{ (messages | selectattr('role')) * 2 }}", null],
   ["range-plus-list", "{{ range(2) + [1] }}", null],
   ["dict-keys-plus-list", "{{ {'a': 1}.keys() + ['b'] }}", null],
+  // a tuple's + and * are tuples (they printed as lists); a list and a tuple have no + (Python's TypeError)
+  ["tuple-plus-and-times", "{{ (1, 2) + (3, 4) }}|{{ (1, 2) * 2 }}|{{ 2 * (1, 2) }}|{{ ((1, 2) + (3, 4)) | length }}|{% macro f() %}{{ varargs + (9, 8) }}{% endmacro %}{{ f(1) }}",
+   "(1, 2, 3, 4)|(1, 2, 1, 2)|(1, 2, 1, 2)|4|(1, 9, 8)"],
+  ["tuple-plus-list", "{{ (1, 2) + [3] }}", null],
+  ["list-plus-tuple", "{{ [3] + (1, 2) }}", null],
   ["list-of-them-plus-list", "{{ (messages | map(attribute='role') | list) + ['a'] }}|{{ range(2) | list + [1] }}|{{ 2 * (messages | map(attribute='role') | list) }}",
    "['user', 'assistant', 'a']|[0, 1, 1]|['user', 'assistant', 'user', 'assistant']"],
   // Python's int(str, base) and float(str): exact digits past 2**53, base 0 reads the prefix, any Unicode decimal digit
