@@ -96,6 +96,10 @@ const CASES: [string, string][] = [
   ['"%f" % 1e22', '10000000000000000000000.000000'],
   ['"{:,.2f}".format(-1e22)', '-10,000,000,000,000,000,000,000.00'],
   ['"%.0f" % 1e21', '1000000000000000000000'],
+  // an infinite or nan float in a float presentation: inf, nan (INF for %F/%E), as Python's (x * 1e300 is inf)
+  ['"%f|%e|%g|%F|%.2f|%s" % (x*1e300, x*1e300, -x*1e300, x*1e300, (x*1e300)*0, x*1e300)', 'inf|inf|-inf|INF|nan|inf'],
+  ['"{:f}|{:E}|{:%}|{}".format(x*1e300, -x*1e300, x*1e300, x*1e300)', 'inf|-INF|inf%|inf'],
+  ['"%5.1f|%-6e|" % (x*1e300, x*1e300)', '  inf|inf   |'],
 ];
 
 for (const [expr, expected] of CASES) {
@@ -106,6 +110,7 @@ for (const [expr, expected] of CASES) {
 
 test('what Python refuses of such ints fails here too', () => {
   for (const [expr, why] of [
+    ['"%d" % (x*1e300)', /cannot convert float infinity to integer/],
     ['"%c" % x', /%c arg not in range\(0x110000\)/],
     ['"%c" % 1114112', /%c arg not in range\(0x110000\)/],
     ['(10 ** 400) | float', /int too large to convert to float/],
