@@ -133,6 +133,11 @@ const CASES: [string, string, string | null][] = [
   // jinja2 takes a trailing comma in a list, a dict, a tuple of two or more and a call's arguments (a parse error here)
   ["trailing-commas", "{{ [1, 2,] }}|{{ {'a': 1,} }}|{{ (1, 2,) }}|{{ [[1,], {'b': [2,],},] }}|{{ 'x{}'.format(1,) }}|{% macro f(a, b=2) %}{{ a }}{{ b }}{% endmacro %}{{ f(1,) }}{{ f(1, b=3,) }}|{% for x in [1, 2,] %}{{ x }}{% endfor %}|{% for x in (1, 2,) %}{{ x }}{% endfor %}|{{ messages | selectattr('role', 'eq', 'user',) | list | length }}",
    "[1, 2]|{'a': 1}|(1, 2)|[[1], {'b': [2]}]|x1|1213|12|12|1"],
+  // where jinja2 refuses a trailing comma, so does the renderer: a subscript's and a macro's or call block's parameters
+  ["trailing-comma-subscript-fails", "{{ [1, 2, 3][1,] }}", null],
+  ["trailing-comma-slice-fails", "{{ 'abc'[0:2,] }}", null],
+  ["trailing-comma-macro-parameters-fail", "{% macro f(a, b=1,) %}{{ a }}{% endmacro %}{{ f(1) }}", null],
+  ["trailing-comma-call-block-parameters-fail", "{% macro f() %}{{ caller(1) }}{% endmacro %}{% call(a,) f() %}{{ a }}{% endcall %}", null],
   // a generator is read once: a loop, | join, | list read it all, | first one item, `in` up to the item found
   ["generator-read-once", "{% set users = messages | selectattr('role', 'eq', 'user') %}{% for u in users %}a{% endfor %}|{% for u in users %}b{% endfor %}|{{ users | list | length }}|{% set r = messages | map(attribute='role') %}{{ r | join(',') }}|{{ r | join(',') }}|{% set r = messages | map(attribute='role') %}{{ r | first }}|{{ r | list }}|{% set r = messages | map(attribute='role') %}{{ 'user' in r }}|{{ 'user' in r }}|{{ 'assistant' in r }}|{% set r = messages | map(attribute='role') %}{{ 'assistant' in r }}|{{ r | list }}|{% set r = messages | reverse %}{{ r | map(attribute='role') | list }}{{ r | list }}|{% set r = messages | map(attribute='role') %}{% if r %}T{% endif %}{{ r | list }}{% if r %}T{% endif %}",
    "a||0|user,assistant||user|['assistant']|True|False|False|True|[]|['assistant', 'user'][]|T['user', 'assistant']T"],
