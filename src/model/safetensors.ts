@@ -20,10 +20,12 @@ const DTYPE_SIZE: Record<SafeDType, number> = {
 
 /**
  * The format's other dtypes, which we do not read: the low-bit floats of quantized releases (FP8, MXFP4…) by what they
- * are, and the unsigned and complex ones; each named as such rather than as an unknown dtype.
+ * are (AMD's FNUZ FP8 too, which the safetensors library reads), and the unsigned and complex ones; each named as such
+ * rather than as an unknown dtype.
  */
 const UNREAD_DTYPES: Record<string, string> = {
-  F8_E4M3: 'an 8-bit float', F8_E5M2: 'an 8-bit float', F8_E8M0: 'an 8-bit float', F6_E2M3: 'a 6-bit float', F6_E3M2: 'a 6-bit float',
+  F8_E4M3: 'an 8-bit float', F8_E5M2: 'an 8-bit float', F8_E8M0: 'an 8-bit float', F8_E4M3FNUZ: 'an 8-bit float',
+  F8_E5M2FNUZ: 'an 8-bit float', F6_E2M3: 'a 6-bit float', F6_E3M2: 'a 6-bit float',
   F4: 'a 4-bit float', U16: '', U32: '', U64: '', C64: '',
 };
 

@@ -371,7 +371,7 @@ test('corrupt files: each error names the file, and the tensor where there is on
     throwsNaming(() => SafetensorsFile.open(file), file, 'tensor "w"', 'unknown dtype', JSON.stringify(dtype));
   }
   // the format's types we do not read are not "unknown": FP8/FP6/FP4 ones are named as quantized weights (an FP8 release)
-  for (const [dtype, what] of [['F8_E4M3', 'an 8-bit float'], ['F8_E5M2', 'an 8-bit float'], ['F8_E8M0', 'an 8-bit float'], ['F4', 'a 4-bit float'], ['F6_E2M3', 'a 6-bit float']]) {
+  for (const [dtype, what] of [['F8_E4M3', 'an 8-bit float'], ['F8_E5M2', 'an 8-bit float'], ['F8_E8M0', 'an 8-bit float'], ['F8_E4M3FNUZ', 'an 8-bit float'], ['F8_E5M2FNUZ', 'an 8-bit float'], ['F4', 'a 4-bit float'], ['F6_E2M3', 'a 6-bit float']]) {
     const file = rawFile(p('dtype.safetensors'), { w: { ...ok, dtype } }, eight);
     throwsNaming(() => SafetensorsFile.open(file), file, `tensor "w": dtype ${dtype} (${what}: quantized weights) is not supported: use the model's unquantized weights (BF16, F16 or F32)`);
   }
