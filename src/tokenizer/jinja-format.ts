@@ -134,6 +134,7 @@ function formatValue(v: Value, spec: Spec, printf: boolean): string {
   const integer = isInt(v) || v.type === 'BooleanValue';
   if (!integer && 'xXob'.includes(t) && t !== '') throw new Error(`format '${t}' requires an integer, not float`);
   if (!printf && t === 'd' && !integer) throw new Error("unknown format code 'd' for object of type 'float'");
+  if (t === 'n') t = integer ? 'd' : 'g'; // the C locale's 'n': no grouping
   if (t === '' && integer) t = 'd';
   const negative = x < 0 || Object.is(x, -0);
   const sign = negative ? '-' : spec.sign === '-' ? '' : spec.sign;

@@ -138,6 +138,8 @@ const CASES: [string, string, string | null][] = [
   ["trailing-comma-slice-fails", "{{ 'abc'[0:2,] }}", null],
   ["trailing-comma-macro-parameters-fail", "{% macro f(a, b=1,) %}{{ a }}{% endmacro %}{{ f(1) }}", null],
   ["trailing-comma-call-block-parameters-fail", "{% macro f() %}{{ caller(1) }}{% endmacro %}{% call(a,) f() %}{{ a }}{% endcall %}", null],
+  // format's 'n' is 'd' for an int and 'g' for a float (the C locale's: no grouping); a float printed as an int
+  ["format-n", "{{ '{:n}|{:n}|{:n}|{:.3n}|{:8n}|{:n}'.format(1.5, 1e20, 1234567, 3.14159, 2.5, true) }}", "1.5|1e+20|1234567|3.14|     2.5|1"],
   // a generator is read once: a loop, | join, | list read it all, | first one item, `in` up to the item found
   ["generator-read-once", "{% set users = messages | selectattr('role', 'eq', 'user') %}{% for u in users %}a{% endfor %}|{% for u in users %}b{% endfor %}|{{ users | list | length }}|{% set r = messages | map(attribute='role') %}{{ r | join(',') }}|{{ r | join(',') }}|{% set r = messages | map(attribute='role') %}{{ r | first }}|{{ r | list }}|{% set r = messages | map(attribute='role') %}{{ 'user' in r }}|{{ 'user' in r }}|{{ 'assistant' in r }}|{% set r = messages | map(attribute='role') %}{{ 'assistant' in r }}|{{ r | list }}|{% set r = messages | reverse %}{{ r | map(attribute='role') | list }}{{ r | list }}|{% set r = messages | map(attribute='role') %}{% if r %}T{% endif %}{{ r | list }}{% if r %}T{% endif %}",
    "a||0|user,assistant||user|['assistant']|True|False|False|True|[]|['assistant', 'user'][]|T['user', 'assistant']T"],
