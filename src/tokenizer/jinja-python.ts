@@ -324,7 +324,10 @@ export class PythonInterpreter extends Base implements FilterHost {
     for (const [k, v] of node.value) {
       const key = this.evaluate(k, env);
       const mapKey = asKey(key);
-      if (mapKey === undefined) throw new Error(`a dict key of type ${pyType(key)} is not supported by mistral-tune's template renderer`);
+      if (mapKey === undefined) {
+        const type = typeof (key.value as unknown) === 'bigint' ? 'int past 2**53' : pyType(key);
+        throw new Error(`a dict key of type ${type} is not supported by mistral-tune's template renderer`);
+      }
       entries.set(mapKey, this.evaluate(v, env));
     }
     return V.dict(entries);

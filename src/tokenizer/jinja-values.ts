@@ -55,8 +55,9 @@ export const V = {
 export type Key = string | number;
 /** A dict key as a value (keys(), items(), a for loop over a dict). */
 export const keyValue = (k: Key): Value => (typeof k === 'number' ? V.int(k) : V.str(k));
-/** A dict key as a Map key, or undefined for a key type dicts here do not hold (float, bool, None, …). */
-export const asKey = (v: Value): Key | undefined => (v.type === 'StringValue' || v.type === 'IntegerValue' ? (v.value as Key) : undefined);
+/** A dict key as a Map key, or undefined for a key type dicts here do not hold (float, bool, None, an int past 2**53, …). */
+export const asKey = (v: Value): Key | undefined =>
+  v.type === 'StringValue' || (v.type === 'IntegerValue' && typeof (v.value as unknown) === 'number') ? (v.value as Key) : undefined;
 
 export const isStr = (v: Value): v is Value & { value: string } => v.type === 'StringValue';
 export const isInt = (v: Value): v is Value & { value: number } => v.type === 'IntegerValue';
