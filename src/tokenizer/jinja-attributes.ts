@@ -27,7 +27,8 @@ const DICT_MUTATORS = new Set(['clear', 'pop', 'popitem', 'setdefault', 'update'
 function numberData(v: Value, name: string): Value | undefined {
   const n = Number(v.value);
   if (v.type === 'FloatValue') return name === 'real' ? V.float(n) : name === 'imag' ? V.float(0) : undefined;
-  return name === 'real' || name === 'numerator' ? V.int(n) : name === 'imag' ? V.int(0) : name === 'denominator' ? V.int(1) : undefined;
+  // an int is its own real and numerator (every digit of one past 2**53: a bigint); a bool's are the int
+  return name === 'real' || name === 'numerator' ? (v.type === 'IntegerValue' ? v : V.int(n)) : name === 'imag' ? V.int(0) : name === 'denominator' ? V.int(1) : undefined;
 }
 
 /** `obj.name` when Python's type of `obj` has the attribute `name`, else null (the caller then reads an item). */
