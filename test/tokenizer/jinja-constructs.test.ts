@@ -138,11 +138,12 @@ const CASES: [string, string, string | null][] = [
   ["trailing-comma-slice-fails", "{{ 'abc'[0:2,] }}", null],
   ["trailing-comma-macro-parameters-fail", "{% macro f(a, b=1,) %}{{ a }}{% endmacro %}{{ f(1) }}", null],
   ["trailing-comma-call-block-parameters-fail", "{% macro f() %}{{ caller(1) }}{% endmacro %}{% call(a,) f() %}{{ a }}{% endcall %}", null],
-  // inf and nan (a tool call's Infinity or NaN, read as Python's floats) formatted as Python formats them (they gave "Infinity")
-  ["format-inf-nan", "{% set i = 'inf' | float %}{% set n = 'nan' | float %}{{ '%f|%F|%e|%E|%g|%G|%.2f|%+f|%5.1f' % (i, i, n, n, -i, n, i, n, i) }}|{{ '{:f}|{:F}|{:%}|{:e}|{:.1%}|{:G}|{:+}|{:g}'.format(i, n, i, -i, n, i, n, -i) }}",
+  // inf and nan (a tool call's Infinity or NaN, read as Python's floats) formatted as Python formats them (they gave "Infinity");
+  // made from the data, not a literal: jinja2 folds 'inf' | float at compile time into a name `inf` it cannot find (NameError)
+  ["format-inf-nan", "{% set i = (messages[0].content ~ 'inf')[2:] | float %}{% set n = (messages[0].content ~ 'nan')[2:] | float %}{{ '%f|%F|%e|%E|%g|%G|%.2f|%+f|%5.1f' % (i, i, n, n, -i, n, i, n, i) }}|{{ '{:f}|{:F}|{:%}|{:e}|{:.1%}|{:G}|{:+}|{:g}'.format(i, n, i, -i, n, i, n, -i) }}",
    "inf|INF|nan|NAN|-inf|NAN|inf|+nan|  inf|inf|NAN|inf%|-inf|nan%|INF|+nan|-inf"],
-  ["percent-d-of-inf-fails", "{{ '%d' % ('inf' | float) }}", null],
-  ["percent-d-of-nan-fails", "{{ '%i' % ('nan' | float) }}", null],
+  ["percent-d-of-inf-fails", "{{ '%d' % ((messages[0].content ~ 'inf')[2:] | float) }}", null],
+  ["percent-d-of-nan-fails", "{{ '%i' % ((messages[0].content ~ 'nan')[2:] | float) }}", null],
   // format's 'n' is 'd' for an int and 'g' for a float (the C locale's: no grouping); a float printed as an int
   ["format-n", "{{ '{:n}|{:n}|{:n}|{:.3n}|{:8n}|{:n}'.format(1.5, 1e20, 1234567, 3.14159, 2.5, true) }}", "1.5|1e+20|1234567|3.14|     2.5|1"],
   // a generator is read once: a loop, | join, | list read it all, | first one item, `in` up to the item found
