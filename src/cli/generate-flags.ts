@@ -11,7 +11,9 @@ export const usage = `mistral-tune generate (--model DIR [--adapter DIR] | --run
   --run DIR              a generation training run: its base model and adapter (or its model/), and tokenizer
   --best                 with --run: the weights of the lowest val loss (best/) instead of the last step's
   --prompt TEXT          one user message, rendered with the chat template
-  --messages FILE        a JSON file [{"role": "system"|"user"|"assistant", "content": "..."}, ...] (or {"messages": [...]});
+  --messages FILE        a JSON file [{"role": "system"|"user"|"assistant", "content": "..."}, ...] (or {"messages": [...]},
+                         a chat record: its "tools" and its "chat_template_kwargs", extra template variables such as
+                         {"enable_thinking": false}, are rendered as apply_chat_template(..., **kwargs) renders them);
                          ending with an assistant message, the model continues its text
   --raw                  use --prompt as plain text (BOS + text), without the chat template
   --max-new-tokens N     default: generation_config.json's max_new_tokens (or its max_length less the prompt),

@@ -3,27 +3,32 @@
 // writes (HF's apply_chat_template), or plain text (`raw`), which starts with BOS when the tokenizer adds one
 // (HF's tokenizer(text); once where the text starts with it, where HF's gives two: types.ts). Also reads a messages file ([{"role", "content"}, …]) with a one-line error naming the file and the
 // message (and a JSON Lines file as such); readPromptFile reads tool use too (OpenAI's tool_calls, role "tool", tools),
-// as prepare reads it.
+// and a chat record's chat_template_kwargs (the template's extra variables), as prepare reads them.
 import { needArg } from '../util/api-args.ts';
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { readingRecord } from '../data/ingest/number-spellings.ts';
 import { parseWrittenJson } from '../data/ingest/python-json.ts';
 import { roleRefusal, toolCallField, toolCalls } from '../data/chat-record.ts';
 import { holdsToolDefinitions, recordTools } from '../data/untrainable-fields.ts';
+import { recordTemplateKwargs, TEMPLATE_KWARGS_FIELD } from '../data/template-kwargs-field.ts';
 import { textOfParts } from '../data/layouts.ts';
 import { textValue } from '../data/record-fields.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, ownField, readJsonFile } from '../util/json-file.ts';
 import { warn } from '../util/log.ts';
 import { readRegularFile } from '../util/regular-file.ts';
-import { chatRoleOf, encodeSequence, isToolRole, type ChatMessage, type TemplateMessage, type Tokenizer } from './types.ts';
+import { chatRoleOf, encodeSequence, isToolRole, type ChatMessage, type ChatTemplateOptions, type TemplateMessage, type Tokenizer } from './types.ts';
 import { callTextLeftOut } from './tool-use.ts';
 
 /**
  * A prompt: plain text without the chat template, or messages rendered with it (with tool use, as applyChatTemplate
- * takes it: tool calls and results among the messages, the tools' definitions in `tools`).
+ * takes it: tool calls and results among the messages, the tools' definitions in `tools`; and the template's extra
+ * variables, applyChatTemplate's `chatTemplateKwargs`, such as {enable_thinking: false}).
  */
-export type Prompt = { raw: string } | { messages: readonly TemplateMessage[]; tools?: readonly unknown[] | null };
+export type Prompt = { raw: string } | { messages: readonly TemplateMessage[]; tools?: readonly unknown[] | null; chatTemplateKwargs?: Readonly<Record<string, unknown>> | null };
+
+/** What a chat prompt gives its template beside the messages, as apply_chat_template(messages, tools=…, **kwargs) takes it. */
+type PromptGiven = Pick<ChatTemplateOptions, 'tools' | 'chatTemplateKwargs'>;
 
 /**
  * The prompt's token ids: the chat template's rendering as it is, or the raw text with BOS first when the tokenizer
@@ -44,8 +49,8 @@ export function encodePrompt(tokenizer: Tokenizer, prompt: Prompt): number[] {
 
 function encodeOnce(tokenizer: Tokenizer, prompt: Prompt): number[] {
   if ('raw' in prompt) return encodeSequence(tokenizer, prompt.raw);
-  const last = prompt.messages.at(-1), tools = prompt.tools ?? null;
-  const options = tools === null ? {} : { tools };
+  const last = prompt.messages.at(-1), tools = prompt.tools ?? null, kwargs = prompt.chatTemplateKwargs ?? null;
+  const options: PromptGiven = { ...(tools === null ? {} : { tools }), ...(kwargs === null ? {} : { chatTemplateKwargs: kwargs }) };
   const continuing = last?.role === 'assistant';
   if (continuing && isRecord(last) && toolCallField(last) !== undefined) {
     throw new UserError('the conversation ends with an assistant turn that calls tools: give their results after it (role "tool") for the model to answer from', `messages[${prompt.messages.length - 1}]`);
@@ -68,7 +73,7 @@ const CONTINUE_TAG = 'CONTINUE_FINAL_MESSAGE_TAG ';
  * message is rendered with a tag after it and the rendering cut at the tag — and its trailing spaces dropped where
  * the template trimmed the tag's.
  */
-function renderContinuing(tokenizer: Tokenizer, messages: readonly ChatMessage[], options: { tools?: readonly unknown[] }): string {
+function renderContinuing(tokenizer: Tokenizer, messages: readonly ChatMessage[], options: PromptGiven): string {
   const { message, content } = taggedFinalMessage(messages.length - 1, messages.at(-1)!);
   const tagged = messages.map((m, i) => (i === messages.length - 1 ? message : m));
   const rendered = tokenizer.applyChatTemplate(tagged, options);
@@ -111,16 +116,23 @@ export function readMessagesFile(file: string): ChatMessage[] {
 /**
  * Reads a messages file as readMessagesFile does, with tool use as prepare reads it: an assistant turn's tool_calls
  * (its content null or empty beside them), a tool's result ({role: "tool", tool_call_id, content}), and the tools'
- * definitions of an object's "tools" (a chat record's, an OpenAI request body's), kept as given: a prompt for
- * encodePrompt.
+ * definitions of an object's "tools" (a chat record's, an OpenAI request body's), kept as given; and a chat record's
+ * "chat_template_kwargs" (TRL's field: the template's extra variables; null and {} are none), as `chatTemplateKwargs`,
+ * refused as prepare refuses it: a prompt for encodePrompt.
  */
-export function readPromptFile(file: string): { messages: TemplateMessage[]; tools?: unknown[] } {
+export function readPromptFile(file: string): PromptFile {
   needArg('readPromptFile', 'file', file, 'string', { hint: 'the path of a JSON file of messages' });
   return readMessages(file, true);
 }
 
-/** A messages file's messages, and its tools where `toolUse` reads them (else tool use is refused). */
-function readMessages(file: string, toolUse: boolean): { messages: TemplateMessage[]; tools?: unknown[] } {
+/** A messages file read: its messages, and its tools and chat template variables where it has them. */
+type PromptFile = { messages: TemplateMessage[]; tools?: unknown[]; chatTemplateKwargs?: Record<string, unknown> };
+
+/**
+ * A messages file's messages, and its tools and chat template variables where `toolUse` reads them (else tool use is
+ * refused, and so are the variables, which readMessagesFile's caller could not pass on).
+ */
+function readMessages(file: string, toolUse: boolean): PromptFile {
   const read = readJsonOrLines(file);
   // a chat record as prepare reads it and writes it ({"messages": [...]}, an OpenAI request body): its messages
   const value = isRecord(read) && Array.isArray(ownField(read, 'messages')) ? ownField(read, 'messages') : read;
@@ -129,6 +141,10 @@ function readMessages(file: string, toolUse: boolean): { messages: TemplateMessa
     'readMessagesFile reads text turns only (readPromptFile reads tool use); or drop the field to generate from the messages without them', file);
   const tools = isRecord(read) && toolUse ? recordTools(read, 'chat') : null;
   if (tools !== null && !Array.isArray(tools)) throw new UserError(tools.detail, file);
+  const kwargs = isRecord(read) ? recordTemplateKwargs(read, 'chat') : { kwargs: null };
+  if (!('kwargs' in kwargs)) throw new UserError(kwargs.detail, file);
+  if (kwargs.kwargs !== null && !toolUse) throw new UserError(`"${TEMPLATE_KWARGS_FIELD}" holds chat template variables, which the chat template renders the chat with (apply_chat_template(**kwargs)): ` +
+    'readMessagesFile reads the messages only (readPromptFile reads them); or drop the field to generate from the messages without them', file);
   if (!Array.isArray(value) || value.length === 0) throw new UserError('expected a non-empty JSON array of {role, content}, or an object whose "messages" is one', file);
   const messages = value.map((m: unknown, i): TemplateMessage => {
     const named = isRecord(m) ? ownField(m, 'role') : undefined;
@@ -158,7 +174,7 @@ function readMessages(file: string, toolUse: boolean): { messages: TemplateMessa
     warn(`${file}: ${named === 1 ? '1 message has' : `${named} messages have`} a "name" (the speaker's), which is not read: the chat template renders role and content ` +
       '(transformers passes "name" to it, which renders it only where it reads message.name)');
   }
-  return tools === null ? { messages } : { messages, tools };
+  return { messages, ...(tools === null ? {} : { tools }), ...(kwargs.kwargs === null ? {} : { chatTemplateKwargs: kwargs.kwargs }) };
 }
 
 /**

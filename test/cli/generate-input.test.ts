@@ -75,6 +75,27 @@ test('a --messages file whose chat the template refuses names the file with the 
   oneLineError(await cli('--messages', system), /system-only\.json: messages: a system message must be followed by a user message$/);
 });
 
+test("a --messages record's chat_template_kwargs reach the chat template; refused ones are one line naming the file and the field, before the model loads", async () => {
+  // a template that fails where enable_thinking is false: it was given the record's variables (they were dropped, and it generated)
+  const thinking = path.join(dir, 'thinking-template');
+  fs.cpSync(model, thinking, { recursive: true });
+  fs.writeFileSync(path.join(thinking, 'chat_template.jinja'), "{% if enable_thinking is defined and not enable_thinking %}{{ raise_exception('thinking is off') }}{% endif %}[INST]{{ messages[0].content }}[/INST]");
+  const messages = [{ role: 'user', content: 'Hi' }];
+  const off = path.join(dir, 'thinking-off.json');
+  fs.writeFileSync(off, JSON.stringify({ messages, chat_template_kwargs: { enable_thinking: false } }));
+  const r = await inProcess(['generate', '--model', thinking, '--messages', off, '--max-new-tokens', '1']);
+  oneLineError({ status: r.code, stdout: r.out, stderr: r.err }, /thinking is off/);
+  const on = path.join(dir, 'thinking-on.json');
+  fs.writeFileSync(on, JSON.stringify({ messages, chat_template_kwargs: { enable_thinking: true } }));
+  const ran = await inProcess(['generate', '--model', thinking, '--messages', on, '--max-new-tokens', '1']);
+  assert.equal(ran.code, 0, ran.err);
+  const bad = path.join(dir, 'bad-kwargs.json');
+  fs.writeFileSync(bad, JSON.stringify({ messages, chat_template_kwargs: [{ enable_thinking: false }] }));
+  oneLineError(await cli('--messages', bad), new RegExp(`^error: ${literal(bad)}: "chat_template_kwargs" is an array; it is an object of extra chat template variables`));
+  fs.writeFileSync(bad, JSON.stringify({ messages, chat_template_kwargs: { add_generation_prompt: false } }));
+  oneLineError(await cli('--messages', bad), new RegExp(`^error: ${literal(bad)}: "chat_template_kwargs" has "add_generation_prompt", which apply_chat_template takes as its own argument`));
+});
+
 test('--top-k or --top-p without a temperature (greedy) warns that it does nothing, as transformers warns; sampling does not', async () => {
   const greedy = await cli('--prompt', 'Hi', '--max-new-tokens', '2', '--top-k', '5', '--top-p', '0.9');
   assert.equal(greedy.status, 0, greedy.stderr);
