@@ -82,6 +82,42 @@ test('eval: raw records and a prepare output give the same loss; --json is one o
   assert.ok(Math.abs(again.loss - r.loss) < 1e-5 * r.loss);
 });
 
+test("eval of a prepare output renders each chat with its chat_template_kwargs: the loss of the chats with {enable_thinking: false} is the one of a template that writes them without thinking", async () => {
+  // a template that reads enable_thinking (absent: on), and the same without its thinking: they render the records alike only where the variable is false
+  const body = (thinking: string) => `{% for m in messages %}{% if m.role == 'user' %}[INST] {{ m.content }} [/INST]{% else %}${thinking} {{ m.content }}{{ eos_token }}{% endif %}{% endfor %}`;
+  const withTemplate = (name: string, template: string): string => {
+    const folder = path.join(dir, name);
+    fs.cpSync(model, folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, 'chat_template.jinja'), template);
+    return folder;
+  };
+  const thinking = withTemplate('kwargs-model', `{% set thinking = enable_thinking is not defined or enable_thinking %}${body('{% if thinking %} Let me think it through.{% endif %}')}`);
+  const never = withTemplate('no-thinking-model', body(''));
+  const chats = [['Capital of France?', 'Paris.'], ['Capital of Peru?', 'Lima.'], ['Capital of Chad?', "N'Djamena."]]
+    .map(([q, a]) => ({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: a }] }));
+  const input = (name: string, kwargs: Record<string, unknown> | null): string => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, chats.map((c) => JSON.stringify(kwargs === null ? c : { ...c, chat_template_kwargs: kwargs })).join('\n') + '\n');
+    return file;
+  };
+  const out = path.join(dir, 'prepared-kwargs');
+  const prep = await cli('prepare', '--input', input('kwargs.jsonl', { enable_thinking: false }), '--out', out, '--tokenizer', thinking, '--split', '1,0,0');
+  assert.equal(prep.status, 0, prep.stderr);
+  assert.match(fs.readFileSync(path.join(out, 'train.jsonl'), 'utf8'), /"chat_template_kwargs":\{"enable_thinking":false\}/);
+  const loss = async (m: string, data: string) => {
+    const r = await cli('eval', '--model', m, '--data', data, '--json');
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { loss: number; tokens: number };
+  };
+  const given = await loss(thinking, path.join(out, 'train.jsonl'));
+  const without = await loss(never, input('plain.jsonl', null));
+  assert.equal(given.tokens, without.tokens);
+  assert.ok(Math.abs(given.loss - without.loss) < 1e-6 * without.loss, `${given.loss} vs ${without.loss}`);
+  // the variables matter: the same chats without them think, and score otherwise
+  const thought = await loss(thinking, input('thinking.jsonl', null));
+  assert.notEqual(thought.tokens, given.tokens);
+});
+
 test('eval --run on classification data: accuracy, macro-F1 and the confusion matrix', async () => {
   const out = path.join(dir, 'cls');
   assert.equal((await cli('prepare', '--input', path.join(EXAMPLES, 'countries-continent.csv'), '--task', 'classification', '--out', out, '--tokenizer', model)).status, 0);
