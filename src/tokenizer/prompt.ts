@@ -106,7 +106,8 @@ function taggedFinalMessage(i: number, m: ChatMessage): { message: ChatMessage; 
 /**
  * Reads a messages file: a non-empty JSON array of {role, content}, roles as prepare reads them (any case; developer =
  * system) and so is a content of OpenAI text parts (joined with newlines). A message's "name" (the speaker's) is not
- * read, and is said to be (a warning), as prepare's report says it. Tool use is refused (readPromptFile reads it).
+ * read, and is said to be (a warning), as prepare's report says it. Tool use and chat_template_kwargs are refused
+ * (readPromptFile reads them).
  */
 export function readMessagesFile(file: string): ChatMessage[] {
   needArg('readMessagesFile', 'file', file, 'string', { hint: 'the path of a JSON file of messages' });
