@@ -76,7 +76,8 @@ function loneSurrogateInToolParts(rec: DataRecord): string | null {
   return null;
 }
 
-function loneSurrogateIn(value: unknown, path: string): string | null {
+/** Where `value` (named `path`), or a key in it, holds a lone surrogate, said as a rejection's detail; null where none does. */
+export function loneSurrogateIn(value: unknown, path: string): string | null {
   const said = (s: string, where: string): string | null => {
     const at = loneSurrogate(s);
     return at < 0 ? null : `${where} holds a lone surrogate \\u${s.charCodeAt(at).toString(16)} at character ${at + 1}: not Unicode text`;

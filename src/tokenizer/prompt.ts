@@ -11,6 +11,7 @@ import { parseWrittenJson } from '../data/ingest/python-json.ts';
 import { roleRefusal, toolCallField, toolCalls } from '../data/chat-record.ts';
 import { holdsToolDefinitions, recordTools } from '../data/untrainable-fields.ts';
 import { recordTemplateKwargs, TEMPLATE_KWARGS_FIELD } from '../data/template-kwargs-field.ts';
+import { loneSurrogateIn } from '../data/record-checks.ts';
 import { textOfParts } from '../data/layouts.ts';
 import { textValue } from '../data/record-fields.ts';
 import { UserError } from '../util/errors.ts';
@@ -115,6 +116,17 @@ export function readMessagesFile(file: string): ChatMessage[] {
 }
 
 /**
+ * Refuses a part kept as given (tool calls, a call id, the tools, the template variables: named, with its value) that
+ * holds half of a surrogate pair, which JSON can spell ("\\ud800"), as prepare rejects it: no text to render.
+ */
+function refuseLoneSurrogates(parts: ReadonlyArray<readonly [string, unknown]>, file: string): void {
+  for (const [where, part] of parts) {
+    const lone = loneSurrogateIn(part, where);
+    if (lone !== null) throw new UserError(lone, file);
+  }
+}
+
+/**
  * Reads a messages file as readMessagesFile does, with tool use as prepare reads it: an assistant turn's tool_calls
  * (its content null or empty beside them), a tool's result ({role: "tool", tool_call_id, content}), and the tools'
  * definitions of an object's "tools" (a chat record's, an OpenAI request body's), kept as given; and a chat record's
@@ -168,6 +180,7 @@ function readMessages(file: string, toolUse: boolean): PromptFile {
     const lone = loneSurrogateDetail('content', content);
     if (lone !== null) throw new UserError(`message ${i}: ${lone}`, file);
     const callId = result ? ownField(m as Record<string, unknown>, 'tool_call_id') : undefined;
+    refuseLoneSurrogates([[`messages[${i}].tool_calls`, calls], [`messages[${i}].tool_call_id`, callId]], file);
     return { role, content, ...(calls !== undefined ? { tool_calls: calls } : {}), ...(callId !== undefined ? { tool_call_id: callId } : {}) };
   });
   const named = value.filter((m: unknown) => isRecord(m) && ![undefined, null, ''].includes(ownField(m, 'name') as string | null | undefined)).length;
@@ -175,6 +188,7 @@ function readMessages(file: string, toolUse: boolean): PromptFile {
     warn(`${file}: ${named === 1 ? '1 message has' : `${named} messages have`} a "name" (the speaker's), which is not read: the chat template renders role and content ` +
       '(transformers passes "name" to it, which renders it only where it reads message.name)');
   }
+  refuseLoneSurrogates([['"tools"', tools], [`"${TEMPLATE_KWARGS_FIELD}"`, kwargs.kwargs]], file);
   return { messages, ...(tools === null ? {} : { tools }), ...(kwargs.kwargs === null ? {} : { chatTemplateKwargs: kwargs.kwargs }) };
 }
 

@@ -77,3 +77,18 @@ test('readMessagesFile, whose messages are text turns only, refuses chat_templat
   // none given: read as before
   assert.equal(readMessagesFile(messagesFile({ messages: off.record.messages, chat_template_kwargs: {} })).length, 3);
 });
+
+test('a lone surrogate in the parts kept as given (tool calls, a call id, tools, chat_template_kwargs) is refused naming where, as prepare rejects it', () => {
+  const call = (args: string) => ({ role: 'assistant', content: null, tool_calls: [{ id: 'abc123def', type: 'function', function: { name: 'f', arguments: args } }] });
+  const cases: Array<[string, RegExp]> = [
+    ['{"messages": [{"role": "user", "content": "hi"}], "chat_template_kwargs": {"effort": "a\\ud800"}}', /"chat_template_kwargs"\.effort holds a lone surrogate \\ud800 at character 2/],
+    ['{"messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function", "function": {"name": "f\\udc00"}}]}', /"tools"\[0\]\.function\.name holds a lone surrogate \\udc00/],
+    [`{"messages": [{"role": "user", "content": "hi"}, ${JSON.stringify(call('{"a": 1}')).replace('"f"', '"f\\ud800"')}, {"role": "tool", "tool_call_id": "abc123def", "content": "1"}]}`, /messages\[1\]\.tool_calls\[0\]\.function\.name holds a lone surrogate/],
+    [`{"messages": [{"role": "user", "content": "hi"}, ${JSON.stringify(call('{"a": 1}'))}, {"role": "tool", "tool_call_id": "abc\\ud800", "content": "1"}]}`, /messages\[2\]\.tool_call_id holds a lone surrogate/],
+  ];
+  for (const [text, why] of cases) {
+    const file = path.join(dir, 'lone.json');
+    fs.writeFileSync(file, text);
+    assert.throws(() => readPromptFile(file), (e: unknown) => says(why)(e) && (e as Error).message.startsWith(`${file}: `) && !(e as Error).message.includes('\n'), text);
+  }
+});
