@@ -60,9 +60,11 @@ function numberBody(x: number | bigint, integer: boolean, spec: Spec): string {
   if (spec.type !== '' && 'diunxXob'.includes(spec.type)) {
     const whole = wholeNumber(x);
     const w = whole < 0n ? -whole : whole;
-    if ('diun'.includes(spec.type)) return w.toString();
+    // printf's precision is the least number of digits ('%.3d' % 5 is 005; str.format refuses one: formatValue)
+    const least = (digits: string): string => digits.padStart(p ?? 0, '0');
+    if ('diun'.includes(spec.type)) return least(w.toString());
     const base = { x: 16, X: 16, o: 8, b: 2 }[spec.type]!;
-    const digits = w.toString(base);
+    const digits = least(w.toString(base));
     const prefix = spec.alt ? `0${spec.type}` : '';
     return spec.type === 'X' ? (prefix + digits).toUpperCase() : prefix + digits;
   }
@@ -114,6 +116,12 @@ function pad(sign: string, body: string, spec: Spec, numeric: boolean): string {
 /** One value formatted by a spec (printf's conversion or str.format's spec). */
 function formatValue(v: Value, spec: Spec, printf: boolean): string {
   let t = spec.type;
+  const integer = isInt(v) || v.type === 'BooleanValue';
+  if (!printf && t === 's' && !isStr(v)) {
+    throw new Error(isNum(v) || v.type === 'BooleanValue' ? `Unknown format code 's' for object of type '${pyType(v)}'` : `unsupported format string passed to ${pyType(v)}.__format__`);
+  }
+  // an int's presentations in str.format take no precision (printf's is its least number of digits)
+  if (!printf && integer && spec.precision !== null && 'dnxXobc'.includes(t)) throw new Error('Precision not allowed in integer format specifier');
   const emptySpec = spec.width === 0 && spec.precision === null && spec.align === null && spec.sign === '-' && !spec.zero && !spec.alt && !spec.group;
   const textual = t === 'r' || t === 'a' || t === 's' || (t === '' && (isStr(v) || (v.type === 'BooleanValue' && emptySpec) || !(isNum(v) || v.type === 'BooleanValue')));
   if (textual) {
@@ -131,7 +139,6 @@ function formatValue(v: Value, spec: Spec, printf: boolean): string {
   }
   if (!(isNum(v) || v.type === 'BooleanValue')) throw new Error(`a real number is required for format '${t}', not ${pyType(v)}`);
   const x = typeof v.value === 'bigint' ? v.value : Number(v.value); // an int past 2**53 keeps its digits
-  const integer = isInt(v) || v.type === 'BooleanValue';
   if (!integer && 'xXob'.includes(t) && t !== '') throw new Error(`format '${t}' requires an integer, not float`);
   if (!printf && t === 'd' && !integer) throw new Error("unknown format code 'd' for object of type 'float'");
   if (t === 'n') t = integer ? 'd' : 'g'; // the C locale's 'n': no grouping

@@ -100,6 +100,12 @@ const CASES: [string, string][] = [
   ['"%f|%e|%g|%F|%.2f|%s" % (x*1e300, x*1e300, -x*1e300, x*1e300, (x*1e300)*0, x*1e300)', 'inf|inf|-inf|INF|nan|inf'],
   ['"{:f}|{:E}|{:%}|{}".format(x*1e300, -x*1e300, x*1e300, x*1e300)', 'inf|-INF|inf%|inf'],
   ['"%5.1f|%-6e|" % (x*1e300, x*1e300)', '  inf|inf   |'],
+  // printf's precision of an integer conversion is its least number of digits, zeros before them (a sign and 0x outside)
+  ['"%.25d" % x', '0000012345678901234567890'],
+  ['"%30.25d|" % -x', '    -0000012345678901234567890|'],
+  ['"%.25x" % x', '000000000ab54a98ceb1f0ad2'],
+  ['"%.3d|%.3d|%5.3d|%-8.3d|%+.3d|%05.3d" % (5, -5, 5, 5, 5, 5)', '005|-005|  005|005     |+005|00005'],
+  ['"%.3x|%#.3o|%#.5x|%#.3X|%.3i|%.3u|%.2d|%.0d" % (10, 8, 255, -255, 7, 7, 1.7, 0)', '00a|0o010|0x000ff|-0X0FF|007|007|01|0'],
 ];
 
 for (const [expr, expected] of CASES) {
@@ -118,6 +124,12 @@ test('what Python refuses of such ints fails here too', () => {
     ['x is divisibleby(0)', /integer division or modulo by zero/],
     ['"a" | abs', /bad operand type for abs\(\): 'str'/],
     ['none is even', /unsupported operand type\(s\) for %: 'NoneType' and 'int'/],
+    // str.format takes no precision for an int (printf does), nor 's' for anything but a str
+    ['"{:.3}".format(x)', /Precision not allowed in integer format specifier/],
+    ['"{:.3d}".format(5)', /Precision not allowed in integer format specifier/],
+    ['"{:.2x}".format(true)', /Precision not allowed in integer format specifier/],
+    ['"{:s}".format(x)', /Unknown format code 's' for object of type 'int'/],
+    ['"{:s}".format(1.5)', /Unknown format code 's' for object of type 'float'/],
   ] as const) {
     assert.throws(() => render(expr), why, expr);
   }
