@@ -365,11 +365,18 @@ export class PythonInterpreter extends Base implements FilterHost {
     if (node.computed && p !== 'StringLiteral') {
       if (!(isStr(obj) || isList(obj) || obj.type === 'ObjectValue')) return V.undefined();
       if (p === 'SliceExpression') {
-        // x[::0] fails as in Python (the library's gives an empty list or string)
-        const slice = node.property as MemberNode['property'] & { step?: Node };
-        const step = slice.step ? this.evaluate(slice.step, env) : undefined;
+        // x[::0] fails as in Python (the library's gives an empty list or string); an int past 2**53 (a bigint) is past
+        // any str's or list's end, as the largest safe integer is
+        const slice = node.property as MemberNode['property'] & { start?: Node; stop?: Node; step?: Node };
+        const bound = (n: Node | undefined): Value | undefined => {
+          const v = n === undefined ? undefined : this.evaluate(n, env);
+          if (typeof (v?.value as unknown) !== 'bigint') return v;
+          return V.int((v!.value as unknown as bigint) < 0n ? -Number.MAX_SAFE_INTEGER : Number.MAX_SAFE_INTEGER);
+        };
+        const [start, stop, step] = [bound(slice.start), bound(slice.stop), bound(slice.step)];
         if (step && isInt(step) && step.value === 0) throw new Error('slice step cannot be zero');
-        const property = step ? { ...slice, step: evaluated(step) } : slice;
+        const asNode = (v: Value | undefined) => (v === undefined ? undefined : evaluated(v));
+        const property = { ...slice, start: asNode(start), stop: asNode(stop), step: asNode(step) };
         const part = super.evaluateMemberExpression({ ...node, object: evaluated(obj), property }, env);
         return obj.type === 'TupleValue' && isList(part) ? V.tuple(part.value) : part; // a tuple's slice is a tuple
       }

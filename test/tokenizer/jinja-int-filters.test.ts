@@ -100,6 +100,10 @@ const CASES: [string, string][] = [
   ['"%f|%e|%g|%F|%.2f|%s" % (x*1e300, x*1e300, -x*1e300, x*1e300, (x*1e300)*0, x*1e300)', 'inf|inf|-inf|INF|nan|inf'],
   ['"{:f}|{:E}|{:%}|{}".format(x*1e300, -x*1e300, x*1e300, x*1e300)', 'inf|-INF|inf%|inf'],
   ['"%5.1f|%-6e|" % (x*1e300, x*1e300)', '  inf|inf   |'],
+  // a slice's bounds and step: past any str's or list's end, as Python clamps them
+  ["'abc'[x:] ~ '|' ~ 'abc'[:x] ~ '|' ~ 'abc'[-x:] ~ '|' ~ 'abc'[:-x] ~ '|' ~ 'abc'[::x] ~ '|' ~ 'abc'[::-x]", '|abc|abc||a|c'],
+  ['[1, 2, 3][x:] ~ [1, 2, 3][0:x] ~ [1, 2, 3][-x:2] ~ [1, 2, 3][::x] ~ [1, 2, 3][::-x]', '[][1, 2, 3][1, 2][1][3]'],
+  ['(1, 2, 3)[-x:]', '(1, 2, 3)'],
   // printf's precision of an integer conversion is its least number of digits, zeros before them (a sign and 0x outside)
   ['"%.25d" % x', '0000012345678901234567890'],
   ['"%30.25d|" % -x', '    -0000012345678901234567890|'],
