@@ -27,11 +27,21 @@ export function fileIsThere(p: string): boolean {
 
 /** Whether `p` is a symbolic link that resolves to no file because the links loop (stat's ELOOP). */
 function linkLoop(p: string): boolean {
-  if (!fs.lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink()) return false;
+  if (!lstatOrNull(p)?.isSymbolicLink()) return false;
   try {
     fs.statSync(p);
     return false;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ELOOP';
+  }
+}
+
+/** lstat of `p`, null where nothing is there: no entry, or a file where the path needs a folder (ENOTDIR: 'shard/x' of a file 'shard'). */
+function lstatOrNull(p: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(p, { throwIfNoEntry: false }) ?? null;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    throw e;
   }
 }

@@ -171,6 +171,15 @@ test('index errors: missing shard, tensor absent from its shard, bad JSON, no we
     throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'weight_map["model.a"]', 'outside the model folder');
   }
 
+  // a shard in a sub-folder that is a file (or a shard named as a folder inside another shard): missing, said so
+  // (the path's ENOTDIR was thrown as it came)
+  for (const name of ['model-00001-of-00002.safetensors/x.safetensors', 'shards/x.safetensors']) {
+    fs.writeFileSync(path.join(dir, 'shards'), 'not a folder');
+    fs.writeFileSync(index, JSON.stringify({ weight_map: { 'model.a': name } }));
+    throwsNaming(() => SafetensorsCheckpoint.open(dir), index, `shard ${name}`, 'is missing');
+    fs.rmSync(path.join(dir, 'shards'));
+  }
+
   assert.equal(openFds(), fds, 'a failed open left files open');
   const empty = tmpDir();
   throwsNaming(() => SafetensorsCheckpoint.open(empty), empty, 'model.safetensors');
