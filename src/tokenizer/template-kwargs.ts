@@ -25,6 +25,12 @@ const ARGUMENT_NAMES: Readonly<Record<string, string>> = {
   max_length: 'an argument of apply_chat_template, not a template variable',
   return_tensors: 'an argument of apply_chat_template, not a template variable',
   tokenizer_kwargs: 'an argument of apply_chat_template, not a template variable',
+  // the parameters of the functions the kwargs pass through: the method's self, render_jinja_template's conversations,
+  // TRL's _tokenize(processing_class, input, **kwargs) ("got multiple values for argument")
+  self: 'an argument of apply_chat_template, not a template variable',
+  conversations: 'an argument of transformers\' render_jinja_template, not a template variable',
+  input: 'an argument of TRL\'s _tokenize, not a template variable',
+  processing_class: 'an argument of TRL\'s _tokenize, not a template variable',
 };
 
 /**

@@ -93,7 +93,9 @@ test('chat_template_kwargs is refused, naming the field, where it is no object, 
   assert.match(refusal({ messages: chat, chat_template_kwargs: [1] }), /^"chat_template_kwargs" is an array; it is an object of extra chat template variables/);
   assert.match(refusal({ messages: chat, chat_template_kwargs: '{"enable_thinking": false}' }), /^"chat_template_kwargs" is a string/);
   assert.match(refusal({ messages: chat, chat_template_kwargs: { tools: [] } }), /^"chat_template_kwargs" has "tools", which apply_chat_template takes as its own argument.*record's "tools" field/);
-  for (const name of ['add_generation_prompt', 'chat_template', 'messages', 'tokenize', 'documents']) {
+  // also the names of the functions between (render_jinja_template's conversations, TRL's _tokenize's input and
+  // processing_class, the method's self): TRL fails 'got multiple values for argument'
+  for (const name of ['add_generation_prompt', 'chat_template', 'messages', 'tokenize', 'documents', 'conversations', 'input', 'processing_class', 'self']) {
     assert.match(refusal({ messages: chat, chat_template_kwargs: { enable_thinking: true, [name]: true } }), new RegExp(`has "${name}"`));
   }
   assert.match(refusal({ text: 'Hello', chat_template_kwargs: { enable_thinking: false } }), /beside a text record: only a chat is rendered by the template/);
