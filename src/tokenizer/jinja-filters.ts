@@ -358,6 +358,8 @@ export const FILTERS: Record<string, Filter> = {
       if (typeof exact === 'bigint') return inputValue(exact); // an int of every digit, as Python's
       if (exact !== null) return V.int(exact || 0);
     }
+    // int() of an infinite float raises OverflowError, which do_int does not catch (it does for a str: int(float(s)))
+    if (v.type === 'FloatValue' && Math.abs(v.value as number) === Infinity) throw new Error('cannot convert float infinity to integer');
     const n = isStr(v) ? parseFloatPy(v.value) : v.type === 'FloatValue' ? (v.value as number) : null;
     return n === null || !Number.isFinite(n) ? fallback : V.int(Math.trunc(n) || 0);
   },
@@ -429,6 +431,7 @@ export const FILTERS: Record<string, Filter> = {
     const p = precision ? numberOf(precision, 'round') : 0;
     const x = numberOf(v, 'round');
     const m = method ? pyStr(method) : 'common';
+    if (m !== 'common' && m !== 'ceil' && m !== 'floor') throw new Error('method must be common, ceil or floor');
     const scale = 10 ** p;
     const integer = isInt(v) || v.type === 'BooleanValue';
     // Python's round(int, ndigits): the int itself for ndigits >= 0, else to tens, hundreds, … (halves to even), exact
@@ -440,8 +443,12 @@ export const FILTERS: Record<string, Filter> = {
       const r = (q - f > 0.5 || (q - f === 0.5 && f % 2 !== 0) ? f + 1 : f) * unit;
       return V.float(r === 0 && x < 0 ? -0 : r);
     }
-    if (m === 'ceil') return V.float(Math.ceil(x * scale) / scale);
-    if (m === 'floor') return V.float(Math.floor(x * scale) / scale);
+    if (m !== 'common') {
+      // math.ceil and math.floor make an int: of inf an OverflowError, of nan a ValueError
+      const scaled = x * scale;
+      if (!Number.isFinite(scaled)) throw new Error(`cannot convert float ${Number.isNaN(scaled) ? 'NaN' : 'infinity'} to integer`);
+      return V.float((m === 'ceil' ? Math.ceil(scaled) : Math.floor(scaled)) / scale);
+    }
     return V.float(Number(toFixedEven(x, p)));
   },
   title: (v) => V.str(titleFilter(pyStr(v))),

@@ -100,6 +100,10 @@ const CASES: [string, string][] = [
   ['"%f|%e|%g|%F|%.2f|%s" % (x*1e300, x*1e300, -x*1e300, x*1e300, (x*1e300)*0, x*1e300)', 'inf|inf|-inf|INF|nan|inf'],
   ['"{:f}|{:E}|{:%}|{}".format(x*1e300, -x*1e300, x*1e300, x*1e300)', 'inf|-INF|inf%|inf'],
   ['"%5.1f|%-6e|" % (x*1e300, x*1e300)', '  inf|inf   |'],
+  // | int of nan is the default, as of a str that is no int ('inf' too: jinja2 catches int(float(s))'s OverflowError)
+  ['((x*1e300)*0) | int(7)', '7'],
+  ['(x*1e300) | string | int', '0'],
+  ["1e307 | round(1, 'ceil')", '1e+307'],
   // a slice's bounds and step: past any str's or list's end, as Python clamps them
   ["'abc'[x:] ~ '|' ~ 'abc'[:x] ~ '|' ~ 'abc'[-x:] ~ '|' ~ 'abc'[:-x] ~ '|' ~ 'abc'[::x] ~ '|' ~ 'abc'[::-x]", '|abc|abc||a|c'],
   ['[1, 2, 3][x:] ~ [1, 2, 3][0:x] ~ [1, 2, 3][-x:2] ~ [1, 2, 3][::x] ~ [1, 2, 3][::-x]', '[][1, 2, 3][1, 2][1][3]'],
@@ -128,6 +132,12 @@ test('what Python refuses of such ints fails here too', () => {
     ['x is divisibleby(0)', /integer division or modulo by zero/],
     ['"a" | abs', /bad operand type for abs\(\): 'str'/],
     ['none is even', /unsupported operand type\(s\) for %: 'NoneType' and 'int'/],
+    // | int of an infinite float, and round's ceil and floor of an infinite or nan one (math.floor's), fail as jinja2's
+    ['(x*1e300) | int', /cannot convert float infinity to integer/],
+    ["(x*1e300) | round(0, 'floor')", /cannot convert float infinity to integer/],
+    ["1e308 | round(1, 'floor')", /cannot convert float infinity to integer/],
+    ["((x*1e300)*0) | round(1, 'ceil')", /cannot convert float NaN to integer/],
+    ["1.5 | round(0, 'trunc')", /method must be common, ceil or floor/],
     // str.format takes no precision for an int (printf does), nor 's' for anything but a str
     ['"{:.3}".format(x)', /Precision not allowed in integer format specifier/],
     ['"{:.3d}".format(5)', /Precision not allowed in integer format specifier/],
