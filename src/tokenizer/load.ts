@@ -72,6 +72,10 @@ export interface ModelTokenizer {
  * tokenizer.json: ≈0.3–0.4 s of CPU saved per call); what loadTokenizer says about the folder is said all the same.
  */
 export function loadModelTokenizer(dir: string, modelVocabSize: number, opts: LoadTokenizerOptions = {}): ModelTokenizer {
+  // a model folder's tokenizer.model that is not read here: no tokenizer, but the model still trains on pre-tokenized data
+  const unread = fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() && !fileIsThere(path.join(dir, 'tokenizer.json')) && !fileIsThere(path.join(dir, 'tekken.json'))
+    ? unreadSentencePiece(dir) : null;
+  if (unread !== null) return { tokenizer: null, vocabSize: modelVocabSize, misfit: unread }; // the size config.json gives it
   const folder = tokenizerFolder(dir, opts);
   // the bundled tokenizer in place of the folder's (not given itself): its size is known without building it
   const fallback = path.resolve(folder) === BUNDLED_TOKENIZER_DIR && path.resolve(folder) !== path.resolve(path.basename(dir) === 'tokenizer.json' ? path.dirname(dir) : dir);
@@ -128,16 +132,26 @@ function tokenizerFolder(dir: string | undefined, opts: LoadTokenizerOptions): s
  * 32768: its [INST] and tool tokens would be read as other text, and every id trained as another token's).
  */
 export function refuseUnreadTokenizer(folder: string): void {
-  const unread = (file: string, what: string): string => `holds ${file} (${what}) and no tokenizer.json: ${file} is not read here, nor is the bundled Mistral 7B v0.1 tokenizer`;
   if (fileIsThere(path.join(folder, 'tekken.json'))) {
-    throw new UserError(`${unread('tekken.json', "mistral-common's tokenizer file")}, another vocabulary, a stand-in for it; give the folder of the model's Hugging Face format, whose tokenizer.json is the same tokenizer`, folder);
+    throw new UserError(`${unreadFile('tekken.json', "mistral-common's tokenizer file")}, another vocabulary, a stand-in for it; give the folder of the model's Hugging Face format, whose tokenizer.json is the same tokenizer`, folder);
   }
+  const unread = unreadSentencePiece(folder);
+  if (unread !== null) throw new UserError(`${unread.what}; ${unread.fix}`, folder);
+}
+
+const unreadFile = (file: string, what: string): string => `holds ${file} (${what}) and no tokenizer.json: ${file} is not read here, nor is the bundled Mistral 7B v0.1 tokenizer`;
+
+/**
+ * A SentencePiece tokenizer.model (or tokenizer.model.v3 …) in `folder`, which has no tokenizer.json, of a model whose
+ * config.json says a vocab_size other than the bundled tokenizer's, as a misfit (what, fix); null where there is none.
+ */
+function unreadSentencePiece(folder: string): { what: string; fix: string } | null {
   const size = modelConfigValue(folder, 'vocab_size');
-  if (typeof size !== 'number' || size === BUNDLED_VOCAB_SIZE) return;
-  const sentencePiece = listFolder(folder).find((f) => /^tokenizer\.model(\.v\d+)?$/.test(f) && fileIsThere(path.join(folder, f)));
-  if (sentencePiece === undefined) return;
-  throw new UserError(`${unread(sentencePiece, "a SentencePiece model")} (${BUNDLED_VOCAB_SIZE} tokens) a stand-in for a model of vocab_size ${size}; put the model's tokenizer.json in the folder ` +
-    '(its Hugging Face repository has one; transformers writes one with AutoTokenizer.from_pretrained(folder).save_pretrained(folder))', folder);
+  if (typeof size !== 'number' || size === BUNDLED_VOCAB_SIZE) return null;
+  const file = listFolder(folder).find((f) => /^tokenizer\.model(\.v\d+)?$/.test(f) && fileIsThere(path.join(folder, f)));
+  if (file === undefined) return null;
+  return { what: `${unreadFile(file, 'a SentencePiece model')} (${BUNDLED_VOCAB_SIZE} tokens) a stand-in for a model of vocab_size ${size}`,
+    fix: 'put the model\'s tokenizer.json in the folder (its Hugging Face repository has one; transformers writes one with AutoTokenizer.from_pretrained(folder).save_pretrained(folder))' };
 }
 
 /** The names in `folder`, none where it cannot be read. */

@@ -75,15 +75,21 @@ test('a folder of tekken.json and no tokenizer.json (Mistral\'s consolidated for
   }
 });
 
-test('a folder of a SentencePiece tokenizer.model (or tokenizer.model.v3) and no tokenizer.json is refused naming it where config.json\'s vocab_size is not the bundled tokenizer\'s; given the bundled tokenizer where it is', () => {
+test('a folder of a SentencePiece tokenizer.model (or tokenizer.model.v3) and no tokenizer.json, whose config.json\'s vocab_size is not the bundled tokenizer\'s: refused naming it, or for a model no tokenizer (a misfit: pre-tokenized data only); given the bundled tokenizer where the sizes agree', () => {
   for (const file of ['tokenizer.model', 'tokenizer.model.v3']) {
     const v3 = tempFolder({ 'config.json': { model_type: 'mistral', vocab_size: 32768 }, 'model.safetensors': '', [file]: 'spm' });
-    const refused = (e: unknown): boolean => isUserError(e) && e.message.startsWith(`${v3}: holds ${file} (a SentencePiece model) and no tokenizer.json`) &&
-      /vocab_size 32768; put the model's tokenizer\.json in the folder/.test(e.message) && !e.message.includes('\n');
-    const loads: Array<() => unknown> = [() => loadTokenizer(v3), () => loadModelTokenizer(v3, 32768), () => modelTokenizer(v3, 32768), () => tokenizerFolder(v3)];
+    const what = `holds ${file} (a SentencePiece model) and no tokenizer.json: ${file} is not read here, nor is the bundled Mistral 7B v0.1 tokenizer (32000 tokens) a stand-in for a model of vocab_size 32768`;
+    const refused = (e: unknown): boolean => isUserError(e) && e.message.startsWith(`${v3}: ${what}; put the model's tokenizer.json in the folder`) && !e.message.includes('\n');
+    const loads: Array<() => unknown> = [() => loadTokenizer(v3), () => tokenizerFolder(v3)];
     for (const load of loads) {
       assert.throws(() => captureStderr(load), refused);
     }
+    const misfit = captureStderr(() => loadModelTokenizer(v3, 32768)).result;
+    assert.equal(misfit.tokenizer, null);
+    assert.equal(misfit.misfit?.what, what);
+    const trained = captureStderr(() => modelTokenizer(v3, 32768));
+    assert.equal(trained.result, null);
+    assert.match(trained.stderr, /only pre-tokenized data can be used/);
   }
   const v1 = tempFolder({ 'config.json': { model_type: 'mistral', vocab_size: 32000 }, 'model.safetensors': '', 'tokenizer.model': 'spm' });
   assert.equal(captureStderr(() => loadModelTokenizer(v1, 32000)).result.tokenizer?.file, BUNDLED_FILE);
