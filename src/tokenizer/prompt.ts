@@ -232,7 +232,7 @@ function jsonLines(text: string): unknown[] | null {
   const values: unknown[] = [];
   for (const line of lines) {
     try {
-      values.push(JSON.parse(line));
+      values.push(parseWrittenJson(line)); // a train.jsonl's line may hold a tool call's NaN or Infinity, as json.dumps writes it
     } catch {
       return null;
     }

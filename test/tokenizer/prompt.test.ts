@@ -132,6 +132,10 @@ test('a messages file in JSON Lines is named as such, with what to write instead
     e.message.startsWith(`${file}: this is JSON Lines of 3 conversations (records, one a line): --messages takes one conversation`));
   lines([1, 'two']);
   assert.throws(() => api.readMessagesFile(file), (e: unknown) => isUserError(e) && e.message.startsWith(`${file}: this is JSON Lines (2 JSON values, one a line), not one JSON value`));
+  // a train.jsonl of tool chats, whose calls may hold NaN or Infinity as json.dumps writes them: still told as conversations
+  const call = { role: 'assistant', content: null, tool_calls: [{ id: 'abc123def', type: 'function', function: { name: 'f', arguments: { x: 'NAN' } } }] };
+  fs.writeFileSync(file, [JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }, call] }).replace('"NAN"', 'NaN'), JSON.stringify({ messages: [{ role: 'user', content: 'Yo' }] }).replace('"Yo"', '"Yo", "n": Infinity')].join('\n') + '\n');
+  assert.throws(() => api.readMessagesFile(file), (e: unknown) => isUserError(e) && e.message.startsWith(`${file}: this is JSON Lines of 2 conversations (records, one a line)`));
   // a broken line, or broken JSON that is not lines at all: the syntax error where it is, as before
   fs.writeFileSync(file, '{"role": "user", "content": "Hi"}\n{"role": "user",\n');
   assert.throws(() => api.readMessagesFile(file), (e: unknown) => isUserError(e) && e.message.startsWith(`${file}:2:1: invalid JSON`));
