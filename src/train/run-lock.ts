@@ -19,14 +19,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { isUserError, UserError } from '../util/errors.ts';
-import { ioError, pidRunning, withIo } from '../util/atomic.ts';
+import { ioError, withIo } from '../util/atomic.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { makeFolders } from '../util/made-folders.ts';
 import { pause } from '../util/pause.ts';
 import { warn } from '../util/log.ts';
 import { BEAT_MS, beatLock, heartbeatThread, staleAfterMs } from './lock-heartbeat.ts';
+import { heartbeatAge, refusal, staleReason } from './lock-verdict.ts';
 import {
-  elsewhere, freshMtime, holdHere, isRunning, isThisProcess, mtimeOf, ownerName, ownThreadTid, parseOwner, PID_NAMESPACE, processStart, readLock, UNREADABLE_GRACE_MS,
+  elsewhere, holdHere, isRunning, isThisProcess, mtimeOf, ownerName, ownThreadTid, parseOwner, PID_NAMESPACE, processStart, readLock, UNREADABLE_GRACE_MS,
   type LockOwner,
 } from './lock-owner.ts';
 
@@ -294,36 +295,6 @@ function refuseLiveHolds(dir: string, folder: LockedFolder, me: string, fsNow: n
 }
 
 /**
- * The error that refuses `folder` while the lock (or export hold) `file`, holding `held`, is a live process's: one of this
- * host whose process runs, of another host or container whose heartbeat goes on, or one being written; null when stale.
- */
-function refusal(file: string, held: string, folder: LockedFolder, fsNow: number): UserError | null {
-  const owner = parseOwner(held);
-  const beatAge = owner !== null && elsewhere(owner) !== null ? heartbeatAge(file, fsNow) : 0;
-  if (owner === null) {
-    if (Date.now() - mtimeOf(file) < UNREADABLE_GRACE_MS) {
-      return new UserError(`${folder.name} is locked (${file} is being written, or is not a lock): wait and retry, ` +
-        `or delete ${file} if no mistral-tune is running in this folder`, path.dirname(file));
-    }
-  } else if (elsewhere(owner) !== null && !heartbeatStopped(owner, beatAge)) {
-    // on a shared filesystem the process may be training there now: taken over only once its heartbeat has stopped; a
-    // lock of an older version (no heartbeat) is left to its user to judge
-    const host = owner.host !== os.hostname();
-    const beat = owner.beat === undefined ? '' : ` (its heartbeat is ${Math.round(beatAge / 1000)} s old: it is taken over once that is over ${staleAfterMs(owner.beat) / 1000} s)`;
-    return new UserError(`${folder.name} is locked by process ${owner.pid} on ${owner.host} (since ${owner.started}), ${elsewhere(owner)}, ` +
-      `so whether it still runs cannot be checked from here${beat}: wait for it to finish, or ${folder.instead}; if no mistral-tune runs in this folder ` +
-      `${host ? `on ${owner.host} (a container or machine that came back under another hostname)` : 'in that container (one stopped since)'}, delete ${file}`,
-    path.dirname(file));
-  } else if (elsewhere(owner) === null && isRunning(owner)) {
-    const here = owner.pid !== process.pid ? '' : owner.thread === threadId ? ', a call of this thread that has not returned' : ', another thread of this process';
-    const who = `${here}${owner.out === undefined ? '' : `, exporting into ${owner.out}`}`;
-    return new UserError(`${folder.name} is in use by process ${owner.pid} on ${owner.host} (since ${owner.started}${who}): ` +
-      `wait for it to finish, or ${folder.instead}; if process ${owner.pid} is not mistral-tune, delete ${file}`, path.dirname(file));
-  }
-  return null;
-}
-
-/**
  * Puts the lock written in `tmp` (holding `text`) at `file`, failing with EEXIST when one is there: by a hard link, so the
  * lock appears whole; on a file system without hard links (a CIFS share, some FUSE mounts: EPERM, ENOTSUP) by an
  * exclusive create, whose content a reader may find empty for a moment (an unreadable lock is taken for one being written).
@@ -369,20 +340,6 @@ function removeStale(file: string, staleText: string, me: string, fsNow: number)
   } finally {
     fs.rmSync(guard, { force: true });
   }
-}
-
-/** Why the lock of `owner` (null: unreadable) on this host was found stale, for the line that says it was taken over. */
-function staleReason(owner: LockOwner | null, beatAge: number): string {
-  if (owner === null) return `it could not be read as a lock and was over ${UNREADABLE_GRACE_MS / 1000} s old`;
-  const who = ownerName(owner);
-  if (elsewhere(owner) !== null) {
-    return `the heartbeat of ${who}, ${elsewhere(owner)}, stopped ${Math.round(beatAge / 1000)} s ago (a container restarted, a machine gone; ` +
-      'if that process was only paused, it must not go on: stop it)';
-  }
-  if (owner.pid === process.pid) {
-    return owner.thread === undefined || owner.thread === threadId ? `${who} is this process, which left it in an earlier call` : `${who} is a thread of this process that ended`;
-  }
-  return pidRunning(owner.pid) ? `${who} no longer runs (its pid is now another process's)` : `${who} no longer runs`;
 }
 
 /**
@@ -455,20 +412,6 @@ function guardsIn(dir: string, name?: string): string[] {
   }
   const mine = name === undefined ? (e: string) => GUARD.test(e) : (e: string) => e.startsWith(name) && /^(\.takeover)+$/.test(e.slice(name.length));
   return entries.filter(mine).sort((a, b) => b.length - a.length);
-}
-
-/**
- * How old the heartbeat (mtime) of the lock `file` is by its file system's clock: against `fsNow`, the mtime of a file this
- * process just wrote beside it, not this machine's clock (skewed against a shared file system's); 0 when gone.
- */
-function heartbeatAge(file: string, fsNow: number): number {
-  const mtime = freshMtime(file);
-  return Number.isNaN(mtime) ? 0 : Math.max(0, fsNow - mtime);
-}
-
-/** Whether the lock of `owner`, whose heartbeat is `age` ms old, has a heartbeat that stopped (a lock of an older version has none). */
-function heartbeatStopped(owner: LockOwner, age: number): boolean {
-  return owner.beat !== undefined && age > staleAfterMs(owner.beat);
 }
 
 /** The folders that creating `dir` makes, deepest first. */
