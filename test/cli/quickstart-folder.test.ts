@@ -4,9 +4,9 @@
 // the same exit status and stderr; cliIn from a folder, for the runs from inside the quickstart's folder), where a process
 // each cost ~1 CPU-s of start-up; a FIFO (a read that blocked would hang this process), the preloaded kill and every
 // quickstart that is killed are real CLI processes.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import * as os from 'node:os';
@@ -168,8 +168,8 @@ test('--overwrite refuses a quickstart folder with a file of the user in any of 
   await interrupted(out, /replacing the earlier quickstart in /, ['--overwrite']);
 });
 
-test('a train running in the quickstart\'s run/ refuses --overwrite naming its process; a lock left by a killed one is taken over, not named as a file of the user', { timeout: 120_000 }, async (t) => {
-  // before: either lock was "other files that the quickstart did not make (run/.mistral-tune.lock)"
+/** A complete quickstart's folder (model/, data/, run/ as its marker records them), and a live process to name as a lock's holder (killed after the test). */
+async function completeQuickstartAndProcess(t: TestContext): Promise<{ out: string; other: ChildProcess }> {
   const out = tmp();
   const files = ['model', 'model/config.json', 'data', 'data/train.jsonl', 'run', 'run/metrics.jsonl'];
   for (const f of files) {
@@ -180,6 +180,12 @@ test('a train running in the quickstart\'s run/ refuses --overwrite naming its p
   const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
   t.after(() => { other.kill('SIGKILL'); });
   await new Promise((r) => other.once('spawn', r));
+  return { out, other };
+}
+
+test('a train running in the quickstart\'s run/ refuses --overwrite naming its process; a lock left by a killed one is taken over, not named as a file of the user', { timeout: 120_000 }, async (t) => {
+  // before: either lock was "other files that the quickstart did not make (run/.mistral-tune.lock)"
+  const { out, other } = await completeQuickstartAndProcess(t);
   const lock = path.join(out, 'run', '.mistral-tune.lock');
   const owner = (pid: number): string => JSON.stringify({ pid, host: os.hostname(), started: '2026-12-05T12:00:00.000Z' }) + '\n';
   fs.writeFileSync(lock, owner(other.pid!));
@@ -274,16 +280,7 @@ test('the quickstart\'s copy of its model is on disk before its marker says so: 
 test('an export\'s hold in the quickstart\'s run/ is judged by whose it is: a live one refuses --overwrite naming the export, one its killed export left is removed, neither named as a file of the user', { timeout: 120_000 }, async (t) => {
   // before: "other files that the quickstart did not make (run/.mistral-tune.lock.export-…)" for both, where the
   // run folder's own lock was judged by its process (exports place a hold of their own since run-lock.ts acquireExportHold)
-  const out = tmp();
-  const files = ['model', 'model/config.json', 'data', 'data/train.jsonl', 'run', 'run/metrics.jsonl'];
-  for (const f of files) {
-    if (path.extname(f)) fs.writeFileSync(path.join(out, f), '{}\n');
-    else fs.mkdirSync(path.join(out, f));
-  }
-  fs.writeFileSync(path.join(out, MARKER), JSON.stringify({ format: 'mistral-tune quickstart', complete: true, files, writing: null }));
-  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
-  t.after(() => { other.kill('SIGKILL'); });
-  await new Promise((r) => other.once('spawn', r));
+  const { out, other } = await completeQuickstartAndProcess(t);
   const hold = path.join(out, 'run', exportHoldName('merged'));
   const owner = JSON.stringify({ pid: other.pid, host: os.hostname(), started: '2026-12-05T12:00:00.000Z', out: 'merged' }) + '\n';
   fs.writeFileSync(hold, owner);
