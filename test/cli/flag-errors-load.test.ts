@@ -30,8 +30,11 @@ function moduleName(url: string): string {
   return /^(?:src|dist|\.test-build\/src)\/(.*)\.[jt]s$/.exec(rel)?.[1] ?? rel;
 }
 
-/** Leaves in those folders that a flag check may read: the precision names, and the chat roles (prepare's record fields reach them). */
-const LEAVES = new Set(['backend/dtype', 'tokenizer/types']);
+/**
+ * Leaves in those folders that a flag check may read: the precision names, the chat roles and the names a chat's
+ * template variables may not take (prepare's record fields reach them).
+ */
+const LEAVES = new Set(['backend/dtype', 'tokenizer/types', 'tokenizer/template-kwargs']);
 
 /** What a flag check never needs: the compute backends, the model, the tokenizer, the config schema (zod), YAML. */
 function heavy(name: string): boolean {
