@@ -49,6 +49,10 @@ const files = sources.map((f) => {
 // own pool (MISTRAL_TUNE_THREADS) keeps its default, the path every user's run takes.
 process.env.OPENBLAS_NUM_THREADS ??= String(Math.max(1, Math.floor(os.availableParallelism() / Math.min(CONCURRENCY, files.length))));
 
-const stream = run({ files, concurrency: CONCURRENCY });
+// A test file whose process does not end (a server or browser left open after a test failed or timed out: seen when
+// Chromium died under memory pressure) fails after this long, its process killed, instead of holding npm test until
+// CI's limit; the longest test (the CUDA kernels emulated on the host) took 157 s in CI on 2 cores.
+const FILE_TIMEOUT_MS = 10 * 60_000;
+const stream = run({ files, concurrency: CONCURRENCY, timeout: FILE_TIMEOUT_MS });
 stream.on('test:fail', () => { process.exitCode = 1; });
 stream.compose(reporter).pipe(process.stdout);
