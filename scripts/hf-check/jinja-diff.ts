@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chatTemplateRenderer, RENDER_LIMITS } from '../../src/tokenizer/chat-template.ts';
+import { readSnippetFile } from '../../test/tokenizer/snippet-file.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -44,15 +45,6 @@ const CHATS: Record<string, unknown[]> = {
   'users-twice': [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }, { role: 'assistant', content: 'c', thinking: 'deep' }],
 };
 
-function readSnippets(file: string): { name: string; template: string }[] {
-  const cases: { name: string; lines: string[] }[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (line.startsWith('## ')) cases.push({ name: line.slice(3).trim(), lines: [] });
-    else cases.at(-1)?.lines.push(line);
-  }
-  return cases.map(({ name, lines }) => ({ name, template: (lines.at(-1) === '' ? lines.slice(0, -1) : lines).join('\n') }));
-}
-
 interface Request { name: string; template: string; messages: unknown[]; tools: unknown[] | null; add_generation_prompt: boolean; tokens: Record<string, string> }
 type Result = { text?: string; error?: string };
 
@@ -71,7 +63,7 @@ const [python = 'python3', ...folders] = args.filter((a) => a !== '--all');
 const templates = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith('.jinja')).sort()
   .map((f) => ({ name: `${path.basename(dir)}/${f}`, template: fs.readFileSync(path.join(dir, f), 'utf8') }));
 const sources = [
-  ...readSnippets(path.join(HERE, 'jinja-diff-snippets.txt')),
+  ...readSnippetFile(path.join(HERE, 'jinja-diff-snippets.txt')),
   ...[path.join(ROOT, 'test', 'tokenizer', 'fixtures', 'chat-templates'), ...folders].flatMap(templates),
 ];
 const requests: Request[] = [];

@@ -6,11 +6,11 @@
 //   python3 test/tokenizer/jinja-probe-generate.py > /tmp/gen.txt && node --import tsx test/tokenizer/jinja-probe.ts /tmp/gen.txt
 // A case that shows a real difference goes to fixtures/jinja-cases.txt (rendered into jinja-python.json by
 // jinja-oracle.py), fixed or listed in jinja-python.test.ts's KNOWN_DIFFERENCES.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chatTemplateRenderer, RENDER_LIMITS } from '../../src/tokenizer/chat-template.ts';
+import { readSnippetFile } from './snippet-file.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** jinja-oracle.py's MESSAGES and TOKENS (what fixtures/jinja-cases.txt renders with). */
@@ -21,15 +21,6 @@ const MESSAGES = [
   { role: 'user', content: 'x' },
 ];
 const TOKENS = { bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', pad_token: '' };
-
-function readCases(file: string): { name: string; template: string }[] {
-  const cases: { name: string; lines: string[] }[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (line.startsWith('## ')) cases.push({ name: line.slice(3).trim(), lines: [] });
-    else cases.at(-1)?.lines.push(line);
-  }
-  return cases.map(({ name, lines }) => ({ name, template: (lines.at(-1) === '' ? lines.slice(0, -1) : lines).join('\n') }));
-}
 
 function ours(template: string): { text?: string; error?: string } {
   try {
@@ -45,7 +36,7 @@ if (!file) {
   process.stderr.write('usage: node --import tsx test/tokenizer/jinja-probe.ts CASES_FILE [--all]\n');
   process.exit(2);
 }
-const cases = readCases(file);
+const cases = readSnippetFile(file);
 const input = cases.map((c) => JSON.stringify({ template: c.template, messages: MESSAGES, add_generation_prompt: true, tokens: TOKENS })).join('\n') + '\n';
 const py = spawnSync(process.env.PYTHON ?? 'python3', [path.join(HERE, 'jinja-oracle.py'), '--batch'], { input, encoding: 'utf8', maxBuffer: 1 << 28 });
 const theirs = py.stdout.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { text?: string; error?: string });
