@@ -24,10 +24,11 @@ export function gemmSmallKRunsOn(arch: string): boolean {
   return tensorCoreVariantRunsOn(arch, 'MISTRAL_TUNE_CUDA_GEMM_SMALL_K', "LoRA's products of the rank's k on cuBLASLt instead");
 }
 
-/** Whether gemm_small_k takes the product `g` run in `run`'s types (and its tiles fit the grid: else cuBLASLt runs it). */
+/** Whether gemm_small_k takes the product `g` run in `run`'s types (its tiles fit the grid, its strides an int: else cuBLASLt runs it). */
 export function smallKFits(g: ResolvedGemm, run: LtRunTypes): boolean {
   return run.a === 'bf16' && run.b === 'bf16' && run.c === 'bf16' && !g.transA && g.batch === 1 && g.k > 0 && g.k <= SMALL_K.maxK &&
-    Math.ceil(g.m / SMALL_K.rows) <= MAX_GRID_YZ && Math.ceil(g.n / SMALL_K.cols) <= MAX_GRID_X;
+    Math.ceil(g.m / SMALL_K.rows) <= MAX_GRID_YZ && Math.ceil(g.n / SMALL_K.cols) <= MAX_GRID_X &&
+    [g.lda, g.ldb, g.ldc].every((ld) => ld < 2 ** 31); // it takes the strides as ints (offsets are 64-bit): cuBLASLt's past that
 }
 
 /** c = alpha·a·op(b) + beta·addend on gemm_small_k (`addend` c itself when in place); smallKFits(g, …) holds. */

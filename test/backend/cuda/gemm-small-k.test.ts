@@ -36,6 +36,11 @@ test('the products it takes: bf16 A, B and C, one matrix, A not transposed, 0 < 
   assert.ok(smallKFits(resolved({ m: 65535 * 64, n: 16, k: 16 }), BF16));
   assert.ok(!smallKFits(resolved({ m: 65535 * 64 + 1, n: 16, k: 16 }), BF16), 'rows past the grid');
   assert.throws(() => gemmSmallK({ m: 65535 * 64 + 1, n: 16 }), /exceeds the small-k kernel's grid/);
+  // strides past an int (the kernel takes lda/ldb/ldc as int, its offsets in 64 bits): cuBLASLt's, not a RangeError at launch
+  assert.ok(smallKFits(resolved({ m: 2, n: 16, k: 16, lda: 2 ** 31 - 1 }), BF16));
+  assert.ok(!smallKFits(resolved({ m: 2, n: 16, k: 16, lda: 2 ** 31 }), BF16), 'lda past an int');
+  assert.ok(!smallKFits(resolved({ m: 2, n: 16, k: 16, transB: true, ldb: 2 ** 31 }), BF16), 'ldb past an int');
+  assert.ok(!smallKFits(resolved({ m: 2, n: 16, k: 16, ldc: 2 ** 31 }), BF16), 'ldc past an int');
   assert.deepEqual(gemmSmallK({ m: 2048, n: 14336 }), { grid: { x: 112, y: 32, z: 1 }, block: { x: 128, y: 1, z: 1 }, sharedBytes: 0 });
   assert.deepEqual(gemmSmallK({ m: 65, n: 129 }).grid, { x: 2, y: 2, z: 1 });
 });
