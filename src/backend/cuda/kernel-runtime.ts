@@ -68,7 +68,7 @@ export class KernelRuntime {
       this.d.driver.setMaxDynamicShared(fn, g.sharedBytes);
       this.sharedAllowed.set(fn, g.sharedBytes);
     }
-    const packed = actual.map((a, i) => pack(name, spec.params[i]!, a, plan.variant));
+    const packed = actual.map((a, i) => pack(name, spec.params[i]!, a, plan.variant, i));
     const go = (): void => this.d.driver.launch(fn, g.grid, g.block, g.sharedBytes, this.d.stream, packed);
     if (g.grid.x > 0 && g.grid.y !== 0 && g.grid.z !== 0) { // an empty grid has nothing to do (and the driver refuses it)
       if (this.d.timed) this.d.timed(name, go);
@@ -121,11 +121,16 @@ function bufferArg(name: string, p: KernelParam, a: KernelValue | undefined, i: 
   return a;
 }
 
-function pack(name: string, p: KernelParam, value: KernelValue, variant: Storage): KernelArg {
+function pack(name: string, p: KernelParam, value: KernelValue, variant: Storage, i: number): KernelArg {
   if (p.kind === 'buffer') return ptr(value === null ? 0n : (value as CudaBuffer).ptr);
   const a = typeof value === 'function' ? value(variant) : value;
   if (typeof a === 'object' && a !== null) throw new Error(`${name}: a buffer where a ${p.code} scalar goes`);
   const num = Number(a);
+  const [lo, hi] = p.code === 'i32' ? [-(2 ** 31), 2 ** 31] : p.code === 'u32' ? [0, 2 ** 32] : [-Infinity, Infinity];
+  if ((p.code === 'i32' || p.code === 'u32') && !(Number.isInteger(num) && num >= lo && num < hi)) {
+    // a shape past what the kernel indexes with 32 bits: named here, where the kernel and the argument are known
+    throw new RangeError(`${name}: argument ${i} is ${a}, which does not fit the kernel's ${p.code === 'i32' ? 'int' : 'unsigned int'}${Number.isInteger(num) ? ' (a shape or stride past 32-bit indexing)' : ''}`);
+  }
   switch (p.code) {
     case 'i32': return i32(num);
     case 'u32': return u32(num);

@@ -512,3 +512,13 @@ test('the memory plan\'s attention paths: flash alone where the GPU runs both fl
   assert.deepEqual(plannedAttentionPaths('kernel', 576, 'bf16', null), ['gemm']);
   assert.deepEqual(plannedAttentionPaths('gemm', 128, 'bf16', h200), ['gemm']);
 });
+
+test('a scalar past its C int at a launch is refused naming the kernel and the argument (not the driver binding\'s bare RangeError)', () => {
+  const { be, launches } = fakeBackend();
+  const [src, dst, ids] = [be.alloc('bf16', 8), be.alloc('bf16', 8), be.alloc('i32', 2)] as CudaBuffer[];
+  assert.throws(() => be.kernels.launch('gather_rows', { grid: { x: 1, y: 1, z: 1 }, block: { x: 32, y: 1, z: 1 }, sharedBytes: 0 }, [dst, src, ids, 2, 2 ** 31, 4]),
+    (e: Error) => e instanceof RangeError && /^gather_rows: argument 4 is 2147483648, which does not fit the kernel's int/.test(e.message));
+  assert.throws(() => be.kernels.launch('gather_rows', { grid: { x: 1, y: 1, z: 1 }, block: { x: 32, y: 1, z: 1 }, sharedBytes: 0 }, [dst, src, ids, 2, 1.5, 4]),
+    (e: Error) => /^gather_rows: argument 4 is 1\.5, which does not fit the kernel's int$/.test(e.message));
+  assert.equal(launches.length, 0, 'nothing launched');
+});
