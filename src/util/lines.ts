@@ -41,6 +41,11 @@ const TAIL_CHARS = 1 << 16;
 export interface Line {
   text: string;
   lineNo: number;
+  /**
+   * The line ended with CRLF, whose CR `text` leaves out (cleanLine), or with the CR that ends the file: a reader that
+   * keeps a line break as the file has it (a CSV's quoted cell, as Python's csv reads it) puts it back.
+   */
+  crlf?: true;
   /** Present when the line's bytes are not clean UTF-8 text (then `text` holds U+FFFD replacements): the first defect. */
   defect?: LineDefect;
   /** With `defect`: every defect of the line, in order (a line of a minified JSON array holds many records). */
@@ -77,6 +82,12 @@ export function lfLineEnds(chunk: Buffer<ArrayBuffer>, state: LineEndState): Buf
     } else if (chunk[i + 1] !== 0x0a) chunk[i] = 0x0a;
   }
   return chunk.subarray(start);
+}
+
+/** The Line of one line's text as read (cleanLine), saying whether it ended with a CR. */
+function lineOf(s: string, lineNo: number): Line {
+  const text = cleanLine(s);
+  return s.charCodeAt(s.length - 1) === 0x0d ? { text, lineNo, crlf: true } : { text, lineNo };
 }
 
 /** One line as read: without its CR before the newline, and without a BOM at its start. */
@@ -179,6 +190,11 @@ export interface CutLine extends Line {
   afterCr?: true;
 }
 
+/** The line break between two lines of a file as the file has it: a lone CR, CRLF or LF (a CSV's quoted cell keeps it, as Python's csv does). */
+export function lineBreakBetween(before: CutLine, after: CutLine): string {
+  return after.afterCr ? '\r' : before.crlf ? '\r\n' : '\n';
+}
+
 /**
  * The lines cut at their lone CRs (readDataLines ends lines at LF, and at CR only in a file of lone-CR line ends: CR-ended
  * lines appended to an LF file stay in one), each part a line of its own with the line's number, as Python's csv and
@@ -191,9 +207,12 @@ export function* cutAtLoneCrs(lines: Iterable<Line>): Generator<CutLine> {
       yield l;
       continue;
     }
+    // the line's CRLF (crlf) ends its last part only
+    const { crlf, ...line } = l;
     const parts = l.text.split('\r');
-    yield { ...l, text: parts[0]! };
-    for (let i = 1; i < parts.length; i++) yield { ...l, text: parts[i]!, afterCr: true };
+    for (let i = 0; i < parts.length; i++) {
+      yield { ...line, text: parts[i]!, ...(i > 0 ? { afterCr: true as const } : {}), ...(crlf && i === parts.length - 1 ? { crlf } : {}) };
+    }
   }
 }
 
@@ -355,10 +374,10 @@ function* splitLines(bytes: Buffer, before: number, wholeFile = false): Generato
       const nl = text.indexOf('\n', start);
       lineNo++;
       if (nl < 0) {
-        yield { text: cleanLine(text.slice(start)), lineNo };
+        yield lineOf(text.slice(start), lineNo);
         return;
       }
-      yield { text: cleanLine(text.slice(start, nl)), lineNo };
+      yield lineOf(text.slice(start, nl), lineNo);
       start = nl + 1;
     }
   }
@@ -368,8 +387,8 @@ function* splitLines(bytes: Buffer, before: number, wholeFile = false): Generato
     const seg = bytes.subarray(start, nl < 0 ? bytes.length : nl);
     lineNo++;
     const defects = seg.indexOf(0) < 0 && isUtf8(seg) ? [] : lineDefects(seg, wholeFile);
-    const text = cleanLine(seg.toString('utf8'));
-    yield defects.length > 0 ? { text, lineNo, defect: firstDefect(defects)!, defects } : { text, lineNo };
+    const line = lineOf(seg.toString('utf8'), lineNo);
+    yield defects.length > 0 ? { ...line, defect: firstDefect(defects)!, defects } : line;
     if (nl < 0) return;
     start = nl + 1;
   }

@@ -17,7 +17,7 @@ test('CSV (RFC 4180): quoted delimiters, doubled quotes, newlines in quotes, CRL
   assert.deepEqual(summary(items), [
     { line: 2, value: { text: 'a, b', label: '1' }, reason: undefined },
     { line: 3, value: { text: 'say "hi"', label: '2' }, reason: undefined },
-    { line: 4, value: { text: 'multi\nline\ntext', label: '3' }, reason: undefined },
+    { line: 4, value: { text: 'multi\r\nline\r\ntext', label: '3' }, reason: undefined }, // its CRLFs, as Python's csv keeps them
     { line: 8, value: { text: 'plain', label: '4' }, reason: undefined },
     { line: 9, value: undefined, reason: 'bad_columns' },
     { line: 10, value: undefined, reason: 'bad_columns' },
@@ -346,4 +346,18 @@ test('CSV: a lone CR outside quotes in an LF file ends a row, as Python\'s csv a
   ]);
   // the rows that share a line are told apart by their place in the file, as a JSON Lines line's records are
   assert.deepEqual([...readRecords(f['cr-one.csv']!, 'csv')].map((i) => [i.line, i.record]), [[2, undefined], [3, 2], [3, 3], [4, undefined]]);
+});
+
+test('CSV: a line break inside a quoted cell is the file\'s own (CRLF, LF, a lone CR), as Python\'s csv, pandas and datasets read it', () => {
+  // the expected cells are what csv.reader(open(f, newline='')), pandas.read_csv and load_dataset('csv') give for this file
+  const f = writeFiles(dir, { 'crlf-cell.csv': 'text,label\r\n"line one\r\nline two",a\r\n"lf\nonly",b\r\n"mixed\r\nand\rcr\r\n",c\r\nplain,d\r\n' })['crlf-cell.csv']!;
+  const items = [...readCsv(f, ',')];
+  assert.deepEqual(items.map((i) => i.value), [
+    { text: 'line one\r\nline two', label: 'a' },
+    { text: 'lf\nonly', label: 'b' },
+    { text: 'mixed\r\nand\rcr\r\n', label: 'c' },
+    { text: 'plain', label: 'd' },
+  ]);
+  // the row's raw text (rejected.jsonl's) is the file's too, but for the CRLF that ends the row
+  assert.deepEqual(items.map((i) => i.raw), ['"line one\r\nline two",a', '"lf\nonly",b', '"mixed\r\nand\rcr\r\n",c', 'plain,d']);
 });

@@ -11,8 +11,9 @@
 // again from the file (once: every later line is then known to leave a quoted field open).
 // A lone CR in a line of an LF file (CR-ended rows appended to it) ends a row outside quotes, as Python's csv and pandas
 // read it, and is the cell's own inside them (lines.ts cutAtLoneCrs): read as a character, two rows ran together into one
-// record, or into one bad_columns rejection.
-import { cutAtLoneCrs, readDataLines, type CutLine } from '../../util/lines.ts';
+// record, or into one bad_columns rejection. A quoted cell's line breaks are the file's (CRLF, LF, a lone CR), as Python's
+// csv, pandas and datasets keep them: cleaning makes them \n in a record's text, as it does every line break.
+import { cutAtLoneCrs, lineBreakBetween, readDataLines, type CutLine } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { RowState } from './csv-row-state.ts';
 import { defectRejection, recordDefect } from './types.ts';
@@ -180,7 +181,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
         toEnd = true;
         break;
       }
-      if (st.keep) st.field += line(j).afterCr ? '\r' : '\n';
+      if (st.keep) st.field += lineBreakBetween(line(last), line(j));
       const clean = st.error === undefined;
       st.scan(line(j).text);
       last = j;
@@ -243,6 +244,6 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
 /** The lines from..to joined, clipped to RAW_LIMIT characters without joining more than that. */
 function rawOf(lines: CutLine[], from: number, to: number): string {
   let raw = lines[from]!.text;
-  for (let i = from + 1; i <= to && raw.length < RAW_LIMIT; i++) raw += (lines[i]!.afterCr ? '\r' : '\n') + lines[i]!.text;
+  for (let i = from + 1; i <= to && raw.length < RAW_LIMIT; i++) raw += lineBreakBetween(lines[i - 1]!, lines[i]!) + lines[i]!.text;
   return raw.slice(0, RAW_LIMIT);
 }
