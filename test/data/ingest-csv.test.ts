@@ -361,3 +361,22 @@ test('CSV: a line break inside a quoted cell is the file\'s own (CRLF, LF, a lon
   // the row's raw text (rejected.jsonl's) is the file's too, but for the CRLF that ends the row
   assert.deepEqual(items.map((i) => i.raw), ['"line one\r\nline two",a', '"lf\nonly",b', '"mixed\r\nand\rcr\r\n",c', 'plain,d']);
 });
+
+test('CSV: a line of only spaces and tabs is blank and skipped, as pandas and datasets skip it; a line of other white space (NBSP, U+3000, FF, VT, LS) is a row, as they read it', () => {
+  // the rows are those pandas.read_csv and load_dataset('csv') give for these files: one column, and two (where such a
+  // row, one cell short, is bad_columns here: pandas pads it with NaN)
+  const f = writeFiles(dir, {
+    'ws-one.csv': 'text\nx\n   \n\t\n\u00a0\n\u3000\n\f\n\v\n\u2028\ny\n',
+    'ws-two.csv': 'text,label\nx,a\n  \t \n\u00a0\n , \ny,b\n',
+  });
+  assert.deepEqual([...readCsv(f['ws-one.csv']!, ',')].map((i) => [i.line, (i.value as Record<string, string> | undefined)?.['text']]), [
+    [2, 'x'], [5, '\u00a0'], [6, '\u3000'], [7, '\f'], [8, '\v'], [9, '\u2028'], [10, 'y'],
+  ]);
+  assert.deepEqual(summary([...readCsv(f['ws-two.csv']!, ',')]), [
+    { line: 2, value: { text: 'x', label: 'a' }, reason: undefined },
+    { line: 4, value: undefined, reason: 'bad_columns' },
+    { line: 5, value: { text: ' ', label: ' ' }, reason: undefined },
+    { line: 6, value: { text: 'y', label: 'b' }, reason: undefined },
+  ]);
+  assert.equal([...readCsv(f['ws-two.csv']!, ',')][1]!.error!.detail, '1 field where the header has 2: a line of white space only (U+00A0), a row to pandas too, not a blank line');
+});

@@ -50,6 +50,9 @@ export interface CsvRowOptions {
   onTypeLine?: (line: string) => void;
 }
 
+/** A line pandas' reader skips as blank (skip_blank_lines): empty, or spaces and tabs only. */
+const BLANK_LINE = /^[ \t]*$/;
+
 /** Windows PowerShell's Export-Csv (without -NoTypeInformation) writes the objects' type as a first line before the header. */
 const POWERSHELL_TYPE_LINE = /^#TYPE \S+$/;
 
@@ -112,8 +115,10 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
     if (k === undefined) return;
     const first = line(k);
     // a blank line between rows; but a line of tabs in a TSV is a row of empty cells (a spreadsheet's empty row), as ",,"
-    // is in a CSV: a record, rejected and counted, as pandas and Python's csv read it
-    if (first.text.trim() === '' && !(sniffed && first.text.includes(d))) continue;
+    // is in a CSV: a record, rejected and counted, as pandas and Python's csv read it. Blank is pandas' (and so datasets')
+    // blank: spaces and tabs only; a line of other white space (NBSP, U+3000, a form feed) is a row to them, and skipped
+    // here it was a record lost without a word
+    if (BLANK_LINE.test(first.text) && !(sniffed && first.text.includes(d))) continue;
     if (k - base === buf.length - 1) {
       // the lines before this row are never read again
       buf[0] = first;

@@ -11,7 +11,8 @@
 // blanks after a closing quote are the quoted cell's, as Python keeps them, wherever the cell opened. A quoted cell
 // closed on a later line as rows end is one cell, as RFC 4180, Python and pandas read it; when its lines look like
 // rows (a quote opened mid-row: `hello<TAB>"pos`), `onNote` is told where (csv-notes.ts).
-// Blank lines between rows are skipped (a line of tabs in a TSV is a row of empty cells, not a blank line). A row
+// Blank lines between rows are skipped: empty, or spaces and tabs only, as pandas (and so datasets) skips them (a line of
+// tabs in a TSV is a row of empty cells, not a blank line; a line of other white space, NBSP or U+3000, is a row). A row
 // whose field count differs from the header's, or that repeats the header (two files joined), is `bad_columns`; a
 // malformed row (text after a closing quote, an unclosed quote) is `invalid_csv`; a row any of whose lines is not
 // UTF-8 text is `invalid_utf8` or `binary`, whatever else is wrong with it. A header cell with no name is named
@@ -93,7 +94,7 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
     if (row.fields.length !== header.length) {
       yield {
         line: row.line, raw: row.raw,
-        error: { reason: 'bad_columns', detail: `${row.fields.length} field${row.fields.length === 1 ? '' : 's'} where the header has ${header.length}${row.fields.length > header.length ? `: a ${delimiterName(sniffedAs)} in a cell that is not quoted? Quote a cell that holds one` : ''}` },
+        error: { reason: 'bad_columns', detail: `${row.fields.length} field${row.fields.length === 1 ? '' : 's'} where the header has ${header.length}${row.fields.length > header.length ? `: a ${delimiterName(sniffedAs)} in a cell that is not quoted? Quote a cell that holds one` : whiteSpaceLine(row.fields)}` },
       };
       continue;
     }
@@ -133,6 +134,16 @@ function unnamedColumns(cells: readonly string[], named: Set<string>, onNote: (n
     named.add(name);
     return name;
   });
+}
+
+/**
+ * For a row of one cell of white space that is not blank (csv-rows.ts: NBSP, U+3000, a form feed), what it is: pandas
+ * reads it as a row too (its other cells NaN), so it is rejected and counted, not skipped as a blank line; else ''.
+ */
+function whiteSpaceLine(fields: readonly string[]): string {
+  if (fields.length !== 1 || fields[0]!.trim() !== '') return '';
+  const chars = [...new Set(fields[0])].map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+  return `: a line of white space only (${chars.join(', ')}), a row to pandas too, not a blank line`;
 }
 
 /** 'object' or 'array' when `raw` (a row's text) is a JSON object or array, else null. */
