@@ -51,3 +51,12 @@ test('a lone CR in a line of an LF file ends a line for lines and blank-lines, a
   // the records that share a line are told apart by their place in the file
   assert.deepEqual([...readRecords(f['cr.txt']!, 'text', { textSplit: 'lines' })].map((i) => [i.line, i.record]), [[1, undefined], [2, 2], [2, 3], [3, undefined]]);
 });
+
+test('--text-split lines ends a line at LF, CRLF and a lone CR only, as HF\'s text loader (datasets 5: universal newlines, then StringIO.readlines) splits it: not at FF, VT, FS/GS/RS, NEL, LS or PS, where str.splitlines would', () => {
+  // the records are load_dataset('text', data_files=f)['train']'s rows for this file, less its blank lines
+  const f = writeFiles(dir, { 'seps.txt': 'one\ftwo\nthree\vfour\nfive\x1csix\x1dseven\x1eeight\nnine\x85ten\nel\u2028ev\u2029en\nCR\rlone\r\n\nend\n' })['seps.txt']!;
+  assert.deepEqual([...readText(f, { textSplit: 'lines' })].map((i) => [i.line, i.value]), [
+    [1, { text: 'one\ftwo' }], [2, { text: 'three\vfour' }], [3, { text: 'five\x1csix\x1dseven\x1eeight' }], [4, { text: 'nine\x85ten' }],
+    [5, { text: 'el\u2028ev\u2029en' }], [6, { text: 'CR' }], [6, { text: 'lone' }], [8, { text: 'end' }],
+  ]);
+});

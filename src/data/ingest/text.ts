@@ -1,6 +1,7 @@
 // Plain-text files: the whole file is one record (line 1), or with textSplit 'blank-lines' every block
 // of non-blank lines is one record, whose line is the block's first line, or with 'lines' every non-blank line
-// (a sentence-per-line corpus; a lone CR ends a line for both, as Python's universal newlines read it); an empty or blank file holds none (as an
+// (a sentence-per-line corpus; a lone CR ends a line for both, as Python's universal newlines read it; a line ends at LF,
+// CRLF and a lone CR only, as datasets' text loader ends it, not at the FF, VT, NEL, LS or PS of str.splitlines); an empty or blank file holds none (as an
 // empty JSON Lines file: prepare names it in a warning), not one record that is empty. A record holding a line that
 // is not UTF-8 text is rejected (invalid_utf8 or binary, naming the first such line). A file each of whose
 // lines is a JSON object (JSON Lines saved as .txt) is noted: read as text, its records would be trained as JSON.
