@@ -32,12 +32,13 @@ import { repairMojibake } from './mojibake.ts';
 // sequence's shape is read as the sequence, as a terminal reads it: "press ESC[Enter]" is "press nter]" (ESC [ E is
 // CSI's cursor next line).
 const ANSI_ESCAPES = /\x1B\[[0-?]*[ -/]*[@-~]|\x1B[\]PX^_][^\x07\x1B\x9C\r\n]{0,2048}(?:\x07|\x1B\\|\x9C)|\x1B[NO][ -~]|\x1B[!-/]+[0-~]|\x1B[0-OQ-WYZ\\`-~]/g;
-// C0 controls except \t, \n and the line breaks VT and FF, DEL, C1 controls except NEL (a newline), and the invisible
+// C0 controls except \t, \n and the line breaks VT, FF, FS, GS and RS, DEL, C1 controls except NEL (a newline), and the invisible
 // zero-width characters: ZERO WIDTH SPACE, WORD JOINER, ZERO WIDTH NO-BREAK SPACE (a stray BOM), MONGOLIAN VOWEL SEPARATOR.
-const STRIP = /[\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E]/g;
+const STRIP = /[\x00-\x08\x0E-\x1B\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E]/g;
 // VT is PowerPoint's (python-pptx's) line break within a paragraph and FF pdftotext's page break: removed, they
-// would join the words on either side ("line oneline two"); Unicode and Python's splitlines take both for line breaks
-const NEWLINES = /\r\n?|[\x0B\x0C\u0085\u2028\u2029]/g;
+// would join the words on either side ("line oneline two"); Unicode and Python's splitlines take both for line breaks, and
+// FS, GS and RS too (the separators of a data dump: "five\x1Csix" was "fivesix")
+const NEWLINES = /\r\n?|[\x0B\x0C\x1C-\x1E\u0085\u2028\u2029]/g;
 const SPACES = /[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/g;
 const TRAILING = /[ \t]+\n/g;
 const BLANK_RUNS = /\n{3,}/g;

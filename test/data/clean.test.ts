@@ -16,6 +16,11 @@ test('VT (a PowerPoint line break) and FF (a page break of pdftotext) are line b
   assert.equal(normalizeText('para\n\f\n\nnext'), 'para\n\nnext', 'a page break between blank lines is one blank line');
 });
 
+test('FS, GS and RS (a dump\'s file, group and record separators) are line breaks, as Python\'s str.splitlines takes them, not characters to remove: the words stay apart', () => {
+  assert.equal(normalizeText('five\x1csix\x1dseven\x1eeight'), 'five\nsix\nseven\neight');
+  assert.equal(normalizeText('a\x1fb'), 'ab', 'US (the unit separator) is no line break to Python: removed as a control character');
+});
+
 test('control and zero-width characters are stripped; ZWJ and ZWNJ are kept', () => {
   // (an ESC before a letter is a sequence of its own: see the escape tests)
   assert.equal(normalizeText('a\u0000b\u0007c\u001b\u007fd\u009fe'), 'abcde');
