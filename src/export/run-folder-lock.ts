@@ -3,7 +3,8 @@
 // naming its process, and a train started meanwhile is refused in turn. Unguarded, the export's folder was replaced by
 // the train's adapter/ at its end, or mixed with its best/: a run folder has one writer, or exports of its finished
 // run. The hold is the export's own (run-lock.ts acquireExportHold, one per output folder or file): two exports of a
-// finished run into different places in it both go on (merged/ and model.gguf at once), two into the same one refuse.
+// finished run into different places in it both go on (merged/ and model.gguf at once), two into the same one, or one
+// inside the other's (a and a/b), refuse.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RUN_LAYOUT } from '../run/layout.ts';

@@ -11,7 +11,7 @@
 // once its heartbeat (lock-heartbeat.ts) has stopped for staleAfterMs by the file system's own clock; one of an older
 // version, which has none, never is (the error names it). It is released when the run ends or the process exits.
 // An export writing into a finished run's folder places a hold there instead (acquireExportHold: one file per output,
-// taken and judged as a lock is): exports into different places of one run go on together, and the folder's lock and
+// taken and judged as a lock is): exports into different places of one run go on together (not one inside another's output), and the folder's lock and
 // its holds refuse each other, each placed before it looks for the other.
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -105,7 +105,30 @@ export function acquireExportHold(dir: string, out: string, run: LockedFolder, h
     const file = path.join(dir, LOCK_FILE), held = readLock(file);
     const busy = held === null ? null : refusal(file, held, run, fsNow);
     if (busy !== null) throw busy;
+    refuseNestedHolds(dir, out, hold, fsNow);
   });
+}
+
+/**
+ * Refuses the export writing `out` in run folder `dir` while a live export writes a folder inside it or around it (a
+ * and a/b): their holds have different names, so both went on, and the later one's rename of its finished output
+ * failed at its end, after all its work. Each hold is placed before this looks, so of two starting at once at least one sees the other.
+ */
+function refuseNestedHolds(dir: string, out: string, hold: LockedFolder, fsNow: number): void {
+  for (const entry of withIo(dir, 'read the folder', () => fs.readdirSync(dir))) {
+    if (!HOLD.test(entry) || entry === exportHoldName(out)) continue;
+    const file = path.join(dir, entry), held = readLock(file);
+    const other = held === null ? undefined : parseOwner(held)?.out; // a hold of an older version names no output
+    const where = other === undefined ? null : inside(out, other) ? 'inside' : inside(other, out) ? 'around' : null;
+    if (where === null) continue;
+    const busy = refusal(file, held!, { name: `${hold.name}, ${where} the output of another export,`, instead: hold.instead }, fsNow);
+    if (busy !== null) throw busy;
+  }
+}
+
+/** Whether the path `a` (relative to the run folder) lies inside the folder `b`. */
+function inside(a: string, b: string): boolean {
+  return a.startsWith(b + path.sep);
 }
 
 /**

@@ -97,3 +97,30 @@ test('the hold (and its temporary) that a killed export left is taken over by th
   acquireRunLock(run).release();
   assert.deepEqual(fs.readdirSync(run).filter((e) => e.startsWith(RUN_LAYOUT.lock)), [], 'the train removed the dead export\'s hold and temporary');
 });
+
+test('an export into a folder inside (or around) the output that another export of the run writes is refused up front, naming that output; one beside it goes on', async () => {
+  const run = loraRun('nested');
+  const refusedBy = (out: string, other: string, pid: number, where: string) => (e: Error) => {
+    assert.equal(e.name, 'UserError');
+    assert.match(e.message, new RegExp(`^${escaped(run)}: --out ${escaped(out)} in the run folder, ${where} the output of another export, is in use by process ${pid} ` +
+      `on .*, exporting into ${escaped(other)}\\): wait for it to finish, or give --out another path; `));
+    assert.doesNotMatch(e.message, /\n/);
+    return true;
+  };
+  const outer = await exportingInto(path.join(run, 'a'));
+  try {
+    assert.throws(() => exportCommand({ run, out: path.join(run, 'a', 'b') }), refusedBy(path.join('a', 'b'), 'a', outer.pid, 'inside'));
+    assert.equal(fs.existsSync(path.join(run, 'a')), false, 'nothing written by the refused export');
+    exportCommand({ run, out: path.join(run, 'ab') }); // a name that only begins as the other's does is beside it
+    assert.ok(fs.existsSync(path.join(run, 'ab', 'adapter_config.json')));
+  } finally {
+    await outer.finish();
+  }
+  const inner = await exportingInto(path.join(run, 'n', 'b'));
+  try {
+    assert.throws(() => exportCommand({ run, out: path.join(run, 'n') }), refusedBy('n', path.join('n', 'b'), inner.pid, 'around'));
+  } finally {
+    await inner.finish();
+  }
+  assert.deepEqual(fs.readdirSync(run).filter((e) => e.startsWith(RUN_LAYOUT.lock)), [], 'no lock or hold is left');
+});
