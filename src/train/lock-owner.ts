@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { pidRunning } from '../util/atomic.ts';
+import { staleAfterMs } from './lock-heartbeat.ts';
 
 /** A lock file that cannot be read as a lock (empty, torn) is a lock being written until it is this old. */
 export const UNREADABLE_GRACE_MS = 5_000;
@@ -128,14 +129,18 @@ export function holdHere(id: string, held: boolean): void {
 /**
  * Whether a lock of this very process is held: one of this thread while this thread holds it (a call of this thread
  * that failed without releasing it left the rest); one of another thread (train() on a worker_threads Worker, while
- * the main thread exports into the same run) while that thread runs, as its OS thread id tells where there is one
- * (a Worker terminated mid-run runs no finally, and leaves its lock). A lock of an older version names no thread.
+ * the main thread exports into the same run) while that thread runs (a Worker terminated mid-run runs no finally, and
+ * leaves its lock), as its OS thread id tells where there is /proc. Without it (macOS, a sandbox without /proc) its
+ * heartbeat tells (`beatAge`, ms): it beats on a thread that the owner's thread started (lock-heartbeat.ts), ended with
+ * it, and is taken over as another host's is, once silent staleAfterMs (a live owner whose heartbeat is silent half
+ * that stops itself, run-lock.ts check); such a lock counted as held until the process ended. Unknown age: held.
+ * A lock of an older version names no thread.
  */
-function heldByThisProcess(owner: LockOwner): boolean {
+function heldByThisProcess(owner: LockOwner, beatAge: number | undefined): boolean {
   if (owner.thread === undefined) return false;
   if (owner.thread === threadId) return owner.id !== undefined && heldHere.has(owner.id);
-  if (owner.tid === undefined || !fs.existsSync('/proc/self/task')) return true;
-  return fs.existsSync(`/proc/self/task/${owner.tid}`);
+  if (owner.tid !== undefined && fs.existsSync('/proc/self/task')) return fs.existsSync(`/proc/self/task/${owner.tid}`);
+  return beatAge === undefined || owner.beat === undefined || beatAge <= staleAfterMs(owner.beat);
 }
 
 /** Whether the lock is this very process's (its pid, here). */
@@ -143,10 +148,14 @@ export function isThisProcess(owner: LockOwner): boolean {
   return owner.pid === process.pid && elsewhere(owner) === null;
 }
 
-/** Whether the lock's process still runs; a process on another host or in another pid namespace cannot be checked, so it counts as running. */
-export function isRunning(owner: LockOwner): boolean {
+/**
+ * Whether the lock's process still runs; a process on another host or in another pid namespace cannot be checked, so it
+ * counts as running. `beatAge`: how old the lock's heartbeat is (lock-verdict.ts heartbeatAge), which tells whether
+ * another thread of this process still holds it where there is no /proc (heldByThisProcess).
+ */
+export function isRunning(owner: LockOwner, beatAge?: number): boolean {
   if (elsewhere(owner) !== null) return true;
-  if (owner.pid === process.pid) return heldByThisProcess(owner);
+  if (owner.pid === process.pid) return heldByThisProcess(owner, beatAge);
   if (!pidRunning(owner.pid)) return false;
   // a pid that runs but started at another time than the owner is a reused pid
   const start = owner.pstart === undefined ? null : processStart(owner.pid);

@@ -16,7 +16,7 @@ import type { LockedFolder } from './run-lock.ts';
  */
 export function refusal(file: string, held: string, folder: LockedFolder, fsNow: number): UserError | null {
   const owner = parseOwner(held);
-  const beatAge = owner !== null && elsewhere(owner) !== null ? heartbeatAge(file, fsNow) : 0;
+  const beatAge = owner !== null ? heartbeatAge(file, fsNow) : 0;
   if (owner === null) {
     if (Date.now() - mtimeOf(file) < UNREADABLE_GRACE_MS) {
       return new UserError(`${folder.name} is locked (${file} is being written, or is not a lock): wait and retry, ` +
@@ -31,7 +31,7 @@ export function refusal(file: string, held: string, folder: LockedFolder, fsNow:
       `so whether it still runs cannot be checked from here${beat}: wait for it to finish, or ${folder.instead}; if no mistral-tune runs in this folder ` +
       `${host ? `on ${owner.host} (a container or machine that came back under another hostname)` : 'in that container (one stopped since)'}, delete ${file}`,
     path.dirname(file));
-  } else if (elsewhere(owner) === null && isRunning(owner)) {
+  } else if (elsewhere(owner) === null && isRunning(owner, beatAge)) {
     const here = owner.pid !== process.pid ? '' : owner.thread === threadId ? ', a call of this thread that has not returned' : ', another thread of this process';
     const who = `${here}${owner.out === undefined ? '' : `, exporting into ${owner.out}`}`;
     return new UserError(`${folder.name} is in use by process ${owner.pid} on ${owner.host} (since ${owner.started}${who}): ` +

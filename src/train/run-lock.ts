@@ -378,7 +378,7 @@ function removeIfStale(guard: string, me: string, fsNow: number): void {
   if (text === null) return; // released in the meantime
   const owner = parseOwner(text);
   const old = Date.now() - mtimeOf(guard) > UNREADABLE_GRACE_MS;
-  if (owner === null ? !old : isRunning(owner)) {
+  if (owner === null ? !old : isRunning(owner, heartbeatAge(guard, fsNow))) {
     if (owner === null || elsewhere(owner) === null || !old) return;
     const age = heartbeatAge(guard, fsNow), bound = staleAfterMs(owner.beat ?? BEAT_MS);
     const there = owner.host !== os.hostname() ? `on ${owner.host}` : `in the container of process ${owner.pid}`;

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { threadId, Worker } from 'node:worker_threads';
 import { withRunFolderLocks } from '../../src/export/run-folder-lock.ts';
 import { RUN_LAYOUT } from '../../src/run/layout.ts';
+import { BEAT_MS, staleAfterMs } from '../../src/train/lock-heartbeat.ts';
 import { acquireRunLock, LOCK_FILE } from '../../src/train/run-lock.ts';
 import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { workerBoot } from '../../src/util/worker-boot.ts';
@@ -74,6 +75,22 @@ test('the lock of a worker thread terminated while it held it (no finally ran), 
   fs.writeFileSync(path.join(run, RUN_LAYOUT.lock), JSON.stringify(left) + '\n');
   ({ stderr } = captureStderr(() => acquireRunLock(run).release()));
   assert.match(stderr, /is this process, which left it in an earlier call/);
+  assert.deepEqual(fs.readdirSync(run), []);
+});
+
+test('where there is no /proc, the lock of a worker thread terminated while it held it is held while its heartbeat is fresh, and taken over as stale once it is silent', async () => {
+  const run = path.join(tempDir('mt-lock-thread-'), 'run');
+  const holder = await threadHolding(run);
+  await holder.worker.terminate(); // its heartbeat's thread, which the worker started, ends with it
+  // as the worker would have written it without /proc: no OS thread id, so only its heartbeat tells whether it runs
+  const file = path.join(run, LOCK_FILE);
+  const { tid: _tid, ...noProc } = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(file, JSON.stringify(noProc) + '\n');
+  assert.throws(() => acquireRunLock(run), (e: Error) => e.name === 'UserError' && inUse(run, 'the run folder').test(e.message));
+  const silent = (Date.now() - staleAfterMs(BEAT_MS) - 60_000) / 1000;
+  fs.utimesSync(file, silent, silent);
+  const { stderr } = captureStderr(() => acquireRunLock(run).release());
+  assert.match(stderr, /took over the run folder's stale lock \(\.mistral-tune\.lock\): process \d+ on .* is a thread of this process that ended/);
   assert.deepEqual(fs.readdirSync(run), []);
 });
 
