@@ -37,12 +37,14 @@ export class SafetensorsCheckpoint {
         throw new UserError('missing "weight_map" object', indexPath);
       }
       const map = new Map<string, string>();
-      for (const [tensor, shard] of Object.entries(wm as Record<string, unknown>)) map.set(tensor, shardPath(shard, `weight_map["${tensor}"]`, indexPath));
+      const spelled = new Map<string, string>(); // each shard name as the index spells it: the shard it names (shardPath)
+      for (const [tensor, shard] of Object.entries(wm as Record<string, unknown>)) {
+        map.set(tensor, shardPath(shard, `weight_map["${tensor}"]`, indexPath));
+        spelled.set(shard as string, map.get(tensor)!);
+      }
       const ckpt = new SafetensorsCheckpoint(dir, map);
       try {
-        // transformers' order: sorted(set(weight_map.values())), Python's code-point order (UTF-8 byte order), of the names
-        // as shardPath reads them (transformers takes './b' before 'a'; only a tensor both hold would tell)
-        const shards = [...new Set(map.values())].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+        const shards = shardOrder(spelled);
         for (const shard of shards) {
           if (!fileIsThere(path.join(dir, shard))) {
             const first = [...map].find(([, s]) => s === shard)![0];
@@ -77,6 +79,14 @@ export class SafetensorsCheckpoint {
       } catch (e) {
         ckpt.close();
         throw e;
+      }
+      // transformers 5.17 refuses an index without a "metadata" object (KeyError: 'metadata'), though nothing in it is
+      // needed: read here, which is friendlier (a hand-made index, another tool's), with a warning, since a base model
+      // or merged model that loads here and not in transformers is to be known before the adapter is shipped
+      const metadata = (index as { metadata?: unknown }).metadata;
+      if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+        warnOnce(`no metadata\0${path.resolve(indexPath)}`, `${indexPath}: has no "metadata" object: read here, but transformers 5.17 refuses the folder ` +
+          `(KeyError: 'metadata'); add "metadata": {} to the index for it to load there`);
       }
       return ckpt;
     }
@@ -126,6 +136,18 @@ export class SafetensorsCheckpoint {
     for (const f of this.files.values()) f.close();
     this.files.clear();
   }
+}
+
+/**
+ * The shards in the order transformers 5.17 opens them, each one's tensors replacing those opened before (which copy of a
+ * tensor two shards hold is read): sorted(set(weight_map.values())), Python's code-point order (UTF-8 byte order) of the
+ * names as the index spells them, joined to the folder; a shard spelled two ways ('./a' and 'a') is opened twice, so it
+ * stands at its last spelling. So './b' goes before 'a' (a tensor both hold is read from a), and of './b', 'a' and 'b', b
+ * is last. `spelled`: each spelling, the shard it names.
+ */
+function shardOrder(spelled: ReadonlyMap<string, string>): string[] {
+  const opened = [...spelled.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).map((s) => spelled.get(s)!);
+  return opened.filter((shard, i) => opened.lastIndexOf(shard) === i);
 }
 
 /**

@@ -210,3 +210,63 @@ test("an index naming its shards as ./name or in a sub-folder of the model folde
     }
   }
 });
+
+// transformers 5.17 opens sorted(set(weight_map.values())) as the index spells the names, so './model-00002…' before
+// 'model-00001…', and a shard spelled both ways twice (checked with transformers: a Mistral whose
+// model.embed_tokens.weight, 1s in shard 1 and 2s in shard 2, loads 1s where shard 2 is named only as './model-00002…',
+// and 2s where it is also named 'model-00002…')
+test('a tensor two shards hold, in an index that spells its shards two ways (./name and name), is read from the shard transformers opens last', () => {
+  const cases: [string, string[], number[]][] = [
+    ['./ before the plain name', ['model-00001-of-00002.safetensors', './model-00002-of-00002.safetensors'], [1, 2]],
+    ['a shard spelled both ways', ['model-00001-of-00002.safetensors', './model-00002-of-00002.safetensors', 'model-00002-of-00002.safetensors'], [7, 8]],
+  ];
+  for (const [what, names, want] of cases) {
+    const dir = tmpDir();
+    writeSharded(dir);
+    writeSafetensors(path.join(dir, 'model-00002-of-00002.safetensors'), {
+      'model.c': { dtype: 'F16', shape: [1, 2], data: f32ToF16([5, 6]) },
+      'model.a': { dtype: 'F32', shape: [2], data: f32([7, 8]) }, // also in shard 1
+      'model.d': { dtype: 'F32', shape: [1], data: f32([9]) },
+    });
+    fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({
+      metadata: {},
+      weight_map: { 'model.a': names[0], 'model.b': names[0], 'model.c': names[1], 'model.d': names[2] ?? names[1] },
+    }));
+    const { result: ckpt } = captureStderr(() => SafetensorsCheckpoint.open(dir));
+    try {
+      assert.deepEqual(Array.from(ckpt.readF32('model.a')), want, what);
+      assert.deepEqual(Array.from(ckpt.readF32('model.c')), [5, 6], what);
+      assert.deepEqual(Array.from(ckpt.readF32('model.d')), [9], what);
+    } finally {
+      ckpt.close();
+    }
+  }
+});
+
+// transformers 5.17 refuses it (sharded_metadata = index["metadata"]: KeyError), though nothing in it is needed
+test('an index without a "metadata" object is read, with a warning (once) that transformers refuses it', () => {
+  const dir = tmpDir();
+  writeSharded(dir);
+  const index = path.join(dir, 'model.safetensors.index.json');
+  const j = JSON.parse(fs.readFileSync(index, 'utf8')) as { metadata?: unknown };
+  for (const metadata of [undefined, null, []]) {
+    j.metadata = metadata;
+    fs.writeFileSync(index, JSON.stringify(j));
+    const { result: ckpt, stderr } = captureStderr(() => { SafetensorsCheckpoint.open(dir).close(); return SafetensorsCheckpoint.open(dir); });
+    try {
+      assert.deepEqual(Array.from(ckpt.readF32('model.c')), [5, 6]);
+    } finally {
+      ckpt.close();
+    }
+    if (metadata === undefined) {
+      assert.equal(stderr.match(/warning: /g)?.length, 1, stderr);
+      assert.match(stderr, new RegExp(`${index.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: has no "metadata" object: read here, but transformers 5\\.17 refuses the folder \\(KeyError: 'metadata'\\); add "metadata": \\{\\} to the index`));
+    }
+  }
+  j.metadata = { total_size: 16 };
+  fs.writeFileSync(index, JSON.stringify(j));
+  const other = tmpDir();
+  fs.cpSync(dir, other, { recursive: true });
+  const { stderr } = captureStderr(() => SafetensorsCheckpoint.open(other).close());
+  assert.equal(stderr, '', 'an index with its metadata reads without a word');
+});
