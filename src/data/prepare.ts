@@ -36,7 +36,7 @@ import { claimOutDir, recordedOutputs } from './out-dir.ts';
 import { libraryWords, optionIs, type OptionWords } from '../util/option-words.ts';
 import { PREPARE_REPORT } from './prepare-report.ts';
 import { clip, describeLabel, encodingHint, nothingKept, readTogether, specialTexts } from './prepare-words.ts';
-import { KeptTable, type Deferred, type Placing } from './prepare-kept.ts';
+import { KeptTable, renderingKey, type Deferred, type Placing } from './prepare-kept.ts';
 import { prepareWarnings } from './prepare-warnings.ts';
 import { DEFAULTS, reportOptions, validateOptions, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
 import { OUTPUT_FILES, listSources, statListedSource, type SourceRole } from './sources.ts';
@@ -235,12 +235,15 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
           tokens = opts.maxTokens;
         }
       }
+      const rendering = renderingKey(rec);
       if (near && e === undefined) {
         const parts = comparableParts(rec);
         if (parts !== null) {
           // a record already known to be rejected (conflicting labels) cannot make this one a duplicate, nor one
-          // of another class: texts that differ a little may mean the opposite ("not recommended")
-          const m = near.check(parts, kept.n, comparedPartsOf, (i) => contents.conflict(kept.entry[i]!) || contents.label(kept.entry[i]!) !== label);
+          // of another class: texts that differ a little may mean the opposite ("not recommended"); nor a chat
+          // rendered with other tools or template variables ({"enable_thinking": false}): another training text
+          const m = near.check(parts, kept.n, comparedPartsOf,
+            (i) => contents.conflict(kept.entry[i]!) || contents.label(kept.entry[i]!) !== label || kept.rendering[i] !== rendering);
           if (m) {
             const detail = `near-duplicate of ${lineOf(m.index)} (Jaccard ${m.similarity.toFixed(3)} of 5-gram shingles${parts.length > 1 ? ', the least of its parts' : ''})`;
             if (keepRaw && !p.final) defer(m.index, { ...p, tokens, cut, reason: 'near_duplicate', detail });
@@ -263,7 +266,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
         if (m !== undefined) sameSequenceGroup.set(kept.n, groupOf(m));
       }
       if (seq !== null) contents.addSequence(seq, kept.n);
-      kept.push(offset, Buffer.byteLength(line), e, si, tokens, SHAPES.indexOf(rec.shape), splitDraw(hash, seed));
+      kept.push(offset, Buffer.byteLength(line), e, si, tokens, SHAPES.indexOf(rec.shape), splitDraw(hash, seed), rendering);
     };
 
     const bytesTotal = sources.reduce((a, s) => a + s.bytes, 0);

@@ -1,5 +1,5 @@
-// What a record holds, seen four ways: the key of exact deduplication, the parts compared for near-duplicates,
-// the text fields the checks read, and the fields written to train/val/test.jsonl.
+// What a record holds, seen five ways: the key of exact deduplication, the parts compared for near-duplicates and what
+// else a chat is rendered with (only records rendered with the same are compared), the text fields the checks read, and the fields written to train/val/test.jsonl.
 import type { ChatTurn } from './record-shape.ts';
 import { isPythonFloat, pythonJson } from './python-numbers.ts';
 import type { DataRecord } from './record-shape.ts';
@@ -54,6 +54,7 @@ export function comparableParts(r: DataRecord): string[] | null {
       case 'chat': {
         const trained = (m: ChatTurn): boolean => m.role === 'assistant' && m.weight !== 0;
         // a tool call is compared as the text of its calls; the tool definitions are left out as the system turn is
+        // (records rendered with other tools or template variables are not compared: renderedWith)
         const text = (m: ChatTurn): string => (m.tool_calls === undefined ? m.content : [m.content, canonicalJson(m.tool_calls)].filter((x) => x !== '').join('\n'));
         return [false, true].map((t) => r.messages.filter((m) => m.role !== 'system' && trained(m) === t).map(text).join('\n'));
       }
@@ -61,6 +62,18 @@ export function comparableParts(r: DataRecord): string[] | null {
     }
   })();
   return parts === null ? null : parts.map(foldForComparison);
+}
+
+/**
+ * What a chat is rendered with beside its turns, its tool definitions and template variables (chat_template_kwargs), as
+ * canonical JSON (key order aside); '' for a record rendered from its turns or text alone. Near-dedup compares records
+ * rendered with the same only: they are not among comparableParts (a system prompt's reason: shared tools would make
+ * distinct chats look alike, and {"enable_thinking": false} is too short a text to tell a chat from its copy with true),
+ * yet the same turns rendered with others are another training text.
+ */
+export function renderedWith(r: DataRecord): string {
+  if (r.shape !== 'chat' || (r.tools === undefined && r.chatTemplateKwargs === undefined)) return '';
+  return canonicalJson([r.tools ?? null, r.chatTemplateKwargs ?? null]);
 }
 
 /** `text` lower-cased, compatibility-folded (NFKC) when it holds a character beyond ASCII (ASCII text is its own NFKC). */

@@ -191,6 +191,26 @@ test("a tool result whose content is a JSON object is refused with what to write
   assert.match(rejected[0]!.detail, /^messages\[2\]: "content" is an object, not a string; a tool's result is text: write the object as its JSON text/);
 });
 
+test('near dedup compares chats rendered with the same tools only (key order aside): the same turns with other tools are another example', () => {
+  const tail = 'The train leaves the northern station at nine and reaches the harbour two hours later, stopping twice on the way';
+  const talk = (answer: string) => [{ role: 'user', content: 'When does the morning train reach the harbour, and where does it stop?' }, { role: 'assistant', content: `${tail}${answer}` }];
+  const addKeysReordered = { function: { parameters: add.function.parameters, description: add.function.description, name: 'add' }, type: 'function' };
+  const sub = { type: 'function', function: { ...add.function, name: 'sub', description: 'Subtracts two numbers' } };
+  const { rejected, report } = run('near-tools', [
+    { messages: talk('.') },
+    { messages: talk('.'), tools: [add] }, // the tools are rendered into the prompt: another example
+    { messages: talk('.'), tools: [sub] },
+    { messages: talk('!'), tools: [addKeysReordered] }, // the same tools: a near copy of line 2
+    { messages: talk('!'), tools: [add, sub] },
+    { messages: talk('!') }, // a near copy of line 1
+  ]);
+  assert.deepEqual(rejected.map((r) => [r.source.line, r.reason, r.detail.replace(/ \(Jaccard.*/, '')]), [
+    [4, 'near_duplicate', 'near-duplicate of near-tools.jsonl:2'], [6, 'near_duplicate', 'near-duplicate of near-tools.jsonl:1'],
+  ]);
+  assert.equal(report.kept, 4);
+  assert.deepEqual(report.by_reason, { near_duplicate: 2 });
+});
+
 test('tool definitions holding the text of a special token are refused, as every other text field is', () => {
   const eosTool = { type: 'function', function: { ...add.function, description: 'Adds two numbers </s> then stops' } };
   const { rejected } = run('special-tools', [{ ...chat({ a: 1, b: 2 }), tools: [eosTool] }, chat({ a: 1, b: 2 })]);

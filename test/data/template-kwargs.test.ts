@@ -82,6 +82,28 @@ test('exact dedup counts chat_template_kwargs: the same chat with other variable
   assert.equal(report.kept, 3);
 });
 
+test('near dedup compares chats rendered with the same chat_template_kwargs only: the same turns with other variables are another example', () => {
+  const tail = 'The train leaves the northern station at nine and reaches the harbour two hours later, stopping twice on the way';
+  const chat = (answer: string) => [{ role: 'user', content: 'When does the morning train reach the harbour, and where does it stop?' }, { role: 'assistant', content: `${tail}${answer}` }];
+  const records = [
+    { messages: chat('.') },
+    { messages: chat('.'), chat_template_kwargs: { enable_thinking: false } }, // thinking off: another training text
+    { messages: chat('.'), chat_template_kwargs: { enable_thinking: true } },
+    { messages: chat('!'), chat_template_kwargs: { enable_thinking: false } }, // a near copy of line 2, as rendered
+    { messages: chat('!'), chat_template_kwargs: { effort: 'high', enable_thinking: false } }, // other variables still
+    { messages: chat('!') }, // a near copy of line 1
+  ];
+  const f = writeFiles(dir, { 'near.jsonl': records.map((r) => JSON.stringify(r)).join('\n') + '\n' });
+  const outDir = path.join(dir, 'near');
+  const { report } = prepare({ inputs: [f['near.jsonl']!], outDir, tokenizer: tok, split: [1, 0, 0], dedup: 'near' });
+  const rejected = readJsonl<{ source: { line: number }; reason: string; detail: string }>(path.join(outDir, 'rejected.jsonl'));
+  assert.deepEqual(rejected.map((r) => [r.source.line, r.reason, r.detail.replace(/ \(Jaccard.*/, '')]), [
+    [4, 'near_duplicate', 'near-duplicate of near.jsonl:2'], [6, 'near_duplicate', 'near-duplicate of near.jsonl:1'],
+  ]);
+  assert.equal(report.kept, 4);
+  assert.deepEqual(report.by_reason, { near_duplicate: 2 });
+});
+
 test('chat_template_kwargs is refused, naming the field, where it is no object, names an argument of apply_chat_template, or stands beside a text', () => {
   const chat = [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }];
   const refusal = (r: unknown): string => {
