@@ -337,7 +337,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
             rec = stripped;
           } else htmlAsWritten = true;
         }
-        const bad = checkRecord(rec, limits, specials, givenLabels);
+        const bad = checkRecord(rec, limits, specials, givenLabels, tok.templateTokens ?? {});
         if (bad) {
           reject(si, item, bad.reason, bad.detail, item.raw);
           continue;

@@ -9,6 +9,7 @@ import { labelsIs, nearClassHint, type LabelSet } from './labels.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import { placeholderOf } from './placeholder.ts';
 import { textFields, type DataRecord, type Reason } from './record.ts';
+import { TEMPLATE_KWARGS_FIELD, kwargsToCheck } from './template-kwargs-field.ts';
 
 export interface RecordLimits {
   minChars?: number;
@@ -21,8 +22,13 @@ export interface RecordLimits {
   words?: OptionWords;
 }
 
-/** Why `rec` is rejected, or null; `specials`: the special tokens' texts; `labels`: the classes given, if any. */
-export function checkRecord(rec: DataRecord, limits: RecordLimits, specials: readonly string[], labels: LabelSet | null): { reason: Reason; detail: string } | null {
+/**
+ * Why `rec` is rejected, or null; `specials`: the special tokens' texts; `labels`: the classes given, if any;
+ * `templateTokens`: the special tokens the chat template is given by name (a chat's template variable may restate one).
+ */
+export function checkRecord(
+  rec: DataRecord, limits: RecordLimits, specials: readonly string[], labels: LabelSet | null, templateTokens: Readonly<Record<string, string>> = {},
+): { reason: Reason; detail: string } | null {
   const words = limits.words ?? FLAG_WORDS, fields = textFields(rec), say = words.say;
   const lone = loneSurrogateInToolParts(rec);
   if (lone !== null) return { reason: 'invalid_utf8', detail: lone };
@@ -34,13 +40,21 @@ export function checkRecord(rec: DataRecord, limits: RecordLimits, specials: rea
     }
   }
   const texts = fields.map((f) => f.text);
-  for (const { text, name } of fields) {
+  for (const { text, name, asGiven } of fields.filter((f) => !f.variables)) {
     for (const s of specials) {
       // Mistral's <s> and </s> are HTML's strikethrough tags too: in text that holds other HTML (<s>struck</s>, <p>…),
-      // scraped markup rather than a sequence's start or end, which --strip-html removes
-      const tag = hasHtml(s) && hasHtml(text.split(s).join('')) ? ` (an HTML tag there? ${say('stripHtml')} removes tags, this one with them)` : '';
+      // scraped markup rather than a sequence's start or end, which --strip-html removes (from text it normalises)
+      const tag = !asGiven && hasHtml(s) && hasHtml(text.split(s).join('')) ? ` (an HTML tag there? ${say('stripHtml')} removes tags, this one with them)` : '';
       if (text.includes(s)) return { reason: 'special_token', detail: `${name} contains the special token ${JSON.stringify(s)}${tag}` };
     }
+  }
+  const kwargs = rec.shape === 'chat' && rec.chatTemplateKwargs !== undefined ? kwargsToCheck(rec.chatTemplateKwargs, `"${TEMPLATE_KWARGS_FIELD}"`, templateTokens) : [];
+  for (const { variable, name, text, own } of kwargs) {
+    const s = specials.find((t) => text.includes(t));
+    if (s === undefined) continue;
+    const why = own === undefined ? 'a template variable renders its value into the chat, a special token\'s text as that token'
+      : `the tokenizer's ${variable} is ${JSON.stringify(own)}: a template variable renders its value into the chat, another token's text as that token`;
+    return { reason: 'special_token', detail: `${name} contains the special token ${JSON.stringify(s)} (${why})` };
   }
   const { minChars, maxChars } = limits;
   const units = texts.reduce((a, t) => a + t.length, 0); // UTF-16 units: never fewer than characters

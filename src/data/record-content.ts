@@ -91,6 +91,8 @@ export interface TextField {
   name: string;
   /** A field kept as given, not normalised nor stripped of HTML: a tool call's JSON. */
   asGiven?: true;
+  /** The template variables (chat_template_kwargs): checked for a special token's text entry by entry (kwargsToCheck). */
+  variables?: true;
 }
 
 /** Every text field of a record, for checks that apply to all of them. */
@@ -105,7 +107,7 @@ export function textFields(r: DataRecord): TextField[] {
       { text: m.content, answer: m.role === 'assistant', name: `messages[${i}].content` },
       ...(m.tool_calls === undefined ? [] : [{ text: pythonJson(m.tool_calls), answer: true, name: `messages[${i}].tool_calls`, asGiven: true as const }]),
     ]), ...(r.tools === undefined ? [] : [{ text: pythonJson(r.tools), answer: false, name: '"tools"', asGiven: true as const }]),
-    ...(r.chatTemplateKwargs === undefined ? [] : [{ text: pythonJson(r.chatTemplateKwargs), answer: false, name: '"chat_template_kwargs"', asGiven: true as const }])];
+    ...(r.chatTemplateKwargs === undefined ? [] : [{ text: pythonJson(r.chatTemplateKwargs), answer: false, name: '"chat_template_kwargs"', asGiven: true as const, variables: true as const }])];
     case 'pretokenized': return [];
   }
 }

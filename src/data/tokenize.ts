@@ -30,6 +30,7 @@ import { nearClassHint, type LabelSet } from './labels.ts';
 import type { ChatTurn } from './record-shape.ts';
 import type { DataRecord } from './record.ts';
 import { pythonJson } from './python-numbers.ts';
+import { TEMPLATE_KWARGS_FIELD, kwargsToCheck } from './template-kwargs-field.ts';
 import { argumentsRenderedAsText, callTextLeftOut } from '../tokenizer/tool-use.ts';
 
 export interface TokenizeOptions {
@@ -259,7 +260,8 @@ function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered:
     if (m.tool_calls !== undefined) encodeText(tok, pythonJson(m.tool_calls), `messages[${i}].tool_calls`);
   });
   if (given.tools !== undefined) encodeText(tok, pythonJson(given.tools), 'tools');
-  if (given.chatTemplateKwargs !== undefined) encodeText(tok, pythonJson(given.chatTemplateKwargs), 'chat_template_kwargs');
+  // a variable restating the tokenizer's own special token ({"bos_token": "<s>"}) renders as without it
+  if (given.chatTemplateKwargs) for (const k of kwargsToCheck(given.chatTemplateKwargs, TEMPLATE_KWARGS_FIELD, tok.templateTokens ?? {})) encodeText(tok, k.text, k.name);
   const encodeChat = (ms: readonly ChatTurn[], addGenerationPrompt = false) => tok.encode(renderChat(tok, ms, given, addGenerationPrompt));
   const ids = tok.encode(rendered);
   // the turns trained: every assistant turn but those of weight 0 (all of them with trainOn 'all', for the EOS below)

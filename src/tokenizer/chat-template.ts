@@ -200,7 +200,8 @@ export class ChatTemplate {
   private readonly template: Template;
   /** A model's template renders here (started on the first render, kept for the next). */
   private readonly worker: SyncWorker<RenderRequest, Outcome> | null;
-  private readonly tokens: Record<string, string>;
+  /** The special tokens the template is given by name (transformers' special_tokens_map: bos_token, eos_token, …). */
+  readonly tokens: Readonly<Record<string, string>>;
 
   constructor(
     text: string | null,

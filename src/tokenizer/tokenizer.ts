@@ -91,6 +91,11 @@ export class LoadedTokenizer implements Tokenizer {
     return this.engine.name;
   }
 
+  /** The special tokens the chat template is given as variables, by name (bos_token, eos_token, …). */
+  get templateTokens(): Readonly<Record<string, string>> {
+    return this.template.tokens;
+  }
+
   /** True when the chat template is the built-in Mistral one (the config has no chat_template). */
   get usesDefaultChatTemplate(): boolean {
     return this.template.isDefault;

@@ -57,6 +57,11 @@ export interface Tokenizer {
   readonly padId: number | null;
   /** Ids of every special token (BOS, EOS, UNK, added special tokens), when the tokenizer knows them. */
   readonly specialIds?: ReadonlySet<number>;
+  /**
+   * The special tokens its chat template is given as variables, by name (transformers' special_tokens_map: bos_token,
+   * eos_token, unk_token, pad_token, …), when the tokenizer knows them.
+   */
+  readonly templateTokens?: Readonly<Record<string, string>>;
   /** Token ids of `text`, with no BOS/EOS added; a text holding a lone surrogate (no Unicode text) is refused. */
   encode(text: string): number[];
   /** Text of `ids`; special tokens are dropped unless `skipSpecialTokens` is false, and an id no token has (past the vocabulary) is written as nothing, as HF decode writes it. */

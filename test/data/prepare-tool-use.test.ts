@@ -215,6 +215,10 @@ test('tool definitions holding the text of a special token are refused, as every
   const eosTool = { type: 'function', function: { ...add.function, description: 'Adds two numbers </s> then stops' } };
   const { rejected } = run('special-tools', [{ ...chat({ a: 1, b: 2 }), tools: [eosTool] }, chat({ a: 1, b: 2 })]);
   assert.deepEqual(rejected.map((r) => [r.reason, r.detail]), [['special_token', '"tools" contains the special token "</s>"']]);
+  // beside other HTML, with no hint that --strip-html removes it: tools are kept as given, never stripped
+  const htmlTool = { type: 'function', function: { ...add.function, description: '<b>Adds</b> two numbers </s>' } };
+  const html = run('special-tools-html', [{ ...chat({ a: 1, b: 2 }), tools: [htmlTool] }, chat({ a: 1, b: 2 })], v03, true);
+  assert.deepEqual(html.rejected.map((r) => r.detail), ['"tools" contains the special token "</s>"']);
   const record = { shape: 'chat' as const, messages: [{ role: 'user' as const, content: 'hi' }, { role: 'assistant' as const, content: 'hello' }], tools: [eosTool] };
   assert.throws(() => tokenizeRecord(record, v03), /"tools" contains the text of a special token \("<\/s>"\)/);
 });

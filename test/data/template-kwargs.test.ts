@@ -28,7 +28,7 @@ const tok = quietly(() => loadTokenizer(tempFolder({
 const dir = tempDir();
 
 test("a record's chat_template_kwargs renders into its chat and tokens as TRL's tokenize_fn renders them (transformers' apply_chat_template **kwargs)", () => {
-  assert.equal(fixture.cases.length, 5);
+  assert.equal(fixture.cases.length, 6);
   for (const c of fixture.cases) {
     const det = detectRecord(c.record, 'generation');
     assert.ok('record' in det, `${c.name}: ${'detail' in det ? det.detail : ''}`);
@@ -51,7 +51,7 @@ test('prepare writes chat_template_kwargs as given (keys in order, 1.0 a float),
   const f = writeFiles(dir, { 'kwargs.jsonl': lines.join('\n') + '\n' });
   const outDir = path.join(dir, 'kwargs');
   const { report } = prepare({ inputs: [f['kwargs.jsonl']!], outDir, tokenizer: tok, split: [1, 0, 0], dedup: 'exact' });
-  assert.equal(report.kept, 5);
+  assert.equal(report.kept, 6);
   const written = fs.readFileSync(path.join(outDir, 'train.jsonl'), 'utf8');
   assert.match(written, /"chat_template_kwargs":\{"effort":\{"level":1\.0,"b":\[2,"x"\],"a":null\},"enable_thinking":true\}/);
   assert.match(written, /"chat_template_kwargs":\{"enable_thinking":false\}/);
@@ -125,6 +125,37 @@ test('chat_template_kwargs is refused, naming the field, where it is no object, 
   // variables named as a rejection's fields are variables still
   const det = detectRecord({ messages: chat, chat_template_kwargs: { reason: 'x', detail: 'y' } }, 'generation');
   assert.ok('record' in det && det.record.shape === 'chat' && det.record.chatTemplateKwargs?.reason === 'x');
+});
+
+test("a special token's variable set to the tokenizer's own token (bos_token \"<s>\") is kept, as it renders as without it; any other special token's text in a variable is refused, naming the variable", () => {
+  const chat = [{ role: 'user', content: 'Hi there' }, { role: 'assistant', content: 'Hello to you' }];
+  const records = [
+    { messages: chat, chat_template_kwargs: { bos_token: '<s>', eos_token: '</s>', pad_token: '<pad>' } }, // each the tokenizer's own
+    { messages: chat, chat_template_kwargs: { bos_token: '</s>' } }, // an EOS where the chat starts (transformers: id 2 first)
+    { messages: chat, chat_template_kwargs: { enable_thinking: '<s>' } },
+    { messages: chat, chat_template_kwargs: { bos_token: '<s>', effort: { level: 'high </s> then' } } },
+    { messages: chat, chat_template_kwargs: { sep_token: '<s>' } }, // a name of no special token this tokenizer has
+  ];
+  const f = writeFiles(dir, { 'specials.jsonl': records.map((r) => JSON.stringify(r)).join('\n') + '\n' });
+  const outDir = path.join(dir, 'specials');
+  const { report } = prepare({ inputs: [f['specials.jsonl']!], outDir, tokenizer: tok, split: [1, 0, 0] });
+  const rejected = readJsonl<{ source: { line: number }; reason: string; detail: string }>(path.join(outDir, 'rejected.jsonl'));
+  assert.deepEqual(rejected.map((r) => [r.source.line, r.reason, r.detail]), [
+    [2, 'special_token', '"chat_template_kwargs".bos_token contains the special token "</s>" (the tokenizer\'s bos_token is "<s>": a template variable renders its value into the chat, another token\'s text as that token)'],
+    [3, 'special_token', '"chat_template_kwargs".enable_thinking contains the special token "<s>" (a template variable renders its value into the chat, a special token\'s text as that token)'],
+    [4, 'special_token', '"chat_template_kwargs".effort contains the special token "</s>" (a template variable renders its value into the chat, a special token\'s text as that token)'],
+    [5, 'special_token', '"chat_template_kwargs".sep_token contains the special token "<s>" (a template variable renders its value into the chat, a special token\'s text as that token)'],
+  ]);
+  assert.equal(report.kept, 1);
+  // training reads it back: the ids of the chat without the variables
+  const { rows } = loadTokenRows(path.join(outDir, 'train.jsonl'), { tokenizer: tok });
+  const plain = detectRecord({ messages: chat }, 'generation');
+  assert.ok('record' in plain);
+  assert.deepEqual([...rows[0]!.inputIds], [...tokenizeRecord(plain.record, tok).row!.inputIds]);
+  // tokenizing a record refuses what prepare refuses, naming the variable
+  const injected = detectRecord(records[1], 'generation');
+  assert.ok('record' in injected);
+  assert.throws(() => tokenizeRecord(injected.record, tok), /"chat_template_kwargs\.bos_token" contains the text of a special token \("<\/s>"\)/);
 });
 
 test('applyChatTemplate takes chatTemplateKwargs as a library option, refusing an argument name as prepare does', () => {
