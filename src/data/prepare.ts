@@ -44,6 +44,7 @@ import { SPLITS, assignSplits, splitDraw } from './split.ts';
 import { pythonJson } from './python-numbers.ts';
 import { parseWrittenJson } from './ingest/python-json.ts';
 import { sequenceLength } from './tokenize.ts';
+import { asRendered } from './template-kwargs-field.ts';
 
 export { DEFAULTS, refuseNoTrainShare, type DedupMode, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
 
@@ -101,7 +102,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     notes.push(`${optionIs(words, 'textSplit', opts.textSplit)} is not used: no input is read as plain text (a .txt file, or ${optionIs(words, 'format', 'text')})`);
   }
   const lock = claimOutDir(opts.outDir, opts.overwrite === true, words);
-  const specials = specialTexts(tok);
+  const specials = specialTexts(tok), templateTokens = tok.templateTokens ?? {};
 
   const all: OutFile[] = [];
   try {
@@ -182,7 +183,9 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     const place = (p: Placing): void => {
       const { si, at: where, rec, raw } = p;
       const name = sources[si]!.name;
-      const hash = createHash('sha256').update(canonicalContent(rec)).digest('hex');
+      // {"bos_token": "<s>"}, the tokenizer's own, renders as without it: the same example
+      const rendered = asRendered(rec, templateTokens);
+      const hash = createHash('sha256').update(canonicalContent(rendered)).digest('hex');
       const label = 'label' in rec && rec.label !== undefined ? labelKey(rec.label) : null;
       let e = contents.find(hash);
       if (e !== undefined) {
@@ -235,7 +238,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
           tokens = opts.maxTokens;
         }
       }
-      const rendering = renderingKey(rec);
+      const rendering = renderingKey(rendered);
       if (near && e === undefined) {
         const parts = comparableParts(rec);
         if (parts !== null) {
@@ -337,7 +340,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
             rec = stripped;
           } else htmlAsWritten = true;
         }
-        const bad = checkRecord(rec, limits, specials, givenLabels, tok.templateTokens ?? {});
+        const bad = checkRecord(rec, limits, specials, givenLabels, templateTokens);
         if (bad) {
           reject(si, item, bad.reason, bad.detail, item.raw);
           continue;

@@ -5,7 +5,7 @@ import { templateKwargsProblem } from '../tokenizer/template-kwargs.ts';
 import { memberPath } from './ingest/duplicate-keys.ts';
 import { pythonJson, withPythonNumbers } from './python-numbers.ts';
 import { reject } from './record-fields.ts';
-import type { Rejection } from './record-shape.ts';
+import type { DataRecord, Rejection } from './record-shape.ts';
 
 export const TEMPLATE_KWARGS_FIELD = 'chat_template_kwargs';
 
@@ -49,8 +49,26 @@ export interface KwargToCheck {
  */
 export function kwargsToCheck(kwargs: Readonly<Record<string, unknown>>, path: string, tokens: Readonly<Record<string, string>>): KwargToCheck[] {
   return Object.entries(kwargs).flatMap(([variable, value]) => {
+    if (restatesOwnToken(variable, value, tokens)) return [];
     const own = Object.hasOwn(tokens, variable) ? tokens[variable] : undefined;
-    if (own !== undefined && value === own) return [];
     return [{ variable, name: memberPath(path, variable), text: pythonJson({ [variable]: value }), ...(own === undefined ? {} : { own }) }];
   });
+}
+
+/** Whether the template variable `variable` = `value` sets a special token's variable to that very token: it renders as without it. */
+function restatesOwnToken(variable: string, value: unknown, tokens: Readonly<Record<string, string>>): boolean {
+  return Object.hasOwn(tokens, variable) && tokens[variable] === value;
+}
+
+/**
+ * The record as its template renders it, for the dedup keys: a chat without the template variables that restate the
+ * tokenizer's own special token ({"bos_token": "<s>"}), and without chatTemplateKwargs where none is left, so that the
+ * same turns with and without them are one example, as they are one training text.
+ */
+export function asRendered(rec: DataRecord, tokens: Readonly<Record<string, string>>): DataRecord {
+  if (rec.shape !== 'chat' || rec.chatTemplateKwargs === undefined) return rec;
+  const kwargs = rec.chatTemplateKwargs, kept = Object.keys(kwargs).filter((k) => !restatesOwnToken(k, kwargs[k], tokens));
+  if (kept.length === Object.keys(kwargs).length) return rec;
+  const { chatTemplateKwargs: _, ...rest } = rec;
+  return kept.length === 0 ? rest : { ...rest, chatTemplateKwargs: Object.fromEntries(kept.map((k) => [k, kwargs[k]])) };
 }

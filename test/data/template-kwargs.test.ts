@@ -92,16 +92,17 @@ test('near dedup compares chats rendered with the same chat_template_kwargs only
     { messages: chat('!'), chat_template_kwargs: { enable_thinking: false } }, // a near copy of line 2, as rendered
     { messages: chat('!'), chat_template_kwargs: { effort: 'high', enable_thinking: false } }, // other variables still
     { messages: chat('!') }, // a near copy of line 1
+    { messages: chat('!'), chat_template_kwargs: { bos_token: '<s>', enable_thinking: false } }, // the tokenizer's own BOS: rendered as line 2 is
   ];
   const f = writeFiles(dir, { 'near.jsonl': records.map((r) => JSON.stringify(r)).join('\n') + '\n' });
   const outDir = path.join(dir, 'near');
   const { report } = prepare({ inputs: [f['near.jsonl']!], outDir, tokenizer: tok, split: [1, 0, 0], dedup: 'near' });
   const rejected = readJsonl<{ source: { line: number }; reason: string; detail: string }>(path.join(outDir, 'rejected.jsonl'));
   assert.deepEqual(rejected.map((r) => [r.source.line, r.reason, r.detail.replace(/ \(Jaccard.*/, '')]), [
-    [4, 'near_duplicate', 'near-duplicate of near.jsonl:2'], [6, 'near_duplicate', 'near-duplicate of near.jsonl:1'],
+    [4, 'near_duplicate', 'near-duplicate of near.jsonl:2'], [6, 'near_duplicate', 'near-duplicate of near.jsonl:1'], [7, 'near_duplicate', 'near-duplicate of near.jsonl:2'],
   ]);
   assert.equal(report.kept, 4);
-  assert.deepEqual(report.by_reason, { near_duplicate: 2 });
+  assert.deepEqual(report.by_reason, { near_duplicate: 3 });
 });
 
 test('chat_template_kwargs is refused, naming the field, where it is no object, names an argument of apply_chat_template, or stands beside a text', () => {
@@ -135,6 +136,7 @@ test("a special token's variable set to the tokenizer's own token (bos_token \"<
     { messages: chat, chat_template_kwargs: { enable_thinking: '<s>' } },
     { messages: chat, chat_template_kwargs: { bos_token: '<s>', effort: { level: 'high </s> then' } } },
     { messages: chat, chat_template_kwargs: { sep_token: '<s>' } }, // a name of no special token this tokenizer has
+    { messages: chat }, // rendered as line 1 is: the same example
   ];
   const f = writeFiles(dir, { 'specials.jsonl': records.map((r) => JSON.stringify(r)).join('\n') + '\n' });
   const outDir = path.join(dir, 'specials');
@@ -145,6 +147,7 @@ test("a special token's variable set to the tokenizer's own token (bos_token \"<
     [3, 'special_token', '"chat_template_kwargs".enable_thinking contains the special token "<s>" (a template variable renders its value into the chat, a special token\'s text as that token)'],
     [4, 'special_token', '"chat_template_kwargs".effort contains the special token "</s>" (a template variable renders its value into the chat, a special token\'s text as that token)'],
     [5, 'special_token', '"chat_template_kwargs".sep_token contains the special token "<s>" (a template variable renders its value into the chat, a special token\'s text as that token)'],
+    [6, 'duplicate', 'duplicate of specials.jsonl:1'],
   ]);
   assert.equal(report.kept, 1);
   // training reads it back: the ids of the chat without the variables
