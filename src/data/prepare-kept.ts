@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { RecordAt } from './ingest/types.ts';
 import { grow } from './grow.ts';
-import { renderedWith, type DataRecord, type Reason } from './record.ts';
+import type { DataRecord, Reason } from './record.ts';
 
 /** Per-record numbers of pass 1, in growable typed arrays (a record is its index among the kept). */
 export class KeptTable {
@@ -31,13 +31,12 @@ export class KeptTable {
 }
 
 /**
- * A 52-bit key of what else a record is rendered with (record-content.ts's renderedWith: a chat's tools and template
- * variables), 0 for nothing else: 8 bytes a kept record, hashed only for the records that have them, where keeping
- * the JSON (a chat's tool definitions, kilobytes) would cost gigabytes at a million records.
+ * A 52-bit key of what else a record is rendered with (record-content.ts's contentKeys: `renderedWith`, a chat's tools
+ * and template variables as canonical JSON), 0 for nothing else: 8 bytes a kept record, hashed only for the records
+ * that have them, where keeping the JSON (a chat's tool definitions, kilobytes) would cost gigabytes at a million records.
  */
-export function renderingKey(r: DataRecord): number {
-  const json = renderedWith(r);
-  return json === '' ? 0 : parseInt(createHash('sha256').update(json).digest('hex').slice(0, 13), 16) || 1;
+export function renderingKey(renderedWith: string): number {
+  return renderedWith === '' ? 0 : parseInt(createHash('sha256').update(renderedWith).digest('hex').slice(0, 13), 16) || 1;
 }
 
 /** A record read and checked, on its way to place(): `tokens` once counted (a near copy placed again), `final` when it is not deferred again. */

@@ -28,7 +28,7 @@ import { maxRawCharsFor } from './char-limits.ts';
 import { checkRecord } from './record-checks.ts';
 import { recordHasHtml, stripRecordHtml } from './record-html.ts';
 import {
-  DEFAULT_FIELDS, canonicalContent, comparableParts, detectRecord, otherTask, recordFields,
+  DEFAULT_FIELDS, comparableParts, contentKeys, detectRecord, otherTask, recordFields,
   type Reason, type Shape,
 } from './record.ts';
 import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
@@ -184,8 +184,8 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       const { si, at: where, rec, raw } = p;
       const name = sources[si]!.name;
       // {"bos_token": "<s>"}, the tokenizer's own, renders as without it: the same example
-      const rendered = asRendered(rec, templateTokens);
-      const hash = createHash('sha256').update(canonicalContent(rendered)).digest('hex');
+      const keys = contentKeys(asRendered(rec, templateTokens));
+      const hash = createHash('sha256').update(keys.content).digest('hex');
       const label = 'label' in rec && rec.label !== undefined ? labelKey(rec.label) : null;
       let e = contents.find(hash);
       if (e !== undefined) {
@@ -238,7 +238,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
           tokens = opts.maxTokens;
         }
       }
-      const rendering = renderingKey(rendered);
+      const rendering = renderingKey(keys.renderedWith);
       if (near && e === undefined) {
         const parts = comparableParts(rec);
         if (parts !== null) {

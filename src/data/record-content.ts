@@ -21,17 +21,36 @@ function toolUseOf(m: ChatTurn): string {
 
 /** Content that identifies a record for exact deduplication (a classification label is left out). */
 export function canonicalContent(r: DataRecord): string {
-  switch (r.shape) {
-    case 'text': return JSON.stringify(['text', r.text]);
-    case 'prompt_completion': return JSON.stringify(['prompt_completion', r.prompt, r.completion]);
+  return contentKeys(r).content;
+}
+
+/**
+ * A record's canonicalContent and renderedWith: what else a chat is rendered with beside its turns, its tool definitions
+ * and template variables (chat_template_kwargs), as canonical JSON (key order aside); '' for a record rendered from its
+ * turns or text alone. Near-dedup compares records rendered with the same only: they are not among comparableParts (a
+ * system prompt's reason: shared tools would make distinct chats look alike, and {"enable_thinking": false} is too short
+ * a text to tell a chat from its copy with true), yet the same turns rendered with others are another training text.
+ * Both from one canonical JSON of the tools and variables: for a chat with a few tools it takes most of the time.
+ */
+export function contentKeys(r: DataRecord): { content: string; renderedWith: string } {
+  if (r.shape === 'chat') {
     // a turn given as context (weight 0) is marked: the same text with other turns trained is another example
     // tool use (calls, results' call ids, the tools) as canonical JSON, only where a chat has it (keys as before else);
     // the template variables too, marked as such: the same turns rendered with others are another example
-    case 'chat': {
-      const turns = r.messages.map((m) => [m.role, m.content, ...(m.weight === 0 ? [0] : []), ...(toolUseOf(m) === '' ? [] : [toolUseOf(m)])]);
-      const kwargs = r.chatTemplateKwargs === undefined ? [] : [['chat_template_kwargs', canonicalJson(r.chatTemplateKwargs)]];
-      return JSON.stringify(['chat', turns, ...(r.tools === undefined ? [] : [canonicalJson(r.tools)]), ...kwargs]);
-    }
+    const turns = r.messages.map((m) => [m.role, m.content, ...(m.weight === 0 ? [0] : []), ...(toolUseOf(m) === '' ? [] : [toolUseOf(m)])]);
+    const tools = r.tools === undefined ? null : canonicalJson(r.tools), kwargs = r.chatTemplateKwargs === undefined ? null : canonicalJson(r.chatTemplateKwargs);
+    return {
+      content: JSON.stringify(['chat', turns, ...(tools === null ? [] : [tools]), ...(kwargs === null ? [] : [['chat_template_kwargs', kwargs]])]),
+      renderedWith: tools === null && kwargs === null ? '' : JSON.stringify([tools, kwargs]),
+    };
+  }
+  return { content: otherContent(r), renderedWith: '' };
+}
+
+function otherContent(r: Exclude<DataRecord, { shape: 'chat' }>): string {
+  switch (r.shape) {
+    case 'text': return JSON.stringify(['text', r.text]);
+    case 'prompt_completion': return JSON.stringify(['prompt_completion', r.prompt, r.completion]);
     case 'classification': return JSON.stringify(['classification', r.text]);
     case 'pretokenized': return JSON.stringify(['pretokenized', r.inputIds, r.labels ?? null]);
   }
@@ -54,7 +73,7 @@ export function comparableParts(r: DataRecord): string[] | null {
       case 'chat': {
         const trained = (m: ChatTurn): boolean => m.role === 'assistant' && m.weight !== 0;
         // a tool call is compared as the text of its calls; the tool definitions are left out as the system turn is
-        // (records rendered with other tools or template variables are not compared: renderedWith)
+        // (records rendered with other tools or template variables are not compared: contentKeys)
         const text = (m: ChatTurn): string => (m.tool_calls === undefined ? m.content : [m.content, canonicalJson(m.tool_calls)].filter((x) => x !== '').join('\n'));
         return [false, true].map((t) => r.messages.filter((m) => m.role !== 'system' && trained(m) === t).map(text).join('\n'));
       }
@@ -62,18 +81,6 @@ export function comparableParts(r: DataRecord): string[] | null {
     }
   })();
   return parts === null ? null : parts.map(foldForComparison);
-}
-
-/**
- * What a chat is rendered with beside its turns, its tool definitions and template variables (chat_template_kwargs), as
- * canonical JSON (key order aside); '' for a record rendered from its turns or text alone. Near-dedup compares records
- * rendered with the same only: they are not among comparableParts (a system prompt's reason: shared tools would make
- * distinct chats look alike, and {"enable_thinking": false} is too short a text to tell a chat from its copy with true),
- * yet the same turns rendered with others are another training text.
- */
-export function renderedWith(r: DataRecord): string {
-  if (r.shape !== 'chat' || (r.tools === undefined && r.chatTemplateKwargs === undefined)) return '';
-  return canonicalJson([r.tools ?? null, r.chatTemplateKwargs ?? null]);
 }
 
 /** `text` lower-cased, compatibility-folded (NFKC) when it holds a character beyond ASCII (ASCII text is its own NFKC). */

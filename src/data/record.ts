@@ -25,7 +25,7 @@ import { DEFAULT_FIELDS, type DataRecord, type FieldMap, type Rejection, type Ta
 import type { DetectResult } from './detect-result.ts';
 
 export { DEFAULT_FIELDS, otherTask, type ChatTurn, type DataRecord, type FieldMap, type Reason, type Rejection, type Shape, type Task } from './record-shape.ts';
-export { canonicalContent, comparableParts, recordFields, renderedWith, textFields, type TextField } from './record-content.ts';
+export { canonicalContent, comparableParts, contentKeys, recordFields, textFields, type TextField } from './record-content.ts';
 
 /** Whether `v` is a string that is the JSON text of an object (a JSON Lines line written with json.dumps twice). */
 function holdsJsonObject(v: unknown): boolean {
