@@ -21,7 +21,7 @@ import { LabelSet, NAMED_CLASSES, canonicalLabel, classList, refuseOneBased, typ
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
 import { detectRecord, type DataRecord, type FieldMap, type Task } from './record.ts';
 import { resolveFields } from './field-map.ts';
-import { interruptedPrepare } from './out-dir.ts';
+import { interruptedPrepare } from './prepare-pending.ts';
 import { prepareReportBeside, type PrepareReport } from './prepare-report.ts';
 import { tokenizeRecord, type TokenizeOptions } from './tokenize.ts';
 
@@ -114,7 +114,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   const tok = opts.tokenizer ?? null;
   const interrupted = interruptedPrepare(path.dirname(file));
   if (interrupted !== null) {
-    throw new UserError(`a prepare run was killed while it replaced the files of ${path.dirname(file)} (${interrupted} is left, report.json is not there): ` +
+    throw new UserError(`a prepare run was killed while it replaced the files of ${path.dirname(file)} (${interrupted}): ` +
       'its splits may mix two runs\' records; run that prepare again', file);
   }
   const report = prepareReportBeside(file);

@@ -1,5 +1,6 @@
 // prepare's --out folder: refused when it holds files named like prepare's outputs that no earlier prepare run
-// wrote, or that were changed since it wrote them (unless --overwrite), made with its parents, and locked (the run lock, named as the --out folder) while one
+// wrote, or that were changed since it wrote them (unless --overwrite; what each is, is recorded again by the run that
+// replaces or leaves it: prepare-pending.ts, report.json's files), made with its parents, and locked (the run lock, named as the --out folder) while one
 // prepare writes there: two would mix their splits.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,111 +9,120 @@ import { danglingLinkTarget } from '../util/dangling-link.ts';
 import { acquireRunLock, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
 import { UserError } from '../util/errors.ts';
 import { setOption, type OptionWords } from '../util/option-words.ts';
-import { deadTempOf, removeOwnTemps, tempOf } from './out-file.ts';
+import { removeOwnTemps } from './out-file.ts';
+import { interruptedPrepare, PENDING, readPending, type OutputEntry } from './prepare-pending.ts';
 import { PREPARE_REPORT, prepareReportIn } from './prepare-report.ts';
 import { OUTPUT_FILES } from './sources.ts';
 import { makeFolders } from '../util/made-folders.ts';
 import { openRegularFile } from '../util/regular-file.ts';
-import { fileSha256, writtenFileChange, type WrittenFile } from '../util/written-record.ts';
+import { fileSha256, writtenFileChange } from '../util/written-record.ts';
 
-/** Checks, makes and locks `dir` for one prepare run; the caller releases the lock. */
-export function claimOutDir(dir: string, overwrite: boolean, words: OptionWords): RunLock {
+/** A claimed --out: its lock (the caller releases it), and what each output there is, as a prepare run wrote it (vouchedOutputs). */
+export interface ClaimedOutDir {
+  lock: RunLock;
+  vouched: Record<string, OutputEntry>;
+}
+
+/** Checks, makes and locks `dir` for one prepare run. */
+export function claimOutDir(dir: string, overwrite: boolean, words: OptionWords): ClaimedOutDir {
   const out = words.say('outDir');
   makeOutDir(dir, out); // made only when missing, where none of the checks below can fail
   refuseFolderOutputs(dir, out);
-  if (!overwrite) checkOutDir(dir, out, setOption(words, 'overwrite'));
-  return acquireRunLock(dir, { name: `the ${out} folder`, instead: `give another ${out}` });
-}
-
-/**
- * The report.json temporary that a prepare run killed while it put its outputs in place left in `dir`, or null. prepare
- * removes the old report.json before its renames and puts the new one last, so such a folder holds no report.json and
- * may hold new splits beside old ones: the next prepare takes it as its own, and nothing reads its data meanwhile.
- */
-export function interruptedPrepare(dir: string): string | null {
-  return deadTempOf(dir, PREPARE_REPORT);
+  const vouched = vouchedOutputs(dir, out, overwrite ? null : setOption(words, 'overwrite'));
+  return { lock: acquireRunLock(dir, { name: `the ${out} folder`, instead: `give another ${out}` }), vouched };
 }
 
 /**
  * Removes what this process's prepare, stopped by Ctrl-C or SIGTERM (its thread stopped midway), left in `dir`: its
- * temporary files and its lock. Stopped while it put its outputs in place (the old report.json removed, the new one's
- * temporary written), the report's temporary stays: it marks the folder as an interrupted prepare's (interruptedPrepare),
- * which the next prepare takes as its own, as after a kill.
+ * temporary files and its lock. Stopped while it put its outputs in place, its record of them (prepare-pending.ts)
+ * stays: the next prepare takes the folder as its own, as after a kill.
  */
 export function removeStoppedPrepare(dir: string): void {
-  const report = path.join(dir, PREPARE_REPORT);
-  const placing = !fs.existsSync(report) && (fs.statSync(tempOf(report, process.pid), { throwIfNoEntry: false })?.size ?? 0) > 0;
-  removeOwnTemps(dir, (name) => placing && name === PREPARE_REPORT);
+  removeOwnTemps(dir);
   releaseOwnLock(dir);
 }
 
 /**
- * Refuses an --out folder that holds files named like prepare's outputs unless an earlier prepare run
- * wrote them (its report.json is beside them, or the temporary of one it was killed before putting in place)
- * and they are still what it wrote: prepare replaces only what it made itself.
+ * The record in force in `dir` of what prepare wrote there: each output's possible contents, by the record of a run
+ * stopped while it put its outputs in place (prepare-pending.ts), else by report.json; 'unchecked' where what was
+ * written cannot be told (a report of a version before it recorded its files, or that version's run killed between
+ * its renames); `{ file, error }` for a record that cannot be read; null when none is there.
  */
-function checkOutDir(dir: string, out: string, setOverwrite: string): void {
-  const present = OUTPUT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
-  if (present.length === 0) return;
+function recordInForce(dir: string): { files: Record<string, OutputEntry[]>; named: string } | 'unchecked' | { file: string; error: string } | null {
+  const pending = readPending(dir);
+  if (pending !== null) return 'error' in pending ? pending : { files: pending.files, named: PENDING };
   const report = prepareReportIn(dir);
-  if (report !== null && !('error' in report)) return refuseChanged(dir, report.files, present, setOverwrite);
-  if (interruptedPrepare(dir) !== null) return; // the new report's temporary records the new files, not the old ones beside them
-  if (report !== null) { // a report.json there that cannot be read is not "no report": said, with why
-    const others = present.filter((f) => f !== PREPARE_REPORT);
-    throw new UserError(`cannot be read (${report.error}), so whether an earlier prepare run wrote ${others.length ? others.join(', ') + ' beside it' : 'it'} ` +
-      `cannot be told: fix or remove it, choose another folder, or ${setOverwrite} to replace ${present.length === 1 ? 'it' : 'them'}`, report.file);
+  if (report !== null && !('error' in report)) {
+    if (report.files === null) return 'unchecked';
+    return { files: Object.fromEntries(Object.entries(report.files).map(([n, e]) => [n, [e]])), named: PREPARE_REPORT };
+  }
+  if (interruptedPrepare(dir) !== null) return 'unchecked';
+  return report;
+}
+
+/**
+ * What each output in `dir` is, as the record in force says a prepare run wrote it: the outputs a run replaces or
+ * leaves are recorded so (prepare-pending.ts, report.json's files). Unless --overwrite (`setOverwrite` null), refuses
+ * an output that is not what the last prepare run wrote (a split the user edited since, or put there after: theirs
+ * now, and replacing it lost their work), and a folder holding outputs that no prepare run wrote there.
+ */
+function vouchedOutputs(dir: string, out: string, setOverwrite: string | null): Record<string, OutputEntry> {
+  const present = OUTPUT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
+  if (present.length === 0) return {};
+  const outputs = present.filter((f) => f !== PREPARE_REPORT);
+  const record = recordInForce(dir);
+  if (record === 'unchecked') return Object.fromEntries(outputs.map((n) => [n, hashOf(path.join(dir, n))]));
+  if (record !== null && 'files' in record) {
+    const vouched: Record<string, OutputEntry> = {};
+    for (const name of outputs) {
+      const file = path.join(dir, name);
+      const m = matchOf(file, Object.hasOwn(record.files, name) ? record.files[name]! : [], record.named, setOverwrite !== null);
+      if ('entry' in m) Object.defineProperty(vouched, name, { value: m.entry, enumerable: true });
+      else if (setOverwrite !== null) throw new UserError(`${m.why}, so it may be yours: move it away, or ${setOverwrite} to replace it`, file);
+    }
+    return vouched;
+  }
+  if (setOverwrite === null) return {};
+  if (record !== null) { // a record there that cannot be read is not "no record": said, with why
+    const others = present.filter((f) => f !== path.basename(record.file));
+    throw new UserError(`cannot be read (${record.error}), so whether an earlier prepare run wrote ${others.length ? others.join(', ') + ' beside it' : 'it'} ` +
+      `cannot be told: fix or remove it, choose another folder, or ${setOverwrite} to replace ${present.length === 1 ? 'it' : 'them'}`, record.file);
   }
   throw new UserError(`${out} already holds ${present.join(', ')}, which no earlier prepare run wrote there (no prepare report.json beside ${present.length === 1 ? 'it' : 'them'}); choose another folder, or ${setOverwrite} to replace ${present.length === 1 ? 'it' : 'them'}`, dir);
 }
 
-/**
- * What the report.json in `dir` records writing of the outputs `names` that are there (their size and SHA-256): a run
- * that keeps nothing leaves the earlier run's splits in place, and its report records them as that run's did. A report
- * of a version before the record vouched for its files (refuseChanged): they are recorded as they are now, hashed once.
- */
-export function recordedOutputs(dir: string, names: readonly string[]): Record<string, Pick<WrittenFile, 'bytes' | 'sha256'>> {
-  const report = prepareReportIn(dir);
-  if (report === null || 'error' in report) return {};
-  const recorded = (name: string): Pick<WrittenFile, 'bytes' | 'sha256'> | null => {
-    const file = path.join(dir, name);
-    if (report.files !== null) return Object.hasOwn(report.files, name) ? report.files[name]! : null;
-    if (!fs.existsSync(file)) return null;
-    const fd = openRegularFile(file);
-    try {
-      return withIo(file, 'read', () => fileSha256(fd));
-    } finally {
-      fs.closeSync(fd);
-    }
-  };
-  return Object.fromEntries(names.flatMap((n) => {
-    const r = recorded(n);
-    return r === null ? [] : [[n, r]];
-  }));
-}
-
-/**
- * Refuses an output among `present` that is not what the last prepare run wrote, by the size and SHA-256 its report.json
- * records of each (`files`): a split the user edited since, or put there after, is theirs now, and replacing it lost
- * their work. Sizes first; a file hashed only when its size is the one recorded. A report of a version before it
- * recorded them (`files` null) vouches for its folder's files as it did: what was written there cannot be told.
- */
-function refuseChanged(dir: string, files: Record<string, Pick<WrittenFile, 'bytes' | 'sha256'>> | null, present: readonly string[], setOverwrite: string): void {
-  if (files === null) return;
-  for (const name of present) {
-    if (name === PREPARE_REPORT) continue;
-    const file = path.join(dir, name);
-    const why = changeFrom(file, Object.hasOwn(files, name) ? files[name]! : null);
-    if (why !== null) throw new UserError(`${why}, so it may be yours: move it away, or ${setOverwrite} to replace it`, file);
+/** The size and SHA-256 of `file` as it is, read through. */
+function hashOf(file: string): OutputEntry {
+  const fd = openRegularFile(file);
+  try {
+    return withIo(file, 'read', () => fileSha256(fd));
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
-/** How `file` differs from `entry`, what the last prepare run recorded writing there (null: nothing), or null when it is that. */
-function changeFrom(file: string, entry: Pick<WrittenFile, 'bytes' | 'sha256'> | null): string | null {
-  if (entry === null) return `the last prepare run did not write it (its ${PREPARE_REPORT} does not list it)`;
+/**
+ * Which of `entries`, what the record `named` says the last prepare run wrote at `file` (none: nothing), the file is;
+ * else how it differs. Sizes first; the file is hashed only when its size is one recorded, and, unless `hash`, only
+ * when that size is more than one entry's (--overwrite: a file recorded as an entry it is not is refused next time).
+ */
+function matchOf(file: string, entries: readonly OutputEntry[], named: string, hash: boolean): { entry: OutputEntry } | { why: string } {
+  if (entries.length === 0) return { why: `the last prepare run did not write it (its ${named} does not list it)` };
   const fd = openRegularFile(file); // a FIFO put at the name is refused, not read (it blocked)
   try {
-    const what = withIo(file, 'read', () => writtenFileChange(fd, entry));
-    return what === null ? null : `changed since the last prepare run wrote it (${what})`;
+    return withIo(file, 'read', () => {
+      const sized = entries.filter((e) => e.bytes === fs.fstatSync(fd).size);
+      const changed = (what: string): { why: string } => ({ why: `changed since the last prepare run wrote it (${what})` });
+      if (sized.length === 0) return changed(writtenFileChange(fd, entries[0]!)!);
+      if (sized.length === 1) {
+        if (!hash) return { entry: sized[0]! };
+        const what = writtenFileChange(fd, sized[0]!);
+        return what === null ? { entry: sized[0]! } : changed(what);
+      }
+      const read = fileSha256(fd);
+      const entry = sized.find((e) => e.bytes === read.bytes && e.sha256 === read.sha256);
+      return entry !== undefined ? { entry } : changed('its SHA-256 is not the one recorded');
+    });
   } finally {
     fs.closeSync(fd);
   }

@@ -11,7 +11,6 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError, isUserError } from '../util/errors.ts';
-import { withIo } from '../util/atomic.ts';
 import { readLines } from '../util/lines.ts';
 import { readRecords, formatsOf } from './ingest/read.ts';
 import { resolveFields } from './field-map.ts';
@@ -32,7 +31,8 @@ import {
   type Reason, type Shape,
 } from './record.ts';
 import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
-import { claimOutDir, recordedOutputs } from './out-dir.ts';
+import { claimOutDir } from './out-dir.ts';
+import { placeOutputs } from './prepare-pending.ts';
 import { libraryWords, optionIs, type OptionWords } from '../util/option-words.ts';
 import { PREPARE_REPORT } from './prepare-report.ts';
 import { clip, describeLabel, encodingHint, nothingKept, readTogether, specialTexts } from './prepare-words.ts';
@@ -101,7 +101,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
   if (opts.textSplit !== undefined && !formats.includes('text')) {
     notes.push(`${optionIs(words, 'textSplit', opts.textSplit)} is not used: no input is read as plain text (a .txt file, or ${optionIs(words, 'format', 'text')})`);
   }
-  const lock = claimOutDir(opts.outDir, opts.overwrite === true, words);
+  const { lock, vouched } = claimOutDir(opts.outDir, opts.overwrite === true, words);
   const specials = specialTexts(tok), templateTokens = tok.templateTokens ?? {};
 
   const all: OutFile[] = [];
@@ -448,9 +448,9 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       inputs: sources.map((s, k) => ({ file: s.name, role: s.role, ...perSource[k]!, ...(readerNotes[k]!.length > 0 ? { notes: readerNotes[k]! } : {}) })),
       options: reportOptions(opts, { task, split, seed, dedup, nearThreshold, fields, overflow }),
       warnings,
-      // when nothing is kept, the splits stay as the earlier run wrote them (below): recorded as its report did
+      // when nothing is kept, the splits stay as the earlier run wrote them (below): recorded as they are (vouched)
       files: {
-        ...(keptTotal === 0 ? recordedOutputs(opts.outDir, splitOuts.map((f) => path.basename(f.target))) : writtenBy(splitOuts)),
+        ...(keptTotal === 0 ? pick(vouched, splitOuts.map((f) => path.basename(f.target))) : writtenBy(splitOuts)),
         ...writtenBy([rejectedOut]),
       },
     };
@@ -462,12 +462,9 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     // run's train/val/test files stay as they were, not replaced by empty ones
     const outs = keptTotal === 0 ? [rejectedOut, reportOut] : [rejectedOut, ...splitOuts, reportOut];
     for (const f of outs) f.finish();
-    // the old report.json goes first, the new one last: killed between the renames, the folder holds no report.json
-    // beside a mix of new and old files, but the new one's temporary (out-dir.ts's interruptedPrepare)
-    // (the first thing to fail in a folder made read-only while prepare ran: its temporaries were open for writing by then)
-    const oldReport = path.join(opts.outDir, PREPARE_REPORT);
-    withIo(oldReport, 'remove', () => removeFile(oldReport));
-    for (const f of outs) f.rename();
+    // a record of what each output may be goes first, the new report.json last (prepare-pending.ts): killed between the
+    // renames, the folder's files mix two runs, each vouched for, and nothing reads them meanwhile
+    placeOutputs(opts.outDir, outs, vouched);
     if (keptTotal === 0) {
       // a file in another encoding (Excel's "CSV (Comma delimited)" is Windows-1252), or mixing two, keeps nothing: the warning's way out, in the one line shown
       const [mostNotUtf8] = [...notUtf8].sort((a, b) => b[1] - a[1]);
@@ -484,21 +481,12 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
   }
 }
 
+/** The entries of `record` named in `names`. */
+function pick<T>(record: Readonly<Record<string, T>>, names: readonly string[]): Record<string, T> {
+  return Object.fromEntries(names.flatMap((n) => (Object.hasOwn(record, n) ? [[n, record[n]!]] : [])));
+}
+
 /** The size and SHA-256 of each of `outs`, by its name in the folder. */
 function writtenBy(outs: readonly OutFile[]): PrepareReport['files'] {
   return Object.fromEntries(outs.map((f) => [path.basename(f.target), f.written()]));
-}
-
-/**
- * Removes `file` where it is there. Node's rmSync, denied the unlink of a file (EPERM: another user's report.json in a
- * sticky folder such as /tmp), tries it as a folder and throws that attempt's ENOTDIR ("a path component is not a
- * folder", which names no cause); the unlink's own error says why.
- */
-function removeFile(file: string): void {
-  try {
-    fs.rmSync(file, { force: true });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR') throw e;
-    fs.unlinkSync(file);
-  }
 }

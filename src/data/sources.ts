@@ -15,7 +15,7 @@ import { UserError } from '../util/errors.ts';
 import { ioError } from '../util/atomic.ts';
 import { kindOf } from '../util/regular-file.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
-import { deadTempOf } from './out-file.ts';
+import { interruptedPrepare } from './prepare-pending.ts';
 import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
 
 export type SourceRole = 'input' | 'val' | 'test';
@@ -248,14 +248,14 @@ function isSpecialFile(p: string): boolean {
 
 /**
  * Whose outputs `dir` holds, in words, when it is a folder holding a prepare run's: its report.json beside its
- * rejected.jsonl, or beside them the report's temporary that a run killed while it renamed its outputs into place left
- * (`killed`: no report.json then, and splits that may mix two runs, which train and eval refuse to read); else null.
+ * rejected.jsonl, or beside it what a run killed while it renamed its outputs into place left (prepare-pending.ts's
+ * interruptedPrepare; `killed`: splits that may mix two runs, which train and eval refuse to read); else null.
  */
 function prepareOutputOf(dir: string): { whose: string; killed: boolean } | null {
   if (statOf(dir)?.isDirectory() !== true || !isFile(path.join(dir, 'rejected.jsonl'))) return null;
-  if (isPrepareReport(path.join(dir, PREPARE_REPORT))) return { whose: `an earlier prepare run (its ${PREPARE_REPORT})`, killed: false };
-  const left = deadTempOf(dir, PREPARE_REPORT);
-  return left === null ? null : { whose: `a prepare run killed while it replaced them (its ${left} is left, ${PREPARE_REPORT} is not there)`, killed: true };
+  const left = interruptedPrepare(dir);
+  if (left !== null) return { whose: `a prepare run killed while it replaced them (its ${left})`, killed: true };
+  return isPrepareReport(path.join(dir, PREPARE_REPORT)) ? { whose: `an earlier prepare run (its ${PREPARE_REPORT})`, killed: false } : null;
 }
 
 /**

@@ -208,7 +208,7 @@ test('a prepare killed between the renames of its outputs: the next prepare take
   // into a new --out: train.jsonl and rejected.jsonl are in place, no report.json; before, the rerun refused them as not prepare's
   await killedBeforeVal(['--input', 'mix.jsonl', '--out', 'fresh'], () => fs.rmSync(path.join(dir, 'fresh'), { recursive: true, force: true }));
   assert.ok(fs.existsSync(path.join(dir, 'fresh', 'train.jsonl')) && !fs.existsSync(path.join(dir, 'fresh', 'report.json')));
-  assert.throws(() => loadTokenRows(path.join(dir, 'fresh', 'train.jsonl')), /a prepare run was killed while it replaced the files of .*fresh \(\.report\.json\.\d+\.tmp is left, report\.json is not there\): its splits may mix two runs' records; run that prepare again/);
+  assert.throws(() => loadTokenRows(path.join(dir, 'fresh', 'train.jsonl')), /a prepare run was killed while it replaced the files of .*fresh \(\.prepare-pending\.json is left\): its splits may mix two runs' records; run that prepare again/);
   const rerun = await cli(['--input', 'mix.jsonl', '--out', 'fresh']);
   assert.equal(rerun.status, 0, rerun.stderr);
   assert.deepEqual(tmpFiles(path.join(dir, 'fresh')), []);
@@ -319,5 +319,48 @@ test('a report.json from before the files record vouches for its splits as befor
     const files = JSON.parse(fs.readFileSync(at('report.json'), 'utf8')).files as Record<string, { bytes: number; sha256: string }>;
     assert.deepEqual(['train.jsonl', 'val.jsonl', 'test.jsonl'].map((f) => files[f]), splits.map((b) => ({ bytes: b.length, sha256: createHash('sha256').update(b).digest('hex') })));
     assert.equal((await cli(['--input', 'in.jsonl', '--out', 'older'])).status, 0, 'the splits left in place are still its own');
+  }
+});
+
+test('a prepare killed at any rename of its outputs, then a rerun that keeps nothing: the next prepare takes every file as its own, and a user\'s edit is still refused', async () => {
+  // before: killed between the renames, the old report.json was gone and the old splits' record with it; a rerun that
+  // kept nothing recorded no split it left, and the next prepare refused the tool's own train.jsonl ("the last prepare
+  // run did not write it … so it may be yours")
+  const HOOK = path.join(path.dirname(BIN), '..', 'scripts', 'kill-probe', 'hook.ts');
+  const probe = (args: string[], env: Record<string, string>) =>
+    spawnSync(process.execPath, [...TS_LOADER, '--import', runnable(HOOK), BIN, 'prepare', '--quiet', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
+  writeFiles(dir, { 'walk.jsonl': records(40, 'walk'), 'walk-bad.jsonl': '{bad\n' });
+  const out = path.join(dir, 'walked'), earlier = path.join(dir, 'walked-earlier');
+  const args = ['--input', 'walk.jsonl', '--out', 'walked', '--seed', '5'];
+  assert.equal((await cli(['--input', 'walk.jsonl', '--out', 'walked-earlier'])).status, 0);
+  const fresh = () => {
+    fs.rmSync(out, { recursive: true, force: true });
+    fs.cpSync(earlier, out, { recursive: true });
+  };
+  fresh();
+  const trace = path.join(dir, 'walk-trace.txt');
+  fs.rmSync(trace, { force: true });
+  assert.equal(probe(args, { MT_PROBE_TRACE: trace }).status, 0);
+  // each rename or removal from the first that puts the outputs in place (a record of them written, the old report.json
+  // removed, or the first output renamed) on, the lock's release aside: a kill before each leaves another mix
+  const lines = fs.readFileSync(trace, 'utf8').split('\n').filter((l) => l !== '' && !l.includes('.mistral-tune.lock'));
+  const first = lines.findIndex((l) => /prepare-pending|rmSync \S*report\.json$|renameSync \S*\.rejected\.jsonl\.\d+\.tmp$/.test(l));
+  const walk = lines.slice(first).filter((l) => / (renameSync|rmSync) /.test(l)).map((l) => l.split(' ')[0]!);
+  assert.ok(first > 0 && walk.length >= 6, lines.join('\n'));
+  const train = path.join(out, 'train.jsonl');
+  for (const at of walk) {
+    fresh();
+    assert.equal(probe(args, { MT_PROBE_KILL_AT: at }).signal, 'SIGKILL', `killed at ${at}`);
+    // a user's edit made after the kill, whichever train.jsonl is there, old or new, is refused
+    const mine = fs.readFileSync(train);
+    fs.appendFileSync(train, '{"text": "my own hand-written example"}\n');
+    const edited = await cli(args);
+    assert.equal(edited.status, 2, `killed at ${at}: the edited train.jsonl was replaced`);
+    assert.match(edited.stderr, /walked\/train\.jsonl: changed since the last prepare run wrote it/, `killed at ${at}`);
+    fs.writeFileSync(train, mine);
+    const keptNothing = await cli(['--input', 'walk-bad.jsonl', '--out', 'walked']);
+    assert.match(keptNothing.stderr, /no record was kept/, `killed at ${at}: ${keptNothing.stderr}`);
+    const again = await cli(args);
+    assert.equal(again.status, 0, `killed at ${at}, then a run that kept nothing: ${again.stderr}`);
   }
 });
