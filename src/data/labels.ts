@@ -1,5 +1,5 @@
 // Class labels for classification: canonical values (an integer, or a trimmed NFC string without zero-width
-// characters; "3", "3.0" and 3 are the same label; true and false are "True" and "False", as pandas writes them in a
+// characters; "3", "3.0", "3e0" and 3 are the same label, as pandas reads a CSV cell; true and false are "True" and "False", as pandas writes them in a
 // CSV, and so are the cells "TRUE" and "true" that R and Excel write, which pandas reads as booleans; -1 is HF's "no
 // label" unless --labels maps it to a name; a placeholder — "nan", "None", "N/A" — is a missing
 // label, but for a word such as "None" that the class list names: placeholder.ts), the
@@ -17,12 +17,37 @@ import { typoClassWarnings } from './label-typos.ts';
 export type LabelValue = number | string;
 
 /**
- * An integer as pandas reads a CSV cell (up to 15 digits, so that it is exact): "7", "+7", "007" — zero-padded codes
- * ("01" … "12") are integers, not strings beside the integers "10" … "12".
+ * A number as pandas' read_csv reads a cell (HF datasets' csv loader is read_csv): digits with a sign, a decimal point
+ * and an exponent, each optional ("7", "007", "1.0", "1.", ".5", "1e0", "1E3", "-1.5e1"), read as the float of its value.
  */
-const INTEGER = /^([-+]?)0*([0-9]{1,15})$/;
-/** An integer written as a float, as pandas writes an integer column that holds a NaN: "1.0", "2.00". */
-const FLOAT_INTEGER = /^([-+]?)0*([0-9]{1,15})\.0+$/;
+const DECIMAL = /^([-+]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([-+]?[0-9]+))?$/;
+/** The most digits an integer label has: 15, so that it is exact (a double holds every 15-digit integer). */
+const MAX_INTEGER_DIGITS = 15;
+
+/**
+ * The integer a string label is, as pandas reads the cell (DECIMAL) and an integer cast then gives it, or null where it is
+ * no integer of at most MAX_INTEGER_DIGITS digits exactly (a fraction, a code past them: the string is the label).
+ * Zero-padded codes ("01" … "12") are integers, not strings beside the integers "10" … "12"; "1.0" is how pandas writes
+ * an integer column that holds a NaN, and "1e0" the same float. Told from the digits, never a double's rounding:
+ * "1.0000000000000001" is no integer.
+ */
+function integerCell(s: string): number | null {
+  const m = DECIMAL.exec(s);
+  if (m === null) return null;
+  const [, sign = '', whole = '', fraction = '', exponent = '0'] = m;
+  if (whole === '' && fraction === '') return null; // ".", "e5": no digit
+  let digits = (whole + fraction).replace(/^0+/, '');
+  if (digits === '') return 0; // "-0", "0.0e7": -0 is 0
+  const shift = Number(exponent) - fraction.length; // where the decimal point moves: the value is digits × 10^shift
+  if (shift < 0) {
+    if (-shift >= digits.length || !/^0+$/.test(digits.slice(shift))) return null; // a fraction is left
+    digits = digits.slice(0, shift);
+  } else {
+    if (digits.length + shift > MAX_INTEGER_DIGITS) return null;
+    digits += '0'.repeat(shift);
+  }
+  return digits.length > MAX_INTEGER_DIGITS ? null : Number(`${sign}${digits}`);
+}
 
 /** The cells pandas' read_csv takes for booleans (its true_values and false_values), and the class each is. */
 const BOOLEAN_CELLS: ReadonlyMap<string, string> = new Map([
@@ -73,7 +98,7 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
   if (typeof raw === 'boolean') return { label: raw ? 'True' : 'False' }; // as pandas writes a bool column in a CSV
   if (typeof raw === 'number') {
     // A label is read by its value, not by how the file spells it (ingest/number-spellings.ts keeps that for text
-    // fields only): 1, 1.0 and 1e0 are the class 1, as the string "1.0" is (FLOAT_INTEGER) — pandas writes an integer
+    // fields only): 1, 1.0 and 1e0 are the class 1, as the strings "1.0" and "1e0" are (integerCell) — pandas writes an integer
     // column that holds a NaN as floats (1.0), and casting it back to integers (astype(int); an HF ClassLabel column,
     // stored as int64) gives 1, the class a user means by it.
     if (Number.isNaN(raw)) return { label: null, why: `label NaN is what an export writes for a missing value, not a class` };
@@ -101,9 +126,8 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
     // a boolean cell as pandas reads it: R's write.csv and Excel write TRUE, pandas True; all are the JSON true's class
     const bool = BOOLEAN_CELLS.get(s);
     if (bool !== undefined) return { label: bool };
-    const int = INTEGER.exec(s) ?? FLOAT_INTEGER.exec(s);
-    if (!int) return { label: s };
-    const n = Number(`${int[1]}${int[2]}`) + 0; // + 0: "-0" is 0
+    const n = integerCell(s);
+    if (n === null) return { label: s };
     return n === NO_LABEL && classes.minusOne === 'no label' ? MINUS_ONE : { label: n };
   }
   const list = Array.isArray(raw) ? ' (a list of labels: multi-label data, several classes to a record, is not trained here)' : '';

@@ -55,8 +55,22 @@ test('a class list naming a label twice is a UserError', () => {
   }
 });
 
+test('canonicalLabel: a string label is read as pandas reads a CSV cell: "1e0", "1E0", "1.0e0", "1.", " 1 " are the class 1, as "1.0" and 1e0 are', () => {
+  // before: "1.0" was the class 1 but "1e0" the string "1e0", a class beside it, where pandas' read_csv (and HF
+  // datasets' csv loader, which uses it) reads every one of these cells as the float 1.0, the class 1 once cast to int
+  for (const [raw, want] of [['1e0', 1], ['1E0', 1], ['1.0e0', 1], [' 1 ', 1], ['1.', 1], ['1e+0', 1], ['+1e0', 1], ['10e-1', 1], ['1.e0', 1],
+    ['.5e1', 5], ['1.5e1', 15], ['1e3', 1000], ['.0', 0], ['0e99999', 0], ['-0.0e0', 0], ['1.0000000000000000e0', 1], ['123456789012345e0', 123456789012345],
+    // not an exact integer of at most 15 digits: the string, as a fraction or a code past a double's exact integers is
+    ['1.5', '1.5'], ['1e-1', '1e-1'], ['15e-1', '15e-1'], ['1e15', '1e15'], ['1e99999999999999999999', '1e99999999999999999999'], ['1e-99999999999999999999', '1e-99999999999999999999'],
+    ['1e', '1e'], ['e1', 'e1'], ['.', '.'], ['.e1', '.e1'], ['1e1.5', '1e1.5'], ['0x10', '0x10'], ['1_000', '1_000'], ['inf', 'inf']] as Array<[string, unknown]>) {
+    assert.deepEqual(canonicalLabel(raw), { label: want }, JSON.stringify(raw));
+  }
+  // -1 however written is HF's "no label", as "-1.0" is
+  for (const raw of ['-1e0', '-10E-1', '-.1e1']) assert.deepEqual(canonicalLabel(raw), canonicalLabel(-1), raw);
+});
+
 test('canonicalLabel: an integer written as a float is that integer; -1 is HF\'s "no label"', () => {
-  for (const [raw, want] of [['1.0', 1], [' 2.00 ', 2], ['0.0', 0], [1.0, 1], ['-3.0', -3], ['1.5', '1.5'], ['01.0', 1], ['1.', '1.'], ['1e3', '1e3'],
+  for (const [raw, want] of [['1.0', 1], [' 2.00 ', 2], ['0.0', 0], [1.0, 1], ['-3.0', -3], ['1.5', '1.5'], ['01.0', 1], ['1.', 1], ['1e3', 1000],
     // as pandas reads a CSV cell: zero-padded codes are integers, so "01" … "12" are twelve integer classes, not
     // nine strings and three integers
     ['01', 1], ['007', 7], ['00', 0], ['+3', 3], ['-0', 0], ['-007', -7], ['0000000000000001', 1], ['1234567890123456', '1234567890123456']] as Array<[unknown, unknown]>) {
