@@ -79,7 +79,17 @@ export function placeOutputs(dir: string, outs: readonly OutFile[], vouched: Rea
   const record = path.join(dir, PENDING);
   writeFileAtomic(record, JSON.stringify({ version: 1, files }, null, 1) + '\n');
   const oldReport = path.join(dir, PREPARE_REPORT);
-  withIo(oldReport, 'remove', () => removeFile(oldReport));
+  try {
+    withIo(oldReport, 'remove', () => removeFile(oldReport));
+  } catch (e) {
+    // nothing replaced yet: the folder is as the last run left it, and train may read it (the error said is the removal's)
+    try {
+      fs.rmSync(record, { force: true });
+    } catch {
+      // a folder made read-only: the record stays, vouching for the files as they are, for the next prepare
+    }
+    throw e;
+  }
   for (const f of outs) f.rename();
   withIo(record, 'remove', () => removeFile(record));
   fsyncDir(dir);

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { prepare } from '../../src/data/prepare.ts';
 import type { PrepareOptions } from '../../src/data/prepare-options.ts';
 import { isUserError } from '../../src/util/errors.ts';
+import { interruptedPrepare } from '../../src/data/prepare-pending.ts';
 import { mistralTokenizer, tempDir } from './helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 
@@ -98,4 +99,6 @@ test('report.json that --out will not let this user remove (another user\'s, in 
   assert.ok(isUserError(error), String((error as Error | undefined)?.stack ?? error));
   assert.equal((error as Error).message, `${report}: cannot remove: operation not permitted (EPERM)`);
   assert.equal(fs.readFileSync(report, 'utf8'), before, 'the earlier report.json is as it was');
+  // nothing was replaced: no record of a stopped prepare is left, so train reads the folder as it is
+  assert.equal(interruptedPrepare(out), null);
 });
