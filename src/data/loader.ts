@@ -5,13 +5,13 @@
 // sorted by length, so a batch holds sequences of similar length), drawn as HF's Trainer draws it from torch's default
 // generator seeded with seed — before each epoch's order, the two outputs its DataLoader's iterator takes, and two more
 // for each evaluation since (noteEvaluation). Packed, the rows are packed once, as TRL's SFTTrainer(packing=True) packs
-// them (pack.ts packBestFit), and the packs are the sequences those orders take. The last batch of an epoch may be
+// them (pack.ts packBestFit, kept by packsOf), and the packs are the sequences those orders take. The last batch of an epoch may be
 // short unless dropLast. `position` (epoch, batch index, and the generator's draws where grouped) is plain JSON:
 // `restore` resumes exactly where it was taken.
 import { needArg, needInteger } from '../util/api-args.ts';
 import { collate, collatePacked, type Batch, type TokenRow } from './batch.ts';
 import { UserError } from '../util/errors.ts';
-import { packBestFit } from './pack.ts';
+import { packsOf } from './pack.ts';
 import type { RngState } from '../util/rng.ts';
 import { TorchCpuGenerator, torchRandperm } from '../util/torch-randperm.ts';
 import { lengthGroupedOrder } from './length-groups.ts';
@@ -66,7 +66,7 @@ const MEGABATCH = 50;
 
 export class DataLoader {
   /** The sequences an epoch orders: each row alone, or the packs of rows (indices into rows), fixed for the run. */
-  private readonly seqs: number[][];
+  private readonly seqs: readonly (readonly number[])[];
   /** Each sequence's tokens. */
   private readonly seqLengths: Int32Array;
   private epoch = 0;
@@ -74,7 +74,7 @@ export class DataLoader {
   /** HF's order of groupByLength (shuffled): torch's default generator as HF's Trainer draws from it, else null. */
   private torch: TorchCpuGenerator | null;
   private torchAtEpoch = 0;
-  private plan: number[][][]; // batches → sequences → row indices (one row per sequence unless packed)
+  private plan: (readonly number[])[][]; // batches → sequences → row indices (one row per sequence unless packed)
 
   constructor(private readonly rows: readonly TokenRow[], private readonly opts: LoaderOptions) {
     needArg('DataLoader', 'rows', rows, 'array', { hint: 'token rows, e.g. loadTokenRows(file).rows' });
@@ -84,7 +84,7 @@ export class DataLoader {
     if (opts.packLength !== undefined) needInteger('DataLoader', 'options.packLength', opts.packLength, 1, { what: 'the tokens a packed sequence holds' });
     if (opts.groupSize !== undefined) needInteger('DataLoader', 'options.groupSize', opts.groupSize, 1, { what: 'the rows an optimizer step takes' });
     const lengths = Int32Array.from(rows, (r) => r.inputIds.length);
-    this.seqs = opts.packLength !== undefined ? packBestFit(lengths, opts.packLength) : Array.from(lengths, (_, i) => [i]);
+    this.seqs = opts.packLength !== undefined ? packsOf(rows, opts.packLength) : Array.from(lengths, (_, i) => [i]);
     this.seqLengths = Int32Array.from(this.seqs, (seq) => seq.reduce((sum, i) => sum + lengths[i]!, 0));
     this.torch = this.hfGrouped ? new TorchCpuGenerator(opts.seed ?? 0) : null;
     this.plan = this.planEpoch();
@@ -188,7 +188,7 @@ export class DataLoader {
   }
 
   /** The batches of one epoch (drawn from this.torch, which it advances, where grouped and shuffled). */
-  private planEpoch(): number[][][] {
+  private planEpoch(): (readonly number[])[][] {
     const n = this.seqs.length;
     const { batchSize, shuffle = false, groupByLength = false, dropLast = false } = this.opts;
     let order: number[];
@@ -212,8 +212,8 @@ export class DataLoader {
 }
 
 /** Sequences (lists of rows) cut into batches of batchSize in order; a short last one dropped with dropLast. */
-function batchesOf(seqs: number[][], batchSize: number, dropLast: boolean): number[][][] {
-  const batches: number[][][] = [];
+function batchesOf(seqs: (readonly number[])[], batchSize: number, dropLast: boolean): (readonly number[])[][] {
+  const batches: (readonly number[])[][] = [];
   for (let s = 0; s < seqs.length; s += batchSize) batches.push(seqs.slice(s, s + batchSize));
   if (dropLast && batches.length > 0 && batches[batches.length - 1]!.length < batchSize) batches.pop();
   return batches;

@@ -11,7 +11,7 @@ import { attentionWorkspaceBytes as cudaAttentionWorkspace } from '../backend/cu
 import { DTYPE_BYTES, modelDTypes, precisionDType, type ModelDTypes } from '../backend/dtype.ts';
 import { activationBytes, LOGIT_ROWS, loraPlan, type PlanShape } from '../model/activations.ts';
 import type { TokenRow } from '../data/batch.ts';
-import { packBestFit } from '../data/pack.ts';
+import { packsOf } from '../data/pack.ts';
 import type { MistralConfig } from '../model/config.ts';
 import { readAdapterInfo } from '../model/peft.ts';
 import { PROJECTIONS, projectionShape, type Projection } from '../model/weights.ts';
@@ -26,12 +26,12 @@ export interface BatchShape {
 
 /**
  * The rows of the largest training micro-batch the run draws: batch_size, or fewer where the data makes fewer sequences —
- * its examples, or, packing, the packs the loader makes of them (once, pack.ts packBestFit), each epoch's first batch
- * the fullest.
+ * its examples, or, packing, the packs the loader makes of them (once, pack.ts packBestFit, which packsOf keeps for the
+ * loader to take), each epoch's first batch the fullest.
  */
 export function trainBatchRows(cfg: TrainConfig, train: readonly TokenRow[]): number {
   if (!cfg.packing || train.length === 0) return Math.min(cfg.batch_size, train.length);
-  return Math.min(cfg.batch_size, packBestFit(train.map((r) => r.inputIds.length), cfg.max_seq_len).length);
+  return Math.min(cfg.batch_size, packsOf(train, cfg.max_seq_len).length);
 }
 
 /**

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { TokenRow } from '../../src/data/batch.ts';
 import { DataLoader } from '../../src/data/loader.ts';
 import { validate, type TrainConfig } from '../../src/train/config.ts';
+import { packBestFit, packsOf } from '../../src/data/pack.ts';
 import { trainBatchRows } from '../../src/train/memory-plan.ts';
 
 const config = (extra: Record<string, unknown>): TrainConfig => validate({
@@ -36,4 +37,26 @@ test('the largest packed batch is the packs best fit makes, or batch_size: what 
       assert.equal(drawn(cfg, train, 5), rows);
     }
   }
+});
+
+test('packed once: the loader takes the packs trainBatchRows made, and draws the batches a fresh packing gives; a row of another length repacks', () => {
+  const cfg = config({ max_seq_len: 16, batch_size: 4, epochs: 2 });
+  const lengths = Array.from({ length: 2500 }, (_, i) => 1 + ((i * 7919) % 16)); // past one 1000-row chunk of TRL's packing
+  const train = rowsOf(lengths);
+  const packs = packsOf(train, 16);
+  assert.equal(trainBatchRows(cfg, train), 4);
+  assert.equal(packsOf(train, 16), packs, 'trainBatchRows and a second ask reuse the packs made first');
+  assert.deepEqual(packs, packBestFit(lengths, 16));
+  // the same batches, batch for batch, as a loader over a copy of the rows (which packs them anew)
+  const batches = (rows: readonly TokenRow[]) => {
+    const loader = new DataLoader(rows, { batchSize: 4, shuffle: true, seed: 3, packLength: 16 });
+    return Array.from({ length: 2 * loader.epochBatches }, () => loader.next());
+  };
+  assert.deepEqual(batches(train), batches([...train]));
+  assert.deepEqual(packsOf(train, 32), packBestFit(lengths, 32), 'another pack length packs anew');
+  const edited = rowsOf(lengths);
+  const before = packsOf(edited, 16);
+  edited[0] = { inputIds: [1, 2, 3, 4, 5] }; // a row replaced in place, of another length
+  assert.notEqual(packsOf(edited, 16), before);
+  assert.deepEqual(packsOf(edited, 16), packBestFit([5, ...lengths.slice(1)], 16));
 });
