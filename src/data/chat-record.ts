@@ -3,7 +3,8 @@
 // training: false is context, not trained; user turns after the last assistant turn and assistant turns before
 // the first user turn are left out (and counted); TRL's conversational prompt/completion is trained on the
 // completion; tool use in OpenAI's form is kept as given: an assistant turn's tool_calls (content null or empty beside
-// them), a tool's result (role "tool", its tool_call_id), each call's results before the next assistant turn.
+// them), a tool's result (role "tool", its tool_call_id), each call's results before the next assistant turn; a turn's
+// speaker "name" (OpenAI's field) is kept as given, as transformers hands the template a message's every key.
 import { chatRoleOf, isToolRole } from '../tokenizer/types.ts';
 import { jsonValueText, ownField } from '../util/json-file.ts';
 import { SHAREGPT_ROLES, textOfParts } from './layouts.ts';
@@ -11,6 +12,7 @@ import { didYouMean } from '../util/did-you-mean.ts';
 import type { DetectResult } from './detect-result.ts';
 import type { ChatTurn, FieldMap, Rejection } from './record-shape.ts';
 import { reject, stringField, typeName } from './record-fields.ts';
+import { loneSurrogateDetail } from './clean.ts';
 import { missingTurnField, type TurnsContext } from './field-hints.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import { withPythonNumbers } from './python-numbers.ts';
@@ -75,7 +77,6 @@ interface ChatReading {
 export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_WORDS, reading: ChatReading = {}): DetectResult {
   if (!Array.isArray(raw)) return reject('unknown_shape', `"${f.messages}" is ${typeName(raw)}, not an array`);
   const messages: ChatTurn[] = [];
-  let namedTurns = 0;
   const turns: TurnsContext = {
     turns: raw,
     follows: (patch) => !reading.checkingHint && 'record' in detectChat(raw, { ...f, ...patch }, words, { ...reading, checkingHint: true }),
@@ -103,7 +104,9 @@ export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_
     }
     const noContent = calls === undefined ? misnamed(f.content) : null; // a call turn may have no content
     if (noContent !== null) return reject('unknown_shape', noContent);
-    if (f.role !== 'name' && f.content !== 'name' && holdsName(mm)) namedTurns++;
+    // "name" read as the role or the text (--field role=name) is that, no speaker's name
+    const name = f.role !== 'name' && f.content !== 'name' ? speakerName(mm, where) : undefined;
+    if (typeof name === 'object') return name;
     const parts = textOfParts(ownField(mm, f.content), `${where}.${f.content}`);
     if (parts !== null && typeof parts !== 'string') return parts;
     const content = stringField(parts === null ? mm : { [f.content]: parts }, f.content);
@@ -122,7 +125,10 @@ export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_
       return reject('empty', `${where} (${r}) has empty content`);
     }
     const callId = r === 'tool' ? ownField(mm, 'tool_call_id') : undefined;
-    const turn: ChatTurn = { role: r, content, ...(calls !== undefined ? { tool_calls: calls } : {}), ...(callId !== undefined ? { tool_call_id: callId } : {}) };
+    const turn: ChatTurn = {
+      role: r, ...(name !== undefined ? { name } : {}), content,
+      ...(calls !== undefined ? { tool_calls: calls } : {}), ...(callId !== undefined ? { tool_call_id: callId } : {}),
+    };
     messages.push(r === 'assistant' && !trained ? { ...turn, weight: 0 } : turn);
   }
   // Turns after the last assistant turn are context for nothing: left out, as the report says (TRL would carry them
@@ -140,19 +146,21 @@ export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_
   const bad = checkRoles(messages);
   if (bad) return reject('invalid_roles', bad);
   if (!messages.some((m) => m.role === 'assistant' && m.weight !== 0)) return reject('empty', 'no assistant turn is trained: each has weight 0 (or training: false)');
-  return {
-    record: { shape: 'chat', messages }, ...(leadingTurns > 0 ? { leadingTurns } : {}), ...(trailingTurns > 0 ? { trailingTurns } : {}),
-    ...(namedTurns > 0 ? { namedTurns } : {}),
-  };
+  return { record: { shape: 'chat', messages }, ...(leadingTurns > 0 ? { leadingTurns } : {}), ...(trailingTurns > 0 ? { trailingTurns } : {}) };
 }
 
 /**
- * Whether a message names its speaker ("name": OpenAI's field, "alice"), which is not kept: the report counts such turns
- * (read-tally.ts), as transformers passes the field to the chat template, which may render it.
+ * A message's speaker name ("name": OpenAI's field, "alice") as given, for the chat template: TRL hands
+ * apply_chat_template each message whole, as datasets' load_dataset("json") reads it (a key only where the message has
+ * it), so a template that reads message.name renders it. Undefined where there is none (absent or null); a value that is
+ * no text is refused, as a template would render Python's repr of it.
  */
-function holdsName(m: Record<string, unknown>): boolean {
+function speakerName(m: Record<string, unknown>, where: string): string | Rejection | undefined {
   const name = ownField(m, 'name');
-  return name !== undefined && name !== null && name !== '';
+  if (name === undefined || name === null) return undefined;
+  if (typeof name !== 'string') return reject('unknown_shape', `${where}.name is ${typeName(name)}; a speaker's name is text ("alice")`);
+  const lone = loneSurrogateDetail('name', name);
+  return lone === null ? name : reject('invalid_utf8', `${where}: ${lone}`);
 }
 
 /**

@@ -13,8 +13,6 @@ export type DetectResult = {
   leadingTurns?: number;
   /** A chat that went on after its last assistant turn: those turns (nothing after them is trained) were left out. */
   trailingTurns?: number;
-  /** A chat whose turns carry a "name" (the speaker's, OpenAI's field): how many; a turn keeps its role and content only. */
-  namedTurns?: number;
   /** A text record that also holds an instruction/answer pair (Alpaca's text column): read as text, as TRL does. */
   textBesidePair?: true;
   /** Mojibake was undone in one of its text fields (mojibake.ts). */

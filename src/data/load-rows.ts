@@ -85,8 +85,6 @@ export interface LoadedRows {
     argumentsAsText: number;
     /** Chats read with turns left out: assistant turns before the first user turn, user turns after the last assistant turn. */
     cutShort: number;
-    /** Chats whose turns carry a "name" (the speaker's), which is not kept: a turn is its role and content. */
-    namedChats: number;
     /** Tokens that truncation to maxSeqLen left out of the rows kept (truncationWarning says when they are most of the file). */
     cutTokens: number;
     /** The file was read as plain text, the whole file one record (no textSplit): truncation keeps only its start. */
@@ -122,7 +120,6 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   const known = task === 'classification' ? knownLabels(opts, report) : null;
   const records: Array<{ record: DataRecord; where: string; layout?: Layout }> = [];
   let cutShort = 0;
-  let namedChats = 0;
   // a record longer than prepare would have kept (its report's --max-chars, else the default) is refused unparsed
   const maxChars = (report !== null && !('error' in report) ? report.maxChars : null) ?? DEFAULT_MAX_CHARS;
   const rawLimits = { maxChars, maxCharsGiven: false, keepPlaceholders: false, words }; // special tokens: tokenizeRecord refuses them
@@ -151,7 +148,6 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     const bad = (report === null || 'error' in report) && !preparedRecord(item.value) ? checkRecord(det.record, rawLimits, [], null) : null;
     if (bad) throw new UserError(`${bad.reason}: ${bad.detail} (${cleans(bad.detail)})`, where);
     if (det.leadingTurns || det.trailingTurns) cutShort++;
-    if (det.namedTurns) namedChats++;
     records.push({ record: det.record, where, ...(det.layout ? { layout: det.layout } : {}) });
   }
   if (records.length === 0) throw new UserError('no records', file);
@@ -164,7 +160,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   }
 
   const wholeText = format === 'text' && (opts.textSplit ?? 'file') === 'file';
-  const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0, argumentsAsText: 0, cutShort, namedChats, cutTokens: 0, wholeText, reported: reportedCount(file, report) };
+  const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0, argumentsAsText: 0, cutShort, cutTokens: 0, wholeText, reported: reportedCount(file, report) };
   const rows: TokenRow[] = [];
   for (const { record, where, layout } of records) {
     let r;

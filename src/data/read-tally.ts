@@ -1,7 +1,6 @@
 // What prepare's report says of how records were read: the records each common layout gave (layouts.ts), the text
 // records beside an instruction/answer pair, the records whose mojibake was undone (mojibake.ts), and the chats
-// whose opening assistant turns or closing user turns were left out (chat-record.ts's detectChat), or whose turns' "name"
-// (the speaker's) was not kept, and the instruction
+// whose opening assistant turns or closing user turns were left out (chat-record.ts's detectChat), and the instruction
 // pairs whose input stood for a missing one (layouts.ts: "nan", "<noinput>"), the records holding HTML (html.ts):
 // stripped with --strip-html, else counted so that the report can say how to, and the records whose text fields held
 // numbers or booleans, read as their JSON text (record-fields.ts textValue), and the pre-tokenized rows whose padding
@@ -24,11 +23,10 @@ export class ReadTally {
   private leading = { chats: 0, turns: 0 };
   private readonly stringified = new Map<string, { records: number; example: Stringified }>(); // per field key
   private trailing = { chats: 0, turns: 0 };
-  private named = { chats: 0, turns: 0 };
   private padded = { records: 0, tokens: 0 };
   private readonly shadowed = new Map<string, { role: string; key: string; field: string; records: number; first: string }>(); // per key and field
 
-  count(det: { layout?: Layout; textBesidePair?: true; leadingTurns?: number; trailingTurns?: number; namedTurns?: number; mojibake?: true; noInput?: { key: string; text: string }; stringified?: Stringified; padding?: number }): void {
+  count(det: { layout?: Layout; textBesidePair?: true; leadingTurns?: number; trailingTurns?: number; mojibake?: true; noInput?: { key: string; text: string }; stringified?: Stringified; padding?: number }): void {
     if (det.padding) {
       this.padded.records++;
       this.padded.tokens += det.padding;
@@ -51,10 +49,6 @@ export class ReadTally {
     if (det.trailingTurns) {
       this.trailing.chats++;
       this.trailing.turns += det.trailingTurns;
-    }
-    if (det.namedTurns) {
-      this.named.chats++;
-      this.named.turns += det.namedTurns;
     }
   }
 
@@ -138,11 +132,6 @@ export class ReadTally {
       const n = this.trailing.turns;
       const what = n === 1 ? 'that user turn was left out (nothing after it is trained)' : `those ${n} user turns were left out (nothing after them is trained)`;
       lines.push(`${chats(this.trailing.chats)} went on after the last assistant turn: ${what}`);
-    }
-    if (this.named.chats > 0) {
-      const n = this.named.turns;
-      lines.push(`${chats(this.named.chats)} had turns with a "name" (the speaker's; ${n} turn${n === 1 ? '' : 's'}): not kept, each turn is trained as its role and content; ` +
-        'transformers passes "name" to the chat template, which renders it only where it reads message.name');
     }
     return lines;
   }

@@ -37,7 +37,9 @@ export function contentKeys(r: DataRecord): { content: string; renderedWith: str
     // a turn given as context (weight 0) is marked: the same text with other turns trained is another example
     // tool use (calls, results' call ids, the tools) as canonical JSON, only where a chat has it (keys as before else);
     // the template variables too, marked as such: the same turns rendered with others are another example
-    const turns = r.messages.map((m) => [m.role, m.content, ...(m.weight === 0 ? [0] : []), ...(toolUseOf(m) === '' ? [] : [toolUseOf(m)])]);
+    // a speaker's name, which the template may render, marked as such where a turn has one
+    const turns = r.messages.map((m) => [m.role, m.content, ...(m.weight === 0 ? [0] : []), ...(toolUseOf(m) === '' ? [] : [toolUseOf(m)]),
+      ...(m.name === undefined ? [] : [['name', m.name]])]);
     const tools = r.tools === undefined ? null : canonicalJson(r.tools), kwargs = r.chatTemplateKwargs === undefined ? null : canonicalJson(r.chatTemplateKwargs);
     return {
       content: JSON.stringify(['chat', turns, ...(tools === null ? [] : [tools]), ...(kwargs === null ? [] : [['chat_template_kwargs', kwargs]])]),
@@ -112,6 +114,7 @@ export function textFields(r: DataRecord): TextField[] {
     // the tool definitions and template variables too, which the template renders into the prompt
     case 'chat': return [...r.messages.flatMap((m, i) => [
       { text: m.content, answer: m.role === 'assistant', name: `messages[${i}].content` },
+      ...(m.name === undefined ? [] : [{ text: m.name, answer: false, name: `messages[${i}].name`, asGiven: true as const }]),
       ...(m.tool_calls === undefined ? [] : [{ text: pythonJson(m.tool_calls), answer: true, name: `messages[${i}].tool_calls`, asGiven: true as const }]),
     ]), ...(r.tools === undefined ? [] : [{ text: pythonJson(r.tools), answer: false, name: '"tools"', asGiven: true as const }]),
     ...(r.chatTemplateKwargs === undefined ? [] : [{ text: pythonJson(r.chatTemplateKwargs), answer: false, name: '"chat_template_kwargs"', asGiven: true as const, variables: true as const }])];
@@ -126,7 +129,7 @@ export function recordFields(r: DataRecord): Record<string, unknown> {
     case 'prompt_completion': return { prompt: r.prompt, completion: r.completion };
     case 'chat': {
       const messages = r.messages.map((m) => ({
-        role: m.role, content: m.content,
+        role: m.role, ...(m.name === undefined ? {} : { name: m.name }), content: m.content,
         ...(m.tool_calls === undefined ? {} : { tool_calls: m.tool_calls }), ...(m.tool_call_id === undefined ? {} : { tool_call_id: m.tool_call_id }),
         ...(m.weight === 0 ? { weight: 0 } : {}),
       }));

@@ -6,10 +6,12 @@ import type { LabelValue, NoLabel } from './labels.ts';
  * A chat message as a record holds it: `weight: 0` marks an assistant turn given as context, not trained (ShareGPT's
  * and axolotl's per-turn `weight: 0`, axolotl's `training: false`); the chat template never sees it. Tool use is kept
  * as given (OpenAI's form, as transformers hands it to the template): an assistant turn's `tool_calls` (its content
- * then may be empty), a tool result (role "tool") and its `tool_call_id`; only `content` is normalised.
+ * then may be empty), a tool result (role "tool") and its `tool_call_id`; so is the speaker's `name` (OpenAI's field,
+ * which a template may render); only `content` is normalised.
  */
 export interface ChatTurn {
   role: ChatRole | 'tool';
+  name?: string;
   content: string;
   weight?: 0;
   tool_calls?: unknown[];

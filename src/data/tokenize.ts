@@ -310,13 +310,14 @@ function chatGiven(record: Extract<DataRecord, { shape: 'chat' }>): ChatGiven {
 }
 
 /**
- * A chat's turns rendered with the chat template, each as its role, content and tool use, with the record's tools and
+ * A chat's turns rendered with the chat template, each as its role, speaker's name, content and tool use, with the record's tools and
  * template variables: a turn's weight is this toolkit's mark (ShareGPT's weight, axolotl's training), no field the
  * template is given.
  */
 function renderChat(tok: Tokenizer, messages: readonly ChatTurn[], given: ChatGiven, addGenerationPrompt = false): string {
-  const fields = messages.map(({ role, content, tool_calls, tool_call_id }): TemplateMessage => ({
-    role, content, ...(tool_calls === undefined ? {} : { tool_calls }), ...(tool_call_id === undefined ? {} : { tool_call_id }),
+  const fields = messages.map(({ role, name, content, tool_calls, tool_call_id }): TemplateMessage => ({
+    role, ...(name === undefined ? {} : { name }), content,
+    ...(tool_calls === undefined ? {} : { tool_calls }), ...(tool_call_id === undefined ? {} : { tool_call_id }),
   }));
   return tok.applyChatTemplate(fields, { addGenerationPrompt, ...given });
 }
@@ -356,7 +357,8 @@ function systemUnrendered(messages: readonly ChatTurn[], rendered: string): bool
  */
 function changedSpan(messages: readonly ChatTurn[], i: number, ids: readonly number[], through: readonly number[], encodeChat: (ms: readonly ChatTurn[]) => number[]): [number, number] {
   const turn = messages[i]!;
-  const variant = (c: string): ChatTurn => turn.tool_calls === undefined ? { role: turn.role, content: c }
+  // the turn's name kept: a template that renders it before the content (a speaker's label) changes only the content
+  const variant = (c: string): ChatTurn => turn.tool_calls === undefined ? { ...turn, content: c }
     : { ...turn, tool_calls: turn.tool_calls.map((call) => ({ ...(call as object), function: { name: c, arguments: {} } })) };
   const withVariant = (c: string, upTo: number) => encodeChat(messages.slice(0, upTo).map((m, k) => (k === i ? variant(c) : m)));
   let [start, end] = changedRange(ids, replaced(ids, (c) => withVariant(c, messages.length)));

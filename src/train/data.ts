@@ -112,7 +112,6 @@ export function loadNotes(stats: LoadedRows['stats'], maxSeqLen: number | undefi
     stats.truncated ? `${stats.truncated} truncated to ${maxSeqLen} tokens` : '',
     stats.dropped ? `${stats.dropped} dropped (${dropped})` : '',
     stats.cutShort ? `${stats.cutShort} chats read without their assistant turns before the first user turn or user turns after the last assistant turn` : '',
-    stats.namedChats ? `${stats.namedChats} chats read without their turns' "name" (the speaker's; a turn is its role and content)` : '',
   ].filter(Boolean);
 }
 

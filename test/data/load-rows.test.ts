@@ -272,13 +272,13 @@ test("a bad record's fix that is a flag of prepare's (--field, --keep-placeholde
   assert.ok(message(f['sst2.jsonl']!).endsWith("options.fields.text 'sentence' reads it as the text (prepare() cleans raw data and lists every such record)"));
 });
 
-test('a raw chat file read by train or eval counts the chats whose turns\' "name" was not kept, in the load notes (prepare\'s report counts them too)', () => {
-  // before: a turn's "name" was dropped there without a word
+test('a raw chat file read by train or eval keeps its turns\' "name" for the template, and says nothing of it', () => {
+  // before: the name was dropped (and counted in the load notes); TRL hands the template each message whole
   const f = writeFiles(dir, {
     'named.jsonl': '{"messages": [{"role": "user", "name": "alice", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}\n' +
       '{"messages": [{"role": "user", "content": "Yo"}, {"role": "assistant", "content": "Hey!"}]}\n',
   })['named.jsonl']!;
   const { stats } = loadTokenRows(f, { tokenizer: tok });
-  assert.equal(stats.namedChats, 1);
-  assert.ok(loadNotes(stats, undefined, 'truncate').includes('1 chats read without their turns\' "name" (the speaker\'s; a turn is its role and content)'));
+  assert.equal(stats.records, 2);
+  assert.equal(loadNotes(stats, undefined, 'truncate').some((n) => n.includes('"name"')), false);
 });
