@@ -103,7 +103,7 @@ function evaluate(a: EvalArgs, target: EvalTarget, weightsRead: () => void): voi
       warn(pastContextWarning(past, 'row', model.cfg.maxPositionEmbeddings, 'their loss says little (--max-seq-len cuts rows)'));
     }
     const progress = f.json ? null : new Progress({ label: 'eval', total: rows.length, unit: 'rows' });
-    const notes = loadNotes(loaded.stats, target.maxSeqLen ?? undefined, 'truncate');
+    const notes = loadNotes(loaded.stats, target.maxSeqLen ?? undefined);
     info(`eval: ${task} on ${counted(rows.length, 'example')} of ${dataFile}${notes.length ? ` (${notes.join('; ')})` : ''} ` +
       `with ${target.model}${target.adapter ? ` + ${target.adapter}` : ''} on ${backend.describe()}`);
     if (task === 'classification') {

@@ -75,6 +75,11 @@ export interface LoadedRows {
     truncated: number;
     /** Records dropped: longer than maxSeqLen with overflow 'drop', or nothing left to train after truncation. */
     dropped: number;
+    /**
+     * Of `dropped`: raw records left fully masked (TRL's word) by truncation to maxSeqLen: the prompt fills the tokens
+     * kept, so no target is left. TRL 1.13 drops them too (SFTTrainer without packing: "Dropping fully masked examples").
+     */
+    fullyMasked: number;
     /** Σ input tokens of the rows. */
     tokens: number;
     /** Σ trained targets of the rows (generation). */
@@ -160,7 +165,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   }
 
   const wholeText = format === 'text' && (opts.textSplit ?? 'file') === 'file';
-  const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0, argumentsAsText: 0, cutShort, cutTokens: 0, wholeText, reported: reportedCount(file, report) };
+  const stats = { records: records.length, truncated: 0, dropped: 0, fullyMasked: 0, tokens: 0, targets: 0, systemUnrendered: 0, argumentsAsText: 0, cutShort, cutTokens: 0, wholeText, reported: reportedCount(file, report) };
   const rows: TokenRow[] = [];
   for (const { record, where, layout } of records) {
     let r;
@@ -171,13 +176,14 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
       if (isUserError(e)) throw new UserError(layout ? `${e.message} (the record read as ${LAYOUT_NAMES[layout]})` : e.message, where);
       throw e;
     }
-    if (r.overflow === 'truncated') stats.truncated++;
     if (r.systemUnrendered) stats.systemUnrendered++;
     if (r.argumentsAsText) stats.argumentsAsText++;
     if (!r.row) {
       stats.dropped++;
+      if (r.overflow !== 'dropped') stats.fullyMasked++; // not dropped for its length: truncation left it no target
       continue;
     }
+    if (r.overflow === 'truncated') stats.truncated++; // of the rows kept
     checkRow(r.row, { vocabSize: opts.vocabSize ?? tok?.vocabSize, numLabels: opts.numLabels }, where);
     stats.tokens += r.row.inputIds.length;
     stats.cutTokens += r.length - r.row.inputIds.length;

@@ -58,7 +58,10 @@ export interface TokenizeOptions {
 }
 
 export interface TokenizedRecord {
-  /** The row, or null when it was dropped (too long with overflow 'drop', or nothing left to train). */
+  /**
+   * The row, or null when it was dropped: too long with overflow 'drop' (overflow 'dropped'), or nothing left to train
+   * (overflow 'truncated': fully masked by the cut, as TRL 1.13 drops such a row too; 'fits': none had a target).
+   */
   row: TokenRow | null;
   /** Length in tokens before any truncation. */
   length: number;
@@ -170,7 +173,7 @@ function finish(seq: Seq, label: number | undefined, opts: TokenizeOptions, keep
     overflow = 'truncated';
   }
   if (label !== undefined) return { row: { inputIds: Int32Array.from(ids), label }, length, overflow };
-  if (countTargets({ inputIds: ids, labels }) === 0 && !keepUntrained) return { row: null, length, overflow: 'dropped' };
+  if (countTargets({ inputIds: ids, labels }) === 0 && !keepUntrained) return { row: null, length, overflow };
   return { row: { inputIds: Int32Array.from(ids), labels: Int32Array.from(labels) }, length, overflow };
 }
 

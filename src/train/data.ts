@@ -76,7 +76,7 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
     onNote: (note) => warn(`${key}: ${file}: ${note}`), formatFlag: false,
   });
   ctx.onLoaded?.(key, r.stats);
-  const notes = loadNotes(r.stats, cfg.max_seq_len, cfg.overflow);
+  const notes = loadNotes(r.stats, cfg.max_seq_len);
   const cut = truncationWarning(r.stats, cfg.max_seq_len, 'max_seq_len');
   if (cut) warn(`${key}: ${file}: ${cut}`);
   const edited = editedSplitWarning(file, r.stats);
@@ -105,12 +105,13 @@ export function editedSplitWarning(file: string, stats: LoadedRows['stats']): st
  * What loading a file did beyond reading it — rows truncated, records dropped, chats read without some
  * turns — as notes for its info line, so that train and eval say the same and drop nothing silently.
  */
-export function loadNotes(stats: LoadedRows['stats'], maxSeqLen: number | undefined, overflow: 'truncate' | 'drop'): string[] {
-  const dropped = maxSeqLen === undefined ? 'no target token'
-    : overflow === 'drop' ? `longer than ${maxSeqLen} tokens, or no target token` : `no target token left within ${maxSeqLen} tokens`;
+export function loadNotes(stats: LoadedRows['stats'], maxSeqLen: number | undefined): string[] {
+  const tooLong = stats.dropped - stats.fullyMasked;
   return [
     stats.truncated ? `${stats.truncated} truncated to ${maxSeqLen} tokens` : '',
-    stats.dropped ? `${stats.dropped} dropped (${dropped})` : '',
+    // dropped for its length only with overflow: drop; any other dropped record had no target left (fullyMasked)
+    tooLong ? `${tooLong} dropped (longer than ${maxSeqLen} tokens)` : '',
+    stats.fullyMasked ? `${stats.fullyMasked} dropped (fully masked: no target token${maxSeqLen === undefined ? '' : ` left within ${maxSeqLen} tokens, the prompt fills them`})` : '',
     stats.cutShort ? `${stats.cutShort} chats read without their assistant turns before the first user turn or user turns after the last assistant turn` : '',
   ].filter(Boolean);
 }

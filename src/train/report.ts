@@ -61,12 +61,15 @@ export function curvesOf(rows: Iterable<Record<string, unknown>>): { train: Curv
   return { train: train.points(), val: val.points() };
 }
 
-/** report.json's examples_dropped and examples_truncated: each split's count where any is not 0 (none at all: neither key). */
+/**
+ * report.json's examples_dropped (either reason), examples_fully_masked (of those, the records truncation left no target)
+ * and examples_truncated: each split's count where any is not 0 (none at all: no key).
+ */
 function loadedCounts(loaded: RunSetup['loaded']): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
-  for (const what of ['dropped', 'truncated'] as const) {
+  for (const [what, key] of [['dropped', 'dropped'], ['fullyMasked', 'fully_masked'], ['truncated', 'truncated']] as const) {
     const counts = Object.fromEntries(Object.entries(loaded).filter(([, n]) => n[what] > 0).map(([split, n]) => [split, n[what]]));
-    if (Object.keys(counts).length > 0) out[`examples_${what}`] = counts;
+    if (Object.keys(counts).length > 0) out[`examples_${key}`] = counts;
   }
   return out;
 }

@@ -57,7 +57,7 @@ export interface RunSetup {
   /** The rows of the largest training micro-batch (trainBatchRows), planned once at set-up. */
   batchRows: number;
   /** Records of each split that loading dropped or truncated (max_seq_len, overflow), which report.json counts. */
-  loaded: Partial<Record<'train' | 'val' | 'test', { dropped: number; truncated: number }>>;
+  loaded: Partial<Record<'train' | 'val' | 'test', { dropped: number; fullyMasked: number; truncated: number }>>;
   /** A full fine-tuning run's model folder files that its saves of model/ and best/ read again (source-files.ts), as loading found them; else null. */
   sourceFiles: SourceFiles | null;
 }
@@ -117,7 +117,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
   const loaded: RunSetup['loaded'] = {};
   const { tokenizer, train, val, test } = loadRunSplits(cfg, planned, {
     resuming, place, words,
-    onLoaded: (key, st) => { loaded[key.replace('data.', '') as 'train' | 'val' | 'test'] = { dropped: st.dropped, truncated: st.truncated }; },
+    onLoaded: (key, st) => { loaded[key.replace('data.', '') as 'train' | 'val' | 'test'] = { dropped: st.dropped, fullyMasked: st.fullyMasked, truncated: st.truncated }; },
   });
   const batchRows = checkSequenceFits(cfg, planned, [train, val, test],
     { ...deviceTarget(backend), gpu: backend instanceof CudaBackend ? backend.flashGpu : null }, place);

@@ -280,5 +280,5 @@ test('a raw chat file read by train or eval keeps its turns\' "name" for the tem
   })['named.jsonl']!;
   const { stats } = loadTokenRows(f, { tokenizer: tok });
   assert.equal(stats.records, 2);
-  assert.equal(loadNotes(stats, undefined, 'truncate').some((n) => n.includes('"name"')), false);
+  assert.equal(loadNotes(stats, undefined).some((n) => n.includes('"name"')), false);
 });

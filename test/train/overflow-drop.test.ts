@@ -11,6 +11,9 @@ import { loadNotes } from '../../src/train/data.ts';
 import { tempDir } from '../temp-dir.ts';
 import { TINY_BASE } from '../helpers.ts';
 import { cliIn } from '../cli/in-process-cli.ts';
+import { loadTokenizer } from '../../src/tokenizer/index.ts';
+
+const TINY_MODEL = path.join(import.meta.dirname, '..', '..', 'models', 'mistral-tune-tiny');
 
 test('overflow drop: exactly the records over max_seq_len are dropped, in order, and counted in the load notes', () => {
   const dir = tempDir('mt-overflow-drop-');
@@ -31,7 +34,7 @@ test('overflow drop: exactly the records over max_seq_len are dropped, in order,
       assert.equal(r.stats.dropped, lengths.length - kept.length, 'dropped count');
       assert.equal(r.stats.truncated, 0, 'nothing truncated');
       assert.equal(r.stats.records, lengths.length);
-      assert.ok(loadNotes(r.stats, max, 'drop').includes(`${lengths.length - kept.length} dropped (longer than ${max} tokens, or no target token)`));
+      assert.ok(loadNotes(r.stats, max).includes(`${lengths.length - kept.length} dropped (longer than ${max} tokens)`));
     }
     // the same file truncated keeps every record and counts the cut ones instead
     const cut = loadTokenRows(file, { maxSeqLen: 8, overflow: 'truncate', vocabSize: 64 });
@@ -63,6 +66,33 @@ test("report.json counts each split's records that loading dropped or truncated 
     assert.deepEqual(cut.examples, { train: 5, val: 2, test: 0 });
     assert.deepEqual(cut.examples_truncated, { train: 2, val: 1 });
     assert.equal(cut.examples_dropped, undefined);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a raw record whose trained tokens truncation cuts off (fully masked, as TRL calls it) is dropped, as TRL drops it, and counted apart: in the load notes and report.json', async () => {
+  const dir = tempDir('mt-fully-masked-');
+  try {
+    // a prompt of 40 words leaves no completion token within 16; the short one keeps its completion
+    const long = Array.from({ length: 40 }, () => 'word').join(' ');
+    fs.writeFileSync(path.join(dir, 'train.jsonl'), [
+      { prompt: long, completion: ' answer' }, { prompt: 'Hi', completion: ' there' }, { prompt: `${long} more`, completion: ' x' }, { prompt: 'Yo', completion: ' hey' },
+    ].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const tok = loadTokenizer(TINY_MODEL);
+    const loaded = loadTokenRows(path.join(dir, 'train.jsonl'), { maxSeqLen: 16, tokenizer: tok });
+    assert.deepEqual([loaded.rows.length, loaded.stats.dropped, loaded.stats.fullyMasked, loaded.stats.truncated], [2, 2, 2, 0], 'truncated: of the rows kept');
+    assert.deepEqual(loadNotes(loaded.stats, 16), ['2 dropped (fully masked: no target token left within 16 tokens, the prompt fills them)']);
+    // with overflow drop the long ones go for their length, and no record is left fully masked
+    const dropped = loadTokenRows(path.join(dir, 'train.jsonl'), { maxSeqLen: 16, overflow: 'drop', tokenizer: tok });
+    assert.deepEqual([dropped.stats.dropped, dropped.stats.fullyMasked], [2, 0]);
+    assert.deepEqual(loadNotes(dropped.stats, 16), ['2 dropped (longer than 16 tokens)']);
+    fs.writeFileSync(path.join(dir, 'run.yaml'), `model: ${TINY_MODEL}\ndata: {train: train.jsonl}\nmax_seq_len: 16\nbatch_size: 2\nmax_steps: 1\neval: {samples: 0}\noutput_dir: out\ndevice: cpu\n`);
+    const r = await cliIn(dir, ['train', 'run.yaml']);
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'report.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual([report.examples, report.examples_dropped, report.examples_fully_masked], [{ train: 2, val: 0, test: 0 }, { train: 2 }, { train: 2 }]);
+    assert.match(r.stderr, /2 dropped \(fully masked: no target token left within 16 tokens, the prompt fills them\)/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
