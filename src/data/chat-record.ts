@@ -155,7 +155,7 @@ export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_
  * it), so a template that reads message.name renders it. Undefined where there is none (absent or null); a value that is
  * no text is refused, as a template would render Python's repr of it.
  */
-function speakerName(m: Record<string, unknown>, where: string): string | Rejection | undefined {
+export function speakerName(m: Record<string, unknown>, where: string): string | Rejection | undefined {
   const name = ownField(m, 'name');
   if (name === undefined || name === null) return undefined;
   if (typeof name !== 'string') return reject('unknown_shape', `${where}.name is ${typeName(name)}; a speaker's name is text ("alice")`);

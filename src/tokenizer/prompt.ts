@@ -8,7 +8,7 @@ import { needArg } from '../util/api-args.ts';
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { readingRecord } from '../data/ingest/number-spellings.ts';
 import { parseWrittenJson } from '../data/ingest/python-json.ts';
-import { roleRefusal, toolCallField, toolCalls } from '../data/chat-record.ts';
+import { roleRefusal, speakerName, toolCallField, toolCalls } from '../data/chat-record.ts';
 import { holdsToolDefinitions, recordTools } from '../data/untrainable-fields.ts';
 import { recordTemplateKwargs, TEMPLATE_KWARGS_FIELD } from '../data/template-kwargs-field.ts';
 import { loneSurrogateIn } from '../data/record-checks.ts';
@@ -106,9 +106,9 @@ function taggedFinalMessage(i: number, m: ChatMessage): { message: ChatMessage; 
 
 /**
  * Reads a messages file: a non-empty JSON array of {role, content}, roles as prepare reads them (any case; developer =
- * system) and so is a content of OpenAI text parts (joined with newlines). A message's "name" (the speaker's) is not
- * read, and is said to be (a warning), as prepare's report says it. Tool use and chat_template_kwargs are refused
- * (readPromptFile reads them).
+ * system) and so is a content of OpenAI text parts (joined with newlines). A message's "name" (the speaker's) is kept
+ * as given, as prepare keeps it and transformers hands it to the template (rendered where it reads message.name). Tool
+ * use and chat_template_kwargs are refused (readPromptFile reads them).
  */
 export function readMessagesFile(file: string): ChatMessage[] {
   needArg('readMessagesFile', 'file', file, 'string', { hint: 'the path of a JSON file of messages' });
@@ -181,13 +181,14 @@ function readMessages(file: string, toolUse: boolean): PromptFile {
     if (lone !== null) throw new UserError(`message ${i}: ${lone}`, file);
     const callId = result ? ownField(m as Record<string, unknown>, 'tool_call_id') : undefined;
     refuseLoneSurrogates([[`messages[${i}].tool_calls`, calls], [`messages[${i}].tool_call_id`, callId]], file);
-    return { role, content, ...(calls !== undefined ? { tool_calls: calls } : {}), ...(callId !== undefined ? { tool_call_id: callId } : {}) };
+    // the speaker's name as prepare keeps it for training (chat-record.ts): a template reading message.name renders it
+    const name = speakerName(m as Record<string, unknown>, `messages[${i}]`);
+    if (typeof name === 'object') throw new UserError(name.detail, file);
+    return {
+      role, ...(name !== undefined ? { name } : {}), content,
+      ...(calls !== undefined ? { tool_calls: calls } : {}), ...(callId !== undefined ? { tool_call_id: callId } : {}),
+    };
   });
-  const named = value.filter((m: unknown) => isRecord(m) && ![undefined, null, ''].includes(ownField(m, 'name') as string | null | undefined)).length;
-  if (named > 0) {
-    warn(`${file}: ${named === 1 ? '1 message has' : `${named} messages have`} a "name" (the speaker's), which is not read: the chat template renders role and content ` +
-      '(transformers passes "name" to it, which renders it only where it reads message.name)');
-  }
   refuseLoneSurrogates([['"tools"', tools], [`"${TEMPLATE_KWARGS_FIELD}"`, kwargs.kwargs]], file);
   return { messages, ...(tools === null ? {} : { tools }), ...(kwargs.kwargs === null ? {} : { chatTemplateKwargs: kwargs.kwargs }) };
 }

@@ -20,6 +20,8 @@ export function isToolRole(name: unknown): boolean {
 
 export interface ChatMessage {
   role: ChatRole;
+  /** The speaker's name (OpenAI's field), which a template may render (message.name). */
+  name?: string;
   content: string;
 }
 

@@ -177,12 +177,15 @@ test("a messages file's role that is not ours is explained as prepare explains i
   assert.match(refusal([{ role: 'user' }]), /message 0 must be \{"role": "system"\|"user"\|"assistant", "content": string\}/);
 });
 
-test('a messages file whose messages carry a "name" (the speaker\'s) is read without it, and a warning says so', () => {
-  // before: the name was dropped without a word (transformers passes it to the chat template)
+test('a messages file whose messages carry a "name" (the speaker\'s) is read with it, as prepare keeps it for training: a template reading message.name renders it', () => {
+  // before: the name was left out with a warning, where train (prepare's train.jsonl) renders it
   const dir = tempDir('mt-prompt-name-'), f = path.join(dir, 'named.json');
-  fs.writeFileSync(f, JSON.stringify([{ role: 'user', name: 'alice', content: 'Hi' }, { role: 'assistant', content: 'Yo', name: '' }, { role: 'user', name: 'bob', content: 'Hey' }]));
+  fs.writeFileSync(f, JSON.stringify([{ role: 'user', name: 'alice', content: 'Hi' }, { role: 'assistant', content: 'Yo', name: '' }, { role: 'user', name: null, content: 'Hey' }]));
   const { result, stderr } = captureStderr(() => api.readMessagesFile(f));
-  assert.deepEqual(result, [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Yo' }, { role: 'user', content: 'Hey' }]);
-  assert.match(stderr, /named\.json: 2 messages have a "name" \(the speaker's\), which is not read: the chat template renders role and content/);
+  assert.deepEqual(result, [{ role: 'user', name: 'alice', content: 'Hi' }, { role: 'assistant', name: '', content: 'Yo' }, { role: 'user', content: 'Hey' }]);
+  assert.equal(stderr, '');
+  assert.deepEqual(api.readPromptFile(f).messages, result, 'the prompt file generate reads, the same');
+  fs.writeFileSync(f, JSON.stringify([{ role: 'user', name: 42, content: 'Hi' }]));
+  assert.throws(() => api.readPromptFile(f), (e: Error) => /named\.json: messages\[0\]\.name is a number; a speaker's name is text/.test(e.message));
   fs.rmSync(dir, { recursive: true, force: true });
 });
