@@ -23,13 +23,20 @@ export interface ClaimedOutDir {
   vouched: Record<string, OutputEntry>;
 }
 
-/** Checks, makes and locks `dir` for one prepare run. */
+/** Makes, locks and checks `dir` for one prepare run. */
 export function claimOutDir(dir: string, overwrite: boolean, words: OptionWords): ClaimedOutDir {
   const out = words.say('outDir');
   makeOutDir(dir, out); // made only when missing, where none of the checks below can fail
   refuseFolderOutputs(dir, out);
-  const vouched = vouchedOutputs(dir, out, overwrite ? null : setOption(words, 'overwrite'));
-  return { lock: acquireRunLock(dir, { name: `the ${out} folder`, instead: `give another ${out}` }), vouched };
+  // locked before its outputs are read: another run putting its own in place meanwhile would make what is read here
+  // stale (its train.jsonl refused as edited, or a run that keeps nothing vouching for the splits it replaced)
+  const lock = acquireRunLock(dir, { name: `the ${out} folder`, instead: `give another ${out}` });
+  try {
+    return { lock, vouched: vouchedOutputs(dir, out, overwrite ? null : setOption(words, 'overwrite')) };
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
 }
 
 /**
