@@ -380,3 +380,12 @@ test('CSV: a line of only spaces and tabs is blank and skipped, as pandas and da
   ]);
   assert.equal([...readCsv(f['ws-two.csv']!, ',')][1]!.error!.detail, '1 field where the header has 2: a line of white space only (U+00A0), a row to pandas too, not a blank line');
 });
+
+test('CSV: a row of one quoted cell that is empty or white space is not said to be "a line of white space only"', () => {
+  // before: `""` was "a line of white space only ()" and `" "` "(U+0020)", a line pandas skips as blank, which it is not
+  const f = writeFiles(dir, { 'quoted-blank.csv': 'text,label\nx,a\n""\n" "\n"\u00a0"\ny,b\n' })['quoted-blank.csv']!;
+  const items = [...readCsv(f, ',')];
+  assert.deepEqual(items.map((i) => [i.line, i.error?.detail ?? null]), [
+    [2, null], [3, '1 field where the header has 2'], [4, '1 field where the header has 2'], [5, '1 field where the header has 2'], [6, null],
+  ]);
+});

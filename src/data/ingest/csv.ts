@@ -94,7 +94,7 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
     if (row.fields.length !== header.length) {
       yield {
         line: row.line, raw: row.raw,
-        error: { reason: 'bad_columns', detail: `${row.fields.length} field${row.fields.length === 1 ? '' : 's'} where the header has ${header.length}${row.fields.length > header.length ? `: a ${delimiterName(sniffedAs)} in a cell that is not quoted? Quote a cell that holds one` : whiteSpaceLine(row.fields)}` },
+        error: { reason: 'bad_columns', detail: `${row.fields.length} field${row.fields.length === 1 ? '' : 's'} where the header has ${header.length}${row.fields.length > header.length ? `: a ${delimiterName(sniffedAs)} in a cell that is not quoted? Quote a cell that holds one` : whiteSpaceLine(row.fields, row.raw)}` },
       };
       continue;
     }
@@ -137,12 +137,13 @@ function unnamedColumns(cells: readonly string[], named: Set<string>, onNote: (n
 }
 
 /**
- * For a row of one cell of white space that is not blank (csv-rows.ts: NBSP, U+3000, a form feed), what it is: pandas
- * reads it as a row too (its other cells NaN), so it is rejected and counted, not skipped as a blank line; else ''.
+ * For a row of one cell that is a line of white space not blank (csv-rows.ts: NBSP, U+3000, a form feed), what it is:
+ * pandas reads it as a row too (its other cells NaN), so it is rejected and counted, not skipped as a blank line; else
+ * ''. The line as written (`raw`), not the cell: a quoted cell of white space or nothing (`" "`, `""`) is no such line.
  */
-function whiteSpaceLine(fields: readonly string[]): string {
-  if (fields.length !== 1 || fields[0]!.trim() !== '') return '';
-  const chars = [...new Set(fields[0])].map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+function whiteSpaceLine(fields: readonly string[], raw: string): string {
+  if (fields.length !== 1 || fields[0]!.trim() !== '' || raw.trim() !== '') return '';
+  const chars = [...new Set(raw)].map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
   return `: a line of white space only (${chars.join(', ')}), a row to pandas too, not a blank line`;
 }
 
