@@ -26,8 +26,10 @@ config.yaml, report.json, loss_curve.svg.
                      (--port N: its port, 0–65535, default any free one; a port in use is refused
                      before training starts; Ctrl-C stops it)
   --dry-run          print the memory plan (weights, trainable state, activations, workspace) and
-                     whether it fits the free memory, then exit without training or writing anything
-                     (exit 2, with train's error, when it does not fit or train would refuse output_dir)
+                     whether it fits the device's memory (the machine's RAM, saying when it is more than
+                     the RAM free now; a GPU's less 544 MiB for CUDA), then exit without training or
+                     writing anything (exit 2, with train's error, when it does not fit or train would
+                     refuse output_dir)
   --json             with --dry-run: print the plan as one JSON object on stdout
   --key.sub VALUE    override a config key, e.g. --optimizer.lr 1e-4 --lora.r 16 --max_steps 100,
                      --device cuda --precision bf16 (VALUE is read as YAML: numbers, true/false,
