@@ -4,7 +4,7 @@
 const MOST: Record<string, number> = {
   string: 0, length: 0, count: 0, first: 0, last: 0, list: 0, items: 0, title: 0, capitalize: 0, upper: 0, lower: 0,
   reverse: 0, escape: 0, e: 0, safe: 0, forceescape: 0, wordcount: 0,
-  trim: 1, float: 1, center: 1,
+  trim: 1, float: 1, center: 1, attr: 1,
   join: 2, default: 2, d: 2, int: 2, max: 2, min: 2, unique: 2, sum: 2, round: 2, batch: 2, slice: 2,
   sort: 3, dictsort: 3, indent: 3, replace: 3, groupby: 3,
   tojson: 4, truncate: 4,

@@ -1,7 +1,7 @@
 // jinja2's filters that @huggingface/jinja lacks (or runs otherwise) and no chat template we know uses, with jinja2's
 // semantics as transformers runs it (autoescape off): truncate; escape/e, safe, forceescape (markupsafe's Markup:
 // escaping it again changes nothing; `+`, `%` and |format escape the str they put in it, see jinja-python.ts; the
-// library's safe gave a plain str); wordcount, center, format, batch, slice, groupby. A template that uses one renders
+// library's safe gave a plain str); wordcount, center, format, batch, slice, groupby, attr. A template that uses one renders
 // as under transformers instead of failing. jinja-python.ts registers them beside jinja-filters.ts's FILTERS.
 import { percentFormat } from './jinja-format.ts';
 import { argOf, attribute, compareValues, generator, iterate, type Filter } from './jinja-filters.ts';
@@ -143,5 +143,13 @@ export const RARE_FILTERS: Record<string, Filter> = {
       else groups.push({ k, items: [x] });
     }
     return V.list(groups.map((g) => groupTuple(grouper(g.items[0]!), g.items)));
+  },
+  attr(v, a) {
+    // do_attr: Python's getattr only, never the item (messages[0] | attr('role') is undefined, as a dict has no
+    // attribute role); what has none is undefined
+    const name = argOf(a, 0, 'name');
+    if (name === undefined) throw new Error("attr: missing the attribute's name (jinja2's TypeError)");
+    if (!isStr(name)) throw new Error(`attr: attribute name must be string, not '${pyType(name)}'`);
+    return this.getattr(v, name.value);
   },
 };

@@ -12,10 +12,11 @@ import { callMethod, pythonStrip, titleFilter } from './jinja-methods.ts';
 import { parseFloatPy, parseIntPy } from './jinja-number-text.ts';
 import { V, asKey, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, inputValue, kindedList, listKind, type Value } from './jinja-values.ts';
 
-/** What a filter needs of the interpreter: other filters (map('trim')) and tests (select('odd')) by name. */
+/** What a filter needs of the interpreter: other filters (map('trim')) and tests (select('odd')) by name, and Python's getattr (attr). */
 export interface FilterHost {
   applyNamed(operand: Value, name: string, args: Value[], env: Environment): Value;
   runTest(name: string, v: Value, arg: Value | undefined, env: Environment): boolean;
+  getattr(obj: Value, name: string): Value;
 }
 
 type Test = (v: Value, arg?: Value) => boolean;

@@ -482,6 +482,16 @@ export class PythonInterpreter extends Base implements FilterHost {
     return this.applyFilter(operand, node, env);
   }
 
+  /**
+   * Python's getattr(obj, name), as jinja2's attr filter reads it: an attribute (a method, a number's real), never an
+   * item; a loop's and a namespace's fields are attributes; none: undefined. Of an undefined value it fails, as jinja2's.
+   */
+  getattr(obj: Value, name: string): Value {
+    if (obj.type === 'UndefinedValue') throw new Error(`attr('${name}') of an undefined value (jinja2's UndefinedError)`);
+    if (LOOP_OF.has(obj) || obj.type === 'NamespaceValue') return (obj.value as Map<string, Value>).get(name) ?? V.undefined();
+    return pythonAttribute(obj, name) ?? V.undefined();
+  }
+
   /** A test by name, jinja2's or else the library's. */
   runTest(name: string, v: Value, arg: Value | undefined, env: Environment): boolean {
     const test = Object.hasOwn(TESTS, name) ? TESTS[name] : undefined;
