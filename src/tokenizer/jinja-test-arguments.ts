@@ -6,7 +6,7 @@
 // so the rewrite keeps the expression's shape.
 import { Template, parse, tokenize } from '@huggingface/jinja';
 import { markInexactInts, type MakeToken, type Token } from './jinja-int-literals.ts';
-import { plainNumberLiterals } from './jinja-number-literals.ts';
+import { jinja2Literals } from './jinja-literals.ts';
 import { markCompareChains } from './jinja-compare-chains.ts';
 import { dropTrailingCommas } from './jinja-trailing-commas.ts';
 
@@ -81,12 +81,12 @@ function rewriteTests(tokens: Token[], make: MakeToken): Token[] {
 
 /**
  * A template parsed as jinja2 parses it for transformers (lstrip_blocks, trim_blocks), tests with arguments too, number
- * literals the library misreads written plainly (jinja-number-literals.ts), trailing commas dropped
+ * and string literals and raw blocks the library misreads written as it reads them (jinja-literals.ts), trailing commas dropped
  * (jinja-trailing-commas.ts), int literals past 2**53 marked (jinja-int-literals.ts) and chained comparisons marked
  * (jinja-compare-chains.ts).
  */
 export function parseJinja(text: string): Template {
-  const tokens = dropTrailingCommas(tokenize(plainNumberLiterals(text), { lstrip_blocks: true, trim_blocks: true }) as Token[]);
+  const tokens = dropTrailingCommas(tokenize(jinja2Literals(text), { lstrip_blocks: true, trim_blocks: true }) as Token[]);
   const make: MakeToken = (value, type) => Object.assign(Object.create(Object.getPrototypeOf(tokens[0])) as Token, { value, type });
   const template = new Template('');
   template.parsed = parse(markCompareChains(rewriteTests(markInexactInts(tokens, make), make)) as never);

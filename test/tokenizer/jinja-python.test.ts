@@ -113,6 +113,11 @@ test('fixtures/jinja-python.json is what jinja2 renders now (skipped without pyt
   }
 });
 
+test('a {% raw %} without its {% endraw %} is refused naming its line, as jinja2 refuses it', () => {
+  assert.throws(() => new ChatTemplate("{{ 'a' }}\n{% raw %}{{ b }}", { bosToken: '<s>', eosToken: '</s>', source: 'tc.json: chat_template' }),
+    (e: unknown) => isUserError(e) && /^tc\.json: chat_template: cannot parse the chat template: line 2: \{% raw %\} without its \{% endraw %\}/.test((e as Error).message));
+});
+
 test('a special token the tokenizer lacks is undefined in the template, as transformers passes only those it has', () => {
   const chat = [{ role: 'user' as const, content: 'x' }, { role: 'assistant' as const, content: 'y' }];
   const t = new ChatTemplate('{{ pad_token is defined }}|{{ bos_token }}|{{ eos_token }}', { bosToken: null, eosToken: '</s>', padToken: null, source: 'test' });

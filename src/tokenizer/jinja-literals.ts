@@ -1,11 +1,16 @@
-// Number literals as jinja2's lexer reads them, where @huggingface/jinja's lexer reads only digits with one optional
-// fraction: `1_000`, `0x10`, `0o17`, `0b11` (ints), `1e3`, `2.5E-3`, `1_0.5` (floats). Before the library lexes a
-// template, each such literal inside a tag ({{ }}, {% %}) is written as the plain decimal literal of the same value
-// (1000, 16, 15, 3; 1000.0, 0.0025, 10.5), which the library reads as jinja2 reads the original: the same int (an int
-// past 2**53 then goes to jinja-int-literals.ts) or the same float (a float's shortest digits, spelled out without
-// an exponent, read back to the same double). An int literal with a leading zero (`007`) is refused, as jinja2
-// refuses it (two literals in a row), where the library would read 7. Text outside the tags, string literals, names
-// (`x1e3`) and comments are left as they are.
+// Literals as jinja2's lexer reads them, where @huggingface/jinja's lexer reads them otherwise, rewritten in a
+// template's text before the library lexes it:
+// - number literals: the library reads only digits with one optional fraction, jinja2 also `1_000`, `0x10`, `0o17`,
+//   `0b11` (ints), `1e3`, `2.5E-3`, `1_0.5` (floats). Each such literal inside a tag ({{ }}, {% %}) is written as the
+//   plain decimal literal of the same value (1000, 16, 15, 3; 1000.0, 0.0025, 10.5), which the library reads as jinja2
+//   reads the original: the same int (an int past 2**53 then goes to jinja-int-literals.ts) or the same float (a
+//   float's shortest digits, spelled out without an exponent, read back to the same double). An int literal with a
+//   leading zero (`007`) is refused, as jinja2 refuses it (two literals in a row), where the library would read 7;
+// - string literals: a backslash before a newline is a line continuation, nothing in the string (Python's
+//   unicode-escape, which jinja2 unescapes with), where the library refuses it;
+// - raw blocks ({% raw %}…{% endraw %}) as jinja-raw-blocks.ts writes them.
+// Text outside the tags, names (`x1e3`) and comments are left as they are.
+import { rawBlockAt, rewriteRawBlock } from './jinja-raw-blocks.ts';
 
 /** jinja2's integer_re and float_re (lexer.py), anchored at a position. */
 const INTEGER = /0b(?:_?[01])+|0o(?:_?[0-7])+|0x(?:_?[\da-f])+|[1-9](?:_?\d)*|0(?:_?0)*/iy;
@@ -15,8 +20,6 @@ const NAME = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/uy;
 const STRING = /'[^'\\]*(?:\\.[^'\\]*)*'|"[^"\\]*(?:\\.[^"\\]*)*"/sy;
 /** Where a tag, a comment or a raw block starts. */
 const OPEN = /\{\{|\{%|\{#/g;
-const RAW = /\{%[-+]?\s*raw\s*[-+]?%\}/y;
-const END_RAW = /\{%[-+]?\s*endraw\s*[-+]?%\}/g;
 
 /** The plain decimal literal of a finite float: its shortest digits (JavaScript's, as Python's repr), no exponent. */
 function floatLiteral(x: number, source: string): string {
@@ -46,6 +49,11 @@ function numberAt(code: string, i: number): [number, string] {
   return [text.length, /[_box]/i.test(text) ? BigInt(text.replace(/_/g, '')).toString() : text];
 }
 
+/** A string literal without its line continuations (a backslash, then a newline), each escape pair read as one. */
+function withoutLineContinuations(literal: string): string {
+  return literal.includes('\\\n') ? literal.replace(/\\([^])/g, (pair, c: string) => (c === '\n' ? '' : pair)) : literal;
+}
+
 /** The end of the tag whose code starts at `i` (`}}` or `%}` outside brackets and strings), rewriting its numbers. */
 function rewriteTag(text: string, i: number, close: string): [end: number, code: string] {
   let out = '';
@@ -58,6 +66,7 @@ function rewriteTag(text: string, i: number, close: string): [end: number, code:
     if (c === "'" || c === '"') {
       STRING.lastIndex = i;
       len = STRING.exec(text)?.[0].length ?? text.length - i;
+      replacement = withoutLineContinuations(text.slice(i, i + len));
     } else if (/[\d]/.test(c)) {
       [len, replacement] = numberAt(text, i);
     } else {
@@ -73,9 +82,9 @@ function rewriteTag(text: string, i: number, close: string): [end: number, code:
   return [i, out];
 }
 
-/** The template with each number literal the library misreads written as it reads it (see the header). */
-export function plainNumberLiterals(text: string): string {
-  if (!/\d[_eExXoObB]|0\d/.test(text)) return text; // the common case: nothing to rewrite
+/** The template with each literal the library misreads written as it reads it (see the header). */
+export function jinja2Literals(text: string): string {
+  if (!/\d[_eExXoObB]|0\d|\\\n|\{%[-+]?\s*raw/.test(text)) return text; // the common case: nothing to rewrite
   let out = '';
   let i = 0;
   for (OPEN.lastIndex = 0; ; ) {
@@ -85,16 +94,12 @@ export function plainNumberLiterals(text: string): string {
     out += text.slice(i, at);
     let end: number;
     let code: string;
-    RAW.lastIndex = at;
     if (open[0] === '{#') {
       const close = text.indexOf('#}', at + 2);
       end = close < 0 ? text.length : close + 2;
       code = text.slice(at, end);
-    } else if (RAW.test(text)) {
-      END_RAW.lastIndex = at;
-      const close = END_RAW.exec(text);
-      end = close ? close.index + close[0].length : text.length;
-      code = text.slice(at, end);
+    } else if (open[0] === '{%' && rawBlockAt(text, at)) {
+      [end, code] = rewriteRawBlock(text, at);
     } else {
       [end, code] = rewriteTag(text, at + 2, open[0] === '{{' ? '}}' : '%}');
       code = open[0] + code;

@@ -1,0 +1,36 @@
+// {% raw %}…{% endraw %}, which @huggingface/jinja's lexer lacks: jinja-literals.ts hands each raw block here, and it
+// becomes `{% if true %}{{ '…' }}{% endif %}`, the block's text as a string literal printed as it is, with jinja2's
+// whitespace control around it: the tags keep their `-` and lstrip_blocks on their outer sides (the library applies
+// them to the `if` and `endif` as jinja2 to `raw` and `endraw`, trim_blocks too after `endraw`), and their inner sides
+// are applied here: `raw -%}` strips the whitespace the text starts with, `{%- endraw` the whitespace it ends with,
+// and a plain `{% endraw %}` alone on its line the indentation before it (lstrip_blocks). No newline after `raw %}` is
+// trimmed, as in jinja2 (whose raw_begin has no trim_blocks).
+
+/** jinja2's raw_begin (lexer.py), anchored: `{%`, its whitespace control, `raw`, `-%}` and the whitespace after, or `%}`. */
+const RAW_BEGIN = /\{%([-+]?)\s*raw\s*(?:-%\}\s*|%\})/y;
+/** jinja2's raw_end: the first `{% endraw %}` after the text, with its whitespace control on either side. */
+const RAW_END = /\{%([-+]?)\s*endraw\s*(\+%\}|-%\}|%\})/g;
+
+/** Whether a raw block starts at `at` of `text`. */
+export function rawBlockAt(text: string, at: number): boolean {
+  RAW_BEGIN.lastIndex = at;
+  return RAW_BEGIN.test(text);
+}
+
+/** The raw block that starts at `at` (rawBlockAt is true) rewritten as the header says: [its end in `text`, the rewrite]. */
+export function rewriteRawBlock(text: string, at: number): [end: number, code: string] {
+  const line = text.slice(0, at).split('\n').length;
+  RAW_BEGIN.lastIndex = at;
+  const begin = RAW_BEGIN.exec(text)!;
+  RAW_END.lastIndex = begin.index + begin[0].length;
+  const end = RAW_END.exec(text);
+  if (!end) throw new Error(`line ${line}: {% raw %} without its {% endraw %} (jinja2: Missing end of raw directive)`);
+  if (begin[1] === '+' || end[1] === '+' || end[2] === '+%}') {
+    throw new Error(`line ${line}: a {%+ or +%} marker on {% raw %} or {% endraw %} is not supported by mistral-tune's template renderer`);
+  }
+  let raw = text.slice(begin.index + begin[0].length, end.index);
+  if (end[1] === '-') raw = raw.trimEnd();
+  else if (/\n[ \t]+$/.test(raw)) raw = raw.replace(/[ \t]+$/, ''); // lstrip_blocks: only indentation before the tag on its line
+  const literal = `'${raw.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return [end.index + end[0].length, `{%${begin[1]} if true %}{{ ${literal} }}{% endif ${end[2]}`];
+}
