@@ -1,5 +1,5 @@
 // {% raw %}…{% endraw %}, which @huggingface/jinja's lexer lacks: jinja-literals.ts hands each raw block here, and it
-// becomes `{% if true %}{{ '…' }}{% endif %}`, the block's text as a string literal printed as it is, with jinja2's
+// becomes `{% if 1 %}{{ '…' }}{% endif %}`, the block's text as a string literal printed as it is, with jinja2's
 // whitespace control around it: the tags keep their `-` and lstrip_blocks on their outer sides (the library applies
 // them to the `if` and `endif` as jinja2 to `raw` and `endraw`, trim_blocks too after `endraw`), and their inner sides
 // are applied here: `raw -%}` strips the whitespace the text starts with, `{%- endraw` the whitespace it ends with,
@@ -32,5 +32,5 @@ export function rewriteRawBlock(text: string, at: number): [end: number, code: s
   if (end[1] === '-') raw = raw.trimEnd();
   else if (/\n[ \t]+$/.test(raw)) raw = raw.replace(/[ \t]+$/, ''); // lstrip_blocks: only indentation before the tag on its line
   const literal = `'${raw.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-  return [end.index + end[0].length, `{%${begin[1]} if true %}{{ ${literal} }}{% endif ${end[2]}`];
+  return [end.index + end[0].length, `{%${begin[1]} if 1 %}{{ ${literal} }}{% endif ${end[2]}`];
 }
