@@ -93,11 +93,36 @@ function numberBody(x: number | bigint, integer: boolean, spec: Spec): string {
   }
 }
 
-function group(body: string, sep: string): string {
+/**
+ * The number `body` (its digits, then any fraction or exponent) with its integer digits grouped by `sep`: by 3, or by 4
+ * in hex, octal and binary (Python's `_` there; `,` is refused); after any `0x` prefix. Zero padding of a grouped
+ * number is grouped too (CPython's InsertThousandsGrouping with a minimum width: `'{:012_d}'` of 28036591 is
+ * '0_028_036_591', a leading zero added where the width would start with a separator).
+ */
+function group(body: string, spec: Spec, signWidth: number): string {
+  const sep = spec.group;
   if (!sep) return body;
-  const m = /^(\d+)(.*)$/s.exec(body);
-  if (!m) return body;
-  return m[1]!.replace(/\B(?=(\d{3})+(?!\d))/g, sep) + m[2]!;
+  const radix = 'xXob'.includes(spec.type) && spec.type !== '';
+  if (radix && sep === ',') throw new Error(`Cannot specify ',' with '${spec.type}'.`);
+  const prefix = spec.alt && radix ? body.slice(0, 2) : '';
+  const m = (radix ? /^([\da-fA-F]+)(.*)$/s : /^(\d+)(.*)$/s).exec(body.slice(prefix.length));
+  if (!m) return body; // inf, nan
+  const [, digits, rest] = m as unknown as [string, string, string];
+  const every = radix ? 4 : 3;
+  const zeroFill = (spec.zero && spec.align === null) || (spec.align === '=' && spec.fill === '0');
+  let min = zeroFill ? spec.width - signWidth - prefix.length - rest.length : 0;
+  let remaining = digits.length;
+  const parts: string[] = [];
+  for (;;) {
+    const len = Math.min(every, Math.max(remaining, min, 1));
+    const chars = Math.max(0, Math.min(remaining, len));
+    parts.unshift('0'.repeat(len - chars) + digits.slice(remaining - chars, remaining));
+    remaining -= chars;
+    min -= len;
+    if (remaining <= 0 && min <= 0) break;
+    min -= sep.length;
+  }
+  return prefix + parts.join(sep) + rest;
 }
 
 function pad(sign: string, body: string, spec: Spec, numeric: boolean): string {
@@ -145,7 +170,7 @@ function formatValue(v: Value, spec: Spec, printf: boolean): string {
   if (t === '' && integer) t = 'd';
   const negative = x < 0 || Object.is(x, -0);
   const sign = negative ? '-' : spec.sign === '-' ? '' : spec.sign;
-  const body = group(numberBody(x, integer, { ...spec, type: t }), spec.group);
+  const body = group(numberBody(x, integer, { ...spec, type: t }), { ...spec, type: t }, sign.length);
   return pad(sign, body, spec, true);
 }
 
