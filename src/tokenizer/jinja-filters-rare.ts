@@ -35,10 +35,18 @@ function strOf(v: Value, filter: string): string {
   return v.value;
 }
 
+/**
+ * An int argument; one past 2**53 (a bigint) as ±(2**53 - 1), past any str's or list's length, which is all the
+ * comparisons that read it need (truncate(2**80) keeps the text, batch(2**80) makes one row).
+ */
 function intOf(v: Value | undefined, filter: string, name: string): number {
   if (v === undefined || !isInt(v)) throw new Error(`${filter}: ${name} must be an integer, got ${v === undefined ? 'nothing' : pyType(v)}`);
-  return v.value;
+  const n: number | bigint = v.value;
+  return typeof n === 'bigint' ? (n < 0n ? -Number.MAX_SAFE_INTEGER : Number.MAX_SAFE_INTEGER) : n;
 }
+
+/** The most fill_with items batch adds to its last row (past it, a UserError, where Python would allocate on). */
+const MOST_FILL = 1 << 24;
 
 /** jinja2's group tuple (grouper, list): a tuple that also has .grouper and .list. */
 function groupTuple(grouper: Value, items: Value[]): Value {
@@ -54,13 +62,14 @@ export const RARE_FILTERS: Record<string, Filter> = {
     // do_truncate: kept when within length + leeway (5, jinja2's default policy); else cut to length - len(end),
     // at the last space unless killwords, and `end` added
     const chars = [...strOf(v, 'truncate')];
-    const length = argOf(a, 0, 'length') === undefined ? 255 : intOf(argOf(a, 0, 'length'), 'truncate', 'length');
+    const lengthArg = argOf(a, 0, 'length') ?? V.int(255);
+    const length = intOf(lengthArg, 'truncate', 'length');
     const killwords = argOf(a, 1, 'killwords')?.__bool__().value ?? false;
     const end = [...pyStr(argOf(a, 2, 'end') ?? V.str('...'))];
     const leewayArg = argOf(a, 3, 'leeway');
     const leeway = isNone(leewayArg) ? 5 : intOf(leewayArg, 'truncate', 'leeway');
-    if (length < end.length) throw new Error(`truncate: expected length >= ${end.length}, got ${length}`);
-    if (leeway < 0) throw new Error(`truncate: expected leeway >= 0, got ${leeway}`);
+    if (length < end.length) throw new Error(`truncate: expected length >= ${end.length}, got ${pyStr(lengthArg)}`);
+    if (leeway < 0) throw new Error(`truncate: expected leeway >= 0, got ${pyStr(leewayArg!)}`);
     if (chars.length <= length + leeway) return v;
     const kept = chars.slice(0, length - end.length).join('');
     const cut = killwords || !kept.includes(' ') ? kept : kept.slice(0, kept.lastIndexOf(' '));
@@ -76,7 +85,12 @@ export const RARE_FILTERS: Record<string, Filter> = {
   center(v, a) {
     // str.center: the odd cell goes left when the width is odd (CPython's marg / 2 + (marg & width & 1))
     const s = strOf(v, 'center');
-    const width = argOf(a, 0, 'width') === undefined ? 80 : intOf(argOf(a, 0, 'width'), 'center', 'width');
+    const widthArg = argOf(a, 0, 'width') ?? V.int(80);
+    const width = intOf(widthArg, 'center', 'width');
+    const big: unknown = widthArg.value;
+    // str.center takes a C ssize_t: past it an OverflowError; a width past 2**53 within it a MemoryError, or if negative the str
+    if (typeof big === 'bigint' && (big > 2n ** 63n - 1n || big < -(2n ** 63n))) throw new Error('center: Python int too large to convert to C ssize_t');
+    if (typeof big === 'bigint' && big > 0n) throw new Error(`center: a width of ${big} is past what Python can allocate (MemoryError)`);
     const marg = width - [...s].length;
     if (marg <= 0) return v;
     const left = Math.floor(marg / 2) + (marg & width & 1);
@@ -89,13 +103,22 @@ export const RARE_FILTERS: Record<string, Filter> = {
     return isMarkup(v) ? markupOf(percentFormat(pyStr(v), rhs, markupText)) : V.str(percentFormat(pyStr(v), rhs));
   },
   batch(v, a) {
-    const size = intOf(argOf(a, 0, 'linecount'), 'batch', 'linecount');
-    if (size <= 0) throw new Error(`batch: linecount must be positive, got ${size}`);
+    // do_batch as it is: a row is yielded when it holds linecount items and another comes (batch(0) of [1] is [[], [1]],
+    // batch(-1) one row), the last row filled up to linecount with fill_with when given
+    const sizeArg = argOf(a, 0, 'linecount');
+    const size = intOf(sizeArg, 'batch', 'linecount');
     const fill = argOf(a, 1, 'fill_with');
     const rows: Value[] = [];
-    const items = iterate(v, 'batch');
-    for (let i = 0; i < items.length; i += size) {
-      const row = items.slice(i, i + size);
+    let row: Value[] = [];
+    for (const item of iterate(v, 'batch')) {
+      if (row.length === size) {
+        rows.push(V.list(row));
+        row = [];
+      }
+      row.push(item);
+    }
+    if (row.length > 0) {
+      if (!isNone(fill) && size - row.length > MOST_FILL) throw new Error(`batch: filling a row up to ${pyStr(sizeArg!)} items is past what mistral-tune's template renderer allows (${MOST_FILL})`);
       while (!isNone(fill) && row.length < size) row.push(fill!);
       rows.push(V.list(row));
     }

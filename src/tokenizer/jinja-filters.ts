@@ -390,7 +390,16 @@ export const FILTERS: Record<string, Filter> = {
     const scale = 10 ** p;
     const integer = isInt(v) || v.type === 'BooleanValue';
     // Python's round(int, ndigits): the int itself for ndigits >= 0, else to tens, hundreds, … (halves to even), exact
-    if (m === 'common' && integer) return p >= 0 ? boolAsInt(v) : V.exactInt(roundIntToTens(BigInt(boolAsInt(v).value as number | bigint), -p));
+    if (m === 'common' && integer) {
+      if (p >= 0) return boolAsInt(v);
+      const n = BigInt(boolAsInt(v).value as number | bigint);
+      // rounded to more tens than it has digits: 0 (Python computes 10**-p first, which for round(5, -2**80) never ends)
+      return -p > n.toString().length + 1 ? V.int(0) : V.exactInt(roundIntToTens(n, -p));
+    }
+    // past a double's digits (a precision past 2**53 too): a float is itself, or a signed zero to tens beyond its range
+    if (m === 'common' && Number.isFinite(x) && (p > 323 || (p > 100 && Math.abs(x) >= 2 ** -48))) return V.float(x);
+    if (m === 'common' && p < -308 && Number.isFinite(x)) return V.float(x < 0 || Object.is(x, -0) ? -0 : 0);
+    if (m === 'common' && p > 100) throw new Error(`round: ${x} to ${p} digits is not supported by mistral-tune's template renderer`);
     if (m === 'common' && p < 0) {
       // to tens, hundreds, …: halves to even (round(1250.0, -2) == 1200.0); a negative float that rounds to zero is -0.0
       const unit = 10 ** -p;
