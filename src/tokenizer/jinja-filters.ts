@@ -164,7 +164,7 @@ export function generator(items: Value[]): Value {
 
 /**
  * The next `n` items of a generator, taken from it: jinja2's generator is read once (a second | join of it is '',
- * a loop over it again runs no time). A loop that breaks is taken as reading it all (jinja2's stops where it broke).
+ * a loop over it again runs no time); a loop that breaks takes the items it read (jinja-python.ts evaluateFor).
  */
 export function take(gen: Value & { value: Value[] }, n = Infinity): Value[] {
   const items = gen.value.slice(0, n);

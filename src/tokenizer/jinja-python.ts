@@ -126,7 +126,16 @@ interface LoopState {
   scoped: boolean;
   /** The values of the last loop.changed(…) call (jinja2 keeps them on the loop), null before the first. */
   changed: Value | null;
+  /** Iterations begun before any {% break %} (the last one is the iteration that broke, when one did). */
+  iterations: number;
+  /** The iteration that read loop.last or loop.nextitem (jinja2 reads the next item ahead for them), 0 if none. */
+  peekedAt: number;
+  /** Whether loop.length, loop.revindex or loop.revindex0 was read (jinja2 reads all the items for them). */
+  readAll: boolean;
 }
+/** The loop fields jinja2's LoopContext reads one item ahead for, and those it reads all the items for. */
+const PEEKING_FIELDS = new Set(['last', 'nextitem']);
+const COUNTING_FIELDS = new Set(['length', 'revindex', 'revindex0']);
 /** Each iteration's `loop` value (the library makes one per iteration) to the state of its loop. */
 const LOOP_OF = new WeakMap<object, LoopState>();
 
@@ -174,6 +183,7 @@ export class PythonInterpreter extends Base implements FilterHost {
   override evaluateBlock(statements: Node[], blockEnv: Environment): Value {
     const loop = (statements as LoopBody).loop;
     if (loop?.broken) return V.str('');
+    if (loop) loop.iterations++;
     const loopValue = loop ? blockEnv.variables.get('loop') : undefined;
     if (loop && loopValue) {
       LOOP_OF.set(loopValue, loop);
@@ -353,7 +363,13 @@ export class PythonInterpreter extends Base implements FilterHost {
       if (p === 'SliceExpression') throw new Error(`'${pyType(obj)}' object is not subscriptable`);
       return V.undefined();
     }
-    if (!node.computed && p === 'Identifier' && !LOOP_OF.has(obj)) {
+    const loopState = LOOP_OF.get(obj);
+    if (loopState && !node.computed && p === 'Identifier') {
+      const field = node.property.value as string;
+      if (PEEKING_FIELDS.has(field)) loopState.peekedAt = loopState.iterations;
+      if (COUNTING_FIELDS.has(field)) loopState.readAll = true;
+    }
+    if (!node.computed && p === 'Identifier' && !loopState) {
       const attribute = pythonAttribute(obj, node.property.value as string);
       if (attribute) return attribute;
     }
@@ -445,11 +461,17 @@ export class PythonInterpreter extends Base implements FilterHost {
     let items = v.type === 'UndefinedValue' ? V.list([]) : isStr(v) ? V.list([...v.value].map(V.str)) : v.type === 'ObjectValue' ? V.list([...(v.value as Map<Key, Value>).keys()].map(keyValue)) : v;
     // `for a, b in` unpacks tuples too (groupby's groups, (1, 2) literals); the library's unpacks only lists
     if (node.loopvar.type === 'TupleLiteral' && isList(items)) items = V.list(items.value.map((x) => (x.type === 'TupleValue' ? V.list(x.value as Value[]) : x)));
-    const loop: LoopState = { broken: false, completed: false, scoped: assigns(node.body), changed: null };
+    const loop: LoopState = { broken: false, completed: false, scoped: assigns(node.body), changed: null, iterations: 0, peekedAt: 0, readAll: false };
     const body: LoopBody = Object.assign([...node.body], { loop });
     const iterable = select ? { ...node.iterable, lhs: evaluated(items) } : evaluated(items);
     const out = super.evaluateFor({ ...node, body, iterable, defaultBlock: [] }, env);
-    if (isList(v) && listKind(v) === 'generator') take(v); // a generator is read once (jinja-filters.ts take)
+    if (isList(v) && listKind(v) === 'generator') {
+      // a generator is read once (jinja-filters.ts take): all of it, or by a loop that broke up to the item it broke at
+      // (one more where that iteration read loop.last or loop.nextitem), as jinja2's loop reads it; a filtered loop
+      // (`for x in g if …`) that broke is taken as reading all of it
+      const partly = loop.broken && !loop.readAll && !select;
+      take(v, partly ? loop.iterations + (loop.peekedAt === loop.iterations ? 1 : 0) : Infinity);
+    }
     if (node.defaultBlock.length === 0 || loop.completed) return out;
     return V.str((out.value as string) + (this.evaluateBlock(node.defaultBlock, new Environment(env)).value as string));
   }
