@@ -79,12 +79,16 @@ export const TESTS: Record<string, Test> = {
   lt: compare('<'), le: compare('<='), gt: compare('>'), ge: compare('>='),
   in: (a, b) => b !== undefined && contains(b, a),
   sameas(a, b) {
-    // Python's `a is b`: certain only for the singletons None, True and False (ints and strs are shared or not as
-    // CPython pleases)
+    // Python's `a is b`: certain for the singletons None, True and False, for two values of two types (never one
+    // object), and for the lists, dicts and namespaces a template is given or makes, each one object here as in Python
+    // (`{% set y = x %}` is x, messages[0] is messages[0]; a copy, `x | list`, `x[:]`, a literal is another); ints, strs
+    // and tuples are shared or not as CPython pleases
     if (b === undefined) throw new Error('the sameas test needs a value to compare with');
     const singleton = (v: Value) => v.type === 'NullValue' || v.type === 'BooleanValue';
-    if (!singleton(a) && !singleton(b)) throw new Error(`the test 'sameas' on ${pyType(a)} and ${pyType(b)} depends on Python's object identity: not supported by mistral-tune's template renderer`);
-    return a.type === b.type && a.value === b.value;
+    if (singleton(a) || singleton(b) || pyType(a) !== pyType(b)) return a.type === b.type && a.value === b.value;
+    const mutable = (v: Value) => (v.type === 'ArrayValue' && listKind(v) === undefined) || v.type === 'ObjectValue' || v.type === 'NamespaceValue';
+    if (mutable(a) && mutable(b)) return a === b;
+    throw new Error(`the test 'sameas' on ${pyType(a)} and ${pyType(b)} depends on Python's object identity: not supported by mistral-tune's template renderer`);
   },
   // value % 2 == 0 (== 1), value % num == 0: Python's modulo (bools are ints; a float divides by float rules)
   even: (v) => remainderIs(v, V.int(2), 0),
