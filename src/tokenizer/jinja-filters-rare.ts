@@ -5,7 +5,7 @@
 // as under transformers instead of failing. jinja-python.ts registers them beside jinja-filters.ts's FILTERS.
 import { percentFormat } from './jinja-format.ts';
 import { argOf, attribute, compareValues, generator, iterate, type Filter } from './jinja-filters.ts';
-import { V, isInt, isNone, isStr, pyEq, pyStr, pyType, type Value } from './jinja-values.ts';
+import { V, isDict, isInt, isList, isNone, isStr, listKind, pyEq, pyStr, pyType, type Value } from './jinja-values.ts';
 
 /** The values markupsafe's escape made (a Markup): escape leaves them as they are. */
 const MARKUP = new WeakSet<Value>();
@@ -60,8 +60,10 @@ function groupTuple(grouper: Value, items: Value[]): Value {
 export const RARE_FILTERS: Record<string, Filter> = {
   truncate(v, a) {
     // do_truncate: kept when within length + leeway (5, jinja2's default policy); else cut to length - len(end),
-    // at the last space unless killwords, and `end` added
-    const chars = [...strOf(v, 'truncate')];
+    // at the last space unless killwords, and `end` added; a list, tuple or dict within the length is kept as it is
+    // (Python's len() of it), past it fails (jinja2's rsplit of it)
+    const size = isStr(v) ? [...v.value].length : isList(v) && listKind(v) === undefined ? v.value.length : isDict(v) ? v.value.size : null;
+    if (size === null) throw new Error(`truncate: object of type '${pyType(v)}' has no len()`);
     const lengthArg = argOf(a, 0, 'length') ?? V.int(255);
     const length = intOf(lengthArg, 'truncate', 'length');
     const killwords = argOf(a, 1, 'killwords')?.__bool__().value ?? false;
@@ -70,8 +72,9 @@ export const RARE_FILTERS: Record<string, Filter> = {
     const leeway = isNone(leewayArg) ? 5 : intOf(leewayArg, 'truncate', 'leeway');
     if (length < end.length) throw new Error(`truncate: expected length >= ${end.length}, got ${pyStr(lengthArg)}`);
     if (leeway < 0) throw new Error(`truncate: expected leeway >= 0, got ${pyStr(leewayArg!)}`);
-    if (chars.length <= length + leeway) return v;
-    const kept = chars.slice(0, length - end.length).join('');
+    if (size <= length + leeway) return v;
+    if (!isStr(v)) throw new Error(`truncate: a ${pyType(v)} longer than the length cannot be cut ('${pyType(v)}' object has no attribute 'rsplit')`);
+    const kept = [...v.value].slice(0, length - end.length).join('');
     const cut = killwords || !kept.includes(' ') ? kept : kept.slice(0, kept.lastIndexOf(' '));
     return V.str(cut + end.join(''));
   },
