@@ -80,13 +80,18 @@ export class SafetensorsCheckpoint {
         ckpt.close();
         throw e;
       }
-      // transformers 5.17 refuses an index without a "metadata" object (KeyError: 'metadata'), though nothing in it is
-      // needed: read here, which is friendlier (a hand-made index, another tool's), with a warning, since a base model
-      // or merged model that loads here and not in transformers is to be known before the adapter is shipped
+      // transformers 5.17 refuses an index without a "metadata" object (KeyError: 'metadata'; one that is no object, a
+      // TypeError as it sets a key in it), though nothing in it is needed: read here, which is friendlier (a hand-made
+      // index, another tool's), with a warning, since a base model or merged model that loads here and not in
+      // transformers is to be known before the adapter is shipped
       const metadata = (index as { metadata?: unknown }).metadata;
-      if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+      if (metadata === undefined) {
         warnOnce(`no metadata\0${path.resolve(indexPath)}`, `${indexPath}: has no "metadata" object: read here, but transformers 5.17 refuses the folder ` +
           `(KeyError: 'metadata'); add "metadata": {} to the index for it to load there`);
+      } else if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+        const shown = metadata === null ? 'null' : Array.isArray(metadata) ? 'a list' : `a ${typeof metadata}`;
+        warnOnce(`no metadata\0${path.resolve(indexPath)}`, `${indexPath}: its "metadata" is ${shown}, not an object: read here, but transformers 5.17 ` +
+          'refuses the folder (TypeError); make it "metadata": {} for it to load there');
       }
       return ckpt;
     }

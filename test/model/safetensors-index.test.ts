@@ -270,3 +270,22 @@ test('an index without a "metadata" object is read, with a warning (once) that t
   const { stderr } = captureStderr(() => SafetensorsCheckpoint.open(other).close());
   assert.equal(stderr, '', 'an index with its metadata reads without a word');
 });
+
+// transformers 5.17 fails on a "metadata" that is there but no object with a TypeError (it sets a key in it), not the
+// KeyError of one that is absent: checked with get_checkpoint_shard_files ('NoneType' object does not support item
+// assignment; list indices must be integers or slices, not str)
+test('an index whose "metadata" is null, a list or a string is read, with a warning naming the TypeError transformers fails with', () => {
+  for (const [metadata, shown] of [[null, 'null'], [[], 'a list'], ['x', 'a string']] as [unknown, string][]) {
+    const dir = tmpDir();
+    writeSharded(dir);
+    const index = path.join(dir, 'model.safetensors.index.json');
+    const j = JSON.parse(fs.readFileSync(index, 'utf8')) as { metadata?: unknown };
+    j.metadata = metadata;
+    fs.writeFileSync(index, JSON.stringify(j));
+    const { stderr } = captureStderr(() => SafetensorsCheckpoint.open(dir).close());
+    assert.equal(stderr.match(/warning: /g)?.length, 1, stderr);
+    assert.ok(stderr.includes(`${index}: its "metadata" is ${shown}, not an object: read here, but transformers 5.17 refuses the folder (TypeError); ` +
+      'make it "metadata": {} for it to load there'), stderr);
+    assert.doesNotMatch(stderr, /KeyError/);
+  }
+});
