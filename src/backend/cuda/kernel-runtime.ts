@@ -121,20 +121,31 @@ function bufferArg(name: string, p: KernelParam, a: KernelValue | undefined, i: 
   return a;
 }
 
+/** The integer scalar codes: the C type, and the range [lo, hi) of its values. */
+const INTEGER_RANGE = {
+  i32: ['int', -(2n ** 31n), 2n ** 31n], u32: ['unsigned int', 0n, 2n ** 32n], i64: ['long long', -(2n ** 63n), 2n ** 63n], u64: ['unsigned long long', 0n, 2n ** 64n],
+} as const;
+
 function pack(name: string, p: KernelParam, value: KernelValue, variant: Storage, i: number): KernelArg {
   if (p.kind === 'buffer') return ptr(value === null ? 0n : (value as CudaBuffer).ptr);
   const a = typeof value === 'function' ? value(variant) : value;
   if (typeof a === 'object' && a !== null) throw new Error(`${name}: a buffer where a ${p.code} scalar goes`);
   const num = Number(a);
-  const [lo, hi] = p.code === 'i32' ? [-(2 ** 31), 2 ** 31] : p.code === 'u32' ? [0, 2 ** 32] : [-Infinity, Infinity];
-  if ((p.code === 'i32' || p.code === 'u32') && !(Number.isInteger(num) && num >= lo && num < hi)) {
-    // a shape past what the kernel indexes with 32 bits: named here, where the kernel and the argument are known
-    throw new RangeError(`${name}: argument ${i} is ${a}, which does not fit the kernel's ${p.code === 'i32' ? 'int' : 'unsigned int'}${Number.isInteger(num) ? ' (a shape or stride past 32-bit indexing)' : ''}`);
+  if (p.code in INTEGER_RANGE) {
+    const [type, lo, hi] = INTEGER_RANGE[p.code as keyof typeof INTEGER_RANGE];
+    const whole = typeof a === 'bigint' || Number.isInteger(num);
+    const v = !whole ? 0n : typeof a === 'bigint' ? a : BigInt(num);
+    if (!whole || v < lo || v >= hi) {
+      // a shape past what the kernel indexes with 32 bits: named here, where the kernel and the argument are known
+      const past = whole && (p.code === 'i32' || p.code === 'u32') ? ' (a shape or stride past 32-bit indexing)' : '';
+      throw new RangeError(`${name}: argument ${i} is ${a}, which does not fit the kernel's ${type}${past}`);
+    }
   }
   switch (p.code) {
     case 'i32': return i32(num);
     case 'u32': return u32(num);
-    case 'i64': case 'u64': return i64(BigInt(a as number | bigint));
+    case 'i64': return i64(BigInt(a as number | bigint));
+    case 'u64': return i64(BigInt.asIntN(64, BigInt(a as number | bigint))); // its bits: packed as a long long
     case 'f32': return f32(num);
     case 'f64': return f64(num);
     case 'real': return variant === 'f64' ? f64(num) : f32(num);

@@ -14,6 +14,7 @@ import { gemmAttentionWorkspaceBytes } from '../../../src/backend/cuda/gemm-atte
 import { plannedAttentionPaths } from '../../../src/backend/cuda/flash-attention.ts';
 import { attentionWorkspaceBytes, gemmFallback, MAX_ELEMENTWISE_BLOCKS } from '../../../src/backend/cuda/launch.ts';
 import { KERNELS, type KernelName } from '../../../src/backend/cuda/kernel-table.ts';
+import { packKernelArgs } from '../../../src/backend/cuda/kernel-args.ts';
 import { chooseVariant, planStaging } from '../../../src/backend/cuda/staging.ts';
 import type { DType } from '../../../src/backend/dtype.ts';
 import { parseConfig } from '../../../src/model/config.ts';
@@ -521,4 +522,24 @@ test('a scalar past its C int at a launch is refused naming the kernel and the a
   assert.throws(() => be.kernels.launch('gather_rows', { grid: { x: 1, y: 1, z: 1 }, block: { x: 32, y: 1, z: 1 }, sharedBytes: 0 }, [dst, src, ids, 2, 1.5, 4]),
     (e: Error) => /^gather_rows: argument 4 is 1\.5, which does not fit the kernel's int$/.test(e.message));
   assert.equal(launches.length, 0, 'nothing launched');
+});
+
+// the 64-bit codes as the 32-bit ones: a number that is no integer (BigInt's bare RangeError), or a value past the C
+// type (a negative unsigned long long wrapped silently), named at the launch; an unsigned long long at or past 2^63,
+// which the packing's int64 refused, reaches the kernel as its value
+test('a 64-bit scalar that is no integer or past its C type at a launch is refused naming the kernel and the argument; an unsigned one past 2^63 is passed whole', () => {
+  const { be, launches } = fakeBackend();
+  const out = be.alloc('f32', 8) as CudaBuffer;
+  const geometry = { grid: { x: 1, y: 1, z: 1 }, block: { x: 32, y: 1, z: 1 }, sharedBytes: 0 };
+  assert.throws(() => be.kernels.launch('fill', geometry, [out, 0, 1.5]), (e: Error) => /^fill: argument 2 is 1\.5, which does not fit the kernel's long long$/.test(e.message));
+  assert.throws(() => be.kernels.launch('fill', geometry, [out, 0, 2n ** 63n]),
+    (e: Error) => e instanceof RangeError && /^fill: argument 2 is 9223372036854775808, which does not fit the kernel's long long/.test(e.message));
+  for (const seed of [-1n, 2n ** 64n]) {
+    assert.throws(() => be.kernels.launch('random_normal', geometry, [out, seed, 0n, 1, 8n]),
+      (e: Error) => new RegExp(`^random_normal: argument 1 is ${seed}, which does not fit the kernel's unsigned long long`).test(e.message));
+  }
+  assert.equal(launches.length, 0, 'nothing launched');
+  be.kernels.launch('random_normal', geometry, [out, 2n ** 64n - 1n, 0n, 1, 8n]);
+  const [seed] = packKernelArgs([launches[0]!.args[1]!]);
+  assert.equal(seed!.readBigUInt64LE(), 2n ** 64n - 1n);
 });
