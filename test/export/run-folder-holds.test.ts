@@ -124,3 +124,16 @@ test('an export into a folder inside (or around) the output that another export 
   }
   assert.deepEqual(fs.readdirSync(run).filter((e) => e.startsWith(RUN_LAYOUT.lock)), [], 'no lock or hold is left');
 });
+
+// the hold of an export on another host (a shared run folder), its heartbeat fresh: the refusal names that export's
+// output as a live local one's does (it said only "inside the output of another export", not which)
+test('an export inside the output another host\'s export of the run writes is refused naming that output', () => {
+  const run = loraRun('nested-elsewhere');
+  const hold = path.join(run, exportHoldName('a'));
+  fs.writeFileSync(hold, JSON.stringify({ pid: 4242, host: 'other-machine', started: 'then', beat: 15_000, thread: 0, id: 'feed', out: 'a' }) + '\n');
+  assert.throws(() => exportCommand({ run, out: path.join(run, 'a', 'b') }), (e: Error) => e.name === 'UserError' &&
+    e.message.startsWith(`${run}: --out ${path.join('a', 'b')} in the run folder, inside the output of another export, is locked by process 4242 on other-machine ` +
+      '(since then, exporting into a), another host than this one'));
+  assert.equal(fs.existsSync(path.join(run, 'a')), false, 'nothing written by the refused export');
+  fs.rmSync(hold);
+});
