@@ -134,8 +134,8 @@ function pack(name: string, p: KernelParam, value: KernelValue, variant: Storage
   if (p.code in INTEGER_RANGE) {
     const [type, lo, hi] = INTEGER_RANGE[p.code as keyof typeof INTEGER_RANGE];
     const whole = typeof a === 'bigint' || Number.isInteger(num);
-    const v = !whole ? 0n : typeof a === 'bigint' ? a : BigInt(num);
-    if (!whole || v < lo || v >= hi) {
+    // (a launch's numbers are compared as numbers: the bounds are exact doubles; a BigInt only for a bigint)
+    if (!whole || (typeof a === 'bigint' ? a < lo || a >= hi : num < Number(lo) || num >= Number(hi))) {
       // a shape past what the kernel indexes with 32 bits: named here, where the kernel and the argument are known
       const past = whole && (p.code === 'i32' || p.code === 'u32') ? ' (a shape or stride past 32-bit indexing)' : '';
       throw new RangeError(`${name}: argument ${i} is ${a}, which does not fit the kernel's ${type}${past}`);
