@@ -25,6 +25,7 @@ import { testOfFilter } from './jinja-test-arguments.ts';
 import { continuesChain } from './jinja-compare-chains.ts';
 import { exactIntArithmetic, floatOperands } from './jinja-int-arithmetic.ts';
 import { V, asKey, isInt, isList, isNum, isStr, keyValue, listKind, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
+import { COUNTING_FIELDS, LOOP_OF, LoopControl, PEEKING_FIELDS, assigns, type LoopBody, type LoopState } from './jinja-loop-state.ts';
 
 /** The AST nodes this file reads (the library's parser makes them; its .d.ts does not export the classes). */
 interface Node {
@@ -114,53 +115,6 @@ function zeroDivision(op: '/' | '//', ints: boolean): Error {
 /** A node standing for a value already evaluated (to hand the library an operation whose operands are known). */
 const EVALUATED = 'PythonEvaluated';
 const evaluated = (value: Value): ValueNode => ({ type: EVALUATED, value });
-
-/**
- * A for loop's body, marked by evaluateFor: whether a {% break %} ended the loop, whether an iteration ran to its
- * end, whether an iteration needs a scope of its own (its statements assign).
- */
-type LoopBody = Node[] & { loop?: LoopState };
-interface LoopState {
-  broken: boolean;
-  completed: boolean;
-  scoped: boolean;
-  /** The values of the last loop.changed(…) call (jinja2 keeps them on the loop), null before the first. */
-  changed: Value | null;
-  /** Iterations begun before any {% break %} (the last one is the iteration that broke, when one did). */
-  iterations: number;
-  /** The iteration that read loop.last or loop.nextitem (jinja2 reads the next item ahead for them), 0 if none. */
-  peekedAt: number;
-  /** Whether loop.length, loop.revindex or loop.revindex0 was read (jinja2 reads all the items for them). */
-  readAll: boolean;
-}
-/** The loop fields jinja2's LoopContext reads one item ahead for, and those it reads all the items for. */
-const PEEKING_FIELDS = new Set(['last', 'nextitem']);
-const COUNTING_FIELDS = new Set(['length', 'revindex', 'revindex0']);
-/** Each iteration's `loop` value (the library makes one per iteration) to the state of its loop. */
-const LOOP_OF = new WeakMap<object, LoopState>();
-
-/** Whether statements assign names in their scope ({% set %}, {% macro %}, also inside {% if %}), by statements. */
-const ASSIGNS = new WeakMap<Node[], boolean>();
-function assigns(statements: Node[]): boolean {
-  let yes = ASSIGNS.get(statements);
-  if (yes === undefined) {
-    yes = statements.some((s) => {
-      const block = s as Node & { body?: Node[]; alternate?: Node[] };
-      if (s.type === 'Set' || s.type === 'Macro') return true;
-      return (s.type === 'If' || s.type === 'FilterStatement') && (assigns(block.body ?? []) || assigns(block.alternate ?? []));
-    });
-    ASSIGNS.set(statements, yes);
-  }
-  return yes;
-}
-
-/** {% break %} or {% continue %} on its way to its loop, with the text its iteration printed before it. */
-class LoopControl extends Error {
-  printed = '';
-  constructor(readonly isBreak: boolean) {
-    super(`{% ${isBreak ? 'break' : 'continue'} %} outside a loop`);
-  }
-}
 
 /** The library's interpreter with Python's printing, operators, methods, filters and tests (see the header). */
 export class PythonInterpreter extends Base implements FilterHost {

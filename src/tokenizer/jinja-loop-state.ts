@@ -1,0 +1,56 @@
+// A for loop's state as PythonInterpreter runs it (jinja-python.ts): whether it broke, how far it read a generator
+// (jinja2's LoopContext reads one item ahead for loop.last, all of them for loop.length), loop.changed's last values,
+// whether its body needs a scope of its own; and {% break %} / {% continue %} on their way to their loop.
+import type { Value } from './jinja-values.ts';
+
+/** A node of the library's syntax tree, as far as these read it. */
+interface Node {
+  type: string;
+}
+
+/**
+ * A for loop's body, marked by evaluateFor: whether a {% break %} ended the loop, whether an iteration ran to its
+ * end, whether an iteration needs a scope of its own (its statements assign).
+ */
+export type LoopBody = Node[] & { loop?: LoopState };
+export interface LoopState {
+  broken: boolean;
+  completed: boolean;
+  scoped: boolean;
+  /** The values of the last loop.changed(…) call (jinja2 keeps them on the loop), null before the first. */
+  changed: Value | null;
+  /** Iterations begun before any {% break %} (the last one is the iteration that broke, when one did). */
+  iterations: number;
+  /** The iteration that read loop.last or loop.nextitem (jinja2 reads the next item ahead for them), 0 if none. */
+  peekedAt: number;
+  /** Whether loop.length, loop.revindex or loop.revindex0 was read (jinja2 reads all the items for them). */
+  readAll: boolean;
+}
+/** The loop fields jinja2's LoopContext reads one item ahead for, and those it reads all the items for. */
+export const PEEKING_FIELDS = new Set(['last', 'nextitem']);
+export const COUNTING_FIELDS = new Set(['length', 'revindex', 'revindex0']);
+/** Each iteration's `loop` value (the library makes one per iteration) to the state of its loop. */
+export const LOOP_OF = new WeakMap<object, LoopState>();
+
+/** Whether statements assign names in their scope ({% set %}, {% macro %}, also inside {% if %}), by statements. */
+const ASSIGNS = new WeakMap<Node[], boolean>();
+export function assigns(statements: Node[]): boolean {
+  let yes = ASSIGNS.get(statements);
+  if (yes === undefined) {
+    yes = statements.some((s) => {
+      const block = s as Node & { body?: Node[]; alternate?: Node[] };
+      if (s.type === 'Set' || s.type === 'Macro') return true;
+      return (s.type === 'If' || s.type === 'FilterStatement') && (assigns(block.body ?? []) || assigns(block.alternate ?? []));
+    });
+    ASSIGNS.set(statements, yes);
+  }
+  return yes;
+}
+
+/** {% break %} or {% continue %} on its way to its loop, with the text its iteration printed before it. */
+export class LoopControl extends Error {
+  printed = '';
+  constructor(readonly isBreak: boolean) {
+    super(`{% ${isBreak ? 'break' : 'continue'} %} outside a loop`);
+  }
+}
