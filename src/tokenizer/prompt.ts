@@ -158,6 +158,9 @@ function readMessages(file: string, toolUse: boolean): PromptFile {
   if (!('kwargs' in kwargs)) throw new UserError(kwargs.detail, file);
   if (kwargs.kwargs !== null && !toolUse) throw new UserError(`"${TEMPLATE_KWARGS_FIELD}" holds chat template variables, which the chat template renders the chat with (apply_chat_template(**kwargs)): ` +
     'readMessagesFile reads the messages only (readPromptFile reads them); or drop the field to generate from the messages without them', file);
+  if (isRecord(value) && ownField(value, 'role') !== undefined) {
+    throw new UserError('this is one message, not a list of them: write it in a JSON array, [{"role": "user", "content": "..."}]', file);
+  }
   if (!Array.isArray(value) || value.length === 0) throw new UserError('expected a non-empty JSON array of {role, content}, or an object whose "messages" is one', file);
   const messages = value.map((m: unknown, i): TemplateMessage => {
     const named = isRecord(m) ? ownField(m, 'role') : undefined;

@@ -179,6 +179,7 @@ test('a --messages file generate cannot read (JSON Lines, one message not in a l
   fs.writeFileSync(one, '{"role": "user", "content": "Hi"}\n');
   await onlyLines([
     [['generate', '--model', TINY_BASE, '--messages', lines], `error: ${lines}: this is JSON Lines (2 messages, one a line): write the messages as one JSON array, [{"role": "user", "content": "..."}, ...]`],
-    [['generate', '--model', TINY_BASE, '--messages', one], `error: ${one}: expected a non-empty JSON array of {role, content}, or an object whose "messages" is one`],
+    // (one message: said as such, where it was 'expected a non-empty JSON array of {role, content}, ...')
+    [['generate', '--model', TINY_BASE, '--messages', one], `error: ${one}: this is one message, not a list of them: write it in a JSON array, [{"role": "user", "content": "..."}]`],
   ]);
 });
