@@ -155,6 +155,20 @@ test('JSON: an object wrapping the records ({"version": 1, "data": [...]}, HF\'s
   assert.equal([...readJson(g)].length, 1);
 });
 
+test('JSON: a wrapped record holding an empty object ({"parameters": {}}, {"meta": {}}) leaves the records wrapped, not the file one record', () => {
+  // before: the scan still expected a key after "{}" and gave up at the next "," or "]": the whole dataset was one
+  // unknown_shape record ("no text field (keys: version, data)"), as was one with an empty object beside the list
+  const tools = [{ type: 'function', function: { name: 'f', parameters: {} } }];
+  const chat = { messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'yo' }], tools };
+  const f = writeFiles(dir, {
+    'tools.json': JSON.stringify({ version: '1.0', data: [chat, { text: 'two' }] }),
+    'meta.json': '{"meta": {}, "data": [{"text": "one", "extra": {}}, {"text": "two"}]}',
+  });
+  assert.deepEqual(summary([...readJson(f['tools.json']!)]), [{ line: 1, value: chat, reason: undefined }, { line: 1, value: { text: 'two' }, reason: undefined }]);
+  assert.deepEqual(summary([...readJson(f['meta.json']!)]), [{ line: 1, value: { text: 'one', extra: {} }, reason: undefined }, { line: 1, value: { text: 'two' }, reason: undefined }]);
+  assert.deepEqual(scanObjectMembers(f['meta.json']!), [{ key: 'meta', kind: 'object', line: 1, char: 9 }, { key: 'data', kind: 'records', line: 1, char: 21 }]);
+});
+
 test('JSON: an empty list beside the records ({"data": [...], "errors": []}) is no other list to read: the records are read; beside a scalar the object stays one record', () => {
   // before: refused as one object holding a list of records (the empty list taken for another possible one)
   const entities = { text: 'Paris is in France.', entities: [{ start: 0, end: 5, label: 'LOC' }], relations: [] };

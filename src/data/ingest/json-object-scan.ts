@@ -249,6 +249,7 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
       } else if (c === '}' || c === ']') {
         const top = stack.pop();
         if (top !== (c === '}' ? 'obj' : 'arr')) return null;
+        expectKey = false; // an empty object ({}) closes with no key read: a "," or a close follows, no key
         if (depth === 3 && stack[1] === 'arr' && isTurn(elementKeys)) member().kind = 'array';
         if (depth === 2 && c === ']' && elements === 0) member().kind = 'empty';
         elementStart = false;
