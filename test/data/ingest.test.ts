@@ -444,6 +444,19 @@ test('JSON: arrays one after another are all read; text after a closing "]" is r
   assert.deepEqual(summary([...readJson(f['tail.json']!)]), [{ line: 1, value: { text: 'a' }, reason: undefined }, { line: 2, value: undefined, reason: 'invalid_json' }]);
 });
 
+test('JSON Lines whose first lines are batches ([{…}] a line) and then records: every line is read as JSON Lines, none rejected for following a "]"', () => {
+  // before: a second one-line array made the file arrays one after another, and the record line after them was
+  // rejected (invalid_json: "text after the closing \"]\" of the array"), where one such array before it was read so
+  const f = writeFiles(dir, {
+    'batches.jsonl': '[{"text":"first one"}]\n[{"text":"second one"}, {"text":"third one"}]\n{"text":"fourth one"}\n[{"text":"fifth one"}]\n',
+    'batches-then-record.json': '[{"text":"first one"}]\n\n[{"text":"second one"}]\n{"text":"third one"}\n',
+  });
+  assert.deepEqual(summary([...readRecords(f['batches.jsonl']!, 'jsonl')]).map((r) => [r.line, r.value, r.reason]),
+    [[1, { text: 'first one' }, undefined], [2, { text: 'second one' }, undefined], [2, { text: 'third one' }, undefined], [3, { text: 'fourth one' }, undefined], [4, { text: 'fifth one' }, undefined]]);
+  assert.deepEqual(summary([...readJson(f['batches-then-record.json']!)]).map((r) => [r.line, r.value, r.reason]),
+    [[1, { text: 'first one' }, undefined], [3, { text: 'second one' }, undefined], [4, { text: 'third one' }, undefined]]);
+});
+
 test('JSON array on one line: each element is judged by its own bytes (every bad one rejected, the clean ones kept)', () => {
   const file = path.join(dir, 'minified.json');
   fs.writeFileSync(file, Buffer.concat([Buffer.from('[{"text":"clean one"},{"text":"bad '), Buffer.from([0xff]), Buffer.from(' one"},{"text":"caf'),

@@ -130,23 +130,31 @@ export function* readJson(file: string, opts: ReadOptions = {}, jsonl = false): 
 
 /**
  * Whether the line `from` of `file` (its first "[", past blank lines and comments: firstChar) is a whole bracketed value
- * (it closes at the line's end) and the next character past blanks and comments (firstChar) is other than "[": arrays
- * one after another are streamed element by element, and so is the array when only comments follow it. A header comment
- * before it is not that line: `// export [v2]` ends in "]".
+ * (it closes at the line's end), as are the lines after it that start with "[", and the next character past blanks
+ * and comments (firstChar) after them is other than "[": JSON Lines whose first lines are batches (`[{…}]` a line).
+ * Arrays one after another (one not closing at its line's end among them) are streamed element by element, and so is
+ * the array when only comments follow it. A header comment before it is not that line: `// export [v2]` ends in "]".
  */
 function firstLineThenMore(file: string, from: number): boolean {
   // one walk of the lines (not a new one past the first: a one-line array may be hundreds of MB)
   const lines = readLines(file);
   try {
+    let text: string | undefined;
     for (let l = lines.next(); !l.done; l = lines.next()) {
       if (l.value.lineNo < from) continue;
+      text = l.value.text;
+      break;
+    }
+    while (text !== undefined) {
       // a comment after it (`[...] // first`) is no more text on its line
-      const t = withoutComments(l.value.text, { count: 0, first: 0, kinds: new Set() }).trim();
+      const t = withoutComments(text, { count: 0, first: 0, kinds: new Set() }).trim();
       // a comma after it (`[…],`: lines cut from an array of batches) is no more text either: readJsonl reads the record before it
       const close = closeIndex({ depth: 0, inString: false, escape: false }, t);
       if (close < 0 || (close !== t.length - 1 && t.slice(close + 1).trim() !== ',')) return false;
       const next = firstCharOf(lines);
-      return next !== null && next.unclosed !== true && next.ch !== '[';
+      if (next === null || next.unclosed === true) return false;
+      if (next.ch !== '[') return true;
+      text = next.rest;
     }
     return false;
   } finally {
@@ -191,7 +199,7 @@ export function firstChar(file: string): { ch: string; line: number; unclosed?: 
 }
 
 /** firstChar of the lines that `lines` has left. */
-function firstCharOf(lines: Iterator<Line>): { ch: string; line: number; unclosed?: true } | null {
+function firstCharOf(lines: Iterator<Line>): { ch: string; line: number; rest?: string; unclosed?: true } | null {
   let blockFrom = 0; // the line of the `/*` whose `*\/` is not yet found (0: none)
   for (let l = lines.next(); !l.done; l = lines.next()) {
     const { text, lineNo } = l.value;
@@ -210,7 +218,7 @@ function firstCharOf(lines: Iterator<Line>): { ch: string; line: number; unclose
         blockFrom = lineNo;
         i++;
       } else if (!/\s/.test(text[i]!)) {
-        return { ch: text[i]!, line: lineNo };
+        return { ch: text[i]!, line: lineNo, rest: text.slice(i) };
       }
     }
   }
