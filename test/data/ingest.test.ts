@@ -457,6 +457,14 @@ test('JSON Lines whose first lines are batches ([{…}] a line) and then records
     [[1, { text: 'first one' }, undefined], [3, { text: 'second one' }, undefined], [4, { text: 'third one' }, undefined]]);
 });
 
+test('batches a line, some followed by a comma (lines cut from an array of batches, hand-joined): each batch\'s records, none swallowed', () => {
+  // before: read as arrays one after another, the "," after the second "]" and every line after it were one
+  // invalid_json record ("text after the closing \"]\""): 5 records read as 4
+  const f = writeFiles(dir, { 'pasted.jsonl': '[{"text":"first one"}]\n[{"text":"second one"}, {"text":"third one"}],\n[{"text":"fourth one"}]\n[{"text":"fifth one"}]\n' });
+  assert.deepEqual(summary([...readRecords(f['pasted.jsonl']!, 'jsonl')]).map((r) => [r.line, r.value, r.reason]),
+    [[1, { text: 'first one' }, undefined], [2, { text: 'second one' }, undefined], [2, { text: 'third one' }, undefined], [3, { text: 'fourth one' }, undefined], [4, { text: 'fifth one' }, undefined]]);
+});
+
 test('JSON array on one line: each element is judged by its own bytes (every bad one rejected, the clean ones kept)', () => {
   const file = path.join(dir, 'minified.json');
   fs.writeFileSync(file, Buffer.concat([Buffer.from('[{"text":"clean one"},{"text":"bad '), Buffer.from([0xff]), Buffer.from(' one"},{"text":"caf'),

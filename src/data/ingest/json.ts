@@ -145,14 +145,20 @@ function firstLineThenMore(file: string, from: number): boolean {
       text = l.value.text;
       break;
     }
+    let comma = false, arrays = 0;
     while (text !== undefined) {
       // a comment after it (`[...] // first`) is no more text on its line
       const t = withoutComments(text, { count: 0, first: 0, kinds: new Set() }).trim();
       // a comma after it (`[…],`: lines cut from an array of batches) is no more text either: readJsonl reads the record before it
       const close = closeIndex({ depth: 0, inString: false, escape: false }, t);
       if (close < 0 || (close !== t.length - 1 && t.slice(close + 1).trim() !== ',')) return false;
+      comma ||= close !== t.length - 1;
+      arrays++;
       const next = firstCharOf(lines);
-      if (next === null || next.unclosed === true) return false;
+      if (next?.unclosed === true) return false;
+      // arrays a line to the end, one followed by a comma among them: an array's body pasted without its brackets (one
+      // such line alone is an array with a stray comma after it, rejected as text after its "]")
+      if (next === null) return comma && arrays > 1;
       if (next.ch !== '[') return true;
       text = next.rest;
     }
