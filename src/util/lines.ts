@@ -1,4 +1,4 @@
-// Streams a text file line by line (synchronously, in 1 MiB chunks), with 1-based line numbers.
+// Streams a text file line by line (synchronously, in 1 MiB chunks), with 1-based line numbers and each line's size in the file.
 // CRLF and a UTF-8 BOM at the start of a line are removed; a file whose first MiB has more lone CRs than LFs ends
 // its lines with a lone CR too (classic Mac, Excel's "CSV (Macintosh)", an LF typed into a cell there), and so does
 // any file read with `anyLineEnd`. Memory is bounded by the longest line, and a line longer than V8's longest string
@@ -42,6 +42,12 @@ export interface Line {
   text: string;
   lineNo: number;
   /**
+   * The line's size in the file: its bytes, its BOM and its line end (LF, CRLF, a lone CR, a DOS Ctrl-Z after the last)
+   * included, so that a file's lines add up to its size (a reader's progress, a span of lines said in bytes). The binary
+   * data that ends a file (`binary`), one line, is the bytes from its start to the end of the file.
+   */
+  bytes: number;
+  /**
    * The line ended with CRLF, whose CR `text` leaves out (cleanLine), or with the CR that ends the file: a reader that
    * keeps a line break as the file has it (a CSV's quoted cell, as Python's csv reads it) puts it back.
    */
@@ -84,10 +90,10 @@ export function lfLineEnds(chunk: Buffer<ArrayBuffer>, state: LineEndState): Buf
   return chunk.subarray(start);
 }
 
-/** The Line of one line's text as read (cleanLine), saying whether it ended with a CR. */
-function lineOf(s: string, lineNo: number): Line {
+/** The Line of one line's text as read (cleanLine) and its size in the file, saying whether it ended with a CR. */
+function lineOf(s: string, lineNo: number, bytes: number): Line {
   const text = cleanLine(s);
-  return s.charCodeAt(s.length - 1) === 0x0d ? { text, lineNo, crlf: true } : { text, lineNo };
+  return s.charCodeAt(s.length - 1) === 0x0d ? { text, lineNo, bytes, crlf: true } : { text, lineNo, bytes };
 }
 
 /** One line as read: without its CR before the newline, and without a BOM at its start. */
@@ -199,21 +205,31 @@ export function lineBreakBetween(before: CutLine, after: CutLine): string {
  * The lines cut at their lone CRs (readDataLines ends lines at LF, and at CR only in a file of lone-CR line ends: CR-ended
  * lines appended to an LF file stay in one), each part a line of its own with the line's number, as Python's csv and
  * pandas end a CSV row and its universal newlines a line of text. A line that is not UTF-8 text is left whole, rejected as
- * one (as jsonl-cr.ts leaves it). Each part and its CR are as many bytes as the part and an LF: byte offsets stay the file's.
+ * one (as jsonl-cr.ts leaves it). Each part's bytes are its own and its CR's (the last part's, its line end's): they add up to the line's.
  */
 export function* cutAtLoneCrs(lines: Iterable<Line>): Generator<CutLine> {
   for (const l of lines) {
-    if (l.defect !== undefined || l.binary !== undefined || !l.text.includes('\r')) {
-      yield l;
-      continue;
-    }
-    // the line's CRLF (crlf) ends its last part only
-    const { crlf, ...line } = l;
-    const parts = l.text.split('\r');
-    for (let i = 0; i < parts.length; i++) {
-      yield { ...line, text: parts[i]!, ...(i > 0 ? { afterCr: true as const } : {}), ...(crlf && i === parts.length - 1 ? { crlf } : {}) };
-    }
+    if (l.defect !== undefined || l.binary !== undefined || !l.text.includes('\r')) yield l;
+    else yield* partsOfLine(l, l.text.split('\r'));
   }
+}
+
+/**
+ * `line` cut into `parts` at lone CRs of its text (cutAtLoneCrs, jsonl-cr.ts), each a line with its number, each but the
+ * first after a CR (afterCr); the line's CRLF (crlf) ends its last. Each part's bytes are its own and its CR's (a BOM's
+ * too for the first, the line end's for the last): they add up to the line's.
+ */
+export function partsOfLine(line: Line, parts: readonly string[]): CutLine[] {
+  const { crlf, ...rest } = line;
+  // (the text is UTF-8: its bytes are its characters'; past them a line has at most 2 of line end, so 3 more are a BOM)
+  let left = line.bytes;
+  const bom = left - Buffer.byteLength(line.text) >= 3 ? 3 : 0;
+  return parts.map((text, i) => {
+    const last = i === parts.length - 1;
+    const bytes = last ? left : (i === 0 ? bom : 0) + Buffer.byteLength(text) + 1;
+    left -= bytes;
+    return { ...rest, text, bytes, ...(i > 0 ? { afterCr: true as const } : {}), ...(last && crlf ? { crlf } : {}) };
+  });
 }
 
 /**
@@ -234,6 +250,12 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
   let first = true;
   let crOnly = anyLineEnd; // a lone CR ends a line: asked for, or classic Mac line ends found in the first chunk
   const ends: LineEndState = { afterCr: false };
+  let yielded = 0; // the bytes of the lines yielded (the binary data that ends a file is the rest)
+  /** Keeps count of a line split off. */
+  const took = (line: Line): Line => {
+    lineNo = line.lineNo;
+    return line;
+  };
   // watchBinary: where the file turns into binary data (BinaryWatch), each byte judged as it is read; the lines of a
   // chunk's last 8 KiB are held until the next chunk is judged too, so that a blob that starts there marks its first line
   const watch = watchBinary ? new BinaryWatch() : null;
@@ -243,9 +265,12 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
   // from binaryFrom on, the lines are one: its start, joined (TAIL_CHARS), carrying a binary defect that says so; the
   // rest of the file is not read. A reader rejects it as one record, not each line as binary or invalid_utf8 (the
   // warning then said to convert the file from Windows-1252)
-  const tail: Line = { text: '', lineNo: 0 };
+  const tail: Line = { text: '', lineNo: 0, bytes: 0 };
   const marked = (line: Line): Line | null => {
-    if (line.lineNo < binaryFrom) return line;
+    if (line.lineNo < binaryFrom) {
+      yielded += line.bytes;
+      return line;
+    }
     if (tail.lineNo === 0) tail.lineNo = line.lineNo;
     else if (tail.text.length < TAIL_CHARS) tail.text += '\n';
     if (tail.text.length < TAIL_CHARS) tail.text += line.text.slice(0, TAIL_CHARS - tail.text.length);
@@ -263,19 +288,28 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
         if (notText) throw new UserError(notText, file);
         crOnly ||= crLineEnds(chunk);
       }
-      if (crOnly) chunk = lfLineEnds(chunk, ends);
+      if (crOnly) {
+        const view = lfLineEnds(chunk, ends);
+        const last = held[held.length - 1];
+        if (view.length < chunk.length && last !== undefined) {
+          // the LF of the CRLF whose CR ended the last chunk: the line it ends waited for it (held)
+          last.bytes++;
+          last.crlf = true;
+        }
+        chunk = view;
+      }
       if (chunk.length === 0) continue;
       if (watch !== null) {
         const found = binaryFrom === Infinity ? watch.judge(chunk) : null;
         // the line holding the byte where it starts: counted back from the chunk's start when it is before it
         if (found !== null) [binaryFrom, binaryWhy] = [endsBefore + 1 + (found.at < 0 ? -found.endsBack : lineEndsBefore(chunk, found.at)), found.why];
         endsBefore += lineEndsBefore(chunk, chunk.length);
-        for (const line of held) {
-          const out = marked(line);
-          if (out !== null) yield out;
-        }
-        held = [];
       }
+      for (const line of held) {
+        const out = marked(line);
+        if (out !== null) yield out;
+      }
+      held = [];
       if (chunk.lastIndexOf(0x0a) < 0) {
         parts.push(Buffer.from(chunk)); // no line ends in this chunk: keep a copy, concatenate once
         open += chunk.length;
@@ -293,19 +327,17 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
       // the lines up to the chunk's last newline, the last of them being the one that newline ends
       // with a watch, the lines within its window of the chunk's end wait for the next chunk's judgement
       const safe = chunk.length - 1 - BINARY_SAMPLE_BYTES; // a line end here or before has a window of judged bytes after it
-      const direct = watch === null || binaryFrom !== Infinity ? end : safe < 0 ? -1 : chunk.lastIndexOf(0x0a, Math.min(end, safe));
+      let direct = watch === null || binaryFrom !== Infinity ? end : safe < 0 ? -1 : chunk.lastIndexOf(0x0a, Math.min(end, safe));
+      // a lone CR that ends the chunk, made an LF, may be the CR of a CRLF: its line waits for the next chunk's first byte
+      if (ends.afterCr && direct === end) direct = end > 0 ? chunk.lastIndexOf(0x0a, end - 1) : -1;
       if (direct >= 0) {
-        for (const line of splitLines(chunk.subarray(0, direct), lineNo)) {
-          lineNo = line.lineNo;
-          const out = marked(line);
+        for (const line of splitLines(chunk.subarray(0, direct), lineNo, 1)) {
+          const out = marked(took(line));
           if (out !== null) yield out;
         }
       }
       if (direct < end) {
-        for (const line of splitLines(chunk.subarray(direct + 1, end), lineNo)) {
-          lineNo = line.lineNo;
-          held.push(line);
-        }
+        for (const line of splitLines(chunk.subarray(direct + 1, end), lineNo, 1)) held.push(took(line));
       }
       open = 0;
       if (end + 1 < chunk.length) {
@@ -314,16 +346,18 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
       }
     }
     let rest = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    // a Ctrl-Z that ends the file is DOS's end-of-file mark (copy /a, old editors), not text: it made a last record of its own
-    if (rest.length > 0 && rest[rest.length - 1] === DOS_EOF) rest = rest.subarray(0, rest.length - 1);
+    // a Ctrl-Z that ends the file is DOS's end-of-file mark (copy /a, old editors), not text: it made a last record of its
+    // own; it ends the last line, as a line end would
+    let restEnd = 0;
+    if (rest.length > 0 && rest[rest.length - 1] === DOS_EOF) [rest, restEnd] = [rest.subarray(0, rest.length - 1), 1];
     if (tail.lineNo === 0) {
       for (const line of held) {
         const out = marked(line);
         if (out !== null) yield out;
       }
       if (rest.length > 0) {
-        for (const line of splitLines(rest, lineNo, lineNo === 0)) {
-          const out = marked(line);
+        for (const line of splitLines(rest, lineNo, restEnd, lineNo === 0)) {
+          const out = marked(took(line));
           if (out !== null) yield out;
         }
       }
@@ -332,7 +366,8 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
       const detail = tail.lineNo === 1 ? `binary data, not text (${binaryWhy}): the whole file is one record, not cut at its line ends`
         : `binary data from line ${tail.lineNo} to the end of the file (${binaryWhy}): one record, not cut at its line ends`;
       const defect: LineDefect = { kind: 'binary', byte: 1, char: 0, detail };
-      yield { ...tail, defect, defects: [defect], binary: binaryWhy };
+      // its bytes are the file's from its start (the rest of the file is not read)
+      yield { ...tail, bytes: fs.fstatSync(fd).size - yielded, defect, defects: [defect], binary: binaryWhy };
     }
   } finally {
     fs.closeSync(fd);
@@ -362,23 +397,28 @@ function crLineEnds(chunk: Buffer): boolean {
 
 /**
  * The lines of `bytes` (which hold no final newline: n newlines give n + 1 lines), numbered from
- * `before` + 1. Clean text is decoded in one go; otherwise line by line, to find the defective ones. `wholeFile`:
- * the bytes are a file's, one line with no line end.
+ * `before` + 1, the last of them `endBytes` longer in the file (its line end, which `bytes` leaves out). Clean text is
+ * decoded in one go; otherwise line by line, to find the defective ones. `wholeFile`: the bytes are a file's, one line
+ * with no line end.
  */
-function* splitLines(bytes: Buffer, before: number, wholeFile = false): Generator<Line> {
+function* splitLines(bytes: Buffer, before: number, endBytes: number, wholeFile = false): Generator<Line> {
   let lineNo = before;
   if (bytes.indexOf(0) < 0 && isUtf8(bytes)) {
     const text = bytes.toString('utf8');
-    let start = 0;
+    // a line's size: ASCII text's characters are its bytes; other text's line ends are found in its bytes too (memchr)
+    const ascii = text.length === bytes.length;
+    let start = 0, byteStart = 0;
     for (;;) {
       const nl = text.indexOf('\n', start);
       lineNo++;
       if (nl < 0) {
-        yield lineOf(text.slice(start), lineNo);
+        yield lineOf(text.slice(start), lineNo, bytes.length - byteStart + endBytes);
         return;
       }
-      yield lineOf(text.slice(start, nl), lineNo);
+      const byteNl = ascii ? nl : bytes.indexOf(0x0a, byteStart);
+      yield lineOf(text.slice(start, nl), lineNo, byteNl + 1 - byteStart);
       start = nl + 1;
+      byteStart = byteNl + 1;
     }
   }
   let start = 0;
@@ -387,7 +427,7 @@ function* splitLines(bytes: Buffer, before: number, wholeFile = false): Generato
     const seg = bytes.subarray(start, nl < 0 ? bytes.length : nl);
     lineNo++;
     const defects = seg.indexOf(0) < 0 && isUtf8(seg) ? [] : lineDefects(seg, wholeFile);
-    const line = lineOf(seg.toString('utf8'), lineNo);
+    const line = lineOf(seg.toString('utf8'), lineNo, seg.length + (nl < 0 ? endBytes : 1));
     yield defects.length > 0 ? { ...line, defect: firstDefect(defects)!, defects } : line;
     if (nl < 0) return;
     start = nl + 1;

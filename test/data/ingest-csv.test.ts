@@ -362,6 +362,17 @@ test('CSV: a line break inside a quoted cell is the file\'s own (CRLF, LF, a lon
   assert.deepEqual(items.map((i) => i.raw), ['"line one\r\nline two",a', '"lf\nonly",b', '"mixed\r\nand\rcr\r\n",c', 'plain,d']);
 });
 
+test('CSV: a stray quote\'s rejection counts the bytes of the lines it runs over exactly (CRLFs, a last line without one)', () => {
+  const f = writeFiles(dir, {
+    'crlf-stray.csv': 'text,label\r\nfirst,1\r\n"unclosed,2\r\nmore text\r\nlast line\r\n', // 13 + 11 + 11 bytes
+    'no-end.csv': 'text,label\r\nfirst,1\r\n"unclosed,2\r\nmore text\r\nlast', // 13 + 11 + 4 bytes
+  });
+  assert.match([...readCsv(f['crlf-stray.csv']!, ',')][1]!.error!.detail, /it runs over lines 3–5, 35 bytes\)/);
+  assert.match([...readCsv(f['no-end.csv']!, ',')][1]!.error!.detail, /it runs over lines 3–5, 28 bytes\)/);
+  // past the bound, read on from the file: the same count
+  assert.match([...readCsv(f['crlf-stray.csv']!, ',', {}, { bytes: 16 })][1]!.error!.detail, /it runs over lines 3–5, 35 bytes\)/);
+});
+
 test('CSV: a line of only spaces and tabs is blank and skipped, as pandas and datasets skip it; a line of other white space (NBSP, U+3000, FF, VT, LS) is a row, as they read it', () => {
   // the rows are those pandas.read_csv and load_dataset('csv') give for these files: one column, and two (where such a
   // row, one cell short, is bad_columns here: pandas pads it with NaN)

@@ -84,7 +84,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
       fileEnd ??= { index: pos - 1, lineNo: lastLineNo, bytes: readBytes };
       return undefined;
     }
-    const n = Buffer.byteLength(r.value.text) + 1;
+    const n = r.value.bytes;
     if (readBytes + n > counted) {
       opts.onBytes?.(readBytes + n - counted);
       counted = readBytes + n;
@@ -212,7 +212,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
       };
       [openFrom, openTo] = [k + 1, end.index];
       // the lines after the first are in buf, but not those of a field read past the bound
-      if (pastBound) readAgainFrom(k + 1, start + Buffer.byteLength(first.text) + 1);
+      if (pastBound) readAgainFrom(k + 1, start + first.bytes);
       else pos = k + 1;
       continue;
     }

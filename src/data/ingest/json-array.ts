@@ -91,9 +91,9 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
       tail = next.value;
       break;
     }
-    const { text: lineText, lineNo, defects } = next.value;
+    const { text: lineText, lineNo, defects, bytes } = next.value;
     next = lines.next();
-    opts.onBytes?.(Buffer.byteLength(lineText) + 1);
+    opts.onBytes?.(bytes);
     const text = lineText + '\n';
     const defectAt = new Map((defects ?? []).map((d) => [d.char, d]));
     // start of the pending element's text on this line (past the end: none of it yet, a comment has it)
@@ -254,7 +254,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   if (tail !== undefined) {
     // binary data to the end: one binary record (its bytes were elements, "/*" in them a comment never closed); an
     // element it cut off is invalid_json
-    opts.onBytes?.(Buffer.byteLength(tail.text) + 1);
+    opts.onBytes?.(tail.bytes);
     if (startLine > 0) yield { line: startLine, raw: parts.join('').trim(), error: elementDefect ?? { reason: 'invalid_json', detail: `cut off by binary data (line ${tail.lineNo} on)` } };
     yield { line: tail.lineNo, raw: tail.text, error: defectRejection(tail.defect!, tail.lineNo) };
     closed = true;

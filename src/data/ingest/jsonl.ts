@@ -19,7 +19,7 @@
 // record, and `onNote` is told how many lines were; any other text after a record leaves the line invalid_json. In a .json
 // file (JSONC, as json.ts reads it) comments are skipped and noted: those that start a line (a block up to the line where
 // it closes), and those within a line (a record's, or one after it).
-import { readDataLines, type Line } from '../../util/lines.ts';
+import { partsOfLine, readDataLines, type Line } from '../../util/lines.ts';
 import { closeIndex, commentAt, commentsNote, countComment, isTurn, SingleQuotes, unclosedComment, withoutComments, type CommentTally, type JsonScan } from './json-object-scan.ts';
 import { crPieces } from './jsonl-cr.ts';
 import { jsonErrorDetail, type JsonSource } from './json-error-detail.ts';
@@ -38,7 +38,7 @@ export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false):
     if (at < again.length) return again[at++];
     const r = source.next();
     if (r.done) return undefined;
-    opts.onBytes?.(Buffer.byteLength(r.value.text) + 1);
+    opts.onBytes?.(r.value.bytes);
     return r.value;
   };
   const arrays = { lines: 0, records: 0, first: 0 };
@@ -56,7 +56,7 @@ export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false):
     // string, so one outside every bracket ends a record; the pieces are read as lines, at this line's number
     const pieces = defect ? null : crPieces(text);
     if (pieces !== null) {
-      again = pieces.map((p): Line => ({ text: p, lineNo })).concat(again.slice(at));
+      again = partsOfLine(l, pieces).concat(again.slice(at));
       at = 0;
       continue;
     }

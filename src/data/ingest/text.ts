@@ -50,8 +50,8 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
   const split = opts.textSplit ?? 'file';
   if (split === 'file') {
     let blank = true; // a line that is not UTF-8 text is not blank: it holds U+FFFD or a NUL
-    for (const { text, lineNo, defect } of readLines(file)) {
-      opts.onBytes?.(Buffer.byteLength(text) + 1);
+    for (const { text, lineNo, defect, bytes } of readLines(file)) {
+      opts.onBytes?.(bytes);
       look(text);
       error = recordDefect(error, defect, lineNo);
       blank &&= isBlank(text);
@@ -64,8 +64,8 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
   const perLine = opts.textSplit === 'lines';
   let binary: Rejection | null = null; // from the line where the file turned into binary data: its first NUL's rejection
   // a lone CR ends a line too (CR-ended lines appended to an LF file), as Python's universal newlines read it
-  for (const { text, lineNo, defect, binary: why } of cutAtLoneCrs(readDataLines(file))) {
-    opts.onBytes?.(Buffer.byteLength(text) + 1); // a part and its CR: as many bytes as a line and its LF
+  for (const { text, lineNo, defect, binary: why, bytes } of cutAtLoneCrs(readDataLines(file))) {
+    opts.onBytes?.(bytes);
     look(text);
     if (why !== undefined) {
       // binary data (readLines: BinaryWatch), to the end of the file: one record, not cut at its 0x0A bytes into

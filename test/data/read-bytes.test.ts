@@ -1,0 +1,45 @@
+// The readers of records tell onBytes (prepare's progress bar) exactly the bytes of the file they read, line ends
+// (CRLF, a lone CR), BOM and a last line without its line end included: a file's lines add up to its size.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { test } from 'node:test';
+import { readJsonArray } from '../../src/data/ingest/json-array.ts';
+import { readRecords } from '../../src/data/ingest/read.ts';
+import type { Format } from '../../src/data/ingest/types.ts';
+import { tempDir, writeFiles } from './helpers.ts';
+
+const dir = tempDir();
+
+/** The bytes a reader says it read of `file`. */
+function counted(read: (onBytes: (n: number) => void) => Iterable<unknown>): number {
+  let n = 0;
+  for (const _ of read((b) => (n += b)));
+  return n;
+}
+
+test('JSON Lines, CSV, TSV and text (every split) count a file\'s bytes exactly: CRLF, lone CRs, a BOM, no final line end', () => {
+  const cases: Array<[string, Format, string]> = [
+    ['crlf.jsonl', 'jsonl', '\ufeff{"text": "é"}\r\n{"text": "b"}\r\n{"text": "c"}'],
+    ['lf.jsonl', 'jsonl', '{"text": "a"}\n{"text": "b"}'],
+    ['stray-cr.jsonl', 'jsonl', '{"text": "a"}\r{"text": "b"}\n'],
+    ['crlf.csv', 'csv', 'text,label\r\n"multi\r\nline",1\r\nb,2'],
+    ['mac.csv', 'csv', 'text,label\r"a\rb",1\rc,2\r\nd,3'],
+    ['crlf.tsv', 'tsv', 'text\tlabel\r\na\t1\r\nb\t2'],
+    ['crlf.txt', 'text', 'one\r\ntwo\r\n\r\nthree'],
+  ];
+  for (const [name, format, content] of cases) {
+    const f = writeFiles(dir, { [name]: content })[name]!;
+    const splits = format === 'text' ? (['file', 'blank-lines', 'lines'] as const) : ([undefined] as const);
+    for (const textSplit of splits) {
+      assert.equal(counted((onBytes) => readRecords(f, format, { onBytes, textSplit })), fs.statSync(f).size, `${name} ${textSplit ?? ''}`);
+    }
+  }
+});
+
+test('a JSON array read line by line counts its bytes exactly, binary data that ends it included', () => {
+  const f = writeFiles(dir, {
+    'a.json': '[\r\n  {"text": "a"},\r\n  {"text": "b"}\r\n]',
+    'blob.json': Buffer.concat([Buffer.from('[\r\n  {"text": "a"},\r\n'), Buffer.alloc(20000, 0), Buffer.from('\n]\n')]),
+  });
+  for (const file of Object.values(f)) assert.equal(counted((onBytes) => readJsonArray(file, { onBytes })), fs.statSync(file).size, file);
+});
