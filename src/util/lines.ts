@@ -52,6 +52,11 @@ export interface Line {
    * keeps a line break as the file has it (a CSV's quoted cell, as Python's csv reads it) puts it back.
    */
   crlf?: true;
+  /**
+   * The line ended with a lone CR that the reading made a line end (a file of classic-Mac line ends, or `anyLineEnd`):
+   * a reader that keeps a line break as the file has it puts it back.
+   */
+  cr?: true;
   /** Present when the line's bytes are not clean UTF-8 text (then `text` holds U+FFFD replacements): the first defect. */
   defect?: LineDefect;
   /** With `defect`: every defect of the line, in order (a line of a minified JSON array holds many records). */
@@ -73,9 +78,9 @@ export interface LineEndState {
  * tool that writes \r) becomes one, and a CRLF stays as it is (cleanLine drops its CR). A CR that ends the chunk
  * becomes one at once, and the LF the next chunk may start with (the second half of that CRLF) is left out of the
  * view returned. The one splitter of every reader of lines that may end either way: readLines with `anyLineEnd`
- * (a run's metrics.jsonl, the dashboard's tail of it).
+ * (a run's metrics.jsonl, the dashboard's tail of it). `madeAt` is given the index of each CR made an LF (Line.cr).
  */
-export function lfLineEnds(chunk: Buffer<ArrayBuffer>, state: LineEndState): Buffer<ArrayBuffer> {
+export function lfLineEnds(chunk: Buffer<ArrayBuffer>, state: LineEndState, madeAt?: number[]): Buffer<ArrayBuffer> {
   let start = 0;
   if (state.afterCr && chunk.length > 0) {
     state.afterCr = false;
@@ -85,7 +90,11 @@ export function lfLineEnds(chunk: Buffer<ArrayBuffer>, state: LineEndState): Buf
     if (i + 1 === chunk.length) {
       chunk[i] = 0x0a;
       state.afterCr = true;
-    } else if (chunk[i + 1] !== 0x0a) chunk[i] = 0x0a;
+      madeAt?.push(i);
+    } else if (chunk[i + 1] !== 0x0a) {
+      chunk[i] = 0x0a;
+      madeAt?.push(i);
+    }
   }
   return chunk.subarray(start);
 }
@@ -198,7 +207,7 @@ export interface CutLine extends Line {
 
 /** The line break between two lines of a file as the file has it: a lone CR, CRLF or LF (a CSV's quoted cell keeps it, as Python's csv does). */
 export function lineBreakBetween(before: CutLine, after: CutLine): string {
-  return after.afterCr ? '\r' : before.crlf ? '\r\n' : '\n';
+  return after.afterCr || before.cr ? '\r' : before.crlf ? '\r\n' : '\n';
 }
 
 /**
@@ -216,11 +225,11 @@ export function* cutAtLoneCrs(lines: Iterable<Line>): Generator<CutLine> {
 
 /**
  * `line` cut into `parts` at lone CRs of its text (cutAtLoneCrs, jsonl-cr.ts), each a line with its number, each but the
- * first after a CR (afterCr); the line's CRLF (crlf) ends its last. Each part's bytes are its own and its CR's (a BOM's
+ * first after a CR (afterCr); the line's end (crlf, cr) ends its last. Each part's bytes are its own and its CR's (a BOM's
  * too for the first, the line end's for the last): they add up to the line's.
  */
 export function partsOfLine(line: Line, parts: readonly string[]): CutLine[] {
-  const { crlf, ...rest } = line;
+  const { crlf, cr, ...rest } = line;
   // (the text is UTF-8: its bytes are its characters'; past them a line has at most 2 of line end, so 3 more are a BOM)
   let left = line.bytes;
   const bom = left - Buffer.byteLength(line.text) >= 3 ? 3 : 0;
@@ -228,7 +237,7 @@ export function partsOfLine(line: Line, parts: readonly string[]): CutLine[] {
     const last = i === parts.length - 1;
     const bytes = last ? left : (i === 0 ? bom : 0) + Buffer.byteLength(text) + 1;
     left -= bytes;
-    return { ...rest, text, bytes, ...(i > 0 ? { afterCr: true as const } : {}), ...(last && crlf ? { crlf } : {}) };
+    return { ...rest, text, bytes, ...(i > 0 ? { afterCr: true as const } : {}), ...(last && crlf ? { crlf } : {}), ...(last && cr ? { cr } : {}) };
   });
 }
 
@@ -250,10 +259,24 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
   let first = true;
   let crOnly = anyLineEnd; // a lone CR ends a line: asked for, or classic Mac line ends found in the first chunk
   const ends: LineEndState = { afterCr: false };
+  // with crOnly, the file offsets of the lone CRs lfLineEnds made line ends that no line split off has passed yet (Line.cr)
+  const madeEnds: number[] = [];
+  let madeNext = 0;
+  let readAt = 0; // the file offset of the chunk read
+  let lineAt = 0; // the file offset of the next line split off
   let yielded = 0; // the bytes of the lines yielded (the binary data that ends a file is the rest)
-  /** Keeps count of a line split off. */
+  /** Keeps count of a line split off: its number, where the next starts; and says whether its end was a lone CR made an LF. */
   const took = (line: Line): Line => {
     lineNo = line.lineNo;
+    lineAt += line.bytes;
+    if (madeNext < madeEnds.length) {
+      while (madeNext < madeEnds.length && madeEnds[madeNext]! < lineAt - 1) madeNext++;
+      if (madeEnds[madeNext] === lineAt - 1) {
+        line.cr = true;
+        madeNext++;
+      }
+      if (madeNext === madeEnds.length) madeEnds.length = madeNext = 0;
+    }
     return line;
   };
   // watchBinary: where the file turns into binary data (BinaryWatch), each byte judged as it is read; the lines of a
@@ -289,15 +312,20 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
         crOnly ||= crLineEnds(chunk);
       }
       if (crOnly) {
-        const view = lfLineEnds(chunk, ends);
+        const made = madeEnds.length;
+        const view = lfLineEnds(chunk, ends, madeEnds);
+        for (let i = made; i < madeEnds.length; i++) madeEnds[i]! += readAt;
         const last = held[held.length - 1];
         if (view.length < chunk.length && last !== undefined) {
           // the LF of the CRLF whose CR ended the last chunk: the line it ends waited for it (held)
           last.bytes++;
+          lineAt++;
+          delete last.cr;
           last.crlf = true;
         }
         chunk = view;
       }
+      readAt += n;
       if (chunk.length === 0) continue;
       if (watch !== null) {
         const found = binaryFrom === Infinity ? watch.judge(chunk) : null;

@@ -362,6 +362,17 @@ test('CSV: a line break inside a quoted cell is the file\'s own (CRLF, LF, a lon
   assert.deepEqual(items.map((i) => i.raw), ['"line one\r\nline two",a', '"lf\nonly",b', '"mixed\r\nand\rcr\r\n",c', 'plain,d']);
 });
 
+test('CSV of classic-Mac line ends (lone CRs): a line break inside a quoted cell is the file\'s own CR (or CRLF), in the value and the raw, as Python\'s csv reads it', () => {
+  // csv.reader(open(f, newline='')) gives ['a\rb', '1'], ['c\rd', '2', 'extra'], ['e\r\nf', '3'], ['g\nh', '4']; a CRLF split by
+  // the reader's chunks is still one
+  const f = writeFiles(dir, { 'mac-cells.csv': 'text,label\r"a\rb",1\r"c\rd",2,extra\r"e\r\nf",3\r"g\nh",4\r' })['mac-cells.csv']!;
+  const items = [...readCsv(f, ',')];
+  assert.deepEqual(items.map((i) => [i.line, i.value ?? i.error?.reason]), [
+    [2, { text: 'a\rb', label: '1' }], [4, 'bad_columns'], [6, { text: 'e\r\nf', label: '3' }], [8, { text: 'g\nh', label: '4' }],
+  ]);
+  assert.equal(items[1]!.raw, '"c\rd",2,extra');
+});
+
 test('CSV: a stray quote\'s rejection counts the bytes of the lines it runs over exactly (CRLFs, a last line without one)', () => {
   const f = writeFiles(dir, {
     'crlf-stray.csv': 'text,label\r\nfirst,1\r\n"unclosed,2\r\nmore text\r\nlast line\r\n', // 13 + 11 + 11 bytes

@@ -48,3 +48,11 @@ test('readLines: binary data that ends a file is one line of the bytes from its 
   assert.deepEqual([lines.length, lines.at(-1)!.lineNo, lines.at(-1)!.binary !== undefined], [6001, 6001, true]);
   assert.deepEqual(lines.map((l) => l.bytes), [...Array.from({ length: 3000 }, () => [5, 4]).flat(), fs.statSync(f).size - text.length]);
 });
+
+test('readLines: a classic-Mac file\'s lines say how each ended (a lone CR, CRLF, LF), whatever the chunk size', () => {
+  const f = writeFiles(dir, { 'ends.csv': 'a\rb\r\nc\nd\re\rf\r' })['ends.csv']!;
+  for (const chunk of [1, 2, 3, 1 << 20]) {
+    const ends = [...readLines(f, chunk, undefined, chunk < 1 << 20)].map((l) => (l.cr ? 'cr' : l.crlf ? 'crlf' : 'lf'));
+    assert.deepEqual(ends, ['cr', 'crlf', 'lf', 'cr', 'cr', 'cr'], `chunk ${chunk}`);
+  }
+});
