@@ -1,5 +1,5 @@
 // What a file's first bytes say it is when it is not UTF-8 text, in one sentence, else null: a UTF-32 or UTF-16
-// byte-order mark, a compressed container (gzip, zip, xz, zstd, 7z), or UTF-16 without a mark. The line reader
+// byte-order mark, a compressed container (gzip, zip, xz, zstd, 7z), or UTF-32 or UTF-16 without a mark. The line reader
 // (data files) and the JSON reader (config.json, tokenizer and adapter files, --messages) refuse a file so, in the
 // same words: read on as UTF-8, such a file is "invalid UTF-8 at byte 1", which says neither what it is nor how to
 // convert it (a Windows tool, PowerShell's `>` or Notepad's "Unicode", writes UTF-16 with a mark).
@@ -17,6 +17,8 @@ export function notUtf8Text(first: Uint8Array): string | null {
   }
   const packed = compressedBy(first);
   if (packed) return `this is ${packed} (by its first bytes), whatever its name: decompress it first`;
+  const wide32 = utf32WithoutBom(first);
+  if (wide32) return `this looks like ${wide32} text without a byte-order mark (read 4 bytes at a time, its every unit is a character): convert it to UTF-8 first (iconv -f ${wide32} -t UTF-8)`;
   const utf16 = utf16WithoutBom(first);
   if (utf16) return `this looks like ${utf16} text without a byte-order mark (every other byte is 0): convert it to UTF-8 first (iconv -f ${utf16} -t UTF-8)`;
   const wide = utf16ByLineEnds(first);
@@ -140,6 +142,29 @@ function readsAsUtf16(b: Uint8Array, n: number, little: boolean): WideEvidence |
 }
 
 const UNASSIGNED = /^\p{Cn}$/u;
+
+/**
+ * 'UTF-32LE' or 'UTF-32BE' when the start of a file (its first 4 KiB, whole 4-byte units) is text in that encoding without
+ * a byte-order mark, else null: read so, every unit is a character (at most U+10FFFF, no surrogate, no noncharacter
+ * U+FFFE or U+FFFF) and none a control character but tab, line ends and form feed, and not so in the other byte order.
+ * Read as UTF-8, its three 0 bytes a Latin character made it binary data. No UTF-8 text holds a 0 byte; UTF-16 text's
+ * units pair into values past U+10FFFF; binary data (32-bit integers) reads as control characters or values past it.
+ */
+function utf32WithoutBom(b: Uint8Array): 'UTF-32LE' | 'UTF-32BE' | null {
+  const units = Math.min(b.length, 4096) >> 2;
+  if (units < 4) return null;
+  const reads = (little: boolean): boolean => {
+    for (let i = 0; i < units; i++) {
+      const [b0, b1, b2, b3] = [b[4 * i]!, b[4 * i + 1]!, b[4 * i + 2]!, b[4 * i + 3]!];
+      const u = little ? b0 | (b1 << 8) | (b2 << 16) | (b3 << 24) : (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
+      if (u < 0 || u > 0x10ffff || (u >= 0xd800 && u < 0xe000) || (u & 0xfffe) === 0xfffe) return false;
+      if ((u < 0x20 && u !== 0x09 && u !== 0x0a && u !== 0x0c && u !== 0x0d) || (u >= 0x7f && u < 0xa0)) return false;
+    }
+    return true;
+  };
+  const le = reads(true), be = reads(false);
+  return le === be ? null : le ? 'UTF-32LE' : 'UTF-32BE';
+}
 
 /**
  * 'UTF-16LE' or 'UTF-16BE' when the start of a file is mostly text in that encoding without a byte-order mark

@@ -70,6 +70,23 @@ test('a UTF-16 file is refused as a whole, naming the file', () => {
   assert.equal([...readLines(nul)].length, 2);
 });
 
+test('UTF-32 without a byte-order mark (either byte order) is refused as UTF-32, naming the file, not rejected as binary data', () => {
+  // before: its three 0 bytes a character made it "binary: 345 of its first 460 bytes are NUL or other control bytes"
+  const text = '{"text": "hello world"}\n{"text": "naïve café 😀"}\n{"text": "Привет"}\n';
+  const utf32le = (s: string) => Buffer.concat([...s].map((ch) => { const b = Buffer.alloc(4); b.writeUInt32LE(ch.codePointAt(0)!); return b; }));
+  const d = path.join(dir, 'utf32');
+  const f = writeFiles(d, { 'le.jsonl': utf32le(text), 'be.json': utf32le(text).swap32(), 'short.txt': utf32le('hi there\n') });
+  assert.throws(() => [...readLines(f['le.jsonl']!)], /le\.jsonl: this looks like UTF-32LE text without a byte-order mark \(.*\): convert it to UTF-8 first \(iconv -f UTF-32LE -t UTF-8\)$/);
+  assert.throws(() => [...readJson(f['be.json']!)], /be\.json: this looks like UTF-32BE text without a byte-order mark .*iconv -f UTF-32BE -t UTF-8/);
+  assert.throws(() => [...readText(f['short.txt']!)], /short\.txt: this looks like UTF-32LE text/);
+  // not UTF-32: little-endian 32-bit integers (control characters read so), and UTF-16 text (its units pair into no character)
+  const ints = Buffer.alloc(64);
+  for (let i = 0; i < 16; i++) ints.writeUInt32LE(i + 1, 4 * i);
+  const g = writeFiles(d, { 'ints.bin': ints, 'u16.jsonl': Buffer.from(text, 'utf16le') });
+  assert.throws(() => [...readLines(g['u16.jsonl']!)], /this looks like UTF-16LE text/);
+  assert.doesNotThrow(() => [...readLines(g['ints.bin']!)]);
+});
+
 test('a compressed file under a text name (gzip output saved as .jsonl, a zip as .csv) is refused as a whole by its first bytes, not read as lines of binary records', async () => {
   const zlib = await import('node:zlib');
   const records = '{"text": "a record inside the archive"}\n{"text": "and another one"}\n';
