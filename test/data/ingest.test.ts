@@ -239,6 +239,27 @@ test('JSON: the records of a wrapping object are streamed as an array\'s are: a 
   ]);
 });
 
+test('JSON: a wrapped list with an element that is no object (null, a number, a string) is read as a top-level array is: that element its own record, the others kept', () => {
+  // before: the list was no list of records, and the whole file one unknown_shape record, its records lost with no word of the bad element
+  const f = writeFiles(dir, {
+    'inline.json': '{"version":"1","data":[{"text":"a"}, null, {"text":"b"}]}',
+    'lines.json': '{\n "version": "1",\n "data": [\n  {"text": "a"},\n  42,\n  {"text": "b"},\n  "c",\n  {"text": "d"}\n ]\n}\n',
+    'array.json': '[{"text":"a"}, null, {"text":"b"}]',
+    'python.json': "{'version': '1', 'data': [{'text': 'a'}, None, {'text': 'b'}]}",
+    'scalars.json': '{"version": "1", "data": [null, 1, {"text": "a"}]}',
+  });
+  const inline = summary([...readJson(f['inline.json']!)]);
+  assert.deepEqual(inline, [{ line: 1, value: { text: 'a' }, reason: undefined }, { line: 1, value: null, reason: undefined }, { line: 1, value: { text: 'b' }, reason: undefined }]);
+  assert.deepEqual(inline, summary([...readJson(f['array.json']!)]), 'as the same elements in a top-level array');
+  assert.deepEqual(summary([...readJson(f['python.json']!)]), inline, 'a Python dict, as its JSON');
+  assert.deepEqual(summary([...readJson(f['lines.json']!)]), [
+    { line: 4, value: { text: 'a' }, reason: undefined }, { line: 5, value: 42, reason: undefined }, { line: 6, value: { text: 'b' }, reason: undefined },
+    { line: 7, value: 'c', reason: undefined }, { line: 8, value: { text: 'd' }, reason: undefined },
+  ]);
+  // a list mostly of scalars is no list of records: the object is one record, as before
+  assert.deepEqual(summary([...readJson(f['scalars.json']!)]), [{ line: 1, value: { version: '1', data: [null, 1, { text: 'a' }] }, reason: undefined }]);
+});
+
 test('JSON: a line break typed into a wrapped record\'s string makes that record invalid_json, not the whole file JSON Lines', () => {
   const f = writeFiles(dir, { 'typed.json': '{"data": [\n  {"text": "one"},\n  {"text": "two\nlines"},\n  {"text": "three"}\n]}\n' })['typed.json']!;
   const items = [...readJson(f)];

@@ -12,7 +12,7 @@
 // (`{"text": …, "entities": [...]}`) is a record.
 import { UserError } from '../../util/errors.ts';
 import { PAIR_KEYS } from '../layouts.ts';
-import { isTurn, type ObjectMember } from './json-object-scan.ts';
+import { holdsRecords, isTurn, type ObjectMember } from './json-object-scan.ts';
 import type { JsonReading } from './python-json.ts';
 import { FLAG_WORDS, type OptionWords } from '../../util/option-words.ts';
 import type { RawItem } from './types.ts';
@@ -23,7 +23,7 @@ const RECORD_TEXT_KEYS: ReadonlySet<string> = new Set(['text', 'prompt', 'comple
 const NESTED_RECORD_KEYS = ['messages', 'conversations', 'input_ids'];
 
 /**
- * The member of an object that wraps the records: its one value that is a non-empty array of objects, every other
+ * The member of an object that wraps the records: its one value that is a list of records (holdsRecords), every other
  * value being a scalar or an object (metadata: pandas' "schema"), or an empty array (`{"data": [...], "errors": []}`);
  * else null. An array of chat turns
  * (`{"messages": [{"role", "content"}, ...]}`, ShareGPT's `{"conversations": [{"from", "value"}, ...]}`: a file
@@ -56,14 +56,15 @@ export function wrappedRecords(members: ObjectMember[], where: string, textField
 
 /**
  * The members of a parsed object, each at `line`, as scanObjectMembers finds them in a JSON object's text: for a Python
- * dict, which that scan cannot follow. An array is 'records' when its elements are all objects, none a chat turn.
+ * dict, which that scan cannot follow. An array is 'records' when its elements are objects, none a chat turn, but for
+ * fewer scalars (holdsRecords).
  */
 export function valueMembers(value: unknown, line: number): ObjectMember[] | null {
   if (!isObject(value)) return null;
   return Object.entries(value).map(([key, v]): ObjectMember => {
     const kind = !Array.isArray(v) ? (isObject(v) ? 'object' : 'scalar')
       : v.length === 0 ? 'empty'
-      : v.every((x) => isObject(x) && !isTurn(new Set(Object.keys(x)))) ? 'records' : 'array';
+      : v.every((x) => !Array.isArray(x) && !(isObject(x) && isTurn(new Set(Object.keys(x))))) && holdsRecords(v.length, v.filter(isObject).length) ? 'records' : 'array';
     return { key, kind, line, char: 0 };
   });
 }

@@ -1,8 +1,8 @@
 // The members of a JSON file that holds one object, found by streaming its text (strings and nesting tracked,
 // nothing parsed), so that an object wrapping millions of records (`{"version": "1.0", "data": [...]}`) is never
 // held in memory: json.ts reads the wrapped array's elements from where it starts, as it reads a top-level array.
-// Each member is summarised by the kind of its value; an array whose elements are all objects that are not chat
-// turns (`role` and `content`, ShareGPT's `from` and `value`) is a list of records. Also the pieces every JSON reader
+// Each member is summarised by the kind of its value; an array whose elements are objects that are not chat turns
+// (`role` and `content`, ShareGPT's `from` and `value`), but for fewer scalars than objects (holdsRecords), is a list of records. Also the pieces every JSON reader
 // here shares to walk such text: comments (JSONC), a Python literal's single-quoted strings (SingleQuotes), and where
 // a value's brackets close (closeIndex).
 import { UserError } from '../../util/errors.ts';
@@ -152,6 +152,16 @@ export function continuesString(line: string): boolean {
   return inside;
 }
 
+/**
+ * Whether an array of `elements`, `objects` of them objects (none a chat turn) and the others scalars (no array among
+ * them), is a list of records: at least half its elements are. A scalar among records (`[{…}, null, {…}]`, a number, a
+ * string) is a bad record, rejected on its own as a top-level array's is, not a sign that the list holds none: read as
+ * no list of records, the object wrapping it was one unknown_shape record, its records lost with no word of the element.
+ */
+export function holdsRecords(elements: number, objects: number): boolean {
+  return objects > 0 && objects * 2 >= elements;
+}
+
 /** Whether an object with these of TURN_KEYS is a chat turn (OpenAI's, ShareGPT's), not a record. */
 export function isTurn(keys: ReadonlySet<string>): boolean {
   return (keys.has('role') && keys.has('content')) || (keys.has('from') && keys.has('value'));
@@ -176,6 +186,7 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
   let elementStart = false; // … or an element of a member's array
   let elementKeys = new Set<string>(); // the turn keys that the pending element of a member's array has
   let elements = 0; // elements seen in the member's array
+  let scalars = 0; // … of them, those that are no object (null, a number, a string)
   let pendingKey = ''; // the key of the member whose value comes next
   const member = (): ObjectMember => members[members.length - 1]!;
   let inComment = 0; // the line of the `/* ... */` comment being skipped, 0: none (JSONC, as hand-edited files have; json.ts reads the records past them)
@@ -225,7 +236,8 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
       } else if (elementStart && c !== ']') {
         elementStart = false;
         elements++;
-        if (c !== '{') member().kind = 'array';
+        if (c === '[') member().kind = 'array';
+        else if (c !== '{') scalars++;
       }
       if (c === '"') {
         inString = true;
@@ -243,7 +255,7 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
         expectKey = c === '{';
         if (depth === 1 && c === '[') {
           elementStart = true;
-          elements = 0;
+          elements = scalars = 0;
         }
         if (depth === 2 && stack[1] === 'arr') elementKeys = new Set();
       } else if (c === '}' || c === ']') {
@@ -252,6 +264,7 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
         expectKey = false; // an empty object ({}) closes with no key read: a "," or a close follows, no key
         if (depth === 3 && stack[1] === 'arr' && isTurn(elementKeys)) member().kind = 'array';
         if (depth === 2 && c === ']' && elements === 0) member().kind = 'empty';
+        else if (depth === 2 && c === ']' && member().kind === 'records' && !holdsRecords(elements, elements - scalars)) member().kind = 'array';
         elementStart = false;
         if (stack.length === 0) closed = true;
       } else if (c === ',') {
