@@ -478,6 +478,22 @@ test('JSON Lines whose first lines are batches ([{…}] a line) and then records
     [[1, { text: 'first one' }, undefined], [3, { text: 'second one' }, undefined], [4, { text: 'third one' }, undefined]]);
 });
 
+test('a multi-line JSON array followed by JSON Lines records: each record after the "]" read (or rejected) at its own line, none lumped', () => {
+  // before: every line after the "]" was one invalid_json record ("text after the closing \"]\""): 3 records read as 2
+  const f = writeFiles(dir, {
+    'then-lines.json': '[\n{"text":"a"}\n]\n{"text":"b"}\n{"text":"c"}\n',
+    'then-mixed.json': '[\n  {"text": "a"},\n  {"text": "b"}\n]\n\n{"text": "c"}\nnot json\n{\n  "text": "d"\n}\n',
+  });
+  const notes: string[] = [];
+  assert.deepEqual(summary([...readJson(f['then-lines.json']!, { onNote: (n) => notes.push(n) })]),
+    [{ line: 2, value: { text: 'a' }, reason: undefined }, { line: 4, value: { text: 'b' }, reason: undefined }, { line: 5, value: { text: 'c' }, reason: undefined }]);
+  assert.deepEqual(notes, ['the array that closes at line 3 is followed by more text (line 4 on): read as JSON Lines, one record a line']);
+  assert.deepEqual(summary([...readJson(f['then-mixed.json']!)]), [
+    { line: 2, value: { text: 'a' }, reason: undefined }, { line: 3, value: { text: 'b' }, reason: undefined },
+    { line: 6, value: { text: 'c' }, reason: undefined }, { line: 7, value: undefined, reason: 'invalid_json' }, { line: 8, value: { text: 'd' }, reason: undefined },
+  ]);
+});
+
 test('batches a line, some followed by a comma (lines cut from an array of batches, hand-joined): each batch\'s records, none swallowed', () => {
   // before: read as arrays one after another, the "," after the second "]" and every line after it were one
   // invalid_json record ("text after the closing \"]\""): 5 records read as 4

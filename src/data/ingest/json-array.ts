@@ -3,7 +3,7 @@
 import { readDataLines, type Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { commentAt, commentsNote, continuesString, countComment, SingleQuotes, unclosedComment } from './json-object-scan.ts';
-import { batchItems, parseJsonItem, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
+import { batchItems, parseJsonItem, readJsonl, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
 import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
 
 /**
@@ -11,7 +11,10 @@ import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadO
  * newline inside a string is a broken element (JSON has none): when the next line is the string's rest
  * (continuesString), the string goes on there — a line break typed into a value — and the element, nesting
  * intact, is one invalid_json record; otherwise the string was never closed, and the element ends with its line.
- * Text after the closing "]" is read on: another array, or the rest of a broken one (its elements read as such).
+ * Text after the closing "]" is read on: another array, or the rest of a broken one (its elements read as such); a line
+ * after it that starts otherwise (than "[", "]", "," or a comment), where no element broke, starts JSON Lines (`[…]` over
+ * lines, then a record a line): the lines from it are read as jsonl.ts reads them, each record at its own line, not one
+ * invalid_json record of them all.
  * With `from`, the array is the one that starts there (an object's member, json-object-scan.ts): the object's text
  * before and after it holds no records (only its comments are counted).
  */
@@ -35,6 +38,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   let elementDefect: Rejection | undefined; // the pending element touches bytes that are not text
   let lineBreakAt = 0; // the line of a raw newline inside one of the pending element's strings
   let afterClose = 0; // the line of text after a closing "]" that did not open another array
+  let closedAt = 0; // the line of the last closing "]"
   let everBroken = false; // some element broke (a string left open, text after a "]"): a later "]" may be the array's own
   const stray = { n: 0, line: 0 }; // "]" after a whole array, with nothing to close
   let pendingChars = 0; // characters in `parts`: past maxRawChars, no more is kept (the element is too_long)
@@ -89,6 +93,11 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   while (!next.done) {
     if (next.value.binary !== undefined) {
       tail = next.value;
+      break;
+    }
+    if (from === undefined && closed && !everBroken && comments.open === 0 && startsOtherText(next.value.text)) {
+      opts.onNote?.(`the array that closes at line ${closedAt} is followed by more text (line ${next.value.lineNo} on): read as JSON Lines, one record a line`);
+      yield* readJsonl(file, opts, true, linesFrom(next.value, lines));
       break;
     }
     const { text: lineText, lineNo, defects, bytes } = next.value;
@@ -224,7 +233,10 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
         parts = [];
         startLine = 0;
         segStart = -1;
-        if (c === 0x5d) closed = true;
+        if (c === 0x5d) {
+          closed = true;
+          closedAt = lineNo;
+        }
         continue;
       }
       if (startLine === 0) {
@@ -276,6 +288,18 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
       yield { line: emptyElementLine, raw: '', error: { reason: 'invalid_json', detail: afterClose > 0 ? unclosed : 'unexpected end of file after ","' } };
     }
   }
+}
+
+/** Whether `line` starts with text that continues no array (not "[", "]", ",", nor a comment): a record, or a line that is none. */
+function startsOtherText(line: string): boolean {
+  const t = line.trimStart();
+  return t !== '' && !'[],/'.includes(t[0]!);
+}
+
+/** `first`, then the lines that `rest` has left. */
+function* linesFrom(first: Line, rest: Iterator<Line>): Generator<Line> {
+  yield first;
+  for (let l = rest.next(); !l.done; l = rest.next()) yield l.value;
 }
 
 function isSpace(c: number): boolean {

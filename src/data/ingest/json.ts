@@ -11,7 +11,7 @@
 // A raw newline cannot be inside a JSON string: a string the next line closes is a line break typed into it (the
 // element goes on, one invalid_json record), else the string was left open and its element ends with the line
 // (one invalid_json record) instead of swallowing the elements after it. Several arrays one after another are
-// all read. A comment (JSONC, as hand-edited files have: `//` to the end of its line, `/* ... */`) before the "[" (a
+// all read, and JSON Lines after an array (json-array.ts). A comment (JSONC, as hand-edited files have: `//` to the end of its line, `/* ... */`) before the "[" (a
 // header), between elements or inside one is skipped (inside, as whitespace) and counted in a note; one never closed is a
 // UserError at its line. An object wrapping the records may hold comments too (json-object-scan.ts skips them; the
 // array's reading counts those around it), and so may a file of one record (blanked before it is parsed, and counted).

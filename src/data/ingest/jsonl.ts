@@ -28,9 +28,12 @@ import { parseJsonText } from './python-json.ts';
 import type { Rejection } from '../record.ts';
 import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
 
-/** With `jsonc` (a .json file, where json.ts allows comments), comments that start a line are skipped and noted. */
-export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false): Generator<RawItem> {
-  const source = readDataLines(file);
+/**
+ * With `jsonc` (a .json file, where json.ts allows comments), comments that start a line are skipped and noted. With
+ * `lines`, the file's lines from where they are read (json-array.ts: JSON Lines after an array), not from its start.
+ */
+export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false, lines?: Iterator<Line>): Generator<RawItem> {
+  const source = lines ?? readDataLines(file);
   // lines read ahead for an object that never closed, read again as lines from `at` (a queue: shift() and a spread
   // unshift() of hundreds of thousands of lines would be quadratic, or overflow the stack)
   let again: Line[] = [], at = 0;
