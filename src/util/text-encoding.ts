@@ -146,21 +146,24 @@ const UNASSIGNED = /^\p{Cn}$/u;
 /**
  * 'UTF-32LE' or 'UTF-32BE' when the start of a file (its first 4 KiB, whole 4-byte units) is text in that encoding without
  * a byte-order mark, else null: read so, every unit is a character (at most U+10FFFF, no surrogate, no noncharacter
- * U+FFFE or U+FFFF) and none a control character but tab, line ends and form feed, and not so in the other byte order.
- * Read as UTF-8, its three 0 bytes a Latin character made it binary data. No UTF-8 text holds a 0 byte; UTF-16 text's
- * units pair into values past U+10FFFF; binary data (32-bit integers) reads as control characters or values past it.
+ * U+FFFE or U+FFFF), none a control character but tab, line ends and form feed, at most 1 in 100 unassigned (as
+ * utf16ByLineEnds has it), and not so in the other byte order. Read as UTF-8, its three 0 bytes a Latin character made it
+ * binary data. No UTF-8 text holds a 0 byte; UTF-16 text's units pair into values past U+10FFFF; binary data (32-bit
+ * integers) reads as control characters, values past it or unassigned ones.
  */
 function utf32WithoutBom(b: Uint8Array): 'UTF-32LE' | 'UTF-32BE' | null {
   const units = Math.min(b.length, 4096) >> 2;
   if (units < 4) return null;
   const reads = (little: boolean): boolean => {
+    let unassigned = 0;
     for (let i = 0; i < units; i++) {
       const [b0, b1, b2, b3] = [b[4 * i]!, b[4 * i + 1]!, b[4 * i + 2]!, b[4 * i + 3]!];
       const u = little ? b0 | (b1 << 8) | (b2 << 16) | (b3 << 24) : (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
       if (u < 0 || u > 0x10ffff || (u >= 0xd800 && u < 0xe000) || (u & 0xfffe) === 0xfffe) return false;
       if ((u < 0x20 && u !== 0x09 && u !== 0x0a && u !== 0x0c && u !== 0x0d) || (u >= 0x7f && u < 0xa0)) return false;
+      if (UNASSIGNED.test(String.fromCodePoint(u))) unassigned++;
     }
-    return true;
+    return unassigned * 100 <= units;
   };
   const le = reads(true), be = reads(false);
   return le === be ? null : le ? 'UTF-32LE' : 'UTF-32BE';

@@ -82,9 +82,13 @@ test('UTF-32 without a byte-order mark (either byte order) is refused as UTF-32,
   // not UTF-32: little-endian 32-bit integers (control characters read so), and UTF-16 text (its units pair into no character)
   const ints = Buffer.alloc(64);
   for (let i = 0; i < 16; i++) ints.writeUInt32LE(i + 1, 4 * i);
-  const g = writeFiles(d, { 'ints.bin': ints, 'u16.jsonl': Buffer.from(text, 'utf16le') });
+  // … nor token ids as 32-bit integers above the control characters: characters read so, but many of them unassigned
+  const ids = Buffer.alloc(4096);
+  for (let i = 0; i < 1024; i++) ids.writeUInt32LE(160 + ((i * 37) % 32000), 4 * i);
+  const g = writeFiles(d, { 'ints.bin': ints, 'ids.bin': ids, 'u16.jsonl': Buffer.from(text, 'utf16le') });
   assert.throws(() => [...readLines(g['u16.jsonl']!)], /this looks like UTF-16LE text/);
   assert.doesNotThrow(() => [...readLines(g['ints.bin']!)]);
+  assert.doesNotThrow(() => [...readLines(g['ids.bin']!)]);
 });
 
 test('a compressed file under a text name (gzip output saved as .jsonl, a zip as .csv) is refused as a whole by its first bytes, not read as lines of binary records', async () => {
