@@ -103,13 +103,13 @@ function group(body: string, spec: Spec, signWidth: number): string {
   const sep = spec.group;
   if (!sep) return body;
   const radix = 'xXob'.includes(spec.type) && spec.type !== '';
-  if (radix && sep === ',') throw new Error(`Cannot specify ',' with '${spec.type}'.`);
+  if (radix && sep === ',') throw new Error(`Cannot specify '${sep}' with '${spec.type}'.`);
   const prefix = spec.alt && radix ? body.slice(0, 2) : '';
   const m = (radix ? /^([\da-fA-F]+)(.*)$/s : /^(\d+)(.*)$/s).exec(body.slice(prefix.length));
   if (!m) return body; // inf, nan
   const [, digits, rest] = m as unknown as [string, string, string];
   const every = radix ? 4 : 3;
-  const zeroFill = (spec.zero && spec.align === null) || (spec.align === '=' && spec.fill === '0');
+  const zeroFill = (spec.align ?? (spec.zero ? '=' : '>')) === '=' && spec.fill === '0';
   let min = zeroFill ? spec.width - signWidth - prefix.length - rest.length : 0;
   let remaining = digits.length;
   const parts: string[] = [];
@@ -166,6 +166,7 @@ function formatValue(v: Value, spec: Spec, printf: boolean): string {
   const x = typeof v.value === 'bigint' ? v.value : Number(v.value); // an int past 2**53 keeps its digits
   if (!integer && 'xXob'.includes(t) && t !== '') throw new Error(`format '${t}' requires an integer, not float`);
   if (!printf && t === 'd' && !integer) throw new Error("unknown format code 'd' for object of type 'float'");
+  if (t === 'n' && spec.group) throw new Error(`Cannot specify '${spec.group}' with 'n'.`); // 'n' groups as the locale does
   if (t === 'n') t = integer ? 'd' : 'g'; // the C locale's 'n': no grouping
   if (t === '' && integer) t = 'd';
   const negative = x < 0 || Object.is(x, -0);
@@ -212,11 +213,12 @@ export function percentFormat(fmt: string, rhs: Value, escape?: (text: Value) =>
 
 const FORMAT_SPEC = /^(?:(.)?([<>=^]))?([-+ ])?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/s;
 
+/** A str.format spec; a `0` before the width fills with '0' unless a fill is given, also beside an alignment (CPython 3.10+). */
 function parseSpec(text: string): Spec {
   const m = FORMAT_SPEC.exec(text);
   if (!m) throw new Error(`invalid format specifier '${text}'`);
   return {
-    fill: m[1] ?? ' ', align: (m[2] as Spec['align']) ?? null, sign: (m[3] as Spec['sign']) ?? '-', alt: m[4] !== undefined, zero: m[5] !== undefined,
+    fill: m[1] ?? (m[5] !== undefined ? '0' : ' '), align: (m[2] as Spec['align']) ?? null, sign: (m[3] as Spec['sign']) ?? '-', alt: m[4] !== undefined, zero: m[5] !== undefined,
     width: m[6] ? Number(m[6]) : 0, group: m[7] ?? '', precision: m[8] !== undefined ? Number(m[8]) : null, type: m[9] ?? '',
   };
 }
