@@ -60,9 +60,11 @@ function groupTuple(grouper: Value, items: Value[]): Value {
 export const RARE_FILTERS: Record<string, Filter> = {
   truncate(v, a) {
     // do_truncate: kept when within length + leeway (5, jinja2's default policy); else cut to length - len(end),
-    // at the last space unless killwords, and `end` added; a list, tuple or dict within the length is kept as it is
-    // (Python's len() of it), past it fails (jinja2's rsplit of it)
-    const size = isStr(v) ? [...v.value].length : isList(v) && listKind(v) === undefined ? v.value.length : isDict(v) ? v.value.size : null;
+    // at the last space unless killwords, and `end` added; a list, tuple, dict or view within the length is kept as it is
+    // (Python's len() of it), past it fails (jinja2's rsplit of it); an undefined value is of length 0 (jinja2's
+    // Undefined.__len__), kept
+    const size = isStr(v) ? [...v.value].length : isList(v) && listKind(v) !== 'generator' ? v.value.length : isDict(v) ? v.value.size
+      : v.type === 'UndefinedValue' ? 0 : null;
     if (size === null) throw new Error(`truncate: object of type '${pyType(v)}' has no len()`);
     const lengthArg = argOf(a, 0, 'length') ?? V.int(255);
     const length = intOf(lengthArg, 'truncate', 'length');
