@@ -27,8 +27,13 @@ export interface LoopState {
   readAll: boolean;
 }
 /** The loop fields jinja2's LoopContext reads one item ahead for, and those it reads all the items for. */
-export const PEEKING_FIELDS = new Set(['last', 'nextitem']);
-export const COUNTING_FIELDS = new Set(['length', 'revindex', 'revindex0']);
+const PEEKING_FIELDS = new Set(['last', 'nextitem']);
+const COUNTING_FIELDS = new Set(['length', 'revindex', 'revindex0']);
+/** A loop field read (loop.last, loop | attr('length')): what of the iterable jinja2 reads for it. */
+export function noteLoopField(loop: LoopState, field: string): void {
+  if (PEEKING_FIELDS.has(field)) loop.peekedAt = loop.iterations;
+  if (COUNTING_FIELDS.has(field)) loop.readAll = true;
+}
 /** Each iteration's `loop` value (the library makes one per iteration) to the state of its loop. */
 export const LOOP_OF = new WeakMap<object, LoopState>();
 

@@ -25,7 +25,7 @@ import { testOfFilter } from './jinja-test-arguments.ts';
 import { continuesChain } from './jinja-compare-chains.ts';
 import { exactIntArithmetic, floatOperands } from './jinja-int-arithmetic.ts';
 import { V, asKey, isInt, isList, isNum, isStr, keyValue, listKind, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
-import { COUNTING_FIELDS, LOOP_OF, LoopControl, PEEKING_FIELDS, assigns, type LoopBody, type LoopState } from './jinja-loop-state.ts';
+import { LOOP_OF, LoopControl, assigns, noteLoopField, type LoopBody, type LoopState } from './jinja-loop-state.ts';
 
 /** The AST nodes this file reads (the library's parser makes them; its .d.ts does not export the classes). */
 interface Node {
@@ -318,11 +318,7 @@ export class PythonInterpreter extends Base implements FilterHost {
       return V.undefined();
     }
     const loopState = LOOP_OF.get(obj);
-    if (loopState && !node.computed && p === 'Identifier') {
-      const field = node.property.value as string;
-      if (PEEKING_FIELDS.has(field)) loopState.peekedAt = loopState.iterations;
-      if (COUNTING_FIELDS.has(field)) loopState.readAll = true;
-    }
+    if (loopState && !node.computed && p === 'Identifier') noteLoopField(loopState, node.property.value as string);
     if (!node.computed && p === 'Identifier' && !loopState) {
       const attribute = pythonAttribute(obj, node.property.value as string);
       if (attribute) return attribute;
@@ -464,7 +460,9 @@ export class PythonInterpreter extends Base implements FilterHost {
    */
   getattr(obj: Value, name: string): Value {
     if (obj.type === 'UndefinedValue') throw new Error(`attr('${name}') of an undefined value (jinja2's UndefinedError)`);
-    if (LOOP_OF.has(obj) || obj.type === 'NamespaceValue') return (obj.value as Map<string, Value>).get(name) ?? V.undefined();
+    const loopState = LOOP_OF.get(obj);
+    if (loopState) noteLoopField(loopState, name); // loop | attr('last') reads ahead as loop.last does
+    if (loopState || obj.type === 'NamespaceValue') return (obj.value as Map<string, Value>).get(name) ?? V.undefined();
     return pythonAttribute(obj, name) ?? V.undefined();
   }
 
