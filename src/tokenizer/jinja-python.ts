@@ -54,7 +54,7 @@ interface CallNode extends Node {
 }
 interface ForNode extends Node {
   loopvar: Node;
-  iterable: Node & { lhs?: Node };
+  iterable: Node & { lhs?: Node; test?: Node };
   body: Node[];
   defaultBlock: Node[];
 }
@@ -115,12 +115,31 @@ function zeroDivision(op: '/' | '//', ints: boolean): Error {
 /** A node standing for a value already evaluated (to hand the library an operation whose operands are known). */
 const EVALUATED = 'PythonEvaluated';
 const evaluated = (value: Value): ValueNode => ({ type: EVALUATED, value });
+/** A for loop's filter (`for x in g if …`), noting each item's verdict in order, so a loop that breaks knows how far it read. */
+const LOOP_FILTER = 'PythonLoopFilter';
+interface LoopFilterNode extends Node {
+  test: Node;
+  passed: boolean[];
+}
+
+/** The items a filter read to pass `n` of them: through the n-th it passed, or all it read where it passed fewer. */
+function throughPassed(passed: readonly boolean[], n: number): number {
+  let count = 0;
+  for (let i = 0; i < passed.length; i++) if (passed[i] && ++count === n) return i + 1;
+  return Infinity;
+}
 
 /** The library's interpreter with Python's printing, operators, methods, filters and tests (see the header). */
 export class PythonInterpreter extends Base implements FilterHost {
   override evaluate(node: unknown, env: Environment): Value {
     switch ((node as Node | undefined)?.type) {
       case EVALUATED: return (node as ValueNode).value as Value;
+      case LOOP_FILTER: {
+        const filter = node as LoopFilterNode;
+        const verdict = this.evaluate(filter.test, env);
+        filter.passed.push(verdict.__bool__().value);
+        return verdict;
+      }
       case 'ObjectLiteral': return this.evaluateDict(node as DictNode, env);
       case 'Break': throw new LoopControl(true);
       case 'Continue': throw new LoopControl(false);
@@ -413,14 +432,15 @@ export class PythonInterpreter extends Base implements FilterHost {
     if (node.loopvar.type === 'TupleLiteral' && isList(items)) items = V.list(items.value.map((x) => (x.type === 'TupleValue' ? V.list(x.value as Value[]) : x)));
     const loop: LoopState = { broken: false, completed: false, scoped: assigns(node.body), changed: null, iterations: 0, peekedAt: 0, readAll: false };
     const body: LoopBody = Object.assign([...node.body], { loop });
-    const iterable = select ? { ...node.iterable, lhs: evaluated(items) } : evaluated(items);
+    const filter: LoopFilterNode | null = select ? { type: LOOP_FILTER, test: node.iterable.test!, passed: [] } : null;
+    const iterable = filter ? { ...node.iterable, lhs: evaluated(items), test: filter } : evaluated(items);
     const out = super.evaluateFor({ ...node, body, iterable, defaultBlock: [] }, env);
     if (isList(v) && listKind(v) === 'generator') {
       // a generator is read once (jinja-filters.ts take): all of it, or by a loop that broke up to the item it broke at
       // (one more where that iteration read loop.last or loop.nextitem), as jinja2's loop reads it; a filtered loop
-      // (`for x in g if …`) that broke is taken as reading all of it
-      const partly = loop.broken && !loop.readAll && !select;
-      take(v, partly ? loop.iterations + (loop.peekedAt === loop.iterations ? 1 : 0) : Infinity);
+      // (`for x in g if …`) reads its generator up to the item its filter passed last
+      const read = loop.iterations + (loop.peekedAt === loop.iterations ? 1 : 0);
+      take(v, !loop.broken || loop.readAll ? Infinity : filter ? throughPassed(filter.passed, read) : read);
     }
     if (node.defaultBlock.length === 0 || loop.completed) return out;
     return V.str((out.value as string) + (this.evaluateBlock(node.defaultBlock, new Environment(env)).value as string));
