@@ -260,6 +260,7 @@ function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered:
   const e = eos(tok);
   messages.forEach((m, i) => {
     encodeText(tok, m.content, `messages[${i}].content`);
+    if (m.name !== undefined) encodeText(tok, m.name, `messages[${i}].name`); // rendered where the template reads message.name
     if (m.tool_calls !== undefined) encodeText(tok, pythonJson(m.tool_calls), `messages[${i}].tool_calls`);
   });
   if (given.tools !== undefined) encodeText(tok, pythonJson(given.tools), 'tools');
