@@ -138,6 +138,14 @@ function pad(sign: string, body: string, spec: Spec, numeric: boolean): string {
   return left + sign + body + fill.repeat(n - left.length);
 }
 
+/** What str.__format__ refuses in a spec, with CPython's ValueError, in its order. */
+function refuseStringSpec(spec: Spec): void {
+  if (spec.group) throw new Error(`Cannot specify '${spec.group}' with 's'.`);
+  if (spec.sign !== '-') throw new Error('Sign not allowed in string format specifier');
+  if (spec.alt) throw new Error('Alternate form (#) not allowed in string format specifier');
+  if (spec.align === '=') throw new Error("'=' alignment not allowed in string format specifier");
+}
+
 /** One value formatted by a spec (printf's conversion or str.format's spec). */
 function formatValue(v: Value, spec: Spec, printf: boolean): string {
   let t = spec.type;
@@ -151,6 +159,7 @@ function formatValue(v: Value, spec: Spec, printf: boolean): string {
   const textual = t === 'r' || t === 'a' || t === 's' || (t === '' && (isStr(v) || (v.type === 'BooleanValue' && emptySpec) || !(isNum(v) || v.type === 'BooleanValue')));
   if (textual) {
     if (t === '' && !isStr(v) && !emptySpec && v.type !== 'BooleanValue') throw new Error(`unsupported format string passed to ${pyType(v)}.__format__`);
+    if (!printf && isStr(v)) refuseStringSpec(spec);
     let s = t === 'r' || t === 'a' ? pyRepr(v) : pyStr(v);
     if (spec.precision !== null) s = s.slice(0, spec.precision);
     return pad('', s, { ...spec, align: spec.align ?? (printf ? '>' : '<') }, false);
