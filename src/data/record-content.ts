@@ -104,6 +104,11 @@ export interface TextField {
   variables?: true;
 }
 
+/** A tool result's call id as the template renders it: a string as it is, another value as Python's JSON of it. */
+export function callIdText(id: unknown): string {
+  return typeof id === 'string' ? id : pythonJson(id);
+}
+
 /** Every text field of a record, for checks that apply to all of them. */
 export function textFields(r: DataRecord): TextField[] {
   switch (r.shape) {
@@ -116,6 +121,8 @@ export function textFields(r: DataRecord): TextField[] {
       { text: m.content, answer: m.role === 'assistant', name: `messages[${i}].content` },
       ...(m.name === undefined ? [] : [{ text: m.name, answer: false, name: `messages[${i}].name`, asGiven: true as const }]),
       ...(m.tool_calls === undefined ? [] : [{ text: pythonJson(m.tool_calls), answer: true, name: `messages[${i}].tool_calls`, asGiven: true as const }]),
+      // a tool result's call id: rendered too (v0.3's [TOOL_RESULTS] {"call_id": …})
+      ...(m.tool_call_id === undefined ? [] : [{ text: callIdText(m.tool_call_id), answer: false, name: `messages[${i}].tool_call_id`, asGiven: true as const }]),
     ]), ...(r.tools === undefined ? [] : [{ text: pythonJson(r.tools), answer: false, name: '"tools"', asGiven: true as const }]),
     ...(r.chatTemplateKwargs === undefined ? [] : [{ text: pythonJson(r.chatTemplateKwargs), answer: false, name: '"chat_template_kwargs"', asGiven: true as const, variables: true as const }])];
     case 'pretokenized': return [];

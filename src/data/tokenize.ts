@@ -31,6 +31,7 @@ import type { ChatTurn } from './record-shape.ts';
 import type { DataRecord } from './record.ts';
 import { pythonJson } from './python-numbers.ts';
 import { TEMPLATE_KWARGS_FIELD, kwargsToCheck } from './template-kwargs-field.ts';
+import { callIdText } from './record-content.ts';
 import { argumentsRenderedAsText, callTextLeftOut } from '../tokenizer/tool-use.ts';
 
 export interface TokenizeOptions {
@@ -262,6 +263,7 @@ function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered:
     encodeText(tok, m.content, `messages[${i}].content`);
     if (m.name !== undefined) encodeText(tok, m.name, `messages[${i}].name`); // rendered where the template reads message.name
     if (m.tool_calls !== undefined) encodeText(tok, pythonJson(m.tool_calls), `messages[${i}].tool_calls`);
+    if (m.tool_call_id !== undefined) encodeText(tok, callIdText(m.tool_call_id), `messages[${i}].tool_call_id`);
   });
   if (given.tools !== undefined) encodeText(tok, pythonJson(given.tools), 'tools');
   // a variable restating the tokenizer's own special token ({"bos_token": "<s>"}) renders as without it

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { prepare } from '../../src/data/prepare.ts';
 import { tokenizeRecord } from '../../src/data/tokenize.ts';
+import type { ChatTurn } from '../../src/data/record-shape.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { ARGUMENTS_AS_OBJECTS, ARGUMENTS_AS_OBJECTS_JQ } from '../../src/train/data.ts';
 import { spawnSync } from 'node:child_process';
@@ -300,4 +301,15 @@ test('a lone surrogate in a tool call, a call id or the tools (JSON spells one, 
     [2, 'invalid_utf8', 'messages[1].tool_calls[0].id holds a lone surrogate \\ud800 at character 9: not Unicode text'],
     [3, 'invalid_utf8', '"tools"[0].function.description holds a lone surrogate \\ud800 at character 6: not Unicode text'],
   ]);
+});
+
+test('a tool result\'s call id holding a special token\'s text is refused, by prepare and by tokenizing: v0.3 renders it ([TOOL_RESULTS] {"call_id": …})', () => {
+  // before: checked nowhere, so "ab</s>cde" was trained as an EOS inside the tool result
+  const bad = chat({ a: 1, b: 2 });
+  (bad.messages[2] as { tool_call_id: unknown }).tool_call_id = 'ab</s>cde';
+  const { rejected } = run('call-id-special', [bad, chat({ a: 1, b: 2 })]);
+  assert.deepEqual(rejected.map((r) => [r.source.line, r.reason, r.detail]), [[1, 'special_token', 'messages[2].tool_call_id contains the special token "</s>"']]);
+  // (as prepare reads it: a call turn's null content is empty)
+  const record = { shape: 'chat' as const, messages: bad.messages.map((m) => ({ ...m, content: m.content ?? '' })) as ChatTurn[], tools: bad.tools };
+  assert.throws(() => tokenizeRecord(record, v03), /"messages\[2\]\.tool_call_id" contains the text of a special token \("<\/s>"\)/);
 });
