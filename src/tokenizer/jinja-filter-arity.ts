@@ -7,7 +7,7 @@ const MOST: Record<string, number> = {
   trim: 1, float: 1, center: 1, attr: 1,
   join: 2, default: 2, d: 2, int: 2, max: 2, min: 2, unique: 2, sum: 2, round: 2, batch: 2, slice: 2,
   sort: 3, dictsort: 3, indent: 3, replace: 3, groupby: 3,
-  tojson: 4, truncate: 4,
+  tojson: 4, truncate: 4, wordwrap: 4,
 };
 
 /** Fails as jinja2 does when the filter `name` is given more than its arguments. */

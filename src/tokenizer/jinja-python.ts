@@ -17,6 +17,7 @@ import { FILTERS, TESTS, compare, testArgument, contains, take, type Filter, typ
 import { RARE_FILTERS, escapeMarkup, isMarkup, markupOf, markupText } from './jinja-filters-rare.ts';
 import { percentFormat } from './jinja-format.ts';
 import { callMethod } from './jinja-methods.ts';
+import { WORDWRAP } from './jinja-wordwrap.ts';
 import { pythonAttribute } from './jinja-attributes.ts';
 import { checkFilterArity } from './jinja-filter-arity.ts';
 import { jinjaGlobal } from './jinja-globals.ts';
@@ -95,7 +96,7 @@ interface LibraryInterpreter {
 const Base = Interpreter as unknown as new (env: Environment) => LibraryInterpreter;
 
 /** Every filter this file applies before the library's: jinja-filters.ts's and jinja-filters-rare.ts's. */
-const ALL_FILTERS: Record<string, Filter> = { ...FILTERS, ...RARE_FILTERS };
+const ALL_FILTERS: Record<string, Filter> = { ...FILTERS, ...RARE_FILTERS, wordwrap: WORDWRAP };
 
 /** Statements whose result is their rendered text (or nothing); any other node is an expression printed with str(). */
 const STATEMENTS = new Set(['Program', 'Set', 'If', 'For', 'Macro', 'CallStatement', 'FilterStatement', 'Break', 'Continue', 'Comment']);
