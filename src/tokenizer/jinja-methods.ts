@@ -6,7 +6,7 @@
 // there as here.
 import { strFormat } from './jinja-format.ts';
 import { STR_PREDICATES, WHITESPACE } from './jinja-str-classes.ts';
-import { V, kindedList, asKey, isDict, isInt, isList, isNone, isStr, keyValue, pyEq, pyType, type Key, type Value } from './jinja-values.ts';
+import { V, kindedList, asKey, isDict, isInt, isList, isNone, isStr, keyValue, listKind, pyEq, pyType, type Key, type Value } from './jinja-values.ts';
 
 /** Python's str.isspace() characters (str.split() and strip() without an argument use them). */
 const ALL_WS = new RegExp(`^[${WHITESPACE}]+$`);
@@ -222,6 +222,11 @@ const STRING_METHODS: Record<string, Method> = {
     if (k < 0) throw new Error('substring not found');
     return V.int(k);
   },
+  rindex: (s, a, kw) => {
+    const k = STRING_METHODS.rfind!(s, a, kw).value as number;
+    if (k < 0) throw new Error('substring not found');
+    return V.int(k);
+  },
   count: (s, a) => {
     const [i, j] = bounds(s, a[1], a[2]);
     const sub = str(a[0], 'count() argument');
@@ -236,6 +241,30 @@ const STRING_METHODS: Record<string, Method> = {
     return V.str(xs.join(s));
   },
   format: (s, a, kw) => V.str(strFormat(s, a, kw)),
+  format_map: (s, a) => {
+    // the mapping's str keys name the fields; a positional field ({} or {0}) fails, as it has no argument
+    const mapping = a[0]!;
+    if (!isDict(mapping)) throw new Error(`format_map: '${pyType(mapping)}' object is not subscriptable`);
+    const named = new Map([...mapping.value].filter(([k]) => typeof k === 'string') as [string, Value][]);
+    return V.str(strFormat(s, [], named));
+  },
+  expandtabs: (s, a, kw) => {
+    // each tab to spaces up to the next multiple of tabsize (none when tabsize <= 0); the column restarts at \n and \r
+    const size = int(arg(a, kw, 0, 'tabsize'), 8, 'tabsize');
+    let column = 0;
+    let out = '';
+    for (const ch of s) {
+      if (ch === '\t') {
+        const spaces = size > 0 ? size - (column % size) : 0;
+        out += ' '.repeat(spaces);
+        column += spaces;
+      } else {
+        out += ch;
+        column = ch === '\n' || ch === '\r' ? 0 : column + 1;
+      }
+    }
+    return V.str(out);
+  },
   upper: (s) => V.str(s.toUpperCase()),
   lower: (s) => V.str(s.toLowerCase()),
   title: (s) => V.str(title(s)),
@@ -284,6 +313,8 @@ const LIST_METHODS: Record<string, (self: Value[], a: Value[]) => Value> = {
     return V.int(k);
   },
   count: (xs, a) => V.int(xs.filter((x) => pyEq(x, a[0]!)).length),
+  // a new list of the same items (a shallow copy: `c is sameas xs` is false, its items are xs's)
+  copy: (xs) => V.list([...xs]),
 };
 
 const DICT_METHODS: Record<string, (self: Map<Key, Value>, a: Value[]) => Value> = {
@@ -297,14 +328,33 @@ const DICT_METHODS: Record<string, (self: Map<Key, Value>, a: Value[]) => Value>
   items: (d) => kindedList('dict_items', [...d].map(([k, v]) => V.tuple([keyValue(k), v]))),
   keys: (d) => kindedList('dict_keys', [...d.keys()].map(keyValue)),
   values: (d) => kindedList('dict_values', [...d.values()]),
+  // a new dict of the same entries (shallow, as Python's)
+  copy: (d) => V.dict(new Map(d)),
+  // the classmethod dict.fromkeys(iterable, value=None): each item a key (a str's characters, a dict's keys), all with value
+  fromkeys: (_d, a) => {
+    if (a.length < 1 || a.length > 2) throw new Error(`fromkeys expected ${a.length < 1 ? 'at least 1 argument' : 'at most 2 arguments'}, got ${a.length}`);
+    const source = a[0]!;
+    const items = isStr(source) ? [...source.value].map(V.str) : isList(source) && listKind(source) !== 'generator' ? source.value : isDict(source) ? [...source.value.keys()].map(keyValue) : null;
+    if (items === null) throw new Error(`fromkeys: '${pyType(source)}' object is not iterable here`);
+    const out = new Map<Key, Value>();
+    for (const item of items) {
+      if (isList(item) && item.type !== 'TupleValue' || isDict(item)) throw new Error(`unhashable type: '${pyType(item)}'`);
+      const key = asKey(item);
+      if (key === undefined) throw new Error(`a dict key of type ${pyType(item)} is not supported by mistral-tune's template renderer`);
+      out.set(key, a[1] ?? V.none());
+    }
+    return V.dict(out);
+  },
 };
+/** The list and dict methods that take no argument (Python's TypeError when given one). */
+const NO_ARGUMENTS = new Set(['copy', 'items', 'keys', 'values']);
 
 /** How many arguments (by position or keyword) each str method takes, at least and at most, as Python checks. */
 const STRING_ARITY: Record<string, [number, number]> = {
   strip: [0, 1], lstrip: [0, 1], rstrip: [0, 1], split: [0, 2], rsplit: [0, 2], splitlines: [0, 1],
   startswith: [1, 3], endswith: [1, 3], find: [1, 3], rfind: [1, 3], index: [1, 3], count: [1, 3], replace: [2, 3],
   join: [1, 1], center: [1, 2], ljust: [1, 2], rjust: [1, 2], zfill: [1, 1], partition: [1, 1], rpartition: [1, 1],
-  removeprefix: [1, 1], removesuffix: [1, 1], format: [0, Infinity],
+  removeprefix: [1, 1], removesuffix: [1, 1], format: [0, Infinity], rindex: [1, 3], format_map: [1, 1], expandtabs: [0, 1],
 };
 function checkArity(name: string, given: number): void {
   const [least, most] = STRING_ARITY[name] ?? [0, 0];
@@ -323,7 +373,13 @@ export function callMethod(obj: Value, name: string, args: Value[], kwargs: Map<
     checkArity(name, args.length + kwargs.size);
     return STRING_METHODS[name]!(obj.value, args, kwargs);
   }
-  if (isList(obj)) return Object.hasOwn(LIST_METHODS, name) ? LIST_METHODS[name]!(obj.value, args) : undefined;
+  const given = args.length + kwargs.size;
+  if (NO_ARGUMENTS.has(name) && given > 0 && (isList(obj) || obj.type === 'ObjectValue')) throw new Error(`${pyType(obj)}.${name}() takes no arguments (${given} given)`);
+  if (isList(obj)) {
+    // a range, a tuple or a dict view has count and index but no copy
+    if (name === 'copy' && (obj.type !== 'ArrayValue' || listKind(obj) !== undefined)) throw new Error(`'${pyType(obj)}' object has no attribute 'copy'`);
+    return Object.hasOwn(LIST_METHODS, name) ? LIST_METHODS[name]!(obj.value, args) : undefined;
+  }
   if (obj.type === 'ObjectValue' && Object.hasOwn(DICT_METHODS, name)) return DICT_METHODS[name]!(obj.value as Map<Key, Value>, args);
   return undefined;
 }
