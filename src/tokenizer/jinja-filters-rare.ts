@@ -4,7 +4,7 @@
 // library's safe gave a plain str); wordcount, center, format, batch, slice, groupby, attr. A template that uses one renders
 // as under transformers instead of failing. jinja-python.ts registers them beside jinja-filters.ts's FILTERS.
 import { percentFormat } from './jinja-format.ts';
-import { argOf, attribute, compareValues, generator, iterate, type Filter } from './jinja-filters.ts';
+import { argOf, attribute, compareValues, generator, iterate, type Filter, type Test } from './jinja-filters.ts';
 import { V, isDict, isInt, isList, isNone, isStr, listKind, pyEq, pyStr, pyType, type Value } from './jinja-values.ts';
 
 /** The values markupsafe's escape made (a Markup): escape leaves them as they are. */
@@ -19,6 +19,9 @@ export function escapeMarkup(v: Value): Value {
   MARKUP.add(out);
   return out;
 }
+
+/** jinja2's test escaped: hasattr(value, '__html__'), which only a Markup has here. */
+export const RARE_TESTS: Record<string, Test> = { escaped: (v) => MARKUP.has(v) };
 
 /** The text markupsafe.escape(v) gives (a Markup's own text unchanged). */
 export const markupText = (v: Value): string => escapeMarkup(v).value as string;

@@ -19,7 +19,7 @@ export interface FilterHost {
   getattr(obj: Value, name: string): Value;
 }
 
-type Test = (v: Value, arg?: Value) => boolean;
+export type Test = (v: Value, arg?: Value) => boolean;
 export const compare = (op: string) => (a: Value, b?: Value): boolean => {
   if (b === undefined) throw new Error(`the ${op} test needs a value to compare with`);
   if (!((isNum(a) || a.type === 'BooleanValue') && (isNum(b) || b.type === 'BooleanValue')) && !(isStr(a) && isStr(b))) {
@@ -63,9 +63,9 @@ const remainderIs = (v: Value, n: Value, r: number): boolean => pyEq(numberOp('%
 
 /** jinja2's tests where the library's differ or are missing (the others are the library's). */
 export const TESTS: Record<string, Test> = {
-  // len() and [] (a dict's views have no [], a range has)
-  sequence: (v) => isStr(v) || (isList(v) && (listKind(v) ?? 'range') === 'range') || isDict(v),
-  iterable: (v) => isStr(v) || isList(v) || isDict(v),
+  // len() and [] (a dict's views have no [], a range has); jinja2's Undefined has both, and iterates as empty
+  sequence: (v) => isStr(v) || (isList(v) && (listKind(v) ?? 'range') === 'range') || isDict(v) || v.type === 'UndefinedValue',
+  iterable: (v) => isStr(v) || isList(v) || isDict(v) || v.type === 'UndefinedValue',
   mapping: (v) => v.type === 'ObjectValue',
   number: (v) => isNum(v) || v.type === 'BooleanValue',
   float: (v) => v.type === 'FloatValue',

@@ -14,7 +14,7 @@
 // may be a jinja2 global (jinja-globals.ts: dict). Everything else is the library's.
 import { Environment, Interpreter } from '@huggingface/jinja';
 import { FILTERS, TESTS, compare, testArgument, contains, take, type Filter, type FilterHost } from './jinja-filters.ts';
-import { RARE_FILTERS, escapeMarkup, isMarkup, markupOf, markupText } from './jinja-filters-rare.ts';
+import { RARE_FILTERS, RARE_TESTS, escapeMarkup, isMarkup, markupOf, markupText } from './jinja-filters-rare.ts';
 import { percentFormat } from './jinja-format.ts';
 import { callMethod } from './jinja-methods.ts';
 import { WORDWRAP } from './jinja-wordwrap.ts';
@@ -97,6 +97,7 @@ const Base = Interpreter as unknown as new (env: Environment) => LibraryInterpre
 
 /** Every filter this file applies before the library's: jinja-filters.ts's and jinja-filters-rare.ts's. */
 const ALL_FILTERS: Record<string, Filter> = { ...FILTERS, ...RARE_FILTERS, wordwrap: WORDWRAP };
+const ALL_TESTS = { ...TESTS, ...RARE_TESTS };
 
 /** Statements whose result is their rendered text (or nothing); any other node is an expression printed with str(). */
 const STATEMENTS = new Set(['Program', 'Set', 'If', 'For', 'Macro', 'CallStatement', 'FilterStatement', 'Break', 'Continue', 'Comment']);
@@ -489,7 +490,7 @@ export class PythonInterpreter extends Base implements FilterHost {
 
   /** A test by name, jinja2's or else the library's. */
   runTest(name: string, v: Value, arg: Value | undefined, env: Environment): boolean {
-    const test = Object.hasOwn(TESTS, name) ? TESTS[name] : undefined;
+    const test = Object.hasOwn(ALL_TESTS, name) ? ALL_TESTS[name] : undefined;
     // a test of the value alone (test.length 1: upper, defined, …) given an argument fails as in jinja2 (TypeError)
     if (test && arg !== undefined && test.length < 2) throw new Error(`the test ${name} takes no argument (jinja2's TypeError)`);
     if (test) return test(v, arg);
