@@ -1,7 +1,7 @@
 // jinja2's globals that the library lacks or has otherwise. Python's range() as jinja2's sandbox gives it to chat templates: its arguments ints (a bool is one; 'a' or 1.5
 // fail with Python's TypeError, where a JS number would be taken), one to three of them, a step other than 0, and
 // the result printed as Python prints a range object (range(0, 3)); at most `maxItems` items (jinja2's sandbox
-// has MAX_RANGE too), else `tooMany` says why. dict(...); cycler, joiner, lipsum and self are refused.
+// has MAX_RANGE too), else `tooMany` says why. dict(...), joiner(sep); cycler, lipsum and self are refused.
 import { FUNCTION_NAMES, V, asKey, isDict, isList, isStr, kindedList, pyType, type Key, type Value } from './jinja-values.ts';
 
 export function pythonRange(maxItems: number, tooMany: (items: number) => Error): Value {
@@ -45,12 +45,35 @@ const DICT = V.fn((args) => {
 });
 FUNCTION_NAMES.set(DICT, 'the class dict');
 
+/**
+ * jinja2's joiner(sep=', '): a callable that gives '' at its first call and sep (as it is) at each one after
+ * (`{% set comma = joiner() %}{% for t in tools %}{{ comma() }}{{ t.name }}{% endfor %}`).
+ */
+const JOINER = V.fn((args) => {
+  const kwargs = args.at(-1)?.type === 'KeywordArgumentsValue' ? (args.pop()!.value as Map<Key, Value>) : new Map<Key, Value>();
+  const unknown = [...kwargs.keys()].find((k) => k !== 'sep');
+  if (unknown !== undefined) throw new Error(`joiner() got an unexpected keyword argument '${unknown}'`);
+  if (args.length + kwargs.size > 1) throw new Error(`joiner() takes from 1 to 2 positional arguments but ${args.length + 1} were given`);
+  const sep = args[0] ?? kwargs.get('sep') ?? V.str(', ');
+  let used = false;
+  const joiner = V.fn((callArgs) => {
+    if (callArgs.length > 0) throw new Error(`a joiner takes no arguments (${callArgs.length} given)`);
+    if (used) return sep;
+    used = true;
+    return V.str('');
+  });
+  FUNCTION_NAMES.set(joiner, 'a joiner');
+  return joiner;
+});
+FUNCTION_NAMES.set(JOINER, 'the class joiner');
+
 /** jinja2's globals this renderer does not have: a template naming one fails (`cycler is defined` is true there). */
-const REFUSED = new Set(['cycler', 'joiner', 'lipsum', 'self']);
+const REFUSED = new Set(['cycler', 'lipsum', 'self']);
 
 /** The global `name` of jinja2's environment that the library lacks, for a name no scope defines. */
 export function jinjaGlobal(name: string): Value | undefined {
   if (name === 'dict') return DICT;
+  if (name === 'joiner') return JOINER;
   if (REFUSED.has(name)) throw new Error(`jinja2's global ${name} is not supported by mistral-tune's template renderer`);
   return undefined;
 }

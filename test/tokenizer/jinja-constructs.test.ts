@@ -174,7 +174,8 @@ test('what jinja2 renders and we cannot is a one-line UserError naming the const
     // jinja2: <generator object sync_do_map at 0x7f…>
     ["{{ messages | map(attribute='role') }}", 'printing a generator is not supported'],
     ['{{ cycler is defined }}', "jinja2's global cycler is not supported"],
-    ["{% set j = joiner(', ') %}{{ j() }}", "jinja2's global joiner is not supported"],
+    // jinja2: <jinja2.utils.Joiner object at 0x7f…> (calling one is supported: jinja-cases global-joiner)
+    ["{% set j = joiner(', ') %}{{ j }}", 'printing a joiner is not supported'],
   ];
   for (const [template, why] of refused) {
     const t = new ChatTemplate(template, { bosToken: '<s>', eosToken: '</s>', source });
