@@ -1,9 +1,10 @@
 // jinja2's filters that @huggingface/jinja lacks (or runs otherwise) and no chat template we know uses, with jinja2's
 // semantics as transformers runs it (autoescape off): truncate; escape/e, safe, forceescape (markupsafe's Markup:
 // escaping it again changes nothing; `+`, `%` and |format escape the str they put in it, see jinja-python.ts; the
-// library's safe gave a plain str); wordcount, center, format, batch, slice, groupby, attr. A template that uses one renders
+// library's safe gave a plain str); wordcount, center, format, batch, slice, groupby, attr, filesizeformat. A template that uses one renders
 // as under transformers instead of failing. jinja-python.ts registers them beside jinja-filters.ts's FILTERS.
-import { percentFormat } from './jinja-format.ts';
+import { percentFormat, toFixedEven } from './jinja-format.ts';
+import { parseFloatPy } from './jinja-number-text.ts';
 import { argOf, attribute, compareValues, generator, iterate, type Filter, type Test } from './jinja-filters.ts';
 import { V, isDict, isInt, isList, isNone, isStr, listKind, pyEq, pyStr, pyType, type Value } from './jinja-values.ts';
 
@@ -174,6 +175,25 @@ export const RARE_FILTERS: Record<string, Filter> = {
       else groups.push({ k, items: [x] });
     }
     return V.list(groups.map((g) => groupTuple(grouper(g.items[0]!), g.items)));
+  },
+  filesizeformat(v, a) {
+    // do_filesizeformat: float(value); 1 Byte, n Bytes below the base (1000, or 1024 when binary), else one decimal of
+    // the largest unit it reaches (kB … YB, KiB … YiB), YB past them; Python's float() of a str, a bool or a number
+    const bytes = isStr(v) ? parseFloatPy(v.value) : v.type === 'BooleanValue' || isInt(v) || v.type === 'FloatValue' ? Number(v.value) : null;
+    if (bytes === null) throw new Error(isStr(v) ? `filesizeformat: could not convert string to float: ${pyStr(V.list([v])).slice(1, -1)}` : `filesizeformat: float() argument must be a string or a real number, not '${pyType(v)}'`);
+    const binary = argOf(a, 0, 'binary')?.__bool__().value ?? false;
+    const base = binary ? 1024 : 1000;
+    if (bytes === 1) return V.str('1 Byte');
+    if (bytes < base) {
+      // int(bytes): every digit of a large negative float (Python's int is exact)
+      if (!Number.isFinite(bytes)) throw new Error('filesizeformat: cannot convert float infinity to integer');
+      return V.str(`${BigInt(Math.trunc(bytes))} Bytes`);
+    }
+    const prefixes = binary ? ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'] : ['kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+    let i = prefixes.findIndex((_, k) => bytes < base ** (k + 2));
+    if (i < 0) i = prefixes.length - 1;
+    const size = (base * bytes) / base ** (i + 2);
+    return V.str(`${Number.isFinite(size) ? toFixedEven(size, 1) : Number.isNaN(size) ? 'nan' : 'inf'} ${prefixes[i]}`);
   },
   attr(v, a) {
     // do_attr: Python's getattr only, never the item (messages[0] | attr('role') is undefined, as a dict has no

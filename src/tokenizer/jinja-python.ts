@@ -18,6 +18,7 @@ import { RARE_FILTERS, RARE_TESTS, escapeMarkup, isMarkup, markupOf, markupText 
 import { percentFormat } from './jinja-format.ts';
 import { callMethod } from './jinja-methods.ts';
 import { WORDWRAP } from './jinja-wordwrap.ts';
+import { HTML_FILTERS } from './jinja-filters-html.ts';
 import { pythonAttribute } from './jinja-attributes.ts';
 import { checkFilterArity } from './jinja-filter-arity.ts';
 import { jinjaGlobal } from './jinja-globals.ts';
@@ -96,7 +97,7 @@ interface LibraryInterpreter {
 const Base = Interpreter as unknown as new (env: Environment) => LibraryInterpreter;
 
 /** Every filter this file applies before the library's: jinja-filters.ts's and jinja-filters-rare.ts's. */
-const ALL_FILTERS: Record<string, Filter> = { ...FILTERS, ...RARE_FILTERS, wordwrap: WORDWRAP };
+const ALL_FILTERS: Record<string, Filter> = { ...FILTERS, ...RARE_FILTERS, ...HTML_FILTERS, wordwrap: WORDWRAP };
 const ALL_TESTS = { ...TESTS, ...RARE_TESTS };
 
 /** Statements whose result is their rendered text (or nothing); any other node is an expression printed with str(). */
