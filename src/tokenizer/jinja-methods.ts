@@ -13,6 +13,23 @@ const ALL_WS = new RegExp(`^[${WHITESPACE}]+$`);
 function isWsCode(c: number): boolean {
   return c <= 0x20 ? c === 0x20 || (c >= 0x09 && c <= 0x0d) || c >= 0x1c : c === 0x85 || c === 0xa0 || (c >= 0x1680 && ALL_WS.test(String.fromCharCode(c)));
 }
+/**
+ * Python's str.casefold(): each character's upper case lowered (ß and ẞ are ss, ς is σ, ﬁ is fi), but ı kept and
+ * Cherokee folded to its upper case, as Unicode's full case folding has them; one character at a time, so no
+ * final-sigma rule applies (JavaScript's toLowerCase has one).
+ */
+function casefold(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (c === 0x131) out += ch;
+    else if (c === 0x1e9e) out += 'ss';
+    else if ((c >= 0x13a0 && c <= 0x13ff) || (c >= 0xab70 && c <= 0xabbf)) out += ch.toUpperCase();
+    else out += ch.toUpperCase().toLowerCase();
+  }
+  return out;
+}
+
 /** Python's str.splitlines() boundaries. */
 const LINE_END = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/g;
 
@@ -270,6 +287,7 @@ const STRING_METHODS: Record<string, Method> = {
   title: (s) => V.str(title(s)),
   capitalize: (s) => V.str(capitalize(s)),
   swapcase: (s) => V.str(swapcase(s)),
+  casefold: (s) => V.str(casefold(s)),
   ...Object.fromEntries(Object.entries(STR_PREDICATES).map(([name, holds]) => [name, (s: string) => bool(holds(s))])),
   center: (s, a) => {
     const [w, f] = [int(a[0], 0, 'width'), strOrNone(a[1], 'fillchar') ?? ' '];
@@ -354,7 +372,7 @@ const STRING_ARITY: Record<string, [number, number]> = {
   strip: [0, 1], lstrip: [0, 1], rstrip: [0, 1], split: [0, 2], rsplit: [0, 2], splitlines: [0, 1],
   startswith: [1, 3], endswith: [1, 3], find: [1, 3], rfind: [1, 3], index: [1, 3], count: [1, 3], replace: [2, 3],
   join: [1, 1], center: [1, 2], ljust: [1, 2], rjust: [1, 2], zfill: [1, 1], partition: [1, 1], rpartition: [1, 1],
-  removeprefix: [1, 1], removesuffix: [1, 1], format: [0, Infinity], rindex: [1, 3], format_map: [1, 1], expandtabs: [0, 1],
+  removeprefix: [1, 1], removesuffix: [1, 1], format: [0, Infinity], rindex: [1, 3], format_map: [1, 1], expandtabs: [0, 1], casefold: [0, 0],
 };
 function checkArity(name: string, given: number): void {
   const [least, most] = STRING_ARITY[name] ?? [0, 0];
