@@ -459,6 +459,11 @@ function roundIntToTens(n: bigint, digits: number): bigint {
 export function compareValues(a: Value, b: Value): number {
   if ((isNum(a) || a.type === 'BooleanValue') && (isNum(b) || b.type === 'BooleanValue')) return numberOrder(a, b);
   if (isStr(a) && isStr(b)) return cmpStr(a.value, b.value);
+  // two lists or two tuples: by their first items that differ, else by length (dict.items() | sort)
+  if (isList(a) && isList(b) && pyType(a) === pyType(b) && (pyType(a) === 'list' || pyType(a) === 'tuple')) {
+    const at = a.value.findIndex((x, i) => i < b.value.length && !pyEq(x, b.value[i]!));
+    return at >= 0 ? compareValues(a.value[at]!, b.value[at]!) : a.value.length - b.value.length;
+  }
   throw new Error(`'<' not supported between instances of '${pyType(a)}' and '${pyType(b)}'`);
 }
 
