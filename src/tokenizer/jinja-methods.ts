@@ -326,9 +326,18 @@ const STRING_METHODS: Record<string, Method> = {
 
 const LIST_METHODS: Record<string, (self: Value[], a: Value[]) => Value> = {
   index: (xs, a) => {
-    const k = xs.findIndex((x) => pyEq(x, a[0]!));
-    if (k < 0) throw new Error(`${a[0] ? pyType(a[0]) : 'value'} is not in list`);
-    return V.int(k);
+    // index(value, start=0, stop=len): the first equal item within [start:stop] (negative bounds from the end)
+    if (a.length < 1 || a.length > 3) throw new Error(`index expected ${a.length < 1 ? 'at least 1 argument' : 'at most 3 arguments'}, got ${a.length}`);
+    const n = xs.length;
+    const bound = (v: Value | undefined, fallback: number) => {
+      if (v === undefined) return fallback;
+      const k = v.type === 'BooleanValue' ? Number(v.value) : isInt(v) ? v.value : null;
+      if (k === null) throw new Error('slice indices must be integers or have an __index__ method');
+      return k < 0 ? Math.max(0, n + k) : Math.min(k, n);
+    };
+    const [start, stop] = [bound(a[1], 0), bound(a[2], n)];
+    for (let k = start; k < stop; k++) if (pyEq(xs[k]!, a[0]!)) return V.int(k);
+    throw new Error(`${a[0] ? pyType(a[0]) : 'value'} is not in list`);
   },
   count: (xs, a) => V.int(xs.filter((x) => pyEq(x, a[0]!)).length),
   // a new list of the same items (a shallow copy: `c is sameas xs` is false, its items are xs's)
@@ -396,6 +405,7 @@ export function callMethod(obj: Value, name: string, args: Value[], kwargs: Map<
   if (isList(obj)) {
     // a range, a tuple or a dict view has count and index but no copy
     if (name === 'copy' && (obj.type !== 'ArrayValue' || listKind(obj) !== undefined)) throw new Error(`'${pyType(obj)}' object has no attribute 'copy'`);
+    if (name === 'index' && listKind(obj) === 'range' && given > 1) throw new Error(`range.index() takes exactly one argument (${given} given)`);
     return Object.hasOwn(LIST_METHODS, name) ? LIST_METHODS[name]!(obj.value, args) : undefined;
   }
   if (obj.type === 'ObjectValue' && Object.hasOwn(DICT_METHODS, name)) return DICT_METHODS[name]!(obj.value as Map<Key, Value>, args);
