@@ -5,6 +5,7 @@
 // immutable sandbox of transformers refuses (append, update, …) are left out: a template calling them fails
 // there as here.
 import { strFormat } from './jinja-format.ts';
+import { callNumberMethod } from './jinja-number-methods.ts';
 import { STR_PREDICATES, WHITESPACE } from './jinja-str-classes.ts';
 import { V, kindedList, asKey, isDict, isInt, isList, isNone, isStr, keyValue, listKind, pyEq, pyType, type Key, type Value } from './jinja-values.ts';
 
@@ -401,6 +402,7 @@ export function callMethod(obj: Value, name: string, args: Value[], kwargs: Map<
     return STRING_METHODS[name]!(obj.value, args, kwargs);
   }
   const given = args.length + kwargs.size;
+  if (obj.type === 'IntegerValue' || obj.type === 'BooleanValue' || obj.type === 'FloatValue') return callNumberMethod(obj, name, given);
   if (NO_ARGUMENTS.has(name) && given > 0 && (isList(obj) || obj.type === 'ObjectValue')) throw new Error(`${pyType(obj)}.${name}() takes no arguments (${given} given)`);
   if (isList(obj)) {
     // a range, a tuple or a dict view has count and index but no copy
