@@ -181,6 +181,45 @@ function bounds(s: string, a: Value | undefined, b: Value | undefined): [number,
 const bool = (b: boolean) => V.bool(b);
 const strs = (xs: string[]) => V.list(xs.map(V.str));
 
+/** str.translate(table): each character looked up by its code point (a dict's int key, a list's or str's index); None drops it, an int or str replaces it, a missing one keeps it. */
+function translate(s: string, table: Value): string {
+  const chars = isStr(table) ? [...table.value] : [];
+  const indexed = isList(table) && (listKind(table) ?? 'range') === 'range'; // a generator or dict view has no []
+  let out = '';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    const got = isDict(table) ? table.value.get(c) : indexed ? table.value[c] : isStr(table) ? (c < chars.length ? V.str(chars[c]!) : undefined) : null;
+    if (got === null) throw new Error(`'${pyType(table)}' object is not subscriptable`);
+    if (got === undefined) out += ch;
+    else if (isStr(got)) out += got.value;
+    else if (isInt(got) || got.type === 'BooleanValue') {
+      const n = Number(got.value);
+      if (n < 0 || n > 0x10ffff) throw new Error('character mapping must be in range(0x110000)');
+      out += String.fromCodePoint(n);
+    } else if (!isNone(got)) throw new Error('character mapping must return integer, None or str');
+  }
+  return out;
+}
+
+/** str.maketrans(dict) or (from, to[, dropped]): the translate table, keyed by code point. */
+function maketrans(a: Value[]): Value {
+  if (a.length < 1 || a.length > 3) throw new Error(`maketrans expected ${a.length < 1 ? 'at least 1 argument' : 'at most 3 arguments'}, got ${a.length}`);
+  const table = new Map<Key, Value>();
+  if (a.length === 1) {
+    if (a[0]!.type !== 'ObjectValue') throw new Error('if you give only one argument to maketrans it must be a dict');
+    for (const [k, v] of (a[0]!.value as Map<Key, Value>)) {
+      if (typeof k === 'string' && [...k].length !== 1) throw new Error('string keys in translate table must be of length 1');
+      table.set(typeof k === 'string' ? k.codePointAt(0)! : k, v);
+    }
+    return V.dict(table);
+  }
+  const [from, to] = [[...str(a[0], 'maketrans() argument 1')], [...str(a[1], 'maketrans() argument 2')]];
+  if (from.length !== to.length) throw new Error('the first two maketrans arguments must have equal length');
+  from.forEach((ch, i) => table.set(ch.codePointAt(0)!, V.int(to[i]!.codePointAt(0)!)));
+  if (a[2] !== undefined) for (const ch of str(a[2], 'maketrans() argument 3')) table.set(ch.codePointAt(0)!, V.none());
+  return V.dict(table);
+}
+
 type Method = (self: string, a: Value[], kw: Map<string, Value>) => Value;
 const arg = (a: Value[], kw: Map<string, Value>, i: number, name: string): Value | undefined => a[i] ?? kw.get(name);
 
@@ -259,6 +298,8 @@ const STRING_METHODS: Record<string, Method> = {
     return V.str(xs.join(s));
   },
   format: (s, a, kw) => V.str(strFormat(s, a, kw)),
+  translate: (s, a) => V.str(translate(s, a[0]!)),
+  maketrans: (_s, a) => maketrans(a),
   format_map: (s, a) => {
     // the mapping's str keys name the fields; a positional field ({} or {0}) fails, as it has no argument
     const mapping = a[0]!;
@@ -382,7 +423,7 @@ const STRING_ARITY: Record<string, [number, number]> = {
   strip: [0, 1], lstrip: [0, 1], rstrip: [0, 1], split: [0, 2], rsplit: [0, 2], splitlines: [0, 1],
   startswith: [1, 3], endswith: [1, 3], find: [1, 3], rfind: [1, 3], index: [1, 3], count: [1, 3], replace: [2, 3],
   join: [1, 1], center: [1, 2], ljust: [1, 2], rjust: [1, 2], zfill: [1, 1], partition: [1, 1], rpartition: [1, 1],
-  removeprefix: [1, 1], removesuffix: [1, 1], format: [0, Infinity], rindex: [1, 3], format_map: [1, 1], expandtabs: [0, 1], casefold: [0, 0],
+  removeprefix: [1, 1], removesuffix: [1, 1], format: [0, Infinity], rindex: [1, 3], format_map: [1, 1], expandtabs: [0, 1], casefold: [0, 0], translate: [1, 1], maketrans: [1, 3],
 };
 function checkArity(name: string, given: number): void {
   const [least, most] = STRING_ARITY[name] ?? [0, 0];
