@@ -1,12 +1,12 @@
 // jinja2's filters that @huggingface/jinja lacks (or runs otherwise) and no chat template we know uses, with jinja2's
 // semantics as transformers runs it (autoescape off): truncate; escape/e, safe, forceescape (markupsafe's Markup:
 // escaping it again changes nothing; `+`, `%` and |format escape the str they put in it, see jinja-python.ts; the
-// library's safe gave a plain str); wordcount, center, format, batch, slice, groupby, attr, filesizeformat. A template that uses one renders
+// library's safe gave a plain str); wordcount, center, format, batch, slice, groupby, attr, filesizeformat, pprint. A template that uses one renders
 // as under transformers instead of failing. jinja-python.ts registers them beside jinja-filters.ts's FILTERS.
 import { percentFormat, toFixedEven } from './jinja-format.ts';
 import { parseFloatPy } from './jinja-number-text.ts';
 import { argOf, attribute, compareValues, generator, iterate, type Filter, type Test } from './jinja-filters.ts';
-import { V, isDict, isInt, isList, isNone, isStr, listKind, pyEq, pyStr, pyType, type Value } from './jinja-values.ts';
+import { V, cmpStr, isDict, isInt, isList, isNone, isStr, listKind, pyEq, pyRepr, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
 
 /** The values markupsafe's escape made (a Markup): escape leaves them as they are. */
 const MARKUP = new WeakSet<Value>();
@@ -60,6 +60,21 @@ function groupTuple(grouper: Value, items: Value[]): Value {
   Object.defineProperty(t, 'builtins', { value: new Map([...t.builtins, ['grouper', grouper], ['list', list]]) });
   return t;
 }
+
+/** `v` with each dict's keys (in lists, tuples and dicts) in pprint's order: ints, then strs, each sorted. */
+function pprintOrder(v: Value): Value {
+  if (v.type === 'ObjectValue' || v.type === 'KeywordArgumentsValue') {
+    const byKey = ([a]: [Key, Value], [b]: [Key, Value]) =>
+      typeof a !== typeof b ? (typeof a === 'number' ? -1 : 1) : typeof a === 'number' ? a - (b as number) : cmpStr(a, b as string);
+    return V.dict(new Map([...(v.value as Map<Key, Value>)].sort(byKey).map(([k, x]) => [k, pprintOrder(x)])));
+  }
+  if (v.type === 'ArrayValue' && listKind(v) === undefined) return V.list((v.value as Value[]).map(pprintOrder));
+  if (v.type === 'TupleValue') return V.tuple((v.value as Value[]).map(pprintOrder));
+  return v;
+}
+
+/** The widest line pprint.pformat keeps whole (its default width). */
+const PPRINT_WIDTH = 80;
 
 export const RARE_FILTERS: Record<string, Filter> = {
   truncate(v, a) {
@@ -194,6 +209,14 @@ export const RARE_FILTERS: Record<string, Filter> = {
     if (i < 0) i = prefixes.length - 1;
     const size = (base * bytes) / base ** (i + 2);
     return V.str(`${Number.isFinite(size) ? toFixedEven(size, 1) : Number.isNaN(size) ? 'nan' : 'inf'} ${prefixes[i]}`);
+  },
+  pprint(v) {
+    // do_pprint: pprint.pformat(value), the repr with dicts' keys sorted; one past 80 characters pformat wraps over
+    // lines (a number's it keeps), which is refused here
+    const text = pyRepr(pprintOrder(v));
+    const number = v.type === 'IntegerValue' || v.type === 'FloatValue' || v.type === 'BooleanValue' || isNone(v);
+    if (!number && [...text].length > PPRINT_WIDTH) throw new Error(`pprint: a ${pyType(v)} whose repr is longer than ${PPRINT_WIDTH} characters (pformat wraps it over lines) is not supported by mistral-tune's template renderer`);
+    return V.str(text);
   },
   attr(v, a) {
     // do_attr: Python's getattr only, never the item (messages[0] | attr('role') is undefined, as a dict has no

@@ -176,6 +176,8 @@ test('what jinja2 renders and we cannot is a one-line UserError naming the const
     ['{{ cycler is defined }}', "jinja2's global cycler is not supported"],
     // jinja2: <jinja2.utils.Joiner object at 0x7f…> (calling one is supported: jinja-cases global-joiner)
     ["{% set j = joiner(', ') %}{{ j }}", 'printing a joiner is not supported'],
+    // jinja2's pformat wraps a repr past 80 characters over lines
+    ["{{ [messages[0].content * 90] | pprint }}", 'pprint: a list whose repr is longer than 80 characters'],
   ];
   for (const [template, why] of refused) {
     const t = new ChatTemplate(template, { bosToken: '<s>', eosToken: '</s>', source });
