@@ -445,6 +445,9 @@ export function callMethod(obj: Value, name: string, args: Value[], kwargs: Map<
   const given = args.length + kwargs.size;
   if (obj.type === 'IntegerValue' || obj.type === 'BooleanValue' || obj.type === 'FloatValue') return callNumberMethod(obj, name, given);
   if (NO_ARGUMENTS.has(name) && given > 0 && (isList(obj) || obj.type === 'ObjectValue')) throw new Error(`${pyType(obj)}.${name}() takes no arguments (${given} given)`);
+  // Python's list, tuple and dict methods take no keyword arguments ({'a': 1}.get('b', default=2) is a TypeError)
+  const known = isList(obj) ? Object.hasOwn(LIST_METHODS, name) : obj.type === 'ObjectValue' && Object.hasOwn(DICT_METHODS, name);
+  if (known && kwargs.size > 0) throw new Error(`${pyType(obj)}.${name}() takes no keyword arguments`);
   if (isList(obj)) {
     // a range, a tuple or a dict view has count and index but no copy
     if (name === 'copy' && (obj.type !== 'ArrayValue' || listKind(obj) !== undefined)) throw new Error(`'${pyType(obj)}' object has no attribute 'copy'`);
