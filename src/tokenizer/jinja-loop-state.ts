@@ -59,3 +59,10 @@ export class LoopControl extends Error {
     super(`{% ${isBreak ? 'break' : 'continue'} %} outside a loop`);
   }
 }
+
+/** The items a filter read to pass `n` of them: through the n-th it passed, or all it read where it passed fewer. */
+export function throughPassed(passed: readonly boolean[], n: number): number {
+  let count = 0;
+  for (let i = 0; i < passed.length; i++) if (passed[i] && ++count === n) return i + 1;
+  return Infinity;
+}

@@ -27,7 +27,7 @@ import { testOfFilter } from './jinja-test-arguments.ts';
 import { continuesChain } from './jinja-compare-chains.ts';
 import { exactIntArithmetic, floatOperands } from './jinja-int-arithmetic.ts';
 import { V, asKey, isInt, isList, isNum, isStr, keyValue, listKind, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
-import { LOOP_OF, LoopControl, assigns, noteLoopField, type LoopBody, type LoopState } from './jinja-loop-state.ts';
+import { LOOP_OF, LoopControl, assigns, noteLoopField, throughPassed, type LoopBody, type LoopState } from './jinja-loop-state.ts';
 
 /** The AST nodes this file reads (the library's parser makes them; its .d.ts does not export the classes). */
 interface Node {
@@ -123,13 +123,6 @@ const LOOP_FILTER = 'PythonLoopFilter';
 interface LoopFilterNode extends Node {
   test: Node;
   passed: boolean[];
-}
-
-/** The items a filter read to pass `n` of them: through the n-th it passed, or all it read where it passed fewer. */
-function throughPassed(passed: readonly boolean[], n: number): number {
-  let count = 0;
-  for (let i = 0; i < passed.length; i++) if (passed[i] && ++count === n) return i + 1;
-  return Infinity;
 }
 
 /** The library's interpreter with Python's printing, operators, methods, filters and tests (see the header). */
