@@ -230,9 +230,10 @@ export function* cutAtLoneCrs(lines: Iterable<Line>): Generator<CutLine> {
  */
 export function partsOfLine(line: Line, parts: readonly string[]): CutLine[] {
   const { crlf, cr, ...rest } = line;
-  // (the text is UTF-8: its bytes are its characters'; past them a line has at most 2 of line end, so 3 more are a BOM)
+  // (the text is UTF-8: its bytes are its characters'; past them and a CRLF, a line has at most 2 of line end, an LF or a
+  // lone CR and the file's last Ctrl-Z, so 3 more are a BOM)
   let left = line.bytes;
-  const bom = left - Buffer.byteLength(line.text) >= 3 ? 3 : 0;
+  const bom = left - Buffer.byteLength(line.text) - (crlf ? 2 : 0) >= 3 ? 3 : 0;
   return parts.map((text, i) => {
     const last = i === parts.length - 1;
     const bytes = last ? left : (i === 0 ? bom : 0) + Buffer.byteLength(text) + 1;
@@ -265,6 +266,14 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
   let readAt = 0; // the file offset of the chunk read
   let lineAt = 0; // the file offset of the next line split off
   let yielded = 0; // the bytes of the lines yielded (the binary data that ends a file is the rest)
+  // the offset of a Ctrl-Z that ends the file after a line end (DOS's copy /a: `…\r\n\x1a`), which no line holds: the
+  // line before it takes it (Line.bytes), as the last line takes one that follows its text; else -1
+  let dosEofAt = -1;
+  const takeDosEof = (line: Line): void => {
+    if (lineAt !== dosEofAt) return;
+    line.bytes++;
+    lineAt++;
+  };
   /** Keeps count of a line split off: its number, where the next starts; and says whether its end was a lone CR made an LF. */
   const took = (line: Line): Line => {
     lineNo = line.lineNo;
@@ -277,6 +286,7 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
       }
       if (madeNext === madeEnds.length) madeEnds.length = madeNext = 0;
     }
+    takeDosEof(line);
     return line;
   };
   // watchBinary: where the file turns into binary data (BinaryWatch), each byte judged as it is read; the lines of a
@@ -300,6 +310,7 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
     return null;
   };
   try {
+    dosEofAt = dosEofOffset(fd);
     for (;;) {
       if (tail.lineNo > 0) break; // binary data to the end: the rest is not read
       const n = fs.readSync(fd, buf, 0, chunkBytes, null);
@@ -322,6 +333,7 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
           lineAt++;
           delete last.cr;
           last.crlf = true;
+          takeDosEof(last);
         }
         chunk = view;
       }
@@ -400,6 +412,14 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The offset of the file's last byte when it is a Ctrl-Z (DOS_EOF), else -1: one read of that byte, not of the file. */
+function dosEofOffset(fd: number): number {
+  const size = fs.fstatSync(fd).size;
+  if (size === 0) return -1;
+  const b = Buffer.alloc(1);
+  return fs.readSync(fd, b, 0, 1, size - 1) === 1 && b[0] === DOS_EOF ? size - 1 : -1;
 }
 
 /** How many line ends (0x0A) `chunk` holds before its index `at` (none when `at` ≤ 0). */

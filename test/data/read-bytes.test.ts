@@ -26,6 +26,9 @@ test('JSON Lines, CSV, TSV and text (every split) count a file\'s bytes exactly:
     ['mac.csv', 'csv', 'text,label\r"a\rb",1\rc,2\r\nd,3'],
     ['crlf.tsv', 'tsv', 'text\tlabel\r\na\t1\r\nb\t2'],
     ['crlf.txt', 'text', 'one\r\ntwo\r\n\r\nthree'],
+    ['dos.jsonl', 'jsonl', '{"text": "a"}\r\n{"text": "b"}\r\n\x1a'], // copy /a ends a file with a Ctrl-Z after its last line end
+    ['dos.csv', 'csv', 'text,label\r\na,1\r\n\x1a'],
+    ['dos.txt', 'text', 'one\r\ntwo\r\n\x1a'],
   ];
   for (const [name, format, content] of cases) {
     const f = writeFiles(dir, { [name]: content })[name]!;

@@ -15,12 +15,16 @@ test('readLines: each line\'s bytes are its bytes in the file (LF, CRLF, lone CR
     'lf-crlf.txt': '\ufeffé one\r\ntwo\nthree 😀\r\nlast',
     'mac.csv': 'text,label\r"a\rb",1\rc\r\nd,2\r', // classic Mac: lone CRs end lines, a CRLF too
     'dos.txt': 'a\r\nb\x1a',
+    'dos-end.txt': 'a\r\nb\r\n\x1a', // copy /a: the Ctrl-Z after the last line end is that line's
+    'mac-dos.csv': 'a\rb\r\x1a',
     'bad.txt': Buffer.from([0x61, 0xff, 0x0d, 0x0a, 0x62, 0x00, 0x0a, 0x63]),
   });
   const expected: Record<string, number[]> = {
     'lf-crlf.txt': [3 + 2 + 4 + 2, 4, 6 + 4 + 2, 4],
     'mac.csv': [11, 3, 5, 3, 4],
     'dos.txt': [3, 2],
+    'dos-end.txt': [3, 4],
+    'mac-dos.csv': [2, 3],
     'bad.txt': [4, 3, 1],
   };
   for (const [name, sizes] of Object.entries(expected)) {
@@ -28,7 +32,7 @@ test('readLines: each line\'s bytes are its bytes in the file (LF, CRLF, lone CR
     assert.deepEqual([...readLines(files[name]!)].map((l) => l.bytes), sizes, name);
     // (a chunk too small to hold a lone CR does not find the Mac file's line ends, unless every line end is asked for)
     for (const chunk of [1, 2, 3, 5]) {
-      for (const anyLineEnd of name === 'mac.csv' ? [true] : [false, true]) {
+      for (const anyLineEnd of name.startsWith('mac') ? [true] : [false, true]) {
         const lines = [...readLines(files[name]!, chunk, undefined, anyLineEnd)];
         assert.deepEqual(lines.map((l) => l.bytes), sizes, `${name}, chunk ${chunk}${anyLineEnd ? ', any line end' : ''}`);
       }
@@ -39,6 +43,10 @@ test('readLines: each line\'s bytes are its bytes in the file (LF, CRLF, lone CR
 test('cutAtLoneCrs: the parts of a line and their CRs are the line\'s bytes', () => {
   const f = writeFiles(dir, { 'stray.txt': 'one\ntwo\ré\rthree\r\nfour\n' })['stray.txt']!;
   assert.deepEqual([...cutAtLoneCrs(readDataLines(f))].map((l) => [l.text, l.bytes]), [['one', 4], ['two', 4], ['é', 3], ['three', 7], ['four', 5]]);
+  // a CRLF and a Ctrl-Z after it are the last part's, and no BOM of the first's (both are 3 bytes past the text)
+  const dos = writeFiles(dir, { 'dos-stray.txt': 'x\na\rb\r\n\x1a', 'bom-stray.txt': '\ufeffa\rb' });
+  assert.deepEqual([...cutAtLoneCrs(readDataLines(dos['dos-stray.txt']!))].map((l) => [l.text, l.bytes]), [['x', 2], ['a', 2], ['b', 4]]);
+  assert.deepEqual([...cutAtLoneCrs(readDataLines(dos['bom-stray.txt']!))].map((l) => [l.text, l.bytes]), [['a', 5], ['b', 1]]);
 });
 
 test('readLines: binary data that ends a file is one line of the bytes from its start to the end of the file', () => {
