@@ -390,11 +390,12 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
     // own; it ends the last line, as a line end would
     let restEnd = 0;
     if (rest.length > 0 && rest[rest.length - 1] === DOS_EOF) [rest, restEnd] = [rest.subarray(0, rest.length - 1), 1];
+    // (the lines held are read: past where binary data began, they are its text, as a CR-ended last line is)
+    for (const line of held) {
+      const out = marked(line);
+      if (out !== null) yield out;
+    }
     if (tail.lineNo === 0) {
-      for (const line of held) {
-        const out = marked(line);
-        if (out !== null) yield out;
-      }
       if (rest.length > 0) {
         for (const line of splitLines(rest, lineNo, restEnd, lineNo === 0)) {
           const out = marked(took(line));

@@ -57,6 +57,13 @@ test('readLines: binary data that ends a file is one line of the bytes from its 
   assert.deepEqual(lines.map((l) => l.bytes), [...Array.from({ length: 3000 }, () => [5, 4]).flat(), fs.statSync(f).size - text.length]);
 });
 
+test('readLines: the binary data that ends a classic-Mac file holds its last line, which waited for the byte after its CR', () => {
+  const f = writeFiles(dir, { 'mac-blob.txt': Buffer.concat([Buffer.from('text\r'), Buffer.alloc(9000, 0), Buffer.from('\rmore\r')]) })['mac-blob.txt']!;
+  const lines = [...readDataLines(f)];
+  assert.deepEqual(lines.map((l) => [l.lineNo, l.binary !== undefined, l.bytes]), [[1, true, fs.statSync(f).size]]);
+  assert.equal(lines[0]!.text, `text\n${'\0'.repeat(9000)}\nmore`);
+});
+
 test('readLines: a classic-Mac file\'s lines say how each ended (a lone CR, CRLF, LF), whatever the chunk size', () => {
   const f = writeFiles(dir, { 'ends.csv': 'a\rb\r\nc\nd\re\rf\r' })['ends.csv']!;
   for (const chunk of [1, 2, 3, 1 << 20]) {
