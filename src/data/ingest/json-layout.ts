@@ -57,7 +57,7 @@ export function wrappedRecords(members: ObjectMember[], where: string, textField
 /**
  * The members of a parsed object, each at `line`, as scanObjectMembers finds them in a JSON object's text: for a Python
  * dict, which that scan cannot follow. An array is 'records' when its elements are objects, none a chat turn, but for
- * fewer scalars (holdsRecords).
+ * as many scalars at most (holdsRecords).
  */
 export function valueMembers(value: unknown, line: number): ObjectMember[] | null {
   if (!isObject(value)) return null;

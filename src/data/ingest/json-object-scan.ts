@@ -2,7 +2,7 @@
 // nothing parsed), so that an object wrapping millions of records (`{"version": "1.0", "data": [...]}`) is never
 // held in memory: json.ts reads the wrapped array's elements from where it starts, as it reads a top-level array.
 // Each member is summarised by the kind of its value; an array whose elements are objects that are not chat turns
-// (`role` and `content`, ShareGPT's `from` and `value`), but for fewer scalars than objects (holdsRecords), is a list of records. Also the pieces every JSON reader
+// (`role` and `content`, ShareGPT's `from` and `value`), but for as many scalars as objects at most (holdsRecords: `[null, {…}]` is one), is a list of records. Also the pieces every JSON reader
 // here shares to walk such text: comments (JSONC), a Python literal's single-quoted strings (SingleQuotes), and where
 // a value's brackets close (closeIndex).
 import { UserError } from '../../util/errors.ts';
