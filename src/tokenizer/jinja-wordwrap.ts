@@ -29,6 +29,23 @@ const cpLength = (s: string): number => [...s].length;
 /** Python's `s.strip() == ''`: textwrap drops such chunks at the ends of a line. */
 const blank = (s: string): boolean => pythonStrip(s, null, true, true) === '';
 
+/** The first `n` code points of `s` (Python's s[:n]), read without walking the rest of it. */
+function firstCodePoints(s: string, n: number): string {
+  let i = 0;
+  for (let k = 0; k < n && i < s.length; k++) {
+    const c = s.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+  }
+  return s.slice(0, i);
+}
+
+/** A chunk of textwrap's and its length in code points, kept so that a long word is not measured again at each line cut from it. */
+interface Chunk {
+  text: string;
+  length: number;
+}
+const chunkOf = (text: string): Chunk => ({ text, length: cpLength(text) });
+
 interface Wrapping {
   /** The width, a float where one was given (textwrap then fails to cut a word: a slice index must be an int). */
   width: number;
@@ -41,19 +58,25 @@ interface Options {
   cutAtHyphen: boolean;
 }
 
-/** TextWrapper._handle_long_word: as much of the next chunk as fits (after its last hyphen when allowed), or all of it on an empty line. */
-function handleLongWord(reversed: string[], line: string[], lineLength: number, w: Wrapping & Options): void {
+/**
+ * TextWrapper._handle_long_word: as much of the next chunk as fits (after its last hyphen when allowed), or all of
+ * it on an empty line. Only the part cut is walked (the rest is a slice), so a long word takes time in its length.
+ */
+function handleLongWord(reversed: Chunk[], line: Chunk[], lineLength: number, w: Wrapping & Options): void {
   if (w.breakLongWords) {
     if (w.widthIsFloat && w.width >= 1) throw new Error('wordwrap: slice indices must be integers or None or have an __index__ method (a float width)');
     const spaceLeft = w.width < 1 ? 1 : w.width - lineLength;
-    const chunk = [...reversed.at(-1)!];
+    const chunk = reversed.at(-1)!;
     let end = spaceLeft;
     if (w.cutAtHyphen && chunk.length > spaceLeft) {
-      const hyphen = chunk.slice(0, spaceLeft).lastIndexOf('-');
-      if (hyphen > 0 && chunk.slice(0, hyphen).some((c) => c !== '-')) end = hyphen + 1;
+      const head = firstCodePoints(chunk.text, spaceLeft);
+      const hyphen = head.lastIndexOf('-'); // a '-' is one code unit: > 0 in code units is > 0 in code points
+      if (hyphen > 0 && /[^-]/.test(head.slice(0, hyphen))) end = cpLength(head.slice(0, hyphen)) + 1;
     }
-    line.push(chunk.slice(0, end).join(''));
-    reversed[reversed.length - 1] = chunk.slice(end).join('');
+    const cut = firstCodePoints(chunk.text, end);
+    const cutLength = Math.min(end, chunk.length);
+    line.push({ text: cut, length: cutLength });
+    reversed[reversed.length - 1] = { text: chunk.text.slice(cut.length), length: chunk.length - cutLength };
   } else if (line.length === 0) line.push(reversed.pop()!);
 }
 
@@ -62,25 +85,25 @@ function wrap(text: string, widthArg: Value, options: Options): string[] {
   const w = { ...widthOf(widthArg), ...options }; // checked at each call, as textwrap does (never for an empty text)
   if (w.width <= 0) throw new Error(`wordwrap: invalid width ${w.width} (must be > 0)`);
   const chunks = text.split(w.splitOnHyphens ? WORDSEP : WORDSEP_SIMPLE).filter((c) => c !== '');
-  const reversed = chunks.reverse();
+  const reversed = chunks.reverse().map(chunkOf);
   const lines: string[] = [];
   while (reversed.length > 0) {
-    const line: string[] = [];
+    const line: Chunk[] = [];
     let lineLength = 0;
     // whitespace that would begin a line is dropped, except at the very beginning of the text
-    if (blank(reversed.at(-1)!) && lines.length > 0) reversed.pop();
+    if (blank(reversed.at(-1)!.text) && lines.length > 0) reversed.pop();
     while (reversed.length > 0) {
-      const n = cpLength(reversed.at(-1)!);
+      const n = reversed.at(-1)!.length;
       if (lineLength + n > w.width) break;
       line.push(reversed.pop()!);
       lineLength += n;
     }
-    if (reversed.length > 0 && cpLength(reversed.at(-1)!) > w.width) {
+    if (reversed.length > 0 && reversed.at(-1)!.length > w.width) {
       handleLongWord(reversed, line, lineLength, w);
-      lineLength = line.reduce((sum, c) => sum + cpLength(c), 0);
+      lineLength = line.reduce((sum, c) => sum + c.length, 0);
     }
-    if (line.length > 0 && blank(line.at(-1)!)) line.pop();
-    if (line.length > 0) lines.push(line.join(''));
+    if (line.length > 0 && blank(line.at(-1)!.text)) line.pop();
+    if (line.length > 0) lines.push(line.map((c) => c.text).join(''));
   }
   return lines;
 }
