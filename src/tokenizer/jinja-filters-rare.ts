@@ -195,6 +195,7 @@ export const RARE_FILTERS: Record<string, Filter> = {
     // do_filesizeformat: float(value); 1 Byte, n Bytes below the base (1000, or 1024 when binary), else one decimal of
     // the largest unit it reaches (kB … YB, KiB … YiB), YB past them; Python's float() of a str, a bool or a number
     const bytes = isStr(v) ? parseFloatPy(v.value) : v.type === 'BooleanValue' || isInt(v) || v.type === 'FloatValue' ? Number(v.value) : null;
+    if (isInt(v) && !Number.isFinite(bytes)) throw new Error('filesizeformat: int too large to convert to float');
     if (bytes === null) throw new Error(isStr(v) ? `filesizeformat: could not convert string to float: ${pyStr(V.list([v])).slice(1, -1)}` : `filesizeformat: float() argument must be a string or a real number, not '${pyType(v)}'`);
     const binary = argOf(a, 0, 'binary')?.__bool__().value ?? false;
     const base = binary ? 1024 : 1000;
@@ -205,9 +206,12 @@ export const RARE_FILTERS: Record<string, Filter> = {
       return V.str(`${BigInt(Math.trunc(bytes))} Bytes`);
     }
     const prefixes = binary ? ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'] : ['kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
-    let i = prefixes.findIndex((_, k) => bytes < base ** (k + 2));
+    // each unit is Python's int base ** k, compared exactly with the float (1e24 is below 10 ** 24: 1000.0 ZB) and
+    // made a float (correctly rounded) to divide
+    const unit = (k: number): bigint => BigInt(base) ** BigInt(k + 2);
+    let i = prefixes.findIndex((_, k) => bytes < unit(k));
     if (i < 0) i = prefixes.length - 1;
-    const size = (base * bytes) / base ** (i + 2);
+    const size = (base * bytes) / Number(unit(i));
     return V.str(`${Number.isFinite(size) ? toFixedEven(size, 1) : Number.isNaN(size) ? 'nan' : 'inf'} ${prefixes[i]}`);
   },
   pprint(v) {
