@@ -373,7 +373,8 @@ const LIST_METHODS: Record<string, (self: Value[], a: Value[]) => Value> = {
     const n = xs.length;
     const bound = (v: Value | undefined, fallback: number) => {
       if (v === undefined) return fallback;
-      const k = v.type === 'BooleanValue' ? Number(v.value) : isInt(v) ? v.value : null;
+      // an int past 2**53 (a bigint) is clamped as any other bound past the ends
+      const k = v.type === 'BooleanValue' || isInt(v) ? Number(v.value) : null;
       if (k === null) throw new Error('slice indices must be integers or have an __index__ method');
       return k < 0 ? Math.max(0, n + k) : Math.min(k, n);
     };
