@@ -126,6 +126,8 @@ export const WORDWRAP: Filter = (v, a) => {
     cutAtHyphen: hyphens.__bool__().value,
   };
   const given = argOf(a, 2, 'wrapstring');
+  // only None means the newline: an undefined one fails at its .join, as jinja2's Undefined does
+  if (given?.type === 'UndefinedValue') throw new Error("wordwrap: the wrapstring is undefined (jinja2's UndefinedError)");
   const wrapstring = given === undefined || isNone(given) ? V.str('\n') : given;
   if (!isStr(wrapstring)) throw new Error(`wordwrap: '${pyType(wrapstring)}' object has no attribute 'join' (the wrapstring)`);
   const paragraphs = (callMethod(v, 'splitlines', [], new Map())!.value as Value[]).map((line) => wrap(pyStr(line), widthArg, options));
