@@ -3,7 +3,7 @@
 // jinja-python.ts registers them beside the other filters.
 import { argOf, iterate, type Filter } from './jinja-filters.ts';
 import { markupText } from './jinja-filters-rare.ts';
-import { V, isDict, isList, isNone, isStr, keyValue, listKind, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
+import { V, isDict, isList, isNone, isStr, keyValue, listKind, pyRepr, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
 
 /** urllib.parse.quote_from_bytes of the UTF-8 bytes: letters, digits, _.-~ and `safe` kept, every other byte %XX. */
 function quote(text: string, safe: string): string {
@@ -49,7 +49,7 @@ export const HTML_FILTERS: Record<string, Filter> = {
     for (const [key, value] of v.value as Map<Key, Value>) {
       if (isNone(value) || value.type === 'UndefinedValue') continue;
       if (typeof key !== 'string') throw new Error("xmlattr: expected string or bytes-like object, got 'int' (an attribute name)");
-      if (BAD_ATTRIBUTE_NAME.test(key)) throw new Error(`xmlattr: Invalid character in attribute name: ${pyStr(V.list([V.str(key)])).slice(1, -1)}`);
+      if (BAD_ATTRIBUTE_NAME.test(key)) throw new Error(`xmlattr: Invalid character in attribute name: ${pyRepr(V.str(key))}`);
       items.push(`${markupText(V.str(key))}="${markupText(value)}"`);
     }
     const text = items.join(' ');

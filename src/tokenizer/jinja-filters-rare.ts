@@ -196,7 +196,7 @@ export const RARE_FILTERS: Record<string, Filter> = {
     // the largest unit it reaches (kB … YB, KiB … YiB), YB past them; Python's float() of a str, a bool or a number
     const bytes = isStr(v) ? parseFloatPy(v.value) : v.type === 'BooleanValue' || isInt(v) || v.type === 'FloatValue' ? Number(v.value) : null;
     if (isInt(v) && !Number.isFinite(bytes)) throw new Error('filesizeformat: int too large to convert to float');
-    if (bytes === null) throw new Error(isStr(v) ? `filesizeformat: could not convert string to float: ${pyStr(V.list([v])).slice(1, -1)}` : `filesizeformat: float() argument must be a string or a real number, not '${pyType(v)}'`);
+    if (bytes === null) throw new Error(isStr(v) ? `filesizeformat: could not convert string to float: ${pyRepr(v)}` : `filesizeformat: float() argument must be a string or a real number, not '${pyType(v)}'`);
     const binary = argOf(a, 0, 'binary')?.__bool__().value ?? false;
     const base = binary ? 1024 : 1000;
     if (bytes === 1) return V.str('1 Byte');
