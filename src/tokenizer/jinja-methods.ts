@@ -416,6 +416,12 @@ const DICT_METHODS: Record<string, (self: Map<Key, Value>, a: Value[]) => Value>
     return V.dict(out);
   },
 };
+/** Whether `obj` has the method `name` of LIST_METHODS: a list all, a tuple or a range count and index, a dict view or a generator none. */
+function hasListMethod(obj: Value, name: string): boolean {
+  const kind = listKind(obj);
+  if (kind !== undefined && kind !== 'range') return false;
+  return name !== 'copy' || (obj.type === 'ArrayValue' && kind === undefined);
+}
 /** The list and dict methods that take no argument (Python's TypeError when given one). */
 const NO_ARGUMENTS = new Set(['copy', 'items', 'keys', 'values']);
 
@@ -445,13 +451,12 @@ export function callMethod(obj: Value, name: string, args: Value[], kwargs: Map<
   }
   const given = args.length + kwargs.size;
   if (obj.type === 'IntegerValue' || obj.type === 'BooleanValue' || obj.type === 'FloatValue') return callNumberMethod(obj, name, given);
+  if (isList(obj) && Object.hasOwn(LIST_METHODS, name) && !hasListMethod(obj, name)) throw new Error(`'${pyType(obj)}' object has no attribute '${name}'`);
   if (NO_ARGUMENTS.has(name) && given > 0 && (isList(obj) || obj.type === 'ObjectValue')) throw new Error(`${pyType(obj)}.${name}() takes no arguments (${given} given)`);
   // Python's list, tuple and dict methods take no keyword arguments ({'a': 1}.get('b', default=2) is a TypeError)
   const known = isList(obj) ? Object.hasOwn(LIST_METHODS, name) : obj.type === 'ObjectValue' && Object.hasOwn(DICT_METHODS, name);
   if (known && kwargs.size > 0) throw new Error(`${pyType(obj)}.${name}() takes no keyword arguments`);
   if (isList(obj)) {
-    // a range, a tuple or a dict view has count and index but no copy
-    if (name === 'copy' && (obj.type !== 'ArrayValue' || listKind(obj) !== undefined)) throw new Error(`'${pyType(obj)}' object has no attribute 'copy'`);
     if (name === 'index' && listKind(obj) === 'range' && given > 1) throw new Error(`range.index() takes exactly one argument (${given} given)`);
     return Object.hasOwn(LIST_METHODS, name) ? LIST_METHODS[name]!(obj.value, args) : undefined;
   }
