@@ -13,18 +13,12 @@ import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { ARGUMENTS_AS_OBJECTS, ARGUMENTS_AS_OBJECTS_JQ } from '../../src/train/data.ts';
 import { spawnSync } from 'node:child_process';
 import { parsePythonJson, pythonJson } from '../../src/data/python-numbers.ts';
-import { loadTokenizer } from '../../src/tokenizer/index.ts';
-import { quietly, tempFolder } from '../tokenizer/helpers.ts';
+import { tekkenTinyWith } from '../tokenizer/helpers.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
-const readJson = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
 const V03 = fs.readFileSync(path.join(import.meta.dirname, '..', 'tokenizer', 'fixtures', 'chat-templates', 'v03_tools.jinja'), 'utf8');
-const TEKKEN = path.join(FIXTURES, 'tekken-tiny');
-const v03 = quietly(() => loadTokenizer(tempFolder({
-  'tokenizer.json': readJson(path.join(TEKKEN, 'tokenizer.json')),
-  'tokenizer_config.json': { ...readJson(path.join(TEKKEN, 'tokenizer_config.json')), chat_template: V03 },
-})));
+const v03 = tekkenTinyWith(V03);
 const dir = tempDir();
 
 const add = { type: 'function', function: { name: 'add', description: 'Adds two numbers', parameters: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } } } } };
@@ -234,10 +228,7 @@ test("chats whose tool call's arguments are JSON text that the template writes a
     "{% if m.role == 'user' %}[INST]{{ m.content }}[/INST]{% elif m.tool_calls is defined and m.tool_calls is not none %}[TOOL_CALLS][" +
     "{% for c in m.tool_calls %}{\"name\": \"{{ c.function.name }}\", \"arguments\": {{ c.function.arguments if c.function.arguments is string else c.function.arguments|tojson }}, \"id\": \"{{ c.id }}\"}{% endfor %}]{{ eos_token }}" +
     "{% elif m.role == 'tool' %}[TOOL_RESULTS]{{ m.content }}[/TOOL_RESULTS]{% else %}{{ m.content }}{{ eos_token }}{% endif %}{% endfor %}";
-  const v03AsGiven = quietly(() => loadTokenizer(tempFolder({
-    'tokenizer.json': readJson(path.join(TEKKEN, 'tokenizer.json')),
-    'tokenizer_config.json': { ...readJson(path.join(TEKKEN, 'tokenizer_config.json')), chat_template: asGiven },
-  })));
+  const v03AsGiven = tekkenTinyWith(asGiven);
   assert.equal(loadTokenRows(f['args-text.jsonl']!, { tokenizer: v03AsGiven }).stats.argumentsAsText, 0);
   // nor a chat that holds the arguments' text as a JSON string elsewhere (a user quoting it): the rendering is compared
   const quoting = chat('{"a": 1, "b": 2}');
@@ -246,11 +237,8 @@ test("chats whose tool call's arguments are JSON text that the template writes a
   assert.equal(loadTokenRows(g['args-text-quoted.jsonl']!, { tokenizer: v03AsGiven }).stats.argumentsAsText, 0);
   assert.equal(loadTokenRows(g['args-text-quoted.jsonl']!, { tokenizer: v03 }).stats.argumentsAsText, 1);
   // a template that fails on text that is no JSON object (it reads the text) is asked by search
-  const strict = quietly(() => loadTokenizer(tempFolder({
-    'tokenizer.json': readJson(path.join(TEKKEN, 'tokenizer.json')),
-    'tokenizer_config.json': { ...readJson(path.join(TEKKEN, 'tokenizer_config.json')), chat_template: V03.replace('{%- for message in loop_messages %}',
-      "{%- for m in messages %}{%- for c in (m.tool_calls or []) %}{%- if c.function.arguments is string and not c.function.arguments.startswith('{') %}{{- raise_exception('not JSON') }}{%- endif %}{%- endfor %}{%- endfor %}{%- for message in loop_messages %}") },
-  })));
+  const strict = tekkenTinyWith(V03.replace('{%- for message in loop_messages %}',
+      "{%- for m in messages %}{%- for c in (m.tool_calls or []) %}{%- if c.function.arguments is string and not c.function.arguments.startswith('{') %}{{- raise_exception('not JSON') }}{%- endif %}{%- endfor %}{%- endfor %}{%- for message in loop_messages %}"));
   assert.equal(loadTokenRows(f['args-text.jsonl']!, { tokenizer: strict }).stats.argumentsAsText, 2);
 });
 

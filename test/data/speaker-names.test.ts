@@ -11,19 +11,14 @@ import { prepare } from '../../src/data/prepare.ts';
 import { detectRecord } from '../../src/data/record.ts';
 import { tokenizeRecord } from '../../src/data/tokenize.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
-import { loadTokenizer } from '../../src/tokenizer/index.ts';
-import { quietly, tempFolder } from '../tokenizer/helpers.ts';
+import { tekkenTinyWith } from '../tokenizer/helpers.ts';
 import { readJsonl, tempDir, writeFiles } from './helpers.ts';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
 const readJson = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
 interface Case { name: string; record: { messages: Array<Record<string, string>> }; ids: number[]; assistant_masks: number[]; completion_masks: number[][]; text: string }
 const fixture = readJson(path.join(FIXTURES, 'trl-speaker-names', 'cases.json')) as unknown as { template: string; cases: Case[] };
-const TEKKEN = path.join(FIXTURES, 'tekken-tiny');
-const tok = quietly(() => loadTokenizer(tempFolder({
-  'tokenizer.json': readJson(path.join(TEKKEN, 'tokenizer.json')),
-  'tokenizer_config.json': { ...readJson(path.join(TEKKEN, 'tokenizer_config.json')), chat_template: fixture.template },
-})));
+const tok = tekkenTinyWith(fixture.template);
 const dir = tempDir();
 
 test("a turn's speaker name renders into its chat and tokens as TRL renders a JSONL file's chats; each assistant turn is trained as TRL's conversational prompt/completion trains it", () => {

@@ -11,20 +11,14 @@ import { detectRecord } from '../../src/data/record.ts';
 import { tokenizeRecord } from '../../src/data/tokenize.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { parsePythonJson, pythonJson } from '../../src/data/python-numbers.ts';
-import { loadTokenizer } from '../../src/tokenizer/index.ts';
-import { quietly, tempFolder } from '../tokenizer/helpers.ts';
+import { tekkenTinyWith } from '../tokenizer/helpers.ts';
 import { readJsonl, tempDir, writeFiles } from './helpers.ts';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
-const readJson = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
 interface Case { name: string; record: Record<string, unknown>; ids: number[]; text: string; completion_mask?: number[] }
 // read as prepare reads a file: 1.0 a float, as TRL's json reads it
 const fixture = parsePythonJson(fs.readFileSync(path.join(FIXTURES, 'trl-template-kwargs', 'cases.json'), 'utf8')) as { template: string; cases: Case[] };
-const TEKKEN = path.join(FIXTURES, 'tekken-tiny');
-const tok = quietly(() => loadTokenizer(tempFolder({
-  'tokenizer.json': readJson(path.join(TEKKEN, 'tokenizer.json')),
-  'tokenizer_config.json': { ...readJson(path.join(TEKKEN, 'tokenizer_config.json')), chat_template: fixture.template },
-})));
+const tok = tekkenTinyWith(fixture.template);
 const dir = tempDir();
 
 test("a record's chat_template_kwargs renders into its chat and tokens as TRL's tokenize_fn renders them (transformers' apply_chat_template **kwargs)", () => {

@@ -8,23 +8,17 @@ import * as path from 'node:path';
 import { detectRecord } from '../../src/data/record.ts';
 import { tokenizeRecord } from '../../src/data/tokenize.ts';
 import { parseJsonNotingNumbers } from '../../src/data/ingest/number-spellings.ts';
-import { loadTokenizer } from '../../src/tokenizer/index.ts';
-import { quietly, tempFolder } from '../tokenizer/helpers.ts';
+import { tekkenTinyWith } from '../tokenizer/helpers.ts';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
-const readJson = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
 const V03 = fs.readFileSync(path.join(import.meta.dirname, '..', 'tokenizer', 'fixtures', 'chat-templates', 'v03_tools.jinja'), 'utf8');
-const TEKKEN = path.join(FIXTURES, 'tekken-tiny');
 
 interface Turn { message: number; span: number[]; how: string }
 interface MaskCase { name: string; messages: unknown[]; tools: unknown[]; ids: number[]; turns: Turn[] }
 // read as prepare's readers read a file (1.0 a float where a chat's tool use holds it), as TRL's json reads it
 const { cases } = parseJsonNotingNumbers(fs.readFileSync(path.join(FIXTURES, 'trl-tool-masks', 'masks.json'), 'utf8')) as { cases: MaskCase[] };
 
-const v03 = quietly(() => loadTokenizer(tempFolder({
-  'tokenizer.json': readJson(path.join(TEKKEN, 'tokenizer.json')),
-  'tokenizer_config.json': { ...readJson(path.join(TEKKEN, 'tokenizer_config.json')), chat_template: V03 },
-})));
+const v03 = tekkenTinyWith(V03);
 
 test("chats with tool calls are read and trained as TRL trains each assistant turn: the calls' [TOOL_CALLS] … </s> and the answers, nothing else", () => {
   assert.equal(cases.length, 6);

@@ -81,3 +81,13 @@ export function tempFolder(files: Record<string, string | object>): string {
   }
   return dir;
 }
+
+/** test/fixtures/tekken-tiny (a 1,000-token Tekken) with `chatTemplate` as its tokenizer_config.json's chat_template, loaded quietly. */
+export function tekkenTinyWith(chatTemplate: string): LoadedTokenizer {
+  const tekken = path.join(import.meta.dirname, '..', 'fixtures', 'tekken-tiny');
+  const readJson = (name: string): Record<string, unknown> => JSON.parse(fs.readFileSync(path.join(tekken, name), 'utf8')) as Record<string, unknown>;
+  return quietly(() => loadTokenizer(tempFolder({
+    'tokenizer.json': readJson('tokenizer.json'),
+    'tokenizer_config.json': { ...readJson('tokenizer_config.json'), chat_template: chatTemplate },
+  })));
+}

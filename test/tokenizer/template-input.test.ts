@@ -4,21 +4,14 @@
 // used twice are data.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadTokenizer, type TemplateMessage } from '../../src/tokenizer/index.ts';
 import { isUserError } from '../../src/util/errors.ts';
-import { quietly, tempFolder } from './helpers.ts';
+import { quietly, tekkenTinyWith } from './helpers.ts';
 
-const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
-const TEKKEN = path.join(FIXTURES, 'tekken-tiny');
-const readJson = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
 // a model's template (rendered on the worker thread) that prints every field of each message, and the built-in one
 const PRINTS_ALL = '{% for m in messages %}{{ m | tojson }}\n{% endfor %}{% if tools is not none %}{{ tools | tojson }}{% endif %}';
-const withTemplate = quietly(() => loadTokenizer(tempFolder({
-  'tokenizer.json': readJson(path.join(TEKKEN, 'tokenizer.json')),
-  'tokenizer_config.json': { ...readJson(path.join(TEKKEN, 'tokenizer_config.json')), chat_template: PRINTS_ALL },
-})));
+const withTemplate = tekkenTinyWith(PRINTS_ALL);
 const builtIn = quietly(() => loadTokenizer(path.join(import.meta.dirname, '..', '..', 'models', 'mistral-tune-tiny')));
 
 const cycle: Record<string, unknown> = { role: 'user', content: 'hi' };
