@@ -16,16 +16,19 @@ import type { OptionWords } from '../util/option-words.ts';
 
 /**
  * `out` with the folders above it that exist resolved (runs/latest/exported, with latest a link to the run, is inside the
- * run), its own name as given: the same output by whichever path names it.
+ * run), and `out` itself where it exists (elsewhere/link, a link to an empty folder in the run, is written there): the
+ * same output by whichever path names it. By the system's realpath, which gives a case-folding file system's own
+ * spelling of each name (macOS, Windows), so Runs/X/Merged and runs/x/merged are one output and hold one name.
  */
 function resolvedOut(out: string): string {
+  if (fs.existsSync(out)) return fs.realpathSync.native(out);
   let dir = path.dirname(path.resolve(out));
   const rest = [path.basename(path.resolve(out))];
   while (!fs.existsSync(dir) && path.dirname(dir) !== dir) { // the folders to be made hold nothing yet
     rest.unshift(path.basename(dir));
     dir = path.dirname(dir);
   }
-  return path.join(fs.realpathSync(dir), ...rest);
+  return path.join(fs.realpathSync.native(dir), ...rest);
 }
 
 /** The folders above `out` (resolvedOut) that a run owns (train's marker) or a command holds (a lock), the nearest first. */

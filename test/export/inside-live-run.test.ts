@@ -91,3 +91,25 @@ test('an export into a writable folder inside a run folder it cannot write (a re
   exportCommand({ run, out });
   assert.deepEqual(fs.readdirSync(out).sort(), fs.readdirSync(path.join(run, 'adapter')).sort());
 });
+
+test('an --out that is a link to an empty folder inside a run folder another process holds is refused as that folder is', () => {
+  fs.writeFileSync(path.join(tmp, 'train.jsonl'), '{"input_ids": [1, 5, 9]}\n');
+  const run = loraRun('linked-source');
+  const busy = loraRun('linked-busy');
+  fs.mkdirSync(path.join(busy, 'empty'));
+  fs.mkdirSync(path.join(tmp, 'links'));
+  const link = path.join(tmp, 'links', 'into-busy');
+  fs.symlinkSync(path.join(busy, 'empty'), link);
+  const holder = spawn('sleep', ['600'], { stdio: 'ignore' });
+  fs.writeFileSync(path.join(busy, RUN_LAYOUT.lock), JSON.stringify({ pid: holder.pid, host: os.hostname(), started: new Date().toISOString() }) + '\n');
+  try {
+    assert.throws(() => exportCommand({ run, out: link }), (e: Error) => {
+      assert.equal(e.name, 'UserError');
+      assert.match(e.message, /: the run folder that holds --out is in use by process \d+ on .*: wait for it to finish, or give --out a path outside it/);
+      return true;
+    });
+    assert.deepEqual(fs.readdirSync(path.join(busy, 'empty')), [], 'nothing written through the link');
+  } finally {
+    holder.kill('SIGKILL');
+  }
+});
