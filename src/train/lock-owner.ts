@@ -139,8 +139,16 @@ export function holdHere(id: string, held: boolean): void {
 function heldByThisProcess(owner: LockOwner, beatAge: number | undefined): boolean {
   if (owner.thread === undefined) return false;
   if (owner.thread === threadId) return owner.id !== undefined && heldHere.has(owner.id);
-  if (owner.tid !== undefined && fs.existsSync('/proc/self/task')) return fs.existsSync(`/proc/self/task/${owner.tid}`);
+  if (!threadJudgedByHeartbeat(owner)) return fs.existsSync(`/proc/self/task/${owner.tid}`);
   return beatAge === undefined || owner.beat === undefined || beatAge <= staleAfterMs(owner.beat);
+}
+
+/**
+ * Whether the lock of `owner`, this process's (isThisProcess), is another thread's that only its heartbeat tells alive:
+ * where there is no /proc/self/task to find its OS thread id in (macOS, a sandbox), or it names none.
+ */
+function threadJudgedByHeartbeat(owner: LockOwner): boolean {
+  return owner.thread !== undefined && owner.thread !== threadId && !(owner.tid !== undefined && fs.existsSync('/proc/self/task'));
 }
 
 /** Whether the lock is this very process's (its pid, here). */
@@ -169,10 +177,12 @@ export type LockView =
   | { state: 'elsewhere'; owner: string; where: string; beat: number | null; stamp: string };
 
 /**
- * The lock file `file` as the dashboard shows it: held by a process that still runs (this one included, as under train
- * --dashboard), or one being written; free for no lock, and for the lock of a process of this host that was killed (a
- * stale lock, which the next train takes over); elsewhere when its process cannot be checked from here, with what
- * tells whether its heartbeat goes on (the caller watches `stamp` change, by its own clock: never compared with this one).
+ * The lock file `file` as the dashboard shows it, as a train judges it (isRunning): held by a process that still runs
+ * (this one's train thread included, as under train --dashboard), or one being written; free for no lock, and for the
+ * lock of a process of this host that was killed, or of a thread of this one that ended (a stale lock, which the next
+ * train takes over: shown "in progress" until the dashboard ended); elsewhere when its process cannot be checked from
+ * here, or its thread only by its heartbeat (no /proc), with what tells whether its heartbeat goes on (the caller
+ * watches `stamp` change, by its own clock: never compared with this one).
  */
 export function inspectLock(file: string): LockView {
   // anything but a small regular file (a FIFO would block the read) is no lock of ours, yet holds the place: held
@@ -182,13 +192,16 @@ export function inspectLock(file: string): LockView {
   if (held === null) return { state: 'free' };
   const owner = parseOwner(held);
   if (owner === null) return { state: Date.now() - mtimeOf(file) < UNREADABLE_GRACE_MS ? 'held' : 'free' };
-  const where = elsewhere(owner);
+  const where = elsewhere(owner) ?? (isThisProcess(owner) && threadJudgedByHeartbeat(owner) ? THREAD_UNCHECKED : null);
   if (where !== null) {
     // the mtime through a descriptor opened for it: NFS's close-to-open check refreshes what a plain stat may give cached
     return { state: 'elsewhere', owner: ownerName(owner), where, beat: owner.beat ?? null, stamp: `${held}:${freshMtime(file)}` };
   }
-  return { state: isThisProcess(owner) || isRunning(owner) ? 'held' : 'free' };
+  return { state: isRunning(owner) ? 'held' : 'free' };
 }
+
+/** Where a thread of this process is that only its heartbeat tells alive (threadJudgedByHeartbeat), as the dashboard says it. */
+const THREAD_UNCHECKED = 'another thread of this process, which cannot be checked without /proc';
 
 /**
  * The text of the lock file `file`: 'absent' when there is none, 'other' when it is no regular file (a symlink, a FIFO, a

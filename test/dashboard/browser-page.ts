@@ -5,13 +5,11 @@
 // context of its own, so no test sees another's cache, storage or pages.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDashboard, type DashboardOptions } from '../../src/dashboard/server.ts';
-import { RUN_LAYOUT } from '../../src/run/layout.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -31,12 +29,6 @@ export interface PageGlobals {
   document: { querySelector(selector: string): Canvas | null; querySelectorAll(selector: string): { length: number } };
   /** How many listeners of `type` the window has (countWindowListeners). */
   __windowListeners(type: string): number;
-}
-
-/** A lock file as train holds one while it runs (src/train/run-lock.ts): the page then says the run is in progress. Of this host:
- * one of another ("test", as it was) cannot be checked from here, and without a heartbeat the page says so. */
-export function holdLock(run: string): void {
-  fs.writeFileSync(path.join(run, RUN_LAYOUT.lock), JSON.stringify({ pid: process.pid, host: os.hostname(), started: new Date().toISOString() }) + '\n');
 }
 
 /** Non-null values of each series of a chart, as the page's uPlot instance holds them. */

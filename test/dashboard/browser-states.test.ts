@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { colourPixels, holdLock, onDashboardPage, seriesCounts, SKIP, type PageGlobals } from './browser-page.ts';
+import { colourPixels, onDashboardPage, seriesCounts, SKIP, type PageGlobals } from './browser-page.ts';
 import { RUN_LAYOUT } from '../../src/run/layout.ts';
-import { RUN_CLS, RUN_GEN, tempRuns, waitFor } from './helpers.ts';
+import { holdLock, RUN_CLS, RUN_GEN, tempRuns, waitFor } from './helpers.ts';
 
 test('long, RTL and emoji names, labels and keys wrap: a narrow window never scrolls sideways', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns();

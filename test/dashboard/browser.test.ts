@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { SERIES_CAP } from '../../src/run/series-cap.ts';
-import { colourPixels, holdLock, onDashboardPage, SCREENSHOT, seriesCounts, SKIP, type PageGlobals } from './browser-page.ts';
-import { RUN_CLS, RUN_GEN, tempRuns } from './helpers.ts';
+import { colourPixels, onDashboardPage, SCREENSHOT, seriesCounts, SKIP, type PageGlobals } from './browser-page.ts';
+import { holdLock, RUN_CLS, RUN_GEN, tempRuns } from './helpers.ts';
 
 test('dashboard in headless Chromium: charts draw, follow appends and truncation, screenshot', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns(RUN_GEN, RUN_CLS);

@@ -3,7 +3,11 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { RUN_LAYOUT } from '../../src/run/layout.ts';
+import { holdHere } from '../../src/train/lock-owner.ts';
 import { FIXTURES } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -19,6 +23,17 @@ export function tempRuns(...runs: string[]): { root: string; dirs: string[]; cle
     return dst;
   });
   return { root, dirs, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
+}
+
+/**
+ * A lock file as train holds one while it runs (src/train/run-lock.ts), of a call of this thread that has not returned:
+ * the page then says the run is in progress, as a train judges the lock. (A lock of this pid naming no thread is one an
+ * earlier call left, stale.)
+ */
+export function holdLock(run: string): void {
+  const id = `test-${Math.random().toString(16).slice(2)}`;
+  holdHere(id, true);
+  fs.writeFileSync(path.join(run, RUN_LAYOUT.lock), JSON.stringify({ pid: process.pid, host: os.hostname(), started: new Date().toISOString(), thread: threadId, id }) + '\n');
 }
 
 export interface RawResponse {

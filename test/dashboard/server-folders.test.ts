@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { startDashboard } from '../../src/dashboard/server.ts';
 import { RUN_LAYOUT } from '../../src/run/layout.ts';
-import { RUN_CLS, RUN_GEN, openEvents, rawRequest, tempRuns, waitFor } from './helpers.ts';
+import { holdLock, RUN_CLS, RUN_GEN, openEvents, rawRequest, tempRuns, waitFor } from './helpers.ts';
 
 test('two runs with the same folder name are told apart; close() is idempotent with a stream open', async () => {
   const a = tempRuns(RUN_GEN);
@@ -46,7 +46,7 @@ test('a run whose lock was left by a killed train is not in progress (files even
   // a pid that ran and exited: its lock is stale
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   fs.writeFileSync(lock(t.dirs[0]!), JSON.stringify({ pid: Number(dead.stdout), host: os.hostname(), started: new Date().toISOString() }) + '\n');
-  fs.writeFileSync(lock(t.dirs[1]!), JSON.stringify({ pid: process.pid, host: os.hostname(), started: new Date().toISOString() }) + '\n');
+  holdLock(t.dirs[1]!); // a train of this thread that has not returned (as train --dashboard's)
   execFileSync('mkfifo', [lock(t.dirs[2]!)]);
   const d = await startDashboard({ runs: t.dirs, pollMs: 50 });
   try {
