@@ -17,13 +17,15 @@ import type { OptionWords } from '../util/option-words.ts';
 /**
  * `out` with the folders above it that exist resolved (runs/latest/exported, with latest a link to the run, is inside the
  * run), and `out` itself where it exists (elsewhere/link, a link to an empty folder in the run, is written there): the
- * same output by whichever path names it. By the system's realpath, which gives a case-folding file system's own
- * spelling of each name (macOS, Windows), so Runs/X/Merged and runs/x/merged are one output and hold one name.
+ * same output by whichever path names it. Resolved as the system resolves the path the export writes (a `..` after a
+ * link is the link's target's parent: link/../model.gguf, link to run/sub, is run/model.gguf), not path.resolve's
+ * lexical `..`, which took that one for a file beside the link. By the system's realpath, which gives a case-folding
+ * file system's own spelling of each name (macOS, Windows), so Runs/X/Merged and runs/x/merged hold one name.
  */
 function resolvedOut(out: string): string {
   if (fs.existsSync(out)) return fs.realpathSync.native(out);
-  let dir = path.dirname(path.resolve(out));
-  const rest = [path.basename(path.resolve(out))];
+  let dir = path.dirname(out);
+  const rest = [path.basename(out)];
   while (!fs.existsSync(dir) && path.dirname(dir) !== dir) { // the folders to be made hold nothing yet
     rest.unshift(path.basename(dir));
     dir = path.dirname(dir);

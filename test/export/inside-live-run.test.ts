@@ -92,7 +92,7 @@ test('an export into a writable folder inside a run folder it cannot write (a re
   assert.deepEqual(fs.readdirSync(out).sort(), fs.readdirSync(path.join(run, 'adapter')).sort());
 });
 
-test('an --out that is a link to an empty folder inside a run folder another process holds is refused as that folder is', () => {
+test('an --out that is a link to an empty folder inside a run folder another process holds, or a file named through such a link and .., is refused as that folder is', () => {
   fs.writeFileSync(path.join(tmp, 'train.jsonl'), '{"input_ids": [1, 5, 9]}\n');
   const run = loraRun('linked-source');
   const busy = loraRun('linked-busy');
@@ -109,6 +109,13 @@ test('an --out that is a link to an empty folder inside a run folder another pro
       return true;
     });
     assert.deepEqual(fs.readdirSync(path.join(busy, 'empty')), [], 'nothing written through the link');
+    // a GGUF file named through the link and `..`: the system writes it in the link's target's parent, the run folder
+    assert.throws(() => exportCommand({ run, out: `${link}/../adapter.gguf`, format: 'gguf-lora' }), (e: Error) => {
+      assert.equal(e.name, 'UserError');
+      assert.match(e.message, /: the run folder that holds --out is in use by process \d+ on .*: wait for it to finish, or give --out a path outside it/);
+      return true;
+    });
+    assert.equal(fs.existsSync(path.join(busy, 'adapter.gguf')), false, 'no GGUF written in the run folder');
   } finally {
     holder.kill('SIGKILL');
   }
