@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { folderProvenance } from '../../src/export/gguf/from-source.ts';
-import { modelMetadata } from '../../src/export/gguf/metadata.ts';
+import { modelMetadata, provenanceMetadata } from '../../src/export/gguf/metadata.ts';
 import { modelTokenizer, tokenizerMetadata } from '../../src/export/gguf/tokenizer.ts';
 import { KNOWN_PRE } from '../../src/tokenizer/known-pre-tokenizers.ts';
 import type { MistralConfig } from '../../src/model/config.ts';
@@ -114,6 +114,19 @@ test('provenance: the base, adapter and run by folder name, never the exporter\'
   const m = modelMetadata(cfg, 'f16', { name: 'run1', baseModel: '/home/alice/models/Mistral-7B-v0.1', adapter: '/home/alice/runs/run1/adapter', run: '/home/alice/runs/run1' }, 7e9);
   assert.equal(value(m, 'general.base_model.0.name'), 'Mistral 7B v0.1');
   assert.equal(value(m, 'general.description'), 'merged by mistral-tune from Mistral-7B-v0.1 + its adapter (run run1)');
+  // the base model's description and the adapter file's name the run's adapter/ as its own too (they said "adapter adapter"),
+  // its best/ as its best adapter, and a folder given by its name
+  assert.equal(value(m, 'general.base_model.0.description'), 'fine-tuned with its LoRA adapter, merged');
+  const run = { name: 'run1', baseModel: '/home/alice/models/Mistral-7B-v0.1', run: '/home/alice/runs/run1' };
+  const adapterFile = (adapter: string): unknown => value(provenanceMetadata({ ...run, adapter }, 'a LoRA adapter', -1e6), 'general.description');
+  assert.equal(adapterFile('/home/alice/runs/run1/adapter'), 'its LoRA adapter for Mistral-7B-v0.1, exported by mistral-tune (run run1)');
+  assert.equal(adapterFile('/home/alice/runs/run1/best'), 'its best LoRA adapter for Mistral-7B-v0.1, exported by mistral-tune (run run1)');
+  const best = modelMetadata(cfg, 'f16', { ...run, adapter: '/home/alice/runs/run1/best' }, 7e9);
+  assert.deepEqual([value(best, 'general.description'), value(best, 'general.base_model.0.description')],
+    ['merged by mistral-tune from Mistral-7B-v0.1 + its best adapter (run run1)', 'fine-tuned with its best LoRA adapter, merged']);
+  const given = folderProvenance('/home/alice/models/Mistral-7B-v0.1', '/home/alice/loras/best');
+  assert.equal(value(modelMetadata(cfg, 'f16', given, 7e9), 'general.base_model.0.description'), 'fine-tuned with the LoRA adapter best, merged');
+  assert.equal(value(provenanceMetadata(given, 'a LoRA adapter', -1e6), 'general.description'), 'LoRA adapter best for Mistral-7B-v0.1, exported by mistral-tune');
   for (const [k, v] of m) assert.ok(!JSON.stringify(v.value).includes('/home/alice'), k);
   // a model folder exported as it is has no base model: it named itself as its own (general.base_model.0.name) and
   // said it was merged; llama.cpp's convert_hf_to_gguf.py writes base models only from a model card's base_model

@@ -107,8 +107,17 @@ export function apartFromLlamaCppNameRules(name: string): string {
   return out;
 }
 
-/** An adapter by its folder's name: a run's own folder, `adapter`, as "its adapter" (was "adapter adapter"). */
-const adapterWords = (name: string): string => (name === 'adapter' ? 'its adapter' : `adapter ${name}`);
+/**
+ * The adapter of `from` as `kind` ('adapter', 'LoRA adapter') by its folder's name: a run's own folders as its, adapter/
+ * as "its adapter" and best/ as "its best adapter" (they said "adapter adapter" and "adapter best"); another folder as
+ * "adapter NAME", with `article` before it ("the adapter NAME").
+ */
+function adapterWords(from: Provenance, kind: string, article = ''): string {
+  const name = folderName(from.adapter ?? from.name);
+  if (name === 'adapter') return `its ${kind}`;
+  if (name === 'best' && from.run !== null) return `its best ${kind}`;
+  return `${article}${kind} ${name}`;
+}
 
 /**
  * general.name, general.basename, general.size_label, … as convert_hf_to_gguf.py names a model folder (model-name.ts),
@@ -120,8 +129,8 @@ const adapterWords = (name: string): string => (name === 'adapter' ? 'its adapte
 export function provenanceMetadata(from: Provenance, what: 'a model' | 'a LoRA adapter', totalParams: number): Map<string, GgufValue> {
   const run = from.run ? ` (run ${folderName(from.run)})` : '';
   const base = from.baseModel === null ? null : folderName(from.baseModel);
-  const description = what === 'a LoRA adapter' ? `LoRA adapter ${folderName(from.adapter ?? from.name)} for ${base ?? 'its base model'}, exported by mistral-tune${run}`
-    : from.adapter ? `merged by mistral-tune from ${base ?? 'its base model'} + ${adapterWords(folderName(from.adapter))}${run}`
+  const description = what === 'a LoRA adapter' ? `${adapterWords(from, 'LoRA adapter')} for ${base ?? 'its base model'}, exported by mistral-tune${run}`
+    : from.adapter ? `merged by mistral-tune from ${base ?? 'its base model'} + ${adapterWords(from, 'adapter')}${run}`
       : from.run ? `${base === null ? 'trained by mistral-tune from random weights' : `fine-tuned by mistral-tune from ${base}`}${run}`
         : `exported by mistral-tune from ${from.name}`;
   const named = namedBy(from.hubId ? [from.hubId, from.name] : [from.name], totalParams);
@@ -182,6 +191,6 @@ export function modelMetadata(cfg: MistralConfig, quant: GgufQuant, from: Proven
     m.set('llama.attention.key_length', u32(cfg.headDim));
     m.set('llama.attention.value_length', u32(cfg.headDim));
   }
-  if (from.adapter) m.set('general.base_model.0.description', str(`fine-tuned with the LoRA adapter ${folderName(from.adapter)}, merged`));
+  if (from.adapter) m.set('general.base_model.0.description', str(`fine-tuned with ${adapterWords(from, 'LoRA adapter', 'the ')}, merged`));
   return m;
 }
