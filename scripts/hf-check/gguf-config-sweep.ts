@@ -39,6 +39,7 @@ const LLAMA3 = { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_f
 // name: (shape over the small defaults, rope_parameters over θ 100 or null for config.json's plain θ 10000)
 const CASES: Record<string, [Partial<MistralConfig>, Record<string, unknown> | null]> = {
   plain: [H, null],
+  mha_vocab517: [{ ...H, numKvHeads: 4, vocabSize: 517 }, null], // MHA (kv heads = heads), 517 rows: no multiple of 32
   nemo_mqa_vocab515: [NEMO, null],
   tied: [{ ...H, tieWordEmbeddings: true }, null],
   window64: [{ ...H, slidingWindow: 64 }, null],
