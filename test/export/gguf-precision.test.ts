@@ -16,10 +16,11 @@ import { fakeBackend } from '../backend/cuda/fake-cuda.ts';
 import type { GgufQuant } from '../../src/export/gguf/quant-choices.ts';
 import type { Precision } from '../../src/backend/dtype.ts';
 import { loadModel } from '../../src/model/mistral.ts';
-import { SafetensorsFile } from '../../src/model/safetensors.ts';
+import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
 import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
+import { FIXTURES } from '../helpers.ts';
 import { backend, config, cutTokenizer, randomModelDir, tmp } from './gguf-models.ts';
 
 const WARNING = /gguf: .*holds the model in bf16, so its (F32|F16) weights are rounded to bf16 before they are written as (F32|F16)/;
@@ -91,4 +92,36 @@ test('auto on CUDA holds F32 or F16 weights written as f32 or f16 in fp32 only w
   const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
   assert.equal(short.stderr, `warning: gguf: --precision auto holds the model in bf16 on this GPU (in fp32 it needs ${gib(4 * elements)}, more than the ${gib(fits - 1 - CUDA_RESERVE_BYTES)} it has beside the CUDA context), ` +
     'so its F32 weights are rounded to bf16 before they are written as F16, which would hold them more closely; --device cpu writes them rounded once\n');
+});
+
+test('auto on the CPU holds a checkpoint of BF16 tensors alone, with no adapter to merge, in bf16: the fp32 file in half the memory', () => {
+  const f32 = randomModelDir('cpu-auto-f32', config({ vocabSize: 512 }), 512);
+  const bf16 = path.join(tmp, 'cpu-auto-bf16'), mixed = path.join(tmp, 'cpu-auto-mixed');
+  saveModelFolder(loadModel(f32, { backend }), bf16, { sourceDir: null, head: 'causal', dtype: 'bf16' });
+  cutTokenizer(bf16, 512);
+  const st = SafetensorsFile.open(path.join(bf16, 'model.safetensors'));
+  assert.deepEqual(new Set(st.names().map((n) => st.info(n).dtype)), new Set(['BF16']), 'every tensor BF16');
+  st.close();
+  // BF16 matrices with F32 norms (as some checkpoints mix them): bf16 would round the norms, so fp32 as before
+  fs.cpSync(bf16, mixed, { recursive: true });
+  const m = SafetensorsFile.open(path.join(bf16, 'model.safetensors'));
+  const tensors = Object.fromEntries(m.names().map((n) => [n, n.includes('norm') ? { dtype: 'F32' as const, shape: m.info(n).shape, data: m.readF32(n) } : { dtype: 'BF16' as const, shape: m.info(n).shape, data: m.read(n) }]));
+  m.close();
+  writeSafetensors(path.join(mixed, 'model.safetensors'), tensors);
+  const adapter = path.join(tmp, 'cpu-auto-adapter');
+  fs.cpSync(path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_init'), adapter, { recursive: true });
+  const chosen = (model: string, withAdapter: string | null, quant: GgufQuant): Precision =>
+    captureStderr(() => ggufPrecision(planGgufSource({ model, adapter: withAdapter }), quant, 'auto', backend, FLAG_WORDS)).result;
+  for (const quant of ['f32', 'f16', 'bf16', 'q8_0'] as const) assert.equal(chosen(bf16, null, quant), 'bf16', quant);
+  assert.equal(chosen(mixed, null, 'f16'), 'auto', 'F32 norms: fp32');
+  assert.equal(chosen(f32, null, 'bf16'), 'auto', 'F32 weights: fp32');
+  assert.equal(chosen(bf16, adapter, 'f16'), 'auto', 'an adapter merged: fp32, as before');
+  // the same file as the fp32 load's
+  let n = 0;
+  const bytes = (precision: Precision, quant: GgufQuant): Buffer => {
+    const out = path.join(tmp, `cpu-auto-${n++}.gguf`);
+    captureStderr(() => exportGgufFile({ model: bf16, out, quant, precision, backend }, FLAG_WORDS));
+    return fs.readFileSync(out);
+  };
+  for (const quant of ['f32', 'q8_0'] as const) assert.ok(bytes('auto', quant).equals(bytes('fp32', quant)), quant);
 });

@@ -90,11 +90,15 @@ function planFolders(src: GgufSource, words: OptionWords): GgufPlan {
  * GPU — rounded to bf16 first, its logits in llama.cpp would differ from the model's by bf16's error (measured ~1.4e-2
  * relative), not the file type's (f16: ~1.7e-3); the HF merge (export.ts) holds such a base in f32 likewise. Where
  * such weights are held in bf16 all the same (an explicit bf16, or auto on a GPU too small for fp32), a warning says so.
- * A BF16 checkpoint loses nothing in bf16, and a quantised type's own error dwarfs the rounding.
+ * A BF16 checkpoint loses nothing in bf16, and a quantised type's own error dwarfs the rounding. So auto on the CPU
+ * (fp32) holds a checkpoint of BF16 tensors alone with no adapter to merge in bf16: the same file in half the host
+ * memory (a 7B model ~15 GB, not ~29 GB; F32 norms beside BF16 matrices, or a merge, stay fp32).
  */
 export function ggufPrecision(plan: GgufPlan, quant: GgufQuant, precision: Precision, backend: Pick<Backend, 'name'>, words: OptionWords = GGUF_WORDS): Precision {
-  if (precisionDType(precision, backend.name) !== 'bf16' || (quant !== 'f32' && quant !== 'f16')) return precision;
   const dir = plan.kind === 'full' ? plan.weights : plan.model;
+  const merges = plan.kind === 'adapted' && plan.adapter !== null;
+  if (precision === 'auto' && backend.name === 'cpu' && !merges && onlyBf16(dir)) return 'bf16';
+  if (precisionDType(precision, backend.name) !== 'bf16' || (quant !== 'f32' && quant !== 'f16')) return precision;
   const stored = storedDType(dir);
   if (stored === 'bf16') return precision;
   const rounded = `its ${stored.toUpperCase()} weights are rounded to bf16 before they are written as ${quant.toUpperCase()}, which would hold them more closely`;
@@ -111,6 +115,16 @@ export function ggufPrecision(plan: GgufPlan, quant: GgufQuant, precision: Preci
   warn(`gguf: ${optionIs(words, 'precision', 'auto')} holds the model in bf16 on this GPU (in fp32 it needs ${gib(need)}, more than the ${gib(room)} it has beside the CUDA context), ` +
     `so ${rounded}; ${optionIs(words, 'device', 'cpu')} writes them rounded once`);
   return precision;
+}
+
+/** Whether every tensor of the checkpoint in `dir` is stored as BF16, from its headers. */
+function onlyBf16(dir: string): boolean {
+  const ckpt = SafetensorsCheckpoint.open(dir);
+  try {
+    return ckpt.names().every((n) => ckpt.info(n).dtype === 'BF16');
+  } finally {
+    ckpt.close();
+  }
 }
 
 /** How many numbers the checkpoint in `dir` holds (its tensors' elements), from its headers. */
