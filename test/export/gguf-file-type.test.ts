@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { exportGguf } from '../../src/export/gguf/export-gguf.ts';
+import { parseGgufQuant } from '../../src/export/gguf/quant-choices.ts';
+import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { backend, config, randomModelDir, tmp } from './gguf-models.ts';
@@ -24,4 +26,21 @@ test('q8_0 with every matrix fallen back to F16: file_type stays MOSTLY_Q8_0 (7)
   assert.deepEqual(new Set(Object.values(result.types)), new Set(['F32', 'F16']));
   assert.equal(u32Key(out, 'general.file_type'), 7);
   assert.match(stderr, /no tensor could be q8_0 \(every matrix fell back to F16\): the file is an f16 one, its general\.file_type Q8_0 as llama\.cpp writes it/);
+});
+
+test('--quant in llama-quantize\'s spelling (Q4_K_M, or its alias Q4_K for Q4_K_M) is refused naming ours; another type names none', () => {
+  const hint = (value: string): string => {
+    try {
+      parseGgufQuant(value, FLAG_WORDS);
+      return 'accepted';
+    } catch (e) {
+      return (e as Error).message.replace(/^--quant: "[^"]*" is not one of [a-z0-9_, ]*/, '');
+    }
+  };
+  assert.equal(hint('Q4_K_M'), ': did you mean q4_k_m?');
+  assert.equal(hint('BF16'), ': did you mean bf16?');
+  assert.equal(hint('Q4_K'), ': did you mean q4_k_m? (llama-quantize\'s Q4_K is its Q4_K_M)');
+  assert.equal(hint('q5_k'), ': did you mean q5_k_m? (llama-quantize\'s Q5_K is its Q5_K_M)');
+  assert.equal(hint('q4_0'), '', 'a type not written here: no near name (q8_0 is one edit away, and another type)');
+  assert.equal(hint('q4_k_m'), 'accepted');
 });

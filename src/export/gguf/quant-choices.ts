@@ -67,9 +67,18 @@ export function isBlockQuant(quant: GgufQuant): boolean {
  */
 export const GGUF_WORDS = libraryWords('exportGgufFile');
 
-/** A quant (--quant, or exportGgufFile's options.quant: `words`), or a UserError listing the choices. */
+/** llama-quantize's short names of its K mixes (its Q4_K is Q4_K_M, Q5_K is Q5_K_M). */
+const LLAMA_QUANTIZE_ALIASES: Readonly<Record<string, GgufQuant>> = { q4_k: 'q4_k_m', q5_k: 'q5_k_m' };
+
+/**
+ * A quant (--quant, or exportGgufFile's options.quant: `words`), or a UserError listing the choices, naming ours for
+ * llama-quantize's spelling of one (Q4_K_M, Q4_K); no near name otherwise (q4_0 is one edit from q8_0, another type).
+ */
 export function parseGgufQuant(value: string | undefined, words: OptionWords = GGUF_WORDS): GgufQuant {
   if (value === undefined) return 'f16';
-  if (!(GGUF_QUANTS as readonly string[]).includes(value)) throw new UserError(`${words.say('quant')}: "${value}" is not one of ${GGUF_QUANTS.join(', ')}`, words.where);
-  return value as GgufQuant;
+  if ((GGUF_QUANTS as readonly string[]).includes(value)) return value as GgufQuant;
+  const lower = value.toLowerCase(), alias = LLAMA_QUANTIZE_ALIASES[lower];
+  const hint = (GGUF_QUANTS as readonly string[]).includes(lower) ? `: did you mean ${lower}?`
+    : alias ? `: did you mean ${alias}? (llama-quantize's ${lower.toUpperCase()} is its ${alias.toUpperCase()})` : '';
+  throw new UserError(`${words.say('quant')}: "${value}" is not one of ${GGUF_QUANTS.join(', ')}${hint}`, words.where);
 }
