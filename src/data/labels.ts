@@ -31,7 +31,7 @@ const MAX_INTEGER_DIGITS = 15;
  * an integer column that holds a NaN, and "1e0" the same float. Told from the digits, never a double's rounding:
  * "1.0000000000000001" is no integer.
  */
-function integerCell(s: string): number | null {
+export function integerCell(s: string): number | null {
   const m = DECIMAL.exec(s);
   if (m === null) return null;
   const [, sign = '', whole = '', fraction = '', exponent = '0'] = m;
@@ -50,7 +50,7 @@ function integerCell(s: string): number | null {
 }
 
 /** The cells pandas' read_csv takes for booleans (its true_values and false_values), and the class each is. */
-const BOOLEAN_CELLS: ReadonlyMap<string, string> = new Map([
+export const BOOLEAN_CELLS: ReadonlyMap<string, string> = new Map([
   ['True', 'True'], ['TRUE', 'True'], ['true', 'True'], ['False', 'False'], ['FALSE', 'False'], ['false', 'False'],
 ]);
 
@@ -113,10 +113,7 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
   }
   if (typeof raw === 'string') {
     if (loneSurrogate(raw) >= 0) return { error: `label ${JSON.stringify(raw)} holds a lone surrogate: not Unicode text` };
-    // the zero-width characters text fields lose are dropped: "pos\u200b" would print as "pos" yet be another class; so are
-    // direction marks (an RTL export's), the soft hyphen, CGJ and control characters, invisible in a name (ZWJ and
-    // variation selectors make emoji; a tab or newline is a space below)
-    const s = raw.normalize('NFC').replace(/[\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E\u00AD\u034F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '').trim().replace(/\s+/g, ' ');
+    const s = labelText(raw);
     if (s === '') return { label: null };
     const placeholder = placeholderOf(s);
     if (placeholder?.kind === 'artefact') return { label: null, why: `label ${placeholder.why}, not a class` };
@@ -132,6 +129,15 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
   }
   const list = Array.isArray(raw) ? ' (a list of labels: multi-label data, several classes to a record, is not trained here)' : '';
   return { error: `label ${JSON.stringify(raw)} is not an integer, a string, or true/false${list}` };
+}
+
+/**
+ * A string label's text as its class is named: NFC, trimmed, runs of white space one space, and without the zero-width
+ * characters text fields lose ("pos\u200b" would print as "pos" yet be another class), direction marks (an RTL
+ * export's), the soft hyphen, CGJ and control characters, invisible in a name (ZWJ and variation selectors make emoji).
+ */
+export function labelText(raw: string): string {
+  return raw.normalize('NFC').replace(/[\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E\u00AD\u034F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '').trim().replace(/\s+/g, ' ');
 }
 
 const MINUS_ONE = { label: null, why: NO_LABEL_WHY, noLabel: { kind: 'minus_one' } } as const;

@@ -20,6 +20,7 @@ import { recordPlace, type Format, type TextSplit } from './ingest/types.ts';
 import { LabelSet, NAMED_CLASSES, canonicalLabel, classList, refuseOneBased, type LabelValue } from './labels.ts';
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
 import { detectRecord, type DataRecord, type FieldMap, type Task } from './record.ts';
+import { typedLabelCells } from './label-column.ts';
 import { resolveFields } from './field-map.ts';
 import { interruptedPrepare } from './prepare-pending.ts';
 import { prepareReportBeside, type PrepareReport } from './prepare-report.ts';
@@ -129,7 +130,10 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   const maxChars = (report !== null && !('error' in report) ? report.maxChars : null) ?? DEFAULT_MAX_CHARS;
   const rawLimits = { maxChars, maxCharsGiven: false, keepPlaceholders: false, words }; // special tokens: tokenizeRecord refuses them
   const format = formatOf(file, opts.format);
-  const items = readRecords(file, format, { textSplit: opts.textSplit, textField: fields.text, maxRawChars: maxRawCharsFor(maxChars), onNote: opts.onNote, formatFlag: opts.formatFlag, words });
+  const reading = { textSplit: opts.textSplit, textField: fields.text, maxRawChars: maxRawCharsFor(maxChars), formatFlag: opts.formatFlag, words };
+  const read = (quiet: boolean) => readRecords(file, format, quiet ? reading : { ...reading, onNote: opts.onNote });
+  // a CSV label column is typed as pandas types it, by the whole column (label-column.ts)
+  const items = task === 'classification' ? typedLabelCells(format, fields.label, read) : read(false);
   for (const item of items) {
     const where = recordPlace(file, item); // with (record N) where the line holds others (a one-line JSON array)
     if (item.error) {

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { UserError, isUserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
 import { readRecords, formatsOf } from './ingest/read.ts';
+import { typedLabelCells } from './label-column.ts';
 import { resolveFields } from './field-map.ts';
 import { ownRecordId } from './record-fields.ts';
 import { recordAt, recordPlace, type RawItem, type RecordAt } from './ingest/types.ts';
@@ -283,10 +284,12 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     for (let si = 0; si < sources.length; si++) {
       const src = sources[si]!;
       const before = statListedSource(src.path);
-      const items: Iterable<RawItem> = readRecords(src.path, formats[si]!, {
+      const read = (quiet: boolean): Iterable<RawItem> => readRecords(src.path, formats[si]!, quiet ? { textSplit: opts.textSplit, textField: fields.text, maxRawChars, words } : {
         textSplit: opts.textSplit, textField: fields.text, onBytes, maxRawChars, words, onNote: (n) => readerNotes[si]!.push(n),
         onOtherFormat: (h) => { readerNotes[si]!.push(h); otherFormat ??= `; ${src.name}: ${h}`; },
       });
+      // a CSV label column is typed as pandas types it, by the whole column (label-column.ts)
+      const items: Iterable<RawItem> = task === 'classification' ? typedLabelCells(formats[si]!, fields.label, read) : read(false);
       for (const item of items) {
         inputRecords++;
         perSource[si]!.records++;

@@ -1,0 +1,55 @@
+// CSV label columns typed as pandas' read_csv types a whole column (HF datasets' csv loader is read_csv): a column of
+// numbers only is float64 where one is a fraction ("1", "2.5" → 1.0, 2.5), so its fraction is no class name but a
+// number, refused as a JSON 2.5 is; a column that holds a word is text (object), where "2.5" is a class name.
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { labelColumnKind } from '../../src/data/label-column.ts';
+import { loadTokenRows } from '../../src/data/load-rows.ts';
+import { prepare } from '../../src/data/prepare.ts';
+import { isUserError } from '../../src/util/errors.ts';
+import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
+
+const tok = mistralTokenizer();
+const dir = tempDir();
+const TEXTS = ['an apple a day', 'the quick brown fox', 'rain over the hills', 'a late train home', 'seven lonely owls'];
+const csv = (labels: string[]): string => 'text,label\n' + labels.map((l, i) => `${TEXTS[i]},${l}`).join('\n') + '\n';
+
+test('labelColumnKind: the dtype pandas gives the column (checked with pandas 3 read_csv and datasets load_dataset("csv"))', () => {
+  assert.equal(labelColumnKind(['1', '2', '3']), 'numbers'); // int64
+  assert.equal(labelColumnKind(['1', '2.5']), 'numbers'); // float64
+  assert.equal(labelColumnKind(['1', '2', '']), 'numbers'); // float64 with NaN
+  assert.equal(labelColumnKind(['1', '2', 'None', 'nan', 'N/A']), 'numbers'); // pandas' NA words: float64
+  assert.equal(labelColumnKind(['1e0', '-2', '+3', ' 4']), 'numbers');
+  assert.equal(labelColumnKind(['1', '2', 'x']), 'text'); // object: "1", "2", "x"
+  assert.equal(labelColumnKind(['pos', '1.0']), 'text');
+  assert.equal(labelColumnKind(['True', '1']), 'text'); // a bool and a number: object
+  assert.equal(labelColumnKind(['True', 'false', '']), 'booleans');
+  assert.equal(labelColumnKind(['', 'nan']), 'empty');
+});
+
+test('a CSV label column of numbers: a fraction is a number (pandas float64), refused as a JSON 2.5 is, not a class "2.5"', () => {
+  const f = writeFiles(dir, { 'stars.csv': csv(['1', '2', '2.5', '1', '2']) })['stars.csv']!;
+  const out = path.join(dir, 'stars');
+  const { report } = prepare({ inputs: [f], outDir: out, tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual(report.labels, [0, 1, 2], 'before: [1, 2, "2.5"], a string class beside the integers');
+  assert.deepEqual(report.by_reason, { unknown_label: 1 });
+  const rej = readJsonl<{ detail: string; line: number }>(path.join(out, 'rejected.jsonl'));
+  assert.match(rej[0]!.detail, /^label 2\.5 is not a whole number: every label of column "label" is a number, so pandas reads the column as float64 \(as Hugging Face datasets' csv loader does\)/);
+  // the readers of train, eval and classify refuse it too, in one line, naming the file and line
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok, task: 'classification' }), (e) => isUserError(e) && !e.message.includes('\n') &&
+    e.message.includes('stars.csv:4') && /label 2\.5 is not a whole number/.test(e.message));
+});
+
+test('a CSV label column that holds a word is text: "2.5" and "1" stay class names there, as before', () => {
+  const f = writeFiles(dir, { 'mixed.csv': csv(['1', '2.5', 'x', '1']) })['mixed.csv']!;
+  const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'mixed'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual(report.labels, [1, '2.5', 'x']);
+  assert.equal(report.kept, 4);
+});
+
+test('a TSV label column is typed as a CSV one (pandas read_csv with sep="\\t")', () => {
+  const f = writeFiles(dir, { 'stars.tsv': 'text\tlabel\nan apple\t1\na pear\t0.5\n' })['stars.tsv']!;
+  const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'tsv'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual(report.by_reason, { unknown_label: 1 });
+});
