@@ -3,7 +3,7 @@
 // fraction or missing): its "2.5" is the float 2.5, no class name, and is refused as a JSON 2.5 is; a column that holds
 // a word is text (object), where "2.5" stays a class name. labels.ts reads each cell alone; this pass over the file
 // first says which cells pandas would read as numbers that no class can be.
-import { BOOLEAN_CELLS, integerCell, labelText } from './labels.ts';
+import { BOOLEAN_CELLS, NO_CLASS_LIST, integerCell, labelText, type LabelReading } from './labels.ts';
 import type { Format, RawItem } from './ingest/types.ts';
 
 /** The dtype pandas gives a label column: numbers (int64, float64), booleans, text (object), or no value at all. */
@@ -45,18 +45,19 @@ const cellOf = (item: RawItem, field: string): unknown =>
  * The items of a classification file, with the records of a CSV or TSV whose label column is numeric (labelColumnKind)
  * and whose label there is a number no class can be (2.5; an integer past 15 digits) made `unknown_label` rejections
  * that say why: pandas reads the column as float64, so the cell is that number, not a class name. `read(quiet)` reads
- * the file; quiet, as this pass reads it first, it tells no progress and no notes. Other formats are read once.
+ * the file; quiet, as this pass reads it first, it tells no progress and no notes. Other formats are read once. A
+ * label the class list (`classes`, --labels) names as a string ("2.5") is that class, as the user said.
  */
-export function* typedLabelCells(format: Format, field: string, read: (quiet: boolean) => Iterable<RawItem>): Generator<RawItem> {
+export function* typedLabelCells(format: Format, field: string, read: (quiet: boolean) => Iterable<RawItem>, classes: LabelReading = NO_CLASS_LIST): Generator<RawItem> {
   if (format !== 'csv' && format !== 'tsv') return yield* read(false);
   const kind = labelColumnKind((function* () { for (const item of read(true)) if (!item.error) yield cellOf(item, field); })());
   for (const item of read(false)) {
     const cell = cellOf(item, field);
-    if (kind !== 'numbers' || item.error || typeof cell !== 'string' || cellKind(cell) !== 'number' || integerCell(labelText(cell)) !== null) {
+    const text = typeof cell === 'string' ? labelText(cell) : '';
+    if (kind !== 'numbers' || item.error || typeof cell !== 'string' || cellKind(cell) !== 'number' || integerCell(text) !== null || classes.namesClass(text)) {
       yield item;
       continue;
     }
-    const text = labelText(cell);
     const whole = /^[-+]?[0-9]+$/.test(text);
     const what = whole ? 'an integer a class index can be (too large)' : 'a whole number';
     yield {

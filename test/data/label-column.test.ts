@@ -53,3 +53,12 @@ test('a TSV label column is typed as a CSV one (pandas read_csv with sep="\\t")'
   const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'tsv'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
   assert.deepEqual(report.by_reason, { unknown_label: 1 });
 });
+
+test('a class the class list names is read as that class in a CSV column of numbers: --labels 1,2,2.5 keeps "2.5"', () => {
+  const f = writeFiles(dir, { 'named.csv': csv(['1', '2', '2.5', '1', '2']) })['named.csv']!;
+  const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'named'), tokenizer: tok, task: 'classification', labels: [1, 2, '2.5'], split: [1, 0, 0] });
+  assert.equal(report.kept, 5, 'the named class is kept');
+  assert.deepEqual(report.label_counts!.train, { 1: 2, 2: 2, '2.5': 1 });
+  const rows = loadTokenRows(f, { tokenizer: tok, task: 'classification', labels: [1, 2, '2.5'] });
+  assert.deepEqual(rows.rows.map((r) => r.label), [0, 1, 2, 0, 1]);
+});
