@@ -3,7 +3,7 @@
 // fraction or missing): its "2.5" is the float 2.5, no class name, and is refused as a JSON 2.5 is; a column that holds
 // a word is text (object), where "2.5" stays a class name. labels.ts reads each cell alone; this pass over the file
 // first says which cells pandas would read as numbers that no class can be.
-import { BOOLEAN_CELLS, NO_CLASS_LIST, integerCell, labelText, type LabelReading } from './labels.ts';
+import { BOOLEAN_CELLS, NO_CLASS_LIST, canonicalLabel, integerCell, labelKey, labelText, type LabelReading, type LabelValue } from './labels.ts';
 import type { Format, RawItem } from './ingest/types.ts';
 
 /** The dtype pandas gives a label column: numbers (int64, float64), booleans, text (object), or no value at all. */
@@ -27,15 +27,43 @@ function cellKind(cell: unknown): CellKind {
 
 /** The kind of a column of cells (CSV text, undefined where a row lacks it): numbers and booleans together are text. */
 export function labelColumnKind(cells: Iterable<unknown>): LabelColumnKind {
-  let kind: LabelColumnKind = 'empty';
+  return scanLabelColumn(cells).kind;
+}
+
+/** A label column's kind, its first word where it is text, and its distinct label texts. */
+function scanLabelColumn(cells: Iterable<unknown>): { kind: LabelColumnKind; word?: string; texts: Set<string> } {
+  let kind: LabelColumnKind = 'empty', word: string | undefined;
+  const texts = new Set<string>();
   for (const cell of cells) {
     const k = cellKind(cell);
-    if (k === 'na') continue;
+    if (typeof cell === 'string') texts.add(labelText(cell));
+    if (k === 'na' || kind === 'text') continue;
     const as = k === 'number' ? 'numbers' : k === 'boolean' ? 'booleans' : 'text';
-    if (as === 'text' || (kind !== 'empty' && kind !== as)) return 'text';
-    kind = as;
+    if (as === 'text') word = labelText(String(cell));
+    if (as === 'text' || (kind !== 'empty' && kind !== as)) kind = 'text';
+    else kind = as;
   }
-  return kind;
+  return word === undefined ? { kind, texts } : { kind, word, texts };
+}
+
+/**
+ * Notes on the labels of a text column that labels.ts reads as one number or boolean ("007" and "7" as 7, "true" and
+ * "True" as "True"), which pandas keeps apart there as the strings they are: two classes merged, unless they are one.
+ */
+function mergedLabelNotes(field: string, word: string | undefined, texts: Iterable<string>, classes: LabelReading): string[] {
+  const byClass = new Map<string, { label: LabelValue; texts: string[] }>();
+  for (const text of texts) {
+    const c = canonicalLabel(text, classes);
+    if ('error' in c || c.label === null || (typeof c.label === 'string' && !BOOLEAN_CELLS.has(text))) continue;
+    const k = labelKey(c.label);
+    const group = byClass.get(k) ?? { label: c.label, texts: [] };
+    group.texts.push(text);
+    byClass.set(k, group);
+  }
+  const holds = word === undefined ? '' : ` (it holds ${JSON.stringify(word)})`;
+  return [...byClass.values()].filter((g) => g.texts.length > 1).map((g) =>
+    `labels ${g.texts.map((t) => JSON.stringify(t)).join(' and ')} of column ${JSON.stringify(field)} are read as one class, ${JSON.stringify(g.label)}, ` +
+    `where pandas reads the column as text${holds} and keeps them apart, as Hugging Face datasets' csv loader does: if they are two classes, rename one in the data`);
 }
 
 const cellOf = (item: RawItem, field: string): unknown =>
@@ -46,11 +74,13 @@ const cellOf = (item: RawItem, field: string): unknown =>
  * and whose label there is a number no class can be (2.5; an integer past 15 digits) made `unknown_label` rejections
  * that say why: pandas reads the column as float64, so the cell is that number, not a class name. `read(quiet)` reads
  * the file; quiet, as this pass reads it first, it tells no progress and no notes. Other formats are read once. A
- * label the class list (`classes`, --labels) names as a string ("2.5") is that class, as the user said.
+ * label the class list (`classes`, --labels) names as a string ("2.5") is that class, as the user said. In a text
+ * column, labels read as one number or boolean that pandas keeps apart ("007" and "7") are said to `onNote`.
  */
-export function* typedLabelCells(format: Format, field: string, read: (quiet: boolean) => Iterable<RawItem>, classes: LabelReading = NO_CLASS_LIST): Generator<RawItem> {
+export function* typedLabelCells(format: Format, field: string, read: (quiet: boolean) => Iterable<RawItem>, classes: LabelReading = NO_CLASS_LIST, onNote?: (note: string) => void): Generator<RawItem> {
   if (format !== 'csv' && format !== 'tsv') return yield* read(false);
-  const kind = labelColumnKind((function* () { for (const item of read(true)) if (!item.error) yield cellOf(item, field); })());
+  const { kind, word, texts } = scanLabelColumn((function* () { for (const item of read(true)) if (!item.error) yield cellOf(item, field); })());
+  if (kind === 'text') for (const note of mergedLabelNotes(field, word, texts, classes)) onNote?.(note);
   for (const item of read(false)) {
     const cell = cellOf(item, field);
     const text = typeof cell === 'string' ? labelText(cell) : '';

@@ -289,7 +289,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
         onOtherFormat: (h) => { readerNotes[si]!.push(h); otherFormat ??= `; ${src.name}: ${h}`; },
       });
       // a CSV label column is typed as pandas types it, by the whole column (label-column.ts)
-      const items: Iterable<RawItem> = task === 'classification' ? typedLabelCells(formats[si]!, fields.label, read, givenLabels ?? undefined) : read(false);
+      const items: Iterable<RawItem> = task === 'classification' ? typedLabelCells(formats[si]!, fields.label, read, givenLabels ?? undefined, (n) => readerNotes[si]!.push(n)) : read(false);
       for (const item of items) {
         inputRecords++;
         perSource[si]!.records++;

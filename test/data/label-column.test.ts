@@ -62,3 +62,18 @@ test('a class the class list names is read as that class in a CSV column of numb
   const rows = loadTokenRows(f, { tokenizer: tok, task: 'classification', labels: [1, 2, '2.5'] });
   assert.deepEqual(rows.rows.map((r) => r.label), [0, 1, 2, 0, 1]);
 });
+
+test('a CSV text column whose labels read as one number or boolean ("007" and "7", "true" and "True") is warned of: pandas keeps them apart there', () => {
+  const f = writeFiles(dir, { 'codes.csv': csv(['007', '7', 'x', 'true', 'True']) })['codes.csv']!;
+  const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'codes'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual(report.labels, [7, 'True', 'x'], 'read as before');
+  const said = report.warnings.filter((w) => w.startsWith('codes.csv: labels'));
+  assert.deepEqual(said, [
+    'codes.csv: labels "007" and "7" of column "label" are read as one class, 7, where pandas reads the column as text (it holds "x") and keeps them apart, as Hugging Face datasets\' csv loader does: if they are two classes, rename one in the data',
+    'codes.csv: labels "true" and "True" of column "label" are read as one class, "True", where pandas reads the column as text (it holds "x") and keeps them apart, as Hugging Face datasets\' csv loader does: if they are two classes, rename one in the data',
+  ]);
+  // a column of numbers only is int64 there: "007" and "7" are one class in pandas too, and nothing is said
+  const g = writeFiles(dir, { 'ints.csv': csv(['007', '7', '1']) })['ints.csv']!;
+  const ints = prepare({ inputs: [g], outDir: path.join(dir, 'ints'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual(ints.report.warnings.filter((w) => w.includes('keeps them apart')), []);
+});
