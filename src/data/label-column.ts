@@ -2,7 +2,8 @@
 // column, not cell by cell. A column whose every label is a number is numeric (int64, or float64 where one is a
 // fraction or missing): its "2.5" is the float 2.5, no class name, and is refused as a JSON 2.5 is; a column that holds
 // a word is text (object), where "2.5" stays a class name. labels.ts reads each cell alone; this pass over the file
-// first says which cells pandas would read as numbers that no class can be.
+// first says which cells pandas would read as numbers that no class can be. In a text column (and a JSON field of
+// strings only, as pyarrow types it), labels read as one number that HF keeps apart ("007" and "7") are said.
 import { BOOLEAN_CELLS, NO_CLASS_LIST, canonicalLabel, integerCell, labelKey, labelText, type LabelReading, type LabelValue } from './labels.ts';
 import type { Format, RawItem } from './ingest/types.ts';
 
@@ -50,7 +51,7 @@ function scanLabelColumn(cells: Iterable<unknown>): { kind: LabelColumnKind; wor
  * Notes on the labels of a text column that labels.ts reads as one number or boolean ("007" and "7" as 7, "true" and
  * "True" as "True"), which pandas keeps apart there as the strings they are: two classes merged, unless they are one.
  */
-function mergedLabelNotes(field: string, word: string | undefined, texts: Iterable<string>, classes: LabelReading): string[] {
+function mergedLabelNotes(field: string, word: string | undefined, texts: Iterable<string>, classes: LabelReading, format: Format): string[] {
   const byClass = new Map<string, { label: LabelValue; texts: string[] }>();
   for (const text of texts) {
     const c = canonicalLabel(text, classes);
@@ -61,9 +62,12 @@ function mergedLabelNotes(field: string, word: string | undefined, texts: Iterab
     byClass.set(k, group);
   }
   const holds = word === undefined ? '' : ` (it holds ${JSON.stringify(word)})`;
+  const where = format === 'csv' || format === 'tsv'
+    ? { what: 'column', reads: `pandas reads the column as text${holds} and keeps them apart, as Hugging Face datasets' csv loader does` }
+    : { what: 'field', reads: `Hugging Face datasets reads the field as strings${holds} and keeps them apart` };
   return [...byClass.values()].filter((g) => g.texts.length > 1).map((g) =>
-    `labels ${g.texts.map((t) => JSON.stringify(t)).join(' and ')} of column ${JSON.stringify(field)} are read as one class, ${JSON.stringify(g.label)}, ` +
-    `where pandas reads the column as text${holds} and keeps them apart, as Hugging Face datasets' csv loader does: if they are two classes, rename one in the data`);
+    `labels ${g.texts.map((t) => JSON.stringify(t)).join(' and ')} of ${where.what} ${JSON.stringify(field)} are read as one class, ${JSON.stringify(g.label)}, ` +
+    `where ${where.reads}: if they are two classes, rename one in the data`);
 }
 
 const cellOf = (item: RawItem, field: string): unknown =>
@@ -78,9 +82,10 @@ const cellOf = (item: RawItem, field: string): unknown =>
  * column, labels read as one number or boolean that pandas keeps apart ("007" and "7") are said to `onNote`.
  */
 export function* typedLabelCells(format: Format, field: string, read: (quiet: boolean) => Iterable<RawItem>, classes: LabelReading = NO_CLASS_LIST, onNote?: (note: string) => void): Generator<RawItem> {
+  if (format === 'json' || format === 'jsonl') return yield* notingStringField(format, field, read(false), classes, onNote);
   if (format !== 'csv' && format !== 'tsv') return yield* read(false);
   const { kind, word, texts } = scanLabelColumn((function* () { for (const item of read(true)) if (!item.error) yield cellOf(item, field); })());
-  if (kind === 'text') for (const note of mergedLabelNotes(field, word, texts, classes)) onNote?.(note);
+  if (kind === 'text') for (const note of mergedLabelNotes(field, word, texts, classes, format)) onNote?.(note);
   for (const item of read(false)) {
     const cell = cellOf(item, field);
     const text = typeof cell === 'string' ? labelText(cell) : '';
@@ -99,4 +104,23 @@ export function* typedLabelCells(format: Format, field: string, read: (quiet: bo
       },
     };
   }
+}
+
+/**
+ * The items of a JSON or JSON Lines file as they come; once read, where every label is a JSON string (a string column,
+ * as pyarrow types it for HF datasets), the labels read as one number or boolean that it keeps apart are said to `onNote`.
+ */
+function* notingStringField(format: Format, field: string, items: Iterable<RawItem>, classes: LabelReading, onNote?: (note: string) => void): Generator<RawItem> {
+  const texts = new Set<string>();
+  let strings = true, word: string | undefined;
+  for (const item of items) {
+    const cell = item.error ? undefined : cellOf(item, field);
+    if (typeof cell === 'string') {
+      const text = labelText(cell);
+      texts.add(text);
+      if (word === undefined && cellKind(text) === 'text') word = text;
+    } else if (cell !== undefined && cell !== null) strings = false;
+    yield item;
+  }
+  if (strings) for (const note of mergedLabelNotes(field, word, texts, classes, format)) onNote?.(note);
 }

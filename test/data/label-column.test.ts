@@ -77,3 +77,16 @@ test('a CSV text column whose labels read as one number or boolean ("007" and "7
   const ints = prepare({ inputs: [g], outDir: path.join(dir, 'ints'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
   assert.deepEqual(ints.report.warnings.filter((w) => w.includes('keeps them apart')), []);
 });
+
+test('a JSON Lines label field of strings only is a string column in HF datasets (pyarrow): "007" and "7" there are warned of as in a CSV text column', () => {
+  const lines = ['007', '7', 'x'].map((l, i) => JSON.stringify({ text: TEXTS[i], label: l })).join('\n') + '\n';
+  const f = writeFiles(dir, { 'codes.jsonl': lines })['codes.jsonl']!;
+  const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'codes-jsonl'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual(report.warnings.filter((w) => w.includes('keeps them apart')),
+    ['codes.jsonl: labels "007" and "7" of field "label" are read as one class, 7, where Hugging Face datasets reads the field as strings (it holds "x") and keeps them apart: if they are two classes, rename one in the data']);
+  // numbers in JSON are numbers there: 7 and "7" together are no string column, and nothing is said
+  const mixed = [7, '7', 'x'].map((l, i) => JSON.stringify({ text: TEXTS[i], label: l })).join('\n') + '\n';
+  const g = writeFiles(dir, { 'mixed.jsonl': mixed })['mixed.jsonl']!;
+  const r = prepare({ inputs: [g], outDir: path.join(dir, 'mixed-jsonl'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual(r.report.warnings.filter((w) => w.includes('keeps them apart')), []);
+});
