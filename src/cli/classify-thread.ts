@@ -107,7 +107,7 @@ function classifyWith(a: ClassifyArgs, target: EvalTarget, weightsRead: () => vo
     // one JSON line, the id as its record spells it (TextToClassify.id: JSON text)
     const record = (t: TextToClassify, p: ClassPrediction): string => '{' + [
       ...(f.data !== undefined ? [`"line":${t.line}`, ...(t.record !== undefined ? [`"record":${t.record}`] : [])] : []), ...(t.id !== undefined ? [`"id":${t.id}`] : []),
-      `"label":${JSON.stringify(classes[p.label])}`, `"probs":${JSON.stringify(probsByClass(classes, p.probs))}`,
+      `"label":${JSON.stringify(classes[p.label])}`, `"probs":${probsJson(classes, p.probs)}`,
     ].join(',') + '}';
     const width = Math.max(...classes.map((c) => c.length));
     const line = (t: TextToClassify, p: ClassPrediction): string => f.json || f.out !== undefined ? record(t, p)
@@ -147,9 +147,10 @@ function stdoutIsFile(): boolean {
   }
 }
 
-/** {class name: probability} in class order; a class named "__proto__" is a key like any other. */
-function probsByClass(classes: readonly string[], probs: readonly number[]): Record<string, number> {
-  const o: Record<string, number> = {};
-  classes.forEach((c, i) => Object.defineProperty(o, c, { value: probs[i]!, enumerable: true, writable: true, configurable: true }));
-  return o;
+/**
+ * {class name: probability} as JSON text, in class order: written out, not through a JS object, which would put an
+ * integer-like name ("5") first, where Python's json.loads keeps the order read; "__proto__" is a key like any other.
+ */
+function probsJson(classes: readonly string[], probs: readonly number[]): string {
+  return '{' + classes.map((c, i) => `${JSON.stringify(c)}:${JSON.stringify(probs[i]!)}`).join(',') + '}';
 }

@@ -89,3 +89,10 @@ test('classify: a --text of spaces alone is said to be blank, not empty (was: "-
   assert.equal(await said('   '), 'error: --text is blank (whitespace only): give the text to classify');
   assert.equal(await said('\u200B'), 'error: --text holds only control or zero-width characters, no text: give the text to classify');
 });
+
+test('classify --json: "probs" lists the classes in class order, an integer-like name ("5") too (was: first, as a JS object orders such keys)', async () => {
+  const r = await cli('--text', 'short', '--json', '--labels', 'b,5');
+  assert.equal(r.status, 0, r.stderr);
+  // read as text: JSON.parse (as a JS object) would reorder the keys again; Python's json keeps the file's order
+  assert.match(r.stdout, /"probs":\{"b":[0-9.e-]+,"5":[0-9.e-]+\}/);
+});
