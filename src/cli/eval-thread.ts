@@ -2,6 +2,7 @@
 // (generation) or loss, accuracy, F1 (macro, micro, weighted), per-class precision, recall, F1 and support, and the
 // confusion matrix (classification) of a model, optionally with a LoRA adapter, on any data file prepare accepts. Its
 // usage and the checks of its flags that read no model are eval-flags.ts's, made before this module loads.
+import * as path from 'node:path';
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend } from '../backend/select.ts';
 import type { LabelValue } from '../data/labels.ts';
@@ -66,7 +67,7 @@ function evaluate(a: EvalArgs, target: EvalTarget, weightsRead: () => void): voi
       const labels = task === 'classification' ? classNames : null;
       const other = otherTask(task), say = reads++ === 0;
       return explainNoTokenizer(() => loadTokenRows(dataFile, {
-        tokenizer, vocabSize: config.vocabSize, task, labels: labels ? classesFor(labels) : undefined, labelCodes: given?.codes, labelCodesFlag: true, numLabels,
+        tokenizer, vocabSize: config.vocabSize, task, labels: labels ? classesFor(labels, named !== null ? labelsSource(f.labels, f.run) : `${path.join(target.model, 'config.json')}: id2label`) : undefined, labelCodes: given?.codes, labelCodesFlag: true, numLabels,
         maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn, format, onNote: (note) => { if (say) warn(`${dataFile}: ${note}`); }, words: FLAG_WORDS,
         wrongTaskFix: canOther ? `use --task ${other}` : `evaluate it with a ${other} run or model, or give ${task} data`,
         unknownLabelFix: named !== null ? `the classes are the model's, named by ${labelsSource(f.labels, f.run)}: evaluate data labelled with them`

@@ -75,3 +75,14 @@ test('reportedClassNames and classificationText: transformers\' names only for b
   const text = classificationText({ loss: 0.5, accuracy: 1, macro_f1: 1, micro_f1: 1, weighted_f1: 1, per_class: [], confusion: [[1, 0], [0, 1]], labels: [], examples: 2 });
   assert.match(text, /^true \\ pred  LABEL_0  LABEL_1$/m);
 });
+
+test('eval: a config.json whose id2label names two classes that read as one label ("007" and "7", both the integer 7) is refused naming it, as one line (was: "the class list (labels) names the label 7 twice", no where)', async () => {
+  const model = await makeTokenizerModel(path.join(tempDir('mt-default-labels-'), 'cls'), 3, { classes: 2 });
+  const file = path.join(model, 'config.json');
+  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')) as object, id2label: { 0: '007', 1: '7' }, label2id: { '007': 0, '7': 1 } }));
+  const data = path.join(model, 'val.csv');
+  fs.writeFileSync(data, 'text,label\nshort,7\n');
+  const r = await cli('eval', '--model', model, '--data', data, '--device', 'cpu');
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^error: [^\n]*config\.json: id2label: "007" and "7" are one class here \(each reads as the integer 7, as pandas reads a CSV cell\): give each class a name of its own\n$/m);
+});
