@@ -93,15 +93,45 @@ CHATS = {
     "user-bot": ([{"role": "user", "content": " Hi\nthere "}, {"role": "assistant", "content": "Hello! "}], False),
     "user": ([{"role": "user", "content": "One question?"}], True),
 }
+# odd chats as apply_chat_template gets them (each with its tools): a template that does not take one may refuse it
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather for a city, in °C",
+          "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "Ville — e.g. \"Orléans\""},
+                                                          "days": {"type": "integer", "minimum": 1.0, "default": 2}},
+                         "required": ["city"]}}}]
+CALL = {"id": "call_9aZ", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "Orléans", "days": 3, "unit": None, "frac": 0.5}}}
+ODD_CHATS = {
+    "tools-call-result": ([{"role": "system", "content": "Use tools."}, {"role": "user", "content": "Weather?"},
+                           {"role": "assistant", "content": "", "tool_calls": [CALL]},
+                           {"role": "tool", "tool_call_id": "call_9aZ", "name": "get_weather", "content": '{"temp": 21.0}'},
+                           {"role": "assistant", "content": "21 °C."}, {"role": "user", "content": "Thanks"}], True, TOOLS),
+    "tool-args-string-two-results": ([{"role": "user", "content": "Two cities"},
+                                      {"role": "assistant", "content": None, "tool_calls": [
+                                          {"id": "a1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Rome"}'}},
+                                          {"id": "b2", "type": "function", "function": {"name": "get_weather", "arguments": {}}}]},
+                                      {"role": "tool", "tool_call_id": "a1", "content": "sunny"},
+                                      {"role": "tool", "tool_call_id": "b2", "content": 7}], True, TOOLS),
+    "empty-system-empty-tools": ([{"role": "system", "content": ""}, {"role": "user", "content": "Hi"}], True, []),
+    "consecutive-users": ([{"role": "user", "content": "First."}, {"role": "user", "content": "Second."},
+                           {"role": "assistant", "content": "Both read."}], False, None),
+    "content-lists-images-thinking": ([{"role": "system", "content": [{"type": "text", "text": "Look closely."}]},
+                                       {"role": "user", "content": [{"type": "text", "text": "What is "}, {"type": "image", "url": "cat.png"},
+                                                                    {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+                                                                    {"type": "text", "text": "this?"}]},
+                                       {"role": "assistant", "reasoning_content": "  a cat?  ", "content": "<think>\nfur\n</think>\n\nA cat."},
+                                       {"role": "user", "content": "Sure?"},
+                                       {"role": "assistant", "content": [{"type": "thinking", "thinking": "yes"}, {"type": "text", "text": "Yes."}]}], False, None),
+}
 folder = os.path.join(HERE, "fixtures", "chat-templates")
 for file in sorted(os.listdir(folder)):
     template = open(os.path.join(folder, file), encoding="utf-8").read()
     for chat, (messages, gen) in CHATS.items():
         cases.append({"name": f"{file}:{chat}", "template": template, "messages": messages, "add_generation_prompt": gen})
+    for chat, (messages, gen, tools) in ODD_CHATS.items():
+        cases.append({"name": f"{file}:{chat}", "template": template, "messages": messages, "add_generation_prompt": gen, "tools": tools})
 for case in cases:
     try:
         case["text"] = env.from_string(case["template"]).render(
-            messages=case["messages"], tools=None, documents=None, add_generation_prompt=case["add_generation_prompt"], **TOKENS)
+            messages=case["messages"], tools=case.get("tools"), documents=None, add_generation_prompt=case["add_generation_prompt"], **TOKENS)
     except Exception as e:
         case["error"] = f"{type(e).__name__}: {e}"
 out = cases

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { ChatTemplate, chatTemplateRenderer, RENDER_LIMITS } from '../../src/tokenizer/chat-template.ts';
 import { strftime } from '../../src/tokenizer/jinja-strftime.ts';
 import { isUserError } from '../../src/util/errors.ts';
+import { parsePythonJson } from '../../src/data/python-numbers.ts';
+import type { TemplateMessage } from '../../src/tokenizer/types.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -18,8 +20,10 @@ const FIXTURE = path.join(HERE, 'fixtures', 'jinja-python.json');
 interface Case {
   name: string;
   template: string;
-  messages: { role: string; content: string }[];
+  messages: TemplateMessage[];
   add_generation_prompt: boolean;
+  /** apply_chat_template's tools (absent: None) */
+  tools?: unknown[] | null;
   text?: string;
   error?: string;
 }
@@ -43,7 +47,7 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
 function render(fx: Fixture, c: Case): { text: string } | { error: string } {
   try {
     const out = chatTemplateRenderer(c.template)({
-      messages: c.messages, addGenerationPrompt: c.add_generation_prompt, tokens: fx.tokens, limits: RENDER_LIMITS,
+      messages: c.messages, tools: c.tools ?? null, addGenerationPrompt: c.add_generation_prompt, tokens: fx.tokens, limits: RENDER_LIMITS,
     });
     return 'text' in out ? out : { error: 'stopped' in out ? out.stopped : out.failed };
   } catch (e) {
@@ -51,7 +55,8 @@ function render(fx: Fixture, c: Case): { text: string } | { error: string } {
   }
 }
 
-const fx = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as Fixture;
+// read as transformers gets a chat from JSON: a tool's 1.0 stays a float
+const fx = parsePythonJson(fs.readFileSync(FIXTURE, 'utf8')) as Fixture;
 
 test('chat templates render as jinja2 renders them for transformers (fixtures/jinja-python.json)', () => {
   const wrong: string[] = [];
