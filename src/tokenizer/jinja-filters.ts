@@ -22,10 +22,7 @@ export interface FilterHost {
 export type Test = (v: Value, arg?: Value) => boolean;
 export const compare = (op: string) => (a: Value, b?: Value): boolean => {
   if (b === undefined) throw new Error(`the ${op} test needs a value to compare with`);
-  if (!((isNum(a) || a.type === 'BooleanValue') && (isNum(b) || b.type === 'BooleanValue')) && !(isStr(a) && isStr(b))) {
-    throw new Error(`'${op}' not supported between instances of '${pyType(a)}' and '${pyType(b)}'`);
-  }
-  const c = isStr(a) ? cmpStr(a.value, (b as Value & { value: string }).value) : numberOrder(a, b);
+  const c = compareValues(a, b, op); // two lists or tuples by their items, as Python orders them
   return op === '<' ? c < 0 : op === '<=' ? c <= 0 : op === '>' ? c > 0 : c >= 0;
 };
 /**
@@ -456,15 +453,15 @@ function roundIntToTens(n: bigint, digits: number): bigint {
 }
 
 /** Python's order of two values (sort, max, min): numbers (exactly: numberOrder), or strings by code point. */
-export function compareValues(a: Value, b: Value): number {
+export function compareValues(a: Value, b: Value, op = '<'): number {
   if ((isNum(a) || a.type === 'BooleanValue') && (isNum(b) || b.type === 'BooleanValue')) return numberOrder(a, b);
   if (isStr(a) && isStr(b)) return cmpStr(a.value, b.value);
   // two lists or two tuples: by their first items that differ, else by length (dict.items() | sort)
   if (isList(a) && isList(b) && pyType(a) === pyType(b) && (pyType(a) === 'list' || pyType(a) === 'tuple')) {
     const at = a.value.findIndex((x, i) => i < b.value.length && !pyEq(x, b.value[i]!));
-    return at >= 0 ? compareValues(a.value[at]!, b.value[at]!) : a.value.length - b.value.length;
+    return at >= 0 ? compareValues(a.value[at]!, b.value[at]!, op) : a.value.length - b.value.length;
   }
-  throw new Error(`'<' not supported between instances of '${pyType(a)}' and '${pyType(b)}'`);
+  throw new Error(`'${op}' not supported between instances of '${pyType(a)}' and '${pyType(b)}'`);
 }
 
 /**

@@ -248,7 +248,8 @@ export class PythonInterpreter extends Base implements FilterHost {
         break;
       }
       case '<': case '<=': case '>': case '>=':
-        if (isStr(a) && isStr(b)) return V.bool(compare(op)(a, b));
+        // two strs, or two lists (tuples) item by item, as Python orders them (the library has no order of lists)
+        if ((isStr(a) && isStr(b)) || (isList(a) && isList(b))) return V.bool(compare(op)(a, b));
         break;
     }
     return super.evaluateBinaryExpression({ type: node.type, operator: node.operator, left: evaluated(a), right: evaluated(b) }, env);
