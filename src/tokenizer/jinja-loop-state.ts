@@ -1,7 +1,7 @@
 // A for loop's state as PythonInterpreter runs it (jinja-python.ts): whether it broke, how far it read a generator
 // (jinja2's LoopContext reads one item ahead for loop.last, all of them for loop.length), loop.changed's last values,
 // whether its body needs a scope of its own; and {% break %} / {% continue %} on their way to their loop.
-import type { Value } from './jinja-values.ts';
+import { V, type Value } from './jinja-values.ts';
 
 /** A node of the library's syntax tree, as far as these read it. */
 interface Node {
@@ -25,14 +25,59 @@ export interface LoopState {
   peekedAt: number;
   /** Whether loop.length, loop.revindex or loop.revindex0 was read (jinja2 reads all the items for them). */
   readAll: boolean;
+  /** A loop over a generator, read as it goes (jinja2's loop reads it lazily: a loop inside over it reads the rest). */
+  reading?: GeneratorReading;
+}
+/** A generator a loop reads as it goes: `gen.value` its rest, `size` its items when the loop began, `pulled` how many of them the loop read. */
+export interface GeneratorReading {
+  gen: { value: Value[] };
+  size: number;
+  pulled: number;
+}
+export const SHARED = "a loop over a generator whose body reads part of it (jinja2's loop then goes on from where the body stopped) is not supported by mistral-tune's template renderer";
+/** Whether nothing but the loop read the generator since the loop last pulled from it. */
+const untouched = (r: GeneratorReading): boolean => r.gen.value.length === r.size - r.pulled;
+/**
+ * The item of iteration `n` (1-based) pulled from the loop's generator, unless a peek pulled it already: false when the
+ * body of an earlier iteration read the generator to its end (jinja2's loop then stops), an error when it read part.
+ */
+export function pullItem(r: GeneratorReading, n: number): boolean {
+  if (r.pulled >= n) return true;
+  if (!untouched(r)) {
+    if (r.gen.value.length === 0) return false;
+    throw new Error(SHARED);
+  }
+  r.gen.value = r.gen.value.slice(1);
+  r.pulled = n;
+  return true;
+}
+/**
+ * What loop.last / loop.nextitem (one item ahead) or loop.length (all of them) read of the loop's generator in
+ * iteration `n`; where the body read it to its end, the loop's `fields` say so (this iteration is its last).
+ */
+function pullAhead(r: GeneratorReading, n: number, all: boolean, fields: Map<string, Value>): void {
+  if (r.pulled > n && !all) return;
+  if (!untouched(r) && r.gen.value.length === 0) {
+    fields.set('last', V.bool(r.pulled === n));
+    if (r.pulled === n) fields.set('nextitem', V.undefined());
+    fields.set('length', V.int(r.pulled));
+    fields.set('revindex', V.int(r.pulled - n + 1));
+    fields.set('revindex0', V.int(r.pulled - n));
+    return;
+  }
+  if (!untouched(r)) throw new Error(SHARED);
+  const count = all ? r.gen.value.length : Math.min(1, r.gen.value.length);
+  r.gen.value = r.gen.value.slice(count);
+  r.pulled += count;
 }
 /** The loop fields jinja2's LoopContext reads one item ahead for, and those it reads all the items for. */
 const PEEKING_FIELDS = new Set(['last', 'nextitem']);
 const COUNTING_FIELDS = new Set(['length', 'revindex', 'revindex0']);
 /** A loop field read (loop.last, loop | attr('length')): what of the iterable jinja2 reads for it. */
-export function noteLoopField(loop: LoopState, field: string): void {
+export function noteLoopField(loop: LoopState, field: string, fields: Map<string, Value>): void {
   if (PEEKING_FIELDS.has(field)) loop.peekedAt = loop.iterations;
   if (COUNTING_FIELDS.has(field)) loop.readAll = true;
+  if (loop.reading && (PEEKING_FIELDS.has(field) || COUNTING_FIELDS.has(field))) pullAhead(loop.reading, loop.iterations, COUNTING_FIELDS.has(field), fields);
 }
 /** Each iteration's `loop` value (the library makes one per iteration) to the state of its loop. */
 export const LOOP_OF = new WeakMap<object, LoopState>();

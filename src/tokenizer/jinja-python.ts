@@ -27,7 +27,7 @@ import { testOfFilter } from './jinja-test-arguments.ts';
 import { continuesChain } from './jinja-compare-chains.ts';
 import { exactIntArithmetic, floatOperands } from './jinja-int-arithmetic.ts';
 import { V, asKey, isInt, isList, isNum, isStr, keyValue, listKind, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
-import { LOOP_OF, LoopControl, assigns, noteLoopField, throughPassed, type LoopBody, type LoopState } from './jinja-loop-state.ts';
+import { LOOP_OF, LoopControl, SHARED, assigns, noteLoopField, pullItem, throughPassed, type LoopBody, type LoopState } from './jinja-loop-state.ts';
 
 /** The AST nodes this file reads (the library's parser makes them; its .d.ts does not export the classes). */
 interface Node {
@@ -153,6 +153,11 @@ export class PythonInterpreter extends Base implements FilterHost {
     const loop = (statements as LoopBody).loop;
     if (loop?.broken) return V.str('');
     if (loop) loop.iterations++;
+    // a loop over a generator pulls its item now; it stops where its body read the generator to its end
+    if (loop?.reading && !pullItem(loop.reading, loop.iterations)) {
+      loop.broken = true;
+      return V.str('');
+    }
     const loopValue = loop ? blockEnv.variables.get('loop') : undefined;
     if (loop && loopValue) {
       LOOP_OF.set(loopValue, loop);
@@ -334,7 +339,7 @@ export class PythonInterpreter extends Base implements FilterHost {
       return V.undefined();
     }
     const loopState = LOOP_OF.get(obj);
-    if (loopState && !node.computed && p === 'Identifier') noteLoopField(loopState, node.property.value as string);
+    if (loopState && !node.computed && p === 'Identifier') noteLoopField(loopState, node.property.value as string, obj.value as Map<string, Value>);
     if (!node.computed && p === 'Identifier' && !loopState) {
       const attribute = pythonAttribute(obj, node.property.value as string);
       if (attribute) return attribute;
@@ -430,9 +435,14 @@ export class PythonInterpreter extends Base implements FilterHost {
     const loop: LoopState = { broken: false, completed: false, scoped: assigns(node.body), changed: null, iterations: 0, peekedAt: 0, readAll: false };
     const body: LoopBody = Object.assign([...node.body], { loop });
     const filter: LoopFilterNode | null = select ? { type: LOOP_FILTER, test: node.iterable.test!, passed: [] } : null;
+    const lazy = !filter && isList(v) && listKind(v) === 'generator';
+    if (lazy) loop.reading = { gen: v, size: v.value.length, pulled: 0 };
     const iterable = filter ? { ...node.iterable, lhs: evaluated(items), test: filter } : evaluated(items);
+    const rest = isList(v) ? v.value : null;
     const out = super.evaluateFor({ ...node, body, iterable, defaultBlock: [] }, env);
-    if (isList(v) && listKind(v) === 'generator') {
+    if (filter && listKind(v) === 'generator' && v.value !== rest) throw new Error(SHARED); // its body read the generator
+    if (lazy && !loop.broken) take(v); // read as it went (pullItem), to its end
+    else if (!lazy && isList(v) && listKind(v) === 'generator') {
       // a generator is read once (jinja-filters.ts take): all of it, or by a loop that broke up to the item it broke at
       // (one more where that iteration read loop.last or loop.nextitem), as jinja2's loop reads it; a filtered loop
       // (`for x in g if …`) reads its generator up to the item its filter passed last
@@ -478,7 +488,7 @@ export class PythonInterpreter extends Base implements FilterHost {
   getattr(obj: Value, name: string): Value {
     if (obj.type === 'UndefinedValue') throw new Error(`attr('${name}') of an undefined value (jinja2's UndefinedError)`);
     const loopState = LOOP_OF.get(obj);
-    if (loopState) noteLoopField(loopState, name); // loop | attr('last') reads ahead as loop.last does
+    if (loopState) noteLoopField(loopState, name, obj.value as Map<string, Value>); // loop | attr('last') reads ahead as loop.last does
     if (loopState || obj.type === 'NamespaceValue') return (obj.value as Map<string, Value>).get(name) ?? V.undefined();
     return pythonAttribute(obj, name) ?? V.undefined();
   }
