@@ -34,7 +34,7 @@ export interface GeneratorReading {
   size: number;
   pulled: number;
 }
-export const SHARED = "a loop over a generator whose body reads part of it (jinja2's loop then goes on from where the body stopped) is not supported by mistral-tune's template renderer";
+const SHARED = "a loop over a generator whose body reads part of it (jinja2's loop then goes on from where the body stopped) is not supported by mistral-tune's template renderer";
 /** Whether nothing but the loop read the generator since the loop last pulled from it. */
 const untouched = (r: GeneratorReading): boolean => r.gen.value.length === r.size - r.pulled;
 /**
@@ -110,4 +110,21 @@ export function throughPassed(passed: readonly boolean[], n: number): number {
   let count = 0;
   for (let i = 0; i < passed.length; i++) if (passed[i] && ++count === n) return i + 1;
   return Infinity;
+}
+
+/**
+ * What a loop read of its generator (jinja-filters.ts take: a generator is read once): an unfiltered loop read it as
+ * it went (pullItem), to its end unless it broke; a filtered loop (`for x in g if …`) tests every item first, so it
+ * is refused where its body read the generator (`before` its rest when the loop began), and reads it up to the item
+ * its filter passed last where it broke (one more where that iteration read loop.last or loop.nextitem), as jinja2's.
+ */
+export function readAfterLoop(gen: { value: Value[] }, loop: LoopState, passed: readonly boolean[] | null, before: Value[] | null): void {
+  if (passed === null) {
+    if (!loop.broken) gen.value = [];
+    return;
+  }
+  if (gen.value !== before) throw new Error(SHARED);
+  const read = loop.iterations + (loop.peekedAt === loop.iterations ? 1 : 0);
+  const n = !loop.broken || loop.readAll ? Infinity : throughPassed(passed, read);
+  gen.value = gen.value.slice(Math.min(n, gen.value.length));
 }

@@ -13,7 +13,7 @@
 // (jinja-attributes.ts), filters check their number of arguments (jinja-filter-arity.ts), and a name no scope defines
 // may be a jinja2 global (jinja-globals.ts: dict). Everything else is the library's.
 import { Environment, Interpreter } from '@huggingface/jinja';
-import { FILTERS, TESTS, compare, testArgument, contains, take, type Filter, type FilterHost } from './jinja-filters.ts';
+import { FILTERS, TESTS, compare, testArgument, contains, type Filter, type FilterHost } from './jinja-filters.ts';
 import { RARE_FILTERS, RARE_TESTS, escapeMarkup, isMarkup, markupOf, markupText } from './jinja-filters-rare.ts';
 import { percentFormat } from './jinja-format.ts';
 import { callMethod } from './jinja-methods.ts';
@@ -27,7 +27,7 @@ import { testOfFilter } from './jinja-test-arguments.ts';
 import { continuesChain } from './jinja-compare-chains.ts';
 import { exactIntArithmetic, floatOperands } from './jinja-int-arithmetic.ts';
 import { V, asKey, isInt, isList, isNum, isStr, keyValue, listKind, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
-import { LOOP_OF, LoopControl, SHARED, assigns, noteLoopField, pullItem, throughPassed, type LoopBody, type LoopState } from './jinja-loop-state.ts';
+import { LOOP_OF, LoopControl, assigns, noteLoopField, pullItem, readAfterLoop, type LoopBody, type LoopState } from './jinja-loop-state.ts';
 
 /** The AST nodes this file reads (the library's parser makes them; its .d.ts does not export the classes). */
 interface Node {
@@ -438,17 +438,9 @@ export class PythonInterpreter extends Base implements FilterHost {
     const lazy = !filter && isList(v) && listKind(v) === 'generator';
     if (lazy) loop.reading = { gen: v, size: v.value.length, pulled: 0 };
     const iterable = filter ? { ...node.iterable, lhs: evaluated(items), test: filter } : evaluated(items);
-    const rest = isList(v) ? v.value : null;
+    const before = isList(v) ? v.value : null;
     const out = super.evaluateFor({ ...node, body, iterable, defaultBlock: [] }, env);
-    if (filter && listKind(v) === 'generator' && v.value !== rest) throw new Error(SHARED); // its body read the generator
-    if (lazy && !loop.broken) take(v); // read as it went (pullItem), to its end
-    else if (!lazy && isList(v) && listKind(v) === 'generator') {
-      // a generator is read once (jinja-filters.ts take): all of it, or by a loop that broke up to the item it broke at
-      // (one more where that iteration read loop.last or loop.nextitem), as jinja2's loop reads it; a filtered loop
-      // (`for x in g if …`) reads its generator up to the item its filter passed last
-      const read = loop.iterations + (loop.peekedAt === loop.iterations ? 1 : 0);
-      take(v, !loop.broken || loop.readAll ? Infinity : filter ? throughPassed(filter.passed, read) : read);
-    }
+    if (isList(v) && listKind(v) === 'generator') readAfterLoop(v, loop, filter?.passed ?? null, before);
     if (node.defaultBlock.length === 0 || loop.completed) return out;
     return V.str((out.value as string) + (this.evaluateBlock(node.defaultBlock, new Environment(env)).value as string));
   }
