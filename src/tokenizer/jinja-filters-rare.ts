@@ -7,6 +7,7 @@ import { percentFormat, toFixedEven } from './jinja-format.ts';
 import { parseFloatPy } from './jinja-number-text.ts';
 import { argOf, attribute, compareValues, generator, iterate, type Filter, type Test } from './jinja-filters.ts';
 import { V, cmpStr, isDict, isInt, isList, isNone, isStr, listKind, pyEq, pyRepr, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
+import { PPRINT_WIDTH, pformatStr } from './jinja-pprint.ts';
 
 /** The values markupsafe's escape made (a Markup): escape leaves them as they are. */
 const MARKUP = new WeakSet<Value>();
@@ -73,8 +74,6 @@ function pprintOrder(v: Value): Value {
   return v;
 }
 
-/** The widest line pprint.pformat keeps whole (its default width). */
-const PPRINT_WIDTH = 80;
 
 export const RARE_FILTERS: Record<string, Filter> = {
   truncate(v, a) {
@@ -215,8 +214,9 @@ export const RARE_FILTERS: Record<string, Filter> = {
     return V.str(`${Number.isFinite(size) ? toFixedEven(size, 1) : Number.isNaN(size) ? 'nan' : 'inf'} ${prefixes[i]}`);
   },
   pprint(v) {
-    // do_pprint: pprint.pformat(value), the repr with dicts' keys sorted; one past 80 characters pformat wraps over
-    // lines (a number's it keeps), which is refused here
+    // do_pprint: pprint.pformat(value), the repr with dicts' keys sorted; a str's cut over lines past 80 characters
+    // (jinja-pprint.ts); a list's or dict's past 80 pformat wraps over lines (a number's it keeps), which is refused here
+    if (isStr(v) && !isMarkup(v)) return V.str(pformatStr(v.value));
     const text = pyRepr(pprintOrder(v));
     const number = v.type === 'IntegerValue' || v.type === 'FloatValue' || v.type === 'BooleanValue' || isNone(v);
     if (!number && [...text].length > PPRINT_WIDTH) throw new Error(`pprint: a ${pyType(v)} whose repr is longer than ${PPRINT_WIDTH} characters (pformat wraps it over lines) is not supported by mistral-tune's template renderer`);
