@@ -404,8 +404,9 @@ const DICT_METHODS: Record<string, (self: Map<Key, Value>, a: Value[]) => Value>
   fromkeys: (_d, a) => {
     if (a.length < 1 || a.length > 2) throw new Error(`fromkeys expected ${a.length < 1 ? 'at least 1 argument' : 'at most 2 arguments'}, got ${a.length}`);
     const source = a[0]!;
-    const items = isStr(source) ? [...source.value].map(V.str) : isList(source) && listKind(source) !== 'generator' ? source.value : isDict(source) ? [...source.value.keys()].map(keyValue) : null;
+    const items = isStr(source) ? [...source.value].map(V.str) : isList(source) ? source.value : isDict(source) ? [...source.value.keys()].map(keyValue) : null;
     if (items === null) throw new Error(`fromkeys: '${pyType(source)}' object is not iterable here`);
+    if (listKind(source) === 'generator') source.value = []; // read once, as jinja-filters.ts take reads one
     const out = new Map<Key, Value>();
     for (const item of items) {
       if (isList(item) && item.type !== 'TupleValue' || isDict(item)) throw new Error(`unhashable type: '${pyType(item)}'`);

@@ -277,7 +277,8 @@ export class PythonInterpreter extends Base implements FilterHost {
     const callee = node.callee as MemberNode;
     if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier') return super.evaluateCallExpression(node, env);
     const name = callee.property.value as string;
-    const obj = this.evaluate(callee.object, env);
+    let obj = this.evaluate(callee.object, env);
+    if (name === 'fromkeys' && obj === jinjaGlobal('dict')) obj = V.dict(new Map()); // the classmethod dict.fromkeys
     const [args, kwargs] = this.evaluateArguments(node.args, env);
     const result = callMethod(obj, name, args, kwargs);
     if (result) return result;
