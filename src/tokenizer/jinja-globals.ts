@@ -74,6 +74,7 @@ const REFUSED = new Set(['cycler', 'lipsum', 'self']);
 export function jinjaGlobal(name: string): Value | undefined {
   if (name === 'dict') return DICT;
   if (name === 'joiner') return JOINER;
+  if (name === 'lipsum') throw new Error("jinja2's global lipsum is refused: a chat template must render the same text each time (jinja2's lipsum picks its words at random)");
   if (REFUSED.has(name)) throw new Error(`jinja2's global ${name} is not supported by mistral-tune's template renderer`);
   return undefined;
 }

@@ -178,6 +178,9 @@ test('what jinja2 renders and we cannot is a one-line UserError naming the const
     ["{% set j = joiner(', ') %}{{ j }}", 'printing a joiner is not supported'],
     // jinja2's pformat wraps a repr past 80 characters over lines
     ["{{ [messages[0].content * 90] | pprint }}", 'pprint: a list whose repr is longer than 80 characters'],
+    // random output: a training text must be the same each time
+    ['{{ [1, 2] | random }}', 'the random filter is refused: a chat template must render the same text each time'],
+    ['{{ lipsum(1) }}', "jinja2's global lipsum is refused: a chat template must render the same text each time"],
   ];
   for (const [template, why] of refused) {
     const t = new ChatTemplate(template, { bosToken: '<s>', eosToken: '</s>', source });
