@@ -4,6 +4,7 @@
 // the test. ARG is what jinja2's parse_test takes: call arguments in parentheses, or one primary (a name, a
 // literal, a bracketed group) with its .attr / [i] / (call) suffixes. Filters and tests bind alike in both parsers,
 // so the rewrite keeps the expression's shape.
+import { refuseRecursiveLoops } from './jinja-recursive-loops.ts';
 import { Template, parse, tokenize } from '@huggingface/jinja';
 import { markInexactInts, type MakeToken, type Token } from './jinja-int-literals.ts';
 import { jinja2Literals } from './jinja-literals.ts';
@@ -87,6 +88,7 @@ function rewriteTests(tokens: Token[], make: MakeToken): Token[] {
  */
 export function parseJinja(text: string): Template {
   const tokens = dropTrailingCommas(tokenize(jinja2Literals(text), { lstrip_blocks: true, trim_blocks: true }) as Token[]);
+  refuseRecursiveLoops(tokens);
   const make: MakeToken = (value, type) => Object.assign(Object.create(Object.getPrototypeOf(tokens[0])) as Token, { value, type });
   const template = new Template('');
   template.parsed = parse(markCompareChains(rewriteTests(markInexactInts(tokens, make), make)) as never);

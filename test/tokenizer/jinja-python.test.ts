@@ -45,6 +45,7 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
   'generator-filtered-loop-read-inside': "a filtered loop (for x in g if …) over a generator that its body reads is refused: the library's loop tests every item before the first iteration",
   'striptags-named-reference': "striptags' html.unescape is matched for &amp; &lt; &gt; &quot; &apos; &nbsp; and numeric references only: another named one (&copy;, or one without its ';') is refused",
   'urlize-refused': "urlize is refused: its URL, www. and e-mail detection (with its trailing punctuation rules) is not matched here; no chat template we know uses it",
+  'recursive-loop-refused': "{% for … recursive %} is refused: the library's parser has no recursive loop (loop(…), loop.depth past 1); no chat template we know uses one",
   'lex-unicode-whitespace': "@huggingface/jinja's lexer strips JS whitespace for - and lstrip_blocks only spaces and tabs; jinja2 strips Python's (\\x1c, \\f, not \\ufeff): only template text with such characters differs",
 };
 
@@ -125,6 +126,13 @@ test('fixtures/jinja-python.json is what jinja2 renders now (skipped without pyt
 test('a {% raw %} without its {% endraw %} is refused naming its line, as jinja2 refuses it', () => {
   assert.throws(() => new ChatTemplate("{{ 'a' }}\n{% raw %}{{ b }}", { bosToken: '<s>', eosToken: '</s>', source: 'tc.json: chat_template' }),
     (e: unknown) => isUserError(e) && /^tc\.json: chat_template: cannot parse the chat template: line 2: \{% raw %\} without its \{% endraw %\}/.test((e as Error).message));
+});
+
+test('a recursive loop is refused naming it, where the parser said only that it expected a closing token; `recursive` as a name is read', () => {
+  assert.throws(() => new ChatTemplate('{% for x in messages if x recursive %}{{ loop(x.children) }}{% endfor %}', { bosToken: '<s>', eosToken: '</s>', source: 'tc.json: chat_template' }),
+    (e: unknown) => isUserError(e) && /^tc\.json: chat_template: cannot parse the chat template: a recursive loop \(\{% for … recursive %\}/.test((e as Error).message));
+  const t = new ChatTemplate('{% for x in recursive %}{{ x }}{% endfor %}', { bosToken: '<s>', eosToken: '</s>', source: 'tc.json: chat_template' });
+  assert.equal(t.render([{ role: 'user', content: 'a' }], { chatTemplateKwargs: { recursive: [1, 2] } }), '12');
 });
 
 test('a special token the tokenizer lacks is undefined in the template, as transformers passes only those it has', () => {
