@@ -6,11 +6,9 @@
 import { percentFormat, toFixedEven } from './jinja-format.ts';
 import { parseFloatPy } from './jinja-number-text.ts';
 import { argOf, attribute, compareValues, generator, iterate, type Filter, type Test } from './jinja-filters.ts';
-import { V, cmpStr, isDict, isInt, isList, isNone, isStr, listKind, pyEq, pyRepr, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
+import { MARKUP, V, cmpStr, isDict, isInt, isList, isNone, isStr, listKind, pyEq, pyRepr, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
 import { PPRINT_WIDTH, pformatStr } from './jinja-pprint.ts';
 
-/** The values markupsafe's escape made (a Markup): escape leaves them as they are. */
-const MARKUP = new WeakSet<Value>();
 export const isMarkup = (v: Value): boolean => MARKUP.has(v);
 
 /** markupsafe.escape(v): & < > " ' as entities (of str(v)), as a Markup; a Markup is returned unchanged. */

@@ -233,7 +233,7 @@ function parseSpec(text: string): Spec {
 }
 
 /** Python's `fmt.format(*args, **kwargs)`: {} / {0} / {name}, !r / !s, and a format spec after ':'. */
-export function strFormat(fmt: string, args: Value[], kwargs: Map<string, Value>): string {
+export function strFormat(fmt: string, args: Value[], kwargs: Map<string, Value>, escapeField?: (v: Value, spec: string, text: () => string) => string): string {
   let out = '';
   let auto = 0;
   for (let i = 0; i < fmt.length; i++) {
@@ -267,7 +267,9 @@ export function strFormat(fmt: string, args: Value[], kwargs: Map<string, Value>
     else throw new Error(`unsupported format field '{${field}}'`);
     if (v === undefined) throw new Error(name === '' || /^\d+$/.test(name) ? 'Replacement index out of range for positional args tuple' : `KeyError: '${name}'`);
     if (m[2]) v = V.str(m[2] === 's' ? pyStr(v) : pyRepr(v));
-    out += formatValue(v, parseSpec(m[3] ?? ''), false);
+    const value = v;
+    const text = () => formatValue(value, parseSpec(m[3] ?? ''), false);
+    out += escapeField ? escapeField(v, m[3] ?? "", text) : text();
   }
   return out;
 }

@@ -10,13 +10,14 @@
 // x / 0 and x // 0.0 fail (ZeroDivisionError, where the library gives inf); `for a, b in` unpacks tuples; a str is indexed, searched,
 // padded and ordered by code point, as in Python. A method no table knows fails with an error that names it;
 // {% break %} and {% continue %} keep what their iteration printed; x.name is Python's attribute before the item
-// (jinja-attributes.ts), filters check their number of arguments (jinja-filter-arity.ts), and a name no scope defines
-// may be a jinja2 global (jinja-globals.ts: dict). Everything else is the library's.
+// (jinja-attributes.ts), filters check their arity (jinja-filter-arity.ts), a Markup keeps through str methods
+// (jinja-markup-methods.ts), an undefined name may be a jinja2 global (jinja-globals.ts). The rest is the library's.
 import { Environment, Interpreter } from '@huggingface/jinja';
 import { FILTERS, TESTS, compare, testArgument, contains, type Filter, type FilterHost } from './jinja-filters.ts';
 import { RARE_FILTERS, RARE_TESTS, escapeMarkup, isMarkup, markupOf, markupText } from './jinja-filters-rare.ts';
 import { percentFormat } from './jinja-format.ts';
 import { callMethod } from './jinja-methods.ts';
+import { markupFilter, markupMethod } from './jinja-markup-methods.ts';
 import { WORDWRAP } from './jinja-wordwrap.ts';
 import { HTML_FILTERS } from './jinja-filters-html.ts';
 import { pythonAttribute } from './jinja-attributes.ts';
@@ -99,7 +100,6 @@ const Base = Interpreter as unknown as new (env: Environment) => LibraryInterpre
 /** Every filter this file applies before the library's: jinja-filters.ts's and jinja-filters-rare.ts's. */
 const ALL_FILTERS: Record<string, Filter> = { ...FILTERS, ...RARE_FILTERS, ...HTML_FILTERS, wordwrap: WORDWRAP };
 const ALL_TESTS = { ...TESTS, ...RARE_TESTS };
-
 /** Statements whose result is their rendered text (or nothing); any other node is an expression printed with str(). */
 const STATEMENTS = new Set(['Program', 'Set', 'If', 'For', 'Macro', 'CallStatement', 'FilterStatement', 'Break', 'Continue', 'Comment']);
 
@@ -280,7 +280,7 @@ export class PythonInterpreter extends Base implements FilterHost {
     let obj = this.evaluate(callee.object, env);
     if (name === 'fromkeys' && obj === jinjaGlobal('dict')) obj = V.dict(new Map()); // the classmethod dict.fromkeys
     const [args, kwargs] = this.evaluateArguments(node.args, env);
-    const result = callMethod(obj, name, args, kwargs);
+    const result = (isMarkup(obj) ? markupMethod : callMethod)(obj, name, args, kwargs);
     if (result) return result;
     if (name === 'cycle' && obj.type === 'ObjectValue' && isInt((obj.value as Map<string, Value>).get('index0') ?? V.none())) {
       if (args.length === 0) throw new Error('no items for cycling given');
@@ -463,7 +463,7 @@ export class PythonInterpreter extends Base implements FilterHost {
       return V.bool(this.runTest(test.test, operand, testArgument(test.test, args, kwargs), env) !== test.negate);
     }
     checkFilterArity(name!, args.length);
-    return f!.call(this, operand, { args, kwargs }, env);
+    return markupFilter(operand, name!, args, kwargs) ?? f!.call(this, operand, { args, kwargs }, env);
   }
 
   /** A filter by name on a value, with arguments already evaluated (map('trim'), select('odd')). */

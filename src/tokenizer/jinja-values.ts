@@ -96,9 +96,13 @@ function strRepr(s: string): string {
   return out + q;
 }
 
+/** The values markupsafe's escape made (a Markup, jinja-filters-rare.ts): its repr is Markup('…'). */
+export const MARKUP = new WeakSet<Value>();
+
 /** Python's repr() of a value (the items of a printed list or dict; jinja2's Undefined is "Undefined" there). */
 export function pyRepr(v: Value): string {
-  return isStr(v) ? strRepr(v.value) : v.type === 'UndefinedValue' ? 'Undefined' : pyStr(v);
+  if (isStr(v)) return MARKUP.has(v) ? `Markup(${strRepr(v.value)})` : strRepr(v.value);
+  return v.type === 'UndefinedValue' ? 'Undefined' : pyStr(v);
 }
 
 /**
