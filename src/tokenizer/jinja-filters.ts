@@ -412,7 +412,7 @@ export const FILTERS: Record<string, Filter> = {
       // math.ceil and math.floor make an int: of inf an OverflowError, of nan a ValueError
       const scaled = x * scale;
       if (!Number.isFinite(scaled)) throw new Error(`cannot convert float ${Number.isNaN(scaled) ? 'NaN' : 'infinity'} to integer`);
-      return V.float((m === 'ceil' ? Math.ceil(scaled) : Math.floor(scaled)) / scale);
+      return V.float(((m === 'ceil' ? Math.ceil(scaled) : Math.floor(scaled)) + 0) / scale); // an int: no -0 (math.ceil(-1e-20) is 0)
     }
     return V.float(Number(toFixedEven(x, p)));
   },
