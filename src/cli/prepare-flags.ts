@@ -45,7 +45,8 @@ val.jsonl, test.jsonl, rejected.jsonl and report.json. The same inputs and optio
   --min-chars N, --max-chars N     length limits in characters (all text fields together; default
                          --max-chars ${DEFAULTS.maxChars}, which bounds the memory a record takes)
   --min-tokens N, --max-tokens N   length limits in tokens, as the trainer builds the sequence
-  --overflow MODE        over --max-tokens: reject (default, too_long) or truncate (kept, the trainer cuts)
+  --overflow MODE        over --max-tokens: reject (default, too_long) or truncate (kept, the trainer cuts;
+                         one the cut leaves no token to train is rejected as fully_masked)
   --keep-placeholders    keep records whose text field is only "nan", "None", "null", "N/A", "#N/A",
                          "[deleted]" or the like (by default rejected as placeholder; "None", "N/A" and
                          "NA" are kept without it as a completion or an assistant turn)

@@ -44,7 +44,7 @@ import { OUTPUT_FILES, listSources, statListedSource, type SourceRole } from './
 import { SPLITS, assignSplits, splitDraw } from './split.ts';
 import { pythonJson } from './python-numbers.ts';
 import { parseWrittenJson } from './ingest/python-json.ts';
-import { sequenceLength } from './tokenize.ts';
+import { fullyMaskedWithin, sequenceLength } from './tokenize.ts';
 import { asRendered } from './template-kwargs-field.ts';
 
 export { DEFAULTS, refuseNoTrainShare, type DedupMode, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
@@ -219,8 +219,11 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       }
       let tokens = p.tokens, cut = p.cut === true;
       if (tokens === undefined) {
+        let fullyMasked = false;
         try {
           tokens = sequenceLength(rec, tok);
+          // cut to --max-tokens, a record whose prompt fills the tokens kept trains nothing: loading drops it (fully masked)
+          fullyMasked = overflow === 'truncate' && opts.maxTokens !== undefined && tokens > opts.maxTokens && fullyMaskedWithin(rec, tok, opts.maxTokens);
         } catch (err) {
           if (!isUserError(err)) throw err;
           reject(si, where, 'untokenizable', err.message, raw);
@@ -233,6 +236,10 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
         if (opts.maxTokens !== undefined && tokens > opts.maxTokens) {
           if (overflow === 'reject') {
             reject(si, where, 'too_long', `${tokens} tokens, more than ${words.say('maxTokens')} ${opts.maxTokens}`, raw);
+            return;
+          }
+          if (fullyMasked) {
+            reject(si, where, 'fully_masked', `${tokens} tokens: cut to ${words.say('maxTokens')} ${opts.maxTokens}, no token to train is left (the prompt fills them); training would drop it`, raw);
             return;
           }
           cut = true;

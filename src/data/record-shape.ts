@@ -43,7 +43,7 @@ export type Reason =
   | 'invalid_json' | 'invalid_csv' | 'bad_columns' | 'unknown_shape' | 'wrong_task' | 'invalid_roles'
   | 'invalid_tokens' | 'empty' | 'placeholder' | 'special_token' | 'too_short' | 'too_long' | 'missing_label'
   | 'unknown_label' | 'conflicting_label' | 'duplicate' | 'near_duplicate' | 'untokenizable'
-  | 'invalid_utf8' | 'binary' | 'truncated';
+  | 'invalid_utf8' | 'binary' | 'truncated' | 'fully_masked';
 
 export interface Rejection {
   reason: Reason;

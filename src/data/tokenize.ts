@@ -154,12 +154,27 @@ function pretokenizedLabel(record: Extract<DataRecord, { shape: 'pretokenized' }
  * instead of one per turn, when the template ends every assistant turn with an EOS (else the full path).
  */
 export function sequenceLength(record: DataRecord, tok: Tokenizer): number {
-  if (record.shape !== 'chat') return tokenizeRecord(record.shape === 'classification' ? { ...record, label: 0 } : record.shape === 'pretokenized' && record.label !== undefined ? { ...record, label: 0 } : record, tok).length;
+  if (record.shape !== 'chat') return tokenizeRecord(withoutClass(record), tok).length;
   const ids = tok.encode(renderRecordChat(tok, record));
   const turns = record.messages.filter((m) => m.role === 'assistant').length;
   let eosCount = 0;
   for (const id of ids) if (id === tok.eosId) eosCount++;
   return eosCount === turns ? ids.length : tokenizeRecord(record, tok).length;
+}
+
+/**
+ * True when the record cut to its first `maxLen` tokens has no target left (fully masked: the prompt fills them), so
+ * that loading at that length with trainOn 'assistant' (the default) drops it; never for a classification record nor a
+ * pre-tokenized row, which are kept without targets.
+ */
+export function fullyMaskedWithin(record: DataRecord, tok: Tokenizer, maxLen: number): boolean {
+  const r = tokenizeRecord(withoutClass(record), tok, { maxSeqLen: maxLen, overflow: 'truncate' });
+  return r.row === null;
+}
+
+/** The record with its class label, if any, as index 0: its tokens are the same, and no class list is needed to build them. */
+function withoutClass(record: DataRecord): DataRecord {
+  return record.shape === 'classification' || (record.shape === 'pretokenized' && record.label !== undefined) ? { ...record, label: 0 } : record;
 }
 
 function finish(seq: Seq, label: number | undefined, opts: TokenizeOptions, keepUntrained = false): TokenizedRecord {
