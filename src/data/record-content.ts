@@ -14,6 +14,44 @@ function canonicalJson(x: unknown): string {
   return pythonJson(sorted(x));
 }
 
+/**
+ * What a chat is rendered with beside its turns (its tools, its template variables) as pythonJson, once per object:
+ * textFields is read twice per record (the HTML and the record checks) and contentKeys keys on it, each of which wrote
+ * a tool list of kilobytes again. Records are not changed once read, so an object's JSON stays its JSON.
+ */
+const writtenJson = new WeakMap<object, string>();
+function pythonJsonOnce(v: object): string {
+  let j = writtenJson.get(v);
+  if (j === undefined) writtenJson.set(v, j = pythonJson(v));
+  return j;
+}
+
+/**
+ * canonicalJson of a chat's tools or template variables, sorted and written once per distinct value, not once per record:
+ * a million chats that share a tool list of 20 KB each sorted it again (about 25 minutes). Records read apart hold
+ * objects of their own, so the value is known by its pythonJson, which tells apart every two values canonicalJson
+ * does (the same text is the same value in the same key order: a float 1.0 is written apart from the int 1). The
+ * texts kept are bounded (CANONICAL_CACHE_CHARS; forgotten all at once past it), for data whose every record has
+ * tools of its own.
+ */
+const canonicalOfWritten = new Map<string, string>();
+const CANONICAL_CACHE_CHARS = 1 << 24;
+let canonicalCachedChars = 0;
+function sharedCanonicalJson(v: object): string {
+  const written = pythonJsonOnce(v);
+  let c = canonicalOfWritten.get(written);
+  if (c === undefined) {
+    c = canonicalJson(v);
+    if (canonicalCachedChars + written.length + c.length > CANONICAL_CACHE_CHARS) {
+      canonicalOfWritten.clear();
+      canonicalCachedChars = 0;
+    }
+    canonicalOfWritten.set(written, c);
+    canonicalCachedChars += written.length + c.length;
+  }
+  return c;
+}
+
 /** A chat turn's tool use (its calls, the call its result answers), as canonical JSON; '' for a turn of text only. */
 function toolUseOf(m: ChatTurn): string {
   return m.tool_calls === undefined && m.tool_call_id === undefined ? '' : canonicalJson([m.tool_calls ?? null, m.tool_call_id ?? null]);
@@ -40,7 +78,7 @@ export function contentKeys(r: DataRecord): { content: string; renderedWith: str
     // a speaker's name, which the template may render, marked as such where a turn has one
     const turns = r.messages.map((m) => [m.role, m.content, ...(m.weight === 0 ? [0] : []), ...(toolUseOf(m) === '' ? [] : [toolUseOf(m)]),
       ...(m.name === undefined ? [] : [['name', m.name]])]);
-    const tools = r.tools === undefined ? null : canonicalJson(r.tools), kwargs = r.chatTemplateKwargs === undefined ? null : canonicalJson(r.chatTemplateKwargs);
+    const tools = r.tools === undefined ? null : sharedCanonicalJson(r.tools), kwargs = r.chatTemplateKwargs === undefined ? null : sharedCanonicalJson(r.chatTemplateKwargs);
     return {
       content: JSON.stringify(['chat', turns, ...(tools === null ? [] : [tools]), ...(kwargs === null ? [] : [['chat_template_kwargs', kwargs]])]),
       renderedWith: tools === null && kwargs === null ? '' : JSON.stringify([tools, kwargs]),
@@ -123,8 +161,8 @@ export function textFields(r: DataRecord): TextField[] {
       ...(m.tool_calls === undefined ? [] : [{ text: pythonJson(m.tool_calls), answer: true, name: `messages[${i}].tool_calls`, asGiven: true as const }]),
       // a tool result's call id: rendered too (v0.3's [TOOL_RESULTS] {"call_id": …})
       ...(m.tool_call_id === undefined ? [] : [{ text: callIdText(m.tool_call_id), answer: false, name: `messages[${i}].tool_call_id`, asGiven: true as const }]),
-    ]), ...(r.tools === undefined ? [] : [{ text: pythonJson(r.tools), answer: false, name: '"tools"', asGiven: true as const }]),
-    ...(r.chatTemplateKwargs === undefined ? [] : [{ text: pythonJson(r.chatTemplateKwargs), answer: false, name: '"chat_template_kwargs"', asGiven: true as const, variables: true as const }])];
+    ]), ...(r.tools === undefined ? [] : [{ text: pythonJsonOnce(r.tools), answer: false, name: '"tools"', asGiven: true as const }]),
+    ...(r.chatTemplateKwargs === undefined ? [] : [{ text: pythonJsonOnce(r.chatTemplateKwargs), answer: false, name: '"chat_template_kwargs"', asGiven: true as const, variables: true as const }])];
     case 'pretokenized': return [];
   }
 }
