@@ -154,12 +154,25 @@ function pretokenizedLabel(record: Extract<DataRecord, { shape: 'pretokenized' }
  * instead of one per turn, when the template ends every assistant turn with an EOS (else the full path).
  */
 export function sequenceLength(record: DataRecord, tok: Tokenizer): number {
+  if (record.shape === 'prompt_completion') return promptCompletionLength(record, tok);
   if (record.shape !== 'chat') return tokenizeRecord(withoutClass(record), tok).length;
   const ids = tok.encode(renderRecordChat(tok, record));
   const turns = record.messages.filter((m) => m.role === 'assistant').length;
   let eosCount = 0;
   for (const id of ids) if (id === tok.eosId) eosCount++;
   return eosCount === turns ? ids.length : tokenizeRecord(record, tok).length;
+}
+
+/**
+ * The length of a prompt and completion: BOS + their joined text's tokens + EOS, one encode where tokenizeRecord has two
+ * (the prompt alone, for the mask) and builds the row. A joined text with a special token (a character the tokenizer has
+ * no token for, "<unk>") takes tokenizeRecord's path, for its error naming the field.
+ */
+function promptCompletionLength(record: Extract<DataRecord, { shape: 'prompt_completion' }>, tok: Tokenizer): number {
+  const joined = tok.encode(record.prompt + record.completion);
+  if (firstSpecial(tok, joined) !== undefined) return tokenizeRecord(record, tok).length;
+  eos(tok);
+  return leadingIds(tok).length + joined.length + 1;
 }
 
 /**

@@ -388,3 +388,23 @@ test('an assistant turn whose content is "a" or "b" (a multiple-choice answer) o
     assert.equal(sequenceLength({ shape: 'chat', messages }, withV03), r.length);
   }
 });
+
+test('sequenceLength encodes a prompt and completion once (their joined text), with the length and the errors tokenizeRecord gives', () => {
+  // before: it built the whole row, the prompt encoded alone too, for the length only (prepare counts every record)
+  let encodes = 0;
+  const withEncode = (encode: (text: string) => number[]): Tokenizer => new Proxy(tok, {
+    get: (t, k) => (k === 'encode' ? encode : typeof Reflect.get(t, k) === 'function' ? (Reflect.get(t, k) as Function).bind(t) : Reflect.get(t, k)),
+  }) as Tokenizer;
+  const counting = withEncode((text) => { encodes++; return tok.encode(text); });
+  const r: DataRecord = { shape: 'prompt_completion', prompt: 'Q: colour of the sky? ', completion: 'Blue, mostly.' };
+  assert.equal(sequenceLength(r, counting), tokenizeRecord(r, tok).length);
+  assert.equal(encodes, 1);
+  // a special token's text or a character without a token, in either field: tokenizeRecord's error, naming the field
+  const noEuro = withEncode((text) => tok.encode(text.replaceAll('€', '<unk>')));
+  for (const [prompt, completion] of [['costs 5€? ', 'Yes.'], ['Price? ', '5€'], ['a </s> b ', 'c'], ['a ', 'b </s>']]) {
+    const pc: DataRecord = { shape: 'prompt_completion', prompt: prompt!, completion: completion! };
+    const expected = (() => { try { tokenizeRecord(pc, noEuro); return null; } catch (e) { return (e as Error).message; } })();
+    assert.ok(expected !== null, `${prompt}|${completion}`);
+    assert.throws(() => sequenceLength(pc, noEuro), { message: expected! });
+  }
+});
