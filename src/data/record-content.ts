@@ -37,11 +37,12 @@ function pythonJsonOnce(v: object): string {
 const canonicalOfWritten = new Map<string, string>();
 const CANONICAL_CACHE_CHARS = 1 << 24;
 let canonicalCachedChars = 0;
+/** The canonical JSON of `v` as a JSON string (JSON.stringify of it: the form contentKeys writes it in, escaped once too). */
 function sharedCanonicalJson(v: object): string {
   const written = pythonJsonOnce(v);
   let c = canonicalOfWritten.get(written);
   if (c === undefined) {
-    c = canonicalJson(v);
+    c = JSON.stringify(canonicalJson(v));
     if (canonicalCachedChars + written.length + c.length > CANONICAL_CACHE_CHARS) {
       canonicalOfWritten.clear();
       canonicalCachedChars = 0;
@@ -78,10 +79,13 @@ export function contentKeys(r: DataRecord): { content: string; renderedWith: str
     // a speaker's name, which the template may render, marked as such where a turn has one
     const turns = r.messages.map((m) => [m.role, m.content, ...(m.weight === 0 ? [0] : []), ...(toolUseOf(m) === '' ? [] : [toolUseOf(m)]),
       ...(m.name === undefined ? [] : [['name', m.name]])]);
+    // as JSON strings, escaped once per distinct value (sharedCanonicalJson), and joined as JSON.stringify joins an array's
+    // items: content is JSON.stringify(['chat', turns, tools?, ['chat_template_kwargs', kwargs]?]), renderedWith
+    // JSON.stringify([tools, kwargs]), with null for either that is not given
     const tools = r.tools === undefined ? null : sharedCanonicalJson(r.tools), kwargs = r.chatTemplateKwargs === undefined ? null : sharedCanonicalJson(r.chatTemplateKwargs);
     return {
-      content: JSON.stringify(['chat', turns, ...(tools === null ? [] : [tools]), ...(kwargs === null ? [] : [['chat_template_kwargs', kwargs]])]),
-      renderedWith: tools === null && kwargs === null ? '' : JSON.stringify([tools, kwargs]),
+      content: `["chat",${JSON.stringify(turns)}${tools === null ? '' : `,${tools}`}${kwargs === null ? '' : `,["chat_template_kwargs",${kwargs}]`}]`,
+      renderedWith: tools === null && kwargs === null ? '' : `[${tools ?? 'null'},${kwargs ?? 'null'}]`,
     };
   }
   return { content: otherContent(r), renderedWith: '' };

@@ -38,3 +38,18 @@ test('tools that differ only in a float 1.0 for the int 1, or in a big integer\'
     assert.equal(contentKeys(chatWith(tool(other!))).content, second.content);
   }
 });
+
+test('a chat\'s content key is JSON of its turns, its tools and its template variables as canonical JSON, as written before their reuse', () => {
+  const r: DataRecord = { ...chatWith(tool('{"b": 1.0, "a": "x\\"y"}')), chatTemplateKwargs: { z: true, a: [1] } } as DataRecord;
+  const tools = '[{"function":{"name":"add","parameters":{"a":"x\\"y","b":1.0}},"type":"function"}]', kwargs = '{"a":[1],"z":true}';
+  for (let twice = 0; twice < 2; twice++) {
+    const keys = contentKeys(r);
+    assert.equal(keys.content, JSON.stringify(['chat', [['user', 'Add 1 and 2.'], ['assistant', '3']], tools, ['chat_template_kwargs', kwargs]]));
+    assert.equal(keys.renderedWith, JSON.stringify([tools, kwargs]));
+  }
+  const { chatTemplateKwargs: _, ...withoutKwargs } = r as Extract<DataRecord, { shape: 'chat' }>;
+  assert.equal(contentKeys(withoutKwargs).renderedWith, JSON.stringify([tools, null]));
+  assert.equal(contentKeys({ shape: 'chat', messages: withoutKwargs.messages, chatTemplateKwargs: { a: [1], z: true } }).content,
+    JSON.stringify(['chat', [['user', 'Add 1 and 2.'], ['assistant', '3']], ['chat_template_kwargs', kwargs]]));
+  assert.equal(contentKeys({ shape: 'chat', messages: withoutKwargs.messages }).renderedWith, '');
+});
