@@ -396,7 +396,8 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
       if (out !== null) yield out;
     }
     if (tail.lineNo === 0) {
-      if (rest.length > 0) {
+      // a Ctrl-Z that is the whole file (an empty file copy /a wrote) is one blank line of its byte: the lines add up to the size
+      if (rest.length > 0 || (restEnd > 0 && lineNo === 0)) {
         for (const line of splitLines(rest, lineNo, restEnd, lineNo === 0)) {
           const out = marked(took(line));
           if (out !== null) yield out;

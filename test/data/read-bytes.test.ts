@@ -29,6 +29,10 @@ test('JSON Lines, CSV, TSV and text (every split) count a file\'s bytes exactly:
     ['dos.jsonl', 'jsonl', '{"text": "a"}\r\n{"text": "b"}\r\n\x1a'], // copy /a ends a file with a Ctrl-Z after its last line end
     ['dos.csv', 'csv', 'text,label\r\na,1\r\n\x1a'],
     ['dos.txt', 'text', 'one\r\ntwo\r\n\x1a'],
+    // a file of a Ctrl-Z alone (an empty file that copy /a wrote): its one byte is read, not "0 of 1 bytes"
+    ['only-dos-eof.jsonl', 'jsonl', '\x1a'],
+    ['only-dos-eof.csv', 'csv', '\x1a'],
+    ['only-dos-eof.txt', 'text', '\x1a'],
   ];
   for (const [name, format, content] of cases) {
     const f = writeFiles(dir, { [name]: content })[name]!;
@@ -46,3 +50,4 @@ test('a JSON array read line by line counts its bytes exactly, binary data that 
   });
   for (const file of Object.values(f)) assert.equal(counted((onBytes) => readJsonArray(file, { onBytes })), fs.statSync(file).size, file);
 });
+
