@@ -2,6 +2,7 @@
 // (CRLF, a lone CR), BOM and a last line without its line end included: a file's lines add up to its size.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { test } from 'node:test';
 import { readJsonArray } from '../../src/data/ingest/json-array.ts';
 import { readRecords } from '../../src/data/ingest/read.ts';
@@ -33,6 +34,10 @@ test('JSON Lines, CSV, TSV and text (every split) count a file\'s bytes exactly:
     ['only-dos-eof.jsonl', 'jsonl', '\x1a'],
     ['only-dos-eof.csv', 'csv', '\x1a'],
     ['only-dos-eof.txt', 'text', '\x1a'],
+    ['only-dos-eof.json', 'json', '\x1a'],
+    // a JSON file of blanks and comments holds no record, and its bytes are read all the same
+    ['blank.json', 'json', '\n  \n'],
+    ['comment.json', 'json', '// nothing yet\r\n/* none */\n'],
   ];
   for (const [name, format, content] of cases) {
     const f = writeFiles(dir, { [name]: content })[name]!;
@@ -51,3 +56,28 @@ test('a JSON array read line by line counts its bytes exactly, binary data that 
   for (const file of Object.values(f)) assert.equal(counted((onBytes) => readJsonArray(file, { onBytes })), fs.statSync(file).size, file);
 });
 
+test('a JSON array on one line (and a .jsonl file that is one) is read from disk once, not once to find its first character, once to look past its first line and once to read it', () => {
+  // 3 MiB: more than one chunk of readLines; a 5 GB one-line array was read three times over
+  const records = Array.from({ length: 30000 }, (_, i) => JSON.stringify({ text: `record ${i} ${'x'.repeat(80)}` }));
+  const f = writeFiles(dir, { 'one-line.json': `[${records.join(',')}]\n`, 'one-line.jsonl': `[${records.join(',')}]` });
+  const cjsFs = createRequire(import.meta.url)('node:fs') as typeof fs;
+  const original = cjsFs.readSync;
+  for (const [name, format] of [['one-line.json', 'json'], ['one-line.jsonl', 'jsonl']] as const) {
+    let read = 0, n = 0;
+    cjsFs.readSync = ((...args: Parameters<typeof fs.readSync>) => {
+      const got = (original as (...a: unknown[]) => number)(...args);
+      read += got;
+      return got;
+    }) as typeof fs.readSync;
+    syncBuiltinESMExports();
+    try {
+      for (const it of readRecords(f[name]!, format)) if (it.error === undefined) n++;
+    } finally {
+      cjsFs.readSync = original;
+      syncBuiltinESMExports();
+    }
+    assert.equal(n, records.length, name);
+    // its bytes once, and its last byte once more (lines.ts looks whether it is DOS's Ctrl-Z)
+    assert.equal(read, fs.statSync(f[name]!).size + 1, name);
+  }
+});

@@ -15,10 +15,11 @@ import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadO
  * after it that starts otherwise (than "[", "]", "," or a comment), where no element broke, starts JSON Lines (`[…]` over
  * lines, then a record a line): the lines from it are read as jsonl.ts reads them, each record at its own line, not one
  * invalid_json record of them all.
+ * With `source`, the file's lines as another reader read them (json.ts: held after looking ahead), not read anew.
  * With `from`, the array is the one that starts there (an object's member, json-object-scan.ts): the object's text
  * before and after it holds no records (only its comments are counted).
  */
-export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { line: number; char: number }): Generator<RawItem> {
+export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { line: number; char: number }, source?: Iterator<Line>): Generator<RawItem> {
   let opened = false, closed = false;
   let depth = 0, inString = false, escape = false;
   let parts: string[] = [];
@@ -87,7 +88,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
       yield r;
     }
   };
-  const lines = readDataLines(file);
+  const lines = source ?? readDataLines(file);
   let next = lines.next();
   let tail: Line | undefined; // the binary data that ends the file, read as one line (readLines)
   while (!next.done) {
@@ -181,7 +182,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
           single = new SingleQuotes();
           continue;
         }
-        // firstChar() guaranteed that only whitespace and comments come before "["
+        // firstCharIn() (json.ts) guaranteed that only whitespace and comments come before "["
         if (c !== 0x2f) continue;
       }
       const opens = !single.inside;

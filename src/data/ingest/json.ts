@@ -19,7 +19,8 @@
 // element of a line by its own bytes.
 import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
-import { lineDefect, readLines, type Line } from '../../util/lines.ts';
+import { HeldLines } from '../../util/held-lines.ts';
+import { lineDefect, type Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { emptyListNote, recordListsNote, recordTextKey, refuseTableLayouts, valueMembers, wrappedRecords } from './json-layout.ts';
 import { readJsonArray } from './json-array.ts';
@@ -38,14 +39,39 @@ const WHOLE_VALUE_LIMIT = 256 << 20;
  * all (firstLineThenMore), a comment line is no comment but a record that does not parse (invalid_json), as in any
  * other JSON Lines file, not skipped as a .json file's JSONC comments are.
  */
-export function* readJson(file: string, opts: ReadOptions = {}, jsonl = false): Generator<RawItem> {
-  const first = firstChar(file);
-  if (first === null) return;
-  if (first.unclosed) throw unclosedComment(file, first.line);
-  if (first.ch === '[') {
-    yield* (firstLineThenMore(file, first.line) ? readJsonl(file, opts, !jsonl) : readJsonArray(file, opts));
+export function* readJson(file: string, opts: ReadOptions = {}, jsonl = false, lines = new HeldLines(file)): Generator<RawItem> {
+  try {
+    yield* readJsonFrom(file, opts, jsonl, lines);
+  } finally {
+    lines.close();
+  }
+}
+
+/**
+ * A JSON Lines file (by its extension or --format): read as JSON Lines, or by readJson when it starts with "[" (HF's
+ * load_dataset("json") reads both), its lines read from disk once.
+ */
+export function* readJsonLinesFile(file: string, opts: ReadOptions = {}): Generator<RawItem> {
+  const lines = new HeldLines(file);
+  try {
+    yield* firstCharIn(lines)?.ch === '[' ? readJson(file, opts, true, lines) : readJsonl(file, opts, false, lines.all());
+  } finally {
+    lines.close();
+  }
+}
+
+function* readJsonFrom(file: string, opts: ReadOptions, jsonl: boolean, lines: HeldLines): Generator<RawItem> {
+  const first = firstCharIn(lines);
+  if (first === null) {
+    for (const l of lines.all()) opts.onBytes?.(l.bytes); // blanks and comments: no record, their bytes read
     return;
   }
+  if (first.unclosed) throw unclosedComment(file, first.line);
+  if (first.ch === '[') {
+    yield* (firstLineThenMore(lines, first.line) ? readJsonl(file, opts, !jsonl, lines.all()) : readJsonArray(file, opts, undefined, lines.all()));
+    return;
+  }
+  lines.close(); // an object, or one value: read otherwise
   const scan = first.ch === '{' ? scanObjectMembers(file) : null;
   if (scan === 'lines') {
     yield* readJsonl(file, opts, true);
@@ -129,15 +155,15 @@ export function* readJson(file: string, opts: ReadOptions = {}, jsonl = false): 
 }
 
 /**
- * Whether the line `from` of `file` (its first "[", past blank lines and comments: firstChar) is a whole bracketed value
+ * Whether the line `from` of `file` (its first "[", past blank lines and comments: firstCharIn) is a whole bracketed value
  * (it closes at the line's end), as are the lines after it that start with "[", and the next character past blanks
- * and comments (firstChar) after them is other than "[": JSON Lines whose first lines are batches (`[{…}]` a line).
+ * and comments (firstCharOf) after them is other than "[": JSON Lines whose first lines are batches (`[{…}]` a line).
  * Arrays one after another (one not closing at its line's end among them) are streamed element by element, and so is
  * the array when only comments follow it. A header comment before it is not that line: `// export [v2]` ends in "]".
  */
-function firstLineThenMore(file: string, from: number): boolean {
-  // one walk of the lines (not a new one past the first: a one-line array may be hundreds of MB)
-  const lines = readLines(file);
+function firstLineThenMore(held: HeldLines, from: number): boolean {
+  // one walk of the lines held, which the reader then reads (not the file read anew: a one-line array may be GBs)
+  const lines = held.look();
   try {
     let text: string | undefined;
     for (let l = lines.next(); !l.done; l = lines.next()) {
@@ -164,7 +190,7 @@ function firstLineThenMore(file: string, from: number): boolean {
     }
     return false;
   } finally {
-    lines.return(undefined); // closes the file
+    lines.return(undefined);
   }
 }
 
@@ -192,19 +218,20 @@ function firstDefect(bytes: Buffer): Rejection | null {
 }
 
 /**
- * The first non-blank character of `file` outside comments (JSONC's `//` and `/* ... *\/`, as a hand-edited file may
- * start with) and its line, or null for a file of blanks (and comments). A `/*` never closed is that character (`unclosed`).
+ * The first non-blank character of the lines `held` (looked at: held to be read again) outside comments (JSONC's `//`
+ * and `/* ... *\/`, as a hand-edited file may start with) and its line, or null for a file of blanks (and comments). A
+ * `/*` never closed is that character (`unclosed`).
  */
-export function firstChar(file: string): { ch: string; line: number; unclosed?: true } | null {
-  const lines = readLines(file);
+function firstCharIn(held: HeldLines): { ch: string; line: number; unclosed?: true } | null {
+  const lines = held.look();
   try {
     return firstCharOf(lines);
   } finally {
-    lines.return(undefined); // closes the file
+    lines.return(undefined);
   }
 }
 
-/** firstChar of the lines that `lines` has left. */
+/** firstCharIn of the lines that `lines` has left. */
 function firstCharOf(lines: Iterator<Line>): { ch: string; line: number; rest?: string; unclosed?: true } | null {
   let blockFrom = 0; // the line of the `/*` whose `*\/` is not yet found (0: none)
   for (let l = lines.next(); !l.done; l = lines.next()) {

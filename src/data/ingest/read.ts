@@ -6,8 +6,7 @@
 import * as path from 'node:path';
 import { UserError, isUserError } from '../../util/errors.ts';
 import { readCsv } from './csv.ts';
-import { firstChar, readJson } from './json.ts';
-import { readJsonl } from './jsonl.ts';
+import { readJson, readJsonLinesFile } from './json.ts';
 import { pythonReadingNote } from './python-json.ts';
 import { readText } from './text.ts';
 import { viewerRows } from './viewer-rows.ts';
@@ -65,7 +64,7 @@ export function readRecords(file: string, format: Format, opts: ReadOptions = {}
   switch (format) {
     // a JSON array saved as .jsonl (HF's load_dataset("json") reads both): its lines are no records
     // records that share a line (a one-line JSON array, a batch on a JSON Lines line) are numbered: record-index.ts
-    case 'jsonl': return numberedOnSharedLines(viewerRows(notingPython(notingCsv(firstChar(file)?.ch === '[' ? readJson(file, opts, true) : readJsonl(file, opts), 'JSON Lines', opts), opts), opts));
+    case 'jsonl': return numberedOnSharedLines(viewerRows(notingPython(notingCsv(readJsonLinesFile(file, opts), 'JSON Lines', opts), opts), opts));
     case 'json': return numberedOnSharedLines(viewerRows(notingPython(notingCsv(readJson(file, opts), 'JSON', opts), opts), opts));
     case 'csv': return numberedOnSharedLines(readCsv(file, ',', opts)); // rows a lone CR ends share a line (lines.ts cutAtLoneCrs)
     case 'tsv': return numberedOnSharedLines(readCsv(file, '\t', opts));
