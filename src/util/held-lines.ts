@@ -15,7 +15,7 @@ export class HeldLines {
   private overflow = false; // a line looked at was not held: the lines are read again from the file's start
   private sourceDone = false;
 
-  constructor(private readonly file: string) {
+  constructor(private readonly file: string, private readonly holdBytes = HOLD_BYTES) {
     this.source = readDataLines(file);
   }
 
@@ -37,7 +37,7 @@ export class HeldLines {
         this.sourceDone = true;
         return;
       }
-      if (this.held.length === 0 || this.heldBytes + r.value.bytes <= HOLD_BYTES) {
+      if (this.held.length === 0 || this.heldBytes + r.value.bytes <= this.holdBytes) {
         this.held.push(r.value);
         this.heldBytes += r.value.bytes;
         i++;
