@@ -147,26 +147,70 @@ const UNASSIGNED = /^\p{Cn}$/u;
  * 'UTF-32LE' or 'UTF-32BE' when the start of a file (its first 4 KiB, whole 4-byte units) is text in that encoding without
  * a byte-order mark, else null: read so, every unit is a character (at most U+10FFFF, no surrogate, no noncharacter
  * U+FFFE or U+FFFF), none a control character but tab, line ends and form feed, at most 1 in 100 unassigned (as
- * utf16ByLineEnds has it), and not so in the other byte order. Read as UTF-8, its three 0 bytes a Latin character made it
- * binary data. No UTF-8 text holds a 0 byte; UTF-16 text's units pair into values past U+10FFFF; binary data (32-bit
- * integers) reads as control characters, values past it or unassigned ones.
+ * utf16ByLineEnds has it), plausible text (plausibleText), and not so in the other byte order. Read as UTF-8, its
+ * three 0 bytes a Latin character made it binary data. No UTF-8 text holds a 0 byte; UTF-16 text's units pair into
+ * values past U+10FFFF; binary data (32-bit integers) reads as control characters, values past it, unassigned ones,
+ * or letters of many scripts with nothing between them (a small file of them was named UTF-32 text).
  */
 function utf32WithoutBom(b: Uint8Array): 'UTF-32LE' | 'UTF-32BE' | null {
   const units = Math.min(b.length, 4096) >> 2;
   if (units < 4) return null;
   const reads = (little: boolean): boolean => {
     let unassigned = 0;
+    const chars: string[] = [];
     for (let i = 0; i < units; i++) {
       const [b0, b1, b2, b3] = [b[4 * i]!, b[4 * i + 1]!, b[4 * i + 2]!, b[4 * i + 3]!];
       const u = little ? b0 | (b1 << 8) | (b2 << 16) | (b3 << 24) : (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
       if (u < 0 || u > 0x10ffff || (u >= 0xd800 && u < 0xe000) || (u & 0xfffe) === 0xfffe) return false;
       if ((u < 0x20 && u !== 0x09 && u !== 0x0a && u !== 0x0c && u !== 0x0d) || (u >= 0x7f && u < 0xa0)) return false;
-      if (UNASSIGNED.test(String.fromCodePoint(u))) unassigned++;
+      const ch = String.fromCodePoint(u);
+      if (UNASSIGNED.test(ch)) unassigned++;
+      chars.push(ch);
     }
-    return unassigned * 100 <= units;
+    return unassigned * 100 <= units && plausibleText(chars);
   };
   const le = reads(true), be = reads(false);
   return le === be ? null : le ? 'UTF-32LE' : 'UTF-32BE';
+}
+
+/**
+ * Whether `chars` (a sample's characters, each a code point of text: utf32WithoutBom) read as text, not as numbers that
+ * happen to be characters (a small file of 32-bit integers: 1000, 2000, 3000 are Coptic, N'Ko and Tamil): no private-use
+ * character; their letters in at most MAX_SCRIPTS writing systems beside Latin (Chinese, Japanese and Korean one); and
+ * words parted by spaces, line ends or punctuation, at least one per SEPARATOR_EVERY characters. Integers, read so,
+ * are letters of as many scripts as values, or (small ones) Latin letters in a run with nothing between them.
+ */
+function plausibleText(chars: readonly string[]): boolean {
+  let separators = 0;
+  const systems = new Set<string>();
+  for (const ch of chars) {
+    if (PRIVATE_USE.test(ch)) return false;
+    if (SEPARATOR.test(ch)) separators++;
+    else if (LETTER.test(ch) && !LATIN.test(ch)) {
+      systems.add(writingSystem(ch));
+      if (systems.size > MAX_SCRIPTS) return false;
+    }
+  }
+  return separators > 0 && separators * SEPARATOR_EVERY >= chars.length;
+}
+
+const MAX_SCRIPTS = 2;
+const SEPARATOR_EVERY = 64;
+const PRIVATE_USE = /^\p{Co}$/u;
+const SEPARATOR = /^[\s\p{P}]$/u;
+const LETTER = /^\p{L}$/u;
+const LATIN = /^\p{Script=Latin}$/u;
+/** The scripts told apart (a letter of another is told by its 256-code-point block); Chinese, Japanese and Korean's as one system. */
+const SCRIPTS: ReadonlyArray<[string, RegExp]> = [
+  ['CJK', /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Bopomofo}]$/u],
+  ...['Greek', 'Cyrillic', 'Armenian', 'Hebrew', 'Arabic', 'Syriac', 'Thaana', 'Devanagari', 'Bengali', 'Gurmukhi', 'Gujarati', 'Oriya',
+    'Tamil', 'Telugu', 'Kannada', 'Malayalam', 'Sinhala', 'Thai', 'Lao', 'Tibetan', 'Myanmar', 'Georgian', 'Ethiopic', 'Khmer', 'Mongolian']
+    .map((name): [string, RegExp] => [name, new RegExp(`^\\p{Script=${name}}$`, 'u')]),
+];
+
+function writingSystem(letter: string): string {
+  for (const [name, re] of SCRIPTS) if (re.test(letter)) return name;
+  return `block ${letter.codePointAt(0)! >> 8}`;
 }
 
 /**

@@ -89,6 +89,22 @@ test('UTF-32 without a byte-order mark (either byte order) is refused as UTF-32,
   assert.throws(() => [...readLines(g['u16.jsonl']!)], /this looks like UTF-16LE text/);
   assert.doesNotThrow(() => [...readLines(g['ints.bin']!)]);
   assert.doesNotThrow(() => [...readLines(g['ids.bin']!)]);
+  // … nor a small file of 32-bit integers that are each a character: letters of four scripts (1000, 2000, 3000, 4000:
+  // Coptic, N'Ko, Tamil, Tibetan), Latin letters with no space or punctuation between them, Cyrillic ones so, a
+  // private-use character: not named UTF-32 text (to convert with iconv), read as the bytes they are
+  const int32s = (values: number[]) => Buffer.concat(values.map((v) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); return b; }));
+  const h = writeFiles(d, {
+    'scripts.jsonl': int32s([1000, 2000, 3000, 4000]), 'latin.jsonl': int32s([100, 200, 300, 400, 500, 600, 700, 800]),
+    'cyrillic.jsonl': int32s(Array.from({ length: 64 }, (_, i) => 1024 + 3 * i)), 'private.jsonl': int32s([0x4e00, 0x4e01, 0x20, 0xf00d]),
+  });
+  for (const f of Object.values(h)) {
+    const lines = [...readLines(f)];
+    assert.ok(lines.some((l) => l.defect?.kind === 'binary'), f);
+  }
+  // text in one or two scripts beside Latin (Japanese's three as one), parted by spaces or punctuation, still is
+  const j = writeFiles(d, { 'ja.txt': utf32le('日本語のテキスト、カタカナ。\n'), 'el-ru.txt': utf32le('Ελληνικά и русский, and English\n').swap32() });
+  assert.throws(() => [...readLines(j['ja.txt']!)], /ja\.txt: this looks like UTF-32LE text/);
+  assert.throws(() => [...readLines(j['el-ru.txt']!)], /el-ru\.txt: this looks like UTF-32BE text/);
 });
 
 test('a compressed file under a text name (gzip output saved as .jsonl, a zip as .csv) is refused as a whole by its first bytes, not read as lines of binary records', async () => {
