@@ -494,6 +494,31 @@ test('a multi-line JSON array followed by JSON Lines records: each record after 
   ]);
 });
 
+test('a JSON array pretty-printed after JSON Lines (after a one-line or a multi-line array and records): its "[" and "]" lines no records, its elements read', () => {
+  // before: the later array's "[" and "]" lines were each rejected (invalid_json: "Unexpected end of JSON input",
+  // "Unexpected token ']'"); HF's load_dataset("json") and pandas refuse the whole file, this reads what it plainly holds
+  const f = writeFiles(dir, {
+    'one-line-first.json': '[{"text": "a"}, {"text": "b"}]\n{"text": "c"}\n[\n  {"text": "d"}\n]\n',
+    'pretty-first.json': '[\n{"text": "a"}\n]\n{"text": "c"}\n[\n  {\n    "text": "d"\n  },\n  {"text": "e"}\n],\n',
+    'among.jsonl': '{"text": "a"}\n[\n  {"text": "b"},\n  {"text": "c"}\n]\n{"text": "d"}\n',
+  });
+  const notes: string[] = [];
+  const read = (name: string) => summary([...readRecords(f[name]!, name.endsWith('.jsonl') ? 'jsonl' : 'json', { onNote: (n) => notes.push(n) })]).map((r) => [r.line, r.value, r.reason]);
+  assert.deepEqual(read('one-line-first.json'), [[1, { text: 'a' }, undefined], [1, { text: 'b' }, undefined], [2, { text: 'c' }, undefined], [4, { text: 'd' }, undefined]]);
+  assert.ok(notes.includes('a JSON array pretty-printed among the JSON Lines ("[" at line 3): the lines of its "[" and "]" read as no record, those between them as ' +
+    'the records they are (HF\'s load_dataset("json") refuses such a file: make it one JSON array, or one record a line)'), notes.join('\n'));
+  assert.deepEqual(read('pretty-first.json'), [[2, { text: 'a' }, undefined], [4, { text: 'c' }, undefined], [6, { text: 'd' }, undefined], [9, { text: 'e' }, undefined]]);
+  assert.deepEqual(read('among.jsonl'), [[1, { text: 'a' }, undefined], [3, { text: 'b' }, undefined], [4, { text: 'c' }, undefined], [6, { text: 'd' }, undefined]]);
+});
+
+test('in JSON Lines, a "[" line that no "]" line closes, and a "]" line that closes no "[", are each rejected saying so; the records around them read', () => {
+  const f = writeFiles(dir, { 'stray-open.jsonl': '{"text": "a"}\n[\n{"text": "b"}\n[\n  {"text": "c"}\n]\n', 'stray-close.jsonl': '{"text": "a"}\n]\n{"text": "b"}\n' });
+  const items = (name: string) => [...readRecords(f[name]!, 'jsonl')].map((i) => [i.line, i.value ?? i.error?.detail]);
+  assert.deepEqual(items('stray-open.jsonl'), [[1, { text: 'a' }], [3, { text: 'b' }],
+    [2, 'a line holding only "[" opens an array that no line holding only "]" closes before the next line holding only "[" (line 4) (the lines after it are read as lines)'], [5, { text: 'c' }]]);
+  assert.deepEqual(items('stray-close.jsonl'), [[1, { text: 'a' }], [2, 'a line holding only "]" closes no array (no line holding only "[" before it)'], [3, { text: 'b' }]]);
+});
+
 test('batches a line, some followed by a comma (lines cut from an array of batches, hand-joined): each batch\'s records, none swallowed', () => {
   // before: read as arrays one after another, the "," after the second "]" and every line after it were one
   // invalid_json record ("text after the closing \"]\""): 5 records read as 4

@@ -18,7 +18,9 @@
 // and nothing else (`{"text": "a"},`: the lines of a JSON array's body, pasted without its brackets) is read as the
 // record, and `onNote` is told how many lines were; any other text after a record leaves the line invalid_json. In a .json
 // file (JSONC, as json.ts reads it) comments are skipped and noted: those that start a line (a block up to the line where
-// it closes), and those within a line (a record's, or one after it).
+// it closes), and those within a line (a record's, or one after it). The "[" and "]" lines of a JSON array pretty-printed
+// among the records (after a first array's records, or between records) are no records: its elements between them are
+// read as the lines they are; a "[" line that no "]" line closes, or a "]" line that closes none, is rejected saying so.
 import { partsOfLine, readDataLines, type Line } from '../../util/lines.ts';
 import { closeIndex, commentAt, commentsNote, countComment, isTurn, SingleQuotes, unclosedComment, withoutComments, type CommentTally, type JsonScan } from './json-object-scan.ts';
 import { crPieces } from './jsonl-cr.ts';
@@ -48,6 +50,8 @@ export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false, 
   const commas = { lines: 0, first: 0 };
   const trailing = { count: 0, first: 0 }; // batch lines with a comma before their "]"
   const comments: CommentTally = { count: 0, first: 0, kinds: new Set() };
+  const brackets = { arrays: 0, first: 0 }; // pretty-printed arrays among the records, the first's "[" line
+  let arrayOpen = 0; // the line of a "[" whose "]" is not yet read (0: none)
   for (let l = next(); l !== undefined; l = next()) {
     if (jsonc && !l.defect && l.text.trimStart().startsWith('/')) {
       const rest = pastComments(l, next, comments, file);
@@ -98,6 +102,23 @@ export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false, 
     }
     // a comment after the record, or inside it (a `/*` left open on it is left for the parse to reject)
     if (jsonc && t.includes('/')) t = withoutComments(t, comments, lineNo).trim();
+    // the "[" and "]" lines of a JSON array pretty-printed among the records (after an array's records, or between
+    // records): no records themselves; the lines between them are its elements, read as the records they are
+    if (t === '[') {
+      if (arrayOpen > 0) yield unclosedArray(arrayOpen, `the next line holding only "[" (line ${lineNo})`);
+      arrayOpen = lineNo;
+      continue;
+    }
+    if (t === ']' || t === '],') {
+      if (arrayOpen > 0) {
+        brackets.arrays++;
+        brackets.first ||= arrayOpen;
+        arrayOpen = 0;
+      } else {
+        yield { line: lineNo, raw: t, error: { reason: 'invalid_json', detail: 'a line holding only "]" closes no array (no line holding only "[" before it)' } };
+      }
+      continue;
+    }
     // `{"text": "a"},`: the lines of a JSON array's body (pasted, or written by hand) are read as their records
     const body = recordBeforeComma(t);
     // `[{…}, {…},]`: a batch with a trailing comma (JavaScript's and Python's literals allow it) is read as its records;
@@ -125,8 +146,15 @@ export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false, 
       yield r;
     }
   }
+  if (arrayOpen > 0) yield unclosedArray(arrayOpen, 'the end of the file');
   const note = commentsNote(comments);
   if (note) opts.onNote?.(note);
+  if (brackets.arrays > 0) {
+    const n = brackets.arrays;
+    const [its, a] = n === 1 ? ['its', 'a JSON array'] : ['their', `${n} JSON arrays`];
+    opts.onNote?.(`${a} pretty-printed among the JSON Lines ("[" at line ${brackets.first}${n === 1 ? '' : ' first'}): the lines of ${its} "[" and "]" read as ` +
+      `no record, those between them as the records they are (HF's load_dataset("json") refuses such a file: make it one JSON array, or one record a line)`);
+  }
   if (arrays.lines > 0) {
     const lines = arrays.lines === 1 ? `1 line holds a JSON array of records, not one record (line ${arrays.first})` : `${arrays.lines} lines hold a JSON array of records, not one record (line ${arrays.first} first)`;
     opts.onNote?.(`${lines}: read as the ${arrays.records === 1 ? 'record' : `${arrays.records} records`} ${arrays.lines === 1 ? 'it holds' : 'they hold'}, each at its line (JSON Lines holds one record a line)`);
@@ -137,6 +165,11 @@ export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false, 
     opts.onNote?.(`${n === 1 ? '1 line ends' : `${n} lines end`} with a comma after the record (line ${commas.first}${n === 1 ? '' : ' first'}; lines cut from a JSON array?): ` +
       `read as the record before it; JSON Lines holds one record a line with nothing after it: remove the comma${n === 1 ? '' : 's'}, or put [ ] around the lines to make the file a JSON array`);
   }
+}
+
+/** The rejection of a line holding only "[" whose "]" line does not come before `until`: a stray "[" (its lines are read as lines). */
+function unclosedArray(line: number, until: string): RawItem {
+  return { line, raw: '[', error: { reason: 'invalid_json', detail: `a line holding only "[" opens an array that no line holding only "]" closes before ${until} (the lines after it are read as lines)` } };
 }
 
 /**
