@@ -289,6 +289,9 @@ test('CSV whose header row is a JSON object or array (JSON Lines read as CSV, --
   const f = writeFiles(dir, { 'l.csv': '{"text": "a"}\n{"text": "b"}\n', 'a.csv': '[{"text": "a"}]\n[{"text": "b"}]\n' });
   assert.throws(() => [...readCsv(f['l.csv']!, ',')], (e: Error) => e.message === `${f['l.csv']}:1: the header row is a JSON object, not column names: the file is JSON Lines, not CSV; read it as such (a .jsonl name, or --format jsonl)`);
   assert.throws(() => [...readCsv(f['a.csv']!, ',', { formatFlag: false })], (e: Error) => e.message === `${f['a.csv']}:1: the header row is a JSON array, not column names: the file is JSON Lines, not CSV; read it as such (a .jsonl name)`);
+  // a TSV file that is JSON Lines is said not to be TSV (it was "not CSV", though read as TSV)
+  const t = writeFiles(dir, { 'l.tsv': '{"text": "a"}\n{"text": "b"}\n' })['l.tsv']!;
+  assert.throws(() => [...readCsv(t, '\t')], (e: Error) => e.message === `${t}:1: the header row is a JSON object, not column names: the file is JSON Lines, not TSV; read it as such (a .jsonl name, or --format jsonl)`);
 });
 
 test('CSV/TSV: a quote opening a cell mid-row and closing lines later joins the rows between into that cell, as Python\'s csv and pandas read it; the report says so, naming the lines', () => {

@@ -61,7 +61,7 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
       const json = jsonKind(row.raw);
       if (json !== null) {
         // JSON Lines read as CSV: each record would be keyed by the first one's text
-        throw new UserError(`the header row is a JSON ${json}, not column names: the file is JSON Lines, not CSV; read it as such (${readAs('jsonl', opts)})`, `${file}:${row.line}`);
+        throw new UserError(`the header row is a JSON ${json}, not column names: the file is JSON Lines, not ${delimiter === '\t' ? 'TSV' : 'CSV'}; read it as such (${readAs('jsonl', opts)})`, `${file}:${row.line}`);
       }
       headerCells = row.fields.map((h) => h.trim());
       asData.header(headerCells, row.line, row.raw);
