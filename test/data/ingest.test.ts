@@ -583,6 +583,11 @@ test('JSON array: a line after a string left open is never swallowed when it is 
   const stray = writeFiles(dir, { 'stray.json': '[\n{"text":"a"}\n]\n]\n]\n' })['stray.json']!;
   assert.deepEqual([...readJson(stray, { onNote: (n) => notes.push(n) })].map((r) => r.value ?? r.error), [{ text: 'a' }]);
   assert.deepEqual(notes, ['2 "]" after the array\'s closing "]" (line 4 first) were read as nothing: brackets with nothing to close']);
+  // so after an array on one line (before: read as JSON Lines, the "]" line rejected as invalid_json)
+  notes.length = 0;
+  const oneLine = writeFiles(dir, { 'stray-one-line.json': '[{"text":"a"}, {"text":"b"}]\n]\n' })['stray-one-line.json']!;
+  assert.deepEqual([...readJson(oneLine, { onNote: (n) => notes.push(n) })].map((r) => r.value ?? r.error), [{ text: 'a' }, { text: 'b' }]);
+  assert.deepEqual(notes, ['a "]" after the array\'s closing "]" (line 2) was read as nothing: a bracket with nothing to close']);
 });
 
 test('plain text whose every line is a JSON object (JSON Lines saved as .txt) is read as text, with a note saying how to read it as JSON Lines', () => {

@@ -157,7 +157,7 @@ function* readJsonFrom(file: string, opts: ReadOptions, jsonl: boolean, lines: H
 /**
  * Whether the line `from` of `file` (its first "[", past blank lines and comments: firstCharIn) is a whole bracketed value
  * (it closes at the line's end), as are the lines after it that start with "[", and the next character past blanks
- * and comments (firstCharOf) after them is other than "[": JSON Lines whose first lines are batches (`[{…}]` a line).
+ * and comments (firstCharOf) after them is other than "[" and "]": JSON Lines whose first lines are batches (`[{…}]` a line).
  * Arrays one after another (one not closing at its line's end among them) are streamed element by element, and so is
  * the array when only comments follow it. A header comment before it is not that line: `// export [v2]` ends in "]".
  */
@@ -185,6 +185,8 @@ function firstLineThenMore(held: HeldLines, from: number): boolean {
       // arrays a line to the end, one followed by a comma among them: an array's body pasted without its brackets (one
       // such line alone is an array with a stray comma after it, rejected as text after its "]")
       if (next === null) return comma && arrays > 1;
+      // a "]" alone after it closes nothing: the array reader says so (a note), as after a multi-line array
+      if (next.ch === ']') return false;
       if (next.ch !== '[') return true;
       text = next.rest;
     }
