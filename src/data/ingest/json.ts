@@ -227,7 +227,9 @@ function firstDefect(bytes: Buffer): Rejection | null {
 function firstCharIn(held: HeldLines): { ch: string; line: number; unclosed?: true } | null {
   const lines = held.look();
   try {
-    return firstCharOf(lines);
+    const first = firstCharOf(lines);
+    // not its `rest`: a slice of its line, which would keep a one-line array's whole text while the reader reads it
+    return first === null ? null : { ch: first.ch, line: first.line, ...(first.unclosed ? { unclosed: true as const } : {}) };
   } finally {
     lines.return(undefined);
   }
