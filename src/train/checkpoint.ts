@@ -24,7 +24,7 @@ import { withIo, writeFileAtomic } from '../util/atomic.ts';
 import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts';
 import { filesSpec, NOT_A_FOLDER, removeOwned, type FolderSpec } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
-import { warn } from '../util/log.ts';
+import { warn, warnOnce } from '../util/log.ts';
 import { openRegularFile, readRegularFile } from '../util/regular-file.ts';
 import type { AdamW } from './optimizer.ts';
 import type { RunMethod } from './run-files.ts';
@@ -140,7 +140,8 @@ function dropCheckpoint(dir: string, method: RunMethod): void {
   const hadState = fs.existsSync(path.join(dir, TRAINER_STATE));
   const kept = withIo(dir, 'delete the old checkpoint', () => removeOwned(dir, checkpointSpec(method)));
   if (kept.includes(NOT_A_FOLDER)) {
-    warn(`the old checkpoint ${dir} is a symbolic link, which mistral-tune did not make: nothing in it was deleted`);
+    // it stays the oldest, so every later rotation comes to it again: said once, as kept files are (hadState)
+    warnOnce(`the old checkpoint ${dir} is a symbolic link, which mistral-tune did not make: nothing in it was deleted`);
   } else if (kept.length > 0 && hadState) {
     warn(`kept ${kept.slice(0, 5).join(', ')}${kept.length > 5 ? ', …' : ''} in the old checkpoint ${dir}: mistral-tune did not write ` +
       `${kept.length === 1 ? 'it' : 'them'}, so only the checkpoint's own files were deleted`);

@@ -166,6 +166,10 @@ test('an old checkpoint folder that is a symbolic link is never followed by rota
   assert.deepEqual(fs.readdirSync(elsewhere).sort(), ['notes.txt', 'state.safetensors', 'trainer_state.json']);
   assert.ok(fs.lstatSync(path.join(run, 'checkpoints', 'step-0000001')).isSymbolicLink());
   assert.match(stderr, /warning: the old checkpoint .*step-0000001 is a symbolic link, which mistral-tune did not make: nothing in it was deleted/);
+  // it stays the oldest, so every later rotation comes to it again: said once, as kept files are, not at every checkpoint
+  const quiet = captureStderr(() => save(3));
+  assert.equal(quiet.stderr, '', 'said once');
+  assert.deepEqual(fs.readdirSync(elsewhere).sort(), ['notes.txt', 'state.safetensors', 'trainer_state.json']);
 });
 
 test('removeOwned never follows a folder that is a symbolic link (a leftover\'s name pointing elsewhere)', () => {
