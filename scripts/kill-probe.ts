@@ -48,7 +48,10 @@ let kills = 0;
 function cli(args: string[], cwd: string, kill?: { delayMs?: number; op?: number; signal?: string; trace?: string }): Promise<Result> {
   const env: NodeJS.ProcessEnv = { ...process.env, MT_PROBE_LOG: path.join(WORK, 'kills.log') };
   const node = kill?.op !== undefined || kill?.trace ? ['--import', import.meta.resolve('tsx'), '--import', HOOK] : [];
-  if (kill?.op !== undefined) env.MT_PROBE_KILL_AT = String(kill.op);
+  if (kill?.op !== undefined) {
+    env.MT_PROBE_KILL_AT = String(kill.op);
+    env.MT_PROBE_SIGNAL = kill.signal ?? 'KILL';
+  }
   if (kill?.trace) {
     fs.rmSync(kill.trace, { force: true });
     env.MT_PROBE_TRACE = kill.trace;
@@ -163,7 +166,7 @@ function moments(refMs: number, trace: string): Moment[] {
   console.log(`reference: ${refMs} ms, ${ops.length} mutations to kill at`);
   return Array.from({ length: TRIALS }, () => {
     const signal = SIGNAL === 'mix' ? signals[rng.below(3)]! : SIGNAL;
-    return AT === 'op' ? { op: ops[rng.below(ops.length)]!, signal: 'KILL' } : { delayMs: Math.round(rng.next() * refMs * 1.05), signal };
+    return AT === 'op' ? { op: ops[rng.below(ops.length)]!, signal } : { delayMs: Math.round(rng.next() * refMs * 1.05), signal };
   });
 }
 /**
@@ -171,12 +174,12 @@ function moments(refMs: number, trace: string): Moment[] {
  * had finished (0): anything else — SIGABRT, a native abort in the middle of the stop — is a failure.
  */
 function checkEnding(r: Result, m: Moment, repro: string): void {
-  const sent = m.op !== undefined ? 'KILL' : m.signal;
+  const sent = m.signal;
   const byExit: Record<string, number> = { INT: 130, TERM: 143 };
   if (r.code === 0 || r.signal === `SIG${sent}` || (r.signal === null && r.code === byExit[sent])) return;
   fail(`SIG${sent} ended it by ${r.signal ?? `exit ${r.code}`}: ${r.stderr.trim().split('\n').filter((l) => l !== '').slice(0, 2).join(' | ')}`, repro);
 }
-const reproOf = (m: Moment): string => (m.op !== undefined ? `MT_PROBE_KILL_AT=${m.op}` : `SIG${m.signal} after ${m.delayMs} ms`);
+const reproOf = (m: Moment): string => (m.op !== undefined ? `MT_PROBE_KILL_AT=${m.op}${m.signal === 'KILL' ? '' : ` MT_PROBE_SIGNAL=${m.signal}`}` : `SIG${m.signal} after ${m.delayMs} ms`);
 
 // ---- the data every case uses: a slice of the bundled examples, generation and classification -------------
 function writeData(): void {

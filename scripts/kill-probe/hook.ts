@@ -2,12 +2,16 @@
 // synchronous file-system mutations (open for writing, write, fsync, rename, link, unlink, rm, mkdir, cp) and,
 // with MT_PROBE_KILL_AT=N, kills the process with SIGKILL just before the Nth, after appending "N op path" to
 // MT_PROBE_LOG: a kill at every moment a file changes, reproducible by its number (MT_PROBE_TRACE=FILE lists them
-// all, numbered, to pick one). With MT_PROBE_COUNT=FILE the
+// all, numbered, to pick one). With MT_PROBE_SIGNAL=INT or TERM the process is sent that signal there instead, and the
+// thread that mutates waits (busy, so a stop can interrupt it) until it is stopped: the graceful stop's clean-up then
+// runs with the process stopped just before that mutation. With MT_PROBE_COUNT=FILE the
 // number of mutations is written there at exit (the walk's length).
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
 
 const killAt = Number(process.env.MT_PROBE_KILL_AT ?? '0');
+const signal = `SIG${process.env.MT_PROBE_SIGNAL ?? 'KILL'}` as NodeJS.Signals;
 const log = process.env.MT_PROBE_LOG;
 const countFile = process.env.MT_PROBE_COUNT;
 const trace = process.env.MT_PROBE_TRACE;
@@ -28,9 +32,13 @@ function before(op: string, p: unknown): void {
   if (inside) return;
   n++;
   if (trace) note(trace, `${n} ${op} ${String(p)}\n`);
-  if (n !== killAt) return;
+  // the main thread's own mutations (a stop's clean-up) are not the work's numbered ones: only a SIGKILL is sent from there
+  if (n !== killAt || (signal !== 'SIGKILL' && isMainThread)) return;
   if (log) note(log, `${n} ${op} ${String(p)}\n`);
-  process.kill(process.pid, 'SIGKILL');
+  process.kill(process.pid, signal);
+  // a stop signal is heard by the main thread, which stops this one at its next instruction: wait here for it
+  const until = Date.now() + 10_000;
+  while (signal !== 'SIGKILL' && Date.now() < until);
 }
 
 const writes = (flags: unknown): boolean => flags !== undefined && flags !== 'r' && flags !== fs.constants.O_RDONLY;
