@@ -237,7 +237,8 @@ export class RunDir {
     // whose fingerprint of the weights it was made over says whether it is the same model, as for `train RUN --resume`.
     // A finished run is not resumed at all: its edits are refused by resumeFinished (finished-run.ts), whose refusal says
     // that it finished and the way to train on, which "a different config" did not
-    const changed = dir.finished() ? [] : resumeChanges(saved, now, { sameWeights: true }).refused;
+    // data files that moved are let through likewise: the checkpoint's data fingerprints judge them (trainer.ts)
+    const changed = dir.finished() ? [] : resumeChanges(saved, now, { sameWeights: true, sameData: () => true }).refused;
     if (changed.length) {
       throw new UserError(`cannot resume with a different config: ${changed.join(', ')} changed since the run's config.yaml ` +
         (words.cli ? `(resume with the config and flags it was started with, or as mistral-tune train ${shellPath(dir.dir)} --resume with no --key overrides; `
@@ -351,17 +352,24 @@ function configChanges(saved: Record<string, unknown>, now: Record<string, unkno
  * a model folder moved, where config.json's error says to set model: to it, is allowed and said, not refused; one of
  * other weights is refused saying so.
  */
-export function resumeChanges(saved: Record<string, unknown>, now: Record<string, unknown>, o: { sameWeights?: boolean } = {}): { refused: string[]; allowed: string[] } {
+export function resumeChanges(saved: Record<string, unknown>, now: Record<string, unknown>, o: { sameWeights?: boolean; sameData?: (key: string) => boolean } = {}): { refused: string[]; allowed: string[] } {
   // a path key (config.ts's) naming the same file or folder by another path to it (a symlink) is no change
   const changes = configChanges(saved, now).filter((c) => c.key !== 'output_dir' && !(PATH_KEYS.includes(c.key) && samePlace(c.then, c.now)));
-  const folders = (c: { key: string; then: unknown; now: unknown }): boolean => c.key === 'model' && typeof c.then === 'string' && typeof c.now === 'string';
-  const moved = (c: { key: string; then: unknown; now: unknown }): boolean => folders(c) && o.sameWeights === true;
+  const paths = (c: { then: unknown; now: unknown }): boolean => typeof c.then === 'string' && typeof c.now === 'string';
+  const folders = (c: { key: string; then: unknown; now: unknown }): boolean => c.key === 'model' && paths(c);
+  // a data file moved (a project folder moved, or copied to another machine) holding the tokens the checkpoint recorded
+  const dataMoved = (c: { key: string; then: unknown; now: unknown }): boolean => DATA_KEYS.includes(c.key) && paths(c) && o.sameData?.(c.key) === true;
+  const moved = (c: { key: string; then: unknown; now: unknown }): boolean => (folders(c) && o.sameWeights === true) || dataMoved(c);
   const noted = (c: { what: string }, note: string): string => `${c.what.slice(0, -1)}; ${note})`;
+  const said = (c: { key: string; what: string; then: unknown; now: unknown }): string => (dataMoved(c) ? noted(c, 'the same tokens') : folders(c) ? noted(c, 'the same weights') : c.what);
   return {
     refused: changes.filter((c) => !RESUME_MAY_CHANGE.has(c.key) && !moved(c)).map((c) => (folders(c) && o.sameWeights === false ? noted(c, 'other weights') : c.what)),
-    allowed: changes.filter((c) => RESUME_MAY_CHANGE.has(c.key) || moved(c)).map((c) => (moved(c) ? noted(c, 'the same weights') : c.what)),
+    allowed: changes.filter((c) => RESUME_MAY_CHANGE.has(c.key) || moved(c)).map((c) => (moved(c) ? said(c) : c.what)),
   };
 }
+
+/** The data keys whose files a checkpoint's data fingerprints (data-fingerprint.ts) vouch for when they move. */
+const DATA_KEYS = ['data.train', 'data.val', 'data.test'];
 
 /** Whether two values of a path key name the same file or folder: one reached through a symlink is the same. */
 function samePlace(a: unknown, b: unknown): boolean {

@@ -178,6 +178,9 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   // whether the checkpoint's model weights (their fingerprint) are found at model: now (a model folder moved since may
   // go on); unknown for a checkpoint that recorded none (random weights, or written before full fine-tuning recorded it)
   const sameWeights = (extra: ReportState): boolean | undefined => extra.model === undefined || baseNow() === undefined ? undefined : extra.model === baseNow();
+  // whether the file of a data key (data.val) holds the tokens the checkpoint recorded of it, wherever it now is
+  const sameData = (extra: ReportState) => (key: string): boolean =>
+    extra.data !== undefined && !changedData(extra.data, dataNow()).some((c) => `data.${c.split}` === key);
   // the run's config.yaml as --resume found it (recordConfig writes it once the checkpoint is taken): `train CONFIG
   // --resume` may differ from it in the keys openForResume lets through, `train RUN --resume` reads it as the config
   const yaml = resumed && readYamlMapping(dir.file(RUN_LAYOUT.config));
@@ -187,7 +190,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     // `train RUN --resume` takes the run's own config.yaml, which no comparison with itself catches edited; a checkpoint
     // that records no config (an older one) is compared with config.yaml, as openForResume compared it
     const then = extra.config ?? yaml;
-    const edited = then ? resumeChanges(then, configNow, { sameWeights: sameWeights(extra) }).refused : [];
+    const edited = then ? resumeChanges(then, configNow, { sameWeights: sameWeights(extra), sameData: sameData(extra) }).refused : [];
     if (edited.length > 0) {
       // `train RUN --resume`: config.yaml is the config; `train CONFIG --resume`: only model: can differ here
       const fromYaml = yaml && resumeChanges(yaml, configNow).refused.length === 0;
@@ -256,7 +259,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     const stepLoss = valChanged ? null : evalRows.find((r) => r.split === 'val' && r.step === loop.step)?.loss ?? null;
     const best = older.stepZero ? stepZeroBestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, older.stepZero, { stepLoss, evaluatesAgain: more }, words)
       : loop.best && bestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, loop.best, { stepLoss, evaluatesAgain: more }, words);
-    const allowed = extra.config ? resumeChanges(extra.config, configNow, { sameWeights: sameWeights(extra) }).allowed : [];
+    const allowed = extra.config ? resumeChanges(extra.config, configNow, { sameWeights: sameWeights(extra), sameData: sameData(extra) }).allowed : [];
     if (allowed.length) warn(`resume: ${allowed.join(', ')} changed since the checkpoint of step ${loop.step} was written: the new values hold from it on`);
     for (const { split, what } of extra.data ? changedData(extra.data, dataNow()) : []) {
       if (split === 'train') continue; // refused above (refuseChanged)

@@ -1,0 +1,47 @@
+// --resume of a run whose data files moved since its checkpoint (a project folder moved or copied to another machine):
+// the config naming them where they are now goes on when they hold the tokens the checkpoint recorded (its data
+// fingerprints), as a moved model folder holding the same weights does; a file of other tokens at the new path is refused.
+// The CLI's runs are main() in this process (in-process-cli.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+import { cliIn } from '../cli/in-process-cli.ts';
+
+const train = (...args: string[]): ReturnType<typeof cliIn> => cliIn(process.cwd(), ['train', ...args]);
+const rows = (k: number): string => Array.from({ length: 4 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 9, 13 + i + k, 17] })).join('\n') + '\n';
+
+test('train CONFIG --resume with data.train moved to another folder: the same tokens go on from the checkpoint to the same adapter; other tokens there are refused naming data.train', async () => {
+  // before: "cannot resume with a different config: data.train (… then, … now) changed", and train RUN --resume found no
+  // file at the old path, so a moved run could only be trained again from step 0
+  const dir = tempDir('mt-resume-moved-data-');
+  fs.mkdirSync(path.join(dir, 'data'));
+  fs.writeFileSync(path.join(dir, 'data', 'train.jsonl'), rows(0));
+  const config = path.join(dir, 'run.yaml');
+  const lines = (data: string): string => [`model: ${TINY_BASE}`, `data: {train: ${data}/train.jsonl}`, 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3',
+    'eval: {samples: 0}', 'checkpoint: {every_steps: 2}', 'output_dir: run'].join('\n') + '\n';
+  fs.writeFileSync(config, lines('data'));
+  const trained = await train(config);
+  assert.equal(trained.status, 0, trained.stderr);
+  const run = path.join(dir, 'run');
+  const adapter = fs.readFileSync(path.join(run, 'adapter', 'adapter_model.safetensors'));
+  fs.rmSync(path.join(run, 'report.json')); // as if the run had stopped after its checkpoint of step 2
+  fs.renameSync(path.join(dir, 'data'), path.join(dir, 'moved'));
+  fs.mkdirSync(path.join(dir, 'other'));
+  fs.writeFileSync(path.join(dir, 'other', 'train.jsonl'), rows(1));
+
+  fs.writeFileSync(config, lines('other'));
+  const refused = await train(config, '--resume');
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /error: .*cannot resume: data\.train \(.*data\/train\.jsonl" then, .*other\/train\.jsonl" now\) changed since the checkpoint of step 2/);
+
+  fs.writeFileSync(config, lines('moved'));
+  const r = await train(config, '--resume');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /warning: resume: data\.train \(.*data\/train\.jsonl" then, .*moved\/train\.jsonl" now; the same tokens\) changed since the checkpoint of step 2 was written/);
+  assert.match(r.stderr, /resume: from the checkpoint of step 2/);
+  assert.ok(fs.readFileSync(path.join(run, 'adapter', 'adapter_model.safetensors')).equals(adapter), 'the adapter an uninterrupted run made');
+  assert.match(fs.readFileSync(path.join(run, 'config.yaml'), 'utf8'), /moved\/train\.jsonl/, 'config.yaml names where the data now are');
+});
