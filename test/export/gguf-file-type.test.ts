@@ -44,3 +44,9 @@ test('--quant in llama-quantize\'s spelling (Q4_K_M, or its alias Q4_K for Q4_K_
   assert.equal(hint('q4_0'), '', 'a type not written here: no near name (q8_0 is one edit away, and another type)');
   assert.equal(hint('q4_k_m'), 'accepted');
 });
+
+test('--quant naming a property every object has (constructor, __proto__) is refused as any other word, not a TypeError', () => {
+  for (const value of ['constructor', '__proto__', 'Constructor']) {
+    assert.throws(() => parseGgufQuant(value, FLAG_WORDS), (e: Error) => e.name === 'UserError' && e.message === `--quant: "${value}" is not one of f32, f16, bf16, q8_0, q6_k, q5_k_m, q5_k_s, q4_k_m, q4_k_s`, value);
+  }
+});

@@ -67,8 +67,8 @@ export function isBlockQuant(quant: GgufQuant): boolean {
  */
 export const GGUF_WORDS = libraryWords('exportGgufFile');
 
-/** llama-quantize's short names of its K mixes (its Q4_K is Q4_K_M, Q5_K is Q5_K_M). */
-const LLAMA_QUANTIZE_ALIASES: Readonly<Record<string, GgufQuant>> = { q4_k: 'q4_k_m', q5_k: 'q5_k_m' };
+/** llama-quantize's short names of its K mixes (its Q4_K is Q4_K_M, Q5_K is Q5_K_M); a Map: --quant constructor is no alias. */
+const LLAMA_QUANTIZE_ALIASES: ReadonlyMap<string, GgufQuant> = new Map([['q4_k', 'q4_k_m'], ['q5_k', 'q5_k_m']]);
 
 /**
  * A quant (--quant, or exportGgufFile's options.quant: `words`), or a UserError listing the choices, naming ours for
@@ -77,7 +77,7 @@ const LLAMA_QUANTIZE_ALIASES: Readonly<Record<string, GgufQuant>> = { q4_k: 'q4_
 export function parseGgufQuant(value: string | undefined, words: OptionWords = GGUF_WORDS): GgufQuant {
   if (value === undefined) return 'f16';
   if ((GGUF_QUANTS as readonly string[]).includes(value)) return value as GgufQuant;
-  const lower = value.toLowerCase(), alias = LLAMA_QUANTIZE_ALIASES[lower];
+  const lower = value.toLowerCase(), alias = LLAMA_QUANTIZE_ALIASES.get(lower);
   const hint = (GGUF_QUANTS as readonly string[]).includes(lower) ? `: did you mean ${lower}?`
     : alias ? `: did you mean ${alias}? (llama-quantize's ${lower.toUpperCase()} is its ${alias.toUpperCase()})` : '';
   throw new UserError(`${words.say('quant')}: "${value}" is not one of ${GGUF_QUANTS.join(', ')}${hint}`, words.where);
