@@ -178,11 +178,12 @@ export type LockView =
 
 /**
  * The lock file `file` as the dashboard shows it, as a train judges it (isRunning): held by a process that still runs
- * (this one's train thread included, as under train --dashboard), or one being written; free for no lock, and for the
- * lock of a process of this host that was killed, or of a thread of this one that ended (a stale lock, which the next
- * train takes over: shown "in progress" until the dashboard ended); elsewhere when its process cannot be checked from
- * here, or its thread only by its heartbeat (no /proc), with what tells whether its heartbeat goes on (the caller
- * watches `stamp` change, by its own clock: never compared with this one).
+ * (a train of this one included, as under startDashboard beside train() in one process; train --dashboard serves from
+ * a child process, which checks its parent's pid), or one being written; free for no lock, and for the lock of a
+ * process of this host that was killed, or of a thread of this one that ended (a stale lock, which the next train takes
+ * over: shown "in progress" until the dashboard ended); elsewhere when its process cannot be checked from here, or its
+ * thread only by its heartbeat (no /proc), with what tells whether its heartbeat goes on (the caller watches `stamp`
+ * change, by its own clock: never compared with this one).
  */
 export function inspectLock(file: string): LockView {
   // anything but a small regular file (a FIFO would block the read) is no lock of ours, yet holds the place: held

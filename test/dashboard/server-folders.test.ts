@@ -46,7 +46,7 @@ test('a run whose lock was left by a killed train is not in progress (files even
   // a pid that ran and exited: its lock is stale
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   fs.writeFileSync(lock(t.dirs[0]!), JSON.stringify({ pid: Number(dead.stdout), host: os.hostname(), started: new Date().toISOString() }) + '\n');
-  holdLock(t.dirs[1]!); // a train of this thread that has not returned (as train --dashboard's)
+  holdLock(t.dirs[1]!); // a train of this thread that has not returned (startDashboard beside train() in one process)
   execFileSync('mkfifo', [lock(t.dirs[2]!)]);
   const d = await startDashboard({ runs: t.dirs, pollMs: 50 });
   try {
