@@ -19,18 +19,40 @@ const DTYPE_SIZE: Record<SafeDType, number> = {
 };
 
 /**
- * The format's other dtypes, which we do not read: the low-bit floats of quantized releases (FP8, MXFP4…) by what they
- * are (AMD's FNUZ FP8 too, which the safetensors library reads), and the unsigned and complex ones; each named as such
- * rather than as an unknown dtype.
+ * The format's other dtypes, which we do not read, with their size in bits (F6 and F4 are packed: a tensor's bits fill
+ * whole bytes, as safetensors requires): the low-bit floats of quantized releases (FP8, MXFP4…) named by what they are
+ * (AMD's FNUZ FP8 too, which the safetensors library reads), and the unsigned and complex ones. A file may hold such a
+ * tensor where the model does not read it (a quantization scale left in a shard): transformers loads the model and
+ * reports the tensor as unexpected, so the file opens here too, and only reading such a tensor is refused (read).
  */
-const UNREAD_DTYPES: Record<string, string> = {
-  F8_E4M3: 'an 8-bit float', F8_E5M2: 'an 8-bit float', F8_E8M0: 'an 8-bit float', F8_E4M3FNUZ: 'an 8-bit float',
-  F8_E5M2FNUZ: 'an 8-bit float', F6_E2M3: 'a 6-bit float', F6_E3M2: 'a 6-bit float',
-  F4: 'a 4-bit float', U16: '', U32: '', U64: '', C64: '',
-};
+const UNREAD_DTYPES = {
+  F8_E4M3: { bits: 8, lowBit: 'an 8-bit float' }, F8_E5M2: { bits: 8, lowBit: 'an 8-bit float' },
+  F8_E8M0: { bits: 8, lowBit: 'an 8-bit float' }, F8_E4M3FNUZ: { bits: 8, lowBit: 'an 8-bit float' },
+  F8_E5M2FNUZ: { bits: 8, lowBit: 'an 8-bit float' }, F6_E2M3: { bits: 6, lowBit: 'a 6-bit float' },
+  F6_E3M2: { bits: 6, lowBit: 'a 6-bit float' }, F4: { bits: 4, lowBit: 'a 4-bit float' },
+  U16: { bits: 16, lowBit: '' }, U32: { bits: 32, lowBit: '' }, U64: { bits: 64, lowBit: '' }, C64: { bits: 64, lowBit: '' },
+} as const;
+
+/** A dtype of the format that we do not read (UNREAD_DTYPES). */
+export type UnreadDType = keyof typeof UNREAD_DTYPES;
+/** Any dtype a header may give a tensor. */
+export type StoredDType = SafeDType | UnreadDType;
+
+function isUnreadDType(dtype: StoredDType): dtype is UnreadDType {
+  return Object.hasOwn(UNREAD_DTYPES, dtype);
+}
+
+/** Why a tensor of `dtype` is not read, as the rest of 'tensor "x": …'; null for a dtype that is read. */
+export function unreadReason(dtype: StoredDType): string | null {
+  if (!isUnreadDType(dtype)) return null;
+  const lowBit = UNREAD_DTYPES[dtype].lowBit;
+  return lowBit ? `dtype ${dtype} (${lowBit}: quantized weights) is not supported: use the model's unquantized weights (BF16, F16 or F32)`
+    : `dtype ${dtype} is not supported (supported: ${Object.keys(DTYPE_SIZE).join(', ')})`;
+}
 
 export interface TensorInfo {
-  readonly dtype: SafeDType;
+  /** As the header gives it: one that is not read (UNREAD_DTYPES) is refused by read, not by open. */
+  readonly dtype: StoredDType;
   readonly shape: readonly number[];
   /** Byte offsets [begin, end) relative to the start of the data section. */
   readonly begin: number;
@@ -66,7 +88,7 @@ function readFully(fd: number, out: Uint8Array, position: number, onShort: () =>
 }
 
 /** Whether readF32 reads a tensor of this dtype (F32, F16, BF16, F64). */
-export function isFloatDType(dtype: SafeDType): boolean {
+export function isFloatDType(dtype: StoredDType): boolean {
   return dtype === 'F32' || dtype === 'F16' || dtype === 'BF16' || dtype === 'F64';
 }
 
@@ -170,6 +192,7 @@ export class SafetensorsFile {
   /** The tensor as a typed array of its stored type (BF16/F16 as raw Uint16 bits); in `scratch`'s memory when given. */
   read(name: string, scratch?: ReadScratch): SafeArray {
     const t = this.info(name);
+    if (isUnreadDType(t.dtype)) throw new UserError(`tensor "${name}": ${unreadReason(t.dtype)}`, this.file);
     const bytes = this.readBytes(name, Infinity, scratch);
     const buf = bytes.buffer, n = bytes.byteLength / DTYPE_SIZE[t.dtype];
     switch (t.dtype) {
@@ -302,15 +325,10 @@ function parseTensorInfo(
 ): TensorInfo {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('entry is not an object {dtype, shape, data_offsets}', name);
   const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-  if (typeof v.dtype === 'string' && Object.hasOwn(UNREAD_DTYPES, v.dtype)) {
-    const lowBit = UNREAD_DTYPES[v.dtype];
-    fail(lowBit ? `dtype ${v.dtype} (${lowBit}: quantized weights) is not supported: use the model's unquantized weights (BF16, F16 or F32)`
-      : `dtype ${v.dtype} is not supported (supported: ${Object.keys(DTYPE_SIZE).join(', ')})`, name);
-  }
-  if (typeof v.dtype !== 'string' || !Object.hasOwn(DTYPE_SIZE, v.dtype)) {
+  if (typeof v.dtype !== 'string' || !(Object.hasOwn(DTYPE_SIZE, v.dtype) || Object.hasOwn(UNREAD_DTYPES, v.dtype))) {
     fail(`unknown dtype ${JSON.stringify(v.dtype)} (supported: ${Object.keys(DTYPE_SIZE).join(', ')})`, name);
   }
-  const dtype = v.dtype as SafeDType;
+  const dtype = v.dtype as StoredDType;
   const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
   if (!Array.isArray(v.shape) || !v.shape.every(isCount)) fail(`shape ${shapeText(v.shape)} is not a list of sizes`, name);
   const shape = v.shape as number[];
@@ -320,7 +338,10 @@ function parseTensorInfo(
   }
   const [begin, end] = off as [number, number];
   if (end > dataSize) fail(`data_offsets [${begin}, ${end}) run past the end of the data (${dataSize} bytes)`, name);
-  const expected = numel(shape) * DTYPE_SIZE[dtype];
+  const bits = numel(shape) * (isUnreadDType(dtype) ? UNREAD_DTYPES[dtype].bits : 8 * DTYPE_SIZE[dtype]);
+  // safetensors refuses a packed tensor (F6, F4) whose bits do not end on a byte ("does not end up at a byte boundary")
+  if (bits % 8 !== 0) fail(`shape ${shapeText(shape)} × ${dtype} is ${bits} bits, not a whole number of bytes (which safetensors refuses)`, name);
+  const expected = bits / 8;
   if (end - begin !== expected) {
     fail(`shape ${shapeText(shape)} × ${dtype} is ${expected} bytes but data_offsets span ${end - begin}`, name);
   }

@@ -10,7 +10,7 @@ import { warn } from '../util/log.ts';
 import { checkClassificationHead, type MistralConfig } from './config.ts';
 import { FiniteWeights } from './finite-weights.ts';
 import { HF_NAMES, layerNormName, projectionName, PROJECTIONS, type Projection } from './names.ts';
-import { isFloatDType, ReadScratch, shapeText } from './safetensors.ts';
+import { isFloatDType, ReadScratch, shapeText, unreadReason } from './safetensors.ts';
 import type { SafetensorsCheckpoint } from './safetensors-checkpoint.ts';
 
 // names.ts owns the projections' names (the config's schema reads them there); the model's modules take them from here
@@ -61,7 +61,11 @@ export function hostFloats(data: Float32Array, dtype: DType): HostData {
 export function checkpointTensor(ckpt: SafetensorsCheckpoint, name: string, dtype: DType, scratch = new ReadScratch()): HostData {
   const file = ckpt.fileOf(name);
   const stored = file.info(name).dtype;
-  // bitsandbytes' int8, GPTQ's and AWQ's int32 qweight: packed or quantized weights, not the model's values
+  // FP8, FP6 and FP4 weights (a quantized release) and complex ones: refused as reading them refuses them
+  const unread = /^[IU]\d+$/.test(stored) ? null : unreadReason(stored);
+  if (unread !== null) throw new UserError(`tensor "${name}": ${unread}`, file.file);
+  // bitsandbytes' int8, GPTQ's and AWQ's int32 qweight (unsigned in some tools): packed or quantized weights, not the
+  // model's values
   if (!isFloatDType(stored)) {
     throw new UserError(`tensor "${name}" has dtype ${stored}: integer weights are quantized or packed ones, which are not supported: use the model's unquantized weights (BF16, F16 or F32)`, file.file);
   }
@@ -239,7 +243,7 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
     throw new UserError(`tensor "${HF_NAMES.scoreBias}" is a bias of the classification head, which transformers' MistralForSequenceClassification does not have (it would drop it and compute another model than this checkpoint's; MistralForTokenClassification's head has one): not supported`, ckpt.dir);
   }
   if (unused.length > 0) {
-    warn(`${ckpt.dir}: ${unused.length} checkpoint tensor(s) are not used by the model config.json describes (num_hidden_layers ${cfg.numLayers}), e.g. "${unused[0]}"`);
+    warn(`${ckpt.dir}: ${unused.length} checkpoint tensor(s) are not used by the model config.json describes (num_hidden_layers ${cfg.numLayers}), e.g. "${unused[0]}" (in ${path.relative(ckpt.dir, ckpt.fileOf(unused[0]!).file)})`);
   }
   finite.free();
   return { embed, layers, finalNorm, lmHead, score };

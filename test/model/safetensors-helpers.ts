@@ -35,3 +35,14 @@ export function throwsNaming(fn: () => unknown, ...fragments: Array<string | Reg
 }
 
 export const f32 = (xs: number[]): Float32Array => Float32Array.from(xs);
+
+/** A safetensors file of tensors given as raw bytes of any dtype (one we do not write too), in the order given. */
+export function rawTensors(file: string, tensors: Record<string, { dtype: string; shape: readonly number[]; bytes: Uint8Array }>): string {
+  const header: Record<string, unknown> = {};
+  let offset = 0;
+  for (const [name, t] of Object.entries(tensors)) {
+    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.bytes.byteLength] };
+    offset += t.bytes.byteLength;
+  }
+  return rawFile(file, header, Buffer.concat(Object.values(tensors).map((t) => t.bytes)));
+}

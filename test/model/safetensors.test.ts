@@ -370,14 +370,22 @@ test('corrupt files: each error names the file, and the tensor where there is on
     const file = rawFile(p('dtype.safetensors'), { w: { ...ok, dtype } }, eight);
     throwsNaming(() => SafetensorsFile.open(file), file, 'tensor "w"', 'unknown dtype', JSON.stringify(dtype));
   }
-  // the format's types we do not read are not "unknown": FP8/FP6/FP4 ones are named as quantized weights (an FP8 release)
-  for (const [dtype, what] of [['F8_E4M3', 'an 8-bit float'], ['F8_E5M2', 'an 8-bit float'], ['F8_E8M0', 'an 8-bit float'], ['F8_E4M3FNUZ', 'an 8-bit float'], ['F8_E5M2FNUZ', 'an 8-bit float'], ['F4', 'a 4-bit float'], ['F6_E2M3', 'a 6-bit float']]) {
-    const file = rawFile(p('dtype.safetensors'), { w: { ...ok, dtype } }, eight);
-    throwsNaming(() => SafetensorsFile.open(file), file, `tensor "w": dtype ${dtype} (${what}: quantized weights) is not supported: use the model's unquantized weights (BF16, F16 or F32)`);
+  // the format's types we do not read are not "unknown": a file holding one opens (transformers loads a model past a
+  // tensor it does not use), and reading it is refused naming the file, the tensor and the dtype; FP8/FP6/FP4 ones as
+  // quantized weights (an FP8 release). Each type's size is checked (safetensors-unread-dtypes.test.ts).
+  for (const [dtype, what, bytes] of [['F8_E4M3', 'an 8-bit float', 4], ['F8_E5M2', 'an 8-bit float', 4], ['F8_E8M0', 'an 8-bit float', 4], ['F8_E4M3FNUZ', 'an 8-bit float', 4], ['F8_E5M2FNUZ', 'an 8-bit float', 4], ['F4', 'a 4-bit float', 2], ['F6_E2M3', 'a 6-bit float', 3]] as const) {
+    // 4 values: 4 bytes of FP8, 3 of FP6, 2 of FP4
+    const file = rawFile(p('dtype.safetensors'), { w: { dtype, shape: [4], data_offsets: [0, bytes] } }, new Uint8Array(bytes));
+    const f = SafetensorsFile.open(file);
+    assert.equal(f.info('w').dtype, dtype);
+    throwsNaming(() => f.readF32('w'), file, `tensor "w": dtype ${dtype} (${what}: quantized weights) is not supported: use the model's unquantized weights (BF16, F16 or F32)`);
+    f.close();
   }
-  for (const dtype of ['U16', 'U32', 'U64', 'C64']) {
-    const file = rawFile(p('dtype.safetensors'), { w: { ...ok, dtype } }, eight);
-    throwsNaming(() => SafetensorsFile.open(file), file, `tensor "w": dtype ${dtype} is not supported (supported: F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)`);
+  for (const [dtype, bytes] of [['U16', 4], ['U32', 8], ['U64', 16], ['C64', 16]] as const) {
+    const file = rawFile(p('dtype.safetensors'), { w: { dtype, shape: [2], data_offsets: [0, bytes] } }, new Uint8Array(bytes));
+    const f = SafetensorsFile.open(file);
+    throwsNaming(() => f.read('w'), file, `tensor "w": dtype ${dtype} is not supported (supported: F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)`);
+    f.close();
   }
   const size = rawFile(p('size.safetensors'), { w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, eight);
   throwsNaming(() => SafetensorsFile.open(size), size, 'tensor "w"', 'shape [3] × F32 is 12 bytes', 'span 8');
