@@ -1,5 +1,5 @@
 // Per-layer attention types, as transformers 5.17 runs them: a config.json of model_type "ministral", or a "mistral"
-// one that has layer_types (AutoConfig then reads it as Ministral), gives each layer "sliding_attention" (the
+// one that has layer_types (AutoConfig then reads it as Ministral, the key given as null too), gives each layer "sliding_attention" (the
 // sliding window) or "full_attention" (plain causal); without layer_types every layer has sliding_window's. Ministral
 // reads head_dim as given (no `or hidden_size // num_attention_heads`), so these configs need an explicit one, and
 // builds the sliding-window mask whatever the layers are, so they need a sliding_window too.
@@ -16,8 +16,9 @@ export type LayerType = 'sliding_attention' | 'full_attention';
 export function parseLayerTypes(c: Json, layers: number, window: number | null, err: Err): LayerType[] | null {
   const types = c.layer_types;
   const ministral = c.model_type === 'ministral';
-  if ((types === undefined || types === null) && !ministral) return null;
-  const why = ministral ? 'model_type "ministral"' : 'layer_types';
+  // transformers' AutoConfig takes a "mistral" config that has the key as Ministral, "layer_types": null too
+  if (types === undefined && !ministral) return null;
+  const why = ministral ? 'model_type "ministral"' : types === null ? 'layer_types (null here)' : 'layer_types';
   if (typeof c.head_dim !== 'number' || c.head_dim === 0) {
     err('head_dim', `${JSON.stringify(c.head_dim ?? null)} with ${why}: transformers runs such a config as Ministral, which reads head_dim as given and fails without it; give the head size`);
   }

@@ -61,11 +61,12 @@ export function parseRope(c: Json, headDim: number, maxPositions: number, err: E
   }
   // transformers 5's form of a rope per layer type ({"sliding_attention": {…}, "full_attention": {…}}, Gemma 3's): its
   // Mistral reads one dict for every layer. It fails on this form when a key is one of the config's layer types (its
-  // layer_types, or a Ministral's default: every layer sliding), refused here; otherwise it warns of unrecognized keys and
+  // layer_types, or a Ministral's default: every layer sliding, which a "mistral" config with "layer_types": null is too),
+  // refused here; otherwise it warns of unrecognized keys and
   // runs plain rope of the top-level θ, as here, with the warning
   const perLayer = Object.keys(dict).filter((k) => dict[k] !== null && typeof dict[k] === 'object' && !Array.isArray(dict[k]));
   if (perLayer.length > 0) {
-    const layerTypes = Array.isArray(c.layer_types) ? c.layer_types : c.model_type === 'ministral' ? ['sliding_attention'] : [];
+    const layerTypes = Array.isArray(c.layer_types) ? c.layer_types : c.model_type === 'ministral' || c.layer_types === null ? ['sliding_attention'] : [];
     const failing = perLayer.find((k) => layerTypes.includes(k));
     if (failing !== undefined) err(name(failing), `a rope dict per layer type is not supported (transformers' Mistral reads one ${key} dict for every layer, and fails on this form): give {"rope_type": …, "rope_theta": …} itself`);
     note(name(perLayer[0]!), `a rope dict per layer type is not read: transformers' Mistral reads one ${key} dict for every layer and ignores it (warning of unrecognized keys), as here, so θ ${theta as number} applies to every layer`);

@@ -162,6 +162,13 @@ test('layer_types and model_type "ministral": each layer its attention type, as 
   rejects(cfgWith({ layer_types: ['sliding_attention', 'full_attention'] }), 'head_dim', 'with layer_types', 'give the head size');
   rejects(cfgWith({ head_dim: 0, layer_types: ['sliding_attention', 'full_attention'] }), 'head_dim', 'with layer_types');
   rejects(cfgWith({ model_type: 'ministral' }), 'head_dim', 'with model_type "ministral"');
+  // the key alone makes it Ministral: "layer_types": null too (AutoConfig's `"layer_types" in config_dict`), which then
+  // computes every layer by sliding_window, and fails without a window or head_dim as above (checked: "Could not find a
+  // `sliding_window`", and a TypeError on head_dim None)
+  assert.deepEqual(types({ layer_types: null }), null);
+  rejects(cfgWith({ head_dim: 4, sliding_window: null, layer_types: null }), 'sliding_window', 'null with layer_types (null here)');
+  rejects(cfgWith({ layer_types: null }), 'head_dim', 'with layer_types (null here)');
+  rejects(cfgWith({ head_dim: null, layer_types: null }), 'head_dim', 'with layer_types (null here)');
 });
 
 test('attention_dropout: parsed (default 0); training refuses a nonzero one, naming the key; invalid values refused', () => {
@@ -304,6 +311,8 @@ test('rope scaling that changes with the input, or with missing or bad parameter
   assert.match(warned.stderr, /^warning: per-type\/config\.json: rope_parameters\.sliding_attention: a rope dict per layer type is not read: .*θ 500000 applies to every layer\n$/);
   rejects(cfgWith({ head_dim: 4, layer_types: ['full_attention', 'sliding_attention'], rope_parameters: perType }), 'rope_parameters.sliding_attention', 'per layer type is not supported', 'fails on this form');
   rejects(cfgWith({ head_dim: 4, model_type: 'ministral', rope_scaling: { sliding_attention: { rope_type: 'linear', factor: 2 } } }), 'rope_scaling.sliding_attention', 'per layer type is not supported');
+  // "layer_types": null makes a "mistral" config Ministral too, every layer sliding (checked: AttributeError)
+  rejects(cfgWith({ head_dim: 4, layer_types: null, rope_parameters: { rope_theta: 1e4, sliding_attention: { rope_type: 'default', rope_theta: 500 } } }), 'rope_parameters.sliding_attention', 'per layer type is not supported');
   assert.equal(parseConfig(cfgWith({ head_dim: 4, model_type: 'ministral', rope_parameters: { full_attention: { rope_theta: 1e6 } } })).ropeTheta, 10000);
   rejects(cfgWith({ rope_scaling: { type: 'linear' } }), 'rope_scaling.factor', 'linear rope scaling needs it');
   rejects(cfgWith({ rope_scaling: { type: 'linear', factor: 0 } }), 'rope_scaling.factor', 'positive');
