@@ -200,6 +200,14 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     const method = typeof quant === 'object' && !Array.isArray(quant) ? (quant as Json).quant_method : undefined;
     err('quantization_config', `the weights are quantized${typeof method === 'string' ? ` (${method})` : ''}, which is not supported: use the model's unquantized weights (BF16, F16 or F32 safetensors)`);
   }
+  // a multimodal config's key: transformers 5.17 takes a "mistral" (or "ministral") config's text_config as its text
+  // model's config and fails on it, whatever it holds (AttributeError: … has no attribute 'to_dict'); refused rather
+  // than computed from the top-level keys
+  if (c.text_config !== undefined && c.text_config !== null) {
+    const shown = Array.isArray(c.text_config) ? 'a list' : typeof c.text_config === 'object' ? 'an object' : jsonValueText(c.text_config);
+    err('text_config', `${shown} in a "${c.model_type as string}" config, which transformers 5.17 fails to load (AttributeError): ` +
+      'delete it where the top-level keys are the text model\'s, or give the multimodal model\'s own config.json');
+  }
   checkDType(c, err);
   // transformers 5 types these keys strictly (int, float, str, bool): absent takes MistralConfig's default, null is refused
   const given = (key: string, dflt: unknown): unknown => (c[key] === undefined ? dflt : c[key]);

@@ -344,6 +344,13 @@ test('unsupported model types, activations and biases are refused, naming the ke
   rejects(cfgWith({ quantization_config: { quant_method: 'gptq', bits: 4 } }), 'quantization_config', 'quantized (gptq)', 'unquantized weights');
   rejects(cfgWith({ quantization_config: { quant_method: 'fp8', activation_scheme: 'dynamic' } }), 'quantization_config', '(fp8)');
   assert.equal(parseConfig(cfgWith({ quantization_config: null })).hiddenSize, 16, 'null: not quantized');
+  // a text_config (a multimodal config's key) in a "mistral" or "ministral" config: transformers 5.17 fails to load the model
+  // whatever it holds (checked: AttributeError, 'dict' object has no attribute 'to_dict'); null is no text_config
+  for (const textConfig of [{ hidden_size: 16 }, {}, 'x', []]) {
+    rejects(cfgWith({ text_config: textConfig }), 'text_config', 'transformers 5.17 fails to load');
+  }
+  rejects(cfgWith({ head_dim: 4, model_type: 'ministral', text_config: {} }), 'text_config', 'a "ministral" config');
+  assert.equal(parseConfig(cfgWith({ text_config: null })).hiddenSize, 16, 'null: no text_config');
   rejects(cfgWith({ dtype: 'int8' }), 'dtype', '"int8"', 'unquantized');
   rejects(cfgWith({ torch_dtype: 'int8' }), 'torch_dtype', '"int8"');
   rejects(cfgWith({ dtype: 'float8_e4m3fn' }), 'dtype', '"float8_e4m3fn"');
