@@ -18,7 +18,7 @@ import { saveModelFolder, type FileDType } from '../model/save.ts';
 import { ioError, withIo, writerGone } from '../util/atomic.ts';
 import { awaitSwappedIn, createFolderAtomic, recoverFolderSwaps, renamed } from '../util/folder-swap.ts';
 import { withRunFolderLocks } from './run-folder-lock.ts';
-import { EXPORT_SPEC, moveUp, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
+import { EXPORT_SPEC, moveUp, outputPath, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
 import { FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { libraryWords, type OptionWords } from '../util/option-words.ts';
@@ -177,15 +177,17 @@ export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords
 
 /** exportRun's output written at opts.out (a new folder, or an empty one), once nothing is left to refuse. */
 function writeRunExport(opts: ExportOptions, cfg: TrainConfig, source: string, words: OptionWords): ExportResult {
-  const existing = withIo(opts.out, 'use as the output folder', () => fs.statSync(opts.out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
+  // every step writes and reads the one path the system resolves (link/../exported is beside the link's target), named as given
+  const out = withIo(opts.out, 'use as the output folder', () => outputPath(opts.out));
+  const existing = withIo(opts.out, 'use as the output folder', () => fs.statSync(out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (existing && !existing.isDirectory()) throw new UserError(`the output exists and is not a folder: give ${words.say('out')} a new folder, or an empty one`, opts.out);
   if (!existing) refuseDanglingOutput(opts.out);
-  if (existing) removeDeadPartials(opts.out);
-  const inside = existing ? fs.readdirSync(opts.out) : [];
+  if (existing) removeDeadPartials(out);
+  const inside = existing ? fs.readdirSync(out) : [];
   // what is left is a live export's partial folder (a dead one is left only where it holds a folder of the user's):
   // another export writes there now
   const writer = inside.length === 1 && inside[0]!.startsWith(PARTIAL) ? Number(inside[0]!.slice(PARTIAL.length)) : NaN;
-  if (Number.isInteger(writer) && !writerGone(writer, path.join(opts.out, inside[0]!))) throw new UserError(`another export (process ${writer}) is writing into this folder: wait for it to finish, or give ${words.say('out')} another folder`, opts.out);
+  if (Number.isInteger(writer) && !writerGone(writer, path.join(out, inside[0]!))) throw new UserError(`another export (process ${writer}) is writing into this folder: wait for it to finish, or give ${words.say('out')} another folder`, opts.out);
   if (inside.length > 0) throw new UserError(`output folder exists and is not empty: give ${words.say('out')} a new folder, or an empty one (export replaces nothing)`, opts.out);
   // written whole before it takes the output's name: a failure (or Ctrl-C in a 7B merge) leaves no partial
   // export that would block the retry. A new folder is made beside it and renamed into place; an empty folder
@@ -193,11 +195,11 @@ function writeRunExport(opts: ExportOptions, cfg: TrainConfig, source: string, w
   // inside it whose files move up when whole.
   let kind: ExportResult['kind'] = 'merged';
   if (existing) {
-    const partial = path.join(opts.out, `${PARTIAL}${process.pid}`);
+    const partial = path.join(out, `${PARTIAL}${process.pid}`);
     try {
       fs.mkdirSync(partial);
       kind = writeExport(opts, cfg, source, partial, words);
-      moveUp(partial, opts.out); // never over a file the user put at --out meanwhile
+      moveUp(partial, out); // never over a file the user put at --out meanwhile
     } catch (e) {
       // said before the partial folder goes, which frees the inodes whose lack (ENOSPC) the error tells
       const error = ioError(e, opts.out, 'write the export into');
@@ -207,12 +209,12 @@ function writeRunExport(opts: ExportOptions, cfg: TrainConfig, source: string, w
     }
   } else {
     // made, never replacing: a folder that appeared at --out during a long merge is the user's, and stays
-    withOutputParent(opts.out, () => createFolderAtomic(path.resolve(opts.out), (out) => {
-      fs.mkdirSync(out);
-      kind = writeExport(opts, cfg, source, out, words);
+    withOutputParent(opts.out, () => createFolderAtomic(out, (tmp) => {
+      fs.mkdirSync(tmp);
+      kind = writeExport(opts, cfg, source, tmp, words);
     }, EXPORT_SPEC));
   }
-  const files = fs.readdirSync(opts.out).sort();
+  const files = fs.readdirSync(out).sort();
   if (kind !== 'adapter' && !files.includes('tokenizer.json')) {
     // the run tokenized nothing (pre-tokenized data) with a tokenizer it could save: its model folder has none, and the
     // bundled Mistral tokenizer is not its vocabulary

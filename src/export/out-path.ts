@@ -22,11 +22,31 @@ export const MOVING = '.moving';
 export const EXPORT_SPEC: FolderSpec = (name) => (name === NAMED_TEMPLATES_DIR ? NAMED_TEMPLATES_SPEC : FILE);
 
 /**
+ * The output `out` as the export writes it, absolute, the one path every step of an export (and its cleanup) uses: `out`
+ * with the folders above it that exist resolved (runs/latest/exported, with latest a link to the run, is inside the
+ * run), and `out` itself where it exists (elsewhere/link, a link to an empty folder in the run, is written there): the
+ * same output by whichever path names it. Resolved as the system resolves the path the export writes (a `..` after a
+ * link is the link's target's parent: link/../model.gguf, link to run/sub, is run/model.gguf), not path.resolve's
+ * lexical `..`, which took that one for a file beside the link. By the system's realpath, which gives a case-folding
+ * file system's own spelling of each name (macOS, Windows), so Runs/X/Merged and runs/x/merged hold one name.
+ */
+export function outputPath(out: string): string {
+  if (fs.existsSync(out)) return fs.realpathSync.native(out);
+  let dir = path.dirname(out);
+  const rest = [path.basename(out)];
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) { // the folders to be made hold nothing yet
+    rest.unshift(path.basename(dir));
+    dir = path.dirname(dir);
+  }
+  return path.join(fs.realpathSync.native(dir), ...rest);
+}
+
+/**
  * Runs `write` with the missing folders above the output `out` (a folder, or GGUF's file) made, as HF's
  * save_pretrained makes them; a failed write leaves none of the folders it made.
  */
 export function withOutputParent<T>(out: string, write: () => T): T {
-  const parent = path.dirname(path.resolve(out));
+  const parent = path.dirname(outputPath(out));
   const first = withIo(out, 'make the folder of the output', () => makeFolders(parent));
   try {
     return write();
@@ -51,12 +71,12 @@ export function refuseDanglingOutput(out: string): void {
 
 /** The first of the folders above the output `out` that withOutputParent would make (undefined: they all exist). */
 export function missingOutputParent(out: string): string | undefined {
-  return firstMissingFolder(path.dirname(path.resolve(out)));
+  return firstMissingFolder(path.dirname(outputPath(out)));
 }
 
 /** Removes the folders above `out` made from `first` down, deepest first, each only if still empty. */
 export function removeMadeFolders(out: string, first: string | undefined): void {
-  removeMadeFoldersTo(path.dirname(path.resolve(out)), first);
+  removeMadeFoldersTo(path.dirname(outputPath(out)), first);
 }
 
 /**
@@ -65,7 +85,7 @@ export function removeMadeFolders(out: string, first: string | undefined): void 
  * folder given, a new folder's temporary — and the folders above `out` it made (from `first`, missingOutputParent).
  */
 export function removeStoppedExport(out: string, first: string | undefined): void {
-  const target = path.resolve(out);
+  const target = outputPath(out);
   removeDeadTemps(target, true);
   if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) removeDeadPartials(target, true);
   recoverFolderSwaps(path.dirname(target), (name) => (name === path.basename(target) ? EXPORT_SPEC : null));

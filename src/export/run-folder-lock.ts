@@ -12,28 +12,10 @@ import { inspectLock } from '../train/lock-owner.ts';
 import { acquireExportHold, exportHoldName, LOCK_FILE, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
 import { UserError } from '../util/errors.ts';
 import { canWriteIn } from '../util/folder-writable.ts';
+import { outputPath } from './out-path.ts';
 import type { OptionWords } from '../util/option-words.ts';
 
-/**
- * `out` with the folders above it that exist resolved (runs/latest/exported, with latest a link to the run, is inside the
- * run), and `out` itself where it exists (elsewhere/link, a link to an empty folder in the run, is written there): the
- * same output by whichever path names it. Resolved as the system resolves the path the export writes (a `..` after a
- * link is the link's target's parent: link/../model.gguf, link to run/sub, is run/model.gguf), not path.resolve's
- * lexical `..`, which took that one for a file beside the link. By the system's realpath, which gives a case-folding
- * file system's own spelling of each name (macOS, Windows), so Runs/X/Merged and runs/x/merged hold one name.
- */
-function resolvedOut(out: string): string {
-  if (fs.existsSync(out)) return fs.realpathSync.native(out);
-  let dir = path.dirname(out);
-  const rest = [path.basename(out)];
-  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) { // the folders to be made hold nothing yet
-    rest.unshift(path.basename(dir));
-    dir = path.dirname(dir);
-  }
-  return path.join(fs.realpathSync.native(dir), ...rest);
-}
-
-/** The folders above `out` (resolvedOut) that a run owns (train's marker) or a command holds (a lock), the nearest first. */
+/** The folders above `out` (outputPath) that a run owns (train's marker) or a command holds (a lock), the nearest first. */
 function lockedFoldersAbove(out: string): string[] {
   const found: string[] = [];
   for (let dir = path.dirname(out); ; dir = path.dirname(dir)) {
@@ -46,7 +28,7 @@ function lockedFoldersAbove(out: string): string[] {
 export function withRunFolderLocks<T>(out: string, words: OptionWords, write: () => T): T {
   const held: RunLock[] = [];
   try {
-    const flag = words.say('out'), target = resolvedOut(out);
+    const flag = words.say('out'), target = outputPath(out);
     for (const dir of lockedFoldersAbove(target)) {
       const name = `the run folder that holds ${flag}`, instead = `give ${flag} a path outside it`;
       const rel = path.relative(dir, target);
@@ -75,6 +57,6 @@ function refuseHeld(dir: string, name: string, instead: string): void {
 
 /** Removes this process's holds of the run folders above `out`, left by an export whose thread was stopped (Ctrl-C, SIGTERM). */
 export function releaseStoppedRunFolderLocks(out: string): void {
-  const target = resolvedOut(out);
+  const target = outputPath(out);
   for (const dir of lockedFoldersAbove(target)) releaseOwnLock(dir, exportHoldName(path.relative(dir, target)));
 }

@@ -1,0 +1,43 @@
+// An --out named through a symbolic link and `..` (link/../exported, link to a folder elsewhere) is the path the system
+// resolves — the link's target's parent — for every step of a folder export: it was made beside the link by path.resolve's
+// lexical `..` and then read at the system's path (a raw ENOENT, the half-written folder left beside the link).
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { exportCommand } from '../../src/cli/export-thread.ts';
+import { RUN_LAYOUT } from '../../src/run/layout.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const tmp = tempDir('mt-out-through-link-');
+
+/** A finished LoRA run as far as an export reads it: config.yaml and the HF fixture's adapter. */
+function loraRun(name: string): string {
+  const dir = path.join(tmp, name);
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, RUN_LAYOUT.marker), '{}');
+  fs.writeFileSync(path.join(tmp, 'train.jsonl'), '{"input_ids": [1, 5, 9]}\n');
+  fs.writeFileSync(path.join(dir, 'config.yaml'), `output_dir: ${JSON.stringify(dir)}\nmodel: ${JSON.stringify(TINY_BASE)}\ndata: {train: ${JSON.stringify(path.join(tmp, 'train.jsonl'))}}\n`);
+  fs.cpSync(path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_init'), path.join(dir, 'adapter'), { recursive: true });
+  return dir;
+}
+
+test('export --merge (and the adapter copied) --out link/../NAME writes NAME in the link\'s target\'s parent, as the system resolves it, and nothing beside the link', () => {
+  const run = loraRun('run');
+  const work = path.join(tmp, 'work'), elsewhere = path.join(tmp, 'elsewhere');
+  fs.mkdirSync(work);
+  fs.mkdirSync(path.join(elsewhere, 'sub'), { recursive: true });
+  fs.mkdirSync(path.join(elsewhere, 'empty')); // an empty folder given: written inside it, files moved up
+  fs.symlinkSync(path.join(elsewhere, 'sub'), path.join(work, 'link'));
+  const adapterFiles = fs.readdirSync(path.join(run, 'adapter')).sort();
+  // built by hand: path.join folds link/.. away, as the bug did
+  const through = (name: string): string => `${work}/link/../${name}`;
+  for (const [name, merge] of [['merged', true], ['copied', false], ['empty', false], ['new/deeper', true]] as const) {
+    exportCommand({ run, out: through(name), merge });
+    const files = fs.readdirSync(path.join(elsewhere, name)).sort();
+    if (merge) assert.ok(files.includes('config.json') && files.includes('model.safetensors'), `${name}: ${files}`);
+    else assert.deepEqual(files, adapterFiles, name);
+  }
+  assert.deepEqual(fs.readdirSync(work), ['link'], 'nothing written beside the link');
+});
