@@ -326,21 +326,6 @@ export function checkpointDType(dir: string): FileDType {
   return firstTensorDType(dir);
 }
 
-/**
- * The dtype a checkpoint's weights are stored in, whatever its config.json says (what rounding them loses): the one
- * they share, else (a mixed one: BF16 matrices, F32 norms) the one transformers loads it in (checkpointDType).
- */
-export function storedDType(dir: string): FileDType {
-  const ckpt = SafetensorsCheckpoint.open(dir);
-  let dtypes: Set<string>;
-  try {
-    dtypes = new Set(ckpt.names().map((n) => ckpt.info(n).dtype));
-  } finally {
-    ckpt.close();
-  }
-  return dtypes.size === 1 ? FILE_DTYPES[[...dtypes][0]!] ?? 'f32' : checkpointDType(dir);
-}
-
 /** The dtype of the first floating tensor of a checkpoint's first shard, names sorted (F32 where it has none). */
 function firstTensorDType(dir: string): FileDType {
   const ckpt = SafetensorsCheckpoint.open(dir);

@@ -116,6 +116,15 @@ test('auto on the CPU holds a checkpoint of BF16 tensors alone, with no adapter 
   assert.equal(chosen(mixed, null, 'f16'), 'auto', 'F32 norms: fp32');
   assert.equal(chosen(f32, null, 'bf16'), 'auto', 'F32 weights: fp32');
   assert.equal(chosen(bf16, adapter, 'f16'), 'auto', 'an adapter merged: fp32, as before');
+  // auto on CUDA (bf16) with room for fp32: the F32 norms of the mixed checkpoint (config.json dtype bfloat16) are not
+  // rounded to bf16 on their way to an f32 or f16 file; a BF16-only one, or a quantised type, stays bf16
+  const gpu = fakeBackend({ deviceBytes: 2 ** 34 }).be;
+  const onCuda = (model: string, quant: GgufQuant): Precision =>
+    captureStderr(() => ggufPrecision(planGgufSource({ model, adapter: null }), quant, 'auto', gpu, FLAG_WORDS)).result;
+  assert.equal(JSON.parse(fs.readFileSync(path.join(mixed, 'config.json'), 'utf8')).dtype, 'bfloat16');
+  for (const quant of ['f32', 'f16'] as const) assert.equal(onCuda(mixed, quant), 'fp32', `CUDA, F32 norms, ${quant}`);
+  for (const quant of ['bf16', 'q8_0'] as const) assert.equal(onCuda(mixed, quant), 'auto', `CUDA, F32 norms, ${quant}`);
+  assert.equal(onCuda(bf16, 'f16'), 'auto', 'CUDA, BF16 alone: nothing rounded');
   // the same file as the fp32 load's
   let n = 0;
   const bytes = (precision: Precision, quant: GgufQuant): Buffer => {

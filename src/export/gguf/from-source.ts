@@ -17,7 +17,7 @@ import { optionIs, type OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
 import { gib } from '../../util/byte-size.ts';
 import { runPath } from '../../run/layout.ts';
-import { readRunConfig, requireRunWeights, storedDType } from '../export.ts';
+import { readRunConfig, requireRunWeights } from '../export.ts';
 import { readUnchanged } from '../read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
 import { warnIfNotTrainedOn } from '../../train/model-fingerprint.ts';
@@ -97,9 +97,9 @@ function planFolders(src: GgufSource, words: OptionWords): GgufPlan {
 export function ggufPrecision(plan: GgufPlan, quant: GgufQuant, precision: Precision, backend: Pick<Backend, 'name'>, words: OptionWords = GGUF_WORDS): Precision {
   const dir = plan.kind === 'full' ? plan.weights : plan.model;
   const merges = plan.kind === 'adapted' && plan.adapter !== null;
-  if (precision === 'auto' && backend.name === 'cpu' && !merges && onlyBf16(dir)) return 'bf16';
+  const stored = widestStoredDType(dir);
+  if (precision === 'auto' && backend.name === 'cpu' && !merges && stored === 'bf16') return 'bf16';
   if (precisionDType(precision, backend.name) !== 'bf16' || (quant !== 'f32' && quant !== 'f16')) return precision;
-  const stored = storedDType(dir);
   if (stored === 'bf16') return precision;
   const rounded = `its ${stored.toUpperCase()} weights are rounded to bf16 before they are written as ${quant.toUpperCase()}, which would hold them more closely`;
   if (precision !== 'auto') {
@@ -117,14 +117,20 @@ export function ggufPrecision(plan: GgufPlan, quant: GgufQuant, precision: Preci
   return precision;
 }
 
-/** Whether every tensor of the checkpoint in `dir` is stored as BF16, from its headers. */
-function onlyBf16(dir: string): boolean {
+/**
+ * The widest type the checkpoint in `dir` stores a tensor in, from its headers: 'bf16' where every one is BF16 (nothing a
+ * bf16 model rounds), else F32 (or F64) or F16 where one is. Per tensor, not the checkpoint's overall dtype: F32 norms
+ * beside BF16 matrices (config.json's dtype bfloat16) are rounded by a bf16 model all the same.
+ */
+function widestStoredDType(dir: string): 'bf16' | 'f16' | 'f32' {
   const ckpt = SafetensorsCheckpoint.open(dir);
+  let dtypes: Set<string>;
   try {
-    return ckpt.names().every((n) => ckpt.info(n).dtype === 'BF16');
+    dtypes = new Set(ckpt.names().map((n) => ckpt.info(n).dtype));
   } finally {
     ckpt.close();
   }
+  return dtypes.has('F32') || dtypes.has('F64') ? 'f32' : dtypes.has('F16') ? 'f16' : 'bf16';
 }
 
 /** How many numbers the checkpoint in `dir` holds (its tensors' elements), from its headers. */
