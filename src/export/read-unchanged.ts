@@ -3,6 +3,8 @@
 // after would mix two checkpoints. Every export, eval, generate and classify that reads a run's folder does so inside
 // readingUnchanged (readUnchanged: one read).
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runOfCheckpoint } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 
 /**
@@ -14,23 +16,39 @@ export function folderId(dir: string): string {
   return st ? `${st.dev}:${st.ino}:${st.ctimeNs}` : 'gone';
 }
 
-/** Who read the folder, as its refusal says it: while "it was exported", then "nothing was exported; export it again". */
+/**
+ * Who read the folder, as its refusal says it: while "it was exported", then "nothing was exported; export it again";
+ * `why` it went (default: a run still training swapped in a newer one).
+ */
 export interface FolderReader {
   during: string;
   then: string;
+  why?: string;
 }
 
 const EXPORT_READER: FolderReader = { during: 'it was exported', then: 'nothing was exported; export it again' };
 
 /**
+ * An export's reader of `source`: of a run's checkpoint (RUN/checkpoints/step-N, given as --adapter), which is not swapped
+ * but removed once the run has saved newer ones (HF's save_total_limit): exported again it is gone, so one kept is asked for.
+ */
+function exportReader(source: string): FolderReader {
+  const run = runOfCheckpoint(path.resolve(source));
+  if (run === null) return EXPORT_READER;
+  return { during: 'it was exported', why: `it is a checkpoint of the training run ${run}, which removes its older checkpoints as it saves newer ones: checkpoint.keep`,
+    then: `nothing was exported; export a checkpoint the run keeps (its newest), or its ${path.join(run, 'best')} once written` };
+}
+
+/**
  * Runs `work`, which reads the run's weights folder `source` and calls `loaded()` once it has read all it takes from
  * there (what follows, an evaluation or a generation, reads nothing of it): refused when `source` was replaced meanwhile
  * (a run still training swaps in a newer best/), its files read from two checkpoints. `loaded()` throws the refusal; an
- * error of `work` before it, while the folder was replaced, is reported as the replacement, its cause.
+ * error of `work` before it, while the folder was replaced, is reported as the replacement, its cause. `before`: the
+ * folderId of `source` when its reading began, where that was before `work` (a plan that read it).
  */
-export function readingUnchanged<T>(source: string, reader: FolderReader, work: (loaded: () => void) => T): T {
-  const before = folderId(source);
-  const replaced = (): UserError => new UserError(`was replaced (or removed) while ${reader.during} (the run is still training and wrote a newer one?): ${reader.then}`, source);
+export function readingUnchanged<T>(source: string, reader: FolderReader, work: (loaded: () => void) => T, before = folderId(source)): T {
+  const why = reader.why ?? 'the run is still training and wrote a newer one?';
+  const replaced = (): UserError => new UserError(`was replaced (or removed) while ${reader.during} (${why}): ${reader.then}`, source);
   let reading = true;
   try {
     return work(() => {
@@ -47,10 +65,10 @@ export function readingUnchanged<T>(source: string, reader: FolderReader, work: 
  * Runs `read`, which reads the run's weights folder `source` for an export, inside readingUnchanged: its files are
  * those of one checkpoint, those checked are those copied.
  * What `read` keeps open (a safetensors file read later) stays the file it opened, whatever replaces the folder after;
- * `discard` releases it when the folder was replaced.
+ * `discard` releases it when the folder was replaced; `before` as readingUnchanged's.
  */
-export function readUnchanged<T>(source: string, read: () => T, discard?: (result: T) => void): T {
-  return readingUnchanged(source, EXPORT_READER, (loaded) => {
+export function readUnchanged<T>(source: string, read: () => T, discard?: (result: T) => void, before = folderId(source)): T {
+  return readingUnchanged(source, exportReader(source), (loaded) => {
     const result = read();
     try {
       loaded();
@@ -59,5 +77,5 @@ export function readUnchanged<T>(source: string, read: () => T, discard?: (resul
       throw e;
     }
     return result;
-  });
+  }, before);
 }

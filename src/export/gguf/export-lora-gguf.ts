@@ -34,14 +34,14 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
   const type = ADAPTER_TYPES[quant as keyof typeof ADAPTER_TYPES];
   // the adapter would be applied by llama.cpp over a base it runs with silu: wrong for another gate
   requireSiluGate(cfg, from.baseModel ? path.join(from.baseModel, 'config.json') : adapterDir, words);
-  // a run's adapter folder (from.run) may be replaced by a run still training: its config and its tensors' file are read
-  // from one folder, checked unchanged (the file stays open, so the tensors written are those of the folder checked)
+  // an adapter folder may be replaced by a run still training (best/), or removed (a checkpoint it prunes): its config
+  // and its tensors' file are read from one folder, checked unchanged (the file stays open, so the tensors written are those of the folder checked)
   const file = path.join(adapterDir, 'adapter_model.safetensors');
   const read = (): { info: AdapterInfo; st: SafetensorsFile } => {
     const info = readAdapterInfo(adapterDir, cfg.numLayers);
     return { info, st: SafetensorsFile.open(file) };
   };
-  const { info, st } = from.run === null ? read() : readUnchanged(adapterDir, read, (r) => r.st.close());
+  const { info, st } = readUnchanged(adapterDir, read, (r) => r.st.close());
   try {
     if (info.taskType === 'SEQ_CLS') throw classifierAdapter(seqClsBy(adapterDir) ?? 'task_type', adapterDir, words);
     if (info.spec.useDora) {

@@ -18,7 +18,7 @@ import { UserError } from '../../util/errors.ts';
 import { gib } from '../../util/byte-size.ts';
 import { runPath } from '../../run/layout.ts';
 import { readRunConfig, requireRunWeights } from '../export.ts';
-import { readUnchanged } from '../read-unchanged.ts';
+import { folderId, readUnchanged } from '../read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
 import { warnIfNotTrainedOn } from '../../train/model-fingerprint.ts';
 import { requireSourceFilesUnchanged, sourceFilesOf } from '../../train/source-files.ts';
@@ -47,7 +47,7 @@ export interface LoadedSource {
  */
 export type GgufPlan =
   | { kind: 'full'; weights: string; modelDir: string; from: Provenance }
-  | { kind: 'adapted'; model: string; adapter: string | null; from: Provenance };
+  | { kind: 'adapted'; model: string; adapter: string | null; from: Provenance; adapterId?: string };
 
 export function planGgufSource(src: GgufSource, words: OptionWords = GGUF_WORDS): GgufPlan {
   const plan = planFolders(src, words);
@@ -77,11 +77,12 @@ function planFolders(src: GgufSource, words: OptionWords): GgufPlan {
   }
   const modelCfg = loadConfig(src.model);
   requireGgufConfig(modelCfg, src.model, words);
-  if (src.adapter) {
-    requireGgufAdapter(src.adapter, modelCfg, words);
-    warnIfNotTrainedOn(src.adapter, src.model);
-  }
-  return { kind: 'adapted', model: src.model, adapter: src.adapter, from: folderProvenance(src.model, src.adapter) };
+  if (!src.adapter) return { kind: 'adapted', model: src.model, adapter: null, from: folderProvenance(src.model, null) };
+  // the folder as the plan read it: one removed before the load reads it (a run's checkpoint it pruned meanwhile) is said so
+  const adapterId = folderId(src.adapter);
+  requireGgufAdapter(src.adapter, modelCfg, words);
+  warnIfNotTrainedOn(src.adapter, src.model);
+  return { kind: 'adapted', model: src.model, adapter: src.adapter, from: folderProvenance(src.model, src.adapter), adapterId };
 }
 
 /**
@@ -174,8 +175,7 @@ export function loadGgufSource(src: GgufSource | GgufPlan, backend: Backend, pre
     const adapt = (): void => {
       if (loadAdapter(model, adapter, { trainable: false }).taskType === 'SEQ_CLS') throw classifierAdapter(seqClsBy(adapter) ?? 'task_type', adapter, words);
     };
-    if (plan.from.run !== null) readUnchanged(adapter, adapt);
-    else adapt();
+    readUnchanged(adapter, adapt, undefined, plan.adapterId);
   }
   requireSourceFilesUnchanged(plan.model, files, { since: 'the export read the model', during: 'it loaded', then: 'export again' });
   return { model, modelDir: plan.model, from: plan.from };
