@@ -80,7 +80,7 @@ test('--out of a GGUF export: missing folders above the file are made; an existi
     const dead = deadPid();
     fs.linkSync(file, path.join(path.dirname(file), `.x.gguf.${dead}.1.tmp`));
     const again = await cli('export', ...args, '--out', file, '--format', format);
-    assert.match(again.stderr, /output file exists \(a GGUF export does not overwrite\)/);
+    assert.equal(again.stderr, `error: ${file}: output file exists (a GGUF export does not overwrite): remove it, or give --out another name\n`);
     assert.deepEqual(fs.readdirSync(path.dirname(file)), ['x.gguf']);
     // a killed export's temporary of another name is not this export's to remove: it is said, and left (an audit's
     // find: killed, then run again under another --out, the first's gigabytes stayed hidden); a live writer's is not said

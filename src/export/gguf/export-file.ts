@@ -65,7 +65,7 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
   if (existing?.isDirectory()) throw new UserError(`is a folder: a GGUF export writes one file, so give a file path (e.g. ${path.join(out, format === 'gguf-lora' ? 'adapter.gguf' : 'model.gguf')})`, out);
   if (existing) {
     removeDeadTemps(out); // a second name of it, if the export that wrote it was killed before removing that
-    throw new UserError('output file exists (a GGUF export does not overwrite)', out);
+    throw new UserError(`output file exists (a GGUF export does not overwrite): remove it, or give ${say('out')} another name`, out);
   }
   refuseDanglingOutput(out);
   warnOtherDeadTemps(out);
