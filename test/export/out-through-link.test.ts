@@ -41,3 +41,16 @@ test('export --merge (and the adapter copied) --out link/../NAME writes NAME in 
   }
   assert.deepEqual(fs.readdirSync(work), ['link'], 'nothing written beside the link');
 });
+
+test('export --format gguf-lora --out link/../new/NAME.gguf makes new/ in the link\'s target\'s parent and writes the file there', () => {
+  const run = loraRun('gguf-run');
+  const work = path.join(tmp, 'gguf-work'), elsewhere = path.join(tmp, 'gguf-elsewhere');
+  fs.mkdirSync(work);
+  fs.mkdirSync(path.join(elsewhere, 'sub'), { recursive: true });
+  fs.symlinkSync(path.join(elsewhere, 'sub'), path.join(work, 'link'));
+  for (const name of ['a.gguf', 'new/b.gguf']) {
+    exportCommand({ run, out: `${work}/link/../${name}`, format: 'gguf-lora' });
+    assert.ok(fs.statSync(path.join(elsewhere, name)).size > 0, name);
+  }
+  assert.deepEqual(fs.readdirSync(work), ['link'], 'nothing written beside the link');
+});

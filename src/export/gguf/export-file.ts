@@ -12,7 +12,7 @@ import { gib } from '../../util/byte-size.ts';
 import { warn } from '../../util/log.ts';
 import type { OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
-import { refuseDanglingOutput, withOutputParent } from '../out-path.ts';
+import { outputPath, refuseDanglingOutput, withOutputParent } from '../out-path.ts';
 import { withRunFolderLocks } from '../run-folder-lock.ts';
 import { exportGguf, type GgufExportResult } from './export-gguf.ts';
 import { exportLoraGguf } from './export-lora-gguf.ts';
@@ -70,10 +70,12 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
   refuseDanglingOutput(out);
   warnOtherDeadTemps(out);
   const quant = parseGgufQuant(o.quant, words);
+  // the file is written at the one path the system resolves (link/../model.gguf is beside the link's target), as its folders are made
+  const written = withIo(out, 'use as the output file', () => outputPath(out));
   const src: GgufSource = o.run !== undefined ? { run: o.run, best: o.best ?? false } : { model: o.model!, adapter: o.adapter ?? null };
   if (format === 'gguf-lora') {
     const a = adapterSource(src, words);
-    return { ...withOutputParent(out, () => withRunFolderLocks(out, words, () => exportLoraGguf(a.cfg, a.adapterDir, out, quant, a.from, words))), quant, baseModel: a.from.baseModel };
+    return { ...withOutputParent(out, () => withRunFolderLocks(out, words, () => exportLoraGguf(a.cfg, a.adapterDir, written, quant, a.from, words))), quant, baseModel: a.from.baseModel };
   }
   wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
   const asked = parsePrecision(o.precision, words);
@@ -81,7 +83,7 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
   const write = (backend: Backend): GgufFileResult => {
     const precision = ggufPrecision(plan, quant, asked, backend, words);
     const loaded = loadGgufSource(plan, backend, precision, words);
-    const result = withOutputParent(out, () => exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from, { tokenizer: loaded.tokenizer, words }));
+    const result = withOutputParent(out, () => exportGguf(loaded.model, loaded.modelDir, written, quant, loaded.from, { tokenizer: loaded.tokenizer, words }));
     return { ...result, quant, baseModel: loaded.from.baseModel };
   };
   // the run folders above out are locked before the model loads (minutes at 7B), the refusal of a busy one said first
