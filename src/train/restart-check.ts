@@ -7,7 +7,7 @@ import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { listCheckpoints } from './checkpoint.ts';
 import type { TrainConfig } from './config.ts';
-import { resumeChanges, type RunDir } from './run-dir.ts';
+import { DATA_KEYS, resumeChanges, type RunDir } from './run-dir.ts';
 
 export interface RestartCheck {
   /** The run's config.yaml as --resume found it, and the config it goes on with (configRecord). */
@@ -17,8 +17,8 @@ export interface RestartCheck {
   model: string | undefined;
   /** How a refusal ends: the way to start the run over (the CLI's --overwrite). */
   trainAgain: string;
-  /** Where a refusal points: model: in the config file (its line), else config.yaml. */
-  where: string;
+  /** Where a refusal of `key` points: the key in the config file (its line), else config.yaml. */
+  where: (key: string) => string;
 }
 
 /**
@@ -31,15 +31,23 @@ export function checkRestart(cfg: TrainConfig, run: RunDir, c: RestartCheck): vo
   const { refused, allowed } = resumeChanges(c.then, c.now, { sameWeights: same });
   // openForResume let a model: of another folder through for the checkpoint's fingerprint to judge: here the marker's does
   const model = refused.filter((what) => what.startsWith('model ('));
+  // and data files at other paths, which no checkpoint's data fingerprints tell moved (the same tokens) or other data: the
+  // run would start again from step 0 over data it may not be of, config.yaml rewritten to name them
+  const keyOf = (what: string): string => what.slice(0, what.indexOf(' ('));
+  const data = refused.filter((what) => DATA_KEYS.includes(keyOf(what)));
   const none = recorded === undefined && c.model !== undefined
     ? `the run recorded no fingerprint of its model's weights (it was started by an older version of mistral-tune)` : null;
   if (model.length > 0) {
     throw new UserError(`cannot resume: ${model.join(', ')} changed since the run started${none ? `, and ${none}, so the weights there cannot be told from other ones` : ''}` +
-      `: put model: back, or ${c.trainAgain}`, c.where);
+      `: put model: back, or ${c.trainAgain}`, c.where('model'));
+  }
+  if (data.length > 0) {
+    throw new UserError(`cannot resume: ${data.join(', ')} changed since the run started, and the run has no checkpoint, whose record of the ` +
+      `data's tokens would tell a moved file of the same data from other data: put ${data.map(keyOf).join(', ')} back, or ${c.trainAgain}`, c.where(keyOf(data[0]!)));
   }
   if (same === false) {
     throw new UserError(`cannot resume: the model's weights changed since the run started (same folder, other tensors; fingerprint ${recorded} then, ${c.model} now): ` +
-      `the run would start again from step 0 over another model than the one its folder is of; put that model back, or ${c.trainAgain}`, c.where);
+      `the run would start again from step 0 over another model than the one its folder is of; put that model back, or ${c.trainAgain}`, c.where('model'));
   }
   for (const what of allowed.filter((a) => a.startsWith('model ('))) warn(`resume: ${what} changed since the run started`);
   if (none) warn(`resume: ${none}: whether ${String(cfg.model)} still holds the weights it started from is not checked; the run records this model's now`);

@@ -369,7 +369,7 @@ export function resumeChanges(saved: Record<string, unknown>, now: Record<string
 }
 
 /** The data keys whose files a checkpoint's data fingerprints (data-fingerprint.ts) vouch for when they move. */
-const DATA_KEYS = ['data.train', 'data.val', 'data.test'];
+export const DATA_KEYS: readonly string[] = ['data.train', 'data.val', 'data.test'];
 
 /** Whether two values of a path key name the same file or folder: one reached through a symlink is the same. */
 function samePlace(a: unknown, b: unknown): boolean {

@@ -163,6 +163,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const configNow = configRecord(cfg);
   // a refused resume's way out: the CLI's --overwrite, a library caller's options.overwrite
   const trainAgain = `train again with ${words.say('overwrite')}`;
+  // where a refusal of a config key points: its line in the config file given, else the run's config.yaml
+  const placeOfKey = (key: string): string => placeOf(opts.places)?.(key) ?? dir.file(RUN_LAYOUT.config);
   // a stopped run's way on: the CLI's train RUN --resume, a library caller's options.resume
   const resumeHint = `${words.cli ? `mistral-tune train ${shellPath(dir.dir)} --resume` : `train with ${words.say('resume')}`} continues it (from its last checkpoint, or step 0 without one)`;
   let data: DataFingerprints | null = null;
@@ -285,7 +287,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     if (cut) warn(`resume: ${metrics.file}: ${cut}`);
     info(`resume: from the checkpoint of step ${loop.step} (epoch ${loop.loader.epoch}, micro-batch ${loop.loader.index})`);
   } else {
-    if (resumed) checkRestart(cfg, resumed, { then: yaml || configNow, now: configNow, model: baseNow(), trainAgain, where: placeOf(opts.places)?.('model') ?? dir.file(RUN_LAYOUT.config) });
+    if (resumed) checkRestart(cfg, resumed, { then: yaml || configNow, now: configNow, model: baseNow(), trainAgain, where: placeOfKey });
     metrics.truncate(0);
     if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'before', sampleEos);
   }

@@ -45,3 +45,28 @@ test('train CONFIG --resume with data.train moved to another folder: the same to
   assert.ok(fs.readFileSync(path.join(run, 'adapter', 'adapter_model.safetensors')).equals(adapter), 'the adapter an uninterrupted run made');
   assert.match(fs.readFileSync(path.join(run, 'config.yaml'), 'utf8'), /moved\/train\.jsonl/, 'config.yaml names where the data now are');
 });
+
+test('train CONFIG --resume of a run with no checkpoint with data.train naming another file: refused naming data.train, config.yaml left as it was', async () => {
+  // no checkpoint records the data's tokens, so nothing tells a moved file from another one: the run started again from
+  // step 0 over the other data, without a word of it, and config.yaml was rewritten to name it
+  const dir = tempDir('mt-resume-moved-data-');
+  fs.mkdirSync(path.join(dir, 'data'));
+  fs.writeFileSync(path.join(dir, 'data', 'train.jsonl'), rows(0));
+  fs.mkdirSync(path.join(dir, 'other'));
+  fs.writeFileSync(path.join(dir, 'other', 'train.jsonl'), rows(1));
+  const config = path.join(dir, 'run.yaml');
+  const lines = (data: string): string => [`model: ${TINY_BASE}`, `data: {train: ${data}/train.jsonl}`, 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3',
+    'eval: {samples: 0}', 'checkpoint: {every_steps: null}', 'output_dir: run'].join('\n') + '\n';
+  fs.writeFileSync(config, lines('data'));
+  const trained = await train(config);
+  assert.equal(trained.status, 0, trained.stderr);
+  const run = path.join(dir, 'run');
+  fs.rmSync(path.join(run, 'report.json')); // as if the run had stopped before its end, with no checkpoint
+  const yaml = fs.readFileSync(path.join(run, 'config.yaml'), 'utf8');
+
+  fs.writeFileSync(config, lines('other'));
+  const refused = await train(config, '--resume');
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /error: .*run\.yaml:2:\d+: cannot resume: data\.train \(.*data\/train\.jsonl" then, .*other\/train\.jsonl" now\) changed since the run started, and the run has no checkpoint/);
+  assert.equal(fs.readFileSync(path.join(run, 'config.yaml'), 'utf8'), yaml, 'config.yaml left as it was');
+});
