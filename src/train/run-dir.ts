@@ -363,7 +363,8 @@ export function resumeChanges(saved: Record<string, unknown>, now: Record<string
   const noted = (c: { what: string }, note: string): string => `${c.what.slice(0, -1)}; ${note})`;
   const said = (c: { key: string; what: string; then: unknown; now: unknown }): string => (dataMoved(c) ? noted(c, 'the same tokens') : folders(c) ? noted(c, 'the same weights') : c.what);
   return {
-    refused: changes.filter((c) => !RESUME_MAY_CHANGE.has(c.key) && !moved(c)).map((c) => (folders(c) && o.sameWeights === false ? noted(c, 'other weights') : c.what)),
+    refused: changes.filter((c) => !RESUME_MAY_CHANGE.has(c.key) && !moved(c)).map((c) => (folders(c) && o.sameWeights === false ? noted(c, 'other weights')
+      : DATA_KEYS.includes(c.key) && paths(c) && o.sameData?.(c.key) === false ? noted(c, 'other tokens') : c.what)),
     allowed: changes.filter((c) => RESUME_MAY_CHANGE.has(c.key) || moved(c)).map((c) => (moved(c) ? said(c) : c.what)),
   };
 }

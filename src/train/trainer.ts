@@ -164,7 +164,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   // a refused resume's way out: the CLI's --overwrite, a library caller's options.overwrite
   const trainAgain = `train again with ${words.say('overwrite')}`;
   // where a refusal of a config key points: its line in the config file given, else the run's config.yaml
-  const placeOfKey = (key: string): string => placeOf(opts.places)?.(key) ?? dir.file(RUN_LAYOUT.config);
+  const placeOfKey = (key: string): string => opts.places?.[key] ?? dir.file(RUN_LAYOUT.config);
   // a stopped run's way on: the CLI's train RUN --resume, a library caller's options.resume
   const resumeHint = `${words.cli ? `mistral-tune train ${shellPath(dir.dir)} --resume` : `train with ${words.say('resume')}`} continues it (from its last checkpoint, or step 0 without one)`;
   let data: DataFingerprints | null = null;
@@ -194,11 +194,13 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     const then = extra.config ?? yaml;
     const edited = then ? resumeChanges(then, configNow, { sameWeights: sameWeights(extra), sameData: sameData(extra) }).refused : [];
     if (edited.length > 0) {
-      // `train RUN --resume`: config.yaml is the config; `train CONFIG --resume`: only model: can differ here
+      // `train RUN --resume`: config.yaml is the config; `train CONFIG --resume`: only model: and the data paths can differ
+      // here, named at the first one's line
       const fromYaml = yaml && resumeChanges(yaml, configNow).refused.length === 0;
+      const first = edited[0]!.slice(0, edited[0]!.indexOf(' ('));
       throw new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${state.loop.step} was written` +
         `${fromYaml ? ` (${RUN_LAYOUT.config} was edited, or the checkpoint was copied in from another run)` : ''}: put the values back, or ${trainAgain}`,
-        fromYaml ? dir.file(RUN_LAYOUT.config) : placeOf(opts.places)?.('model') ?? dir.file(RUN_LAYOUT.config));
+        fromYaml ? dir.file(RUN_LAYOUT.config) : placeOfKey(first));
     }
     // a checkpoint of an older version whose packs or length-grouped order this one does not make (it would be skipped as misplaced)
     const older = loader.olderOrder(state.loop.loader);
