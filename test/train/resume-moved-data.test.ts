@@ -39,6 +39,7 @@ test('train CONFIG --resume with data.train moved to another folder: the same to
   assert.match(refused.stderr, /error: .*run\.yaml:2:\d+: cannot resume: data\.train \(.*data\/train\.jsonl" then, .*other\/train\.jsonl" now; other tokens\) changed since the checkpoint of step 2/);
 
   fs.writeFileSync(config, lines('moved'));
+  fs.rmSync(path.join(run, 'adapter'), { recursive: true }); // the adapter compared below is the resumed run's, not the one left
   const r = await train(config, '--resume');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /warning: resume: data\.train \(.*data\/train\.jsonl" then, .*moved\/train\.jsonl" now; the same tokens\) changed since the checkpoint of step 2 was written/);
