@@ -9,7 +9,7 @@ import { readDataLines, type Line } from './lines.ts';
 const HOLD_BYTES = 64 << 20;
 
 export class HeldLines {
-  private readonly source: Generator<Line>;
+  private source: Generator<Line>; // the file read: anew in all() where a look went past what is held
   private held: Line[] = [];
   private heldBytes = 0;
   private overflow = false; // a line looked at was not held: the lines are read again from the file's start
@@ -57,9 +57,10 @@ export class HeldLines {
   /** The file's lines from its start, read once more where a look went past what is held; the held ones let go as given. */
   *all(): Generator<Line> {
     if (this.overflow) {
+      // read from the start as the source, so that close() closes it too (a reader left before the file's end)
       this.close();
-      yield* readDataLines(this.file);
-      return;
+      this.source = readDataLines(this.file);
+      this.sourceDone = false;
     }
     try {
       const held = this.held;

@@ -20,6 +20,15 @@ import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadO
  * before and after it holds no records (only its comments are counted).
  */
 export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { line: number; char: number }, source?: Iterator<Line>): Generator<RawItem> {
+  const lines = source ?? readDataLines(file);
+  try {
+    yield* arrayElements(file, opts, from, lines);
+  } finally {
+    lines.return?.(undefined); // left before the end (its consumer threw, or stopped): the file closed, not its descriptor kept
+  }
+}
+
+function* arrayElements(file: string, opts: ReadOptions, from: { line: number; char: number } | undefined, lines: Iterator<Line>): Generator<RawItem> {
   let opened = false, closed = false;
   let depth = 0, inString = false, escape = false;
   let parts: string[] = [];
@@ -88,7 +97,6 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
       yield r;
     }
   };
-  const lines = source ?? readDataLines(file);
   let next = lines.next();
   let tail: Line | undefined; // the binary data that ends the file, read as one line (readLines)
   while (!next.done) {

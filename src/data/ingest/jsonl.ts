@@ -36,6 +36,14 @@ import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadO
  */
 export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false, lines?: Iterator<Line>): Generator<RawItem> {
   const source = lines ?? readDataLines(file);
+  try {
+    yield* jsonlRecords(file, opts, jsonc, source);
+  } finally {
+    source.return?.(undefined); // left before the end (its consumer threw, or stopped): the file closed, not its descriptor kept
+  }
+}
+
+function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: Iterator<Line>): Generator<RawItem> {
   // lines read ahead for an object that never closed, read again as lines from `at` (a queue: shift() and a spread
   // unshift() of hundreds of thousands of lines would be quadratic, or overflow the stack)
   let again: Line[] = [], at = 0;
