@@ -150,7 +150,7 @@ const UNASSIGNED = /^\p{Cn}$/u;
  * utf16ByLineEnds has it), plausible text (plausibleText), and not so in the other byte order. Read as UTF-8, its
  * three 0 bytes a Latin character made it binary data. No UTF-8 text holds a 0 byte; UTF-16 text's units pair into
  * values past U+10FFFF; binary data (32-bit integers) reads as control characters, values past it, unassigned ones,
- * or letters of many scripts with nothing between them (a small file of them was named UTF-32 text).
+ * or letters of a script each with nothing between them (a small file of them was named UTF-32 text).
  */
 function utf32WithoutBom(b: Uint8Array): 'UTF-32LE' | 'UTF-32BE' | null {
   const units = Math.min(b.length, 4096) >> 2;
@@ -176,34 +176,37 @@ function utf32WithoutBom(b: Uint8Array): 'UTF-32LE' | 'UTF-32BE' | null {
 /**
  * Whether `chars` (a sample's characters, each a code point of text: utf32WithoutBom) read as text, not as numbers that
  * happen to be characters (a small file of 32-bit integers: 1000, 2000, 3000 are Coptic, N'Ko and Tamil): no private-use
- * character; their letters in at most MAX_SCRIPTS writing systems beside Latin (Chinese, Japanese and Korean one); and
- * words parted by spaces, line ends or punctuation, at least one per SEPARATOR_EVERY characters. Integers, read so,
- * are letters of as many scripts as values, or (small ones) Latin letters in a run with nothing between them.
+ * character; letters in runs of one writing system (Chinese and Japanese one), changing at most once per
+ * RUN_LETTERS letters on average (a multilingual record's fields change at each field); and words parted by spaces, line
+ * ends, punctuation or symbols (emoji), at least one per SEPARATOR_EVERY characters, where a character of a script
+ * written without spaces (Chinese, Japanese, Thai…) is a word's bound itself. Integers, read so, change script at
+ * nearly every letter, or (small ones) are Latin letters in a run with nothing between them.
  */
 function plausibleText(chars: readonly string[]): boolean {
-  let separators = 0;
-  const systems = new Set<string>();
+  let separators = 0, letters = 0, switches = 0, last = '';
   for (const ch of chars) {
     if (PRIVATE_USE.test(ch)) return false;
-    if (SEPARATOR.test(ch)) separators++;
-    else if (LETTER.test(ch) && !LATIN.test(ch)) {
-      systems.add(writingSystem(ch));
-      if (systems.size > MAX_SCRIPTS) return false;
+    if (SEPARATOR.test(ch) || UNSPACED.test(ch)) separators++;
+    if (LETTER.test(ch)) {
+      const system = LATIN.test(ch) ? 'Latin' : writingSystem(ch);
+      if (letters++ > 0 && system !== last) switches++;
+      last = system;
     }
   }
-  return separators > 0 && separators * SEPARATOR_EVERY >= chars.length;
+  return separators > 0 && separators * SEPARATOR_EVERY >= chars.length && switches * RUN_LETTERS <= letters;
 }
 
-const MAX_SCRIPTS = 2;
+const RUN_LETTERS = 3;
 const SEPARATOR_EVERY = 64;
 const PRIVATE_USE = /^\p{Co}$/u;
-const SEPARATOR = /^[\s\p{P}]$/u;
+const SEPARATOR = /^[\s\p{P}\p{S}]$/u;
+const UNSPACED = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]$/u;
 const LETTER = /^\p{L}$/u;
 const LATIN = /^\p{Script=Latin}$/u;
-/** The scripts told apart (a letter of another is told by its 256-code-point block); Chinese, Japanese and Korean's as one system. */
+/** The scripts told apart (a letter of another is told by its 256-code-point block); Chinese and Japanese's as one system. */
 const SCRIPTS: ReadonlyArray<[string, RegExp]> = [
-  ['CJK', /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Bopomofo}]$/u],
-  ...['Greek', 'Cyrillic', 'Armenian', 'Hebrew', 'Arabic', 'Syriac', 'Thaana', 'Devanagari', 'Bengali', 'Gurmukhi', 'Gujarati', 'Oriya',
+  ['CJK', /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Bopomofo}]$/u],
+  ...['Hangul', 'Greek', 'Cyrillic', 'Armenian', 'Hebrew', 'Arabic', 'Syriac', 'Thaana', 'Devanagari', 'Bengali', 'Gurmukhi', 'Gujarati', 'Oriya',
     'Tamil', 'Telugu', 'Kannada', 'Malayalam', 'Sinhala', 'Thai', 'Lao', 'Tibetan', 'Myanmar', 'Georgian', 'Ethiopic', 'Khmer', 'Mongolian']
     .map((name): [string, RegExp] => [name, new RegExp(`^\\p{Script=${name}}$`, 'u')]),
 ];

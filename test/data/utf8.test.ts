@@ -105,6 +105,17 @@ test('UTF-32 without a byte-order mark (either byte order) is refused as UTF-32,
   const j = writeFiles(d, { 'ja.txt': utf32le('日本語のテキスト、カタカナ。\n'), 'el-ru.txt': utf32le('Ελληνικά и русский, and English\n').swap32() });
   assert.throws(() => [...readLines(j['ja.txt']!)], /ja\.txt: this looks like UTF-32LE text/);
   assert.throws(() => [...readLines(j['el-ru.txt']!)], /el-ru\.txt: this looks like UTF-32BE text/);
+  // … and so is text in scripts written without spaces (Chinese without punctuation for a whole line, Japanese, Thai),
+  // emoji, and a multilingual file (a record's fields in four scripts, translation pairs): real UTF-32, named so
+  const unspaced = writeFiles(d, {
+    'zh.txt': utf32le('天地玄黄宇宙洪荒日月盈昃辰宿列张寒来暑往秋收冬藏闰余成岁律吕调阳云腾致雨露结为霜金生丽水玉出昆冈剑号巨阙珠称夜光果珍李柰菜重芥姜海咸河淡\n'),
+    'ja.txt': utf32le('吾輩は猫である名前はまだ無いどこで生れたかとんと見当がつかぬ何でも薄暗いじめじめした所でニャーニャー泣いていた事だけは記憶している\n'),
+    'th.txt': utf32le('การพัฒนาระบบปัญญาประดิษฐ์เพื่อการประมวลผลภาษาธรรมชาติสำหรับภาษาไทยนั้นมีความท้าทายหลายประการ\n'),
+    'emoji.txt': utf32le('😂😂😂🔥🔥🔥💯💯👍👍🎉🎉🎉😍😍😍🙌🙌🙌😂😂😂🔥🔥🔥💯💯👍👍🎉🎉🎉😍😍😍🙌🙌🙌😂😂😂🔥🔥🔥💯💯👍👍😂😂😂🔥🔥🔥💯💯👍👍🎉🎉🎉😍😍😍🙌🙌🙌\n'),
+    'multi.jsonl': utf32le('{"en": "Hello", "ar": "مرحبا", "hi": "नमस्ते", "zh": "你好", "ru": "Привет"}\n'.repeat(4)),
+    'pairs.jsonl': utf32le('{"src": "Thank you", "tgt": "Спасибо"}\n{"src": "Good morning", "tgt": "صباح الخير"}\n{"src": "Hello", "tgt": "नमस्ते"}\n'),
+  });
+  for (const [name, f] of Object.entries(unspaced)) assert.throws(() => [...readLines(f)], /this looks like UTF-32LE text/, name);
 });
 
 test('a compressed file under a text name (gzip output saved as .jsonl, a zip as .csv) is refused as a whole by its first bytes, not read as lines of binary records', async () => {
