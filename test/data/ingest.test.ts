@@ -514,9 +514,21 @@ test('a JSON array pretty-printed after JSON Lines (after a one-line or a multi-
 test('in JSON Lines, a "[" line that no "]" line closes, and a "]" line that closes no "[", are each rejected saying so; the records around them read', () => {
   const f = writeFiles(dir, { 'stray-open.jsonl': '{"text": "a"}\n[\n{"text": "b"}\n[\n  {"text": "c"}\n]\n', 'stray-close.jsonl': '{"text": "a"}\n]\n{"text": "b"}\n' });
   const items = (name: string) => [...readRecords(f[name]!, 'jsonl')].map((i) => [i.line, i.value ?? i.error?.detail]);
-  assert.deepEqual(items('stray-open.jsonl'), [[1, { text: 'a' }], [3, { text: 'b' }],
-    [2, 'a line holding only "[" opens an array that no line holding only "]" closes before the next line holding only "[" (line 4) (the lines after it are read as lines)'], [5, { text: 'c' }]]);
+  // (the "]" closes the nearer "[", as nested arrays close)
+  assert.deepEqual(items('stray-open.jsonl'), [[1, { text: 'a' }], [3, { text: 'b' }], [5, { text: 'c' }],
+    [2, 'a line holding only "[" opens an array that no line holding only "]" closes before the end of the file (the lines after it are read as lines)']]);
   assert.deepEqual(items('stray-close.jsonl'), [[1, { text: 'a' }], [2, 'a line holding only "]" closes no array (no line holding only "[" before it)'], [3, { text: 'b' }]]);
+});
+
+test('in JSON Lines, a pretty-printed array of arrays (batches) among the records: its "[" and "]" lines pair as nested, none rejected; "] ," closes one as "]," does', () => {
+  // before: the outer "[" was rejected as closed by no "]" (before the inner "["), and the outer "]" as closing none
+  const f = writeFiles(dir, {
+    'nested.jsonl': '{"text": "a"}\n[\n  [\n    {"text": "b"}\n  ],\n  [\n    {"text": "c"}\n  ]\n]\n{"text": "d"}\n',
+    'spaced.jsonl': '{"text": "a"}\n[ \n{"text": "b"}\n] ,\n{"text": "c"}\n',
+  });
+  const items = (name: string) => [...readRecords(f[name]!, 'jsonl')].map((i) => [i.line, i.value ?? i.error?.detail]);
+  assert.deepEqual(items('nested.jsonl'), [[1, { text: 'a' }], [4, { text: 'b' }], [7, { text: 'c' }], [10, { text: 'd' }]]);
+  assert.deepEqual(items('spaced.jsonl'), [[1, { text: 'a' }], [3, { text: 'b' }], [5, { text: 'c' }]]);
 });
 
 test('batches a line, some followed by a comma (lines cut from an array of batches, hand-joined): each batch\'s records, none swallowed', () => {

@@ -59,7 +59,7 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
   const trailing = { count: 0, first: 0 }; // batch lines with a comma before their "]"
   const comments: CommentTally = { count: 0, first: 0, kinds: new Set() };
   const brackets = { arrays: 0, first: 0 }; // pretty-printed arrays among the records, the first's "[" line
-  let arrayOpen = 0; // the line of a "[" whose "]" is not yet read (0: none)
+  const arraysOpen: number[] = []; // the lines of the "[" whose "]" is not yet read, innermost last (an array of batches nests)
   for (let l = next(); l !== undefined; l = next()) {
     if (jsonc && !l.defect && l.text.trimStart().startsWith('/')) {
       const rest = pastComments(l, next, comments, file);
@@ -113,15 +113,14 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
     // the "[" and "]" lines of a JSON array pretty-printed among the records (after an array's records, or between
     // records): no records themselves; the lines between them are its elements, read as the records they are
     if (t === '[') {
-      if (arrayOpen > 0) yield unclosedArray(arrayOpen, `the next line holding only "[" (line ${lineNo})`);
-      arrayOpen = lineNo;
+      arraysOpen.push(lineNo);
       continue;
     }
-    if (t === ']' || t === '],') {
-      if (arrayOpen > 0) {
+    if (t === ']' || /^\]\s*,$/.test(t)) {
+      const open = arraysOpen.pop();
+      if (open !== undefined) {
         brackets.arrays++;
-        brackets.first ||= arrayOpen;
-        arrayOpen = 0;
+        brackets.first = brackets.first === 0 ? open : Math.min(brackets.first, open);
       } else {
         yield { line: lineNo, raw: t, error: { reason: 'invalid_json', detail: 'a line holding only "]" closes no array (no line holding only "[" before it)' } };
       }
@@ -154,7 +153,7 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
       yield r;
     }
   }
-  if (arrayOpen > 0) yield unclosedArray(arrayOpen, 'the end of the file');
+  for (const open of arraysOpen) yield unclosedArray(open);
   const note = commentsNote(comments);
   if (note) opts.onNote?.(note);
   if (brackets.arrays > 0) {
@@ -175,9 +174,9 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
   }
 }
 
-/** The rejection of a line holding only "[" whose "]" line does not come before `until`: a stray "[" (its lines are read as lines). */
-function unclosedArray(line: number, until: string): RawItem {
-  return { line, raw: '[', error: { reason: 'invalid_json', detail: `a line holding only "[" opens an array that no line holding only "]" closes before ${until} (the lines after it are read as lines)` } };
+/** The rejection of a line holding only "[" that no "]" line closes before the end of the file: a stray "[" (its lines are read as lines). */
+function unclosedArray(line: number): RawItem {
+  return { line, raw: '[', error: { reason: 'invalid_json', detail: 'a line holding only "[" opens an array that no line holding only "]" closes before the end of the file (the lines after it are read as lines)' } };
 }
 
 /**
