@@ -31,6 +31,17 @@ test('a JSON or JSON Lines reader left after its first records closes its file',
   }
 });
 
+test('a CSV reader left after its first rows, or refusing the file at its header (JSON Lines named .csv), closes its file', { skip: !haveProc && 'no /proc/self/fd' }, () => {
+  writeFiles(dir, { 'rows.csv': `text,label\n${Array.from({ length: 10 }, (_, i) => `t${i},${i % 2}\n`).join('')}`, 'json-header.csv': records(3).join('\n') + '\n' });
+  const before = openFds();
+  for (let k = 0; k < 3; k++) {
+    let n = 0;
+    for (const _ of readRecords(`${dir}/rows.csv`, 'csv')) if (++n === 2) break;
+    assert.throws(() => [...readRecords(`${dir}/json-header.csv`, 'csv')], /the file is JSON Lines, not CSV/);
+  }
+  assert.equal(openFds(), before);
+});
+
 test('HeldLines: close() closes the file read again past the bound, whoever reads it', { skip: !haveProc && 'no /proc/self/fd' }, () => {
   writeFiles(dir, { 'held.txt': 'one\ntwo\nthree\n' });
   const before = openFds();

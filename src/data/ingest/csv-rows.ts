@@ -64,10 +64,20 @@ export function excelSepLine(line: string): string | undefined {
 
 /** Streams the rows of a delimited file, with the line where each starts. */
 export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOptions = {}): Generator<Row> {
+  const reading: { lines?: Iterator<CutLine> } = {};
+  try {
+    yield* csvRows(file, delimiter, opts, reading);
+  } finally {
+    reading.lines?.return?.(undefined); // left before the end (its consumer threw, or stopped): the file closed, not its descriptor kept
+  }
+}
+
+/** readCsvRows, the lines it reads in `reading` (to be closed). */
+function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading: { lines?: Iterator<CutLine> }): Generator<Row> {
   const limit = opts.limit ?? QUOTED_LIMIT;
   let d = delimiter;
   let sniffed = opts.sniff === undefined, firstRow = true;
-  let source = cutAtLoneCrs(readDataLines(file))[Symbol.iterator]();
+  let source = reading.lines = cutAtLoneCrs(readDataLines(file))[Symbol.iterator]();
   // The lines from the start of the current row on, kept to be read again after a runaway quoted field:
   // line k (absolute, 0-based) is buf[k - base] and starts at byte offset at[k - base] of the file.
   let buf: CutLine[] = [], at: number[] = [];
@@ -97,7 +107,8 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
   };
   /** Reads the file again from line `from` (at byte `fromByte`) on: a runaway field's lines were not kept. */
   const readAgainFrom = (from: number, fromByte: number): void => {
-    source = cutAtLoneCrs(readDataLines(file))[Symbol.iterator]();
+    source.return?.(undefined); // the reading left is closed
+    source = reading.lines = cutAtLoneCrs(readDataLines(file))[Symbol.iterator]();
     for (let i = 0; i < from; i++) source.next();
     buf = [];
     at = [];
