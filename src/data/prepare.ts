@@ -239,7 +239,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
             return;
           }
           if (fullyMasked) {
-            reject(si, where, 'fully_masked', `${tokens} tokens: cut to ${words.say('maxTokens')} ${opts.maxTokens}, no token to train is left (the prompt fills them); training would drop it`, raw);
+            reject(si, where, 'fully_masked', `${tokens} tokens: cut to ${words.say('maxTokens')} ${opts.maxTokens}, no token to train is left (the prompt fills them); training at that length with train_on: assistant (the default) would drop it (train_on: all would train the prompt: leave ${words.say('maxTokens')} out to keep it)`, raw);
             return;
           }
           cut = true;

@@ -26,6 +26,8 @@ test('prepare --overflow truncate rejects a record the cut leaves fully masked (
   const rejected = readJsonl<{ source: { line: number }; reason: string; detail: string }>(path.join(out, 'rejected.jsonl'));
   assert.deepEqual(rejected.map((r) => [r.source.line, r.reason]), [[1, 'fully_masked'], [4, 'fully_masked']]);
   assert.match(rejected[0]!.detail, /^\d+ tokens: cut to options\.maxTokens 8, no token to train is left \(the prompt fills them\)/);
+  // train_on: all trains the prompt too, and would keep it: the detail says whom it is dropped by, and how to keep it
+  assert.match(rejected[0]!.detail, /train_on: assistant \(the default\).*train_on: all.*leave options\.maxTokens out/);
   assert.deepEqual(report.by_reason, { fully_masked: 2 });
   assert.equal(report.input_records, report.kept + report.rejected);
   assert.equal(report.kept, 3);
