@@ -181,8 +181,32 @@ function promptCompletionLength(record: Extract<DataRecord, { shape: 'prompt_com
  * pre-tokenized row, which are kept without targets.
  */
 export function fullyMaskedWithin(record: DataRecord, tok: Tokenizer, maxLen: number): boolean {
+  if (record.shape === 'chat' && firstTurnTrainsWithin(record, tok, maxLen)) return false;
   const r = tokenizeRecord(withoutClass(record), tok, { maxSeqLen: maxLen, overflow: 'truncate' });
   return r.row === null;
+}
+
+/**
+ * True when a chat's first trained assistant turn has a target within its first `maxLen` tokens, found as chatSequence
+ * finds it, from that turn alone: the whole row takes two renders and encodes per turn (a long chat of 40 turns, a
+ * second), and prepare asks of every chat over --max-tokens. False where the turn has no target there, or more than one
+ * EOS (tokenizeRecord's error): the whole row then says.
+ */
+function firstTurnTrainsWithin(record: Extract<DataRecord, { shape: 'chat' }>, tok: Tokenizer, maxLen: number): boolean {
+  const given = chatGiven(record);
+  const rendered = renderRecordChat(tok, record);
+  const e = eos(tok);
+  checkChatTexts(record.messages, given, tok);
+  const i = record.messages.findIndex((m) => m.role === 'assistant' && m.weight !== 0);
+  if (i < 0) return false;
+  const ids = tok.encode(rendered);
+  const [start, end] = turnSpan(record.messages, i, given, ids, tok);
+  const eosAt = ids.slice(start, end).flatMap((id, t) => (id === e ? [start + t] : []));
+  if (eosAt.length > 1) return false;
+  // trained: start … its EOS, or the turn's last token (the EOS added after the chat's last turn when it has none)
+  const last = eosAt.length === 1 ? eosAt[0]! : i === record.messages.length - 1 ? end : end - 1;
+  const first = Math.max(start, 1); // the target of position t is labels[t + 1]: a label at 0 is no target
+  return first <= last && first < maxLen;
 }
 
 /** The record with its class label, if any, as index 0: its tokens are the same, and no class list is needed to build them. */
@@ -287,30 +311,11 @@ function commonPrefix(a: readonly number[], b: readonly number[]): number {
  */
 function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered: string, tok: Tokenizer, trainAll: boolean): Seq {
   const e = eos(tok);
-  messages.forEach((m, i) => {
-    encodeText(tok, m.content, `messages[${i}].content`);
-    if (m.name !== undefined) encodeText(tok, m.name, `messages[${i}].name`); // rendered where the template reads message.name
-    if (m.tool_calls !== undefined) encodeText(tok, pythonJson(m.tool_calls), `messages[${i}].tool_calls`);
-    if (m.tool_call_id !== undefined) encodeText(tok, callIdText(m.tool_call_id), `messages[${i}].tool_call_id`);
-  });
-  if (given.tools !== undefined) encodeText(tok, pythonJson(given.tools), 'tools');
-  // a variable restating the tokenizer's own special token ({"bos_token": "<s>"}) renders as without it
-  if (given.chatTemplateKwargs) for (const k of kwargsToCheck(given.chatTemplateKwargs, TEMPLATE_KWARGS_FIELD, tok.templateTokens ?? {})) encodeText(tok, k.text, k.name);
-  const encodeChat = (ms: readonly ChatTurn[], addGenerationPrompt = false) => tok.encode(renderChat(tok, ms, given, addGenerationPrompt));
+  checkChatTexts(messages, given, tok);
   const ids = tok.encode(rendered);
   // the turns trained: every assistant turn but those of weight 0 (all of them with trainOn 'all', for the EOS below)
   const turns = messages.flatMap((m, i) => (m.role === 'assistant' && (trainAll || m.weight !== 0) ? [i] : []));
-  const spans: Array<[number, number]> = [];
-  for (const i of turns) {
-    const before = encodeChat(messages.slice(0, i), true);
-    const through = encodeChat(messages.slice(0, i + 1));
-    let start = commonPrefix(ids, before), end = commonPrefix(ids, through);
-    if (start < before.length - 1 || end < through.length - 1) [start, end] = changedSpan(messages, i, ids, through, encodeChat);
-    if (end <= start) throw new UserError(`messages[${i}]: the chat template renders no tokens of this assistant turn in the whole chat`);
-    // an EOS right after the turn closes it (a template that writes one only once the chat goes on)
-    if (ids[end] === e && !ids.slice(start, end).includes(e)) end++;
-    spans.push([start, end]);
-  }
+  const spans = turns.map((i) => turnSpan(messages, i, given, ids, tok));
   const labels: number[] = trainAll ? trainedExceptFirst(ids) : new Array<number>(ids.length).fill(IGNORE_INDEX);
   // From the last turn back, so that inserting an EOS does not move the spans still to do.
   for (let s = spans.length - 1; s >= 0; s--) {
@@ -334,6 +339,33 @@ function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered:
     if (!trainAll) for (let t = start; t <= last; t++) labels[t] = ids[t]!;
   }
   return { ids, labels };
+}
+
+/** Refuses a chat whose messages, tools or template variables hold the text of a special token, as the other shapes' fields are. */
+function checkChatTexts(messages: readonly ChatTurn[], given: ChatGiven, tok: Tokenizer): void {
+  messages.forEach((m, i) => {
+    encodeText(tok, m.content, `messages[${i}].content`);
+    if (m.name !== undefined) encodeText(tok, m.name, `messages[${i}].name`); // rendered where the template reads message.name
+    if (m.tool_calls !== undefined) encodeText(tok, pythonJson(m.tool_calls), `messages[${i}].tool_calls`);
+    if (m.tool_call_id !== undefined) encodeText(tok, callIdText(m.tool_call_id), `messages[${i}].tool_call_id`);
+  });
+  if (given.tools !== undefined) encodeText(tok, pythonJson(given.tools), 'tools');
+  // a variable restating the tokenizer's own special token ({"bos_token": "<s>"}) renders as without it
+  if (given.chatTemplateKwargs) for (const k of kwargsToCheck(given.chatTemplateKwargs, TEMPLATE_KWARGS_FIELD, tok.templateTokens ?? {})) encodeText(tok, k.text, k.name);
+}
+
+/** [start, end) of assistant turn i's tokens in the whole chat `ids`, with the EOS that closes it (chatSequence). */
+function turnSpan(messages: readonly ChatTurn[], i: number, given: ChatGiven, ids: readonly number[], tok: Tokenizer): [number, number] {
+  const encodeChat = (ms: readonly ChatTurn[], addGenerationPrompt = false) => tok.encode(renderChat(tok, ms, given, addGenerationPrompt));
+  const before = encodeChat(messages.slice(0, i), true);
+  const through = encodeChat(messages.slice(0, i + 1));
+  let start = commonPrefix(ids, before), end = commonPrefix(ids, through);
+  if (start < before.length - 1 || end < through.length - 1) [start, end] = changedSpan(messages, i, ids, through, encodeChat);
+  if (end <= start) throw new UserError(`messages[${i}]: the chat template renders no tokens of this assistant turn in the whole chat`);
+  // an EOS right after the turn closes it (a template that writes one only once the chat goes on)
+  const e = eos(tok);
+  if (ids[end] === e && !ids.slice(start, end).includes(e)) end++;
+  return [start, end];
 }
 
 /** What a chat record gives its template beside the turns, as TRL's tokenize_fn does: its tools and its chat_template_kwargs. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LabelSet } from '../../src/data/labels.ts';
 import type { DataRecord } from '../../src/data/record.ts';
-import { sequenceLength, tokenizeRecord } from '../../src/data/tokenize.ts';
+import { fullyMaskedWithin, sequenceLength, tokenizeRecord } from '../../src/data/tokenize.ts';
 import { IGNORE_INDEX, collate } from '../../src/data/batch.ts';
 import { ChatTemplate } from '../../src/tokenizer/chat-template.ts';
 import type { ChatMessage, Tokenizer } from '../../src/tokenizer/types.ts';
@@ -406,5 +406,40 @@ test('sequenceLength encodes a prompt and completion once (their joined text), w
     const expected = (() => { try { tokenizeRecord(pc, noEuro); return null; } catch (e) { return (e as Error).message; } })();
     assert.ok(expected !== null, `${prompt}|${completion}`);
     assert.throws(() => sequenceLength(pc, noEuro), { message: expected! });
+  }
+});
+
+test('fullyMaskedWithin of a long chat whose first trained turn fits renders and encodes that turn only, not every turn', () => {
+  // before: the whole row, two renders and encodes per assistant turn, for every chat prepare found over --max-tokens
+  let encodes = 0;
+  const counting = new Proxy(tok, {
+    get: (t, k) => (k === 'encode' ? (text: string) => { encodes++; return tok.encode(text); } : typeof Reflect.get(t, k) === 'function' ? (Reflect.get(t, k) as Function).bind(t) : Reflect.get(t, k)),
+  }) as Tokenizer;
+  const messages: ChatMessage[] = [];
+  for (let i = 0; i < 12; i++) messages.push({ role: 'user', content: `Question ${i} about the weather today?` }, { role: 'assistant', content: `Answer ${i}: sunny and warm.` });
+  const record: DataRecord = { shape: 'chat', messages };
+  assert.equal(fullyMaskedWithin(record, counting, 40), false);
+  // the chat and the first turn's two renderings, beside the texts checked for special tokens (one encode each)
+  assert.ok(encodes <= 3 + messages.length, `${encodes} encodes`);
+});
+
+test('fullyMaskedWithin is whether tokenizeRecord cut to that length drops the chat, for every template and length', () => {
+  const chatml = withTemplate("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}");
+  const chats: ChatMessage[][] = [
+    [{ role: 'user', content: 'Hi there, how are you?' }, { role: 'assistant', content: 'Fine.' }],
+    [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'One?' }, { role: 'assistant', content: 'Uno.', weight: 0 } as ChatMessage,
+      { role: 'user', content: 'Two, and a long question after it?' }, { role: 'assistant', content: 'Dos.' }],
+    [{ role: 'system', content: 'Answer with one letter.' }, { role: 'user', content: 'Pick a or b' }, { role: 'assistant', content: 'a' },
+      { role: 'user', content: 'Why?' }, { role: 'assistant', content: 'Because.' }],
+  ];
+  for (const [name, t] of [['v0.1', tok], ['v0.3', withTemplate(MISTRAL_V03_TEMPLATE)], ['chatml', chatml]] as Array<[string, Tokenizer]>) {
+    for (const messages of chats) {
+      const record: DataRecord = { shape: 'chat', messages };
+      const length = tokenizeRecord(record, t).length;
+      for (let maxLen = 1; maxLen <= length; maxLen++) {
+        const dropped: boolean = tokenizeRecord(record, t, { maxSeqLen: maxLen, overflow: 'truncate' }).row === null;
+        assert.equal(fullyMaskedWithin(record, t, maxLen), dropped, `${name} ${JSON.stringify(messages)} at ${maxLen}`);
+      }
+    }
   }
 });
