@@ -128,3 +128,12 @@ test("data.train_on's row says what it does to {prompt, completion} records, who
   assert.match(row, /`\{prompt, completion\}` records on the completion only/);
   assert.match(row, /`all`: the prompt too/);
 });
+
+test("the README's list of rejection reasons names every reason of record-shape.ts (fully_masked was left out)", () => {
+  const shape = fs.readFileSync(path.join(ROOT, 'src', 'data', 'record-shape.ts'), 'utf8');
+  const union = /export type Reason =([^;]*);/.exec(shape)?.[1] ?? '';
+  const reasons = [...union.matchAll(/'(\w+)'/g)].map((m) => m[1]!);
+  assert.ok(reasons.length >= 20, `reasons found in record-shape.ts: ${reasons.join(', ')}`);
+  const list = /with one of the reasons ([^.]*)\./.exec(readme)?.[1] ?? '';
+  assert.deepEqual(reasons.filter((r) => !list.includes(`\`${r}\``)), []);
+});
