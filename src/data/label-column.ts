@@ -1,8 +1,8 @@
 // A CSV or TSV label column typed as pandas' read_csv types it (HF datasets' csv loader is read_csv): by the whole
 // column, not cell by cell. A column whose every label is a number is numeric (int64, or float64 where one is a
 // fraction or missing): its "2.5" is the float 2.5, no class name, and is refused as a JSON 2.5 is; a column that holds
-// a word is text (object), where "2.5" stays a class name. labels.ts reads each cell alone; this pass over the file
-// first says which cells pandas would read as numbers that no class can be. In a text column (and a JSON field of
+// a word is text (object), where "2.5" stays a class name. labels.ts reads each cell alone; this pass, as the file is
+// read, says which cells pandas would read as numbers that no class can be. In a text column (and a JSON field of
 // strings only, as pyarrow types it), labels read as one number that HF keeps apart ("007" and "7") are said.
 import { BOOLEAN_CELLS, NO_CLASS_LIST, canonicalLabel, integerCell, labelKey, labelText, type LabelReading, type LabelValue } from './labels.ts';
 import type { Format, RawItem } from './ingest/types.ts';
@@ -17,10 +17,9 @@ const NUMBER = /^[-+]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|inf|in
 
 type CellKind = 'na' | 'number' | 'boolean' | 'text';
 
-function cellKind(cell: unknown): CellKind {
+function cellKind(cell: unknown, s = typeof cell === 'string' ? labelText(cell) : ''): CellKind {
   if (cell === undefined || cell === null) return 'na';
   if (typeof cell !== 'string') return 'text';
-  const s = labelText(cell);
   if (PANDAS_NA.has(s)) return 'na';
   if (NUMBER.test(s)) return 'number';
   return BOOLEAN_CELLS.has(s) ? 'boolean' : 'text';
@@ -31,20 +30,30 @@ export function labelColumnKind(cells: Iterable<unknown>): LabelColumnKind {
   return scanLabelColumn(cells).kind;
 }
 
-/** A label column's kind, its first word where it is text, and its distinct label texts. */
-function scanLabelColumn(cells: Iterable<unknown>): { kind: LabelColumnKind; word?: string; texts: Set<string> } {
-  let kind: LabelColumnKind = 'empty', word: string | undefined;
-  const texts = new Set<string>();
-  for (const cell of cells) {
-    const k = cellKind(cell);
-    if (typeof cell === 'string') texts.add(labelText(cell));
-    if (k === 'na' || kind === 'text') continue;
+/** A label column's kind, its first word where it is text, and its distinct label texts, told cell by cell. */
+class LabelColumnScan {
+  kind: LabelColumnKind = 'empty';
+  word: string | undefined;
+  readonly texts = new Set<string>();
+
+  /** Adds a cell; its kind, and its text where it is a string. */
+  add(cell: unknown): { kind: CellKind; text: string } {
+    const text = typeof cell === 'string' ? labelText(cell) : '';
+    const k = cellKind(cell, text);
+    if (typeof cell === 'string') this.texts.add(text);
+    if (k === 'na' || this.kind === 'text') return { kind: k, text };
     const as = k === 'number' ? 'numbers' : k === 'boolean' ? 'booleans' : 'text';
-    if (as === 'text') word = labelText(String(cell));
-    if (as === 'text' || (kind !== 'empty' && kind !== as)) kind = 'text';
-    else kind = as;
+    if (as === 'text') this.word = typeof cell === 'string' ? text : String(cell);
+    if (as === 'text' || (this.kind !== 'empty' && this.kind !== as)) this.kind = 'text';
+    else this.kind = as;
+    return { kind: k, text };
   }
-  return word === undefined ? { kind, texts } : { kind, word, texts };
+}
+
+function scanLabelColumn(cells: Iterable<unknown>): LabelColumnScan {
+  const scan = new LabelColumnScan();
+  for (const cell of cells) scan.add(cell);
+  return scan;
 }
 
 /**
@@ -73,37 +82,64 @@ function mergedLabelNotes(field: string, word: string | undefined, texts: Iterab
 const cellOf = (item: RawItem, field: string): unknown =>
   item.value !== null && typeof item.value === 'object' && Object.hasOwn(item.value, field) ? (item.value as Record<string, unknown>)[field] : undefined;
 
+/** The raw characters of records held back, at most, before the rest of the label column is read to type it. */
+export const HOLD_CHARS = 64 * 1024 * 1024;
+
 /**
  * The items of a classification file, with the records of a CSV or TSV whose label column is numeric (labelColumnKind)
  * and whose label there is a number no class can be (2.5; an integer past 15 digits) made `unknown_label` rejections
- * that say why: pandas reads the column as float64, so the cell is that number, not a class name. `read(quiet)` reads
- * the file; quiet, as this pass reads it first, it tells no progress and no notes. Other formats are read once. A
- * label the class list (`classes`, --labels) names as a string ("2.5") is that class, as the user said. In a text
- * column, labels read as one number or boolean that pandas keeps apart ("007" and "7") are said to `onNote`.
+ * that say why: pandas reads the column as float64, so the cell is that number, not a class name. A label the class
+ * list (`classes`, --labels) names as a string ("2.5") is that class, as the user said. In a text column, labels read
+ * as one number or boolean that pandas keeps apart ("007" and "7") are said to `onNote` once the file is read.
+ * The file is read once (`read(false)`, telling its progress and notes), its items yielded as they come: only a record
+ * whose label is such a number waits, with those after it, until the column is known to be text (a word in it) or the
+ * file ends; past `holdChars` of them held, the label column is typed by a quiet read of the whole file (`read(true)`).
  */
-export function* typedLabelCells(format: Format, field: string, read: (quiet: boolean) => Iterable<RawItem>, classes: LabelReading = NO_CLASS_LIST, onNote?: (note: string) => void): Generator<RawItem> {
+export function* typedLabelCells(format: Format, field: string, read: (quiet: boolean) => Iterable<RawItem>, classes: LabelReading = NO_CLASS_LIST, onNote?: (note: string) => void, holdChars = HOLD_CHARS): Generator<RawItem> {
   if (format === 'json' || format === 'jsonl') return yield* notingStringField(format, field, read(false), classes, onNote);
   if (format !== 'csv' && format !== 'tsv') return yield* read(false);
-  const { kind, word, texts } = scanLabelColumn((function* () { for (const item of read(true)) if (!item.error) yield cellOf(item, field); })());
-  if (kind === 'text') for (const note of mergedLabelNotes(field, word, texts, classes, format)) onNote?.(note);
+  const scan = new LabelColumnScan();
+  let typed: LabelColumnKind | null = null; // the column's kind, once known before the file ends
+  let held: RawItem[] = [], heldChars = 0;
   for (const item of read(false)) {
-    const cell = cellOf(item, field);
-    const text = typeof cell === 'string' ? labelText(cell) : '';
-    if (kind !== 'numbers' || item.error || typeof cell !== 'string' || cellKind(cell) !== 'number' || integerCell(text) !== null || classes.namesClass(text)) {
-      yield item;
+    const cell = item.error ? undefined : cellOf(item, field);
+    const { kind, text } = scan.add(cell);
+    if (typed === null && scan.kind === 'text') typed = 'text';
+    // a number no class can be: a class name in a text column, refused in a numeric one
+    const undecided = typed === null && kind === 'number' && integerCell(text) === null && !classes.namesClass(text);
+    if (typed === null && (held.length > 0 || undecided)) {
+      held.push(item);
+      heldChars += item.raw.length;
+      if (heldChars <= holdChars) continue;
+      typed = scanLabelColumn((function* () { for (const it of read(true)) if (!it.error) yield cellOf(it, field); })()).kind;
+    } else if (held.length > 0) held.push(item); // the column is text now: what was held is read as it is
+    else {
+      yield typed === null ? item : typedItem(item, field, typed, classes);
       continue;
     }
-    const whole = /^[-+]?[0-9]+$/.test(text);
-    const what = whole ? 'an integer a class index can be (too large)' : 'a whole number';
-    yield {
-      ...item, value: undefined,
-      error: {
-        reason: 'unknown_label',
-        detail: `label ${text} is not ${what}: every label of column ${JSON.stringify(field)} is a number, so pandas reads the column as ${whole ? 'int64' : 'float64'} ` +
-          `(as Hugging Face datasets' csv loader does), not as class names; a label is an integer, a string, or true/false`,
-      },
-    };
+    yield* held.map((h) => typed === null ? h : typedItem(h, field, typed, classes));
+    held = [];
+    heldChars = 0;
   }
+  yield* held.map((h) => typedItem(h, field, scan.kind, classes));
+  if (scan.kind === 'text') for (const note of mergedLabelNotes(field, scan.word, scan.texts, classes, format)) onNote?.(note);
+}
+
+/** `item` as a column of `kind` reads it: where the column is numeric, a label that is a number no class can be is refused. */
+function typedItem(item: RawItem, field: string, kind: LabelColumnKind, classes: LabelReading): RawItem {
+  const cell = item.error ? undefined : cellOf(item, field);
+  const text = typeof cell === 'string' ? labelText(cell) : '';
+  if (kind !== 'numbers' || typeof cell !== 'string' || cellKind(cell) !== 'number' || integerCell(text) !== null || classes.namesClass(text)) return item;
+  const whole = /^[-+]?[0-9]+$/.test(text);
+  const what = whole ? 'an integer a class index can be (too large)' : 'a whole number';
+  return {
+    ...item, value: undefined,
+    error: {
+      reason: 'unknown_label',
+      detail: `label ${text} is not ${what}: every label of column ${JSON.stringify(field)} is a number, so pandas reads the column as ${whole ? 'int64' : 'float64'} ` +
+        `(as Hugging Face datasets' csv loader does), not as class names; a label is an integer, a string, or true/false`,
+    },
+  };
 }
 
 /**

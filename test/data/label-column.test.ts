@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { labelColumnKind } from '../../src/data/label-column.ts';
+import { HOLD_CHARS, labelColumnKind, typedLabelCells } from '../../src/data/label-column.ts';
+import { readRecords } from '../../src/data/ingest/read.ts';
+import type { RawItem } from '../../src/data/ingest/types.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { isUserError } from '../../src/util/errors.ts';
@@ -89,4 +91,33 @@ test('a JSON Lines label field of strings only is a string column in HF datasets
   const g = writeFiles(dir, { 'mixed.jsonl': mixed })['mixed.jsonl']!;
   const r = prepare({ inputs: [g], outDir: path.join(dir, 'mixed-jsonl'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
   assert.deepEqual(r.report.warnings.filter((w) => w.includes('keeps them apart')), []);
+});
+
+test('typedLabelCells reads a CSV once, its records yielded as they are read; a fraction waits only until a word types the column', () => {
+  const f = writeFiles(dir, { 'once.csv': csv(['1', '2.5', '2', 'x', '1']), 'nums.csv': csv(['1', '2.5', '2', '7', '1']) });
+  const reads = (file: string) => {
+    const log = { reads: 0, pulled: 0 };
+    const read = (quiet: boolean): Iterable<RawItem> => {
+      log.reads++;
+      return (function* () { for (const item of readRecords(file, 'csv', {})) { if (!quiet) log.pulled++; yield item; } })();
+    };
+    return { log, read };
+  };
+  const once = reads(f['once.csv']!);
+  const it = typedLabelCells('csv', 'label', once.read)[Symbol.iterator]();
+  assert.equal((it.next().value as RawItem).line, 2);
+  assert.equal(once.log.pulled, 1, 'the first record comes before the rest of the file is read');
+  assert.equal((it.next().value as RawItem).line, 3, '"2.5" waits for the word');
+  assert.equal(once.log.pulled, 4, 'read up to the word "x"');
+  const rest = [...{ [Symbol.iterator]: () => it }];
+  assert.deepEqual(rest.map((i) => [i.line, i.error?.reason ?? null]), [[4, null], [5, null], [6, null]]);
+  assert.equal(once.log.reads, 1, 'one read of the file');
+  // a column of numbers: the records from the fraction on wait for the file's end, in their order; or, past holdChars
+  // held, for a quiet read of the label column, the file's second read
+  for (const holdChars of [HOLD_CHARS, 1]) {
+    const nums = reads(f['nums.csv']!);
+    const items = [...typedLabelCells('csv', 'label', nums.read, undefined, undefined, holdChars)];
+    assert.deepEqual(items.map((i) => [i.line, i.error?.reason ?? null]), [[2, null], [3, 'unknown_label'], [4, null], [5, null], [6, null]]);
+    assert.equal(nums.log.reads, holdChars === 1 ? 2 : 1);
+  }
 });
