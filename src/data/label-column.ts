@@ -17,12 +17,16 @@ const NUMBER = /^[-+]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|inf|in
 
 type CellKind = 'na' | 'number' | 'boolean' | 'text';
 
-function cellKind(cell: unknown, s = typeof cell === 'string' ? labelText(cell) : ''): CellKind {
+/**
+ * A cell as pandas reads it: its NA words and booleans as written (" NA " is text), a number with ASCII white space
+ * around it (" 7 ", where "7\u00a0" is text).
+ */
+function cellKind(cell: unknown): CellKind {
   if (cell === undefined || cell === null) return 'na';
   if (typeof cell !== 'string') return 'text';
-  if (PANDAS_NA.has(s)) return 'na';
-  if (NUMBER.test(s)) return 'number';
-  return BOOLEAN_CELLS.has(s) ? 'boolean' : 'text';
+  if (PANDAS_NA.has(cell)) return 'na';
+  if (NUMBER.test(cell.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, ''))) return 'number';
+  return BOOLEAN_CELLS.has(cell) ? 'boolean' : 'text';
 }
 
 /** The kind of a column of cells (CSV text, undefined where a row lacks it): numbers and booleans together are text. */
@@ -39,7 +43,7 @@ class LabelColumnScan {
   /** Adds a cell; its kind, and its text where it is a string. */
   add(cell: unknown): { kind: CellKind; text: string } {
     const text = typeof cell === 'string' ? labelText(cell) : '';
-    const k = cellKind(cell, text);
+    const k = cellKind(cell);
     if (typeof cell === 'string') this.texts.add(text);
     if (k === 'na' || this.kind === 'text') return { kind: k, text };
     const as = k === 'number' ? 'numbers' : k === 'boolean' ? 'booleans' : 'text';

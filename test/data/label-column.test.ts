@@ -30,6 +30,15 @@ test('labelColumnKind: the dtype pandas gives the column (checked with pandas 3 
   assert.equal(labelColumnKind(['', 'nan']), 'empty');
 });
 
+test('labelColumnKind: pandas matches its NA words and booleans as written, and reads a number with ASCII white space around it (pandas 3 read_csv)', () => {
+  assert.equal(labelColumnKind(['1', ' NA ', '2.5']), 'text'); // object: ' NA ', '1', '2.5'
+  assert.equal(labelColumnKind(['1', 'nan ', '2.5']), 'text');
+  assert.equal(labelColumnKind([' True ', 'False']), 'text');
+  assert.equal(labelColumnKind(['7\u00a0', '2.5']), 'text'); // a no-break space is no white space to its number parser
+  assert.equal(labelColumnKind(['7\u200b', '2.5']), 'text');
+  assert.equal(labelColumnKind([' 7 ', '\t7', '\v7', '2.5']), 'numbers'); // float64
+});
+
 test('a CSV label column of numbers: a fraction is a number (pandas float64), refused as a JSON 2.5 is, not a class "2.5"', () => {
   const f = writeFiles(dir, { 'stars.csv': csv(['1', '2', '2.5', '1', '2']) })['stars.csv']!;
   const out = path.join(dir, 'stars');
