@@ -10,7 +10,7 @@ import { needArg } from '../util/api-args.ts';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError, isUserError } from '../util/errors.ts';
+import { UserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
 import { readRecords, formatsOf } from './ingest/read.ts';
 import { typedLabelCells } from './label-column.ts';
@@ -44,7 +44,7 @@ import { OUTPUT_FILES, listSources, statListedSource, type SourceRole } from './
 import { SPLITS, assignSplits, splitDraw } from './split.ts';
 import { pythonJson } from './python-numbers.ts';
 import { parseWrittenJson } from './ingest/python-json.ts';
-import { fullyMaskedWithin, sequenceLength } from './tokenize.ts';
+import { tokenVerdict } from './token-limits.ts';
 import { asRendered } from './template-kwargs-field.ts';
 
 export { DEFAULTS, refuseNoTrainShare, type DedupMode, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
@@ -219,32 +219,13 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       }
       let tokens = p.tokens, cut = p.cut === true;
       if (tokens === undefined) {
-        let fullyMasked = false;
-        try {
-          tokens = sequenceLength(rec, tok);
-          // cut to --max-tokens, a record whose prompt fills the tokens kept trains nothing: loading drops it (fully masked)
-          fullyMasked = overflow === 'truncate' && opts.maxTokens !== undefined && tokens > opts.maxTokens && fullyMaskedWithin(rec, tok, opts.maxTokens);
-        } catch (err) {
-          if (!isUserError(err)) throw err;
-          reject(si, where, 'untokenizable', err.message, raw);
+        const v = tokenVerdict(rec, tok, { minTokens: opts.minTokens, maxTokens: opts.maxTokens, overflow }, words);
+        if ('reason' in v) {
+          reject(si, where, v.reason, v.detail, raw);
           return;
         }
-        if (opts.minTokens !== undefined && tokens < opts.minTokens) {
-          reject(si, where, 'too_short', `${tokens} tokens, fewer than ${words.say('minTokens')} ${opts.minTokens}`, raw);
-          return;
-        }
-        if (opts.maxTokens !== undefined && tokens > opts.maxTokens) {
-          if (overflow === 'reject') {
-            reject(si, where, 'too_long', `${tokens} tokens, more than ${words.say('maxTokens')} ${opts.maxTokens}`, raw);
-            return;
-          }
-          if (fullyMasked) {
-            reject(si, where, 'fully_masked', `${tokens} tokens: cut to ${words.say('maxTokens')} ${opts.maxTokens}, no token to train is left (the prompt fills them); training at that length with train_on: assistant (the default) would drop it (train_on: all would train the prompt: leave ${words.say('maxTokens')} out to keep it)`, raw);
-            return;
-          }
-          cut = true;
-          tokens = opts.maxTokens;
-        }
+        tokens = v.tokens;
+        cut ||= v.cut;
       }
       const rendering = renderingKey(keys.renderedWith);
       if (near && e === undefined) {

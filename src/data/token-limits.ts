@@ -1,0 +1,41 @@
+// prepare's token-length limits of one record (--min-tokens, --max-tokens, --overflow): its length as the trainer
+// builds the sequence, or the reason it is rejected.
+import { isUserError } from '../util/errors.ts';
+import type { OptionWords } from '../util/option-words.ts';
+import type { Tokenizer } from '../tokenizer/types.ts';
+import type { DataRecord, Reason } from './record-shape.ts';
+import { fullyMaskedWithin, sequenceLength } from './tokenize.ts';
+
+export interface TokenLimits {
+  minTokens?: number;
+  maxTokens?: number;
+  overflow: 'reject' | 'truncate';
+}
+
+/**
+ * The tokens `record` keeps (cut: true where --overflow truncate cuts it to --max-tokens), or the reason it is rejected:
+ * untokenizable, too_short, too_long (--overflow reject), or fully_masked — cut to --max-tokens, its prompt fills the
+ * tokens kept and nothing is left to train, a row loading drops with train_on: assistant.
+ */
+export function tokenVerdict(record: DataRecord, tok: Tokenizer, limits: TokenLimits, words: OptionWords):
+  { tokens: number; cut: boolean } | { reason: Reason; detail: string } {
+  const { minTokens, maxTokens, overflow } = limits;
+  let tokens: number, fullyMasked = false;
+  try {
+    tokens = sequenceLength(record, tok);
+    fullyMasked = overflow === 'truncate' && maxTokens !== undefined && tokens > maxTokens && fullyMaskedWithin(record, tok, maxTokens);
+  } catch (err) {
+    if (!isUserError(err)) throw err;
+    return { reason: 'untokenizable', detail: err.message };
+  }
+  if (minTokens !== undefined && tokens < minTokens) return { reason: 'too_short', detail: `${tokens} tokens, fewer than ${words.say('minTokens')} ${minTokens}` };
+  if (maxTokens === undefined || tokens <= maxTokens) return { tokens, cut: false };
+  if (overflow === 'reject') return { reason: 'too_long', detail: `${tokens} tokens, more than ${words.say('maxTokens')} ${maxTokens}` };
+  if (fullyMasked) {
+    return {
+      reason: 'fully_masked',
+      detail: `${tokens} tokens: cut to ${words.say('maxTokens')} ${maxTokens}, no token to train is left (the prompt fills them); training at that length with train_on: assistant (the default) would drop it (train_on: all would train the prompt: leave ${words.say('maxTokens')} out to keep it)`,
+    };
+  }
+  return { tokens: maxTokens, cut: true };
+}
