@@ -33,6 +33,8 @@ export interface GeneratorReading {
   gen: { value: Value[] };
   size: number;
   pulled: number;
+  /** The rest's array this reading made (takeOff): items come off it in place, not a copy of the rest per item. */
+  own?: Value[];
 }
 const SHARED = "a loop over a generator whose body reads part of it (jinja2's loop then goes on from where the body stopped) is not supported by mistral-tune's template renderer";
 /** Whether nothing but the loop read the generator since the loop last pulled from it. */
@@ -47,9 +49,18 @@ export function pullItem(r: GeneratorReading, n: number): boolean {
     if (r.gen.value.length === 0) return false;
     throw new Error(SHARED);
   }
-  r.gen.value = r.gen.value.slice(1);
-  r.pulled = n;
+  takeOff(r, 1);
   return true;
+}
+/**
+ * `count` items off the rest of the loop's generator: the first time (or after the body read it) a copy of the rest
+ * (the library iterates the array the loop began with), then in place, so a loop over 20k items is not quadratic.
+ */
+function takeOff(r: GeneratorReading, count: number): void {
+  if (count === 0) return;
+  if (r.gen.value === r.own && count === 1) r.own.shift();
+  else r.gen.value = r.own = r.gen.value.slice(count);
+  r.pulled += count;
 }
 /**
  * What loop.last / loop.nextitem (one item ahead) or loop.length (all of them) read of the loop's generator in
@@ -66,9 +77,7 @@ function pullAhead(r: GeneratorReading, n: number, all: boolean, fields: Map<str
     return;
   }
   if (!untouched(r)) throw new Error(SHARED);
-  const count = all ? r.gen.value.length : Math.min(1, r.gen.value.length);
-  r.gen.value = r.gen.value.slice(count);
-  r.pulled += count;
+  takeOff(r, all ? r.gen.value.length : Math.min(1, r.gen.value.length));
 }
 /** The loop fields jinja2's LoopContext reads one item ahead for, and those it reads all the items for. */
 const PEEKING_FIELDS = new Set(['last', 'nextitem']);
