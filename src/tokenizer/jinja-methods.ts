@@ -162,6 +162,12 @@ function str(v: Value | undefined, what: string): string {
 function strOrNone(v: Value | undefined, what: string): string | null {
   return isNone(v) ? null : str(v, what);
 }
+/** center/ljust/rjust's fill: one character, as Python's (a Markup's fill is escaped first: '<' is 4 characters, a TypeError). */
+function fillChar(v: Value | undefined): string {
+  const f = strOrNone(v, 'fillchar') ?? ' ';
+  if (cpLength(f) !== 1) throw new Error('The fill character must be exactly one character long');
+  return f;
+}
 function int(v: Value | undefined, fallback: number, what: string): number {
   if (isNone(v)) return fallback;
   if (!isInt(v!)) throw new Error(`${what} must be an int, not ${pyType(v!)}`);
@@ -332,14 +338,14 @@ const STRING_METHODS: Record<string, Method> = {
   casefold: (s) => V.str(casefold(s)),
   ...Object.fromEntries(Object.entries(STR_PREDICATES).map(([name, holds]) => [name, (s: string) => bool(holds(s))])),
   center: (s, a) => {
-    const [w, f] = [int(a[0], 0, 'width'), strOrNone(a[1], 'fillchar') ?? ' '];
+    const [w, f] = [int(a[0], 0, 'width'), fillChar(a[1])];
     const n = w - cpLength(s);
     if (n <= 0) return V.str(s);
     const left = Math.floor(n / 2) + (n & w & 1);
     return V.str(f.repeat(left) + s + f.repeat(n - left));
   },
-  ljust: (s, a) => V.str(s.padEnd(int(a[0], 0, 'width') + s.length - cpLength(s), strOrNone(a[1], 'fillchar') ?? ' ')),
-  rjust: (s, a) => V.str(s.padStart(int(a[0], 0, 'width') + s.length - cpLength(s), strOrNone(a[1], 'fillchar') ?? ' ')),
+  ljust: (s, a) => V.str(s.padEnd(int(a[0], 0, 'width') + s.length - cpLength(s), fillChar(a[1]))),
+  rjust: (s, a) => V.str(s.padStart(int(a[0], 0, 'width') + s.length - cpLength(s), fillChar(a[1]))),
   zfill: (s, a) => {
     const w = int(a[0], 0, 'width');
     const sign = s[0] === '-' || s[0] === '+' ? s[0] : '';

@@ -97,6 +97,12 @@ const CASES: [string, string, string | null][] = [
   ["generator-as-value", "[{{ (messages | selectattr('role', 'eq', 'user'))[0] }}]|{{ (messages | map(attribute='role')) == ['user', 'assistant'] }}|{{ (messages | map(attribute='role')) is sequence }}|{{ messages | map(attribute='role') | reverse | list | length }}|{{ messages | map(attribute='role') | list | length }}|{{ messages | reverse | reverse | length }}|{{ messages | map(attribute='role') | join(',') }}",
    "[]|False|False|2|2|2|user,assistant"],
   ["generator-has-no-len", "{{ messages | selectattr('role', 'eq', 'user') | length }}", null],
+  // str.center/ljust/rjust take one fill character; a Markup's fill is escaped first ('<' is '&lt;': a TypeError)
+  ["fill-of-two-characters", "{{ 'a'.center(5, 'xy') }}", null],
+  ["fill-of-two-characters-ljust", "{{ 'a'.ljust(4, 'xy') }}", null],
+  ["markup-fill-escaped-to-many", "{{ ('a'|e).center(5, '<') }}", null],
+  ["markup-rjust-fill-escaped-to-many", "{{ ('a'|e).rjust(4, '&') }}", null],
+  ["markup-fill-of-one", "{{ ('<'|e).center(6, '*') }}", "*&lt;*"],
   ["generator-count", "{{ messages | map(attribute='role') | count }}", null],
   ["generator-tojson", "{{ messages | map(attribute='role') | tojson }}", null],
   ["items-tojson", "{{ {'a': 1} | items | tojson }}", null],
