@@ -436,7 +436,7 @@ export class PythonInterpreter extends Base implements FilterHost {
     const loop: LoopState = { broken: false, completed: false, scoped: assigns(node.body), changed: null, iterations: 0, peekedAt: 0, readAll: false };
     const body: LoopBody = Object.assign([...node.body], { loop });
     const filter: LoopFilterNode | null = select ? { type: LOOP_FILTER, test: node.iterable.test!, passed: [] } : null;
-    const lazy = !filter && isList(v) && listKind(v) === 'generator';
+    const lazy = !filter && (node.iterable.type === 'Identifier' || node.iterable.type === 'MemberExpression') && isList(v) && listKind(v) === 'generator'; // read as it goes where the body can name it (`in users`; `in messages | select…` no one else reads)
     if (lazy) loop.reading = { gen: v, size: v.value.length, pulled: 0 };
     const iterable = filter ? { ...node.iterable, lhs: evaluated(items), test: filter } : evaluated(items);
     const before = isList(v) ? v.value : null;
