@@ -235,6 +235,8 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
       }
       layers[layer]!.add(proj);
     }
+    // each is read as floats (loadAdapter): one of another dtype refused here, before a base model loads (minutes for a 7B)
+    for (const name of st.names()) st.requireFloat(name);
   } finally {
     st.close();
   }

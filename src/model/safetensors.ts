@@ -207,16 +207,26 @@ export class SafetensorsFile {
     }
   }
 
+  /**
+   * Throws what readF32 throws for a tensor it does not read (not of a float dtype), from the header alone: a reader of
+   * files whose every tensor is read as floats (an adapter's) refuses them before any weight loads.
+   */
+  requireFloat(name: string): void {
+    const t = this.info(name);
+    if (isUnreadDType(t.dtype)) throw new UserError(`tensor "${name}": ${unreadReason(t.dtype)}`, this.file);
+    if (!isFloatDType(t.dtype)) throw new UserError(`tensor "${name}" has dtype ${t.dtype}, expected a float type`, this.file);
+  }
+
   /** A floating-point tensor converted to float32 (F32, F16, BF16, F64). */
   readF32(name: string): Float32Array {
+    this.requireFloat(name);
     const t = this.info(name);
     const a = this.read(name);
     switch (t.dtype) {
       case 'F32': return a as Float32Array;
       case 'BF16': return bf16ToF32(a as Uint16Array);
       case 'F16': return f16ToF32(a as Uint16Array);
-      case 'F64': return Float32Array.from(a as Float64Array);
-      default: throw new UserError(`tensor "${name}" has dtype ${t.dtype}, expected a float type`, this.file);
+      default: return Float32Array.from(a as Float64Array);
     }
   }
 

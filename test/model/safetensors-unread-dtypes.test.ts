@@ -8,8 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createBackend } from '../../src/backend/select.ts';
 import { loadModel } from '../../src/model/mistral.ts';
+import { readAdapterInfo } from '../../src/model/peft.ts';
 import { SafetensorsFile } from '../../src/model/safetensors.ts';
-import { TINY_BASE } from '../helpers.ts';
+import { TINY, TINY_BASE } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { rawFile, rawTensors, throwsNaming, tmpDir } from './safetensors-helpers.ts';
 
@@ -86,5 +87,27 @@ test('a weight the model reads of a dtype we do not read: refused naming the fil
     tensors[name] = { dtype, shape, bytes: new Uint8Array((numel * bits) / 8) };
     const dir = modelFolder(tensors);
     throwsNaming(() => loadModel(dir, { backend }), path.join(dir, 'model.safetensors'), `tensor "${name}"`, why);
+  }
+});
+
+test('an adapter tensor of a dtype it is not read in: refused from the header (readAdapterInfo), before a base model loads', () => {
+  const adapter = path.join(TINY, 'adapter_step1');
+  const src = SafetensorsFile.open(path.join(adapter, 'adapter_model.safetensors'));
+  const name = src.names().sort()[0]!;
+  const tensors: Parameters<typeof rawTensors>[1] = {};
+  for (const n of src.names()) tensors[n] = { dtype: src.info(n).dtype, shape: src.info(n).shape, bytes: src.readBytes(n) };
+  src.close();
+  const numel = tensors[name]!.shape.reduce((a, b) => a * b, 1);
+  // every tensor of an adapter is read as floats (readF32): what that read refuses, the header check refuses
+  for (const [dtype, bits, why] of [
+    ['F8_E4M3', 8, 'dtype F8_E4M3 (an 8-bit float: quantized weights) is not supported'],
+    ['U32', 32, 'dtype U32 is not supported'],
+    ['I32', 32, 'has dtype I32, expected a float type'],
+  ] as const) {
+    const dir = tmpDir();
+    fs.copyFileSync(path.join(adapter, 'adapter_config.json'), path.join(dir, 'adapter_config.json'));
+    const file = path.join(dir, 'adapter_model.safetensors');
+    rawTensors(file, { ...tensors, [name]: { dtype, shape: tensors[name]!.shape, bytes: new Uint8Array((numel * bits) / 8) } });
+    throwsNaming(() => readAdapterInfo(dir, 2), file, `tensor "${name}"`, why);
   }
 });
