@@ -206,7 +206,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   if (c.text_config !== undefined && c.text_config !== null) {
     const shown = Array.isArray(c.text_config) ? 'a list' : typeof c.text_config === 'object' ? 'an object' : jsonValueText(c.text_config);
     err('text_config', `${shown} in a "${c.model_type as string}" config, which transformers 5.17 fails to load (AttributeError): ` +
-      'delete it where the top-level keys are the text model\'s, or give the multimodal model\'s own config.json');
+      'delete it where the top-level keys are the text model\'s (a multimodal model ("mistral3", "llava"…) is not supported)');
   }
   checkDType(c, err);
   // transformers 5 types these keys strictly (int, float, str, bool): absent takes MistralConfig's default, null is refused

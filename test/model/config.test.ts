@@ -350,6 +350,9 @@ test('unsupported model types, activations and biases are refused, naming the ke
     rejects(cfgWith({ text_config: textConfig }), 'text_config', 'transformers 5.17 fails to load');
   }
   rejects(cfgWith({ head_dim: 4, model_type: 'ministral', text_config: {} }), 'text_config', 'a "ministral" config');
+  // its advice is no dead end: a multimodal model's own config.json ("mistral3", "llava") is refused as well
+  rejects(cfgWith({ text_config: {} }), 'text_config', 'delete it where the top-level keys are the text model\'s', 'a multimodal model ("mistral3", "llava"…) is not supported');
+  rejects(cfgWith({ model_type: 'mistral3' }), 'model_type', 'multimodal');
   assert.equal(parseConfig(cfgWith({ text_config: null })).hiddenSize, 16, 'null: no text_config');
   rejects(cfgWith({ dtype: 'int8' }), 'dtype', '"int8"', 'unquantized');
   rejects(cfgWith({ torch_dtype: 'int8' }), 'torch_dtype', '"int8"');
