@@ -30,7 +30,8 @@ export const usage = `mistral-tune generate (--model DIR [--adapter DIR] | --run
   --device NAME          auto, cpu or cuda (default auto: CUDA when its driver and a GPU load, else the CPU)
   --precision P          bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)
 
-The model folder's generation_config.json gives defaults as HF's generate() takes them: eos_token_id (an id or
+The model folder's generation_config.json (without one, config.json's generation keys, as HF's from_pretrained
+takes them) gives defaults as HF's generate() takes them: eos_token_id (an id or
 a list, stops generation beside config.json's and the tokenizer's EOS), do_sample, temperature, top_k, top_p,
 repetition_penalty, max_new_tokens and max_length; the flags override each, and those taken are said on stderr.
 A key it leaves out keeps the default above (not HF's max_length 20 or top_k 50); pad_token_id and bos_token_id

@@ -1,16 +1,18 @@
-// A model folder's generation_config.json, as far as our generate() has the settings HF's GenerationConfig names:
-// eos_token_id (an id or a list: the ids HF's generate() stops at; a chat model may list its end-of-turn token there
-// beside </s>, which config.json does not name), do_sample, temperature, top_k, top_p, repetition_penalty,
-// max_new_tokens and max_length. They are defaults; the caller's options (the CLI's flags) override them. A key the
-// file leaves out keeps our default, not HF's class default (its max_length 20, or top_k 50 when sampling).
-// pad_token_id (one sequence, never padded) and bos_token_id (the tokenizer's BOS starts the prompt) are not read;
-// a setting generate does not have (num_beams, min_p, ...) set to other than its "off" is listed, to be warned of.
-// A value of the wrong type or range is an error naming the file and the key.
+// A model folder's generation_config.json (without one, config.json's generation keys, as HF takes them), as far as
+// our generate() has the settings HF's GenerationConfig names: eos_token_id (an id or a list: the ids HF's generate()
+// stops at; a chat model may list its end-of-turn token there beside </s>, which config.json does not name),
+// do_sample, temperature, top_k, top_p, repetition_penalty, max_new_tokens and max_length. They are defaults; the
+// caller's options (the CLI's flags) override them. A key the file leaves out keeps our default, not HF's class
+// default (its max_length 20, or top_k 50 when sampling). pad_token_id (one sequence, never padded) and bos_token_id
+// (the tokenizer's BOS starts the prompt) are not read; a setting generate does not have (num_beams, min_p, ...) set
+// to other than its "off" is listed, to be warned of. A value of the wrong type or range is an error naming the file
+// and the key.
 import * as path from 'node:path';
 import { needArg } from '../util/api-args.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, jsonValueText, readJsonFile } from '../util/json-file.ts';
+import { generationConfigFromModel } from './generation-from-config.ts';
 import { notATokenId } from './token-id-list.ts';
 
 /** The settings generation_config.json states (each absent where the file has no such key, or null for it). */
@@ -54,13 +56,25 @@ const KEYS = {
   max_length: [(v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1, 'a positive integer'],
 } as const;
 
-/** `dir`/generation_config.json parsed to an object, or null where there is no such file. */
+/**
+ * `dir`/generation_config.json parsed to an object; where there is no such file, config.json's generation keys, as
+ * transformers' from_pretrained takes them then (GenerationConfig.from_model_config: an older config.json's
+ * repetition_penalty or do_sample is applied by HF's generate()); null where there is neither.
+ */
 function readFile(dir: string): { file: string; config: Record<string, unknown> } | null {
   const file = path.join(dir, 'generation_config.json');
-  if (!fileIsThere(file)) return null; // a folder or FIFO in its place is readJsonFile's error, not "no file"
+  if (!fileIsThere(file)) return modelConfigKeys(dir); // a folder or FIFO in its place is readJsonFile's error, not "no file"
   const config = readJsonFile(file);
   if (!isRecord(config)) throw new UserError('generation_config.json must be a JSON object', file);
   return { file, config };
+}
+
+/** The generation keys of `dir`/config.json, named as from there; null without one (or one that is no object: loadConfig's error). */
+function modelConfigKeys(dir: string): { file: string; config: Record<string, unknown> } | null {
+  const file = path.join(dir, 'config.json');
+  if (!fileIsThere(file)) return null;
+  const config = readJsonFile(file);
+  return isRecord(config) ? { file, config: generationConfigFromModel(config, true) } : null;
 }
 
 function eosOf(config: Record<string, unknown>, file: string): number[] {

@@ -94,6 +94,23 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
   }
 });
 
+test('without generation_config.json, config.json\'s generation keys are the defaults, as HF\'s from_pretrained takes them (GenerationConfig.from_model_config): its repetition_penalty was dropped unsaid', () => {
+  const dir = tempDir('mt-gencfg-modelcfg-');
+  const config = path.join(dir, 'config.json');
+  // transformers 5.17 generates with repetition_penalty 1.5 from such a folder (model.generation_config, hand-checked)
+  fs.writeFileSync(config, JSON.stringify({ model_type: 'mistral', vocab_size: 32, hidden_size: 8, eos_token_id: 2, pad_token_id: 0, repetition_penalty: 1.5, do_sample: true, top_p: 0.9, num_beams: 3, use_cache: true }));
+  assert.deepEqual(readGenerationConfig(dir), { file: config, eosIds: [2], doSample: true, topP: 0.9, repetitionPenalty: 1.5, unsupported: ['num_beams 3'] });
+  const settings = generationSettings({}, readGenerationConfig(dir), 5, 64);
+  assert.deepEqual([settings.repetitionPenalty, settings.temperature, settings.topP], [1.5, 1, 0.9]);
+  // generation_config.json, where there is one, is read alone (HF reads config.json's keys only without it)
+  fs.writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ eos_token_id: 2 }));
+  assert.deepEqual(readGenerationConfig(dir), { file: path.join(dir, 'generation_config.json'), eosIds: [2], unsupported: [] });
+  // a bad value there is an error naming config.json and the key
+  fs.rmSync(path.join(dir, 'generation_config.json'));
+  fs.writeFileSync(config, JSON.stringify({ model_type: 'mistral', repetition_penalty: 0 }));
+  assert.throws(() => readGenerationConfig(dir), (e) => isUserError(e) && e.message.startsWith(`${config}: repetition_penalty must be a number > 0`));
+});
+
 test('generationSettings: flags > generation_config.json > ours; the file\'s temperature, top_k, top_p only where it samples; max_length counts the prompt', () => {
   const none = { file: null, eosIds: [], unsupported: [] };
   // ours: greedy, 256 new tokens or what the context leaves
