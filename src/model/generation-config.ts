@@ -43,6 +43,9 @@ const UNSUPPORTED: Readonly<Record<string, unknown>> = {
   num_return_sequences: 1, dola_layers: null, guidance_scale: null, encoder_repetition_penalty: 1,
   // HF's generate() stops once that many seconds have passed (MaxTimeCriteria); ours has no such stop
   max_time: null,
+  // transformers 5.17's TopHLogitsWarper (after temperature), its watermarking logits processor, and token healing
+  // (the prompt's last tokens re-chosen): each changes the tokens
+  top_h: null, watermarking_config: null, token_healing: false,
 };
 
 /** Each key read, its check, and what the check wants (said in the error). */

@@ -86,6 +86,12 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
   // max_time: HF's generate() stops once its seconds have passed (was taken without a word)
   write({ max_time: 0.5 });
   assert.deepEqual(readGenerationConfig(dir).unsupported, ['max_time 0.5']);
+  // transformers 5.17's top_h warper (after temperature), its watermarking processor and token healing change the
+  // tokens too (were taken without a word); their "off" values are not listed
+  write({ top_h: 0.4, watermarking_config: { greenlist_ratio: 0.25 }, token_healing: true });
+  assert.deepEqual(readGenerationConfig(dir).unsupported, ['top_h 0.4', 'watermarking_config {"greenlist_ratio":0.25}', 'token_healing true']);
+  write({ top_h: null, watermarking_config: null, token_healing: false });
+  assert.deepEqual(readGenerationConfig(dir).unsupported, []);
   for (const [key, bad, want] of [['do_sample', 'true', 'true or false'], ['temperature', -0.5, 'a number ≥ 0'], ['temperature', '0.7', 'a number ≥ 0'],
     ['top_k', 1.5, 'an integer ≥ 0'], ['top_p', 0, 'a number in \\(0, 1\\]'], ['top_p', 1.5, 'a number in \\(0, 1\\]'], ['repetition_penalty', 0, 'a number > 0'],
     ['max_new_tokens', 0, 'a positive integer'], ['max_length', '20', 'a positive integer']] as const) {
