@@ -47,9 +47,14 @@ export function argmax(logits: ArrayLike<number>): number {
   return best;
 }
 
-export function sampleToken(logits: ArrayLike<number>, opts: SamplingOptions, rng: Rng): number {
-  const temperature = opts.temperature ?? 0;
-  if (temperature <= 0) return argmax(logits);
+/** The tokens sampling may pick, most likely first, with their weights (proportional to their probabilities). */
+interface Kept {
+  ids: number[];
+  weights: number[];
+}
+
+/** The tokens left after top-k, temperature and top-p, and their unnormalized probabilities (temperature > 0). */
+function keptTokens(logits: ArrayLike<number>, temperature: number, opts: SamplingOptions): Kept {
   const V = logits.length;
   let order = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b]! - logits[a]!);
   const topK = opts.topK ?? 0;
@@ -77,12 +82,31 @@ export function sampleToken(logits: ArrayLike<number>, opts: SamplingOptions, rn
       }
     }
   }
-  const kept = probs.slice(0, keep);
-  const z = kept.reduce((a, b) => a + b, 0);
+  return { ids: order.slice(0, keep), weights: probs.slice(0, keep) };
+}
+
+/**
+ * The distribution sampleToken draws the next token from, after the repetition penalty (applyRepetitionPenalty):
+ * the kept tokens, most likely first, and their probabilities (summing to 1) — transformers' softmax of its
+ * LogitsProcessorList's scores, less the tokens it sets to -inf. Greedy (temperature 0): the argmax alone.
+ */
+export function samplingProbabilities(logits: ArrayLike<number>, opts: SamplingOptions): { ids: number[]; probs: number[] } {
+  const temperature = opts.temperature ?? 0;
+  if (temperature <= 0) return { ids: [argmax(logits)], probs: [1] };
+  const { ids, weights } = keptTokens(logits, temperature, opts);
+  const z = weights.reduce((a, b) => a + b, 0);
+  return { ids, probs: weights.map((w) => w / z) };
+}
+
+export function sampleToken(logits: ArrayLike<number>, opts: SamplingOptions, rng: Rng): number {
+  const temperature = opts.temperature ?? 0;
+  if (temperature <= 0) return argmax(logits);
+  const { ids, weights } = keptTokens(logits, temperature, opts);
+  const z = weights.reduce((a, b) => a + b, 0);
   let u = rng.next() * z;
-  for (let j = 0; j < keep; j++) {
-    u -= kept[j]!;
-    if (u <= 0) return order[j]!;
+  for (let j = 0; j < ids.length; j++) {
+    u -= weights[j]!;
+    if (u <= 0) return ids[j]!;
   }
-  return order[keep - 1]!;
+  return ids.at(-1)!;
 }
