@@ -92,6 +92,10 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
   assert.deepEqual(readGenerationConfig(dir).unsupported, ['top_h 0.4', 'watermarking_config {"greenlist_ratio":0.25}', 'token_healing true']);
   write({ top_h: null, watermarking_config: null, token_healing: false });
   assert.deepEqual(readGenerationConfig(dir).unsupported, []);
+  // the values transformers 5.17 takes as off (min_new_tokens 0: "> 0"; guidance_scale 1: "!= 1"; penalty_alpha 0)
+  // are no setting to warn of (were warned of as not applied)
+  write({ min_new_tokens: 0, guidance_scale: 1, penalty_alpha: 0 });
+  assert.deepEqual(readGenerationConfig(dir).unsupported, []);
   for (const [key, bad, want] of [['do_sample', 'true', 'true or false'], ['temperature', -0.5, 'a number ≥ 0'], ['temperature', '0.7', 'a number ≥ 0'],
     ['top_k', 1.5, 'an integer ≥ 0'], ['top_p', 0, 'a number in \\(0, 1\\]'], ['top_p', 1.5, 'a number in \\(0, 1\\]'], ['repetition_penalty', 0, 'a number > 0'],
     ['max_new_tokens', 0, 'a positive integer'], ['max_length', '20', 'a positive integer']] as const) {
