@@ -47,6 +47,8 @@ const UNSUPPORTED: Readonly<Record<string, unknown>> = {
   // transformers 5.17's TopHLogitsWarper (after temperature), its watermarking logits processor, and token healing
   // (the prompt's last tokens re-chosen): each changes the tokens
   top_h: null, watermarking_config: null, token_healing: false,
+  // either makes HF's generate() a constrained beam search (GenerationConfig.get_generation_mode)
+  force_words_ids: null, constraints: null,
 };
 
 /** Each key read, its check, and what the check wants (said in the error). */

@@ -90,6 +90,9 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
   // tokens too (were taken without a word); their "off" values are not listed
   write({ top_h: 0.4, watermarking_config: { greenlist_ratio: 0.25 }, token_healing: true });
   assert.deepEqual(readGenerationConfig(dir).unsupported, ['top_h 0.4', 'watermarking_config {"greenlist_ratio":0.25}', 'token_healing true']);
+  // force_words_ids or constraints make transformers' generate() a constrained beam search (were taken without a word)
+  write({ force_words_ids: [[5]], constraints: null });
+  assert.deepEqual(readGenerationConfig(dir).unsupported, ['force_words_ids [[5]]']);
   write({ top_h: null, watermarking_config: null, token_healing: false });
   assert.deepEqual(readGenerationConfig(dir).unsupported, []);
   // the values transformers 5.17 takes as off (min_new_tokens 0: "> 0"; guidance_scale 1: "!= 1"; penalty_alpha 0)
