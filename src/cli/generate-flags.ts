@@ -31,12 +31,13 @@ export const usage = `mistral-tune generate (--model DIR [--adapter DIR] | --run
   --precision P          bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)
 
 The model folder's generation_config.json (without one, config.json's generation keys, as HF's from_pretrained
-takes them) gives defaults as HF's generate() takes them: eos_token_id (an id or
-a list, stops generation beside config.json's and the tokenizer's EOS), do_sample, temperature, top_k, top_p,
-repetition_penalty, max_new_tokens and max_length; the flags override each, and those taken are said on stderr.
-A key it leaves out keeps the default above (not HF's max_length 20 or top_k 50); pad_token_id and bos_token_id
-are not read (one sequence is never padded; the tokenizer's BOS starts the prompt); settings generate has not
-(num_beams, min_p, ...) are warned of when set, and not applied. A value of the wrong type or range is an error.`;
+takes them) gives defaults as HF's generate() takes them: eos_token_id (an id or a list, stops generation beside
+config.json's and the tokenizer's EOS), do_sample, temperature, top_k, top_p, repetition_penalty, max_new_tokens
+and max_length; the flags override each, and those taken are said on stderr; its temperature, top_k and top_p
+without do_sample true are warned of, unused (greedy, as in HF). A key it leaves out keeps the default above (not
+HF's max_length 20 or top_k 50); pad_token_id and bos_token_id are not read (one sequence is never padded; the
+tokenizer's BOS starts the prompt); settings generate has not (num_beams, min_p, ...) are warned of when set, and
+not applied. A value of the wrong type or range is an error.`;
 
 export interface GenerateFlags {
   model?: string; adapter?: string; run?: string; best?: boolean; prompt?: string; messages?: string; raw?: boolean; 'max-new-tokens'?: string;

@@ -83,6 +83,10 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
       if (unused.length > 0) warn(`${unused.join(' and ')} choose${unused.length === 1 ? 's' : ''} among tokens only when sampling: ${why} generation is greedy; give --temperature > 0 to sample`);
       if (f.seed !== undefined) warn(`--seed seeds sampling only: ${why} generation is greedy, the same for every seed; give --temperature > 0 to sample`);
     }
+    if (settings.unsampledFromFile.length > 0) {
+      warn(`${file.file}: ${settings.unsampledFromFile.join(', ')}: not applied, as in HF's generate(): the file does not say do_sample true, ` +
+        'so generation is greedy; give --temperature > 0 to sample with them');
+    }
     if (file.unsupported.length > 0) warn(`${file.file}: ${file.unsupported.join(', ')}: not applied (HF's generate() would; this one has no such setting)`);
     if (settings.fromFile.length > 0) info(`generate: from ${file.file}: ${settings.fromFile.join(', ')} (flags override)`);
     weightsRead();

@@ -146,6 +146,11 @@ export interface GenerationSettings {
   maxNewTokens: number;
   /** The file's settings that were taken ("temperature 0.6 (do_sample)", "top_p 0.9"), to be said. */
   fromFile: string[];
+  /**
+   * The file's sampling settings not applied because it does not say do_sample true and no temperature was given
+   * ("temperature 0.6", "top_p 0.9"): greedy, as in HF's generate() (which warns that they may be ignored); to be said.
+   */
+  unsampledFromFile: string[];
 }
 
 /** With no max_new_tokens anywhere: 256 new tokens, or as many as the model's context leaves after the prompt. */
@@ -192,5 +197,11 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
     if (maxNewTokens < 1) throw new UserError(`${key} leaves no new token after the prompt's ${promptLength}: give --max-new-tokens`, file.file ?? undefined);
     fromFile.push(file.maxNewTokens !== undefined ? key : `${key}: ${maxNewTokens} new tokens`);
   } else maxNewTokens = Math.max(1, Math.min(DEFAULT_MAX_NEW_TOKENS, context - promptLength));
-  return { temperature, topK, topP, repetitionPenalty, maxNewTokens, fromFile };
+  // what would sample otherwise than their "off" (temperature 1, top_k 0, top_p 1)
+  const unsampledFromFile = given.temperature !== undefined || file.doSample === true ? [] : [
+    ...(file.temperature !== undefined && file.temperature !== 1 ? [`temperature ${file.temperature}`] : []),
+    ...(file.topK !== undefined && file.topK !== 0 ? [`top_k ${file.topK}`] : []),
+    ...(file.topP !== undefined && file.topP !== 1 ? [`top_p ${file.topP}`] : []),
+  ];
+  return { temperature, topK, topP, repetitionPenalty, maxNewTokens, fromFile, unsampledFromFile };
 }

@@ -127,17 +127,19 @@ test('without generation_config.json, config.json\'s generation keys are the def
 test('generationSettings: flags > generation_config.json > ours; the file\'s temperature, top_k, top_p only where it samples; max_length counts the prompt', () => {
   const none = { file: null, eosIds: [], unsupported: [] };
   // ours: greedy, 256 new tokens or what the context leaves
-  assert.deepEqual(generationSettings({}, none, 10, 1000), { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxNewTokens: 256, fromFile: [] });
+  assert.deepEqual(generationSettings({}, none, 10, 1000), { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxNewTokens: 256, fromFile: [], unsampledFromFile: [] });
   assert.equal(generationSettings({}, none, 300, 512).maxNewTokens, 212);
   const file = { file: '/m/generation_config.json', eosIds: [], unsupported: [], doSample: true, temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.2, maxNewTokens: 50 };
   const s = generationSettings({}, file, 10, 1000);
-  assert.deepEqual({ ...s, fromFile: undefined }, { temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.2, maxNewTokens: 50, fromFile: undefined });
+  assert.deepEqual({ ...s, fromFile: undefined }, { temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.2, maxNewTokens: 50, fromFile: undefined, unsampledFromFile: [] });
   assert.deepEqual(s.fromFile, ['do_sample true, temperature 0.6', 'top_k 20', 'top_p 0.9', 'repetition_penalty 1.2', 'max_new_tokens 50']);
   // flags win; --temperature 0 is greedy and the file's top_k/top_p no longer apply
   assert.deepEqual(generationSettings({ temperature: 0, maxNewTokens: 3, repetitionPenalty: 1 }, file, 10, 1000),
-    { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxNewTokens: 3, fromFile: [] });
-  // without do_sample the file's temperature is unused (HF warns of it), greedy as HF's generate() is
+    { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxNewTokens: 3, fromFile: [], unsampledFromFile: [] });
+  // without do_sample the file's temperature is unused (HF warns of it), greedy as HF's generate() is, and said
   assert.equal(generationSettings({}, { ...file, doSample: undefined }, 10, 1000).temperature, 0);
+  assert.deepEqual(generationSettings({}, { ...file, doSample: false }, 10, 1000).unsampledFromFile, ['temperature 0.6', 'top_k 20', 'top_p 0.9']);
+  assert.deepEqual(generationSettings({}, { ...file, doSample: false, temperature: 1, topK: 0, topP: 1 }, 10, 1000).unsampledFromFile, []);
   assert.equal(generationSettings({}, { ...file, temperature: undefined }, 10, 1000).temperature, 1); // HF's default when sampling
   // max_length is prompt + new; max_new_tokens wins over it; one that leaves nothing is refused naming the file
   assert.equal(generationSettings({}, { ...none, maxLength: 30 }, 10, 1000).maxNewTokens, 20);
@@ -159,6 +161,15 @@ test('mistral-tune generate takes generation_config.json\'s max_new_tokens and s
   assert.equal(byFile.stdout, sampled.stdout, 'the file\'s settings sample as the same flags do');
   assert.match(byFile.stderr, /^generate: from \S+generation_config\.json: do_sample true, temperature 1\.3, top_k 40, max_new_tokens 5 \(flags override\)$/m);
   assert.match(byFile.stderr, /^warning: \S+generation_config\.json: num_beams 2: not applied \(HF's generate\(\) would; this one has no such setting\)$/m);
+  // sampling settings in a file that does not say do_sample true: greedy, as in HF's generate(), which warns "The following
+  // generation flags are not valid and may be ignored: ['temperature', 'top_p']" (they were dropped unsaid)
+  fs.writeFileSync(path.join(model, 'generation_config.json'), JSON.stringify({ eos_token_id: 2, temperature: 0.6, top_p: 0.9, top_k: 50 }));
+  const greedy = await run('--max-new-tokens', '2');
+  assert.equal(greedy.status, 0, greedy.stderr);
+  assert.deepEqual(greedy.stderr.split('\n').filter((l) => l.startsWith('warning')),
+    [`warning: ${path.join(model, 'generation_config.json')}: temperature 0.6, top_k 50, top_p 0.9: not applied, as in HF's generate(): the file does not say do_sample true, so generation is greedy; give --temperature > 0 to sample with them`]);
+  // a temperature given (greedy or not) is the user's choice: nothing to warn of
+  assert.equal((await run('--max-new-tokens', '2', '--temperature', '0')).stderr.includes('warning'), false);
   fs.writeFileSync(path.join(model, 'generation_config.json'), JSON.stringify({ top_p: '0.9' }));
   const bad = await run('--max-new-tokens', '2');
   assert.equal(bad.status, 2);
