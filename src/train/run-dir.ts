@@ -162,13 +162,23 @@ export class RunDir {
   /**
    * The edits of a finished run's config that --resume cannot apply: the keys a resume refuses whose values in `cfg`
    * differ from those the run finished with, e.g. max_steps raised in its config.yaml to train on. A moved model folder
-   * is no edit (nothing is loaded). A run of an older version recorded no config: its config.yaml is the one it finished
-   * with (as openForResume compared it before a finished run was left to this check); [] when it has none.
+   * is no edit (nothing is loaded), nor is a data file moved (a project folder moved): its key names another path, and
+   * the file the run finished with is gone from its own, as a data file edited in place is no edit either (a finished run
+   * reads no data). A data key naming another file while that one is still there is new data, refused. A run of an older
+   * version recorded no config: its config.yaml is the one it finished with (as openForResume compared it before a
+   * finished run was left to this check); [] when it has none.
    */
   editsSinceFinished(cfg: TrainConfig): string[] {
     const marked = this.marker()?.finished_config;
     const recorded = isRecord(marked) ? marked : fs.existsSync(this.file(RUN_LAYOUT.config)) ? readYamlMapping(this.file(RUN_LAYOUT.config)) : null;
-    return recorded ? resumeChanges(recorded, configRecord(cfg), { sameWeights: true }).refused : [];
+    if (!recorded) return [];
+    const data = ownField(recorded, 'data');
+    // undefined, not false, for a file still there: no tokens were compared ("other tokens" is not said)
+    const moved = (key: string): true | undefined => {
+      const then = isRecord(data) ? ownField(data, key.slice('data.'.length)) : undefined;
+      return typeof then === 'string' && !fs.existsSync(then) ? true : undefined;
+    };
+    return resumeChanges(recorded, configRecord(cfg), { sameWeights: true, sameData: moved }).refused;
   }
 
   private updateMarker(fields: Record<string, unknown>): void {
@@ -352,7 +362,7 @@ function configChanges(saved: Record<string, unknown>, now: Record<string, unkno
  * a model folder moved, where config.json's error says to set model: to it, is allowed and said, not refused; one of
  * other weights is refused saying so.
  */
-export function resumeChanges(saved: Record<string, unknown>, now: Record<string, unknown>, o: { sameWeights?: boolean; sameData?: (key: string) => boolean } = {}): { refused: string[]; allowed: string[] } {
+export function resumeChanges(saved: Record<string, unknown>, now: Record<string, unknown>, o: { sameWeights?: boolean; sameData?: (key: string) => boolean | undefined } = {}): { refused: string[]; allowed: string[] } {
   // a path key (config.ts's) naming the same file or folder by another path to it (a symlink) is no change
   const changes = configChanges(saved, now).filter((c) => c.key !== 'output_dir' && !(PATH_KEYS.includes(c.key) && samePlace(c.then, c.now)));
   const paths = (c: { then: unknown; now: unknown }): boolean => typeof c.then === 'string' && typeof c.now === 'string';
