@@ -263,7 +263,9 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     const stepLoss = valChanged ? null : evalRows.find((r) => r.split === 'val' && r.step === loop.step)?.loss ?? null;
     const best = older.stepZero ? stepZeroBestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, older.stepZero, { stepLoss, evaluatesAgain: more }, words)
       : loop.best && bestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, loop.best, { stepLoss, evaluatesAgain: more }, words);
-    const allowed = extra.config ? resumeChanges(extra.config, configNow, { sameWeights: sameWeights(extra), sameData: sameData(extra) }).allowed : [];
+    // against what refuseChanged compared: a checkpoint that recorded no config (an older one) against config.yaml
+    const then = extra.config ?? yaml;
+    const allowed = then ? resumeChanges(then, configNow, { sameWeights: sameWeights(extra), sameData: sameData(extra) }).allowed : [];
     if (allowed.length) warn(`resume: ${allowed.join(', ')} changed since the checkpoint of step ${loop.step} was written: the new values hold from it on`);
     for (const { split, what } of extra.data ? changedData(extra.data, dataNow()) : []) {
       if (split === 'train') continue; // refused above (refuseChanged)

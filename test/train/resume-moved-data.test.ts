@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { cliIn } from '../cli/in-process-cli.ts';
+import { listCheckpoints } from '../../src/train/checkpoint.ts';
+import { WRITTEN_RECORD } from '../../src/util/written-record.ts';
 
 const train = (...args: string[]): ReturnType<typeof cliIn> => cliIn(process.cwd(), ['train', ...args]);
 const rows = (k: number): string => Array.from({ length: 4 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 9, 13 + i + k, 17] })).join('\n') + '\n';
@@ -71,4 +73,30 @@ test('train CONFIG --resume of a run with no checkpoint with data.train naming a
   assert.equal(refused.status, 2, refused.stderr);
   assert.match(refused.stderr, /error: .*run\.yaml:2:\d+: cannot resume: data\.train \(.*data\/train\.jsonl" then, .*other\/train\.jsonl" now\) changed since the run started, and the run has no checkpoint/);
   assert.equal(fs.readFileSync(path.join(run, 'config.yaml'), 'utf8'), yaml, 'config.yaml left as it was');
+});
+
+test('a checkpoint that recorded the data but not the config (an older one): data.train moved is warned as "the same tokens" too', async () => {
+  // the warning was computed only from the checkpoint's config record: such a checkpoint went on over the moved file in silence
+  const dir = tempDir('mt-resume-moved-data-');
+  fs.mkdirSync(path.join(dir, 'data'));
+  fs.writeFileSync(path.join(dir, 'data', 'train.jsonl'), rows(0));
+  const config = path.join(dir, 'run.yaml');
+  const lines = (data: string): string => [`model: ${TINY_BASE}`, `data: {train: ${data}/train.jsonl}`, 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3',
+    'eval: {samples: 0}', 'checkpoint: {every_steps: 2}', 'output_dir: run'].join('\n') + '\n';
+  fs.writeFileSync(config, lines('data'));
+  const trained = await train(config);
+  assert.equal(trained.status, 0, trained.stderr);
+  const run = path.join(dir, 'run');
+  fs.rmSync(path.join(run, 'report.json')); // as if the run had stopped after its checkpoint of step 2
+  const stateFile = path.join(listCheckpoints(run).at(-1)!, 'trainer_state.json');
+  const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { extra: Record<string, unknown> };
+  assert.ok(state.extra.data !== undefined, 'the checkpoint records the data');
+  delete state.extra.config;
+  fs.writeFileSync(stateFile, JSON.stringify(state));
+  fs.rmSync(path.join(path.dirname(stateFile), WRITTEN_RECORD)); // nor the files it wrote
+  fs.renameSync(path.join(dir, 'data'), path.join(dir, 'moved'));
+  fs.writeFileSync(config, lines('moved'));
+  const r = await train(config, '--resume');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /warning: resume: data\.train \(.*data\/train\.jsonl" then, .*moved\/train\.jsonl" now; the same tokens\) changed since the checkpoint of step 2 was written/);
 });
