@@ -142,12 +142,13 @@ function outputDirFate(cfg: TrainConfig, flags: DryRunFlags): Pick<DryRun, 'outp
 function outputDirAction(cfg: TrainConfig, flags: DryRunFlags): string {
   const dir = cfg.output_dir;
   if (flags.resume) {
-    // as train decides it (trainer.ts), without putting back what a crash moved aside or comparing the config with a
-    // checkpoint's; a finished run's edits since it finished are refused as train refuses them (resumeFinished)
+    // as train decides it (trainer.ts), without putting back what a crash moved aside (readOnly) or comparing the config
+    // with a checkpoint's: a config changed since the run's config.yaml is refused as train refuses it (openForResume), and
+    // a finished run's edits since it finished (resumeFinished)
     if (!RunDir.checkFolder(dir)) throw new UserError('cannot resume: the run folder does not exist', dir);
     if (RunDir.holdsNothing(dir)) return 'holds no run yet: --resume starts it from the beginning';
     RunDir.requireRun(dir);
-    const run = RunDir.open(dir);
+    const run = RunDir.openForResume(cfg, flags.words ?? FLAG_WORDS, { readOnly: true });
     if (!run.finished()) return 'continued from its newest valid checkpoint (--resume)';
     resumeFinished(run, cfg);
     return 'a complete run: --resume does nothing (--overwrite trains it again)';

@@ -224,7 +224,7 @@ export class RunDir {
    * RESUME_MAY_CHANGE (the trainer warns of them against the checkpoint's), and `model` naming another folder, which
    * the trainer takes only when it holds the weights the checkpoint was made over; recordConfig then updates config.yaml.
    * A finished run's config is compared by resumeFinished instead. `readOnly`: a finished run in a folder that cannot be
-   * written (finishedReadOnly), opened only to say so: nothing in it is repaired.
+   * written (finishedReadOnly), opened only to say so, or a run a dry run checks: nothing in it is repaired.
    */
   static openForResume(cfg: TrainConfig, words: OptionWords = FLAG_WORDS, { readOnly = false } = {}): RunDir {
     const dir = RunDir.open(cfg.output_dir);
