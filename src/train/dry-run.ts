@@ -18,6 +18,7 @@ import { planMemory, realBatchNote, runBatchShape, type BatchShape, type MemoryP
 import { checkAdapterAndHead, checkPacking, checkRunTrainable, loadRunSplits, planSteps, plannedModelConfig, warnUnusedSettings } from './setup.ts';
 import { RunDir } from './run-dir.ts';
 import { resumeFinished } from './finished-run.ts';
+import { checkRunConfigPaths } from './resume-paths.ts';
 import { DataLoader } from '../data/loader.ts';
 
 export interface DryRun {
@@ -67,6 +68,7 @@ export interface DryRunFlags {
 
 export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const place = placeOf(flags.places);
+  if (flags.resume) checkRunConfigPaths(cfg, flags.places, flags.words ?? FLAG_WORDS); // as the resume says a moved file
   checkConfigPaths(cfg, place);
   const model = plannedModelConfig(cfg);
   const v = shownAs(cfg, flags.written); // values as written (1e3), as the schema's errors quote them

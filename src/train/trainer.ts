@@ -36,6 +36,7 @@ import { finishedReadOnly, resumeFinished } from './finished-run.ts';
 import { MetricsLog } from './metrics-log.ts';
 import { configRecord, resumeChanges, RunDir } from './run-dir.ts';
 import { checkRestart } from './restart-check.ts';
+import { checkRunConfigPaths } from './resume-paths.ts';
 import { acquireRunLock, type RunLock } from './run-lock.ts';
 import { runSamples, samplePrompts, type Sample, type SamplePrompt } from './samples.ts';
 import { lrAtStep } from './schedule.ts';
@@ -134,6 +135,7 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions, lock: RunLock, words:
   const resumed = resume ? RunDir.openForResume(cfg, words) : null;
   // a run that finished is left as it is, whatever its checkpoints: resuming it again would evaluate and write its end again
   if (resumed?.finished()) return alreadyComplete(resumed, cfg);
+  if (resumed) checkRunConfigPaths(cfg, opts.places, words); // a moved file the run's config.yaml names, with a resume's way on
   const run = setupRun(cfg, { resuming: resume, place: placeOf(opts.places), written: opts.written, words });
   const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep, lock, words));
   run.backend.close?.(); // the CUDA context and every device allocation, at the end of the run as on an error

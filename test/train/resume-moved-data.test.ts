@@ -100,3 +100,30 @@ test('a checkpoint that recorded the data but not the config (an older one): dat
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /warning: resume: data\.train \(.*data\/train\.jsonl" then, .*moved\/train\.jsonl" now; the same tokens\) changed since the checkpoint of step 2 was written/);
 });
+
+test('train RUN --resume with its data moved (config.yaml not edited): the error says to set data.train in RUN/config.yaml, which then goes on', async () => {
+  // before: "config.yaml:6:3: data.train: …: no such file (set data.train; `mistral-tune prepare …` makes it)", the hint of a
+  // new config's missing data, where the file is the run's and has moved
+  const dir = tempDir('mt-resume-moved-data-');
+  fs.mkdirSync(path.join(dir, 'data'));
+  fs.writeFileSync(path.join(dir, 'data', 'train.jsonl'), rows(0));
+  const config = path.join(dir, 'run.yaml');
+  fs.writeFileSync(config, [`model: ${TINY_BASE}`, 'data: {train: data/train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3',
+    'eval: {samples: 0}', 'checkpoint: {every_steps: 2}', 'output_dir: run'].join('\n') + '\n');
+  const trained = await cliIn(dir, ['train', 'run.yaml']);
+  assert.equal(trained.status, 0, trained.stderr);
+  const run = path.join(dir, 'run'), yaml = path.join(run, 'config.yaml');
+  fs.rmSync(path.join(run, 'report.json')); // as if the run had stopped after its checkpoint of step 2
+  fs.renameSync(path.join(dir, 'data'), path.join(dir, 'moved'));
+  const r = await cliIn(dir, ['train', 'run', '--resume']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /error: run\/config\.yaml:\d+:\d+: data\.train: .*data\/train\.jsonl: no such file \(the run's config\.yaml names it where it was when the run started: if it moved, set data\.train in run\/config\.yaml to where it now is, or resume with the config file that names it: mistral-tune train CONFIG --resume\)\n/);
+  assert.doesNotMatch(r.stderr, /prepare/);
+  const dry = await cliIn(dir, ['train', 'run', '--resume', '--dry-run']); // foretold in the same words
+  assert.equal(dry.status, 2, dry.stderr);
+  assert.equal(dry.stderr.split('\n').find((l) => l.startsWith('error: ')), r.stderr.split('\n').find((l) => l.startsWith('error: ')));
+  fs.writeFileSync(yaml, fs.readFileSync(yaml, 'utf8').replace(path.join(dir, 'data', 'train.jsonl'), path.join(dir, 'moved', 'train.jsonl')));
+  const resumed = await cliIn(dir, ['train', 'run', '--resume']);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, /warning: resume: data\.train \(.*data\/train\.jsonl" then, .*moved\/train\.jsonl" now; the same tokens\) changed since the checkpoint of step 2 was written/);
+});

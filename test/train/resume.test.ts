@@ -433,11 +433,13 @@ test('--resume refuses a training set edited since the checkpoint (its place in 
   fs.appendFileSync(config, 'optimizer: {lr: 5.0e-4}\n');
   assert.equal((await trainCli(config, '--resume')).status, 2);
   assert.equal(fs.readFileSync(path.join(run, 'config.yaml'), 'utf8'), yaml);
-  // the training data moved away: named at its line in the run's config.yaml, as a fresh run names its config's line
+  // the training data moved away: named at its line in the run's config.yaml, as a fresh run names its config's line,
+  // with where to set it (resume-moved-data.test)
   fs.renameSync(train, `${train}.moved`);
   const gone = await trainCli(run, '--resume');
   assert.equal(gone.status, 2, gone.stderr);
-  assert.match(gone.stderr, new RegExp(`^error: ${literal(path.join(run, 'config.yaml'))}:\\d+:\\d+: data\\.train: .*train\\.jsonl: no such file \\(set data\\.train\\)$`, 'm'));
+  assert.match(gone.stderr, new RegExp(`^error: ${literal(path.join(run, 'config.yaml'))}:\\d+:\\d+: data\\.train: .*train\\.jsonl: no such file \\(the run's config\\.yaml ` +
+    `names it where it was when the run started: if it moved, set data\\.train in ${literal(path.join(run, 'config.yaml'))} to where it now is, .*\\)$`, 'm'));
   fs.renameSync(`${train}.moved`, train);
   // the training data put back, the val set edited: resumed, with a warning
   fs.writeFileSync(train, original);
