@@ -34,17 +34,38 @@ export function labelColumnKind(cells: Iterable<unknown>): LabelColumnKind {
   return scanLabelColumn(cells).kind;
 }
 
-/** A label column's kind, its first word where it is text, and its distinct label texts, told cell by cell. */
-class LabelColumnScan {
+/**
+ * The most distinct label texts that read as a number or boolean kept to say merged labels: every class of the most a
+ * classification head is trained for here (65536, config-head.ts MAX_LABELS) spelled two ways ("007" and "7").
+ */
+export const LABEL_TEXTS_MAX = 2 * 65536;
+
+/**
+ * The distinct label texts that read as one number or boolean ("007", "7", "true"), the only ones mergedLabelNotes can
+ * name; none past LABEL_TEXTS_MAX of them, so that a column of ids, or of sentences (--field label=text by mistake),
+ * is not held in memory whole.
+ */
+function addNumberText(texts: Set<string>, text: string, full: { past: boolean }): void {
+  if (full.past || texts.has(text) || (integerCell(text) === null && !BOOLEAN_CELLS.has(text))) return;
+  texts.add(text);
+  if (texts.size > LABEL_TEXTS_MAX) {
+    full.past = true;
+    texts.clear();
+  }
+}
+
+/** A label column's kind, its first word where it is text, and its distinct label texts read as numbers or booleans, told cell by cell. */
+export class LabelColumnScan {
   kind: LabelColumnKind = 'empty';
   word: string | undefined;
   readonly texts = new Set<string>();
+  private readonly full = { past: false };
 
   /** Adds a cell; its kind, and its text where it is a string. */
   add(cell: unknown): { kind: CellKind; text: string } {
     const text = typeof cell === 'string' ? labelText(cell) : '';
     const k = cellKind(cell);
-    if (typeof cell === 'string') this.texts.add(text);
+    if (typeof cell === 'string') addNumberText(this.texts, text, this.full);
     if (k === 'na' || this.kind === 'text') return { kind: k, text };
     const as = k === 'number' ? 'numbers' : k === 'boolean' ? 'booleans' : 'text';
     if (as === 'text') this.word = typeof cell === 'string' ? text : String(cell);
@@ -151,13 +172,13 @@ function typedItem(item: RawItem, field: string, kind: LabelColumnKind, classes:
  * as pyarrow types it for HF datasets), the labels read as one number or boolean that it keeps apart are said to `onNote`.
  */
 function* notingStringField(format: Format, field: string, items: Iterable<RawItem>, classes: LabelReading, onNote?: (note: string) => void): Generator<RawItem> {
-  const texts = new Set<string>();
+  const texts = new Set<string>(), full = { past: false };
   let strings = true, word: string | undefined;
   for (const item of items) {
     const cell = item.error ? undefined : cellOf(item, field);
     if (typeof cell === 'string') {
       const text = labelText(cell);
-      texts.add(text);
+      addNumberText(texts, text, full);
       if (word === undefined && cellKind(text) === 'text') word = text;
     } else if (cell !== undefined && cell !== null) strings = false;
     yield item;

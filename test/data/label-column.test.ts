@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { HOLD_CHARS, labelColumnKind, typedLabelCells } from '../../src/data/label-column.ts';
+import { HOLD_CHARS, LABEL_TEXTS_MAX, LabelColumnScan, labelColumnKind, typedLabelCells } from '../../src/data/label-column.ts';
 import { readRecords } from '../../src/data/ingest/read.ts';
 import type { RawItem } from '../../src/data/ingest/types.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
@@ -129,4 +129,17 @@ test('typedLabelCells reads a CSV once, its records yielded as they are read; a 
     assert.deepEqual(items.map((i) => [i.line, i.error?.reason ?? null]), [[2, null], [3, 'unknown_label'], [4, null], [5, null], [6, null]]);
     assert.equal(nums.log.reads, holdChars === 1 ? 2 : 1);
   }
+});
+
+test('the label scan keeps only the texts a merged-label note can name (numbers, booleans), and none past the most number classes', () => {
+  // --field label=text by mistake: every text of the file would be held to say nothing of it
+  const words = new LabelColumnScan();
+  for (let i = 0; i < 1000; i++) words.add(`a sentence of the text column, number ${i}`);
+  words.add('007'); words.add(' 7 '); words.add('True'); words.add('true');
+  assert.deepEqual([...words.texts], ['007', '7', 'True', 'true']);
+  // a column of ids: past LABEL_TEXTS_MAX distinct numbers, nothing is kept (no note could be of a class list trained here)
+  const ids = new LabelColumnScan();
+  for (let i = 0; i <= LABEL_TEXTS_MAX; i++) ids.add(String(i));
+  ids.add('007');
+  assert.equal(ids.texts.size, 0);
 });
