@@ -131,12 +131,17 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
   return { error: `label ${JSON.stringify(raw)} is not an integer, a string, or true/false${list}` };
 }
 
+/** A label text labelText leaves as it is: printable ASCII words one space apart (no NFC change, nothing removed, no space to trim or join). */
+const PLAIN_LABEL = /^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/;
+
 /**
  * A string label's text as its class is named: NFC, trimmed, runs of white space one space, and without the zero-width
  * characters text fields lose ("pos\u200b" would print as "pos" yet be another class), direction marks (an RTL
  * export's), the soft hyphen, CGJ and control characters, invisible in a name (ZWJ and variation selectors make emoji).
  */
 export function labelText(raw: string): string {
+  // printable ASCII words, one space apart ("positive", "3", "very negative"): nothing below changes them, at a tenth of its cost
+  if (PLAIN_LABEL.test(raw)) return raw;
   return raw.normalize('NFC').replace(/[\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E\u00AD\u034F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '').trim().replace(/\s+/g, ' ');
 }
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { LabelSet, canonicalLabel, classList, labelsIs, parseLabelsOption } from '../../src/data/labels.ts';
+import { LabelSet, canonicalLabel, classList, labelText, labelsIs, parseLabelsOption } from '../../src/data/labels.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { isUserError } from '../../src/util/errors.ts';
@@ -321,4 +321,15 @@ test('a label not among the classes that differs from one only in case or charac
   const f = writeFiles(dir, { 'cased.jsonl': '{"text": "good", "label": "positive"}\n' })['cased.jsonl']!;
   assert.throws(() => loadTokenRows(f, { tokenizer: tok, task: 'classification', labels: ['NEGATIVE', 'POSITIVE'] }),
     (e) => isUserError(e) && e.message.endsWith('label "positive" is not one of the classes ["NEGATIVE", "POSITIVE"] (it differs only in case or character form from "POSITIVE")'));
+});
+
+test('labelText: its ASCII short cut gives what the full reading gives, for every string of up to 3 characters of the ASCII range and NEL', () => {
+  const full = (raw: string): string => raw.normalize('NFC').replace(/[\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E\u00AD\u034F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '').trim().replace(/\s+/g, ' ');
+  const chars = [...Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)), '\x85', '\xa0'];
+  const differ: string[] = [];
+  for (const a of chars) for (const b of chars) for (const c of ['', ' ', '  ', 'x', '\t', '\x7f', '\x00']) {
+    for (const s of [a + b + c, c + a + b, ` ${a}${c}${b} `]) if (labelText(s) !== full(s)) differ.push(JSON.stringify(s));
+  }
+  assert.deepEqual(differ.slice(0, 5), []);
+  assert.equal(labelText('very  negative '), 'very negative');
 });
