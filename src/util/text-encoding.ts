@@ -147,8 +147,9 @@ const UNASSIGNED = /^\p{Cn}$/u;
  * 'UTF-32LE' or 'UTF-32BE' when the start of a file (its first 4 KiB, whole 4-byte units) is text in that encoding without
  * a byte-order mark, else null: read so, every unit is a character (at most U+10FFFF, no surrogate, no noncharacter
  * U+FFFE or U+FFFF), none a control character but tab, line ends and form feed, at most 1 in 100 unassigned (as
- * utf16ByLineEnds has it), plausible text (plausibleText), and not so in the other byte order. Read as UTF-8, its
- * three 0 bytes a Latin character made it binary data. No UTF-8 text holds a 0 byte; UTF-16 text's units pair into
+ * utf16ByLineEnds has it), an ASCII character among them (a record's JSON, a space, a line end: 32-bit token ids of a
+ * vocabulary's words, 259 … 32000, hold none, and as Han characters bound words), plausible text (plausibleText), and
+ * not so in the other byte order. Read as UTF-8, its three 0 bytes a Latin character made it binary data. No UTF-8 text holds a 0 byte; UTF-16 text's units pair into
  * values past U+10FFFF; binary data (32-bit integers) reads as control characters, values past it, unassigned ones,
  * or letters of a script each with nothing between them (a small file of them was named UTF-32 text).
  */
@@ -167,7 +168,7 @@ function utf32WithoutBom(b: Uint8Array): 'UTF-32LE' | 'UTF-32BE' | null {
       if (UNASSIGNED.test(ch)) unassigned++;
       chars.push(ch);
     }
-    return unassigned * 100 <= units && plausibleText(chars);
+    return unassigned * 100 <= units && chars.some((ch) => ch < '\x80') && plausibleText(chars);
   };
   const le = reads(true), be = reads(false);
   return le === be ? null : le ? 'UTF-32LE' : 'UTF-32BE';

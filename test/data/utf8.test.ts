@@ -16,6 +16,7 @@ import type { RawItem } from '../../src/data/ingest/types.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { encodingHint } from '../../src/data/prepare-words.ts';
 import { firstInvalidUtf8, readLines } from '../../src/util/lines.ts';
+import { notUtf8Text } from '../../src/util/text-encoding.ts';
 import { mistralTokenizer, readJsonl as readOut, tempDir, writeFiles } from './helpers.ts';
 
 const dir = tempDir();
@@ -116,6 +117,24 @@ test('UTF-32 without a byte-order mark (either byte order) is refused as UTF-32,
     'pairs.jsonl': utf32le('{"src": "Thank you", "tgt": "Спасибо"}\n{"src": "Good morning", "tgt": "صباح الخير"}\n{"src": "Hello", "tgt": "नमस्ते"}\n'),
   });
   for (const [name, f] of Object.entries(unspaced)) assert.throws(() => [...readLines(f)], /this looks like UTF-32LE text/, name);
+});
+
+test('small files of 32-bit token ids (259 … 32000, a Mistral v0.1 vocabulary\'s words) are not named UTF-32 text: none holds an ASCII character, as every text sample does (its JSON, a space, a line end)', () => {
+  let seed = 11;
+  const next = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+  const named: string[] = [];
+  for (const count of [4, 5, 8, 16, 64]) {
+    for (let file = 0; file < 200; file++) {
+      const ids = Buffer.alloc(4 * count);
+      for (let i = 0; i < count; i++) ids.writeUInt32LE(259 + next(31741), 4 * i);
+      if (/UTF-32/.test(notUtf8Text(ids) ?? '')) named.push(`${count} ids: ${ids.toString('hex')}`);
+    }
+  }
+  // before: 2 in 5 files of 8 ids, 1 in 4 of 16, 1 in 50 of 64 (Han code points bound words, one system)
+  assert.deepEqual(named.slice(0, 3), []);
+  // the same ids among text in UTF-32 are text: a record that holds them
+  const text = Buffer.concat([...'{"text": "天地玄黄宇宙洪荒"}\n'].map((ch) => { const b = Buffer.alloc(4); b.writeUInt32LE(ch.codePointAt(0)!); return b; }));
+  assert.match(notUtf8Text(text) ?? '', /this looks like UTF-32LE text/);
 });
 
 test('a compressed file under a text name (gzip output saved as .jsonl, a zip as .csv) is refused as a whole by its first bytes, not read as lines of binary records', async () => {
