@@ -107,8 +107,14 @@ function mergedLabelNotes(field: string, word: string | undefined, texts: Iterab
 const cellOf = (item: RawItem, field: string): unknown =>
   item.value !== null && typeof item.value === 'object' && Object.hasOwn(item.value, field) ? (item.value as Record<string, unknown>)[field] : undefined;
 
-/** The raw characters of records held back, at most, before the rest of the label column is read to type it. */
-export const HOLD_CHARS = 64 * 1024 * 1024;
+/** The memory records held back take, at most (heldBytes), before the rest of the label column is read to type it. */
+export const HOLD_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The memory a record held back takes, about: its raw text and its parsed cells (each up to 2 bytes a character) and their
+ * objects (~450 bytes for a short CSV row, measured: 64 MiB of raw characters in rows of 23 held 1.4 GB).
+ */
+const heldBytes = (item: RawItem): number => 512 + 4 * item.raw.length;
 
 /**
  * The items of a classification file, with the records of a CSV or TSV whose label column is numeric (labelColumnKind)
@@ -118,14 +124,14 @@ export const HOLD_CHARS = 64 * 1024 * 1024;
  * as one number or boolean that pandas keeps apart ("007" and "7") are said to `onNote` once the file is read.
  * The file is read once (`read(false)`, telling its progress and notes), its items yielded as they come: only a record
  * whose label is such a number waits, with those after it, until the column is known to be text (a word in it) or the
- * file ends; past `holdChars` of them held, the label column is typed by a quiet read of the whole file (`read(true)`).
+ * file ends; past `holdBytes` of them held (heldBytes), the label column is typed by a quiet read of the whole file (`read(true)`).
  */
-export function* typedLabelCells(format: Format, field: string, read: (quiet: boolean) => Iterable<RawItem>, classes: LabelReading = NO_CLASS_LIST, onNote?: (note: string) => void, holdChars = HOLD_CHARS): Generator<RawItem> {
+export function* typedLabelCells(format: Format, field: string, read: (quiet: boolean) => Iterable<RawItem>, classes: LabelReading = NO_CLASS_LIST, onNote?: (note: string) => void, holdBytes = HOLD_BYTES): Generator<RawItem> {
   if (format === 'json' || format === 'jsonl') return yield* notingStringField(format, field, read(false), classes, onNote);
   if (format !== 'csv' && format !== 'tsv') return yield* read(false);
   const scan = new LabelColumnScan();
   let typed: LabelColumnKind | null = null; // the column's kind, once known before the file ends
-  let held: RawItem[] = [], heldChars = 0;
+  let held: RawItem[] = [], heldSize = 0;
   for (const item of read(false)) {
     const cell = item.error ? undefined : cellOf(item, field);
     const { kind, text } = scan.add(cell);
@@ -134,8 +140,8 @@ export function* typedLabelCells(format: Format, field: string, read: (quiet: bo
     const undecided = typed === null && kind === 'number' && integerCell(text) === null && !classes.namesClass(text);
     if (typed === null && (held.length > 0 || undecided)) {
       held.push(item);
-      heldChars += item.raw.length;
-      if (heldChars <= holdChars) continue;
+      heldSize += heldBytes(item);
+      if (heldSize <= holdBytes) continue;
       typed = scanLabelColumn((function* () { for (const it of read(true)) if (!it.error) yield cellOf(it, field); })()).kind;
     } else if (held.length > 0) held.push(item); // the column is text now: what was held is read as it is
     else {
@@ -144,7 +150,7 @@ export function* typedLabelCells(format: Format, field: string, read: (quiet: bo
     }
     yield* held.map((h) => typed === null ? h : typedItem(h, field, typed, classes));
     held = [];
-    heldChars = 0;
+    heldSize = 0;
   }
   yield* held.map((h) => typedItem(h, field, scan.kind, classes));
   if (scan.kind === 'text') for (const note of mergedLabelNotes(field, scan.word, scan.texts, classes, format)) onNote?.(note);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { HOLD_CHARS, LABEL_TEXTS_MAX, LabelColumnScan, labelColumnKind, typedLabelCells } from '../../src/data/label-column.ts';
+import { HOLD_BYTES, LABEL_TEXTS_MAX, LabelColumnScan, labelColumnKind, typedLabelCells } from '../../src/data/label-column.ts';
 import { readRecords } from '../../src/data/ingest/read.ts';
 import type { RawItem } from '../../src/data/ingest/types.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
@@ -121,13 +121,13 @@ test('typedLabelCells reads a CSV once, its records yielded as they are read; a 
   const rest = [...{ [Symbol.iterator]: () => it }];
   assert.deepEqual(rest.map((i) => [i.line, i.error?.reason ?? null]), [[4, null], [5, null], [6, null]]);
   assert.equal(once.log.reads, 1, 'one read of the file');
-  // a column of numbers: the records from the fraction on wait for the file's end, in their order; or, past holdChars
+  // a column of numbers: the records from the fraction on wait for the file's end, in their order; or, past holdBytes
   // held, for a quiet read of the label column, the file's second read
-  for (const holdChars of [HOLD_CHARS, 1]) {
+  for (const holdBytes of [HOLD_BYTES, 1]) {
     const nums = reads(f['nums.csv']!);
-    const items = [...typedLabelCells('csv', 'label', nums.read, undefined, undefined, holdChars)];
+    const items = [...typedLabelCells('csv', 'label', nums.read, undefined, undefined, holdBytes)];
     assert.deepEqual(items.map((i) => [i.line, i.error?.reason ?? null]), [[2, null], [3, 'unknown_label'], [4, null], [5, null], [6, null]]);
-    assert.equal(nums.log.reads, holdChars === 1 ? 2 : 1);
+    assert.equal(nums.log.reads, holdBytes === 1 ? 2 : 1);
   }
 });
 
@@ -142,4 +142,16 @@ test('the label scan keeps only the texts a merged-label note can name (numbers,
   for (let i = 0; i <= LABEL_TEXTS_MAX; i++) ids.add(String(i));
   ids.add('007');
   assert.equal(ids.texts.size, 0);
+});
+
+test('records waiting for the label column to be typed are bounded by the memory they hold, not their characters alone: many short records are typed by a quiet read', () => {
+  // 200,000 records of a few characters (1.4 MB, far under 64 MiB of text) held as objects took ~450 bytes each: a
+  // 70 MB CSV of short rows with a fraction first held them all (1.4 GB)
+  const rows = 200_000;
+  const f = writeFiles(dir, { 'short.csv': 'text,label\nab,2.5\n' + 'ab,1\n'.repeat(rows) })['short.csv']!;
+  let reads = 0;
+  const read = (): Iterable<RawItem> => { reads++; return readRecords(f, 'csv', {}); };
+  let n = 0, refused = 0;
+  for (const item of typedLabelCells('csv', 'label', read)) { n++; if (item.error?.reason === 'unknown_label') refused++; }
+  assert.deepEqual({ n, refused, reads }, { n: rows + 1, refused: 1, reads: 2 });
 });
