@@ -85,7 +85,7 @@ export function checkExportFlags(f: Flags): CheckedExport {
     if (f['max-shard-size'] !== undefined || f.merge) throw new UserError(`--format ${format} always writes one file: drop --merge / --max-shard-size`);
     const out = required('out', f.out, 'export');
     if (format === 'gguf-lora' && (f.device !== undefined || f.precision !== undefined)) throw new UserError('--device and --precision do not apply to --format gguf-lora: it copies the adapter, computing nothing');
-    parseGgufQuant(f.quant, FLAG_WORDS); // an adapter file's narrower choice is the writer's to say, with the adapter read
+    parseGgufQuant(f.quant, FLAG_WORDS, format); // an adapter file's narrower choice is the writer's to say, with the adapter read
     return { format, out };
   }
   for (const flag of ['quant', 'model', 'adapter'] as const) {

@@ -31,7 +31,7 @@ export function exportCommand(f: Flags): void {
 function runGguf(f: Flags, out: string, adapterOnly: boolean): void {
   const format = adapterOnly ? 'gguf-lora' : 'gguf';
   const result = exportGgufFile({
-    run: f.run, best: f.best, model: f.model, adapter: f.adapter, out, format, quant: parseGgufQuant(f.quant, FLAG_WORDS),
+    run: f.run, best: f.best, model: f.model, adapter: f.adapter, out, format, quant: parseGgufQuant(f.quant, FLAG_WORDS, format),
     precision: parsePrecision(f.precision), device: deviceOption(f.device),
   }, FLAG_WORDS);
   if (adapterOnly) {

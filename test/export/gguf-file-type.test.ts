@@ -45,6 +45,24 @@ test('--quant in llama-quantize\'s spelling (Q4_K_M, or its alias Q4_K for Q4_K_
   assert.equal(hint('q4_k_m'), 'accepted');
 });
 
+test('--quant in another spelling for --format gguf-lora: the hint names an adapter file\'s types, not a quantised one it refuses', () => {
+  const hint = (value: string): string => {
+    try {
+      parseGgufQuant(value, FLAG_WORDS, 'gguf-lora');
+      return 'accepted';
+    } catch (e) {
+      return (e as Error).message.replace(/^--quant: "[^"]*" is not one of [a-z0-9_, ]*/, '');
+    }
+  };
+  for (const value of ['Q8_0', 'Q4_K_M', 'Q4_K']) {
+    assert.doesNotMatch(hint(value), /did you mean q/, value);
+    assert.match(hint(value), /an adapter file is written as f32, f16 or bf16/, value);
+  }
+  assert.equal(hint('F16'), ': did you mean f16?');
+  assert.equal(hint('q4_0'), '');
+  assert.equal(hint('bf16'), 'accepted');
+});
+
 test('--quant naming a property every object has (constructor, __proto__) is refused as any other word, not a TypeError', () => {
   for (const value of ['constructor', '__proto__', 'Constructor']) {
     assert.throws(() => parseGgufQuant(value, FLAG_WORDS), (e: Error) => e.name === 'UserError' && e.message === `--quant: "${value}" is not one of f32, f16, bf16, q8_0, q6_k, q5_k_m, q5_k_s, q4_k_m, q4_k_s`, value);

@@ -69,7 +69,7 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
   }
   refuseDanglingOutput(out);
   warnOtherDeadTemps(out);
-  const quant = parseGgufQuant(o.quant, words);
+  const quant = parseGgufQuant(o.quant, words, format);
   // the file is written at the one path the system resolves (link/../model.gguf is beside the link's target), as its folders are made
   const written = withIo(out, 'use as the output file', () => outputPath(out));
   const src: GgufSource = o.run !== undefined ? { run: o.run, best: o.best ?? false } : { model: o.model!, adapter: o.adapter ?? null };

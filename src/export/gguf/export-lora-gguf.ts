@@ -19,18 +19,18 @@ import { UserError } from '../../util/errors.ts';
 import { requireF16Range, requireFinite } from '../../util/finite.ts';
 import { requireGgufValues, writeGguf, type GgufTensor, type GgufValue } from './gguf-file.ts';
 import { classifierAdapter, requireSiluGate, type GgufExportResult } from './export-gguf.ts';
-import { fileType, GGUF_WORDS, type GgufQuant } from './quant-choices.ts';
+import { ADAPTER_QUANTS, ADAPTER_QUANTS_SAID, fileType, GGUF_WORDS, type GgufQuant } from './quant-choices.ts';
 import { provenanceMetadata, type Provenance } from './metadata.ts';
 import { encodeTensor } from './quant/encode.ts';
 import { readUnchanged } from '../read-unchanged.ts';
 import { GGUF_PROJ, permuteRope } from './tensors.ts';
 
-/** The --quant types an adapter file takes: its B rows are r wide, too narrow for a quantised block. */
+/** The tensor type of each --quant an adapter file takes (ADAPTER_QUANTS). */
 const ADAPTER_TYPES = { f32: 'F32', f16: 'F16', bf16: 'BF16' } as const;
 
 /** Writes the adapter in folder `adapterDir` (for a base model of config `cfg`) to `out` as a GGUF LoRA adapter. */
 export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: string, quant: GgufQuant, from: Provenance, words: OptionWords = GGUF_WORDS): GgufExportResult {
-  if (!(quant in ADAPTER_TYPES)) throw new UserError(`${words.say('quant')} ${quant}: an adapter file is written as f32, f16 or bf16 (its B factors are r columns wide); quantise the base model instead`, words.where);
+  if (!ADAPTER_QUANTS.includes(quant)) throw new UserError(`${words.say('quant')} ${quant}: ${ADAPTER_QUANTS_SAID}`, words.where);
   const type = ADAPTER_TYPES[quant as keyof typeof ADAPTER_TYPES];
   // the adapter would be applied by llama.cpp over a base it runs with silu: wrong for another gate
   requireSiluGate(cfg, from.baseModel ? path.join(from.baseModel, 'config.json') : adapterDir, words);

@@ -67,6 +67,11 @@ export function isBlockQuant(quant: GgufQuant): boolean {
  */
 export const GGUF_WORDS = libraryWords('exportGgufFile');
 
+/** The --quant types an adapter file (--format gguf-lora) takes: its B factors are r columns wide, too narrow for a quantised block. */
+export const ADAPTER_QUANTS: readonly GgufQuant[] = ['f32', 'f16', 'bf16'];
+/** Why another is refused for an adapter file, and what to do instead. */
+export const ADAPTER_QUANTS_SAID = 'an adapter file is written as f32, f16 or bf16 (its B factors are r columns wide); quantise the base model instead';
+
 /** llama-quantize's short names of its K mixes (its Q4_K is Q4_K_M, Q5_K is Q5_K_M); a Map: --quant constructor is no alias. */
 const LLAMA_QUANTIZE_ALIASES: ReadonlyMap<string, GgufQuant> = new Map([['q4_k', 'q4_k_m'], ['q5_k', 'q5_k_m']]);
 
@@ -74,11 +79,15 @@ const LLAMA_QUANTIZE_ALIASES: ReadonlyMap<string, GgufQuant> = new Map([['q4_k',
  * A quant (--quant, or exportGgufFile's options.quant: `words`), or a UserError listing the choices, naming ours for
  * llama-quantize's spelling of one (Q4_K_M, Q4_K); no near name otherwise (q4_0 is one edit from q8_0, another type).
  */
-export function parseGgufQuant(value: string | undefined, words: OptionWords = GGUF_WORDS): GgufQuant {
+export function parseGgufQuant(value: string | undefined, words: OptionWords = GGUF_WORDS, format: 'gguf' | 'gguf-lora' = 'gguf'): GgufQuant {
   if (value === undefined) return 'f16';
   if ((GGUF_QUANTS as readonly string[]).includes(value)) return value as GgufQuant;
   const lower = value.toLowerCase(), alias = LLAMA_QUANTIZE_ALIASES.get(lower);
-  const hint = (GGUF_QUANTS as readonly string[]).includes(lower) ? `: did you mean ${lower}?`
-    : alias ? `: did you mean ${alias}? (llama-quantize's ${lower.toUpperCase()} is its ${alias.toUpperCase()})` : '';
+  const meant = (GGUF_QUANTS as readonly string[]).includes(lower) ? lower as GgufQuant : alias;
+  // an adapter file is never quantised: Q8_0 for one is pointed at its types, not at q8_0, which would be refused next
+  const hint = meant === undefined ? ''
+    : format === 'gguf-lora' && !ADAPTER_QUANTS.includes(meant) ? `: ${ADAPTER_QUANTS_SAID}`
+      : meant === lower ? `: did you mean ${lower}?`
+        : `: did you mean ${meant}? (llama-quantize's ${lower.toUpperCase()} is its ${meant.toUpperCase()})`;
   throw new UserError(`${words.say('quant')}: "${value}" is not one of ${GGUF_QUANTS.join(', ')}${hint}`, words.where);
 }
