@@ -109,6 +109,36 @@ test('generation_config.json\'s stop ids, as generate stops at them: one beyond 
   assert.match(captureStderr(() => modelTokenizer(model, dir)).stderr, /gguf: generation stops at token 11 here.*llama\.cpp/);
 });
 
+test('provenance of --model BASE --adapter RUN/adapter (no --run): the adapter named by its run, as --run RUN names it', () => {
+  const cfg = { vocabSize: 32000, hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16, rmsNormEps: 1e-5, ropeTheta: 10000, ropeScaling: null, slidingWindow: null, layerTypes: null, maxPositionEmbeddings: 256 } as MistralConfig;
+  const root = tempDir('mt-adapter-of-run-'), run = path.join(root, 'r1');
+  for (const d of ['adapter', 'best', 'checkpoints/step-0000040']) fs.mkdirSync(path.join(run, d), { recursive: true });
+  fs.writeFileSync(path.join(run, '.mistral-tune-run'), '');
+  const base = '/home/alice/models/Mistral-7B-v0.1';
+  const merged = (adapter: string): unknown[] => {
+    const m = modelMetadata(cfg, 'f16', folderProvenance(base, adapter), 7e9);
+    return [value(m, 'general.name'), value(m, 'general.description'), value(m, 'general.base_model.0.description')];
+  };
+  assert.deepEqual(merged(path.join(run, 'adapter')), ['R1', 'merged by mistral-tune from Mistral-7B-v0.1 + its adapter (run r1)', 'fine-tuned with its LoRA adapter, merged']);
+  assert.deepEqual(merged(path.join(run, 'best')), ['R1', 'merged by mistral-tune from Mistral-7B-v0.1 + its best adapter (run r1)', 'fine-tuned with its best LoRA adapter, merged']);
+  assert.deepEqual(merged(path.join(run, 'checkpoints', 'step-0000040')),
+    ['R1', 'merged by mistral-tune from Mistral-7B-v0.1 + adapter step-0000040 (run r1)', 'fine-tuned with the LoRA adapter step-0000040, merged']);
+  assert.equal(value(provenanceMetadata(folderProvenance(base, path.join(run, 'adapter')), 'a LoRA adapter', -1e6), 'general.description'),
+    'its LoRA adapter for Mistral-7B-v0.1, exported by mistral-tune (run r1)');
+  // a folder named adapter outside a run: named by the folder that holds it, not "its adapter" of no run
+  const own = path.join(root, 'my-lora', 'adapter');
+  fs.mkdirSync(own, { recursive: true });
+  assert.deepEqual(merged(own), ['My Lora', 'merged by mistral-tune from Mistral-7B-v0.1 + adapter my-lora', 'fine-tuned with the LoRA adapter my-lora, merged']);
+});
+
+test('provenance of a full fine-tuning run\'s best/ (--best): its description says its best weights', () => {
+  const cfg = { vocabSize: 32000, hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16, rmsNormEps: 1e-5, ropeTheta: 10000, ropeScaling: null, slidingWindow: null, layerTypes: null, maxPositionEmbeddings: 256 } as MistralConfig;
+  const from = { name: 'run2', baseModel: '/home/alice/models/Mistral-7B-v0.1', adapter: null, run: '/home/alice/runs/run2' };
+  assert.equal(value(modelMetadata(cfg, 'f16', { ...from, best: true }, 7e9), 'general.description'), 'fine-tuned by mistral-tune from Mistral-7B-v0.1 (run run2, its best weights)');
+  assert.equal(value(modelMetadata(cfg, 'f16', { ...from, baseModel: null, best: true }, 7e9), 'general.description'), 'trained by mistral-tune from random weights (run run2, its best weights)');
+  assert.equal(value(modelMetadata(cfg, 'f16', from, 7e9), 'general.description'), 'fine-tuned by mistral-tune from Mistral-7B-v0.1 (run run2)');
+});
+
 test('provenance: the base, adapter and run by folder name, never the exporter\'s paths', () => {
   const cfg = { vocabSize: 32000, hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16, rmsNormEps: 1e-5, ropeTheta: 10000, ropeScaling: null, slidingWindow: null, layerTypes: null, maxPositionEmbeddings: 256 } as MistralConfig;
   const m = modelMetadata(cfg, 'f16', { name: 'run1', baseModel: '/home/alice/models/Mistral-7B-v0.1', adapter: '/home/alice/runs/run1/adapter', run: '/home/alice/runs/run1' }, 7e9);

@@ -16,7 +16,8 @@ import { loadAdapter, readAdapterInfo, seqClsBy } from '../../model/peft.ts';
 import { optionIs, type OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
 import { gib } from '../../util/byte-size.ts';
-import { runPath } from '../../run/layout.ts';
+import { RUN_LAYOUT, runOfCheckpoint, runPath } from '../../run/layout.ts';
+import { RunDir } from '../../train/run-dir.ts';
 import { readRunConfig, requireRunWeights } from '../export.ts';
 import { folderId, readUnchanged } from '../read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
@@ -67,7 +68,7 @@ function planFolders(src: GgufSource, words: OptionWords): GgufPlan {
       const base = modelFolder(cfg);
       const dir = fs.existsSync(path.join(weights, 'tokenizer.json')) || base === null ? weights : base;
       requireGgufConfig(loadConfig(weights), weights, words);
-      return { kind: 'full', weights, modelDir: dir, from: { name, baseModel: base, adapter: null, run: src.run } };
+      return { kind: 'full', weights, modelDir: dir, from: { name, baseModel: base, adapter: null, run: src.run, best: src.best } };
     }
     const base = requireModelFolder(cfg, words.cli ? 'export --format gguf' : 'exportGgufFile', src.run);
     const baseCfg = loadConfig(base);
@@ -188,8 +189,18 @@ export function loadGgufSource(src: GgufSource | GgufPlan, backend: Backend, pre
  * merged in (named by the adapter; `model` is its base).
  */
 export function folderProvenance(model: string, adapter: string | null): Provenance {
-  return adapter === null ? { name: folderName(model), hubId: hubId(model), baseModel: null, adapter: null, run: null, cardDir: model }
-    : { name: folderName(adapter), baseModel: model, adapter, run: null };
+  if (adapter === null) return { name: folderName(model), hubId: hubId(model), baseModel: null, adapter: null, run: null, cardDir: model };
+  // a run's own adapter given as --adapter is named by its run, as --run names it (its folder's name is adapter, best or step-N)
+  const run = runOfAdapter(adapter);
+  const named = run ?? (path.basename(path.resolve(adapter)) === RUN_LAYOUT.adapter ? path.dirname(path.resolve(adapter)) : adapter);
+  return { name: folderName(named), baseModel: model, adapter, run };
+}
+
+/** The training run (a folder train made) whose adapter/, best/ or checkpoints/step-N `adapter` is; null for another folder. */
+function runOfAdapter(adapter: string): string | null {
+  const abs = path.resolve(adapter), entry = path.basename(abs);
+  const run = runOfCheckpoint(abs) ?? (entry === RUN_LAYOUT.adapter || entry === RUN_LAYOUT.best ? path.dirname(abs) : null);
+  return run !== null && RunDir.isRun(run) ? run : null;
 }
 
 /** A LoRA adapter and its base model's config, for an adapter-only export (no weights are loaded). */

@@ -27,6 +27,8 @@ export interface Provenance {
   adapter: string | null;
   /** The training run, if the export came from one. */
   run: string | null;
+  /** A full fine-tuning run's best/ (--best), not its last step's model/ (a LoRA run's best/ is its adapter, named so). */
+  best?: boolean;
   /**
    * The folder whose model card (README.md's front matter: model-card.ts) names the file and gives its license, tags,
    * languages and base models, as convert_hf_to_gguf.py reads the folder it converts: a model folder exported as it is.
@@ -110,13 +112,14 @@ export function apartFromLlamaCppNameRules(name: string): string {
 /**
  * The adapter of `from` as `kind` ('adapter', 'LoRA adapter') by its folder's name: a run's own folders as its, adapter/
  * as "its adapter" and best/ as "its best adapter" (they said "adapter adapter" and "adapter best"); another folder as
- * "adapter NAME", with `article` before it ("the adapter NAME").
+ * "adapter NAME", with `article` before it ("the adapter NAME"), a folder named adapter outside a run by the folder
+ * that holds it.
  */
 function adapterWords(from: Provenance, kind: string, article = ''): string {
-  const name = folderName(from.adapter ?? from.name);
-  if (name === 'adapter') return `its ${kind}`;
+  const dir = from.adapter ?? from.name, name = folderName(dir);
+  if (name === 'adapter' && from.run !== null) return `its ${kind}`;
   if (name === 'best' && from.run !== null) return `its best ${kind}`;
-  return `${article}${kind} ${name}`;
+  return `${article}${kind} ${name === 'adapter' ? folderName(path.dirname(path.resolve(dir))) : name}`;
 }
 
 /**
@@ -127,7 +130,7 @@ function adapterWords(from: Provenance, kind: string, article = ''): string {
  * without a base model lists none (convert_hf_to_gguf.py lists only a model card's base_model).
  */
 export function provenanceMetadata(from: Provenance, what: 'a model' | 'a LoRA adapter', totalParams: number): Map<string, GgufValue> {
-  const run = from.run ? ` (run ${folderName(from.run)})` : '';
+  const run = from.run ? ` (run ${folderName(from.run)}${from.best && !from.adapter ? ', its best weights' : ''})` : '';
   const base = from.baseModel === null ? null : folderName(from.baseModel);
   const description = what === 'a LoRA adapter' ? `${adapterWords(from, 'LoRA adapter')} for ${base ?? 'its base model'}, exported by mistral-tune${run}`
     : from.adapter ? `merged by mistral-tune from ${base ?? 'its base model'} + ${adapterWords(from, 'adapter')}${run}`
