@@ -40,7 +40,8 @@ mistral-tune export (--run RUN_DIR [--best] | --model DIR --adapter DIR) --out F
                       fine-tuning run's model/ as it was trained); with --format gguf a bf16 merge rounds
                       the merged weights to bf16 before the --quant type (fp32: once): auto holds F32 or
                       F16 weights written as f32 or f16 in fp32 where they fit on the GPU so, and a bf16
-                      merge of them warns of it`;
+                      merge of them warns of it; on the CPU, auto holds a checkpoint of BF16 tensors alone
+                      (no adapter to merge) in bf16: the same GGUF file in half the memory`;
 
 export interface Flags {
   run?: string; out?: string; merge?: boolean; best?: boolean; 'max-shard-size'?: string; device?: string; precision?: string; help?: boolean;

@@ -19,6 +19,7 @@ import { loadModel } from '../../src/model/mistral.ts';
 import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
 import { FLAG_WORDS } from '../../src/util/option-words.ts';
+import { usage as exportUsage } from '../../src/cli/export-flags.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { FIXTURES } from '../helpers.ts';
 import { backend, config, cutTokenizer, randomModelDir, tmp } from './gguf-models.ts';
@@ -133,4 +134,11 @@ test('auto on the CPU holds a checkpoint of BF16 tensors alone, with no adapter 
     return fs.readFileSync(out);
   };
   for (const quant of ['f32', 'q8_0'] as const) assert.ok(bytes('auto', quant).equals(bytes('fp32', quant)), quant);
+});
+
+test('export --help: --precision says auto holds a GGUF export of BF16 tensors alone on the CPU in bf16, as docs/precision.md does', () => {
+  const entry = /--precision P([\s\S]*?)\n  --/.exec(`${exportUsage}\n  --`)![1]!.replace(/\s+/g, ' ');
+  assert.match(entry, /on the CPU/);
+  assert.match(entry, /BF16 tensors alone/);
+  assert.match(entry, /no adapter/);
 });
