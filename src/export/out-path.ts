@@ -28,7 +28,8 @@ export const EXPORT_SPEC: FolderSpec = (name) => (name === NAMED_TEMPLATES_DIR ?
  * same output by whichever path names it. Resolved as the system resolves the path the export writes (a `..` after a
  * link is the link's target's parent: link/../model.gguf, link to run/sub, is run/model.gguf), not path.resolve's
  * lexical `..`, which took that one for a file beside the link. By the system's realpath, which gives a case-folding
- * file system's own spelling of each name (macOS, Windows), so Runs/X/Merged and runs/x/merged hold one name.
+ * file system's own spelling of each name (macOS, Windows), so Runs/X/Merged and runs/x/merged hold one name. A `..`
+ * after a folder to be made (missing/../link/x) folds that name away (none is made for it), the link after it resolved.
  */
 export function outputPath(out: string): string {
   if (fs.existsSync(out)) return fs.realpathSync.native(out);
@@ -38,7 +39,10 @@ export function outputPath(out: string): string {
     rest.unshift(path.basename(dir));
     dir = path.dirname(dir);
   }
-  return path.join(fs.realpathSync.native(dir), ...rest);
+  const resolved = path.join(fs.realpathSync.native(dir), ...rest);
+  // a `..` after a folder to be made (missing/../link/x) goes back up to folders that exist, through links maybe: those
+  // are resolved in turn (path.join folded the `..` over names that are no links); the path has no `..` left, so once
+  return rest.includes('..') ? outputPath(resolved) : resolved;
 }
 
 /**

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { exportCommand } from '../../src/cli/export-thread.ts';
 import { RUN_LAYOUT } from '../../src/run/layout.ts';
+import { outputPath } from '../../src/export/out-path.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -53,4 +54,16 @@ test('export --format gguf-lora --out link/../new/NAME.gguf makes new/ in the li
     assert.ok(fs.statSync(path.join(elsewhere, name)).size > 0, name);
   }
   assert.deepEqual(fs.readdirSync(work), ['link'], 'nothing written beside the link');
+});
+
+test('outputPath of missing/../link/NAME: the link after the `..` is resolved, as link/NAME is (the run-folder locks see the run it leads into)', () => {
+  const work = path.join(tmp, 'dotdot-work'), elsewhere = path.join(tmp, 'dotdot-elsewhere');
+  fs.mkdirSync(work);
+  fs.mkdirSync(path.join(elsewhere, 'sub'), { recursive: true });
+  fs.symlinkSync(path.join(elsewhere, 'sub'), path.join(work, 'link'));
+  const real = path.join(fs.realpathSync(elsewhere), 'sub');
+  assert.equal(outputPath(`${work}/link/NAME`), path.join(real, 'NAME'));
+  assert.equal(outputPath(`${work}/missing/../link/NAME`), path.join(real, 'NAME'));
+  assert.equal(outputPath(`${work}/missing/deeper/../../link/new/NAME`), path.join(real, 'new', 'NAME'));
+  assert.equal(outputPath(`${work}/missing/./NAME`), path.join(fs.realpathSync(work), 'missing', 'NAME'));
 });
