@@ -8,7 +8,9 @@ import { test } from 'node:test';
 import { exportCommand } from '../../src/cli/export-thread.ts';
 import { RUN_LAYOUT } from '../../src/run/layout.ts';
 import { outputPath } from '../../src/export/out-path.ts';
-import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempFileName } from '../../src/util/leftover-names.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
+import { deadPid, FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const tmp = tempDir('mt-out-through-link-');
@@ -54,6 +56,23 @@ test('export --format gguf-lora --out link/../new/NAME.gguf makes new/ in the li
     assert.ok(fs.statSync(path.join(elsewhere, name)).size > 0, name);
   }
   assert.deepEqual(fs.readdirSync(work), ['link'], 'nothing written beside the link');
+});
+
+test('export --format gguf-lora --out link/../NAME.gguf: a killed export\'s temporary of NAME beside the link\'s target\'s parent is removed, another name\'s said', () => {
+  const run = loraRun('gguf-temps-run');
+  const work = path.join(tmp, 'temps-work'), elsewhere = path.join(tmp, 'temps-elsewhere');
+  fs.mkdirSync(work);
+  fs.mkdirSync(path.join(elsewhere, 'sub'), { recursive: true });
+  fs.symlinkSync(path.join(elsewhere, 'sub'), path.join(work, 'link'));
+  const pid = deadPid();
+  const own = path.join(elsewhere, tempFileName('a.gguf', pid, 1)), other = path.join(elsewhere, tempFileName('old.gguf', pid, 1));
+  fs.writeFileSync(own, 'half a file');
+  fs.writeFileSync(other, 'half another');
+  const { stderr } = captureStderr(() => exportCommand({ run, out: `${work}/link/../a.gguf`, format: 'gguf-lora' }));
+  assert.ok(fs.statSync(path.join(elsewhere, 'a.gguf')).size > 0);
+  assert.equal(fs.existsSync(own), false, 'its own name\'s temporary, left by a killed export, removed');
+  assert.ok(fs.existsSync(other), 'another name\'s is not this export\'s to remove');
+  assert.match(stderr, /old\.gguf/, 'another name\'s temporary is said');
 });
 
 test('outputPath of missing/../link/NAME: the link after the `..` is resolved, as link/NAME is (the run-folder locks see the run it leads into)', () => {

@@ -63,15 +63,17 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
   const out = o.out;
   const existing = withIo(out, 'use as the output file', () => fs.statSync(out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (existing?.isDirectory()) throw new UserError(`is a folder: a GGUF export writes one file, so give a file path (e.g. ${path.join(out, format === 'gguf-lora' ? 'adapter.gguf' : 'model.gguf')})`, out);
+  // the file is written at the one path the system resolves (link/../model.gguf is beside the link's target), as its
+  // folders are made; the temporaries of killed exports are looked for beside it (path.join would fold link/.. away)
   if (existing) {
-    removeDeadTemps(out); // a second name of it, if the export that wrote it was killed before removing that
+    // a second name of it, if the export that wrote it was killed before removing that
+    removeDeadTemps(withIo(out, 'use as the output file', () => path.join(outputPath(path.dirname(out)), path.basename(out))));
     throw new UserError(`output file exists (a GGUF export does not overwrite): remove it, or give ${say('out')} another name`, out);
   }
   refuseDanglingOutput(out);
-  warnOtherDeadTemps(out);
-  const quant = parseGgufQuant(o.quant, words, format);
-  // the file is written at the one path the system resolves (link/../model.gguf is beside the link's target), as its folders are made
   const written = withIo(out, 'use as the output file', () => outputPath(out));
+  warnOtherDeadTemps(written);
+  const quant = parseGgufQuant(o.quant, words, format);
   const src: GgufSource = o.run !== undefined ? { run: o.run, best: o.best ?? false } : { model: o.model!, adapter: o.adapter ?? null };
   if (format === 'gguf-lora') {
     const a = adapterSource(src, words);
