@@ -86,3 +86,21 @@ test('outputPath of missing/../link/NAME: the link after the `..` is resolved, a
   assert.equal(outputPath(`${work}/missing/deeper/../../link/new/NAME`), path.join(real, 'new', 'NAME'));
   assert.equal(outputPath(`${work}/missing/./NAME`), path.join(fs.realpathSync(work), 'missing', 'NAME'));
 });
+
+test('a GGUF export\'s write errors name --out as given (relative, or through link/..), not the path the system resolves', () => {
+  const run = loraRun('gguf-named-run');
+  const work = path.join(tmp, 'named-work'), elsewhere = path.join(tmp, 'named-elsewhere');
+  fs.mkdirSync(work);
+  fs.mkdirSync(path.join(elsewhere, 'sub'), { recursive: true });
+  fs.symlinkSync(path.join(elsewhere, 'sub'), path.join(work, 'link'));
+  const long = `${'n'.repeat(245)}.gguf`; // a legal name whose temporary is not: refused as the file is written
+  const cwd = process.cwd();
+  process.chdir(work);
+  try {
+    for (const out of [long, `link/../${long}`]) {
+      assert.throws(() => exportCommand({ run, out, format: 'gguf-lora' }), (e: Error) => e.name === 'UserError' && e.message.startsWith(`${out}: cannot write: its name is 250 bytes`), out);
+    }
+  } finally {
+    process.chdir(cwd);
+  }
+});

@@ -77,7 +77,7 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
   const src: GgufSource = o.run !== undefined ? { run: o.run, best: o.best ?? false } : { model: o.model!, adapter: o.adapter ?? null };
   if (format === 'gguf-lora') {
     const a = adapterSource(src, words);
-    return { ...withOutputParent(out, () => withRunFolderLocks(out, words, () => exportLoraGguf(a.cfg, a.adapterDir, written, quant, a.from, words))), quant, baseModel: a.from.baseModel };
+    return { ...withOutputParent(out, () => withRunFolderLocks(out, words, () => namedAsGiven(written, out, () => exportLoraGguf(a.cfg, a.adapterDir, written, quant, a.from, words)))), quant, baseModel: a.from.baseModel };
   }
   wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
   const asked = parsePrecision(o.precision, words);
@@ -85,11 +85,20 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
   const write = (backend: Backend): GgufFileResult => {
     const precision = ggufPrecision(plan, quant, asked, backend, words);
     const loaded = loadGgufSource(plan, backend, precision, words);
-    const result = withOutputParent(out, () => exportGguf(loaded.model, loaded.modelDir, written, quant, loaded.from, { tokenizer: loaded.tokenizer, words }));
+    const result = withOutputParent(out, () => namedAsGiven(written, out, () => exportGguf(loaded.model, loaded.modelDir, written, quant, loaded.from, { tokenizer: loaded.tokenizer, words })));
     return { ...result, quant, baseModel: loaded.from.baseModel };
   };
   // the run folders above out are locked before the model loads (minutes at 7B), the refusal of a busy one said first
   return withRunFolderLocks(out, words, () => (o.backend ? write(o.backend) : withBackend(o.device ?? 'auto', write)));
+}
+
+/** Runs `write` of the file at `written` (outputPath of `out`), an error naming that file naming it as `out`, as given. */
+function namedAsGiven<T>(written: string, out: string, write: () => T): T {
+  try {
+    return write();
+  } catch (e) {
+    throw e instanceof UserError && e.where === written ? new UserError(e.what, out) : e;
+  }
 }
 
 /**
