@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { folderProvenance } from '../../src/export/gguf/from-source.ts';
+import { folderProvenance, planGgufSource } from '../../src/export/gguf/from-source.ts';
 import { modelMetadata, provenanceMetadata } from '../../src/export/gguf/metadata.ts';
 import { modelTokenizer, tokenizerMetadata } from '../../src/export/gguf/tokenizer.ts';
 import { KNOWN_PRE } from '../../src/tokenizer/known-pre-tokenizers.ts';
@@ -137,6 +137,17 @@ test('provenance of a full fine-tuning run\'s best/ (--best): its description sa
   assert.equal(value(modelMetadata(cfg, 'f16', { ...from, best: true }, 7e9), 'general.description'), 'fine-tuned by mistral-tune from Mistral-7B-v0.1 (run run2, its best weights)');
   assert.equal(value(modelMetadata(cfg, 'f16', { ...from, baseModel: null, best: true }, 7e9), 'general.description'), 'trained by mistral-tune from random weights (run run2, its best weights)');
   assert.equal(value(modelMetadata(cfg, 'f16', from, 7e9), 'general.description'), 'fine-tuned by mistral-tune from Mistral-7B-v0.1 (run run2)');
+  // the plan of --run RUN --best of a full fine-tuning run carries it
+  const root = tempDir('mt-full-best-'), run = path.join(root, 'run2');
+  fs.mkdirSync(run);
+  fs.writeFileSync(path.join(run, '.mistral-tune-run'), '');
+  fs.writeFileSync(path.join(root, 'train.jsonl'), '{"input_ids": [1, 5, 9]}\n');
+  fs.writeFileSync(path.join(run, 'config.yaml'), `output_dir: ${JSON.stringify(run)}\nmodel: ${JSON.stringify(TINY_BASE)}\nmethod: full\ndata: {train: ${JSON.stringify(path.join(root, 'train.jsonl'))}}\n`);
+  for (const d of ['model', 'best']) fs.cpSync(TINY_BASE, path.join(run, d), { recursive: true });
+  const plan = captureStderr(() => planGgufSource({ run, best: true })).result;
+  assert.equal(value(provenanceMetadata(plan.from, 'a model', 7e9), 'general.description'), `fine-tuned by mistral-tune from ${path.basename(TINY_BASE)} (run run2, its best weights)`);
+  const last = captureStderr(() => planGgufSource({ run, best: false })).result;
+  assert.equal(value(provenanceMetadata(last.from, 'a model', 7e9), 'general.description'), `fine-tuned by mistral-tune from ${path.basename(TINY_BASE)} (run run2)`);
 });
 
 test('provenance: the base, adapter and run by folder name, never the exporter\'s paths', () => {
