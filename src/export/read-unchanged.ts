@@ -3,8 +3,7 @@
 // after would mix two checkpoints. Every export, eval, generate and classify that reads a run's folder does so inside
 // readingUnchanged (readUnchanged: one read).
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { runOfCheckpoint } from '../run/layout.ts';
+import { runOfCheckpointAsGiven, runPath } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 
 /**
@@ -33,10 +32,10 @@ const EXPORT_READER: FolderReader = { during: 'it was exported', then: 'nothing 
  * but removed once the run has saved newer ones (HF's save_total_limit): exported again it is gone, so one kept is asked for.
  */
 function exportReader(source: string): FolderReader {
-  const run = runOfCheckpoint(path.resolve(source));
+  const run = runOfCheckpointAsGiven(source);
   if (run === null) return EXPORT_READER;
   return { during: 'it was exported', why: `it is a checkpoint of the training run ${run}, which removes its older checkpoints as it saves newer ones: checkpoint.keep`,
-    then: `nothing was exported; export a checkpoint the run keeps (its newest), or its ${path.join(run, 'best')} once written` };
+    then: `nothing was exported; export a checkpoint the run keeps (its newest), or its ${runPath(run, 'best')} once written` };
 }
 
 /**

@@ -54,6 +54,13 @@ export function runOfCheckpoint(abs: string): string | null {
   return /^step-\d{7,}$/.test(path.basename(abs)) && path.basename(path.dirname(abs)) === RUN_LAYOUT.checkpoints ? path.dirname(path.dirname(abs)) : null;
 }
 
+/** The run folder whose checkpoint `dir` is, spelled as `dir` was (relative to the working folder where it is); null for another folder. */
+export function runOfCheckpointAsGiven(dir: string): string | null {
+  const runAbs = runOfCheckpoint(path.resolve(dir));
+  if (runAbs === null) return null;
+  return path.isAbsolute(dir) ? runAbs : path.relative(process.cwd(), runAbs) || '.';
+}
+
 /**
  * For a folder given where weights are read (--adapter, --model, lora.init_from) that is one of a run's checkpoints
  * holding no weights (RUN/checkpoints/step-NNNNNNN: the state --resume continues from; a full run's, or a LoRA run's of
@@ -62,9 +69,8 @@ export function runOfCheckpoint(abs: string): string | null {
  * By its place alone: the caller has found no weights in it.
  */
 export function checkpointFolderHint(dir: string): string {
-  const runAbs = runOfCheckpoint(path.resolve(dir));
-  if (runAbs === null) return '';
-  const run = path.isAbsolute(dir) ? runAbs : path.relative(process.cwd(), runAbs) || '.';
+  const run = runOfCheckpointAsGiven(dir);
+  if (run === null) return '';
   // a LoRA run's checkpoints hold the adapter of their step (checkpoint.ts): one without is an earlier version's, or a full run's
   const what = `: ${dir} is a checkpoint of the training run ${run} (the state --resume continues from) that holds no weights a command reads ` +
     '(a LoRA run\'s checkpoints hold the adapter of their step, but for those an earlier version wrote; a full fine-tuning run\'s hold the state alone)';
