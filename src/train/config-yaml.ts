@@ -49,6 +49,12 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
     const lineCounter = new YAML.LineCounter();
     const at = (offset: number): string => `${file}:${lineCounter.linePos(offset).line}:${lineCounter.linePos(offset).col}`;
     const parsed = YAML.parseDocument(text, { ...PLAIN_TAGS, prettyErrors: true, lineCounter });
+    // a key given twice is named by its key path and the line of its first (the parser says "Map keys must be unique")
+    const twice = parsed.errors[0]?.code === 'DUPLICATE_KEY' ? duplicateKey(parsed, parsed.errors[0].pos[0]) : null;
+    if (twice !== null) {
+      const section = YAML.isMap(twice.value) ? `, with all its keys under the one ${twice.key.split('.').pop()}:` : '';
+      throw new UserError(`${twice.key} is given twice (first at line ${lineCounter.linePos(twice.first).line}): give it once${section}`, at(parsed.errors[0]!.pos[0]));
+    }
     if (parsed.errors[0]) throw parsed.errors[0];
     // a tag left unresolved (a warning) is said as such (firstNonPlain), before any other warning
     const odd = firstNonPlain(parsed, text);
@@ -119,6 +125,29 @@ export function writtenAt(doc: YAML.Document, key: string): string | undefined {
   if (YAML.isScalar(node) && node.tag === 'tag:yaml.org,2002:str' && typeof node.value === 'string') return `!!str ${node.value}`;
   if (!YAML.isScalar(node) || (typeof node.value !== 'number' && typeof node.value !== 'boolean')) return undefined;
   return typeof node.source === 'string' ? node.source : undefined;
+}
+
+/**
+ * The key written twice in one mapping whose second key starts at `offset`: its dotted key path, the offset of its first
+ * key, and the second one's value; null where no such key is found (the parser's own message is said then).
+ */
+function duplicateKey(doc: YAML.Document, offset: number): { key: string; first: number; value: unknown } | null {
+  const stack: Array<{ node: unknown; path: string[] }> = [{ node: doc.contents, path: [] }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
+    if (YAML.isSeq(node)) node.items.forEach((item, i) => stack.push({ node: item, path: [...path, String(i)] }));
+    if (!YAML.isMap(node)) continue;
+    for (const pair of node.items) {
+      const name = YAML.isScalar(pair.key) ? String(pair.key.value) : null;
+      if (YAML.isScalar(pair.key) && pair.key.range?.[0] === offset) {
+        const first = node.items.find((p) => YAML.isScalar(p.key) && String(p.key.value) === name && p !== pair);
+        const at = (first?.key as YAML.Scalar | undefined)?.range?.[0];
+        return at === undefined ? null : { key: [...path, name!].join('.'), first: at, value: pair.value };
+      }
+      if (name !== null) stack.push({ node: pair.value, path: [...path, name] });
+    }
+  }
+  return null;
 }
 
 /** What nesting past MAX_DEPTH is refused with. */

@@ -152,3 +152,14 @@ test('a null key (~, null or nothing before the colon) is refused at its file:li
     assert.throws(() => loadTrainConfig(f), (e: Error) => e.message === `${f}:${line}:${col}: a null key (~, null or none before the colon): keys are plain words`, text);
   }
 });
+
+test('a key given twice names the key and the line of its first, not the parser\'s bare "Map keys must be unique"', () => {
+  const f = file('model: m\ndata: {train: t}\nlora:\n  r: 4\n  alpha: 8\n  r: 16\n');
+  assert.throws(() => loadTrainConfig(f), { message: `${f}:6:3: lora.r is given twice (first at line 4): give it once` });
+  // a whole section twice: YAML would not merge them
+  const g = file('model: m\ndata:\n  train: t\nseed: 1\ndata:\n  val: v\n');
+  assert.throws(() => loadTrainConfig(g), { message: `${g}:5:1: data is given twice (first at line 2): give it once, with all its keys under the one data:` });
+  // in a flow mapping too, on one line
+  const h = file('model: m\ndata: {train: t, train: u}\n');
+  assert.throws(() => loadTrainConfig(h), { message: `${h}:2:18: data.train is given twice (first at line 2): give it once` });
+});
