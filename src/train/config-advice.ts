@@ -57,7 +57,13 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
     // digit separators (4_096, as YAML 1.1 and Python take it; 4,096 as prose writes it): a string to YAML 1.2
     if (schema instanceof z.ZodNumber && /^\d{1,3}(_\d{3})+$|^\d{1,3}(,\d{3})+$/.test(value)) return ` (write ${value.replace(/[_,]/g, '')}: YAML reads ${JSON.stringify(value)} as a string)`;
     // items between commas, else between spaces (a shell's list): `[neg pos]` would be the one item "neg pos"
-    if (schema instanceof z.ZodArray || schema instanceof z.ZodTuple) return ` (a list: write [${value.trim().split(value.includes(',') ? /\s*,\s*/ : /\s+/).join(', ')}])`;
+    // (a Python tuple, "(0.9, 0.999)", or a list in quotes, "[neg, pos]": the items inside the brackets)
+    if (schema instanceof z.ZodArray || schema instanceof z.ZodTuple) {
+      const text = value.trim();
+      const quoted = /^\[.*\]$/s.test(text);
+      const items = /^(\[.*\]|\(.*\))$/s.test(text) ? text.slice(1, -1).trim() : text;
+      return ` (a list: write [${items.split(items.includes(',') ? /\s*,\s*/ : /\s+/).join(', ')}]${quoted ? ' without quotes' : ''})`;
+    }
     // Python's None (or "none", "off") for a key whose "off" is null: a string to YAML
     if (NONE_WORDS.test(value) && nullable(key)) {
       const off = OFF_AS_NULL.get(key);

@@ -236,6 +236,10 @@ test('a value YAML read otherwise than meant says so: yes/on (strings in YAML 1.
   // separated by spaces (as a shell list is): "[neg pos]" would be the one class "neg pos"
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: neg pos\n')), /labels: .* \(a list: write \[neg, pos\]\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: very bad, good\n')), /labels: .* \(a list: write \[very bad, good\]\)$/);
+  // a list written as Python's tuple or JSON inside quotes: its items, not the brackets as one item ("write [(0.9, 0.999)]")
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer:\n  betas: (0.9, 0.999)\n')), /optimizer\.betas: .* \(a list: write \[0\.9, 0\.999\]\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: "[neg, pos]"\n')), /labels: .* \(a list: write \[neg, pos\] without quotes\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['optimizer.betas', '(0.9,0.95)']]), /--optimizer\.betas: .* \(a list: write \[0\.9, 0\.95\]\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: CAUSAL_LM\n')), /task: .* \(PEFT's CAUSAL_LM is task: generation\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nprecision: fp16\n')), /precision: .* \(fp16 is not offered: bf16 or fp32\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ndevice: mps\n')), /device: .* \(Apple's GPUs \(mps\) are not offered: cpu, or cuda on an NVIDIA GPU\)$/);
