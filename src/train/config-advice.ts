@@ -102,6 +102,8 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
     const made = written !== undefined && !/^[-+]?\.(inf|nan)$/i.test(written) ? `YAML reads ${written} as ${yaml}, no value for it` : `YAML's ${yaml} is no value for it`;
     return ` (${made}: write a finite number${off ? `; ${off.hint}` : ''})`;
   }
+  // 1e-400, past the smallest float: YAML made 0 of it, which the error quotes as written ("must be more than 0 (got 1e-400)")
+  if (value === 0 && written !== undefined && /[1-9]/.test(written.split(/[eE]/)[0]!)) return ` (YAML reads ${written} as 0, past the smallest float: check the exponent)`;
   if (off?.values.includes(value)) return ` (${off.hint})`;
   if (key === 'epochs' && value > 0 && !Number.isInteger(value)) return ' (whole passes over the data; for part of one, set max_steps, which wins over epochs)';
   return '';

@@ -605,3 +605,12 @@ test("loadTrainConfig's overrides from plain JavaScript: an object or a number v
   assert.throws(() => loadTrainConfig(5 as unknown as string), (e) => isUserError(e) && e.message.startsWith('loadTrainConfig: file is 5: give the path of a YAML config'));
   assert.equal(loadTrainConfig(f, [['max_steps', '3']]).max_steps, 3);
 });
+
+test('a number too small for a float (1e-400), which YAML reads as 0, says so rather than "must be more than 0 (got 1e-400)"', () => {
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer:\n  lr: 1e-400\n')),
+    /c\.yaml:4:3: optimizer\.lr: must be more than 0 \(got 1e-400\) \(YAML reads 1e-400 as 0, past the smallest float: check the exponent\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.alpha', '-1e-999']]),
+    /--lora\.alpha: must be more than 0 \(got -1e-999\) \(YAML reads -1e-999 as 0, past the smallest float: check the exponent\)$/);
+  // a 0 written as one is refused as before, without the note
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer:\n  lr: 0.0e0\n')), /optimizer\.lr: must be more than 0 \(got 0\.0e0\)$/);
+});
