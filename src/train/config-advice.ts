@@ -6,7 +6,7 @@ import YAML from 'yaml';
 import { shellPath } from '../util/shell-quote.ts';
 import { z } from 'zod';
 import { didYouMean } from '../util/did-you-mean.ts';
-import { tooDeep } from '../util/yaml-plain.ts';
+import { spaceAfterColon, tooDeep } from '../util/yaml-plain.ts';
 import { PROJECTIONS } from '../model/names.ts';
 import { documentedKeys, knownKeys, schemaAt } from './config-schema.ts';
 
@@ -15,6 +15,9 @@ import { documentedKeys, knownKeys, schemaAt } from './config-schema.ts';
  * anything.
  */
 export function unknownKeyText(full: string, k: string, at: string[], value?: unknown): string {
+  // `lora: {r:16}`: one key "r:16" to YAML
+  const spaced = spaceAfterColon(k);
+  if (spaced !== '') return `unknown key "${full}"${spaced}`;
   if (k === '<<') return `unknown key "${full}": YAML merge keys (<<: *anchor) are not read; write the keys themselves (an alias, *anchor, as a value is read)`;
   // `lora.r: 4` in the file: one key to YAML, which only the command line's --lora.r reads as a path
   if (k.includes('.') && documentedKeys().some((d) => d.key === full)) {
@@ -71,8 +74,10 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
     }
     const named = VALUE_NAMES.get(`${key}=${value.toLowerCase()}`);
     if (named !== undefined) return ` (${named})`;
-    // `schedule: cosine`: a value of one of the section's keys
+    // `schedule: cosine`: a value of one of the section's keys; `optimizer:` over `  lr:1e-4`, which YAML reads as a string
     if (schema instanceof z.ZodObject) {
+      const spaced = spaceAfterColon(value);
+      if (spaced !== '') return spaced;
       const sub = Object.keys(schema.shape).find((k) => {
         const field = valueSchema(`${key}.${k}`);
         return field instanceof z.ZodEnum && field.options.includes(value);

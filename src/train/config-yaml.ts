@@ -5,7 +5,7 @@ import YAML from 'yaml';
 import { shellPath } from '../util/shell-quote.ts';
 import { UserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
-import { firstNonPlain, MAX_DEPTH, PLAIN_TAGS, silentlyChanged, tooDeep } from '../util/yaml-plain.ts';
+import { firstNonPlain, MAX_DEPTH, PLAIN_TAGS, silentlyChanged, spaceAfterColon, tooDeep } from '../util/yaml-plain.ts';
 
 /** Where a config key path was written (`file:line:column`), or one place for every key (a file, "command line"). */
 export type Place = string | ((key: string) => string);
@@ -75,7 +75,9 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
     const first = (e as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
       // the library's advice is for its callers: a config is one document
       .replace(/^Source contains multiple documents; please use YAML\.parseAllDocuments\(\)$/, 'a config is one YAML document, but "---" starts a second one here');
-    throw new UserError(`invalid YAML: ${first}${dataFileHint(file)}`, pos ? `${file}:${pos.line}:${pos.col}` : file);
+    // `max_steps:10`, which YAML reads as text where a key was due: said at its line
+    const spaced = pos ? spaceAfterColon(lines[pos.line - 1]?.text.replace(/\s#.*$/, '') ?? '') : '';
+    throw new UserError(`invalid YAML: ${first}${spaced}${dataFileHint(file)}`, pos ? `${file}:${pos.line}:${pos.col}` : file);
   }
   if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
     throw new UserError(`the config must be a YAML mapping of keys to values${dataFileHint(file)}`, file);

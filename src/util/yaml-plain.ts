@@ -126,3 +126,14 @@ export function silentlyChanged(text: string, doc: YAML.Document): string | null
   });
   return folded ? 'YAML reads a line break inside a string as a space: to keep it, give the value as a double-quoted YAML string with \\n for the line break' : null;
 }
+
+/**
+ * Keys written with no space after the colon (`lr:1e-4`, or `lr:1e-4 eps:1e-8` as YAML folds such lines), which YAML
+ * reads as one string: the advice that says each as it is written (`lr: 1e-4`), or '' where `text` is not such keys
+ * (a URL or a Windows path has a / or \ after its colon).
+ */
+export function spaceAfterColon(text: string): string {
+  const keys = text.trim().split(/\s+/).map((part) => /^([A-Za-z_][\w-]*):([^\s/\\].*)$/.exec(part));
+  if (keys.length === 0 || keys.some((m) => m === null)) return '';
+  return ` (YAML needs a space after a key's colon: write ${keys.map((m) => `${m![1]}: ${m![2]}`).join(' and ')})`;
+}

@@ -163,3 +163,17 @@ test('a key given twice names the key and the line of its first, not the parser\
   const h = file('model: m\ndata: {train: t, train: u}\n');
   assert.throws(() => loadTrainConfig(h), { message: `${h}:2:18: data.train is given twice (first at line 2): give it once` });
 });
+
+test('a key with no space after its colon (lr:1e-4), which YAML reads as text, says to add the space, not what the text is refused as', () => {
+  const head = 'model: m\ndata: {train: t}\n';
+  // a section's keys, read as one string: data's advice was "write data: {train: train:x.jsonl}"
+  assert.throws(() => loadTrainConfig(file('model: m\ndata:\n  train:x.jsonl\n')), /c\.yaml:2:1: data: must be a mapping of keys to values \(got the string "train:x\.jsonl"\) \(YAML needs a space after a key's colon: write train: x\.jsonl\)$/);
+  assert.throws(() => loadTrainConfig(file(`${head}optimizer:\n  lr:1e-4\n  eps:1e-8\n`)), /optimizer: .* \(YAML needs a space after a key's colon: write lr: 1e-4 and eps: 1e-8\)$/);
+  // in a flow mapping, one key "r:16"
+  assert.throws(() => loadTrainConfig(file(`${head}lora: {r:16}\n`)), /c\.yaml:3:8: unknown key "lora\.r:16" \(YAML needs a space after a key's colon: write r: 16\)$/);
+  // the parser's refusal at a line that is such a key
+  assert.throws(() => loadTrainConfig(file(`${head}max_steps:10\n`)), /c\.yaml:3:1: invalid YAML: .* \(YAML needs a space after a key's colon: write max_steps: 10\)$/);
+  assert.throws(() => loadTrainConfig(file(`max_steps:10\n${head}`)), /c\.yaml:1:1: invalid YAML: .* \(YAML needs a space after a key's colon: write max_steps: 10\)$/);
+  // a colon in a value that is not a key's (a URL, a Windows path) is no such key
+  assert.throws(() => loadTrainConfig(file(`${head}optimizer: http://x\n`)), (e: Error) => !e.message.includes('space after'));
+});
