@@ -47,7 +47,8 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
   if (value === null) {
     const declared = schemaAt(key.split('.'));
     const dflt = declared instanceof z.ZodDefault ? (declared.parse(undefined) as unknown) : undefined;
-    return ` (an empty value is null in YAML: write a value${dflt === undefined ? '' : `, or leave the key out for its default ${JSON.stringify(dflt)}`})`;
+    const what = written === undefined ? 'an empty value is null in YAML' : written === 'null' ? 'null is no value for it' : `YAML reads ${written} as null, no value for it`;
+    return ` (${what}: write a value${dflt === undefined ? '' : `, or leave the key out for its default ${JSON.stringify(dflt)}`})`;
   }
   if (typeof value === 'string') {
     // (an entry that is a projection was refused for something else: given twice)

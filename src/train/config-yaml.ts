@@ -117,14 +117,16 @@ export function nodeAt(doc: YAML.Document, key: string): { offset: number | null
 }
 
 /**
- * The source text of the scalar at the dotted key path when YAML read it as a number or boolean (`1.0`, which the
- * number 1 would print as "1"), or a string by its !!str tag (`!!str 8`), so that advice can quote what was written;
+ * The source text of the scalar at the dotted key path when YAML read it as a number, boolean or written null (`1.0`, which
+ * the number 1 would print as "1"; `~`), or a string by its !!str tag (`!!str 8`), so that advice can quote what was written;
  * else undefined.
  */
 export function writtenAt(doc: YAML.Document, key: string): string | undefined {
   const { node } = nodeAt(doc, key);
   // `!!str 8`: a string by its tag, whose error said to drop quotes it does not have (valueHint says the tag)
   if (YAML.isScalar(node) && node.tag === 'tag:yaml.org,2002:str' && typeof node.value === 'string') return `!!str ${node.value}`;
+  // `null`, `~`: an explicit null, which advice does not call empty
+  if (YAML.isScalar(node) && node.value === null) return typeof node.source === 'string' && node.source !== '' ? node.source : undefined;
   if (!YAML.isScalar(node) || (typeof node.value !== 'number' && typeof node.value !== 'boolean')) return undefined;
   return typeof node.source === 'string' ? node.source : undefined;
 }

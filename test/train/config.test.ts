@@ -574,6 +574,13 @@ test('a missing or empty key says so, with what it takes and its default, not zo
   assert.throws(() => loadTrainConfig(file('model: {config: x}\ndata: {train: t}\n')), /c\.yaml:1:1: model\.init: missing \(random: /);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nseed:\n')),
     /c\.yaml:3:1: seed: .* \(an empty value is null in YAML: write a value, or leave the key out for its default 0\)$/);
+  // a null written as one is not called empty: "packing: null" (or ~) was told "an empty value is null in YAML"
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\npacking: null\n')),
+    /c\.yaml:3:1: packing: must be true or false \(got null\) \(null is no value for it: write a value, or leave the key out for its default false\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora:\n  r: ~\n')),
+    /c\.yaml:4:3: lora\.r: must be a number \(got ~\) \(YAML reads ~ as null, no value for it: write a value, or leave the key out for its default 8\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['seed', 'Null']]),
+    /--seed: must be a number \(got Null\) \(YAML reads Null as null, no value for it: write a value, or leave the key out for its default 0\)$/);
   // a key that takes null takes an empty value
   assert.equal(loadTrainConfig(file('model: m\ndata: {train: t}\nmax_steps:\n')).max_steps, null);
 });
