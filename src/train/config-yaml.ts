@@ -52,7 +52,8 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
     // a key given twice is named by its key path and the line of its first (the parser says "Map keys must be unique")
     const twice = parsed.errors[0]?.code === 'DUPLICATE_KEY' ? duplicateKey(parsed, parsed.errors[0].pos[0]) : null;
     if (twice !== null) {
-      const section = YAML.isMap(twice.value) ? `, with all its keys under the one ${twice.key.split('.').pop()}:` : '';
+      // two mappings (a section written twice): YAML would not merge them
+      const section = YAML.isMap(twice.value) && YAML.isMap(twice.firstValue) ? `, with all its keys under the one ${twice.key.split('.').pop()}:` : '';
       throw new UserError(`${twice.key} is given twice (first at line ${lineCounter.linePos(twice.first).line}): give it once${section}`, at(parsed.errors[0]!.pos[0]));
     }
     if (parsed.errors[0]) throw parsed.errors[0];
@@ -133,9 +134,9 @@ export function writtenAt(doc: YAML.Document, key: string): string | undefined {
 
 /**
  * The key written twice in one mapping whose second key starts at `offset`: its dotted key path, the offset of its first
- * key, and the second one's value; null where no such key is found (the parser's own message is said then).
+ * key, and the values of both; null where no such key is found (the parser's own message is said then).
  */
-function duplicateKey(doc: YAML.Document, offset: number): { key: string; first: number; value: unknown } | null {
+function duplicateKey(doc: YAML.Document, offset: number): { key: string; first: number; value: unknown; firstValue: unknown } | null {
   const stack: Array<{ node: unknown; path: string[] }> = [{ node: doc.contents, path: [] }];
   while (stack.length > 0) {
     const { node, path } = stack.pop()!;
@@ -146,7 +147,7 @@ function duplicateKey(doc: YAML.Document, offset: number): { key: string; first:
       if (YAML.isScalar(pair.key) && pair.key.range?.[0] === offset) {
         const first = node.items.find((p) => YAML.isScalar(p.key) && String(p.key.value) === name && p !== pair);
         const at = (first?.key as YAML.Scalar | undefined)?.range?.[0];
-        return at === undefined ? null : { key: [...path, name!].join('.'), first: at, value: pair.value };
+        return at === undefined ? null : { key: [...path, name!].join('.'), first: at, value: pair.value, firstValue: first!.value };
       }
       if (name !== null) stack.push({ node: pair.value, path: [...path, name] });
     }

@@ -159,6 +159,9 @@ test('a key given twice names the key and the line of its first, not the parser\
   // a whole section twice: YAML would not merge them
   const g = file('model: m\ndata:\n  train: t\nseed: 1\ndata:\n  val: v\n');
   assert.throws(() => loadTrainConfig(g), { message: `${g}:5:1: data is given twice (first at line 2): give it once, with all its keys under the one data:` });
+  // a value that YAML reads as a mapping (a colon in a path) given for a key that was not one: no section to merge
+  const k = file('model: m\ndata: {train: t}\noutput_dir: a\noutput_dir: runs/a: b\n');
+  assert.throws(() => loadTrainConfig(k), { message: `${k}:4:1: output_dir is given twice (first at line 3): give it once` });
   // in a flow mapping too, on one line
   const h = file('model: m\ndata: {train: t, train: u}\n');
   assert.throws(() => loadTrainConfig(h), { message: `${h}:2:18: data.train is given twice (first at line 2): give it once` });
