@@ -6,7 +6,7 @@ import YAML from 'yaml';
 import { shellPath } from '../util/shell-quote.ts';
 import { z } from 'zod';
 import { didYouMean } from '../util/did-you-mean.ts';
-import { spaceAfterColon, tooDeep } from '../util/yaml-plain.ts';
+import { spaceAfterColon, spaceAfterDash, tooDeep } from '../util/yaml-plain.ts';
 import { PROJECTIONS } from '../model/names.ts';
 import { documentedKeys, knownKeys, schemaAt } from './config-schema.ts';
 
@@ -63,6 +63,9 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
     // items between commas, else between spaces (a shell's list): `[neg pos]` would be the one item "neg pos"
     // (a Python tuple, "(0.9, 0.999)", or a list in quotes, "[neg, pos]": the items inside the brackets)
     if (schema instanceof z.ZodArray || schema instanceof z.ZodTuple) {
+      // `-neg` on each line, which YAML folds into "-neg -pos"
+      const dashed = spaceAfterDash(value);
+      if (dashed !== '') return ` (${dashed})`;
       const text = value.trim();
       const quoted = /^\[.*\]$/s.test(text);
       const items = /^(\[.*\]|\(.*\))$/s.test(text) ? text.slice(1, -1).trim() : text;

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { PROJECTIONS } from '../model/names.ts';
 import { gotValue } from './config-issues.ts';
+import { spaceAfterDash } from '../util/yaml-plain.ts';
 
 const int = (min: number) => z.number().int().min(min);
 
@@ -35,6 +36,8 @@ function targetModulesError(input: unknown): string {
   if (typeof input !== 'string') return expected;
   // all_linear, ALL-LINEAR: PEFT's one spelling
   if (input.toLowerCase().replace(/[_\s]/g, '-') === ALL_LINEAR) return `${expected}, not the string ${JSON.stringify(input)}: write ${ALL_LINEAR}`;
+  const dashed = spaceAfterDash(input);
+  if (dashed !== '') return `${expected}, not the string ${JSON.stringify(input)}: ${dashed}`;
   const names = input.split(/[\s,]+/).filter((n) => n !== '');
   // PEFT reads a string as a regular expression over module names; here the projections are named
   const list = names.every((n) => (PROJECTIONS as readonly string[]).includes(n)) ? `write [${names.join(', ')}]` : `name them: [${PROJECTIONS.slice(0, 2).join(', ')}, …]`;

@@ -137,3 +137,14 @@ export function spaceAfterColon(text: string): string {
   if (keys.length === 0 || keys.some((m) => m === null)) return '';
   return ` (YAML needs a space after a key's colon: write ${keys.map((m) => `${m![1]}: ${m![2]}`).join(' and ')})`;
 }
+
+/**
+ * List items written with no space after the dash (`-q_proj` on each line, which YAML folds into the one string
+ * "-q_proj -v_proj"): the advice that says so with the list to write, or '' where `text` is not such items.
+ */
+export function spaceAfterDash(text: string): string {
+  const parts = text.trim().split(/\s+/);
+  if (parts.length < 2 || !parts.every((p) => /^-[^\s-]/.test(p))) return '';
+  const items = parts.map((p) => p.slice(1));
+  return `YAML needs a space after a list item's dash: write - ${items[0]} on each line, or [${items.join(', ')}]`;
+}

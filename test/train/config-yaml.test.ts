@@ -180,3 +180,13 @@ test('a key with no space after its colon (lr:1e-4), which YAML reads as text, s
   // a colon in a value that is not a key's (a URL, a Windows path) is no such key
   assert.throws(() => loadTrainConfig(file(`${head}optimizer: http://x\n`)), (e: Error) => !e.message.includes('space after'));
 });
+
+test('list items with no space after the dash (-q_proj), which YAML folds into one string, say to add the space', () => {
+  const head = 'model: m\ndata: {train: t}\n';
+  // was: "name them: [q_proj, k_proj, …]", as if the projections were misspelt
+  assert.throws(() => loadTrainConfig(file(`${head}lora:\n  target_modules:\n    -q_proj\n    -v_proj\n`)),
+    /c\.yaml:4:3: lora\.target_modules: a list of projections, or "all-linear", not the string "-q_proj -v_proj": YAML needs a space after a list item's dash: write - q_proj on each line, or \[q_proj, v_proj\]$/);
+  // was: "a list: write [-neg, -pos]"
+  assert.throws(() => loadTrainConfig(file(`${head}task: classification\nlabels:\n  -neg\n  -pos\n`)),
+    /c\.yaml:4:1: labels: must be a list .* \(YAML needs a space after a list item's dash: write - neg on each line, or \[neg, pos\]\)$/);
+});
