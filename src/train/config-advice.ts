@@ -58,6 +58,9 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
     const wanted = schema instanceof z.ZodNumber ? 'a number' : schema instanceof z.ZodBoolean ? 'true or false' : null;
     if (wanted !== null && written === `!!str ${value}`) return ` (write it without the !!str tag, which makes it a string where ${wanted} is wanted)`;
     if (schema instanceof z.ZodNumber && typeof plainYamlValue(value) === 'number') return ` (write it without quotes: YAML reads ${JSON.stringify(value)} as a string)`;
+    // `3.0e−4` copied from a paper (U+2212), full-width digits: text that prints as a number but is none
+    const alike = schema instanceof z.ZodNumber ? lookAlikeNumber(value) : null;
+    if (alike !== null) return ` (it holds ${JSON.stringify(alike.char)} (U+${alike.char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}), not the ASCII ${JSON.stringify(alike.meant)}: write ${alike.text})`;
     // digit separators (4_096, as YAML 1.1 and Python take it; 4,096 as prose writes it): a string to YAML 1.2
     if (schema instanceof z.ZodNumber && /^\d{1,3}(_\d{3})+$|^\d{1,3}(,\d{3})+$/.test(value)) return ` (write ${value.replace(/[_,]/g, '')}: YAML reads ${JSON.stringify(value)} as a string)`;
     // items between commas, else between spaces (a shell's list): `[neg pos]` would be the one item "neg pos"
@@ -258,6 +261,18 @@ export function suggestKey(k: string, at: string[]): string | null {
 export function nearestConfigKey(dotted: string): string | null {
   const parts = dotted.split('.');
   return suggestKey(parts[parts.length - 1]!, parts.slice(0, -1));
+}
+
+/**
+ * `text` with its look-alikes of ASCII (a Unicode minus or dash, full-width digits) made ASCII, where that reads as a
+ * number in YAML: the first such character, the one it stands for, and the text; else null.
+ */
+function lookAlikeNumber(text: string): { char: string; meant: string; text: string } | null {
+  const ascii = (c: string): string => (/[\u2010-\u2015\u2212\uFE63\uFF0D]/.test(c) ? '-' : c.normalize('NFKC'));
+  const folded = [...text].map(ascii).join('');
+  if (folded === text || typeof plainYamlValue(folded) !== 'number') return null;
+  const char = [...text].find((c) => ascii(c) !== c)!;
+  return { char, meant: ascii(char), text: folded };
 }
 
 /** What YAML reads `text` as when it is written unquoted (undefined for text it refuses). */

@@ -621,3 +621,13 @@ test('a number too small for a float (1e-400), which YAML reads as 0, says so ra
   // a 0 written as one is refused as before, without the note
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer:\n  lr: 0.0e0\n')), /optimizer\.lr: must be more than 0 \(got 0\.0e0\)$/);
 });
+
+test('a number written with a look-alike character (a Unicode minus, copied from a paper; full-width digits) names the character', () => {
+  // was: must be a number (got the string "3.0e−4"), which reads as a number
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer:\n  lr: 3.0e\u22124\n')),
+    /c\.yaml:4:3: optimizer\.lr: must be a number \(got the string "3\.0e\u22124"\) \(it holds "\u2212" \(U\+2212\), not the ASCII "-": write 3\.0e-4\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['max_steps', '\uff11\uff10']]),
+    /--max_steps: must be a number \(got the string "\uff11\uff10"\) \(it holds "\uff11" \(U\+FF11\), not the ASCII "1": write 10\)$/);
+  // a word is no number of look-alikes
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nseed: caf\u00e9\n')), (e: Error) => !e.message.includes('ASCII'));
+});
