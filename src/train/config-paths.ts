@@ -104,6 +104,14 @@ export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => stri
     try {
       st = fs.statSync(p);
     } catch {
+      // `train.jsonl ` (a no-break space pasted from a web page, or a space inside quotes), which YAML keeps
+      const base = path.basename(p), trimmed = path.join(path.dirname(p), base.trim());
+      if (base.trim() !== base && base.trim() !== '' && fs.existsSync(trimmed)) {
+        const starts = base.trimStart() !== base;
+        const space = starts ? base[0]! : base[base.length - 1]!;
+        const named = space === ' ' ? 'a space' : `${space === '\u00a0' ? 'a no-break space' : 'white space'} (U+${space.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
+        fail(`${JSON.stringify(p)}: ${folder ? `${folder} not found` : 'no such file'}, but ${trimmed} is: the name ${starts ? 'starts' : 'ends'} with ${named}, which YAML keeps: remove it`);
+      }
       // `val: None` (Python's word): YAML's string, read as a file name; null is none
       if (['data.val', 'data.test', 'lora.init_from'].includes(key) && NONE_WORDS.test(path.basename(p))) fail(`${p}: no such file (YAML reads ${path.basename(p)} as a string, here a file name: write null for no ${key})`);
       const skip = (key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : key === 'model' ? hintAfter(missingModelHint(p, readFrom)) : '') + missingSplitHint(key, p);

@@ -51,6 +51,11 @@ test('a missing data file, model folder or config.json is named with the line of
   assert.throws(() => check('data: {train: train.jsonl}\nmodel: empty\n'),
     { message: `${f}:2:1: model: ${path.join(dir, 'empty', 'config.json')}: model config not found (a model folder needs config.json)` });
   assert.throws(() => check('model: model\ndata: {train: train.jsonl, test: model}\n'), { message: new RegExp(`^${f}:2:28: data.test: .*: a folder, not a data file`) });
+  // a space at the end of a name, which YAML keeps: a no-break space pasted from a web page, or a space inside quotes
+  assert.throws(() => check('model: model\ndata:\n  train: train.jsonl\u00a0\n'),
+    { message: `${f}:3:3: data.train: "${path.join(dir, 'train.jsonl')}\u00a0": no such file, but ${path.join(dir, 'train.jsonl')} is: the name ends with a no-break space (U+00A0), which YAML keeps: remove it` });
+  assert.throws(() => check('data: {train: train.jsonl}\nmodel: " model"\n'),
+    { message: `${f}:2:1: model: "${path.join(dir, ' model')}": model folder not found, but ${path.join(dir, 'model')} is: the name starts with a space, which YAML keeps: remove it` });
   // a Hugging Face Hub id, which a new user may write for model: said to be one, with what to do
   assert.throws(() => check('data: {train: train.jsonl}\nmodel: mistralai/Mistral-7B-v0.1\n'),
     { message: `${f}:2:1: model: ${path.join(dir, 'mistralai', 'Mistral-7B-v0.1')}: model folder not found (set model; if mistralai/Mistral-7B-v0.1 is a ` +
