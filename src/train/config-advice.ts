@@ -83,7 +83,8 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
     if (named !== undefined) return ` (${named})`;
     // `schedule: cosine`: a value of one of the section's keys; `optimizer:` over `  lr:1e-4`, which YAML reads as a string
     if (schema instanceof z.ZodObject) {
-      const spaced = spaceAfterColon(value);
+      // (a key of the section, or another tool's name for one: `data: s3:bucket/x` is no key)
+      const spaced = spaceAfterColon(value, (name) => knownKeys(key.split('.')).includes(name) || suggestKey(name, key.split('.')) !== null);
       if (spaced !== '') return spaced;
       const sub = Object.keys(schema.shape).find((k) => {
         const field = valueSchema(`${key}.${k}`);

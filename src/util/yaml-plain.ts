@@ -130,11 +130,11 @@ export function silentlyChanged(text: string, doc: YAML.Document): string | null
 /**
  * Keys written with no space after the colon (`lr:1e-4`, or `lr:1e-4 eps:1e-8` as YAML folds such lines), which YAML
  * reads as one string: the advice that says each as it is written (`lr: 1e-4`), or '' where `text` is not such keys
- * (a URL or a Windows path has a / or \ after its colon).
+ * (a URL or a Windows path has a / or \ after its colon; `isKey`: whether the word before a colon may be a key there).
  */
-export function spaceAfterColon(text: string): string {
+export function spaceAfterColon(text: string, isKey: (name: string) => boolean = () => true): string {
   const keys = text.trim().split(/\s+/).map((part) => /^([A-Za-z_][\w-]*):([^\s/\\].*)$/.exec(part));
-  if (keys.length === 0 || keys.some((m) => m === null)) return '';
+  if (keys.length === 0 || keys.some((m) => m === null || !isKey(m[1]!))) return '';
   return ` (YAML needs a space after a key's colon: write ${keys.map((m) => `${m![1]}: ${m![2]}`).join(' and ')})`;
 }
 

@@ -177,7 +177,8 @@ test('a key with no space after its colon (lr:1e-4), which YAML reads as text, s
   // the parser's refusal at a line that is such a key
   assert.throws(() => loadTrainConfig(file(`${head}max_steps:10\n`)), /c\.yaml:3:1: invalid YAML: .* \(YAML needs a space after a key's colon: write max_steps: 10\)$/);
   assert.throws(() => loadTrainConfig(file(`max_steps:10\n${head}`)), /c\.yaml:1:1: invalid YAML: .* \(YAML needs a space after a key's colon: write max_steps: 10\)$/);
-  // a colon in a value that is not a key's (a URL, a Windows path) is no such key
+  // a colon in a value that is not a key's (a URL, a Windows path, a word that is no key of the section) is no such key
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: s3:bucket/train.jsonl\n')), /c\.yaml:2:1: data: .* \(the data files are its keys: write data: \{train: s3:bucket\/train\.jsonl\}, or /);
   assert.throws(() => loadTrainConfig(file(`${head}optimizer: http://x\n`)), (e: Error) => !e.message.includes('space after'));
 });
 
