@@ -197,10 +197,11 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
     if (maxNewTokens < 1) throw new UserError(`${key} leaves no new token after the prompt's ${promptLength}: give --max-new-tokens`, file.file ?? undefined);
     fromFile.push(file.maxNewTokens !== undefined ? key : `${key}: ${maxNewTokens} new tokens`);
   } else maxNewTokens = Math.max(1, Math.min(DEFAULT_MAX_NEW_TOKENS, context - promptLength));
-  // what would sample otherwise than their "off" (temperature 1, top_k 0, top_p 1)
+  // what would sample otherwise than their "off" (temperature 1, top_k 0, top_p 1); top_k 50, HF's default (an old
+  // config.json's default keys hold it), as transformers 5.17's GenerationConfig.validate does not warn of it either
   const unsampledFromFile = given.temperature !== undefined || file.doSample === true ? [] : [
     ...(file.temperature !== undefined && file.temperature !== 1 ? [`temperature ${file.temperature}`] : []),
-    ...(file.topK !== undefined && file.topK !== 0 ? [`top_k ${file.topK}`] : []),
+    ...(file.topK !== undefined && file.topK !== 0 && file.topK !== 50 ? [`top_k ${file.topK}`] : []),
     ...(file.topP !== undefined && file.topP !== 1 ? [`top_p ${file.topP}`] : []),
   ];
   return { temperature, topK, topP, repetitionPenalty, maxNewTokens, fromFile, unsampledFromFile };

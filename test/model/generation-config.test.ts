@@ -140,6 +140,9 @@ test('generationSettings: flags > generation_config.json > ours; the file\'s tem
   assert.equal(generationSettings({}, { ...file, doSample: undefined }, 10, 1000).temperature, 0);
   assert.deepEqual(generationSettings({}, { ...file, doSample: false }, 10, 1000).unsampledFromFile, ['temperature 0.6', 'top_k 20', 'top_p 0.9']);
   assert.deepEqual(generationSettings({}, { ...file, doSample: false, temperature: 1, topK: 0, topP: 1 }, 10, 1000).unsampledFromFile, []);
+  // top_k 50 is HF's default, which its generate() does not warn of (GenerationConfig.validate: top_k != 50), as an old
+  // config.json's default keys hold it beside do_sample false: no noise
+  assert.deepEqual(generationSettings({}, { ...file, doSample: false, temperature: 1, topK: 50, topP: 1 }, 10, 1000).unsampledFromFile, []);
   assert.equal(generationSettings({}, { ...file, temperature: undefined }, 10, 1000).temperature, 1); // HF's default when sampling
   // max_length is prompt + new; max_new_tokens wins over it; one that leaves nothing is refused naming the file
   assert.equal(generationSettings({}, { ...none, maxLength: 30 }, 10, 1000).maxNewTokens, 20);
@@ -167,7 +170,7 @@ test('mistral-tune generate takes generation_config.json\'s max_new_tokens and s
   const greedy = await run('--max-new-tokens', '2');
   assert.equal(greedy.status, 0, greedy.stderr);
   assert.deepEqual(greedy.stderr.split('\n').filter((l) => l.startsWith('warning')),
-    [`warning: ${path.join(model, 'generation_config.json')}: temperature 0.6, top_k 50, top_p 0.9: not applied, as in HF's generate(): the file does not say do_sample true, so generation is greedy; give --temperature > 0 to sample with them`]);
+    [`warning: ${path.join(model, 'generation_config.json')}: temperature 0.6, top_p 0.9: not applied, as in HF's generate(): the file does not say do_sample true, so generation is greedy; give --temperature > 0 to sample with them`]);
   // a temperature given (greedy or not) is the user's choice: nothing to warn of
   assert.equal((await run('--max-new-tokens', '2', '--temperature', '0')).stderr.includes('warning'), false);
   fs.writeFileSync(path.join(model, 'generation_config.json'), JSON.stringify({ top_p: '0.9' }));
