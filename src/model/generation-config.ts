@@ -15,9 +15,9 @@ import { isRecord, jsonValueText, readJsonFile } from '../util/json-file.ts';
 import { generationConfigFromModel } from './generation-from-config.ts';
 import { notATokenId } from './token-id-list.ts';
 
-/** The settings generation_config.json states (each absent where the file has no such key, or null for it). */
+/** The settings generation_config.json (without one, config.json) states (each absent where it has no such key, or null for it). */
 export interface GenerationConfigFile {
-  /** The file's path, for messages; null where the folder has none. */
+  /** The path of the file read (generation_config.json, else config.json), for messages; null where the folder has neither. */
   file: string | null;
   eosIds: number[];
   doSample?: boolean;
@@ -93,13 +93,13 @@ function eosOf(config: Record<string, unknown>, file: string): number[] {
   return Array.isArray(eos) ? (eos as number[]) : [eos as number];
 }
 
-/** generation_config.json's eos_token_id in `dir` as a list (empty when the file or the key is absent). */
+/** generation_config.json's eos_token_id in `dir` (without one, config.json's) as a list (empty when the files or the key are absent). */
 export function generationEosIds(dir: string): number[] {
   const read = readFile(dir);
   return read ? eosOf(read.config, read.file) : [];
 }
 
-/** Every setting of `dir`/generation_config.json that generate has (none where the folder has no such file). */
+/** Every setting of `dir`/generation_config.json (without one, config.json's generation keys) that generate has (none where the folder has neither). */
 export function readGenerationConfig(dir: string): GenerationConfigFile {
   needArg('readGenerationConfig', 'the model folder', dir, 'string', { hint: 'the path of a Hugging Face model folder' });
   const read = readFile(dir);
