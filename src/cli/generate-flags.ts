@@ -37,7 +37,7 @@ and max_length; the flags override each, and those taken are said on stderr; its
 without do_sample true are warned of, unused (greedy, as in HF). A key it leaves out keeps the default above (not
 HF's max_length 20 or top_k 50); pad_token_id and bos_token_id are not read (one sequence is never padded; the
 tokenizer's BOS starts the prompt); settings generate has not (num_beams, min_p, ...) are warned of when set, and
-not applied. A value of the wrong type or range is an error.`;
+not applied (min_p and the other sampling-only ones where generation samples). A value of the wrong type or range is an error.`;
 
 export interface GenerateFlags {
   model?: string; adapter?: string; run?: string; best?: boolean; prompt?: string; messages?: string; raw?: boolean; 'max-new-tokens'?: string;

@@ -87,7 +87,7 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
       warn(`${file.file}: ${settings.unsampledFromFile.join(', ')}: not applied, as in HF's generate(): the file does not say do_sample true, ` +
         'so generation is greedy; give --temperature > 0 to sample with them');
     }
-    if (file.unsupported.length > 0) warn(`${file.file}: ${file.unsupported.join(', ')}: not applied (HF's generate() would; this one has no such setting)`);
+    if (settings.unsupported.length > 0) warn(`${file.file}: ${settings.unsupported.join(', ')}: not applied (HF's generate() would; this one has no such setting)`);
     if (settings.fromFile.length > 0) info(`generate: from ${file.file}: ${settings.fromFile.join(', ')} (flags override)`);
     weightsRead();
     const stream = createTextStream(tokenizer, (text) => process.stdout.write(text));

@@ -151,7 +151,16 @@ export interface GenerationSettings {
    * ("temperature 0.6", "top_p 0.9"): greedy, as in HF's generate() (which warns that they may be ignored); to be said.
    */
   unsampledFromFile: string[];
+  /**
+   * The file's settings generate has not (GenerationConfigFile.unsupported) that HF's generate() would apply here, to
+   * be said as not applied: a sampling-only one (min_p, ...) only where generation samples, as HF's greedy decoding
+   * does not apply it either.
+   */
+  unsupported: string[];
 }
+
+/** Settings of GenerationConfig that only its sampling applies (transformers 5.17's warpers), which ours has not. */
+const SAMPLING_ONLY = new Set(['min_p', 'typical_p', 'top_h', 'epsilon_cutoff', 'eta_cutoff']);
 
 /** With no max_new_tokens anywhere: 256 new tokens, or as many as the model's context leaves after the prompt. */
 export const DEFAULT_MAX_NEW_TOKENS = 256;
@@ -204,5 +213,6 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
     ...(file.topK !== undefined && file.topK !== 0 && file.topK !== 50 ? [`top_k ${file.topK}`] : []),
     ...(file.topP !== undefined && file.topP !== 1 ? [`top_p ${file.topP}`] : []),
   ];
-  return { temperature, topK, topP, repetitionPenalty, maxNewTokens, fromFile, unsampledFromFile };
+  const unsupported = temperature > 0 ? file.unsupported : file.unsupported.filter((setting) => !SAMPLING_ONLY.has(setting.split(' ')[0]!));
+  return { temperature, topK, topP, repetitionPenalty, maxNewTokens, fromFile, unsampledFromFile, unsupported };
 }

@@ -127,15 +127,15 @@ test('without generation_config.json, config.json\'s generation keys are the def
 test('generationSettings: flags > generation_config.json > ours; the file\'s temperature, top_k, top_p only where it samples; max_length counts the prompt', () => {
   const none = { file: null, eosIds: [], unsupported: [] };
   // ours: greedy, 256 new tokens or what the context leaves
-  assert.deepEqual(generationSettings({}, none, 10, 1000), { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxNewTokens: 256, fromFile: [], unsampledFromFile: [] });
+  assert.deepEqual(generationSettings({}, none, 10, 1000), { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxNewTokens: 256, fromFile: [], unsampledFromFile: [], unsupported: [] });
   assert.equal(generationSettings({}, none, 300, 512).maxNewTokens, 212);
   const file = { file: '/m/generation_config.json', eosIds: [], unsupported: [], doSample: true, temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.2, maxNewTokens: 50 };
   const s = generationSettings({}, file, 10, 1000);
-  assert.deepEqual({ ...s, fromFile: undefined }, { temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.2, maxNewTokens: 50, fromFile: undefined, unsampledFromFile: [] });
+  assert.deepEqual({ ...s, fromFile: undefined }, { temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.2, maxNewTokens: 50, fromFile: undefined, unsampledFromFile: [], unsupported: [] });
   assert.deepEqual(s.fromFile, ['do_sample true, temperature 0.6', 'top_k 20', 'top_p 0.9', 'repetition_penalty 1.2', 'max_new_tokens 50']);
   // flags win; --temperature 0 is greedy and the file's top_k/top_p no longer apply
   assert.deepEqual(generationSettings({ temperature: 0, maxNewTokens: 3, repetitionPenalty: 1 }, file, 10, 1000),
-    { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxNewTokens: 3, fromFile: [], unsampledFromFile: [] });
+    { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxNewTokens: 3, fromFile: [], unsampledFromFile: [], unsupported: [] });
   // without do_sample the file's temperature is unused (HF warns of it), greedy as HF's generate() is, and said
   assert.equal(generationSettings({}, { ...file, doSample: undefined }, 10, 1000).temperature, 0);
   assert.deepEqual(generationSettings({}, { ...file, doSample: false }, 10, 1000).unsampledFromFile, ['temperature 0.6', 'top_k 20', 'top_p 0.9']);
@@ -143,6 +143,15 @@ test('generationSettings: flags > generation_config.json > ours; the file\'s tem
   // top_k 50 is HF's default, which its generate() does not warn of (GenerationConfig.validate: top_k != 50), as an old
   // config.json's default keys hold it beside do_sample false: no noise
   assert.deepEqual(generationSettings({}, { ...file, doSample: false, temperature: 1, topK: 50, topP: 1 }, 10, 1000).unsampledFromFile, []);
+  // a sampling-only setting generate lacks (min_p, typical_p, top_h, epsilon_cutoff, eta_cutoff) is one HF's greedy
+  // generate() does not apply either: not said as one HF would apply where generation is greedy
+  const lacking = { ...none, file: '/m/g.json', unsupported: ['num_beams 2', 'min_p 0.05', 'typical_p 0.9', 'top_h 0.4', 'epsilon_cutoff 0.001', 'eta_cutoff 0.001'] };
+  for (const given of [{}, { temperature: 0 }]) {
+    const greedy = generationSettings(given, lacking, 10, 1000);
+    assert.deepEqual([greedy.unsupported, greedy.unsampledFromFile], [['num_beams 2'], []]);
+  }
+  assert.deepEqual(generationSettings({}, { ...lacking, doSample: true }, 10, 1000).unsupported, lacking.unsupported);
+  assert.deepEqual(generationSettings({ temperature: 0.7 }, lacking, 10, 1000).unsupported, lacking.unsupported);
   assert.equal(generationSettings({}, { ...file, temperature: undefined }, 10, 1000).temperature, 1); // HF's default when sampling
   // max_length is prompt + new; max_new_tokens wins over it; one that leaves nothing is refused naming the file
   assert.equal(generationSettings({}, { ...none, maxLength: 30 }, 10, 1000).maxNewTokens, 20);
