@@ -265,11 +265,12 @@ export function nearestConfigKey(dotted: string): string | null {
 }
 
 /**
- * `text` with its look-alikes of ASCII (a Unicode minus or dash, full-width digits) made ASCII, where that reads as a
+ * `text` with its look-alikes of ASCII (a Unicode minus or dash, full-width digits and signs) made ASCII, where that reads as a
  * number in YAML: the first such character, the one it stands for, and the text; else null.
  */
 function lookAlikeNumber(text: string): { char: string; meant: string; text: string } | null {
-  const ascii = (c: string): string => (/[\u2010-\u2015\u2212\uFE63\uFF0D]/.test(c) ? '-' : c.normalize('NFKC'));
+  // (full-width forms only: NFKC also makes 10² "102" and ① "1", other numbers than the one written)
+  const ascii = (c: string): string => (/[\u2010-\u2015\u2212\uFE63\uFF0D]/.test(c) ? '-' : /[\uFF01-\uFF5E]/.test(c) ? c.normalize('NFKC') : c);
   const folded = [...text].map(ascii).join('');
   if (folded === text || typeof plainYamlValue(folded) !== 'number') return null;
   const char = [...text].find((c) => ascii(c) !== c)!;

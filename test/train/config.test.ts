@@ -630,4 +630,8 @@ test('a number written with a look-alike character (a Unicode minus, copied from
     /--max_steps: must be a number \(got the string "\uff11\uff10"\) \(it holds "\uff11" \(U\+FF11\), not the ASCII "1": write 10\)$/);
   // a word is no number of look-alikes
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nseed: caf\u00e9\n')), (e: Error) => !e.message.includes('ASCII'));
+  // a power written with a superscript (10², 2⁵) or a circled digit is no look-alike: "write 102" would be another number
+  for (const text of ['10\u00b2', '2\u2075', '\u2460\u2461']) {
+    assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['max_steps', text]]), (e: Error) => /must be a number/.test(e.message) && !e.message.includes('ASCII'));
+  }
 });
