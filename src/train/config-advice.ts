@@ -5,6 +5,7 @@
 import YAML from 'yaml';
 import { shellPath } from '../util/shell-quote.ts';
 import { z } from 'zod';
+import { codePoint } from '../util/code-point.ts';
 import { didYouMean } from '../util/did-you-mean.ts';
 import { spaceAfterColon, spaceAfterDash, tooDeep } from '../util/yaml-plain.ts';
 import { PROJECTIONS } from '../model/names.ts';
@@ -60,7 +61,7 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
     if (schema instanceof z.ZodNumber && typeof plainYamlValue(value) === 'number') return ` (write it without quotes: YAML reads ${JSON.stringify(value)} as a string)`;
     // `3.0e−4` copied from a paper (U+2212), full-width digits: text that prints as a number but is none
     const alike = schema instanceof z.ZodNumber ? lookAlikeNumber(value) : null;
-    if (alike !== null) return ` (it holds ${JSON.stringify(alike.char)} (U+${alike.char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}), not the ASCII ${JSON.stringify(alike.meant)}: write ${alike.text})`;
+    if (alike !== null) return ` (it holds ${JSON.stringify(alike.char)} (${codePoint(alike.char)}), not the ASCII ${JSON.stringify(alike.meant)}: write ${alike.text})`;
     // digit separators (4_096, as YAML 1.1 and Python take it; 4,096 as prose writes it): a string to YAML 1.2
     if (schema instanceof z.ZodNumber && /^\d{1,3}(_\d{3})+$|^\d{1,3}(,\d{3})+$/.test(value)) return ` (write ${value.replace(/[_,]/g, '')}: YAML reads ${JSON.stringify(value)} as a string)`;
     // items between commas, else between spaces (a shell's list): `[neg pos]` would be the one item "neg pos"

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import { shellPath } from '../util/shell-quote.ts';
 import * as path from 'node:path';
 import { adapterBase } from '../util/adapter-base.ts';
+import { codePoint } from '../util/code-point.ts';
 import { loadConfig, randomConfigFile, requireAdapterFolder, requireModelFolder } from '../model/config.ts';
 import { missingModelHint } from '../model/missing-model.ts';
 import { runPath } from '../run/layout.ts';
@@ -109,7 +110,7 @@ export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => stri
       if (base.trim() !== base && base.trim() !== '' && fs.existsSync(trimmed)) {
         const starts = base.trimStart() !== base;
         const space = starts ? base[0]! : base[base.length - 1]!;
-        const named = space === ' ' ? 'a space' : `${space === '\u00a0' ? 'a no-break space' : 'white space'} (U+${space.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
+        const named = space === ' ' ? 'a space' : `${space === '\u00a0' ? 'a no-break space' : 'white space'} (${codePoint(space)})`;
         fail(`${JSON.stringify(p)}: ${folder ? `${folder} not found` : 'no such file'}, but ${trimmed} is: the name ${starts ? 'starts' : 'ends'} with ${named}, which YAML keeps: remove it`);
       }
       // `val: None` (Python's word): YAML's string, read as a file name; null is none
