@@ -29,6 +29,7 @@ import { asWrittenNote, HeaderAsData, joinedRowLines, joinedRowsNote } from './c
 import { delimiterName, linesAfter, sniffDelimiter } from './csv-delimiter.ts';
 import { QUOTED_LIMIT, readCsvRows } from './csv-rows.ts';
 import { readAs, type RawItem, type ReadOptions } from './types.ts';
+import { codePoint } from '../../util/code-point.ts';
 
 export { sniffDelimiter } from './csv-delimiter.ts';
 export { QUOTED_LIMIT, excelSepLine, readCsvRows, type CsvRowOptions } from './csv-rows.ts';
@@ -143,7 +144,7 @@ function unnamedColumns(cells: readonly string[], named: Set<string>, onNote: (n
  */
 function whiteSpaceLine(fields: readonly string[], raw: string): string {
   if (fields.length !== 1 || fields[0]!.trim() !== '' || raw.trim() !== '') return '';
-  const chars = [...new Set(raw)].map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+  const chars = [...new Set(raw)].map(codePoint);
   return `: a line of white space only (${chars.join(', ')}), a row to pandas too, not a blank line`;
 }
 
