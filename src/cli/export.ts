@@ -4,6 +4,7 @@
 // flags that read no file are export-flags.ts's, made before the export's thread and its library load.
 import { missingOutputParent, removeStoppedExport } from '../export/out-path.ts';
 import { releaseStoppedRunFolderLocks } from '../export/run-folder-lock.ts';
+import { FLAG_WORDS } from '../util/option-words.ts';
 import { threadModule } from '../util/worker-boot.ts';
 import { runOnThread } from './command-thread.ts';
 import type { Flags } from './export-flags.ts';
@@ -16,7 +17,7 @@ export type { Flags }; // what export-thread.ts's exportCommand takes
  * and the process ends by that signal.
  */
 export function run(f: Flags): Promise<void> {
-  const first = f.out !== undefined ? missingOutputParent(f.out) : undefined;
+  const first = f.out !== undefined ? missingOutputParent(f.out, FLAG_WORDS) : undefined;
   return runOnThread<void>(threadModule('export-thread', import.meta.url).href, 'exportCommand', f, {
     onStop: () => {
       if (f.out === undefined) return;

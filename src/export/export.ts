@@ -178,7 +178,7 @@ export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords
 /** exportRun's output written at opts.out (a new folder, or an empty one), once nothing is left to refuse. */
 function writeRunExport(opts: ExportOptions, cfg: TrainConfig, source: string, words: OptionWords): ExportResult {
   // every step writes and reads the one path the system resolves (link/../exported is beside the link's target), named as given
-  const out = withIo(opts.out, 'use as the output folder', () => outputPath(opts.out));
+  const out = withIo(opts.out, 'use as the output folder', () => outputPath(opts.out, words));
   const existing = withIo(opts.out, 'use as the output folder', () => fs.statSync(out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (existing && !existing.isDirectory()) throw new UserError(`the output exists and is not a folder: give ${words.say('out')} a new folder, or an empty one`, opts.out);
   if (!existing) refuseDanglingOutput(opts.out);

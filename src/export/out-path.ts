@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { publishNew, removeDeadTemps, withIo, writeFileAtomic, writerGone } from '../util/atomic.ts';
 import { danglingLinkTarget } from '../util/dangling-link.ts';
 import { UserError } from '../util/errors.ts';
+import type { OptionWords } from '../util/option-words.ts';
 import { recoverFolderSwaps } from '../util/folder-swap.ts';
 import { firstMissingFolder, makeFolders, removeMadeFolders as removeMadeFoldersTo } from '../util/made-folders.ts';
 import { FILE, removeOwned, type FolderSpec } from '../util/owned-tree.ts';
@@ -29,9 +30,10 @@ export const EXPORT_SPEC: FolderSpec = (name) => (name === NAMED_TEMPLATES_DIR ?
  * link is the link's target's parent: link/../model.gguf, link to run/sub, is run/model.gguf), not path.resolve's
  * lexical `..`, which took that one for a file beside the link. By the system's realpath, which gives a case-folding
  * file system's own spelling of each name (macOS, Windows), so Runs/X/Merged and runs/x/merged hold one name. A `..`
- * after a folder to be made (missing/../link/x) folds that name away (none is made for it), the link after it resolved.
+ * after a folder to be made (missing/../x) or after a file (file/../x) is refused, as the system refuses it (ENOENT,
+ * ENOTDIR): path.join folded it away and wrote ./x. `words`: how the refusal names the option (the caller's flags).
  */
-export function outputPath(out: string): string {
+export function outputPath(out: string, words?: OptionWords): string {
   if (fs.existsSync(out)) return fs.realpathSync.native(out);
   let dir = path.dirname(out);
   const rest = [path.basename(out)];
@@ -39,10 +41,16 @@ export function outputPath(out: string): string {
     rest.unshift(path.basename(dir));
     dir = path.dirname(dir);
   }
-  const resolved = path.join(fs.realpathSync.native(dir), ...rest);
-  // a `..` after a folder to be made (missing/../link/x) goes back up to folders that exist, through links maybe: those
-  // are resolved in turn (path.join folded the `..` over names that are no links); the path has no `..` left, so once
-  return rest.includes('..') ? outputPath(resolved) : resolved;
+  const up = rest.indexOf('..');
+  if (up !== -1) {
+    // dir, the last name that exists, is a file, or the first name after it is missing (or dir cannot be entered)
+    const folder = fs.statSync(dir).isDirectory();
+    const stop = folder && up > 0 && rest[0] !== '.' ? path.join(dir, rest[0]!) : dir;
+    const why = !folder ? 'is not a folder' : stop === dir ? 'cannot be entered' : 'does not exist';
+    const flag = words ? words.say('out') : 'the output path';
+    throw new UserError(`"${stop}" ${why}, so the ".." after it names no folder (no folder is made for it): give ${flag} a path without it`, out);
+  }
+  return path.join(fs.realpathSync.native(dir), ...rest);
 }
 
 /**
@@ -73,9 +81,12 @@ export function refuseDanglingOutput(out: string): void {
   }
 }
 
-/** The first of the folders above the output `out` that withOutputParent would make (undefined: they all exist). */
-export function missingOutputParent(out: string): string | undefined {
-  return firstMissingFolder(path.dirname(outputPath(out)));
+/**
+ * The first of the folders above the output `out` that withOutputParent would make (undefined: they all exist); `words`
+ * name the option in outputPath's refusal.
+ */
+export function missingOutputParent(out: string, words?: OptionWords): string | undefined {
+  return firstMissingFolder(path.dirname(outputPath(out, words)));
 }
 
 /** Removes the folders above `out` made from `first` down, deepest first, each only if still empty. */

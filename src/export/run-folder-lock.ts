@@ -28,7 +28,7 @@ function lockedFoldersAbove(out: string): string[] {
 export function withRunFolderLocks<T>(out: string, words: OptionWords, write: () => T): T {
   const held: RunLock[] = [];
   try {
-    const flag = words.say('out'), target = outputPath(out);
+    const flag = words.say('out'), target = outputPath(out, words);
     for (const dir of lockedFoldersAbove(target)) {
       const name = `the run folder that holds ${flag}`, instead = `give ${flag} a path outside it`;
       const rel = path.relative(dir, target);

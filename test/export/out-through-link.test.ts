@@ -75,15 +75,16 @@ test('export --format gguf-lora --out link/../NAME.gguf: a killed export\'s temp
   assert.match(stderr, /old\.gguf/, 'another name\'s temporary is said');
 });
 
-test('outputPath of missing/../link/NAME: the link after the `..` is resolved, as link/NAME is (the run-folder locks see the run it leads into)', () => {
+test('outputPath of missing/../link/NAME is refused, as the system refuses it (ENOENT), where path.join folded missing/.. away; link/NAME and missing/./NAME resolve', () => {
   const work = path.join(tmp, 'dotdot-work'), elsewhere = path.join(tmp, 'dotdot-elsewhere');
   fs.mkdirSync(work);
   fs.mkdirSync(path.join(elsewhere, 'sub'), { recursive: true });
   fs.symlinkSync(path.join(elsewhere, 'sub'), path.join(work, 'link'));
   const real = path.join(fs.realpathSync(elsewhere), 'sub');
   assert.equal(outputPath(`${work}/link/NAME`), path.join(real, 'NAME'));
-  assert.equal(outputPath(`${work}/missing/../link/NAME`), path.join(real, 'NAME'));
-  assert.equal(outputPath(`${work}/missing/deeper/../../link/new/NAME`), path.join(real, 'new', 'NAME'));
+  for (const out of [`${work}/missing/../link/NAME`, `${work}/missing/deeper/../../link/new/NAME`, `${work}/missing/./../NAME`]) {
+    assert.throws(() => outputPath(out), (e: Error) => e.name === 'UserError' && e.message.startsWith(`${out}: "${work}/missing" does not exist,`), out);
+  }
   assert.equal(outputPath(`${work}/missing/./NAME`), path.join(fs.realpathSync(work), 'missing', 'NAME'));
 });
 
@@ -103,4 +104,26 @@ test('a GGUF export\'s write errors name --out as given (relative, or through li
   } finally {
     process.chdir(cwd);
   }
+});
+
+test('export --out a/../NAME with a missing (or a file) is refused in one line naming --out, nothing written: the system gives ENOENT (ENOTDIR), path.join wrote ./NAME', () => {
+  const run = loraRun('fold-run');
+  const work = path.join(tmp, 'fold-work');
+  fs.mkdirSync(work);
+  fs.writeFileSync(path.join(work, 'file'), 'x');
+  const cases: Array<[string, string, 'merge' | 'gguf-lora']> = [
+    [`${work}/missing/../merged`, `"${work}/missing" does not exist`, 'merge'],
+    [`${work}/missing/deeper/../../merged`, `"${work}/missing" does not exist`, 'merge'],
+    [`${work}/missing/../adapter.gguf`, `"${work}/missing" does not exist`, 'gguf-lora'],
+    [`${work}/file/../merged`, `"${work}/file" is not a folder`, 'merge'],
+    [`${work}/file/../adapter.gguf`, `"${work}/file" is not a folder`, 'gguf-lora'],
+  ];
+  for (const [out, why, kind] of cases) {
+    const opts = kind === 'merge' ? { run, out, merge: true } : { run, out, format: 'gguf-lora' as const };
+    assert.throws(() => exportCommand(opts), (e: Error) => e.name === 'UserError' && e.message.startsWith(`${out}: ${why}`) && e.message.includes('--out') && !e.message.includes('\n'), out);
+    assert.deepEqual(fs.readdirSync(work), ['file'], `${out}: nothing written`);
+  }
+  // a folder export's --out dir/ (a trailing "/") names the folder, as before
+  exportCommand({ run, out: `${work}/copied/` });
+  assert.deepEqual(fs.readdirSync(path.join(work, 'copied')).sort(), fs.readdirSync(path.join(run, 'adapter')).sort());
 });

@@ -61,6 +61,7 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
   if (o.adapter && o.model === undefined) throw new UserError(`${say('adapter')} goes with ${say('model')} (a run brings its own adapter)`, words.where);
   if (o.best && o.run === undefined) throw new UserError(`${say('best')} goes with ${say('run')}`, words.where);
   const out = o.out;
+  const written = withIo(out, 'use as the output file', () => outputPath(out, words)); // before the stat: file/../x is refused in one line naming the option
   const existing = withIo(out, 'use as the output file', () => fs.statSync(out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (existing?.isDirectory()) throw new UserError(`is a folder: a GGUF export writes one file, so give a file path (e.g. ${path.join(out, format === 'gguf-lora' ? 'adapter.gguf' : 'model.gguf')})`, out);
   // the file is written at the one path the system resolves (link/../model.gguf is beside the link's target), as its
@@ -71,7 +72,6 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
     throw new UserError(`output file exists (a GGUF export does not overwrite): remove it, or give ${say('out')} another name`, out);
   }
   refuseDanglingOutput(out);
-  const written = withIo(out, 'use as the output file', () => outputPath(out));
   warnOtherDeadTemps(written);
   const quant = parseGgufQuant(o.quant, words, format);
   const src: GgufSource = o.run !== undefined ? { run: o.run, best: o.best ?? false } : { model: o.model!, adapter: o.adapter ?? null };
