@@ -1,6 +1,6 @@
 // The GGUF export command's refusals and --out: one line and nothing written for a classification adapter, a DoRA
 // adapter as an adapter file (llama.cpp has no magnitudes), a
-// vocabulary the tokenizer does not fit or a rope that switches with the sequence length (longrope), a config value its GGUF key cannot hold (a context past u32, a θ past float32); missing folders above --out are made, an existing folder is refused.
+// vocabulary the tokenizer does not fit or a rope that switches with the sequence length (longrope), a config value its GGUF key cannot hold (a context past u32, a θ past float32); missing folders above --out are made, an existing folder is refused, as is a path ending in "/" (x.gguf/ wrote x.gguf).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -117,4 +117,20 @@ test("--format gguf-lora of a run's adapter reads no base weight: a --model fold
   const r = await cli('export', '--model', base, '--adapter', path.join(run, 'adapter'), '--out', out, '--format', 'gguf-lora');
   assert.equal(r.status, 0, r.stderr);
   assert.ok(fs.statSync(out).size > 0, out);
+});
+
+test('--out x.gguf/ (a trailing "/", or "/.") of a GGUF export is refused in one line naming --out, nothing written: the system says EISDIR, the export wrote x.gguf', async () => {
+  const adapter = path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_init');
+  const work = path.join(tmp, 'trailing-slash');
+  fs.mkdirSync(work);
+  fs.writeFileSync(path.join(work, 'file.gguf'), 'x'); // an existing file: ENOTDIR, said the same way
+  for (const name of ['x.gguf', 'deeper/x.gguf', 'file.gguf']) {
+    for (const tail of ['/', '/.']) {
+      const out = path.join(work, name) + tail;
+      const r = await cli('export', '--model', TINY_BASE, '--adapter', adapter, '--out', out, '--format', 'gguf-lora');
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr, `error: ${out}: names a folder (it ends in "${tail}"): a GGUF export writes one file, so give --out a file name (e.g. ${path.join(work, name)})\n`);
+      assert.deepEqual(fs.readdirSync(work), ['file.gguf'], out);
+    }
+  }
 });

@@ -61,6 +61,12 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
   if (o.adapter && o.model === undefined) throw new UserError(`${say('adapter')} goes with ${say('model')} (a run brings its own adapter)`, words.where);
   if (o.best && o.run === undefined) throw new UserError(`${say('best')} goes with ${say('run')}`, words.where);
   const out = o.out;
+  // the system refuses x.gguf/ unless it is a folder (EISDIR, ENOTDIR; the export wrote x.gguf): a path ends so only to
+  // name one, which is refused as a folder below
+  const ending = /\/+\.?$/.exec(path.sep === '\\' ? out.replaceAll('\\', '/') : out)?.[0];
+  if (ending !== undefined && !fs.existsSync(out)) {
+    throw new UserError(`names a folder (it ends in "${ending}"): a GGUF export writes one file, so give ${say('out')} a file name (e.g. ${out.slice(0, -ending.length)})`, out);
+  }
   const written = withIo(out, 'use as the output file', () => outputPath(out, words)); // before the stat: file/../x is refused in one line naming the option
   const existing = withIo(out, 'use as the output file', () => fs.statSync(out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (existing?.isDirectory()) throw new UserError(`is a folder: a GGUF export writes one file, so give a file path (e.g. ${path.join(out, format === 'gguf-lora' ? 'adapter.gguf' : 'model.gguf')})`, out);
