@@ -138,6 +138,9 @@ export function spaceAfterColon(text: string, isKey: (name: string) => boolean =
   return ` (YAML needs a space after a key's colon: write ${keys.map((m) => `${m![1]}: ${m![2]}`).join(' and ')})`;
 }
 
+/** A negative number as YAML 1.2's core schema reads it (`-1`, `-0.999`, `-1e-4`, `-.5`, `-.inf`). */
+const NEGATIVE_NUMBER = /^-(\.\d+|\d+(\.\d*)?)([eE][-+]?\d+)?$|^-\.(inf|Inf|INF)$/;
+
 /**
  * List items written with no space after the dash (`-q_proj` on each line, which YAML folds into the one string
  * "-q_proj -v_proj"): the advice that says so with the list to write, or '' where `text` is not such items.
@@ -145,6 +148,8 @@ export function spaceAfterColon(text: string, isKey: (name: string) => boolean =
 export function spaceAfterDash(text: string): string {
   const parts = text.trim().split(/\s+/);
   if (parts.length < 2 || !parts.every((p) => /^-[^\s-]/.test(p))) return '';
+  // `-1 -2` (labels, betas on lines of their own) are negative numbers, whose list is [-1, -2], not [1, 2]
+  if (parts.every((p) => NEGATIVE_NUMBER.test(p))) return '';
   const items = parts.map((p) => p.slice(1));
   return `YAML needs a space after a list item's dash: write - ${items[0]} on each line, or [${items.join(', ')}]`;
 }

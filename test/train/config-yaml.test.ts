@@ -190,4 +190,9 @@ test('list items with no space after the dash (-q_proj), which YAML folds into o
   // was: "a list: write [-neg, -pos]"
   assert.throws(() => loadTrainConfig(file(`${head}task: classification\nlabels:\n  -neg\n  -pos\n`)),
     /c\.yaml:4:1: labels: must be a list .* \(YAML needs a space after a list item's dash: write - neg on each line, or \[neg, pos\]\)$/);
+  // numbers on lines of their own (`-1`, `-0.9`) are negatives, not items missing a space: the list is of the negatives
+  assert.throws(() => loadTrainConfig(file(`${head}task: classification\nlabels:\n  -1\n  -2\n`)),
+    /c\.yaml:4:1: labels: must be a list \(got the string "-1 -2"\) \(a list: write \[-1, -2\]\)$/);
+  assert.throws(() => loadTrainConfig(file(`${head}optimizer:\n  betas:\n    -0.9\n    -0.999\n`)),
+    /c\.yaml:4:3: optimizer\.betas: must be a list \(got the string "-0\.9 -0\.999"\) \(a list: write \[-0\.9, -0\.999\]\)$/);
 });
