@@ -77,6 +77,10 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   let inFile: Written = () => undefined;
   if (file) {
     const read = readYamlConfig(file);
+    // no keys at all (an empty file, comments alone, `{}`): said as such, not as each required key missing
+    if (Object.keys(read.mapping).length === 0 && overrides.length === 0) {
+      throw new UserError('the config is empty: write at least model: (a model folder) and data: {train: FILE}', file);
+    }
     raw = read.mapping;
     place = read.place;
     inFile = read.written;

@@ -196,3 +196,13 @@ test('list items with no space after the dash (-q_proj), which YAML folds into o
   assert.throws(() => loadTrainConfig(file(`${head}optimizer:\n  betas:\n    -0.9\n    -0.999\n`)),
     /c\.yaml:4:3: optimizer\.betas: must be a list \(got the string "-0\.9 -0\.999"\) \(a list: write \[-0\.9, -0\.999\]\)$/);
 });
+
+test('an empty config (no text, comments alone, {}) is said to be empty, in one line naming the file', () => {
+  // was: "model: missing (…); data: missing (…)"
+  for (const text of ['', '\n\n', '# a config\n', '{}\n', '---\n']) {
+    const f = file(text);
+    assert.throws(() => loadTrainConfig(f), { message: `${f}: the config is empty: write at least model: (a model folder) and data: {train: FILE}` }, JSON.stringify(text));
+  }
+  // flags that give the keys still run it: the empty file adds none
+  assert.equal(loadTrainConfig(file(''), [['model', 'm'], ['data.train', 't'], ['max_steps', '3']]).max_steps, 3);
+});
