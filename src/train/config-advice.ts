@@ -109,6 +109,8 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
   }
   if (/^labels\.\d+$/.test(key) && (typeof value === 'number' || typeof value === 'boolean')) return ` (class names are strings: quote it, "${written ?? String(value)}")`;
   if (typeof value !== 'number') return '';
+  // `packing: 1`, Python's and C's truth as a number: YAML 1.2 reads no number as a boolean
+  if (schema instanceof z.ZodBoolean) return ` (write true or false: YAML reads ${written ?? String(value)} as a number)`;
   const off = OFF_AS_NULL.get(key);
   if (!Number.isFinite(value)) {
     const yaml = Number.isNaN(value) ? '.nan' : value < 0 ? '-.inf' : '.inf';

@@ -30,7 +30,8 @@ test('every kind of refusal the schema makes reads in our words, with the key, i
     ['batch_size: 2.5', 'c.yaml:3:1: batch_size: must be a whole number (got 2.5)'],
     // the wrong type
     ['grad_accum: four', 'c.yaml:3:1: grad_accum: must be a number (got the string "four")'],
-    ['packing: 1', 'c.yaml:3:1: packing: must be true or false (got 1)'],
+    ['packing: 1', 'c.yaml:3:1: packing: must be true or false (got 1) (write true or false: YAML reads 1 as a number)'],
+    ['lora: {use_dora: 0.0}', 'c.yaml:3:8: lora.use_dora: must be true or false (got 0.0) (write true or false: YAML reads 0.0 as a number)'],
     ['eval: [1]', 'c.yaml:3:1: eval: must be a mapping of keys to values (got a list of 1)'],
     // not one of the values taken
     ['task: regression', 'c.yaml:3:1: task: must be one of generation, classification (got "regression")'],

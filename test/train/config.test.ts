@@ -226,6 +226,7 @@ test("TRL's and axolotl's names for which tokens are trained, packing and all-li
 test('a value YAML read otherwise than meant says so: yes/on (strings in YAML 1.2), a quoted number, part of an epoch', () => {
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nshuffle: yes\n')), /shuffle: must be true or false \(got the string "yes"\) \(write true or false: YAML reads "yes" as a string\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.use_dora', 'on']]), /--lora\.use_dora: must be true or false .*\(write true or false: YAML reads "on" as a string\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['shuffle', '0']]), /--shuffle: must be true or false \(got 0\) \(write true or false: YAML reads 0 as a number\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer: {lr: "1e-4"}\n')), /optimizer\.lr: .*\(write it without quotes: YAML reads "1e-4" as a string\)$/);
   // no quotes to remove where YAML 1.2 reads no number either (Number() took "0b11" as 3)
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nseed: 0b11\n')), (e: Error) => /seed: must be a number \(got the string "0b11"\)$/.test(e.message));
