@@ -125,6 +125,18 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
   return '';
 }
 
+/**
+ * What to say of an integer written with a leading zero whose value YAML 1.2 and YAML 1.1 read apart (`010`: 10 here,
+ * octal 8 to PyYAML, so a config shared with a Python tool means two things), or null: `07` and `00` read alike.
+ */
+export function leadingZeroNote(written: string): string | null {
+  const m = /^([-+]?)0([0-7]+)$/.exec(written);
+  if (m === null) return null;
+  const decimal = Number(written), octal = (m[1] === '-' ? -1 : 1) * parseInt(m[2]!, 8);
+  if (decimal === octal) return null;
+  return `${written} has a leading zero: read as ${decimal}; PyYAML (YAML 1.1) reads ${written} as octal ${octal} (write ${decimal}, or 0o${m[2]} for ${octal})`;
+}
+
 /** What a lora.target_modules entry that names no projection likely meant: PEFT's full module name, a misspelt projection. */
 function projectionMeant(entry: string): string {
   const named = PROJECTIONS.find((p) => entry.endsWith(`.${p}`));

@@ -10,13 +10,13 @@ import { needArg } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { unexpandedPath } from '../util/unexpanded-path.ts';
-import { info, warn } from '../util/log.ts';
+import { info, warn, warnOnce } from '../util/log.ts';
 import { prepareReportBeside } from '../data/prepare-report.ts';
 import { adaptedProjectionsBy, adapterConfigPath } from '../model/peft.ts';
 import { NAMED_CLASSES, canonicalLabel, labelKey } from '../data/labels.ts';
 import { MISTRAL_DEFAULT_TARGETS, namesNoProjection } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
-import { unknownKeyText, valueHint } from './config-advice.ts';
+import { leadingZeroNote, unknownKeyText, valueHint } from './config-advice.ts';
 import { checkConfigPaths, keyError, noteConfigFile } from './config-paths.ts';
 import { asWritten, configIssueText, writtenTexts } from './config-issues.ts';
 import { nodeAt, parseOverride, readYamlConfig, writtenAt, type Place, type Written } from './config-yaml.ts';
@@ -128,6 +128,10 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   const noted = (c: TrainConfig): TrainConfig => (file ? noteConfigFile(c, file) : c);
   const cfg = noted(validate(raw, place, blamed, written));
   const placeOfKey = keyPlace(place, blamed);
+  for (const [key, text] of Object.entries(writtenTexts(cfg, written))) {
+    const note = leadingZeroNote(text);
+    if (note !== null) warnOnce(keyError(key, note, placeOfKey).message);
+  }
   if (!cfg.lora.init_from) return { cfg, place: placeOfKey, written: writtenTexts(cfg, written) };
   // the adapter folder is read now (its settings win): a missing one, or its config, is named with the line that gave it
   try {

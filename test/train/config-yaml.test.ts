@@ -9,6 +9,7 @@ import { loadTrainConfig } from '../../src/train/config.ts';
 import { tempDir } from '../temp-dir.ts';
 import { file } from './config-file.ts';
 import { FIXTURES, literal } from '../helpers.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 
@@ -205,4 +206,24 @@ test('an empty config (no text, comments alone, {}) is said to be empty, in one 
   }
   // flags that give the keys still run it: the empty file adds none
   assert.equal(loadTrainConfig(file(''), [['model', 'm'], ['data.train', 't'], ['max_steps', '3']]).max_steps, 3);
+});
+
+test('an integer with a leading zero (seed: 010: 10 here, octal 8 to PyYAML) is warned of once, at its key and line', () => {
+  const warnings = (text: string, overrides: Array<[string, string]> = []): string[] => {
+    const { result, stderr } = captureStderr(() => loadTrainConfig(file(`model: m\ndata: {train: t}\n${text}`), overrides));
+    assert.equal(typeof result, 'object');
+    return stderr.split('\n').filter((l) => l.startsWith('warning: '));
+  };
+  assert.deepEqual(warnings('seed: 010\nlora: {r: 016}\n').map((l) => l.replace(/^warning: \S*c\.yaml/, '')).sort(), [
+    ':3:1: seed: 010 has a leading zero: read as 10; PyYAML (YAML 1.1) reads 010 as octal 8 (write 10, or 0o10 for 8)',
+    ':4:8: lora.r: 016 has a leading zero: read as 16; PyYAML (YAML 1.1) reads 016 as octal 14 (write 16, or 0o16 for 14)',
+  ]);
+  // once: the same file read again (a command reads its config more than once) says it no more
+  const f = file('model: m\ndata: {train: t}\nseed: 010\n');
+  const { stderr } = captureStderr(() => [loadTrainConfig(f), loadTrainConfig(f)]);
+  assert.equal(stderr.split('\n').filter((l) => l.startsWith('warning: ')).length, 1, stderr);
+  // by a flag: named by the flag
+  assert.deepEqual(warnings('', [['seed', '010']]), ['warning: --seed: 010 has a leading zero: read as 10; PyYAML (YAML 1.1) reads 010 as octal 8 (write 10, or 0o10 for 8)']);
+  // read alike by both (07, 00), not an integer (010.5), YAML 1.2's own octal (0o10), a string: no warning
+  assert.deepEqual(warnings('seed: 07\nlora: {r: 08}\nmax_steps: 0o10\noptimizer: {lr: 010.5}\noutput_dir: "010"\n'), []);
 });
