@@ -34,12 +34,13 @@ export interface GenerationConfigFile {
 
 /**
  * Settings of HF's GenerationConfig that change what generate() gives one sequence, which ours does not have, each
- * with the value that leaves it off as transformers 5.17 tests it (min_new_tokens 0, guidance_scale 1; null: unset); a
- * file that sets one otherwise is warned of, as it is not applied.
+ * with the value that leaves it off as transformers 5.17 tests it (min_new_tokens 0, guidance_scale 1, an empty
+ * suppress_tokens list; null, always off: unset); a file that sets one otherwise is warned of, as it is not applied.
+ * (An empty bad_words_ids is no "off": transformers' generate() refuses it with a ValueError.)
  */
 const UNSUPPORTED: Readonly<Record<string, unknown>> = {
   num_beams: 1, num_beam_groups: 1, penalty_alpha: 0, min_new_tokens: 0, min_length: 0, no_repeat_ngram_size: 0, typical_p: 1,
-  min_p: null, epsilon_cutoff: 0, eta_cutoff: 0, bad_words_ids: null, suppress_tokens: null, begin_suppress_tokens: null,
+  min_p: null, epsilon_cutoff: 0, eta_cutoff: 0, bad_words_ids: null, suppress_tokens: [], begin_suppress_tokens: [],
   forced_bos_token_id: null, forced_eos_token_id: null, sequence_bias: null, exponential_decay_length_penalty: null, stop_strings: null,
   num_return_sequences: 1, dola_layers: null, guidance_scale: 1, encoder_repetition_penalty: 1,
   // HF's generate() stops once that many seconds have passed (MaxTimeCriteria); ours has no such stop
