@@ -53,18 +53,54 @@ interface Kept {
   weights: number[];
 }
 
+/** `ids` sorted most likely first, the lower id first among equal logits (-Infinity ones too, whose difference is NaN). */
+function byLogit(logits: ArrayLike<number>, ids: number[]): number[] {
+  return ids.sort((a, b) => logits[b]! - logits[a]! || a - b);
+}
+
+/** The k-th largest of `logits` (0 < k ≤ its length), counting equal values apart: a min-heap of the k largest seen. */
+export function kthLargest(logits: ArrayLike<number>, k: number): number {
+  const heap = new Float64Array(k);
+  const siftDown = (i: number): void => {
+    const x = heap[i]!;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= k) break;
+      if (c + 1 < k && heap[c + 1]! < heap[c]!) c++;
+      if (!(heap[c]! < x)) break;
+      heap[i] = heap[c]!;
+      i = c;
+    }
+    heap[i] = x;
+  };
+  for (let i = 0; i < k; i++) heap[i] = logits[i]!;
+  for (let i = (k >> 1) - 1; i >= 0; i--) siftDown(i);
+  for (let i = k; i < logits.length; i++) {
+    if (logits[i]! > heap[0]!) {
+      heap[0] = logits[i]!;
+      siftDown(0);
+    }
+  }
+  return heap[0]!;
+}
+
+/**
+ * The ids top-k keeps, most likely first: transformers removes the logits below the k-th largest, so the tokens tied
+ * with it stay. Those at or above the k-th largest are picked in one pass and only they are sorted (not the whole
+ * vocabulary, 131k ids, for every sampled token): the same ids in the same order as the full sort's first ones.
+ */
+export function topKIds(logits: ArrayLike<number>, k: number): number[] {
+  const kth = kthLargest(logits, k);
+  const ids: number[] = [];
+  for (let i = 0; i < logits.length; i++) if (logits[i]! >= kth) ids.push(i);
+  return byLogit(logits, ids);
+}
+
 /** The tokens left after top-k, temperature and top-p, and their unnormalized probabilities (temperature > 0). */
 function keptTokens(logits: ArrayLike<number>, temperature: number, opts: SamplingOptions): Kept {
   const V = logits.length;
-  let order = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b]! - logits[a]!);
   const topK = opts.topK ?? 0;
-  if (topK > 0 && topK < V) {
-    // transformers removes the logits below the k-th largest: the tokens tied with it stay
-    const kth = logits[order[topK - 1]!]!;
-    let keep = topK;
-    while (keep < V && logits[order[keep]!]! >= kth) keep++;
-    order = order.slice(0, keep);
-  }
+  const order = topK > 0 && topK < V ? topKIds(logits, topK) : byLogit(logits, Array.from({ length: V }, (_, i) => i));
   // scaled as differences from the largest logit: a tiny temperature (5e-324) then sends the others to -Infinity
   // (probability 0, greedy); logit / temperature overflowed to ±Infinity, and Infinity - Infinity made every one NaN
   const top = logits[order[0]!]!;
