@@ -15,21 +15,31 @@ import { WRITTEN_RECORD } from '../../src/util/written-record.ts';
 const train = (...args: string[]): ReturnType<typeof cliIn> => cliIn(process.cwd(), ['train', ...args]);
 const rows = (k: number): string => Array.from({ length: 4 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 9, 13 + i + k, 17] })).join('\n') + '\n';
 
-test('train CONFIG --resume with data.train moved to another folder: the same tokens go on from the checkpoint to the same adapter; other tokens there are refused naming data.train', async () => {
-  // before: "cannot resume with a different config: data.train (… then, … now) changed", and train RUN --resume found no
-  // file at the old path, so a moved run could only be trained again from step 0
+/**
+ * A LoRA run of the tiny model over DIR/data/train.jsonl (config DIR/run.yaml, output_dir DIR/run) stopped before its end
+ * (its report.json removed): with its checkpoint of step 2, or with no checkpoint. `lines(folder)`: the config naming
+ * FOLDER/train.jsonl as its data.
+ */
+async function stoppedRun(checkpoint: 'step 2' | 'none'): Promise<{ dir: string; config: string; run: string; lines: (data: string) => string }> {
   const dir = tempDir('mt-resume-moved-data-');
   fs.mkdirSync(path.join(dir, 'data'));
   fs.writeFileSync(path.join(dir, 'data', 'train.jsonl'), rows(0));
   const config = path.join(dir, 'run.yaml');
   const lines = (data: string): string => [`model: ${TINY_BASE}`, `data: {train: ${data}/train.jsonl}`, 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3',
-    'eval: {samples: 0}', 'checkpoint: {every_steps: 2}', 'output_dir: run'].join('\n') + '\n';
+    'eval: {samples: 0}', `checkpoint: {every_steps: ${checkpoint === 'none' ? 'null' : 2}}`, 'output_dir: run'].join('\n') + '\n';
   fs.writeFileSync(config, lines('data'));
   const trained = await train(config);
   assert.equal(trained.status, 0, trained.stderr);
   const run = path.join(dir, 'run');
+  fs.rmSync(path.join(run, 'report.json')); // as if the run had stopped before its end
+  return { dir, config, run, lines };
+}
+
+test('train CONFIG --resume with data.train moved to another folder: the same tokens go on from the checkpoint to the same adapter; other tokens there are refused naming data.train', async () => {
+  // before: "cannot resume with a different config: data.train (… then, … now) changed", and train RUN --resume found no
+  // file at the old path, so a moved run could only be trained again from step 0
+  const { dir, config, run, lines } = await stoppedRun('step 2');
   const adapter = fs.readFileSync(path.join(run, 'adapter', 'adapter_model.safetensors'));
-  fs.rmSync(path.join(run, 'report.json')); // as if the run had stopped after its checkpoint of step 2
   fs.renameSync(path.join(dir, 'data'), path.join(dir, 'moved'));
   fs.mkdirSync(path.join(dir, 'other'));
   fs.writeFileSync(path.join(dir, 'other', 'train.jsonl'), rows(1));
@@ -53,19 +63,9 @@ test('train CONFIG --resume with data.train moved to another folder: the same to
 test('train CONFIG --resume of a run with no checkpoint with data.train naming another file: refused naming data.train, config.yaml left as it was', async () => {
   // no checkpoint records the data's tokens, so nothing tells a moved file from another one: the run started again from
   // step 0 over the other data, without a word of it, and config.yaml was rewritten to name it
-  const dir = tempDir('mt-resume-moved-data-');
-  fs.mkdirSync(path.join(dir, 'data'));
-  fs.writeFileSync(path.join(dir, 'data', 'train.jsonl'), rows(0));
+  const { dir, config, run, lines } = await stoppedRun('none');
   fs.mkdirSync(path.join(dir, 'other'));
   fs.writeFileSync(path.join(dir, 'other', 'train.jsonl'), rows(1));
-  const config = path.join(dir, 'run.yaml');
-  const lines = (data: string): string => [`model: ${TINY_BASE}`, `data: {train: ${data}/train.jsonl}`, 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3',
-    'eval: {samples: 0}', 'checkpoint: {every_steps: null}', 'output_dir: run'].join('\n') + '\n';
-  fs.writeFileSync(config, lines('data'));
-  const trained = await train(config);
-  assert.equal(trained.status, 0, trained.stderr);
-  const run = path.join(dir, 'run');
-  fs.rmSync(path.join(run, 'report.json')); // as if the run had stopped before its end, with no checkpoint
   const yaml = fs.readFileSync(path.join(run, 'config.yaml'), 'utf8');
 
   fs.writeFileSync(config, lines('other'));
@@ -77,17 +77,7 @@ test('train CONFIG --resume of a run with no checkpoint with data.train naming a
 
 test('a checkpoint that recorded the data but not the config (an older one): data.train moved is warned as "the same tokens" too', async () => {
   // the warning was computed only from the checkpoint's config record: such a checkpoint went on over the moved file in silence
-  const dir = tempDir('mt-resume-moved-data-');
-  fs.mkdirSync(path.join(dir, 'data'));
-  fs.writeFileSync(path.join(dir, 'data', 'train.jsonl'), rows(0));
-  const config = path.join(dir, 'run.yaml');
-  const lines = (data: string): string => [`model: ${TINY_BASE}`, `data: {train: ${data}/train.jsonl}`, 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3',
-    'eval: {samples: 0}', 'checkpoint: {every_steps: 2}', 'output_dir: run'].join('\n') + '\n';
-  fs.writeFileSync(config, lines('data'));
-  const trained = await train(config);
-  assert.equal(trained.status, 0, trained.stderr);
-  const run = path.join(dir, 'run');
-  fs.rmSync(path.join(run, 'report.json')); // as if the run had stopped after its checkpoint of step 2
+  const { dir, config, run, lines } = await stoppedRun('step 2');
   const stateFile = path.join(listCheckpoints(run).at(-1)!, 'trainer_state.json');
   const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { extra: Record<string, unknown> };
   assert.ok(state.extra.data !== undefined, 'the checkpoint records the data');
@@ -104,16 +94,8 @@ test('a checkpoint that recorded the data but not the config (an older one): dat
 test('train RUN --resume with its data moved (config.yaml not edited): the error says to set data.train in RUN/config.yaml, which then goes on', async () => {
   // before: "config.yaml:6:3: data.train: …: no such file (set data.train; `mistral-tune prepare …` makes it)", the hint of a
   // new config's missing data, where the file is the run's and has moved
-  const dir = tempDir('mt-resume-moved-data-');
-  fs.mkdirSync(path.join(dir, 'data'));
-  fs.writeFileSync(path.join(dir, 'data', 'train.jsonl'), rows(0));
-  const config = path.join(dir, 'run.yaml');
-  fs.writeFileSync(config, [`model: ${TINY_BASE}`, 'data: {train: data/train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3',
-    'eval: {samples: 0}', 'checkpoint: {every_steps: 2}', 'output_dir: run'].join('\n') + '\n');
-  const trained = await cliIn(dir, ['train', 'run.yaml']);
-  assert.equal(trained.status, 0, trained.stderr);
-  const run = path.join(dir, 'run'), yaml = path.join(run, 'config.yaml');
-  fs.rmSync(path.join(run, 'report.json')); // as if the run had stopped after its checkpoint of step 2
+  const { dir, run } = await stoppedRun('step 2');
+  const yaml = path.join(run, 'config.yaml');
   fs.renameSync(path.join(dir, 'data'), path.join(dir, 'moved'));
   const r = await cliIn(dir, ['train', 'run', '--resume']);
   assert.equal(r.status, 2, r.stderr);
