@@ -3,13 +3,13 @@
 // loss then blamed on the weights; values are shown as the file has them, not as JSON.stringify's null.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { readAdapterInfo } from '../../src/model/peft.ts';
+import { tempDir } from '../temp-dir.ts';
 
 function adapterWith(configText: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-adapter-nonfinite-'));
+  const dir = tempDir('mt-adapter-nonfinite-');
   fs.writeFileSync(path.join(dir, 'adapter_config.json'), configText);
   return dir;
 }

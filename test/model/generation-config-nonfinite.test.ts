@@ -3,13 +3,13 @@
 // do_sample true at temperature 0 is refused, as HF's generate() refuses it.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { generationEosIds, generationSettings, readGenerationConfig } from '../../src/model/generation-config.ts';
+import { tempDir } from '../temp-dir.ts';
 
 function folderWith(text: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-genconfig-nonfinite-'));
+  const dir = tempDir('mt-genconfig-nonfinite-');
   fs.writeFileSync(path.join(dir, 'generation_config.json'), text);
   return dir;
 }
