@@ -18,8 +18,12 @@ N = int(sys.argv[2]) if len(sys.argv) > 2 else 20
 SEED = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 ONLY = set(sys.argv[4].split(',')) if len(sys.argv) > 4 and sys.argv[4] not in ('', 'all') else None
 # FORCE: e.g. base=yarn,task=cls,method=dora — every case's base model (a name in BASES; a+b+c: case i the i-th of
-# them, cycling; *: of all BASES), task (gen, cls) or method (lora, dora, full) set after it is drawn, the rest as drawn
+# them, cycling; *: of all BASES), task (gen, cls) or method (lora, dora, full) set after it is drawn, the rest as drawn;
+# len (short, the default, or long) the rows' lengths
 FORCE = dict(kv.split('=', 1) for kv in sys.argv[5].split(',')) if len(sys.argv) > 5 and sys.argv[5] else {}
+# len=long: rows of 40–250 tokens (short: 1–28), so that a micro-batch spans several 512-row logit chunks (a chunk of
+# prompt tokens alone is skipped), several 64-query blocks of the attention backward and 256-row forward blocks
+LONG = FORCE.get('len') == 'long'
 sys.argv = [sys.argv[0], OUT]  # option_parity reads its OUT_DIR at import
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import option_parity as op  # noqa: E402
@@ -40,7 +44,7 @@ TOKENIZER = f'{op.ROOT}/assets/tokenizer/mistral-7b-v0.1'
 def random_rows(rng, n, cls, vocab=512):
     rows = []
     for _ in range(n):
-        ids = [1] + [rng.randrange(3, vocab) for _ in range(rng.choice([0, 1, 2]) if rng.random() < 0.1 else rng.randint(1, 26))] + ([2] if rng.random() < 0.7 else [])
+        ids = [1] + [rng.randrange(3, vocab) for _ in range(rng.choice([0, 1, 2]) if rng.random() < 0.1 else (rng.randint(40, 250) if LONG else rng.randint(1, 26)))] + ([2] if rng.random() < 0.7 else [])
         if rng.random() < 0.15 and len(ids) > 1:  # the pad id as a real token inside the row
             ids[rng.randrange(1, len(ids))] = op.PAD
         if cls:
@@ -52,7 +56,7 @@ def random_rows(rng, n, cls, vocab=512):
         elif form < 0.15:
             rows.append({'input_ids': ids})  # ours: every token after the first; HF: labels = input_ids
         else:
-            k = rng.randint(0, min(4, max(0, len(ids) - 2)))
+            k = rng.randint(0, max(0, len(ids) - 2) if LONG else min(4, max(0, len(ids) - 2)))  # long: prompts up to the whole row
             labels = [-100] * k + ids[k:]
             if rng.random() < 0.2 and len(ids) > 4:
                 labels[rng.randrange(k, len(ids))] = -100  # a masked token inside the completion
@@ -136,9 +140,9 @@ def random_case(rng, force):
     packing = not cls and rng.random() < 0.2
     if packing:
         c['packing'] = True
-        c['max_seq_len'] = rng.choice([12, 16, 24, 30, 40, 64])
+        c['max_seq_len'] = rng.choice([128, 200, 256] if LONG else [12, 16, 24, 30, 40, 64])
     elif rng.random() < 0.25:
-        c['max_seq_len'] = rng.randint(6, 20)  # some rows truncated (keep the start)
+        c['max_seq_len'] = rng.randint(30, 200) if LONG else rng.randint(6, 20)  # some rows truncated (keep the start)
     if c['shuffle'] and rng.random() < 0.3:
         c['group_by_length'] = True
     if rng.random() < 0.3:
@@ -477,7 +481,7 @@ def run_case(i, case):
 
 
 def main():
-    allowed = dict(base=set(BASES), task={'gen', 'cls'}, method={'lora', 'dora', 'full'})
+    allowed = dict(base=set(BASES), task={'gen', 'cls'}, method={'lora', 'dora', 'full'}, len={'short', 'long'})
     bases = list(BASES) if FORCE.get('base') == '*' else FORCE['base'].split('+') if 'base' in FORCE else []
     for k, v in [*((k, v) for k, v in FORCE.items() if k != 'base'), *(('base', b) for b in bases)]:
         if v not in allowed.get(k, ()):
