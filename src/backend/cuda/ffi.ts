@@ -32,7 +32,8 @@ export interface OpenedLibrary {
 /** Finds and opens `spec`; throws a UserError listing every place looked at when it cannot. */
 export function openLibrary(spec: LibrarySpec, opts: OpenOptions = {}): OpenedLibrary {
   const koffi = loadKoffi();
-  const { file, looked } = findLibrary(spec, opts);
+  const found = findLibrary(spec, opts);
+  const { file } = found;
   if (file) {
     try {
       return { koffi, lib: koffi.load(file), file };
@@ -49,7 +50,7 @@ export function openLibrary(spec: LibrarySpec, opts: OpenOptions = {}): OpenedLi
       }
     }
   }
-  throw notFoundError(spec, looked, opts.systemCache !== false ? [`the system loader cache (ldconfig: ${spec.sonames.join(', ')})`] : []);
+  throw notFoundError(spec, found, opts.systemCache !== false ? [`the system loader cache (ldconfig: ${spec.sonames.join(', ')})`] : []);
 }
 
 /** Binds the first of `names` the library exports (newer _v2 entry points first) with `signature` ("int %s(int)"). */

@@ -16,6 +16,8 @@ export interface LibrarySpec {
   readonly stem: string;
   /** The exact major version wanted, or null for the highest found. */
   readonly major: number | null;
+  /** With `major` null: the oldest major taken (an older one is passed over and named in the error). */
+  readonly minMajor?: number;
   /** A hint printed when the library is missing. */
   readonly hint: string;
   /** The sonames the system loader's cache (ldconfig) is asked for when no folder has the library, in order. */
@@ -28,12 +30,12 @@ export const LIBCUDA: LibrarySpec = {
   sonames: ['libcuda.so.1'],
 };
 export const LIBNVRTC: LibrarySpec = {
-  what: 'NVRTC', stem: 'libnvrtc.so', major: null,
+  what: 'NVRTC', stem: 'libnvrtc.so', major: null, minMajor: 12, // sm_90a and the bf16 kernels' headers
   hint: 'install the CUDA toolkit (set CUDA_HOME) or `pip install nvidia-cuda-nvrtc`',
   sonames: ['libnvrtc.so.13', 'libnvrtc.so.12'],
 };
 export const LIBCUBLASLT: LibrarySpec = {
-  what: 'cuBLASLt', stem: 'libcublasLt.so', major: null,
+  what: 'cuBLASLt', stem: 'libcublasLt.so', major: null, minMajor: 12,
   hint: 'install the CUDA toolkit (set CUDA_HOME) or `pip install nvidia-cublas`',
   sonames: ['libcublasLt.so.13', 'libcublasLt.so.12'],
 };
@@ -124,38 +126,79 @@ function listDirs(dir: string): string[] {
  * `stem.<major>` present (full version names like libnvrtc.so.13.0.88 count when no bare soname exists).
  */
 export function matchInDir(dir: string, spec: LibrarySpec): string | null {
+  return scanDir(dir, spec).file;
+}
+
+/**
+ * matchInDir, with the files of the soname it passed over, each with why (`passed`): a major older than
+ * spec.minMajor, or a broken link (a driver or toolkit removed under a link left behind), which the loader could not open.
+ */
+function scanDir(dir: string, spec: LibrarySpec): { file: string | null; passed: string[] } {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
   } catch {
-    return null;
+    return { file: null, passed: [] };
   }
   const re = new RegExp(`^${spec.stem.replace(/\./g, '\\.')}\\.(\\d+)((?:\\.\\d+)*)$`);
+  const passed: string[] = [];
   let best: { name: string; major: number; rest: number } | null = null;
-  for (const name of names) {
+  for (const name of names.sort()) {
     const m = re.exec(name);
     if (!m) continue;
     const major = Number(m[1]);
     if (spec.major !== null && major !== spec.major) continue;
+    const file = path.join(dir, name);
+    if (spec.minMajor !== undefined && major < spec.minMajor) {
+      passed.push(`${file} (CUDA ${major}: too old)`);
+      continue;
+    }
+    if (!fs.existsSync(file)) {
+      passed.push(`${file} (a broken link to ${linkTarget(file)})`);
+      continue;
+    }
     const rest = m[2]!.length; // prefer the bare soname over a fully versioned file of the same major
     if (!best || major > best.major || (major === best.major && rest < best.rest)) best = { name, major, rest };
   }
-  return best ? path.join(dir, best.name) : null;
+  return { file: best ? path.join(dir, best.name) : null, passed };
+}
+
+function linkTarget(file: string): string {
+  try {
+    return fs.readlinkSync(file);
+  } catch {
+    return 'nothing';
+  }
 }
 
 /** The result of a search: the file found, or null, and every folder looked at (in order). */
 export interface Found {
   file: string | null;
   looked: string[];
+  /** Files of the soname passed over, each with why ("… (a broken link to …)"), in search order. */
+  passed?: string[];
+  /** The folders the environment names (LD_LIBRARY_PATH, CUDA_HOME, CUDA_PATH) that do not exist, each with its variable. */
+  absent?: string[];
 }
 
 export function findLibrary(spec: LibrarySpec, opts: SearchOptions = {}): Found {
   const looked = librarySearchDirs(opts);
+  const passed: string[] = [];
   for (const dir of looked) {
-    const file = matchInDir(dir, spec);
-    if (file) return { file, looked };
+    const scan = scanDir(dir, spec);
+    passed.push(...scan.passed);
+    if (scan.file) return { file: scan.file, looked, passed, absent: [] };
   }
-  return { file: null, looked };
+  return { file: null, looked, passed, absent: absentEnvDirs(opts.env ?? (process.env as SearchEnv)) };
+}
+
+/** The folders LD_LIBRARY_PATH, CUDA_HOME and CUDA_PATH name that do not exist, as "DIR (VARIABLE)". */
+function absentEnvDirs(env: SearchEnv): string[] {
+  const named: Array<[string, string | undefined]> = [
+    ...(env.LD_LIBRARY_PATH ?? '').split(':').map((d): [string, string] => ['LD_LIBRARY_PATH', d]),
+    ['CUDA_HOME', env.CUDA_HOME], ['CUDA_PATH', env.CUDA_PATH],
+  ];
+  return named.filter(([, d]) => d && !fs.existsSync(d)).map(([v, d]) => `${path.resolve(d!)} (${v})`);
 }
 
 /**
@@ -170,9 +213,11 @@ export function findCudaInclude(opts: SearchOptions = {}, besideLib: string | nu
   return { file: null, looked };
 }
 
-/** The one-line error for a library found nowhere: what, the hint, and every folder searched. */
-export function notFoundError(spec: LibrarySpec, looked: string[], extra: string[] = []): UserError {
-  const want = spec.major === null ? `${spec.stem}.*` : `${spec.stem}.${spec.major}`;
+/** The one-line error for a library found nowhere: what, every folder searched, the files passed over and why, the environment's folders that do not exist, the hint. */
+export function notFoundError(spec: LibrarySpec, found: Pick<Found, 'looked' | 'passed' | 'absent'>, extra: string[] = []): UserError {
+  const want = spec.major !== null ? `${spec.stem}.${spec.major}` : `${spec.stem}.*${spec.minMajor !== undefined ? `, CUDA ${spec.minMajor} or newer` : ''}`;
+  const passed = found.passed?.length ? `; passed over: ${found.passed.join(', ')}` : '';
+  const absent = found.absent?.length ? `; no such folder: ${found.absent.join(', ')}` : '';
   // a folder from CUDA_HOME or LD_LIBRARY_PATH may hold a line break: the error stays one line
-  return new UserError(`${spec.what} (${want}) not found; looked in: ${[...looked, ...extra].map(oneLine).join(', ')}; ${spec.hint}`);
+  return new UserError(oneLine(`${spec.what} (${want}) not found; looked in: ${[...found.looked, ...extra].join(', ')}${passed}${absent}; ${spec.hint}`));
 }

@@ -64,9 +64,9 @@ test('a missing library: a UserError naming it, the hint, and every folder looke
   const env = { LD_LIBRARY_PATH: '/nowhere/one', CUDA_HOME: '/nowhere/cuda' };
   const { file, looked } = findLibrary(LIBCUBLASLT, { root, env });
   assert.equal(file, null);
-  const e = notFoundError(LIBCUBLASLT, looked);
+  const e = notFoundError(LIBCUBLASLT, { looked });
   assert.equal(e.name, 'UserError');
-  assert.match(e.message, /^cuBLASLt \(libcublasLt\.so\.\*\) not found; looked in: \/nowhere\/one, \/nowhere\/cuda\/lib64, /);
+  assert.match(e.message, /^cuBLASLt \(libcublasLt\.so\.\*, CUDA 12 or newer\) not found; looked in: \/nowhere\/one, \/nowhere\/cuda\/lib64, /);
   for (const dir of looked) assert.ok(e.message.includes(dir), `lists ${dir}`);
   assert.ok(e.message.includes(path.join(root, 'usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib')));
   assert.match(e.message, /pip install nvidia-cublas/);
@@ -76,7 +76,7 @@ test('a missing library: a UserError naming it, the hint, and every folder looke
 test('a missing library with a line break in CUDA_HOME or LD_LIBRARY_PATH: still one line, the break shown escaped', () => {
   const env = { LD_LIBRARY_PATH: '/tmp/x\u001by', CUDA_HOME: '/tmp/a\nb' };
   const { looked } = findLibrary(LIBCUDA, { root: tree([]), env });
-  const e = notFoundError(LIBCUDA, looked);
+  const e = notFoundError(LIBCUDA, { looked });
   assert.ok(!/[\u0000-\u001f]/.test(e.message), e.message);
   assert.match(e.message, /looked in: \/tmp\/x\\u001by, \/tmp\/a\\nb\/lib64, /);
 });
@@ -103,4 +103,39 @@ test('a python3 on PATH names a venv whose pip wheels are searched (the GPU mach
   assert.equal(findLibrary(LIBCUBLASLT, { root, env }).file, path.join(root, 'opt/torch/.venv/lib/python3.12/site-packages/nvidia/cu13/lib/libcublasLt.so.13'));
   assert.equal(findCudaInclude({ root, env }).file, path.join(root, 'opt/torch/.venv/lib/python3.12/site-packages/nvidia/cu13/include'));
   assert.equal(findLibrary(LIBCUBLASLT, { root, env: {} }).file, null);
+});
+
+test('a broken link of the soname is passed over for the next folder\'s library; where none is left, the error names the link and its target', () => {
+  const root = tree(['usr/local/cuda/lib64/libnvrtc.so.12']);
+  fs.mkdirSync(path.join(root, 'ld'));
+  fs.symlinkSync('/nowhere/libnvrtc.so.13.0.88', path.join(root, 'ld/libnvrtc.so.13'));
+  const env = { LD_LIBRARY_PATH: path.join(root, 'ld') };
+  assert.equal(findLibrary(LIBNVRTC, { root, env }).file, path.join(root, 'usr/local/cuda/lib64/libnvrtc.so.12'));
+  fs.rmSync(path.join(root, 'usr/local/cuda/lib64/libnvrtc.so.12'));
+  const found = findLibrary(LIBNVRTC, { root, env });
+  assert.equal(found.file, null);
+  const e = notFoundError(LIBNVRTC, found);
+  assert.match(e.message, new RegExp(`passed over: ${path.join(root, 'ld/libnvrtc.so.13').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(a broken link to /nowhere/libnvrtc\\.so\\.13\\.0\\.88\\)`));
+  assert.ok(!e.message.includes('\n'), 'one line');
+});
+
+test('an NVRTC or cuBLASLt of CUDA 11 is not taken (sm_90a, the bf16 kernels need CUDA 12 or newer): the error names the file found and the major needed', () => {
+  const root = tree(['l/libnvrtc.so.11.2', 'l/libcublasLt.so.11', 'l/libcuda.so.1']);
+  const env = { LD_LIBRARY_PATH: path.join(root, 'l') };
+  for (const spec of [LIBNVRTC, LIBCUBLASLT]) {
+    const found = findLibrary(spec, { root, env });
+    assert.equal(found.file, null, spec.what);
+    const e = notFoundError(spec, found);
+    assert.match(e.message, /^(NVRTC|cuBLASLt) \(lib\w+\.so\.\*, CUDA 12 or newer\) not found; /);
+    assert.match(e.message, /passed over: \S+\/l\/lib\w+\.so\.11[.\d]* \(CUDA 11: too old\)/);
+  }
+  assert.equal(findLibrary(LIBCUDA, { root, env }).file, path.join(root, 'l/libcuda.so.1'));
+});
+
+test('an LD_LIBRARY_PATH or CUDA_HOME folder that does not exist is named as such in the error (a typo in the path is the likely cause)', () => {
+  const root = tree([]);
+  const found = findLibrary(LIBCUDA, { root, env: { LD_LIBRARY_PATH: `/nowhere/one:${root}`, CUDA_HOME: '/nowhere/cuda' } });
+  const e = notFoundError(LIBCUDA, found);
+  assert.match(e.message, /; no such folder: \/nowhere\/one \(LD_LIBRARY_PATH\), \/nowhere\/cuda \(CUDA_HOME\);/);
+  assert.ok(!e.message.includes(`${root} (LD_LIBRARY_PATH)`));
 });
