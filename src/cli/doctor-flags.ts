@@ -4,7 +4,9 @@ import { parseCommand } from './args.ts';
 export const usage = `mistral-tune doctor [--json]
 
 Prints Node.js, the CPU backend (cores, memory, BLAS, WebAssembly kernels) and whether CUDA can be used here
-(the GPU's name, memory, compute capability; driver, NVRTC and cuBLASLt versions), or why not.
+(the GPU's name, memory, compute capability; driver, NVRTC and cuBLASLt versions), or, one line each, which of
+the driver, the GPU, NVRTC and cuBLASLt is missing or broken and what to install or check.
+Exit status 0 whenever it could report (CUDA not available is a finding, not a failure); 2 for a bad flag.
   --json   one JSON object instead of lines`;
 
 export interface DoctorFlags { json?: boolean; help?: boolean }

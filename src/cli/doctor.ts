@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import { CpuBackend } from '../backend/cpu/cpu-backend.ts';
 import { loadOpenBlas } from '../backend/cpu/openblas.ts';
 import { threadCount } from '../backend/cpu/wasm/pool.ts';
-import { probeCuda, type CudaProbe } from '../backend/cuda/probe.ts';
+import { cudaVersionText, probeCuda, type CudaProbe } from '../backend/cuda/probe.ts';
 import type { DoctorFlags } from './doctor-flags.ts';
 import { gib } from '../util/byte-size.ts';
 
@@ -54,15 +54,19 @@ export function formatDoctor(r: DoctorReport): string {
   const c = r.cuda;
   if (c.available) {
     const d = c.device;
-    const v = (n: number): string => `${Math.floor(n / 1000)}.${Math.floor((n % 1000) / 10)}`;
     lines.push(
       `cuda backend: available — ${d.name}, ${gib(d.totalBytes)}, compute capability ${d.computeCapability.major}.${d.computeCapability.minor}`,
-      `  driver: CUDA ${v(d.driverVersion)} (${c.driverFile})`,
+      `  driver: CUDA ${cudaVersionText(d.driverVersion)} (${c.driverFile})`,
       `  NVRTC: ${c.nvrtcVersion ?? '?'} (${c.nvrtcFile ?? '?'})`,
       `  cuBLASLt: ${c.cublasLtVersion ?? '?'} (${c.cublasLtFile ?? '?'})`,
     );
-  } else {
+  } else if (!c.items) {
     lines.push(`cuda backend: not available — ${c.reason}`);
+  } else {
+    // one line a piece, each with what is wrong and what to do: a machine missing two pieces hears of both at once
+    const bad = c.items.filter((i) => !i.ok).length;
+    lines.push(`cuda backend: not available — ${bad} of the pieces below ${bad === 1 ? 'is' : 'are'} missing or broken`,
+      ...c.items.map((i) => `  ${i.what}: ${i.ok ? i.text : `NOT USABLE — ${i.text}`}`));
   }
   lines.push('whether a run fits: mistral-tune train CONFIG --dry-run (the memory plan against this device)');
   return lines.join('\n');

@@ -17,7 +17,10 @@ test('doctor without a GPU: Node, the CPU backend, and the reason CUDA is not av
   assert.equal(lines[0], `node: ${process.version} (${process.platform}-${process.arch})`);
   assert.match(r.stdout, /^cpu backend: available — cpu \(/m);
   assert.match(r.stdout, /^ {2}WebAssembly kernels: (relaxed|baseline) SIMD/m);
-  assert.match(r.stdout, /^cuda backend: not available — no CUDA driver: .*looked in: /m);
+  assert.match(r.stdout, /^cuda backend: not available — [123] of the pieces below (is|are) missing or broken$/m);
+  assert.match(r.stdout, /^ {2}driver: NOT USABLE — no CUDA driver: .*looked in: .*; install the NVIDIA driver/m);
+  assert.match(r.stdout, /^ {2}NVRTC: /m);
+  assert.match(r.stdout, /^ {2}cuBLASLt: /m);
   const j = JSON.parse(doctor('--json').stdout) as { node: string; cpu: { cores: number }; cuda: { available: boolean; reason: string } };
   assert.equal(j.node, process.version);
   assert.ok(j.cpu.cores >= 1);

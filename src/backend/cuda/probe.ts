@@ -4,7 +4,8 @@
 import { CudaError } from './check.ts';
 import { CublasLt } from './cublaslt.ts';
 import { CudaDriver, DEVICE_ATTRIBUTE } from './driver.ts';
-import type { OpenOptions } from './ffi.ts';
+import { openLibrary, type OpenOptions } from './ffi.ts';
+import { findLibrary, LIBCUBLASLT, LIBCUDA } from './find-libs.ts';
 import { archFor, Nvrtc } from './nvrtc.ts';
 import { UserError } from '../../util/errors.ts';
 
@@ -17,14 +18,38 @@ export interface CudaDeviceInfo {
   sharedPerBlock: number;
 }
 
+/** One piece CUDA needs (`libraries`: each of them), and whether it is there: its version and file, or what is wrong and what to do. */
+export interface ProbeItem {
+  what: 'driver' | 'GPU' | 'NVRTC' | 'cuBLASLt';
+  ok: boolean;
+  /** "CUDA 13.0 (/usr/lib/x86_64-linux-gnu/libcuda.so.1)", or the one-line problem with its remedy. */
+  text: string;
+}
+
 export type CudaProbe =
   | {
     available: true; device: CudaDeviceInfo; driverFile: string;
     /** With `libraries`: where NVRTC and cuBLASLt loaded from, and their versions ("13.0"; 130001 for 13.0.1). */
     nvrtcFile?: string; nvrtcVersion?: string; cublasLtFile?: string; cublasLtVersion?: number;
   }
-  | { available: false; reason: string };
+  /** `reason`: the first problem, in one line; `items` (with `libraries`): every piece, each checked whatever the others' state. */
+  | { available: false; reason: string; items?: ProbeItem[] };
 
+/**
+ * What a driver that loaded but failed cuInit (or a device query) is telling, by status (cuda.h's CUresult), and what to do:
+ * the stub libcuda of the toolkit's lib64/stubs on the library path, no GPU visible to the process, a driver older than
+ * the CUDA it is asked for, or a GPU or kernel module in a bad state.
+ */
+export function driverStatusHint(status: number): string {
+  switch (status) {
+    case 34: return "this libcuda.so.1 is the CUDA toolkit's stub (lib64/stubs), not the driver: take that folder out of LD_LIBRARY_PATH";
+    case 35: return 'the NVIDIA driver is older than this CUDA needs: update the driver';
+    case 100: return 'the driver sees no GPU: check nvidia-smi, CUDA_VISIBLE_DEVICES, and in a container its GPUs (docker --gpus all)';
+    case 101: return 'CUDA_VISIBLE_DEVICES names no GPU the driver has: check it against nvidia-smi -L';
+    case 803: case 804: return 'the driver and the CUDA forward-compatibility package do not match this GPU: remove cuda-compat from the library path, or update the driver';
+    default: return 'the GPU or the NVIDIA kernel module is in a bad state: check nvidia-smi and dmesg; after a driver update, reboot (or reload the nvidia module)';
+  }
+}
 /**
  * Checks the driver and a GPU; with `libraries`, also that NVRTC loads and compiles an empty kernel for the GPU (a
  * broken install fails here, before a run loads its weights, not at its first kernel) and that cuBLASLt loads. Never
@@ -35,32 +60,95 @@ export function probeCuda(opts: OpenOptions & { libraries?: boolean } = {}): Cud
   try {
     driver = CudaDriver.open(opts);
   } catch (e) {
-    return { available: false, reason: `no CUDA driver: ${message(e)}` };
+    const reason = e instanceof CudaError ? driverFailure(e, opts) : `no CUDA driver: ${message(e)}`;
+    return unavailable(reason, opts.libraries ? [{ what: 'driver', ok: false, text: reason }, ...libraryItems(opts, null)] : undefined);
   }
+  const driverItem: ProbeItem = { what: 'driver', ok: true, text: driverText(driver) };
+  let device: CudaDeviceInfo;
   try {
     const count = driver.deviceCount();
-    if (count === 0) return { available: false, reason: 'no CUDA GPU: the driver loaded but reports no device' };
+    if (count === 0) {
+      const reason = `no CUDA GPU: the driver loaded but reports no device; ${driverStatusHint(100)}`;
+      return unavailable(reason, opts.libraries ? [driverItem, { what: 'GPU', ok: false, text: reason }, ...libraryItems(opts, null)] : undefined);
+    }
     const dev = driver.device(0);
-    const device: CudaDeviceInfo = {
+    device = {
       name: driver.deviceName(dev), totalBytes: driver.totalMem(dev),
       computeCapability: driver.computeCapability(dev), driverVersion: driver.version(),
       sharedPerBlock: driver.attribute(dev, DEVICE_ATTRIBUTE.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN),
     };
-    if (!opts.libraries) return { available: true, device, driverFile: driver.file };
-    const nvrtc = Nvrtc.open(opts);
-    nvrtc.compile('extern "C" __global__ void mt_probe() {}', 'probe.cu', [`--gpu-architecture=${archFor(device.computeCapability)}`]);
-    const lt = CublasLt.open(opts);
-    const cublasLtVersion = lt.version();
-    lt.destroy();
-    return {
-      available: true, device, driverFile: driver.file,
-      nvrtcFile: nvrtc.file, nvrtcVersion: nvrtc.version(), cublasLtFile: lt.file, cublasLtVersion,
-    };
   } catch (e) {
-    return { available: false, reason: `CUDA unusable: ${message(e)}` };
+    const reason = e instanceof CudaError ? driverFailure(e, opts) : `CUDA unusable: ${message(e)}`;
+    return unavailable(reason, opts.libraries ? [driverItem, { what: 'GPU', ok: false, text: reason }, ...libraryItems(opts, null)] : undefined);
+  }
+  if (!opts.libraries) return { available: true, device, driverFile: driver.file };
+  const found: { nvrtc?: Nvrtc; lt?: CublasLt; nvrtcVersion?: string; ltVersion?: number } = {};
+  const items = libraryItems(opts, device, found);
+  if (items.some((i) => !i.ok)) return unavailable(`CUDA unusable: ${items.find((i) => !i.ok)!.text}`, [driverItem, ...items]);
+  return {
+    available: true, device, driverFile: driver.file,
+    nvrtcFile: found.nvrtc!.file, nvrtcVersion: found.nvrtcVersion!, cublasLtFile: found.lt!.file, cublasLtVersion: found.ltVersion!,
+  };
+}
+
+/** The driver's CUDA version as doctor prints it ("13.0"): major·1000 + minor·10. */
+export function cudaVersionText(n: number): string {
+  return `${Math.floor(n / 1000)}.${Math.floor((n % 1000) / 10)}`;
+}
+
+function driverText(driver: CudaDriver): string {
+  try {
+    return `CUDA ${cudaVersionText(driver.version())} (${driver.file})`;
+  } catch {
+    return driver.file;
   }
 }
 
+function unavailable(reason: string, items: ProbeItem[] | undefined): CudaProbe {
+  return items ? { available: false, reason, items } : { available: false, reason };
+}
+
+/** A driver call (cuInit first) that failed: the library loaded, so say which file and what its status means. */
+function driverFailure(e: CudaError, opts: OpenOptions): string {
+  const file = findLibrary(LIBCUDA, opts).file ?? LIBCUDA.sonames[0]!;
+  return `the CUDA driver (${file}) loaded, but ${e.message.replace(/^CUDA driver: /, '')}: ${driverStatusHint(e.status)}`;
+}
+
+/**
+ * NVRTC and cuBLASLt, each checked on its own: loaded (and, with a `device`, NVRTC compiling an empty kernel for it — a
+ * broken install fails here, before a run loads its weights, not at its first kernel — and a cuBLASLt handle made).
+ * Without a device only what loads without one: the library, NVRTC's version, cuBLASLt's version.
+ */
+function libraryItems(opts: OpenOptions, device: CudaDeviceInfo | null,
+  found: { nvrtc?: Nvrtc; lt?: CublasLt; nvrtcVersion?: string; ltVersion?: number } = {}): ProbeItem[] {
+  const item = (what: 'NVRTC' | 'cuBLASLt', check: () => string): ProbeItem => {
+    try {
+      return { what, ok: true, text: check() };
+    } catch (e) {
+      return { what, ok: false, text: message(e) };
+    }
+  };
+  return [
+    item('NVRTC', () => {
+      const nvrtc = Nvrtc.open(opts);
+      if (device) nvrtc.compile('extern "C" __global__ void mt_probe() {}', 'probe.cu', [`--gpu-architecture=${archFor(device.computeCapability)}`]);
+      found.nvrtc = nvrtc;
+      found.nvrtcVersion = nvrtc.version();
+      return `${found.nvrtcVersion} (${nvrtc.file})`;
+    }),
+    item('cuBLASLt', () => {
+      if (!device) {
+        const { file } = openLibrary(LIBCUBLASLT, opts);
+        return `${file} (loads; not checked further without a GPU)`;
+      }
+      const lt = CublasLt.open(opts);
+      found.lt = lt;
+      found.ltVersion = lt.version();
+      lt.destroy();
+      return `${found.ltVersion} (${lt.file})`;
+    }),
+  ];
+}
 function message(e: unknown): string {
   if (e instanceof UserError || e instanceof CudaError) return e.message;
   throw e;
