@@ -190,7 +190,8 @@ export function dryRunJson(r: DryRun): Record<string, string | number | boolean 
   const p = r.plan;
   return {
     device: p.backend, precision: p.precision, weights_bytes: p.weights, trainable_bytes: p.trainable,
-    activation_bytes: p.activations, workspace_bytes: p.workspace, ...(p.staging > 0 ? { staging_bytes: p.staging } : {}), total_bytes: p.total,
+    activation_bytes: p.activations, workspace_bytes: p.workspace, ...(p.staging > 0 ? { staging_bytes: p.staging } : {}),
+    ...(p.saving > 0 ? { saving_bytes: p.saving } : {}), total_bytes: p.total,
     available_bytes: r.available, fits: r.fits,
     train_examples: r.train.examples, train_tokens: r.train.tokens, steps_per_epoch: r.steps.stepsPerEpoch, total_steps: r.steps.totalSteps,
     warmup_steps: r.steps.schedule.warmupSteps, evaluations: r.events.evaluations, checkpoints: r.events.checkpoints, output_dir_action: r.output,
@@ -213,6 +214,7 @@ export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
     `  activations       ${mib(p.activations)}  (of which ${p.evalActivations > 0 ? `evaluation's own plan ${mib(p.evalActivations).trim()}, ` : ''}the logits chunk ${mib(p.logitsChunk).trim()})`,
     `  workspace         ${mib(p.workspace)}  (attention)`,
     ...(p.staging > 0 ? [`  GEMM staging      ${mib(p.staging)}  (f32 copies for the largest mixed bf16/f32 GEMM)`] : []),
+    ...(p.saving > 0 ? [`  saving            ${mib(p.saving)}  (host copies while ${cfg.checkpoint.every_steps !== null ? 'a checkpoint (parameters, AdamW m and v) is' : 'the final weights are'} written)`] : []),
     `  total             ${mib(p.total)}`,
     r.available === null
       ? `  available         unknown here (${r.why}): compare the total with the GPU's memory`

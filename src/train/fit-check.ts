@@ -59,7 +59,7 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
       `trainable state ${gib(plan.trainable)}, ${gib(CUDA_RESERVE_BYTES)} for the CUDA context, cuBLASLt and the allocator; see train --dry-run), ` +
       `more than its ${gib(target.deviceBytes!)}`
     : `the run's memory plan totals ${gib(plan.total)} (weights ${gib(plan.weights)}, trainable state ${gib(plan.trainable)}, ` +
-      `activations ${gib(plan.activations)}, attention workspace ${gib(plan.workspace)}; see train --dry-run), more than ${usableWords(target)}, ${gib(usable)}`;
+      `activations ${gib(plan.activations)}, attention workspace ${gib(plan.workspace)}${plan.saving > 0 ? `, copies while saving ${gib(plan.saving)}` : ''}; see train --dry-run), more than ${usableWords(target)}, ${gib(usable)}`;
   throw new UserError(`${needs}: ${fitAdvice(cfg, plan, usable, rows)}`, rows > 1 ? 'batch_size' : 'max_seq_len'); // at batch 1, the length is what there is to lower
 }
 
@@ -116,11 +116,13 @@ export function fitAdvice(cfg: TrainConfig, plan: MemoryPlan, available: number,
   if (plan.weights >= available) {
     return `the weights alone take ${gib(plan.weights)} of ${gib(available)}: ${[...(cfg.method === 'lora' ? bf16 : []), 'a device with more memory'].join(', or ')}`;
   }
-  const fixed = plan.weights + plan.trainable;
+  // the save's host copies (CPU) do not shrink with the batch either
+  const fixed = plan.weights + plan.trainable + plan.saving;
   if (fixed >= available) {
     const lower = cfg.method === 'full' ? ['method: lora'] : ['a lower lora.r', ...bf16];
-    return `the weights and the trainable state (parameters, gradients, AdamW moments) alone take ${gib(fixed)} of ${gib(available)}: ` +
-      `${[...lower, 'a device with more memory'].join(', or ')}`;
+    const noCheckpoints = cfg.checkpoint.every_steps !== null && plan.weights + plan.trainable < available ? ['checkpoint.every_steps: null (a checkpoint copies every trained weight and its AdamW moments to write them)'] : [];
+    return `the weights and the trainable state (parameters, gradients, AdamW moments)${plan.saving > 0 ? ' with the copies while saving' : ''} alone take ${gib(fixed)} of ${gib(available)}: ` +
+      `${[...lower, ...noCheckpoints, 'a device with more memory'].join(', or ')}`;
   }
   const levers = [
     ...(batchRows > 1 ? [`a lower batch_size (${batchRows < cfg.batch_size ? `batches hold ${batchRows} rows, fewer than batch_size ${cfg.batch_size}` : `now ${cfg.batch_size}`}; ` +
@@ -137,7 +139,7 @@ export function fitAdvice(cfg: TrainConfig, plan: MemoryPlan, available: number,
 /** The plan's largest part in words ("the activations take 277.4 GiB of the 321.8 GiB"): what a smaller run has to shrink first. */
 function largestPart(plan: MemoryPlan): string {
   const parts: Array<[string, number]> = [['the weights take', plan.weights], ['the trainable state takes', plan.trainable],
-    ['the activations take', plan.activations], ['the attention workspace takes', plan.workspace]];
+    ['the activations take', plan.activations], ['the attention workspace takes', plan.workspace], ['the copies while saving take', plan.saving]];
   const [name, bytes] = parts.reduce((a, b) => (b[1] > a[1] ? b : a));
   // a small model's plan (a test's) in MiB, not "0.0 GiB of the 0.0 GiB"
   const size = (b: number): string => (plan.total >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : `${(b / 2 ** 20).toFixed(1)} MiB`);

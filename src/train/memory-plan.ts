@@ -91,6 +91,12 @@ export interface MemoryPlan {
    * dlogits × the bf16 LM head), live during that call; 0 on the CPU and in fp32.
    */
   staging: number;
+  /**
+   * CPU: the host copies a save holds while it writes its file (checkpoint.ts and the final save download every tensor
+   * before encoding): a checkpoint's parameters and both AdamW moments of every trained weight, or the final weights
+   * (the whole model in full fine-tuning, the adapter in LoRA), the larger; 0 on CUDA, whose copies are in host RAM.
+   */
+  saving: number;
   total: number;
 }
 
@@ -184,11 +190,23 @@ export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchS
     workspace = Math.max(...plannedAttentionPaths(attention, D, dtypes.storage, gpu).map((p) => bytes[p]()));
   }
   const staging = backendName === 'cuda' ? cudaGemmStaging(cfg, model, N, dtypes) : 0;
+  const saving = backendName === 'cpu' ? hostSaveBytes(cfg, counts, exact) : 0;
   return {
     backend: backendName, precision: dtype === 'bf16' ? 'bf16' : 'fp32',
-    weights, trainable, activations, evalActivations: evalOwn?.total ?? 0, logitsChunk, workspace, staging,
-    total: weights + trainable + activations + workspace + staging,
+    weights, trainable, activations, evalActivations: evalOwn?.total ?? 0, logitsChunk, workspace, staging, saving,
+    total: weights + trainable + activations + workspace + staging + saving,
   };
+}
+
+/**
+ * The largest set of host copies a save holds at once (MemoryPlan.saving), each tensor downloaded in the exact dtype:
+ * a checkpoint's value, m and v of every trained weight when checkpoints are written; the final save's weights (all of
+ * them in full fine-tuning, the trained ones in LoRA).
+ */
+function hostSaveBytes(cfg: TrainConfig, counts: { all: number; trained: number }, exact: number): number {
+  const checkpoint = cfg.checkpoint.every_steps !== null ? 3 * counts.trained * exact : 0;
+  const final = (cfg.method === 'full' ? counts.all : counts.trained) * exact;
+  return Math.max(checkpoint, final);
 }
 
 /**

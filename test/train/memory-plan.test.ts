@@ -2,7 +2,7 @@
 // with the mem_bytes the run reports in metrics.jsonl on the CPU — fp32 and bf16, LoRA and full
 // fine-tuning, with and without activation checkpointing (tiny fixture, 2 steps each). mem_bytes counts
 // the backend's buffers, so it is compared with the plan's total less the workspace (the CPU's attention
-// workspace lives in WebAssembly memory, not in a buffer). And the CLI: `--dry-run --json` prints exactly
+// workspace lives in WebAssembly memory, not in a buffer, and the save's host copies are plain arrays). And the CLI: `--dry-run --json` prints exactly
 // one object, exits 0 and writes no run folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -63,7 +63,7 @@ for (const c of cases) {
       .map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.split === undefined);
     assert.equal(steps.length, 2);
     const measured = Math.max(...steps.map((r) => r.mem_bytes as number));
-    const planned = plan.total - plan.workspace;
+    const planned = plan.total - plan.workspace - plan.saving; // the save's host copies are not backend buffers
     const diff = (planned - measured) / measured;
     rows.push(`| ${c.precision} | ${method} | ${c.activation_checkpointing} | ${planned.toLocaleString('en')} | ${measured.toLocaleString('en')} | ` +
       `${(100 * diff).toFixed(2)}% | ${plan.workspace.toLocaleString('en')} |`);
@@ -80,11 +80,12 @@ test('train --dry-run --json: one JSON object on stdout, exit 0, no run folder',
   const lines = stdout.trim().split('\n');
   assert.equal(lines.length, 1, stdout);
   const obj = JSON.parse(lines[0]!) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(obj), ['device', 'precision', 'weights_bytes', 'trainable_bytes', 'activation_bytes', 'workspace_bytes', 'total_bytes', 'available_bytes', 'fits',
+  assert.deepEqual(Object.keys(obj), ['device', 'precision', 'weights_bytes', 'trainable_bytes', 'activation_bytes', 'workspace_bytes', 'saving_bytes', 'total_bytes', 'available_bytes', 'fits',
     'train_examples', 'train_tokens', 'steps_per_epoch', 'total_steps', 'warmup_steps', 'evaluations', 'checkpoints', 'output_dir_action']);
   assert.equal(obj.device, 'cpu');
   assert.equal(obj.precision, 'bf16');
-  assert.equal(obj.total_bytes, (obj.weights_bytes as number) + (obj.trainable_bytes as number) + (obj.activation_bytes as number) + (obj.workspace_bytes as number));
+  assert.equal(obj.total_bytes, (obj.weights_bytes as number) + (obj.trainable_bytes as number) + (obj.activation_bytes as number) + (obj.workspace_bytes as number) +
+    (obj.saving_bytes as number));
   assert.equal(obj.available_bytes, os.totalmem(), 'the RAM, as train checks it (not what is free now)');
   assert.equal(obj.fits, true);
   assert.ok(!fs.existsSync(out), 'no run folder');
@@ -116,7 +117,7 @@ test('train --dry-run decides the device as a run would: auto → the CPU here, 
 test('a plan that does not fit: the advice names only what would lower it from this config', () => {
   const configFor = (extra: Record<string, unknown>): TrainConfig => validate({ ...BASE, output_dir: path.join(dir, 'advice'), ...extra }, dir);
   const plan = dryRun(configFor({ precision: 'fp32', method: 'full' })).plan;
-  const roomy = plan.weights + plan.trainable + 1; // room for what no batch or sequence length changes
+  const roomy = plan.weights + plan.trainable + plan.saving + 1; // room for what no batch or sequence length changes (the save's copies too)
   const full = fitAdvice(configFor({ precision: 'fp32', method: 'full' }), plan, roomy, 4);
   for (const lever of ['batch_size (now 4', 'max_seq_len', 'activation_checkpointing: true', 'precision: bf16', 'method: lora']) assert.ok(full.includes(lever), `${lever} in: ${full}`);
   const lean = fitAdvice(configFor({ precision: 'bf16', batch_size: 1, activation_checkpointing: true }), { ...plan, precision: 'bf16' }, roomy, 1);
@@ -131,7 +132,7 @@ test('the dry run\'s advice offers a lower batch_size by the rows its batches re
     const cfg = validate({ ...BASE, data: { train: file }, batch_size: batchSize, output_dir: path.join(dir, 'advice-rows') }, dir);
     const r = dryRun(cfg);
     // memory for the weights and the trainable state, not for the batch: the batch and sequence levers are the advice
-    const text = describeDryRun({ ...r, available: r.plan.weights + r.plan.trainable + 1, fits: false }, cfg);
+    const text = describeDryRun({ ...r, available: r.plan.weights + r.plan.trainable + r.plan.saving + 1, fits: false }, cfg);
     return text.split('\n').find((l) => l.includes('does NOT fit')) ?? text;
   };
   // before: "try a lower batch_size (now 4; ...)" for a batch of the one record there is
