@@ -16,7 +16,7 @@ export { MODEL_FOLDER_SPEC, writesModelFile } from './folder-files.ts';
 import { classificationPadId, type MistralConfig } from './config.ts';
 import { defaultLabels } from './config-head.ts';
 import { ropeAsSaved } from './rope-config.ts';
-import { generationConfigFromModel } from './generation-from-config.ts';
+import { generationConfigFromModel, withoutGenerationKeys } from './generation-from-config.ts';
 import type { MistralModel } from './mistral.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { bufferTensor, fileDType, savedBytes, type FileDType } from './buffer-tensor.ts';
@@ -118,7 +118,8 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
     writeFileAtomic(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_parameters: parameters, total_size: total }, weight_map: weightMap }, null, 2) + '\n');
   }
   const configJson = hfConfig(model, opts);
-  writeFileAtomic(path.join(dir, 'config.json'), hfJson(configJson));
+  // the generation keys a source's config.json held go to generation_config.json alone, as transformers' save writes them
+  writeFileAtomic(path.join(dir, 'config.json'), hfJson(withoutGenerationKeys(configJson)));
   const cfg = model.cfg;
   // the source's generation settings (extra stop tokens, sampling defaults) are kept, as transformers' save does
   const sourceGen = opts.sourceDir ? path.join(opts.sourceDir, 'generation_config.json') : null;

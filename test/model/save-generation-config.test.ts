@@ -47,3 +47,35 @@ test('a source whose config.json holds generation keys (use_cache false, samplin
   // keys in transformers' (sorted) order
   assert.deepEqual(Object.keys(savedGeneration(out) as object), [...Object.keys(savedGeneration(out) as object)].sort());
 });
+
+// transformers 5.17 pops the generation keys from a config as it loads it (PreTrainedConfig.__init__ drops every key of
+// GenerationConfig._get_default_generation_params but use_cache, and takes output_attentions as the attention's own
+// setting), so its save_pretrained writes a config.json without them: from_pretrained(src).save_pretrained(out) of the
+// source below (with /tmp/hfvenv) dropped exactly these, and kept min_p, max_new_tokens, output_hidden_states, use_cache.
+const POPPED = {
+  max_length: 100, min_length: 2, do_sample: true, early_stopping: true, num_beams: 2, temperature: 0.7, top_k: 5, top_p: 0.9, typical_p: 0.8,
+  repetition_penalty: 1.1, length_penalty: 0.5, no_repeat_ngram_size: 3, num_return_sequences: 2, output_scores: true, return_dict_in_generate: true,
+  forced_bos_token_id: 1, forced_eos_token_id: 2, remove_invalid_values: true, suppress_tokens: [5], begin_suppress_tokens: [6], epsilon_cutoff: 0.001,
+  eta_cutoff: 0.001, num_assistant_tokens: 5, diversity_penalty: 0.5, num_beam_groups: 2, bad_words_ids: [[7]], exponential_decay_length_penalty: [5, 1.1],
+  output_attentions: false,
+};
+const KEPT = { min_p: 0.05, max_new_tokens: 30, output_hidden_states: true, use_cache: true };
+
+test('a source whose config.json holds generation keys: the saved config.json leaves out those transformers pops (they are in generation_config.json), as save_pretrained', () => {
+  const src = tempDir('mt-save-gen-src-');
+  for (const f of fs.readdirSync(TINY_MODEL)) {
+    if (f === 'model.safetensors') fs.symlinkSync(path.join(TINY_MODEL, f), path.join(src, f));
+    else if (f !== 'generation_config.json' && fs.statSync(path.join(TINY_MODEL, f)).isFile()) fs.copyFileSync(path.join(TINY_MODEL, f), path.join(src, f));
+  }
+  const cfg = JSON.parse(fs.readFileSync(path.join(TINY_MODEL, 'config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(src, 'config.json'), JSON.stringify({ ...cfg, ...POPPED, ...KEPT }));
+  const model = captureStderr(() => loadModel(src, { backend })).result;
+  const out = path.join(tempDir('mt-save-gen-'), 'out');
+  captureStderr(() => saveModelFolder(model, out, { sourceDir: src, head: 'causal' }));
+  const saved = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(POPPED).filter((k) => k in saved), [], 'generation keys left in config.json');
+  assert.deepEqual(Object.fromEntries(Object.keys(KEPT).map((k) => [k, saved[k]])), KEPT);
+  // the generation settings are not lost: generation_config.json holds them (from_model_config of the source's)
+  const gen = savedGeneration(out) as Record<string, unknown>;
+  for (const [k, v] of Object.entries({ ...POPPED, ...KEPT })) assert.deepEqual(gen[k], v, `generation_config.json ${k}`);
+});

@@ -3,7 +3,8 @@
 // same: test/fixtures/hf-saved-config, its make_saved_config.py). The rule: the file reads back the same in
 // transformers and keeps the base's own form where the meaning did not change, so loaders that read config.json
 // themselves (vLLM, llama.cpp's convert_hf_to_gguf.py, TGI, transformers 4.x) read it as they read the base:
-//  - no key of the base is dropped, and none is added that neither the base nor transformers has;
+//  - no key of the base is dropped (but the generation keys transformers pops: save-generation-config.test), and none is
+//    added that neither the base nor transformers has;
 //  - the rope keys stay as the base wrote them: rope_scaling with "type", yarn's mscale/mscale_all_dim, no defaults
 //    filled in (they were rewritten "as resolved", which dropped "type" — the only key transformers before 4.45 and
 //    older TGI read — and mscale, and added an attention_factor that convert_hf_to_gguf.py copies into the GGUF);
