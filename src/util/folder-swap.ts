@@ -35,7 +35,8 @@ function swapIn(target: string, fill: (tmp: string) => void, owned: FolderSpec, 
   // a folder moved aside by this pid that retire kept (files the tool did not write and could not carry into the
   // folder that replaced it: an earlier command of this process, or a container's pid 1 again) keeps its name, as one
   // of another pid's does: this swap moves the folder aside under the next free one
-  const entryAt = (at: string): fs.Stats | undefined => withIo(at, 'write', () => fs.lstatSync(at, { throwIfNoEntry: false }));
+  // an error names the folder asked for: a name too long for .old-NAME-PID is said as `target`'s (how long a name may be)
+  const entryAt = (at: string): fs.Stats | undefined => withIo(target, 'write', () => fs.lstatSync(at, { throwIfNoEntry: false }));
   let old = path.join(parent, swapFolderName('old', name, process.pid));
   for (let n = 1; entryAt(old) !== undefined; n++) old = path.join(parent, swapFolderName('old', name, process.pid, n));
   // what is at the temporary's name now (the swaps of this pid were retired above) is no folder of this write's: its name
