@@ -38,6 +38,7 @@ import { runFolderSpec, runSpec } from '../train/run-files.ts';
 import { requireSourceFilesUnchanged, sourceFilesOf } from '../train/source-files.ts';
 import { BEST_EVALUATION, QUICKSTART_LAYOUT, RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
 import { shellPath } from '../util/shell-quote.ts';
+import { missingCheckpointHint } from '../run/missing-checkpoint.ts';
 
 export interface ExportOptions {
   run: string;
@@ -83,7 +84,12 @@ function notARunFolder(dir: string, hfExport: boolean): string {
 /** The resolved config a run was trained with (its config.yaml); `hfExport` as notARunFolder's. */
 export function readRunConfig(run: string, hfExport = false): TrainConfig {
   const file = runPath(run, 'config');
-  if (!fs.existsSync(file)) throw new UserError(`not a run directory: ${RUN_LAYOUT.config} not found${notARunFolder(run, hfExport)}`, run);
+  if (!fs.existsSync(file)) {
+    // a run's checkpoint given as --run, gone: the run pruned it (or never wrote it), said with what it keeps
+    const pruned = missingCheckpointHint(run);
+    if (pruned !== '') throw new UserError(`not found${pruned}`, run);
+    throw new UserError(`not a run directory: ${RUN_LAYOUT.config} not found${notARunFolder(run, hfExport)}`, run);
+  }
   const { mapping, place, written } = readYamlConfig(file);
   resolveFilePaths(mapping, file, place, true); // a relative path is the run folder's, as train --resume reads it
   return validate(mapping, place, [], written);

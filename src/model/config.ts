@@ -11,6 +11,7 @@ import { withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { jsonValueText } from '../util/json-file.ts';
 import { checkpointFolderHint, QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from '../run/layout.ts';
+import { missingCheckpointHint } from '../run/missing-checkpoint.ts';
 import { HF_NAMES } from './names.ts';
 import { parseLayerTypes, type LayerType } from './layer-types.ts';
 import { parseRope, ropeDictKey, type RopeScaling } from './rope-config.ts';
@@ -139,7 +140,7 @@ export function requireModelFolder(dir: string): void {
  */
 export function requireAdapterFolder(dir: string): void {
   const st = folderStat(dir, 'adapter');
-  if (!st) throw new UserError('adapter folder not found', dir);
+  if (!st) throw new UserError(`adapter folder not found${missingCheckpointHint(dir)}`, dir); // a run's checkpoint it pruned: said so
   if (!st.isDirectory()) refuseFile(dir, 'a PEFT adapter folder: give the folder that holds adapter_config.json and adapter_model.safetensors', 'the PEFT adapter folder');
 }
 
