@@ -18,7 +18,7 @@ import { saveModelFolder, type FileDType } from '../model/save.ts';
 import { ioError, withIo, writerGone } from '../util/atomic.ts';
 import { awaitSwappedIn, createFolderAtomic, recoverFolderSwaps, renamed } from '../util/folder-swap.ts';
 import { withRunFolderLocks } from './run-folder-lock.ts';
-import { EXPORT_SPEC, moveUp, outputPath, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
+import { EXPORT_SPEC, moveUp, outputInside, outputPath, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
 import { FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { libraryWords, type OptionWords } from '../util/option-words.ts';
@@ -170,6 +170,12 @@ export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords
   if (cfg.method === 'lora' && opts.merge) {
     // before anything is written, and the adapter as loading it would after the base model (minutes for a 7B) refuse it
     const base = requireModelFolder(cfg, mergeCall(words), opts.run);
+    // the merge reads the base model folder whole (its tokenizer and configs copied at the end): no export goes inside it
+    const target = withIo(opts.out, 'use as the output folder', () => outputPath(opts.out, words));
+    if (outputInside(target, base)) {
+      const is = outputInside(base, target) ? 'is' : 'is inside';
+      throw new UserError(`${is} the run's base model folder (${base}), which the merge reads: nothing was written; give ${words.say('out')} a path outside it`, opts.out);
+    }
     const info = readUnchanged(source, () => readAdapterInfo(source, loadConfig(base).numLayers));
     // the merged config.json's id2label names the head's classes: config.yaml's labels edited to another count since the
     // run (eval and classify of the run refuse them too) would write a model whose head transformers cannot load

@@ -53,6 +53,13 @@ export function outputPath(out: string, words?: OptionWords): string {
   return path.join(fs.realpathSync.native(dir), ...rest);
 }
 
+/** Whether the output at `target` (outputPath) is the folder `folder` or inside it, by the system's path of each. */
+export function outputInside(target: string, folder: string): boolean {
+  const real = fs.existsSync(folder) ? fs.realpathSync.native(folder) : path.resolve(folder);
+  const rel = path.relative(real, target);
+  return rel === '' || (rel.split(path.sep)[0] !== '..' && !path.isAbsolute(rel));
+}
+
 /**
  * Runs `write` with the missing folders above the output `out` (a folder, or GGUF's file) made, as HF's
  * save_pretrained makes them; a failed write leaves none of the folders it made.

@@ -1,18 +1,18 @@
-// An export written inside a run folder (runs/x/exported, runs/x/best while train has yet to write it) holds that run
-// while it writes: a train running there (or a prepare, or another command that locks its folder) refuses the export
-// naming its process, and a train started meanwhile is refused in turn. Unguarded, the export's folder was replaced by
+// An export written inside a run folder (runs/x/exported; never inside its adapter/, model/, best/ or checkpoints/,
+// which train writes whole: refused) holds that run while it writes: a train running there (or a prepare, or another
+// command that locks its folder) refuses the export naming its process, and a train started meanwhile is refused in turn. Unguarded, the export's folder was replaced by
 // the train's adapter/ at its end, or mixed with its best/: a run folder has one writer, or exports of its finished
 // run. The hold is the export's own (run-lock.ts acquireExportHold, one per output folder or file): two exports of a
 // finished run into different places in it both go on (merged/ and model.gguf at once), two into the same one, or one
 // inside the other's (a and a/b), refuse.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RUN_LAYOUT } from '../run/layout.ts';
+import { RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { inspectLock } from '../train/lock-owner.ts';
 import { acquireExportHold, exportHoldName, LOCK_FILE, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
 import { UserError } from '../util/errors.ts';
 import { canWriteIn } from '../util/folder-writable.ts';
-import { outputPath } from './out-path.ts';
+import { outputInside, outputPath } from './out-path.ts';
 import type { OptionWords } from '../util/option-words.ts';
 
 /** The folders above `out` (outputPath) that a run owns (train's marker) or a command holds (a lock), the nearest first. */
@@ -30,6 +30,7 @@ export function withRunFolderLocks<T>(out: string, words: OptionWords, write: ()
   try {
     const flag = words.say('out'), target = outputPath(out, words);
     for (const dir of lockedFoldersAbove(target)) {
+      refuseInsideTrainedFolder(dir, target, out, flag);
       const name = `the run folder that holds ${flag}`, instead = `give ${flag} a path outside it`;
       const rel = path.relative(dir, target);
       const hold = { name: `${flag} ${rel} in the run folder`, instead: `give ${flag} another path` };
@@ -40,6 +41,22 @@ export function withRunFolderLocks<T>(out: string, words: OptionWords, write: ()
   } finally {
     for (const lock of held.reverse()) lock.release();
   }
+}
+
+/** The folders of the run folder `dir` that train writes whole: replaced at each save (adapter/, model/, best/) or removed (old checkpoints). */
+const trainFolders = (dir: string): string[] => [runPath(dir, 'adapter'), runPath(dir, 'model'), runPath(dir, 'best'), path.join(dir, RUN_LAYOUT.checkpoints)];
+
+/**
+ * Refuses an output `target` (`out` as given) inside one of the folders train writes whole in the run folder `dir`: the
+ * export there would be read back as part of the weights (a run's own adapter/, a checkpoint), carried into or lost
+ * with the next one train writes, and read from while it is written (`flag`: how the option is named).
+ */
+function refuseInsideTrainedFolder(dir: string, target: string, out: string, flag: string): void {
+  const folder = trainFolders(dir).find((f) => outputInside(target, f));
+  if (folder === undefined) return;
+  const is = outputInside(folder, target) ? 'is' : 'is inside';
+  throw new UserError(`${is} the run's ${path.basename(folder)}/ folder (${folder}), which train replaces or prunes as it saves and exports read: ` +
+    `nothing was written; give ${flag} a path outside it (such as ${path.join(dir, 'exported')})`, out);
 }
 
 /**

@@ -33,7 +33,8 @@ test('an export into a run folder another process holds is refused naming it; in
   const holder = spawn('sleep', ['600'], { stdio: 'ignore' });
   fs.writeFileSync(path.join(busy, RUN_LAYOUT.lock), JSON.stringify({ pid: holder.pid, host: os.hostname(), started: new Date().toISOString() }) + '\n');
   try {
-    for (const [name, flags] of [['best', {}], ['exported', { merge: true }], ['model.gguf', { format: 'gguf' }], ['adapter.gguf', { format: 'gguf-lora' }]] as const) {
+    // (into its best/ itself, a folder train writes whole, the export is refused for that first: out-inside-source.test)
+    for (const [name, flags] of [['copied', {}], ['exported', { merge: true }], ['model.gguf', { format: 'gguf' }], ['adapter.gguf', { format: 'gguf-lora' }]] as const) {
       const out = path.join(busy, name);
       assert.throws(() => exportCommand({ run, out, ...flags }), (e: Error) => {
         assert.equal(e.name, 'UserError');
