@@ -221,10 +221,14 @@ function writeRunExport(opts: ExportOptions, cfg: TrainConfig, source: string, w
     }
   } else {
     // made, never replacing: a folder that appeared at --out during a long merge is the user's, and stays
-    withOutputParent(opts.out, () => createFolderAtomic(out, (tmp) => {
-      fs.mkdirSync(tmp);
-      kind = writeExport(opts, cfg, source, tmp, words);
-    }, EXPORT_SPEC));
+    try {
+      withOutputParent(opts.out, () => createFolderAtomic(out, (tmp) => {
+        fs.mkdirSync(tmp);
+        kind = writeExport(opts, cfg, source, tmp, words);
+      }, EXPORT_SPEC));
+    } catch (e) {
+      throw renamed(e, out, opts.out); // a file that could not be written (a full disk) named under --out as given, as the other branch names it
+    }
   }
   const files = fs.readdirSync(out).sort();
   if (kind !== 'adapter' && !files.includes('tokenizer.json')) {

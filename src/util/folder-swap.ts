@@ -184,6 +184,6 @@ function removeQuietly(tmp: string, owned: FolderSpec): void {
 
 /** An error that names a file inside the temporary folder `tmp` names it at its final place in `target` instead. */
 export function renamed(e: unknown, tmp: string, target: string): unknown {
-  if (!(e instanceof UserError) || !e.where?.startsWith(tmp)) return e;
+  if (!(e instanceof UserError) || !(e.where === tmp || e.where?.startsWith(tmp + path.sep))) return e; // not tmp2/ beside it
   return new UserError(e.what, target + e.where.slice(tmp.length));
 }
