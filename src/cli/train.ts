@@ -39,7 +39,13 @@ export async function run({ file, overwrite, resume, dashboard, dry, json, port,
   if (!resume) checkConfigPaths(cfg, place, undefined, file);
   const places = keyPlaces(place);
   if (dry) {
-    const { describeDryRun, dryRun, dryRunJson, dryRunRefusal } = await import('../train/dry-run.ts'); // the model's planning: loaded only here
+    const { describeDryRun, dryRun, dryRunJson, dryRunRefusal, finishedRunDryRun } = await import('../train/dry-run.ts'); // the model's planning: loaded only here
+    // a finished run: train loads nothing of it (its model and data may be gone from where its config.yaml names them)
+    const complete = finishedRunDryRun(cfg, { resume, places, written });
+    if (complete !== null) {
+      process.stdout.write(json ? JSON.stringify({ output_dir_action: complete }) + '\n' : `output_dir: ${cfg.output_dir}: ${complete}\n`);
+      return;
+    }
     const plan = dryRun(cfg, { overwrite, resume, keep: [file], places, written });
     if (json) process.stdout.write(JSON.stringify(dryRunJson(plan)) + '\n');
     else process.stdout.write(describeDryRun(plan, cfg) + '\n');

@@ -130,6 +130,22 @@ function plannedEvents(cfg: TrainConfig, totalSteps: number, stepsPerEpoch: numb
   return { evaluations: 1 + Math.floor(totalSteps / every) + (totalSteps % every === 0 ? 0 : 1), checkpoints };
 }
 
+const COMPLETE = 'a complete run: --resume does nothing (--overwrite trains it again)';
+
+/**
+ * What `train --resume --dry-run` says of a run that finished, which train leaves as it is without loading its model or
+ * data (the run's config.yaml names them where they were, and a project folder moved since has them elsewhere): that
+ * --resume does nothing, with no plan; null for any other output_dir, which dryRun plans. A finished run's config edited
+ * since it finished is refused as train refuses it (resumeFinished).
+ */
+export function finishedRunDryRun(cfg: TrainConfig, flags: DryRunFlags = {}): string | null {
+  const dir = cfg.output_dir;
+  // an unfinished run's refusals (a config changed since its config.yaml) are said by dryRun, below its plan
+  if (!flags.resume || !RunDir.checkFolder(dir) || !RunDir.isRun(dir) || !RunDir.open(dir).finished()) return null;
+  resumeFinished(RunDir.openForResume(cfg, flags.words ?? FLAG_WORDS, { readOnly: true }), cfg);
+  return COMPLETE;
+}
+
 /** What train will do with output_dir, in words: as RunDir.check decides, without making or emptying anything; and its refusal, if it is one. */
 function outputDirFate(cfg: TrainConfig, flags: DryRunFlags): Pick<DryRun, 'output' | 'outputRefusal'> {
   try {
@@ -153,7 +169,7 @@ function outputDirAction(cfg: TrainConfig, flags: DryRunFlags): string {
     const run = RunDir.openForResume(cfg, flags.words ?? FLAG_WORDS, { readOnly: true });
     if (!run.finished()) return 'continued from its newest valid checkpoint (--resume)';
     resumeFinished(run, cfg);
-    return 'a complete run: --resume does nothing (--overwrite trains it again)';
+    return COMPLETE;
   }
   if (!RunDir.checkFolder(dir)) return 'new';
   try {

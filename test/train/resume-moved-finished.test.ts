@@ -39,6 +39,23 @@ test('train CONFIG --resume of a finished run whose project folder moved: comple
   assert.match(dry.stdout, /output_dir: .*: a complete run: --resume does nothing/);
 });
 
+test('train RUN --resume --dry-run of a finished run whose project folder moved: complete, exit 0, as the resume says it', async () => {
+  // before: exit 2, "run/config.yaml:…: data.train: …/project/data/train.jsonl: no such file", where the resume it
+  // foretells said the run complete (exit 0): the dry run checked and loaded the data that a finished run's resume does not
+  const project = await finishedProject();
+  const moved = path.join(path.dirname(project), 'moved');
+  fs.renameSync(project, moved);
+  const r = await train(moved, 'run', '--resume');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /is already complete \(step 3 of 3\); nothing to do/);
+  const dry = await train(moved, 'run', '--resume', '--dry-run');
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.equal(dry.stdout, `output_dir: ${path.join(moved, 'run')}: a complete run: --resume does nothing (--overwrite trains it again)\n`);
+  const json = await train(moved, 'run', '--resume', '--dry-run', '--json');
+  assert.equal(json.status, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout), { output_dir_action: 'a complete run: --resume does nothing (--overwrite trains it again)' });
+});
+
 test('train CONFIG --resume of a finished run with data.train naming another file while the one it finished with is there: refused as new data', async () => {
   const project = await finishedProject();
   fs.mkdirSync(path.join(project, 'other'));
