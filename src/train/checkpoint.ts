@@ -272,7 +272,7 @@ function stateProblem(state: CheckpointState, step: number): string | null {
 }
 
 /** The trainer_state.json of checkpoint `dir`, once its fields and the SHA-256 of its state.safetensors are checked; throws what is wrong. */
-function readWholeCheckpoint(dir: string, extraProblem: (extra: Record<string, unknown>) => string | null): CheckpointState {
+export function readWholeCheckpoint(dir: string, extraProblem: (extra: Record<string, unknown>) => string | null): CheckpointState {
   // read only as regular files: a FIFO in a checkpoint blocked --resume forever, a corrupt checkpoint it is skipped as
   const state = JSON.parse(readRegularFile(path.join(dir, TRAINER_STATE)).toString('utf8')) as CheckpointState;
   if (state?.version !== 1 || typeof state.stateSha256 !== 'string') throw new Error('unknown trainer_state.json format');

@@ -17,9 +17,13 @@ import { shownAs } from './config-issues.ts';
 import { planMemory, realBatchNote, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
 import { checkAdapterAndHead, checkPacking, checkRunTrainable, loadRunSplits, planSteps, plannedModelConfig, warnUnusedSettings } from './setup.ts';
 import { RunDir } from './run-dir.ts';
+import { RUN_LAYOUT } from '../run/layout.ts';
 import { resumeFinished } from './finished-run.ts';
 import { checkRunConfigPaths } from './resume-paths.ts';
 import { DataLoader } from '../data/loader.ts';
+import { foretoldResumeRefusal, type InputsNow } from './checkpoint-inputs.ts';
+import { dataFingerprints } from './data-fingerprint.ts';
+import { modelFingerprint } from './model-fingerprint.ts';
 
 export interface DryRun {
   /** The model's config.json, as read (no weight is). */
@@ -92,7 +96,7 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const tokens = train.reduce((n, r) => n + Math.min(r.inputIds.length, cfg.max_seq_len), 0);
   return {
     model, plan, shape, available, freeNow, fits: limit !== null ? false : available === null ? null : plan.total <= available, limit, why, steps, events: plannedEvents(cfg, steps.totalSteps, steps.stepsPerEpoch),
-    train: { examples: train.length, tokens }, ...outputDirFate(cfg, flags),
+    train: { examples: train.length, tokens }, ...outputDirFate(cfg, flags, inputsNow(cfg, { train, val, test })),
   };
 }
 
@@ -147,9 +151,9 @@ export function finishedRunDryRun(cfg: TrainConfig, flags: DryRunFlags = {}): st
 }
 
 /** What train will do with output_dir, in words: as RunDir.check decides, without making or emptying anything; and its refusal, if it is one. */
-function outputDirFate(cfg: TrainConfig, flags: DryRunFlags): Pick<DryRun, 'output' | 'outputRefusal'> {
+function outputDirFate(cfg: TrainConfig, flags: DryRunFlags, now: InputsNow): Pick<DryRun, 'output' | 'outputRefusal'> {
   try {
-    return { output: outputDirAction(cfg, flags), outputRefusal: null };
+    return { output: outputDirAction(cfg, flags, now), outputRefusal: null };
   } catch (e) {
     if (isUserError(e)) return { output: `refused: ${e.what}`, outputRefusal: e.message };
     throw e;
@@ -157,17 +161,23 @@ function outputDirFate(cfg: TrainConfig, flags: DryRunFlags): Pick<DryRun, 'outp
 }
 
 /** outputDirFate's words; a refusal thrown as train throws it. */
-function outputDirAction(cfg: TrainConfig, flags: DryRunFlags): string {
+function outputDirAction(cfg: TrainConfig, flags: DryRunFlags, now: InputsNow): string {
   const dir = cfg.output_dir;
   if (flags.resume) {
     // as train decides it (trainer.ts), without putting back what a crash moved aside (readOnly) or comparing the config
     // with a checkpoint's: a config changed since the run's config.yaml is refused as train refuses it (openForResume), and
-    // a finished run's edits since it finished (resumeFinished)
+    // a finished run's edits since it finished (resumeFinished), and data.train or the model's weights other than its
+    // newest checkpoint (or without one, the run's start) recorded (foretoldResumeRefusal)
     if (!RunDir.checkFolder(dir)) throw new UserError('cannot resume: the run folder does not exist', dir);
     if (RunDir.holdsNothing(dir)) return 'holds no run yet: --resume starts it from the beginning';
     RunDir.requireRun(dir);
-    const run = RunDir.openForResume(cfg, flags.words ?? FLAG_WORDS, { readOnly: true });
-    if (!run.finished()) return 'continued from its newest valid checkpoint (--resume)';
+    const words = flags.words ?? FLAG_WORDS;
+    const run = RunDir.openForResume(cfg, words, { readOnly: true });
+    if (!run.finished()) {
+      const refusal = foretoldResumeRefusal(cfg, run, now, `train again with ${words.say('overwrite')}`, (key) => flags.places?.[key] ?? run.file(RUN_LAYOUT.config));
+      if (refusal) throw refusal;
+      return 'continued from its newest valid checkpoint (--resume)';
+    }
     resumeFinished(run, cfg);
     return COMPLETE;
   }
@@ -199,6 +209,11 @@ function plannedDevice(cfg: TrainConfig): { backend: 'cpu' | 'cuda'; available: 
     if (cfg.device === 'cuda') return { backend: 'cuda', available: null, why: probe.reason.split('; looked in')[0]!, gpu: null };
   }
   return { backend: 'cpu', available: usableBytes({ backend: 'cpu' }), why: null, gpu: null };
+}
+
+/** The inputs of the run, as the trainer works them out: the data's fingerprints, the model folder's weights'. */
+function inputsNow(cfg: TrainConfig, splits: Parameters<typeof dataFingerprints>[0]): InputsNow {
+  return { data: () => dataFingerprints(splits), model: () => (typeof cfg.model === 'string' ? modelFingerprint(cfg.model) : undefined) };
 }
 
 /** The --json object: exactly these keys (the memory plan, then the run's counts as the human dry run states them). */

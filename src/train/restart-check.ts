@@ -26,33 +26,49 @@ export interface RestartCheck {
  * weights), warns that it starts again from step 0, and records the fingerprint where the run recorded none.
  */
 export function checkRestart(cfg: TrainConfig, run: RunDir, c: RestartCheck): void {
+  const refusal = restartRefusal(run, c);
+  if (refusal) throw refusal;
   const recorded = run.recordedModel();
   const same = c.model === undefined || recorded === undefined ? undefined : recorded === c.model;
-  const { refused, allowed } = resumeChanges(c.then, c.now, { sameWeights: same });
+  const { allowed } = resumeChanges(c.then, c.now, { sameWeights: same });
+  for (const what of allowed.filter((a) => a.startsWith('model ('))) warn(`resume: ${what} changed since the run started`);
+  if (recorded === undefined && c.model !== undefined) {
+    warn(`resume: ${NONE}: whether ${String(cfg.model)} still holds the weights it started from is not checked; the run records this model's now`);
+  }
+  warnRestart(cfg, run);
+  if (recorded === undefined && c.model !== undefined) run.recordModel(c.model);
+}
+
+const NONE = `the run recorded no fingerprint of its model's weights (it was started by an older version of mistral-tune)`;
+
+/**
+ * Why a resume without a checkpoint is refused (checkRestart), or null: other weights than the run started from, a model:
+ * or data file at another path; reads only, so that `train --resume --dry-run` foretells it too.
+ */
+export function restartRefusal(run: RunDir, c: RestartCheck): UserError | null {
+  const recorded = run.recordedModel();
+  const same = c.model === undefined || recorded === undefined ? undefined : recorded === c.model;
+  const { refused } = resumeChanges(c.then, c.now, { sameWeights: same });
   // openForResume let a model: of another folder through for the checkpoint's fingerprint to judge: here the marker's does
   const model = refused.filter((what) => what.startsWith('model ('));
   // and data files at other paths, which no checkpoint's data fingerprints tell moved (the same tokens) or other data: the
   // run would start again from step 0 over data it may not be of, config.yaml rewritten to name them
   const keyOf = (what: string): string => what.slice(0, what.indexOf(' ('));
   const data = refused.filter((what) => DATA_KEYS.includes(keyOf(what)));
-  const none = recorded === undefined && c.model !== undefined
-    ? `the run recorded no fingerprint of its model's weights (it was started by an older version of mistral-tune)` : null;
+  const none = recorded === undefined && c.model !== undefined ? NONE : null;
   if (model.length > 0) {
-    throw new UserError(`cannot resume: ${model.join(', ')} changed since the run started${none ? `, and ${none}, so the weights there cannot be told from other ones` : ''}` +
+    return new UserError(`cannot resume: ${model.join(', ')} changed since the run started${none ? `, and ${none}, so the weights there cannot be told from other ones` : ''}` +
       `: put model: back, or ${c.trainAgain}`, c.where('model'));
   }
   if (data.length > 0) {
-    throw new UserError(`cannot resume: ${data.join(', ')} changed since the run started, and the run has no checkpoint, whose record of the ` +
+    return new UserError(`cannot resume: ${data.join(', ')} changed since the run started, and the run has no checkpoint, whose record of the ` +
       `data's tokens would tell a moved file of the same data from other data: put ${data.map(keyOf).join(', ')} back, or ${c.trainAgain}`, c.where(keyOf(data[0]!)));
   }
   if (same === false) {
-    throw new UserError(`cannot resume: the model's weights changed since the run started (same folder, other tensors; fingerprint ${recorded} then, ${c.model} now): ` +
+    return new UserError(`cannot resume: the model's weights changed since the run started (same folder, other tensors; fingerprint ${recorded} then, ${c.model} now): ` +
       `the run would start again from step 0 over another model than the one its folder is of; put that model back, or ${c.trainAgain}`, c.where('model'));
   }
-  for (const what of allowed.filter((a) => a.startsWith('model ('))) warn(`resume: ${what} changed since the run started`);
-  if (none) warn(`resume: ${none}: whether ${String(cfg.model)} still holds the weights it started from is not checked; the run records this model's now`);
-  warnRestart(cfg, run);
-  if (recorded === undefined && c.model !== undefined) run.recordModel(c.model);
+  return null;
 }
 
 /** The warning that the run starts again from step 0, with why no checkpoint was taken (a finished run never comes here: alreadyComplete). */

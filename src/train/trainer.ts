@@ -24,7 +24,8 @@ import { placeOf } from './config-paths.ts';
 import { dropCheckpointsBefore, repairCheckpointAdapter, restoreLatestCheckpoint, saveCheckpoint, type CheckpointState, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, validatedConfig, type TrainConfig } from './config.ts';
 import { readYamlMapping } from './config-yaml.ts';
-import { changedData, dataFingerprints, isDataFingerprints, splitFingerprint, type DataFingerprints } from './data-fingerprint.ts';
+import { changedData, dataFingerprints, splitFingerprint, type DataFingerprints } from './data-fingerprint.ts';
+import { AS_TOKENIZED, otherInputsRefusal, reportStateProblem } from './checkpoint-inputs.ts';
 import { NonFiniteLossError } from '../eval/evaluate.ts';
 import { evalRowFromJson, evalRowJson, evaluateSplit, metricsRow, type EvalRow, type EvalRowJson } from './evaluate-split.ts';
 import { modelFingerprint } from './model-fingerprint.ts';
@@ -43,13 +44,6 @@ import { lrAtStep } from './schedule.ts';
 import { closingOnError, setupRun, type RunSetup } from './setup.ts';
 import { optimizerStep, type StepStats } from './step.ts';
 import { counted } from '../util/plural.ts';
-
-/**
- * A checkpoint records each split's tokens (data-fingerprint.ts), not its file's bytes: an unchanged file tokenized by an
- * edited tokenizer.json, tokenizer_config.json or chat template of the model folder differs as much, and the error that
- * said only "data.train changed … put the data back" sent one to a file that had not changed.
- */
-const AS_TOKENIZED = ' (its tokens: the file changed, or the model folder\'s tokenizer or chat template that tokenizes it)';
 
 export interface TrainOptions {
   overwrite?: boolean;
@@ -87,15 +81,6 @@ interface ReportState {
   model?: string;
   /** Where the steps before the checkpoint ran: the backend and the model's storage dtype (absent in older checkpoints). */
   ranOn?: string;
-}
-
-/** What is wrong with a checkpoint's ReportState (a damaged trainer_state.json), or null. */
-function reportStateProblem(extra: Record<string, unknown>): string | null {
-  if (!Array.isArray(extra.evalRows) || !Array.isArray(extra.samples)) return 'extra is not {evalRows, samples}';
-  if (extra.data !== undefined && !isDataFingerprints(extra.data)) return 'extra.data is not the data fingerprints';
-  if (extra.model !== undefined && typeof extra.model !== 'string') return 'extra.model is not a model fingerprint';
-  if (extra.ranOn !== undefined && typeof extra.ranOn !== 'string') return 'extra.ranOn is not a string';
-  return extra.config === undefined || (typeof extra.config === 'object' && extra.config !== null) ? null : 'extra.config is not an object';
 }
 
 /** Trains with the run folder locked against a second process; `words`: how errors name the options (the CLI passes its flags'). */
@@ -211,16 +196,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
         `its place in the data would point into other batches; ${trainAgain}`, dir.file(RUN_LAYOUT.config));
     }
     // before the loader is put at the checkpoint's place, which in other data may not exist ("loader position 4 is past the 1 batches")
-    const train = extra.data ? changedData(extra.data, dataNow()).find((c) => c.split === 'train') : undefined;
-    if (train) {
-      throw new UserError(`cannot resume: data.train changed since the checkpoint of step ${state.loop.step} was written (${train.what})${AS_TOKENIZED}: ` +
-        `the run's place in it (epoch, micro-batch) would point into other data; put the data and the tokenizer back, or ${trainAgain}`, cfg.data.train);
-    }
-    // a full fine-tuning checkpoint holds every weight: the folder's own do not change what the run goes on from
-    if (cfg.method === 'lora' && sameWeights(extra) === false) {
-      throw new UserError(`cannot resume: the model's weights changed since the checkpoint of step ${state.loop.step} was written (same folder, other tensors): ` +
-        `the adapter so far was trained over other base weights; put that model back, or ${trainAgain}`, modelFolder(cfg) ?? undefined);
-    }
+    const other = otherInputsRefusal(cfg, state.loop.step, extra, { data: dataNow, model: baseNow }, trainAgain);
+    if (other) throw other;
   };
   // the base model's folder: null for random weights (no folder to load)
   const saveRunAdapter = (dir: string): void => saveAdapter(model, dir, { taskType: run.taskType, baseModel: modelFolder(cfg), labels: cfg.labels });

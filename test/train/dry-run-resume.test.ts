@@ -41,3 +41,57 @@ test('train CONFIG --resume --dry-run of an unfinished run with max_steps change
   assert.equal(same.status, 0, same.stderr);
   assert.match(same.stdout, /output_dir: .*: continued from its newest valid checkpoint \(--resume\)/);
 });
+
+/** A run of `lines(3)` over a copy of the tiny model, stopped after its checkpoint of step 2 (report.json removed). */
+async function stoppedRun(): Promise<{ dir: string; base: string; run: string }> {
+  const dir = tempDir('mt-dry-run-resume-');
+  const base = path.join(dir, 'base');
+  fs.cpSync(TINY_BASE, base, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), rows);
+  fs.writeFileSync(path.join(dir, 'run.yaml'), lines(3).replace(`model: ${TINY_BASE}`, 'model: base'));
+  const trained = await cliIn(dir, ['train', 'run.yaml']);
+  assert.equal(trained.status, 0, trained.stderr);
+  const run = path.join(dir, 'run');
+  fs.rmSync(path.join(run, 'report.json'));
+  return { dir, base, run };
+}
+
+/** The real resume's refusal line, then the dry run's: the same line, exit 2, the plan printed with it; nothing written. */
+async function sameRefusal(dir: string, run: string, args: string[], expected: RegExp): Promise<void> {
+  const listing = (): string[] => fs.readdirSync(run, { recursive: true }).map(String).sort();
+  const before = listing();
+  const dry = await cliIn(dir, ['train', ...args, '--resume', '--dry-run']);
+  assert.equal(dry.status, 2, dry.stderr);
+  assert.deepEqual(listing(), before, 'nothing written in the run');
+  const real = await cliIn(dir, ['train', ...args, '--resume']);
+  assert.equal(real.status, 2, real.stderr);
+  const refusal = real.stderr.split('\n').find((l) => l.startsWith('error: '))!;
+  assert.match(refusal, expected);
+  assert.ok(dry.stderr.includes(refusal), `the resume's own error line:\n${dry.stderr}`);
+  assert.match(dry.stdout, /^memory plan: /m);
+}
+
+test('train --resume --dry-run of an unfinished run whose data.train has other tokens than its checkpoint recorded: refused as the resume refuses it, from the checkpoint', async () => {
+  // before: "continued from its newest valid checkpoint (--resume)", exit 0, and the real resume then refused
+  const { dir, run } = await stoppedRun();
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.replace('"input_ids":[1,5,9,13,17]', '"input_ids":[1,6,9,13,17]')); // same counts, other tokens
+  await sameRefusal(dir, run, ['run.yaml'], /cannot resume: data\.train changed since the checkpoint of step 2 was written \(its tokens differ \(4 examples, 20 tokens both times\)\)/);
+  await sameRefusal(dir, run, ['run'], /cannot resume: data\.train changed since the checkpoint of step 2 was written/);
+});
+
+test('train --resume --dry-run of an unfinished LoRA run whose model folder holds other weights than its checkpoint recorded: refused as the resume refuses it', async () => {
+  const { dir, base, run } = await stoppedRun();
+  const file = path.join(base, 'model.safetensors');
+  const edited = fs.readFileSync(file);
+  const dataStart = 8 + Number(edited.readBigUInt64LE(0));
+  edited[dataStart + 1] = edited[dataStart + 1]! ^ 0x40; // one weight, shapes and types as they were
+  fs.writeFileSync(file, edited);
+  await sameRefusal(dir, run, ['run.yaml'], /base: cannot resume: the model's weights changed since the checkpoint of step 2 was written \(same folder, other tensors\)/);
+  // the checkpoint of step 2 damaged (a flipped byte in its state): the resume, and its dry run, judge by what the run
+  // recorded when it started (no other checkpoint: it would start again from step 0)
+  const state = path.join(run, 'checkpoints', 'step-0000002', 'state.safetensors');
+  const bytes = fs.readFileSync(state);
+  bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
+  fs.writeFileSync(state, bytes);
+  await sameRefusal(dir, run, ['run.yaml'], /run\.yaml:1:1: cannot resume: the model's weights changed since the run started \(same folder, other tensors;/);
+});
