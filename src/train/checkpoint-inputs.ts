@@ -1,7 +1,8 @@
-// What a resume refuses of the inputs its checkpoint recorded (data-fingerprint.ts, model-fingerprint.ts): data.train
-// whose tokens differ (the run's place in it, epoch and micro-batch, would point into other data), and under a LoRA
-// adapter other base weights in the model folder. The trainer refuses them before it restores the checkpoint;
-// `train --resume --dry-run` foretells them from the newest whole checkpoint's record, in the same words.
+// What a resume refuses of its run's record in the checkpoint it resumes: a config other than the one recorded (the
+// run's config.yaml edited since), data.train whose tokens differ (data-fingerprint.ts: the run's place in it, epoch and
+// micro-batch, would point into other data), and under a LoRA adapter other base weights in the model folder
+// (model-fingerprint.ts). The trainer refuses them before it restores the checkpoint; `train --resume --dry-run`
+// foretells them from the newest whole checkpoint's record (or without one, the run's start: restartRefusal), in the same words.
 import * as fs from 'node:fs';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
@@ -10,7 +11,7 @@ import { modelFolder, type TrainConfig } from './config.ts';
 import { readYamlMapping } from './config-yaml.ts';
 import { changedData, isDataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
 import { restartRefusal } from './restart-check.ts';
-import { configRecord, type RunDir } from './run-dir.ts';
+import { configRecord, resumeChanges, type RunDir } from './run-dir.ts';
 
 /**
  * A checkpoint records each split's tokens (data-fingerprint.ts), not its file's bytes: an unchanged file tokenized by an
@@ -19,10 +20,24 @@ import { configRecord, type RunDir } from './run-dir.ts';
  */
 export const AS_TOKENIZED = ' (its tokens: the file changed, or the model folder\'s tokenizer or chat template that tokenizes it)';
 
-/** The inputs a checkpoint recorded (its trainer_state.json's extra; either absent in older checkpoints). */
+/** What a checkpoint recorded of its run (its trainer_state.json's extra; each absent in older checkpoints). */
 export interface RecordedInputs {
+  /** The config the run was trained with up to the checkpoint (configRecord). */
+  config?: Record<string, unknown>;
   data?: DataFingerprints;
   model?: string;
+}
+
+/** The run's config.yaml as --resume found it, and the config the resume goes on with, to compare with a checkpoint's. */
+export interface ConfigCheck {
+  /** config.yaml (null: none read). */
+  yaml: Record<string, unknown> | null;
+  /** configRecord of the config now. */
+  now: Record<string, unknown>;
+  /** config.yaml's path. */
+  file: string;
+  /** Where a refusal of `key` points: its line in the config file given, else config.yaml. */
+  where: (key: string) => string;
 }
 
 /** The inputs of the run now, each worked out only when needed (the data's fingerprints hash every token). */
@@ -30,6 +45,37 @@ export interface InputsNow {
   data: () => DataFingerprints;
   /** The model folder's weights' fingerprint; undefined for random weights. */
   model: () => string | undefined;
+}
+
+/**
+ * Whether the model at model: now holds the weights the checkpoint recorded (a model folder moved since may go on;
+ * undefined when it recorded none: random weights, or an older checkpoint), and whether the file of a data key (data.val)
+ * holds the tokens it recorded of it, wherever it now is: what resumeChanges lets a path change by.
+ */
+export function sameInputs(recorded: RecordedInputs, now: InputsNow): { sameWeights: boolean | undefined; sameData: (key: string) => boolean } {
+  const model = recorded.model === undefined ? undefined : now.model();
+  return {
+    sameWeights: model === undefined ? undefined : recorded.model === model,
+    sameData: (key) => recorded.data !== undefined && !changedData(recorded.data, now.data()).some((c) => `data.${c.split}` === key),
+  };
+}
+
+/**
+ * The refusal of a resume from the checkpoint of `step` with a config other than the one it recorded (or, for an older
+ * checkpoint that recorded none, than config.yaml, as openForResume compared it): `train RUN --resume` takes the run's
+ * own config.yaml, which no comparison with itself catches edited. Null when the config may go on.
+ */
+export function otherConfigRefusal(step: number, recorded: RecordedInputs, c: ConfigCheck, now: InputsNow, trainAgain: string): UserError | null {
+  const then = recorded.config ?? c.yaml;
+  const edited = then ? resumeChanges(then, c.now, sameInputs(recorded, now)).refused : [];
+  if (edited.length === 0) return null;
+  // `train RUN --resume`: config.yaml is the config; `train CONFIG --resume`: only model: and the data paths can differ
+  // here, named at the first one's line
+  const fromYaml = c.yaml !== null && resumeChanges(c.yaml, c.now).refused.length === 0;
+  const first = edited[0]!.slice(0, edited[0]!.indexOf(' ('));
+  return new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${step} was written` +
+    `${fromYaml ? ` (${RUN_LAYOUT.config} was edited, or the checkpoint was copied in from another run)` : ''}: put the values back, or ${trainAgain}`,
+    fromYaml ? c.file : c.where(first));
 }
 
 /**
@@ -43,8 +89,7 @@ export function otherInputsRefusal(cfg: TrainConfig, step: number, recorded: Rec
     return new UserError(`cannot resume: data.train changed since the checkpoint of step ${step} was written (${train.what})${AS_TOKENIZED}: ` +
       `the run's place in it (epoch, micro-batch) would point into other data; put the data and the tokenizer back, or ${trainAgain}`, cfg.data.train);
   }
-  const model = recorded.model === undefined ? undefined : now.model();
-  if (cfg.method === 'lora' && model !== undefined && recorded.model !== model) {
+  if (cfg.method === 'lora' && sameInputs(recorded, now).sameWeights === false) {
     return new UserError(`cannot resume: the model's weights changed since the checkpoint of step ${step} was written (same folder, other tensors): ` +
       `the adapter so far was trained over other base weights; put that model back, or ${trainAgain}`, modelFolder(cfg) ?? undefined);
   }
@@ -67,16 +112,17 @@ export function reportStateProblem(extra: Record<string, unknown>): string | nul
  * run is repaired or changed. `where`: the place a refusal of a config key names (its line in the config file given).
  */
 export function foretoldResumeRefusal(cfg: TrainConfig, run: RunDir, now: InputsNow, trainAgain: string, where: (key: string) => string): UserError | null {
+  const configNow = configRecord(cfg);
+  const file = run.file(RUN_LAYOUT.config);
+  const yaml = fs.existsSync(file) ? readYamlMapping(file) : null;
   for (const dir of listCheckpoints(run.dir).reverse()) {
-    let extra: Record<string, unknown>;
+    let recorded: RecordedInputs;
     try {
-      extra = readWholeCheckpoint(dir, reportStateProblem).extra as Record<string, unknown>;
+      recorded = readWholeCheckpoint(dir, reportStateProblem).extra as RecordedInputs; // as reportStateProblem checked it
     } catch {
       continue; // the resume skips it for the one before it (with its warning)
     }
-    return otherInputsRefusal(cfg, stepOf(dir), extra as RecordedInputs, now, trainAgain); // as reportStateProblem checked them
+    return otherConfigRefusal(stepOf(dir), recorded, { yaml, now: configNow, file, where }, now, trainAgain) ?? otherInputsRefusal(cfg, stepOf(dir), recorded, now, trainAgain);
   }
-  const configNow = configRecord(cfg);
-  const then = fs.existsSync(run.file(RUN_LAYOUT.config)) ? readYamlMapping(run.file(RUN_LAYOUT.config)) : configNow;
-  return restartRefusal(run, { then, now: configNow, model: now.model(), trainAgain, where });
+  return restartRefusal(run, { then: yaml ?? configNow, now: configNow, model: now.model(), trainAgain, where });
 }

@@ -25,7 +25,7 @@ import { dropCheckpointsBefore, repairCheckpointAdapter, restoreLatestCheckpoint
 import { configToYaml, modelFolder, validatedConfig, type TrainConfig } from './config.ts';
 import { readYamlMapping } from './config-yaml.ts';
 import { changedData, dataFingerprints, splitFingerprint, type DataFingerprints } from './data-fingerprint.ts';
-import { AS_TOKENIZED, otherInputsRefusal, reportStateProblem } from './checkpoint-inputs.ts';
+import { AS_TOKENIZED, otherConfigRefusal, otherInputsRefusal, reportStateProblem, sameInputs } from './checkpoint-inputs.ts';
 import { NonFiniteLossError } from '../eval/evaluate.ts';
 import { evalRowFromJson, evalRowJson, evaluateSplit, metricsRow, type EvalRow, type EvalRowJson } from './evaluate-split.ts';
 import { modelFingerprint } from './model-fingerprint.ts';
@@ -164,31 +164,15 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const ranOn = `${backend.name} in ${model.dtypes.storage === 'bf16' ? 'bf16' : 'fp32'}`;
   let loop: LoopState = { step: 0, best: null, bestMetric: null, sinceBest: 0, loader: loader.position };
   let evalRows: EvalRow[] = [];
-  // whether the checkpoint's model weights (their fingerprint) are found at model: now (a model folder moved since may
-  // go on); unknown for a checkpoint that recorded none (random weights, or written before full fine-tuning recorded it)
-  const sameWeights = (extra: ReportState): boolean | undefined => extra.model === undefined || baseNow() === undefined ? undefined : extra.model === baseNow();
-  // whether the file of a data key (data.val) holds the tokens the checkpoint recorded of it, wherever it now is
-  const sameData = (extra: ReportState) => (key: string): boolean =>
-    extra.data !== undefined && !changedData(extra.data, dataNow()).some((c) => `data.${c.split}` === key);
+  const inputsNow = { data: dataNow, model: baseNow };
   // the run's config.yaml as --resume found it (recordConfig writes it once the checkpoint is taken): `train CONFIG
   // --resume` may differ from it in the keys openForResume lets through, `train RUN --resume` reads it as the config
   const yaml = resumed && readYamlMapping(dir.file(RUN_LAYOUT.config));
   /** Throws when the run is not the one the checkpoint was made by: before its tensors are read, which another lora.r would not fit. */
   const refuseChanged = (state: CheckpointState): void => {
     const extra = state.extra as ReportState;
-    // `train RUN --resume` takes the run's own config.yaml, which no comparison with itself catches edited; a checkpoint
-    // that records no config (an older one) is compared with config.yaml, as openForResume compared it
-    const then = extra.config ?? yaml;
-    const edited = then ? resumeChanges(then, configNow, { sameWeights: sameWeights(extra), sameData: sameData(extra) }).refused : [];
-    if (edited.length > 0) {
-      // `train RUN --resume`: config.yaml is the config; `train CONFIG --resume`: only model: and the data paths can differ
-      // here, named at the first one's line
-      const fromYaml = yaml && resumeChanges(yaml, configNow).refused.length === 0;
-      const first = edited[0]!.slice(0, edited[0]!.indexOf(' ('));
-      throw new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${state.loop.step} was written` +
-        `${fromYaml ? ` (${RUN_LAYOUT.config} was edited, or the checkpoint was copied in from another run)` : ''}: put the values back, or ${trainAgain}`,
-        fromYaml ? dir.file(RUN_LAYOUT.config) : placeOfKey(first));
-    }
+    const edited = otherConfigRefusal(state.loop.step, extra, { yaml: yaml || null, now: configNow, file: dir.file(RUN_LAYOUT.config), where: placeOfKey }, inputsNow, trainAgain);
+    if (edited) throw edited;
     // a checkpoint of an older version whose packs or length-grouped order this one does not make (it would be skipped as misplaced)
     const older = loader.olderOrder(state.loop.loader);
     if (older !== null) {
@@ -196,7 +180,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
         `its place in the data would point into other batches; ${trainAgain}`, dir.file(RUN_LAYOUT.config));
     }
     // before the loader is put at the checkpoint's place, which in other data may not exist ("loader position 4 is past the 1 batches")
-    const other = otherInputsRefusal(cfg, state.loop.step, extra, { data: dataNow, model: baseNow }, trainAgain);
+    const other = otherInputsRefusal(cfg, state.loop.step, extra, inputsNow, trainAgain);
     if (other) throw other;
   };
   // the base model's folder: null for random weights (no folder to load)
@@ -244,7 +228,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
       : loop.best && bestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, loop.best, { stepLoss, evaluatesAgain: more }, words);
     // against what refuseChanged compared: a checkpoint that recorded no config (an older one) against config.yaml
     const then = extra.config ?? yaml;
-    const allowed = then ? resumeChanges(then, configNow, { sameWeights: sameWeights(extra), sameData: sameData(extra) }).allowed : [];
+    const allowed = then ? resumeChanges(then, configNow, sameInputs(extra, inputsNow)).allowed : [];
     if (allowed.length) warn(`resume: ${allowed.join(', ')} changed since the checkpoint of step ${loop.step} was written: the new values hold from it on`);
     for (const { split, what } of extra.data ? changedData(extra.data, dataNow()) : []) {
       if (split === 'train') continue; // refused above (refuseChanged)

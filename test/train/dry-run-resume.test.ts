@@ -95,3 +95,12 @@ test('train --resume --dry-run of an unfinished LoRA run whose model folder hold
   fs.writeFileSync(state, bytes);
   await sameRefusal(dir, run, ['run.yaml'], /run\.yaml:1:1: cannot resume: the model's weights changed since the run started \(same folder, other tensors;/);
 });
+
+test('train RUN --resume --dry-run of an unfinished run whose config.yaml was edited since its checkpoint: refused as the resume refuses it', async () => {
+  // before: "continued from its newest valid checkpoint (--resume)", exit 0: config.yaml is the config, which no
+  // comparison with itself catches edited; the checkpoint's record of the config does
+  const { dir, run } = await stoppedRun();
+  const yaml = path.join(run, 'config.yaml');
+  fs.writeFileSync(yaml, fs.readFileSync(yaml, 'utf8').replace(/^max_steps: 3$/m, 'max_steps: 5'));
+  await sameRefusal(dir, run, ['run'], /config\.yaml: cannot resume: max_steps \(3 then, 5 now\) changed since the checkpoint of step 2 was written \(config\.yaml was edited, or the checkpoint was copied in from another run\)/);
+});
