@@ -1,8 +1,8 @@
 // The text of generated tokens as they come (generate streams it to stdout): each push decodes all the tokens so far
 // and writes what is new, once, never taking back what was written. Held back until a later token settles them: a
 // trailing run of byte-fallback tokens ("<0xC3>", where the decoder has a ByteFallback step: elsewhere such a token
-// is its own text), which decodes as a whole (its UTF-8 text, or one U+FFFD per byte where the run is not UTF-8:
-// byte-fallback.ts), so "é" of <0xC3><0xA9> is not yet text when <0xFF> may follow; a trailing half character of
+// is its own text; a skipped special token inside it does not end it), which decodes as a whole (its UTF-8 text, or
+// one U+FFFD per byte where the run is not UTF-8: byte-fallback.ts), so "é" of <0xC3><0xA9> is not yet text when <0xFF> may follow; a trailing half character of
 // another decoder (byte-level's U+FFFD until complete); and trailing spaces, which a tokenizer with
 // clean_up_tokenization_spaces removes when punctuation follows (" ." → "."). Written at once, the text decoded next
 // no longer began with what was written, and nothing more came out until end().
@@ -32,11 +32,18 @@ export function createTextStream(tokenizer: StreamTokenizer, write: (text: strin
       shown = text;
     }
   };
+  let inByteRun = false;
   return {
     push(id) {
       ids.push(id);
-      // a byte token settles nothing: the run it is part of is decoded once a token that is not a byte ends it
-      if (tokenizer.decodesByteTokens && byteOfToken(tokenizer.idToToken(id) ?? '') >= 0) return;
+      // a byte token settles nothing: the run it is part of is decoded once a token that is not a byte ends it; one that
+      // decodes as nothing (a special token, skipped) leaves the run open, as the bytes on either side of it decode as one
+      if (tokenizer.decodesByteTokens && byteOfToken(tokenizer.idToToken(id) ?? '') >= 0) {
+        inByteRun = true;
+        return;
+      }
+      if (inByteRun && tokenizer.decode([id]) === '') return;
+      inByteRun = false;
       show(tokenizer.decode(ids).replace(/[ \uFFFD]+$/u, ''));
     },
     end() {

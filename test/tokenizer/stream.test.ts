@@ -72,6 +72,18 @@ test('a byte-fallback run that is not UTF-8 as a whole: nothing of it is written
   }
 });
 
+test('a special token inside a byte-fallback run (decoded as nothing) does not end it: "<" is not written before the run turns it into U+FFFD', () => {
+  const tok = bundled('fast');
+  const byte = (b: number): number => tok.tokenToId(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`)!;
+  // <0x3C> ("<" alone), then <unk> or </s>, which decode skips, so the bytes around them are one run, not UTF-8 as a whole
+  for (const special of [tok.tokenToId('<unk>')!, tok.tokenToId('</s>')!]) {
+    const ids = [...tok.encode('Hi'), byte(0x3c), special, byte(0x8b), ...tok.encode(' there')];
+    const full = tok.decode(ids);
+    assert.equal(full, 'Hi\uFFFD\uFFFD there');
+    assert.equal(streamed(tok, ids).text, full); // before: 'Hi<\uFFFD\uFFFD there' ("<" written when the special token came)
+  }
+});
+
 /** A handmade BPE tokenizer.json whose vocabulary spells "<0xC3>" and "<0xA9>" as tokens of their own (no byte_fallback). */
 function literalByteSpellings(decoder: object, preTokenizer: object, hi: string): object {
   return {
