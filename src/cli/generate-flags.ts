@@ -35,8 +35,8 @@ takes them) gives defaults as HF's generate() takes them: eos_token_id (an id or
 config.json's and the tokenizer's EOS), do_sample, temperature, top_k, top_p, repetition_penalty, max_new_tokens
 and max_length; the flags override each, and those taken are said on stderr; its temperature, top_k and top_p
 without do_sample true are warned of, unused (greedy, as in HF). A key it leaves out keeps the default above (not
-HF's max_length 20 or top_k 50); pad_token_id and bos_token_id are not read (one sequence is never padded; the
-tokenizer's BOS starts the prompt); settings generate has not (num_beams, min_p, ...) are warned of when set, and
+HF's max_length 20 or top_k 50); a prompt holding the pad_token_id (no EOS id) is refused, as HF's generate() masks
+that token out of it; bos_token_id is not read (the tokenizer's BOS starts the prompt); settings generate has not (num_beams, min_p, ...) are warned of when set, and
 not applied (min_p and the other sampling-only ones where generation samples). A value of the wrong type or range is an error.`;
 
 export interface GenerateFlags {

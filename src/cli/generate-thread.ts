@@ -93,7 +93,7 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
     const stream = createTextStream(tokenizer, (text) => process.stdout.write(text));
     generate(model, ids, {
       maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK, topP: settings.topP,
-      repetitionPenalty: settings.repetitionPenalty, seed, eosIds: stopIds(model.cfg, tokenizer.eosId, file.eosIds), onToken: (id) => {
+      repetitionPenalty: settings.repetitionPenalty, seed, eosIds: stopIds(model.cfg, tokenizer.eosId, file.eosIds), padId: file.padId, onToken: (id) => {
         if (hasToken(tokenizer, id)) stream.push(id);
       },
     });

@@ -19,6 +19,12 @@ export interface GenerateOptions extends SamplingOptions {
   eosIds?: readonly number[];
   /** Called with each new token as it is chosen (streaming). */
   onToken?: (id: number) => void;
+  /**
+   * HF's pad_token_id (readGenerationConfig(folder).padId): a prompt that holds it, where it is no EOS id, is refused,
+   * as HF's generate() masks such tokens out of a prompt given without an attention mask (attention and positions)
+   * and this one, which takes one unpadded sequence, has no mask.
+   */
+  padId?: number;
 }
 
 /** The ids that end generation: the model config's eos_token_id(s), the tokenizer's EOS and generation_config.json's eos_token_id(s). */
@@ -29,7 +35,7 @@ export function stopIds(cfg: { eosTokenIds: readonly number[] }, tokenizerEos: n
   return [...new Set([...cfg.eosTokenIds, ...(tokenizerEos !== null ? [tokenizerEos] : []), ...generationEos])];
 }
 
-const GENERATE_OPTIONS = ['maxNewTokens', 'seed', 'eosIds', 'onToken', 'temperature', 'topK', 'topP', 'repetitionPenalty'] as const satisfies ReadonlyArray<keyof GenerateOptions>;
+const GENERATE_OPTIONS = ['maxNewTokens', 'seed', 'eosIds', 'onToken', 'padId', 'temperature', 'topK', 'topP', 'repetitionPenalty'] as const satisfies ReadonlyArray<keyof GenerateOptions>;
 /** The positions generation takes: an int32's. */
 const MAX_POSITIONS = 2 ** 31 - 1;
 const SAMPLE_HOW = 'give options.temperature > 0 to sample (0, the default, is greedy)';
@@ -64,6 +70,12 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   checkRow({ inputIds: prompt }, { vocabSize: cfg.vocabSize }, 'generate',
     (t, id, range) => `prompt[${t}] is ${typeof id === 'number' ? id : JSON.stringify(id)}: give token ids ${range} (the model's vocab_size)`);
   const eos = new Set(opts.eosIds ?? cfg.eosTokenIds);
+  if (opts.padId !== undefined) needInteger('generate', 'options.padId', opts.padId, 0);
+  const padAt = opts.padId !== undefined && !eos.has(opts.padId) ? prompt.indexOf(opts.padId) : -1;
+  if (padAt >= 0) {
+    throw new UserError(`prompt[${padAt}] is the pad token ${opts.padId} (pad_token_id): HF's generate() masks pad tokens out of a prompt ` +
+      'given without an attention mask, and this one has no mask, so their tokens would differ; take it out of the prompt', 'generate');
+  }
   const rng = new Rng(opts.seed ?? 0);
   const context = cfg.maxPositionEmbeddings, limit = prompt.length + opts.maxNewTokens;
   // positions are int32 (1e11 new tokens was a RangeError stack trace)

@@ -3,8 +3,9 @@
 // stops at; a chat model may list its end-of-turn token there beside </s>, which config.json does not name),
 // do_sample, temperature, top_k, top_p, repetition_penalty, max_new_tokens and max_length. They are defaults; the
 // caller's options (the CLI's flags) override them. A key the file leaves out keeps our default, not HF's class
-// default (its max_length 20, or top_k 50 when sampling). pad_token_id (one sequence, never padded) and bos_token_id
-// (the tokenizer's BOS starts the prompt) are not read; a setting generate does not have (num_beams, min_p, ...) set
+// default (its max_length 20, or top_k 50 when sampling). pad_token_id is read for one check: HF's generate() masks
+// that token out of a prompt (where it is no EOS id), ours refuses such a prompt. bos_token_id (the tokenizer's BOS
+// starts the prompt) is not read; a setting generate does not have (num_beams, min_p, ...) set
 // to other than its "off" is listed, to be warned of. A value of the wrong type or range is an error naming the file
 // and the key.
 import * as path from 'node:path';
@@ -28,6 +29,8 @@ export interface GenerationConfigFile {
   maxNewTokens?: number;
   /** Prompt + new tokens, HF's max_length; max_new_tokens, where also given, wins (as in HF). */
   maxLength?: number;
+  /** pad_token_id, where ≥ 0 (a negative one is no token HF's generate() finds in a prompt): generate's options.padId. */
+  padId?: number;
   /** Keys set to something HF's generate() would act on that ours has not ("num_beams 4"), to be said: not applied. */
   unsupported: string[];
 }
@@ -61,6 +64,7 @@ const KEYS = {
   repetition_penalty: [(v: unknown) => typeof v === 'number' && v > 0, 'a number > 0 (1 = off)'],
   max_new_tokens: [(v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1, 'a positive integer'],
   max_length: [(v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1, 'a positive integer'],
+  pad_token_id: [(v: unknown) => Number.isSafeInteger(v), 'a token id (an integer)'],
 } as const;
 
 /**
@@ -127,6 +131,8 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
   if (penalty !== undefined) out.repetitionPenalty = penalty as number;
   if (maxNew !== undefined) out.maxNewTokens = maxNew as number;
   if (maxLength !== undefined) out.maxLength = maxLength as number;
+  const pad = value('pad_token_id');
+  if (pad !== undefined && (pad as number) >= 0) out.padId = pad as number;
   return out;
 }
 

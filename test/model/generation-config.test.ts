@@ -77,7 +77,10 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
   assert.deepEqual(readGenerationConfig(dir), { file: null, eosIds: [], unsupported: [] });
   const write = (v: unknown): void => fs.writeFileSync(file, JSON.stringify(v));
   write({ do_sample: true, temperature: 0.6, top_k: 20, top_p: 0.9, repetition_penalty: 1.1, max_new_tokens: 7, max_length: 4096, eos_token_id: [2, 3], pad_token_id: 0, bos_token_id: 1, num_beams: 1, min_p: null, typical_p: 1.0 });
-  assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [2, 3], doSample: true, temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.1, maxNewTokens: 7, maxLength: 4096, unsupported: [] });
+  assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [2, 3], doSample: true, temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.1, maxNewTokens: 7, maxLength: 4096, padId: 0, unsupported: [] });
+  // a negative pad_token_id is no token HF's generate() finds in a prompt: none to refuse
+  write({ pad_token_id: -1 });
+  assert.equal(readGenerationConfig(dir).padId, undefined);
   write({ temperature: null, max_new_tokens: null });
   assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [], unsupported: [] });
   // settings HF's generate() would act on and ours has not: listed, to be warned of (their "off" values are not)
@@ -105,7 +108,7 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
   assert.deepEqual(readGenerationConfig(dir).unsupported, ['bad_words_ids []']);
   for (const [key, bad, want] of [['do_sample', 'true', 'true or false'], ['temperature', -0.5, 'a number ≥ 0'], ['temperature', '0.7', 'a number ≥ 0'],
     ['top_k', 1.5, 'an integer ≥ 0'], ['top_p', 0, 'a number in \\(0, 1\\]'], ['top_p', 1.5, 'a number in \\(0, 1\\]'], ['repetition_penalty', 0, 'a number > 0'],
-    ['max_new_tokens', 0, 'a positive integer'], ['max_length', '20', 'a positive integer']] as const) {
+    ['max_new_tokens', 0, 'a positive integer'], ['max_length', '20', 'a positive integer'], ['pad_token_id', '0', 'a token id']] as const) {
     write({ [key]: bad });
     assert.throws(() => readGenerationConfig(dir), (e) => isUserError(e) && new RegExp(`^${literal(file)}: ${key} must be ${want}.*, got ${JSON.stringify(JSON.stringify(bad)).slice(1, -1)}$`).test(e.message), `${key}: ${JSON.stringify(bad)}`);
   }
@@ -116,7 +119,7 @@ test('without generation_config.json, config.json\'s generation keys are the def
   const config = path.join(dir, 'config.json');
   // transformers 5.17 generates with repetition_penalty 1.5 from such a folder (model.generation_config, hand-checked)
   fs.writeFileSync(config, JSON.stringify({ model_type: 'mistral', vocab_size: 32, hidden_size: 8, eos_token_id: 2, pad_token_id: 0, repetition_penalty: 1.5, do_sample: true, top_p: 0.9, num_beams: 3, use_cache: true }));
-  assert.deepEqual(readGenerationConfig(dir), { file: config, eosIds: [2], doSample: true, topP: 0.9, repetitionPenalty: 1.5, unsupported: ['num_beams 3'] });
+  assert.deepEqual(readGenerationConfig(dir), { file: config, eosIds: [2], doSample: true, topP: 0.9, repetitionPenalty: 1.5, padId: 0, unsupported: ['num_beams 3'] });
   const settings = generationSettings({}, readGenerationConfig(dir), 5, 64);
   assert.deepEqual([settings.repetitionPenalty, settings.temperature, settings.topP], [1.5, 1, 0.9]);
   // generation_config.json, where there is one, is read alone (HF reads config.json's keys only without it)
