@@ -57,6 +57,8 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
     temperature: flagNumber('temperature', f.temperature), topP: flagNumber('top-p', f['top-p']), repetitionPenalty: flagNumber('repetition-penalty', f['repetition-penalty']),
     maxNewTokens: f['max-new-tokens'] === undefined ? undefined : intOption('max-new-tokens', f['max-new-tokens'], 0),
     topK: f['top-k'] === undefined ? undefined : intOption('top-k', f['top-k'], 0, 0),
+    noRepeatNgramSize: f['no-repeat-ngram-size'] === undefined ? undefined : intOption('no-repeat-ngram-size', f['no-repeat-ngram-size'], 0, 0),
+    minNewTokens: f['min-new-tokens'] === undefined ? undefined : intOption('min-new-tokens', f['min-new-tokens'], 0, 0),
   };
   if (given.temperature !== undefined && given.temperature < 0) throw new UserError('--temperature must be ≥ 0');
   if (given.topP !== undefined && !(given.topP > 0 && given.topP <= 1)) throw new UserError('--top-p must be in (0, 1]');
@@ -93,7 +95,7 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
     const stream = createTextStream(tokenizer, (text) => process.stdout.write(text));
     generate(model, ids, {
       maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK, topP: settings.topP,
-      repetitionPenalty: settings.repetitionPenalty, seed, eosIds: stopIds(model.cfg, tokenizer.eosId, file.eosIds), padId: file.padId, onToken: (id) => {
+      repetitionPenalty: settings.repetitionPenalty, noRepeatNgramSize: settings.noRepeatNgramSize, minNewTokens: settings.minNewTokens, seed, eosIds: stopIds(model.cfg, tokenizer.eosId, file.eosIds), padId: file.padId, onToken: (id) => {
         if (hasToken(tokenizer, id)) stream.push(id);
       },
     });

@@ -1,6 +1,6 @@
 // Autoregressive generation with a KV cache: the prompt in one pass, then one token per pass; greedy
-// or sampled (seeded), with transformers' repetition penalty, stopping at an EOS id or after maxNewTokens. Non-finite
-// logits are an error.
+// or sampled (seeded), with transformers' repetition penalty, no_repeat_ngram_size and min_new_tokens (token-bans.ts),
+// stopping at an EOS id or after maxNewTokens. Non-finite logits are an error.
 import { needArg, needInteger, refuseMisspelledKeys } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { warnOnce } from '../util/log.ts';
@@ -11,12 +11,17 @@ import { dynamicRopeRefusal } from './rope-config.ts';
 import { needModel } from './model-arg.ts';
 import type { MistralModel } from './mistral.ts';
 import { applyRepetitionPenalty, requireSamplingOptions, sampleToken, type SamplingOptions } from './sampling.ts';
+import { banIds, banRepeatedNgrams } from './token-bans.ts';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
   seed?: number;
   /** Token ids that end generation (default: the config's eos_token_id). The EOS is included in the output. */
   eosIds?: readonly number[];
+  /** transformers' no_repeat_ngram_size (0 = off): no n-gram of the prompt and new tokens comes twice. */
+  noRepeatNgramSize?: number;
+  /** transformers' min_new_tokens (0 = off): the EOS ids are banned before that many new tokens. */
+  minNewTokens?: number;
   /** Called with each new token as it is chosen (streaming). */
   onToken?: (id: number) => void;
   /**
@@ -35,7 +40,7 @@ export function stopIds(cfg: { eosTokenIds: readonly number[] }, tokenizerEos: n
   return [...new Set([...cfg.eosTokenIds, ...(tokenizerEos !== null ? [tokenizerEos] : []), ...generationEos])];
 }
 
-const GENERATE_OPTIONS = ['maxNewTokens', 'seed', 'eosIds', 'onToken', 'padId', 'temperature', 'topK', 'topP', 'repetitionPenalty'] as const satisfies ReadonlyArray<keyof GenerateOptions>;
+const GENERATE_OPTIONS = ['maxNewTokens', 'seed', 'eosIds', 'onToken', 'padId', 'noRepeatNgramSize', 'minNewTokens', 'temperature', 'topK', 'topP', 'repetitionPenalty'] as const satisfies ReadonlyArray<keyof GenerateOptions>;
 /** The positions generation takes: an int32's. */
 const MAX_POSITIONS = 2 ** 31 - 1;
 const SAMPLE_HOW = 'give options.temperature > 0 to sample (0, the default, is greedy)';
@@ -51,6 +56,7 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   const hf = opts.maxNewTokens === undefined && 'max_new_tokens' in opts ? "max_new_tokens is transformers' name: write options.maxNewTokens" : undefined;
   needInteger('generate', 'options.maxNewTokens', opts.maxNewTokens, 1, { note: hf });
   refuseMisspelledKeys('generate', 'options', opts, GENERATE_OPTIONS, { do_sample: SAMPLE_HOW, doSample: SAMPLE_HOW });
+  for (const key of ['noRepeatNgramSize', 'minNewTokens'] as const) if (opts[key] !== undefined) needInteger('generate', `options.${key}`, opts[key], 0);
   // each given one of its type: temperature '0.7' compared as a number and was then no greedy 0; eosIds 2 and a
   // non-function onToken failed on a TypeError inside
   for (const key of ['temperature', 'topK', 'topP', 'repetitionPenalty'] as const) {
@@ -89,15 +95,18 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   // reserved up to the context at once (never more than the call can ask for) and grows past it
   const cache = createKvCache(be, cfg, Math.min(limit, Math.max(context, prompt.length + 1)), model.dtypes.storage);
   const out: number[] = [];
-  const seen = new Set(prompt); // the tokens a repetition penalty applies to
+  // the prompt and new tokens, and the set of them (the tokens a repetition penalty applies to)
+  const state: Chosen = { seq: [...prompt], seen: new Set(prompt), newTokens: 0, eos };
   try {
-    let next = nextToken(model, prompt, cache, limit, opts, rng, seen);
+    let next = nextToken(model, prompt, cache, limit, opts, rng, state);
     while (out.length < opts.maxNewTokens) {
       out.push(next);
-      seen.add(next);
+      state.seq.push(next);
+      state.seen.add(next);
+      state.newTokens++;
       opts.onToken?.(next);
       if (eos.has(next) || out.length === opts.maxNewTokens) break;
-      next = nextToken(model, [next], cache, limit, opts, rng, seen);
+      next = nextToken(model, [next], cache, limit, opts, rng, state);
     }
   } finally {
     freeKvCache(be, cache);
@@ -106,8 +115,16 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   return out;
 }
 
+/** What the tokens chosen so far are to the logits processors: the prompt and new tokens, their set, how many are new, the EOS ids. */
+interface Chosen {
+  seq: number[];
+  seen: Set<number>;
+  newTokens: number;
+  eos: ReadonlySet<number>;
+}
+
 /** Runs `ids` through the model after the cached positions and picks the token that follows them. */
-function nextToken(model: MistralModel, ids: readonly number[], cache: KvCache, limit: number, opts: SamplingOptions, rng: Rng, seen: ReadonlySet<number>): number {
+function nextToken(model: MistralModel, ids: readonly number[], cache: KvCache, limit: number, opts: GenerateOptions, rng: Rng, chosen: Chosen): number {
   const T = ids.length, context = model.cfg.maxPositionEmbeddings;
   if (cache.length + T > context) {
     warnOnce(`generate past ${context}`, `generation runs past the model's max_position_embeddings ${context}, as transformers' generate() does ` +
@@ -129,6 +146,9 @@ function nextToken(model: MistralModel, ids: readonly number[], cache: KvCache, 
     throw new UserError(`the model's logit for token ${bad} is ${host[bad]} at position ${cache.length - 1}: ` +
       'the model (or adapter) has NaN or infinite weights, or its activations overflow; nothing sensible can be generated');
   }
-  applyRepetitionPenalty(host, seen, opts.repetitionPenalty ?? 1);
+  // in transformers' order: repetition penalty, no-repeat n-grams, the EOS ban of min_new_tokens; then its warpers
+  applyRepetitionPenalty(host, chosen.seen, opts.repetitionPenalty ?? 1);
+  banRepeatedNgrams(host, chosen.seq, opts.noRepeatNgramSize ?? 0);
+  if (chosen.newTokens < (opts.minNewTokens ?? 0)) banIds(host, chosen.eos);
   return sampleToken(host, opts, rng);
 }

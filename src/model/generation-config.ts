@@ -1,7 +1,8 @@
 // A model folder's generation_config.json (without one, config.json's generation keys, as HF takes them), as far as
 // our generate() has the settings HF's GenerationConfig names: eos_token_id (an id or a list: the ids HF's generate()
 // stops at; a chat model may list its end-of-turn token there beside </s>, which config.json does not name),
-// do_sample, temperature, top_k, top_p, repetition_penalty, max_new_tokens and max_length. They are defaults; the
+// do_sample, temperature, top_k, top_p, repetition_penalty, no_repeat_ngram_size, min_new_tokens, min_length,
+// max_new_tokens and max_length. They are defaults; the
 // caller's options (the CLI's flags) override them. A key the file leaves out keeps our default, not HF's class
 // default (its max_length 20, or top_k 50 when sampling). pad_token_id is read for one check: HF's generate() masks
 // that token out of a prompt (where it is no EOS id), ours refuses such a prompt. bos_token_id (the tokenizer's BOS
@@ -15,6 +16,7 @@ import { UserError } from '../util/errors.ts';
 import { isRecord, jsonValueText, readJsonFile } from '../util/json-file.ts';
 import { generationConfigFromModel } from './generation-from-config.ts';
 import { notATokenId } from './token-id-list.ts';
+import { eosBannedFor } from './token-bans.ts';
 
 /** The settings generation_config.json (without one, config.json) states (each absent where it has no such key, or null for it). */
 export interface GenerationConfigFile {
@@ -26,6 +28,10 @@ export interface GenerationConfigFile {
   topK?: number;
   topP?: number;
   repetitionPenalty?: number;
+  noRepeatNgramSize?: number;
+  minNewTokens?: number;
+  /** Prompt + new tokens before which no EOS is chosen, HF's min_length; min_new_tokens, where also given, wins (as in HF). */
+  minLength?: number;
   maxNewTokens?: number;
   /** Prompt + new tokens, HF's max_length; max_new_tokens, where also given, wins (as in HF). */
   maxLength?: number;
@@ -42,7 +48,7 @@ export interface GenerationConfigFile {
  * (An empty bad_words_ids is no "off": transformers' generate() refuses it with a ValueError.)
  */
 const UNSUPPORTED: Readonly<Record<string, unknown>> = {
-  num_beams: 1, num_beam_groups: 1, penalty_alpha: 0, min_new_tokens: 0, min_length: 0, no_repeat_ngram_size: 0, typical_p: 1,
+  num_beams: 1, num_beam_groups: 1, penalty_alpha: 0, typical_p: 1,
   min_p: null, epsilon_cutoff: 0, eta_cutoff: 0, bad_words_ids: null, suppress_tokens: [], begin_suppress_tokens: [],
   forced_bos_token_id: null, forced_eos_token_id: null, sequence_bias: null, exponential_decay_length_penalty: null, stop_strings: null,
   num_return_sequences: 1, dola_layers: null, guidance_scale: 1, encoder_repetition_penalty: 1,
@@ -65,6 +71,9 @@ const KEYS = {
   max_new_tokens: [(v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1, 'a positive integer'],
   max_length: [(v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1, 'a positive integer'],
   pad_token_id: [(v: unknown) => Number.isSafeInteger(v), 'a token id (an integer)'],
+  no_repeat_ngram_size: [(v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0, 'an integer ≥ 0 (0 = off)'],
+  min_new_tokens: [(v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0, 'an integer ≥ 0 (0 = off)'],
+  min_length: [(v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0, 'an integer ≥ 0 (0 = off)'],
 } as const;
 
 /**
@@ -131,6 +140,10 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
   if (penalty !== undefined) out.repetitionPenalty = penalty as number;
   if (maxNew !== undefined) out.maxNewTokens = maxNew as number;
   if (maxLength !== undefined) out.maxLength = maxLength as number;
+  const ngram = value('no_repeat_ngram_size'), minNew = value('min_new_tokens'), minLength = value('min_length');
+  if (ngram !== undefined) out.noRepeatNgramSize = ngram as number;
+  if (minNew !== undefined) out.minNewTokens = minNew as number;
+  if (minLength !== undefined) out.minLength = minLength as number;
   const pad = value('pad_token_id');
   if (pad !== undefined && (pad as number) >= 0) out.padId = pad as number;
   return out;
@@ -142,6 +155,8 @@ export interface GivenGenerationOptions {
   topK?: number;
   topP?: number;
   repetitionPenalty?: number;
+  noRepeatNgramSize?: number;
+  minNewTokens?: number;
   maxNewTokens?: number;
 }
 
@@ -150,6 +165,9 @@ export interface GenerationSettings {
   topK: number;
   topP: number;
   repetitionPenalty: number;
+  noRepeatNgramSize: number;
+  /** New tokens before which no EOS is chosen (min_new_tokens, else min_length less the prompt). */
+  minNewTokens: number;
   maxNewTokens: number;
   /** The file's settings that were taken ("temperature 0.6 (do_sample)", "top_p 0.9"), to be said. */
   fromFile: string[];
@@ -205,6 +223,15 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
   const topK = take(given.topK, file.topK, 'top_k', 0, sampling);
   const topP = take(given.topP, file.topP, 'top_p', 1, sampling);
   const repetitionPenalty = take(given.repetitionPenalty, file.repetitionPenalty, 'repetition_penalty', 1);
+  const noRepeatNgramSize = take(given.noRepeatNgramSize, file.noRepeatNgramSize, 'no_repeat_ngram_size', 0);
+  let minNewTokens: number;
+  if (given.minNewTokens !== undefined) minNewTokens = given.minNewTokens;
+  else {
+    // as transformers 5.17: min_new_tokens, where given, sets min_length to the prompt's length plus it
+    minNewTokens = eosBannedFor(file.minNewTokens, file.minLength, promptLength);
+    if (file.minNewTokens !== undefined) fromFile.push(`min_new_tokens ${file.minNewTokens}`);
+    else if (file.minLength !== undefined) fromFile.push(`min_length ${file.minLength} (prompt and new tokens): ${minNewTokens} new tokens before an EOS`);
+  }
   let maxNewTokens: number;
   if (given.maxNewTokens !== undefined) maxNewTokens = given.maxNewTokens;
   else if (file.maxNewTokens !== undefined || file.maxLength !== undefined) {
@@ -221,5 +248,5 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
     ...(file.topP !== undefined && file.topP !== 1 ? [`top_p ${file.topP}`] : []),
   ];
   const unsupported = temperature > 0 ? file.unsupported : file.unsupported.filter((setting) => !SAMPLING_ONLY.has(setting.split(' ')[0]!));
-  return { temperature, topK, topP, repetitionPenalty, maxNewTokens, fromFile, unsampledFromFile, unsupported };
+  return { temperature, topK, topP, repetitionPenalty, noRepeatNgramSize, minNewTokens, maxNewTokens, fromFile, unsampledFromFile, unsupported };
 }

@@ -86,6 +86,9 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
   // settings HF's generate() would act on and ours has not: listed, to be warned of (their "off" values are not)
   write({ num_beams: 4, min_p: 0.05, no_repeat_ngram_size: 0, suppress_tokens: [5, 6] });
   assert.deepEqual(readGenerationConfig(dir).unsupported, ['num_beams 4', 'min_p 0.05', 'suppress_tokens [5,6]']);
+  // no_repeat_ngram_size, min_new_tokens and min_length are generate's now: read, not listed
+  write({ no_repeat_ngram_size: 3, min_new_tokens: 2, min_length: 9 });
+  assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [], noRepeatNgramSize: 3, minNewTokens: 2, minLength: 9, unsupported: [] });
   // max_time: HF's generate() stops once its seconds have passed (was taken without a word)
   write({ max_time: 0.5 });
   assert.deepEqual(readGenerationConfig(dir).unsupported, ['max_time 0.5']);
@@ -108,7 +111,8 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
   assert.deepEqual(readGenerationConfig(dir).unsupported, ['bad_words_ids []']);
   for (const [key, bad, want] of [['do_sample', 'true', 'true or false'], ['temperature', -0.5, 'a number ≥ 0'], ['temperature', '0.7', 'a number ≥ 0'],
     ['top_k', 1.5, 'an integer ≥ 0'], ['top_p', 0, 'a number in \\(0, 1\\]'], ['top_p', 1.5, 'a number in \\(0, 1\\]'], ['repetition_penalty', 0, 'a number > 0'],
-    ['max_new_tokens', 0, 'a positive integer'], ['max_length', '20', 'a positive integer'], ['pad_token_id', '0', 'a token id']] as const) {
+    ['max_new_tokens', 0, 'a positive integer'], ['max_length', '20', 'a positive integer'], ['pad_token_id', '0', 'a token id'],
+    ['no_repeat_ngram_size', -1, 'an integer ≥ 0'], ['min_new_tokens', 1.5, 'an integer ≥ 0'], ['min_length', '3', 'an integer ≥ 0']] as const) {
     write({ [key]: bad });
     assert.throws(() => readGenerationConfig(dir), (e) => isUserError(e) && new RegExp(`^${literal(file)}: ${key} must be ${want}.*, got ${JSON.stringify(JSON.stringify(bad)).slice(1, -1)}$`).test(e.message), `${key}: ${JSON.stringify(bad)}`);
   }
@@ -134,15 +138,24 @@ test('without generation_config.json, config.json\'s generation keys are the def
 test('generationSettings: flags > generation_config.json > ours; the file\'s temperature, top_k, top_p only where it samples; max_length counts the prompt', () => {
   const none = { file: null, eosIds: [], unsupported: [] };
   // ours: greedy, 256 new tokens or what the context leaves
-  assert.deepEqual(generationSettings({}, none, 10, 1000), { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxNewTokens: 256, fromFile: [], unsampledFromFile: [], unsupported: [] });
+  assert.deepEqual(generationSettings({}, none, 10, 1000), { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, noRepeatNgramSize: 0, minNewTokens: 0, maxNewTokens: 256, fromFile: [], unsampledFromFile: [], unsupported: [] });
   assert.equal(generationSettings({}, none, 300, 512).maxNewTokens, 212);
   const file = { file: '/m/generation_config.json', eosIds: [], unsupported: [], doSample: true, temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.2, maxNewTokens: 50 };
   const s = generationSettings({}, file, 10, 1000);
-  assert.deepEqual({ ...s, fromFile: undefined }, { temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.2, maxNewTokens: 50, fromFile: undefined, unsampledFromFile: [], unsupported: [] });
+  assert.deepEqual({ ...s, fromFile: undefined }, { temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.2, noRepeatNgramSize: 0, minNewTokens: 0, maxNewTokens: 50, fromFile: undefined, unsampledFromFile: [], unsupported: [] });
   assert.deepEqual(s.fromFile, ['do_sample true, temperature 0.6', 'top_k 20', 'top_p 0.9', 'repetition_penalty 1.2', 'max_new_tokens 50']);
   // flags win; --temperature 0 is greedy and the file's top_k/top_p no longer apply
   assert.deepEqual(generationSettings({ temperature: 0, maxNewTokens: 3, repetitionPenalty: 1 }, file, 10, 1000),
-    { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxNewTokens: 3, fromFile: [], unsampledFromFile: [], unsupported: [] });
+    { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, noRepeatNgramSize: 0, minNewTokens: 0, maxNewTokens: 3, fromFile: [], unsampledFromFile: [], unsupported: [] });
+  // no_repeat_ngram_size, min_new_tokens and min_length (less the prompt; min_new_tokens over it, as transformers 5.17
+  // sets min_length from it) are taken, and said; flags win (were warned of as not applied)
+  const bans = { file: '/m/generation_config.json', eosIds: [], unsupported: [], noRepeatNgramSize: 3, minLength: 14 };
+  const taken = generationSettings({}, bans, 10, 1000);
+  assert.deepEqual([taken.noRepeatNgramSize, taken.minNewTokens, taken.fromFile], [3, 4, ['no_repeat_ngram_size 3', 'min_length 14 (prompt and new tokens): 4 new tokens before an EOS']]);
+  assert.equal(generationSettings({}, { ...bans, minNewTokens: 2 }, 10, 1000).minNewTokens, 2);
+  assert.equal(generationSettings({}, { ...bans, minLength: 5 }, 10, 1000).minNewTokens, 0);
+  const flags = generationSettings({ noRepeatNgramSize: 0, minNewTokens: 7 }, bans, 10, 1000);
+  assert.deepEqual([flags.noRepeatNgramSize, flags.minNewTokens, flags.fromFile], [0, 7, []]);
   // without do_sample the file's temperature is unused (HF warns of it), greedy as HF's generate() is, and said
   assert.equal(generationSettings({}, { ...file, doSample: undefined }, 10, 1000).temperature, 0);
   assert.deepEqual(generationSettings({}, { ...file, doSample: false }, 10, 1000).unsampledFromFile, ['temperature 0.6', 'top_k 20', 'top_p 0.9']);
