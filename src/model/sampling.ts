@@ -1,4 +1,4 @@
-// Choosing the next token from logits: greedy, or sampled with temperature, top-k and top-p (applied
+// Choosing the next token from logits: greedy, or sampled with temperature, top-k, top-p and min-p (applied
 // in that order, as transformers' logits warpers do), from a seeded RNG; options transformers refuses are refused.
 import { UserError } from '../util/errors.ts';
 import type { Rng } from '../util/rng.ts';
@@ -10,6 +10,8 @@ export interface SamplingOptions {
   topK?: number;
   /** Keep the smallest set of most likely tokens whose probability reaches p (1 = off). */
   topP?: number;
+  /** Keep the tokens at least min_p times as likely as the most likely one (0 = off): transformers' MinPLogitsWarper. */
+  minP?: number;
   /** transformers' repetition_penalty (1 = off): the logit of each token already in the sequence is divided by it where positive, multiplied where negative. */
   repetitionPenalty?: number;
 }
@@ -19,10 +21,11 @@ export interface SamplingOptions {
  * sampled from them — a NaN temperature made every probability NaN and picked the least likely token.
  */
 export function requireSamplingOptions(opts: SamplingOptions): void {
-  const { temperature = 0, topK = 0, topP = 1, repetitionPenalty = 1 } = opts;
+  const { temperature = 0, topK = 0, topP = 1, minP = 0, repetitionPenalty = 1 } = opts;
   if (!(temperature >= 0)) throw new UserError(`temperature must be a number ≥ 0 (0 = greedy), got ${temperature}`);
   if (!Number.isInteger(topK) || topK < 0) throw new UserError(`topK must be an integer ≥ 0 (0 = off), got ${topK}`);
   if (!(topP > 0 && topP <= 1)) throw new UserError(`topP must be in (0, 1] (1 = off), got ${topP}`);
+  if (!(minP >= 0 && minP <= 1)) throw new UserError(`minP must be in [0, 1] (0 = off), got ${minP}`);
   if (!(repetitionPenalty > 0)) throw new UserError(`repetitionPenalty must be > 0 (1 = off), got ${repetitionPenalty}`);
 }
 
@@ -96,7 +99,7 @@ export function topKIds(logits: ArrayLike<number>, k: number): number[] {
   return byLogit(logits, ids);
 }
 
-/** The tokens left after top-k, temperature and top-p, and their unnormalized probabilities (temperature > 0). */
+/** The tokens left after top-k, temperature, top-p and min-p, and their unnormalized probabilities (temperature > 0). */
 function keptTokens(logits: ArrayLike<number>, temperature: number, opts: SamplingOptions): Kept {
   const V = logits.length;
   const topK = opts.topK ?? 0;
@@ -117,6 +120,13 @@ function keptTokens(logits: ArrayLike<number>, temperature: number, opts: Sampli
         break;
       }
     }
+  }
+  // min-p: each kept token's probability against the most likely one's (weight 1 here, as the softmax's total cancels)
+  const minP = opts.minP ?? 0;
+  if (minP > 0) {
+    let above = 1; // the most likely is always kept (transformers' min_tokens_to_keep 1)
+    while (above < keep && probs[above]! >= minP) above++;
+    keep = above;
   }
   return { ids: order.slice(0, keep), weights: probs.slice(0, keep) };
 }
