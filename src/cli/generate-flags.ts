@@ -25,6 +25,8 @@ export const usage = `mistral-tune generate (--model DIR [--adapter DIR] | --run
   --top-p P              nucleus sampling (1 = off; default: generation_config.json's top_p when it samples, else 1)
   --min-p P              keep the tokens at least P times as likely as the most likely one (0 = off; default:
                          generation_config.json's min_p when it samples, else 0)
+  --epsilon-cutoff E     keep the tokens of probability ≥ E, the most likely always (0 = off; default:
+                         generation_config.json's epsilon_cutoff when it samples, else 0)
   --repetition-penalty R transformers' repetition_penalty: the logits of tokens already in the text (prompt
                          included) are divided by R (multiplied where negative); 1 = off, 1.1–1.3 curbs loops
                          (default: generation_config.json's repetition_penalty, else 1)
@@ -39,19 +41,19 @@ export const usage = `mistral-tune generate (--model DIR [--adapter DIR] | --run
 
 The model folder's generation_config.json (without one, config.json's generation keys, as HF's from_pretrained takes
 them) gives defaults as HF's generate() takes them: eos_token_id (an id or a list, stops generation beside
-config.json's and the tokenizer's EOS), do_sample, temperature, top_k, top_p, min_p, repetition_penalty,
-no_repeat_ngram_size, min_new_tokens, min_length, max_new_tokens and max_length; the flags override each, and those
-taken are said on stderr; its temperature, top_k, top_p and min_p without do_sample true are warned of, unused
-(greedy, as in HF). A key it leaves out keeps the default above (not HF's max_length 20 or top_k 50); a prompt
-holding the pad_token_id (no EOS id) is refused, as HF's generate() masks that token out of it; bos_token_id is not
-read (the tokenizer's BOS starts the prompt); settings generate has not (num_beams, typical_p, ...) are warned of
-when set, and not applied (typical_p and the other sampling-only ones where generation samples). A value of the
-wrong type or range is an error.`;
+config.json's and the tokenizer's EOS), do_sample, temperature, top_k, top_p, min_p, epsilon_cutoff,
+repetition_penalty, no_repeat_ngram_size, min_new_tokens, min_length, max_new_tokens and max_length; the flags
+override each, and those taken are said on stderr; its temperature, top_k, top_p, min_p and epsilon_cutoff without
+do_sample true are warned of, unused (greedy, as in HF). A key it leaves out keeps the default above (not HF's
+max_length 20 or top_k 50); a prompt holding the pad_token_id (no EOS id) is refused, as HF's generate() masks that
+token out of it; bos_token_id is not read (the tokenizer's BOS starts the prompt); settings generate has not
+(num_beams, typical_p, ...) are warned of when set, and not applied (typical_p and the other sampling-only ones
+where generation samples). A value of the wrong type or range is an error.`;
 
 export interface GenerateFlags {
   model?: string; adapter?: string; run?: string; best?: boolean; prompt?: string; messages?: string; raw?: boolean; 'max-new-tokens'?: string;
   'no-repeat-ngram-size'?: string; 'min-new-tokens'?: string;
-  temperature?: string; 'top-k'?: string; 'top-p'?: string; 'min-p'?: string; 'repetition-penalty'?: string; seed?: string; device?: string; precision?: string; help?: boolean;
+  temperature?: string; 'top-k'?: string; 'top-p'?: string; 'min-p'?: string; 'epsilon-cutoff'?: string; 'repetition-penalty'?: string; seed?: string; device?: string; precision?: string; help?: boolean;
 }
 
 /** generate's flags checked in its order, up to the run or model folder that resolveEvalTarget reads; null: -h. */
@@ -59,7 +61,7 @@ export function parse(argv: string[]): GenerateFlags | null {
   const { values: f } = parseCommand<GenerateFlags>('generate', argv, {
     model: { type: 'string' }, adapter: { type: 'string' }, run: { type: 'string' }, best: { type: 'boolean' }, prompt: { type: 'string' }, messages: { type: 'string' },
     raw: { type: 'boolean' }, 'max-new-tokens': { type: 'string' }, 'no-repeat-ngram-size': { type: 'string' }, 'min-new-tokens': { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' },
-    'top-p': { type: 'string' }, 'min-p': { type: 'string' }, 'repetition-penalty': { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' }, help: { type: 'boolean' },
+    'top-p': { type: 'string' }, 'min-p': { type: 'string' }, 'epsilon-cutoff': { type: 'string' }, 'repetition-penalty': { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' }, help: { type: 'boolean' },
   });
   if (f.help) return null;
   // which weights: the first of generate's checks, resolveEvalTarget's, before it reads them

@@ -54,7 +54,7 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
   if (f.messages !== undefined) dataFileOption('messages', f.messages, 'messages.json', false);
   // each undefined where the flag is not given: generation_config.json's value, else ours (generationSettings)
   const given = {
-    temperature: flagNumber('temperature', f.temperature), topP: flagNumber('top-p', f['top-p']), minP: flagNumber('min-p', f['min-p']), repetitionPenalty: flagNumber('repetition-penalty', f['repetition-penalty']),
+    temperature: flagNumber('temperature', f.temperature), topP: flagNumber('top-p', f['top-p']), minP: flagNumber('min-p', f['min-p']), epsilonCutoff: flagNumber('epsilon-cutoff', f['epsilon-cutoff']), repetitionPenalty: flagNumber('repetition-penalty', f['repetition-penalty']),
     maxNewTokens: f['max-new-tokens'] === undefined ? undefined : intOption('max-new-tokens', f['max-new-tokens'], 0),
     topK: f['top-k'] === undefined ? undefined : intOption('top-k', f['top-k'], 0, 0),
     noRepeatNgramSize: f['no-repeat-ngram-size'] === undefined ? undefined : intOption('no-repeat-ngram-size', f['no-repeat-ngram-size'], 0, 0),
@@ -63,10 +63,12 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
   if (given.temperature !== undefined && given.temperature < 0) throw new UserError('--temperature must be ≥ 0');
   if (given.topP !== undefined && !(given.topP > 0 && given.topP <= 1)) throw new UserError('--top-p must be in (0, 1]');
   if (given.minP !== undefined && !(given.minP >= 0 && given.minP <= 1)) throw new UserError('--min-p must be in [0, 1] (0 = off)');
+  if (given.epsilonCutoff !== undefined && !(given.epsilonCutoff >= 0 && given.epsilonCutoff < 1)) throw new UserError('--epsilon-cutoff must be in [0, 1) (0 = off)');
   if (given.repetitionPenalty !== undefined && !(given.repetitionPenalty > 0)) throw new UserError('--repetition-penalty must be > 0 (1 = off)');
   const seed = intOption('seed', f.seed, 0, 0);
   // greedy decoding ignores them: said (once the settings are known), as transformers warns, rather than dropped without a word
-  const unused = [...((given.topK ?? 0) > 0 ? ['--top-k'] : []), ...((given.topP ?? 1) < 1 ? ['--top-p'] : []), ...((given.minP ?? 0) > 0 ? ['--min-p'] : [])];
+  const unused = [...((given.topK ?? 0) > 0 ? ['--top-k'] : []), ...((given.topP ?? 1) < 1 ? ['--top-p'] : []), ...((given.minP ?? 0) > 0 ? ['--min-p'] : []),
+    ...((given.epsilonCutoff ?? 0) > 0 ? ['--epsilon-cutoff'] : [])];
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad flags before the backend starts and says what it found
   if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
   // the file's form and messages checked before a backend starts and the model loads (minutes for a 7B), not after
@@ -95,7 +97,7 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
     weightsRead();
     const stream = createTextStream(tokenizer, (text) => process.stdout.write(text));
     generate(model, ids, {
-      maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK, topP: settings.topP, minP: settings.minP,
+      maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK, topP: settings.topP, minP: settings.minP, epsilonCutoff: settings.epsilonCutoff,
       repetitionPenalty: settings.repetitionPenalty, noRepeatNgramSize: settings.noRepeatNgramSize, minNewTokens: settings.minNewTokens, seed, eosIds: stopIds(model.cfg, tokenizer.eosId, file.eosIds), padId: file.padId, onToken: (id) => {
         if (hasToken(tokenizer, id)) stream.push(id);
       },

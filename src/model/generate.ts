@@ -40,7 +40,7 @@ export function stopIds(cfg: { eosTokenIds: readonly number[] }, tokenizerEos: n
   return [...new Set([...cfg.eosTokenIds, ...(tokenizerEos !== null ? [tokenizerEos] : []), ...generationEos])];
 }
 
-const GENERATE_OPTIONS = ['maxNewTokens', 'seed', 'eosIds', 'onToken', 'padId', 'noRepeatNgramSize', 'minNewTokens', 'temperature', 'topK', 'topP', 'minP', 'repetitionPenalty'] as const satisfies ReadonlyArray<keyof GenerateOptions>;
+const GENERATE_OPTIONS = ['maxNewTokens', 'seed', 'eosIds', 'onToken', 'padId', 'noRepeatNgramSize', 'minNewTokens', 'temperature', 'topK', 'topP', 'minP', 'epsilonCutoff', 'repetitionPenalty'] as const satisfies ReadonlyArray<keyof GenerateOptions>;
 /** The positions generation takes: an int32's. */
 const MAX_POSITIONS = 2 ** 31 - 1;
 const SAMPLE_HOW = 'give options.temperature > 0 to sample (0, the default, is greedy)';
@@ -59,7 +59,7 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   for (const key of ['noRepeatNgramSize', 'minNewTokens'] as const) if (opts[key] !== undefined) needInteger('generate', `options.${key}`, opts[key], 0);
   // each given one of its type: temperature '0.7' compared as a number and was then no greedy 0; eosIds 2 and a
   // non-function onToken failed on a TypeError inside
-  for (const key of ['temperature', 'topK', 'topP', 'minP', 'repetitionPenalty'] as const) {
+  for (const key of ['temperature', 'topK', 'topP', 'minP', 'epsilonCutoff', 'repetitionPenalty'] as const) {
     if (opts[key] !== undefined) needArg('generate', `options.${key}`, opts[key], 'number');
   }
   if (opts.seed !== undefined) needInteger('generate', 'options.seed', opts.seed, 0);

@@ -1,8 +1,8 @@
 // A model folder's generation_config.json (without one, config.json's generation keys, as HF takes them), as far as
 // our generate() has the settings HF's GenerationConfig names: eos_token_id (an id or a list: the ids HF's generate()
 // stops at; a chat model may list its end-of-turn token there beside </s>, which config.json does not name),
-// do_sample, temperature, top_k, top_p, min_p, repetition_penalty, no_repeat_ngram_size, min_new_tokens, min_length,
-// max_new_tokens and max_length. They are defaults; the
+// do_sample, temperature, top_k, top_p, min_p, epsilon_cutoff, repetition_penalty, no_repeat_ngram_size,
+// min_new_tokens, min_length, max_new_tokens and max_length. They are defaults; the
 // caller's options (the CLI's flags) override them. A key the file leaves out keeps our default, not HF's class
 // default (its max_length 20, or top_k 50 when sampling). pad_token_id is read for one check: HF's generate() masks
 // that token out of a prompt (where it is no EOS id), ours refuses such a prompt. bos_token_id (the tokenizer's BOS
@@ -28,6 +28,7 @@ export interface GenerationConfigFile {
   topK?: number;
   topP?: number;
   minP?: number;
+  epsilonCutoff?: number;
   repetitionPenalty?: number;
   noRepeatNgramSize?: number;
   minNewTokens?: number;
@@ -50,7 +51,7 @@ export interface GenerationConfigFile {
  */
 const UNSUPPORTED: Readonly<Record<string, unknown>> = {
   num_beams: 1, num_beam_groups: 1, penalty_alpha: 0, typical_p: 1,
-  epsilon_cutoff: 0, eta_cutoff: 0, bad_words_ids: null, suppress_tokens: [], begin_suppress_tokens: [],
+  eta_cutoff: 0, bad_words_ids: null, suppress_tokens: [], begin_suppress_tokens: [],
   forced_bos_token_id: null, forced_eos_token_id: null, sequence_bias: null, exponential_decay_length_penalty: null, stop_strings: null,
   num_return_sequences: 1, dola_layers: null, guidance_scale: 1, encoder_repetition_penalty: 1,
   // HF's generate() stops once that many seconds have passed (MaxTimeCriteria); ours has no such stop
@@ -69,6 +70,8 @@ const KEYS = {
   top_k: [(v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0, 'an integer ≥ 0 (0 = off)'],
   top_p: [(v: unknown) => typeof v === 'number' && v > 0 && v <= 1, 'a number in (0, 1] (1 = off)'],
   min_p: [(v: unknown) => typeof v === 'number' && v >= 0 && v <= 1, 'a number in [0, 1] (0 = off)'],
+  // transformers 5.17 applies it only in (0, 1) and says nothing of a value ≥ 1: refused here rather than dropped
+  epsilon_cutoff: [(v: unknown) => typeof v === 'number' && v >= 0 && v < 1, 'a number in [0, 1) (0 = off)'],
   repetition_penalty: [(v: unknown) => typeof v === 'number' && v > 0, 'a number > 0 (1 = off)'],
   max_new_tokens: [(v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1, 'a positive integer'],
   max_length: [(v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1, 'a positive integer'],
@@ -141,6 +144,8 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
   if (topP !== undefined) out.topP = topP as number;
   const minP = value('min_p');
   if (minP !== undefined) out.minP = minP as number;
+  const epsilon = value('epsilon_cutoff');
+  if (epsilon !== undefined) out.epsilonCutoff = epsilon as number;
   if (penalty !== undefined) out.repetitionPenalty = penalty as number;
   if (maxNew !== undefined) out.maxNewTokens = maxNew as number;
   if (maxLength !== undefined) out.maxLength = maxLength as number;
@@ -159,6 +164,7 @@ export interface GivenGenerationOptions {
   topK?: number;
   topP?: number;
   minP?: number;
+  epsilonCutoff?: number;
   repetitionPenalty?: number;
   noRepeatNgramSize?: number;
   minNewTokens?: number;
@@ -170,6 +176,7 @@ export interface GenerationSettings {
   topK: number;
   topP: number;
   minP: number;
+  epsilonCutoff: number;
   repetitionPenalty: number;
   noRepeatNgramSize: number;
   /** New tokens before which no EOS is chosen (min_new_tokens, else min_length less the prompt). */
@@ -191,7 +198,7 @@ export interface GenerationSettings {
 }
 
 /** Settings of GenerationConfig that only its sampling applies (transformers 5.17's warpers), which ours has not. */
-const SAMPLING_ONLY = new Set(['typical_p', 'top_h', 'epsilon_cutoff', 'eta_cutoff']);
+const SAMPLING_ONLY = new Set(['typical_p', 'top_h', 'eta_cutoff']);
 
 /** With no max_new_tokens anywhere: 256 new tokens, or as many as the model's context leaves after the prompt. */
 export const DEFAULT_MAX_NEW_TOKENS = 256;
@@ -199,7 +206,7 @@ export const DEFAULT_MAX_NEW_TOKENS = 256;
 /**
  * The settings generate runs with: the options given > generation_config.json (`file`) > ours (greedy, no top-k,
  * top-p or penalty, DEFAULT_MAX_NEW_TOKENS up to the `context` left after `promptLength` tokens). As in HF's
- * generate(), the file's temperature, top_k, top_p and min_p apply only where it says do_sample true (a temperature it
+ * generate(), the file's temperature, top_k, top_p, min_p and epsilon_cutoff apply only where it says do_sample true (a temperature it
  * leaves out is then HF's 1); a given temperature > 0 samples, 0 is greedy. max_length counts the prompt.
  */
 export function generationSettings(given: GivenGenerationOptions, file: GenerationConfigFile, promptLength: number, context: number): GenerationSettings {
@@ -229,6 +236,7 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
   const topK = take(given.topK, file.topK, 'top_k', 0, sampling);
   const topP = take(given.topP, file.topP, 'top_p', 1, sampling);
   const minP = take(given.minP, file.minP, 'min_p', 0, sampling);
+  const epsilonCutoff = take(given.epsilonCutoff, file.epsilonCutoff, 'epsilon_cutoff', 0, sampling);
   const repetitionPenalty = take(given.repetitionPenalty, file.repetitionPenalty, 'repetition_penalty', 1);
   const noRepeatNgramSize = take(given.noRepeatNgramSize, file.noRepeatNgramSize, 'no_repeat_ngram_size', 0);
   let minNewTokens: number;
@@ -254,7 +262,8 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
     ...(file.topK !== undefined && file.topK !== 0 && file.topK !== 50 ? [`top_k ${file.topK}`] : []),
     ...(file.topP !== undefined && file.topP !== 1 ? [`top_p ${file.topP}`] : []),
     ...(file.minP !== undefined && file.minP !== 0 ? [`min_p ${file.minP}`] : []),
+    ...(file.epsilonCutoff !== undefined && file.epsilonCutoff !== 0 ? [`epsilon_cutoff ${file.epsilonCutoff}`] : []),
   ];
   const unsupported = temperature > 0 ? file.unsupported : file.unsupported.filter((setting) => !SAMPLING_ONLY.has(setting.split(' ')[0]!));
-  return { temperature, topK, topP, minP, repetitionPenalty, noRepeatNgramSize, minNewTokens, maxNewTokens, fromFile, unsampledFromFile, unsupported };
+  return { temperature, topK, topP, minP, epsilonCutoff, repetitionPenalty, noRepeatNgramSize, minNewTokens, maxNewTokens, fromFile, unsampledFromFile, unsupported };
 }

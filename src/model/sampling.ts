@@ -1,4 +1,4 @@
-// Choosing the next token from logits: greedy, or sampled with temperature, top-k, top-p and min-p (applied
+// Choosing the next token from logits: greedy, or sampled with temperature, top-k, top-p, min-p and epsilon (applied
 // in that order, as transformers' logits warpers do), from a seeded RNG; options transformers refuses are refused.
 import { UserError } from '../util/errors.ts';
 import type { Rng } from '../util/rng.ts';
@@ -12,6 +12,8 @@ export interface SamplingOptions {
   topP?: number;
   /** Keep the tokens at least min_p times as likely as the most likely one (0 = off): transformers' MinPLogitsWarper. */
   minP?: number;
+  /** Keep the tokens of probability ≥ epsilon_cutoff, the most likely always (0 = off): transformers' EpsilonLogitsWarper. */
+  epsilonCutoff?: number;
   /** transformers' repetition_penalty (1 = off): the logit of each token already in the sequence is divided by it where positive, multiplied where negative. */
   repetitionPenalty?: number;
 }
@@ -21,11 +23,12 @@ export interface SamplingOptions {
  * sampled from them — a NaN temperature made every probability NaN and picked the least likely token.
  */
 export function requireSamplingOptions(opts: SamplingOptions): void {
-  const { temperature = 0, topK = 0, topP = 1, minP = 0, repetitionPenalty = 1 } = opts;
+  const { temperature = 0, topK = 0, topP = 1, minP = 0, epsilonCutoff = 0, repetitionPenalty = 1 } = opts;
   if (!(temperature >= 0)) throw new UserError(`temperature must be a number ≥ 0 (0 = greedy), got ${temperature}`);
   if (!Number.isInteger(topK) || topK < 0) throw new UserError(`topK must be an integer ≥ 0 (0 = off), got ${topK}`);
   if (!(topP > 0 && topP <= 1)) throw new UserError(`topP must be in (0, 1] (1 = off), got ${topP}`);
   if (!(minP >= 0 && minP <= 1)) throw new UserError(`minP must be in [0, 1] (0 = off), got ${minP}`);
+  if (!(epsilonCutoff >= 0 && epsilonCutoff < 1)) throw new UserError(`epsilonCutoff must be in [0, 1) (0 = off), got ${epsilonCutoff}`);
   if (!(repetitionPenalty > 0)) throw new UserError(`repetitionPenalty must be > 0 (1 = off), got ${repetitionPenalty}`);
 }
 
@@ -99,7 +102,7 @@ export function topKIds(logits: ArrayLike<number>, k: number): number[] {
   return byLogit(logits, ids);
 }
 
-/** The tokens left after top-k, temperature, top-p and min-p, and their unnormalized probabilities (temperature > 0). */
+/** The tokens left after top-k, temperature, top-p, min-p and epsilon, and their unnormalized probabilities (temperature > 0). */
 function keptTokens(logits: ArrayLike<number>, temperature: number, opts: SamplingOptions): Kept {
   const V = logits.length;
   const topK = opts.topK ?? 0;
@@ -126,6 +129,15 @@ function keptTokens(logits: ArrayLike<number>, temperature: number, opts: Sampli
   if (minP > 0) {
     let above = 1; // the most likely is always kept (transformers' min_tokens_to_keep 1)
     while (above < keep && probs[above]! >= minP) above++;
+    keep = above;
+  }
+  // epsilon: the probabilities of the tokens left so far (transformers' softmax of its processed scores)
+  const epsilon = opts.epsilonCutoff ?? 0;
+  if (epsilon > 0) {
+    let kept = 0;
+    for (let j = 0; j < keep; j++) kept += probs[j]!;
+    let above = 1;
+    while (above < keep && probs[above]! / kept >= epsilon) above++;
     keep = above;
   }
   return { ids: order.slice(0, keep), weights: probs.slice(0, keep) };

@@ -87,8 +87,8 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
   write({ num_beams: 4, typical_p: 0.5, no_repeat_ngram_size: 0, suppress_tokens: [5, 6] });
   assert.deepEqual(readGenerationConfig(dir).unsupported, ['num_beams 4', 'typical_p 0.5', 'suppress_tokens [5,6]']);
   // min_p is generate's now: read, not listed (was warned of as not applied)
-  write({ min_p: 0.05 });
-  assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [], minP: 0.05, unsupported: [] });
+  write({ min_p: 0.05, epsilon_cutoff: 0.001 });
+  assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [], minP: 0.05, epsilonCutoff: 0.001, unsupported: [] });
   // no_repeat_ngram_size, min_new_tokens and min_length are generate's now: read, not listed
   write({ no_repeat_ngram_size: 3, min_new_tokens: 2, min_length: 9 });
   assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [], noRepeatNgramSize: 3, minNewTokens: 2, minLength: 9, unsupported: [] });
@@ -115,7 +115,7 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
   for (const [key, bad, want] of [['do_sample', 'true', 'true or false'], ['temperature', -0.5, 'a number ≥ 0'], ['temperature', '0.7', 'a number ≥ 0'],
     ['top_k', 1.5, 'an integer ≥ 0'], ['top_p', 0, 'a number in \\(0, 1\\]'], ['top_p', 1.5, 'a number in \\(0, 1\\]'], ['repetition_penalty', 0, 'a number > 0'],
     ['max_new_tokens', 0, 'a positive integer'], ['max_length', '20', 'a positive integer'], ['pad_token_id', '0', 'a token id'],
-    ['no_repeat_ngram_size', -1, 'an integer ≥ 0'], ['min_new_tokens', 1.5, 'an integer ≥ 0'], ['min_length', '3', 'an integer ≥ 0'], ['min_p', 1.5, 'a number in \\[0, 1\\]']] as const) {
+    ['no_repeat_ngram_size', -1, 'an integer ≥ 0'], ['min_new_tokens', 1.5, 'an integer ≥ 0'], ['min_length', '3', 'an integer ≥ 0'], ['min_p', 1.5, 'a number in \\[0, 1\\]'], ['epsilon_cutoff', 1, 'a number in \\[0, 1\\)']] as const) {
     write({ [key]: bad });
     assert.throws(() => readGenerationConfig(dir), (e) => isUserError(e) && new RegExp(`^${literal(file)}: ${key} must be ${want}.*, got ${JSON.stringify(JSON.stringify(bad)).slice(1, -1)}$`).test(e.message), `${key}: ${JSON.stringify(bad)}`);
   }
@@ -141,15 +141,15 @@ test('without generation_config.json, config.json\'s generation keys are the def
 test('generationSettings: flags > generation_config.json > ours; the file\'s temperature, top_k, top_p only where it samples; max_length counts the prompt', () => {
   const none = { file: null, eosIds: [], unsupported: [] };
   // ours: greedy, 256 new tokens or what the context leaves
-  assert.deepEqual(generationSettings({}, none, 10, 1000), { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, noRepeatNgramSize: 0, minNewTokens: 0, maxNewTokens: 256, fromFile: [], unsampledFromFile: [], unsupported: [] });
+  assert.deepEqual(generationSettings({}, none, 10, 1000), { temperature: 0, topK: 0, topP: 1, minP: 0, epsilonCutoff: 0, repetitionPenalty: 1, noRepeatNgramSize: 0, minNewTokens: 0, maxNewTokens: 256, fromFile: [], unsampledFromFile: [], unsupported: [] });
   assert.equal(generationSettings({}, none, 300, 512).maxNewTokens, 212);
   const file = { file: '/m/generation_config.json', eosIds: [], unsupported: [], doSample: true, temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.2, maxNewTokens: 50 };
   const s = generationSettings({}, file, 10, 1000);
-  assert.deepEqual({ ...s, fromFile: undefined }, { temperature: 0.6, topK: 20, topP: 0.9, minP: 0, repetitionPenalty: 1.2, noRepeatNgramSize: 0, minNewTokens: 0, maxNewTokens: 50, fromFile: undefined, unsampledFromFile: [], unsupported: [] });
+  assert.deepEqual({ ...s, fromFile: undefined }, { temperature: 0.6, topK: 20, topP: 0.9, minP: 0, epsilonCutoff: 0, repetitionPenalty: 1.2, noRepeatNgramSize: 0, minNewTokens: 0, maxNewTokens: 50, fromFile: undefined, unsampledFromFile: [], unsupported: [] });
   assert.deepEqual(s.fromFile, ['do_sample true, temperature 0.6', 'top_k 20', 'top_p 0.9', 'repetition_penalty 1.2', 'max_new_tokens 50']);
   // flags win; --temperature 0 is greedy and the file's top_k/top_p no longer apply
   assert.deepEqual(generationSettings({ temperature: 0, maxNewTokens: 3, repetitionPenalty: 1 }, file, 10, 1000),
-    { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, noRepeatNgramSize: 0, minNewTokens: 0, maxNewTokens: 3, fromFile: [], unsampledFromFile: [], unsupported: [] });
+    { temperature: 0, topK: 0, topP: 1, minP: 0, epsilonCutoff: 0, repetitionPenalty: 1, noRepeatNgramSize: 0, minNewTokens: 0, maxNewTokens: 3, fromFile: [], unsampledFromFile: [], unsupported: [] });
   // no_repeat_ngram_size, min_new_tokens and min_length (less the prompt; min_new_tokens over it, as transformers 5.17
   // sets min_length from it) are taken, and said; flags win (were warned of as not applied)
   const bans = { file: '/m/generation_config.json', eosIds: [], unsupported: [], noRepeatNgramSize: 3, minLength: 14 };
@@ -170,9 +170,11 @@ test('generationSettings: flags > generation_config.json > ours; the file\'s tem
   assert.deepEqual([generationSettings({}, { ...file, minP: 0.1 }, 10, 1000).minP, generationSettings({ minP: 0.2 }, { ...file, minP: 0.1 }, 10, 1000).minP], [0.1, 0.2]);
   assert.equal(generationSettings({}, { ...file, doSample: false, minP: 0.1 }, 10, 1000).minP, 0);
   assert.deepEqual(generationSettings({}, { ...file, doSample: false, temperature: 1, topK: 0, topP: 1, minP: 0.1 }, 10, 1000).unsampledFromFile, ['min_p 0.1']);
-  // a sampling-only setting generate lacks (typical_p, top_h, epsilon_cutoff, eta_cutoff) is one HF's greedy
+  // epsilon_cutoff too (was warned of as not applied); one ≥ 1, which transformers drops without a word, is refused
+  assert.deepEqual([generationSettings({}, { ...file, epsilonCutoff: 0.01 }, 10, 1000).epsilonCutoff, generationSettings({}, { ...file, doSample: false, epsilonCutoff: 0.01 }, 10, 1000).epsilonCutoff], [0.01, 0]);
+  // a sampling-only setting generate lacks (typical_p, top_h, eta_cutoff) is one HF's greedy
   // generate() does not apply either: not said as one HF would apply where generation is greedy
-  const lacking = { ...none, file: '/m/g.json', unsupported: ['num_beams 2', 'typical_p 0.9', 'top_h 0.4', 'epsilon_cutoff 0.001', 'eta_cutoff 0.001'] };
+  const lacking = { ...none, file: '/m/g.json', unsupported: ['num_beams 2', 'typical_p 0.9', 'top_h 0.4', 'eta_cutoff 0.001'] };
   for (const given of [{}, { temperature: 0 }]) {
     const greedy = generationSettings(given, lacking, 10, 1000);
     assert.deepEqual([greedy.unsupported, greedy.unsampledFromFile], [['num_beams 2'], []]);
