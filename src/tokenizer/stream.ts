@@ -2,10 +2,10 @@
 // and writes what is new, once, never taking back what was written. Held back until a later token settles them: a
 // trailing run of byte-fallback tokens ("<0xC3>", where the decoder has a ByteFallback step: elsewhere such a token
 // is its own text; a skipped special token inside it does not end it), which decodes as a whole (its UTF-8 text, or
-// one U+FFFD per byte where the run is not UTF-8: byte-fallback.ts), so "é" of <0xC3><0xA9> is not yet text when <0xFF> may follow; a trailing half character of
-// another decoder (byte-level's U+FFFD until complete); and trailing spaces, which a tokenizer with
-// clean_up_tokenization_spaces removes when punctuation follows (" ." → "."). Written at once, the text decoded next
-// no longer began with what was written, and nothing more came out until end().
+// one U+FFFD per byte where the run is not UTF-8: byte-fallback.ts), so "é" of <0xC3><0xA9> is not yet text when
+// <0xFF> may follow; a trailing half character of another decoder (byte-level's U+FFFD until complete); and trailing
+// spaces, which a tokenizer with clean_up_tokenization_spaces removes when punctuation follows (" ." → "."). Written
+// at once, the text decoded next no longer began with what was written, and nothing more came out until end().
 import { byteOfToken } from './byte-fallback.ts';
 import type { Tokenizer } from './types.ts';
 
