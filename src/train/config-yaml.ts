@@ -5,6 +5,7 @@ import YAML from 'yaml';
 import { shellPath } from '../util/shell-quote.ts';
 import { UserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
+import { INDENT_ERROR_CODES, indentSlip } from './config-indent.ts';
 import { firstNonPlain, MAX_DEPTH, PLAIN_TAGS, silentlyChanged, spaceAfterColon, tooDeep } from '../util/yaml-plain.ts';
 
 /** Where a config key path was written (`file:line:column`), or one place for every key (a file, "command line"). */
@@ -73,6 +74,10 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
     if (e instanceof UserError) throw e;
     // one line: the parser's first line (without its "at line L, column C:" tail) at file:line:column
     const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+    // a key a space too far in or out, or a tab: named with the indentation to write, where the parser names neither
+    const code = (e as { code?: string }).code;
+    const slip = pos !== undefined && code !== undefined && INDENT_ERROR_CODES.has(code) ? indentSlip(lines.slice(0, end).map((l) => l.text), pos.line) : null;
+    if (slip !== null) throw new UserError(slip.what, `${file}:${slip.line}:${slip.col}`);
     const first = (e as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
       // the library's advice is for its callers: a config is one document
       .replace(/^Source contains multiple documents; please use YAML\.parseAllDocuments\(\)$/, 'a config is one YAML document, but "---" starts a second one here');

@@ -21,12 +21,43 @@ test('a carriage return alone ends a line (classic Mac line ends), as YAML says'
 });
 
 test('invalid YAML is one line: file:line:column and the parser\'s first line', () => {
-  const f = file('model: m\ndata: {train: t}\nlora:\n  r: 4\n   alpha: 8\n');
+  const f = file('model: m\ndata: {train: t}\nlora:\n  r: "4\n  alpha: 8\n');
   assert.throws(() => loadTrainConfig(f), (e: Error) => {
     assert.doesNotMatch(e.message, /\n/);
     assert.match(e.message, new RegExp(`^${literal(f)}:\\d+:\\d+: invalid YAML: \\S.*[^:]$`));
     return true;
   });
+});
+
+test('a key indented a space too far in or out, or by a tab, is named at its line with the indentation to write, not in the parser\'s words', () => {
+  const head = 'model: m\ndata:\n  train: t\nlora:\n  r: 4\n';
+  const slip = (text: string, at: string, what: string): void => {
+    const f = file(head + text);
+    assert.throws(() => loadTrainConfig(f), { message: `${f}:${at}: ${what}` }, JSON.stringify(text));
+  };
+  // before: "c.yaml:5:6: invalid YAML: Nested mappings are not allowed in compact mappings" (at r's value, the line above)
+  slip('   alpha: 8\n', '6:4', '"alpha" is indented 3 spaces, more than "r" above it (2), whose value is given (4): line it up with r, at 2 spaces');
+  // before: "c.yaml:6:1: invalid YAML: All mapping items must start at the same column"
+  slip(' alpha: 8\n', '6:2', '"alpha" is indented 1 space, between lora\'s keys (2) and the top-level keys (0): indent it 2 spaces to keep it under lora, or 0 for a top-level key');
+  // before: "c.yaml:6:1: invalid YAML: Tabs are not allowed as indentation"
+  slip('\talpha: 8\n', '6:1', 'a tab indents "alpha": YAML indents with spaces only: indent it with spaces (2, as "r" above)');
+  slip('seed: 1\n\tmax_steps: 2\n', '7:1', 'a tab indents "max_steps": YAML indents with spaces only: indent it with spaces (0, as "seed" above)');
+  slip('optimizer:\n\tlr: 1e-4\n', '7:1', 'a tab indents "lr": YAML indents with spaces only: indent it with spaces (2 under optimizer:)');
+  // the first key of a section sets its column; a later one out of line with it is the slip
+  slip('optimizer:\n    lr: 1e-4\n  eps: 1e-6\n', '8:3', '"eps" is indented 2 spaces, between optimizer\'s keys (4) and the top-level keys (0): indent it 4 spaces to keep it under optimizer, or 0 for a top-level key');
+  // a list under a key, at its column or further in, is no slip; a key out of line after it is
+  slip('  target_modules:\n  - q_proj\n  - v_proj\n alpha: 8\n', '9:2', '"alpha" is indented 1 space, between lora\'s keys (2) and the top-level keys (0): indent it 2 spaces to keep it under lora, or 0 for a top-level key');
+  // the first key after the model's line
+  const f = file('model: m\n data:\n  train: t\n');
+  assert.throws(() => loadTrainConfig(f), { message: `${f}:2:2: "data" is indented 1 space, more than "model" above it (0), whose value is given (m): line it up with model, at 0 spaces` });
+  // a block scalar's lines are its text, not keys; a slip after it is still found
+  const h = file('model: m\ndata: {train: t}\noutput_dir: >-\n  runs/\n     x\n seed: 4\n');
+  assert.throws(() => loadTrainConfig(h), { message: `${h}:6:2: "seed" is indented 1 space, more than "output_dir" above it (0), whose value is given (>-): line it up with output_dir, at 0 spaces` });
+  // train --dry-run says the same line, and exits 2
+  const g = file(`${head} alpha: 8\n`);
+  const r = spawnSync(process.execPath, [BIN, 'train', g, '--dry-run'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr, `error: ${g}:6:2: "alpha" is indented 1 space, between lora's keys (2) and the top-level keys (0): indent it 2 spaces to keep it under lora, or 0 for a top-level key\n`);
 });
 
 test('a config of two YAML documents names the second one\'s "---", not the parser\'s advice to its callers', () => {

@@ -1,0 +1,84 @@
+// An indentation slip in a config's YAML (a key one space too far in or out, a tab), said in our words at its
+// file:line:column with the indentation to write: the parser's own words ("All mapping items must start at the same
+// column", "Nested mappings are not allowed in compact mappings", at the line above) named neither the key nor the fix.
+
+/** The parser's error codes (yaml's YAMLParseError.code) that an indentation slip shows up as. */
+export const INDENT_ERROR_CODES: ReadonlySet<string> = new Set(['BAD_INDENT', 'TAB_AS_INDENT', 'BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY']);
+
+/** A block of keys: the column its keys start at, and the key it is the value of (null: the top level). */
+interface Level { indent: number; parent: string | null }
+
+/** What one line of the config holds, for the walk over its indentation. */
+interface Line { indent: number; content: number; name: string; opens: boolean; value: string; blockScalar: boolean }
+
+/**
+ * The first indentation slip of the config `lines` (its text, 1-based line numbers), where it is on line `near` or the
+ * one after it (the parser errs at a slip's line, or at the key above one indented too far): its line, column and what to
+ * write; null where the lines show none there (the parser's own words are said then). Lines inside a block scalar (`|`)
+ * are skipped; a list or mapping in brackets that spans lines, or a quote left open, ends the walk.
+ */
+export function indentSlip(lines: readonly string[], near: number): { line: number; col: number; what: string } | null {
+  const levels: Level[] = [{ indent: 0, parent: null }];
+  let prev: Line | null = null;
+  // a `|` or `>` value: the indent of its key, and of its text (that of its first line), whose lines are skipped
+  let scalar: { key: number; text: number | null } | null = null;
+  for (let i = 0; i < lines.length && i < near + 1; i++) {
+    const text = lines[i]!;
+    if (/^\s*(#.*)?$/.test(text) || /^(---|\.\.\.|%)/.test(text)) continue;
+    const lead = /^[ \t]*/.exec(text)![0];
+    if (scalar !== null && !lead.includes('\t') && lead.length > scalar.key && lead.length >= (scalar.text ??= lead.length)) continue;
+    scalar = null;
+    const line = readLine(text);
+    if (line === null) return null;
+    const slip = (what: string, col = line.indent + 1): { line: number; col: number; what: string } | null => (i + 1 >= near ? { line: i + 1, col, what } : null);
+    const top = levels[levels.length - 1]!;
+    if (lead.includes('\t')) {
+      const under = prev?.opens === true ? ` (${prev.content + 2} under ${prev.name}:)` : prev !== null ? ` (${prev.content}, as ${quoted(prev.name)} above)` : '';
+      return slip(`a tab indents ${quoted(line.name)}: YAML indents with spaces only: indent it with spaces${under}`, lead.indexOf('\t') + 1);
+    }
+    if (prev !== null && line.indent > prev.content && !prev.opens) {
+      return slip(`${quoted(line.name)} is indented ${spaces(line.indent)}, more than ${quoted(prev.name)} above it (${prev.content}), whose value is given ` +
+        `(${prev.value}): line it up with ${prev.name}, at ${spaces(prev.content)}`);
+    }
+    if (prev !== null && line.indent > top.indent && prev.opens) levels.push({ indent: line.indent, parent: prev.name });
+    else {
+      let popped: Level | null = null;
+      while (levels.length > 1 && levels[levels.length - 1]!.indent > line.indent) popped = levels.pop()!;
+      const outer = levels[levels.length - 1]!;
+      if (popped !== null && outer.indent < line.indent) {
+        const outerKeys = outer.parent === null ? 'the top-level keys' : `${outer.parent}'s keys`;
+        return slip(`${quoted(line.name)} is indented ${spaces(line.indent)}, between ${popped.parent}'s keys (${popped.indent}) and ${outerKeys} (${outer.indent}): ` +
+          `indent it ${spaces(popped.indent)} to keep it under ${popped.parent}, or ${outer.indent} for ${outer.parent === null ? 'a top-level key' : `a key of ${outer.parent}`}`);
+      }
+    }
+    // `- name: x`: the keys of the list item start after its dash
+    if (line.content > line.indent && line.value !== '' && levels[levels.length - 1]!.indent < line.content) levels.push({ indent: line.content, parent: line.name });
+    if (line.blockScalar) scalar = { key: line.indent, text: null };
+    prev = line;
+  }
+  return null;
+}
+
+/** What a line of YAML holds: its indent, where its key starts (after a list item's dashes), its key or item, its value; null where a bracket or quote it opens is left open. */
+function readLine(text: string): Line | null {
+  const indent = /^ */.exec(text)![0].length;
+  const body = text.replace(/^[ \t]*/, '');
+  const dashes = /^(-[ \t]+)*/.exec(body)![0].length;
+  const content = indent + dashes;
+  const rest = body.slice(dashes);
+  // quoted text, then a comment, left out: what remains must close every bracket it opens
+  const bare = rest.replace(/"(\\.|[^"\\])*"|'([^']|'')*'/g, '""').replace(/(^|\s)#.*$/, '');
+  if (/["']/.test(bare.replace(/""/g, '')) || (bare.match(/[[{]/g)?.length ?? 0) !== (bare.match(/[\]}]/g)?.length ?? 0)) return null;
+  const pair = /^([^\s:#][^:#]*?)[ \t]*:(?:[ \t]+(.*))?$/.exec(bare.trimEnd());
+  const name = pair ? pair[1]! : bare.trim();
+  const value = pair ? (pair[2] ?? '').trim() : '';
+  return { indent, content, name, opens: pair !== null && value === '', value, blockScalar: /^[|>][-+0-9]*$/.test(value) };
+}
+
+function quoted(name: string): string {
+  return JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name);
+}
+
+function spaces(n: number): string {
+  return `${n} space${n === 1 ? '' : 's'}`;
+}
