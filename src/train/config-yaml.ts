@@ -5,6 +5,7 @@ import YAML from 'yaml';
 import { shellPath } from '../util/shell-quote.ts';
 import { UserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
+import { bracketSlip } from './config-flow.ts';
 import { INDENT_ERROR_CODES, indentSlip } from './config-indent.ts';
 import { firstNonPlain, MAX_DEPTH, PLAIN_TAGS, silentlyChanged, spaceAfterColon, tooDeep } from '../util/yaml-plain.ts';
 
@@ -44,7 +45,7 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
   try {
     // before the document is composed, which recursed once a level: "Maximum call stack size exceeded"
     const deep = tooDeep(text);
-    if (deep !== null) throw new UserError(TOO_DEEP, `${file}:${text.slice(0, deep).split('\n').length}:${deep - text.lastIndexOf('\n', deep - 1)}`);
+    if (deep !== null) throw new UserError(TOO_DEEP, `${file}:${lineColumn(text, deep)}`);
     // a warning (a tag it cannot resolve, !!js/function) is refused as an error: YAML.parse would print it on
     // stderr over several lines and read the value as a plain string
     const lineCounter = new YAML.LineCounter();
@@ -76,6 +77,10 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
     const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
     // a key a space too far in or out, or a tab: named with the indentation to write, where the parser names neither
     const code = (e as { code?: string }).code;
+    const offset = (e as { pos?: [number, number] }).pos?.[0];
+    // a bracket left open or one too many, a comma left out inside { }, a Python tuple's ( ): what to write
+    const bracket = code !== undefined && offset !== undefined ? bracketSlip(text, code, offset) : null;
+    if (bracket !== null) throw new UserError(bracket.what, `${file}:${lineColumn(text, bracket.offset)}`);
     const slip = pos !== undefined && code !== undefined && INDENT_ERROR_CODES.has(code) ? indentSlip(lines.slice(0, end).map((l) => l.text), pos.line) : null;
     if (slip !== null) throw new UserError(slip.what, `${file}:${slip.line}:${slip.col}`);
     const first = (e as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
@@ -158,6 +163,11 @@ function duplicateKey(doc: YAML.Document, offset: number): { key: string; first:
     }
   }
   return null;
+}
+
+/** `LINE:COLUMN` (from 1) of `offset` in `text`, whose lines end with \n. */
+function lineColumn(text: string, offset: number): string {
+  return `${text.slice(0, offset).split('\n').length}:${offset - text.lastIndexOf('\n', offset - 1)}`;
 }
 
 /** What nesting past MAX_DEPTH is refused with. */

@@ -60,6 +60,27 @@ test('a key indented a space too far in or out, or by a tab, is named at its lin
   assert.equal(r.stderr, `error: ${g}:6:2: "alpha" is indented 1 space, between lora's keys (2) and the top-level keys (0): indent it 2 spaces to keep it under lora, or 0 for a top-level key\n`);
 });
 
+test('a bracket left open, one too many or of the other kind, a comma left out inside { }, or a Python tuple\'s ( ) is named at its line with what to write', () => {
+  const head = 'model: m\ndata: {train: t}\n';
+  const slip = (text: string, at: string, what: string): void => {
+    const f = file(head + text);
+    assert.throws(() => loadTrainConfig(f), { message: `${f}:${at}: ${what}` }, JSON.stringify(text));
+  };
+  // before: "c.yaml:4:1: invalid YAML: Flow map in block collection must be sufficiently indented and end with a }" (the next line)
+  slip('lora: {r: 8, alpha: 16\nseed: 3\n', '3:7', 'a { left open (YAML reads on past the line for its }): close it on its line, lora: {r: 8, alpha: 16}');
+  slip('lora: {r: 8, alpha: 16', '3:7', 'a { left open (YAML reads on past the line for its }): close it on its line, lora: {r: 8, alpha: 16}');
+  slip('lora:\n  target_modules: [q_proj, v_proj  # two\nseed: 3\n', '4:19', 'a [ left open (YAML reads on past the line for its ]): close it on its line, target_modules: [q_proj, v_proj]');
+  slip('lora: {r: 8, target_modules: [q_proj, v_proj}\n', '3:45', 'a } where the [ before it is still open: close that first, ]}');
+  // before: "Unexpected flow-map-end token in YAML stream: "}""
+  slip('lora: {r: 8, alpha: 16}}\n', '3:24', 'a } with no { open before it: remove it');
+  // before: "Block collections are not allowed within flow collections"
+  slip('optimizer: {lr: 1e-4 betas: [0.9, 0.99]}\n', '3:22', 'a comma is missing before betas: inside { } the items are separated by commas: write 1e-4, betas:');
+  // before: "Nested mappings are not allowed in compact mappings"
+  slip('lora: (r: 8, alpha: 16)\n', '3:7', 'YAML has no parentheses for a mapping or a list: write {r: 8, alpha: 16}');
+  // a bracket in quotes is text; a mapping over two lines, indented, is YAML's
+  assert.equal(loadTrainConfig(file('model: m\ndata: {train: "a[1.jsonl"}\nlora: {r: 8,\n  alpha: 4}\n')).lora.alpha, 4);
+});
+
 test('a config of two YAML documents names the second one\'s "---", not the parser\'s advice to its callers', () => {
   const f = file('model: m\ndata: {train: t}\n---\nseed: 3\n');
   assert.throws(() => loadTrainConfig(f), { message: `${f}:3:1: invalid YAML: a config is one YAML document, but "---" starts a second one here` });

@@ -40,7 +40,7 @@ test('unknown keys are refused with a did-you-mean; bad values name their key', 
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nbatch_size: 0\n')), /batch_size:/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\n')), /labels: classification needs/);
   assert.throws(() => loadTrainConfig(file('data: {train: t}\n')), /model:/);
-  assert.throws(() => loadTrainConfig(file('model: [unclosed\n')), /invalid YAML/);
+  assert.throws(() => loadTrainConfig(file('model: [unclosed\n')), /c\.yaml:1:8: a \[ left open \(YAML reads on past the line for its \]\): close it on its line, model: \[unclosed\]$/);
   // adapted once, but the saved adapter_config listed every module by its full name
   // which one, and where: it said "names a projection twice" of the whole list
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.target_modules', '[q_proj, v_proj, q_proj]']]),
@@ -269,6 +269,10 @@ test('lora.target_modules: "all-linear" (PEFT\'s) is the 7 projections; a string
     ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']);
   assert.deepEqual(loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.target_modules', 'all-linear']]).lora.target_modules.length, 7);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: q_proj}\n')), /lora\.target_modules: a list of projections, or "all-linear", not the string "q_proj": write \[q_proj\]$/);
+  // a Python tuple, or a list in quotes: its projections (was "name them: [q_proj, k_proj, …]", "(q_proj" being none)
+  for (const given of ['(q_proj, v_proj)', '"[q_proj, v_proj]"', "('q_proj', 'v_proj')"]) {
+    assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora:\n  target_modules: ${given}\n`)), /c\.yaml:4:3: lora\.target_modules: a list of projections, or "all-linear", not the string .*: write \[q_proj, v_proj\]$/, given);
+  }
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.target_modules', 'q_proj,v_proj']]), /--lora\.target_modules: .*not the string "q_proj,v_proj": write \[q_proj, v_proj\]$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: ".*_proj"}\n')), /not the string "\.\*_proj": name them: \[q_proj, k_proj, …\]$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: [q_proj, lm_head]}\n')), /lora\.target_modules\.1: must be one of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj \(got "lm_head"\) \(only the projections of each decoder layer are adapted\)$/);

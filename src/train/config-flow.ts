@@ -1,0 +1,77 @@
+// A slip in a config's brackets ({r: 8, alpha: 16 left open, a } too many, a comma left out, a Python tuple's
+// parentheses), said in our words at the bracket's file:line:column with the text to write: the parser's own words
+// ("Flow map in block collection must be sufficiently indented and end with a }", at the next line) named neither.
+
+/** A bracket slip the parser's error `code` (yaml's YAMLParseError.code) at `offset` of the config `text` shows: where it is and what to write; else null. */
+export function bracketSlip(text: string, code: string, offset: number): { offset: number; what: string } | null {
+  const { open, crossed } = openBrackets(text, offset);
+  // `[q_proj, v_proj}`: a closing bracket of the other kind, where the one open wants its own
+  if (crossed !== null) {
+    return { offset: crossed.offset, what: `a ${crossed.char} where the ${crossed.open} before it is still open: close that first, ${CLOSER[crossed.open]}${crossed.char}` };
+  }
+  if (code === 'BAD_INDENT' && open.length > 0) {
+    // the line of the first bracket left open, with each bracket opened on it closed in turn
+    const first = open[0]!;
+    const lineEnd = text.indexOf('\n', first.offset);
+    const line = text.slice(text.lastIndexOf('\n', first.offset) + 1, lineEnd < 0 ? text.length : lineEnd).replace(/\s+#.*$/, '').trim();
+    const closers = open.filter((b) => b.offset <= (lineEnd < 0 ? text.length : lineEnd)).reverse().map((b) => CLOSER[b.char]).join('');
+    return { offset: first.offset, what: `a ${first.char} left open (YAML reads on past the line for its ${CLOSER[first.char]}): close it on its line, ${line}${closers}` };
+  }
+  const char = text[offset];
+  if (code === 'UNEXPECTED_TOKEN' && (char === '}' || char === ']') && open.length === 0) {
+    return { offset, what: `a ${char} with no ${char === '}' ? '{' : '['} open before it: remove it` };
+  }
+  if (code === 'BLOCK_IN_FLOW' && open.length > 0) {
+    // `{lr: 1e-4 betas: [0.9, 0.99]}`: the value before the key that has no comma before it
+    const m = /^([^\s,]+)\s+([^\s,:{}[\]]+):(\s|$)/.exec(text.slice(offset));
+    if (m !== null) return { offset: offset + m[1]!.length + 1, what: `a comma is missing before ${m[2]}: inside ${open[open.length - 1]!.char} ${CLOSER[open[open.length - 1]!.char]} the items are separated by commas: write ${m[1]}, ${m[2]}:` };
+  }
+  // `lora: (r: 8, alpha: 16)`: a Python tuple's parentheses, which YAML does not have
+  const paren = /:[ \t]+\(([^()\n]*)\)[ \t]*(#.*)?$/m.exec(lineAt(text, offset));
+  if (paren !== null) {
+    const inner = paren[1]!.trim();
+    const written = /(^|,)\s*[^\s,:]+:\s/.test(`${inner} `) ? `{${inner}}` : `[${inner}]`;
+    return { offset: text.lastIndexOf('\n', offset - 1) + 1 + lineAt(text, offset).indexOf('('), what: `YAML has no parentheses for a mapping or a list: write ${written}` };
+  }
+  return null;
+}
+
+/** The closing bracket of each opening one. */
+const CLOSER: Readonly<Record<string, string>> = { '{': '}', '[': ']' };
+
+/**
+ * The brackets of `text` left open at `end`, outermost first, with their offsets (quoted text and comments skipped); and
+ * the first closing bracket of the other kind than the one open (`crossed`), or null.
+ */
+function openBrackets(text: string, end: number): { open: Array<{ char: string; offset: number }>; crossed: { char: string; offset: number; open: string } | null } {
+  const stack: Array<{ char: string; offset: number }> = [];
+  for (let i = 0; i <= end && i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"' || c === "'") {
+      // a quote that starts a value (after a space, a bracket, a comma, a colon or the line's start) runs to its closing quote
+      if (i > 0 && !/[\s[{,:]/.test(text[i - 1]!)) continue;
+      const close = c === '"' ? /"/g : /'/g;
+      close.lastIndex = i + 1;
+      for (let m = close.exec(text); m !== null; m = close.exec(text)) {
+        if (c === '"' && text[m.index - 1] === '\\') continue;
+        if (c === "'" && text[m.index + 1] === "'") { close.lastIndex = m.index + 2; continue; }
+        i = m.index;
+        break;
+      }
+    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl;
+    } else if (c === '{' || c === '[') stack.push({ char: c, offset: i });
+    else if ((c === '}' || c === ']') && stack.length > 0) {
+      const top = stack.pop()!;
+      if (CLOSER[top.char] !== c) return { open: [...stack, top], crossed: { char: c, offset: i, open: top.char } };
+    }
+  }
+  return { open: stack, crossed: null };
+}
+
+/** The line of `text` that holds `offset`. */
+function lineAt(text: string, offset: number): string {
+  const start = text.lastIndexOf('\n', offset - 1) + 1, end = text.indexOf('\n', offset);
+  return text.slice(start, end < 0 ? text.length : end);
+}
