@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readTrainConfig } from '../train/config.ts';
-import { checkConfigPaths, keyPlaces } from '../train/config-paths.ts';
+import { atOutputDirPlace, checkConfigPaths, keyPlaces } from '../train/config-paths.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { RunDir } from '../train/run-dir.ts';
 import { removeStoppedRun, stoppedRunNote } from '../train/stopped-run.ts';
@@ -51,7 +51,7 @@ export async function run({ file, overwrite, resume, dashboard, dry, json, port,
     else process.stdout.write(describeDryRun(plan, cfg) + '\n');
     // the plan is printed all the same; a run that would not start ends as train's refusals do (exit 2, one line)
     const refusal = dryRunRefusal(plan, cfg);
-    if (refusal !== null) throw new UserError(refusal);
+    if (refusal !== null) throw target ? new UserError(refusal) : atOutputDirPlace(new UserError(refusal), cfg.output_dir, place);
     return;
   }
   // a port the dashboard cannot have is refused before the run folder is made, not found out after training
@@ -64,6 +64,7 @@ export async function run({ file, overwrite, resume, dashboard, dry, json, port,
   const made = firstMissingFolder(cfg.output_dir);
   // on a thread of its own, so that Ctrl-C removes what it was writing (command-thread.ts); the dashboard runs in a
   // process of its own, started here once the run folder is there
+  // a refusal of output_dir (not empty and no run, a file) named with the config's line (or the flag) that set it
   const result = await runOnThread<TrainThreadResult>(threadModule('train-thread', import.meta.url).href, 'trainOnThread', { cfg, overwrite, resume, keep: [file], dashboard, places, written } satisfies TrainJob, {
     onNote: (dir) => { dash = startChild(dir as string, port); },
     onStop: (signal) => {
@@ -75,6 +76,8 @@ export async function run({ file, overwrite, resume, dashboard, dry, json, port,
       const note = held && signal !== null ? stoppedRunNote(cfg.output_dir, signal, cfg.checkpoint.every_steps) : null;
       if (note !== null) info(`${process.stderr.isTTY ? '\n' : ''}${oneLine(note)}`); // on a terminal, below the progress bar's line
     },
+  }).catch((e: unknown) => {
+    throw target ? e : atOutputDirPlace(e, cfg.output_dir, place);
   });
   // a complete run resumed with --dashboard is shown as it is
   if (dashboard && result.alreadyComplete) dash = startChild(result.dir, port);

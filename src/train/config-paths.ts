@@ -51,6 +51,17 @@ export function keyError(key: string, what: string, place?: (key: string) => str
   return where.startsWith('--') || where === key ? new UserError(what, where) : new UserError(`${key}: ${what}`, where);
 }
 
+/**
+ * `e` as the error of config key output_dir at `place` of it (the config's file:line:column, or the flag) where it is a
+ * refusal of the folder `dir` that names the folder alone (RunDir's: it exists and is not a run folder, is a file, cannot be
+ * made), as train's thread and the dry run's plan give it; any other error as it is.
+ */
+export function atOutputDirPlace(e: unknown, dir: string, place: (key: string) => string): unknown {
+  if (!(e instanceof UserError) || !e.message.startsWith(`${dir}: `) || e.where !== undefined && e.where !== dir) return e;
+  const what = e.message.slice(dir.length + 2).replace(/^output_dir /, '');
+  return keyError('output_dir', `${dir}: ${what}`, place);
+}
+
 export function placeOf(places: Readonly<Record<string, string>> | undefined): ((key: string) => string) | undefined {
   return places && ((key) => places[key] ?? key);
 }

@@ -125,7 +125,7 @@ test('a dry run whose plan does not fit, or whose output_dir train refuses, prin
   const r = cli('--max_seq_len', '64', '--output_dir', mine, '--json');
   assert.equal(r.status, 2, r.stderr);
   assert.equal((JSON.parse(r.stdout) as { fits: boolean }).fits, true);
-  assert.match(errors(r.stderr).join('\n'), /^error: .*mine: output_dir exists and is not empty, and is not a run directory made by mistral-tune train [^\n]*$/);
+  assert.match(errors(r.stderr).join('\n'), /^error: --output_dir: .*mine: exists and is not empty, and is not a run directory made by mistral-tune train [^\n]*$/);
 });
 
 test("a plan past the memory available: the dry run's error says by how much, and what would make it fit", () => {
