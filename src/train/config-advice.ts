@@ -15,7 +15,7 @@ import { documentedKeys, knownKeys, schemaAt } from './config-schema.ts';
  * The error text of an unknown key `k` found under `at` (its full path `full`) holding `value`: what to write instead, if
  * anything.
  */
-export function unknownKeyText(full: string, k: string, at: string[], value?: unknown): string {
+export function unknownKeyText(full: string, k: string, at: string[], value?: unknown, written?: string, given?: (key: string) => boolean, byFlag = false): string {
   // `lora: {r:16}`: one key "r:16" to YAML
   const spaced = spaceAfterColon(k);
   if (spaced !== '') return `unknown key "${full}"${spaced}`;
@@ -30,11 +30,47 @@ export function unknownKeyText(full: string, k: string, at: string[], value?: un
   if (at.length === 0 && inside.length > 0 && inside.every((key) => knownKeys([]).includes(key))) {
     return `unknown key "${full}": its keys ${inside.join(', ')} are top-level keys here: write them without "${k}:"`;
   }
-  const note = NO_COUNTERPART.get(full) ?? NO_COUNTERPART.get(k.toLowerCase().replace(/-/g, '_'));
+  const name = k.toLowerCase().replace(/-/g, '_');
+  // mistral-finetune's optim: {lr, weight_decay, pct_start}: our optimizer section, its warmup fraction schedule.warmup_steps'
+  if (at.length === 0 && name === 'optim' && inside.length > 0) {
+    return `unknown key "${full}": mistral-finetune's optim is optimizer here (lr, weight_decay; its pct_start, the warmup's fraction of the run, is schedule.warmup_steps)`;
+  }
+  const note = NO_COUNTERPART.get(full) ?? NO_COUNTERPART.get(name) ?? (/^wandb($|_)/.test(name) ? NO_WANDB : undefined);
   if (note !== undefined) return `unknown key "${full}": ${note}`;
   const hint = suggestKey(k, at);
-  return `unknown key "${full}"${hint ? ` (did you mean "${hint}"?)` : ''}`;
+  // (the line to write for a config file's key (`given`: whether a section is in it) or a flag's; not for a library caller's object)
+  const rewrite = hint !== null && ALIASES.get(name) === hint && (byFlag || given !== undefined) ? aliasRewrite(name, hint, value, written, byFlag ? null : given!) : '';
+  return `unknown key "${full}"${hint ? ` (did you mean "${hint}"?${rewrite})` : ''}`;
 }
+
+/**
+ * What an alias of another tool's (`learning_rate: "2e-4"`, `bf16: true`) is written as here, as ` write optimizer: {lr: 2e-4}`
+ * (`given`: whether the config has a section already; null: the key came from a flag, ` give --optimizer.lr 2e-4`); '' where its
+ * value does not carry over.
+ */
+function aliasRewrite(name: string, key: string, value: unknown, written: string | undefined, given: ((key: string) => boolean) | null): string {
+  const special = VALUE_REWRITES.get(`${name}=${String(value)}`);
+  // a quoted number ("2e-4", as HF's YAML often has it) is the number, written without its quotes
+  const quotedNumber = typeof value === 'string' && typeof plainYamlValue(value) === 'number' ? value : undefined;
+  const meant = special?.value ?? (quotedNumber !== undefined ? plainYamlValue(quotedNumber) : value);
+  // (a list of names, `lora_target_modules: [q_proj, v_proj]`, carries over as it is written)
+  const list = Array.isArray(meant) && meant.every((v) => typeof v === 'string' && /^[\w.-]+$/.test(v)) ? `[${meant.join(', ')}]` : undefined;
+  if (special === undefined && ((typeof meant === 'object' && list === undefined) || meant === undefined || valueSchema(key)?.safeParse(meant).success !== true)) return '';
+  const text = special?.text ?? quotedNumber ?? written ?? list ?? String(meant);
+  if (given === null) return ` give --${key} ${shellPath(text)}`;
+  const [section, ...rest] = key.split('.');
+  if (rest.length === 0) return ` write ${key}: ${text}`;
+  return given(section!) ? ` write ${rest.join('.')}: ${text} under ${section}:` : ` write ${section}: {${rest.join('.')}: ${text}}`;
+}
+
+/** Other tools' boolean switches for a value of one of our keys (`alias=value`): the value written here. */
+const VALUE_REWRITES: ReadonlyMap<string, { value: unknown; text: string }> = new Map(Object.entries({
+  'bf16=true': { value: 'bf16', text: 'bf16' }, 'bf16=false': { value: 'fp32', text: 'fp32' },
+  'use_cpu=true': { value: 'cpu', text: 'cpu' }, 'no_cuda=true': { value: 'cpu', text: 'cpu' },
+}));
+
+/** What a wandb_* key (axolotl's, HF's report_to's) or mistral-finetune's wandb: section is told. */
+const NO_WANDB = 'nothing is sent to Weights & Biases: metrics go to metrics.jsonl in the run folder, and mistral-tune dashboard shows them';
 
 /**
  * What to say of a value the schema refused, when it was likely meant otherwise, or '': what YAML made of it (an empty
@@ -195,6 +231,9 @@ const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries({
   use_cpu: 'device', no_cuda: 'device', sample_packing: 'packing',
   // datasets' split name and HF's run_*.py script arguments for the data files
   validation: 'data.val', validation_file: 'data.val', train_file: 'data.train', test_file: 'data.test',
+  // axolotl's lr_scheduler, and mistral-finetune's names
+  lr_scheduler: 'schedule.type', seq_len: 'max_seq_len', run_dir: 'output_dir', model_id_or_path: 'model', num_microbatches: 'grad_accum',
+  eval_freq: 'eval.every_steps', ckpt_freq: 'checkpoint.every_steps',
   // prepare's and export's --out, written to train
   out: 'output_dir', output: 'output_dir', outdir: 'output_dir', out_dir: 'output_dir', output_path: 'output_dir',
 }));
@@ -249,6 +288,10 @@ const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
   completion_only_loss: 'data.train_on says which tokens are trained: assistant (the default: assistant turns, and the completion of a prompt/completion record) or all',
   train_on_inputs: 'data.train_on says which tokens are trained: assistant (the default, train_on_inputs: false) or all (train_on_inputs: true)',
   lora_target_linear: 'write lora.target_modules: all-linear (the default: all 7 projections of every layer)',
+  // mistral-finetune's
+  log_freq: 'every optimizer step is logged in metrics.jsonl',
+  no_eval: 'val data is evaluated when data.val is set: leave data.val out (or null) to evaluate nothing',
+  save_adapters: 'a LoRA run saves its adapter in the run folder\'s adapter/ (mistral-tune export --merge makes a whole model): leave it out',
   // PEFT's LoraConfig.revision, the base model's Hub revision: the model is the local folder `model` names
   revision: 'the base model is the local folder model names, as it is on disk (nothing is fetched from the Hub)',
 }));

@@ -351,7 +351,9 @@ export function validate(raw: unknown, where: Place = 'config', overridden: Read
       if (issue.code === 'unrecognized_keys') {
         return issue.keys.map((k) => {
           const full = at ? `${at}.${k}` : k;
-          return { key: full, text: unknownKeyText(full, k, issue.path.map(String), getDotted(raw as Record<string, unknown>, full)) };
+          const given = (key: string): boolean => getDotted(raw as Record<string, unknown>, key) !== undefined;
+          return { key: full, text: unknownKeyText(full, k, issue.path.map(String), getDotted(raw as Record<string, unknown>, full), written(full),
+            typeof where === 'function' ? given : undefined, blame(full).startsWith('--')) };
         });
       }
       const value = getDotted(raw as Record<string, unknown>, at);

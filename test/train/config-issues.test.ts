@@ -37,7 +37,7 @@ test('every kind of refusal the schema makes reads in our words, with the key, i
     ['task: regression', 'c.yaml:3:1: task: must be one of generation, classification (got "regression")'],
     ['model: {config: c.json, init: zeros}', 'c.yaml:3:25: model.init: must be random (got "zeros")'],
     // an unknown key
-    ['lora: {rank: 4}', 'c.yaml:3:8: unknown key "lora.rank" (did you mean "lora.r"?)'],
+    ['lora: {rank: 4}', 'c.yaml:3:8: unknown key "lora.rank" (did you mean "lora.r"? write r: 4 under lora:)'],
   ];
   for (const [line, expected] of cases) assert.equal(refusal(line), expected);
   // none of the forms a key takes, a value a refinement refuses: the value given too, as written

@@ -33,7 +33,7 @@ test('defaults, relative paths from the file, overrides read as YAML', () => {
 });
 
 test('unknown keys are refused with a did-you-mean; bad values name their key', () => {
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {rank: 4}\n')), /unknown key "lora.rank" \(did you mean "lora.r"\?\)/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {rank: 4}\n')), /unknown key "lora.rank" \(did you mean "lora.r"\? write r: 4 under lora:\)/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nbatchsize: 4\n')), /unknown key "batchsize" \(did you mean "batch_size"\?\)/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['schedule.kind', 'cosine']]), /unknown key "schedule.kind"/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: cosin}\n')), /schedule\.type:/);
@@ -147,7 +147,7 @@ test('lora.init_from naming a training run\'s folder (not its adapter/) says whe
 });
 
 test('keys under the names other tools use point to ours', () => {
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlearning_rate: 1\n')), /unknown key "learning_rate" \(did you mean "optimizer.lr"\?\)/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlearning_rate: 1\n')), /unknown key "learning_rate" \(did you mean "optimizer.lr"\? write optimizer: \{lr: 1\}\)/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngradient_accumulation_steps: 4\n')), /did you mean "grad_accum"/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nwarmup_step: 4\n')), /did you mean "schedule.warmup_steps"/);
   // warmup_steps takes the ratio itself (below 1): said, not only pointed to
@@ -206,8 +206,8 @@ test('keys of HF, PEFT and axolotl with no counterpart here say what to do inste
     assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {${key}: 1}\n`)), new RegExp(`unknown key "lora\\.${key}": \\S`), key);
   }
   // the names written as flags (--learning-rate) or in other case are the same names (had no suggestion)
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlearning-rate: 1\n')), /unknown key "learning-rate" \(did you mean "optimizer\.lr"\?\)$/);
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {lora-alpha: 3}\n')), /unknown key "lora\.lora-alpha" \(did you mean "lora\.alpha"\?\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlearning-rate: 1\n')), /unknown key "learning-rate" \(did you mean "optimizer\.lr"\? write optimizer: \{lr: 1\}\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {lora-alpha: 3}\n')), /unknown key "lora\.lora-alpha" \(did you mean "lora\.alpha"\? write alpha: 3 under lora:\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlogging-steps: 3\n')), /unknown key "logging-steps": every optimizer step is logged/);
   // a section written inside another is the top-level one (had no suggestion)
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer: {schedule: {type: cosine}}\n')), /unknown key "optimizer\.schedule" \(did you mean "schedule"\?\)$/);
@@ -219,7 +219,7 @@ test("TRL's and axolotl's names for which tokens are trained, packing and all-li
   for (const key of ['assistant_only_loss', 'completion_only_loss', 'train_on_inputs']) {
     assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\n${key}: true\n`)), new RegExp(`unknown key "${key}": data\\.train_on says which tokens are trained: assistant \\(the default`), key);
   }
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nsample_packing: true\n')), /unknown key "sample_packing" \(did you mean "packing"\?\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nsample_packing: true\n')), /unknown key "sample_packing" \(did you mean "packing"\? write packing: true\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora_target_linear: true\n')), /unknown key "lora_target_linear": write lora\.target_modules: all-linear/);
 });
 
@@ -316,7 +316,7 @@ test('a bad file value or unknown key is blamed on its file:line:column (the key
   assert.throws(() => loadTrainConfig(f), { message: `${f}:6:3: optimizer.lr: must be more than 0 (got 0)` });
   const g = file('model: m\ndata: {train: t}\nlora:\n  target_modules:\n    - q_proj\n    - lm_head\n');
   assert.throws(() => loadTrainConfig(g), (e: Error) => e.message.startsWith(`${g}:6:7: lora.target_modules.1: must be one of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj (got "lm_head")`));
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora:\n  rank: 4\n')), /c\.yaml:4:3: unknown key "lora\.rank" \(did you mean "lora\.r"\?\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora:\n  rank: 4\n')), /c\.yaml:4:3: unknown key "lora\.rank" \(did you mean "lora\.r"\? write r: 4 under lora:\)$/);
   // a key that is missing: the section it belongs in; a key reached through an alias: where its anchor wrote it
   assert.throws(() => loadTrainConfig(file('model: m\ndata:\n  val: v\n')), /c\.yaml:2:1: data\.train: /);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ndefaults: {opt: &o {lr: -1}}\noptimizer: *o\n')),

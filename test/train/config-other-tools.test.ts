@@ -1,0 +1,55 @@
+// A config written by hand from another tool's habits (HF TrainingArguments, axolotl, mistral-finetune): each key of
+// theirs is refused at its line with ours and, where its value carries over, the line to write, keeping the value as written.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadTrainConfig } from '../../src/train/config.ts';
+import { file } from './config-file.ts';
+
+const refusal = (text: string, overrides: Array<[string, string]> = []): string => {
+  const f = file(`model: m\ndata: {train: t}\n${text}`);
+  try {
+    loadTrainConfig(f, overrides);
+  } catch (e) {
+    return (e as Error).message.replace(f, 'c.yaml');
+  }
+  return 'accepted';
+};
+
+test('another tool\'s key with a value that carries over says the line to write, with the value as written (a quoted number without its quotes)', () => {
+  // before: (did you mean "optimizer.lr"?) alone, after which `optimizer: {lr: "2e-4"}` was refused as a string
+  assert.equal(refusal('learning_rate: "2e-4"\n'), 'c.yaml:3:1: unknown key "learning_rate" (did you mean "optimizer.lr"? write optimizer: {lr: 2e-4})');
+  assert.equal(refusal('lr: 2.0e-4\n'), 'c.yaml:3:1: unknown key "lr" (did you mean "optimizer.lr"? write optimizer: {lr: 2.0e-4})');
+  // a section the config has already: the key under it, not a second optimizer:
+  assert.equal(refusal('optimizer: {weight_decay: 0.1}\nlearning_rate: 1e-4\n'), 'c.yaml:4:1: unknown key "learning_rate" (did you mean "optimizer.lr"? write lr: 1e-4 under optimizer:)');
+  assert.equal(refusal('bf16: true\n'), 'c.yaml:3:1: unknown key "bf16" (did you mean "precision"? write precision: bf16)');
+  assert.equal(refusal('bf16: false\n'), 'c.yaml:3:1: unknown key "bf16" (did you mean "precision"? write precision: fp32)');
+  assert.equal(refusal('gradient_checkpointing: true\n'), 'c.yaml:3:1: unknown key "gradient_checkpointing" (did you mean "activation_checkpointing"? write activation_checkpointing: true)');
+  assert.equal(refusal('per_device_train_batch_size: 2\n'), 'c.yaml:3:1: unknown key "per_device_train_batch_size" (did you mean "batch_size"? write batch_size: 2)');
+  assert.equal(refusal('num_epochs: 2\n'), 'c.yaml:3:1: unknown key "num_epochs" (did you mean "epochs"? write epochs: 2)');
+  assert.equal(refusal('micro_batch_size: 2\n'), 'c.yaml:3:1: unknown key "micro_batch_size" (did you mean "batch_size"? write batch_size: 2)');
+  assert.equal(refusal('lora_r: 16\n'), 'c.yaml:3:1: unknown key "lora_r" (did you mean "lora.r"? write lora: {r: 16})');
+  assert.equal(refusal('lora_target_modules: [q_proj, v_proj]\n'), 'c.yaml:3:1: unknown key "lora_target_modules" (did you mean "lora.target_modules"? write lora: {target_modules: [q_proj, v_proj]})');
+  // axolotl's lr_scheduler (was "did you mean schedule?", a section)
+  assert.equal(refusal('lr_scheduler: cosine\n'), 'c.yaml:3:1: unknown key "lr_scheduler" (did you mean "schedule.type"? write schedule: {type: cosine})');
+  // a value that does not carry over gets the key alone
+  assert.equal(refusal('learning_rate: fast\n'), 'c.yaml:3:1: unknown key "learning_rate" (did you mean "optimizer.lr"?)');
+  assert.equal(refusal('lora_target_modules: q_proj\n'), 'c.yaml:3:1: unknown key "lora_target_modules" (did you mean "lora.target_modules"?)');
+  // a flag: the flag to give
+  assert.equal(refusal('', [['learning_rate', '1e-4']]), '--learning_rate: unknown key "learning_rate" (did you mean "optimizer.lr"? give --optimizer.lr 1e-4)');
+});
+
+test('mistral-finetune\'s keys, optim: and wandb_* are refused with ours or what to do instead (had no hint)', () => {
+  assert.equal(refusal('run_dir: out\n'), 'c.yaml:3:1: unknown key "run_dir" (did you mean "output_dir"? write output_dir: out)');
+  assert.equal(refusal('model_id_or_path: m\n'), 'c.yaml:3:1: unknown key "model_id_or_path" (did you mean "model"? write model: m)');
+  assert.equal(refusal('num_microbatches: 4\n'), 'c.yaml:3:1: unknown key "num_microbatches" (did you mean "grad_accum"? write grad_accum: 4)');
+  assert.equal(refusal('eval_freq: 100\n'), 'c.yaml:3:1: unknown key "eval_freq" (did you mean "eval.every_steps"? write eval: {every_steps: 100})');
+  assert.equal(refusal('ckpt_freq: 100\n'), 'c.yaml:3:1: unknown key "ckpt_freq" (did you mean "checkpoint.every_steps"? write checkpoint: {every_steps: 100})');
+  assert.equal(refusal('log_freq: 1\n'), 'c.yaml:3:1: unknown key "log_freq": every optimizer step is logged in metrics.jsonl');
+  assert.match(refusal('no_eval: true\n'), /^c\.yaml:3:1: unknown key "no_eval": val data is evaluated when data\.val is set/);
+  assert.match(refusal('save_adapters: true\n'), /^c\.yaml:3:1: unknown key "save_adapters": a LoRA run saves its adapter/);
+  assert.equal(refusal('optim:\n  lr: 6.e-5\n  weight_decay: 0.1\n  pct_start: 0.05\n'),
+    'c.yaml:3:1: unknown key "optim": mistral-finetune\'s optim is optimizer here (lr, weight_decay; its pct_start, the warmup\'s fraction of the run, is schedule.warmup_steps)');
+  const wandb = 'nothing is sent to Weights & Biases: metrics go to metrics.jsonl in the run folder, and mistral-tune dashboard shows them';
+  assert.equal(refusal('wandb_project: p\n'), `c.yaml:3:1: unknown key "wandb_project": ${wandb}`);
+  assert.equal(refusal('wandb:\n  project: p\n  offline: true\n'), `c.yaml:3:1: unknown key "wandb": ${wandb}`);
+});
