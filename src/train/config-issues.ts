@@ -54,13 +54,15 @@ export function asWritten(message: string, code: string, value: unknown, written
  * a flag) where it is not how the value prints (`1e3` for 1000, `2.0` for 2), as plain data that can go to the training
  * thread; warnings quote the values by it (shownAs), as errors quote a refused one (asWritten).
  */
-export function writtenTexts(cfg: unknown, written: (key: string) => string | undefined, key = ''): Record<string, string> {
+export function writtenTexts(cfg: unknown, written: (key: string) => string | undefined, key = '', into: Record<string, string> = {}): Record<string, string> {
   if (typeof cfg === 'number' || typeof cfg === 'boolean') {
     const text = written(key);
-    return text !== undefined && text !== String(cfg) ? { [key]: text } : {};
+    if (text !== undefined && text !== String(cfg)) into[key] = text;
+  } else if (typeof cfg === 'object' && cfg !== null) {
+    // (into one object: a spread of 150,000 labels' texts as arguments overflowed the stack)
+    for (const [k, v] of Object.entries(cfg)) writtenTexts(v, written, key === '' ? k : `${key}.${k}`, into);
   }
-  if (typeof cfg !== 'object' || cfg === null) return {};
-  return Object.assign({}, ...Object.entries(cfg).map(([k, v]) => writtenTexts(v, written, key === '' ? k : `${key}.${k}`)));
+  return into;
 }
 
 /** Config key path `key`'s value in a warning: as it was written (writtenTexts), else as it prints. */

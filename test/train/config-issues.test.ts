@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadTrainConfig } from '../../src/train/config.ts';
 import { file } from './config-file.ts';
+import { writtenTexts } from '../../src/train/config-issues.ts';
 
 /** The one-line error of a config `model: m` (unless `line` sets it), `data: {train: t}` and `line` (line 3), without the file's folder. */
 function refusal(line: string): string {
@@ -90,4 +91,12 @@ test('a lora.target_modules entry that names no projection says what was likely 
     ['lora: {target_modules: ALL-LINEAR}', 'c.yaml:3:8: lora.target_modules: a list of projections, or "all-linear", not the string "ALL-LINEAR": write all-linear'],
   ];
   for (const [line, expected] of cases) assert.equal(refusal(line), expected);
+});
+
+test('the texts the values were written as are gathered for a config of any size (a 10 MB config of 200,000 class names overflowed the stack)', () => {
+  const labels = Array.from({ length: 200_000 }, () => 1);
+  const texts = writtenTexts({ labels, seed: 3 }, (key) => (key === 'seed' ? '3' : '1.0'));
+  assert.equal(Object.keys(texts).length, 200_000);
+  assert.equal(texts['labels.199999'], '1.0');
+  assert.equal(texts.seed, undefined);
 });
