@@ -89,6 +89,11 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
   }
   if (typeof value === 'string') {
     // (an entry that is a projection was refused for something else: given twice)
+    // `- q_proj` over `   - v_proj` a space further in: YAML folds the second line into the first item
+    const folded = value.split(/\s+-\s+/);
+    if (/^lora\.target_modules\.\d+$/.test(key) && folded.length > 1 && folded.every((v) => /^\S+$/.test(v))) {
+      return ` (YAML read ${folded.length} lines as this one item: an item's "- " indented further than the one above continues it: line up the dashes)`;
+    }
     if (/^lora\.target_modules\.\d+$/.test(key)) return (PROJECTIONS as readonly string[]).includes(value) ? '' : ` (${projectionMeant(value)})`;
     if (schema instanceof z.ZodBoolean && /^(y|yes|n|no|on|off|true|false)$/i.test(value)) return ` (write true or false: YAML reads ${JSON.stringify(value)} as a string)`;
     // a string YAML itself reads as a number was quoted ("1e-4"); "0b11" or "3_000" is no number to YAML 1.2 either
@@ -98,6 +103,8 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
     // `3.0e−4` copied from a paper (U+2212), full-width digits: text that prints as a number but is none
     const alike = schema instanceof z.ZodNumber ? lookAlikeNumber(value) : null;
     if (alike !== null) return ` (it holds ${JSON.stringify(alike.char)} (${codePoint(alike.char)}), not the ASCII ${JSON.stringify(alike.meant)}: write ${alike.text})`;
+    // YAML 1.1's binary (0b101, PyYAML's 5): a string to YAML 1.2
+    if (schema instanceof z.ZodNumber && /^[-+]?0b[01]+$/.test(value)) return ` (write ${(value.startsWith('-') ? -1 : 1) * parseInt(value.replace(/^[-+]?0b/, ''), 2)}: YAML 1.2 reads ${JSON.stringify(value)} as a string, where YAML 1.1 read binary)`;
     // digit separators (4_096, as YAML 1.1 and Python take it; 4,096 as prose writes it): a string to YAML 1.2
     if (schema instanceof z.ZodNumber && /^\d{1,3}(_\d{3})+$|^\d{1,3}(,\d{3})+$/.test(value)) return ` (write ${value.replace(/[_,]/g, '')}: YAML reads ${JSON.stringify(value)} as a string)`;
     // items between commas, else between spaces (a shell's list): `[neg pos]` would be the one item "neg pos"

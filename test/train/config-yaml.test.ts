@@ -279,3 +279,16 @@ test('an integer with a leading zero (seed: 010: 10 here, octal 8 to PyYAML) is 
   // read alike by both (07, 00), not an integer (010.5), YAML 1.2's own octal (0o10), a string: no warning
   assert.deepEqual(warnings('seed: 07\nlora: {r: 08}\nmax_steps: 0o10\noptimizer: {lr: 010.5}\noutput_dir: "010"\n'), []);
 });
+
+test('YAML 1.1 habits a config reads otherwise are said: a list item a space further in (folded into the item above), 0b101 (binary in YAML 1.1)', () => {
+  const head = 'model: m\ndata: {train: t}\n';
+  // before: "(only the projections of each decoder layer are adapted)"
+  const f = file(`${head}lora:\n  target_modules:\n    - q_proj\n     - v_proj\n`);
+  assert.throws(() => loadTrainConfig(f), { message: `${f}:5:7: lora.target_modules.0: must be one of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj (got "q_proj - v_proj") (YAML read 2 lines as this one item: an item's "- " indented further than the one above continues it: line up the dashes)` });
+  // before: "seed: must be a number (got the string "0b101")" alone
+  const g = file(`${head}seed: 0b101\n`);
+  assert.throws(() => loadTrainConfig(g), { message: `${g}:3:1: seed: must be a number (got the string "0b101") (write 5: YAML 1.2 reads "0b101" as a string, where YAML 1.1 read binary)` });
+  // 0x1F and 0o17 are YAML 1.2's integers
+  assert.equal(loadTrainConfig(file(`${head}seed: 0x1F\n`)).seed, 31);
+  assert.equal(loadTrainConfig(file(`${head}seed: 0o17\n`)).seed, 15);
+});

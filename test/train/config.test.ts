@@ -229,7 +229,7 @@ test('a value YAML read otherwise than meant says so: yes/on (strings in YAML 1.
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['shuffle', '0']]), /--shuffle: must be true or false \(got 0\) \(write true or false: YAML reads 0 as a number\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer: {lr: "1e-4"}\n')), /optimizer\.lr: .*\(write it without quotes: YAML reads "1e-4" as a string\)$/);
   // no quotes to remove where YAML 1.2 reads no number either (Number() took "0b11" as 3)
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nseed: 0b11\n')), (e: Error) => /seed: must be a number \(got the string "0b11"\)$/.test(e.message));
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nseed: 0b11\n')), (e: Error) => /seed: must be a number \(got the string "0b11"\) \(write 3: YAML 1\.2 reads "0b11" as a string, where YAML 1\.1 read binary\)$/.test(e.message));
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nepochs: 0.5\n')), /epochs: .*\(whole passes over the data; for part of one, set max_steps, which wins over epochs\)$/);
   // a list given as a comma-separated string (on the command line), and other tools' names for values
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['optimizer.betas', '0.9,0.95']]), /--optimizer\.betas: .* \(a list: write \[0\.9, 0\.95\]\)$/);
