@@ -46,6 +46,7 @@ import { pythonJson } from './python-numbers.ts';
 import { parseWrittenJson } from './ingest/python-json.ts';
 import { tokenVerdict } from './token-limits.ts';
 import { asRendered } from './template-kwargs-field.ts';
+import { forgetSharedCanonicalJson } from './record-content.ts';
 
 export { DEFAULTS, refuseNoTrainShare, type DedupMode, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
 
@@ -468,6 +469,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     for (const f of all) f.discard();
     throw e;
   } finally {
+    forgetSharedCanonicalJson(); // the tools' canonical JSON of this run's records: nothing after it reads them
     lock.release();
   }
 }

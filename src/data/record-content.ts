@@ -53,6 +53,20 @@ function sharedCanonicalJson(v: object): string {
   return c;
 }
 
+/**
+ * Lets go of the canonical JSON kept by sharedCanonicalJson (up to CANONICAL_CACHE_CHARS: 16M characters, tens of MB):
+ * prepare calls it when it ends, so that a library user's process does not hold its last run's tools after it.
+ */
+export function forgetSharedCanonicalJson(): void {
+  canonicalOfWritten.clear();
+  canonicalCachedChars = 0;
+}
+
+/** How many characters sharedCanonicalJson keeps now (its texts and their keys): for tests. */
+export function sharedCanonicalJsonChars(): number {
+  return canonicalCachedChars;
+}
+
 /** A chat turn's tool use (its calls, the call its result answers), as canonical JSON; '' for a turn of text only. */
 function toolUseOf(m: ChatTurn): string {
   return m.tool_calls === undefined && m.tool_call_id === undefined ? '' : canonicalJson([m.tool_calls ?? null, m.tool_call_id ?? null]);

@@ -13,6 +13,7 @@ import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { ARGUMENTS_AS_OBJECTS, ARGUMENTS_AS_OBJECTS_JQ } from '../../src/train/data.ts';
 import { spawnSync } from 'node:child_process';
 import { parsePythonJson, pythonJson } from '../../src/data/python-numbers.ts';
+import { sharedCanonicalJsonChars } from '../../src/data/record-content.ts';
 import { tekkenTinyWith } from '../tokenizer/helpers.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
 
@@ -300,4 +301,15 @@ test('a tool result\'s call id holding a special token\'s text is refused, by pr
   // (as prepare reads it: a call turn's null content is empty)
   const record = { shape: 'chat' as const, messages: bad.messages.map((m) => ({ ...m, content: m.content ?? '' })) as ChatTurn[], tools: bad.tools };
   assert.throws(() => tokenizeRecord(record, v03), /"messages\[2\]\.tool_call_id" contains the text of a special token \("<\/s>"\)/);
+});
+
+test('prepare lets go of the canonical JSON of the tools it compared once it ends (memory held after the step), and when it fails', () => {
+  // before: up to 16M characters of tools' canonical JSON (tens of MB) stayed in a module-level cache after prepare
+  const records = Array.from({ length: 50 }, (_, i) => ({ ...chat({ a: i, b: 2 }, `It is ${i + 2}.`), tools: [{ ...add, function: { ...add.function, description: `Adds two numbers (${i})` } }] }));
+  run('tools-forgotten', records);
+  assert.equal(sharedCanonicalJsonChars(), 0);
+  // a run that keeps nothing (an error) lets go of it too
+  const f = writeFiles(dir, { 'tools-none.jsonl': JSON.stringify(chat({ a: 1, b: 2 })) + '\n' });
+  assert.throws(() => prepare({ inputs: [f['tools-none.jsonl']!], outDir: path.join(dir, 'tools-none'), tokenizer: v03, split: [1, 0, 0], minChars: 100000 }), /no record was kept/);
+  assert.equal(sharedCanonicalJsonChars(), 0);
 });
