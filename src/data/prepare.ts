@@ -47,6 +47,7 @@ import { parseWrittenJson } from './ingest/python-json.ts';
 import { tokenVerdict } from './token-limits.ts';
 import { asRendered } from './template-kwargs-field.ts';
 import { forgetSharedCanonicalJson } from './record-content.ts';
+import { RejectionOrder } from './rejection-order.ts';
 
 export { DEFAULTS, refuseNoTrainShare, type DedupMode, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
 
@@ -59,6 +60,8 @@ const DETAIL_LIMIT = 480;
 const SPOOL = 'spool.jsonl';
 /** The scratch file of classification copies and near copies whose fate waits on their match's labels (never renamed). */
 const DEFERRED = 'deferred.jsonl';
+/** The scratch file of rejections held until a "[" line closes (rejection-order.ts). */
+const HELD = 'held-rejections.jsonl';
 const SHAPES: readonly Shape[] = ['text', 'prompt_completion', 'chat', 'classification', 'pretokenized'];
 const ROLE_SPLIT: Record<SourceRole, number> = { input: -1, val: 1, test: 2 };
 
@@ -107,8 +110,9 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
   const specials = specialTexts(tok), templateTokens = tok.templateTokens ?? {};
 
   const all: OutFile[] = [];
+  let rejections: RejectionOrder | null = null;
   try {
-    removeStaleTemps(opts.outDir, [...OUTPUT_FILES, SPOOL, DEFERRED]);
+    removeStaleTemps(opts.outDir, [...OUTPUT_FILES, SPOOL, DEFERRED, HELD]);
     const open = (name: string, shown?: string): OutFile => {
       // an output is hashed as it is written, for report.json's files; the scratch files and the report itself are not
       const f = new OutFile(path.join(opts.outDir, name), { shown, hashed: name !== SPOOL && name !== DEFERRED && name !== PREPARE_REPORT });
@@ -118,6 +122,9 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     // a full disk meets the spool first: said as what it is, not as a file of prepare's outputs
     const spool = open(SPOOL, `${path.join(opts.outDir, SPOOL)} (the kept records' scratch copy, removed at the end)`);
     const rejectedOut = open('rejected.jsonl');
+    // in each input's line order: held while the record read is in a "[" line's array (a stray one's rejection comes last)
+    rejections = new RejectionOrder(rejectedOut, path.join(opts.outDir, HELD));
+    let holding = false;
     const splitOuts = SPLITS.map((s) => open(`${s}.jsonl`));
     const reportOut = open(PREPARE_REPORT);
     const byReason = new Map<Reason, number>();
@@ -147,7 +154,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       if (unread) detail = `${detail}; ${unread}`;
       byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
       perSource[src]!.rejected++;
-      rejectedOut.write(JSON.stringify({ source: { file: sources[src]!.name, ...recordAt(at) }, reason, detail, raw: clip(raw) }) + '\n');
+      rejections!.write(at.line, JSON.stringify({ source: { file: sources[src]!.name, ...recordAt(at) }, reason, detail, raw: clip(raw) }) + '\n', holding);
     };
 
     const kept = new KeptTable();
@@ -280,6 +287,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       // a CSV label column is typed as pandas types it, by the whole column (label-column.ts)
       const items: Iterable<RawItem> = task === 'classification' ? typedLabelCells(formats[si]!, fields.label, read, givenLabels ?? undefined, (n) => readerNotes[si]!.push(n)) : read(false);
       for (const item of items) {
+        holding = item.inOpenArray === true;
         inputRecords++;
         perSource[si]!.records++;
         if (item.error) {
@@ -340,6 +348,8 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
         const ownId = ownRecordId(item.value);
         place({ si, at: recordAt(item), rec, raw: item.raw, ...(ownId === undefined ? {} : { ownId }), html: htmlAsWritten, final: false });
       }
+      holding = false;
+      rejections.flush(); // the input's held rejections, in line order, before the next input's
       const now = fs.statSync(src.path, { throwIfNoEntry: false });
       if (now?.size !== before.size || now.mtimeMs !== before.mtimeMs) notes.push(`${src.name}: the file changed while it was read (${before.size} bytes when reading began, ${now?.size ?? 0} after): is it still being written? Its last records may be cut off or missing: rerun once it is complete`);
     }
@@ -467,6 +477,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     return { report, summary: summaryText(report, opts.outDir, words) };
   } catch (e) {
     for (const f of all) f.discard();
+    rejections?.discard();
     throw e;
   } finally {
     forgetSharedCanonicalJson(); // the tools' canonical JSON of this run's records: nothing after it reads them

@@ -36,14 +36,16 @@ import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadO
  */
 export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false, lines?: Iterator<Line>): Generator<RawItem> {
   const source = lines ?? readDataLines(file);
+  const arraysOpen: number[] = []; // the lines of the "[" whose "]" is not yet read, innermost last (an array of batches nests)
   try {
-    yield* jsonlRecords(file, opts, jsonc, source);
+    // an item read while a "[" line is open is marked (RawItem.inOpenArray): that line is rejected after it if no "]" closes it
+    for (const item of jsonlRecords(file, opts, jsonc, source, arraysOpen)) yield arraysOpen.length > 0 ? { ...item, inOpenArray: true } : item;
   } finally {
     source.return?.(undefined); // left before the end (its consumer threw, or stopped): the file closed, not its descriptor kept
   }
 }
 
-function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: Iterator<Line>): Generator<RawItem> {
+function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: Iterator<Line>, arraysOpen: number[]): Generator<RawItem> {
   // lines read ahead for an object that never closed, read again as lines from `at` (a queue: shift() and a spread
   // unshift() of hundreds of thousands of lines would be quadratic, or overflow the stack)
   let again: Line[] = [], at = 0;
@@ -59,7 +61,6 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
   const trailing = { count: 0, first: 0 }; // batch lines with a comma before their "]"
   const comments: CommentTally = { count: 0, first: 0, kinds: new Set() };
   const brackets = { arrays: 0, first: 0 }; // pretty-printed arrays among the records, the first's "[" line
-  const arraysOpen: number[] = []; // the lines of the "[" whose "]" is not yet read, innermost last (an array of batches nests)
   for (let l = next(); l !== undefined; l = next()) {
     if (jsonc && !l.defect && l.text.trimStart().startsWith('/')) {
       const rest = pastComments(l, next, comments, file);

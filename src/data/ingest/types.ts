@@ -38,6 +38,11 @@ export interface RawItem {
    * recordListsNote with its text key): said with the record's rejection, for the lists' records are not read.
    */
   unreadLists?: string;
+  /**
+   * JSON Lines: read while a line holding only "[" is open (no "]" line has closed it yet). A "[" that none closes is
+   * rejected at the end of the file, after the items read since: prepare holds their rejections to write them in line order.
+   */
+  inOpenArray?: true;
   /** How Python wrote it, when that is not JSON (python-json.ts): NaN or Infinity in JSON, or a Python literal. */
   python?: Exclude<JsonReading, 'json'>;
 }
