@@ -18,6 +18,7 @@
 // model's template renders on a worker thread (SyncWorker: capped heap, terminated at the deadline); the
 // built-in default renders in-process.
 import { Environment, type Template } from '@huggingface/jinja';
+import { renderDefaultChat } from './default-chat.ts';
 import { PythonInterpreter } from './jinja-python.ts';
 import { strftime } from './jinja-strftime.ts';
 import { pythonRange } from './jinja-globals.ts';
@@ -202,6 +203,8 @@ export class ChatTemplate {
   private readonly worker: SyncWorker<RenderRequest, Outcome> | null;
   /** The special tokens the template is given by name (transformers' special_tokens_map: bos_token, eos_token, …). */
   readonly tokens: Readonly<Record<string, string>>;
+  /** Renders that ran the Jinja interpreter (the default template's are mostly direct: default-chat.ts). */
+  readonly stats = { interpreted: 0 };
 
   constructor(
     text: string | null,
@@ -225,7 +228,13 @@ export class ChatTemplate {
 
   /** The chat rendered, each message with all its own fields (the default template reads role and content). */
   render(messages: readonly TemplateMessage[], opts: ChatTemplateOptions = {}): string {
-    if (this.isDefault) checkDefaultChat(messages as readonly ChatMessage[]);
+    if (this.isDefault) {
+      checkDefaultChat(messages as readonly ChatMessage[]);
+      const kwargs = opts.chatTemplateKwargs;
+      const direct = opts.tools == null && (kwargs == null || Object.keys(kwargs).length === 0) ? renderDefaultChat(messages, this.tokens) : null;
+      if (direct !== null) return direct;
+    }
+    this.stats.interpreted++;
     const req: RenderRequest = {
       messages,
       tools: opts.tools ?? null,
