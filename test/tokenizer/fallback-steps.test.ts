@@ -55,6 +55,7 @@ test('the Metaspace decoder drops every "▁" of the first token (transformers: 
 
 test('Metaspace prepend_scheme first: no "▁" before the text after a normalized added token that starts the input', () => {
   assertAsTransformers('metaspace-first-normalized-added');
+  assertAsTransformers('metaspace-first-normalized-added-raw'); // no normalizer: the fast engine runs it too
 });
 
 test('Prepend puts nothing before an empty text (StripAccents leaving none of "\u0301"), Lowercase lowers a final sigma to σ', () => {

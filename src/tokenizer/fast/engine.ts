@@ -47,15 +47,17 @@ export class FastEngine implements TokenizerEngine {
       if (s.length === 0) continue;
       if (this.spec.normalizer) s = normalizeText(s, this.spec.normalizer);
       if (s.length === 0) continue;
-      for (const sub of this.normalized.split(s)) {
+      // section index 0 (Metaspace's "first") only for the text the input starts with: not for the text after a
+      // normalized added token that starts it, as HF tokenizers prepends only at the input's first character
+      this.normalized.split(s).forEach((sub, k) => {
         if (sub.token !== null) out.push(sub.token.id);
-        else if (sub.text.length > 0) this.encodeText(sub.text, si, out);
-      }
+        else if (sub.text.length > 0) this.encodeText(sub.text, si + k, out);
+      });
     }
     return out;
   }
 
-  /** Text without added tokens, the `si`th section of the input: Metaspace, BPE, fuse_unk, its ids onto `out`. */
+  /** Text without added tokens, the `si`th section of the input (0: the text it starts with): Metaspace, BPE, fuse_unk, its ids onto `out`. */
   private encodeText(text: string, si: number, out: number[]): void {
     const ms = this.spec.metaspace;
     const from = out.length;
