@@ -1,7 +1,7 @@
 // The steps of tokenizer.json that @huggingface/tokenizers (the fallback engine) runs otherwise than HF tokenizers (the
 // Rust library transformers runs, 0.23; scripts/hf-check/tokenizer_variants.py and the probe found them), with ours in
 // their place: Metaspace's pre-tokenizer (its split) and decoder (metaspace.ts), Split's behaviours and invert, Prepend
-// (nothing before an empty text), Lowercase (a character at a time: no final sigma), the regexes' \s and \S (Oniguruma's:
+// (nothing before an empty text), Digits (at every numeric character, not ASCII digits only), Lowercase (a character at a time: no final sigma), the regexes' \s and \S (Oniguruma's:
 // U+0085 a space, U+FEFF not) in Split, ByteLevel and Replace, which also read the characters added to Unicode since HF's
 // regex tables as unknown ones (forOnig), the Unicode normal forms and StripAccents on HF's older
 // tables (hf-unicode.ts). A step that is neither checked
@@ -13,6 +13,8 @@ import { isRecord } from '../util/json-file.ts';
 import { forOnig, hfNormalize, hfStripAccents } from './hf-unicode.ts';
 import { metaspaceDecode, metaspaceWords, readMetaspace } from './metaspace.ts';
 
+/** A numeric character as HF's Digits reads it (Rust's char::is_numeric). */
+const NUMERIC = /\p{N}/gu;
 const SPLIT_BEHAVIORS = ['Removed', 'Isolated', 'MergedWithPrevious', 'MergedWithNext', 'Contiguous'];
 
 /** The step types the probe found the library (with our steps below) to run as HF tokenizers does. */
@@ -98,6 +100,12 @@ export function useOurSteps(tok: HfTokenizer, json: Record<string, unknown>, fil
     if (cfg['type'] === 'Split' && p['pattern'] instanceof RegExp && SPLIT_BEHAVIORS.includes(String(cfg['behavior']))) {
       const pattern = p['pattern'], behavior = String(cfg['behavior']), invert = cfg['invert'] === true;
       p['pre_tokenize_text'] = (text: string): string[] => splitPieces(text, pattern, behavior, invert);
+    }
+    if (cfg['type'] === 'Digits') {
+      // HF splits at char::is_numeric (every \p{N}, checked over all code points with tokenizers 0.23.2 and node 20),
+      // the library at \d (ASCII digits only); Rust's tables know the numerals Oniguruma's do not (U+1CCF0), so no forOnig
+      const behavior = cfg['individual_digits'] === true ? 'Isolated' : 'Contiguous';
+      p['pre_tokenize_text'] = (text: string): string[] => splitPieces(text, NUMERIC, behavior, false, (t) => t);
     }
     if (cfg['type'] === 'ByteLevel' && p['pattern'] instanceof RegExp && p['byte_encoder'] !== undefined) {
       // the library's step with its regex matched as HF's (forOnig), each piece then written in the byte-level alphabet
@@ -190,12 +198,13 @@ function lowerEachCharacter(text: string): string {
  * HF tokenizers' Split (NormalizedString::split, utils/pattern.rs): `pattern`'s matches are the delimiters (with invert,
  * the text between them is), and `behavior` says what becomes of them: Removed, Isolated (a piece each),
  * MergedWithPrevious / MergedWithNext (joined to the piece before / after), Contiguous (runs of delimiters, and of
- * non-delimiters, one piece each). Empty pieces are dropped.
+ * non-delimiters, one piece each). Empty pieces are dropped. `readAs`: the text as the pattern is matched on it (HF's
+ * regexes: forOnig), of the same length.
  */
-export function splitPieces(text: string, pattern: RegExp, behavior: string, invert: boolean): string[] {
+export function splitPieces(text: string, pattern: RegExp, behavior: string, invert: boolean, readAs: (text: string) => string = forOnig): string[] {
   const spans: Array<[number, number, boolean]> = [];
   let prev = 0;
-  for (const m of forOnig(text).matchAll(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`))) {
+  for (const m of readAs(text).matchAll(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`))) {
     if (prev !== m.index) spans.push([prev, m.index, invert]);
     spans.push([m.index, m.index + m[0].length, !invert]);
     prev = m.index + m[0].length;

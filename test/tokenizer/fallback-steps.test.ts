@@ -71,6 +71,11 @@ test('Split: its behaviours Removed, MergedWithNext and Contiguous, and invert, 
   for (const name of ['split-removed', 'split-merged-with-next', 'split-contiguous', 'split-invert']) assertAsTransformers(name);
 });
 
+test('Digits splits at every numeric character as HF tokenizers (\\p{N}: "٣", "₉", "①", "Ⅷ", "½"), not at ASCII digits only', () => {
+  assertAsTransformers('digits');
+  assertAsTransformers('digits-runs');
+});
+
 test('a Split or ByteLevel regex\'s \\s and \\S as HF\'s Oniguruma reads them: U+0085 is a space, U+FEFF is not (JavaScript\'s \\s: the other way)', () => {
   assertAsTransformers('split-space-class');
   assertAsTransformers('tekken-bytelevel-regex'); // ByteLevel's own regex: ">\n\n\u0085x" is ">", "\n\n", … (was "\n", "\n")
