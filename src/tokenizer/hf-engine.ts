@@ -2,13 +2,14 @@
 // features that the fast engine does not implement. Its split of the added tokens out of the text is ours
 // (added-split.ts, as HF tokenizers splits them): the library ignores single_word; so are its ByteFallback and
 // ByteLevel decoder steps (byte-fallback.ts, byte-level-decode.ts: as HF tokenizers' Rust decodes bytes that are not
-// UTF-8, and added tokens), and so are the steps hf-steps.ts names, which it runs otherwise than HF tokenizers (Metaspace's
+// UTF-8, and added tokens), its Unigram's best path (unigram-viterbi.ts), and so are the steps hf-steps.ts names, which it runs otherwise than HF tokenizers (Metaspace's
 // split among them); a step no one checked against HF tokenizers is refused there.
 import { literalReplaceContents } from './literal-replace.ts';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { byteFallbackTokens } from './byte-fallback.ts';
 import { byteLevelTokens } from './byte-level-decode.ts';
 import { refuseUncheckedSteps, useOurSteps } from './hf-steps.ts';
+import { bestPieces, unigramPieces, type UnigramTrie } from './unigram-viterbi.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import { AddedDecoding } from './added-decode.ts';
@@ -47,6 +48,7 @@ export class HfEngine implements TokenizerEngine {
     // a normalized added token decodes as its normalized text (added-decode.ts): the library's id → token table says so
     this.added = new AddedDecoding(json, this.tok.normalizer ? (text) => this.tok.normalizer!(text) : null);
     for (const [id, text] of this.added.renamed) this.tok.model!.vocab[id] = text;
+    if (json.model['type'] === 'Unigram') useHfViterbi(this.tok.model, json.model);
     useOurDecoderSteps(this.tok.decoder);
     useOurSteps(this.tok, json.raw, file);
     this.encodeIds = encodeBySplit(this.tok, json, config, file);
@@ -68,6 +70,14 @@ export class HfEngine implements TokenizerEngine {
     const chars = kept.reduce((n, id) => n + (vocab[id]?.length ?? 0), 0);
     return decodeWithinLimit(job, kept.length, chars, this.decoderRegexes, this.file, this.limitMs);
   }
+}
+
+/** The library's Unigram `model` finding each word's pieces as HF tokenizers does (unigram-viterbi.ts). */
+function useHfViterbi(model: HfTokenizer['model'], config: Record<string, unknown>): void {
+  const unigram = model as unknown as { trie: UnigramTrie; tokenize: (text: string) => string[] };
+  const vocab = (Array.isArray(config['vocab']) ? config['vocab'] : []) as Array<[string, number]>;
+  const pieces = unigramPieces(vocab, typeof config['unk_id'] === 'number' ? config['unk_id'] : null);
+  unigram.tokenize = (text) => bestPieces(text, unigram.trie, pieces);
 }
 
 /** The library's decoder with each ByteFallback and ByteLevel step (a Sequence's too) running ours. */
