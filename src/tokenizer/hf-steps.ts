@@ -28,34 +28,36 @@ const CHECKED: Record<'normalizer' | 'pre_tokenizer' | 'decoder', ReadonlySet<st
  * Refuses (UserError naming `file` and the step) what the fallback would run otherwise than HF tokenizers: a step
  * type outside CHECKED, a malformed Metaspace, a Metaspace with prepend_scheme "first" after another pre-tokenizer
  * (HF prepends only to the piece at the text's first character), and a BPE that splits words with a subword prefix or
- * suffix, or drops merges at random (dropout).
+ * suffix, or drops merges at random (dropout). The error names the part's JSON path (normalizer.normalizers[1].type).
  */
 export function refuseUncheckedSteps(json: Record<string, unknown>, file: string): void {
-  const refuse = (what: string): never => {
+  // `at`: the refused part's JSON path in tokenizer.json (normalizer.normalizers[1], model.dropout)
+  const refuse = (what: string, at: string): never => {
     throw new UserError(`uses ${what}, which neither engine here runs as HF tokenizers (transformers) does: its ids would differ from ` +
-      'transformers\' ids, so it is not loaded (the fast engine runs BPE with Prepend/Replace normalizers and a Metaspace pre-tokenizer)', file);
+      'transformers\' ids, so it is not loaded (the fast engine runs BPE with Prepend/Replace normalizers and a Metaspace pre-tokenizer)', `${file}: ${at}`);
   };
   for (const key of ['normalizer', 'pre_tokenizer', 'decoder'] as const) {
-    const walk = (step: unknown, after: boolean): void => {
+    const listKey = { normalizer: 'normalizers', pre_tokenizer: 'pretokenizers', decoder: 'decoders' }[key];
+    const walk = (step: unknown, after: boolean, at: string): void => {
       if (step === null || step === undefined) return;
-      if (!isRecord(step)) return refuse(`a malformed ${key}`);
+      if (!isRecord(step)) return refuse(`a malformed ${key}`, at);
       const type = String(step['type']);
-      if (!CHECKED[key].has(type)) refuse(`${key} ${type}`);
-      if (type === 'Split' && !SPLIT_BEHAVIORS.includes(String(step['behavior']))) refuse(`pre_tokenizer Split behavior ${JSON.stringify(step['behavior'] ?? null)}`);
+      if (!CHECKED[key].has(type)) refuse(`${key} ${type}`, `${at}.type`);
+      if (type === 'Split' && !SPLIT_BEHAVIORS.includes(String(step['behavior']))) refuse(`pre_tokenizer Split behavior ${JSON.stringify(step['behavior'] ?? null)}`, `${at}.behavior`);
       if (type === 'Metaspace') {
         const ms = readMetaspace(step);
-        if ('bad' in ms) refuse(`${key} Metaspace ${ms.bad}`);
-        else if (key === 'pre_tokenizer' && after && ms.prependScheme === 'first') refuse('pre_tokenizer Metaspace with prepend_scheme "first" after another pre-tokenizer');
+        if ('bad' in ms) refuse(`${key} Metaspace ${ms.bad}`, at);
+        else if (key === 'pre_tokenizer' && after && ms.prependScheme === 'first') refuse('pre_tokenizer Metaspace with prepend_scheme "first" after another pre-tokenizer', `${at}.prepend_scheme`);
       }
-      const list = step[{ normalizer: 'normalizers', pre_tokenizer: 'pretokenizers', decoder: 'decoders' }[key]];
-      if (type === 'Sequence') (Array.isArray(list) ? list : []).forEach((s, i) => walk(s, after || i > 0));
+      const list = step[listKey];
+      if (type === 'Sequence') (Array.isArray(list) ? list : []).forEach((s, i) => walk(s, after || i > 0, `${at}.${listKey}[${i}]`));
     };
-    walk(json[key], false);
+    walk(json[key], false, key);
   }
   const model = isRecord(json['model']) ? json['model'] : {};
   if (model['type'] === 'BPE') {
-    for (const key of ['continuing_subword_prefix', 'end_of_word_suffix']) if (typeof model[key] === 'string' && model[key] !== '') refuse(`BPE ${key}`);
-    if (typeof model['dropout'] === 'number' && model['dropout'] > 0) refuse('BPE dropout (HF\'s ids are random then)');
+    for (const key of ['continuing_subword_prefix', 'end_of_word_suffix']) if (typeof model[key] === 'string' && model[key] !== '') refuse(`BPE ${key}`, `model.${key}`);
+    if (typeof model['dropout'] === 'number' && model['dropout'] > 0) refuse('BPE dropout (HF\'s ids are random then)', 'model.dropout');
   }
 }
 

@@ -195,8 +195,9 @@ function pickEngine(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab, 
   const compiled = compileFastSpec(json, config, vocab);
   if (compiled.ok) return new FastEngine(compiled.spec);
   if (choice === 'fast') throw new UserError(`the fast tokenizer cannot run this tokenizer.json (it uses ${compiled.reason})`, file);
+  const engine = new HfEngine(json, config, file); // before the note: a tokenizer.json it refuses is said in one line
   log.info(`tokenizer: ${file} uses ${compiled.reason}, which the fast tokenizer does not implement; using @huggingface/tokenizers (slower)`);
-  return new HfEngine(json, config, file);
+  return engine;
 }
 
 /** The model_type of the folder's config.json (which AutoTokenizer reads to pick the class), null without one. */
