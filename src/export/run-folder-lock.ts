@@ -1,4 +1,4 @@
-// An export written inside a run folder (runs/x/exported; never inside its adapter/, model/, best/ or checkpoints/,
+// An export written inside a run folder (runs/x/exported; never inside its adapter/ or model/ (the method's), best/ or checkpoints/,
 // which train writes whole: refused) holds that run while it writes: a train running there (or a prepare, or another
 // command that locks its folder) refuses the export naming its process, and a train started meanwhile is refused in turn. Unguarded, the export's folder was replaced by
 // the train's adapter/ at its end, or mixed with its best/: a run folder has one writer, or exports of its finished
@@ -7,7 +7,8 @@
 // inside the other's (a and a/b), refuse.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RUN_LAYOUT, runPath } from '../run/layout.ts';
+import { RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
+import { recordedMethod } from '../train/run-files.ts';
 import { inspectLock } from '../train/lock-owner.ts';
 import { acquireExportHold, exportHoldName, LOCK_FILE, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
 import { UserError } from '../util/errors.ts';
@@ -43,8 +44,16 @@ export function withRunFolderLocks<T>(out: string, words: OptionWords, write: ()
   }
 }
 
-/** The folders of the run folder `dir` that train writes whole: replaced at each save (adapter/, model/, best/) or removed (old checkpoints). */
-const trainFolders = (dir: string): string[] => [runPath(dir, 'adapter'), runPath(dir, 'model'), runPath(dir, 'best'), path.join(dir, RUN_LAYOUT.checkpoints)];
+/**
+ * The folders of the run folder `dir` that train writes whole: replaced at each save (its method's adapter/ or model/,
+ * best/) or removed (old checkpoints). A LoRA run's model/ (or a full run's adapter/) is never train's (run-files.ts): a
+ * merged model written there is the user's; a run whose config.yaml does not say its method counts both.
+ */
+function trainFolders(dir: string): string[] {
+  const method = recordedMethod(dir);
+  const weights = method === null ? [runPath(dir, 'adapter'), runPath(dir, 'model')] : [runWeightsDir(dir, method, false)];
+  return [...weights, runPath(dir, 'best'), path.join(dir, RUN_LAYOUT.checkpoints)];
+}
 
 /**
  * Refuses an output `target` (`out` as given) inside one of the folders train writes whole in the run folder `dir`: the

@@ -50,3 +50,9 @@ test('--out inside the base model folder of a merge: refused naming it; beside i
   assert.equal(captureStderr(() => exportRun({ run, out: path.join(root, 'merged'), merge: true, best: false })).result.kind, 'merged');
   assert.equal(captureStderr(() => exportRun({ run, out: path.join(run, 'exported'), merge: false, best: false })).result.kind, 'adapter');
 });
+
+test('--out the model/ folder of a LoRA run (a merged model beside its adapter/, which train never writes): written, not refused', () => {
+  const out = path.join(run, 'model');
+  assert.equal(captureStderr(() => exportRun({ run, out, merge: true, best: false })).result.kind, 'merged');
+  assert.ok(fs.existsSync(path.join(out, 'config.json')));
+});
