@@ -19,19 +19,20 @@ const GENERATION_KEYS = new Set(('assistant_confidence_threshold assistant_early
 
 /**
  * The config.json keys transformers 5.17 pops as it loads a config (PreTrainedConfig.__init__): those of
- * GenerationConfig._get_default_generation_params but use_cache (a model's own setting), and output_attentions (taken as
- * the attention's setting, never saved). Its save_pretrained so writes a config.json without them, their values living
- * in generation_config.json (from_model_config took them from the source's config.json).
+ * GenerationConfig._get_default_generation_params but use_cache (a model's own setting). Its save_pretrained so writes a
+ * config.json without them, their values living in generation_config.json (from_model_config took them from the
+ * source's config.json). output_attentions is kept (as _output_attentions, written back by to_dict): only its default
+ * false is left out (to_diff_dict), true is written (under eager attention; sdpa's save refuses it).
  */
 const POPPED_CONFIG_KEYS = new Set(('assistant_confidence_threshold assistant_lookbehind bad_words_ids begin_suppress_tokens ' +
   'diversity_penalty do_sample early_stopping encoder_no_repeat_ngram_size encoder_repetition_penalty epsilon_cutoff eta_cutoff ' +
   'exponential_decay_length_penalty forced_bos_token_id forced_eos_token_id length_penalty max_length min_length no_repeat_ngram_size ' +
   'num_assistant_tokens num_assistant_tokens_schedule num_beam_groups num_beams num_return_sequences output_scores remove_invalid_values ' +
-  'repetition_penalty return_dict_in_generate suppress_tokens target_lookbehind temperature top_k top_p typical_p output_attentions').split(' '));
+  'repetition_penalty return_dict_in_generate suppress_tokens target_lookbehind temperature top_k top_p typical_p').split(' '));
 
-/** `configJson` without the generation keys transformers pops from a config (POPPED_CONFIG_KEYS): the config.json its save writes. */
+/** `configJson` without the generation keys transformers pops from a config (POPPED_CONFIG_KEYS) and a default output_attentions: the config.json its save writes. */
 export function withoutGenerationKeys(configJson: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(configJson).filter(([key]) => !POPPED_CONFIG_KEYS.has(key)));
+  return Object.fromEntries(Object.entries(configJson).filter(([key, value]) => !POPPED_CONFIG_KEYS.has(key) && !(key === 'output_attentions' && value === false)));
 }
 
 /** The flags from_model_config answers with return_dict_in_generate: true (GenerationConfig.extra_output_flags). */

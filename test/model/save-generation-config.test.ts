@@ -79,3 +79,23 @@ test('a source whose config.json holds generation keys: the saved config.json le
   const gen = savedGeneration(out) as Record<string, unknown>;
   for (const [k, v] of Object.entries({ ...POPPED, ...KEPT })) assert.deepEqual(gen[k], v, `generation_config.json ${k}`);
 });
+
+// output_attentions is no generation key transformers pops: PreTrainedConfig keeps it as _output_attentions and its
+// to_dict writes it back, so save_pretrained leaves out only the default false (to_diff_dict). With /tmp/hfvenv, a source
+// config.json holding output_attentions: true, MistralForCausalLM.from_pretrained(src, attn_implementation='eager')
+// .save_pretrained(out) wrote output_attentions: true in config.json (under the default sdpa its save raises instead).
+test('a source config.json with output_attentions true: the saved config.json keeps it, as transformers\' save writes it', () => {
+  const src = tempDir('mt-save-gen-src-');
+  for (const f of fs.readdirSync(TINY_MODEL)) {
+    if (f === 'model.safetensors') fs.symlinkSync(path.join(TINY_MODEL, f), path.join(src, f));
+    else if (fs.statSync(path.join(TINY_MODEL, f)).isFile()) fs.copyFileSync(path.join(TINY_MODEL, f), path.join(src, f));
+  }
+  const cfg = JSON.parse(fs.readFileSync(path.join(TINY_MODEL, 'config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(src, 'config.json'), JSON.stringify({ ...cfg, output_attentions: true, temperature: 0.7 }));
+  const model = captureStderr(() => loadModel(src, { backend })).result;
+  const out = path.join(tempDir('mt-save-gen-'), 'out');
+  captureStderr(() => saveModelFolder(model, out, { sourceDir: src, head: 'causal' }));
+  const saved = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+  assert.equal(saved.output_attentions, true);
+  assert.equal('temperature' in saved, false);
+});
