@@ -30,7 +30,7 @@ function keptCheckpoints(run: string): Array<{ name: string; step: number }> {
 export function missingCheckpointHint(dir: string): string {
   const run = runOfCheckpointAsGiven(dir);
   if (run === null || fs.existsSync(dir) || !fs.existsSync(runPath(run, 'config'))) return '';
-  const step = Number(STEP.exec(path.basename(dir))![1]);
+  const step = Number(STEP.exec(path.basename(path.resolve(dir)))![1]); // as runOfCheckpoint read it: step-N/. is step-N
   const kept = keptCheckpoints(run);
   const why = kept.some((c) => c.step > step)
     ? `the training run ${run} removed it as it saved newer checkpoints (checkpoint.keep keeps the newest)`

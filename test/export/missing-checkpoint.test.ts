@@ -51,3 +51,14 @@ test('a missing folder that is no run\'s checkpoint keeps the plain words', () =
   const dir = path.join(tempDir('mt-missing-checkpoint-'), 'checkpoints', 'step-0000002'); // no run around it
   assert.throws(() => requireAdapterFolder(dir), { message: `${dir}: adapter folder not found` });
 });
+
+test('a pruned checkpoint given with a trailing /. (or sub/..): said to be pruned, not a TypeError', () => {
+  const run = prunedRun();
+  for (const gone of [path.join(run, 'checkpoints', 'step-0000002') + '/.', path.join(run, 'checkpoints', 'step-0000002', 'sub') + '/..']) {
+    assert.throws(() => requireAdapterFolder(gone), {
+      name: 'UserError',
+      message: `${gone}: adapter folder not found: the training run ${run} removed it as it saved newer checkpoints (checkpoint.keep keeps the newest); ` +
+        `it keeps ${path.join(run, 'checkpoints', 'step-0000006')}, and its trained weights are in ${path.join(run, 'adapter')} and ${path.join(run, 'best')}`,
+    });
+  }
+});
