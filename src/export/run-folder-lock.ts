@@ -44,6 +44,9 @@ export function withRunFolderLocks<T>(out: string, words: OptionWords, write: ()
   }
 }
 
+/** The names train gives in a run folder (never suggested as an export's). */
+const RUN_NAMES: ReadonlySet<string> = new Set(Object.values(RUN_LAYOUT));
+
 /**
  * The folders of the run folder `dir` that train writes whole: replaced at each save (its method's adapter/ or model/,
  * best/) or removed (old checkpoints). A LoRA run's model/ (or a full run's adapter/) is never train's (run-files.ts): a
@@ -64,8 +67,10 @@ function refuseInsideTrainedFolder(dir: string, target: string, out: string, fla
   const folder = trainFolders(dir).find((f) => outputInside(target, f));
   if (folder === undefined) return;
   const is = outputInside(folder, target) ? 'is' : 'is inside';
+  // the output's own name beside the folder (RUN/adapter.gguf, a GGUF file's), where that is no name of train's
+  const name = path.basename(target), beside = is === 'is' || RUN_NAMES.has(name) ? 'exported' : name;
   throw new UserError(`${is} the run's ${path.basename(folder)}/ folder (${folder}), which train replaces or prunes as it saves and exports read: ` +
-    `nothing was written; give ${flag} a path outside it (such as ${path.join(dir, 'exported')})`, out);
+    `nothing was written; give ${flag} a path outside it (such as ${path.join(dir, beside)})`, out);
 }
 
 /**

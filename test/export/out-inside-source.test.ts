@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { exportRun } from '../../src/export/export.ts';
+import { exportGgufFile } from '../../src/export/gguf/export-file.ts';
 import { validate } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
 import { TINY_BASE } from '../helpers.ts';
@@ -40,7 +41,7 @@ test('--out inside the run\'s adapter/, best/ or a checkpoint: refused naming th
   for (const [out, folder] of [[path.join(run, 'adapter', 'x'), 'adapter'], [path.join(run, 'best', 'merged'), 'best'],
     [path.join(run, 'checkpoints', 'step-0000002', 'x'), 'checkpoints']] as const) {
     assert.equal(refusal(out, false), `${out}: is inside the run's ${folder}/ folder (${path.join(run, folder)}), which train replaces or prunes as it saves ` +
-      `and exports read: nothing was written; give options.out a path outside it (such as ${path.join(run, 'exported')})`);
+      `and exports read: nothing was written; give options.out a path outside it (such as ${path.join(run, path.basename(out))})`);
   }
 });
 
@@ -55,4 +56,17 @@ test('--out the model/ folder of a LoRA run (a merged model beside its adapter/,
   const out = path.join(run, 'model');
   assert.equal(captureStderr(() => exportRun({ run, out, merge: true, best: false })).result.kind, 'merged');
   assert.ok(fs.existsSync(path.join(out, 'config.json')));
+});
+
+test('a GGUF file inside the run\'s adapter/: the path suggested is that file beside it, not a file named "exported"', () => {
+  const out = path.join(run, 'adapter', 'adapter.gguf');
+  assert.throws(() => captureStderr(() => exportGgufFile({ run, out, format: 'gguf-lora' })), {
+    message: `${out}: is inside the run's adapter/ folder (${path.join(run, 'adapter')}), which train replaces or prunes as it saves ` +
+      `and exports read: nothing was written; give options.out a path outside it (such as ${path.join(run, 'adapter.gguf')})`,
+  });
+  assert.equal(fs.existsSync(out), false);
+});
+
+test('--out the run\'s adapter/ itself, or best/adapter: the path suggested is RUN/exported, no folder of train\'s', () => {
+  for (const out of [path.join(run, 'adapter'), path.join(run, 'best', 'adapter')]) assert.match(refusal(out, false), new RegExp(`\\(such as ${path.join(run, 'exported')}\\)$`));
 });
