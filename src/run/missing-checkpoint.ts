@@ -32,7 +32,8 @@ export function missingCheckpointHint(dir: string): string {
   if (run === null || fs.existsSync(dir) || !fs.existsSync(runPath(run, 'config'))) return '';
   const step = Number(STEP.exec(path.basename(path.resolve(dir)))![1]); // as runOfCheckpoint read it: step-N/. is step-N
   const kept = keptCheckpoints(run);
-  const why = kept.some((c) => c.step > step)
+  // the rotation removes the oldest first: a pruned checkpoint is older than every one kept (one between them was never written)
+  const why = kept.length > 0 && step < kept[0]!.step
     ? `the training run ${run} removed it as it saved newer checkpoints (checkpoint.keep keeps the newest)`
     : `the training run ${run} wrote no checkpoint of step ${step} (or it was deleted since)`;
   const keeps = kept.length === 0 ? 'it keeps no checkpoint now' : `it keeps ${kept.map((c) => path.join(checkpointsOf(run), c.name)).join(', ')}`;

@@ -62,3 +62,13 @@ test('a pruned checkpoint given with a trailing /. (or sub/..): said to be prune
     });
   }
 });
+
+test('a missing step between two the run keeps is not said to be pruned: rotation removes only checkpoints older than every kept one', () => {
+  const run = prunedRun();
+  fs.mkdirSync(path.join(run, 'checkpoints', 'step-0000010'));
+  const never = path.join(run, 'checkpoints', 'step-0000008'); // 6 and 10 kept: the rotation, oldest first, never removed 8 and kept 6
+  assert.throws(() => requireAdapterFolder(never), (e: Error) => {
+    assert.match(e.message, /adapter folder not found: the training run .* wrote no checkpoint of step 8 \(or it was deleted since\); it keeps /);
+    return true;
+  });
+});
