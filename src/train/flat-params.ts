@@ -73,7 +73,21 @@ export class FlatParams {
     this.offsets = offsets;
     this.length = n;
     const size = Math.max(1, n);
-    [this.values, this.grads, this.m, this.v] = [0, 1, 2, 3].map(() => zeros(backend, this.dtype, size)) as [DeviceBuffer, DeviceBuffer, DeviceBuffer, DeviceBuffer];
+    // one flat buffer at a time, each old set freed before the next is allocated: the model's weights and gradients
+    // never sit beside all four (6 × the parameters at the peak, where the plan and the run hold 4), and on the CPU the
+    // next flat buffer takes the blocks just freed (first fit in the kernels' memory, which never shrinks)
+    this.values = zeros(backend, this.dtype, size);
+    this.takeValues(params);
+    this.grads = zeros(backend, this.dtype, size);
+    params.forEach((p, i) => {
+      const grad = this.view(this.grads, i);
+      backend.copy(grad, p.grad, p.value.length);
+      p.rebind?.(null, grad); // the value was rebound with the values (or the model keeps its own buffer)
+      backend.free(p.grad);
+      p.grad = grad;
+    });
+    this.m = zeros(backend, this.dtype, size);
+    this.v = zeros(backend, this.dtype, size);
     this.pieces = updatePieces(decaySpans(params, offsets), n, pieceElements).map(({ offset, length, spans }) => {
       const buf = backend.alloc('i32', Math.max(1, spans.length));
       if (spans.length) backend.upload(buf, { dtype: 'i32', data: Int32Array.from(spans) });
@@ -81,6 +95,14 @@ export class FlatParams {
     });
     this.scalars = zeros(backend, 'f64', 2);
     this.clipCoef = zeros(backend, this.dtype, 1);
+  }
+
+  /**
+   * Copies each parameter's value into `values` and points the model at it (freeing the buffer it replaces), or, in
+   * another dtype, keeps the model's buffer as a mirror of it; then allocates and attaches the working copies.
+   */
+  private takeValues(params: readonly Param[]): void {
+    const backend = this.backend;
     // the working copies, in one allocation per dtype in flat order: consecutive ones are refreshed by one copy
     const working = new Map<DType, { buffer: DeviceBuffer | null; length: number }>();
     for (const p of params) {
@@ -89,7 +111,6 @@ export class FlatParams {
       w.length += p.value.length;
       working.set(p.workingCopy.dtype, w);
     }
-    for (const [dtype, w] of working) w.buffer = backend.alloc(dtype, w.length);
     const used = new Map<DType, number>();
     // consecutive working copies (adjacent in both the working buffer and the master): one mirror each run
     let run: { dtype: DType; model: number; master: number; length: number } | null = null;
@@ -100,29 +121,30 @@ export class FlatParams {
     };
     params.forEach((p, i) => {
       const len = p.value.length;
-      const value = this.view(this.values, i), grad = this.view(this.grads, i);
+      const value = this.view(this.values, i);
       backend.copy(value, p.value, len);
-      backend.copy(grad, p.grad, len);
-      const [oldValue, oldGrad] = [p.value, p.grad];
-      const direct = oldValue.dtype === this.dtype;
-      p.rebind?.(direct ? value : null, grad);
-      if (direct) backend.free(oldValue);
-      else this.mirrors.push({ model: oldValue, master: value });
-      if (p.workingCopy) {
-        const dtype = p.workingCopy.dtype, at = used.get(dtype) ?? 0;
-        used.set(dtype, at + len);
-        const copy = backend.view(working.get(dtype)!.buffer!, at, len);
-        backend.copy(copy, value, len);
-        p.workingCopy.attach(copy);
-        if (run && run.dtype === dtype && run.model + run.length === at && run.master + run.length === this.offsets[i]) run.length += len;
-        else {
-          flush();
-          run = { dtype, model: at, master: this.offsets[i]!, length: len };
-        }
+      if (p.value.dtype === this.dtype) {
+        p.rebind?.(value, p.grad);
+        backend.free(p.value);
+      } else {
+        this.mirrors.push({ model: p.value, master: value });
       }
-      backend.free(oldGrad);
       p.value = value;
-      p.grad = grad;
+    });
+    // after the weights they replace are freed (small: LoRA factors under bf16)
+    for (const [dtype, w] of working) w.buffer = backend.alloc(dtype, w.length);
+    params.forEach((p, i) => {
+      if (!p.workingCopy) return;
+      const len = p.value.length, dtype = p.workingCopy.dtype, at = used.get(dtype) ?? 0;
+      used.set(dtype, at + len);
+      const copy = backend.view(working.get(dtype)!.buffer!, at, len);
+      backend.copy(copy, p.value, len);
+      p.workingCopy.attach(copy);
+      if (run && run.dtype === dtype && run.model + run.length === at && run.master + run.length === this.offsets[i]) run.length += len;
+      else {
+        flush();
+        run = { dtype, model: at, master: this.offsets[i]!, length: len };
+      }
     });
     flush();
   }

@@ -23,8 +23,13 @@ import { randomNormal } from './kernels/random-normal.ts';
 import { gatherRows, scatterAddRows } from './kernels/rows.ts';
 import { swigluBackward, swigluForward } from './kernels/swiglu.ts';
 
-/** Float32 buffers of at least this many elements go into the SIMD kernels' memory. */
-const ARENA_MIN = 1024;
+/**
+ * Float32 buffers of at least this many elements go into the SIMD kernels' memory. Low enough that a model's norm
+ * weights (hidden_size ≥ 256) go there with its matrices: the blocks a full fine-tuning frees when the optimizer takes
+ * the weights into its flat buffers (train/flat-params.ts) then add up to a flat buffer, which reuses them (one
+ * norm left outside would leave them a few KiB short, and the next flat buffer would grow the memory, which never shrinks).
+ */
+const ARENA_MIN = 256;
 
 /** Gives the arena block of a buffer that was never freed back when the buffer is collected. */
 const collected = new FinalizationRegistry<() => void>((release) => release());
