@@ -11,10 +11,10 @@ import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import type { MistralConfig } from '../model/config.ts';
 import { describeModelConfig } from '../model/describe.ts';
 import { modelFolder, type TrainConfig } from './config.ts';
-import { checkConfigPaths, checkLoraRank, cpuSequenceRefusal, fitAdvice } from './fit-check.ts';
+import { checkConfigPaths, checkLoraRank, cpuSequenceRefusal, cudaHostRefusal, fitAdvice } from './fit-check.ts';
 import { placeOf } from './config-paths.ts';
 import { shownAs } from './config-issues.ts';
-import { planMemory, realBatchNote, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
+import { deviceBytesNeeded, planMemory, realBatchNote, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
 import { checkAdapterAndHead, checkPacking, checkRunTrainable, loadRunSplits, planSteps, plannedModelConfig, warnUnusedSettings } from './setup.ts';
 import { RunDir } from './run-dir.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
@@ -38,7 +38,10 @@ export interface DryRun {
   /** On the CPU, the RAM free now (MemAvailable: availableHostMemory), which a plan that fits the RAM may still exceed; else null. */
   freeNow: number | null;
   fits: boolean | null;
-  /** Why the run does not fit whatever the memory (a CPU run's attention workspace past WebAssembly's 4 GiB, which train refuses), or null. */
+  /**
+   * Why the run does not fit whatever the GPU's or CPU's memory (a CPU run's attention workspace past WebAssembly's 4 GiB; a
+   * CUDA run's host RAM past the machine's: cudaHostRefusal), which train refuses, or null.
+   */
   limit: string | null;
   /** Why `available` is unknown. */
   why: string | null;
@@ -86,7 +89,7 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const { backend, available, why, gpu } = plannedDevice(cfg);
   const freeNow = backend === 'cpu' ? availableHostMemory() : null;
   const plan = planMemory(cfg, model, shape, backend, undefined, gpu);
-  const limit = backend === 'cpu' ? cpuSequenceRefusal(cfg, model, [train, ...evalSplits], shape.B) : null;
+  const limit = backend === 'cpu' ? cpuSequenceRefusal(cfg, model, [train, ...evalSplits], shape.B) : cudaHostRefusal(cfg, plan);
   // the steps as the run's loader batches the data (the pad id does not change the counts), and its warnings
   const loader = new DataLoader(train, {
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, groupSize: cfg.batch_size * cfg.grad_accum, packLength: cfg.packing ? cfg.max_seq_len : undefined,
@@ -95,7 +98,7 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   warnUnusedSettings(cfg, model, steps, train, v);
   const tokens = train.reduce((n, r) => n + Math.min(r.inputIds.length, cfg.max_seq_len), 0);
   return {
-    model, plan, shape, available, freeNow, fits: limit !== null ? false : available === null ? null : plan.total <= available, limit, why, steps, events: plannedEvents(cfg, steps.totalSteps, steps.stepsPerEpoch),
+    model, plan, shape, available, freeNow, fits: limit !== null ? false : available === null ? null : deviceBytesNeeded(plan) <= available, limit, why, steps, events: plannedEvents(cfg, steps.totalSteps, steps.stepsPerEpoch),
     train: { examples: train.length, tokens }, ...outputDirFate(cfg, flags, inputsNow(cfg, { train, val, test })),
   };
 }
@@ -115,11 +118,12 @@ export function dryRunRefusal(r: DryRun, cfg: TrainConfig): string | null {
  * limit names, and a shorter max_seq_len alone may not be enough.
  */
 function whyNotFit(r: DryRun, cfg: TrainConfig): string {
-  const over = r.available !== null && r.plan.total > r.available
-    ? `its memory plan totals ${gib(r.plan.total)}, more than the ${gib(r.available)} available: ${fitAdvice(cfg, r.plan, r.available, r.shape.B)}` : null;
+  const need = deviceBytesNeeded(r.plan);
+  const over = r.available !== null && need > r.available
+    ? `its memory plan totals ${gib(r.plan.total)}${need > r.plan.total ? ` (${gib(need)} with Node.js itself)` : ''}, more than the ${gib(r.available)} available: ${fitAdvice(cfg, r.plan, r.available, r.shape.B)}` : null;
   if (r.limit === null) return over!;
   // the workspace the limit names is in the plan too: the plan is said besides only where the rest of it is past the memory
-  return over === null || r.plan.total - r.plan.workspace <= r.available! ? r.limit : `${r.limit}; and ${over}`;
+  return over === null || need - r.plan.workspace <= r.available! ? r.limit : `${r.limit}; and ${over}`;
 }
 
 /**
@@ -222,7 +226,7 @@ export function dryRunJson(r: DryRun): Record<string, string | number | boolean 
   return {
     device: p.backend, precision: p.precision, weights_bytes: p.weights, trainable_bytes: p.trainable,
     activation_bytes: p.activations, workspace_bytes: p.workspace, ...(p.staging > 0 ? { staging_bytes: p.staging } : {}),
-    ...(p.saving > 0 ? { saving_bytes: p.saving } : {}), total_bytes: p.total,
+    ...(p.saving > 0 ? { saving_bytes: p.saving } : {}), total_bytes: p.total, host_bytes: p.host,
     available_bytes: r.available, fits: r.fits,
     train_examples: r.train.examples, train_tokens: r.train.tokens, steps_per_epoch: r.steps.stepsPerEpoch, total_steps: r.steps.totalSteps,
     warmup_steps: r.steps.schedule.warmupSteps, evaluations: r.events.evaluations, checkpoints: r.events.checkpoints, output_dir_action: r.output,
@@ -246,7 +250,9 @@ export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
     `  workspace         ${mib(p.workspace)}  (attention)`,
     ...(p.staging > 0 ? [`  GEMM staging      ${mib(p.staging)}  (f32 copies for the largest mixed bf16/f32 GEMM)`] : []),
     ...(p.saving > 0 ? [`  saving            ${mib(p.saving)}  (host copies while ${cfg.checkpoint.every_steps !== null ? 'a checkpoint (parameters, AdamW m and v) is' : 'the final weights are'} written)`] : []),
-    `  total             ${mib(p.total)}`,
+    `  total             ${mib(p.total)}${p.backend === 'cuda' ? '  (on the GPU)' : ''}`,
+    `  host RAM          ${mib(p.host)}  (${p.backend === 'cpu' ? 'the total and' : cfg.checkpoint.every_steps !== null
+      ? "a checkpoint's copies of the trained weights and AdamW m and v, and" : "the final save's copies of the trained weights, and"} Node.js itself)`,
     r.available === null
       ? `  available         unknown here (${r.why}): compare the total with the GPU's memory`
       : `  available         ${mib(r.available)}  (${p.backend === 'cuda' ? `the GPU's memory less ${(CUDA_RESERVE_BYTES / 2 ** 20).toFixed(0)} MiB for the CUDA context, cuBLASLt and the allocator`
@@ -260,7 +266,7 @@ export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
 
 /** A CPU plan that fits the RAM but not what is free of it now, as train warns of it ("; but …"); else ''. */
 function freeNowNote(r: DryRun): string {
-  const note = r.freeNow === null ? null : hostMemoryNote(r.plan.total, r.freeNow);
+  const note = r.freeNow === null ? null : hostMemoryNote(r.plan.host, r.freeNow);
   return note === null ? '' : `; but ${note}`;
 }
 

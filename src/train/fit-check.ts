@@ -1,6 +1,7 @@
 // Checks made before a run allocates anything big: every path of the config exists (config-paths.ts), and the sizes
 // the config asks for fit the model's shape and what the CPU kernels (or the GPU) can hold (the error says what does
 // not fit and which key to change), instead of a RangeError or a failed Memory.grow in the middle of the first step.
+import * as os from 'node:os';
 import { CUDA_RESERVE_BYTES, hostMemoryNote, usableBytes, usableWords, type DeviceTarget } from '../backend/capacity.ts';
 import { attentionWorkspaceBytes, WASM_MEMORY_LIMIT } from '../backend/cpu/wasm/wasm-kernels.ts';
 import type { FlashGpu } from '../backend/cuda/flash-attention.ts';
@@ -13,7 +14,7 @@ import { gib } from '../util/byte-size.ts';
 import type { TrainConfig } from './config.ts';
 import { keyError } from './config-paths.ts';
 import { shownAs } from './config-issues.ts';
-import { planMemory, runBatchShape, trainBatchRows, type MemoryPlan } from './memory-plan.ts';
+import { deviceBytesNeeded, NODE_RUNTIME_BYTES, planMemory, runBatchShape, trainBatchRows, type MemoryPlan } from './memory-plan.ts';
 
 export { checkConfigPaths } from './config-paths.ts';
 
@@ -49,8 +50,8 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
   const usable = usableBytes(target);
   if (usable === null) return rows; // a GPU whose memory is unknown
   const plan = planMemory(cfg, model, runBatchShape(cfg, train ?? [], evalSplits, rows), target.backend, undefined, target.backend === 'cuda' ? target.gpu ?? null : null);
-  if (plan.total <= usable) {
-    const note = target.backend === 'cpu' ? hostMemoryNote(plan.total) : null;
+  if (deviceBytesNeeded(plan) <= usable) {
+    const note = target.backend === 'cpu' ? hostMemoryNote(plan.host) : null;
     if (note !== null) warn(note);
     return rows;
   }
@@ -58,8 +59,9 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
     ? `the run needs ${gib(plan.total + CUDA_RESERVE_BYTES)} on the GPU (weights ${gib(plan.weights)}, activations ${gib(plan.activations)}, ` +
       `trainable state ${gib(plan.trainable)}, ${gib(CUDA_RESERVE_BYTES)} for the CUDA context, cuBLASLt and the allocator; see train --dry-run), ` +
       `more than its ${gib(target.deviceBytes!)}`
-    : `the run's memory plan totals ${gib(plan.total)} (weights ${gib(plan.weights)}, trainable state ${gib(plan.trainable)}, ` +
-      `activations ${gib(plan.activations)}, attention workspace ${gib(plan.workspace)}${plan.saving > 0 ? `, copies while saving ${gib(plan.saving)}` : ''}; see train --dry-run), more than ${usableWords(target)}, ${gib(usable)}`;
+    : `the run's memory plan totals ${gib(plan.host)} (weights ${gib(plan.weights)}, trainable state ${gib(plan.trainable)}, ` +
+      `activations ${gib(plan.activations)}, attention workspace ${gib(plan.workspace)}${plan.saving > 0 ? `, copies while saving ${gib(plan.saving)}` : ''}, ` +
+      `Node.js itself ${gib(NODE_RUNTIME_BYTES)}; see train --dry-run), more than ${usableWords(target)}, ${gib(usable)}`;
   throw new UserError(`${needs}: ${fitAdvice(cfg, plan, usable, rows)}`, rows > 1 ? 'batch_size' : 'max_seq_len'); // at batch 1, the length is what there is to lower
 }
 
@@ -94,14 +96,38 @@ export function cpuSequenceRefusal(cfg: TrainConfig, model: MistralConfig, split
  * memory less CUDA_RESERVE_BYTES, or the host's RAM on the CPU. A config.json of 10^9 layers is refused here in one
  * line, as the dry run finds it, instead of drawing random weights layer by layer until the process runs out of memory.
  */
-export function checkModelFits(cfg: TrainConfig, model: MistralConfig, target: FitTarget): void {
+export function checkModelFits(cfg: TrainConfig, model: MistralConfig, target: FitTarget, hostBytes = os.totalmem()): void {
+  const plan = planMemory(cfg, model, { B: 1, T: 1 }, target.backend);
+  if (target.backend === 'cuda') {
+    const refusal = cudaHostRefusal(cfg, plan, hostBytes);
+    if (refusal !== null) throw new UserError(refusal, cfg.method === 'full' && cfg.checkpoint.every_steps === null ? 'method' : 'checkpoint.every_steps');
+    const note = hostMemoryNote(plan.host);
+    if (note !== null) warn(`host RAM of a CUDA run: ${note}`);
+  }
   const capacity = usableBytes(target);
   if (capacity === null) return;
-  const plan = planMemory(cfg, model, { B: 1, T: 1 }, target.backend);
   if (plan.weights + plan.trainable <= capacity) return;
   // fitAdvice names the parts and their sizes (a full fine-tuning run in f32 holds every weight in its trainable state)
   throw new UserError(`the model does not fit ${usableWords(target)}: ${fitAdvice(cfg, plan, capacity, 1)} (see train --dry-run)`,
     typeof cfg.model === 'string' ? 'model' : 'model.config');
+}
+
+/**
+ * Why a CUDA run's host RAM (MemoryPlan.host: Node.js and a save's host copies, which the GPU's check does not see) is
+ * more than the machine's `hostBytes`, in one line with the ways out; null when it fits. A checkpoint downloads every
+ * trained weight and both its AdamW moments before writing them: 12 bytes a weight of a full fine-tuning, 87 GB at 7B.
+ */
+export function cudaHostRefusal(cfg: TrainConfig, plan: MemoryPlan, hostBytes = os.totalmem()): string | null {
+  if (plan.backend !== 'cuda' || plan.host <= hostBytes) return null;
+  const copies = plan.host - NODE_RUNTIME_BYTES;
+  const what = cfg.checkpoint.every_steps !== null
+    ? `each checkpoint copies every trained weight and its AdamW moments into host RAM (${gib(copies)})`
+    : `the final save copies the trained weights into host RAM (${gib(copies)})`;
+  // without checkpoints, only fewer trained weights (LoRA) lower the final save's copies
+  const ways = [...(cfg.checkpoint.every_steps !== null ? ['set checkpoint.every_steps: null'] : []), ...(cfg.method === 'full' ? ['set method: lora'] : []),
+    'use a machine with more RAM'];
+  return `a CUDA run needs ${gib(plan.host)} of host RAM, more than this machine's ${gib(hostBytes)}: ${what}, besides Node.js itself ` +
+    `(${gib(NODE_RUNTIME_BYTES)}); ${ways.join(', or ')}`;
 }
 
 /**

@@ -94,10 +94,29 @@ export interface MemoryPlan {
   /**
    * CPU: the host copies a save holds while it writes its file (checkpoint.ts and the final save download every tensor
    * before encoding): a checkpoint's parameters and both AdamW moments of every trained weight, or the final weights
-   * (the whole model in full fine-tuning, the adapter in LoRA), the larger; 0 on CUDA, whose copies are in host RAM.
+   * (the whole model in full fine-tuning, the adapter in LoRA), the larger; 0 on CUDA, whose copies are in host RAM (`host`).
    */
   saving: number;
+  /** Bytes on the device: on the CPU, in host RAM (less NODE_RUNTIME_BYTES); on CUDA, on the GPU (less CUDA_RESERVE_BYTES). */
   total: number;
+  /**
+   * Bytes in host RAM: on the CPU `total` and Node.js itself (NODE_RUNTIME_BYTES); on CUDA Node.js and the host copies
+   * a save holds while it writes its file (a checkpoint's parameters and both AdamW moments of every trained weight, 12
+   * bytes a weight of a full fine-tuning in f32: 87 GB for a 7B model; or the final weights), which the GPU's check
+   * does not see.
+   */
+  host: number;
+}
+
+/**
+ * What the Node.js process holds in RAM besides the plan: V8's heap and code, the kernels' WebAssembly module, OpenBLAS,
+ * the tokenizer and the data (about 100 MiB of resident memory before a model, measured on Linux with Node 20).
+ */
+export const NODE_RUNTIME_BYTES = 150 * 2 ** 20;
+
+/** The bytes of `plan` its device's memory (capacity.ts usableBytes) must hold: the host RAM of a CPU run, Node.js included; a CUDA run's GPU memory. */
+export function deviceBytesNeeded(plan: MemoryPlan): number {
+  return plan.backend === 'cpu' ? plan.host : plan.total;
 }
 
 /** Element counts of the model's weights: all of them, and those a run trains. */
@@ -190,11 +209,13 @@ export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchS
     workspace = Math.max(...plannedAttentionPaths(attention, D, dtypes.storage, gpu).map((p) => bytes[p]()));
   }
   const staging = backendName === 'cuda' ? cudaGemmStaging(cfg, model, N, dtypes) : 0;
-  const saving = backendName === 'cpu' ? hostSaveBytes(cfg, counts, exact) : 0;
+  const saveCopies = hostSaveBytes(cfg, counts, exact);
+  const saving = backendName === 'cpu' ? saveCopies : 0;
+  const total = weights + trainable + activations + workspace + staging + saving;
   return {
     backend: backendName, precision: dtype === 'bf16' ? 'bf16' : 'fp32',
-    weights, trainable, activations, evalActivations: evalOwn?.total ?? 0, logitsChunk, workspace, staging, saving,
-    total: weights + trainable + activations + workspace + staging + saving,
+    weights, trainable, activations, evalActivations: evalOwn?.total ?? 0, logitsChunk, workspace, staging, saving, total,
+    host: NODE_RUNTIME_BYTES + (backendName === 'cpu' ? total : saveCopies),
   };
 }
 

@@ -232,9 +232,9 @@ test('a 7B run of 32k-token sequences at batch 1 that does not fit: the advice n
       'or train on a GPU (device: cuda, whose attention needs no (T, T) workspace)';
     assert.equal(r.limit, limit);
     // the memory past what is there too: its largest part, and no batch_size at batch 1
-    assert.equal(dryRunRefusal({ ...r, available: 100 * GiB }, cfg), `the run does not fit: ${limit}; and its memory plan totals 321.9 GiB, more than the 100.0 GiB available: ` +
+    assert.equal(dryRunRefusal({ ...r, available: 100 * GiB }, cfg), `the run does not fit: ${limit}; and its memory plan totals 321.9 GiB (322.1 GiB with Node.js itself), more than the 100.0 GiB available: ` +
       'the activations take 277.4 GiB of the 321.9 GiB: try a lower max_seq_len, or activation_checkpointing: true, or precision: bf16 (halves the frozen weights and the activations), or a device with more memory');
-    assert.match(describeDryRun({ ...r, available: 100 * GiB }, cfg), /→ does NOT fit: sequences of 32,768 .*; and its memory plan totals 321\.9 GiB, .*the activations take 277\.4 GiB/);
+    assert.match(describeDryRun({ ...r, available: 100 * GiB }, cfg), /→ does NOT fit: sequences of 32,768 .*; and its memory plan totals 321\.9 GiB \(322\.1 GiB with Node\.js itself\), .*the activations take 277\.4 GiB/);
     assert.equal(dryRunRefusal({ ...r, available: 400 * GiB }, cfg), `the run does not fit: ${limit}`, 'the RAM holds the plan: the limit alone');
     // batch 2 over 6 examples: a lower batch_size is a lever again
     const two = validate({ ...base, device: 'cpu', batch_size: 2, packing: false, max_seq_len: 32768 }, 'test');

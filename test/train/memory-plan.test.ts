@@ -14,6 +14,7 @@ import { hostMemoryNote } from '../../src/backend/capacity.ts';
 import { validate, type TrainConfig } from '../../src/train/config.ts';
 import { describeDryRun, dryRun } from '../../src/train/dry-run.ts';
 import { fitAdvice } from '../../src/train/fit-check.ts';
+import { NODE_RUNTIME_BYTES } from '../../src/train/memory-plan.ts';
 import { train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { CUDA_GPU_HERE } from '../cuda-here.ts';
@@ -80,12 +81,13 @@ test('train --dry-run --json: one JSON object on stdout, exit 0, no run folder',
   const lines = stdout.trim().split('\n');
   assert.equal(lines.length, 1, stdout);
   const obj = JSON.parse(lines[0]!) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(obj), ['device', 'precision', 'weights_bytes', 'trainable_bytes', 'activation_bytes', 'workspace_bytes', 'saving_bytes', 'total_bytes', 'available_bytes', 'fits',
+  assert.deepEqual(Object.keys(obj), ['device', 'precision', 'weights_bytes', 'trainable_bytes', 'activation_bytes', 'workspace_bytes', 'saving_bytes', 'total_bytes', 'host_bytes', 'available_bytes', 'fits',
     'train_examples', 'train_tokens', 'steps_per_epoch', 'total_steps', 'warmup_steps', 'evaluations', 'checkpoints', 'output_dir_action']);
   assert.equal(obj.device, 'cpu');
   assert.equal(obj.precision, 'bf16');
   assert.equal(obj.total_bytes, (obj.weights_bytes as number) + (obj.trainable_bytes as number) + (obj.activation_bytes as number) + (obj.workspace_bytes as number) +
     (obj.saving_bytes as number));
+  assert.equal(obj.host_bytes, (obj.total_bytes as number) + NODE_RUNTIME_BYTES, 'a CPU run\'s host RAM: the plan and Node.js itself');
   assert.equal(obj.available_bytes, os.totalmem(), 'the RAM, as train checks it (not what is free now)');
   assert.equal(obj.fits, true);
   assert.ok(!fs.existsSync(out), 'no run folder');
