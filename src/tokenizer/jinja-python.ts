@@ -29,72 +29,8 @@ import { continuesChain } from './jinja-compare-chains.ts';
 import { exactIntArithmetic, floatOperands } from './jinja-int-arithmetic.ts';
 import { V, asKey, isInt, isList, isNum, isStr, keyValue, listKind, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
 import { LOOP_OF, LoopControl, assigns, noteLoopField, pullItem, readAfterLoop, type LoopBody, type LoopState } from './jinja-loop-state.ts';
+import type { Node, ValueNode, BinaryNode, UnaryNode, MemberNode, CallNode, ForNode, SetNode, MacroNode, DictNode, TestNode, LibraryInterpreter } from './jinja-ast.ts';
 
-/** The AST nodes this file reads (the library's parser makes them; its .d.ts does not export the classes). */
-interface Node {
-  type: string;
-}
-interface ValueNode extends Node {
-  value: unknown;
-}
-interface BinaryNode extends Node {
-  operator: { value: string };
-  left: Node;
-  right: Node;
-}
-interface UnaryNode extends Node {
-  operator: { value: string };
-  argument: Node;
-}
-interface MemberNode extends Node {
-  object: Node;
-  property: Node & { value: unknown };
-  computed: boolean;
-}
-interface CallNode extends Node {
-  callee: Node;
-  args: Node[];
-}
-interface ForNode extends Node {
-  loopvar: Node;
-  iterable: Node & { lhs?: Node; test?: Node };
-  body: Node[];
-  defaultBlock: Node[];
-}
-interface SetNode extends Node {
-  assignee: Node & { operand?: Node; filter?: Node };
-  value: Node | null;
-  body: Node[];
-}
-interface MacroNode extends Node {
-  name: { value: string };
-}
-interface DictNode extends Node {
-  value: Map<Node, Node>;
-}
-interface TestNode extends Node {
-  operand: Node;
-  negate: boolean;
-  test: { value: string };
-}
-
-/** The library's interpreter, as far as this file calls and overrides it. */
-interface LibraryInterpreter {
-  evaluate(node: unknown, env: Environment): Value;
-  evaluateBlock(statements: Node[], env: Environment): Value;
-  evaluateBinaryExpression(node: BinaryNode, env: Environment): Value;
-  evaluateUnaryExpression(node: UnaryNode, env: Environment): Value;
-  evaluateCallExpression(node: CallNode, env: Environment): Value;
-  evaluateMemberExpression(node: MemberNode, env: Environment): Value;
-  evaluateTestExpression(node: TestNode, env: Environment): Value;
-  evaluateFor(node: ForNode, env: Environment): Value;
-  evaluateMacro(node: MacroNode, env: Environment): Value;
-  evaluateIdentifier(node: ValueNode, env: Environment): Value;
-  bindMacroArguments(displayName: string, parameters: Node[], special: Set<string>, args: Value[], scope: Environment): void;
-  evaluateSet(node: SetNode, env: Environment): Value;
-  evaluateArguments(args: Node[], env: Environment): [Value[], Map<string, Value>];
-  applyFilter(operand: Value, filter: Node, env: Environment): Value;
-}
 const Base = Interpreter as unknown as new (env: Environment) => LibraryInterpreter;
 
 /** Every filter this file applies before the library's: jinja-filters.ts's and jinja-filters-rare.ts's. */
