@@ -3,7 +3,7 @@
 // escaped); split, rsplit, splitlines and partition make Markups; join escapes each item; format and format_map
 // escape each field after formatting it (a Markup field as it is, which takes no format spec). The filters upper,
 // lower, capitalize, trim and center call these on a Markup (jinja2's soft_str keeps it); the other methods give
-// what a str's give. A Markup's [i] or slice is a plain str here (a Markup in jinja2).
+// what a str's give. A Markup's [i], slice and * n are Markups (jinja-python.ts).
 import { callMethod } from './jinja-methods.ts';
 import { strFormat } from './jinja-format.ts';
 import { escapeMarkup, isMarkup, markupOf, markupText } from './jinja-filters-rare.ts';

@@ -184,7 +184,7 @@ export class PythonInterpreter extends Base implements FilterHost {
       case '*': {
         const [seq, n] = isInt(b) && (isStr(a) || isList(a)) ? [a, b.value] : isInt(a) && (isStr(b) || isList(b)) ? [b, a.value] : [null, 0];
         if (seq && listKind(seq) !== undefined) throw new Error(`unsupported operand type(s) for *: '${pyType(a)}' and '${pyType(b)}'`); // nor *
-        if (seq && isStr(seq)) return V.str(seq.value.repeat(Math.max(0, n)));
+        if (seq && isStr(seq)) return (isMarkup(seq) ? markupOf : V.str)(seq.value.repeat(Math.max(0, n))); // a Markup's is a Markup
         if (seq && isList(seq)) return (seq.type === 'TupleValue' ? V.tuple : V.list)(Array.from({ length: Math.max(0, n) }, () => seq.value).flat());
         break;
       }
@@ -263,6 +263,11 @@ export class PythonInterpreter extends Base implements FilterHost {
    */
   override evaluateMemberExpression(node: MemberNode, env: Environment): Value {
     const obj = this.evaluate(node.object, env);
+    if (node.computed && isMarkup(obj)) {
+      // a Markup's item or slice is a Markup (markupsafe's __getitem__)
+      const part = this.evaluateMemberExpression({ ...node, object: evaluated(V.str(obj.value as string)) }, env);
+      return isStr(part) ? markupOf(part.value) : part;
+    }
     if (obj.type === 'UndefinedValue') {
       const name = node.computed ? '[…]' : `.${String(node.property.value)}`;
       throw new Error(`${name} of an undefined value (jinja2's UndefinedError)`);

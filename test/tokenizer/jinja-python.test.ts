@@ -40,8 +40,6 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
   'parse-one-tuple': "@huggingface/jinja's parser has no one-item tuple ('a',)",
   'parse-string-escapes': "@huggingface/jinja's lexer knows only \\n \\t \\x \\u-style escapes: no \\U, octal or unknown escapes ('\\q' is '\\\\q' in Python)",
   'lex-plus-markers': "@huggingface/jinja's lexer has no {%+ / +%} (lstrip_blocks and trim_blocks kept off for one tag)",
-  'markup-through-str-methods': "a Markup's [i] or slice is a plain str here (markupsafe's __getitem__ gives a Markup): ('<'|e)[0] + '<' is '&<', where jinja2's is '&&lt;'; no chat template we know makes a Markup",
-  'markup-index': 'as markup-through-str-methods: a Markup indexed or sliced is a plain str here',
   'generator-read-part-inside-its-loop': "a loop over a generator whose body reads part of it is refused: the library's loop holds its items from the start, where jinja2's goes on from where the body stopped",
   'generator-filtered-loop-read-inside': "a filtered loop (for x in g if …) over a generator that its body reads is refused: the library's loop tests every item before the first iteration",
   'striptags-named-reference': "striptags' html.unescape is matched for &amp; &lt; &gt; &quot; &apos; &nbsp; and numeric references only: another named one (&copy;, or one without its ';') is refused",
