@@ -5,6 +5,7 @@
 import { argOf, iterate, type Filter } from './jinja-filters.ts';
 import { markupText } from './jinja-filters-rare.ts';
 import { WHITESPACE } from './jinja-str-classes.ts';
+import { unescapeHtml } from './html-unescape.ts';
 import { V, isDict, isList, isNone, isStr, keyValue, listKind, pyRepr, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
 
 /** urllib.parse.quote_from_bytes of the UTF-8 bytes: letters, digits, _.-~ and `safe` kept, every other byte %XX. */
@@ -35,21 +36,6 @@ function pairs(v: Value): [Value, Value][] {
 /** XML attribute names may not hold ASCII whitespace, '/', '>' or '=' (jinja2 3.1.4's ValueError). */
 const BAD_ATTRIBUTE_NAME = /[ \t\n\r\f\v/>=]/;
 
-/** The character references html.unescape reads that are rendered here: the five of escape, &nbsp;, and numbers of valid characters. */
-const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
-const REFERENCE = /&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)/g;
-/** A code point html.unescape keeps as it is (not one its tables replace or drop). */
-const plainCodePoint = (n: number): boolean =>
-  [9, 10, 12, 13].includes(n) || (n >= 0x20 && n < 0x7f) || (n >= 0xa0 && n < 0xd800) || (n >= 0xe000 && n <= 0x10ffff && !(n >= 0xfdd0 && n <= 0xfdef) && (n & 0xfffe) !== 0xfffe);
-/** Python's html.unescape, for the references above; any other (&copy;, &amp without ';', &#0;) is refused. */
-function unescapeHtml(text: string): string {
-  return text.replace(REFERENCE, (ref, body: string) => {
-    const n = body.startsWith('#x') || body.startsWith('#X') ? parseInt(body.slice(2), 16) : body.startsWith('#') ? parseInt(body.slice(1), 10) : NaN;
-    if (body.startsWith('#') && plainCodePoint(n)) return String.fromCodePoint(n);
-    if (body.endsWith(';') && Object.hasOwn(NAMED, body.slice(0, -1))) return NAMED[body.slice(0, -1)]!;
-    throw new Error(`striptags: the character reference ${ref} (html.unescape's tables) is not supported by mistral-tune's template renderer`);
-  });
-}
 /** text without what lies between each '<!--' and the next '-->', then between each '<' and the next '>' (markupsafe 3's loops). */
 function stripBetween(text: string, open: string, close: string): string {
   let start: number;
@@ -64,7 +50,7 @@ const SPACES = new RegExp(`[${WHITESPACE}]+`, 'u');
 
 export const HTML_FILTERS: Record<string, Filter> = {
   striptags(v) {
-    // do_striptags: Markup(str(v)).striptags(): comments, then tags, removed; runs of whitespace one space (str.split()); html.unescape
+    // do_striptags: Markup(str(v)).striptags(): comments, then tags, removed; runs of whitespace one space (str.split()); html.unescape (html-unescape.ts)
     const text = stripBetween(stripBetween(pyStr(v), '<!--', '-->'), '<', '>');
     return V.str(unescapeHtml(text.split(SPACES).filter((w) => w !== '').join(' ')));
   },

@@ -42,7 +42,6 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
   'lex-plus-markers': "@huggingface/jinja's lexer has no {%+ / +%} (lstrip_blocks and trim_blocks kept off for one tag)",
   'generator-read-part-inside-its-loop': "a loop over a generator whose body reads part of it is refused: the library's loop holds its items from the start, where jinja2's goes on from where the body stopped",
   'generator-filtered-loop-read-inside': "a filtered loop (for x in g if …) over a generator that its body reads is refused: the library's loop tests every item before the first iteration",
-  'striptags-named-reference': "striptags' html.unescape is matched for &amp; &lt; &gt; &quot; &apos; &nbsp; and numeric references only: another named one (&copy;, or one without its ';') is refused",
   'urlize-refused': "urlize is refused: its URL, www. and e-mail detection (with its trailing punctuation rules) is not matched here; no chat template we know uses it",
   'recursive-loop-refused': "{% for … recursive %} is refused: the library's parser has no recursive loop (loop(…), loop.depth past 1); no chat template we know uses one",
   'lex-unicode-whitespace': "@huggingface/jinja's lexer strips JS whitespace for - and lstrip_blocks only spaces and tabs; jinja2 strips Python's (\\x1c, \\f, not \\ufeff): only template text with such characters differs",
