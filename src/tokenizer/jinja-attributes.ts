@@ -37,6 +37,8 @@ export function pythonAttribute(obj: Value, name: string): Value | null {
     const data = numberData(obj, name);
     if (data) return data;
   }
+  // an object a global made (a cycler): its own fields are its attributes, a dict's methods none of them
+  if (obj.type === 'ObjectValue' && FUNCTION_NAMES.has(obj)) return (obj.value as Map<string, Value>).get(name) ?? V.undefined();
   const kind = listKind(obj);
   if (kind !== undefined && kind !== 'range') return null; // a dict view: none of these
   if (obj.type === 'ArrayValue' && kind === undefined && LIST_MUTATORS.has(name)) return V.undefined();

@@ -10,7 +10,7 @@ import { toFixedEven } from './jinja-format.ts';
 import { exactIntArithmetic, floatOperands } from './jinja-int-arithmetic.ts';
 import { callMethod, pythonStrip, titleFilter } from './jinja-methods.ts';
 import { parseFloatPy, parseIntPy } from './jinja-number-text.ts';
-import { V, asKey, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, inputValue, kindedList, listKind, type Value } from './jinja-values.ts';
+import { FUNCTION_NAMES, V, asKey, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, inputValue, kindedList, listKind, type Value } from './jinja-values.ts';
 
 /** What a filter needs of the interpreter: other filters (map('trim')) and tests (select('odd')) by name, and Python's getattr (attr). */
 export interface FilterHost {
@@ -63,7 +63,7 @@ export const TESTS: Record<string, Test> = {
   // len() and [] (a dict's views have no [], a range has); jinja2's Undefined has both, and iterates as empty
   sequence: (v) => isStr(v) || (isList(v) && (listKind(v) ?? 'range') === 'range') || isDict(v) || v.type === 'UndefinedValue',
   iterable: (v) => isStr(v) || isList(v) || isDict(v) || v.type === 'UndefinedValue',
-  mapping: (v) => v.type === 'ObjectValue',
+  mapping: (v) => v.type === 'ObjectValue' && !FUNCTION_NAMES.has(v), // not a cycler
   number: (v) => isNum(v) || v.type === 'BooleanValue',
   float: (v) => v.type === 'FloatValue',
   none: (v) => v.type === 'NullValue',

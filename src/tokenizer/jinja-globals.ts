@@ -1,7 +1,7 @@
 // jinja2's globals that the library lacks or has otherwise. Python's range() as jinja2's sandbox gives it to chat templates: its arguments ints (a bool is one; 'a' or 1.5
 // fail with Python's TypeError, where a JS number would be taken), one to three of them, a step other than 0, and
 // the result printed as Python prints a range object (range(0, 3)); at most `maxItems` items (jinja2's sandbox
-// has MAX_RANGE too), else `tooMany` says why. dict(...), joiner(sep); cycler, lipsum and self are refused.
+// has MAX_RANGE too), else `tooMany` says why. dict(...), joiner(sep), cycler(*items); lipsum and self are refused.
 import { FUNCTION_NAMES, V, asKey, isDict, isList, isStr, kindedList, pyType, type Key, type Value } from './jinja-values.ts';
 
 export function pythonRange(maxItems: number, tooMany: (items: number) => Error): Value {
@@ -67,13 +67,53 @@ const JOINER = V.fn((args) => {
 });
 FUNCTION_NAMES.set(JOINER, 'the class joiner');
 
-/** jinja2's globals this renderer does not have: a template naming one fails (`cycler is defined` is true there). */
-const REFUSED = new Set(['cycler', 'lipsum', 'self']);
+/**
+ * jinja2's cycler(*items): next() gives the current item and moves on (back to the first after the last), reset()
+ * goes back to the first, .current is the item next() gives, .items the tuple of items, .pos the index. Printing one
+ * is refused (jinja2 prints its repr with its address).
+ */
+const CYCLER = V.fn((args) => {
+  const kwargs = args.at(-1)?.type === 'KeywordArgumentsValue' ? (args.pop()!.value as Map<Key, Value>) : new Map<Key, Value>();
+  if (kwargs.size > 0) throw new Error(`Cycler.__init__() got an unexpected keyword argument '${String([...kwargs.keys()][0])}'`);
+  if (args.length === 0) throw new Error('at least one item has to be provided');
+  const items = [...args];
+  const fields = new Map<Key, Value>();
+  const moveTo = (pos: number) => {
+    fields.set('pos', V.int(pos));
+    fields.set('current', items[pos]!);
+  };
+  const method = (name: string, body: () => Value) => {
+    const fn = V.fn((callArgs) => {
+      if (callArgs.length > 0) throw new Error(`Cycler.${name}() takes 1 positional argument but ${callArgs.length + 1} were given`);
+      return body();
+    });
+    FUNCTION_NAMES.set(fn, `the method Cycler.${name}`);
+    return fn;
+  };
+  const next = method('next', () => {
+    const current = fields.get('current')!;
+    moveTo(((fields.get('pos')!.value as number) + 1) % items.length);
+    return current;
+  });
+  fields.set('items', V.tuple(items));
+  fields.set('next', next);
+  fields.set('__next__', next);
+  fields.set('reset', method('reset', () => (moveTo(0), V.none())));
+  moveTo(0);
+  const cycler = V.dict(fields);
+  FUNCTION_NAMES.set(cycler, 'a cycler');
+  return cycler;
+});
+FUNCTION_NAMES.set(CYCLER, 'the class cycler');
+
+/** jinja2's globals this renderer does not have: a template naming one fails (`self is defined` is true there). */
+const REFUSED = new Set(['lipsum', 'self']);
 
 /** The global `name` of jinja2's environment that the library lacks, for a name no scope defines. */
 export function jinjaGlobal(name: string): Value | undefined {
   if (name === 'dict') return DICT;
   if (name === 'joiner') return JOINER;
+  if (name === 'cycler') return CYCLER;
   if (name === 'lipsum') throw new Error("jinja2's global lipsum is refused: a chat template must render the same text each time (jinja2's lipsum picks its words at random)");
   if (REFUSED.has(name)) throw new Error(`jinja2's global ${name} is not supported by mistral-tune's template renderer`);
   return undefined;

@@ -170,7 +170,9 @@ export function pyStr(v: Value): string {
       return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
     }
     case 'ObjectValue':
-    case 'KeywordArgumentsValue': return `{${[...(v.value as Map<Key, Value>)].map(([k, x]) => `${typeof k === 'number' ? k : strRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+    case 'KeywordArgumentsValue':
+      if (FUNCTION_NAMES.has(v)) throw new Error(`printing ${FUNCTION_NAMES.get(v)!} is not supported by mistral-tune's template renderer (jinja2 prints its Python repr with its address)`);
+      return `{${[...(v.value as Map<Key, Value>)].map(([k, x]) => `${typeof k === 'number' ? k : strRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
     case 'NamespaceValue': return `<Namespace ${pyStr(V.dict(v.value as Map<Key, Value>))}>`;
     default: return String(v.value);
   }
