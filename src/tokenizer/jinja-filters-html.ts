@@ -6,6 +6,7 @@ import { argOf, iterate, type Filter } from './jinja-filters.ts';
 import { markupText } from './jinja-filters-rare.ts';
 import { WHITESPACE } from './jinja-str-classes.ts';
 import { unescapeHtml } from './html-unescape.ts';
+import { REFUSED_FILTERS } from './jinja-refused.ts';
 import { V, isDict, isList, isNone, isStr, keyValue, listKind, pyRepr, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
 
 /** urllib.parse.quote_from_bytes of the UTF-8 bytes: letters, digits, _.-~ and `safe` kept, every other byte %XX. */
@@ -55,10 +56,10 @@ export const HTML_FILTERS: Record<string, Filter> = {
     return V.str(unescapeHtml(text.split(SPACES).filter((w) => w !== '').join(' ')));
   },
   urlize() {
-    throw new Error("the urlize filter is not supported by mistral-tune's template renderer (its URL and e-mail detection is not matched here)");
+    throw new Error(REFUSED_FILTERS.urlize);
   },
   random() {
-    throw new Error("the random filter is refused: a chat template must render the same text each time (jinja2 picks an item at random)");
+    throw new Error(REFUSED_FILTERS.random);
   },
   urlencode(v) {
     // do_urlencode: a str, or anything not iterable, quoted as a URL path; a dict or (key, value) pairs as a query string

@@ -2,6 +2,7 @@
 // fail with Python's TypeError, where a JS number would be taken), one to three of them, a step other than 0, and
 // the result printed as Python prints a range object (range(0, 3)); at most `maxItems` items (jinja2's sandbox
 // has MAX_RANGE too), else `tooMany` says why. dict(...), joiner(sep), cycler(*items); lipsum and self are refused.
+import { REFUSED_GLOBALS } from './jinja-refused.ts';
 import { FUNCTION_NAMES, V, asKey, isDict, isList, isStr, kindedList, pyType, type Key, type Value } from './jinja-values.ts';
 
 export function pythonRange(maxItems: number, tooMany: (items: number) => Error): Value {
@@ -106,15 +107,12 @@ const CYCLER = V.fn((args) => {
 });
 FUNCTION_NAMES.set(CYCLER, 'the class cycler');
 
-/** jinja2's globals this renderer does not have: a template naming one fails (`self is defined` is true there). */
-const REFUSED = new Set(['lipsum', 'self']);
-
 /** The global `name` of jinja2's environment that the library lacks, for a name no scope defines. */
 export function jinjaGlobal(name: string): Value | undefined {
   if (name === 'dict') return DICT;
   if (name === 'joiner') return JOINER;
   if (name === 'cycler') return CYCLER;
-  if (name === 'lipsum') throw new Error("jinja2's global lipsum is refused: a chat template must render the same text each time (jinja2's lipsum picks its words at random)");
-  if (REFUSED.has(name)) throw new Error(`jinja2's global ${name} is not supported by mistral-tune's template renderer`);
+  // jinja-refused.ts: a template naming one is refused when loaded (this for a name no scan sees)
+  if (Object.hasOwn(REFUSED_GLOBALS, name)) throw new Error(REFUSED_GLOBALS[name]);
   return undefined;
 }

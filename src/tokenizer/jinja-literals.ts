@@ -8,9 +8,11 @@
 //   leading zero (`007`) is refused, as jinja2 refuses it (two literals in a row), where the library would read 7;
 // - string literals: a backslash before a newline is a line continuation, nothing in the string (Python's
 //   unicode-escape, which jinja2 unescapes with), where the library refuses it;
-// - raw blocks ({% raw %}…{% endraw %}) as jinja-raw-blocks.ts writes them.
+// - raw blocks ({% raw %}…{% endraw %}) as jinja-raw-blocks.ts writes them;
+// - a name jinja-refused.ts refuses (lipsum, self, | urlize, | random) fails here, naming its line.
 // Text outside the tags, names (`x1e3`) and comments are left as they are.
 import { rawBlockAt, rewriteRawBlock } from './jinja-raw-blocks.ts';
+import { MAY_NAME_REFUSED, refusedName } from './jinja-refused.ts';
 
 /** jinja2's integer_re and float_re (lexer.py), anchored at a position. */
 const INTEGER = /0b(?:_?[01])+|0o(?:_?[0-7])+|0x(?:_?[\da-f])+|[1-9](?:_?\d)*|0(?:_?0)*/iy;
@@ -72,6 +74,8 @@ function rewriteTag(text: string, i: number, close: string): [end: number, code:
     } else {
       NAME.lastIndex = i;
       const name = NAME.exec(text);
+      const refused = name && refusedName(name[0], out);
+      if (refused) throw new Error(`line ${text.slice(0, i).split('\n').length}: ${refused}`);
       if (name) len = name[0].length;
       else if ('([{'.includes(c)) depth++;
       else if (')]}'.includes(c)) depth = Math.max(0, depth - 1);
@@ -84,7 +88,7 @@ function rewriteTag(text: string, i: number, close: string): [end: number, code:
 
 /** The template with each literal the library misreads written as it reads it (see the header). */
 export function jinja2Literals(text: string): string {
-  if (!/\d[_eExXoObB]|0\d|\\\n|\{%[-+]?\s*raw/.test(text)) return text; // the common case: nothing to rewrite
+  if (!/\d[_eExXoObB]|0\d|\\\n|\{%[-+]?\s*raw/.test(text) && !MAY_NAME_REFUSED.test(text)) return text; // the common case: nothing to rewrite
   let out = '';
   let i = 0;
   for (OPEN.lastIndex = 0; ; ) {

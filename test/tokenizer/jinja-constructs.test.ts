@@ -185,15 +185,30 @@ test('what jinja2 renders and we cannot is a one-line UserError naming the const
     ["{% set j = joiner(', ') %}{{ j }}", 'printing a joiner is not supported'],
     // jinja2's pformat wraps a repr past 80 characters over lines
     ["{{ [messages[0].content * 90] | pprint }}", 'pprint: a list whose repr is longer than 80 characters'],
-    // random output: a training text must be the same each time
-    ['{{ [1, 2] | random }}', 'the random filter is refused: a chat template must render the same text each time'],
-    ['{{ lipsum(1) }}', "jinja2's global lipsum is refused: a chat template must render the same text each time"],
   ];
   for (const [template, why] of refused) {
     const t = new ChatTemplate(template, { bosToken: '<s>', eosToken: '</s>', source });
     assert.throws(() => t.render([{ role: 'user', content: 'a' }]), (e: unknown) =>
       isUserError(e) && !(e as Error).message.includes('\n') && (e as Error).message.startsWith(`${source}: chat template failed: ${why}`), template);
   }
+});
+
+test('a name the renderer refuses (lipsum, self, | urlize, | random) is a one-line UserError when the template is loaded, naming its line', () => {
+  const source = 'model/tokenizer_config.json: chat_template';
+  const refused: [string, string][] = [
+    // random output: a training text must be the same each time
+    ["{{ 'a' }}\n\n{{ [1, 2] | random }}", "line 3: the random filter is refused: a chat template must render the same text each time"],
+    ["{% if x %}\r\n{{ lipsum(1) }}{% endif %}", "line 2: jinja2's global lipsum is refused: a chat template must render the same text each time"],
+    ["{% for m in messages %}\n{{ m.content|urlize }}{% endfor %}", 'line 2: the urlize filter is not supported'],
+    ['{% filter urlize %}a{% endfilter %}', 'line 1: the urlize filter is not supported'],
+    ['{{ self }}', "line 1: jinja2's global self is not supported"],
+  ];
+  for (const [template, why] of refused) {
+    assert.throws(() => new ChatTemplate(template, { bosToken: '<s>', eosToken: '</s>', source }), (e: unknown) =>
+      isUserError(e) && !(e as Error).message.includes('\n') && (e as Error).message.startsWith(`${source}: cannot parse the chat template: ${why}`), template);
+  }
+  // the same words as text, in a string, a comment, an attribute or a variable the template sets render as jinja2's
+  assert.equal(render("self lipsum {{ 'self | random' }}{# lipsum #}{{ {'self': 1}.self }}{% set random = 3 %}{{ random }}"), 'self lipsum self | random13');
 });
 
 test('a test with an argument keeps the neighbouring syntax: x.is, `is` then else/and/or, an unclosed bracket', () => {

@@ -1,0 +1,28 @@
+// The jinja2 names a chat template may use that mistral-tune's renderer refuses: the globals lipsum (random words)
+// and self (the template's blocks), the filters urlize (its URL and e-mail detection is not matched) and random.
+// jinja-literals.ts refuses each where the template names it, when the template is loaded, with its line; the
+// render-time checks (jinja-globals.ts, jinja-filters-html.ts) give the same messages.
+
+export const REFUSED_GLOBALS: Readonly<Record<string, string>> = {
+  lipsum: "jinja2's global lipsum is refused: a chat template must render the same text each time (jinja2's lipsum picks its words at random)",
+  self: "jinja2's global self is not supported by mistral-tune's template renderer",
+};
+
+export const REFUSED_FILTERS: Readonly<Record<string, string>> = {
+  urlize: "the urlize filter is not supported by mistral-tune's template renderer (its URL and e-mail detection is not matched here)",
+  random: 'the random filter is refused: a chat template must render the same text each time (jinja2 picks an item at random)',
+};
+
+/** Any of the names above, as a word (the loader's quick test before it scans the tags). */
+export const MAY_NAME_REFUSED = /\b(?:lipsum|self|urlize|random)\b/;
+
+/**
+ * Why the name `name` in a tag is refused, or null: a refused global where it is a name (not `x.self`), a refused
+ * filter after `|` or `{% filter`. `before` is the code before it in its tag.
+ */
+export function refusedName(name: string, before: string): string | null {
+  const prior = before.trimEnd();
+  if (Object.hasOwn(REFUSED_FILTERS, name) && (prior.endsWith('|') || /(?:^|[^\w.])filter$/.test(prior))) return REFUSED_FILTERS[name]!;
+  if (Object.hasOwn(REFUSED_GLOBALS, name) && !prior.endsWith('.')) return REFUSED_GLOBALS[name]!;
+  return null;
+}
