@@ -147,6 +147,8 @@ export function attribute(item: Value, path: string): Value {
   for (const part of path.split('.')) {
     if (isDict(v)) v = v.value.get(part) ?? V.undefined();
     else if (isList(v) && /^\d+$/.test(part)) v = v.value[Number(part)] ?? V.undefined();
+    // a groupby group's fields (jinja2's _GroupTuple: getitem fails, getattr gives them), its own builtins here
+    else if (v.type === 'TupleValue' && Object.hasOwn(v, 'builtins') && (part === 'grouper' || part === 'list')) v = v.builtins.get(part) ?? V.undefined();
     else return V.undefined();
   }
   return v;
