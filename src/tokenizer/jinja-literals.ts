@@ -74,7 +74,7 @@ function rewriteTag(text: string, i: number, close: string): [end: number, code:
     } else {
       NAME.lastIndex = i;
       const name = NAME.exec(text);
-      const refused = name && refusedName(name[0], out);
+      const refused = name && refusedName(name[0], out, close === '%}');
       if (refused) throw new Error(`line ${text.slice(0, i).split('\n').length}: ${refused}`);
       if (name) len = name[0].length;
       else if ('([{'.includes(c)) depth++;

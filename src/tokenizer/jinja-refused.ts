@@ -1,5 +1,6 @@
 // The jinja2 names a chat template may use that mistral-tune's renderer refuses: the globals lipsum (random words)
-// and self (the template's blocks), the filters urlize (its URL and e-mail detection is not matched) and random.
+// and self (the template's blocks), the filters urlize (its URL and e-mail detection is not matched) and random, the
+// statements {% with %} and {% autoescape %} and a chain of filters in {% filter a|b %}, which the library's parser lacks.
 // jinja-literals.ts refuses each where the template names it, when the template is loaded, with its line; the
 // render-time checks (jinja-globals.ts, jinja-filters-html.ts) give the same messages.
 
@@ -13,15 +14,24 @@ export const REFUSED_FILTERS: Readonly<Record<string, string>> = {
   random: 'the random filter is refused: a chat template must render the same text each time (jinja2 picks an item at random)',
 };
 
+const REFUSED_STATEMENTS: Readonly<Record<string, string>> = {
+  with: "{% with %} is not supported by mistral-tune's template renderer (set the names with {% set %} instead)",
+  autoescape: "{% autoescape %} is not supported by mistral-tune's template renderer (| e escapes a value)",
+};
+const FILTER_CHAIN = "a chain of filters in {% filter a|b %} is not supported by mistral-tune's template renderer (nest {% filter %} blocks instead)";
+
 /** Any of the names above, as a word (the loader's quick test before it scans the tags). */
-export const MAY_NAME_REFUSED = /\b(?:lipsum|self|urlize|random)\b/;
+export const MAY_NAME_REFUSED = /\b(?:lipsum|self|urlize|random|with|autoescape|filter)\b/;
 
 /**
  * Why the name `name` in a tag is refused, or null: a refused global where it is a name (not `x.self`), a refused
- * filter after `|` or `{% filter`. `before` is the code before it in its tag.
+ * filter after `|` or `{% filter`, a refused statement's keyword, a filter chained in {% filter %}. `before` is the code
+ * before it in its tag, `inStatement` whether the tag is a {% %} one.
  */
-export function refusedName(name: string, before: string): string | null {
+export function refusedName(name: string, before: string, inStatement: boolean): string | null {
   const prior = before.trimEnd();
+  if (inStatement && /^[-+]?$/.test(prior) && Object.hasOwn(REFUSED_STATEMENTS, name)) return REFUSED_STATEMENTS[name]!;
+  if (inStatement && /^[-+]?\s*filter\b/.test(prior) && prior.endsWith('|')) return FILTER_CHAIN;
   if (Object.hasOwn(REFUSED_FILTERS, name) && (prior.endsWith('|') || /(?:^|[^\w.])filter$/.test(prior))) return REFUSED_FILTERS[name]!;
   if (Object.hasOwn(REFUSED_GLOBALS, name) && !prior.endsWith('.')) return REFUSED_GLOBALS[name]!;
   return null;

@@ -193,7 +193,7 @@ test('what jinja2 renders and we cannot is a one-line UserError naming the const
   }
 });
 
-test('a name the renderer refuses (lipsum, self, | urlize, | random) is a one-line UserError when the template is loaded, naming its line', () => {
+test('a construct the renderer refuses (lipsum, self, | urlize, | random, {% with %}, {% autoescape %}, {% filter a|b %}) is a one-line UserError when the template is loaded, naming its line', () => {
   const source = 'model/tokenizer_config.json: chat_template';
   const refused: [string, string][] = [
     // random output: a training text must be the same each time
@@ -202,6 +202,10 @@ test('a name the renderer refuses (lipsum, self, | urlize, | random) is a one-li
     ["{% for m in messages %}\n{{ m.content|urlize }}{% endfor %}", 'line 2: the urlize filter is not supported'],
     ['{% filter urlize %}a{% endfilter %}', 'line 1: the urlize filter is not supported'],
     ['{{ self }}', "line 1: jinja2's global self is not supported"],
+    // statements the library's parser lacks (it said "Unknown statement type: with" or "Pipe !== CloseStatement")
+    ['a\n{%- with a = 1 %}{{ a }}{% endwith %}', "line 2: {% with %} is not supported"],
+    ['{% autoescape true %}{{ x }}{% endautoescape %}', "line 1: {% autoescape %} is not supported"],
+    ["\n\n{% filter upper | replace('A', 'b') %}a{% endfilter %}", 'line 3: a chain of filters in {% filter a|b %} is not supported'],
   ];
   for (const [template, why] of refused) {
     assert.throws(() => new ChatTemplate(template, { bosToken: '<s>', eosToken: '</s>', source }), (e: unknown) =>
@@ -209,6 +213,7 @@ test('a name the renderer refuses (lipsum, self, | urlize, | random) is a one-li
   }
   // the same words as text, in a string, a comment, an attribute or a variable the template sets render as jinja2's
   assert.equal(render("self lipsum {{ 'self | random' }}{# lipsum #}{{ {'self': 1}.self }}{% set random = 3 %}{{ random }}"), 'self lipsum self | random13');
+  assert.equal(render("with {% set with = 'w' %}{{ with }}{% filter upper %}{{ with|trim }}{% endfilter %}{% set filter = [1] %}{{ filter|length }}"), 'with wW1');
 });
 
 test('a test with an argument keeps the neighbouring syntax: x.is, `is` then else/and/or, an unclosed bracket', () => {
