@@ -1,6 +1,7 @@
 // The jinja2 names a chat template may use that mistral-tune's renderer refuses: the globals lipsum (random words)
 // and self (the template's blocks), the filters urlize (its URL and e-mail detection is not matched) and random, the
-// statements {% with %} and {% autoescape %} and a chain of filters in {% filter a|b %}, which the library's parser lacks.
+// statements {% with %}, {% autoescape %}, {% block %} (and those loading another template) and a chain of filters
+// in {% filter a|b %}, which the library's parser lacks.
 // jinja-literals.ts refuses each where the template names it, when the template is loaded, with its line; the
 // render-time checks (jinja-globals.ts, jinja-filters-html.ts) give the same messages.
 
@@ -17,11 +18,17 @@ export const REFUSED_FILTERS: Readonly<Record<string, string>> = {
 const REFUSED_STATEMENTS: Readonly<Record<string, string>> = {
   with: "{% with %} is not supported by mistral-tune's template renderer (set the names with {% set %} instead)",
   autoescape: "{% autoescape %} is not supported by mistral-tune's template renderer (| e escapes a value)",
+  block: "{% block %} is not supported by mistral-tune's template renderer (a chat template is one template: write the block's text as it is)",
+  // jinja2 fails on these too in transformers' environment (it has no loader: TemplateNotFound)
+  extends: '{% extends %} names another template, which a chat template cannot load (transformers: TemplateNotFound)',
+  include: '{% include %} names another template, which a chat template cannot load (transformers: TemplateNotFound)',
+  import: '{% import %} names another template, which a chat template cannot load (transformers: TemplateNotFound)',
+  from: '{% from … import %} names another template, which a chat template cannot load (transformers: TemplateNotFound)',
 };
 const FILTER_CHAIN = "a chain of filters in {% filter a|b %} is not supported by mistral-tune's template renderer (nest {% filter %} blocks instead)";
 
 /** Any of the names above, as a word (the loader's quick test before it scans the tags). */
-export const MAY_NAME_REFUSED = /\b(?:lipsum|self|urlize|random|with|autoescape|filter)\b/;
+export const MAY_NAME_REFUSED = /\b(?:lipsum|self|urlize|random|with|autoescape|filter|block|extends|include|import|from)\b/;
 
 /**
  * Why the name `name` in a tag is refused, or null: a refused global where it is a name (not `x.self`), a refused

@@ -193,7 +193,7 @@ test('what jinja2 renders and we cannot is a one-line UserError naming the const
   }
 });
 
-test('a construct the renderer refuses (lipsum, self, | urlize, | random, {% with %}, {% autoescape %}, {% filter a|b %}) is a one-line UserError when the template is loaded, naming its line', () => {
+test('a construct the renderer refuses (lipsum, self, | urlize, | random, {% with %}, {% autoescape %}, {% block %}, {% include %}, {% filter a|b %}) is a one-line UserError when the template is loaded, naming its line', () => {
   const source = 'model/tokenizer_config.json: chat_template';
   const refused: [string, string][] = [
     // random output: a training text must be the same each time
@@ -205,6 +205,8 @@ test('a construct the renderer refuses (lipsum, self, | urlize, | random, {% wit
     // statements the library's parser lacks (it said "Unknown statement type: with" or "Pipe !== CloseStatement")
     ['a\n{%- with a = 1 %}{{ a }}{% endwith %}', "line 2: {% with %} is not supported"],
     ['{% autoescape true %}{{ x }}{% endautoescape %}', "line 1: {% autoescape %} is not supported"],
+    ['{% for m in messages %}\n{% block c scoped %}{{ m.role }}{% endblock %}{% endfor %}', 'line 2: {% block %} is not supported'],
+    ["{% include 'other.jinja' %}", 'line 1: {% include %} names another template, which a chat template cannot load'],
     ["\n\n{% filter upper | replace('A', 'b') %}a{% endfilter %}", 'line 3: a chain of filters in {% filter a|b %} is not supported'],
   ];
   for (const [template, why] of refused) {
