@@ -28,7 +28,7 @@ export function doctorReport(): DoctorReport {
       model: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), memoryBytes: os.totalmem(),
       kernelThreads: threadCount(), blas: blas?.description ?? null, blasUsed: cpu.gemmMode === 'blas', gemmAskedBy: cpu.gemmAskedBy, wasmKernels: cpu.wasmKernels ?? 'off', gemm: cpu.describe(),
     },
-    cuda: probeCuda({ libraries: true }),
+    cuda: probeCuda({ libraries: true, eachPiece: true }),
   };
 }
 

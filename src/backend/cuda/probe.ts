@@ -32,7 +32,7 @@ export type CudaProbe =
     /** With `libraries`: where NVRTC and cuBLASLt loaded from, and their versions ("13.0"; 130001 for 13.0.1). */
     nvrtcFile?: string; nvrtcVersion?: string; cublasLtFile?: string; cublasLtVersion?: number;
   }
-  /** `reason`: the first problem, in one line; `items` (with `libraries`): every piece, each checked whatever the others' state. */
+  /** `reason`: the first problem, in one line; `items` (with `eachPiece`, or with `libraries` where the driver and a GPU are there): every piece, each checked whatever the others' state. */
   | { available: false; reason: string; items?: ProbeItem[] };
 
 /**
@@ -53,15 +53,17 @@ export function driverStatusHint(status: number): string {
 /**
  * Checks the driver and a GPU; with `libraries`, also that NVRTC loads and compiles an empty kernel for the GPU (a
  * broken install fails here, before a run loads its weights, not at its first kernel) and that cuBLASLt loads. Never
- * throws for a missing piece.
+ * throws for a missing piece. With `eachPiece` (doctor) NVRTC and cuBLASLt are opened and reported (`items`) even where
+ * the driver or the GPU failed; without it (--device auto, the dry run) the probe stops there: a CPU machine with a
+ * torch venv is not made to load its NVRTC and cuBLASLt (650 MB) at every run for a backend it cannot use.
  */
-export function probeCuda(opts: OpenOptions & { libraries?: boolean } = {}): CudaProbe {
+export function probeCuda(opts: OpenOptions & { libraries?: boolean; eachPiece?: boolean } = {}): CudaProbe {
   let driver: CudaDriver;
   try {
     driver = CudaDriver.open(opts);
   } catch (e) {
     const reason = e instanceof CudaError ? driverFailure(e, opts) : `no CUDA driver: ${message(e)}`;
-    return unavailable(reason, opts.libraries ? [{ what: 'driver', ok: false, text: reason }, ...libraryItems(opts, null)] : undefined);
+    return unavailable(reason, opts.eachPiece ? [{ what: 'driver', ok: false, text: reason }, ...libraryItems(opts, null)] : undefined);
   }
   const driverItem: ProbeItem = { what: 'driver', ok: true, text: driverText(driver) };
   let device: CudaDeviceInfo;
@@ -69,7 +71,7 @@ export function probeCuda(opts: OpenOptions & { libraries?: boolean } = {}): Cud
     const count = driver.deviceCount();
     if (count === 0) {
       const reason = `no CUDA GPU: the driver loaded but reports no device; ${driverStatusHint(100)}`;
-      return unavailable(reason, opts.libraries ? [driverItem, { what: 'GPU', ok: false, text: reason }, ...libraryItems(opts, null)] : undefined);
+      return unavailable(reason, opts.eachPiece ? [driverItem, { what: 'GPU', ok: false, text: reason }, ...libraryItems(opts, null)] : undefined);
     }
     const dev = driver.device(0);
     device = {
@@ -79,7 +81,7 @@ export function probeCuda(opts: OpenOptions & { libraries?: boolean } = {}): Cud
     };
   } catch (e) {
     const reason = e instanceof CudaError ? driverFailure(e, opts) : `CUDA unusable: ${message(e)}`;
-    return unavailable(reason, opts.libraries ? [driverItem, { what: 'GPU', ok: false, text: reason }, ...libraryItems(opts, null)] : undefined);
+    return unavailable(reason, opts.eachPiece ? [driverItem, { what: 'GPU', ok: false, text: reason }, ...libraryItems(opts, null)] : undefined);
   }
   if (!opts.libraries) return { available: true, device, driverFile: driver.file };
   const found: { nvrtc?: Nvrtc; lt?: CublasLt; nvrtcVersion?: string; ltVersion?: number } = {};

@@ -1,0 +1,51 @@
+// probeCuda without a driver: `--device auto` (every train, eval, generate and dry run by default) stops at the missing
+// driver and opens nothing more — a CPU machine with a torch venv holds NVRTC and cuBLASLt (650 MB of libraries: half a
+// second and 180 MiB more each run, for a backend it cannot use); doctor's probe (eachPiece) opens each to report it.
+// The stand-ins, built here with cc, write their name to a file as the loader opens them. Skipped where there is no cc.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { NVRTC_SIGNATURES } from '../../../src/backend/cuda/nvrtc.ts';
+import { probeCuda } from '../../../src/backend/cuda/probe.ts';
+import { tempDir } from '../../temp-dir.ts';
+
+const CC = ['cc', 'gcc', 'clang'].find((c) => spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0);
+const skip = CC ? false : 'no C compiler (cc, gcc, clang) to build the stand-in libraries';
+
+/**
+ * A folder holding libnvrtc.so.13 (every entry point the bindings take; nvrtcVersion 13.0) and libcublasLt.so.13, each
+ * appending its name to `marker` as the loader opens it; no libcuda.
+ */
+function standIns(root: string, marker: string): string {
+  const lib = path.join(root, 'lib');
+  fs.mkdirSync(lib);
+  const nvrtc = Object.values(NVRTC_SIGNATURES).map((sig) => /\*?(\w+)\(/.exec(sig)![1]!).filter((n) => n !== 'nvrtcVersion')
+    .map((n) => `int ${n}() { return 0; }`).concat('int nvrtcVersion(int *major, int *minor) { *major = 13; *minor = 0; return 0; }');
+  for (const [name, entries] of [['libnvrtc.so.13', nvrtc], ['libcublasLt.so.13', []]] as const) {
+    const c = path.join(root, `${name}.c`);
+    fs.writeFileSync(c, [
+      'typedef struct FILE FILE; FILE *fopen(const char *, const char *); int fputs(const char *, FILE *); int fclose(FILE *);',
+      `__attribute__((constructor)) static void loaded(void) { FILE *f = fopen(${JSON.stringify(marker)}, "a"); if (f) { fputs("${name}\\n", f); fclose(f); } }`,
+      ...entries,
+    ].join('\n'));
+    execFileSync(CC!, ['-shared', '-fPIC', '-o', path.join(lib, name), c]);
+  }
+  return lib;
+}
+
+test('no driver: --device auto\'s probe opens neither NVRTC nor cuBLASLt; doctor\'s opens each and reports it', { skip }, () => {
+  const root = tempDir('mt-probe-pieces-');
+  const marker = path.join(root, 'loaded.txt');
+  const opts = { root, env: { LD_LIBRARY_PATH: standIns(root, marker) }, systemCache: false };
+  const auto = probeCuda({ ...opts, libraries: true });
+  assert.equal(auto.available, false);
+  assert.match(auto.available ? '' : auto.reason, /^no CUDA driver: CUDA driver \(libcuda\.so\.1\) not found; /);
+  assert.equal(fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : '', '', 'nothing loaded beyond the driver search');
+  const doctor = probeCuda({ ...opts, libraries: true, eachPiece: true });
+  assert.ok(!doctor.available);
+  assert.deepEqual(doctor.items?.map((i) => [i.what, i.ok]), [['driver', false], ['NVRTC', true], ['cuBLASLt', true]]);
+  assert.equal(doctor.items?.[1]?.text, `13.0 (${path.join(opts.env.LD_LIBRARY_PATH, 'libnvrtc.so.13')})`);
+  assert.deepEqual(fs.readFileSync(marker, 'utf8').split('\n').filter((l) => l).sort(), ['libcublasLt.so.13', 'libnvrtc.so.13']);
+});
