@@ -22,8 +22,8 @@ test('opening the driver, NVRTC or cuBLASLt where none exists: a UserError listi
   const root = empty();
   const env = { LD_LIBRARY_PATH: path.join(root, 'ld'), CUDA_HOME: path.join(root, 'cuda') };
   for (const [open, what] of [[() => CudaDriver.open({ root, env, systemCache: false }), 'CUDA driver (libcuda.so.1)'],
-    [() => Nvrtc.open({ root, env, systemCache: false }), 'NVRTC (libnvrtc.so.*)'],
-    [() => CublasLt.open({ root, env, systemCache: false }), 'cuBLASLt (libcublasLt.so.*)']] as const) {
+    [() => Nvrtc.open({ root, env, systemCache: false }), 'NVRTC (libnvrtc.so.*, CUDA 12 or newer)'],
+    [() => CublasLt.open({ root, env, systemCache: false }), 'cuBLASLt (libcublasLt.so.*, CUDA 12 or newer)']] as const) {
     assert.throws(open, (e: Error) => {
       assert.equal(e.name, 'UserError');
       assert.ok(e.message.startsWith(`${what} not found; looked in: ${path.join(root, 'ld')}, ${path.join(root, 'cuda/lib64')}`), e.message);
