@@ -37,13 +37,14 @@ export type CudaProbe =
 
 /**
  * What a driver that loaded but failed cuInit (or a device query) is telling, by status (cuda.h's CUresult), and what to do:
- * the stub libcuda of the toolkit's lib64/stubs on the library path, no GPU visible to the process, a driver older than
- * the CUDA it is asked for, or a GPU or kernel module in a bad state.
+ * the stub libcuda of the toolkit's lib64/stubs on the library path, no GPU visible to the process, a driver and a
+ * forward-compatibility package that do not match, or a GPU or kernel module in a bad state. (A driver too old for the
+ * kernels shows later, at NVRTC or the module load: cuda.h has no CUresult 35 — that is the runtime API's
+ * cudaErrorInsufficientDriver.)
  */
 export function driverStatusHint(status: number): string {
   switch (status) {
     case 34: return "this libcuda.so.1 is the CUDA toolkit's stub (lib64/stubs), not the driver: take that folder out of LD_LIBRARY_PATH";
-    case 35: return 'the NVIDIA driver is older than this CUDA needs: update the driver';
     case 100: return 'the driver sees no GPU: check nvidia-smi, CUDA_VISIBLE_DEVICES, and in a container its GPUs (docker --gpus all)';
     case 101: return 'CUDA_VISIBLE_DEVICES names no GPU the driver has: check it against nvidia-smi -L';
     case 803: case 804: return 'the driver and the CUDA forward-compatibility package do not match this GPU: remove cuda-compat from the library path, or update the driver';
