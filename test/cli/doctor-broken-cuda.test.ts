@@ -8,10 +8,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DRIVER_SIGNATURES } from '../../src/backend/cuda/driver.ts';
+import { CC, NO_CC } from '../c-compiler.ts';
 import { tempDir } from '../temp-dir.ts';
 
-const CC = ['cc', 'gcc', 'clang'].find((c) => spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0);
-const skip = CC ? false : 'no C compiler (cc, gcc, clang) to build the stand-in libcuda';
+const skip = NO_CC;
 
 /** A libcuda.so.1 exporting every entry point the bindings take, each returning MT_CUINIT's status (cuGetErrorName/String answering for 100 and 999). */
 function brokenDriver(dir: string): void {

@@ -26,16 +26,8 @@ import { benchTrainConfig, writeRandomRows } from '../../../bench/gpu-plan.ts';
 import { dryRun } from '../../../src/train/dry-run.ts';
 import { flashAttentionWorkspaceBytes } from '../../../src/backend/cuda/flash-attention.ts';
 import { captureStderr } from '../../tokenizer/helpers.ts';
+import { CC, NO_CC } from '../../c-compiler.ts';
 import { tempDir } from '../../temp-dir.ts';
-
-const CC = ['cc', 'gcc', 'clang'].find((c) => {
-  try {
-    execFileSync(c, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-});
 
 /** Builds the stand-in as libcuda.so.1, libnvrtc.so.13 and libcublasLt.so.13 (links to one file: one state), and points the process at it. */
 function build(): { root: string; stats: () => Record<string, number>; options: () => string } {
@@ -64,7 +56,7 @@ function build(): { root: string; stats: () => Record<string, number>; options: 
   return { root, stats, options: optionsFn };
 }
 
-const skip = CC ? false : 'no C compiler (cc, gcc or clang) here to build the stand-in libraries';
+const skip = NO_CC;
 
 test('through the stand-in libraries: probe, backend open, fill, up/download, copy, f32 GEMMs (transposed, misaligned views), close releases all', { skip }, () => {
   const fake = build();

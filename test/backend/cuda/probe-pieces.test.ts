@@ -4,15 +4,15 @@
 // The stand-ins, built here with cc, write their name to a file as the loader opens them. Skipped where there is no cc.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NVRTC_SIGNATURES } from '../../../src/backend/cuda/nvrtc.ts';
 import { probeCuda } from '../../../src/backend/cuda/probe.ts';
+import { CC, NO_CC } from '../../c-compiler.ts';
 import { tempDir } from '../../temp-dir.ts';
 
-const CC = ['cc', 'gcc', 'clang'].find((c) => spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0);
-const skip = CC ? false : 'no C compiler (cc, gcc, clang) to build the stand-in libraries';
+const skip = NO_CC;
 
 /**
  * A folder holding libnvrtc.so.13 (every entry point the bindings take; nvrtcVersion 13.0) and libcublasLt.so.13, each
