@@ -1,13 +1,18 @@
 // `mistral-tune doctor` where CUDA is installed but broken, on stand-ins built here with cc: a libcuda.so.1 whose cuInit
 // fails (100: no GPU visible; 999: a GPU or kernel module in a bad state), NVRTC or cuBLASLt missing, of CUDA 11, or a
 // broken link: one line per piece (driver, NVRTC, cuBLASLt), each saying what is wrong and what to do, exit 0 (doctor
-// reports; CUDA missing is a finding), and --json one object with the same pieces. Skipped where there is no C compiler.
+// reports; CUDA missing is a finding), and --json one object with the same pieces. Through the CLI the machine's own
+// NVRTC and cuBLASLt (a toolkit in /usr/local/cuda/lib64, a pip wheel in ~/.local) are found after the stand-ins' folders,
+// so what is wrong with NVRTC and cuBLASLt is checked in-process, on an empty file-system root and without the loader's
+// cache. Skipped where there is no C compiler.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DRIVER_SIGNATURES } from '../../src/backend/cuda/driver.ts';
+import { probeCuda } from '../../src/backend/cuda/probe.ts';
+import { formatDoctor, type DoctorReport } from '../../src/cli/doctor.ts';
 import { CC, NO_CC } from '../c-compiler.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -33,28 +38,48 @@ function doctor(env: Record<string, string>, ...args: string[]): { status: numbe
 
 interface Item { what: string; ok: boolean; text: string }
 
-test('a driver whose cuInit fails: the driver line names the file, the status and what to check; NVRTC and cuBLASLt each get their own line; exit 0; --json has the same pieces', { skip }, () => {
+/** The stand-in driver in drv/; in old/ an NVRTC of CUDA 11 and a cuBLASLt link to a removed toolkit; typo/ does not exist. */
+function brokenInstall(): { root: string; ld: string } {
   const root = tempDir('mt-doctor-cuda-');
   brokenDriver(path.join(root, 'drv'));
   fs.mkdirSync(path.join(root, 'old'));
   fs.writeFileSync(path.join(root, 'old', 'libnvrtc.so.11.2'), ''); // CUDA 11: passed over
   fs.symlinkSync('/nowhere/libcublasLt.so.13.0.1', path.join(root, 'old', 'libcublasLt.so.13')); // a toolkit removed under its link
-  const ld = [path.join(root, 'drv'), path.join(root, 'old'), path.join(root, 'typo')].join(':');
-  for (const [status, name, advice] of [['100', 'CUDA_ERROR_NO_DEVICE', /the driver sees no GPU: check nvidia-smi, CUDA_VISIBLE_DEVICES/], ['999', 'CUDA_ERROR_UNKNOWN', /bad state: check nvidia-smi and dmesg/]] as const) {
+  return { root, ld: [path.join(root, 'drv'), path.join(root, 'old'), path.join(root, 'typo')].join(':') };
+}
+
+const STATUSES = [['100', 'CUDA_ERROR_NO_DEVICE', /the driver sees no GPU: check nvidia-smi, CUDA_VISIBLE_DEVICES/], ['999', 'CUDA_ERROR_UNKNOWN', /bad state: check nvidia-smi and dmesg/]] as const;
+
+test('a driver whose cuInit fails: the driver line names the file, the status and what to check; NVRTC and cuBLASLt each get their own line; exit 0; --json has the same pieces', { skip }, () => {
+  const { root, ld } = brokenInstall();
+  for (const [status, name, advice] of STATUSES) {
     const r = doctor({ LD_LIBRARY_PATH: ld, MT_CUINIT: status });
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.split('\n');
-    assert.ok(lines.includes('cuda backend: not available — 3 of the pieces below are missing or broken'), r.stdout);
+    assert.ok(lines.some((l) => /^cuda backend: not available — [123] of the pieces below (is|are) missing or broken$/.test(l)), r.stdout);
     const driver = lines.find((l) => l.startsWith('  driver: '))!;
     assert.match(driver, new RegExp(`^ {2}driver: NOT USABLE — the CUDA driver \\(${path.join(root, 'drv', 'libcuda.so.1')}\\) loaded, but cuInit failed with ${status} ${name}`));
     assert.match(driver, advice);
-    const nvrtc = lines.find((l) => l.startsWith('  NVRTC: '))!, lt = lines.find((l) => l.startsWith('  cuBLASLt: '))!;
-    assert.match(nvrtc, /NOT USABLE — NVRTC \(libnvrtc\.so\.\*, CUDA 12 or newer\) not found; .*passed over: \S+libnvrtc\.so\.11\.2 \(CUDA 11: too old\).*; install the CUDA toolkit/);
-    assert.match(lt, /NOT USABLE — cuBLASLt .*passed over: \S+libcublasLt\.so\.13 \(a broken link to \/nowhere\/libcublasLt\.so\.13\.0\.1\).*no such folder: \S+\/typo \(LD_LIBRARY_PATH\).*pip install nvidia-cublas/);
+    assert.equal(lines.filter((l) => /^ {2}(NVRTC|cuBLASLt): /.test(l)).length, 2, r.stdout);
     const j = JSON.parse(doctor({ LD_LIBRARY_PATH: ld, MT_CUINIT: status }, '--json').stdout) as { cuda: { available: boolean; reason: string; items: Item[] } };
     assert.equal(j.cuda.available, false);
-    assert.deepEqual(j.cuda.items.map((i) => [i.what, i.ok]), [['driver', false], ['NVRTC', false], ['cuBLASLt', false]]);
+    assert.deepEqual(j.cuda.items.map((i) => i.what), ['driver', 'NVRTC', 'cuBLASLt']);
+    assert.equal(j.cuda.items[0]!.ok, false);
     assert.match(j.cuda.reason, new RegExp(`cuInit failed with ${status}`));
     assert.ok(j.cuda.items.every((i) => !i.text.includes('\n')));
   }
+});
+
+test('NVRTC and cuBLASLt are each checked whatever the driver\'s state: of CUDA 11, a broken link, an LD_LIBRARY_PATH folder that does not exist, each named in its own line', { skip }, () => {
+  const { ld } = brokenInstall();
+  const probe = probeCuda({ root: tempDir('mt-doctor-root-'), env: { LD_LIBRARY_PATH: ld }, systemCache: false, libraries: true, eachPiece: true });
+  assert.ok(!probe.available);
+  const items = probe.items ?? [];
+  assert.deepEqual(items.map((i) => [i.what, i.ok]), [['driver', false], ['NVRTC', false], ['cuBLASLt', false]]);
+  assert.match(items[1]!.text, /^NVRTC \(libnvrtc\.so\.\*, CUDA 12 or newer\) not found; .*passed over: \S+libnvrtc\.so\.11\.2 \(CUDA 11: too old\).*; install the CUDA toolkit/);
+  assert.match(items[2]!.text, /^cuBLASLt .*passed over: \S+libcublasLt\.so\.13 \(a broken link to \/nowhere\/libcublasLt\.so\.13\.0\.1\).*no such folder: \S+\/typo \(LD_LIBRARY_PATH\).*pip install nvidia-cublas/);
+  const cpu: DoctorReport['cpu'] = { model: 'x', cores: 1, memoryBytes: 2 ** 30, kernelThreads: 1, blas: null, blasUsed: false, gemmAskedBy: null, wasmKernels: 'off', gemm: 'cpu' };
+  const lines = formatDoctor({ node: 'v0', platform: 'linux-x64', cpu, cuda: probe }).split('\n');
+  assert.ok(lines.includes('cuda backend: not available — 3 of the pieces below are missing or broken'), lines.join('\n'));
+  for (const what of ['driver', 'NVRTC', 'cuBLASLt']) assert.equal(lines.filter((l) => l.startsWith(`  ${what}: NOT USABLE — `)).length, 1, what);
 });
