@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import { CpuBackend } from '../backend/cpu/cpu-backend.ts';
 import { loadOpenBlas } from '../backend/cpu/openblas.ts';
 import { threadCount } from '../backend/cpu/wasm/pool.ts';
-import { cudaVersionText, probeCuda, type CudaProbe } from '../backend/cuda/probe.ts';
+import { cudaVersionText, deviceText, probeCuda, type CudaProbe } from '../backend/cuda/probe.ts';
 import type { DoctorFlags } from './doctor-flags.ts';
 import { gib } from '../util/byte-size.ts';
 
@@ -55,7 +55,7 @@ export function formatDoctor(r: DoctorReport): string {
   if (c.available) {
     const d = c.device;
     lines.push(
-      `cuda backend: available — ${d.name}, ${gib(d.totalBytes)}, compute capability ${d.computeCapability.major}.${d.computeCapability.minor}`,
+      `cuda backend: available — ${deviceText(d)}`,
       `  driver: CUDA ${cudaVersionText(d.driverVersion)} (${c.driverFile})`,
       `  NVRTC: ${c.nvrtcVersion ?? '?'} (${c.nvrtcFile ?? '?'})`,
       `  cuBLASLt: ${c.cublasLtVersion ?? '?'} (${c.cublasLtFile ?? '?'})`,

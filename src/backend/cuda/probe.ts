@@ -7,6 +7,7 @@ import { CudaDriver, DEVICE_ATTRIBUTE } from './driver.ts';
 import { openLibrary, type OpenOptions } from './ffi.ts';
 import { findLibrary, LIBCUBLASLT, LIBCUDA } from './find-libs.ts';
 import { archFor, Nvrtc } from './nvrtc.ts';
+import { gib } from '../../util/byte-size.ts';
 import { UserError } from '../../util/errors.ts';
 
 export interface CudaDeviceInfo {
@@ -87,11 +88,17 @@ export function probeCuda(opts: OpenOptions & { libraries?: boolean; eachPiece?:
   if (!opts.libraries) return { available: true, device, driverFile: driver.file };
   const found: { nvrtc?: Nvrtc; lt?: CublasLt; nvrtcVersion?: string; ltVersion?: number } = {};
   const items = libraryItems(opts, device, found);
-  if (items.some((i) => !i.ok)) return unavailable(`CUDA unusable: ${items.find((i) => !i.ok)!.text}`, [driverItem, ...items]);
+  const gpuItem: ProbeItem = { what: 'GPU', ok: true, text: deviceText(device) };
+  if (items.some((i) => !i.ok)) return unavailable(`CUDA unusable: ${items.find((i) => !i.ok)!.text}`, [driverItem, gpuItem, ...items]);
   return {
     available: true, device, driverFile: driver.file,
     nvrtcFile: found.nvrtc!.file, nvrtcVersion: found.nvrtcVersion!, cublasLtFile: found.lt!.file, cublasLtVersion: found.ltVersion!,
   };
+}
+
+/** The GPU as doctor names it: "NVIDIA H100 80GB HBM3, 79.2 GiB, compute capability 9.0". */
+export function deviceText(d: CudaDeviceInfo): string {
+  return `${d.name}, ${gib(d.totalBytes)}, compute capability ${d.computeCapability.major}.${d.computeCapability.minor}`;
 }
 
 /** The driver's CUDA version as doctor prints it ("13.0"): major·1000 + minor·10. */

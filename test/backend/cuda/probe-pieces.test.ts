@@ -49,3 +49,16 @@ test('no driver: --device auto\'s probe opens neither NVRTC nor cuBLASLt; doctor
   assert.equal(doctor.items?.[1]?.text, `13.0 (${path.join(opts.env.LD_LIBRARY_PATH, 'libnvrtc.so.13')})`);
   assert.deepEqual(fs.readFileSync(marker, 'utf8').split('\n').filter((l) => l).sort(), ['libcublasLt.so.13', 'libnvrtc.so.13']);
 });
+
+test('a GPU whose NVRTC is missing: doctor\'s pieces name the GPU too (its name, memory, compute capability), beside the working driver and cuBLASLt', { skip }, () => {
+  const root = tempDir('mt-probe-gpu-');
+  const lib = path.join(root, 'lib');
+  fs.mkdirSync(lib);
+  execFileSync(CC!, ['-shared', '-fPIC', '-O1', '-o', path.join(lib, 'libfake.so'), path.join(import.meta.dirname, 'fixtures', 'fake-cuda.c')]);
+  for (const name of ['libcuda.so.1', 'libcublasLt.so.13']) fs.symlinkSync('libfake.so', path.join(lib, name)); // no libnvrtc
+  const probe = probeCuda({ root, env: { LD_LIBRARY_PATH: lib }, systemCache: false, libraries: true, eachPiece: true });
+  assert.ok(!probe.available);
+  assert.deepEqual(probe.items?.map((i) => [i.what, i.ok]), [['driver', true], ['GPU', true], ['NVRTC', false], ['cuBLASLt', true]]);
+  assert.equal(probe.items?.[1]?.text, 'Fake H200 0, 150.0 GiB, compute capability 9.0');
+  assert.match(probe.reason, /^CUDA unusable: NVRTC \(libnvrtc\.so\.\*, CUDA 12 or newer\) not found; /);
+});
