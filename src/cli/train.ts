@@ -41,9 +41,11 @@ export async function run({ file, overwrite, resume, dashboard, dry, json, port,
   if (dry) {
     const { describeDryRun, dryRun, dryRunJson, dryRunRefusal, finishedRunDryRun } = await import('../train/dry-run.ts'); // the model's planning: loaded only here
     // a finished run: train loads nothing of it (its model and data may be gone from where its config.yaml names them)
-    const complete = finishedRunDryRun(cfg, { resume, places, written });
-    if (complete !== null) {
-      process.stdout.write(json ? JSON.stringify({ output_dir_action: complete }) + '\n' : `output_dir: ${cfg.output_dir}: ${complete}\n`);
+    const finished = finishedRunDryRun(cfg, { resume, places, written });
+    if (finished !== null) {
+      const { output, outputRefusal } = finished;
+      process.stdout.write(json ? JSON.stringify({ output_dir_action: output }) + '\n' : `output_dir: ${cfg.output_dir}: ${output}\n`);
+      if (outputRefusal !== null) throw new UserError(outputRefusal);
       return;
     }
     const plan = dryRun(cfg, { overwrite, resume, keep: [file], places, written });

@@ -144,20 +144,27 @@ const COMPLETE = 'a complete run: --resume does nothing (--overwrite trains it a
  * What `train --resume --dry-run` says of a run that finished, which train leaves as it is without loading its model or
  * data (the run's config.yaml names them where they were, and a project folder moved since has them elsewhere): that
  * --resume does nothing, with no plan; null for any other output_dir, which dryRun plans. A finished run's config edited
- * since it finished is refused as train refuses it (resumeFinished).
+ * since it finished is refused as train refuses it (resumeFinished), as dryRun's output_dir refusals are (outputRefusal).
  */
-export function finishedRunDryRun(cfg: TrainConfig, flags: DryRunFlags = {}): string | null {
+export function finishedRunDryRun(cfg: TrainConfig, flags: DryRunFlags = {}): Pick<DryRun, 'output' | 'outputRefusal'> | null {
   const dir = cfg.output_dir;
   // an unfinished run's refusals (a config changed since its config.yaml) are said by dryRun, below its plan
   if (!flags.resume || !RunDir.checkFolder(dir) || !RunDir.isRun(dir) || !RunDir.open(dir).finished()) return null;
-  resumeFinished(RunDir.openForResume(cfg, flags.words ?? FLAG_WORDS, { readOnly: true }), cfg);
-  return COMPLETE;
+  return fateOf(() => {
+    resumeFinished(RunDir.openForResume(cfg, flags.words ?? FLAG_WORDS, { readOnly: true }), cfg);
+    return COMPLETE;
+  });
 }
 
 /** What train will do with output_dir, in words: as RunDir.check decides, without making or emptying anything; and its refusal, if it is one. */
 function outputDirFate(cfg: TrainConfig, flags: DryRunFlags, now: InputsNow): Pick<DryRun, 'output' | 'outputRefusal'> {
+  return fateOf(() => outputDirAction(cfg, flags, now));
+}
+
+/** The words `action` gives, or `refused: …` with the refusal it throws as train throws it. */
+function fateOf(action: () => string): Pick<DryRun, 'output' | 'outputRefusal'> {
   try {
-    return { output: outputDirAction(cfg, flags, now), outputRefusal: null };
+    return { output: action(), outputRefusal: null };
   } catch (e) {
     if (isUserError(e)) return { output: `refused: ${e.what}`, outputRefusal: e.message };
     throw e;

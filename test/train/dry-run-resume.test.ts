@@ -104,3 +104,27 @@ test('train RUN --resume --dry-run of an unfinished run whose config.yaml was ed
   fs.writeFileSync(yaml, fs.readFileSync(yaml, 'utf8').replace(/^max_steps: 3$/m, 'max_steps: 5'));
   await sameRefusal(dir, run, ['run'], /config\.yaml: cannot resume: max_steps \(3 then, 5 now\) changed since the checkpoint of step 2 was written \(config\.yaml was edited, or the checkpoint was copied in from another run\)/);
 });
+
+test('train CONFIG --resume --dry-run of a finished run whose config was edited since: the refusal as output_dir\'s line (--json: {output_dir_action}), exit 2', async () => {
+  // before: --json printed nothing on stdout (the refusal thrown before the object), and without it no output_dir line
+  const dir = tempDir('mt-dry-run-resume-');
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), rows);
+  const config = path.join(dir, 'run.yaml');
+  fs.writeFileSync(config, lines(3));
+  const trained = await cliIn(dir, ['train', 'run.yaml']);
+  assert.equal(trained.status, 0, trained.stderr);
+  fs.writeFileSync(config, lines(5));
+  const real = await cliIn(dir, ['train', 'run.yaml', '--resume']);
+  assert.equal(real.status, 2, real.stderr);
+  const refusal = real.stderr.split('\n').find((l) => l.startsWith('error: '))!;
+  assert.match(refusal, /cannot resume: the run is already complete \(step 3 of 3\), so max_steps \(3 then, 5 now\) changed since it finished/);
+  const what = refusal.slice(refusal.indexOf('cannot resume: '));
+  const json = await cliIn(dir, ['train', 'run.yaml', '--resume', '--dry-run', '--json']);
+  assert.equal(json.status, 2, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout), { output_dir_action: `refused: ${what}` });
+  assert.ok(json.stderr.includes(refusal), `the resume's own error line:\n${json.stderr}`);
+  const human = await cliIn(dir, ['train', 'run.yaml', '--resume', '--dry-run']);
+  assert.equal(human.status, 2, human.stderr);
+  assert.equal(human.stdout, `output_dir: ${path.join(dir, 'run')}: refused: ${what}\n`);
+  assert.ok(human.stderr.includes(refusal), `the resume's own error line:\n${human.stderr}`);
+});
