@@ -18,7 +18,8 @@ import { deviceBytesNeeded, planMemory, realBatchNote, runBatchShape, type Batch
 import { checkAdapterAndHead, checkPacking, checkRunTrainable, loadRunSplits, planSteps, plannedModelConfig, warnUnusedSettings } from './setup.ts';
 import { RunDir } from './run-dir.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
-import { resumeFinished } from './finished-run.ts';
+import { finishedReadOnly, resumeFinished } from './finished-run.ts';
+import { liveHoldRefusal } from './run-lock.ts';
 import { checkRunConfigPaths } from './resume-paths.ts';
 import { DataLoader } from '../data/loader.ts';
 import { foretoldResumeRefusal, type InputsNow } from './checkpoint-inputs.ts';
@@ -151,6 +152,7 @@ export function finishedRunDryRun(cfg: TrainConfig, flags: DryRunFlags = {}): Pi
   // an unfinished run's refusals (a config changed since its config.yaml) are said by dryRun, below its plan
   if (!flags.resume || !RunDir.checkFolder(dir) || !RunDir.isRun(dir) || !RunDir.open(dir).finished()) return null;
   return fateOf(() => {
+    refuseHeld(dir, true);
     resumeFinished(RunDir.openForResume(cfg, flags.words ?? FLAG_WORDS, { readOnly: true }), cfg);
     return COMPLETE;
   });
@@ -171,9 +173,20 @@ function fateOf(action: () => string): Pick<DryRun, 'output' | 'outputRefusal'> 
   }
 }
 
+/**
+ * Throws train's refusal of the folder `dir` while another live process holds it (its lock, which train takes before it
+ * looks in the folder: run-lock.ts), read without taking it; but for a finished run on a read-only mount, which
+ * --resume tells complete without the lock it cannot take (trainer.ts).
+ */
+function refuseHeld(dir: string, resume: boolean): void {
+  const busy = liveHoldRefusal(dir);
+  if (busy !== null && !(resume && finishedReadOnly(dir))) throw busy;
+}
+
 /** outputDirFate's words; a refusal thrown as train throws it. */
 function outputDirAction(cfg: TrainConfig, flags: DryRunFlags, now: InputsNow): string {
   const dir = cfg.output_dir;
+  if (RunDir.checkFolder(dir)) refuseHeld(dir, flags.resume ?? false);
   if (flags.resume) {
     // as train decides it (trainer.ts), without putting back what a crash moved aside (readOnly) or comparing the config
     // with a checkpoint's: a config changed since the run's config.yaml is refused as train refuses it (openForResume), and

@@ -318,6 +318,21 @@ function refuseLiveHolds(dir: string, folder: LockedFolder, me: string, fsNow: n
 }
 
 /**
+ * The refusal a train would meet taking the lock of folder `dir` now, read only (`train --dry-run`, which takes no
+ * lock): the lock or an export's hold of a live process (refusal); null when there is none, or only stale ones, which a
+ * train takes over. "Now" by this machine's clock: the file system's is read from a file written there.
+ */
+export function liveHoldRefusal(dir: string, folder: LockedFolder = RUN_FOLDER): UserError | null {
+  const holds = withIo(dir, 'read the folder', () => fs.readdirSync(dir)).filter((entry) => HOLD.test(entry));
+  for (const entry of [LOCK_FILE, ...holds]) {
+    const file = path.join(dir, entry), held = readLock(file);
+    const busy = held === null ? null : refusal(file, held, folder, Date.now());
+    if (busy !== null) return busy;
+  }
+  return null;
+}
+
+/**
  * Puts the lock written in `tmp` (holding `text`) at `file`, failing with EEXIST when one is there: by a hard link, so the
  * lock appears whole; on a file system without hard links (a CIFS share, some FUSE mounts: EPERM, ENOTSUP) by an
  * exclusive create, whose content a reader may find empty for a moment (an unreadable lock is taken for one being written).

@@ -3,7 +3,9 @@
 // The CLI's runs are main() in this process (in-process-cli.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -127,4 +129,36 @@ test('train CONFIG --resume --dry-run of a finished run whose config was edited 
   assert.equal(human.status, 2, human.stderr);
   assert.equal(human.stdout, `output_dir: ${path.join(dir, 'run')}: refused: ${what}\n`);
   assert.ok(human.stderr.includes(refusal), `the resume's own error line:\n${human.stderr}`);
+});
+
+test('train --resume --dry-run (and --overwrite --dry-run) of a run another live process holds: refused as train refuses it, the lock left as it was', async () => {
+  // before: "continued from its newest valid checkpoint (--resume)" / "emptied first (--overwrite)", exit 0, while train
+  // refused "the run folder is in use by process …"
+  const { dir, run } = await stoppedRun();
+  const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+  try {
+    const lock = path.join(run, '.mistral-tune.lock');
+    const held = JSON.stringify({ pid: other.pid, host: os.hostname(), started: '2026-01-01T00:00:00.000Z' }) + '\n';
+    fs.writeFileSync(lock, held);
+    const mtime = fs.statSync(lock).mtimeMs;
+    for (const flag of ['--resume', '--overwrite']) {
+      const real = await cliIn(dir, ['train', 'run.yaml', flag]);
+      assert.equal(real.status, 2, real.stderr);
+      const refusal = real.stderr.split('\n').find((l) => l.startsWith('error: '))!;
+      assert.match(refusal, new RegExp(`the run folder is in use by process ${other.pid} `));
+      const dry = await cliIn(dir, ['train', 'run.yaml', flag, '--dry-run']);
+      assert.equal(dry.status, 2, dry.stderr);
+      assert.match(dry.stdout, new RegExp(`output_dir: .*: refused: the run folder is in use by process ${other.pid} `));
+      assert.ok(dry.stderr.includes(refusal), `train's own error line:\n${dry.stderr}`);
+    }
+    // a finished run (an export writing in it holds it likewise): refused too, with no plan
+    fs.writeFileSync(path.join(run, 'report.json'), '{}\n');
+    const dry = await cliIn(dir, ['train', 'run.yaml', '--resume', '--dry-run', '--json']);
+    assert.equal(dry.status, 2, dry.stderr);
+    assert.match(JSON.parse(dry.stdout).output_dir_action, new RegExp(`^refused: the run folder is in use by process ${other.pid} `));
+    assert.equal(fs.readFileSync(lock, 'utf8'), held, 'the lock as it was');
+    assert.equal(fs.statSync(lock).mtimeMs, mtime);
+  } finally {
+    other.kill();
+  }
 });
