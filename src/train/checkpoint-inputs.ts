@@ -109,7 +109,7 @@ export function reportStateProblem(extra: Record<string, unknown>): string | nul
  * What a resume of `run` with `cfg` would refuse of its inputs now, judged as the resume judges them, before it loads a
  * tensor: from its newest checkpoint that passes its checks (otherInputsRefusal), else from what the run recorded when
  * it started (restartRefusal: it would start again from step 0); null when it would go on. Reads only: nothing in the
- * run is repaired or changed. `where`: the place a refusal of a config key names (its line in the config file given).
+ * run is repaired or changed; of each checkpoint looked at, its trainer_state.json and state.safetensors's header. `where`: the place a refusal of a config key names (its line in the config file given).
  */
 export function foretoldResumeRefusal(cfg: TrainConfig, run: RunDir, now: InputsNow, trainAgain: string, where: (key: string) => string): UserError | null {
   const configNow = configRecord(cfg);
@@ -118,7 +118,8 @@ export function foretoldResumeRefusal(cfg: TrainConfig, run: RunDir, now: Inputs
   for (const dir of listCheckpoints(run.dir).reverse()) {
     let recorded: RecordedInputs;
     try {
-      recorded = readWholeCheckpoint(dir, reportStateProblem).extra as RecordedInputs; // as reportStateProblem checked it
+      // as reportStateProblem checked it; its state.safetensors by size, not hashed (readWholeCheckpoint)
+      recorded = readWholeCheckpoint(dir, reportStateProblem, { hashed: false }).extra as RecordedInputs;
     } catch {
       continue; // the resume skips it for the one before it (with its warning)
     }
