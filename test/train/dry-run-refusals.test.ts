@@ -137,7 +137,7 @@ test("a plan past the memory available: the dry run's error says by how much, an
   try {
     const r = dryRun(cfg);
     assert.equal(r.fits, false);
-    assert.match(dryRunRefusal(r, cfg) ?? '', /^the run does not fit: its memory plan totals [\d.]+ GiB, more than the [\d.]+ GiB available: the weights alone take .*, or a device with more memory$/);
+    assert.match(dryRunRefusal(r, cfg) ?? '', /^the run does not fit: its memory plan totals [\d.]+ GiB \([\d.]+ GiB with Node\.js itself\), more than the [\d.]+ GiB available: the weights alone take .*, or a device with more memory$/);
   } finally {
     setQuiet(false);
   }
