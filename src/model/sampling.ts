@@ -131,13 +131,14 @@ function keptTokens(logits: ArrayLike<number>, temperature: number, opts: Sampli
     while (above < keep && probs[above]! >= minP) above++;
     keep = above;
   }
-  // epsilon: the probabilities of the tokens left so far (transformers' softmax of its processed scores)
+  // epsilon: the probabilities of the tokens left so far (transformers' softmax of its processed scores); the tokens
+  // tied with the most likely are kept, as transformers keeps those not below the top score (min_tokens_to_keep 1)
   const epsilon = opts.epsilonCutoff ?? 0;
   if (epsilon > 0) {
     let kept = 0;
     for (let j = 0; j < keep; j++) kept += probs[j]!;
     let above = 1;
-    while (above < keep && probs[above]! / kept >= epsilon) above++;
+    while (above < keep && (probs[above]! / kept >= epsilon || logits[order[above]!] === top)) above++;
     keep = above;
   }
   return { ids: order.slice(0, keep), weights: probs.slice(0, keep) };

@@ -32,3 +32,12 @@ test('an epsilon_cutoff outside [0, 1) is refused in one line (transformers appl
     assert.throws(() => requireSamplingOptions({ temperature: 1, epsilonCutoff }), { name: 'UserError', message: `epsilonCutoff must be in [0, 1) (0 = off), got ${epsilonCutoff}` });
   }
 });
+
+test('epsilon_cutoff keeps every token tied with the most likely, as transformers\' EpsilonLogitsWarper keeps those not below the top score', () => {
+  // HF 5.17: EpsilonLogitsWarper(0.6) on [0, 0, -10, -1] gives [0, 0, -inf, -inf]: both tied tokens stay (p 0.5 each < 0.6)
+  const { ids, probs } = samplingProbabilities(Float32Array.from([0, 0, -10, -1]), { temperature: 1, epsilonCutoff: 0.6 });
+  assert.deepEqual(ids, [0, 1]);
+  assert.deepEqual(probs, [0.5, 0.5]);
+  // a token just below the top is cut (HF: [1, 0, 0, -10] at 0.3 keeps only token 0)
+  assert.deepEqual(samplingProbabilities(Float32Array.from([1, 0, 0, -10]), { temperature: 1, epsilonCutoff: 0.3 }).ids, [0]);
+});
