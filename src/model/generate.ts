@@ -149,6 +149,14 @@ function nextToken(model: MistralModel, ids: readonly number[], cache: KvCache, 
   // in transformers' order: repetition penalty, no-repeat n-grams, the EOS ban of min_new_tokens; then its warpers
   applyRepetitionPenalty(host, chosen.seen, opts.repetitionPenalty ?? 1);
   banRepeatedNgrams(host, chosen.seq, opts.noRepeatNgramSize ?? 0);
-  if (chosen.newTokens < (opts.minNewTokens ?? 0)) banIds(host, chosen.eos);
+  const eosBanned = chosen.newTokens < (opts.minNewTokens ?? 0);
+  if (eosBanned) banIds(host, chosen.eos);
+  // sampling from nothing: transformers' multinomial fails on the NaN probabilities (greedy picks id 0, as its argmax)
+  if ((opts.temperature ?? 0) > 0 && host.every((x) => x === -Infinity)) {
+    const bans = [...((opts.noRepeatNgramSize ?? 0) > 0 ? [`no_repeat_ngram_size ${opts.noRepeatNgramSize}: each would repeat an n-gram of the prompt and output`] : []),
+      ...(eosBanned ? [`the EOS ids until min_new_tokens ${opts.minNewTokens}`] : [])];
+    throw new UserError(`every token is banned at new token ${chosen.newTokens + 1}${bans.length > 0 ? ` (${bans.join('; ')})` : ''}: nothing can be sampled, as transformers' ` +
+      'generate() fails there; give a larger noRepeatNgramSize (--no-repeat-ngram-size) or fewer new tokens', 'generate');
+  }
   return sampleToken(host, opts, rng);
 }

@@ -110,6 +110,8 @@ function keptTokens(logits: ArrayLike<number>, temperature: number, opts: Sampli
   // scaled as differences from the largest logit: a tiny temperature (5e-324) then sends the others to -Infinity
   // (probability 0, greedy); logit / temperature overflowed to ±Infinity, and Infinity - Infinity made every one NaN
   const top = logits[order[0]!]!;
+  // every probability would be NaN (-Infinity less -Infinity), and the last token drawn without a word
+  if (top === -Infinity) throw new UserError("every token's logit is -Infinity (each banned): nothing can be sampled, as transformers' sampling fails on it");
   const probs = order.map((i) => Math.exp((logits[i]! - top) / temperature));
   const total = probs.reduce((a, b) => a + b, 0);
   const topP = opts.topP ?? 1;

@@ -7,6 +7,7 @@ import { test, testBackend } from '../backend/device.ts';
 import { generate } from '../../src/model/generate.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { banRepeatedNgrams, eosBannedFor } from '../../src/model/token-bans.ts';
+import { samplingProbabilities } from '../../src/model/sampling.ts';
 import { TINY, TINY_BASE } from '../helpers.ts';
 
 interface Ref {
@@ -50,4 +51,18 @@ test('min_new_tokens and min_length hold the EOS back as HF generate() does (min
   assert.equal(ref.eos_bans[2]!.new_ids.length, ref.max_new_tokens_eos);
   assert.throws(() => generate(model, ref.prompt_ids, { maxNewTokens: 2, minNewTokens: -1 }), { name: 'UserError', message: 'generate: options.minNewTokens is -1: give an integer ≥ 0' });
   assert.throws(() => generate(model, ref.prompt_ids, { maxNewTokens: 2, noRepeatNgramSize: 1.5 }), { name: 'UserError', message: 'generate: options.noRepeatNgramSize is 1.5: give an integer ≥ 0' });
+});
+
+test('every token banned while sampling is refused in one line (transformers\' multinomial fails on the NaN probabilities), not sampled from NaN', () => {
+  // no_repeat_ngram_size 1 bans each token once in the text: the 512-token vocabulary is spent within 512 new tokens
+  const V = model.cfg.vocabSize;
+  const run = (): number[] => generate(model, [1, 40], { maxNewTokens: V + 8, eosIds: [], noRepeatNgramSize: 1, temperature: 1, seed: 3 });
+  assert.throws(run, (e: Error) => {
+    assert.equal(e.name, 'UserError');
+    assert.match(e.message, /^generate: every token is banned at new token \d+ \(no_repeat_ngram_size 1: each would repeat an n-gram of the prompt and output\): nothing can be sampled/);
+    assert.ok(!e.message.includes('\n'));
+    return true;
+  });
+  // samplingProbabilities given such logits: the same refusal's reason, not NaN probabilities
+  assert.throws(() => samplingProbabilities(new Float32Array(4).fill(-Infinity), { temperature: 1 }), { name: 'UserError', message: /every token's logit is -Infinity/ });
 });
