@@ -45,8 +45,8 @@ config.json's and the tokenizer's EOS), do_sample, temperature, top_k, top_p, mi
 repetition_penalty, no_repeat_ngram_size, min_new_tokens, min_length, max_new_tokens and max_length; the flags
 override each, and those taken are said on stderr; its temperature, top_k, top_p, min_p and epsilon_cutoff without
 do_sample true are warned of, unused (greedy, as in HF). A key it leaves out keeps the default above (not HF's
-max_length 20 or top_k 50); a prompt holding the pad_token_id (no EOS id) is refused, as HF's generate() masks that
-token out of it; bos_token_id is not read (the tokenizer's BOS starts the prompt); settings generate has not
+max_length 20 or top_k 50); a prompt holding the pad_token_id (no EOS id nor the BOS) is refused, as HF's generate()
+masks that token out of it; bos_token_id is not read (the tokenizer's BOS starts the prompt); settings generate has not
 (num_beams, typical_p, ...) are warned of when set, and not applied (typical_p and the other sampling-only ones
 where generation samples). A value of the wrong type or range is an error.`;
 

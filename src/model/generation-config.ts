@@ -5,8 +5,8 @@
 // min_new_tokens, min_length, max_new_tokens and max_length. They are defaults; the
 // caller's options (the CLI's flags) override them. A key the file leaves out keeps our default, not HF's class
 // default (its max_length 20, or top_k 50 when sampling). pad_token_id is read for one check: HF's generate() masks
-// that token out of a prompt (where it is no EOS id), ours refuses such a prompt. bos_token_id (the tokenizer's BOS
-// starts the prompt) is not read; a setting generate does not have (num_beams, typical_p, ...) set
+// that token out of a prompt (where it is no EOS id, nor the BOS), ours refuses such a prompt. bos_token_id (the
+// tokenizer's BOS starts the prompt) is not read; a setting generate does not have (num_beams, typical_p, ...) set
 // to other than its "off" is listed, to be warned of. A value of the wrong type or range is an error naming the file
 // and the key.
 import * as path from 'node:path';

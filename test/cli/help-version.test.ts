@@ -53,7 +53,7 @@ test("generate --help says what generation_config.json's pad_token_id and bos_to
   }
   const { out } = await cli(['generate', '--help']);
   const flat = out.replace(/\s+/g, ' ');
-  assert.match(flat, /a prompt holding the pad_token_id \(no EOS id\) is refused, as HF.s generate\(\) masks that token out of it; bos_token_id is not read/);
+  assert.match(flat, /a prompt holding the pad_token_id \(no EOS id nor the BOS\) is refused, as HF.s generate\(\) masks that token out of it; bos_token_id is not read/);
   assert.doesNotMatch(flat, /bos_token_id and settings generate has not/);
 });
 

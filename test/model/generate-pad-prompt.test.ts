@@ -39,3 +39,10 @@ test('the pad token among the EOS ids, or no pad id given: the prompt runs as it
     assert.deepEqual(generate(model, c.prompt_ids, { maxNewTokens: ref.max_new_tokens, eosIds: [] }), c.attention_mask_ones);
   }
 });
+
+test('a pad_token_id that is the BOS is not refused: the tokenizer starts every prompt with it, and HF\'s generate() given the tokenizer\'s attention mask (its pipeline) runs it as it stands', () => {
+  assert.equal(model.cfg.bosTokenId, 1);
+  const prompt = ref.cases[0]!.prompt_ids.filter((id) => id !== ref.pad_token_id);
+  assert.equal(prompt[0], 1);
+  assert.deepEqual(generate(model, prompt, { maxNewTokens: ref.max_new_tokens, eosIds: [2], padId: 1 }), generate(model, prompt, { maxNewTokens: ref.max_new_tokens, eosIds: [2] }));
+});
