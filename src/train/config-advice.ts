@@ -295,6 +295,14 @@ const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
   completion_only_loss: 'data.train_on says which tokens are trained: assistant (the default: assistant turns, and the completion of a prompt/completion record) or all',
   train_on_inputs: 'data.train_on says which tokens are trained: assistant (the default, train_on_inputs: false) or all (train_on_inputs: true)',
   lora_target_linear: 'write lora.target_modules: all-linear (the default: all 7 projections of every layer)',
+  // TRL's SFTConfig: packing and the loss
+  packing_strategy: 'packing: true packs as TRL\'s default packing_strategy "bfd" (best-fit decreasing); "bfd_split" and "wrapped" are not offered',
+  padding_free: 'packing: true packs samples into whole sequences, attention not crossing them (as TRL\'s bfd packing, which is padding-free); unpacked batches are padded',
+  loss_type: 'the loss is plain cross-entropy, TRL\'s "nll" ("chunked_nll" is the same loss); "dft" is not offered',
+  // transformers' schedules' arguments: ours are its defaults
+  lr_scheduler_kwargs: 'schedule.type (constant, linear or cosine) is transformers\' schedule with its defaults: its arguments are not offered',
+  num_cycles: "cosine is transformers' half cosine (num_cycles: 0.5) from the peak down to 0: other cycles are not offered",
+  min_lr: 'the learning rate decays to 0 (linear and cosine, as transformers\'): a floor (cosine_with_min_lr) is not offered',
   // mistral-finetune's
   log_freq: 'every optimizer step is logged in metrics.jsonl',
   no_eval: 'val data is evaluated when data.val is set: leave data.val out (or null) to evaluate nothing',

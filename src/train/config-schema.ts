@@ -38,8 +38,9 @@ function targetModulesError(input: unknown): string {
   if (input.toLowerCase().replace(/[_\s]/g, '-') === ALL_LINEAR) return `${expected}, not the string ${JSON.stringify(input)}: write ${ALL_LINEAR}`;
   const dashed = spaceAfterDash(input);
   if (dashed !== '') return `${expected}, not the string ${JSON.stringify(input)}: ${dashed}`;
-  // a Python tuple or list, or a list in quotes: `(q_proj, v_proj)`, `"[q_proj, v_proj]"`, `'q_proj', 'v_proj'`
-  const names = input.trim().replace(/^[([](.*)[)\]]$/s, '$1').split(/[\s,]+/).map((n) => n.replace(/^(["'])(.*)\1$/, '$2')).filter((n) => n !== '');
+  // a Python tuple or list, or a list in quotes: `(q_proj, v_proj)`, `"[q_proj, v_proj]"`, `'q_proj', 'v_proj'`; PEFT's
+  // regular expression `q_proj|v_proj`
+  const names = input.trim().replace(/^[([](.*)[)\]]$/s, '$1').split(/[\s,|]+/).map((n) => n.replace(/^(["'])(.*)\1$/, '$2')).filter((n) => n !== '');
   // PEFT reads a string as a regular expression over module names; here the projections are named
   const list = names.every((n) => (PROJECTIONS as readonly string[]).includes(n)) ? `write [${names.join(', ')}]` : `name them: [${PROJECTIONS.slice(0, 2).join(', ')}, …]`;
   return `${expected}, not the string ${JSON.stringify(input)}: ${list}`;

@@ -53,3 +53,14 @@ test('mistral-finetune\'s keys, optim: and wandb_* are refused with ours or what
   assert.equal(refusal('wandb_project: p\n'), `c.yaml:3:1: unknown key "wandb_project": ${wandb}`);
   assert.equal(refusal('wandb:\n  project: p\n  offline: true\n'), `c.yaml:3:1: unknown key "wandb": ${wandb}`);
 });
+
+test('TRL\'s packing_strategy, padding_free, loss_type and transformers\' lr_scheduler_kwargs, num_cycles, min_lr say what is done here (had no hint)', () => {
+  assert.match(refusal('packing_strategy: bfd\n'), /^c\.yaml:3:1: unknown key "packing_strategy": packing: true packs as TRL's default packing_strategy "bfd"/);
+  assert.match(refusal('padding_free: true\n'), /^c\.yaml:3:1: unknown key "padding_free": packing: true/);
+  assert.match(refusal('loss_type: nll\n'), /^c\.yaml:3:1: unknown key "loss_type": the loss is plain cross-entropy/);
+  assert.match(refusal('lr_scheduler_kwargs: {num_cycles: 1}\n'), /^c\.yaml:3:1: unknown key "lr_scheduler_kwargs": schedule\.type/);
+  assert.match(refusal('schedule: {type: cosine, num_cycles: 1}\n'), /^c\.yaml:3:26: unknown key "schedule\.num_cycles": cosine is transformers' half cosine/);
+  for (const text of ['min_lr: 1e-6\n', 'schedule: {min_lr: 1e-6}\n', 'optimizer: {min_lr: 1e-6}\n']) {
+    assert.match(refusal(text), /unknown key "[a-z.]*min_lr": the learning rate decays to 0/, text);
+  }
+});

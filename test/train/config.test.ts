@@ -275,6 +275,10 @@ test('lora.target_modules: "all-linear" (PEFT\'s) is the 7 projections; a string
   }
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.target_modules', 'q_proj,v_proj']]), /--lora\.target_modules: .*not the string "q_proj,v_proj": write \[q_proj, v_proj\]$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: ".*_proj"}\n')), /not the string "\.\*_proj": name them: \[q_proj, k_proj, …\]$/);
+  // PEFT's string is a regular expression: its alternatives are the projections (was "name them: [q_proj, k_proj, …]")
+  for (const given of ["'q_proj|v_proj'", "'(q_proj|v_proj)'"]) {
+    assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {target_modules: ${given}}\n`)), /not the string "\(?q_proj\|v_proj\)?": write \[q_proj, v_proj\]$/, given);
+  }
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: [q_proj, lm_head]}\n')), /lora\.target_modules\.1: must be one of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj \(got "lm_head"\) \(only the projections of each decoder layer are adapted\)$/);
 });
 
