@@ -1,6 +1,7 @@
 // A slip in a config's brackets ({r: 8, alpha: 16 left open, a } too many, a comma left out, a Python tuple's
 // parentheses), said in our words at the bracket's file:line:column with the text to write: the parser's own words
 // ("Flow map in block collection must be sufficiently indented and end with a }", at the next line) named neither.
+import YAML from 'yaml';
 
 /** A bracket slip the parser's error `code` (yaml's YAMLParseError.code) at `offset` of the config `text` shows: where it is and what to write; else null. */
 export function bracketSlip(text: string, code: string, offset: number): { offset: number; what: string } | null {
@@ -9,10 +10,11 @@ export function bracketSlip(text: string, code: string, offset: number): { offse
   if (crossed !== null) {
     return { offset: crossed.offset, what: `a ${crossed.char} where the ${crossed.open} before it is still open: close that first, ${CLOSER[crossed.open]}${crossed.char}` };
   }
-  if (code === 'BAD_INDENT' && open.length > 0) {
+  // (a { that ends its line opens a mapping over lines by intent: a line not indented into it is the parser's to name)
+  const lineEnd = open.length > 0 ? text.indexOf('\n', open[0]!.offset) : -1;
+  if (code === 'BAD_INDENT' && open.length > 0 && !/^[ \t]*(#.*)?$/.test(text.slice(open[0]!.offset + 1, lineEnd < 0 ? text.length : lineEnd))) {
     // the line of the first bracket left open, with each bracket opened on it closed in turn
     const first = open[0]!;
-    const lineEnd = text.indexOf('\n', first.offset);
     const line = text.slice(text.lastIndexOf('\n', first.offset) + 1, lineEnd < 0 ? text.length : lineEnd).replace(/\s+#.*$/, '').trim();
     const closers = open.filter((b) => b.offset <= (lineEnd < 0 ? text.length : lineEnd)).reverse().map((b) => CLOSER[b.char]).join('');
     return { offset: first.offset, what: `a ${first.char} left open (YAML reads on past the line for its ${CLOSER[first.char]}): close it on its line, ${line}${closers}` };
@@ -40,32 +42,23 @@ export function bracketSlip(text: string, code: string, offset: number): { offse
 const CLOSER: Readonly<Record<string, string>> = { '{': '}', '[': ']' };
 
 /**
- * The brackets of `text` left open at `end`, outermost first, with their offsets (quoted text and comments skipped); and
- * the first closing bracket of the other kind than the one open (`crossed`), or null.
+ * The brackets of `text` left open at `end`, outermost first, with their offsets; and the first closing bracket of the
+ * other kind than the one open (`crossed`), or null. The brackets are the parser's own lexer's flow brackets: one in quotes,
+ * a comment, a block scalar (`|`) or a plain value (`x[a}`) is text.
  */
 function openBrackets(text: string, end: number): { open: Array<{ char: string; offset: number }>; crossed: { char: string; offset: number; open: string } | null } {
   const stack: Array<{ char: string; offset: number }> = [];
-  for (let i = 0; i <= end && i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"' || c === "'") {
-      // a quote that starts a value (after a space, a bracket, a comma, a colon or the line's start) runs to its closing quote
-      if (i > 0 && !/[\s[{,:]/.test(text[i - 1]!)) continue;
-      const close = c === '"' ? /"/g : /'/g;
-      close.lastIndex = i + 1;
-      for (let m = close.exec(text); m !== null; m = close.exec(text)) {
-        if (c === '"' && text[m.index - 1] === '\\') continue;
-        if (c === "'" && text[m.index + 1] === "'") { close.lastIndex = m.index + 2; continue; }
-        i = m.index;
-        break;
-      }
-    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
-      const nl = text.indexOf('\n', i);
-      i = nl < 0 ? text.length : nl;
-    } else if (c === '{' || c === '[') stack.push({ char: c, offset: i });
-    else if ((c === '}' || c === ']') && stack.length > 0) {
+  let offset = 0;
+  for (const token of new YAML.Lexer().lex(text)) {
+    if (offset > end) break;
+    const type = YAML.CST.tokenType(token);
+    if (type === 'flow-map-start' || type === 'flow-seq-start') stack.push({ char: token, offset });
+    else if ((type === 'flow-map-end' || type === 'flow-seq-end') && stack.length > 0) {
       const top = stack.pop()!;
-      if (CLOSER[top.char] !== c) return { open: [...stack, top], crossed: { char: c, offset: i, open: top.char } };
+      if (CLOSER[top.char] !== token) return { open: [...stack, top], crossed: { char: token, offset, open: top.char } };
     }
+    // the lexer's marks (a document's start, a scalar's, a flow ended by indentation) are no text
+    if (token !== YAML.CST.DOCUMENT && token !== YAML.CST.SCALAR && token !== YAML.CST.FLOW_END) offset += token.length;
   }
   return { open: stack, crossed: null };
 }

@@ -28,6 +28,8 @@ export function indentSlip(lines: readonly string[], near: number): { line: numb
     const lead = /^[ \t]*/.exec(text)![0];
     if (scalar !== null && !lead.includes('\t') && lead.length > scalar.key && lead.length >= (scalar.text ??= lead.length)) continue;
     scalar = null;
+    // above the parser's error, a line further in than a given value continues it (`desc: a long` over `  [text`)
+    if (prev !== null && !prev.opens && i + 1 < near && !lead.includes('\t') && lead.length > prev.content) continue;
     const line = readLine(text);
     if (line === null) return null;
     const slip = (what: string, col = line.indent + 1): { line: number; col: number; what: string } | null => (i + 1 >= near ? { line: i + 1, col, what } : null);

@@ -81,6 +81,29 @@ test('a bracket left open, one too many or of the other kind, a comma left out i
   assert.equal(loadTrainConfig(file('model: m\ndata: {train: "a[1.jsonl"}\nlora: {r: 8,\n  alpha: 4}\n')).lora.alpha, 4);
 });
 
+test('a bracket in a block scalar, a plain value or a comment is text: a slip after it is named, not the bracket', () => {
+  const head = 'model: m\ndata: {train: t}\n';
+  const slip = (text: string, at: string, what: RegExp): void => {
+    const f = file(head + text);
+    assert.throws(() => loadTrainConfig(f), (e: Error) => {
+      assert.equal(e.message.slice(0, f.length + at.length + 2), `${f}:${at}:`, JSON.stringify(text));
+      assert.match(e.message, what, JSON.stringify(text));
+      return true;
+    });
+  };
+  const alpha = /"alpha" is indented 1 space, between lora's keys \(2\) and the top-level keys \(0\)/;
+  // before: "a { left open …: close it on its line, Answer {yes or no}" at the block scalar's line
+  slip('system: |\n  Answer {yes or no\nlora:\n  r: 4\n alpha: 8\n', '7:2', alpha);
+  // before: "a } where the [ before it is still open: close that first, ]}" at the text's line
+  slip('system: |\n  match [a-z}\nlora:\n  r: 4\n alpha: 8\n', '7:2', alpha);
+  slip('note: x[a}\nlora:\n  r: 4\n alpha: 8\n', '6:2', alpha);
+  slip('note: a long\n  [text on two lines\nlora:\n  r: 4\n alpha: 8\n', '7:2', alpha);
+  slip('lora:  # see {1\n  r: 4\n alpha: 8\n', '5:2', alpha);
+  // a { at its line's end opens a mapping over lines by intent: the line not indented into it is the parser's to name
+  // (was "close it on its line, lora: {}")
+  slip('lora: {\n  r: 8,\nalpha: 16}\n', '5:1', /invalid YAML: Flow map in block collection must be sufficiently indented and end with a \}$/);
+});
+
 test('a config of two YAML documents names the second one\'s "---", not the parser\'s advice to its callers', () => {
   const f = file('model: m\ndata: {train: t}\n---\nseed: 3\n');
   assert.throws(() => loadTrainConfig(f), { message: `${f}:3:1: invalid YAML: a config is one YAML document, but "---" starts a second one here` });
