@@ -5,15 +5,15 @@
 /** The parser's error codes (yaml's YAMLParseError.code) that an indentation slip shows up as. */
 export const INDENT_ERROR_CODES: ReadonlySet<string> = new Set(['BAD_INDENT', 'TAB_AS_INDENT', 'BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY']);
 
-/** A block of keys: the column its keys start at, and the key it is the value of (null: the top level). */
-interface Level { indent: number; parent: string | null }
+/** A block of keys (or of list items: `items`): the column its keys start at, and the key it is the value of (null: the top level). */
+interface Level { indent: number; parent: string | null; items?: boolean }
 
 /** What one line of the config holds, for the walk over its indentation. */
 interface Line { indent: number; content: number; name: string; opens: boolean; value: string; blockScalar: boolean }
 
 /**
  * The first indentation slip of the config `lines` (its text, 1-based line numbers), where it is on line `near` or the
- * one after it (the parser errs at a slip's line, or at the key above one indented too far): its line, column and what to
+ * next one that holds more than a comment (the parser errs at a slip's line, or at the line above one indented too far): its line, column and what to
  * write; null where the lines show none there (the parser's own words are said then). Lines inside a block scalar (`|`)
  * are skipped; a list or mapping in brackets that spans lines, or a quote left open, ends the walk.
  */
@@ -21,12 +21,24 @@ export function indentSlip(lines: readonly string[], near: number): { line: numb
   const levels: Level[] = [{ indent: 0, parent: null }];
   let prev: Line | null = null;
   // a `|` or `>` value: the indent of its key, and of its text (that of its first line), whose lines are skipped
-  let scalar: { key: number; text: number | null } | null = null;
-  for (let i = 0; i < lines.length && i < near + 1; i++) {
+  let scalar: { key: number; text: number | null; of: string } | null = null;
+  const noKey = (text: string): boolean => /^\s*(#.*)?$/.test(text) || /^(---|\.\.\.|%)/.test(text);
+  let last = near;
+  while (last < lines.length - 1 && noKey(lines[last]!)) last++;
+  for (let i = 0; i < lines.length && i <= last; i++) {
     const text = lines[i]!;
-    if (/^\s*(#.*)?$/.test(text) || /^(---|\.\.\.|%)/.test(text)) continue;
+    if (noKey(text)) continue;
     const lead = /^[ \t]*/.exec(text)![0];
-    if (scalar !== null && !lead.includes('\t') && lead.length > scalar.key && lead.length >= (scalar.text ??= lead.length)) continue;
+    const indent = /^ */.exec(text)![0].length;
+    if (scalar !== null && indent > scalar.key && indent >= (scalar.text ??= indent)) continue;
+    // a line of a block scalar's text less indented than its first, or by a tab: the parser's "Block scalar lines must not
+    // be less indented than their first line", said with the indentation to write (a `key: value` there is a key's slip)
+    if (scalar !== null && scalar.text !== null && (lead.includes('\t') || indent > scalar.key) && !/^[ \t]*[^\s#][^#]*?:([ \t]|$)/.test(text)) {
+      if (i + 1 < near) return null;
+      return lead.includes('\t')
+        ? { line: i + 1, col: lead.indexOf('\t') + 1, what: `a tab indents a line of ${scalar.of}: YAML indents with spaces only: indent it ${spaces(scalar.text)}, as its first line` }
+        : { line: i + 1, col: indent + 1, what: `a line of ${scalar.of} is indented ${spaces(indent)}, less than its first line (${scalar.text}): YAML takes the text's indentation from its first line: indent it ${spaces(scalar.text)}` };
+    }
     scalar = null;
     // above the parser's error, a line further in than a given value continues it (`desc: a long` over `  [text`)
     if (prev !== null && !prev.opens && i + 1 < near && !lead.includes('\t') && lead.length > prev.content) continue;
@@ -42,20 +54,27 @@ export function indentSlip(lines: readonly string[], near: number): { line: numb
       return slip(`${quoted(line.name)} is indented ${spaces(line.indent)}, more than ${quoted(prev.name)} above it (${prev.content}), whose value is given ` +
         `(${prev.value}): line it up with ${prev.name}, at ${spaces(prev.content)}`);
     }
-    if (prev !== null && line.indent > top.indent && prev.opens) levels.push({ indent: line.indent, parent: prev.name });
+    if (prev !== null && line.indent > top.indent && prev.opens) levels.push({ indent: line.indent, parent: prev.name, items: line.content > line.indent });
     else {
       let popped: Level | null = null;
       while (levels.length > 1 && levels[levels.length - 1]!.indent > line.indent) popped = levels.pop()!;
       const outer = levels[levels.length - 1]!;
       if (popped !== null && outer.indent < line.indent) {
         const outerKeys = outer.parent === null ? 'the top-level keys' : `${outer.parent}'s keys`;
+        const outerKey = outer.parent === null ? 'a top-level key' : `a key of ${outer.parent}`;
+        // (a key cannot go into a list of items)
+        if (popped.items === true && line.content === line.indent) {
+          return slip(`${quoted(line.name)} is indented ${spaces(line.indent)}, between ${popped.parent}'s items (${popped.indent}) and ${outerKeys} (${outer.indent}): indent it ${spaces(outer.indent)} for ${outerKey}`);
+        }
         return slip(`${quoted(line.name)} is indented ${spaces(line.indent)}, between ${popped.parent}'s keys (${popped.indent}) and ${outerKeys} (${outer.indent}): ` +
           `indent it ${spaces(popped.indent)} to keep it under ${popped.parent}, or ${outer.indent} for ${outer.parent === null ? 'a top-level key' : `a key of ${outer.parent}`}`);
       }
     }
     // `- name: x`: the keys of the list item start after its dash
     if (line.content > line.indent && line.value !== '' && levels[levels.length - 1]!.indent < line.content) levels.push({ indent: line.content, parent: line.name });
-    if (line.blockScalar) scalar = { key: line.indent, text: null };
+    // (`|2`: its text's indentation is given, past its key's)
+    const given = /\d/.exec(line.value);
+    if (line.blockScalar) scalar = { key: line.indent, text: given ? line.content + Number(given[0]) : null, of: `${line.name}'s text (${line.value})` };
     prev = line;
   }
   return null;
@@ -71,8 +90,11 @@ function readLine(text: string): Line | null {
   // quoted text, then a comment, left out: what remains must close every bracket it opens
   const bare = rest.replace(/"(\\.|[^"\\])*"|'([^']|'')*'/g, '""').replace(/(^|\s)#.*$/, '');
   if (/["']/.test(bare.replace(/""/g, '')) || (bare.match(/[[{]/g)?.length ?? 0) !== (bare.match(/[\]}]/g)?.length ?? 0)) return null;
-  const pair = /^([^\s:#][^:#]*?)[ \t]*:(?:[ \t]+(.*))?$/.exec(bare.trimEnd());
-  const name = pair ? pair[1]! : bare.trim();
+  // (a flow mapping as a list item, `- {path: a}`, is no key)
+  const pair = /^([^\s:#{[][^:#]*?)[ \t]*:(?:[ \t]+(.*))?$/.exec(bare.trimEnd());
+  // a quoted key ("r": 4) by its text
+  const quotedKey = pair?.[1] === '""' ? /^"((\\.|[^"\\])*)"|^'(([^']|'')*)'/.exec(rest) : null;
+  const name = quotedKey ? quotedKey[1] ?? quotedKey[3]! : pair ? pair[1]! : bare.trim();
   const value = pair ? (pair[2] ?? '').trim() : '';
   return { indent, content, name, opens: pair !== null && value === '', value, blockScalar: /^[|>][-+0-9]*$/.test(value) };
 }

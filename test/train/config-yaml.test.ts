@@ -104,6 +104,26 @@ test('a bracket in a block scalar, a plain value or a comment is text: a slip af
   slip('lora: {\n  r: 8,\nalpha: 16}\n', '5:1', /invalid YAML: Flow map in block collection must be sufficiently indented and end with a \}$/);
 });
 
+test('an indentation slip past comments and blank lines, of a quoted key, after a list or in a block scalar\'s text is named as what it is', () => {
+  const head = 'model: m\ndata: {train: t}\n';
+  const slip = (text: string, at: string, what: string): void => {
+    const f = file(head + text);
+    assert.throws(() => loadTrainConfig(f), { message: `${f}:${at}: ${what}` }, JSON.stringify(text));
+  };
+  // before: the parser's "All mapping items must start at the same column" at the blank line 5
+  slip('lora:\n  r: 4\n\n  # the scale\n\n alpha: 8\n', '8:2', '"alpha" is indented 1 space, between lora\'s keys (2) and the top-level keys (0): indent it 2 spaces to keep it under lora, or 0 for a top-level key');
+  slip('lora:\n  r: 4\n  # the scale\n   alpha: 8\n', '6:4', '"alpha" is indented 3 spaces, more than "r" above it (2), whose value is given (4): line it up with r, at 2 spaces');
+  // before: "\"\"" is indented 3 spaces, more than "\"\"" above it
+  slip('lora:\n  "r": 4\n   \'alpha\': 8\n', '5:4', '"alpha" is indented 3 spaces, more than "r" above it (2), whose value is given (4): line it up with r, at 2 spaces');
+  // before: "indent it 4 spaces to keep it under target_modules" (a list, which holds no key)
+  slip('lora:\n  target_modules:\n    - q_proj\n    - v_proj\n   r: 8\n', '7:4', '"r" is indented 3 spaces, between target_modules\'s items (4) and lora\'s keys (2): indent it 2 spaces for a key of lora');
+  // before: "\"shallow\" is indented 2 spaces, more than \"system\" above it (0), whose value is given (|): line it up with system"
+  slip('system: |\n    deep\n  shallow\nseed: 1\n', '5:3', 'a line of system\'s text (|) is indented 2 spaces, less than its first line (4): YAML takes the text\'s indentation from its first line: indent it 4 spaces');
+  // `|2` gives its text's indentation: a line further in than that is text
+  slip('system: |2\n    deep\n  shallow\nseed: 1\n  x: 2\n', '7:3', '"x" is indented 2 spaces, more than "seed" above it (0), whose value is given (1): line it up with seed, at 0 spaces');
+  slip('system: |\n  a\n\tb\nseed: 1\n', '5:1', 'a tab indents a line of system\'s text (|): YAML indents with spaces only: indent it 2 spaces, as its first line');
+});
+
 test('a config of two YAML documents names the second one\'s "---", not the parser\'s advice to its callers', () => {
   const f = file('model: m\ndata: {train: t}\n---\nseed: 3\n');
   assert.throws(() => loadTrainConfig(f), { message: `${f}:3:1: invalid YAML: a config is one YAML document, but "---" starts a second one here` });
