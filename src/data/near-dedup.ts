@@ -71,6 +71,13 @@ const BOUND_SAMPLE = 1024;
  * a mix of free text and templates less than half.
  */
 const PREFIX_WORK = 1024;
+/**
+ * Or once the bands read more than this many entries per query over the last PREFIX_WINDOW queries: records that
+ * differ in unique fields of a shared format (log lines) land in the same buckets, and each query reads a share of
+ * all the records before it; by the average since the start, that was noticed only at 30–60k records.
+ */
+const PREFIX_RECENT_WORK = 256;
+const PREFIX_WINDOW = 1024;
 /** Prefix tokens that the PrefixFilter posts at most (4 bytes each); later records are candidates whatever their prefix. */
 const PREFIX_BUDGET = 1 << 24;
 
@@ -82,8 +89,12 @@ export interface NearMatch {
 }
 
 export class NearDupIndex extends NearDupBands {
-  /** What the queries cost, counted: the entries of their band buckets (the bands' candidates, however found). */
-  readonly stats = { bandEntries: 0 };
+  /**
+   * What the queries cost, counted: the entries of their band buckets (the bands' candidates, however found); the
+   * entries read to find them (bucket entries visited, posting, ShingleBound or PrefixFilter list entries counted);
+   * and the candidates found (each compared by its hashes' bound, or confirmed).
+   */
+  readonly stats = { bandEntries: 0, entriesRead: 0, candidates: 0 };
   private readonly sig = new Uint32Array(SIG_SIZE);
   private readonly partSigs = Array.from({ length: MAX_PARTS }, () => new Uint32Array(SIG_SIZE));
   private visits = 0; // band-bucket entries that queries have visited
@@ -97,6 +108,8 @@ export class NearDupIndex extends NearDupBands {
   // `unindexed` (over its budget)
   private prefixes: PrefixFilter | null = null;
   private readonly unindexed: number[] = [];
+  private queries = 0;
+  private windowWork = 0; // bandWork when the last PREFIX_WINDOW queries began
 
   /**
    * `hashBudget`: shingle hashes kept at most (tests make it small, to compare candidates whose hashes were not
@@ -134,7 +147,7 @@ export class NearDupIndex extends NearDupBands {
     for (let b = 0; b < this.bands; b++) visits += this.bucketSize[b] = this.table.size((this.keys[b] = bandKey(sig, b, this.rows)));
     this.stats.bandEntries += visits;
     if (!this.bound && this.shingleBound !== 'never' && (this.shingleBound === 'always' || this.kept.work > BOUND_WORK * this.count + BOUND_WORK_ALLOWANCE)) this.keepBound(partsOf);
-    if (!this.prefixes && this.prefixFilter !== 'never' && (this.prefixFilter === 'always' || this.bandWork > PREFIX_WORK * this.count + VISIT_ALLOWANCE)) this.keepPrefixes(partsOf);
+    if (!this.prefixes && this.prefixFilter !== 'never' && (this.prefixFilter === 'always' || this.bandWork > PREFIX_WORK * this.count + VISIT_ALLOWANCE || this.recentWorkHigh())) this.keepPrefixes(partsOf);
     let hashes = this.bound || this.prefixes ? parts.map((p) => shingleHashes(p, HASH_BITS)) : null;
     const plan = this.bound && this.boundPlan(hashes!);
     const prefixPlan = this.prefixes && this.prefixes.plan(hashes!);
@@ -147,16 +160,22 @@ export class NearDupIndex extends NearDupBands {
       const found = [...this.unindexed];
       this.prefixes!.candidates(prefixPlan.part, hashes![prefixPlan.part]!, found);
       near = this.banded(parts.length, found);
-    } else if (plan && plan.cost < visits) near = this.boundedCandidates(parts.length, plan, hashes![plan.part]!);
-    else {
+      this.stats.entriesRead += prefixCost;
+    } else if (plan && plan.cost < visits) {
+      near = this.boundedCandidates(parts.length, plan, hashes![plan.part]!);
+      this.stats.entriesRead += plan.cost;
+    } else {
       this.visits += visits;
+      const work = this.bandWork;
       if (!this.postings && this.postingLists === 'auto' && this.visits > VISIT_BUDGET * this.count + VISIT_ALLOWANCE) this.keepPostings();
       near = this.candidates(parts.length);
+      this.stats.entriesRead += this.bandWork - work;
       if (plan && 2 * plan.countCost < near.length * hashes![plan.part]!.length) {
         this.bound!.count(plan.part, hashes![plan.part]!);
         counted = true;
       }
     }
+    this.stats.candidates += near.length;
     if (near.length > 1) near.sort((x, y) => x - y);
     let marked = false;
     let shingles: Array<Set<string>> | null = null;
@@ -242,6 +261,14 @@ export class NearDupIndex extends NearDupBands {
     for (let slot = this.count - 1; slot >= 0 && sample.length < BOUND_SAMPLE; slot--) if (this.kept.has(slot)) sample.push(this.kept.lists(slot, this.partCount[slot]!));
     this.bound = new ShingleBound(MAX_PARTS, HASH_BITS, ShingleBound.frequentValues(MAX_PARTS, HASH_BITS, sample), this.boundBudget);
     for (let slot = 0; slot < this.count; slot++) if (!this.bound.add(slot, this.slotHashes(slot, partsOf))) this.unbounded.push(slot);
+  }
+
+  /** Whether the bands read more than PREFIX_RECENT_WORK entries per query over the last PREFIX_WINDOW queries (asked once a query). */
+  private recentWorkHigh(): boolean {
+    if (++this.queries % PREFIX_WINDOW !== 0) return false;
+    const high = this.bandWork - this.windowWork > PREFIX_RECENT_WORK * PREFIX_WINDOW;
+    this.windowWork = this.bandWork;
+    return high;
   }
 
   /**

@@ -11,6 +11,12 @@
 // Rare values make short lists: a template's shingles come last in the order, and the prefixes hold the records'
 // own rare ones. (Fields that take few values, names from a short list, still give each list a fixed share of the
 // records, only a smaller one than the bands'.)
+// A partner of about the same size shares more: t · 2b / (1 + t) of b's tokens, not t · b. So the index prefix is
+// posted in two parts: its head, the first b − shared(b, b) + NEED tokens (PPJoin's, which finds every partner
+// of b's size or larger, and a few tokens smaller), and its tail, the rest. A query counts the head lists only
+// when every size it may reach is found there, else the tails too. Records whose fields are unique (log lines: an
+// id, a number, a path, in a shared format) have few rare shingles: the tokens past the head are ones that a fixed
+// share of the records hold, and counting them read a share of all records per query (n² in all).
 import { IntLists } from './int-lists.ts';
 import { grow } from './grow.ts';
 
@@ -23,7 +29,8 @@ const NEED = 4;
 
 export class PrefixFilter {
   private readonly rank: Int32Array[]; // per part: value → its place in the order
-  private readonly lists: IntLists; // (part, rank): the slots whose index prefix holds the value, once per copy
+  private readonly head: IntLists; // (part, rank): the slots whose index prefix's head holds the value, once per copy
+  private readonly tail: IntLists; // the same for the rest of the index prefix
   private sizes = new Int32Array(0); // [slot * parts + k]: part k's tokens
   private readonly longest: Int32Array; // per part: the most tokens a record's has
   private counts = new Int32Array(0); // per slot: the entries of the counted lists it has
@@ -46,7 +53,8 @@ export class PrefixFilter {
       order.forEach((key, r) => (rank[key % 2 ** bits] = r));
       return rank;
     });
-    this.lists = new IntLists(parts << bits);
+    this.head = new IntLists(parts << bits);
+    this.tail = new IntLists(parts << bits);
     this.longest = new Int32Array(parts);
     this.sorted = Array.from({ length: parts }, () => new Int32Array(256));
     this.sortedFrom = Array.from({ length: parts }, () => null);
@@ -65,7 +73,8 @@ export class PrefixFilter {
       this.longest[k] = Math.max(this.longest[k]!, b);
       this.sort(k, h);
       const sorted = this.sorted[k]!;
-      for (let i = 0; i < this.prefixLength(b); i++) this.lists.push(this.listOf(k, sorted[i]!), slot);
+      const head = this.headLength(b);
+      for (let i = 0; i < this.prefixLength(b); i++) (i < head ? this.head : this.tail).push(this.listOf(k, sorted[i]!), slot);
     });
     return true;
   }
@@ -77,7 +86,7 @@ export class PrefixFilter {
       const a = h.length;
       if (a === 0) return;
       this.sort(k, h);
-      const cost = this.entriesOf(k, this.prefixLength(a));
+      const cost = this.entriesOf(k, this.prefixLength(a), this.query(k, a).withTail);
       if (!best || cost < best.cost) best = { part: k, cost };
     });
     return best;
@@ -91,31 +100,63 @@ export class PrefixFilter {
   candidates(k: number, hashes: ArrayLike<number>, out: number[]): void {
     const a = hashes.length, n = this.prefixLength(a);
     this.sort(k, hashes);
-    // the sizes that may reach the threshold: t · a to a / t, widened by one each way (and none longer than a record
-    // has); the count is listed from the least that they need (1 or more: there shared(a, b) ≥ α(a) − 1 and
-    // ≥ α(b) − 1, so both terms of the min are NEED − 1 or more; checked for thresholds 0.001 to 1)
-    const lo = Math.max(1, Math.floor(this.threshold * a) - 1), hi = Math.min(this.longest[k]!, Math.ceil(a / this.threshold) + 1);
+    const { lo, hi, withTail } = this.query(k, a);
     if (lo > hi) return;
-    const needOf = (b: number): number => Math.min(n - a, NEED - this.least(b)) + this.shared(a, b);
     let need = Infinity;
-    for (let b = lo; b <= hi; b++) need = Math.min(need, needOf(b));
+    for (let b = lo; b <= hi; b++) need = Math.min(need, this.needOf(a, b, withTail));
     const sorted = this.sorted[k]!;
     let found = 0;
-    for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) found = this.lists.tally(this.listOf(k, sorted[i]!), this.counts, need, this.found, found);
+    for (let i = 0; i < n; i++) {
+      if (i > 0 && sorted[i] === sorted[i - 1]) continue;
+      found = this.head.tally(this.listOf(k, sorted[i]!), this.counts, need, this.found, found);
+      if (withTail) found = this.tail.tally(this.listOf(k, sorted[i]!), this.counts, need, this.found, found);
+    }
     for (let t = 0; t < found; t++) {
       const slot = this.found[t]!, b = this.sizes[slot * this.parts + k]!;
-      if (b >= lo && b <= hi && this.counts[slot]! >= needOf(b)) out.push(slot);
+      if (b >= lo && b <= hi && this.counts[slot]! >= this.needOf(a, b, withTail)) out.push(slot);
     }
     // zero the counts: list by list while they held few entries, else all at once
-    if (this.entriesOf(k, n) * 8 < this.slots) for (let i = 0; i < n; i++) this.lists.clear(this.listOf(k, sorted[i]!), this.counts);
-    else this.counts.fill(0, 0, this.slots);
+    if (this.entriesOf(k, n, withTail) * 8 < this.slots) {
+      for (let i = 0; i < n; i++) {
+        this.head.clear(this.listOf(k, sorted[i]!), this.counts);
+        if (withTail) this.tail.clear(this.listOf(k, sorted[i]!), this.counts);
+      }
+    } else this.counts.fill(0, 0, this.slots);
   }
 
-  /** The entries of the lists of the first n sorted tokens' values. */
-  private entriesOf(k: number, n: number): number {
+  /**
+   * The sizes of part k that may reach the threshold with a query's of a tokens: t · a to a / t, widened by one each
+   * way (and none longer than a record has); and whether one of them needs the tails counted (its head is too
+   * short to hold a token that it shares with the query's prefix: needOf < 1).
+   */
+  private query(k: number, a: number): { lo: number; hi: number; withTail: boolean } {
+    const lo = Math.max(1, Math.floor(this.threshold * a) - 1), hi = Math.min(this.longest[k]!, Math.ceil(a / this.threshold) + 1);
+    let withTail = false;
+    for (let b = hi; b >= lo && !withTail; b--) withTail = this.needOf(a, b, false) < 1;
+    return { lo, hi, withTail };
+  }
+
+  /**
+   * The counted tokens that a query's part of a tokens and a record's of b whose texts reach the threshold share at
+   * least: of I ≥ shared(a, b) shared tokens, the first lies among the first a − I of the query's and b − I of the
+   * record's, so min(n − a, p − b) + I of them lie in both prefixes (n and p tokens: the query's, the record's head
+   * or whole index prefix). Over the sizes of query(), the whole prefix's is 1 or more (both terms of the min are
+   * NEED − 1 or more there: shared(a, b) ≥ α(a) − 1 and ≥ α(b) − 1; checked for thresholds 0.001 to 1).
+   */
+  private needOf(a: number, b: number, withTail: boolean): number {
+    const p = withTail ? this.prefixLength(b) : this.headLength(b);
+    return Math.min(this.prefixLength(a) - a, p - b) + this.shared(a, b);
+  }
+
+  /** The entries of the head lists (and the tails) of the first n sorted tokens' values. */
+  private entriesOf(k: number, n: number, withTail: boolean): number {
     let entries = 0;
     const sorted = this.sorted[k]!;
-    for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) entries += this.lists.length(this.listOf(k, sorted[i]!));
+    for (let i = 0; i < n; i++) {
+      if (i > 0 && sorted[i] === sorted[i - 1]) continue;
+      entries += this.head.length(this.listOf(k, sorted[i]!));
+      if (withTail) entries += this.tail.length(this.listOf(k, sorted[i]!));
+    }
     return entries;
   }
 
@@ -135,6 +176,11 @@ export class PrefixFilter {
   /** The prefix of a list of n tokens that holds the first NEED tokens it shares with one it reaches the threshold with. */
   private prefixLength(n: number): number {
     return Math.min(n, n - this.least(n) + NEED);
+  }
+
+  /** The head of the index prefix of a list of n tokens: the first NEED tokens it shares with a partner of its size. */
+  private headLength(n: number): number {
+    return Math.min(this.prefixLength(n), n - this.shared(n, n) + NEED);
   }
 
   /** Writes part k's tokens (a hash list, not changed while in use) to `sorted[k]` as ranks, in the order, unless they are there. */
