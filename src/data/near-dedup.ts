@@ -109,6 +109,10 @@ export class NearDupIndex extends NearDupBands {
   private prefixes: PrefixFilter | null = null;
   private readonly unindexed: number[] = [];
   private queries = 0;
+  // the slot confirmed last, its parts and their shingle sets (as far as compared): records that share a template
+  // whose first record is kept (a licence header, files that differ in a function) are each confirmed against it,
+  // which read it back (prepare: from its spool) and made its shingles for each
+  private confirmed: { slot: number; parts: readonly string[]; sets: Array<Set<string>> } = { slot: -1, parts: [], sets: [] };
   private windowWork = 0; // bandWork when the last PREFIX_WINDOW queries began
 
   /**
@@ -197,10 +201,11 @@ export class NearDupIndex extends NearDupBands {
         if (!this.kept.keep(slot, lists) && !this.kept.mayReachLists(mine, lists)) continue;
       }
       if (this.kept.has(slot) && !this.kept.mayReach(mine, slot)) continue;
-      theirs ??= partsOf(other);
       shingles ??= parts.map((p) => shingleSet(p));
+      if (this.confirmed.slot !== slot) this.confirmed = { slot, parts: theirs ?? partsOf(other), sets: [] };
+      const confirmed = this.confirmed;
       let similarity = 1;
-      for (let k = 0; k < parts.length && similarity >= this.threshold; k++) similarity = Math.min(similarity, jaccard(shingles[k]!, shingleSet(theirs[k] ?? '')));
+      for (let k = 0; k < parts.length && similarity >= this.threshold; k++) similarity = Math.min(similarity, jaccard(shingles[k]!, (confirmed.sets[k] ??= shingleSet(confirmed.parts[k] ?? ''))));
       if (similarity >= this.threshold) {
         this.kept.mark(mine, 0);
         return { index: other, similarity };
