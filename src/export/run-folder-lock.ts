@@ -31,7 +31,8 @@ export function withRunFolderLocks<T>(out: string, words: OptionWords, write: ()
   try {
     const flag = words.say('out'), target = outputPath(out, words);
     for (const dir of lockedFoldersAbove(target)) {
-      refuseInsideTrainedFolder(dir, target, out, flag);
+      // a folder with only a lock (a prepare or quickstart running there, or its stale lock) is no run: train writes no weights there
+      if (fs.existsSync(runPath(dir, 'marker'))) refuseInsideTrainedFolder(dir, target, out, flag);
       const name = `the run folder that holds ${flag}`, instead = `give ${flag} a path outside it`;
       const rel = path.relative(dir, target);
       const hold = { name: `${flag} ${rel} in the run folder`, instead: `give ${flag} another path` };

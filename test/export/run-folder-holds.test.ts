@@ -137,3 +137,27 @@ test('an export inside the output another host\'s export of the run writes is re
   assert.equal(fs.existsSync(path.join(run, 'a')), false, 'nothing written by the refused export');
   fs.rmSync(hold);
 });
+
+// A folder with a lock and no run marker (a prepare or quickstart running there, or its stale lock after a kill) is
+// held like a run's, but train writes no model/ or adapter/ there: an export into its model/ was refused as "the run's
+// model/ folder".
+test('an export into model/ of a folder that holds only a lock (no run marker) is no run\'s folder: written past a stale lock, refused naming a live one', () => {
+  const run = loraRun('beside-prepare');
+  const prep = path.join(tmp, 'prepared-data');
+  fs.mkdirSync(prep);
+  const dead = deadPid();
+  fs.writeFileSync(path.join(prep, RUN_LAYOUT.lock), JSON.stringify({ pid: dead, host: os.hostname(), started: 'then' }) + '\n');
+  captureStderr(() => exportCommand({ run, out: path.join(prep, 'model') }));
+  assert.ok(fs.existsSync(path.join(prep, 'model', 'adapter_config.json')), 'the export is written');
+  const live = acquireRunLock(prep);
+  try {
+    assert.throws(() => exportCommand({ run, out: path.join(prep, 'adapter') }), (e: Error) => {
+      assert.equal(e.name, 'UserError');
+      assert.doesNotMatch(e.message, /the run's/);
+      assert.match(e.message, /in use by process/);
+      return true;
+    });
+  } finally {
+    live.release();
+  }
+});
