@@ -23,7 +23,7 @@ import { liveHoldRefusal } from './run-lock.ts';
 import { checkRunConfigPaths } from './resume-paths.ts';
 import { DataLoader } from '../data/loader.ts';
 import { foretoldResumeRefusal, type InputsNow } from './checkpoint-inputs.ts';
-import { dataFingerprints } from './data-fingerprint.ts';
+import { dataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
 import { modelFingerprint } from './model-fingerprint.ts';
 
 export interface DryRun {
@@ -235,9 +235,13 @@ function plannedDevice(cfg: TrainConfig): { backend: 'cpu' | 'cuda'; available: 
   return { backend: 'cpu', available: usableBytes({ backend: 'cpu' }), why: null, gpu: null };
 }
 
-/** The inputs of the run, as the trainer works them out: the data's fingerprints, the model folder's weights'. */
+/**
+ * The inputs of the run, as the trainer works them out: the data's fingerprints, the model folder's weights', each once
+ * (a moved project asks for the data's once per moved key, and each time they hash every token of every split).
+ */
 function inputsNow(cfg: TrainConfig, splits: Parameters<typeof dataFingerprints>[0]): InputsNow {
-  return { data: () => dataFingerprints(splits), model: () => (typeof cfg.model === 'string' ? modelFingerprint(cfg.model) : undefined) };
+  let data: DataFingerprints | undefined, base: string | undefined;
+  return { data: () => (data ??= dataFingerprints(splits)), model: () => (typeof cfg.model === 'string' ? (base ??= modelFingerprint(cfg.model)) : undefined) };
 }
 
 /** The --json object: exactly these keys (the memory plan, then the run's counts as the human dry run states them). */
