@@ -4,7 +4,7 @@
 import type { ResolvedGemm } from '../cpu/gemm.ts';
 import { check, type StatusSource } from './check.ts';
 import type { DevicePtr, Handle } from './driver.ts';
-import { openLibrary, type KoffiFunction, type KoffiLibrary, type OpenOptions } from './ffi.ts';
+import { bindAll, openLibrary, type KoffiFunction, type KoffiLibrary, type OpenOptions } from './ffi.ts';
 import { LIBCUBLASLT } from './find-libs.ts';
 import { gemmLabel, ltPlan, type LtLayout, type LtRunTypes } from './gemm-plan.ts';
 import { fastestCandidate, TUNE_CANDIDATES, TUNE_MAX_SHAPES, type StreamTimer } from './gemm-tune.ts';
@@ -116,7 +116,7 @@ export class CublasLt implements StatusSource {
   private readonly handle: Handle;
 
   constructor(readonly file: string, lib: KoffiLibrary) {
-    this.f = Object.fromEntries(Object.entries(LT_SIGNATURES).map(([k, sig]) => [k, lib.func(sig) as KoffiFunction]));
+    this.f = bindAll(lib, file, LIBCUBLASLT, LT_SIGNATURES);
     this.handle = this.create('cublasLtCreate', this.f.create!);
   }
 

@@ -2,7 +2,7 @@
 // modules (cubin) and kernel launches. Handles and device pointers are bigints (koffi's pointers);
 // every call goes through check() with the call's name and cuGetErrorName/cuGetErrorString.
 import { check, type StatusSource } from './check.ts';
-import { bindFirst, openLibrary, type KoffiFunction, type OpenOptions } from './ffi.ts';
+import { bindAll, bindFirst, openLibrary, type KoffiFunction, type OpenOptions } from './ffi.ts';
 import { LIBCUDA } from './find-libs.ts';
 import { packKernelArgs, type KernelArg } from './kernel-args.ts';
 
@@ -89,8 +89,7 @@ export class CudaDriver implements StatusSource {
   /** Opens libcuda.so.1 (UserError listing where it looked when absent) and calls cuInit(0). */
   constructor(readonly file: string, lib: ReturnType<typeof openLibrary>['lib']) {
     for (const [key, [names, sig]] of Object.entries(DRIVER_SIGNATURES)) this.fns[key] = bindFirst(lib, names, sig);
-    this.errorName = lib.func(DRIVER_ERROR_SIGNATURES.name) as KoffiFunction;
-    this.errorString = lib.func(DRIVER_ERROR_SIGNATURES.string) as KoffiFunction;
+    ({ name: this.errorName, string: this.errorString } = bindAll(lib, file, LIBCUDA, DRIVER_ERROR_SIGNATURES));
     this.call('init', 0);
   }
 

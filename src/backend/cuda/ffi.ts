@@ -53,6 +53,25 @@ export function openLibrary(spec: LibrarySpec, opts: OpenOptions = {}): OpenedLi
   throw notFoundError(spec, found, opts.systemCache !== false ? [`the system loader cache (ldconfig: ${spec.sonames.join(', ')})`] : []);
 }
 
+/**
+ * Binds each of `signatures` ("int nvrtcVersion(int *major, int *minor)") in `lib`, opened from `file`. A file of the
+ * right name that lacks one (another version, a partial copy, another library) is a one-line UserError naming the file
+ * and the function, where koffi's plain Error crashed doctor with a stack trace.
+ */
+export function bindAll<K extends string>(lib: KoffiLibrary, file: string, spec: LibrarySpec, signatures: Readonly<Record<K, string>>): Record<K, KoffiFunction> {
+  const bound = {} as Record<K, KoffiFunction>;
+  for (const key of Object.keys(signatures) as K[]) {
+    const name = /(\w+)\s*\(/.exec(signatures[key])![1]!;
+    try {
+      bound[key] = lib.func(signatures[key]) as KoffiFunction;
+    } catch (e) {
+      if (!/^Cannot find function/.test(oneLine(e))) throw e; // a signature koffi cannot read is a bug here, not the file's
+      throw new UserError(`has no function ${name}, which ${spec.what} exports: another version of it, or a partial copy; ${spec.hint}`, file);
+    }
+  }
+  return bound;
+}
+
 /** Binds the first of `names` the library exports (newer _v2 entry points first) with `signature` ("int %s(int)"). */
 export function bindFirst(lib: KoffiLibrary, names: string[], signature: string): KoffiFunction {
   let last: unknown;

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { check, type StatusSource } from './check.ts';
-import { openLibrary, type Koffi, type KoffiFunction, type KoffiLibrary, type OpenOptions } from './ffi.ts';
+import { bindAll, openLibrary, type Koffi, type KoffiFunction, type KoffiLibrary, type OpenOptions } from './ffi.ts';
 import { LIBNVRTC } from './find-libs.ts';
 
 /** nvrtcResult's NVRTC_ERROR_COMPILATION (nvrtc.h; headers.test.ts checks it). */
@@ -66,7 +66,7 @@ export class Nvrtc implements StatusSource {
   private readonly f: Record<string, KoffiFunction>;
 
   constructor(readonly file: string, lib: KoffiLibrary) {
-    this.f = Object.fromEntries(Object.entries(NVRTC_SIGNATURES).map(([k, sig]) => [k, lib.func(sig) as KoffiFunction]));
+    this.f = bindAll(lib, file, LIBNVRTC, NVRTC_SIGNATURES);
   }
 
   static open(opts: OpenOptions = {}): Nvrtc {

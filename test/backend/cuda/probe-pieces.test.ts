@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { NVRTC_SIGNATURES } from '../../../src/backend/cuda/nvrtc.ts';
+import { CublasLt } from '../../../src/backend/cuda/cublaslt.ts';
+import { Nvrtc, NVRTC_SIGNATURES } from '../../../src/backend/cuda/nvrtc.ts';
 import { probeCuda } from '../../../src/backend/cuda/probe.ts';
 import { CC, NO_CC } from '../../c-compiler.ts';
 import { tempDir } from '../../temp-dir.ts';
@@ -15,13 +16,13 @@ import { tempDir } from '../../temp-dir.ts';
 const skip = NO_CC;
 
 /**
- * A folder holding libnvrtc.so.13 (every entry point the bindings take; nvrtcVersion 13.0) and libcublasLt.so.13, each
- * appending its name to `marker` as the loader opens it; no libcuda.
+ * A folder holding libnvrtc.so.13 (every entry point the bindings take but those named in `lacking`; nvrtcVersion 13.0)
+ * and libcublasLt.so.13 (none of its entry points), each appending its name to `marker` as the loader opens it; no libcuda.
  */
-function standIns(root: string, marker: string): string {
+function standIns(root: string, marker: string, lacking: string[] = []): string {
   const lib = path.join(root, 'lib');
   fs.mkdirSync(lib);
-  const nvrtc = Object.values(NVRTC_SIGNATURES).map((sig) => /\*?(\w+)\(/.exec(sig)![1]!).filter((n) => n !== 'nvrtcVersion')
+  const nvrtc = Object.values(NVRTC_SIGNATURES).map((sig) => /\*?(\w+)\(/.exec(sig)![1]!).filter((n) => n !== 'nvrtcVersion' && !lacking.includes(n))
     .map((n) => `int ${n}() { return 0; }`).concat('int nvrtcVersion(int *major, int *minor) { *major = 13; *minor = 0; return 0; }');
   for (const [name, entries] of [['libnvrtc.so.13', nvrtc], ['libcublasLt.so.13', []]] as const) {
     const c = path.join(root, `${name}.c`);
@@ -61,4 +62,25 @@ test('a GPU whose NVRTC is missing: doctor\'s pieces name the GPU too (its name,
   assert.deepEqual(probe.items?.map((i) => [i.what, i.ok]), [['driver', true], ['GPU', true], ['NVRTC', false], ['cuBLASLt', true]]);
   assert.equal(probe.items?.[1]?.text, 'Fake H200 0, 150.0 GiB, compute capability 9.0');
   assert.match(probe.reason, /^CUDA unusable: NVRTC \(libnvrtc\.so\.\*, CUDA 12 or newer\) not found; /);
+});
+
+// a library file of the right name that lacks an entry point (another version, a partial copy, another library): koffi's
+// plain Error crashed doctor with a stack trace
+test('NVRTC or cuBLASLt lacking a function the bindings take: a one-line UserError naming the file and the function; doctor reports it', { skip }, () => {
+  const root = tempDir('mt-probe-lacking-');
+  const lib = standIns(root, path.join(root, 'loaded.txt'), ['nvrtcGetCUBIN']);
+  const opts = { root, env: { LD_LIBRARY_PATH: lib }, systemCache: false };
+  for (const [open, file, name] of [[() => Nvrtc.open(opts), 'libnvrtc.so.13', 'nvrtcGetCUBIN'],
+    [() => CublasLt.open(opts), 'libcublasLt.so.13', 'cublasLtGetStatusName']] as const) {
+    assert.throws(open, (e: Error) => {
+      assert.equal(e.name, 'UserError', e.stack);
+      assert.ok(e.message.startsWith(`${path.join(lib, file)}: has no function ${name}, `), e.message);
+      assert.doesNotMatch(e.message, /\n/);
+      return true;
+    });
+  }
+  const doctor = probeCuda({ ...opts, libraries: true, eachPiece: true });
+  assert.ok(!doctor.available);
+  assert.deepEqual(doctor.items?.map((i) => [i.what, i.ok]), [['driver', false], ['NVRTC', false], ['cuBLASLt', true]]);
+  assert.match(doctor.items?.[1]?.text ?? '', /libnvrtc\.so\.13: has no function nvrtcGetCUBIN, /);
 });
