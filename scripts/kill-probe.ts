@@ -4,13 +4,8 @@
 // name, leftovers only under the temp names of src/util/leftover-names.ts and gone after the next run, files of the
 // user's untouched, `train --resume` after a kill giving the same adapter/model, metrics rows and report.json as an
 // uninterrupted run (bit for bit on the CPU), `train --overwrite` and a rerun of export/prepare/quickstart working
-// (or refusing in one line, exit 2).
-//   node --import tsx scripts/kill-probe.ts CASE [--trials N] [--seed S] [--at time|op [--ops REGEX]] [--signal KILL|INT|TERM|mix] [--into-empty] [--over-finished] [--work DIR]
-// (--ops: only mutations whose line in the reference's trace, "N op path", matches, e.g. 'rmSync.*checkpoints' for the
-// rotation or 'old-best' for best/'s swap; --into-empty: an export's --out is an empty folder made beforehand;
-// --over-finished: the train killed is an --overwrite of a finished run)
-// CASE: train-lora, train-full, train-cls, export-adapter, export-merge, export-gguf, export-gguf-lora, prepare,
-// quickstart. Each failure is printed as one line with what reproduces it (the delay, or MT_PROBE_KILL_AT=N).
+// (or refusing in one line, exit 2). Its arguments: USAGE below (--help prints it). Each failure is printed as one line
+// with what reproduces it (the delay, or MT_PROBE_KILL_AT=N).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -23,12 +18,28 @@ const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const HOOK = path.join(ROOT, 'scripts', 'kill-probe', 'hook.ts');
 const TINY = path.join(ROOT, 'models', 'mistral-tune-tiny');
 
+const CASES = ['train-lora', 'train-full', 'train-cls', 'export-adapter', 'export-merge', 'export-gguf', 'export-gguf-lora', 'prepare', 'quickstart'];
+const USAGE = `usage: node --import tsx scripts/kill-probe.ts CASE [--trials N] [--seed S] [--at time|op [--ops REGEX]] [--signal KILL|INT|TERM|mix] [--into-empty] [--over-finished] [--work DIR]
+  CASE: ${CASES.join(', ')} (default train-lora)
+  --ops: only mutations whose line in the reference's trace, "N op path", matches, e.g. 'rmSync.*checkpoints' for the
+    rotation or 'old-best' for best/'s swap
+  --into-empty: an export's --out is an empty folder made beforehand
+  --over-finished: the train killed is an --overwrite of a finished run`;
+
 const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const flag = (name: string, dflt: string): string => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1]! : dflt;
 };
 const CASE = argv[0] ?? 'train-lora';
+if (!CASES.includes(CASE)) {
+  console.error(`kill-probe: unknown case ${CASE} (one of ${CASES.join(', ')})\n${USAGE}`);
+  process.exit(2);
+}
 const TRIALS = Number(flag('trials', '6'));
 const rng = new Rng(Number(flag('seed', '1')));
 const AT = flag('at', 'time') as 'time' | 'op';
@@ -398,7 +409,6 @@ await prepared();
 if (CASE.startsWith('train-')) await trainCase();
 else if (CASE.startsWith('export-')) await exportCase();
 else if (CASE === 'prepare') await prepareCase();
-else if (CASE === 'quickstart') await quickstartCase();
-else throw new Error(`unknown case ${CASE}`);
+else await quickstartCase();
 console.log(`${CASE}: ${kills} kills, ${failures.length} failures`);
 process.exitCode = failures.length ? 1 : 0;
