@@ -72,12 +72,16 @@ export class HfEngine implements TokenizerEngine {
   }
 }
 
-/** The library's Unigram `model` finding each word's pieces as HF tokenizers does (unigram-viterbi.ts). */
+/**
+ * The library's Unigram `model` finding each word's pieces as HF tokenizers does (unigram-viterbi.ts), which fuses the
+ * unknown runs within each word: the library's own fuse_unk, over all the words' pieces, fused "z" and "1" of ▁z 1 too.
+ */
 function useHfViterbi(model: HfTokenizer['model'], config: Record<string, unknown>): void {
-  const unigram = model as unknown as { trie: UnigramTrie; tokenize: (text: string) => string[] };
+  const unigram = model as unknown as { trie: UnigramTrie; tokenize: (text: string) => string[]; fuse_unk: boolean };
   const vocab = (Array.isArray(config['vocab']) ? config['vocab'] : []) as Array<[string, number]>;
-  const pieces = unigramPieces(vocab, typeof config['unk_id'] === 'number' ? config['unk_id'] : null);
+  const pieces = unigramPieces(vocab, typeof config['unk_id'] === 'number' ? config['unk_id'] : null, config['byte_fallback'] === true);
   unigram.tokenize = (text) => bestPieces(text, unigram.trie, pieces);
+  unigram.fuse_unk = false;
 }
 
 /** The library's decoder with each ByteFallback and ByteLevel step (a Sequence's too) running ours. */

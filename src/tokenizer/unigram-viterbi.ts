@@ -1,6 +1,7 @@
 // A Unigram model's best segmentation of a word as HF tokenizers finds it (models/unigram/model.rs, encode_optimized):
 // for each end position, the best path over every token ending there, compared by its own score (ties: the earliest
-// start), a character no token starts with as the unk piece (min score - 10), and runs of unk pieces fused into one.
+// start), a character no token starts with as the unk piece (min score - 10), and runs of unk pieces fused into one
+// within the word (model.rs tokenize then: such a run not in the vocabulary as its bytes' <0xNN> pieces with byte_fallback).
 // @huggingface/tokenizers' lattice compares each path plus the next token's score, where rounding makes some paths
 // equal that are not: "x" and 37 spaces came out as ▁▁▁▁▁ ▁×16 ▁×16 there, ▁×16 ▁▁▁▁▁ ▁×16 in transformers.
 
@@ -11,23 +12,28 @@ export interface UnigramTrie { common_prefix_search(chars: string[], start: numb
 export interface UnigramPieces {
   /** A piece's score by its text (the last entry of a piece listed twice, as HF looks it up). */
   score: Map<string, number>;
+  /** The text that, matched, is the unk piece: null where its text is listed again later (that later id is matched). */
   unk: string | null;
   unkScore: number;
+  /** byte_fallback: an unknown run is its UTF-8 bytes' <0xNN> pieces where the vocabulary has them all. */
+  byteFallback: boolean;
 }
 
-export function unigramPieces(vocab: ReadonlyArray<readonly [string, number]>, unkId: number | null): UnigramPieces {
-  const score = new Map<string, number>();
+export function unigramPieces(vocab: ReadonlyArray<readonly [string, number]>, unkId: number | null, byteFallback = false): UnigramPieces {
+  const score = new Map<string, number>(), last = new Map<string, number>();
   let min = Infinity;
-  for (const [piece, s] of vocab) {
+  vocab.forEach(([piece, s], id) => {
     score.set(piece, s);
+    last.set(piece, id);
     if (s < min) min = s;
-  }
-  return { score, unk: unkId === null ? null : vocab[unkId]?.[0] ?? null, unkScore: min - 10 };
+  });
+  const unkText = unkId === null ? undefined : vocab[unkId]?.[0];
+  return { score, unk: unkText !== undefined && last.get(unkText) === unkId ? unkText : null, unkScore: min - 10, byteFallback };
 }
 
 /**
  * `text`'s pieces on HF's best path; a run of characters no piece starts with (and the unk piece itself, matched as text)
- * is one piece of their text, which the model then reads as unknown.
+ * is one piece of their text, which the model then reads as unknown, or their bytes' pieces (byteFallback).
  */
 export function bestPieces(text: string, trie: UnigramTrie, pieces: UnigramPieces): string[] {
   if (text.length === 0) return [];
@@ -56,16 +62,29 @@ export function bestPieces(text: string, trie: UnigramTrie, pieces: UnigramPiece
   }
   const out: string[] = [];
   let fused = '';
+  // pushed in reverse, as the path is read from its end
+  const pushFused = (): void => {
+    if (fused === '') return;
+    const bytes = pieces.byteFallback && !pieces.score.has(fused) ? byteTokens(fused, pieces.score) : null;
+    if (bytes) out.push(...bytes.reverse());
+    else out.push(fused);
+    fused = '';
+  };
   for (let e = n; e > 0; e = from[e]!) {
     const piece = chars.slice(from[e]!, e).join('');
     if (unkAt[e]) {
       fused = piece + fused;
       continue;
     }
-    if (fused !== '') out.push(fused);
-    fused = '';
+    pushFused();
     out.push(piece);
   }
-  if (fused !== '') out.push(fused);
+  pushFused();
   return out.reverse();
+}
+
+/** `text`'s UTF-8 bytes as <0xNN> pieces, null where the vocabulary lacks one of them (the text is then unknown). */
+function byteTokens(text: string, score: ReadonlyMap<string, number>): string[] | null {
+  const tokens = Array.from(Buffer.from(text, 'utf8'), (b) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
+  return tokens.every((t) => score.has(t)) ? tokens : null;
 }

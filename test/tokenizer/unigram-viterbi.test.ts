@@ -17,3 +17,16 @@ test('a Unigram segments as transformers: "x" and 37 spaces is ▁ x ▁×16 ▁
   const tok = quietly(() => loadTokenizer(dir));
   oracle.strings.forEach((s, i) => assert.deepEqual(tok.encode(s), oracle.ids[i], `ids of ${JSON.stringify(s)}`));
 });
+
+// fixtures/unigram-unknown.json (fixtures/unigram-unknown-oracle.py): transformers' ids for characters no piece has
+const unknown = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'unigram-unknown.json'), 'utf8')) as {
+  cases: Record<string, { tokenizer: object; strings: string[]; ids: number[][] }>;
+};
+
+for (const [name, c] of Object.entries(unknown.cases)) {
+  test(`a Unigram's unknown characters as transformers: ${name} (runs fused within a word only; byte_fallback; an unk piece listed twice)`, () => {
+    const dir = tempFolder({ 'tokenizer.json': c.tokenizer, 'tokenizer_config.json': { tokenizer_class: 'PreTrainedTokenizerFast', clean_up_tokenization_spaces: false } });
+    const tok = quietly(() => loadTokenizer(dir));
+    c.strings.forEach((s, i) => assert.deepEqual(tok.encode(s), c.ids[i], `ids of ${JSON.stringify(s)}`));
+  });
+}
