@@ -5,13 +5,27 @@
 # and without skip_special_tokens (all four null, and `refused` the reason, where transformers refuses the text: a lone
 # surrogate); decode of the folder's id lists, both ways; each chat through apply_chat_template with the folder's
 # template (the built-in Mistral one for folders without one, transformers 5 having no default; null: the folder's own),
-# rendered and encoded; written to OUT_DIR/hf.json.
+# rendered and encoded; written to OUT_DIR/hf.json. A decode that raises is 'HF raised TYPE: message' in its place.
 import json, os, sys
 from transformers import AutoTokenizer
 
 out = sys.argv[1]
 inp = json.load(open(os.path.join(out, 'in.json')))
 answers = {}
+
+
+def decode(t, ids, skip):
+    """t.decode, or 'HF raised TYPE: message' where it raises (tokenizers' Strip decoder panics on a token shorter than
+    what it strips): said per case, and the run goes on (the compare does not count those as differences)."""
+    try:
+        return t.decode(ids, skip_special_tokens=skip)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:  # PanicException is a BaseException
+        print(f'{name}: HF raised {type(e).__name__} decoding {ids[:12]}{"…" if len(ids) > 12 else ""} (skip_special_tokens={skip}): {e}', file=sys.stderr)
+        return f'HF raised {type(e).__name__}: {e}'
+
+
 for name, folder in inp['folders'].items():
     try:
         t = AutoTokenizer.from_pretrained(folder)
@@ -30,12 +44,12 @@ for name, folder in inp['folders'].items():
             continue
         a['enc'].append(ids)
         a['seq'].append(t(s)['input_ids'])
-        a['dec'].append(t.decode(ids, skip_special_tokens=True))
-        a['dec_keep'].append(t.decode(ids))
+        a['dec'].append(decode(t, ids, True))
+        a['dec_keep'].append(decode(t, ids, False))
         a['refused'].append(None)
     for ids in inp['ids'][name]:
-        a['ids_dec'].append(t.decode(ids, skip_special_tokens=True))
-        a['ids_dec_keep'].append(t.decode(ids))
+        a['ids_dec'].append(decode(t, ids, True))
+        a['ids_dec_keep'].append(decode(t, ids, False))
     for chat in inp['chats'] if template is not False else []:
         try:
             if template is None:
