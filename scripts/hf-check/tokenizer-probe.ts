@@ -10,8 +10,9 @@
 //   node --import tsx scripts/hf-check/tokenizer-probe.ts write OUT_DIR [SEED]     # strings, chats, folders
 //   HF_HUB_OFFLINE=1 python3 scripts/hf-check/tokenizer_probe.py OUT_DIR          # transformers' answers
 //   node --import tsx scripts/hf-check/tokenizer-probe.ts compare OUT_DIR          # prints every difference
-// With --variants after write (first: python3 scripts/hf-check/tokenizer_variants.py OUT_DIR), also the tokenizer.json
-// variants that script writes (the fallback engine's features among them), without chats; PROBE_ONLY=REGEX on compare
+// With --variants after write (first: python3 scripts/hf-check/tokenizer_variants.py OUT_DIR, and/or tokenizer_trained_variants.py
+// OUT_DIR: 73 small trained tokenizers), also the tokenizer.json
+// variants those scripts write (the fallback engine's features among them), without chats; PROBE_ONLY=REGEX on compare
 // compares only the folders whose name it matches. A variant ours refuses in one line is said as "not run", no difference.
 // Known difference (kept): a text that starts with "<s>" gets one BOS from encodeSequence, two from HF's tokenizer(text).
 // A text with a lone surrogate is refused by both (since 0243d4cd ours refuses it in one line, as transformers does).
