@@ -9,7 +9,8 @@
 // - string literals: a backslash before a newline is a line continuation, nothing in the string (Python's
 //   unicode-escape, which jinja2 unescapes with), where the library refuses it;
 // - raw blocks ({% raw %}…{% endraw %}) as jinja-raw-blocks.ts writes them;
-// - a name jinja-refused.ts refuses (lipsum, self, | urlize, | random) fails here, naming its line.
+// - a name jinja-refused.ts refuses (lipsum, self, | urlize, | random, {% with %}…) fails here, naming its line (a
+//   global the template binds, as in {% set self = … %}, is left to the render-time check, which knows scope).
 // Text outside the tags, names (`x1e3`) and comments are left as they are.
 import { rawBlockAt, rewriteRawBlock } from './jinja-raw-blocks.ts';
 import { MAY_NAME_REFUSED, refusedName } from './jinja-refused.ts';
@@ -56,10 +57,21 @@ function withoutLineContinuations(literal: string): string {
   return literal.includes('\\\n') ? literal.replace(/\\([^])/g, (pair, c: string) => (c === '\n' ? '' : pair)) : literal;
 }
 
-/** The end of the tag whose code starts at `i` (`}}` or `%}` outside brackets and strings), rewriting its numbers. */
-function rewriteTag(text: string, i: number, close: string): [end: number, code: string] {
+/** `=` that assigns (not `==`), after spaces: the name before it is a keyword argument, a default or a set target. */
+const ASSIGNS = /\s*=(?!=)/y;
+
+/**
+ * The end of the tag whose code starts at `i` (`}}` or `%}` outside brackets and strings), rewriting its numbers and
+ * refusing the names jinja-refused.ts refuses (`bound`: the refused globals the template binds, so far).
+ */
+function rewriteTag(text: string, i: number, close: string, bound: Set<string>): [end: number, code: string] {
   let out = '';
   let depth = 0;
+  const statement = close === '%}';
+  let keyword: string | null = null;
+  let names = 0;
+  let previous = '';
+  let inTargets = false; // {% set a, b = %} and {% for a, b in %}: the names before `=` / `in`
   while (i < text.length) {
     const c = text[i]!;
     if (depth === 0 && text.startsWith(close, i)) return [i + close.length, out + close];
@@ -73,14 +85,25 @@ function rewriteTag(text: string, i: number, close: string): [end: number, code:
       [len, replacement] = numberAt(text, i);
     } else {
       NAME.lastIndex = i;
-      const name = NAME.exec(text);
-      const refused = name && refusedName(name[0], out, close === '%}');
-      if (refused) throw new Error(`line ${text.slice(0, i).split('\n').length}: ${refused}`);
-      if (name) len = name[0].length;
-      else if ('([{'.includes(c)) depth++;
+      const name = NAME.exec(text)?.[0];
+      if (name) {
+        len = name.length;
+        if (inTargets && depth === 0 && name === 'in' && keyword === 'for') inTargets = false;
+        ASSIGNS.lastIndex = i + len;
+        const binds = inTargets || (keyword === 'macro' && (depth > 0 || names === 1)) || ASSIGNS.test(text); // a macro's name and parameters
+        const refused = refusedName(name, { statement, keyword, afterKeyword: names === 1, previous, depth, binds }, bound);
+        if (refused) throw new Error(`line ${text.slice(0, i).split('\n').length}: ${refused}`);
+        if (statement && names++ === 0) {
+          keyword = name;
+          inTargets = name === 'set' || name === 'for';
+        }
+      } else if ('([{'.includes(c)) depth++;
       else if (')]}'.includes(c)) depth = Math.max(0, depth - 1);
+      else if (c === '=' && depth === 0 && keyword === 'set') inTargets = false;
     }
-    out += replacement ?? text.slice(i, i + len);
+    const code = replacement ?? text.slice(i, i + len);
+    if (!/^\s+$/.test(code)) previous = code.at(-1)!;
+    out += code;
     i += len;
   }
   return [i, out];
@@ -89,6 +112,7 @@ function rewriteTag(text: string, i: number, close: string): [end: number, code:
 /** The template with each literal the library misreads written as it reads it (see the header). */
 export function jinja2Literals(text: string): string {
   if (!/\d[_eExXoObB]|0\d|\\\n|\{%[-+]?\s*raw/.test(text) && !MAY_NAME_REFUSED.test(text)) return text; // the common case: nothing to rewrite
+  const bound = new Set<string>();
   let out = '';
   let i = 0;
   for (OPEN.lastIndex = 0; ; ) {
@@ -105,7 +129,7 @@ export function jinja2Literals(text: string): string {
     } else if (open[0] === '{%' && rawBlockAt(text, at)) {
       [end, code] = rewriteRawBlock(text, at);
     } else {
-      [end, code] = rewriteTag(text, at + 2, open[0] === '{{' ? '}}' : '%}');
+      [end, code] = rewriteTag(text, at + 2, open[0] === '{{' ? '}}' : '%}', bound);
       code = open[0] + code;
     }
     out += code;

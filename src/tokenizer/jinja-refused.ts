@@ -30,16 +30,35 @@ const FILTER_CHAIN = "a chain of filters in {% filter a|b %} is not supported by
 /** Any of the names above, as a word (the loader's quick test before it scans the tags). */
 export const MAY_NAME_REFUSED = /\b(?:lipsum|self|urlize|random|with|autoescape|filter|block|extends|include|import|from)\b/;
 
+/** Where a name stands in its tag, as jinja-literals.ts's scan tracks it (no look at the code before it: a long tag stays linear). */
+export interface NameAt {
+  /** in a {% %} tag */
+  statement: boolean;
+  /** the tag's first name ({% filter … %}: 'filter'), or null where this is the first */
+  keyword: string | null;
+  /** this name comes right after the keyword */
+  afterKeyword: boolean;
+  /** the last character of code before it, spaces skipped ('' at the tag's start) */
+  previous: string;
+  /** brackets open around it */
+  depth: number;
+  /** the name is assigned here: a set or loop target, a macro parameter, a keyword argument (`self=`) */
+  binds: boolean;
+}
+
 /**
- * Why the name `name` in a tag is refused, or null: a refused global where it is a name (not `x.self`), a refused
- * filter after `|` or `{% filter`, a refused statement's keyword, a filter chained in {% filter %}. `before` is the code
- * before it in its tag, `inStatement` whether the tag is a {% %} one.
+ * Why the name `name` in a tag is refused, or null: a refused statement's keyword, a filter chained in {% filter %}
+ * (a `|` outside its arguments), a refused filter after `|` or `{% filter`, a refused global where it is a name (not
+ * `x.self`) the template has not bound (`bound` collects those it binds: from there on, whether a use is the global
+ * depends on scope, which the render-time check in jinja-globals.ts knows).
  */
-export function refusedName(name: string, before: string, inStatement: boolean): string | null {
-  const prior = before.trimEnd();
-  if (inStatement && /^[-+]?$/.test(prior) && Object.hasOwn(REFUSED_STATEMENTS, name)) return REFUSED_STATEMENTS[name]!;
-  if (inStatement && /^[-+]?\s*filter\b/.test(prior) && prior.endsWith('|')) return FILTER_CHAIN;
-  if (Object.hasOwn(REFUSED_FILTERS, name) && (prior.endsWith('|') || /(?:^|[^\w.])filter$/.test(prior))) return REFUSED_FILTERS[name]!;
-  if (Object.hasOwn(REFUSED_GLOBALS, name) && !prior.endsWith('.')) return REFUSED_GLOBALS[name]!;
+export function refusedName(name: string, at: NameAt, bound: Set<string>): string | null {
+  if (at.statement && at.keyword === null && Object.hasOwn(REFUSED_STATEMENTS, name)) return REFUSED_STATEMENTS[name]!;
+  if (at.keyword === 'filter' && at.statement && at.previous === '|' && at.depth === 0) return FILTER_CHAIN;
+  if (Object.hasOwn(REFUSED_FILTERS, name) && (at.previous === '|' || (at.keyword === 'filter' && at.afterKeyword))) return REFUSED_FILTERS[name]!;
+  if (Object.hasOwn(REFUSED_GLOBALS, name) && at.previous !== '.') {
+    if (at.binds) bound.add(name);
+    if (!bound.has(name)) return REFUSED_GLOBALS[name]!;
+  }
   return null;
 }

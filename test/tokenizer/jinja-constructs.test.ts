@@ -218,6 +218,17 @@ test('a construct the renderer refuses (lipsum, self, | urlize, | random, {% wit
   assert.equal(render("with {% set with = 'w' %}{{ with }}{% filter upper %}{{ with|trim }}{% endfilter %}{% set filter = [1] %}{{ filter|length }}"), 'with wW1');
 });
 
+test('a refused global\'s name that the template binds (a set, a loop variable, a macro parameter, a keyword argument) and a filter inside {% filter %}\'s arguments render as jinja2 renders them, not refused at load', () => {
+  assert.equal(render("{% set self = 'me' %}{{ self }}"), 'me');
+  assert.equal(render('{% for self in [1, 2] %}{{ self }}{% endfor %}'), '12');
+  assert.equal(render('{% macro f(self) %}{{ self }}{% endmacro %}{{ f(7) }}'), '7');
+  assert.equal(render('{{ dict(self=1, lipsum=2) }}'), "{'self': 1, 'lipsum': 2}");
+  assert.equal(render("{% filter replace('a', 'b'|upper) %}abc{% endfilter %}"), 'Bbc');
+  assert.equal(render('{% filter indent(2, first=([1]|length > 0)) %}a\nb{% endfilter %}'), '  a\n  b');
+  // bound only in a loop: a use after it is the global, refused when the render reaches it (the same message)
+  assert.throws(() => render('{% for self in [1] %}{% endfor %}{{ self }}'), /jinja2's global self is not supported/);
+});
+
 test('a test with an argument keeps the neighbouring syntax: x.is, `is` then else/and/or, an unclosed bracket', () => {
   assert.equal(render("{% set d = {'is': 1} %}{{ d.is }}|{{ 'a' if 1 is odd else 'b' }}|{{ 2 is even and 3 is odd }}"), '1|a|True');
   assert.throws(() => render('{{ 4 is divisibleby (2 }}'), /./);
