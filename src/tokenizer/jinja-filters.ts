@@ -141,12 +141,20 @@ export function contains(container: Value, item: Value): boolean {
   throw new Error(`argument of type '${pyType(container)}' is not iterable`);
 }
 
-/** jinja2's attribute lookup for filters (selectattr, map(attribute=…)): "a.b" and list indices, undefined when absent. */
+/**
+ * jinja2's attribute lookup for filters (selectattr, map(attribute=…), groupby, sort): "a.b", each part of digits an
+ * int (its make_attrgetter): a list's or str's index or a dict's int key (not its str key '0'); undefined when absent.
+ */
 export function attribute(item: Value, path: string): Value {
   let v = item;
   for (const part of path.split('.')) {
-    if (isDict(v)) v = v.value.get(part) ?? V.undefined();
-    else if (isList(v) && /^\d+$/.test(part)) v = v.value[Number(part)] ?? V.undefined();
+    const index = /^\d+$/.test(part) ? Number(part) : undefined;
+    if (isDict(v)) v = v.value.get(index ?? part) ?? V.undefined();
+    else if (isList(v) && index !== undefined) v = v.value[index] ?? V.undefined();
+    else if (isStr(v) && index !== undefined) {
+      const char = [...v.value][index]; // a code point, as Python's str[i]
+      v = char === undefined ? V.undefined() : V.str(char);
+    }
     // a groupby group's fields (jinja2's _GroupTuple: getitem fails, getattr gives them), its own builtins here
     else if (v.type === 'TupleValue' && Object.hasOwn(v, 'builtins') && (part === 'grouper' || part === 'list')) v = v.builtins.get(part) ?? V.undefined();
     else return V.undefined();
