@@ -3,7 +3,7 @@
 // refused when printed, as jinja2 prints where it lies in memory); the methods that change a list or dict are
 // jinja2's unsafe Undefined; a number's real, imag, numerator and denominator are numbers (1.5.real is 1.5).
 import { callMethod } from './jinja-methods.ts';
-import { FUNCTION_NAMES, V, isDict, listKind, pyType, type Value } from './jinja-values.ts';
+import { FUNCTION_NAMES, V, isDict, isGlobalObject, listKind, pyType, type Value } from './jinja-values.ts';
 
 /** The public attributes of Python 3.11's types (dir(str), …, without _names), methods all but the numbers' data. */
 const STR = 'capitalize casefold center count encode endswith expandtabs find format format_map index isalnum isalpha isascii isdecimal isdigit isidentifier islower isnumeric isprintable isspace istitle isupper join ljust lower lstrip maketrans partition removeprefix removesuffix replace rfind rindex rjust rpartition rsplit rstrip split splitlines startswith strip swapcase title translate upper zfill';
@@ -38,7 +38,7 @@ export function pythonAttribute(obj: Value, name: string): Value | null {
     if (data) return data;
   }
   // an object a global made (a cycler): its own fields are its attributes, a dict's methods none of them
-  if (obj.type === 'ObjectValue' && FUNCTION_NAMES.has(obj)) return (obj.value as Map<string, Value>).get(name) ?? V.undefined();
+  if (isGlobalObject(obj)) return (obj.value as Map<string, Value>).get(name) ?? V.undefined();
   const kind = listKind(obj);
   if (kind !== undefined && kind !== 'range') return null; // a dict view: none of these
   if (obj.type === 'ArrayValue' && kind === undefined && LIST_MUTATORS.has(name)) return V.undefined();

@@ -10,7 +10,7 @@ import { toFixedEven } from './jinja-format.ts';
 import { exactIntArithmetic, floatOperands } from './jinja-int-arithmetic.ts';
 import { callMethod, pythonStrip, titleFilter } from './jinja-methods.ts';
 import { parseFloatPy, parseIntPy } from './jinja-number-text.ts';
-import { FUNCTION_NAMES, V, asKey, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, inputValue, kindedList, listKind, type Value } from './jinja-values.ts';
+import { V, asKey, isGlobalObject, notIterable, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, inputValue, kindedList, listKind, type Value } from './jinja-values.ts';
 
 /** What a filter needs of the interpreter: other filters (map('trim')) and tests (select('odd')) by name, and Python's getattr (attr). */
 export interface FilterHost {
@@ -61,9 +61,9 @@ const remainderIs = (v: Value, n: Value, r: number): boolean => pyEq(numberOp('%
 /** jinja2's tests where the library's differ or are missing (the others are the library's). */
 export const TESTS: Record<string, Test> = {
   // len() and [] (a dict's views have no [], a range has); jinja2's Undefined has both, and iterates as empty
-  sequence: (v) => isStr(v) || (isList(v) && (listKind(v) ?? 'range') === 'range') || isDict(v) || v.type === 'UndefinedValue',
-  iterable: (v) => isStr(v) || isList(v) || isDict(v) || v.type === 'UndefinedValue',
-  mapping: (v) => v.type === 'ObjectValue' && !FUNCTION_NAMES.has(v), // not a cycler
+  sequence: (v) => isStr(v) || (isList(v) && (listKind(v) ?? 'range') === 'range') || (isDict(v) && !isGlobalObject(v)) || v.type === 'UndefinedValue',
+  iterable: (v) => isStr(v) || isList(v) || (isDict(v) && !isGlobalObject(v)) || v.type === 'UndefinedValue',
+  mapping: (v) => v.type === 'ObjectValue' && !isGlobalObject(v), // not a cycler
   number: (v) => isNum(v) || v.type === 'BooleanValue',
   float: (v) => v.type === 'FloatValue',
   none: (v) => v.type === 'NullValue',
@@ -191,6 +191,7 @@ export function iterate(v: Value, filter: string): Value[] {
   if (isList(v)) return listKind(v) === 'generator' ? take(v) : v.value;
   if (v.type === 'UndefinedValue') return [];
   if (isStr(v)) return [...v.value].map(V.str);
+  if (isGlobalObject(v)) throw notIterable(v);
   if (isDict(v)) return [...v.value.keys()].map(keyValue);
   throw new Error(`${filter}: '${pyType(v)}' object is not iterable`);
 }

@@ -98,7 +98,6 @@ const CYCLER = V.fn((args) => {
   });
   fields.set('items', V.tuple(items));
   fields.set('next', next);
-  fields.set('__next__', next);
   fields.set('reset', method('reset', () => (moveTo(0), V.none())));
   moveTo(0);
   const cycler = V.dict(fields);

@@ -27,7 +27,7 @@ import { INEXACT_INT } from './jinja-int-literals.ts';
 import { testOfFilter } from './jinja-test-arguments.ts';
 import { continuesChain } from './jinja-compare-chains.ts';
 import { exactIntArithmetic, floatOperands } from './jinja-int-arithmetic.ts';
-import { V, asKey, isInt, isList, isNum, isStr, keyValue, listKind, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
+import { V, asKey, isGlobalObject, notIterable, isInt, isList, isNum, isStr, keyValue, listKind, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
 import { LOOP_OF, LoopControl, assigns, noteLoopField, pullItem, readAfterLoop, type LoopBody, type LoopState } from './jinja-loop-state.ts';
 import type { Node, ValueNode, BinaryNode, UnaryNode, MemberNode, CallNode, ForNode, SetNode, MacroNode, DictNode, TestNode, LibraryInterpreter } from './jinja-ast.ts';
 
@@ -370,6 +370,7 @@ export class PythonInterpreter extends Base implements FilterHost {
   override evaluateFor(node: ForNode, env: Environment): Value {
     const select = node.iterable.type === 'SelectExpression';
     const v = this.evaluate(select ? node.iterable.lhs : node.iterable, env);
+    if (isGlobalObject(v)) throw notIterable(v);
     // an undefined value iterates as empty, as jinja2's Undefined does (the library's refuses it)
     let items = v.type === 'UndefinedValue' ? V.list([]) : isStr(v) ? V.list([...v.value].map(V.str)) : v.type === 'ObjectValue' ? V.list([...(v.value as Map<Key, Value>).keys()].map(keyValue)) : v;
     // `for a, b in` unpacks tuples too (groupby's groups, (1, 2) literals); the library's unpacks only lists

@@ -121,6 +121,10 @@ export const listKind = (v: Value): ListKind | undefined => KINDS.get(v)?.kind;
 
 /** A function's name for messages (a method got as x.name), by function value. */
 export const FUNCTION_NAMES = new WeakMap<Value, string>();
+/** An object a global made (a cycler): its fields are its attributes; no dict, nor any container, in jinja2. */
+export const isGlobalObject = (v: Value): boolean => v.type === 'ObjectValue' && FUNCTION_NAMES.has(v);
+/** jinja2's TypeError for iterating such an object. */
+export const notIterable = (v: Value): Error => new Error(`${FUNCTION_NAMES.get(v) ?? pyType(v)} is not iterable (jinja2's TypeError)`);
 
 /** An int's digits, as Python prints it: every digit past 2**53 too (10 ** 21 is not 1e+21; a bigint: inputValue). */
 function intText(n: number | bigint): string {
