@@ -15,15 +15,17 @@ export const REFUSED_FILTERS: Readonly<Record<string, string>> = {
   random: 'the random filter is refused: a chat template must render the same text each time (jinja2 picks an item at random)',
 };
 
+const NO_LOADER = "(transformers' jinja2 environment has no loader: TypeError: no loader for this environment specified)";
+
 const REFUSED_STATEMENTS: Readonly<Record<string, string>> = {
   with: "{% with %} is not supported by mistral-tune's template renderer (set the names with {% set %} instead)",
   autoescape: "{% autoescape %} is not supported by mistral-tune's template renderer (| e escapes a value)",
   block: "{% block %} is not supported by mistral-tune's template renderer (a chat template is one template: write the block's text as it is)",
-  // jinja2 fails on these too in transformers' environment (it has no loader: TemplateNotFound)
-  extends: '{% extends %} names another template, which a chat template cannot load (transformers: TemplateNotFound)',
-  include: '{% include %} names another template, which a chat template cannot load (transformers: TemplateNotFound)',
-  import: '{% import %} names another template, which a chat template cannot load (transformers: TemplateNotFound)',
-  from: '{% from … import %} names another template, which a chat template cannot load (transformers: TemplateNotFound)',
+  // jinja2 fails on these too where it reaches them: transformers' environment has no loader
+  extends: `{% extends %} names another template, which a chat template cannot load ${NO_LOADER}`,
+  include: `{% include %} names another template, which a chat template cannot load ${NO_LOADER}`,
+  import: `{% import %} names another template, which a chat template cannot load ${NO_LOADER}`,
+  from: `{% from … import %} names another template, which a chat template cannot load ${NO_LOADER}`,
 };
 const FILTER_CHAIN = "a chain of filters in {% filter a|b %} is not supported by mistral-tune's template renderer (nest {% filter %} blocks instead)";
 
