@@ -137,3 +137,50 @@ test("the README's list of rejection reasons names every reason of record-shape.
   const list = /with one of the reasons ([^.]*)\./.exec(readme)?.[1] ?? '';
   assert.deepEqual(reasons.filter((r) => !list.includes(`\`${r}\``)), []);
 });
+
+test("the README's and docs' relative links lead to files that exist (and to a heading there, for an #anchor)", () => {
+  const pages = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`), 'models/mistral-tune-tiny/README.md'];
+  const slug = (heading: string): string => heading.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-');
+  const wrong: string[] = [];
+  let links = 0;
+  for (const page of pages) {
+    const text = fs.readFileSync(path.join(ROOT, page), 'utf8');
+    for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/.test(m[1]!)) continue; // https:, mailto:
+      links++;
+      const [file, anchor] = m[1]!.split('#');
+      const target = file ? path.join(ROOT, path.dirname(page), file) : path.join(ROOT, page);
+      if (!fs.existsSync(target)) wrong.push(`${page}: ${m[1]}: no such file`);
+      else if (anchor && target.endsWith('.md') && ![...fs.readFileSync(target, 'utf8').matchAll(/^#+ (.*)$/gm)].some((h) => slug(h[1]!) === anchor)) wrong.push(`${page}: ${m[1]}: no such heading`);
+    }
+  }
+  assert.deepEqual(wrong, []);
+  assert.ok(links >= 10, `only ${links} links checked`);
+});
+
+test("every flag of a `mistral-tune COMMAND …` line in the README and docs is in that command's --help (train's: or a config key)", async () => {
+  // readme.test's section check covers each command's usage heading; the example lines (the path, docs/data.md's, docs/dashboard.md's) are these
+  const keys = documentedKeys().map((k) => k.key);
+  const usages = new Map<string, string>();
+  for (const c of commandNames()) usages.set(c, ((await import(`../src/cli/${c}-flags.ts`)) as { usage: string }).usage);
+  const pages = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const wrong: string[] = [];
+  let flags = 0;
+  for (const page of pages) {
+    const text = fs.readFileSync(path.join(ROOT, page), 'utf8');
+    for (const m of text.matchAll(/mistral-tune (\w+)\b([^`\n]*)/g)) {
+      const usage = usages.get(m[1]!);
+      if (!usage) continue;
+      for (const f of m[2]!.matchAll(/(?<![\w-])--([a-z][\w.-]*[a-z0-9_])/g)) {
+        flags++;
+        const flag = f[1]!;
+        if (flag === 'help' || flag === 'version') continue; // every command's
+        if (new RegExp(`(?<![\\w-])--${flag.replace(/\./g, '\\.')}(?![\\w-])`).test(usage)) continue;
+        if (m[1] === 'train' && keys.some((k) => k === flag || k.startsWith(`${flag}.`))) continue;
+        wrong.push(`${page}: --${flag} in \`${m[0].trim().slice(0, 100)}\``);
+      }
+    }
+  }
+  assert.deepEqual(wrong, []);
+  assert.ok(flags >= 40, `only ${flags} flags checked`);
+});
