@@ -28,6 +28,7 @@ const CPU_INTERNALS: Record<string, string> = {
   'test/train/mfu.test.ts': 'gives the CPU backend\'s prototype a stand-in peakFlops() to check MFU end to end (the CPU measures no peak)',
   'test/model/dora-merge.test.ts': 'the CPU backend\'s DoRA merge against PEFT\'s formula in float64 (f32 to 1e-6, bf16 rounded once): the oracle, which the device suite compares with',
   'test/model/flash-head-dims.test.ts': 'the CPU backend in f32 is the reference for head dims 64 and 128, which no HF fixture has',
+  'test/train/flat-params-peak.test.ts': 'one test checks where the CPU backend places the optimizer\'s flat buffers in its kernels\' memory (over the weights and gradients they replace)',
 };
 
 function testFiles(dir = path.join(ROOT, 'test')): string[] {
