@@ -41,7 +41,7 @@ export interface DryRun {
   fits: boolean | null;
   /**
    * Why the run does not fit whatever the GPU's or CPU's memory (a CPU run's attention workspace past WebAssembly's 4 GiB; a
-   * CUDA run's host RAM past the machine's: cudaHostRefusal), which train refuses, or null.
+   * CUDA run's host RAM past the machine's, where the GPU is: cudaHostRefusal), which train refuses, or null.
    */
   limit: string | null;
   /** Why `available` is unknown. */
@@ -90,7 +90,8 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const { backend, available, why, gpu } = plannedDevice(cfg);
   const freeNow = backend === 'cpu' ? availableHostMemory() : null;
   const plan = planMemory(cfg, model, shape, backend, undefined, gpu);
-  const limit = backend === 'cpu' ? cpuSequenceRefusal(cfg, model, [train, ...evalSplits], shape.B) : cudaHostRefusal(cfg, plan);
+  // a CUDA run's host RAM is judged where its GPU is (train checks it there): not on a machine planning it without one
+  const limit = backend === 'cpu' ? cpuSequenceRefusal(cfg, model, [train, ...evalSplits], shape.B) : available === null ? null : cudaHostRefusal(cfg, plan);
   // the steps as the run's loader batches the data (the pad id does not change the counts), and its warnings
   const loader = new DataLoader(train, {
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, groupSize: cfg.batch_size * cfg.grad_accum, packLength: cfg.packing ? cfg.max_seq_len : undefined,

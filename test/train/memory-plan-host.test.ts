@@ -6,10 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import { validate } from '../../src/train/config.ts';
 import { NODE_RUNTIME_BYTES, planMemory } from '../../src/train/memory-plan.ts';
 import { checkModelFits, cudaHostRefusal } from '../../src/train/fit-check.ts';
 import { parameterCount, parseConfig } from '../../src/model/config.ts';
+import { dryRun, dryRunRefusal } from '../../src/train/dry-run.ts';
+import { CUDA_GPU_HERE } from '../cuda-here.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const GiB = 2 ** 30;
@@ -58,4 +61,19 @@ test('a CUDA run whose checkpoints do not fit the host RAM is refused before loa
   assert.doesNotThrow(() => checkModelFits(cfgOf({ method: 'lora', checkpoint: { every_steps: 100 } }), model, BIG_GPU, 16 * GiB), 'LoRA copies the adapter alone');
   assert.equal(cudaHostRefusal(cfgOf({ method: 'full', device: 'cpu', precision: 'fp32' }), planMemory(cfgOf({ method: 'full', device: 'cpu', precision: 'fp32' }), model, { B: 1, T: 1 }, 'cpu'), GiB), null,
     'a CPU run is held against the RAM by its whole plan instead');
+});
+
+test('train --dry-run of a CUDA run on a machine without the GPU: the host RAM is not judged against this machine\'s (train runs elsewhere)', { skip: CUDA_GPU_HERE }, () => {
+  // a checkpoint's copies of 10,000 layers of a 7B's (26 TB of host RAM: no machine's): refused where the GPU is, not here
+  fs.writeFileSync(path.join(dir, 'huge.json'), JSON.stringify({ ...MISTRAL_7B, num_hidden_layers: 10_000 }));
+  const cfg = validate({
+    model: { config: path.join(dir, 'huge.json'), init: 'random' }, data: { train: path.join(dir, 'train.jsonl') },
+    output_dir: path.join(dir, 'out-huge'), device: 'cuda', precision: 'bf16', method: 'full', checkpoint: { every_steps: 100 },
+  }, 'test');
+  const r = dryRun(cfg);
+  assert.ok(r.plan.host > os.totalmem(), 'the host copies are past this machine\'s RAM');
+  assert.equal(r.available, null, 'no GPU here: whether the run fits is unknown');
+  assert.equal(r.limit, null, 'no refusal by this machine\'s RAM, which train (on the GPU\'s machine) does not check');
+  assert.equal(r.fits, null);
+  assert.equal(dryRunRefusal(r, cfg), null);
 });
