@@ -62,7 +62,9 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
     : `the run's memory plan totals ${gib(plan.host)} (weights ${gib(plan.weights)}, trainable state ${gib(plan.trainable)}, ` +
       `activations ${gib(plan.activations)}, attention workspace ${gib(plan.workspace)}${plan.saving > 0 ? `, copies while saving ${gib(plan.saving)}` : ''}, ` +
       `Node.js itself ${gib(NODE_RUNTIME_BYTES)}; see train --dry-run), more than ${usableWords(target)}, ${gib(usable)}`;
-  throw new UserError(`${needs}: ${fitAdvice(cfg, plan, usable, rows)}`, rows > 1 ? 'batch_size' : 'max_seq_len'); // at batch 1, the length is what there is to lower
+  // at batch 1, the length is what there is to lower; where the checkpoints' copies make the part no batch lowers too big, they are
+  const copies = cfg.checkpoint.every_steps !== null && plan.saving > 0 && plan.weights + plan.trainable + plan.saving >= usable;
+  throw new UserError(`${needs}: ${fitAdvice(cfg, plan, usable, rows)}`, copies ? 'checkpoint.every_steps' : rows > 1 ? 'batch_size' : 'max_seq_len');
 }
 
 /**

@@ -49,3 +49,22 @@ test('a run refused for its checkpoints\' copies is told what lowers them, not a
   for (const useless of ['batch_size', 'max_seq_len', 'activation_checkpointing']) assert.ok(!advice.includes(useless), `${useless} in: ${advice}`);
   assert.match(advice, /method: lora, or checkpoint\.every_steps: null/);
 });
+
+test('train refused for its checkpoints\' copies names checkpoint.every_steps, not batch_size, which cannot make it fit', async () => {
+  const os = await import('node:os');
+  const { checkSequenceFits } = await import('../../src/train/fit-check.ts');
+  // a full fine-tuning whose weights and trainable state (16 bytes a weight) take 0.8 of this machine's RAM, its checkpoint's copies 0.6 more
+  const vocab = Math.round(os.totalmem() / 20 / (2 * 64));
+  const wide = { ...MODEL, vocab_size: vocab };
+  fs.writeFileSync(path.join(dir, 'wide.json'), JSON.stringify(wide));
+  const cfg = validate({
+    model: { config: path.join(dir, 'wide.json'), init: 'random' }, data: { train: path.join(dir, 'train.jsonl') },
+    output_dir: path.join(dir, 'out-wide'), device: 'cpu', method: 'full', precision: 'fp32', batch_size: 2, checkpoint: { every_steps: 1 },
+  }, 'test');
+  const rows = [{ inputIds: [1, 2, 3], labels: [1, 2, 3] }, { inputIds: [1, 2, 3], labels: [1, 2, 3] }];
+  assert.throws(() => checkSequenceFits(cfg, parseConfig(wide), [rows as never, null, null]), (e: Error) => {
+    assert.match(e.message, /^checkpoint\.every_steps: the run's memory plan totals .*copies while saving/);
+    assert.match(e.message, /checkpoint\.every_steps: null/);
+    return true;
+  });
+});
