@@ -231,7 +231,8 @@ export class ChatTemplate {
     if (this.isDefault) {
       checkDefaultChat(messages as readonly ChatMessage[]);
       const kwargs = opts.chatTemplateKwargs;
-      const direct = opts.tools == null && (kwargs == null || Object.keys(kwargs).length === 0) ? renderDefaultChat(messages, this.tokens) : null;
+      const extraChars = this.ctx.limits?.extraChars ?? RENDER_LIMITS.extraChars;
+      const direct = opts.tools == null && (kwargs == null || Object.keys(kwargs).length === 0) ? renderDefaultChat(messages, this.tokens, extraChars) : null;
       if (direct !== null) return direct;
     }
     this.stats.interpreted++;

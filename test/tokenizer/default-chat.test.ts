@@ -52,3 +52,16 @@ test('where the default template is not rendered directly (a special token missi
   assert.match(direct.render(chat, kwargs), /Hello<END>$/);
   assert.equal(direct.stats.interpreted, 2); // both renders
 });
+
+test('a special token so long that the interpreter stops at its bound on output (an EOS of 600,000 characters) is left to the interpreter: the same error', () => {
+  const chat: TemplateMessage[] = [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }, { role: 'assistant', content: 'd' }];
+  const ctx: ChatTemplateContext = { bosToken: '<s>', eosToken: 'e'.repeat(600_000), source: 'built-in' };
+  const direct = new ChatTemplate(null, ctx), interpreted = new ChatTemplate(DEFAULT_CHAT_TEMPLATE, ctx);
+  // before: the direct rendering gave 1,200,039 characters, where the interpreter stops (as it did with any template variable)
+  assert.match(outcome(() => interpreted.render(chat)), /^error: .*chat template stopped: the output passed/);
+  assert.equal(outcome(() => direct.render(chat)).slice(0, 100), outcome(() => interpreted.render(chat)).slice(0, 100));
+  assert.equal(direct.stats.interpreted, 1);
+  // once in a chat, it is rendered directly as before
+  assert.equal(direct.render(chat.slice(0, 2)), interpreted.render(chat.slice(0, 2)));
+  assert.equal(direct.stats.interpreted, 1);
+});
