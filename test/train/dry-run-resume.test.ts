@@ -15,14 +15,20 @@ const rows = Array.from({ length: 4 }, (_, i) => JSON.stringify({ input_ids: [1,
 const lines = (steps: number): string => [`model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', `max_steps: ${steps}`,
   'eval: {samples: 0}', 'checkpoint: {every_steps: 2}', 'output_dir: run'].join('\n') + '\n';
 
-test('train CONFIG --resume --dry-run of an unfinished run with max_steps changed: refused as the resume refuses it, exit 2, nothing written', async () => {
-  // before: "output_dir: …: continued from its newest valid checkpoint (--resume)", exit 0, and the real resume then refused
+/** A run of `lines(3)` over the tiny model, trained to its end: its folder and run.yaml. */
+async function finishedRun(): Promise<{ dir: string; config: string }> {
   const dir = tempDir('mt-dry-run-resume-');
   fs.writeFileSync(path.join(dir, 'train.jsonl'), rows);
   const config = path.join(dir, 'run.yaml');
   fs.writeFileSync(config, lines(3));
   const trained = await cliIn(dir, ['train', 'run.yaml']);
   assert.equal(trained.status, 0, trained.stderr);
+  return { dir, config };
+}
+
+test('train CONFIG --resume --dry-run of an unfinished run with max_steps changed: refused as the resume refuses it, exit 2, nothing written', async () => {
+  // before: "output_dir: …: continued from its newest valid checkpoint (--resume)", exit 0, and the real resume then refused
+  const { dir, config } = await finishedRun();
   const run = path.join(dir, 'run');
   fs.rmSync(path.join(run, 'report.json')); // as if the run had stopped after its checkpoint of step 2
   fs.writeFileSync(config, lines(5));
@@ -116,12 +122,7 @@ test('train RUN --resume --dry-run of an unfinished run whose config.yaml was ed
 
 test('train CONFIG --resume --dry-run of a finished run whose config was edited since: the refusal as output_dir\'s line (--json: {output_dir_action}), exit 2', async () => {
   // before: --json printed nothing on stdout (the refusal thrown before the object), and without it no output_dir line
-  const dir = tempDir('mt-dry-run-resume-');
-  fs.writeFileSync(path.join(dir, 'train.jsonl'), rows);
-  const config = path.join(dir, 'run.yaml');
-  fs.writeFileSync(config, lines(3));
-  const trained = await cliIn(dir, ['train', 'run.yaml']);
-  assert.equal(trained.status, 0, trained.stderr);
+  const { dir, config } = await finishedRun();
   fs.writeFileSync(config, lines(5));
   const real = await cliIn(dir, ['train', 'run.yaml', '--resume']);
   assert.equal(real.status, 2, real.stderr);
