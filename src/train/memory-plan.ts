@@ -94,7 +94,8 @@ export interface MemoryPlan {
   /**
    * CPU: the host copies a save holds while it writes its file (checkpoint.ts and the final save download every tensor
    * before encoding): a checkpoint's parameters and both AdamW moments of every trained weight, or the final weights
-   * (the whole model in full fine-tuning, the adapter in LoRA), the larger; 0 on CUDA, whose copies are in host RAM (`host`).
+   * in the dtype they are saved in (the whole model in full fine-tuning, the adapter in LoRA; hostSaveBytes), the larger;
+   * 0 on CUDA, whose copies are in host RAM (`host`).
    */
   saving: number;
   /** Bytes on the device: on the CPU, in host RAM (less NODE_RUNTIME_BYTES); on CUDA, on the GPU (less CUDA_RESERVE_BYTES). */
@@ -209,7 +210,7 @@ export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchS
     workspace = Math.max(...plannedAttentionPaths(attention, D, dtypes.storage, gpu).map((p) => bytes[p]()));
   }
   const staging = backendName === 'cuda' ? cudaGemmStaging(cfg, model, N, dtypes) : 0;
-  const saveCopies = hostSaveBytes(cfg, counts, exact);
+  const saveCopies = hostSaveBytes(cfg, model, counts, dtypes, backendName);
   const saving = backendName === 'cpu' ? saveCopies : 0;
   const total = weights + trainable + activations + workspace + staging + saving;
   return {
@@ -220,14 +221,27 @@ export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchS
 }
 
 /**
- * The largest set of host copies a save holds at once (MemoryPlan.saving), each tensor downloaded in the exact dtype:
- * a checkpoint's value, m and v of every trained weight when checkpoints are written; the final save's weights (all of
- * them in full fine-tuning, the trained ones in LoRA).
+ * The largest set of host copies a save holds at once (MemoryPlan.saving): a checkpoint's value, m and v of every
+ * trained weight in the exact dtype when checkpoints are written; or the final save's tensors in their file dtype
+ * (bufferTensor: each buffer's own). In LoRA the trained tensors, in the exact dtype; in full fine-tuning the base
+ * weights in the storage dtype (the model's own buffers: BF16 in a bf16 run), a trained classification head in the
+ * exact dtype, and in a bf16 run the f32 copy one bf16 tensor is downloaded into before it is narrowed (the largest,
+ * at worst; on CUDA also the bf16 bits it is copied from). The whole file's tensors are counted: a sharded save (past 5 GB) may hold fewer at once.
  */
-function hostSaveBytes(cfg: TrainConfig, counts: { all: number; trained: number }, exact: number): number {
+function hostSaveBytes(cfg: TrainConfig, model: MistralConfig, counts: { trained: number; trainedBase: number }, dtypes: ModelDTypes,
+  backendName: 'cpu' | 'cuda'): number {
+  const storage = DTYPE_BYTES[dtypes.storage], exact = DTYPE_BYTES[dtypes.exact];
   const checkpoint = cfg.checkpoint.every_steps !== null ? 3 * counts.trained * exact : 0;
-  const final = (cfg.method === 'full' ? counts.all : counts.trained) * exact;
-  return Math.max(checkpoint, final);
+  if (cfg.method !== 'full') return Math.max(checkpoint, counts.trained * exact);
+  const head = counts.trained - counts.trainedBase;
+  // CUDA downloads the bf16 bits into host memory first (cuda-backend.ts download), the CPU widens its own buffer
+  const widened = storage !== exact ? largestBaseTensor(model) * (exact + (backendName === 'cuda' ? storage : 0)) : 0;
+  return Math.max(checkpoint, counts.trainedBase * storage + head * exact + widened);
+}
+
+/** Elements of the model's largest base weight: the embedding (and LM head), or its largest projection. */
+function largestBaseTensor(model: MistralConfig): number {
+  return Math.max(model.vocabSize * model.hiddenSize, ...PROJECTIONS.map((p) => projectionShape(model, p).reduce((a, b) => a * b, 1)));
 }
 
 /**
