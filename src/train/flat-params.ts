@@ -75,27 +75,49 @@ export class FlatParams {
     const size = Math.max(1, n);
     // one flat buffer at a time, each old set freed before the next is allocated: the model's weights and gradients
     // never sit beside all four (6 × the parameters at the peak, where the plan and the run hold 4), and on the CPU the
-    // next flat buffer takes the blocks just freed (first fit in the kernels' memory, which never shrinks)
-    this.values = zeros(backend, this.dtype, size);
-    this.takeValues(params);
-    this.grads = zeros(backend, this.dtype, size);
-    params.forEach((p, i) => {
-      const grad = this.view(this.grads, i);
-      backend.copy(grad, p.grad, p.value.length);
-      p.rebind?.(null, grad); // the value was rebound with the values (or the model keeps its own buffer)
-      backend.free(p.grad);
-      p.grad = grad;
-    });
-    this.m = zeros(backend, this.dtype, size);
-    this.v = zeros(backend, this.dtype, size);
-    this.pieces = updatePieces(decaySpans(params, offsets), n, pieceElements).map(({ offset, length, spans }) => {
-      const buf = backend.alloc('i32', Math.max(1, spans.length));
-      if (spans.length) backend.upload(buf, { dtype: 'i32', data: Int32Array.from(spans) });
-      return { offset, length, spans: buf, spanCount: spans.length / 2 };
-    });
-    this.scalars = zeros(backend, 'f64', 2);
-    this.clipCoef = zeros(backend, this.dtype, 1);
+    // next flat buffer takes the blocks just freed (first fit in the kernels' memory, which never shrinks).
+    // An allocation that fails (out of memory) leaves the model as it stands, each tensor either moved or not (both
+    // work, and a new FlatParams over model.trainableParams() takes it from there), and gives back the buffers it
+    // allocated that nothing points at: on CUDA nothing else would free them.
+    const unused: DeviceBuffer[] = [];
+    const fresh = <B extends DeviceBuffer>(b: B): B => (unused.push(b), b);
+    let values: DeviceBuffer | null = null;
+    try {
+      this.values = values = zeros(backend, this.dtype, size);
+      this.takeValues(params);
+      this.grads = zeros(backend, this.dtype, size);
+      params.forEach((p, i) => {
+        const grad = this.view(this.grads, i);
+        backend.copy(grad, p.grad, p.value.length);
+        p.rebind?.(null, grad); // the value was rebound with the values (or the model keeps its own buffer)
+        backend.free(p.grad);
+        p.grad = grad;
+      });
+      this.m = fresh(zeros(backend, this.dtype, size));
+      this.v = fresh(zeros(backend, this.dtype, size));
+      this.pieces = updatePieces(decaySpans(params, offsets), n, pieceElements).map(({ offset, length, spans }) => {
+        const buf = fresh(backend.alloc('i32', Math.max(1, spans.length)));
+        if (spans.length) backend.upload(buf, { dtype: 'i32', data: Int32Array.from(spans) });
+        return { offset, length, spans: buf, spanCount: spans.length / 2 };
+      });
+      this.scalars = fresh(zeros(backend, 'f64', 2));
+      this.clipCoef = fresh(zeros(backend, this.dtype, 1));
+    } catch (e) {
+      // the master copy stays where a model computes with views of it; else the mirrored Params go back to the
+      // model's own buffers, and it goes
+      if (values && !this.rebound) {
+        for (const [p, own] of this.mirrored) p.value = own;
+        unused.push(values);
+      }
+      for (const b of unused) backend.free(b);
+      throw e;
+    }
   }
+
+  /** Whether a parameter's model now computes with a view of `values` (then it stays, whatever fails after). */
+  private rebound = false;
+  /** The parameters whose model keeps its own buffer (another dtype), with that buffer. */
+  private readonly mirrored: Array<[Param, DeviceBuffer]> = [];
 
   /**
    * Copies each parameter's value into `values` and points the model at it (freeing the buffer it replaces), or, in
@@ -126,8 +148,10 @@ export class FlatParams {
       if (p.value.dtype === this.dtype) {
         p.rebind?.(value, p.grad);
         backend.free(p.value);
+        this.rebound = true;
       } else {
         this.mirrors.push({ model: p.value, master: value });
+        this.mirrored.push([p, p.value]);
       }
       p.value = value;
     });

@@ -1,0 +1,74 @@
+// An allocation that fails while the optimizer takes a model's trainable tensors into its flat buffers (flat-params.ts;
+// out of memory, injected here at each allocation in turn) leaves a model a library caller can go on with: a new AdamW
+// over model.trainableParams() trains it bit for bit as one whose first AdamW succeeded; and the buffers the failed one
+// allocated that nothing points at are given back (on CUDA nothing else frees them): the backend holds what it held
+// before, no more (but the LoRA factors' bf16 working copies, which the model was given and computes with).
+import assert from 'node:assert/strict';
+import { test, testBackend } from '../backend/device.ts';
+import { causalLmBackward } from '../../src/model/backward.ts';
+import { parseConfig } from '../../src/model/config.ts';
+import { createRandomModel } from '../../src/model/init.ts';
+import type { MistralModel } from '../../src/model/mistral.ts';
+import { zeroGrads } from '../../src/model/params.ts';
+import { createAdapter } from '../../src/model/peft.ts';
+import { AdamW } from '../../src/train/optimizer.ts';
+import { Rng } from '../../src/util/rng.ts';
+
+const cfg = parseConfig({
+  model_type: 'mistral', vocab_size: 48, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 2,
+  num_attention_heads: 2, num_key_value_heads: 1, head_dim: 8, sliding_window: null, tie_word_embeddings: true, pad_token_id: 0,
+});
+const hyper = { lr: 1e-2, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0.1 };
+
+for (const dtype of ['f32', 'bf16'] as const) {
+  for (const method of ['full', 'lora'] as const) {
+    test(`${dtype} ${method}: a failed allocation at any point of building the flat buffers leaves a usable model and no stray buffer`, () => {
+      const backend = testBackend();
+      const make = (): MistralModel => {
+        const m = createRandomModel(backend, cfg, { seed: 4 }, dtype);
+        if (method === 'full') m.enableBaseGrads();
+        else createAdapter(m, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'down_proj'], useRslora: false }, new Rng(5), true);
+        return m;
+      };
+      const batch = make().collate([{ inputIds: [1, 5, 9, 13, 2, 7] }, { inputIds: [1, 30, 4] }]);
+      /** Two steps with a new AdamW; the loss of each, the trained values and the logits after, as text. */
+      const trained = (m: MistralModel): string => {
+        const optimizer = new AdamW(backend, m.trainableParams(), hyper);
+        const losses = [1, 2].map(() => {
+          zeroGrads(backend, optimizer.params);
+          const loss = causalLmBackward(m, batch, 1 / batch.targetCount);
+          optimizer.update(hyper.lr);
+          return loss;
+        });
+        return [...losses, ...m.trainableParams().map((p) => backend.download(p.value).join(',')), m.logits(batch).join(',')].join('|');
+      };
+      const want = trained(make());
+      const alloc = backend.alloc.bind(backend);
+      let failures = 0;
+      for (let k = 1; ; k++) {
+        const model = make();
+        const params = model.trainableParams();
+        const before = backend.bytesInUse();
+        let n = 0;
+        backend.alloc = (d, len) => {
+          if (++n === k) throw new Error('injected: out of memory');
+          return alloc(d, len);
+        };
+        try {
+          new AdamW(backend, params, hyper);
+        } catch (e) {
+          assert.match((e as Error).message, /injected/);
+        } finally {
+          backend.alloc = alloc;
+        }
+        if (n < k) break; // built with fewer allocations than k: every one has failed once
+        failures++;
+        const workingCopies = dtype === 'bf16' && method === 'lora' ? 2 * params.reduce((s, p) => s + p.value.length, 0) : 0;
+        const after = backend.bytesInUse();
+        assert.ok(after <= before + workingCopies, `allocation ${k} failed: ${after - before} bytes more than before`);
+        assert.equal(trained(model), want, `allocation ${k} failed: a new AdamW trains the model as if nothing had`);
+      }
+      assert.ok(failures >= 7, `${failures} allocations`);
+    });
+  }
+}
