@@ -23,14 +23,6 @@ import { randomNormal } from './kernels/random-normal.ts';
 import { gatherRows, scatterAddRows } from './kernels/rows.ts';
 import { swigluBackward, swigluForward } from './kernels/swiglu.ts';
 
-/**
- * Float32 buffers of at least this many elements go into the SIMD kernels' memory. Low enough that a model's norm
- * weights (hidden_size ≥ 256) go there with its matrices: the blocks a full fine-tuning frees when the optimizer takes
- * the weights into its flat buffers (train/flat-params.ts) then add up to a flat buffer, which reuses them (one
- * norm left outside would leave them a few KiB short, and the next flat buffer would grow the memory, which never shrinks).
- */
-const ARENA_MIN = 256;
-
 /** Gives the arena block of a buffer that was never freed back when the buffer is collected. */
 const collected = new FinalizationRegistry<() => void>((release) => release());
 
@@ -90,8 +82,11 @@ export class CpuBackend implements Backend {
   // ---- memory ----
   alloc(dtype: DType, length: number): DeviceBuffer {
     this.allocated += length * DTYPE_BYTES[dtype];
-    // float32 buffers of some size live in the SIMD kernels' memory, where they run on them in place
-    const block = dtype === 'f32' && length >= ARENA_MIN && this.simd ? this.simd.allocF32(length) : null;
+    // float32 buffers live in the SIMD kernels' memory, where they run on them in place; all of them, a norm weight of a
+    // toy model's 64 elements too: the blocks a full fine-tuning frees when the optimizer takes the weights into its flat
+    // buffers (train/flat-params.ts) then add up to a flat buffer, which reuses them (one norm left outside would leave
+    // them a few KiB short, and the next flat buffer would grow the memory, which never shrinks: 5 × the parameters, not 4)
+    const block = dtype === 'f32' && this.simd ? this.simd.allocF32(length) : null;
     if (!block) return new CpuBuffer(dtype, cpuArray(dtype, length), false);
     const buf = new CpuBuffer(dtype, block.data, false);
     buf.release = block.release;
