@@ -131,18 +131,19 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
   return { error: `label ${JSON.stringify(raw)} is not an integer, a string, or true/false${list}` };
 }
 
-/** A label text labelText leaves as it is: printable ASCII words one space apart (no NFC change, nothing removed, no space to trim or join). */
-const PLAIN_LABEL = /^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/;
+/** A label text labelText leaves as it is: printable ASCII with spaces inside only (no NFC change, nothing removed, no space to trim). */
+const PLAIN_LABEL = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 
 /**
- * A string label's text as its class is named: NFC, trimmed, runs of white space one space, and without the zero-width
+ * A string label's text as its class is named: NFC, trimmed — the white space inside kept as written ("a  b" and "a b"
+ * are two classes, as HF datasets keeps them; classWarnings says so) — and without the zero-width
  * characters text fields lose ("pos\u200b" would print as "pos" yet be another class), direction marks (an RTL
  * export's), the soft hyphen, CGJ and control characters, invisible in a name (ZWJ and variation selectors make emoji).
  */
 export function labelText(raw: string): string {
   // printable ASCII words, one space apart ("positive", "3", "very negative"): nothing below changes them, at a tenth of its cost
   if (PLAIN_LABEL.test(raw)) return raw;
-  return raw.normalize('NFC').replace(/[\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E\u00AD\u034F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '').trim().replace(/\s+/g, ' ');
+  return raw.normalize('NFC').replace(/[\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E\u00AD\u034F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '').trim();
 }
 
 const MINUS_ONE = { label: null, why: NO_LABEL_WHY, noLabel: { kind: 'minus_one' } } as const;
@@ -378,16 +379,19 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
     const show = (ls: LabelValue[]) => ls.slice(0, 5).map((l) => JSON.stringify(l)).join(', ') + (ls.length > 5 ? ` and ${ls.length - 5} more` : '');
     out.push(`the labels mix integers (${show(ints)}) and words (${show(words)}): two labellings merged? Each is a class of its own (give ${optionWords.say('labels')}, or fix the data)`);
   }
-  // folded as near-dedup folds text (NFKC, lower case): an IME's full-width "ｐｏｓ" reads as "pos"
+  // folded as near-dedup folds text (NFKC, lower case, white space one space): an IME's full-width "ｐｏｓ" reads as "pos"
   const byForm = new Map<string, string[]>();
   for (const l of labels) {
     if (typeof l !== 'string') continue;
-    const k = l.normalize('NFKC').toLowerCase();
+    const k = l.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ');
     byForm.set(k, [...(byForm.get(k) ?? []), l]);
   }
   for (const same of byForm.values()) {
     if (same.length < 2) continue;
-    const how = same.every((l) => l.toLowerCase() === same[0]!.toLowerCase()) ? 'case' : 'case or character form (full-width letters, ligatures)';
+    const spaced = (l: string): string => l.replace(/\s+/g, ' ');
+    const how = same.every((l) => spaced(l) === spaced(same[0]!)) ? 'white space'
+      : same.every((l) => l.toLowerCase() === same[0]!.toLowerCase()) ? 'case'
+        : `case${same.every((l) => l.normalize('NFKC').toLowerCase() === same[0]!.normalize('NFKC').toLowerCase()) ? '' : ', white space'} or character form (full-width letters, ligatures)`;
     out.push(`classes ${same.map((l) => JSON.stringify(l)).join(' and ')} differ only in ${how}: they are separate classes (give ${optionWords.say('labels')}, or fix the data)`);
   }
   for (const w of typoClassWarnings([...byForm.keys()], byForm, optionWords)) out.push(w); // no spread: thousands of lines would overflow the stack

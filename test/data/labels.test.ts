@@ -324,12 +324,21 @@ test('a label not among the classes that differs from one only in case or charac
 });
 
 test('labelText: its ASCII short cut gives what the full reading gives, for every string of up to 3 characters of the ASCII range and NEL', () => {
-  const full = (raw: string): string => raw.normalize('NFC').replace(/[\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E\u00AD\u034F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '').trim().replace(/\s+/g, ' ');
+  const full = (raw: string): string => raw.normalize('NFC').replace(/[\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E\u00AD\u034F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '').trim();
   const chars = [...Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)), '\x85', '\xa0'];
   const differ: string[] = [];
   for (const a of chars) for (const b of chars) for (const c of ['', ' ', '  ', 'x', '\t', '\x7f', '\x00']) {
     for (const s of [a + b + c, c + a + b, ` ${a}${c}${b} `]) if (labelText(s) !== full(s)) differ.push(JSON.stringify(s));
   }
   assert.deepEqual(differ.slice(0, 5), []);
-  assert.equal(labelText('very  negative '), 'very negative');
+  assert.equal(labelText(' very  negative '), 'very  negative', 'the white space inside is kept, as HF datasets keeps it');
+});
+
+test('prepare: labels that differ only in the white space inside ("very  bad", "very bad") are two classes, as HF datasets reads them, and a warning names them', () => {
+  // before: "very  bad" was read as "very bad", one class, where load_dataset("csv") keeps the two strings apart
+  const rows = ['good film,good', 'bad film,very bad', 'awful film,very  bad', 'fine film,good', 'poor film,very bad', 'dire film,very  bad'];
+  const f = writeFiles(dir, { 'spaced.csv': 'text,label\n' + rows.join('\n') + '\n' })['spaced.csv']!;
+  const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'spaced'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual(report.labels, ['good', 'very  bad', 'very bad']);
+  assert.ok(report.warnings.some((w) => w.includes('classes "very  bad" and "very bad" differ only in white space')), report.warnings.join('\n'));
 });
