@@ -9,7 +9,7 @@ import { recordPlace } from '../data/ingest/types.ts';
 import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
 import { pastContextWarning } from '../eval/evaluate.ts';
-import { folderNumLabels, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget } from '../eval/target.ts';
+import { folderClassNames, folderNumLabels, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget } from '../eval/target.ts';
 import { readTextsToClassify, type TextToClassify } from '../eval/texts.ts';
 import { loadConfig } from '../model/config.ts';
 import { defaultLabels } from '../model/config-head.ts';
@@ -55,8 +55,10 @@ function classifyWith(a: ClassifyArgs, target: EvalTarget, weightsRead: () => vo
   // with no adapter, the head is the model folder's own: none in its safetensors header's tensor names, read without a
   // backend (weights that cannot be opened are left to loading them, which says why)
   if (target.adapter === null && hasScoreHeadFolder(target.model) === false) throw new UserError(NOT_A_CLASSIFIER, target.model);
-  // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
-  const names = (f.run ? target.labels : givenLabels(target.labels, config.labels, "the classes of config.json's id2label")) ?? config.labels ?? null;
+  // a run's own labels were checked against --labels already; an adapter folder's are its own, a model folder's its
+  // config.json's id2label
+  const own = f.run ? null : folderClassNames(target.model, config.labels, target.adapter);
+  const names = (f.run ? target.labels : givenLabels(target.labels, own?.names, `the classes of ${own?.source}`)) ?? own?.names ?? null;
   // one name a class of the head, its class count from the folders' headers: said before the weights load (and held
   // again once they have)
   const headRows = folderNumLabels(target.model, config, target.adapter);

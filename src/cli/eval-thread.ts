@@ -11,7 +11,7 @@ import { otherTask } from '../data/record.ts';
 import { padEndColumns, padStartColumns, terminalWidth } from '../util/terminal-width.ts';
 import { CONFUSION_MAX_CLASSES, evaluateClassification, type ClassMetrics } from '../eval/classification.ts';
 import { evaluateLoss, lossReportJson, pastContextWarning, requireTargets } from '../eval/evaluate.ts';
-import { canEvaluateAs, folderCanEvaluateAs, folderNumLabels, folderTask, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget, type EvalTask } from '../eval/target.ts';
+import { canEvaluateAs, folderCanEvaluateAs, folderClassNames, folderNumLabels, folderTask, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget, type EvalTask } from '../eval/target.ts';
 import { loadConfig } from '../model/config.ts';
 import { defaultLabels } from '../model/config-head.ts';
 import { loadModel } from '../model/mistral.ts';
@@ -53,8 +53,9 @@ function evaluate(a: EvalArgs, target: EvalTarget, weightsRead: () => void): voi
   if (planned === 'generation' && f.labels !== undefined) throw new UserError(`--labels goes with classification, but this evaluates generation (${target.adapter ?? target.model}): leave --labels out, or give a classification model`);
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad values before the backend starts and says what it found
   // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
-  const named = f.run ? target.labels : givenLabels(target.labels, config.labels, "the classes of config.json's id2label");
-  const classNames = named ?? config.labels ?? null; // a classification's, in the head's order
+  const own = f.run ? null : folderClassNames(target.model, config.labels, target.adapter); // an adapter folder's own, else id2label
+  const named = f.run ? target.labels : givenLabels(target.labels, own?.names, `the classes of ${own?.source}`);
+  const classNames = named ?? own?.names ?? null; // a classification's, in the head's order
   // one name a class of the head, its class count from the folders' headers: said before the weights load (and held
   // again once they have)
   const headRows = planned === 'classification' ? folderNumLabels(target.model, config, target.adapter) : undefined;
@@ -67,11 +68,11 @@ function evaluate(a: EvalArgs, target: EvalTarget, weightsRead: () => void): voi
       const labels = task === 'classification' ? classNames : null;
       const other = otherTask(task), say = reads++ === 0;
       return explainNoTokenizer(() => loadTokenRows(dataFile, {
-        tokenizer, vocabSize: config.vocabSize, task, labels: labels ? classesFor(labels, named !== null ? labelsSource(f.labels, f.run) : `${path.join(target.model, 'config.json')}: id2label`) : undefined, labelCodes: given?.codes, labelCodesFlag: true, numLabels,
+        tokenizer, vocabSize: config.vocabSize, task, labels: labels ? classesFor(labels, named !== null ? labelsSource(f.labels, f.run) : own!.where) : undefined, labelCodes: given?.codes, labelCodesFlag: true, numLabels,
         maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn, format, onNote: (note) => { if (say) warn(`${dataFile}: ${note}`); }, words: FLAG_WORDS,
         wrongTaskFix: canOther ? `use --task ${other}` : `evaluate it with a ${other} run or model, or give ${task} data`,
         unknownLabelFix: named !== null ? `the classes are the model's, named by ${labelsSource(f.labels, f.run)}: evaluate data labelled with them`
-          : config.labels ? "the classes are the model's, named by its config.json's id2label: evaluate data labelled with them" : undefined,
+          : own ? `the classes are the model's, named by ${own.source}: evaluate data labelled with them` : undefined,
       }), misfit);
     };
     // the data read before the weights load, as the folders' headers describe the model: a bad record, or a file of the

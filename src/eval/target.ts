@@ -10,6 +10,9 @@ import { modelFolder, requireModelFolder } from '../train/config.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import { modelConfigFile, type MistralConfig } from '../model/config.ts';
+import { parseLabels } from '../model/config-head.ts';
+import { cardClassNames } from '../model/adapter-card.ts';
+import { readJsonFile, readUtf8File } from '../util/json-file.ts';
 import { adapterConfigPath, readAdapterInfo, type AdapterInfo, type TaskType } from '../model/peft.ts';
 import { hasLmHeadFolder, hasScoreHeadFolder, isClassificationOnly, isClassificationOnlyFolder, scoreRowsFolder } from '../model/task.ts';
 import { HF_NAMES, SCORE_SAVED_KEY } from '../model/names.ts';
@@ -125,6 +128,36 @@ export function givenLabels(given: string[] | null, known: readonly string[] | n
   if (moved < 0) return given;
   throw new UserError(`${key}: "${given[moved]}" is class ${known.indexOf(given[moved]!)} of ${whose} (${known.join(', ')}, in index order), ` +
     `not class ${moved}: ${key} names the classes in index order, so this would swap them; leave ${key} out, or give the names in that order`);
+}
+
+/** Class names a model or adapter folder gives a head: the names, what names them (in an error's words), and the file's place. */
+export interface FolderClassNames {
+  names: string[];
+  /** "config.json's id2label", "the adapter's card (README.md)". */
+  source: string;
+  where: string;
+}
+
+/**
+ * The class names the folders give the head, with where they come from: an adapter folder's own — its config.json's
+ * id2label where it has one (a folder saved with its model's config), else those of the card (README.md) saveAdapter
+ * writes — else the model folder's config.json id2label (`modelLabels`, as loadConfig read it); null where none names them
+ * (transformers' LABEL_0 …).
+ */
+export function folderClassNames(model: string, modelLabels: readonly string[] | null, adapter: string | null): FolderClassNames | null {
+  if (adapter !== null) {
+    const config = path.join(adapter, 'config.json');
+    if (fs.existsSync(config)) {
+      const c = readJsonFile(config);
+      if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new UserError('not a JSON object', config);
+      const names = parseLabels(c as Record<string, unknown>, config, (key, msg) => { throw new UserError(`${key}: ${msg}`, config); });
+      if (names !== null) return { names, source: "the adapter's config.json id2label", where: `${config}: id2label` };
+    }
+    const card = path.join(adapter, 'README.md');
+    const names = fs.existsSync(card) ? cardClassNames(readUtf8File(card)) : null;
+    if (names !== null) return { names, source: "the adapter's card (README.md)", where: card };
+  }
+  return modelLabels ? { names: [...modelLabels], source: "config.json's id2label", where: `${path.join(model, 'config.json')}: id2label` } : null;
 }
 
 /**

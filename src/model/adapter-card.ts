@@ -38,6 +38,28 @@ export function isOurAdapterCard(text: string): boolean {
   return end > 0 && lines.slice(1, end).includes(OUR_TAG);
 }
 
+/** The line of a SEQ_CLS card's loading code that lists the class names, as JSON: `labels = ["neg", "pos"]`. */
+const LABELS_LINE = /(?:^|\n)labels = (\[[^\n]*\])(?:\r?\n|$)/; // not `.` and /m: a name may hold U+2028, which JSON.stringify leaves as it is
+
+/**
+ * The class names a card adapterCard wrote lists (its `labels = [...]` line), in index order; null for any other
+ * README.md, or a card of a causal-LM adapter, or one whose classes have no names (transformers' LABEL_0 …, which it lists).
+ */
+export function cardClassNames(text: string): string[] | null {
+  if (!isOurAdapterCard(text)) return null;
+  const m = LABELS_LINE.exec(text);
+  if (m === null) return null;
+  let names: unknown;
+  try {
+    names = JSON.parse(m[1]!);
+  } catch {
+    return null; // edited by hand: no names read from it
+  }
+  if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === 'string')) return null;
+  const unnamed = defaultLabels(names.length);
+  return names.every((n, i) => n === unnamed[i]) ? null : names;
+}
+
 /** The README.md text of an adapter folder. */
 export function adapterCard(o: AdapterCardOptions): string {
   const seqCls = o.taskType === 'SEQ_CLS';

@@ -1,0 +1,66 @@
+// classify and eval with --adapter (no run, no --labels) name the classes as the adapter folder does: its config.json's
+// id2label where it has one, else the class list of the card (README.md) saveAdapter writes beside every adapter it
+// saves — the one place a PEFT adapter folder has for them. Before, both fell back to the base config.json (LABEL_0 …)
+// although the folder named the classes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createBackend } from '../../src/backend/select.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { createAdapter } from '../../src/model/peft.ts';
+import { saveAdapter } from '../../src/model/peft-save.ts';
+import { Rng } from '../../src/util/rng.ts';
+import { makeTokenizerModel } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+import { cli as inProcess } from './in-process-cli.ts';
+
+const root = tempDir('mt-adapter-names-');
+const base = await makeTokenizerModel(path.join(root, 'base'), 5);
+
+/** A SEQ_CLS adapter (LoRA and a 3-class score head) on `base`, saved by saveAdapter with `labels`, and `extra` files written into it. */
+function adapterWith(name: string, labels: string[] | undefined, extra: Record<string, string> = {}): string {
+  const m = loadModel(base, { backend: createBackend('cpu') });
+  createAdapter(m, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj'], useRslora: false }, new Rng(0), false);
+  const w = m.backend.alloc('f32', 3 * m.cfg.hiddenSize);
+  m.backend.upload(w, { dtype: 'f32', data: Float32Array.from({ length: 3 * m.cfg.hiddenSize }, (_, i) => Math.sin(i)) });
+  m.setScoreHead(w, true);
+  const dir = path.join(root, name);
+  saveAdapter(m, dir, { taskType: 'SEQ_CLS', baseModel: base, ...(labels ? { labels } : {}) });
+  for (const [file, text] of Object.entries(extra)) fs.writeFileSync(path.join(dir, file), text);
+  return dir;
+}
+
+async function classify(adapter: string, ...extra: string[]): Promise<{ keys: string[]; stderr: string }> {
+  const r = await inProcess(['classify', '--model', base, '--adapter', adapter, '--text', 'a short text', '--json', ...extra]);
+  assert.equal(r.code, 0, r.err);
+  return { keys: Object.keys((JSON.parse(r.out) as { probs: Record<string, number> }).probs), stderr: r.err };
+}
+
+test('classify --adapter: the class names of the adapter card saveAdapter wrote, without a warning', async () => {
+  const r = await classify(adapterWith('card', ['neg', 'neu', 'pos']));
+  assert.deepEqual(r.keys, ['neg', 'neu', 'pos']);
+  assert.doesNotMatch(r.stderr, /class names are not known/);
+});
+
+test('classify --adapter: the adapter folder\'s config.json id2label names the classes; --labels still renames them', async () => {
+  const id2label = JSON.stringify({ id2label: { 0: 'World', 1: 'Sports', 2: 'Business' }, label2id: { World: 0, Sports: 1, Business: 2 } });
+  const dir = adapterWith('config', undefined, { 'config.json': id2label });
+  assert.deepEqual((await classify(dir)).keys, ['World', 'Sports', 'Business']);
+  assert.deepEqual((await classify(dir, '--labels', 'a,b,c')).keys, ['a', 'b', 'c']);
+});
+
+test('classify --adapter: a card without names (integer classes) gives transformers\' LABEL_i, with the warning', async () => {
+  const r = await classify(adapterWith('unnamed', undefined));
+  assert.deepEqual(r.keys, ['LABEL_0', 'LABEL_1', 'LABEL_2']);
+  assert.match(r.stderr, /class names are not known/);
+});
+
+test('eval --adapter: data labelled with the card\'s class names is scored with them', async () => {
+  const dir = adapterWith('eval', ['pos', 'neg', 'neu']) // not in sorted order: the data's own order would differ;
+  const data = path.join(root, 'named.jsonl');
+  fs.writeFileSync(data, [[[1, 5, 9], 'pos'], [[1, 7, 3], 'neg'], [[1, 8], 'neu']].map(([ids, label]) => JSON.stringify({ input_ids: ids, label })).join('\n') + '\n');
+  const r = await inProcess(['eval', '--model', base, '--adapter', dir, '--data', data, '--json']);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual((JSON.parse(r.out) as { labels: string[] }).labels, ['pos', 'neg', 'neu']);
+});
