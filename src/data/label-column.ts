@@ -2,8 +2,9 @@
 // column, not cell by cell. A column whose every label is a number is numeric (int64, or float64 where one is a
 // fraction or missing): its "2.5" is the float 2.5, no class name, and is refused as a JSON 2.5 is; a column that holds
 // a word is text (object), where "2.5" stays a class name. labels.ts reads each cell alone; this pass, as the file is
-// read, says which cells pandas would read as numbers that no class can be. In a text column (and a JSON field of
-// strings only, as pyarrow types it), labels read as one number that HF keeps apart ("007" and "7") are said.
+// read, says which cells pandas would read as numbers that no class can be, and marks the labels of a text column to be
+// read as the class names they spell ("007" stays "007", as HF keeps it). In a JSON field of strings only (as pyarrow
+// types it), labels read as one number that HF keeps apart ("007" and "7") are said.
 import { BOOLEAN_CELLS, NO_CLASS_LIST, canonicalLabel, integerCell, labelKey, labelText, type LabelReading, type LabelValue } from './labels.ts';
 import type { Format, RawItem } from './ingest/types.ts';
 
@@ -117,48 +118,87 @@ export const HOLD_BYTES = 64 * 1024 * 1024;
 const heldBytes = (item: RawItem): number => 512 + 4 * item.raw.length;
 
 /**
- * The items of a classification file, with the records of a CSV or TSV whose label column is numeric (labelColumnKind)
- * and whose label there is a number no class can be (2.5; an integer past 15 digits) made `unknown_label` rejections
- * that say why: pandas reads the column as float64, so the cell is that number, not a class name. A label the class
- * list (`classes`, --labels) names as a string ("2.5") is that class, as the user said. In a text column, labels read
- * as one number or boolean that pandas keeps apart ("007" and "7") are said to `onNote` once the file is read.
- * The file is read once (`read(false)`, telling its progress and notes), its items yielded as they come: only a record
- * whose label is such a number waits, with those after it, until the column is known to be text (a word in it) or the
- * file ends; past `holdBytes` of them held (heldBytes), the label column is typed by a quiet read of the whole file (`read(true)`).
+ * The items of a classification file, typed by its label column as pandas types it. Where the column of a CSV or TSV is
+ * numeric (labelColumnKind), a label that is a number no class can be (2.5; an integer past 15 digits) is made an
+ * `unknown_label` rejection that says why: pandas reads the column as float64, so the cell is that number, not a class
+ * name (a label the class list, `classes`, names as a string, "2.5", is that class, as the user said). Where the column
+ * is text, each label is marked `labelAsText`: the class it spells ("007", "True"), as HF datasets' csv loader keeps it,
+ * not the number or boolean labels.ts would read it as; that is said to `onNote` once the file is read.
+ * `known`, where given, is the column's kind over every CSV or TSV file of the dataset (labelColumnKindOf: HF types them
+ * with one schema); else the file's own. Where it is text, the string labels of a JSON file read with them are text too. The file is read once (`read(false)`, telling its progress and notes), its items yielded
+ * as they come: only a record whose label reads otherwise in a column of another kind (a number or boolean cell) waits,
+ * with those after it, until the column is known to be text (a word in it) or the file ends; past `holdBytes` of them
+ * held (heldBytes), the label column is typed by a quiet read of the whole file (`read(true)`).
  */
-export function* typedLabelCells(format: Format, field: string, read: (quiet: boolean) => Iterable<RawItem>, classes: LabelReading = NO_CLASS_LIST, onNote?: (note: string) => void, holdBytes = HOLD_BYTES): Generator<RawItem> {
-  if (format === 'json' || format === 'jsonl') return yield* notingStringField(format, field, read(false), classes, onNote);
+export function* typedLabelCells(format: Format, field: string, read: (quiet: boolean) => Iterable<RawItem>, classes: LabelReading = NO_CLASS_LIST, onNote?: (note: string) => void, holdBytes = HOLD_BYTES, known?: LabelColumnKind): Generator<RawItem> {
+  if (format === 'json' || format === 'jsonl') {
+    const items = notingStringField(format, field, read(false), classes, onNote);
+    if (known !== 'text' || classes !== NO_CLASS_LIST) return yield* items;
+    // read with CSV files whose column is text: its string labels are text too ("007" the class "007" of the CSV's)
+    for (const item of items) yield typeof cellOf(item, field) === 'string' ? { ...item, labelAsText: true } : item;
+    return;
+  }
   if (format !== 'csv' && format !== 'tsv') return yield* read(false);
   const scan = new LabelColumnScan();
-  let typed: LabelColumnKind | null = null; // the column's kind, once known before the file ends
+  let typed: LabelColumnKind | null = known ?? null; // the column's kind, once known before the file ends
   let held: RawItem[] = [], heldSize = 0;
   for (const item of read(false)) {
     const cell = item.error ? undefined : cellOf(item, field);
-    const { kind, text } = scan.add(cell);
+    const { kind } = scan.add(cell);
     if (typed === null && scan.kind === 'text') typed = 'text';
-    // a number no class can be: a class name in a text column, refused in a numeric one
-    const undecided = typed === null && kind === 'number' && integerCell(text) === null && !classes.namesClass(text);
+    // a number or boolean cell reads otherwise in a text column ("007") than in a numeric one (7)
+    const undecided = typed === null && (kind === 'number' || kind === 'boolean');
     if (typed === null && (held.length > 0 || undecided)) {
       held.push(item);
       heldSize += heldBytes(item);
       if (heldSize <= holdBytes) continue;
       typed = scanLabelColumn((function* () { for (const it of read(true)) if (!it.error) yield cellOf(it, field); })()).kind;
-    } else if (held.length > 0) held.push(item); // the column is text now: what was held is read as it is
+    } else if (held.length > 0) held.push(item); // the column is text now: what was held is read as text
     else {
       yield typed === null ? item : typedItem(item, field, typed, classes);
       continue;
     }
-    yield* held.map((h) => typed === null ? h : typedItem(h, field, typed, classes));
+    yield* held.map((h) => typedItem(h, field, typed!, classes));
     held = [];
     heldSize = 0;
   }
-  yield* held.map((h) => typedItem(h, field, scan.kind, classes));
-  if (scan.kind === 'text') for (const note of mergedLabelNotes(field, scan.word, scan.texts, classes, format)) onNote?.(note);
+  const kind = typed ?? scan.kind;
+  yield* held.map((h) => typedItem(h, field, kind, classes));
+  if (kind !== 'text') return;
+  const notes = classes === NO_CLASS_LIST ? textColumnNotes(field, scan.word, scan.texts, known !== undefined && scan.kind !== 'text') : mergedLabelNotes(field, scan.word, scan.texts, classes, format);
+  for (const note of notes) onNote?.(note);
 }
 
-/** `item` as a column of `kind` reads it: where the column is numeric, a label that is a number no class can be is refused. */
+/** The labels of a CSV text column said as the class names they stay, where some spell a number or boolean ("007", "True"). */
+function textColumnNotes(field: string, word: string | undefined, texts: ReadonlySet<string>, byOtherFiles: boolean): string[] {
+  if (texts.size === 0) return [];
+  const shown = [...texts].slice(0, 3).map((t) => JSON.stringify(t)).join(', ') + (texts.size > 3 ? ` and ${texts.size - 3} more` : '');
+  const why = byOtherFiles ? 'the column is text in another file of the dataset, and Hugging Face datasets types every file alike'
+    : `pandas reads the column as text${word === undefined ? '' : ` (it holds ${JSON.stringify(word)})`}, as Hugging Face datasets' csv loader does`;
+  return [`labels ${shown} of column ${JSON.stringify(field)} are class names as written, not numbers or booleans: ${why}; ` +
+    'the classes are sorted as text ("10" before "9"); give --labels to name and order them otherwise'];
+}
+
+/** The kind of a label column over several CSV or TSV files (`cells`, each file's), as one schema types them: text where the files' kinds differ. */
+export function labelColumnKindOf(files: Iterable<Iterable<unknown>>): LabelColumnKind {
+  let kind: LabelColumnKind = 'empty';
+  for (const cells of files) {
+    const k = labelColumnKind(cells);
+    if (k === 'empty' || k === kind) continue;
+    kind = kind === 'empty' ? k : 'text';
+  }
+  return kind;
+}
+
+/** The label cells of a CSV or TSV file's records, read quietly (`read`), for labelColumnKindOf. */
+export function* labelCells(read: Iterable<RawItem>, field: string): Generator<unknown> {
+  for (const item of read) if (!item.error) yield cellOf(item, field);
+}
+
+/** `item` as a column of `kind` reads it: where the column is numeric, a label that is a number no class can be is refused; where it is text, its label is marked as text. */
 function typedItem(item: RawItem, field: string, kind: LabelColumnKind, classes: LabelReading): RawItem {
   const cell = item.error ? undefined : cellOf(item, field);
+  if (kind === 'text' && typeof cell === 'string') return { ...item, labelAsText: true };
   const text = typeof cell === 'string' ? labelText(cell) : '';
   if (kind !== 'numbers' || typeof cell !== 'string' || cellKind(cell) !== 'number' || integerCell(text) !== null || classes.namesClass(text)) return item;
   const whole = /^[-+]?[0-9]+$/.test(text);

@@ -76,10 +76,25 @@ export interface LabelReading {
   readonly minusOne: MinusOne;
   /** Whether the class list names this string label (a placeholder word it names is that class, not a missing label). */
   namesClass(label: string): boolean;
+  /**
+   * Whether this string label is read as the text it is, not as the number or boolean it spells ("007" stays "007"):
+   * a class list's own string class, or any label of a column pandas reads as text (textColumnReading).
+   */
+  namesText?(label: string): boolean;
 }
 
 /** Labels read with no class list: -1 and placeholder words are missing labels. */
 export const NO_CLASS_LIST: LabelReading = { minusOne: 'no label', namesClass: () => false };
+/** Labels of a column pandas reads as text (label-column.ts), with no class list: each string is the class it spells ("007", "True"). */
+const TEXT_COLUMN: LabelReading = { minusOne: 'no label', namesClass: () => false, namesText: () => true };
+
+/**
+ * How the labels of a column pandas reads as text are read: as written, where no class list is given; with one, as the
+ * class list reads them (its own string classes as written, the rest by value: `--labels 7,abc` names the cell "007").
+ */
+export function textColumnReading(classes: LabelReading): LabelReading {
+  return classes === NO_CLASS_LIST ? TEXT_COLUMN : classes;
+}
 /** Class names as a user or a prepare report gives them: a placeholder word among them ("None") is a class. */
 export const NAMED_CLASSES: LabelReading = { minusOne: 'no label', namesClass: () => true };
 
@@ -120,6 +135,7 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
     if (placeholder?.kind === 'word' && !classes.namesClass(s)) {
       return { label: null, why: `label ${placeholder.why}, not a class`, noLabel: { kind: 'word', word: s } }; // how to name it a class: the caller's words
     }
+    if (classes.namesText?.(s)) return { label: s }; // a text column's label, or a class list's string class: as written
     // a boolean cell as pandas reads it: R's write.csv and Excel write TRUE, pandas True; all are the JSON true's class
     const bool = BOOLEAN_CELLS.get(s);
     if (bool !== undefined) return { label: bool };
@@ -229,14 +245,21 @@ export class LabelSet implements LabelReading {
     return this.index.has(labelKey(label));
   }
 
+  /** Whether the list holds this string as a class of its own ("007" beside 7: a text column's classes). */
+  namesText(label: string): boolean {
+    return this.index.has(labelKey(label));
+  }
+
   /**
-   * The class index of a label: its place in the list; else, for an integer label, the class it is the code
-   * of (`codes`), or — with no codes, when every class has a name (a string) — the class index itself, as HF
+   * The class index of a label: its place in the list; else, for an integer label, the class named as it is written
+   * ("7"), the class it is the code of (`codes`), or — with no codes, when every class has a name (a string) — the class index itself, as HF
    * datasets store ClassLabel columns.
    */
   classIndex(label: LabelValue): number | undefined {
     const i = this.indexOf(label);
     if (i !== undefined || typeof label !== 'number') return i;
+    const spelled = this.indexOf(String(label)); // a class named as the number is written ("7" beside "007": readClassNames)
+    if (spelled !== undefined) return spelled;
     if (this.byCode) return this.byCode.get(label);
     return this.named && label >= 0 && label < this.size ? label : undefined;
   }
@@ -259,6 +282,35 @@ export class LabelSet implements LabelReading {
   get entries(): ClassEntry[] {
     return this.labels.map((name, i) => (this.codes ? { name, code: this.codes[i]! } : { name }));
   }
+}
+
+/**
+ * Class names given as text (config.yaml's labels, a config.json's id2label, a run's classes) as the data's labels are
+ * read: by value ("01" is the class 1, "true" "True"), so that data written by value (JSON 1) finds its class — unless two
+ * names are one value so ("007" and "7", which transformers and a text column of pandas keep apart): then each name is
+ * the class it spells, as written. A name that is no class (blank, a placeholder), or one that is another (" a" and "a",
+ * trimmed) is refused, with its index: `{ at, problem }`.
+ */
+export function readClassNames(names: readonly string[]): { labels: LabelValue[] } | { at: number; problem: string } {
+  const read = (asText: boolean): { labels: LabelValue[] } | { at: number; problem: string; merged: boolean } => {
+    const first = new Map<string, number>(), labels: LabelValue[] = [];
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const c = canonicalLabel(name, asText ? { ...NAMED_CLASSES, namesText: () => true } : NAMED_CLASSES);
+      if ('error' in c || c.label === null) return { at: i, problem: `${JSON.stringify(name)} is not a class name${'error' in c ? ` (${c.error})` : ''}`, merged: false };
+      const j = first.get(labelKey(c.label));
+      if (j !== undefined) {
+        return { at: i, merged: labelText(names[j]!) !== labelText(name), problem: `${JSON.stringify(name)} is class ${j} (${JSON.stringify(names[j])}) as the data's labels are read ` +
+          '(trimmed, in NFC): give each class its own name' };
+      }
+      first.set(labelKey(c.label), i);
+      labels.push(c.label);
+    }
+    return { labels };
+  };
+  const byValue = read(false);
+  const out = 'labels' in byValue || !byValue.merged ? byValue : read(true);
+  return 'labels' in out ? out : { at: out.at, problem: out.problem };
 }
 
 /** A parsed --labels: the classes in index order, and with a mapping the integer each is written as. */

@@ -17,7 +17,7 @@ import { libraryWords, optionIs, type OptionWords } from '../util/option-words.t
 import { firstLinesHint, formatOf, readRecords } from './ingest/read.ts';
 import { notARecordError, withUnreadLists } from './ingest/json-layout.ts';
 import { recordPlace, type Format, type TextSplit } from './ingest/types.ts';
-import { LabelSet, NAMED_CLASSES, canonicalLabel, classList, refuseOneBased, type LabelValue } from './labels.ts';
+import { LabelSet, classList, readClassNames, refuseOneBased, textColumnReading, NO_CLASS_LIST, type LabelValue } from './labels.ts';
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
 import { detectRecord, type DataRecord, type FieldMap, type Task } from './record.ts';
 import { typedLabelCells } from './label-column.ts';
@@ -141,7 +141,8 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
       const hint = records.length === 0 ? firstLinesHint(item, items, format, { formatFlag: opts.formatFlag, words }) : null;
       throw new UserError(`${item.error.reason}: ${item.error.detail}${hint === null ? ` (${cleans(item.error.detail)})` : `; ${hint}`}`, where);
     }
-    const det = detectRecord(item.value, task, fields, tok?.vocabSize ?? opts.vocabSize, known ?? undefined, words);
+    const reading = known ?? NO_CLASS_LIST;
+    const det = detectRecord(item.value, task, fields, tok?.vocabSize ?? opts.vocabSize, item.labelAsText ? textColumnReading(reading) : reading, words);
     if ('reason' in det) {
       const notARecord = det.reason === 'unknown_shape' ? notARecordError(item, file) : null;
       if (notARecord !== null) throw notARecord;
@@ -249,11 +250,11 @@ function knownLabels(opts: LoadRowsOptions, report: ReportBeside): LabelSet | nu
   if (report === null) return null;
   if ('error' in report) throw new UserError(`cannot read the class list: ${report.error}`, report.file);
   if (report.labels === null) return null;
-  return new LabelSet(report.labels.map((l) => {
-    const c = canonicalLabel(l, NAMED_CLASSES); // prepare wrote them: a "None" there is a class --labels named
-    if ('error' in c || c.label === null) throw new UserError(`"labels" holds ${JSON.stringify(l)}`, report.file);
-    return c.label;
-  }));
+  // prepare wrote them, as the class names they are (readClassNames: a "None" there is a class --labels named; "007"
+  // beside "7", a text column's two classes)
+  const read = readClassNames(report.labels.map(String));
+  if ('problem' in read) throw new UserError(`"labels": ${read.problem}`, report.file);
+  return new LabelSet(read.labels);
 }
 
 /** The largest integer label of the records, and whether one is 0 (refuseOneBased). */

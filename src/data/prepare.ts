@@ -13,12 +13,12 @@ import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
 import { readRecords, formatsOf } from './ingest/read.ts';
-import { typedLabelCells } from './label-column.ts';
+import { labelCells, labelColumnKindOf, typedLabelCells, type LabelColumnKind } from './label-column.ts';
 import { resolveFields } from './field-map.ts';
 import { ownRecordId } from './record-fields.ts';
 import { recordAt, recordPlace, type RawItem, type RecordAt } from './ingest/types.ts';
 import {
-  LabelSet, classList, labelKey, refuseOneBased, type LabelValue,
+  LabelSet, NO_CLASS_LIST, classList, labelKey, refuseOneBased, textColumnReading, type LabelValue,
 } from './labels.ts';
 import { ContentIndex, sameSequence, sequenceKey } from './exact-dedup.ts';
 import { NearDupIndex } from './near-dedup.ts';
@@ -277,6 +277,12 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     const limits = {
       minChars: opts.minChars, maxChars: opts.maxChars ?? DEFAULTS.maxChars, maxCharsGiven: opts.maxChars !== undefined, keepPlaceholders: opts.keepPlaceholders === true, words,
     };
+    // the label column of several CSV or TSV files is typed as one, as HF datasets gives a dataset's files one schema
+    // (and the string labels of JSON files with them alike): read quietly first, where there are other files (one file
+    // types its own column as it is read)
+    const tables = task === 'classification' ? sources.flatMap((_, si) => (formats[si] === 'csv' || formats[si] === 'tsv' ? [si] : [])) : [];
+    const labelKind: LabelColumnKind | undefined = tables.length === 0 || sources.length < 2 ? undefined
+      : labelColumnKindOf(tables.map((si) => labelCells(readRecords(sources[si]!.path, formats[si]!, { textSplit: opts.textSplit, textField: fields.text, maxRawChars, words }), fields.label)));
     for (let si = 0; si < sources.length; si++) {
       const src = sources[si]!;
       const before = statListedSource(src.path);
@@ -285,7 +291,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
         onOtherFormat: (h) => { readerNotes[si]!.push(h); otherFormat ??= `; ${src.name}: ${h}`; },
       });
       // a CSV label column is typed as pandas types it, by the whole column (label-column.ts)
-      const items: Iterable<RawItem> = task === 'classification' ? typedLabelCells(formats[si]!, fields.label, read, givenLabels ?? undefined, (n) => readerNotes[si]!.push(n)) : read(false);
+      const items: Iterable<RawItem> = task === 'classification' ? typedLabelCells(formats[si]!, fields.label, read, givenLabels ?? undefined, (n) => readerNotes[si]!.push(n), undefined, labelKind) : read(false);
       for (const item of items) {
         holding = item.inOpenArray === true;
         inputRecords++;
@@ -301,7 +307,8 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
           continue;
         }
         if (!beyondAscii.has(si) && /[^\x00-\x7f]/.test(item.raw)) beyondAscii.add(si);
-        const det = detectRecord(item.value, task, fields, tok.vocabSize, givenLabels ?? undefined, words);
+        const reading = givenLabels ?? NO_CLASS_LIST;
+        const det = detectRecord(item.value, task, fields, tok.vocabSize, item.labelAsText ? textColumnReading(reading) : reading, words);
         // a dataset in one object is no record to reject: its records would be lost as one
         if ('reason' in det && det.reason === 'unknown_shape' && item.recordLists) throw new UserError(item.recordLists, recordPlace(src.path, item));
         // … and one whose one list is empty holds no record to reject: the file holds none, as an empty file

@@ -13,7 +13,7 @@ import { unexpandedPath } from '../util/unexpanded-path.ts';
 import { info, warn, warnOnce } from '../util/log.ts';
 import { prepareReportBeside } from '../data/prepare-report.ts';
 import { adaptedProjectionsBy, adapterConfigPath } from '../model/peft.ts';
-import { NAMED_CLASSES, canonicalLabel, labelKey } from '../data/labels.ts';
+import { readClassNames } from '../data/labels.ts';
 import { MISTRAL_DEFAULT_TARGETS, namesNoProjection } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 import { leadingZeroNote, unknownKeyText, valueHint } from './config-advice.ts';
@@ -400,22 +400,10 @@ export function validatedConfig(cfg: object, where: Place): TrainConfig {
   return validated.has(cfg) ? (cfg as TrainConfig) : validate(cfg, where);
 }
 
-/**
- * Each class name as the data's labels are read (trimmed, NFC, an integer by its value: "01" is the class 1): one that
- * is no class, or one that is an earlier one, is refused at its line; the data loader said so with no place or index.
- */
+/** Each class name as the data's labels are read (readClassNames): one that is no class, or one that is an earlier one, is refused at its line. */
 function checkClassNames(labels: readonly string[], blame: (key: string) => string): void {
-  const first = new Map<string, number>();
-  labels.forEach((name, i) => {
-    const c = canonicalLabel(name, NAMED_CLASSES);
-    if ('error' in c || c.label === null) throw keyError(`labels.${i}`, `${JSON.stringify(name)} is not a class name${'error' in c ? ` (${c.error})` : ''}`, blame);
-    const j = first.get(labelKey(c.label)); // as the data's class list tells two labels apart
-    if (j !== undefined) {
-      throw keyError(`labels.${i}`, `${JSON.stringify(name)} is class ${j} (${JSON.stringify(labels[j])}) as the data's labels are read (trimmed, in NFC, an integer ` +
-        'by its value): give each class its own name', blame);
-    }
-    first.set(labelKey(c.label), i);
-  });
+  const r = readClassNames(labels);
+  if ('problem' in r) throw keyError(`labels.${r.at}`, r.problem, blame);
 }
 
 /**

@@ -1,7 +1,7 @@
 // The trainer's data: each split file (a prepare output, any raw file and shape prepare accepts, or
 // pre-tokenized JSONL) tokenized with the model's tokenizer and the config's masking and length policy.
 import { loadTokenRows, type LoadedRows } from '../data/load-rows.ts';
-import { NAMED_CLASSES, canonicalLabel, labelKey, type LabelValue } from '../data/labels.ts';
+import { readClassNames, type LabelValue } from '../data/labels.ts';
 import { otherTask } from '../data/record.ts';
 import type { TokenRow } from '../data/batch.ts';
 import { requireTargets } from '../eval/evaluate.ts';
@@ -131,22 +131,9 @@ export function truncationWarning(stats: LoadedRows['stats'], maxSeqLen: number 
     : `${what}: raise ${raise}, or split the rows`;
 }
 
-/**
- * Class names as prepare canonicalises labels (trimmed NFC; a name written as an integer is that integer). Two names
- * that are one label so ("007" and "7", a config.json's id2label from transformers, which keeps them apart) are refused
- * at `where` (where the names came from), as data labelled with either could not be told apart.
- */
+/** Class names as the data's labels are read (readClassNames); a name that is no class, or another's, is refused at `where` (where the names came from). */
 export function classesFor(labels: readonly string[], where?: string): LabelValue[] {
-  const seen = new Map<string, string>();
-  return labels.map((l) => {
-    const c = canonicalLabel(l, NAMED_CLASSES); // a word such as "None" given as a class is one
-    if ('error' in c || c.label === null) throw new UserError(`labels: ${JSON.stringify(l)} is not a class name`, where);
-    const other = seen.get(labelKey(c.label));
-    if (other !== undefined && other !== l) {
-      const reads = typeof c.label === 'number' ? `the integer ${c.label}` : JSON.stringify(c.label);
-      throw new UserError(`${JSON.stringify(other)} and ${JSON.stringify(l)} are one class here (each reads as ${reads}, as pandas reads a CSV cell): give each class a name of its own`, where);
-    }
-    seen.set(labelKey(c.label), l);
-    return c.label;
-  });
+  const r = readClassNames(labels);
+  if ('problem' in r) throw new UserError(`labels: ${r.problem}`, where);
+  return r.labels;
 }

@@ -52,11 +52,45 @@ test('a CSV label column of numbers: a fraction is a number (pandas float64), re
     e.message.includes('stars.csv:4') && /label 2\.5 is not a whole number/.test(e.message));
 });
 
-test('a CSV label column that holds a word is text: "2.5" and "1" stay class names there, as before', () => {
+test('a CSV label column that holds a word is text: each label there is the class name it spells ("1", "2.5"), sorted as text, as HF datasets keeps them', () => {
+  // before: [1, "2.5", "x"], the "1" read as the integer 1 where load_dataset("csv") gives the strings '1', '2.5', 'x'
   const f = writeFiles(dir, { 'mixed.csv': csv(['1', '2.5', 'x', '1']) })['mixed.csv']!;
-  const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'mixed'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
-  assert.deepEqual(report.labels, [1, '2.5', 'x']);
+  const out = path.join(dir, 'mixed');
+  const { report } = prepare({ inputs: [f], outDir: out, tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual(report.labels, ['1', '2.5', 'x']);
   assert.equal(report.kept, 4);
+  assert.deepEqual(readJsonl<{ label: unknown }>(path.join(out, 'train.jsonl')).map((r) => r.label).sort(), ['1', '1', '2.5', 'x']);
+  // "10" sorts before "9" as text, as run_classification.py's label_list.sort() sorts the strings
+  const g = writeFiles(dir, { 'ten.csv': csv(['9', '10', 'x', '9']) })['ten.csv']!;
+  const ten = prepare({ inputs: [g], outDir: path.join(dir, 'ten'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual(ten.report.labels, ['10', '9', 'x']);
+  assert.deepEqual(ten.report.warnings.filter((w) => w.includes('class names as written')), [
+    'ten.csv: labels "9", "10" of column "label" are class names as written, not numbers or booleans: pandas reads the column as text (it holds "x"), ' +
+      'as Hugging Face datasets\' csv loader does; the classes are sorted as text ("10" before "9"); give --labels to name and order them otherwise',
+  ]);
+  // train's reader of the raw file and of prepare's output give each record the same class index
+  const raw = loadTokenRows(g, { tokenizer: tok, task: 'classification' });
+  assert.deepEqual(raw.labels, ['10', '9', 'x']);
+  assert.deepEqual(raw.rows.map((r) => r.label), [1, 0, 2, 1]);
+  assert.deepEqual(loadTokenRows(g, { tokenizer: tok, task: 'classification', labels: ['10', '9', 'x'] }).rows.map((r) => r.label), [1, 0, 2, 1]);
+});
+
+test('the label columns of several CSV files are typed as one, as HF datasets types a dataset\'s files with one schema', () => {
+  // before: nums.csv's "007" was the class 7 beside words.csv's "x"; load_dataset("csv") with words.csv first gives strings
+  // (with nums.csv first it stops: 'Failed to parse string: 'x' as a scalar of type int64')
+  const f = writeFiles(dir, { 'n1.csv': csv(['007', '010', '007']), 'w1.csv': 'text,label\nmore words,x\nother words,y\nlast words,x\n' });
+  for (const inputs of [[f['n1.csv']!, f['w1.csv']!], [f['w1.csv']!, f['n1.csv']!]]) {
+    const { report } = prepare({ inputs, outDir: path.join(dir, 'two'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+    assert.deepEqual(report.labels, ['007', '010', 'x', 'y']);
+    assert.ok(report.warnings.some((w) => w.startsWith('n1.csv: labels "007", "010" of column "label" are class names as written') && w.includes('the column is text in another file of the dataset')), report.warnings.join('\n'));
+  }
+  // a JSON Lines file read with them: its string labels are text as the CSV's are ("007" one class, not 7 beside "007")
+  const j = writeFiles(dir, { 'j1.jsonl': ['007', 'x'].map((l, i) => JSON.stringify({ text: `json words ${i}`, label: l })).join('\n') + '\n' })['j1.jsonl']!;
+  const withJson = prepare({ inputs: [f['n1.csv']!, f['w1.csv']!, j], outDir: path.join(dir, 'two-json'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual(withJson.report.labels, ['007', '010', 'x', 'y']);
+  // a --val file of words makes the train file's numbers class names too: one class list for every split
+  const v = prepare({ inputs: [f['n1.csv']!], val: [f['w1.csv']!], outDir: path.join(dir, 'two-val'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual(v.report.labels, ['007', '010', 'x', 'y']);
 });
 
 test('a TSV label column is typed as a CSV one (pandas read_csv with sep="\\t")', () => {
@@ -74,11 +108,19 @@ test('a class the class list names is read as that class in a CSV column of numb
   assert.deepEqual(rows.rows.map((r) => r.label), [0, 1, 2, 0, 1]);
 });
 
-test('a CSV text column whose labels read as one number or boolean ("007" and "7", "true" and "True") is warned of: pandas keeps them apart there', () => {
+test('a CSV text column keeps labels that read as one number or boolean ("007" and "7", "true" and "True") apart, as pandas does; with a class list they are read by it, and merged ones said', () => {
+  // before: [7, "True", "x"]: "007" and "7" one class, "true" and "True" another, with a warning
   const f = writeFiles(dir, { 'codes.csv': csv(['007', '7', 'x', 'true', 'True']) })['codes.csv']!;
   const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'codes'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
-  assert.deepEqual(report.labels, [7, 'True', 'x'], 'read as before');
-  const said = report.warnings.filter((w) => w.startsWith('codes.csv: labels'));
+  assert.deepEqual(report.labels, ['007', '7', 'True', 'true', 'x']);
+  assert.deepEqual(report.warnings.filter((w) => w.startsWith('codes.csv: labels')), [
+    'codes.csv: labels "007", "7", "true" and 1 more of column "label" are class names as written, not numbers or booleans: pandas reads the column as text (it holds "x"), ' +
+      'as Hugging Face datasets\' csv loader does; the classes are sorted as text ("10" before "9"); give --labels to name and order them otherwise',
+  ]);
+  // a class list given by value (--labels 7,x,True) reads them so: merged, and said
+  const given = prepare({ inputs: [f], outDir: path.join(dir, 'codes-given'), tokenizer: tok, task: 'classification', labels: [7, 'x', 'True'], split: [1, 0, 0] });
+  assert.equal(given.report.kept, 5);
+  const said = given.report.warnings.filter((w) => w.startsWith('codes.csv: labels'));
   assert.deepEqual(said, [
     'codes.csv: labels "007" and "7" of column "label" are read as one class, 7, where pandas reads the column as text (it holds "x") and keeps them apart, as Hugging Face datasets\' csv loader does: if they are two classes, rename one in the data',
     'codes.csv: labels "true" and "True" of column "label" are read as one class, "True", where pandas reads the column as text (it holds "x") and keeps them apart, as Hugging Face datasets\' csv loader does: if they are two classes, rename one in the data',
@@ -102,8 +144,8 @@ test('a JSON Lines label field of strings only is a string column in HF datasets
   assert.deepEqual(r.report.warnings.filter((w) => w.includes('keeps them apart')), []);
 });
 
-test('typedLabelCells reads a CSV once, its records yielded as they are read; a fraction waits only until a word types the column', () => {
-  const f = writeFiles(dir, { 'once.csv': csv(['1', '2.5', '2', 'x', '1']), 'nums.csv': csv(['1', '2.5', '2', '7', '1']) });
+test('typedLabelCells reads a CSV once, its records yielded as they are read; a number waits only until a word types the column', () => {
+  const f = writeFiles(dir, { 'once.csv': csv(['x', '1', '2.5', '2', 'y']), 'nums.csv': csv(['1', '2.5', '2', '7', '1']) });
   const reads = (file: string) => {
     const log = { reads: 0, pulled: 0 };
     const read = (quiet: boolean): Iterable<RawItem> => {
@@ -116,11 +158,15 @@ test('typedLabelCells reads a CSV once, its records yielded as they are read; a 
   const it = typedLabelCells('csv', 'label', once.read)[Symbol.iterator]();
   assert.equal((it.next().value as RawItem).line, 2);
   assert.equal(once.log.pulled, 1, 'the first record comes before the rest of the file is read');
-  assert.equal((it.next().value as RawItem).line, 3, '"2.5" waits for the word');
-  assert.equal(once.log.pulled, 4, 'read up to the word "x"');
+  assert.equal((it.next().value as RawItem).labelAsText, true, 'the word typed the column: "1" is read as text');
+  assert.equal(once.log.pulled, 2, 'and comes at once');
   const rest = [...{ [Symbol.iterator]: () => it }];
-  assert.deepEqual(rest.map((i) => [i.line, i.error?.reason ?? null]), [[4, null], [5, null], [6, null]]);
+  assert.deepEqual(rest.map((i) => [i.line, i.error?.reason ?? null, i.labelAsText ?? false]), [[4, null, true], [5, null, true], [6, null, true]]);
   assert.equal(once.log.reads, 1, 'one read of the file');
+  // numbers first: they wait for the word that makes them text
+  const late = reads(writeFiles(dir, { 'late.csv': csv(['1', '2.5', 'x']) })['late.csv']!);
+  const lateIt = typedLabelCells('csv', 'label', late.read)[Symbol.iterator]();
+  assert.deepEqual([(lateIt.next().value as RawItem).labelAsText, late.log.pulled], [true, 3]);
   // a column of numbers: the records from the fraction on wait for the file's end, in their order; or, past holdBytes
   // held, for a quiet read of the label column, the file's second read
   for (const holdBytes of [HOLD_BYTES, 1]) {

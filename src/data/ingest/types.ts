@@ -18,6 +18,11 @@ export interface RawItem {
   /** Why the record could not be parsed (invalid_json, invalid_csv, bad_columns, invalid_utf8, binary). */
   error?: Rejection;
   /**
+   * Classification: the label is a cell of a CSV column pandas reads as text (label-column.ts), so that it is the class
+   * it spells ("007" stays "007", not the class 7), as HF datasets' csv loader keeps it (labels.ts textColumnReading).
+   */
+  labelAsText?: true;
+  /**
    * With `error`: the line the reader goes on from when the record's lines after its first are read again as rows
    * (a CSV quoted field that never closes: a stray quote). What that means is the caller's to say: prepare rejects
    * the one line and reads on; a reader that stops at the first error (train, eval, classify) does not.
