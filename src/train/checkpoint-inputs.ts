@@ -5,8 +5,10 @@
 // foretells them from the newest whole checkpoint's record (or without one, the run's start: restartRefusal), in the same words.
 import * as fs from 'node:fs';
 import { RUN_LAYOUT } from '../run/layout.ts';
-import { UserError } from '../util/errors.ts';
-import { listCheckpoints, readWholeCheckpoint, stepOf } from './checkpoint.ts';
+import { isUserError, UserError } from '../util/errors.ts';
+import type { DataLoader, LoaderPosition } from '../data/loader.ts';
+import { SafetensorsFile } from '../model/safetensors.ts';
+import { checkpointsAfterRepair, checkpointStateFile, otherTensorsRefusal, readWholeCheckpoint, stepOf, type TensorShape } from './checkpoint.ts';
 import { modelFolder, type TrainConfig } from './config.ts';
 import { readYamlMapping } from './config-yaml.ts';
 import { changedData, isDataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
@@ -105,25 +107,76 @@ export function reportStateProblem(extra: Record<string, unknown>): string | nul
   return extra.config === undefined || (typeof extra.config === 'object' && extra.config !== null) ? null : 'extra.config is not an object';
 }
 
+/** What the resume's checks of a checkpoint's place in the data and of its tensors take of the run now. */
+export interface RunNow {
+  /** The run's data loader (restored to a checkpoint's place as the resume restores it). */
+  loader: DataLoader;
+  /** The run's trainable tensors' names and shapes, in the resume's order (plannedTrainableShapes). */
+  params: () => Iterable<TensorShape>;
+}
+
 /**
- * What a resume of `run` with `cfg` would refuse of its inputs now, judged as the resume judges them, before it loads a
- * tensor: from its newest checkpoint that passes its checks (otherInputsRefusal), else from what the run recorded when
- * it started (restartRefusal: it would start again from step 0); null when it would go on. Reads only: nothing in the
- * run is repaired or changed; of each checkpoint looked at, its trainer_state.json and state.safetensors's header. `where`: the place a refusal of a config key names (its line in the config file given).
+ * What a resume of `run` with `cfg` would refuse, judged as the resume judges it (restoreLatestCheckpoint, the trainer's
+ * refuseChanged and placeProblem) before it loads a tensor: from its newest checkpoint that passes its checks (a config
+ * other than the one it recorded, an older version's data order, other data or base weights: otherConfigRefusal,
+ * otherInputsRefusal; a place in the data that does not exist skips it; its tensors not of the run's shapes), once a
+ * checkpoint a crash left moved aside is counted as put back (checkpointsAfterRepair); else from what the run recorded
+ * when it started (restartRefusal: it would start again from step 0); null when it would go on. Reads only: nothing in
+ * the run is repaired or changed; of each checkpoint looked at, its trainer_state.json and state.safetensors's header.
+ * `where`: the place a refusal of a config key names (its line in the config file given).
  */
-export function foretoldResumeRefusal(cfg: TrainConfig, run: RunDir, now: InputsNow, trainAgain: string, where: (key: string) => string): UserError | null {
+export function foretoldResumeRefusal(cfg: TrainConfig, run: RunDir, now: InputsNow & RunNow, trainAgain: string, where: (key: string) => string): UserError | null {
   const configNow = configRecord(cfg);
   const file = run.file(RUN_LAYOUT.config);
   const yaml = fs.existsSync(file) ? readYamlMapping(file) : null;
-  for (const dir of listCheckpoints(run.dir).reverse()) {
-    let recorded: RecordedInputs;
+  for (const { dir, at } of checkpointsAfterRepair(run.dir, cfg.method).reverse()) {
+    const step = stepOf(dir);
+    let recorded: RecordedInputs, place: LoaderPosition;
     try {
       // as reportStateProblem checked it; its state.safetensors by size, not hashed (readWholeCheckpoint)
-      recorded = readWholeCheckpoint(dir, reportStateProblem, { hashed: false }).extra as RecordedInputs;
+      const state = readWholeCheckpoint(at, reportStateProblem, { hashed: false, step });
+      recorded = state.extra as RecordedInputs;
+      place = state.loop.loader;
     } catch {
       continue; // the resume skips it for the one before it (with its warning)
     }
-    return otherConfigRefusal(stepOf(dir), recorded, { yaml, now: configNow, file, where }, now, trainAgain) ?? otherInputsRefusal(cfg, stepOf(dir), recorded, now, trainAgain);
+    const refusal = otherConfigRefusal(step, recorded, { yaml, now: configNow, file, where }, now, trainAgain) ?? olderOrderRefusal(now.loader, step, place, file, trainAgain) ??
+      otherInputsRefusal(cfg, step, recorded, now, trainAgain);
+    if (refusal) return refusal;
+    if (placeProblem(now.loader, place) !== null) continue; // skipped as damaged (with its warning)
+    const st = SafetensorsFile.open(checkpointStateFile(at));
+    try {
+      return otherTensorsRefusal(st, checkpointStateFile(dir), step, now.params(), trainAgain);
+    } finally {
+      st.close();
+    }
   }
   return restartRefusal(run, { then: yaml ?? configNow, now: configNow, model: now.model(), trainAgain, where });
+}
+
+/**
+ * The refusal of the checkpoint of `step` at `place` in the data, written by an older mistral-tune whose packs or
+ * length-grouped order `loader` does not make (its place would point into other batches); null when it makes them.
+ * `file`: the run's config.yaml, which the refusal names.
+ */
+export function olderOrderRefusal(loader: DataLoader, step: number, place: LoaderPosition, file: string, trainAgain: string): UserError | null {
+  const older = loader.olderOrder(place);
+  return older === null ? null : new UserError(`cannot resume: the checkpoint of step ${step} was written by an older mistral-tune, whose ${older} differs: ` +
+    `its place in the data would point into other batches; ${trainAgain}`, file);
+}
+
+/**
+ * Whether the checkpoint's place in the (unchanged) data exists: `loader` is left there when it does, as it was when not
+ * (then what is wrong with it, for the warning that skips the checkpoint as damaged).
+ */
+export function placeProblem(loader: DataLoader, place: LoaderPosition): string | null {
+  const here = loader.position;
+  try {
+    loader.restore(place);
+    return null;
+  } catch (e) {
+    if (!isUserError(e)) throw e;
+    loader.restore(here);
+    return `loop.loader: ${e.message}`;
+  }
 }

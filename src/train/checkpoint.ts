@@ -21,7 +21,7 @@ import { encodeSafetensors, SafetensorsFile, type TensorToWrite } from '../model
 import { bufferTensor } from '../model/buffer-tensor.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { withIo, writeFileAtomic } from '../util/atomic.ts';
-import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts';
+import { foldersPutBack, recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts';
 import { filesSpec, NOT_A_FOLDER, removeOwned, type FolderSpec } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { warn, warnOnce } from '../util/log.ts';
@@ -158,6 +158,19 @@ export function listCheckpoints(runDir: string): string[] {
 }
 
 /**
+ * The checkpoint folders a resume finds once it has repaired what a crash left (recoverFolderSwaps: one moved aside
+ * between the two renames of its replacement is put back), oldest first, each with where it is now (`at`: its
+ * moved-aside copy for one put back); read without repairing anything, for `train --resume --dry-run`.
+ */
+export function checkpointsAfterRepair(runDir: string, method: RunMethod): Array<{ dir: string; at: string }> {
+  const root = path.join(runDir, RUN_LAYOUT.checkpoints);
+  const back = foldersPutBack(root, checkpointsSpec(method));
+  const found = listCheckpoints(runDir).map((dir) => ({ dir, at: dir }));
+  const all = [...found, ...[...back].map(([name, at]) => ({ dir: path.join(root, name), at }))];
+  return all.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
+}
+
+/**
  * The newest checkpoint that passes its checks (state file hash, trainer_state.json's fields — `extraProblem` judges its
  * caller's `extra`), restored into `params` and the optimizer; null when there is none. A damaged checkpoint is skipped
  * for the one before it, but not one whose run has changed since: `refuseChanged` throws for a checkpoint of another
@@ -276,12 +289,13 @@ function stateProblem(state: CheckpointState, step: number): string | null {
  * what is wrong. `hashed: false` (`train --resume --dry-run`): state.safetensors is checked by its header and its size
  * against the one recorded (SafetensorsFile.open: a checkpoint cut short), not read through, which a 7B full fine-tuning's
  * 87 GB (weights, AdamW m and v in f32) would take minutes for; a byte changed in place is found by the resume's hash alone.
+ * `step`: the one its folder is named after (a checkpoint read from its moved-aside copy: checkpointsAfterRepair).
  */
-export function readWholeCheckpoint(dir: string, extraProblem: (extra: Record<string, unknown>) => string | null, { hashed = true } = {}): CheckpointState {
+export function readWholeCheckpoint(dir: string, extraProblem: (extra: Record<string, unknown>) => string | null, { hashed = true, step = stepOf(dir) } = {}): CheckpointState {
   // read only as regular files: a FIFO in a checkpoint blocked --resume forever, a corrupt checkpoint it is skipped as
   const state = JSON.parse(readRegularFile(path.join(dir, TRAINER_STATE)).toString('utf8')) as CheckpointState;
   if (state?.version !== 1 || typeof state.stateSha256 !== 'string') throw new Error('unknown trainer_state.json format');
-  const wrong = stateProblem(state, stepOf(dir)) ?? extraProblem(state.extra as Record<string, unknown>);
+  const wrong = stateProblem(state, step) ?? extraProblem(state.extra as Record<string, unknown>);
   if (wrong) throw new Error(`trainer_state.json: ${wrong}`);
   if (!hashed) {
     SafetensorsFile.open(path.join(dir, STATE)).close();
@@ -308,16 +322,10 @@ function restoreTensors(dir: string, state: CheckpointState, params: readonly Pa
   const file = path.join(dir, STATE);
   const st = SafetensorsFile.open(file);
   try {
-    const read = (name: string, p: Param): Float32Array => {
-      const stored = st.has(name) ? `has shape [${st.info(name).shape.join(', ')}]` : 'is not in it';
-      if (!st.has(name) || st.info(name).shape.join() !== p.shape.join()) {
-        throw new UserError(`cannot resume: the checkpoint of step ${state.loop.step} was written by another model or config: its tensor "${name}" ${stored}, ` +
-          `where this run's is [${p.shape.join(', ')}]; train with the model and config the run was made with, or ${trainAgain}`, file);
-      }
-      return st.readF32(name);
-    };
-    // read everything first, so a refused checkpoint changes nothing
-    const values = params.map((p) => [read(`param.${p.name}`, p), read(`exp_avg.${p.name}`, p), read(`exp_avg_sq.${p.name}`, p)] as const);
+    // checked whole first, so a refused checkpoint changes nothing
+    const refusal = otherTensorsRefusal(st, file, state.loop.step, params, trainAgain);
+    if (refusal) throw refusal;
+    const values = params.map((p) => [st.readF32(`param.${p.name}`), st.readF32(`exp_avg.${p.name}`), st.readF32(`exp_avg_sq.${p.name}`)] as const);
     params.forEach((p, i) => {
       const [value, m, v] = values[i]!;
       backend.upload(p.value, hostFloats(value, p.value.dtype));
@@ -328,4 +336,32 @@ function restoreTensors(dir: string, state: CheckpointState, params: readonly Pa
     st.close();
   }
   optimizer.step = state.optimizerStep;
+}
+
+/** A trainable tensor's name and shape (Param's, or plannedTrainableShapes' without a model). */
+export interface TensorShape {
+  name: string;
+  shape: readonly number[];
+}
+
+/**
+ * The refusal of the checkpoint of `step` whose state.safetensors (`st`, at `file`) lacks a tensor of `params` or holds
+ * it in another shape, checked in the order the resume reads them (each parameter, its AdamW m, its v): its bytes are the
+ * ones written, so the run's model or config changed since. Null when every one fits.
+ */
+export function otherTensorsRefusal(st: Pick<SafetensorsFile, 'has' | 'info'>, file: string, step: number, params: Iterable<TensorShape>, trainAgain: string): UserError | null {
+  for (const p of params) {
+    for (const name of [`param.${p.name}`, `exp_avg.${p.name}`, `exp_avg_sq.${p.name}`]) {
+      if (st.has(name) && st.info(name).shape.join() === p.shape.join()) continue;
+      const stored = st.has(name) ? `has shape [${st.info(name).shape.join(', ')}]` : 'is not in it';
+      return new UserError(`cannot resume: the checkpoint of step ${step} was written by another model or config: its tensor "${name}" ${stored}, ` +
+        `where this run's is [${p.shape.join(', ')}]; train with the model and config the run was made with, or ${trainAgain}`, file);
+    }
+  }
+  return null;
+}
+
+/** The path of the state file in checkpoint folder `dir`. */
+export function checkpointStateFile(dir: string): string {
+  return path.join(dir, STATE);
 }

@@ -22,7 +22,8 @@ import { finishedReadOnly, resumeFinished } from './finished-run.ts';
 import { liveHoldRefusal } from './run-lock.ts';
 import { checkRunConfigPaths } from './resume-paths.ts';
 import { DataLoader } from '../data/loader.ts';
-import { foretoldResumeRefusal, type InputsNow } from './checkpoint-inputs.ts';
+import { foretoldResumeRefusal, type InputsNow, type RunNow } from './checkpoint-inputs.ts';
+import { plannedTrainableShapes } from './planned-params.ts';
 import { dataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
 import { modelFingerprint } from './model-fingerprint.ts';
 
@@ -101,7 +102,7 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const tokens = train.reduce((n, r) => n + Math.min(r.inputIds.length, cfg.max_seq_len), 0);
   return {
     model, plan, shape, available, freeNow, fits: limit !== null ? false : available === null ? null : deviceBytesNeeded(plan) <= available, limit, why, steps, events: plannedEvents(cfg, steps.totalSteps, steps.stepsPerEpoch),
-    train: { examples: train.length, tokens }, ...outputDirFate(cfg, flags, inputsNow(cfg, { train, val, test })),
+    train: { examples: train.length, tokens }, ...outputDirFate(cfg, flags, { ...inputsNow(cfg, { train, val, test }), loader, params: () => plannedTrainableShapes(cfg, model) }),
   };
 }
 
@@ -160,7 +161,7 @@ export function finishedRunDryRun(cfg: TrainConfig, flags: DryRunFlags = {}): Pi
 }
 
 /** What train will do with output_dir, in words: as RunDir.check decides, without making or emptying anything; and its refusal, if it is one. */
-function outputDirFate(cfg: TrainConfig, flags: DryRunFlags, now: InputsNow): Pick<DryRun, 'output' | 'outputRefusal'> {
+function outputDirFate(cfg: TrainConfig, flags: DryRunFlags, now: InputsNow & RunNow): Pick<DryRun, 'output' | 'outputRefusal'> {
   return fateOf(() => outputDirAction(cfg, flags, now));
 }
 
@@ -185,14 +186,14 @@ function refuseHeld(dir: string, resume: boolean): void {
 }
 
 /** outputDirFate's words; a refusal thrown as train throws it. */
-function outputDirAction(cfg: TrainConfig, flags: DryRunFlags, now: InputsNow): string {
+function outputDirAction(cfg: TrainConfig, flags: DryRunFlags, now: InputsNow & RunNow): string {
   const dir = cfg.output_dir;
   if (RunDir.checkFolder(dir)) refuseHeld(dir, flags.resume ?? false);
   if (flags.resume) {
-    // as train decides it (trainer.ts), without putting back what a crash moved aside (readOnly) or comparing the config
-    // with a checkpoint's: a config changed since the run's config.yaml is refused as train refuses it (openForResume), and
-    // a finished run's edits since it finished (resumeFinished), and data.train or the model's weights other than its
-    // newest checkpoint (or without one, the run's start) recorded (foretoldResumeRefusal)
+    // as train decides it (trainer.ts), without putting back what a crash moved aside (readOnly: the checkpoint it would
+    // put back is judged where it is): a config changed since the run's config.yaml is refused as train refuses it
+    // (openForResume), and a finished run's edits since it finished (resumeFinished), and what the resume refuses of its
+    // newest valid checkpoint (or without one, the run's start): foretoldResumeRefusal
     if (!RunDir.checkFolder(dir)) throw new UserError('cannot resume: the run folder does not exist', dir);
     if (RunDir.holdsNothing(dir)) return 'holds no run yet: --resume starts it from the beginning';
     RunDir.requireRun(dir);

@@ -25,7 +25,7 @@ import { dropCheckpointsBefore, repairCheckpointAdapter, restoreLatestCheckpoint
 import { configToYaml, modelFolder, validatedConfig, type TrainConfig } from './config.ts';
 import { readYamlMapping } from './config-yaml.ts';
 import { changedData, dataFingerprints, splitFingerprint, type DataFingerprints } from './data-fingerprint.ts';
-import { AS_TOKENIZED, otherConfigRefusal, otherInputsRefusal, reportStateProblem, sameInputs } from './checkpoint-inputs.ts';
+import { AS_TOKENIZED, olderOrderRefusal, otherConfigRefusal, otherInputsRefusal, placeProblem, reportStateProblem, sameInputs } from './checkpoint-inputs.ts';
 import { NonFiniteLossError } from '../eval/evaluate.ts';
 import { evalRowFromJson, evalRowJson, evaluateSplit, metricsRow, type EvalRow, type EvalRowJson } from './evaluate-split.ts';
 import { modelFingerprint } from './model-fingerprint.ts';
@@ -174,11 +174,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     const edited = otherConfigRefusal(state.loop.step, extra, { yaml: yaml || null, now: configNow, file: dir.file(RUN_LAYOUT.config), where: placeOfKey }, inputsNow, trainAgain);
     if (edited) throw edited;
     // a checkpoint of an older version whose packs or length-grouped order this one does not make (it would be skipped as misplaced)
-    const older = loader.olderOrder(state.loop.loader);
-    if (older !== null) {
-      throw new UserError(`cannot resume: the checkpoint of step ${state.loop.step} was written by an older mistral-tune, whose ${older} differs: ` +
-        `its place in the data would point into other batches; ${trainAgain}`, dir.file(RUN_LAYOUT.config));
-    }
+    const older = olderOrderRefusal(loader, state.loop.step, state.loop.loader, dir.file(RUN_LAYOUT.config), trainAgain);
+    if (older) throw older;
     // before the loader is put at the checkpoint's place, which in other data may not exist ("loader position 4 is past the 1 batches")
     const other = otherInputsRefusal(cfg, state.loop.step, extra, inputsNow, trainAgain);
     if (other) throw other;
@@ -198,19 +195,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     });
   };
   /** Whether the checkpoint's place in the (unchanged) data exists: the loader is left there when it does, as it was when not. */
-  const placeProblem = (state: CheckpointState): string | null => {
-    const here = loader.position;
-    try {
-      loader.restore(state.loop.loader);
-      return null;
-    } catch (e) {
-      if (!isUserError(e)) throw e;
-      loader.restore(here);
-      return `loop.loader: ${e.message}`;
-    }
-  };
   const restored = resumed ? restoreLatestCheckpoint(dir.dir, cfg.method, run.params, run.optimizer, backend,
-    { trainAgain, extraProblem: reportStateProblem, refuseChanged, placeProblem }) : null;
+    { trainAgain, extraProblem: reportStateProblem, refuseChanged, placeProblem: (state) => placeProblem(loader, state.loop.loader) }) : null;
   // what a diverged run's error names as its last good checkpoint is taken from these
   const checkpoints = { ...cfg.checkpoint, resumedFrom: restored ? restored.loop.step : null, written: [] as number[] };
   if (restored) {

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { APPEARED, fsyncDir, ioError, pidRunning, withIo } from './atomic.ts';
 import { UserError } from './errors.ts';
-import { parseLeftover, swapFolderName } from './leftover-names.ts';
+import { parseLeftover, swapFolderName, type Leftover } from './leftover-names.ts';
 import { pause } from './pause.ts';
 import { warn } from './log.ts';
 import { carryForeign, FILE, holdsOwnedFile, removeOwned, type FolderSpec } from './owned-tree.ts';
@@ -103,11 +103,42 @@ function retire(aside: string, owned: FolderSpec, target?: string): void {
  * `onlyOf`, only those of that process (this one's, stopped: what a process stopped by Ctrl-C repairs before it ends).
  */
 export function recoverFolderSwaps(parent: string, parentSpec: FolderSpec, onlyOf?: number): void {
+  for (const { entry, left, owned } of repairsIn(parent, parentSpec)) {
+    if (onlyOf !== undefined && left.pid !== onlyOf) continue;
+    const aside = path.join(parent, entry), target = path.join(parent, left.name);
+    withIo(aside, `repair the interrupted write of ${target}`, () => {
+      if (!fs.lstatSync(aside).isDirectory()) return; // a file of that name is no swap of ours
+      if (left.kind === 'old' && !fs.existsSync(target)) fs.renameSync(aside, target);
+      else retire(aside, owned, left.kind === 'old' ? target : undefined);
+    });
+  }
+}
+
+/**
+ * The folders of `parent` that recoverFolderSwaps would put back, read without repairing anything (`train --resume
+ * --dry-run`, which writes nothing, foretells a resume from a checkpoint that a crash left moved aside): each missing
+ * folder's name and the moved-aside folder (.old-NAME-PID) renamed to it.
+ */
+export function foldersPutBack(parent: string, parentSpec: FolderSpec): Map<string, string> {
+  const back = new Map<string, string>();
+  for (const { entry, left } of repairsIn(parent, parentSpec)) {
+    const aside = path.join(parent, entry);
+    if (left.kind !== 'old' || back.has(left.name) || fs.existsSync(path.join(parent, left.name))) continue;
+    if (fs.lstatSync(aside, { throwIfNoEntry: false })?.isDirectory()) back.set(left.name, aside);
+  }
+  return back;
+}
+
+/**
+ * The leftovers of folder writes in `parent` that recoverFolderSwaps repairs, in its order: those of dead processes (or
+ * this one's), of folders `parentSpec` owns.
+ */
+function repairsIn(parent: string, parentSpec: FolderSpec): Array<{ entry: string; left: Leftover; owned: FolderSpec }> {
   let entries: string[];
   try {
     entries = fs.readdirSync(parent);
   } catch {
-    return; // no folder yet: nothing to repair
+    return []; // no folder yet: nothing to repair
   }
   // a folder whose name is missing may have more than one moved-aside copy: the one a crash left between the two renames
   // and one that retire kept (the user's files only: .old-NAME-PID beside .old-NAME-PID.1, or another pid's). The one
@@ -119,23 +150,19 @@ export function recoverFolderSwaps(parent: string, parentSpec: FolderSpec, onlyO
     try {
       return fs.lstatSync(path.join(parent, entry)).isDirectory() && holdsOwnedFile(path.join(parent, entry), owned);
     } catch {
-      return false; // judged, and its error said, below
+      return false; // judged, and its error said, by the repair
     }
   };
   const first = entries.filter(putBack);
-  entries = [...first, ...entries.filter((e) => !first.includes(e))];
-  for (const entry of entries) {
+  const out: ReturnType<typeof repairsIn> = [];
+  for (const entry of [...first, ...entries.filter((e) => !first.includes(e))]) {
     const left = parseLeftover(entry);
     const owned = left && left.kind !== 'file' ? parentSpec(left.name) : null;
-    if (owned === null || owned === FILE || (onlyOf !== undefined && left!.pid !== onlyOf)) continue;
+    if (owned === null || owned === FILE) continue;
     if (left!.pid !== process.pid && pidRunning(left!.pid)) continue; // another process is in the middle of its swap
-    const aside = path.join(parent, entry), target = path.join(parent, left!.name);
-    withIo(aside, `repair the interrupted write of ${target}`, () => {
-      if (!fs.lstatSync(aside).isDirectory()) return; // a file of that name is no swap of ours
-      if (left!.kind === 'old' && !fs.existsSync(target)) fs.renameSync(aside, target);
-      else retire(aside, owned, left!.kind === 'old' ? target : undefined);
-    });
+    out.push({ entry, left: left!, owned });
   }
+  return out;
 }
 
 /**

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { cliIn } from '../cli/in-process-cli.ts';
+import { WRITTEN_RECORD } from '../../src/util/written-record.ts';
 
 const rows = Array.from({ length: 4 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 9, 13 + i, 17] })).join('\n') + '\n';
 const lines = (steps: number): string => [`model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', `max_steps: ${steps}`,
@@ -169,4 +170,64 @@ test('train --resume --dry-run (and --overwrite --dry-run) of a run another live
   } finally {
     other.kill();
   }
+});
+
+/** Rewrites the trainer_state.json of each checkpoint of `run` with `edit` (its written record removed, as a checkpoint of an older version has none). */
+function editCheckpoints(run: string, edit: (state: { loop: { loader: Record<string, unknown> }; extra: Record<string, unknown> }) => void): void {
+  const root = path.join(run, 'checkpoints');
+  for (const name of fs.readdirSync(root)) {
+    const file = path.join(root, name, 'trainer_state.json');
+    const state = JSON.parse(fs.readFileSync(file, 'utf8')) as Parameters<typeof edit>[0];
+    edit(state);
+    fs.writeFileSync(file, JSON.stringify(state));
+    fs.rmSync(path.join(root, name, WRITTEN_RECORD));
+  }
+}
+
+test('train --resume --dry-run of a packed run whose checkpoint an older version wrote (its loader position holds "rng"): refused as the resume refuses it', async () => {
+  // before: "continued from its newest valid checkpoint (--resume)", exit 0, and the real resume then refused
+  const { dir, run } = await stoppedRun();
+  const yaml = path.join(run, 'config.yaml');
+  fs.rmSync(run, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'packed.yaml'), fs.readFileSync(path.join(dir, 'run.yaml'), 'utf8').replace('batch_size: 1', 'batch_size: 1\npacking: true\nmax_seq_len: 8'));
+  const trained = await cliIn(dir, ['train', 'packed.yaml']);
+  assert.equal(trained.status, 0, trained.stderr);
+  assert.ok(fs.existsSync(yaml));
+  fs.rmSync(path.join(run, 'report.json'));
+  editCheckpoints(run, (state) => { state.loop.loader.rng = [1, 2, 3, 4]; }); // as the versions before 2026-12-05 wrote it
+  await sameRefusal(dir, run, ['packed.yaml'], /config\.yaml: cannot resume: the checkpoint of step 2 was written by an older mistral-tune, whose packing .* differs/);
+  await sameRefusal(dir, run, ['run'], /config\.yaml: cannot resume: the checkpoint of step 2 was written by an older mistral-tune, whose packing .* differs/);
+});
+
+test('train --resume --dry-run of a run whose only checkpoint\'s place in the data does not exist: judged as the resume judges it, from the run\'s start', async () => {
+  // the resume skips the checkpoint as damaged and would start again from step 0, where a data file at another path
+  // is refused; before, the dry run judged from the skipped checkpoint: "continued …", exit 0
+  const { dir, run } = await stoppedRun();
+  editCheckpoints(run, (state) => { state.loop.loader.index = 99; });
+  fs.renameSync(path.join(dir, 'train.jsonl'), path.join(dir, 'moved.jsonl'));
+  fs.writeFileSync(path.join(dir, 'run.yaml'), fs.readFileSync(path.join(dir, 'run.yaml'), 'utf8').replace('train: train.jsonl', 'train: moved.jsonl'));
+  await sameRefusal(dir, run, ['run.yaml'], /run\.yaml:2:\d+: cannot resume: data\.train \(.*\) changed since the run started, and the run has no checkpoint/);
+});
+
+test('train RUN --resume --dry-run of a run whose checkpoint holds tensors of other shapes than the config makes: refused as the resume refuses it', async () => {
+  // a checkpoint of an older version records no config, so config.yaml's lora.r edited since is found by its tensors
+  // alone; before, the dry run said "continued …", exit 0
+  const { dir, run } = await stoppedRun();
+  editCheckpoints(run, (state) => { delete state.extra.config; });
+  const yaml = path.join(run, 'config.yaml');
+  fs.writeFileSync(yaml, fs.readFileSync(yaml, 'utf8').replace(/^(\s*)r: 2$/m, '$1r: 4'));
+  await sameRefusal(dir, run, ['run'], /state\.safetensors: cannot resume: the checkpoint of step 2 was written by another model or config: its tensor "param\.base_model\.model\.model\.layers\.0\.self_attn\.q_proj\.lora_A\.weight" has shape \[2, \d+\], where this run's is \[4, \d+\]/);
+});
+
+test('train --resume --dry-run of a run whose newest checkpoint a crash left moved aside: judged from it, as the resume puts it back; nothing moved by the dry run', async () => {
+  // before: the dry run saw no checkpoint (it judged from the run's start: "continued …", exit 0), where the resume puts
+  // it back and refuses the data changed since it
+  const { dir, run } = await stoppedRun();
+  const dead = spawn('true');
+  await new Promise((resolve) => dead.on('exit', resolve));
+  const root = path.join(run, 'checkpoints');
+  fs.renameSync(path.join(root, 'step-0000002'), path.join(root, `.old-step-0000002-${dead.pid}`));
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.replace('"input_ids":[1,5,9,13,17]', '"input_ids":[1,6,9,13,17]'));
+  await sameRefusal(dir, run, ['run.yaml'], /cannot resume: data\.train changed since the checkpoint of step 2 was written/);
+  assert.ok(fs.existsSync(path.join(root, 'step-0000002')), 'the resume put it back');
 });
