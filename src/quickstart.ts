@@ -69,7 +69,7 @@ interface Marker {
 }
 
 export function quickstart(opts: QuickstartOptions): QuickstartResult {
-  const lock = acquireRunLock(opts.out, { name: 'the quickstart folder', instead: 'give another --out' });
+  const lock = acquireRunLock(opts.out, { name: 'the quickstart folder', instead: 'give another --out', command: 'quickstart' });
   try {
     claimFolder(opts.out, opts.overwrite ?? false);
     const files: string[] = [];
@@ -215,7 +215,7 @@ function takeStageLocks(out: string): void {
   for (const s of STAGES) {
     const dir = path.join(out, s);
     if (fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true || !fs.readdirSync(dir).some(isLockEntry)) continue;
-    acquireRunLock(dir, { name: `the quickstart's ${s}/ folder`, instead: 'give another --out' }).release();
+    acquireRunLock(dir, { name: `the quickstart's ${s}/ folder`, instead: 'give another --out', command: 'quickstart' }).release();
   }
 }
 

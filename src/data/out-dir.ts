@@ -30,7 +30,7 @@ export function claimOutDir(dir: string, overwrite: boolean, words: OptionWords)
   refuseFolderOutputs(dir, out);
   // locked before its outputs are read: another run putting its own in place meanwhile would make what is read here
   // stale (its train.jsonl refused as edited, or a run that keeps nothing vouching for the splits it replaced)
-  const lock = acquireRunLock(dir, { name: `the ${out} folder`, instead: `give another ${out}` });
+  const lock = acquireRunLock(dir, { name: `the ${out} folder`, instead: `give another ${out}`, command: 'prepare' });
   try {
     return { lock, vouched: vouchedOutputs(dir, out, overwrite ? null : setOption(words, 'overwrite')) };
   } catch (e) {

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
 import { recordedMethod } from '../train/run-files.ts';
-import { inspectLock } from '../train/lock-owner.ts';
+import { inspectLock, parseOwner, readLock } from '../train/lock-owner.ts';
 import { acquireExportHold, exportHoldName, LOCK_FILE, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
 import { UserError } from '../util/errors.ts';
 import { canWriteIn } from '../util/folder-writable.ts';
@@ -31,11 +31,16 @@ export function withRunFolderLocks<T>(out: string, words: OptionWords, write: ()
   try {
     const flag = words.say('out'), target = outputPath(out, words);
     for (const dir of lockedFoldersAbove(target)) {
-      // a folder with only a lock (a prepare or quickstart running there, or its stale lock) is no run: train writes no weights there
-      if (fs.existsSync(runPath(dir, 'marker'))) refuseInsideTrainedFolder(dir, target, out, flag);
-      const name = `the run folder that holds ${flag}`, instead = `give ${flag} a path outside it`;
+      // a folder with only a lock (a prepare or quickstart running there, or its stale lock) is no run: train writes no
+      // weights there, and its refusal names it as a folder (its lock file says the command that holds it), not a run
+      // folder; a train's lock (taken before its marker is written) or an older version's, which names none, as a run's
+      const run = fs.existsSync(runPath(dir, 'marker'));
+      if (run) refuseInsideTrainedFolder(dir, target, out, flag);
+      const holder = parseOwner(readLock(path.join(dir, LOCK_FILE)) ?? '')?.command;
+      const folder = run || holder === undefined || holder === 'train' ? 'the run folder' : 'the folder';
+      const name = `${folder} that holds ${flag}`, instead = `give ${flag} a path outside it`;
       const rel = path.relative(dir, target);
-      const hold = { name: `${flag} ${rel} in the run folder`, instead: `give ${flag} another path` };
+      const hold = { name: `${flag} ${rel} in ${folder}`, instead: `give ${flag} another path` };
       if (canWriteIn(dir)) held.push(acquireExportHold(dir, rel, { name, instead }, hold));
       else refuseHeld(dir, name, instead);
     }

@@ -30,12 +30,22 @@ export interface LockOwner {
   id?: string;
   /** An export's hold (run-lock.ts exportHoldName): the output it writes, relative to the run folder. */
   out?: string;
+  /** The mistral-tune command that took it (train, prepare, quickstart, export); absent in locks of older versions. */
+  command?: string;
 }
 
-/** "process PID on HOST (since STARTED)", as the messages name a lock's owner. */
+/** "process PID on HOST (mistral-tune COMMAND, since STARTED)", as the messages name a lock's owner. */
 export function ownerName(owner: LockOwner): string {
-  return `process ${owner.pid} on ${owner.host} (since ${owner.started})`;
+  return `process ${owner.pid} on ${owner.host} (${ownerSince(owner)})`;
 }
+
+/** "mistral-tune COMMAND, since STARTED" (the command where the lock names one), within the parentheses that follow an owner's host. */
+export function ownerSince(owner: LockOwner): string {
+  return `${owner.command === undefined ? '' : `mistral-tune ${owner.command}, `}since ${owner.started}`;
+}
+
+/** What a lock's command may be: a command's name, nothing else is said in a message. */
+const COMMAND = /^[a-z][a-z-]{0,31}$/;
 
 /**
  * The text of the lock file `file` (its first 4 KiB: a longer one is no lock of ours, and reads as none of its owners),
@@ -67,6 +77,7 @@ export function parseOwner(text: string): LockOwner | null {
       pidns: typeof o.pidns === 'string' ? o.pidns : undefined, beat: typeof o.beat === 'number' && o.beat > 0 ? o.beat : undefined,
       thread: Number.isSafeInteger(o.thread) ? o.thread : undefined, tid: Number.isSafeInteger(o.tid) ? o.tid : undefined,
       id: typeof o.id === 'string' ? o.id : undefined, out: typeof o.out === 'string' ? o.out : undefined,
+      command: typeof o.command === 'string' && COMMAND.test(o.command) ? o.command : undefined,
     };
   } catch {
     return null; // empty, or torn

@@ -7,7 +7,7 @@ import { threadId } from 'node:worker_threads';
 import { pidRunning } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { staleAfterMs } from './lock-heartbeat.ts';
-import { elsewhere, freshMtime, isRunning, mtimeOf, ownerName, parseOwner, UNREADABLE_GRACE_MS, type LockOwner } from './lock-owner.ts';
+import { elsewhere, freshMtime, isRunning, mtimeOf, ownerName, ownerSince, parseOwner, UNREADABLE_GRACE_MS, type LockOwner } from './lock-owner.ts';
 import type { LockedFolder } from './run-lock.ts';
 
 /**
@@ -27,14 +27,14 @@ export function refusal(file: string, held: string, folder: LockedFolder, fsNow:
     // lock of an older version (no heartbeat) is left to its user to judge
     const host = owner.host !== os.hostname();
     const beat = owner.beat === undefined ? '' : ` (its heartbeat is ${Math.round(beatAge / 1000)} s old: it is taken over once that is over ${staleAfterMs(owner.beat) / 1000} s)`;
-    return new UserError(`${folder.name} is locked by process ${owner.pid} on ${owner.host} (since ${owner.started}${exporting(owner)}), ${elsewhere(owner)}, ` +
+    return new UserError(`${folder.name} is locked by process ${owner.pid} on ${owner.host} (${ownerSince(owner)}${exporting(owner)}), ${elsewhere(owner)}, ` +
       `so whether it still runs cannot be checked from here${beat}: wait for it to finish, or ${folder.instead}; if no mistral-tune runs in this folder ` +
       `${host ? `on ${owner.host} (a container or machine that came back under another hostname)` : 'in that container (one stopped since)'}, delete ${file}`,
     path.dirname(file));
   } else if (elsewhere(owner) === null && isRunning(owner, beatAge)) {
     const here = owner.pid !== process.pid ? '' : owner.thread === threadId ? ', a call of this thread that has not returned' : ', another thread of this process';
     const who = `${here}${exporting(owner)}`;
-    return new UserError(`${folder.name} is in use by process ${owner.pid} on ${owner.host} (since ${owner.started}${who}): ` +
+    return new UserError(`${folder.name} is in use by process ${owner.pid} on ${owner.host} (${ownerSince(owner)}${who}): ` +
       `wait for it to finish, or ${folder.instead}; if process ${owner.pid} is not mistral-tune, delete ${file}`, path.dirname(file));
   }
   return null;

@@ -83,9 +83,11 @@ export interface LockedFolder {
   name: string;
   /** "choose another output_dir" */
   instead: string;
+  /** The command that takes the lock, which its file says for others' refusals to name ("train"); none for a refusal's words alone. */
+  command?: string;
 }
 
-const RUN_FOLDER: LockedFolder = { name: 'the run folder', instead: 'choose another output_dir' };
+const RUN_FOLDER: LockedFolder = { name: 'the run folder', instead: 'choose another output_dir', command: 'train' };
 
 /**
  * Takes the lock of folder `dir` (created when absent; the folders it created are removed again on
@@ -101,7 +103,7 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
  * holds it for the same output (`hold` names that). A train started meanwhile refuses the folder in turn.
  */
 export function acquireExportHold(dir: string, out: string, run: LockedFolder, hold: LockedFolder): RunLock {
-  return acquireLock(dir, exportHoldName(out), hold, out, (_me, fsNow) => {
+  return acquireLock(dir, exportHoldName(out), { ...hold, command: 'export' }, out, (_me, fsNow) => {
     const file = path.join(dir, LOCK_FILE), held = readLock(file);
     const busy = held === null ? null : refusal(file, held, run, fsNow);
     if (busy !== null) throw busy;
@@ -143,7 +145,7 @@ function acquireLock(dir: string, name: string, folder: LockedFolder, out: strin
   const file = path.join(dir, name);
   const me: LockOwner = {
     pid: process.pid, host: os.hostname(), started: new Date().toISOString(), pstart: processStart(process.pid) ?? undefined, pidns: PID_NAMESPACE ?? undefined, beat: BEAT_MS,
-    thread: threadId, tid: ownThreadTid() ?? undefined, id: randomBytes(6).toString('hex'), out,
+    thread: threadId, tid: ownThreadTid() ?? undefined, id: randomBytes(6).toString('hex'), out, command: folder.command,
   };
   const text = JSON.stringify(me) + '\n';
   const tmp = tempOf(file);

@@ -10,6 +10,8 @@ import { test } from 'node:test';
 import { exportCommand } from '../../src/cli/export-thread.ts';
 import { RUN_LAYOUT } from '../../src/run/layout.ts';
 import { acquireRunLock, exportHoldName } from '../../src/train/run-lock.ts';
+import { claimOutDir } from '../../src/data/out-dir.ts';
+import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { deadPid, FIXTURES, TINY_BASE } from '../helpers.ts';
 import { nodeArgsFor } from '../node-args.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -159,5 +161,29 @@ test('an export into model/ of a folder that holds only a lock (no run marker) i
     });
   } finally {
     live.release();
+  }
+});
+
+test('an export into a folder a live prepare holds (its lock, no run marker) is refused naming the folder as a folder and the command and process that hold it, as its lock says', () => {
+  // before: "the run folder that holds --out is in use by process N on HOST (since …)": no run there, and no word of prepare
+  const run = loraRun('beside-live-prepare');
+  const prep = path.join(tmp, 'prepare-running');
+  const claimed = claimOutDir(prep, false, FLAG_WORDS); // as prepare takes its --out folder
+  try {
+    assert.throws(() => exportCommand({ run, out: path.join(prep, 'adapter') }), (e: Error) => {
+      assert.equal(e.name, 'UserError');
+      assert.match(e.message, new RegExp(`^${escaped(prep)}: the folder that holds --out is in use by process ${process.pid} on ${escaped(os.hostname())} \\(mistral-tune prepare, since `));
+      return true;
+    });
+  } finally {
+    claimed.lock.release();
+  }
+  assert.equal(fs.existsSync(path.join(prep, 'adapter')), false, 'nothing written');
+  // a train's lock (taken before its run marker is written) names a run folder, and train
+  const train = acquireRunLock(prep);
+  try {
+    assert.throws(() => exportCommand({ run, out: path.join(prep, 'adapter') }), /: the run folder that holds --out is in use by process \d+ on .* \(mistral-tune train, since /);
+  } finally {
+    train.release();
   }
 });
