@@ -5,13 +5,14 @@ import { parsePrecision, type Precision } from '../backend/dtype.ts';
 import type { DeviceName } from '../backend/select.ts';
 import { parseGgufQuant } from '../export/gguf/quant-choices.ts';
 import { parseShardSize } from '../export/shard-size.ts';
+import { adapterBase } from '../export/adapter-base.ts';
 import { UserError } from '../util/errors.ts';
 import { FLAG_WORDS } from '../util/option-words.ts';
 import { deviceOption, parseCommand, required } from './args.ts';
 
 export const usage = `mistral-tune export --run RUN_DIR --out DIR [--merge] [--best] [--max-shard-size 5GB]
-mistral-tune export (--run RUN_DIR [--best] | --model DIR [--adapter DIR]) --out FILE.gguf --format gguf [--quant Q]
-mistral-tune export (--run RUN_DIR [--best] | --model DIR --adapter DIR) --out FILE.gguf --format gguf-lora [--quant Q]
+mistral-tune export (--run RUN_DIR [--best] | --model DIR [--adapter DIR] | --adapter DIR) --out FILE.gguf --format gguf [--quant Q]
+mistral-tune export (--run RUN_DIR [--best] | [--model DIR] --adapter DIR) --out FILE.gguf --format gguf-lora [--quant Q]
 
   --run DIR           a training run directory
   --out DIR|FILE      where to write (a folder that must not exist or be empty; with --format gguf or
@@ -28,7 +29,9 @@ mistral-tune export (--run RUN_DIR [--best] | --model DIR --adapter DIR) --out F
                       q5_k_s, q4_k_m, q4_k_s (the types per tensor as it chooses them);
                       an adapter file: f32, f16 (default) or bf16
   --model DIR         with --format gguf or gguf-lora: an HF model folder instead of a run
-  --adapter DIR       with --model: a PEFT LoRA adapter (merged in with gguf, exported with gguf-lora)
+  --adapter DIR       a PEFT LoRA adapter (merged in with gguf, exported with gguf-lora); without --model, over
+                      the base its adapter_config.json's base_model_name_or_path names, where that is a model
+                      folder from here (as AutoPeftModelForCausalLM loads it)
   --best              export best/ (the best validation evaluation) instead of the last step
   --max-shard-size S  largest safetensors shard of a merged model (--merge of a LoRA run; default 5GB, at least 1MB)
   --device NAME       auto, cpu or cuda: the backend of a merge or GGUF export (default auto); an export that
@@ -69,7 +72,7 @@ export function parse(argv: string[]): Flags | null {
 /** What checkExportFlags found: an HF export's settings, or a GGUF file's format and path (its --quant checked, parsed again by the writer's caller). */
 export type CheckedExport =
   | { format: 'hf'; run: string; out: string; maxShardBytes: number | undefined; precision: Precision; device: DeviceName }
-  | { format: 'gguf' | 'gguf-lora'; out: string };
+  | { format: 'gguf' | 'gguf-lora'; out: string; model: string | undefined };
 
 /** export's checks of its flags in exportCommand's order, up to the first that needs the library (the run's files). */
 export function checkExportFlags(f: Flags): CheckedExport {
@@ -80,14 +83,16 @@ export function checkExportFlags(f: Flags): CheckedExport {
   }
   if (format !== 'hf' && format !== 'gguf' && format !== 'gguf-lora') throw new UserError(`--format: "${format}" is not one of hf, gguf, gguf-lora`);
   if (format !== 'hf') {
-    if ((f.run === undefined) === (f.model === undefined)) throw new UserError(`--format ${format}: give exactly one of --run or --model (see mistral-tune export --help)`);
-    if (f.adapter !== undefined && f.model === undefined) throw new UserError('--adapter goes with --model (a run brings its own adapter)');
+    // an HF PEFT adapter alone: its base where its adapter_config.json names a model folder here, as AutoPeftModel loads it
+    const model = f.model ?? (f.run === undefined && f.adapter !== undefined ? baseOfAdapter(f.adapter) : undefined);
+    if ((f.run === undefined) === (model === undefined)) throw new UserError(`--format ${format}: give exactly one of --run or --model (see mistral-tune export --help)`);
+    if (f.adapter !== undefined && model === undefined) throw new UserError('--adapter goes with --model (a run brings its own adapter)');
     if (f.best && f.run === undefined) throw new UserError('--best goes with --run');
     if (f['max-shard-size'] !== undefined || f.merge) throw new UserError(`--format ${format} always writes one file: drop --merge / --max-shard-size`);
     const out = required('out', f.out, 'export');
     if (format === 'gguf-lora' && (f.device !== undefined || f.precision !== undefined)) throw new UserError('--device and --precision do not apply to --format gguf-lora: it copies the adapter, computing nothing');
     parseGgufQuant(f.quant, FLAG_WORDS, format); // an adapter file's narrower choice is the writer's to say, with the adapter read
-    return { format, out };
+    return { format, out, model };
   }
   for (const flag of ['quant', 'model', 'adapter'] as const) {
     if (f[flag] !== undefined) throw new UserError(`--${flag} goes with --format gguf or gguf-lora (see mistral-tune export --help)`);
@@ -96,4 +101,16 @@ export function checkExportFlags(f: Flags): CheckedExport {
   // every flag checked before the backend starts and says what it found
   const run = required('run', f.run, 'export'), out = required('out', f.out, 'export'), precision = parsePrecision(f.precision), device = deviceOption(f.device);
   return { format, run, out, maxShardBytes, precision, device };
+}
+
+/**
+ * The base model folder of `adapter` given without --model: its adapter_config.json's base_model_name_or_path where that
+ * is a model folder here; else the refusal says to give it, with what the adapter names.
+ */
+function baseOfAdapter(adapter: string): string {
+  const base = adapterBase(adapter);
+  if (base?.folder) return base.folder;
+  const why = base === null ? 'no readable adapter_config.json here names it' : base.named === null ? 'its adapter_config.json names none'
+    : `its adapter_config.json's base_model_name_or_path, ${JSON.stringify(base.named)}, is no model folder from here`;
+  throw new UserError(`--adapter without --model: give its base model folder as --model (${why})`, adapter);
 }

@@ -1,5 +1,6 @@
 // The work `mistral-tune export` does on a thread of its own (export.ts, command-thread.ts): the flags checked and the
 // export written, all synchronous.
+import * as path from 'node:path';
 import { parsePrecision } from '../backend/dtype.ts';
 import { FLAG_WORDS } from '../util/option-words.ts';
 import { exportMerges, exportRun, type ExportResult } from '../export/export.ts';
@@ -13,7 +14,10 @@ import { checkExportFlags, type Flags } from './export-flags.ts';
 /** The whole export the flags ask for. */
 export function exportCommand(f: Flags): void {
   const checked = checkExportFlags(f); // made on the main thread already (export-flags.ts), and here for in-process callers
-  if (checked.format !== 'hf') return runGguf(f, checked.out, checked.format === 'gguf-lora');
+  if (checked.format !== 'hf') {
+    if (f.model === undefined && checked.model !== undefined) info(`base model: ${checked.model} (${path.join(f.adapter!, 'adapter_config.json')}'s base_model_name_or_path)`);
+    return runGguf({ ...f, model: checked.model }, checked.out, checked.format === 'gguf-lora');
+  }
   const { run, out, maxShardBytes, precision, device } = checked;
   const opts = { run, out, merge: f.merge ?? false, best: f.best ?? false, maxShardBytes };
   let result: ExportResult;

@@ -1,0 +1,46 @@
+// `export --adapter DIR` of an HF PEFT adapter without --model: its base is the model folder its adapter_config.json's
+// base_model_name_or_path names (as AutoPeftModelForCausalLM loads it), where there is one from here; before, it was
+// refused ("give exactly one of --run or --model"), though the adapter said which base it was made over.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { exportCommand } from '../../src/cli/export-thread.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
+
+const dir = tempDir('mt-adapter-base-');
+
+/** A copy of the fixture's HF adapter whose adapter_config.json names `base` as PEFT writes it. */
+function adapterNaming(name: string, base: string | null): string {
+  const adapter = path.join(dir, name);
+  fs.cpSync(path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_step1'), adapter, { recursive: true });
+  const file = path.join(adapter, 'adapter_config.json');
+  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), base_model_name_or_path: base }, null, 2));
+  return adapter;
+}
+
+test('export --format gguf-lora --adapter DIR without --model: over the base its adapter_config.json names, the same file as with that --model', () => {
+  const adapter = adapterNaming('adapter', TINY_BASE);
+  const { stderr } = captureStderr(() => {
+    exportCommand({ adapter, out: path.join(dir, 'named.gguf'), format: 'gguf-lora' });
+    exportCommand({ model: TINY_BASE, adapter, out: path.join(dir, 'given.gguf'), format: 'gguf-lora' });
+  });
+  assert.match(stderr, new RegExp(`^base model: ${TINY_BASE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(.*adapter_config\\.json's base_model_name_or_path\\)$`, 'm'));
+  assert.ok(fs.readFileSync(path.join(dir, 'named.gguf')).equals(fs.readFileSync(path.join(dir, 'given.gguf'))));
+});
+
+test('export --adapter DIR without --model whose adapter_config.json names a Hub id, or no base: refused in one line saying what it names, nothing written', () => {
+  for (const [name, base, why] of [['hub', 'mistralai/Mistral-7B-v0.1', /base_model_name_or_path, "mistralai\/Mistral-7B-v0\.1", is no model folder from here/], ['none', null, /its adapter_config\.json names none/]] as const) {
+    const adapter = adapterNaming(name, base);
+    const out = path.join(dir, `${name}.gguf`);
+    assert.throws(() => exportCommand({ adapter, out, format: 'gguf-lora' }), (e: Error) => {
+      assert.equal(e.name, 'UserError');
+      assert.match(e.message, new RegExp(`^${adapter.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: --adapter without --model: give its base model folder as --model \\(`));
+      assert.match(e.message, why);
+      return true;
+    });
+    assert.equal(fs.existsSync(out), false);
+  }
+});
