@@ -1,5 +1,5 @@
-// Choosing the next token from logits: greedy, or sampled with temperature, top-k, top-p, min-p and epsilon (applied
-// in that order, as transformers' logits warpers do), from a seeded RNG; options transformers refuses are refused.
+// Choosing the next token from logits: greedy, or sampled with temperature, top-k, top-p, min-p, typical-p, epsilon and
+// eta (applied in that order, as transformers' logits warpers do), from a seeded RNG; options transformers refuses are refused.
 import { UserError } from '../util/errors.ts';
 import type { Rng } from '../util/rng.ts';
 
@@ -14,6 +14,10 @@ export interface SamplingOptions {
   minP?: number;
   /** Keep the tokens of probability ≥ epsilon_cutoff, the most likely always (0 = off): transformers' EpsilonLogitsWarper. */
   epsilonCutoff?: number;
+  /** Keep the tokens whose surprise is closest to the entropy, up to this mass (1 = off): transformers' TypicalLogitsWarper. */
+  typicalP?: number;
+  /** Keep the tokens of probability ≥ min(eta, √eta · e^−entropy), the most likely always (0 = off): transformers' EtaLogitsWarper. */
+  etaCutoff?: number;
   /** transformers' repetition_penalty (1 = off): the logit of each token already in the sequence is divided by it where positive, multiplied where negative. */
   repetitionPenalty?: number;
 }
@@ -23,12 +27,14 @@ export interface SamplingOptions {
  * sampled from them — a NaN temperature made every probability NaN and picked the least likely token.
  */
 export function requireSamplingOptions(opts: SamplingOptions): void {
-  const { temperature = 0, topK = 0, topP = 1, minP = 0, epsilonCutoff = 0, repetitionPenalty = 1 } = opts;
+  const { temperature = 0, topK = 0, topP = 1, minP = 0, epsilonCutoff = 0, typicalP = 1, etaCutoff = 0, repetitionPenalty = 1 } = opts;
   if (!(temperature >= 0)) throw new UserError(`temperature must be a number ≥ 0 (0 = greedy), got ${temperature}`);
   if (!Number.isInteger(topK) || topK < 0) throw new UserError(`topK must be an integer ≥ 0 (0 = off), got ${topK}`);
   if (!(topP > 0 && topP <= 1)) throw new UserError(`topP must be in (0, 1] (1 = off), got ${topP}`);
   if (!(minP >= 0 && minP <= 1)) throw new UserError(`minP must be in [0, 1] (0 = off), got ${minP}`);
   if (!(epsilonCutoff >= 0 && epsilonCutoff < 1)) throw new UserError(`epsilonCutoff must be in [0, 1) (0 = off), got ${epsilonCutoff}`);
+  if (!(typicalP > 0 && typicalP <= 1)) throw new UserError(`typicalP must be in (0, 1] (1 = off), got ${typicalP}`);
+  if (!(etaCutoff >= 0 && etaCutoff < 1)) throw new UserError(`etaCutoff must be in [0, 1) (0 = off), got ${etaCutoff}`);
   if (!(repetitionPenalty > 0)) throw new UserError(`repetitionPenalty must be > 0 (1 = off), got ${repetitionPenalty}`);
 }
 
@@ -102,7 +108,7 @@ export function topKIds(logits: ArrayLike<number>, k: number): number[] {
   return byLogit(logits, ids);
 }
 
-/** The tokens left after top-k, temperature, top-p, min-p and epsilon, and their unnormalized probabilities (temperature > 0). */
+/** The tokens left after top-k, temperature, top-p, min-p, typical-p, epsilon and eta, and their unnormalized probabilities (temperature > 0). */
 function keptTokens(logits: ArrayLike<number>, temperature: number, opts: SamplingOptions): Kept {
   const V = logits.length;
   const topK = opts.topK ?? 0;
@@ -133,17 +139,56 @@ function keptTokens(logits: ArrayLike<number>, temperature: number, opts: Sampli
     while (above < keep && probs[above]! >= minP) above++;
     keep = above;
   }
+  // the places in `order` kept so far, most likely first (typical-p keeps a band, not always the most likely)
+  let kept = Array.from({ length: keep }, (_, j) => j);
+  const typicalP = opts.typicalP ?? 1;
+  if (typicalP < 1) kept = typicalKept(kept, probs, typicalP);
   // epsilon: the probabilities of the tokens left so far (transformers' softmax of its processed scores); the tokens
-  // tied with the most likely are kept, as transformers keeps those not below the top score (min_tokens_to_keep 1)
+  // tied with the most likely left are kept, as transformers keeps those not below the top score (min_tokens_to_keep 1)
   const epsilon = opts.epsilonCutoff ?? 0;
-  if (epsilon > 0) {
-    let kept = 0;
-    for (let j = 0; j < keep; j++) kept += probs[j]!;
-    let above = 1;
-    while (above < keep && (probs[above]! / kept >= epsilon || logits[order[above]!] === top)) above++;
-    keep = above;
+  if (epsilon > 0) kept = aboveCutoff(kept, probs, logits, order, () => epsilon);
+  // eta: epsilon's cut at min(eta, √eta · e^−H), H the entropy of the tokens left (eta a float32, as torch holds it)
+  const eta = Math.fround(opts.etaCutoff ?? 0);
+  if (eta > 0) kept = aboveCutoff(kept, probs, logits, order, (p) => Math.min(eta, Math.sqrt(eta) * Math.exp(-entropy(p))));
+  return { ids: kept.map((j) => order[j]!), weights: kept.map((j) => probs[j]!) };
+}
+
+/** The entropy (nats) of the distribution `p` (summing to 1); a zero probability adds nothing, as torch's nansum and Categorical do. */
+function entropy(p: readonly number[]): number {
+  return -p.reduce((h, x) => (x > 0 ? h + x * Math.log(x) : h), 0);
+}
+
+/**
+ * TypicalLogitsWarper on the places `kept` of weights `probs`: the tokens sorted by how far their surprise (−log p) is
+ * from the entropy, the closest first; those no farther than the one where the cumulative probability reaches `mass`
+ * stay (the closest always). In the order of `kept`.
+ */
+function typicalKept(kept: number[], probs: readonly number[], mass: number): number[] {
+  const z = kept.reduce((a, j) => a + probs[j]!, 0);
+  const p = kept.map((j) => probs[j]! / z);
+  const h = entropy(p);
+  const shifted = p.map((x) => Math.abs(-Math.log(x) - h));
+  const byShift = kept.map((_, i) => i).sort((a, b) => shifted[a]! - shifted[b]! || a - b);
+  let cum = 0, last = 0;
+  while (last < byShift.length - 1) {
+    cum += p[byShift[last]!]!;
+    if (!(cum < mass)) break;
+    last++;
   }
-  return { ids: order.slice(0, keep), weights: probs.slice(0, keep) };
+  const limit = shifted[byShift[last]!]!;
+  return kept.filter((_, i) => shifted[i]! <= limit || i === byShift[0]);
+}
+
+/**
+ * Epsilon's and eta's cut on the places `kept` (most likely first): a token stays where its probability among those
+ * left is ≥ cutoff(probabilities), or its logit is the top one left (transformers keeps those not below the top score).
+ */
+function aboveCutoff(kept: number[], probs: readonly number[], logits: ArrayLike<number>, order: readonly number[], cutoff: (p: number[]) => number): number[] {
+  const z = kept.reduce((a, j) => a + probs[j]!, 0);
+  const p = kept.map((j) => probs[j]! / z);
+  const c = cutoff(p);
+  const top = logits[order[kept[0]!]!];
+  return kept.filter((j, i) => p[i]! >= c || logits[order[j]!] === top);
 }
 
 /**
