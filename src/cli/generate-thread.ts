@@ -1,7 +1,8 @@
 // The work of `mistral-tune generate`, on a thread of its own (generate.ts, command-thread.ts): text from a model
 // (optionally with a LoRA adapter), with the chat template, streamed to stdout as tokens come, stopping at EOS. Its
 // usage and the checks of its flags that read no model are generate-flags.ts's, made before this module loads.
-import { generationSettings, readGenerationConfig } from '../model/generation-config.ts';
+import { GENERATION_KEY_CHECKS, generationSettings, readGenerationConfig } from '../model/generation-config.ts';
+import type { SequenceBias } from '../model/sequence-bias.ts';
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend } from '../backend/select.ts';
 import { generate, stopIds } from '../model/generate.ts';
@@ -59,16 +60,23 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
     topK: f['top-k'] === undefined ? undefined : intOption('top-k', f['top-k'], 0, 0),
     noRepeatNgramSize: f['no-repeat-ngram-size'] === undefined ? undefined : intOption('no-repeat-ngram-size', f['no-repeat-ngram-size'], 0, 0),
     minNewTokens: f['min-new-tokens'] === undefined ? undefined : intOption('min-new-tokens', f['min-new-tokens'], 0, 0),
+    typicalP: flagNumber('typical-p', f['typical-p']), etaCutoff: flagNumber('eta-cutoff', f['eta-cutoff']),
+    badWordsIds: jsonFlag('bad-words-ids', f['bad-words-ids'], 'bad_words_ids') as number[][] | undefined,
+    suppressTokens: jsonFlag('suppress-tokens', f['suppress-tokens'], 'suppress_tokens') as number[] | undefined,
+    beginSuppressTokens: jsonFlag('begin-suppress-tokens', f['begin-suppress-tokens'], 'begin_suppress_tokens') as number[] | undefined,
+    sequenceBias: jsonFlag('sequence-bias', f['sequence-bias'], 'sequence_bias') as SequenceBias[] | undefined,
   };
   if (given.temperature !== undefined && given.temperature < 0) throw new UserError('--temperature must be ≥ 0');
   if (given.topP !== undefined && !(given.topP > 0 && given.topP <= 1)) throw new UserError('--top-p must be in (0, 1]');
   if (given.minP !== undefined && !(given.minP >= 0 && given.minP <= 1)) throw new UserError('--min-p must be in [0, 1] (0 = off)');
   if (given.epsilonCutoff !== undefined && !(given.epsilonCutoff >= 0 && given.epsilonCutoff < 1)) throw new UserError('--epsilon-cutoff must be in [0, 1) (0 = off)');
+  if (given.typicalP !== undefined && !(given.typicalP > 0 && given.typicalP <= 1)) throw new UserError('--typical-p must be in (0, 1] (1 = off)');
+  if (given.etaCutoff !== undefined && !(given.etaCutoff >= 0 && given.etaCutoff < 1)) throw new UserError('--eta-cutoff must be in [0, 1) (0 = off)');
   if (given.repetitionPenalty !== undefined && !(given.repetitionPenalty > 0)) throw new UserError('--repetition-penalty must be > 0 (1 = off)');
   const seed = intOption('seed', f.seed, 0, 0);
   // greedy decoding ignores them: said (once the settings are known), as transformers warns, rather than dropped without a word
   const unused = [...((given.topK ?? 0) > 0 ? ['--top-k'] : []), ...((given.topP ?? 1) < 1 ? ['--top-p'] : []), ...((given.minP ?? 0) > 0 ? ['--min-p'] : []),
-    ...((given.epsilonCutoff ?? 0) > 0 ? ['--epsilon-cutoff'] : [])];
+    ...((given.epsilonCutoff ?? 0) > 0 ? ['--epsilon-cutoff'] : []), ...((given.typicalP ?? 1) < 1 ? ['--typical-p'] : []), ...((given.etaCutoff ?? 0) > 0 ? ['--eta-cutoff'] : [])];
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad flags before the backend starts and says what it found
   if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
   // the file's form and messages checked before a backend starts and the model loads (minutes for a 7B), not after
@@ -97,7 +105,8 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
     weightsRead();
     const stream = createTextStream(tokenizer, (text) => process.stdout.write(text));
     generate(model, ids, {
-      maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK, topP: settings.topP, minP: settings.minP, epsilonCutoff: settings.epsilonCutoff,
+      maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK, topP: settings.topP, minP: settings.minP, epsilonCutoff: settings.epsilonCutoff, typicalP: settings.typicalP, etaCutoff: settings.etaCutoff,
+      sequenceBias: settings.sequenceBias, badWordsIds: settings.badWordsIds, suppressTokens: settings.suppressTokens, beginSuppressTokens: settings.beginSuppressTokens,
       repetitionPenalty: settings.repetitionPenalty, noRepeatNgramSize: settings.noRepeatNgramSize, minNewTokens: settings.minNewTokens, seed, eosIds: stopIds(model.cfg, tokenizer.eosId, file.eosIds), padId: file.padId, onToken: (id) => {
         if (hasToken(tokenizer, id)) stream.push(id);
       },
@@ -110,6 +119,20 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
 /** A number flag's value, or undefined where it is not given. */
 function flagNumber(flag: string, value: string | undefined): number | undefined {
   return value === undefined ? undefined : numberOption(flag, value, 0);
+}
+
+/** A JSON flag's value checked as generation_config.json's `key` is, or undefined where it is not given. */
+function jsonFlag(flag: string, value: string | undefined, key: keyof typeof GENERATION_KEY_CHECKS): unknown {
+  if (value === undefined) return undefined;
+  const [ok, want] = GENERATION_KEY_CHECKS[key];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new UserError(`--${flag} must be JSON: ${want}, got ${JSON.stringify(value)}`);
+  }
+  if (!ok(parsed)) throw new UserError(`--${flag} must be ${want}, got ${value}`);
+  return parsed;
 }
 
 /** The prompt's token ids; a message the chat template's rules refuse (`messages[1].role`) is named in the --messages file. */

@@ -1,5 +1,6 @@
 // Autoregressive generation with a KV cache: the prompt in one pass, then one token per pass; greedy
-// or sampled (seeded), with transformers' repetition penalty, no_repeat_ngram_size and min_new_tokens (token-bans.ts),
+// or sampled (seeded), with transformers' sequence_bias and bad_words_ids (sequence-bias.ts), repetition penalty,
+// no_repeat_ngram_size, min_new_tokens, suppress_tokens and begin_suppress_tokens (token-bans.ts),
 // stopping at an EOS id or after maxNewTokens. Non-finite logits are an error.
 import { needArg, needInteger, refuseMisspelledKeys } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
@@ -12,6 +13,8 @@ import { needModel } from './model-arg.ts';
 import type { MistralModel } from './mistral.ts';
 import { applyRepetitionPenalty, requireSamplingOptions, sampleToken, type SamplingOptions } from './sampling.ts';
 import { banIds, banRepeatedNgrams } from './token-bans.ts';
+import { applySequenceBias, badWordsBias, prepareSequenceBias, type SequenceBias } from './sequence-bias.ts';
+import { isTokenId } from './token-id-list.ts';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -22,6 +25,14 @@ export interface GenerateOptions extends SamplingOptions {
   noRepeatNgramSize?: number;
   /** transformers' min_new_tokens (0 = off): the EOS ids are banned before that many new tokens. */
   minNewTokens?: number;
+  /** transformers' sequence_bias: [[ids], bias] pairs; the bias is added to the logit of a sequence's last id where the text ends with the rest. */
+  sequenceBias?: readonly SequenceBias[];
+  /** transformers' bad_words_ids: token sequences never generated (a one-token one that is an EOS id is left out, as in transformers). */
+  badWordsIds?: readonly (readonly number[])[];
+  /** transformers' suppress_tokens: ids never generated. */
+  suppressTokens?: readonly number[];
+  /** transformers' begin_suppress_tokens: ids not generated as the first new token. */
+  beginSuppressTokens?: readonly number[];
   /** Called with each new token as it is chosen (streaming). */
   onToken?: (id: number) => void;
   /**
@@ -41,7 +52,7 @@ export function stopIds(cfg: { eosTokenIds: readonly number[] }, tokenizerEos: n
   return [...new Set([...cfg.eosTokenIds, ...(tokenizerEos !== null ? [tokenizerEos] : []), ...generationEos])];
 }
 
-const GENERATE_OPTIONS = ['maxNewTokens', 'seed', 'eosIds', 'onToken', 'padId', 'noRepeatNgramSize', 'minNewTokens', 'temperature', 'topK', 'topP', 'minP', 'epsilonCutoff', 'repetitionPenalty'] as const satisfies ReadonlyArray<keyof GenerateOptions>;
+const GENERATE_OPTIONS = ['maxNewTokens', 'seed', 'eosIds', 'onToken', 'padId', 'noRepeatNgramSize', 'minNewTokens', 'temperature', 'topK', 'topP', 'minP', 'epsilonCutoff', 'typicalP', 'etaCutoff', 'repetitionPenalty', 'sequenceBias', 'badWordsIds', 'suppressTokens', 'beginSuppressTokens'] as const satisfies ReadonlyArray<keyof GenerateOptions>;
 /** The positions generation takes: an int32's. */
 const MAX_POSITIONS = 2 ** 31 - 1;
 const SAMPLE_HOW = 'give options.temperature > 0 to sample (0, the default, is greedy)';
@@ -60,7 +71,7 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   for (const key of ['noRepeatNgramSize', 'minNewTokens'] as const) if (opts[key] !== undefined) needInteger('generate', `options.${key}`, opts[key], 0);
   // each given one of its type: temperature '0.7' compared as a number and was then no greedy 0; eosIds 2 and a
   // non-function onToken failed on a TypeError inside
-  for (const key of ['temperature', 'topK', 'topP', 'minP', 'epsilonCutoff', 'repetitionPenalty'] as const) {
+  for (const key of ['temperature', 'topK', 'topP', 'minP', 'epsilonCutoff', 'typicalP', 'etaCutoff', 'repetitionPenalty'] as const) {
     if (opts[key] !== undefined) needArg('generate', `options.${key}`, opts[key], 'number');
   }
   if (opts.seed !== undefined) needInteger('generate', 'options.seed', opts.seed, 0);
@@ -77,6 +88,7 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   checkRow({ inputIds: prompt }, { vocabSize: cfg.vocabSize }, 'generate',
     (t, id, range) => `prompt[${t}] is ${typeof id === 'number' ? id : JSON.stringify(id)}: give token ids ${range} (the model's vocab_size)`);
   const eos = new Set(opts.eosIds ?? cfg.eosTokenIds);
+  const biases = tokenBiases(opts, eos, cfg.vocabSize);
   if (opts.padId !== undefined) needInteger('generate', 'options.padId', opts.padId, 0);
   // a pad id that is the BOS is run as it stands: the tokenizer starts every prompt with it (refused, none could run), and
   // HF's generate() given the tokenizer's attention mask, as its pipeline gives it, runs it so
@@ -99,7 +111,7 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   const cache = createKvCache(be, cfg, Math.min(limit, Math.max(context, prompt.length + 1)), model.dtypes.storage);
   const out: number[] = [];
   // the prompt and new tokens, and the set of them (the tokens a repetition penalty applies to)
-  const state: Chosen = { seq: [...prompt], seen: new Set(prompt), newTokens: 0, eos };
+  const state: Chosen = { seq: [...prompt], seen: new Set(prompt), newTokens: 0, eos, ...biases };
   try {
     let next = nextToken(model, prompt, cache, limit, opts, rng, state);
     while (out.length < opts.maxNewTokens) {
@@ -124,6 +136,42 @@ interface Chosen {
   seen: Set<number>;
   newTokens: number;
   eos: ReadonlySet<number>;
+  sequenceBias: SequenceBias[];
+  badWords: SequenceBias[];
+}
+
+/** A list of token-id lists, each non-empty (transformers' ValueError otherwise), or a UserError naming `key`. */
+function needIdLists(key: string, value: unknown, hint: string): readonly (readonly number[])[] {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((ids) => Array.isArray(ids) && ids.length > 0 && ids.every(isTokenId))) {
+    throw new UserError(`options.${key} is ${JSON.stringify(value)}: give a non-empty list of non-empty token-id lists, e.g. ${hint}`, 'generate');
+  }
+  return value as number[][];
+}
+
+/** sequenceBias and badWordsIds checked and prepared (the ids in the vocabulary), suppressTokens and beginSuppressTokens checked. */
+function tokenBiases(opts: GenerateOptions, eos: ReadonlySet<number>, vocabSize: number): { sequenceBias: SequenceBias[]; badWords: SequenceBias[] } {
+  for (const key of ['suppressTokens', 'beginSuppressTokens'] as const) {
+    const ids = opts[key];
+    if (ids !== undefined && !(Array.isArray(ids) && ids.every((id) => Number.isSafeInteger(id)))) {
+      throw new UserError(`options.${key} is ${JSON.stringify(ids)}: give a list of token ids, e.g. [5, 9]`, 'generate');
+    }
+  }
+  let sequenceBias: SequenceBias[] = [];
+  if (opts.sequenceBias !== undefined) {
+    const list = opts.sequenceBias as unknown;
+    const ok = Array.isArray(list) && list.length > 0 && list.every((e) => Array.isArray(e) && e.length === 2 && typeof e[1] === 'number' && !Number.isNaN(e[1]));
+    if (!ok) throw new UserError(`options.sequenceBias is ${JSON.stringify(list)}: give a non-empty list of [token ids, bias] pairs, e.g. [[[5], -2.5], [[7, 8], 1.0]]`, 'generate');
+    // transformers' check of the list form wants ids > 0 (it refuses token 0 there)
+    const ids = needIdLists('sequenceBias', opts.sequenceBias.map(([i]) => i), '[[[5], -2.5]]');
+    if (ids.some((i) => i.includes(0))) throw new UserError('options.sequenceBias names token 0: transformers refuses it in sequence_bias (its ids must be > 0)', 'generate');
+    sequenceBias = prepareSequenceBias(opts.sequenceBias, vocabSize, 'sequenceBias');
+  }
+  let badWords: SequenceBias[] = [];
+  if (opts.badWordsIds !== undefined) {
+    // one that is only EOS ids bans nothing, as transformers 5.17's (its empty sequence_bias is not refused)
+    badWords = prepareSequenceBias(badWordsBias(needIdLists('badWordsIds', opts.badWordsIds, '[[5], [7, 8]]'), eos), vocabSize, 'badWordsIds');
+  }
+  return { sequenceBias, badWords };
 }
 
 /** Runs `ids` through the model after the cached positions and picks the token that follows them. */
@@ -149,15 +197,21 @@ function nextToken(model: MistralModel, ids: readonly number[], cache: KvCache, 
     throw new UserError(`the model's logit for token ${bad} is ${host[bad]} at position ${cache.length - 1}: ` +
       'the model (or adapter) has NaN or infinite weights, or its activations overflow; nothing sensible can be generated');
   }
-  // in transformers' order: repetition penalty, no-repeat n-grams, the EOS ban of min_new_tokens; then its warpers
+  // in transformers' order (GenerationMixin._get_logits_processor): sequence bias, repetition penalty, no-repeat
+  // n-grams, bad words, the EOS ban of min_new_tokens, suppressed tokens, those suppressed at the start; then its warpers
+  applySequenceBias(host, chosen.seq, chosen.sequenceBias);
   applyRepetitionPenalty(host, chosen.seen, opts.repetitionPenalty ?? 1);
   banRepeatedNgrams(host, chosen.seq, opts.noRepeatNgramSize ?? 0);
+  applySequenceBias(host, chosen.seq, chosen.badWords);
   const eosBanned = chosen.newTokens < (opts.minNewTokens ?? 0);
   if (eosBanned) banIds(host, chosen.eos);
+  if (opts.suppressTokens) banIds(host, opts.suppressTokens);
+  if (opts.beginSuppressTokens && chosen.newTokens === 0) banIds(host, opts.beginSuppressTokens);
   // sampling from nothing: transformers' multinomial fails on the NaN probabilities (greedy picks id 0, as its argmax)
   if ((opts.temperature ?? 0) > 0 && host.every((x) => x === -Infinity)) {
     const bans = [...((opts.noRepeatNgramSize ?? 0) > 0 ? [`no_repeat_ngram_size ${opts.noRepeatNgramSize}: each would repeat an n-gram of the prompt and output`] : []),
-      ...(eosBanned ? [`the EOS ids until min_new_tokens ${opts.minNewTokens}`] : [])];
+      ...(eosBanned ? [`the EOS ids until min_new_tokens ${opts.minNewTokens}`] : []),
+      ...(chosen.badWords.length > 0 || opts.suppressTokens || opts.beginSuppressTokens || chosen.sequenceBias.length > 0 ? ['bad_words_ids, suppress_tokens or sequence_bias'] : [])];
     throw new UserError(`every token is banned at new token ${chosen.newTokens + 1}${bans.length > 0 ? ` (${bans.join('; ')})` : ''}: nothing can be sampled, as transformers' ` +
       'generate() fails there; give a larger noRepeatNgramSize (--no-repeat-ngram-size) or fewer new tokens', 'generate');
   }

@@ -1,12 +1,13 @@
 // A model folder's generation_config.json (without one, config.json's generation keys, as HF takes them), as far as
 // our generate() has the settings HF's GenerationConfig names: eos_token_id (an id or a list: the ids HF's generate()
 // stops at; a chat model may list its end-of-turn token there beside </s>, which config.json does not name),
-// do_sample, temperature, top_k, top_p, min_p, epsilon_cutoff, repetition_penalty, no_repeat_ngram_size,
-// min_new_tokens, min_length, max_new_tokens and max_length. They are defaults; the
+// do_sample, temperature, top_k, top_p, min_p, typical_p, epsilon_cutoff, eta_cutoff, repetition_penalty,
+// no_repeat_ngram_size, min_new_tokens, min_length, max_new_tokens, max_length, sequence_bias, bad_words_ids,
+// suppress_tokens and begin_suppress_tokens. They are defaults; the
 // caller's options (the CLI's flags) override them. A key the file leaves out keeps our default, not HF's class
 // default (its max_length 20, or top_k 50 when sampling). pad_token_id is read for one check: HF's generate() masks
 // that token out of a prompt (where it is no EOS id, nor the BOS), ours refuses such a prompt. bos_token_id (the
-// tokenizer's BOS starts the prompt) is not read; a setting generate does not have (num_beams, typical_p, ...) set
+// tokenizer's BOS starts the prompt) is not read; a setting generate does not have (num_beams, stop_strings, ...) set
 // to other than its "off" is listed, to be warned of. A value of the wrong type or range is an error naming the file
 // and the key.
 import * as path from 'node:path';
@@ -15,7 +16,8 @@ import { fileIsThere } from '../util/file-is-there.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, jsonValueText, readJsonFile } from '../util/json-file.ts';
 import { generationConfigFromModel } from './generation-from-config.ts';
-import { notATokenId } from './token-id-list.ts';
+import { isTokenId, notATokenId } from './token-id-list.ts';
+import type { SequenceBias } from './sequence-bias.ts';
 import { eosBannedFor } from './token-bans.ts';
 
 /** The settings generation_config.json (without one, config.json) states (each absent where it has no such key, or null for it). */
@@ -29,9 +31,15 @@ export interface GenerationConfigFile {
   topP?: number;
   minP?: number;
   epsilonCutoff?: number;
+  typicalP?: number;
+  etaCutoff?: number;
   repetitionPenalty?: number;
   noRepeatNgramSize?: number;
   minNewTokens?: number;
+  sequenceBias?: SequenceBias[];
+  badWordsIds?: number[][];
+  suppressTokens?: number[];
+  beginSuppressTokens?: number[];
   /** Prompt + new tokens before which no EOS is chosen, HF's min_length; min_new_tokens, where also given, wins (as in HF). */
   minLength?: number;
   maxNewTokens?: number;
@@ -50,9 +58,8 @@ export interface GenerationConfigFile {
  * (An empty bad_words_ids is no "off": transformers' generate() refuses it with a ValueError.)
  */
 const UNSUPPORTED: Readonly<Record<string, unknown>> = {
-  num_beams: 1, num_beam_groups: 1, penalty_alpha: 0, typical_p: 1,
-  eta_cutoff: 0, bad_words_ids: null, suppress_tokens: [], begin_suppress_tokens: [],
-  forced_bos_token_id: null, forced_eos_token_id: null, sequence_bias: null, exponential_decay_length_penalty: null, stop_strings: null,
+  num_beams: 1, num_beam_groups: 1, penalty_alpha: 0,
+  forced_bos_token_id: null, forced_eos_token_id: null, exponential_decay_length_penalty: null, stop_strings: null,
   num_return_sequences: 1, dola_layers: null, guidance_scale: 1, encoder_repetition_penalty: 1,
   // HF's generate() stops once that many seconds have passed (MaxTimeCriteria); ours has no such stop
   max_time: null,
@@ -63,8 +70,13 @@ const UNSUPPORTED: Readonly<Record<string, unknown>> = {
   force_words_ids: null, constraints: null,
 };
 
+/** A non-empty list of non-empty token-id lists (transformers refuses an empty one, or one holding an empty list). */
+const isIdLists = (v: unknown): boolean => Array.isArray(v) && v.length > 0 && v.every((ids) => Array.isArray(ids) && ids.length > 0 && ids.every(isTokenId));
+/** A list of token ids (an empty one is off). */
+const isIdList = (v: unknown): boolean => Array.isArray(v) && v.every(isTokenId);
+
 /** Each key read, its check, and what the check wants (said in the error). */
-const KEYS = {
+export const GENERATION_KEY_CHECKS = {
   do_sample: [(v: unknown) => typeof v === 'boolean', 'true or false'],
   temperature: [(v: unknown) => typeof v === 'number' && v >= 0, 'a number ≥ 0'],
   top_k: [(v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0, 'an integer ≥ 0 (0 = off)'],
@@ -72,6 +84,16 @@ const KEYS = {
   min_p: [(v: unknown) => typeof v === 'number' && v >= 0 && v <= 1, 'a number in [0, 1] (0 = off)'],
   // transformers 5.17 applies it only in (0, 1) and says nothing of a value ≥ 1: refused here rather than dropped
   epsilon_cutoff: [(v: unknown) => typeof v === 'number' && v >= 0 && v < 1, 'a number in [0, 1) (0 = off)'],
+  // as epsilon_cutoff: transformers applies it only in (0, 1)
+  eta_cutoff: [(v: unknown) => typeof v === 'number' && v >= 0 && v < 1, 'a number in [0, 1) (0 = off)'],
+  // transformers applies it only below 1 (TypicalLogitsWarper refuses ≤ 0)
+  typical_p: [(v: unknown) => typeof v === 'number' && v > 0 && v <= 1, 'a number in (0, 1] (1 = off)'],
+  bad_words_ids: [isIdLists, 'a non-empty list of non-empty token-id lists, e.g. [[5], [7, 8]]'],
+  suppress_tokens: [isIdList, 'a list of token ids, e.g. [5, 9]'],
+  begin_suppress_tokens: [isIdList, 'a list of token ids, e.g. [5, 9]'],
+  // transformers' list form: ids > 0, a float bias (JSON's 2 and 2.0 are one number here)
+  sequence_bias: [(v: unknown) => Array.isArray(v) && v.length > 0 && v.every((e) => Array.isArray(e) && e.length === 2 && isIdLists([e[0]]) && !(e[0] as number[]).includes(0) && typeof e[1] === 'number'),
+    'a non-empty list of [token ids (> 0), bias] pairs, e.g. [[[5], -2.5], [[7, 8], 1.0]]'],
   repetition_penalty: [(v: unknown) => typeof v === 'number' && v > 0, 'a number > 0 (1 = off)'],
   max_new_tokens: [(v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1, 'a positive integer'],
   max_length: [(v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1, 'a positive integer'],
@@ -124,10 +146,10 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
   const read = readFile(dir);
   if (!read) return { file: null, eosIds: [], unsupported: [] };
   const { file, config } = read;
-  const value = <K extends keyof typeof KEYS>(key: K): unknown => {
+  const value = <K extends keyof typeof GENERATION_KEY_CHECKS>(key: K): unknown => {
     const v = config[key];
     if (v === undefined || v === null) return undefined;
-    const [ok, want] = KEYS[key];
+    const [ok, want] = GENERATION_KEY_CHECKS[key];
     if (!ok(v)) throw new UserError(`${key} must be ${want}, got ${jsonValueText(v)}`, file);
     return v;
   };
@@ -146,6 +168,15 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
   if (minP !== undefined) out.minP = minP as number;
   const epsilon = value('epsilon_cutoff');
   if (epsilon !== undefined) out.epsilonCutoff = epsilon as number;
+  const typical = value('typical_p'), eta = value('eta_cutoff');
+  if (typical !== undefined) out.typicalP = typical as number;
+  if (eta !== undefined) out.etaCutoff = eta as number;
+  const bias = value('sequence_bias'), bad = value('bad_words_ids'), suppress = value('suppress_tokens'), beginSuppress = value('begin_suppress_tokens');
+  if (bias !== undefined) out.sequenceBias = bias as SequenceBias[];
+  if (bad !== undefined) out.badWordsIds = bad as number[][];
+  // an empty list is off (transformers' processor then bans nothing)
+  if (suppress !== undefined && (suppress as number[]).length > 0) out.suppressTokens = suppress as number[];
+  if (beginSuppress !== undefined && (beginSuppress as number[]).length > 0) out.beginSuppressTokens = beginSuppress as number[];
   if (penalty !== undefined) out.repetitionPenalty = penalty as number;
   if (maxNew !== undefined) out.maxNewTokens = maxNew as number;
   if (maxLength !== undefined) out.maxLength = maxLength as number;
@@ -165,10 +196,16 @@ export interface GivenGenerationOptions {
   topP?: number;
   minP?: number;
   epsilonCutoff?: number;
+  typicalP?: number;
+  etaCutoff?: number;
   repetitionPenalty?: number;
   noRepeatNgramSize?: number;
   minNewTokens?: number;
   maxNewTokens?: number;
+  sequenceBias?: SequenceBias[];
+  badWordsIds?: number[][];
+  suppressTokens?: number[];
+  beginSuppressTokens?: number[];
 }
 
 export interface GenerationSettings {
@@ -177,8 +214,15 @@ export interface GenerationSettings {
   topP: number;
   minP: number;
   epsilonCutoff: number;
+  typicalP: number;
+  etaCutoff: number;
   repetitionPenalty: number;
   noRepeatNgramSize: number;
+  /** Each where given or in the file (absent otherwise): generate's options of that name. */
+  sequenceBias?: SequenceBias[];
+  badWordsIds?: number[][];
+  suppressTokens?: number[];
+  beginSuppressTokens?: number[];
   /** New tokens before which no EOS is chosen (min_new_tokens, else min_length less the prompt). */
   minNewTokens: number;
   maxNewTokens: number;
@@ -198,7 +242,7 @@ export interface GenerationSettings {
 }
 
 /** Settings of GenerationConfig that only its sampling applies (transformers 5.17's warpers), which ours has not. */
-const SAMPLING_ONLY = new Set(['typical_p', 'top_h', 'eta_cutoff']);
+const SAMPLING_ONLY = new Set(['top_h']);
 
 /** With no max_new_tokens anywhere: 256 new tokens, or as many as the model's context leaves after the prompt. */
 export const DEFAULT_MAX_NEW_TOKENS = 256;
@@ -206,7 +250,7 @@ export const DEFAULT_MAX_NEW_TOKENS = 256;
 /**
  * The settings generate runs with: the options given > generation_config.json (`file`) > ours (greedy, no top-k,
  * top-p or penalty, DEFAULT_MAX_NEW_TOKENS up to the `context` left after `promptLength` tokens). As in HF's
- * generate(), the file's temperature, top_k, top_p, min_p and epsilon_cutoff apply only where it says do_sample true (a temperature it
+ * generate(), the file's temperature, top_k, top_p, min_p, typical_p, epsilon_cutoff and eta_cutoff apply only where it says do_sample true (a temperature it
  * leaves out is then HF's 1); a given temperature > 0 samples, 0 is greedy. max_length counts the prompt.
  */
 export function generationSettings(given: GivenGenerationOptions, file: GenerationConfigFile, promptLength: number, context: number): GenerationSettings {
@@ -219,7 +263,7 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
   const take = <T>(option: T | undefined, stated: T | undefined, key: string, dflt: T, applies = true): T => {
     if (option !== undefined) return option;
     if (stated === undefined || !applies) return dflt;
-    fromFile.push(`${key} ${String(stated)}`);
+    fromFile.push(`${key} ${Array.isArray(stated) ? JSON.stringify(stated) : String(stated)}`);
     return stated;
   };
   let temperature = given.temperature ?? 0;
@@ -237,6 +281,15 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
   const topP = take(given.topP, file.topP, 'top_p', 1, sampling);
   const minP = take(given.minP, file.minP, 'min_p', 0, sampling);
   const epsilonCutoff = take(given.epsilonCutoff, file.epsilonCutoff, 'epsilon_cutoff', 0, sampling);
+  const typicalP = take(given.typicalP, file.typicalP, 'typical_p', 1, sampling);
+  const etaCutoff = take(given.etaCutoff, file.etaCutoff, 'eta_cutoff', 0, sampling);
+  // greedy too, as transformers' logits processors (not its sampling-only warpers)
+  const lists = {
+    sequenceBias: take(given.sequenceBias, file.sequenceBias, 'sequence_bias', undefined),
+    badWordsIds: take(given.badWordsIds, file.badWordsIds, 'bad_words_ids', undefined),
+    suppressTokens: take(given.suppressTokens, file.suppressTokens, 'suppress_tokens', undefined),
+    beginSuppressTokens: take(given.beginSuppressTokens, file.beginSuppressTokens, 'begin_suppress_tokens', undefined),
+  };
   const repetitionPenalty = take(given.repetitionPenalty, file.repetitionPenalty, 'repetition_penalty', 1);
   const noRepeatNgramSize = take(given.noRepeatNgramSize, file.noRepeatNgramSize, 'no_repeat_ngram_size', 0);
   let minNewTokens: number;
@@ -263,7 +316,10 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
     ...(file.topP !== undefined && file.topP !== 1 ? [`top_p ${file.topP}`] : []),
     ...(file.minP !== undefined && file.minP !== 0 ? [`min_p ${file.minP}`] : []),
     ...(file.epsilonCutoff !== undefined && file.epsilonCutoff !== 0 ? [`epsilon_cutoff ${file.epsilonCutoff}`] : []),
+    ...(file.typicalP !== undefined && file.typicalP !== 1 ? [`typical_p ${file.typicalP}`] : []),
+    ...(file.etaCutoff !== undefined && file.etaCutoff !== 0 ? [`eta_cutoff ${file.etaCutoff}`] : []),
   ];
   const unsupported = temperature > 0 ? file.unsupported : file.unsupported.filter((setting) => !SAMPLING_ONLY.has(setting.split(' ')[0]!));
-  return { temperature, topK, topP, minP, epsilonCutoff, repetitionPenalty, noRepeatNgramSize, minNewTokens, maxNewTokens, fromFile, unsampledFromFile, unsupported };
+  const listsSet = Object.fromEntries(Object.entries(lists).filter(([, v]) => v !== undefined));
+  return { temperature, topK, topP, minP, epsilonCutoff, typicalP, etaCutoff, repetitionPenalty, noRepeatNgramSize, ...listsSet, minNewTokens, maxNewTokens, fromFile, unsampledFromFile, unsupported };
 }

@@ -56,6 +56,10 @@ test('a negative or zero count says what the value must be', async () => {
   oneLineError(await cli('--prompt', 'Hi', '--temperature', '-0.5'), /^error: --temperature must be ≥ 0$/);
   oneLineError(await cli('--prompt', 'Hi', '--repetition-penalty', '0'), /^error: --repetition-penalty must be > 0 \(1 = off\)$/);
   oneLineError(await cli('--prompt', 'Hi', '--repetition-penalty', 'x'), /^error: --repetition-penalty must be a number, got "x"$/);
+  oneLineError(await cli('--prompt', 'Hi', '--typical-p', '0'), /^error: --typical-p must be in \(0, 1\] \(1 = off\)$/);
+  oneLineError(await cli('--prompt', 'Hi', '--eta-cutoff', '1'), /^error: --eta-cutoff must be in \[0, 1\) \(0 = off\)$/);
+  oneLineError(await cli('--prompt', 'Hi', '--bad-words-ids', '[5]'), /^error: --bad-words-ids must be a non-empty list of non-empty token-id lists, e\.g\. \[\[5\], \[7, 8\]\], got \[5\]$/);
+  oneLineError(await cli('--prompt', 'Hi', '--suppress-tokens', '5,'), /^error: --suppress-tokens must be JSON: a list of token ids, e\.g\. \[5, 9\], got "5,"$/);
 });
 
 test('a chat template that renders nothing (a hostile or broken model folder) is a one-line error, not generate\'s stack trace', async () => {
@@ -94,6 +98,18 @@ test("a --messages record's chat_template_kwargs reach the chat template; refuse
   oneLineError(await cli('--messages', bad), new RegExp(`^error: ${literal(bad)}: "chat_template_kwargs" is an array; it is an object of extra chat template variables`));
   fs.writeFileSync(bad, JSON.stringify({ messages, chat_template_kwargs: { add_generation_prompt: false } }));
   oneLineError(await cli('--messages', bad), new RegExp(`^error: ${literal(bad)}: "chat_template_kwargs" has "add_generation_prompt", which apply_chat_template takes as its own argument`));
+});
+
+test('--bad-words-ids, --suppress-tokens, --begin-suppress-tokens and --sequence-bias are applied (greedy too); --typical-p and --eta-cutoff greedy warn', async () => {
+  const plain = await cli('--prompt', 'Hi', '--max-new-tokens', '4');
+  assert.equal(plain.status, 0, plain.stderr);
+  const banned = await cli('--prompt', 'Hi', '--max-new-tokens', '4', '--suppress-tokens', JSON.stringify(Array.from({ length: 32000 }, (_, i) => i).filter((i) => i !== 2)));
+  // every token but the EOS suppressed: the first token is the EOS (was: warned of as not applied, the same text as without)
+  assert.equal(banned.status, 0, banned.stderr);
+  assert.notEqual(banned.stdout, plain.stdout);
+  assert.doesNotMatch(banned.stderr, /not applied/);
+  const greedy = await cli('--prompt', 'Hi', '--max-new-tokens', '2', '--typical-p', '0.5', '--eta-cutoff', '0.01');
+  assert.match(greedy.stderr, /^warning: --typical-p and --eta-cutoff choose among tokens only when sampling/m);
 });
 
 test('--top-k or --top-p without a temperature (greedy) warns that it does nothing, as transformers warns; sampling does not', async () => {

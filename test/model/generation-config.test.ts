@@ -77,15 +77,20 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
   assert.deepEqual(readGenerationConfig(dir), { file: null, eosIds: [], unsupported: [] });
   const write = (v: unknown): void => fs.writeFileSync(file, JSON.stringify(v));
   write({ do_sample: true, temperature: 0.6, top_k: 20, top_p: 0.9, repetition_penalty: 1.1, max_new_tokens: 7, max_length: 4096, eos_token_id: [2, 3], pad_token_id: 0, bos_token_id: 1, num_beams: 1, min_p: null, typical_p: 1.0 });
-  assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [2, 3], doSample: true, temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.1, maxNewTokens: 7, maxLength: 4096, padId: 0, unsupported: [] });
+  assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [2, 3], doSample: true, temperature: 0.6, topK: 20, topP: 0.9, typicalP: 1, repetitionPenalty: 1.1, maxNewTokens: 7, maxLength: 4096, padId: 0, unsupported: [] });
   // a negative pad_token_id is no token HF's generate() finds in a prompt: none to refuse
   write({ pad_token_id: -1 });
   assert.equal(readGenerationConfig(dir).padId, undefined);
   write({ temperature: null, max_new_tokens: null });
   assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [], unsupported: [] });
   // settings HF's generate() would act on and ours has not: listed, to be warned of (their "off" values are not)
-  write({ num_beams: 4, typical_p: 0.5, no_repeat_ngram_size: 0, suppress_tokens: [5, 6] });
-  assert.deepEqual(readGenerationConfig(dir).unsupported, ['num_beams 4', 'typical_p 0.5', 'suppress_tokens [5,6]']);
+  write({ num_beams: 4, stop_strings: ['\n\n'], no_repeat_ngram_size: 0 });
+  assert.deepEqual(readGenerationConfig(dir).unsupported, ['num_beams 4', 'stop_strings ["\\n\\n"]']);
+  // typical_p, eta_cutoff, sequence_bias, bad_words_ids, suppress_tokens and begin_suppress_tokens are generate's now:
+  // read, not listed (were warned of as not applied)
+  write({ typical_p: 0.5, eta_cutoff: 0.001, sequence_bias: [[[5], -2.5], [[7, 8], 1]], bad_words_ids: [[5], [7, 8]], suppress_tokens: [5, 6], begin_suppress_tokens: [9] });
+  assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [], typicalP: 0.5, etaCutoff: 0.001, sequenceBias: [[[5], -2.5], [[7, 8], 1]], badWordsIds: [[5], [7, 8]],
+    suppressTokens: [5, 6], beginSuppressTokens: [9], unsupported: [] });
   // min_p is generate's now: read, not listed (was warned of as not applied)
   write({ min_p: 0.05, epsilon_cutoff: 0.001 });
   assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [], minP: 0.05, epsilonCutoff: 0.001, unsupported: [] });
@@ -109,9 +114,15 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
   write({ min_new_tokens: 0, guidance_scale: 1, penalty_alpha: 0 });
   assert.deepEqual(readGenerationConfig(dir).unsupported, []);
   // an empty suppress_tokens or begin_suppress_tokens list suppresses nothing in transformers 5.17's generate() (its
-  // tokens hand-checked the same as without it); an empty bad_words_ids is refused by it (ValueError), so still said
-  write({ suppress_tokens: [], begin_suppress_tokens: [], bad_words_ids: [] });
-  assert.deepEqual(readGenerationConfig(dir).unsupported, ['bad_words_ids []']);
+  // tokens hand-checked the same as without it); an empty bad_words_ids is refused by it (ValueError), and here
+  write({ suppress_tokens: [], begin_suppress_tokens: [] });
+  assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [], unsupported: [] });
+  write({ bad_words_ids: [] });
+  assert.throws(() => readGenerationConfig(dir), { name: 'UserError', message: `${file}: bad_words_ids must be a non-empty list of non-empty token-id lists, e.g. [[5], [7, 8]], got []` });
+  write({ sequence_bias: [[[0], 1.5]] });
+  assert.throws(() => readGenerationConfig(dir), { name: 'UserError', message: /sequence_bias must be a non-empty list of \[token ids \(> 0\), bias\] pairs/ });
+  write({ typical_p: 0 });
+  assert.throws(() => readGenerationConfig(dir), { name: 'UserError', message: `${file}: typical_p must be a number in (0, 1] (1 = off), got 0` });
   for (const [key, bad, want] of [['do_sample', 'true', 'true or false'], ['temperature', -0.5, 'a number ≥ 0'], ['temperature', '0.7', 'a number ≥ 0'],
     ['top_k', 1.5, 'an integer ≥ 0'], ['top_p', 0, 'a number in \\(0, 1\\]'], ['top_p', 1.5, 'a number in \\(0, 1\\]'], ['repetition_penalty', 0, 'a number > 0'],
     ['max_new_tokens', 0, 'a positive integer'], ['max_length', '20', 'a positive integer'], ['pad_token_id', '0', 'a token id'],
@@ -141,15 +152,15 @@ test('without generation_config.json, config.json\'s generation keys are the def
 test('generationSettings: flags > generation_config.json > ours; the file\'s temperature, top_k, top_p only where it samples; max_length counts the prompt', () => {
   const none = { file: null, eosIds: [], unsupported: [] };
   // ours: greedy, 256 new tokens or what the context leaves
-  assert.deepEqual(generationSettings({}, none, 10, 1000), { temperature: 0, topK: 0, topP: 1, minP: 0, epsilonCutoff: 0, repetitionPenalty: 1, noRepeatNgramSize: 0, minNewTokens: 0, maxNewTokens: 256, fromFile: [], unsampledFromFile: [], unsupported: [] });
+  assert.deepEqual(generationSettings({}, none, 10, 1000), { temperature: 0, topK: 0, topP: 1, minP: 0, epsilonCutoff: 0, typicalP: 1, etaCutoff: 0, repetitionPenalty: 1, noRepeatNgramSize: 0, minNewTokens: 0, maxNewTokens: 256, fromFile: [], unsampledFromFile: [], unsupported: [] });
   assert.equal(generationSettings({}, none, 300, 512).maxNewTokens, 212);
   const file = { file: '/m/generation_config.json', eosIds: [], unsupported: [], doSample: true, temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.2, maxNewTokens: 50 };
   const s = generationSettings({}, file, 10, 1000);
-  assert.deepEqual({ ...s, fromFile: undefined }, { temperature: 0.6, topK: 20, topP: 0.9, minP: 0, epsilonCutoff: 0, repetitionPenalty: 1.2, noRepeatNgramSize: 0, minNewTokens: 0, maxNewTokens: 50, fromFile: undefined, unsampledFromFile: [], unsupported: [] });
+  assert.deepEqual({ ...s, fromFile: undefined }, { temperature: 0.6, topK: 20, topP: 0.9, minP: 0, epsilonCutoff: 0, typicalP: 1, etaCutoff: 0, repetitionPenalty: 1.2, noRepeatNgramSize: 0, minNewTokens: 0, maxNewTokens: 50, fromFile: undefined, unsampledFromFile: [], unsupported: [] });
   assert.deepEqual(s.fromFile, ['do_sample true, temperature 0.6', 'top_k 20', 'top_p 0.9', 'repetition_penalty 1.2', 'max_new_tokens 50']);
   // flags win; --temperature 0 is greedy and the file's top_k/top_p no longer apply
   assert.deepEqual(generationSettings({ temperature: 0, maxNewTokens: 3, repetitionPenalty: 1 }, file, 10, 1000),
-    { temperature: 0, topK: 0, topP: 1, minP: 0, epsilonCutoff: 0, repetitionPenalty: 1, noRepeatNgramSize: 0, minNewTokens: 0, maxNewTokens: 3, fromFile: [], unsampledFromFile: [], unsupported: [] });
+    { temperature: 0, topK: 0, topP: 1, minP: 0, epsilonCutoff: 0, typicalP: 1, etaCutoff: 0, repetitionPenalty: 1, noRepeatNgramSize: 0, minNewTokens: 0, maxNewTokens: 3, fromFile: [], unsampledFromFile: [], unsupported: [] });
   // no_repeat_ngram_size, min_new_tokens and min_length (less the prompt; min_new_tokens over it, as transformers 5.17
   // sets min_length from it) are taken, and said; flags win (were warned of as not applied)
   const bans = { file: '/m/generation_config.json', eosIds: [], unsupported: [], noRepeatNgramSize: 3, minLength: 14 };
@@ -172,9 +183,17 @@ test('generationSettings: flags > generation_config.json > ours; the file\'s tem
   assert.deepEqual(generationSettings({}, { ...file, doSample: false, temperature: 1, topK: 0, topP: 1, minP: 0.1 }, 10, 1000).unsampledFromFile, ['min_p 0.1']);
   // epsilon_cutoff too (was warned of as not applied); one ≥ 1, which transformers drops without a word, is refused
   assert.deepEqual([generationSettings({}, { ...file, epsilonCutoff: 0.01 }, 10, 1000).epsilonCutoff, generationSettings({}, { ...file, doSample: false, epsilonCutoff: 0.01 }, 10, 1000).epsilonCutoff], [0.01, 0]);
-  // a sampling-only setting generate lacks (typical_p, top_h, eta_cutoff) is one HF's greedy
+  // typical_p and eta_cutoff, as min_p: the file's only where it samples, said unused otherwise; a flag wins
+  assert.deepEqual([generationSettings({}, { ...file, typicalP: 0.9, etaCutoff: 0.001 }, 10, 1000)].map((x) => [x.typicalP, x.etaCutoff]), [[0.9, 0.001]]);
+  assert.deepEqual([generationSettings({ typicalP: 0.5 }, { ...file, typicalP: 0.9 }, 10, 1000).typicalP], [0.5]);
+  const unsampled = generationSettings({}, { ...file, doSample: false, temperature: 1, topK: 0, topP: 1, typicalP: 0.9, etaCutoff: 0.001 }, 10, 1000);
+  assert.deepEqual([unsampled.typicalP, unsampled.etaCutoff, unsampled.unsampledFromFile], [1, 0, ['typical_p 0.9', 'eta_cutoff 0.001']]);
+  // the list settings apply greedy too (as transformers' logits processors), said; a flag wins
+  const lists = generationSettings({ suppressTokens: [3] }, { ...none, file: '/m/g.json', badWordsIds: [[5], [7, 8]], suppressTokens: [9] }, 10, 1000);
+  assert.deepEqual([lists.badWordsIds, lists.suppressTokens, lists.fromFile], [[[5], [7, 8]], [3], ['bad_words_ids [[5],[7,8]]']]);
+  // a sampling-only setting generate lacks (top_h) is one HF's greedy
   // generate() does not apply either: not said as one HF would apply where generation is greedy
-  const lacking = { ...none, file: '/m/g.json', unsupported: ['num_beams 2', 'typical_p 0.9', 'top_h 0.4', 'eta_cutoff 0.001'] };
+  const lacking = { ...none, file: '/m/g.json', unsupported: ['num_beams 2', 'top_h 0.4'] };
   for (const given of [{}, { temperature: 0 }]) {
     const greedy = generationSettings(given, lacking, 10, 1000);
     assert.deepEqual([greedy.unsupported, greedy.unsampledFromFile], [['num_beams 2'], []]);
