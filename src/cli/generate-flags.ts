@@ -38,6 +38,9 @@ export const usage = `mistral-tune generate (--model DIR [--adapter DIR] | --run
                          transformers' begin_suppress_tokens: ids not generated first, e.g. '[5]' (default: the file's)
   --sequence-bias JSON   transformers' sequence_bias: [ids, bias] pairs added to the logit of each sequence's last id
                          where the text ends with the rest, e.g. '[[[5], -2.5], [[7, 8], 1.0]]' (default: the file's)
+  --stop-strings JSON    transformers' stop_strings, e.g. '["\\n\\n", "User:"]' (or one JSON string): generation ends after the
+                         token where one ends, that token kept; matched on the new tokens' texts as HF's
+                         StopStringCriteria does (one only in the prompt does not stop it; default: the file's)
   --repetition-penalty R transformers' repetition_penalty: the logits of tokens already in the text (prompt
                          included) are divided by R (multiplied where negative); 1 = off, 1.1–1.3 curbs loops
                          (default: generation_config.json's repetition_penalty, else 1)
@@ -54,18 +57,18 @@ The model folder's generation_config.json (without one, config.json's generation
 them) gives defaults as HF's generate() takes them: eos_token_id (an id or a list, stops generation beside
 config.json's and the tokenizer's EOS), do_sample, temperature, top_k, top_p, min_p, typical_p, epsilon_cutoff,
 eta_cutoff, repetition_penalty, no_repeat_ngram_size, min_new_tokens, min_length, max_new_tokens, max_length,
-sequence_bias, bad_words_ids, suppress_tokens and begin_suppress_tokens; the flags override each, and those taken are
+sequence_bias, bad_words_ids, suppress_tokens, begin_suppress_tokens and stop_strings; the flags override each, and those taken are
 said on stderr; its temperature, top_k, top_p, min_p, typical_p, epsilon_cutoff and eta_cutoff without
 do_sample true are warned of, unused (greedy, as in HF). A key it leaves out keeps the default above (not HF's
 max_length 20 or top_k 50); a prompt holding the pad_token_id (no EOS id nor the BOS) is refused, as HF's generate()
 masks that token out of it; bos_token_id is not read (the tokenizer's BOS starts the prompt); settings generate has not
-(num_beams, stop_strings, ...) are warned of when set, and not applied (top_h, sampling-only, where generation
+(num_beams, max_time, ...) are warned of when set, and not applied (top_h, sampling-only, where generation
 samples). A value of the wrong type or range is an error.`;
 
 export interface GenerateFlags {
   model?: string; adapter?: string; run?: string; best?: boolean; prompt?: string; messages?: string; raw?: boolean; 'max-new-tokens'?: string;
   'no-repeat-ngram-size'?: string; 'min-new-tokens'?: string; 'typical-p'?: string; 'eta-cutoff'?: string;
-  'bad-words-ids'?: string; 'suppress-tokens'?: string; 'begin-suppress-tokens'?: string; 'sequence-bias'?: string;
+  'bad-words-ids'?: string; 'suppress-tokens'?: string; 'begin-suppress-tokens'?: string; 'sequence-bias'?: string; 'stop-strings'?: string;
   temperature?: string; 'top-k'?: string; 'top-p'?: string; 'min-p'?: string; 'epsilon-cutoff'?: string; 'repetition-penalty'?: string; seed?: string; device?: string; precision?: string; help?: boolean;
 }
 
@@ -76,7 +79,7 @@ export function parse(argv: string[]): GenerateFlags | null {
     raw: { type: 'boolean' }, 'max-new-tokens': { type: 'string' }, 'no-repeat-ngram-size': { type: 'string' }, 'min-new-tokens': { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' },
     'top-p': { type: 'string' }, 'min-p': { type: 'string' }, 'epsilon-cutoff': { type: 'string' }, 'repetition-penalty': { type: 'string' },
     'typical-p': { type: 'string' }, 'eta-cutoff': { type: 'string' }, 'bad-words-ids': { type: 'string' }, 'suppress-tokens': { type: 'string' },
-    'begin-suppress-tokens': { type: 'string' }, 'sequence-bias': { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' }, help: { type: 'boolean' },
+    'begin-suppress-tokens': { type: 'string' }, 'sequence-bias': { type: 'string' }, 'stop-strings': { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' }, help: { type: 'boolean' },
   });
   if (f.help) return null;
   // which weights: the first of generate's checks, resolveEvalTarget's, before it reads them

@@ -65,6 +65,7 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
     suppressTokens: jsonFlag('suppress-tokens', f['suppress-tokens'], 'suppress_tokens') as number[] | undefined,
     beginSuppressTokens: jsonFlag('begin-suppress-tokens', f['begin-suppress-tokens'], 'begin_suppress_tokens') as number[] | undefined,
     sequenceBias: jsonFlag('sequence-bias', f['sequence-bias'], 'sequence_bias') as SequenceBias[] | undefined,
+    stopStrings: ((s: unknown) => (typeof s === 'string' ? [s] : s))(jsonFlag('stop-strings', f['stop-strings'], 'stop_strings')) as string[] | undefined,
   };
   if (given.temperature !== undefined && given.temperature < 0) throw new UserError('--temperature must be ≥ 0');
   if (given.topP !== undefined && !(given.topP > 0 && given.topP <= 1)) throw new UserError('--top-p must be in (0, 1]');
@@ -107,6 +108,7 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
     generate(model, ids, {
       maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK, topP: settings.topP, minP: settings.minP, epsilonCutoff: settings.epsilonCutoff, typicalP: settings.typicalP, etaCutoff: settings.etaCutoff,
       sequenceBias: settings.sequenceBias, badWordsIds: settings.badWordsIds, suppressTokens: settings.suppressTokens, beginSuppressTokens: settings.beginSuppressTokens,
+      stopStrings: settings.stopStrings, tokenizer,
       repetitionPenalty: settings.repetitionPenalty, noRepeatNgramSize: settings.noRepeatNgramSize, minNewTokens: settings.minNewTokens, seed, eosIds: stopIds(model.cfg, tokenizer.eosId, file.eosIds), padId: file.padId, onToken: (id) => {
         if (hasToken(tokenizer, id)) stream.push(id);
       },

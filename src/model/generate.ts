@@ -1,7 +1,7 @@
 // Autoregressive generation with a KV cache: the prompt in one pass, then one token per pass; greedy
 // or sampled (seeded), with transformers' sequence_bias and bad_words_ids (sequence-bias.ts), repetition penalty,
 // no_repeat_ngram_size, min_new_tokens, suppress_tokens and begin_suppress_tokens (token-bans.ts),
-// stopping at an EOS id or after maxNewTokens. Non-finite logits are an error.
+// stopping at an EOS id, a stop string (stop-strings.ts) or after maxNewTokens. Non-finite logits are an error.
 import { needArg, needInteger, refuseMisspelledKeys } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { warnOnce } from '../util/log.ts';
@@ -15,6 +15,8 @@ import { applyRepetitionPenalty, requireSamplingOptions, sampleToken, type Sampl
 import { banIds, banRepeatedNgrams } from './token-bans.ts';
 import { applySequenceBias, badWordsBias, prepareSequenceBias, type SequenceBias } from './sequence-bias.ts';
 import { isTokenId } from './token-id-list.ts';
+import { StopStrings, tokenizerStopStringMode } from './stop-strings.ts';
+import type { Tokenizer } from '../tokenizer/types.ts';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -33,6 +35,13 @@ export interface GenerateOptions extends SamplingOptions {
   suppressTokens?: readonly number[];
   /** transformers' begin_suppress_tokens: ids not generated as the first new token. */
   beginSuppressTokens?: readonly number[];
+  /**
+   * transformers' stop_strings: generation ends after the token where one of them ends (that token kept), matched on
+   * the tokens' own texts as its StopStringCriteria does; needs options.tokenizer, as HF's generate() needs tokenizer=.
+   */
+  stopStrings?: readonly string[];
+  /** The model's tokenizer, for stopStrings. */
+  tokenizer?: Tokenizer;
   /** Called with each new token as it is chosen (streaming). */
   onToken?: (id: number) => void;
   /**
@@ -52,7 +61,7 @@ export function stopIds(cfg: { eosTokenIds: readonly number[] }, tokenizerEos: n
   return [...new Set([...cfg.eosTokenIds, ...(tokenizerEos !== null ? [tokenizerEos] : []), ...generationEos])];
 }
 
-const GENERATE_OPTIONS = ['maxNewTokens', 'seed', 'eosIds', 'onToken', 'padId', 'noRepeatNgramSize', 'minNewTokens', 'temperature', 'topK', 'topP', 'minP', 'epsilonCutoff', 'typicalP', 'etaCutoff', 'repetitionPenalty', 'sequenceBias', 'badWordsIds', 'suppressTokens', 'beginSuppressTokens'] as const satisfies ReadonlyArray<keyof GenerateOptions>;
+const GENERATE_OPTIONS = ['maxNewTokens', 'seed', 'eosIds', 'onToken', 'padId', 'noRepeatNgramSize', 'minNewTokens', 'temperature', 'topK', 'topP', 'minP', 'epsilonCutoff', 'typicalP', 'etaCutoff', 'repetitionPenalty', 'sequenceBias', 'badWordsIds', 'suppressTokens', 'beginSuppressTokens', 'stopStrings', 'tokenizer'] as const satisfies ReadonlyArray<keyof GenerateOptions>;
 /** The positions generation takes: an int32's. */
 const MAX_POSITIONS = 2 ** 31 - 1;
 const SAMPLE_HOW = 'give options.temperature > 0 to sample (0, the default, is greedy)';
@@ -89,6 +98,10 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
     (t, id, range) => `prompt[${t}] is ${typeof id === 'number' ? id : JSON.stringify(id)}: give token ids ${range} (the model's vocab_size)`);
   const eos = new Set(opts.eosIds ?? cfg.eosTokenIds);
   const biases = tokenBiases(opts, eos, cfg.vocabSize);
+  if (opts.stopStrings !== undefined && opts.tokenizer === undefined) {
+    throw new UserError("options.stopStrings needs options.tokenizer (the model's tokenizer), as HF's generate() needs tokenizer= with stop_strings", 'generate');
+  }
+  const stop = opts.stopStrings !== undefined ? new StopStrings(opts.tokenizer!, opts.stopStrings, tokenizerStopStringMode(opts.tokenizer!)) : null;
   if (opts.padId !== undefined) needInteger('generate', 'options.padId', opts.padId, 0);
   // a pad id that is the BOS is run as it stands: the tokenizer starts every prompt with it (refused, none could run), and
   // HF's generate() given the tokenizer's attention mask, as its pipeline gives it, runs it so
@@ -120,7 +133,7 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
       state.seen.add(next);
       state.newTokens++;
       opts.onToken?.(next);
-      if (eos.has(next) || out.length === opts.maxNewTokens) break;
+      if (eos.has(next) || out.length === opts.maxNewTokens || stop?.matches(state.seq)) break;
       next = nextToken(model, [next], cache, limit, opts, rng, state);
     }
   } finally {

@@ -3,11 +3,11 @@
 // stops at; a chat model may list its end-of-turn token there beside </s>, which config.json does not name),
 // do_sample, temperature, top_k, top_p, min_p, typical_p, epsilon_cutoff, eta_cutoff, repetition_penalty,
 // no_repeat_ngram_size, min_new_tokens, min_length, max_new_tokens, max_length, sequence_bias, bad_words_ids,
-// suppress_tokens and begin_suppress_tokens. They are defaults; the
+// suppress_tokens, begin_suppress_tokens and stop_strings. They are defaults; the
 // caller's options (the CLI's flags) override them. A key the file leaves out keeps our default, not HF's class
 // default (its max_length 20, or top_k 50 when sampling). pad_token_id is read for one check: HF's generate() masks
 // that token out of a prompt (where it is no EOS id, nor the BOS), ours refuses such a prompt. bos_token_id (the
-// tokenizer's BOS starts the prompt) is not read; a setting generate does not have (num_beams, stop_strings, ...) set
+// tokenizer's BOS starts the prompt) is not read; a setting generate does not have (num_beams, max_time, ...) set
 // to other than its "off" is listed, to be warned of. A value of the wrong type or range is an error naming the file
 // and the key.
 import * as path from 'node:path';
@@ -40,6 +40,7 @@ export interface GenerationConfigFile {
   badWordsIds?: number[][];
   suppressTokens?: number[];
   beginSuppressTokens?: number[];
+  stopStrings?: string[];
   /** Prompt + new tokens before which no EOS is chosen, HF's min_length; min_new_tokens, where also given, wins (as in HF). */
   minLength?: number;
   maxNewTokens?: number;
@@ -59,7 +60,7 @@ export interface GenerationConfigFile {
  */
 const UNSUPPORTED: Readonly<Record<string, unknown>> = {
   num_beams: 1, num_beam_groups: 1, penalty_alpha: 0,
-  forced_bos_token_id: null, forced_eos_token_id: null, exponential_decay_length_penalty: null, stop_strings: null,
+  forced_bos_token_id: null, forced_eos_token_id: null, exponential_decay_length_penalty: null,
   num_return_sequences: 1, dola_layers: null, guidance_scale: 1, encoder_repetition_penalty: 1,
   // HF's generate() stops once that many seconds have passed (MaxTimeCriteria); ours has no such stop
   max_time: null,
@@ -92,6 +93,9 @@ export const GENERATION_KEY_CHECKS = {
   suppress_tokens: [isIdList, 'a list of token ids, e.g. [5, 9]'],
   begin_suppress_tokens: [isIdList, 'a list of token ids, e.g. [5, 9]'],
   // transformers' list form: ids > 0, a float bias (JSON's 2 and 2.0 are one number here)
+  // a string or a list of them (transformers wraps a string in a list)
+  stop_strings: [(v: unknown) => (typeof v === 'string' && v !== '') || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x !== '')),
+    'a non-empty string or a non-empty list of them, e.g. ["\\n\\n", "User:"]'],
   sequence_bias: [(v: unknown) => Array.isArray(v) && v.length > 0 && v.every((e) => Array.isArray(e) && e.length === 2 && isIdLists([e[0]]) && !(e[0] as number[]).includes(0) && typeof e[1] === 'number'),
     'a non-empty list of [token ids (> 0), bias] pairs, e.g. [[[5], -2.5], [[7, 8], 1.0]]'],
   repetition_penalty: [(v: unknown) => typeof v === 'number' && v > 0, 'a number > 0 (1 = off)'],
@@ -177,6 +181,8 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
   // an empty list is off (transformers' processor then bans nothing)
   if (suppress !== undefined && (suppress as number[]).length > 0) out.suppressTokens = suppress as number[];
   if (beginSuppress !== undefined && (beginSuppress as number[]).length > 0) out.beginSuppressTokens = beginSuppress as number[];
+  const stops = value('stop_strings');
+  if (stops !== undefined) out.stopStrings = typeof stops === 'string' ? [stops] : (stops as string[]);
   if (penalty !== undefined) out.repetitionPenalty = penalty as number;
   if (maxNew !== undefined) out.maxNewTokens = maxNew as number;
   if (maxLength !== undefined) out.maxLength = maxLength as number;
@@ -206,6 +212,7 @@ export interface GivenGenerationOptions {
   badWordsIds?: number[][];
   suppressTokens?: number[];
   beginSuppressTokens?: number[];
+  stopStrings?: string[];
 }
 
 export interface GenerationSettings {
@@ -223,6 +230,7 @@ export interface GenerationSettings {
   badWordsIds?: number[][];
   suppressTokens?: number[];
   beginSuppressTokens?: number[];
+  stopStrings?: string[];
   /** New tokens before which no EOS is chosen (min_new_tokens, else min_length less the prompt). */
   minNewTokens: number;
   maxNewTokens: number;
@@ -289,6 +297,7 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
     badWordsIds: take(given.badWordsIds, file.badWordsIds, 'bad_words_ids', undefined),
     suppressTokens: take(given.suppressTokens, file.suppressTokens, 'suppress_tokens', undefined),
     beginSuppressTokens: take(given.beginSuppressTokens, file.beginSuppressTokens, 'begin_suppress_tokens', undefined),
+    stopStrings: take(given.stopStrings, file.stopStrings, 'stop_strings', undefined),
   };
   const repetitionPenalty = take(given.repetitionPenalty, file.repetitionPenalty, 'repetition_penalty', 1);
   const noRepeatNgramSize = take(given.noRepeatNgramSize, file.noRepeatNgramSize, 'no_repeat_ngram_size', 0);

@@ -108,6 +108,12 @@ test('--bad-words-ids, --suppress-tokens, --begin-suppress-tokens and --sequence
   assert.equal(banned.status, 0, banned.stderr);
   assert.notEqual(banned.stdout, plain.stdout);
   assert.doesNotMatch(banned.stderr, /not applied/);
+  // a stop string of one character of the plain output's text: it ends there, the text up to the token that completes it
+  const first = plain.stdout.trim().slice(0, 1);
+  const stopped = await cli('--prompt', 'Hi', '--max-new-tokens', '4', '--stop-strings', JSON.stringify(first));
+  assert.equal(stopped.status, 0, stopped.stderr);
+  assert.ok(plain.stdout.startsWith(stopped.stdout.replace(/\n$/, '')) && stopped.stdout.length < plain.stdout.length, JSON.stringify([stopped.stdout, plain.stdout]));
+  oneLineError(await cli('--prompt', 'Hi', '--stop-strings', '[]'), /^error: --stop-strings must be a non-empty string or a non-empty list of them/);
   const greedy = await cli('--prompt', 'Hi', '--max-new-tokens', '2', '--typical-p', '0.5', '--eta-cutoff', '0.01');
   assert.match(greedy.stderr, /^warning: --typical-p and --eta-cutoff choose among tokens only when sampling/m);
 });

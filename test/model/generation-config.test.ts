@@ -84,8 +84,15 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
   write({ temperature: null, max_new_tokens: null });
   assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [], unsupported: [] });
   // settings HF's generate() would act on and ours has not: listed, to be warned of (their "off" values are not)
-  write({ num_beams: 4, stop_strings: ['\n\n'], no_repeat_ngram_size: 0 });
-  assert.deepEqual(readGenerationConfig(dir).unsupported, ['num_beams 4', 'stop_strings ["\\n\\n"]']);
+  write({ num_beams: 4, no_repeat_ngram_size: 0 });
+  assert.deepEqual(readGenerationConfig(dir).unsupported, ['num_beams 4']);
+  // stop_strings is generate's now: a string or a list (was warned of as not applied)
+  write({ stop_strings: ['\n\n', 'User:'] });
+  assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [], stopStrings: ['\n\n', 'User:'], unsupported: [] });
+  write({ stop_strings: 'User:' });
+  assert.deepEqual(readGenerationConfig(dir).stopStrings, ['User:']);
+  write({ stop_strings: [] });
+  assert.throws(() => readGenerationConfig(dir), { name: 'UserError', message: /stop_strings must be a non-empty string or a non-empty list of them/ });
   // typical_p, eta_cutoff, sequence_bias, bad_words_ids, suppress_tokens and begin_suppress_tokens are generate's now:
   // read, not listed (were warned of as not applied)
   write({ typical_p: 0.5, eta_cutoff: 0.001, sequence_bias: [[[5], -2.5], [[7, 8], 1]], bad_words_ids: [[5], [7, 8]], suppress_tokens: [5, 6], begin_suppress_tokens: [9] });

@@ -1,0 +1,126 @@
+// transformers' StopStringCriteria (stop_strings): generation stops after a token where a stop string ends inside that
+// token's text (text after it in the same token allowed), the tokens before it running back over the rest of the
+// string (the first may hold text before it). Matched on each token's own text as transformers cleans it — bytes
+// where the tokenizer's decoder is byte-level or has byte fallback, else characters — not on the decoded text, so a
+// stop string only in the prompt never stops it, and the token that completes one is kept in the output.
+import * as fs from 'node:fs';
+import { UserError } from '../util/errors.ts';
+import type { Tokenizer } from '../tokenizer/types.ts';
+
+/** How transformers 5.17 matches: bytes of byte-level tokens, bytes with "<0xNN>" tokens as their byte, or characters. */
+export type StopStringMode = 'byte_level' | 'byte_fallback' | null;
+
+/** StopStringCriteria._get_stop_string_matching_mode of a tokenizer.json's decoder: ByteLevel at the top, else ByteFallback anywhere, else ByteLevel anywhere. */
+export function stopStringMode(decoder: unknown): StopStringMode {
+  const has = (d: unknown, type: string): boolean =>
+    Array.isArray(d) ? d.some((x) => has(x, type)) : typeof d === 'object' && d !== null && ((d as Record<string, unknown>).type === type || Object.values(d).some((x) => has(x, type)));
+  if (typeof decoder !== 'object' || decoder === null) return null;
+  if ((decoder as Record<string, unknown>).type === 'ByteLevel') return 'byte_level';
+  if (has(decoder, 'ByteFallback')) return 'byte_fallback';
+  return has(decoder, 'ByteLevel') ? 'byte_level' : null;
+}
+
+/** The matching mode of a tokenizer loaded from a tokenizer.json (its `file`); characters where there is none to read. */
+export function tokenizerStopStringMode(tok: Tokenizer): StopStringMode {
+  const file = (tok as { file?: unknown }).file;
+  if (typeof file !== 'string') return null;
+  return stopStringMode((JSON.parse(fs.readFileSync(file, 'utf8')) as { decoder?: unknown }).decoder);
+}
+
+/** GPT-2's bytes_to_unicode, inverted: a byte-level token's character → its byte. */
+function byteDecoder(): Map<string, number> {
+  const bs: number[] = [];
+  for (let b = 33; b <= 126; b++) bs.push(b);
+  for (let b = 161; b <= 172; b++) bs.push(b);
+  for (let b = 174; b <= 255; b++) bs.push(b);
+  const cs = [...bs];
+  let n = 0;
+  for (let b = 0; b < 256; b++) {
+    if (!bs.includes(b)) {
+      bs.push(b);
+      cs.push(256 + n++);
+    }
+  }
+  return new Map(bs.map((b, i) => [String.fromCodePoint(cs[i]!), b]));
+}
+
+const STATIC_PREFIX = 'abcdef';
+const BYTE_TOKEN = /^<0x[0-9a-fA-F]{2}>$/;
+
+/** Stops generation at any of `strings`, as StopStringCriteria does, each token's text computed once, when first met. */
+export class StopStrings {
+  private readonly stops: number[][];
+  private readonly window: number;
+  private readonly texts = new Map<number, number[]>();
+  private readonly bytes: Map<string, number> | null;
+  private prefixIds: number[] | null = null;
+
+  constructor(private readonly tok: Tokenizer, strings: readonly string[], private readonly mode: StopStringMode) {
+    if (!Array.isArray(strings) || strings.length === 0 || !strings.every((s) => typeof s === 'string' && s.length > 0)) {
+      throw new UserError(`stopStrings is ${JSON.stringify(strings)}: give a non-empty list of non-empty strings, e.g. ["\\n\\n", "User:"]`, 'generate');
+    }
+    this.stops = strings.map((s) => this.units(s));
+    this.window = Math.max(...this.stops.map((s) => s.length));
+    this.bytes = mode === 'byte_level' ? byteDecoder() : null;
+  }
+
+  /** Whether `seq` (prompt and new tokens) ends as a stop string does, matched at its last token. */
+  matches(seq: readonly number[]): boolean {
+    const last = seq.slice(-this.window).map((id) => this.text(id));
+    return this.stops.some((stop) => endsWithStop(last, stop));
+  }
+
+  /** `s` as the units matched: UTF-8 bytes, or code points where the mode is characters (Python's str). */
+  private units(s: string): number[] {
+    return this.mode === null ? Array.from(s, (c) => c.codePointAt(0)!) : [...Buffer.from(s, 'utf8')];
+  }
+
+  /** StopStringCriteria.clean_tokenizer_vocab's text of one token. */
+  private text(id: number): number[] {
+    let t = this.texts.get(id);
+    if (t !== undefined) return t;
+    const token = this.tok.idToToken?.(id) ?? null;
+    if (token === null) t = [];
+    else if (this.mode === 'byte_level' && Array.from(token).every((c) => this.bytes!.has(c))) t = Array.from(token, (c) => this.bytes!.get(c)!);
+    else if (this.mode === 'byte_fallback' && BYTE_TOKEN.test(token)) t = [parseInt(token.slice(3, 5), 16)];
+    else {
+      // the token's text after a fixed prefix, as transformers takes it (a decoder's leading-space rules apply to the prefix)
+      this.prefixIds ??= this.tok.encode(STATIC_PREFIX);
+      const s = this.tok.decode([...this.prefixIds, id], { skipSpecialTokens: false });
+      const at = s.indexOf(STATIC_PREFIX);
+      t = this.units(at >= 0 ? s.slice(at + STATIC_PREFIX.length) : s);
+    }
+    this.texts.set(id, t);
+    return t;
+  }
+}
+
+/** Whether `a` and `b` agree over their last `n` units (each at least that long). */
+function sameTail(a: readonly number[], aEnd: number, b: readonly number[], bEnd: number, n: number): boolean {
+  for (let k = 1; k <= n; k++) if (a[aEnd - k] !== b[bEnd - k]) return false;
+  return true;
+}
+
+/**
+ * StopStringCriteria's test of one stop string on the texts of the last tokens (oldest first): the last token, less 0
+ * or more of its last units, ends as the stop string does (the units of it covered: an "end length"); each token before
+ * it must end where the part still unmatched ends, the first of them may begin before the string does.
+ */
+function endsWithStop(texts: readonly number[][], stop: readonly number[]): boolean {
+  const L = stop.length;
+  const w = texts.at(-1)!;
+  for (let keep = w.length; keep >= 1; keep--) {
+    const n = Math.min(keep, L);
+    if (!sameTail(w, keep, stop, L, n)) continue;
+    let matched = n;
+    for (let j = texts.length - 2; j >= 0 && matched < L; j--) {
+      const v = texts[j]!;
+      // a position inside the string (1 ≤ matched < L) where this token ends; an empty token fits anywhere
+      const m = Math.min(v.length, L - matched);
+      if (!sameTail(v, v.length, stop, L - matched, m)) break;
+      matched += v.length;
+    }
+    if (matched >= L) return true;
+  }
+  return false;
+}
