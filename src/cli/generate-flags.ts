@@ -29,18 +29,19 @@ export const usage = `mistral-tune generate (--model DIR [--adapter DIR] | --run
                          generation_config.json's epsilon_cutoff when it samples, else 0)
   --typical-p P          typical sampling: the tokens whose surprise is closest to the entropy, up to mass P
                          (1 = off; default: generation_config.json's typical_p when it samples, else 1)
-  --eta-cutoff E         keep the tokens of probability ≥ min(E, √E·e^−entropy), the most likely always (0 = off;
-                         default: generation_config.json's eta_cutoff when it samples, else 0)
+  --eta-cutoff E         keep the tokens of probability ≥ min(E, √E·e^−entropy), the most likely always
+                         (0 = off; default: generation_config.json's eta_cutoff when it samples, else 0)
   --bad-words-ids JSON   transformers' bad_words_ids, token-id lists never generated, e.g. '[[5], [7, 8]]' (a
                          one-token one that is an EOS id is left out, as in HF; default: generation_config.json's)
   --suppress-tokens JSON transformers' suppress_tokens: ids never generated, e.g. '[5, 9]' (default: the file's)
   --begin-suppress-tokens JSON
-                         transformers' begin_suppress_tokens: ids not generated first, e.g. '[5]' (default: the file's)
+                         transformers' begin_suppress_tokens: ids not generated first, e.g. '[5]'
+                         (default: the file's)
   --sequence-bias JSON   transformers' sequence_bias: [ids, bias] pairs added to the logit of each sequence's last id
                          where the text ends with the rest, e.g. '[[[5], -2.5], [[7, 8], 1.0]]' (default: the file's)
-  --stop-strings JSON    transformers' stop_strings, e.g. '["\\n\\n", "User:"]' (or one JSON string): generation ends after the
-                         token where one ends, that token kept; matched on the new tokens' texts as HF's
-                         StopStringCriteria does (one only in the prompt does not stop it; default: the file's)
+  --stop-strings JSON    transformers' stop_strings, e.g. '["\\n\\n", "User:"]' (or one JSON string): generation
+                         ends after the token where one ends, that token kept; matched on the tokens' texts as
+                         HF's StopStringCriteria does (one only in the prompt does not stop it; default: the file's)
   --repetition-penalty R transformers' repetition_penalty: the logits of tokens already in the text (prompt
                          included) are divided by R (multiplied where negative); 1 = off, 1.1–1.3 curbs loops
                          (default: generation_config.json's repetition_penalty, else 1)
@@ -57,8 +58,8 @@ The model folder's generation_config.json (without one, config.json's generation
 them) gives defaults as HF's generate() takes them: eos_token_id (an id or a list, stops generation beside
 config.json's and the tokenizer's EOS), do_sample, temperature, top_k, top_p, min_p, typical_p, epsilon_cutoff,
 eta_cutoff, repetition_penalty, no_repeat_ngram_size, min_new_tokens, min_length, max_new_tokens, max_length,
-sequence_bias, bad_words_ids, suppress_tokens, begin_suppress_tokens and stop_strings; the flags override each, and those taken are
-said on stderr; its temperature, top_k, top_p, min_p, typical_p, epsilon_cutoff and eta_cutoff without
+sequence_bias, bad_words_ids, suppress_tokens, begin_suppress_tokens and stop_strings; the flags override each, and
+those taken are said on stderr; its temperature, top_k, top_p, min_p, typical_p, epsilon_cutoff and eta_cutoff without
 do_sample true are warned of, unused (greedy, as in HF). A key it leaves out keeps the default above (not HF's
 max_length 20 or top_k 50); a prompt holding the pad_token_id (no EOS id nor the BOS) is refused, as HF's generate()
 masks that token out of it; bos_token_id is not read (the tokenizer's BOS starts the prompt); settings generate has not

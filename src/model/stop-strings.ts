@@ -51,7 +51,7 @@ const BYTE_TOKEN = /^<0x[0-9a-fA-F]{2}>$/;
 export class StopStrings {
   private readonly stops: number[][];
   private readonly window: number;
-  private readonly texts = new Map<number, number[]>();
+  private readonly texts = new Map<number, number[] | null>();
   private readonly bytes: Map<string, number> | null;
   private prefixIds: number[] | null = null;
 
@@ -75,12 +75,12 @@ export class StopStrings {
     return this.mode === null ? Array.from(s, (c) => c.codePointAt(0)!) : [...Buffer.from(s, 'utf8')];
   }
 
-  /** StopStringCriteria.clean_tokenizer_vocab's text of one token. */
-  private text(id: number): number[] {
+  /** StopStringCriteria.clean_tokenizer_vocab's text of one token; null for an id of no token (it matches nowhere, as transformers' dummy row). */
+  private text(id: number): number[] | null {
     let t = this.texts.get(id);
     if (t !== undefined) return t;
     const token = this.tok.idToToken?.(id) ?? null;
-    if (token === null) t = [];
+    if (token === null) t = null;
     else if (this.mode === 'byte_level' && Array.from(token).every((c) => this.bytes!.has(c))) t = Array.from(token, (c) => this.bytes!.get(c)!);
     else if (this.mode === 'byte_fallback' && BYTE_TOKEN.test(token)) t = [parseInt(token.slice(3, 5), 16)];
     else {
@@ -106,15 +106,17 @@ function sameTail(a: readonly number[], aEnd: number, b: readonly number[], bEnd
  * or more of its last units, ends as the stop string does (the units of it covered: an "end length"); each token before
  * it must end where the part still unmatched ends, the first of them may begin before the string does.
  */
-function endsWithStop(texts: readonly number[][], stop: readonly number[]): boolean {
+function endsWithStop(texts: readonly (number[] | null)[], stop: readonly number[]): boolean {
   const L = stop.length;
-  const w = texts.at(-1)!;
+  const w = texts.at(-1);
+  if (!w) return false;
   for (let keep = w.length; keep >= 1; keep--) {
     const n = Math.min(keep, L);
     if (!sameTail(w, keep, stop, L, n)) continue;
     let matched = n;
     for (let j = texts.length - 2; j >= 0 && matched < L; j--) {
-      const v = texts[j]!;
+      const v = texts[j];
+      if (!v) break;
       // a position inside the string (1 ≤ matched < L) where this token ends; an empty token fits anywhere
       const m = Math.min(v.length, L - matched);
       if (!sameTail(v, v.length, stop, L - matched, m)) break;
