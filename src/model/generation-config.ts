@@ -54,9 +54,8 @@ export interface GenerationConfigFile {
 
 /**
  * Settings of HF's GenerationConfig that change what generate() gives one sequence, which ours does not have, each
- * with the value that leaves it off as transformers 5.17 tests it (min_new_tokens 0, guidance_scale 1, an empty
- * suppress_tokens list; null, always off: unset); a file that sets one otherwise is warned of, as it is not applied.
- * (An empty bad_words_ids is no "off": transformers' generate() refuses it with a ValueError.)
+ * with the value that leaves it off as transformers 5.17 tests it (guidance_scale 1, penalty_alpha 0; null, always
+ * off: unset); a file that sets one otherwise is warned of, as it is not applied.
  */
 const UNSUPPORTED: Readonly<Record<string, unknown>> = {
   num_beams: 1, num_beam_groups: 1, penalty_alpha: 0,
