@@ -8,7 +8,8 @@ import { literalReplaceContents } from './literal-replace.ts';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { byteFallbackTokens } from './byte-fallback.ts';
 import { byteLevelTokens } from './byte-level-decode.ts';
-import { refuseUncheckedSteps, useOurSteps } from './hf-steps.ts';
+import { normalizeLed, refuseUncheckedSteps, useOurSteps } from './hf-steps.ts';
+import { inputLead } from './first-aligned.ts';
 import { bestPieces, unigramPieces, type UnigramTrie } from './unigram-viterbi.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
@@ -127,14 +128,17 @@ function encodeBySplit(tok: HfTokenizer, json: TokenizerJson, config: TokenizerC
     if (s.length === 0) return [];
     if (removeSpace) s = s.trim().split(/\s+/).join(' ');
     if (lowercase) s = s.toLowerCase().replace(/\p{M}/gu, '');
-    s = normalize(s);
-    if (s.length === 0) return [];
-    return normalized.split(s).flatMap((sub, k) => {
+    const led = normalizeLed(tok.normalizer, json.normalizer, s, si === 0 ? inputLead(s) : 0);
+    if (led.text.length === 0) return [];
+    let at = 0;
+    return normalized.split(led.text).flatMap((sub) => {
+      const from = at;
+      at += sub.text.length;
       if (sub.token !== null) return [sub.token.id];
       if (sub.text.length === 0) return [];
-      // section_index 0 (Metaspace's "first", metaspace.ts) only for the text the input starts with, as HF tokenizers
-      // prepends only at the input's first character: not after a normalized added token in the first section
-      return modelIds(model(tok.pre_tokenizer ? tok.pre_tokenizer(sub.text, { section_index: si + k }) : [sub.text]));
+      // section_index 0 (Metaspace's "first", metaspace.ts) only for a piece whose first character HF aligns with the
+      // input's first one (first-aligned.ts): not after an added token, nor where the normalizer took that one away
+      return modelIds(model(tok.pre_tokenizer ? tok.pre_tokenizer(sub.text, { section_index: from < led.lead ? 0 : 1 }) : [sub.text]));
     });
   });
 }

@@ -12,6 +12,7 @@ import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import { forOnig, hfNormalize, hfStripAccents } from './hf-unicode.ts';
 import { metaspaceDecode, metaspaceWords, readMetaspace } from './metaspace.ts';
+import { leadAfterMap, leadAfterReplace } from './first-aligned.ts';
 
 /** A numeric character as HF's Digits reads it (Rust's char::is_numeric). */
 const NUMERIC = /\p{N}/gu;
@@ -182,11 +183,37 @@ export function onigSpaces(re: RegExp): RegExp | null {
 /** Each match of `pattern` in `text` (as HF's regex reads it: forOnig) replaced by `content`, taken literally as HF takes it. */
 function replaceAsOnig(text: string, pattern: RegExp, content: string): string {
   let out = '', prev = 0;
-  for (const m of forOnig(text).matchAll(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`))) {
+  for (const m of onigMatches(text, pattern)) {
     out += text.slice(prev, m.index) + content;
-    prev = m.index + m[0].length;
+    prev = m.index + m.length;
   }
   return out + text.slice(prev);
+}
+
+/** The matches of `pattern` in `text` as HF's regex finds them (forOnig), left to right. */
+function* onigMatches(text: string, pattern: RegExp): Generator<{ index: number; length: number }> {
+  for (const m of forOnig(text).matchAll(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`))) {
+    yield { index: m.index, length: m[0].length };
+  }
+}
+
+/**
+ * `text` through the library's normalizer `step` (tokenizer.json's `cfg`; with our steps in it: useOurSteps), and how
+ * many of its first UTF-16 units HF aligns with the input's first character (first-aligned.ts), from `lead`, that
+ * number before it: Metaspace's prepend_scheme "first" reads it.
+ */
+export function normalizeLed(step: unknown, cfg: unknown, text: string, lead: number): { text: string; lead: number } {
+  if (step === null || (typeof step !== 'function' && typeof step !== 'object') || !isRecord(cfg)) return { text, lead };
+  const s = step as Step, list = s['normalizers'], cfgs = cfg['normalizers'];
+  if (cfg['type'] === 'Sequence' && Array.isArray(list) && Array.isArray(cfgs)) {
+    return list.reduce((acc: { text: string; lead: number }, x: unknown, i) => normalizeLed(x, cfgs[i], acc.text, acc.lead), { text, lead });
+  }
+  const normalize = (t: string): string => (s['normalize'] as (t: string) => string).call(s, t);
+  const pattern = s['pattern'];
+  if (cfg['type'] === 'Replace' && pattern instanceof RegExp) {
+    return { text: normalize(text), lead: leadAfterReplace(onigMatches(text, pattern), String(cfg['content'] ?? ''), lead) };
+  }
+  return { text: normalize(text), lead: leadAfterMap(text, lead, normalize) };
 }
 
 /** HF's Lowercase: each character lowercased alone (Rust's char::to_lowercase), not JavaScript's final-sigma rule. */

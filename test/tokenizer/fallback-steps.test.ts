@@ -58,6 +58,14 @@ test('Metaspace prepend_scheme first: no "▁" before the text after a normalize
   assertAsTransformers('metaspace-first-normalized-added-raw'); // no normalizer: the fast engine runs it too
 });
 
+test('Metaspace prepend_scheme first: "▁" only before a piece whose first character HF aligns with the input\'s first one (not where the normalizer took that away)', () => {
+  // a Replace that deletes "He" of "Hello" (fast engine too), puts "q" for "ab" (aligned with "b"), a regex Replace,
+  // StripAccents taking a leading mark, and a Replace whose content holds a normalized added token and then text
+  for (const name of ['metaspace-first-replace-deletes', 'metaspace-first-replace-shorter', 'metaspace-first-regex-replace', 'metaspace-first-strip-accents', 'metaspace-first-replace-added']) {
+    assertAsTransformers(name);
+  }
+});
+
 test('Prepend puts nothing before an empty text (StripAccents leaving none of "\u0301"), Lowercase lowers a final sigma to σ', () => {
   assertAsTransformers('strip-accents');
   assertAsTransformers('lowercase');

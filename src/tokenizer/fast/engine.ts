@@ -5,7 +5,8 @@ import type { EngineName, TokenizerEngine } from '../engine.ts';
 import { WordBpe } from './bpe.ts';
 import { decodeTokens } from './decode.ts';
 import { AddedTokenMatcher } from '../added-split.ts';
-import { normalizeText, type FastSpec } from './spec.ts';
+import { normalizeLed, type FastSpec } from './spec.ts';
+import { inputLead } from '../first-aligned.ts';
 import { metaspaceWords } from '../metaspace.ts';
 
 export class FastEngine implements TokenizerEngine {
@@ -43,26 +44,27 @@ export class FastEngine implements TokenizerEngine {
         out.push(section.token.id);
         continue;
       }
-      let s = section.text;
+      if (section.text.length === 0) continue;
+      // Metaspace's "first" prepends only to a piece whose first character HF aligns with the input's first one
+      // (first-aligned.ts): not to the text after an added token, nor where the normalizer took that character away
+      const { text: s, lead } = normalizeLed(section.text, this.spec.normalizer ?? [], si === 0 ? inputLead(section.text) : 0);
       if (s.length === 0) continue;
-      if (this.spec.normalizer) s = normalizeText(s, this.spec.normalizer);
-      if (s.length === 0) continue;
-      // section index 0 (Metaspace's "first") only for the text the input starts with: not for the text after a
-      // normalized added token that starts it, as HF tokenizers prepends only at the input's first character
-      this.normalized.split(s).forEach((sub, k) => {
+      let at = 0;
+      for (const sub of this.normalized.split(s)) {
         if (sub.token !== null) out.push(sub.token.id);
-        else if (sub.text.length > 0) this.encodeText(sub.text, si + k, out);
-      });
+        else if (sub.text.length > 0) this.encodeText(sub.text, at < lead, out);
+        at += sub.text.length;
+      }
     }
     return out;
   }
 
-  /** Text without added tokens, the `si`th section of the input (0: the text it starts with): Metaspace, BPE, fuse_unk, its ids onto `out`. */
-  private encodeText(text: string, si: number, out: number[]): void {
+  /** Text without added tokens (`first`: it starts at the input's first character): Metaspace, BPE, fuse_unk, its ids onto `out`. */
+  private encodeText(text: string, first: boolean, out: number[]): void {
     const ms = this.spec.metaspace;
     const from = out.length;
     // HF's Metaspace (metaspace.ts): with split, BPE runs on each word apart
-    if (ms) for (const word of metaspaceWords(text, ms, si === 0)) this.bpe.encode(word, out);
+    if (ms) for (const word of metaspaceWords(text, ms, first)) this.bpe.encode(word, out);
     else this.bpe.encode(text, out);
     if (this.spec.fuseUnk && this.spec.unkId !== null) fuseUnk(out, from, this.spec.unkId);
   }

@@ -11,6 +11,7 @@ import { splitOutTokens } from '../added-split.ts';
 import type { AddedTokenSpec, ComponentConfig, TokenizerJson } from '../tokenizer-json.ts';
 import type { Vocab } from '../vocab.ts';
 import { readMetaspace, type MetaspaceConfig, type PrependScheme } from '../metaspace.ts';
+import { leadAfterReplace } from '../first-aligned.ts';
 
 export type NormalizerStep = { kind: 'prepend'; text: string } | { kind: 'replace'; from: string; to: string };
 
@@ -54,12 +55,30 @@ function fail(reason: string): never {
 
 /** `text` through the normalizer's steps: a Prepend puts nothing before an empty text (one a Replace emptied), as HF's. */
 export function normalizeText(text: string, steps: readonly NormalizerStep[]): string {
+  return normalizeLed(text, steps, 0).text;
+}
+
+/**
+ * `text` through the normalizer's steps (normalizeText), and how many of its first UTF-16 units HF aligns with the
+ * input's first character (first-aligned.ts), from `lead`, that number before the steps.
+ */
+export function normalizeLed(text: string, steps: readonly NormalizerStep[], lead: number): { text: string; lead: number } {
   let s = text;
   for (const step of steps) {
-    if (step.kind === 'prepend') s = s.length === 0 ? s : step.text + s;
-    else s = s.replaceAll(step.from, () => step.to); // the content literally, as HF (literal-replace.ts)
+    if (step.kind === 'prepend') {
+      if (s.length > 0 && lead > 0) lead += step.text.length;
+      s = s.length === 0 ? s : step.text + s;
+    } else {
+      if (lead > 0) lead = leadAfterReplace(literalMatches(s, step.from), step.to, lead);
+      s = s.replaceAll(step.from, () => step.to); // the content literally, as HF (literal-replace.ts)
+    }
   }
-  return s;
+  return { text: s, lead };
+}
+
+/** Where replaceAll finds `pattern` (not empty) in `text`: each match, left to right, not overlapping. */
+function* literalMatches(text: string, pattern: string): Generator<{ index: number; length: number }> {
+  for (let at = text.indexOf(pattern); at >= 0; at = text.indexOf(pattern, at + pattern.length)) yield { index: at, length: pattern.length };
 }
 
 export function compileFastSpec(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab): CompileResult {
