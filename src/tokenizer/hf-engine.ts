@@ -10,7 +10,7 @@ import { byteFallbackTokens } from './byte-fallback.ts';
 import { byteLevelTokens } from './byte-level-decode.ts';
 import { normalizeLed, refuseUncheckedSteps, useOurSteps } from './hf-steps.ts';
 import { inputLead } from './first-aligned.ts';
-import { bestPieces, unigramPieces, type UnigramTrie } from './unigram-viterbi.ts';
+import { bestPieces, MissingUnkId, unigramPieces, type UnigramTrie } from './unigram-viterbi.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import { AddedDecoding } from './added-decode.ts';
@@ -49,7 +49,7 @@ export class HfEngine implements TokenizerEngine {
     // a normalized added token decodes as its normalized text (added-decode.ts): the library's id → token table says so
     this.added = new AddedDecoding(json, this.tok.normalizer ? (text) => this.tok.normalizer!(text) : null);
     for (const [id, text] of this.added.renamed) this.tok.model!.vocab[id] = text;
-    if (json.model['type'] === 'Unigram') useHfViterbi(this.tok.model, json.model);
+    if (json.model['type'] === 'Unigram') useHfViterbi(this.tok.model, json.model, file);
     useOurDecoderSteps(this.tok.decoder);
     useOurSteps(this.tok, json.raw, file);
     this.encodeIds = encodeBySplit(this.tok, json, config, file);
@@ -77,11 +77,20 @@ export class HfEngine implements TokenizerEngine {
  * The library's Unigram `model` finding each word's pieces as HF tokenizers does (unigram-viterbi.ts), which fuses the
  * unknown runs within each word: the library's own fuse_unk, over all the words' pieces, fused "z" and "1" of ▁z 1 too.
  */
-function useHfViterbi(model: HfTokenizer['model'], config: Record<string, unknown>): void {
+function useHfViterbi(model: HfTokenizer['model'], config: Record<string, unknown>, file: string): void {
   const unigram = model as unknown as { trie: UnigramTrie; tokenize: (text: string) => string[]; fuse_unk: boolean };
   const vocab = (Array.isArray(config['vocab']) ? config['vocab'] : []) as Array<[string, number]>;
   const pieces = unigramPieces(vocab, typeof config['unk_id'] === 'number' ? config['unk_id'] : null, config['byte_fallback'] === true);
-  unigram.tokenize = (text) => bestPieces(text, unigram.trie, pieces);
+  unigram.tokenize = (text) => {
+    try {
+      return bestPieces(text, unigram.trie, pieces);
+    } catch (e) {
+      if (!(e instanceof MissingUnkId)) throw e;
+      throw new UserError(`is null, and the text has ${JSON.stringify(e.char)} (U+${e.char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}), which no piece `
+        + 'of model.vocab covers: HF tokenizers (transformers) fails on it too ("Encountered an unknown token but `unk_id` is missing"); '
+        + 'set model.unk_id to the id of an unknown piece such as "<unk>"', `${file}: model.unk_id`);
+    }
+  };
   unigram.fuse_unk = false;
 }
 

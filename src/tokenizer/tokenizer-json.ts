@@ -63,6 +63,7 @@ export function parseTokenizerJson(doc: unknown, file: string): TokenizerJson {
   }
   // a model without a type is BPE to @huggingface/tokenizers when it has merges
   if (isBpeModel(model)) checkMerges(model['merges'], file);
+  if (model['type'] === 'Unigram') checkUnkId(model, file);
   const component = (key: string): ComponentConfig => {
     const v = doc[key];
     if (v === undefined || v === null) return null;
@@ -190,6 +191,19 @@ function checkMerges(merges: unknown, file: string): void {
       throw new UserError(`${JSON.stringify(m)} is not a merge: expected ${form}`, `${file}: model.merges[${i}]`);
     }
   });
+}
+
+/**
+ * A Unigram's unk_id: absent, null, or the index of one of its pieces, as HF tokenizers loads it (another fails there:
+ * "UnkIdNotInVocabulary", "expected usize"); @huggingface/tokenizers took 99 of 8 pieces, or -1, as the id of an unknown
+ * character, outside the vocabulary.
+ */
+function checkUnkId(model: Record<string, unknown>, file: string): void {
+  const id = model['unk_id'], pieces = Array.isArray(model['vocab']) ? model['vocab'].length : 0;
+  if (id === undefined || id === null) return;
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= pieces) {
+    throw new UserError(`expected null or the index of a piece of model.vocab (0 to ${pieces - 1}), got ${JSON.stringify(id)} (HF tokenizers refuses to load it)`, `${file}: model.unk_id`);
+  }
 }
 
 /** Whether `m` holds exactly one space (as m.split(' ').length === 2, without an array for each of 60k merges). */

@@ -17,6 +17,19 @@ export interface UnigramPieces {
   unkScore: number;
   /** byte_fallback: an unknown run is its UTF-8 bytes' <0xNN> pieces where the vocabulary has them all. */
   byteFallback: boolean;
+  /** Whether the model has an unk_id: without one, HF fails where the unk piece would be on the best path so far. */
+  hasUnkId: boolean;
+}
+
+/**
+ * A character no piece starts with, in a model without an unk_id, where the unk piece would take the best path to the
+ * character's end so far: HF tokenizers fails there ("Encountered an unknown token but `unk_id` is missing"), byte
+ * fallback or not; a path through a longer piece that is better keeps it from failing ("xy" where "y" is no piece).
+ */
+export class MissingUnkId extends Error {
+  constructor(readonly char: string) {
+    super(`no unk_id for ${JSON.stringify(char)}`);
+  }
 }
 
 export function unigramPieces(vocab: ReadonlyArray<readonly [string, number]>, unkId: number | null, byteFallback = false): UnigramPieces {
@@ -28,7 +41,7 @@ export function unigramPieces(vocab: ReadonlyArray<readonly [string, number]>, u
     if (s < min) min = s;
   });
   const unkText = unkId === null ? undefined : vocab[unkId]?.[0];
-  return { score, unk: unkText !== undefined && last.get(unkText) === unkId ? unkText : null, unkScore: min - 10, byteFallback };
+  return { score, unk: unkText !== undefined && last.get(unkText) === unkId ? unkText : null, unkScore: min - 10, byteFallback, hasUnkId: unkId !== null };
 }
 
 /**
@@ -58,7 +71,10 @@ export function bestPieces(text: string, trie: UnigramTrie, pieces: UnigramPiece
       offer(s, s + len, score, piece === pieces.unk);
       if (len === 1) single = true;
     }
-    if (!single) offer(s, s + 1, pieces.unkScore, true);
+    if (!single) {
+      if (!pieces.hasUnkId && (from[s + 1]! < 0 || pieces.unkScore + best[s]! > best[s + 1]!)) throw new MissingUnkId(chars[s]!);
+      offer(s, s + 1, pieces.unkScore, true);
+    }
   }
   const out: string[] = [];
   let fused = '';
