@@ -33,12 +33,13 @@ export class HfEngine implements TokenizerEngine {
 
   /** `limitMs`: how long an encode or decode of so many characters may take where tokenizer.json has regular expressions. */
   constructor(json: TokenizerJson, config: TokenizerConfig, private readonly file: string, private readonly limitMs = regexLimitMs) {
+    // before the library, which knows fewer step types than HF tokenizers ("Unknown PreTokenizer type: UnicodeScripts")
+    refuseUncheckedSteps(json.raw, file);
     try {
       this.tok = new HfTokenizer(literalReplaceContents(json.raw), config.raw); // Replace contents literal, as HF's
     } catch (e) {
       throw new UserError(`@huggingface/tokenizers cannot load it: ${e instanceof Error ? e.message : String(e)}`, file);
     }
-    refuseUncheckedSteps(json.raw, file); // after the library's own refusal of a step type that does not exist
     this.cleanUp = decodeCleansUp(json, config);
     // the library puts the added tokens in its model's vocabulary, where a BPE with ignore_merges finds one as a
     // whole word ("zqx" where single_word left it in the text): HF tokenizers' model has only its own vocabulary

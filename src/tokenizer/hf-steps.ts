@@ -25,6 +25,13 @@ const CHECKED: Record<'normalizer' | 'pre_tokenizer' | 'decoder', ReadonlySet<st
   decoder: new Set(['Sequence', 'Replace', 'ByteFallback', 'Fuse', 'Strip', 'Metaspace', 'ByteLevel']),
 };
 
+/** The step types of HF tokenizers 0.23 (its normalizers/, pre_tokenizers/ and decoders/ serde tags): another does not load there. */
+const HF_TYPES: Record<'normalizer' | 'pre_tokenizer' | 'decoder', ReadonlySet<string>> = {
+  normalizer: new Set(['BertNormalizer', 'Strip', 'StripAccents', 'NFC', 'NFD', 'NFKC', 'NFKD', 'Sequence', 'Lowercase', 'Nmt', 'Precompiled', 'Replace', 'Prepend', 'ByteLevel']),
+  pre_tokenizer: new Set(['BertPreTokenizer', 'ByteLevel', 'CharDelimiterSplit', 'Metaspace', 'Whitespace', 'Sequence', 'Split', 'Punctuation', 'WhitespaceSplit', 'Digits', 'UnicodeScripts', 'FixedLength']),
+  decoder: new Set(['BPEDecoder', 'ByteLevel', 'WordPiece', 'Metaspace', 'CTC', 'Sequence', 'Replace', 'Fuse', 'Strip', 'ByteFallback']),
+};
+
 /**
  * Refuses (UserError naming `file` and the step) what the fallback would run otherwise than HF tokenizers: a step
  * type outside CHECKED, a malformed Metaspace, a Metaspace with prepend_scheme "first" after another pre-tokenizer
@@ -43,6 +50,7 @@ export function refuseUncheckedSteps(json: Record<string, unknown>, file: string
       if (step === null || step === undefined) return;
       if (!isRecord(step)) return refuse(`a malformed ${key}`, at);
       const type = String(step['type']);
+      if (!HF_TYPES[key].has(type)) throw new UserError(`${JSON.stringify(step['type'] ?? null)} is not a ${key} of HF tokenizers, which refuses to load it`, `${file}: ${at}.type`);
       if (!CHECKED[key].has(type)) refuse(`${key} ${type}`, `${at}.type`);
       if (type === 'Split' && !SPLIT_BEHAVIORS.includes(String(step['behavior']))) refuse(`pre_tokenizer Split behavior ${JSON.stringify(step['behavior'] ?? null)}`, `${at}.behavior`);
       if (type === 'Metaspace') {

@@ -101,6 +101,11 @@ test('a step no engine here runs as HF tokenizers does is refused in one line na
     [{ normalizer: { type: 'Precompiled', precompiled_charsmap: '' } }, 'normalizer.type', 'normalizer Precompiled'],
     [{ pre_tokenizer: { type: 'Whitespace' } }, 'pre_tokenizer.type', 'pre_tokenizer Whitespace'],
     [{ pre_tokenizer: { type: 'Punctuation', behavior: 'Isolated' } }, 'pre_tokenizer.type', 'pre_tokenizer Punctuation'],
+    // steps of HF tokenizers that @huggingface/tokenizers does not know either (it said "Unknown PreTokenizer type", no path)
+    [{ pre_tokenizer: { type: 'UnicodeScripts' } }, 'pre_tokenizer.type', 'pre_tokenizer UnicodeScripts'],
+    [{ pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'CharDelimiterSplit', delimiter: ' ' }] } }, 'pre_tokenizer.pretokenizers[0].type', 'pre_tokenizer CharDelimiterSplit'],
+    [{ normalizer: { type: 'ByteLevel' } }, 'normalizer.type', 'normalizer ByteLevel'],
+    [{ normalizer: { type: 'Nmt' } }, 'normalizer.type', 'normalizer Nmt'],
     [{ pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: true }, ms] } }, 'pre_tokenizer.pretokenizers[1].prepend_scheme', 'pre_tokenizer Metaspace with prepend_scheme "first" after another pre-tokenizer'],
     [{ decoder: { type: 'Sequence', decoders: [{ type: 'ByteFallback' }, { type: 'CTC', pad_token: '<pad>', word_delimiter_token: '|', cleanup: true }] } }, 'decoder.decoders[1].type', 'decoder CTC'],
     [{ model: { ...(oracle.base['model'] as object), end_of_word_suffix: '</w>' } }, 'model.end_of_word_suffix', 'BPE end_of_word_suffix'],

@@ -76,7 +76,7 @@ test('invalid tokenizer.json: a UserError naming the file (and line:column, or k
   unknownDecoder['decoder'] = { type: 'NoSuchDecoder' };
   assertUserError(
     () => captureStderr(() => loadTokenizer(tempFolder({ 'tokenizer.json': unknownDecoder }))).result,
-    /tokenizer\.json: @huggingface\/tokenizers cannot load it: Unknown Decoder type: NoSuchDecoder/,
+    /tokenizer\.json: decoder\.type: "NoSuchDecoder" is not a decoder of HF tokenizers, which refuses to load it/,
   );
 });
 
