@@ -10,6 +10,7 @@ import { byteFallbackTokens } from './byte-fallback.ts';
 import { byteLevelTokens } from './byte-level-decode.ts';
 import { normalizeLed, refuseUncheckedSteps, useOurSteps } from './hf-steps.ts';
 import { inputLead } from './first-aligned.ts';
+import { unknownCharDropper } from './bpe-unknown.ts';
 import { bestPieces, MissingUnkId, unigramPieces, type UnigramTrie } from './unigram-viterbi.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
@@ -17,7 +18,7 @@ import { AddedDecoding } from './added-decode.ts';
 import { AddedTokenMatcher, splitOutTokens } from './added-split.ts';
 import type { EngineName, TokenizerEngine } from './engine.ts';
 import { decodeCleansUp, type TokenizerConfig } from './tokenizer-config.ts';
-import type { TokenizerJson } from './tokenizer-json.ts';
+import { isBpeModel, type TokenizerJson } from './tokenizer-json.ts';
 import { DECODE_STEPS, decodeWithinLimit, encodeWithinLimit, regexLimitMs, regexSites, type RegexSite } from './regex-bound.ts';
 
 export class HfEngine implements TokenizerEngine {
@@ -132,6 +133,9 @@ function encodeBySplit(tok: HfTokenizer, json: TokenizerJson, config: TokenizerC
     return id;
   };
   const modelIds = (tokens: string[]): number[] => tokens.map(idOf);
+  // a BPE without unk_token: the characters it cannot encode dropped from each word before it merges, as HF (bpe-unknown.ts)
+  const drop = isBpeModel(json.model) ? unknownCharDropper(json.model) : null;
+  const words = (pieces: string[]): string[] => (drop ? pieces.map(drop).filter((w) => w.length > 0) : pieces);
   return (text) => raw.split(text).flatMap((section, si) => {
     if (section.token !== null) return [section.token.id];
     let s = section.text;
@@ -148,7 +152,7 @@ function encodeBySplit(tok: HfTokenizer, json: TokenizerJson, config: TokenizerC
       if (sub.text.length === 0) return [];
       // section_index 0 (Metaspace's "first", metaspace.ts) only for a piece whose first character HF aligns with the
       // input's first one (first-aligned.ts): not after an added token, nor where the normalizer took that one away
-      return modelIds(model(tok.pre_tokenizer ? tok.pre_tokenizer(sub.text, { section_index: from < led.lead ? 0 : 1 }) : [sub.text]));
+      return modelIds(model(words(tok.pre_tokenizer ? tok.pre_tokenizer(sub.text, { section_index: from < led.lead ? 0 : 1 }) : [sub.text])));
     });
   });
 }

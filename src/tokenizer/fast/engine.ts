@@ -64,8 +64,9 @@ export class FastEngine implements TokenizerEngine {
     const ms = this.spec.metaspace;
     const from = out.length;
     // HF's Metaspace (metaspace.ts): with split, BPE runs on each word apart
-    if (ms) for (const word of metaspaceWords(text, ms, first)) this.bpe.encode(word, out);
-    else this.bpe.encode(text, out);
+    const drop = this.spec.dropUnknown;
+    if (ms) for (const word of metaspaceWords(text, ms, first)) this.bpe.encode(drop ? drop(word) : word, out);
+    else this.bpe.encode(drop ? drop(text) : text, out);
     if (this.spec.fuseUnk && this.spec.unkId !== null) fuseUnk(out, from, this.spec.unkId);
   }
 

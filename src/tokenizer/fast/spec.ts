@@ -12,6 +12,7 @@ import type { AddedTokenSpec, ComponentConfig, TokenizerJson } from '../tokenize
 import type { Vocab } from '../vocab.ts';
 import { readMetaspace, type MetaspaceConfig, type PrependScheme } from '../metaspace.ts';
 import { leadAfterReplace } from '../first-aligned.ts';
+import { unknownCharDropper } from '../bpe-unknown.ts';
 
 export type NormalizerStep = { kind: 'prepend'; text: string } | { kind: 'replace'; from: string; to: string };
 
@@ -43,6 +44,8 @@ export interface FastSpec {
   vocab: Vocab;
   /** Whether decode cleans up tokenization spaces (decodeCleansUp: only where the config insists, for BPE). */
   cleanUpTokenizationSpaces: boolean;
+  /** Without an unk_token: a word without the characters the model cannot encode, which HF drops before merging (bpe-unknown.ts). */
+  dropUnknown: ((word: string) => string) | null;
 }
 
 export type CompileResult = { ok: true; spec: FastSpec } | { ok: false; reason: string };
@@ -125,6 +128,7 @@ function compile(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab): Fa
     addedDecoding: new AddedDecoding(json, normalizer === null ? null : (text) => normalizeText(text, normalizer)),
     vocab,
     cleanUpTokenizationSpaces: decodeCleansUp(json, config),
+    dropUnknown: unknownCharDropper(m),
   };
 }
 
