@@ -31,3 +31,21 @@ export function unknownCharDropper(model: Record<string, unknown>): ((word: stri
     return from === 0 ? word : out + word.slice(from);
   };
 }
+
+const BYTE_PIECE = /^<0x[0-9A-F]{2}>$/;
+
+/**
+ * The index in a BPE `model`'s merges of the first merge over a piece that stands for what it cannot encode: its
+ * unk_token, or with byte_fallback a <0xNN> piece; -1 where there is none. HF puts those pieces in the word before it
+ * merges (merge_word), so "☃" is "<0xE2><0x98>" "<0x83>" under a merge "<0xE2> <0x98>"; both engines here put them in
+ * after merging, and refuse such a model (hf-steps.ts) rather than give other ids.
+ */
+export function mergeOverFallbackPiece(model: Record<string, unknown>): number {
+  const merges = Array.isArray(model['merges']) ? model['merges'] : [];
+  const unk = typeof model['unk_token'] === 'string' ? model['unk_token'] : null, byteFallback = model['byte_fallback'] === true;
+  const stands = (p: unknown): boolean => p === unk || (byteFallback && typeof p === 'string' && BYTE_PIECE.test(p));
+  return merges.findIndex((m: unknown) => {
+    const [a, b] = typeof m === 'string' ? [m.slice(0, m.indexOf(' ')), m.slice(m.indexOf(' ') + 1)] : Array.isArray(m) ? m : [];
+    return stands(a) || stands(b);
+  });
+}

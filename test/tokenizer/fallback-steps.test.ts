@@ -93,6 +93,14 @@ test('regexes read a letter added to Unicode since HF\'s tables (U+32732, CJK Ex
   assertAsTransformers('tekken-prefix');
 });
 
+const baseModel = oracle.base['model'] as unknown as { vocab: Record<string, number>; merges: string[] };
+
+/** The base model with the merge "a b" (and its piece "ab", at the next id) first or last among its merges. */
+function withMerge(merge: string, where: 'first' | 'last'): object {
+  const vocab = { ...baseModel.vocab, [merge.replace(' ', '')]: Object.keys(baseModel.vocab).length };
+  return { ...baseModel, vocab, merges: where === 'first' ? [merge, ...baseModel.merges] : [...baseModel.merges, merge] };
+}
+
 test('a step no engine here runs as HF tokenizers does is refused in one line naming the file, the part\'s JSON path and the step', () => {
   const ms = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: true };
   const cases: Array<[Record<string, unknown>, string, string]> = [
@@ -110,6 +118,10 @@ test('a step no engine here runs as HF tokenizers does is refused in one line na
     [{ decoder: { type: 'Sequence', decoders: [{ type: 'ByteFallback' }, { type: 'CTC', pad_token: '<pad>', word_delimiter_token: '|', cleanup: true }] } }, 'decoder.decoders[1].type', 'decoder CTC'],
     [{ model: { ...(oracle.base['model'] as object), end_of_word_suffix: '</w>' } }, 'model.end_of_word_suffix', 'BPE end_of_word_suffix'],
     [{ model: { ...(oracle.base['model'] as object), dropout: 0.1 } }, 'model.dropout', 'BPE dropout'],
+    // HF puts "<0xE2>" and "<unk>" in the word before merging (tokenizers 0.23.2: "☃" is "<0xE2><0x98>", "<0x83>" under
+    // a merge "<0xE2> <0x98>"); both engines put them in after, and gave "<0xE2>", "<0x98>", "<0x83>"
+    [{ model: withMerge('<0xE2> <0x98>', 'last') }, `model.merges[${baseModel.merges.length}]`, 'a BPE merge over its unk_token or a byte-fallback piece <0xNN>'],
+    [{ model: withMerge('<unk> a', 'first') }, 'model.merges[0]', 'a BPE merge over its unk_token or a byte-fallback piece <0xNN>'],
   ];
   for (const [steps, at, what] of cases) {
     const dir = folder({ steps, ids: [], decoded: [], ids_decoded: [] });

@@ -12,7 +12,7 @@ import type { AddedTokenSpec, ComponentConfig, TokenizerJson } from '../tokenize
 import type { Vocab } from '../vocab.ts';
 import { readMetaspace, type MetaspaceConfig, type PrependScheme } from '../metaspace.ts';
 import { leadAfterReplace } from '../first-aligned.ts';
-import { unknownCharDropper } from '../bpe-unknown.ts';
+import { mergeOverFallbackPiece, unknownCharDropper } from '../bpe-unknown.ts';
 
 export type NormalizerStep = { kind: 'prepend'; text: string } | { kind: 'replace'; from: string; to: string };
 
@@ -101,6 +101,7 @@ function compile(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab): Fa
   }
   if (m['ignore_merges'] === true) fail('BPE ignore_merges');
   if (typeof m['dropout'] === 'number' && m['dropout'] > 0) fail('BPE dropout');
+  if (mergeOverFallbackPiece(m) >= 0) fail('a BPE merge over its unk_token or a byte-fallback piece');
   if (config.raw['remove_space'] === true || config.raw['do_lowercase_and_remove_accent'] === true) fail('tokenizer_config remove_space / do_lowercase_and_remove_accent');
 
   for (const [tok, id] of vocab.tokenToId) if (vocab.idToToken[id] !== tok) fail('tokens that share an id');
