@@ -1,7 +1,6 @@
 // A trailing comma, which jinja2's parser takes and @huggingface/jinja's refuses: `[1, 2,]`, `{'a': 1,}`, a call's
 // `f(a, b,)` and a tuple's `(1, 2,)`. Before parsing, such a comma is dropped. A comma that makes a one-item tuple
-// (`(1,)`, which the library's parser has no form for) stays, so that the template is still refused, not read as `(1)`;
-// so does one that jinja2 refuses in a subscript (`x[1,]`), and one in the parameters of `{% macro m(a,) %}` or
+// (`(1,)`) stays, for jinja-short-tuples.ts, not read as `(1)`; so does one that jinja2 refuses in a subscript (`x[1,]`), and one in the parameters of `{% macro m(a,) %}` or
 // `{% call(a,) m() %}`, which the library's parser would take, is refused here.
 import type { Token } from './jinja-int-literals.ts';
 
@@ -10,7 +9,7 @@ const CLOSER: Record<string, string> = { OpenParen: 'CloseParen', OpenSquareBrac
 const KEYWORDS = new Set(['in', 'and', 'or', 'not', 'if', 'elif', 'else', 'is', 'for', 'set', 'recursive']);
 
 /** Whether the `(` at `i` opens a call's arguments (after a name, `)` or `]`), not a group or a tuple. */
-function opensCall(tokens: Token[], i: number): boolean {
+export function opensCall(tokens: Token[], i: number): boolean {
   const before = tokens[i - 1];
   if (before?.type === 'Identifier') return !KEYWORDS.has(before.value);
   return before?.type === 'CloseParen' || before?.type === 'CloseSquareBracket';

@@ -36,8 +36,6 @@ interface Fixture {
 
 /** Cases where we still differ from jinja2, and why (each must still differ: a fix removes its line). */
 const KNOWN_DIFFERENCES: Record<string, string> = {
-  'parse-empty-tuple': "@huggingface/jinja's parser has no empty tuple ()",
-  'parse-one-tuple': "@huggingface/jinja's parser has no one-item tuple ('a',)",
   'parse-string-escapes': "@huggingface/jinja's lexer knows only \\n \\t \\x \\u-style escapes: no \\U, octal or unknown escapes ('\\q' is '\\\\q' in Python)",
   'lex-plus-markers': "@huggingface/jinja's lexer has no {%+ / +%} (lstrip_blocks and trim_blocks kept off for one tag)",
   'generator-read-part-inside-its-loop': "a loop over a generator whose body reads part of it is refused: the library's loop holds its items from the start, where jinja2's goes on from where the body stopped",
