@@ -10,10 +10,12 @@
 //   unicode-escape, which jinja2 unescapes with), where the library refuses it;
 // - raw blocks ({% raw %}…{% endraw %}) as jinja-raw-blocks.ts writes them;
 // - a name jinja-refused.ts refuses (lipsum, self, | urlize, | random, {% with %}…) fails here, naming its line (a
-//   global the template binds, as in {% set self = … %}, is left to the render-time check, which knows scope).
+//   global the template binds, as in {% set self = … %}, is left to the render-time check, which knows scope);
+// - a statement that loads another template ({% include 'x' %}) is written as jinja-loader-tags.ts reads it.
 // Text outside the tags, names (`x1e3`) and comments are left as they are.
 import { rawBlockAt, rewriteRawBlock } from './jinja-raw-blocks.ts';
 import { MAY_NAME_REFUSED, refusedName } from './jinja-refused.ts';
+import { isLoaderStatement, loaderTagCode } from './jinja-loader-tags.ts';
 
 /** jinja2's integer_re and float_re (lexer.py), anchored at a position. */
 const INTEGER = /0b(?:_?[01])+|0o(?:_?[0-7])+|0x(?:_?[\da-f])+|[1-9](?:_?\d)*|0(?:_?0)*/iy;
@@ -72,9 +74,15 @@ function rewriteTag(text: string, i: number, close: string, bound: Set<string>):
   let names = 0;
   let previous = '';
   let inTargets = false; // {% set a, b = %} and {% for a, b in %}: the names before `=` / `in`
+  const start = i;
+  let loaderLine = 0; // a statement that loads another template: its line
   while (i < text.length) {
     const c = text[i]!;
-    if (depth === 0 && text.startsWith(close, i)) return [i + close.length, out + close];
+    if (depth === 0 && text.startsWith(close, i)) {
+      if (loaderLine === 0) return [i + close.length, out + close];
+      const control = (at: number) => (/[-+]/.test(text[at] ?? '') ? text[at]! : '');
+      return [i + close.length, loaderTagCode(keyword!, loaderLine, control(start), i - 1 > start ? control(i - 1) : '') + close];
+    }
     let len = 1;
     let replacement: string | null = null;
     if (c === "'" || c === '"') {
@@ -95,6 +103,7 @@ function rewriteTag(text: string, i: number, close: string, bound: Set<string>):
         if (refused) throw new Error(`line ${text.slice(0, i).split('\n').length}: ${refused}`);
         if (statement && names++ === 0) {
           keyword = name;
+          if (isLoaderStatement(name)) loaderLine = text.slice(0, i).split('\n').length;
           inTargets = name === 'set' || name === 'for';
         }
       } else if ('([{'.includes(c)) depth++;

@@ -25,6 +25,7 @@ import { checkFilterArity } from './jinja-filter-arity.ts';
 import { jinjaGlobal } from './jinja-globals.ts';
 import { INEXACT_INT } from './jinja-int-literals.ts';
 import { TUPLE_LITERAL } from './jinja-short-tuples.ts';
+import { loaderFailure } from './jinja-loader-tags.ts';
 import { testOfFilter } from './jinja-test-arguments.ts';
 import { continuesChain } from './jinja-compare-chains.ts';
 import { exactIntArithmetic, floatOperands } from './jinja-int-arithmetic.ts';
@@ -399,6 +400,8 @@ export class PythonInterpreter extends Base implements FilterHost {
     const f = name !== null && Object.hasOwn(ALL_FILTERS, name) ? ALL_FILTERS[name] : undefined;
     if (name === INEXACT_INT) return V.exactInt(BigInt(operand.value as string)); // its digits, as Python's int
     if (name === TUPLE_LITERAL) return V.tuple(operand.value as Value[]); // `(x,)` or `()`: the list's items
+    const loader = name === null ? null : loaderFailure(name, operand.value); // {% include %} reached
+    if (loader) throw loader;
     const test = name !== null && !f ? testOfFilter(name) : null;
     if (!f && !test) return super.applyFilter(operand, filter, env);
     const [args, kwargs] = call ? this.evaluateArguments(call.args, env) : [[], new Map<string, Value>()];

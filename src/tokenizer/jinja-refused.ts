@@ -1,7 +1,7 @@
 // The jinja2 names a chat template may use that mistral-tune's renderer refuses: the globals lipsum (random words)
 // and self (the template's blocks), the filters urlize (its URL and e-mail detection is not matched) and random, the
-// statements {% with %}, {% autoescape %}, {% block %} (and those loading another template) and a chain of filters
-// in {% filter a|b %}, which the library's parser lacks.
+// statements {% with %}, {% autoescape %}, {% block %} and a chain of filters in {% filter a|b %}, which the library's
+// parser lacks. The statements that load another template fail where a render reaches them (LOADER_STATEMENTS).
 // jinja-literals.ts refuses each where the template names it, when the template is loaded, with its line; the
 // render-time checks (jinja-globals.ts, jinja-filters-html.ts) give the same messages.
 
@@ -21,7 +21,14 @@ const REFUSED_STATEMENTS: Readonly<Record<string, string>> = {
   with: "{% with %} is not supported by mistral-tune's template renderer (set the names with {% set %} instead)",
   autoescape: "{% autoescape %} is not supported by mistral-tune's template renderer (| e escapes a value)",
   block: "{% block %} is not supported by mistral-tune's template renderer (a chat template is one template: write the block's text as it is)",
-  // jinja2 fails on these too where it reaches them: transformers' environment has no loader
+};
+
+/**
+ * The statements that load another template, which jinja2 fails on where the render reaches them (transformers'
+ * environment has no loader) and skips where it does not ({% if false %}{% extends 'x' %}{% endif %} renders):
+ * jinja-loader-tags.ts makes each fail where it is reached, with this message.
+ */
+export const LOADER_STATEMENTS: Readonly<Record<string, string>> = {
   extends: `{% extends %} names another template, which a chat template cannot load ${NO_LOADER}`,
   include: `{% include %} names another template, which a chat template cannot load ${NO_LOADER}`,
   import: `{% import %} names another template, which a chat template cannot load ${NO_LOADER}`,

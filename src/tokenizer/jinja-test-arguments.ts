@@ -11,6 +11,7 @@ import { jinja2Literals } from './jinja-literals.ts';
 import { markCompareChains } from './jinja-compare-chains.ts';
 import { dropTrailingCommas } from './jinja-trailing-commas.ts';
 import { markShortTuples } from './jinja-short-tuples.ts';
+import { failLoaderTags } from './jinja-loader-tags.ts';
 
 /** The filter name a rewritten test goes by, and the test it stands for. */
 const TEST_FILTER = /^is (not )?(\S+)$/;
@@ -84,7 +85,7 @@ function rewriteTests(tokens: Token[], make: MakeToken): Token[] {
 /**
  * A template parsed as jinja2 parses it for transformers (lstrip_blocks, trim_blocks), tests with arguments too, number
  * and string literals and raw blocks the library misreads written as it reads them (jinja-literals.ts), trailing commas dropped
- * (jinja-trailing-commas.ts), `(x,)` and `()` marked (jinja-short-tuples.ts), int literals past 2**53 marked (jinja-int-literals.ts) and chained comparisons marked
+ * (jinja-trailing-commas.ts), loader statements made to fail where reached (jinja-loader-tags.ts), `(x,)` and `()` marked (jinja-short-tuples.ts), int literals past 2**53 marked (jinja-int-literals.ts) and chained comparisons marked
  * (jinja-compare-chains.ts).
  */
 export function parseJinja(text: string): Template {
@@ -92,6 +93,6 @@ export function parseJinja(text: string): Template {
   refuseRecursiveLoops(tokens);
   const make: MakeToken = (value, type) => Object.assign(Object.create(Object.getPrototypeOf(tokens[0])) as Token, { value, type });
   const template = new Template('');
-  template.parsed = parse(markCompareChains(markShortTuples(rewriteTests(markInexactInts(tokens, make), make), make)) as never);
+  template.parsed = parse(markCompareChains(markShortTuples(rewriteTests(markInexactInts(failLoaderTags(tokens, make), make), make), make)) as never);
   return template;
 }

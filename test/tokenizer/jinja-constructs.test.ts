@@ -193,7 +193,7 @@ test('what jinja2 renders and we cannot is a one-line UserError naming the const
   }
 });
 
-test('a construct the renderer refuses (lipsum, self, | urlize, | random, {% with %}, {% autoescape %}, {% block %}, {% include %}, {% filter a|b %}) is a one-line UserError when the template is loaded, naming its line', () => {
+test('a construct the renderer refuses (lipsum, self, | urlize, | random, {% with %}, {% autoescape %}, {% block %}, {% filter a|b %}) is a one-line UserError when the template is loaded, naming its line', () => {
   const source = 'model/tokenizer_config.json: chat_template';
   const refused: [string, string][] = [
     // random output: a training text must be the same each time
@@ -206,8 +206,6 @@ test('a construct the renderer refuses (lipsum, self, | urlize, | random, {% wit
     ['a\n{%- with a = 1 %}{{ a }}{% endwith %}', "line 2: {% with %} is not supported"],
     ['{% autoescape true %}{{ x }}{% endautoescape %}', "line 1: {% autoescape %} is not supported"],
     ['{% for m in messages %}\n{% block c scoped %}{{ m.role }}{% endblock %}{% endfor %}', 'line 2: {% block %} is not supported'],
-    // transformers' environment has no loader: jinja2's TypeError, not TemplateNotFound
-    ["{% include 'other.jinja' %}", "line 1: {% include %} names another template, which a chat template cannot load (transformers' jinja2 environment has no loader: TypeError: no loader for this environment specified)"],
     ["\n\n{% filter upper | replace('A', 'b') %}a{% endfilter %}", 'line 3: a chain of filters in {% filter a|b %} is not supported'],
   ];
   for (const [template, why] of refused) {
@@ -217,6 +215,24 @@ test('a construct the renderer refuses (lipsum, self, | urlize, | random, {% wit
   // the same words as text, in a string, a comment, an attribute or a variable the template sets render as jinja2's
   assert.equal(render("self lipsum {{ 'self | random' }}{# lipsum #}{{ {'self': 1}.self }}{% set random = 3 %}{{ random }}"), 'self lipsum self | random13');
   assert.equal(render("with {% set with = 'w' %}{{ with }}{% filter upper %}{{ with|trim }}{% endfilter %}{% set filter = [1] %}{{ filter|length }}"), 'with wW1');
+});
+
+test('a statement that loads another template fails where the render reaches it, as jinja2 fails without a loader (a one-line UserError naming its line), and renders nothing where it is not reached', () => {
+  const source = 'model/tokenizer_config.json: chat_template';
+  // transformers' environment has no loader: jinja2's TypeError, not TemplateNotFound
+  const why = "names another template, which a chat template cannot load (transformers' jinja2 environment has no loader: TypeError: no loader for this environment specified)";
+  const reached: [string, string][] = [
+    ["{% include 'other.jinja' %}", 'line 1: {% include %}'],
+    ["a\n\n  {%- extends 'base.jinja' -%}\n", 'line 3: {% extends %}'],
+    ["{% if messages %}\n{% import 'lib' as lib %}{% endif %}", 'line 2: {% import %}'],
+    ["{% for m in messages %}\r\n\r\n{% from 'lib' import a with context %}{% endfor %}", 'line 3: {% from … import %}'],
+  ];
+  for (const [template, where] of reached) {
+    const t = new ChatTemplate(template, { bosToken: '<s>', eosToken: '</s>', source });
+    assert.throws(() => t.render([{ role: 'user', content: 'a' }]), (e: unknown) =>
+      isUserError(e) && (e as Error).message === `${source}: chat template failed: ${where} ${why}`, template);
+  }
+  assert.equal(render("{% if false %}{% extends 'base' %}{% endif %}{% macro m() %}{% include 'x' %}{% endmacro %}a\n  {% if not messages %}\n{% include 'x' %}\n{% endif %}\nb"), 'a\nb');
 });
 
 test('a refused global\'s name that the template binds (a set, a loop variable, a macro parameter, a keyword argument) and a filter inside {% filter %}\'s arguments render as jinja2 renders them, not refused at load', () => {
