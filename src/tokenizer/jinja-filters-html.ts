@@ -49,11 +49,15 @@ function stripBetween(text: string, open: string, close: string): string {
 }
 const SPACES = new RegExp(`[${WHITESPACE}]+`, 'u');
 
+/** markupsafe's Markup(text).striptags(): comments, then tags, removed; runs of whitespace one space (str.split()); html.unescape (html-unescape.ts). */
+export function stripTags(text: string): string {
+  const stripped = stripBetween(stripBetween(text, '<!--', '-->'), '<', '>');
+  return unescapeHtml(stripped.split(SPACES).filter((w) => w !== '').join(' '));
+}
+
 export const HTML_FILTERS: Record<string, Filter> = {
   striptags(v) {
-    // do_striptags: Markup(str(v)).striptags(): comments, then tags, removed; runs of whitespace one space (str.split()); html.unescape (html-unescape.ts)
-    const text = stripBetween(stripBetween(pyStr(v), '<!--', '-->'), '<', '>');
-    return V.str(unescapeHtml(text.split(SPACES).filter((w) => w !== '').join(' ')));
+    return V.str(stripTags(pyStr(v))); // do_striptags: Markup(str(v)).striptags()
   },
   urlize() {
     throw new Error(REFUSED_FILTERS.urlize);

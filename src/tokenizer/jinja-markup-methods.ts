@@ -3,10 +3,13 @@
 // escaped); split, rsplit, splitlines and partition make Markups; join escapes each item; format and format_map
 // escape each field after formatting it (a Markup field as it is, which takes no format spec). The filters upper,
 // lower, capitalize, trim and center call these on a Markup (jinja2's soft_str keeps it); the other methods give
-// what a str's give. A Markup's [i], slice and * n are Markups (jinja-python.ts).
+// what a str's give, and Markup's own striptags() and unescape() give strs, escape(s) a Markup. A Markup's [i], slice
+// and * n are Markups (jinja-python.ts).
 import { callMethod } from './jinja-methods.ts';
 import { strFormat } from './jinja-format.ts';
 import { escapeMarkup, isMarkup, markupOf, markupText } from './jinja-filters-rare.ts';
+import { stripTags } from './jinja-filters-html.ts';
+import { unescapeHtml } from './html-unescape.ts';
 import { V, isDict, isList, isStr, keyValue, pyType, type Key, type Value } from './jinja-values.ts';
 
 /** Methods whose str results are Markups (markupsafe 3's Markup overrides them); replace escapes its `new`, the paddings their fill character. */
@@ -48,6 +51,8 @@ export function markupMethod(obj: Value, name: string, args: Value[], kwargs: Ma
     const items = isStr(seq) ? [...seq.value].map(V.str) : isList(seq) ? seq.value : isDict(seq) ? [...seq.value.keys()].map(keyValue) : null;
     return markupResult(callMethod(obj, 'join', [items === null ? seq : V.list(items.map(escapeMarkup))], kwargs));
   }
+  if (args.length === 0 && kwargs.size === 0 && (name === 'striptags' || name === 'unescape')) return V.str(name === 'striptags' ? stripTags(text) : unescapeHtml(text));
+  if (name === 'escape' && args.length === 1 && kwargs.size === 0) return escapeMarkup(args[0]!); // the classmethod Markup.escape
   if (KEEPING.has(name)) return markupResult(callMethod(obj, name, args.map((a, i) => (i === ESCAPED_ARGUMENT[name] ? escapeArg(a) : a)), kwargs));
   if (SPLITTING.has(name)) return markupResult(callMethod(obj, name, args, kwargs));
   return callMethod(obj, name, args, kwargs);
