@@ -311,9 +311,13 @@ export class PythonInterpreter extends Base implements FilterHost {
         const part = super.evaluateMemberExpression({ ...node, object: evaluated(obj), property }, env);
         return obj.type === 'TupleValue' && isList(part) ? V.tuple(part.value) : part; // a tuple's slice is a tuple
       }
-      const index = this.evaluate(node.property, env);
-      if (obj.type === 'ObjectValue' && isInt(index)) return (obj.value as Map<Key, Value>).get(index.value) ?? V.undefined();
+      let index = this.evaluate(node.property, env);
+      if (index.type === 'BooleanValue') index = V.int(index.value ? 1 : 0); // Python's bool is the int 0 or 1, as an index and as a key
+      // a dict's int key found by an equal float too ({1: 'a'}[1.0]); as jinja2's getitem, any other key or index that
+      // Python's [] refuses (a float index, None, an undefined value, a list) gives undefined
+      if (obj.type === 'ObjectValue' && isNum(index)) return (obj.value as Map<Key, Value>).get(index.value) ?? V.undefined();
       if (typeof (index.value as unknown) === 'bigint') return V.undefined(); // an int past 2**53: past any str's or list's end
+      if (!isInt(index) && !isStr(index)) return V.undefined();
       if (isStr(obj) && isInt(index) && ASTRAL.test(obj.value)) {
         const chars = [...obj.value];
         const ch = chars[index.value < 0 ? chars.length + index.value : index.value];
