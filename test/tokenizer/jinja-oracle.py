@@ -87,7 +87,8 @@ for case in cases:
     lines = case.pop("lines")
     case["template"] = "\n".join(lines[:-1] if lines and lines[-1] == "" else lines)
     case["messages"], case["add_generation_prompt"] = MESSAGES, True
-# chat-templates/*.jinja: typical model templates, each with a few chats
+# chat-templates/*.jinja: typical model templates, each with a few chats (hermes_2_pro_tools.jinja: NousResearch/Hermes-2-Pro-Llama-3-8B's
+# tool_use template as huggingface.js packages/jinja/test/e2e.test.js holds it; gemma3.jinja: google/gemma-3's)
 CHATS = {
     "sys-user-bot-user": (MESSAGES, True),
     "user-bot": ([{"role": "user", "content": " Hi\nthere "}, {"role": "assistant", "content": "Hello! "}], False),
@@ -96,7 +97,8 @@ CHATS = {
 # odd chats as apply_chat_template gets them (each with its tools): a template that does not take one may refuse it
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather for a city, in °C",
           "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "Ville — e.g. \"Orléans\""},
-                                                          "days": {"type": "integer", "minimum": 1.0, "default": 2}},
+                                                          "days": {"type": "integer", "minimum": 1.0, "default": 2},
+                                                          "tags": {"type": "array", "items": {"type": "string"}}},
                          "required": ["city"]}}}]
 CALL = {"id": "call_9aZ", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "Orléans", "days": 3, "unit": None, "frac": 0.5}}}
 ODD_CHATS = {
