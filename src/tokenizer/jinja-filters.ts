@@ -312,7 +312,8 @@ export const FILTERS: Record<string, Filter> = {
   selectattr: selectFilter(true, true),
   rejectattr: selectFilter(true, false),
   first: (v) => (isList(v) && listKind(v) === 'generator' ? take(v, 1) : iterate(v, 'first'))[0] ?? V.undefined(),
-  last: (v) => ((isStr(v) || isList(v) || v.type === 'ObjectValue') && listKind(v) !== 'generator' ? iterate(v, 'last').at(-1) ?? V.undefined() : (() => { throw new Error(`last: '${pyType(v)}' object is not reversible`); })()),
+  // an undefined value is empty (jinja2's Undefined reverses to nothing): undefined, as first gives
+  last: (v) => (v.type === 'UndefinedValue' ? V.undefined() : (isStr(v) || isList(v) || v.type === 'ObjectValue') && listKind(v) !== 'generator' ? iterate(v, 'last').at(-1) ?? V.undefined() : (() => { throw new Error(`last: '${pyType(v)}' object is not reversible`); })()),
   int(v, a) {
     // jinja2's do_int: int(value), else int(float(value)), else the default
     const fallback = argOf(a, 0, 'default') ?? V.int(0);
