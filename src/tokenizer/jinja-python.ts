@@ -53,6 +53,14 @@ function zeroDivision(op: '/' | '//', ints: boolean): Error {
   return new Error(`${what} by zero`);
 }
 
+/** A value as `a, b = value` unpacks it, as a list: a tuple's, a str's characters, a dict's keys (any other value as it is). */
+function unpackable(v: Value): Value {
+  if (v.type === 'TupleValue') return V.list(v.value as Value[]);
+  if (isStr(v)) return V.list([...v.value].map(V.str));
+  if (v.type === 'ObjectValue' && !isGlobalObject(v)) return V.list([...(v.value as Map<Key, Value>).keys()].map(keyValue));
+  return v;
+}
+
 /** A node standing for a value already evaluated (to hand the library an operation whose operands are known). */
 const EVALUATED = 'PythonEvaluated';
 const evaluated = (value: Value): ValueNode => ({ type: EVALUATED, value });
@@ -333,6 +341,10 @@ export class PythonInterpreter extends Base implements FilterHost {
    * filters after the name apply to it ({% set x | trim %}).
    */
   override evaluateSet(node: SetNode, env: Environment): Value {
+    if (node.value && node.assignee.type === 'TupleLiteral') {
+      // {% set a, b = 'xy' %} unpacks a str's characters, a dict's keys, as Python does (the library's only a list's items)
+      return super.evaluateSet({ ...node, value: evaluated(unpackable(this.evaluate(node.value, env))) }, env);
+    }
     if (node.value) return super.evaluateSet(node, env);
     const filters: Node[] = [];
     let assignee = node.assignee;
@@ -380,7 +392,7 @@ export class PythonInterpreter extends Base implements FilterHost {
     // an undefined value iterates as empty, as jinja2's Undefined does (the library's refuses it)
     let items = v.type === 'UndefinedValue' ? V.list([]) : isStr(v) ? V.list([...v.value].map(V.str)) : v.type === 'ObjectValue' ? V.list([...(v.value as Map<Key, Value>).keys()].map(keyValue)) : v;
     // `for a, b in` unpacks tuples too (groupby's groups, (1, 2) literals); the library's unpacks only lists
-    if (node.loopvar.type === 'TupleLiteral' && isList(items)) items = V.list(items.value.map((x) => (x.type === 'TupleValue' ? V.list(x.value as Value[]) : x)));
+    if (node.loopvar.type === 'TupleLiteral' && isList(items)) items = V.list(items.value.map(unpackable));
     const loop: LoopState = { broken: false, completed: false, scoped: assigns(node.body), changed: null, iterations: 0, peekedAt: 0, readAll: false };
     const body: LoopBody = Object.assign([...node.body], { loop });
     const filter: LoopFilterNode | null = select ? { type: LOOP_FILTER, test: node.iterable.test!, passed: [] } : null;
