@@ -74,6 +74,7 @@ function rewriteTag(text: string, i: number, close: string, bound: Set<string>):
   let names = 0;
   let previous = '';
   let inTargets = false; // {% set a, b = %} and {% for a, b in %}: the names before `=` / `in`
+  let callParameters = false; // inside {% call(…) %}'s parameters
   const start = i;
   let loaderLine = 0; // a statement that loads another template: its line
   while (i < text.length) {
@@ -98,7 +99,8 @@ function rewriteTag(text: string, i: number, close: string, bound: Set<string>):
         len = name.length;
         if (inTargets && depth === 0 && name === 'in' && keyword === 'for') inTargets = false;
         ASSIGNS.lastIndex = i + len;
-        const binds = inTargets || (keyword === 'macro' && (depth > 0 || names === 1)) || ASSIGNS.test(text); // a macro's name and parameters
+        // a macro's name and parameters, a call block's parameters ({% call(self) m() %})
+        const binds = inTargets || (keyword === 'macro' && (depth > 0 || names === 1)) || (callParameters && depth > 0) || ASSIGNS.test(text);
         const refused = refusedName(name, { statement, keyword, afterKeyword: names === 1, previous, depth, binds }, bound);
         if (refused) throw new Error(`line ${text.slice(0, i).split('\n').length}: ${refused}`);
         if (statement && names++ === 0) {
@@ -106,8 +108,13 @@ function rewriteTag(text: string, i: number, close: string, bound: Set<string>):
           if (isLoaderStatement(name)) loaderLine = text.slice(0, i).split('\n').length;
           inTargets = name === 'set' || name === 'for';
         }
-      } else if ('([{'.includes(c)) depth++;
-      else if (')]}'.includes(c)) depth = Math.max(0, depth - 1);
+      } else if ('([{'.includes(c)) {
+        if (c === '(' && keyword === 'call' && names === 1 && depth === 0) callParameters = true; // the ( right after `call`
+        depth++;
+      } else if (')]}'.includes(c)) {
+        depth = Math.max(0, depth - 1);
+        if (depth === 0) callParameters = false;
+      }
       else if (c === '=' && depth === 0 && keyword === 'set') inTargets = false;
     }
     const code = replacement ?? text.slice(i, i + len);

@@ -235,10 +235,13 @@ test('a statement that loads another template fails where the render reaches it,
   assert.equal(render("{% if false %}{% extends 'base' %}{% endif %}{% macro m() %}{% include 'x' %}{% endmacro %}a\n  {% if not messages %}\n{% include 'x' %}\n{% endif %}\nb"), 'a\nb');
 });
 
-test('a refused global\'s name that the template binds (a set, a loop variable, a macro parameter, a keyword argument) and a filter inside {% filter %}\'s arguments render as jinja2 renders them, not refused at load', () => {
+test('a refused global\'s name that the template binds (a set, a loop variable, a macro or call block parameter, a keyword argument) and a filter inside {% filter %}\'s arguments render as jinja2 renders them, not refused at load', () => {
   assert.equal(render("{% set self = 'me' %}{{ self }}"), 'me');
   assert.equal(render('{% for self in [1, 2] %}{{ self }}{% endfor %}'), '12');
   assert.equal(render('{% macro f(self) %}{{ self }}{% endmacro %}{{ f(7) }}'), '7');
+  assert.equal(render("{% macro m() %}[{{ caller('me') }}]{% endmacro %}{% call(self) m() %}{{ self }}{% endcall %}"), '[me]');
+  // a call block's arguments are not its parameters: there, self is the global
+  assert.throws(() => render('{% macro m(x) %}{{ caller(1) }}{% endmacro %}{% call(a) m(self) %}{{ a }}{% endcall %}'), /line 1: jinja2's global self is not supported/);
   assert.equal(render('{{ dict(self=1, lipsum=2) }}'), "{'self': 1, 'lipsum': 2}");
   assert.equal(render("{% filter replace('a', 'b'|upper) %}abc{% endfilter %}"), 'Bbc');
   assert.equal(render('{% filter indent(2, first=([1]|length > 0)) %}a\nb{% endfilter %}'), '  a\n  b');
