@@ -47,7 +47,7 @@ import { parseWrittenJson } from './ingest/python-json.ts';
 import { tokenVerdict } from './token-limits.ts';
 import { asRendered } from './template-kwargs-field.ts';
 import { forgetSharedCanonicalJson } from './record-content.ts';
-import { RejectionOrder } from './rejection-order.ts';
+import { RejectionOrder, rejectionScratchNames } from './rejection-order.ts';
 
 export { DEFAULTS, refuseNoTrainShare, type DedupMode, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
 
@@ -112,7 +112,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
   const all: OutFile[] = [];
   let rejections: RejectionOrder | null = null;
   try {
-    removeStaleTemps(opts.outDir, [...OUTPUT_FILES, SPOOL, DEFERRED, HELD]);
+    removeStaleTemps(opts.outDir, [...OUTPUT_FILES, SPOOL, DEFERRED, ...rejectionScratchNames(HELD)]);
     const open = (name: string, shown?: string): OutFile => {
       // an output is hashed as it is written, for report.json's files; the scratch files and the report itself are not
       const f = new OutFile(path.join(opts.outDir, name), { shown, hashed: name !== SPOOL && name !== DEFERRED && name !== PREPARE_REPORT });

@@ -32,3 +32,17 @@ test('the rejections read inside a "[" … "]" pretty-printed array among JSON L
   prepare({ inputs: [f['c.jsonl']!], outDir, tokenizer: mistralTokenizer(), split: [1, 0, 0], dedup: 'exact' });
   assert.deepEqual(readJsonl<Rejected>(path.join(outDir, 'rejected.jsonl')).map((r) => [r.source.line, r.reason]), [[3, 'invalid_json'], [6, 'unknown_shape'], [7, 'duplicate']]);
 });
+
+test('thousands of stray "[" lines (their rejections past the memory bound, in scratch files) are listed each at its line, and the scratch files removed', () => {
+  const n = 10000; // each "[" line's rejection is ~150 characters: past the 1 MB held in memory
+  const lines = ['{"text": "a kept record"}'];
+  for (let i = 0; i < n; i++) lines.push('[', `bad ${i}`);
+  const f = writeFiles(dir, { 'd.jsonl': lines.join('\n') + '\n' });
+  const outDir = path.join(dir, 'out-d');
+  prepare({ inputs: [f['d.jsonl']!], outDir, tokenizer: mistralTokenizer(), split: [1, 0, 0], dedup: 'exact' });
+  const rejected = readJsonl<Rejected>(path.join(outDir, 'rejected.jsonl'));
+  assert.equal(rejected.length, 2 * n);
+  assert.deepEqual(rejected.map((r) => r.source.line), Array.from({ length: 2 * n }, (_, i) => i + 2));
+  assert.ok(Buffer.byteLength(rejected.filter((r) => r.source.line % 2 === 0).map((r) => JSON.stringify(r)).join('\n')) > 1 << 20);
+  assert.deepEqual(fs.readdirSync(outDir).filter((name) => name.includes('held')), []);
+});

@@ -56,3 +56,31 @@ test('past the memory bound the held rejections go to the scratch file, and stil
   assert.deepEqual(order('big', steps, scratch, 1000), expected);
   assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes('held-big')), []); // removed once written
 });
+
+test('many late rejections (a file of stray "[" lines, each rejected at its end) are held in bounded memory, and still come out in line order', () => {
+  const scratch = path.join(dir, 'held-late.jsonl');
+  const out = new OutFile(path.join(dir, 'late.jsonl'));
+  const r = new RejectionOrder(out, scratch, 1000);
+  let most = 0;
+  const write = (line: number, holding: boolean): void => {
+    r.write(line, `${JSON.stringify({ line })}\n`, holding);
+    most = Math.max(most, r.inMemory);
+  };
+  // lines 1, 3, 5, … 3999 are stray "[" lines, each with a record rejected after it; the reader rejects the "[" lines at
+  // the end of the file, in line order, then 5 of them again out of line order (another reader's order: merged)
+  for (let l = 2; l <= 4000; l += 2) write(l, true);
+  for (let l = 1; l < 4000; l += 2) write(l, true);
+  for (const l of [3001, 11, 2001, 1, 3999]) write(l, true);
+  r.flush();
+  write(5000, false);
+  out.commit();
+  r.discard();
+  const lines = fs.readFileSync(path.join(dir, 'late.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { line: number }).line);
+  const expected: number[] = [];
+  for (let l = 1; l <= 4000; l++) expected.push(...(l % 2 === 1 && [3001, 11, 2001, 1, 3999].includes(l) ? [l, l] : [l]));
+  expected.push(5000);
+  assert.deepEqual(lines, expected);
+  // each rejection is 13 characters or so: at most 1000 characters of each kind in memory, never the 2000 late ones
+  assert.ok(most <= 2 * (1000 / 12 + 1), `${most} rejections were in memory at once`);
+  assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes('held-late')), []); // the scratch files are removed once written
+});
