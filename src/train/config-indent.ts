@@ -15,7 +15,7 @@ interface Line { indent: number; content: number; name: string; opens: boolean; 
  * The first indentation slip of the config `lines` (its text, 1-based line numbers), where it is on line `near` or the
  * next one that holds more than a comment (the parser errs at a slip's line, or at the line above one indented too far): its line, column and what to
  * write; null where the lines show none there (the parser's own words are said then). Lines inside a block scalar (`|`)
- * are skipped; a list or mapping in brackets that spans lines, or a quote left open, ends the walk.
+ * are skipped; a list or mapping in brackets that spans lines is read as one line; one never closed, or a quote left open, ends the walk.
  */
 export function indentSlip(lines: readonly string[], near: number): { line: number; col: number; what: string } | null {
   const levels: Level[] = [{ indent: 0, parent: null }];
@@ -42,9 +42,13 @@ export function indentSlip(lines: readonly string[], near: number): { line: numb
     scalar = null;
     // above the parser's error, a line further in than a given value continues it (`desc: a long` over `  [text`)
     if (prev !== null && !prev.opens && i + 1 < near && !lead.includes('\t') && lead.length > prev.content) continue;
-    const line = readLine(text);
+    // a list or mapping in brackets over several lines (`target_modules: [q_proj,` over `  v_proj]`) is one line to the walk
+    const flow = flowLines(lines, i);
+    const line = readLine(flow.text);
     if (line === null) return null;
-    const slip = (what: string, col = line.indent + 1): { line: number; col: number; what: string } | null => (i + 1 >= near ? { line: i + 1, col, what } : null);
+    const start = i;
+    i = flow.end;
+    const slip = (what: string, col = line.indent + 1): { line: number; col: number; what: string } | null => (i + 1 >= near ? { line: start + 1, col, what } : null);
     const top = levels[levels.length - 1]!;
     if (lead.includes('\t')) {
       const under = prev?.opens === true ? ` (${prev.content + 2} under ${prev.name}:)` : prev !== null ? ` (${prev.content}, as ${quoted(prev.name)} above)` : '';
@@ -78,6 +82,35 @@ export function indentSlip(lines: readonly string[], near: number): { line: numb
     prev = line;
   }
   return null;
+}
+
+/**
+ * The text of line `i` (0-based) with the lines after it that close the brackets it leaves open joined to it (comments
+ * left out), and the index of the last of them; line `i` alone where it closes all it opens, or no line after it does.
+ */
+function flowLines(lines: readonly string[], i: number): { end: number; text: string } {
+  let text = withoutComment(lines[i]!);
+  let end = i;
+  while (unclosed(text) && end + 1 < lines.length) text += ` ${withoutComment(lines[++end]!).trim()}`;
+  return end === i || unclosed(text) ? { end: i, text: lines[i]! } : { end, text };
+}
+
+/** Whether `text` opens more brackets than it closes (outside quotes), with no quote left open. */
+function unclosed(text: string): boolean {
+  const bare = masked(text);
+  if (/["']/.test(bare.replace(/"x*"|'x*'/g, ''))) return false;
+  return (bare.match(/[[{]/g)?.length ?? 0) > (bare.match(/[\]}]/g)?.length ?? 0);
+}
+
+/** `text` without a comment after its content (a # after a space, outside quotes). */
+function withoutComment(text: string): string {
+  const at = /(^|\s)#/.exec(masked(text));
+  return at === null ? text : text.slice(0, at.index).trimEnd();
+}
+
+/** `text` with the inside of each quoted string made x's (the same length), so that no bracket or # in it counts. */
+function masked(text: string): string {
+  return text.replace(/"(\\.|[^"\\])*"|'([^']|'')*'/g, (q) => `${q[0]}${'x'.repeat(q.length - 2)}${q[0]}`);
 }
 
 /** What a line of YAML holds: its indent, where its key starts (after a list item's dashes), its key or item, its value; null where a bracket or quote it opens is left open. */

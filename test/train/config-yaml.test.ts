@@ -124,6 +124,25 @@ test('an indentation slip past comments and blank lines, of a quoted key, after 
   slip('system: |\n  a\n\tb\nseed: 1\n', '5:1', 'a tab indents a line of system\'s text (|): YAML indents with spaces only: indent it 2 spaces, as its first line');
 });
 
+test('an indentation slip after a list or mapping in brackets over several lines is named at its line, as after one on one line', () => {
+  const head = 'model: m\ndata: {train: t,\n  val: v}\nlora:\n  target_modules: [q_proj,  # the query [\n    v_proj]\n';
+  const slip = (text: string, at: string, what: string): void => {
+    const f = file(head + text);
+    assert.throws(() => loadTrainConfig(f), { message: `${f}:${at}: ${what}` }, JSON.stringify(text));
+  };
+  // before: "invalid YAML: Nested mappings are not allowed in compact mappings" (at r's value), "All mapping items must
+  // start at the same column" at column 1, "Tabs are not allowed as indentation": the walk stopped at the "[" left open
+  slip('   r: 8\n', '7:4', '"r" is indented 3 spaces, more than "target_modules" above it (2), whose value is given ([q_proj, v_proj]): line it up with target_modules, at 2 spaces');
+  slip(' r: 8\n', '7:2', '"r" is indented 1 space, between lora\'s keys (2) and the top-level keys (0): indent it 2 spaces to keep it under lora, or 0 for a top-level key');
+  slip('  r: 8\n alpha: 4\n', '8:2', '"alpha" is indented 1 space, between lora\'s keys (2) and the top-level keys (0): indent it 2 spaces to keep it under lora, or 0 for a top-level key');
+  slip('\talpha: 8\n', '7:1', 'a tab indents "alpha": YAML indents with spaces only: indent it with spaces (2, as "target_modules" above)');
+  slip('seed: 1\n max_steps: 2\n', '8:2', '"max_steps" is indented 1 space, more than "seed" above it (0), whose value is given (1): line it up with seed, at 0 spaces');
+  // a bracket in quotes is text; one never closed is still the bracket's slip
+  slip('  r: 8\n  alpha: [4\n', '8:10', 'a [ left open (YAML reads on past the line for its ]): close it on its line, alpha: [4]');
+  const ok = loadTrainConfig(file(`${head}  r: 8\n  dropout: 0.1\nseed: 2\n`));
+  assert.deepEqual([ok.lora.target_modules, ok.lora.r, ok.seed], [['q_proj', 'v_proj'], 8, 2]);
+});
+
 test('a config of two YAML documents names the second one\'s "---", not the parser\'s advice to its callers', () => {
   const f = file('model: m\ndata: {train: t}\n---\nseed: 3\n');
   assert.throws(() => loadTrainConfig(f), { message: `${f}:3:1: invalid YAML: a config is one YAML document, but "---" starts a second one here` });
