@@ -88,12 +88,8 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
     return ` (${what}: write a value${dflt === undefined ? '' : `, or leave the key out for its default ${JSON.stringify(dflt)}`})`;
   }
   if (typeof value === 'string') {
-    // (an entry that is a projection was refused for something else: given twice)
-    // `- q_proj` over `   - v_proj` a space further in: YAML folds the second line into the first item
-    const folded = value.split(/\s+-\s+/);
-    if (/^lora\.target_modules\.\d+$/.test(key) && folded.length > 1 && folded.every((v) => /^\S+$/.test(v))) {
-      return ` (YAML read ${folded.length} lines as this one item: an item's "- " indented further than the one above continues it: line up the dashes)`;
-    }
+    // (an entry that is a projection was refused for something else: given twice; one folded from lines, `- q_proj` over
+    // `   - v_proj`, is refused as such where the config is read: config-yaml.ts)
     if (/^lora\.target_modules\.\d+$/.test(key)) return (PROJECTIONS as readonly string[]).includes(value) ? '' : ` (${projectionMeant(value)})`;
     if (schema instanceof z.ZodBoolean && /^(y|yes|n|no|on|off|true|false)$/i.test(value)) return ` (write true or false: YAML reads ${JSON.stringify(value)} as a string)`;
     // a string YAML itself reads as a number was quoted ("1e-4"); "0b11" or "3_000" is no number to YAML 1.2 either
@@ -113,6 +109,11 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
       // `-neg` on each line, which YAML folds into "-neg -pos"
       const dashed = spaceAfterDash(value);
       if (dashed !== '') return ` (${dashed})`;
+      // `labels: neg - pos`, `- neg` lines under `labels: >` (text), or under a first item without its dash: "- " in text
+      const dashItems = value.trim().split(/(?:^|\s+)-\s+/).filter((item) => item !== '');
+      if (/(^|\s)-\s/.test(value.trim()) && dashItems.length > 0) {
+        return ` (a list: write [${dashItems.join(', ')}], or each item on a line of its own as "- ${dashItems[0]}" under the key, which has nothing after its colon (no | or >))`;
+      }
       const text = value.trim();
       const quoted = /^\[.*\]$/s.test(text);
       const items = /^(\[.*\]|\(.*\))$/s.test(text) ? text.slice(1, -1).trim() : text;

@@ -63,6 +63,14 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
     const odd = firstNonPlain(parsed, text);
     if (odd) throw new UserError(odd.what, at(odd.offset));
     if (parsed.warnings[0]) throw parsed.warnings[0];
+    // `- neg` over `   - pos` a space further in: YAML folds the second line into the first item, "neg - pos" (a class
+    // name that passed unseen where the list was still long enough)
+    const folded = foldedItem(parsed, text);
+    if (folded !== null) {
+      const [from, to] = [lineCounter.linePos(folded.offset).line, lineCounter.linePos(folded.end).line];
+      throw new UserError(`${folded.key}: YAML read lines ${from}-${to} as this one item, ${JSON.stringify(folded.value)}: an item's "- " indented further than ` +
+        'the one above continues it: line up the dashes', at(folded.offset));
+    }
     doc = parsed.toJS();
     place = (key) => {
       const { offset } = nodeAt(parsed, key);
@@ -160,6 +168,30 @@ function duplicateKey(doc: YAML.Document, offset: number): { key: string; first:
         return at === undefined ? null : { key: [...path, name!].join('.'), first: at, value: pair.value, firstValue: first!.value };
       }
       if (name !== null) stack.push({ node: pair.value, path: [...path, name] });
+    }
+  }
+  return null;
+}
+
+/**
+ * The first list item of `doc` (parsed from `text`) that is plain text over several lines of which one after the first
+ * starts with "- " (a dash meant as the next item's): its dotted key path, value and where its text starts and ends; else null.
+ */
+function foldedItem(doc: YAML.Document, text: string): { key: string; value: string; offset: number; end: number } | null {
+  const stack: Array<{ node: unknown; path: string[] }> = [{ node: doc.contents, path: [] }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
+    if (YAML.isMap(node)) {
+      for (const pair of [...node.items].reverse()) if (YAML.isScalar(pair.key)) stack.push({ node: pair.value, path: [...path, String(pair.key.value)] });
+    }
+    if (!YAML.isSeq(node)) continue;
+    for (let i = node.items.length - 1; i >= 0; i--) {
+      const item = node.items[i];
+      const range = YAML.isScalar(item) ? item.range : null;
+      if (YAML.isScalar(item) && item.type === 'PLAIN' && typeof item.value === 'string' && range && /\n[ \t]*-[ \t]/.test(text.slice(range[0], range[1]))) {
+        return { key: [...path, String(i)].join('.'), value: item.value, offset: range[0], end: range[1] };
+      }
+      stack.push({ node: item, path: [...path, String(i)] });
     }
   }
   return null;

@@ -342,11 +342,29 @@ test('an integer with a leading zero (seed: 010: 10 here, octal 8 to PyYAML) is 
   assert.deepEqual(warnings('seed: 07\nlora: {r: 08}\nmax_steps: 0o10\noptimizer: {lr: 010.5}\noutput_dir: "010"\n'), []);
 });
 
+test('labels folded from lines, or written as text of "- " items, are refused naming the key and line, never read as one class', () => {
+  const head = 'model: m\ndata: {train: t}\ntask: classification\n';
+  const refused = (text: string, message: string): void => {
+    const f = file(head + text);
+    assert.throws(() => loadTrainConfig(f), { message: `${f}:${message}` }, JSON.stringify(text));
+  };
+  // before: labels ["neg - pos", "neutral"], two classes where three were meant, without a word
+  refused('labels:\n- neg\n - pos\n- neutral\n', '5:3: labels.0: YAML read lines 5-6 as this one item, "neg - pos": an item\'s "- " indented further than the one above continues it: line up the dashes');
+  refused('labels:\n  - neg\n  - pos\n     - neutral\n', '6:5: labels.1: YAML read lines 6-7 as this one item, "pos - neutral": an item\'s "- " indented further than the one above continues it: line up the dashes');
+  // before: "(a list: write [neg, -, pos])", a class named "-"
+  const asList = '(a list: write [neg, pos], or each item on a line of its own as "- neg" under the key, which has nothing after its colon (no | or >))';
+  refused('labels: neg - pos\n', `4:1: labels: must be a list (got the string "neg - pos") ${asList}`);
+  refused('labels:\n  neg\n  - pos\n', `4:1: labels: must be a list (got the string "neg - pos") ${asList}`);
+  refused('labels: >\n  - neg\n  - pos\n', `4:1: labels: must be a list (got the string "- neg - pos\\n") ${asList}`);
+  // a class name with " - " in it, on its line, is a name; so is one that YAML folds from lines without a dash
+  assert.deepEqual(loadTrainConfig(file(`${head}labels:\n  - neg\n  - very - positive\n`)).labels, ['neg', 'very - positive']);
+});
+
 test('YAML 1.1 habits a config reads otherwise are said: a list item a space further in (folded into the item above), 0b101 (binary in YAML 1.1)', () => {
   const head = 'model: m\ndata: {train: t}\n';
   // before: "(only the projections of each decoder layer are adapted)"
   const f = file(`${head}lora:\n  target_modules:\n    - q_proj\n     - v_proj\n`);
-  assert.throws(() => loadTrainConfig(f), { message: `${f}:5:7: lora.target_modules.0: must be one of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj (got "q_proj - v_proj") (YAML read 2 lines as this one item: an item's "- " indented further than the one above continues it: line up the dashes)` });
+  assert.throws(() => loadTrainConfig(f), { message: `${f}:5:7: lora.target_modules.0: YAML read lines 5-6 as this one item, "q_proj - v_proj": an item's "- " indented further than the one above continues it: line up the dashes` });
   // before: "seed: must be a number (got the string "0b101")" alone
   const g = file(`${head}seed: 0b101\n`);
   assert.throws(() => loadTrainConfig(g), { message: `${g}:3:1: seed: must be a number (got the string "0b101") (write 5: YAML 1.2 reads "0b101" as a string, where YAML 1.1 read binary)` });
