@@ -69,6 +69,9 @@ const VALUE_REWRITES: ReadonlyMap<string, { value: unknown; text: string }> = ne
   'use_cpu=true': { value: 'cpu', text: 'cpu' }, 'no_cuda=true': { value: 'cpu', text: 'cpu' },
 }));
 
+/** What a key naming the optimizer (HF's optim, axolotl's optimizer: adamw_bnb_8bit) is told. */
+const ADAMW = "the optimizer is torch's AdamW; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay";
+
 /** What a wandb_* key (axolotl's, HF's report_to's) or mistral-finetune's wandb: section is told. */
 const NO_WANDB = 'nothing is sent to Weights & Biases: metrics go to metrics.jsonl in the run folder, and mistral-tune dashboard shows them';
 
@@ -136,6 +139,8 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
         return field instanceof z.ZodEnum && field.options.includes(value);
       });
       if (sub !== undefined) return ` (write ${key}.${sub}: ${value})`;
+      // axolotl's optimizer: adamw_bnb_8bit, a name where a section is
+      if (key === 'optimizer') return ` (${ADAMW})`;
       // `data: train.jsonl`, the training file given for the section it belongs in
       if (key !== 'data') return '';
       return byFlag ? ` (the training file is --data.train ${shellPath(value)})` : ` (the data files are its keys: write data: {train: ${value}}, or train: ${value} on an indented line under data:)`;
@@ -151,6 +156,8 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
     const given = split === 'train' ? `--input ${value.map(shellPath).join(' ')}` : value.map((f) => `--${split} ${shellPath(f)}`).join(' ');
     return ` (one file: mistral-tune prepare ${given} … --out DIR merges them, its DIR/${split}.jsonl is ${key})`;
   }
+  // mistral-finetune's checkpoint: true, its gradient checkpointing
+  if (key === 'checkpoint' && typeof value === 'boolean') return ` (mistral-finetune's checkpoint: ${value} is activation_checkpointing: ${value} here; checkpoint: holds every_steps and keep)`;
   if (/^labels\.\d+$/.test(key) && (typeof value === 'number' || typeof value === 'boolean')) return ` (class names are strings: quote it, "${written ?? String(value)}")`;
   if (typeof value !== 'number') return '';
   // `packing: 1`, Python's and C's truth as a number: YAML 1.2 reads no number as a boolean
@@ -241,7 +248,9 @@ const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries({
   validation: 'data.val', validation_file: 'data.val', train_file: 'data.train', test_file: 'data.test',
   // axolotl's lr_scheduler, and mistral-finetune's names
   lr_scheduler: 'schedule.type', seq_len: 'max_seq_len', run_dir: 'output_dir', model_id_or_path: 'model', num_microbatches: 'grad_accum',
-  eval_freq: 'eval.every_steps', ckpt_freq: 'checkpoint.every_steps',
+  eval_freq: 'eval.every_steps', ckpt_freq: 'checkpoint.every_steps', max_norm: 'grad_clip', num_ckpt_keep: 'checkpoint.keep',
+  // axolotl's PEFT switches
+  peft_use_dora: 'lora.use_dora', peft_use_rslora: 'lora.use_rslora',
   // prepare's and export's --out, written to train
   out: 'output_dir', output: 'output_dir', outdir: 'output_dir', out_dir: 'output_dir', output_path: 'output_dir',
 }));
@@ -261,9 +270,7 @@ const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
   layers_pattern: 'every decoder layer is adapted (lora.target_modules chooses the projections)',
   rank_pattern: 'every adapted projection has the one rank lora.r and lora.alpha',
   alpha_pattern: 'every adapted projection has the one rank lora.r and lora.alpha',
-  optim: "the optimizer is torch's AdamW; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay",
-  'optimizer.type': "the optimizer is torch's AdamW; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay",
-  'optimizer.name': "the optimizer is torch's AdamW; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay",
+  optim: ADAMW, 'optimizer.type': ADAMW, 'optimizer.name': ADAMW,
   fp16: 'fp16 is not offered: precision: bf16 (auto chooses it on CUDA) or fp32',
   load_in_4bit: 'quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16',
   load_in_8bit: 'quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16',
@@ -308,6 +315,15 @@ const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
   log_freq: 'every optimizer step is logged in metrics.jsonl',
   no_eval: 'val data is evaluated when data.val is set: leave data.val out (or null) to evaluate nothing',
   save_adapters: 'a LoRA run saves its adapter in the run folder\'s adapter/ (mistral-tune export --merge makes a whole model): leave it out',
+  no_ckpt: 'checkpoint.every_steps: null (the default) saves no checkpoint during the run; the adapter is saved at its end',
+  mlflow: 'nothing is sent to MLflow: metrics go to metrics.jsonl in the run folder, and mistral-tune dashboard shows them',
+  'lora.enable': 'method: lora (the default) trains an adapter; method: full trains every weight, as enable: false did',
+  'lora.scaling': "mistral-finetune's scaling multiplies the adapter's output, as lora.alpha / lora.r does here: write alpha: scaling × r (r 16, scaling 2: alpha: 32)",
+  'data.instruct_data': "mistral-finetune's instruct_data is data.train here, one JSON Lines file: mistral-tune prepare --input FILES --out DIR merges files, its DIR/train.jsonl is data.train",
+  'data.data': "mistral-finetune's data (text to pretrain on) is data.train here, one JSON Lines file: mistral-tune prepare --input FILES --out DIR merges files, its DIR/train.jsonl is data.train",
+  'data.eval_instruct_data': "mistral-finetune's eval_instruct_data is data.val here, one JSON Lines file (mistral-tune prepare --split makes DIR/val.jsonl)",
+  'data.instruct': "the records are shuffled by the top-level shuffle: (true by default); function-call conversations are not chunked",
+  lora_modules_to_save: 'a classification run trains and saves its score head itself: leave it out',
   // PEFT's LoraConfig.revision, the base model's Hub revision: the model is the local folder `model` names
   revision: 'the base model is the local folder model names, as it is on disk (nothing is fetched from the Hub)',
 }));

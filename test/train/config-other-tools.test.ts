@@ -54,6 +54,31 @@ test('mistral-finetune\'s keys, optim: and wandb_* are refused with ours or what
   assert.equal(refusal('wandb:\n  project: p\n  offline: true\n'), `c.yaml:3:1: unknown key "wandb": ${wandb}`);
 });
 
+test('mistral-finetune\'s max_norm, num_ckpt_keep, no_ckpt, checkpoint: true, lora: {enable, scaling}, data: {instruct_data, data, eval_instruct_data}, mlflow; axolotl\'s optimizer: NAME and peft_use_dora say ours (had no hint, or a wrong one)', () => {
+  // before: "unknown key" alone, or "(did you mean "data"?)" for data.data, "must be a mapping" alone for checkpoint: true
+  assert.equal(refusal('max_norm: 1.0\n'), 'c.yaml:3:1: unknown key "max_norm" (did you mean "grad_clip"? write grad_clip: 1.0)');
+  assert.equal(refusal('num_ckpt_keep: 3\n'), 'c.yaml:3:1: unknown key "num_ckpt_keep" (did you mean "checkpoint.keep"? write checkpoint: {keep: 3})');
+  assert.match(refusal('no_ckpt: true\n'), /^c\.yaml:3:1: unknown key "no_ckpt": checkpoint\.every_steps: null \(the default\) saves no checkpoint during the run/);
+  assert.equal(refusal('checkpoint: true\n'), 'c.yaml:3:1: checkpoint: must be a mapping of keys to values (got true) (mistral-finetune\'s checkpoint: true is activation_checkpointing: true here; checkpoint: holds every_steps and keep)');
+  assert.match(refusal('lora:\n  enable: true\n'), /^c\.yaml:4:3: unknown key "lora\.enable": method: lora \(the default\) trains an adapter; method: full/);
+  assert.match(refusal('lora:\n  scaling: 2.0\n'), /^c\.yaml:4:3: unknown key "lora\.scaling": .* write alpha: scaling × r \(r 16, scaling 2: alpha: 32\)$/);
+  const data = (text: string): string => {
+    const f = file(`model: m\ndata:\n  train: t\n${text}`);
+    try {
+      loadTrainConfig(f);
+    } catch (e) {
+      return (e as Error).message.replace(f, 'c.yaml');
+    }
+    return 'accepted';
+  };
+  assert.match(data('  instruct_data: a.jsonl\n'), /^c\.yaml:4:3: unknown key "data\.instruct_data": mistral-finetune's instruct_data is data\.train here/);
+  assert.match(data('  data: p.jsonl\n'), /^c\.yaml:4:3: unknown key "data\.data": mistral-finetune's data \(text to pretrain on\) is data\.train here/);
+  assert.match(data('  eval_instruct_data: v.jsonl\n'), /^c\.yaml:4:3: unknown key "data\.eval_instruct_data": mistral-finetune's eval_instruct_data is data\.val here/);
+  assert.match(refusal('mlflow:\n  tracking_uri: x\n'), /^c\.yaml:3:1: unknown key "mlflow": nothing is sent to MLflow/);
+  assert.equal(refusal('optimizer: adamw_bnb_8bit\n'), 'c.yaml:3:1: optimizer: must be a mapping of keys to values (got the string "adamw_bnb_8bit") (the optimizer is torch\'s AdamW; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay)');
+  assert.equal(refusal('peft_use_dora: true\n'), 'c.yaml:3:1: unknown key "peft_use_dora" (did you mean "lora.use_dora"? write lora: {use_dora: true})');
+});
+
 test('TRL\'s packing_strategy, padding_free, loss_type and transformers\' lr_scheduler_kwargs, num_cycles, min_lr say what is done here (had no hint)', () => {
   assert.match(refusal('packing_strategy: bfd\n'), /^c\.yaml:3:1: unknown key "packing_strategy": packing: true packs as TRL's default packing_strategy "bfd"/);
   assert.match(refusal('padding_free: true\n'), /^c\.yaml:3:1: unknown key "padding_free": packing: true/);
