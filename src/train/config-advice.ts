@@ -180,11 +180,12 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
  * What to say of an integer written with a leading zero whose value YAML 1.2 and YAML 1.1 read apart (`010`: 10 here,
  * octal 8 to PyYAML, so a config shared with a Python tool means two things), or null: `07` and `00` read alike.
  */
-export function leadingZeroNote(written: string): string | null {
+export function leadingZeroNote(written: string, read?: unknown): string | null {
   const m = /^([-+]?)0([0-7]+)$/.exec(written);
   if (m === null) return null;
   const decimal = Number(written), octal = (m[1] === '-' ? -1 : 1) * parseInt(m[2]!, 8);
-  if (decimal === octal) return null;
+  // (read as octal: a %YAML 1.1 document, read as PyYAML reads it)
+  if (decimal === octal || read === octal) return null;
   return `${written} has a leading zero: read as ${decimal}; PyYAML (YAML 1.1) reads ${written} as octal ${octal} (write ${decimal}, or 0o${m[2]} for ${octal})`;
 }
 

@@ -71,7 +71,14 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
       throw new UserError(`${folded.key}: YAML read lines ${from}-${to} as this one item, ${JSON.stringify(folded.value)}: an item's "- " indented further than ` +
         'the one above continues it: line up the dashes', at(folded.offset));
     }
-    doc = parsed.toJS();
+    try {
+      doc = parsed.toJS();
+    } catch (e) {
+      // an alias of no anchor above it, or aliases of aliases past the library's bound: said at the alias, not at no line
+      const alias = aliasSlip(parsed);
+      if (alias === null) throw e;
+      throw new UserError(alias.what, at(alias.offset));
+    }
     place = (key) => {
       const { offset } = nodeAt(parsed, key);
       if (offset === null) return file;
@@ -195,6 +202,34 @@ function foldedItem(doc: YAML.Document, text: string): { key: string; value: str
     }
   }
   return null;
+}
+
+/**
+ * Why `doc`'s aliases would not compose (toJS threw): the first alias (`*name`) with no anchor (`&name`) before it, else
+ * the first alias, of aliases that repeat too much (YAML's "billion laughs"); null where it has no alias.
+ */
+function aliasSlip(doc: YAML.Document): { offset: number; what: string } | null {
+  const anchors = new Set<string>();
+  const found: { first?: YAML.Alias; unresolved?: YAML.Alias } = {};
+  YAML.visit(doc, {
+    Node: (_, node) => {
+      if (YAML.isAlias(node)) {
+        found.first ??= node;
+        if (!anchors.has(node.source)) {
+          found.unresolved = node;
+          return YAML.visit.BREAK;
+        }
+      } else if (node.anchor !== undefined) anchors.add(node.anchor);
+      return undefined;
+    },
+  });
+  const alias = found.unresolved ?? found.first;
+  if (alias === undefined) return null;
+  const offset = alias.range?.[0] ?? 0;
+  if (found.unresolved !== undefined) {
+    return { offset, what: `*${alias.source} is an alias of no anchor &${alias.source} above it: write &${alias.source} before the value to repeat (or quote "*${alias.source}" for the text)` };
+  }
+  return { offset, what: 'aliases that repeat other aliases expand past what a config holds (YAML\'s "billion laughs"): write the values themselves' };
 }
 
 /** `LINE:COLUMN` (from 1) of `offset` in `text`, whose lines end with \n. */

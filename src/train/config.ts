@@ -129,7 +129,7 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   const cfg = noted(validate(raw, place, blamed, written));
   const placeOfKey = keyPlace(place, blamed);
   for (const [key, text] of Object.entries(writtenTexts(cfg, written))) {
-    const note = leadingZeroNote(text);
+    const note = leadingZeroNote(text, getDotted(cfg as unknown as Record<string, unknown>, key));
     if (note !== null) warnOnce(keyError(key, note, placeOfKey).message);
   }
   if (!cfg.lora.init_from) return { cfg, place: placeOfKey, written: writtenTexts(cfg, written) };

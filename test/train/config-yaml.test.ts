@@ -342,6 +342,28 @@ test('an integer with a leading zero (seed: 010: 10 here, octal 8 to PyYAML) is 
   assert.deepEqual(warnings('seed: 07\nlora: {r: 08}\nmax_steps: 0o10\noptimizer: {lr: 010.5}\noutput_dir: "010"\n'), []);
 });
 
+test('an alias of no anchor above it, and aliases that expand too far, are named at the alias\'s line (was the file alone)', () => {
+  const head = 'model: m\ndata: {train: t}\n';
+  const refused = (text: string, message: string): void => {
+    const f = file(head + text);
+    assert.throws(() => loadTrainConfig(f), { message: `${f}:${message}` }, JSON.stringify(text));
+  };
+  // before: "c.yaml: invalid YAML: Unresolved alias (the anchor must be set before the alias): s"
+  refused('seed: *s\nmax_steps: &s 3\n', '3:7: *s is an alias of no anchor &s above it: write &s before the value to repeat (or quote "*s" for the text)');
+  refused('lora:\n  r: 4\n  alpha: *r\n', '5:10: *r is an alias of no anchor &r above it: write &r before the value to repeat (or quote "*r" for the text)');
+  const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdef'.split('').map((n, i) => `${n}: &${n} [${Array(9).fill(`*${'abcdef'[i]}`).join(', ')}]`), `g: [${Array(9).fill('*f').join(', ')}]`];
+  refused(bomb.join('\n') + '\n', '4:8: aliases that repeat other aliases expand past what a config holds (YAML\'s "billion laughs"): write the values themselves');
+  // an anchor above its alias is read
+  assert.equal(loadTrainConfig(file(`${head}seed: &s 3\nmax_steps: *s\n`)).max_steps, 3);
+});
+
+test('an integer with a leading zero in a %YAML 1.1 document, read as octal there as PyYAML reads it, is not warned of as read in decimal', () => {
+  // before: "seed: 010 has a leading zero: read as 10" where it was read as 8
+  const { result, stderr } = captureStderr(() => loadTrainConfig(file('%YAML 1.1\n---\nmodel: m\ndata: {train: t}\nseed: 010\n')));
+  assert.equal(result.seed, 8);
+  assert.equal(stderr, '');
+});
+
 test('labels folded from lines, or written as text of "- " items, are refused naming the key and line, never read as one class', () => {
   const head = 'model: m\ndata: {train: t}\ntask: classification\n';
   const refused = (text: string, message: string): void => {
