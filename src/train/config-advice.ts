@@ -322,7 +322,7 @@ const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
   'lora.scaling': "mistral-finetune's scaling multiplies the adapter's output, as lora.alpha / lora.r does here: write alpha: scaling × r (r 16, scaling 2: alpha: 32)",
   'data.instruct_data': "mistral-finetune's instruct_data is data.train here, one JSON Lines file: mistral-tune prepare --input FILES --out DIR merges files, its DIR/train.jsonl is data.train",
   'data.data': "mistral-finetune's data (text to pretrain on) is data.train here, one JSON Lines file: mistral-tune prepare --input FILES --out DIR merges files, its DIR/train.jsonl is data.train",
-  'data.eval_instruct_data': "mistral-finetune's eval_instruct_data is data.val here, one JSON Lines file (mistral-tune prepare --split makes DIR/val.jsonl)",
+  'data.eval_instruct_data': "mistral-finetune's eval_instruct_data is data.val here, one JSON Lines file: mistral-tune prepare --val FILES … --out DIR makes DIR/val.jsonl",
   'data.instruct': "the records are shuffled by the top-level shuffle: (true by default); function-call conversations are not chunked",
   lora_modules_to_save: 'a classification run trains and saves its score head itself: leave it out',
   // PEFT's LoraConfig.revision, the base model's Hub revision: the model is the local folder `model` names
