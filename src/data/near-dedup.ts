@@ -25,16 +25,19 @@
 // Templates whose fields take their values from short lists (names, products, dates) put every record in the
 // template's buckets, and the posting lists of the values that the fields give hold a fixed share of the records
 // (an 8-bit value's list at least 1/256 of them), so counting reads a share of every record per query: n² in all.
-// Once the bands have read too much, the index also keeps a PrefixFilter (prefix-filter.ts: each record's rarest
-// shingle hashes, about (1 − t) of them + 4, posted by value; 4 bytes each), which gives every record whose exact
-// Jaccard with the query's part may reach the threshold by counting the lists of the query's rarest hashes: when
-// that reads less, the candidates are those of them that the bands give. The match is the earliest candidate of
+// Once the bands read much for the queries' size, the index also keeps a PrefixFilter (prefix-filter.ts: each
+// record's rarest shingle hashes, about (1 − t) of them + 4, posted by value; 4 bytes each), which gives every record
+// whose exact Jaccard with the query's part may reach the threshold by counting the lists of the query's rarest
+// hashes: when that reads less, the candidates are those of them that the bands give. It costs each query its
+// shingle hashes, so it is used only while the bands' work pays for that (prefix-switch.ts: on and off again as the
+// input changes); the records added while it was off are posted when it is on again. The match is the earliest candidate of
 // the bands whose every part reaches the threshold; each way of finding candidates gives a subset of the bands'
 // that holds every one whose exact Jaccard may reach it, confirmed in slot order: the same matches either way.
 import { KeptHashes } from './kept-hashes.ts';
 import { SIG_SIZE, bandKey, jaccard, minhashSignature, minhashSignatureOfParts, shingleHashes, shingleSet } from './minhash.ts';
 import { COUNT_PER_VISIT, MAX_PARTS, NearDupBands, type PostingLists } from './near-dedup-bands.ts';
 import { PrefixFilter } from './prefix-filter.ts';
+import { PrefixSwitch } from './prefix-switch.ts';
 import { ShingleBound } from './shingle-bound.ts';
 
 export { MAX_PARTS, type PostingLists } from './near-dedup-bands.ts';
@@ -64,20 +67,6 @@ const BOUND_BUDGET = 1 << 24;
  * crowd that made the bitmap read too much (after 20k records of other kinds, 270 sharing a preamble are few).
  */
 const BOUND_SAMPLE = 1024;
-/**
- * Band-bucket and posting-list entries that the bands may read per indexed record (plus VISIT_ALLOWANCE) before the
- * index also keeps a PrefixFilter: it costs every later record its shingle hashes (as much as reading about a
- * thousand entries for a one-liner, twenty for a paragraph); templated one-liners read ten times this by 10k records,
- * a mix of free text and templates less than half.
- */
-const PREFIX_WORK = 1024;
-/**
- * Or once the bands read more than this many entries per query over the last PREFIX_WINDOW queries: records that
- * differ in unique fields of a shared format (log lines) land in the same buckets, and each query reads a share of
- * all the records before it; by the average since the start, that was noticed only at 30–60k records.
- */
-const PREFIX_RECENT_WORK = 256;
-const PREFIX_WINDOW = 1024;
 /** Prefix tokens that the PrefixFilter posts at most (4 bytes each); later records are candidates whatever their prefix. */
 const PREFIX_BUDGET = 1 << 24;
 
@@ -92,9 +81,10 @@ export class NearDupIndex extends NearDupBands {
   /**
    * What the queries cost, counted: the entries of their band buckets (the bands' candidates, however found); the
    * entries read to find them (bucket entries visited, posting, ShingleBound or PrefixFilter list entries counted);
-   * and the candidates found (each compared by its hashes' bound, or confirmed).
+   * the candidates found (each compared by its hashes' bound, or confirmed); and the queries whose shingle hashes
+   * were made to find them (for the PrefixFilter or the ShingleBound).
    */
-  readonly stats = { bandEntries: 0, entriesRead: 0, candidates: 0 };
+  readonly stats = { bandEntries: 0, entriesRead: 0, candidates: 0, hashed: 0 };
   private readonly sig = new Uint32Array(SIG_SIZE);
   private readonly partSigs = Array.from({ length: MAX_PARTS }, () => new Uint32Array(SIG_SIZE));
   private visits = 0; // band-bucket entries that queries have visited
@@ -104,16 +94,17 @@ export class NearDupIndex extends NearDupBands {
   // ShingleBound but those in `unbounded` (over its budget)
   private bound: ShingleBound | null = null;
   private readonly unbounded: number[] = [];
-  // kept once the bands read too much (bandWork): every slot's parts' prefixes in a PrefixFilter but those in
-  // `unindexed` (over its budget)
+  // kept once the bands read too much for the queries' size (prefix-switch.ts): the parts' prefixes of the slots
+  // below prefixedTo in a PrefixFilter but those in `unindexed` (over its budget); the later slots were added while
+  // the switch was off and are posted when it is on again
   private prefixes: PrefixFilter | null = null;
   private readonly unindexed: number[] = [];
-  private queries = 0;
+  private prefixedTo = 0;
+  private readonly prefixSwitch = new PrefixSwitch();
   // the slot confirmed last, its parts and their shingle sets (as far as compared): records that share a template
   // whose first record is kept (a licence header, files that differ in a function) are each confirmed against it,
   // which read it back (prepare: from its spool) and made its shingles for each
   private confirmed: { slot: number; parts: readonly string[]; sets: Array<Set<string>> } = { slot: -1, parts: [], sets: [] };
-  private windowWork = 0; // bandWork when the last PREFIX_WINDOW queries began
 
   /**
    * `hashBudget`: shingle hashes kept at most (tests make it small, to compare candidates whose hashes were not
@@ -151,18 +142,18 @@ export class NearDupIndex extends NearDupBands {
     for (let b = 0; b < this.bands; b++) visits += this.bucketSize[b] = this.table.size((this.keys[b] = bandKey(sig, b, this.rows)));
     this.stats.bandEntries += visits;
     if (!this.bound && this.shingleBound !== 'never' && (this.shingleBound === 'always' || this.kept.work > BOUND_WORK * this.count + BOUND_WORK_ALLOWANCE)) this.keepBound(partsOf);
-    if (!this.prefixes && this.prefixFilter !== 'never' && (this.prefixFilter === 'always' || this.bandWork > PREFIX_WORK * this.count + VISIT_ALLOWANCE || this.recentWorkHigh())) this.keepPrefixes(partsOf);
-    let hashes = this.bound || this.prefixes ? parts.map((p) => shingleHashes(p, HASH_BITS)) : null;
+    const prefixes = this.prefixFilter === 'always' || (this.prefixFilter === 'auto' && this.prefixSwitch.on) ? this.postPrefixes(partsOf) : null;
+    let hashes = this.bound || prefixes ? parts.map((p) => shingleHashes(p, HASH_BITS)) : null;
     const plan = this.bound && this.boundPlan(hashes!);
-    const prefixPlan = this.prefixes && this.prefixes.plan(hashes!);
+    const prefixPlan = prefixes && prefixes.plan(hashes!);
     const prefixCost = prefixPlan ? prefixPlan.cost + this.unindexed.length : Infinity;
     // the candidates: found through the PrefixFilter or the ShingleBound when that reads less than visiting the bands
     // would (the same ones but those whose exact Jaccard, or bound, is below the threshold), else by the bands,
     // bounded there when counting is cheap
-    let near: number[], counted = false;
+    let near: number[], counted = false, bandsRead = visits;
     if (prefixPlan && (this.prefixFilter === 'always' || (prefixCost < COUNT_PER_VISIT * visits && prefixCost <= (plan?.cost ?? Infinity)))) {
       const found = [...this.unindexed];
-      this.prefixes!.candidates(prefixPlan.part, hashes![prefixPlan.part]!, found);
+      prefixes!.candidates(prefixPlan.part, hashes![prefixPlan.part]!, found);
       near = this.banded(parts.length, found);
       this.stats.entriesRead += prefixCost;
     } else if (plan && plan.cost < visits) {
@@ -173,13 +164,16 @@ export class NearDupIndex extends NearDupBands {
       const work = this.bandWork;
       if (!this.postings && this.postingLists === 'auto' && this.visits > VISIT_BUDGET * this.count + VISIT_ALLOWANCE) this.keepPostings();
       near = this.candidates(parts.length);
-      this.stats.entriesRead += this.bandWork - work;
+      bandsRead = this.bandWork - work;
+      this.stats.entriesRead += bandsRead;
       if (plan && 2 * plan.countCost < near.length * hashes![plan.part]!.length) {
         this.bound!.count(plan.part, hashes![plan.part]!);
         counted = true;
       }
     }
     this.stats.candidates += near.length;
+    if (hashes) this.stats.hashed++;
+    this.prefixSwitch.note(bandsRead, parts.reduce((n, p) => n + p.length, 0));
     if (near.length > 1) near.sort((x, y) => x - y);
     let marked = false;
     let shingles: Array<Set<string>> | null = null;
@@ -217,7 +211,10 @@ export class NearDupIndex extends NearDupBands {
       this.kept.keep(slot, hashes!);
     }
     if (this.bound && !this.bound.add(slot, hashes!)) this.unbounded.push(slot);
-    if (this.prefixes && !this.prefixes.add(slot, hashes!)) this.unindexed.push(slot);
+    if (prefixes) {
+      if (!prefixes.add(slot, hashes!)) this.unindexed.push(slot);
+      this.prefixedTo = slot + 1;
+    }
     return null;
   }
 
@@ -268,12 +265,11 @@ export class NearDupIndex extends NearDupBands {
     for (let slot = 0; slot < this.count; slot++) if (!this.bound.add(slot, this.slotHashes(slot, partsOf))) this.unbounded.push(slot);
   }
 
-  /** Whether the bands read more than PREFIX_RECENT_WORK entries per query over the last PREFIX_WINDOW queries (asked once a query). */
-  private recentWorkHigh(): boolean {
-    if (++this.queries % PREFIX_WINDOW !== 0) return false;
-    const high = this.bandWork - this.windowWork > PREFIX_RECENT_WORK * PREFIX_WINDOW;
-    this.windowWork = this.bandWork;
-    return high;
+  /** The PrefixFilter, every slot posted: made now, or the slots added while the switch was off posted now. */
+  private postPrefixes(partsOf: (index: number) => readonly string[]): PrefixFilter {
+    if (!this.prefixes) this.keepPrefixes(partsOf);
+    for (; this.prefixedTo < this.count; this.prefixedTo++) if (!this.prefixes!.add(this.prefixedTo, this.slotHashes(this.prefixedTo, partsOf))) this.unindexed.push(this.prefixedTo);
+    return this.prefixes!;
   }
 
   /**
@@ -289,6 +285,7 @@ export class NearDupIndex extends NearDupBands {
     }
     this.prefixes = new PrefixFilter(MAX_PARTS, HASH_BITS, this.threshold, frequency, this.prefixBudget);
     for (let slot = 0; slot < this.count; slot++) if (!this.prefixes.add(slot, this.slotHashes(slot, partsOf))) this.unindexed.push(slot);
+    this.prefixedTo = this.count;
   }
 
   /** The slot's parts' shingle hashes: kept, or computed from its parts read back. */

@@ -8,15 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NearDupIndex } from '../../src/data/near-dedup.ts';
-
-const LEVELS = ['info', 'warn', 'error', 'debug'];
-
-/** The i-th log line (lower-cased): a timestamp, a level, a worker, a unique hex id, a unique path, a status, a latency. */
-function logLine(i: number): string {
-  const two = (n: number): string => String(n).padStart(2, '0');
-  const id = (Math.imul(i, 2654435761) >>> 0).toString(16);
-  return `2026-12-0${(i % 9) + 1}t${two(i % 24)}:${two(i % 60)}:${two((i * 7) % 60)}.${String(i % 1000).padStart(3, '0')}z ${LEVELS[i % 4]} worker-${i % 16} request id=${id} path=/api/v1/items/${i} status=${200 + (i % 5)} latency_ms=${i % 997}`;
-}
+import { logLine } from './near-dedup-inputs.ts';
 
 test('NearDupIndex on 20k log lines: the entries read and the candidates compared per query stay a few hundred and a few', () => {
   const n = 20_000;

@@ -1,0 +1,62 @@
+// NearDupIndex's PrefixFilter switch (prefix-switch.ts): on while the bands read many entries for the queries' size
+// (log lines, each in the band buckets of most earlier ones), off again when they read few (paragraphs of free
+// text, which hardly meet in the bands: hashing them for the filter cost six times their query), and never on for
+// long two-part records whose bands meet a fair share of the earlier ones. The work is counted (stats.hashed: the
+// queries whose shingle hashes were made to find candidates), not timed; the matches are the same whether the filter
+// is used always, never, or as the switch says.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { NearDupIndex } from '../../src/data/near-dedup.ts';
+import { Rng } from '../../src/util/rng.ts';
+import { logLine, madeUpWord, paragraph } from './near-dedup-inputs.ts';
+import { nearMatchLines } from './near-matches.ts';
+
+test('NearDupIndex: the PrefixFilter on for log lines, off for paragraphs and chats, on again for log lines; the same matches always, never and switched', () => {
+  const rng = new Rng(5);
+  // blocks of the switch's window (1,024 queries); 1 record in 40 is a light edit of an earlier one of any block
+  const blocks: Array<[string, number, () => string[]]> = [];
+  let line = 0;
+  blocks.push(['log lines', 5120, () => [logLine(line++)]]);
+  blocks.push(['paragraphs', 2048, () => [paragraph(rng, 60 + rng.below(60))]]);
+  blocks.push(['chats', 1024, () => [`what is the capital of ${madeUpWord(rng)}? please answer briefly.`, paragraph(rng, 40 + rng.below(40))]]);
+  blocks.push(['log lines again', 2048, () => [logLine(line++)]]);
+  const records: string[][] = [];
+  const blockOf: number[] = [];
+  blocks.forEach(([, n, make], b) => {
+    for (let i = 0; i < n; i++, blockOf.push(b)) {
+      if (records.length > 0 && rng.below(40) === 0) records.push(records[rng.below(records.length)]!.map((p) => `${p.replace(/a/, 'e')} `));
+      else records.push(make());
+    }
+  });
+  const skip = (r: number): boolean => r % 7 === 3;
+  const hashed = [0, 0, 0, 0]; // per block, and over the second half of each
+  const hashedLate = [0, 0, 0, 0];
+  const auto = new NearDupIndex(0.8);
+  let before = 0;
+  const switched = nearMatchLines(auto, records, skip, (i) => {
+    const b = blockOf[i]!, made = auto.stats.hashed - before;
+    before = auto.stats.hashed;
+    hashed[b] += made;
+    if (blockOf[i - blocks[b]![1] / 2] === b) hashedLate[b] += made;
+  });
+  const always = nearMatchLines(new NearDupIndex(0.8, 'auto', undefined, 'auto', undefined, 'always'), records, skip);
+  const never = nearMatchLines(new NearDupIndex(0.8, 'auto', undefined, 'auto', undefined, 'never'), records, skip);
+  const dropped = never.filter((m) => !m.endsWith('-')).length;
+  assert.ok(dropped > 150, `${dropped} dropped`);
+  assert.deepEqual(always, never, 'the PrefixFilter for every query');
+  assert.deepEqual(switched, never, 'the PrefixFilter as the switch says');
+  assert.ok(hashed[0]! > 500, `log lines: ${hashed[0]} queries hashed (the filter on)`);
+  assert.equal(hashedLate[1], 0, 'paragraphs, second half: the filter off');
+  assert.equal(hashed[2], 0, 'chats: the filter off');
+  assert.ok(hashedLate[3]! > 500, `log lines again, second half: ${hashedLate[3]} queries hashed (the filter on)`);
+});
+
+test('NearDupIndex: long two-part records whose completions share 70% of their words: the PrefixFilter stays off', () => {
+  const rng = new Rng(9);
+  const base = Array.from({ length: 150 }, () => madeUpWord(rng));
+  const records = Array.from({ length: 3072 }, () => [`what is the capital of ${madeUpWord(rng)}?`, base.map((w) => (rng.below(100) < 30 ? madeUpWord(rng) : w)).join(' ')]);
+  const idx = new NearDupIndex(0.8);
+  nearMatchLines(idx, records, () => false);
+  assert.ok(idx.stats.bandEntries > 256 * records.length, `${(idx.stats.bandEntries / records.length).toFixed(0)} band entries a query (the bands meet many)`);
+  assert.equal(idx.stats.hashed, 0, 'no query hashed for the filter');
+});
