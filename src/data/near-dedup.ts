@@ -82,9 +82,9 @@ export class NearDupIndex extends NearDupBands {
    * What the queries cost, counted: the entries of their band buckets (the bands' candidates, however found); the
    * entries read to find them (bucket entries visited, posting, ShingleBound or PrefixFilter list entries counted);
    * the candidates found (each compared by its hashes' bound, or confirmed); and the queries whose shingle hashes
-   * were made to find them (for the PrefixFilter or the ShingleBound).
+   * were made to find them (for the PrefixFilter or the ShingleBound), and those whose candidates the PrefixFilter gave.
    */
-  readonly stats = { bandEntries: 0, entriesRead: 0, candidates: 0, hashed: 0 };
+  readonly stats = { bandEntries: 0, entriesRead: 0, candidates: 0, hashed: 0, viaPrefixes: 0 };
   private readonly sig = new Uint32Array(SIG_SIZE);
   private readonly partSigs = Array.from({ length: MAX_PARTS }, () => new Uint32Array(SIG_SIZE));
   private visits = 0; // band-bucket entries that queries have visited
@@ -149,13 +149,17 @@ export class NearDupIndex extends NearDupBands {
     const prefixCost = prefixPlan ? prefixPlan.cost + this.unindexed.length : Infinity;
     // the candidates: found through the PrefixFilter or the ShingleBound when that reads less than visiting the bands
     // would (the same ones but those whose exact Jaccard, or bound, is below the threshold), else by the bands,
-    // bounded there when counting is cheap
-    let near: number[], counted = false, bandsRead = visits;
+    // bounded there when counting is cheap. bandsRead: the band entries that the bands read, or would have read where
+    // the PrefixFilter served (what it saved); none where the ShingleBound serves, or could have (the PrefixFilter
+    // saves nothing there: the hashes are made for the bound anyway, and its candidates are fewer)
+    let near: number[], counted = false, bandsRead = 0;
     if (prefixPlan && (this.prefixFilter === 'always' || (prefixCost < COUNT_PER_VISIT * visits && prefixCost <= (plan?.cost ?? Infinity)))) {
       const found = [...this.unindexed];
       prefixes!.candidates(prefixPlan.part, hashes![prefixPlan.part]!, found);
       near = this.banded(parts.length, found);
       this.stats.entriesRead += prefixCost;
+      this.stats.viaPrefixes++;
+      if (!(plan && plan.cost < visits)) bandsRead = visits;
     } else if (plan && plan.cost < visits) {
       near = this.boundedCandidates(parts.length, plan, hashes![plan.part]!);
       this.stats.entriesRead += plan.cost;

@@ -60,3 +60,13 @@ test('NearDupIndex: long two-part records whose completions share 70% of their w
   assert.ok(idx.stats.bandEntries > 256 * records.length, `${(idx.stats.bandEntries / records.length).toFixed(0)} band entries a query (the bands meet many)`);
   assert.equal(idx.stats.hashed, 0, 'no query hashed for the filter');
 });
+
+test('NearDupIndex: records that share a long preamble, served by the ShingleBound: the PrefixFilter stays off (the hashes are made for the bound anyway, and the bound leaves in fewer)', () => {
+  const rng = new Rng(13);
+  const preamble = 'you are a careful assistant that answers questions about a company handbook. read the question, find the relevant policy, and answer in plain language. if the handbook does not cover the question, say so and suggest whom to ask. do not invent policies, numbers or names. keep answers under one hundred words, use the second person, and end with the section number you relied on. question follows after the colon: ';
+  const records = Array.from({ length: 2048 }, () => [preamble + paragraph(rng, 10)]);
+  const idx = new NearDupIndex(0.8);
+  nearMatchLines(idx, records, () => false);
+  assert.ok(idx.stats.bandEntries > 1000 * records.length, `${(idx.stats.bandEntries / records.length).toFixed(0)} band entries a query (each meets most)`);
+  assert.equal(idx.stats.viaPrefixes, 0, 'queries whose candidates the PrefixFilter gave');
+});
