@@ -10,11 +10,27 @@ import { plannedTrainableShapes } from '../../src/train/planned-params.ts';
 import { plannedModelConfig, setupRun } from '../../src/train/setup.ts';
 import { FIXTURES, TINY, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
 
 const dir = tempDir('mt-planned-params-');
 const rows = (label: boolean): string => Array.from({ length: 2 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 9], ...(label ? { label: i } : {}) })).join('\n') + '\n';
 fs.writeFileSync(path.join(dir, 'train.jsonl'), rows(false));
 fs.writeFileSync(path.join(dir, 'labelled.jsonl'), rows(true));
+
+// tie_word_embeddings true with an lm_head.weight in the file: tied when its values are the embedding's (tyingAsLoaded),
+// so the run trains no lm_head of its own; untied (and trained) when they differ
+function tiedWithHead(name: string, same: boolean): string {
+  const out = path.join(dir, name);
+  fs.cpSync(path.join(FIXTURES, 'variants', 'tied'), out, { recursive: true });
+  const f = SafetensorsFile.open(path.join(out, 'model.safetensors'));
+  const tensors: Record<string, TensorToWrite> = {};
+  for (const n of f.names()) tensors[n] = { dtype: 'F32', shape: f.info(n).shape, data: f.readF32(n) };
+  f.close();
+  const embed = tensors['model.embed_tokens.weight']!;
+  tensors['lm_head.weight'] = same ? embed : { ...embed, data: (embed.data as Float32Array).map((x) => x + 1) };
+  writeSafetensors(path.join(out, 'model.safetensors'), tensors, { format: 'pt' });
+  return out;
+}
 
 const cases: Array<[string, Record<string, unknown>]> = [
   ['LoRA', { lora: { r: 2 } }],
@@ -22,6 +38,8 @@ const cases: Array<[string, Record<string, unknown>]> = [
   ['LoRA continued from an adapter', { lora: { init_from: path.join(TINY, 'adapter_init') } }],
   ['full fine-tuning', { method: 'full' }],
   ['full fine-tuning of a model whose lm_head is its embedding', { method: 'full', model: path.join(FIXTURES, 'variants', 'tied') }],
+  ['full fine-tuning of a tied model whose file holds an lm_head.weight equal to its embedding', { method: 'full', model: tiedWithHead('tied-same', true) }],
+  ['full fine-tuning of a tied model whose file holds an lm_head.weight of its own', { method: 'full', model: tiedWithHead('tied-other', false) }],
   ['LoRA classification', { task: 'classification', labels: ['a', 'b'], lora: { r: 2 } }],
   ['full fine-tuning classification', { method: 'full', task: 'classification', labels: ['a', 'b', 'c'] }],
 ];
