@@ -40,6 +40,8 @@ const cases: Array<[string, Record<string, unknown>]> = [
   ['full fine-tuning of a model whose lm_head is its embedding', { method: 'full', model: path.join(FIXTURES, 'variants', 'tied') }],
   ['full fine-tuning of a tied model whose file holds an lm_head.weight equal to its embedding', { method: 'full', model: tiedWithHead('tied-same', true) }],
   ['full fine-tuning of a tied model whose file holds an lm_head.weight of its own', { method: 'full', model: tiedWithHead('tied-other', false) }],
+  ['LoRA continued from an adapter of some layers (layers_to_transform)', { lora: { init_from: path.join(FIXTURES, 'hf-trainer-options', 'layers_to_transform_warmup_fraction', 'adapter_init') } }],
+  ['DoRA classification continued from a SEQ_CLS adapter', { task: 'classification', labels: ['neg', 'neutral', 'pos'], model: path.join(FIXTURES, 'hf-trainer-more', 'base-cls'), lora: { init_from: path.join(FIXTURES, 'hf-trainer-more', 'dora_cls', 'adapter_init') } }],
   ['LoRA classification', { task: 'classification', labels: ['a', 'b'], lora: { r: 2 } }],
   ['full fine-tuning classification', { method: 'full', task: 'classification', labels: ['a', 'b', 'c'] }],
 ];
