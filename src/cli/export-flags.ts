@@ -109,8 +109,8 @@ export function checkExportFlags(f: Flags): CheckedExport {
  */
 function baseOfAdapter(adapter: string): string {
   const base = adapterBase(adapter);
-  if (base?.folder) return base.folder;
-  const why = base === null ? 'no readable adapter_config.json here names it' : base.named === null ? 'its adapter_config.json names none'
+  if (base.folder) return base.folder;
+  const why = base.named === null ? 'its adapter_config.json names none'
     : `its adapter_config.json's base_model_name_or_path, ${JSON.stringify(base.named)}, is no model folder from here`;
   throw new UserError(`--adapter without --model: give its base model folder as --model (${why})`, adapter);
 }

@@ -10,12 +10,11 @@ import { needModel } from './model-arg.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
-import { withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { warnOnce } from '../util/log.ts';
 import { isRecord, jsonValueText, readJsonFile } from '../util/json-file.ts';
 import { Rng } from '../util/rng.ts';
-import { checkClassificationHead, requireAdapterFolder, type MistralConfig } from './config.ts';
+import { checkClassificationHead, type MistralConfig } from './config.ts';
 import { allocateLora, freePair, LORA_BIASES, loraScaling, type LoraAdapter, type LoraBias, type LoraSpec } from './lora.ts';
 import type { MistralModel } from './mistral.ts';
 import { loraKey, parseLoraKey, SCORE_SAVED_KEY } from './names.ts';
@@ -23,7 +22,7 @@ import { rankPatterns, type RankPatterns } from './peft-patterns.ts';
 import { targetedModules } from './peft-targets.ts';
 import { refuseUnsupportedKeys } from './peft-unsupported.ts';
 import { SafetensorsFile } from './safetensors.ts';
-import { checkpointFolderHint, runWeightsDir } from '../run/layout.ts';
+import { adapterConfigPath } from './adapter-config-path.ts';
 import { hostFloats, PROJECTIONS, projectionShape, type Projection } from './weights.ts';
 import { firstNonFiniteIndex } from '../util/finite.ts';
 
@@ -48,24 +47,6 @@ export interface AdapterInfo {
    * adapter keys"): read as unadapted, as PEFT does, but PEFT would train them on (refuseMissingTraining).
    */
   missing: string[];
-}
-
-/**
- * The path of adapter folder `dir`'s adapter_config.json; a missing folder, or a folder without one, is an error, which
- * for a training run's folder given for its adapter (--adapter runs/lora, lora.init_from: runs/lora), the commonest
- * slip, names what to give; a folder that cannot be read (EACCES, ENOTDIR) is named with the reason.
- */
-export function adapterConfigPath(dir: string): string {
-  requireAdapterFolder(dir); // missing, or a .gguf export given for its folder: said so, not as its adapter_config.json missing or ENOTDIR
-  const cfgPath = path.join(dir, 'adapter_config.json');
-  // not existsSync, which says false for a folder that cannot be entered (EACCES) as for one without the file
-  if (!withIo(dir, 'read the adapter folder', () => fs.statSync(cfgPath, { throwIfNoEntry: false }))) {
-    const runAdapter = runWeightsDir(dir, 'lora', false);
-    const inRun = fs.existsSync(path.join(runAdapter, 'adapter_config.json'));
-    throw new UserError(`adapter config not found (a PEFT adapter folder needs adapter_config.json)${inRun
-      ? `: this is a training run's folder, whose adapter is ${runAdapter} (eval, generate and classify also take --run)` : checkpointFolderHint(dir)}`, cfgPath);
-  }
-  return cfgPath;
 }
 
 /**

@@ -44,3 +44,13 @@ test('export --adapter DIR without --model whose adapter_config.json names a Hub
     assert.equal(fs.existsSync(out), false);
   }
 });
+
+test('export --adapter DIR without --model where DIR is missing, or a run folder: refused as with --model (what DIR is), not as a base to give', () => {
+  const missing = path.join(dir, 'no-such-adapter');
+  assert.throws(() => exportCommand({ adapter: missing, out: path.join(dir, 'missing.gguf'), format: 'gguf' }),
+    (e: Error) => e.name === 'UserError' && e.message === `${missing}: adapter folder not found`);
+  const run = path.join(dir, 'run');
+  fs.cpSync(path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_step1'), path.join(run, 'adapter'), { recursive: true });
+  assert.throws(() => exportCommand({ adapter: run, out: path.join(dir, 'run.gguf'), format: 'gguf' }),
+    (e: Error) => e.name === 'UserError' && /adapter config not found .*this is a training run's folder, whose adapter is /.test(e.message));
+});

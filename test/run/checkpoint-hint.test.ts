@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { modelConfigFile } from '../../src/model/config.ts';
-import { adapterConfigPath } from '../../src/model/peft.ts';
+import { adapterConfigPath } from '../../src/model/adapter-config-path.ts';
 import { tempDir } from '../temp-dir.ts';
 
 test('a checkpoint folder given as --adapter, --model or lora.init_from is named as one, with the run\'s weights that are there', () => {
