@@ -103,12 +103,10 @@ export class FlatParams {
       this.scalars = fresh(zeros(backend, 'f64', 2));
       this.clipCoef = fresh(zeros(backend, this.dtype, 1));
     } catch (e) {
-      // the master copy stays where a model computes with views of it; else the mirrored Params go back to the
-      // model's own buffers, and it goes
-      if (values && !this.rebound) {
-        for (const [p, own] of this.mirrored) p.value = own;
-        unused.push(values);
-      }
+      // the mirrored Params go back to the model's own buffers (a bf16 classifier's base weights too, beside its f32
+      // head); the master copy stays where a model computes with views of it, else it goes
+      for (const [p, own] of this.mirrored) p.value = own;
+      if (values && !this.rebound) unused.push(values);
       for (const b of unused) backend.free(b);
       throw e;
     }

@@ -5,11 +5,11 @@
 // before, no more (but the LoRA factors' bf16 working copies, which the model was given and computes with).
 import assert from 'node:assert/strict';
 import { test, testBackend } from '../backend/device.ts';
-import { causalLmBackward } from '../../src/model/backward.ts';
+import { causalLmBackward, classificationBackward } from '../../src/model/backward.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { createRandomModel } from '../../src/model/init.ts';
 import type { MistralModel } from '../../src/model/mistral.ts';
-import { zeroGrads } from '../../src/model/params.ts';
+import { zeroGrads, type Param } from '../../src/model/params.ts';
 import { createAdapter } from '../../src/model/peft.ts';
 import { AdamW } from '../../src/train/optimizer.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -72,3 +72,55 @@ for (const dtype of ['f32', 'bf16'] as const) {
     });
   }
 }
+
+// a bf16 full fine-tuning of a classifier: its score head (f32) is rebound to the master copy, every other weight
+// (bf16) mirrored by it. A failure after that keeps the master copy (the head computes with it), and must still put the
+// mirrored Params back on the model's bf16 buffers: a retry with the caller's own Params (not new ones from
+// model.trainableParams()) took each as an f32 tensor and pointed the bf16 model at the master copy.
+test('bf16 full with a trained f32 score head: after a failed allocation, a new AdamW over the same Params trains as if nothing had failed', () => {
+  const backend = testBackend();
+  const make = (): MistralModel => {
+    const m = createRandomModel(backend, cfg, { seed: 4 }, 'bf16');
+    m.enableBaseGrads();
+    const head = backend.alloc(m.dtype, 3 * cfg.hiddenSize);
+    backend.upload(head, { dtype: 'f32', data: Float32Array.from({ length: 3 * cfg.hiddenSize }, (_, i) => Math.sin(i) / 10) });
+    m.setScoreHead(head, true);
+    return m;
+  };
+  const rows = [{ inputIds: [1, 5, 9, 13, 2, 7], label: 2 }, { inputIds: [1, 30, 4], label: 0 }];
+  const trained = (m: MistralModel, params: Param[]): string => {
+    const batch = m.collate(rows);
+    const optimizer = new AdamW(backend, params, hyper);
+    const losses = [1, 2].map(() => {
+      zeroGrads(backend, optimizer.params);
+      const loss = classificationBackward(m, batch, 1 / batch.B);
+      optimizer.update(hyper.lr);
+      return loss;
+    });
+    return [...losses, ...m.trainableParams().map((p) => `${p.value.dtype}:${backend.download(p.value).join(',')}`), m.classLogits(batch).join(',')].join('|');
+  };
+  const first = make();
+  const want = trained(first, first.trainableParams());
+  const alloc = backend.alloc.bind(backend);
+  let failures = 0;
+  for (let k = 1; ; k++) {
+    const model = make();
+    const params = model.trainableParams();
+    let n = 0;
+    backend.alloc = (d, len) => {
+      if (++n === k) throw new Error('injected: out of memory');
+      return alloc(d, len);
+    };
+    try {
+      new AdamW(backend, params, hyper);
+    } catch (e) {
+      assert.match((e as Error).message, /injected/);
+    } finally {
+      backend.alloc = alloc;
+    }
+    if (n < k) break;
+    failures++;
+    assert.equal(trained(model, params), want, `allocation ${k} failed: a new AdamW over the same Params trains the model as if nothing had`);
+  }
+  assert.ok(failures >= 5, `${failures} allocations`);
+});
