@@ -3,7 +3,6 @@
 // string (the first may hold text before it). Matched on each token's own text as transformers cleans it — bytes
 // where the tokenizer's decoder is byte-level or has byte fallback, else characters — not on the decoded text, so a
 // stop string only in the prompt never stops it, and the token that completes one is kept in the output.
-import * as fs from 'node:fs';
 import { UserError } from '../util/errors.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 
@@ -20,11 +19,9 @@ export function stopStringMode(decoder: unknown): StopStringMode {
   return has(decoder, 'ByteLevel') ? 'byte_level' : null;
 }
 
-/** The matching mode of a tokenizer loaded from a tokenizer.json (its `file`); characters where there is none to read. */
+/** The matching mode of a tokenizer by its decoder as loaded (as transformers reads its backend's); characters where it has none. */
 export function tokenizerStopStringMode(tok: Tokenizer): StopStringMode {
-  const file = (tok as { file?: unknown }).file;
-  if (typeof file !== 'string') return null;
-  return stopStringMode((JSON.parse(fs.readFileSync(file, 'utf8')) as { decoder?: unknown }).decoder);
+  return stopStringMode(tok.decoder ?? null);
 }
 
 /** GPT-2's bytes_to_unicode, inverted: a byte-level token's character → its byte. */

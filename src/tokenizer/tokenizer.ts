@@ -39,6 +39,8 @@ export class LoadedTokenizer implements Tokenizer {
   readonly file: string;
   /** Whether its decoder turns byte-fallback tokens ("<0xC3>") into bytes; elsewhere such a token is text. */
   readonly decodesByteTokens: boolean;
+  /** tokenizer.json's decoder as transformers loads it (llama-class.ts), or null. */
+  readonly decoder: Readonly<Record<string, unknown>> | null;
   private readonly engine: TokenizerEngine;
   private readonly vocab: Vocab;
   private readonly template: ChatTemplate;
@@ -51,6 +53,7 @@ export class LoadedTokenizer implements Tokenizer {
     this.vocab = p.vocab;
     this.vocabSize = p.vocab.size;
     this.decodesByteTokens = decodesByteTokens(p.json.decoder);
+    this.decoder = p.json.decoder;
     const cfg = p.config;
     const resolve = (token: string | null, key: string, fallback: string | null): number | null => {
       if (token === null) return fallback === null ? null : (p.vocab.tokenToId.get(fallback) ?? null);

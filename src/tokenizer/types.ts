@@ -72,6 +72,11 @@ export interface Tokenizer {
   /** The token of an id, null for an id it has none for (past its vocabulary, or a hole in it). */
   idToToken?(id: number): string | null;
   /**
+   * tokenizer.json's decoder as transformers loads it (the LlamaTokenizer class's own where AutoTokenizer takes that
+   * class), null for none, when the tokenizer knows it: what stop strings are matched by (stop-strings.ts).
+   */
+  readonly decoder?: Readonly<Record<string, unknown>> | null;
+  /**
    * A chat rendered with the model's chat template (default: Mistral [INST] … [/INST]), each message with all its
    * fields, as transformers' apply_chat_template renders it.
    */

@@ -12,6 +12,7 @@ import { StopStrings, stopStringMode, tokenizerStopStringMode } from '../../src/
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
 import type { Tokenizer } from '../../src/tokenizer/types.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 interface Case { tokenizer: string; text: string; ids: number[]; steps: { any: boolean; each: string[] }[] }
 const ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'hf-stop-strings', 'stop-strings.json'), 'utf8')) as { stop_strings: string[]; cases: Case[] };
@@ -64,4 +65,21 @@ test('generate() stops after the token that completes a stop string, keeping it;
   assert.deepEqual(generate(model, prompt, { maxNewTokens: 12, eosIds: [], stopStrings: [inPrompt], tokenizer: tok }), plain);
   assert.throws(() => generate(model, prompt, { maxNewTokens: 2, stopStrings: ['x'] }), { name: 'UserError', message: /options\.stopStrings needs options\.tokenizer/ });
   assert.throws(() => generate(model, prompt, { maxNewTokens: 2, stopStrings: [''], tokenizer: tok }), { name: 'UserError', message: /stopStrings is \[""\]: give a non-empty list of non-empty strings/ });
+});
+
+test("the matching mode is the loaded tokenizer's decoder's, as transformers loads it: no tokenizer.json read again per generate()", () => {
+  // tekken-tiny (a ByteLevel decoder) named LlamaTokenizer, no config.json: AutoTokenizer takes that class, whose own
+  // decoder has ByteFallback, so StopStringCriteria matches as byte_fallback (transformers 5.17, checked by hand), not
+  // as the file's ByteLevel
+  const dir = tempDir('mt-stop-llama-');
+  fs.copyFileSync(path.join(FIXTURES, 'tekken-tiny', 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
+  const config = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'tekken-tiny', 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...config, tokenizer_class: 'LlamaTokenizer' }));
+  const tok = loadTokenizer(dir);
+  // the file gone after loading: the mode, and generate() with stop strings, need nothing more from it (a 131k
+  // vocabulary's tokenizer.json took seconds to parse again at each call)
+  fs.rmSync(path.join(dir, 'tokenizer.json'));
+  assert.equal(tokenizerStopStringMode(tok), 'byte_fallback');
+  const model = loadModel(TINY_BASE, { backend: testBackend() });
+  assert.equal(generate(model, [1, 496, 430], { maxNewTokens: 2, eosIds: [], stopStrings: ['zzz'], tokenizer: tok }).length, 2);
 });
