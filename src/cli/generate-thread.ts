@@ -1,8 +1,8 @@
 // The work of `mistral-tune generate`, on a thread of its own (generate.ts, command-thread.ts): text from a model
 // (optionally with a LoRA adapter), with the chat template, streamed to stdout as tokens come, stopping at EOS. Its
 // usage and the checks of its flags that read no model are generate-flags.ts's, made before this module loads.
-import { GENERATION_KEY_CHECKS, generationSettings, readGenerationConfig } from '../model/generation-config.ts';
-import type { SequenceBias } from '../model/sequence-bias.ts';
+import { GENERATION_KEY_CHECKS, generationSettings, readGenerationConfig, type GenerationConfigFile, type GivenGenerationOptions } from '../model/generation-config.ts';
+import { refuseIdsPastVocab, type SequenceBias } from '../model/sequence-bias.ts';
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend } from '../backend/select.ts';
 import { generate, stopIds } from '../model/generate.ts';
@@ -82,6 +82,9 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
   if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
   // the file's form and messages checked before a backend starts and the model loads (minutes for a 7B), not after
   const messages = f.messages !== undefined ? readPromptFile(f.messages) : undefined;
+  // its keys checked before a backend starts, their ids against config.json's vocab_size as the flags' are
+  const file = readGenerationConfig(modelDir);
+  refuseBiasedIdsPastVocab(given, file, config.vocabSize);
   withBackend(device, (backend) => {
     const model = loadModel(modelDir, { backend, precision, config });
     if (target.adapter) loadAdapter(model, target.adapter, { trainable: false });
@@ -90,7 +93,6 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
     }
     const tokenizer = requireModelTokenizer(target.tokenizerDir ?? modelDir, model.cfg.vocabSize, modelDir);
     const ids = promptIds(tokenizer, f, messages);
-    const file = readGenerationConfig(modelDir);
     const settings = generationSettings(given, file, ids.length, model.cfg.maxPositionEmbeddings);
     if (settings.temperature === 0) {
       const why = given.temperature === 0 ? 'with --temperature 0' : 'without --temperature (or do_sample true in generation_config.json)';
@@ -121,6 +123,22 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
 /** A number flag's value, or undefined where it is not given. */
 function flagNumber(flag: string, value: string | undefined): number | undefined {
   return value === undefined ? undefined : numberOption(flag, value, 0);
+}
+
+/**
+ * The ids of --bad-words-ids and --sequence-bias (else of generation_config.json's bad_words_ids and sequence_bias)
+ * past the model's vocabulary, refused naming the flag or the file's key before a backend starts, where generate() would
+ * refuse them once the model is loaded (as transformers' processors do).
+ */
+function refuseBiasedIdsPastVocab(given: GivenGenerationOptions, file: GenerationConfigFile, vocabSize: number): void {
+  const lists = [
+    ['bad-words-ids', 'bad_words_ids', given.badWordsIds, file.badWordsIds],
+    ['sequence-bias', 'sequence_bias', given.sequenceBias?.map(([ids]) => ids), file.sequenceBias?.map(([ids]) => ids)],
+  ] as const;
+  for (const [flag, key, flagged, stated] of lists) {
+    if (flagged !== undefined) refuseIdsPastVocab(flagged, vocabSize, `--${flag}`);
+    else if (stated !== undefined) refuseIdsPastVocab(stated, vocabSize, key, file.file ?? undefined);
+  }
 }
 
 /** A JSON flag's value checked as generation_config.json's `key` is, or undefined where it is not given. */

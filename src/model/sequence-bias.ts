@@ -13,9 +13,14 @@ export type SequenceBias = readonly [ids: readonly number[], bias: number];
 export function prepareSequenceBias(entries: readonly SequenceBias[], vocabSize: number, key: string): SequenceBias[] {
   const byIds = new Map<string, SequenceBias>();
   for (const [ids, bias] of entries) byIds.set(ids.join(','), [ids, bias]);
-  const outside = entries.flatMap(([ids]) => ids.filter((id) => id >= vocabSize));
-  if (outside.length > 0) throw new UserError(`${key} names token ids ${outside.join(', ')}: the model's vocabulary has ${vocabSize} (ids 0..${vocabSize - 1})`, 'generate');
+  refuseIdsPastVocab(entries.map(([ids]) => ids), vocabSize, key, 'generate');
   return [...byIds.values()];
+}
+
+/** Ids of `idLists` ≥ `vocabSize` refused in one line naming `what` (at `where`), as transformers' processor refuses them (ValueError). */
+export function refuseIdsPastVocab(idLists: readonly (readonly number[])[], vocabSize: number, what: string, where?: string): void {
+  const outside = idLists.flatMap((ids) => ids.filter((id) => id >= vocabSize));
+  if (outside.length > 0) throw new UserError(`${what} names token ids ${outside.join(', ')}: the model's vocabulary has ${vocabSize} (ids 0..${vocabSize - 1})`, where);
 }
 
 /**

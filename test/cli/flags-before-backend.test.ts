@@ -183,3 +183,16 @@ test('a --messages file generate cannot read (JSON Lines, one message not in a l
     [['generate', '--model', TINY_BASE, '--messages', one], `error: ${one}: this is one message, not a list of them: write it in a JSON array, [{"role": "user", "content": "..."}]`],
   ]);
 });
+
+test("generate's bad_words_ids and sequence_bias past the model's vocabulary, from a flag or generation_config.json, are the only line on stderr, naming the flag or the file's key, said before a backend starts", async () => {
+  const dir = path.join(cwd, 'bias-past-vocab');
+  fs.mkdirSync(dir);
+  for (const f of ['config.json', 'model.safetensors']) fs.copyFileSync(path.join(TINY_BASE, f), path.join(dir, f));
+  fs.writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ bad_words_ids: [[7], [3, 900]] }));
+  // were "generate: badWordsIds names token ids 900: …" (no flag, no file), after the backend's lines and the weights' load
+  await onlyLines([
+    [['generate', '--model', TINY_BASE, '--prompt', 'hi', '--bad-words-ids', '[[5], [512]]'], "error: --bad-words-ids names token ids 512: the model's vocabulary has 512 (ids 0..511)"],
+    [['generate', '--model', TINY_BASE, '--prompt', 'hi', '--sequence-bias', '[[[600, 5], 1.5]]'], "error: --sequence-bias names token ids 600: the model's vocabulary has 512 (ids 0..511)"],
+    [['generate', '--model', dir, '--prompt', 'hi'], `error: ${path.join(dir, 'generation_config.json')}: bad_words_ids names token ids 900: the model's vocabulary has 512 (ids 0..511)`],
+  ]);
+});
