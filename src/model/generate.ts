@@ -222,11 +222,16 @@ function nextToken(model: MistralModel, ids: readonly number[], cache: KvCache, 
   if (opts.beginSuppressTokens && chosen.newTokens === 0) banIds(host, opts.beginSuppressTokens);
   // sampling from nothing: transformers' multinomial fails on the NaN probabilities (greedy picks id 0, as its argmax)
   if ((opts.temperature ?? 0) > 0 && host.every((x) => x === -Infinity)) {
-    const bans = [...((opts.noRepeatNgramSize ?? 0) > 0 ? [`no_repeat_ngram_size ${opts.noRepeatNgramSize}: each would repeat an n-gram of the prompt and output`] : []),
+    const ngrams = (opts.noRepeatNgramSize ?? 0) > 0;
+    const lists = chosen.badWords.length > 0 || opts.suppressTokens || opts.beginSuppressTokens || chosen.sequenceBias.length > 0;
+    const bans = [...(ngrams ? [`no_repeat_ngram_size ${opts.noRepeatNgramSize}: each would repeat an n-gram of the prompt and output`] : []),
       ...(eosBanned ? [`the EOS ids until min_new_tokens ${opts.minNewTokens}`] : []),
-      ...(chosen.badWords.length > 0 || opts.suppressTokens || opts.beginSuppressTokens || chosen.sequenceBias.length > 0 ? ['bad_words_ids, suppress_tokens or sequence_bias'] : [])];
+      ...(lists ? ['bad_words_ids, suppress_tokens or sequence_bias'] : [])];
+    // the fix of each cause (the EOS ban alone bans every token only of a vocabulary of EOS ids)
+    const fixes = [...(ngrams ? ['give a larger noRepeatNgramSize (--no-repeat-ngram-size) or fewer new tokens'] : []), ...(lists ? ['ban fewer tokens'] : [])];
+    if (fixes.length === 0) fixes.push('give a smaller minNewTokens');
     throw new UserError(`every token is banned at new token ${chosen.newTokens + 1}${bans.length > 0 ? ` (${bans.join('; ')})` : ''}: nothing can be sampled, as transformers' ` +
-      'generate() fails there; give a larger noRepeatNgramSize (--no-repeat-ngram-size) or fewer new tokens', 'generate');
+      `generate() fails there; ${fixes.join(', or ')}`, 'generate');
   }
   return sampleToken(host, opts, rng);
 }

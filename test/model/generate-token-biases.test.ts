@@ -56,3 +56,13 @@ test('bad_words_ids, sequence_bias and suppress lists of the wrong shape, or ids
   assert.throws(() => run({ sequenceBias: [[[0], 1]] }), { name: 'UserError', message: /names token 0/ });
   assert.throws(() => run({ suppressTokens: ['5' as unknown as number] }), { name: 'UserError', message: /options\.suppressTokens is \["5"\]/ });
 });
+
+test('every token suppressed while sampling is refused naming the lists as the cause and the fix, not no_repeat_ngram_size (unset)', () => {
+  const all = Array.from({ length: model.cfg.vocabSize }, (_, i) => i);
+  assert.throws(() => generate(model, ref.prompt_ids, { maxNewTokens: 2, temperature: 1, suppressTokens: all }), (e: Error) => {
+    assert.equal(e.name, 'UserError');
+    assert.match(e.message, /^generate: every token is banned at new token 1 \(bad_words_ids, suppress_tokens or sequence_bias\): nothing can be sampled, as transformers' generate\(\) fails there; ban fewer tokens/);
+    assert.doesNotMatch(e.message, /noRepeatNgramSize/);
+    return true;
+  });
+});
