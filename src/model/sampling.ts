@@ -67,7 +67,31 @@ interface Kept {
 
 /** `ids` sorted most likely first, the lower id first among equal logits (-Infinity ones too, whose difference is NaN). */
 function byLogit(logits: ArrayLike<number>, ids: number[]): number[] {
-  return ids.sort((a, b) => logits[b]! - logits[a]! || a - b);
+  return byPackedKeys(logits, ids) ?? ids.sort((a, b) => logits[b]! - logits[a]! || a - b);
+}
+
+const ID_BITS = 2 ** 21;
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/**
+ * byLogit's order by a native numeric sort of one float64 key per id — the float32 logit's bits made to order as the
+ * logit does, descending, then the id — where the comparator's sort took ~200 ms for a 131k vocabulary at each sampled
+ * token; null (the comparator then) where a logit is NaN or no float32, or an id ≥ 2^21 (the key holds 53 bits).
+ */
+function byPackedKeys(logits: ArrayLike<number>, ids: number[]): number[] | null {
+  const keys = new Float64Array(ids.length);
+  for (let j = 0; j < ids.length; j++) {
+    const id = ids[j]!, x = logits[id]!;
+    if (!(id < ID_BITS) || Math.fround(x) !== x) return null; // NaN too
+    f32[0] = x === 0 ? 0 : x; // -0 ties with 0, as their difference is 0
+    const b = u32[0]!;
+    const ascending = b >= 0x80000000 ? 0xffffffff - b : b + 0x80000000;
+    keys[j] = (0xffffffff - ascending) * ID_BITS + id;
+  }
+  keys.sort();
+  for (let j = 0; j < ids.length; j++) ids[j] = (keys[j]! % ID_BITS) | 0;
+  return ids;
 }
 
 /** The k-th largest of `logits` (0 < k ≤ its length), counting equal values apart: a min-heap of the k largest seen. */

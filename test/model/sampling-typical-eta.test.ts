@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { requireSamplingOptions, samplingProbabilities, type SamplingOptions } from '../../src/model/sampling.ts';
 import { FIXTURES } from '../helpers.ts';
+import { Rng } from '../../src/util/rng.ts';
 
 interface Case { name: string; logits?: 'peaked'; temperature: number; top_k: number; top_p: number; min_p: number; typical_p: number; epsilon_cutoff: number; eta_cutoff: number; probs: number[] }
 const ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'hf-sampling', 'typical-eta.json'), 'utf8')) as { logits: number[]; peaked: number[]; cases: Case[] };
@@ -44,4 +45,15 @@ test('typical_p 1 and eta_cutoff 0 change nothing; values outside their ranges a
   for (const etaCutoff of [-0.1, 1, Number.NaN]) {
     assert.throws(() => requireSamplingOptions({ temperature: 1, etaCutoff }), { name: 'UserError', message: `etaCutoff must be in [0, 1) (0 = off), got ${etaCutoff}` });
   }
+});
+
+test('the tokens come most likely first, the lower id first among equal logits (-0 and 0, -Infinity ones too), float32 and float64 logits alike', () => {
+  const rng = new Rng(7);
+  const xs = Array.from({ length: 5000 }, (_, i) => (i % 97 === 0 ? -Infinity : i % 89 === 0 ? -0 : i % 83 === 0 ? 0 : Math.round((rng.next() - 0.5) * 64) / 4));
+  const want = xs.map((_, i) => i).sort((a, b) => xs[b]! - xs[a]! || a - b).filter((i) => xs[i] !== -Infinity);
+  for (const logits of [Float32Array.from(xs), Float64Array.from(xs, (x, i) => (i % 5 === 0 ? x + 1e-12 * (x === -Infinity ? 0 : 1) : x))]) {
+    const ref = [...logits.keys()].sort((a, b) => logits[b]! - logits[a]! || a - b);
+    assert.deepEqual(samplingProbabilities(logits, { temperature: 1e3 }).ids, ref);
+  }
+  assert.ok(want.length > 4000);
 });
