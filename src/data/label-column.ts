@@ -134,8 +134,12 @@ export function* typedLabelCells(format: Format, field: string, read: (quiet: bo
   if (format === 'json' || format === 'jsonl') {
     const items = notingStringField(format, field, read(false), classes, onNote);
     if (known !== 'text' || classes !== NO_CLASS_LIST) return yield* items;
-    // read with CSV files whose column is text: its string labels are text too ("007" the class "007" of the CSV's)
-    for (const item of items) yield typeof cellOf(item, field) === 'string' ? { ...item, labelAsText: true } : item;
+    // read with CSV files whose column is text: its labels are text too ("007" the class "007" of the CSV's; 7 the
+    // class "7", as a column cast to text writes it, not a class 7 beside it)
+    for (const item of items) {
+      const cell = cellOf(item, field);
+      yield typeof cell === 'string' || typeof cell === 'number' ? { ...item, labelAsText: true } : item;
+    }
     return;
   }
   if (format !== 'csv' && format !== 'tsv') return yield* read(false);

@@ -124,7 +124,8 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
         : Number.isInteger(raw) ? 'an integer a class index can be (too large)' : 'a whole number';
       return { error: `label ${spelled ?? raw} is not ${what}: a label is an integer, a string, or true/false` };
     }
-    return raw === NO_LABEL && classes.minusOne === 'no label' ? MINUS_ONE : { label: raw };
+    if (raw === NO_LABEL && classes.minusOne === 'no label') return MINUS_ONE;
+    return classes.namesText?.(String(raw)) ? { label: String(raw) } : { label: raw }; // a text column's class "7", as a cast to text writes 7
   }
   if (typeof raw === 'string') {
     if (loneSurrogate(raw) >= 0) return { error: `label ${JSON.stringify(raw)} holds a lone surrogate: not Unicode text` };

@@ -93,6 +93,16 @@ test('the label columns of several CSV files are typed as one, as HF datasets ty
   assert.deepEqual(v.report.labels, ['007', '010', 'x', 'y']);
 });
 
+test('a JSON integer label read with a CSV text column is the class its digits name ("7"), not a class 7 beside "7": the report reads back', () => {
+  // before: classes [7, "007", "7", "x"], and report.json's "7" twice as the readers of train and eval read it: refused there
+  const f = writeFiles(dir, { 'w7.csv': csv(['7', 'x', '007']), 'j7.jsonl': [7, '7', 'x'].map((l, i) => JSON.stringify({ text: `json seven ${i}`, label: l })).join('\n') + '\n' });
+  const out = path.join(dir, 'csv-json-7');
+  const { report } = prepare({ inputs: [f['w7.csv']!], val: [f['j7.jsonl']!], outDir: out, tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual(report.labels, ['007', '7', 'x']);
+  assert.deepEqual(readJsonl<{ label: unknown }>(path.join(out, 'val.jsonl')).map((r) => r.label), ['7', '7', 'x']);
+  assert.equal(loadTokenRows(path.join(out, 'val.jsonl'), { tokenizer: tok, task: 'classification' }).rows.length, 3);
+});
+
 test('a TSV label column is typed as a CSV one (pandas read_csv with sep="\\t")', () => {
   const f = writeFiles(dir, { 'stars.tsv': 'text\tlabel\nan apple\t1\na pear\t0.5\n' })['stars.tsv']!;
   const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'tsv'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
