@@ -58,11 +58,13 @@ function classifyWith(a: ClassifyArgs, target: EvalTarget, weightsRead: () => vo
   // a run's own labels were checked against --labels already; an adapter folder's are its own, a model folder's its
   // config.json's id2label
   const own = f.run ? null : folderClassNames(target.model, config.labels, target.adapter);
-  const names = (f.run ? target.labels : givenLabels(target.labels, own?.names, `the classes of ${own?.source}`)) ?? own?.names ?? null;
+  const given = f.run ? target.labels : givenLabels(target.labels, own?.names, `the classes of ${own?.source}`);
+  const names = given ?? own?.names ?? null;
+  const namesFrom = given !== null || own === null ? labelsSource(f.labels, f.run) : own.where; // where a misfit is said
   // one name a class of the head, its class count from the folders' headers: said before the weights load (and held
   // again once they have)
   const headRows = folderNumLabels(target.model, config, target.adapter);
-  if (headRows !== undefined) requireOneNamePerClass(names, headRows, labelsSource(f.labels, f.run));
+  if (headRows !== undefined) requireOneNamePerClass(names, headRows, namesFrom);
   const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field'], { format, onNote: (note) => warn(`${f.data}: ${note}`) }) : [{ line: 1, text: normalizeText(f.text!) }];
   if (texts[0]!.text === '') throw new UserError(`--text ${noText(f.text ?? '')}: give the text to classify`);
   withBackend(device, (backend) => {
@@ -72,7 +74,7 @@ function classifyWith(a: ClassifyArgs, target: EvalTarget, weightsRead: () => vo
       throw new UserError(noScoreHead(adapter, NOT_A_CLASSIFIER), target.adapter ?? target.model);
     }
     const numLabels = model.score.numLabels;
-    requireOneNamePerClass(names, numLabels, labelsSource(f.labels, f.run));
+    requireOneNamePerClass(names, numLabels, namesFrom);
     if (!names) warn(`the class names are not known (--labels, --run, or id2label in config.json): classes are shown as transformers names them (LABEL_0 to LABEL_${numLabels - 1})`);
     const classes = names ?? defaultLabels(numLabels);
     const tokenizer = requireModelTokenizer(target.tokenizerDir ?? target.model, model.cfg.vocabSize, target.model);

@@ -56,10 +56,11 @@ function evaluate(a: EvalArgs, target: EvalTarget, weightsRead: () => void): voi
   const own = f.run ? null : folderClassNames(target.model, config.labels, target.adapter); // an adapter folder's own, else id2label
   const named = f.run ? target.labels : givenLabels(target.labels, own?.names, `the classes of ${own?.source}`);
   const classNames = named ?? own?.names ?? null; // a classification's, in the head's order
+  const namesFrom = named !== null || own === null ? labelsSource(f.labels, f.run) : own.where; // where a misfit is said
   // one name a class of the head, its class count from the folders' headers: said before the weights load (and held
   // again once they have)
   const headRows = planned === 'classification' ? folderNumLabels(target.model, config, target.adapter) : undefined;
-  if (headRows !== undefined) requireOneNamePerClass(classNames, headRows, labelsSource(f.labels, f.run));
+  if (headRows !== undefined) requireOneNamePerClass(classNames, headRows, namesFrom);
   withBackend(device, (backend) => {
     const { tokenizer, misfit } = loadModelTokenizer(target.tokenizerDir ?? target.model, config.vocabSize);
     let reads = 0;
@@ -68,7 +69,7 @@ function evaluate(a: EvalArgs, target: EvalTarget, weightsRead: () => void): voi
       const labels = task === 'classification' ? classNames : null;
       const other = otherTask(task), say = reads++ === 0;
       return explainNoTokenizer(() => loadTokenRows(dataFile, {
-        tokenizer, vocabSize: config.vocabSize, task, labels: labels ? classesFor(labels, named !== null ? labelsSource(f.labels, f.run) : own!.where) : undefined, labelCodes: given?.codes, labelCodesFlag: true, numLabels,
+        tokenizer, vocabSize: config.vocabSize, task, labels: labels ? classesFor(labels, namesFrom) : undefined, labelCodes: given?.codes, labelCodesFlag: true, numLabels,
         maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn, format, onNote: (note) => { if (say) warn(`${dataFile}: ${note}`); }, words: FLAG_WORDS,
         wrongTaskFix: canOther ? `use --task ${other}` : `evaluate it with a ${other} run or model, or give ${task} data`,
         unknownLabelFix: named !== null ? `the classes are the model's, named by ${labelsSource(f.labels, f.run)}: evaluate data labelled with them`
@@ -91,7 +92,7 @@ function evaluate(a: EvalArgs, target: EvalTarget, weightsRead: () => void): voi
       warn('the class names are not given (--labels, --run, or id2label in config.json): the class order is taken from the data ' +
         '(report.json beside it, else its labels sorted), which must be the order the head was trained with');
     }
-    if (task === 'classification') requireOneNamePerClass(labels, model.score!.numLabels, labelsSource(f.labels, f.run));
+    if (task === 'classification') requireOneNamePerClass(labels, model.score!.numLabels, namesFrom);
     const loaded = task === planned && task === 'generation' ? early : readRows(task, model.score?.numLabels, canEvaluateAs(model, adapter, otherTask(task)));
     const rows = loaded.rows;
     const edited = editedSplitWarning(dataFile, loaded.stats);

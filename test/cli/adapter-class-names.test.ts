@@ -64,3 +64,17 @@ test('eval --adapter: data labelled with the card\'s class names is scored with 
   assert.equal(r.code, 0, r.err);
   assert.deepEqual((JSON.parse(r.out) as { labels: string[] }).labels, ['pos', 'neg', 'neu']);
 });
+
+test('classify and eval --adapter: a card whose class list does not fit the head is refused at the card, not blamed on a --labels not given', async () => {
+  const dir = adapterWith('edited', ['neg', 'neu', 'pos']);
+  const card = path.join(dir, 'README.md');
+  fs.writeFileSync(card, fs.readFileSync(card, 'utf8').replace(/^labels = .*$/m, 'labels = ["neg", "pos"]')); // edited by hand
+  const data = path.join(root, 'two.jsonl');
+  fs.writeFileSync(data, [[[1, 5, 9], 'pos'], [[1, 7, 3], 'neg']].map(([ids, label]) => JSON.stringify({ input_ids: ids, label })).join('\n') + '\n');
+  for (const args of [['classify', '--text', 'a short text'], ['eval', '--data', data]]) {
+    const r = await inProcess([...args, '--model', base, '--adapter', dir]);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /README\.md.*2 class names for a head that scores 3 classes/, r.err); // before: "--labels: 2 class names …"
+    assert.doesNotMatch(r.err, /error: --labels:/);
+  }
+});
