@@ -76,9 +76,13 @@ export class LabelColumnScan {
   }
 }
 
+/** The scan of a column's cells, up to the first that makes it text (no later cell changes that): a word early in a 10 GB file ends its read. */
 function scanLabelColumn(cells: Iterable<unknown>): LabelColumnScan {
   const scan = new LabelColumnScan();
-  for (const cell of cells) scan.add(cell);
+  for (const cell of cells) {
+    scan.add(cell);
+    if (scan.kind === 'text') break;
+  }
   return scan;
 }
 
@@ -190,6 +194,7 @@ export function labelColumnKindOf(files: Iterable<Iterable<unknown>>): LabelColu
     const k = labelColumnKind(cells);
     if (k === 'empty' || k === kind) continue;
     kind = kind === 'empty' ? k : 'text';
+    if (kind === 'text') break; // no other file changes it: theirs are not read
   }
   return kind;
 }

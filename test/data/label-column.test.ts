@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { HOLD_BYTES, LABEL_TEXTS_MAX, LabelColumnScan, labelColumnKind, typedLabelCells } from '../../src/data/label-column.ts';
+import { HOLD_BYTES, LABEL_TEXTS_MAX, LabelColumnScan, labelColumnKind, labelColumnKindOf, typedLabelCells } from '../../src/data/label-column.ts';
 import { readRecords } from '../../src/data/ingest/read.ts';
 import type { RawItem } from '../../src/data/ingest/types.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
@@ -28,6 +28,16 @@ test('labelColumnKind: the dtype pandas gives the column (checked with pandas 3 
   assert.equal(labelColumnKind(['True', '1']), 'text'); // a bool and a number: object
   assert.equal(labelColumnKind(['True', 'false', '']), 'booleans');
   assert.equal(labelColumnKind(['', 'nan']), 'empty');
+});
+
+test('labelColumnKind, labelColumnKindOf: the cells after the first that makes the column text are not read (a word early in a 10 GB file)', () => {
+  function* cells(...first: string[]): Generator<string> {
+    yield* first;
+    throw new Error('read past the word that makes the column text');
+  }
+  assert.equal(labelColumnKind(cells('1', '2', 'x')), 'text');
+  assert.equal(labelColumnKindOf([['1', '2'], cells('x')]), 'text');
+  assert.equal(labelColumnKindOf([['1', '2'], ['True'], cells()]), 'text'); // numbers in one file, booleans in another
 });
 
 test('labelColumnKind: pandas matches its NA words and booleans as written, and reads a number with ASCII white space around it (pandas 3 read_csv)', () => {
