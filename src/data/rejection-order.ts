@@ -173,17 +173,28 @@ function* readSpilled(file: OutFile): Generator<Held> {
   }
 }
 
-/** The rejections of `a` and `b`, each in line order, merged in line order: those of one line from `a` first. */
+/**
+ * The rejections of `a` and `b`, each in line order, merged in line order: those of one line from `a` first. Stopped
+ * early (a write that failed: a full disk), it stops both, so that their scratch files are removed and closed.
+ */
 function* byLine(a: Iterable<Held>, b: Iterable<Held>): Generator<Held> {
   const ia = a[Symbol.iterator](), ib = b[Symbol.iterator]();
-  let x = ia.next(), y = ib.next();
-  while (!x.done || !y.done) {
-    if (!x.done && (y.done || x.value.line <= y.value.line)) {
-      yield x.value;
-      x = ia.next();
-    } else {
-      yield y.value;
-      y = ib.next();
+  try {
+    let x = ia.next(), y = ib.next();
+    while (!x.done || !y.done) {
+      if (!x.done && (y.done || x.value.line <= y.value.line)) {
+        yield x.value;
+        x = ia.next();
+      } else {
+        yield y.value;
+        y = ib.next();
+      }
+    }
+  } finally {
+    try {
+      ia.return?.();
+    } finally {
+      ib.return?.();
     }
   }
 }

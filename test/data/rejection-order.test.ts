@@ -84,3 +84,20 @@ test('many late rejections (a file of stray "[" lines, each rejected at its end)
   assert.ok(most <= 2 * (1000 / 12 + 1), `${most} rejections were in memory at once`);
   assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes('held-late')), []); // the scratch files are removed once written
 });
+
+test('a write of rejected.jsonl that fails (a full disk) while held and late rejections are read back from scratch files leaves none of them behind', () => {
+  const scratch = path.join(dir, 'held-full.jsonl');
+  const out = new OutFile(path.join(dir, 'full.jsonl'));
+  const r = new RejectionOrder(out, scratch, 100);
+  for (let l = 2; l <= 200; l += 2) r.write(l, `${JSON.stringify({ line: l })}\n`, true);
+  for (let l = 1; l < 200; l += 2) r.write(l, `${JSON.stringify({ line: l })}\n`, true);
+  assert.ok(fs.readdirSync(dir).filter((n) => n.includes('held-full')).length >= 2, 'both kinds spilled to scratch files');
+  let writes = 0;
+  out.write = (): void => {
+    if (++writes > 3) throw new Error('ENOSPC: no space left on device, write');
+  };
+  assert.throws(() => r.flush(), /ENOSPC/);
+  r.discard();
+  out.discard();
+  assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes('held-full') || n.includes('full.jsonl')), []);
+});
