@@ -199,6 +199,16 @@ export function labelColumnKindOf(files: Iterable<Iterable<unknown>>): LabelColu
   return kind;
 }
 
+/**
+ * The one kind of the label columns of a dataset's CSV and TSV files (`formats`: every input's; `read(i)`: a quiet read
+ * of input i), as HF datasets gives a dataset's files one schema; undefined where there are none, or no other input
+ * (one file types its own column as it is read: typedLabelCells).
+ */
+export function datasetLabelKind(formats: readonly Format[], field: string, read: (i: number) => Iterable<RawItem>): LabelColumnKind | undefined {
+  const tables = formats.flatMap((format, i) => (format === 'csv' || format === 'tsv' ? [i] : []));
+  return tables.length === 0 || formats.length < 2 ? undefined : labelColumnKindOf(tables.map((i) => labelCells(read(i), field)));
+}
+
 /** The label cells of a CSV or TSV file's records, read quietly (`read`), for labelColumnKindOf. */
 export function* labelCells(read: Iterable<RawItem>, field: string): Generator<unknown> {
   for (const item of read) if (!item.error) yield cellOf(item, field);

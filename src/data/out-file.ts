@@ -133,6 +133,11 @@ export class OutFile {
   }
 }
 
+/** The size and SHA-256 of each of the hashed `outs`, by its name in the folder (a report's files). */
+export function writtenBy(outs: readonly OutFile[]): Record<string, Pick<WrittenFile, 'bytes' | 'sha256'>> {
+  return Object.fromEntries(outs.map((f) => [path.basename(f.target), f.written()]));
+}
+
 /**
  * Creates `tmp` (O_EXCL) for reading and writing, never opening what is at the name: the name is predictable (the pid),
  * so one who can write in the output folder could put a symbolic link there, which was written through (a file outside

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
 import { readRecords, formatsOf } from './ingest/read.ts';
-import { labelCells, labelColumnKindOf, typedLabelCells, type LabelColumnKind } from './label-column.ts';
+import { datasetLabelKind, typedLabelCells } from './label-column.ts';
 import { resolveFields } from './field-map.ts';
 import { ownRecordId } from './record-fields.ts';
 import { recordAt, recordPlace, type RawItem, type RecordAt } from './ingest/types.ts';
@@ -22,7 +22,7 @@ import {
 } from './labels.ts';
 import { ContentIndex, sameSequence, sequenceKey } from './exact-dedup.ts';
 import { NearDupIndex } from './near-dedup.ts';
-import { OutFile, removeStaleTemps } from './out-file.ts';
+import { OutFile, removeStaleTemps, writtenBy } from './out-file.ts';
 import { ReadTally } from './read-tally.ts';
 import { maxRawCharsFor } from './char-limits.ts';
 import { checkRecord } from './record-checks.ts';
@@ -278,11 +278,9 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       minChars: opts.minChars, maxChars: opts.maxChars ?? DEFAULTS.maxChars, maxCharsGiven: opts.maxChars !== undefined, keepPlaceholders: opts.keepPlaceholders === true, words,
     };
     // the label column of several CSV or TSV files is typed as one, as HF datasets gives a dataset's files one schema
-    // (and the string labels of JSON files with them alike): read quietly first, where there are other files (one file
-    // types its own column as it is read)
-    const tables = task === 'classification' ? sources.flatMap((_, si) => (formats[si] === 'csv' || formats[si] === 'tsv' ? [si] : [])) : [];
-    const labelKind: LabelColumnKind | undefined = tables.length === 0 || sources.length < 2 ? undefined
-      : labelColumnKindOf(tables.map((si) => labelCells(readRecords(sources[si]!.path, formats[si]!, { textSplit: opts.textSplit, textField: fields.text, maxRawChars, words }), fields.label)));
+    // (and the string labels of JSON files with them alike): read quietly first, where there are other files
+    const labelKind = task !== 'classification' ? undefined
+      : datasetLabelKind(formats, fields.label, (si) => readRecords(sources[si]!.path, formats[si]!, { textSplit: opts.textSplit, textField: fields.text, maxRawChars, words }));
     for (let si = 0; si < sources.length; si++) {
       const src = sources[si]!;
       const before = statListedSource(src.path);
@@ -495,9 +493,4 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
 /** The entries of `record` named in `names`. */
 function pick<T>(record: Readonly<Record<string, T>>, names: readonly string[]): Record<string, T> {
   return Object.fromEntries(names.flatMap((n) => (Object.hasOwn(record, n) ? [[n, record[n]!]] : [])));
-}
-
-/** The size and SHA-256 of each of `outs`, by its name in the folder. */
-function writtenBy(outs: readonly OutFile[]): PrepareReport['files'] {
-  return Object.fromEntries(outs.map((f) => [path.basename(f.target), f.written()]));
 }
