@@ -24,7 +24,7 @@ export function readYamlMapping(file: string): Record<string, unknown> {
  * A YAML config's mapping, and the place of each key path in it: the file:line:column of the key (of the list
  * item, for `lora.target_modules.1`), else of the nearest key above it that is written, else the file.
  */
-export function readYamlConfig(file: string): { mapping: Record<string, unknown>; place: (key: string) => string; written: Written } {
+export function readYamlConfig(file: string): { mapping: Record<string, unknown>; place: (key: string) => string; written: Written; anchorOf: (key: string) => string | undefined } {
   // a FIFO or folder in the config's place is a one-line error, never a read that blocks forever; a carriage return
   // alone ends a line in YAML (classic Mac line ends), where the parser would read `max_steps: 2\r` as the string "2\r";
   // UTF-16 and bytes that are not UTF-8 are refused where they are (a Latin-1 "café" became the path "caf\uFFFD")
@@ -42,6 +42,7 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
   let doc: unknown;
   let place = (_key: string): string => file;
   let written: Written = () => undefined;
+  let anchorOf = (_key: string): string | undefined => undefined;
   try {
     // before the document is composed, which recursed once a level: "Maximum call stack size exceeded"
     const deep = tooDeep(text);
@@ -86,6 +87,7 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
       return `${file}:${line}:${col}`;
     };
     written = (key) => writtenAt(parsed, key);
+    anchorOf = (key) => aliasedAnchor(parsed, key);
   } catch (e) {
     if (e instanceof UserError) throw e;
     // one line: the parser's first line (without its "at line L, column C:" tail) at file:line:column
@@ -108,7 +110,22 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
   if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
     throw new UserError(`the config must be a YAML mapping of keys to values${dataFileHint(file)}`, file);
   }
-  return { mapping: (doc ?? {}) as Record<string, unknown>, place, written };
+  return { mapping: (doc ?? {}) as Record<string, unknown>, place, written, anchorOf };
+}
+
+/** The anchor (`&name`) of the value at the dotted key path `key` of `doc` where an alias (`*name`) repeats it; else undefined. */
+function aliasedAnchor(doc: YAML.Document, key: string): string | undefined {
+  const { node } = nodeAt(doc, key);
+  const anchor = YAML.isNode(node) && !YAML.isAlias(node) ? node.anchor : undefined;
+  if (anchor === undefined) return undefined;
+  let used = false;
+  YAML.visit(doc, {
+    Alias: (_, alias) => {
+      used = alias.source === anchor;
+      return used ? YAML.visit.BREAK : undefined;
+    },
+  });
+  return used ? anchor : undefined;
 }
 
 /**
@@ -229,7 +246,7 @@ function aliasSlip(doc: YAML.Document): { offset: number; what: string } | null 
   if (found.unresolved !== undefined) {
     return { offset, what: `*${alias.source} is an alias of no anchor &${alias.source} above it: write &${alias.source} before the value to repeat (or quote "*${alias.source}" for the text)` };
   }
-  return { offset, what: 'aliases that repeat other aliases expand past what a config holds (YAML\'s "billion laughs"): write the values themselves' };
+  return { offset, what: 'the aliases expand past the parser\'s bound (its guard against YAML\'s "billion laughs", aliases of aliases that grow without end): write the values themselves' };
 }
 
 /** `LINE:COLUMN` (from 1) of `offset` in `text`, whose lines end with \n. */

@@ -76,6 +76,7 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   let raw: Record<string, unknown> = {};
   let place: Place = 'command line';
   let inFile: Written = () => undefined;
+  let anchorOf = (_key: string): string | undefined => undefined;
   if (file) {
     const read = readYamlConfig(file);
     // no keys at all (an empty file, comments alone, `{}`): said as such, not as each required key missing
@@ -84,6 +85,7 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
     }
     raw = read.mapping;
     place = read.place;
+    anchorOf = read.anchorOf;
     inFile = read.written;
     resolveFilePaths(raw, file, read.place);
   }
@@ -127,7 +129,7 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   };
   // the file, for a check of its paths after a library caller gives the config on (train(loadTrainConfig(file)))
   const noted = (c: TrainConfig): TrainConfig => (file ? noteConfigFile(c, file) : c);
-  const cfg = noted(validate(raw, place, blamed, written));
+  const cfg = noted(validate(raw, place, blamed, written, anchorOf));
   const placeOfKey = keyPlace(place, blamed);
   for (const [key, text] of Object.entries(writtenTexts(cfg, written))) {
     const note = leadingZeroNote(text, getDotted(cfg as unknown as Record<string, unknown>, key));
@@ -342,8 +344,10 @@ function setDotted(obj: Record<string, unknown>, key: string, value: unknown): v
 /**
  * Validates with the schema; errors name the key path, with a did-you-mean for unknown keys, and are
  * blamed on the override flag (`--lora.r`) that set the key, else on `where` (the file, or the key's file:line:column).
+ * `anchorOf`: the anchor of a key's value that an alias repeats (config-yaml.ts), for an unknown key kept for it.
  */
-export function validate(raw: unknown, where: Place = 'config', overridden: ReadonlyArray<{ key: string; flag: string }> = [], written: Written = () => undefined): TrainConfig {
+export function validate(raw: unknown, where: Place = 'config', overridden: ReadonlyArray<{ key: string; flag: string }> = [], written: Written = () => undefined,
+  anchorOf: (key: string) => string | undefined = () => undefined): TrainConfig {
   const blame = keyPlace(where, overridden);
   const r = TrainConfigSchema.safeParse(withEmptySections(raw), { error: configIssueText });
   if (!r.success) {
@@ -352,6 +356,12 @@ export function validate(raw: unknown, where: Place = 'config', overridden: Read
       if (issue.code === 'unrecognized_keys') {
         return issue.keys.map((k) => {
           const full = at ? `${at}.${k}` : k;
+          // a top-level key kept for its anchor alone (`x-lr: &lr 2e-4` above `lr: *lr`): no misspelt key to suggest for
+          const anchor = at === '' ? anchorOf(full) : undefined;
+          if (anchor !== undefined) {
+            return { key: full, text: `unknown key "${full}": it holds the anchor &${anchor}, and every key of a config is read as a setting: ` +
+              `put &${anchor} on the first value that *${anchor} repeats (key: &${anchor} VALUE) and leave "${full}" out` };
+          }
           const given = (key: string): boolean => getDotted(raw as Record<string, unknown>, key) !== undefined;
           return { key: full, text: unknownKeyText(full, k, issue.path.map(String), getDotted(raw as Record<string, unknown>, full), written(full),
             typeof where === 'function' ? given : undefined, blame(full).startsWith('--')) };

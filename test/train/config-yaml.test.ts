@@ -352,7 +352,9 @@ test('an alias of no anchor above it, and aliases that expand too far, are named
   refused('seed: *s\nmax_steps: &s 3\n', '3:7: *s is an alias of no anchor &s above it: write &s before the value to repeat (or quote "*s" for the text)');
   refused('lora:\n  r: 4\n  alpha: *r\n', '5:10: *r is an alias of no anchor &r above it: write &r before the value to repeat (or quote "*r" for the text)');
   const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdef'.split('').map((n, i) => `${n}: &${n} [${Array(9).fill(`*${'abcdef'[i]}`).join(', ')}]`), `g: [${Array(9).fill('*f').join(', ')}]`];
-  refused(bomb.join('\n') + '\n', '4:8: aliases that repeat other aliases expand past what a config holds (YAML\'s "billion laughs"): write the values themselves');
+  refused(bomb.join('\n') + '\n', '4:8: the aliases expand past the parser\'s bound (its guard against YAML\'s "billion laughs", aliases of aliases that grow without end): write the values themselves');
+  // 101 aliases of one number repeat no alias: the same bound, not said as aliases of aliases
+  refused(`x: &a 1\nl: [${Array(101).fill('*a').join(', ')}]\n`, '4:5: the aliases expand past the parser\'s bound (its guard against YAML\'s "billion laughs", aliases of aliases that grow without end): write the values themselves');
   // an anchor above its alias is read
   assert.equal(loadTrainConfig(file(`${head}seed: &s 3\nmax_steps: *s\n`)).max_steps, 3);
 });
@@ -393,4 +395,18 @@ test('YAML 1.1 habits a config reads otherwise are said: a list item a space fur
   // 0x1F and 0o17 are YAML 1.2's integers
   assert.equal(loadTrainConfig(file(`${head}seed: 0x1F\n`)).seed, 31);
   assert.equal(loadTrainConfig(file(`${head}seed: 0o17\n`)).seed, 15);
+});
+
+test('a top-level key that only holds an anchor for aliases below is told to put the anchor where it is first used, not a "did you mean"', () => {
+  // before: 'unknown key "x-lr" (did you mean "optimizer.lr"?)', and "loras" was "did you mean lora"
+  const head = 'model: m\ndata: {train: t}\n';
+  for (const [text, key, anchor] of [['x-lr: &lr 0.001\noptimizer:\n  lr: *lr\n', 'x-lr', 'lr'], ['loras: &l {r: 8}\nlora: *l\n', 'loras', 'l']] as const) {
+    const f = file(head + text);
+    assert.throws(() => loadTrainConfig(f), {
+      message: `${f}:3:1: unknown key "${key}": it holds the anchor &${anchor}, and every key of a config is read as a setting: ` +
+        `put &${anchor} on the first value that *${anchor} repeats (key: &${anchor} VALUE) and leave "${key}" out`,
+    });
+  }
+  // a known key with an anchor is read, its alias too
+  assert.equal(loadTrainConfig(file(`${head}seed: &s 3\nmax_steps: *s\n`)).max_steps, 3);
 });
