@@ -127,15 +127,16 @@ function readLine(text: string): Line | null {
   const dashes = /^(-[ \t]+)*/.exec(body)![0].length;
   const content = indent + dashes;
   const rest = body.slice(dashes);
-  // quoted text, then a comment, left out: what remains must close every bracket it opens
-  const bare = rest.replace(/"(\\.|[^"\\])*"|'([^']|'')*'/g, '""').replace(/(^|\s)#.*$/, '');
-  if (/["']/.test(bare.replace(/""/g, '')) || (bare.match(/[[{]/g)?.length ?? 0) !== (bare.match(/[\]}]/g)?.length ?? 0)) return null;
+  // quoted text masked, then a comment left out: what remains must close every bracket it opens (`bare` is as long as
+  // the text it keeps of `rest`, so that a key or value is shown as written)
+  const bare = masked(rest).replace(/(^|\s)#.*$/, '').trimEnd();
+  if (depth(bare) !== 0) return null;
   // (a flow mapping as a list item, `- {path: a}`, is no key)
-  const pair = /^([^\s:#{[][^:#]*?)[ \t]*:(?:[ \t]+(.*))?$/.exec(bare.trimEnd());
+  const pair = /^([^\s:#{[][^:#]*?)[ \t]*:(?:[ \t]+(.*))?$/.exec(bare);
   // a quoted key ("r": 4) by its text
-  const quotedKey = pair?.[1] === '""' ? /^"((\\.|[^"\\])*)"|^'(([^']|'')*)'/.exec(rest) : null;
-  const name = quotedKey ? quotedKey[1] ?? quotedKey[3]! : pair ? pair[1]! : bare.trim();
-  const value = pair ? (pair[2] ?? '').trim() : '';
+  const quotedKey = pair && /^(["'])x*\1$/.test(pair[1]!) ? /^"((\\.|[^"\\])*)"|^'(([^']|'')*)'/.exec(rest) : null;
+  const name = quotedKey ? quotedKey[1] ?? quotedKey[3]! : pair ? pair[1]! : rest.slice(0, bare.length).trim();
+  const value = pair ? rest.slice(bare.length - (pair[2] ?? '').length, bare.length).trim() : '';
   return { indent, content, name, opens: pair !== null && value === '', value, blockScalar: /^[|>][-+0-9]*$/.test(value) };
 }
 

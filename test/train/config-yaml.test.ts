@@ -115,6 +115,10 @@ test('an indentation slip past comments and blank lines, of a quoted key, after 
   slip('lora:\n  r: 4\n  # the scale\n   alpha: 8\n', '6:4', '"alpha" is indented 3 spaces, more than "r" above it (2), whose value is given (4): line it up with r, at 2 spaces');
   // before: "\"\"" is indented 3 spaces, more than "\"\"" above it
   slip('lora:\n  "r": 4\n   \'alpha\': 8\n', '5:4', '"alpha" is indented 3 spaces, more than "r" above it (2), whose value is given (4): line it up with r, at 2 spaces');
+  // a quoted value, and a list of them over lines, are shown as written (before: "whose value is given ([\"\", \"\"])")
+  slip('lora:\n  target_modules: ["q_proj", \'v_proj\']\n   r: 8\n', '5:4', '"r" is indented 3 spaces, more than "target_modules" above it (2), whose value is given (["q_proj", \'v_proj\']): line it up with target_modules, at 2 spaces');
+  slip('lora:\n  target_modules: ["q_proj",  # first\n    "v#[x"]\n   r: 8\n', '6:4', '"r" is indented 3 spaces, more than "target_modules" above it (2), whose value is given (["q_proj", "v#[x"]): line it up with target_modules, at 2 spaces');
+  slip('lora:\n  - "q#x": 4\n     r: 8\n', '5:6', '"r" is indented 5 spaces, more than "q#x" above it (4), whose value is given (4): line it up with q#x, at 4 spaces');
   // before: "indent it 4 spaces to keep it under target_modules" (a list, which holds no key)
   slip('lora:\n  target_modules:\n    - q_proj\n    - v_proj\n   r: 8\n', '7:4', '"r" is indented 3 spaces, between target_modules\'s items (4) and lora\'s keys (2): indent it 2 spaces for a key of lora');
   // before: "\"shallow\" is indented 2 spaces, more than \"system\" above it (0), whose value is given (|): line it up with system"
