@@ -7,7 +7,7 @@ import { UserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
 import { bracketSlip } from './config-flow.ts';
 import { INDENT_ERROR_CODES, indentSlip } from './config-indent.ts';
-import { firstNonPlain, MAX_DEPTH, PLAIN_TAGS, silentlyChanged, spaceAfterColon, tooDeep } from '../util/yaml-plain.ts';
+import { firstNonPlain, MAX_DEPTH, PLAIN_TAGS, parsePlainDocument, silentlyChanged, spaceAfterColon, tooDeep } from '../util/yaml-plain.ts';
 
 /** Where a config key path was written (`file:line:column`), or one place for every key (a file, "command line"). */
 export type Place = string | ((key: string) => string);
@@ -44,14 +44,13 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
   let written: Written = () => undefined;
   let anchorOf = (_key: string): string | undefined => undefined;
   try {
-    // before the document is composed, which recursed once a level: "Maximum call stack size exceeded"
-    const deep = tooDeep(text);
-    if (deep !== null) throw new UserError(TOO_DEEP, `${file}:${lineColumn(text, deep)}`);
+    // checked before the document is composed, which recursed once a level: "Maximum call stack size exceeded"
+    const read = parsePlainDocument(text);
+    if ('deep' in read) throw new UserError(TOO_DEEP, `${file}:${lineColumn(text, read.deep)}`);
     // a warning (a tag it cannot resolve, !!js/function) is refused as an error: YAML.parse would print it on
     // stderr over several lines and read the value as a plain string
-    const lineCounter = new YAML.LineCounter();
+    const { doc: parsed, lineCounter } = read;
     const at = (offset: number): string => `${file}:${lineCounter.linePos(offset).line}:${lineCounter.linePos(offset).col}`;
-    const parsed = YAML.parseDocument(text, { ...PLAIN_TAGS, prettyErrors: true, lineCounter });
     // a key given twice is named by its key path and the line of its first (the parser says "Map keys must be unique")
     const twice = parsed.errors[0]?.code === 'DUPLICATE_KEY' ? duplicateKey(parsed, parsed.errors[0].pos[0]) : null;
     if (twice !== null) {

@@ -36,8 +36,13 @@ export const MAX_DEPTH = 64;
  * (FATAL ERROR: RegExpCompiler Allocation failed), which no catch stops.
  */
 export function tooDeep(text: string): number | null {
+  return deepestIn(new YAML.Parser().parse(text));
+}
+
+/** tooDeep of the parser's tokens of a text. */
+function deepestIn(tokens: Iterable<YAML.CST.Token>): number | null {
   const stack: Array<{ token: YAML.CST.Token | null | undefined; depth: number }> = [];
-  for (const token of new YAML.Parser().parse(text)) stack.push({ token, depth: 0 });
+  for (const token of tokens) stack.push({ token, depth: 0 });
   while (stack.length > 0) {
     const { token, depth } = stack.pop()!;
     if (token?.type === 'document') stack.push({ token: token.value, depth });
@@ -46,6 +51,28 @@ export function tooDeep(text: string): number | null {
     for (const item of token.items) stack.push({ token: item.key, depth: depth + 1 }, { token: item.value, depth: depth + 1 });
   }
   return null;
+}
+
+/**
+ * `text` parsed as YAML.parseDocument(text, {...PLAIN_TAGS, prettyErrors: true, lineCounter}) parses it, its tokens
+ * checked by tooDeep and composed once (a config of 700,000 labels was parsed twice: 28 s of 81); or `deep`, the offset
+ * of a list or mapping nested MAX_DEPTH deep. A text with an error, a warning or a second document is parsed again by
+ * parseDocument itself, whose errors carry their line and column (the library's prettifyError is its own).
+ */
+export function parsePlainDocument(text: string): { doc: YAML.Document.Parsed; lineCounter: YAML.LineCounter } | { deep: number } {
+  const lineCounter = new YAML.LineCounter();
+  const tokens = [...new YAML.Parser(lineCounter.addNewLine).parse(text)];
+  const deep = deepestIn(tokens);
+  if (deep !== null) return { deep };
+  const docs: YAML.Document.Parsed[] = [];
+  for (const doc of new YAML.Composer({ ...PLAIN_TAGS, prettyErrors: true, lineCounter }).compose(tokens, true, text.length)) {
+    docs.push(doc);
+    if (docs.length > 1) break;
+  }
+  const doc = docs[0];
+  if (doc !== undefined && docs.length === 1 && doc.errors.length === 0 && doc.warnings.length === 0) return { doc, lineCounter };
+  const again = new YAML.LineCounter();
+  return { doc: YAML.parseDocument(text, { ...PLAIN_TAGS, prettyErrors: true, lineCounter: again }), lineCounter: again };
 }
 
 /**

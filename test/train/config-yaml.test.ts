@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import YAML from 'yaml';
 import { loadTrainConfig } from '../../src/train/config.ts';
 import { tempDir } from '../temp-dir.ts';
 import { file } from './config-file.ts';
@@ -413,4 +414,25 @@ test('a top-level key that only holds an anchor for aliases below is told to put
   }
   // a known key with an anchor is read, its alias too
   assert.equal(loadTrainConfig(file(`${head}seed: &s 3\nmax_steps: *s\n`)).max_steps, 3);
+});
+
+test('a config\'s YAML is parsed once, its depth checked on the same tokens (a config of 700,000 labels was parsed twice: 28 s of 81)', () => {
+  const parse = YAML.Parser.prototype.parse;
+  let parses = 0;
+  YAML.Parser.prototype.parse = function* (this: YAML.Parser, ...args: Parameters<typeof parse>) {
+    parses++;
+    yield* parse.apply(this, args);
+  };
+  try {
+    const cfg = loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [neg, pos]\nseed: &s 3\nmax_steps: *s\n'));
+    assert.deepEqual([cfg.labels, cfg.max_steps], [['neg', 'pos'], 3]);
+    assert.equal(parses, 1);
+    // an error is said as before, at its line and column
+    const f = file('model: m\ndata: {train: t}\nlora: {r: 4\n');
+    assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}:`) && !e.message.includes('\n'));
+    // too deep is refused before it is composed
+    assert.throws(() => loadTrainConfig(file(`model: m\nx: ${'['.repeat(100)}${']'.repeat(100)}\n`)), /c\.yaml:2:\d+: /);
+  } finally {
+    YAML.Parser.prototype.parse = parse;
+  }
 });
