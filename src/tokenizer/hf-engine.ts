@@ -133,9 +133,27 @@ function encodeBySplit(tok: HfTokenizer, json: TokenizerJson, config: TokenizerC
     return id;
   };
   const modelIds = (tokens: string[]): number[] => tokens.map(idOf);
-  // a BPE without unk_token: the characters it cannot encode dropped from each word before it merges, as HF (bpe-unknown.ts)
+  // a BPE without unk_token: the characters it cannot encode dropped from each word before it merges, as HF (bpe-unknown.ts);
+  // with ignore_merges HF looks up the word as it came (the dropper keeps such a word), never the word without those
+  // characters, which the library's encode would look up ("a☃b" is "▁a" "b" where no merge makes the piece "▁ab")
   const drop = isBpeModel(json.model) ? unknownCharDropper(json.model) : null;
-  const words = (pieces: string[]): string[] => (drop ? pieces.map(drop).filter((w) => w.length > 0) : pieces);
+  const bpe = model as unknown as { ignore_merges: boolean };
+  const merged = (word: string): string[] => {
+    const lookup = bpe.ignore_merges;
+    bpe.ignore_merges = false;
+    try {
+      return model([word]);
+    } finally {
+      bpe.ignore_merges = lookup;
+    }
+  };
+  const tokensOf = (pieces: string[]): string[] => {
+    if (drop === null || pieces.every((word) => drop(word) === word)) return model(pieces);
+    return pieces.flatMap((word) => {
+      const kept = drop(word);
+      return kept === word ? model([word]) : kept.length === 0 ? [] : merged(kept);
+    });
+  };
   return (text) => raw.split(text).flatMap((section, si) => {
     if (section.token !== null) return [section.token.id];
     let s = section.text;
@@ -152,7 +170,7 @@ function encodeBySplit(tok: HfTokenizer, json: TokenizerJson, config: TokenizerC
       if (sub.text.length === 0) return [];
       // section_index 0 (Metaspace's "first", metaspace.ts) only for a piece whose first character HF aligns with the
       // input's first one (first-aligned.ts): not after an added token, nor where the normalizer took that one away
-      return modelIds(model(words(tok.pre_tokenizer ? tok.pre_tokenizer(sub.text, { section_index: from < led.lead ? 0 : 1 }) : [sub.text])));
+      return modelIds(tokensOf(tok.pre_tokenizer ? tok.pre_tokenizer(sub.text, { section_index: from < led.lead ? 0 : 1 }) : [sub.text]));
     });
   });
 }
