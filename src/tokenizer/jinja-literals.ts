@@ -11,7 +11,8 @@
 // - raw blocks ({% raw %}…{% endraw %}) as jinja-raw-blocks.ts writes them;
 // - a name jinja-refused.ts refuses (lipsum, self, | urlize, | random, {% with %}…) fails here, naming its line (a
 //   global the template binds, as in {% set self = … %}, is left to the render-time check, which knows scope);
-// - a statement that loads another template ({% include 'x' %}) is written as jinja-loader-tags.ts reads it.
+// - a statement that loads another template ({% include 'x' %}) is written as jinja-loader-tags.ts reads it (a form
+//   jinja2's parser refuses fails here, naming its line).
 // Text outside the tags, names (`x1e3`) and comments are left as they are.
 import { rawBlockAt, rewriteRawBlock } from './jinja-raw-blocks.ts';
 import { MAY_NAME_REFUSED, refusedName } from './jinja-refused.ts';
@@ -82,7 +83,9 @@ function rewriteTag(text: string, i: number, close: string, bound: Set<string>):
     if (depth === 0 && text.startsWith(close, i)) {
       if (loaderLine === 0) return [i + close.length, out + close];
       const control = (at: number) => (/[-+]/.test(text[at] ?? '') ? text[at]! : '');
-      return [i + close.length, loaderTagCode(keyword!, loaderLine, control(start), i - 1 > start ? control(i - 1) : '') + close];
+      const trail = i - 1 > start ? control(i - 1) : '';
+      const code = out.slice(out.indexOf(keyword!) + keyword!.length, trail === '' ? undefined : -1); // after the keyword
+      return [i + close.length, loaderTagCode(keyword!, loaderLine, code, control(start), trail) + close];
     }
     let len = 1;
     let replacement: string | null = null;

@@ -253,3 +253,36 @@ test('a test with an argument keeps the neighbouring syntax: x.is, `is` then els
   assert.equal(render("{% set d = {'is': 1} %}{{ d.is }}|{{ 'a' if 1 is odd else 'b' }}|{{ 2 is even and 3 is odd }}"), '1|a|True');
   assert.throws(() => render('{{ 4 is divisibleby (2 }}'), /./);
 });
+
+test('a statement that loads another template, written in a form jinja2 refuses, is refused at load naming it and its line, as jinja2 refuses the template, even where the render would not reach it', () => {
+  const source = 'model/tokenizer_config.json: chat_template';
+  // each refused by jinja2 3.1.6's parser (TemplateSyntaxError, or TemplateAssertionError for an imported _name)
+  const malformed: [string, string][] = [
+    ['{% if false %}{% include %}{% endif %}ok', 'line 1: {% include %}'],
+    ["{% if false %}\n{% from 'x' %}{% endif %}ok", 'line 2: {% from … import %}'],
+    ["a\n\n{% if false %}{% import 'x' %}{% endif %}", 'line 3: {% import %}'],
+    ['{% if false %}{%- extends -%}{% endif %}', 'line 1: {% extends %}'],
+    ["{% if false %}{% include 'a', 'b' %}{% endif %}", 'line 1: {% include %}'],
+    ["{% if false %}{% include 'a' ignore %}{% endif %}", 'line 1: {% include %}'],
+    ["{% if false %}{% include 'a' with context ignore missing %}{% endif %}", 'line 1: {% include %}'],
+    ["{% if false %}{% extends 'a' with context %}{% endif %}", 'line 1: {% extends %}'],
+    ["{% if false %}{% import 'x' as l.m %}{% endif %}", 'line 1: {% import %}'],
+    ["{% if false %}{% import 'x' as true %}{% endif %}", 'line 1: {% import %}'],
+    ["{% if false %}{% from 'x' import %}{% endif %}", 'line 1: {% from … import %}'],
+    ["{% if false %}{% from 'x' import a, %}{% endif %}", 'line 1: {% from … import %}'],
+    ["{% if false %}{% from 'x' import _a %}{% endif %}", 'line 1: {% from … import %}'],
+    ["{% if false %}{% from 'x' import a b %}{% endif %}", 'line 1: {% from … import %}'],
+    ["{% if false %}{% from 'x' import a with %}{% endif %}", 'line 1: {% from … import %}'],
+  ];
+  for (const [template, where] of malformed) {
+    assert.throws(() => new ChatTemplate(template, { bosToken: '<s>', eosToken: '</s>', source }), (e: unknown) =>
+      isUserError(e) && (e as Error).message.startsWith(`${source}: cannot parse the chat template: ${where} is not written as jinja2 reads it`) && !(e as Error).message.includes('\n'), template);
+  }
+  // an expression the parser refuses, as anywhere else in the template
+  assert.throws(() => new ChatTemplate("{% if false %}{% include 'a' + %}{% endif %}", { bosToken: '<s>', eosToken: '</s>', source }), (e: unknown) => isUserError(e));
+  // the forms jinja2 reads still load, and render where not reached
+  const fine = ["{% include ['a', 'b'] ignore missing without context %}", '{% include x if y else z %}', "{% include 'a' 'b' %}", '{% include a.b[1] | e %}',
+    "{% import 'x' as _l with context %}", "{% import 'x' as with %}", "{% from 'x' import a, b as c %}", "{% from 'x' import a, with context %}",
+    "{% from 'x' import with %}", "{% from x.y import a as _b without context %}", "{% extends ('a',) | first %}", "{% include 'a'\n %}"];
+  for (const statement of fine) assert.equal(render(`{% if false %}${statement}{% endif %}ok`), 'ok', statement);
+});
