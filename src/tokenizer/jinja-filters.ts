@@ -10,6 +10,7 @@ import { toFixedEven } from './jinja-format.ts';
 import { exactIntArithmetic, floatOperands } from './jinja-int-arithmetic.ts';
 import { callMethod, pythonStrip, titleFilter } from './jinja-methods.ts';
 import { parseFloatPy, parseIntPy } from './jinja-number-text.ts';
+import { testArgument } from './jinja-test-arguments.ts';
 import { V, asKey, isGlobalObject, notIterable, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, inputValue, kindedList, listKind, type Value } from './jinja-values.ts';
 
 /** What a filter needs of the interpreter: other filters (map('trim')) and tests (select('odd')) by name, and Python's getattr (attr). */
@@ -103,23 +104,6 @@ export const TESTS: Record<string, Test> = {
 };
 for (const [alias, name] of [['equalto', 'eq'], ['==', 'eq'], ['!=', 'ne'], ['<', 'lt'], ['<=', 'le'], ['>', 'gt'], ['>=', 'ge'], ['lessthan', 'lt'], ['greaterthan', 'gt']] as const) {
   TESTS[alias] = TESTS[name]!;
-}
-
-/**
- * The name jinja2's test function gives its argument, where a template may pass it by keyword (`x is divisibleby(num=2)`);
- * the comparison tests (eq, lt, …) are the operator module's, which take it only by position.
- */
-export const TEST_KEYWORDS: Record<string, string> = { divisibleby: 'num', sameas: 'other', in: 'seq' };
-
-/** The one argument of a test, given by position or by the keyword jinja2's test function names it with (TEST_KEYWORDS). */
-export function testArgument(name: string, args: Value[], kwargs: Map<string, Value>): Value | undefined {
-  const keyword = Object.hasOwn(TEST_KEYWORDS, name) ? TEST_KEYWORDS[name]! : null;
-  for (const k of kwargs.keys()) {
-    if (k !== keyword) throw new Error(`the test '${name}' ${keyword === null ? 'takes no keyword arguments' : `has no argument '${k}' (its argument is '${keyword}')`}`);
-  }
-  if (args.length > 0 && kwargs.size > 0) throw new Error(`the test '${name}' got two values for its argument '${keyword}'`);
-  if (args.length > 1) throw new Error(`the test '${name}' takes one argument here`);
-  return keyword === null ? args[0] : (args[0] ?? kwargs.get(keyword));
 }
 
 /** Python's `item in container`. */

@@ -13,7 +13,7 @@
 // (jinja-attributes.ts), filters check their arity (jinja-filter-arity.ts), a Markup keeps through str methods
 // (jinja-markup-methods.ts), an undefined name may be a jinja2 global (jinja-globals.ts). The rest is the library's.
 import { Environment, Interpreter } from '@huggingface/jinja';
-import { FILTERS, TESTS, compare, testArgument, contains, type Filter, type FilterHost } from './jinja-filters.ts';
+import { FILTERS, TESTS, compare, contains, type Filter, type FilterHost } from './jinja-filters.ts';
 import { RARE_FILTERS, RARE_TESTS, escapeMarkup, isMarkup, markupOf, markupText } from './jinja-filters-rare.ts';
 import { percentFormat } from './jinja-format.ts';
 import { callMethod } from './jinja-methods.ts';
@@ -26,7 +26,7 @@ import { jinjaGlobal } from './jinja-globals.ts';
 import { INEXACT_INT } from './jinja-int-literals.ts';
 import { TUPLE_LITERAL } from './jinja-short-tuples.ts';
 import { loaderFailure } from './jinja-loader-tags.ts';
-import { testOfFilter } from './jinja-test-arguments.ts';
+import { testArgument, testOfFilter } from './jinja-test-arguments.ts';
 import { continuesChain } from './jinja-compare-chains.ts';
 import { exactIntArithmetic, floatOperands } from './jinja-int-arithmetic.ts';
 import { V, asKey, isGlobalObject, notIterable, isInt, isList, isNum, isStr, keyValue, listKind, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';

@@ -3,7 +3,7 @@
 // `| is NAME(ARG)` (`| is not NAME(ARG)`), a name no template can write, which jinja-python.ts's applyFilter runs as
 // the test. ARG is what jinja2's parse_test takes: call arguments in parentheses, or one primary (a name, a
 // literal, a bracketed group) with its .attr / [i] / (call) suffixes. Filters and tests bind alike in both parsers,
-// so the rewrite keeps the expression's shape.
+// so the rewrite keeps the expression's shape. testArgument reads such a test's argument as jinja2's test function takes it.
 import { refuseRecursiveLoops } from './jinja-recursive-loops.ts';
 import { Template, parse, tokenize } from '@huggingface/jinja';
 import { markInexactInts, type MakeToken, type Token } from './jinja-int-literals.ts';
@@ -12,12 +12,30 @@ import { markCompareChains } from './jinja-compare-chains.ts';
 import { dropTrailingCommas } from './jinja-trailing-commas.ts';
 import { markShortTuples } from './jinja-short-tuples.ts';
 import { failLoaderTags } from './jinja-loader-tags.ts';
+import type { Value } from './jinja-values.ts';
 
 /** The filter name a rewritten test goes by, and the test it stands for. */
 const TEST_FILTER = /^is (not )?(\S+)$/;
 export function testOfFilter(name: string): { test: string; negate: boolean } | null {
   const m = TEST_FILTER.exec(name);
   return m ? { test: m[2]!, negate: m[1] !== undefined } : null;
+}
+
+/**
+ * The name jinja2's test function gives its argument, where a template may pass it by keyword (`x is divisibleby(num=2)`);
+ * the comparison tests (eq, lt, …) are the operator module's, which take it only by position.
+ */
+export const TEST_KEYWORDS: Record<string, string> = { divisibleby: 'num', sameas: 'other', in: 'seq' };
+
+/** The one argument of a test, given by position or by the keyword jinja2's test function names it with (TEST_KEYWORDS). */
+export function testArgument(name: string, args: Value[], kwargs: Map<string, Value>): Value | undefined {
+  const keyword = Object.hasOwn(TEST_KEYWORDS, name) ? TEST_KEYWORDS[name]! : null;
+  for (const k of kwargs.keys()) {
+    if (k !== keyword) throw new Error(`the test '${name}' ${keyword === null ? 'takes no keyword arguments' : `has no argument '${k}' (its argument is '${keyword}')`}`);
+  }
+  if (args.length > 0 && kwargs.size > 0) throw new Error(`the test '${name}' got two values for its argument '${keyword}'`);
+  if (args.length > 1) throw new Error(`the test '${name}' takes one argument here`);
+  return keyword === null ? args[0] : (args[0] ?? kwargs.get(keyword));
 }
 
 const OPEN: Record<string, string> = { OpenParen: 'CloseParen', OpenSquareBracket: 'CloseSquareBracket', OpenCurlyBracket: 'CloseCurlyBracket' };
