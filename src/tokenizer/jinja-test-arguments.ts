@@ -10,7 +10,7 @@ import { markInexactInts, type MakeToken, type Token } from './jinja-int-literal
 import { jinja2Literals } from './jinja-literals.ts';
 import { markCompareChains } from './jinja-compare-chains.ts';
 import { dropTrailingCommas } from './jinja-trailing-commas.ts';
-import { markShortTuples } from './jinja-short-tuples.ts';
+import { markShortTuples, padTargets } from './jinja-short-tuples.ts';
 import { failLoaderTags } from './jinja-loader-tags.ts';
 import type { Value } from './jinja-values.ts';
 
@@ -103,7 +103,7 @@ function rewriteTests(tokens: Token[], make: MakeToken): Token[] {
 /**
  * A template parsed as jinja2 parses it for transformers (lstrip_blocks, trim_blocks), tests with arguments too, number
  * and string literals and raw blocks the library misreads written as it reads them (jinja-literals.ts), trailing commas dropped
- * (jinja-trailing-commas.ts), loader statements made to fail where reached (jinja-loader-tags.ts), `(x,)` and `()` marked (jinja-short-tuples.ts), int literals past 2**53 marked (jinja-int-literals.ts) and chained comparisons marked
+ * (jinja-trailing-commas.ts), loader statements made to fail where reached (jinja-loader-tags.ts), `(x,)` and `()` marked, as values and as targets (jinja-short-tuples.ts), int literals past 2**53 marked (jinja-int-literals.ts) and chained comparisons marked
  * (jinja-compare-chains.ts).
  */
 export function parseJinja(text: string): Template {
@@ -112,5 +112,6 @@ export function parseJinja(text: string): Template {
   const make: MakeToken = (value, type) => Object.assign(Object.create(Object.getPrototypeOf(tokens[0])) as Token, { value, type });
   const template = new Template('');
   template.parsed = parse(markCompareChains(markShortTuples(rewriteTests(markInexactInts(failLoaderTags(tokens, make), make), make), make)) as never);
+  padTargets(template.parsed);
   return template;
 }

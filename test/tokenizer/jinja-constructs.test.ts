@@ -286,3 +286,12 @@ test('a statement that loads another template, written in a form jinja2 refuses,
     "{% from 'x' import with %}", "{% from x.y import a as _b without context %}", "{% extends ('a',) | first %}", "{% include 'a'\n %}"];
   for (const statement of fine) assert.equal(render(`{% if false %}${statement}{% endif %}ok`), 'ok', statement);
 });
+
+test('a one-item or empty tuple as a for or set target ((a,), ()) unpacks as jinja2 unpacks it, where the parser refused it', () => {
+  // jinja2 3.1.6: 1|x|1;2;|x|y
+  assert.equal(render("{% set (a,) = [1] %}{{ a }}|{% set (b,) = 'x' %}{{ b }}|{% for (c,) in [[1], (2,)] %}{{ c }};{% endfor %}|{% set () = [] %}x|{% for () in [[], ()] %}{% endfor %}y"), '1|x|1;2;|x|y');
+  // too many values to unpack, as jinja2 fails (ValueError)
+  assert.throws(() => render('{% set (a,) = [1, 2] %}'), /Too many items to unpack/);
+  assert.throws(() => render("{% for (a,) in ['xy'] %}{% endfor %}"), /Too many items to unpack/);
+  assert.throws(() => render('{% set () = [1] %}'), /Too many items to unpack/);
+});
