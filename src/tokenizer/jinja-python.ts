@@ -305,11 +305,15 @@ export class PythonInterpreter extends Base implements FilterHost {
       if (!(isStr(obj) || isList(obj) || obj.type === 'ObjectValue')) return V.undefined();
       if (p === 'SliceExpression') {
         // x[::0] fails as in Python (the library's gives an empty list or string); an int past 2**53 (a bigint) is past
-        // any str's or list's end, as the largest safe integer is
+        // any str's or list's end, as the largest safe integer is; none is no bound, a bool the int 0 or 1, and any other
+        // bound (an undefined value, a float) fails as Python's slice does
         const slice = node.property as MemberNode['property'] & { start?: Node; stop?: Node; step?: Node };
         const bound = (n: Node | undefined): Value | undefined => {
-          const v = n === undefined ? undefined : this.evaluate(n, env);
-          if (typeof (v?.value as unknown) !== 'bigint') return v;
+          let v = n === undefined ? undefined : this.evaluate(n, env);
+          if (v === undefined || v.type === 'NullValue') return undefined;
+          if (v.type === 'BooleanValue') v = V.int(v.value ? 1 : 0);
+          if (!isInt(v)) throw new Error('slice indices must be integers or None or have an __index__ method');
+          if (typeof (v.value as unknown) !== 'bigint') return v;
           return V.int((v!.value as unknown as bigint) < 0n ? -Number.MAX_SAFE_INTEGER : Number.MAX_SAFE_INTEGER);
         };
         const [start, stop, step] = [bound(slice.start), bound(slice.stop), bound(slice.step)];

@@ -295,3 +295,12 @@ test('a one-item or empty tuple as a for or set target ((a,), ()) unpacks as jin
   assert.throws(() => render("{% for (a,) in ['xy'] %}{% endfor %}"), /Too many items to unpack/);
   assert.throws(() => render('{% set () = [1] %}'), /Too many items to unpack/);
 });
+
+test("a slice's bound none is no bound and a bool is the int 0 or 1, as in Python; an undefined or float bound fails as jinja2's TypeError", () => {
+  // jinja2 3.1.6: [1, 2]|[2, 3]|[]|abc|cba|b|(2,)
+  assert.equal(render("{% set l = [1, 2, 3] %}{{ l[none:2] }}|{{ l[true:] }}|{{ l[:false] }}|{{ 'abc'[none:none:none] }}|{{ 'abc'[none:none:-1] }}|{{ ('abc' | safe)[true:2] }}|{{ (1, 2)[true:none] }}"),
+    '[1, 2]|[2, 3]|[]|abc|cba|b|(2,)');
+  for (const template of ['{% set l = [1, 2] %}{{ l[:undefined_name] }}', "{{ 'abc'[undefined_name:] }}", '{% set l = [1, 2] %}{{ l[1.0:] }}', "{{ messages[::'x'] }}"]) {
+    assert.throws(() => render(template), /slice indices must be integers or None/, template);
+  }
+});
