@@ -5,7 +5,6 @@ import { parsePrecision, type Precision } from '../backend/dtype.ts';
 import type { DeviceName } from '../backend/select.ts';
 import { parseGgufQuant } from '../export/gguf/quant-choices.ts';
 import { parseShardSize } from '../export/shard-size.ts';
-import { adapterBase } from '../export/adapter-base.ts';
 import { UserError } from '../util/errors.ts';
 import { FLAG_WORDS } from '../util/option-words.ts';
 import { deviceOption, parseCommand, required } from './args.ts';
@@ -72,7 +71,7 @@ export function parse(argv: string[]): Flags | null {
 /** What checkExportFlags found: an HF export's settings, or a GGUF file's format and path (its --quant checked, parsed again by the writer's caller). */
 export type CheckedExport =
   | { format: 'hf'; run: string; out: string; maxShardBytes: number | undefined; precision: Precision; device: DeviceName }
-  | { format: 'gguf' | 'gguf-lora'; out: string; model: string | undefined };
+  | { format: 'gguf' | 'gguf-lora'; out: string };
 
 /** export's checks of its flags in exportCommand's order, up to the first that needs the library (the run's files). */
 export function checkExportFlags(f: Flags): CheckedExport {
@@ -83,16 +82,17 @@ export function checkExportFlags(f: Flags): CheckedExport {
   }
   if (format !== 'hf' && format !== 'gguf' && format !== 'gguf-lora') throw new UserError(`--format: "${format}" is not one of hf, gguf, gguf-lora`);
   if (format !== 'hf') {
-    // an HF PEFT adapter alone: its base where its adapter_config.json names a model folder here, as AutoPeftModel loads it
-    const model = f.model ?? (f.run === undefined && f.adapter !== undefined ? baseOfAdapter(f.adapter) : undefined);
-    if ((f.run === undefined) === (model === undefined)) throw new UserError(`--format ${format}: give exactly one of --run or --model (see mistral-tune export --help)`);
-    if (f.adapter !== undefined && model === undefined) throw new UserError('--adapter goes with --model (a run brings its own adapter)');
+    // an HF PEFT adapter alone stands for the base its adapter_config.json names, as AutoPeftModel loads it: read on the
+    // export's thread (adapterBaseFolder), which loads the model's modules anyway
+    const adapterAlone = f.run === undefined && f.model === undefined && f.adapter !== undefined;
+    if ((f.run === undefined) === (f.model === undefined) && !adapterAlone) throw new UserError(`--format ${format}: give exactly one of --run or --model (see mistral-tune export --help)`);
+    if (f.adapter !== undefined && f.model === undefined && !adapterAlone) throw new UserError('--adapter goes with --model (a run brings its own adapter)');
     if (f.best && f.run === undefined) throw new UserError('--best goes with --run');
     if (f['max-shard-size'] !== undefined || f.merge) throw new UserError(`--format ${format} always writes one file: drop --merge / --max-shard-size`);
     const out = required('out', f.out, 'export');
     if (format === 'gguf-lora' && (f.device !== undefined || f.precision !== undefined)) throw new UserError('--device and --precision do not apply to --format gguf-lora: it copies the adapter, computing nothing');
     parseGgufQuant(f.quant, FLAG_WORDS, format); // an adapter file's narrower choice is the writer's to say, with the adapter read
-    return { format, out, model };
+    return { format, out };
   }
   for (const flag of ['quant', 'model', 'adapter'] as const) {
     if (f[flag] !== undefined) throw new UserError(`--${flag} goes with --format gguf or gguf-lora (see mistral-tune export --help)`);
@@ -101,16 +101,4 @@ export function checkExportFlags(f: Flags): CheckedExport {
   // every flag checked before the backend starts and says what it found
   const run = required('run', f.run, 'export'), out = required('out', f.out, 'export'), precision = parsePrecision(f.precision), device = deviceOption(f.device);
   return { format, run, out, maxShardBytes, precision, device };
-}
-
-/**
- * The base model folder of `adapter` given without --model: its adapter_config.json's base_model_name_or_path where that
- * is a model folder here; else the refusal says to give it, with what the adapter names.
- */
-function baseOfAdapter(adapter: string): string {
-  const base = adapterBase(adapter);
-  if (base.folder) return base.folder;
-  const why = base.named === null ? 'its adapter_config.json names none'
-    : `its adapter_config.json's base_model_name_or_path, ${JSON.stringify(base.named)}, is no model folder from here`;
-  throw new UserError(`--adapter without --model: give its base model folder as --model (${why})`, adapter);
 }

@@ -1,6 +1,5 @@
 // The work `mistral-tune export` does on a thread of its own (export.ts, command-thread.ts): the flags checked and the
 // export written, all synchronous.
-import * as path from 'node:path';
 import { parsePrecision } from '../backend/dtype.ts';
 import { FLAG_WORDS } from '../util/option-words.ts';
 import { exportMerges, exportRun, type ExportResult } from '../export/export.ts';
@@ -10,13 +9,16 @@ import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
 import { deviceOption } from './args.ts';
 import { checkExportFlags, type Flags } from './export-flags.ts';
+import { adapterBaseFolder, sayAdapterBase } from '../model/adapter-base-folder.ts';
 
 /** The whole export the flags ask for. */
 export function exportCommand(f: Flags): void {
   const checked = checkExportFlags(f); // made on the main thread already (export-flags.ts), and here for in-process callers
   if (checked.format !== 'hf') {
-    if (f.model === undefined && checked.model !== undefined) info(`base model: ${checked.model} (${path.join(f.adapter!, 'adapter_config.json')}'s base_model_name_or_path)`);
-    return runGguf({ ...f, model: checked.model }, checked.out, checked.format === 'gguf-lora');
+    // an adapter alone: over the base its adapter_config.json names (checkExportFlags let it through)
+    const model = f.model ?? (f.run === undefined ? adapterBaseFolder(f.adapter!, FLAG_WORDS) : undefined);
+    if (f.model === undefined && model !== undefined) sayAdapterBase(f.adapter!, model);
+    return runGguf({ ...f, model }, checked.out, checked.format === 'gguf-lora');
   }
   const { run, out, maxShardBytes, precision, device } = checked;
   const opts = { run, out, merge: f.merge ?? false, best: f.best ?? false, maxShardBytes };

@@ -1,6 +1,6 @@
 // Which weights an evaluation's options name, checked before any model file is read: a run, or a model folder (+ adapter),
 // not both. resolveEvalTarget's first check; the CLI's eval, generate and classify make it before they load the library.
-import { adapterBase } from '../util/adapter-base.ts';
+import { adapterBaseHint } from '../util/adapter-base.ts';
 import { UserError } from '../util/errors.ts';
 import type { OptionWords } from '../util/option-words.ts';
 
@@ -13,6 +13,6 @@ export function requireOneTarget(o: { model?: string; adapter?: string; run?: st
   }
   if (o.best) throw new UserError(`${w.say('best')} needs ${w.say('run')}${w.cli ? ' RUN_DIR' : ''}: it picks the best/ weights of that training run`, w.where);
   // an adapter alone: it is applied to a base model, which its adapter_config.json names (PEFT's base_model_name_or_path)
-  if (!o.model && o.adapter) throw new UserError(`${w.say('adapter')} needs the base model it applies to, as ${w.say('model')}${adapterBase(o.adapter)}`, w.where);
+  if (!o.model && o.adapter) throw new UserError(`${w.say('adapter')} needs the base model it applies to, as ${w.say('model')}${adapterBaseHint(o.adapter)}`, w.where);
   if (!o.model) throw new UserError(`a model folder (${w.say('model')}) or a run (${w.say('run')}) is required`, w.where);
 }

@@ -22,7 +22,7 @@ import { parseLabels, parseProblemType, parseTask } from './config-head.ts';
 import { warnOnce } from '../util/log.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
 import { cacheRepoHint, missingModelHint } from './missing-model.ts';
-import { adapterBase } from '../util/adapter-base.ts';
+import { adapterBaseHint } from '../util/adapter-base.ts';
 
 export interface MistralConfig {
   vocabSize: number;
@@ -109,7 +109,7 @@ function notAModelFolder(dir: string): string {
         : `its weights are written to ${RUN_LAYOUT.model}/ or ${RUN_LAYOUT.adapter}/ when it finishes`;
     return `: ${dir} is a training run's folder: ${weights}; eval, generate, classify and export take the run itself as --run ${shellPath(dir)}`;
   }
-  if (fs.existsSync(path.join(dir, 'adapter_config.json'))) return `: ${dir} is a PEFT adapter: give it as --adapter ${shellPath(dir)} with its base model as --model${adapterBase(dir)}`;
+  if (fs.existsSync(path.join(dir, 'adapter_config.json'))) return `: ${dir} is a PEFT adapter: give it as --adapter ${shellPath(dir)} with its base model as --model${adapterBaseHint(dir)}`;
   const checkpoint = checkpointFolderHint(dir);
   if (checkpoint !== '') return checkpoint;
   if (fs.existsSync(path.join(dir, QUICKSTART_LAYOUT.marker))) return `: ${dir} is a quickstart folder; its model is ${path.join(dir, QUICKSTART_LAYOUT.model)}`;

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import { shellPath } from '../util/shell-quote.ts';
 import * as path from 'node:path';
-import { adapterBase } from '../util/adapter-base.ts';
+import { adapterBaseHint } from '../util/adapter-base.ts';
 import { codePoint } from '../util/code-point.ts';
 import { loadConfig, randomConfigFile, requireAdapterFolder, requireModelFolder } from '../model/config.ts';
 import { missingModelHint } from '../model/missing-model.ts';
@@ -39,7 +39,7 @@ function notATrainModel(dir: string): string {
   }
   if (!fs.existsSync(path.join(adapter, 'adapter_config.json'))) return '';
   const what = adapter === dir ? 'a PEFT adapter, not a model folder: to train on from it' : `a training run's folder, not a model folder: to train on from its LoRA adapter`;
-  return `${dir}: ${what}, set lora.init_from: ${adapter} and model: the base model it was trained on${adapterBase(adapter)}`;
+  return `${dir}: ${what}, set lora.init_from: ${adapter} and model: the base model it was trained on${adapterBaseHint(adapter)}`;
 }
 
 /**

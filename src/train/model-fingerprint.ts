@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SafetensorsCheckpoint } from '../model/safetensors-checkpoint.ts';
 import { RUN_LAYOUT, runOfCheckpoint, runPath } from '../run/layout.ts';
+import { adapterBaseName } from '../util/adapter-base.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { saidOnce, warnOnce } from '../util/log.ts';
@@ -65,7 +66,7 @@ function otherBase(adapter: string, base: string): { text: string; byName: boole
     const now = fingerprintOrNull(base);
     return now === null || now === then ? null : { text: `${run}: the base model ${base} holds other weights than the run's adapter was trained over (fingerprint ${then} then, ${now} now)`, byName: false };
   }
-  const named = namedBase(adapter);
+  const named = adapterBaseName(adapter);
   if (named === null) return null;
   const where = `${adapter}: adapter_config.json's base_model_name_or_path is ${named}`;
   if (fs.existsSync(path.join(named, 'config.json'))) {
@@ -89,15 +90,6 @@ function recordedFingerprint(run: string): string | null {
   if (!fs.existsSync(file)) return null;
   const report = readJsonFile(file);
   return isRecord(report) && typeof report.base_fingerprint === 'string' ? report.base_fingerprint : null;
-}
-
-/** adapter_config.json's base_model_name_or_path (null when absent, null or empty). */
-function namedBase(adapter: string): string | null {
-  const file = path.join(adapter, 'adapter_config.json');
-  if (!fs.existsSync(file)) return null;
-  const c = readJsonFile(file);
-  const v = isRecord(c) ? c.base_model_name_or_path : null;
-  return typeof v === 'string' && v.trim() !== '' ? v : null;
 }
 
 /** config.json's `_name_or_path` of model folder `dir` (HF writes the hub id there), or null. */
