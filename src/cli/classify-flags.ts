@@ -12,7 +12,7 @@ import { UserError } from '../util/errors.ts';
 import { FLAG_WORDS } from '../util/option-words.ts';
 import { dataFileOption, deviceOption, intOption, oneOf, parseCommand } from './args.ts';
 
-export const usage = `mistral-tune classify (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) (--text TEXT | --data FILE) [options]
+export const usage = `mistral-tune classify (--model DIR [--adapter DIR] | --adapter DIR | --run RUN_DIR [--best]) (--text TEXT | --data FILE) [options]
 
 The class the model predicts for each text, and the probability of each class. Texts are cleaned as prepare
 cleans training text and tokenized as training tokenizes them (BOS + text, cut at the run's max_seq_len: the
@@ -20,7 +20,9 @@ texts cut are counted in a warning, as are texts longer than the model's max_pos
 
   --model DIR         a classification model folder (MistralForSequenceClassification), or a base model
                       with --adapter
-  --adapter DIR       a PEFT SEQ_CLS adapter (e.g. RUN_DIR/adapter)
+  --adapter DIR       a PEFT SEQ_CLS adapter (e.g. RUN_DIR/adapter); without --model, over the base its
+                      adapter_config.json's base_model_name_or_path names, where that is a model folder
+                      from here (as AutoPeftModelForSequenceClassification loads it)
   --run DIR           a classification training run: its model, adapter (or model/), labels and max_seq_len
   --best              with --run: the weights of the lowest val loss (best/, in a run with val data)
                       instead of the last step's

@@ -7,7 +7,7 @@ import type { EvalTargetOptions } from '../eval/target.ts';
 import { FLAG_WORDS } from '../util/option-words.ts';
 import { dataFileOption, intOption, oneOf, parseCommand, required } from './args.ts';
 
-export const usage = `mistral-tune eval (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) --data FILE [options]
+export const usage = `mistral-tune eval (--model DIR [--adapter DIR] | --adapter DIR | --run RUN_DIR [--best]) --data FILE [options]
 
 Generation: the token-weighted mean loss over the whole file (Σ NLL of every target token / their
 count, the same for any batch size and padding), the perplexity and the token count.
@@ -16,7 +16,9 @@ support (as scikit-learn's classification_report, zero_division=0; up to 50 clas
 the weighted and micro F1 (micro-F1 = accuracy), and the confusion matrix (rows = true class).
 
   --model DIR        HF model folder (config.json, model.safetensors or shards + index)
-  --adapter DIR      a PEFT LoRA adapter to apply (a SEQ_CLS adapter makes it classification)
+  --adapter DIR      a PEFT LoRA adapter to apply (a SEQ_CLS adapter makes it classification); without
+                     --model, over the base its adapter_config.json's base_model_name_or_path names, where
+                     that is a model folder from here (as AutoPeftModelForCausalLM loads it)
   --run DIR          a training run: its model, adapter (or model/), task, labels and max_seq_len
   --best             with --run: the weights of the lowest val loss (best/, in a run with val data)
                      instead of the last step's

@@ -4,10 +4,12 @@ import { requireOneTarget } from '../eval/target-args.ts';
 import { FLAG_WORDS } from '../util/option-words.ts';
 import { parseCommand } from './args.ts';
 
-export const usage = `mistral-tune generate (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) (--prompt TEXT | --messages FILE) [options]
+export const usage = `mistral-tune generate (--model DIR [--adapter DIR] | --adapter DIR | --run RUN_DIR [--best]) (--prompt TEXT | --messages FILE) [options]
 
   --model DIR            HF model folder (its tokenizer.json, or the bundled Mistral tokenizer)
-  --adapter DIR          a PEFT LoRA adapter (e.g. RUN_DIR/adapter)
+  --adapter DIR          a PEFT LoRA adapter (e.g. RUN_DIR/adapter); without --model, over the base its
+                         adapter_config.json's base_model_name_or_path names, where that is a model folder
+                         from here (as AutoPeftModelForCausalLM loads it)
   --run DIR              a generation training run: its base model and adapter (or its model/), and tokenizer
   --best                 with --run: the weights of the lowest val loss (best/) instead of the last step's
   --prompt TEXT          one user message, rendered with the chat template

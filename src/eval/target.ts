@@ -15,6 +15,7 @@ import { cardClassNames } from '../model/adapter-card.ts';
 import { readJsonFile, readUtf8File } from '../util/json-file.ts';
 import { readAdapterInfo, type AdapterInfo, type TaskType } from '../model/peft.ts';
 import { adapterConfigPath } from '../model/adapter-config-path.ts';
+import { adapterBaseFolder, sayAdapterBase } from '../model/adapter-base-folder.ts';
 import { hasLmHeadFolder, hasScoreHeadFolder, isClassificationOnly, isClassificationOnlyFolder, scoreRowsFolder } from '../model/task.ts';
 import { HF_NAMES, SCORE_SAVED_KEY } from '../model/names.ts';
 import { runPath } from '../run/layout.ts';
@@ -28,7 +29,7 @@ const OPTION_WORDS = libraryWords('resolveEvalTarget');
 export type EvalTask = 'generation' | 'classification';
 
 export interface EvalTargetOptions {
-  /** An HF model folder (with `adapter`, a PEFT adapter applied to it). */
+  /** An HF model folder (with `adapter`, a PEFT adapter applied to it); left out with `adapter`, the model folder its adapter_config.json's base_model_name_or_path names. */
   model?: string;
   adapter?: string;
   /** A training run directory, instead of model/adapter. */
@@ -93,7 +94,9 @@ export function resolveEvalTarget(o: EvalTargetOptions, words: OptionWords = OPT
       labels: givenLabels(o.labels ?? null, cfg.labels, "the run's classes", w.say('labels')) ?? cfg.labels, maxSeqLen: o.maxSeqLen ?? cfg.max_seq_len, trainOn: cfg.data.train_on,
     };
   }
-  const model = o.model!; // requireOneTarget: given where no run is
+  // requireOneTarget: a model given, or an adapter alone whose adapter_config.json names its base folder here
+  const model = o.model || adapterBaseFolder(o.adapter!, w);
+  if (!o.model) sayAdapterBase(o.adapter!, model);
   requireWeightFolders(model, o.adapter ?? null); // before the adapter's base is compared with it
   if (o.adapter) warnIfNotTrainedOn(o.adapter, model);
   return { model, adapter: o.adapter ?? null, tokenizerDir: null, runWeights: null, task, labels: o.labels ?? null, maxSeqLen: o.maxSeqLen ?? null, trainOn: 'assistant' };

@@ -23,16 +23,20 @@ test('a library call of resolveEvalTarget is refused in its option names, the CL
   assert.throws(() => resolveEvalTarget({ run: 'r', adapter: 'a' }, FLAG_WORDS), { message: 'give either a run (--run) or a model folder (--model, with --adapter), not both: a run names its own model and adapter' });
 });
 
-// An adapter alone was told "a model folder (--model) or a run (--run) is required" (eval: "--model is required"), not
-// that it needs its base model, which its adapter_config.json names.
-test('an adapter without its base model is told to give the base as --model, with the base its adapter_config.json names', () => {
+// An adapter alone was told "a model folder (--model) or a run (--run) is required" (eval: "--model is required"); then
+// "--adapter needs the base model it applies to, as --model" although its adapter_config.json named it. Now it is applied
+// to the model folder it names (test/cli/adapter-alone.test.ts), and refused where it names none here, or has no config.
+test('an adapter without its base model whose adapter_config.json names no model folder here is told to give the base, with what it names', () => {
   const dir = tempDir('mt-adapter-alone-');
-  assert.throws(() => resolveEvalTarget({ adapter: dir }, FLAG_WORDS), { name: 'UserError', message: '--adapter needs the base model it applies to, as --model' });
+  assert.throws(() => resolveEvalTarget({ adapter: dir }, FLAG_WORDS), { name: 'UserError', message: new RegExp(`^${dir}/adapter_config.json: adapter config not found`) });
   fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({ base_model_name_or_path: 'mistralai/Mistral-7B-v0.1', peft_type: 'LORA' }));
   assert.throws(() => resolveEvalTarget({ adapter: dir }, FLAG_WORDS),
-    { message: '--adapter needs the base model it applies to, as --model (its adapter_config.json names "mistralai/Mistral-7B-v0.1")' });
+    { message: `${dir}: --adapter without --model: give its base model folder as --model (its adapter_config.json's base_model_name_or_path, "mistralai/Mistral-7B-v0.1", is no model folder from here)` });
   assert.throws(() => resolveEvalTarget({ adapter: dir }),
-    { message: 'resolveEvalTarget: options.adapter needs the base model it applies to, as options.model (its adapter_config.json names "mistralai/Mistral-7B-v0.1")' });
+    { message: `${dir}: options.adapter without options.model: give its base model folder as options.model (its adapter_config.json's base_model_name_or_path, "mistralai/Mistral-7B-v0.1", is no model folder from here)` });
+  // blank, as a missing base: the one reader of the key (util/adapter-base.ts) takes whitespace for none, as the fingerprint check did
+  fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({ base_model_name_or_path: ' ', peft_type: 'LORA' }));
+  assert.throws(() => resolveEvalTarget({ adapter: dir }, FLAG_WORDS), { message: `${dir}: --adapter without --model: give its base model folder as --model (its adapter_config.json names none)` });
 });
 
 test('too few or too many class names for the head say how many to give (they said only that the counts differ)', () => {
