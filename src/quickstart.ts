@@ -17,7 +17,7 @@ import { validate } from './train/config.ts';
 import { QUICKSTART_LAYOUT, runPath } from './run/layout.ts';
 import { MetricsLog } from './train/metrics-log.ts';
 import { isLockEntry, runSpecOf } from './train/run-files.ts';
-import { acquireRunLock, releaseOwnLock } from './train/run-lock.ts';
+import { acquireRunLock, asCommand, releaseOwnLock } from './train/run-lock.ts';
 import { removeStoppedRun } from './train/stopped-run.ts';
 import { train, type TrainResult } from './train/trainer.ts';
 import { fsyncDir, removeOwnTemps, withIo, writeFileAtomic } from './util/atomic.ts';
@@ -79,7 +79,7 @@ export function quickstart(opts: QuickstartOptions): QuickstartResult {
     // each stage is named before it writes and its files recorded once it has written them
     const stage = <T>(name: Stage, write: () => T): T => {
       marker(false, name);
-      const r = write();
+      const r = asCommand('quickstart', write); // its prepare's and train's locks name the command the user ran
       files.push(name, ...listTree(path.join(opts.out, name)).map((f) => `${name}/${f}`));
       marker(false, null);
       return r;
