@@ -57,7 +57,7 @@ function classifyWith(a: ClassifyArgs, target: EvalTarget, weightsRead: () => vo
   if (target.adapter === null && hasScoreHeadFolder(target.model) === false) throw new UserError(NOT_A_CLASSIFIER, target.model);
   // a run's own labels were checked against --labels already; an adapter folder's are its own, a model folder's its
   // config.json's id2label
-  const own = f.run ? null : folderClassNames(target.model, config.labels, target.adapter);
+  const own = f.run ? null : folderClassNames(target.model, config.labels, target.adapter, target.labels !== null);
   const given = f.run ? target.labels : givenLabels(target.labels, own?.names, `the classes of ${own?.source}`);
   const names = given ?? own?.names ?? null;
   const namesFrom = given !== null || own === null ? labelsSource(f.labels, f.run) : own.where; // where a misfit is said

@@ -53,7 +53,7 @@ function evaluate(a: EvalArgs, target: EvalTarget, weightsRead: () => void): voi
   if (planned === 'generation' && f.labels !== undefined) throw new UserError(`--labels goes with classification, but this evaluates generation (${target.adapter ?? target.model}): leave --labels out, or give a classification model`);
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad values before the backend starts and says what it found
   // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
-  const own = f.run ? null : folderClassNames(target.model, config.labels, target.adapter); // an adapter folder's own, else id2label
+  const own = f.run ? null : folderClassNames(target.model, config.labels, target.adapter, target.labels !== null); // an adapter folder's own, else id2label
   const named = f.run ? target.labels : givenLabels(target.labels, own?.names, `the classes of ${own?.source}`);
   const classNames = named ?? own?.names ?? null; // a classification's, in the head's order
   const namesFrom = named !== null || own === null ? labelsSource(f.labels, f.run) : own.where; // where a misfit is said

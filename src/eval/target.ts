@@ -146,9 +146,10 @@ export interface FolderClassNames {
  * The class names the folders give the head, with where they come from: an adapter folder's own — its config.json's
  * id2label where it has one (a folder saved with its model's config), else those of the card (README.md) saveAdapter
  * writes — else the model folder's config.json id2label (`modelLabels`, as loadConfig read it); null where none names them
- * (transformers' LABEL_0 …).
+ * (transformers' LABEL_0 …). A card whose labels line cannot be read (edited by hand) is refused at that line, unless
+ * the names are given (`labelsGiven`, --labels): then the folders name none.
  */
-export function folderClassNames(model: string, modelLabels: readonly string[] | null, adapter: string | null): FolderClassNames | null {
+export function folderClassNames(model: string, modelLabels: readonly string[] | null, adapter: string | null, labelsGiven = false): FolderClassNames | null {
   if (adapter !== null) {
     const config = path.join(adapter, 'config.json');
     if (fs.existsSync(config)) {
@@ -158,7 +159,13 @@ export function folderClassNames(model: string, modelLabels: readonly string[] |
       if (names !== null) return { names, source: "the adapter's config.json id2label", where: `${config}: id2label` };
     }
     const card = path.join(adapter, 'README.md');
-    const names = fs.existsSync(card) ? cardClassNames(readUtf8File(card)) : null;
+    const { names, unreadable } = fs.existsSync(card) ? cardClassNames(readUtf8File(card)) : { names: null, unreadable: null };
+    if (unreadable !== null && labelsGiven) return null;
+    if (unreadable !== null) {
+      const shown = unreadable.text.length > 60 ? `${unreadable.text.slice(0, 60)}…` : unreadable.text;
+      throw new UserError(`the labels line \`${shown}\` is not the JSON list of class names saveAdapter writes (labels = ["neg", "pos"]), so the classes' names cannot be read: ` +
+        'write it so, or give the names with --labels, in the order of the head\'s outputs', `${card}:${unreadable.line}`);
+    }
     if (names !== null) return { names, source: "the adapter's card (README.md)", where: card };
   }
   return modelLabels ? { names: [...modelLabels], source: "config.json's id2label", where: `${path.join(model, 'config.json')}: id2label` } : null;

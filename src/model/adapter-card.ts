@@ -39,25 +39,41 @@ export function isOurAdapterCard(text: string): boolean {
 }
 
 /** The line of a SEQ_CLS card's loading code that lists the class names, as JSON: `labels = ["neg", "pos"]`. */
-const LABELS_LINE = /(?:^|\n)labels = (\[[^\n]*\])(?:\r?\n|$)/; // not `.` and /m: a name may hold U+2028, which JSON.stringify leaves as it is
+const LABELS_LINE = /^labels = (\[.*\])$/; // lines split at \n only: a name may hold U+2028, which JSON.stringify leaves as it is
+/** A line that sets the card's class names, however it was edited (`labels=['neg', 'pos']`). */
+const LABELS_ASSIGNMENT = /^labels\s*=/;
+
+/** What a card says of its class names: the names (null: none), or its labels line that cannot be read (edited by hand). */
+export interface CardClassNames {
+  names: string[] | null;
+  /** The labels line that is not a JSON list of names (`labels = ['neg', 'pos']`, a bracket missing): its number (1-based) and text. */
+  unreadable: { line: number; text: string } | null;
+}
 
 /**
- * The class names a card adapterCard wrote lists (its `labels = [...]` line), in index order; null for any other
- * README.md, or a card of a causal-LM adapter, or one whose classes have no names (transformers' LABEL_0 …, which it lists).
+ * The class names a card adapterCard wrote lists (its `labels = [...]` line), in index order; none for any other
+ * README.md, a card of a causal-LM adapter, one without a labels line, or one whose classes have no names (transformers'
+ * LABEL_0 …, which it lists); a labels line that is no JSON list of names is `unreadable`, for the caller to refuse:
+ * skipped, the classes would be named otherwise (the base model's id2label) and predictions mislabelled.
  */
-export function cardClassNames(text: string): string[] | null {
-  if (!isOurAdapterCard(text)) return null;
-  const m = LABELS_LINE.exec(text);
-  if (m === null) return null;
+export function cardClassNames(text: string): CardClassNames {
+  const none: CardClassNames = { names: null, unreadable: null };
+  if (!isOurAdapterCard(text)) return none;
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
+  const at = lines.findIndex((l) => LABELS_ASSIGNMENT.test(l));
+  if (at < 0) return none;
+  const unreadable = { names: null, unreadable: { line: at + 1, text: lines[at]! } };
+  const m = LABELS_LINE.exec(lines[at]!);
+  if (m === null) return unreadable;
   let names: unknown;
   try {
     names = JSON.parse(m[1]!);
   } catch {
-    return null; // edited by hand: no names read from it
+    return unreadable;
   }
-  if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === 'string')) return null;
+  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) return unreadable;
   const unnamed = defaultLabels(names.length);
-  return names.every((n, i) => n === unnamed[i]) ? null : names;
+  return names.length === 0 || names.every((n, i) => n === unnamed[i]) ? none : { names, unreadable: null };
 }
 
 /** The README.md text of an adapter folder. */

@@ -78,3 +78,39 @@ test('classify and eval --adapter: a card whose class list does not fit the head
     assert.doesNotMatch(r.err, /error: --labels:/);
   }
 });
+
+/** An adapter saved with the names neg, neu, pos whose card's labels line is replaced by `line` (edited by hand); null: the line removed. */
+function editedCard(name: string, line: string | null): { dir: string; card: string; lineNo: number } {
+  const dir = adapterWith(name, ['neg', 'neu', 'pos']);
+  const card = path.join(dir, 'README.md');
+  const lines = fs.readFileSync(card, 'utf8').split('\n');
+  const at = lines.findIndex((l) => l.startsWith('labels = '));
+  assert.ok(at > 0);
+  if (line === null) lines.splice(at, 1);
+  else lines[at] = line;
+  fs.writeFileSync(card, lines.join('\n'));
+  return { dir, card, lineNo: at + 1 };
+}
+
+test('classify and eval --adapter: a card whose labels line cannot be read is refused at its line, not left for the base model\'s names; --labels is the way out', async () => {
+  // before: the line was skipped and the classes named as the base config.json (or LABEL_i) names them, which can mislabel every prediction
+  const data = path.join(root, 'three.jsonl');
+  fs.writeFileSync(data, [[[1, 5, 9], 'pos'], [[1, 7, 3], 'neg']].map(([ids, label]) => JSON.stringify({ input_ids: ids, label })).join('\n') + '\n');
+  for (const [name, line] of [['python', "labels = ['neg', 'neu', 'pos']"], ['bracket', 'labels = ["neg", "neu", "pos"'], ['numbers', 'labels = [0, 1, 2]']] as const) {
+    const { dir, card, lineNo } = editedCard(name, line);
+    for (const args of [['classify', '--text', 'a short text'], ['eval', '--data', data]]) {
+      const r = await inProcess([...args, '--model', base, '--adapter', dir]);
+      assert.equal(r.code, 2, r.err);
+      assert.equal(r.err.trim().split('\n').length, 1, r.err);
+      assert.ok(r.err.includes(`${card}:${lineNo}:`), r.err);
+      assert.match(r.err, /--labels/, r.err);
+    }
+    assert.deepEqual((await classify(dir, '--labels', 'neg,neu,pos')).keys, ['neg', 'neu', 'pos']);
+  }
+});
+
+test('classify --adapter: a card with no labels line (as HF PEFT writes one) is no error: the classes are named as the base model names them', async () => {
+  const { dir } = editedCard('nolines', null);
+  const r = await classify(dir);
+  assert.deepEqual(r.keys, ['LABEL_0', 'LABEL_1', 'LABEL_2']);
+});
