@@ -20,7 +20,7 @@ import { hasLmHeadFolder, hasScoreHeadFolder, isClassificationOnly, isClassifica
 import { HF_NAMES, SCORE_SAVED_KEY } from '../model/names.ts';
 import { runPath } from '../run/layout.ts';
 import { requireOneTarget } from './target-args.ts';
-import { UserError } from '../util/errors.ts';
+import { isUserError, UserError } from '../util/errors.ts';
 import { FLAG_WORDS, libraryWords, type OptionWords } from '../util/option-words.ts';
 
 export { FLAG_WORDS };
@@ -182,7 +182,11 @@ export function requireOneNamePerClass(names: readonly string[] | null, numLabel
     const give = source === '--labels' ? `${numLabels}` : `--labels with ${numLabels}`;
     throw new UserError(`${names.length} class names for a head that scores ${numLabels} classes: give ${give}, one per class in index order`, source);
   }
-  new LabelSet(names);
+  try {
+    new LabelSet(names);
+  } catch (e) {
+    throw isUserError(e) ? new UserError(`${e.what}: name each class once${source === '--labels' ? '' : ', or give the names with --labels'}`, source) : e; // a class named twice by a card or id2label: said at that file
+  }
 }
 
 /** Where the class names of eval or classify came from, for requireOneNamePerClass: the flag, else the run's config. */

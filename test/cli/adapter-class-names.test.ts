@@ -114,3 +114,19 @@ test('classify --adapter: a card with no labels line (as HF PEFT writes one) is 
   const r = await classify(dir);
   assert.deepEqual(r.keys, ['LABEL_0', 'LABEL_1', 'LABEL_2']);
 });
+
+test('classify and eval --adapter: a class named twice by the adapter\'s card or config.json id2label is refused at that file', async () => {
+  const data = path.join(root, 'twice.jsonl');
+  fs.writeFileSync(data, [[[1, 5, 9], 'pos'], [[1, 7, 3], 'neg']].map(([ids, label]) => JSON.stringify({ input_ids: ids, label })).join('\n') + '\n');
+  const card = editedCard('twice-card', 'labels = ["neg", "pos", "neg"]');
+  const id2label = JSON.stringify({ id2label: { 0: 'neg', 1: 'pos', 2: 'neg' }, label2id: { neg: 2, pos: 1 } });
+  const config = adapterWith('twice-config', undefined, { 'config.json': id2label });
+  for (const [dir, where] of [[card.dir, card.card], [config, `${path.join(config, 'config.json')}: id2label`]] as const) {
+    for (const args of [['classify', '--text', 'a short text'], ['eval', '--data', data]]) {
+      const r = await inProcess([...args, '--model', base, '--adapter', dir]);
+      assert.equal(r.code, 2, r.err);
+      assert.ok(r.err.includes(where), r.err); // before: 'the class list (labels) names the label "neg" twice', no file
+      assert.match(r.err, /"neg" twice/, r.err);
+    }
+  }
+});
