@@ -5,7 +5,7 @@
 // read, says which cells pandas would read as numbers that no class can be, and marks the labels of a text column to be
 // read as the class names they spell ("007" stays "007", as HF keeps it). In a JSON field of strings only (as pyarrow
 // types it), labels read as one number that HF keeps apart ("007" and "7") are said.
-import { BOOLEAN_CELLS, NO_CLASS_LIST, canonicalLabel, integerCell, labelKey, labelText, type LabelReading, type LabelValue } from './labels.ts';
+import { BOOLEAN_CELLS, NO_CLASS_LIST, NO_LABEL, canonicalLabel, integerCell, labelKey, labelText, type LabelReading, type LabelValue } from './labels.ts';
 import type { Format, RawItem } from './ingest/types.ts';
 
 /** The dtype pandas gives a label column: numbers (int64, float64), booleans, text (object), or no value at all. */
@@ -60,6 +60,8 @@ export class LabelColumnScan {
   kind: LabelColumnKind = 'empty';
   word: string | undefined;
   readonly texts = new Set<string>();
+  /** The first label cell spelling -1 ("-1", "-1.0"): in a text column a class, not HF's "no label" (the string is not the integer). */
+  minusOne: string | undefined;
   private readonly full = { past: false };
 
   /** Adds a cell; its kind, and its text where it is a string. */
@@ -67,6 +69,7 @@ export class LabelColumnScan {
     const text = typeof cell === 'string' ? labelText(cell) : '';
     const k = cellKind(cell);
     if (typeof cell === 'string') addNumberText(this.texts, text, this.full);
+    if (this.minusOne === undefined && typeof cell === 'string' && integerCell(text) === NO_LABEL) this.minusOne = text;
     if (k === 'na' || this.kind === 'text') return { kind: k, text };
     const as = k === 'number' ? 'numbers' : k === 'boolean' ? 'booleans' : 'text';
     if (as === 'text') this.word = typeof cell === 'string' ? text : String(cell);
@@ -173,18 +176,23 @@ export function* typedLabelCells(format: Format, field: string, read: (quiet: bo
   const kind = typed ?? scan.kind;
   yield* held.map((h) => typedItem(h, field, kind, classes));
   if (kind !== 'text') return;
-  const notes = classes === NO_CLASS_LIST ? textColumnNotes(field, scan.word, scan.texts, known !== undefined && scan.kind !== 'text') : mergedLabelNotes(field, scan.word, scan.texts, classes, format);
+  const notes = classes === NO_CLASS_LIST ? textColumnNotes(field, scan, known !== undefined && scan.kind !== 'text') : mergedLabelNotes(field, scan.word, scan.texts, classes, format);
   for (const note of notes) onNote?.(note);
 }
 
-/** The labels of a CSV text column said as the class names they stay, where some spell a number or boolean ("007", "True"). */
-function textColumnNotes(field: string, word: string | undefined, texts: ReadonlySet<string>, byOtherFiles: boolean): string[] {
-  if (texts.size === 0) return [];
-  const shown = [...texts].slice(0, 3).map((t) => JSON.stringify(t)).join(', ') + (texts.size > 3 ? ` and ${texts.size - 3} more` : '');
+/**
+ * The labels of a CSV text column said as the class names they stay, where some spell a number or boolean ("007", "True");
+ * "-1" among them is said to be a class, not HF's "no label" as in a column of numbers (run_classification.py keeps the string).
+ */
+function textColumnNotes(field: string, { word, texts, minusOne }: LabelColumnScan, byOtherFiles: boolean): string[] {
+  if (texts.size === 0 && minusOne === undefined) return [];
+  const shown = [...(texts.size > 0 ? texts : [minusOne!])].slice(0, 3).map((t) => JSON.stringify(t)).join(', ') + (texts.size > 3 ? ` and ${texts.size - 3} more` : '');
   const why = byOtherFiles ? 'the column is text in another file of the dataset, and Hugging Face datasets types every file alike'
     : `pandas reads the column as text${word === undefined ? '' : ` (it holds ${JSON.stringify(word)})`}, as Hugging Face datasets' csv loader does`;
   return [`labels ${shown} of column ${JSON.stringify(field)} are class names as written, not numbers or booleans: ${why}; ` +
-    'the classes are sorted as text ("10" before "9"); give --labels to name and order them otherwise'];
+    'the classes are sorted as text ("10" before "9"); give --labels to name and order them otherwise' +
+    (minusOne === undefined ? '' : `; ${JSON.stringify(minusOne)} is a class here, not Hugging Face's "no label" as -1 is in a column of numbers ` +
+      '(run_classification.py keeps the string): to reject its records as missing_label, give --labels naming the other classes')];
 }
 
 /** The kind of a label column over several CSV or TSV files (`cells`, each file's), as one schema types them: text where the files' kinds differ. */

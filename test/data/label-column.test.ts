@@ -221,3 +221,18 @@ test('records waiting for the label column to be typed are bounded by the memory
   for (const item of typedLabelCells('csv', 'label', read)) { n++; if (item.error?.reason === 'unknown_label') refused++; }
   assert.deepEqual({ n, refused, reads }, { n: rows + 1, refused: 1, reads: 2 });
 });
+
+test('a CSV label column that holds a word keeps "-1" as a class, as run_classification.py does: the warning says it is not HF\'s "no label" here', () => {
+  // before: the warning named "-1" a class name as written but not that it is no missing label, which a user of pos/neg/-1 expects
+  const f = writeFiles(dir, { 'minus.csv': csv(['pos', 'neg', '-1', 'pos']) })['minus.csv']!;
+  const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'minus'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual(report.labels, ['-1', 'neg', 'pos']);
+  const note = report.warnings.filter((w) => w.includes('class names as written'));
+  assert.equal(note.length, 1, report.warnings.join('\n'));
+  assert.match(note[0]!, /"-1" is a class here, not Hugging Face's "no label"/);
+  assert.match(note[0]!, /--labels/);
+  // a column without "-1" is not told of it
+  const g = writeFiles(dir, { 'plus.csv': csv(['pos', 'neg', '1', 'pos']) })['plus.csv']!;
+  const plus = prepare({ inputs: [g], outDir: path.join(dir, 'plus'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.ok(plus.report.warnings.some((w) => w.includes('class names as written') && !w.includes('"-1"')), plus.report.warnings.join('\n'));
+});
