@@ -85,7 +85,7 @@ export function checkExportFlags(f: Flags): CheckedExport {
     // an HF PEFT adapter alone stands for the base its adapter_config.json names, as AutoPeftModel loads it: read on the
     // export's thread (adapterBaseFolder), which loads the model's modules anyway
     const adapterAlone = f.run === undefined && f.model === undefined && f.adapter !== undefined;
-    if ((f.run === undefined) === (f.model === undefined) && !adapterAlone) throw new UserError(`--format ${format}: give exactly one of --run or --model (see mistral-tune export --help)`);
+    if ((f.run === undefined) === (f.model === undefined) && !adapterAlone) throw new UserError(`--format ${format}: give exactly one of --run or --model, or --adapter DIR alone (see mistral-tune export --help)`);
     if (f.adapter !== undefined && f.model === undefined && !adapterAlone) throw new UserError('--adapter goes with --model (a run brings its own adapter)');
     if (f.best && f.run === undefined) throw new UserError('--best goes with --run');
     if (f['max-shard-size'] !== undefined || f.merge) throw new UserError(`--format ${format} always writes one file: drop --merge / --max-shard-size`);
