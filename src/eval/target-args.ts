@@ -15,5 +15,5 @@ export function requireOneTarget(o: { model?: string; adapter?: string; run?: st
   // an adapter alone stands for the base its adapter_config.json names (PEFT's base_model_name_or_path), as AutoPeftModel
   // loads it: read by resolveEvalTarget (adapterBaseFolder), not here, where the CLI checks its flags without the model's modules
   if (!o.model && o.adapter) return;
-  if (!o.model) throw new UserError(`a model folder (${w.say('model')}) or a run (${w.say('run')}) is required`, w.where);
+  if (!o.model) throw new UserError(`a model folder (${w.say('model')}), a run (${w.say('run')}) or an adapter folder whose adapter_config.json names its base (${w.say('adapter')}) is required`, w.where);
 }

@@ -53,14 +53,14 @@ test('each command\'s usage errors, --help, -h and --version load none of its ba
   // [argv, exit status, what stderr says]: each case reaches the check it names, not an earlier one
   const cases: Array<[string[], number, RegExp]> = [
     [['eval', '--bogus'], 2, /^error: unknown option --bogus/],
-    [['eval', '--data', DATA], 2, /^error: a model folder \(--model\) or a run \(--run\) is required/],
+    [['eval', '--data', DATA], 2, /^error: a model folder \(--model\), a run \(--run\) or an adapter folder whose adapter_config.json names its base \(--adapter\) is required/],
     [['eval', '--data', DATA, '--model', 'm', '--batch-size', 'x'], 2, /^error: --batch-size must be a positive integer, got "x"/],
     [['eval', '--data', DATA, '--model', 'm', '--best'], 2, /^error: --best needs --run RUN_DIR/],
-    [['generate', '--prompt', 'hi'], 2, /^error: a model folder \(--model\) or a run \(--run\) is required/],
+    [['generate', '--prompt', 'hi'], 2, /^error: a model folder \(--model\), a run \(--run\) or an adapter folder whose adapter_config.json names its base \(--adapter\) is required/],
     [['generate', '--run', 'r', '--model', 'm'], 2, /^error: give either a run \(--run\) or a model folder \(--model, with --adapter\), not both/],
     [['classify', '--text', 'hi', '--batch-size', '0'], 2, /^error: --batch-size must be a positive integer, got "0"/],
     [['classify', '--text', 'hi', '--precision', 'fp16'], 2, /^error: --precision: "fp16" is not one of/],
-    [['classify', '--text', 'hi'], 2, /^error: a model folder \(--model\) or a run \(--run\) is required/],
+    [['classify', '--text', 'hi'], 2, /^error: a model folder \(--model\), a run \(--run\) or an adapter folder whose adapter_config.json names its base \(--adapter\) is required/],
     [['export', '--out', 'x'], 2, /^error: --run is required/],
     [['export', '--run', 'r', '--out', 'x', '--max-shard-size', '1kb'], 2, /^error: --max-shard-size 1kb is too small/],
     [['export', '--format', 'gguf', '--out', 'x.gguf'], 2, /^error: --format gguf: give exactly one of --run or --model/],

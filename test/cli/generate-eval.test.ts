@@ -166,7 +166,7 @@ test('generate --run: a run\'s base model, adapter and tokenizer, as --model wit
   assert.match(both.stderr, /^error: give either a run \(--run\) or a model folder \(--model, with --adapter\), not both: a run names its own model and adapter$/m);
   const none = await cli('generate', ...prompt);
   assert.equal(none.status, 2);
-  assert.match(none.stderr, /a model folder \(--model\) or a run \(--run\) is required/);
+  assert.match(none.stderr, /a model folder \(--model\), a run \(--run\) or an adapter folder whose adapter_config.json names its base \(--adapter\) is required/);
 });
 
 test('eval --model on a merged classification export is classification (config.json names MistralForSequenceClassification)', async () => {

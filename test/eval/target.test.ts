@@ -15,8 +15,8 @@ test('--best without --run says once that it needs a run folder', () => {
 
 // A library call was told of the CLI's flags: "a model folder (--model) or a run (--run) is required".
 test('a library call of resolveEvalTarget is refused in its option names, the CLI in its flags', () => {
-  assert.throws(() => resolveEvalTarget({}), { name: 'UserError', message: 'resolveEvalTarget: a model folder (options.model) or a run (options.run) is required' });
-  assert.throws(() => resolveEvalTarget({}, FLAG_WORDS), { message: 'a model folder (--model) or a run (--run) is required' });
+  assert.throws(() => resolveEvalTarget({}), { name: 'UserError', message: 'resolveEvalTarget: a model folder (options.model), a run (options.run) or an adapter folder whose adapter_config.json names its base (options.adapter) is required' });
+  assert.throws(() => resolveEvalTarget({}, FLAG_WORDS), { message: 'a model folder (--model), a run (--run) or an adapter folder whose adapter_config.json names its base (--adapter) is required' });
   assert.throws(() => resolveEvalTarget({ model: TINY_BASE, best: true }),
     { message: 'resolveEvalTarget: options.best needs options.run: it picks the best/ weights of that training run' });
   assert.throws(() => resolveEvalTarget({ run: 'r', model: TINY_BASE }), { message: 'resolveEvalTarget: give either a run (options.run) or a model folder (options.model, with options.adapter), not both: a run names its own model and adapter' });
