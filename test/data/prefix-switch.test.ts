@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NearDupIndex } from '../../src/data/near-dedup.ts';
+import { PrefixSwitch } from '../../src/data/prefix-switch.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { logLine, madeUpWord, paragraph } from './near-dedup-inputs.ts';
 import { nearMatchLines } from './near-matches.ts';
@@ -69,4 +70,20 @@ test('NearDupIndex: records that share a long preamble, served by the ShingleBou
   nearMatchLines(idx, records, () => false);
   assert.ok(idx.stats.bandEntries > 1000 * records.length, `${(idx.stats.bandEntries / records.length).toFixed(0)} band entries a query (each meets most)`);
   assert.equal(idx.stats.viaPrefixes, 0, 'queries whose candidates the PrefixFilter gave');
+});
+
+test('PrefixSwitch: blocks of a window each, log lines and paragraphs in turn: on for most log-line windows, not one window late every time (the log lines through the bands, the paragraphs hashed)', () => {
+  const sw = new PrefixSwitch();
+  const window = (entriesPerChar: number): boolean => {
+    const on = sw.on; // what the window's queries use
+    for (let q = 0; q < 1024; q++) sw.note(110 * entriesPerChar, 110);
+    return on;
+  };
+  for (let w = 0; w < 5; w++) window(8); // log lines: on
+  let logWindowsOn = 0;
+  for (let w = 0; w < 40; w++) {
+    window(0.1); // paragraphs
+    if (window(8)) logWindowsOn++;
+  }
+  assert.ok(logWindowsOn >= 35, `${logWindowsOn} of 40 log-line windows with the filter on`);
 });
