@@ -224,7 +224,8 @@ export function normalizeLed(step: unknown, cfg: unknown, text: string, lead: nu
   if (cfg['type'] === 'Replace' && pattern instanceof RegExp) {
     return { text: normalize(text), lead: leadAfterReplace(onigMatches(text, pattern), String(cfg['content'] ?? ''), lead) };
   }
-  return { text: normalize(text), lead: leadAfterMap(text, lead, normalize) };
+  const out = normalize(text);
+  return { text: out, lead: leadAfterMap(text, out, lead, normalize) };
 }
 
 /** HF's Lowercase: each character lowercased alone (Rust's char::to_lowercase), not JavaScript's final-sigma rule. */

@@ -66,6 +66,10 @@ test('Metaspace prepend_scheme first: "▁" only before a piece whose first char
   }
 });
 
+test('Metaspace prepend_scheme first: no "▁" after a normalized added token where NFD moved a mark of the second character before one of the first ("á\u0323b" with "a": a, ̣, ́, b)', () => {
+  assertAsTransformers('metaspace-first-nfd-reorder'); // was: a, ▁, ̣, ́, b (the lead took both characters of NFD("á"))
+});
+
 test('Prepend puts nothing before an empty text (StripAccents leaving none of "\u0301"), Lowercase lowers a final sigma to σ', () => {
   assertAsTransformers('strip-accents');
   assertAsTransformers('lowercase');
