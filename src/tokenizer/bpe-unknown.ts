@@ -34,6 +34,9 @@ export function unknownCharDropper(model: Record<string, unknown>): ((word: stri
 
 const BYTE_PIECE = /^<0x[0-9A-F]{2}>$/;
 
+/** What both engines say they refuse where mergeOverFallbackPiece finds a merge (at model.merges[i]). */
+export const MERGE_OVER_FALLBACK_PIECE = 'a BPE merge over its unk_token or a byte-fallback piece <0xNN>';
+
 /**
  * The index in a BPE `model`'s merges of the first merge over a piece that stands for what it cannot encode: its
  * unk_token, or with byte_fallback a <0xNN> piece; -1 where there is none. HF puts those pieces in the word before it

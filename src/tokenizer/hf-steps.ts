@@ -13,7 +13,7 @@ import { isRecord } from '../util/json-file.ts';
 import { forOnig, hfNormalize, hfStripAccents } from './hf-unicode.ts';
 import { metaspaceDecode, metaspaceWords, readMetaspace } from './metaspace.ts';
 import { leadAfterMap, leadAfterReplace } from './first-aligned.ts';
-import { mergeOverFallbackPiece } from './bpe-unknown.ts';
+import { MERGE_OVER_FALLBACK_PIECE, mergeOverFallbackPiece } from './bpe-unknown.ts';
 
 /** A numeric character as HF's Digits reads it (Rust's char::is_numeric). */
 const NUMERIC = /\p{N}/gu;
@@ -69,7 +69,7 @@ export function refuseUncheckedSteps(json: Record<string, unknown>, file: string
     for (const key of ['continuing_subword_prefix', 'end_of_word_suffix']) if (typeof model[key] === 'string' && model[key] !== '') refuse(`BPE ${key}`, `model.${key}`);
     if (typeof model['dropout'] === 'number' && model['dropout'] > 0) refuse('BPE dropout (HF\'s ids are random then)', 'model.dropout');
     const over = mergeOverFallbackPiece(model);
-    if (over >= 0) refuse('a BPE merge over its unk_token or a byte-fallback piece <0xNN> (HF merges those pieces, put in a word for what the vocabulary lacks)', `model.merges[${over}]`);
+    if (over >= 0) refuse(`${MERGE_OVER_FALLBACK_PIECE} (HF merges those pieces, put in a word for what the vocabulary lacks)`, `model.merges[${over}]`);
   }
 }
 

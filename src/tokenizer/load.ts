@@ -194,7 +194,7 @@ function pickEngine(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab, 
   if (choice === 'huggingface') return new HfEngine(json, config, file);
   const compiled = compileFastSpec(json, config, vocab);
   if (compiled.ok) return new FastEngine(compiled.spec);
-  if (choice === 'fast') throw new UserError(`the fast tokenizer cannot run this tokenizer.json (it uses ${compiled.reason})`, file);
+  if (choice === 'fast') throw new UserError(`the fast tokenizer cannot run this tokenizer.json (it uses ${compiled.reason})`, compiled.at === undefined ? file : `${file}: ${compiled.at}`);
   const engine = new HfEngine(json, config, file); // before the note: a tokenizer.json it refuses is said in one line
   log.info(`tokenizer: ${file} uses ${compiled.reason}, which the fast tokenizer does not implement; using @huggingface/tokenizers (slower)`);
   return engine;

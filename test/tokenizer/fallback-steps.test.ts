@@ -146,3 +146,14 @@ test('a step no engine here runs as HF tokenizers does is refused in one line na
     }
   }
 });
+
+test('the fast engine refuses a BPE merge over its unk_token or a <0xNN> piece naming model.merges[i], as the other engine does', () => {
+  for (const [model, at] of [[withMerge('<0xE2> <0x98>', 'last'), `model.merges[${baseModel.merges.length}]`], [withMerge('<unk> a', 'first'), 'model.merges[0]']] as const) {
+    const dir = folder({ steps: { model }, ids: [], decoded: [], ids_decoded: [] });
+    assert.throws(() => loadTokenizer(dir, { engine: 'fast' }), (e: unknown) => {
+      assert.ok(isUserError(e), String(e));
+      assert.ok(e.message.startsWith(`${path.join(dir, 'tokenizer.json')}: ${at}: the fast tokenizer cannot run this tokenizer.json (it uses a BPE merge over its unk_token or a byte-fallback piece <0xNN>`), e.message);
+      return true;
+    });
+  }
+});

@@ -12,7 +12,7 @@ import type { AddedTokenSpec, ComponentConfig, TokenizerJson } from '../tokenize
 import type { Vocab } from '../vocab.ts';
 import { readMetaspace, type MetaspaceConfig, type PrependScheme } from '../metaspace.ts';
 import { leadAfterReplace } from '../first-aligned.ts';
-import { mergeOverFallbackPiece, unknownCharDropper } from '../bpe-unknown.ts';
+import { MERGE_OVER_FALLBACK_PIECE, mergeOverFallbackPiece, unknownCharDropper } from '../bpe-unknown.ts';
 
 export type NormalizerStep = { kind: 'prepend'; text: string } | { kind: 'replace'; from: string; to: string };
 
@@ -48,12 +48,17 @@ export interface FastSpec {
   dropUnknown: ((word: string) => string) | null;
 }
 
-export type CompileResult = { ok: true; spec: FastSpec } | { ok: false; reason: string };
+/** `at`: the JSON path in tokenizer.json of what the fast engine cannot run, where one part is to blame (model.merges[3]). */
+export type CompileResult = { ok: true; spec: FastSpec } | { ok: false; reason: string; at?: string };
 
-class Unsupported extends Error {}
+class Unsupported extends Error {
+  constructor(reason: string, readonly at?: string) {
+    super(reason);
+  }
+}
 
-function fail(reason: string): never {
-  throw new Unsupported(reason);
+function fail(reason: string, at?: string): never {
+  throw new Unsupported(reason, at);
 }
 
 /** `text` through the normalizer's steps: a Prepend puts nothing before an empty text (one a Replace emptied), as HF's. */
@@ -88,7 +93,7 @@ export function compileFastSpec(json: TokenizerJson, config: TokenizerConfig, vo
   try {
     return { ok: true, spec: compile(json, config, vocab) };
   } catch (e) {
-    if (e instanceof Unsupported) return { ok: false, reason: e.message };
+    if (e instanceof Unsupported) return e.at === undefined ? { ok: false, reason: e.message } : { ok: false, reason: e.message, at: e.at };
     throw e;
   }
 }
@@ -101,7 +106,8 @@ function compile(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab): Fa
   }
   if (m['ignore_merges'] === true) fail('BPE ignore_merges');
   if (typeof m['dropout'] === 'number' && m['dropout'] > 0) fail('BPE dropout');
-  if (mergeOverFallbackPiece(m) >= 0) fail('a BPE merge over its unk_token or a byte-fallback piece');
+  const over = mergeOverFallbackPiece(m);
+  if (over >= 0) fail(MERGE_OVER_FALLBACK_PIECE, `model.merges[${over}]`);
   if (config.raw['remove_space'] === true || config.raw['do_lowercase_and_remove_accent'] === true) fail('tokenizer_config remove_space / do_lowercase_and_remove_accent');
 
   for (const [tok, id] of vocab.tokenToId) if (vocab.idToToken[id] !== tok) fail('tokens that share an id');
