@@ -67,6 +67,7 @@ export function parseTokenizerJson(doc: unknown, file: string): TokenizerJson {
   const component = (key: string): ComponentConfig => {
     const v = doc[key];
     if (v === undefined || v === null) return null;
+    refuseUntypedSteps(v, key, file, key);
     if (!isRecord(v) || typeof v['type'] !== 'string') throw new UserError('expected null or an object with a "type"', `${file}: ${key}`);
     return v;
   };
@@ -128,6 +129,25 @@ export function warnRenumbered(json: TokenizerJson, file: string): void {
 /** Whether `model` is a BPE model: its type says so, or it has none but has merges (as HF tokenizers reads it). */
 export function isBpeModel(model: Record<string, unknown>): boolean {
   return model['type'] === 'BPE' || (model['type'] === undefined && model['merges'] !== undefined);
+}
+
+/** The key of a Sequence's steps, by the part of tokenizer.json it is. */
+const SEQUENCE_LISTS: Record<string, string> = { normalizer: 'normalizers', pre_tokenizer: 'pretokenizers', decoder: 'decoders', post_processor: 'processors' };
+
+/**
+ * Refuses `step`, the part `key` of tokenizer.json at the JSON path `at` (a Sequence's steps too), where it has no
+ * "type". HF tokenizers 0.23 reads a few such steps by their keys alone (a Prepend, Replace, Strip or Sequence
+ * normalizer, a Replace or Strip decoder, a TemplateProcessing; no pre-tokenizer, and {} nowhere); this library does
+ * not guess which step is meant, and says so rather than that HF refuses it.
+ */
+function refuseUntypedSteps(step: unknown, key: string, file: string, at: string): void {
+  if (!isRecord(step)) return;
+  const what = key === 'post_processor' ? 'post-processor' : key;
+  if (!Object.hasOwn(step, 'type')) {
+    throw new UserError(`the ${what} has no "type": HF tokenizers guesses the type of a few steps from their keys, this library does not and refuses it; add its "type"`, `${file}: ${at}`);
+  }
+  const listKey = SEQUENCE_LISTS[key]!, list = step[listKey];
+  if (step['type'] === 'Sequence' && Array.isArray(list)) list.forEach((s: unknown, i) => refuseUntypedSteps(s, key, file, `${at}.${listKey}[${i}]`));
 }
 
 /** The post-processor types of HF tokenizers (another does not load there, "did not match any variant"). */

@@ -71,13 +71,31 @@ test('invalid tokenizer.json: a UserError naming the file (and line:column, or k
   assertUserError(() => loadTokenizer(badAdded), /tokenizer\.json: added_tokens\[0\]: "id" must be a non-negative integer/);
   const badNorm = bundledTokenizerJson();
   badNorm['normalizer'] = { kind: 'oops' };
-  assertUserError(() => loadTokenizer(tempFolder({ 'tokenizer.json': badNorm })), /tokenizer\.json: normalizer: expected null or an object with a "type"/);
+  assertUserError(() => loadTokenizer(tempFolder({ 'tokenizer.json': badNorm })), /tokenizer\.json: normalizer: the normalizer has no "type"/);
   const unknownDecoder = bundledTokenizerJson();
   unknownDecoder['decoder'] = { type: 'NoSuchDecoder' };
   assertUserError(
     () => captureStderr(() => loadTokenizer(tempFolder({ 'tokenizer.json': unknownDecoder }))).result,
     /tokenizer\.json: decoder\.type: "NoSuchDecoder" is not a decoder of HF tokenizers, which refuses to load it/,
   );
+});
+
+test('a step without "type" is refused in one line saying so, at its JSON path, on every engine (HF tokenizers 0.23 loads some: a Prepend normalizer of {"prepend": "▁"}, a TemplateProcessing; it was "null is not a pre_tokenizer of HF tokenizers")', () => {
+  const untagged: Array<[string, unknown, string, string]> = [
+    ['normalizer', { prepend: '▁' }, 'normalizer', 'normalizer'],
+    ['normalizer', { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, { pattern: { String: ' ' }, content: '▁' }] }, 'normalizer.normalizers\\[1\\]', 'normalizer'],
+    ['pre_tokenizer', { type: 'Sequence', pretokenizers: [{ individual_digits: true }] }, 'pre_tokenizer.pretokenizers\\[0\\]', 'pre_tokenizer'],
+    ['decoder', { type: 'Sequence', decoders: [{ type: 'ByteFallback' }, { content: ' ', start: 1, stop: 0 }] }, 'decoder.decoders\\[1\\]', 'decoder'],
+    ['post_processor', { single: [{ Sequence: { id: 'A', type_id: 0 } }], pair: [{ Sequence: { id: 'A', type_id: 0 } }], special_tokens: {} }, 'post_processor', 'post-processor'],
+    ['post_processor', { type: 'Sequence', processors: [{ single: [{ Sequence: { id: 'A', type_id: 0 } }], pair: [], special_tokens: {} }] }, 'post_processor.processors\\[0\\]', 'post-processor'],
+  ];
+  for (const [key, step, at, what] of untagged) {
+    const dir = tempFolder({ 'tokenizer.json': { ...bundledTokenizerJson(), [key]: step } });
+    for (const engine of ['auto', 'huggingface', 'fast'] as const) {
+      assertUserError(() => captureStderr(() => loadTokenizer(dir, { engine })).result,
+        new RegExp(`^${literal(path.join(dir, 'tokenizer.json'))}: ${at}: the ${what} has no "type"[^\\n]*$`));
+    }
+  }
 });
 
 test('unreadable tokenizer.json (a folder in its place)', () => {
