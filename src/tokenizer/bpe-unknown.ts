@@ -4,6 +4,7 @@
 // neighbours and dropped it after merging ("▁a", "b"). With ignore_merges a word that is a piece of the vocabulary is
 // that piece, looked up before anything is dropped.
 import { isRecord } from '../util/json-file.ts';
+import { bytePiece } from './byte-fallback.ts';
 
 /**
  * For a BPE `model` (tokenizer.json's) without an unk_token: a word with the characters it cannot encode dropped (the
@@ -16,7 +17,6 @@ export function unknownCharDropper(model: Record<string, unknown>): ((word: stri
   const has = (piece: string): boolean => Object.hasOwn(vocab, piece);
   const byteFallback = model['byte_fallback'] === true, ignoreMerges = model['ignore_merges'] === true;
   const utf8 = new TextEncoder();
-  const bytePiece = (b: number): string => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
   const known = (c: string): boolean => has(c) || (byteFallback && Array.from(utf8.encode(c)).every((b) => has(bytePiece(b))));
   return (word) => {
     if (ignoreMerges && has(word)) return word;

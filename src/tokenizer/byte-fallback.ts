@@ -10,6 +10,11 @@ import type { ComponentConfig } from './tokenizer-json.ts';
 const BYTE_TOKEN = /^<0x(?:[0-9A-Fa-f]{2}|\+[0-9A-Fa-f])>$/;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** The piece byte_fallback puts for the byte `b` (0 to 255): HF's format!("<0x{:02X}>", b), "<0xC3>". */
+export function bytePiece(b: number): string {
+  return `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
+}
+
 /** The byte a byte-fallback token stands for, or -1 for another token. */
 export function byteOfToken(token: string): number {
   return BYTE_TOKEN.test(token) ? parseInt(token.slice(3, 5), 16) : -1;

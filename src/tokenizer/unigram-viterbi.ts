@@ -4,6 +4,7 @@
 // within the word (model.rs tokenize then: such a run not in the vocabulary as its bytes' <0xNN> pieces with byte_fallback).
 // @huggingface/tokenizers' lattice compares each path plus the next token's score, where rounding makes some paths
 // equal that are not: "x" and 37 spaces came out as ▁▁▁▁▁ ▁×16 ▁×16 there, ▁×16 ▁▁▁▁▁ ▁×16 in transformers.
+import { bytePiece } from './byte-fallback.ts';
 
 /** What the search reads of the library's Unigram model: its trie of pieces (by code point). */
 export interface UnigramTrie { common_prefix_search(chars: string[], start: number): Iterable<string> }
@@ -101,6 +102,6 @@ export function bestPieces(text: string, trie: UnigramTrie, pieces: UnigramPiece
 
 /** `text`'s UTF-8 bytes as <0xNN> pieces, null where the vocabulary lacks one of them (the text is then unknown). */
 function byteTokens(text: string, score: ReadonlyMap<string, number>): string[] | null {
-  const tokens = Array.from(Buffer.from(text, 'utf8'), (b) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
+  const tokens = Array.from(Buffer.from(text, 'utf8'), bytePiece);
   return tokens.every((t) => score.has(t)) ? tokens : null;
 }

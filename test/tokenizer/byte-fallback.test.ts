@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadTokenizer } from '../../src/tokenizer/load.ts';
+import { bytePiece, byteOfToken } from '../../src/tokenizer/byte-fallback.ts';
 import { bundledConfigJson, bundledTokenizerJson, quietly, tempFolder } from './helpers.ts';
 
 interface Case { ids: number[]; decode: string; decode_keep: string }
@@ -35,3 +36,13 @@ for (const [name, folder] of [['bundled', undefined], ['odd', oddFolder()]] as c
     });
   }
 }
+
+test('bytePiece spells a byte as byte_fallback\'s piece (two upper-case hex digits: <0x0A>, <0xC3>), the one piece byteOfToken reads back for each byte', () => {
+  assert.equal(bytePiece(0x0a), '<0x0A>');
+  assert.equal(bytePiece(0xc3), '<0xC3>');
+  const vocab = (bundledTokenizerJson()['model'] as { vocab: Record<string, number> }).vocab;
+  for (let b = 0; b < 256; b++) {
+    assert.equal(byteOfToken(bytePiece(b)), b, `byte ${b}`);
+    assert.ok(Object.hasOwn(vocab, bytePiece(b)), `the bundled vocabulary has ${bytePiece(b)}`);
+  }
+});

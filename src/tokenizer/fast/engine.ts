@@ -7,6 +7,7 @@ import { decodeTokens } from './decode.ts';
 import { AddedTokenMatcher } from '../added-split.ts';
 import { normalizeLed, type FastSpec } from './spec.ts';
 import { inputLead } from '../first-aligned.ts';
+import { bytePiece } from '../byte-fallback.ts';
 import { metaspaceWords } from '../metaspace.ts';
 
 export class FastEngine implements TokenizerEngine {
@@ -18,7 +19,7 @@ export class FastEngine implements TokenizerEngine {
   constructor(private readonly spec: FastSpec) {
     const byteIds = spec.byteFallback ? new Int32Array(256).fill(-1) : null;
     if (byteIds) {
-      for (let b = 0; b < 256; b++) byteIds[b] = spec.vocab.tokenToId.get(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`) ?? -1;
+      for (let b = 0; b < 256; b++) byteIds[b] = spec.vocab.tokenToId.get(bytePiece(b)) ?? -1;
     }
     this.bpe = new WordBpe({
       vocabSize: spec.vocab.size,
