@@ -1,4 +1,4 @@
-// Class names that look misspelt for one another ("positive" and "postive"), in prepare's class warnings (labels.ts's
+// Class names that look misspelt for one another ("positive" and "postive"), in prepare's class warnings (label-warnings.ts's
 // classWarnings): a hand-labelled set's typos become classes of their own, trained on and scored, without a word.
 import type { OptionWords } from '../util/option-words.ts';
 

@@ -1,7 +1,8 @@
 // The warnings of prepare's report.json (prepare.ts, once the splits are written): empty splits, classes missing
 // from the splits, never trained or never evaluated, labels that mean "no label", inputs not UTF-8, all rejected or holding no record, the notes
 // gathered while reading, and how records were read (ReadTally's).
-import { classWarnings, minusOneWarning, unevaluatedClassWarning, untrainedClassWarning, wordLabelWarning, type LabelSet } from './labels.ts';
+import type { LabelSet } from './labels.ts';
+import { classWarnings, minusOneWarning, unevaluatedClassWarning, untrainedClassWarning, wordLabelWarning } from './label-warnings.ts';
 import type { ReadTally } from './read-tally.ts';
 import type { FieldMap } from './record.ts';
 import { aOption, type OptionWords } from '../util/option-words.ts';

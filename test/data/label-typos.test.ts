@@ -2,7 +2,7 @@
 // warning, as classes differing only in case are: each is a class of its own, trained on and scored.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classWarnings } from '../../src/data/labels.ts';
+import { classWarnings } from '../../src/data/label-warnings.ts';
 import { FLAG_WORDS } from '../../src/util/option-words.ts';
 
 /** At most 5 pairs and a count of the rest. */

@@ -282,7 +282,7 @@ test('prepare: zero-padded integer labels of a CSV ("01" … "12") are one kind 
 
 test('classWarnings: classes that differ only in character form (full-width "ｐｏｓ", "ﬁne") are named, as those that differ in case', async () => {
   // before: "ｐｏｓ" (an IME's full-width letters) beside "pos" made two classes without a word
-  const { classWarnings } = await import('../../src/data/labels.ts');
+  const { classWarnings } = await import('../../src/data/label-warnings.ts');
   const { FLAG_WORDS } = await import('../../src/util/option-words.ts');
   const labels = ['neg', 'pos', 'ｐｏｓ', 'ＰＯＳ', 'ﬁne', 'fine'];
   assert.deepEqual(classWarnings(new Set(labels), labels, true, FLAG_WORDS), [

@@ -1,0 +1,140 @@
+// Warnings about a classification run's classes: what the kept records' classes may hide (too few, empty, near-alike
+// names), classes no split trains or evaluates, and labels read as no label (-1, a word the class list lacks). Split from
+// labels.ts (the label values and class lists themselves).
+import type { OptionWords } from '../util/option-words.ts';
+import { SPLITS } from './split.ts';
+import { typoClassWarnings } from './label-typos.ts';
+import { labelsIs, MORE, NAME, sortLabels, type ClassEntry, type LabelSet, type LabelValue } from './labels.ts';
+
+/**
+ * What a classification run's kept classes may hide, in warnings: fewer than 2 present; classes with no kept
+ * record (integer labels 1 … 5 make classes 0 … 5, class 0 empty; a --labels class the data never uses); classes
+ * found in the data (`inferred`) that differ only in case or character form ("Pos", "ｐｏｓ" and "pos"), or by one letter
+ * ("positive" and "postive"), which are separate classes.
+ * `present` holds String(label) of every class the kept records have; `optionWords` name the class list option.
+ */
+export function classWarnings(present: ReadonlySet<string>, labels: readonly LabelValue[], inferred: boolean, optionWords: OptionWords): string[] {
+  const out: string[] = [];
+  if (present.size < 2) out.push(`the kept records have ${present.size} class${present.size === 1 ? '' : 'es'}: a classifier needs at least 2`);
+  const empty = labels.filter((l) => !present.has(String(l)));
+  if (empty.length > 0 && present.size > 0) {
+    const shown = empty.slice(0, 10).map((l) => JSON.stringify(l)).join(', ') + (empty.length > 10 ? ` and ${empty.length - 10} more` : '');
+    const ints = inferred && labels.every((l) => typeof l === 'number');
+    const why = ints
+      ? `: integer labels are class indices 0 … ${labels.length - 1}${empty[0] === 0 ? ` (labels that start at 1 are 1-based: name them with ${labelsIs(optionWords, [{ name: NAME, code: 1 }, { name: NAME, code: 2 }, MORE])})` : ''}; the model gets a class for each`
+      : ': the model gets a class for each';
+    out.push(`${empty.length === 1 ? 'class' : 'classes'} ${shown} ${empty.length === 1 ? 'has' : 'have'} no record in the kept data${why}`);
+  }
+  if (!inferred) return out;
+  // integers are class indices and words class names: both in one dataset is two labellings merged (0/1 and
+  // "positive"/"negative"), whose classes never meet; each is a class of its own
+  const ints = labels.filter((l) => typeof l === 'number'), words = labels.filter((l) => typeof l !== 'number');
+  if (ints.length > 0 && words.length > 0) {
+    const show = (ls: LabelValue[]) => ls.slice(0, 5).map((l) => JSON.stringify(l)).join(', ') + (ls.length > 5 ? ` and ${ls.length - 5} more` : '');
+    out.push(`the labels mix integers (${show(ints)}) and words (${show(words)}): two labellings merged? Each is a class of its own (give ${optionWords.say('labels')}, or fix the data)`);
+  }
+  // folded as near-dedup folds text (NFKC, lower case, white space one space): an IME's full-width "ｐｏｓ" reads as "pos"
+  const byForm = new Map<string, string[]>();
+  for (const l of labels) {
+    if (typeof l !== 'string') continue;
+    const k = l.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ');
+    byForm.set(k, [...(byForm.get(k) ?? []), l]);
+  }
+  for (const same of byForm.values()) {
+    if (same.length < 2) continue;
+    const spaced = (l: string): string => l.replace(/\s+/g, ' ');
+    const how = same.every((l) => spaced(l) === spaced(same[0]!)) ? 'white space'
+      : same.every((l) => l.toLowerCase() === same[0]!.toLowerCase()) ? 'case'
+        : `case${same.every((l) => l.normalize('NFKC').toLowerCase() === same[0]!.normalize('NFKC').toLowerCase()) ? '' : ', white space'} or character form (full-width letters, ligatures)`;
+    out.push(`classes ${same.map((l) => JSON.stringify(l)).join(' and ')} differ only in ${how}: they are separate classes (give ${optionWords.say('labels')}, or fix the data)`);
+  }
+  for (const w of typoClassWarnings([...byForm.keys()], byForm, optionWords)) out.push(w); // no spread: thousands of lines would overflow the stack
+  return out;
+}
+
+/**
+ * The classes that have kept records in val or test but none in train, in a warning (null when there are none): a
+ * --val or --test file's own class, or a class of a record or two that the split dealt to val or test, which the
+ * model is never trained on, so that every record of it there counts as an error. `counts[k]` holds, per split
+ * (train, val, test), the records of each class by String(label); `filesGiven`, whether --val or --test gave files
+ * (named in the caller's `words`).
+ */
+export function untrainedClassWarning(counts: readonly ReadonlyMap<string, number>[], labels: readonly LabelValue[], filesGiven: boolean, words: OptionWords): string | null {
+  const [train, val, test] = counts as [ReadonlyMap<string, number>, ReadonlyMap<string, number>, ReadonlyMap<string, number>];
+  if (train.size === 0) return null; // no train split at all (no --input record kept): said as an empty split
+  const untrained = labels.filter((l) => !train.has(String(l)) && (val.has(String(l)) || test.has(String(l))));
+  if (untrained.length === 0) return null;
+  const shown = withCounts(untrained, counts);
+  const one = untrained.length === 1;
+  const it = one ? 'it' : 'them';
+  const fix = filesGiven ? `give training records of ${it}, or leave ${it} out of ${words.say('val')}/${words.say('test')}` : `too few records to be in every split: give ${it} more, or leave ${it} out`;
+  return `${one ? 'class' : 'classes'} ${shown} ${one ? 'has' : 'have'} records in val or test but none in train: the model is never trained on ${it}, ` +
+    `and every such record is scored as an error (${fix})`;
+}
+
+/**
+ * A warning naming the trained classes that a val or test split with records has none of (a class of a few records,
+ * which the stratified split gives to train first; a --val/--test file without it): no evaluation there measures
+ * them — their accuracy and F1 go unseen there, and where val lacks one, best/ and early stopping choose without it.
+ * Empty splits are said as such. `provided`: whether val and test (indices 1, 2) came from files.
+ */
+export function unevaluatedClassWarning(counts: readonly ReadonlyMap<string, number>[], labels: readonly LabelValue[], provided: readonly boolean[], words: OptionWords): string | null {
+  const train = counts[0]!;
+  const evaluated = ([1, 2] as const).filter((k) => counts[k]!.size > 0);
+  const lacking = (l: LabelValue): Array<1 | 2> => evaluated.filter((k) => !counts[k]!.has(String(l)));
+  const missing = labels.filter((l) => train.has(String(l)) && lacking(l).length > 0);
+  if (missing.length === 0) return null;
+  const splits = ([1, 2] as const).filter((k) => missing.some((l) => lacking(l).includes(k)));
+  const one = missing.length === 1, it = one ? 'it' : 'them';
+  const val = splits.includes(1) ? `; in val, best/ and early stopping choose without ${it}` : '';
+  // the way out, by where each lacking split came from: a file of the user's, or the input's share
+  const fromFiles = splits.filter((k) => provided[k]), cut = splits.filter((k) => !provided[k]);
+  const fix = [
+    ...(fromFiles.length > 0 ? [`add records of ${it} to ${fromFiles.map((k) => words.say(SPLITS[k])).join(' and ')}`] : []),
+    ...(cut.length > 0 ? [`${cut.map((k) => SPLITS[k]).join(' and ')} ${cut.length === 1 ? 'is' : 'are'} cut from too few records of ${it} to give ${cut.length === 1 ? 'it' : 'each'} one: give ${it} more`] : []),
+  ].join('; ');
+  return `${one ? 'class' : 'classes'} ${withCounts(missing, counts)} ${one ? 'has' : 'have'} training records but none in ${splits.map((k) => SPLITS[k]).join(' or ')}: ` +
+    `no evaluation there measures ${it} (${one ? 'its' : 'their'} accuracy and F1 there go unseen${val}; ${fix})`;
+}
+
+/** Classes as the warnings name them, each with its records in the splits that have some ("pos" (train 3, test 1)): the first 10, then how many more. */
+function withCounts(classes: readonly LabelValue[], counts: readonly ReadonlyMap<string, number>[]): string {
+  return classes.slice(0, 10).map((l) => {
+    const where = SPLITS.flatMap((s, k) => (counts[k]!.has(String(l)) ? [`${s} ${counts[k]!.get(String(l))}`] : []));
+    return `${JSON.stringify(l)} (${where.join(', ')})`;
+  }).join(', ') + (classes.length > 10 ? ` and ${classes.length - 10} more` : '');
+}
+
+/** From this share of the records read, records dropped for the label -1 or a placeholder word are said in a warning: it may be a class. */
+const MINUS_ONE_SHARE = 0.01;
+
+/**
+ * A warning when many records were rejected for the label -1 (HF's "no label": SNLI leaves 0.1 % of its pairs so),
+ * as where -1 is a class (sentiment's -1/0/1, ±1 labels): it says how to map it — with the given class list's names
+ * (`classes`, --labels), else with the integer labels the kept records have (`present`); in the caller's `words`.
+ */
+export function minusOneWarning(count: number, records: number, classes: LabelSet | null, present: readonly LabelValue[], words: OptionWords): string | null {
+  if (count === 0 || count < MINUS_ONE_SHARE * records) return null;
+  let rest: ClassEntry[] = [MORE];
+  if (classes?.codes) rest = classes.entries;
+  else if (classes?.named) rest = classes.labels.map((name, i) => ({ name, code: i }));
+  else if (present.length > 0 && present.length <= 8 && present.every((l) => typeof l === 'number')) rest = sortLabels(present).map((l) => ({ name: NAME, code: l as number }));
+  const pct = (100 * count) / records;
+  return `${count} record${count === 1 ? ' has' : 's have'} the label -1 (${pct < 10 ? pct.toFixed(1) : pct.toFixed(0)} % of those read), read as Hugging Face's "no label" ` +
+    `and rejected (missing_label); if -1 is a class (sentiment's -1/0/1, ±1 labels), name every class: ${labelsIs(words, [{ name: NAME, code: -1 }, ...rest])}`;
+}
+
+/**
+ * A warning when many records were rejected for a label that is a placeholder word ("None", "N/A": read as a missing
+ * value), as where it is a class (LUIS's "None" intent, a "None" toxicity type): it says how to name it — with the
+ * given class list's names (`classes`, --labels), else with the string labels the kept records have (`present`); in
+ * the caller's `words`.
+ */
+export function wordLabelWarning(word: string, count: number, records: number, classes: LabelSet | null, present: readonly LabelValue[], words: OptionWords): string | null {
+  if (count === 0 || count < MINUS_ONE_SHARE * records) return null;
+  const names = classes ? (classes.named && !classes.codes ? classes.labels : null) : present;
+  const known: ClassEntry[] = names && names.length <= 8 && names.every((l) => typeof l === 'string') ? names.map((name) => ({ name })) : [MORE];
+  const pct = (100 * count) / records;
+  return `${count} record${count === 1 ? ' has' : 's have'} the label ${JSON.stringify(word)} (${pct < 10 ? pct.toFixed(1) : pct.toFixed(0)} % of those read), read as a missing value ` +
+    `and rejected (missing_label); if ${JSON.stringify(word)} is a class, name every class: ${labelsIs(words, [...known, { name: word }])}`;
+}
