@@ -26,6 +26,7 @@ import { pause } from '../util/pause.ts';
 import { warn } from '../util/log.ts';
 import { BEAT_MS, beatLock, heartbeatThread, staleAfterMs } from './lock-heartbeat.ts';
 import { heartbeatAge, refusal, staleReason } from './lock-verdict.ts';
+import { lockCommand } from './lock-command.ts';
 import {
   elsewhere, holdHere, isRunning, isThisProcess, mtimeOf, ownerName, ownThreadTid, parseOwner, PID_NAMESPACE, processStart, readLock, UNREADABLE_GRACE_MS,
   type LockOwner,
@@ -89,24 +90,6 @@ export interface LockedFolder {
 
 const RUN_FOLDER: LockedFolder = { name: 'the run folder', instead: 'choose another output_dir', command: 'train' };
 
-/** The command the user ran, where it runs another's work (the quickstart's prepare and train): its locks name it (asCommand). */
-let runningCommand: string | undefined;
-
-/**
- * Runs `work` with the locks it takes naming `command` as the command that took them, not the one whose work it is: the
- * quickstart's data/ and run/ locks, taken by its prepare and train, name the quickstart the user ran, not "mistral-tune
- * prepare" or "train". Synchronous: it holds for this thread while `work` runs.
- */
-export function asCommand<T>(command: string, work: () => T): T {
-  const was = runningCommand;
-  runningCommand = command;
-  try {
-    return work();
-  } finally {
-    runningCommand = was;
-  }
-}
-
 /**
  * Takes the lock of folder `dir` (created when absent; the folders it created are removed again on
  * release if they are then empty), or throws a UserError naming the process that holds it.
@@ -163,7 +146,7 @@ function acquireLock(dir: string, name: string, folder: LockedFolder, out: strin
   const file = path.join(dir, name);
   const me: LockOwner = {
     pid: process.pid, host: os.hostname(), started: new Date().toISOString(), pstart: processStart(process.pid) ?? undefined, pidns: PID_NAMESPACE ?? undefined, beat: BEAT_MS,
-    thread: threadId, tid: ownThreadTid() ?? undefined, id: randomBytes(6).toString('hex'), out, command: runningCommand ?? folder.command,
+    thread: threadId, tid: ownThreadTid() ?? undefined, id: randomBytes(6).toString('hex'), out, command: lockCommand(folder.command),
   };
   const text = JSON.stringify(me) + '\n';
   const tmp = tempOf(file);

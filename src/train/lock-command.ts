@@ -1,0 +1,25 @@
+// The command a lock file names as its taker: the command whose work takes it ("train"), or the command the user ran where
+// that one runs another's work (the quickstart's prepare and train: asCommand). Split from run-lock.ts.
+
+/** The command the user ran, where it runs another's work (the quickstart's prepare and train): its locks name it (asCommand). */
+let runningCommand: string | undefined;
+
+/**
+ * Runs `work` with the locks it takes naming `command` as the command that took them, not the one whose work it is: the
+ * quickstart's data/ and run/ locks, taken by its prepare and train, name the quickstart the user ran, not "mistral-tune
+ * prepare" or "train". Synchronous: it holds for this thread while `work` runs.
+ */
+export function asCommand<T>(command: string, work: () => T): T {
+  const was = runningCommand;
+  runningCommand = command;
+  try {
+    return work();
+  } finally {
+    runningCommand = was;
+  }
+}
+
+/** The command a lock taken now names: the one asCommand set on this thread, else `own` (the taking command's). */
+export function lockCommand(own: string | undefined): string | undefined {
+  return runningCommand ?? own;
+}
