@@ -30,7 +30,8 @@ the weighted and micro F1 (micro-F1 = accuracy), and the confusion matrix (rows 
   --task T           generation or classification (default: from the run or adapter); one the weights
                      were not trained for (a SEQ_CLS adapter for generation) is refused
   --labels A,B,...   classification: class names in index order, or INTEGER=NAME,... as prepare takes them
-                     (the integer each class is written as in the data; default: from the run or config.json)
+                     (the integer each class is written as in the data; default: from the run, the --adapter
+                     folder or config.json, else the data's order, with a warning)
   --max-seq-len N    truncate longer examples to N tokens; one left with no target token is dropped
                      (both counted on stderr) (default: from the run, else none)
   --batch-size N     rows per forward pass (default 8); the result does not depend on it
