@@ -8,7 +8,7 @@ import { withBackend } from '../backend/select.ts';
 import { generate, stopIds } from '../model/generate.ts';
 import { loadConfig } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
-import { loadAdapter, seqClsBy } from '../model/peft.ts';
+import { loadAdapter, readAdapterInfo, seqClsBy } from '../model/peft.ts';
 import { isClassificationOnly, isClassificationOnlyFolder } from '../model/task.ts';
 import { FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget } from '../eval/target.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
@@ -85,6 +85,8 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
   // its keys checked before a backend starts, their ids against config.json's vocab_size as the flags' are
   const file = readGenerationConfig(modelDir);
   refuseBiasedIdsPastVocab(given, file, config.vocabSize);
+  // the adapter's tensors against config.json's shapes (their header only), before a backend starts, a wrong one named as from modelDir
+  if (target.adapter) readAdapterInfo(target.adapter, config.numLayers, config, modelDir);
   withBackend(device, (backend) => {
     const model = loadModel(modelDir, { backend, precision, config });
     if (target.adapter) loadAdapter(model, target.adapter, { trainable: false });

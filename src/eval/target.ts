@@ -221,7 +221,7 @@ export function modelTask(model: MistralModel, adapter: AdapterInfo | null, give
  * weights is refused before a backend starts, not after a 7B model has loaded.
  */
 export function folderTask(modelDir: string, config: MistralConfig, adapterDir: string | null, given: EvalTask | null, where?: string, words: OptionWords = libraryWords('folderTask')): EvalTask {
-  const adapterTaskType = adapterDir !== null ? readAdapterInfo(adapterDir, config.numLayers, config).taskType : null;
+  const adapterTaskType = adapterDir !== null ? readAdapterInfo(adapterDir, config.numLayers, config, modelDir).taskType : null;
   return decideTask({ adapterTaskType, classifierOnly: isClassificationOnlyFolder(modelDir, config), configTask: config.task }, given, where, words);
 }
 
@@ -238,7 +238,7 @@ export function folderCanEvaluateAs(modelDir: string, config: MistralConfig, ada
     throw e;
   }
   if (task === 'generation') return hasLmHeadFolder(modelDir, config) === true;
-  return (adapterDir !== null && readAdapterInfo(adapterDir, config.numLayers, config).hasScore) || hasScoreHeadFolder(modelDir) === true;
+  return (adapterDir !== null && readAdapterInfo(adapterDir, config.numLayers, config, modelDir).hasScore) || hasScoreHeadFolder(modelDir) === true;
 }
 
 /**
@@ -248,7 +248,7 @@ export function folderCanEvaluateAs(modelDir: string, config: MistralConfig, ada
  */
 export function folderNumLabels(modelDir: string, config: MistralConfig, adapterDir: string | null): number | undefined {
   if (adapterDir !== null) {
-    const info = readAdapterInfo(adapterDir, config.numLayers, config);
+    const info = readAdapterInfo(adapterDir, config.numLayers, config, modelDir);
     if (info.hasScore) return info.numLabels;
   }
   return scoreRowsFolder(modelDir) ?? undefined;

@@ -22,6 +22,7 @@ import { rankPatterns, type RankPatterns } from './peft-patterns.ts';
 import { targetedModules } from './peft-targets.ts';
 import { refuseUnsupportedKeys } from './peft-unsupported.ts';
 import { SafetensorsFile } from './safetensors.ts';
+import { requireAdapterTensorShape } from './adapter-tensor-shape.ts';
 import { adapterConfigPath } from './adapter-config-path.ts';
 import { hostFloats, PROJECTIONS, projectionShape, type Projection } from './weights.ts';
 import { firstNonFiniteIndex } from '../util/finite.ts';
@@ -110,10 +111,12 @@ export function isCausalLmAdapter(dir: string): boolean {
 
 /**
  * Reads and validates adapter_config.json and the tensor names of adapter_model.safetensors; with `model`, their shapes
- * too, as loadAdapter will load them (from the header: no weight is read).
+ * too, as loadAdapter will load them (from the header: no weight is read), a wrong one named as from `baseDir` (the
+ * folder of `model`'s config) where given.
  */
-export function readAdapterInfo(dir: string, numLayers: number, model?: MistralConfig): AdapterInfo {
+export function readAdapterInfo(dir: string, numLayers: number, model?: MistralConfig, baseDir?: string): AdapterInfo {
   needArg('readAdapterInfo', 'the adapter folder', dir, 'string');
+  if (baseDir !== undefined) needArg('readAdapterInfo', 'the base model folder', baseDir, 'string');
   needArg('readAdapterInfo', 'numLayers', numLayers, 'number', { hint: "the base model's layer count (its config's numLayers)" });
   // 1.5 was a TypeError from inside; 0 blamed the adapter's target_modules
   if (!(Number.isSafeInteger(numLayers) && numLayers > 0)) throw new UserError(`numLayers is ${numLayers}: give the base model's layer count, an integer ≥ 1 (its config's numLayers)`, 'readAdapterInfo');
@@ -182,7 +185,7 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
       if (name === SCORE_SAVED_KEY) {
         hasScore = true;
         numLabels = st.info(name).shape[0] ?? 0;
-        if (model) checkShape(st, name, [numLabels, model.hiddenSize]);
+        if (model) requireAdapterTensorShape(st, name, [numLabels, model.hiddenSize], baseDir);
         continue;
       }
       const key = parseLoraKey(name);
@@ -194,7 +197,7 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
         if (!useDora) throw new UserError(`tensor "${name}" is a DoRA magnitude, but adapter_config.json's use_dora is not true`, file);
         // its length (the projection's outputs) is checked against the model as it loads
         if (st.info(name).shape.length !== 1) throw new UserError(`tensor "${name}" has shape [${st.info(name).shape.join(', ')}]: a magnitude is a vector`, file);
-        if (model) checkShape(st, name, [projectionShape(model, proj)[0]]);
+        if (model) requireAdapterTensorShape(st, name, [projectionShape(model, proj)[0]], baseDir);
         if (magnitudes[layer]!.has(proj)) {
           throw new UserError(`the magnitude of ${proj} of layer ${layer} is there twice, as "${loraKey(layer, proj, 'magnitude', true)}" and "${loraKey(layer, proj, 'magnitude')}"`, file);
         }
@@ -212,7 +215,7 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
       }
       if (model) {
         const [out, inDim] = projectionShape(model, proj);
-        checkShape(st, name, key.factor === 'A' ? [want, inDim] : [out, want]);
+        requireAdapterTensorShape(st, name, key.factor === 'A' ? [want, inDim] : [out, want], baseDir);
       }
       layers[layer]!.add(proj);
     }
@@ -345,7 +348,7 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
  */
 function loadTensor(st: SafetensorsFile, name: string, shape: number[], dst: DeviceBuffer, model: MistralModel,
   into?: { rows: number; cols: number }, scale = 1): void {
-  checkShape(st, name, shape);
+  requireAdapterTensorShape(st, name, shape);
   let host = st.readF32(name);
   // PEFT computes NaN with it (and so would we, down to the loss): refused as it loads, naming the tensor and where
   const bad = firstNonFiniteIndex(host);
@@ -357,15 +360,6 @@ function loadTensor(st: SafetensorsFile, name: string, shape: number[], dst: Dev
   }
   if (scale !== 1) host = host.map((v) => v * scale);
   model.backend.upload(dst, hostFloats(host, dst.dtype));
-}
-
-/** Tensor `name` of `st` is there, of `shape` (from the header). */
-function checkShape(st: SafetensorsFile, name: string, shape: readonly number[]): void {
-  if (!st.has(name)) throw new UserError(`tensor "${name}" is missing`, st.file);
-  const got = st.info(name).shape;
-  if (got.length !== shape.length || got.some((s, i) => s !== shape[i])) {
-    throw new UserError(`tensor "${name}" has shape [${got.join(', ')}], expected [${shape.join(', ')}]`, st.file);
-  }
 }
 
 /**

@@ -165,7 +165,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
  */
 export function checkAdapterAndHead(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string): void {
   const dir = cfg.method === 'lora' ? cfg.lora.init_from : null;
-  const adapter = dir ? readAdapterInfo(dir, model.numLayers, model) : null;
+  const adapter = dir ? readAdapterInfo(dir, model.numLayers, model, typeof cfg.model === 'string' ? cfg.model : undefined) : null;
   if (dir && adapter) {
     refusePatternedTraining(adapter, dir);
     refuseMissingTraining(adapter, dir);

@@ -11,6 +11,7 @@ import { tempDir } from '../temp-dir.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 
 const dir = tempDir('mt-adapter-base-');
+const escaped = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A copy of the fixture's HF adapter whose adapter_config.json names `base` as PEFT writes it. */
 function adapterNaming(name: string, base: string | null): string {
@@ -53,4 +54,21 @@ test('export --adapter DIR without --model where DIR is missing, or a run folder
   fs.cpSync(path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_step1'), path.join(run, 'adapter'), { recursive: true });
   assert.throws(() => exportCommand({ adapter: run, out: path.join(dir, 'run.gguf'), format: 'gguf' }),
     (e: Error) => e.name === 'UserError' && /adapter config not found .*this is a training run's folder, whose adapter is /.test(e.message));
+});
+
+test('export --format gguf-lora over a base of other shapes (named by adapter_config.json, or --model): the shape error names that base folder', () => {
+  const other = path.join(dir, 'other-base');
+  fs.mkdirSync(other);
+  const config = JSON.parse(fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(other, 'config.json'), JSON.stringify({ ...config, hidden_size: 48, head_dim: 12 }));
+  const adapter = adapterNaming('over-other', other);
+  for (const given of [{}, { model: other }]) {
+    const out = path.join(dir, 'over-other.gguf');
+    assert.throws(() => captureStderr(() => exportCommand({ ...given, adapter, out, format: 'gguf-lora' })), (e: Error) => {
+      assert.equal(e.name, 'UserError');
+      assert.match(e.message, new RegExp(`^${escaped(path.join(adapter, 'adapter_model.safetensors'))}: tensor "[^"]+" has shape \\[\\d+, \\d+\\], expected \\[\\d+, \\d+\\] from the base model at ${escaped(other)}$`));
+      return true;
+    });
+    assert.equal(fs.existsSync(out), false);
+  }
 });

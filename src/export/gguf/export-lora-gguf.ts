@@ -12,6 +12,7 @@ import type { MistralConfig } from '../../model/config.ts';
 import { loraScaling } from '../../model/lora.ts';
 import { loraKey } from '../../model/names.ts';
 import { readAdapterInfo, seqClsBy, type AdapterInfo } from '../../model/peft.ts';
+import { requireAdapterTensorShape } from '../../model/adapter-tensor-shape.ts';
 import { SafetensorsFile } from '../../model/safetensors.ts';
 import { PROJECTIONS, projectionShape } from '../../model/weights.ts';
 import type { OptionWords } from '../../util/option-words.ts';
@@ -65,7 +66,7 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
         const base = `blk.${i}.${GGUF_PROJ[p]}.weight`;
         const factor = (f: 'A' | 'B', shape: [number, number], permute: boolean): void => {
           const key = loraKey(i, p, f);
-          checkShape(st, key, shape);
+          requireAdapterTensorShape(st, key, shape, from.baseModel);
           const name = `${base}.lora_${f.toLowerCase()}`;
           const read = (): Float32Array => {
             const host = st.readF32(key);
@@ -89,14 +90,6 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
     return { file: path.resolve(out), bytes, types };
   } finally {
     st.close();
-  }
-}
-
-function checkShape(st: SafetensorsFile, name: string, shape: readonly number[]): void {
-  if (!st.has(name)) throw new UserError(`tensor "${name}" is missing`, st.file);
-  const got = st.info(name).shape;
-  if (got.length !== shape.length || got.some((s, k) => s !== shape[k])) {
-    throw new UserError(`tensor "${name}" has shape [${got.join(', ')}], expected [${shape.join(', ')}] for the base model's config`, st.file);
   }
 }
 
