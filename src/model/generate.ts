@@ -14,7 +14,7 @@ import type { MistralModel } from './mistral.ts';
 import { applyRepetitionPenalty, requireSamplingOptions, sampleToken, type SamplingOptions } from './sampling.ts';
 import { banIds, banRepeatedNgrams } from './token-bans.ts';
 import { applySequenceBias, badWordsBias, prepareSequenceBias, type SequenceBias } from './sequence-bias.ts';
-import { isTokenId } from './token-id-list.ts';
+import { isIdList, isIdLists } from './token-id-list.ts';
 import { StopStrings, tokenizerStopStringMode } from './stop-strings.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 
@@ -155,19 +155,16 @@ interface Chosen {
 
 /** A list of token-id lists, each non-empty (transformers' ValueError otherwise), or a UserError naming `key`. */
 function needIdLists(key: string, value: unknown, hint: string): readonly (readonly number[])[] {
-  if (!Array.isArray(value) || value.length === 0 || !value.every((ids) => Array.isArray(ids) && ids.length > 0 && ids.every(isTokenId))) {
-    throw new UserError(`options.${key} is ${JSON.stringify(value)}: give a non-empty list of non-empty token-id lists, e.g. ${hint}`, 'generate');
-  }
-  return value as number[][];
+  if (!isIdLists(value)) throw new UserError(`options.${key} is ${JSON.stringify(value)}: give a non-empty list of non-empty token-id lists, e.g. ${hint}`, 'generate');
+  return value;
 }
 
 /** sequenceBias and badWordsIds checked and prepared (the ids in the vocabulary), suppressTokens and beginSuppressTokens checked. */
 function tokenBiases(opts: GenerateOptions, eos: ReadonlySet<number>, vocabSize: number): { sequenceBias: SequenceBias[]; badWords: SequenceBias[] } {
   for (const key of ['suppressTokens', 'beginSuppressTokens'] as const) {
     const ids = opts[key];
-    if (ids !== undefined && !(Array.isArray(ids) && ids.every((id) => Number.isSafeInteger(id)))) {
-      throw new UserError(`options.${key} is ${JSON.stringify(ids)}: give a list of token ids, e.g. [5, 9]`, 'generate');
-    }
+    // negative ids refused, as generation_config.json's suppress_tokens refuses them (they name no token)
+    if (ids !== undefined && !isIdList(ids)) throw new UserError(`options.${key} is ${JSON.stringify(ids)}: give a list of token ids (integers ≥ 0), e.g. [5, 9]`, 'generate');
   }
   let sequenceBias: SequenceBias[] = [];
   if (opts.sequenceBias !== undefined) {

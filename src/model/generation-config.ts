@@ -16,7 +16,7 @@ import { fileIsThere } from '../util/file-is-there.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, jsonValueText, readJsonFile } from '../util/json-file.ts';
 import { generationConfigFromModel } from './generation-from-config.ts';
-import { isTokenId, notATokenId } from './token-id-list.ts';
+import { isIdList, isIdLists, notATokenId } from './token-id-list.ts';
 import type { SequenceBias } from './sequence-bias.ts';
 import { eosBannedFor } from './token-bans.ts';
 
@@ -69,11 +69,6 @@ const UNSUPPORTED: Readonly<Record<string, unknown>> = {
   // either makes HF's generate() a constrained beam search (GenerationConfig.get_generation_mode)
   force_words_ids: null, constraints: null,
 };
-
-/** A non-empty list of non-empty token-id lists (transformers refuses an empty one, or one holding an empty list). */
-const isIdLists = (v: unknown): boolean => Array.isArray(v) && v.length > 0 && v.every((ids) => Array.isArray(ids) && ids.length > 0 && ids.every(isTokenId));
-/** A list of token ids (an empty one is off). */
-const isIdList = (v: unknown): boolean => Array.isArray(v) && v.every(isTokenId);
 
 /** Each key read, its check, and what the check wants (said in the error). */
 export const GENERATION_KEY_CHECKS = {

@@ -55,6 +55,9 @@ test('bad_words_ids, sequence_bias and suppress lists of the wrong shape, or ids
   assert.throws(() => run({ sequenceBias: [[[5], Number.NaN]] }), { name: 'UserError', message: /options\.sequenceBias is/ });
   assert.throws(() => run({ sequenceBias: [[[0], 1]] }), { name: 'UserError', message: /names token 0/ });
   assert.throws(() => run({ suppressTokens: ['5' as unknown as number] }), { name: 'UserError', message: /options\.suppressTokens is \["5"\]/ });
+  // negative ids, as generation_config.json's suppress_tokens refuses them (they name no token)
+  assert.throws(() => run({ suppressTokens: [5, -1] }), { name: 'UserError', message: /^generate: options\.suppressTokens is \[5,-1\]: give a list of token ids \(integers ≥ 0\), e\.g\. \[5, 9\]$/ });
+  assert.throws(() => run({ beginSuppressTokens: [-3] }), { name: 'UserError', message: /^generate: options\.beginSuppressTokens is \[-3\]: give a list of token ids/ });
 });
 
 test('every token suppressed while sampling is refused naming the lists as the cause and the fix, not no_repeat_ngram_size (unset)', () => {
