@@ -95,6 +95,8 @@ export function textColumnReading(classes: LabelReading): LabelReading {
 }
 /** Class names as a user or a prepare report gives them: a placeholder word among them ("None") is a class. */
 export const NAMED_CLASSES: LabelReading = { minusOne: 'no label', namesClass: () => true };
+/** Labels as written by prepare (or names read as text): each string the class it spells ("-1", "007", "None"). */
+export const WRITTEN_LABELS: LabelReading = { ...NAMED_CLASSES, namesText: () => true };
 
 /** A label value present but read as no label that may be meant as a class: HF's -1, or a placeholder word ("None"). */
 export type NoLabel = { kind: 'minus_one' } | { kind: 'word'; word: string };
@@ -286,20 +288,24 @@ export class LabelSet implements LabelReading {
 /**
  * Class names given as text (config.yaml's labels, a config.json's id2label, a run's classes) as the data's labels are
  * read: by value ("01" is the class 1, "true" "True"), so that data written by value (JSON 1) finds its class — unless two
- * names are one value so ("007" and "7", which transformers and a text column of pandas keep apart): then each name is
- * the class it spells, as written. A name that is no class (blank, a placeholder), or one that is another (" a" and "a",
+ * names are one value so ("007" and "7", which transformers and a text column of pandas keep apart), or one is "-1" (by
+ * value HF's "no label": a class only of a CSV column of words, whose report.json lists it so): then each name is the
+ * class it spells, as written. A name that is no class (blank, a placeholder), or one that is another (" a" and "a",
  * trimmed) is refused, with its index: `{ at, problem }`.
  */
 export function readClassNames(names: readonly string[]): { labels: LabelValue[] } | { at: number; problem: string } {
-  const read = (asText: boolean): { labels: LabelValue[] } | { at: number; problem: string; merged: boolean } => {
+  /** The names read by value, or as text; `textReads` where reading them as text would read them otherwise. */
+  const read = (asText: boolean): { labels: LabelValue[] } | { at: number; problem: string; textReads: boolean } => {
     const first = new Map<string, number>(), labels: LabelValue[] = [];
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
-      const c = canonicalLabel(name, asText ? { ...NAMED_CLASSES, namesText: () => true } : NAMED_CLASSES);
-      if ('error' in c || c.label === null) return { at: i, problem: `${JSON.stringify(name)} is not a class name${'error' in c ? ` (${c.error})` : ''}`, merged: false };
+      const c = canonicalLabel(name, asText ? WRITTEN_LABELS : NAMED_CLASSES);
+      if ('error' in c || c.label === null) {
+        return { at: i, problem: `${JSON.stringify(name)} is not a class name${'error' in c ? ` (${c.error})` : ''}`, textReads: !('error' in c) && c.noLabel?.kind === 'minus_one' };
+      }
       const j = first.get(labelKey(c.label));
       if (j !== undefined) {
-        return { at: i, merged: labelText(names[j]!) !== labelText(name), problem: `${JSON.stringify(name)} is class ${j} (${JSON.stringify(names[j])}) as the data's labels are read ` +
+        return { at: i, textReads: labelText(names[j]!) !== labelText(name), problem: `${JSON.stringify(name)} is class ${j} (${JSON.stringify(names[j])}) as the data's labels are read ` +
           '(trimmed, in NFC): give each class its own name' };
       }
       first.set(labelKey(c.label), i);
@@ -308,7 +314,7 @@ export function readClassNames(names: readonly string[]): { labels: LabelValue[]
     return { labels };
   };
   const byValue = read(false);
-  const out = 'labels' in byValue || !byValue.merged ? byValue : read(true);
+  const out = 'labels' in byValue || !byValue.textReads ? byValue : read(true);
   return 'labels' in out ? out : { at: out.at, problem: out.problem };
 }
 

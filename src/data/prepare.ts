@@ -18,7 +18,7 @@ import { resolveFields } from './field-map.ts';
 import { ownRecordId } from './record-fields.ts';
 import { recordAt, recordPlace, type RawItem, type RecordAt } from './ingest/types.ts';
 import {
-  LabelSet, NO_CLASS_LIST, classList, labelKey, refuseOneBased, textColumnReading, type LabelValue,
+  LabelSet, NO_CLASS_LIST, WRITTEN_LABELS, classList, labelKey, refuseOneBased, textColumnReading, type LabelValue,
 } from './labels.ts';
 import { ContentIndex, sameSequence, sequenceKey } from './exact-dedup.ts';
 import { NearDupIndex } from './near-dedup.ts';
@@ -177,7 +177,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     };
     const comparedPartsOf = (i: number): string[] => {
       const value: unknown = parseWrittenJson(spool.read(kept.offset[i]!, kept.length[i]!)); // 1.0 a float, Infinity, as read
-      const det = detectRecord(value, task, DEFAULT_FIELDS, undefined, givenLabels ?? undefined); // a label "None" --labels names
+      const det = detectRecord(value, task, DEFAULT_FIELDS, undefined, WRITTEN_LABELS); // its label as written: "-1" of a column of words, a "None" --labels names
       if ('reason' in det) throw new Error(`prepare: spooled record ${i} no longer validates: ${det.detail}`);
       return comparableParts(det.record) ?? [];
     };

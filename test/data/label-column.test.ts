@@ -236,3 +236,21 @@ test('a CSV label column that holds a word keeps "-1" as a class, as run_classif
   const plus = prepare({ inputs: [g], outDir: path.join(dir, 'plus'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
   assert.ok(plus.report.warnings.some((w) => w.includes('class names as written') && !w.includes('"-1"')), plus.report.warnings.join('\n'));
 });
+
+test('a CSV word column\'s "-1" and "007" read back as the classes prepare wrote: report.json\'s class list beside the split, and near-duplicates compared without a crash', () => {
+  // before: loadTokenRows refused report.json's "labels": '"-1" is not a class name' (the names read by value, "-1" as no
+  // label), and a near-duplicate check re-read the spooled record's "-1" as no label: "spooled record 0 no longer validates"
+  const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel'];
+  const rows = ['pos', '-1', 'neg', '007', '-1', '007'].map((l, i) => `${words.slice(i).concat(words.slice(0, i)).join(' ')} said ${i},${l}`);
+  // two records that differ in one word: near-duplicates of one class ("-1")
+  rows.push(`${words.join(' ')} and more words here,-1`, `${words.join(' ')} and more words there,-1`);
+  const f = writeFiles(dir, { 'minus-near.csv': 'text,label\n' + rows.join('\n') + '\n' })['minus-near.csv']!;
+  const out = path.join(dir, 'minus-near');
+  const { report } = prepare({ inputs: [f], outDir: out, tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual(report.labels, ['-1', '007', 'neg', 'pos']);
+  assert.equal(report.by_reason.near_duplicate, 1, JSON.stringify(report.by_reason));
+  const loaded = loadTokenRows(path.join(out, 'train.jsonl'), { task: 'classification', tokenizer: tok });
+  assert.deepEqual(loaded.labels, ['-1', '007', 'neg', 'pos']);
+  const written = readJsonl<{ label: string }>(path.join(out, 'train.jsonl')).map((r) => r.label);
+  assert.deepEqual(loaded.rows.map((r) => r.label), written.map((l) => ['-1', '007', 'neg', 'pos'].indexOf(l)));
+});

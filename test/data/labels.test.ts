@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { LabelSet, canonicalLabel, classList, labelText, labelsIs, parseLabelsOption } from '../../src/data/labels.ts';
+import { LabelSet, canonicalLabel, classList, labelText, labelsIs, parseLabelsOption, readClassNames } from '../../src/data/labels.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { isUserError } from '../../src/util/errors.ts';
@@ -341,4 +341,13 @@ test('prepare: labels that differ only in the white space inside ("very  bad", "
   const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'spaced'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
   assert.deepEqual(report.labels, ['good', 'very  bad', 'very bad']);
   assert.ok(report.warnings.some((w) => w.includes('classes "very  bad" and "very bad" differ only in white space')), report.warnings.join('\n'));
+});
+
+test('readClassNames: a name list holding "-1" (a CSV word column\'s class) is read as text, each name as written; by value otherwise', () => {
+  // before: { at: 0, problem: '"-1" is not a class name' }: "-1" read by value is HF's "no label"
+  assert.deepEqual(readClassNames(['-1', 'neg', 'pos']), { labels: ['-1', 'neg', 'pos'] });
+  assert.deepEqual(readClassNames(['-1', '007', 'neg']), { labels: ['-1', '007', 'neg'] });
+  assert.deepEqual(readClassNames(['-1.0', '0', '1', 'x']), { labels: ['-1.0', '0', '1', 'x'] });
+  assert.deepEqual(readClassNames(['007', 'neg']), { labels: [7, 'neg'] }, 'no "-1": by value, as the data\'s labels are read');
+  assert.deepEqual(readClassNames(['-1', ' ']), { at: 1, problem: '" " is not a class name' });
 });
