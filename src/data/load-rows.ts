@@ -17,13 +17,13 @@ import { libraryWords, optionIs, type OptionWords } from '../util/option-words.t
 import { firstLinesHint, formatOf, readRecords } from './ingest/read.ts';
 import { notARecordError, withUnreadLists } from './ingest/json-layout.ts';
 import { recordPlace, type Format, type TextSplit } from './ingest/types.ts';
-import { LabelSet, classList, readClassNames, refuseOneBased, textColumnReading, NO_CLASS_LIST, type LabelValue } from './labels.ts';
+import { LabelSet, classList, refuseOneBased, textColumnReading, NO_CLASS_LIST, type LabelValue } from './labels.ts';
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
 import { detectRecord, type DataRecord, type FieldMap, type Task } from './record.ts';
 import { typedLabelCells } from './label-column.ts';
 import { resolveFields } from './field-map.ts';
 import { interruptedPrepare } from './prepare-pending.ts';
-import { prepareReportBeside, type PrepareReport } from './prepare-report.ts';
+import { prepareReportBeside, reportClassNames, type PrepareReport } from './prepare-report.ts';
 import { tokenizeRecord, type TokenizeOptions } from './tokenize.ts';
 
 export interface LoadRowsOptions extends Omit<TokenizeOptions, 'labels'> {
@@ -249,12 +249,8 @@ function knownLabels(opts: LoadRowsOptions, report: ReportBeside): LabelSet | nu
   if (opts.labels) return new LabelSet(opts.labels, opts.labelCodes);
   if (report === null) return null;
   if ('error' in report) throw new UserError(`cannot read the class list: ${report.error}`, report.file);
-  if (report.labels === null) return null;
-  // prepare wrote them, as the class names they are (readClassNames: a "None" there is a class --labels named; "007"
-  // beside "7", a text column's two classes)
-  const read = readClassNames(report.labels.map(String));
-  if ('problem' in read) throw new UserError(`"labels": ${read.problem}`, report.file);
-  return new LabelSet(read.labels);
+  const labels = reportClassNames(report); // prepare wrote them, as the class names they are
+  return labels === null ? null : new LabelSet(labels);
 }
 
 /** The largest integer label of the records, and whether one is 0 (refuseOneBased). */

@@ -4,7 +4,9 @@
 // run's (another tool's, a run folder's) is never taken for one: it must have the fields prepare writes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { UserError } from '../util/errors.ts';
 import type { WrittenFile } from '../util/written-record.ts';
+import { readClassNames, type LabelValue } from './labels.ts';
 
 /** prepare's report in --out (a prepare output folder is known by it; not a run folder's report, run/layout.ts). */
 export const PREPARE_REPORT = 'report.json';
@@ -36,6 +38,17 @@ export interface PrepareReport {
  */
 export function prepareReportBeside(dataFile: string): PrepareReport | { file: string; error: string } | null {
   return readPrepareReport(path.join(path.dirname(dataFile), PREPARE_REPORT));
+}
+
+/**
+ * The report's class list as the class names they are (readClassNames: "-1" and "007" of a CSV column of words as
+ * written, a "None" --labels named a class), or null where it has none; a name that is no class is refused at the report.
+ */
+export function reportClassNames(report: PrepareReport): LabelValue[] | null {
+  if (report.labels === null) return null;
+  const read = readClassNames(report.labels.map(String));
+  if ('problem' in read) throw new UserError(`"labels": ${read.problem}`, report.file);
+  return read.labels;
 }
 
 /** The prepare report in folder `dir` (its report.json), as prepareReportBeside reads it. */

@@ -11,7 +11,7 @@ import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { unexpandedPath } from '../util/unexpanded-path.ts';
 import { info, warn, warnOnce } from '../util/log.ts';
-import { prepareReportBeside } from '../data/prepare-report.ts';
+import { prepareReportBeside, reportClassNames } from '../data/prepare-report.ts';
 import { adaptedProjectionsBy } from '../model/peft.ts';
 import { adapterConfigPath } from '../model/adapter-config-path.ts';
 import { readClassNames } from '../data/labels.ts';
@@ -240,6 +240,7 @@ function labelsFromPrepareReport(raw: Record<string, unknown>): void {
   if ('error' in report) throw new UserError(`cannot read the class list: ${report.error}`, report.file);
   const labels = report.labels;
   if (labels === null || !labels.every((l) => typeof l === 'string' || Number.isSafeInteger(l))) return;
+  reportClassNames(report); // a name that is no class refused at report.json, where it came from, not at the config
   setDotted(raw, 'labels', labels.map(String));
   info(`labels: ${labels.length} classes from ${report.file} (the prepare report beside data.train); give labels to choose others`);
 }

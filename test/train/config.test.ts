@@ -516,6 +516,28 @@ test('task: classification without labels takes the class list of the prepare re
   assert.throws(() => loadTrainConfig(file(`model: m\ntask: classification\ndata: {train: ${path.join(other, 'train.jsonl')}}\n`)), /labels: classification needs the list of class names/);
 });
 
+test('report.json\'s class list beside data.train: a CSV word column\'s "-1" and "007" are taken as written; a name that is no class is refused at report.json, not at the config', () => {
+  // before: "c.yaml: labels.0: \"-1\" is not a class name", the names read by value and the error blamed on the config
+  const dir = tempDir('mt-cls-report-');
+  const prepared = (name: string, labels: unknown[]): string => {
+    fs.mkdirSync(path.join(dir, name));
+    fs.writeFileSync(path.join(dir, name, 'train.jsonl'), JSON.stringify({ text: 'a text', label: String(labels[0]) }) + '\n');
+    fs.writeFileSync(path.join(dir, name, 'report.json'), JSON.stringify({ input_records: 1, kept: 1, rejected: 0, splits: { train: 1, val: 0, test: 0 }, inputs: [], options: {}, labels }));
+    return path.join(dir, name, 'train.jsonl');
+  };
+  setQuiet(true);
+  try {
+    const words = loadTrainConfig(file(`model: m\ntask: classification\ndata: {train: ${prepared('words', ['-1', '007', 'neg', 'pos'])}}\n`));
+    assert.deepEqual(words.labels, ['-1', '007', 'neg', 'pos']);
+    assert.deepEqual(classesFor(words.labels!), ['-1', '007', 'neg', 'pos']);
+    const report = path.join(dir, 'blank', 'report.json');
+    assert.throws(() => loadTrainConfig(file(`model: m\ntask: classification\ndata: {train: ${prepared('blank', ['pos', ' '])}}\n`)),
+      (e: Error) => e.message.startsWith(`${report}: "labels": " " is not a class name`) && !e.message.includes('c.yaml'));
+  } finally {
+    setQuiet(false);
+  }
+});
+
 test('a record of the other task: train says which task reads it only where the run could switch (not on --resume, nor against a SEQ_CLS init_from)', async () => {
   // before: "(use --task classification)" also for a resumed run, whose config cannot change
   const { setupRun } = await import('../../src/train/setup.ts');
