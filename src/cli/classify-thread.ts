@@ -9,7 +9,7 @@ import { recordPlace } from '../data/ingest/types.ts';
 import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
 import { pastContextWarning } from '../eval/evaluate.ts';
-import { folderClassNames, folderNumLabels, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget } from '../eval/target.ts';
+import { CLASS_NAME_PLACES, folderClassNames, folderNumLabels, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget } from '../eval/target.ts';
 import { readTextsToClassify, type TextToClassify } from '../eval/texts.ts';
 import { loadConfig } from '../model/config.ts';
 import { defaultLabels } from '../model/config-head.ts';
@@ -75,7 +75,7 @@ function classifyWith(a: ClassifyArgs, target: EvalTarget, weightsRead: () => vo
     }
     const numLabels = model.score.numLabels;
     requireOneNamePerClass(names, numLabels, namesFrom);
-    if (!names) warn(`the class names are not known (--labels, --run, or id2label in config.json): classes are shown as transformers names them (LABEL_0 to LABEL_${numLabels - 1})`);
+    if (!names) warn(`the class names are not known ${CLASS_NAME_PLACES}: classes are shown as transformers names them (LABEL_0 to LABEL_${numLabels - 1})`);
     const classes = names ?? defaultLabels(numLabels);
     const tokenizer = requireModelTokenizer(target.tokenizerDir ?? target.model, model.cfg.vocabSize, target.model);
     weightsRead();

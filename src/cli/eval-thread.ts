@@ -11,7 +11,7 @@ import { otherTask } from '../data/record.ts';
 import { padEndColumns, padStartColumns, terminalWidth } from '../util/terminal-width.ts';
 import { CONFUSION_MAX_CLASSES, evaluateClassification, type ClassMetrics } from '../eval/classification.ts';
 import { evaluateLoss, lossReportJson, pastContextWarning, requireTargets } from '../eval/evaluate.ts';
-import { canEvaluateAs, folderCanEvaluateAs, folderClassNames, folderNumLabels, folderTask, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget, type EvalTask } from '../eval/target.ts';
+import { CLASS_NAME_PLACES, canEvaluateAs, folderCanEvaluateAs, folderClassNames, folderNumLabels, folderTask, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget, type EvalTask } from '../eval/target.ts';
 import { loadConfig } from '../model/config.ts';
 import { defaultLabels } from '../model/config-head.ts';
 import { loadModel } from '../model/mistral.ts';
@@ -89,7 +89,7 @@ function evaluate(a: EvalArgs, target: EvalTarget, weightsRead: () => void): voi
     // no head refused before the class names are warned of: the warning would be noise above the error
     if (task === 'classification' && !model.score) throw new UserError(noScoreHead(adapter, NO_SCORE_HEAD), target.adapter ?? target.model);
     if (task === 'classification' && !labels) {
-      warn('the class names are not given (--labels, --run, or id2label in config.json): the class order is taken from the data ' +
+      warn(`the class names are not given ${CLASS_NAME_PLACES}: the class order is taken from the data ` +
         '(report.json beside it, else its labels sorted), which must be the order the head was trained with');
     }
     if (task === 'classification') requireOneNamePerClass(labels, model.score!.numLabels, namesFrom);
@@ -113,7 +113,7 @@ function evaluate(a: EvalArgs, target: EvalTarget, weightsRead: () => void): voi
       const classes = headClasses(loaded.labels, model.score!.numLabels, dataFile);
       const r = evaluateClassification(model, rows, batchSize);
       progress?.tick(rows.length);
-      const names = reportedClassNames(classes, labels !== null);
+      const names = reportedClassNames(classes, labels);
       const named = names.length === r.per_class.length ? names : defaultLabels(r.per_class.length);
       const out = {
         loss: r.loss, accuracy: r.accuracy, macro_f1: r.macro_f1, micro_f1: r.micro_f1, weighted_f1: r.weighted_f1,
@@ -153,13 +153,14 @@ function headClasses(classes: readonly LabelValue[] | null, numLabels: number, d
 }
 
 /**
- * The class names eval reports: the names given (`named`: --labels, the run's, config.json's id2label) or the data's
- * labels, except classes that are only their index in the data (0, 1, … with no names anywhere), which transformers
- * names as the model's config does: LABEL_0, LABEL_1, …
+ * The class names eval reports: the names given (`named`: --labels, the run's, config.json's id2label), as written ("007",
+ * as classify shows it, not the 7 it is read as), or the data's labels, except classes that are only their index in the
+ * data (0, 1, … with no names anywhere), which transformers names as the model's config does: LABEL_0, LABEL_1, …
  */
-export function reportedClassNames(classes: readonly LabelValue[] | null, named: boolean): string[] {
+export function reportedClassNames(classes: readonly LabelValue[] | null, named: readonly string[] | null): string[] {
   if (!classes) return [];
-  return !named && classes.every((c, i) => c === i) ? defaultLabels(classes.length) : classes.map(String);
+  if (named !== null && named.length === classes.length) return [...named];
+  return named === null && classes.every((c, i) => c === i) ? defaultLabels(classes.length) : classes.map(String);
 }
 
 /** Classes up to which the text summary prints the confusion matrix (a row per class, a column each): wider, it wraps. */

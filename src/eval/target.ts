@@ -142,6 +142,9 @@ export interface FolderClassNames {
   where: string;
 }
 
+/** Where eval and classify take class names from, as their warnings say where none named them (folderClassNames). */
+export const CLASS_NAME_PLACES = "(--labels, --run, the --adapter folder's config.json id2label or card, or the model's config.json id2label)";
+
 /**
  * The class names the folders give the head, with where they come from: an adapter folder's own — its config.json's
  * id2label where it has one (a folder saved with its model's config), else those of the card (README.md) saveAdapter

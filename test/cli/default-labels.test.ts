@@ -38,7 +38,7 @@ test('classify: LABEL_0 / LABEL_1 for a 2-class model without id2label (text and
   const out = JSON.parse(json.stdout) as { label: string; probs: Record<string, number> };
   assert.deepEqual(Object.keys(out.probs), ['LABEL_0', 'LABEL_1']);
   assert.ok(out.label === 'LABEL_0' || out.label === 'LABEL_1', out.label);
-  assert.match(json.stderr, /^warning: the class names are not known \(--labels, --run, or id2label in config\.json\): classes are shown as transformers names them \(LABEL_0 to LABEL_1\)$/m);
+  assert.match(json.stderr, /^warning: the class names are not known \(.*\): classes are shown as transformers names them \(LABEL_0 to LABEL_1\)$/m);
   const text = await cli('classify', '--model', model, '--text', 'a short text');
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /^LABEL_[01]  0\.\d{4}\n$/);
@@ -67,11 +67,12 @@ test('eval: integer classes with no names anywhere are reported as LABEL_0, LABE
 });
 
 test('reportedClassNames and classificationText: transformers\' names only for bare indices without names', async () => {
-  assert.deepEqual(reportedClassNames([0, 1, 2], false), ['LABEL_0', 'LABEL_1', 'LABEL_2']);
-  assert.deepEqual(reportedClassNames([0, 1], true), ['0', '1']);
-  assert.deepEqual(reportedClassNames(['neg', 'pos'], false), ['neg', 'pos']);
-  assert.deepEqual(reportedClassNames([5, 100], false), ['5', '100'], 'sparse integers are the data\'s names, not indices');
-  assert.deepEqual(reportedClassNames(null, false), []);
+  assert.deepEqual(reportedClassNames([0, 1, 2], null), ['LABEL_0', 'LABEL_1', 'LABEL_2']);
+  assert.deepEqual(reportedClassNames([0, 1], ['0', '1']), ['0', '1']);
+  assert.deepEqual(reportedClassNames([7, 'neg'], ['007', 'neg']), ['007', 'neg'], 'names given, as written');
+  assert.deepEqual(reportedClassNames(['neg', 'pos'], null), ['neg', 'pos']);
+  assert.deepEqual(reportedClassNames([5, 100], null), ['5', '100'], 'sparse integers are the data\'s names, not indices');
+  assert.deepEqual(reportedClassNames(null, null), []);
   const text = classificationText({ loss: 0.5, accuracy: 1, macro_f1: 1, micro_f1: 1, weighted_f1: 1, per_class: [], confusion: [[1, 0], [0, 1]], labels: [], examples: 2 });
   assert.match(text, /^true \\ pred  LABEL_0  LABEL_1$/m);
 });
@@ -88,4 +89,33 @@ test('eval: a config.json whose id2label names two classes that read as one numb
   const out = JSON.parse(r.stdout) as { labels: string[]; confusion: number[][] };
   assert.deepEqual(out.labels, ['007', '7']);
   assert.deepEqual(out.confusion.map((row) => row.reduce((a, b) => a + b, 0)), [1, 2], 'one record of "007", two of "7"');
+});
+
+test('eval reports class names as given ("007" of id2label, of a run\'s labels), not as the number they are read as (7), as classify shows them', async () => {
+  // before: labels ["7", "neg"] in --json and "7" in the tables, where id2label and classify say "007"
+  const model = await makeTokenizerModel(path.join(tempDir('mt-default-labels-'), 'cls'), 3, { classes: 2 });
+  const file = path.join(model, 'config.json');
+  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')) as object, id2label: { 0: '007', 1: 'neg' }, label2id: { '007': 0, neg: 1 } }));
+  const data = path.join(model, 'val.jsonl');
+  fs.writeFileSync(data, [['short', '007'], ['longer text', 'neg'], ['third one', 7]].map(([text, label]) => JSON.stringify({ text, label })).join('\n') + '\n');
+  const r = await cli('eval', '--model', model, '--data', data, '--device', 'cpu', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { labels: string[]; per_class: Array<{ label: string; support: number }> };
+  assert.deepEqual(out.labels, ['007', 'neg']);
+  assert.deepEqual(out.per_class.map((c) => [c.label, c.support]), [['007', 2], ['neg', 1]], '"007" and 7 are one class, read by value');
+  const text = await cli('eval', '--model', model, '--data', data, '--device', 'cpu');
+  assert.match(text.stdout, /^true \\ pred +007 +neg$/m);
+  assert.match(text.stdout, /^007 /m);
+});
+
+test('eval and classify with no class names anywhere: the warning names every place they are taken from, the --adapter folder too', async () => {
+  // before: "(--labels, --run, or id2label in config.json)", where an --adapter folder's config.json or card names them as well
+  const data = path.join(path.dirname(model), 'data-warned.jsonl');
+  fs.writeFileSync(data, [['a short text', 0], ['another one', 1]].map(([text, label]) => JSON.stringify({ text, label })).join('\n') + '\n');
+  const places = String.raw`\(--labels, --run, the --adapter folder's config\.json id2label or card, or the model's config\.json id2label\)`;
+  const evaluated = await cli('eval', '--model', model, '--data', data, '--json');
+  assert.equal(evaluated.status, 0, evaluated.stderr);
+  assert.match(evaluated.stderr, new RegExp(`^warning: the class names are not given ${places}: the class order is taken from the data`, 'm'));
+  const classified = await cli('classify', '--model', model, '--text', 'a short text', '--json');
+  assert.match(classified.stderr, new RegExp(`^warning: the class names are not known ${places}: classes are shown as transformers names them`, 'm'));
 });
