@@ -111,17 +111,24 @@ const MINUS_ONE_SHARE = 0.01;
 /**
  * A warning when many records were rejected for the label -1 (HF's "no label": SNLI leaves 0.1 % of its pairs so),
  * as where -1 is a class (sentiment's -1/0/1, ±1 labels): it says how to map it — with the given class list's names
- * (`classes`, --labels), else with the integer labels the kept records have (`present`); in the caller's `words`.
+ * (`classes`, --labels), else with the integer labels the kept records have (`present`); in the caller's `words`. Where
+ * every such -1 is the cell "-1" of a CSV/TSV column of words (`minusOnes.ofWords`), rejected only because the class list
+ * given lacks it, it says to leave the class list out: such a column keeps "-1" as a class (a column of words has no
+ * integer codes to map).
  */
-export function minusOneWarning(count: number, records: number, classes: LabelSet | null, present: readonly LabelValue[], words: OptionWords): string | null {
+export function minusOneWarning(minusOnes: { records: number; ofWords: number }, records: number, classes: LabelSet | null, present: readonly LabelValue[], words: OptionWords): string | null {
+  const count = minusOnes.records;
   if (count === 0 || count < MINUS_ONE_SHARE * records) return null;
+  const pct = (100 * count) / records;
+  const what = `${count} record${count === 1 ? ' has' : 's have'} the label -1 (${pct < 10 ? pct.toFixed(1) : pct.toFixed(0)} % of those read), read as Hugging Face's "no label" and rejected (missing_label)`;
+  if (minusOnes.ofWords === count) {
+    return `${what}; if "-1" is a class, leave ${words.say('labels')} out: a CSV/TSV column of words keeps "-1" as a class of its own, as run_classification.py does (the classes sorted as text)`;
+  }
   let rest: ClassEntry[] = [MORE];
   if (classes?.codes) rest = classes.entries;
   else if (classes?.named) rest = classes.labels.map((name, i) => ({ name, code: i }));
   else if (present.length > 0 && present.length <= 8 && present.every((l) => typeof l === 'number')) rest = sortLabels(present).map((l) => ({ name: NAME, code: l as number }));
-  const pct = (100 * count) / records;
-  return `${count} record${count === 1 ? ' has' : 's have'} the label -1 (${pct < 10 ? pct.toFixed(1) : pct.toFixed(0)} % of those read), read as Hugging Face's "no label" ` +
-    `and rejected (missing_label); if -1 is a class (sentiment's -1/0/1, ±1 labels), name every class: ${labelsIs(words, [{ name: NAME, code: -1 }, ...rest])}`;
+  return `${what}; if -1 is a class (sentiment's -1/0/1, ±1 labels), name every class: ${labelsIs(words, [{ name: NAME, code: -1 }, ...rest])}`;
 }
 
 /**

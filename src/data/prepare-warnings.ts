@@ -30,8 +30,8 @@ export interface WarningFacts {
   labelCounts: readonly Map<string, number>[];
   givenLabels: LabelSet | null;
   inputRecords: number;
-  /** Records rejected for the label -1, and for a label such as "None" (by the word). */
-  minusOnes: number;
+  /** Records rejected for the label -1 (`ofWords`: a "-1" of a CSV/TSV column of words), and for a label such as "None" (by the word). */
+  minusOnes: { records: number; ofWords: number };
   wordLabels: ReadonlyMap<string, number>;
   notes: readonly string[];
   /** Per source: how its reader read it (the delimiter chosen, another format it looks written in); report.json's inputs holds each. */

@@ -137,7 +137,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     const notUtf8 = new Map<number, number>(); // records of bytes not UTF-8 per source: another encoding, said in a warning
     const notUtf8ReadsAs = new Map<number, readonly string[] | null>(); // the encodings those read as together (readTogether)
     const beyondAscii = new Set<number>(); // sources with a record of UTF-8 text beyond ASCII: converted whole, it would be garbled
-    let minusOnes = 0; // records rejected for the label -1 (HF's "no label"): a warning when they are many
+    const minusOnes = { records: 0, ofWords: 0 }; // records rejected for the label -1 (HF's "no label"), and those of a column of words: a warning when they are many
     const wordLabels = new Map<string, number>(); // records rejected for a label such as "None", by the word: the same
     let firstRejection: string | null = null; // where and why, for the error of a run that keeps nothing
     let otherFormat: string | null = null; // the first file that looks written in another format than read as: the same
@@ -318,7 +318,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
           continue;
         }
         if ('reason' in det) {
-          if (det.noLabel?.kind === 'minus_one') minusOnes++;
+          if (det.noLabel?.kind === 'minus_one') { minusOnes.records++; if (item.labelAsText) minusOnes.ofWords++; }
           else if (det.noLabel?.kind === 'word') wordLabels.set(det.noLabel.word, (wordLabels.get(det.noLabel.word) ?? 0) + 1);
           reject(si, item, det.reason, det.reason === 'wrong_task' ? `${det.detail} (use ${optionIs(words, 'task', otherTask(task))})` : det.detail, item.raw, item.unreadLists);
           continue;

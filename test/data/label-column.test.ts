@@ -10,6 +10,7 @@ import type { RawItem } from '../../src/data/ingest/types.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { isUserError } from '../../src/util/errors.ts';
+import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
 
 const tok = mistralTokenizer();
@@ -253,4 +254,19 @@ test('a CSV word column\'s "-1" and "007" read back as the classes prepare wrote
   assert.deepEqual(loaded.labels, ['-1', '007', 'neg', 'pos']);
   const written = readJsonl<{ label: string }>(path.join(out, 'train.jsonl')).map((r) => r.label);
   assert.deepEqual(loaded.rows.map((r) => r.label), written.map((l) => ['-1', '007', 'neg', 'pos'].indexOf(l)));
+});
+
+test('prepare --labels neg,pos on a CSV column of words with "-1": the warning says to leave --labels out to keep "-1" a class, not the INTEGER=NAME form of integer codes', () => {
+  // before: "name every class: --labels -1=NAME,0=neg,1=pos", integer codes the column of words does not hold
+  const f = writeFiles(dir, { 'minus-given.csv': csv(['pos', 'neg', '-1', 'pos', '-1']) })['minus-given.csv']!;
+  const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'minus-given'), tokenizer: tok, task: 'classification', labels: ['neg', 'pos'], split: [1, 0, 0] }, FLAG_WORDS);
+  assert.deepEqual(report.by_reason, { missing_label: 2 });
+  const w = report.warnings.filter((x) => x.includes('the label -1'));
+  assert.equal(w.length, 1, report.warnings.join('\n'));
+  assert.ok(!w[0]!.includes('-1=NAME'), w[0]);
+  assert.match(w[0]!, /2 records have the label -1 .*rejected \(missing_label\); if "-1" is a class, leave --labels out: a CSV\/TSV column of words keeps "-1" as a class of its own/);
+  // -1 of a JSON number (no column of words) keeps the mapping, which is how a number -1 is named
+  const j = writeFiles(dir, { 'minus-given.jsonl': ['pos', 'neg', -1, 'pos', -1].map((l, i) => JSON.stringify({ text: TEXTS[i], label: l })).join('\n') + '\n' })['minus-given.jsonl']!;
+  const json = prepare({ inputs: [j], outDir: path.join(dir, 'minus-given-json'), tokenizer: tok, task: 'classification', labels: ['neg', 'pos'], split: [1, 0, 0] }, FLAG_WORDS);
+  assert.ok(json.report.warnings.some((x) => x.endsWith('name every class: --labels -1=NAME,0=neg,1=pos')), json.report.warnings.join('\n'));
 });
