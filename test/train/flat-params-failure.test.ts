@@ -5,6 +5,7 @@
 // before, no more (but the LoRA factors' bf16 working copies, which the model was given and computes with).
 import assert from 'node:assert/strict';
 import { test, testBackend } from '../backend/device.ts';
+import type { Backend } from '../../src/backend/backend.ts';
 import { causalLmBackward, classificationBackward } from '../../src/model/backward.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { createRandomModel } from '../../src/model/init.ts';
@@ -19,6 +20,36 @@ const cfg = parseConfig({
   num_attention_heads: 2, num_key_value_heads: 1, head_dim: 8, sliding_window: null, tie_word_embeddings: true, pad_token_id: 0,
 });
 const hyper = { lr: 1e-2, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0.1 };
+
+/**
+ * Builds an AdamW over a fresh model's Params (make()) with its k-th allocation failing, for k = 1, 2, … until a build
+ * needs fewer than k (every allocation has then failed once), calling `failed` after each failure with the model, its
+ * Params, k and the backend's bytes in use before the attempt; the failures made.
+ */
+function failEachAllocation(backend: Backend, make: () => MistralModel, failed: (model: MistralModel, params: Param[], k: number, before: number) => void): number {
+  const alloc = backend.alloc.bind(backend);
+  let failures = 0;
+  for (let k = 1; ; k++) {
+    const model = make();
+    const params = model.trainableParams();
+    const before = backend.bytesInUse();
+    let n = 0;
+    backend.alloc = (d, len) => {
+      if (++n === k) throw new Error('injected: out of memory');
+      return alloc(d, len);
+    };
+    try {
+      new AdamW(backend, params, hyper);
+    } catch (e) {
+      assert.match((e as Error).message, /injected/);
+    } finally {
+      backend.alloc = alloc;
+    }
+    if (n < k) return failures;
+    failures++;
+    failed(model, params, k, before);
+  }
+}
 
 for (const dtype of ['f32', 'bf16'] as const) {
   for (const method of ['full', 'lora'] as const) {
@@ -43,31 +74,12 @@ for (const dtype of ['f32', 'bf16'] as const) {
         return [...losses, ...m.trainableParams().map((p) => backend.download(p.value).join(',')), m.logits(batch).join(',')].join('|');
       };
       const want = trained(make());
-      const alloc = backend.alloc.bind(backend);
-      let failures = 0;
-      for (let k = 1; ; k++) {
-        const model = make();
-        const params = model.trainableParams();
-        const before = backend.bytesInUse();
-        let n = 0;
-        backend.alloc = (d, len) => {
-          if (++n === k) throw new Error('injected: out of memory');
-          return alloc(d, len);
-        };
-        try {
-          new AdamW(backend, params, hyper);
-        } catch (e) {
-          assert.match((e as Error).message, /injected/);
-        } finally {
-          backend.alloc = alloc;
-        }
-        if (n < k) break; // built with fewer allocations than k: every one has failed once
-        failures++;
+      const failures = failEachAllocation(backend, make, (model, params, k, before) => {
         const workingCopies = dtype === 'bf16' && method === 'lora' ? 2 * params.reduce((s, p) => s + p.value.length, 0) : 0;
         const after = backend.bytesInUse();
         assert.ok(after <= before + workingCopies, `allocation ${k} failed: ${after - before} bytes more than before`);
         assert.equal(trained(model), want, `allocation ${k} failed: a new AdamW trains the model as if nothing had`);
-      }
+      });
       assert.ok(failures >= 7, `${failures} allocations`);
     });
   }
@@ -101,26 +113,8 @@ test('bf16 full with a trained f32 score head: after a failed allocation, a new 
   };
   const first = make();
   const want = trained(first, first.trainableParams());
-  const alloc = backend.alloc.bind(backend);
-  let failures = 0;
-  for (let k = 1; ; k++) {
-    const model = make();
-    const params = model.trainableParams();
-    let n = 0;
-    backend.alloc = (d, len) => {
-      if (++n === k) throw new Error('injected: out of memory');
-      return alloc(d, len);
-    };
-    try {
-      new AdamW(backend, params, hyper);
-    } catch (e) {
-      assert.match((e as Error).message, /injected/);
-    } finally {
-      backend.alloc = alloc;
-    }
-    if (n < k) break;
-    failures++;
+  const failures = failEachAllocation(backend, make, (model, params, k) => {
     assert.equal(trained(model, params), want, `allocation ${k} failed: a new AdamW over the same Params trains the model as if nothing had`);
-  }
+  });
   assert.ok(failures >= 5, `${failures} allocations`);
 });
