@@ -14,6 +14,14 @@ import { captureStderr } from '../tokenizer/helpers.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 
+/** A check that the config `head` + text is refused with exactly `file:at: what`. */
+function slipsAfter(head: string): (text: string, at: string, what: string) => void {
+  return (text, at, what) => {
+    const f = file(head + text);
+    assert.throws(() => loadTrainConfig(f), { message: `${f}:${at}: ${what}` }, JSON.stringify(text));
+  };
+}
+
 test('a carriage return alone ends a line (classic Mac line ends), as YAML says', () => {
   const cfg = loadTrainConfig(file('model: m\rdata:\r  train: t\rmax_steps: 2\r'));
   assert.equal(cfg.max_steps, 2);
@@ -32,10 +40,7 @@ test('invalid YAML is one line: file:line:column and the parser\'s first line', 
 
 test('a key indented a space too far in or out, or by a tab, is named at its line with the indentation to write, not in the parser\'s words', () => {
   const head = 'model: m\ndata:\n  train: t\nlora:\n  r: 4\n';
-  const slip = (text: string, at: string, what: string): void => {
-    const f = file(head + text);
-    assert.throws(() => loadTrainConfig(f), { message: `${f}:${at}: ${what}` }, JSON.stringify(text));
-  };
+  const slip = slipsAfter(head);
   // before: "c.yaml:5:6: invalid YAML: Nested mappings are not allowed in compact mappings" (at r's value, the line above)
   slip('   alpha: 8\n', '6:4', '"alpha" is indented 3 spaces, more than "r" above it (2), whose value is given (4): line it up with r, at 2 spaces');
   // before: "c.yaml:6:1: invalid YAML: All mapping items must start at the same column"
@@ -63,10 +68,7 @@ test('a key indented a space too far in or out, or by a tab, is named at its lin
 
 test('a bracket left open, one too many or of the other kind, a comma left out inside { }, or a Python tuple\'s ( ) is named at its line with what to write', () => {
   const head = 'model: m\ndata: {train: t}\n';
-  const slip = (text: string, at: string, what: string): void => {
-    const f = file(head + text);
-    assert.throws(() => loadTrainConfig(f), { message: `${f}:${at}: ${what}` }, JSON.stringify(text));
-  };
+  const slip = slipsAfter(head);
   // before: "c.yaml:4:1: invalid YAML: Flow map in block collection must be sufficiently indented and end with a }" (the next line)
   slip('lora: {r: 8, alpha: 16\nseed: 3\n', '3:7', 'a { left open (YAML reads on past the line for its }): close it on its line, lora: {r: 8, alpha: 16}');
   slip('lora: {r: 8, alpha: 16', '3:7', 'a { left open (YAML reads on past the line for its }): close it on its line, lora: {r: 8, alpha: 16}');
@@ -107,10 +109,7 @@ test('a bracket in a block scalar, a plain value or a comment is text: a slip af
 
 test('an indentation slip past comments and blank lines, of a quoted key, after a list or in a block scalar\'s text is named as what it is', () => {
   const head = 'model: m\ndata: {train: t}\n';
-  const slip = (text: string, at: string, what: string): void => {
-    const f = file(head + text);
-    assert.throws(() => loadTrainConfig(f), { message: `${f}:${at}: ${what}` }, JSON.stringify(text));
-  };
+  const slip = slipsAfter(head);
   // before: the parser's "All mapping items must start at the same column" at the blank line 5
   slip('lora:\n  r: 4\n\n  # the scale\n\n alpha: 8\n', '8:2', '"alpha" is indented 1 space, between lora\'s keys (2) and the top-level keys (0): indent it 2 spaces to keep it under lora, or 0 for a top-level key');
   slip('lora:\n  r: 4\n  # the scale\n   alpha: 8\n', '6:4', '"alpha" is indented 3 spaces, more than "r" above it (2), whose value is given (4): line it up with r, at 2 spaces');
@@ -131,10 +130,7 @@ test('an indentation slip past comments and blank lines, of a quoted key, after 
 
 test('an indentation slip after a list or mapping in brackets over several lines is named at its line, as after one on one line', () => {
   const head = 'model: m\ndata: {train: t,\n  val: v}\nlora:\n  target_modules: [q_proj,  # the query [\n    v_proj]\n';
-  const slip = (text: string, at: string, what: string): void => {
-    const f = file(head + text);
-    assert.throws(() => loadTrainConfig(f), { message: `${f}:${at}: ${what}` }, JSON.stringify(text));
-  };
+  const slip = slipsAfter(head);
   // before: "invalid YAML: Nested mappings are not allowed in compact mappings" (at r's value), "All mapping items must
   // start at the same column" at column 1, "Tabs are not allowed as indentation": the walk stopped at the "[" left open
   slip('   r: 8\n', '7:4', '"r" is indented 3 spaces, more than "target_modules" above it (2), whose value is given ([q_proj, v_proj]): line it up with target_modules, at 2 spaces');
