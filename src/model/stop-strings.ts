@@ -4,6 +4,7 @@
 // where the tokenizer's decoder is byte-level or has byte fallback, else characters — not on the decoded text, so a
 // stop string only in the prompt never stops it, and the token that completes one is kept in the output.
 import { UserError } from '../util/errors.ts';
+import { BYTE_OF } from '../tokenizer/byte-level-decode.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 
 /** How transformers 5.17 matches: bytes of byte-level tokens, bytes with "<0xNN>" tokens as their byte, or characters. */
@@ -24,23 +25,6 @@ export function tokenizerStopStringMode(tok: Tokenizer): StopStringMode {
   return stopStringMode(tok.decoder ?? null);
 }
 
-/** GPT-2's bytes_to_unicode, inverted: a byte-level token's character → its byte. */
-function byteDecoder(): Map<string, number> {
-  const bs: number[] = [];
-  for (let b = 33; b <= 126; b++) bs.push(b);
-  for (let b = 161; b <= 172; b++) bs.push(b);
-  for (let b = 174; b <= 255; b++) bs.push(b);
-  const cs = [...bs];
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    if (!bs.includes(b)) {
-      bs.push(b);
-      cs.push(256 + n++);
-    }
-  }
-  return new Map(bs.map((b, i) => [String.fromCodePoint(cs[i]!), b]));
-}
-
 const STATIC_PREFIX = 'abcdef';
 const BYTE_TOKEN = /^<0x[0-9a-fA-F]{2}>$/;
 
@@ -49,7 +33,6 @@ export class StopStrings {
   private readonly stops: number[][];
   private readonly window: number;
   private readonly texts = new Map<number, number[] | null>();
-  private readonly bytes: Map<string, number> | null;
   private prefixIds: number[] | null = null;
 
   constructor(private readonly tok: Tokenizer, strings: readonly string[], private readonly mode: StopStringMode) {
@@ -58,7 +41,6 @@ export class StopStrings {
     }
     this.stops = strings.map((s) => this.units(s));
     this.window = Math.max(...this.stops.map((s) => s.length));
-    this.bytes = mode === 'byte_level' ? byteDecoder() : null;
   }
 
   /** Whether `seq` (prompt and new tokens) ends as a stop string does, matched at its last token. */
@@ -78,7 +60,7 @@ export class StopStrings {
     if (t !== undefined) return t;
     const token = this.tok.idToToken?.(id) ?? null;
     if (token === null) t = null;
-    else if (this.mode === 'byte_level' && Array.from(token).every((c) => this.bytes!.has(c))) t = Array.from(token, (c) => this.bytes!.get(c)!);
+    else if (this.mode === 'byte_level' && Array.from(token).every((c) => BYTE_OF.has(c))) t = Array.from(token, (c) => BYTE_OF.get(c)!); // GPT-2's bytes_to_unicode, inverted
     else if (this.mode === 'byte_fallback' && BYTE_TOKEN.test(token)) t = [parseInt(token.slice(3, 5), 16)];
     else {
       // the token's text after a fixed prefix, as transformers takes it (a decoder's leading-space rules apply to the prefix)

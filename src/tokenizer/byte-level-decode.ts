@@ -6,11 +6,17 @@
 // 0xE9) and makes a character outside the alphabet the byte 0.
 
 /** Each character of the byte-level alphabet → the byte it stands for (printable Latin-1 for itself, the rest U+0100 on). */
-const BYTE_OF = new Map<string, number>();
-for (let b = 0, n = 0; b < 256; b++) {
-  const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
-  BYTE_OF.set(String.fromCodePoint(printable ? b : 256 + n++), b);
+export const BYTE_OF: ReadonlyMap<string, number> = byteLevelAlphabet();
+
+function byteLevelAlphabet(): Map<string, number> {
+  const byteOf = new Map<string, number>();
+  for (let b = 0, n = 0; b < 256; b++) {
+    const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+    byteOf.set(String.fromCodePoint(printable ? b : 256 + n++), b);
+  }
+  return byteOf;
 }
+
 const lossyUtf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 const utf8 = new TextEncoder();
 
