@@ -163,7 +163,7 @@ export function* typedLabelCells(format: Format, field: string, read: (quiet: bo
       held.push(item);
       heldSize += heldBytes(item);
       if (heldSize <= holdBytes) continue;
-      typed = scanLabelColumn((function* () { for (const it of read(true)) if (!it.error) yield cellOf(it, field); })()).kind;
+      typed = scanLabelColumn(labelCells(read(true), field)).kind;
     } else if (held.length > 0) held.push(item); // the column is text now: what was held is read as text
     else {
       yield typed === null ? item : typedItem(item, field, typed, classes);
