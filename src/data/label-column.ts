@@ -1,12 +1,15 @@
-// A CSV or TSV label column typed as pandas' read_csv types it (HF datasets' csv loader is read_csv): by the whole
-// column, not cell by cell. A column whose every label is a number is numeric (int64, or float64 where one is a
-// fraction or missing): its "2.5" is the float 2.5, no class name, and is refused as a JSON 2.5 is; a column that holds
-// a word is text (object), where "2.5" stays a class name. labels.ts reads each cell alone; this pass, as the file is
-// read, says which cells pandas would read as numbers that no class can be, and marks the labels of a text column to be
-// read as the class names they spell ("007" stays "007", as HF keeps it). In a JSON field of strings only (as pyarrow
-// types it), labels read as one number that HF keeps apart ("007" and "7") are said.
+// A label column typed as HF datasets types it, by the whole column, not cell by cell. A CSV or TSV column as pandas'
+// read_csv types it (HF datasets' csv loader is read_csv): a column whose every label is a number is numeric (int64, or
+// float64 where one is a fraction or missing): its "2.5" is the float 2.5, no class name, and is refused as a JSON 2.5
+// is; a column that holds a word is text (object), where "2.5" stays a class name. A JSON or JSON Lines field as
+// pyarrow's JSON reader types it (HF datasets' json loader): by the JSON type of its values, strings a string column
+// whose "007", "7" and "-1" are three classes as written, as run_classification.py keeps them (str(label), sorted);
+// a field that mixes strings, numbers and booleans is refused, as HF fails on it. labels.ts reads each cell alone; this
+// pass, as the file is read, says which cells pandas would read as numbers that no class can be, and marks the labels
+// of a text column to be read as the class names they spell ("007" stays "007", as HF keeps it).
 import { BOOLEAN_CELLS, NO_CLASS_LIST, NO_LABEL, canonicalLabel, integerCell, labelKey, labelText, type LabelReading, type LabelValue } from './labels.ts';
-import type { Format, RawItem } from './ingest/types.ts';
+import { recordPlace, type Format, type RawItem } from './ingest/types.ts';
+import { UserError } from '../util/errors.ts';
 
 /** The dtype pandas gives a label column: numbers (int64, float64), booleans, text (object), or no value at all. */
 export type LabelColumnKind = 'numbers' | 'booleans' | 'text' | 'empty';
@@ -136,18 +139,13 @@ const heldBytes = (item: RawItem): number => 512 + 4 * item.raw.length;
  * as they come: only a record whose label reads otherwise in a column of another kind (a number or boolean cell) waits,
  * with those after it, until the column is known to be text (a word in it) or the file ends; past `holdBytes` of them
  * held (heldBytes), the label column is typed by a quiet read of the whole file (`read(true)`).
+ * A JSON or JSON Lines file's field is typed as it is read (typedJsonLabels), unless a class list reads its labels:
+ * `file` names it where its field mixes JSON types.
  */
-export function* typedLabelCells(format: Format, field: string, read: (quiet: boolean) => Iterable<RawItem>, classes: LabelReading = NO_CLASS_LIST, onNote?: (note: string) => void, holdBytes = HOLD_BYTES, known?: LabelColumnKind): Generator<RawItem> {
+export function* typedLabelCells(format: Format, field: string, read: (quiet: boolean) => Iterable<RawItem>, classes: LabelReading = NO_CLASS_LIST, onNote?: (note: string) => void, holdBytes = HOLD_BYTES, known?: LabelColumnKind, file?: string): Generator<RawItem> {
   if (format === 'json' || format === 'jsonl') {
-    const items = notingStringField(format, field, read(false), classes, onNote);
-    if (known !== 'text' || classes !== NO_CLASS_LIST) return yield* items;
-    // read with CSV files whose column is text: its labels are text too ("007" the class "007" of the CSV's; 7 the
-    // class "7", as a column cast to text writes it, not a class 7 beside it)
-    for (const item of items) {
-      const cell = cellOf(item, field);
-      yield typeof cell === 'string' || typeof cell === 'number' ? { ...item, labelAsText: true } : item;
-    }
-    return;
+    if (classes !== NO_CLASS_LIST) return yield* notingStringField(format, field, read(false), classes, onNote);
+    return yield* typedJsonLabels(field, read(false), known, file, onNote);
   }
   if (format !== 'csv' && format !== 'tsv') return yield* read(false);
   const scan = new LabelColumnScan();
@@ -176,30 +174,96 @@ export function* typedLabelCells(format: Format, field: string, read: (quiet: bo
   const kind = typed ?? scan.kind;
   yield* held.map((h) => typedItem(h, field, kind, classes));
   if (kind !== 'text') return;
-  const notes = classes === NO_CLASS_LIST ? textColumnNotes(field, scan, known !== undefined && scan.kind !== 'text') : mergedLabelNotes(field, scan.word, scan.texts, classes, format);
+  const notes = classes === NO_CLASS_LIST ? textColumnNotes(field, scan, 'column', csvTextWhy(scan, known !== undefined && scan.kind !== 'text')) : mergedLabelNotes(field, scan.word, scan.texts, classes, format);
   for (const note of notes) onNote?.(note);
 }
 
 /**
- * The labels of a CSV text column said as the class names they stay, where some spell a number or boolean ("007", "True");
- * "-1" among them is said to be a class, not HF's "no label" as in a column of numbers (run_classification.py keeps the string).
+ * The labels of a text column (a CSV's, `what` 'column'; a JSON field of strings, 'field') said as the class names they
+ * stay, where some spell a number or boolean ("007", "True"), and `why`; "-1" among them is said to be a class, not HF's
+ * "no label" as in a column of numbers (run_classification.py keeps the string).
  */
-function textColumnNotes(field: string, { word, texts, minusOne }: LabelColumnScan, byOtherFiles: boolean): string[] {
+function textColumnNotes(field: string, { texts, minusOne }: LabelColumnScan, what: 'column' | 'field', why: string): string[] {
   if (texts.size === 0 && minusOne === undefined) return [];
   const shown = [...(texts.size > 0 ? texts : [minusOne!])].slice(0, 3).map((t) => JSON.stringify(t)).join(', ') + (texts.size > 3 ? ` and ${texts.size - 3} more` : '');
-  const why = byOtherFiles ? 'the column is text in another file of the dataset, and Hugging Face datasets types every file alike'
-    : `pandas reads the column as text${word === undefined ? '' : ` (it holds ${JSON.stringify(word)})`}, as Hugging Face datasets' csv loader does`;
-  return [`labels ${shown} of column ${JSON.stringify(field)} are class names as written, not numbers or booleans: ${why}; ` +
+  return [`labels ${shown} of ${what} ${JSON.stringify(field)} are class names as written, not numbers or booleans: ${why}; ` +
     'the classes are sorted as text ("10" before "9"); give --labels to name and order them otherwise' +
-    (minusOne === undefined ? '' : `; ${JSON.stringify(minusOne)} is a class here, not Hugging Face's "no label" as -1 is in a column of numbers ` +
+    (minusOne === undefined ? '' : `; ${JSON.stringify(minusOne)} is a class here, not Hugging Face's "no label" as -1 is in a ${what} of numbers ` +
       '(run_classification.py keeps the string): to reject its records as missing_label, give --labels naming the other classes')];
+}
+
+/** Why a CSV text column's labels are class names as written (textColumnNotes): pandas reads it so, or another file's column is text. */
+function csvTextWhy({ word }: LabelColumnScan, byOtherFiles: boolean): string {
+  return byOtherFiles ? 'the column is text in another file of the dataset, and Hugging Face datasets types every file alike'
+    : `pandas reads the column as text${holding(word)}, as Hugging Face datasets' csv loader does`;
+}
+
+const holding = (word: string | undefined): string => (word === undefined ? '' : ` (it holds ${JSON.stringify(word)})`);
+
+/** The JSON type of a label as pyarrow's JSON reader types a field by it; null where there is none (null, absent) or it is no scalar (labels.ts refuses it). */
+type JsonKind = 'string' | 'number' | 'boolean';
+function jsonKind(cell: unknown): JsonKind | null {
+  if (typeof cell === 'string') return 'string';
+  if (typeof cell === 'number' || typeof cell === 'bigint') return 'number';
+  return typeof cell === 'boolean' ? 'boolean' : null;
+}
+
+/** A label as an error quotes it: JSON, cut to 40 characters. */
+function quotedLabel(cell: unknown): string {
+  const j = JSON.stringify(typeof cell === 'bigint' ? cell.toString() : cell) ?? String(cell);
+  return j.length > 40 ? `${j.slice(0, 39)}…` : j;
+}
+
+/**
+ * A JSON or JSON Lines file's items, typed by their label field as HF datasets' json loader (pyarrow) types it: a field
+ * of strings is a string column, whose labels are the class names they spell ("007", "7", "-1" and "True" four classes,
+ * as run_classification.py keeps str(label)), marked `labelAsText` and said to `onNote` where some spell a number or
+ * boolean; one of numbers or booleans is read by value. A field that mixes strings, numbers and booleans is refused at
+ * the first label whose type differs (`file`:line): HF datasets reads it as JSON objects, and run_classification.py
+ * fails on them. Where the dataset's label column is text (`known`: a CSV's or another JSON file's), its numbers are
+ * text too (7 the class "7", as a column cast to text writes it, not a class 7 beside it).
+ */
+function* typedJsonLabels(field: string, items: Iterable<RawItem>, known: LabelColumnKind | undefined, file: string | undefined, onNote?: (note: string) => void): Generator<RawItem> {
+  const scan = new LabelColumnScan();
+  let first: { kind: JsonKind; line: number; cell: unknown } | undefined;
+  for (const item of items) {
+    const cell = item.error ? undefined : cellOf(item, field);
+    const kind = jsonKind(cell);
+    if (kind === null) {
+      yield item;
+      continue;
+    }
+    first ??= { kind, line: item.line, cell };
+    if (kind !== first.kind) {
+      throw new UserError(`field ${JSON.stringify(field)} holds the ${kind} ${quotedLabel(cell)} where line ${first.line} holds the ${first.kind} ${quotedLabel(first.cell)}: ` +
+        'Hugging Face datasets cannot type a label field that mixes strings, numbers and booleans (load_dataset("json") reads it as JSON objects, on which run_classification.py fails); ' +
+        'write every label as a string, or every one as a number (null where a record has none)', file === undefined ? `line ${item.line}` : recordPlace(file, item));
+    }
+    if (kind === 'string') scan.add(cell);
+    yield kind === 'string' || (kind === 'number' && known === 'text') ? { ...item, labelAsText: true } : item;
+  }
+  if (first?.kind !== 'string') return;
+  for (const note of textColumnNotes(field, scan, 'field', `Hugging Face datasets reads the field as strings${holding(scan.word)}`)) onNote?.(note);
+}
+
+/** The kind of a JSON file's label field (`cells`): its first label's JSON type (typedJsonLabels refuses a field that mixes them). */
+function jsonFieldKind(cells: Iterable<unknown>): LabelColumnKind {
+  for (const cell of cells) {
+    const kind = jsonKind(cell);
+    if (kind !== null) return kind === 'string' ? 'text' : kind === 'number' ? 'numbers' : 'booleans';
+  }
+  return 'empty';
 }
 
 /** The kind of a label column over several CSV or TSV files (`cells`, each file's), as one schema types them: text where the files' kinds differ. */
 export function labelColumnKindOf(files: Iterable<Iterable<unknown>>): LabelColumnKind {
+  return oneSchemaKind((function* () { for (const cells of files) yield labelColumnKind(cells); })());
+}
+
+/** The kind of one schema over the files' kinds, each told only when asked: text where they differ (no later file is read then). */
+function oneSchemaKind(kinds: Iterable<LabelColumnKind>): LabelColumnKind {
   let kind: LabelColumnKind = 'empty';
-  for (const cells of files) {
-    const k = labelColumnKind(cells);
+  for (const k of kinds) {
     if (k === 'empty' || k === kind) continue;
     kind = kind === 'empty' ? k : 'text';
     if (kind === 'text') break; // no other file changes it: theirs are not read
@@ -208,13 +272,16 @@ export function labelColumnKindOf(files: Iterable<Iterable<unknown>>): LabelColu
 }
 
 /**
- * The one kind of the label columns of a dataset's CSV and TSV files (`formats`: every input's; `read(i)`: a quiet read
- * of input i), as HF datasets gives a dataset's files one schema; undefined where there are none, or no other input
- * (one file types its own column as it is read: typedLabelCells).
+ * The one kind of the label columns of a dataset's CSV, TSV, JSON and JSON Lines files (`formats`: every input's;
+ * `read(i)`: a quiet read of input i), as HF datasets gives a dataset's files one schema: a JSON field of strings is
+ * text, as a CSV column holding a word is; undefined where there is no such file, or no other input (one file types its
+ * own column as it is read: typedLabelCells).
  */
 export function datasetLabelKind(formats: readonly Format[], field: string, read: (i: number) => Iterable<RawItem>): LabelColumnKind | undefined {
-  const tables = formats.flatMap((format, i) => (format === 'csv' || format === 'tsv' ? [i] : []));
-  return tables.length === 0 || formats.length < 2 ? undefined : labelColumnKindOf(tables.map((i) => labelCells(read(i), field)));
+  const typed = formats.flatMap((format, i) => (format === 'csv' || format === 'tsv' ? [{ i, kind: labelColumnKind }]
+    : format === 'json' || format === 'jsonl' ? [{ i, kind: jsonFieldKind }] : []));
+  if (typed.length === 0 || formats.length < 2) return undefined;
+  return oneSchemaKind((function* () { for (const { i, kind } of typed) yield kind(labelCells(read(i), field)); })());
 }
 
 /** The label cells of a CSV or TSV file's records, read quietly (`read`), for labelColumnKindOf. */
@@ -241,8 +308,9 @@ function typedItem(item: RawItem, field: string, kind: LabelColumnKind, classes:
 }
 
 /**
- * The items of a JSON or JSON Lines file as they come; once read, where every label is a JSON string (a string column,
- * as pyarrow types it for HF datasets), the labels read as one number or boolean that it keeps apart are said to `onNote`.
+ * The items of a JSON or JSON Lines file whose labels a class list reads (`classes`: --labels, a run's), as they come;
+ * once read, where every label is a JSON string (a string column, as pyarrow types it for HF datasets), the labels the
+ * class list reads as one number or boolean that HF keeps apart ("007" and "7" for --labels 7,x) are said to `onNote`.
  */
 function* notingStringField(format: Format, field: string, items: Iterable<RawItem>, classes: LabelReading, onNote?: (note: string) => void): Generator<RawItem> {
   const texts = new Set<string>(), full = { past: false };

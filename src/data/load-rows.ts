@@ -133,7 +133,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   const reading = { textSplit: opts.textSplit, textField: fields.text, maxRawChars: maxRawCharsFor(maxChars), formatFlag: opts.formatFlag, words };
   const read = (quiet: boolean) => readRecords(file, format, quiet ? reading : { ...reading, onNote: opts.onNote });
   // a CSV label column is typed as pandas types it, by the whole column (label-column.ts)
-  const items = task === 'classification' ? typedLabelCells(format, fields.label, read, known ?? undefined, opts.onNote) : read(false);
+  const items = task === 'classification' ? typedLabelCells(format, fields.label, read, known ?? undefined, opts.onNote, undefined, undefined, file) : read(false);
   for (const item of items) {
     const where = recordPlace(file, item); // with (record N) where the line holds others (a one-line JSON array)
     if (item.error) {

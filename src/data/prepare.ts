@@ -277,8 +277,8 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     const limits = {
       minChars: opts.minChars, maxChars: opts.maxChars ?? DEFAULTS.maxChars, maxCharsGiven: opts.maxChars !== undefined, keepPlaceholders: opts.keepPlaceholders === true, words,
     };
-    // the label column of several CSV or TSV files is typed as one, as HF datasets gives a dataset's files one schema
-    // (and the string labels of JSON files with them alike): read quietly first, where there are other files
+    // the label column of several CSV, TSV and JSON files is typed as one, as HF datasets gives a dataset's files one
+    // schema (a JSON field of strings is text, as a CSV column holding a word): read quietly first, where there are other files
     const labelKind = task !== 'classification' ? undefined
       : datasetLabelKind(formats, fields.label, (si) => readRecords(sources[si]!.path, formats[si]!, { textSplit: opts.textSplit, textField: fields.text, maxRawChars, words }));
     for (let si = 0; si < sources.length; si++) {
@@ -289,7 +289,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
         onOtherFormat: (h) => { readerNotes[si]!.push(h); otherFormat ??= `; ${src.name}: ${h}`; },
       });
       // a CSV label column is typed as pandas types it, by the whole column (label-column.ts)
-      const items: Iterable<RawItem> = task === 'classification' ? typedLabelCells(formats[si]!, fields.label, read, givenLabels ?? undefined, (n) => readerNotes[si]!.push(n), undefined, labelKind) : read(false);
+      const items: Iterable<RawItem> = task === 'classification' ? typedLabelCells(formats[si]!, fields.label, read, givenLabels ?? undefined, (n) => readerNotes[si]!.push(n), undefined, labelKind, src.path) : read(false);
       for (const item of items) {
         holding = item.inOpenArray === true;
         inputRecords++;

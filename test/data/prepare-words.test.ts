@@ -58,22 +58,24 @@ test("prepare's report texts name a library caller's options (options.minChars),
 const rows = (labels: unknown[]): string => labels.map((label, i) => JSON.stringify({ text: `record ${i}: a text long enough to keep, of the class it has`, label })).join('\n') + '\n';
 const l = writeFiles(dir, {
   'one-based.jsonl': rows([...Array(20)].map((_, i) => 1 + (i % 2))),
-  'no-labels.jsonl': rows([...[...Array(20)].map((_, i) => 1 + (i % 2)), -1, 'None']),
+  'no-labels.jsonl': rows([...[...Array(20)].map((_, i) => 1 + (i % 2)), -1]),
+  // "None" in a field of strings: beside integers (this file's one before) HF datasets cannot type the field, and prepare refuses it
+  'none-word.jsonl': rows([...[...Array(20)].map((_, i) => ['neg', 'pos'][i % 2]), 'None']),
 });
 const classify = (name: string, input: string, more: Partial<PrepareOptions>, words?: typeof FLAG_WORDS): PrepareResult =>
   prepare({ inputs: [l[input]!], outDir: path.join(dir, name), tokenizer: tok, task: 'classification', dedup: 'none', ...more }, words);
 
 test("prepare's class-list texts name a library caller's options.labels and options.labelCodes, and the CLI's --labels as before", () => {
-  const lib = classify('labels-lib', 'no-labels.jsonl', {}).report.warnings.join('\n');
+  const lib = [classify('labels-lib', 'no-labels.jsonl', {}), classify('none-lib', 'none-word.jsonl', {})].flatMap((r) => r.report.warnings).join('\n');
   assert.doesNotMatch(lib, /--[a-z]/);
   for (const said of ['labels that start at 1 are 1-based: name them with options.labels [NAME, NAME, …] with options.labelCodes [1, 2, …]',
     'if -1 is a class (sentiment\'s -1/0/1, ±1 labels), name every class: options.labels [NAME, NAME, NAME] with options.labelCodes [-1, 1, 2]',
-    'if "None" is a class, name every class: options.labels […, \'None\']']) {
+    'if "None" is a class, name every class: options.labels [\'neg\', \'pos\', \'None\']']) {
     assert.ok(lib.includes(said), `${said}\n${lib}`);
   }
-  const cli = classify('labels-cli', 'no-labels.jsonl', {}, FLAG_WORDS).report.warnings.join('\n');
+  const cli = [classify('labels-cli', 'no-labels.jsonl', {}, FLAG_WORDS), classify('none-cli', 'none-word.jsonl', {}, FLAG_WORDS)].flatMap((r) => r.report.warnings).join('\n');
   for (const said of ['labels that start at 1 are 1-based: name them with --labels 1=NAME,2=NAME,…',
-    'if -1 is a class (sentiment\'s -1/0/1, ±1 labels), name every class: --labels -1=NAME,1=NAME,2=NAME', 'if "None" is a class, name every class: --labels …,None']) {
+    'if -1 is a class (sentiment\'s -1/0/1, ±1 labels), name every class: --labels -1=NAME,1=NAME,2=NAME', 'if "None" is a class, name every class: --labels neg,pos,None']) {
     assert.ok(cli.includes(said), `${said}\n${cli}`);
   }
   // class names given for 1-based integer labels
