@@ -20,12 +20,16 @@ const dir = tempDir('mt-word-labels-');
 const model = await makeTokenizerModel(path.join(dir, 'model'));
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima'];
 
-/** A CSV of 24 distinct texts labelled in turn with `labels`, prepared, trained 2 steps (its classes from report.json), and evaluated on its test split. */
-async function preparedTrainedEvaluated(name: string, labels: string[]): Promise<{ report: { labels: unknown[] }; json: { labels: string[]; per_class: Array<{ label: string }> }; text: string }> {
-  const rows = Array.from({ length: 24 }, (_, i) => `${WORDS[i % 12]} ${WORDS[(i * 5 + 3) % 12]} ${WORDS[(i * 7 + 1) % 12]} number ${i},${labels[i % labels.length]}`);
-  const csv = path.join(dir, `${name}.csv`), out = path.join(dir, name);
-  fs.writeFileSync(csv, 'text,label\n' + rows.join('\n') + '\n');
-  const prep = await cli('prepare', '--input', csv, '--task', 'classification', '--out', out, '--tokenizer', model, '--split', '0.5,0,0.5', '--dedup', 'exact');
+/**
+ * A CSV (or, `jsonl`, a JSON Lines file of string labels) of 24 distinct texts labelled in turn with `labels`, prepared,
+ * trained 2 steps (its classes from report.json), and evaluated on its test split.
+ */
+async function preparedTrainedEvaluated(name: string, labels: string[], jsonl = false): Promise<{ report: { labels: unknown[] }; json: { labels: string[]; per_class: Array<{ label: string }> }; text: string }> {
+  const texts = Array.from({ length: 24 }, (_, i) => `${WORDS[i % 12]} ${WORDS[(i * 5 + 3) % 12]} ${WORDS[(i * 7 + 1) % 12]} number ${i}`);
+  const input = path.join(dir, `${name}.${jsonl ? 'jsonl' : 'csv'}`), out = path.join(dir, name);
+  fs.writeFileSync(input, jsonl ? texts.map((text, i) => JSON.stringify({ text, label: labels[i % labels.length] }) + '\n').join('')
+    : 'text,label\n' + texts.map((text, i) => `${text},${labels[i % labels.length]}\n`).join(''));
+  const prep = await cli('prepare', '--input', input, '--task', 'classification', '--out', out, '--tokenizer', model, '--split', '0.5,0,0.5', '--dedup', 'exact');
   assert.equal(prep.status, 0, prep.stderr);
   const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as { labels: unknown[] };
   const config = path.join(dir, `${name}.yaml`);
@@ -58,4 +62,15 @@ test('a CSV word column with "007" and no "-1": eval of the run names the class 
   assert.deepEqual(r.json.labels, names);
   assert.match(r.text, /^007 /m);
   assert.match(r.text, /^true \\ pred +007 +neg +neu +pos$/m);
+});
+
+test('a JSON Lines field of strings ("7", "-1", "007", "10"): prepare, train and eval keep each as written, in run_classification.py\'s order', async () => {
+  // HF (datasets 5.0.1 load_dataset("json"), run_classification.py): Value('string'), label_to_id {'-1': 0, '007': 1, '10': 2, '7': 3}
+  // before: prepare read them by value: "-1" rejected as no label, "007" and "7" one class 7, classes [7, 10]
+  const names = ['-1', '007', '10', '7'];
+  const r = await preparedTrainedEvaluated('json-strings', ['7', '-1', '007', '10'], true);
+  assert.deepEqual(r.report.labels, names);
+  assert.deepEqual(r.json.labels, names);
+  assert.deepEqual(r.json.per_class.map((c) => c.label), names);
+  assert.match(r.text, /^true \\ pred +-1 +007 +10 +7$/m);
 });
