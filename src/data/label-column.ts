@@ -225,7 +225,7 @@ function quotedLabel(cell: unknown): string {
  */
 function* typedJsonLabels(field: string, items: Iterable<RawItem>, known: LabelColumnKind | undefined, file: string | undefined, onNote?: (note: string) => void): Generator<RawItem> {
   const scan = new LabelColumnScan();
-  let first: { kind: JsonKind; line: number; cell: unknown } | undefined;
+  let first: { kind: JsonKind; line: number; cell: unknown } | undefined, word: string | undefined; // the field's first word, said in the note
   for (const item of items) {
     const cell = item.error ? undefined : cellOf(item, field);
     const kind = jsonKind(cell);
@@ -239,11 +239,11 @@ function* typedJsonLabels(field: string, items: Iterable<RawItem>, known: LabelC
         'Hugging Face datasets cannot type a label field that mixes strings, numbers and booleans (load_dataset("json") reads it as JSON objects, on which run_classification.py fails); ' +
         'write every label as a string, or every one as a number (null where a record has none)', file === undefined ? `line ${item.line}` : recordPlace(file, item));
     }
-    if (kind === 'string') scan.add(cell);
+    if (kind === 'string' && scan.add(cell).kind === 'text') word ??= labelText(cell as string);
     yield kind === 'string' || (kind === 'number' && known === 'text') ? { ...item, labelAsText: true } : item;
   }
   if (first?.kind !== 'string') return;
-  for (const note of textColumnNotes(field, scan, 'field', `Hugging Face datasets reads the field as strings${holding(scan.word)}`)) onNote?.(note);
+  for (const note of textColumnNotes(field, scan, 'field', `Hugging Face datasets reads the field as strings${holding(word)}`)) onNote?.(note);
 }
 
 /** The kind of a JSON file's label field (`cells`): its first label's JSON type (typedJsonLabels refuses a field that mixes them). */

@@ -22,7 +22,7 @@ const prepared = (name: string, inputs: string[], more: { val?: string[] } = {})
 
 test('a JSON Lines field of strings is a string column: "007", "7", "-1", "True" and "true" are five classes, sorted as run_classification.py sorts str(label)', () => {
   // before: [7, "True", "x"] and "-1" rejected as missing_label: the strings read by value as a CSV cell of a column of numbers is
-  const f = writeFiles(dir, { 'codes.jsonl': jsonl(['007', '7', 'x', '-1', 'True', 'true', '007']) })['codes.jsonl']!;
+  const f = writeFiles(dir, { 'codes.jsonl': jsonl(['007', '7', '-1', 'True', 'true', 'x', '007']) })['codes.jsonl']!;
   const report = prepared('codes', [f]);
   // HF: label_to_id {'-1': 0, '007': 1, '7': 2, 'True': 3, 'true': 4, 'x': 5}
   assert.deepEqual(report.labels, ['-1', '007', '7', 'True', 'true', 'x']);
