@@ -442,3 +442,26 @@ test('a token whose text holds a NUL character: written as [UNUSED<id>] with a w
   assert.doesNotMatch(stderr, /joins any two/, 'a text llama.cpp is not given is not one it joins');
   assert.doesNotMatch(captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).stderr, /NUL/);
 });
+
+test('byte_fallback without a byte token UTF-8 text can need: refused naming the tokens (llama.cpp aborts with std::out_of_range on a text needing it, where transformers gives <unk>); an ASCII byte whose character is a token needs none', () => {
+  // measured (node-llama-cpp 3.21.1): the bundled tokenizer cut to 512 ids with "<0xC3>" renamed loads, and tokenizing
+  // "é" terminates the process (llama_vocab::byte_to_token: token_to_id.at); with "<0x0A>" renamed too, loading it does
+  const withBytes = (rename: string[]): string => {
+    const dir = tempDir('mt-gguf-tok-');
+    const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } };
+    for (const [k, t] of rename.entries()) {
+      json.model.vocab[`zz_byte${k}`] = json.model.vocab[t]!;
+      delete json.model.vocab[t];
+    }
+    fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+    fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
+    return dir;
+  };
+  const dir = withBytes(['<0x0A>', '<0xC3>']);
+  assert.throws(() => captureStderr(() => tokenizerMetadata(dir, 32000)), (e: unknown) => e instanceof UserError &&
+    /tokenizer\.json: model\.vocab: byte_fallback without the byte tokens <0x0A>, <0xC3>: llama\.cpp's SentencePiece tokenizer aborts \(std::out_of_range\)/.test(e.message));
+  // "A" is a token: llama.cpp's byte_to_token falls back to it (and never needs it: "A" is found whole)
+  assert.equal(value(captureStderr(() => tokenizerMetadata(withBytes(['<0x41>']), 32000)).result, 'tokenizer.ggml.model'), 'llama');
+  // bytes UTF-8 never holds are not needed
+  assert.equal(value(captureStderr(() => tokenizerMetadata(withBytes(['<0xC0>', '<0xFF>']), 32000)).result, 'tokenizer.ggml.model'), 'llama');
+});

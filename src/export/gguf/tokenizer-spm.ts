@@ -11,6 +11,7 @@ import { compileFastSpec, type MetaspaceSpec, type NormalizerStep } from '../../
 import type { TokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import type { TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import type { Vocab } from '../../tokenizer/vocab.ts';
+import { UserError } from '../../util/errors.ts';
 import { warn } from '../../util/log.ts';
 import type { GgufValue } from './gguf-file.ts';
 import { warnJoinsNoMergeMakes } from './spm-joins.ts';
@@ -84,6 +85,7 @@ export function spmVocabMetadata(json: TokenizerJson, vocab: Vocab, vocabSize: n
       : /^<0x[0-9A-Fa-f]{2}>$/.test(text) ? TOKEN_TYPE.byte
       : TOKEN_TYPE.normal);
   for (const id of unused) scores[id] = -(merges.length + 1);
+  requireByteTokens(tokens, file);
   warnJoinsNoMergeMakes(tokens, merges, file);
   return new Map<string, GgufValue>([
     ['tokenizer.ggml.model', { type: 'string', value: 'llama' }],
@@ -92,4 +94,27 @@ export function spmVocabMetadata(json: TokenizerJson, vocab: Vocab, vocabSize: n
     ['tokenizer.ggml.scores', { type: 'f32[]', value: scores }],
     ['tokenizer.ggml.token_type', { type: 'i32[]', value: types }],
   ]);
+}
+
+/**
+ * Refuses a byte_fallback vocabulary without a token for each byte UTF-8 text can hold (all but 0xC0, 0xC1, 0xF5–0xFF):
+ * llama.cpp's SentencePiece tokenizer spells a character the vocabulary lacks as its bytes' "<0xNN>" tokens (an ASCII
+ * byte's own character where that is a token) and throws std::out_of_range for a byte with neither, which aborts the
+ * process on such a text (without "<0x0A>" or "\n", node-llama-cpp already while loading the file), where transformers
+ * gives <unk>. A vocabulary trained by HF tokenizers' BpeTrainer with byte_fallback has none of them unless they were
+ * added; SentencePiece's and Mistral's have all 256. Measured with node-llama-cpp 3.21.1.
+ */
+function requireByteTokens(tokens: readonly string[], file: string): void {
+  const have = new Set(tokens);
+  const missing: string[] = [];
+  for (let b = 0; b < 256; b++) {
+    if (b === 0xc0 || b === 0xc1 || b >= 0xf5) continue; // never in UTF-8 text
+    const byte = `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
+    if (!have.has(byte) && !(b < 0x80 && have.has(String.fromCharCode(b)))) missing.push(byte);
+  }
+  if (missing.length === 0) return;
+  const more = missing.length > 3 ? ` and ${missing.length - 3} more` : '';
+  throw new UserError(`byte_fallback without the byte token${missing.length > 1 ? 's' : ''} ${missing.slice(0, 3).join(', ')}${more}: ` +
+    'llama.cpp\'s SentencePiece tokenizer aborts (std::out_of_range) on a text needing a byte it has no token for, where transformers gives <unk>; ' +
+    'a GGUF needs the vocabulary to hold <0x00>…<0xF4>', `${file}: model.vocab`);
 }
