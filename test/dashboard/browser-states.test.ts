@@ -51,6 +51,29 @@ test('a run stopped by a non-finite loss says so instead of "in progress"', { sk
   }
 });
 
+test('a run stopped by a non-finite val or test loss (its eval row marked nonfinite) says so; one resumed since does not', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const train = (step: number): string => JSON.stringify({ step, loss: 3, lr: 1e-4, grad_norm: 1 }) + '\n';
+  // as train's evaluateOrStop writes it: the update of step 4 made the weights diverge, their val loss not finite
+  const stopped = train(1) + train(2) + JSON.stringify({ step: 2, split: 'val', loss: 2.9 }) + '\n' + train(3) + train(4) + JSON.stringify({ step: 4, split: 'val', nonfinite: true }) + '\n';
+  const runs = ['val-diverged', 'test-diverged', 'resumed'].map((name) => path.join(tmp.root, name));
+  runs.forEach((run) => fs.mkdirSync(run));
+  fs.writeFileSync(path.join(runs[0]!, 'metrics.jsonl'), stopped);
+  fs.writeFileSync(path.join(runs[1]!, 'metrics.jsonl'), train(1) + train(2) + JSON.stringify({ step: 2, split: 'test', nonfinite: true }) + '\n');
+  fs.writeFileSync(path.join(runs[2]!, 'metrics.jsonl'), stopped + train(3) + train(4)); // resumed from step 2's checkpoint
+  const status = async (page: Page, i: number): Promise<string> => (await page.textContent(`article[data-run="${i}"] .status`))!;
+  try {
+    await onDashboardPage(runs, async (page) => {
+      await page.waitForSelector('article[data-run="2"] [data-steps="6"]', { timeout: 10_000 });
+      assert.match(await status(page, 0), / · stopped: the val loss not finite after step 4 \(training diverged\)$/);
+      assert.match(await status(page, 1), / · stopped: the test loss not finite after step 2 \(training diverged\)$/);
+      assert.match(await status(page, 2), / · not training: no train holds the run/);
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test('generation samples show their reference answer beside the prompt, as text; a long one scrolls in its cell', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns();
   const done = path.join(tmp.root, 'done');

@@ -73,8 +73,11 @@ function statusLine(r) {
     const mb = (n) => (n / 2 ** 20).toFixed(0);
     parts.push(`reading metrics.jsonl: ${mb(r.reading.bytesRead)} of ${mb(r.reading.bytes)} MB (${Math.floor((100 * r.reading.bytesRead) / r.reading.bytes)}%)…`);
   } else if (r.rows.length < r.rowsRead) parts.push(`charts thinned to ${r.rows.length} of ${r.rowsRead} rows (each stretch's first, last, lowest and highest kept)`);
+  // the file's last row, of any split: train's step, or the evaluation after it (evaluateOrStop), marked nonfinite when
+  // the run stopped on it; a resume since writes rows after it
+  const stop = r.rows.at(-1);
   // written is finished, whether or not the page can show it (too large to inline, not valid JSON: said below)
-  parts.push(r.report ? 'finished (report.json written)' : last && last.nonfinite === true ? diverged(last)
+  parts.push(r.report ? 'finished (report.json written)' : stop && stop.nonfinite === true ? diverged(stop)
     // a lock of another host or container: whether its heartbeat goes on (lockNote), as the server judges it
     : r.lockNote ? r.lockNote : r.locked ? 'in progress' : 'not training: no train holds the run and report.json was not written (stopped, or failed)');
   return h('span', { 'data-steps': steps }, parts.join(' · '));
@@ -91,8 +94,12 @@ function throughput(row) {
   return out;
 }
 
-/** train's last row when a step's loss or gradient norm was not finite: the run stopped there (the value is left out). */
+/**
+ * The file's last row when it says the run stopped on a value that is not finite (the value left out): a step's loss or
+ * gradient norm (a train row), or the val or test loss of the weights a step's update made (an evaluation row).
+ */
 function diverged(row) {
+  if (row.split !== undefined) return `stopped: the ${isolate(row.split)} loss not finite after step ${row.step} (training diverged)`;
   const what = ['loss', 'grad_norm'].filter((k) => typeof row[k] !== 'number').map((k) => (k === 'loss' ? 'loss' : 'grad norm'));
   return `stopped: ${what.length ? what.join(' and ') : 'a value'} not finite at step ${row.step} (training diverged)`;
 }
