@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cleanLine, lfLineEnds, type LineEndState } from '../util/lines.ts';
 import { CONFUSION_SHOWN, boundConfusions } from './confusion.ts';
+import { escapeDirectionControls } from './direction-controls.ts';
 import { MAX_JSON_DEPTH, jsonTooCostly } from '../util/json-depth.ts';
 import { openResolved, resolveInside } from './safe-path.ts';
 import type { MetricRow } from '../run/metric-row.ts';
@@ -58,9 +59,6 @@ export const MAX_ROW_CONTAINERS = 100_000;
  * to every page, past the 4 MiB a series may hold. */
 export const MAX_HELD_ROW_CHARS = 64 << 10;
 
-/** Unicode's direction marks, embeddings, overrides and isolates: invisible, and they reorder the text after them. */
-const DIRECTION_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
 /** Parses one line: the row, or the reason it is malformed. */
 export function parseMetricLine(text: string): MetricRow | string {
   // found before the parse, which nothing interrupts (exact for valid JSON, as the depth of the parsed value would be)
@@ -73,8 +71,7 @@ export function parseMetricLine(text: string): MetricRow | string {
   } catch (e) {
     // JSON.parse's message quotes the line: a direction control in it (a right-to-left override) reversed the page's
     // words after it, so it is written out as JSON escapes it (the line itself is shown after the reason, as it is)
-    const message = (e as Error).message.replace(DIRECTION_CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    return `not JSON (${message})`;
+    return `not JSON (${escapeDirectionControls((e as Error).message)})`;
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'not a JSON object';
   const row = v as Record<string, unknown>;

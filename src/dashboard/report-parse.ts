@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { threadModule, workerBoot } from '../util/worker-boot.ts';
 import { CONFUSION_SHOWN, boundConfusions } from './confusion.ts';
+import { escapeDirectionControls } from './direction-controls.ts';
 import { MAX_JSON_DEPTH, jsonTooCostly } from '../util/json-depth.ts';
 
 export interface ReportPayload {
@@ -42,8 +43,9 @@ export function parseReport(text: string): ReportPayload {
     }
     return { json };
   } catch (e) {
-    // train writes report.json whole (a temporary renamed over it), so a reader never sees half of one
-    return { error: `report.json is not valid JSON (${(e as Error).message}): train writes it whole, so it was edited or damaged since` };
+    // train writes report.json whole (a temporary renamed over it), so a reader never sees half of one. JSON.parse's
+    // message quotes the text: its direction controls written out, or an override reversed the words after it
+    return { error: `report.json is not valid JSON (${escapeDirectionControls((e as Error).message)}): train writes it whole, so it was edited or damaged since` };
   }
 }
 

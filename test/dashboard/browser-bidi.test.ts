@@ -37,7 +37,7 @@ function letterLefts(page: Page, selector: string, after: string, word: string):
 const inOrder = (boxes: Array<[number, number]>): boolean =>
   boxes.every(([top, left], i) => i === 0 || top > boxes[i - 1]![0] + 1 || (Math.abs(top - boxes[i - 1]![0]) <= 1 && left > boxes[i - 1]![1]));
 
-test('a run name, split name or malformed line holding a right-to-left override reverses none of the words after it', { skip: SKIP, timeout: 60_000 }, async () => {
+test('a run name, split name, malformed line or damaged report.json holding a right-to-left override reverses none of the words after it', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns();
   const run = path.join(tmp.root, `evil${RLO}run`);
   const other = path.join(tmp.root, 'other');
@@ -45,6 +45,8 @@ test('a run name, split name or malformed line holding a right-to-left override 
   fs.mkdirSync(other);
   fs.writeFileSync(path.join(run, 'metrics.jsonl'), [{ step: 1, loss: 3, lr: 1e-4 }, { step: 1, split: 'val', loss: 3.1 }, { step: 1, split: `odd${RLO}`, loss: 1 }]
     .map((r) => JSON.stringify(r) + '\n').join('') + `x${RLO}yz\n`);
+  // a damaged report.json: JSON.parse's message quotes it too
+  fs.writeFileSync(path.join(other, 'report.json'), `${RLO}{"a": 1}`);
   try {
     await onDashboardPage([run, other], async (page) => {
       await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
@@ -59,6 +61,8 @@ test('a run name, split name or malformed line holding a right-to-left override 
       // JSON.parse's message quotes the line: its override is written out (metrics-tail.ts), the words after it in order
       const malformed = await letterLefts(page, '[data-malformed] li', 'yz', 'is not valid JSON');
       assert.ok(inOrder(malformed), `the words after the quoted line are drawn in their order: ${JSON.stringify(malformed)}`);
+      const report = await letterLefts(page, 'article[data-run="1"] .warning', 'is not valid JSON', 'train writes it whole');
+      assert.ok(inOrder(report), `the words after the quoted report.json are drawn in their order: ${JSON.stringify(report)}`);
     });
   } finally {
     tmp.cleanup();
