@@ -15,6 +15,7 @@ import { swapInProgress } from '../util/folder-swap.ts';
 import { warn } from '../util/log.ts';
 import { MAX_JSON_DEPTH, bracketsNestDeeperThan } from '../util/json-depth.ts';
 import { MAX_DEPTH, tooDeep } from '../util/yaml-plain.ts';
+import { escapeDirectionControls } from './direction-controls.ts';
 import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
 import { MAX_INLINE_BYTES, PARSE_INLINE_BYTES, parseReport, reportParser, type ReportPayload } from './report-parse.ts';
 import { isRealFolder, openInside, openResolved, resolveInside, type OpenedFile } from './safe-path.ts';
@@ -284,7 +285,8 @@ export class RunWatcher {
     if (view.state !== 'elsewhere') return { locked: view.state === 'held', lockNote: null };
     const now = this.clock();
     if (view.stamp !== this.beat.stamp) this.beat = { stamp: view.stamp, since: now };
-    const who = `${view.owner}, ${view.where}, holds the run's lock`;
+    // the owner's host and start as the lock file says them: a direction control there reversed the note's words after it
+    const who = `${escapeDirectionControls(view.owner)}, ${view.where}, holds the run's lock`;
     if (view.beat === null) return { locked: true, lockNote: `in progress, or stopped: ${who}, without a heartbeat (an older version), so it cannot be checked from here` };
     const bound = staleAfterMs(view.beat);
     if (now - this.beat.since <= bound) return { locked: true, lockNote: null };

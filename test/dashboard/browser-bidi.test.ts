@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { onDashboardPage, SKIP } from './browser-page.ts';
+import { RUN_LAYOUT } from '../../src/run/layout.ts';
 import { tempRuns } from './helpers.ts';
 
 const RLO = '\u202e';
@@ -37,7 +38,7 @@ function letterLefts(page: Page, selector: string, after: string, word: string):
 const inOrder = (boxes: Array<[number, number]>): boolean =>
   boxes.every(([top, left], i) => i === 0 || top > boxes[i - 1]![0] + 1 || (Math.abs(top - boxes[i - 1]![0]) <= 1 && left > boxes[i - 1]![1]));
 
-test('a run name, split name, malformed line or damaged report.json holding a right-to-left override reverses none of the words after it', { skip: SKIP, timeout: 60_000 }, async () => {
+test("a run name, split name, malformed line, damaged report.json or a lock's host holding a right-to-left override reverses none of the words after it", { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns();
   const run = path.join(tmp.root, `evil${RLO}run`);
   const other = path.join(tmp.root, 'other');
@@ -47,15 +48,20 @@ test('a run name, split name, malformed line or damaged report.json holding a ri
     .map((r) => JSON.stringify(r) + '\n').join('') + `x${RLO}yz\n`);
   // a damaged report.json: JSON.parse's message quotes it too
   fs.writeFileSync(path.join(other, 'report.json'), `${RLO}{"a": 1}`);
+  // a lock of another host (its process cannot be checked from here), the host named with an override
+  const locked = path.join(tmp.root, 'locked');
+  fs.mkdirSync(locked);
+  fs.writeFileSync(path.join(locked, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 3, lr: 1e-4 }) + '\n');
+  fs.writeFileSync(path.join(locked, RUN_LAYOUT.lock), JSON.stringify({ pid: 4242, host: `node${RLO}3`, started: 'then' }) + '\n');
   try {
-    await onDashboardPage([run, other], async (page) => {
+    await onDashboardPage([run, other, locked], async (page) => {
       await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
       const trainLabel = '[data-chart="loss"] .u-legend .u-series:nth-child(2) .u-label';
       assert.equal(await page.textContent(trainLabel).then((t) => t!.replace(/[\u2066-\u2069\u202c]/g, '')), `evil${RLO}run train`);
       const train = await letterLefts(page, trainLabel, 'run', 'train');
       assert.ok(inOrder(train), `"train" after the run's name is drawn in its order: ${JSON.stringify(train)}`);
       // a title has no layout to measure: its names are isolates, so the override ends with the name
-      assert.equal(await page.title(), `mistral-tune dashboard — \u2068evil${RLO}run\u202c\u2069, other`);
+      assert.equal(await page.title(), `mistral-tune dashboard — \u2068evil${RLO}run\u202c\u2069, other, locked`);
       const status = await letterLefts(page, 'article[data-run="0"] .status > span', 'odd', 'not charted');
       assert.ok(inOrder(status), `"not charted" after the split's name is drawn in its order: ${JSON.stringify(status)}`);
       // JSON.parse's message quotes the line: its override is written out (metrics-tail.ts), the words after it in order
@@ -63,6 +69,9 @@ test('a run name, split name, malformed line or damaged report.json holding a ri
       assert.ok(inOrder(malformed), `the words after the quoted line are drawn in their order: ${JSON.stringify(malformed)}`);
       const report = await letterLefts(page, 'article[data-run="1"] .warning', 'is not valid JSON', 'train writes it whole');
       assert.ok(inOrder(report), `the words after the quoted report.json are drawn in their order: ${JSON.stringify(report)}`);
+      // the lock's owner, read from the lock file, is written out in the status line's note
+      const lock = await letterLefts(page, 'article[data-run="2"] .status > span', 'another host', 'holds the run');
+      assert.ok(inOrder(lock), `the words after the lock's host are drawn in their order: ${JSON.stringify(lock)}`);
     });
   } finally {
     tmp.cleanup();
