@@ -38,7 +38,7 @@ function letterLefts(page: Page, selector: string, after: string, word: string):
 const inOrder = (boxes: Array<[number, number]>): boolean =>
   boxes.every(([top, left], i) => i === 0 || top > boxes[i - 1]![0] + 1 || (Math.abs(top - boxes[i - 1]![0]) <= 1 && left > boxes[i - 1]![1]));
 
-test("a run name, split name, malformed line, damaged report.json or a lock's host holding a right-to-left override reverses none of the words after it", { skip: SKIP, timeout: 60_000 }, async () => {
+test("a run name, split name, malformed line, damaged report.json, a report's key or a lock's host holding a right-to-left override reverses none of the words after it", { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns();
   const run = path.join(tmp.root, `evil${RLO}run`);
   const other = path.join(tmp.root, 'other');
@@ -46,6 +46,8 @@ test("a run name, split name, malformed line, damaged report.json or a lock's ho
   fs.mkdirSync(other);
   fs.writeFileSync(path.join(run, 'metrics.jsonl'), [{ step: 1, loss: 3, lr: 1e-4 }, { step: 1, split: 'val', loss: 3.1 }, { step: 1, split: `odd${RLO}`, loss: 1 }]
     .map((r) => JSON.stringify(r) + '\n').join('') + `x${RLO}yz\n`);
+  // a report whose matrix is under a key holding an override: the matrix's heading names the key
+  fs.writeFileSync(path.join(run, 'report.json'), JSON.stringify({ [`test${RLO}`]: { confusion: [[1, 0], [0, 1]] } }));
   // a damaged report.json: JSON.parse's message quotes it too
   fs.writeFileSync(path.join(other, 'report.json'), `${RLO}{"a": 1}`);
   // a lock of another host (its process cannot be checked from here), the host named with an override
@@ -69,6 +71,8 @@ test("a run name, split name, malformed line, damaged report.json or a lock's ho
       assert.ok(inOrder(malformed), `the words after the quoted line are drawn in their order: ${JSON.stringify(malformed)}`);
       const report = await letterLefts(page, 'article[data-run="1"] .warning', 'is not valid JSON', 'train writes it whole');
       assert.ok(inOrder(report), `the words after the quoted report.json are drawn in their order: ${JSON.stringify(report)}`);
+      const heading = await letterLefts(page, 'article[data-run="0"] h3:nth-of-type(2)', 'confusion', 'rows: true label');
+      assert.ok(inOrder(heading), `the words after the matrix's key are drawn in their order: ${JSON.stringify(heading)}`);
       // the lock's owner, read from the lock file, is written out in the status line's note
       const lock = await letterLefts(page, 'article[data-run="2"] .status > span', 'another host', 'holds the run');
       assert.ok(inOrder(lock), `the words after the lock's host are drawn in their order: ${JSON.stringify(lock)}`);

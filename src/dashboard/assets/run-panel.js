@@ -192,13 +192,14 @@ function flattenScalars(obj, prefix, out) {
 }
 
 /** The first {key matching /confusion/: square number matrix}, searched breadth-first, with sibling labels and where it is
- * (`source` and the dotted key: report.json's test.confusion, not val.last.confusion). */
+ * (`source` and the dotted key: report.json's test.confusion, not val.last.confusion; the key isolated, being the file's
+ * words: an override in it reversed the heading's words after it). */
 function findConfusion(obj, source) {
   const queue = obj && typeof obj === 'object' ? [[obj, '']] : [];
   while (queue.length) {
     const [o, at] = queue.shift();
     for (const [k, v] of Object.entries(o)) {
-      if (/confusion/i.test(k) && (isMatrix(v) || isExcerpt(v))) return { matrix: v, labels: Array.isArray(o.labels) ? o.labels : null, key: `${source} ${at}${k}` };
+      if (/confusion/i.test(k) && (isMatrix(v) || isExcerpt(v))) return { matrix: v, labels: Array.isArray(o.labels) ? o.labels : null, key: `${source} ${isolate(at + k)}` };
     }
     for (const [k, v] of Object.entries(o)) if (v && typeof v === 'object' && !Array.isArray(v)) queue.push([v, `${at}${k}.`]);
   }
