@@ -279,7 +279,7 @@ export async function startDashboard(opts: DashboardOptions, words: OptionWords 
   const boundPort = typeof address === 'object' && address ? address.port : port;
   // a wildcard is no address to open: the URL names loopback, which the Host check answers (0.0.0.0 it does not)
   const urlHost = WILDCARDS.has(host) ? (host.includes(':') ? '::1' : '127.0.0.1') : host;
-  const url = `http://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${boundPort}/`;
+  const url = `http://${urlHost.includes(':') ? bracketed(urlHost) : urlHost}:${boundPort}/`;
   let closed: Promise<void> | null = null;
   return {
     url,
@@ -366,7 +366,24 @@ function assetTable(): Map<string, string> {
 }
 
 function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  if (host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host)) return true;
+  // ::1 however written (0:0:0:0:0:0:0:1), or an IPv4 loopback address mapped (::ffff:127.0.0.1, as a URL writes it)
+  return net.isIP(host) === 6 && /^\[(::1|::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4})\]$/.test(bracketed(host));
+}
+
+/**
+ * An IPv6 address in brackets, as a URL writes it (WHATWG: lower case, the longest run of zeros as ::, an IPv4 tail in
+ * hex): the Host a browser sends. `fd00:0:0:0:0:0:0:2` given to --host or --allow-host was compared with the Host
+ * `[fd00::2]` as text, and every request to it was refused (403), at the URL the dashboard printed too. One that no URL
+ * takes (a zone, fe80::1%eth0) is only put in brackets and lower-cased.
+ */
+function bracketed(address: string): string {
+  const inner = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
+  try {
+    return new URL(`http://[${inner}]/`).hostname;
+  } catch {
+    return `[${inner}]`.toLowerCase();
+  }
 }
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', '']);
@@ -377,7 +394,7 @@ const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', '']);
  * lower-case, IPv6 in brackets, without the port.
  */
 export function allowedHostNames(host: string, extra: readonly string[]): Set<string> {
-  const bracket = (a: string): string => (a.includes(':') && !a.startsWith('[') ? `[${a}]` : a).toLowerCase();
+  const bracket = (a: string): string => (a.includes(':') ? bracketed(a) : a.toLowerCase());
   const names = new Set(['localhost', '127.0.0.1', '[::1]']);
   if (isLoopback(host)) names.add(bracket(host));
   else {
@@ -397,9 +414,9 @@ export function allowedHostNames(host: string, extra: readonly string[]): Set<st
 function hostHeaderName(header: string | undefined): string {
   if (!header) return '';
   // an IPv6 address in brackets is the name only with nothing but a port after it: "[::1]evil.example" was read as "[::1]"
-  const bracketed = /^(\[[^\]]*\])(?::\d*)?$/.exec(header);
-  if (header.startsWith('[') && !bracketed) return '';
-  const name = bracketed ? bracketed[1]! : header.replace(/:\d*$/, '');
+  const ipv6 = /^(\[[^\]]*\])(?::\d*)?$/.exec(header);
+  if (header.startsWith('[') && !ipv6) return '';
+  const name = ipv6 ? bracketed(ipv6[1]!) : header.replace(/:\d*$/, '');
   const lower = name.toLowerCase();
   return /^127\.\d+\.\d+\.\d+$/.test(lower) ? '127.0.0.1' : lower;
 }

@@ -154,6 +154,31 @@ test('bound to loopback, it answers only requests addressed to localhost (DNS re
   for (const host of ['[::1]evil.example', `[::1]evil.example:${port}`, `[::1]:${port}x`]) assert.equal((await rawRequest(dash.url, '/', { host })).status, 403, host);
 });
 
+test('an IPv6 address is compared as a URL spells it: one given in a long form (--allow-host, --host) is answered at the URL printed', async (t) => {
+  const port = new URL(dash.url).port;
+  // a browser writes the Host of http://[FD00:0:0:0:0:0:0:2]/ as [fd00::2]: the name given was never matched
+  const d = await startDashboard({ runs: tmp.dirs, allowHosts: ['FD00:0:0:0:0:0:0:2'] });
+  try {
+    for (const host of ['[fd00::2]', `[fd00::2]:${port}`, '[FD00:0::2]', '[fd00:0:0:0:0:0:0:2]']) assert.equal((await rawRequest(d.url, '/', { host })).status, 200, host);
+    assert.equal((await rawRequest(d.url, '/', { host: '[fd00::3]' })).status, 403);
+  } finally {
+    await d.close();
+  }
+  // loopback written as an IPv4-mapped address: its URL is printed as a browser asks for it, and answered
+  let mapped: Awaited<ReturnType<typeof startDashboard>>;
+  try {
+    mapped = await startDashboard({ runs: tmp.dirs, host: '::ffff:127.0.0.1' });
+  } catch (e) {
+    return t.skip(`cannot listen on ::ffff:127.0.0.1 here (${(e as Error).message})`);
+  }
+  try {
+    assert.match(mapped.url, /^http:\/\/\[::ffff:7f00:1\]:\d+\/$/);
+    assert.equal((await fetch(mapped.url)).status, 200);
+  } finally {
+    await mapped.close();
+  }
+});
+
 test('/api/snapshot is sent an event at a time (one string of thousands of long runs passed V8\'s string limit), as the stream\'s snapshot', async () => {
   const r = await fetch(new URL('/api/snapshot', dash.url));
   assert.equal(r.headers.get('transfer-encoding'), 'chunked');
