@@ -34,6 +34,30 @@ test('long, RTL and emoji names, labels and keys wrap: a narrow window never scr
   }
 });
 
+test('a class name thousands of characters long scrolls within its header cell: the confusion matrix stays a few lines high', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'long-label');
+  fs.mkdirSync(run);
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 3, lr: 1e-4 }) + '\n');
+  fs.writeFileSync(path.join(run, 'config.yaml'), `task: classification\nlabels:\n  - ${'b'.repeat(3000)}\n  - short\n`);
+  fs.writeFileSync(path.join(run, 'report.json'), JSON.stringify({ test: { confusion: [[1, 2], [3, 4]] } }));
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('table.confusion', { timeout: 10_000 });
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: 800 });
+        await page.waitForTimeout(300);
+        const table = (await page.locator('table.confusion').boundingBox())!;
+        assert.ok(table.height < 300, `a 2-label matrix is ${table.height} px high in a ${width} px window`);
+        // the name is all there, to scroll to and to copy
+        assert.equal(await page.locator('table.confusion tr').nth(1).locator('th').textContent(), 'b'.repeat(3000));
+      }
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test('a run stopped by a non-finite loss says so instead of "in progress"', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns();
   const run = path.join(tmp.root, 'diverged');

@@ -213,11 +213,14 @@ function confusionTable(cm, labels) {
   const index = (i) => (excerpt ? cm.labels[i] : i);
   const other = (i) => excerpt && i === cm.labels.length;
   const name = (i) => (other(i) ? `other ${cm.size - cm.labels.length} labels` : labels && labels[index(i)] !== undefined ? String(labels[index(i)]) : String(index(i)));
+  // a name in a box of a few lines that scrolls: a class name of thousands of characters made its column and row thousands
+  // of pixels high (a 2-label matrix 4,000 px)
+  const header = (i) => h('th', {}, h('div', { class: 'label' }, name(i)));
   return h('table', { class: 'confusion' },
-    h('tr', {}, h('th', {}, 'true \\ predicted'), m.map((_, j) => h('th', {}, name(j)))),
+    h('tr', {}, h('th', {}, 'true \\ predicted'), m.map((_, j) => header(j))),
     m.map((row, i) => {
       const total = row.reduce((a, b) => a + b, 0);
-      return h('tr', {}, h('th', {}, name(i)), row.map((v, j) => {
+      return h('tr', {}, header(i), row.map((v, j) => {
         const td = h('td', { title: total ? `${((100 * v) / total).toFixed(1)}% of true ${name(i)}` : '' }, String(v));
         const share = total ? v / total : 0;
         // the other labels' corner holds their right and wrong answers together: not shaded. At most 0.6 green and 0.7
