@@ -432,3 +432,22 @@ test('a run with rows, no report.json and no train holding it is said not to be 
     tmp.cleanup();
   }
 });
+
+test('a run without metrics.jsonl that no train holds (failed before its first step) is said not to be training, not to wait for its first step', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'failed-early');
+  fs.mkdirSync(run);
+  fs.writeFileSync(path.join(run, 'config.yaml'), 'task: generation\n');
+  const status = (page: Page): Promise<string | null> => page.textContent('article[data-run="0"] .status');
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('article[data-run="0"] details:not([hidden])', { timeout: 10_000 });
+      assert.equal(await status(page), 'no metrics.jsonl yet · not training: no train holds the run and report.json was not written (stopped, or failed)');
+      holdLock(run);
+      await page.waitForSelector('text=waiting for the first step', { timeout: 10_000 });
+      assert.equal(await status(page), 'no metrics.jsonl yet — waiting for the first step');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});

@@ -48,9 +48,16 @@ export class RunPanel {
   }
 }
 
+const NOT_TRAINING = 'not training: no train holds the run and report.json was not written (stopped, or failed)';
+
 function statusLine(r) {
   if (!r.dirExists) return h('span', { class: 'warning' }, `the run folder ${isolate(r.path)} is gone (deleted or moved) — waiting for it to come back`);
-  if (!r.exists && !r.refused.includes('metrics.jsonl')) return h('span', {}, 'no metrics.jsonl yet — waiting for the first step');
+  if (!r.exists && !r.refused.includes('metrics.jsonl')) {
+    // its first step comes only while a train holds the run (loading the model, preparing the data): a train that failed
+    // before it left the folder waiting for ever
+    const state = r.report ? 'finished (report.json written)' : r.lockNote ? r.lockNote : r.locked ? null : NOT_TRAINING;
+    return h('span', {}, state === null ? 'no metrics.jsonl yet — waiting for the first step' : `no metrics.jsonl yet · ${state}`);
+  }
   if (!r.exists) return h('span', {}, 'metrics.jsonl not read (see below)');
   const train = r.rows.filter((x) => x.split === undefined);
   const val = r.rows.filter((x) => x.split === 'val' && typeof x.loss === 'number');
@@ -79,7 +86,7 @@ function statusLine(r) {
   // written is finished, whether or not the page can show it (too large to inline, not valid JSON: said below)
   parts.push(r.report ? 'finished (report.json written)' : stop && stop.nonfinite === true ? diverged(stop)
     // a lock of another host or container: whether its heartbeat goes on (lockNote), as the server judges it
-    : r.lockNote ? r.lockNote : r.locked ? 'in progress' : 'not training: no train holds the run and report.json was not written (stopped, or failed)');
+    : r.lockNote ? r.lockNote : r.locked ? 'in progress' : NOT_TRAINING);
   return h('span', { 'data-steps': steps }, parts.join(' · '));
 }
 
