@@ -6,36 +6,34 @@ import { needArg } from '../util/api-args.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../backend/backend.ts';
-import { precisionDType, type Precision } from '../backend/dtype.ts';
+import type { Precision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
-import { mergeLora } from '../model/merge.ts';
-import { loadModel } from '../model/mistral.ts';
 import { loadConfig } from '../model/config.ts';
-import { loadAdapter, readAdapterInfo } from '../model/peft.ts';
+import { readAdapterInfo } from '../model/peft.ts';
 import { SafetensorsFile } from '../model/safetensors.ts';
 import { SafetensorsCheckpoint } from '../model/safetensors-checkpoint.ts';
-import { saveModelFolder, type FileDType } from '../model/save.ts';
-import { ioError, withIo, writerGone } from '../util/atomic.ts';
-import { awaitSwappedIn, createFolderAtomic, recoverFolderSwaps, renamed } from '../util/folder-swap.ts';
+import { withIo } from '../util/atomic.ts';
+import { awaitSwappedIn, recoverFolderSwaps } from '../util/folder-swap.ts';
 import { withRunFolderLocks } from './run-folder-lock.ts';
-import { EXPORT_SPEC, moveUp, outputInside, outputPath, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
-import { FILE, removeOwned } from '../util/owned-tree.ts';
+import { outputInside, outputPath } from './out-path.ts';
+import { FILE } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { libraryWords, type OptionWords } from '../util/option-words.ts';
-import { warn } from '../util/log.ts';
 import { nonFiniteError } from '../util/finite.ts';
 import { firstNonFiniteTensor } from '../model/finite-weights.ts';
 import { copyCheckedFile, copyRegularFile } from '../util/regular-file.ts';
 import { WRITTEN_RECORD } from '../util/written-record.ts';
-import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { readJsonFile } from '../util/json-file.ts';
 import { readUnchanged } from './read-unchanged.ts';
-export { MIN_SHARD_BYTES, parseShardSize } from './shard-size.ts'; // a leaf, so that the CLI checks the flag before it loads this
+import { writeMergedFolder } from './merged-folder.ts';
+import { writeOutputFolder, type ExportKind } from './output-folder.ts';
+export { MIN_SHARD_BYTES, parseShardSize } from './shard-size.ts';
+export { checkpointDType } from './merged-folder.ts'; // a leaf, so that the CLI checks the flag before it loads this
 import { modelFolder, requireModelFolder, resolveFilePaths, validate, type TrainConfig } from '../train/config.ts';
 import { readYamlConfig } from '../train/config-yaml.ts';
 import { MetricsLog } from '../train/metrics-log.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import { runFolderSpec, runSpec } from '../train/run-files.ts';
-import { requireSourceFilesUnchanged, sourceFilesOf } from '../train/source-files.ts';
 import { BEST_EVALUATION, QUICKSTART_LAYOUT, RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
 import { shellPath } from '../util/shell-quote.ts';
 import { missingCheckpointHint } from '../run/missing-checkpoint.ts';
@@ -59,7 +57,7 @@ export interface ExportOptions {
 }
 
 export interface ExportResult {
-  kind: 'adapter' | 'merged' | 'full';
+  kind: ExportKind;
   files: string[];
 }
 
@@ -189,56 +187,9 @@ export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords
 
 /** exportRun's output written at opts.out (a new folder, or an empty one), once nothing is left to refuse. */
 function writeRunExport(opts: ExportOptions, cfg: TrainConfig, source: string, words: OptionWords): ExportResult {
-  // every step writes and reads the one path the system resolves (link/../exported is beside the link's target), named as given
-  const out = withIo(opts.out, 'use as the output folder', () => outputPath(opts.out, words));
-  const existing = withIo(opts.out, 'use as the output folder', () => fs.statSync(out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
-  if (existing && !existing.isDirectory()) throw new UserError(`the output exists and is not a folder: give ${words.say('out')} a new folder, or an empty one`, opts.out);
-  if (!existing) refuseDanglingOutput(opts.out);
-  if (existing) removeDeadPartials(out);
-  const inside = existing ? fs.readdirSync(out) : [];
-  // what is left is a live export's partial folder (a dead one is left only where it holds a folder of the user's):
-  // another export writes there now
-  const writer = inside.length === 1 && inside[0]!.startsWith(PARTIAL) ? Number(inside[0]!.slice(PARTIAL.length)) : NaN;
-  if (Number.isInteger(writer) && !writerGone(writer, path.join(out, inside[0]!))) throw new UserError(`another export (process ${writer}) is writing into this folder: wait for it to finish, or give ${words.say('out')} another folder`, opts.out);
-  if (inside.length > 0) throw new UserError(`output folder exists and is not empty: give ${words.say('out')} a new folder, or an empty one (export replaces nothing)`, opts.out);
-  // written whole before it takes the output's name: a failure (or Ctrl-C in a 7B merge) leaves no partial
-  // export that would block the retry. A new folder is made beside it and renamed into place; an empty folder
-  // the user made (a symlink, a mount point, the current directory) is kept, the export written in a folder
-  // inside it whose files move up when whole.
-  let kind: ExportResult['kind'] = 'merged';
-  if (existing) {
-    const partial = path.join(out, `${PARTIAL}${process.pid}`);
-    try {
-      fs.mkdirSync(partial);
-      kind = writeExport(opts, cfg, source, partial, words);
-      moveUp(partial, out); // never over a file the user put at --out meanwhile
-    } catch (e) {
-      // said before the partial folder goes, which frees the inodes whose lack (ENOSPC) the error tells
-      const error = ioError(e, opts.out, 'write the export into');
-      if (fs.existsSync(partial)) removeOwned(partial, EXPORT_SPEC);
-      // a file that could not be written (a full disk) is named where it was going, not in the partial folder now gone
-      throw renamed(error, partial, opts.out);
-    }
-  } else {
-    // made, never replacing: a folder that appeared at --out during a long merge is the user's, and stays
-    try {
-      withOutputParent(opts.out, () => createFolderAtomic(out, (tmp) => {
-        fs.mkdirSync(tmp);
-        kind = writeExport(opts, cfg, source, tmp, words);
-      }, EXPORT_SPEC));
-    } catch (e) {
-      throw renamed(e, out, opts.out); // a file that could not be written (a full disk) named under --out as given, as the other branch names it
-    }
-  }
-  const files = fs.readdirSync(out).sort();
-  if (kind !== 'adapter' && !files.includes('tokenizer.json')) {
-    // the run tokenized nothing (pre-tokenized data) with a tokenizer it could save: its model folder has none, and the
-    // bundled Mistral tokenizer is not its vocabulary
-    warn(`${opts.out}: no tokenizer was written (the run's model folder has no tokenizer.json, and the bundled Mistral tokenizer does not fit its vocab_size): ` +
-      'transformers\' AutoTokenizer cannot load this folder; copy the tokenizer files its token ids come from into it');
-  }
-  return { kind, files };
+  return writeOutputFolder(opts.out, words, (dir) => writeExport(opts, cfg, source, dir, words));
 }
+
 
 /** Throws a UserError naming the safetensors `file` when it does not read whole or a floating tensor of it is not finite. */
 function requireFiniteFile(file: string): void {
@@ -301,57 +252,9 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
     });
     return cfg.method === 'full' ? 'full' : 'adapter';
   }
-  // W + s·B·A is computed in f32 and rounded once to the base's dtype: at write time (f32 weights), or on the
-  // GEMM's store when a BF16 base is merged in bf16 (the same rounding, half the memory).
   const base = requireModelFolder(cfg, mergeCall(words), opts.run);
   if (!opts.backend) return withBackend(opts.device ?? 'auto', (backend) => writeExport({ ...opts, backend }, cfg, source, out, words));
-  // the files the merged model takes from the base folder at its end, as the merge found them (a run's save checks them so)
-  const baseFiles = sourceFilesOf(base);
-  const fileDtype = checkpointDType(base);
-  const bf16 = fileDtype === 'bf16' && precisionDType(opts.precision ?? 'auto', opts.backend.name) === 'bf16';
-  const model = loadModel(base, { backend: opts.backend, dtype: bf16 ? 'bf16' : 'f32' });
-  readUnchanged(source, () => loadAdapter(model, source, { trainable: false })); // read whole here: the merge needs it no more
-  mergeLora(model);
-  requireSourceFilesUnchanged(base, baseFiles, { since: 'the merge read the model', during: 'it merged', then: 'export again' });
-  saveModelFolder(model, out, { // with the tokenizer it was trained with (the bundled one for a folder without)
-    sourceDir: base, head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels, maxShardBytes: opts.maxShardBytes,
-    dtype: fileDtype, requireFinite: true,
-  });
-  model.releaseActivations();
+  writeMergedFolder({ base, adapter: source, head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels,
+    maxShardBytes: opts.maxShardBytes, precision: opts.precision, backend: opts.backend }, out);
   return 'merged';
-}
-
-/** torch's dtype names (config.json's dtype / torch_dtype) of the float types a merged model is written in. */
-const CONFIG_DTYPES: Readonly<Record<string, FileDType>> = { bfloat16: 'bf16', float16: 'f16', half: 'f16', float32: 'f32', float: 'f32' };
-const FILE_DTYPES: Readonly<Record<string, FileDType>> = { BF16: 'bf16', F16: 'f16', F32: 'f32' };
-const FLOAT_TENSORS = new Set(['BF16', 'F16', 'F32', 'F64']);
-
-/**
- * The dtype a merged model folder is written in: the one transformers 5 loads its base in with from_pretrained
- * (dtype="auto", its default) and so writes every tensor in after merge_and_unload and save_pretrained: config.json's
- * dtype (or torch_dtype) where it names one — an F32 checkpoint whose config says float16 is loaded, merged and saved
- * as F16, and BF16 weights under float32 as F32 —, else that of the first floating tensor (transformers'
- * get_state_dict_dtype over the first shard, whose names safetensors lists sorted). F64 and anything not written as
- * BF16 or F16 is F32.
- */
-export function checkpointDType(dir: string): FileDType {
-  const cfgFile = path.join(dir, 'config.json');
-  const cfg = fs.existsSync(cfgFile) ? readJsonFile(cfgFile) : null;
-  const said = isRecord(cfg) ? cfg.dtype ?? cfg.torch_dtype : undefined;
-  if (typeof said === 'string' && said !== 'auto') return CONFIG_DTYPES[said] ?? 'f32';
-  return firstTensorDType(dir);
-}
-
-/** The dtype of the first floating tensor of a checkpoint's first shard, names sorted (F32 where it has none). */
-function firstTensorDType(dir: string): FileDType {
-  const ckpt = SafetensorsCheckpoint.open(dir);
-  try {
-    const names = ckpt.names();
-    const shardOf = (n: string): string => path.basename(ckpt.fileOf(n).file);
-    const firstShard = names.map(shardOf).sort()[0];
-    const first = names.filter((n) => shardOf(n) === firstShard).sort().find((n) => FLOAT_TENSORS.has(ckpt.info(n).dtype));
-    return first === undefined ? 'f32' : FILE_DTYPES[ckpt.info(first).dtype] ?? 'f32';
-  } finally {
-    ckpt.close();
-  }
 }
