@@ -151,13 +151,37 @@ const FLOAT_KEYS = new Set([
 ]);
 
 /**
- * JSON as Python's json module writes an HF config: a float key's whole-number value as 10000.0, not 10000; one that
- * JavaScript writes in exponent form (from 1e21: 1e+21, as Python does) is a float as it is.
+ * JSON as transformers writes an HF config (json.dumps with indent=2, sort_keys=True and ensure_ascii, as
+ * PretrainedConfig and GenerationConfig's to_json_string do): keys sorted at every level, a character past ASCII as
+ * its \\u escape, a float as Python's repr writes it (a float key's whole-number value as 10000.0, not 10000; 1e-05,
+ * not 0.00001), so that a merged folder's config.json is the one HF's save_pretrained writes, byte for byte.
  */
 export function hfJson(doc: Record<string, unknown>): string {
-  const mark = '\u0000float:';
-  const text = JSON.stringify(doc, (key, v: unknown) => (FLOAT_KEYS.has(key) && typeof v === 'number' && Number.isInteger(v) && !String(v).includes('e') ? `${mark}${v}` : v), 2);
-  return text.replace(/"\\u0000float:(-?\d+)"/g, '$1.0') + '\n';
+  return pythonJson(doc, '', '') + '\n';
+}
+
+/** `v` (under `key`) as json.dumps(indent=2, sort_keys=True) writes it at `indent`: a JS object's own order puts "10" before "2", Python's sort does not. */
+function pythonJson(v: unknown, key: string, indent: string): string {
+  const inner = indent + '  ';
+  if (typeof v === 'number' && Number.isFinite(v) && (!Number.isInteger(v) || FLOAT_KEYS.has(key))) return pythonFloat(v);
+  if (typeof v === 'string') return JSON.stringify(v).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (Array.isArray(v)) return v.length === 0 ? '[]' : `[\n${v.map((x) => inner + pythonJson(x ?? null, '', inner)).join(',\n')}\n${indent}]`;
+  if (isRecord(v)) {
+    const keys = Object.keys(v).filter((k) => v[k] !== undefined).sort();
+    return keys.length === 0 ? '{}' : `{\n${keys.map((k) => `${inner}${pythonJson(k, '', '')}: ${pythonJson(v[k], k, inner)}`).join(',\n')}\n${indent}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** A finite float as Python's repr writes it: shortest digits, in exponent form below 1e-4 or from 1e16 (1e-05, 1e+16), a whole number as 2.0. */
+function pythonFloat(v: number): string {
+  const abs = Math.abs(v);
+  if (abs !== 0 && (abs < 1e-4 || abs >= 1e16)) {
+    const [digits, exp] = v.toExponential().split('e') as [string, string];
+    const e = Number(exp);
+    return `${digits}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  }
+  return Number.isInteger(v) ? `${v}.0` : String(v);
 }
 
 /**

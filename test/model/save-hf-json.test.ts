@@ -1,0 +1,44 @@
+// hfJson (a saved model folder's config.json and generation_config.json) writes JSON as transformers writes it:
+// json.dumps(indent=2, sort_keys=True) with ensure_ascii, floats as Python's repr. The expected text is Python 3.11's
+// json.dumps(d, indent=2, sort_keys=True) of the same dict, pasted.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { hfJson } from '../../src/model/save.ts';
+
+test("hfJson writes a config as transformers' json.dumps(indent=2, sort_keys=True) does: keys sorted (\"10\" before \"2\"), non-ASCII escaped, 1e-05", () => {
+  const labels = ['négatif', '😀', ...Array.from({ length: 9 }, (_, i) => `c${i + 2}`)];
+  const doc = {
+    vocab_size: 512, rms_norm_eps: 1e-5, initializer_range: 0.02, rope_theta: 10000, id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
+    empty: {}, list: [], eos_token_id: [2, 3], tiny: -2.5e-7, attention_dropout: 0,
+  };
+  const python = `{
+  "attention_dropout": 0.0,
+  "empty": {},
+  "eos_token_id": [
+    2,
+    3
+  ],
+  "id2label": {
+    "0": "n\\u00e9gatif",
+    "1": "\\ud83d\\ude00",
+    "10": "c10",
+    "2": "c2",
+    "3": "c3",
+    "4": "c4",
+    "5": "c5",
+    "6": "c6",
+    "7": "c7",
+    "8": "c8",
+    "9": "c9"
+  },
+  "initializer_range": 0.02,
+  "list": [],
+  "rms_norm_eps": 1e-05,
+  "rope_theta": 10000.0,
+  "tiny": -2.5e-07,
+  "vocab_size": 512
+}
+`;
+  assert.equal(hfJson(doc), python);
+  assert.deepEqual(JSON.parse(hfJson(doc)), JSON.parse(JSON.stringify(doc)), 'the same values read back');
+});
