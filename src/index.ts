@@ -53,6 +53,7 @@ export { evaluateLoss, lossReportJson, type LossReport, type EvaluateOptions } f
 export { evaluateClassification, classificationMetrics, type ClassificationReport, type ClassificationMetrics, type ClassMetrics } from './eval/classification.ts';
 export { resolveEvalTarget, modelTask, type EvalTarget, type EvalTargetOptions, type EvalTask } from './eval/target.ts';
 export { exportRun, type ExportOptions, type ExportResult } from './export/export.ts';
+export { exportMergedAdapter, type MergedAdapterOptions, type MergedAdapterResult } from './export/merge-adapter.ts';
 export { exportGgufFile, type GgufFileOptions, type GgufFileResult, type GgufQuant } from './export/gguf/export-file.ts';
 export { startDashboard, type DashboardOptions, type Dashboard } from './dashboard/server.ts';
 export { UserError } from './util/errors.ts';

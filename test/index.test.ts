@@ -61,6 +61,8 @@ test('library functions given missing or ill-typed arguments say which, naming t
     ['exportRun', [{}], /^exportRun: options\.run is missing/],
     // taken by its truthiness before: 'yes' merged, and so did 'false'
     ['exportRun', [{ run: 'r', out: 'o', merge: 'false' }], /^exportRun: options\.merge is "false": give true or false/],
+    ['exportMergedAdapter', [{ out: 'o' }], /^exportMergedAdapter: options\.adapter is missing/],
+    ['exportMergedAdapter', [{ adapter: 'a', out: 'o', maxShardBytes: '5GB' }], /^exportMergedAdapter: options\.maxShardBytes must be a positive number of bytes/],
     ['resolveEvalTarget', [], /^resolveEvalTarget: options is missing/],
     ['evaluateLoss', [], /^evaluateLoss: model is missing/],
     ['evaluateClassification', [], /^evaluateClassification: model is missing/],

@@ -10,6 +10,7 @@ import { FLAG_WORDS } from '../util/option-words.ts';
 import { deviceOption, parseCommand, required } from './args.ts';
 
 export const usage = `mistral-tune export --run RUN_DIR --out DIR [--merge] [--best] [--max-shard-size 5GB]
+mistral-tune export [--model DIR] --adapter DIR --merge --out DIR [--max-shard-size 5GB]
 mistral-tune export (--run RUN_DIR [--best] | --model DIR [--adapter DIR] | --adapter DIR) --out FILE.gguf --format gguf [--quant Q]
 mistral-tune export (--run RUN_DIR [--best] | [--model DIR] --adapter DIR) --out FILE.gguf --format gguf-lora [--quant Q]
 
@@ -27,12 +28,16 @@ mistral-tune export (--run RUN_DIR [--best] | [--model DIR] --adapter DIR) --out
   --quant Q           GGUF tensor types: f32, f16 (default), bf16, q8_0, or llama-quantize's mixes q6_k, q5_k_m,
                       q5_k_s, q4_k_m, q4_k_s (the types per tensor as it chooses them);
                       an adapter file: f32, f16 (default) or bf16
-  --model DIR         with --format gguf or gguf-lora: an HF model folder instead of a run
-  --adapter DIR       a PEFT LoRA adapter (merged in with gguf, exported with gguf-lora); without --model, over
+  --model DIR         an HF model folder instead of a run: the base of --adapter (with --merge, an HF folder
+                      of the two merged, as PEFT's merge_and_unload and save_pretrained write it), or with
+                      --format gguf the model to convert
+  --adapter DIR       a PEFT LoRA adapter (merged in with --merge or gguf, exported with gguf-lora; a SEQ_CLS
+                      adapter's score head written as MistralForSequenceClassification); without --model, over
                       the base its adapter_config.json's base_model_name_or_path names, where that is a model
                       folder from here (as AutoPeftModelForCausalLM loads it)
   --best              export best/ (the best validation evaluation) instead of the last step
-  --max-shard-size S  largest safetensors shard of a merged model (--merge of a LoRA run; default 5GB, at least 1MB)
+  --max-shard-size S  largest safetensors shard of a merged model (--merge of a LoRA run or an adapter; default 5GB,
+                      at least 1MB)
   --device NAME       auto, cpu or cuda: the backend of a merge or GGUF export (default auto); an export that
                       copies a run's files (no --merge, or a full fine-tuning run) computes nothing and takes neither
                       --device nor --precision
@@ -70,7 +75,8 @@ export function parse(argv: string[]): Flags | null {
 
 /** What checkExportFlags found: an HF export's settings, or a GGUF file's format and path (its --quant checked, parsed again by the writer's caller). */
 export type CheckedExport =
-  | { format: 'hf'; run: string; out: string; maxShardBytes: number | undefined; precision: Precision; device: DeviceName }
+  | ({ format: 'hf'; out: string; maxShardBytes: number | undefined; precision: Precision; device: DeviceName } &
+    ({ run: string } | { adapter: string; model: string | undefined }))
   | { format: 'gguf' | 'gguf-lora'; out: string };
 
 /** export's checks of its flags in exportCommand's order, up to the first that needs the library (the run's files). */
@@ -94,11 +100,17 @@ export function checkExportFlags(f: Flags): CheckedExport {
     parseGgufQuant(f.quant, FLAG_WORDS, format); // an adapter file's narrower choice is the writer's to say, with the adapter read
     return { format, out };
   }
-  for (const flag of ['quant', 'model', 'adapter'] as const) {
-    if (f[flag] !== undefined) throw new UserError(`--${flag} goes with --format gguf or gguf-lora (see mistral-tune export --help)`);
+  if (f.quant !== undefined) throw new UserError('--quant goes with --format gguf or gguf-lora (see mistral-tune export --help)');
+  if (f.model !== undefined || f.adapter !== undefined) {
+    // PeftModel.from_pretrained(base, A).merge_and_unload().save_pretrained(DIR): an adapter merged into its base
+    if (f.run !== undefined) throw new UserError(`--${f.model !== undefined ? 'model' : 'adapter'} goes without --run (a run brings its own base model and adapter)`);
+    if (f.adapter === undefined) throw new UserError(`--model without --adapter: ${f.model} is already an HF model folder (a GGUF file of it: --format gguf; merged with an adapter: add --adapter DIR --merge)`);
+    if (!f.merge) throw new UserError(`--adapter without --merge: ${f.adapter} is already a PEFT adapter; add --merge to write it merged into its base model as an HF model folder (or --format gguf-lora for a GGUF adapter file)`);
+    if (f.best) throw new UserError('--best goes with --run');
   }
   const maxShardBytes = f['max-shard-size'] !== undefined ? parseShardSize(f['max-shard-size']) : undefined;
   // every flag checked before the backend starts and says what it found
-  const run = required('run', f.run, 'export'), out = required('out', f.out, 'export'), precision = parsePrecision(f.precision), device = deviceOption(f.device);
-  return { format, run, out, maxShardBytes, precision, device };
+  const source = f.adapter === undefined ? { run: required('run', f.run, 'export') } : { adapter: f.adapter, model: f.model };
+  const out = required('out', f.out, 'export'), precision = parsePrecision(f.precision), device = deviceOption(f.device);
+  return { format, ...source, out, maxShardBytes, precision, device };
 }

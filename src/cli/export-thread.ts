@@ -5,6 +5,7 @@ import { FLAG_WORDS } from '../util/option-words.ts';
 import { exportMerges, exportRun, type ExportResult } from '../export/export.ts';
 import { parseGgufQuant } from '../export/gguf/quant-choices.ts';
 import { exportGgufFile } from '../export/gguf/export-file.ts';
+import { exportMergedAdapter } from '../export/merge-adapter.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
 import { deviceOption } from './args.ts';
@@ -19,6 +20,12 @@ export function exportCommand(f: Flags): void {
     const model = f.model ?? (f.run === undefined ? adapterBaseFolder(f.adapter!, FLAG_WORDS) : undefined);
     if (f.model === undefined && model !== undefined) sayAdapterBase(f.adapter!, model);
     return runGguf({ ...f, model }, checked.out, checked.format === 'gguf-lora');
+  }
+  if ('adapter' in checked) {
+    const { adapter, model, out, maxShardBytes, precision, device } = checked;
+    const merged = exportMergedAdapter({ adapter, model, out, maxShardBytes, precision, device }, FLAG_WORDS);
+    info(`exported ${adapter} merged into ${merged.base}${merged.head === 'classification' ? ' (a sequence classifier)' : ''} to ${out}: ${merged.files.join(', ')}`);
+    return;
   }
   const { run, out, maxShardBytes, precision, device } = checked;
   const opts = { run, out, merge: f.merge ?? false, best: f.best ?? false, maxShardBytes };

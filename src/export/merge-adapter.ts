@@ -1,0 +1,84 @@
+// The library's merge of a PEFT LoRA adapter folder into its base model, written as an HF model folder
+// (exportMergedAdapter; `mistral-tune export --adapter A [--model BASE] --merge --out DIR`): what
+// PeftModel.from_pretrained(base, A).merge_and_unload().save_pretrained(DIR) writes, over the base model folder given,
+// or the one the adapter's adapter_config.json names (as AutoPeftModelForCausalLM finds it). A SEQ_CLS adapter (its
+// score head saved by modules_to_save) is written as MistralForSequenceClassification, its class names those of the
+// base's config.json where it names as many (else LABEL_0 …, as transformers names them).
+import type { Backend } from '../backend/backend.ts';
+import type { Precision } from '../backend/dtype.ts';
+import { withBackend, type DeviceName } from '../backend/select.ts';
+import { adapterBaseFolder, sayAdapterBase } from '../model/adapter-base-folder.ts';
+import { loadConfig } from '../model/config.ts';
+import { readAdapterInfo } from '../model/peft.ts';
+import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
+import { needArg } from '../util/api-args.ts';
+import { withIo } from '../util/atomic.ts';
+import { UserError } from '../util/errors.ts';
+import { libraryWords, type OptionWords } from '../util/option-words.ts';
+import { writeMergedFolder } from './merged-folder.ts';
+import { outputInside, outputPath } from './out-path.ts';
+import { readUnchanged } from './read-unchanged.ts';
+import { withRunFolderLocks } from './run-folder-lock.ts';
+import { writeOutputFolder } from './output-folder.ts';
+
+export interface MergedAdapterOptions {
+  /** A PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors). */
+  adapter: string;
+  /** Its base model folder; default: the folder its adapter_config.json's base_model_name_or_path names. */
+  model?: string;
+  /** The folder to write (new, or empty). */
+  out: string;
+  maxShardBytes?: number;
+  /** The backend of the merge; without it one is started on `device` (default auto) once nothing is left to refuse. */
+  backend?: Backend;
+  device?: DeviceName;
+  /** Precision of the merge (memory only: the merged model is written in the base model's dtype). */
+  precision?: Precision;
+}
+
+export interface MergedAdapterResult {
+  /** The base model folder merged into. */
+  base: string;
+  head: 'causal' | 'classification';
+  files: string[];
+}
+
+export function exportMergedAdapter(opts: MergedAdapterOptions, words: OptionWords = libraryWords('exportMergedAdapter')): MergedAdapterResult {
+  const fn = 'exportMergedAdapter';
+  needArg(fn, 'options', opts, 'object', { hint: "an object such as {adapter: 'my-adapter', out: 'merged'}" });
+  needArg(fn, 'options.adapter', opts.adapter, 'string', { hint: 'the PEFT adapter folder to merge' });
+  needArg(fn, 'options.out', opts.out, 'string', { hint: 'the folder to write' });
+  if (opts.model !== undefined) needArg(fn, 'options.model', opts.model, 'string', { hint: 'the base model folder' });
+  if (opts.maxShardBytes !== undefined && !(Number.isSafeInteger(opts.maxShardBytes) && opts.maxShardBytes > 0)) {
+    throw new UserError(`options.maxShardBytes must be a positive number of bytes, got ${opts.maxShardBytes}`, fn);
+  }
+  const base = opts.model ?? adapterBaseFolder(opts.adapter, words);
+  if (opts.model === undefined) sayAdapterBase(opts.adapter, base);
+  const cfg = loadConfig(base);
+  // the merge reads the base folder whole (its tokenizer and configs copied at the end) and the adapter: no export goes inside either
+  const target = withIo(opts.out, 'use as the output folder', () => outputPath(opts.out, words));
+  for (const [folder, what] of [[base, 'the base model folder'], [opts.adapter, 'the adapter folder']] as const) {
+    if (outputInside(target, folder)) {
+      throw new UserError(`${outputInside(outputPath(folder), target) ? 'is' : 'is inside'} ${what} (${folder}), which the merge reads: nothing was written; give ${words.say('out')} a path outside it`, opts.out);
+    }
+  }
+  // the adapter's config and tensor shapes against the base's (an adapter of another base is said here, before its weights load)
+  const info = readUnchanged(opts.adapter, () => readAdapterInfo(opts.adapter, cfg.numLayers, cfg, base));
+  if (info.taskType === 'SEQ_CLS' && !info.hasScore) {
+    throw new UserError('task_type is SEQ_CLS, but adapter_model.safetensors holds no score head (modules_to_save): a merged classifier would have ' +
+      'an untrained one; merge an adapter saved with its head', opts.adapter);
+  }
+  warnIfNotTrainedOn(opts.adapter, base);
+  const head = info.hasScore ? 'classification' : 'causal';
+  // transformers keeps the base config's class names where it names as many as the head has, else LABEL_0 …
+  const labels = head === 'classification' && cfg.labels?.length === info.numLabels ? cfg.labels : null;
+  const merge = (backend: Backend, dir: string): void => writeMergedFolder({
+    base, adapter: opts.adapter, head, labels, maxShardBytes: opts.maxShardBytes, precision: opts.precision, backend,
+  }, dir);
+  const { files } = withRunFolderLocks(opts.out, words, () => writeOutputFolder(opts.out, words, (dir) => {
+    if (opts.backend) merge(opts.backend, dir);
+    else withBackend(opts.device ?? 'auto', (backend) => merge(backend, dir));
+    return 'merged';
+  }, 'the base model folder'));
+  return { base, head, files };
+}

@@ -1,0 +1,75 @@
+// export --adapter A [--model BASE] --merge --out DIR against HF's own merge of the same adapter
+// (PeftModel.from_pretrained(base, A).merge_and_unload().save_pretrained(DIR), fixtures/hf-merged-adapters): a causal
+// adapter, a SEQ_CLS one with its score head (modules_to_save) and an rsLoRA one give the same model.safetensors, byte
+// for byte, and the same config.json and generation_config.json; and what such an export refuses, before writing.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from '../backend/device.ts';
+import { FIXTURES, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+import { cliIn } from '../cli/in-process-cli.ts';
+
+const HF = path.join(FIXTURES, 'hf-merged-adapters');
+const ADAPTERS = { causal: path.join(TINY, 'adapter_step1'), cls: path.join(TINY_CLS, 'adapter_step1'), rslora: path.join(HF, 'rslora_adapter') } as const;
+const sha256 = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+const hfSha: Record<string, string> = (JSON.parse(fs.readFileSync(path.join(HF, 'merged.json'), 'utf8')) as { model_safetensors_sha256: Record<string, string> }).model_safetensors_sha256;
+const cli = (args: string[]) => cliIn(process.cwd(), ['export', '--device', 'cpu', ...args]);
+const errors = (stderr: string): string[] => stderr.split('\n').filter((l) => l.startsWith('error: '));
+
+/** A copy of adapter `from` whose adapter_config.json names `base` as base_model_name_or_path. */
+function adapterNaming(from: string, base: string | null): string {
+  const dir = path.join(tempDir('mt-merge-adapter-'), 'adapter');
+  fs.mkdirSync(dir);
+  fs.copyFileSync(path.join(from, 'adapter_model.safetensors'), path.join(dir, 'adapter_model.safetensors'));
+  const cfg = JSON.parse(fs.readFileSync(path.join(from, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({ ...cfg, base_model_name_or_path: base }));
+  return dir;
+}
+
+for (const [kase, adapter] of Object.entries(ADAPTERS)) {
+  test(`export --model --adapter --merge of the ${kase} adapter writes HF's merged folder byte for byte`, async () => {
+    const out = path.join(tempDir('mt-merge-adapter-'), 'merged');
+    const r = await cli(['--model', TINY_BASE, '--adapter', adapter, '--merge', '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(sha256(path.join(out, 'model.safetensors')), hfSha[kase], 'model.safetensors as HF wrote it');
+    // a sequence classifier's folder holds no generation_config.json in HF's; ours holds one, unused by transformers
+    for (const f of fs.readdirSync(path.join(HF, kase))) assert.equal(fs.readFileSync(path.join(out, f), 'utf8'), fs.readFileSync(path.join(HF, kase, f), 'utf8'), f);
+  });
+}
+
+test('export --adapter A --merge alone merges into the base model folder its adapter_config.json names', async () => {
+  const out = path.join(tempDir('mt-merge-adapter-'), 'merged');
+  const r = await cli(['--adapter', adapterNaming(ADAPTERS.rslora, TINY_BASE), '--merge', '--out', out]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /base model: .*hf-tiny-mistral\/base \(.*adapter_config\.json's base_model_name_or_path\)/);
+  assert.equal(sha256(path.join(out, 'model.safetensors')), hfSha.rslora);
+});
+
+test('export --adapter --merge refuses, before writing anything: no --merge, a base that is a hub id, an adapter of another base, --out inside the base or the adapter', async () => {
+  const root = tempDir('mt-merge-adapter-'), out = path.join(root, 'new', 'merged');
+  const refused = async (args: string[], error: RegExp): Promise<void> => {
+    const r = await cli([...args, '--out', out]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(errors(r.stderr).join('\n'), error);
+    assert.equal(fs.existsSync(path.join(root, 'new')), false, `${args.join(' ')}: nothing written`);
+  };
+  await refused(['--model', TINY_BASE, '--adapter', ADAPTERS.causal], /--adapter without --merge: .* is already a PEFT adapter; add --merge/);
+  await refused(['--model', TINY_BASE, '--merge'], /--model without --adapter/);
+  await refused(['--run', TINY_BASE, '--adapter', ADAPTERS.causal, '--merge'], /--adapter goes without --run/);
+  await refused(['--adapter', adapterNaming(ADAPTERS.causal, 'mistralai/Mistral-7B-v0.1'), '--merge'],
+    /--adapter without --model: give its base model folder as --model \(its adapter_config\.json's base_model_name_or_path, "mistralai\/Mistral-7B-v0\.1", is no model folder from here\)/);
+  // an adapter of a base with another hidden size: said from the headers, before the base's weights load
+  const other = path.join(root, 'other-base');
+  fs.mkdirSync(other);
+  const cfg = JSON.parse(fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(other, 'config.json'), JSON.stringify({ ...cfg, hidden_size: 128, head_dim: 32 }));
+  await refused(['--model', other, '--adapter', ADAPTERS.causal, '--merge'], /adapter_model\.safetensors.*(shape|\[)/);
+  for (const inside of [TINY_BASE, path.join(ADAPTERS.causal, 'merged')]) {
+    const r = await cli(['--model', TINY_BASE, '--adapter', ADAPTERS.causal, '--merge', '--out', inside]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(errors(r.stderr).join('\n'), /(is|is inside) the (base model|adapter) folder .*which the merge reads: nothing was written/);
+  }
+  assert.equal(fs.existsSync(path.join(ADAPTERS.causal, 'merged')), false);
+});
