@@ -87,7 +87,9 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   makeFolders(dir);
   const be = model.backend;
   const maxShard = opts.maxShardBytes ?? 5e9;
-  const tensors = modelTensors(model, opts.head);
+  // split in the order transformers 5 saves a loaded model's state dict in (revert_weight_conversion sorts it by
+  // dot_natural_key), so that each shard holds the tensors HF's save_pretrained puts there
+  const tensors = modelTensors(model, opts.head).sort((a, b) => compareDotNatural(a[0], b[0]));
   const as = (buf: DeviceBuffer): FileDType => opts.dtype ?? fileDType(buf);
   // shards in tensor order, each under the size limit (a single tensor larger than it gets its own shard)
   const shards: Array<Array<[string, number[], DeviceBuffer]>> = [[]];
@@ -115,7 +117,7 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
     writeSafetensors(path.join(dir, names[i]!), out, { format: 'pt' });
   });
   if (shards.length > 1) {
-    writeFileAtomic(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_parameters: parameters, total_size: total }, weight_map: weightMap }, null, 2) + '\n');
+    writeFileAtomic(path.join(dir, 'model.safetensors.index.json'), hfJson({ metadata: { total_parameters: parameters, total_size: total }, weight_map: weightMap }));
   }
   const configJson = hfConfig(model, opts);
   // the generation keys a source's config.json held go to generation_config.json alone, as transformers' save writes them
@@ -129,6 +131,24 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
     writeFileAtomic(path.join(dir, 'generation_config.json'), hfJson(generationConfigFromModel(configJson, fromFile)));
   }
   writeTokenizerFiles(dir, { sourceDir: opts.sourceDir, vocabSize: cfg.vocabSize, padTokenId: opts.head === 'classification' ? classificationPadId(cfg) : null });
+}
+
+/** One part of a tensor name as transformers' dot_natural_key sorts it: a number before a word, "shard_2" before "shard_11". */
+function naturalPart(part: string): Array<number | string> {
+  if (/^\d+$/.test(part)) return [0, Number(part)];
+  const text = part.replace(/\d+$/, '');
+  return text === part ? [1, text] : [1, text, Number(part.slice(text.length))];
+}
+
+/** Tensor names compared as transformers' dot_natural_key orders them (layers.2 before layers.10). */
+export function compareDotNatural(a: string, b: string): number {
+  const pa = a.split('.').map(naturalPart), pb = b.split('.').map(naturalPart);
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const x = pa[i]!, y = pb[i]!;
+    for (let j = 0; j < Math.min(x.length, y.length); j++) if (x[j] !== y[j]) return x[j]! < y[j]! ? -1 : 1;
+    if (x.length !== y.length) return x.length - y.length;
+  }
+  return pa.length - pb.length;
 }
 
 /**

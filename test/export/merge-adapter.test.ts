@@ -10,11 +10,13 @@ import { test } from '../backend/device.ts';
 import { FIXTURES, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { cliIn } from '../cli/in-process-cli.ts';
+import { exportMergedAdapter } from '../../src/export/merge-adapter.ts';
 
 const HF = path.join(FIXTURES, 'hf-merged-adapters');
 const ADAPTERS = { causal: path.join(TINY, 'adapter_step1'), cls: path.join(TINY_CLS, 'adapter_step1'), rslora: path.join(HF, 'rslora_adapter') } as const;
 const sha256 = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-const hfSha: Record<string, string> = (JSON.parse(fs.readFileSync(path.join(HF, 'merged.json'), 'utf8')) as { model_safetensors_sha256: Record<string, string> }).model_safetensors_sha256;
+/** The SHA-256 of each safetensors file HF wrote, by case. */
+const hfSha = (JSON.parse(fs.readFileSync(path.join(HF, 'merged.json'), 'utf8')) as { sha256: Record<string, Record<string, string>> }).sha256;
 const cli = (args: string[]) => cliIn(process.cwd(), ['export', '--device', 'cpu', ...args]);
 const errors = (stderr: string): string[] => stderr.split('\n').filter((l) => l.startsWith('error: '));
 
@@ -33,7 +35,7 @@ for (const [kase, adapter] of Object.entries(ADAPTERS)) {
     const out = path.join(tempDir('mt-merge-adapter-'), 'merged');
     const r = await cli(['--model', TINY_BASE, '--adapter', adapter, '--merge', '--out', out]);
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(sha256(path.join(out, 'model.safetensors')), hfSha[kase], 'model.safetensors as HF wrote it');
+    assert.equal(sha256(path.join(out, 'model.safetensors')), hfSha[kase]!['model.safetensors'], 'model.safetensors as HF wrote it');
     // a sequence classifier's folder holds no generation_config.json in HF's; ours holds one, unused by transformers
     for (const f of fs.readdirSync(path.join(HF, kase))) assert.equal(fs.readFileSync(path.join(out, f), 'utf8'), fs.readFileSync(path.join(HF, kase, f), 'utf8'), f);
   });
@@ -44,7 +46,15 @@ test('export --adapter A --merge alone merges into the base model folder its ada
   const r = await cli(['--adapter', adapterNaming(ADAPTERS.rslora, TINY_BASE), '--merge', '--out', out]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /base model: .*hf-tiny-mistral\/base \(.*adapter_config\.json's base_model_name_or_path\)/);
-  assert.equal(sha256(path.join(out, 'model.safetensors')), hfSha.rslora);
+  assert.equal(sha256(path.join(out, 'model.safetensors')), hfSha.rslora!['model.safetensors']);
+});
+
+test('a merge written in shards (max_shard_size 200000) is HF\'s shards byte for byte: tensors split in transformers\' name order, the same index', async () => {
+  const out = path.join(tempDir('mt-merge-adapter-'), 'merged');
+  exportMergedAdapter({ model: TINY_BASE, adapter: ADAPTERS.causal, out, maxShardBytes: 200000, device: 'cpu' });
+  for (const [file, sha] of Object.entries(hfSha.sharded!)) assert.equal(sha256(path.join(out, file)), sha, file);
+  for (const f of fs.readdirSync(path.join(HF, 'sharded'))) assert.equal(fs.readFileSync(path.join(out, f), 'utf8'), fs.readFileSync(path.join(HF, 'sharded', f), 'utf8'), f);
+  assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.safetensors')).sort(), Object.keys(hfSha.sharded!).sort());
 });
 
 test('export --adapter --merge refuses, before writing anything: no --merge, a base that is a hub id, an adapter of another base, --out inside the base or the adapter', async () => {

@@ -3,7 +3,7 @@
 // json.dumps(d, indent=2, sort_keys=True) of the same dict, pasted.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hfJson } from '../../src/model/save.ts';
+import { compareDotNatural, hfJson } from '../../src/model/save.ts';
 
 test("hfJson writes a config as transformers' json.dumps(indent=2, sort_keys=True) does: keys sorted (\"10\" before \"2\"), non-ASCII escaped, 1e-05", () => {
   const labels = ['négatif', '😀', ...Array.from({ length: 9 }, (_, i) => `c${i + 2}`)];
@@ -41,4 +41,13 @@ test("hfJson writes a config as transformers' json.dumps(indent=2, sort_keys=Tru
 `;
   assert.equal(hfJson(doc), python);
   assert.deepEqual(JSON.parse(hfJson(doc)), JSON.parse(JSON.stringify(doc)), 'the same values read back');
+});
+
+test("compareDotNatural orders tensor names as transformers' dot_natural_key (the order save_pretrained shards in): layers.2 before layers.10", () => {
+  const names = ['model.layers.10.mlp.up_proj.weight', 'model.layers.2.mlp.up_proj.weight', 'lm_head.weight', 'model.norm.weight', 'model.layers.2.input_layernorm.weight',
+    'model.embed_tokens.weight', 'score.weight', 'model.layers.1.self_attn.q_proj.weight', 'a.shard_11', 'a.shard_2', 'a.shard'];
+  // Python: sorted(names, key=transformers.core_model_loading.dot_natural_key) (transformers 5.17)
+  assert.deepEqual([...names].sort(compareDotNatural), ['a.shard', 'a.shard_2', 'a.shard_11', 'lm_head.weight', 'model.embed_tokens.weight',
+    'model.layers.1.self_attn.q_proj.weight', 'model.layers.2.input_layernorm.weight', 'model.layers.2.mlp.up_proj.weight',
+    'model.layers.10.mlp.up_proj.weight', 'model.norm.weight', 'score.weight']);
 });
