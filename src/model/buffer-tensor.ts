@@ -30,6 +30,12 @@ export function bufferTensor(backend: Backend, buf: DeviceBuffer, shape: readonl
   return { dtype: 'F32', shape: [...shape], data: host instanceof Float32Array ? host : Float32Array.from(host) };
 }
 
+/**
+ * The largest shard saveModelFolder writes by default (a tensor larger than it gets a shard of its own): the save holds
+ * one shard's host copies at a time, which the memory plan counts (train/memory-plan.ts).
+ */
+export const DEFAULT_SHARD_BYTES = 5e9;
+
 /** Bytes a buffer takes in a file written by bufferTensor as `as`. */
 export function savedBytes(buf: DeviceBuffer, as: FileDType): number {
   return buf.length * (as === 'f32' ? 4 : 2);

@@ -19,7 +19,7 @@ import { ropeAsSaved } from './rope-config.ts';
 import { generationConfigFromModel, withoutGenerationKeys } from './generation-from-config.ts';
 import type { MistralModel } from './mistral.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
-import { bufferTensor, fileDType, savedBytes, type FileDType } from './buffer-tensor.ts';
+import { bufferTensor, DEFAULT_SHARD_BYTES, fileDType, savedBytes, type FileDType } from './buffer-tensor.ts';
 // (bufferTensor and FileDType were first defined here, and are still imported from here)
 export { bufferTensor, type FileDType } from './buffer-tensor.ts';
 import { HF_NAMES, layerNormName, projectionName } from './names.ts';
@@ -86,7 +86,7 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   if (opts.head === 'classification') needHeadLabels('saveModelFolder', opts.labels, model.scoreHead().numLabels);
   makeFolders(dir);
   const be = model.backend;
-  const maxShard = opts.maxShardBytes ?? 5e9;
+  const maxShard = opts.maxShardBytes ?? DEFAULT_SHARD_BYTES;
   // split in the order transformers 5 saves a loaded model's state dict in (revert_weight_conversion sorts it by
   // dot_natural_key), so that each shard holds the tensors HF's save_pretrained puts there
   const tensors = modelTensors(model, opts.head).sort((a, b) => compareDotNatural(a[0], b[0]));

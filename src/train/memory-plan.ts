@@ -10,6 +10,7 @@ import { gemmAttentionWorkspaceBytes } from '../backend/cuda/gemm-attention.ts';
 import { attentionWorkspaceBytes as cudaAttentionWorkspace } from '../backend/cuda/launch.ts';
 import { DTYPE_BYTES, modelDTypes, precisionDType, type ModelDTypes } from '../backend/dtype.ts';
 import { activationBytes, LOGIT_ROWS, loraPlan, type PlanShape } from '../model/activations.ts';
+import { DEFAULT_SHARD_BYTES } from '../model/buffer-tensor.ts';
 import type { TokenRow } from '../data/batch.ts';
 import { packsOf } from '../data/pack.ts';
 import type { MistralConfig } from '../model/config.ts';
@@ -226,7 +227,8 @@ export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchS
  * (bufferTensor: each buffer's own). In LoRA the trained tensors, in the exact dtype; in full fine-tuning the base
  * weights in the storage dtype (the model's own buffers: BF16 in a bf16 run), a trained classification head in the
  * exact dtype, and in a bf16 run the f32 copy one bf16 tensor is downloaded into before it is narrowed (the largest,
- * at worst; on CUDA also the bf16 bits it is copied from). The whole file's tensors are counted: a sharded save (past 5 GB) may hold fewer at once.
+ * at worst; on CUDA also the bf16 bits it is copied from). The final save downloads one shard's tensors at a time
+ * (save.ts: at most DEFAULT_SHARD_BYTES, or one larger tensor alone): a 7B's 14.5 GB of BF16 is held 5 GB at a time.
  */
 function hostSaveBytes(cfg: TrainConfig, model: MistralConfig, counts: { trained: number; trainedBase: number }, dtypes: ModelDTypes,
   backendName: 'cpu' | 'cuda'): number {
@@ -236,7 +238,9 @@ function hostSaveBytes(cfg: TrainConfig, model: MistralConfig, counts: { trained
   const head = counts.trained - counts.trainedBase;
   // CUDA downloads the bf16 bits into host memory first (cuda-backend.ts download), the CPU widens its own buffer
   const widened = storage !== exact ? largestBaseTensor(model) * (exact + (backendName === 'cuda' ? storage : 0)) : 0;
-  return Math.max(checkpoint, counts.trainedBase * storage + head * exact + widened);
+  const file = counts.trainedBase * storage + head * exact;
+  const shard = Math.min(file, Math.max(DEFAULT_SHARD_BYTES, largestBaseTensor(model) * storage));
+  return Math.max(checkpoint, shard + widened);
 }
 
 /** Elements of the model's largest base weight: the embedding (and LM head), or its largest projection. */
