@@ -2,8 +2,9 @@
 // (exportMergedAdapter; `mistral-tune export --adapter A [--model BASE] --merge --out DIR`): what
 // PeftModel.from_pretrained(base, A).merge_and_unload().save_pretrained(DIR) writes, over the base model folder given,
 // or the one the adapter's adapter_config.json names (as AutoPeftModelForCausalLM finds it). A SEQ_CLS adapter (its
-// score head saved by modules_to_save) is written as MistralForSequenceClassification, its class names those of the
-// base's config.json where it names as many (else LABEL_0 …, as transformers names them).
+// score head saved by modules_to_save) is written as MistralForSequenceClassification, its class names those classify
+// gives it (the adapter folder's config.json or card, else the base's id2label) where they name as many as it has
+// (else LABEL_0 …, as transformers names them).
 import type { Backend } from '../backend/backend.ts';
 import type { Precision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
@@ -11,6 +12,7 @@ import { adapterBaseFolder, sayAdapterBase } from '../model/adapter-base-folder.
 import { loadConfig } from '../model/config.ts';
 import { readAdapterInfo } from '../model/peft.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
+import { folderClassNames } from '../eval/target.ts';
 import { needArg } from '../util/api-args.ts';
 import { withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
@@ -70,8 +72,10 @@ export function exportMergedAdapter(opts: MergedAdapterOptions, words: OptionWor
   }
   warnIfNotTrainedOn(opts.adapter, base);
   const head = info.hasScore ? 'classification' : 'causal';
-  // transformers keeps the base config's class names where it names as many as the head has, else LABEL_0 …
-  const labels = head === 'classification' && cfg.labels?.length === info.numLabels ? cfg.labels : null;
+  // the class names classify gives this adapter's head (its folder's config.json or card, else the base's id2label) where
+  // they name as many as it has; else LABEL_0 …, as transformers names them
+  const named = head === 'classification' ? folderClassNames(base, cfg.labels, opts.adapter)?.names : undefined;
+  const labels = named?.length === info.numLabels ? named : null;
   const merge = (backend: Backend, dir: string): void => writeMergedFolder({
     base, adapter: opts.adapter, head, labels, maxShardBytes: opts.maxShardBytes, precision: opts.precision, backend,
   }, dir);

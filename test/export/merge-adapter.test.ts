@@ -49,6 +49,18 @@ test('export --adapter A --merge alone merges into the base model folder its ada
   assert.equal(sha256(path.join(out, 'model.safetensors')), hfSha.rslora!['model.safetensors']);
 });
 
+test('a SEQ_CLS adapter whose folder names its classes (a config.json saved with it) is merged with those names in id2label, as classify names them', async () => {
+  const adapter = adapterNaming(ADAPTERS.cls, TINY_BASE);
+  fs.writeFileSync(path.join(adapter, 'config.json'), JSON.stringify({ id2label: { 0: 'neg', 1: 'mid', 2: 'pos' } }));
+  const out = path.join(tempDir('mt-merge-adapter-'), 'merged');
+  const r = await cli(['--adapter', adapter, '--merge', '--out', out]);
+  assert.equal(r.status, 0, r.stderr);
+  const cfg = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as { id2label: Record<string, string>; label2id: Record<string, number> };
+  assert.deepEqual(cfg.id2label, { 0: 'neg', 1: 'mid', 2: 'pos' });
+  assert.deepEqual(cfg.label2id, { neg: 0, mid: 1, pos: 2 });
+  assert.equal(sha256(path.join(out, 'model.safetensors')), hfSha.cls!['model.safetensors'], 'the same weights');
+});
+
 test('a merge written in shards (max_shard_size 200000) is HF\'s shards byte for byte: tensors split in transformers\' name order, the same index', async () => {
   const out = path.join(tempDir('mt-merge-adapter-'), 'merged');
   exportMergedAdapter({ model: TINY_BASE, adapter: ADAPTERS.causal, out, maxShardBytes: 200000, device: 'cpu' });
