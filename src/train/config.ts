@@ -119,9 +119,9 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
     }
   }
   blamed.push(...under);
-  followPreparedTrain(raw, [...setBy.keys()]);
-  notePreparedSplitsLeftOut(raw, [...setBy.keys()], file);
-  labelsFromPrepareReport(raw);
+  // what these say (the splits and classes taken from a prepare output, the splits left out) is said once the config
+  // validates: a refused config's error comes alone, not after advice about a config that cannot run
+  const notes: Note[] = [...followPreparedTrain(raw, [...setBy.keys()]), ...notePreparedSplitsLeftOut(raw, [...setBy.keys()], file), ...labelsFromPrepareReport(raw)];
   // a value as written: by the last flag that set it (or a mapping or list above it), else in the file
   const written: Written = (key) => {
     const by = flagDocs.findLast((o) => key === o.key || (key.startsWith(`${o.key}.`) && nodeAt(o.doc, key.slice(o.key.length + 1)).node !== undefined));
@@ -130,6 +130,7 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   // the file, for a check of its paths after a library caller gives the config on (train(loadTrainConfig(file)))
   const noted = (c: TrainConfig): TrainConfig => (file ? noteConfigFile(c, file) : c);
   const cfg = noted(validate(raw, place, blamed, written, anchorOf));
+  for (const note of notes) (note.warning ? warn : info)(note.text);
   const placeOfKey = keyPlace(place, blamed);
   for (const [key, text] of Object.entries(writtenTexts(cfg, written))) {
     const note = leadingZeroNote(text, getDotted(cfg as unknown as Record<string, unknown>, key));
@@ -176,20 +177,23 @@ function overrideLeaves(key: string, value: unknown): Array<[string, unknown]> {
   return Object.entries(value).flatMap(([k, v]) => overrideLeaves(`${key}.${k}`, v));
 }
 
+/** A line the config's reading has to say (info, or a warning), said once the config validates. */
+interface Note { text: string; warning?: boolean }
+
 /** Names that would reach an object's prototype: never config keys, refused before any object is touched. */
 const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * `--data.train DIR/train.jsonl` where DIR is a prepare output (it has report.json): that folder's
  * val.jsonl and test.jsonl replace the file's data.val and data.test, unless those are overridden too,
- * so that the splits of one prepare run stay together. Logged, never silent.
+ * so that the splits of one prepare run stay together. Its lines are returned, to be logged once the config validates.
  */
-function followPreparedTrain(raw: Record<string, unknown>, overridden: readonly string[]): void {
+function followPreparedTrain(raw: Record<string, unknown>, overridden: readonly string[]): Note[] {
   const train = getDotted(raw, 'data.train');
-  if (!overridden.includes('data.train') || typeof train !== 'string' || path.basename(train) !== 'train.jsonl') return;
+  if (!overridden.includes('data.train') || typeof train !== 'string' || path.basename(train) !== 'train.jsonl') return [];
   const report = prepareReportBeside(train);
-  if (report === null || 'error' in report) return;
-  const dir = path.dirname(train);
+  if (report === null || 'error' in report) return [];
+  const dir = path.dirname(train), notes: Note[] = [];
   for (const split of ['val', 'test']) {
     const key = `data.${split}`;
     const sibling = path.join(dir, `${split}.jsonl`);
@@ -197,52 +201,53 @@ function followPreparedTrain(raw: Record<string, unknown>, overridden: readonly 
     if (report.splits[split as 'val' | 'test'] === 0) {
       // prepare --split 1,0,0 writes it empty: no split of this data to evaluate, not a file to refuse as empty
       setDotted(raw, key, null);
-      info(`${key}: none (the prepare output of --data.train has no ${split} records; give --${key} to choose a file)`);
+      notes.push({ text: `${key}: none (the prepare output of --data.train has no ${split} records; give --${key} to choose a file)` });
       continue;
     }
     setDotted(raw, key, sibling);
-    info(`${key}: ${sibling} (the prepare output of --data.train; give --${key} to choose another)`);
+    notes.push({ text: `${key}: ${sibling} (the prepare output of --data.train; give --${key} to choose another)` });
   }
+  return notes;
 }
 
 /**
  * A config file whose data.train is a prepare output's train.jsonl but that does not write data.val or data.test (absent,
  * not null): the run would evaluate nothing (no val loss, best/ or early stopping) or score no test split, without a word,
  * while the splits prepare made for it sit beside data.train (given as --data.train they come along: followPreparedTrain).
- * One warning naming the lines to add; `null` says none is wanted and silences it.
+ * One warning naming the lines to add, returned (said once the config validates); `null` says none is wanted and silences it.
  */
-function notePreparedSplitsLeftOut(raw: Record<string, unknown>, overridden: readonly string[], file: string | null): void {
+function notePreparedSplitsLeftOut(raw: Record<string, unknown>, overridden: readonly string[], file: string | null): Note[] {
   const train = getDotted(raw, 'data.train');
-  if (file === null || overridden.includes('data.train') || typeof train !== 'string' || path.basename(train) !== 'train.jsonl') return;
+  if (file === null || overridden.includes('data.train') || typeof train !== 'string' || path.basename(train) !== 'train.jsonl') return [];
   const report = prepareReportBeside(train);
-  if (report === null || 'error' in report) return;
+  if (report === null || 'error' in report) return [];
   const beside = (split: 'val' | 'test') => path.join(path.dirname(train), `${split}.jsonl`);
   const left = (['val', 'test'] as const).filter((split) => getDotted(raw, `data.${split}`) === undefined && (report.splits[split] ?? 0) > 0 && fs.existsSync(beside(split)));
-  if (left.length === 0) return;
+  if (left.length === 0) return [];
   const lost = left.map((split) => (split === 'val' ? 'nothing is evaluated during training (no val loss, best/ or early stopping)' : 'no test split is scored at the end'));
   const lines = left.map((split) => `data.${split}: ${path.relative(path.dirname(file), beside(split)) || beside(split)}`);
-  warn(`${left.map((split) => `data.${split}`).join(' and ')} ${left.length === 1 ? 'is' : 'are'} not set, so ${lost.join(' and ')}, though the prepare output of ` +
+  return [{ warning: true, text: `${left.map((split) => `data.${split}`).join(' and ')} ${left.length === 1 ? 'is' : 'are'} not set, so ${lost.join(' and ')}, though the prepare output of ` +
     `data.train has ${left.map((split) => `${split}.jsonl (${report.splits[split]} records)`).join(' and ')}: add ${lines.map((l) => `"${l}"`).join(' and ')} ` +
-    `under data: in ${path.basename(file)} to use ${left.length === 1 ? 'it' : 'them'}, or null to say none`);
+    `under data: in ${path.basename(file)} to use ${left.length === 1 ? 'it' : 'them'}, or null to say none` }];
 }
 
 /**
  * `task: classification` without `labels`: the class list of the prepare report.json beside data.train (the
- * classes in index order, as the prepared files' labels refer to them). Logged; without such a report the
+ * classes in index order, as the prepared files' labels refer to them). Its log line is returned; without such a report the
  * labels stay missing and validate asks for them.
  */
-function labelsFromPrepareReport(raw: Record<string, unknown>): void {
+function labelsFromPrepareReport(raw: Record<string, unknown>): Note[] {
   const train = getDotted(raw, 'data.train');
   const given = getDotted(raw, 'labels');
-  if (getDotted(raw, 'task') !== 'classification' || (given !== undefined && given !== null) || typeof train !== 'string') return;
+  if (getDotted(raw, 'task') !== 'classification' || (given !== undefined && given !== null) || typeof train !== 'string') return [];
   const report = prepareReportBeside(train);
-  if (report === null) return;
+  if (report === null) return [];
   if ('error' in report) throw new UserError(`cannot read the class list: ${report.error}`, report.file);
   const labels = report.labels;
-  if (labels === null || !labels.every((l) => typeof l === 'string' || Number.isSafeInteger(l))) return;
+  if (labels === null || !labels.every((l) => typeof l === 'string' || Number.isSafeInteger(l))) return [];
   reportClassNames(report); // a name that is no class refused at report.json, where it came from, not at the config
   setDotted(raw, 'labels', labels.map(String));
-  info(`labels: ${labels.length} classes from ${report.file} (the prepare report beside data.train); give labels to choose others`);
+  return [{ text: `labels: ${labels.length} classes from ${report.file} (the prepare report beside data.train); give labels to choose others` }];
 }
 
 /**

@@ -430,6 +430,14 @@ test('a config file whose data.train is a prepare output and that leaves out dat
   assert.deepEqual(warnings('model: m\ndata:\n  train: out/train.jsonl\n  val: null\n  test: null\n'), []);
   assert.deepEqual(warnings('model: m\ndata:\n  train: in.jsonl\n'), []);
   assert.deepEqual(warnings('model: m\ndata:\n  train: in.jsonl\n', [['data.train', path.join(prepared, 'out', 'train.jsonl')]]), []);
+  // a config that is refused says its error alone: the warning to add data.val (and the info lines of the splits that
+  // --data.train brings along) waited for a config that validates (was: "add data.val …", then the typo's error)
+  const refused = (yaml: string, overrides: Array<[string, string]> = []): string => {
+    fs.writeFileSync(configFile, yaml);
+    return captureStderr(() => assert.throws(() => loadTrainConfig(configFile, overrides), /unknown key "learning_rate"/)).stderr;
+  };
+  assert.equal(refused('model: m\ndata:\n  train: out/train.jsonl\nlearning_rate: 1e-4\n'), '');
+  assert.equal(refused('model: m\ndata:\n  train: in.jsonl\n', [['data.train', path.join(prepared, 'out', 'train.jsonl')], ['learning_rate', '1e-4']]), '');
 });
 
 test('lora.init_from with a classification adapter in a generation run is refused, naming the key', async () => {
@@ -503,6 +511,10 @@ test('task: classification without labels takes the class list of the prepare re
   assert.deepEqual(fromInts.labels, ['0', '1', '2']);
   assert.deepEqual(classesFor(fromInts.labels!), [0, 1, 2], 'the names read back as the integer labels of the prepared file');
   assert.ok(lines.some((l) => l.includes(`labels: 3 classes from ${path.join(dir, 'named', 'report.json')} (the prepare report beside data.train)`)), lines.join(''));
+  // a config that is refused says its error alone, not first where its classes would have come from
+  const refused = captureStderr(() => assert.throws(() => loadTrainConfig(file(`model: m\ntask: classification\nlearning_rate: 1e-4\ndata: {train: ${path.join(dir, 'named', 'train.jsonl')}}\n`)),
+    /unknown key "learning_rate"/));
+  assert.equal(refused.stderr, '');
   // given labels win; no report beside the data is the error as before
   assert.deepEqual(loadTrainConfig(file(`model: m\ntask: classification\nlabels: [a, b]\ndata: {train: ${path.join(dir, 'named', 'train.jsonl')}}\n`)).labels, ['a', 'b']);
   assert.throws(() => loadTrainConfig(file(`model: m\ntask: classification\ndata: {train: ${input}}\n`)), /labels: classification needs the list of class names/);
