@@ -23,8 +23,9 @@ config.yaml, report.json, loss_curve.svg.
                      A finished run (report.json written) is left as it is: "already complete",
                      exit 0. An unfinished one without a valid checkpoint starts again from step 0
   --dashboard        serve the live dashboard of this run on 127.0.0.1 while it trains and after
-                     (--port N: its port, 0–65535, default any free one; a port in use is refused
-                     before training starts; Ctrl-C stops it)
+                     (Ctrl-C stops it)
+  --port N           with --dashboard: its port, 0–65535 (default 0: any free one); a port in use is
+                     refused before training starts
   --dry-run          print the memory plan (weights, trainable state, activations, workspace) and
                      whether it fits the device's memory (the machine's RAM, saying when it is more than
                      the RAM free now; a GPU's less 544 MiB for CUDA), then exit without training or

@@ -42,6 +42,40 @@ test("each flag of a command's usage line is explained on a line of its own in i
   assert.deepEqual(missing, []);
 });
 
+/** The flags `command`'s parser takes, read from the options object its -flags.ts gives parseCommand (train: its switches and --port). */
+function parsedFlags(command: string): string[] {
+  const src = fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'src', 'cli', `${command}-flags.ts`), 'utf8');
+  if (command === 'train') return [...JSON.parse(/^const SWITCHES = (\[.*\]);$/m.exec(src)![1]!.replace(/'/g, '"')) as string[], 'port', 'help'];
+  const call = src.indexOf(`parseCommand<`);
+  assert.ok(call >= 0, `${command}-flags.ts: no parseCommand call`);
+  // the options object: from the first { after the call to the } that closes it
+  const start = src.indexOf('{', call);
+  let depth = 0, end = start;
+  for (; end < src.length; end++) if (src[end] === '{') depth++; else if (src[end] === '}' && --depth === 0) break;
+  return [...src.slice(start + 1, end).matchAll(/(?:^|[\s,{])'?([a-z][a-z-]*)'?: \{ ?type: '/g)].map((m) => m[1]!);
+}
+
+test("each command's --help lists the flags its parser takes, and its parser takes each flag its --help lists", async () => {
+  // a usage text and its parser drift apart unseen: a flag added to the parser and not to --help, or one --help
+  // still explains that the parser dropped (an "unknown option" for a flag the help shows)
+  const wrong: string[] = [];
+  for (const command of COMMANDS) {
+    const { out } = await cli([command, '--help']);
+    // the option column of --help: the flags of the lines that explain them ("  --min-chars N, --max-chars N   …")
+    const listed = new Set(out.split('\n').filter((l) => /^ {2}--[a-z]/.test(l))
+      .flatMap((l) => [...l.trim().split(/\s{2,}/)[0]!.matchAll(/--([a-z][a-z-]*[a-z])\b(?![.\w])/g)].map((m) => m[1]!)));
+    const parsed = parsedFlags(command);
+    assert.ok(parsed.length >= 2 && listed.size >= 1, `${command}: parser ${parsed.join(', ')}; --help ${[...listed].join(', ')}`);
+    for (const flag of parsed) if (flag !== 'help' && !listed.has(flag)) wrong.push(`${command}: --${flag} is parsed but not in --help`);
+    for (const flag of listed) {
+      if (!parsed.includes(flag)) wrong.push(`${command}: --${flag} is in --help but not parsed`);
+      // and the command itself takes it: not an unknown option
+      else if (/unknown option/.test((await cli([command, `--${flag}`])).err)) wrong.push(`${command}: --${flag} is refused as unknown`);
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
+
 test("generate --help says what generation_config.json's pad_token_id and bos_token_id get: not read, as the README says, not a warning", async () => {
   // --help said they "are warned of when set", but generate reads neither and says nothing of them (the quickstart's model sets bos_token_id)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-help-genconfig-'));
