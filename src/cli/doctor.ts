@@ -1,7 +1,8 @@
 // `mistral-tune doctor`: the guide's environment step. What this machine offers a run: Node.js, the CPU
 // (cores, memory, the GEMM library and the WebAssembly kernel build), and CUDA — the GPU's name, memory and
 // compute capability with the driver, NVRTC and cuBLASLt versions, or the one-line reason it cannot be used.
-// Whether a given run fits is `mistral-tune train CONFIG --dry-run`, which this points to. Its usage and flags are
+// Whether Mistral 7B's LoRA run fits here is doctor-fit.ts's plan of it; whether a given run fits is
+// `mistral-tune train CONFIG --dry-run`, which this points to. Its usage and flags are
 // doctor-flags.ts's, checked before this module (the backends' probes) loads.
 import * as os from 'node:os';
 import { CpuBackend } from '../backend/cpu/cpu-backend.ts';
@@ -9,6 +10,7 @@ import { loadOpenBlas } from '../backend/cpu/openblas.ts';
 import { threadCount } from '../backend/cpu/wasm/pool.ts';
 import { cudaVersionText, deviceText, probeCuda, type CudaProbe } from '../backend/cuda/probe.ts';
 import type { DoctorFlags } from './doctor-flags.ts';
+import { formatMistral7bFit, mistral7bFits, type Mistral7bFit } from './doctor-fit.ts';
 import { gib } from '../util/byte-size.ts';
 
 export interface DoctorReport {
@@ -16,11 +18,14 @@ export interface DoctorReport {
   platform: string;
   cpu: { model: string; cores: number; memoryBytes: number; kernelThreads: number; blas: string | null; blasUsed: boolean; gemmAskedBy: string | null; wasmKernels: 'relaxed' | 'baseline' | 'off'; gemm: string };
   cuda: CudaProbe;
+  /** Mistral 7B's LoRA run (doctor-fit.ts) planned on the GPU, else on the CPU in fp32 and bf16. */
+  mistral7b: Mistral7bFit[];
 }
 
 export function doctorReport(): DoctorReport {
   const blas = loadOpenBlas();
   const cpu = new CpuBackend();
+  const cuda = probeCuda({ libraries: true, eachPiece: true });
   return {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
@@ -28,7 +33,8 @@ export function doctorReport(): DoctorReport {
       model: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), memoryBytes: os.totalmem(),
       kernelThreads: threadCount(), blas: blas?.description ?? null, blasUsed: cpu.gemmMode === 'blas', gemmAskedBy: cpu.gemmAskedBy, wasmKernels: cpu.wasmKernels ?? 'off', gemm: cpu.describe(),
     },
-    cuda: probeCuda({ libraries: true, eachPiece: true }),
+    cuda,
+    mistral7b: mistral7bFits({ ramBytes: os.totalmem(), gpuBytes: cuda.available ? cuda.device.totalBytes : null }),
   };
 }
 
@@ -68,7 +74,7 @@ export function formatDoctor(r: DoctorReport): string {
     lines.push(`cuda backend: not available — ${bad} of the pieces below ${bad === 1 ? 'is' : 'are'} missing or broken`,
       ...c.items.map((i) => `  ${i.what}: ${i.ok ? i.text : `NOT USABLE — ${i.text}`}`));
   }
-  lines.push('whether a run fits: mistral-tune train CONFIG --dry-run (the memory plan against this device)');
+  lines.push(formatMistral7bFit(r.mistral7b));
   return lines.join('\n');
 }
 

@@ -49,3 +49,33 @@ test('doctor with MISTRAL_TUNE_GEMM=simd where a BLAS library loads: BLAS is sai
   if (blas) assert.match(text, new RegExp(`^ {2}BLAS: ${blas.description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: present but not used, as MISTRAL_TUNE_GEMM=simd asks$`, 'm'));
   else assert.match(text, /^ {2}BLAS: none loaded/m);
 });
+
+test("doctor says whether a Mistral 7B LoRA run fits this machine, by train --dry-run's memory plan, in fp32 and bf16 on the CPU", async () => {
+  // the guide's environment step said what the machine has, not whether the 7B run the toolkit is for fits it (was: only
+  // "whether a run fits: mistral-tune train CONFIG --dry-run", which needs the model's config.json and a data file first)
+  const { mistral7bFits } = await import('../../src/cli/doctor-fit.ts');
+  const { planMemory, deviceBytesNeeded } = await import('../../src/train/memory-plan.ts');
+  const { validate } = await import('../../src/train/config.ts');
+  const { parseConfig } = await import('../../src/model/config.ts');
+  const ram = 24 * 2 ** 30;
+  const fits = mistral7bFits({ ramBytes: ram, gpuBytes: null });
+  assert.deepEqual(fits.map((f) => [f.device, f.precision]), [['cpu', 'fp32'], ['cpu', 'bf16']]);
+  for (const f of fits) {
+    // the dry run's own plan of that run: Mistral 7B's config.json (MistralConfig's defaults), LoRA r=16, 1 × 2048 tokens
+    const cfg = validate({ model: 'm', data: { train: 't' }, lora: { r: 16 }, batch_size: 1, max_seq_len: 2048, device: 'cpu', precision: f.precision }, 'test');
+    const plan = planMemory(cfg, parseConfig({ model_type: 'mistral', vocab_size: 32000, max_position_embeddings: 32768 }), { B: 1, T: 2048 }, 'cpu');
+    assert.equal(f.neededBytes, deviceBytesNeeded(plan));
+    assert.equal(f.availableBytes, ram);
+    assert.equal(f.fits, f.neededBytes <= ram);
+  }
+  assert.ok(fits[1]!.neededBytes < fits[0]!.neededBytes / 1.5, 'bf16 halves the weights and activations');
+  // a GPU: its bf16 plan against its memory less the CUDA context's
+  const gpu = mistral7bFits({ ramBytes: ram, gpuBytes: 80 * 2 ** 30 });
+  assert.deepEqual(gpu.map((f) => [f.device, f.precision, f.fits]), [['cuda', 'bf16', true]]);
+  // the line doctor prints, and its JSON
+  const r = doctor();
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^mistral 7B: LoRA r=16 on 1 × 2048 tokens (needs [\d.]+ GiB in fp32 and [\d.]+ GiB in bf16 of this machine's [\d.]+ GiB of RAM|needs [\d.]+ GiB in bf16 of the GPU's [\d.]+ GiB \(less the CUDA context's\)): .*; your own run: mistral-tune train CONFIG --dry-run$/m);
+  const j = JSON.parse(doctor('--json').stdout) as { mistral7b: Array<{ device: string; precision: string; fits: boolean }> };
+  assert.ok(j.mistral7b.length >= 1 && j.mistral7b.every((f) => typeof f.fits === 'boolean'));
+});

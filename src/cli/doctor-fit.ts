@@ -1,0 +1,45 @@
+// doctor's answer to "would the 7B run this toolkit is for fit here?": the memory plan `train --dry-run` makes
+// (planMemory) for Mistral 7B v0.1's config.json — LoRA r=16 on its 7 projections, one sequence of 2048 tokens —
+// against this machine: the GPU's memory (less the CUDA context's) in bf16, else the RAM in fp32 and in bf16.
+import { CUDA_RESERVE_BYTES } from '../backend/capacity.ts';
+import { parseConfig } from '../model/config.ts';
+import { validate } from '../train/config.ts';
+import { deviceBytesNeeded, planMemory } from '../train/memory-plan.ts';
+import { gib } from '../util/byte-size.ts';
+
+/** One planned Mistral 7B run: its device and precision, the bytes its plan needs there, what the device offers. */
+export interface Mistral7bFit {
+  device: 'cpu' | 'cuda';
+  precision: 'fp32' | 'bf16';
+  neededBytes: number;
+  availableBytes: number;
+  fits: boolean;
+}
+
+/** Mistral 7B v0.1's config.json: MistralConfig's defaults are its shape; these two keys differ from them. */
+const MISTRAL_7B = { model_type: 'mistral', vocab_size: 32000, max_position_embeddings: 32768 };
+const RANK = 16, TOKENS = 2048;
+
+/** The plans on the GPU (bf16) where `gpuBytes` is known, else on the CPU in fp32 and bf16 against `ramBytes`. */
+export function mistral7bFits(machine: { ramBytes: number; gpuBytes: number | null }): Mistral7bFit[] {
+  const model = parseConfig(MISTRAL_7B, 'Mistral-7B-v0.1 config.json');
+  const runs: Array<[Mistral7bFit['device'], Mistral7bFit['precision'], number]> = machine.gpuBytes !== null
+    ? [['cuda', 'bf16', Math.max(0, machine.gpuBytes - CUDA_RESERVE_BYTES)]]
+    : [['cpu', 'fp32', machine.ramBytes], ['cpu', 'bf16', machine.ramBytes]];
+  return runs.map(([device, precision, availableBytes]) => {
+    const cfg = validate({ model: 'Mistral-7B-v0.1', data: { train: 'train.jsonl' }, lora: { r: RANK }, batch_size: 1, max_seq_len: TOKENS, device, precision }, 'doctor');
+    const neededBytes = deviceBytesNeeded(planMemory(cfg, model, { B: 1, T: TOKENS }, device));
+    return { device, precision, neededBytes, availableBytes, fits: neededBytes <= availableBytes };
+  });
+}
+
+/** doctor's line: what the plans need of what the device offers, and whether (in which precision) it fits. */
+export function formatMistral7bFit(fits: readonly Mistral7bFit[]): string {
+  const needs = fits.map((f) => `${gib(f.neededBytes)} in ${f.precision}`).join(' and ');
+  const of = fits[0]!.device === 'cuda' ? `the GPU's ${gib(fits[0]!.availableBytes)} (less the CUDA context's)` : `this machine's ${gib(fits[0]!.availableBytes)} of RAM`;
+  const fitting = fits.filter((f) => f.fits);
+  const verdict = fitting.length === fits.length ? 'fits'
+    : fitting.length > 0 ? `fits in ${fitting.map((f) => f.precision).join(', ')} only (precision: ${fitting[0]!.precision})`
+    : 'does NOT fit (a smaller model, or a device with more memory)';
+  return `mistral 7B: LoRA r=${RANK} on 1 × ${TOKENS} tokens needs ${needs} of ${of}: ${verdict}; your own run: mistral-tune train CONFIG --dry-run`;
+}
