@@ -21,7 +21,7 @@ import { encodeSafetensors, SafetensorsFile, type TensorToWrite } from '../model
 import { bufferTensor } from '../model/buffer-tensor.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { withIo, writeFileAtomic } from '../util/atomic.ts';
-import { foldersPutBack, recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts';
+import { foldersPutBack, recoverFolderSwaps, replaceFolderAtomic, requireFolderPlace } from '../util/folder-swap.ts';
 import { filesSpec, NOT_A_FOLDER, removeOwned, type FolderSpec } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { warn, warnOnce } from '../util/log.ts';
@@ -145,6 +145,20 @@ function dropCheckpoint(dir: string, method: RunMethod): void {
   } else if (kept.length > 0 && hadState) {
     warn(`kept ${kept.slice(0, 5).join(', ')}${kept.length > 5 ? ', …' : ''} in the old checkpoint ${dir}: mistral-tune did not write ` +
       `${kept.length === 1 ? 'it' : 'them'}, so only the checkpoint's own files were deleted`);
+  }
+}
+
+/**
+ * Throws (the error of the write: requireFolderPlace) when a file or symbolic link of the user's is named as a checkpoint
+ * that a run going on from `fromStep` to `toStep` writes (every `every` steps): a resume took it for a corrupt checkpoint
+ * and trained on, to be refused at that step's write with the steps since trained for nothing. One of a step not written
+ * again (the one resumed from, one before it) is left: read through, or kept by the rotation.
+ */
+export function requireCheckpointPlaces(runDir: string, fromStep: number, toStep: number, every: number | null): void {
+  if (every === null) return;
+  for (const dir of listCheckpoints(runDir)) {
+    const step = stepOf(dir);
+    if (step > fromStep && step <= toStep && step % every === 0) requireFolderPlace(dir);
   }
 }
 

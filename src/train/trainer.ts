@@ -21,7 +21,7 @@ import { deriveSeed } from '../util/rng.ts';
 import { bestOnResume, stepZeroBestOnResume } from './best-check.ts';
 import { forgetBests, settleOlderBest, takeEvaluation } from './best-state.ts';
 import { placeOf } from './config-paths.ts';
-import { dropCheckpointsBefore, repairCheckpointAdapter, restoreLatestCheckpoint, saveCheckpoint, type CheckpointState, type LoopState } from './checkpoint.ts';
+import { dropCheckpointsBefore, repairCheckpointAdapter, requireCheckpointPlaces, restoreLatestCheckpoint, saveCheckpoint, type CheckpointState, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, validatedConfig, type TrainConfig } from './config.ts';
 import { readYamlMapping } from './config-yaml.ts';
 import { changedData, dataFingerprints, splitFingerprint, type DataFingerprints } from './data-fingerprint.ts';
@@ -197,6 +197,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   /** Whether the checkpoint's place in the (unchanged) data exists: the loader is left there when it does, as it was when not. */
   const restored = resumed ? restoreLatestCheckpoint(dir.dir, cfg.method, run.params, run.optimizer, backend,
     { trainAgain, extraProblem: reportStateProblem, refuseChanged, placeProblem: (state) => placeProblem(loader, state.loop.loader) }) : null;
+  // before anything of the run changes: a checkpoint's name the run will write taken by a file or link of the user's
+  if (resumed) requireCheckpointPlaces(dir.dir, restored?.loop.step ?? 0, run.totalSteps, cfg.checkpoint.every_steps);
   // what a diverged run's error names as its last good checkpoint is taken from these
   const checkpoints = { ...cfg.checkpoint, resumedFrom: restored ? restored.loop.step : null, written: [] as number[] };
   if (restored) {

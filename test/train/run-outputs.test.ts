@@ -118,3 +118,37 @@ test('a marker holding a value nested 100,000 deep is no marker: it is written a
   run.recordModel('0123456789abcdef');
   assert.deepEqual(JSON.parse(fs.readFileSync(marker, 'utf8')), { format: 'mistral-tune run', version: 1, model_fingerprint: '0123456789abcdef' });
 });
+
+test('train --resume refuses a file or symbolic link named as a checkpoint the run will write, before a step trains; one of a step it resumed past is left', () => {
+  // before: the resume skipped it as a corrupt checkpoint, trained on, and was refused only when it came to write that
+  // step's checkpoint (hours into a 7B run), with the steps since trained for nothing
+  const dir = path.join(tempDir('mt-outputs-'), 'run');
+  const cfg = config('lora', dir);
+  captureStderr(() => train(cfg));
+  // stopped after the checkpoint of step 1: resuming it trains step 2 and writes checkpoints/step-0000002
+  fs.rmSync(path.join(dir, 'report.json'));
+  const step2 = path.join(dir, 'checkpoints', 'step-0000002');
+  fs.rmSync(step2, { recursive: true });
+  const metrics = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8');
+  const mine = tempDir('mt-mine-');
+  fs.writeFileSync(path.join(mine, 'notes.txt'), 'mine\n');
+  for (const kind of ['a file', 'a symbolic link'] as const) {
+    if (kind === 'a file') fs.writeFileSync(step2, 'mine\n');
+    else fs.symlinkSync(mine, step2);
+    const { stderr } = captureStderr(() => assert.throws(() => train(cfg, { resume: true }),
+      { message: `${step2}: is ${kind}, where mistral-tune writes its step-0000002/ folder: move it away (mistral-tune did not make it)` }));
+    assert.doesNotMatch(stderr, /resume: from the checkpoint/, `${kind}: refused before the run goes on`);
+    assert.equal(fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8'), metrics, `${kind}: no step trained`);
+    if (kind === 'a file') assert.equal(fs.readFileSync(step2, 'utf8'), 'mine\n', 'the file left as it was');
+    else assert.deepEqual(fs.readdirSync(step2), ['notes.txt'], 'the link and what it points to left as they were');
+    fs.rmSync(step2);
+  }
+  // a link at the step resumed from is read through and never written again: the run goes on
+  const step1 = path.join(dir, 'checkpoints', 'step-0000001'), moved = path.join(mine, 'step-0000001');
+  fs.renameSync(step1, moved);
+  fs.symlinkSync(moved, step1);
+  const { stderr } = captureStderr(() => train(cfg, { resume: true }));
+  assert.match(stderr, /resume: from the checkpoint of step 1\b/);
+  assert.ok(fs.existsSync(path.join(step2, 'state.safetensors')), 'step 2 checkpointed');
+  assert.ok(fs.existsSync(path.join(moved, 'state.safetensors')), 'the linked checkpoint kept whole');
+});
