@@ -294,6 +294,8 @@ function stateProblem(state: CheckpointState, step: number): string | null {
   }
   if (!count(state.metricsBytes)) return 'metricsBytes is not a count';
   if (!count(state.optimizerStep)) return 'optimizerStep is not a count';
+  // AdamW's bias correction counts its updates, one a step: another count would go on from other weights than the run's
+  if (state.optimizerStep !== step) return `optimizerStep ${state.optimizerStep} is not the step ${step} (AdamW updates once a step)`;
   if (!object(state.extra)) return 'extra is not an object';
   return null;
 }
