@@ -8,7 +8,7 @@ import { RUN_LAYOUT } from '../run/layout.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import type { DataLoader, LoaderPosition } from '../data/loader.ts';
 import { SafetensorsFile } from '../model/safetensors.ts';
-import { checkpointsAfterRepair, checkpointStateFile, otherTensorsRefusal, readWholeCheckpoint, stepOf, type TensorShape } from './checkpoint.ts';
+import { checkpointsAfterRepair, checkpointStateFile, otherTensorsRefusal, readWholeCheckpoint, requireCheckpointPlaces, stepOf, type TensorShape } from './checkpoint.ts';
 import { modelFolder, type TrainConfig } from './config.ts';
 import { readYamlMapping } from './config-yaml.ts';
 import { changedData, isDataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
@@ -113,13 +113,16 @@ export interface RunNow {
   loader: DataLoader;
   /** The run's trainable tensors' names and shapes, in the resume's order (plannedTrainableShapes). */
   params: () => Iterable<TensorShape>;
+  /** The steps the run trains in all: the checkpoints after the one resumed from that it writes, up to it (requireCheckpointPlaces). */
+  totalSteps: number;
 }
 
 /**
  * What a resume of `run` with `cfg` would refuse, judged as the resume judges it (restoreLatestCheckpoint, the trainer's
  * refuseChanged and placeProblem) before it loads a tensor: from its newest checkpoint that passes its checks (a config
  * other than the one it recorded, an older version's data order, other data or base weights: otherConfigRefusal,
- * otherInputsRefusal; a place in the data that does not exist skips it; its tensors not of the run's shapes), once a
+ * otherInputsRefusal; a place in the data that does not exist skips it; its tensors not of the run's shapes; a file or link of the
+ * user's named as a checkpoint it would write, thrown: requireCheckpointPlaces), once a
  * checkpoint a crash left moved aside is counted as put back (checkpointsAfterRepair); else from what the run recorded
  * when it started (restartRefusal: it would start again from step 0); null when it would go on. Reads only: nothing in
  * the run is repaired or changed; of each checkpoint looked at, its trainer_state.json and state.safetensors's header.
@@ -146,11 +149,14 @@ export function foretoldResumeRefusal(cfg: TrainConfig, run: RunDir, now: Inputs
     if (placeProblem(now.loader, place) !== null) continue; // skipped as damaged (with its warning)
     const st = SafetensorsFile.open(checkpointStateFile(at));
     try {
-      return otherTensorsRefusal(st, checkpointStateFile(dir), step, now.params(), trainAgain);
+      const refusal = otherTensorsRefusal(st, checkpointStateFile(dir), step, now.params(), trainAgain);
+      if (refusal === null) requireCheckpointPlaces(run.dir, step, now.totalSteps, cfg.checkpoint.every_steps); // thrown, as the resume throws it
+      return refusal;
     } finally {
       st.close();
     }
   }
+  requireCheckpointPlaces(run.dir, 0, now.totalSteps, cfg.checkpoint.every_steps); // before the restart's checks, as the resume
   return restartRefusal(run, { then: yaml ?? configNow, now: configNow, model: now.model(), trainAgain, where });
 }
 

@@ -102,7 +102,7 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const tokens = train.reduce((n, r) => n + Math.min(r.inputIds.length, cfg.max_seq_len), 0);
   return {
     model, plan, shape, available, freeNow, fits: limit !== null ? false : available === null ? null : deviceBytesNeeded(plan) <= available, limit, why, steps, events: plannedEvents(cfg, steps.totalSteps, steps.stepsPerEpoch),
-    train: { examples: train.length, tokens }, ...outputDirFate(cfg, flags, { ...inputsNow(cfg, { train, val, test }), loader, params: () => plannedTrainableShapes(cfg, model) }),
+    train: { examples: train.length, tokens }, ...outputDirFate(cfg, flags, { ...inputsNow(cfg, { train, val, test }), loader, params: () => plannedTrainableShapes(cfg, model), totalSteps: steps.totalSteps }),
   };
 }
 

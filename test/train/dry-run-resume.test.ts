@@ -231,3 +231,14 @@ test('train --resume --dry-run of a run whose newest checkpoint a crash left mov
   await sameRefusal(dir, run, ['run.yaml'], /cannot resume: data\.train changed since the checkpoint of step 2 was written/);
   assert.ok(fs.existsSync(path.join(root, 'step-0000002')), 'the resume put it back');
 });
+
+test('train --resume --dry-run of a run where a file of the user\'s is named as a checkpoint the resume would write: refused as the resume refuses it', async () => {
+  // the resume takes the file for a corrupt checkpoint, starts again from step 0 and is refused before a step (it would
+  // write step-0000002 there); before, the dry run said "continued from its newest valid checkpoint (--resume)", exit 0
+  const { dir, run } = await stoppedRun();
+  const step2 = path.join(run, 'checkpoints', 'step-0000002');
+  fs.rmSync(step2, { recursive: true });
+  fs.writeFileSync(step2, 'mine\n');
+  await sameRefusal(dir, run, ['run.yaml'], /step-0000002: is a file, where mistral-tune writes its step-0000002\/ folder: move it away \(mistral-tune did not make it\)/);
+  assert.equal(fs.readFileSync(step2, 'utf8'), 'mine\n');
+});
