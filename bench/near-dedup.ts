@@ -10,16 +10,18 @@
 // index's stats). The names are made of 20 syllables, so that records share fragments as real place names do.
 // With --compare FILE (another near-dedup.ts, e.g. an older commit's extracted by `git archive`), runs that
 // index too over the same inputs and exits 1 unless both give the same match (index and similarity) for every
-// record. With --jsonl DIR, writes the inputs (without classes) as JSONL files there, for timing
+// record. With --save FILE, writes every record's match (the kept/dropped decisions) as JSON; with --against FILE,
+// exits 1 unless this run's are the same as those saved. With --jsonl DIR, writes the inputs (without classes) as JSONL files there, for timing
 // `mistral-tune prepare`, instead of running.
 // Usage: node --import tsx bench/near-dedup.ts [--records N] [--only NAME,...] [--threshold X]
-//          [--postings auto|always|never] [--compare FILE] [--jsonl DIR]
+//          [--postings auto|always|never] [--compare FILE] [--save FILE] [--against FILE] [--jsonl DIR]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { NearDupIndex } from '../src/data/near-dedup.ts';
 import { Rng } from '../src/util/rng.ts';
+import { logLines, longDocuments, templatedNotices, unicodeShort } from './near-dedup-messy.ts';
 
 interface Match { index: number; similarity: number }
 interface Index {
@@ -29,7 +31,7 @@ interface Index {
 type IndexClass = new (threshold: number, postings?: 'auto' | 'always' | 'never') => Index;
 interface Input { name: string; records: object[]; parts: string[][]; label?: number[] }
 
-function generate(n: number, seed: number): Input[] {
+function generate(n: number, seed: number, only?: readonly string[]): Input[] {
   const rng = new Rng(seed);
   const syl = ['ka', 'lo', 'mi', 'ra', 'tu', 'sen', 'dor', 'vi', 'an', 'el', 'qu', 'ish', 'bar', 'no', 'zet', 'po', 'li', 'gra', 'wen', 'fo'];
   const name = (): string => {
@@ -48,7 +50,7 @@ function generate(n: number, seed: number): Input[] {
     w[rng.below(w.length)] = name();
     return w.join(' ');
   };
-  const inputs: Input[] = ['one-liners', 'prompt/completion', 'chat', 'mixed+labels', 'shared-preamble', 'short-lists', 'tiny-vocabulary', 'arithmetic'].map((name) => ({ name, records: [], parts: [] }));
+  const inputs: Input[] = ['one-liners', 'prompt/completion', 'chat', 'mixed+labels', 'shared-preamble', 'short-lists', 'tiny-vocabulary', 'arithmetic', 'log-lines', 'notices', 'long-documents', 'unicode-short'].map((name) => ({ name, records: [], parts: [] }));
   const labels: number[] = [];
   const mixed: Array<{ text: string } | { prompt: string; completion: string }> = [];
   for (let i = 0; i < n; i++) {
@@ -68,10 +70,9 @@ function generate(n: number, seed: number): Input[] {
   }
   inputs[3]!.records = mixed;
   inputs[3]!.label = labels;
-  inputs[4]!.records = sharedPreamble(n, seed);
-  inputs[5]!.records = shortLists(n, seed);
-  inputs[6]!.records = tinyVocabulary(n, seed);
-  inputs[7]!.records = arithmetic(n, seed);
+  // the inputs made by their own generator, only when asked for (long documents at 300k are 1.5 GB)
+  const own = [sharedPreamble, shortLists, tinyVocabulary, arithmetic, logLines, templatedNotices, longDocuments, unicodeShort];
+  own.forEach((make, k) => { if (!only || only.includes(inputs[4 + k]!.name)) inputs[4 + k]!.records = make(n, seed); });
   // the parts prepare compares (record.ts's comparableParts, lower-cased): a chat's system prompt is not one
   for (const input of inputs) {
     input.parts = input.records.map((r) => {
@@ -151,11 +152,12 @@ function run(Cls: IndexClass, input: Input, threshold: number, postings?: 'auto'
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { records: { type: 'string' }, only: { type: 'string' }, threshold: { type: 'string' }, postings: { type: 'string' }, compare: { type: 'string' }, jsonl: { type: 'string' } } });
+  const { values } = parseArgs({ options: { records: { type: 'string' }, only: { type: 'string' }, threshold: { type: 'string' }, postings: { type: 'string' }, compare: { type: 'string' }, jsonl: { type: 'string' }, save: { type: 'string' }, against: { type: 'string' } } });
   const n = Number(values.records ?? 20_000);
   const threshold = Number(values.threshold ?? 0.8);
   const postings = (values.postings ?? 'auto') as 'auto' | 'always' | 'never';
-  const inputs = generate(n, 1).filter((input) => !values.only || values.only.split(',').includes(input.name));
+  const only = values.only?.split(',');
+  const inputs = generate(n, 1, only).filter((input) => !values.only || values.only.split(',').includes(input.name));
   if (values.jsonl) {
     fs.mkdirSync(values.jsonl, { recursive: true });
     for (const input of inputs) {
@@ -168,11 +170,20 @@ async function main(): Promise<void> {
   const other = values.compare ? ((await import(pathToFileURL(path.resolve(values.compare)).href)) as { NearDupIndex: IndexClass }).NearDupIndex : null;
   let differ = false;
   console.log(`NearDupIndex (posting lists: ${postings}), threshold ${threshold}, ${n} records an input${other ? `; compared with ${values.compare}` : ''}`);
-  console.log(`input             | dropped | seconds | entries/rec${other ? ' | other s | other e/rec | same' : ''}`);
+  const saved: Record<string, Array<Match | null>> = values.against ? JSON.parse(fs.readFileSync(values.against, 'utf8')) : {};
+  const decisions: Record<string, Array<Match | null>> = {};
+  console.log(`input             | dropped | seconds | us/rec | entries/rec${other ? ' | other s | other e/rec | same' : ''}`);
   for (const input of inputs) {
     const a = run(NearDupIndex, input, threshold, postings);
     const dropped = a.matches.filter((m) => m).length;
-    let row = `${input.name.padEnd(17)} | ${String(dropped).padStart(7)} | ${a.seconds.toFixed(2).padStart(7)} | ${a.entries.padStart(11)}`;
+    let row = `${input.name.padEnd(17)} | ${String(dropped).padStart(7)} | ${a.seconds.toFixed(2).padStart(7)} | ${((a.seconds * 1e6) / input.parts.length).toFixed(1).padStart(6)} | ${a.entries.padStart(11)}`;
+    decisions[input.name] = a.matches;
+    if (values.against) {
+      const b = saved[input.name];
+      const bad = b ? a.matches.findIndex((m, i) => JSON.stringify(m) !== JSON.stringify(b[i])) : -2;
+      if (bad !== -1) differ = true;
+      row += bad === -1 ? ' | same as saved' : bad === -2 ? ' | NOT SAVED' : ` | NOT SAVED'S: record ${bad}: ${JSON.stringify(a.matches[bad])} vs ${JSON.stringify(b![bad])}`;
+    }
     if (other) {
       const b = run(other, input, threshold);
       const bad = a.matches.findIndex((m, i) => JSON.stringify(m) !== JSON.stringify(b.matches[i]));
@@ -181,6 +192,8 @@ async function main(): Promise<void> {
     }
     console.log(row);
   }
+  if (values.save) fs.writeFileSync(values.save, JSON.stringify(decisions));
+  console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   if (differ) process.exit(1);
 }
 
