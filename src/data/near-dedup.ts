@@ -30,7 +30,8 @@
 // whose exact Jaccard with the query's part may reach the threshold by counting the lists of the query's rarest
 // hashes: when that reads less, the candidates are those of them that the bands give. It costs each query its
 // shingle hashes, so it is used only while the bands' work pays for that (prefix-switch.ts: on and off again as the
-// input changes); the records added while it was off are posted when it is on again. The match is the earliest candidate of
+// input changes); the records added while it was off are posted when it is on again, and once its budget is full it
+// serves no more queries (prefix-switch.test.ts). The match is the earliest candidate of
 // the bands whose every part reaches the threshold; each way of finding candidates gives a subset of the bands'
 // that holds every one whose exact Jaccard may reach it, confirmed in slot order: the same matches either way.
 import { KeptHashes } from './kept-hashes.ts';
@@ -67,7 +68,10 @@ const BOUND_BUDGET = 1 << 24;
  * crowd that made the bitmap read too much (after 20k records of other kinds, 270 sharing a preamble are few).
  */
 const BOUND_SAMPLE = 1024;
-/** Prefix tokens that the PrefixFilter posts at most (4 bytes each); later records are candidates whatever their prefix. */
+/**
+ * Prefix tokens that the PrefixFilter posts at most (4 bytes each); later records are candidates whatever their
+ * prefix, and the filter then serves no query that the switch would give it.
+ */
 const PREFIX_BUDGET = 1 << 24;
 
 export interface NearMatch {
@@ -100,6 +104,7 @@ export class NearDupIndex extends NearDupBands {
   private prefixes: PrefixFilter | null = null;
   private readonly unindexed: number[] = [];
   private prefixedTo = 0;
+  private prefixesFull = false; // the PrefixFilter refused a slot (its budget is full): switched, it is used no more
   private readonly prefixSwitch = new PrefixSwitch();
   // the slot confirmed last, its parts and their shingle sets (as far as compared): records that share a template
   // whose first record is kept (a licence header, files that differ in a function) are each confirmed against it,
@@ -142,7 +147,7 @@ export class NearDupIndex extends NearDupBands {
     for (let b = 0; b < this.bands; b++) visits += this.bucketSize[b] = this.table.size((this.keys[b] = bandKey(sig, b, this.rows)));
     this.stats.bandEntries += visits;
     if (!this.bound && this.shingleBound !== 'never' && (this.shingleBound === 'always' || this.kept.work > BOUND_WORK * this.count + BOUND_WORK_ALLOWANCE)) this.keepBound(partsOf);
-    const prefixes = this.prefixFilter === 'always' || (this.prefixFilter === 'auto' && this.prefixSwitch.on) ? this.postPrefixes(partsOf) : null;
+    const prefixes = this.prefixFilter === 'always' || (this.prefixFilter === 'auto' && this.prefixSwitch.on && !this.prefixesFull) ? this.postPrefixes(partsOf) : null;
     let hashes = this.bound || prefixes ? parts.map((p) => shingleHashes(p, HASH_BITS)) : null;
     const plan = this.bound && this.boundPlan(hashes!);
     const prefixPlan = prefixes && prefixes.plan(hashes!);
@@ -216,7 +221,7 @@ export class NearDupIndex extends NearDupBands {
     }
     if (this.bound && !this.bound.add(slot, hashes!)) this.unbounded.push(slot);
     if (prefixes) {
-      if (!prefixes.add(slot, hashes!)) this.unindexed.push(slot);
+      if (!prefixes.add(slot, hashes!)) this.refused(slot);
       this.prefixedTo = slot + 1;
     }
     return null;
@@ -272,7 +277,7 @@ export class NearDupIndex extends NearDupBands {
   /** The PrefixFilter, every slot posted: made now, or the slots added while the switch was off posted now. */
   private postPrefixes(partsOf: (index: number) => readonly string[]): PrefixFilter {
     if (!this.prefixes) this.keepPrefixes(partsOf);
-    for (; this.prefixedTo < this.count; this.prefixedTo++) if (!this.prefixes!.add(this.prefixedTo, this.slotHashes(this.prefixedTo, partsOf))) this.unindexed.push(this.prefixedTo);
+    for (; this.prefixedTo < this.count; this.prefixedTo++) if (!this.prefixes!.add(this.prefixedTo, this.slotHashes(this.prefixedTo, partsOf))) this.refused(this.prefixedTo);
     return this.prefixes!;
   }
 
@@ -288,8 +293,18 @@ export class NearDupIndex extends NearDupBands {
       this.kept.lists(slot, this.partCount[slot]!).forEach((h, k) => { for (let i = 0; i < h.length; i++) frequency[k]![h[i]!]!++; });
     }
     this.prefixes = new PrefixFilter(MAX_PARTS, HASH_BITS, this.threshold, frequency, this.prefixBudget);
-    for (let slot = 0; slot < this.count; slot++) if (!this.prefixes.add(slot, this.slotHashes(slot, partsOf))) this.unindexed.push(slot);
+    for (let slot = 0; slot < this.count; slot++) if (!this.prefixes.add(slot, this.slotHashes(slot, partsOf))) this.refused(slot);
     this.prefixedTo = this.count;
+  }
+
+  /**
+   * A slot that the PrefixFilter's budget has no room for: a candidate of every query that it serves. Switched
+   * ('auto'), it serves no more queries, which the bands then serve as they would without it: each would read the
+   * refused slots, more and more of them, and still cost its hashes.
+   */
+  private refused(slot: number): void {
+    this.unindexed.push(slot);
+    if (this.prefixFilter === 'auto') this.prefixesFull = true;
   }
 
   /** The slot's parts' shingle hashes: kept, or computed from its parts read back. */

@@ -87,3 +87,15 @@ test('PrefixSwitch: blocks of a window each, log lines and paragraphs in turn: o
   }
   assert.ok(logWindowsOn >= 35, `${logWindowsOn} of 40 log-line windows with the filter on`);
 });
+
+test('NearDupIndex: once the PrefixFilter budget is full, the switch serves no query: the later log lines are not hashed, and the matches are the same', () => {
+  // 6k log lines switch the filter on after 4k; room for 1,000 prefix tokens (about 30 lines): each later line would
+  // be a candidate of every query the filter serves, so the bands serve them, and hashing them is wasted
+  const lines = Array.from({ length: 6000 }, (_, i) => logLine(i % 5000));
+  const full = new NearDupIndex(0.8, 'auto', undefined, 'auto', undefined, 'auto', 1000);
+  let hashedBefore = 0;
+  const matches = nearMatchLines(full, lines.map((l) => [l]), () => false, (i) => { if (i === 4999) hashedBefore = full.stats.hashed; });
+  assert.ok(hashedBefore > 0, 'the switch went on');
+  assert.equal(full.stats.hashed - hashedBefore, 0, 'lines hashed after the budget was full');
+  assert.deepEqual(matches, nearMatchLines(new NearDupIndex(0.8, 'auto', undefined, 'auto', undefined, 'never'), lines.map((l) => [l]), () => false));
+});
