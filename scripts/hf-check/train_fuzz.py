@@ -18,8 +18,8 @@ N = int(sys.argv[2]) if len(sys.argv) > 2 else 20
 SEED = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 ONLY = set(sys.argv[4].split(',')) if len(sys.argv) > 4 and sys.argv[4] not in ('', 'all') else None
 # FORCE: e.g. base=yarn,task=cls,method=dora — every case's base model (a name in BASES; a+b+c: case i the i-th of
-# them, cycling; *: of all BASES), task (gen, cls) or method (lora, dora, full) set after it is drawn, the rest as drawn;
-# len (short, the default, or long) the rows' lengths
+# them, cycling; *: of all BASES; random: a shape of its own drawn for each case, random_shape), task (gen, cls) or method
+# (lora, dora, full) set after it is drawn, the rest as drawn; len (short, the default, or long) the rows' lengths
 FORCE = dict(kv.split('=', 1) for kv in sys.argv[5].split(',')) if len(sys.argv) > 5 and sys.argv[5] else {}
 # len=long: rows of 40–250 tokens (short: 1–28), so that a micro-batch spans several 512-row logit chunks (a chunk of
 # prompt tokens alone is skipped), several 64-query blocks of the attention backward and 256-row forward blocks
@@ -41,7 +41,7 @@ LABELS = ['neg', 'neutral', 'pos']
 TOKENIZER = f'{op.ROOT}/assets/tokenizer/mistral-7b-v0.1'
 
 
-def random_rows(rng, n, cls, vocab=512):
+def random_rows(rng, n, cls, vocab=512):  # vocab: a base's own (random_shape's may be smaller than the fixture's)
     rows = []
     for _ in range(n):
         ids = [1] + [rng.randrange(3, vocab) for _ in range(rng.choice([0, 1, 2]) if rng.random() < 0.1 else (rng.randint(40, 250) if LONG else rng.randint(1, 26)))] + ([2] if rng.random() < 0.7 else [])
@@ -114,6 +114,27 @@ BASES = {
     'mha_hd8_yarn': dict(num_key_value_heads=4, head_dim=8, rope_parameters={'rope_type': 'yarn', 'factor': 3.0, 'original_max_position_embeddings': 24,
                                                                              'rope_theta': 1000000.0}),
 }
+
+
+def random_shape(rng):
+    """A Mistral shape of its own (FORCE base=random), keys for option_parity.make_base: query heads over a divisor of
+    them as KV heads (GQA, MQA or MHA), head_dim given and unlike hidden / heads, odd vocab and intermediate sizes (down
+    to 5 and 1), tied or not, θ, ε (to 1), a window shorter than the rows or none, max_position_embeddings (some below
+    the longest row), the MLP's activation, 1–3 layers."""
+    heads = rng.randint(1, 6)
+    kv = rng.choice([d for d in range(1, heads + 1) if heads % d == 0])
+    hidden = rng.choice([h for h in range(4, 97, 2) if h % heads or h // heads != 16])
+    head_dim = rng.choice([d for d in (2, 4, 6, 8, 10, 12, 16, 20, 24) if d * heads != hidden])
+    keys = dict(num_attention_heads=heads, num_key_value_heads=kv, hidden_size=hidden, head_dim=head_dim,
+                intermediate_size=rng.choice([1, 3, *[rng.randrange(5, 200, 2)] * 3]), vocab_size=rng.choice([5, 13, *[rng.randrange(33, 700, 2)] * 3]),
+                num_hidden_layers=rng.randint(1, 3), tie_word_embeddings=rng.random() < 0.4, rope_theta=rng.choice([100.0, 1e4, 5e5, 1e6, 31.5]),
+                rms_norm_eps=rng.choice([1e-6, 1e-5, 3e-4, 1e-2, 1.0]), sliding_window=rng.choice([None, 1, 2, 3, 5, 7, 11]),
+                # below the longest row too: transformers' default rope and eager mask run past it (ours warns)
+                max_position_embeddings=rng.choice([12, 256, 300, 512, 4096]) if not LONG else rng.choice([256, 300, 4096]),
+                hidden_act=rng.choice(['silu', 'silu', 'gelu', 'gelu_pytorch_tanh', 'relu']))
+    if rng.random() < 0.5:  # transformers 5's form; else 4's top-level rope_theta (make_base writes it as given)
+        keys['rope_parameters'] = {'rope_type': 'default', 'rope_theta': keys.pop('rope_theta')}
+    return keys
 
 
 def random_case(rng, force):
@@ -409,6 +430,22 @@ def describe(case):
     return ', '.join(parts)
 
 
+def smallest_side(keys, targets):
+    """The smallest side of the projections `targets` in a base of `keys` (the fixture's shape otherwise)."""
+    cfg = {**dict(hidden_size=64, num_attention_heads=4, num_key_value_heads=2, head_dim=16, intermediate_size=160), **keys}
+    hidden, hd, inter = cfg['hidden_size'], cfg['head_dim'], cfg['intermediate_size']
+    sides = dict(q_proj=cfg['num_attention_heads'] * hd, k_proj=cfg['num_key_value_heads'] * hd, v_proj=cfg['num_key_value_heads'] * hd,
+                 o_proj=cfg['num_attention_heads'] * hd, gate_proj=inter, up_proj=inter, down_proj=inter)
+    return min(min(sides[p], hidden) for p in (PROJ if targets == 'all-linear' else targets))
+
+
+def logits_on(model, rows, cls):
+    """The logits of `rows` (a base of another vocabulary than the fixture rows' that op.logits_of takes)."""
+    with torch.no_grad():
+        b = op.collate(hf_rows([{k: v for k, v in r.items() if k != 'labels'} for r in rows]))
+        return model(input_ids=b['input_ids'], attention_mask=b['attention_mask']).logits
+
+
 def run_case(i, case):
     name = f'case{SEED}_{i:03d}'
     d = f'{OUT}/{name}'
@@ -416,12 +453,13 @@ def run_case(i, case):
     os.makedirs(d)
     drng = random.Random(SEED * 7919 + i)
     c, cls = case['c'], case['cls']
-    rows = random_rows(drng, case['n'], cls)
-    val = random_rows(drng, case['val'], cls) if case['val'] else []
+    vocab = BASES[case['base']].get('vocab_size', 512) if case['base'] else 512
+    rows = random_rows(drng, case['n'], cls, vocab)
+    val = random_rows(drng, case['val'], cls, vocab) if case['val'] else []
     if not cls:  # at least one target in val, else ours refuses the split
         val = [r for r in val if any(x != -100 for x in r.get('labels', r['input_ids'])[1:])]
         if case['val'] and not val:
-            val = random_rows(random.Random(1), 1, False)
+            val = random_rows(random.Random(1), 1, False, vocab)
             val[0].pop('labels', None)
     for f, rs in (('train.jsonl', rows), ('val.jsonl', val)):
         with open(f'{d}/{f}', 'w') as fh:
@@ -430,6 +468,10 @@ def run_case(i, case):
     if case['full'] and cls:
         base = cls_base(case['base'])
     adapter = None
+    if case['lora'] and 'layers_to_transform' in case['lora'] and case['base']:  # a layer the base has
+        case['lora']['layers_to_transform'] = [x % BASES[case['base']].get('num_hidden_layers', 2) for x in case['lora']['layers_to_transform']]
+    if case.get('fresh') and case['base']:  # ours refuses a new adapter's r past a target's smaller side (fit-check.ts)
+        case['lora']['r'] = min(case['lora']['r'], smallest_side(BASES[case['base']], case['lora'].get('target_modules', 'all-linear')))
     if case.get('fresh'):
         adapter = fresh_start(f'{d}/probe', case, base, f'{d}/train.jsonl')
     elif not case['full']:
@@ -468,7 +510,7 @@ def run_case(i, case):
         model.eval()
         loaded = PeftModel.from_pretrained(op.base_model(base, cls), saved)
         loaded.eval()
-        res['peft_logits'] = op.rel(op.logits_of(loaded, cls), op.logits_of(model, cls))
+        res['peft_logits'] = op.rel(logits_on(loaded, rows, cls), logits_on(model, rows, cls)) if vocab != 512 else op.rel(op.logits_of(loaded, cls), op.logits_of(model, cls))
     note = f"steps {len(steps)}" + (f'; steps without targets {[k + 1 for k in untargeted]}: ours (loss, grad norm) {[(steps[k]["loss"], steps[k]["grad_norm"]) for k in untargeted]}, HF {[(theirs[k]["loss"], theirs[k]["grad_norm"]) for k in untargeted]}' if untargeted else '')
     note += f"; val steps ours {sorted(evals)} HF {sorted(hf_evals)}" if val and sorted(evals) != sorted(hf_evals) else ''
     if max(res.values()) > 1e-4 and not case['full']:
@@ -481,7 +523,7 @@ def run_case(i, case):
 
 
 def main():
-    allowed = dict(base=set(BASES), task={'gen', 'cls'}, method={'lora', 'dora', 'full'}, len={'short', 'long'})
+    allowed = dict(base=set(BASES) | {'random'}, task={'gen', 'cls'}, method={'lora', 'dora', 'full'}, len={'short', 'long'})
     bases = list(BASES) if FORCE.get('base') == '*' else FORCE['base'].split('+') if 'base' in FORCE else []
     for k, v in [*((k, v) for k, v in FORCE.items() if k != 'base'), *(('base', b) for b in bases)]:
         if v not in allowed.get(k, ()):
@@ -489,6 +531,10 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     rng = random.Random(SEED)
     cases = [random_case(rng, dict(FORCE, **({'base': bases[i % len(bases)]} if bases else {}))) for i in range(N)]
+    for i, case in enumerate(cases):  # a shape of its own, drawn apart from the case's other keys (they stay as drawn)
+        if case['base'] == 'random':
+            case['base'] = f'random{SEED}_{i:03d}'
+            BASES[case['base']] = random_shape(random.Random(SEED * 104729 + i))
     worst_by_option, worst, failed = {}, 0.0, 0
     for i, case in enumerate(cases):
         if ONLY and str(i) not in ONLY:
@@ -541,9 +587,20 @@ def option_tags(case):
         tags.append('all-linear' if case['lora'].get('target_modules') == 'all-linear' else 'target subset' if 'target_modules' in case['lora'] else 'targets default (q,v)')
     if case.get('fresh') or case.get('b_zero'):
         tags.append('fresh adapter' if case.get('fresh') else 'lora_B zero')
-    if case['base']:
+    if case['base'] and case['base'].startswith('random'):
+        tags.extend(shape_tags(BASES[case['base']]))
+    elif case['base']:
         tags.append('base ' + case['base'])
     return tags
+
+
+def shape_tags(keys):
+    """A random_shape's features, for the worst-per-option table."""
+    heads, kv = keys['num_attention_heads'], keys['num_key_value_heads']
+    window = keys['sliding_window']
+    return ['shape ' + ('MHA' if kv == heads else 'MQA' if kv == 1 else 'GQA'), 'shape tied' if keys['tie_word_embeddings'] else 'shape untied',
+            f"shape window {'none' if window is None else '1' if window == 1 else '2-11'}", f"shape {keys['num_hidden_layers']} layers",
+            f"shape act {keys['hidden_act']}", 'shape rope_parameters' if 'rope_parameters' in keys else 'shape top-level rope_theta']
 
 
 if __name__ == '__main__':
