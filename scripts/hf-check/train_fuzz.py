@@ -4,7 +4,8 @@
 # option_parity.py starts them), optimizer lr / betas / eps / weight decay, schedule type with warmup as steps or a
 # fraction, grad_clip (or none), batch_size with padding, grad_accum (uneven last group), epochs or max_steps,
 # max_seq_len truncation, packing, shuffle / group_by_length with a seed, evaluation on val every N steps, activation
-# checkpointing, and other base models saved by HF (BASES: shapes, rope scalings, Ministral's layer types). Each case
+# checkpointing, and other base models saved by HF (BASES: shapes, rope scalings, Ministral's layer types; FORCE
+# base=random: a shape of its own per case, random_shape). Each case
 # compares per-step loss, lr and grad norm, the val losses, the final adapter (or every weight of full fine-tuning),
 # and our saved adapter as PeftModel.from_pretrained loads it against HF's trained model. Classification with
 # accumulation: HF's own loss is the sum of the micro-batches' means (docs/train-parity.md), so HF here gets our
