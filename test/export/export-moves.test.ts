@@ -18,7 +18,7 @@ import { tinyLoraRun } from '../cli/tiny-lora-run.ts';
 import { deadPid, TINY_BASE } from '../helpers.ts';
 import { swapAtFirst, withPatched } from '../run/replaced-while-read.ts';
 import { tempDir } from '../temp-dir.ts';
-import { config, randomModelDir } from './gguf-models.ts';
+import { config, cutTokenizer, randomModelDir } from './gguf-models.ts';
 
 const run = tinyLoraRun(tempDir('mt-moves-'));
 const ADAPTER = ['README.md', 'adapter_config.json', 'adapter_model.safetensors'];
@@ -108,7 +108,8 @@ test('a run\'s weights folder that cannot be read is named, not --out (it said "
 });
 
 const ADAPTER_DIR = path.join(run, 'adapter');
-const REPLACED = `${ADAPTER_DIR}: was replaced (or removed) while it was exported (the run is still training and wrote a newer one?): nothing was exported; export it again`;
+const replaced = (dir: string): string => `${dir}: was replaced (or removed) while it was exported (the run is still training and wrote a newer one?): nothing was exported; export it again`;
+const REPLACED = replaced(ADAPTER_DIR);
 
 test('a run\'s weights folder replaced while it is copied (train swapping in a newer best/) is refused, nothing exported', () => {
   const out = path.join(tempDir('mt-moves-'), 'out');
@@ -121,17 +122,22 @@ test('a run\'s weights folder replaced while it is copied (train swapping in a n
 
 test('a run\'s weights folder replaced while a GGUF export reads it (merged, or the adapter alone) is refused, nothing written', () => {
   const backend = createBackend('cpu');
-  for (const [format, exportIt] of [
-    // the model and its adapter are read whole before exportGguf writes (the tiny base has no tokenizer for a whole file)
-    ['gguf', () => loadGgufSource({ run, best: false }, backend, 'fp32').model.lora !== null],
-    ['gguf-lora', (out: string) => {
+  // the merged file's run is over the tiny base with a tokenizer that fits it, which the plan's tokenizer section needs
+  const base = path.join(tempDir('mt-moves-'), 'base');
+  fs.cpSync(TINY_BASE, base, { recursive: true });
+  cutTokenizer(base, 512);
+  const mergedRun = tinyLoraRun(tempDir('mt-moves-'), base);
+  for (const [format, from, exportIt] of [
+    // the model and its adapter are read whole before exportGguf writes
+    ['gguf', mergedRun, () => loadGgufSource({ run: mergedRun, best: false }, backend, 'fp32').model.lora !== null],
+    ['gguf-lora', run, (out: string) => {
       const a = adapterSource({ run, best: false });
       return exportLoraGguf(a.cfg, a.adapterDir, out, 'f32', a.from).bytes > 0;
     }],
   ] as const) {
-    const out = path.join(tempDir('mt-moves-'), 'x.gguf');
-    withPatched('openSync', swapAtFirst(ADAPTER_DIR), () => {
-      assert.throws(() => exportIt(out), { name: 'UserError', message: REPLACED }, format);
+    const out = path.join(tempDir('mt-moves-'), 'x.gguf'), adapterDir = path.join(from, 'adapter');
+    withPatched('openSync', swapAtFirst(adapterDir), () => {
+      assert.throws(() => exportIt(out), { name: 'UserError', message: replaced(adapterDir) }, format);
     });
     assert.equal(fs.existsSync(out), false, format);
     assert.ok(exportIt(out), `${format}: the retry reads it`);

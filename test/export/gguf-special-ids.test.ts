@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { loadGgufSource } from '../../src/export/gguf/from-source.ts';
+import { loadGgufSource, planGgufSource } from '../../src/export/gguf/from-source.ts';
 import { configTokenIds, convertSpecialIds, listedAddedTokens, SPECIAL_ID_KEYS, type SpecialKind } from '../../src/export/gguf/special-ids.ts';
 import { modelTokenizer } from '../../src/export/gguf/tokenizer.ts';
 import { loadConfig } from '../../src/model/config.ts';
@@ -40,7 +40,7 @@ for (const [i, c] of SPECIAL_ID_CASES.entries()) {
 test("a full run's file takes config.json's eos_token_id form from the weights' config.json (the model's), not the tokenizer folder's", () => {
   // the weights list their one EOS ([4]: none to SpecialVocab; saved as the list it is); the base folder, whose
   // tokenizer they use, says 4
-  const weights = path.join(root, 'full-weights'), base = path.join(root, 'full-base');
+  const run = path.join(root, 'full-run'), weights = path.join(run, 'model'), base = path.join(root, 'full-base');
   saveModelFolder(createRandomModel(backend, config({ vocabSize: 512, eosTokenIds: [4], eosTokenIdIsList: true }), { seed: 7, std: 0.1, normStd: 0.1 }), weights, { sourceDir: null, head: 'causal' });
   const saved = JSON.parse(fs.readFileSync(path.join(weights, 'config.json'), 'utf8')) as Record<string, unknown>;
   assert.deepEqual(saved['eos_token_id'], [4]);
@@ -49,8 +49,12 @@ test("a full run's file takes config.json's eos_token_id form from the weights' 
   cutTokenizer(base, 512);
   fs.rmSync(path.join(base, 'tokenizer_config.json')); // (which would name the EOS itself)
   fs.writeFileSync(path.join(base, 'config.json'), JSON.stringify({ ...saved, eos_token_id: 4 }));
-  const plan = { kind: 'full' as const, weights, modelDir: base, from: { name: 'run', baseModel: base, adapter: null, run: null } };
-  const m = captureStderr(() => loadGgufSource(plan, backend, 'fp32')).result.tokenizer!;
+  fs.writeFileSync(path.join(run, '.mistral-tune-run'), '');
+  fs.writeFileSync(path.join(root, 'train.jsonl'), '{"input_ids": [1, 5, 9]}\n');
+  fs.writeFileSync(path.join(run, 'config.yaml'), `output_dir: ${JSON.stringify(run)}\nmodel: ${JSON.stringify(base)}\nmethod: full\ndata: {train: ${JSON.stringify(path.join(root, 'train.jsonl'))}}\n`);
+  const plan = captureStderr(() => planGgufSource({ run, best: false })).result;
+  assert.equal(plan.kind === 'full' && plan.modelDir, base);
+  const m = captureStderr(() => loadGgufSource(plan, backend, 'fp32')).result.tokenizer;
   // no EOS from config.json: the tokenizer's own </s>, and 4 as the end of turn
   assert.deepEqual([m.get(SPECIAL_ID_KEYS.eos)?.value, m.get(SPECIAL_ID_KEYS.eot)?.value], [2, 4]);
 });

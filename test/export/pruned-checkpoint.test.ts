@@ -8,6 +8,7 @@ import { test, testBackend } from '../backend/device.ts';
 import { loadGgufSource, planGgufSource } from '../../src/export/gguf/from-source.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { cutTokenizer } from './gguf-models.ts';
 
 const tmp = tempDir('mt-pruned-checkpoint-');
 
@@ -16,7 +17,10 @@ test('an --adapter that is a run\'s checkpoint removed after the plan read it is
   const step = path.join(run, 'checkpoints', 'step-0000002');
   fs.mkdirSync(path.dirname(step), { recursive: true });
   fs.cpSync(path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_init'), step, { recursive: true });
-  const plan = planGgufSource({ model: TINY_BASE, adapter: step });
+  const base = path.join(tmp, 'base'); // with a tokenizer that fits it, which the plan's tokenizer section needs
+  fs.cpSync(TINY_BASE, base, { recursive: true });
+  cutTokenizer(base, 512);
+  const plan = planGgufSource({ model: base, adapter: step });
   fs.rmSync(step, { recursive: true }); // the run saved step 4 with checkpoint.keep 1
   assert.throws(() => loadGgufSource(plan, testBackend(), 'fp32'), (e: Error) => {
     assert.equal(e.name, 'UserError');

@@ -87,7 +87,7 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
   }
   wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
   const asked = parsePrecision(o.precision, words);
-  const plan = planGgufSource(src, words); // what the configs refuse (a classification run), refused before the backend starts
+  const plan = planGgufSource(src, words); // what the configs and tokenizer refuse (a classification run, tokens past the rows), refused before the backend starts
   const write = (backend: Backend): GgufFileResult => {
     const precision = ggufPrecision(plan, quant, asked, backend, words);
     const loaded = loadGgufSource(plan, backend, precision, words);

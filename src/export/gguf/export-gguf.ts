@@ -86,7 +86,7 @@ export function requireGgufExportable(model: MistralModel, modelDir: string, wor
 /**
  * Writes `model` (its adapter, if one is attached, merged first) to `out`. `modelDir` is the base model
  * folder (its tokenizer.json, or the bundled Mistral tokenizer as loadTokenizer picks). `opts.tokenizer`: the tokenizer
- * section read with the model (loadGgufSource's: a run's read in the same readUnchanged); default: read from `modelDir`.
+ * section (loadGgufSource's: its plan's, built before the weights were read, so that what it refuses is refused first); default: read from `modelDir`.
  */
 export function exportGguf(model: MistralModel, modelDir: string, out: string, quant: GgufQuant, from: Provenance, opts: { progress?: boolean; tokenizer?: Map<string, GgufValue>; words?: OptionWords } = {}): GgufExportResult {
   const words = opts.words ?? GGUF_WORDS;

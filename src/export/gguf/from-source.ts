@@ -1,14 +1,15 @@
 // Where a GGUF export's weights come from: a training run (its last or best adapter, or a fully
 // trained model folder) or a model folder with an optional PEFT adapter. What the configs refuse (classification, a
 // gate or rope llama.cpp cannot run, a classifier adapter by its task_type or by the score head its safetensors
-// header names, a generation_config.json whose stop ids cannot be read) is refused before a backend starts (planGgufSource).
+// header names) and what the tokenizer section refuses (built from the configs and tokenizer files: a tokenizer llama.cpp
+// cannot run as trained, tokens past the embedding rows, stop ids that cannot be read) is refused before a backend
+// starts or a weight is read (planGgufSource): a 7B model loads for minutes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../../backend/backend.ts';
 import { deviceTarget, usableBytes } from '../../backend/capacity.ts';
 import { precisionDType, type Precision } from '../../backend/dtype.ts';
 import { loadConfig, type MistralConfig } from '../../model/config.ts';
-import { generationEosIds } from '../../model/generation-config.ts';
 import { loadModel, type MistralModel } from '../../model/mistral.ts';
 import { SafetensorsCheckpoint } from '../../model/safetensors-checkpoint.ts';
 import { tensorElements } from '../../model/weights-fit.ts';
@@ -22,7 +23,7 @@ import { readRunConfig, requireRunWeights } from '../export.ts';
 import { folderId, readUnchanged } from '../read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
 import { warnIfNotTrainedOn } from '../../train/model-fingerprint.ts';
-import { requireSourceFilesUnchanged, sourceFilesOf } from '../../train/source-files.ts';
+import { requireSourceFilesUnchanged, sourceFilesOf, type SourceFiles } from '../../train/source-files.ts';
 import type { GgufValue } from './gguf-file.ts';
 import { classifierAdapter, classifierRefusal, refuseSeqClsAdapter, requireGgufConfig, requireGgufExportable } from './export-gguf.ts';
 import { GGUF_WORDS, type GgufQuant } from './quant-choices.ts';
@@ -36,29 +37,36 @@ export interface LoadedSource {
   model: MistralModel;
   /** The folder whose tokenizer (or the bundled one) the model uses. */
   modelDir: string;
-  /** A full run's GGUF tokenizer section, read with the model from the same checkpoint (inside readUnchanged). */
-  tokenizer?: Map<string, GgufValue>;
+  /** The GGUF tokenizer section, the plan's (built before the weights load, from the files they were loaded with). */
+  tokenizer: Map<string, GgufValue>;
   from: Provenance;
 }
 
 
 /**
  * What loadGgufSource loads: the folders, found and checked by planGgufSource from the configs alone (no weights read,
- * no backend needed), so that an export its configs refuse is refused before the backend starts.
+ * no backend needed), and the GGUF tokenizer section, so that an export its configs or tokenizer refuse is refused
+ * before the backend starts. `weightsId`: a full run's weights folder as the plan read it (loadGgufSource reads its
+ * weights from the same checkpoint); `files`: the model folder's config, generation and tokenizer files as the plan
+ * read them (the load refuses a folder replaced meanwhile).
  */
 export type GgufPlan =
-  | { kind: 'full'; weights: string; modelDir: string; from: Provenance }
-  | { kind: 'adapted'; model: string; adapter: string | null; from: Provenance; adapterId?: string };
+  | { kind: 'full'; weights: string; weightsId: string; modelDir: string; from: Provenance; tokenizer: Map<string, GgufValue> }
+  | { kind: 'adapted'; model: string; files: SourceFiles; adapter: string | null; from: Provenance; adapterId?: string; tokenizer: Map<string, GgufValue> };
+
+type FolderPlan = DistributiveOmit<GgufPlan, 'tokenizer'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export function planGgufSource(src: GgufSource, words: OptionWords = GGUF_WORDS): GgufPlan {
-  const plan = planFolders(src, words);
-  // its stop ids go into the tokenizer section (modelTokenizer): a file that cannot give them is refused here, not
-  // once the model has loaded
-  generationEosIds(plan.kind === 'full' ? plan.modelDir : plan.model);
-  return plan;
+  const { plan, cfg } = planFolders(src, words);
+  // the tokenizer section, from the configs: what it refuses is refused before a weight is read, and it is built once
+  // (its warnings said once); a full run's read from the checkpoint its weights will be read from
+  if (plan.kind === 'full') return { ...plan, tokenizer: readUnchanged(plan.weights, () => modelTokenizer({ cfg }, plan.modelDir), undefined, plan.weightsId) };
+  return { ...plan, tokenizer: modelTokenizer({ cfg }, plan.model) };
 }
 
-function planFolders(src: GgufSource, words: OptionWords): GgufPlan {
+/** The folders of `src`, checked from their configs, and the config of the model whose tokenizer section is written. */
+function planFolders(src: GgufSource, words: OptionWords): { plan: FolderPlan; cfg: MistralConfig } {
   if ('run' in src) {
     const cfg = readRunConfig(src.run);
     if (cfg.task === 'classification') throw classifierRefusal('the run\'s task is classification', runPath(src.run, 'config'), words);
@@ -66,24 +74,28 @@ function planFolders(src: GgufSource, words: OptionWords): GgufPlan {
     const name = path.basename(path.resolve(src.run));
     if (cfg.method === 'full') { // whole in its folder, with the tokenizer it was trained with (random initial weights need no base)
       const base = modelFolder(cfg);
+      const weightsId = folderId(weights);
       const dir = fs.existsSync(path.join(weights, 'tokenizer.json')) || base === null ? weights : base;
-      requireGgufConfig(loadConfig(weights), weights, words);
-      return { kind: 'full', weights, modelDir: dir, from: { name, baseModel: base, adapter: null, run: src.run, best: src.best } };
+      const weightsCfg = loadConfig(weights);
+      requireGgufConfig(weightsCfg, weights, words);
+      return { plan: { kind: 'full', weights, weightsId, modelDir: dir, from: { name, baseModel: base, adapter: null, run: src.run, best: src.best } }, cfg: weightsCfg };
     }
     const base = requireModelFolder(cfg, words.cli ? 'export --format gguf' : 'exportGgufFile', src.run);
+    const files = sourceFilesOf(base);
     const baseCfg = loadConfig(base);
     requireGgufConfig(baseCfg, base, words);
     readUnchanged(weights, () => requireGgufAdapter(weights, baseCfg, words));
-    return { kind: 'adapted', model: base, adapter: weights, from: { name, baseModel: base, adapter: weights, run: src.run } };
+    return { plan: { kind: 'adapted', model: base, files, adapter: weights, from: { name, baseModel: base, adapter: weights, run: src.run } }, cfg: baseCfg };
   }
+  const files = sourceFilesOf(src.model);
   const modelCfg = loadConfig(src.model);
   requireGgufConfig(modelCfg, src.model, words);
-  if (!src.adapter) return { kind: 'adapted', model: src.model, adapter: null, from: folderProvenance(src.model, null) };
+  if (!src.adapter) return { plan: { kind: 'adapted', model: src.model, files, adapter: null, from: folderProvenance(src.model, null) }, cfg: modelCfg };
   // the folder as the plan read it: one removed before the load reads it (a run's checkpoint it pruned meanwhile) is said so
   const adapterId = folderId(src.adapter);
   requireGgufAdapter(src.adapter, modelCfg, words);
   warnIfNotTrainedOn(src.adapter, src.model);
-  return { kind: 'adapted', model: src.model, adapter: src.adapter, from: folderProvenance(src.model, src.adapter), adapterId };
+  return { plan: { kind: 'adapted', model: src.model, files, adapter: src.adapter, from: folderProvenance(src.model, src.adapter), adapterId }, cfg: modelCfg };
 }
 
 /**
@@ -159,17 +171,17 @@ export function loadGgufSource(src: GgufSource | GgufPlan, backend: Backend, pre
   const load = (dir: string): MistralModel => loadModel(dir, { backend, precision });
   // the run's folder is read whole (weights, adapter) inside readUnchanged: a run still training may swap in a newer best/
   if (plan.kind === 'full') {
-    // its tokenizer.json is read inside the same check: one of a newer best/ would not be the loaded model's
-    const { model, tokenizer } = readUnchanged(plan.weights, () => {
+    // from the checkpoint the plan read its config and tokenizer.json from: one of a newer best/ would not be the plan's
+    const model = readUnchanged(plan.weights, () => {
       const m = load(plan.weights);
-      requireGgufExportable(m, plan.modelDir, words); // what exportGguf refuses, refused before the tokenizer as there
-      return { model: m, tokenizer: modelTokenizer(m, plan.modelDir) };
-    });
-    return { model, modelDir: plan.modelDir, tokenizer, from: plan.from };
+      requireGgufExportable(m, plan.modelDir, words); // what exportGguf refuses, refused as the model loads
+      return m;
+    }, undefined, plan.weightsId);
+    return { model, modelDir: plan.modelDir, tokenizer: plan.tokenizer, from: plan.from };
   }
-  // the tokenizer, config and generation files exportGguf reads from the model folder once the weights have loaded (minutes
-  // for a 7B), as the load found them: a folder replaced meanwhile is refused, as export --merge refuses it (source-files.ts)
-  const files = sourceFilesOf(plan.model);
+  // the tokenizer, config and generation files the plan read from the model folder, as the load (minutes for a 7B) found
+  // them: a folder replaced meanwhile is refused, as export --merge refuses it (source-files.ts)
+  const files = plan.files;
   const model = load(plan.model);
   const adapter = plan.adapter;
   if (adapter !== null) {
@@ -179,7 +191,7 @@ export function loadGgufSource(src: GgufSource | GgufPlan, backend: Backend, pre
     readUnchanged(adapter, adapt, undefined, plan.adapterId);
   }
   requireSourceFilesUnchanged(plan.model, files, { since: 'the export read the model', during: 'it loaded', then: 'export again' });
-  return { model, modelDir: plan.model, from: plan.from };
+  return { model, modelDir: plan.model, tokenizer: plan.tokenizer, from: plan.from };
 }
 
 /**
