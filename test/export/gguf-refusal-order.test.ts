@@ -1,6 +1,6 @@
 // A GGUF export refuses what its tokenizer section refuses (a tokenizer that is neither SentencePiece-BPE nor byte-level
 // BPE, a pre-tokenizer regex llama.cpp does not know, tokens past the embedding rows, byte_fallback without the <0xNN>
-// tokens) before it reads a weight: a 7B model's load takes minutes. Shown by folders whose model.safetensors is not
+// tokens) and a config value its GGUF key cannot hold before it reads a weight: a 7B model's load takes minutes. Shown by folders whose model.safetensors is not
 // one: the tokenizer's refusal comes, not the weights' error; nothing is written, and the section's warnings come once.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -58,6 +58,19 @@ for (const [name, make, message] of CASES) {
     assert.equal(fs.existsSync(out), false);
   });
 }
+
+test('a GGUF export refuses a config value its GGUF key cannot hold before it reads a weight: a context past u32, a rope θ past float32', () => {
+  for (const [over, message] of [
+    [{ max_position_embeddings: 2 ** 33 }, /config\.json: llama\.context_length would be 8589934592, which a GGUF u32 \(the type llama\.cpp reads it as\) cannot hold/],
+    [{ rope_theta: 1e40 }, /config\.json: llama\.rope\.freq_base would be 1e\+40, beyond a GGUF f32/],
+  ] as const) {
+    const dir = spmModel(`values-${Object.keys(over)[0]}`, 512, () => {}), file = path.join(dir, 'config.json');
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')) as object, ...over }));
+    const out = path.join(tempDir('mt-gguf-order-'), 'model.gguf');
+    assert.throws(() => captureStderr(() => exportGgufFile({ model: dir, out, backend })), (e: unknown) => e instanceof UserError && message.test(e.message), String(message));
+    assert.equal(fs.existsSync(out), false);
+  }
+});
 
 test('a GGUF export of a full fine-tuning run refuses its tokenizer before it reads a weight; the CLI says so in one line, exit 2', async () => {
   const root = tempDir('mt-gguf-order-run-'), run = path.join(root, 'run');

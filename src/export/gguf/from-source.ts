@@ -1,9 +1,10 @@
 // Where a GGUF export's weights come from: a training run (its last or best adapter, or a fully
 // trained model folder) or a model folder with an optional PEFT adapter. What the configs refuse (classification, a
 // gate or rope llama.cpp cannot run, a classifier adapter by its task_type or by the score head its safetensors
-// header names) and what the tokenizer section refuses (built from the configs and tokenizer files: a tokenizer llama.cpp
-// cannot run as trained, tokens past the embedding rows, stop ids that cannot be read) is refused before a backend
-// starts or a weight is read (planGgufSource): a 7B model loads for minutes.
+// header names, a config value its GGUF key cannot hold) and what the tokenizer section refuses (built from the
+// configs and tokenizer files: a tokenizer llama.cpp cannot run as trained, tokens past the embedding rows, stop ids
+// that cannot be read) is refused before a backend starts or a weight is read (planGgufSource): a 7B model loads for
+// minutes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../../backend/backend.ts';
@@ -24,11 +25,11 @@ import { folderId, readUnchanged } from '../read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
 import { warnIfNotTrainedOn } from '../../train/model-fingerprint.ts';
 import { requireSourceFilesUnchanged, sourceFilesOf, type SourceFiles } from '../../train/source-files.ts';
-import type { GgufValue } from './gguf-file.ts';
+import { requireGgufValues, type GgufValue } from './gguf-file.ts';
 import { classifierAdapter, classifierRefusal, refuseSeqClsAdapter, requireGgufConfig, requireGgufExportable } from './export-gguf.ts';
 import { GGUF_WORDS, type GgufQuant } from './quant-choices.ts';
 import { warn } from '../../util/log.ts';
-import { folderName, hubId, type Provenance } from './metadata.ts';
+import { folderName, hubId, llamaMetadata, type Provenance } from './metadata.ts';
 import { modelTokenizer } from './tokenizer.ts';
 
 export type GgufSource = { run: string; best: boolean } | { model: string; adapter: string | null };
@@ -59,6 +60,8 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 export function planGgufSource(src: GgufSource, words: OptionWords = GGUF_WORDS): GgufPlan {
   const { plan, cfg } = planFolders(src, words);
+  // a config value its GGUF key cannot hold (a context past u32): refused from the config, as exportGguf would refuse it
+  requireGgufValues(new Map(llamaMetadata(cfg)), path.join(plan.kind === 'full' ? plan.weights : plan.model, 'config.json'));
   // the tokenizer section, from the configs: what it refuses is refused before a weight is read, and it is built once
   // (its warnings said once); a full run's read from the checkpoint its weights will be read from
   if (plan.kind === 'full') return { ...plan, tokenizer: readUnchanged(plan.weights, () => modelTokenizer({ cfg }, plan.modelDir), undefined, plan.weightsId) };

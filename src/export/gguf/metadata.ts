@@ -170,14 +170,12 @@ export function provenanceMetadata(from: Provenance, what: 'a model' | 'a LoRA a
   return m;
 }
 
-/** The general.* and llama.* metadata of a model file of `totalParams` parameters (every tensor's elements, as gguf-py counts them). */
-export function modelMetadata(cfg: MistralConfig, quant: GgufQuant, from: Provenance, totalParams: number): Map<string, GgufValue> {
-  const m = new Map<string, GgufValue>([
-    ['general.architecture', str('llama')],
-    ['general.type', str('model')],
-    ...provenanceMetadata(from, 'a model', totalParams),
-    ['general.file_type', u32(fileType(quant))],
-    ['general.quantization_version', u32(2)],
+/**
+ * The llama.* hyper-parameters of a model of `cfg`: its config.json's alone, so that a value its GGUF type cannot hold
+ * is refused from the config (planGgufSource), before a weight is read.
+ */
+export function llamaMetadata(cfg: MistralConfig): Array<[string, GgufValue]> {
+  const m: Array<[string, GgufValue]> = [
     ['llama.vocab_size', u32(cfg.vocabSize)],
     ['llama.context_length', u32(ggufContextLength(cfg))],
     ['llama.embedding_length', u32(cfg.hiddenSize)],
@@ -189,11 +187,21 @@ export function modelMetadata(cfg: MistralConfig, quant: GgufQuant, from: Proven
     ['llama.rope.freq_base', { type: 'f32', value: cfg.ropeTheta }],
     ['llama.rope.dimension_count', u32(cfg.headDim)],
     ...ggufRope(cfg).metadata,
+  ];
+  if (cfg.headDim * cfg.numHeads !== cfg.hiddenSize) m.push(['llama.attention.key_length', u32(cfg.headDim)], ['llama.attention.value_length', u32(cfg.headDim)]);
+  return m;
+}
+
+/** The general.* and llama.* metadata of a model file of `totalParams` parameters (every tensor's elements, as gguf-py counts them). */
+export function modelMetadata(cfg: MistralConfig, quant: GgufQuant, from: Provenance, totalParams: number): Map<string, GgufValue> {
+  const m = new Map<string, GgufValue>([
+    ['general.architecture', str('llama')],
+    ['general.type', str('model')],
+    ...provenanceMetadata(from, 'a model', totalParams),
+    ['general.file_type', u32(fileType(quant))],
+    ['general.quantization_version', u32(2)],
+    ...llamaMetadata(cfg),
   ]);
-  if (cfg.headDim * cfg.numHeads !== cfg.hiddenSize) {
-    m.set('llama.attention.key_length', u32(cfg.headDim));
-    m.set('llama.attention.value_length', u32(cfg.headDim));
-  }
   if (from.adapter) m.set('general.base_model.0.description', str(`fine-tuned with ${adapterWords(from, 'LoRA adapter', 'the ')}, merged`));
   return m;
 }
