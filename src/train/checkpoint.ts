@@ -25,7 +25,7 @@ import { foldersPutBack, recoverFolderSwaps, replaceFolderAtomic, requireFolderP
 import { filesSpec, NOT_A_FOLDER, removeOwned, type FolderSpec } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { warn, warnOnce } from '../util/log.ts';
-import { openRegularFile, readRegularFile } from '../util/regular-file.ts';
+import { entryKind, openRegularFile, readRegularFile } from '../util/regular-file.ts';
 import type { AdamW } from './optimizer.ts';
 import type { RunMethod } from './run-files.ts';
 import { makeFolders } from '../util/made-folders.ts';
@@ -141,7 +141,10 @@ function dropCheckpoint(dir: string, method: RunMethod): void {
   const kept = withIo(dir, 'delete the old checkpoint', () => removeOwned(dir, checkpointSpec(method)));
   if (kept.includes(NOT_A_FOLDER)) {
     // it stays the oldest, so every later rotation comes to it again: said once, as kept files are (hadState)
-    warnOnce(`the old checkpoint ${dir} is a symbolic link, which mistral-tune did not make: nothing in it was deleted`);
+    const st = fs.lstatSync(dir, { throwIfNoEntry: false });
+    const what = st === undefined || st.isSymbolicLink() ? 'a symbolic link, which mistral-tune did not make: nothing in it was deleted'
+      : `${entryKind(st)}, which mistral-tune did not make: it was not deleted`;
+    warnOnce(`the old checkpoint ${dir} is ${what}`);
   } else if (kept.length > 0 && hadState) {
     warn(`kept ${kept.slice(0, 5).join(', ')}${kept.length > 5 ? ', …' : ''} in the old checkpoint ${dir}: mistral-tune did not write ` +
       `${kept.length === 1 ? 'it' : 'them'}, so only the checkpoint's own files were deleted`);

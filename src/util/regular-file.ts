@@ -16,6 +16,17 @@ export function kindOf(st: fs.Stats): string {
   return 'not a plain file';
 }
 
+/**
+ * What an entry that lstat found is, in words, where the tool writes a file or a folder of its own: a symbolic link is
+ * not followed. One wording for every such refusal or warning of a run folder.
+ */
+export function entryKind(st: fs.Stats): string {
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFile()) return 'a file';
+  return kindOf(st);
+}
+
 /** A read-only descriptor of `file`, which must be a regular file; the caller closes it. */
 export function openRegularFile(file: string): number {
   let fd: number;

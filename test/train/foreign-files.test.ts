@@ -172,6 +172,18 @@ test('an old checkpoint folder that is a symbolic link is never followed by rota
   assert.deepEqual(fs.readdirSync(elsewhere).sort(), ['notes.txt', 'state.safetensors', 'trainer_state.json']);
 });
 
+test('an old checkpoint name that is a file of the user\'s is never deleted by rotation, and its warning calls it a file', () => {
+  const run = tmp();
+  const save = checkpointSaver(run);
+  fs.mkdirSync(path.join(run, 'checkpoints'));
+  const mine = path.join(run, 'checkpoints', 'step-0000001');
+  fs.writeFileSync(mine, 'mine\n');
+  const { stderr } = captureStderr(() => save(2));
+  assert.equal(fs.readFileSync(mine, 'utf8'), 'mine\n');
+  // was: "is a symbolic link" for a plain file
+  assert.match(stderr, /warning: the old checkpoint .*step-0000001 is a file, which mistral-tune did not make: it was not deleted/);
+});
+
 test('removeOwned never follows a folder that is a symbolic link (a leftover\'s name pointing elsewhere)', () => {
   const target = tmp();
   put(target, ['a.safetensors', 'b.json']);
