@@ -8,6 +8,7 @@ import { fsyncPath, withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import { readLines } from '../util/lines.ts';
+import { entryKind } from '../util/regular-file.ts';
 
 /** Bytes read at a time while looking for the cut or counting the rows kept. */
 const WINDOW_BYTES = 64 << 10;
@@ -120,8 +121,7 @@ export function requireOwnFile(file: string): void {
 }
 
 function notOwnFile(file: string, st: fs.Stats): UserError {
-  const kind = st.isSymbolicLink() ? 'a symlink' : st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO (named pipe)' : 'not a plain file';
-  return new UserError(`is ${kind}, not the file train writes there: put the run's own ${path.basename(file)} in its place`, file);
+  return new UserError(`is ${entryKind(st)}, not the file train writes there: put the run's own ${path.basename(file)} in its place`, file);
 }
 
 /** The end of the last whole row (just past its line end: LF, or CR as rows() reads it) at or before byte `end` of `fd`; 0 when there is none. */

@@ -11,6 +11,7 @@ import { APPEARED, fsyncDir, ioError, pidRunning, withIo } from './atomic.ts';
 import { UserError } from './errors.ts';
 import { parseLeftover, swapFolderName, type Leftover } from './leftover-names.ts';
 import { pause } from './pause.ts';
+import { entryKind } from './regular-file.ts';
 import { warn } from './log.ts';
 import { carryForeign, FILE, holdsOwnedFile, removeOwned, type FolderSpec } from './owned-tree.ts';
 
@@ -78,7 +79,7 @@ function swapIn(target: string, fill: (tmp: string) => void, owned: FolderSpec, 
 export function requireFolderPlace(target: string): void {
   const at = withIo(target, 'write', () => fs.lstatSync(target, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (at !== undefined && !at.isDirectory()) {
-    throw new UserError(`is ${at.isSymbolicLink() ? 'a symbolic link' : 'a file'}, where mistral-tune writes its ${path.basename(target)}/ folder: move it away (mistral-tune did not make it)`, target);
+    throw new UserError(`is ${entryKind(at)}, where mistral-tune writes its ${path.basename(target)}/ folder: move it away (mistral-tune did not make it)`, target);
   }
 }
 

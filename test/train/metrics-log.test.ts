@@ -21,7 +21,7 @@ test('resume refuses a metrics.jsonl that is a symlink, FIFO or folder, in one l
   const link = path.join(dir, 'link', 'metrics.jsonl');
   fs.mkdirSync(path.dirname(link));
   fs.symlinkSync(outside, link);
-  assert.throws(() => new MetricsLog(link).truncate(11), { message: `${link}: is a symlink, not the file train writes there: put the run's own metrics.jsonl in its place` });
+  assert.throws(() => new MetricsLog(link).truncate(11), { message: `${link}: is a symbolic link, not the file train writes there: put the run's own metrics.jsonl in its place` });
   assert.equal(fs.readFileSync(outside, 'utf8'), '{"step":1}\nmine\n', 'the target outside the run is as it was');
   const fifo = path.join(dir, 'fifo', 'metrics.jsonl');
   fs.mkdirSync(path.dirname(fifo));

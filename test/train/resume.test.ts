@@ -413,7 +413,7 @@ test('a checkpoint with a FIFO for its trainer_state.json or state.safetensors i
 test('an unfinished run with a folder or link named report.json is refused naming it, not taken for finished ("already complete … nothing to do", exit 0)', async () => {
   const { run } = checkpointedRun(setup(), 'report-folder');
   const report = path.join(run, 'report.json');
-  for (const [kind, make] of [['a folder', () => fs.mkdirSync(report)], ['a symlink', () => fs.symlinkSync(path.join(run, 'config.yaml'), report)]] as const) {
+  for (const [kind, make] of [['a folder', () => fs.mkdirSync(report)], ['a symbolic link', () => fs.symlinkSync(path.join(run, 'config.yaml'), report)]] as const) {
     make();
     const r = await trainCli(run, '--resume');
     assert.equal(r.status, 2, r.stderr);

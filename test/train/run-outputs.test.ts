@@ -3,11 +3,14 @@
 // only when the run came to write it, hours into a 7B run, and best/'s was first warned of as "written again".
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { configToYaml, validate, type TrainConfig } from '../../src/train/config.ts';
+import { requireOwnFile } from '../../src/train/metrics-log.ts';
 import { RunDir } from '../../src/train/run-dir.ts';
 import { train } from '../../src/train/trainer.ts';
+import { requireFolderPlace } from '../../src/util/folder-swap.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -22,7 +25,7 @@ function config(method: 'lora' | 'full', dir: string): TrainConfig {
 }
 
 const folderError = (p: string): string => `${p}: is a symbolic link, where mistral-tune writes its ${path.basename(p)}/ folder: move it away (mistral-tune did not make it)`;
-const fileError = (p: string): string => `${p}: is a symlink, not the file train writes there: put the run's own ${path.basename(p)} in its place`;
+const fileError = (p: string): string => `${p}: is a symbolic link, not the file train writes there: put the run's own ${path.basename(p)} in its place`;
 
 test('opening a run to resume refuses a symbolic link at any place the run writes, with the error its write gives, touching nothing', () => {
   const places: Array<[method: 'lora' | 'full', entry: string, error: (p: string) => string]> = [
@@ -151,4 +154,15 @@ test('train --resume refuses a file or symbolic link named as a checkpoint the r
   assert.match(stderr, /resume: from the checkpoint of step 1\b/);
   assert.ok(fs.existsSync(path.join(step2, 'state.safetensors')), 'step 2 checkpointed');
   assert.ok(fs.existsSync(path.join(moved, 'state.safetensors')), 'the linked checkpoint kept whole');
+});
+
+test('a run folder\'s refusals name what is in a place train writes in one wording: a FIFO where a checkpoint goes is no "file"', () => {
+  const dir = tempDir('mt-outputs-');
+  const fifo = path.join(dir, 'step-0000002');
+  execFileSync('mkfifo', [fifo]);
+  assert.throws(() => requireFolderPlace(fifo), { message: `${fifo}: is a FIFO (named pipe), where mistral-tune writes its step-0000002/ folder: move it away (mistral-tune did not make it)` });
+  const link = path.join(dir, 'metrics.jsonl');
+  fs.symlinkSync(fifo, link);
+  // as the folders' refusal words it (was "a symlink")
+  assert.throws(() => requireOwnFile(link), { message: `${link}: is a symbolic link, not the file train writes there: put the run's own metrics.jsonl in its place` });
 });
