@@ -215,7 +215,10 @@ export class RunDir {
 
   /** Throws unless `dir` is a run folder that `train` made: --resume never trains into (or rewrites) another folder. */
   static requireRun(dir: string): void {
-    if (!RunDir.isRun(dir)) throw new UserError(`cannot resume: not a run directory made by mistral-tune train (no ${RUN_MARKER} in it)`, dir);
+    if (!RunDir.isRun(dir)) {
+      throw new UserError(`cannot resume: not a run directory made by mistral-tune train (no ${RUN_MARKER} in it): resume the folder a train wrote ` +
+        '(its output_dir), or start a new run in an output_dir that does not exist or is empty', dir);
+    }
   }
 
   /**

@@ -263,7 +263,7 @@ test('--resume refuses a folder that is not a run made by train, and leaves its 
   for (const args of [[other, '--resume'], [path.join(dir, 'config.yaml'), '--resume', '--output_dir', other]]) {
     const r = await cli(['train', ...args]);
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, /^error: .*other: cannot resume: not a run directory made by mistral-tune train/m);
+    assert.match(r.stderr, /^error: .*other: cannot resume: not a run directory made by mistral-tune train \(no \.mistral-tune-run in it\): resume the folder a train wrote \(its output_dir\), or start a new run in an output_dir that does not exist or is empty$/m);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.equal(fs.readFileSync(path.join(other, 'config.yaml'), 'utf8'), mine, 'config.yaml not rewritten');
     assert.deepEqual(fs.readdirSync(other).sort(), ['config.yaml', 'data.jsonl'], 'nothing trained into it');
