@@ -161,7 +161,8 @@ export function requireCheckpointPlaces(runDir: string, fromStep: number, toStep
   if (every === null) return;
   for (const dir of listCheckpoints(runDir)) {
     const step = stepOf(dir);
-    if (step > fromStep && step <= toStep && step % every === 0) requireFolderPlace(dir);
+    // step-00000002 is read as step 2's, but the run writes step-0000002 (checkpointName): no place of the run's
+    if (step > fromStep && step <= toStep && step % every === 0 && path.basename(dir) === checkpointName(step)) requireFolderPlace(dir);
   }
 }
 

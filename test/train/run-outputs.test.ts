@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { requireCheckpointPlaces } from '../../src/train/checkpoint.ts';
 import { configToYaml, validate, type TrainConfig } from '../../src/train/config.ts';
 import { requireOwnFile } from '../../src/train/metrics-log.ts';
 import { RunDir } from '../../src/train/run-dir.ts';
@@ -165,4 +166,16 @@ test('a run folder\'s refusals name what is in a place train writes in one wordi
   fs.symlinkSync(fifo, link);
   // as the folders' refusal words it (was "a symlink")
   assert.throws(() => requireOwnFile(link), { message: `${link}: is a symbolic link, not the file train writes there: put the run's own metrics.jsonl in its place` });
+});
+
+test('requireCheckpointPlaces refuses only the names the run writes: a file named as a checkpoint of the same step with another number of digits is no checkpoint place', () => {
+  const dir = tempDir('mt-outputs-');
+  fs.mkdirSync(path.join(dir, 'checkpoints'));
+  // step-00000002 is read as step 2's name by listCheckpoints, but the run writes step-0000002 (checkpointName)
+  const other = path.join(dir, 'checkpoints', 'step-00000002');
+  fs.writeFileSync(other, 'mine\n');
+  requireCheckpointPlaces(dir, 1, 2, 1);
+  const place = path.join(dir, 'checkpoints', 'step-0000002');
+  fs.writeFileSync(place, 'mine\n');
+  assert.throws(() => requireCheckpointPlaces(dir, 1, 2, 1), { message: `${place}: is a file, where mistral-tune writes its step-0000002/ folder: move it away (mistral-tune did not make it)` });
 });
