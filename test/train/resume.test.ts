@@ -337,10 +337,10 @@ test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, dam
     // an epoch no step count reaches: was taken, and the run ended at that epoch's end as if it were the last
     (s, step) => { (s.loop as Record<string, unknown>).best = { step: step + 6, loss: 1 }; return new RegExp(`loop\\.best\\.step ${step + 6} is past the checkpoint's step ${step}\\)`); },
     (s, step) => { ((s.loop as Record<string, unknown>).loader as Record<string, unknown>).epoch = 1e15; return new RegExp(`trainer_state\\.json: loop\\.loader\\.epoch 1000000000000000 is past the step ${step} \\(every epoch takes an optimizer step\\)\\)`); },
-    // AdamW's bias correction counts its updates: another count was taken, and the run went on from other weights than its own
     // read back as rows and samples: a null one stopped the resume with a TypeError and its stack trace
     (s) => { (s.extra as Record<string, unknown>).evalRows = [null]; return /trainer_state\.json: extra\.evalRows\[0\] is not \{step, split, loss\}\)/; },
     (s) => { (s.extra as Record<string, unknown>).samples = [7]; return /trainer_state\.json: extra\.samples\[0\] is not an object\)/; },
+    // AdamW's bias correction counts its updates: another count was taken, and the run went on from other weights than its own
     (s, step) => { s.optimizerStep = step - 1; return new RegExp(`trainer_state\\.json: optimizerStep ${step - 1} is not the step ${step} \\(AdamW updates once a step\\)\\)`); },
   ];
   const { run } = checkpointedRun(setup(), 'state', { everyStep: true, steps: edits.length + 2 });
