@@ -184,13 +184,21 @@ export function hfJson(doc: Record<string, unknown>): string {
 function pythonJson(v: unknown, key: string, indent: string): string {
   const inner = indent + '  ';
   if (typeof v === 'number' && Number.isFinite(v) && (!Number.isInteger(v) || FLOAT_KEYS.has(key))) return pythonFloat(v);
-  if (typeof v === 'string') return JSON.stringify(v).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // ensure_ascii escapes every character outside space..~ (DEL too); JSON.stringify has escaped the controls below space
+  if (typeof v === 'string') return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (Array.isArray(v)) return v.length === 0 ? '[]' : `[\n${v.map((x) => inner + pythonJson(x ?? null, '', inner)).join(',\n')}\n${indent}]`;
   if (isRecord(v)) {
-    const keys = Object.keys(v).filter((k) => v[k] !== undefined).sort();
+    const keys = Object.keys(v).filter((k) => v[k] !== undefined).sort(byCodePoint);
     return keys.length === 0 ? '{}' : `{\n${keys.map((k) => `${inner}${pythonJson(k, '', '')}: ${pythonJson(v[k], k, inner)}`).join(',\n')}\n${indent}}`;
   }
   return JSON.stringify(v) ?? 'null';
+}
+
+/** Strings in Python's order (by code point): JavaScript's default sort puts an emoji (its UTF-16 surrogates) before U+FF01. */
+function byCodePoint(a: string, b: string): number {
+  const x = [...a], y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+  return x.length - y.length;
 }
 
 /** A finite float as Python's repr writes it: shortest digits, in exponent form below 1e-4 or from 1e16 (1e-05, 1e+16), a whole number as 2.0. */
@@ -201,6 +209,7 @@ function pythonFloat(v: number): string {
     const e = Number(exp);
     return `${digits}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
   }
+  if (Object.is(v, -0)) return '-0.0'; // String(-0) is "0"
   return Number.isInteger(v) ? `${v}.0` : String(v);
 }
 

@@ -51,3 +51,19 @@ test("compareDotNatural orders tensor names as transformers' dot_natural_key (th
     'model.layers.1.self_attn.q_proj.weight', 'model.layers.2.input_layernorm.weight', 'model.layers.2.mlp.up_proj.weight',
     'model.layers.10.mlp.up_proj.weight', 'model.norm.weight', 'score.weight']);
 });
+
+test('hfJson escapes DEL, keeps -0.0 and sorts keys by code point, as json.dumps(indent=2, sort_keys=True) does', () => {
+  // class names as label2id's keys: Python sorts str by code point (U+FF01 before U+1F600), JavaScript by UTF-16 unit
+  const doc = { label2id: { '\uff01': 0, '\u{1F600}': 1, 'a\x7fb': 2 }, attention_dropout: -0, rms_norm_eps: 1e-6 };
+  const python = `{
+  "attention_dropout": -0.0,
+  "label2id": {
+    "a\\u007fb": 2,
+    "\\uff01": 0,
+    "\\ud83d\\ude00": 1
+  },
+  "rms_norm_eps": 1e-06
+}
+`;
+  assert.equal(hfJson(doc), python);
+});
