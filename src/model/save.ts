@@ -91,18 +91,25 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   // dot_natural_key), so that each shard holds the tensors HF's save_pretrained puts there
   const tensors = modelTensors(model, opts.head).sort((a, b) => compareDotNatural(a[0], b[0]));
   const as = (buf: DeviceBuffer): FileDType => opts.dtype ?? fileDType(buf);
-  // shards in tensor order, each under the size limit (a single tensor larger than it gets its own shard)
-  const shards: Array<Array<[string, number[], DeviceBuffer]>> = [[]];
-  let size = 0;
+  // shards in tensor order, each under the size limit, as huggingface_hub's split_torch_state_dict_into_shards makes them:
+  // a tensor larger than it is a shard of its own, listed at once (before the shard being filled, which goes on after it)
+  const shards: Array<Array<[string, number[], DeviceBuffer]>> = [];
+  let filling: Array<[string, number[], DeviceBuffer]> = [], size = 0;
   for (const t of tensors) {
     const bytes = savedBytes(t[2], as(t[2]));
-    if (size > 0 && size + bytes > maxShard) {
-      shards.push([]);
+    if (bytes > maxShard) {
+      shards.push([t]);
+      continue;
+    }
+    if (size + bytes > maxShard) {
+      shards.push(filling);
+      filling = [];
       size = 0;
     }
-    shards[shards.length - 1]!.push(t);
+    filling.push(t);
     size += bytes;
   }
+  if (filling.length > 0 || shards.length === 0) shards.push(filling);
   const names = shards.length === 1 ? ['model.safetensors'] : shards.map((_, i) => `model-${String(i + 1).padStart(5, '0')}-of-${String(shards.length).padStart(5, '0')}.safetensors`);
   const weightMap: Record<string, string> = {};
   let total = 0, parameters = 0;
