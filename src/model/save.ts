@@ -128,7 +128,9 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   }
   const configJson = hfConfig(model, opts);
   // the generation keys a source's config.json held go to generation_config.json alone, as transformers' save writes them
-  writeFileAtomic(path.join(dir, 'config.json'), hfJson(withoutGenerationKeys(configJson)));
+  const source = opts.sourceDir ? path.join(opts.sourceDir, 'config.json') : null;
+  const forms = source !== null && fs.existsSync(source) ? numberForms(source) : undefined;
+  writeFileAtomic(path.join(dir, 'config.json'), hfJson(withoutGenerationKeys(configJson), forms));
   const cfg = model.cfg;
   // the source's generation settings (extra stop tokens, sampling defaults) are kept, as transformers' save does
   const sourceGen = opts.sourceDir ? path.join(opts.sourceDir, 'generation_config.json') : null;
@@ -169,34 +171,58 @@ function eosValue(cfg: Pick<MistralConfig, 'eosTokenIds' | 'eosTokenIdIsList'>):
 
 /**
  * config.json keys that MistralConfig types as float (transformers 5 validates the types strictly): rms_norm_eps and
- * initializer_range refuse an int (1 for 1.0: config-number-forms.ts), so a whole number is written 1.0; attention_dropout
- * and rope's numbers take either (transformers writes back rope_theta 10000 as it read it), and are written alike.
+ * initializer_range refuse an int (1 for 1.0: config-number-forms.ts), so a whole number is written 1.0.
  */
-const FLOAT_KEYS = new Set([
-  'rms_norm_eps', 'initializer_range', 'rope_theta', 'attention_dropout', 'factor', 'attention_factor', 'beta_fast', 'beta_slow', 'low_freq_factor',
-  'high_freq_factor',
-]);
+const STRICT_FLOAT_KEYS = new Set(['rms_norm_eps', 'initializer_range']);
+/**
+ * Keys that take an int or a float (attention_dropout and rope's numbers): transformers writes back the form the source
+ * gave (rope_theta 10000 as 10000, attention_dropout 0.0 as 0.0); a whole number the source did not give is written 1.0.
+ */
+const FLOAT_KEYS = new Set(['rope_theta', 'attention_dropout', 'factor', 'attention_factor', 'beta_fast', 'beta_slow', 'low_freq_factor', 'high_freq_factor']);
+
+/** What a number written with a fraction or an exponent (1.0, 1e-05) reads as in numberForms' tree. */
+const FLOAT_FORM = '\u0000float';
+
+/**
+ * The source's config.json with each number written as a float (1.0, 1e-05) read as FLOAT_FORM, ints as numbers: the
+ * form Python's json gives each value, which JSON.parse loses (1.0 is 1), and transformers writes back as it read it.
+ */
+function numberForms(file: string): unknown {
+  return readJsonFile(file, (text) => JSON.parse(text.replace(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g,
+    (token) => (token[0] !== '"' && /[.eE]/.test(token) ? JSON.stringify(FLOAT_FORM) : token))));
+}
+
+/** Whether the whole number under `key` is written as a float: its form in the source (`form`), else by its key. */
+function wholeAsFloat(key: string, form: unknown): boolean {
+  if (STRICT_FLOAT_KEYS.has(key) || form === FLOAT_FORM) return true;
+  return typeof form === 'number' ? false : FLOAT_KEYS.has(key);
+}
 
 /**
  * JSON as transformers writes an HF config (json.dumps with indent=2, sort_keys=True and ensure_ascii, as
  * PretrainedConfig and GenerationConfig's to_json_string do): keys sorted at every level, a character past ASCII as
  * its \\u escape, a float as Python's repr writes it (a float key's whole-number value as 10000.0, not 10000; 1e-05,
- * not 0.00001), so that a merged folder's config.json is the one HF's save_pretrained writes, byte for byte.
+ * not 0.00001), so that a merged folder's config.json is the one HF's save_pretrained writes, byte for byte. `forms`:
+ * the source's numberForms, whose whole numbers keep their form (an int stays one, 1.0 stays 1.0).
  */
-export function hfJson(doc: Record<string, unknown>): string {
-  return pythonJson(doc, '', '') + '\n';
+export function hfJson(doc: Record<string, unknown>, forms?: unknown): string {
+  return pythonJson(doc, '', '', forms) + '\n';
 }
 
 /** `v` (under `key`) as json.dumps(indent=2, sort_keys=True) writes it at `indent`: a JS object's own order puts "10" before "2", Python's sort does not. */
-function pythonJson(v: unknown, key: string, indent: string): string {
+function pythonJson(v: unknown, key: string, indent: string, form: unknown): string {
   const inner = indent + '  ';
-  if (typeof v === 'number' && Number.isFinite(v) && (!Number.isInteger(v) || FLOAT_KEYS.has(key))) return pythonFloat(v);
+  if (typeof v === 'number' && Number.isFinite(v) && (!Number.isInteger(v) || wholeAsFloat(key, form))) return pythonFloat(v);
   // ensure_ascii escapes every character outside space..~ (DEL too); JSON.stringify has escaped the controls below space
   if (typeof v === 'string') return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  if (Array.isArray(v)) return v.length === 0 ? '[]' : `[\n${v.map((x) => inner + pythonJson(x ?? null, '', inner)).join(',\n')}\n${indent}]`;
+  if (Array.isArray(v)) {
+    const forms = Array.isArray(form) ? form : [];
+    return v.length === 0 ? '[]' : `[\n${v.map((x, i) => inner + pythonJson(x ?? null, '', inner, forms[i])).join(',\n')}\n${indent}]`;
+  }
   if (isRecord(v)) {
+    const forms = isRecord(form) ? form : {};
     const keys = Object.keys(v).filter((k) => v[k] !== undefined).sort(byCodePoint);
-    return keys.length === 0 ? '{}' : `{\n${keys.map((k) => `${inner}${pythonJson(k, '', '')}: ${pythonJson(v[k], k, inner)}`).join(',\n')}\n${indent}}`;
+    return keys.length === 0 ? '{}' : `{\n${keys.map((k) => `${inner}${pythonJson(k, '', '', undefined)}: ${pythonJson(v[k], k, inner, Object.hasOwn(forms, k) ? forms[k] : undefined)}`).join(',\n')}\n${indent}}`;
   }
   return JSON.stringify(v) ?? 'null';
 }

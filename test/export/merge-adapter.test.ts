@@ -73,6 +73,15 @@ for (const [kase, maxShardBytes] of [['sharded', 200000], ['sharded_oversize', 3
   });
 }
 
+test('config.json keeps each number in the form the base\'s config.json gives it (attention_dropout 0, yarn\'s factor 4, an unknown key\'s 1.0), as transformers writes it back', async () => {
+  const root = tempDir('mt-merge-adapter-'), base = path.join(root, 'base'), out = path.join(root, 'merged');
+  fs.mkdirSync(base);
+  for (const f of fs.readdirSync(TINY_BASE)) fs.copyFileSync(path.join(TINY_BASE, f), path.join(base, f));
+  fs.copyFileSync(path.join(HF, 'number_forms', 'source_config.json'), path.join(base, 'config.json'));
+  exportMergedAdapter({ model: base, adapter: ADAPTERS.causal, out, device: 'cpu' });
+  assert.equal(fs.readFileSync(path.join(out, 'config.json'), 'utf8'), fs.readFileSync(path.join(HF, 'number_forms', 'config.json'), 'utf8'));
+});
+
 test('export --adapter --merge refuses, before writing anything: no --merge, a base that is a hub id, an adapter of another base, --out inside the base or the adapter', async () => {
   const root = tempDir('mt-merge-adapter-'), out = path.join(root, 'new', 'merged');
   const refused = async (args: string[], error: RegExp): Promise<void> => {
