@@ -27,8 +27,8 @@ import { readJsonFile } from '../util/json-file.ts';
 import { readUnchanged } from './read-unchanged.ts';
 import { writeMergedFolder } from './merged-folder.ts';
 import { writeOutputFolder, type ExportKind } from './output-folder.ts';
-export { MIN_SHARD_BYTES, parseShardSize } from './shard-size.ts';
-export { checkpointDType } from './merged-folder.ts'; // a leaf, so that the CLI checks the flag before it loads this
+export { MIN_SHARD_BYTES, parseShardSize } from './shard-size.ts'; // a leaf, so that the CLI checks the flag before it loads this
+export { checkpointDType } from './merged-folder.ts';
 import { modelFolder, requireModelFolder, resolveFilePaths, validate, type TrainConfig } from '../train/config.ts';
 import { readYamlConfig } from '../train/config-yaml.ts';
 import { MetricsLog } from '../train/metrics-log.ts';
@@ -189,7 +189,6 @@ export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords
 function writeRunExport(opts: ExportOptions, cfg: TrainConfig, source: string, words: OptionWords): ExportResult {
   return writeOutputFolder(opts.out, words, (dir) => writeExport(opts, cfg, source, dir, words));
 }
-
 
 /** Throws a UserError naming the safetensors `file` when it does not read whole or a floating tensor of it is not finite. */
 function requireFiniteFile(file: string): void {
