@@ -194,9 +194,11 @@ function textColumnNotes(field: string, { texts, minusOne }: LabelColumnScan, wh
 
 /** Why a CSV text column's labels are class names as written (textColumnNotes): pandas reads it so, or another file's column is text. */
 function csvTextWhy({ word }: LabelColumnScan, byOtherFiles: boolean): string {
-  return byOtherFiles ? 'the column is text in another file of the dataset, and Hugging Face datasets types every file alike'
-    : `pandas reads the column as text${holding(word)}, as Hugging Face datasets' csv loader does`;
+  return byOtherFiles ? byOtherFilesWhy('column') : `pandas reads the column as text${holding(word)}, as Hugging Face datasets' csv loader does`;
 }
+
+/** Why a file's labels are class names as written where its own column or field is not text (textColumnNotes). */
+const byOtherFilesWhy = (what: 'column' | 'field'): string => `the ${what} is text in another file of the dataset, and Hugging Face datasets types every file alike`;
 
 const holding = (word: string | undefined): string => (word === undefined ? '' : ` (it holds ${JSON.stringify(word)})`);
 
@@ -221,7 +223,7 @@ function quotedLabel(cell: unknown): string {
  * boolean; one of numbers or booleans is read by value. A field that mixes strings, numbers and booleans is refused at
  * the first label whose type differs (`file`:line): HF datasets reads it as JSON objects, and run_classification.py
  * fails on them. Where the dataset's label column is text (`known`: a CSV's or another JSON file's), its numbers are
- * text too (7 the class "7", as a column cast to text writes it, not a class 7 beside it).
+ * text too (7 the class "7", as a column cast to text writes it, not a class 7 beside it), and said so to `onNote`.
  */
 function* typedJsonLabels(field: string, items: Iterable<RawItem>, known: LabelColumnKind | undefined, file: string | undefined, onNote?: (note: string) => void): Generator<RawItem> {
   const scan = new LabelColumnScan();
@@ -240,10 +242,14 @@ function* typedJsonLabels(field: string, items: Iterable<RawItem>, known: LabelC
         'write every label as a string, or every one as a number (null where a record has none)', file === undefined ? `line ${item.line}` : recordPlace(file, item));
     }
     if (kind === 'string' && scan.add(cell).kind === 'text') word ??= labelText(cell as string);
+    // a number read as text is said as a CSV column of numbers is (its -1 stays "no label": canonicalLabel)
+    else if (kind === 'number' && known === 'text' && cell !== NO_LABEL) scan.add(String(cell));
     yield kind === 'string' || (kind === 'number' && known === 'text') ? { ...item, labelAsText: true } : item;
   }
-  if (first?.kind !== 'string') return;
-  for (const note of textColumnNotes(field, scan, 'field', `Hugging Face datasets reads the field as strings${holding(word)}`)) onNote?.(note);
+  const why = first?.kind === 'string' ? `Hugging Face datasets reads the field as strings${holding(word)}`
+    : first?.kind === 'number' && known === 'text' ? byOtherFilesWhy('field') : null;
+  if (why === null) return;
+  for (const note of textColumnNotes(field, scan, 'field', why)) onNote?.(note);
 }
 
 /** The kind of a JSON file's label field (`cells`): its first label's JSON type (typedJsonLabels refuses a field that mixes them). */
