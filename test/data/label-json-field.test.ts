@@ -52,7 +52,8 @@ test('a JSON Lines field that mixes strings, numbers and booleans is refused at 
     ['str-int.jsonl', /str-int\.jsonl:3: field "label" holds the number 1 where line 1 holds the string "1": Hugging Face datasets cannot type a label field that mixes strings, numbers and booleans/],
     ['int-str.jsonl', /int-str\.jsonl:3: field "label" holds the string "1" where line 1 holds the number 1: .*; write every label as a string, or every one as a number \(null where a record has none\)$/],
     ['bool-int.jsonl', /bool-int\.jsonl:2: field "label" holds the number 0 where line 1 holds the boolean true/],
-    ['int-words.json', /int-words\.json:1 \(record 2\): field "label" holds the string "neg" where line 1 holds the number 0/],
+    // a one-line JSON array: both records are on line 1, the first named by its place in the file too
+    ['int-words.json', /int-words\.json:1 \(record 2\): field "label" holds the string "neg" where line 1 \(record 1\) holds the number 0/],
   ];
   for (const [name, message] of refusals) {
     assert.throws(() => prepared(name, [f[name]!]), (e) => isUserError(e) && message.test(e.message) && !e.message.includes('\n'), name);
