@@ -1,7 +1,7 @@
 // Text that is a placeholder, not text: what an export writes for a missing value, or what a forum leaves of a
 // removed post. Trained on, the model learns to answer "nan". Two kinds, told apart by who writes them:
 // - artefacts, written by programs and by no one as text: pandas' "nan" (str(NaN), to_csv of an object column),
-//   "-nan", "null", JavaScript's "undefined", pandas' "<NA>", Excel's "#N/A" and other error values, "[deleted]",
+//   "-nan", "null", JavaScript's "undefined", pandas' "<NA>" and other NA spellings, Excel's "#N/A" and other error values, "[deleted]",
 //   "[removed]". A field or a label that is one is missing, wherever it is.
 // - words, written by programs (Python's str(None), R's write.csv "NA") and by people as an answer ("Known side
 //   effects?" "None"; "Visa needed?" "N/A"): missing where no answer is — a text, a prompt, a system or user turn, a
@@ -10,7 +10,9 @@
 
 /** Lower-cased, whole: an artefact; what each is, for the detail. */
 const ARTEFACTS = new Map<string, 'missing' | 'removed'>([
-  ...['nan', '-nan', 'null', 'undefined', '<na>', '#n/a', '#na', '#value!', '#ref!', '#name?', '#div/0!', '#null!', '#num!'].map((t) => [t, 'missing'] as const),
+  // pandas' NA spellings (read_csv's na_values, NaN in any column) but its words: MSVC's printf of NaN ("1.#IND"), SAS's "#N/A N/A"
+  ...['nan', '-nan', 'null', 'undefined', '<na>', '#n/a', '#na', '#n/a n/a', '1.#ind', '-1.#ind', '1.#qnan', '-1.#qnan',
+    '#value!', '#ref!', '#name?', '#div/0!', '#null!', '#num!'].map((t) => [t, 'missing'] as const),
   ...['[deleted]', '[removed]'].map((t) => [t, 'removed'] as const),
 ]);
 /** Lower-cased, whole: a word that exports write for a missing value and people write as an answer. */

@@ -268,3 +268,14 @@ test('prepare --labels neg,pos on a CSV column of words with "-1": the warning s
   const json = prepare({ inputs: [j], outDir: path.join(dir, 'minus-given-json'), tokenizer: tok, task: 'classification', labels: ['neg', 'pos'], split: [1, 0, 0] }, FLAG_WORDS);
   assert.ok(json.report.warnings.some((x) => x.endsWith('name every class: --labels -1=NAME,0=neg,1=pos')), json.report.warnings.join('\n'));
 });
+
+test('every pandas NA spelling in a CSV label column is a missing label, as pandas reads NaN there: "1.#IND" and "#N/A N/A" are no class beside 1 and 2', () => {
+  // before: "#N/A N/A", "-1.#IND", "-1.#QNAN", "1.#IND" and "1.#QNAN" (pandas' STR_NA_VALUES, read as NaN in a column of
+  // numbers: float64 [1.0, 2.0, nan]) were five word classes beside the integers 1 and 2
+  for (const na of ['#N/A N/A', '-1.#IND', '-1.#QNAN', '1.#IND', '1.#QNAN']) {
+    const f = writeFiles(dir, { 'na.csv': csv(['1', '2', na, '1']) })['na.csv']!;
+    const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'pandas-na'), tokenizer: tok, task: 'classification', split: [1, 0, 0], overwrite: true });
+    assert.deepEqual(report.labels, [0, 1, 2], na); // integer labels are class indices
+    assert.deepEqual(report.by_reason, { missing_label: 1 }, na);
+  }
+});
