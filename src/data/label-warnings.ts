@@ -26,13 +26,8 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
     out.push(`${empty.length === 1 ? 'class' : 'classes'} ${shown} ${empty.length === 1 ? 'has' : 'have'} no record in the kept data${why}`);
   }
   if (!inferred) return out;
-  // integers are class indices and words class names: both in one dataset is two labellings merged (0/1 and
-  // "positive"/"negative"), whose classes never meet; each is a class of its own
-  const ints = labels.filter((l) => typeof l === 'number'), words = labels.filter((l) => typeof l !== 'number');
-  if (ints.length > 0 && words.length > 0) {
-    const show = (ls: LabelValue[]) => ls.slice(0, 5).map((l) => JSON.stringify(l)).join(', ') + (ls.length > 5 ? ` and ${ls.length - 5} more` : '');
-    out.push(`the labels mix integers (${show(ints)}) and words (${show(words)}): two labellings merged? Each is a class of its own (give ${optionWords.say('labels')}, or fix the data)`);
-  }
+  // (inferred classes never mix integers and words: a label column or field is typed whole, as HF datasets types it —
+  // a JSON field mixing them is refused, a CSV column or a dataset's files holding a word are text: label-column.ts)
   // folded as near-dedup folds text (NFKC, lower case, white space one space): an IME's full-width "ｐｏｓ" reads as "pos"
   const byForm = new Map<string, string[]>();
   for (const l of labels) {
