@@ -245,8 +245,8 @@ function* typedJsonLabels(field: string, items: Iterable<RawItem>, known: LabelC
         'write every label as a string, or every one as a number (null where a record has none)', file === undefined ? `line ${item.line}` : recordPlace(file, item));
     }
     if (kind === 'string' && scan.add(cell).kind === 'text') word ??= labelText(cell as string);
-    // a number read as text is said as a CSV column of numbers is (its -1 stays "no label": canonicalLabel)
-    else if (kind === 'number' && known === 'text' && cell !== NO_LABEL) scan.add(String(cell));
+    // a number read as text ("-1" a class: canonicalLabel) is said as a CSV column of numbers is
+    else if (kind === 'number' && known === 'text') scan.add(String(cell));
     yield kind === 'string' || (kind === 'number' && known === 'text') ? { ...item, labelAsText: true } : item;
   }
   const why = first?.kind === 'string' ? `Hugging Face datasets reads the field as strings${holding(word)}`

@@ -124,8 +124,11 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
         : Number.isInteger(raw) ? 'an integer a class index can be (too large)' : 'a whole number';
       return { error: `label ${spelled ?? raw} is not ${what}: a label is an integer, a string, or true/false` };
     }
+    // a number of a column read as text (a JSON file's, beside another file whose column is text) is the string a cast to
+    // text writes, -1 too: the class "-1", as HF datasets casts it and as a CSV column of numbers read as text keeps "-1"
+    if (classes === TEXT_COLUMN) return { label: String(raw) };
     if (raw === NO_LABEL && classes.minusOne === 'no label') return MINUS_ONE;
-    return classes.namesText?.(String(raw)) ? { label: String(raw) } : { label: raw }; // a text column's class "7", as a cast to text writes 7
+    return classes.namesText?.(String(raw)) ? { label: String(raw) } : { label: raw }; // a class list's string class "7", as a cast to text writes 7
   }
   if (typeof raw === 'string') {
     if (loneSurrogate(raw) >= 0) return { error: `label ${JSON.stringify(raw)} holds a lone surrogate: not Unicode text` };
