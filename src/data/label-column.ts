@@ -125,7 +125,7 @@ export const HOLD_BYTES = 64 * 1024 * 1024;
  * The memory a record held back takes, about: its raw text and its parsed cells (each up to 2 bytes a character) and their
  * objects (~450 bytes for a short CSV row, measured: 64 MiB of raw characters in rows of 23 held 1.4 GB).
  */
-const heldBytes = (item: RawItem): number => 512 + 4 * item.raw.length;
+export const heldBytes = (item: RawItem): number => 512 + 4 * item.raw.length;
 
 /**
  * The items of a classification file, typed by its label column as pandas types it. Where the column of a CSV or TSV is

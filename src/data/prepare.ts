@@ -14,6 +14,7 @@ import { UserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
 import { readRecords, formatsOf } from './ingest/read.ts';
 import { datasetLabelKind, typedLabelCells } from './label-column.ts';
+import { markLabelledFile, strayOfLabelledFile, type LabelledFileItem } from './labelled-file.ts';
 import { resolveFields } from './field-map.ts';
 import { ownRecordId } from './record-fields.ts';
 import { recordAt, recordPlace, type RawItem, type RecordAt } from './ingest/types.ts';
@@ -289,7 +290,8 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
         onOtherFormat: (h) => { readerNotes[si]!.push(h); otherFormat ??= `; ${src.name}: ${h}`; },
       });
       // a CSV label column is typed as pandas types it, by the whole column (label-column.ts)
-      const items: Iterable<RawItem> = task === 'classification' ? typedLabelCells(formats[si]!, fields.label, read, givenLabels ?? undefined, (n) => readerNotes[si]!.push(n), undefined, labelKind, src.path) : read(false);
+      // … and in a generation run, a record of a labelled file whose label is missing is that file's too (labelled-file.ts)
+      const items: Iterable<LabelledFileItem> = task === 'classification' ? typedLabelCells(formats[si]!, fields.label, read, givenLabels ?? undefined, (n) => readerNotes[si]!.push(n), undefined, labelKind, src.path) : markLabelledFile(fields.label, read);
       for (const item of items) {
         holding = item.inOpenArray === true;
         inputRecords++;
@@ -321,6 +323,11 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
           if (det.noLabel?.kind === 'minus_one') { minusOnes.records++; if (item.labelAsText) minusOnes.ofWords++; }
           else if (det.noLabel?.kind === 'word') wordLabels.set(det.noLabel.word, (wordLabels.get(det.noLabel.word) ?? 0) + 1);
           reject(si, item, det.reason, det.reason === 'wrong_task' ? `${det.detail} (use ${optionIs(words, 'task', otherTask(task))})` : det.detail, item.raw, item.unreadLists);
+          continue;
+        }
+        const stray = strayOfLabelledFile(item, det.record, fields.label);
+        if (stray !== null) {
+          reject(si, item, stray.reason, `${stray.detail} (use ${optionIs(words, 'task', otherTask(task))})`, item.raw);
           continue;
         }
         tally.count(det);

@@ -184,7 +184,6 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
       ? ` (${fieldIs(words, 'text', 'none')} reads it as the chat, ${fieldIs(words, 'messages', 'none')} as the text)` : '';
     return reject('unknown_shape', `ambiguous record: it has ${groups.map((g) => `"${g}"`).join(' and ')}${hint}`);
   }
-  const hasLabel = has(v, f.label);
   if (has(v, f.input_ids)) return detectPretokenized(v, task, f, vocabSize, classes, words);
   if (has(v, f.messages)) {
     if (task === 'classification') return reject('wrong_task', 'a chat record in a classification run');
@@ -217,7 +216,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   const text = stringField(v, f.text);
   if (typeof text !== 'string') return text;
   if (task === 'generation') {
-    if (hasLabel && canonicalLabelOrNull(ownField(v, f.label)) !== null) {
+    if (labelHeld(v, f.label) === 'labelled') {
       return reject('wrong_task', `a record with "${f.label}" in a generation run`);
     }
     if (text === '') return reject('empty', `"${f.text}" is empty`);
@@ -278,9 +277,15 @@ function pairBesideTurns(v: Record<string, unknown>, task: Task, f: FieldMap, vo
   return reject('unknown_shape', `ambiguous record: it has "${turnsKey}" and ${pairNames}, which do not hold the same chat (${hint})`);
 }
 
-function canonicalLabelOrNull(raw: unknown): LabelValue | null | 'error' {
-  const c = canonicalLabel(raw);
-  return 'error' in c ? 'error' : c.label;
+/**
+ * What a record's label field holds, read as a generation run reads it (no class list): no such field ('absent'), a
+ * missing label ('empty': null, "", a placeholder such as "N/A" or "nan", HF's -1), or a label (or a value that is none
+ * of these: a generation run rejects it as wrong_task all the same).
+ */
+export function labelHeld(value: unknown, field: string): 'absent' | 'empty' | 'labelled' {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || !has(value as Record<string, unknown>, field)) return 'absent';
+  const c = canonicalLabel(ownField(value as Record<string, unknown>, field));
+  return 'error' in c || c.label !== null ? 'labelled' : 'empty';
 }
 
 function labelOf(v: Record<string, unknown>, f: FieldMap, classes: LabelReading, words: OptionWords): { label: LabelValue } | Rejection {
@@ -304,8 +309,7 @@ function noLabelHint(noLabel: NoLabel | undefined, words: OptionWords): string {
 }
 
 function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading, words: OptionWords): DetectResult {
-  const hasLabel = has(v, f.label) && canonicalLabelOrNull(ownField(v, f.label)) !== null;
-  if (task === 'generation' && hasLabel) {
+  if (task === 'generation' && labelHeld(v, f.label) === 'labelled') {
     return reject('wrong_task', `a pre-tokenized record with "${f.label}" in a generation run`);
   }
   const ids = fromJsonCell(ownField(v, f.input_ids)), labels = fromJsonCell(ownField(v, f.labels)), mask = fromJsonCell(ownField(v, 'attention_mask'));
