@@ -413,6 +413,8 @@ function parseConfig(text: string, readError?: string): ConfigPayload {
     }
     return out;
   } catch (e) {
-    return { text, error: `${RUN_LAYOUT.config}: ${(e as Error).message.split('\n')[0]}` };
+    // the parser's message quotes the text (a YAML version, an alias's name): its direction controls written out, or an
+    // override reversed the words after it (" at line 1, column 7:")
+    return { text, error: `${RUN_LAYOUT.config}: ${escapeDirectionControls((e as Error).message.split('\n')[0]!)}` };
   }
 }

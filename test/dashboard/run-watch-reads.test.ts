@@ -101,3 +101,17 @@ test('a config.yaml over 128 KiB is shown as text, not parsed on the server\'s e
   const again = w.poll()[0]!.data as { config: { task?: string; labels?: string[]; error?: string } };
   assert.deepEqual([again.config.task, again.config.labels, again.config.error], ['classification', ['a', 'b'], undefined]);
 });
+
+test("a config.yaml the yaml parser refuses is said so with the direction controls its message quotes written out (\\u202e): an override reversed the page's words after it", (t) => {
+  const tmp = tempRuns(RUN_GEN);
+  t.after(() => tmp.cleanup());
+  const dir = fs.realpathSync(tmp.dirs[0]!);
+  const w = new RunWatcher({ id: 0, name: 'run', path: dir }, dir);
+  // the parser quotes the version and an alias's name: each message continues after the quote (" at line 1, column …")
+  for (const [text, quoted] of [['%YAML 9\u202e\n---\na: 1\n', '9\\u202e at line 1'], ['a: *x\u202ey\n', 'x\\u202ey']] as const) {
+    fs.writeFileSync(path.join(dir, 'config.yaml'), text);
+    const files = w.poll().find((e) => e.type === 'files')!.data as { config: { text: string; error?: string } };
+    assert.ok(files.config.error?.startsWith('config.yaml: ') && files.config.error.includes(quoted), files.config.error);
+    assert.equal(files.config.text, text, 'the file itself is shown as it is');
+  }
+});
