@@ -278,7 +278,7 @@ export async function startDashboard(opts: DashboardOptions, words: OptionWords 
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   // a wildcard is no address to open: the URL names loopback, which the Host check answers (0.0.0.0 it does not)
-  const urlHost = WILDCARDS.has(host) ? (host.includes(':') ? '::1' : '127.0.0.1') : host;
+  const urlHost = isWildcard(host) ? (host.includes(':') ? '::1' : '127.0.0.1') : host;
   const url = `http://${urlHost.includes(':') ? bracketed(urlHost) : urlHost}:${boundPort}/`;
   let closed: Promise<void> | null = null;
   return {
@@ -388,6 +388,11 @@ function bracketed(address: string): string {
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', '']);
 
+/** Whether listening on `host` listens on every address: `::` however written (0:0:0:0:0:0:0:0, ::0) too. */
+function isWildcard(host: string): boolean {
+  return WILDCARDS.has(host) || (net.isIP(host) === 6 && bracketed(host) === '[::]');
+}
+
 /**
  * The Host-header names the server answers: loopback names always; for another address, that address
  * (or, for a wildcard, every address of this machine), the machine's hostname, and `extra`. Names are
@@ -398,11 +403,11 @@ export function allowedHostNames(host: string, extra: readonly string[]): Set<st
   const names = new Set(['localhost', '127.0.0.1', '[::1]']);
   if (isLoopback(host)) names.add(bracket(host));
   else {
-    if (!WILDCARDS.has(host)) names.add(bracket(host));
+    if (!isWildcard(host)) names.add(bracket(host));
     const hostname = os.hostname().toLowerCase();
     names.add(hostname);
     names.add(hostname.split('.')[0]!);
-    if (WILDCARDS.has(host)) {
+    if (isWildcard(host)) {
       for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) names.add(bracket(a.address.replace(/%.*$/, '')));
     }
   }

@@ -46,7 +46,7 @@ export interface RawResponse {
 export function rawRequest(url: string, target: string, opts: { method?: string; host?: string } = {}): Promise<RawResponse> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const sock = net.connect(Number(u.port), u.hostname);
+    const sock = net.connect(Number(u.port), u.hostname.replace(/^\[(.*)\]$/, '$1')); // an IPv6 address without the brackets a URL puts it in
     const chunks: Buffer[] = [];
     sock.on('data', (c) => chunks.push(c));
     sock.on('error', reject);

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startDashboard, type Dashboard } from '../../src/dashboard/server.ts';
@@ -176,6 +177,29 @@ test('an IPv6 address is compared as a URL spells it: one given in a long form (
     assert.equal((await fetch(mapped.url)).status, 200);
   } finally {
     await mapped.close();
+  }
+});
+
+test('every address written in full (0:0:0:0:0:0:0:0, ::0) is the wildcard: the URL printed is loopback, and the addresses of this machine are answered', async (t) => {
+  const external = Object.values(os.networkInterfaces()).flat().find((a) => a !== undefined && !a.internal);
+  for (const host of ['0:0:0:0:0:0:0:0', '::0']) {
+    let d: Dashboard;
+    try {
+      d = await startDashboard({ runs: tmp.dirs, host });
+    } catch (e) {
+      return t.skip(`cannot listen on ${host} here (${(e as Error).message})`);
+    }
+    try {
+      // a browser asks http://[::]:PORT/ for [::]: it opens on Linux only, and not this machine's other addresses
+      assert.match(d.url, /^http:\/\/\[::1\]:\d+\/$/, host);
+      assert.equal((await fetch(d.url)).status, 200);
+      if (external) {
+        const name = external.family === 'IPv6' ? `[${external.address}]` : external.address;
+        assert.equal((await rawRequest(d.url, '/', { host: name })).status, 200, `${name} (${host})`);
+      }
+    } finally {
+      await d.close();
+    }
   }
 });
 
