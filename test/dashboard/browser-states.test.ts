@@ -58,6 +58,34 @@ test('a class name thousands of characters long scrolls within its header cell: 
   }
 });
 
+test('in a narrow window a matrix wider than its panel scrolls in it: its short class names are shown whole, not cut to a few letters a line', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'narrow');
+  fs.mkdirSync(run);
+  const labels = ['b'.repeat(3000), 'short', 'a class name of several words', 'x', 'مرحبا', 'yes', 'no', 'maybe so'];
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 3, lr: 1e-4 }) + '\n');
+  fs.writeFileSync(path.join(run, 'config.yaml'), `task: classification\nlabels:\n${labels.map((l) => `  - "${l}"`).join('\n')}\n`);
+  const matrix = labels.map((_, i) => labels.map((_, j) => (i === j ? 40 : i + j)));
+  fs.writeFileSync(path.join(run, 'report.json'), JSON.stringify({ test: { confusion: matrix } }));
+  interface Box { textContent: string; scrollHeight: number; clientHeight: number; scrollWidth: number; clientWidth: number }
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('table.confusion', { timeout: 10_000 });
+      await page.setViewportSize({ width: 390, height: 800 });
+      await page.waitForTimeout(300);
+      // every name of a word or two fits its box whole, in the header row and the first column alike (the 3,000 b's
+      // scroll in theirs, and so may a name of many words)
+      const cut = await page.$$eval('table.confusion th .label', (els) => (els as unknown as Box[])
+        .filter((e) => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+      assert.deepEqual(cut.filter((name) => name.length < 10), [], 'short names cut');
+      const page390 = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
+      assert.ok(page390 <= 390, `the page is ${page390} px wide: the matrix scrolls within its panel`);
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test('a run stopped by a non-finite loss says so instead of "in progress"', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns();
   const run = path.join(tmp.root, 'diverged');
