@@ -3,11 +3,13 @@
 // runs overlaid take 100 ms or more a redraw (uPlot draws every series anew), and without a budget one run that logs
 // a row every few hundred ms kept the page redrawing all of them without pause. A redraw lasts to the end of the frame
 // it is drawn in: its canvases are drawn when the frame is committed, after the script (200 runs of 300 rows in a
-// headless Chromium: 0.3 s of script, then 3 s of drawing, during which the page answers nothing).
+// headless Chromium: 0.3 s of script, then 3 s of drawing, during which the page answers nothing). The default share,
+// a quarter, weighs the two costs: a tenth kept such a page free 87% of the time but showed a new row 31–43 s late
+// (3–4 s at the full rate, with the page 82% busy); a quarter waits 3·d (by that rule about 14 s there, 2 s for 40 runs).
 
 export class RenderBudget {
   /** `clock`: the time now, and how to run a function once the frame being rendered is done (tests stub both). */
-  constructor(share = 0.1, clock = { now: () => performance.now(), afterFrame: nextTask }) {
+  constructor(share = 0.25, clock = { now: () => performance.now(), afterFrame: nextTask }) {
     this.share = share;
     this.clock = clock;
     this.notBefore = -Infinity;
