@@ -289,8 +289,8 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
         textSplit: opts.textSplit, textField: fields.text, onBytes, maxRawChars, words, onNote: (n) => readerNotes[si]!.push(n),
         onOtherFormat: (h) => { readerNotes[si]!.push(h); otherFormat ??= `; ${src.name}: ${h}`; },
       });
-      // a CSV label column is typed as pandas types it, by the whole column (label-column.ts)
-      // … and in a generation run, a record of a labelled file whose label is missing is that file's too (labelled-file.ts)
+      // a CSV label column typed as pandas types it, by the whole column (label-column.ts); in a generation run, a record
+      // of a labelled file whose label is missing is that file's too (labelled-file.ts)
       const items: Iterable<LabelledFileItem> = task === 'classification' ? typedLabelCells(formats[si]!, fields.label, read, givenLabels ?? undefined, (n) => readerNotes[si]!.push(n), undefined, labelKind, src.path) : markLabelledFile(fields.label, read);
       for (const item of items) {
         holding = item.inOpenArray === true;
@@ -326,10 +326,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
           continue;
         }
         const stray = strayOfLabelledFile(item, det.record, fields.label);
-        if (stray !== null) {
-          reject(si, item, stray.reason, `${stray.detail} (use ${optionIs(words, 'task', otherTask(task))})`, item.raw);
-          continue;
-        }
+        if (stray !== null) { reject(si, item, stray.reason, `${stray.detail} (use ${optionIs(words, 'task', otherTask(task))})`, item.raw); continue; }
         tally.count(det);
         tally.countShadowed(item.value, fields, recordPlace(src.name, item));
         let rec = det.record;
