@@ -250,6 +250,9 @@ const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries({
   // axolotl's lr_scheduler, and mistral-finetune's names
   lr_scheduler: 'schedule.type', seq_len: 'max_seq_len', run_dir: 'output_dir', model_id_or_path: 'model', num_microbatches: 'grad_accum',
   eval_freq: 'eval.every_steps', ckpt_freq: 'checkpoint.every_steps', max_norm: 'grad_clip', num_ckpt_keep: 'checkpoint.keep',
+  // transformers' lr_scheduler_kwargs keys, written at the top level or in another section
+  num_cycles: 'schedule.num_cycles', power: 'schedule.power', lr_end: 'schedule.lr_end', min_lr: 'schedule.min_lr', min_lr_rate: 'schedule.min_lr_rate',
+  timescale: 'schedule.timescale',
   // axolotl's PEFT switches
   peft_use_dora: 'lora.use_dora', peft_use_rslora: 'lora.use_rslora',
   // prepare's and export's --out, written to train
@@ -308,10 +311,10 @@ const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
   packing_strategy: 'packing: true packs as TRL\'s default packing_strategy "bfd" (best-fit decreasing); "bfd_split" and "wrapped" are not offered',
   padding_free: 'packing: true packs samples into whole sequences, attention not crossing them (as TRL\'s bfd packing, which is padding-free); unpacked batches are padded',
   loss_type: 'the loss is plain cross-entropy, TRL\'s "nll" ("chunked_nll" is the same loss); "dft" is not offered',
-  // transformers' schedules' arguments: ours are its defaults
-  lr_scheduler_kwargs: 'schedule.type (constant, linear or cosine) is transformers\' schedule with its defaults: its arguments are not offered',
-  num_cycles: "cosine is transformers' half cosine (num_cycles: 0.5) from the peak down to 0: other cycles are not offered",
-  min_lr: 'the learning rate decays to 0 (linear and cosine, as transformers\'): a floor (cosine_with_min_lr) is not offered',
+  // transformers' schedules' arguments (its lr_scheduler_kwargs) are schedule's keys here, by the same names
+  lr_scheduler_kwargs: "its keys go under schedule: by the same names, as schedule.type takes them (num_cycles; power, lr_end; min_lr or min_lr_rate; timescale): schedule: {type: cosine_with_restarts, num_cycles: 2}",
+  // axolotl's floor of its cosine, a fraction of the peak
+  cosine_min_lr_ratio: 'write schedule: {type: cosine_with_min_lr, min_lr_rate: …} (the floor as a fraction of optimizer.lr, as cosine_min_lr_ratio is)',
   // mistral-finetune's
   log_freq: 'every optimizer step is logged in metrics.jsonl',
   no_eval: 'val data is evaluated when data.val is set: leave data.val out (or null) to evaluate nothing',

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { PROJECTIONS } from '../model/names.ts';
 import { gotValue } from './config-issues.ts';
 import { spaceAfterDash } from '../util/yaml-plain.ts';
+import { SCHEDULE_TYPES, scheduleKwargsProblem, type ScheduleKwargs, type ScheduleType } from './schedule.ts';
 
 const int = (min: number) => z.number().int().min(min);
 
@@ -24,10 +25,29 @@ function uniqueEntries(said: (name: string, j: number) => string): (names: strin
 }
 export const ALL_LINEAR = 'all-linear';
 
-/** schedule.type's error for transformers' name of our constant schedule; any other value gets the map's "must be one of". */
+/** A schedule argument: absent from the resolved config when left out or null (a flag's null unsets the file's), so the type's default. */
+const scheduleArgument = (value: z.ZodNumber) => value.nullable().transform((v) => v ?? undefined).optional();
+
+/** transformers' schedules not offered here, each with why (they follow a metric, or another warmup). */
+const SCHEDULES_NOT_OFFERED: Readonly<Record<string, string>> = {
+  reduce_lr_on_plateau: 'it follows the val loss, which is measured only every eval.every_steps',
+  greedy: 'it follows the loss',
+  warmup_stable_decay: 'write the decay with cosine_with_min_lr or polynomial',
+  cosine_warmup_with_min_lr: 'cosine_with_min_lr is its cosine after the usual linear warmup',
+};
+
+/** schedule.type's error for transformers' names of schedules not offered; any other value gets the map's "must be one of". */
 function scheduleTypeError(issue: { input?: unknown }): string | undefined {
-  if (issue.input !== 'constant_with_warmup') return undefined;
-  return `must be one of constant, linear, cosine${gotValue(issue.input)}: transformers' constant_with_warmup is constant here (its warmup is schedule.warmup_steps)`;
+  const why = typeof issue.input === 'string' ? SCHEDULES_NOT_OFFERED[issue.input] : undefined;
+  if (why === undefined) return undefined;
+  return `must be one of ${SCHEDULE_TYPES.join(', ')}${gotValue(issue.input)}: transformers' ${issue.input as string} is not offered (${why})`;
+}
+
+/** The schedule's arguments checked against its type and the peak learning rate (transformers' get_scheduler's TypeError and ValueError, said at the key). */
+function checkScheduleKwargs(cfg: { optimizer: { lr: number }; schedule: { type: ScheduleType; warmup_steps: number } & ScheduleKwargs }, ctx: z.RefinementCtx): void {
+  const { type, warmup_steps: _, ...kwargs } = cfg.schedule;
+  const bad = scheduleKwargsProblem(type, kwargs, cfg.optimizer.lr);
+  if (bad) ctx.addIssue({ code: 'custom', path: ['schedule', bad.key], message: bad.problem });
 }
 
 /** lora.target_modules' error for a value that is no list: a string names the list to write (`q_proj,v_proj` → [q_proj, v_proj]). */
@@ -86,10 +106,17 @@ export const TrainConfigSchema = z.object({
     weight_decay: z.number().min(0).default(0).describe('decoupled weight decay (torch AdamW)'),
   }).strict().default({ lr: 2e-4, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0 }),
   schedule: z.object({
-    type: z.enum(['constant', 'linear', 'cosine'], { error: scheduleTypeError }).default('linear').describe("transformers' get_*_schedule_with_warmup"),
+    type: z.enum(SCHEDULE_TYPES, { error: scheduleTypeError }).default('linear').describe("transformers' lr_scheduler_type, as its get_scheduler builds it"),
     warmup_steps: z.number().min(0).refine((v) => Number.isSafeInteger(v) || v < 1,
       { error: (issue) => `must be a whole number of steps below 2^53, or a fraction of the run's steps below 1${gotValue(issue.input)}` })
       .default(0).describe('linear warmup: optimizer steps, or a fraction below 1 of the run\'s steps, rounded up (as transformers 5 reads warmup_steps; its warmup_ratio); 0 = none'),
+    // transformers' lr_scheduler_kwargs, by their names there; left out (or null), transformers' default
+    num_cycles: scheduleArgument(z.number()).describe('cosine, cosine_with_min_lr: waves of the cosine (default 0.5, the peak down once); cosine_with_restarts: hard restarts (default 1)'),
+    power: scheduleArgument(z.number()).describe('polynomial: the exponent of the decay (default 1)'),
+    lr_end: scheduleArgument(z.number()).describe('polynomial: the learning rate at the end, below optimizer.lr (default 1e-7)'),
+    min_lr: scheduleArgument(z.number()).describe('cosine_with_min_lr: the floor the cosine decays to, a learning rate (or give min_lr_rate)'),
+    min_lr_rate: scheduleArgument(z.number()).describe('cosine_with_min_lr: the floor as a fraction of optimizer.lr (or give min_lr)'),
+    timescale: scheduleArgument(int(1)).describe('inverse_sqrt: steps of its time scale (default: the warmup\'s steps, or 10000 without warmup)'),
   }).strict().default({ type: 'linear', warmup_steps: 0 }),
   batch_size: int(1).default(4).describe('micro-batch size in sequences'),
   grad_accum: int(1).default(1).describe('micro-batches per optimizer step'),
@@ -120,7 +147,7 @@ export const TrainConfigSchema = z.object({
   device: z.enum(['auto', 'cpu', 'cuda']).default('auto').describe('backend'),
   precision: z.enum(['auto', 'fp32', 'bf16']).default('auto').describe('bf16: weights and activations stored in bf16, math and trained tensors in f32; auto: bf16 on CUDA, fp32 on the CPU'),
   output_dir: z.string().min(1).default('runs/latest').describe('the run directory (refused if it exists and is not empty, unless --overwrite); the default is under the current directory, while a path written in the file is read from the file\'s folder'),
-}).strict();
+}).strict().superRefine(checkScheduleKwargs);
 
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 export type RandomModelSpec = z.infer<typeof RandomModelSchema>;

@@ -207,7 +207,8 @@ export function planSteps(cfg: TrainConfig, loader: DataLoader, place?: (key: st
     throw keyError('epochs', `${v('epochs')} epochs of ${stepsPerEpoch} steps is ${totalSteps.toLocaleString('en-US')} optimizer steps, ` +
       'past 2^53 − 1, which no step count holds exactly: set max_steps (it wins over epochs), or fewer epochs', place);
   }
-  const schedule: Schedule = { type: cfg.schedule.type, warmupSteps: warmupStepsOf(cfg.schedule.warmup_steps, totalSteps), totalSteps };
+  const { type, warmup_steps: warmup, ...kwargs } = cfg.schedule;
+  const schedule: Schedule = { type, warmupSteps: warmupStepsOf(warmup, totalSteps), totalSteps, kwargs };
   return { microBatchesPerEpoch, stepsPerEpoch, totalSteps, schedule };
 }
 

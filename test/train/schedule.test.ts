@@ -1,0 +1,94 @@
+// Every schedule.type against transformers' own get_scheduler, step by step (test/fixtures/hf-schedules.json, made by
+// hf-schedules.py beside it), through the config as a run reads it; and the refusals of arguments a type does not take.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { loadTrainConfig } from '../../src/train/config.ts';
+import { configRecord, resumeChanges } from '../../src/train/run-dir.ts';
+import { planSteps } from '../../src/train/setup.ts';
+import { lrAtStep, SCHEDULE_TYPES } from '../../src/train/schedule.ts';
+import type { DataLoader } from '../../src/data/loader.ts';
+import { file } from './config-file.ts';
+
+const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'hf-schedules.json');
+interface Case { type: string; warmup_steps: number; resolved_warmup: number; total: number; peak: number; kwargs: Record<string, number>; lrs: number[] }
+const cases = (JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as { cases: Case[] }).cases;
+
+const refusal = (text: string): string => {
+  const f = file(`model: m\ndata: {train: t}\n${text}`);
+  try {
+    loadTrainConfig(f);
+  } catch (e) {
+    return (e as Error).message.replace(f, 'c.yaml');
+  }
+  return 'accepted';
+};
+
+test("each schedule.type's learning rate of every step is transformers' get_scheduler's (lr_scheduler_kwargs as schedule keys)", () => {
+  // every type offered has a case, and each of its arguments one that sets it
+  assert.deepEqual([...new Set(cases.map((c) => c.type))].sort(), [...SCHEDULE_TYPES].sort());
+  for (const c of cases) {
+    const schedule = { type: c.type, warmup_steps: c.warmup_steps, ...c.kwargs };
+    const cfg = loadTrainConfig(file(YAML.stringify({ model: 'm', data: { train: 't' }, max_steps: c.total, optimizer: { lr: c.peak }, schedule })));
+    // (planSteps reads the loader's batches per epoch alone)
+    const run = planSteps(cfg, { epochBatches: c.total } as DataLoader).schedule;
+    const what = `${c.type} ${JSON.stringify(schedule)} over ${c.total} steps`;
+    assert.equal(run.warmupSteps, c.resolved_warmup, what);
+    c.lrs.forEach((hf, i) => {
+      const ours = lrAtStep(run, c.peak, i + 1);
+      assert.ok(Math.abs(ours - hf) <= 1e-12 * Math.abs(hf), `${what}: step ${i + 1}: ${ours}, transformers ${hf}`);
+    });
+  }
+});
+
+test('a schedule argument of another type, or out of its range, is refused at its line naming the key', () => {
+  assert.equal(refusal('schedule: {type: linear, power: 2}\n'),
+    'c.yaml:3:26: schedule.power: is an argument of schedule.type polynomial, not of linear (linear takes none)');
+  assert.equal(refusal('schedule: {type: cosine, timescale: 2}\n'),
+    'c.yaml:3:26: schedule.timescale: is an argument of schedule.type inverse_sqrt, not of cosine (cosine takes num_cycles)');
+  assert.equal(refusal('schedule: {type: polynomial, min_lr: 1e-6}\n'),
+    'c.yaml:3:30: schedule.min_lr: is an argument of schedule.type cosine_with_min_lr, not of polynomial (polynomial takes lr_end, power)');
+  // the default type, linear, takes none
+  assert.match(refusal('schedule: {num_cycles: 2}\n'), /^c\.yaml:3:\d+: schedule\.num_cycles: is an argument of schedule\.type cosine or cosine_with_restarts or cosine_with_min_lr, not of linear/);
+  assert.match(refusal('schedule: {type: cosine_with_min_lr}\n'), /^c\.yaml:3:\d+: schedule\.min_lr: is missing: cosine_with_min_lr takes exactly one of schedule\.min_lr/);
+  assert.match(refusal('schedule: {type: cosine_with_min_lr, min_lr: 1e-6, min_lr_rate: 0.1}\n'), /schedule\.min_lr_rate: is given with schedule\.min_lr: cosine_with_min_lr takes exactly one/);
+  // transformers' ValueError: lr_end must be below the initial lr (its default 1e-7 too)
+  assert.match(refusal('optimizer: {lr: 1e-4}\nschedule: {type: polynomial, lr_end: 1e-4}\n'), /^c\.yaml:4:\d+: schedule\.lr_end: must be a learning rate from 0 to below the peak, optimizer\.lr 0\.0001/);
+  assert.match(refusal('optimizer: {lr: 1e-8}\nschedule: {type: polynomial}\n'), /schedule\.lr_end: is 1e-7 \(transformers' default\), not below the peak, optimizer\.lr 1e-8/);
+  assert.match(refusal('schedule: {type: cosine_with_min_lr, min_lr_rate: 1.5}\n'), /schedule\.min_lr_rate: must be a fraction of the peak learning rate, from 0 to 1 \(got 1\.5\)/);
+  assert.match(refusal('schedule: {type: cosine_with_restarts, num_cycles: 0}\n'), /schedule\.num_cycles: must be a number above 0 \(got 0\)/);
+  assert.match(refusal('schedule: {type: inverse_sqrt, timescale: 2.5}\n'), /schedule\.timescale:/);
+  assert.match(refusal('schedule: {type: polynomial, power: "2"}\n'), /schedule\.power:/);
+  assert.equal(refusal('schedule: {type: polynomial, power: 2, lr_end: 1e-6}\n'), 'accepted');
+  // null is the type's default, as leaving the key out (a flag's null unsets the file's)
+  assert.equal(refusal('schedule: {type: linear, power: null}\n'), 'accepted');
+});
+
+test("transformers' schedules that are not offered say why", () => {
+  assert.match(refusal('schedule: {type: reduce_lr_on_plateau}\n'), /schedule\.type: must be one of constant, constant_with_warmup, linear, .* \(got "reduce_lr_on_plateau"\): transformers' reduce_lr_on_plateau is not offered \(it follows the val loss/);
+  assert.match(refusal('schedule: {type: warmup_stable_decay}\n'), /transformers' warmup_stable_decay is not offered/);
+});
+
+test('lrAtStep checks its schedule arguments', () => {
+  const s = { type: 'polynomial', warmupSteps: 0, totalSteps: 10 } as const;
+  assert.equal(lrAtStep({ ...s, kwargs: { power: 2, lr_end: 0 } }, 1, 6), 0.25);
+  assert.throws(() => lrAtStep({ ...s, kwargs: { num_cycles: 2 } }, 1, 1), /^UserError: lrAtStep: schedule\.kwargs\.num_cycles is an argument of schedule\.type cosine or cosine_with_restarts or cosine_with_min_lr, not of polynomial/);
+  assert.throws(() => lrAtStep({ ...s, kwargs: { lr_end: 2 } }, 1, 1), /lrAtStep: schedule\.kwargs\.lr_end must be a learning rate from 0 to below the peak/);
+  assert.throws(() => lrAtStep({ ...s, kwargs: { cycles: 2 } as never }, 1, 1), /lrAtStep: schedule\.kwargs\.cycles is no argument of a schedule/);
+  assert.throws(() => lrAtStep({ ...s, kwargs: { power: '2' } as never }, 1, 1), /lrAtStep: schedule\.kwargs\.power is "2": give a number/);
+  assert.throws(() => lrAtStep({ ...s, kwargs: 2 } as never, 1, 1), /lrAtStep: schedule\.kwargs is 2: give an object/);
+  assert.throws(() => lrAtStep({ ...s, type: 'wsd' } as never, 1, 1), /lrAtStep: schedule\.type is "wsd": give one of "constant", "constant_with_warmup"/);
+});
+
+test("a resume refuses a changed schedule argument as any schedule key; a run's config from before them is no change", () => {
+  const record = (schedule: string): Record<string, unknown> => configRecord(loadTrainConfig(file(`model: /m\ndata: {train: /t}\nschedule: ${schedule}\n`)));
+  // a checkpoint's config written before the arguments were keys: without them, as a config that leaves them out now
+  const before = { ...record('{type: cosine}'), schedule: { type: 'cosine', warmup_steps: 0 } };
+  assert.deepEqual(resumeChanges(before, record('{type: cosine}')), { refused: [], allowed: [] });
+  assert.deepEqual(resumeChanges(record('{type: cosine}'), record('{type: cosine, num_cycles: 2}')).refused, ['schedule.num_cycles (none then, 2 now)']);
+  assert.deepEqual(resumeChanges(record('{type: polynomial, power: 2}'), record('{type: polynomial, power: 3}')).refused, ['schedule.power (2 then, 3 now)']);
+  assert.deepEqual(resumeChanges(record('{type: cosine}'), record('{type: cosine_with_restarts}')).refused, ['schedule.type ("cosine" then, "cosine_with_restarts" now)']);
+});
