@@ -2,7 +2,7 @@
 # combinations of the config.yaml keys that move the numbers: task (causal LM / classification), method (lora / full),
 # lora r / alpha / rsLoRA / DoRA / target subsets / layers_to_transform (from a PEFT adapter with lora_B off zero, as
 # option_parity.py starts them), optimizer lr / betas / eps / weight decay, schedule type with warmup as steps or a
-# fraction, grad_clip (or none), batch_size with padding, grad_accum (uneven last group), epochs or max_steps,
+# fraction (FORCE schedule=…: transformers' other types, with lr_scheduler_kwargs), grad_clip (or none), batch_size with padding, grad_accum (uneven last group), epochs or max_steps,
 # max_seq_len truncation, packing, shuffle / group_by_length with a seed, evaluation on val every N steps, activation
 # checkpointing, and other base models saved by HF (BASES: shapes, rope scalings, Ministral's layer types; FORCE
 # base=random: a shape of its own per case, random_shape). Each case
@@ -20,7 +20,9 @@ SEED = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 ONLY = set(sys.argv[4].split(',')) if len(sys.argv) > 4 and sys.argv[4] not in ('', 'all') else None
 # FORCE: e.g. base=yarn,task=cls,method=dora — every case's base model (a name in BASES; a+b+c: case i the i-th of
 # them, cycling; *: of all BASES; random: a shape of its own drawn for each case, random_shape), task (gen, cls) or method
-# (lora, dora, full) set after it is drawn, the rest as drawn; len (short, the default, or long) the rows' lengths
+# (lora, dora, full) set after it is drawn, the rest as drawn; len (short, the default, or long) the rows' lengths;
+# schedule (a schedule.type; a+b: case i the i-th of them, cycling; new: the types past constant/linear/cosine) every
+# case's schedule, its arguments (HF's lr_scheduler_kwargs) drawn apart (schedule_args), the warmup and the rest as drawn
 FORCE = dict(kv.split('=', 1) for kv in sys.argv[5].split(',')) if len(sys.argv) > 5 and sys.argv[5] else {}
 # len=long: rows of 40–250 tokens (short: 1–28), so that a micro-batch spans several 512-row logit chunks (a chunk of
 # prompt tokens alone is skipped), several 64-query blocks of the attention backward and 256-row forward blocks
@@ -136,6 +138,22 @@ def random_shape(rng):
     if rng.random() < 0.5:  # transformers 5's form; else 4's top-level rope_theta (make_base writes it as given)
         keys['rope_parameters'] = {'rope_type': 'default', 'rope_theta': keys.pop('rope_theta')}
     return keys
+
+
+NEW_SCHEDULES = ['constant_with_warmup', 'cosine_with_restarts', 'cosine_with_min_lr', 'polynomial', 'inverse_sqrt']
+SCHEDULES = ['constant', 'linear', 'cosine', *NEW_SCHEDULES]
+
+
+def schedule_args(rng, kind, lr):
+    """schedule.* arguments of `kind` (FORCE schedule=…), drawn from `rng` (a generator of their own, so that forcing a
+    schedule leaves the case's other keys as drawn); None: left out, transformers' default."""
+    pick = lambda *vs: rng.choice(vs)  # noqa: E731
+    args = {'cosine': lambda: dict(num_cycles=pick(None, 0.25, 1.0, 1.5)),
+            'cosine_with_restarts': lambda: dict(num_cycles=pick(None, 2, 3, 1.5)),
+            'cosine_with_min_lr': lambda: dict(num_cycles=pick(None, 1.0), **pick(dict(min_lr_rate=pick(0.05, 0.1, 0.5)), dict(min_lr=lr * pick(0.01, 0.2)))),
+            'polynomial': lambda: dict(power=pick(None, 0.5, 2.0, 3.0), lr_end=pick(None, 0.0, 1e-5, lr / 10)),
+            'inverse_sqrt': lambda: dict(timescale=pick(None, 1, 3, 7))}.get(kind, dict)()
+    return {k: v for k, v in args.items() if v is not None}
 
 
 def random_case(rng, force):
@@ -271,12 +289,14 @@ def hf_run(case, adapter, rows, val, base):
     else:
         model = PeftModel.from_pretrained(op.base_model(base, cls), adapter, is_trainable=True)
     o, s = c['optimizer'], c['schedule']
-    sched = {'constant': 'constant_with_warmup', 'linear': 'linear', 'cosine': 'cosine'}[s['type']]
+    # our constant warms up as transformers' constant_with_warmup does (its constant ignores the warmup)
+    sched = 'constant_with_warmup' if s['type'] == 'constant' else s['type']
+    sched_kwargs = {k: v for k, v in s.items() if k not in ('type', 'warmup_steps')}
     lr = op.StepLr()
     kw = dict(output_dir=f'{OUT}/hf-tmp', per_device_train_batch_size=c['batch_size'], gradient_accumulation_steps=c['grad_accum'],
               num_train_epochs=c.get('epochs', 1), max_steps=c.get('max_steps') or -1, learning_rate=o['lr'], adam_beta1=o['betas'][0],
               adam_beta2=o['betas'][1], adam_epsilon=o['eps'], weight_decay=o['weight_decay'], lr_scheduler_type=sched,
-              warmup_steps=s['warmup_steps'], max_grad_norm=c['grad_clip'] if c['grad_clip'] is not None else 0.0, logging_steps=1,
+              warmup_steps=s['warmup_steps'], lr_scheduler_kwargs=sched_kwargs, max_grad_norm=c['grad_clip'] if c['grad_clip'] is not None else 0.0, logging_steps=1,
               save_strategy='no', report_to=[], optim='adamw_torch', use_cpu=True, dataloader_num_workers=0, remove_unused_columns=False,
               seed=c['seed'], disable_tqdm=True)
     if c.get('group_by_length'):
@@ -414,7 +434,7 @@ def f32_bound(case, adapter, rows, base, steps, theirs, mine, state):
 def describe(case):
     c = case['c']
     parts = ['cls' if case['cls'] else 'gen', 'full' if case['full'] else 'lora', f"rows {case['n']}", f"b{c['batch_size']}x{c['grad_accum']}",
-             f"max_steps {c['max_steps']}" + (f" (epochs {c['epochs']})" if 'epochs' in c else '') if 'max_steps' in c else f"epochs {c['epochs']}", f"{c['schedule']['type']} w{c['schedule']['warmup_steps']}",
+             f"max_steps {c['max_steps']}" + (f" (epochs {c['epochs']})" if 'epochs' in c else '') if 'max_steps' in c else f"epochs {c['epochs']}", f"{c['schedule']['type']} w{c['schedule']['warmup_steps']}" + ''.join(f' {k} {v}' for k, v in c['schedule'].items() if k not in ('type', 'warmup_steps')),
              f"lr {c['optimizer']['lr']} betas {c['optimizer']['betas']} eps {c['optimizer']['eps']} wd {c['optimizer']['weight_decay']}",
              f"clip {c['grad_clip']}", f"seed {c['seed']}" + (' shuffle' if c['shuffle'] else '') + (' grouped' if c.get('group_by_length') else '')]
     for k in ('packing', 'max_seq_len', 'activation_checkpointing'):
@@ -524,9 +544,10 @@ def run_case(i, case):
 
 
 def main():
-    allowed = dict(base=set(BASES) | {'random'}, task={'gen', 'cls'}, method={'lora', 'dora', 'full'}, len={'short', 'long'})
+    allowed = dict(base=set(BASES) | {'random'}, task={'gen', 'cls'}, method={'lora', 'dora', 'full'}, len={'short', 'long'}, schedule=set(SCHEDULES))
     bases = list(BASES) if FORCE.get('base') == '*' else FORCE['base'].split('+') if 'base' in FORCE else []
-    for k, v in [*((k, v) for k, v in FORCE.items() if k != 'base'), *(('base', b) for b in bases)]:
+    schedules = NEW_SCHEDULES if FORCE.get('schedule') == 'new' else FORCE['schedule'].split('+') if 'schedule' in FORCE else []
+    for k, v in [*((k, v) for k, v in FORCE.items() if k not in ('base', 'schedule')), *(('base', b) for b in bases), *(('schedule', t) for t in schedules)]:
         if v not in allowed.get(k, ()):
             sys.exit(f'FORCE {k}={v}: not one of ' + (', '.join(f'{a}=…' for a in allowed) if k not in allowed else ', '.join(sorted(allowed[k]))))
     os.makedirs(OUT, exist_ok=True)
@@ -536,6 +557,10 @@ def main():
         if case['base'] == 'random':
             case['base'] = f'random{SEED}_{i:03d}'
             BASES[case['base']] = random_shape(random.Random(SEED * 104729 + i))
+        if schedules:  # the type forced, its arguments drawn apart; the warmup as drawn
+            kind = schedules[i % len(schedules)]
+            case['c']['schedule'] = dict(type=kind, warmup_steps=case['c']['schedule']['warmup_steps'],
+                                         **schedule_args(random.Random(SEED * 7919 + i), kind, case['c']['optimizer']['lr']))
     worst_by_option, worst, failed = {}, 0.0, 0
     for i, case in enumerate(cases):
         if ONLY and str(i) not in ONLY:
