@@ -8,8 +8,11 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { exportCommand } from '../../src/cli/export-thread.ts';
 import type { Flags } from '../../src/cli/export.ts';
+import { SafetensorsCheckpoint } from '../../src/model/safetensors-checkpoint.ts';
+import { writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { cutTokenizer } from './gguf-models.ts';
 
 const tmp = tempDir('mt-refuse-first-');
 
@@ -28,6 +31,21 @@ function modelWith(name: string, over: Record<string, unknown>): string {
   fs.cpSync(TINY_BASE, dir, { recursive: true });
   const file = path.join(dir, 'config.json');
   fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')) as object, ...over }));
+  return dir;
+}
+
+/**
+ * TINY_BASE as `dir` (config.json MistralForCausalLM, a tokenizer that fits) with its checkpoint's tensors `edit`ed:
+ * what only the safetensors header tells.
+ */
+function headsEdited(dir: string, edit: (tensors: Record<string, TensorToWrite>) => void): string {
+  fs.cpSync(TINY_BASE, dir, { recursive: true });
+  cutTokenizer(dir, 512);
+  const ckpt = SafetensorsCheckpoint.open(dir);
+  const tensors = Object.fromEntries(ckpt.names().map((n) => [n, { dtype: 'F32', shape: ckpt.info(n).shape, data: ckpt.readF32(n) } as TensorToWrite]));
+  ckpt.close();
+  edit(tensors);
+  writeSafetensors(path.join(dir, 'model.safetensors'), tensors);
   return dir;
 }
 
@@ -50,6 +68,13 @@ test('an export its configs refuse is refused before the backend starts', () => 
   const badCfg = path.join(badRank, 'adapter_config.json');
   fs.writeFileSync(badCfg, JSON.stringify({ ...JSON.parse(fs.readFileSync(badCfg, 'utf8')) as object, r: 0 }));
   const badRun = runDir('bad-rank-run', `model: ${JSON.stringify(TINY_BASE)}\n`, badRank);
+  // a checkpoint that is not a causal LM by its tensors alone (config.json says MistralForCausalLM): a score head, no
+  // lm_head (a base MistralModel, as an embedding model saves); a full run's weights so too
+  const scoreHead = headsEdited(path.join(tmp, 'score-head'), (t) => { t['score.weight'] = { dtype: 'F32', shape: [2, 64], data: new Float32Array(128) }; });
+  const noHead = headsEdited(path.join(tmp, 'no-lm-head'), (t) => { delete t['lm_head.weight']; });
+  const fullRun = runDir('full-no-head', `model: ${JSON.stringify(TINY_BASE)}\nmethod: full\n`);
+  fs.writeFileSync(path.join(fullRun, '.mistral-tune-run'), '');
+  fs.cpSync(noHead, path.join(fullRun, 'model'), { recursive: true });
   const empty = path.join(tmp, 'empty-out');
   fs.mkdirSync(empty);
   const full = path.join(tmp, 'not-empty');
@@ -67,6 +92,9 @@ test('an export its configs refuse is refused before the backend starts', () => 
     [{ run: scoredRun, format: 'gguf-lora' }, /scored-run\/adapter: a classification model cannot be exported to GGUF.*\(the adapter holds a score head .*; use export without --format\)$/],
     [{ model: modelWith('gelu', { hidden_act: 'gelu' }), format: 'gguf' }, /gelu\/config\.json: hidden_act: "gelu" cannot be exported to GGUF/],
     [{ run: gone, format: 'gguf' }, /export --format gguf: the run's base model folder .*moved-away .*is not there/],
+    [{ model: scoreHead, format: 'gguf' }, /score-head: a classification model cannot be exported to GGUF: llama\.cpp has no sequence-classification head \(its checkpoint holds score\.weight; export the adapter or --merge instead\)$/],
+    [{ model: noHead, format: 'gguf' }, /no-lm-head: cannot be exported to GGUF: its checkpoint has no lm_head\.weight/],
+    [{ run: fullRun, format: 'gguf' }, /full-no-head\/model: cannot be exported to GGUF: its checkpoint has no lm_head\.weight/],
     [{ run: lora, merge: true }, /not-empty: output folder exists and is not empty: give --out a new folder, or an empty one \(export replaces nothing\)$/],
     [{ run: badRun, merge: true }, /bad-rank-run\/adapter\/adapter_config\.json: r: must be an integer ≥ 1, got 0$/],
     [{ run: badRun, format: 'gguf' }, /bad-rank-run\/adapter\/adapter_config\.json: r: must be an integer ≥ 1, got 0$/],

@@ -12,8 +12,10 @@ import { deviceTarget, usableBytes } from '../../backend/capacity.ts';
 import { precisionDType, type Precision } from '../../backend/dtype.ts';
 import { loadConfig, type MistralConfig } from '../../model/config.ts';
 import { loadModel, type MistralModel } from '../../model/mistral.ts';
+import { HF_NAMES } from '../../model/names.ts';
 import { SafetensorsCheckpoint } from '../../model/safetensors-checkpoint.ts';
 import { tensorElements } from '../../model/weights-fit.ts';
+import { storedName } from '../../model/weights.ts';
 import { loadAdapter, readAdapterInfo, seqClsBy } from '../../model/peft.ts';
 import { optionIs, type OptionWords } from '../../util/option-words.ts';
 import { UserError } from '../../util/errors.ts';
@@ -26,7 +28,7 @@ import { modelFolder, requireModelFolder } from '../../train/config.ts';
 import { warnIfNotTrainedOn } from '../../train/model-fingerprint.ts';
 import { requireSourceFilesUnchanged, sourceFilesOf, type SourceFiles } from '../../train/source-files.ts';
 import { requireGgufValues, type GgufValue } from './gguf-file.ts';
-import { classifierAdapter, classifierRefusal, refuseSeqClsAdapter, requireGgufConfig, requireGgufExportable } from './export-gguf.ts';
+import { CLASSIFIER, classifierAdapter, classifierRefusal, refuseSeqClsAdapter, requireGgufConfig, requireGgufExportable } from './export-gguf.ts';
 import { GGUF_WORDS, type GgufQuant } from './quant-choices.ts';
 import { warn } from '../../util/log.ts';
 import { folderName, hubId, llamaMetadata, type Provenance } from './metadata.ts';
@@ -64,8 +66,40 @@ export function planGgufSource(src: GgufSource, words: OptionWords = GGUF_WORDS)
   requireGgufValues(new Map(llamaMetadata(cfg)), path.join(plan.kind === 'full' ? plan.weights : plan.model, 'config.json'));
   // the tokenizer section, from the configs: what it refuses is refused before a weight is read, and it is built once
   // (its warnings said once); a full run's read from the checkpoint its weights will be read from
-  if (plan.kind === 'full') return { ...plan, tokenizer: readUnchanged(plan.weights, () => modelTokenizer({ cfg }, plan.modelDir), undefined, plan.weightsId) };
-  return { ...plan, tokenizer: modelTokenizer({ cfg }, plan.model) };
+  // then the heads its checkpoint's header names (a score head, no LM head), which the load alone found
+  if (plan.kind === 'full') {
+    return { ...plan, tokenizer: readUnchanged(plan.weights, () => {
+      const tokenizer = modelTokenizer({ cfg }, plan.modelDir);
+      requireCausalHeads(plan.weights, cfg, words);
+      return tokenizer;
+    }, undefined, plan.weightsId) };
+  }
+  const tokenizer = modelTokenizer({ cfg }, plan.model);
+  requireCausalHeads(plan.model, cfg, words);
+  return { ...plan, tokenizer };
+}
+
+/**
+ * Refuses the checkpoint in `dir` (of config `cfg`) from its safetensors header names, as requireGgufExportable refuses it
+ * once loaded: one holding a classification head (score.weight: a classifier whose config.json's architectures do not
+ * say so), or without an LM head (no lm_head.weight, untied: a base MistralModel, as an embedding model is saved).
+ */
+function requireCausalHeads(dir: string, cfg: MistralConfig, words: OptionWords): void {
+  const ckpt = SafetensorsCheckpoint.open(dir);
+  let score: boolean, lmHead: boolean;
+  try {
+    score = ckpt.has(HF_NAMES.score);
+    // (without the embedding too, it is no Mistral's checkpoint, which the load says better: a multimodal one's prefix)
+    lmHead = cfg.tieWordEmbeddings || ckpt.has(HF_NAMES.lmHead) || !ckpt.has(storedName(ckpt, HF_NAMES.embed));
+  } finally {
+    ckpt.close();
+  }
+  const instead = words.cli ? 'export the adapter or --merge instead' : 'use exportRun instead';
+  if (score) throw new UserError(`${CLASSIFIER} (its checkpoint holds ${HF_NAMES.score}; ${instead})`, dir);
+  if (!lmHead) {
+    throw new UserError(`cannot be exported to GGUF: its checkpoint has no ${HF_NAMES.lmHead} and tie_word_embeddings is false (a base MistralModel, ` +
+      `as an embedding model is saved), and llama.cpp computes a model's logits with it (${instead})`, dir);
+  }
 }
 
 /** The folders of `src`, checked from their configs, and the config of the model whose tokenizer section is written. */
