@@ -7,6 +7,7 @@
 // (spm-joins.ts). tokenizer.ggml.add_space_prefix says whether text gets the "▁" HF's
 // normalizer or Metaspace pre-tokenizer puts before it; a pipeline llama.cpp's SentencePiece tokenizer cannot
 // follow is said in a warning.
+import { bytePiece } from '../../tokenizer/byte-fallback.ts';
 import { compileFastSpec, type MetaspaceSpec, type NormalizerStep } from '../../tokenizer/fast/spec.ts';
 import type { TokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import type { TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
@@ -109,7 +110,7 @@ function requireByteTokens(tokens: readonly string[], file: string): void {
   const missing: string[] = [];
   for (let b = 0; b < 256; b++) {
     if (b === 0xc0 || b === 0xc1 || b >= 0xf5) continue; // never in UTF-8 text
-    const byte = `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
+    const byte = bytePiece(b); // HF's "<0xC3>", the text llama.cpp's byte_to_token looks up
     if (!have.has(byte) && !(b < 0x80 && have.has(String.fromCharCode(b)))) missing.push(byte);
   }
   if (missing.length === 0) return;
