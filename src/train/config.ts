@@ -246,6 +246,11 @@ function labelsFromPrepareReport(raw: Record<string, unknown>): Note[] {
   const labels = report.labels;
   if (labels === null || !labels.every((l) => typeof l === 'string' || Number.isSafeInteger(l))) return [];
   reportClassNames(report); // a name that is no class refused at report.json, where it came from, not at the config
+  // and too few classes: the config writes no labels, and the line saying where they came from waits for it to validate
+  if (labels.length < 2) {
+    throw new UserError(`"labels": ${labels.length} class${labels.length === 1 ? '' : 'es'}${labels.length > 0 ? ` (${labels.map((l) => JSON.stringify(String(l))).join(', ')})` : ''}: ` +
+      'classification needs at least 2 (the data prepare kept has fewer); give labels in the config to choose the classes', report.file);
+  }
   setDotted(raw, 'labels', labels.map(String));
   return [{ text: `labels: ${labels.length} classes from ${report.file} (the prepare report beside data.train); give labels to choose others` }];
 }

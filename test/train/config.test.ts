@@ -528,6 +528,22 @@ test('task: classification without labels takes the class list of the prepare re
   assert.throws(() => loadTrainConfig(file(`model: m\ntask: classification\ndata: {train: ${path.join(other, 'train.jsonl')}}\n`)), /labels: classification needs the list of class names/);
 });
 
+test('a prepare report.json of one class is refused at that report, which gave the labels, not as a "labels:" the config does not write', () => {
+  // the "labels: N classes from report.json" line waits for a config that validates, so validate's "labels: must list at
+  // least 2 items (got 1)" came alone, naming the config file, which has no labels key (was: said after that line)
+  const dir = tempDir('mt-cls-one-');
+  const input = path.join(dir, 'in.jsonl');
+  fs.writeFileSync(input, [0, 1, 2].map((i) => JSON.stringify({ text: `review ${i} says ${'abc'[i]}`, label: 'pos' })).join('\n'));
+  setQuiet(true);
+  prepare({ inputs: [input], outDir: path.join(dir, 'out'), tokenizer: loadTokenizer(), task: 'classification', split: [1, 0, 0] });
+  setQuiet(false);
+  const report = path.join(dir, 'out', 'report.json');
+  assert.deepEqual((JSON.parse(fs.readFileSync(report, 'utf8')) as { labels: unknown }).labels, ['pos']);
+  const e = captureStderr(() => assert.throws(() => loadTrainConfig(file(`model: m\ntask: classification\ndata: {train: ${path.join(dir, 'out', 'train.jsonl')}}\n`)),
+    (err: Error) => isUserError(err) && err.message.startsWith(`${report}: "labels": 1 class ("pos")`) && /at least 2/.test(err.message) && /give labels/.test(err.message)));
+  assert.equal(e.stderr, '');
+});
+
 test('report.json\'s class list beside data.train: a CSV word column\'s "-1" and "007" are taken as written; a name that is no class is refused at report.json, not at the config', () => {
   // before: "c.yaml: labels.0: \"-1\" is not a class name", the names read by value and the error blamed on the config
   const dir = tempDir('mt-cls-report-');
