@@ -1,7 +1,10 @@
 // doctor's answer to "would the 7B run this toolkit is for fit here?": the memory plan `train --dry-run` makes
 // (planMemory) for Mistral 7B v0.1's config.json — LoRA r=16 on its 7 projections, one sequence of 2048 tokens —
 // against this machine: the GPU's memory (less the CUDA context's) in bf16, else the RAM in fp32 and in bf16.
-import { CUDA_RESERVE_BYTES } from '../backend/capacity.ts';
+// v0.3 (vocab_size 32768, no sliding window) plans some 14 MiB more in bf16: the line says which it planned.
+import { usableBytes } from '../backend/capacity.ts';
+import type { CudaDeviceInfo } from '../backend/cuda/probe.ts';
+import { archFor } from '../backend/cuda/nvrtc.ts';
 import { parseConfig } from '../model/config.ts';
 import { validate } from '../train/config.ts';
 import { deviceBytesNeeded, planMemory } from '../train/memory-plan.ts';
@@ -20,15 +23,23 @@ export interface Mistral7bFit {
 const MISTRAL_7B = { model_type: 'mistral', vocab_size: 32000, max_position_embeddings: 32768 };
 const RANK = 16, TOKENS = 2048;
 
-/** The plans on the GPU (bf16) where `gpuBytes` is known, else on the CPU in fp32 and bf16 against `ramBytes`. */
-export function mistral7bFits(machine: { ramBytes: number; gpuBytes: number | null }): Mistral7bFit[] {
+/** The GPU the probe found: what the plan's CUDA side asks of it (its memory; its shared memory for the flash kernels). */
+export type PlannedGpu = Pick<CudaDeviceInfo, 'totalBytes' | 'computeCapability' | 'sharedPerBlock'>;
+
+/**
+ * The plans on `gpu` (bf16) where one is here, against usableBytes as train checks it and with the attention paths
+ * train --dry-run plans on it (dry-run.ts plannedDevice), else on the CPU in fp32 and bf16 against `ramBytes`.
+ */
+export function mistral7bFits(machine: { ramBytes: number; gpu: PlannedGpu | null }): Mistral7bFit[] {
   const model = parseConfig(MISTRAL_7B, 'Mistral-7B-v0.1 config.json');
-  const runs: Array<[Mistral7bFit['device'], Mistral7bFit['precision'], number]> = machine.gpuBytes !== null
-    ? [['cuda', 'bf16', Math.max(0, machine.gpuBytes - CUDA_RESERVE_BYTES)]]
+  const { gpu } = machine;
+  const runs: Array<[Mistral7bFit['device'], Mistral7bFit['precision'], number]> = gpu !== null
+    ? [['cuda', 'bf16', usableBytes({ backend: 'cuda', deviceBytes: gpu.totalBytes })!]]
     : [['cpu', 'fp32', machine.ramBytes], ['cpu', 'bf16', machine.ramBytes]];
+  const flash = gpu === null ? null : { arch: archFor(gpu.computeCapability), sharedPerBlock: gpu.sharedPerBlock };
   return runs.map(([device, precision, availableBytes]) => {
     const cfg = validate({ model: 'Mistral-7B-v0.1', data: { train: 'train.jsonl' }, lora: { r: RANK }, batch_size: 1, max_seq_len: TOKENS, device, precision }, 'doctor');
-    const neededBytes = deviceBytesNeeded(planMemory(cfg, model, { B: 1, T: TOKENS }, device));
+    const neededBytes = deviceBytesNeeded(planMemory(cfg, model, { B: 1, T: TOKENS }, device, undefined, device === 'cuda' ? flash : null));
     return { device, precision, neededBytes, availableBytes, fits: neededBytes <= availableBytes };
   });
 }
@@ -41,5 +52,5 @@ export function formatMistral7bFit(fits: readonly Mistral7bFit[]): string {
   const verdict = fitting.length === fits.length ? 'fits'
     : fitting.length > 0 ? `fits in ${fitting.map((f) => f.precision).join(', ')} only (precision: ${fitting[0]!.precision})`
     : 'does NOT fit (a smaller model, or a device with more memory)';
-  return `mistral 7B: LoRA r=${RANK} on 1 × ${TOKENS} tokens needs ${needs} of ${of}: ${verdict}; your own run: mistral-tune train CONFIG --dry-run`;
+  return `mistral 7B v0.1: LoRA r=${RANK} on 1 × ${TOKENS} tokens needs ${needs} of ${of}: ${verdict}; your own run: mistral-tune train CONFIG --dry-run`;
 }

@@ -34,7 +34,7 @@ export function doctorReport(): DoctorReport {
       kernelThreads: threadCount(), blas: blas?.description ?? null, blasUsed: cpu.gemmMode === 'blas', gemmAskedBy: cpu.gemmAskedBy, wasmKernels: cpu.wasmKernels ?? 'off', gemm: cpu.describe(),
     },
     cuda,
-    mistral7b: mistral7bFits({ ramBytes: os.totalmem(), gpuBytes: cuda.available ? cuda.device.totalBytes : null }),
+    mistral7b: mistral7bFits({ ramBytes: os.totalmem(), gpu: cuda.available ? cuda.device : null }),
   };
 }
 

@@ -58,7 +58,7 @@ test("doctor says whether a Mistral 7B LoRA run fits this machine, by train --dr
   const { validate } = await import('../../src/train/config.ts');
   const { parseConfig } = await import('../../src/model/config.ts');
   const ram = 24 * 2 ** 30;
-  const fits = mistral7bFits({ ramBytes: ram, gpuBytes: null });
+  const fits = mistral7bFits({ ramBytes: ram, gpu: null });
   assert.deepEqual(fits.map((f) => [f.device, f.precision]), [['cpu', 'fp32'], ['cpu', 'bf16']]);
   for (const f of fits) {
     // the dry run's own plan of that run: Mistral 7B's config.json (MistralConfig's defaults), LoRA r=16, 1 × 2048 tokens
@@ -69,13 +69,21 @@ test("doctor says whether a Mistral 7B LoRA run fits this machine, by train --dr
     assert.equal(f.fits, f.neededBytes <= ram);
   }
   assert.ok(fits[1]!.neededBytes < fits[0]!.neededBytes / 1.5, 'bf16 halves the weights and activations');
-  // a GPU: its bf16 plan against its memory less the CUDA context's
-  const gpu = mistral7bFits({ ramBytes: ram, gpuBytes: 80 * 2 ** 30 });
+  // a GPU: its bf16 plan against its memory less the CUDA context's, with the attention paths train --dry-run plans
+  // there (the flash kernels where its shared memory takes them: an H100's; was planned as on an unknown GPU, which also
+  // counts the GEMM path's score matrices, 156 MiB more than the dry run)
+  const { usableBytes } = await import('../../src/backend/capacity.ts');
+  const h100 = { totalBytes: 80 * 2 ** 30, computeCapability: { major: 9, minor: 0 }, sharedPerBlock: 232448 };
+  const gpu = mistral7bFits({ ramBytes: ram, gpu: h100 });
   assert.deepEqual(gpu.map((f) => [f.device, f.precision, f.fits]), [['cuda', 'bf16', true]]);
+  const cudaCfg = validate({ model: 'm', data: { train: 't' }, lora: { r: 16 }, batch_size: 1, max_seq_len: 2048, device: 'cuda', precision: 'bf16' }, 'test');
+  const model = parseConfig({ model_type: 'mistral', vocab_size: 32000, max_position_embeddings: 32768 });
+  assert.equal(gpu[0]!.neededBytes, deviceBytesNeeded(planMemory(cudaCfg, model, { B: 1, T: 2048 }, 'cuda', undefined, { arch: 'sm_90a', sharedPerBlock: 232448 })));
+  assert.equal(gpu[0]!.availableBytes, usableBytes({ backend: 'cuda', deviceBytes: h100.totalBytes }));
   // the line doctor prints, and its JSON
   const r = doctor();
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^mistral 7B: LoRA r=16 on 1 × 2048 tokens (needs [\d.]+ GiB in fp32 and [\d.]+ GiB in bf16 of this machine's [\d.]+ GiB of RAM|needs [\d.]+ GiB in bf16 of the GPU's [\d.]+ GiB \(less the CUDA context's\)): .*; your own run: mistral-tune train CONFIG --dry-run$/m);
+  assert.match(r.stdout, /^mistral 7B v0\.1: LoRA r=16 on 1 × 2048 tokens (needs [\d.]+ GiB in fp32 and [\d.]+ GiB in bf16 of this machine's [\d.]+ GiB of RAM|needs [\d.]+ GiB in bf16 of the GPU's [\d.]+ GiB \(less the CUDA context's\)): .*; your own run: mistral-tune train CONFIG --dry-run$/m);
   const j = JSON.parse(doctor('--json').stdout) as { mistral7b: Array<{ device: string; precision: string; fits: boolean }> };
   assert.ok(j.mistral7b.length >= 1 && j.mistral7b.every((f) => typeof f.fits === 'boolean'));
 });
