@@ -4,8 +4,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import type { ParseArgsConfig } from 'node:util';
 import * as path from 'node:path';
 import { readGenerationConfig } from '../../src/model/generation-config.ts';
+import * as classifyFlags from '../../src/cli/classify-flags.ts';
+import * as dashboardFlags from '../../src/cli/dashboard-flags.ts';
+import * as doctorFlags from '../../src/cli/doctor-flags.ts';
+import * as evalFlags from '../../src/cli/eval-flags.ts';
+import * as exportFlags from '../../src/cli/export-flags.ts';
+import * as generateFlags from '../../src/cli/generate-flags.ts';
+import * as prepareFlags from '../../src/cli/prepare-flags.ts';
+import * as quickstartFlags from '../../src/cli/quickstart-flags.ts';
 import { cli } from './in-process-cli.ts';
 
 const VERSION = (JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
@@ -42,17 +52,36 @@ test("each flag of a command's usage line is explained on a line of its own in i
   assert.deepEqual(missing, []);
 });
 
-/** The flags `command`'s parser takes, read from the options object its -flags.ts gives parseCommand (train: its switches and --port). */
-function parsedFlags(command: string): string[] {
-  const src = fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'src', 'cli', `${command}-flags.ts`), 'utf8');
-  if (command === 'train') return [...JSON.parse(/^const SWITCHES = (\[.*\]);$/m.exec(src)![1]!.replace(/'/g, '"')) as string[], 'port', 'help'];
-  const call = src.indexOf(`parseCommand<`);
-  assert.ok(call >= 0, `${command}-flags.ts: no parseCommand call`);
-  // the options object: from the first { after the call to the } that closes it
-  const start = src.indexOf('{', call);
-  let depth = 0, end = start;
-  for (; end < src.length; end++) if (src[end] === '{') depth++; else if (src[end] === '}' && --depth === 0) break;
-  return [...src.slice(start + 1, end).matchAll(/(?:^|[\s,{])'?([a-z][a-z-]*)'?: \{ ?type: '/g)].map((m) => m[1]!);
+/** Each parseCommand command's flag parser (its -flags.ts): train's is its own (its switches, --port and config keys). */
+const PARSERS: Readonly<Record<string, { parse(argv: string[]): unknown }>> = {
+  quickstart: quickstartFlags, prepare: prepareFlags, eval: evalFlags, generate: generateFlags, classify: classifyFlags, export: exportFlags, doctor: doctorFlags, dashboard: dashboardFlags,
+};
+
+/**
+ * The flags `command`'s parser takes: the options its parse gives node's parseArgs (through parseCommand), caught as it
+ * reads `--help`, whatever form its source writes them in (a reading of the source missed `fp16: {…}`, `"json": {…}` or a
+ * shared options object); train's, its switches (SWITCHES) and --port.
+ */
+async function parsedFlags(command: string): Promise<string[]> {
+  if (command === 'train') {
+    const src = fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'train-flags.ts'), 'utf8');
+    return [...JSON.parse(/^const SWITCHES = (\[.*\]);$/m.exec(src)![1]!.replace(/'/g, '"')) as string[], 'port', 'help'];
+  }
+  const util = createRequire(import.meta.url)('node:util') as typeof import('node:util');
+  const parseArgs = util.parseArgs;
+  let options: string[] = [];
+  util.parseArgs = ((config?: ParseArgsConfig) => {
+    options = Object.keys(config?.options ?? {});
+    return parseArgs(config);
+  }) as typeof parseArgs;
+  syncBuiltinESMExports(); // the `import { parseArgs } from 'node:util'` of args.ts now calls it
+  try {
+    await PARSERS[command]!.parse(['--help']);
+  } finally {
+    util.parseArgs = parseArgs;
+    syncBuiltinESMExports();
+  }
+  return options;
 }
 
 test("each command's --help lists the flags its parser takes, and its parser takes each flag its --help lists", async () => {
@@ -63,8 +92,8 @@ test("each command's --help lists the flags its parser takes, and its parser tak
     const { out } = await cli([command, '--help']);
     // the option column of --help: the flags of the lines that explain them ("  --min-chars N, --max-chars N   …")
     const listed = new Set(out.split('\n').filter((l) => /^ {2}--[a-z]/.test(l))
-      .flatMap((l) => [...l.trim().split(/\s{2,}/)[0]!.matchAll(/--([a-z][a-z-]*[a-z])\b(?![.\w])/g)].map((m) => m[1]!)));
-    const parsed = parsedFlags(command);
+      .flatMap((l) => [...l.trim().split(/\s{2,}/)[0]!.matchAll(/--([a-z][a-z0-9-]*[a-z0-9])\b(?![.\w])/g)].map((m) => m[1]!)));
+    const parsed = await parsedFlags(command);
     assert.ok(parsed.length >= 2 && listed.size >= 1, `${command}: parser ${parsed.join(', ')}; --help ${[...listed].join(', ')}`);
     for (const flag of parsed) if (flag !== 'help' && !listed.has(flag)) wrong.push(`${command}: --${flag} is parsed but not in --help`);
     for (const flag of listed) {
