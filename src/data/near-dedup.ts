@@ -274,37 +274,43 @@ export class NearDupIndex extends NearDupBands {
     for (let slot = 0; slot < this.count; slot++) if (!this.bound.add(slot, this.slotHashes(slot, partsOf))) this.unbounded.push(slot);
   }
 
-  /** The PrefixFilter, every slot posted: made now, or the slots added while the switch was off posted now. */
-  private postPrefixes(partsOf: (index: number) => readonly string[]): PrefixFilter {
-    if (!this.prefixes) this.keepPrefixes(partsOf);
-    for (; this.prefixedTo < this.count; this.prefixedTo++) if (!this.prefixes!.add(this.prefixedTo, this.slotHashes(this.prefixedTo, partsOf))) this.refused(this.prefixedTo);
-    return this.prefixes!;
+  /**
+   * The PrefixFilter, every slot posted: made now, or the slots added while the switch was off posted now; null
+   * (switched) once its budget is full, the slots after the one refused not read back to be refused too.
+   */
+  private postPrefixes(partsOf: (index: number) => readonly string[]): PrefixFilter | null {
+    const prefixes = (this.prefixes ??= this.newPrefixFilter());
+    for (; this.prefixedTo < this.count && !this.prefixesFull; this.prefixedTo++) if (!prefixes.add(this.prefixedTo, this.slotHashes(this.prefixedTo, partsOf))) this.refused(this.prefixedTo);
+    return this.prefixesFull ? null : prefixes;
   }
 
   /**
-   * Starts keeping a PrefixFilter of every slot: its order is the values' counts among the slots whose hashes are
-   * kept (they were compared: the templated ones).
+   * A PrefixFilter, no slot posted yet: its order is the values' counts among the slots whose hashes are kept (they
+   * were compared: the templated ones).
    */
-  private keepPrefixes(partsOf: (index: number) => readonly string[]): void {
+  private newPrefixFilter(): PrefixFilter {
     this.keepBandKeys();
     const frequency = Array.from({ length: MAX_PARTS }, () => new Int32Array(1 << HASH_BITS));
     for (let slot = 0; slot < this.count; slot++) {
       if (!this.kept.has(slot)) continue;
       this.kept.lists(slot, this.partCount[slot]!).forEach((h, k) => { for (let i = 0; i < h.length; i++) frequency[k]![h[i]!]!++; });
     }
-    this.prefixes = new PrefixFilter(MAX_PARTS, HASH_BITS, this.threshold, frequency, this.prefixBudget);
-    for (let slot = 0; slot < this.count; slot++) if (!this.prefixes.add(slot, this.slotHashes(slot, partsOf))) this.refused(slot);
-    this.prefixedTo = this.count;
+    return new PrefixFilter(MAX_PARTS, HASH_BITS, this.threshold, frequency, this.prefixBudget);
   }
 
   /**
    * A slot that the PrefixFilter's budget has no room for: a candidate of every query that it serves. Switched
    * ('auto'), it serves no more queries, which the bands then serve as they would without it: each would read the
-   * refused slots, more and more of them, and still cost its hashes.
+   * refused slots, more and more of them, and still cost its hashes; the filter (its budget's 4 bytes a token) is
+   * let go.
    */
   private refused(slot: number): void {
-    this.unindexed.push(slot);
-    if (this.prefixFilter === 'auto') this.prefixesFull = true;
+    if (this.prefixFilter !== 'auto') this.unindexed.push(slot);
+    else {
+      this.prefixesFull = true;
+      this.prefixes = null;
+      this.unindexed.length = 0;
+    }
   }
 
   /** The slot's parts' shingle hashes: kept, or computed from its parts read back. */

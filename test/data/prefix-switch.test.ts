@@ -92,10 +92,31 @@ test('NearDupIndex: once the PrefixFilter budget is full, the switch serves no q
   // 6k log lines switch the filter on after 4k; room for 1,000 prefix tokens (about 30 lines): each later line would
   // be a candidate of every query the filter serves, so the bands serve them, and hashing them is wasted
   const lines = Array.from({ length: 6000 }, (_, i) => logLine(i % 5000));
+  const roomy = new NearDupIndex(0.8, 'auto', undefined, 'auto', undefined, 'auto');
+  nearMatchLines(roomy, lines.map((l) => [l]), () => false);
+  assert.ok(roomy.stats.viaPrefixes > 1000, 'the switch goes on for these lines');
   const full = new NearDupIndex(0.8, 'auto', undefined, 'auto', undefined, 'auto', 1000);
-  let hashedBefore = 0;
-  const matches = nearMatchLines(full, lines.map((l) => [l]), () => false, (i) => { if (i === 4999) hashedBefore = full.stats.hashed; });
-  assert.ok(hashedBefore > 0, 'the switch went on');
-  assert.equal(full.stats.hashed - hashedBefore, 0, 'lines hashed after the budget was full');
+  const matches = nearMatchLines(full, lines.map((l) => [l]), () => false);
+  // the budget fills as the lines so far are posted, in the query that turns the switch on: none is hashed
+  assert.equal(full.stats.hashed, 0, 'lines hashed with the budget full');
   assert.deepEqual(matches, nearMatchLines(new NearDupIndex(0.8, 'auto', undefined, 'auto', undefined, 'never'), lines.map((l) => [l]), () => false));
+});
+
+test('NearDupIndex: when the PrefixFilter budget fills while the slots added with the switch off are posted, the rest are not read back to be refused', () => {
+  // no shingle hashes kept (hash budget 0): posting a slot reads its record back (prepare: from its spool). The switch
+  // goes on at line 4,096 with room for about 30 lines: the other 4,000 were each read back, hashed and refused, for a
+  // filter that serves no query once full
+  const lines = Array.from({ length: 6000 }, (_, i) => logLine(i % 5000));
+  const idx = new NearDupIndex(0.8, 'auto', 0, 'auto', undefined, 'auto', 1000);
+  const kept: number[] = [];
+  let reads = 0, most = 0;
+  const matches = lines.map((l, i) => {
+    const before = reads;
+    const m = idx.check([l], kept.length, (j) => (reads++, [lines[kept[j]!]!]));
+    if (!m) kept.push(i);
+    most = Math.max(most, reads - before);
+    return m ? `${i} ${kept[m.index]} ${m.similarity}` : `${i} -`;
+  });
+  assert.ok(most < 200, `${most} records read back in one query`);
+  assert.deepEqual(matches, nearMatchLines(new NearDupIndex(0.8, 'auto', 0, 'auto', undefined, 'never'), lines.map((l) => [l]), () => false));
 });
