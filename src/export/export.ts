@@ -15,7 +15,7 @@ import { SafetensorsCheckpoint } from '../model/safetensors-checkpoint.ts';
 import { withIo } from '../util/atomic.ts';
 import { awaitSwappedIn, recoverFolderSwaps } from '../util/folder-swap.ts';
 import { withRunFolderLocks } from './run-folder-lock.ts';
-import { outputInside, outputPath } from './out-path.ts';
+import { outputPath, refuseOutputIn } from './out-path.ts';
 import { FILE } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { libraryWords, type OptionWords } from '../util/option-words.ts';
@@ -170,10 +170,7 @@ export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords
     const base = requireModelFolder(cfg, mergeCall(words), opts.run);
     // the merge reads the base model folder whole (its tokenizer and configs copied at the end): no export goes inside it
     const target = withIo(opts.out, 'use as the output folder', () => outputPath(opts.out, words));
-    if (outputInside(target, base)) {
-      const is = outputInside(base, target) ? 'is' : 'is inside';
-      throw new UserError(`${is} the run's base model folder (${base}), which the merge reads: nothing was written; give ${words.say('out')} a path outside it`, opts.out);
-    }
+    refuseOutputIn(target, base, { out: opts.out, what: "the run's base model folder", why: 'which the merge reads', flag: words.say('out') });
     const info = readUnchanged(source, () => readAdapterInfo(source, loadConfig(base).numLayers));
     // the merged config.json's id2label names the head's classes: config.yaml's labels edited to another count since the
     // run (eval and classify of the run refuse them too) would write a model whose head transformers cannot load

@@ -18,7 +18,7 @@ import { withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { libraryWords, type OptionWords } from '../util/option-words.ts';
 import { writeMergedFolder } from './merged-folder.ts';
-import { outputInside, outputPath } from './out-path.ts';
+import { outputPath, refuseOutputIn } from './out-path.ts';
 import { readUnchanged } from './read-unchanged.ts';
 import { withRunFolderLocks } from './run-folder-lock.ts';
 import { writeOutputFolder } from './output-folder.ts';
@@ -60,9 +60,7 @@ export function exportMergedAdapter(opts: MergedAdapterOptions, words: OptionWor
   // the merge reads the base folder whole (its tokenizer and configs copied at the end) and the adapter: no export goes inside either
   const target = withIo(opts.out, 'use as the output folder', () => outputPath(opts.out, words));
   for (const [folder, what] of [[base, 'the base model folder'], [opts.adapter, 'the adapter folder']] as const) {
-    if (outputInside(target, folder)) {
-      throw new UserError(`${outputInside(outputPath(folder), target) ? 'is' : 'is inside'} ${what} (${folder}), which the merge reads: nothing was written; give ${words.say('out')} a path outside it`, opts.out);
-    }
+    refuseOutputIn(target, folder, { out: opts.out, what, why: 'which the merge reads', flag: words.say('out') });
   }
   // the adapter's config and tensor shapes against the base's (an adapter of another base is said here, before its weights load)
   const info = readUnchanged(opts.adapter, () => readAdapterInfo(opts.adapter, cfg.numLayers, cfg, base));

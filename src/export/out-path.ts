@@ -53,11 +53,29 @@ export function outputPath(out: string, words?: OptionWords): string {
   return path.join(fs.realpathSync.native(dir), ...rest);
 }
 
-/** Whether the output at `target` (outputPath) is the folder `folder` or inside it, by the system's path of each. */
-export function outputInside(target: string, folder: string): boolean {
+/** Where the output at `target` (outputPath) lies against the folder `folder`, by the system's path of each: it 'is' the folder, 'is inside' it, or neither (null). */
+export function outputPlace(target: string, folder: string): 'is' | 'is inside' | null {
   const real = fs.existsSync(folder) ? fs.realpathSync.native(folder) : path.resolve(folder);
   const rel = path.relative(real, target);
-  return rel === '' || (rel.split(path.sep)[0] !== '..' && !path.isAbsolute(rel));
+  if (rel === '') return 'is';
+  return rel.split(path.sep)[0] !== '..' && !path.isAbsolute(rel) ? 'is inside' : null;
+}
+
+/** Whether the output at `target` (outputPath) is the folder `folder` or inside it, by the system's path of each. */
+export function outputInside(target: string, folder: string): boolean {
+  return outputPlace(target, folder) !== null;
+}
+
+/**
+ * Refuses the output `out` (at `target`, its outputPath) where it is the folder `folder` or inside it: a folder the
+ * export reads, or one another writer replaces whole. Said before anything is written, naming the folder as `what`
+ * with `why` ("which the merge reads"), the option as `flag`, and a path to give instead where there is one (`instead`).
+ */
+export function refuseOutputIn(target: string, folder: string, say: { out: string; what: string; why: string; flag: string; instead?: string }): void {
+  const is = outputPlace(target, folder);
+  if (is === null) return;
+  const instead = say.instead === undefined ? '' : ` (such as ${say.instead})`;
+  throw new UserError(`${is} ${say.what} (${folder}), ${say.why}: nothing was written; give ${say.flag} a path outside it${instead}`, say.out);
 }
 
 /**

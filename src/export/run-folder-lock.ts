@@ -13,7 +13,7 @@ import { inspectLock, parseOwner, readLock } from '../train/lock-owner.ts';
 import { acquireExportHold, exportHoldName, LOCK_FILE, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
 import { UserError } from '../util/errors.ts';
 import { canWriteIn } from '../util/folder-writable.ts';
-import { outputInside, outputPath } from './out-path.ts';
+import { outputInside, outputPath, outputPlace, refuseOutputIn } from './out-path.ts';
 import type { OptionWords } from '../util/option-words.ts';
 
 /** The folders above `out` (outputPath) that a run owns (train's marker) or a command holds (a lock), the nearest first. */
@@ -72,11 +72,11 @@ function trainFolders(dir: string): string[] {
 function refuseInsideTrainedFolder(dir: string, target: string, out: string, flag: string): void {
   const folder = trainFolders(dir).find((f) => outputInside(target, f));
   if (folder === undefined) return;
-  const is = outputInside(folder, target) ? 'is' : 'is inside';
   // the output's own name beside the folder (RUN/adapter.gguf, a GGUF file's), where that is no name of train's
-  const name = path.basename(target), beside = is === 'is' || RUN_NAMES.has(name) ? 'exported' : name;
-  throw new UserError(`${is} the run's ${path.basename(folder)}/ folder (${folder}), which train replaces or prunes as it saves and exports read: ` +
-    `nothing was written; give ${flag} a path outside it (such as ${path.join(dir, beside)})`, out);
+  const name = path.basename(target), beside = outputPlace(target, folder) === 'is' || RUN_NAMES.has(name) ? 'exported' : name;
+  refuseOutputIn(target, folder, {
+    out, what: `the run's ${path.basename(folder)}/ folder`, why: 'which train replaces or prunes as it saves and exports read', flag, instead: path.join(dir, beside),
+  });
 }
 
 /**

@@ -101,10 +101,10 @@ test('export --adapter --merge refuses, before writing anything: no --merge, a b
   const cfg = JSON.parse(fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8')) as Record<string, unknown>;
   fs.writeFileSync(path.join(other, 'config.json'), JSON.stringify({ ...cfg, hidden_size: 128, head_dim: 32 }));
   await refused(['--model', other, '--adapter', ADAPTERS.causal, '--merge'], /adapter_model\.safetensors.*(shape|\[)/);
-  for (const inside of [TINY_BASE, path.join(ADAPTERS.causal, 'merged')]) {
+  for (const [inside, is] of [[TINY_BASE, 'is the base model folder'], [path.join(ADAPTERS.causal, 'merged'), 'is inside the adapter folder']] as const) {
     const r = await cli(['--model', TINY_BASE, '--adapter', ADAPTERS.causal, '--merge', '--out', inside]);
     assert.equal(r.status, 2, r.stderr);
-    assert.match(errors(r.stderr).join('\n'), /(is|is inside) the (base model|adapter) folder .*which the merge reads: nothing was written/);
+    assert.match(errors(r.stderr).join('\n'), new RegExp(`: ${is} \\(.*\\), which the merge reads: nothing was written; give --out a path outside it$`));
   }
   assert.equal(fs.existsSync(path.join(ADAPTERS.causal, 'merged')), false);
 });
