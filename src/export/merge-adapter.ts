@@ -4,7 +4,7 @@
 // or the one the adapter's adapter_config.json names (as AutoPeftModelForCausalLM finds it). A SEQ_CLS adapter (its
 // score head saved by modules_to_save) is written as MistralForSequenceClassification, its class names those classify
 // gives it (the adapter folder's config.json or card, else the base's id2label) where they name as many as it has
-// (else LABEL_0 …, as transformers names them).
+// (else LABEL_0 …, as transformers names them, with a warning naming where the other count came from).
 import type { Backend } from '../backend/backend.ts';
 import type { Precision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
@@ -16,6 +16,7 @@ import { folderClassNames } from '../eval/target.ts';
 import { needArg } from '../util/api-args.ts';
 import { withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
+import { warn } from '../util/log.ts';
 import { libraryWords, type OptionWords } from '../util/option-words.ts';
 import { writeMergedFolder } from './merged-folder.ts';
 import { outputPath, refuseOutputIn } from './out-path.ts';
@@ -71,9 +72,15 @@ export function exportMergedAdapter(opts: MergedAdapterOptions, words: OptionWor
   warnIfNotTrainedOn(opts.adapter, base);
   const head = info.hasScore ? 'classification' : 'causal';
   // the class names classify gives this adapter's head (its folder's config.json or card, else the base's id2label) where
-  // they name as many as it has; else LABEL_0 …, as transformers names them
-  const named = head === 'classification' ? folderClassNames(base, cfg.labels, opts.adapter)?.names : undefined;
-  const labels = named?.length === info.numLabels ? named : null;
+  // they name as many as it has; else LABEL_0 …, as transformers names them: said where names were given for another
+  // count (classify --adapter refuses them at that place), not dropped in silence
+  const named = head === 'classification' ? folderClassNames(base, cfg.labels, opts.adapter) : null;
+  const labels = named?.names.length === info.numLabels ? named.names : null;
+  if (named && labels === null) {
+    const n = info.numLabels;
+    warn(`${named.where}: ${named.names.length} class names for a head that scores ${n} classes (classify --adapter refuses them): the merged ` +
+      `config.json names its classes LABEL_0 … LABEL_${n - 1}, as transformers does; to keep names, give ${n} there, one per class in index order`);
+  }
   const merge = (backend: Backend, dir: string): void => writeMergedFolder({
     base, adapter: opts.adapter, head, labels, maxShardBytes: opts.maxShardBytes, precision: opts.precision, backend,
   }, dir);

@@ -61,6 +61,21 @@ test('a SEQ_CLS adapter whose folder names its classes (a config.json saved with
   assert.equal(sha256(path.join(out, 'model.safetensors')), hfSha.cls!['model.safetensors'], 'the same weights');
 });
 
+test('a SEQ_CLS adapter whose folder names fewer classes than its head has: merged with LABEL_0 …, said in one warning naming the file and both counts', async () => {
+  const adapter = adapterNaming(ADAPTERS.cls, TINY_BASE);
+  const config = path.join(adapter, 'config.json');
+  fs.writeFileSync(config, JSON.stringify({ id2label: { 0: 'neg', 1: 'pos' } }));
+  const out = path.join(tempDir('mt-merge-adapter-'), 'merged');
+  const r = await cli(['--adapter', adapter, '--merge', '--out', out]);
+  assert.equal(r.status, 0, r.stderr);
+  const cfg = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as { id2label: Record<string, string> };
+  assert.deepEqual(cfg.id2label, { 0: 'LABEL_0', 1: 'LABEL_1', 2: 'LABEL_2' });
+  const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning: ') && l.includes('class names'));
+  assert.equal(warnings.length, 1, r.stderr);
+  assert.ok(warnings[0]!.startsWith(`warning: ${config}: id2label: 2 class names for a head that scores 3 classes`), warnings[0]);
+  assert.match(warnings[0]!, /LABEL_0 … LABEL_2/);
+});
+
 // 30000 bytes is less than the embeddings and each MLP projection: huggingface_hub's split gives each its own shard, listed
 // before the shard being filled, which goes on filling after it
 for (const [kase, maxShardBytes] of [['sharded', 200000], ['sharded_oversize', 30000]] as const) {
