@@ -2,13 +2,14 @@
 // A leaf: the CLI checks the flag before it loads the export.
 import { UserError } from '../util/errors.ts';
 
-/** "5GB", "500MB", "2GiB" or a byte count → bytes; null when it is none of these. */
+/** The units a size may have, in any case: huggingface_hub's parse_size_to_int's (KB, MB, GB, TB), bytes, and the binary ones. */
+const UNIT_BYTES: ReadonlyMap<string, number> = new Map(Object.entries({ b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 }));
+
+/** "5GB", "500MB", "1TB", "2GiB" or a byte count → bytes, cut to a whole byte as parse_size_to_int's int() cuts it; null when it is none of these. */
 function sizeOrNull(text: string): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)?\s*$/i.exec(text);
-  if (!m) return null;
-  const unit = (m[2] ?? 'b').toLowerCase();
-  const mult: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30 };
-  return Math.round(Number(m[1]) * mult[unit]!);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const mult = m ? UNIT_BYTES.get((m[2] || 'b').toLowerCase()) : undefined;
+  return mult === undefined ? null : Math.trunc(Number(m![1]) * mult);
 }
 
 /** The smallest --max-shard-size: below it a merged model would be a heap of tiny files (0: a file per tensor). */

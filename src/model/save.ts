@@ -30,7 +30,10 @@ import { needHeadLabels, needModel } from './model-arg.ts';
 export interface SaveModelOptions {
   /** The folder the model came from (null: random weights): its config.json is the base of ours, its generation_config.json and tokenizer files are copied. */
   sourceDir: string | null;
-  /** Shard size limit in bytes (default 5 GB, as transformers). */
+  /**
+   * Shard size limit in bytes (default 5 GB, DEFAULT_SHARD_BYTES: the save holds one shard's host copy at a time;
+   * transformers 5's save_pretrained defaults to 50GB, one file for a 7B, which 50e9 writes too).
+   */
   maxShardBytes?: number;
   /** 'causal' writes lm_head; 'classification' writes score.weight (MistralForSequenceClassification). */
   head: 'causal' | 'classification';

@@ -410,11 +410,17 @@ test('export --max-shard-size without --merge (the adapter copied as it is, no s
 });
 
 test('--max-shard-size that is not a size names the flag, whatever is wrong with it (a sign, an unknown unit, no unit letter B)', () => {
-  for (const bad of ['-1', '1TB', '5G', 'abc', '']) {
+  for (const bad of ['-1', '1PB', '5G', 'abc', '', '1constructor']) {
     assert.throws(() => parseShardSize(bad), (e: Error) => e.message === `--max-shard-size: "${bad}" is not a size (e.g. 5GB, 500MB, 2GiB; the minimum is 1MB)`, bad);
   }
   assert.equal(parseShardSize(' 2GiB '), 2 ** 31);
   assert.equal(parseShardSize('1MB'), 1e6);
+  // every unit of huggingface_hub's parse_size_to_int (KB, MB, GB, TB: transformers' max_shard_size), in any case, a
+  // fraction cut to a whole byte as its int() cuts it
+  assert.equal(parseShardSize('1TB'), 1e12);
+  assert.equal(parseShardSize('0.5tb'), 5e11);
+  assert.equal(parseShardSize('50gb'), 5e10);
+  assert.equal(parseShardSize('1.0000005MB'), 1000000);
   // past 2^53 bytes: named with the flag (was exportRun's "options.maxShardBytes must be a positive number of bytes, got 1e+30")
   for (const big of ['999999999999999999999GB', '9007199254740992']) {
     assert.throws(() => parseShardSize(big), { message: `--max-shard-size ${big} is too large: at most 2^53 − 1 bytes (9007199GB); any size past the model's own keeps it one file` });
