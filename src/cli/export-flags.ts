@@ -37,9 +37,9 @@ mistral-tune export (--run RUN_DIR [--best] | [--model DIR] --adapter DIR) --out
                       folder from here (as AutoPeftModelForCausalLM loads it)
   --best              export best/ (the best validation evaluation) instead of the last step
   --max-shard-size S  largest safetensors shard of a merged model (--merge of a LoRA run or an adapter; at least
-                      1MB; KB MB GB TB as transformers' max_shard_size takes them, or KiB MiB GiB TiB); default 5GB, not
-                      transformers' 50GB, as the save holds one shard in memory at a time: 50GB writes a 7B
-                      as one model.safetensors, as save_pretrained does
+                      1MB; KB MB GB TB as transformers' max_shard_size takes them, or KiB MiB GiB TiB);
+                      default 5GB, not transformers' 50GB, as the save holds one shard in memory at a time:
+                      50GB writes a 7B as one model.safetensors, as save_pretrained does
   --device NAME       auto, cpu or cuda: the backend of a merge or GGUF export (default auto); an export that
                       copies a run's files (no --merge, or a full fine-tuning run) computes nothing and takes neither
                       --device nor --precision
