@@ -87,15 +87,18 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
   }
   wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
   const asked = parsePrecision(o.precision, words);
-  const plan = planGgufSource(src, words); // what the configs and tokenizer refuse (a classification run, tokens past the rows), refused before the backend starts
-  const write = (backend: Backend): GgufFileResult => {
+  const write = (plan: ReturnType<typeof planGgufSource>, backend: Backend): GgufFileResult => {
     const precision = ggufPrecision(plan, quant, asked, backend, words);
     const loaded = loadGgufSource(plan, backend, precision, words);
     const result = withOutputParent(out, () => namedAsGiven(written, out, () => exportGguf(loaded.model, loaded.modelDir, written, quant, loaded.from, { tokenizer: loaded.tokenizer, words })));
     return { ...result, quant, baseModel: loaded.from.baseModel };
   };
-  // the run folders above out are locked before the model loads (minutes at 7B), the refusal of a busy one said first
-  return withRunFolderLocks(out, words, () => (o.backend ? write(o.backend) : withBackend(o.device ?? 'auto', write)));
+  // the run folders above out are locked before the model loads (minutes at 7B), the refusal of a busy one said first;
+  // then what the configs and tokenizer refuse (a classification run, tokens past the rows), before the backend starts
+  return withRunFolderLocks(out, words, () => {
+    const plan = planGgufSource(src, words);
+    return o.backend ? write(plan, o.backend) : withBackend(o.device ?? 'auto', (backend) => write(plan, backend));
+  });
 }
 
 /** Runs `write` of the file at `written` (outputPath of `out`), an error naming that file naming it as `out`, as given. */
