@@ -46,7 +46,9 @@ function scheduleTypeError(issue: { input?: unknown }): string | undefined {
 /** The schedule's arguments checked against its type and the peak learning rate (transformers' get_scheduler's TypeError and ValueError, said at the key). */
 function checkScheduleKwargs(cfg: { optimizer: { lr: number }; schedule: { type: ScheduleType; warmup_steps: number } & ScheduleKwargs }, ctx: z.RefinementCtx): void {
   const { type, warmup_steps: _, ...kwargs } = cfg.schedule;
-  const bad = scheduleKwargsProblem(type, kwargs, cfg.optimizer.lr);
+  // an optimizer.lr refused on its own (zod goes on past a range issue) bounds nothing: lr_end or min_lr not said against it too
+  const peak = cfg.optimizer.lr > 0 ? cfg.optimizer.lr : Infinity;
+  const bad = scheduleKwargsProblem(type, kwargs, peak);
   if (bad) ctx.addIssue({ code: 'custom', path: ['schedule', bad.key], message: bad.problem });
 }
 
@@ -116,7 +118,8 @@ export const TrainConfigSchema = z.object({
     lr_end: scheduleArgument(z.number()).describe('polynomial: the learning rate at the end, below optimizer.lr (default 1e-7)'),
     min_lr: scheduleArgument(z.number()).describe('cosine_with_min_lr: the floor the cosine decays to, a learning rate (or give min_lr_rate)'),
     min_lr_rate: scheduleArgument(z.number()).describe('cosine_with_min_lr: the floor as a fraction of optimizer.lr (or give min_lr)'),
-    timescale: scheduleArgument(int(1)).describe('inverse_sqrt: steps of its time scale (default: the warmup\'s steps, or 10000 without warmup)'),
+    // (a whole number: scheduleKwargsProblem says its range, once; int(1) here said it twice)
+    timescale: scheduleArgument(z.number()).describe('inverse_sqrt: steps of its time scale (default: the warmup\'s steps, or 10000 without warmup)'),
   }).strict().default({ type: 'linear', warmup_steps: 0 }),
   batch_size: int(1).default(4).describe('micro-batch size in sequences'),
   grad_accum: int(1).default(1).describe('micro-batches per optimizer step'),

@@ -22,6 +22,7 @@ import { checkConfigPaths, keyError, noteConfigFile } from './config-paths.ts';
 import { asWritten, configIssueText, writtenTexts } from './config-issues.ts';
 import { nodeAt, parseOverride, readYamlConfig, writtenAt, type Place, type Written } from './config-yaml.ts';
 import { ALL_LINEAR, objectShape, schemaAt, TrainConfigSchema, type TrainConfig } from './config-schema.ts';
+import { scheduleTypeNote } from './schedule.ts';
 
 export { documentedKeys, isConfigKey, TrainConfigSchema, type RandomModelSpec, type TrainConfig } from './config-schema.ts';
 
@@ -136,6 +137,8 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
     const note = leadingZeroNote(text, getDotted(cfg as unknown as Record<string, unknown>, key));
     if (note !== null) warnOnce(keyError(key, note, placeOfKey).message);
   }
+  const scheduleNote = scheduleTypeNote(cfg.schedule.type, cfg.schedule.warmup_steps);
+  if (scheduleNote !== null) warnOnce(keyError('schedule.type', scheduleNote, placeOfKey).message);
   if (!cfg.lora.init_from) return { cfg, place: placeOfKey, written: writtenTexts(cfg, written) };
   // the adapter folder is read now (its settings win): a missing one, or its config, is named with the line that gave it
   try {

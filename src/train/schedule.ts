@@ -81,9 +81,19 @@ export function scheduleKwargsProblem(type: ScheduleType, kwargs: ScheduleKwargs
   }
   if (type === 'cosine_with_min_lr' && (v('min_lr') === undefined) === (v('min_lr_rate') === undefined)) {
     const both = v('min_lr') !== undefined;
-    return { key: both ? 'min_lr_rate' : 'min_lr', problem: `${both ? 'is given with schedule.min_lr' : 'is missing'}: cosine_with_min_lr takes exactly one of schedule.min_lr (a learning rate) and schedule.min_lr_rate (a fraction of optimizer.lr)` };
+    return { key: both ? 'min_lr_rate' : 'min_lr', problem: `${both ? 'is given with schedule.min_lr' : 'is missing'} (cosine_with_min_lr takes exactly one of schedule.min_lr, a learning rate, and schedule.min_lr_rate, a fraction of optimizer.lr)` };
   }
   return null;
+}
+
+/**
+ * What schedule.type `type` with schedule.warmup_steps `warmup` does unlike transformers' schedule of that name, or null:
+ * constant warms up here (kept, so that a run of it resumes the same), where transformers' constant ignores the warmup.
+ */
+export function scheduleTypeNote(type: ScheduleType, warmup: number): string | null {
+  if (type !== 'constant' || warmup === 0) return null;
+  return "constant warms up over schedule.warmup_steps here, as transformers' constant_with_warmup does (transformers' constant has no warmup): " +
+    "write constant_with_warmup, the same schedule, or warmup_steps: 0 for transformers' constant";
 }
 
 /** transformers' lr_lambda(current_step) of `s`, whose optimizer's initial lr is `peak` (polynomial's and min_lr's λ divide by it). */

@@ -12,6 +12,7 @@ import { planSteps } from '../../src/train/setup.ts';
 import { lrAtStep, SCHEDULE_TYPES } from '../../src/train/schedule.ts';
 import type { DataLoader } from '../../src/data/loader.ts';
 import { file } from './config-file.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'hf-schedules.json');
 interface Case { type: string; warmup_steps: number; resolved_warmup: number; total: number; peak: number; kwargs: Record<string, number>; lrs: number[] }
@@ -22,7 +23,7 @@ const refusal = (text: string): string => {
   try {
     loadTrainConfig(f);
   } catch (e) {
-    return (e as Error).message.replace(f, 'c.yaml');
+    return (e as Error).message.replaceAll(f, 'c.yaml');
   }
   return 'accepted';
 };
@@ -53,8 +54,10 @@ test('a schedule argument of another type, or out of its range, is refused at it
     'c.yaml:3:30: schedule.min_lr: is an argument of schedule.type cosine_with_min_lr, not of polynomial (polynomial takes lr_end, power)');
   // the default type, linear, takes none
   assert.match(refusal('schedule: {num_cycles: 2}\n'), /^c\.yaml:3:\d+: schedule\.num_cycles: is an argument of schedule\.type cosine or cosine_with_restarts or cosine_with_min_lr, not of linear/);
-  assert.match(refusal('schedule: {type: cosine_with_min_lr}\n'), /^c\.yaml:3:\d+: schedule\.min_lr: is missing: cosine_with_min_lr takes exactly one of schedule\.min_lr/);
-  assert.match(refusal('schedule: {type: cosine_with_min_lr, min_lr: 1e-6, min_lr_rate: 0.1}\n'), /schedule\.min_lr_rate: is given with schedule\.min_lr: cosine_with_min_lr takes exactly one/);
+  // one colon, after the key (a second, "is missing: …", read as a key of its own)
+  assert.equal(refusal('schedule: {type: cosine_with_min_lr}\n'),
+    'c.yaml:3:1: schedule.min_lr: is missing (cosine_with_min_lr takes exactly one of schedule.min_lr, a learning rate, and schedule.min_lr_rate, a fraction of optimizer.lr)');
+  assert.match(refusal('schedule: {type: cosine_with_min_lr, min_lr: 1e-6, min_lr_rate: 0.1}\n'), /schedule\.min_lr_rate: is given with schedule\.min_lr \(cosine_with_min_lr takes exactly one/);
   // transformers' ValueError: lr_end must be below the initial lr (its default 1e-7 too)
   assert.match(refusal('optimizer: {lr: 1e-4}\nschedule: {type: polynomial, lr_end: 1e-4}\n'), /^c\.yaml:4:\d+: schedule\.lr_end: must be a learning rate from 0 to below the peak, optimizer\.lr 0\.0001/);
   assert.match(refusal('optimizer: {lr: 1e-8}\nschedule: {type: polynomial}\n'), /schedule\.lr_end: is 1e-7 \(transformers' default\), not below the peak, optimizer\.lr 1e-8/);
@@ -66,6 +69,38 @@ test('a schedule argument of another type, or out of its range, is refused at it
   // null is the type's default, as leaving the key out (a flag's null unsets the file's)
   assert.equal(refusal('schedule: {type: linear, power: null}\n'), 'accepted');
 });
+
+test('a refused optimizer.lr, or a schedule argument out of its range, is said once: not again as a bound of the other', () => {
+  // before: "optimizer.lr: must be more than 0 (got -1); …: schedule.lr_end: is 1e-7 …, not below the peak, optimizer.lr -1"
+  assert.equal(refusal('optimizer: {lr: -1}\nschedule: {type: polynomial}\n'), 'c.yaml:3:13: optimizer.lr: must be more than 0 (got -1)');
+  assert.equal(refusal('optimizer: {lr: 0}\nschedule: {type: cosine_with_min_lr, min_lr: 1e-6}\n'), 'c.yaml:3:13: optimizer.lr: must be more than 0 (got 0)');
+  // an argument of another type is still refused beside it
+  assert.match(refusal('optimizer: {lr: 0}\nschedule: {type: linear, power: 2}\n'), /optimizer\.lr: must be more than 0 \(got 0\); c\.yaml:4:\d+: schedule\.power: is an argument of schedule\.type polynomial/);
+  // before: "schedule.timescale: must be at least 1 (got 0); schedule.timescale: must be a whole number of steps, at least 1 (got 0)"
+  assert.equal(refusal('schedule: {type: inverse_sqrt, timescale: 0}\n'), 'c.yaml:3:32: schedule.timescale: must be a whole number of steps, at least 1 (got 0)');
+  assert.equal(refusal('schedule: {type: inverse_sqrt, timescale: 2.5}\n'), 'c.yaml:3:32: schedule.timescale: must be a whole number of steps, at least 1 (got 2.5)');
+});
+
+test("constant with a warmup is warned of once at schedule.type's line: transformers' constant has none, constant_with_warmup is this schedule", () => {
+  const warnings = (text: string): string[] => {
+    const f = file(`model: m\ndata: {train: t}\n${text}`);
+    const { stderr } = captureStderr(() => [loadTrainConfig(f), loadTrainConfig(f)]);
+    return stderr.split('\n').filter((l) => l.startsWith('warning: ')).map((l) => l.replace(f, 'c.yaml'));
+  };
+  assert.deepEqual(warnings('schedule: {type: constant, warmup_steps: 5}\n'), [
+    "warning: c.yaml:3:12: schedule.type: constant warms up over schedule.warmup_steps here, as transformers' constant_with_warmup does " +
+    "(transformers' constant has no warmup): write constant_with_warmup, the same schedule, or warmup_steps: 0 for transformers' constant"]);
+  assert.equal(warnings('schedule: {type: constant, warmup_steps: 0.1}\n').length, 1);
+  // the schedule as before: the warmup still counts
+  const cfg = quietLoad('schedule: {type: constant, warmup_steps: 2}\nmax_steps: 4\n');
+  const run = planSteps(cfg, { epochBatches: 4 } as DataLoader).schedule;
+  assert.deepEqual([1, 2, 3, 4].map((k) => lrAtStep(run, 1, k)), [0, 0.5, 1, 1]);
+  for (const quiet of ['schedule: {type: constant}\n', 'schedule: {type: constant_with_warmup, warmup_steps: 5}\n', 'schedule: {type: linear, warmup_steps: 5}\n']) {
+    assert.deepEqual(warnings(quiet), [], quiet);
+  }
+});
+
+const quietLoad = (text: string) => captureStderr(() => loadTrainConfig(file(`model: m\ndata: {train: t}\n${text}`))).result;
 
 test("transformers' schedules that are not offered say why", () => {
   assert.match(refusal('schedule: {type: reduce_lr_on_plateau}\n'), /schedule\.type: must be one of constant, constant_with_warmup, linear, .* \(got "reduce_lr_on_plateau"\): transformers' reduce_lr_on_plateau is not offered \(it follows the val loss/);
