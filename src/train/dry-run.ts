@@ -26,6 +26,7 @@ import { foretoldResumeRefusal, type InputsNow, type RunNow } from './checkpoint
 import { plannedTrainableShapes } from './planned-params.ts';
 import { dataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
 import { modelFingerprint } from './model-fingerprint.ts';
+import { scheduleArgsText } from './schedule.ts';
 
 export interface DryRun {
   /** The model's config.json, as read (no weight is). */
@@ -320,5 +321,6 @@ function describeSteps(r: DryRun, cfg: TrainConfig): string {
       `(${n(evals)} time${evals === 1 ? '' : 's'})`;
   const checkpoints = cfg.checkpoint.every_steps === null ? 'no checkpoints'
     : `a checkpoint every ${n(cfg.checkpoint.every_steps)} steps (${n(saves)} in all, ${cfg.checkpoint.keep} kept)`;
-  return `run: ${count}: ${data}; ${schedule.type} schedule to lr ${cfg.optimizer.lr}${warmup}; ${evaluation}; ${checkpoints}`;
+  const args = scheduleArgsText(schedule);
+  return `run: ${count}: ${data}; ${schedule.type} schedule${args ? ` (${args})` : ''} to lr ${cfg.optimizer.lr}${warmup}; ${evaluation}; ${checkpoints}`;
 }

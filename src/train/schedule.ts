@@ -86,6 +86,12 @@ export function scheduleKwargsProblem(type: ScheduleType, kwargs: ScheduleKwargs
   return null;
 }
 
+/** The arguments `s` sets, by their names in its type's order (`lr_end 0.000001, power 2`), or '' where none is set. */
+export function scheduleArgsText(s: Pick<Schedule, 'type' | 'kwargs'>): string {
+  const takes: readonly ScheduleKwarg[] = SCHEDULE_KWARGS[s.type];
+  return takes.filter((k) => s.kwargs?.[k] !== undefined).map((k) => `${k} ${s.kwargs?.[k]}`).join(', ');
+}
+
 /**
  * What schedule.type `type` with schedule.warmup_steps `warmup` does unlike transformers' schedule of that name, or null:
  * constant warms up here (kept, so that a run of it resumes the same), where transformers' constant ignores the warmup.

@@ -52,6 +52,13 @@ test('the dry run counts the steps as the run does, and says them with the sched
     assert.match(describeDryRun(dryRun(one), one), /^run: 1 optimizer step \(max_steps, 1 epoch of 1 step\):/m);
     const capped = validate({ ...BASE, max_steps: 5, schedule: { type: 'cosine', warmup_steps: 0.4 } }, 'test');
     assert.match(describeDryRun(dryRun(capped), capped), /^run: 5 optimizer steps \(max_steps, 5 of an epoch's 12 steps\): .*; cosine schedule to lr 0\.0002, warmup 2 steps;/m);
+    // the schedule's arguments that are set, by their names in its type's order (before: "polynomial schedule to lr 0.0002" alone)
+    const withArgs = validate({ ...BASE, max_steps: 5, schedule: { type: 'polynomial', lr_end: 1e-6, power: 2 } }, 'test');
+    assert.match(describeDryRun(dryRun(withArgs), withArgs), /; polynomial schedule \(lr_end 0\.000001, power 2\) to lr 0\.0002;/m);
+    const restarts = validate({ ...BASE, max_steps: 5, schedule: { type: 'cosine_with_restarts', num_cycles: 2.5, warmup_steps: 1 } }, 'test');
+    assert.match(describeDryRun(dryRun(restarts), restarts), /; cosine_with_restarts schedule \(num_cycles 2\.5\) to lr 0\.0002, warmup 1 step;/m);
+    const floor = validate({ ...BASE, max_steps: 5, schedule: { type: 'cosine_with_min_lr', min_lr_rate: 0.1 } }, 'test');
+    assert.match(describeDryRun(dryRun(floor), floor), /; cosine_with_min_lr schedule \(min_lr_rate 0\.1\) to lr 0\.0002;/m);
     // max_steps past whole epochs says the steps beyond them: the epochs rounded to 2 digits misstated the run
     // (1,201 steps were "100 epochs of 12 steps", 1,200; 25 steps "2.1 epochs")
     const said = (max_steps: number): string => {
