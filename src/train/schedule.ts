@@ -50,7 +50,8 @@ export function warmupStepsOf(setting: number, totalSteps: number): number {
 
 /**
  * What is wrong with `kwargs` for `type` and the peak learning rate `peak`, as the key it is about and a sentence, or
- * null: a key of another type (transformers' get_scheduler fails with a TypeError for it), a value out of its range,
+ * null: a key of another type (transformers' get_scheduler fails with a TypeError for it, or for constant and
+ * constant_with_warmup ignores it, which here would be a setting silently unused), a value out of its range,
  * min_lr and min_lr_rate both or neither, lr_end not below the peak (transformers' ValueError).
  */
 export function scheduleKwargsProblem(type: ScheduleType, kwargs: ScheduleKwargs, peak: number): { key: ScheduleKwarg; problem: string } | null {
