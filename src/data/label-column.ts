@@ -8,7 +8,7 @@
 // pass, as the file is read, says which cells pandas would read as numbers that no class can be, and marks the labels
 // of a text column to be read as the class names they spell ("007" stays "007", as HF keeps it).
 import { BOOLEAN_CELLS, NO_CLASS_LIST, NO_LABEL, canonicalLabel, integerCell, labelKey, labelText, type LabelReading, type LabelValue } from './labels.ts';
-import { recordAt, recordPlace, type Format, type RawItem, type RecordAt } from './ingest/types.ts';
+import { recordAt, recordLine, recordPlace, type Format, type RawItem, type RecordAt } from './ingest/types.ts';
 import { UserError } from '../util/errors.ts';
 
 /** The dtype pandas gives a label column: numbers (int64, float64), booleans, text (object), or no value at all. */
@@ -210,9 +210,6 @@ function jsonKind(cell: unknown): JsonKind | null {
   return typeof cell === 'boolean' ? 'boolean' : null;
 }
 
-/** A record's place in its file, as an error names it beside another's: its line, and its place where the line holds others (a one-line JSON array). */
-const lineOf = (at: RecordAt): string => (at.record === undefined ? `line ${at.line}` : `line ${at.line} (record ${at.record})`);
-
 /** A label as an error quotes it: JSON, cut to 40 characters. */
 function quotedLabel(cell: unknown): string {
   const j = JSON.stringify(typeof cell === 'bigint' ? cell.toString() : cell) ?? String(cell);
@@ -240,7 +237,7 @@ function* typedJsonLabels(field: string, items: Iterable<RawItem>, known: LabelC
     }
     first ??= { kind, at: recordAt(item), cell };
     if (kind !== first.kind) {
-      throw new UserError(`field ${JSON.stringify(field)} holds the ${kind} ${quotedLabel(cell)} where ${lineOf(first.at)} holds the ${first.kind} ${quotedLabel(first.cell)}: ` +
+      throw new UserError(`field ${JSON.stringify(field)} holds the ${kind} ${quotedLabel(cell)} where ${recordLine(first.at)} holds the ${first.kind} ${quotedLabel(first.cell)}: ` +
         'Hugging Face datasets cannot type a label field that mixes strings, numbers and booleans (load_dataset("json") reads it as JSON objects, on which run_classification.py fails); ' +
         'write every label as a string, or every one as a number (null where a record has none)', file === undefined ? `line ${item.line}` : recordPlace(file, item));
     }

@@ -49,6 +49,12 @@ test('rows with a missing label before the first labelled one are rejected too; 
   assert.deepEqual(jsonl.kept, ['no label field here']);
 });
 
+test('in a JSON array on one line, the labelled record is named by its place on the line, not the line alone', () => {
+  const { rejected } = fates('one-line.json', '[{"text": "great", "label": null}, {"text": "good movie", "label": "pos"}]');
+  assert.deepEqual(rejected.map((r) => r.reason), ['wrong_task', 'wrong_task']);
+  assert.match(rejected[0]!.detail, /in a file of labelled records \(line 1 \(record 2\) is one\)/);
+});
+
 test('a label column empty throughout is no label: its rows are text records', () => {
   const { kept, rejected } = fates('empty.csv', 'text,label\n"great",N/A\n"fine",\n"ok",nan\n');
   assert.deepEqual(rejected, []);
@@ -61,9 +67,9 @@ test('markLabelledFile: past its hold bound, a quiet read finds the labelled rec
   const read = (file: string) => (quiet: boolean) => { if (quiet) quietReads++; return readRecords(file, 'csv'); };
   for (const [holdBytes, quiet] of [[0, 2], [1 << 20, 0]] as const) {
     quietReads = 0;
-    const marks = [...markLabelledFile('label', read(files['h.csv']!), holdBytes)].map((i) => [i.line, i.labelledAt]);
+    const marks = [...markLabelledFile('label', read(files['h.csv']!), holdBytes)].map((i) => [i.line, i.labelledAt?.line]);
     assert.deepEqual(marks, [[2, 5], [3, 5], [4, 5], [5, undefined], [6, 5]], `holdBytes ${holdBytes}`);
-    const none = [...markLabelledFile('label', read(files['none.csv']!), holdBytes)].map((i) => [i.line, i.labelledAt]);
+    const none = [...markLabelledFile('label', read(files['none.csv']!), holdBytes)].map((i) => [i.line, i.labelledAt?.line]);
     assert.deepEqual(none, [[2, undefined], [3, undefined], [4, undefined]], `holdBytes ${holdBytes}`);
     assert.equal(quietReads, quiet, 'the quiet read runs only past the bound, once a file');
   }

@@ -57,6 +57,11 @@ export function recordPlace(file: string, at: RecordAt): string {
   return at.record === undefined ? `${file}:${at.line}` : `${file}:${at.line} (record ${at.record})`;
 }
 
+/** A record's place in its file, as an error names it beside another's: its line, and its place where the line holds others (a one-line JSON array). */
+export function recordLine(at: RecordAt): string {
+  return at.record === undefined ? `line ${at.line}` : `line ${at.line} (record ${at.record})`;
+}
+
 /** A record's line, and its place in the file where the line holds others (RawItem.record). */
 export interface RecordAt {
   line: number;
