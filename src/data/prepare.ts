@@ -291,7 +291,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       });
       // a CSV label column typed as pandas types it, by the whole column (label-column.ts); in a generation run, a record
       // of a labelled file whose label is missing is that file's too (labelled-file.ts)
-      const items: Iterable<LabelledFileItem> = task === 'classification' ? typedLabelCells(formats[si]!, fields.label, read, givenLabels ?? undefined, (n) => readerNotes[si]!.push(n), undefined, labelKind, src.path) : markLabelledFile(fields.label, read);
+      const items: Iterable<LabelledFileItem> = task === 'classification' ? typedLabelCells(formats[si]!, fields.label, read, givenLabels ?? undefined, (n) => readerNotes[si]!.push(n), undefined, labelKind, src.path) : markLabelledFile(fields, read);
       for (const item of items) {
         holding = item.inOpenArray === true;
         inputRecords++;

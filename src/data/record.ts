@@ -216,7 +216,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   const text = stringField(v, f.text);
   if (typeof text !== 'string') return text;
   if (task === 'generation') {
-    if (labelHeld(v, f.label) === 'labelled') {
+    if (labelHeld(v, f) === 'labelled') {
       return reject('wrong_task', `a record with "${f.label}" in a generation run`);
     }
     if (text === '') return reject('empty', `"${f.text}" is empty`);
@@ -278,13 +278,17 @@ function pairBesideTurns(v: Record<string, unknown>, task: Task, f: FieldMap, vo
 }
 
 /**
- * What a record's label field holds, read as a generation run reads it (no class list): no such field ('absent'), a
- * missing label ('empty': null, "", a placeholder such as "N/A" or "nan", HF's -1), or a label (or a value that is none
- * of these: a generation run rejects it as wrong_task all the same).
+ * What a record's label field holds, read as a generation run reads it (no class list): no such field, or a record of a
+ * shape whose label it ignores (a chat, a prompt/completion pair: KTO's boolean label) ('absent'), a missing label
+ * ('empty': null, "", a placeholder such as "N/A" or "nan", HF's -1), or a label (or a value that is none of these: a
+ * generation run rejects a text or pre-tokenized record with it as wrong_task all the same).
  */
-export function labelHeld(value: unknown, field: string): 'absent' | 'empty' | 'labelled' {
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || !has(value as Record<string, unknown>, field)) return 'absent';
-  const c = canonicalLabel(ownField(value as Record<string, unknown>, field));
+export function labelHeld(value: unknown, f: FieldMap): 'absent' | 'empty' | 'labelled' {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'absent';
+  const v = value as Record<string, unknown>;
+  const textOrIds = has(v, f.input_ids) || (has(v, f.text) && !has(v, f.messages) && !has(v, f.prompt) && !has(v, f.completion));
+  if (!textOrIds || !has(v, f.label)) return 'absent';
+  const c = canonicalLabel(ownField(v, f.label));
   return 'error' in c || c.label !== null ? 'labelled' : 'empty';
 }
 
@@ -309,7 +313,7 @@ function noLabelHint(noLabel: NoLabel | undefined, words: OptionWords): string {
 }
 
 function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading, words: OptionWords): DetectResult {
-  if (task === 'generation' && labelHeld(v, f.label) === 'labelled') {
+  if (task === 'generation' && labelHeld(v, f) === 'labelled') {
     return reject('wrong_task', `a pre-tokenized record with "${f.label}" in a generation run`);
   }
   const ids = fromJsonCell(ownField(v, f.input_ids)), labels = fromJsonCell(ownField(v, f.labels)), mask = fromJsonCell(ownField(v, 'attention_mask'));

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { prepare } from '../../src/data/prepare.ts';
 import { markLabelledFile } from '../../src/data/labelled-file.ts';
 import { readRecords } from '../../src/data/ingest/read.ts';
+import { DEFAULT_FIELDS } from '../../src/data/record.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
 
 const tok = mistralTokenizer();
@@ -55,6 +56,14 @@ test('in a JSON array on one line, the labelled record is named by its place on 
   assert.match(rejected[0]!.detail, /in a file of labelled records \(line 1 \(record 2\) is one\)/);
 });
 
+test('a chat or prompt/completion record with a label (kept in a generation run) does not make its file labelled', () => {
+  const chat = JSON.stringify({ messages: [{ role: 'user', content: 'hi there' }, { role: 'assistant', content: 'hello to you' }], label: 'good' });
+  const pair = JSON.stringify({ prompt: 'The capital of France is', completion: ' Paris.', label: true });
+  const { kept, rejected } = fates('mixed.jsonl', [chat, pair, '{"text": "a text record of this file", "label": null}'].join('\n'));
+  assert.deepEqual(rejected, []);
+  assert.equal(kept.length, 3);
+});
+
 test('a label column empty throughout is no label: its rows are text records', () => {
   const { kept, rejected } = fates('empty.csv', 'text,label\n"great",N/A\n"fine",\n"ok",nan\n');
   assert.deepEqual(rejected, []);
@@ -67,9 +76,9 @@ test('markLabelledFile: past its hold bound, a quiet read finds the labelled rec
   const read = (file: string) => (quiet: boolean) => { if (quiet) quietReads++; return readRecords(file, 'csv'); };
   for (const [holdBytes, quiet] of [[0, 2], [1 << 20, 0]] as const) {
     quietReads = 0;
-    const marks = [...markLabelledFile('label', read(files['h.csv']!), holdBytes)].map((i) => [i.line, i.labelledAt?.line]);
+    const marks = [...markLabelledFile(DEFAULT_FIELDS, read(files['h.csv']!), holdBytes)].map((i) => [i.line, i.labelledAt?.line]);
     assert.deepEqual(marks, [[2, 5], [3, 5], [4, 5], [5, undefined], [6, 5]], `holdBytes ${holdBytes}`);
-    const none = [...markLabelledFile('label', read(files['none.csv']!), holdBytes)].map((i) => [i.line, i.labelledAt?.line]);
+    const none = [...markLabelledFile(DEFAULT_FIELDS, read(files['none.csv']!), holdBytes)].map((i) => [i.line, i.labelledAt?.line]);
     assert.deepEqual(none, [[2, undefined], [3, undefined], [4, undefined]], `holdBytes ${holdBytes}`);
     assert.equal(quietReads, quiet, 'the quiet read runs only past the bound, once a file');
   }
