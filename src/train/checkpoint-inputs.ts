@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { isUserError, UserError } from '../util/errors.ts';
+import { isRecord } from '../util/json-file.ts';
 import type { DataLoader, LoaderPosition } from '../data/loader.ts';
 import { SafetensorsFile } from '../model/safetensors.ts';
 import { checkpointsAfterRepair, checkpointStateFile, otherTensorsRefusal, readWholeCheckpoint, requireCheckpointPlaces, stepOf, type TensorShape } from './checkpoint.ts';
@@ -102,11 +103,10 @@ export function otherInputsRefusal(cfg: TrainConfig, step: number, recorded: Rec
 export function reportStateProblem(extra: Record<string, unknown>): string | null {
   if (!Array.isArray(extra.evalRows) || !Array.isArray(extra.samples)) return 'extra is not {evalRows, samples}';
   // read back as evaluations and samples (evalRowFromJson, the prompts'): a null one stopped the resume with a TypeError
-  const object = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-  const row = extra.evalRows.findIndex((r: unknown) => !(object(r) && Number.isSafeInteger(r.step) && (r.step as number) >= 0 &&
+  const row = extra.evalRows.findIndex((r: unknown) => !(isRecord(r) && Number.isSafeInteger(r.step) && (r.step as number) >= 0 &&
     (r.split === 'val' || r.split === 'test') && typeof r.loss === 'number'));
   if (row >= 0) return `extra.evalRows[${row}] is not {step, split, loss}`;
-  const sample = extra.samples.findIndex((x: unknown) => !object(x));
+  const sample = extra.samples.findIndex((x: unknown) => !isRecord(x));
   if (sample >= 0) return `extra.samples[${sample}] is not an object`;
   if (extra.data !== undefined && !isDataFingerprints(extra.data)) return 'extra.data is not the data fingerprints';
   if (extra.model !== undefined && typeof extra.model !== 'string') return 'extra.model is not a model fingerprint';
