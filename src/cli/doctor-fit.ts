@@ -3,8 +3,7 @@
 // against this machine: the GPU's memory (less the CUDA context's) in bf16, else the RAM in fp32 and in bf16.
 // v0.3 (vocab_size 32768, no sliding window) plans some 14 MiB more in bf16: the line says which it planned.
 import { usableBytes } from '../backend/capacity.ts';
-import type { CudaDeviceInfo } from '../backend/cuda/probe.ts';
-import { archFor } from '../backend/cuda/nvrtc.ts';
+import { flashGpuOf, type CudaDeviceInfo } from '../backend/cuda/probe.ts';
 import { parseConfig } from '../model/config.ts';
 import { validate } from '../train/config.ts';
 import { deviceBytesNeeded, planMemory } from '../train/memory-plan.ts';
@@ -36,7 +35,7 @@ export function mistral7bFits(machine: { ramBytes: number; gpu: PlannedGpu | nul
   const runs: Array<[Mistral7bFit['device'], Mistral7bFit['precision'], number]> = gpu !== null
     ? [['cuda', 'bf16', usableBytes({ backend: 'cuda', deviceBytes: gpu.totalBytes })!]]
     : [['cpu', 'fp32', machine.ramBytes], ['cpu', 'bf16', machine.ramBytes]];
-  const flash = gpu === null ? null : { arch: archFor(gpu.computeCapability), sharedPerBlock: gpu.sharedPerBlock };
+  const flash = gpu === null ? null : flashGpuOf(gpu);
   return runs.map(([device, precision, availableBytes]) => {
     const cfg = validate({ model: 'Mistral-7B-v0.1', data: { train: 'train.jsonl' }, lora: { r: RANK }, batch_size: 1, max_seq_len: TOKENS, device, precision }, 'doctor');
     const neededBytes = deviceBytesNeeded(planMemory(cfg, model, { B: 1, T: TOKENS }, device, undefined, device === 'cuda' ? flash : null));

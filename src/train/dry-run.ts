@@ -3,8 +3,7 @@
 // creating a backend or writing the run folder.
 import { availableHostMemory, CUDA_RESERVE_BYTES, hostMemoryNote, usableBytes } from '../backend/capacity.ts';
 import type { FlashGpu } from '../backend/cuda/flash-attention.ts';
-import { archFor } from '../backend/cuda/nvrtc.ts';
-import { probeCuda } from '../backend/cuda/probe.ts';
+import { flashGpuOf, probeCuda } from '../backend/cuda/probe.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { gib } from '../util/byte-size.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
@@ -229,8 +228,7 @@ function plannedDevice(cfg: TrainConfig): { backend: 'cpu' | 'cuda'; available: 
   if (cfg.device !== 'cpu') {
     const probe = probeCuda({ libraries: true });
     if (probe.available) {
-      const { totalBytes, computeCapability, sharedPerBlock } = probe.device;
-      return { backend: 'cuda', available: usableBytes({ backend: 'cuda', deviceBytes: totalBytes }), why: null, gpu: { arch: archFor(computeCapability), sharedPerBlock } };
+      return { backend: 'cuda', available: usableBytes({ backend: 'cuda', deviceBytes: probe.device.totalBytes }), why: null, gpu: flashGpuOf(probe.device) };
     }
     // planning a GPU run from a machine without one: the plan holds, whether it fits is unknown here
     if (cfg.device === 'cuda') return { backend: 'cuda', available: null, why: probe.reason.split('; looked in')[0]!, gpu: null };

@@ -2,6 +2,7 @@
 // Opens the driver (and optionally NVRTC and cuBLASLt) and reads the first GPU's name, memory and
 // compute capability; a missing library or GPU becomes a one-line reason instead of an exception.
 import { CudaError } from './check.ts';
+import type { FlashGpu } from './flash-attention.ts';
 import { CublasLt } from './cublaslt.ts';
 import { CudaDriver, DEVICE_ATTRIBUTE } from './driver.ts';
 import { openLibrary, type OpenOptions } from './ffi.ts';
@@ -17,6 +18,11 @@ export interface CudaDeviceInfo {
   driverVersion: number;
   /** The most dynamic shared memory a block may be given (what the flash kernels ask: the memory plan's attention paths). */
   sharedPerBlock: number;
+}
+
+/** The probed GPU as the memory plan's attention paths ask of it (train --dry-run's plan and doctor's of Mistral 7B). */
+export function flashGpuOf(device: Pick<CudaDeviceInfo, 'computeCapability' | 'sharedPerBlock'>): FlashGpu {
+  return { arch: archFor(device.computeCapability), sharedPerBlock: device.sharedPerBlock };
 }
 
 /** One piece CUDA needs (`libraries`: each of them), and whether it is there: its version and file, or what is wrong and what to do. */
