@@ -48,14 +48,22 @@ export class RunPanel {
   }
 }
 
-const NOT_TRAINING = 'not training: no train holds the run and report.json was not written (stopped, or failed)';
+const FINISHED = 'finished (report.json written)';
+
+/**
+ * Whether a train holds the run, as the server judges its lock: a note on another host's or container's lock (whether its
+ * heartbeat goes on), null while one holds it, else that none does.
+ */
+function notHeld(r) {
+  return r.lockNote ? r.lockNote : r.locked ? null : 'not training: no train holds the run and report.json was not written (stopped, or failed)';
+}
 
 function statusLine(r) {
   if (!r.dirExists) return h('span', { class: 'warning' }, `the run folder ${isolate(r.path)} is gone (deleted or moved) — waiting for it to come back`);
   if (!r.exists && !r.refused.includes('metrics.jsonl')) {
     // its first step comes only while a train holds the run (loading the model, preparing the data): a train that failed
     // before it left the folder waiting for ever
-    const state = r.report ? 'finished (report.json written)' : r.lockNote ? r.lockNote : r.locked ? null : NOT_TRAINING;
+    const state = r.report ? FINISHED : notHeld(r);
     return h('span', {}, state === null ? 'no metrics.jsonl yet — waiting for the first step' : `no metrics.jsonl yet · ${state}`);
   }
   if (!r.exists) return h('span', {}, 'metrics.jsonl not read (see below)');
@@ -84,9 +92,7 @@ function statusLine(r) {
   // the run stopped on it; a resume since writes rows after it
   const stop = r.rows.at(-1);
   // written is finished, whether or not the page can show it (too large to inline, not valid JSON: said below)
-  parts.push(r.report ? 'finished (report.json written)' : stop && stop.nonfinite === true ? diverged(stop)
-    // a lock of another host or container: whether its heartbeat goes on (lockNote), as the server judges it
-    : r.lockNote ? r.lockNote : r.locked ? 'in progress' : NOT_TRAINING);
+  parts.push(r.report ? FINISHED : stop && stop.nonfinite === true ? diverged(stop) : notHeld(r) ?? 'in progress');
   return h('span', { 'data-steps': steps }, parts.join(' · '));
 }
 
