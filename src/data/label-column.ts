@@ -106,10 +106,9 @@ function mergedLabelNotes(field: string, word: string | undefined, texts: Iterab
     group.texts.push(text);
     byClass.set(k, group);
   }
-  const holds = word === undefined ? '' : ` (it holds ${JSON.stringify(word)})`;
   const where = format === 'csv' || format === 'tsv'
-    ? { what: 'column', reads: `pandas reads the column as text${holds} and keeps them apart, as Hugging Face datasets' csv loader does` }
-    : { what: 'field', reads: `Hugging Face datasets reads the field as strings${holds} and keeps them apart` };
+    ? { what: 'column', reads: `pandas reads the column as text${holding(word)} and keeps them apart, as Hugging Face datasets' csv loader does` }
+    : { what: 'field', reads: `Hugging Face datasets reads the field as strings${holding(word)} and keeps them apart` };
   return [...byClass.values()].filter((g) => g.texts.length > 1).map((g) =>
     `labels ${g.texts.map((t) => JSON.stringify(t)).join(' and ')} of ${where.what} ${JSON.stringify(field)} are read as one class, ${JSON.stringify(g.label)}, ` +
     `where ${where.reads}: if they are two classes, rename one in the data`);
@@ -134,8 +133,8 @@ export const heldBytes = (item: RawItem): number => 512 + 4 * item.raw.length;
  * name (a label the class list, `classes`, names as a string, "2.5", is that class, as the user said). Where the column
  * is text, each label is marked `labelAsText`: the class it spells ("007", "True"), as HF datasets' csv loader keeps it,
  * not the number or boolean labels.ts would read it as; that is said to `onNote` once the file is read.
- * `known`, where given, is the column's kind over every CSV or TSV file of the dataset (labelColumnKindOf: HF types them
- * with one schema); else the file's own. Where it is text, the string labels of a JSON file read with them are text too. The file is read once (`read(false)`, telling its progress and notes), its items yielded
+ * `known`, where given, is the column's kind over every file of the dataset (datasetLabelKind: HF types them with one
+ * schema); else the file's own. The file is read once (`read(false)`, telling its progress and notes), its items yielded
  * as they come: only a record whose label reads otherwise in a column of another kind (a number or boolean cell) waits,
  * with those after it, until the column is known to be text (a word in it) or the file ends; past `holdBytes` of them
  * held (heldBytes), the label column is typed by a quiet read of the whole file (`read(true)`).
@@ -290,7 +289,7 @@ export function datasetLabelKind(formats: readonly Format[], field: string, read
   return oneSchemaKind((function* () { for (const { i, kind } of typed) yield kind(labelCells(read(i), field)); })());
 }
 
-/** The label cells of a CSV or TSV file's records, read quietly (`read`), for labelColumnKindOf. */
+/** The label cells of a file's records, read quietly (`read`), to type its label column. */
 export function* labelCells(read: Iterable<RawItem>, field: string): Generator<unknown> {
   for (const item of read) if (!item.error) yield cellOf(item, field);
 }
