@@ -61,8 +61,9 @@ export const NO_LABEL = -1;
 export const NO_LABEL_WHY = 'label -1 is Hugging Face\'s "no label" (ClassLabel: SNLI\'s unannotated pairs, GLUE\'s test sets)';
 
 /**
- * What the label -1 is: HF's "no label" (the default), or a class of its own — only where the user mapped it to a
- * name (`--labels -1=negative,0=neutral,1=positive`), so that what prepare writes carries the name, never -1.
+ * What the label -1 is: HF's "no label" (the default), or a class of its own — where the user mapped it to a name
+ * (`--labels -1=negative,0=neutral,1=positive`), so that what prepare writes carries the name, never -1; or in a column
+ * read as text, the class "-1" (TEXT_COLUMN).
  */
 export type MinusOne = 'no label' | 'class';
 
@@ -83,8 +84,12 @@ export interface LabelReading {
 
 /** Labels read with no class list: -1 and placeholder words are missing labels. */
 export const NO_CLASS_LIST: LabelReading = { minusOne: 'no label', namesClass: () => false };
-/** Labels of a column pandas reads as text (label-column.ts), with no class list: each string is the class it spells ("007", "True"). */
-const TEXT_COLUMN: LabelReading = { minusOne: 'no label', namesClass: () => false, namesText: () => true };
+/**
+ * Labels of a column pandas reads as text (label-column.ts), with no class list: each string is the class it spells ("007",
+ * "True"), and a number the string a cast to text writes (a JSON file's, beside another file whose column is text), -1
+ * too: the class "-1", as HF datasets casts it and as a CSV column of numbers read as text keeps "-1".
+ */
+const TEXT_COLUMN: LabelReading = { minusOne: 'class', namesClass: () => false, namesText: () => true };
 
 /**
  * How the labels of a column pandas reads as text are read: as written, where no class list is given; with one, as the
@@ -124,9 +129,6 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
         : Number.isInteger(raw) ? 'an integer a class index can be (too large)' : 'a whole number';
       return { error: `label ${spelled ?? raw} is not ${what}: a label is an integer, a string, or true/false` };
     }
-    // a number of a column read as text (a JSON file's, beside another file whose column is text) is the string a cast to
-    // text writes, -1 too: the class "-1", as HF datasets casts it and as a CSV column of numbers read as text keeps "-1"
-    if (classes === TEXT_COLUMN) return { label: String(raw) };
     if (raw === NO_LABEL && classes.minusOne === 'no label') return MINUS_ONE;
     return classes.namesText?.(String(raw)) ? { label: String(raw) } : { label: raw }; // a class list's string class "7", as a cast to text writes 7
   }
