@@ -99,8 +99,8 @@ export class NearDupIndex extends NearDupBands {
   private bound: ShingleBound | null = null;
   private readonly unbounded: number[] = [];
   // kept once the bands read too much for the queries' size (prefix-switch.ts): the parts' prefixes of the slots
-  // below prefixedTo in a PrefixFilter but those in `unindexed` (over its budget); the later slots were added while
-  // the switch was off and are posted when it is on again
+  // below prefixedTo in a PrefixFilter but those in `unindexed` (over its budget: 'always' only; switched, the full
+  // filter is let go); the later slots were added while the switch was off and are posted when it is on again
   private prefixes: PrefixFilter | null = null;
   private readonly unindexed: number[] = [];
   private prefixedTo = 0;
@@ -309,7 +309,6 @@ export class NearDupIndex extends NearDupBands {
     else {
       this.prefixesFull = true;
       this.prefixes = null;
-      this.unindexed.length = 0;
     }
   }
 
