@@ -308,7 +308,9 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
         }
         if (!beyondAscii.has(si) && /[^\x00-\x7f]/.test(item.raw)) beyondAscii.add(si);
         const reading = givenLabels ?? NO_CLASS_LIST;
-        const det = detectRecord(item.value, task, fields, tok.vocabSize, item.labelAsText ? textColumnReading(reading) : reading, words);
+        const detected = detectRecord(item.value, task, fields, tok.vocabSize, item.labelAsText ? textColumnReading(reading) : reading, words);
+        // a text record of a labelled file whose label is missing is a classification record too (labelled-file.ts)
+        const det = ('record' in detected && strayOfLabelledFile(item, detected.record, fields.label)) || detected;
         // a dataset in one object is no record to reject: its records would be lost as one
         if ('reason' in det && det.reason === 'unknown_shape' && item.recordLists) throw new UserError(item.recordLists, recordPlace(src.path, item));
         // … and one whose one list is empty holds no record to reject: the file holds none, as an empty file
@@ -325,8 +327,6 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
           reject(si, item, det.reason, det.reason === 'wrong_task' ? `${det.detail} (use ${optionIs(words, 'task', otherTask(task))})` : det.detail, item.raw, item.unreadLists);
           continue;
         }
-        const stray = strayOfLabelledFile(item, det.record, fields.label);
-        if (stray !== null) { reject(si, item, stray.reason, `${stray.detail} (use ${optionIs(words, 'task', otherTask(task))})`, item.raw); continue; }
         tally.count(det);
         tally.countShadowed(item.value, fields, recordPlace(src.name, item));
         let rec = det.record;
