@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { copyJsonFile, isRecord, readJsonFile } from '../util/json-file.ts';
+import { copyJsonFile, isRecord } from '../util/json-file.ts';
 import { writeTokenizerFiles } from './save-tokenizer.ts';
 export { MODEL_FOLDER_SPEC, writesModelFile } from './folder-files.ts';
 import { classificationPadId, type MistralConfig } from './config.ts';
@@ -26,6 +26,8 @@ import { HF_NAMES, layerNormName, projectionName } from './names.ts';
 import { PROJECTIONS } from './weights.ts';
 import { makeFolders } from '../util/made-folders.ts';
 import { needHeadLabels, needModel } from './model-arg.ts';
+import { floatRepr, isPythonFloat, withPythonNumbers } from '../data/python-numbers.ts';
+import { readConfigJson } from './config-number-forms.ts';
 
 export interface SaveModelOptions {
   /** The folder the model came from (null: random weights): its config.json is the base of ours, its generation_config.json and tokenizer files are copied. */
@@ -129,18 +131,16 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   if (shards.length > 1) {
     writeFileAtomic(path.join(dir, 'model.safetensors.index.json'), hfJson({ metadata: { total_parameters: parameters, total_size: total }, weight_map: weightMap }));
   }
-  const configJson = hfConfig(model, opts);
+  const source = readSourceConfig(opts.sourceDir);
+  const configJson = hfConfig(model, opts, source);
   // the generation keys a source's config.json held go to generation_config.json alone, as transformers' save writes them
-  const source = opts.sourceDir ? path.join(opts.sourceDir, 'config.json') : null;
-  const forms = source !== null && fs.existsSync(source) ? numberForms(source) : undefined;
-  writeFileAtomic(path.join(dir, 'config.json'), hfJson(withoutGenerationKeys(configJson), forms));
+  writeFileAtomic(path.join(dir, 'config.json'), hfJson(withoutGenerationKeys(configJson), source === null ? undefined : withPythonNumbers(source.json)));
   const cfg = model.cfg;
   // the source's generation settings (extra stop tokens, sampling defaults) are kept, as transformers' save does
   const sourceGen = opts.sourceDir ? path.join(opts.sourceDir, 'generation_config.json') : null;
   if (sourceGen && fs.existsSync(sourceGen)) copyJsonFile(sourceGen, path.join(dir, 'generation_config.json'));
   else {
-    const fromFile = opts.sourceDir !== null && fs.existsSync(path.join(opts.sourceDir, 'config.json'));
-    writeFileAtomic(path.join(dir, 'generation_config.json'), hfJson(generationConfigFromModel(configJson, fromFile)));
+    writeFileAtomic(path.join(dir, 'generation_config.json'), hfJson(generationConfigFromModel(configJson, source !== null)));
   }
   writeTokenizerFiles(dir, { sourceDir: opts.sourceDir, vocabSize: cfg.vocabSize, padTokenId: opts.head === 'classification' ? classificationPadId(cfg) : null });
 }
@@ -183,22 +183,13 @@ const STRICT_FLOAT_KEYS = new Set(['rms_norm_eps', 'initializer_range']);
  */
 const FLOAT_KEYS = new Set(['rope_theta', 'attention_dropout', 'factor', 'attention_factor', 'beta_fast', 'beta_slow', 'low_freq_factor', 'high_freq_factor']);
 
-/** What a number written with a fraction or an exponent (1.0, 1e-05) reads as in numberForms' tree. */
-const FLOAT_FORM = '\u0000float';
-
 /**
- * The source's config.json with each number written as a float (1.0, 1e-05) read as FLOAT_FORM, ints as numbers: the
- * form Python's json gives each value, which JSON.parse loses (1.0 is 1), and transformers writes back as it read it.
+ * Whether the whole number under `key` is written as a float: by its form in the source (`form`, withPythonNumbers' of
+ * the source's config.json: 1.0 and 1e-05 are Python's floats, 1 and 12345678901234567890 its ints), else by its key.
  */
-function numberForms(file: string): unknown {
-  return readJsonFile(file, (text) => JSON.parse(text.replace(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g,
-    (token) => (token[0] !== '"' && /[.eE]/.test(token) ? JSON.stringify(FLOAT_FORM) : token))));
-}
-
-/** Whether the whole number under `key` is written as a float: its form in the source (`form`), else by its key. */
 function wholeAsFloat(key: string, form: unknown): boolean {
-  if (STRICT_FLOAT_KEYS.has(key) || form === FLOAT_FORM) return true;
-  return typeof form === 'number' ? false : FLOAT_KEYS.has(key);
+  if (STRICT_FLOAT_KEYS.has(key) || isPythonFloat(form) || (typeof form === 'number' && !Number.isInteger(form))) return true;
+  return typeof form === 'number' || typeof form === 'bigint' ? false : FLOAT_KEYS.has(key);
 }
 
 /**
@@ -206,7 +197,8 @@ function wholeAsFloat(key: string, form: unknown): boolean {
  * PretrainedConfig and GenerationConfig's to_json_string do): keys sorted at every level, a character past ASCII as
  * its \\u escape, a float as Python's repr writes it (a float key's whole-number value as 10000.0, not 10000; 1e-05,
  * not 0.00001), so that a merged folder's config.json is the one HF's save_pretrained writes, byte for byte. `forms`:
- * the source's numberForms, whose whole numbers keep their form (an int stays one, 1.0 stays 1.0).
+ * the source's config.json with its numbers as Python reads them (withPythonNumbers), whose whole numbers keep their
+ * form (an int stays one, 1.0 stays 1.0).
  */
 export function hfJson(doc: Record<string, unknown>, forms?: unknown): string {
   return pythonJson(doc, '', '', forms) + '\n';
@@ -215,7 +207,7 @@ export function hfJson(doc: Record<string, unknown>, forms?: unknown): string {
 /** `v` (under `key`) as json.dumps(indent=2, sort_keys=True) writes it at `indent`: a JS object's own order puts "10" before "2", Python's sort does not. */
 function pythonJson(v: unknown, key: string, indent: string, form: unknown): string {
   const inner = indent + '  ';
-  if (typeof v === 'number' && Number.isFinite(v) && (!Number.isInteger(v) || wholeAsFloat(key, form))) return pythonFloat(v);
+  if (typeof v === 'number' && Number.isFinite(v) && (!Number.isInteger(v) || wholeAsFloat(key, form))) return floatRepr(v);
   // ensure_ascii escapes every character outside space..~ (DEL too); JSON.stringify has escaped the controls below space
   if (typeof v === 'string') return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (Array.isArray(v)) {
@@ -237,18 +229,6 @@ function byCodePoint(a: string, b: string): number {
   return x.length - y.length;
 }
 
-/** A finite float as Python's repr writes it: shortest digits, in exponent form below 1e-4 or from 1e16 (1e-05, 1e+16), a whole number as 2.0. */
-function pythonFloat(v: number): string {
-  const abs = Math.abs(v);
-  if (abs !== 0 && (abs < 1e-4 || abs >= 1e16)) {
-    const [digits, exp] = v.toExponential().split('e') as [string, string];
-    const e = Number(exp);
-    return `${digits}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
-  }
-  if (Object.is(v, -0)) return '-0.0'; // String(-0) is "0"
-  return Number.isInteger(v) ? `${v}.0` : String(v);
-}
-
 /**
  * head_dim as transformers saves it: a source's 0, which transformers keeps in its config and reads as hidden_size //
  * num_attention_heads, stays 0; otherwise the value the model has (also for an absent or null head_dim: transformers
@@ -258,14 +238,15 @@ function headDimAsSaved(base: Record<string, unknown>, c: MistralConfig): number
   return base.head_dim === 0 && c.headDim === Math.floor(c.hiddenSize / c.numHeads) ? 0 : c.headDim;
 }
 
-/** config.json: the source's (so unknown keys survive) with our values for what we know, the weights' dtype. */
-function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, unknown> {
-  let base: Record<string, unknown> = {};
-  const src = opts.sourceDir ? path.join(opts.sourceDir, 'config.json') : null;
-  if (src && fs.existsSync(src)) {
-    const parsed = readJsonFile(src);
-    if (isRecord(parsed)) base = parsed;
-  }
+/** The source folder's config.json, read once (readConfigJson: its numbers' spellings noted), or null where it has none. */
+function readSourceConfig(sourceDir: string | null): { json: unknown } | null {
+  const file = sourceDir ? path.join(sourceDir, 'config.json') : null;
+  return file !== null && fs.existsSync(file) ? { json: readConfigJson(file) } : null;
+}
+
+/** config.json: the source's (`source`, so unknown keys survive) with our values for what we know, the weights' dtype. */
+function hfConfig(model: MistralModel, opts: SaveModelOptions, source: { json: unknown } | null): Record<string, unknown> {
+  const base: Record<string, unknown> = isRecord(source?.json) ? source.json : {};
   const c = model.cfg;
   // a Ministral source stays one (the same weights; its own class names)
   const family = base.model_type === 'ministral' ? 'Ministral' : 'Mistral';
