@@ -25,6 +25,7 @@ import { copyCheckedFile, copyRegularFile } from '../util/regular-file.ts';
 import { WRITTEN_RECORD } from '../util/written-record.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { readUnchanged } from './read-unchanged.ts';
+import { needShardBytes } from './shard-size.ts';
 import { writeMergedFolder } from './merged-folder.ts';
 import { writeOutputFolder, type ExportKind } from './output-folder.ts';
 export { MIN_SHARD_BYTES, parseShardSize } from './shard-size.ts'; // a leaf, so that the CLI checks the flag before it loads this
@@ -153,9 +154,7 @@ export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords
   needArg('exportRun', 'options.out', opts.out, 'string', { hint: 'the folder to write' });
   // a caller in plain JavaScript: merge 'yes' (or 'false') was taken by its truthiness
   for (const key of ['merge', 'best'] as const) if (opts[key] !== undefined) needArg('exportRun', `options.${key}`, opts[key], 'boolean', { hint: 'true or false' });
-  if (opts.maxShardBytes !== undefined && !(Number.isSafeInteger(opts.maxShardBytes) && opts.maxShardBytes > 0)) {
-    throw new UserError(`options.maxShardBytes must be a positive number of bytes, got ${opts.maxShardBytes}`, 'exportRun');
-  }
+  needShardBytes('exportRun', opts.maxShardBytes);
   const cfg = readRunConfig(opts.run, true);
   // only a merge writes shards: an export that copies the run's files would drop the size the user asked for
   if (opts.maxShardBytes !== undefined && (cfg.method === 'full' || !opts.merge)) {

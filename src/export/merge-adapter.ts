@@ -21,6 +21,7 @@ import { libraryWords, type OptionWords } from '../util/option-words.ts';
 import { writeMergedFolder } from './merged-folder.ts';
 import { outputPath, refuseOutputIn } from './out-path.ts';
 import { readUnchanged } from './read-unchanged.ts';
+import { needShardBytes } from './shard-size.ts';
 import { withRunFolderLocks } from './run-folder-lock.ts';
 import { writeOutputFolder } from './output-folder.ts';
 
@@ -52,9 +53,7 @@ export function exportMergedAdapter(opts: MergedAdapterOptions, words: OptionWor
   needArg(fn, 'options.adapter', opts.adapter, 'string', { hint: 'the PEFT adapter folder to merge' });
   needArg(fn, 'options.out', opts.out, 'string', { hint: 'the folder to write' });
   if (opts.model !== undefined) needArg(fn, 'options.model', opts.model, 'string', { hint: 'the base model folder' });
-  if (opts.maxShardBytes !== undefined && !(Number.isSafeInteger(opts.maxShardBytes) && opts.maxShardBytes > 0)) {
-    throw new UserError(`options.maxShardBytes must be a positive number of bytes, got ${opts.maxShardBytes}`, fn);
-  }
+  needShardBytes(fn, opts.maxShardBytes);
   const base = opts.model ?? adapterBaseFolder(opts.adapter, words);
   if (opts.model === undefined) sayAdapterBase(opts.adapter, base);
   const cfg = loadConfig(base);

@@ -1,4 +1,5 @@
-// --max-shard-size (exportRun's options.maxShardBytes from the CLI): a size such as 5GB in bytes, with its lower bound.
+// --max-shard-size (exportRun's and exportMergedAdapter's options.maxShardBytes from the CLI): a size such as 5GB in
+// bytes, with its lower bound; and the library's check of options.maxShardBytes.
 // A leaf: the CLI checks the flag before it loads the export.
 import { UserError } from '../util/errors.ts';
 
@@ -24,4 +25,11 @@ export function parseShardSize(text: string): number {
   // past 2^53 bytes (8 PiB) no byte count is exact: refused with the flag, not by exportRun naming its own option
   if (!Number.isSafeInteger(bytes)) throw new UserError(`--max-shard-size ${text.trim()} is too large: at most 2^53 − 1 bytes (9007199GB); any size past the model's own keeps it one file`);
   return bytes;
+}
+
+/** The library's check of `fn`'s options.maxShardBytes, where given: a positive whole number of bytes. */
+export function needShardBytes(fn: string, maxShardBytes: number | undefined): void {
+  if (maxShardBytes !== undefined && !(Number.isSafeInteger(maxShardBytes) && maxShardBytes > 0)) {
+    throw new UserError(`options.maxShardBytes must be a positive number of bytes, got ${maxShardBytes}`, fn);
+  }
 }
