@@ -216,9 +216,6 @@ export function loadGgufSource(src: GgufSource | GgufPlan, backend: Backend, pre
     }, undefined, plan.weightsId);
     return { model, modelDir: plan.modelDir, tokenizer: plan.tokenizer, from: plan.from };
   }
-  // the tokenizer, config and generation files the plan read from the model folder, as the load (minutes for a 7B) found
-  // them: a folder replaced meanwhile is refused, as export --merge refuses it (source-files.ts)
-  const files = plan.files;
   const model = load(plan.model);
   const adapter = plan.adapter;
   if (adapter !== null) {
@@ -227,7 +224,9 @@ export function loadGgufSource(src: GgufSource | GgufPlan, backend: Backend, pre
     };
     readUnchanged(adapter, adapt, undefined, plan.adapterId);
   }
-  requireSourceFilesUnchanged(plan.model, files, { since: 'the export read the model', during: 'it loaded', then: 'export again' });
+  // the tokenizer, config and generation files the plan read from the model folder, as the load (minutes for a 7B) found
+  // them: a folder replaced meanwhile is refused, as export --merge refuses it (source-files.ts)
+  requireSourceFilesUnchanged(plan.model, plan.files, { since: 'the export read the model', during: 'it loaded', then: 'export again' });
   return { model, modelDir: plan.model, tokenizer: plan.tokenizer, from: plan.from };
 }
 
