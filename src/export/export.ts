@@ -29,7 +29,6 @@ import { needShardBytes } from './shard-size.ts';
 import { writeMergedFolder } from './merged-folder.ts';
 import { writeOutputFolder, type ExportKind } from './output-folder.ts';
 export { MIN_SHARD_BYTES, parseShardSize } from './shard-size.ts'; // a leaf, so that the CLI checks the flag before it loads this
-export { checkpointDType } from './merged-folder.ts';
 import { modelFolder, requireModelFolder, resolveFilePaths, validate, type TrainConfig } from '../train/config.ts';
 import { readYamlConfig } from '../train/config-yaml.ts';
 import { MetricsLog } from '../train/metrics-log.ts';

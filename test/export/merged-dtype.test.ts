@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../../src/backend/dtype.ts';
-import { checkpointDType } from '../../src/export/export.ts';
+import { checkpointDType } from '../../src/export/merged-folder.ts';
 import { createBackend } from '../../src/backend/select.ts';
 import { bufferTensor } from '../../src/model/save.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
