@@ -42,6 +42,7 @@ CASES = {
     "pairs-print-as-tuples": "{{ {'b': 'X', 'a': 'y'} | dictsort(by='value') }}|{{ {2: 'a', 1: 'b'} | dictsort }}|{{ {'a': 1} | items | list }}|{{ {'a': 1}.items() | list }}|{% for k, v in {'a': 1}.items() %}{{ k }}{{ v }}{% endfor %}|{% for k, v in {'b': 1, 'a': 2} | dictsort %}{{ k }}{{ v }}{% endfor %}",
     "indent-of-a-non-str-fails": "{{ 5 | indent }}",
     "tojson-indent": "{{ {'a': [1, 'b'], 'c': none} | tojson(indent=2) }}|{{ [1, 2] | tojson }}|{{ {'é': '<'} | tojson }}",
+    "tojson-sort-keys-code-points": "{{ {'😀': 1, '！': 2, 'a': 3} | tojson(sort_keys=true) }}",
     "generator-as-value": "[{{ (messages | selectattr('role', 'eq', 'user'))[0] }}]|{{ (messages | map(attribute='role')) == ['user', 'assistant'] }}|{{ (messages | map(attribute='role')) is sequence }}|{{ messages | map(attribute='role') | reverse | list | length }}|{{ messages | map(attribute='role') | list | length }}|{{ messages | reverse | reverse | length }}|{{ messages | map(attribute='role') | join(',') }}",
     "generator-has-no-len": "{{ messages | selectattr('role', 'eq', 'user') | length }}",
     "generator-count": "{{ messages | map(attribute='role') | count }}",

@@ -11,6 +11,7 @@ import { quoted, type OptionWords } from '../util/option-words.ts';
 import { shellWord } from '../util/shell-quote.ts';
 import { loneSurrogate } from './clean.ts';
 import { placeholderOf } from './placeholder.ts';
+import { byCodePoint } from '../util/code-point.ts';
 
 export type LabelValue = number | string;
 
@@ -190,7 +191,7 @@ export function sortLabels(labels: readonly LabelValue[]): LabelValue[] {
     if (typeof a === 'number' && typeof b === 'number') return a - b;
     if (typeof a === 'number') return -1;
     if (typeof b === 'number') return 1;
-    return a < b ? -1 : a > b ? 1 : 0;
+    return byCodePoint(a, b);
   });
 }
 

@@ -28,6 +28,7 @@ import { makeFolders } from '../util/made-folders.ts';
 import { needHeadLabels, needModel } from './model-arg.ts';
 import { floatRepr, isPythonFloat, withPythonNumbers } from '../data/python-numbers.ts';
 import { readConfigJson } from './config-number-forms.ts';
+import { byCodePoint } from '../util/code-point.ts';
 
 export interface SaveModelOptions {
   /** The folder the model came from (null: random weights): its config.json is the base of ours, its generation_config.json and tokenizer files are copied. */
@@ -220,13 +221,6 @@ function pythonJson(v: unknown, key: string, indent: string, form: unknown): str
     return keys.length === 0 ? '{}' : `{\n${keys.map((k) => `${inner}${pythonJson(k, '', '', undefined)}: ${pythonJson(v[k], k, inner, Object.hasOwn(forms, k) ? forms[k] : undefined)}`).join(',\n')}\n${indent}}`;
   }
   return JSON.stringify(v) ?? 'null';
-}
-
-/** Strings in Python's order (by code point): JavaScript's default sort puts an emoji (its UTF-16 surrogates) before U+FF01. */
-function byCodePoint(a: string, b: string): number {
-  const x = [...a], y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
-  return x.length - y.length;
 }
 
 /**

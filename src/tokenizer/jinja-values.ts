@@ -4,6 +4,7 @@
 // transformers' tojson filter calls it. A dict's keys are strs or ints.
 import { Environment, Interpreter } from '@huggingface/jinja';
 import { floatJson, floatRepr, isPythonFloat } from '../data/python-numbers.ts';
+import { byCodePoint } from '../util/code-point.ts';
 
 /** A runtime value of the library: `type` names its class ("StringValue", "IntegerValue", …). */
 export interface Value {
@@ -259,7 +260,7 @@ export function pyJson(v: Value, o: JsonOptions, depth = 0): string {
     [open, close] = ['[', ']'];
   } else if (isDict(v)) {
     let entries = [...v.value];
-    if (o.sortKeys) entries = entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    if (o.sortKeys) entries = entries.sort(([a], [b]) => (typeof a === 'string' && typeof b === 'string' ? byCodePoint(a, b) : a < b ? -1 : a > b ? 1 : 0));
     parts = entries.map(([k, x]) => jsonString(String(k), o.ensureAscii) + keySep + pyJson(x, o, depth + 1));
     [open, close] = ['{', '}'];
   } else {

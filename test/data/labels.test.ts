@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { LabelSet, canonicalLabel, classList, labelText, labelsIs, parseLabelsOption, readClassNames } from '../../src/data/labels.ts';
+import { LabelSet, canonicalLabel, classList, labelText, labelsIs, parseLabelsOption, readClassNames, sortLabels } from '../../src/data/labels.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { isUserError } from '../../src/util/errors.ts';
@@ -353,4 +353,9 @@ test('readClassNames: a name list holding "-1" (a CSV word column\'s class) is r
   assert.deepEqual(readClassNames(['-1.0', '0', '1', 'x']), { labels: ['-1.0', '0', '1', 'x'] });
   assert.deepEqual(readClassNames(['007', 'neg']), { labels: [7, 'neg'] }, 'no "-1": by value, as the data\'s labels are read');
   assert.deepEqual(readClassNames(['-1', ' ']), { at: 1, problem: '" " is not a class name' });
+});
+
+test('word labels sort by code point, as run_classification.py sorts them (Python): U+FF01 before an emoji, whose UTF-16 surrogates come first as code units', () => {
+  // Python: sorted(['😀', '！', 'b', 'a']) == ['a', 'b', '！', '😀']
+  assert.deepEqual(sortLabels(['😀', '！', 'b', 'a', 2, 0]), [0, 2, 'a', 'b', '！', '😀']);
 });

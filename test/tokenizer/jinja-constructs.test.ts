@@ -92,6 +92,9 @@ const CASES: [string, string, string | null][] = [
    null],
   ["tojson-indent", "{{ {'a': [1, 'b'], 'c': none} | tojson(indent=2) }}|{{ [1, 2] | tojson }}|{{ {'é': '<'} | tojson }}",
    "{\n  \"a\": [\n    1,\n    \"b\"\n  ],\n  \"c\": null\n}|[1, 2]|{\"é\": \"<\"}"],
+  // Python sorts keys by code point: an emoji (UTF-16 surrogates, below U+E000 as code units) after U+FF01
+  ["tojson-sort-keys-code-points", "{{ {'😀': 1, '！': 2, 'a': 3} | tojson(sort_keys=true) }}",
+   "{\"a\": 3, \"！\": 2, \"😀\": 1}"],
   // map, select(attr), reject(attr), unique, items and reverse give a generator: no len(), no [i] (Undefined), no slice,
   // not reversible, not a sequence, not JSON, == only to itself; | list (or reverse, join, a loop) reads it
   ["generator-as-value", "[{{ (messages | selectattr('role', 'eq', 'user'))[0] }}]|{{ (messages | map(attribute='role')) == ['user', 'assistant'] }}|{{ (messages | map(attribute='role')) is sequence }}|{{ messages | map(attribute='role') | reverse | list | length }}|{{ messages | map(attribute='role') | list | length }}|{{ messages | reverse | reverse | length }}|{{ messages | map(attribute='role') | join(',') }}",
