@@ -6,8 +6,9 @@
 import { percentFormat, toFixedEven } from './jinja-format.ts';
 import { parseFloatPy } from './jinja-number-text.ts';
 import { argOf, attribute, compareValues, generator, iterate, type Filter, type Test } from './jinja-filters.ts';
-import { MARKUP, V, cmpStr, isDict, isInt, isList, isNone, isStr, listKind, pyEq, pyRepr, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
+import { MARKUP, V, isDict, isInt, isList, isNone, isStr, listKind, pyEq, pyRepr, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
 import { PPRINT_WIDTH, pformatStr } from './jinja-pprint.ts';
+import { byCodePoint } from '../util/code-point.ts';
 
 export const isMarkup = (v: Value): boolean => MARKUP.has(v);
 
@@ -64,7 +65,7 @@ function groupTuple(grouper: Value, items: Value[]): Value {
 function pprintOrder(v: Value): Value {
   if (v.type === 'ObjectValue' || v.type === 'KeywordArgumentsValue') {
     const byKey = ([a]: [Key, Value], [b]: [Key, Value]) =>
-      typeof a !== typeof b ? (typeof a === 'number' ? -1 : 1) : typeof a === 'number' ? a - (b as number) : cmpStr(a, b as string);
+      typeof a !== typeof b ? (typeof a === 'number' ? -1 : 1) : typeof a === 'number' ? a - (b as number) : byCodePoint(a, b as string);
     return V.dict(new Map([...(v.value as Map<Key, Value>)].sort(byKey).map(([k, x]) => [k, pprintOrder(x)])));
   }
   if (v.type === 'ArrayValue' && listKind(v) === undefined) return V.list((v.value as Value[]).map(pprintOrder));

@@ -11,7 +11,8 @@ import { exactIntArithmetic, floatOperands } from './jinja-int-arithmetic.ts';
 import { callMethod, pythonStrip, titleFilter } from './jinja-methods.ts';
 import { parseFloatPy, parseIntPy } from './jinja-number-text.ts';
 import { testArgument } from './jinja-test-arguments.ts';
-import { V, asKey, isGlobalObject, notIterable, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, inputValue, kindedList, listKind, type Value } from './jinja-values.ts';
+import { V, asKey, isGlobalObject, notIterable, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, inputValue, kindedList, listKind, type Value } from './jinja-values.ts';
+import { byCodePoint } from '../util/code-point.ts';
 
 /** What a filter needs of the interpreter: other filters (map('trim')) and tests (select('odd')) by name, and Python's getattr (attr). */
 export interface FilterHost {
@@ -451,7 +452,7 @@ function roundIntToTens(n: bigint, digits: number): bigint {
 /** Python's order of two values (sort, max, min): numbers (exactly: numberOrder), or strings by code point. */
 export function compareValues(a: Value, b: Value, op = '<'): number {
   if ((isNum(a) || a.type === 'BooleanValue') && (isNum(b) || b.type === 'BooleanValue')) return numberOrder(a, b);
-  if (isStr(a) && isStr(b)) return cmpStr(a.value, b.value);
+  if (isStr(a) && isStr(b)) return byCodePoint(a.value, b.value);
   // two lists or two tuples: by their first items that differ, else by length (dict.items() | sort)
   if (isList(a) && isList(b) && pyType(a) === pyType(b) && (pyType(a) === 'list' || pyType(a) === 'tuple')) {
     const at = a.value.findIndex((x, i) => i < b.value.length && !pyEq(x, b.value[i]!));

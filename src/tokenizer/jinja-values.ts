@@ -183,19 +183,6 @@ export function pyStr(v: Value): string {
   }
 }
 
-/** A UTF-16 unit moved so that units compare as code points do (surrogates after E000–FFFF). */
-const codePointOrder = (u: number) => (u < 0xd800 ? u : u < 0xe000 ? u + 0x2000 : u - 0x800);
-
-/** Python's order of two strs (by code point; JS's < compares UTF-16 units): negative, 0 or positive. */
-export function cmpStr(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i), y = b.charCodeAt(i);
-    if (x !== y) return codePointOrder(x) - codePointOrder(y);
-  }
-  return a.length - b.length;
-}
-
 /** Python's == of two numbers: exact, an int past 2**53 (a bigint) too (12345678901234567890 != 12345678901234567890.0). */
 function numbersEqual(x: number | bigint | boolean, y: number | bigint | boolean): boolean {
   if (typeof x !== 'bigint' && typeof y !== 'bigint') return Number(x) === Number(y);
