@@ -10,6 +10,9 @@ import { colourPixels, onDashboardPage, seriesCounts, SKIP, type PageGlobals } f
 import { RUN_LAYOUT } from '../../src/run/layout.ts';
 import { holdLock, RUN_CLS, RUN_GEN, tempRuns, waitFor } from './helpers.ts';
 
+/** The status line of the page's first run panel. */
+const status = (page: Page): Promise<string | null> => page.textContent('article[data-run="0"] .status');
+
 test('long, RTL and emoji names, labels and keys wrap: a narrow window never scrolls sideways', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns();
   const word = 'n'.repeat(180);
@@ -96,7 +99,7 @@ test('a run stopped by a non-finite loss says so instead of "in progress"', { sk
   try {
     await onDashboardPage([run], async (page) => {
       await page.waitForSelector('[data-steps="3"]', { timeout: 10_000 });
-      assert.match((await page.textContent('article[data-run="0"] .status'))!, /step 3: train loss –, lr 1e-4 · stopped: loss not finite at step 3 \(training diverged\)$/);
+      assert.match((await status(page))!, /step 3: train loss –, lr 1e-4 · stopped: loss not finite at step 3 \(training diverged\)$/);
     });
   } finally {
     tmp.cleanup();
@@ -113,13 +116,13 @@ test('a run stopped by a non-finite val or test loss (its eval row marked nonfin
   fs.writeFileSync(path.join(runs[0]!, 'metrics.jsonl'), stopped);
   fs.writeFileSync(path.join(runs[1]!, 'metrics.jsonl'), train(1) + train(2) + JSON.stringify({ step: 2, split: 'test', nonfinite: true }) + '\n');
   fs.writeFileSync(path.join(runs[2]!, 'metrics.jsonl'), stopped + train(3) + train(4)); // resumed from step 2's checkpoint
-  const status = async (page: Page, i: number): Promise<string> => (await page.textContent(`article[data-run="${i}"] .status`))!;
+  const statusOf = async (page: Page, i: number): Promise<string> => (await page.textContent(`article[data-run="${i}"] .status`))!;
   try {
     await onDashboardPage(runs, async (page) => {
       await page.waitForSelector('article[data-run="2"] [data-steps="6"]', { timeout: 10_000 });
-      assert.match(await status(page, 0), / · stopped: the val loss not finite after step 4 \(training diverged\)$/);
-      assert.match(await status(page, 1), / · stopped: the test loss not finite after step 2 \(training diverged\)$/);
-      assert.match(await status(page, 2), / · not training: no train holds the run/);
+      assert.match(await statusOf(page, 0), / · stopped: the val loss not finite after step 4 \(training diverged\)$/);
+      assert.match(await statusOf(page, 1), / · stopped: the test loss not finite after step 2 \(training diverged\)$/);
+      assert.match(await statusOf(page, 2), / · not training: no train holds the run/);
     });
   } finally {
     tmp.cleanup();
@@ -150,7 +153,6 @@ test('generation samples show their reference answer beside the prompt, as text;
 test('a run folder deleted while the page is open is said to be gone, then followed again when it comes back', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns(RUN_GEN);
   const run = tmp.dirs[0]!;
-  const status = (page: Page): Promise<string | null> => page.textContent('article[data-run="0"] .status');
   try {
     await onDashboardPage([run], async (page) => {
       await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
@@ -268,7 +270,7 @@ test('the status line shows the last step\'s tokens/s, MFU and memory (with the 
   try {
     await onDashboardPage([run], async (page) => {
       await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
-      assert.equal(await page.textContent('article[data-run="0"] .status'),
+      assert.equal(await status(page),
         '1 step logged · step 7: train loss 1.25, lr 2e-4, 15235 tokens/s, MFU 42.4%, mem 15872 MiB (peak 17408 MiB) · in progress');
     });
   } finally {
@@ -376,7 +378,7 @@ test('rows of a split the charts do not draw are counted on the status line, the
   try {
     await onDashboardPage([run], async (page) => {
       await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
-      assert.equal(await page.textContent('article[data-run="0"] .status'),
+      assert.equal(await status(page),
         '1 step logged · step 1: train loss 3, lr 1e-4 · 3 rows of split "eval", "<b>x</b>" not charted (only train, val and test are) · in progress');
     });
   } finally {
@@ -421,7 +423,7 @@ test('a last line cut off by a killed train is said to be cut off, not still bei
     await onDashboardPage([run], async (page) => {
       await page.waitForSelector('[data-partial]', { timeout: 10_000 });
       assert.equal(await note(page), 'the last line of metrics.jsonl is cut off (no train is writing it: stopped while writing it) and not read');
-      assert.match((await page.textContent('article[data-run="0"] .status'))!, /^1 step logged · .* · not training:/);
+      assert.match((await status(page))!, /^1 step logged · .* · not training:/);
       holdLock(run);
       await page.waitForSelector('text=still being written', { timeout: 10_000 });
       assert.equal(await note(page), 'the last line of metrics.jsonl is still being written');
@@ -436,7 +438,6 @@ test('a run with rows, no report.json and no train holding it is said not to be 
   const run = path.join(tmp.root, 'killed');
   fs.mkdirSync(run);
   fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 3, lr: 1e-4 }) + '\n');
-  const status = (page: Page): Promise<string | null> => page.textContent('article[data-run="0"] .status');
   try {
     await onDashboardPage([run], async (page) => {
       await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
@@ -466,7 +467,6 @@ test('a run without metrics.jsonl that no train holds (failed before its first s
   const run = path.join(tmp.root, 'failed-early');
   fs.mkdirSync(run);
   fs.writeFileSync(path.join(run, 'config.yaml'), 'task: generation\n');
-  const status = (page: Page): Promise<string | null> => page.textContent('article[data-run="0"] .status');
   try {
     await onDashboardPage([run], async (page) => {
       await page.waitForSelector('article[data-run="0"] details:not([hidden])', { timeout: 10_000 });
