@@ -9,6 +9,11 @@ import { isUserError } from '../../src/util/errors.ts';
 
 const MESSAGES = [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Yo' }];
 
+/** assert.throws' check of a UserError of one line whose message starts with `prefix`. */
+function oneLineUserError(prefix: string): (e: unknown) => boolean {
+  return (e) => isUserError(e) && !(e as Error).message.includes('\n') && (e as Error).message.startsWith(prefix);
+}
+
 function render(template: string): string {
   const out = chatTemplateRenderer(template)({ messages: MESSAGES, addGenerationPrompt: false, tokens: { bos_token: '<s>', eos_token: '</s>' }, limits: RENDER_LIMITS });
   if ('text' in out) return out.text;
@@ -191,8 +196,7 @@ test('what jinja2 renders and we cannot is a one-line UserError naming the const
   ];
   for (const [template, why] of refused) {
     const t = new ChatTemplate(template, { bosToken: '<s>', eosToken: '</s>', source });
-    assert.throws(() => t.render([{ role: 'user', content: 'a' }]), (e: unknown) =>
-      isUserError(e) && !(e as Error).message.includes('\n') && (e as Error).message.startsWith(`${source}: chat template failed: ${why}`), template);
+    assert.throws(() => t.render([{ role: 'user', content: 'a' }]), oneLineUserError(`${source}: chat template failed: ${why}`), template);
   }
 });
 
@@ -212,8 +216,7 @@ test('a construct the renderer refuses (lipsum, self, | urlize, | random, {% wit
     ["\n\n{% filter upper | replace('A', 'b') %}a{% endfilter %}", 'line 3: a chain of filters in {% filter a|b %} is not supported'],
   ];
   for (const [template, why] of refused) {
-    assert.throws(() => new ChatTemplate(template, { bosToken: '<s>', eosToken: '</s>', source }), (e: unknown) =>
-      isUserError(e) && !(e as Error).message.includes('\n') && (e as Error).message.startsWith(`${source}: cannot parse the chat template: ${why}`), template);
+    assert.throws(() => new ChatTemplate(template, { bosToken: '<s>', eosToken: '</s>', source }), oneLineUserError(`${source}: cannot parse the chat template: ${why}`), template);
   }
   // the same words as text, in a string, a comment, an attribute or a variable the template sets render as jinja2's
   assert.equal(render("self lipsum {{ 'self | random' }}{# lipsum #}{{ {'self': 1}.self }}{% set random = 3 %}{{ random }}"), 'self lipsum self | random13');
@@ -278,8 +281,7 @@ test('a statement that loads another template, written in a form jinja2 refuses,
     ["{% if false %}{% from 'x' import a with %}{% endif %}", 'line 1: {% from … import %}'],
   ];
   for (const [template, where] of malformed) {
-    assert.throws(() => new ChatTemplate(template, { bosToken: '<s>', eosToken: '</s>', source }), (e: unknown) =>
-      isUserError(e) && (e as Error).message.startsWith(`${source}: cannot parse the chat template: ${where} is not written as jinja2 reads it`) && !(e as Error).message.includes('\n'), template);
+    assert.throws(() => new ChatTemplate(template, { bosToken: '<s>', eosToken: '</s>', source }), oneLineUserError(`${source}: cannot parse the chat template: ${where} is not written as jinja2 reads it`), template);
   }
   // an expression the parser refuses, as anywhere else in the template
   assert.throws(() => new ChatTemplate("{% if false %}{% include 'a' + %}{% endif %}", { bosToken: '<s>', eosToken: '</s>', source }), (e: unknown) => isUserError(e));
