@@ -17,6 +17,24 @@ export function hostProblem(host: string): string | null {
 }
 
 /**
+ * `host` as the dashboard listens on it, prints it and compares it: an IPv4 address in a short form that the system's
+ * resolver and a browser both read as one (`0`, `127.1`, `0x7f.1`, `2130706433`) as its dotted quad, and a name in
+ * lower case. `--host 0` listened on every address yet was warned of and printed as the name "0" (the URL
+ * http://0:PORT/, a Host the check refused); `--host 127.1` and `--host LOCALHOST` were warned of as reachable from the
+ * network. Call it on a host hostProblem accepted; an IP address is returned as given.
+ */
+export function canonicalHost(host: string): string {
+  if (net.isIP(host) !== 0) return host;
+  try {
+    const parsed = new URL(`http://${host}/`).hostname;
+    if (net.isIP(parsed) === 4) return parsed;
+  } catch {
+    // not a URL's host (e.g. 999.1): left to listen, which names it in its refusal
+  }
+  return host.toLowerCase();
+}
+
+/**
  * Why `name` cannot be one of the extra names answered (allowHosts, --allow-host), or null. A port is refused, not
  * dropped: the check compares names only, so `mybox.lan:8765` would never match and every request would get 403.
  */

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.ts';
 import { libraryWords, type OptionWords } from '../util/option-words.ts';
 import { capConnections, connectionLimits, serverTimeouts, type ConnectionLimits } from './connections.ts';
-import { allowHostProblem, hostProblem } from './host-names.ts';
+import { allowHostProblem, canonicalHost, hostProblem } from './host-names.ts';
 import { info, warn } from '../util/log.ts';
 import { oneLine } from '../util/json-file.ts';
 import { PollPlan } from './poll-plan.ts';
@@ -76,9 +76,9 @@ export async function startDashboard(opts: DashboardOptions, words: OptionWords 
   needArg('startDashboard', 'options', opts, 'object', { hint: "an object such as {runs: ['runs/my-run']}" });
   needArg('startDashboard', 'options.runs', opts.runs, 'string[]', { hint: 'a list of run folders' });
   if (opts.runs.length === 0) throw new UserError('no run directories given');
-  const host = opts.host ?? '127.0.0.1';
-  const badHost = hostProblem(host);
+  const badHost = hostProblem(opts.host ?? '127.0.0.1');
   if (badHost) throw new UserError(badHost, words.say('host'));
+  const host = canonicalHost(opts.host ?? '127.0.0.1');
   const port = opts.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`port must be an integer in 0..65535, got ${port}`);
   // NaN, 0, a negative number or one past a timer's range (2^31 - 1) is a 1 ms timer: the runs polled without pause
@@ -411,7 +411,7 @@ export function allowedHostNames(host: string, extra: readonly string[]): Set<st
       for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) names.add(bracket(a.address.replace(/%.*$/, '')));
     }
   }
-  for (const e of extra) names.add(bracket(e));
+  for (const e of extra) names.add(bracket(canonicalHost(e)));
   return names;
 }
 

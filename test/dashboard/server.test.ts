@@ -312,3 +312,37 @@ test("startDashboard names a library caller's options (options.port, options.hos
   assert.match(cli.message, /^cannot listen on host "192\.0\.2\.1" \(EADDRNOTAVAIL\); give an address of this machine with --host$/);
   assert.match(cli.warnings, /\(--allow-host adds a name\)/);
 });
+
+// `--host 0` listened on every address yet was printed as http://0:PORT/ (a Host the check refused) and warned of as
+// "listening on 0"; `127.1` and `LOCALHOST` (loopback) were warned of as reachable from the network
+test('a short IPv4 form (0, 127.1) is the address it stands for and a name is compared in lower case: the URL, the warning and the Host check say so', async () => {
+  const started = async (host: string): Promise<{ d: Dashboard; warnings: string }> => {
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      return { d: await startDashboard({ runs: tmp.dirs, host, allowHosts: ['127.2', 'MyBox.Lan'] }), warnings: lines.join('') };
+    } finally {
+      process.stderr.write = write;
+    }
+  };
+  for (const host of ['127.1', '0x7f.0.0.1', 'LOCALHOST']) {
+    const { d, warnings } = await started(host);
+    try {
+      assert.equal(warnings, '', host);
+      assert.equal((await fetch(d.url)).status, 200, `${d.url} (${host})`);
+      assert.equal((await rawRequest(d.url, '/', { host: 'mybox.lan' })).status, 200, host);
+    } finally {
+      await d.close();
+    }
+  }
+  const { d, warnings } = await started('0');
+  try {
+    assert.match(warnings, /listening on 0\.0\.0\.0, so the runs' files are readable by anyone on the network/);
+    assert.match(d.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.equal((await fetch(d.url)).status, 200);
+    assert.equal((await rawRequest(d.url, '/', { host: os.hostname() })).status, 200);
+  } finally {
+    await d.close();
+  }
+});
