@@ -18,7 +18,9 @@
 //    rendering the chat up to that turn (chatSequence), are trained, with at most one EOS each, but for a turn
 //    of weight 0 (context); a chat whose template writes none in its last turn gets one, trained, at its end
 //    when that turn is trained; trainOn 'all' trains every token;
-//  - classification: BOS + text, no EOS, no labels, `label` = the class index.
+//  - classification: BOS + text + the ids the post-processor puts after a text (none for Mistral's; EOS for a
+//    "<s> $A </s>" template), no labels, `label` = the class index: transformers' tokenizer(text), as
+//    run_classification.py tokenizes; truncated, the text is cut and those ids kept, as tokenizer(text, truncation=True).
 // Over-long sequences are truncated or dropped by `overflow`; a raw record left with nothing to train is
 // dropped (pre-tokenized rows are kept as given, as HF keeps them).
 import type { TokenRow } from './batch.ts';
@@ -82,6 +84,8 @@ export interface TokenizedRecord {
 interface Seq {
   ids: number[];
   labels: number[];
+  /** Ids at the end that truncation keeps, cutting before them (a classification row's trailing special ids). */
+  kept?: number;
 }
 
 /**
@@ -124,7 +128,8 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: 
     }
     case 'classification': {
       const text = opts.specialTokenText === 'encode' ? tok.encode(record.text) : encodeText(tok, record.text, 'text');
-      seq = { ids: [...bos(tok), ...text], labels: [] };
+      const trailing = tok.trailingIds ?? [];
+      seq = { ids: [...bos(tok), ...text, ...trailing], labels: [], kept: trailing.length };
       label = classIndex(record.label, opts);
       const special = opts.specialTokenText === 'encode' ? firstSpecial(tok, text, record.text) : undefined;
       if (special !== undefined) return { ...finish(seq, label, opts), specialText: special };
@@ -221,7 +226,8 @@ function finish(seq: Seq, label: number | undefined, opts: TokenizeOptions, keep
   const max = opts.maxSeqLen;
   if (max !== undefined && length > max) {
     if ((opts.overflow ?? 'truncate') === 'drop') return { row: null, length, overflow: 'dropped' };
-    ids = ids.slice(0, max);
+    const kept = Math.min(seq.kept ?? 0, max);
+    ids = [...ids.slice(0, max - kept), ...ids.slice(length - kept)];
     labels = labels.slice(0, max);
     overflow = 'truncated';
   }

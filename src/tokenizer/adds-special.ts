@@ -34,6 +34,15 @@ export function leadingSpecialIds(json: TokenizerJson, config: TokenizerConfig, 
   return around(json.post_processor).before;
 }
 
+/**
+ * The ids HF's tokenizer(text) puts after the text's own: tokenizer.json's post-processor's (a "<s> $A </s>" template's
+ * EOS, a BertProcessing's sep), none without a post-processor. A classification row ends with them, as
+ * run_classification.py's tokenizer(text) ends it.
+ */
+export function trailingSpecialIds(json: TokenizerJson): number[] {
+  return json.post_processor === null ? [] : around(json.post_processor).after;
+}
+
 export function tokenizerAddsEos(json: TokenizerJson, config: TokenizerConfig, eosId: number | null): boolean {
   return addsSpecial('eos', json, config, eosId);
 }

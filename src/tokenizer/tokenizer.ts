@@ -4,7 +4,7 @@ import { needArg, refuseMisspelledKeys } from '../util/api-args.ts';
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
-import { leadingSpecialIds, tokenizerAddsBos } from './adds-special.ts';
+import { leadingSpecialIds, tokenizerAddsBos, trailingSpecialIds } from './adds-special.ts';
 import { decodesByteTokens } from './byte-fallback.ts';
 import { ChatTemplate } from './chat-template.ts';
 import type { EngineName, TokenizerEngine } from './engine.ts';
@@ -30,6 +30,7 @@ export class LoadedTokenizer implements Tokenizer {
   readonly bosId: number | null;
   readonly addsBos: boolean;
   readonly leadingIds: readonly number[];
+  readonly trailingIds: readonly number[];
   readonly eosId: number | null;
   readonly padId: number | null;
   readonly unkId: number | null;
@@ -68,6 +69,9 @@ export class LoadedTokenizer implements Tokenizer {
     this.leadingIds = leadingSpecialIds(p.json, cfg, this.bosId);
     const outside = this.leadingIds.find((id) => p.vocab.idToToken[id] === undefined);
     if (outside !== undefined) throw new UserError(`puts id ${outside} before a text, which is no token of this vocabulary (${p.vocab.size} tokens)`, `${p.file}: post_processor`);
+    this.trailingIds = trailingSpecialIds(p.json);
+    const after = this.trailingIds.find((id) => p.vocab.idToToken[id] === undefined);
+    if (after !== undefined) throw new UserError(`puts id ${after} after a text, which is no token of this vocabulary (${p.vocab.size} tokens)`, `${p.file}: post_processor`);
     this.eosId = resolve(cfg.eosToken, 'eos_token', noConfig ? '</s>' : null);
     this.padId = resolve(cfg.padToken, 'pad_token', null);
     this.unkId = resolve(cfg.unkToken, 'unk_token', null);

@@ -54,6 +54,8 @@ export interface Tokenizer {
    * for Mistral's. Default: [bosId] where addsBos (or its default) holds, else none.
    */
   readonly leadingIds?: readonly number[];
+  /** The ids HF's tokenizer(text) puts after a text (its post-processor's: "<s> $A </s>" gives EOS); default none. */
+  readonly trailingIds?: readonly number[];
   readonly eosId: number | null;
   /** The tokenizer's pad token, when it has one (Mistral has none). */
   readonly padId: number | null;
