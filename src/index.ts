@@ -25,7 +25,7 @@ export { createAdapter, loadAdapter, readAdapterInfo, type TaskType, type Adapte
 export { saveAdapter, type SaveAdapterOptions } from './model/peft-save.ts';
 export { mergeLora } from './model/merge.ts';
 export { saveModelFolder, type SaveModelOptions } from './model/save.ts';
-export { SafetensorsFile, writeSafetensors } from './model/safetensors.ts';
+export { SafetensorsFile, writeSafetensors, type TensorInfo, type TensorToWrite } from './model/safetensors.ts';
 export { SafetensorsCheckpoint } from './model/safetensors-checkpoint.ts';
 export type { LoraSpec, LoraAdapter } from './model/lora.ts';
 export type { Projection } from './model/weights.ts';
@@ -33,13 +33,15 @@ export { Rng, type RngState } from './util/rng.ts';
 
 // tokenizer
 export { loadTokenizer, BUNDLED_TOKENIZER_DIR, type LoadTokenizerOptions } from './tokenizer/load.ts';
-export type { Tokenizer, ChatMessage, ChatTemplateOptions, TemplateMessage } from './tokenizer/types.ts';
+export type { Tokenizer, ChatMessage, ChatRole, ChatTemplateOptions, TemplateMessage } from './tokenizer/types.ts';
 export { encodePrompt, readMessagesFile, readPromptFile, type Prompt } from './tokenizer/prompt.ts';
 export { createTextStream, type TextStream } from './tokenizer/stream.ts';
 
 // data
-export { prepare, type PrepareOptions, type PrepareResult } from './data/prepare.ts';
-export type { DataRecord } from './data/record.ts';
+export { prepare, type PrepareOptions, type PrepareResult, type DedupMode } from './data/prepare.ts';
+export type { DataRecord, Task, FieldMap } from './data/record.ts';
+export type { Format, TextSplit } from './data/ingest/types.ts';
+export type { LabelValue } from './data/labels.ts';
 export { loadTokenRows, type LoadRowsOptions, type LoadedRows } from './data/load-rows.ts';
 export { tokenizeRecord, type TokenizeOptions, type TokenizedRecord } from './data/tokenize.ts';
 export { DataLoader, type LoaderOptions, type LoaderPosition } from './data/loader.ts';
@@ -47,14 +49,16 @@ export { DataLoader, type LoaderOptions, type LoaderPosition } from './data/load
 // training, evaluation, export
 export { loadTrainConfig, validate as validateTrainConfig, TrainConfigSchema, type TrainConfig } from './train/config.ts';
 export { train, type TrainOptions, type TrainResult } from './train/trainer.ts';
-export { AdamW } from './train/optimizer.ts';
-export { lrAtStep } from './train/schedule.ts';
-export { evaluateLoss, lossReportJson, type LossReport, type EvaluateOptions } from './eval/evaluate.ts';
+export { AdamW, type AdamWConfig } from './train/optimizer.ts';
+export { lrAtStep, type Schedule, type ScheduleKwargs, type ScheduleType } from './train/schedule.ts';
+export { evaluateLoss, lossReportJson, NonFiniteLossError, type LossReport, type EvaluateOptions } from './eval/evaluate.ts';
 export { evaluateClassification, classificationMetrics, type ClassificationReport, type ClassificationMetrics, type ClassMetrics } from './eval/classification.ts';
 export { resolveEvalTarget, modelTask, type EvalTarget, type EvalTargetOptions, type EvalTask } from './eval/target.ts';
 export { exportRun, type ExportOptions, type ExportResult } from './export/export.ts';
+export type { ExportKind } from './export/output-folder.ts';
 export { exportMergedAdapter, type MergedAdapterOptions, type MergedAdapterResult } from './export/merge-adapter.ts';
 export { exportGgufFile, type GgufFileOptions, type GgufFileResult, type GgufQuant } from './export/gguf/export-file.ts';
 export { startDashboard, type DashboardOptions, type Dashboard } from './dashboard/server.ts';
-export { UserError } from './util/errors.ts';
+export { UserError, isUserError } from './util/errors.ts';
+export { CudaError } from './backend/cuda/check.ts';
 export { setQuiet } from './util/log.ts';

@@ -26,11 +26,17 @@ test('the README example: loadModel, loss, generate', () => {
 const PUBLIC_TYPES = ['PrepareOptions', 'PrepareResult', 'LoadRowsOptions', 'LoadedRows', 'DataRecord', 'TokenizeOptions',
   'TokenizedRecord', 'EvaluateOptions', 'LossReport', 'ClassificationReport', 'ClassificationMetrics', 'ClassMetrics', 'ExportOptions',
   'ExportResult', 'DashboardOptions', 'Dashboard', 'TrainOptions', 'TrainResult', 'LoaderOptions', 'LoadTokenizerOptions',
-  'AdapterInfo', 'SaveAdapterOptions', 'SaveModelOptions', 'Precision', 'GgufFileOptions', 'GgufFileResult', 'GgufQuant'] as const;
+  'AdapterInfo', 'SaveAdapterOptions', 'SaveModelOptions', 'Precision', 'GgufFileOptions', 'GgufFileResult', 'GgufQuant',
+  // lrAtStep's argument and the config's schedule; the unions of PrepareOptions' and LoadRowsOptions' fields; a chat
+  // message's role; what exportRun made; a safetensors file's tensors read and written; AdamW's hyperparameters
+  'Schedule', 'ScheduleKwargs', 'ScheduleType', 'Task', 'Format', 'TextSplit', 'DedupMode', 'LabelValue', 'FieldMap', 'ChatRole',
+  'ExportKind', 'TensorInfo', 'TensorToWrite', 'AdamWConfig'] as const;
 type Uses = [api.PrepareOptions, api.PrepareResult, api.LoadRowsOptions, api.LoadedRows, api.DataRecord, api.TokenizeOptions,
   api.TokenizedRecord, api.EvaluateOptions, api.LossReport, api.ClassificationReport, api.ClassificationMetrics, api.ClassMetrics, api.ExportOptions,
   api.ExportResult, api.DashboardOptions, api.Dashboard, api.TrainOptions, api.TrainResult, api.LoaderOptions, api.LoadTokenizerOptions,
-  api.AdapterInfo, api.SaveAdapterOptions, api.SaveModelOptions, api.Precision, api.GgufFileOptions, api.GgufFileResult, api.GgufQuant];
+  api.AdapterInfo, api.SaveAdapterOptions, api.SaveModelOptions, api.Precision, api.GgufFileOptions, api.GgufFileResult, api.GgufQuant,
+  api.Schedule, api.ScheduleKwargs, api.ScheduleType, api.Task, api.Format, api.TextSplit, api.DedupMode, api.LabelValue, api.FieldMap, api.ChatRole,
+  api.ExportKind, api.TensorInfo, api.TensorToWrite, api.AdamWConfig];
 
 test('the option and result types of the library functions are exported by name', () => {
   const index = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'index.ts'), 'utf8');
@@ -38,6 +44,17 @@ test('the option and result types of the library functions are exported by name'
   assert.deepEqual(PUBLIC_TYPES.filter((t) => !exported.has(t)), []);
   const uses: Uses | null = null; // compiles only when every name resolves
   assert.equal(uses, null);
+});
+
+// A caller catches what a call throws by its class: UserError (bad input, with NonFiniteLossError one of them), and
+// CudaError (a failed CUDA call on the GPU: its name, status and message) was not exported to test against.
+test('the errors library calls throw are exported classes: UserError, NonFiniteLossError (a UserError), CudaError', () => {
+  const loose = api as unknown as Record<string, unknown>;
+  assert.deepEqual(['UserError', 'NonFiniteLossError', 'CudaError', 'isUserError'].filter((n) => loose[n] === undefined), []);
+  assert.ok(new api.NonFiniteLossError(Number.NaN, '0') instanceof api.UserError);
+  const cuda = new api.CudaError('cuMemAlloc_v2', 2, 'CUDA driver: cuMemAlloc_v2 failed with 2 CUDA_ERROR_OUT_OF_MEMORY (out of memory)');
+  assert.ok(cuda instanceof Error && !api.isUserError(cuda));
+  assert.deepEqual([cuda.name, cuda.call, cuda.status], ['CudaError', 'cuMemAlloc_v2', 2]);
 });
 
 test('setQuiet is exported, so a library caller can silence the info lines (the README says what they are)', () => {
