@@ -284,6 +284,17 @@ test('createAdapter takes a seed (or an exported Rng): the same seed, the same a
   assert.equal(model.lora?.layers[0]?.q_proj?.dA, null, 'not trainable unless asked');
 });
 
+// createAdapter's trainable defaults to false, as PEFT's PeftModel.from_pretrained(is_trainable=False) does; loadAdapter,
+// the call of every inference with an adapter, wanted an options object all the same (a UserError without one).
+test('loadAdapter(model, folder) loads the adapter frozen, as PeftModel.from_pretrained does by default', () => {
+  const model = api.loadModel(TINY_BASE, { backend: api.createBackend('cpu') });
+  const info = api.loadAdapter(model, path.join(TINY, 'adapter_init'));
+  assert.equal(info.taskType, 'CAUSAL_LM');
+  assert.equal(model.lora?.layers[0]?.q_proj?.dA, null, 'not trainable unless asked');
+  api.loadAdapter(model, path.join(TINY, 'adapter_init'), { dropout: 0 });
+  assert.equal(model.lora?.layers[0]?.q_proj?.dA, null);
+});
+
 // wasm-kernels.ts declared a global WebAssembly namespace, which its dist/*.d.ts shipped: a user's project with the
 // default lib (DOM's WebAssembly) and skipLibCheck: false failed to compile on "Duplicate identifier 'Module'".
 test('no module of src/ declares globals, which the package\'s .d.ts files would carry into a user\'s program', () => {

@@ -280,10 +280,11 @@ export function refuseMissingTraining(info: Pick<AdapterInfo, 'missing'>, dir: s
 }
 
 /**
- * Loads a PEFT adapter onto `model` (attached with setLora); with `trainable`, gradients are allocated.
- * A SEQ_CLS adapter's score head replaces the model's classification head.
+ * Loads a PEFT adapter onto `model` (attached with setLora); with `trainable`, gradients are allocated (default
+ * frozen, as PeftModel.from_pretrained's is_trainable=False). A SEQ_CLS adapter's score head replaces the model's
+ * classification head.
  */
-export function loadAdapter(model: MistralModel, dir: string, opts: { trainable: boolean; dropout?: number }): AdapterInfo {
+export function loadAdapter(model: MistralModel, dir: string, opts: { trainable?: boolean; dropout?: number } = {}): AdapterInfo {
   needArg('loadAdapter', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
   needArg('loadAdapter', 'the adapter folder', dir, 'string');
   needArg('loadAdapter', 'options', opts, 'object', { hint: 'an object such as {trainable: false}' });
@@ -295,14 +296,14 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
     throw new UserError(`options.dropout is ${JSON.stringify(opts.dropout)}: give a number in [0, 1) (the adapter's own lora_dropout where left out)`, 'loadAdapter');
   }
   needModel('loadAdapter', model);
-  const cfg = model.cfg, be = model.backend;
+  const cfg = model.cfg, be = model.backend, trainable = opts.trainable === true;
   const info = readAdapterInfo(dir, cfg.numLayers);
-  if (opts.trainable) {
+  if (trainable) {
     refusePatternedTraining(info, dir);
     refuseMissingTraining(info, dir);
   }
   const spec = opts.dropout === undefined ? info.spec : { ...info.spec, dropout: opts.dropout };
-  const adapter = allocateLora(be, cfg, spec, model.dtype, opts.trainable);
+  const adapter = allocateLora(be, cfg, spec, model.dtype, trainable);
   const file = path.join(dir, 'adapter_model.safetensors');
   const st = SafetensorsFile.open(file);
   try {
@@ -333,7 +334,7 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
       checkClassificationHead(cfg, numLabels, file);
       const w = be.alloc(model.dtype, numLabels * cfg.hiddenSize);
       loadTensor(st, SCORE_SAVED_KEY, [numLabels, cfg.hiddenSize], w, model);
-      model.setScoreHead(w, opts.trainable);
+      model.setScoreHead(w, trainable);
     }
   } finally {
     st.close();
