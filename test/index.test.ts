@@ -107,6 +107,8 @@ test('library functions given missing or ill-typed arguments say which, naming t
     ['readPromptFile', [], /^readPromptFile: file is missing/],
     ['classificationMetrics', [[0], [0]], /^classificationMetrics: numLabels is missing/],
     ['collate', [[]], /^collate: padId is missing/],
+    // was a plain Error, which a caller catching UserError (bad input) let through as a bug
+    ['collate', [[], 0, null], /^collate: rows is empty: give at least one token row/],
     // the GGUF export named --quant, --precision, --format and --adapter to a library caller
     ['exportGgufFile', [{ model: TINY_BASE, out: '/nonexistent-dir/m.gguf', quant: 'q9' }], /^exportGgufFile: options\.quant: "q9" is not one of/],
     ['exportGgufFile', [{ model: TINY_BASE, out: '/nonexistent-dir/m.gguf', precision: 'fp8' }], /^exportGgufFile: options\.precision: "fp8" is not one of/],

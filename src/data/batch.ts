@@ -170,7 +170,7 @@ export function collate(rows: readonly TokenRow[], padId: number, scorePadId: nu
   needArg('collate', 'rows', rows, 'array', { hint: 'token rows ({inputIds, labels?})' });
   needArg('collate', 'padId', padId, 'number');
   const B = rows.length;
-  if (B === 0) throw new Error('collate: no rows');
+  if (B === 0) throw new UserError('rows is empty: give at least one token row ({inputIds, labels?})', 'collate');
   checkBatch(rows, padId, limits);
   const T = maxOf(rows, (r) => r.inputIds.length);
   if (T === 0) throw new UserError('a row has no tokens');
