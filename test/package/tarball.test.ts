@@ -1,7 +1,8 @@
 // The package as a user gets it: `npm pack` (of the dist/ that npm test's pretest built), then
 // `npm install <tarball>` into an empty folder. The library's README example and the bin run there with
-// plain Node, and no TypeScript loader is installed. npm fetches the dependencies from its cache or the
-// registry (a few seconds once the cache is warm).
+// plain Node, a strict TypeScript program compiles against the installed .d.ts files (with this checkout's tsc),
+// and no TypeScript loader is installed. npm fetches the dependencies from its cache or the registry (a few
+// seconds once the cache is warm).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -47,6 +48,24 @@ test('npm pack + npm install <tarball>: the library and the bin run with plain N
   const lib = run(process.execPath, ['example.js'], app);
   assert.equal(lib.status, 0, lib.stderr);
   assert.equal(lib.stdout.trim(), '4');
+
+  // a strict TypeScript user of the installed .d.ts files (no skipLibCheck): the types a program declares its own
+  // values with, and the errors it catches by class, are there by name and compile
+  fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { module: 'nodenext', target: 'es2022', strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true,
+      noEmit: true, typeRoots: [path.join(ROOT, 'node_modules', '@types')], types: ['node'] },
+    include: ['typed.ts'],
+  }));
+  fs.writeFileSync(path.join(app, 'typed.ts'), [
+    "import { CudaError, lrAtStep, UserError, type ExportResult, type LossReport, type PrepareOptions, type Schedule, type Task, type TrainConfig } from 'mistral-tune';",
+    "const schedule: Schedule = { type: 'cosine', warmupSteps: 2, totalSteps: 10, kwargs: { num_cycles: 0.5 } };",
+    'export const lr: number = lrAtStep(schedule, 1e-3, 3);',
+    "export const task: Task = 'generation';",
+    "export const what = (e: unknown): string => (e instanceof UserError ? e.message : e instanceof CudaError ? `${e.call}: ${e.status}` : 'a bug');",
+    'export type Declared = [TrainConfig, PrepareOptions, LossReport, ExportResult];',
+  ].join('\n'));
+  const tsc = run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], app);
+  assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
 
   const bin = path.join(app, 'node_modules', '.bin', 'mistral-tune');
   const help = run(bin, ['--help'], app);
