@@ -252,7 +252,8 @@ const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries({
   eval_freq: 'eval.every_steps', ckpt_freq: 'checkpoint.every_steps', max_norm: 'grad_clip', num_ckpt_keep: 'checkpoint.keep',
   // transformers' lr_scheduler_kwargs keys, written at the top level or in another section
   num_cycles: 'schedule.num_cycles', power: 'schedule.power', lr_end: 'schedule.lr_end', min_lr: 'schedule.min_lr', min_lr_rate: 'schedule.min_lr_rate',
-  timescale: 'schedule.timescale',
+  timescale: 'schedule.timescale', warmup_lr_rate: 'schedule.warmup_lr_rate', num_decay_steps: 'schedule.num_decay_steps',
+  num_stable_steps: 'schedule.num_stable_steps', warmup_type: 'schedule.warmup_type', decay_type: 'schedule.decay_type', min_lr_ratio: 'schedule.min_lr_ratio',
   // axolotl's PEFT switches
   peft_use_dora: 'lora.use_dora', peft_use_rslora: 'lora.use_rslora',
   // prepare's and export's --out, written to train
@@ -312,7 +313,7 @@ const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
   padding_free: 'packing: true packs samples into whole sequences, attention not crossing them (as TRL\'s bfd packing, which is padding-free); unpacked batches are padded',
   loss_type: 'the loss is plain cross-entropy, TRL\'s "nll" ("chunked_nll" is the same loss); "dft" is not offered',
   // transformers' schedules' arguments (its lr_scheduler_kwargs) are schedule's keys here, by the same names
-  lr_scheduler_kwargs: "its keys go under schedule: by the same names, as schedule.type takes them (num_cycles; power, lr_end; min_lr or min_lr_rate; timescale): schedule: {type: cosine_with_restarts, num_cycles: 2}",
+  lr_scheduler_kwargs: "its keys go under schedule: by the same names, as schedule.type takes them (num_cycles; power, lr_end; min_lr or min_lr_rate; timescale; warmup_lr_rate; num_decay_steps, num_stable_steps, warmup_type, decay_type, min_lr_ratio): schedule: {type: cosine_with_restarts, num_cycles: 2}",
   // axolotl's floor of its cosine, a fraction of the peak
   cosine_min_lr_ratio: 'write schedule: {type: cosine_with_min_lr, min_lr_rate: …} (the floor as a fraction of optimizer.lr, as cosine_min_lr_ratio is)',
   // mistral-finetune's

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { PROJECTIONS } from '../model/names.ts';
 import { gotValue } from './config-issues.ts';
 import { spaceAfterDash } from '../util/yaml-plain.ts';
-import { SCHEDULE_TYPES, scheduleKwargsProblem, type ScheduleKwargs, type ScheduleType } from './schedule.ts';
+import { SCHEDULE_TYPES, scheduleKwargsProblem, WSD_SHAPES, type ScheduleKwargs, type ScheduleType } from './schedule.ts';
 
 const int = (min: number) => z.number().int().min(min);
 
@@ -26,14 +26,12 @@ function uniqueEntries(said: (name: string, j: number) => string): (names: strin
 export const ALL_LINEAR = 'all-linear';
 
 /** A schedule argument: absent from the resolved config when left out or null (a flag's null unsets the file's), so the type's default. */
-const scheduleArgument = (value: z.ZodNumber) => value.nullable().transform((v) => v ?? undefined).optional();
+const scheduleArgument = <T extends z.ZodType>(value: T) => value.nullable().transform((v) => v ?? undefined).optional();
 
 /** transformers' schedules not offered here, each with why (they follow a metric, or another warmup). */
 const SCHEDULES_NOT_OFFERED: Readonly<Record<string, string>> = {
   reduce_lr_on_plateau: 'it follows the val loss, which is measured only every eval.every_steps',
   greedy: 'it follows the loss',
-  warmup_stable_decay: 'write the decay with cosine_with_min_lr or polynomial',
-  cosine_warmup_with_min_lr: 'cosine_with_min_lr is its cosine after the usual linear warmup',
 };
 
 /** schedule.type's error for transformers' names of schedules not offered; any other value gets the map's "must be one of". */
@@ -113,13 +111,19 @@ export const TrainConfigSchema = z.object({
       { error: (issue) => `must be a whole number of steps below 2^53, or a fraction of the run's steps below 1${gotValue(issue.input)}` })
       .default(0).describe('linear warmup: optimizer steps, or a fraction below 1 of the run\'s steps, rounded up (as transformers 5 reads warmup_steps; its warmup_ratio); 0 = none'),
     // transformers' lr_scheduler_kwargs, by their names there; left out (or null), transformers' default
-    num_cycles: scheduleArgument(z.number()).describe('cosine, cosine_with_min_lr: waves of the cosine (default 0.5, the peak down once); cosine_with_restarts: hard restarts (default 1)'),
+    num_cycles: scheduleArgument(z.number()).describe('cosine, cosine_with_min_lr, cosine_warmup_with_min_lr, warmup_stable_decay\'s cosine decay: waves of the cosine (default 0.5, the peak down once); cosine_with_restarts: hard restarts (default 1)'),
     power: scheduleArgument(z.number()).describe('polynomial: the exponent of the decay (default 1)'),
     lr_end: scheduleArgument(z.number()).describe('polynomial: the learning rate at the end, below optimizer.lr (default 1e-7)'),
-    min_lr: scheduleArgument(z.number()).describe('cosine_with_min_lr: the floor the cosine decays to, a learning rate (or give min_lr_rate)'),
-    min_lr_rate: scheduleArgument(z.number()).describe('cosine_with_min_lr: the floor as a fraction of optimizer.lr (or give min_lr)'),
+    min_lr: scheduleArgument(z.number()).describe('cosine_with_min_lr, cosine_warmup_with_min_lr: the floor the cosine decays to, a learning rate (or give min_lr_rate)'),
+    min_lr_rate: scheduleArgument(z.number()).describe('cosine_with_min_lr, cosine_warmup_with_min_lr: the floor as a fraction of optimizer.lr (or give min_lr)'),
+    warmup_lr_rate: scheduleArgument(z.number()).describe('cosine_warmup_with_min_lr: the first warmup step\'s learning rate as a fraction of optimizer.lr (default 1 / the warmup\'s steps)'),
     // (a whole number: scheduleKwargsProblem says its range, once; int(1) here said it twice)
     timescale: scheduleArgument(z.number()).describe('inverse_sqrt: steps of its time scale (default: the warmup\'s steps, or 10000 without warmup)'),
+    num_decay_steps: scheduleArgument(z.number()).describe('warmup_stable_decay: steps of the decay at the end (required)'),
+    num_stable_steps: scheduleArgument(z.number()).describe('warmup_stable_decay: steps at the peak after the warmup (default: the run\'s steps less the warmup\'s and the decay\'s)'),
+    warmup_type: scheduleArgument(z.enum(WSD_SHAPES)).describe('warmup_stable_decay: the warmup\'s shape, linear, cosine or 1-sqrt (default linear)'),
+    decay_type: scheduleArgument(z.enum(WSD_SHAPES)).describe('warmup_stable_decay: the decay\'s shape, linear, cosine or 1-sqrt (default cosine)'),
+    min_lr_ratio: scheduleArgument(z.number()).describe('warmup_stable_decay: where the warmup starts and the decay ends, a fraction of optimizer.lr (default 0)'),
   }).strict().default({ type: 'linear', warmup_steps: 0 }),
   batch_size: int(1).default(4).describe('micro-batch size in sequences'),
   grad_accum: int(1).default(1).describe('micro-batches per optimizer step'),

@@ -15,24 +15,40 @@ export const SCHEDULE_KWARGS = {
   cosine_with_min_lr: ['num_cycles', 'min_lr', 'min_lr_rate'],
   polynomial: ['lr_end', 'power'],
   inverse_sqrt: ['timescale'],
+  cosine_warmup_with_min_lr: ['num_cycles', 'min_lr', 'min_lr_rate', 'warmup_lr_rate'],
+  warmup_stable_decay: ['num_decay_steps', 'num_stable_steps', 'warmup_type', 'decay_type', 'min_lr_ratio', 'num_cycles'],
 } as const satisfies Record<string, readonly ScheduleKwarg[]>;
 
 export type ScheduleType = keyof typeof SCHEDULE_KWARGS;
 export const SCHEDULE_TYPES = Object.keys(SCHEDULE_KWARGS) as [ScheduleType, ...ScheduleType[]];
 
+/** warmup_stable_decay's shapes of its warmup and its decay (transformers' warmup_type and decay_type). */
+export const WSD_SHAPES = ['linear', 'cosine', '1-sqrt'] as const;
+export type WsdShape = (typeof WSD_SHAPES)[number];
+
 /** A schedule's arguments, as transformers' lr_scheduler_kwargs names them; one left out takes transformers' default. */
 export interface ScheduleKwargs {
-  /** cosine's waves (default 0.5: the peak down to 0), cosine_with_restarts' hard restarts (default 1) */
+  /** cosine's waves (default 0.5: the peak down to 0), cosine_with_restarts' hard restarts (default 1); warmup_stable_decay's cosine decay's (default 0.5) */
   num_cycles?: number;
   /** polynomial's exponent (default 1) */
   power?: number;
   /** polynomial's final learning rate (default 1e-7), below the peak */
   lr_end?: number;
-  /** cosine_with_min_lr's floor: a learning rate (min_lr) or a fraction of the peak (min_lr_rate), exactly one */
+  /** cosine_with_min_lr's and cosine_warmup_with_min_lr's floor: a learning rate (min_lr) or a fraction of the peak (min_lr_rate), exactly one */
   min_lr?: number;
   min_lr_rate?: number;
   /** inverse_sqrt's time scale in steps (default: the warmup's, or 10000 without warmup) */
   timescale?: number;
+  /** cosine_warmup_with_min_lr's first warmup step's fraction of the peak (default: 1 / the warmup's steps) */
+  warmup_lr_rate?: number;
+  /** warmup_stable_decay's steps of decay (required), of the stable peak (default: the run's less the warmup's and the decay's) */
+  num_decay_steps?: number;
+  num_stable_steps?: number;
+  /** warmup_stable_decay's warmup shape (default linear) and decay shape (default cosine) */
+  warmup_type?: WsdShape;
+  decay_type?: WsdShape;
+  /** warmup_stable_decay's floor, where the warmup starts and the decay ends, as a fraction of the peak (default 0) */
+  min_lr_ratio?: number;
 }
 export type ScheduleKwarg = keyof ScheduleKwargs;
 
@@ -61,28 +77,43 @@ export function scheduleKwargsProblem(type: ScheduleType, kwargs: ScheduleKwargs
     if (takes.includes(key)) continue;
     const owners = SCHEDULE_TYPES.filter((t) => (SCHEDULE_KWARGS[t] as readonly string[]).includes(key));
     const own = takes.length === 0 ? `${type} takes none` : `${type} takes ${takes.join(', ')}`;
-    return { key, problem: `is an argument of schedule.type ${owners.join(' or ')}, not of ${type} (${own})` };
+    const ownersText = owners.length === 1 ? owners[0] : `${owners.slice(0, -1).join(', ')} or ${owners.at(-1)}`;
+    return { key, problem: `is an argument of schedule.type ${ownersText}, not of ${type} (${own})` };
   }
-  const v = (k: ScheduleKwarg): number | undefined => kwargs[k];
+  const v = (k: ScheduleKwarg): unknown => kwargs[k];
+  const fraction = 'a fraction of the peak learning rate, from 0 to 1';
   const range: Array<[ScheduleKwarg, (x: number) => boolean, string]> = [
     ['num_cycles', (x) => x > 0, 'a number above 0'],
     ['power', (x) => x > 0, 'a number above 0'],
-    ['lr_end', (x) => x >= 0 && x < peak, `a learning rate from 0 to below the peak, optimizer.lr ${peak} (transformers refuses lr_end ≥ lr)`],
+    // (one pair of brackets: the "(got …)" that follows is the other)
+    ['lr_end', (x) => x >= 0 && x < peak, `a learning rate from 0 to below the peak, optimizer.lr ${peak}, as transformers requires`],
     ['min_lr', (x) => x >= 0 && x <= peak, `a learning rate from 0 to the peak, optimizer.lr ${peak}`],
-    ['min_lr_rate', (x) => x >= 0 && x <= 1, 'a fraction of the peak learning rate, from 0 to 1'],
+    ['min_lr_rate', (x) => x >= 0 && x <= 1, fraction],
     ['timescale', (x) => Number.isSafeInteger(x) && x >= 1, 'a whole number of steps, at least 1'],
+    ['warmup_lr_rate', (x) => x >= 0 && x <= 1, fraction],
+    ['num_decay_steps', (x) => Number.isSafeInteger(x) && x >= 0, 'a whole number of steps, 0 or more'],
+    ['num_stable_steps', (x) => Number.isSafeInteger(x) && x >= 0, 'a whole number of steps, 0 or more'],
+    ['min_lr_ratio', (x) => x >= 0 && x <= 1, fraction],
   ];
   for (const [key, ok, want] of range) {
     const x = v(key);
     if (x !== undefined && !(typeof x === 'number' && Number.isFinite(x) && ok(x))) return { key, problem: `must be ${want} (got ${JSON.stringify(x) ?? String(x)})` };
   }
+  for (const key of ['warmup_type', 'decay_type'] as const) {
+    const x = v(key);
+    if (x !== undefined && !(WSD_SHAPES as readonly unknown[]).includes(x)) return { key, problem: `must be one of ${WSD_SHAPES.join(', ')} (got ${JSON.stringify(x) ?? String(x)})` };
+  }
+  // transformers' get_wsd_schedule has no default for it (a TypeError)
+  if (type === 'warmup_stable_decay' && v('num_decay_steps') === undefined) {
+    return { key: 'num_decay_steps', problem: 'is missing (warmup_stable_decay needs the steps of its decay, as transformers\' get_wsd_schedule does; its stable steps default to the rest of the run)' };
+  }
   // a default lr_end (1e-7) at or above a tiny peak: transformers' own ValueError
   if (type === 'polynomial' && v('lr_end') === undefined && !(1e-7 < peak)) {
     return { key: 'lr_end', problem: `is 1e-7 (transformers' default), not below the peak, optimizer.lr ${peak}: give schedule.lr_end below it` };
   }
-  if (type === 'cosine_with_min_lr' && (v('min_lr') === undefined) === (v('min_lr_rate') === undefined)) {
+  if ((type === 'cosine_with_min_lr' || type === 'cosine_warmup_with_min_lr') && (v('min_lr') === undefined) === (v('min_lr_rate') === undefined)) {
     const both = v('min_lr') !== undefined;
-    return { key: both ? 'min_lr_rate' : 'min_lr', problem: `${both ? 'is given with schedule.min_lr' : 'is missing'} (cosine_with_min_lr takes exactly one of schedule.min_lr, a learning rate, and schedule.min_lr_rate, a fraction of optimizer.lr)` };
+    return { key: both ? 'min_lr_rate' : 'min_lr', problem: `${both ? 'is given with schedule.min_lr' : 'is missing'} (${type} takes exactly one of schedule.min_lr, a learning rate, and schedule.min_lr_rate, a fraction of optimizer.lr)` };
   }
   return null;
 }
@@ -107,6 +138,9 @@ export function scheduleTypeNote(type: ScheduleType, warmup: number): string | n
 export function lrLambda(s: Schedule, current: number, peak: number): number {
   const { warmupSteps: w, totalSteps: n } = s;
   const a = s.kwargs ?? {};
+  // these two warm up their own way
+  if (s.type === 'warmup_stable_decay') return wsdLambda(a, w, n, current);
+  if (s.type === 'cosine_warmup_with_min_lr') return cosineWarmupWithMinLrLambda(a, w, n, current, peak);
   if (current < w) return current / Math.max(1, w);
   const progress = (current - w) / Math.max(1, n - w);
   const halfCosine = (cycles: number): number => 0.5 * (1 + Math.cos(Math.PI * cycles * 2 * progress));
@@ -122,7 +156,7 @@ export function lrLambda(s: Schedule, current: number, peak: number): number {
       if (progress >= 1) return 0;
       return Math.max(0, 0.5 * (1 + Math.cos(Math.PI * (((a.num_cycles ?? 1) * progress) % 1))));
     case 'cosine_with_min_lr': {
-      const rate = a.min_lr !== undefined ? a.min_lr / peak : a.min_lr_rate ?? 0;
+      const rate = minLrRate(a, peak);
       return Math.max(0, halfCosine(a.num_cycles ?? 0.5) * (1 - rate) + rate);
     }
     case 'polynomial': {
@@ -137,6 +171,43 @@ export function lrLambda(s: Schedule, current: number, peak: number): number {
       return 1 / Math.sqrt((current + timescale - w) / timescale);
     }
   }
+}
+
+/** min_lr's rate of the peak, or min_lr_rate (cosine_with_min_lr, cosine_warmup_with_min_lr). */
+const minLrRate = (a: ScheduleKwargs, peak: number): number => (a.min_lr !== undefined ? a.min_lr / peak : a.min_lr_rate ?? 0);
+
+/**
+ * transformers' _get_cosine_with_min_lr_schedule_with_warmup_lr_rate_lambda: the warmup reaches the peak a step earlier
+ * than the others' ((s + 1) / warmup, or from warmup_lr_rate), and the cosine's progress counts from 1.
+ */
+function cosineWarmupWithMinLrLambda(a: ScheduleKwargs, w: number, n: number, current: number, peak: number): number {
+  if (current < w) {
+    if (a.warmup_lr_rate === undefined) return (current + 1) / Math.max(1, w);
+    return a.warmup_lr_rate + (1 - a.warmup_lr_rate) * current / Math.max(1, w - 1);
+  }
+  const rate = minLrRate(a, peak);
+  const progress = (current - w + 1) / Math.max(1, n - w);
+  return Math.max(0, 0.5 * (1 + Math.cos(Math.PI * (a.num_cycles ?? 0.5) * 2 * progress)) * (1 - rate) + rate);
+}
+
+/** transformers' _get_wsd_scheduler_lambda: warmup from min_lr_ratio, the peak for num_stable_steps, decay to min_lr_ratio, which it then keeps. */
+function wsdLambda(a: ScheduleKwargs, w: number, n: number, current: number): number {
+  const floor = a.min_lr_ratio ?? 0;
+  const decay = a.num_decay_steps ?? 0;
+  const stable = a.num_stable_steps ?? n - w - decay;
+  const toFloor = (factor: number): number => Math.max(0, factor * (1 - floor) + floor);
+  if (current < w) {
+    const progress = current / Math.max(1, w);
+    const shape = a.warmup_type ?? 'linear';
+    return toFloor(shape === 'linear' ? progress : shape === 'cosine' ? 0.5 * (1 - Math.cos(Math.PI * progress)) : 1 - Math.sqrt(1 - progress));
+  }
+  if (current < w + stable) return 1;
+  if (current < w + stable + decay) {
+    const progress = (current - w - stable) / Math.max(1, decay);
+    const shape = a.decay_type ?? 'cosine';
+    return toFloor(shape === 'linear' ? 1 - progress : shape === 'cosine' ? 0.5 * (1 + Math.cos(Math.PI * (a.num_cycles ?? 0.5) * 2 * progress)) : 1 - Math.sqrt(progress));
+  }
+  return floor;
 }
 
 /** The learning rate of optimizer step k (1-based). */
@@ -160,7 +231,9 @@ function needScheduleArgs(s: unknown, peak: unknown, k: unknown): void {
   const known: readonly string[] = SCHEDULE_TYPES.flatMap((t) => SCHEDULE_KWARGS[t]);
   for (const key of Object.keys(kwargs)) {
     if (!known.includes(key)) throw new UserError(`schedule.kwargs.${key} is no argument of a schedule: give those of ${[...new Set(known)].join(', ')} that its type takes`, 'lrAtStep');
-    if (kwargs[key] !== undefined) needArg('lrAtStep', `schedule.kwargs.${key}`, kwargs[key], 'number');
+    if (kwargs[key] === undefined) continue;
+    if (key === 'warmup_type' || key === 'decay_type') needOneOf('lrAtStep', `schedule.kwargs.${key}`, kwargs[key], WSD_SHAPES);
+    else needArg('lrAtStep', `schedule.kwargs.${key}`, kwargs[key], 'number');
   }
   const bad = scheduleKwargsProblem(o.type as ScheduleType, kwargs as ScheduleKwargs, peak as number);
   if (bad) throw new UserError(`schedule.kwargs.${bad.key} ${bad.problem}`, 'lrAtStep');

@@ -158,9 +158,9 @@ test('keys under the names other tools use point to ours', () => {
   // transformers' constant_with_warmup and polynomial are schedule types (were refused)
   assert.equal(loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: constant_with_warmup}\n')).schedule.type, 'constant_with_warmup');
   assert.equal(loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: polynomial}\n')).schedule.type, 'polynomial');
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: Cosine}\n')), /schedule\.type: must be one of constant, constant_with_warmup, linear, cosine, cosine_with_restarts, cosine_with_min_lr, polynomial, inverse_sqrt \(got "Cosine"\) \(did you mean cosine\?\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: Cosine}\n')), /schedule\.type: must be one of constant, constant_with_warmup, linear, cosine, cosine_with_restarts, cosine_with_min_lr, polynomial, inverse_sqrt, cosine_warmup_with_min_lr, warmup_stable_decay \(got "Cosine"\) \(did you mean cosine\?\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: cosine\n')), /schedule: must be a mapping of keys to values \(got the string "cosine"\) \(write schedule\.type: cosine\)$/);
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: 3}\n')), /schedule\.type: must be one of constant, constant_with_warmup, linear, cosine, cosine_with_restarts, cosine_with_min_lr, polynomial, inverse_sqrt \(got 3\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: 3}\n')), /schedule\.type: must be one of constant, constant_with_warmup, linear, cosine, cosine_with_restarts, cosine_with_min_lr, polynomial, inverse_sqrt, cosine_warmup_with_min_lr, warmup_stable_decay \(got 3\)$/);
   // the training file given as the data section (was: "must be a mapping of keys to values" alone): its key, in the file's words or the flag's
   assert.throws(() => loadTrainConfig(file('model: m\ndata: prepared/train.jsonl\n')),
     /data: must be a mapping of keys to values \(got the string "prepared\/train\.jsonl"\) \(the data files are its keys: write data: \{train: prepared\/train\.jsonl\}, or train: prepared\/train\.jsonl on an indented line under data:\)$/);

@@ -15,7 +15,7 @@ import { file } from './config-file.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'hf-schedules.json');
-interface Case { type: string; warmup_steps: number; resolved_warmup: number; total: number; peak: number; kwargs: Record<string, number>; lrs: number[] }
+interface Case { type: string; warmup_steps: number; resolved_warmup: number; total: number; peak: number; kwargs: Record<string, number | string>; lrs: number[] }
 const cases = (JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as { cases: Case[] }).cases;
 
 const refusal = (text: string): string => {
@@ -51,9 +51,9 @@ test('a schedule argument of another type, or out of its range, is refused at it
   assert.equal(refusal('schedule: {type: cosine, timescale: 2}\n'),
     'c.yaml:3:26: schedule.timescale: is an argument of schedule.type inverse_sqrt, not of cosine (cosine takes num_cycles)');
   assert.equal(refusal('schedule: {type: polynomial, min_lr: 1e-6}\n'),
-    'c.yaml:3:30: schedule.min_lr: is an argument of schedule.type cosine_with_min_lr, not of polynomial (polynomial takes lr_end, power)');
+    'c.yaml:3:30: schedule.min_lr: is an argument of schedule.type cosine_with_min_lr or cosine_warmup_with_min_lr, not of polynomial (polynomial takes lr_end, power)');
   // the default type, linear, takes none
-  assert.match(refusal('schedule: {num_cycles: 2}\n'), /^c\.yaml:3:\d+: schedule\.num_cycles: is an argument of schedule\.type cosine or cosine_with_restarts or cosine_with_min_lr, not of linear/);
+  assert.match(refusal('schedule: {num_cycles: 2}\n'), /^c\.yaml:3:\d+: schedule\.num_cycles: is an argument of schedule\.type cosine, cosine_with_restarts, cosine_with_min_lr, cosine_warmup_with_min_lr or warmup_stable_decay, not of linear/);
   // one colon, after the key (a second, "is missing: …", read as a key of its own)
   assert.equal(refusal('schedule: {type: cosine_with_min_lr}\n'),
     'c.yaml:3:1: schedule.min_lr: is missing (cosine_with_min_lr takes exactly one of schedule.min_lr, a learning rate, and schedule.min_lr_rate, a fraction of optimizer.lr)');
@@ -104,17 +104,39 @@ const quietLoad = (text: string) => captureStderr(() => loadTrainConfig(file(`mo
 
 test("transformers' schedules that are not offered say why", () => {
   assert.match(refusal('schedule: {type: reduce_lr_on_plateau}\n'), /schedule\.type: must be one of constant, constant_with_warmup, linear, .* \(got "reduce_lr_on_plateau"\): transformers' reduce_lr_on_plateau is not offered \(it follows the val loss/);
-  assert.match(refusal('schedule: {type: warmup_stable_decay}\n'), /transformers' warmup_stable_decay is not offered/);
+  assert.match(refusal('schedule: {type: greedy}\n'), /transformers' greedy is not offered \(it follows the loss\)/);
+});
+
+test("warmup_stable_decay's and cosine_warmup_with_min_lr's arguments are refused as transformers' get_wsd_schedule and its min_lr schedules refuse them", () => {
+  // transformers: get_wsd_schedule() missing 1 required positional argument: 'num_decay_steps'
+  assert.equal(refusal('schedule: {type: warmup_stable_decay, warmup_steps: 2}\n'),
+    "c.yaml:3:1: schedule.num_decay_steps: is missing (warmup_stable_decay needs the steps of its decay, as transformers' get_wsd_schedule does; its stable steps default to the rest of the run)");
+  // transformers: Unknown decay type: exp, expected 'linear', 'cosine' or '1-sqrt'
+  assert.match(refusal('schedule: {type: warmup_stable_decay, num_decay_steps: 3, decay_type: exp}\n'), /^c\.yaml:3:\d+: schedule\.decay_type: .*linear.*cosine.*1-sqrt/);
+  assert.match(refusal('schedule: {type: warmup_stable_decay, num_decay_steps: 2.5}\n'), /schedule\.num_decay_steps: must be a whole number of steps, 0 or more \(got 2\.5\)/);
+  assert.match(refusal('schedule: {type: warmup_stable_decay, num_decay_steps: 3, min_lr_ratio: 2}\n'), /schedule\.min_lr_ratio: must be a fraction of the peak learning rate, from 0 to 1 \(got 2\)/);
+  assert.match(refusal('schedule: {type: cosine, decay_type: linear}\n'), /schedule\.decay_type: is an argument of schedule\.type warmup_stable_decay, not of cosine/);
+  assert.equal(refusal('schedule: {type: cosine_warmup_with_min_lr}\n'),
+    'c.yaml:3:1: schedule.min_lr: is missing (cosine_warmup_with_min_lr takes exactly one of schedule.min_lr, a learning rate, and schedule.min_lr_rate, a fraction of optimizer.lr)');
+  assert.match(refusal('schedule: {type: cosine_with_min_lr, min_lr_rate: 0.1, warmup_lr_rate: 0.1}\n'), /schedule\.warmup_lr_rate: is an argument of schedule\.type cosine_warmup_with_min_lr, not of cosine_with_min_lr/);
+  assert.equal(refusal('schedule: {type: warmup_stable_decay, num_decay_steps: 3, warmup_type: 1-sqrt, decay_type: null}\n'), 'accepted');
+});
+
+test('a bad lr_end is said with one pair of brackets, its value in the last', () => {
+  // before: "… optimizer.lr 0.0001 (transformers refuses lr_end ≥ lr) (got 2e-4)"
+  assert.equal(refusal('optimizer: {lr: 1e-4}\nschedule: {type: polynomial, lr_end: 2e-4}\n'),
+    'c.yaml:4:30: schedule.lr_end: must be a learning rate from 0 to below the peak, optimizer.lr 0.0001, as transformers requires (got 2e-4)');
 });
 
 test('lrAtStep checks its schedule arguments', () => {
   const s = { type: 'polynomial', warmupSteps: 0, totalSteps: 10 } as const;
   assert.equal(lrAtStep({ ...s, kwargs: { power: 2, lr_end: 0 } }, 1, 6), 0.25);
-  assert.throws(() => lrAtStep({ ...s, kwargs: { num_cycles: 2 } }, 1, 1), /^UserError: lrAtStep: schedule\.kwargs\.num_cycles is an argument of schedule\.type cosine or cosine_with_restarts or cosine_with_min_lr, not of polynomial/);
+  assert.throws(() => lrAtStep({ ...s, kwargs: { num_cycles: 2 } }, 1, 1), /^UserError: lrAtStep: schedule\.kwargs\.num_cycles is an argument of schedule\.type cosine, cosine_with_restarts, cosine_with_min_lr, cosine_warmup_with_min_lr or warmup_stable_decay, not of polynomial/);
   assert.throws(() => lrAtStep({ ...s, kwargs: { lr_end: 2 } }, 1, 1), /lrAtStep: schedule\.kwargs\.lr_end must be a learning rate from 0 to below the peak/);
   assert.throws(() => lrAtStep({ ...s, kwargs: { cycles: 2 } as never }, 1, 1), /lrAtStep: schedule\.kwargs\.cycles is no argument of a schedule/);
   assert.throws(() => lrAtStep({ ...s, kwargs: { power: '2' } as never }, 1, 1), /lrAtStep: schedule\.kwargs\.power is "2": give a number/);
   assert.throws(() => lrAtStep({ ...s, kwargs: 2 } as never, 1, 1), /lrAtStep: schedule\.kwargs is 2: give an object/);
+  assert.throws(() => lrAtStep({ type: 'warmup_stable_decay', warmupSteps: 0, totalSteps: 10, kwargs: { num_decay_steps: 2, decay_type: 'exp' } } as never, 1, 1), /lrAtStep: schedule\.kwargs\.decay_type is "exp": give one of "linear", "cosine", "1-sqrt"/);
   assert.throws(() => lrAtStep({ ...s, type: 'wsd' } as never, 1, 1), /lrAtStep: schedule\.type is "wsd": give one of "constant", "constant_with_warmup"/);
 });
 
