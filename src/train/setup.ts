@@ -212,6 +212,28 @@ export function planSteps(cfg: TrainConfig, loader: DataLoader, place?: (key: st
   return { microBatchesPerEpoch, stepsPerEpoch, totalSteps, schedule };
 }
 
+/**
+ * warmup_stable_decay's phases that do not fill the run, as transformers' get_wsd_schedule runs them: a decay still going
+ * at the run's end, steps after it that stay at the floor, or (num_stable_steps left out: the rest of the run, negative
+ * where warmup and decay outlast it) a decay that starts part of the way down.
+ */
+function wsdLengthWarning(s: Schedule, v: (key: string) => string): string | null {
+  const decay = s.kwargs?.num_decay_steps;
+  if (s.type !== 'warmup_stable_decay' || decay === undefined || decay === 0 || s.warmupSteps >= s.totalSteps) return null;
+  const given = s.kwargs?.num_stable_steps;
+  if (given === undefined) {
+    const skipped = s.warmupSteps + decay - s.totalSteps;
+    if (skipped <= 0) return null;
+    return `warmup_stable_decay's warmup ${s.warmupSteps} and schedule.num_decay_steps ${v('schedule.num_decay_steps')} are more than the run's ${s.totalSteps} steps: ` +
+      `its decay starts ${skipped} step${skipped === 1 ? '' : 's'} in, below the peak (as in transformers; give num_decay_steps ${s.totalSteps - s.warmupSteps} or less)`;
+  }
+  const end = s.warmupSteps + given + decay;
+  if (end === s.totalSteps) return null;
+  const phases = `warmup ${s.warmupSteps}, schedule.num_stable_steps ${v('schedule.num_stable_steps')} and schedule.num_decay_steps ${v('schedule.num_decay_steps')}`;
+  if (end > s.totalSteps) return `warmup_stable_decay's ${phases} are ${end} steps, past the run's ${s.totalSteps}: the run ends before the decay does, above its floor (as in transformers)`;
+  return `warmup_stable_decay's ${phases} are ${end} steps, fewer than the run's ${s.totalSteps}: its last ${s.totalSteps - end} steps stay at the floor, optimizer.lr × min_lr_ratio (as in transformers; leave num_stable_steps out to fill the run)`;
+}
+
 /** Settings the run will not use as the user meant, each said in one line (nothing is silently ignored). */
 export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, steps: Pick<RunSetup, 'schedule' | 'microBatchesPerEpoch' | 'stepsPerEpoch'>,
   train: readonly TokenRow[], v = shownAs(cfg)): void {
@@ -262,10 +284,14 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, st
     warn(`grad_accum ${v('grad_accum')} is more than an epoch's ${perEpoch} micro-batches, and a step ends with its epoch: ` +
       `each step accumulates ${perEpoch} at most (set grad_accum to ${perEpoch} or less, or raise batch_size)`);
   }
-  if (warmupSteps >= totalSteps && warmupSteps > 0) {
+  // step k uses λ(k − 1): the peak comes at step warmup + 1, but at step warmup for cosine_warmup_with_min_lr, whose warmup is a step ahead
+  const peakStep = warmupSteps + (cfg.schedule.type === 'cosine_warmup_with_min_lr' ? 0 : 1);
+  if (peakStep > totalSteps && warmupSteps > 0) {
     const given = warmupSteps === cfg.schedule.warmup_steps ? v('schedule.warmup_steps') : `${warmupSteps} (${v('schedule.warmup_steps')} of the run's steps)`;
-    warn(`schedule.warmup_steps ${given} ≥ the run's ${totalSteps} steps: the learning rate never reaches optimizer.lr`);
+    warn(`schedule.warmup_steps ${given} ${peakStep === warmupSteps ? '>' : '≥'} the run's ${totalSteps} steps: the learning rate never reaches optimizer.lr`);
   }
+  const wsd = wsdLengthWarning(steps.schedule, v);
+  if (wsd) warn(wsd);
   const lr = lrWarning(cfg, v);
   if (lr) warn(lr);
   const scaling = loraScalingWarning(cfg, v);

@@ -71,3 +71,20 @@ test('a value refused against the model or the data after validation is quoted a
   assert.match(refusal(['lora: {r: 1.0e9}']), /^c\.yaml:6:8: lora\.r: 1\.0e9 is larger than /);
   assert.match(refusal(['epochs: 9.0e15']), /^c\.yaml:6:1: epochs: 9\.0e15 epochs of 2 steps is 18,000,000,000,000,000 optimizer steps, past 2\^53 − 1/);
 });
+
+test("a warmup past the run is warned as each schedule warms up (cosine_warmup_with_min_lr's reaches the peak a step early), and warmup_stable_decay's phases that do not fill the run", () => {
+  // 6 rows of 2: 3 steps an epoch; max_steps 4
+  const w = (schedule: Record<string, unknown>): string[] => warnings({ max_steps: 4, schedule });
+  assert.deepEqual(w({ type: 'linear', warmup_steps: 4 }), ["warning: schedule.warmup_steps 4 ≥ the run's 4 steps: the learning rate never reaches optimizer.lr"]);
+  // transformers' lr of step 4 is (3 + 1) / 4 of the peak: reached
+  assert.deepEqual(w({ type: 'cosine_warmup_with_min_lr', warmup_steps: 4, min_lr_rate: 0.1 }), []);
+  assert.deepEqual(w({ type: 'cosine_warmup_with_min_lr', warmup_steps: 5, min_lr_rate: 0.1 }), ["warning: schedule.warmup_steps 5 > the run's 4 steps: the learning rate never reaches optimizer.lr"]);
+  assert.deepEqual(w({ type: 'warmup_stable_decay', warmup_steps: 1, num_decay_steps: 2 }), []);
+  assert.deepEqual(w({ type: 'warmup_stable_decay', warmup_steps: 1, num_decay_steps: 2, num_stable_steps: 1 }), []);
+  assert.deepEqual(w({ type: 'warmup_stable_decay', warmup_steps: 1, num_decay_steps: 2, num_stable_steps: 3 }),
+    ["warning: warmup_stable_decay's warmup 1, schedule.num_stable_steps 3 and schedule.num_decay_steps 2 are 6 steps, past the run's 4: the run ends before the decay does, above its floor (as in transformers)"]);
+  assert.deepEqual(w({ type: 'warmup_stable_decay', warmup_steps: 1, num_decay_steps: 1, num_stable_steps: 0 }),
+    ["warning: warmup_stable_decay's warmup 1, schedule.num_stable_steps 0 and schedule.num_decay_steps 1 are 2 steps, fewer than the run's 4: its last 2 steps stay at the floor, optimizer.lr × min_lr_ratio (as in transformers; leave num_stable_steps out to fill the run)"]);
+  assert.deepEqual(w({ type: 'warmup_stable_decay', warmup_steps: 2, num_decay_steps: 3 }),
+    ["warning: warmup_stable_decay's warmup 2 and schedule.num_decay_steps 3 are more than the run's 4 steps: its decay starts 1 step in, below the peak (as in transformers; give num_decay_steps 2 or less)"]);
+});
