@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as api from '../src/index.ts';
+import type { AdamWConfig, Schedule, ScheduleKwargs, ScheduleType } from '../src/index.ts';
 import { readFixture, TINY, TINY_BASE, TINY_CLS } from './helpers.ts';
 import { tempDir } from './temp-dir.ts';
 
@@ -326,4 +327,13 @@ test('an option spelled as transformers spells it (or mistyped) is refused namin
   assert.throws(() => api.generate(model, [1, 2], loose({ maxNewTokens: 2, onToken: 'x' })), says('generate: options.onToken is "x": give a function (id) => void'));
   assert.throws(() => tok.applyChatTemplate(loose({ role: 'user', content: 'x' })), (e: unknown) => e instanceof api.UserError &&
     e.message.startsWith('applyChatTemplate: messages is an object: give a list of messages'));
+});
+
+test("lrAtStep's and AdamW's argument types are the library's (npm run typecheck fails where they are not exported)", () => {
+  const type: ScheduleType = 'warmup_stable_decay';
+  const kwargs: ScheduleKwargs = { num_decay_steps: 2, decay_type: 'linear' };
+  const schedule: Schedule = { type, warmupSteps: 0, totalSteps: 4, kwargs };
+  assert.deepEqual([1, 2, 3, 4].map((k) => api.lrAtStep(schedule, 1, k)), [1, 1, 1, 0.5]);
+  const config: AdamWConfig = { lr: 1e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 };
+  assert.equal(config.betas.length, 2);
 });
