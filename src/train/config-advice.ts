@@ -35,6 +35,7 @@ export function unknownKeyText(full: string, k: string, at: string[], value?: un
   if (at.length === 0 && name === 'optim' && inside.length > 0) {
     return `unknown key "${full}": mistral-finetune's optim is optimizer here (lr, weight_decay; its pct_start, the warmup's fraction of the run, is schedule.warmup_steps)`;
   }
+  if (namesOptimizer(name, at) && typeof value === 'string') return `unknown key "${full}": ${optimizerNamed(value)}`;
   const note = NO_COUNTERPART.get(full) ?? NO_COUNTERPART.get(name) ?? (/^wandb($|_)/.test(name) ? NO_WANDB : undefined);
   if (note !== undefined) return `unknown key "${full}": ${note}`;
   const hint = suggestKey(k, at);
@@ -49,7 +50,7 @@ export function unknownKeyText(full: string, k: string, at: string[], value?: un
  * value does not carry over.
  */
 function aliasRewrite(name: string, key: string, value: unknown, written: string | undefined, given: ((key: string) => boolean) | null): string {
-  const special = VALUE_REWRITES.get(`${name}=${String(value)}`);
+  const special = VALUE_REWRITES.get(`${name}=${String(value)}`) ?? betaRewrite(name, value, written);
   // a quoted number ("2e-4", as HF's YAML often has it) is the number, written without its quotes
   const quotedNumber = typeof value === 'string' && typeof plainYamlValue(value) === 'number' ? value : undefined;
   const meant = special?.value ?? (quotedNumber !== undefined ? plainYamlValue(quotedNumber) : value);
@@ -57,20 +58,50 @@ function aliasRewrite(name: string, key: string, value: unknown, written: string
   const list = Array.isArray(meant) && meant.every((v) => typeof v === 'string' && /^[\w.-]+$/.test(v)) ? `[${meant.join(', ')}]` : undefined;
   if (special === undefined && ((typeof meant === 'object' && list === undefined) || meant === undefined || valueSchema(key)?.safeParse(meant).success !== true)) return '';
   const text = special?.text ?? quotedNumber ?? written ?? list ?? String(meant);
-  if (given === null) return ` give --${key} ${shellPath(text)}`;
+  const note = special?.note ?? '';
+  if (given === null) return ` give --${key} ${shellPath(text)}${note}`;
   const [section, ...rest] = key.split('.');
-  if (rest.length === 0) return ` write ${key}: ${text}`;
-  return given(section!) ? ` write ${rest.join('.')}: ${text} under ${section}:` : ` write ${section}: {${rest.join('.')}: ${text}}`;
+  if (rest.length === 0) return ` write ${key}: ${text}${note}`;
+  return (given(section!) ? ` write ${rest.join('.')}: ${text} under ${section}:` : ` write ${section}: {${rest.join('.')}: ${text}}`) + note;
 }
 
-/** Other tools' boolean switches for a value of one of our keys (`alias=value`): the value written here. */
-const VALUE_REWRITES: ReadonlyMap<string, { value: unknown; text: string }> = new Map(Object.entries({
+/** transformers' adam_beta1 or adam_beta2 as optimizer.betas, the pair, the other one its default: `[0.8, 0.999]`. */
+function betaRewrite(name: string, value: unknown, written: string | undefined): { value: unknown; text: string; note: string } | undefined {
+  const i = name === 'adam_beta1' ? 0 : name === 'adam_beta2' ? 1 : -1;
+  if (i < 0 || typeof value !== 'number' || !(value >= 0 && value < 1)) return undefined;
+  const betas = [0.9, 0.999];
+  betas[i] = value;
+  const texts = betas.map(String);
+  texts[i] = written ?? String(value);
+  return { value: betas, text: `[${texts.join(', ')}]`, note: `; betas is [adam_beta1, adam_beta2], and ${betas[1 - i]} is adam_beta${2 - i}'s default` };
+}
+
+/** Other tools' switches for a value of one of our keys (`alias=value`): the value written here. */
+const VALUE_REWRITES: ReadonlyMap<string, { value: unknown; text: string; note?: string }> = new Map(Object.entries({
   'bf16=true': { value: 'bf16', text: 'bf16' }, 'bf16=false': { value: 'fp32', text: 'fp32' },
   'use_cpu=true': { value: 'cpu', text: 'cpu' }, 'no_cuda=true': { value: 'cpu', text: 'cpu' },
+  // transformers' max_grad_norm 0 (or None) turns clipping off, which grad_clip's null does (its 0 is refused)
+  'max_grad_norm=0': { value: null, text: 'null', note: "; transformers' max_grad_norm 0 turns clipping off, as null does here" },
+  'max_grad_norm=null': { value: null, text: 'null' },
 }));
 
 /** What a key naming the optimizer (HF's optim, axolotl's optimizer: adamw_bnb_8bit) is told. */
 const ADAMW = "the optimizer is torch's AdamW; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay";
+
+/** Whether a key names the optimizer in other tools: HF's optim (at any level), optimizer: {name: …} or {type: …}. */
+const namesOptimizer = (name: string, at: readonly string[]): boolean => name === 'optim' || (at.join('.') === 'optimizer' && (name === 'name' || name === 'type'));
+
+/** transformers' optim names of torch's AdamW, whose fused and device kernels compute the same update (and AdamW by its name). */
+const ADAMW_NAMES: readonly string[] = ['adamw', 'adamw_torch', 'adamw_torch_fused', 'adamw_torch_xla', 'adamw_torch_npu_fused'];
+
+/** What an optimizer named `value` (HF's optim: adamw_torch_fused, adafactor) is told: the one optimizer, or that it is not offered. */
+function optimizerNamed(value: string): string {
+  const named = value.toLowerCase();
+  if (ADAMW_NAMES.includes(named)) return `${value} is torch's AdamW, the optimizer here (always): leave it out; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay`;
+  // transformers 4's own AdamW: its eps and decay fall elsewhere in the update than torch's
+  const why = named === 'adamw_hf' ? " (transformers 4's own AdamW, gone from transformers 5)" : '';
+  return `${value}${why} is not offered, only torch's AdamW (adamw_torch): leave it out; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay`;
+}
 
 /** What a wandb_* key (axolotl's, HF's report_to's) or mistral-finetune's wandb: section is told. */
 const NO_WANDB = 'nothing is sent to Weights & Biases: metrics go to metrics.jsonl in the run folder, and mistral-tune dashboard shows them';
@@ -140,7 +171,7 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
       });
       if (sub !== undefined) return ` (write ${key}.${sub}: ${value})`;
       // axolotl's optimizer: adamw_bnb_8bit, a name where a section is
-      if (key === 'optimizer') return ` (${ADAMW})`;
+      if (key === 'optimizer') return ` (${optimizerNamed(value)})`;
       // `data: train.jsonl`, the training file given for the section it belongs in
       if (key !== 'data') return '';
       return byFlag ? ` (the training file is --data.train ${shellPath(value)})` : ` (the data files are its keys: write data: {train: ${value}}, or train: ${value} on an indented line under data:)`;

@@ -75,7 +75,7 @@ test('mistral-finetune\'s max_norm, num_ckpt_keep, no_ckpt, checkpoint: true, lo
   assert.match(data('  data: p.jsonl\n'), /^c\.yaml:4:3: unknown key "data\.data": mistral-finetune's data \(text to pretrain on\) is data\.train here/);
   assert.match(data('  eval_instruct_data: v.jsonl\n'), /^c\.yaml:4:3: unknown key "data\.eval_instruct_data": mistral-finetune's eval_instruct_data is data\.val here/);
   assert.match(refusal('mlflow:\n  tracking_uri: x\n'), /^c\.yaml:3:1: unknown key "mlflow": nothing is sent to MLflow/);
-  assert.equal(refusal('optimizer: adamw_bnb_8bit\n'), 'c.yaml:3:1: optimizer: must be a mapping of keys to values (got the string "adamw_bnb_8bit") (the optimizer is torch\'s AdamW; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay)');
+  assert.equal(refusal('optimizer: adamw_bnb_8bit\n'), 'c.yaml:3:1: optimizer: must be a mapping of keys to values (got the string "adamw_bnb_8bit") (adamw_bnb_8bit is not offered, only torch\'s AdamW (adamw_torch): leave it out; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay)');
   assert.equal(refusal('peft_use_dora: true\n'), 'c.yaml:3:1: unknown key "peft_use_dora" (did you mean "lora.use_dora"? write lora: {use_dora: true})');
 });
 
@@ -90,4 +90,27 @@ test('TRL\'s packing_strategy, padding_free, loss_type and transformers\' lr_sch
   assert.equal(refusal('optimizer: {min_lr: 1e-6}\n'), 'c.yaml:3:13: unknown key "optimizer.min_lr" (did you mean "schedule.min_lr"? write schedule: {min_lr: 1e-6})');
   assert.equal(refusal('schedule: {type: cosine}\nmin_lr: 1e-6\n'), 'c.yaml:4:1: unknown key "min_lr" (did you mean "schedule.min_lr"? write min_lr: 1e-6 under schedule:)');
   assert.match(refusal('cosine_min_lr_ratio: 0.1\n'), /^c\.yaml:3:1: unknown key "cosine_min_lr_ratio": write schedule: \{type: cosine_with_min_lr, min_lr_rate: …\}/);
+});
+
+test("transformers' optimizer keys as an HF user writes them: each optim name said to be AdamW or not offered, adam_beta1/2 as the pair, max_grad_norm 0 as null", () => {
+  const settings = 'leave it out; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay';
+  // was: "the optimizer is torch's AdamW; …" for adamw_torch and adafactor alike
+  for (const name of ['adamw_torch', 'adamw_torch_fused', 'ADAMW_TORCH_FUSED']) {
+    assert.equal(refusal(`optim: ${name}\n`), `c.yaml:3:1: unknown key "optim": ${name} is torch's AdamW, the optimizer here (always): ${settings}`);
+  }
+  assert.equal(refusal('optim: adafactor\n'), `c.yaml:3:1: unknown key "optim": adafactor is not offered, only torch's AdamW (adamw_torch): ${settings}`);
+  assert.equal(refusal('optim: adamw_hf\n'), `c.yaml:3:1: unknown key "optim": adamw_hf (transformers 4's own AdamW, gone from transformers 5) is not offered, only torch's AdamW (adamw_torch): ${settings}`);
+  assert.equal(refusal('optimizer: {lr: 1e-4, optim: adamw_torch}\n'), `c.yaml:3:23: unknown key "optimizer.optim": adamw_torch is torch's AdamW, the optimizer here (always): ${settings}`);
+  assert.equal(refusal('', [['optim', 'sgd']]), `--optim: unknown key "optim": sgd is not offered, only torch's AdamW (adamw_torch): ${settings}`);
+  // a name or type elsewhere is no optimizer's
+  assert.equal(refusal('schedule: {name: cosine}\n'), 'c.yaml:3:12: unknown key "schedule.name"');
+  // was: "(did you mean "optimizer.betas"?)", with no value to write: betas is the pair
+  assert.equal(refusal('adam_beta1: 0.8\n'), 'c.yaml:3:1: unknown key "adam_beta1" (did you mean "optimizer.betas"? write optimizer: {betas: [0.8, 0.999]}; betas is [adam_beta1, adam_beta2], and 0.999 is adam_beta2\'s default)');
+  assert.equal(refusal('optimizer: {lr: 1e-4}\nadam_beta2: 0.95\n'), 'c.yaml:4:1: unknown key "adam_beta2" (did you mean "optimizer.betas"? write betas: [0.9, 0.95] under optimizer:; betas is [adam_beta1, adam_beta2], and 0.9 is adam_beta1\'s default)');
+  assert.equal(refusal('adam_beta2: 1.5\n'), 'c.yaml:3:1: unknown key "adam_beta2" (did you mean "optimizer.betas"?)');
+  // was: "(did you mean "grad_clip"?)", whose 0 is refused in turn
+  assert.equal(refusal('max_grad_norm: 0\n'), 'c.yaml:3:1: unknown key "max_grad_norm" (did you mean "grad_clip"? write grad_clip: null; transformers\' max_grad_norm 0 turns clipping off, as null does here)');
+  assert.equal(refusal('max_grad_norm: null\n'), 'c.yaml:3:1: unknown key "max_grad_norm" (did you mean "grad_clip"? write grad_clip: null)');
+  assert.equal(refusal('max_grad_norm: 0.3\n'), 'c.yaml:3:1: unknown key "max_grad_norm" (did you mean "grad_clip"? write grad_clip: 0.3)');
+  assert.equal(refusal('adam_epsilon: 1e-6\n'), 'c.yaml:3:1: unknown key "adam_epsilon" (did you mean "optimizer.eps"? write optimizer: {eps: 1e-6})');
 });

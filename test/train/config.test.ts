@@ -171,7 +171,7 @@ test('keys under the names other tools use point to ours', () => {
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ncheckpoint: {every_steps: none}\n')),
     /checkpoint\.every_steps: must be a number \(got the string "none"\) \(write null: YAML reads "none" as a string; null turns checkpoints off\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nseed: None\n')), /seed: must be a number \(got the string "None"\)$/, 'seed takes no null: no such advice');
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nadam_beta2: 0.95\n')), /unknown key "adam_beta2" \(did you mean "optimizer\.betas"\?\)/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nadam_beta2: 0.95\n')), /unknown key "adam_beta2" \(did you mean "optimizer\.betas"\? write optimizer: \{betas: \[0\.9, 0\.95\]\}; betas is \[adam_beta1, adam_beta2\], and 0\.9 is adam_beta1's default\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nearly_stopping_threshold: 0.01\n')), /did you mean "early_stopping\.min_delta"/);
   // datasets' split name and HF scripts' file arguments (had no hint); a word of a key of the section, not a key of
   // another spelled alike (eval.steps was "did you mean optimizer.eps")
@@ -192,7 +192,7 @@ test('keys under the names other tools use point to ours', () => {
 test('keys of HF, PEFT and axolotl with no counterpart here say what to do instead, not an unrelated did-you-mean', () => {
   // was: lora.bias "did you mean optimizer.betas?", optimizer.type "did you mean schedule.type?", fp16 pointed to precision, which has none
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {bias: none}\n')), /unknown key "lora\.bias": no bias is trained \(PEFT's default, bias: none\): leave it out$/);
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer: {type: adamw}\n')), /unknown key "optimizer\.type": the optimizer is torch's AdamW; its settings are optimizer\.lr/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer: {type: adamw}\n')), /unknown key "optimizer\.type": adamw is torch's AdamW, the optimizer here \(always\): leave it out; its settings are optimizer\.lr/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nfp16: true\n')), /unknown key "fp16": fp16 is not offered: precision: bf16/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlogging_steps: 10\n')), /unknown key "logging_steps": every optimizer step is logged in metrics\.jsonl$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {task_type: CAUSAL_LM}\n')), /unknown key "lora\.task_type": the task is the top-level key task/);
