@@ -30,7 +30,7 @@ const scheduleArgument = <T extends z.ZodType>(value: T) => value.nullable().tra
 
 /** transformers' schedules not offered here, each with why (they follow a metric, or another warmup). */
 const SCHEDULES_NOT_OFFERED: Readonly<Record<string, string>> = {
-  reduce_lr_on_plateau: 'it follows the val loss, which is measured only every eval.every_steps',
+  reduce_lr_on_plateau: "it lowers the rate when an evaluation's val loss stops improving, which this trainer does not: early_stopping.patience ends a run whose val loss stalls",
   greedy: 'it follows the loss',
 };
 

@@ -103,7 +103,7 @@ test("constant with a warmup is warned of once at schedule.type's line: transfor
 const quietLoad = (text: string) => captureStderr(() => loadTrainConfig(file(`model: m\ndata: {train: t}\n${text}`))).result;
 
 test("transformers' schedules that are not offered say why", () => {
-  assert.match(refusal('schedule: {type: reduce_lr_on_plateau}\n'), /schedule\.type: must be one of constant, constant_with_warmup, linear, .* \(got "reduce_lr_on_plateau"\): transformers' reduce_lr_on_plateau is not offered \(it follows the val loss/);
+  assert.match(refusal('schedule: {type: reduce_lr_on_plateau}\n'), /schedule\.type: must be one of constant, constant_with_warmup, linear, .* \(got "reduce_lr_on_plateau"\): transformers' reduce_lr_on_plateau is not offered \(it lowers the rate when an evaluation's val loss stops improving, which this trainer does not: early_stopping\.patience ends a run whose val loss stalls\)$/);
   assert.match(refusal('schedule: {type: greedy}\n'), /transformers' greedy is not offered \(it follows the loss\)/);
 });
 
