@@ -140,7 +140,7 @@ def random_shape(rng):
     return keys
 
 
-NEW_SCHEDULES = ['constant_with_warmup', 'cosine_with_restarts', 'cosine_with_min_lr', 'polynomial', 'inverse_sqrt']
+NEW_SCHEDULES = ['constant_with_warmup', 'cosine_with_restarts', 'cosine_with_min_lr', 'polynomial', 'inverse_sqrt', 'cosine_warmup_with_min_lr', 'warmup_stable_decay']
 SCHEDULES = ['constant', 'linear', 'cosine', *NEW_SCHEDULES]
 
 
@@ -152,7 +152,12 @@ def schedule_args(rng, kind, lr):
             'cosine_with_restarts': lambda: dict(num_cycles=pick(None, 2, 3, 1.5)),
             'cosine_with_min_lr': lambda: dict(num_cycles=pick(None, 1.0), **pick(dict(min_lr_rate=pick(0.05, 0.1, 0.5)), dict(min_lr=lr * pick(0.01, 0.2)))),
             'polynomial': lambda: dict(power=pick(None, 0.5, 2.0, 3.0), lr_end=pick(None, 0.0, 1e-5, lr / 10)),
-            'inverse_sqrt': lambda: dict(timescale=pick(None, 1, 3, 7))}.get(kind, dict)()
+            'inverse_sqrt': lambda: dict(timescale=pick(None, 1, 3, 7)),
+            'cosine_warmup_with_min_lr': lambda: dict(num_cycles=pick(None, 1.0), warmup_lr_rate=pick(None, 0.1, 0.5),
+                                                      **pick(dict(min_lr_rate=pick(0.0, 0.1, 0.5)), dict(min_lr=lr * pick(0.01, 0.2)))),
+            # (the run's length is drawn after: a decay of 1–3 steps, the stable phase the rest or a few steps)
+            'warmup_stable_decay': lambda: dict(num_decay_steps=pick(1, 2, 3), num_stable_steps=pick(None, 0, 2), warmup_type=pick(None, 'linear', 'cosine', '1-sqrt'),
+                                                decay_type=pick(None, 'linear', 'cosine', '1-sqrt'), min_lr_ratio=pick(None, 0.0, 0.1), num_cycles=pick(None, 1.0))}.get(kind, dict)()
     return {k: v for k, v in args.items() if v is not None}
 
 
