@@ -19,9 +19,10 @@ export interface Param {
   /**
    * A working copy in a narrower dtype that the model multiplies with instead of `value` (LoRA factors under
    * bf16: their products then run bf16 × bf16, as the activations are bf16, with no widened copy of an
-   * activation). The optimizer allocates it, attaches it, and writes it from the master after every update.
+   * activation). The optimizer allocates it, attaches it, and writes it from the master after every update. `attach`
+   * returns the copy it replaces, if any.
    */
-  workingCopy?: { dtype: DType; attach(copy: DeviceBuffer): void };
+  workingCopy?: { dtype: DType; attach(copy: DeviceBuffer): DeviceBuffer | undefined | void };
 }
 
 /** Whether weight decay applies: not to norm weights (or biases), as HF Trainer decides. */

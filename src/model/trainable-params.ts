@@ -27,13 +27,13 @@ export function trainableParamsOf(model: MistralModel): Param[] {
         if (!pair.dA) continue;
         const inDim = projectionShape(cfg, proj)[1];
         add(loraKey(i, proj, 'A'), [r, inDim], pair.A, pair.dA, (v, g) => { pair.A = v ?? pair.A; pair.dA = g; },
-          narrow ? { dtype: narrow, attach: (c) => { pair.Acopy = c; } } : undefined);
+          narrow ? { dtype: narrow, attach: (c) => { const old = pair.Acopy; pair.Acopy = c; return old; } } : undefined);
       }
       for (const [proj, pair] of pairs) {
         if (!pair.dB) continue;
         const out = projectionShape(cfg, proj)[0];
         add(loraKey(i, proj, 'B'), [out, r], pair.B, pair.dB, (v, g) => { pair.B = v ?? pair.B; pair.dB = g; },
-          narrow ? { dtype: narrow, attach: (c) => { pair.Bcopy = c; } } : undefined);
+          narrow ? { dtype: narrow, attach: (c) => { const old = pair.Bcopy; pair.Bcopy = c; return old; } } : undefined);
       }
       for (const [proj, pair] of pairs) {
         const d = pair.dora;

@@ -82,16 +82,19 @@ export class FlatParams {
     const unused: DeviceBuffer[] = [];
     const fresh = <B extends DeviceBuffer>(b: B): B => (unused.push(b), b);
     let values: DeviceBuffer | null = null;
+    let grads: DeviceBuffer | null = null;
+    const gradViews: DeviceBuffer[] = [];
     try {
       this.values = values = zeros(backend, this.dtype, size);
       this.takeValues(params);
-      this.grads = zeros(backend, this.dtype, size);
+      this.grads = grads = zeros(backend, this.dtype, size);
       params.forEach((p, i) => {
         const grad = this.view(this.grads, i);
         backend.copy(grad, p.grad, p.value.length);
         p.rebind?.(null, grad); // the value was rebound with the values (or the model keeps its own buffer)
-        backend.free(p.grad);
+        release(backend, p.grad);
         p.grad = grad;
+        gradViews.push(grad);
       });
       this.m = fresh(zeros(backend, this.dtype, size));
       this.v = fresh(zeros(backend, this.dtype, size));
@@ -106,14 +109,22 @@ export class FlatParams {
       // the mirrored Params go back to the model's own buffers (a bf16 classifier's base weights too, beside its f32
       // head); the master copy stays where a model computes with views of it, else it goes
       for (const [p, own] of this.mirrored) p.value = own;
-      if (values && !this.rebound) unused.push(values);
+      if (values && this.valueViews.length === 0) unused.push(values);
+      else if (values) strand(values, this.valueViews);
+      if (grads && gradViews.length) strand(grads, gradViews);
+      for (const { buffer, views } of this.working) {
+        if (views.length) strand(buffer, views);
+        else unused.push(buffer);
+      }
       for (const b of unused) backend.free(b);
       throw e;
     }
   }
 
-  /** Whether a parameter's model now computes with a view of `values` (then it stays, whatever fails after). */
-  private rebound = false;
+  /** The views of `values` the parameters' models now compute with (then it stays, whatever fails after). */
+  private readonly valueViews: DeviceBuffer[] = [];
+  /** The working copies' buffers (one a dtype) and the views of each attached to the models. */
+  private readonly working: Array<{ buffer: DeviceBuffer; views: DeviceBuffer[] }> = [];
   /** The parameters whose model keeps its own buffer (another dtype), with that buffer. */
   private readonly mirrored: Array<[Param, DeviceBuffer]> = [];
 
@@ -124,10 +135,10 @@ export class FlatParams {
   private takeValues(params: readonly Param[]): void {
     const backend = this.backend;
     // the working copies, in one allocation per dtype in flat order: consecutive ones are refreshed by one copy
-    const working = new Map<DType, { buffer: DeviceBuffer | null; length: number }>();
+    const working = new Map<DType, { buffer: DeviceBuffer | null; length: number; views: DeviceBuffer[] }>();
     for (const p of params) {
       if (!p.workingCopy) continue;
-      const w = working.get(p.workingCopy.dtype) ?? { buffer: null, length: 0 };
+      const w = working.get(p.workingCopy.dtype) ?? { buffer: null, length: 0, views: [] };
       w.length += p.value.length;
       working.set(p.workingCopy.dtype, w);
     }
@@ -145,8 +156,8 @@ export class FlatParams {
       backend.copy(value, p.value, len);
       if (p.value.dtype === this.dtype) {
         p.rebind?.(value, p.grad);
-        backend.free(p.value);
-        this.rebound = true;
+        release(backend, p.value);
+        this.valueViews.push(value);
       } else {
         this.mirrors.push({ model: p.value, master: value });
         this.mirrored.push([p, p.value]);
@@ -154,14 +165,16 @@ export class FlatParams {
       p.value = value;
     });
     // after the weights they replace are freed (small: LoRA factors under bf16)
-    for (const [dtype, w] of working) w.buffer = backend.alloc(dtype, w.length);
+    for (const [dtype, w] of working) this.working.push({ buffer: (w.buffer = backend.alloc(dtype, w.length)), views: w.views });
     params.forEach((p, i) => {
       if (!p.workingCopy) return;
       const len = p.value.length, dtype = p.workingCopy.dtype, at = used.get(dtype) ?? 0;
       used.set(dtype, at + len);
-      const copy = backend.view(working.get(dtype)!.buffer!, at, len);
+      const w = working.get(dtype)!, copy = backend.view(w.buffer!, at, len);
       backend.copy(copy, p.value, len);
-      p.workingCopy.attach(copy);
+      const replaced = p.workingCopy.attach(copy);
+      if (replaced) releaseStranded(backend, replaced);
+      w.views.push(copy);
       if (run && run.dtype === dtype && run.model + run.length === at && run.master + run.length === this.offsets[i]) run.length += len;
       else {
         flush();
@@ -189,6 +202,33 @@ export class FlatParams {
   syncModel(): void {
     for (const { model, master } of this.mirrors) this.backend.copy(model, master, master.length);
   }
+}
+
+/**
+ * The flat buffers a failed build left behind because the model computes with views of them, by view: a later build
+ * moves each view's tensor to its own flat buffers and frees the view, which gives nothing back (a view owns no
+ * memory); the buffer goes back with its last view (release). On CUDA nothing else frees it.
+ */
+const stranded = new WeakMap<DeviceBuffer, { buffer: DeviceBuffer; views: Set<DeviceBuffer> }>();
+
+function strand(buffer: DeviceBuffer, views: readonly DeviceBuffer[]): void {
+  const s = { buffer, views: new Set(views) };
+  for (const v of views) stranded.set(v, s);
+}
+
+/** Frees a buffer the flat buffers replace; a view of a stranded flat buffer gives that buffer back with its last view. */
+function release(backend: Backend, buf: DeviceBuffer): void {
+  if (!releaseStranded(backend, buf)) backend.free(buf);
+}
+
+/** Whether `buf` is a view of a stranded flat buffer, which then goes back with its last view. */
+function releaseStranded(backend: Backend, buf: DeviceBuffer): boolean {
+  const s = stranded.get(buf);
+  if (!s) return false;
+  stranded.delete(buf);
+  s.views.delete(buf);
+  if (s.views.size === 0) backend.free(s.buffer);
+  return true;
 }
 
 /** [start, end) pairs of the decayed parameters, adjacent ones merged. */

@@ -85,6 +85,32 @@ for (const dtype of ['f32', 'bf16'] as const) {
   }
 }
 
+// the views of a failed build's flat values and gradients stay in the model (it computes with them); a retry moves
+// every tensor off them, and then nothing may hold them: freeing a view gives nothing back, which kept a failed
+// build's flat values and gradients (2 × the trainable parameters, f32) on the GPU for the rest of the run
+for (const dtype of ['f32', 'bf16'] as const) {
+  for (const method of ['full', 'lora'] as const) {
+    test(`${dtype} ${method}: after a failed allocation at any point of building the flat buffers, a new AdamW holds no more than one built at the first try`, () => {
+      const backend = testBackend();
+      const make = (): MistralModel => {
+        const m = createRandomModel(backend, cfg, { seed: 4 }, dtype);
+        if (method === 'full') m.enableBaseGrads();
+        else createAdapter(m, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'down_proj'], useRslora: false }, new Rng(5), true);
+        return m;
+      };
+      const clean = make(), start = backend.bytesInUse();
+      new AdamW(backend, clean.trainableParams(), hyper);
+      const grows = backend.bytesInUse() - start;
+      const failures = failEachAllocation(backend, make, (model, _params, k, before) => {
+        new AdamW(backend, model.trainableParams(), hyper);
+        const held = backend.bytesInUse() - before;
+        assert.ok(held <= grows, `allocation ${k} failed: the retry's AdamW holds ${held} bytes beside the model's, one built at the first try ${grows}`);
+      });
+      assert.ok(failures >= 7, `${failures} allocations`);
+    });
+  }
+}
+
 // a bf16 full fine-tuning of a classifier: its score head (f32) is rebound to the master copy, every other weight
 // (bf16) mirrored by it. A failure after that keeps the master copy (the head computes with it), and must still put the
 // mirrored Params back on the model's bf16 buffers: a retry with the caller's own Params (not new ones from
