@@ -25,7 +25,7 @@ export interface CudaBackendOptions {
 /** The driver calls the backend makes (the real CudaDriver, or a recording stand-in in the host-side tests). */
 export type DriverApi = Pick<CudaDriver, 'memAlloc' | 'memFree' | 'memcpyHtoD' | 'memcpyDtoH' | 'memcpyDtoD' | 'memsetD32'
   | 'moduleLoad' | 'moduleUnload' | 'getFunction' | 'setMaxDynamicShared' | 'launch' | 'streamSynchronize' | 'streamDestroy'
-  | keyof EventApi>;
+  | keyof EventApi> & Partial<Pick<CudaDriver, 'blocksPerSM'>>;
 
 /** What a CudaBackend runs on: opened by CudaBackend.open(), or stand-ins in tests. */
 export interface CudaParts {

@@ -20,7 +20,8 @@ export type Geometry = Launch | ((variant: Storage) => Launch);
 
 
 export interface RuntimeDeps {
-  driver: Pick<CudaDriver, 'moduleLoad' | 'moduleUnload' | 'getFunction' | 'setMaxDynamicShared' | 'launch'>;
+  /** blocksPerSM: the occupancy query (absent on stand-ins that cannot answer it). */
+  driver: Pick<CudaDriver, 'moduleLoad' | 'moduleUnload' | 'getFunction' | 'setMaxDynamicShared' | 'launch'> & Partial<Pick<CudaDriver, 'blocksPerSM'>>;
   stream: Handle;
   cache: Pick<KernelCache, 'get'>;
   arch: string;
@@ -37,6 +38,8 @@ export class KernelRuntime {
   private readonly functions = new Map<string, Handle>();
   /** The dynamic shared memory each function was allowed so far (above the default 48 KiB): set once, not every launch. */
   private readonly sharedAllowed = new Map<Handle, number>();
+  /** residentBlocks' answers, by kernel, variant, threads and shared bytes. */
+  private readonly occupancy = new Map<string, number>();
   /** Launches made (the tests of step syncs count these beside downloads). */
   launches = 0;
 
@@ -82,6 +85,20 @@ export class KernelRuntime {
   }
 
   /** dst[0, n) = src[0, n) converted to dst's dtype (convert.cu). */
+  /**
+   * The blocks of `threads` threads and `sharedBytes` of dynamic shared memory of kernel `name` (its `variant`) an SM
+   * holds at once, as the driver computes them from the compiled kernel's registers (cached a kernel); null where the
+   * driver cannot say or says none.
+   */
+  residentBlocks(name: KernelName, variant: Storage, threads: number, sharedBytes: number): number | null {
+    const query = this.d.driver.blocksPerSM;
+    if (!query) return null;
+    const fn = this.fn(name, variant), key = `${name}:${variant}:${threads}:${sharedBytes}`;
+    let n = this.occupancy.get(key);
+    if (n === undefined) this.occupancy.set(key, (n = query.call(this.d.driver, fn, threads, sharedBytes)));
+    return n > 0 ? n : null;
+  }
+
   convert(dst: CudaBuffer, src: CudaBuffer, n: number): void {
     this.launch('convert', elementwise(n), [dst, DTYPE_CODE[dst.dtype], src, DTYPE_CODE[src.dtype], BigInt(n)]);
   }
@@ -108,6 +125,7 @@ export class KernelRuntime {
     this.modules.clear();
     this.functions.clear();
     this.sharedAllowed.clear(); // a handle of an unloaded module may come back for another function
+    this.occupancy.clear();
   }
 }
 

@@ -252,8 +252,9 @@ export function gemmSmallK(g: { m: number; n: number }): Launch {
 
 /**
  * lora_grad_up (kernels/lora_grad_up.cu): blocks of `threads` over `cols` columns of dy and a span of rows; the
- * kernels for ranks up to 16, 32 and 64, and the blocks of each an SM holds (ptxas, sm_90a: 80, 122 and 166 registers a
- * thread of 128, 6, 4 and 3 blocks of an SM's 64K registers; their shared memory allows more); the f32 accumulator of dz
+ * kernels for ranks up to 16, 32 and 64, and the blocks of each an SM holds where the driver cannot say (its occupancy
+ * query, lora-grad-up.ts; ptxas, sm_90a: 80, 122 and 166 registers a thread of 128, 6, 4 and 3 blocks of an SM's 64K
+ * registers; their shared memory allows more); the f32 accumulator of dz
  * its host keeps (`accFloats`: N · r rounded up to 16, at most), zeroed between calls.
  */
 export const LORA_GRAD_UP = {
@@ -268,15 +269,17 @@ export function loraGradUpRank(r: number): number {
 }
 
 /**
- * lora_grad_up's grid for dy of N × out at rank r on `multiprocessors` SMs: out in column blocks along x, N in spans of
+ * lora_grad_up's grid for dy of N × out at rank r on `multiprocessors` SMs that hold `perSm` of its blocks each: out in
+ * column blocks along x, N in spans of
  * whole 64-row tiles along y, as many spans as the SMs hold at once beside the column blocks (one wave: each span adds
  * its share of ∂B by atomics once; fewer spans, fewer of them; a second, partial wave would cost a whole block's time).
  * Its spans' rows, the kernel's rows_per_block, with it.
  */
-export function loraGradUp(N: number, out: number, r: number, multiprocessors: number): Launch & { rowsPerBlock: number } {
+export function loraGradUp(N: number, out: number, r: number, multiprocessors: number,
+  perSm: number = LORA_GRAD_UP.blocksPerSm[loraGradUpRank(r)]!): Launch & { rowsPerBlock: number } {
   const cols = Math.ceil(out / LORA_GRAD_UP.cols), tiles = Math.max(1, Math.ceil(N / LORA_GRAD_UP.rows));
   need(cols <= MAX_GRID_X, `${out} columns exceed the LoRA gradient kernel's grid`);
-  const resident = LORA_GRAD_UP.blocksPerSm[loraGradUpRank(r)]! * multiprocessors;
+  const resident = perSm * multiprocessors;
   const spans = Math.min(tiles, MAX_GRID_YZ, Math.max(1, Math.floor(resident / cols)));
   const rowsPerBlock = Math.ceil(tiles / spans) * LORA_GRAD_UP.rows;
   return { grid: dim(cols, Math.ceil(N / rowsPerBlock) || 1), block: dim(LORA_GRAD_UP.threads), sharedBytes: 0, rowsPerBlock };

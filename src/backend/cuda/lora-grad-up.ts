@@ -43,11 +43,13 @@ export function loraGradUpFits(dz: CudaBuffer, dB: CudaBuffer | null, dy: CudaBu
 
 /**
  * dz = s·dy·B and ∂B += s·dyᵀ·z on lora_grad_up (loraGradUpFits holds), its partial dz summed in `acc` (f32, zero
- * before the call and after it: lora_grad_up_finish zeroes what it reads) on a GPU of `multiprocessors` SMs.
+ * before the call and after it: lora_grad_up_finish zeroes what it reads) on a GPU of `multiprocessors` SMs, each holding
+ * as many of its blocks as the driver says (the table's where it cannot).
  */
-export function runLoraGradUp(kernels: Pick<KernelRuntime, 'launch'>, acc: CudaBuffer, multiprocessors: number, dz: DeviceBuffer,
+export function runLoraGradUp(kernels: Pick<KernelRuntime, 'launch'> & Partial<Pick<KernelRuntime, 'residentBlocks'>>, acc: CudaBuffer, multiprocessors: number, dz: DeviceBuffer,
   dB: DeviceBuffer | null, dy: DeviceBuffer, z: DeviceBuffer, B: DeviceBuffer, { n, out, r, ld, scaling }: LoraGradUpSpec): void {
-  const geometry = loraGradUp(n, out, r, multiprocessors);
-  kernels.launch(loraGradUpKernel(r), geometry, [acc, dB ? cuda(dB) : null, cuda(dy), cuda(z), cuda(B), n, out, r, out, ld, geometry.rowsPerBlock, scaling]);
+  const kernel = loraGradUpKernel(r);
+  const geometry = loraGradUp(n, out, r, multiprocessors, kernels.residentBlocks?.(kernel, 'bf16', LORA_GRAD_UP.threads, 0) ?? undefined);
+  kernels.launch(kernel, geometry, [acc, dB ? cuda(dB) : null, cuda(dy), cuda(z), cuda(B), n, out, r, out, ld, geometry.rowsPerBlock, scaling]);
   kernels.launch('lora_grad_up_finish', elementwise(n * r), [cuda(dz), acc, n, r, ld, scaling]);
 }

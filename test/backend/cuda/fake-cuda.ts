@@ -10,7 +10,7 @@ import type { EventApi } from '../../../src/backend/cuda/op-profiler.ts';
 
 export interface Launched { name: string; variant: string; args: KernelArg[]; shared: number; grid: Dim3; block: Dim3 }
 
-export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?: boolean; arch?: string; sharedPerBlock?: number; noAlgorithm?: boolean; splitK?: number; smallK?: boolean; loraGradUp?: boolean; deviceBytes?: number; refuse?: (g: ResolvedGemm) => boolean } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; ltCalls: unknown[][]; allocs: number[]; frees: bigint[]; events: string[]; copies: number[]; sharedAllowed: string[] } {
+export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?: boolean; arch?: string; sharedPerBlock?: number; noAlgorithm?: boolean; splitK?: number; smallK?: boolean; loraGradUp?: boolean; blocksPerSM?: number; deviceBytes?: number; refuse?: (g: ResolvedGemm) => boolean } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; ltCalls: unknown[][]; allocs: number[]; frees: bigint[]; events: string[]; copies: number[]; sharedAllowed: string[] } {
   const launches: Launched[] = [], gemms: unknown[] = [], ltCalls: unknown[][] = [], allocs: number[] = [], frees: bigint[] = [], events: string[] = [], copies: number[] = [];
   const sharedAllowed: string[] = []; // cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES) calls, as "kernel bytes"
   const modules: string[] = [], fns = new Map<bigint, { name: string; variant: string }>();
@@ -34,6 +34,8 @@ export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?
         if (why) throw new Error(`${name}: ${why}`);
         launches.push({ ...fns.get(fn)!, args, shared, grid, block });
       },
+      // blocksPerSM: a driver that answers occupancy queries (cuOccupancyMaxActiveBlocksPerMultiprocessor) with it
+      ...(opts.blocksPerSM !== undefined ? { blocksPerSM: (fn: bigint, threads: number, shared: number) => { events.push(`occupancy ${fns.get(fn)!.name} ${threads} ${shared}`); return opts.blocksPerSM!; } } : {}),
       streamSynchronize: () => { events.push('sync'); }, streamDestroy: () => { events.push('stream'); },
       // CUDA events (profiling): each recorded one a microsecond after the last
       ...fakeEvents(() => recordedEvents++ / 1000, events),

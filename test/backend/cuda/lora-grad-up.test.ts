@@ -99,6 +99,24 @@ test('switched on, the backend launches the rank\'s kernel (accumulator, ∂B, d
   assert.deepEqual([off.launches.length, off.ltCalls.length], [0, 2]);
 });
 
+// the blocks an SM holds depend on the registers ptxas gives each kernel, which vary with the NVRTC version and the
+// architecture: the grid takes them from the driver's occupancy query, LORA_GRAD_UP.blocksPerSm (sm_90a) only where the
+// driver cannot say
+test('the spans of lora_grad_up\'s grid follow the blocks an SM holds as the driver reports them (cuOccupancyMaxActiveBlocksPerMultiprocessor)', () => {
+  const spec: LoraGradUpSpec = { n: 2048, out: 14336, r: 16, ld: 16, scaling: 2 };
+  const run = (blocksPerSM?: number) => {
+    const { be, launches, events } = fakeBackend({ loraGradUp: true, splitK: 132, ...(blocksPerSM !== undefined ? { blocksPerSM } : {}) });
+    be.loraGradUp(be.alloc('bf16', 2048 * 16), be.alloc('f32', 14336 * 16), be.alloc('bf16', 2048 * 14336), be.alloc('bf16', 2048 * 16), be.alloc('bf16', 14336 * 16), spec);
+    const l = launches.find((x) => x.name === 'lora_grad_up_r16')!;
+    return { grid: l.grid, rowsPerBlock: l.args[10]!.value, queries: events.filter((e) => e.startsWith('occupancy')) };
+  };
+  // 2 blocks an SM on 132 SMs: 264 beside 112 column blocks, 2 spans of 1024 rows (not the table's 7 of 320: 3.5 waves)
+  assert.deepEqual(run(2), { grid: { x: 112, y: 2, z: 1 }, rowsPerBlock: 1024, queries: ['occupancy lora_grad_up_r16 128 0'] });
+  // 8: 9 spans' worth, of 4 tiles each (256 rows): 8 spans
+  assert.deepEqual(run(8), { grid: { x: 112, y: 8, z: 1 }, rowsPerBlock: 256, queries: ['occupancy lora_grad_up_r16 128 0'] });
+  assert.deepEqual(run(), { grid: { x: 112, y: 7, z: 1 }, rowsPerBlock: 320, queries: [] }, 'a driver without the query: the table');
+});
+
 test('on a GPU below compute capability 8.0 (no cp.async, no bf16 mma.sync: lora_grad_up does not compile) the switch leaves every call to the two products, said once', () => {
   const { result: { be, launches, ltCalls, allocs }, stderr } = captureStderr(() => fakeBackend({ loraGradUp: true, arch: 'sm_75' }));
   assert.equal(stderr, 'cuda backend: MISTRAL_TUNE_CUDA_LORA_GRAD_UP=1 does not run on compute capability 7.5 (it needs 8.0 or newer): LoRA\'s dz and ∂B on two cuBLASLt products instead\n');
