@@ -9,6 +9,7 @@
 // multiplies its 16 rows of dy by B (mma.sync m16n8k16, fragments by ldmatrix) and adds that partial dz to dzacc
 // (f32, N×rp packed, rp = r rounded up to 16) by two-float atomics, and multiplies its 32 columns of dy, transposed,
 // by z into its share of ∂B in registers, which after the span's last tile it adds, times s, to ∂B by atomics.
+// Without ∂B (dB null) the block reads no z and makes no ∂B products.
 // lora_grad_up_finish then writes dz = s·dzacc rounded to bf16 and zeroes dzacc again: dzacc is zero between calls
 // (the host zeroes it once). The host sends only bf16 dy, z, B and dz with r ≤ LG_MAX_R, and r, out, ldy and ldz
 // multiples of 8 with dy, z and B 16-byte aligned (lora-grad-up.ts); the f32 and f64 variants trap. The atomics'
@@ -54,7 +55,7 @@ __device__ __forceinline__ void lora_grad_up_body(exact_t *dzacc, exact_t *dB, c
       const bool in = row0 + ti < last && col0 + o < out;
       cp_async16(&dys[ti][o], dy + (in ? (long long)(row0 + ti) * ldy + col0 + o : 0), in);
     }
-    for (int i = tid; i < LG_BM * rv; i += LG_WARPS * 32) {
+    for (int i = tid; dB && i < LG_BM * rv; i += LG_WARPS * 32) { // z only for ∂B
       const int ti = i / rv, j = i % rv * 8;
       const bool in = row0 + ti < last && j < r;
       cp_async16(&zs[ti][j], z + (in ? (long long)(row0 + ti) * ldz + j : 0), in);
@@ -89,7 +90,8 @@ __device__ __forceinline__ void lora_grad_up_body(exact_t *dzacc, exact_t *dB, c
         if (nt * 8 < r) atomic_add2(dzacc + (long long)row * rp + nt * 8 + 2 * t, dz[nt][2 * h], dz[nt][2 * h + 1]);
       }
     }
-    // ∂B: the warp's 32 columns of dy (rows of dyᵀ) times the tile's rows of z
+    // ∂B: the warp's 32 columns of dy (rows of dyᵀ) times the tile's rows of z; none without ∂B (uniform: dB is an argument)
+    if (!dB) continue;
 #pragma unroll
     for (int k0 = 0; k0 < LG_BM; k0 += 16) {
       unsigned a[2][4];
