@@ -101,11 +101,16 @@ const r = rng(7);
 const normal = (n: number, std = 1): number[] => randn(r, n, std);
 const uniformInt = (n: number, lo: number, hi: number): number[] => Array.from({ length: n }, () => lo + Math.floor(r() * (hi - lo)));
 
-/** Segment ids of B rows of K keys: `kind` packed (samples of random lengths), padded (right: −1 after a random length), or plain. */
-function segments(B: number, K: number, kind: 'plain' | 'packed' | 'padded' | 'left'): number[] {
+type SegmentKind = 'plain' | 'packed' | 'padded' | 'left' | 'empty';
+/**
+ * Segment ids of B rows of K keys: `kind` packed (samples of random lengths), padded (right: −1 after a random
+ * length), left (−1 before one), empty (the first row all padding, the others packed), or plain.
+ */
+function segments(B: number, K: number, kind: SegmentKind): number[] {
   const out: number[] = [];
   for (let b = 0; b < B; b++) {
-    if (kind === 'plain') out.push(...new Array<number>(K).fill(0));
+    if (kind === 'empty' && b === 0) out.push(...new Array<number>(K).fill(-1));
+    else if (kind === 'plain') out.push(...new Array<number>(K).fill(0));
     else if (kind === 'padded') { const n = 1 + Math.floor(r() * K); for (let j = 0; j < K; j++) out.push(j < n ? 0 : -1); }
     else if (kind === 'left') { const n = Math.floor(r() * K); for (let j = 0; j < K; j++) out.push(j < n ? -1 : 0); }
     else { let s = 0, left = 1 + Math.floor(r() * 20); for (let j = 0; j < K; j++) { out.push(s); if (--left === 0) { s++; left = 1 + Math.floor(r() * 40); } } }
@@ -114,7 +119,7 @@ function segments(B: number, K: number, kind: 'plain' | 'packed' | 'padded' | 'l
 }
 
 function attention(dt: Float): void {
-  const cases: Array<Omit<AttentionShape, 'scale'> & { seg: 'plain' | 'packed' | 'padded' | 'left' }> = [
+  const cases: Array<Omit<AttentionShape, 'scale'> & { seg: SegmentKind }> = [
     { B: 2, T: 67, Hq: 4, Hkv: 1, D: 64, window: null, seg: 'packed' },
     { B: 1, T: 130, Hq: 2, Hkv: 2, D: 128, window: 37, seg: 'padded' },
     { B: 2, T: 65, Hq: 3, Hkv: 1, D: 80, window: null, seg: 'left' },
@@ -123,6 +128,8 @@ function attention(dt: Float): void {
     { B: 1, T: 200, Hq: 2, Hkv: 1, D: 128, window: 1, seg: 'plain' },
     { B: 3, T: 63, Hq: 8, Hkv: 8, D: 64, window: null, seg: 'padded' },
     { B: 1, T: 129, Hq: 6, Hkv: 3, D: 64, window: 65, seg: 'packed' },
+    { B: 2, T: 70, Hq: 2, Hkv: 1, D: 128, window: null, seg: 'empty' },
+    { B: 2, T: 6, Hq: 4, Hkv: 2, D: 80, window: 3, seg: 'empty' },
   ];
   for (const c of quick ? cases.slice(0, 3) : cases) {
     const s: AttentionShape = { ...c, scale: 1 / Math.sqrt(c.D) };
@@ -139,12 +146,14 @@ function attention(dt: Float): void {
       be.attentionForward(b.out!, b.lse!, b.q!, b.k!, b.v!, b.seg!, s);
       be.attentionBackward(b.dq!, b.dk!, b.dv!, b.dout!, b.out!, b.lse!, b.q!, b.k!, b.v!, b.seg!, s);
     }, dt === 'bf16' ? 4e-2 : 1e-4);
-    // decoding: 5 queries after a cache of T − 5 keys (forward only)
-    const dec: AttentionShape = { ...s, T: 5, kvLen: T, qOffset: T - 5 };
-    check(`${name} decode 5 of ${T}`, {
-      q: { dtype: dt, data: normal(B * 5 * Hq * D) }, k: { dtype: dt, data: k }, v: { dtype: dt, data: v }, seg: { dtype: 'i32', data: seg },
-      out: { dtype: dt, data: normal(B * 5 * Hq * D), out: true }, lse: { dtype: 'f32', data: normal(B * Hq * 5), out: true },
-    }, (be, b) => be.attentionForward(b.out!, b.lse!, b.q!, b.k!, b.v!, b.seg!, dec), dt === 'bf16' ? 4e-2 : 1e-4);
+    // decoding: the last q queries after a cache of T − q keys (forward only), 5 and 1
+    for (const q of [5, 1]) {
+      const dec: AttentionShape = { ...s, T: q, kvLen: T, qOffset: T - q };
+      check(`${name} decode ${q} of ${T}`, {
+        q: { dtype: dt, data: normal(B * q * Hq * D) }, k: { dtype: dt, data: k }, v: { dtype: dt, data: v }, seg: { dtype: 'i32', data: seg },
+        out: { dtype: dt, data: normal(B * q * Hq * D), out: true }, lse: { dtype: 'f32', data: normal(B * Hq * q), out: true },
+      }, (be, b) => be.attentionForward(b.out!, b.lse!, b.q!, b.k!, b.v!, b.seg!, dec), dt === 'bf16' ? 4e-2 : 1e-4);
+    }
   }
 }
 
