@@ -102,9 +102,12 @@ function classifyWith(a: ClassifyArgs, target: EvalTarget, weightsRead: () => vo
     if (cut >= 0) {
       const n = tokenized.filter((t) => t.overflow === 'truncated').length;
       const limit = `the run's max_seq_len (${maxSeqLen} tokens)`;
-      warn(f.data === undefined ? `the text is longer than ${limit} and was cut to it, as training cuts them: only its first ${maxSeqLen} tokens are classified`
+      // the cut keeps the ids the tokenizer puts after a text (a "<s> $A </s>" template's EOS): the text gives the rest
+      const trailing = tokenizer.trailingIds, kept = Math.min(trailing.length, maxSeqLen!);
+      const read = `first ${maxSeqLen! - kept} tokens${kept === 0 ? '' : ` and the ${JSON.stringify(tokenizer.decode(trailing, { skipSpecialTokens: false }))} the tokenizer puts after a text`} are classified`;
+      warn(f.data === undefined ? `the text is longer than ${limit} and was cut to it, as training cuts them: only its ${read}`
         : `${n} of ${counted(texts.length, 'text')} ${n === 1 ? 'is' : 'are'} longer than ${limit} and ${n === 1 ? 'was' : 'were'} cut to it, as training cuts them: ` +
-          `only ${n === 1 ? 'its' : 'their'} first ${maxSeqLen} tokens are classified (${n === 1 ? '' : 'the first: '}${recordPlace(f.data, texts[cut]!)})`);
+          `only ${n === 1 ? 'its' : 'their'} ${read} (${n === 1 ? '' : 'the first: '}${recordPlace(f.data, texts[cut]!)})`);
     }
     const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
     if (past > 0) warn(pastContextWarning(past, 'text', model.cfg.maxPositionEmbeddings, `${past === 1 ? 'its prediction says' : 'their predictions say'} little`));

@@ -63,6 +63,22 @@ test('classify --run: one text of one cut to the run\'s max_seq_len is counted a
   assert.deepEqual(await warnings(two), [`warning: 1 of 2 texts is ${cut} (${two}:2)`]);
 });
 
+test('classify --run: a text cut by a tokenizer that ends a text with EOS ("<s> $A </s>") is said to be classified on its first tokens and that EOS, which the cut keeps', async () => {
+  // was "only its first 4 tokens are classified", where the row classified is BOS, 2 tokens of the text and EOS
+  const run = path.join(dir, 'run-eos');
+  fs.cpSync(model, path.join(run, 'model'), { recursive: true });
+  const tokenizerFile = path.join(run, 'model', 'tokenizer.json');
+  const json = JSON.parse(fs.readFileSync(tokenizerFile, 'utf8')) as { post_processor: { single: unknown[]; special_tokens: Record<string, unknown> } };
+  json.post_processor.single.push({ SpecialToken: { id: '</s>', type_id: 0 } });
+  json.post_processor.special_tokens['</s>'] = { id: '</s>', ids: [2], tokens: ['</s>'] };
+  fs.writeFileSync(tokenizerFile, JSON.stringify(json));
+  fs.writeFileSync(path.join(run, 'config.yaml'), `model: ${model}\ntask: classification\nlabels: [a, b]\nmethod: full\nmax_seq_len: 4\ndata: {train: t.jsonl}\n`);
+  const r = await inProcess(['classify', '--run', run, '--device', 'cpu', '--text', 'a text of many words', '--json']);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(r.err.split('\n').filter((l) => l.includes('max_seq_len')),
+    ['warning: the text is longer than the run\'s max_seq_len (4 tokens) and was cut to it, as training cuts them: only its first 3 tokens and the "</s>" the tokenizer puts after a text are classified']);
+});
+
 test('classify: a text holding the text of a special token is read as that token, as transformers reads it, and said once with the first place (was: the whole file stopped there)', async () => {
   const file = path.join(dir, 'special.txt');
   fs.writeFileSync(file, 'fine\ngood</s>film\nbad <unk> film\n');
