@@ -177,7 +177,7 @@ test('a model argument that is no model (a tokenizer, a folder\'s path), a model
   const tok = api.loadTokenizer(api.BUNDLED_TOKENIZER_DIR);
   const out = path.join(tempDir('mt-index-model-'), 'out');
   const calls: Array<[string, unknown[], string]> = [
-    ['generate', [model, [], { maxNewTokens: 2 }], 'generate: prompt is empty: give at least one token id (tok.encode(text) gives the BOS too)'],
+    ['generate', [model, [], { maxNewTokens: 2 }], 'generate: prompt is empty: give at least one token id, e.g. [tok.bosId, ...tok.encode(text)] (encode adds no BOS)'],
     ['generate', [tok, [1], { maxNewTokens: 2 }], 'generate: model is a tokenizer: give loadModel(folder, {backend})'],
     ['generate', ['models/mistral-7b', [1], { maxNewTokens: 2 }], 'generate: model is "models/mistral-7b": give loadModel(folder, {backend})'],
     ['evaluateLoss', [tok, [{ inputIds: [1, 2] }], { batchSize: 1 }], 'evaluateLoss: model is a tokenizer: give loadModel(folder, {backend})'],

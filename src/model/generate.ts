@@ -72,7 +72,7 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   const prompt: readonly number[] = ArrayBuffer.isView(promptIds) ? Array.from(promptIds) : promptIds;
   needArg('generate', 'prompt', prompt, 'array', { hint: 'token ids, e.g. tok.encode(text)' });
   needArg('generate', 'options', opts, 'object', { hint: 'an object such as {maxNewTokens: 32}' });
-  if (prompt.length === 0) throw new UserError('prompt is empty: give at least one token id (tok.encode(text) gives the BOS too)', 'generate');
+  if (prompt.length === 0) throw new UserError('prompt is empty: give at least one token id, e.g. [tok.bosId, ...tok.encode(text)] (encode adds no BOS)', 'generate');
   // as transformers refuses max_new_tokens ≤ 0: no token to give, and the KV cache is sized by it
   const hf = opts.maxNewTokens === undefined && 'max_new_tokens' in opts ? "max_new_tokens is transformers' name: write options.maxNewTokens" : undefined;
   needInteger('generate', 'options.maxNewTokens', opts.maxNewTokens, 1, { note: hf });
