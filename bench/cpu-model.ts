@@ -25,7 +25,27 @@ export const SMALL = { ...NANO, hidden_size: 768, intermediate_size: 2048, num_h
 /** nano at hidden 64 (not one of the peer's configs: bench/cpu.ts adds it to the peer's CONFIGS). */
 export const W64 = { ...NANO, hidden_size: 64, intermediate_size: 192, num_attention_heads: 4, num_key_value_heads: 1, head_dim: 16 };
 
-export const CONFIGS = { nano: NANO, small: SMALL, w64: W64 } as const;
+// Shapes the first cases did not cover (issue: GQA at small widths, head_dim 64–256, a big vocab on a small model,
+// odd widths, a sliding window shorter than the row); 4 layers each unless said.
+const FOUR = { ...NANO, num_hidden_layers: 4 };
+/** 32 query heads / 8 KV heads at hidden 512 (head_dim 16). */
+export const GQA32 = { ...FOUR, hidden_size: 512, intermediate_size: 1536, num_attention_heads: 32, num_key_value_heads: 8, head_dim: 16 };
+/** head_dim 64 / 96 / 128 / 256 (hidden 512 or 384, 8/4/4/2 heads, a quarter to a half of them KV). */
+export const HD64 = { ...FOUR, hidden_size: 512, intermediate_size: 1536, num_attention_heads: 8, num_key_value_heads: 2, head_dim: 64 };
+export const HD96 = { ...FOUR, hidden_size: 384, intermediate_size: 1024, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 96 };
+export const HD128 = { ...FOUR, hidden_size: 512, intermediate_size: 1536, num_attention_heads: 4, num_key_value_heads: 1, head_dim: 128 };
+export const HD256 = { ...FOUR, hidden_size: 512, intermediate_size: 1536, num_attention_heads: 2, num_key_value_heads: 1, head_dim: 256 };
+/** A small model under a big vocab: the LM head and cross-entropy dominate (2 layers, hidden 128). */
+export const V32K = { ...NANO, vocab_size: 32768, hidden_size: 128, intermediate_size: 384, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 1, head_dim: 32 };
+export const V131K = { ...V32K, vocab_size: 131072 };
+/** nano with odd widths: intermediate 997 (prime), hidden 200 (5 heads of 40, 1 KV). */
+export const ODD = { ...NANO, hidden_size: 200, intermediate_size: 997, num_attention_heads: 5, num_key_value_heads: 1, head_dim: 40 };
+/** nano with a 128-token sliding window (run on rows of 1,024). */
+export const SW128 = { ...NANO, sliding_window: 128 };
+
+export const CONFIGS = {
+  nano: NANO, small: SMALL, w64: W64, gqa32: GQA32, hd64: HD64, hd96: HD96, hd128: HD128, hd256: HD256, v32k: V32K, v131k: V131K, odd: ODD, sw128: SW128,
+} as const;
 export type ConfigName = keyof typeof CONFIGS;
 
 /** The benchmark shapes: a config at batch B × T tokens (nano-t1024: the same 1,024 tokens as one sequence). */
@@ -34,6 +54,17 @@ export const CASES = {
   small: { config: 'small', B: 4, T: 256 },
   w64: { config: 'w64', B: 4, T: 256 },
   'nano-t1024': { config: 'nano', B: 1, T: 1024 },
+  'nano-t2048': { config: 'nano', B: 1, T: 2048 },
+  'nano-32x32': { config: 'nano', B: 32, T: 32 },
+  gqa32: { config: 'gqa32', B: 4, T: 256 },
+  hd64: { config: 'hd64', B: 4, T: 256 },
+  hd96: { config: 'hd96', B: 4, T: 256 },
+  hd128: { config: 'hd128', B: 4, T: 256 },
+  hd256: { config: 'hd256', B: 4, T: 256 },
+  v32k: { config: 'v32k', B: 4, T: 256 },
+  v131k: { config: 'v131k', B: 2, T: 256 },
+  odd: { config: 'odd', B: 4, T: 256 },
+  'sw128-t1024': { config: 'sw128', B: 1, T: 1024 },
 } as const satisfies Record<string, { config: ConfigName; B: number; T: number }>;
 export type CaseName = keyof typeof CASES;
 

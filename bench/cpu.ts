@@ -31,12 +31,26 @@ const { values: a } = parseArgs({
   options: {
     steps: { type: 'string', default: '5' }, warmup: { type: 'string', default: '2' },
     cases: { type: 'string' }, modes: { type: 'string' }, runs: { type: 'string', default: '1' }, child: { type: 'string' },
-    'no-simd': { type: 'boolean' }, js: { type: 'boolean' }, 'no-torch': { type: 'boolean' },
+    'no-simd': { type: 'boolean' }, js: { type: 'boolean' }, 'no-torch': { type: 'boolean' }, 'cpu-time': { type: 'boolean' },
     peer: { type: 'string', default: PEERS.find((p) => fs.existsSync(p)) ?? PEERS[0]! },
+    python: { type: 'string', default: '/usr/bin/python3' },
   },
 });
+/**
+ * --cpu-time: one thread each (ours and the peer's torch.set_num_threads(1)) and each step timed by the process's CPU
+ * time, not the wall: the figure a loaded shared machine disturbs least (it still moves with cache and memory contention).
+ */
+const cpuTime = a['cpu-time'] === true;
+const ONE_THREAD = { MISTRAL_TUNE_THREADS: '1', OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+/** ms: the wall, or the process's CPU time (user + system) under --cpu-time. */
+const clock = (): number => {
+  if (!cpuTime) return performance.now();
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 const steps = Number(a.steps), warmup = Number(a.warmup), runs = Number(a.runs);
-const PY = '/usr/bin/python3';
+/** The peer's Python (--python: one with torch, e.g. a venv's; Debian's python3-torch by default). */
+const PY = a.python!;
 /** The configs the peer's CONFIGS has; others go through run_case with the config added. */
 const PEER_CONFIGS = new Set(['nano', 'small']);
 
@@ -65,7 +79,8 @@ const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floo
  */
 function ours(gemm: Gemm, c: Case, run: number, nSteps: number, nWarmup: number): Row {
   const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', `${gemm}/${c.name}`,
-    '--steps', String(nSteps), '--warmup', String(nWarmup)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    '--steps', String(nSteps), '--warmup', String(nWarmup), ...(cpuTime ? ['--cpu-time'] : [])],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: cpuTime ? { ...process.env, ...ONE_THREAD } : process.env });
   return { ...(JSON.parse(out.trim().split('\n').at(-1)!) as Row), run };
 }
 
@@ -76,9 +91,9 @@ function measureOurs(gemm: Gemm, c: Case, nSteps: number, nWarmup: number): Row 
   for (let i = 0; i < nWarmup; i++) w.step();
   const times: number[] = [];
   for (let i = 0; i < nSteps; i++) {
-    const t0 = performance.now();
+    const t0 = clock();
     w.step();
-    times.push(performance.now() - t0);
+    times.push(clock() - t0);
   }
   const med = median(times);
   w.release();
@@ -113,25 +128,35 @@ const RUN_CASE = `import sys, json
 sys.path.insert(0, sys.argv[1])
 import bench_cpu
 name, cfg, mode, batch, seq, warmup, steps = sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], *map(int, sys.argv[5:9])
+if sys.argv[9:] == ["cpu-time"]:  # one thread, steps timed by the process's CPU time (bench_cpu times by time.perf_counter)
+    import time
+    bench_cpu.THREADS = 1
+    time.perf_counter = time.process_time
+over = {k: cfg.pop(k) for k in list(cfg) if k in bench_cpu.COMMON}
 bench_cpu.CONFIGS[name] = cfg
+bench_cpu.COMMON = {**bench_cpu.COMMON, **over}
 print(json.dumps(bench_cpu.run_case("tuned", name, mode, batch, seq, warmup, steps)), flush=True)`;
 
 function torch(c: Case, run: number): Row | null {
-  if (a['no-torch'] || !fs.existsSync(a.peer!) || !fs.existsSync(PY)) return null;
+  if (a['no-torch']) return null;
+  // said once, not silently left out of the table (a clone outside the workspace has no ../shared)
+  for (const f of [a.peer!, PY]) if (!fs.existsSync(f)) { console.error(`bench:cpu: no PyTorch peer: ${f} does not exist (--peer, --python)`); a['no-torch'] = true; return null; }
   const { config, B, T } = CASES[c.shape];
   const sizes = ['--batch', String(B), '--seq', String(T), '--steps', String(steps), '--warmup', String(warmup)];
   try {
     let out: string;
-    if (PEER_CONFIGS.has(config)) {
+    if (PEER_CONFIGS.has(config) && !cpuTime) {
       out = execFileSync(PY, [a.peer!, '--cases', `tuned/${config}:${c.mode}`, ...sizes], { encoding: 'utf8' });
     } else {
       const cfg = CONFIGS[config];
       const peerCfg = {
         vocab_size: cfg.vocab_size, hidden_size: cfg.hidden_size, intermediate_size: cfg.intermediate_size, num_hidden_layers: cfg.num_hidden_layers,
         num_attention_heads: cfg.num_attention_heads, num_key_value_heads: cfg.num_key_value_heads, head_dim: cfg.head_dim,
+        sliding_window: cfg.sliding_window,
       };
       out = execFileSync(PY, ['-c', RUN_CASE, path.dirname(a.peer!), config, JSON.stringify(peerCfg), c.mode,
-        String(B), String(T), String(warmup), String(steps)], { encoding: 'utf8', env: peerEnv() });
+        String(B), String(T), String(warmup), String(steps), ...(cpuTime ? ['cpu-time'] : [])],
+        { encoding: 'utf8', env: { ...peerEnv(), ...(cpuTime ? ONE_THREAD : {}) } });
     }
     const d = JSON.parse(out.split('\n').find((l) => l.startsWith('{'))!) as Record<string, unknown>;
     if (d.error) throw new Error(String(d.error));
@@ -162,10 +187,13 @@ for (let run = 1; run <= runs; run++) {
 }
 
 console.log(`\n# ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores; each case of ours and of the peer runs in its own process (peak RSS: the case's)`);
-console.log(`# kernel threads: ${threadCount()} (MISTRAL_TUNE_THREADS); load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(cpuTime ? '# --cpu-time: one thread each (ours and torch), step times are process CPU time, not wall' :
+  `# kernel threads: ${threadCount()} (MISTRAL_TUNE_THREADS)`);
+console.log(`# load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log('# cases: nano = vocab 32000, hidden 256, intermediate 768, 6 layers, 8 heads / 2 KV, head_dim 32, batch 4 × 256; ' +
   'small = hidden 768, intermediate 2048, 12 layers, 12 heads / 4 KV, head_dim 64, batch 4 × 256;');
 console.log('#   w64 = nano at hidden 64, intermediate 192, 4 heads / 1 KV, head_dim 16, batch 4 × 256; nano-t1024 = nano at batch 1 × 1024');
+console.log('#   other shapes (gqa32, hd64–hd256, v32k, v131k, odd, sw128-t1024, nano-t2048, nano-32x32): see bench/cpu-model.ts');
 console.log(`# LoRA r=16 on all 7 projections (full: all weights), float32; ${steps} steps after ${warmup} warm-up; ` +
   `median ms = median over ${runs} run(s) of each run's median step`);
 console.log(`# ${'system'.padEnd(44)} ${'case'.padEnd(16)} ${'tokens/s'.padStart(9)} ${'median ms'.padStart(10)} ${'vs torch'.padStart(9)} ${'vs OpenBLAS'.padStart(11)}`);
