@@ -73,6 +73,10 @@ for (const transA of [false, true]) {
     CASES.push({ m: 4, n: 9, k: 6, transA, transB, alpha: -1, beta: 1, pad: 2, batch: 3, broadcastB: false });
     CASES.push({ m: 6, n: 5, k: 8, transA, transB, alpha: 2, beta: 0.25, pad: 1, batch: 4, broadcastB: true });
     CASES.push({ m: 1, n: 1, k: 1, transA, transB, alpha: 1, beta: 1, pad: 0, batch: 1, broadcastB: false });
+    // one row or one column of C: OpenBLAS runs these as gemv (a generated token's projections and LM head)
+    CASES.push({ m: 1, n: 37, k: 50, transA, transB, alpha: 1, beta: 0, pad: 3, batch: 1, broadcastB: false });
+    CASES.push({ m: 1, n: 9, k: 7, transA, transB, alpha: -0.5, beta: 2, pad: 2, batch: 3, broadcastB: true });
+    CASES.push({ m: 29, n: 1, k: 40, transA, transB, alpha: 2, beta: -1, pad: 4, batch: 2, broadcastB: false });
   }
 }
 
@@ -120,6 +124,20 @@ for (const { name, be } of backends()) {
     const C2 = upload(be, 'f32', [1, 2, 3, 4]);
     be.gemm(C2, empty, empty, { m: 2, n: 2, k: 0, beta: 3 });
     assert.deepEqual(download(be, C2), [3, 6, 9, 12]);
+  });
+
+  test(`gemm (${name}): one row or one column of C — beta 0 ignores NaN in C, k = 0 scales C, C's stride kept`, () => {
+    const A = upload(be, 'f32', [1, 2, 3, 4, 5, 6]), B = upload(be, 'f32', [1, 0, 2, 0, 1, 0]);
+    const row = upload(be, 'f32', [NaN, NaN, 77]); // (1, 2) · ... with B (3, 2): C (1, 2)
+    be.gemm(row, A, B, { m: 1, n: 2, k: 3 });
+    assert.deepEqual(download(be, row), [1 + 4 + 3, 0, 77]);
+    const col = upload(be, 'f32', [NaN, 77, NaN, 77]); // A (2, 3) · B's column 0 (ldb 2) into C (2, 1) with ldc 2
+    be.gemm(col, A, B, { m: 2, n: 1, k: 3, ldb: 2, ldc: 2 });
+    assert.deepEqual(download(be, col), [1 + 4 + 3, 77, 4 + 10 + 6, 77]);
+    const empty = be.alloc('f32', 0);
+    const C2 = upload(be, 'f32', [1, 2, 3]);
+    be.gemm(C2, empty, empty, { m: 1, n: 3, k: 0, beta: 3 });
+    assert.deepEqual(download(be, C2), [3, 6, 9]);
   });
 
   test(`gemm (${name}): views at an offset read and write the right elements`, () => {

@@ -62,6 +62,7 @@ export function gemm(c: FloatArray, a: FloatArray, b: FloatArray, g: ResolvedGem
     const B = b.subarray(bi * g.strideB);
     const C = c.subarray(bi * g.strideC);
     if (blas && g.m > 0 && g.n > 0) {
+      if (blasGemv(C, A, B, g, blas)) continue;
       if (C instanceof Float32Array && A instanceof Float32Array && B instanceof Float32Array) {
         blas.sgemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, A, g.lda, B, g.ldb, g.beta, C, g.ldc);
         continue;
@@ -77,6 +78,36 @@ export function gemm(c: FloatArray, a: FloatArray, b: FloatArray, g: ResolvedGem
     }
     gemmLoops(C, A, B, g);
   }
+}
+
+/**
+ * C of one row or one column by BLAS's matrix-vector product instead of its GEMM (false when it is neither, or the
+ * types differ): an sgemm with m = 1 — each generated token's projections and LM head — packs all of B first,
+ * which made it 2–5× slower than sgemv on the same operands (OpenBLAS 0.3.21; 6.1 vs 3.0 ms for 1 × 256 · 256 × 32000).
+ * The sums' order differs from the GEMM's: float32 rounding, not the same bits.
+ */
+function blasGemv(C: FloatArray, A: FloatArray, B: FloatArray, g: ResolvedGemm, blas: OpenBlas): boolean {
+  if ((g.m !== 1 && g.n !== 1) || g.k === 0) return false; // k = 0: gemv returns early, where the GEMM scales C by β
+  const f32 = C instanceof Float32Array && A instanceof Float32Array && B instanceof Float32Array;
+  const f64 = C instanceof Float64Array && A instanceof Float64Array && B instanceof Float64Array;
+  if (!f32 && !f64) return false;
+  // one row of C: C[0, :] = α·op(B)ᵀ·x + β·C with x = op(A)'s row; one column: C[:, 0] = α·op(A)·x with x = op(B)'s column.
+  // A matrix M stored (rows × cols, ld) with op = transpose or not gives op(M) as gemv's (trans, rows, cols).
+  const row = g.m === 1;
+  const [mat, ld, matTrans, rows, cols] = row
+    ? [B, g.ldb, !g.transB, g.transB ? g.n : g.k, g.transB ? g.k : g.n] as const
+    : [A, g.lda, g.transA, g.transA ? g.k : g.m, g.transA ? g.m : g.k] as const;
+  // x: op(A)'s row 0 (A[0, p] or, transposed, A[p, 0]) or op(B)'s column 0 (B[p, 0] or, transposed, B[0, p])
+  const [x, incx] = row ? [A, g.transA ? g.lda : 1] as const : [B, g.transB ? 1 : g.ldb] as const;
+  const incy = row ? 1 : g.ldc;
+  // β = 0 must not read C (it may hold NaN from earlier use), as the GEMM does not; BLAS's gemv is not bound to that
+  if (g.beta === 0) {
+    const len = row ? g.n : g.m;
+    for (let i = 0; i < len; i++) C[i * incy] = 0;
+  }
+  if (f32) blas.sgemv(matTrans, rows, cols, g.alpha, mat as Float32Array, ld, x as Float32Array, incx, g.beta, C as Float32Array, incy);
+  else blas.dgemv(matTrans, rows, cols, g.alpha, mat as Float64Array, ld, x as Float64Array, incx, g.beta, C as Float64Array, incy);
+  return true;
 }
 
 /** Plain loops: C (m, n) = alpha·op(A)·op(B) + beta·C for one batch entry. */

@@ -1,5 +1,5 @@
-// A CBLAS library through koffi (OpenBLAS, or Accelerate on macOS): cblas_sgemm / cblas_dgemm on typed
-// arrays, when one loads. OpenBLAS's kernels are chosen by the CPU's features (openblas-core.ts), not its model.
+// A CBLAS library through koffi (OpenBLAS, or Accelerate on macOS): cblas_sgemm / cblas_dgemm and the matrix-vector
+// cblas_sgemv / cblas_dgemv on typed arrays, when one loads. OpenBLAS's kernels are chosen by the CPU's features (openblas-core.ts), not its model.
 import { createRequire } from 'node:module';
 import { chooseOpenBlasCore } from './openblas-core.ts';
 import type { FloatArray } from '../dtype.ts';
@@ -12,6 +12,10 @@ type GemmFn = (
   order: number, transA: number, transB: number, m: number, n: number, k: number, alpha: number,
   a: FloatArray, lda: number, b: FloatArray, ldb: number, beta: number, c: FloatArray, ldc: number,
 ) => void;
+type GemvFn = (
+  order: number, trans: number, m: number, n: number, alpha: number, a: FloatArray, lda: number,
+  x: FloatArray, incx: number, beta: number, y: FloatArray, incy: number,
+) => void;
 
 export interface OpenBlas {
   /** Library name and thread count, for the log line. */
@@ -20,6 +24,11 @@ export interface OpenBlas {
     a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number): void;
   dgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
     a: Float64Array, lda: number, b: Float64Array, ldb: number, beta: number, c: Float64Array, ldc: number): void;
+  /** y = alpha·op(A)·x + beta·y, A row-major (rows × cols, lda); x and y strided by incx and incy (≥ 1). */
+  sgemv(trans: boolean, rows: number, cols: number, alpha: number, a: Float32Array, lda: number,
+    x: Float32Array, incx: number, beta: number, y: Float32Array, incy: number): void;
+  dgemv(trans: boolean, rows: number, cols: number, alpha: number, a: Float64Array, lda: number,
+    x: Float64Array, incx: number, beta: number, y: Float64Array, incy: number): void;
 }
 
 let cached: OpenBlas | null | undefined;
@@ -58,6 +67,8 @@ function bind(koffi: typeof import('koffi'), name: string): OpenBlas | null {
     const lib = koffi.load(name);
     const sgemm = lib.func('void cblas_sgemm(int, int, int, int, int, int, float, float *, int, float *, int, float, float *, int)') as GemmFn;
     const dgemm = lib.func('void cblas_dgemm(int, int, int, int, int, int, double, double *, int, double *, int, double, double *, int)') as GemmFn;
+    const sgemv = lib.func('void cblas_sgemv(int, int, int, int, float, float *, int, float *, int, float, float *, int)') as GemvFn;
+    const dgemv = lib.func('void cblas_dgemv(int, int, int, int, double, double *, int, double *, int, double, double *, int)') as GemvFn;
     let threads = 0, core = '';
     try {
       threads = (lib.func('int openblas_get_num_threads()') as () => number)();
@@ -73,6 +84,8 @@ function bind(koffi: typeof import('koffi'), name: string): OpenBlas | null {
         sgemm(ROW_MAJOR, t(ta), t(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
       dgemm: (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>
         dgemm(ROW_MAJOR, t(ta), t(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
+      sgemv: (ta, rows, cols, alpha, a, lda, x, incx, beta, y, incy) => sgemv(ROW_MAJOR, t(ta), rows, cols, alpha, a, lda, x, incx, beta, y, incy),
+      dgemv: (ta, rows, cols, alpha, a, lda, x, incx, beta, y, incy) => dgemv(ROW_MAJOR, t(ta), rows, cols, alpha, a, lda, x, incx, beta, y, incy),
     };
   } catch {
     return null;
