@@ -124,8 +124,6 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   const report = prepareReportBeside(file);
   // the class list known before the records are read (given, or the report's) reads their labels: -1 or "None" may be a class
   const known = task === 'classification' ? knownLabels(opts, report) : null;
-  const records: Array<{ record: DataRecord; where: string; layout?: Layout }> = [];
-  let cutShort = 0;
   // a record longer than prepare would have kept (its report's --max-chars, else the default) is refused unparsed
   const maxChars = (report !== null && !('error' in report) ? report.maxChars : null) ?? DEFAULT_MAX_CHARS;
   const rawLimits = { maxChars, maxCharsGiven: false, keepPlaceholders: false, words }; // special tokens: tokenizeRecord refuses them
@@ -134,11 +132,43 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   const read = (quiet: boolean) => readRecords(file, format, quiet ? reading : { ...reading, onNote: opts.onNote });
   // a CSV label column is typed as pandas types it, by the whole column (label-column.ts)
   const items = task === 'classification' ? typedLabelCells(format, fields.label, read, known ?? undefined, opts.onNote, undefined, undefined, file) : read(false);
+  // a generation record is tokenized as soon as it is read, so only its rows stay in memory (a 2 GB train.jsonl's text
+  // held beside them was gigabytes more); classification holds its records until every label is read: the class list
+  // may come from them, and 1-based integer labels are refused before any row is made
+  const holdRecords = task === 'classification';
+  const held: Array<{ record: DataRecord; where: string; layout?: Layout }> = [];
+  const wholeText = format === 'text' && (opts.textSplit ?? 'file') === 'file';
+  const stats = { records: 0, truncated: 0, dropped: 0, fullyMasked: 0, tokens: 0, targets: 0, systemUnrendered: 0, argumentsAsText: 0, cutShort: 0, cutTokens: 0, wholeText, reported: reportedCount(file, report) };
+  const rows: TokenRow[] = [];
+  let labels: LabelSet | undefined;
+  const addRow = (record: DataRecord, where: string, layout?: Layout): void => {
+    let r;
+    try {
+      r = tokenizeRecord(record, tok, { ...opts, labels });
+    } catch (e) {
+      // a record of a common layout is named by its chat's messages: say how they were made
+      if (isUserError(e)) throw new UserError(layout ? `${e.message} (the record read as ${LAYOUT_NAMES[layout]})` : e.message, where);
+      throw e;
+    }
+    if (r.systemUnrendered) stats.systemUnrendered++;
+    if (r.argumentsAsText) stats.argumentsAsText++;
+    if (!r.row) {
+      stats.dropped++;
+      if (r.overflow !== 'dropped') stats.fullyMasked++; // not dropped for its length: truncation left it no target
+      return;
+    }
+    if (r.overflow === 'truncated') stats.truncated++; // of the rows kept
+    checkRow(r.row, { vocabSize: opts.vocabSize ?? tok?.vocabSize, numLabels: opts.numLabels }, where);
+    stats.tokens += r.row.inputIds.length;
+    stats.cutTokens += r.length - r.row.inputIds.length;
+    if (r.row.labels) stats.targets += countTargets(r.row);
+    rows.push(r.row);
+  };
   for (const item of items) {
     const where = recordPlace(file, item); // with (record N) where the line holds others (a one-line JSON array)
     if (item.error) {
       // a CSV file named .jsonl: JSON.parse's message alone does not say so; the second line, read only now, tells
-      const hint = records.length === 0 ? firstLinesHint(item, items, format, { formatFlag: opts.formatFlag, words }) : null;
+      const hint = stats.records === 0 ? firstLinesHint(item, items, format, { formatFlag: opts.formatFlag, words }) : null;
       throw new UserError(`${item.error.reason}: ${item.error.detail}${hint === null ? ` (${cleans(item.error.detail)})` : `; ${hint}`}`, where);
     }
     const reading = known ?? NO_CLASS_LIST;
@@ -157,44 +187,20 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     // a report.json beside it that does not parse is no prepare's: the records are checked as a raw file's
     const bad = (report === null || 'error' in report) && !preparedRecord(item.value) ? checkRecord(det.record, rawLimits, [], null) : null;
     if (bad) throw new UserError(`${bad.reason}: ${bad.detail} (${cleans(bad.detail)})`, where);
-    if (det.leadingTurns || det.trailingTurns) cutShort++;
-    records.push({ record: det.record, where, ...(det.layout ? { layout: det.layout } : {}) });
+    if (det.leadingTurns || det.trailingTurns) stats.cutShort++;
+    stats.records++;
+    if (holdRecords) held.push({ record: det.record, where, ...(det.layout ? { layout: det.layout } : {}) });
+    else addRow(det.record, where, det.layout);
   }
-  if (records.length === 0) throw new UserError('no records', file);
+  if (stats.records === 0) throw new UserError('no records', file);
 
-  let labels: LabelSet | undefined;
   if (task === 'classification') {
-    labels = known ?? new LabelSet(classList(records.flatMap(({ record: r }) => ('label' in r && r.label !== undefined ? [r.label] : []))));
+    labels = known ?? new LabelSet(classList(held.flatMap(({ record: r }) => ('label' in r && r.label !== undefined ? [r.label] : []))));
     const named = `the class list (the run's, ${words.say('labels')} or config.json's id2label)`;
-    refuseOneBased(labels, integerLabels(records.map((r) => r.record)), { named, words, ...(words.cli && opts.labelCodesFlag !== true ? { command: 'mistral-tune prepare --task classification' } : {}), where: file });
+    refuseOneBased(labels, integerLabels(held.map((r) => r.record)), { named, words, ...(words.cli && opts.labelCodesFlag !== true ? { command: 'mistral-tune prepare --task classification' } : {}), where: file });
   }
+  for (const { record, where, layout } of held) addRow(record, where, layout);
 
-  const wholeText = format === 'text' && (opts.textSplit ?? 'file') === 'file';
-  const stats = { records: records.length, truncated: 0, dropped: 0, fullyMasked: 0, tokens: 0, targets: 0, systemUnrendered: 0, argumentsAsText: 0, cutShort, cutTokens: 0, wholeText, reported: reportedCount(file, report) };
-  const rows: TokenRow[] = [];
-  for (const { record, where, layout } of records) {
-    let r;
-    try {
-      r = tokenizeRecord(record, tok, { ...opts, labels });
-    } catch (e) {
-      // a record of a common layout is named by its chat's messages: say how they were made
-      if (isUserError(e)) throw new UserError(layout ? `${e.message} (the record read as ${LAYOUT_NAMES[layout]})` : e.message, where);
-      throw e;
-    }
-    if (r.systemUnrendered) stats.systemUnrendered++;
-    if (r.argumentsAsText) stats.argumentsAsText++;
-    if (!r.row) {
-      stats.dropped++;
-      if (r.overflow !== 'dropped') stats.fullyMasked++; // not dropped for its length: truncation left it no target
-      continue;
-    }
-    if (r.overflow === 'truncated') stats.truncated++; // of the rows kept
-    checkRow(r.row, { vocabSize: opts.vocabSize ?? tok?.vocabSize, numLabels: opts.numLabels }, where);
-    stats.tokens += r.row.inputIds.length;
-    stats.cutTokens += r.length - r.row.inputIds.length;
-    if (r.row.labels) stats.targets += countTargets(r.row);
-    rows.push(r.row);
-  }
   if (rows.length === 0) {
     const max = `max_seq_len / ${words.say('maxSeqLen')} (${opts.maxSeqLen} tokens)`; // train's config key, and eval's or loadTokenRows' option
     const why = opts.maxSeqLen === undefined ? 'none has a target token'

@@ -282,3 +282,21 @@ test('a raw chat file read by train or eval keeps its turns\' "name" for the tem
   assert.equal(stats.records, 2);
   assert.equal(loadNotes(stats, undefined).some((n) => n.includes('"name"')), false);
 });
+
+test('a generation file is tokenized as it is read: no more than one parsed record is held at a time (a 2 GB train.jsonl held every record\'s text beside its rows)', () => {
+  const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ text: `record number ${i} of a long file` }));
+  const f = writeFiles(dir, { 'streamed.jsonl': [...lines, '{not json'].join('\n') })['streamed.jsonl']!;
+  let encoded = 0;
+  const counting = new Proxy(tok, {
+    get(target, key, receiver) {
+      const v: unknown = Reflect.get(target, key, receiver);
+      return key === 'encode' && typeof v === 'function' ? (...args: unknown[]) => { encoded++; return (v as (...a: unknown[]) => unknown).apply(target, args); } : v;
+    },
+  });
+  assert.throws(() => loadTokenRows(f, { tokenizer: counting }), /streamed\.jsonl:51: invalid_json/);
+  // every record before the bad line was tokenized by the time the reader met it: none was waiting
+  assert.ok(encoded >= 50, `records tokenized before line 51 was read: ${encoded} calls to encode, 50 records`);
+  // so a record that cannot be tokenized is named before a later line that does not parse: the first problem in the file
+  const g = writeFiles(dir, { 'first.jsonl': '{"text": "fine"}\n{"text": "holds </s> the end token"}\n{oops\n' })['first.jsonl']!;
+  assert.throws(() => loadTokenRows(g, { tokenizer: tok }), /first\.jsonl:2: /);
+});
