@@ -16,7 +16,7 @@ import { UserError, isUserError } from '../util/errors.ts';
 import { libraryWords, optionIs, type OptionWords } from '../util/option-words.ts';
 import { firstLinesHint, formatOf, readRecords } from './ingest/read.ts';
 import { notARecordError, withUnreadLists } from './ingest/json-layout.ts';
-import { recordPlace, type Format, type TextSplit } from './ingest/types.ts';
+import { recordAt, recordPlace, type Format, type RecordAt, type TextSplit } from './ingest/types.ts';
 import { LabelSet, classList, refuseOneBased, textColumnReading, NO_CLASS_LIST, type LabelValue } from './labels.ts';
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
 import { detectRecord, type DataRecord, type FieldMap, type Task } from './record.ts';
@@ -132,23 +132,36 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   const read = (quiet: boolean) => readRecords(file, format, quiet ? reading : { ...reading, onNote: opts.onNote });
   // a CSV label column is typed as pandas types it, by the whole column (label-column.ts)
   const items = task === 'classification' ? typedLabelCells(format, fields.label, read, known ?? undefined, opts.onNote, undefined, undefined, file) : read(false);
-  // a generation record is tokenized as soon as it is read, so only its rows stay in memory (a 2 GB train.jsonl's text
-  // held beside them was gigabytes more); classification holds its records until every label is read: the class list
-  // may come from them, and 1-based integer labels are refused before any row is made
-  const holdRecords = task === 'classification';
-  const held: Array<{ record: DataRecord; where: string; layout?: Layout }> = [];
+  // a record is tokenized as soon as it is read, so only its row stays in memory (a 2 GB train.jsonl's text held beside
+  // the rows was gigabytes more), unless the class list comes from the file's labels: then every record waits for it
+  const holdRecords = task === 'classification' && known === null;
+  const held: Array<{ record: DataRecord; at: RecordAt; layout?: Layout }> = [];
   const wholeText = format === 'text' && (opts.textSplit ?? 'file') === 'file';
   const stats = { records: 0, truncated: 0, dropped: 0, fullyMasked: 0, tokens: 0, targets: 0, systemUnrendered: 0, argumentsAsText: 0, cutShort: 0, cutTokens: 0, wholeText, reported: reportedCount(file, report) };
   const rows: TokenRow[] = [];
-  let labels: LabelSet | undefined;
-  const addRow = (record: DataRecord, where: string, layout?: Layout): void => {
+  let labels: LabelSet | undefined = known ?? undefined;
+  const ints = { max: -1, zero: false }; // the integer labels read (refuseOneBased)
+  // the first record that cannot be made a row is thrown once every record is read, as when all were read first: a
+  // bad line further on, or 1-based integer labels, are still the error said
+  let unmade: Error | null = null;
+  const addRow = (record: DataRecord, at: RecordAt, layout?: Layout): void => {
+    if (unmade !== null) return;
+    const where = recordPlace(file, at);
     let r;
     try {
       r = tokenizeRecord(record, tok, { ...opts, labels });
     } catch (e) {
+      if (!isUserError(e)) throw e;
       // a record of a common layout is named by its chat's messages: say how they were made
-      if (isUserError(e)) throw new UserError(layout ? `${e.message} (the record read as ${LAYOUT_NAMES[layout]})` : e.message, where);
-      throw e;
+      unmade = new UserError(layout ? `${e.message} (the record read as ${LAYOUT_NAMES[layout]})` : e.message, where);
+      return;
+    }
+    try {
+      if (r.row) checkRow(r.row, { vocabSize: opts.vocabSize ?? tok?.vocabSize, numLabels: opts.numLabels }, where);
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      unmade = e;
+      return;
     }
     if (r.systemUnrendered) stats.systemUnrendered++;
     if (r.argumentsAsText) stats.argumentsAsText++;
@@ -158,7 +171,6 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
       return;
     }
     if (r.overflow === 'truncated') stats.truncated++; // of the rows kept
-    checkRow(r.row, { vocabSize: opts.vocabSize ?? tok?.vocabSize, numLabels: opts.numLabels }, where);
     stats.tokens += r.row.inputIds.length;
     stats.cutTokens += r.length - r.row.inputIds.length;
     if (r.row.labels) stats.targets += countTargets(r.row);
@@ -189,17 +201,19 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     if (bad) throw new UserError(`${bad.reason}: ${bad.detail} (${cleans(bad.detail)})`, where);
     if (det.leadingTurns || det.trailingTurns) stats.cutShort++;
     stats.records++;
-    if (holdRecords) held.push({ record: det.record, where, ...(det.layout ? { layout: det.layout } : {}) });
-    else addRow(det.record, where, det.layout);
+    noteIntegerLabel(ints, det.record);
+    if (holdRecords) held.push({ record: det.record, at: recordAt(item), ...(det.layout ? { layout: det.layout } : {}) });
+    else addRow(det.record, item, det.layout);
   }
   if (stats.records === 0) throw new UserError('no records', file);
 
   if (task === 'classification') {
-    labels = known ?? new LabelSet(classList(held.flatMap(({ record: r }) => ('label' in r && r.label !== undefined ? [r.label] : []))));
+    labels ??= new LabelSet(classList(held.flatMap(({ record: r }) => ('label' in r && r.label !== undefined ? [r.label] : []))));
     const named = `the class list (the run's, ${words.say('labels')} or config.json's id2label)`;
-    refuseOneBased(labels, integerLabels(held.map((r) => r.record)), { named, words, ...(words.cli && opts.labelCodesFlag !== true ? { command: 'mistral-tune prepare --task classification' } : {}), where: file });
+    refuseOneBased(labels, ints, { named, words, ...(words.cli && opts.labelCodesFlag !== true ? { command: 'mistral-tune prepare --task classification' } : {}), where: file });
   }
-  for (const { record, where, layout } of held) addRow(record, where, layout);
+  for (const { record, at, layout } of held) addRow(record, at, layout);
+  if (unmade !== null) throw unmade;
 
   if (rows.length === 0) {
     const max = `max_seq_len / ${words.say('maxSeqLen')} (${opts.maxSeqLen} tokens)`; // train's config key, and eval's or loadTokenRows' option
@@ -259,14 +273,10 @@ function knownLabels(opts: LoadRowsOptions, report: ReportBeside): LabelSet | nu
   return labels === null ? null : new LabelSet(labels);
 }
 
-/** The largest integer label of the records, and whether one is 0 (refuseOneBased). */
-function integerLabels(records: readonly DataRecord[]): { max: number; zero: boolean } {
-  let max = -1, zero = false;
-  for (const r of records) {
-    const l = 'label' in r ? r.label : undefined;
-    if (typeof l !== 'number') continue;
-    if (l === 0) zero = true;
-    if (l > max) max = l;
-  }
-  return { max, zero };
+/** Notes a record's integer label in the largest seen, and whether one is 0 (refuseOneBased). */
+function noteIntegerLabel(ints: { max: number; zero: boolean }, r: DataRecord): void {
+  const l = 'label' in r ? r.label : undefined;
+  if (typeof l !== 'number') return;
+  if (l === 0) ints.zero = true;
+  if (l > ints.max) ints.max = l;
 }

@@ -283,7 +283,7 @@ test('a raw chat file read by train or eval keeps its turns\' "name" for the tem
   assert.equal(loadNotes(stats, undefined).some((n) => n.includes('"name"')), false);
 });
 
-test('a generation file is tokenized as it is read: no more than one parsed record is held at a time (a 2 GB train.jsonl held every record\'s text beside its rows)', () => {
+test('a generation file is tokenized as it is read: no more than one parsed record is held at a time (a 2 GB train.jsonl held every record\'s text beside its rows); errors are said as before', () => {
   const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ text: `record number ${i} of a long file` }));
   const f = writeFiles(dir, { 'streamed.jsonl': [...lines, '{not json'].join('\n') })['streamed.jsonl']!;
   let encoded = 0;
@@ -296,7 +296,13 @@ test('a generation file is tokenized as it is read: no more than one parsed reco
   assert.throws(() => loadTokenRows(f, { tokenizer: counting }), /streamed\.jsonl:51: invalid_json/);
   // every record before the bad line was tokenized by the time the reader met it: none was waiting
   assert.ok(encoded >= 50, `records tokenized before line 51 was read: ${encoded} calls to encode, 50 records`);
-  // so a record that cannot be tokenized is named before a later line that does not parse: the first problem in the file
+  // the errors are said as before: a line that does not parse before a record that cannot be tokenized, read first
   const g = writeFiles(dir, { 'first.jsonl': '{"text": "fine"}\n{"text": "holds </s> the end token"}\n{oops\n' })['first.jsonl']!;
-  assert.throws(() => loadTokenRows(g, { tokenizer: tok }), /first\.jsonl:2: /);
+  assert.throws(() => loadTokenRows(g, { tokenizer: tok }), /first\.jsonl:3: invalid_json/);
+  assert.throws(() => loadTokenRows(writeFiles(dir, { 'second.jsonl': '{"text": "fine"}\n{"text": "holds </s> the end token"}\n' })['second.jsonl']!, { tokenizer: tok }), /second\.jsonl:2: /);
+  // a classification file whose class list is known (given, or its report.json's) is read so too
+  const cls = writeFiles(dir, { 'cls.jsonl': [...Array.from({ length: 20 }, (_, i) => JSON.stringify({ text: `review ${i}`, label: i % 2 ? 'pos' : 'neg' })), '{oops'].join('\n') })['cls.jsonl']!;
+  encoded = 0;
+  assert.throws(() => loadTokenRows(cls, { tokenizer: counting, task: 'classification', labels: ['neg', 'pos'] }), /cls\.jsonl:21: invalid_json/);
+  assert.ok(encoded >= 20, `classification records tokenized before line 21 was read: ${encoded} calls to encode, 20 records`);
 });
