@@ -38,6 +38,22 @@ test('shingle hashes: one per distinct shingle, and their bound is never below t
   assert.equal(jaccardAtMost(shingleHashes(''), shingleHashes('')), 1);
 });
 
+test('shingle hashes of fewer bits are the 32-bit ones cut to them and sorted, a repeated shingle counted once', () => {
+  const rng = new Rng(9);
+  const alphabet = ['a', 'b', 'c', ' ', 'é', '🙂', 'x', '1', '2'];
+  const text = (n: number) => Array.from({ length: n }, () => alphabet[rng.below(alphabet.length)]).join('');
+  for (let k = 0; k < 200; k++) {
+    // a repeated piece makes shingles the text repeats: runs of one value that are one shingle, not two
+    const piece = text(3 + rng.below(8)), t = rng.below(2) ? piece.repeat(2 + rng.below(4)) + text(rng.below(20)) : text(rng.below(200));
+    const full = shingleHashes(t, 32);
+    assert.equal(full.length, shingleSet(t).size, JSON.stringify(t));
+    for (const bits of [16, 8, 4]) {
+      const cut = Uint32Array.from(full, (v) => v & ((1 << bits) - 1)).sort();
+      assert.deepEqual([...shingleHashes(t, bits)], [...cut], `${JSON.stringify(t)} at ${bits} bits`);
+    }
+  }
+});
+
 function words(rng: Rng, n: number): string {
   const vocab = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'november', 'oscar', 'papa'];
   return Array.from({ length: n }, () => vocab[rng.below(vocab.length)]! + rng.below(100)).join(' ');
