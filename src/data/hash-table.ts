@@ -73,9 +73,11 @@ export class U64Map {
  * (8 bytes) holding its value while it has one, else the head of a chain of its values (12 bytes each, newest
  * first); so a key that many records share (an LSH band of a template) is found, counted and extended in a few
  * probes, where a slot per (key, value) pair made it one long cluster that every add and lookup near it walked.
- * A key of CROWD values or more keeps them in an array of its own instead (4 bytes each, in the order added):
+ * A key of CROWD values or more keeps them in an array of its own instead (a JS array of small ints: 8 bytes a
+ * value, fewer than the chain's 12; in the order added):
  * every lookup of such a key (the near-duplicate index's crowded band buckets) reads them in one stretch of
- * memory, where following the chain cost a cache miss or two a value (log lines, 300k: a fifth of the time).
+ * memory, where following the chain cost a cache miss or two a value (log lines, 300k: the walk took a fifth of
+ * the time). The 31 chain entries it had are left unused.
  */
 export class IntMultiMap {
   private keys = new Int32Array(1 << 12);
