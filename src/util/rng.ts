@@ -2,6 +2,7 @@
 // reproducible: splits, shuffling, weight initialisation, sampling. Its whole state is four 32-bit words,
 // so a data loader or a checkpoint saves it as JSON and restores it exactly.
 
+import { shown } from './api-args.ts';
 import { UserError } from './errors.ts';
 
 export type RngState = [number, number, number, number];
@@ -80,9 +81,14 @@ export class Rng {
     return (hi * 67108864 + lo) / 9007199254740992;
   }
 
-  /** A uniform integer in [0, n), without modulo bias. */
+  /** A uniform integer in [0, n), without modulo bias; n an integer from 1 to 2^32. */
   below(n: number): number {
-    if (!(n > 0 && n <= 2 ** 32)) throw new Error(`Rng.below: n must be in (0, 2^32], got ${n}`);
+    if (!(Number.isInteger(n) && n > 0 && n <= 2 ** 32)) throw new UserError(`n ${n === undefined ? 'is missing' : `is ${shown(n)}`}: give an integer from 1 to 2^32`, 'Rng.below');
+    return this.drawBelow(n);
+  }
+
+  /** below without the check of n, for callers whose n is in range by construction (shuffle's, once per element). */
+  private drawBelow(n: number): number {
     const limit = Math.floor(2 ** 32 / n) * n;
     for (;;) {
       const x = this.nextU32();
@@ -100,7 +106,7 @@ export class Rng {
   /** Shuffles `a` in place (Fisher–Yates) and returns it. */
   shuffle<T extends { length: number; [i: number]: unknown }>(a: T): T {
     for (let i = a.length - 1; i > 0; i--) {
-      const j = this.below(i + 1);
+      const j = this.drawBelow(i + 1);
       const tmp = a[i];
       a[i] = a[j];
       a[j] = tmp;
