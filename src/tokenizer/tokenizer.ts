@@ -1,6 +1,6 @@
 // The Tokenizer the toolkit uses: a tokenizer.json run by an engine (fast BPE or @huggingface/tokenizers),
 // the special tokens of tokenizer_config.json, and a chat template.
-import { needArg, refuseMisspelledKeys } from '../util/api-args.ts';
+import { needArg, refuseMisspelledKeys, shown } from '../util/api-args.ts';
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
@@ -109,7 +109,7 @@ export class LoadedTokenizer implements Tokenizer {
   }
 
   encode(text: string): number[] {
-    if (typeof text !== 'string') throw new TypeError(`encode expects a string, got ${typeof text}`);
+    needArg('encode', 'text', text, 'string');
     // half a surrogate pair ("\ud800", which JSON and JavaScript can spell) is no text: UTF-8 cannot hold it, and the
     // engines would encode U+FFFD's bytes in its place, a silent change; transformers' tokenizer refuses such a text
     // (TypeError: TextEncodeInput must be Union[...]). prepare, eval and generate refuse it where they read it.
@@ -118,12 +118,17 @@ export class LoadedTokenizer implements Tokenizer {
     return this.engine.encode(text);
   }
 
-  decode(ids: readonly number[], opts: { skipSpecialTokens?: boolean } = {}): string {
+  decode(given: readonly number[], opts: { skipSpecialTokens?: boolean } = {}): string {
+    // a typed array of ids (a model's output read back) is a list too: copied, as @huggingface/tokenizers takes an Array only
+    const ids = Array.isArray(given) ? given : ArrayBuffer.isView(given) && !(given instanceof DataView) ? Array.from(given as unknown as ArrayLike<number>) : null;
+    if (ids === null) throw new UserError(`ids ${given === undefined ? 'is missing' : `is ${shown(given)}`}: give a list of token ids`, 'decode');
     refuseMisspelledKeys('decode', 'options', opts, ['skipSpecialTokens']);
     let tokenless = false;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
-      if (!Number.isInteger(id) || id < 0) throw new RangeError(`decode: ids[${i}] = ${id} is not a token id (vocabulary of ${this.vocabSize})`);
+      if (!Number.isInteger(id) || id < 0) {
+        throw new UserError(`ids[${i}] is ${shown(id)}: give token ids, integers ≥ 0 (an id past the vocabulary of ${this.vocabSize} is written as nothing)`, 'decode');
+      }
       if (id >= this.vocabSize || this.vocab.idToToken[id] === undefined) tokenless = true;
     }
     // an id no token has (an embedding row past the tokenizer's ids: vocab_size padded to a multiple of 64) is written as

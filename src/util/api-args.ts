@@ -15,7 +15,8 @@ function fits(v: unknown, want: Want): boolean {
   }
 }
 
-function shown(v: unknown): string {
+/** A value as a message names it: a string quoted (cut at 40 characters), an object or array by its kind. */
+export function shown(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);

@@ -60,13 +60,27 @@ test('encode refuses a text with a lone surrogate, naming where, as transformers
 
 test('decode writes an id no token has as nothing, as HF tokenizers does; a negative or fractional id is refused', () => {
   // transformers 5.17 (checked in /tmp/hfvenv): decode([22557, 32000, 1526, 99999]) is 'Hello world' (a model's padded
-  // embedding rows past the tokenizer's ids); decode([-1]) raises OverflowError. Before: a RangeError for 32000
+  // embedding rows past the tokenizer's ids); decode([-1]) raises OverflowError. Before: a RangeError for 32000.
+  // The refusal is the README's one UserError for a bad argument to a library call (it was a RangeError)
   for (const engine of ['fast', 'huggingface'] as const) {
     const t = bundled(engine);
     assert.equal(t.decode([22557, 32000, 1526, 99999]), 'Hello world', engine);
     assert.equal(t.decode([32000]), '', engine);
-    assert.throws(() => t.decode([-1]), RangeError);
-    assert.throws(() => t.decode([1.5]), RangeError);
+    assert.equal(t.decode(Int32Array.from([22557, 1526]) as unknown as number[]), 'Hello world', `${engine}: a typed array of ids`);
+    const says = (message: string) => (e: unknown) => isUserError(e) && e.message === message;
+    assert.throws(() => t.decode([-1]), says('decode: ids[0] is -1: give token ids, integers ≥ 0 (an id past the vocabulary of 32000 is written as nothing)'));
+    assert.throws(() => t.decode([2, 1.5]), says('decode: ids[1] is 1.5: give token ids, integers ≥ 0 (an id past the vocabulary of 32000 is written as nothing)'));
+    // a text or one id given where the list goes: "ids is not iterable", or 'a' named as ids[0]
+    assert.throws(() => t.decode('ab' as unknown as number[]), says('decode: ids is "ab": give a list of token ids'));
+    assert.throws(() => t.decode(5 as unknown as number[]), says('decode: ids is 5: give a list of token ids'));
+  }
+});
+
+test('encode given no text is one UserError naming the function and the argument (was a TypeError)', () => {
+  for (const engine of ['fast', 'huggingface'] as const) {
+    const t = bundled(engine);
+    assert.throws(() => t.encode(5 as unknown as string), (e: unknown) => isUserError(e) && e.message === 'encode: text is 5: give a string', engine);
+    assert.throws(() => t.encode(['a'] as unknown as string), (e: unknown) => isUserError(e) && e.message === 'encode: text is an array: give a string', engine);
   }
 });
 
