@@ -26,6 +26,18 @@ test('the library imports under plain Node by its package name (self-reference),
   for (const f of [pkg.types, pkg.main]) assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} is not built`);
 });
 
+// tools read a package's manifest by its name (bundlers, license checkers, `require('mistral-tune/package.json').version`):
+// an `exports` map without the entry refused it with ERR_PACKAGE_PATH_NOT_EXPORTED
+test("the package's package.json is exported: require and import by the package's name read it", () => {
+  const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const cjs = node(['-e', "console.log(require('mistral-tune/package.json').version)"], ROOT);
+  assert.equal(cjs.status, 0, cjs.stderr);
+  assert.equal(cjs.stdout.trim(), version);
+  const esm = node(['--input-type=module', '-e', "const p = await import('mistral-tune/package.json', { with: { type: 'json' } }); console.log(p.default.version)"], ROOT);
+  assert.equal(esm.status, 0, esm.stderr);
+  assert.equal(esm.stdout.trim(), version);
+});
+
 test('the bin runs dist/ with plain Node: no TypeScript loader', () => {
   assert.doesNotMatch(fs.readFileSync(BIN, 'utf8'), /tsx|\.ts['"]/);
   const r = node([BIN, '--help'], ROOT);
