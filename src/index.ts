@@ -33,7 +33,7 @@ export { Rng, type RngState } from './util/rng.ts';
 
 // tokenizer
 export { loadTokenizer, BUNDLED_TOKENIZER_DIR, type LoadTokenizerOptions } from './tokenizer/load.ts';
-export type { Tokenizer, ChatMessage, ChatRole, ChatTemplateOptions, TemplateMessage } from './tokenizer/types.ts';
+export type { Tokenizer, ChatMessage, ChatRole, TextRole, ChatTemplateOptions, TemplateMessage } from './tokenizer/types.ts';
 export { encodePrompt, readMessagesFile, readPromptFile, type Prompt } from './tokenizer/prompt.ts';
 export { createTextStream, type TextStream } from './tokenizer/stream.ts';
 

@@ -30,13 +30,13 @@ const PUBLIC_TYPES = ['PrepareOptions', 'PrepareResult', 'LoadRowsOptions', 'Loa
   'AdapterInfo', 'SaveAdapterOptions', 'SaveModelOptions', 'Precision', 'GgufFileOptions', 'GgufFileResult', 'GgufQuant',
   // lrAtStep's argument and the config's schedule; the unions of PrepareOptions' and LoadRowsOptions' fields; a chat
   // message's role; what exportRun made; a safetensors file's tensors read and written; AdamW's hyperparameters
-  'Schedule', 'ScheduleKwargs', 'ScheduleType', 'Task', 'Format', 'TextSplit', 'DedupMode', 'LabelValue', 'FieldMap', 'ChatRole',
+  'Schedule', 'ScheduleKwargs', 'ScheduleType', 'Task', 'Format', 'TextSplit', 'DedupMode', 'LabelValue', 'FieldMap', 'ChatRole', 'TextRole',
   'ExportKind', 'TensorInfo', 'TensorToWrite', 'AdamWConfig'] as const;
 type Uses = [api.PrepareOptions, api.PrepareResult, api.LoadRowsOptions, api.LoadedRows, api.DataRecord, api.TokenizeOptions,
   api.TokenizedRecord, api.EvaluateOptions, api.LossReport, api.ClassificationReport, api.ClassificationMetrics, api.ClassMetrics, api.ExportOptions,
   api.ExportResult, api.DashboardOptions, api.Dashboard, api.TrainOptions, api.TrainResult, api.LoaderOptions, api.LoadTokenizerOptions,
   api.AdapterInfo, api.SaveAdapterOptions, api.SaveModelOptions, api.Precision, api.GgufFileOptions, api.GgufFileResult, api.GgufQuant,
-  api.Schedule, api.ScheduleKwargs, api.ScheduleType, api.Task, api.Format, api.TextSplit, api.DedupMode, api.LabelValue, api.FieldMap, api.ChatRole,
+  api.Schedule, api.ScheduleKwargs, api.ScheduleType, api.Task, api.Format, api.TextSplit, api.DedupMode, api.LabelValue, api.FieldMap, api.ChatRole, api.TextRole,
   api.ExportKind, api.TensorInfo, api.TensorToWrite, api.AdamWConfig];
 
 test('the option and result types of the library functions are exported by name', () => {
@@ -336,4 +336,28 @@ test("lrAtStep's and AdamW's argument types are the library's (npm run typecheck
   assert.deepEqual([1, 2, 3, 4].map((k) => api.lrAtStep(schedule, 1, k)), [1, 1, 1, 0.5]);
   const config: AdamWConfig = { lr: 1e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 };
   assert.equal(config.betas.length, 2);
+});
+
+// ChatRole was 'system' | 'user' | 'assistant', though a tool's result (role "tool", OpenAI's form) is read by prepare
+// and readPromptFile and rendered by applyChatTemplate: a program typing its chat's roles with it could not write one.
+test('ChatRole names every role a chat may hold, a tool result\'s "tool" too; a ChatMessage (readMessagesFile\'s, text turns) the other three', () => {
+  // a Record over the type: the test build's tsc refuses a role the type lacks, or one it has that is not listed
+  const said: Record<api.ChatRole, true> = { system: true, user: true, assistant: true, tool: true };
+  const text: Record<api.TextRole, true> = { system: true, user: true, assistant: true };
+  const dir = tempDir('mt-index-roles-');
+  const file = path.join(dir, 'chat.json');
+  fs.writeFileSync(file, JSON.stringify([
+    { role: 'System', content: 'Be brief.' }, { role: 'user', content: 'Weather in Oslo?' },
+    { role: 'assistant', content: null, tool_calls: [{ id: 'call1', type: 'function', function: { name: 'weather', arguments: { city: 'Oslo' } } }] },
+    { role: 'tool', tool_call_id: 'call1', content: '3 C' }, { role: 'developer', content: 'x' },
+  ]));
+  const roles = api.readPromptFile(file).messages.map((m) => m.role);
+  assert.deepEqual(roles, ['system', 'user', 'assistant', 'tool', 'system']);
+  for (const role of roles) assert.ok(Object.hasOwn(said, role), `readPromptFile gave role ${role}, which ChatRole does not name`);
+  // a chat record's turns (DataRecord, tokenizeRecord's input) take the same roles
+  const turns: Array<{ role: api.ChatRole }> = [{ role: 'tool' }];
+  const record: api.DataRecord = { shape: 'chat', messages: turns.map((t) => ({ ...t, content: '3 C', tool_call_id: 'call1' })) };
+  assert.equal(record.shape, 'chat');
+  const message: api.ChatMessage = { role: 'user', content: 'Hi' };
+  assert.ok(Object.hasOwn(text, message.role) && !Object.hasOwn(text, 'tool'));
 });

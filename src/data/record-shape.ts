@@ -10,7 +10,7 @@ import type { LabelValue, NoLabel } from './labels.ts';
  * which a template may render); only `content` is normalised.
  */
 export interface ChatTurn {
-  role: ChatRole | 'tool';
+  role: ChatRole;
   name?: string;
   content: string;
   weight?: 0;

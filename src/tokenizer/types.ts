@@ -1,16 +1,23 @@
 // The tokenizer contract the rest of the toolkit uses (data preparation, generation, evaluation).
 // Implementations load an HF tokenizer.json + tokenizer_config.json, or the bundled Mistral 7B v0.1 one.
 
-export type ChatRole = 'system' | 'user' | 'assistant';
+/**
+ * The role of a chat's message: a text turn's (TextRole), or "tool", a tool's result in OpenAI's form ({role: "tool",
+ * tool_call_id, content}), which prepare, tokenizeRecord and readPromptFile read and applyChatTemplate renders.
+ */
+export type ChatRole = TextRole | 'tool';
 
-/** The roles a chat may hold. */
-export const CHAT_ROLES: readonly ChatRole[] = ['system', 'user', 'assistant'];
+/** The role of a text turn, a speaker's: what ChatMessage (readMessagesFile's messages) holds. */
+export type TextRole = 'system' | 'user' | 'assistant';
 
-/** A role as data writes it — any case, spaces around, OpenAI's "developer" for system — or null for another. */
-export function chatRoleOf(name: unknown): ChatRole | null {
+/** The roles of a chat's text turns. */
+export const CHAT_ROLES: readonly TextRole[] = ['system', 'user', 'assistant'];
+
+/** A text turn's role as data writes it — any case, spaces around, OpenAI's "developer" for system — or null for another. */
+export function chatRoleOf(name: unknown): TextRole | null {
   const named = typeof name === 'string' ? name.trim().toLowerCase() : '';
   const role = named === 'developer' ? 'system' : named;
-  return (CHAT_ROLES as readonly string[]).includes(role) ? (role as ChatRole) : null;
+  return (CHAT_ROLES as readonly string[]).includes(role) ? (role as TextRole) : null;
 }
 
 /** Whether `name` is OpenAI's role of a tool's result, "tool" (in any case, trimmed, as chatRoleOf reads roles). */
@@ -19,7 +26,7 @@ export function isToolRole(name: unknown): boolean {
 }
 
 export interface ChatMessage {
-  role: ChatRole;
+  role: TextRole;
   /** The speaker's name (OpenAI's field), which a template may render (message.name). */
   name?: string;
   content: string;
