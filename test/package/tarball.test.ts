@@ -49,6 +49,21 @@ test('npm pack + npm install <tarball>: the library and the bin run with plain N
   assert.equal(lib.status, 0, lib.stderr);
   assert.equal(lib.stdout.trim(), '4');
 
+  // the README's line on the example config where the package is installed: there, overridden paths are the app's
+  const keys = ['model', 'data.train', 'data.val', 'data.test', 'output_dir'];
+  fs.writeFileSync(path.join(app, 'config.js'), [
+    "import { loadTrainConfig } from 'mistral-tune';",
+    `const c = loadTrainConfig('node_modules/mistral-tune/examples/train-lora.yaml', ${JSON.stringify(keys.map((k) => [k, `mine/${k}`]))});`,
+    'console.log(JSON.stringify([c.model, c.data.train, c.data.val, c.data.test, c.output_dir]));',
+  ].join('\n'));
+  const config = run(process.execPath, ['config.js'], app);
+  assert.equal(config.status, 0, config.stderr);
+  assert.deepEqual(JSON.parse(config.stdout) as string[], keys.map((k) => path.join(fs.realpathSync(app), 'mine', k)));
+  // a tool reads the installed package's manifest by its name (ERR_PACKAGE_PATH_NOT_EXPORTED before)
+  const manifest = run(process.execPath, ['-e', "console.log(require('mistral-tune/package.json').name)"], app);
+  assert.equal(manifest.status, 0, manifest.stderr);
+  assert.equal(manifest.stdout.trim(), 'mistral-tune');
+
   // a strict TypeScript user of the installed .d.ts files (no skipLibCheck): the types a program declares its own
   // values with, and the errors it catches by class, are there by name and compile
   fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({
@@ -57,7 +72,8 @@ test('npm pack + npm install <tarball>: the library and the bin run with plain N
     include: ['typed.ts'],
   }));
   fs.writeFileSync(path.join(app, 'typed.ts'), [
-    "import { CudaError, lrAtStep, UserError, type ExportResult, type LossReport, type PrepareOptions, type Schedule, type Task, type TrainConfig } from 'mistral-tune';",
+    "import { CudaError, lrAtStep, UserError, type ChatRole, type ExportResult, type LossReport, type PrepareOptions, type Schedule, type Task, type TrainConfig } from 'mistral-tune';",
+    "export const role: ChatRole = 'tool';",
     "const schedule: Schedule = { type: 'cosine', warmupSteps: 2, totalSteps: 10, kwargs: { num_cycles: 0.5 } };",
     'export const lr: number = lrAtStep(schedule, 1e-3, 3);',
     "export const task: Task = 'generation';",
