@@ -107,14 +107,14 @@ export class FlatParams {
       this.clipCoef = fresh(zeros(backend, this.dtype, 1));
     } catch (e) {
       // the mirrored Params go back to the model's own buffers (a bf16 classifier's base weights too, beside its f32
-      // head); the master copy stays where a model computes with views of it, else it goes
+      // head); a flat buffer (values, gradients, working copies) stays where a model computes with views of it (given
+      // back with its last view, release), else it goes
       for (const [p, own] of this.mirrored) p.value = own;
-      if (values && this.valueViews.length === 0) unused.push(values);
-      else if (values) strand(values, this.valueViews);
-      if (grads && gradViews.length) strand(grads, gradViews);
-      for (const { buffer, views } of this.working) {
-        if (views.length) strand(buffer, views);
-        else unused.push(buffer);
+      const built: Array<{ buffer: DeviceBuffer | null; views: readonly DeviceBuffer[] }> = [
+        { buffer: values, views: this.valueViews }, { buffer: grads, views: gradViews }, ...this.working];
+      for (const { buffer, views } of built) {
+        if (buffer && views.length) strand(buffer, views);
+        else if (buffer) unused.push(buffer);
       }
       for (const b of unused) backend.free(b);
       throw e;

@@ -144,3 +144,29 @@ test('bf16 full with a trained f32 score head: after a failed allocation, a new 
   });
   assert.ok(failures >= 5, `${failures} allocations`);
 });
+
+// no trainable parameters: the flat buffers hold one element each, views of none; a failed build gives every one back
+test('AdamW over no parameters: a failed allocation at any point gives back every buffer it allocated', () => {
+  const backend = testBackend();
+  const alloc = backend.alloc.bind(backend);
+  let failures = 0;
+  for (let k = 1; ; k++) {
+    const before = backend.bytesInUse();
+    let n = 0;
+    backend.alloc = (d, len) => {
+      if (++n === k) throw new Error('injected: out of memory');
+      return alloc(d, len);
+    };
+    try {
+      new AdamW(backend, [], hyper);
+    } catch (e) {
+      assert.match((e as Error).message, /injected/);
+    } finally {
+      backend.alloc = alloc;
+    }
+    if (n < k) break;
+    failures++;
+    assert.equal(backend.bytesInUse(), before, `allocation ${k} failed: ${backend.bytesInUse() - before} bytes kept`);
+  }
+  assert.ok(failures >= 5, `${failures} allocations`);
+});
