@@ -170,3 +170,73 @@ test('AdamW over no parameters: a failed allocation at any point gives back ever
   }
   assert.ok(failures >= 5, `${failures} allocations`);
 });
+
+// a retry that fails too: it moves the tensors off the first build's flat buffers (given back with their last view) onto
+// its own, which then stay with their views; a third build gives back both and trains as if nothing had failed. DoRA
+// (its magnitudes beside the factors and their bf16 working copies), and a full fine-tuning of a classifier with tied
+// embeddings (its f32 head rebound, a bf16 model's weights mirrored)
+for (const dtype of ['f32', 'bf16'] as const) {
+  for (const method of ['dora', 'full classifier'] as const) {
+    test(`${dtype} ${method}: after two failed builds in a row (each allocation of each), a third holds no more than one built at the first try and trains the same`, () => {
+      const backend = testBackend();
+      const classify = method !== 'dora';
+      const make = (): MistralModel => {
+        const m = createRandomModel(backend, cfg, { seed: 4 }, dtype);
+        if (!classify) {
+          createAdapter(m, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'k_proj', 'down_proj'], useRslora: false, useDora: true }, new Rng(5), true);
+          return m;
+        }
+        m.enableBaseGrads({ lmHead: false });
+        const head = backend.alloc(m.dtype, 3 * cfg.hiddenSize);
+        backend.upload(head, { dtype: 'f32', data: Float32Array.from({ length: 3 * cfg.hiddenSize }, (_, i) => Math.sin(i) / 10) });
+        m.setScoreHead(head, true);
+        return m;
+      };
+      const rows = [{ inputIds: [1, 5, 9, 13, 2, 7], label: 2 }, { inputIds: [1, 30, 4], label: 0 }];
+      const trained = (m: MistralModel, optimizer: AdamW): string => {
+        const batch = m.collate(classify ? rows : rows.map(({ inputIds }) => ({ inputIds })));
+        const losses = [1, 2].map(() => {
+          zeroGrads(backend, optimizer.params);
+          const loss = classify ? classificationBackward(m, batch, 1 / batch.B) : causalLmBackward(m, batch, 1 / batch.targetCount);
+          optimizer.update(hyper.lr);
+          return loss;
+        });
+        return [...losses, ...m.trainableParams().map((p) => backend.download(p.value).join(',')), (classify ? m.classLogits(batch) : m.logits(batch)).join(',')].join('|');
+      };
+      const first = make(), start = backend.bytesInUse();
+      const firstTry = new AdamW(backend, first.trainableParams(), hyper);
+      const grows = backend.bytesInUse() - start, want = trained(first, firstTry);
+      const alloc = backend.alloc.bind(backend);
+      /** A build over `model`'s Params with its k-th allocation failing; whether it had a k-th. */
+      const failing = (model: MistralModel, k: number): boolean => {
+        let n = 0;
+        backend.alloc = (d, len) => {
+          if (++n === k) throw new Error('injected: out of memory');
+          return alloc(d, len);
+        };
+        try {
+          new AdamW(backend, model.trainableParams(), hyper);
+        } catch (e) {
+          assert.match((e as Error).message, /injected/);
+        } finally {
+          backend.alloc = alloc;
+        }
+        return n >= k;
+      };
+      let pairs = 0;
+      for (let k1 = 1, more = true; more; k1++) {
+        for (let k2 = 1; ; k2++) {
+          const model = make(), before = backend.bytesInUse();
+          if (!failing(model, k1)) { more = false; break; }
+          if (!failing(model, k2)) break;
+          pairs++;
+          const third = new AdamW(backend, model.trainableParams(), hyper);
+          const held = backend.bytesInUse() - before;
+          assert.ok(held <= grows, `allocations ${k1} then ${k2} failed: the third AdamW holds ${held} bytes beside the model's, one built at the first try ${grows}`);
+          assert.equal(trained(model, third), want, `allocations ${k1} then ${k2} failed: the third AdamW trains the model as if nothing had`);
+        }
+      }
+      assert.ok(pairs >= 25, `${pairs} pairs of failures`);
+    });
+  }
+}
