@@ -84,7 +84,6 @@ export class KernelRuntime {
     }
   }
 
-  /** dst[0, n) = src[0, n) converted to dst's dtype (convert.cu). */
   /**
    * The blocks of `threads` threads and `sharedBytes` of dynamic shared memory of kernel `name` (its `variant`) an SM
    * holds at once, as the driver computes them from the compiled kernel's registers (cached a kernel); null where the
@@ -99,6 +98,7 @@ export class KernelRuntime {
     return n > 0 ? n : null;
   }
 
+  /** dst[0, n) = src[0, n) converted to dst's dtype (convert.cu). */
   convert(dst: CudaBuffer, src: CudaBuffer, n: number): void {
     this.launch('convert', elementwise(n), [dst, DTYPE_CODE[dst.dtype], src, DTYPE_CODE[src.dtype], BigInt(n)]);
   }
