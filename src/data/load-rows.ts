@@ -142,8 +142,9 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   let labels: LabelSet | undefined = known ?? undefined;
   const ints = { max: -1, zero: false }; // the integer labels read (refuseOneBased)
   // the first record that cannot be made a row is thrown once every record is read, as when all were read first: a
-  // bad line further on, or 1-based integer labels, are still the error said
-  let unmade: Error | null = null;
+  // bad line further on, or 1-based integer labels, are still the error said (a tokenizer's own error, not a
+  // UserError, waits too, and is thrown as it is)
+  let unmade = null as { error: unknown } | null; // (as: set inside addRow, which TypeScript does not follow)
   const addRow = (record: DataRecord, at: RecordAt, layout?: Layout): void => {
     if (unmade !== null) return;
     const where = recordPlace(file, at);
@@ -151,16 +152,14 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     try {
       r = tokenizeRecord(record, tok, { ...opts, labels });
     } catch (e) {
-      if (!isUserError(e)) throw e;
       // a record of a common layout is named by its chat's messages: say how they were made
-      unmade = new UserError(layout ? `${e.message} (the record read as ${LAYOUT_NAMES[layout]})` : e.message, where);
+      unmade = { error: !isUserError(e) ? e : new UserError(layout ? `${e.message} (the record read as ${LAYOUT_NAMES[layout]})` : e.message, where) };
       return;
     }
     try {
       if (r.row) checkRow(r.row, { vocabSize: opts.vocabSize ?? tok?.vocabSize, numLabels: opts.numLabels }, where);
     } catch (e) {
-      if (!isUserError(e)) throw e;
-      unmade = e;
+      unmade = { error: e };
       return;
     }
     if (r.systemUnrendered) stats.systemUnrendered++;
@@ -213,7 +212,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     refuseOneBased(labels, ints, { named, words, ...(words.cli && opts.labelCodesFlag !== true ? { command: 'mistral-tune prepare --task classification' } : {}), where: file });
   }
   for (const { record, at, layout } of held) addRow(record, at, layout);
-  if (unmade !== null) throw unmade;
+  if (unmade !== null) throw unmade.error;
 
   if (rows.length === 0) {
     const max = `max_seq_len / ${words.say('maxSeqLen')} (${opts.maxSeqLen} tokens)`; // train's config key, and eval's or loadTokenRows' option

@@ -306,3 +306,25 @@ test('a generation file is tokenized as it is read: no more than one parsed reco
   assert.throws(() => loadTokenRows(cls, { tokenizer: counting, task: 'classification', labels: ['neg', 'pos'] }), /cls\.jsonl:21: invalid_json/);
   assert.ok(encoded >= 20, `classification records tokenized before line 21 was read: ${encoded} calls to encode, 20 records`);
 });
+
+test('a record whose tokenizer fails with an error of its own (not a UserError) is said as before: after every line is read, a later bad line first', () => {
+  const boom = new Proxy(tok, {
+    get(target, key, receiver) {
+      const v: unknown = Reflect.get(target, key, receiver);
+      if (key !== 'encode' || typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        if (String(args[0]).includes('boom')) throw new TypeError('the tokenizer failed on boom');
+        return (v as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  const f = writeFiles(dir, {
+    'boom-gen.jsonl': '{"text": "fine"}\n{"text": "boom here"}\n{oops\n',
+    'boom-cls.jsonl': '{"text": "fine", "label": "a"}\n{"text": "boom here", "label": "b"}\n{oops\n',
+    'boom-only.jsonl': '{"text": "fine"}\n{"text": "boom here"}\n{"text": "fine too"}\n',
+  });
+  assert.throws(() => loadTokenRows(f['boom-gen.jsonl']!, { tokenizer: boom }), /boom-gen\.jsonl:3: invalid_json/);
+  assert.throws(() => loadTokenRows(f['boom-cls.jsonl']!, { tokenizer: boom, task: 'classification', labels: ['a', 'b'] }), /boom-cls\.jsonl:3: invalid_json/);
+  // with no bad line after it, the tokenizer's own error is thrown as it is: not made a UserError
+  assert.throws(() => loadTokenRows(f['boom-only.jsonl']!, { tokenizer: boom }), (e: unknown) => e instanceof TypeError && !isUserError(e) && /failed on boom/.test(e.message));
+});
