@@ -283,7 +283,7 @@ test('a raw chat file read by train or eval keeps its turns\' "name" for the tem
   assert.equal(loadNotes(stats, undefined).some((n) => n.includes('"name"')), false);
 });
 
-test('a generation file is tokenized as it is read: no more than one parsed record is held at a time (a 2 GB train.jsonl held every record\'s text beside its rows); errors are said as before', () => {
+test('a generation file is tokenized as it is read: each record is tokenized before the next lines are read (50 before line 51 fails) (a 2 GB train.jsonl held every record\'s text beside its rows); errors are said as before', () => {
   const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ text: `record number ${i} of a long file` }));
   const f = writeFiles(dir, { 'streamed.jsonl': [...lines, '{not json'].join('\n') })['streamed.jsonl']!;
   let encoded = 0;
