@@ -1,4 +1,4 @@
-// A progress bar on stderr: step/total, a bar, rate and ETA, plus caller-supplied fields.
+// A progress bar on stderr: step/total, a bar, rate (in the total's unit: MB/s, rows/s) and ETA, plus caller-supplied fields.
 // On a terminal it redraws one line, cut to the terminal's width (a line that wrapped would leave its first rows
 // behind at every redraw: an 80-column terminal filled with them); otherwise it prints a whole line at most every
 // `everyMs` (default 10 s). Nothing is drawn while setQuiet(true) is on (prepare --quiet; a library caller's choice).
@@ -46,7 +46,9 @@ export class Progress {
     const rate = elapsed > 0 ? this.done / elapsed : 0;
     const eta = rate > 0 ? (total - this.done) / rate : NaN;
     const extra = Object.entries(fields).map(([k, v]) => `${k} ${v}`).join(' | ');
-    return `${label} ${bar} ${this.done}/${total}${unit ? ' ' + unit : ''} | ${formatRate(rate)}/s | ETA ${formatDuration(eta)}${extra ? ' | ' + extra : ''}`;
+    const inUnit = unit ? ' ' + unit : '';
+    // the rate in the total's unit: "96/600 MB | 0.34 MB/s", "51/51 steps | 0.41 steps/s"
+    return `${label} ${bar} ${this.done}/${total}${inUnit} | ${formatRate(rate)}${inUnit}/s | ETA ${formatDuration(eta)}${extra ? ' | ' + extra : ''}`;
   }
 
   private draw(fields: Record<string, string>): void {

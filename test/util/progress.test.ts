@@ -12,12 +12,13 @@ import { shellWord } from '../../src/util/shell-quote.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
-const LINE = 'train ████████████████████████ 51/51 steps | 0.41/s | ETA 0s | loss 4.3372 | lr 7.34e-6 | tok/s 339';
+const LINE = 'train ████████████████████████ 51/51 steps | 0.41 steps/s | ETA 0s | loss 4.3372 | lr 7.34e-6 | tok/s 339';
 
 test('fitWidth drops the last fields until the line fits one column short of the width, then cuts; an unknown width keeps it', () => {
   assert.equal(fitWidth(LINE, 200), LINE);
   assert.equal(fitWidth(LINE, undefined), LINE);
-  assert.equal(fitWidth(LINE, 80), 'train ████████████████████████ 51/51 steps | 0.41/s | ETA 0s | loss 4.3372');
+  assert.equal(fitWidth(LINE, 86), 'train ████████████████████████ 51/51 steps | 0.41 steps/s | ETA 0s | loss 4.3372');
+  assert.equal(fitWidth(LINE, 80), 'train ████████████████████████ 51/51 steps | 0.41 steps/s | ETA 0s');
   assert.equal(fitWidth(LINE, 40), 'train ████████████████████████ 51/51 st');
   assert.equal([...fitWidth(LINE, 40)].length, 39);
   assert.equal(fitWidth(LINE, [...LINE].length + 1), LINE, 'a line one column short of the width fits');
@@ -52,4 +53,13 @@ test('a progress bar draws nothing while setQuiet(true) is on (a library caller 
   const bar = new Progress({ label: 'train', total: 1, stream });
   bar.tick(1);
   assert.equal(written.length, 1);
+});
+
+test('the rate is said in the unit of the total (MB/s, rows/s, steps/s), a bare /s only where the bar has no unit', async () => {
+  const { Progress } = await import('../../src/util/progress.ts');
+  const rateOf = (unit: string | undefined): string => new Progress({ label: 'x', total: 600, ...(unit === undefined ? {} : { unit }) }).line().split(' | ')[1]!;
+  assert.match(rateOf('MB'), /^\d+(\.\d+)? MB\/s$/);
+  assert.match(rateOf('rows'), /^\d+(\.\d+)? rows\/s$/);
+  assert.match(rateOf('steps'), /^\d+(\.\d+)? steps\/s$/);
+  assert.match(rateOf(undefined), /^\d+(\.\d+)?\/s$/);
 });
