@@ -22,7 +22,8 @@
 //    "<s> $A </s>" template), no labels, `label` = the class index: transformers' tokenizer(text), as
 //    run_classification.py tokenizes; truncated, the text is cut and those ids kept, as tokenizer(text, truncation=True).
 // Over-long sequences are truncated or dropped by `overflow`; a raw record left with nothing to train is
-// dropped (pre-tokenized rows are kept as given, as HF keeps them).
+// dropped, and so is a pre-tokenized row that the cut leaves with none (TRL 1.13's SFTTrainer truncates and drops
+// fully masked rows of an already tokenized dataset too); one given with no target and not cut is kept as given.
 import type { TokenRow } from './batch.ts';
 import { IGNORE_INDEX, countTargets } from './batch.ts';
 import { leadingIds, type ChatTemplateOptions, type TemplateMessage, type Tokenizer } from '../tokenizer/types.ts';
@@ -94,7 +95,7 @@ interface Seq {
  */
 export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: TokenizeOptions = {}): TokenizedRecord {
   checkRecordArgs(record, tok);
-  // pre-tokenized rows are kept even with no target, as HF keeps them: they hold their place in a batch
+  // pre-tokenized rows given with no target are kept, as HF keeps them: they hold their place in a batch (not one the cut left with none: finish)
   if (record.shape === 'pretokenized') return finish(pretokenizedSeq(record, tok?.vocabSize ?? opts.vocabSize), pretokenizedLabel(record, opts), opts, true);
   if (tok === null) throw new UserError(`a ${record.shape} record needs a tokenizer`);
   const trainAll = opts.trainOn === 'all';
@@ -182,8 +183,8 @@ function promptCompletionLength(record: Extract<DataRecord, { shape: 'prompt_com
 
 /**
  * True when the record cut to its first `maxLen` tokens has no target left (fully masked: the prompt fills them), so
- * that loading at that length with trainOn 'assistant' (the default) drops it; never for a classification record nor a
- * pre-tokenized row, which are kept without targets.
+ * that loading at that length with trainOn 'assistant' (the default) drops it (a pre-tokenized row too, its targets past
+ * the cut); never for a classification record, which has no targets.
  */
 export function fullyMaskedWithin(record: DataRecord, tok: Tokenizer, maxLen: number): boolean {
   if (record.shape === 'chat' && firstTurnTrainsWithin(record, tok, maxLen)) return false;
@@ -232,7 +233,8 @@ function finish(seq: Seq, label: number | undefined, opts: TokenizeOptions, keep
     overflow = 'truncated';
   }
   if (label !== undefined) return { row: { inputIds: Int32Array.from(ids), label }, length, overflow };
-  if (countTargets({ inputIds: ids, labels }) === 0 && !keepUntrained) return { row: null, length, overflow };
+  // a row given untrained is kept (keepUntrained); one the cut left untrained is dropped, pre-tokenized or not
+  if (countTargets({ inputIds: ids, labels }) === 0 && (!keepUntrained || overflow === 'truncated')) return { row: null, length, overflow };
   return { row: { inputIds: Int32Array.from(ids), labels: Int32Array.from(labels) }, length, overflow };
 }
 
