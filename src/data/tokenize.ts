@@ -20,7 +20,10 @@
 //    when that turn is trained; trainOn 'all' trains every token;
 //  - classification: BOS + text + the ids the post-processor puts after a text (none for Mistral's; EOS for a
 //    "<s> $A </s>" template), no labels, `label` = the class index: transformers' tokenizer(text), as
-//    run_classification.py tokenizes; truncated, the text is cut and those ids kept, as tokenizer(text, truncation=True).
+//    run_classification.py tokenizes; truncated, the text is cut and those ids kept, as tokenizer(text, truncation=True):
+//    its end kept where tokenizer_config.json's truncation_side is "left", its start otherwise; a maxSeqLen with no room
+//    for one token of text beside those ids is refused. Generation rows keep their start whatever truncation_side says,
+//    as TRL's SFTTrainer does (it tokenizes untruncated and cuts by its own truncation_mode, keep_start by default).
 // Over-long sequences are truncated or dropped by `overflow`; a raw record left with nothing to train is
 // dropped, and so is a pre-tokenized row that the cut leaves with none (TRL 1.13's SFTTrainer truncates and drops
 // fully masked rows of an already tokenized dataset too); one given with no target and not cut is kept as given.
@@ -85,8 +88,11 @@ export interface TokenizedRecord {
 interface Seq {
   ids: number[];
   labels: number[];
-  /** Ids at the end that truncation keeps, cutting before them (a classification row's trailing special ids). */
-  kept?: number;
+  /**
+   * A classification row's text between the special ids before and after it, which truncation keeps, cutting the text:
+   * its end (keepEnd, truncation_side "left") or its start.
+   */
+  around?: { before: number; after: number; keepEnd: boolean };
 }
 
 /**
@@ -129,8 +135,9 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: 
     }
     case 'classification': {
       const text = opts.specialTokenText === 'encode' ? tok.encode(record.text) : encodeText(tok, record.text, 'text');
-      const trailing = tok.trailingIds ?? [];
-      seq = { ids: [...bos(tok), ...text, ...trailing], labels: [], kept: trailing.length };
+      const leading = bos(tok), trailing = tok.trailingIds ?? [];
+      if (opts.maxSeqLen !== undefined) checkTextRoom(opts.maxSeqLen, leading, trailing);
+      seq = { ids: [...leading, ...text, ...trailing], labels: [], around: { before: leading.length, after: trailing.length, keepEnd: tok.truncationSide === 'left' } };
       label = classIndex(record.label, opts);
       const special = opts.specialTokenText === 'encode' ? firstSpecial(tok, text, record.text) : undefined;
       if (special !== undefined) return { ...finish(seq, label, opts), specialText: special };
@@ -227,8 +234,7 @@ function finish(seq: Seq, label: number | undefined, opts: TokenizeOptions, keep
   const max = opts.maxSeqLen;
   if (max !== undefined && length > max) {
     if ((opts.overflow ?? 'truncate') === 'drop') return { row: null, length, overflow: 'dropped' };
-    const kept = Math.min(seq.kept ?? 0, max);
-    ids = [...ids.slice(0, max - kept), ...ids.slice(length - kept)];
+    ids = seq.around ? cutText(ids, seq.around, max) : ids.slice(0, max);
     labels = labels.slice(0, max);
     overflow = 'truncated';
   }
@@ -236,6 +242,25 @@ function finish(seq: Seq, label: number | undefined, opts: TokenizeOptions, keep
   // a row given untrained is kept (keepUntrained); one the cut left untrained is dropped, pre-tokenized or not
   if (countTargets({ inputIds: ids, labels }) === 0 && (!keepUntrained || overflow === 'truncated')) return { row: null, length, overflow };
   return { row: { inputIds: Int32Array.from(ids), labels: Int32Array.from(labels) }, length, overflow };
+}
+
+/**
+ * A classification row cut to `max` ids: the special ids before and after its text kept, the text cut to the rest (at
+ * least one id: checkTextRoom), its end kept or its start, as transformers' tokenizer(text, truncation=True).
+ */
+function cutText(ids: readonly number[], around: NonNullable<Seq['around']>, max: number): number[] {
+  const { before, after, keepEnd } = around;
+  const text = ids.slice(before, ids.length - after), room = max - before - after;
+  return [...ids.slice(0, before), ...(keepEnd ? text.slice(text.length - room) : text.slice(0, room)), ...ids.slice(ids.length - after)];
+}
+
+/** A maxSeqLen that cannot hold a classification row's special ids and one token of text (rows of [EOS] alone) is refused. */
+function checkTextRoom(max: number, leading: readonly number[], trailing: readonly number[]): void {
+  const least = leading.length + trailing.length + 1;
+  if (max >= least) return;
+  const ids = (a: readonly number[]): string => (a.length ? `[${a.join(', ')}]` : 'none');
+  throw new UserError(`max_seq_len (maxSeqLen) ${max} leaves no room for the text of a classification row: it keeps the ids ` +
+    `${ids(leading)} before the text and ${ids(trailing)} after it; give at least ${least}`);
 }
 
 function trainedExceptFirst(ids: readonly number[]): number[] {

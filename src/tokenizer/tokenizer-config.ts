@@ -43,6 +43,12 @@ export interface TokenizerConfig {
    * HF tokenizers' encode_special_tokens from it (a chat template's "[INST]" too); non-special added tokens still are.
    */
   splitSpecialTokens: boolean;
+  /**
+   * truncation_side: which end of a text transformers' tokenizer(text, truncation=True) cuts, "right" (its default: the
+   * start is kept) or "left" (the end is kept). Classification rows honour it; generation rows keep their start, as TRL's
+   * SFTTrainer (truncation_mode keep_start) does whatever the tokenizer says (tokenize.ts).
+   */
+  truncationSide: 'left' | 'right';
   /** Where the config came from (a file path, or "none"), for messages. */
   source: string;
   /** The parsed document, handed to @huggingface/tokenizers as is. */
@@ -63,6 +69,7 @@ export const EMPTY_CONFIG: TokenizerConfig = {
   cleanUpTokenizationSpaces: false,
   cleanUpBpeAnyway: false,
   splitSpecialTokens: false,
+  truncationSide: 'right',
   source: 'none',
   raw: {},
 };
@@ -144,6 +151,7 @@ export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfi
     cleanUpTokenizationSpaces: bool('clean_up_tokenization_spaces'),
     cleanUpBpeAnyway: bool(BPE_CLEAN_UP_ANYWAY),
     splitSpecialTokens: bool('split_special_tokens'),
+    truncationSide: truncationSide(doc, `${file}: truncation_side`),
     source: file,
     raw: doc,
   };
@@ -162,6 +170,14 @@ function checkAddedTokensDecoder(v: unknown, where: string): void {
       throw new UserError(`expected an object with a string "content", got ${JSON.stringify(entry)}`, `${where}[${JSON.stringify(key)}]`);
     }
   }
+}
+
+/** truncation_side, "right" where not given; transformers refuses any value but "left" and "right" (null too). */
+function truncationSide(doc: Record<string, unknown>, where: string): 'left' | 'right' {
+  if (!Object.hasOwn(doc, 'truncation_side')) return 'right';
+  const v = doc['truncation_side'];
+  if (v === 'left' || v === 'right') return v;
+  throw new UserError(`expected "left" or "right", got ${JSON.stringify(v)}`, where);
 }
 
 /** A special token is written either as its text or as an AddedToken object {content, ...}. */

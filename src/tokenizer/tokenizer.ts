@@ -31,6 +31,7 @@ export class LoadedTokenizer implements Tokenizer {
   readonly addsBos: boolean;
   readonly leadingIds: readonly number[];
   readonly trailingIds: readonly number[];
+  readonly truncationSide: 'left' | 'right';
   readonly eosId: number | null;
   readonly padId: number | null;
   readonly unkId: number | null;
@@ -72,6 +73,7 @@ export class LoadedTokenizer implements Tokenizer {
     this.trailingIds = trailingSpecialIds(p.json);
     const after = this.trailingIds.find((id) => p.vocab.idToToken[id] === undefined);
     if (after !== undefined) throw new UserError(`puts id ${after} after a text, which is no token of this vocabulary (${p.vocab.size} tokens)`, `${p.file}: post_processor`);
+    this.truncationSide = cfg.truncationSide;
     this.eosId = resolve(cfg.eosToken, 'eos_token', noConfig ? '</s>' : null);
     this.padId = resolve(cfg.padToken, 'pad_token', null);
     this.unkId = resolve(cfg.unkToken, 'unk_token', null);

@@ -63,6 +63,11 @@ export interface Tokenizer {
   readonly leadingIds?: readonly number[];
   /** The ids HF's tokenizer(text) puts after a text (its post-processor's: "<s> $A </s>" gives EOS); default none. */
   readonly trailingIds?: readonly number[];
+  /**
+   * Which end of a classification text truncation cuts (tokenizer_config.json's truncation_side): "right", the default,
+   * keeps its start; "left" keeps its end. The special ids around the text are kept either way.
+   */
+  readonly truncationSide?: 'left' | 'right';
   readonly eosId: number | null;
   /** The tokenizer's pad token, when it has one (Mistral has none). */
   readonly padId: number | null;
