@@ -15,7 +15,8 @@ export interface TokenLimits {
 /**
  * The tokens `record` keeps (cut: true where --overflow truncate cuts it to --max-tokens), or the reason it is rejected:
  * untokenizable, too_short, too_long (--overflow reject), or fully_masked — cut to --max-tokens, its prompt fills the
- * tokens kept and nothing is left to train, a row loading drops with train_on: assistant.
+ * tokens kept and nothing is left to train, a row loading drops with train_on: assistant (a pre-tokenized row: its labels
+ * mask them, and loading drops it whatever train_on says).
  */
 export function tokenVerdict(record: DataRecord, tok: Tokenizer, limits: TokenLimits, words: OptionWords):
   { tokens: number; cut: boolean } | { reason: Reason; detail: string } {
@@ -31,6 +32,13 @@ export function tokenVerdict(record: DataRecord, tok: Tokenizer, limits: TokenLi
   if (minTokens !== undefined && tokens < minTokens) return { reason: 'too_short', detail: `${tokens} tokens, fewer than ${words.say('minTokens')} ${minTokens}` };
   if (maxTokens === undefined || tokens <= maxTokens) return { tokens, cut: false };
   if (overflow === 'reject') return { reason: 'too_long', detail: `${tokens} tokens, more than ${words.say('maxTokens')} ${maxTokens}` };
+  if (fullyMasked && record.shape === 'pretokenized') {
+    // its own labels mask the tokens kept: train_on does not apply to a pre-tokenized row
+    return {
+      reason: 'fully_masked',
+      detail: `${tokens} tokens: cut to ${words.say('maxTokens')} ${maxTokens}, no token to train is left (its labels are -100 up to there); loading at that length would drop it (leave ${words.say('maxTokens')} out to keep it)`,
+    };
+  }
   if (fullyMasked) {
     return {
       reason: 'fully_masked',

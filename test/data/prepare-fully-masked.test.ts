@@ -45,3 +45,12 @@ test('prepare --overflow reject still rejects those records as too_long', () => 
   const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'rej'), tokenizer: mistralTokenizer(), split: [1, 0, 0], maxTokens: 8 });
   assert.deepEqual(report.by_reason, { too_long: 1 });
 });
+
+test('a pre-tokenized row whose targets all fall past --max-tokens is rejected as fully_masked, its detail saying its labels mask the tokens kept (train_on does not apply to it)', () => {
+  const f = writeFiles(dir, { 'p.jsonl': '{"input_ids": [1, 5, 6, 7, 8], "labels": [-100, -100, -100, 7, 8]}\n{"input_ids": [1, 9, 10, 11]}\n' })['p.jsonl']!;
+  const out = path.join(dir, 'out-pretokenized');
+  prepare({ inputs: [f], outDir: out, tokenizer: mistralTokenizer(), split: [1, 0, 0], maxTokens: 3, overflow: 'truncate' });
+  const rejected = readJsonl<{ source: { line: number }; reason: string; detail: string }>(path.join(out, 'rejected.jsonl'));
+  assert.deepEqual(rejected.map((r) => [r.source.line, r.reason]), [[1, 'fully_masked']]);
+  assert.equal(rejected[0]!.detail, '5 tokens: cut to options.maxTokens 3, no token to train is left (its labels are -100 up to there); loading at that length would drop it (leave options.maxTokens out to keep it)');
+});
