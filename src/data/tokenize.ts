@@ -30,9 +30,10 @@
 import type { TokenRow } from './batch.ts';
 import { IGNORE_INDEX, countTargets } from './batch.ts';
 import { leadingIds, type ChatTemplateOptions, type TemplateMessage, type Tokenizer } from '../tokenizer/types.ts';
-import { needArg, needOneOf, type Want } from '../util/api-args.ts';
+import { checkRecordArgs } from './record-args.ts';
 import { UserError } from '../util/errors.ts';
-import { nearClassHint, type LabelSet } from './labels.ts';
+import type { LabelSet } from './labels.ts';
+import { checkTextRoom, classIndex, cutText, type TextAround } from './classification-text.ts';
 import type { ChatTurn } from './record-shape.ts';
 import type { DataRecord } from './record.ts';
 import { pythonJson } from './python-numbers.ts';
@@ -92,7 +93,7 @@ interface Seq {
    * A classification row's text between the special ids before and after it, which truncation keeps, cutting the text:
    * its end (keepEnd, truncation_side "left") or its start.
    */
-  around?: { before: number; after: number; keepEnd: boolean };
+  around?: TextAround;
 }
 
 /**
@@ -242,25 +243,6 @@ function finish(seq: Seq, label: number | undefined, opts: TokenizeOptions, keep
   // a row given untrained is kept (keepUntrained); one the cut left untrained is dropped, pre-tokenized or not
   if (countTargets({ inputIds: ids, labels }) === 0 && (!keepUntrained || overflow === 'truncated')) return { row: null, length, overflow };
   return { row: { inputIds: Int32Array.from(ids), labels: Int32Array.from(labels) }, length, overflow };
-}
-
-/**
- * A classification row cut to `max` ids: the special ids before and after its text kept, the text cut to the rest (at
- * least one id: checkTextRoom), its end kept or its start, as transformers' tokenizer(text, truncation=True).
- */
-function cutText(ids: readonly number[], around: NonNullable<Seq['around']>, max: number): number[] {
-  const { before, after, keepEnd } = around;
-  const text = ids.slice(before, ids.length - after), room = max - before - after;
-  return [...ids.slice(0, before), ...(keepEnd ? text.slice(text.length - room) : text.slice(0, room)), ...ids.slice(ids.length - after)];
-}
-
-/** A maxSeqLen that cannot hold a classification row's special ids and one token of text (rows of [EOS] alone) is refused. */
-function checkTextRoom(max: number, leading: readonly number[], trailing: readonly number[]): void {
-  const least = leading.length + trailing.length + 1;
-  if (max >= least) return;
-  const ids = (a: readonly number[]): string => (a.length ? `[${a.join(', ')}]` : 'none');
-  throw new UserError(`max_seq_len (maxSeqLen) ${max} leaves no room for the text of a classification row: it keeps the ids ` +
-    `${ids(leading)} before the text and ${ids(trailing)} after it; give at least ${least}`);
 }
 
 function trainedExceptFirst(ids: readonly number[]): number[] {
@@ -499,34 +481,4 @@ function changedRange(ids: readonly number[], others: ReadonlyArray<readonly num
     end = Math.max(end, ids.length - commonSuffix(ids, other, Math.min(ids.length, other.length) - prefix));
   }
   return [start, end];
-}
-
-function classIndex(label: number | string, { labels, unknownLabelFix }: TokenizeOptions): number {
-  if (labels) {
-    const i = labels.classIndex(label);
-    if (i !== undefined) return i;
-    const fix = unknownLabelFix ? ` (${unknownLabelFix})` : '';
-    throw new UserError(`label ${JSON.stringify(label)} is not one of the classes [${labels.labels.map((l) => JSON.stringify(l)).join(', ')}]${nearClassHint(label, labels.labels)}${fix}`);
-  }
-  if (typeof label === 'number' && label >= 0) return label;
-  throw new UserError(`label ${JSON.stringify(label)} needs a class list to map it to an index`);
-}
-
-/** The fields each shape needs, checked for a caller in plain JavaScript (where a record may lack its shape). */
-const SHAPE_FIELDS: Record<DataRecord['shape'], Array<[string, Want]>> = {
-  text: [['text', 'string']],
-  prompt_completion: [['prompt', 'string'], ['completion', 'string']],
-  chat: [['messages', 'array']],
-  classification: [['text', 'string']],
-  pretokenized: [['inputIds', 'array']],
-};
-
-function checkRecordArgs(record: unknown, tok: unknown): void {
-  const fn = 'tokenizeRecord';
-  needArg(fn, 'record', record, 'object', { hint: "a record such as {shape: 'text', text: 'hi'}" });
-  const r = record as Record<string, unknown>;
-  const shapes = Object.keys(SHAPE_FIELDS) as Array<DataRecord['shape']>;
-  needOneOf(fn, 'record.shape', r.shape, shapes, ` (e.g. {shape: "text", text: ${JSON.stringify(typeof r.text === 'string' ? r.text.slice(0, 20) : 'hi')}})`);
-  for (const [key, want] of SHAPE_FIELDS[r.shape as DataRecord['shape']]) needArg(fn, `record.${key}`, r[key], want);
-  if (tok !== null) needArg(fn, 'the tokenizer (second argument)', tok, 'object', { hint: 'loadTokenizer(folder), or null for pre-tokenized records' });
 }

@@ -1,0 +1,38 @@
+// A classification record's pieces beside its tokens (tokenize.ts): its class index, and its row cut to max_seq_len
+// around its text, as transformers' tokenizer(text, truncation=True) cuts it.
+import { UserError } from '../util/errors.ts';
+import { nearClassHint } from './labels.ts';
+import type { TokenizeOptions } from './tokenize.ts';
+
+/** Where a classification row's text lies: between `before` special ids and `after` ones; truncation keeps its end (keepEnd, truncation_side "left") or its start. */
+export interface TextAround { before: number; after: number; keepEnd: boolean }
+
+/**
+ * A classification row cut to `max` ids: the special ids before and after its text kept, the text cut to the rest (at
+ * least one id: checkTextRoom), its end kept or its start, as transformers' tokenizer(text, truncation=True).
+ */
+export function cutText(ids: readonly number[], around: TextAround, max: number): number[] {
+  const { before, after, keepEnd } = around;
+  const text = ids.slice(before, ids.length - after), room = max - before - after;
+  return [...ids.slice(0, before), ...(keepEnd ? text.slice(text.length - room) : text.slice(0, room)), ...ids.slice(ids.length - after)];
+}
+
+/** A maxSeqLen that cannot hold a classification row's special ids and one token of text (rows of [EOS] alone) is refused. */
+export function checkTextRoom(max: number, leading: readonly number[], trailing: readonly number[]): void {
+  const least = leading.length + trailing.length + 1;
+  if (max >= least) return;
+  const ids = (a: readonly number[]): string => (a.length ? `[${a.join(', ')}]` : 'none');
+  throw new UserError(`max_seq_len (maxSeqLen) ${max} leaves no room for the text of a classification row: it keeps the ids ` +
+    `${ids(leading)} before the text and ${ids(trailing)} after it; give at least ${least}`);
+}
+
+export function classIndex(label: number | string, { labels, unknownLabelFix }: Pick<TokenizeOptions, 'labels' | 'unknownLabelFix'>): number {
+  if (labels) {
+    const i = labels.classIndex(label);
+    if (i !== undefined) return i;
+    const fix = unknownLabelFix ? ` (${unknownLabelFix})` : '';
+    throw new UserError(`label ${JSON.stringify(label)} is not one of the classes [${labels.labels.map((l) => JSON.stringify(l)).join(', ')}]${nearClassHint(label, labels.labels)}${fix}`);
+  }
+  if (typeof label === 'number' && label >= 0) return label;
+  throw new UserError(`label ${JSON.stringify(label)} needs a class list to map it to an index`);
+}
