@@ -77,8 +77,8 @@ export interface LoadedRows {
     /** Records dropped: longer than maxSeqLen with overflow 'drop', or nothing left to train after truncation. */
     dropped: number;
     /**
-     * Of `dropped`: raw records left fully masked (TRL's word) by truncation to maxSeqLen: the prompt fills the tokens
-     * kept, so no target is left. TRL 1.13 drops them too (SFTTrainer without packing: "Dropping fully masked examples").
+     * Of `dropped`: records left fully masked (TRL's word) by truncation to maxSeqLen: the prompt (a pre-tokenized
+     * row: its labels of -100) fills the tokens kept, so no target is left. TRL 1.13 drops them too (SFTTrainer without packing: "Dropping fully masked examples").
      */
     fullyMasked: number;
     /** Σ input tokens of the rows. */

@@ -111,7 +111,7 @@ export function loadNotes(stats: LoadedRows['stats'], maxSeqLen: number | undefi
     stats.truncated ? `${stats.truncated} truncated to ${maxSeqLen} tokens` : '',
     // dropped for its length only with overflow: drop; any other dropped record had no target left (fullyMasked)
     tooLong ? `${tooLong} dropped (longer than ${maxSeqLen} tokens)` : '',
-    stats.fullyMasked ? `${stats.fullyMasked} dropped (fully masked: no target token${maxSeqLen === undefined ? '' : ` left within ${maxSeqLen} tokens, the prompt fills them`})` : '',
+    stats.fullyMasked ? `${stats.fullyMasked} dropped (fully masked: no target token${maxSeqLen === undefined ? '' : ` left within ${maxSeqLen} tokens: the prompt or labels of -100 fill them`})` : '',
     stats.cutShort ? `${stats.cutShort} chats read without their assistant turns before the first user turn or user turns after the last assistant turn` : '',
   ].filter(Boolean);
 }

@@ -275,7 +275,7 @@ test('eval --max-seq-len: the truncated and dropped rows are counted on stderr, 
   const model = path.join(ROOT, 'models', 'mistral-tune-tiny');
   const r = await cli('eval', '--model', model, '--data', file, '--max-seq-len', '16', '--device', 'cpu', '--json');
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /eval: generation on 2 examples of \S+chats\.jsonl \(1 truncated to 16 tokens; 1 dropped \(fully masked: no target token left within 16 tokens, the prompt fills them\)\)/);
+  assert.match(r.stderr, /eval: generation on 2 examples of \S+chats\.jsonl \(1 truncated to 16 tokens; 1 dropped \(fully masked: no target token left within 16 tokens: the prompt or labels of -100 fill them\)\)/);
   const lines = r.stdout.split('\n').filter((l) => l !== '');
   assert.equal(lines.length, 1, r.stdout);
   assert.deepEqual(Object.keys(JSON.parse(lines[0]!) as object).sort(), ['loss', 'perplexity', 'tokens']);

@@ -82,7 +82,7 @@ test('a raw record whose trained tokens truncation cuts off (fully masked, as TR
     const tok = loadTokenizer(TINY_MODEL);
     const loaded = loadTokenRows(path.join(dir, 'train.jsonl'), { maxSeqLen: 16, tokenizer: tok });
     assert.deepEqual([loaded.rows.length, loaded.stats.dropped, loaded.stats.fullyMasked, loaded.stats.truncated], [2, 2, 2, 0], 'truncated: of the rows kept');
-    assert.deepEqual(loadNotes(loaded.stats, 16), ['2 dropped (fully masked: no target token left within 16 tokens, the prompt fills them)']);
+    assert.deepEqual(loadNotes(loaded.stats, 16), ['2 dropped (fully masked: no target token left within 16 tokens: the prompt or labels of -100 fill them)']);
     // with overflow drop the long ones go for their length, and no record is left fully masked
     const dropped = loadTokenRows(path.join(dir, 'train.jsonl'), { maxSeqLen: 16, overflow: 'drop', tokenizer: tok });
     assert.deepEqual([dropped.stats.dropped, dropped.stats.fullyMasked], [2, 0]);
@@ -92,7 +92,7 @@ test('a raw record whose trained tokens truncation cuts off (fully masked, as TR
     assert.equal(r.status, 0, r.stderr);
     const report = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'report.json'), 'utf8')) as Record<string, unknown>;
     assert.deepEqual([report.examples, report.examples_dropped, report.examples_fully_masked], [{ train: 2, val: 0, test: 0 }, { train: 2 }, { train: 2 }]);
-    assert.match(r.stderr, /2 dropped \(fully masked: no target token left within 16 tokens, the prompt fills them\)/);
+    assert.match(r.stderr, /2 dropped \(fully masked: no target token left within 16 tokens: the prompt or labels of -100 fill them\)/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
