@@ -219,7 +219,8 @@ export function planSteps(cfg: TrainConfig, loader: DataLoader, place?: (key: st
  */
 function wsdLengthWarning(s: Schedule, v: (key: string) => string): string | null {
   const decay = s.kwargs?.num_decay_steps;
-  if (s.type !== 'warmup_stable_decay' || decay === undefined || decay === 0 || s.warmupSteps >= s.totalSteps) return null;
+  // (num_decay_steps 0 too: the stable steps given end early, and transformers drops to the floor at once)
+  if (s.type !== 'warmup_stable_decay' || decay === undefined || s.warmupSteps >= s.totalSteps) return null;
   const given = s.kwargs?.num_stable_steps;
   if (given === undefined) {
     const skipped = s.warmupSteps + decay - s.totalSteps;
@@ -230,7 +231,10 @@ function wsdLengthWarning(s: Schedule, v: (key: string) => string): string | nul
   const end = s.warmupSteps + given + decay;
   if (end === s.totalSteps) return null;
   const phases = `warmup ${s.warmupSteps}, schedule.num_stable_steps ${v('schedule.num_stable_steps')} and schedule.num_decay_steps ${v('schedule.num_decay_steps')}`;
-  if (end > s.totalSteps) return `warmup_stable_decay's ${phases} are ${end} steps, past the run's ${s.totalSteps}: the run ends before the decay does, above its floor (as in transformers)`;
+  if (end > s.totalSteps) {
+    const cut = s.warmupSteps + given >= s.totalSteps ? 'the run ends before the decay starts, at the peak, optimizer.lr' : 'the run ends before the decay does, above its floor';
+    return `warmup_stable_decay's ${phases} are ${end} steps, past the run's ${s.totalSteps}: ${cut} (as in transformers)`;
+  }
   return `warmup_stable_decay's ${phases} are ${end} steps, fewer than the run's ${s.totalSteps}: its last ${s.totalSteps - end} steps stay at the floor, optimizer.lr × min_lr_ratio (as in transformers; leave num_stable_steps out to fill the run)`;
 }
 

@@ -82,7 +82,13 @@ test("a warmup past the run is warned as each schedule warms up (cosine_warmup_w
   assert.deepEqual(w({ type: 'warmup_stable_decay', warmup_steps: 1, num_decay_steps: 2 }), []);
   assert.deepEqual(w({ type: 'warmup_stable_decay', warmup_steps: 1, num_decay_steps: 2, num_stable_steps: 1 }), []);
   assert.deepEqual(w({ type: 'warmup_stable_decay', warmup_steps: 1, num_decay_steps: 2, num_stable_steps: 3 }),
-    ["warning: warmup_stable_decay's warmup 1, schedule.num_stable_steps 3 and schedule.num_decay_steps 2 are 6 steps, past the run's 4: the run ends before the decay does, above its floor (as in transformers)"]);
+    ["warning: warmup_stable_decay's warmup 1, schedule.num_stable_steps 3 and schedule.num_decay_steps 2 are 6 steps, past the run's 4: the run ends before the decay starts, at the peak, optimizer.lr (as in transformers)"]);
+  assert.deepEqual(w({ type: 'warmup_stable_decay', warmup_steps: 1, num_decay_steps: 2, num_stable_steps: 2 }),
+    ["warning: warmup_stable_decay's warmup 1, schedule.num_stable_steps 2 and schedule.num_decay_steps 2 are 5 steps, past the run's 4: the run ends before the decay does, above its floor (as in transformers)"]);
+  // no decay, and the stable phase ends early: transformers drops to the floor (0 by default) at once
+  assert.deepEqual(w({ type: 'warmup_stable_decay', warmup_steps: 1, num_decay_steps: 0, num_stable_steps: 1 }),
+    ["warning: warmup_stable_decay's warmup 1, schedule.num_stable_steps 1 and schedule.num_decay_steps 0 are 2 steps, fewer than the run's 4: its last 2 steps stay at the floor, optimizer.lr × min_lr_ratio (as in transformers; leave num_stable_steps out to fill the run)"]);
+  assert.deepEqual(w({ type: 'warmup_stable_decay', warmup_steps: 1, num_decay_steps: 0 }), []);
   assert.deepEqual(w({ type: 'warmup_stable_decay', warmup_steps: 1, num_decay_steps: 1, num_stable_steps: 0 }),
     ["warning: warmup_stable_decay's warmup 1, schedule.num_stable_steps 0 and schedule.num_decay_steps 1 are 2 steps, fewer than the run's 4: its last 2 steps stay at the floor, optimizer.lr × min_lr_ratio (as in transformers; leave num_stable_steps out to fill the run)"]);
   assert.deepEqual(w({ type: 'warmup_stable_decay', warmup_steps: 2, num_decay_steps: 3 }),
