@@ -15,7 +15,7 @@ import { documentedKeys, knownKeys, schemaAt } from './config-schema.ts';
  * The error text of an unknown key `k` found under `at` (its full path `full`) holding `value`: what to write instead, if
  * anything.
  */
-export function unknownKeyText(full: string, k: string, at: string[], value?: unknown, written?: string, given?: (key: string) => boolean, byFlag = false): string {
+export function unknownKeyText(full: string, k: string, at: string[], value?: unknown, written?: string, valueAt?: (key: string) => unknown, byFlag = false): string {
   // `lora: {r:16}`: one key "r:16" to YAML
   const spaced = spaceAfterColon(k);
   if (spaced !== '') return `unknown key "${full}"${spaced}`;
@@ -39,8 +39,9 @@ export function unknownKeyText(full: string, k: string, at: string[], value?: un
   const note = NO_COUNTERPART.get(full) ?? NO_COUNTERPART.get(name) ?? (/^wandb($|_)/.test(name) ? NO_WANDB : undefined);
   if (note !== undefined) return `unknown key "${full}": ${note}`;
   const hint = suggestKey(k, at);
-  // (the line to write for a config file's key (`given`: whether a section is in it) or a flag's; not for a library caller's object)
-  const rewrite = hint !== null && ALIASES.get(name) === hint && (byFlag || given !== undefined) ? aliasRewrite(name, hint, value, written, byFlag ? null : given!) : '';
+  // (the line to write for a config file's key (`valueAt`: a key's value in it, undefined where absent) or a flag's; not for a library caller's object)
+  const sibling = (key: string): unknown => valueAt?.([...at, key].join('.'));
+  const rewrite = hint !== null && ALIASES.get(name) === hint && (byFlag || valueAt !== undefined) ? aliasRewrite(name, hint, value, written, byFlag ? null : valueAt!, sibling) : '';
   return `unknown key "${full}"${hint ? ` (did you mean "${hint}"?${rewrite})` : ''}`;
 }
 
@@ -49,8 +50,9 @@ export function unknownKeyText(full: string, k: string, at: string[], value?: un
  * (`given`: whether the config has a section already; null: the key came from a flag, ` give --optimizer.lr 2e-4`); '' where its
  * value does not carry over.
  */
-function aliasRewrite(name: string, key: string, value: unknown, written: string | undefined, given: ((key: string) => boolean) | null): string {
-  const special = VALUE_REWRITES.get(`${name}=${String(value)}`) ?? betaRewrite(name, value, written);
+function aliasRewrite(name: string, key: string, value: unknown, written: string | undefined, valueAt: ((key: string) => unknown) | null,
+  sibling: (key: string) => unknown): string {
+  const special = VALUE_REWRITES.get(`${name}=${String(value)}`) ?? betaRewrite(name, value, written, sibling);
   // a quoted number ("2e-4", as HF's YAML often has it) is the number, written without its quotes
   const quotedNumber = typeof value === 'string' && typeof plainYamlValue(value) === 'number' ? value : undefined;
   const meant = special?.value ?? (quotedNumber !== undefined ? plainYamlValue(quotedNumber) : value);
@@ -59,21 +61,37 @@ function aliasRewrite(name: string, key: string, value: unknown, written: string
   if (special === undefined && ((typeof meant === 'object' && list === undefined) || meant === undefined || valueSchema(key)?.safeParse(meant).success !== true)) return '';
   const text = special?.text ?? quotedNumber ?? written ?? list ?? String(meant);
   const note = special?.note ?? '';
-  if (given === null) return ` give --${key} ${shellPath(text)}${note}`;
+  if (valueAt === null) return ` give --${key} ${shellPath(text)}${note}`;
   const [section, ...rest] = key.split('.');
   if (rest.length === 0) return ` write ${key}: ${text}${note}`;
-  return (given(section!) ? ` write ${rest.join('.')}: ${text} under ${section}:` : ` write ${section}: {${rest.join('.')}: ${text}}`) + note;
+  return (valueAt(section!) !== undefined ? ` write ${rest.join('.')}: ${text} under ${section}:` : ` write ${section}: {${rest.join('.')}: ${text}}`) + note;
 }
 
-/** transformers' adam_beta1 or adam_beta2 as optimizer.betas, the pair, the other one its default: `[0.8, 0.999]`. */
-function betaRewrite(name: string, value: unknown, written: string | undefined): { value: unknown; text: string; note: string } | undefined {
+/**
+ * transformers' adam_beta1 or adam_beta2 as optimizer.betas, the pair: the other one's value where it is given beside it
+ * (`sibling`: a key's value in the same section), else its default: `[0.8, 0.999]`.
+ */
+function betaRewrite(name: string, value: unknown, written: string | undefined, sibling: (key: string) => unknown): { value: unknown; text: string; note: string } | undefined {
   const i = name === 'adam_beta1' ? 0 : name === 'adam_beta2' ? 1 : -1;
-  if (i < 0 || typeof value !== 'number' || !(value >= 0 && value < 1)) return undefined;
+  const beta = (v: unknown): number | undefined => {
+    // a quoted number ("0.95", as HF's YAML often has it) is the number
+    const n = typeof v === 'string' ? plainYamlValue(v) : v;
+    return typeof n === 'number' && n >= 0 && n < 1 ? n : undefined;
+  };
+  const own = beta(value);
+  if (i < 0 || own === undefined) return undefined;
+  const otherKey = `adam_beta${2 - i}`;
+  const otherGiven = sibling(otherKey);
+  const other = otherGiven === undefined ? undefined : beta(otherGiven);
+  if (otherGiven !== undefined && other === undefined) return undefined;
   const betas = [0.9, 0.999];
-  betas[i] = value;
+  betas[i] = own;
+  if (other !== undefined) betas[1 - i] = other;
   const texts = betas.map(String);
-  texts[i] = written ?? String(value);
-  return { value: betas, text: `[${texts.join(', ')}]`, note: `; betas is [adam_beta1, adam_beta2], and ${betas[1 - i]} is adam_beta${2 - i}'s default` };
+  // (as written where the pair is this key's alone; both given, each key's error says the same pair)
+  if (other === undefined && typeof value === 'number') texts[i] = written ?? String(own);
+  const note = other === undefined ? `; betas is [adam_beta1, adam_beta2], and ${betas[1 - i]} is ${otherKey}'s default` : '; betas is [adam_beta1, adam_beta2]';
+  return { value: betas, text: `[${texts.join(', ')}]`, note };
 }
 
 /** Other tools' switches for a value of one of our keys (`alias=value`): the value written here. */

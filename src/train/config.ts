@@ -376,9 +376,9 @@ export function validate(raw: unknown, where: Place = 'config', overridden: Read
             return { key: full, text: `unknown key "${full}": it holds the anchor &${anchor}, and every key of a config is read as a setting: ` +
               `put &${anchor} on the first value that *${anchor} repeats (key: &${anchor} VALUE) and leave "${full}" out` };
           }
-          const given = (key: string): boolean => getDotted(raw as Record<string, unknown>, key) !== undefined;
-          return { key: full, text: unknownKeyText(full, k, issue.path.map(String), getDotted(raw as Record<string, unknown>, full), written(full),
-            typeof where === 'function' ? given : undefined, blame(full).startsWith('--')) };
+          const valueAt = (key: string): unknown => getDotted(raw as Record<string, unknown>, key);
+          return { key: full, text: unknownKeyText(full, k, issue.path.map(String), valueAt(full), written(full),
+            typeof where === 'function' ? valueAt : undefined, blame(full).startsWith('--')) };
         });
       }
       const value = getDotted(raw as Record<string, unknown>, at);

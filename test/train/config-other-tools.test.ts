@@ -10,7 +10,7 @@ const refusal = (text: string, overrides: Array<[string, string]> = []): string 
   try {
     loadTrainConfig(f, overrides);
   } catch (e) {
-    return (e as Error).message.replace(f, 'c.yaml');
+    return (e as Error).message.replaceAll(f, 'c.yaml');
   }
   return 'accepted';
 };
@@ -107,6 +107,13 @@ test("transformers' optimizer keys as an HF user writes them: each optim name sa
   // was: "(did you mean "optimizer.betas"?)", with no value to write: betas is the pair
   assert.equal(refusal('adam_beta1: 0.8\n'), 'c.yaml:3:1: unknown key "adam_beta1" (did you mean "optimizer.betas"? write optimizer: {betas: [0.8, 0.999]}; betas is [adam_beta1, adam_beta2], and 0.999 is adam_beta2\'s default)');
   assert.equal(refusal('optimizer: {lr: 1e-4}\nadam_beta2: 0.95\n'), 'c.yaml:4:1: unknown key "adam_beta2" (did you mean "optimizer.betas"? write betas: [0.9, 0.95] under optimizer:; betas is [adam_beta1, adam_beta2], and 0.9 is adam_beta1\'s default)');
+  // both given: the one pair, from both, in each key's error (was [0.8, 0.999] for one and [0.9, 0.95] for the other)
+  assert.equal(refusal('adam_beta1: 0.8\nadam_beta2: 0.95\n'), 'c.yaml:3:1: unknown key "adam_beta1" (did you mean "optimizer.betas"? write optimizer: {betas: [0.8, 0.95]}; betas is [adam_beta1, adam_beta2]); ' +
+    'c.yaml:4:1: unknown key "adam_beta2" (did you mean "optimizer.betas"? write optimizer: {betas: [0.8, 0.95]}; betas is [adam_beta1, adam_beta2])');
+  assert.equal(refusal('optimizer: {lr: 1e-4}\nadam_beta2: 0.95\nadam_beta1: 8e-1\n'), 'c.yaml:4:1: unknown key "adam_beta2" (did you mean "optimizer.betas"? write betas: [0.8, 0.95] under optimizer:; betas is [adam_beta1, adam_beta2]); ' +
+    'c.yaml:5:1: unknown key "adam_beta1" (did you mean "optimizer.betas"? write betas: [0.8, 0.95] under optimizer:; betas is [adam_beta1, adam_beta2])');
+  // a quoted number, as HF's YAML has it, is the number
+  assert.equal(refusal('adam_beta1: "0.85"\n'), 'c.yaml:3:1: unknown key "adam_beta1" (did you mean "optimizer.betas"? write optimizer: {betas: [0.85, 0.999]}; betas is [adam_beta1, adam_beta2], and 0.999 is adam_beta2\'s default)');
   assert.equal(refusal('adam_beta2: 1.5\n'), 'c.yaml:3:1: unknown key "adam_beta2" (did you mean "optimizer.betas"?)');
   // was: "(did you mean "grad_clip"?)", whose 0 is refused in turn
   assert.equal(refusal('max_grad_norm: 0\n'), 'c.yaml:3:1: unknown key "max_grad_norm" (did you mean "grad_clip"? write grad_clip: null; transformers\' max_grad_norm 0 turns clipping off, as null does here)');
