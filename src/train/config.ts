@@ -22,7 +22,7 @@ import { checkConfigPaths, keyError, noteConfigFile } from './config-paths.ts';
 import { asWritten, configIssueText, writtenTexts } from './config-issues.ts';
 import { nodeAt, parseOverride, readYamlConfig, writtenAt, type Place, type Written } from './config-yaml.ts';
 import { ALL_LINEAR, objectShape, schemaAt, TrainConfigSchema, type TrainConfig } from './config-schema.ts';
-import { scheduleTypeNote } from './schedule.ts';
+import { scheduleTypeNote, unusedScheduleArguments } from './schedule.ts';
 
 export { documentedKeys, isConfigKey, TrainConfigSchema, type RandomModelSpec, type TrainConfig } from './config-schema.ts';
 
@@ -139,6 +139,8 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   }
   const scheduleNote = scheduleTypeNote(cfg.schedule.type, cfg.schedule.warmup_steps);
   if (scheduleNote !== null) warnOnce(keyError('schedule.type', scheduleNote, placeOfKey).message);
+  const { type, warmup_steps: warmup, ...kwargs } = cfg.schedule;
+  for (const { key, note } of unusedScheduleArguments(type, warmup, kwargs)) warnOnce(keyError(`schedule.${key}`, note, placeOfKey).message);
   if (!cfg.lora.init_from) return { cfg, place: placeOfKey, written: writtenTexts(cfg, written) };
   // the adapter folder is read now (its settings win): a missing one, or its config, is named with the line that gave it
   try {

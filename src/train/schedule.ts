@@ -134,6 +134,26 @@ export function scheduleTypeNote(type: ScheduleType, warmup: number): string | n
     "write constant_with_warmup, the same schedule, or warmup_steps: 0 for transformers' constant";
 }
 
+/**
+ * The arguments given that `type` with schedule.warmup_steps `warmup` does not use, each with why (transformers takes
+ * and ignores them): warmup_stable_decay's num_cycles without a cosine decay, a shape or warmup_lr_rate without a warmup.
+ */
+export function unusedScheduleArguments(type: ScheduleType, warmup: number, kwargs: ScheduleKwargs): Array<{ key: ScheduleKwarg; note: string }> {
+  const unused: Array<{ key: ScheduleKwarg; note: string }> = [];
+  const not = ': it is not used (as in transformers)';
+  const noWarmup = (what: string): string => `schedule.warmup_steps is 0, so there is no warmup to ${what}${not}`;
+  if (type === 'warmup_stable_decay') {
+    const noDecay = kwargs.num_decay_steps === 0 ? `num_decay_steps is 0, so there is no decay to shape${not}` : null;
+    if (kwargs.num_cycles !== undefined && (noDecay !== null || (kwargs.decay_type ?? 'cosine') !== 'cosine')) {
+      unused.push({ key: 'num_cycles', note: noDecay ?? `only a cosine decay has cycles, and decay_type is ${kwargs.decay_type}${not}` });
+    }
+    if (kwargs.decay_type !== undefined && noDecay !== null) unused.push({ key: 'decay_type', note: noDecay });
+    if (kwargs.warmup_type !== undefined && warmup === 0) unused.push({ key: 'warmup_type', note: noWarmup('shape') });
+  }
+  if (type === 'cosine_warmup_with_min_lr' && kwargs.warmup_lr_rate !== undefined && warmup === 0) unused.push({ key: 'warmup_lr_rate', note: noWarmup('start') });
+  return unused;
+}
+
 /** transformers' lr_lambda(current_step) of `s`, whose optimizer's initial lr is `peak` (polynomial's and min_lr's λ divide by it). */
 export function lrLambda(s: Schedule, current: number, peak: number): number {
   const { warmupSteps: w, totalSteps: n } = s;

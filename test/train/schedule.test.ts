@@ -100,6 +100,28 @@ test("constant with a warmup is warned of once at schedule.type's line: transfor
   }
 });
 
+test("a schedule argument its schedule does not use as set (transformers ignores it) is warned of at its line", () => {
+  const warnings = (text: string): string[] => {
+    const f = file(`model: m\ndata: {train: t}\n${text}`);
+    const { stderr } = captureStderr(() => loadTrainConfig(f));
+    return stderr.split('\n').filter((l) => l.startsWith('warning: ')).map((l) => l.replace(f, 'c.yaml'));
+  };
+  assert.deepEqual(warnings('schedule: {type: warmup_stable_decay, warmup_steps: 2, num_decay_steps: 3, decay_type: linear, num_cycles: 2}\n'),
+    ["warning: c.yaml:3:96: schedule.num_cycles: only a cosine decay has cycles, and decay_type is linear: it is not used (as in transformers)"]);
+  assert.deepEqual(warnings('schedule: {type: warmup_stable_decay, num_decay_steps: 0, num_stable_steps: 4, num_cycles: 2}\n'),
+    ["warning: c.yaml:3:80: schedule.num_cycles: num_decay_steps is 0, so there is no decay to shape: it is not used (as in transformers)"]);
+  assert.deepEqual(warnings('schedule: {type: warmup_stable_decay, num_decay_steps: 0, decay_type: linear}\n'),
+    ["warning: c.yaml:3:59: schedule.decay_type: num_decay_steps is 0, so there is no decay to shape: it is not used (as in transformers)"]);
+  assert.deepEqual(warnings('schedule: {type: warmup_stable_decay, num_decay_steps: 3, warmup_type: cosine}\n'),
+    ["warning: c.yaml:3:59: schedule.warmup_type: schedule.warmup_steps is 0, so there is no warmup to shape: it is not used (as in transformers)"]);
+  assert.deepEqual(warnings('schedule: {type: cosine_warmup_with_min_lr, min_lr_rate: 0.1, warmup_lr_rate: 0.2}\n'),
+    ["warning: c.yaml:3:63: schedule.warmup_lr_rate: schedule.warmup_steps is 0, so there is no warmup to start: it is not used (as in transformers)"]);
+  for (const quiet of ['schedule: {type: warmup_stable_decay, warmup_steps: 2, num_decay_steps: 3, num_cycles: 2, warmup_type: 1-sqrt}\n',
+    'schedule: {type: cosine_warmup_with_min_lr, warmup_steps: 0.1, min_lr_rate: 0.1, warmup_lr_rate: 0.2}\n', 'schedule: {type: cosine, num_cycles: 2}\n']) {
+    assert.deepEqual(warnings(quiet), [], quiet);
+  }
+});
+
 const quietLoad = (text: string) => captureStderr(() => loadTrainConfig(file(`model: m\ndata: {train: t}\n${text}`))).result;
 
 test("transformers' schedules that are not offered say why", () => {
