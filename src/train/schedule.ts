@@ -163,7 +163,6 @@ export function lrLambda(s: Schedule, current: number, peak: number): number {
   if (s.type === 'cosine_warmup_with_min_lr') return cosineWarmupWithMinLrLambda(a, w, n, current, peak);
   if (current < w) return current / Math.max(1, w);
   const progress = (current - w) / Math.max(1, n - w);
-  const halfCosine = (cycles: number): number => 0.5 * (1 + Math.cos(Math.PI * cycles * 2 * progress));
   switch (s.type) {
     case 'constant':
     case 'constant_with_warmup':
@@ -171,13 +170,12 @@ export function lrLambda(s: Schedule, current: number, peak: number): number {
     case 'linear':
       return Math.max(0, (n - current) / Math.max(1, n - w));
     case 'cosine':
-      return Math.max(0, halfCosine(a.num_cycles ?? 0.5));
+      return Math.max(0, halfCosine(a.num_cycles ?? 0.5, progress));
     case 'cosine_with_restarts':
       if (progress >= 1) return 0;
       return Math.max(0, 0.5 * (1 + Math.cos(Math.PI * (((a.num_cycles ?? 1) * progress) % 1))));
     case 'cosine_with_min_lr': {
-      const rate = minLrRate(a, peak);
-      return Math.max(0, halfCosine(a.num_cycles ?? 0.5) * (1 - rate) + rate);
+      return aboveFloor(halfCosine(a.num_cycles ?? 0.5, progress), minLrRate(a, peak));
     }
     case 'polynomial': {
       // transformers works on the learning rate (lr_end is one) and divides by the initial lr, as LambdaLR multiplies by it
@@ -193,6 +191,12 @@ export function lrLambda(s: Schedule, current: number, peak: number): number {
   }
 }
 
+/** transformers' cosine of `cycles` waves at `progress` (0 to 1): from 1 down to 0 and back up each wave. */
+const halfCosine = (cycles: number, progress: number): number => 0.5 * (1 + Math.cos(Math.PI * cycles * 2 * progress));
+
+/** `factor` (0 to 1) rescaled to run from the floor `rate` to 1, as transformers' min_lr schedules and WSD do. */
+const aboveFloor = (factor: number, rate: number): number => Math.max(0, factor * (1 - rate) + rate);
+
 /** min_lr's rate of the peak, or min_lr_rate (cosine_with_min_lr, cosine_warmup_with_min_lr). */
 const minLrRate = (a: ScheduleKwargs, peak: number): number => (a.min_lr !== undefined ? a.min_lr / peak : a.min_lr_rate ?? 0);
 
@@ -205,9 +209,8 @@ function cosineWarmupWithMinLrLambda(a: ScheduleKwargs, w: number, n: number, cu
     if (a.warmup_lr_rate === undefined) return (current + 1) / Math.max(1, w);
     return a.warmup_lr_rate + (1 - a.warmup_lr_rate) * current / Math.max(1, w - 1);
   }
-  const rate = minLrRate(a, peak);
   const progress = (current - w + 1) / Math.max(1, n - w);
-  return Math.max(0, 0.5 * (1 + Math.cos(Math.PI * (a.num_cycles ?? 0.5) * 2 * progress)) * (1 - rate) + rate);
+  return aboveFloor(halfCosine(a.num_cycles ?? 0.5, progress), minLrRate(a, peak));
 }
 
 /** transformers' _get_wsd_scheduler_lambda: warmup from min_lr_ratio, the peak for num_stable_steps, decay to min_lr_ratio, which it then keeps. */
@@ -215,17 +218,16 @@ function wsdLambda(a: ScheduleKwargs, w: number, n: number, current: number): nu
   const floor = a.min_lr_ratio ?? 0;
   const decay = a.num_decay_steps ?? 0;
   const stable = a.num_stable_steps ?? n - w - decay;
-  const toFloor = (factor: number): number => Math.max(0, factor * (1 - floor) + floor);
   if (current < w) {
     const progress = current / Math.max(1, w);
     const shape = a.warmup_type ?? 'linear';
-    return toFloor(shape === 'linear' ? progress : shape === 'cosine' ? 0.5 * (1 - Math.cos(Math.PI * progress)) : 1 - Math.sqrt(1 - progress));
+    return aboveFloor(shape === 'linear' ? progress : shape === 'cosine' ? 0.5 * (1 - Math.cos(Math.PI * progress)) : 1 - Math.sqrt(1 - progress), floor);
   }
   if (current < w + stable) return 1;
   if (current < w + stable + decay) {
     const progress = (current - w - stable) / Math.max(1, decay);
     const shape = a.decay_type ?? 'cosine';
-    return toFloor(shape === 'linear' ? 1 - progress : shape === 'cosine' ? 0.5 * (1 + Math.cos(Math.PI * (a.num_cycles ?? 0.5) * 2 * progress)) : 1 - Math.sqrt(progress));
+    return aboveFloor(shape === 'linear' ? 1 - progress : shape === 'cosine' ? halfCosine(a.num_cycles ?? 0.5, progress) : 1 - Math.sqrt(progress), floor);
   }
   return floor;
 }
