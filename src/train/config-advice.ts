@@ -275,8 +275,12 @@ function nullable(key: string): boolean {
 /** The schema of the value at a dotted key path, defaults and nullables unwrapped, or null. */
 function valueSchema(key: string): z.ZodType | null {
   let schema = schemaAt(key.split('.'));
-  while (schema instanceof z.ZodDefault || schema instanceof z.ZodNullable) schema = schema.unwrap() as z.ZodType;
-  return schema;
+  // (schedule's arguments are optional transforms of a nullable number or name: the value is read by the transform's input)
+  for (;;) {
+    if (schema instanceof z.ZodDefault || schema instanceof z.ZodNullable || schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
+    else if (schema instanceof z.ZodPipe && schema.out instanceof z.ZodTransform) schema = schema.in as z.ZodType;
+    else return schema;
+  }
 }
 
 /** Names other tools use for our keys (HF TrainingArguments, PEFT's LoraConfig). */
