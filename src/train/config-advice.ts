@@ -47,8 +47,9 @@ export function unknownKeyText(full: string, k: string, at: string[], value?: un
 
 /**
  * What an alias of another tool's (`learning_rate: "2e-4"`, `bf16: true`) is written as here, as ` write optimizer: {lr: 2e-4}`
- * (`given`: whether the config has a section already; null: the key came from a flag, ` give --optimizer.lr 2e-4`); '' where its
- * value does not carry over.
+ * (`valueAt`: a key's value in the config, undefined where absent, which says whether it has the section already; null:
+ * the key came from a flag, ` give --optimizer.lr 2e-4`; `sibling`: a key's value beside this one, for adam_beta1/2's
+ * pair); '' where its value does not carry over.
  */
 function aliasRewrite(name: string, key: string, value: unknown, written: string | undefined, valueAt: ((key: string) => unknown) | null,
   sibling: (key: string) => unknown): string {
@@ -69,7 +70,7 @@ function aliasRewrite(name: string, key: string, value: unknown, written: string
 
 /**
  * transformers' adam_beta1 or adam_beta2 as optimizer.betas, the pair: the other one's value where it is given beside it
- * (`sibling`: a key's value in the same section), else its default: `[0.8, 0.999]`.
+ * (`sibling`: a key's value in the same section), else its default: adam_beta1 0.8 alone is `[0.8, 0.999]`.
  */
 function betaRewrite(name: string, value: unknown, written: string | undefined, sibling: (key: string) => unknown): { value: unknown; text: string; note: string } | undefined {
   const i = name === 'adam_beta1' ? 0 : name === 'adam_beta2' ? 1 : -1;
