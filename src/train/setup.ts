@@ -263,11 +263,16 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, st
     warn(`grad_accum ${v('grad_accum')} is more than an epoch's ${perEpoch} micro-batches, and a step ends with its epoch: ` +
       `each step accumulates ${perEpoch} at most (set grad_accum to ${perEpoch} or less, or raise batch_size)`);
   }
-  // step k uses λ(k − 1): the peak comes at step warmup + 1, but at step warmup for cosine_warmup_with_min_lr, whose warmup is a step ahead
+  // step k uses λ(k − 1): the peak comes at step warmup + 1, but at step warmup for cosine_warmup_with_min_lr, whose warmup
+  // is a step ahead (and never where its one warmup step starts from warmup_lr_rate)
   const peakStep = warmupSteps + (cfg.schedule.type === 'cosine_warmup_with_min_lr' ? 0 : 1);
+  const given = warmupSteps === cfg.schedule.warmup_steps ? v('schedule.warmup_steps') : `${warmupSteps} (${v('schedule.warmup_steps')} of the run's steps)`;
   if (peakStep > totalSteps && warmupSteps > 0) {
-    const given = warmupSteps === cfg.schedule.warmup_steps ? v('schedule.warmup_steps') : `${warmupSteps} (${v('schedule.warmup_steps')} of the run's steps)`;
     warn(`schedule.warmup_steps ${given} ${peakStep === warmupSteps ? '>' : '≥'} the run's ${totalSteps} steps: the learning rate never reaches optimizer.lr`);
+  } else if (cfg.schedule.type === 'cosine_warmup_with_min_lr' && warmupSteps === 1 && (cfg.schedule.warmup_lr_rate ?? 1) < 1) {
+    // its one warmup step is warmup_lr_rate (transformers divides by max(1, warmup − 1)), and the cosine starts after it
+    warn(`schedule.warmup_steps ${given} with schedule.warmup_lr_rate ${v('schedule.warmup_lr_rate')}: the one warmup step runs at warmup_lr_rate and the cosine ` +
+      'starts after it, so the learning rate never reaches optimizer.lr (as in transformers; give warmup_steps 2 or more, or leave warmup_lr_rate out)');
   }
   const wsd = wsdLengthWarning(steps.schedule, v);
   if (wsd) warn(wsd);

@@ -79,6 +79,12 @@ test("a warmup past the run is warned as each schedule warms up (cosine_warmup_w
   // transformers' lr of step 4 is (3 + 1) / 4 of the peak: reached
   assert.deepEqual(w({ type: 'cosine_warmup_with_min_lr', warmup_steps: 4, min_lr_rate: 0.1 }), []);
   assert.deepEqual(w({ type: 'cosine_warmup_with_min_lr', warmup_steps: 5, min_lr_rate: 0.1 }), ["warning: schedule.warmup_steps 5 > the run's 4 steps: the learning rate never reaches optimizer.lr"]);
+  // one warmup step from warmup_lr_rate: transformers divides by max(1, warmup − 1), so step 1 runs at the rate and
+  // the cosine starts below the peak (lrs 0.2, 0.914, … of it); at 2 warmup steps step 2 is the peak
+  assert.deepEqual(w({ type: 'cosine_warmup_with_min_lr', warmup_steps: 1, min_lr_rate: 0.1, warmup_lr_rate: 0.2 }),
+    ["warning: schedule.warmup_steps 1 with schedule.warmup_lr_rate 0.2: the one warmup step runs at warmup_lr_rate and the cosine starts after it, so the learning rate never reaches optimizer.lr (as in transformers; give warmup_steps 2 or more, or leave warmup_lr_rate out)"]);
+  assert.deepEqual(w({ type: 'cosine_warmup_with_min_lr', warmup_steps: 1, min_lr_rate: 0.1, warmup_lr_rate: 1 }), []);
+  assert.deepEqual(w({ type: 'cosine_warmup_with_min_lr', warmup_steps: 2, min_lr_rate: 0.1, warmup_lr_rate: 0.2 }), []);
   assert.deepEqual(w({ type: 'warmup_stable_decay', warmup_steps: 1, num_decay_steps: 2 }), []);
   assert.deepEqual(w({ type: 'warmup_stable_decay', warmup_steps: 1, num_decay_steps: 2, num_stable_steps: 1 }), []);
   assert.deepEqual(w({ type: 'warmup_stable_decay', warmup_steps: 1, num_decay_steps: 2, num_stable_steps: 3 }),
