@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CONFIGS, type ConfigName } from './cpu-model.ts';
+import { benchClock, CONFIGS, ONE_THREAD, type ConfigName } from './cpu-model.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -21,7 +21,6 @@ const { values: a } = parseArgs({
   },
 });
 const cpuTime = a['cpu-time'] === true;
-const ONE_THREAD = { MISTRAL_TUNE_THREADS: '1', OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
 const promptLen = Number(a.prompt), nNew = Number(a.new);
 const promptIds = Array.from({ length: promptLen }, (_, i) => 1 + ((i * 7919) % 30000));
 
@@ -31,7 +30,7 @@ if (a.child) {
   const { createRandomModel } = await import('../src/model/init.ts');
   const { generate } = await import('../src/model/generate.ts');
   const model = createRandomModel(new CpuBackend(), parseConfig(CONFIGS[a.child as ConfigName]), { seed: 0 });
-  const clock = (): number => { if (!cpuTime) return performance.now(); const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  const clock = benchClock(cpuTime);
   const ms = (n: number): number => { const t = clock(); generate(model, promptIds, { maxNewTokens: n, temperature: 0, eosIds: [] }); return clock() - t; };
   ms(1); // memory faulted in
   const t = ms(nNew + 1) - ms(1);

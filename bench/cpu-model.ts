@@ -43,6 +43,16 @@ export const ODD = { ...NANO, hidden_size: 200, intermediate_size: 997, num_atte
 /** nano with a 128-token sliding window (run on rows of 1,024). */
 export const SW128 = { ...NANO, sliding_window: 128 };
 
+/** --cpu-time's environment (bench/cpu.ts, bench/cpu-generate.ts): one kernel thread for ours, OpenBLAS and torch. */
+export const ONE_THREAD = { MISTRAL_TUNE_THREADS: '1', OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+
+/** ms: the wall, or with `cpuTime` the process's CPU time (user + system), what a loaded shared machine disturbs least. */
+export const benchClock = (cpuTime: boolean) => (): number => {
+  if (!cpuTime) return performance.now();
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 export const CONFIGS = {
   nano: NANO, small: SMALL, w64: W64, gqa32: GQA32, hd64: HD64, hd96: HD96, hd128: HD128, hd256: HD256, v32k: V32K, v131k: V131K, odd: ODD, sw128: SW128,
 } as const;

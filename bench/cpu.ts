@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { threadCount } from '../src/backend/cpu/wasm/pool.ts';
-import { CASES, CONFIGS, workload, type CaseName, type Mode } from './cpu-model.ts';
+import { benchClock, CASES, CONFIGS, ONE_THREAD, workload, type CaseName, type Mode } from './cpu-model.ts';
 
 // the peer lives in the shared folder next to the repository (../shared), or next to a worktree's parent
 const PEERS = ['../shared/bench/torch_cpu/bench_cpu.py', '../../shared/bench/torch_cpu/bench_cpu.py'].map((p) => path.resolve(p));
@@ -41,13 +41,7 @@ const { values: a } = parseArgs({
  * time, not the wall: the figure a loaded shared machine disturbs least (it still moves with cache and memory contention).
  */
 const cpuTime = a['cpu-time'] === true;
-const ONE_THREAD = { MISTRAL_TUNE_THREADS: '1', OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
-/** ms: the wall, or the process's CPU time (user + system) under --cpu-time. */
-const clock = (): number => {
-  if (!cpuTime) return performance.now();
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
+const clock = benchClock(cpuTime);
 const steps = Number(a.steps), warmup = Number(a.warmup), runs = Number(a.runs);
 /** The peer's Python (--python: one with torch, e.g. a venv's; Debian's python3-torch by default). */
 const PY = a.python!;
