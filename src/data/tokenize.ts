@@ -195,6 +195,8 @@ function promptCompletionLength(record: Extract<DataRecord, { shape: 'prompt_com
  * the cut); never for a classification record, which has no targets.
  */
 export function fullyMaskedWithin(record: DataRecord, tok: Tokenizer, maxLen: number): boolean {
+  // (not cut to maxLen to learn that: a maxLen with no room for its text beside its special ids is refused by the cut)
+  if (record.shape === 'classification') return false;
   if (record.shape === 'chat' && firstTurnTrainsWithin(record, tok, maxLen)) return false;
   const r = tokenizeRecord(withoutClass(record), tok, { maxSeqLen: maxLen, overflow: 'truncate' });
   return r.row === null;

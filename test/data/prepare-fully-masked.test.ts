@@ -54,3 +54,11 @@ test('a pre-tokenized row whose targets all fall past --max-tokens is rejected a
   assert.deepEqual(rejected.map((r) => [r.source.line, r.reason]), [[1, 'fully_masked']]);
   assert.equal(rejected[0]!.detail, '5 tokens: cut to options.maxTokens 3, no token to train is left (its labels are -100 up to there); loading at that length would drop it (leave options.maxTokens out to keep it)');
 });
+
+test('a classification record over --max-tokens is kept, cut, even where --max-tokens leaves its text no room (not rejected untokenizable with max_seq_len\'s error)', () => {
+  const f = writeFiles(dir, { 'c.jsonl': `${JSON.stringify({ text: long, label: 'a' })}\n${JSON.stringify({ text: 'short one', label: 'b' })}\n` })['c.jsonl']!;
+  for (const maxTokens of [1, 4]) {
+    const { report } = prepare({ inputs: [f], outDir: path.join(dir, `cls-${maxTokens}`), tokenizer: mistralTokenizer(), task: 'classification', split: [1, 0, 0], maxTokens, overflow: 'truncate', dedup: 'none' });
+    assert.deepEqual([report.kept, report.by_reason], [2, {}], `--max-tokens ${maxTokens}`);
+  }
+});
