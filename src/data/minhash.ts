@@ -52,7 +52,7 @@ export function jaccardOf(inter: number, a: number, b: number): number {
  * each. Two texts' lists then share, as multisets, at least as many values as the texts share shingles — more only
  * where shingles of the two collide — so jaccardAtMost of the lists is never below the exact jaccard, for any
  * number of hash bits (fewer only in tests, to make collisions common). The list of fewer bits is the 32-bit one's
- * values cut to them, sorted (but where distinct shingles share a 32-bit hash).
+ * values cut to them, sorted: each keeps a value per distinct shingle, two that share a 32-bit hash included.
  */
 export function shingleHashes(text: string, bits = 32): Uint32Array {
   const mask = bits >= 32 ? 0xffffffff : (1 << bits) - 1;
