@@ -67,12 +67,8 @@ export class LoadedTokenizer implements Tokenizer {
     const noConfig = cfg.source === 'none';
     this.bosId = resolve(cfg.bosToken, 'bos_token', noConfig ? '<s>' : null);
     this.addsBos = tokenizerAddsBos(p.json, cfg, this.bosId);
-    this.leadingIds = leadingSpecialIds(p.json, cfg, this.bosId);
-    const outside = this.leadingIds.find((id) => p.vocab.idToToken[id] === undefined);
-    if (outside !== undefined) throw new UserError(`puts id ${outside} before a text, which is no token of this vocabulary (${p.vocab.size} tokens)`, `${p.file}: post_processor`);
-    this.trailingIds = trailingSpecialIds(p.json);
-    const after = this.trailingIds.find((id) => p.vocab.idToToken[id] === undefined);
-    if (after !== undefined) throw new UserError(`puts id ${after} after a text, which is no token of this vocabulary (${p.vocab.size} tokens)`, `${p.file}: post_processor`);
+    this.leadingIds = tokensOf(leadingSpecialIds(p.json, cfg, this.bosId), 'before', p);
+    this.trailingIds = tokensOf(trailingSpecialIds(p.json), 'after', p);
     this.truncationSide = cfg.truncationSide;
     this.eosId = resolve(cfg.eosToken, 'eos_token', noConfig ? '</s>' : null);
     this.padId = resolve(cfg.padToken, 'pad_token', null);
@@ -196,6 +192,13 @@ const UNRENDERED_CHAT_OPTIONS: Readonly<Record<string, string>> = {
  * has only when it was resized for it, which a tokenizer.json without the token says it was not (and training here
  * never resizes): its id would index past the embedding, or hit a row no token of this tokenizer trained.
  */
+/** The ids the post-processor puts `side` a text, each refused where no token of the vocabulary has it. */
+function tokensOf(ids: number[], side: 'before' | 'after', p: TokenizerParts): number[] {
+  const outside = ids.find((id) => p.vocab.idToToken[id] === undefined);
+  if (outside !== undefined) throw new UserError(`puts id ${outside} ${side} a text, which is no token of this vocabulary (${p.vocab.size} tokens)`, `${p.file}: post_processor`);
+  return ids;
+}
+
 function missingSpecialToken(token: string, key: string, p: TokenizerParts): UserError {
   const cfg = p.config;
   const named = [cfg.bosToken, cfg.eosToken, cfg.unkToken, cfg.padToken, ...cfg.additionalSpecialTokens];
