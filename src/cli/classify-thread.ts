@@ -17,6 +17,7 @@ import { loadModel } from '../model/mistral.ts';
 import { isCausalLmAdapter, loadAdapter } from '../model/peft.ts';
 import { hasScoreHeadFolder } from '../model/task.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
+import { leadingIds } from '../tokenizer/types.ts';
 import { writeStreamAtomic } from '../util/atomic.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
@@ -97,17 +98,22 @@ function classifyWith(a: ClassifyArgs, target: EvalTarget, weightsRead: () => vo
       warn(`${f.data === undefined ? 'the text holds' : `${n} of ${counted(texts.length, 'text')} hold`} the text of a special token (${token}${f.data === undefined ? '' : `, the first at ${recordPlace(f.data, texts[special]!)}`}), ` +
         'read as that token, as transformers\' tokenizer reads it (training refuses such text)');
     }
-    // a cut text is classified on its start only, as training read it: said, never silent
+    // a cut text is classified on what training read of it: said, never silent. The cut keeps the ids the tokenizer
+    // puts around a text (BOS; a "<s> $A </s>" template's EOS) and, by its truncation_side, the text's start or its end
+    // ("left", classification-text.ts)
     const cut = tokenized.findIndex((t) => t.overflow === 'truncated');
     if (cut >= 0) {
       const n = tokenized.filter((t) => t.overflow === 'truncated').length;
       const limit = `the run's max_seq_len (${maxSeqLen} tokens)`;
-      // the cut keeps the ids the tokenizer puts after a text (a "<s> $A </s>" template's EOS): the text gives the rest
-      const trailing = tokenizer.trailingIds, kept = Math.min(trailing.length, maxSeqLen!);
-      const read = `first ${maxSeqLen! - kept} tokens${kept === 0 ? '' : ` and the ${JSON.stringify(tokenizer.decode(trailing, { skipSpecialTokens: false }))} the tokenizer puts after a text`} are classified`;
-      warn(f.data === undefined ? `the text is longer than ${limit} and was cut to it, as training cuts them: only its ${read}`
+      const quoted = (ids: readonly number[]): string => JSON.stringify(tokenizer.decode(ids, { skipSpecialTokens: false }));
+      const leading = leadingIds(tokenizer), trailing = tokenizer.trailingIds;
+      const after = trailing.length === 0 ? '' : ` and the ${quoted(trailing)} the tokenizer puts after a text`;
+      const read = (its: string): string => tokenizer.truncationSide === 'left'
+        ? `${leading.length === 0 ? its : `the ${quoted(leading)} and ${its}`} last ${maxSeqLen! - leading.length - trailing.length} tokens${after} are classified (the tokenizer's truncation_side is "left")`
+        : `${its} first ${maxSeqLen! - trailing.length} tokens${after} are classified`;
+      warn(f.data === undefined ? `the text is longer than ${limit} and was cut to it, as training cuts them: only ${read('its')}`
         : `${n} of ${counted(texts.length, 'text')} ${n === 1 ? 'is' : 'are'} longer than ${limit} and ${n === 1 ? 'was' : 'were'} cut to it, as training cuts them: ` +
-          `only ${n === 1 ? 'its' : 'their'} ${read} (${n === 1 ? '' : 'the first: '}${recordPlace(f.data, texts[cut]!)})`);
+          `only ${read(n === 1 ? 'its' : 'their')} (${n === 1 ? '' : 'the first: '}${recordPlace(f.data, texts[cut]!)})`);
     }
     const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
     if (past > 0) warn(pastContextWarning(past, 'text', model.cfg.maxPositionEmbeddings, `${past === 1 ? 'its prediction says' : 'their predictions say'} little`));

@@ -79,6 +79,20 @@ test('classify --run: a text cut by a tokenizer that ends a text with EOS ("<s> 
     ['warning: the text is longer than the run\'s max_seq_len (4 tokens) and was cut to it, as training cuts them: only its first 3 tokens and the "</s>" the tokenizer puts after a text are classified']);
 });
 
+// tokenizer_config.json's truncation_side "left" keeps the end of a cut text (classification-text.ts), as transformers'
+// tokenizer(text, truncation=True) does; the warning said "only its first 4 tokens are classified" all the same
+test('classify --run: a text cut by a tokenizer whose truncation_side is "left" is said to be classified on its last tokens after the BOS', async () => {
+  const run = path.join(dir, 'run-left');
+  fs.cpSync(model, path.join(run, 'model'), { recursive: true });
+  const configFile = path.join(run, 'model', 'tokenizer_config.json');
+  fs.writeFileSync(configFile, JSON.stringify({ ...(JSON.parse(fs.readFileSync(configFile, 'utf8')) as object), truncation_side: 'left' }));
+  fs.writeFileSync(path.join(run, 'config.yaml'), `model: ${model}\ntask: classification\nlabels: [a, b]\nmethod: full\nmax_seq_len: 4\ndata: {train: t.jsonl}\n`);
+  const r = await inProcess(['classify', '--run', run, '--device', 'cpu', '--text', 'a text of many words', '--json']);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(r.err.split('\n').filter((l) => l.includes('max_seq_len')),
+    ['warning: the text is longer than the run\'s max_seq_len (4 tokens) and was cut to it, as training cuts them: only the "<s>" and its last 3 tokens are classified (the tokenizer\'s truncation_side is "left")']);
+});
+
 test('classify: a text holding the text of a special token is read as that token, as transformers reads it, and said once with the first place (was: the whole file stopped there)', async () => {
   const file = path.join(dir, 'special.txt');
   fs.writeFileSync(file, 'fine\ngood</s>film\nbad <unk> film\n');
