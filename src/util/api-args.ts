@@ -23,11 +23,16 @@ export function shown(v: unknown): string {
   return typeof v === 'object' ? 'an object' : typeof v === 'function' ? 'a function' : String(v);
 }
 
+/** The error for argument `name` of `fn` missing or given as `v`: "prepare: options.outDir is missing: give a string". */
+export function badArgument(fn: string, name: string, v: unknown, give: string): UserError {
+  return new UserError(`${name} ${v === undefined ? 'is missing' : `is ${shown(v)}`}: give ${give}`, fn);
+}
+
 /** Throws unless `v` is a `want`; `name` is the argument as the caller wrote it, `hint` what to give (default: its type). */
 export function needArg(fn: string, name: string, v: unknown, want: Want, o: { hint?: string } = {}): void {
   if (fits(v, want)) return;
   const hint = o.hint ?? `${/^[aeiou]/.test(want) ? 'an' : 'a'} ${want}`;
-  throw new UserError(`${name} ${v === undefined ? 'is missing' : `is ${shown(v)}`}: give ${hint}`, fn);
+  throw badArgument(fn, name, v, hint);
 }
 
 /**
@@ -38,14 +43,14 @@ export function needInteger(fn: string, name: string, v: unknown, min: number, o
   if (Number.isSafeInteger(v) && (v as number) >= min) return;
   const range = Number.isInteger(v) && (v as number) >= min ? `an integer from ${min} to 2^53 − 1` : `an integer ≥ ${min}`;
   const note = o.note === undefined ? '' : ` (${o.note})`;
-  throw new UserError(`${name} ${v === undefined ? 'is missing' : `is ${shown(v)}`}: give ${o.what === undefined ? '' : `${o.what}, `}${range}${note}`, fn);
+  throw badArgument(fn, name, v, `${o.what === undefined ? '' : `${o.what}, `}${range}${note}`);
 }
 
 /** Throws unless `v` is one of `values`. */
 export function needOneOf(fn: string, name: string, v: unknown, values: readonly string[], example = ''): void {
   if (typeof v === 'string' && values.includes(v)) return;
   const one = values.map((s) => JSON.stringify(s)).join(', ');
-  throw new UserError(`${name} ${v === undefined ? 'is missing' : `is ${shown(v)}`}: give one of ${one}${example}`, fn);
+  throw badArgument(fn, name, v, `one of ${one}${example}`);
 }
 
 /**

@@ -2,7 +2,7 @@
 // reproducible: splits, shuffling, weight initialisation, sampling. Its whole state is four 32-bit words,
 // so a data loader or a checkpoint saves it as JSON and restores it exactly.
 
-import { shown } from './api-args.ts';
+import { badArgument } from './api-args.ts';
 import { UserError } from './errors.ts';
 
 export type RngState = [number, number, number, number];
@@ -83,7 +83,7 @@ export class Rng {
 
   /** A uniform integer in [0, n), without modulo bias; n an integer from 1 to 2^32. */
   below(n: number): number {
-    if (!(Number.isInteger(n) && n > 0 && n <= 2 ** 32)) throw new UserError(`n ${n === undefined ? 'is missing' : `is ${shown(n)}`}: give an integer from 1 to 2^32`, 'Rng.below');
+    if (!(Number.isInteger(n) && n > 0 && n <= 2 ** 32)) throw badArgument('Rng.below', 'n', n, 'an integer from 1 to 2^32');
     return this.drawBelow(n);
   }
 
