@@ -21,7 +21,8 @@ export function hostProblem(host: string): string | null {
  * resolver and a browser both read as one (`0`, `127.1`, `0x7f.1`, `2130706433`) as its dotted quad, and a name in
  * lower case. `--host 0` listened on every address yet was warned of and printed as the name "0" (the URL
  * http://0:PORT/, a Host the check refused); `--host 127.1` and `--host LOCALHOST` were warned of as reachable from the
- * network. Call it on a host hostProblem accepted; an IP address is returned as given.
+ * network. Call it on a host hostProblem accepted, or a name allowHostProblem accepted (--allow-host 127.2, MyBox.Lan);
+ * an IP address is returned as given.
  */
 export function canonicalHost(host: string): string {
   if (net.isIP(host) !== 0) return host;
