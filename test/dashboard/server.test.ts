@@ -326,10 +326,11 @@ test('a short IPv4 form (0, 127.1) is the address it stands for and a name is co
       process.stderr.write = write;
     }
   };
-  for (const host of ['127.1', '0x7f.0.0.1', 'LOCALHOST']) {
+  for (const [host, shownAs] of [['127.1', '127.0.0.1'], ['0x7f.0.0.1', '127.0.0.1'], ['LOCALHOST', 'localhost']] as const) {
     const { d, warnings } = await started(host);
     try {
       assert.equal(warnings, '', host);
+      assert.match(d.url, new RegExp(`^http://${shownAs.replaceAll('.', '\\.')}:\\d+/$`), host);
       assert.equal((await fetch(d.url)).status, 200, `${d.url} (${host})`);
       assert.equal((await rawRequest(d.url, '/', { host: 'mybox.lan' })).status, 200, host);
     } finally {
