@@ -76,9 +76,10 @@ export async function startDashboard(opts: DashboardOptions, words: OptionWords 
   needArg('startDashboard', 'options', opts, 'object', { hint: "an object such as {runs: ['runs/my-run']}" });
   needArg('startDashboard', 'options.runs', opts.runs, 'string[]', { hint: 'a list of run folders' });
   if (opts.runs.length === 0) throw new UserError('no run directories given');
-  const badHost = hostProblem(opts.host ?? '127.0.0.1');
+  const givenHost = opts.host ?? '127.0.0.1';
+  const badHost = hostProblem(givenHost);
   if (badHost) throw new UserError(badHost, words.say('host'));
-  const host = canonicalHost(opts.host ?? '127.0.0.1');
+  const host = canonicalHost(givenHost);
   const port = opts.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`port must be an integer in 0..65535, got ${port}`);
   // NaN, 0, a negative number or one past a timer's range (2^31 - 1) is a 1 ms timer: the runs polled without pause
