@@ -2,6 +2,7 @@
 // (a few bytes per record) when a dataset has millions of records: a 64-bit key → int map for exact
 // deduplication, and a 32-bit key → many ints multimap for LSH bands.
 import { grow } from './grow.ts';
+import { IntLists } from './int-lists.ts';
 
 function mix(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
@@ -9,7 +10,7 @@ function mix(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Values from which a key of IntMultiMap keeps them in an array of its own, and its vals mark for one (below: the arrays). */
+/** Values from which a key of IntMultiMap keeps them in a list of its own, and its vals mark for one (below: the lists). */
 const CROWD = 32;
 const CROWDED = -(2 ** 30);
 
@@ -73,11 +74,13 @@ export class U64Map {
  * (8 bytes) holding its value while it has one, else the head of a chain of its values (12 bytes each, newest
  * first); so a key that many records share (an LSH band of a template) is found, counted and extended in a few
  * probes, where a slot per (key, value) pair made it one long cluster that every add and lookup near it walked.
- * A key of CROWD values or more keeps them in an array of its own instead (a JS array of small ints: 8 bytes a
- * value, fewer than the chain's 12; in the order added):
- * every lookup of such a key (the near-duplicate index's crowded band buckets) reads them in one stretch of
+ * A key of CROWD values or more keeps them in a list of its own instead (IntLists: chunks of 32 to 1,024 values in
+ * one typed array, about 4 to 6 bytes a value, off the JavaScript heap as the chains are; a JS array per key put
+ * 8 to 17 bytes a value on the heap, 250M band keys at 10M records past Node's default limit):
+ * every lookup of such a key (the near-duplicate index's crowded band buckets) reads them in a few stretches of
  * memory, where following the chain cost a cache miss or two a value (log lines, 300k: the walk took a fifth of
- * the time). The 31 chain entries it had are left unused.
+ * the time). The 31 chain entries it had are left unused (a forEach of the key may be walking them): with them, at
+ * most 12 + 6 bytes a crowded value, and as many as the values the chains hold in all.
  */
 export class IntMultiMap {
   private keys = new Int32Array(1 << 12);
@@ -88,7 +91,8 @@ export class IntMultiMap {
   private chainNext = new Int32Array(1 << 10); // the entry of the same key added before, or −1
   private chainLen = new Int32Array(1 << 10); // values in the chain from this entry on
   private chainN = 0;
-  private readonly crowds: number[][] = []; // the values of the keys of CROWD values or more, oldest first
+  private readonly crowds = new IntLists(64); // list c: the values of the crowd numbered c (a key of CROWD values or more)
+  private crowdN = 0;
 
   add(key: number, value: number): void {
     if (!(value >= 0)) throw new Error(`IntMultiMap: values must be ≥ 0, got ${value}`);
@@ -104,33 +108,33 @@ export class IntMultiMap {
       this.keys[i] = key;
       this.vals[i] = value;
     } else if (v >= 0) this.vals[i] = -2 - this.chain(value, this.chain(v, -1));
-    else if (v <= CROWDED) this.crowds[CROWDED - v]!.push(value);
+    else if (v <= CROWDED) this.crowds.push(CROWDED - v, value);
     else if (this.chainLen[-2 - v]! + 1 < CROWD) this.vals[i] = -2 - this.chain(value, -2 - v);
     else {
-      // the chain's values move to an array, oldest first (its entries are left unused)
-      const crowd: number[] = new Array<number>(this.chainLen[-2 - v]!);
-      let k = crowd.length;
-      for (let e = -2 - v; e >= 0; e = this.chainNext[e]!) crowd[--k] = this.chainVal[e]!;
-      crowd.push(value);
-      this.vals[i] = CROWDED - this.crowds.length;
-      this.crowds.push(crowd);
+      // the chain's values move to a list, oldest first (its entries are left unused)
+      const c = this.crowdN++;
+      const values = new Int32Array(this.chainLen[-2 - v]!);
+      let k = values.length;
+      for (let e = -2 - v; e >= 0; e = this.chainNext[e]!) values[--k] = this.chainVal[e]!;
+      this.crowds.reserve(this.crowdN);
+      for (const x of values) this.crowds.push(c, x);
+      this.crowds.push(c, value);
+      this.vals[i] = CROWDED - c;
     }
   }
 
   /** How many values key has. */
   size(key: number): number {
     const v = this.vals[this.slot(key | 0)]!;
-    return v === -1 ? 0 : v >= 0 ? 1 : v <= CROWDED ? this.crowds[CROWDED - v]!.length : this.chainLen[-2 - v]!;
+    return v === -1 ? 0 : v >= 0 ? 1 : v <= CROWDED ? this.crowds.length(CROWDED - v) : this.chainLen[-2 - v]!;
   }
 
   /** Calls fn with every value stored under key (newest first). */
   forEach(key: number, fn: (value: number) => void): void {
     const v = this.vals[this.slot(key | 0)]!;
     if (v >= 0) fn(v);
-    else if (v <= CROWDED) {
-      const crowd = this.crowds[CROWDED - v]!;
-      for (let k = crowd.length - 1; k >= 0; k--) fn(crowd[k]!);
-    } else for (let e = -2 - v; e >= 0; e = this.chainNext[e]!) fn(this.chainVal[e]!);
+    else if (v <= CROWDED) this.crowds.forEachNewestFirst(CROWDED - v, fn);
+    else for (let e = -2 - v; e >= 0; e = this.chainNext[e]!) fn(this.chainVal[e]!);
   }
 
   /** Calls fn with every (key, value) pair, in no particular order. */

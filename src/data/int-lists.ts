@@ -11,18 +11,35 @@ const LAST = 10;
 export class IntLists {
   private pool = new Int32Array(1 << 16);
   private used = 0;
-  private readonly head: Int32Array; // where each list's first chunk starts (its values follow a slot for the next chunk's start)
-  private readonly tail: Int32Array; // where its last chunk starts
-  private readonly tailBits: Uint8Array; // its last chunk holds 2^tailBits values
-  private readonly free: Int32Array; // of which this many are still free
-  private readonly len: Int32Array;
+  private head: Int32Array; // where each list's first chunk starts (its values follow a slot for the next chunk's start)
+  private tail: Int32Array; // where its last chunk starts
+  private tailBits: Uint8Array; // its last chunk holds 2^tailBits values
+  private free: Int32Array; // of which this many are still free
+  private len: Int32Array;
+  private chunks = new Int32Array(64); // forEachNewestFirst's chunk starts
 
-  constructor(readonly lists: number) {
+  constructor(lists: number) {
     this.head = new Int32Array(lists).fill(-1);
     this.tail = new Int32Array(lists).fill(-1);
     this.tailBits = new Uint8Array(lists);
     this.free = new Int32Array(lists);
     this.len = new Int32Array(lists);
+  }
+
+  /** How many lists there are room for. */
+  get lists(): number {
+    return this.len.length;
+  }
+
+  /** Makes room for `lists` lists (at least), the new ones empty. */
+  reserve(lists: number): void {
+    if (lists <= this.len.length) return;
+    const n = Math.max(lists, 2 * this.len.length);
+    this.head = grow(this.head, n).fill(-1, this.len.length);
+    this.tail = grow(this.tail, n).fill(-1, this.len.length);
+    this.tailBits = grow(this.tailBits, n);
+    this.free = grow(this.free, n);
+    this.len = grow(this.len, n);
   }
 
   length(list: number): number {
@@ -85,6 +102,28 @@ export class IntLists {
       for (let i = c + 1; i < end; i++) fn(pool[i]!);
       left -= 1 << k;
       if (k < LAST) k++;
+    }
+  }
+
+  /** Calls fn with each value of the list, the last pushed first; values pushed while it runs are not among them. */
+  forEachNewestFirst(list: number, fn: (value: number) => void): void {
+    const pool = this.pool;
+    const len = this.len[list]!;
+    let chunks = 0, left = len, k = FIRST;
+    for (let c = this.head[list]!; left > 0; c = pool[c]!) {
+      if (chunks === this.chunks.length) this.chunks = grow(this.chunks);
+      this.chunks[chunks++] = c;
+      left -= 1 << k;
+      if (k < LAST) k++;
+    }
+    const starts = this.chunks.slice(0, chunks); // fn may push to a list (this one too), and so use this.chunks
+    // chunk j holds 2^min(LAST, FIRST + j) values, the last as many as are left
+    let before = 0;
+    for (let j = 0; j < chunks - 1; j++) before += 1 << Math.min(LAST, FIRST + j);
+    for (let j = chunks - 1; j >= 0; j--) {
+      const c = starts[j]!;
+      for (let i = c + Math.min(len - before, 1 << Math.min(LAST, FIRST + j)); i > c; i--) fn(pool[i]!);
+      if (j > 0) before -= 1 << Math.min(LAST, FIRST + j - 1);
     }
   }
 

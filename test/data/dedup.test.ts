@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
+import { getHeapStatistics } from 'node:v8';
 import { SIG_SIZE, bandsFor, estimateJaccard, jaccard, jaccardAtMost, minhashSignature, minhashSignatureOfParts, shingleHashes, shingleSet } from '../../src/data/minhash.ts';
 import { IntMultiMap } from '../../src/data/hash-table.ts';
 import { IntLists } from '../../src/data/int-lists.ts';
@@ -251,6 +252,47 @@ test('IntMultiMap: a key many values share is counted and listed whole, among ke
   map.forEachEntry((k, v) => pairs.push(`${k}:${v}`));
   assert.equal(pairs.length, 10001);
   assert.ok(pairs.includes('-3:1') && pairs.includes('7:0') && pairs.includes('5999:4999'));
+});
+
+test('IntMultiMap: adds to many keys interleaved, some while their key is listed, keep every key\'s values newest first', () => {
+  const rng = new Rng(21);
+  const map = new IntMultiMap(), model = new Map<number, number[]>();
+  const add = (key: number, value: number): void => {
+    map.add(key, value);
+    model.set(key, [value, ...(model.get(key) ?? [])]);
+  };
+  for (let s = 0; s < 40_000; s++) {
+    const key = rng.below(2) ? rng.below(30) : rng.below(3000) - 1500; // a few crowded keys among many small ones
+    add(key, rng.below(1e6));
+    if (rng.below(50) === 0) {
+      // a forEach that adds to its own key (crossing 32 values, some of these) and to others lists what it started with
+      const listed: number[] = [], before = model.get(key)!;
+      map.forEach(key, (v) => {
+        listed.push(v);
+        if (listed.length <= 2) add(key, v + 1);
+        add(rng.below(3000) - 1500, v);
+      });
+      assert.deepEqual(listed, before);
+    }
+  }
+  for (const [key, values] of model) {
+    const listed: number[] = [];
+    map.forEach(key, (v) => listed.push(v));
+    assert.deepEqual(listed, values, `key ${key}`);
+    assert.equal(map.size(key), values.length);
+  }
+});
+
+test('IntMultiMap: the values of crowded keys are kept off the JavaScript heap, as the chains are', () => {
+  // 25 band keys a record at 10M records are 250M values: on the heap (Node's default limit about 4 GB), an out-of-memory crash
+  const map = new IntMultiMap();
+  const before = getHeapStatistics().used_heap_size;
+  for (let r = 0; r < 40; r++) for (let k = 0; k < 100_000; k++) map.add(k, r * 100_000 + k);
+  const grew = getHeapStatistics().used_heap_size - before;
+  assert.ok(grew < 4_000_000 * 2, `the heap grew by ${grew} bytes for 4M values`);
+  const seen: number[] = [];
+  map.forEach(99_999, (v) => seen.push(v));
+  assert.deepEqual(seen, Array.from({ length: 40 }, (_, r) => (39 - r) * 100_000 + 99_999));
 });
 
 test('IntLists: tally counts how many lists hold each value, across chunks, reporting those that reach the need; clear undoes it; forEach lists them', () => {
