@@ -51,8 +51,7 @@ export function jaccardOf(inter: number, a: number, b: number): number {
  * is shingleSet(text).size: distinct shingles of the text that share a hash (told apart by their text) keep a value
  * each. Two texts' lists then share, as multisets, at least as many values as the texts share shingles — more only
  * where shingles of the two collide — so jaccardAtMost of the lists is never below the exact jaccard, for any
- * number of hash bits (fewer only in tests, to make collisions common). The list of fewer bits is the 32-bit one's
- * values cut to them, sorted: each keeps a value per distinct shingle, two that share a 32-bit hash included.
+ * number of hash bits (fewer only in tests, to make collisions common).
  */
 export function shingleHashes(text: string, bits = 32): Uint32Array {
   const mask = bits >= 32 ? 0xffffffff : (1 << bits) - 1;
@@ -67,22 +66,46 @@ export function shingleHashes(text: string, bits = 32): Uint32Array {
   if (n === 0) return new Uint32Array(0);
   if (n < SHINGLE) return Uint32Array.of((hashRange(text, 0, text.length) & mask) >>> 0);
   const m = n - SHINGLE + 1;
+  if (m >= 1 << 21) return shingleHashesOfLong(text, starts, m, mask);
+  // hash · 2^21 + shingle number (< 2^53, exact in a double): sorted by hash, a run of equal hashes keeps its
+  // shingles' numbers, which tell apart a shingle that the text repeats from a collision
+  const keyed = new Float64Array(m);
+  for (let k = 0; k < m; k++) keyed[k] = ((hashRange(text, starts[k]!, starts[k + SHINGLE]!) & mask) >>> 0) * (1 << 21) + k;
+  keyed.sort();
+  const out = new Uint32Array(m);
+  let size = 0;
+  for (let i = 0; i < m;) {
+    const h = Math.floor(keyed[i]! / (1 << 21));
+    let j = i + 1;
+    while (j < m && Math.floor(keyed[j]! / (1 << 21)) === h) j++;
+    if (j - i === 1) out[size++] = h;
+    else {
+      const distinct = new Set<string>();
+      for (let r = i; r < j; r++) {
+        const k = keyed[r]! % (1 << 21);
+        distinct.add(text.slice(starts[k]!, starts[k + SHINGLE]!));
+      }
+      for (let c = distinct.size; c > 0; c--) out[size++] = h;
+    }
+    i = j;
+  }
+  return out.subarray(0, size);
+}
+
+/** shingleHashes of a text of 2^21 shingles or more: the same, with the runs' shingles found through a map. */
+function shingleHashesOfLong(text: string, starts: Int32Array, m: number, mask: number): Uint32Array {
   const h = new Uint32Array(m);
   for (let k = 0; k < m; k++) h[k] = (hashRange(text, starts[k]!, starts[k + SHINGLE]!) & mask) >>> 0;
-  // sorted as 32-bit ints (a sort of doubles that carried each shingle's number took twice as long); a value that
-  // occurs more than once, a shingle the text repeats or a collision, is told apart by its shingles' text
   const sorted = h.slice().sort();
-  let groups: Map<number, Set<string>> | null = null;
-  for (let i = 1; i < m; i++) if (sorted[i] === sorted[i - 1]) (groups ??= new Map()).set(sorted[i]!, new Set());
-  if (!groups) return sorted;
+  const groups = new Map<number, Set<string>>();
+  for (let i = 1; i < m; i++) if (sorted[i] === sorted[i - 1]) groups.set(sorted[i]!, new Set());
   for (let k = 0; k < m; k++) groups.get(h[k]!)?.add(text.slice(starts[k]!, starts[k + SHINGLE]!));
-  let size = 0;
+  const out: number[] = [];
   for (let i = 0; i < m; i++) {
     if (i > 0 && sorted[i] === sorted[i - 1]) continue;
-    const v = sorted[i]!;
-    for (let c = groups.get(v)?.size ?? 1; c > 0; c--) h[size++] = v;
+    for (let c = groups.get(sorted[i]!)?.size ?? 1; c > 0; c--) out.push(sorted[i]!);
   }
-  return h.subarray(0, size);
+  return Uint32Array.from(out);
 }
 
 /**
