@@ -2,7 +2,7 @@
 // (a few bytes per record) when a dataset has millions of records: a 64-bit key → int map for exact
 // deduplication, and a 32-bit key → many ints multimap for LSH bands.
 import { grow } from './grow.ts';
-import { IntLists } from './int-lists.ts';
+import { IntLists, MAX_INTS, nearDedupIndexFull } from './int-lists.ts';
 
 function mix(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
@@ -91,8 +91,18 @@ export class IntMultiMap {
   private chainNext = new Int32Array(1 << 10); // the entry of the same key added before, or −1
   private chainLen = new Int32Array(1 << 10); // values in the chain from this entry on
   private chainN = 0;
-  private readonly crowds = new IntLists(64); // list c: the values of the crowd numbered c (a key of CROWD values or more)
+  private readonly crowds: IntLists; // list c: the values of the crowd numbered c (a key of CROWD values or more)
   private crowdN = 0;
+  private readonly maxChained: number;
+
+  /**
+   * `limits` (for tests; the defaults are what the 32-bit marks allow): the most chained values, and the most ints the
+   * crowds' lists take; past either an add throws nearDedupIndexFull.
+   */
+  constructor(limits: { chained?: number; listed?: number } = {}) {
+    this.maxChained = Math.min(limits.chained ?? Infinity, -2 - CROWDED);
+    this.crowds = new IntLists(64, limits.listed ?? MAX_INTS);
+  }
 
   add(key: number, value: number): void {
     if (!(value >= 0)) throw new Error(`IntMultiMap: values must be ≥ 0, got ${value}`);
@@ -154,8 +164,8 @@ export class IntMultiMap {
   }
 
   private chain(value: number, next: number): number {
+    if (this.chainN >= this.maxChained) throw nearDedupIndexFull(this.maxChained); // −2 − e would reach CROWDED
     const e = this.chainN++;
-    if (-2 - e <= CROWDED) throw new Error(`IntMultiMap: more than ${-2 - CROWDED} chained values`);
     if (e === this.chainVal.length) {
       this.chainVal = grow(this.chainVal);
       this.chainNext = grow(this.chainNext);

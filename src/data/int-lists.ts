@@ -3,10 +3,25 @@
 // wastes little (4 bytes a value, and about 2 more in the chunks' free ends as the near-duplicate index fills
 // them). That index keeps one list per (part, signature position, value), of the records that hold that value
 // there, and its ShingleBound one per (part, shingle hash) and (part, size); both count over several lists at once.
+import { UserError } from '../util/errors.ts';
 import { grow } from './grow.ts';
 
 const FIRST = 5; // a list's first chunk holds 2^FIRST values, each next one twice as many, up to 2^LAST
 const LAST = 10;
+/** Ints the shared array may hold: a chunk's start is an Int32 (in head, tail and the chunk before), so past this it would wrap. */
+export const MAX_INTS = 2 ** 31 - 1;
+
+/**
+ * The error of a near-duplicate index that has no room for more entries (band buckets, posting lists): IntLists
+ * and IntMultiMap store their positions in 32-bit ints, and throw this before one would wrap.
+ */
+export function nearDedupIndexFull(limit: number): UserError {
+  return new UserError(
+    `too many near-duplicate band entries: the near-dedup index holds at most ${limit.toLocaleString('en-US')} (its positions are 32-bit ints); `
+      + `split the data into smaller inputs and prepare each apart, or look for exact duplicates only (--dedup exact, options.dedup 'exact')`,
+    'near-dedup',
+  );
+}
 
 export class IntLists {
   private pool = new Int32Array(1 << 16);
@@ -18,7 +33,8 @@ export class IntLists {
   private len: Int32Array;
   private chunks = new Int32Array(64); // forEachNewestFirst's chunk starts
 
-  constructor(lists: number) {
+  /** `capacity`: the most ints the chunks may take in all (their values and a link each); a push past it throws nearDedupIndexFull. */
+  constructor(lists: number, private readonly capacity = MAX_INTS) {
     this.head = new Int32Array(lists).fill(-1);
     this.tail = new Int32Array(lists).fill(-1);
     this.tailBits = new Uint8Array(lists);
@@ -50,7 +66,8 @@ export class IntLists {
     if (this.free[list] === 0) {
       const first = this.len[list] === 0;
       const k = first ? FIRST : Math.min(LAST, this.tailBits[list]! + 1);
-      while (this.used + 1 + (1 << k) > this.pool.length) this.pool = grow(this.pool);
+      if (this.used + 1 + (1 << k) > this.capacity) throw nearDedupIndexFull(this.capacity);
+      while (this.used + 1 + (1 << k) > this.pool.length) this.pool = grow(this.pool, Math.min(2 * this.pool.length, this.capacity));
       const c = this.used;
       this.used += 1 + (1 << k);
       this.pool[c] = -1;

@@ -9,6 +9,7 @@ import { IntLists } from '../../src/data/int-lists.ts';
 import { NearDupIndex } from '../../src/data/near-dedup.ts';
 import { nearMatchLines } from './near-matches.ts';
 import { Rng } from '../../src/util/rng.ts';
+import { UserError } from '../../src/util/errors.ts';
 
 test('shingles are code-point 5-grams; short texts are one shingle', () => {
   assert.deepEqual([...shingleSet('abcdefg')], ['abcde', 'bcdef', 'cdefg']);
@@ -311,6 +312,34 @@ test('IntLists: tally counts how many lists hold each value, across chunks, repo
   const listed: number[] = [];
   lists.forEach(1, (v) => listed.push(v));
   assert.deepEqual(listed, Array.from({ length: 1500 }, (_, i) => 2 * i), 'forEach: the values in the order pushed, across chunks');
+});
+
+/** The one error of a full near-dedup index: what is full and what to do. */
+const indexFull = (e: unknown): boolean =>
+  e instanceof UserError && /too many near-duplicate band entries.*split the data.*--dedup exact/.test(e.message);
+
+test('IntLists: a push past its capacity (32-bit chunk links: 2^31 − 1 ints) throws a UserError before the chunk is taken, the values before it intact', () => {
+  // chunks of 1 + 32, 1 + 64, 1 + 128 ints: at capacity 200 the third does not fit (33 + 65 + 129 = 227)
+  const lists = new IntLists(2, 200);
+  for (let v = 0; v < 96; v++) lists.push(0, v);
+  assert.throws(() => lists.push(0, 96), indexFull);
+  assert.equal(lists.length(0), 96);
+  const listed: number[] = [];
+  lists.forEach(0, (v) => listed.push(v));
+  assert.deepEqual(listed, Array.from({ length: 96 }, (_, i) => i));
+  lists.push(1, 7); // a chunk that fits (98 + 33 ≤ 200) is still taken
+  assert.equal(lists.length(1), 1);
+});
+
+test('IntMultiMap: past its chained values or its crowds\' ints, an add throws the UserError of a full index', () => {
+  const chained = new IntMultiMap({ chained: 10 });
+  for (let k = 0; k < 5; k++) for (const v of [1, 2]) chained.add(k, v); // two chain entries a key
+  chained.add(5, 3); // one value: in its slot, not chained
+  assert.throws(() => chained.add(5, 4), indexFull);
+  const listed = new IntMultiMap({ listed: 200 });
+  for (let v = 0; v < 96; v++) listed.add(7, v); // a crowd from 32 values on, in chunks as IntLists' above
+  assert.throws(() => listed.add(7, 96), indexFull);
+  assert.equal(listed.size(7), 96);
 });
 
 test('NearDupIndex: with posting lists from the start, when the bands cost too much, or never, the same matches', () => {
