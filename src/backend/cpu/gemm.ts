@@ -81,16 +81,16 @@ export function gemm(c: FloatArray, a: FloatArray, b: FloatArray, g: ResolvedGem
 }
 
 /**
- * C of one row or one column by BLAS's matrix-vector product instead of its GEMM (false when it is neither, or the
- * types differ): an sgemm with m = 1 — each generated token's projections and LM head — packs all of B first,
- * which made it 2–5× slower than sgemv on the same operands (OpenBLAS 0.3.21; 6.1 vs 3.0 ms for 1 × 256 · 256 × 32000).
+ * C of one row or one column by BLAS's matrix-vector product instead of its GEMM (false when it is neither, the
+ * types differ, or the library has no gemv of the type): an sgemm with m = 1 — each generated token's projections
+ * and LM head — packs all of B first, which made it 2–5× slower than sgemv on the same operands (OpenBLAS 0.3.21; 6.1 vs 3.0 ms for 1 × 256 · 256 × 32000).
  * The sums' order differs from the GEMM's: float32 rounding, not the same bits.
  */
 function blasGemv(C: FloatArray, A: FloatArray, B: FloatArray, g: ResolvedGemm, blas: OpenBlas): boolean {
   if ((g.m !== 1 && g.n !== 1) || g.k === 0) return false; // k = 0: gemv returns early, where the GEMM scales C by β
   const f32 = C instanceof Float32Array && A instanceof Float32Array && B instanceof Float32Array;
   const f64 = C instanceof Float64Array && A instanceof Float64Array && B instanceof Float64Array;
-  if (!f32 && !f64) return false;
+  if (f32 ? !blas.sgemv : !f64 || !blas.dgemv) return false; // neither type, or a library without this gemv
   // one row of C: C[0, :] = α·op(B)ᵀ·x + β·C with x = op(A)'s row; one column: C[:, 0] = α·op(A)·x with x = op(B)'s column.
   // A matrix M stored (rows × cols, ld) with op = transpose or not gives op(M) as gemv's (trans, rows, cols).
   const row = g.m === 1;
@@ -105,8 +105,8 @@ function blasGemv(C: FloatArray, A: FloatArray, B: FloatArray, g: ResolvedGemm, 
     const len = row ? g.n : g.m;
     for (let i = 0; i < len; i++) C[i * incy] = 0;
   }
-  if (f32) blas.sgemv(matTrans, rows, cols, g.alpha, mat as Float32Array, ld, x as Float32Array, incx, g.beta, C as Float32Array, incy);
-  else blas.dgemv(matTrans, rows, cols, g.alpha, mat as Float64Array, ld, x as Float64Array, incx, g.beta, C as Float64Array, incy);
+  if (f32) blas.sgemv!(matTrans, rows, cols, g.alpha, mat as Float32Array, ld, x as Float32Array, incx, g.beta, C as Float32Array, incy);
+  else blas.dgemv!(matTrans, rows, cols, g.alpha, mat as Float64Array, ld, x as Float64Array, incx, g.beta, C as Float64Array, incy);
   return true;
 }
 

@@ -24,11 +24,19 @@ export interface OpenBlas {
     a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number): void;
   dgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
     a: Float64Array, lda: number, b: Float64Array, ldb: number, beta: number, c: Float64Array, ldc: number): void;
-  /** y = alpha·op(A)·x + beta·y, A row-major (rows × cols, lda); x and y strided by incx and incy (≥ 1). */
-  sgemv(trans: boolean, rows: number, cols: number, alpha: number, a: Float32Array, lda: number,
+  /**
+   * y = alpha·op(A)·x + beta·y, A row-major (rows × cols, lda); x and y strided by incx and incy (≥ 1). Absent where
+   * the library lacks it (gemm.ts then takes sgemm / dgemm).
+   */
+  sgemv?(trans: boolean, rows: number, cols: number, alpha: number, a: Float32Array, lda: number,
     x: Float32Array, incx: number, beta: number, y: Float32Array, incy: number): void;
-  dgemv(trans: boolean, rows: number, cols: number, alpha: number, a: Float64Array, lda: number,
+  dgemv?(trans: boolean, rows: number, cols: number, alpha: number, a: Float64Array, lda: number,
     x: Float64Array, incx: number, beta: number, y: Float64Array, incy: number): void;
+}
+
+/** What binding needs of a loaded library (koffi's): a function by its C declaration, throwing where the symbol is missing. */
+export interface CblasLibrary {
+  func(declaration: string): unknown;
 }
 
 let cached: OpenBlas | null | undefined;
@@ -64,30 +72,42 @@ export function loadOpenBlas(): OpenBlas | null {
 
 function bind(koffi: typeof import('koffi'), name: string): OpenBlas | null {
   try {
-    const lib = koffi.load(name);
-    const sgemm = lib.func('void cblas_sgemm(int, int, int, int, int, int, float, float *, int, float *, int, float, float *, int)') as GemmFn;
-    const dgemm = lib.func('void cblas_dgemm(int, int, int, int, int, int, double, double *, int, double *, int, double, double *, int)') as GemmFn;
-    const sgemv = lib.func('void cblas_sgemv(int, int, int, int, float, float *, int, float *, int, float, float *, int)') as GemvFn;
-    const dgemv = lib.func('void cblas_dgemv(int, int, int, int, double, double *, int, double *, int, double, double *, int)') as GemvFn;
-    let threads = 0, core = '';
-    try {
-      threads = (lib.func('int openblas_get_num_threads()') as () => number)();
-      core = (lib.func('const char *openblas_get_corename()') as () => string)() ?? '';
-    } catch {
-      // older builds lack the symbols; the description just omits them
-    }
-    const t = (x: boolean): number => (x ? TRANS : NO_TRANS);
-    const label = name.includes('Accelerate') ? 'Accelerate' : 'OpenBLAS';
-    return {
-      description: `${label}${core ? `, ${core} kernels` : ''}${threads ? `, ${threads} thread${threads > 1 ? 's' : ''}` : ''}`,
-      sgemm: (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>
-        sgemm(ROW_MAJOR, t(ta), t(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
-      dgemm: (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>
-        dgemm(ROW_MAJOR, t(ta), t(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
-      sgemv: (ta, rows, cols, alpha, a, lda, x, incx, beta, y, incy) => sgemv(ROW_MAJOR, t(ta), rows, cols, alpha, a, lda, x, incx, beta, y, incy),
-      dgemv: (ta, rows, cols, alpha, a, lda, x, incx, beta, y, incy) => dgemv(ROW_MAJOR, t(ta), rows, cols, alpha, a, lda, x, incx, beta, y, incy),
-    };
+    return bindCblas(koffi.load(name), name);
   } catch {
     return null;
   }
+}
+
+/** The function `declaration` declares, or undefined where the library lacks it. */
+function optional<F>(lib: CblasLibrary, declaration: string): F | undefined {
+  try {
+    return lib.func(declaration) as F;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The CBLAS functions of a loaded library `name`; throws where it lacks sgemm or dgemm. gemv is bound apart: a
+ * library without it still gives its GEMMs (and the thread count and core name, of OpenBLAS's own, are optional too).
+ */
+export function bindCblas(lib: CblasLibrary, name: string): OpenBlas {
+  const sgemm = lib.func('void cblas_sgemm(int, int, int, int, int, int, float, float *, int, float *, int, float, float *, int)') as GemmFn;
+  const dgemm = lib.func('void cblas_dgemm(int, int, int, int, int, int, double, double *, int, double *, int, double, double *, int)') as GemmFn;
+  const sgemv = optional<GemvFn>(lib, 'void cblas_sgemv(int, int, int, int, float, float *, int, float *, int, float, float *, int)');
+  const dgemv = optional<GemvFn>(lib, 'void cblas_dgemv(int, int, int, int, double, double *, int, double *, int, double, double *, int)');
+  // older builds lack these; the description just omits them
+  const threads = optional<() => number>(lib, 'int openblas_get_num_threads()')?.() ?? 0;
+  const core = optional<() => string>(lib, 'const char *openblas_get_corename()')?.() ?? '';
+  const t = (x: boolean): number => (x ? TRANS : NO_TRANS);
+  const label = name.includes('Accelerate') ? 'Accelerate' : 'OpenBLAS';
+  return {
+    description: `${label}${core ? `, ${core} kernels` : ''}${threads ? `, ${threads} thread${threads > 1 ? 's' : ''}` : ''}`,
+    sgemm: (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>
+      sgemm(ROW_MAJOR, t(ta), t(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
+    dgemm: (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>
+      dgemm(ROW_MAJOR, t(ta), t(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
+    ...(sgemv && { sgemv: (ta, rows, cols, alpha, a, lda, x, incx, beta, y, incy) => sgemv(ROW_MAJOR, t(ta), rows, cols, alpha, a, lda, x, incx, beta, y, incy) }),
+    ...(dgemv && { dgemv: (ta, rows, cols, alpha, a, lda, x, incx, beta, y, incy) => dgemv(ROW_MAJOR, t(ta), rows, cols, alpha, a, lda, x, incx, beta, y, incy) }),
+  };
 }
