@@ -4,6 +4,7 @@
 // and converting written ones back. Arguments follow the table: CudaBuffer | null for buffers, numbers
 // (bigint for 64-bit integers) for scalars.
 import type { DType } from '../dtype.ts';
+import { CudaError } from './check.ts';
 import type { CudaBuffer } from './cuda-buffer.ts';
 import type { CudaDriver, Handle } from './driver.ts';
 import { f32, f64, i32, i64, ptr, u32, type KernelArg } from './kernel-args.ts';
@@ -87,14 +88,14 @@ export class KernelRuntime {
   /**
    * The blocks of `threads` threads and `sharedBytes` of dynamic shared memory of kernel `name` (its `variant`) an SM
    * holds at once, as the driver computes them from the compiled kernel's registers (cached a kernel); null where the
-   * driver cannot say or says none.
+   * driver cannot say (it lacks the query, or the query fails: the caller's table is as good a guess) or says none.
    */
   residentBlocks(name: KernelName, variant: Storage, threads: number, sharedBytes: number): number | null {
     const query = this.d.driver.blocksPerSM;
     if (!query) return null;
     const fn = this.fn(name, variant), key = `${name}:${variant}:${threads}:${sharedBytes}`;
     let n = this.occupancy.get(key);
-    if (n === undefined) this.occupancy.set(key, (n = query.call(this.d.driver, fn, threads, sharedBytes)));
+    if (n === undefined) this.occupancy.set(key, (n = askOccupancy(() => query.call(this.d.driver, fn, threads, sharedBytes))));
     return n > 0 ? n : null;
   }
 
@@ -167,5 +168,15 @@ function pack(name: string, p: KernelParam, value: KernelValue, variant: Storage
     case 'f32': return f32(num);
     case 'f64': return f64(num);
     case 'real': return variant === 'f64' ? f64(num) : f32(num);
+  }
+}
+
+/** The occupancy query's answer, or 0 (none) where it fails with a status: a grid sized by the table still runs. */
+function askOccupancy(query: () => number): number {
+  try {
+    return query();
+  } catch (e) {
+    if (e instanceof CudaError) return 0;
+    throw e;
   }
 }

@@ -3,14 +3,18 @@
 // tests of the CUDA backend.
 import { CudaBackend, type CudaParts } from '../../../src/backend/cuda/cuda-backend.ts';
 import type { ResolvedGemm } from '../../../src/backend/cpu/gemm.ts';
+import { check, type StatusSource } from '../../../src/backend/cuda/check.ts';
 import { packKernelArgs, type KernelArg } from '../../../src/backend/cuda/kernel-args.ts';
 import type { Dim3 } from '../../../src/backend/cuda/driver.ts';
 import type { CompileRequest } from '../../../src/backend/cuda/kernel-cache.ts';
 import type { EventApi } from '../../../src/backend/cuda/op-profiler.ts';
 
+/** How the fake driver spells a failing status. */
+const FAKE_DRIVER: StatusSource = { library: 'CUDA driver', statusString: (status) => (status === 1 ? 'CUDA_ERROR_INVALID_VALUE (invalid argument)' : 'CUDA_ERROR_UNKNOWN') };
+
 export interface Launched { name: string; variant: string; args: KernelArg[]; shared: number; grid: Dim3; block: Dim3 }
 
-export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?: boolean; arch?: string; sharedPerBlock?: number; noAlgorithm?: boolean; splitK?: number; smallK?: boolean; loraGradUp?: boolean; blocksPerSM?: number; deviceBytes?: number; refuse?: (g: ResolvedGemm) => boolean } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; ltCalls: unknown[][]; allocs: number[]; frees: bigint[]; events: string[]; copies: number[]; sharedAllowed: string[] } {
+export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?: boolean; arch?: string; sharedPerBlock?: number; noAlgorithm?: boolean; splitK?: number; smallK?: boolean; loraGradUp?: boolean; blocksPerSM?: number; occupancyStatus?: number; deviceBytes?: number; refuse?: (g: ResolvedGemm) => boolean } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; ltCalls: unknown[][]; allocs: number[]; frees: bigint[]; events: string[]; copies: number[]; sharedAllowed: string[] } {
   const launches: Launched[] = [], gemms: unknown[] = [], ltCalls: unknown[][] = [], allocs: number[] = [], frees: bigint[] = [], events: string[] = [], copies: number[] = [];
   const sharedAllowed: string[] = []; // cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES) calls, as "kernel bytes"
   const modules: string[] = [], fns = new Map<bigint, { name: string; variant: string }>();
@@ -35,7 +39,14 @@ export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?
         launches.push({ ...fns.get(fn)!, args, shared, grid, block });
       },
       // blocksPerSM: a driver that answers occupancy queries (cuOccupancyMaxActiveBlocksPerMultiprocessor) with it
-      ...(opts.blocksPerSM !== undefined ? { blocksPerSM: (fn: bigint, threads: number, shared: number) => { events.push(`occupancy ${fns.get(fn)!.name} ${threads} ${shared}`); return opts.blocksPerSM!; } } : {}),
+      // (occupancyStatus: one whose query fails with that status, as the driver binding's check() throws it)
+      ...(opts.blocksPerSM !== undefined || opts.occupancyStatus !== undefined ? {
+        blocksPerSM: (fn: bigint, threads: number, shared: number) => {
+          events.push(`occupancy ${fns.get(fn)!.name} ${threads} ${shared}`);
+          if (opts.occupancyStatus !== undefined) check(FAKE_DRIVER, 'cuOccupancyMaxActiveBlocksPerMultiprocessor', opts.occupancyStatus);
+          return opts.blocksPerSM!;
+        },
+      } : {}),
       streamSynchronize: () => { events.push('sync'); }, streamDestroy: () => { events.push('stream'); },
       // CUDA events (profiling): each recorded one a microsecond after the last
       ...fakeEvents(() => recordedEvents++ / 1000, events),

@@ -101,11 +101,11 @@ test('switched on, the backend launches the rank\'s kernel (accumulator, ∂B, d
 
 // the blocks an SM holds depend on the registers ptxas gives each kernel, which vary with the NVRTC version and the
 // architecture: the grid takes them from the driver's occupancy query, LORA_GRAD_UP.blocksPerSm (sm_90a) only where the
-// driver cannot say
+// driver cannot say (it lacks the query, or the query fails)
 test('the spans of lora_grad_up\'s grid follow the blocks an SM holds as the driver reports them (cuOccupancyMaxActiveBlocksPerMultiprocessor)', () => {
   const spec: LoraGradUpSpec = { n: 2048, out: 14336, r: 16, ld: 16, scaling: 2 };
-  const run = (blocksPerSM?: number) => {
-    const { be, launches, events } = fakeBackend({ loraGradUp: true, splitK: 132, ...(blocksPerSM !== undefined ? { blocksPerSM } : {}) });
+  const run = (blocksPerSM?: number, occupancyStatus?: number) => {
+    const { be, launches, events } = fakeBackend({ loraGradUp: true, splitK: 132, ...(blocksPerSM !== undefined ? { blocksPerSM } : {}), ...(occupancyStatus !== undefined ? { occupancyStatus } : {}) });
     be.loraGradUp(be.alloc('bf16', 2048 * 16), be.alloc('f32', 14336 * 16), be.alloc('bf16', 2048 * 14336), be.alloc('bf16', 2048 * 16), be.alloc('bf16', 14336 * 16), spec);
     const l = launches.find((x) => x.name === 'lora_grad_up_r16')!;
     return { grid: l.grid, rowsPerBlock: l.args[10]!.value, queries: events.filter((e) => e.startsWith('occupancy')) };
@@ -115,6 +115,8 @@ test('the spans of lora_grad_up\'s grid follow the blocks an SM holds as the dri
   // 8: 9 spans' worth, of 4 tiles each (256 rows): 8 spans
   assert.deepEqual(run(8), { grid: { x: 112, y: 8, z: 1 }, rowsPerBlock: 256, queries: ['occupancy lora_grad_up_r16 128 0'] });
   assert.deepEqual(run(), { grid: { x: 112, y: 7, z: 1 }, rowsPerBlock: 320, queries: [] }, 'a driver without the query: the table');
+  // a query that fails with a status (CUDA_ERROR_INVALID_VALUE) is a driver that cannot say: the table, not a CudaError
+  assert.deepEqual(run(undefined, 1), { grid: { x: 112, y: 7, z: 1 }, rowsPerBlock: 320, queries: ['occupancy lora_grad_up_r16 128 0'] }, 'a failing query: the table');
 });
 
 test('on a GPU below compute capability 8.0 (no cp.async, no bf16 mma.sync: lora_grad_up does not compile) the switch leaves every call to the two products, said once', () => {
