@@ -1,6 +1,6 @@
 // The Tokenizer the toolkit uses: a tokenizer.json run by an engine (fast BPE or @huggingface/tokenizers),
 // the special tokens of tokenizer_config.json, and a chat template.
-import { needArg, refuseMisspelledKeys, shown } from '../util/api-args.ts';
+import { badArgument, needArg, refuseMisspelledKeys, shown } from '../util/api-args.ts';
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
@@ -119,7 +119,7 @@ export class LoadedTokenizer implements Tokenizer {
   decode(given: readonly number[], opts: { skipSpecialTokens?: boolean } = {}): string {
     // a typed array of ids (a model's output read back) is a list too: copied, as @huggingface/tokenizers takes an Array only
     const ids = Array.isArray(given) ? given : ArrayBuffer.isView(given) && !(given instanceof DataView) ? Array.from(given as unknown as ArrayLike<number>) : null;
-    if (ids === null) throw new UserError(`ids ${given === undefined ? 'is missing' : `is ${shown(given)}`}: give a list of token ids`, 'decode');
+    if (ids === null) throw badArgument('decode', 'ids', given, 'a list of token ids');
     refuseMisspelledKeys('decode', 'options', opts, ['skipSpecialTokens']);
     let tokenless = false;
     for (let i = 0; i < ids.length; i++) {

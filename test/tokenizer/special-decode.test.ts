@@ -73,6 +73,8 @@ test('decode writes an id no token has as nothing, as HF tokenizers does; a nega
     // a text or one id given where the list goes: "ids is not iterable", or 'a' named as ids[0]
     assert.throws(() => t.decode('ab' as unknown as number[]), says('decode: ids is "ab": give a list of token ids'));
     assert.throws(() => t.decode(5 as unknown as number[]), says('decode: ids is 5: give a list of token ids'));
+    assert.throws(() => t.decode(undefined as unknown as number[]), says('decode: ids is missing: give a list of token ids'));
+    assert.throws(() => t.decode(new DataView(new ArrayBuffer(4)) as unknown as number[]), says('decode: ids is an object: give a list of token ids'));
   }
 });
 
