@@ -18,7 +18,7 @@ export const MAX_INTS = 2 ** 31 - 1;
 export function nearDedupIndexFull(limit: number): UserError {
   return new UserError(
     `too many near-duplicate band entries: the near-dedup index holds at most ${limit.toLocaleString('en-US')} (its positions are 32-bit ints); `
-      + `split the data into smaller inputs and prepare each apart, or look for exact duplicates only (--dedup exact, options.dedup 'exact')`,
+      + `split the data into smaller inputs and prepare each apart (near duplicates across them are then not found), or look for exact duplicates only (--dedup exact, options.dedup 'exact')`,
     'near-dedup',
   );
 }
