@@ -1,8 +1,7 @@
 // A classification record's pieces beside its tokens (tokenize.ts): its class index, and its row cut to max_seq_len
 // around its text, as transformers' tokenizer(text, truncation=True) cuts it.
 import { UserError } from '../util/errors.ts';
-import { nearClassHint } from './labels.ts';
-import type { TokenizeOptions } from './tokenize.ts';
+import { nearClassHint, type LabelSet } from './labels.ts';
 
 /** Where a classification row's text lies: between `before` special ids and `after` ones; truncation keeps its end (keepEnd, truncation_side "left") or its start. */
 export interface TextAround { before: number; after: number; keepEnd: boolean }
@@ -26,7 +25,7 @@ export function checkTextRoom(max: number, leading: readonly number[], trailing:
     `${ids(leading)} before the text and ${ids(trailing)} after it; give at least ${least}`);
 }
 
-export function classIndex(label: number | string, { labels, unknownLabelFix }: Pick<TokenizeOptions, 'labels' | 'unknownLabelFix'>): number {
+export function classIndex(label: number | string, { labels, unknownLabelFix }: { labels?: LabelSet; unknownLabelFix?: string }): number {
   if (labels) {
     const i = labels.classIndex(label);
     if (i !== undefined) return i;
