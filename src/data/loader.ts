@@ -7,7 +7,9 @@
 // for each evaluation since (noteEvaluation). Packed, the rows are packed once, as TRL's SFTTrainer(packing=True) packs
 // them (pack.ts packBestFit, kept by packsOf), and the packs are the sequences those orders take. The last batch of an epoch may be
 // short unless dropLast. `position` (epoch, batch index, and the generator's draws where grouped) is plain JSON:
-// `restore` resumes exactly where it was taken.
+// `restore` resumes exactly where it was taken. An epoch's plan is one Int32Array of its sequences' order (4 bytes a
+// sequence), cut into batches as they are taken: no array per row or batch, which for a million short rows outweighed
+// their tokens.
 import { needArg, needInteger } from '../util/api-args.ts';
 import { collate, collatePacked, type Batch, type TokenRow } from './batch.ts';
 import { UserError } from '../util/errors.ts';
@@ -65,16 +67,19 @@ export interface LoadedBatch {
 const MEGABATCH = 50;
 
 export class DataLoader {
-  /** The sequences an epoch orders: each row alone, or the packs of rows (indices into rows), fixed for the run. */
-  private readonly seqs: readonly (readonly number[])[];
+  /** The sequences an epoch orders: the packs of rows (indices into rows), fixed for the run; null: each row alone. */
+  private readonly packs: readonly (readonly number[])[] | null;
   /** Each sequence's tokens. */
   private readonly seqLengths: Int32Array;
+  /** Batches in every epoch. */
+  private readonly batches: number;
   private epoch = 0;
   private index = 0;
   /** HF's order of groupByLength (shuffled): torch's default generator as HF's Trainer draws from it, else null. */
   private torch: TorchCpuGenerator | null;
   private torchAtEpoch = 0;
-  private plan: (readonly number[])[][]; // batches → sequences → row indices (one row per sequence unless packed)
+  /** The epoch's sequences in order; batch b holds order[b · batchSize …] (unshuffled, the same every epoch). */
+  private order: Int32Array;
 
   constructor(private readonly rows: readonly TokenRow[], private readonly opts: LoaderOptions) {
     needArg('DataLoader', 'rows', rows, 'array', { hint: 'token rows, e.g. loadTokenRows(file).rows' });
@@ -84,11 +89,13 @@ export class DataLoader {
     if (opts.packLength !== undefined) needInteger('DataLoader', 'options.packLength', opts.packLength, 1, { what: 'the tokens a packed sequence holds' });
     if (opts.groupSize !== undefined) needInteger('DataLoader', 'options.groupSize', opts.groupSize, 1, { what: 'the rows an optimizer step takes' });
     const lengths = Int32Array.from(rows, (r) => r.inputIds.length);
-    this.seqs = opts.packLength !== undefined ? packsOf(rows, opts.packLength) : Array.from(lengths, (_, i) => [i]);
-    this.seqLengths = Int32Array.from(this.seqs, (seq) => seq.reduce((sum, i) => sum + lengths[i]!, 0));
+    this.packs = opts.packLength !== undefined ? packsOf(rows, opts.packLength) : null;
+    this.seqLengths = this.packs ? Int32Array.from(this.packs, (pack) => pack.reduce((sum, i) => sum + lengths[i]!, 0)) : lengths;
+    const n = this.seqLengths.length;
+    this.batches = opts.dropLast ? Math.floor(n / opts.batchSize) : Math.ceil(n / opts.batchSize);
     this.torch = this.hfGrouped ? new TorchCpuGenerator(opts.seed ?? 0) : null;
-    this.plan = this.planEpoch();
-    if (this.plan.length === 0) throw new UserError(`fewer rows (${rows.length}) than one batch (${opts.batchSize}) with dropLast`);
+    this.order = opts.shuffle ? this.shuffledOrder() : this.fileOrder();
+    if (this.batches === 0) throw new UserError(`fewer rows (${rows.length}) than one batch (${opts.batchSize}) with dropLast`);
   }
 
   /** Where the next batch comes from; pass it to `restore` to continue from here. */
@@ -108,11 +115,11 @@ export class DataLoader {
     else this.torch.randomInt64();
   }
 
-  /** The epoch's plan in HF's grouped order, drawn from torch's generator once `draws` outputs were taken. */
+  /** The epoch's order, HF's grouped one, drawn from torch's generator once `draws` outputs were taken. */
   private drawEpochAt(draws: number): void {
     this.torch = new TorchCpuGenerator(this.opts.seed ?? 0);
     this.torch.skip(draws);
-    this.plan = this.planEpoch();
+    this.order = this.shuffledOrder();
   }
 
   /** Whether groupByLength takes HF's order: shuffled (unshuffled, the file's mega-batches are sorted). */
@@ -137,12 +144,12 @@ export class DataLoader {
     }
     const older = this.olderOrder(pos);
     if (older !== null) throw new UserError(`loader position of an older mistral-tune, whose ${older} differs: it points into other batches`);
-    const n = this.seqs.length;
+    const n = this.seqLengths.length;
     // a position without them: every epoch before drew its iterator's two and its permutation's n − 1, and no evaluation
     const draws = pos.torchDraws ?? { epoch: pos.epoch * (n + 1), now: (pos.epoch + 1) * (n + 1) };
     // an epoch draws n + 1, and 2 for each evaluation, at most one a step (and step 0's): a count past that is no
     // position's (a damaged one, which skipping to would take as long as its number)
-    const perEpoch = n + 1 + 2 * (this.plan.length + 1);
+    const perEpoch = n + 1 + 2 * (this.batches + 1);
     if (this.hfGrouped && !(Number.isSafeInteger(draws.epoch) && draws.epoch >= 0 && draws.epoch <= (pos.epoch + 1) * perEpoch &&
       Number.isSafeInteger(draws.now) && draws.now >= draws.epoch + n + 1 && draws.now - draws.epoch <= perEpoch)) {
       throw new UserError(`invalid loader position ${JSON.stringify(pos)}: torchDraws must be integers, epoch at most ${(pos.epoch + 1) * perEpoch}, ` +
@@ -152,69 +159,64 @@ export class DataLoader {
     if (this.hfGrouped) {
       this.drawEpochAt(draws.epoch);
       this.torch!.skip(draws.now - this.torch!.drawn);
-    } else {
-      this.plan = this.planEpoch();
+    } else if (this.opts.shuffle) {
+      this.order = this.shuffledOrder();
     }
-    if (pos.index > this.plan.length) throw new UserError(`loader position ${pos.index} is past the ${this.plan.length} batches of an epoch`);
+    if (pos.index > this.batches) throw new UserError(`loader position ${pos.index} is past the ${this.batches} batches of an epoch`);
     this.index = pos.index;
   }
 
   /** Batches in the current epoch. */
   get epochBatches(): number {
-    return this.plan.length;
+    return this.batches;
   }
 
   /** The sequences every epoch batches (rows, or packs), so its largest batch holds min(batchSize, this). */
   get sequences(): number {
-    return this.seqs.length;
+    return this.seqLengths.length;
   }
 
   private nextEpoch(): void {
     this.epoch++;
     this.index = 0;
-    this.plan = this.planEpoch();
+    if (this.opts.shuffle) this.order = this.shuffledOrder();
   }
 
   /** The next batch, moving on to a new epoch (reshuffled) after the last one. */
   next(): LoadedBatch {
-    if (this.index >= this.plan.length) this.nextEpoch();
+    if (this.index >= this.batches) this.nextEpoch();
     const index = this.index++;
-    const seqs = this.plan[index]!;
+    const { batchSize, packLength } = this.opts;
     const padId = this.opts.padId ?? 0;
-    const batch = this.opts.packLength !== undefined
-      ? collatePacked(seqs.map((s) => s.map((i) => this.rows[i]!)), padId, this.opts.packLength)
-      : collate(seqs.map((s) => this.rows[s[0]!]!), padId, this.opts.scorePadId ?? null);
-    return { batch, rows: seqs.flat(), epoch: this.epoch, index, epochBatches: this.plan.length };
-  }
-
-  /** The batches of one epoch (drawn from this.torch, which it advances, where grouped and shuffled). */
-  private planEpoch(): (readonly number[])[][] {
-    const n = this.seqs.length;
-    const { batchSize, shuffle = false, groupByLength = false, dropLast = false } = this.opts;
-    let order: number[];
-    if (this.torch) {
-      // HF's iterator of the epoch's DataLoader takes its two outputs first, then the sampler its order
-      this.torchAtEpoch = this.torch.drawn;
-      this.torch.randomInt64();
-      order = lengthGroupedOrder(this.seqLengths, this.opts.groupSize ?? batchSize, this.torch);
-    } else if (shuffle) {
-      order = torchRandperm(n, (this.opts.seed ?? 0) + this.epoch);
-    } else {
-      order = Array.from({ length: n }, (_, i) => i);
-      if (groupByLength) {
-        const mega = batchSize * MEGABATCH, sorted: number[] = [];
-        for (let s = 0; s < n; s += mega) for (const i of order.slice(s, s + mega).sort((a, b) => this.seqLengths[b]! - this.seqLengths[a]!)) sorted.push(i);
-        order = sorted;
-      }
+    const seqs = this.order.subarray(index * batchSize, (index + 1) * batchSize);
+    const packs = this.packs;
+    if (packs) {
+      const batchPacks = Array.from(seqs, (k) => packs[k]!);
+      const batch = collatePacked(batchPacks.map((pack) => pack.map((i) => this.rows[i]!)), padId, packLength!);
+      return { batch, rows: batchPacks.flat(), epoch: this.epoch, index, epochBatches: this.batches };
     }
-    return batchesOf(order.map((k) => this.seqs[k]!), batchSize, dropLast);
+    const batch = collate(Array.from(seqs, (i) => this.rows[i]!), padId, this.opts.scorePadId ?? null);
+    return { batch, rows: Array.from(seqs), epoch: this.epoch, index, epochBatches: this.batches };
   }
-}
 
-/** Sequences (lists of rows) cut into batches of batchSize in order; a short last one dropped with dropLast. */
-function batchesOf(seqs: (readonly number[])[], batchSize: number, dropLast: boolean): (readonly number[])[][] {
-  const batches: (readonly number[])[][] = [];
-  for (let s = 0; s < seqs.length; s += batchSize) batches.push(seqs.slice(s, s + batchSize));
-  if (dropLast && batches.length > 0 && batches[batches.length - 1]!.length < batchSize) batches.pop();
-  return batches;
+  /** The epoch's shuffled order: HF's group_by_length order drawn from this.torch (which it advances), or randperm(seed + epoch). */
+  private shuffledOrder(): Int32Array {
+    if (!this.torch) return torchRandperm(this.seqLengths.length, (this.opts.seed ?? 0) + this.epoch);
+    // HF's iterator of the epoch's DataLoader takes its two outputs first, then the sampler its order
+    this.torchAtEpoch = this.torch.drawn;
+    this.torch.randomInt64();
+    return lengthGroupedOrder(this.seqLengths, this.opts.groupSize ?? this.opts.batchSize, this.torch);
+  }
+
+  /** The unshuffled order, every epoch's: the file's, or with groupByLength its mega-batches each sorted longest first (a stable sort). */
+  private fileOrder(): Int32Array {
+    const n = this.seqLengths.length;
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    if (this.opts.groupByLength) {
+      const mega = this.opts.batchSize * MEGABATCH;
+      for (let s = 0; s < n; s += mega) order.subarray(s, s + mega).sort((a, b) => this.seqLengths[b]! - this.seqLengths[a]!);
+    }
+    return order;
+  }
 }

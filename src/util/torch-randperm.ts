@@ -76,19 +76,23 @@ export class TorchCpuGenerator {
     this.skip(2);
   }
 
-  randperm(n: number): number[] {
+  /** torch.randperm(n) (n below MAX_N < 2^31, so an Int32Array: 4 bytes a row, where a loader orders millions). */
+  randperm(n: number): Int32Array {
     if (!Number.isSafeInteger(n) || n < 0 || n >= MAX_N) throw new UserError(`torch randperm: n must be an integer in [0, ${MAX_N}), got ${n}`);
-    const r = Array.from({ length: n }, (_, i) => i);
+    const r = new Int32Array(n);
+    for (let i = 0; i < n; i++) r[i] = i;
     for (let i = 0; i < n - 1; i++) {
       const z = this.mt.random() % (n - i);
-      [r[i], r[z + i]] = [r[z + i]!, r[i]!];
+      const t = r[i]!;
+      r[i] = r[z + i]!;
+      r[z + i] = t;
     }
     return r;
   }
 }
 
 /** torch.randperm(n) of a CPU generator manually seeded with `seed` (a non-negative safe integer; its low 32 bits count). */
-export function torchRandperm(n: number, seed: number): number[] {
+export function torchRandperm(n: number, seed: number): Int32Array {
   checkSeed(seed, 'torchRandperm');
   return new TorchCpuGenerator(seed).randperm(n);
 }
