@@ -27,28 +27,33 @@ const hyper = { lr: 1e-2, betas: [0.9, 0.999] as [number, number], eps: 1e-8, we
  * Params, k and the backend's bytes in use before the attempt; the failures made.
  */
 function failEachAllocation(backend: Backend, make: () => MistralModel, failed: (model: MistralModel, params: Param[], k: number, before: number) => void): number {
-  const alloc = backend.alloc.bind(backend);
   let failures = 0;
   for (let k = 1; ; k++) {
     const model = make();
     const params = model.trainableParams();
     const before = backend.bytesInUse();
-    let n = 0;
-    backend.alloc = (d, len) => {
-      if (++n === k) throw new Error('injected: out of memory');
-      return alloc(d, len);
-    };
-    try {
-      new AdamW(backend, params, hyper);
-    } catch (e) {
-      assert.match((e as Error).message, /injected/);
-    } finally {
-      backend.alloc = alloc;
-    }
-    if (n < k) return failures;
+    if (!failedAt(backend, k, () => new AdamW(backend, params, hyper))) return failures;
     failures++;
     failed(model, params, k, before);
   }
+}
+
+/** Runs `build` with the backend's k-th allocation failing; false when the build needed fewer (it then succeeded). */
+function failedAt(backend: Backend, k: number, build: () => void): boolean {
+  const alloc = backend.alloc.bind(backend);
+  let n = 0;
+  backend.alloc = (d, len) => {
+    if (++n === k) throw new Error('injected: out of memory');
+    return alloc(d, len);
+  };
+  try {
+    build();
+  } catch (e) {
+    assert.match((e as Error).message, /injected/);
+  } finally {
+    backend.alloc = alloc;
+  }
+  return n >= k;
 }
 
 for (const dtype of ['f32', 'bf16'] as const) {
@@ -148,23 +153,10 @@ test('bf16 full with a trained f32 score head: after a failed allocation, a new 
 // no trainable parameters: the flat buffers hold one element each, views of none; a failed build gives every one back
 test('AdamW over no parameters: a failed allocation at any point gives back every buffer it allocated', () => {
   const backend = testBackend();
-  const alloc = backend.alloc.bind(backend);
   let failures = 0;
   for (let k = 1; ; k++) {
     const before = backend.bytesInUse();
-    let n = 0;
-    backend.alloc = (d, len) => {
-      if (++n === k) throw new Error('injected: out of memory');
-      return alloc(d, len);
-    };
-    try {
-      new AdamW(backend, [], hyper);
-    } catch (e) {
-      assert.match((e as Error).message, /injected/);
-    } finally {
-      backend.alloc = alloc;
-    }
-    if (n < k) break;
+    if (!failedAt(backend, k, () => new AdamW(backend, [], hyper))) break;
     failures++;
     assert.equal(backend.bytesInUse(), before, `allocation ${k} failed: ${backend.bytesInUse() - before} bytes kept`);
   }
@@ -206,23 +198,8 @@ for (const dtype of ['f32', 'bf16'] as const) {
       const first = make(), start = backend.bytesInUse();
       const firstTry = new AdamW(backend, first.trainableParams(), hyper);
       const grows = backend.bytesInUse() - start, want = trained(first, firstTry);
-      const alloc = backend.alloc.bind(backend);
       /** A build over `model`'s Params with its k-th allocation failing; whether it had a k-th. */
-      const failing = (model: MistralModel, k: number): boolean => {
-        let n = 0;
-        backend.alloc = (d, len) => {
-          if (++n === k) throw new Error('injected: out of memory');
-          return alloc(d, len);
-        };
-        try {
-          new AdamW(backend, model.trainableParams(), hyper);
-        } catch (e) {
-          assert.match((e as Error).message, /injected/);
-        } finally {
-          backend.alloc = alloc;
-        }
-        return n >= k;
-      };
+      const failing = (model: MistralModel, k: number): boolean => failedAt(backend, k, () => new AdamW(backend, model.trainableParams(), hyper));
       let pairs = 0;
       for (let k1 = 1, more = true; more; k1++) {
         for (let k2 = 1; ; k2++) {
