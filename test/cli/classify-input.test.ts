@@ -63,33 +63,41 @@ test('classify --run: one text of one cut to the run\'s max_seq_len is counted a
   assert.deepEqual(await warnings(two), [`warning: 1 of 2 texts is ${cut} (${two}:2)`]);
 });
 
-test('classify --run: a text cut by a tokenizer that ends a text with EOS ("<s> $A </s>") is said to be classified on its first tokens and that EOS, which the cut keeps', async () => {
-  // was "only its first 4 tokens are classified", where the row classified is BOS, 2 tokens of the text and EOS
-  const run = path.join(dir, 'run-eos');
+/**
+ * The max_seq_len warnings of `classify --run RUN --text T` (T longer than the run's max_seq_len 4), RUN a full
+ * classification run over a copy of the model whose files `edit` changes first.
+ */
+async function cutTextWarnings(name: string, edit: (modelDir: string) => void): Promise<string[]> {
+  const run = path.join(dir, name);
   fs.cpSync(model, path.join(run, 'model'), { recursive: true });
-  const tokenizerFile = path.join(run, 'model', 'tokenizer.json');
-  const json = JSON.parse(fs.readFileSync(tokenizerFile, 'utf8')) as { post_processor: { single: unknown[]; special_tokens: Record<string, unknown> } };
-  json.post_processor.single.push({ SpecialToken: { id: '</s>', type_id: 0 } });
-  json.post_processor.special_tokens['</s>'] = { id: '</s>', ids: [2], tokens: ['</s>'] };
-  fs.writeFileSync(tokenizerFile, JSON.stringify(json));
+  edit(path.join(run, 'model'));
   fs.writeFileSync(path.join(run, 'config.yaml'), `model: ${model}\ntask: classification\nlabels: [a, b]\nmethod: full\nmax_seq_len: 4\ndata: {train: t.jsonl}\n`);
   const r = await inProcess(['classify', '--run', run, '--device', 'cpu', '--text', 'a text of many words', '--json']);
   assert.equal(r.code, 0, r.err);
-  assert.deepEqual(r.err.split('\n').filter((l) => l.includes('max_seq_len')),
+  return r.err.split('\n').filter((l) => l.includes('max_seq_len'));
+}
+
+test('classify --run: a text cut by a tokenizer that ends a text with EOS ("<s> $A </s>") is said to be classified on its first tokens and that EOS, which the cut keeps', async () => {
+  // was "only its first 4 tokens are classified", where the row classified is BOS, 2 tokens of the text and EOS
+  const warnings = await cutTextWarnings('run-eos', (modelDir) => {
+    const tokenizerFile = path.join(modelDir, 'tokenizer.json');
+    const json = JSON.parse(fs.readFileSync(tokenizerFile, 'utf8')) as { post_processor: { single: unknown[]; special_tokens: Record<string, unknown> } };
+    json.post_processor.single.push({ SpecialToken: { id: '</s>', type_id: 0 } });
+    json.post_processor.special_tokens['</s>'] = { id: '</s>', ids: [2], tokens: ['</s>'] };
+    fs.writeFileSync(tokenizerFile, JSON.stringify(json));
+  });
+  assert.deepEqual(warnings,
     ['warning: the text is longer than the run\'s max_seq_len (4 tokens) and was cut to it, as training cuts them: only its first 3 tokens and the "</s>" the tokenizer puts after a text are classified']);
 });
 
 // tokenizer_config.json's truncation_side "left" keeps the end of a cut text (classification-text.ts), as transformers'
 // tokenizer(text, truncation=True) does; the warning said "only its first 4 tokens are classified" all the same
 test('classify --run: a text cut by a tokenizer whose truncation_side is "left" is said to be classified on its last tokens after the BOS', async () => {
-  const run = path.join(dir, 'run-left');
-  fs.cpSync(model, path.join(run, 'model'), { recursive: true });
-  const configFile = path.join(run, 'model', 'tokenizer_config.json');
-  fs.writeFileSync(configFile, JSON.stringify({ ...(JSON.parse(fs.readFileSync(configFile, 'utf8')) as object), truncation_side: 'left' }));
-  fs.writeFileSync(path.join(run, 'config.yaml'), `model: ${model}\ntask: classification\nlabels: [a, b]\nmethod: full\nmax_seq_len: 4\ndata: {train: t.jsonl}\n`);
-  const r = await inProcess(['classify', '--run', run, '--device', 'cpu', '--text', 'a text of many words', '--json']);
-  assert.equal(r.code, 0, r.err);
-  assert.deepEqual(r.err.split('\n').filter((l) => l.includes('max_seq_len')),
+  const warnings = await cutTextWarnings('run-left', (modelDir) => {
+    const configFile = path.join(modelDir, 'tokenizer_config.json');
+    fs.writeFileSync(configFile, JSON.stringify({ ...(JSON.parse(fs.readFileSync(configFile, 'utf8')) as object), truncation_side: 'left' }));
+  });
+  assert.deepEqual(warnings,
     ['warning: the text is longer than the run\'s max_seq_len (4 tokens) and was cut to it, as training cuts them: only the "<s>" and its last 3 tokens are classified (the tokenizer\'s truncation_side is "left")']);
 });
 
