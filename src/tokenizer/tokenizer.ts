@@ -186,12 +186,6 @@ const UNRENDERED_CHAT_OPTIONS: Readonly<Record<string, string>> = {
   continue_final_message: CONTINUE_HINT,
 };
 
-/**
- * A named special token the vocabulary lacks, refused: transformers 5.17 adds it as a new token after the vocabulary
- * (bos, eos, unk, pad, then additional_special_tokens, each missing one at the next id), a row the model's embedding
- * has only when it was resized for it, which a tokenizer.json without the token says it was not (and training here
- * never resizes): its id would index past the embedding, or hit a row no token of this tokenizer trained.
- */
 /** The ids the post-processor puts `side` a text, each refused where no token of the vocabulary has it. */
 function tokensOf(ids: number[], side: 'before' | 'after', p: TokenizerParts): number[] {
   const outside = ids.find((id) => p.vocab.idToToken[id] === undefined);
@@ -199,6 +193,12 @@ function tokensOf(ids: number[], side: 'before' | 'after', p: TokenizerParts): n
   return ids;
 }
 
+/**
+ * A named special token the vocabulary lacks, refused: transformers 5.17 adds it as a new token after the vocabulary
+ * (bos, eos, unk, pad, then additional_special_tokens, each missing one at the next id), a row the model's embedding
+ * has only when it was resized for it, which a tokenizer.json without the token says it was not (and training here
+ * never resizes): its id would index past the embedding, or hit a row no token of this tokenizer trained.
+ */
 function missingSpecialToken(token: string, key: string, p: TokenizerParts): UserError {
   const cfg = p.config;
   const named = [cfg.bosToken, cfg.eosToken, cfg.unkToken, cfg.padToken, ...cfg.additionalSpecialTokens];
