@@ -71,3 +71,21 @@ export function parseLoraKey(name: string): { layer: number; block: string; proj
 /** PEFT's in-memory name of the trained classification head (modules_to_save), and its key in a saved adapter. */
 export const SCORE_PARAM = 'base_model.model.score.modules_to_save.weight';
 export const SCORE_SAVED_KEY = 'base_model.model.score.weight';
+
+/** One part of a tensor name as transformers' dot_natural_key sorts it: a number before a word, "shard_2" before "shard_11". */
+function naturalPart(part: string): Array<number | string> {
+  if (/^\d+$/.test(part)) return [0, Number(part)];
+  const text = part.replace(/\d+$/, '');
+  return text === part ? [1, text] : [1, text, Number(part.slice(text.length))];
+}
+
+/** Tensor names compared as transformers' dot_natural_key orders them (layers.2 before layers.10). */
+export function compareDotNatural(a: string, b: string): number {
+  const pa = a.split('.').map(naturalPart), pb = b.split('.').map(naturalPart);
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const x = pa[i]!, y = pb[i]!;
+    for (let j = 0; j < Math.min(x.length, y.length); j++) if (x[j] !== y[j]) return x[j]! < y[j]! ? -1 : 1;
+    if (x.length !== y.length) return x.length - y.length;
+  }
+  return pa.length - pb.length;
+}

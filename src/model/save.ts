@@ -22,7 +22,7 @@ import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { bufferTensor, DEFAULT_SHARD_BYTES, fileDType, savedBytes, type FileDType } from './buffer-tensor.ts';
 // (bufferTensor and FileDType were first defined here, and are still imported from here)
 export { bufferTensor, type FileDType } from './buffer-tensor.ts';
-import { HF_NAMES, layerNormName, projectionName } from './names.ts';
+import { compareDotNatural, HF_NAMES, layerNormName, projectionName } from './names.ts';
 import { PROJECTIONS } from './weights.ts';
 import { makeFolders } from '../util/made-folders.ts';
 import { needHeadLabels, needModel } from './model-arg.ts';
@@ -144,24 +144,6 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
     writeFileAtomic(path.join(dir, 'generation_config.json'), hfJson(generationConfigFromModel(configJson, source !== null)));
   }
   writeTokenizerFiles(dir, { sourceDir: opts.sourceDir, vocabSize: cfg.vocabSize, padTokenId: opts.head === 'classification' ? classificationPadId(cfg) : null });
-}
-
-/** One part of a tensor name as transformers' dot_natural_key sorts it: a number before a word, "shard_2" before "shard_11". */
-function naturalPart(part: string): Array<number | string> {
-  if (/^\d+$/.test(part)) return [0, Number(part)];
-  const text = part.replace(/\d+$/, '');
-  return text === part ? [1, text] : [1, text, Number(part.slice(text.length))];
-}
-
-/** Tensor names compared as transformers' dot_natural_key orders them (layers.2 before layers.10). */
-export function compareDotNatural(a: string, b: string): number {
-  const pa = a.split('.').map(naturalPart), pb = b.split('.').map(naturalPart);
-  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
-    const x = pa[i]!, y = pb[i]!;
-    for (let j = 0; j < Math.min(x.length, y.length); j++) if (x[j] !== y[j]) return x[j]! < y[j]! ? -1 : 1;
-    if (x.length !== y.length) return x.length - y.length;
-  }
-  return pa.length - pb.length;
 }
 
 /**

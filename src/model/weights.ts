@@ -9,7 +9,7 @@ import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { checkClassificationHead, type MistralConfig } from './config.ts';
 import { FiniteWeights } from './finite-weights.ts';
-import { HF_NAMES, layerNormName, projectionName, PROJECTIONS, type Projection } from './names.ts';
+import { compareDotNatural, HF_NAMES, layerNormName, projectionName, PROJECTIONS, type Projection } from './names.ts';
 import { isFloatDType, ReadScratch, shapeText, unreadReason } from './safetensors.ts';
 import type { SafetensorsCheckpoint } from './safetensors-checkpoint.ts';
 
@@ -84,13 +84,15 @@ const BASE_PREFIX = 'model.';
  * The name the checkpoint stores `name` (an HF name: names.ts) under. A checkpoint saved from the base MistralModel
  * (AutoModel's save_pretrained: e5-mistral and other embedding models) has its keys without "model."
  * ("embed_tokens.weight", "layers.0.…"); transformers 5.17 loads it into MistralForCausalLM or …SequenceClassification
- * by adding the prefix to each key whose prefixed name is a parameter (core_model_loading.rename_source_and_target_keys).
- * The name as given wins when the file holds both.
+ * by adding the prefix to each key whose prefixed name is a parameter (core_model_loading.rename_source_key). Where
+ * the file holds both, transformers reads the one first in its dot_natural_key order (it sorts the checkpoint's names
+ * and a parameter takes its first source): "embed_tokens.…" and "layers.…" before "model.…", "model.…" before "norm.…".
  */
 export function storedName(ckpt: SafetensorsCheckpoint, name: string): string {
-  if (ckpt.has(name) || !name.startsWith(BASE_PREFIX)) return name;
+  if (!name.startsWith(BASE_PREFIX)) return name;
   const bare = name.slice(BASE_PREFIX.length);
-  return ckpt.has(bare) ? bare : name;
+  if (!ckpt.has(bare)) return name;
+  return ckpt.has(name) && compareDotNatural(name, bare) < 0 ? name : bare;
 }
 
 /**

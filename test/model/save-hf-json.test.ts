@@ -3,7 +3,8 @@
 // json.dumps(d, indent=2, sort_keys=True) of the same dict, pasted.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compareDotNatural, hfJson } from '../../src/model/save.ts';
+import { compareDotNatural } from '../../src/model/names.ts';
+import { hfJson } from '../../src/model/save.ts';
 
 test("hfJson writes a config as transformers' json.dumps(indent=2, sort_keys=True) does: keys sorted (\"10\" before \"2\"), non-ASCII escaped, 1e-05", () => {
   const labels = ['négatif', '😀', ...Array.from({ length: 9 }, (_, i) => `c${i + 2}`)];
