@@ -71,10 +71,15 @@ export class SafetensorsCheckpoint {
           warnOnce(`shards twice\0${path.resolve(indexPath)}`, `${indexPath}: ${count} tensor${count === 1 ? ' is' : 's are'} in more than one shard, e.g. "${tensor}" in ${first} and ${last}: ` +
             'each is read from the last of its shards by name, as transformers reads them (a shard of another save left in the folder?)');
         }
-        for (const [tensor, shard] of map) {
-          if (!ckpt.shard(shard).has(tensor)) {
-            throw new UserError(`the index lists tensor "${tensor}" in ${shard}, but that shard does not hold it (nor does any other shard it names)`, indexPath);
-          }
+        // a tensor the index lists that none of its shards holds (a stale or hand-edited index) is no tensor to transformers
+        // 5.17, which loads the folder without it: left out, with a warning, so that an unused one (a rotary inv_freq) is
+        // no error, and a weight the model needs is refused by name as it loads ("not found in the checkpoint")
+        const absent = [...map].filter(([tensor, shard]) => !ckpt.shard(shard).has(tensor));
+        for (const [tensor] of absent) map.delete(tensor);
+        if (absent.length > 0) {
+          const [tensor, shard] = absent[0]!;
+          warnOnce(`listed absent\0${path.resolve(indexPath)}`, `${indexPath}: lists ${absent.length} tensor${absent.length === 1 ? '' : 's'} that none of its shards holds, e.g. "${tensor}" in ${shard}: ` +
+            'left out, as transformers leaves them out (a stale index?)');
         }
       } catch (e) {
         ckpt.close();
