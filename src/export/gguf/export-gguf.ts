@@ -20,6 +20,7 @@ import { QuantPool } from './quant/pool.ts';
 import { GGUF_WORDS, isBlockQuant, type GgufQuant } from './quant-choices.ts';
 import { planTensors, tensorType } from './tensors.ts';
 import { modelTokenizer } from './tokenizer.ts';
+import { samplingMetadata } from './sampling.ts';
 import { refuseNegativeConfigIds } from './special-ids.ts';
 
 export interface GgufExportResult {
@@ -111,6 +112,7 @@ export function exportGguf(model: MistralModel, modelDir: string, out: string, q
   const totalParams = tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
   const metadata = modelMetadata(cfg, quant, from, totalParams);
   for (const [k, v] of opts.tokenizer ?? modelTokenizer(model, modelDir)) metadata.set(k, v);
+  for (const [k, v] of samplingMetadata(modelDir)) metadata.set(k, v);
   requireGgufValues(metadata, path.join(modelDir, 'config.json'));
   if (model.lora) mergeLora(model);
   if (cfg.ropeScaling?.type === 'dynamic') {

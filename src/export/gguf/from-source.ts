@@ -33,6 +33,7 @@ import { GGUF_WORDS, type GgufQuant } from './quant-choices.ts';
 import { warn } from '../../util/log.ts';
 import { folderName, hubId, llamaMetadata, type Provenance } from './metadata.ts';
 import { modelTokenizer } from './tokenizer.ts';
+import { samplingMetadata } from './sampling.ts';
 
 export type GgufSource = { run: string; best: boolean } | { model: string; adapter: string | null };
 
@@ -69,11 +70,13 @@ export function planGgufSource(src: GgufSource, words: OptionWords = GGUF_WORDS)
   // then the heads its checkpoint's header names (a score head, no LM head), which the load alone found
   if (plan.kind === 'full') {
     return { ...plan, tokenizer: readUnchanged(plan.weights, () => {
+      samplingMetadata(plan.modelDir); // its refusals (a value of the wrong type) before a weight is read
       const tokenizer = modelTokenizer({ cfg }, plan.modelDir);
       requireCausalHeads(plan.weights, cfg, words);
       return tokenizer;
     }, undefined, plan.weightsId) };
   }
+  samplingMetadata(plan.model);
   const tokenizer = modelTokenizer({ cfg }, plan.model);
   requireCausalHeads(plan.model, cfg, words);
   return { ...plan, tokenizer };

@@ -1,0 +1,56 @@
+// general.sampling.* of a GGUF export: the sampling defaults a model folder's generation_config.json states, as
+// gguf-py's Metadata.load reads them for convert_hf_to_gguf.py (top_k, top_p, min_p, temperature, repetition_penalty,
+// and llama.cpp's own sequence, xtc_*, penalty_last_n, penalty_repeat, mirostat*). llama-cli and llama-server take
+// them as their defaults where the user gives no flag (common.cpp common_init_sampler_from_model); without them a
+// fine-tuned model stating temperature 0.3 samples there at llama.cpp's 0.8, top_k 40, top_p 0.95. Written whatever
+// do_sample says, as gguf-py writes them; config.json's generation keys are not read (gguf-py reads only this file).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '../../util/errors.ts';
+import { isRecord, jsonValueText, readJsonFile } from '../../util/json-file.ts';
+import { requireGgufValues, type GgufValue } from './gguf-file.ts';
+
+type Kind = 'i32' | 'f32' | 'string';
+
+/** generation_config.json key(s), the first present (not null) winning, → the GGUF key and its type (gguf_writer.py's add_sampling_*). */
+const SAMPLING_KEYS: ReadonlyArray<readonly [readonly string[], string, Kind]> = [
+  [['sequence'], 'general.sampling.sequence', 'string'],
+  [['top_k'], 'general.sampling.top_k', 'i32'],
+  [['top_p'], 'general.sampling.top_p', 'f32'],
+  [['min_p'], 'general.sampling.min_p', 'f32'],
+  [['xtc_probability'], 'general.sampling.xtc_probability', 'f32'],
+  [['xtc_threshold'], 'general.sampling.xtc_threshold', 'f32'],
+  [['temperature'], 'general.sampling.temp', 'f32'],
+  [['penalty_last_n'], 'general.sampling.penalty_last_n', 'i32'],
+  [['penalty_repeat', 'repetition_penalty'], 'general.sampling.penalty_repeat', 'f32'],
+  [['mirostat'], 'general.sampling.mirostat', 'i32'],
+  [['mirostat_tau'], 'general.sampling.mirostat_tau', 'f32'],
+  [['mirostat_eta'], 'general.sampling.mirostat_eta', 'f32'],
+];
+
+/**
+ * The general.sampling.* keys for the model folder `modelDir` (none without a generation_config.json). A value of a
+ * type its key cannot hold (a string temperature, a top_k of 2.5, past i32 or float32) is refused naming the file and
+ * the key, where gguf-py's writer stops with a Python error.
+ */
+export function samplingMetadata(modelDir: string): Map<string, GgufValue> {
+  const file = path.join(modelDir, 'generation_config.json');
+  const m = new Map<string, GgufValue>();
+  if (!fs.existsSync(file)) return m;
+  const json = readJsonFile(file);
+  if (!isRecord(json)) return m;
+  for (const [names, key, kind] of SAMPLING_KEYS) {
+    // gguf-py: gen_config.get(a, gen_config.get(b, None)): the first key present, even as null (then nothing is written)
+    const name = names.find((n) => n in json);
+    if (name === undefined || json[name] === null) continue;
+    const v = json[name];
+    const fits = kind === 'string' ? typeof v === 'string' : typeof v === 'number' && (kind === 'f32' || Number.isInteger(v));
+    if (!fits) {
+      const want = kind === 'string' ? 'a string' : kind === 'i32' ? 'an integer' : 'a number';
+      throw new UserError(`${name} is ${jsonValueText(v)}: ${key} of a GGUF export needs ${want}`, file);
+    }
+    m.set(key, kind === 'string' ? { type: 'string', value: v as string } : { type: kind, value: v as number });
+  }
+  requireGgufValues(m, file);
+  return m;
+}
