@@ -9,7 +9,7 @@ import { loraGradUpFromEnv } from './lora-grad-up.ts';
 import { gemmSplitKFromEnv } from './gemm-splitk.ts';
 import { eventTimer, gemmTuneFromEnv } from './gemm-tune.ts';
 import { CudaDriver, DEVICE_ATTRIBUTE, type Handle } from './driver.ts';
-import { findCudaInclude, findLibrary, LIBNVRTC } from './find-libs.ts';
+import { driverCudaMajor, findCudaInclude, findLibrary, LIBNVRTC } from './find-libs.ts';
 import { KernelCache } from './kernel-cache.ts';
 import { nvrtcOptions } from './kernel-source.ts';
 import { archFor, Nvrtc } from './nvrtc.ts';
@@ -61,17 +61,19 @@ export interface CudaParts {
 /** Opens the driver, NVRTC and cuBLASLt on GPU `opts.device` (UserError when a piece is missing) and hands them to `make`
  * (CudaBackend's constructor); when a piece or `make` fails, gives back what was taken. */
 export function openCuda<T>(opts: CudaBackendOptions, make: (parts: CudaParts) => T): T {
-  const include = findCudaInclude({}, findLibrary(LIBNVRTC).file); // Nvrtc.open below opens that file
-  if (!include.file) throw new UserError(`CUDA headers (cuda_bf16.h, needed by NVRTC) not found; looked in: ${include.looked.join(', ')}; install the CUDA toolkit or set CUDA_HOME`);
   const driver = CudaDriver.open();
+  // NVRTC and cuBLASLt of a CUDA the driver runs: a newer one is passed over for an older one that runs (find-libs.ts)
+  const libs = { maxMajor: driverCudaMajor(driver.version()) };
+  const include = findCudaInclude({}, findLibrary(LIBNVRTC, libs).file); // Nvrtc.open below opens that file
+  if (!include.file) throw new UserError(`CUDA headers (cuda_bf16.h, needed by NVRTC) not found; looked in: ${include.looked.join(', ')}; install the CUDA toolkit or set CUDA_HOME`);
   if (driver.deviceCount() === 0) throw new UserError('CUDA: the driver loaded but reports no GPU');
   const dev = driver.device(opts.device ?? 0);
   driver.usePrimaryContext(dev);
   const release = (): void => driver.releasePrimaryContext(dev);
   let gemm: CublasLt | null = null;
   try {
-    const nvrtc = Nvrtc.open();
-    gemm = CublasLt.open();
+    const nvrtc = Nvrtc.open(libs);
+    gemm = CublasLt.open(libs);
     const cc = driver.computeCapability(dev);
     const [attention, profile, tune, splitK, smallK, loraGradUp] = [cudaAttentionFromEnv(), cudaProfileFromEnv(), gemmTuneFromEnv(), gemmSplitKFromEnv(), gemmSmallKFromEnv(), loraGradUpFromEnv()]; // a bad value stops here
     const stream = driver.streamCreate();

@@ -2,7 +2,7 @@
 // a failure is a UserError saying what was missing or broken and where it looked.
 import { createRequire } from 'node:module';
 import { UserError } from '../../util/errors.ts';
-import { findLibrary, notFoundError, type LibrarySpec, type SearchOptions } from './find-libs.ts';
+import { findLibrary, newerThanDriver, notFoundError, type LibrarySpec, type SearchOptions } from './find-libs.ts';
 
 export type Koffi = typeof import('koffi');
 export type KoffiLibrary = ReturnType<Koffi['load']>;
@@ -42,7 +42,7 @@ export function openLibrary(spec: LibrarySpec, opts: OpenOptions = {}): OpenedLi
     }
   }
   if (opts.systemCache !== false) {
-    for (const soname of spec.sonames) {
+    for (const soname of spec.sonames.filter((n) => !newerThanDriver(spec, Number(/\.so\.(\d+)$/.exec(n)?.[1]), opts.maxMajor))) {
       try {
         return { koffi, lib: koffi.load(soname), file: soname };
       } catch {

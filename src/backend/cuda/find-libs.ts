@@ -56,6 +56,12 @@ export interface SearchOptions {
   env?: SearchEnv;
   /** Prefix for the fixed system paths (default "/"); tests point it at a fake tree. */
   root?: string;
+  /**
+   * With a spec's `major` null: the newest major taken, the CUDA major the driver runs (driverCudaMajor). A library of a
+   * newer CUDA needs a newer driver (CUDA 13's cuBLASLt and NVRTC's cubins do not run on a CUDA 12 driver): it is passed
+   * over, and named in the error, for an older one that runs.
+   */
+  maxMajor?: number;
 }
 
 /** The folders that may hold the libraries, in search order, without duplicates (folders need not exist). */
@@ -129,11 +135,22 @@ export function matchInDir(dir: string, spec: LibrarySpec): string | null {
   return scanDir(dir, spec).file;
 }
 
+/** The CUDA major a driver of cuDriverGetVersion `version` runs (13000 → 13): the newest libraries' major it takes (SearchOptions.maxMajor). */
+export function driverCudaMajor(version: number): number {
+  return Math.floor(version / 1000);
+}
+
+/** Whether a soname of `spec` ("libnvrtc.so.13") is of a major newer than `maxMajor` (never for the driver's own exact soname). */
+export function newerThanDriver(spec: LibrarySpec, major: number, maxMajor: number | undefined): boolean {
+  return spec.major === null && maxMajor !== undefined && major > maxMajor;
+}
+
 /**
  * matchInDir, with the files of the soname it passed over, each with why (`passed`): a major older than
- * spec.minMajor, or a broken link (a driver or toolkit removed under a link left behind), which the loader could not open.
+ * spec.minMajor, or newer than `maxMajor` (the driver's), or a broken link (a driver or toolkit removed under a link left
+ * behind), which the loader could not open.
  */
-function scanDir(dir: string, spec: LibrarySpec): { file: string | null; passed: string[] } {
+function scanDir(dir: string, spec: LibrarySpec, maxMajor?: number): { file: string | null; passed: string[] } {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
@@ -151,6 +168,10 @@ function scanDir(dir: string, spec: LibrarySpec): { file: string | null; passed:
     const file = path.join(dir, name);
     if (spec.minMajor !== undefined && major < spec.minMajor) {
       passed.push(`${file} (CUDA ${major}: too old)`);
+      continue;
+    }
+    if (newerThanDriver(spec, major, maxMajor)) {
+      passed.push(`${file} (CUDA ${major}: newer than the driver, which runs CUDA ${maxMajor}: update the NVIDIA driver, or install CUDA ${maxMajor}'s)`);
       continue;
     }
     if (!fs.existsSync(file)) {
@@ -185,7 +206,7 @@ export function findLibrary(spec: LibrarySpec, opts: SearchOptions = {}): Found 
   const looked = librarySearchDirs(opts);
   const passed: string[] = [];
   for (const dir of looked) {
-    const scan = scanDir(dir, spec);
+    const scan = scanDir(dir, spec, opts.maxMajor);
     passed.push(...scan.passed);
     if (scan.file) return { file: scan.file, looked, passed, absent: [] };
   }

@@ -29,6 +29,17 @@ import { captureStderr } from '../../tokenizer/helpers.ts';
 import { CC, NO_CC } from '../../c-compiler.ts';
 import { tempDir } from '../../temp-dir.ts';
 
+const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
+const STAT_KEYS = ['allocs', 'ctxRefs', 'streams', 'modules', 'lt', 'descs', 'layouts', 'prefs', 'launches', 'gx', 'gy', 'gz', 'bx', 'by', 'bz',
+  'shmem', 'alignA', 'alignB', 'alignC', 'alignD', 'dynShared', 'carveout', 'lastAlgo'];
+
+/** The counters of the stand-in library `so` (one state a file: a copy of it counts apart). */
+function statsOf(so: string): Record<string, number> {
+  const b = Buffer.alloc(8 * STAT_KEYS.length);
+  (koffi.load(so).func('void fake_stats(_Out_ uint8_t *out)') as (b: Buffer) => void)(b);
+  return Object.fromEntries(STAT_KEYS.map((k, i) => [k, Number(b.readBigInt64LE(8 * i))]));
+}
+
 /** Builds the stand-in as libcuda.so.1, libnvrtc.so.13 and libcublasLt.so.13 (links to one file: one state), and points the process at it. */
 function build(): { root: string; stats: () => Record<string, number>; options: () => string } {
   const root = tempDir('mt-fakecuda-');
@@ -39,17 +50,8 @@ function build(): { root: string; stats: () => Record<string, number>; options: 
   const so = path.join(lib, 'libfake.so');
   execFileSync(CC!, ['-shared', '-fPIC', '-O1', '-o', so, path.join(import.meta.dirname, 'fixtures', 'fake-cuda.c')]);
   for (const name of ['libcuda.so.1', 'libnvrtc.so.13', 'libcublasLt.so.13']) fs.symlinkSync('libfake.so', path.join(lib, name));
-  const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-  const fake = koffi.load(so);
-  const statsFn = fake.func('void fake_stats(_Out_ uint8_t *out)') as (b: Buffer) => void;
-  const optionsFn = fake.func('const char *fake_options()') as () => string;
-  const keys = ['allocs', 'ctxRefs', 'streams', 'modules', 'lt', 'descs', 'layouts', 'prefs', 'launches', 'gx', 'gy', 'gz', 'bx', 'by', 'bz',
-    'shmem', 'alignA', 'alignB', 'alignC', 'alignD', 'dynShared', 'carveout', 'lastAlgo'];
-  const stats = (): Record<string, number> => {
-    const b = Buffer.alloc(8 * keys.length);
-    statsFn(b);
-    return Object.fromEntries(keys.map((k, i) => [k, Number(b.readBigInt64LE(8 * i))]));
-  };
+  const optionsFn = koffi.load(so).func('const char *fake_options()') as () => string;
+  const stats = (): Record<string, number> => statsOf(so);
   process.env.LD_LIBRARY_PATH = lib;
   process.env.CUDA_HOME = root;
   process.env.MISTRAL_TUNE_CACHE = path.join(root, 'cache'); // the stand-in's "cubins" never reach the real cache
@@ -309,6 +311,27 @@ test('generation with the KV cache (bf16) and the merge of an adapter run on the
   mergeLora(model);
   be.close();
   assert.equal(fake.stats().allocs, 0);
+});
+
+test('a driver that runs CUDA 12 (R550, R570): the backend and the probe take NVRTC and cuBLASLt of CUDA 12 over the CUDA 13 ones before them on LD_LIBRARY_PATH, which need a CUDA 13 driver', { skip }, () => {
+  const fake = build();
+  const lib13 = path.join(fake.root, 'lib'), lib12 = path.join(fake.root, 'lib12'), copy = path.join(lib12, 'libfake12.so');
+  fs.mkdirSync(lib12);
+  fs.copyFileSync(path.join(lib13, 'libfake.so'), copy); // a state of its own: what the backend made with it counts there
+  for (const name of ['libnvrtc.so.12', 'libcublasLt.so.12']) fs.symlinkSync('libfake12.so', path.join(lib12, name));
+  process.env.LD_LIBRARY_PATH = `${lib13}:${lib12}`;
+  process.env.MT_FAKE_DRIVER_VERSION = '12080';
+  try {
+    const probe = probeCuda({ libraries: true });
+    assert.ok(probe.available, probe.available ? '' : probe.reason);
+    assert.equal(probe.device.driverVersion, 12080);
+    assert.deepEqual([probe.nvrtcFile, probe.cublasLtFile], [path.join(lib12, 'libnvrtc.so.12'), path.join(lib12, 'libcublasLt.so.12')]);
+    const be = CudaBackend.open({ cacheDir: path.join(fake.root, 'cache') });
+    assert.deepEqual([statsOf(copy).lt, fake.stats().lt], [1, 0], "the cuBLASLt handle is CUDA 12's library's, not CUDA 13's");
+    be.close();
+  } finally {
+    delete process.env.MT_FAKE_DRIVER_VERSION;
+  }
 });
 
 test('mistral-tune doctor through the stand-in libraries: the GPU, its memory and compute capability, the driver, NVRTC and cuBLASLt versions', { skip }, () => {

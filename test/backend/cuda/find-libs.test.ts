@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  findCudaInclude, findLibrary, librarySearchDirs, LIBCUBLASLT, LIBCUDA, LIBNVRTC, matchInDir, notFoundError,
+  driverCudaMajor, findCudaInclude, findLibrary, librarySearchDirs, LIBCUBLASLT, LIBCUDA, LIBNVRTC, matchInDir, notFoundError,
 } from '../../../src/backend/cuda/find-libs.ts';
 import { tempDir } from '../../temp-dir.ts';
 
@@ -57,6 +57,26 @@ test('soname choice inside one folder: exact major for the driver, highest major
   assert.equal(matchInDir(dir, LIBNVRTC), path.join(dir, 'libnvrtc.so.12'));
   assert.equal(matchInDir(dir, LIBCUBLASLT), path.join(dir, 'libcublasLt.so.12.9.1'));
   assert.equal(matchInDir(path.join(root, 'missing'), LIBNVRTC), null);
+});
+
+test('maxMajor (the driver\'s CUDA): a library of a newer CUDA is passed over, and named, for an older one that runs', () => {
+  // a CUDA 13 toolkit in /usr/local/cuda beside torch's CUDA 12 wheels, on a driver that runs CUDA 12 (R550, R570):
+  // the 13 libraries (cuBLASLt 13 and NVRTC 13's cubins need a CUDA 13 driver) must not be taken over the 12 ones
+  const pip12 = 'usr/local/lib/python3.12/dist-packages/nvidia/cuda_nvrtc/lib';
+  const root = tree(['usr/local/cuda/lib64/libnvrtc.so.13', 'usr/local/cuda/lib64/libcublasLt.so.13', 'usr/local/cuda/lib64/libcuda.so.1',
+    `${pip12}/libnvrtc.so.12`]);
+  assert.equal(findLibrary(LIBNVRTC, { root, env: {} }).file, path.join(root, 'usr/local/cuda/lib64/libnvrtc.so.13'), 'no cap: the highest');
+  assert.equal(findLibrary(LIBNVRTC, { root, env: {}, maxMajor: 13 }).file, path.join(root, 'usr/local/cuda/lib64/libnvrtc.so.13'));
+  const nvrtc = findLibrary(LIBNVRTC, { root, env: {}, maxMajor: 12 });
+  assert.equal(nvrtc.file, path.join(root, pip12, 'libnvrtc.so.12'));
+  assert.deepEqual(nvrtc.passed, [`${path.join(root, 'usr/local/cuda/lib64/libnvrtc.so.13')} (CUDA 13: newer than the driver, which runs CUDA 12: update the NVIDIA driver, or install CUDA 12's)`]);
+  assert.equal(findLibrary(LIBCUDA, { root, env: {}, maxMajor: 12 }).file, path.join(root, 'usr/local/cuda/lib64/libcuda.so.1'), 'the driver itself: its soname, whatever the cap');
+  const lt = findLibrary(LIBCUBLASLT, { root, env: {}, maxMajor: 12 });
+  assert.equal(lt.file, null);
+  const e = notFoundError(LIBCUBLASLT, lt);
+  assert.match(e.message, /libcublasLt\.so\.13 \(CUDA 13: newer than the driver, which runs CUDA 12: update the NVIDIA driver, or install CUDA 12's\)/);
+  assert.equal(driverCudaMajor(12080), 12);
+  assert.equal(driverCudaMajor(13000), 13);
 });
 
 test('a missing library: a UserError naming it, the hint, and every folder looked at', () => {
