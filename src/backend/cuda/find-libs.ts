@@ -224,14 +224,27 @@ function absentEnvDirs(env: SearchEnv): string[] {
 
 /**
  * The folder holding cuda_bf16.h (for NVRTC's -I), or null. With `besideLib` (the NVRTC file that will compile), the
- * include folder of that installation first (lib64/../include, nvidia/cu13/lib/../include), so that the headers and
- * the compiler come from one CUDA release where both are there.
+ * include folders of that installation first (lib64/../include, nvidia/cu13/lib/../include, a CUDA 12 wheel's
+ * nvidia/cuda_runtime/include: ownIncludeDirs), so that the headers and the compiler come from one CUDA release where
+ * both are there.
  */
 export function findCudaInclude(opts: SearchOptions = {}, besideLib: string | null = null): Found {
-  const own = besideLib && path.isAbsolute(besideLib) ? [path.resolve(path.dirname(besideLib), '..', 'include')] : [];
+  const own = besideLib && path.isAbsolute(besideLib) ? ownIncludeDirs(besideLib) : [];
   const looked = [...new Set([...own, ...includeSearchDirs(opts)])];
   for (const dir of looked) if (fs.existsSync(path.join(dir, 'cuda_bf16.h'))) return { file: dir, looked };
   return { file: null, looked };
+}
+
+/**
+ * The include folders of the installation `lib` (an absolute library file) is part of: lib/../include, and where it is a
+ * pip wheel's (site-packages/nvidia/PKG/lib) the include folder of every package beside it — CUDA 12's wheels put NVRTC in
+ * nvidia/cuda_nvrtc and cuda_bf16.h in nvidia/cuda_runtime (CUDA 13's put both in nvidia/cu13).
+ */
+function ownIncludeDirs(lib: string): string[] {
+  const own = path.resolve(path.dirname(lib), '..', 'include');
+  const nvidia = path.resolve(path.dirname(lib), '..', '..');
+  if (path.basename(nvidia) !== 'nvidia') return [own];
+  return [own, ...listDirs(nvidia).map((pkg) => path.join(nvidia, pkg, 'include'))];
 }
 
 /** The one-line error for a library found nowhere: what, every folder searched, the files passed over and why, the environment's folders that do not exist, the hint. */

@@ -114,6 +114,15 @@ test('the CUDA headers (cuda_bf16.h for NVRTC) are found in CUDA_HOME/include or
   assert.equal(findCudaInclude({ root, env: { CUDA_HOME: path.join(root, 'cuda') } }, path.join(root, 'elsewhere/lib/libnvrtc.so.13')).file,
     path.join(root, 'cuda/include'));
   assert.equal(findCudaInclude({ root, env: { CUDA_HOME: path.join(root, 'cuda') } }, 'libnvrtc.so.13').file, path.join(root, 'cuda/include'), 'a bare soname says nothing');
+  // CUDA 12's wheels (torch cu12): NVRTC in nvidia/cuda_nvrtc/lib, cuda_bf16.h in nvidia/cuda_runtime/include — the
+  // headers NVRTC 12 compiles with, not CUDA_HOME's (a CUDA 13 toolkit's, when the driver runs CUDA 12 only)
+  const site = path.join(root, 'usr/local/lib/python3.10/site-packages/nvidia');
+  for (const f of ['cuda_nvrtc/lib/libnvrtc.so.12', 'cuda_nvrtc/include/nvrtc.h', 'cuda_runtime/include/cuda_bf16.h']) {
+    fs.mkdirSync(path.dirname(path.join(site, f)), { recursive: true });
+    fs.writeFileSync(path.join(site, f), '');
+  }
+  assert.equal(findCudaInclude({ root, env: { CUDA_HOME: path.join(root, 'cuda') } }, path.join(site, 'cuda_nvrtc/lib/libnvrtc.so.12')).file,
+    path.join(site, 'cuda_runtime/include'));
 });
 
 test('a python3 on PATH names a venv whose pip wheels are searched (the GPU machine: /opt/torch/.venv/bin/python3)', () => {
