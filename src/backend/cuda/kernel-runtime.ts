@@ -73,7 +73,13 @@ export class KernelRuntime {
       this.sharedAllowed.set(fn, g.sharedBytes);
     }
     const packed = actual.map((a, i) => pack(name, spec.params[i]!, a, plan.variant, i));
-    const go = (): void => this.d.driver.launch(fn, g.grid, g.block, g.sharedBytes, this.d.stream, packed);
+    const go = (): void => {
+      try {
+        this.d.driver.launch(fn, g.grid, g.block, g.sharedBytes, this.d.stream, packed);
+      } catch (e) {
+        throw launchFailure(e, name, plan.variant, g);
+      }
+    };
     if (g.grid.x > 0 && g.grid.y !== 0 && g.grid.z !== 0) { // an empty grid has nothing to do (and the driver refuses it)
       if (this.d.timed) this.d.timed(name, go);
       else go();
@@ -169,6 +175,17 @@ function pack(name: string, p: KernelParam, value: KernelValue, variant: Storage
     case 'f64': return f64(num);
     case 'real': return variant === 'f64' ? f64(num) : f32(num);
   }
+}
+
+/**
+ * A launch the driver refused (cuLaunchKernel's status: too many resources, shared memory past the function's limit, a
+ * sticky fault of an earlier kernel), named with the kernel, its variant and its geometry — the binding's message names
+ * only cuLaunchKernel — as a CudaError of the same call and status; anything else unchanged.
+ */
+function launchFailure(e: unknown, name: string, variant: Storage, g: Launch): unknown {
+  if (!(e instanceof CudaError)) return e;
+  const dims = (d: Launch['grid']): string => `${d.x}×${d.y}×${d.z}`;
+  return new CudaError(e.call, e.status, `${e.message} (kernel ${name}, ${variant}: grid ${dims(g.grid)}, block ${dims(g.block)}, ${g.sharedBytes} bytes of dynamic shared memory)`);
 }
 
 /** The occupancy query's answer, or 0 (none) where it fails with a status: a grid sized by the table still runs. */

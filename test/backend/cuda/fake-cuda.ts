@@ -14,7 +14,7 @@ const FAKE_DRIVER: StatusSource = { library: 'CUDA driver', statusString: (statu
 
 export interface Launched { name: string; variant: string; args: KernelArg[]; shared: number; grid: Dim3; block: Dim3 }
 
-export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?: boolean; arch?: string; sharedPerBlock?: number; noAlgorithm?: boolean; splitK?: number; smallK?: boolean; loraGradUp?: boolean; blocksPerSM?: number; occupancyStatus?: number; deviceBytes?: number; refuse?: (g: ResolvedGemm) => boolean } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; ltCalls: unknown[][]; allocs: number[]; frees: bigint[]; events: string[]; copies: number[]; sharedAllowed: string[] } {
+export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?: boolean; arch?: string; sharedPerBlock?: number; noAlgorithm?: boolean; splitK?: number; smallK?: boolean; loraGradUp?: boolean; blocksPerSM?: number; occupancyStatus?: number; launchStatus?: number; deviceBytes?: number; refuse?: (g: ResolvedGemm) => boolean } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; ltCalls: unknown[][]; allocs: number[]; frees: bigint[]; events: string[]; copies: number[]; sharedAllowed: string[] } {
   const launches: Launched[] = [], gemms: unknown[] = [], ltCalls: unknown[][] = [], allocs: number[] = [], frees: bigint[] = [], events: string[] = [], copies: number[] = [];
   const sharedAllowed: string[] = []; // cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES) calls, as "kernel bytes"
   const modules: string[] = [], fns = new Map<bigint, { name: string; variant: string }>();
@@ -34,6 +34,7 @@ export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?
       launch: (fn: bigint, grid: Dim3, block: Dim3, shared: number, _s: unknown, args: KernelArg[]) => {
         const { name } = fns.get(fn)!;
         packKernelArgs(args); // as the driver binding does: a RangeError where a scalar does not fit its C type
+        if (opts.launchStatus !== undefined) check(FAKE_DRIVER, 'cuLaunchKernel', opts.launchStatus); // a launch the driver refuses, as its binding throws it
         const why = launchRefusal(grid, block, shared);
         if (why) throw new Error(`${name}: ${why}`);
         launches.push({ ...fns.get(fn)!, args, shared, grid, block });

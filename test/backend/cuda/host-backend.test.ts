@@ -543,3 +543,14 @@ test('a 64-bit scalar that is no integer or past its C type at a launch is refus
   const [seed] = packKernelArgs([launches[0]!.args[1]!]);
   assert.equal(seed!.readBigUInt64LE(), 2n ** 64n - 1n);
 });
+
+test('a launch the driver refuses (cuLaunchKernel\'s status) is a CudaError of that status naming the kernel, its variant and its geometry, where the binding named only cuLaunchKernel', () => {
+  const { be } = fakeBackend({ launchStatus: 1 });
+  const buf = be.alloc('f32', 1000);
+  assert.throws(() => be.fill(buf, 2), (e: Error & { status?: number; call?: string }) => {
+    assert.equal(e.name, 'CudaError');
+    assert.deepEqual([e.call, e.status], ['cuLaunchKernel', 1], 'the call and status kept (callers tell out-of-memory and the like apart by status)');
+    assert.equal(e.message, 'CUDA driver: cuLaunchKernel failed with 1 CUDA_ERROR_INVALID_VALUE (invalid argument) (kernel fill, f32: grid 4×1×1, block 256×1×1, 0 bytes of dynamic shared memory)');
+    return true;
+  });
+});
