@@ -287,8 +287,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const peak = backend.peakFlops?.() ?? null;
   const flopsOf = (batches: Array<{ B: number; T: number }>): number => batches.reduce((sum, b) =>
     sum + stepFlops(model.cfg, b.B, b.T, { weightGrads: cfg.method === 'full', headRows: model.score?.numLabels }), 0);
-  const progress = new Progress({ label: 'train', total: run.totalSteps, unit: 'steps' });
-  progress.tick(loop.step);
+  // a resumed run's steps fill the bar but not its rate and ETA (they were not taken in this process)
+  const progress = new Progress({ label: 'train', total: run.totalSteps, unit: 'steps', startAt: loop.step });
   let lastLoss: number | null = null;
   while (!stoppedEarly && loop.step < run.totalSteps) {
     // up to grad_accum micro-batches, not crossing the end of an epoch (a short last group still steps)

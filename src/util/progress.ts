@@ -10,11 +10,20 @@ export interface ProgressOptions {
   unit?: string;
   everyMs?: number;
   stream?: NodeJS.WriteStream;
+  /**
+   * Units done before this bar started (a resumed run's steps): counted in the bar and its fraction, not in the
+   * rate or ETA, which measure this process's own progress (901/1000 steps a second after a resume is not 901/s).
+   */
+  startAt?: number;
+  /** Milliseconds on a monotonic clock (default performance.now). */
+  clock?: () => number;
 }
 
 export class Progress {
-  private done = 0;
-  private readonly start = performance.now();
+  private done: number;
+  private readonly startAt: number;
+  private readonly clock: () => number;
+  private readonly start: number;
   private lastDraw = 0;
   private drawnAt = -1;
   private readonly tty: boolean;
@@ -23,12 +32,16 @@ export class Progress {
   constructor(private readonly opts: ProgressOptions) {
     this.stream = opts.stream ?? process.stderr;
     this.tty = Boolean(this.stream.isTTY);
+    this.startAt = opts.startAt ?? 0;
+    this.done = this.startAt;
+    this.clock = opts.clock ?? (() => performance.now());
+    this.start = this.clock();
   }
 
   /** Advances by `n` and redraws (throttled) with extra fields such as "loss 2.31". */
   tick(n = 1, fields: Record<string, string> = {}): void {
     this.done += n;
-    const now = performance.now();
+    const now = this.clock();
     const every = this.tty ? 100 : (this.opts.everyMs ?? 10_000);
     if (now - this.lastDraw < every && this.done < this.opts.total) return;
     this.lastDraw = now;
@@ -42,8 +55,8 @@ export class Progress {
     const width = 24;
     const fill = Math.round(frac * width);
     const bar = '█'.repeat(fill) + '░'.repeat(width - fill);
-    const elapsed = (performance.now() - this.start) / 1000;
-    const rate = elapsed > 0 ? this.done / elapsed : 0;
+    const elapsed = (this.clock() - this.start) / 1000;
+    const rate = elapsed > 0 ? (this.done - this.startAt) / elapsed : 0;
     const eta = rate > 0 ? (total - this.done) / rate : NaN;
     const extra = Object.entries(fields).map(([k, v]) => `${k} ${v}`).join(' | ');
     const inUnit = unit ? ' ' + unit : '';

@@ -63,3 +63,15 @@ test('the rate is said in the unit of the total (MB/s, rows/s, steps/s), a bare 
   assert.match(rateOf('steps'), /^\d+(\.\d+)? steps\/s$/);
   assert.match(rateOf(undefined), /^\d+(\.\d+)?\/s$/);
 });
+
+test('a resumed run\'s bar starts at its checkpoint\'s step, and its rate and ETA count only the steps taken since', async () => {
+  const { Progress } = await import('../../src/util/progress.ts');
+  let ms = 5_000;
+  const stream = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
+  // resumed at step 24 of 36: 2 steps in 4 s since are 0.5 steps/s, 10 steps left 20 s (not 26 steps in 4 s: 6.5/s, 2 s)
+  const bar = new Progress({ label: 'train', total: 36, unit: 'steps', stream, startAt: 24, clock: () => ms });
+  assert.match(bar.line(), /^train \S+ 24\/36 steps \| 0\.00 steps\/s \| ETA --$/);
+  ms += 4_000;
+  bar.tick(2);
+  assert.match(bar.line(), /^train \S+ 26\/36 steps \| 0\.50 steps\/s \| ETA 20s$/);
+});
