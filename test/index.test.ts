@@ -47,6 +47,13 @@ test('the option and result types of the library functions are exported by name'
   assert.equal(uses, null);
 });
 
+// exportRun({run, out}) copies the adapter, as `mistral-tune export --run R --out D` does, but its type required merge
+// and best: a strict TypeScript caller had to spell both (npm run typecheck fails on this line without them optional).
+test('exportRun takes merge and best as optional, as it reads them (absent: false)', () => {
+  const minimal: api.ExportOptions = { run: 'runs/lora', out: 'exported' };
+  assert.deepEqual([minimal.merge, minimal.best], [undefined, undefined]);
+});
+
 // A caller catches what a call throws by its class: UserError (bad input, with NonFiniteLossError one of them), and
 // CudaError (a failed CUDA call on the GPU: its name, status and message) was not exported to test against.
 test('the errors library calls throw are exported classes: UserError, NonFiniteLossError (a UserError), CudaError', () => {

@@ -41,9 +41,10 @@ import { missingCheckpointHint } from '../run/missing-checkpoint.ts';
 export interface ExportOptions {
   run: string;
   out: string;
-  merge: boolean;
-  /** Export best/ (the best validation checkpoint) instead of the last step's weights. */
-  best: boolean;
+  /** Merge the LoRA adapter into the base weights, a full HF model folder (absent: false, the adapter copied as it is). */
+  merge?: boolean;
+  /** Export best/ (the best validation checkpoint) instead of the last step's weights (absent: false). */
+  best?: boolean;
   maxShardBytes?: number;
   /** The backend of a merge (exportMerges); a copy of a run's files needs none. */
   backend?: Backend;
@@ -162,7 +163,7 @@ export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords
       ? `${shard} applies to a merged LoRA run: a full fine-tuning run's model/ is copied as train wrote it (shards of at most 5GB)`
       : `${shard} applies to a merged model (${words.say('merge')}): without it the LoRA adapter is copied as train wrote it, in one file`, words.where);
   }
-  const source = requireRunWeights(opts.run, cfg, opts.best, words);
+  const source = requireRunWeights(opts.run, cfg, opts.best ?? false, words);
   if (cfg.method === 'lora' && opts.merge) {
     // before anything is written, and the adapter as loading it would after the base model (minutes for a 7B) refuse it
     const base = requireModelFolder(cfg, mergeCall(words), opts.run);
