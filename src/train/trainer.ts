@@ -289,6 +289,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     sum + stepFlops(model.cfg, b.B, b.T, { weightGrads: cfg.method === 'full', headRows: model.score?.numLabels }), 0);
   // a resumed run's steps fill the bar but not its rate and ETA (they were not taken in this process)
   const progress = new Progress({ label: 'train', total: run.totalSteps, unit: 'steps', startAt: loop.step });
+  progress.tick(0); // drawn at once (on a terminal), as before the first step
   let lastLoss: number | null = null;
   while (!stoppedEarly && loop.step < run.totalSteps) {
     // up to grad_accum micro-batches, not crossing the end of an epoch (a short last group still steps)
