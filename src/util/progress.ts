@@ -26,6 +26,8 @@ export class Progress {
   private readonly start: number;
   private lastDraw = 0;
   private drawnAt = -1;
+  /** The fields of the last tick, which finish() draws again when given none (on a terminal it redraws the line). */
+  private lastFields: Record<string, string> = {};
   private readonly tty: boolean;
   private readonly stream: NodeJS.WriteStream;
 
@@ -41,6 +43,7 @@ export class Progress {
   /** Advances by `n` and redraws (throttled) with extra fields such as "loss 2.31". */
   tick(n = 1, fields: Record<string, string> = {}): void {
     this.done += n;
+    if (Object.keys(fields).length > 0) this.lastFields = fields;
     const now = this.clock();
     const every = this.tty ? 100 : (this.opts.everyMs ?? 10_000);
     if (now - this.lastDraw < every && this.done < this.opts.total) return;
@@ -74,7 +77,8 @@ export class Progress {
 
   /** Ends the line (on a terminal) so later output starts fresh. */
   finish(fields: Record<string, string> = {}): void {
-    if (this.tty || this.drawnAt !== this.done || Object.keys(fields).length > 0) this.draw(fields);
+    const given = Object.keys(fields).length > 0;
+    if (this.tty || this.drawnAt !== this.done || given) this.draw(given ? fields : this.lastFields);
     if (this.tty && !isQuiet()) this.stream.write('\n');
   }
 }

@@ -75,3 +75,15 @@ test('a resumed run\'s bar starts at its checkpoint\'s step, and its rate and ET
   bar.tick(2);
   assert.match(bar.line(), /^train \S+ 26\/36 steps \| 0\.50 steps\/s \| ETA 20s$/);
 });
+
+test('finish draws the last tick\'s fields again: on a terminal its redraw kept only the count, rate and ETA (train\'s loss and lr gone)', async () => {
+  const { Progress } = await import('../../src/util/progress.ts');
+  const written: string[] = [];
+  const stream = { isTTY: true, columns: 200, write: (s: string) => { written.push(s); return true; } } as unknown as NodeJS.WriteStream;
+  const bar = new Progress({ label: 'train', total: 2, unit: 'steps', stream });
+  bar.tick(1, { loss: '2.5000', lr: '1.00e-4' });
+  bar.tick(1, { loss: '2.4000', lr: '5.00e-5' });
+  bar.finish();
+  const lines = written.filter((s) => s.startsWith('\r'));
+  assert.match(lines.at(-1)!, /2\/2 steps .* \| loss 2\.4000 \| lr 5\.00e-5$/);
+});
