@@ -3,9 +3,16 @@
 # test/backend/device.ts) on the CUDA backend, at each precision named (default: fp32, then bf16 — as
 # production runs, with the bf16 column of TOLERANCES). Without a GPU every test is skipped with the reason.
 # Each test has its own time limit (TEST_TIMEOUT_MS, default 120000), so one hung test fails alone.
+# TEST_GPU_EXCLUDE="FILE ..." leaves those test files out, each named in the output (device-check.sh's second bf16
+# suite beside the first, on a GPU without room for two Mistral-7B-shaped runs at once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 files=$(grep -rlE "from '(\./|\.\./)+(backend/)?device\.ts'" test --include='*.test.ts' | sort)
+for excluded in ${TEST_GPU_EXCLUDE:-}; do
+  grep -qxF "$excluded" <<<"$files" || { echo "test-gpu: TEST_GPU_EXCLUDE names $excluded, which is no test file of the suite" >&2; exit 2; }
+  files=$(grep -vxF "$excluded" <<<"$files")
+  echo "# left out: $excluded (TEST_GPU_EXCLUDE)"
+done
 precisions=("$@")
 [ ${#precisions[@]} -gt 0 ] || precisions=(fp32 bf16)
 status=0
