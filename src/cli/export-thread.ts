@@ -48,7 +48,7 @@ function runGguf(f: Flags, out: string, adapterOnly: boolean): void {
     precision: parsePrecision(f.precision), device: deviceOption(f.device),
   }, FLAG_WORDS);
   if (adapterOnly) {
-    info(`exported the LoRA adapter as a ${result.quant} GGUF adapter to ${out} (${(result.bytes / 2 ** 20).toFixed(2)} MiB): load it beside a GGUF of ${result.baseModel} (llama.cpp --lora, Ollama's ADAPTER)`);
+    info(`exported the LoRA adapter as a GGUF adapter (${result.quant}) to ${out} (${(result.bytes / 2 ** 20).toFixed(2)} MiB): load it beside a GGUF of ${result.baseModel} (llama.cpp --lora, Ollama's ADAPTER)`);
     return;
   }
   info(`exported ${result.quant} GGUF to ${out} (${(result.bytes / 2 ** 20).toFixed(1)} MiB)`);
