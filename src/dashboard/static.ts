@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as path from 'node:path';
+import { pipeline } from 'node:stream';
 import { openedInside } from './safe-path.ts';
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -76,6 +77,7 @@ export function sendFile(res: http.ServerResponse, file: string, type: string, h
     res.end();
     return;
   }
-  stream.on('error', () => res.destroy());
-  stream.pipe(res);
+  // pipeline, not pipe: a client gone mid-file (a tab closed on a large metrics.jsonl, a response ended for stalling) left
+  // the file's stream paused and its descriptor open for ever, one a download: 50 aborted downloads held 50 descriptors
+  pipeline(stream, res, () => {}); // an error (a read failed, the client gone) destroys both
 }
