@@ -47,6 +47,15 @@ export function isolate(text) {
   return `\u2068${out}${open.reverse().join('')}\u2069`;
 }
 
+/** `text` cut to its first `max` characters (whole code points) and an ellipsis: a label repeated in a tooltip per cell. */
+export function clip(text, max) {
+  const s = String(text);
+  if (s.length <= max) return s;
+  const cut = s.slice(0, max);
+  // a surrogate pair cut in two would leave half a character
+  return `${/[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
+}
+
 /** A number with 4 significant digits, exponent form for very large or small values. */
 export function fmt(v) {
   if (v === null || v === undefined) return '–';

@@ -1,7 +1,7 @@
 // One panel per run: its state (steps logged, latest and best losses, malformed lines), test metrics,
 // confusion matrix (classification), generation samples before/after, and the resolved config.
 import { bestValText } from './best-val.js';
-import { fmt, h, isolate } from './dom.js';
+import { clip, fmt, h, isolate } from './dom.js';
 
 export class RunPanel {
   constructor(run, container) {
@@ -219,6 +219,9 @@ function findConfusion(obj, source) {
   return null;
 }
 
+/** Characters of a label a cell's tooltip repeats (the label itself is whole in its row's and column's heading). */
+const TITLE_LABEL_CHARS = 80;
+
 /** The matrix as a table: `cm` a square matrix, or an excerpt whose last row and column sum the labels not shown. */
 function confusionTable(cm, labels) {
   const excerpt = isExcerpt(cm);
@@ -234,7 +237,9 @@ function confusionTable(cm, labels) {
     m.map((row, i) => {
       const total = row.reduce((a, b) => a + b, 0);
       return h('tr', {}, header(i), row.map((v, j) => {
-        const td = h('td', { title: total ? `${((100 * v) / total).toFixed(1)}% of true ${name(i)}` : '' }, String(v));
+        // the tooltip names the row's label cut short: whole, a class name of 50,000 characters was copied into each of the
+        // row's 41 cells (40 such labels, a report of 1.9 MB: 80 million characters of titles in the page, 150,000 cut)
+        const td = h('td', { title: total ? `${((100 * v) / total).toFixed(1)}% of true ${clip(name(i), TITLE_LABEL_CHARS)}` : '' }, String(v));
         const share = total ? v / total : 0;
         // the other labels' corner holds their right and wrong answers together: not shaded. At most 0.6 green and 0.7
         // red: the cell's text keeps 4.5:1 on the light and on the dark card (style.css)
