@@ -153,6 +153,31 @@ test('generation samples show their reference answer beside the prompt, as text;
   }
 });
 
+test('a report.json of thousands of samples or values lays out the first 100 samples and 1,000 values, says how many there are and links to it', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'many');
+  fs.mkdirSync(run);
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 3, lr: 1e-4 }) + '\n');
+  // 60 KB: 100,000 samples of 0 (195 KB) made a million elements and kept the page busy 33 s before they showed
+  const values = Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`k${i}`, i]));
+  fs.writeFileSync(path.join(run, 'report.json'), JSON.stringify({ task: 'generation', values, samples: Array.from({ length: 2000 }, (_, i) => ({ prompt: `p${i}`, before: 'b', after: 'a' })) }));
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('table.samples', { timeout: 10_000 });
+      const panel = page.locator('article[data-run="0"]');
+      assert.equal(await panel.locator('table.samples tr').count(), 101, 'a heading row and the first 100 samples');
+      assert.equal(await panel.locator('table.samples tr').last().locator('td').first().textContent(), 'p99');
+      assert.equal(await panel.locator('table.metrics tr').count(), 1000);
+      assert.deepEqual(await panel.locator('[data-shown]').allTextContents(),
+        ['showing the first 1000 of 1501 values; all of them: report.json', 'showing the first 100 of 2000 samples; all of them: report.json']);
+      assert.deepEqual(await panel.locator('[data-shown] a').evaluateAll((links) => links.map((a) => (a as unknown as { getAttribute(n: string): string }).getAttribute('href'))),
+        ['/run/0/report.json', '/run/0/report.json']);
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test('a run folder deleted while the page is open is said to be gone, then followed again when it comes back', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns(RUN_GEN);
   const run = tmp.dirs[0]!;
