@@ -94,6 +94,34 @@ test('keyboard and screen reader: a legend name is a toggle button Tab reaches a
   }
 });
 
+test('a run\'s link reached with Tab keeps the focus while the run logs rows (not lost to the page at each row)', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'live');
+  fs.mkdirSync(run);
+  const metrics = path.join(run, 'metrics.jsonl');
+  fs.writeFileSync(metrics, JSON.stringify({ step: 1, loss: 3, lr: 1e-4 }) + '\n');
+  fs.writeFileSync(path.join(run, 'config.yaml'), 'task: generation\n');
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
+      await page.keyboard.press('Tab'); // the skip link
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Tab');
+      const config = page.locator('article[data-run="0"] .links a', { hasText: 'config.yaml' });
+      assert.equal(await focused(config), true, 'Tab reaches the run\'s config.yaml link');
+      for (let step = 2; step <= 3; step++) {
+        fs.appendFileSync(metrics, JSON.stringify({ step, loss: 3 / step, lr: 1e-4 }) + '\n');
+        await page.waitForSelector(`[data-steps="${step}"]`, { timeout: 10_000 });
+      }
+      // before: the links were made anew at each row, the focus left on the page's body
+      assert.equal(await focused(config), true, 'the link keeps the focus as rows arrive');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test('keyboard zoom: a chart\'s plot area is a Tab stop where + zooms in, the arrows move, − zooms out and Escape shows every step', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns(RUN_GEN);
   try {

@@ -25,11 +25,13 @@ export class RunPanel {
   /** Redraws the panel from the run's state; app.js calls it only when an event changed this run. */
   render() {
     const r = this.run;
-    this.links.replaceChildren(
-      ...['metrics.jsonl', 'config.yaml', 'report.json']
-        .filter((f) => (f === 'metrics.jsonl' ? r.exists : f === 'config.yaml' ? r.config : r.report))
-        .map((f) => h('a', { href: `/run/${r.id}/${f}`, target: '_blank', rel: 'noopener', 'aria-label': `${f} of ${r.name}` }, f)),
-    );
+    // made anew only when a file comes or goes: replaced at every row a live run logged, a link reached with Tab lost its
+    // focus (to the page's body) within a poll, before Enter could open it
+    const files = ['metrics.jsonl', 'config.yaml', 'report.json'].filter((f) => (f === 'metrics.jsonl' ? r.exists : f === 'config.yaml' ? r.config : r.report));
+    if (files.join('/') !== this.linksShown) {
+      this.links.replaceChildren(...files.map((f) => h('a', { href: `/run/${r.id}/${f}`, target: '_blank', rel: 'noopener', 'aria-label': `${f} of ${r.name}` }, f)));
+      this.linksShown = files.join('/');
+    }
     this.status.replaceChildren(statusLine(r));
     this.warnings.replaceChildren(...warnings(r));
     // the report's tables (a confusion matrix of hundreds of classes) are rebuilt only when what they show changed,
