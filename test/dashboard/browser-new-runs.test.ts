@@ -1,7 +1,7 @@
 // In headless Chromium: a run made after the dashboard started (a train started once the page is open on runs/) is
 // added to the open page without a reload (its curves in its own colour, its legend entry and its panel, the runs
 // shown kept as they were), and a page opened later shows it too; a page reconnecting to a server that lists more runs
-// after those it shows adds them, its charts kept.
+// after those it shows adds them, its charts kept; a chart made anew for a new run keeps the keyboard's focus where it was.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -71,5 +71,40 @@ test('a run made while the page is open is drawn, listed and given a panel witho
   } finally {
     tmp.cleanup();
     elsewhere.cleanup();
+  }
+});
+
+test('a chart drawn anew for a run found meanwhile keeps the keyboard\'s focus: on its plot area, or on the series\' name it was on', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = (name: string): string => {
+    const dir = path.join(tmp.root, name);
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 3, lr: 1e-4 }) + '\n' + JSON.stringify({ step: 2, loss: 2, lr: 1e-4 }) + '\n');
+    return dir;
+  };
+  const found: string[] = [];
+  const focusedIs = (selector: string): Promise<boolean> => page0!.evaluate((sel) => {
+    const d = (globalThis as unknown as { document: { activeElement: unknown; querySelector(s: string): unknown } }).document;
+    return d.activeElement === d.querySelector(sel);
+  }, selector);
+  let page0: Page | undefined;
+  try {
+    await onDashboardPage([run('a')], async (page) => {
+      page0 = page;
+      await page.waitForSelector('[data-steps="2"]', { timeout: 10_000 });
+      await page.focus('[data-chart="loss"] .u-over');
+      found.push(run('b'));
+      await runCount(2)(page);
+      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.series.length === 5, null, { timeout: 15_000 });
+      // before: the focus was on the page's body once the chart was made anew
+      assert.equal(await focusedIs('[data-chart="loss"] .u-over'), true, 'the loss chart\'s plot area keeps the focus');
+      await page.locator('[data-chart="lr"] .u-legend .u-series th', { hasText: 'b' }).focus();
+      found.push(run('c'));
+      await runCount(3)(page);
+      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard!.charts!.lr!.plot.series.length === 4, null, { timeout: 15_000 });
+      assert.equal(await focusedIs('[data-chart="lr"] .u-legend .u-series:nth-child(3) th'), true, 'run b\'s name in the lr legend keeps the focus');
+    }, { findRuns: () => found, findRunsMs: 200 });
+  } finally {
+    tmp.cleanup();
   }
 });

@@ -167,6 +167,8 @@ export function createCharts(container, runs) {
 function makePlot(chart, runs, series, data, width = chartWidth(chart.el)) {
   // the series hidden from its legend stay hidden in the new one (a run's val data changed: a series more)
   const hidden = new Set(chart.plot?.series.filter((s) => !s.show).map((s) => s.label));
+  // the keyboard's place in it, given back in the new one: a run found meanwhile left it on the page's body
+  const focus = focusIn(chart.plot);
   chart.plot?.destroy();
   chart.layout = layoutKey(series);
   chart.plot = new uPlot(
@@ -189,6 +191,14 @@ function makePlot(chart, runs, series, data, width = chartWidth(chart.el)) {
   );
   chartKeys(chart.plot, chart.def.title);
   legendKeys(chart.plot);
+  if (focus) (focus.area ? chart.plot.over : legendNames(chart.plot).find((n, i) => i > 0 && n.textContent === focus.label))?.focus();
+}
+
+/** Where the keyboard's focus is in `plot`: its plot area ({area: true}), a series' name in its legend ({label}), or null. */
+function focusIn(plot) {
+  const el = document.activeElement;
+  if (!plot || !el || !plot.root.contains(el)) return null;
+  return el === plot.over ? { area: true } : { label: el.textContent };
 }
 
 /**
