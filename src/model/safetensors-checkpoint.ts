@@ -13,6 +13,8 @@ import { weightFilesThere } from './weight-files-there.ts';
 /** A checkpoint folder: either one model.safetensors or shards listed by model.safetensors.index.json. */
 export class SafetensorsCheckpoint {
   private readonly files = new Map<string, SafetensorsFile>();
+  /** The tensors the index lists that none of its shards holds (each with the shard it names), and the index's path. */
+  private listedAbsent: { index: string; shards: ReadonlyMap<string, string> } | null = null;
   private constructor(readonly dir: string, private readonly weightMap: ReadonlyMap<string, string>) {}
 
   /**
@@ -73,10 +75,12 @@ export class SafetensorsCheckpoint {
         }
         // a tensor the index lists that none of its shards holds (a stale or hand-edited index) is no tensor to transformers
         // 5.17, which loads the folder without it: left out, with a warning, so that an unused one (a rotary inv_freq) is
-        // no error, and a weight the model needs is refused by name as it loads ("not found in the checkpoint")
+        // no error, and a weight the model needs is refused by name as it loads ("not found in the checkpoint", naming the
+        // index and the shard: absentNote)
         const absent = [...map].filter(([tensor, shard]) => !ckpt.shard(shard).has(tensor));
         for (const [tensor] of absent) map.delete(tensor);
         if (absent.length > 0) {
+          ckpt.listedAbsent = { index: indexPath, shards: new Map(absent) };
           const [tensor, shard] = absent[0]!;
           warnOnce(`listed absent\0${path.resolve(indexPath)}`, `${indexPath}: lists ${absent.length} tensor${absent.length === 1 ? '' : 's'} that none of its shards holds, e.g. "${tensor}" in ${shard}: ` +
             'left out, as transformers leaves them out (a stale index?)');
@@ -130,8 +134,17 @@ export class SafetensorsCheckpoint {
   /** The file that holds `name`; throws naming the checkpoint if the tensor is absent. */
   fileOf(name: string): SafetensorsFile {
     const shard = this.weightMap.get(name);
-    if (!shard) throw new UserError(`tensor "${name}" not found in the checkpoint`, this.dir);
+    if (!shard) throw new UserError(`tensor "${name}" not found in the checkpoint${this.absentNote(name)}`, this.dir);
     return this.shard(shard);
+  }
+
+  /**
+   * Where the index lists `name` though none of its shards holds it, the rest of a "not found" sentence naming the index
+   * and the shard (the open's warning gave one example of several); '' otherwise.
+   */
+  absentNote(name: string): string {
+    const shard = this.listedAbsent?.shards.get(name);
+    return shard === undefined ? '' : `: ${this.listedAbsent!.index} lists it in ${shard}, which does not hold it (nor does any other shard the index names)`;
   }
 
   info(name: string): TensorInfo {

@@ -177,7 +177,7 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
   const scratch = new ReadScratch();
   const load = (hfName: string, shape: readonly number[]): DeviceBuffer => {
     const name = storedName(ckpt, hfName);
-    if (!ckpt.has(name)) throw new UserError(`tensor "${name}" not found in the checkpoint${otherPrefixHint(ckpt, hfName)}`, ckpt.dir);
+    if (!ckpt.has(name)) throw new UserError(`tensor "${name}" not found in the checkpoint${ckpt.absentNote(name) || otherPrefixHint(ckpt, hfName)}`, ckpt.dir);
     used.add(name);
     const info = ckpt.info(name);
     if (info.shape.length !== shape.length || info.shape.some((s, i) => s !== shape[i])) {

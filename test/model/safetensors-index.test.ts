@@ -311,7 +311,7 @@ test('an index entry for a tensor no shard holds is left out with a warning, as 
   const moved = captureStderr(() => SafetensorsCheckpoint.open(dir)).result;
   try {
     assert.equal(moved.has('model.c'), false);
-    throwsNaming(() => moved.readF32('model.c'), 'tensor "model.c" not found in the checkpoint');
+    throwsNaming(() => moved.readF32('model.c'), `tensor "model.c" not found in the checkpoint: ${index} lists it in model-00001-of-00002.safetensors, which does not hold it`);
   } finally {
     moved.close();
   }
