@@ -22,11 +22,16 @@ ONLY = set(sys.argv[4].split(',')) if len(sys.argv) > 4 and sys.argv[4] not in (
 # them, cycling; *: of all BASES; random: a shape of its own drawn for each case, random_shape), task (gen, cls) or method
 # (lora, dora, full) set after it is drawn, the rest as drawn; len (short, the default, or long) the rows' lengths;
 # schedule (a schedule.type; a+b: case i the i-th of them, cycling; new: the types past constant/linear/cosine) every
-# case's schedule, its arguments (HF's lr_scheduler_kwargs) drawn apart (schedule_args), the warmup and the rest as drawn
+# case's schedule, its arguments (HF's lr_scheduler_kwargs) drawn apart (schedule_args), the warmup and the rest as drawn;
+# best=on: every case evaluates val (drawn apart where the case drew none) and half of them stop early (patience 1–3, a
+# min_delta of 0 or up to 1e-2): HF gets load_best_model_at_end on its eval loss with a checkpoint at each evaluation and
+# EarlyStoppingCallback(patience, threshold), and best/ and report.json's best step are held to the checkpoint HF loads
+# (best_global_step), the final weights to HF's last step's (taken before it loads the best); best=stop: every case stops early
 FORCE = dict(kv.split('=', 1) for kv in sys.argv[5].split(',')) if len(sys.argv) > 5 and sys.argv[5] else {}
 # len=long: rows of 40–250 tokens (short: 1–28), so that a micro-batch spans several 512-row logit chunks (a chunk of
 # prompt tokens alone is skipped), several 64-query blocks of the attention backward and 256-row forward blocks
 LONG = FORCE.get('len') == 'long'
+BEST = FORCE.get('best') in ('on', 'stop')
 sys.argv = [sys.argv[0], OUT]  # option_parity reads its OUT_DIR at import
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import option_parity as op  # noqa: E402
@@ -35,7 +40,7 @@ import torch.nn.functional as F  # noqa: E402
 from datasets import Dataset  # noqa: E402
 from safetensors.torch import load_file, save_file  # noqa: E402
 from torch.utils.data import SequentialSampler  # noqa: E402
-from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, MistralConfig, Trainer, TrainingArguments  # noqa: E402
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, EarlyStoppingCallback, MistralConfig, Trainer, TrainerCallback, TrainingArguments  # noqa: E402
 from peft import PeftModel  # noqa: E402
 from trl import SFTConfig, SFTTrainer  # noqa: E402
 
@@ -310,23 +315,41 @@ def hf_run(case, adapter, rows, val, base):
         every = c['eval']['every_steps']
         kw.update(eval_strategy='steps' if every else 'epoch', eval_on_start=True, per_device_eval_batch_size=len(val), **({'eval_steps': every} if every else {}))
     groups = rope_regimes(base, val)
+    callbacks = [lr]
+    best = BEST and val and len(groups) == 1  # (a longrope base's two regimes: no one eval loss to pick the best by)
+    if best:  # load_best_model_at_end: a checkpoint at each evaluation; the final weights taken before it loads the best
+        kw.update(load_best_model_at_end=True, metric_for_best_model=f'eval_{next(iter(groups))}_loss', greater_is_better=False, output_dir=case['hf_out'],
+                  save_strategy=kw['eval_strategy'], save_only_model=True, **({'save_steps': every} if every else {}))
+        es = c.get('early_stopping')
+        if es:
+            callbacks.append(EarlyStoppingCallback(es['patience'], es['min_delta']))
+        last = LastWeights()
+        callbacks.append(last)
     kind_sft = case['packing']
     if kind_sft:
         args = SFTConfig(packing=True, max_length=c['max_seq_len'], bf16=False, gradient_checkpointing=False, **kw)
         T = SFTTrainer if c['shuffle'] else InOrderSFT
         trainer = T(model=model, args=args, train_dataset=Dataset.from_list(rows), eval_dataset={k: Dataset.from_list(g) for k, g in groups.items()} if val else None,
-                    processing_class=AutoTokenizer.from_pretrained(TOKENIZER), callbacks=[lr])
+                    processing_class=AutoTokenizer.from_pretrained(TOKENIZER), callbacks=callbacks)
     else:
         args = TrainingArguments(**kw)
         T = Trainer if c['shuffle'] else InOrder
-        trainer = T(model=model, args=args, train_dataset=rows, eval_dataset=groups or None, data_collator=op.collate, callbacks=[lr],
+        trainer = T(model=model, args=args, train_dataset=rows, eval_dataset=groups or None, data_collator=op.collate, callbacks=callbacks,
                     compute_loss_func=cls_loss if cls else None)
     with contextlib.redirect_stdout(io.StringIO()):
         trainer.train()
     logs = [h for h in trainer.state.log_history if 'loss' in h]
     steps = [{'step': i + 1, 'loss': h['loss'], 'lr': lr.lrs[i], 'grad_norm': float(h['grad_norm'])} for i, h in enumerate(logs)]
     evals = regime_losses(trainer.state.log_history, groups, cls)
+    if best:
+        case['hf_best'] = dict(step=trainer.state.best_global_step, state=last.state)
     return model, steps, evals
+
+
+class LastWeights(TrainerCallback):
+    """The weights after each optimizer step (the last one's: the run's final weights, before load_best_model_at_end)."""
+    def on_step_end(self, args, state, control, model=None, **kwargs):
+        self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
 def rope_regimes(base, val):
@@ -447,6 +470,8 @@ def describe(case):
             parts.append(f'{k} {c[k]}')
     if 'eval' in c:
         parts.append(f"val {case['val']} every {c['eval']['every_steps']}")
+    if 'early_stopping' in c:
+        parts.append(f"early_stopping patience {c['early_stopping']['patience']} min_delta {c['early_stopping']['min_delta']}")
     if case['lora']:
         parts.append('lora ' + json.dumps({k: v for k, v in case['lora'].items() if k != 'task_type'}, separators=(',', ':')))
     if case.get('fresh') or case.get('b_zero'):
@@ -463,6 +488,24 @@ def smallest_side(keys, targets):
     sides = dict(q_proj=cfg['num_attention_heads'] * hd, k_proj=cfg['num_key_value_heads'] * hd, v_proj=cfg['num_key_value_heads'] * hd,
                  o_proj=cfg['num_attention_heads'] * hd, gate_proj=inter, up_proj=inter, down_proj=inter)
     return min(min(sides[p], hidden) for p in (PROJ if targets == 'all-linear' else targets))
+
+
+def load_weights(folder):
+    """Every tensor of the safetensors files in `folder` (an adapter's, or a full model's shards)."""
+    out = {}
+    for f in sorted(os.listdir(folder)):
+        if f.endswith('.safetensors'):
+            out.update(load_file(f'{folder}/{f}'))
+    return out
+
+
+def weights_distance(mine, state, full, model):
+    """The largest relative distance of our saved tensors `mine` from HF's `state` (full: every weight of HF's, the tied
+    LM head but once; LoRA: each adapter tensor against PEFT's in-memory name)."""
+    if full:
+        tied = model.config.tie_word_embeddings
+        return max(op.rel(mine[k], v) for k, v in state.items() if not (tied and k == 'lm_head.weight'))
+    return max(op.rel(v, state[op.peft_key(k, state)]) for k, v in mine.items())
 
 
 def logits_on(model, rows, cls):
@@ -511,8 +554,20 @@ def run_case(i, case):
             save_file({k: torch.zeros_like(v) if 'lora_B' in k else v for k, v in t.items()}, f'{adapter}/adapter_model.safetensors', metadata={'format': 'pt'})
     steps, evals, saved = ours_run(d, case, adapter, base, f'{d}/train.jsonl', f'{d}/val.jsonl' if val else None)
     max_len = None if case['packing'] else c.get('max_seq_len')
+    case['hf_out'] = f'{d}/hf-out'
     model, theirs, hf_evals = hf_run(case, adapter, hf_rows(truncate(rows, max_len)), hf_rows(truncate(val, c.get('max_seq_len'))), base)
-    res = {}
+    res, note = {}, ''
+    if 'hf_best' in case:  # best/ and its step against the checkpoint HF's load_best_model_at_end loads; then HF's final weights back
+        hb = case.pop('hf_best')
+        with open(f'{d}/run/report.json') as f:
+            report = json.load(f)
+        ours_best = ((report.get('val') or {}).get('best') or {}).get('step')
+        note += f'; best step ours {ours_best} HF {hb["step"]}' + ('; stopped early' if report.get('stopped_early') else '')
+        if ours_best != hb['step']:
+            res['best_step'] = float('inf')
+        elif ours_best is not None:
+            res['best'] = weights_distance(load_weights(f'{d}/run/best'), model.state_dict(), case['full'], model)
+        model.load_state_dict(hb['state'])
     if len(steps) != len(theirs):
         return name, {'steps': float('inf')}, f'steps ours {len(steps)} HF {len(theirs)}'
     # a step without any target: ours logs loss null and steps on zero gradients (README); HF's loss is 0/0
@@ -523,21 +578,14 @@ def run_case(i, case):
     if common:
         res['val'] = max(op.srel(evals[s], hf_evals[s]) for s in common)
     state = model.state_dict()
-    if case['full']:
-        mine = {}
-        for f in os.listdir(saved):
-            if f.endswith('.safetensors'):
-                mine.update(load_file(f'{saved}/{f}'))
-        tied = model.config.tie_word_embeddings
-        res['weights'] = max(op.rel(mine[k], v) for k, v in state.items() if not (tied and k == 'lm_head.weight'))
-    else:
-        mine = load_file(f'{saved}/adapter_model.safetensors')
-        res['adapter'] = max(op.rel(v, state[op.peft_key(k, state)]) for k, v in mine.items())
+    mine = load_weights(saved)
+    res['weights' if case['full'] else 'adapter'] = weights_distance(mine, state, case['full'], model)
+    if not case['full']:
         model.eval()
         loaded = PeftModel.from_pretrained(op.base_model(base, cls), saved)
         loaded.eval()
         res['peft_logits'] = op.rel(logits_on(loaded, rows, cls), logits_on(model, rows, cls)) if vocab != 512 else op.rel(op.logits_of(loaded, cls), op.logits_of(model, cls))
-    note = f"steps {len(steps)}" + (f'; steps without targets {[k + 1 for k in untargeted]}: ours (loss, grad norm) {[(steps[k]["loss"], steps[k]["grad_norm"]) for k in untargeted]}, HF {[(theirs[k]["loss"], theirs[k]["grad_norm"]) for k in untargeted]}' if untargeted else '')
+    note = f"steps {len(steps)}" + note + (f'; steps without targets {[k + 1 for k in untargeted]}: ours (loss, grad norm) {[(steps[k]["loss"], steps[k]["grad_norm"]) for k in untargeted]}, HF {[(theirs[k]["loss"], theirs[k]["grad_norm"]) for k in untargeted]}' if untargeted else '')
     note += f"; val steps ours {sorted(evals)} HF {sorted(hf_evals)}" if val and sorted(evals) != sorted(hf_evals) else ''
     if max(res.values()) > 1e-4 and not case['full']:
         note += f32_bound(case, adapter, hf_rows(truncate(rows, max_len)), base, steps, theirs, mine, state)
@@ -549,7 +597,7 @@ def run_case(i, case):
 
 
 def main():
-    allowed = dict(base=set(BASES) | {'random'}, task={'gen', 'cls'}, method={'lora', 'dora', 'full'}, len={'short', 'long'}, schedule=set(SCHEDULES))
+    allowed = dict(base=set(BASES) | {'random'}, task={'gen', 'cls'}, method={'lora', 'dora', 'full'}, len={'short', 'long'}, schedule=set(SCHEDULES), best={'on', 'stop'})
     bases = list(BASES) if FORCE.get('base') == '*' else FORCE['base'].split('+') if 'base' in FORCE else []
     schedules = NEW_SCHEDULES if FORCE.get('schedule') == 'new' else FORCE['schedule'].split('+') if 'schedule' in FORCE else []
     for k, v in [*((k, v) for k, v in FORCE.items() if k not in ('base', 'schedule')), *(('base', b) for b in bases), *(('schedule', t) for t in schedules)]:
@@ -559,6 +607,15 @@ def main():
     rng = random.Random(SEED)
     cases = [random_case(rng, dict(FORCE, **({'base': bases[i % len(bases)]} if bases else {}))) for i in range(N)]
     for i, case in enumerate(cases):  # a shape of its own, drawn apart from the case's other keys (they stay as drawn)
+        if BEST:  # an evaluation where none was drawn, and early stopping, drawn apart (the other keys as drawn)
+            brng = random.Random(SEED * 31337 + i)
+            if 'eval' not in case['c']:
+                case['c']['eval'] = dict(every_steps=brng.choice([1, 2, 3, None]), samples=0)
+                case['val'] = brng.randint(2, 5)
+            # (not on a longrope base: HF evaluates its val per regime, with no one loss to stop on, rope_regimes)
+            longrope = 'longrope' in json.dumps(BASES.get(case['base'] or '', {}))
+            if (brng.random() < 0.5 or FORCE['best'] == 'stop') and not longrope:
+                case['c']['early_stopping'] = dict(patience=brng.randint(1, 3), min_delta=brng.choice([0.0, 0.0, 1e-4, 1e-3, 1e-2]))
         if case['base'] == 'random':
             case['base'] = f'random{SEED}_{i:03d}'
             BASES[case['base']] = random_shape(random.Random(SEED * 104729 + i))
@@ -606,7 +663,7 @@ def option_tags(case):
     tags.append('clip none' if c['grad_clip'] is None else 'clip')
     if c['optimizer']['weight_decay']:
         tags.append('weight_decay')
-    for k in ('shuffle', 'group_by_length', 'packing', 'activation_checkpointing', 'eval'):
+    for k in ('shuffle', 'group_by_length', 'packing', 'activation_checkpointing', 'eval', 'early_stopping'):
         if c.get(k):
             tags.append(k)
     if 'max_seq_len' in c and not case['packing']:
