@@ -235,3 +235,29 @@ test('a repair that cannot be written (a read-only run folder) names the folder 
     syncBuiltinESMExports();
   }
 });
+
+test('a replaced folder that cannot be deleted (its moved-aside copy read-only) is a one-line error naming it, the new folder in place', () => {
+  // before: Node's "EACCES: permission denied, unlink '.old-best-PID/w.txt'" and its stack trace, exit 1 (train, a
+  // read-only best/ of a run being resumed, as a user without root finds it)
+  const dir = tempDir('mt-swap-retire-');
+  const best = path.join(dir, 'best');
+  const fill = (text: string) => (tmp: string) => { fs.mkdirSync(tmp); fs.writeFileSync(path.join(tmp, 'w.txt'), text); };
+  replaceFolderAtomic(best, fill('old'), W);
+  const rm = nodeFs.rmSync;
+  nodeFs.rmSync = ((file: fs.PathLike, ...rest: unknown[]) => {
+    if (String(file).includes(`${path.sep}.old-best-`)) throw Object.assign(new Error(`EACCES: permission denied, unlink '${String(file)}'`), { code: 'EACCES', syscall: 'unlink' });
+    return (rm as (...a: unknown[]) => void)(file, ...rest);
+  }) as typeof fs.rmSync;
+  syncBuiltinESMExports();
+  try {
+    const old = path.join(dir, `.old-best-${process.pid}`);
+    assert.throws(() => replaceFolderAtomic(best, fill('new'), W),
+      (e: unknown) => e instanceof UserError && e.message === `${old}: cannot delete the replaced best/ (the new one is in place): permission denied (EACCES)`);
+  } finally {
+    nodeFs.rmSync = rm;
+    syncBuiltinESMExports();
+  }
+  assert.equal(fs.readFileSync(path.join(best, 'w.txt'), 'utf8'), 'new');
+  recoverFolderSwaps(dir, (n) => (n === 'best' ? W : null)); // once it can be deleted, the next write (or --resume) does
+  assert.deepEqual(fs.readdirSync(dir), ['best']);
+});
