@@ -4,8 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ioError, withIo, writerGone } from '../util/atomic.ts';
-import { createFolderAtomic, renamed } from '../util/folder-swap.ts';
-import { removeOwned } from '../util/owned-tree.ts';
+import { createFolderAtomic, removeQuietly, renamed } from '../util/folder-swap.ts';
 import { UserError } from '../util/errors.ts';
 import type { OptionWords } from '../util/option-words.ts';
 import { warn } from '../util/log.ts';
@@ -46,7 +45,9 @@ export function writeOutputFolder(given: string, words: OptionWords, write: (dir
     } catch (e) {
       // said before the partial folder goes, which frees the inodes whose lack (ENOSPC) the error tells
       const error = ioError(e, given, 'write the export into');
-      if (fs.existsSync(partial)) removeOwned(partial, EXPORT_SPEC);
+      // quietly: a partial folder that cannot be removed (a file system turned read-only) is a dead export's, which the
+      // next export into this folder removes; its error would hide the write's
+      removeQuietly(partial, EXPORT_SPEC);
       // a file that could not be written (a full disk) is named where it was going, not in the partial folder now gone
       throw renamed(error, partial, given);
     }

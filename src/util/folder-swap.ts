@@ -204,11 +204,11 @@ export function awaitSwappedIn(target: string): boolean {
 }
 
 /** Retires what a failed write left at `tmp`, if anything: the write's own error is the one to report, so a failure here is none. */
-function removeQuietly(tmp: string, owned: FolderSpec): void {
+export function removeQuietly(tmp: string, owned: FolderSpec): void {
   try {
     removeOwned(tmp, owned);
   } catch {
-    // nothing was made there (ENOTDIR: a file on the way)
+    // nothing was made there (ENOTDIR: a file on the way), or it cannot be removed (EROFS): a dead write's, retired later
   }
 }
 
