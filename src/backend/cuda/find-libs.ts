@@ -171,7 +171,9 @@ function scanDir(dir: string, spec: LibrarySpec, maxMajor?: number): { file: str
       continue;
     }
     if (newerThanDriver(spec, major, maxMajor)) {
-      passed.push(`${file} (CUDA ${major}: newer than the driver, which runs CUDA ${maxMajor}: update the NVIDIA driver, or install CUDA ${maxMajor}'s)`);
+      // a driver older than every major taken (CUDA 11's, with minMajor 12): only a newer driver helps
+      const or = spec.minMajor !== undefined && maxMajor! < spec.minMajor ? ` (one that runs CUDA ${spec.minMajor} or newer)` : `, or install CUDA ${maxMajor}'s`;
+      passed.push(`${file} (CUDA ${major}: newer than the driver, which runs CUDA ${maxMajor}: update the NVIDIA driver${or})`);
       continue;
     }
     if (!fs.existsSync(file)) {

@@ -75,6 +75,11 @@ test('maxMajor (the driver\'s CUDA): a library of a newer CUDA is passed over, a
   assert.equal(lt.file, null);
   const e = notFoundError(LIBCUBLASLT, lt);
   assert.match(e.message, /libcublasLt\.so\.13 \(CUDA 13: newer than the driver, which runs CUDA 12: update the NVIDIA driver, or install CUDA 12's\)/);
+  // a driver older than every NVRTC taken (CUDA 11: R470, R520): the 12 library passed over, and only a newer driver helps
+  const on11 = notFoundError(LIBNVRTC, findLibrary(LIBNVRTC, { root, env: {}, maxMajor: 11 }));
+  assert.match(on11.message, /libnvrtc\.so\.12 \(CUDA 12: newer than the driver, which runs CUDA 11: update the NVIDIA driver \(one that runs CUDA 12 or newer\)\)/);
+  assert.doesNotMatch(on11.message, /install CUDA 11's/, "CUDA 11's NVRTC is refused as too old");
+  assert.equal(driverCudaMajor(11080), 11);
   assert.equal(driverCudaMajor(12080), 12);
   assert.equal(driverCudaMajor(13000), 13);
 });
