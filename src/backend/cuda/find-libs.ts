@@ -239,14 +239,17 @@ export function findCudaInclude(opts: SearchOptions = {}, besideLib: string | nu
 
 /**
  * The include folders of the installation `lib` (an absolute library file) is part of: lib/../include, and where it is a
- * pip wheel's (site-packages/nvidia/PKG/lib) the include folder of every package beside it — CUDA 12's wheels put NVRTC in
- * nvidia/cuda_nvrtc and cuda_bf16.h in nvidia/cuda_runtime (CUDA 13's put both in nvidia/cu13).
+ * pip wheel's (site-packages/nvidia/PKG/lib) the include folder of every package beside it but nvidia/cuNN — CUDA 12's
+ * wheels put NVRTC in nvidia/cuda_nvrtc and cuda_bf16.h in nvidia/cuda_runtime; CUDA 13's put both in nvidia/cu13, another
+ * release's headers for a CUDA 12 NVRTC beside it.
  */
 function ownIncludeDirs(lib: string): string[] {
   const own = path.resolve(path.dirname(lib), '..', 'include');
   const nvidia = path.resolve(path.dirname(lib), '..', '..');
-  if (path.basename(nvidia) !== 'nvidia') return [own];
-  return [own, ...listDirs(nvidia).map((pkg) => path.join(nvidia, pkg, 'include'))];
+  // nvidia/cu13 holds a whole CUDA 13 release: a CUDA 12 wheel beside it is another release's, and the reverse
+  const release = /^cu\d+$/;
+  if (path.basename(nvidia) !== 'nvidia' || release.test(path.basename(path.dirname(path.dirname(lib))))) return [own];
+  return [own, ...listDirs(nvidia).filter((pkg) => !release.test(pkg)).map((pkg) => path.join(nvidia, pkg, 'include'))];
 }
 
 /** The one-line error for a library found nowhere: what, every folder searched, the files passed over and why, the environment's folders that do not exist, the hint. */

@@ -128,6 +128,13 @@ test('the CUDA headers (cuda_bf16.h for NVRTC) are found in CUDA_HOME/include or
   }
   assert.equal(findCudaInclude({ root, env: { CUDA_HOME: path.join(root, 'cuda') } }, path.join(site, 'cuda_nvrtc/lib/libnvrtc.so.12')).file,
     path.join(site, 'cuda_runtime/include'));
+  // CUDA 13's wheels beside them (nvidia/cu13, sorted before cuda_runtime): another release's headers, for either NVRTC
+  for (const f of ['cu13/include/cuda_bf16.h', 'cu13/lib/libnvrtc.so.13']) {
+    fs.mkdirSync(path.dirname(path.join(site, f)), { recursive: true });
+    fs.writeFileSync(path.join(site, f), '');
+  }
+  assert.equal(findCudaInclude({ root, env: {} }, path.join(site, 'cuda_nvrtc/lib/libnvrtc.so.12')).file, path.join(site, 'cuda_runtime/include'));
+  assert.equal(findCudaInclude({ root, env: {} }, path.join(site, 'cu13/lib/libnvrtc.so.13')).file, path.join(site, 'cu13/include'));
 });
 
 test('a python3 on PATH names a venv whose pip wheels are searched (the GPU machine: /opt/torch/.venv/bin/python3)', () => {
