@@ -60,7 +60,7 @@ export class Progress {
     const bar = '█'.repeat(fill) + '░'.repeat(width - fill);
     const elapsed = (this.clock() - this.start) / 1000;
     const rate = elapsed > 0 ? (this.done - this.startAt) / elapsed : 0;
-    const eta = rate > 0 ? (total - this.done) / rate : NaN;
+    const eta = this.done >= total ? 0 : rate > 0 ? (total - this.done) / rate : NaN; // nothing left (a run resumed at its last step): 0s, not unknown
     const extra = Object.entries(fields).map(([k, v]) => `${k} ${v}`).join(' | ');
     const inUnit = unit ? ' ' + unit : '';
     // the rate in the total's unit: "96/600 MB | 0.34 MB/s", "51/51 steps | 0.41 steps/s"

@@ -76,6 +76,15 @@ test('a resumed run\'s bar starts at its checkpoint\'s step, and its rate and ET
   assert.match(bar.line(), /^train \S+ 26\/36 steps \| 0\.50 steps\/s \| ETA 20s$/);
 });
 
+test('a run resumed at its last step (killed after its last checkpoint): nothing left is ETA 0s, not unknown', async () => {
+  const { Progress } = await import('../../src/util/progress.ts');
+  let ms = 1_000;
+  const stream = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
+  const bar = new Progress({ label: 'train', total: 6, unit: 'steps', stream, startAt: 6, clock: () => ms });
+  ms += 500;
+  assert.match(bar.line(), /^train \S+ 6\/6 steps \| 0\.00 steps\/s \| ETA 0s$/);
+});
+
 test('finish draws the last tick\'s fields again: on a terminal its redraw kept only the count, rate and ETA (train\'s loss and lr gone)', async () => {
   const { Progress } = await import('../../src/util/progress.ts');
   const written: string[] = [];
