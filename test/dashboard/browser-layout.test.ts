@@ -122,6 +122,47 @@ test('a run\'s link reached with Tab keeps the focus while the run logs rows (no
   }
 });
 
+test('a run\'s report tables are kept while its report is unchanged (best/ replaced at each evaluation: the focus in them kept), made anew when it changes', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'resumed');
+  fs.mkdirSync(path.join(run, 'best'), { recursive: true });
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 3, lr: 1e-4 }) + '\n' + JSON.stringify({ step: 1, split: 'val', loss: 3 }) + '\n');
+  fs.writeFileSync(path.join(run, 'config.yaml'), 'task: generation\n');
+  const best = (step: number, loss: number): void => fs.writeFileSync(path.join(run, 'best', 'evaluation.json'), JSON.stringify({ step, loss }));
+  best(1, 3);
+  // 101 samples: the note past the first 100 holds a link, a Tab stop inside the report's section
+  const report = (accuracy: number): string => JSON.stringify({ task: 'generation', test: { accuracy }, samples: Array.from({ length: 101 }, (_, i) => ({ prompt: `p${i}`, before: 'b', after: 'a' })) });
+  fs.writeFileSync(path.join(run, 'report.json'), report(0.5));
+  const sameTable = (page: Page): Promise<boolean> => page.evaluate(() => {
+    const g = globalThis as unknown as { document: { querySelector(s: string): unknown }; __table?: unknown };
+    return g.__table === g.document.querySelector('article[data-run="0"] table.samples');
+  });
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('article[data-run="0"] [data-shown] a', { timeout: 10_000 });
+      await page.evaluate(() => {
+        const g = globalThis as unknown as { document: { querySelector(s: string): unknown }; __table?: unknown };
+        g.__table = g.document.querySelector('article[data-run="0"] table.samples');
+      });
+      const link = page.locator('article[data-run="0"] [data-shown] a');
+      await link.focus();
+      // a resumed run's evaluations: best/ replaced, each a files event carrying the same report and config anew
+      for (const [step, loss] of [[2, 2], [3, 1.5]] as const) {
+        best(step, loss);
+        await page.waitForSelector(`article[data-run="0"] .status >> text=best val ${loss} at step ${step}`, { timeout: 10_000 });
+      }
+      // before: the tables were made anew at each files event, the focus left on the page's body
+      assert.equal(await sameTable(page), true, 'the samples table is the one first laid out');
+      assert.equal(await focused(link), true, 'the link in the report keeps the focus');
+      fs.writeFileSync(path.join(run, 'report.json'), report(0.75));
+      await page.waitForSelector('article[data-run="0"] table.metrics >> text=0.75', { timeout: 10_000 });
+      assert.equal(await sameTable(page), false, 'a report changed is laid out anew');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test('keyboard zoom: a chart\'s plot area is a Tab stop where + zooms in, the arrows move, − zooms out and Escape shows every step', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns(RUN_GEN);
   try {

@@ -2,6 +2,7 @@
 // confusion matrix (classification), generation samples before/after, and the resolved config.
 import { bestValText } from './best-val.js';
 import { clip, fmt, h, isolate } from './dom.js';
+import { sameJson } from './same-json.js';
 
 export class RunPanel {
   constructor(run, container) {
@@ -35,10 +36,12 @@ export class RunPanel {
     this.status.replaceChildren(statusLine(r));
     this.warnings.replaceChildren(...warnings(r));
     // the report's tables (a confusion matrix of hundreds of classes) are rebuilt only when what they show changed,
-    // not on every row another run logs
+    // not on every row another run logs; compared by content: each files event (a lock taken, best/ replaced) carries
+    // the same report and config as new objects, and a resumed run's tables were rebuilt at each evaluation, the
+    // keyboard's focus and the scroll inside them lost
     const testRow = r.rows.findLast((x) => x.split === 'test') ?? null;
     const shown = [r.report, testRow, r.config];
-    if (!this.reportShown || shown.some((v, i) => v !== this.reportShown[i])) {
+    if (!this.reportShown || shown.some((v, i) => !sameJson(v, this.reportShown[i]))) {
       this.report.replaceChildren(...reportSections(r, testRow));
       this.reportShown = shown;
     }
