@@ -38,7 +38,10 @@ export interface LoraPlan {
 /** The capacity a plan is allocated for. */
 export interface PlanShape extends CallShape {
   lora: readonly LoraPlan[];
-  /** Rows of logits computed at once by the LM head and cross-entropy. */
+  /**
+   * Rows of logits computed at once by the LM head and cross-entropy; 0 for a plan that serves the classification
+   * head alone, which has no logits chunk (nor, under bf16, its gradient's): the score head's (B, numLabels) is its own.
+   */
   logitRows: number;
   /** Training keeps only each layer's input; the backward recomputes the layer (activation checkpointing). */
   checkpoint: boolean;
@@ -117,7 +120,7 @@ export interface ActivationBuffers<Buf = DeviceBuffer> {
   layers: Array<LayerActs<Buf>>;
   lnf: Buf; // (N, C)
   rstdf: Buf; // (N)
-  logits: Buf; // (logitRows, V)
+  logits: Buf | null; // (logitRows, V); null in a plan without the LM head (logitRows 0)
   losses: Buf; // (N)
   pooled: Buf; // (B, C) classification: hidden state of the scored token
   /** DoRA: (widest out·in of a DoRA projection) W + scaling·B·A, whose row norms each forward takes; null without DoRA. */
@@ -172,7 +175,7 @@ export function layoutActivations<Buf>(cfg: MistralConfig, shape: PlanShape, dty
       dv: alloc(N * KVD, float), datt: alloc(N * QD, float),
       dh: alloc(N * I, float), dz: alloc(N * maxWidth, float), dxDrop: alloc(N * maxIn, float),
       ddora: alloc(Math.max(1, N * Math.max(0, ...dora.map((l) => l.outDim))), float),
-      dlogits: float !== exact && shape.numLabels === 0 ? alloc(Math.min(N, shape.logitRows) * V, float) : null,
+      dlogits: float !== exact && shape.logitRows > 0 ? alloc(Math.min(N, shape.logitRows) * V, float) : null,
     }
     : null;
   const cls: ClassScratch<Buf> | null = shape.numLabels > 0
@@ -183,13 +186,19 @@ export function layoutActivations<Buf>(cfg: MistralConfig, shape: PlanShape, dty
     scoreIndex: alloc(B, 'i32'),
     resid, layers,
     lnf: alloc(N * C, float), rstdf: alloc(N, exact),
-    logits: alloc(Math.min(N, shape.logitRows) * V, exact), losses: alloc(N, exact),
+    logits: shape.logitRows > 0 ? alloc(Math.min(N, shape.logitRows) * V, exact) : null, losses: alloc(N, exact),
     pooled: alloc(B * C, float),
     doraWeight: dora.length > 0 ? alloc(Math.max(...dora.map((l) => l.outDim * l.inDim)), float) : null,
     cls,
     scalar: alloc(2, exact),
     grads,
   };
+}
+
+/** The LM head's logits chunk (logitRows, V) of a plan made for it (a forward for the 'lm' head). */
+export function logitsChunk<Buf>(acts: Pick<ActivationBuffers<Buf>, 'logits'>): Buf {
+  if (acts.logits === null) throw new Error('activation plan without the LM head\'s logits chunk (a forward for the classification head) used for token logits');
+  return acts.logits;
 }
 
 /**
@@ -204,7 +213,7 @@ export function activationBytes(cfg: MistralConfig, shape: PlanShape, dtypes: Mo
       total += n * DTYPE_BYTES[dtype];
       return n * DTYPE_BYTES[dtype];
     });
-    return { total, logitsChunk: layout.logits };
+    return { total, logitsChunk: layout.logits ?? 0 };
   };
   if (cfg.numLayers <= 2) return count(cfg.numLayers);
   const one = count(1), two = count(2);

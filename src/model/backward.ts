@@ -5,7 +5,7 @@
 // classification. The loss is summed on the device into a scalar the caller reads when it wants (the
 // trainer: once per optimizer step); the number-returning forms read it back at once (tests, checks).
 import type { DeviceBuffer } from '../backend/backend.ts';
-import type { Activations } from './activations.ts';
+import { logitsChunk, type Activations } from './activations.ts';
 import { checkScoreIndex, needBatch, type Batch } from '../data/batch.ts';
 import type { MistralModel } from './mistral.ts';
 import { bf16LogitsFromEnv } from './bf16-logits.ts';
@@ -50,8 +50,8 @@ export function causalLmBackwardInto(model: MistralModel, batch: Batch, gradScal
   be.fill(g.dln, 0);
   // the logits' gradient (rows, V): in the storage dtype under bf16 (the head's products stay bf16), else over the logits;
   // with MISTRAL_TUNE_BF16_LOGITS=1 under bf16 the logits themselves are bf16, in that buffer (bf16-logits.ts)
-  const dlogits = g.dlogits ?? acts.logits;
-  const logits = g.dlogits && bf16LogitsFromEnv() ? g.dlogits : acts.logits;
+  const dlogits = g.dlogits ?? logitsChunk(acts);
+  const logits = g.dlogits && bf16LogitsFromEnv() ? g.dlogits : logitsChunk(acts);
   model.forEachLogitChunk(acts, batch.targets, (r0, rows) => {
     be.crossEntropy(be.view(acts.losses, r0, rows), dlogits, logits, be.view(acts.targets, r0, rows), rows, V, gradScale);
     be.gemm(be.view(g.dln, r0 * C, rows * C), dlogits, head, { m: rows, n: C, k: V });
@@ -68,7 +68,7 @@ export function classificationBackwardInto(model: MistralModel, batch: Batch, gr
   const L = score.numLabels;
   const classLabels = needClassLabels(batch, L);
   checkScoreIndex(batch, 'classificationBackward');
-  const acts = model.forward(batch, true);
+  const acts = model.forward(batch, true, undefined, 'classification');
   const be = model.backend, C = model.cfg.hiddenSize, B = batch.B, g = acts.grads!;
   // the plan's classification scratch, as prefixes for this batch's B rows
   const cls = acts.cls!;

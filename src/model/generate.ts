@@ -11,6 +11,7 @@ import { createKvCache, freeKvCache, reserveKvCache, type KvCache } from './kv-c
 import { dynamicRopeRefusal } from './rope-config.ts';
 import { needModel } from './model-arg.ts';
 import type { MistralModel } from './mistral.ts';
+import { logitsChunk } from './activations.ts';
 import { applyRepetitionPenalty, requireSamplingOptions, sampleToken, type SamplingOptions } from './sampling.ts';
 import { banIds, banRepeatedNgrams } from './token-bans.ts';
 import { applySequenceBias, badWordsBias, prepareSequenceBias, type SequenceBias } from './sequence-bias.ts';
@@ -199,7 +200,7 @@ function nextToken(model: MistralModel, ids: readonly number[], cache: KvCache, 
   };
   const acts = model.forward(batch, false, cache);
   const be = model.backend, C = model.cfg.hiddenSize, V = model.cfg.vocabSize;
-  const logits = be.view(acts.logits, 0, V);
+  const logits = be.view(logitsChunk(acts), 0, V);
   be.gemm(logits, be.view(acts.lnf, (T - 1) * C, C), model.lmHead(), { m: 1, n: V, k: C, transB: true });
   const host = be.download(logits) as Float32Array | Float64Array;
   const bad = host.findIndex((x) => !Number.isFinite(x));

@@ -7,7 +7,7 @@ import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { zeros } from '../backend/buffers.ts';
 import { modelDTypes, parsePrecision, precisionDType, type DType, type ModelDTypes, type Precision } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
-import { allocateActivations, freeActivations, LOGIT_ROWS, loraPlan, type Activations, type LayerActs, type PlanShape } from './activations.ts';
+import { allocateActivations, freeActivations, LOGIT_ROWS, logitsChunk, loraPlan, type Activations, type LayerActs, type PlanShape } from './activations.ts';
 import { batchReach, checkBatchValues, checkScoreIndex, collate, needBatch, type Batch, type TokenRow } from '../data/batch.ts';
 import { classificationPadId, loadConfig, requireModelFolder, type MistralConfig } from './config.ts';
 import { DecoderLayer } from './decoder-layer.ts';
@@ -45,9 +45,15 @@ export interface BaseGrads {
   lmHead: DeviceBuffer | null;
 }
 
-/** Whether a plan of `cap` serves a batch of B rows of T tokens and a head of `numLabels` classes. */
-function fits(cap: PlanShape, B: number, T: number, numLabels: number): boolean {
-  return B <= cap.B && T <= cap.T && numLabels <= cap.numLabels;
+/**
+ * The head a forward feeds: 'lm' (token logits: losses, generation, the causal-LM backward) or 'classification' (the
+ * score head alone), whose plan holds no LM logits chunk.
+ */
+export type ForwardHead = 'lm' | 'classification';
+
+/** Whether a plan of `cap` serves a batch of B rows of T tokens for `head` and a classification head of `numLabels` classes. */
+function fits(cap: PlanShape, B: number, T: number, numLabels: number, head: ForwardHead): boolean {
+  return B <= cap.B && T <= cap.T && numLabels <= cap.numLabels && (head === 'classification' || cap.logitRows > 0);
 }
 
 export class MistralModel {
@@ -149,30 +155,33 @@ export class MistralModel {
   /**
    * Activation buffers for a (B, T) batch. Training uses the training plan (one set of buffers per
    * layer), grown when a batch exceeds it; inference uses the training plan when it fits and otherwise a
-   * plan of its own, so an evaluation batch never enlarges the training plan.
+   * plan of its own, so an evaluation batch never enlarges the training plan. A plan for the classification head
+   * has no LM logits chunk; one that must serve both heads (a library caller's) is grown into a plan with it.
    */
-  activations(B: number, T: number, training: boolean): Activations {
-    if (training) return (this.trainActs = this.fit(this.trainActs, B, T, true));
-    if (this.trainActs && fits(this.trainActs.capacity, B, T, this.numLabels)) {
+  activations(B: number, T: number, training: boolean, head: ForwardHead = 'lm'): Activations {
+    if (training) return (this.trainActs = this.fit(this.trainActs, B, T, true, head));
+    if (this.trainActs && fits(this.trainActs.capacity, B, T, this.numLabels, head)) {
       this.trainActs.shape = { B, T, training: false };
       return this.trainActs;
     }
-    return (this.inferActs = this.fit(this.inferActs, B, T, false));
+    return (this.inferActs = this.fit(this.inferActs, B, T, false, head));
   }
 
-  /** `plan` when (B, T) fits it, else a new plan for the larger shape (the old one freed). */
-  private fit(plan: Activations | null, B: number, T: number, training: boolean): Activations {
-    if (plan && fits(plan.capacity, B, T, this.numLabels)) {
+  /** `plan` when (B, T) and `head` fit it, else a new plan for the larger shape and both heads' needs (the old one freed). */
+  private fit(plan: Activations | null, B: number, T: number, training: boolean, head: ForwardHead): Activations {
+    if (plan && fits(plan.capacity, B, T, this.numLabels, head)) {
       plan.shape = { B, T, training };
       return plan;
     }
+    let lm = head === 'lm';
     if (plan) {
       freeActivations(this.backend, plan);
       B = Math.max(B, plan.capacity.B);
       T = Math.max(T, plan.capacity.T);
+      lm ||= plan.capacity.logitRows > 0;
     }
     const shape: PlanShape = {
-      B, T, training, lora: this.lora ? loraPlan(this.cfg, this.lora.spec) : [], logitRows: LOGIT_ROWS,
+      B, T, training, lora: this.lora ? loraPlan(this.cfg, this.lora.spec) : [], logitRows: lm ? LOGIT_ROWS : 0,
       checkpoint: this.checkpointing, numLabels: this.numLabels,
     };
     return allocateActivations(this.backend, this.cfg, shape, this.dtypes);
@@ -193,7 +202,7 @@ export class MistralModel {
    * With a KV cache (B = 1, inference) the batch's tokens follow the cached ones, whose keys and values
    * the attention reads; the cache grows by T.
    */
-  forward(batch: Batch, training = false, cache?: KvCache): Activations {
+  forward(batch: Batch, training = false, cache?: KvCache, head: ForwardHead = 'lm'): Activations {
     const be = this.backend, cfg = this.cfg;
     needBatch('forward', batch);
     checkBatchValues(batch, cfg.vocabSize);
@@ -204,7 +213,7 @@ export class MistralModel {
       if (why) throw new UserError(why);
       this.invFreq = this.rope.long && reach > this.rope.long.after ? this.rope.long.invFreq : this.rope.short;
     }
-    const acts = this.activations(batch.B, batch.T, training);
+    const acts = this.activations(batch.B, batch.T, training, head);
     acts.shape = { B: batch.B, T: batch.T, training };
     const N = batch.B * batch.T, C = cfg.hiddenSize;
     be.upload(acts.ids, { dtype: 'i32', data: batch.inputIds });
@@ -273,9 +282,9 @@ export class MistralModel {
    * Runs `fn(rows, r0)` for each chunk of token rows after computing their logits into `into` (rows, V; acts.logits
    * unless given). Chunks whose targets are all ignored are skipped when `onlyTargets` is set.
    */
-  forEachLogitChunk(acts: Activations, onlyTargets: Int32Array | null, fn: (r0: number, rows: number) => void, into: DeviceBuffer = acts.logits): void {
+  forEachLogitChunk(acts: Activations, onlyTargets: Int32Array | null, fn: (r0: number, rows: number) => void, into: DeviceBuffer = logitsChunk(acts)): void {
     const be = this.backend, N = acts.shape.B * acts.shape.T, C = this.cfg.hiddenSize, V = this.cfg.vocabSize;
-    const chunk = acts.logits.length / V;
+    const chunk = logitsChunk(acts).length / V;
     const head = this.lmHead();
     for (let r0 = 0; r0 < N; r0 += chunk) {
       const rows = Math.min(chunk, N - r0);
@@ -291,7 +300,7 @@ export class MistralModel {
     const be = this.backend, V = this.cfg.vocabSize;
     be.fill(acts.losses, 0);
     this.forEachLogitChunk(acts, batch.targets, (r0, rows) => {
-      be.crossEntropy(be.view(acts.losses, r0, rows), null, acts.logits, be.view(acts.targets, r0, rows), rows, V, 0);
+      be.crossEntropy(be.view(acts.losses, r0, rows), null, logitsChunk(acts), be.view(acts.targets, r0, rows), rows, V, 0);
     });
     return acts;
   }
@@ -318,7 +327,7 @@ export class MistralModel {
     const V = this.cfg.vocabSize, N = batch.B * batch.T;
     const out = this.dtype === 'f64' ? new Float64Array(N * V) : new Float32Array(N * V);
     this.forEachLogitChunk(acts, null, (r0, rows) => {
-      out.set(this.backend.download(this.backend.view(acts.logits, 0, rows * V)) as Float32Array, r0 * V);
+      out.set(this.backend.download(this.backend.view(logitsChunk(acts), 0, rows * V)) as Float32Array, r0 * V);
     });
     return out;
   }
@@ -357,7 +366,7 @@ export class MistralModel {
     const numLabels = this.scoreHead().numLabels;
     needBatch('classLogits', batch);
     checkScoreIndex(batch, 'classLogits');
-    const acts = this.forward(batch, false);
+    const acts = this.forward(batch, false, undefined, 'classification');
     const out = this.backend.view(acts.cls!.logits, 0, batch.B * numLabels);
     this.classLogitsDevice(acts, out);
     return this.backend.download(out) as Float32Array | Float64Array;

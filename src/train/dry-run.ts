@@ -258,6 +258,13 @@ export function dryRunJson(r: DryRun): Record<string, string | number | boolean 
   };
 }
 
+/** What the activations line names of its bytes: evaluation's own plan, and the LM head's logits chunk (none in a classification run). */
+function activationParts(p: MemoryPlan): string {
+  const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  const own = p.evalActivations > 0 ? `evaluation's own plan ${mib(p.evalActivations)}, ` : '';
+  return p.logitsChunk > 0 ? `of which ${own}the logits chunk ${mib(p.logitsChunk)}` : `${own ? `of which ${own}` : ''}no LM logits chunk: the classification head's scratch is sized by its classes`;
+}
+
 /** The human-readable table. */
 export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
   const p = r.plan;
@@ -271,7 +278,7 @@ export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
     `  weights           ${mib(p.weights)}  (the model's weights outside the trainable state)`,
     `  trainable         ${mib(p.trainable)}  (parameters, gradients, AdamW m and v, in f32${cfg.method === 'lora' && p.precision === 'bf16'
       ? "; the factors' bf16 working copies" : ''}${cfg.method === 'lora' && cfg.lora.use_dora ? "; DoRA's norms" : ''})`,
-    `  activations       ${mib(p.activations)}  (of which ${p.evalActivations > 0 ? `evaluation's own plan ${mib(p.evalActivations).trim()}, ` : ''}the logits chunk ${mib(p.logitsChunk).trim()})`,
+    `  activations       ${mib(p.activations)}  (${activationParts(p)})`,
     `  workspace         ${mib(p.workspace)}  (attention)`,
     ...(p.staging > 0 ? [`  GEMM staging      ${mib(p.staging)}  (f32 copies for the largest mixed bf16/f32 GEMM)`] : []),
     ...(p.saving > 0 ? [`  saving            ${mib(p.saving)}  (host copies while ${cfg.checkpoint.every_steps !== null ? 'a checkpoint (parameters, AdamW m and v) is' : 'the final weights are'} written)`] : []),

@@ -83,7 +83,7 @@ export interface MemoryPlan {
   activations: number;
   /** Of `activations`: evaluation's own plan (0 when its batches fit the training plan), which train's memory line leaves out. */
   evalActivations: number;
-  /** Of `activations`: the LM head's logits chunk (logitRows, V) in the exact dtype. */
+  /** Of `activations`: the LM head's logits chunk (logitRows, V) in the exact dtype; 0 in a classification run. */
   logitsChunk: number;
   /** Kernel memory outside the backend's buffers: the attention workspace (CPU: WebAssembly memory). */
   workspace: number;
@@ -161,7 +161,8 @@ function adaptedLayers(dir: string, targets: readonly Projection[], numLayers: n
 /** The activation plan's shape for a (B, T) capacity of this run. */
 function planShape(cfg: TrainConfig, model: MistralConfig, B: number, T: number, training: boolean): PlanShape {
   return {
-    B, T, training, logitRows: LOGIT_ROWS, checkpoint: cfg.activation_checkpointing,
+    // a classification run's forwards feed the score head alone: no LM logits chunk (model/mistral.ts ForwardHead)
+    B, T, training, logitRows: cfg.task === 'classification' ? 0 : LOGIT_ROWS, checkpoint: cfg.activation_checkpointing,
     lora: cfg.method === 'lora' ? loraPlan(model, { r: cfg.lora.r, dropout: cfg.lora.dropout, targets: cfg.lora.target_modules, useDora: cfg.lora.use_dora }) : [],
     numLabels: cfg.task === 'classification' ? (cfg.labels?.length ?? 0) : 0,
   };

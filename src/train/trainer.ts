@@ -428,7 +428,7 @@ function describeRun(run: RunSetup): void {
     `${counted(run.microBatchesPerEpoch, 'micro-batch', 'micro-batches')} and ${counted(run.stepsPerEpoch, 'optimizer step')} per epoch, ${counted(run.totalSteps, 'step')} in all` +
     `${realBatch === null ? '' : `; ${realBatch}`}`);
   const shape = runBatchShape(cfg, run.train, [], run.batchRows); // packed rows are max_seq_len long, not the longest example
-  const acts = model.activations(shape.B, shape.T, true);
+  const acts = model.activations(shape.B, shape.T, true, cfg.task === 'classification' ? 'classification' : 'lm');
   info(`memory: activations ${(acts.bytes / 2 ** 20).toFixed(1)} MiB planned for ${acts.capacity.B} × ${acts.capacity.T} tokens; ${(backend.bytesInUse() / 2 ** 20).toFixed(1)} MiB on the backend in all`);
 }
 

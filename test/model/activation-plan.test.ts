@@ -1,11 +1,13 @@
 // What the activation plan holds: no LoRA dropout masks (the backward regenerates them from the seed:
 // dropout costs one (N, in) scratch, not a mask per adapted projection per layer), and the
-// classification head's scratch (a classification micro-batch allocates nothing).
+// classification head's scratch (a classification micro-batch allocates nothing), and no LM logits chunk in a plan
+// for the classification head (a model that also gives token logits grows its plan to hold one).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from '../../src/backend/backend.ts';
 import { createBackend } from '../../src/backend/select.ts';
-import { classificationBackwardInto } from '../../src/model/backward.ts';
+import { causalLmBackward, classificationBackward, classificationBackwardInto } from '../../src/model/backward.ts';
+import { LOGIT_ROWS } from '../../src/model/activations.ts';
 import { collate } from '../../src/data/batch.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { createRandomModel } from '../../src/model/init.ts';
@@ -48,4 +50,45 @@ test('a classification micro-batch allocates nothing: its scratch is in the plan
   for (const b of [batch(4), batch(3), batch(2)]) classificationBackwardInto(model, b, 1 / b.B, lossSum);
   assert.equal(allocs - before, 0, 'allocations during three classification micro-batches');
   assert.equal(backend.bytesInUse(), bytes);
+});
+
+test('classification plans hold no LM logits chunk: a classification step and its evaluation peak lower by the chunks, and the same model still gives token losses', () => {
+  const wide = parseConfig({
+    model_type: 'mistral', vocab_size: 4000, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2,
+    num_attention_heads: 4, num_key_value_heads: 2, head_dim: 8, sliding_window: null, tie_word_embeddings: false, pad_token_id: 0,
+  });
+  const rng = new Rng(5);
+  const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ inputIds: Array.from({ length: 5 + i }, () => 1 + rng.below(3999)), label: i % 3 }));
+  const train = collate(rows(4), 0, 0), evalBatch = collate(rows(8), 0, 0);
+  const run = (head: 'lm' | 'classification') => {
+    const backend = createBackend('cpu');
+    let peak = 0;
+    const alloc = backend.alloc.bind(backend);
+    backend.alloc = (...args: Parameters<Backend['alloc']>) => {
+      const buf = alloc(...args);
+      peak = Math.max(peak, backend.bytesInUse());
+      return buf;
+    };
+    const model = createRandomModel(backend, wide, { seed: 2, std: 0.1, normStd: 0.1, numLabels: 3 });
+    createAdapter(model, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj'], useRslora: false }, new Rng(2), true);
+    model.setScoreHead(model.score!.weight, true);
+    const base = backend.bytesInUse();
+    if (head === 'lm') {
+      causalLmBackward(model, train, 1 / train.targetCount);
+      model.loss(evalBatch);
+    } else {
+      classificationBackward(model, train, 1 / train.B);
+      model.classLogits(evalBatch); // larger than the training plan: a plan of its own
+    }
+    return { model, peak: peak - base };
+  };
+  const lm = run('lm'), cls = run('classification');
+  const V = wide.vocabSize, chunks = (Math.min(train.B * train.T, LOGIT_ROWS) + Math.min(evalBatch.B * evalBatch.T, LOGIT_ROWS)) * V * 4;
+  console.log(`peak over a step and an evaluation: LM ${lm.peak} B, classification ${cls.peak} B; the two logits chunks ${chunks} B`);
+  // both plans hold the score head's scratch (the model has one); the LM's add the (rows, V) chunks (f32: no dlogits)
+  assert.equal(lm.peak - cls.peak, chunks);
+  // a library caller's token loss on the classification model: its plans grow the chunk, and the loss is the LM model's
+  const fresh = run('lm').model;
+  assert.deepEqual(cls.model.loss(train), fresh.loss(train));
+  assert.equal(causalLmBackward(cls.model, train, 1 / train.targetCount), causalLmBackward(fresh, train, 1 / train.targetCount));
 });

@@ -43,7 +43,7 @@ test('tiny fixture: bf16 logits within 2e-2 of fp32 (weights rounded on load), e
   assert.equal(bf16.invFreq.dtype, 'f32');
   const acts = bf16.activations(2, 24, true);
   assert.deepEqual([acts.resid[0]!.dtype, acts.layers[0]!.q.dtype, acts.grads!.dresid.dtype], ['bf16', 'bf16', 'bf16']);
-  assert.deepEqual([acts.layers[0]!.rstd1.dtype, acts.layers[0]!.lse.dtype, acts.losses.dtype, acts.logits.dtype], ['f32', 'f32', 'f32', 'f32']);
+  assert.deepEqual([acts.layers[0]!.rstd1.dtype, acts.layers[0]!.lse.dtype, acts.losses.dtype, acts.logits!.dtype], ['f32', 'f32', 'f32', 'f32']);
   const adapter = createAdapter(bf16, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj'], useRslora: false }, new Rng(1), true);
   const pair = adapter.layers[0]!.q_proj!;
   assert.deepEqual([pair.A.dtype, pair.B.dtype, pair.dA!.dtype, pair.dB!.dtype], ['f32', 'f32', 'f32', 'f32']);
