@@ -48,6 +48,20 @@ test('Nemo-shaped steps at 8×8192 (65536 tokens: more rows than a grid\'s y or 
   }
 });
 
+test('a 7B-shaped classification LoRA step (3 classes, 1×2048, flash): the plan, with no LM logits chunk, bounds the allocator\'s peak within 1%', () => {
+  const { be, cfg, step } = benchShapedModel({ attention: 'flash', classes: 3 });
+  step(1, 2048, false);
+  const train = validate({ ...benchTrainConfig({ B: 1, T: 2048, ckpt: false, dora: false }, { layers: 32, steps: 1, warmup: 0, data: 'unused.jsonl', outputDir: 'unused', device: 'cuda' }),
+    task: 'classification', labels: ['a', 'b', 'c'] }, 'bench case');
+  const plan = planMemory(train, cfg, { B: 1, T: 2048 }, 'cuda', 'flash');
+  const planned = plan.total + GEMM_WORKSPACE_BYTES, peak = be.peakBytesInUse();
+  const what = `classification 1×2048: planned ${(planned / 2 ** 30).toFixed(3)} GiB, peak ${(peak / 2 ** 30).toFixed(3)} GiB (${peak - planned} bytes more)`;
+  console.log(what);
+  assert.equal(plan.logitsChunk, 0);
+  // as the LM cases below: the plan leaves out the reductions' per-block partial sums and a few scalars
+  assert.ok(peak <= planned + 8 * MAX_ELEMENTWISE_BLOCKS + 4096 && planned <= 1.01 * peak, what);
+});
+
 test('the memory plan plus cuBLASLt\'s workspace bounds the allocator\'s peak over a 7B-shaped LoRA step within 1% (1×2048, 4×2048 with checkpointing; the attention kernels and flash; DoRA on flash)', () => {
   const cases = [...(['kernel', 'flash'] as const).map((attention) => ({ attention, dora: false })), { attention: 'flash' as const, dora: true }];
   for (const { attention, dora } of cases) {
