@@ -122,10 +122,15 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages',
       return { layout: 'sharegpt', messages, names: { messages: key, role: 'from', content: 'value' }, ...(system.trim() !== '' ? { system } : {}) };
     }
   }
-  const answerKey = firstFilled(v, ANSWER_KEYS);
+  // Alpaca and Dolly rows merged into one table have an empty (or "nan") "input" and "output" beside Dolly's "context"
+  // and "response": the field with words in it is read, before one that stands for none, before an empty one
+  const answerKey = withWords(v, ANSWER_KEYS) ?? firstFilled(v, ANSWER_KEYS);
   const instructionKey = firstFilled(v, INSTRUCTION_KEYS);
   if (answerKey === undefined || instructionKey === undefined) return null;
-  const contextKey = CONTEXT_KEYS.find((k) => k !== instructionKey && ownField(v, k) !== undefined);
+  const contexts = CONTEXT_KEYS.filter((k) => k !== instructionKey);
+  const contextKey = withWords(v, contexts) ?? firstFilled(v, contexts);
+  const twice = secondText(v, ANSWER_KEYS, answerKey, 'an answer') ?? secondText(v, contexts, contextKey, 'an input');
+  if (twice !== null) return { reason: 'unknown_shape', detail: twice };
   const systemKey = SYSTEM_KEYS.find((k) => ownField(v, k) !== undefined);
   const text: Record<string, string> = {};
   for (const key of [instructionKey, answerKey, ...(contextKey ? [contextKey] : []), ...(systemKey ? [systemKey] : [])]) {
@@ -156,6 +161,31 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages',
 function firstFilled(v: Record<string, unknown>, keys: readonly string[]): string | undefined {
   const filled = keys.find((k) => { const x = ownField(v, k); return isTextValue(x) && normalizeText(String(x)) !== ''; });
   return filled ?? keys.find((k) => ownField(v, k) !== undefined);
+}
+
+/** The normalised text of `v[key]` when it holds some (a string, number or boolean not empty once cleaned), else null. */
+function filledText(v: Record<string, unknown>, key: string): string | null {
+  const x = ownField(v, key);
+  if (!isTextValue(x)) return null;
+  const t = normalizeText(String(x));
+  return t === '' ? null : t;
+}
+
+/** The first of `keys` whose text is words: filled, and not a placeholder nor an input-less mark. */
+function withWords(v: Record<string, unknown>, keys: readonly string[]): string | undefined {
+  return keys.find((k) => { const t = filledText(v, k); return t !== null && !standsForNoInput(t); });
+}
+
+/**
+ * The detail of an ambiguous pair: another of `keys` than `chosen` holding other words (not a copy, nor one that stands
+ * for none) — a second answer or input would be lost, read as the one chosen ({output, response} both filled); null when none.
+ */
+function secondText(v: Record<string, unknown>, keys: readonly string[], chosen: string | undefined, what: string): string | null {
+  const text = chosen === undefined ? null : filledText(v, chosen);
+  if (text === null) return null;
+  const other = keys.find((k) => { const t = k === chosen ? null : filledText(v, k); return t !== null && t !== text && !standsForNoInput(t); });
+  return other === undefined ? null
+    : `ambiguous record: "${chosen}" and "${other}" both hold ${what}, of other words; one would be lost: remove or rename the one not to train`;
 }
 
 /** LLaMA-Factory's "history" ([[question, answer], …], the rounds before the instruction) as turns; [] when absent. */

@@ -186,6 +186,28 @@ test('common layouts without --field: ShareGPT, Alpaca, Dolly and question/answe
   assert.equal('layout' in gen({ prompt: 'P', completion: 'C', response: 'R' }), false);
 });
 
+test('Alpaca and Dolly rows merged into one table: the field with words is read; a second answer or input of other words is ambiguous, not lost', () => {
+  const chat = (...turns: Array<[string, string]>) => ({ shape: 'chat', messages: turns.map(([role, content]) => ({ role, content })) });
+  const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
+  // a Dolly row of the merged table: Alpaca's "input" and "output" empty, null or pandas' "nan" beside its context and response
+  for (const empty of ['', null, 'nan']) {
+    assert.deepEqual(gen({ instruction: 'Sum up', input: empty, context: 'Long text', output: empty, response: 'Short' }),
+      { record: chat(['user', 'Sum up\n\nLong text'], ['assistant', 'Short']), layout: 'instruction_pairs' }, String(empty));
+  }
+  // an Alpaca row of it: Dolly's fields empty
+  assert.deepEqual(gen({ instruction: 'Add', input: '2 and 3', context: null, output: '5', response: '' }),
+    { record: chat(['user', 'Add\n\n2 and 3'], ['assistant', '5']), layout: 'instruction_pairs' });
+  // an input that stands for none beside an empty context is still said so
+  assert.deepEqual(gen({ instruction: 'Name a colour', input: 'nan', context: '', output: 'Red' }),
+    { record: chat(['user', 'Name a colour'], ['assistant', 'Red']), layout: 'instruction_pairs', noInput: { key: 'input', text: 'nan' } });
+  // a copy is no second text
+  assert.equal(detail(gen({ instruction: 'Add', input: '2 and 3', context: ' 2 and 3', output: '5', response: '5' })), 'ok');
+  // two answers, or two inputs, of other words: which one to train is not guessed
+  assert.match(detail(gen({ instruction: 'Add', input: '', output: '5', response: 'five' })), /^unknown_shape: ambiguous record: "output" and "response" both hold an answer/);
+  assert.match(detail(gen({ question: 'Why?', answer: 'Gold', response: 'Model' })), /^unknown_shape: ambiguous record: "response" and "answer" both hold an answer/);
+  assert.match(detail(gen({ instruction: 'Sum up', input: 'One', context: 'Two', output: 'O' })), /^unknown_shape: ambiguous record: "input" and "context" both hold an input/);
+});
+
 test('turn weights: weight 0 (ShareGPT, axolotl) or training: false marks an assistant turn as context; bad values are refused', () => {
   const u = { role: 'user', content: 'U' }, a = { role: 'assistant', content: 'A' };
   assert.deepEqual(gen({ messages: [u, { ...a, weight: 0 }, u, { ...a, weight: 1 }] }),
