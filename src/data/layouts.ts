@@ -86,8 +86,20 @@ function standsForNoInput(text: string): boolean {
  * "system" column beside them; the chat's own system turn wins, as there (see record.ts).
  */
 export function systemBeside(v: Record<string, unknown>): string | Rejection {
-  const systemKey = SYSTEM_KEYS.find((k) => ownField(v, k) !== undefined);
+  const systemKey = systemKeyOf(v);
+  if (typeof systemKey === 'object') return systemKey;
   return systemKey ? textOf(v, systemKey) : '';
+}
+
+/**
+ * The key of the system prompt beside a record's turns or pair: the one with words before an empty one (OpenOrca's
+ * "system_prompt" beside an empty "system" of a table merging datasets was read as no system prompt); a rejection
+ * where both hold other words.
+ */
+function systemKeyOf(v: Record<string, unknown>): string | undefined | Rejection {
+  const key = withWords(v, SYSTEM_KEYS) ?? firstFilled(v, SYSTEM_KEYS);
+  const twice = secondText(v, SYSTEM_KEYS, key, 'a system prompt');
+  return twice === null ? key : { reason: 'unknown_shape', detail: twice };
 }
 
 /** True for ShareGPT turns: objects with "from" and no "role". */
@@ -131,7 +143,8 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages',
   const contextKey = withWords(v, contexts) ?? firstFilled(v, contexts);
   const twice = secondText(v, ANSWER_KEYS, answerKey, 'an answer') ?? secondText(v, contexts, contextKey, 'an input');
   if (twice !== null) return { reason: 'unknown_shape', detail: twice };
-  const systemKey = SYSTEM_KEYS.find((k) => ownField(v, k) !== undefined);
+  const systemKey = systemKeyOf(v);
+  if (typeof systemKey === 'object') return systemKey;
   const text: Record<string, string> = {};
   for (const key of [instructionKey, answerKey, ...(contextKey ? [contextKey] : []), ...(systemKey ? [systemKey] : [])]) {
     const x = textOf(v, key);

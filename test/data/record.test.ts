@@ -208,6 +208,21 @@ test('Alpaca and Dolly rows merged into one table: the field with words is read;
   assert.match(detail(gen({ instruction: 'Sum up', input: 'One', context: 'Two', output: 'O' })), /^unknown_shape: ambiguous record: "input" and "context" both hold an input/);
 });
 
+test('a system prompt under "system_prompt" beside an empty "system" (datasets merged into one table) is read, not lost; two of other words are ambiguous', () => {
+  const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
+  const sys = { role: 'system', content: 'Be brief' }, u = { role: 'user', content: 'U' }, a = { role: 'assistant', content: 'A' };
+  for (const empty of ['', null]) {
+    assert.deepEqual(gen({ system: empty, system_prompt: 'Be brief', question: 'U', response: 'A' }),
+      { record: { shape: 'chat', messages: [sys, u, a] }, layout: 'instruction_pairs' }, String(empty));
+    assert.deepEqual(gen({ system: empty, system_prompt: 'Be brief', messages: [u, a] }), { record: { shape: 'chat', messages: [sys, u, a] } }, String(empty));
+    assert.deepEqual(gen({ system: empty, system_prompt: 'Be brief', conversations: [{ from: 'human', value: 'U' }, { from: 'gpt', value: 'A' }] }),
+      { record: { shape: 'chat', messages: [sys, u, a] }, layout: 'sharegpt' }, String(empty));
+  }
+  assert.equal(detail(gen({ system: 'Be brief', system_prompt: 'Be brief ', question: 'U', response: 'A' })), 'ok');
+  assert.match(detail(gen({ system: 'One', system_prompt: 'Two', question: 'U', response: 'A' })), /^unknown_shape: ambiguous record: "system" and "system_prompt" both hold a system prompt/);
+  assert.match(detail(gen({ system: 'One', system_prompt: 'Two', messages: [u, a] })), /^unknown_shape: ambiguous record: "system" and "system_prompt"/);
+});
+
 test('turn weights: weight 0 (ShareGPT, axolotl) or training: false marks an assistant turn as context; bad values are refused', () => {
   const u = { role: 'user', content: 'U' }, a = { role: 'assistant', content: 'A' };
   assert.deepEqual(gen({ messages: [u, { ...a, weight: 0 }, u, { ...a, weight: 1 }] }),
