@@ -17,6 +17,7 @@ import { MORE, NAME, NO_CLASS_LIST, canonicalLabel, labelsIs, type LabelReading,
 import { PAIR_KEYS, hasInstructionPair, isShareGptTurns, pairKeysButForCase, readLayout, systemBeside } from './layouts.ts';
 import { parsePretokenized } from './pretokenized.ts';
 import { tokenClassificationRefusal } from './token-tags.ts';
+import { withoutUnfilledShapes } from './unfilled-shapes.ts';
 import { recordTools, untrainableField } from './untrainable-fields.ts';
 import { recordTemplateKwargs } from './template-kwargs-field.ts';
 import { reject, stringField, stringifiedTexts, typeName } from './record-fields.ts';
@@ -127,7 +128,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
         : ` of ${value.length} objects: records batched in a list, all rejected as this one; write one record per line (JSON Lines) or per array element`;
     return reject('unknown_shape', `expected an object, got ${typeName(value)}${batch}${holdsJsonObject(value) ? ' holding a JSON object: the record was encoded twice (json.dumps of JSON text); decode it once' : ''}`);
   }
-  const v = value as Record<string, unknown>;
+  const v = withoutUnfilledShapes(value as Record<string, unknown>, f);
   const untrainable = untrainableField(v);
   if (untrainable !== null) return untrainable;
   const openAssistant = task === 'generation' ? openAssistantItem(v, f) : null;

@@ -48,7 +48,7 @@ test('rejections: unknown and ambiguous shapes, wrong task, empty fields, roles,
     [[1, 2], 'generation', 'unknown_shape'],
     ['just a string', 'generation', 'unknown_shape'],
     [{ foo: 'bar' }, 'generation', 'unknown_shape'],
-    [{ text: 'a', messages: [] }, 'generation', 'unknown_shape'],
+    [{ text: 'a', messages: [{ role: 'user', content: 'u' }, { role: 'assistant', content: 'a' }] }, 'generation', 'unknown_shape'],
     [{ prompt: 'only a prompt' }, 'generation', 'unknown_shape'],
     [{ text: [42] }, 'generation', 'unknown_shape'],
     [{ text: 'labelled', label: 'x' }, 'generation', 'wrong_task'],
@@ -221,6 +221,29 @@ test('a system prompt under "system_prompt" beside an empty "system" (datasets m
   assert.equal(detail(gen({ system: 'Be brief', system_prompt: 'Be brief ', question: 'U', response: 'A' })), 'ok');
   assert.match(detail(gen({ system: 'One', system_prompt: 'Two', question: 'U', response: 'A' })), /^unknown_shape: ambiguous record: "system" and "system_prompt" both hold a system prompt/);
   assert.match(detail(gen({ system: 'One', system_prompt: 'Two', messages: [u, a] })), /^unknown_shape: ambiguous record: "system" and "system_prompt"/);
+});
+
+test('a row of a table merging datasets of other shapes: the fields of the shapes it leaves null or empty are none, not a second shape', () => {
+  const m = [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }];
+  const chat = { shape: 'chat', messages: m };
+  // pandas' concat of a text, a prompt/completion and a chat dataset, written with to_json (null) or to_csv (empty cells)
+  for (const none of [null, '', ' ']) {
+    assert.deepEqual(gen({ text: 'T', prompt: none, completion: none, messages: none }), { record: { shape: 'text', text: 'T' } }, String(none));
+    assert.deepEqual(gen({ text: none, prompt: 'P ', completion: 'C', messages: none }), { record: { shape: 'prompt_completion', prompt: 'P ', completion: 'C' } }, String(none));
+    assert.deepEqual(gen({ text: none, prompt: none, completion: none, messages: m }), { record: chat }, String(none));
+    assert.deepEqual(gen({ text: none, input_ids: [1, 2, 3] }), { record: { shape: 'pretokenized', inputIds: [1, 2, 3] } }, String(none));
+    assert.deepEqual(cls({ text: 'good', label: 'pos', prompt: none, completion: none }), { record: { shape: 'classification', text: 'good', label: 'pos' } }, String(none));
+    // an Alpaca row beside an unfilled text column, a ShareGPT row beside an unfilled messages column
+    assert.deepEqual(gen({ text: none, instruction: 'U', output: 'A' }), { record: chat, layout: 'instruction_pairs' }, String(none));
+    assert.deepEqual(gen({ messages: none, conversations: [{ from: 'human', value: 'U' }, { from: 'gpt', value: 'A' }] }), { record: chat, layout: 'sharegpt' }, String(none));
+  }
+  assert.deepEqual(gen({ text: 'T', messages: [] }), { record: { shape: 'text', text: 'T' } });
+  // half a pair is no unfilled shape: its other half is named
+  assert.equal(reason(gen({ prompt: 'P', completion: null })), 'empty');
+  assert.equal(reason(gen({ text: 'T', prompt: 'P', completion: null })), 'unknown_shape');
+  // nothing filled: the record's own rejection, as before
+  assert.equal(reason(gen({ text: null })), 'empty');
+  assert.equal(reason(gen({ text: null, prompt: null, completion: null })), 'unknown_shape');
 });
 
 test('turn weights: weight 0 (ShareGPT, axolotl) or training: false marks an assistant turn as context; bad values are refused', () => {
