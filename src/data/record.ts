@@ -286,7 +286,7 @@ function pairBesideTurns(v: Record<string, unknown>, task: Task, f: FieldMap, vo
  */
 export function labelHeld(value: unknown, f: FieldMap): 'absent' | 'empty' | 'labelled' {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'absent';
-  const v = value as Record<string, unknown>;
+  const v = withoutUnfilledShapes(value as Record<string, unknown>, f);
   const textOrIds = has(v, f.input_ids) || (has(v, f.text) && !has(v, f.messages) && !has(v, f.prompt) && !has(v, f.completion));
   if (!textOrIds || !has(v, f.label)) return 'absent';
   const c = canonicalLabel(ownField(v, f.label));

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseJsonText } from '../../src/data/ingest/python-json.ts';
-import { DEFAULT_FIELDS, canonicalContent, comparableParts, detectRecord, textFields } from '../../src/data/record.ts';
+import { DEFAULT_FIELDS, canonicalContent, comparableParts, detectRecord, labelHeld, textFields } from '../../src/data/record.ts';
 
 const gen = (v: unknown) => detectRecord(v, 'generation');
 const cls = (v: unknown) => detectRecord(v, 'classification');
@@ -238,6 +238,8 @@ test('a row of a table merging datasets of other shapes: the fields of the shape
     assert.deepEqual(gen({ messages: none, conversations: [{ from: 'human', value: 'U' }, { from: 'gpt', value: 'A' }] }), { record: chat, layout: 'sharegpt' }, String(none));
   }
   assert.deepEqual(gen({ text: 'T', messages: [] }), { record: { shape: 'text', text: 'T' } });
+  // and a labelled text row of it is labelled (labelled-file.ts marks the file's rows without a label by it)
+  assert.equal(labelHeld({ text: 'T', label: 'pos', prompt: null, completion: null }, DEFAULT_FIELDS), 'labelled');
   // half a pair is no unfilled shape: its other half is named
   assert.equal(reason(gen({ prompt: 'P', completion: null })), 'empty');
   assert.equal(reason(gen({ text: 'T', prompt: 'P', completion: null })), 'unknown_shape');
