@@ -238,6 +238,8 @@ test('a row of a table merging datasets of other shapes: the fields of the shape
     assert.deepEqual(gen({ messages: none, conversations: [{ from: 'human', value: 'U' }, { from: 'gpt', value: 'A' }] }), { record: chat, layout: 'sharegpt' }, String(none));
   }
   assert.deepEqual(gen({ text: 'T', messages: [] }), { record: { shape: 'text', text: 'T' } });
+  // ShareGPT turns {from, value} and {from, content} merged (datasets' from_list): each turn has both keys, one null
+  assert.deepEqual(gen({ conversations: [{ from: 'human', value: null, content: 'U' }, { from: 'gpt', value: 'A', content: null }] }), { record: chat, layout: 'sharegpt' });
   // and a labelled text row of it is labelled (labelled-file.ts marks the file's rows without a label by it)
   assert.equal(labelHeld({ text: 'T', label: 'pos', prompt: null, completion: null }, DEFAULT_FIELDS), 'labelled');
   // half a pair is no unfilled shape: its other half is named
