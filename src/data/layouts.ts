@@ -102,9 +102,12 @@ function systemKeyOf(v: Record<string, unknown>): string | undefined | Rejection
   return twice === null ? key : { reason: 'unknown_shape', detail: twice };
 }
 
-/** True for ShareGPT turns: objects with "from" and no "role". */
+/**
+ * True for ShareGPT turns: objects with "from" and no "role", or a null one (datasets' from_list of turns {role, content}
+ * and {from, value} merged gives every turn the four keys, those it lacked null).
+ */
 export function isShareGptTurns(x: unknown): x is Array<Record<string, unknown>> {
-  return Array.isArray(x) && x.length > 0 && x.every((t) => isRecord(t) && Object.hasOwn(t, 'from') && !Object.hasOwn(t, 'role'));
+  return Array.isArray(x) && x.length > 0 && x.every((t) => isRecord(t) && (ownField(t, 'from') ?? null) !== null && (ownField(t, 'role') ?? null) === null);
 }
 
 /**

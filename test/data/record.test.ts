@@ -240,6 +240,10 @@ test('a row of a table merging datasets of other shapes: the fields of the shape
   assert.deepEqual(gen({ text: 'T', messages: [] }), { record: { shape: 'text', text: 'T' } });
   // ShareGPT turns {from, value} and {from, content} merged (datasets' from_list): each turn has both keys, one null
   assert.deepEqual(gen({ conversations: [{ from: 'human', value: null, content: 'U' }, { from: 'gpt', value: 'A', content: null }] }), { record: chat, layout: 'sharegpt' });
+  // and turns {role, content} and {from, value} merged: the four keys on every turn
+  const four = (role: string | null, content: string | null, from: string | null, value: string | null) => ({ role, content, from, value });
+  assert.deepEqual(gen({ messages: [four(null, null, 'human', 'U'), four(null, null, 'gpt', 'A')] }), { record: chat, layout: 'sharegpt' });
+  assert.deepEqual(gen({ messages: [four('user', 'U', null, null), four('assistant', 'A', null, null)] }), { record: chat });
   // and a labelled text row of it is labelled (labelled-file.ts marks the file's rows without a label by it)
   assert.equal(labelHeld({ text: 'T', label: 'pos', prompt: null, completion: null }, DEFAULT_FIELDS), 'labelled');
   // half a pair is no unfilled shape: its other half is named
