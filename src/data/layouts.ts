@@ -141,11 +141,12 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages',
   // Alpaca and Dolly rows merged into one table have an empty (or "nan") "input" and "output" beside Dolly's "context"
   // and "response": the field with words in it is read, before one that stands for none, before an empty one
   const answerKey = withWords(v, ANSWER_KEYS) ?? firstFilled(v, ANSWER_KEYS);
-  const instructionKey = firstFilled(v, INSTRUCTION_KEYS);
+  const instructionKey = withWords(v, INSTRUCTION_KEYS) ?? firstFilled(v, INSTRUCTION_KEYS);
   if (answerKey === undefined || instructionKey === undefined) return null;
   const contexts = CONTEXT_KEYS.filter((k) => k !== instructionKey);
   const contextKey = withWords(v, contexts) ?? firstFilled(v, contexts);
-  const twice = secondText(v, ANSWER_KEYS, answerKey, 'an answer') ?? secondText(v, contexts, contextKey, 'an input');
+  const twice = secondText(v, ANSWER_KEYS, answerKey, 'an answer') ?? secondText(v, contexts, contextKey, 'an input')
+    ?? secondText(v, INSTRUCTION_KEYS.filter((k) => !(contexts as readonly string[]).includes(k)), instructionKey, 'an instruction');
   if (twice !== null) return { reason: 'unknown_shape', detail: twice };
   const systemKey = systemKeyOf(v);
   if (typeof systemKey === 'object') return systemKey;

@@ -20,8 +20,11 @@ export function withoutUnfilledShapes(v: Record<string, unknown>, f: FieldMap): 
   const groups = [[f.text], [f.prompt, f.completion], [f.messages], ['conversations'], [f.input_ids]]
     .map((keys) => [...new Set(keys)].filter((k) => ownField(v, k) !== undefined))
     .filter((keys) => keys.length > 0);
-  const unfilled = groups.filter((keys) => keys.every((k) => holdsNothing(ownField(v, k))));
-  if (unfilled.length === 0 || (unfilled.length === groups.length && !hasInstructionPair(v))) return v;
-  const drop = new Set(unfilled.flat());
-  return keepNumberSpellings(v, Object.fromEntries(Object.entries(v).filter(([k]) => !drop.has(k))));
+  const drop = groups.filter((keys) => keys.every((k) => holdsNothing(ownField(v, k)))).flat();
+  // an instruction pair's "prompt" ({prompt, response}) beside an unfilled "completion" column: the completion goes
+  const pair = hasInstructionPair(v);
+  if (pair && f.prompt === 'prompt' && !drop.includes(f.completion) && ownField(v, f.completion) !== undefined && holdsNothing(ownField(v, f.completion))) drop.push(f.completion);
+  const kept = groups.filter((keys) => keys.some((k) => !drop.includes(k)));
+  if (drop.length === 0 || (kept.length === 0 && !pair)) return v;
+  return keepNumberSpellings(v, Object.fromEntries(Object.entries(v).filter(([k]) => !drop.includes(k))));
 }

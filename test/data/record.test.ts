@@ -206,6 +206,9 @@ test('Alpaca and Dolly rows merged into one table: the field with words is read;
   assert.match(detail(gen({ instruction: 'Add', input: '', output: '5', response: 'five' })), /^unknown_shape: ambiguous record: "output" and "response" both hold an answer/);
   assert.match(detail(gen({ question: 'Why?', answer: 'Gold', response: 'Model' })), /^unknown_shape: ambiguous record: "response" and "answer" both hold an answer/);
   assert.match(detail(gen({ instruction: 'Sum up', input: 'One', context: 'Two', output: 'O' })), /^unknown_shape: ambiguous record: "input" and "context" both hold an input/);
+  assert.match(detail(gen({ instruction: 'Name a planet', question: 'What is red?', output: 'Mars' })), /^unknown_shape: ambiguous record: "instruction" and "question" both hold an instruction/);
+  // an instruction that stands for none beside one with words: the words are read
+  assert.deepEqual(gen({ instruction: 'nan', question: 'Why?', answer: 'Because' }), { record: chat(['user', 'Why?'], ['assistant', 'Because']), layout: 'instruction_pairs' });
 });
 
 test('a system prompt under "system_prompt" beside an empty "system" (datasets merged into one table) is read, not lost; two of other words are ambiguous', () => {
@@ -246,6 +249,10 @@ test('a row of a table merging datasets of other shapes: the fields of the shape
   assert.deepEqual(gen({ messages: [four('user', 'U', null, null), four('assistant', 'A', null, null)] }), { record: chat });
   // and a labelled text row of it is labelled (labelled-file.ts marks the file's rows without a label by it)
   assert.equal(labelHeld({ text: 'T', label: 'pos', prompt: null, completion: null }, DEFAULT_FIELDS), 'labelled');
+  // a {prompt, response} pair beside the unfilled "completion" column of a {prompt, completion} dataset
+  for (const none of [null, '']) {
+    assert.deepEqual(gen({ prompt: 'U', completion: none, response: 'A' }), { record: chat, layout: 'instruction_pairs' }, String(none));
+  }
   // half a pair is no unfilled shape: its other half is named
   assert.equal(reason(gen({ prompt: 'P', completion: null })), 'empty');
   assert.equal(reason(gen({ text: 'T', prompt: 'P', completion: null })), 'unknown_shape');
