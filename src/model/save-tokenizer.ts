@@ -79,13 +79,16 @@ export function writeTokenizerFiles(dir: string, opts: TokenizerFileOptions): vo
   // only the files (its tokenizer_config.json key is dropped), chat_template.jinja as the default; nothing where the
   // default named template was written as chat_template.jinja (named < 0)
   const asFile = !hasConfig || named !== 0;
-  if (named >= 0 && config.chatTemplate === null && asFile) writeFileAtomic(path.join(dir, 'chat_template.jinja'), DEFAULT_CHAT_TEMPLATE);
+  // named templates with no default (a config's list: namedOnly; files: others copied, no template read) stay so:
+  // training rendered no chat, and the built-in one would become the default transformers renders with
+  const builtIn = config.chatTemplate === null && config.namedOnly === null && named <= 0;
+  if (named >= 0 && builtIn && asFile) writeFileAtomic(path.join(dir, 'chat_template.jinja'), DEFAULT_CHAT_TEMPLATE);
   // the source's tokenizer_config.json template beside named ones, which transformers drops there: as the file it reads
   else if (named > 0 && config.chatTemplate !== null && !fs.existsSync(path.join(dir, 'chat_template.jinja'))) {
     writeFileAtomic(path.join(dir, 'chat_template.jinja'), config.chatTemplate);
   }
   const add: Record<string, string> = {};
-  if (config.chatTemplate === null && !asFile) add.chat_template = DEFAULT_CHAT_TEMPLATE;
+  if (builtIn && !asFile) add.chat_template = DEFAULT_CHAT_TEMPLATE;
   if (opts.padTokenId !== null) {
     const vocab = buildVocab(readTokenizerJson(tokenizerJson), tokenizerJson);
     const token = vocab.idToToken[opts.padTokenId];

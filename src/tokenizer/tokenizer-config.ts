@@ -24,8 +24,15 @@ export interface TokenizerConfig {
    * special_tokens_map): sep_token, cls_token, mask_token and extra_special_tokens' named ones ({"image_token": "[IMG]"}).
    */
   templateTokens: Readonly<Record<string, string>>;
-  /** The Jinja chat template, or null to use the default Mistral one. */
+  /** The Jinja chat template, or null to use the default Mistral one (or, where namedOnly says so, none). */
   chatTemplate: string | null;
+  /**
+   * Named templates with no default among them (a chat_template list without "default", an additional_chat_templates/
+   * without default.jinja and no chat_template.jinja): transformers 5.17 loads such a tokenizer and refuses only a chat
+   * rendered without a template's name, so here loading works and rendering a chat refuses (noDefaultTemplate), a chat
+   * given tools rendering with "tool_use" where there is one; null otherwise (chatTemplate is null when this is not).
+   */
+  namedOnly: NamedOnly | null;
   /** Where the template was read from, for messages ("…/tokenizer_config.json: chat_template", "…/chat_template.jinja"). */
   chatTemplateSource: string | null;
   /** The template named "tool_use", which transformers renders a chat given tools with (its get_chat_template), and where it is; null: none. */
@@ -64,6 +71,7 @@ export const EMPTY_CONFIG: TokenizerConfig = {
   additionalSpecialTokens: [],
   templateTokens: {},
   chatTemplate: null,
+  namedOnly: null,
   toolUseTemplate: null,
   chatTemplateSource: null,
   cleanUpTokenizationSpaces: false,
@@ -86,6 +94,19 @@ export function decodeCleansUp(json: TokenizerJson, config: TokenizerConfig): bo
   return !isBpeModel(json.model) || config.cleanUpBpeAnyway;
 }
 
+/** Named templates without a default: where they are, their names, and how a user makes one of them the default. */
+export interface NamedOnly {
+  where: string;
+  names: readonly string[];
+  howToChoose: string;
+}
+
+/** The refusal of a chat rendered with no default template (transformers: "multiple chat templates with no default"). */
+export function noDefaultTemplate(n: NamedOnly): UserError {
+  return new UserError(`no default chat template among the named ones (${n.names.join(', ') || 'none'}) to render a chat with, as transformers 5.17 ` +
+    `has none ("multiple chat templates with no default"); no option here picks a template by name: ${n.howToChoose}`, n.where);
+}
+
 export function readTokenizerConfig(file: string): TokenizerConfig {
   return parseTokenizerConfig(readJsonFile(file), file);
 }
@@ -101,10 +122,18 @@ export function readFolderTokenizerConfig(folder: string): TokenizerConfig {
   const toolUse = path.join(folder, NAMED_TEMPLATES_DIR, TOOL_USE_NAMED_TEMPLATE);
   const toolUseTemplate = namedTemplateFiles(folder).includes(TOOL_USE_NAMED_TEMPLATE) ? { text: readUtf8File(toolUse), source: toolUse } : null;
   if (template === null) {
-    if (config.chatTemplate !== null) warnKeyDroppedByTransformers(folder, config);
-    return namedTemplateFiles(folder).length > 0 ? { ...config, toolUseTemplate } : config;
+    const files = namedTemplateFiles(folder);
+    if (files.length === 0) return config;
+    if (config.chatTemplate !== null) {
+      warnKeyDroppedByTransformers(folder, config);
+      return { ...config, toolUseTemplate };
+    }
+    // transformers reads the files alone here (a chat_template list of the config too is dropped), none the default
+    const names = files.map((f) => f.slice(0, -'.jinja'.length));
+    const howToChoose = `copy the one to use to ${jinja} (or to ${named})`;
+    return { ...config, toolUseTemplate, namedOnly: { where: path.join(folder, NAMED_TEMPLATES_DIR), names, howToChoose } };
   }
-  return { ...config, chatTemplate: readUtf8File(template), chatTemplateSource: template, toolUseTemplate };
+  return { ...config, chatTemplate: readUtf8File(template), chatTemplateSource: template, namedOnly: null, toolUseTemplate };
 }
 
 /**
@@ -134,6 +163,7 @@ export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfi
     if (typeof v !== 'boolean') throw new UserError('expected true or false', `${file}: ${key}`);
     return v;
   };
+  const template = chatTemplate(doc['chat_template'], `${file}: chat_template`);
   return {
     bosToken: token('bos_token'),
     eosToken: token('eos_token'),
@@ -145,8 +175,9 @@ export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfi
       ...['sep_token', 'cls_token', 'mask_token'].map((k) => [k, token(k)] as const),
       ...(extraKey === 'extra_special_tokens' && isRecord(listed) ? Object.entries(listed) : []).map(([k, t]) => [k, tokenContent(t, `${file}: ${extraKey}.${k}`)] as const),
     ].filter((e): e is readonly [string, string] => e[1] !== null)),
-    chatTemplate: chatTemplate(doc['chat_template'], `${file}: chat_template`),
-    chatTemplateSource: doc['chat_template'] == null ? null : `${file}: chat_template`,
+    chatTemplate: template,
+    chatTemplateSource: template === null ? null : `${file}: chat_template`,
+    namedOnly: namedOnly(doc['chat_template'], `${file}: chat_template`),
     toolUseTemplate: toolUseTemplate(doc['chat_template'], `${file}: chat_template`),
     cleanUpTokenizationSpaces: bool('clean_up_tokenization_spaces'),
     cleanUpBpeAnyway: bool(BPE_CLEAN_UP_ANYWAY),
@@ -188,18 +219,26 @@ function tokenContent(v: unknown, where: string): string | null {
   throw new UserError('expected a string, an object with "content", or null', where);
 }
 
-/** A string, or HF's list of named templates [{name, template}] from which "default" is used. */
+/** A string, or HF's list of named templates [{name, template}] from which "default" is used (none: null, see namedOnly). */
 function chatTemplate(v: unknown, where: string): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v === 'string') return v;
-  if (Array.isArray(v)) {
-    const named = v.filter((t): t is { name: string; template: string } => isRecord(t) && typeof t['name'] === 'string' && typeof t['template'] === 'string');
-    if (named.length !== v.length) throw new UserError('each entry must be {"name": string, "template": string}', where);
-    const dflt = named.find((t) => t.name === 'default');
-    if (!dflt) throw new UserError(`no template named "default" (found: ${named.map((t) => t.name).join(', ') || 'none'})`, where);
-    return dflt.template;
-  }
+  if (Array.isArray(v)) return namedList(v, where).find((t) => t.name === 'default')?.template ?? null;
   throw new UserError('expected a Jinja template string or a list of {name, template}', where);
+}
+
+function namedList(v: readonly unknown[], where: string): Array<{ name: string; template: string }> {
+  const named = v.filter((t): t is { name: string; template: string } => isRecord(t) && typeof t['name'] === 'string' && typeof t['template'] === 'string');
+  if (named.length !== v.length) throw new UserError('each entry must be {"name": string, "template": string}', where);
+  return named;
+}
+
+/** A list of named templates without "default" (chatTemplate checks the list): transformers loads it, and refuses a chat rendered without a name. */
+function namedOnly(v: unknown, where: string): NamedOnly | null {
+  if (!Array.isArray(v)) return null;
+  const named = namedList(v, where);
+  if (named.some((t) => t.name === 'default')) return null;
+  return { where, names: named.map((t) => t.name), howToChoose: 'name the one to use "default" in that list' };
 }
 
 /** The "tool_use" template of HF's list of named templates (chatTemplate checks the list), or null. */

@@ -8,7 +8,7 @@ import { leadingSpecialIds, tokenizerAddsBos, trailingSpecialIds } from './adds-
 import { decodesByteTokens } from './byte-fallback.ts';
 import { ChatTemplate } from './chat-template.ts';
 import type { EngineName, TokenizerEngine } from './engine.ts';
-import type { TokenizerConfig } from './tokenizer-config.ts';
+import { noDefaultTemplate, type NamedOnly, type TokenizerConfig } from './tokenizer-config.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
 import { templateInputProblem } from './template-input.ts';
 import { templateKwargsProblem } from './template-kwargs.ts';
@@ -48,6 +48,8 @@ export class LoadedTokenizer implements Tokenizer {
   private readonly template: ChatTemplate;
   /** The config's "tool_use" template, which renders a chat given tools (compiled on first use), or null. */
   private readonly toolUse: (() => ChatTemplate) | null;
+  /** Named templates with no default (the config's namedOnly): a chat rendered without tools, or without a "tool_use" one, is refused. */
+  private readonly namedOnly: NamedOnly | null;
 
   constructor(p: TokenizerParts) {
     this.file = p.file;
@@ -86,6 +88,7 @@ export class LoadedTokenizer implements Tokenizer {
       source,
     });
     this.template = new ChatTemplate(cfg.chatTemplate, context(cfg.chatTemplateSource ?? 'default chat template'));
+    this.namedOnly = cfg.namedOnly;
     const toolUse = cfg.toolUseTemplate;
     let compiled: ChatTemplate | undefined;
     this.toolUse = toolUse === null ? null : () => (compiled ??= new ChatTemplate(toolUse.text, context(toolUse.source)));
@@ -101,9 +104,9 @@ export class LoadedTokenizer implements Tokenizer {
     return this.template.tokens;
   }
 
-  /** True when the chat template is the built-in Mistral one (the config has no chat_template). */
+  /** True when the chat template is the built-in Mistral one (the config has no chat_template, nor named templates). */
   get usesDefaultChatTemplate(): boolean {
-    return this.template.isDefault;
+    return this.template.isDefault && this.namedOnly === null;
   }
 
   encode(text: string): number[] {
@@ -158,6 +161,7 @@ export class LoadedTokenizer implements Tokenizer {
     if (problem !== null) throw new UserError(`${problem}: messages, tools and chat template kwargs hold data, as from JSON (strings, numbers, booleans, null, lists and plain objects)`, 'applyChatTemplate');
     // given tools (even none: tools=[] is not None), transformers renders with the tokenizer's "tool_use" template
     const template = tools !== null && this.toolUse !== null ? this.toolUse() : this.template;
+    if (template === this.template && this.namedOnly !== null) throw noDefaultTemplate(this.namedOnly);
     const parts = toolParts(messages, tools);
     if (parts.length > 0 && template.isDefault) throw toolUseRefusal(parts[0]!, "the built-in [INST] chat template (the tokenizer's config has no chat_template)");
     const render = (m: readonly TemplateMessage[], t: readonly unknown[] | null) => template.render(m, { addGenerationPrompt: opts.addGenerationPrompt, tools: t, chatTemplateKwargs: kwargs });

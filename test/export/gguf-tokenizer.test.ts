@@ -299,6 +299,24 @@ test('additional_chat_templates/default.jinja is the default template, over chat
   }
 });
 
+test('named templates with no default (a chat_template list without "default", additional_chat_templates/ alone): no tokenizer.chat_template, the named ones, as llama.cpp writes the list; said', () => {
+  // was: the list refused as the tokenizer loaded, and the folder's files given the built-in [INST] template as
+  // tokenizer.chat_template, a default neither transformers 5.17 nor training had (gguf-py's add_chat_template writes
+  // a list without "default" as tokenizer.chat_template.<name> keys and tokenizer.chat_templates alone)
+  const keys = (m: Map<string, unknown>) => [...m.keys()].filter((k) => k.startsWith('tokenizer.chat_template')).sort();
+  const listed = tekkenVariant(() => {}, { bos_token: '<s>', eos_token: '</s>', chat_template: [{ name: 'alpha', template: 'A' }, { name: 'tool_use', template: 'TOOLS' }] });
+  const a = captureStderr(() => tokenizerMetadata(listed, 896));
+  assert.deepEqual(keys(a.result), ['tokenizer.chat_template.alpha', 'tokenizer.chat_template.tool_use', 'tokenizer.chat_templates']);
+  assert.deepEqual([value(a.result, 'tokenizer.chat_template.alpha'), value(a.result, 'tokenizer.chat_templates')], ['A', ['alpha', 'tool_use']]);
+  assert.match(a.stderr, /tokenizer_config\.json: chat_template: no default chat template among the named ones \(alpha, tool_use\): the GGUF has no tokenizer\.chat_template/);
+  const files = tekkenVariant(() => {}, { bos_token: '<s>', eos_token: '</s>' });
+  fs.mkdirSync(path.join(files, 'additional_chat_templates'));
+  fs.writeFileSync(path.join(files, 'additional_chat_templates', 'alpha.jinja'), 'A');
+  const b = captureStderr(() => tokenizerMetadata(files, 896));
+  assert.deepEqual(keys(b.result), ['tokenizer.chat_template.alpha', 'tokenizer.chat_templates']);
+  assert.match(b.stderr, /additional_chat_templates: no default chat template among the named ones \(alpha\): the GGUF has no tokenizer\.chat_template/);
+});
+
 test('a model folder without tokenizer.json whose embedding is smaller than the bundled tokenizer: the model\'s folder named, not the bundled file', () => {
   assert.throws(() => captureStderr(() => modelTokenizer({ cfg: { vocabSize: 512, bosTokenId: 1, eosTokenIds: [2], eosTokenIdIsList: false, padTokenId: null } }, TINY_BASE)), {
     name: 'UserError', message: `${TINY_BASE}: has no tokenizer.json, and the bundled Mistral tokenizer has 32000 tokens but the model's embedding has 512 rows: put the model's own tokenizer.json in it`,

@@ -167,15 +167,25 @@ test('named chat templates in additional_chat_templates/ (which transformers rea
   const plain = path.join(tmp(), 'plain');
   captureStderr(() => saveModelFolder(model, plain, { sourceDir: TINY_MODEL, head: 'causal' }));
   assert.equal(fs.existsSync(path.join(plain, 'additional_chat_templates')), false);
-  // a source with named templates but no default: the built-in one as chat_template.jinja, not tokenizer_config.json's
-  // key, which transformers 5.17 drops when the folder has named templates ({"tool_use": ...} alone: no default)
+  // a source with named templates but no default ({"tool_use": ...} alone): written as it is, no chat_template.jinja.
+  // It was the built-in one as chat_template.jinja, which made transformers render chats with [INST] where the source
+  // had no default (transformers 5.17 refuses a chat there, as training here now does: no chat was rendered with it)
   const bare = tinyWith({});
   fs.mkdirSync(path.join(bare, 'additional_chat_templates'));
   fs.writeFileSync(path.join(bare, 'additional_chat_templates', 'tool_use.jinja'), 'TOOLS');
   const out2 = path.join(tmp(), 'out2');
   captureStderr(() => saveModelFolder(loadModel(bare, { backend }), out2, { sourceDir: bare, head: 'causal' }));
-  assert.equal(read(path.join(out2, 'chat_template.jinja')), DEFAULT_CHAT_TEMPLATE);
+  assert.equal(fs.existsSync(path.join(out2, 'chat_template.jinja')), false);
+  assert.equal(read(path.join(out2, 'additional_chat_templates', 'tool_use.jinja')), 'TOOLS');
   assert.equal(json(path.join(out2, 'tokenizer_config.json')).chat_template, undefined);
+  // a chat_template list without "default" (transformers 5.17 loads it; it was refused as the tokenizer loaded): kept as
+  // it is, the built-in one not added beside it (which was refused: "chat_template" is set already)
+  const list = [{ name: 'alpha', template: 'A' }, { name: 'tool_use', template: 'TOOLS' }];
+  const listed = tinyWith({ 'tokenizer_config.json': JSON.stringify({ ...json(path.join(TINY_MODEL, 'tokenizer_config.json')), chat_template: list }) });
+  const out4 = tmp();
+  captureStderr(() => writeTokenizerFiles(out4, { sourceDir: listed, vocabSize: 32000, padTokenId: null }));
+  assert.deepEqual(json(path.join(out4, 'tokenizer_config.json')).chat_template, list);
+  assert.deepEqual(fs.readdirSync(out4).filter((f) => f.includes('chat_template')), []);
   // one in tokenizer_config.json's key: used here, but not by transformers beside named templates (warned of when the
   // source is read); the folder written has it as chat_template.jinja, the default transformers reads beside them
   const keyed = tinyWith({});

@@ -134,8 +134,49 @@ test('custom template: documents, continue_final_message and an empty chat are r
 test('custom template: a list of named templates uses "default"; a broken template fails at load', () => {
   const { t } = customTokenizer([{ name: 'tool_use', template: 'TOOLS' }, { name: 'default', template: 'DEFAULT{{ messages | length }}' }]);
   assert.equal(t.applyChatTemplate([user('a')]), 'DEFAULT1');
-  assert.throws(() => customTokenizer([{ name: 'tool_use', template: 'x' }]), /chat_template: no template named "default"/);
   assert.throws(() => customTokenizer('{% for m in messages %}'), (e: unknown) => isUserError(e) && /chat_template: cannot parse/.test((e as Error).message));
+});
+
+test('a list of named templates without "default" loads, as transformers 5.17 loads it; a chat rendered without tools is refused, naming the file and the names', () => {
+  // was refused as the tokenizer loaded ('no template named "default"'), where transformers 5.17 loads it (raw text,
+  // completion and classification work) and only apply_chat_template without a template name fails ("multiple chat
+  // templates with no default ... Available template names are ['alpha', 'tool_use']"); given tools, it renders "tool_use"
+  const { dir, t } = customTokenizer([{ name: 'alpha', template: 'A' }, { name: 'tool_use', template: 'T{{ tools | length }}{{ tools[0].function.name }}' }]);
+  assert.deepEqual(t.encode('Hello'), [22557]);
+  assert.equal(t.usesDefaultChatTemplate, false);
+  const where = `${path.join(dir, 'tokenizer_config.json')}: chat_template: `;
+  assert.throws(() => t.applyChatTemplate([user('a')]), (e: unknown) => isUserError(e) && (e as Error).message ===
+    `${where}no default chat template among the named ones (alpha, tool_use) to render a chat with, as transformers 5.17 has none ("multiple chat templates with no default"); ` +
+    'no option here picks a template by name: name the one to use "default" in that list');
+  assert.equal(t.applyChatTemplate([user('a')], { tools: [{ type: 'function', function: { name: 'f' } }] }), 'T1f');
+  // without a "tool_use" one, a chat given tools is refused too (transformers 5.17: the same ValueError); an empty list loads as well
+  const { t: alone } = customTokenizer([{ name: 'alpha', template: 'A' }]);
+  assert.throws(() => alone.applyChatTemplate([user('a')], { tools: [] }), (e: unknown) => isUserError(e) && /\(alpha\) to render a chat with/.test((e as Error).message));
+  assert.throws(() => customTokenizer([]).t.applyChatTemplate([user('a')]), (e: unknown) => isUserError(e) && /among the named ones \(none\)/.test((e as Error).message));
+  assert.throws(() => customTokenizer([{ name: 'alpha' }]), (e: unknown) => isUserError(e) && /chat_template: each entry must be/.test((e as Error).message));
+});
+
+test('additional_chat_templates/ with no default.jinja and no chat_template.jinja: loads, and a chat is refused naming the folder and its names, not rendered with the built-in [INST] one', () => {
+  // was: rendered silently with the built-in template, where transformers 5.17 refuses apply_chat_template without a
+  // name ("multiple chat templates with no default ... ['alpha', 'tool_use']") and, given tools, renders tool_use.jinja
+  const dir = tempFolder({ 'tokenizer.json': bundledTokenizerJson(), 'tokenizer_config.json': bundledConfigJson() });
+  fs.mkdirSync(path.join(dir, 'additional_chat_templates'));
+  fs.writeFileSync(path.join(dir, 'additional_chat_templates', 'alpha.jinja'), 'A');
+  fs.writeFileSync(path.join(dir, 'additional_chat_templates', 'tool_use.jinja'), 'T{{ tools | length }}{{ tools[0].function.name }}');
+  const t = quietly(() => loadTokenizer(dir));
+  assert.deepEqual(t.encode('Hello'), [22557]);
+  assert.equal(t.usesDefaultChatTemplate, false);
+  assert.throws(() => t.applyChatTemplate([user('a')]), (e: unknown) => isUserError(e) && (e as Error).message ===
+    `${path.join(dir, 'additional_chat_templates')}: no default chat template among the named ones (alpha, tool_use) to render a chat with, as transformers 5.17 has none ` +
+    `("multiple chat templates with no default"); no option here picks a template by name: copy the one to use to ${path.join(dir, 'chat_template.jinja')} ` +
+    `(or to ${path.join(dir, 'additional_chat_templates', 'default.jinja')})`);
+  assert.equal(t.applyChatTemplate([user('a')], { tools: [{ type: 'function', function: { name: 'f' } }] }), 'T1f');
+  // a chat_template list of the config is dropped beside the files, as transformers reads them: still no default
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...bundledConfigJson(), chat_template: [{ name: 'beta', template: 'B' }] }));
+  assert.throws(() => quietly(() => loadTokenizer(dir)).applyChatTemplate([user('a')]), (e: unknown) => isUserError(e) && /additional_chat_templates: no default chat template among the named ones \(alpha, tool_use\)/.test((e as Error).message));
+  // with chat_template.jinja beside them, that one is the default
+  fs.writeFileSync(path.join(dir, 'chat_template.jinja'), 'J{{ messages[0].content }}');
+  assert.equal(quietly(() => loadTokenizer(dir)).applyChatTemplate([user('a')]), 'Ja');
 });
 
 test('a chat_template is bounded: a loop of 10^8 steps, a huge output, range() or a macro calling itself is a one-line error naming the file', () => {

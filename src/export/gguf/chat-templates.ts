@@ -6,12 +6,14 @@
 // saves it there; tokenizer_config.json's chat_template is dropped then, a list's names too), else that key's list
 // ([{name, template}]). The default stays the one training used: tokenizer_config.json's where no chat_template.jinja
 // is beside the files (transformers has none there; a model folder we write carries it as chat_template.jinja: a873a04).
+// Named templates without a default (TokenizerConfig.namedOnly) give no tokenizer.chat_template, as llama.cpp writes them.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_CHAT_TEMPLATE } from '../../tokenizer/chat-template.ts';
 import { NAMED_TEMPLATES_DIR, namedTemplateFiles } from '../../tokenizer/named-templates.ts';
 import type { TokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import { isRecord, readUtf8File } from '../../util/json-file.ts';
+import { warnOnce } from '../../util/log.ts';
 import type { GgufValue } from './gguf-file.ts';
 
 /** The named templates other than "default", in the order given (the files, else the config's list: see above). */
@@ -27,7 +29,12 @@ function namedTemplates(folder: string, config: TokenizerConfig): Array<{ name: 
 }
 
 export function chatTemplateMetadata(folder: string, config: TokenizerConfig): Map<string, GgufValue> {
-  const m = new Map<string, GgufValue>([['tokenizer.chat_template', { type: 'string', value: config.chatTemplate ?? DEFAULT_CHAT_TEMPLATE }]]);
+  const m = new Map<string, GgufValue>();
+  // named templates with no default: no tokenizer.chat_template (not the built-in one, which nothing rendered with),
+  // as gguf-py's add_chat_template writes a list without "default"
+  if (config.namedOnly === null) m.set('tokenizer.chat_template', { type: 'string', value: config.chatTemplate ?? DEFAULT_CHAT_TEMPLATE });
+  else warnOnce(`${config.namedOnly.where}: no default chat template among the named ones (${config.namedOnly.names.join(', ') || 'none'}): ` +
+    'the GGUF has no tokenizer.chat_template, only tokenizer.chat_template.<name>, as llama.cpp\'s convert_hf_to_gguf.py writes it');
   const names: string[] = [];
   for (const { name, template } of namedTemplates(folder, config)) {
     const key = name.replace(/[^A-Za-z0-9]/g, '_');
