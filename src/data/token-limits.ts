@@ -2,6 +2,7 @@
 // builds the sequence, or the reason it is rejected.
 import { isUserError } from '../util/errors.ts';
 import type { OptionWords } from '../util/option-words.ts';
+import { NoDefaultTemplateError } from '../tokenizer/tokenizer-config.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import type { DataRecord, Reason } from './record-shape.ts';
 import { fullyMaskedWithin, sequenceLength } from './tokenize.ts';
@@ -26,7 +27,8 @@ export function tokenVerdict(record: DataRecord, tok: Tokenizer, limits: TokenLi
     tokens = sequenceLength(record, tok);
     fullyMasked = overflow === 'truncate' && maxTokens !== undefined && tokens > maxTokens && fullyMaskedWithin(record, tok, maxTokens);
   } catch (err) {
-    if (!isUserError(err)) throw err;
+    // the tokenizer has no template to render any chat with: said once, not as a rejection of each chat record
+    if (!isUserError(err) || err instanceof NoDefaultTemplateError) throw err;
     return { reason: 'untokenizable', detail: err.message };
   }
   if (minTokens !== undefined && tokens < minTokens) return { reason: 'too_short', detail: `${tokens} tokens, fewer than ${words.say('minTokens')} ${minTokens}` };

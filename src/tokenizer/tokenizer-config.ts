@@ -101,9 +101,12 @@ export interface NamedOnly {
   howToChoose: string;
 }
 
+/** The refusal of a chat rendered with no default template: the tokenizer's, not a chat's (prepare stops at it, rejecting no record). */
+export class NoDefaultTemplateError extends UserError {}
+
 /** The refusal of a chat rendered with no default template (transformers: "multiple chat templates with no default"). */
-export function noDefaultTemplate(n: NamedOnly): UserError {
-  return new UserError(`no default chat template among the named ones (${n.names.join(', ') || 'none'}) to render a chat with, as transformers 5.17 ` +
+export function noDefaultTemplate(n: NamedOnly): NoDefaultTemplateError {
+  return new NoDefaultTemplateError(`no default chat template among the named ones (${n.names.join(', ') || 'none'}) to render a chat with, as transformers 5.17 ` +
     `has none ("multiple chat templates with no default"); no option here picks a template by name: ${n.howToChoose}`, n.where);
 }
 
