@@ -92,3 +92,20 @@ test('classification plans hold no LM logits chunk: a classification step and it
   assert.deepEqual(cls.model.loss(train), fresh.loss(train));
   assert.equal(causalLmBackward(cls.model, train, 1 / train.targetCount), causalLmBackward(fresh, train, 1 / train.targetCount));
 });
+
+test('bf16: a token-loss backward on a model with a classification head is the one without a head (its plan holds the bf16 dlogits)', () => {
+  const rng = new Rng(7);
+  const batch = collate(Array.from({ length: 3 }, (_, i) => ({ inputIds: Array.from({ length: 7 + i }, () => 1 + rng.below(49)) })), 0, 0);
+  const grads = (numLabels: number) => {
+    const backend = createBackend('cpu');
+    const model = createRandomModel(backend, cfg, { seed: 4, std: 0.1, normStd: 0.1, ...(numLabels > 0 ? { numLabels } : {}) }, 'bf16');
+    createAdapter(model, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'down_proj'], useRslora: false }, new Rng(4), true);
+    const loss = causalLmBackward(model, batch, 1 / batch.targetCount);
+    const lora = model.trainableParams().filter((p) => p.name.includes('lora_'));
+    return { loss, grads: lora.map((p) => Array.from(backend.download(p.grad))), dlogits: model.activations(batch.B, batch.T, true).grads!.dlogits !== null };
+  };
+  const plain = grads(0), headed = grads(3);
+  assert.ok(plain.dlogits && headed.dlogits, 'both LM plans hold the bf16 dlogits');
+  assert.equal(headed.loss, plain.loss);
+  assert.deepEqual(headed.grads, plain.grads);
+});
