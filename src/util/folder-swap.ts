@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { APPEARED, fsyncDir, ioError, pidRunning, withIo } from './atomic.ts';
-import { UserError } from './errors.ts';
+import { isUserError, UserError } from './errors.ts';
 import { parseLeftover, swapFolderName, type Leftover } from './leftover-names.ts';
 import { pause } from './pause.ts';
 import { entryKind } from './regular-file.ts';
@@ -62,7 +62,7 @@ function swapIn(target: string, fill: (tmp: string) => void, owned: FolderSpec, 
     fs.renameSync(tmp, target);
   } catch (e) {
     removeQuietly(tmp, owned);
-    if (aside && !fs.existsSync(target)) fs.renameSync(old, target);
+    if (aside) putBack(old, target, name);
     // a folder with files in it at the target (an empty one is taken): put there while this one was filled
     const code = (e as NodeJS.ErrnoException).code;
     if (publishing && !replace && (code === 'ENOTEMPTY' || code === 'EEXIST')) throw new UserError(APPEARED, target);
@@ -72,6 +72,20 @@ function swapIn(target: string, fill: (tmp: string) => void, owned: FolderSpec, 
   // write of the folder (or --resume) retires it once it can be
   if (aside) withIo(old, `delete the replaced ${name}/ (the new one is in place)`, () => retire(old, owned, target));
   fsyncDir(parent);
+}
+
+/**
+ * Renames the folder `old` that a failed swap moved aside back to `target`, where the new one never arrived. Its failure
+ * (EROFS, EACCES: the same cause as the swap's, usually) is no error of its own, which would hide the swap's: it is
+ * said in one line naming where the folder is, and the next write of `target` (recoverFolderSwaps) puts it back.
+ */
+function putBack(old: string, target: string, name: string): void {
+  try {
+    if (!fs.existsSync(target)) fs.renameSync(old, target);
+  } catch (e) {
+    const why = ioError(e, target, `put the previous ${name}/ back`);
+    warn(`${isUserError(why) ? why.message : String(why)}: it is at ${old} (the next write of ${name}/ puts it back, or rename it yourself)`);
+  }
 }
 
 /**
