@@ -24,6 +24,7 @@ import { RUN_LAYOUT } from '../run/layout.ts';
 import { makeFolders } from '../util/made-folders.ts';
 import { pause } from '../util/pause.ts';
 import { warn } from '../util/log.ts';
+import { removeCreated, removeOwnLock, removeTemp } from './lock-removal.ts';
 import { BEAT_MS, beatLock, heartbeatThread, staleAfterMs } from './lock-heartbeat.ts';
 import { heartbeatAge, refusal, staleReason } from './lock-verdict.ts';
 import { lockCommand } from './lock-command.ts';
@@ -160,11 +161,12 @@ function acquireLock(dir: string, name: string, folder: LockedFolder, out: strin
     taken(text, fsNow);
   } catch (e) {
     holdHere(me.id!, false);
-    if (placed && readLock(file) === text) fs.rmSync(file, { force: true });
+    // a failed removal (the folder made read-only) is said beside the refusal or error, which stays the one thrown
+    if (placed && readLock(file) === text) removeOwnLock(file, folder.name);
     removeCreated(created);
     throw e;
   } finally {
-    fs.rmSync(tmp, { force: true });
+    removeTemp(tmp);
   }
   removeDeadTemps(dir, fsNow);
   removeStaleGuards(dir, text, fsNow);
@@ -270,7 +272,7 @@ function writeBeside(dir: string, tmp: string, text: string): string[] {
       withIo(dir, `write its lock file (${LOCK_FILE}) in it`, () => fs.writeFileSync(tmp, text));
       return created;
     } catch (e) {
-      if (fs.lstatSync(tmp, { throwIfNoEntry: false })?.isFile()) fs.rmSync(tmp, { force: true });
+      if (fs.lstatSync(tmp, { throwIfNoEntry: false })?.isFile()) removeTemp(tmp);
       removeCreated(created);
       if (!(e instanceof UserError) || !e.message.endsWith('(ENOENT)') || attempt >= 10) throw e;
     }
@@ -465,27 +467,3 @@ function missingFolders(dir: string): string[] {
   return out;
 }
 
-/** Removes the folders the lock created, deepest first, as long as they are empty (a run's files stay). */
-/**
- * Removes this process's lock `file`. Release runs in a finally (and at exit): a folder made read-only or unwritable
- * while the work ran (chmod, a remount) made it throw EACCES/EROFS there, a stack trace that hid the work's own
- * one-line error of that write. Such a lock is left with a warning: its process ends, so the next run takes it over.
- */
-function removeOwnLock(file: string, name: string): void {
-  try {
-    fs.rmSync(file, { force: true });
-  } catch (e) {
-    const why = ioError(e, file, 'remove');
-    warn(`${isUserError(why) ? why.message : String(why)}: ${name}'s lock is left; the next run takes it over, as its process will have ended`);
-  }
-}
-
-function removeCreated(created: readonly string[]): void {
-  for (const d of created) {
-    try {
-      fs.rmdirSync(d);
-    } catch {
-      return; // not empty: the run is in it
-    }
-  }
-}

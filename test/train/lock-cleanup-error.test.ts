@@ -1,0 +1,72 @@
+// A run folder made read-only (chmod a-w, a remount) while a lock or an export's hold is taken in it: the removals on
+// the way out (of a hold placed and then refused, of the lock's temporary) threw EACCES over the refusal, Node's stack
+// trace instead of its one line, and a lock taken whose temporary could not be removed was never released (its error
+// thrown from a finally, after the lock was placed). Each is now said in a warning naming what is left. The folder's
+// permissions cannot stop root (the tests may run as root), so the removals fail by a patched fs.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { acquireExportHold, acquireRunLock, exportHoldName, LOCK_FILE } from '../../src/train/run-lock.ts';
+import { isUserError } from '../../src/util/errors.ts';
+import { tempDir } from '../temp-dir.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
+
+const denied = (file: string): Error =>
+  Object.assign(new Error(`EACCES: permission denied, unlink '${file}'`), { code: 'EACCES', errno: -13, syscall: 'unlink', path: file });
+
+/** Runs `f` with fs.rmSync failing (EACCES) for the files `fails` picks; what it threw and what it warned. */
+function withRmFailing(fails: (file: string) => boolean, f: () => void): { error: unknown; stderr: string } {
+  const { rmSync } = fs;
+  fs.rmSync = ((file: fs.PathLike, ...rest: unknown[]) => {
+    if (fails(String(file))) throw denied(String(file));
+    return (rmSync as (...a: unknown[]) => void)(file, ...rest);
+  }) as typeof fs.rmSync;
+  syncBuiltinESMExports();
+  let error: unknown;
+  try {
+    const { stderr } = captureStderr(() => {
+      try {
+        f();
+      } catch (e) {
+        error = e;
+      }
+    });
+    return { error, stderr };
+  } finally {
+    fs.rmSync = rmSync;
+    syncBuiltinESMExports();
+  }
+}
+
+const RUN = { name: 'the run folder', instead: 'choose another output_dir', command: 'train' };
+const HOLD = { name: 'the run folder', instead: 'wait for the train to end' };
+
+test('an export\'s hold refused by a train that holds the folder, neither it nor its temporary removable: the refusal\'s one line, what is left warned of', () => {
+  const dir = path.join(tempDir('mt-lock-cleanup-'), 'run');
+  const lock = acquireRunLock(dir, RUN);
+  try {
+    const hold = path.join(dir, exportHoldName('merged'));
+    const { error, stderr } = withRmFailing((file) => file.startsWith(hold), () => acquireExportHold(dir, 'merged', RUN, HOLD));
+    assert.ok(isUserError(error), String((error as Error | undefined)?.stack ?? error));
+    assert.ok((error as Error).message.startsWith(`${dir}: the run folder is in use by process ${process.pid} `), (error as Error).message);
+    assert.match(stderr, new RegExp(`warning: ${hold.replace(/[.]/g, '\\.')}: cannot remove: permission denied \\(EACCES\\): the run folder's lock is left`));
+    assert.match(stderr, /\.tmp: cannot remove: permission denied \(EACCES\): the lock's temporary file is left; a later run removes it once this process has ended/);
+    assert.equal(stderr.trim().split('\n').length, 2, stderr);
+  } finally {
+    lock.release();
+  }
+});
+
+test('a lock taken whose temporary cannot be removed is held and released (it threw EACCES from a finally, the lock placed and never released)', () => {
+  const dir = path.join(tempDir('mt-lock-cleanup-'), 'run');
+  let lock: ReturnType<typeof acquireRunLock> | undefined;
+  const { error, stderr } = withRmFailing((file) => file.endsWith('.tmp'), () => {
+    lock = acquireRunLock(dir, RUN);
+  });
+  assert.equal(error, undefined, String((error as Error | undefined)?.stack ?? error));
+  assert.match(stderr, /^warning: .*\.tmp: cannot remove: permission denied \(EACCES\): the lock's temporary file is left/);
+  lock!.release();
+  assert.deepEqual(fs.readdirSync(dir).filter((e) => e === LOCK_FILE), [], 'the lock is released');
+});
