@@ -52,7 +52,7 @@ console.log(`memory: ${JSON.stringify(cu.memInfo())}`);
 const nvrtc = Nvrtc.open();
 const include = findCudaInclude({}, nvrtc.file);
 if (!include.file) throw new Error(`cuda_bf16.h not found; looked in ${include.looked.join(', ')}`);
-const cache = new KernelCache((req) => nvrtc.compile(req.source, req.name, nvrtcOptions(req)).cubin, nvrtc.version());
+const cache = new KernelCache((req) => nvrtc.compile(req.source, req.name, nvrtcOptions(req)).cubin, nvrtc.build());
 let t0 = performance.now();
 const cubin = cache.get(compileRequest('swiglu', archFor(cc), include.file, 'f32'));
 console.log(`nvrtc ${nvrtc.version()}: swiglu.cu for ${archFor(cc)} in ${(performance.now() - t0).toFixed(0)} ms (${JSON.stringify(cache.stats)}, ${cache.dir})`);

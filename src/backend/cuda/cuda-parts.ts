@@ -80,7 +80,7 @@ export function openCuda<T>(opts: CudaBackendOptions, make: (parts: CudaParts) =
     if (tune) gemm.enableTuning(eventTimer(driver, stream));
     return make({
       attention, profile, splitK, smallK, loraGradUp, multiprocessors: driver.attribute(dev, DEVICE_ATTRIBUTE.MULTIPROCESSOR_COUNT), release, deviceBytes: driver.totalMem(dev), sharedPerBlock: driver.attribute(dev, DEVICE_ATTRIBUTE.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN), driver, stream, gemm, arch: archFor(cc), cudaInclude: include.file,
-      cache: new KernelCache((req) => nvrtc.compile(req.source, req.name, nvrtcOptions(req)).cubin, nvrtc.version(), opts.cacheDir),
+      cache: new KernelCache((req) => nvrtc.compile(req.source, req.name, nvrtcOptions(req)).cubin, nvrtc.build(), opts.cacheDir),
       gpu: `${driver.deviceName(dev)}, sm_${cc.major}${cc.minor}, ${(driver.totalMem(dev) / 2 ** 30).toFixed(0)} GiB`,
     });
   } catch (e) {

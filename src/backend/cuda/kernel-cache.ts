@@ -1,4 +1,4 @@
-// The on-disk cache of compiled kernels: cubins keyed by sha256 of (source, arch, flags, NVRTC version),
+// The on-disk cache of compiled kernels: cubins keyed by sha256 of (source, arch, flags, NVRTC build: Nvrtc.build),
 // in MISTRAL_TUNE_CACHE/cubin or ~/.cache/mistral-tune/cubin, written atomically so that concurrent
 // runs or a crash never leave a partial cubin behind. The compiler is a parameter (NVRTC, or a fake in tests).
 import { createHash } from 'node:crypto';
@@ -27,7 +27,10 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'mistral-tune', 'cubin');
 }
 
-/** sha256 over the parts, each length-prefixed so that no two different requests hash alike. */
+/**
+ * sha256 over the parts, each length-prefixed so that no two different requests hash alike; `compilerVersion` names the
+ * compiler's build (Nvrtc.build: its version and library file), not only its version, which patch releases share.
+ */
 export function cacheKey(req: CompileRequest, compilerVersion: string): string {
   const h = createHash('sha256');
   for (const part of [req.source, req.arch, ...req.flags, `nvrtc ${compilerVersion}`]) {

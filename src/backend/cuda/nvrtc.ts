@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { check, type StatusSource } from './check.ts';
 import { bindAll, openLibrary, type Koffi, type KoffiFunction, type KoffiLibrary, type OpenOptions } from './ffi.ts';
 import { LIBNVRTC } from './find-libs.ts';
+import { libraryBuild } from './library-build.ts';
 
 /** nvrtcResult's NVRTC_ERROR_COMPILATION (nvrtc.h; headers.test.ts checks it). */
 export const NVRTC_ERROR_COMPILATION = 6;
@@ -79,7 +80,15 @@ export class Nvrtc implements StatusSource {
     return (this.f.errorString!(status) as string | null) ?? 'NVRTC_ERROR_UNKNOWN';
   }
 
-  /** "13.0": part of the kernel cache key. */
+  /**
+   * The kernel cache key's compiler: the version ("13.0", which patch releases share) and the loaded library file's
+   * build (library-build.ts), so that another build of NVRTC never reads the cubins of this one.
+   */
+  build(): string {
+    return `${this.version()} ${libraryBuild(this.file)}`;
+  }
+
+  /** "13.0" (major.minor: patch releases are alike). */
   version(): string {
     const major: [number] = [0], minor: [number] = [0];
     check(this, 'nvrtcVersion', this.f.version!(major, minor) as number);

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { bf16ToF32, f32ToBf16 } from '../../../src/backend/dtype.ts';
 import { TUNE_MAX_SHAPES } from '../../../src/backend/cuda/gemm-tune.ts';
 import { CudaBackend } from '../../../src/backend/cuda/cuda-backend.ts';
+import { Nvrtc } from '../../../src/backend/cuda/nvrtc.ts';
 import { probeCuda } from '../../../src/backend/cuda/probe.ts';
 import { generate } from '../../../src/model/generate.ts';
 import { mergeLora } from '../../../src/model/merge.ts';
@@ -332,6 +333,12 @@ test('a driver that runs CUDA 12 (R550, R570): the backend and the probe take NV
   } finally {
     delete process.env.MT_FAKE_DRIVER_VERSION;
   }
+});
+
+test('the kernel cache\'s compiler is NVRTC\'s version and the build of the library file loaded (its real path, size, mtime): patch releases of 13.0 say "13.0" alike', { skip }, () => {
+  const fake = build();
+  const so = fs.realpathSync(path.join(fake.root, 'lib', 'libfake.so')), st = fs.statSync(so);
+  assert.equal(Nvrtc.open().build(), `13.0 ${so} ${st.size} ${Math.trunc(st.mtimeMs)}`);
 });
 
 test('mistral-tune doctor through the stand-in libraries: the GPU, its memory and compute capability, the driver, NVRTC and cuBLASLt versions', { skip }, () => {
