@@ -253,12 +253,13 @@ export function gemmSmallK(g: { m: number; n: number }): Launch {
 /**
  * lora_grad_up (kernels/lora_grad_up.cu): blocks of `threads` over `cols` columns of dy and a span of rows; the
  * kernels for ranks up to 16, 32 and 64, and the blocks of each an SM holds where the driver cannot say (its occupancy
- * query, lora-grad-up.ts; ptxas, sm_90a: 80, 122 and 166 registers a thread of 128, 6, 4 and 3 blocks of an SM's 64K
- * registers; their shared memory allows more); the f32 accumulator of dz
+ * query, lora-grad-up.ts; ptxas of CUDA 13.0, sm_90a: 72, 126 and 162 registers a thread of 128, 7, 4 and 3 blocks of an
+ * SM's 64K registers; their shared memory, 26, 32 and 44 KiB a block and 1 KiB reserved, allows 8, 6 and 5 of 228 KiB;
+ * nvrtc-compile.test.ts checks the table against NVRTC's cubins); the f32 accumulator of dz
  * its host keeps (`accFloats`: N · r rounded up to 16, at most), zeroed between calls.
  */
 export const LORA_GRAD_UP = {
-  cols: 128, rows: 64, threads: 128, ranks: [16, 32, 64], blocksPerSm: [6, 4, 3], maxR: 64, accFloats: 2 ** 19,
+  cols: 128, rows: 64, threads: 128, ranks: [16, 32, 64], blocksPerSm: [7, 4, 3], maxR: 64, accFloats: 2 ** 19,
 } as const;
 
 /** The index in LORA_GRAD_UP.ranks of the kernel that takes rank r: the smallest rank that holds it. */

@@ -27,6 +27,16 @@ function cString(elf: Buffer, at: number): string {
   return elf.toString('latin1', at, elf.indexOf(0, at));
 }
 
+/**
+ * Kernel name → the shared memory a block of it takes (its .nv.shared.NAME section's size: the static shared memory and,
+ * on sm_80 and newer, the 1 KiB each block reserves, which ptxas -v leaves out), for each kernel that has any.
+ */
+export function kernelSharedBytes(cubin: Uint8Array): Map<string, number> {
+  const prefix = '.nv.shared.';
+  return new Map(sections(Buffer.from(cubin.buffer, cubin.byteOffset, cubin.byteLength))
+    .filter((s) => s.name.startsWith(prefix)).map((s) => [s.name.slice(prefix.length), s.size]));
+}
+
 /** Kernel name → registers a thread, for every kernel of `cubin`. */
 export function kernelRegisters(cubin: Uint8Array): Map<string, number> {
   const elf = Buffer.from(cubin.buffer, cubin.byteOffset, cubin.byteLength);
@@ -52,4 +62,17 @@ export function kernelRegisters(cubin: Uint8Array): Map<string, number> {
 /** Whether `threads` threads of `registers` registers each fit one block's 64 Ki registers (allocated 256 a warp at a time). */
 export function blockFitsRegisters(registers: number, threads: number): boolean {
   return registers <= 255 && Math.ceil(registers / 8) * 8 * 32 * Math.ceil(threads / 32) <= 65536;
+}
+
+/**
+ * The blocks of `threads` threads, `registers` registers a thread and `sharedBytes` of shared memory each (its reserved
+ * 1 KiB included, as kernelSharedBytes gives it) that one SM of sm_90 (H100, H200) holds at once, as the occupancy
+ * query computes them: its 64 Ki registers (allocated 256 a warp at a time), 228 KiB of shared memory at the largest
+ * carveout, 64 warps, 32 blocks.
+ */
+export function sm90BlocksPerSm(registers: number, threads: number, sharedBytes: number): number {
+  const warps = Math.ceil(threads / 32);
+  const byRegisters = Math.floor(65536 / (Math.ceil(registers * 32 / 256) * 256) / warps);
+  const byShared = Math.floor(233472 / Math.max(1, sharedBytes));
+  return Math.min(byRegisters, byShared, Math.floor(64 / warps), 32);
 }

@@ -23,9 +23,9 @@ test('MISTRAL_TUNE_CUDA_LORA_GRAD_UP: 0 by default (also when empty), 1 turns it
 test('the rank picks its kernel; the grid spans N in whole tiles, as many spans as the SMs hold beside the column blocks (one wave)', () => {
   assert.deepEqual([8, 16, 24, 32, 40, 64].map(loraGradUpKernel), ['lora_grad_up_r16', 'lora_grad_up_r16', 'lora_grad_up_r32', 'lora_grad_up_r32', 'lora_grad_up_r64', 'lora_grad_up_r64']);
   assert.throws(() => loraGradUpKernel(72), /rank 72 above the LoRA gradient kernel's 64/);
-  // gate at 1×2048 on 132 SMs, r 16 (6 blocks an SM: 792): 112 column blocks, 7 spans of 320 rows (5 tiles): 784 blocks
+  // gate at 1×2048 on 132 SMs, r 16 (7 blocks an SM: 924): 112 column blocks, 8 spans of 256 rows (4 tiles): 896 blocks
   const gate = loraGradUp(2048, 14336, 16, 132);
-  assert.deepEqual([gate.grid, gate.rowsPerBlock], [{ x: 112, y: 7, z: 1 }, 320]);
+  assert.deepEqual([gate.grid, gate.rowsPerBlock], [{ x: 112, y: 8, z: 1 }, 256]);
   // the same at r 64 (3 blocks an SM: 396): 3 spans of 704 rows, 336 blocks — not 560 in 1.4 waves
   const gate64 = loraGradUp(2048, 14336, 64, 132);
   assert.deepEqual([gate64.grid, gate64.rowsPerBlock], [{ x: 112, y: 3, z: 1 }, 704]);
@@ -86,8 +86,8 @@ test('switched on, the backend launches the rank\'s kernel (accumulator, ∂B, d
   const ours = launches.slice(fills);
   assert.deepEqual(ours.map((l) => l.name), ['lora_grad_up_r16', 'lora_grad_up_finish']);
   const acc = ours[0]!.args[0]!.value;
-  assert.deepEqual(ours[0]!.args.map((a) => a.value), [acc, ptr(dB), ptr(dy), ptr(zSlot), ptr(B), 2048, 14336, 16, 14336, 32, 320, 2]);
-  assert.deepEqual([ours[0]!.grid, ours[0]!.block], [{ x: 112, y: 7, z: 1 }, { x: 128, y: 1, z: 1 }]);
+  assert.deepEqual(ours[0]!.args.map((a) => a.value), [acc, ptr(dB), ptr(dy), ptr(zSlot), ptr(B), 2048, 14336, 16, 14336, 32, 256, 2]);
+  assert.deepEqual([ours[0]!.grid, ours[0]!.block], [{ x: 112, y: 8, z: 1 }, { x: 128, y: 1, z: 1 }]);
   assert.deepEqual(ours[1]!.args.map((a) => a.value), [ptr(dzSlot), acc, 2048, 16, 32, 2]);
   assert.equal(ltCalls.length, 0, 'nothing went to cuBLASLt');
   // r 12 (rows off 16 bytes): the two products
@@ -110,13 +110,13 @@ test('the spans of lora_grad_up\'s grid follow the blocks an SM holds as the dri
     const l = launches.find((x) => x.name === 'lora_grad_up_r16')!;
     return { grid: l.grid, rowsPerBlock: l.args[10]!.value, queries: events.filter((e) => e.startsWith('occupancy')) };
   };
-  // 2 blocks an SM on 132 SMs: 264 beside 112 column blocks, 2 spans of 1024 rows (not the table's 7 of 320: 3.5 waves)
+  // 2 blocks an SM on 132 SMs: 264 beside 112 column blocks, 2 spans of 1024 rows (not the table's 8 of 256: 3.4 waves)
   assert.deepEqual(run(2), { grid: { x: 112, y: 2, z: 1 }, rowsPerBlock: 1024, queries: ['occupancy lora_grad_up_r16 128 0'] });
   // 8: 9 spans' worth, of 4 tiles each (256 rows): 8 spans
   assert.deepEqual(run(8), { grid: { x: 112, y: 8, z: 1 }, rowsPerBlock: 256, queries: ['occupancy lora_grad_up_r16 128 0'] });
-  assert.deepEqual(run(), { grid: { x: 112, y: 7, z: 1 }, rowsPerBlock: 320, queries: [] }, 'a driver without the query: the table');
+  assert.deepEqual(run(), { grid: { x: 112, y: 8, z: 1 }, rowsPerBlock: 256, queries: [] }, 'a driver without the query: the table');
   // a query that fails with a status (CUDA_ERROR_INVALID_VALUE) is a driver that cannot say: the table, not a CudaError
-  assert.deepEqual(run(undefined, 1), { grid: { x: 112, y: 7, z: 1 }, rowsPerBlock: 320, queries: ['occupancy lora_grad_up_r16 128 0'] }, 'a failing query: the table');
+  assert.deepEqual(run(undefined, 1), { grid: { x: 112, y: 8, z: 1 }, rowsPerBlock: 256, queries: ['occupancy lora_grad_up_r16 128 0'] }, 'a failing query: the table');
 });
 
 test('on a GPU below compute capability 8.0 (no cp.async, no bf16 mma.sync: lora_grad_up does not compile) the switch leaves every call to the two products, said once', () => {
