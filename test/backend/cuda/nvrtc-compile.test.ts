@@ -65,15 +65,19 @@ test('NVRTC compiles every kernel module to an sm_90a cubin (bf16, f32, f64 stor
 // LORA_GRAD_UP.blocksPerSm is the grid's fallback where the driver cannot say how many blocks of lora_grad_up an SM holds
 // (no occupancy query): it said 6 of the rank-16 kernel, from 80 registers, after ptxas had come to give it 72, which
 // 7 blocks fit (so the fallback grid ran 7 spans of 320 rows where 8 of 256 fit at once: 1×2048 on 132 SMs). Registers vary
-// with the NVRTC version: a table this fails for is brought in line with the counts the message gives.
-test('LORA_GRAD_UP.blocksPerSm is what an sm_90 SM holds of each lora_grad_up kernel NVRTC compiles (its registers and shared memory)', { skip, timeout: 120_000 }, () => {
+// with the NVRTC version, so the test holds the table to what matters where it is used: never more blocks than an SM holds
+// (a grid past one wave: spans run one after another), and says so when it is fewer (one wave, smaller than it could be:
+// bring it in line with the counts printed) — a device check with another NVRTC must not fail on a fallback's speed.
+test('LORA_GRAD_UP.blocksPerSm is no more than an sm_90 SM holds of each lora_grad_up kernel NVRTC compiles (its registers and shared memory)', { skip, timeout: 120_000 }, () => {
   const nvrtc = Nvrtc.open();
   const req = compileRequest('lora_grad_up', 'sm_90a', include!, 'bf16');
   const { cubin } = nvrtc.compile(req.source, req.name, nvrtcOptions(req));
   const registers = kernelRegisters(cubin), shared = kernelSharedBytes(cubin);
   const found = LORA_GRAD_UP.ranks.map((r) => ({ r, registers: registers.get(`lora_grad_up_r${r}`)!, shared: shared.get(`lora_grad_up_r${r}`)! }));
   const blocks = found.map((k) => sm90BlocksPerSm(k.registers, LORA_GRAD_UP.threads, k.shared));
-  assert.deepEqual(blocks, [...LORA_GRAD_UP.blocksPerSm], `NVRTC ${nvrtc.version()}: ${JSON.stringify(found)}`);
+  const counts = `NVRTC ${nvrtc.version()}: ${JSON.stringify(found)}, an SM holds ${JSON.stringify(blocks)} blocks, the table says ${JSON.stringify(LORA_GRAD_UP.blocksPerSm)}`;
+  LORA_GRAD_UP.blocksPerSm.forEach((table, i) => assert.ok(table <= blocks[i]!, `more blocks than fit: ${counts}`));
+  if (!LORA_GRAD_UP.blocksPerSm.every((table, i) => table === blocks[i])) console.log(`# lora_grad_up's fallback table is under what fits: ${counts}`);
 });
 
 test('a compile error comes back as an error carrying NVRTC\'s log, with the file name and line', { skip, timeout: 60_000 }, () => {
