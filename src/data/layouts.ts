@@ -104,10 +104,11 @@ function systemKeyOf(v: Record<string, unknown>): string | undefined | Rejection
 
 /**
  * True for ShareGPT turns: objects with "from" and no "role", or a null one (datasets' from_list of turns {role, content}
- * and {from, value} merged gives every turn the four keys, those it lacked null).
+ * and {from, value} merged gives every turn the four keys, those it lacked null: an OpenAI turn's role is not null).
+ * A null "from" is still a ShareGPT turn, whose invalid role the chat's validation names.
  */
 export function isShareGptTurns(x: unknown): x is Array<Record<string, unknown>> {
-  return Array.isArray(x) && x.length > 0 && x.every((t) => isRecord(t) && (ownField(t, 'from') ?? null) !== null && (ownField(t, 'role') ?? null) === null);
+  return Array.isArray(x) && x.length > 0 && x.every((t) => isRecord(t) && Object.hasOwn(t, 'from') && (ownField(t, 'role') ?? null) === null);
 }
 
 /**

@@ -253,6 +253,10 @@ test('a row of a table merging datasets of other shapes: the fields of the shape
   for (const none of [null, '']) {
     assert.deepEqual(gen({ prompt: 'U', completion: none, response: 'A' }), { record: chat, layout: 'instruction_pairs' }, String(none));
   }
+  const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
+  // a null "from" is still a ShareGPT turn, named as an invalid role (as before a null "role" was read as none)
+  assert.equal(detail(gen({ conversations: [{ from: null, value: 'U' }, { from: 'gpt', value: 'A' }] })), 'invalid_roles: conversations[0].from is null; roles are system, user, assistant');
+  assert.equal(detail(gen({ messages: [{ from: 'human', value: 'U' }, { from: null, value: 'A' }] })), 'invalid_roles: messages[1].from is null; roles are system, user, assistant');
   // half a pair is no unfilled shape: its other half is named
   assert.equal(reason(gen({ prompt: 'P', completion: null })), 'empty');
   assert.equal(reason(gen({ text: 'T', prompt: 'P', completion: null })), 'unknown_shape');
