@@ -35,6 +35,8 @@ export const SHAREGPT_ROLES: Readonly<Record<string, string>> = {
 const INSTRUCTION_KEYS = ['instruction', 'question', 'query', 'prompt', 'input'] as const;
 const CONTEXT_KEYS = ['input', 'context'] as const;
 const ANSWER_KEYS = ['output', 'response', 'answer'] as const;
+/** The instruction keys that are never an input or context. */
+const INSTRUCTION_ONLY_KEYS = INSTRUCTION_KEYS.filter((k) => !(CONTEXT_KEYS as readonly string[]).includes(k));
 /** Every key an instruction pair is read from, but its system prompt's (which a chat's turns beside it share: systemBeside). */
 export const PAIR_KEYS: readonly string[] = [...new Set<string>([...INSTRUCTION_KEYS, ...CONTEXT_KEYS, ...ANSWER_KEYS, 'history'])];
 /** The system prompt's keys (OpenOrca's is "system_prompt"). */
@@ -141,13 +143,15 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages',
   }
   // Alpaca and Dolly rows merged into one table have an empty (or "nan") "input" and "output" beside Dolly's "context"
   // and "response": the field with words in it is read, before one that stands for none, before an empty one
+  // (an instruction with words before one that stands for none, among the instruction keys that are no input: Alpaca's
+  // "input" after a "nan" or "N/A" instruction is its context, as it was, not the instruction)
   const answerKey = withWords(v, ANSWER_KEYS) ?? firstFilled(v, ANSWER_KEYS);
-  const instructionKey = withWords(v, INSTRUCTION_KEYS) ?? firstFilled(v, INSTRUCTION_KEYS);
+  const instructionKey = withWords(v, INSTRUCTION_ONLY_KEYS) ?? firstFilled(v, INSTRUCTION_KEYS);
   if (answerKey === undefined || instructionKey === undefined) return null;
   const contexts = CONTEXT_KEYS.filter((k) => k !== instructionKey);
   const contextKey = withWords(v, contexts) ?? firstFilled(v, contexts);
   const twice = secondText(v, ANSWER_KEYS, answerKey, 'an answer') ?? secondText(v, contexts, contextKey, 'an input')
-    ?? secondText(v, INSTRUCTION_KEYS.filter((k) => !(contexts as readonly string[]).includes(k)), instructionKey, 'an instruction');
+    ?? secondText(v, INSTRUCTION_ONLY_KEYS, instructionKey, 'an instruction');
   if (twice !== null) return { reason: 'unknown_shape', detail: twice };
   const systemKey = systemKeyOf(v);
   if (typeof systemKey === 'object') return systemKey;

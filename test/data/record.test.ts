@@ -209,6 +209,9 @@ test('Alpaca and Dolly rows merged into one table: the field with words is read;
   assert.match(detail(gen({ instruction: 'Name a planet', question: 'What is red?', output: 'Mars' })), /^unknown_shape: ambiguous record: "instruction" and "question" both hold an instruction/);
   // an instruction that stands for none beside one with words: the words are read
   assert.deepEqual(gen({ instruction: 'nan', question: 'Why?', answer: 'Because' }), { record: chat(['user', 'Why?'], ['assistant', 'Because']), layout: 'instruction_pairs' });
+  // but Alpaca's "input" is no second instruction: after an instruction that stands for none it is still its input, as
+  // it was before tables merging layouts were read (an instruction/output pair, not input/output)
+  assert.equal(detail(cls({ instruction: 'N/A', input: 'A passage', output: 'O' })), 'wrong_task: a chat record (instruction/output) in a classification run');
 });
 
 test('a system prompt under "system_prompt" beside an empty "system" (datasets merged into one table) is read, not lost; two of other words are ambiguous', () => {
