@@ -123,6 +123,9 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages',
   for (const key of new Set([messagesKey, 'conversations', 'messages'])) {
     const turns = ownField(v, key);
     if (isShareGptTurns(turns)) {
+      // a turn with both "value" and "content" of other words (by default "value" is read): which to train is not guessed
+      const twice = contentKey === 'content' ? turns.map((t, i) => secondText(t, ['content'], 'value', "the turn's words", `${key}[${i}].`)).find((d) => d !== null) : undefined;
+      if (twice !== undefined) return { reason: 'unknown_shape', detail: twice };
       const messages = turns.map((t) => {
         const from = ownField(t, 'from');
         const speaker = typeof from === 'string' ? (ownField(SHAREGPT_ROLES, from.trim().toLowerCase()) ?? from) : from;
@@ -203,12 +206,26 @@ function withWords(v: Record<string, unknown>, keys: readonly string[]): string 
  * The detail of an ambiguous pair: another of `keys` than `chosen` holding other words (not a copy, nor one that stands
  * for none) — a second answer or input would be lost, read as the one chosen ({output, response} both filled); null when none.
  */
-function secondText(v: Record<string, unknown>, keys: readonly string[], chosen: string | undefined, what: string): string | null {
+function secondText(v: Record<string, unknown>, keys: readonly string[], chosen: string | undefined, what: string, where = ''): string | null {
   const text = chosen === undefined ? null : filledText(v, chosen);
   if (text === null) return null;
   const other = keys.find((k) => { const t = k === chosen ? null : filledText(v, k); return t !== null && t !== text && !standsForNoInput(t); });
-  return other === undefined ? null
-    : `ambiguous record: "${chosen}" and "${other}" both hold ${what}, of other words; one would be lost: remove or rename the one not to train`;
+  return other === undefined ? null : ambiguity(`${where}${chosen}`, `${where}${other}`, what);
+}
+
+const ambiguity = (chosen: string, other: string, what: string): string =>
+  `ambiguous record: "${chosen}" and "${other}" both hold ${what}, of other words; one would be lost: remove or rename the one not to train`;
+
+/**
+ * The detail of a prompt/completion record with an answer beside its completion that the completion does not hold
+ * ({prompt, completion, response} all filled: the response would be lost, the pair read); null when there is none, or
+ * the completion holds it (a copy, or a completion formatted from it: " Lima</s>" beside "Lima").
+ */
+export function answerBesideCompletion(v: Record<string, unknown>, completionKey: string): string | null {
+  const completion = filledText(v, completionKey);
+  if (completion === null) return null;
+  const other = ANSWER_KEYS.find((k) => { const t = k === completionKey ? null : filledText(v, k); return t !== null && !standsForNoInput(t) && !completion.includes(t); });
+  return other === undefined ? null : ambiguity(completionKey, other, 'an answer');
 }
 
 /** LLaMA-Factory's "history" ([[question, answer], …], the rounds before the instruction) as turns; [] when absent. */

@@ -14,7 +14,7 @@ import { isTurn } from './ingest/json-object-scan.ts';
 import { numberSpelling, parseJsonNotingNumbers, readingRecord } from './ingest/number-spellings.ts';
 import { mojibakeRepairs } from './mojibake.ts';
 import { MORE, NAME, NO_CLASS_LIST, canonicalLabel, labelsIs, type LabelReading, type LabelValue, type NoLabel } from './labels.ts';
-import { PAIR_KEYS, hasInstructionPair, isShareGptTurns, pairKeysButForCase, readLayout, systemBeside } from './layouts.ts';
+import { PAIR_KEYS, answerBesideCompletion, hasInstructionPair, isShareGptTurns, pairKeysButForCase, readLayout, systemBeside } from './layouts.ts';
 import { parsePretokenized } from './pretokenized.ts';
 import { tokenClassificationRefusal } from './token-tags.ts';
 import { withoutUnfilledShapes } from './unfilled-shapes.ts';
@@ -212,6 +212,8 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     if (typeof completion !== 'string') return completion;
     if (prompt.trim() === '') return reject('empty', `"${f.prompt}" is empty`);
     if (completion.trim() === '') return reject('empty', `"${f.completion}" is empty`);
+    const twoAnswers = answerBesideCompletion(v, f.completion);
+    if (twoAnswers !== null) return reject('unknown_shape', twoAnswers);
     return { record: { shape: 'prompt_completion', prompt, completion } };
   }
   const text = stringField(v, f.text);

@@ -182,8 +182,9 @@ test('common layouts without --field: ShareGPT, Alpaca, Dolly and question/answe
   assert.equal(reason(cls({ question: 'Q', answer: 'A' })), 'wrong_task');
   // a canonical field wins: these are read as before
   assert.deepEqual(gen({ text: 'T', output: 'O' }), { record: { shape: 'text', text: 'T' } });
-  assert.equal(reason(gen({ prompt: 'P', completion: 'C', response: 'R' })), 'ok');
-  assert.equal('layout' in gen({ prompt: 'P', completion: 'C', response: 'R' }), false);
+  // (a response beside them the completion does not hold is ambiguous: see 'two texts where one is read' below)
+  assert.equal(reason(gen({ prompt: 'P', completion: 'C', response: 'C' })), 'ok');
+  assert.equal('layout' in gen({ prompt: 'P', completion: 'C', response: 'C' }), false);
 });
 
 test('Alpaca and Dolly rows merged into one table: the field with words is read; a second answer or input of other words is ambiguous, not lost', () => {
@@ -266,6 +267,27 @@ test('a row of a table merging datasets of other shapes: the fields of the shape
   // nothing filled: the record's own rejection, as before
   assert.equal(reason(gen({ text: null })), 'empty');
   assert.equal(reason(gen({ text: null, prompt: null, completion: null })), 'unknown_shape');
+});
+
+test('two texts where one is read are ambiguous, not one dropped: a ShareGPT turn\'s "value" and "content", a completion and an answer', () => {
+  const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
+  const chat = { shape: 'chat', messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'A' }] };
+  assert.equal(detail(gen({ conversations: [{ from: 'human', value: 'Hi', content: 'Hello' }, { from: 'gpt', value: 'A' }] })),
+    'unknown_shape: ambiguous record: "conversations[0].value" and "conversations[0].content" both hold the turn\'s words, of other words; one would be lost: remove or rename the one not to train');
+  // a copy, an empty or null one: the words are read
+  for (const content of [' Hi', '', null]) {
+    assert.deepEqual(gen({ conversations: [{ from: 'human', value: 'Hi', content }, { from: 'gpt', value: 'A', content: content && 'A' }] }), { record: chat, layout: 'sharegpt' }, String(content));
+  }
+  // --field content=KEY names the turn's words: no ambiguity
+  assert.equal(detail(detectRecord({ conversations: [{ from: 'human', value: 'Hi', text: 'Hello' }, { from: 'gpt', value: 'A', text: 'B' }] }, 'generation', { ...DEFAULT_FIELDS, content: 'text' })), 'ok');
+  // {prompt, completion} with an answer of other words beside it: the answer was lost, the pair read
+  assert.equal(detail(gen({ prompt: 'P', completion: 'C', response: 'R' })),
+    'unknown_shape: ambiguous record: "completion" and "response" both hold an answer, of other words; one would be lost: remove or rename the one not to train');
+  assert.match(detail(gen({ prompt: 'P', completion: 'C', question: 'Q', answer: 'R' })), /^unknown_shape: ambiguous record: "completion" and "answer"/);
+  // an answer the completion holds (a copy, a completion formatted from it), or one that stands for none, is no second answer
+  for (const response of ['C', 'C ', 'nan', '', null]) {
+    assert.deepEqual(gen({ prompt: 'P', completion: ' C</s>', response }), { record: { shape: 'prompt_completion', prompt: 'P', completion: ' C</s>' } }, String(response));
+  }
 });
 
 test('turn weights: weight 0 (ShareGPT, axolotl) or training: false marks an assistant turn as context; bad values are refused', () => {
