@@ -83,6 +83,11 @@ function standsForNoInput(text: string): boolean {
   return placeholderOf(text) !== null || NO_INPUT_MARKS.has(text.trim().toLowerCase());
 }
 
+/** Whether an answer's text stands for none: an artefact ("nan") or an input-less mark; "None", "N/A" are answers (placeholder.ts). */
+function answerStandsForNone(text: string): boolean {
+  return placeholderOf(text)?.kind === 'artefact' || NO_INPUT_MARKS.has(text.trim().toLowerCase());
+}
+
 /**
  * The system prompt beside a record's turns ('' when none): LLaMA-Factory's ShareGPT and OpenAI-format datasets have a
  * "system" column beside them; the chat's own system turn wins, as there (see record.ts).
@@ -124,7 +129,7 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages',
     const turns = ownField(v, key);
     if (isShareGptTurns(turns)) {
       // a turn with both "value" and "content" of other words (by default "value" is read): which to train is not guessed
-      const twice = contentKey === 'content' ? turns.map((t, i) => secondText(t, ['content'], 'value', "the turn's words", `${key}[${i}].`)).find((d) => d !== null) : undefined;
+      const twice = contentKey === 'content' ? turns.map((t, i) => secondText(t, ['content'], 'value', "the turn's words", { where: `${key}[${i}].` })).find((d) => d !== null) : undefined;
       if (twice !== undefined) return { reason: 'unknown_shape', detail: twice };
       const messages = turns.map((t) => {
         const from = ownField(t, 'from');
@@ -148,12 +153,12 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages',
   // and "response": the field with words in it is read, before one that stands for none, before an empty one
   // (an instruction with words before one that stands for none, among the instruction keys that are no input: Alpaca's
   // "input" after a "nan" or "N/A" instruction is its context, as it was, not the instruction)
-  const answerKey = withWords(v, ANSWER_KEYS) ?? firstFilled(v, ANSWER_KEYS);
+  const answerKey = withWords(v, ANSWER_KEYS, answerStandsForNone) ?? firstFilled(v, ANSWER_KEYS);
   const instructionKey = withWords(v, INSTRUCTION_ONLY_KEYS) ?? firstFilled(v, INSTRUCTION_KEYS);
   if (answerKey === undefined || instructionKey === undefined) return null;
   const contexts = CONTEXT_KEYS.filter((k) => k !== instructionKey);
   const contextKey = withWords(v, contexts) ?? firstFilled(v, contexts);
-  const twice = secondText(v, ANSWER_KEYS, answerKey, 'an answer') ?? secondText(v, contexts, contextKey, 'an input')
+  const twice = secondText(v, ANSWER_KEYS, answerKey, 'an answer', { none: answerStandsForNone }) ?? secondText(v, contexts, contextKey, 'an input')
     ?? secondText(v, INSTRUCTION_ONLY_KEYS, instructionKey, 'an instruction');
   if (twice !== null) return { reason: 'unknown_shape', detail: twice };
   const systemKey = systemKeyOf(v);
@@ -197,19 +202,19 @@ function filledText(v: Record<string, unknown>, key: string): string | null {
   return t === '' ? null : t;
 }
 
-/** The first of `keys` whose text is words: filled, and not a placeholder nor an input-less mark. */
-function withWords(v: Record<string, unknown>, keys: readonly string[]): string | undefined {
-  return keys.find((k) => { const t = filledText(v, k); return t !== null && !standsForNoInput(t); });
+/** The first of `keys` whose text is words: filled, and not a placeholder nor an input-less mark (`none`). */
+function withWords(v: Record<string, unknown>, keys: readonly string[], none = standsForNoInput): string | undefined {
+  return keys.find((k) => { const t = filledText(v, k); return t !== null && !none(t); });
 }
 
 /**
  * The detail of an ambiguous pair: another of `keys` than `chosen` holding other words (not a copy, nor one that stands
  * for none) — a second answer or input would be lost, read as the one chosen ({output, response} both filled); null when none.
  */
-function secondText(v: Record<string, unknown>, keys: readonly string[], chosen: string | undefined, what: string, where = ''): string | null {
+function secondText(v: Record<string, unknown>, keys: readonly string[], chosen: string | undefined, what: string, { where = '', none = standsForNoInput } = {}): string | null {
   const text = chosen === undefined ? null : filledText(v, chosen);
   if (text === null) return null;
-  const other = keys.find((k) => { const t = k === chosen ? null : filledText(v, k); return t !== null && t !== text && !standsForNoInput(t); });
+  const other = keys.find((k) => { const t = k === chosen ? null : filledText(v, k); return t !== null && t !== text && !none(t); });
   return other === undefined ? null : ambiguity(`${where}${chosen}`, `${where}${other}`, what);
 }
 
@@ -224,7 +229,7 @@ const ambiguity = (chosen: string, other: string, what: string): string =>
 export function answerBesideCompletion(v: Record<string, unknown>, completionKey: string): string | null {
   const completion = filledText(v, completionKey);
   if (completion === null) return null;
-  const other = ANSWER_KEYS.find((k) => { const t = k === completionKey ? null : filledText(v, k); return t !== null && !standsForNoInput(t) && !completion.includes(t); });
+  const other = ANSWER_KEYS.find((k) => { const t = k === completionKey ? null : filledText(v, k); return t !== null && !answerStandsForNone(t) && !completion.includes(t); });
   return other === undefined ? null : ambiguity(completionKey, other, 'an answer');
 }
 

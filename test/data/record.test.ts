@@ -208,6 +208,12 @@ test('Alpaca and Dolly rows merged into one table: the field with words is read;
   assert.match(detail(gen({ question: 'Why?', answer: 'Gold', response: 'Model' })), /^unknown_shape: ambiguous record: "response" and "answer" both hold an answer/);
   assert.match(detail(gen({ instruction: 'Sum up', input: 'One', context: 'Two', output: 'O' })), /^unknown_shape: ambiguous record: "input" and "context" both hold an input/);
   assert.match(detail(gen({ instruction: 'Name a planet', question: 'What is red?', output: 'Mars' })), /^unknown_shape: ambiguous record: "instruction" and "question" both hold an instruction/);
+  // an answer that stands for none ('nan') beside one with words: the words are read; "None" or "N/A" is an answer
+  // (placeholder.ts: text as a completion), so beside another it is a second answer, not to be dropped silently
+  assert.deepEqual(gen({ instruction: 'Add', output: 'nan', response: 'Five' }), { record: chat(['user', 'Add'], ['assistant', 'Five']), layout: 'instruction_pairs' });
+  assert.match(detail(gen({ instruction: 'Any side effects?', output: 'None', response: 'Headache' })), /^unknown_shape: ambiguous record: "output" and "response" both hold an answer/);
+  assert.match(detail(gen({ instruction: 'Any side effects?', output: 'Headache', response: 'N/A' })), /^unknown_shape: ambiguous record: "output" and "response" both hold an answer/);
+  assert.deepEqual(gen({ instruction: 'Any side effects?', output: 'None', response: null }), { record: chat(['user', 'Any side effects?'], ['assistant', 'None']), layout: 'instruction_pairs' });
   // an instruction that stands for none beside one with words: the words are read
   assert.deepEqual(gen({ instruction: 'nan', question: 'Why?', answer: 'Because' }), { record: chat(['user', 'Why?'], ['assistant', 'Because']), layout: 'instruction_pairs' });
   // but Alpaca's "input" is no second instruction: after an instruction that stands for none it is still its input, as
@@ -283,6 +289,7 @@ test('two texts where one is read are ambiguous, not one dropped: a ShareGPT tur
   // {prompt, completion} with an answer of other words beside it: the answer was lost, the pair read
   assert.equal(detail(gen({ prompt: 'P', completion: 'C', response: 'R' })),
     'unknown_shape: ambiguous record: "completion" and "response" both hold an answer, of other words; one would be lost: remove or rename the one not to train');
+  assert.match(detail(gen({ prompt: 'Any side effects?', completion: ' Headache', response: 'None' })), /^unknown_shape: ambiguous record: "completion" and "response"/);
   assert.match(detail(gen({ prompt: 'P', completion: 'C', question: 'Q', answer: 'R' })), /^unknown_shape: ambiguous record: "completion" and "answer"/);
   // an answer the completion holds (a copy, a completion formatted from it), or one that stands for none, is no second answer
   for (const response of ['C', 'C ', 'nan', '', null]) {
