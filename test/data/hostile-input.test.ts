@@ -344,6 +344,13 @@ test('JSON Lines: a line holding two records glued together (no line break betwe
   assert.doesNotMatch([...readJsonlItems(f)][2]!.error!.detail, /more than one/);
 });
 
+test('JSON Lines: records separated by NEL (U+0085) or U+001E are rejected as more than one JSON value, as with U+2028', () => {
+  // before: U+2028 got "more than one JSON value", NEL and U+001E the generic "Unexpected non-whitespace character after JSON"
+  const f = writeFiles(dir, { 'seps.jsonl': '{"text":"a"}\u2028{"text":"b"}\n{"text":"a"}\u0085{"text":"b"}\n{"text":"a"}\x1e{"text":"b"}\n' })['seps.jsonl']!;
+  assert.deepEqual([...readJsonlItems(f)].map((i) => [i.line, i.error?.reason, i.error?.detail.replace(/ Put each.*/, '')]), [1, 2, 3].map((line) =>
+    [line, 'invalid_json', 'more than one JSON value (a second starts at character 14): records written without a line break between them?']));
+});
+
 test('JSON Lines: a comma after each record (a JSON array\'s body without its brackets) is read as the records, with one warning; other text after a record is still rejected', () => {
   // before: every such line was invalid_json ("remove the comma"), so a file of them kept nothing
   const body = '{"text": "a"},\n{"text": "b"} ,  \n{\n  "text": "c"\n},\n[{"text": "d"}, {"text": "e"}],\n';

@@ -456,6 +456,13 @@ export function parseJsonItem(t: string, line: number, limit: RawLimit = {}, sou
 }
 
 /**
+ * What may stand between two records glued on one line: whitespace, and the line breaks a JSON Lines reader does not cut
+ * at that JavaScript's trimStart keeps (NEL U+0085, and the separators U+001C–U+001E that Python's splitlines cuts at too):
+ * `{"a": 1}\u0085{"b": 2}` is as much two records as with U+2028 between them.
+ */
+const BETWEEN_VALUES = /^[\s\x1c-\x1e\x85]+/;
+
+/**
  * When `t` is one JSON object or array followed by more text, that text (trimmed) and where it starts (0-based), else
  * null: said in the rejection when it is another value (`{"text": "a"}{"text": "b"}`: a writer that left out the newline,
  * the record holds several). A comma alone after it never gets here: readJsonl reads the record before it.
@@ -463,7 +470,7 @@ export function parseJsonItem(t: string, line: number, limit: RawLimit = {}, sou
 function afterFirstValue(t: string): { rest: string; at: number } | null {
   const i = closeIndex({ depth: 0, inString: false, escape: false }, t);
   if (i < 0) return null;
-  const rest = t.slice(i + 1).trimStart();
+  const rest = t.slice(i + 1).replace(BETWEEN_VALUES, '');
   if (rest === '') return null;
   try {
     JSON.parse(t.slice(0, i + 1));
