@@ -52,6 +52,8 @@ export interface Rejection {
   noLabel?: NoLabel;
   /** invalid_utf8, binary: the encodings of Chinese, Japanese or Korean text the bytes read as (LineDefect.readsAs), which prepare's tip names. */
   readsAs?: readonly string[];
+  /** truncated: the file ends inside a UTF-8 character, in this record (LineDefect.cutShort), which its reader notes. */
+  cutShort?: true;
 }
 
 /** Canonical field name → the name in the input. */

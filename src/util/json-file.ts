@@ -5,7 +5,7 @@
 import { constants as bufferConstants, isUtf8 } from 'node:buffer';
 import { UserError } from './errors.ts';
 import { jsonNestingPast } from './json-depth.ts';
-import { firstInvalidUtf8 } from './lines.ts';
+import { firstInvalidUtf8 } from './utf8-defects.ts';
 import { copyRegularFile, readRegularFile } from './regular-file.ts';
 import { notUtf8Text, WIDE_SAMPLE_BYTES } from './text-encoding.ts';
 

@@ -5,7 +5,8 @@
 // (~512 MiB) is an error naming it.
 // Every line is checked as strict UTF-8: a line that is not valid UTF-8, or that holds a NUL byte (binary
 // data), still comes out — decoded with U+FFFD, so line numbers and counts stay exact — but carries a
-// `defect` saying what and at which byte, so that no caller takes it for text without knowing; asked to, the lines
+// `defect` saying what and at which byte (utf8-defects.ts; a last line that ends inside a character: the file cut short),
+// so that no caller takes it for text without knowing; asked to, the lines
 // from where the file turns into binary data (an 8 KiB window of control bytes: BinaryWatch) to its end are one line,
 // its start, with a binary defect saying so (the rest is not read). A file
 // that starts with a UTF-16 (or UTF-32) byte-order mark is refused as a whole, and so is a compressed file (gzip, zip, xz,
@@ -14,26 +15,8 @@ import { constants, isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { UserError } from './errors.ts';
 import { openRegularFile } from './regular-file.ts';
-import { legacyEncodingGuess } from './legacy-encoding.ts';
 import { BINARY_SAMPLE_BYTES, BinaryWatch, notUtf8Text } from './text-encoding.ts';
-
-export interface LineDefect {
-  /** invalid_utf8: a byte sequence that is not UTF-8; binary: a NUL byte, which text never holds. */
-  kind: 'invalid_utf8' | 'binary';
-  /** 1-based byte position in the physical line of the first offending byte. */
-  byte: number;
-  /** Index in the line's `text` of the character that byte became (U+FFFD, or NUL for binary). */
-  char: number;
-  /** What the rejection says instead of the byte and line: the lines of binary data to a file's end, read as one (readLines). */
-  detail?: string;
-  /**
-   * binary: the line's NUL bytes (two or more) fall at every other byte, as the high bytes of UTF-16 text's ASCII
-   * characters do, which a short file without a byte-order mark is not recognised as (notUtf8Text) — said as a hint.
-   */
-  everyOtherNul?: true;
-  /** The encodings of Chinese, Japanese or Korean text the line reads as (legacy-encoding.ts), for the tip on converting it. */
-  readsAs?: readonly string[];
-}
+import { endsInsideCharacter, firstDefect, lineDefects, type LineDefect } from './utf8-defects.ts';
 
 /** How much of the binary data that ends a file its one line holds (readLines with `watchBinary`): enough to show. */
 const TAIL_CHARS = 1 << 16;
@@ -110,82 +93,6 @@ export function cleanLine(s: string): string {
   let t = s.endsWith('\r') ? s.slice(0, -1) : s;
   if (t.charCodeAt(0) === 0xfeff) t = t.slice(1);
   return t;
-}
-
-/**
- * What is wrong with one line's bytes, or undefined when they are UTF-8 text. A NUL byte (binary) is
- * reported before an invalid sequence: a binary file usually has both, and "binary" says more.
- */
-export function lineDefect(bytes: Buffer): LineDefect | undefined {
-  if (bytes.indexOf(0) < 0 && isUtf8(bytes)) return undefined;
-  return firstDefect(lineDefects(bytes));
-}
-
-/** The defect a line is reported by: its first NUL byte, else its first ill-formed sequence. */
-function firstDefect(all: readonly LineDefect[]): LineDefect | undefined {
-  return all.find((d) => d.kind === 'binary') ?? all[0];
-}
-
-/**
- * Every defect of one line's bytes: each NUL byte (binary) and each ill-formed sequence (invalid_utf8), with the
- * index of the character it became in the line's decoded text (one U+FFFD per maximal ill-formed subpart, as
- * Node's decoder and the WHATWG Encoding standard do), and what encoding the line reads as (UTF-16 too where it is
- * the `wholeFile`, one line).
- */
-export function lineDefects(bytes: Uint8Array, wholeFile = false): LineDefect[] {
-  const out: LineDefect[] = [];
-  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 1 : 0; // cleanLine drops the BOM
-  const wide = nulsAtEveryOtherByte(bytes) ? { everyOtherNul: true as const } : {};
-  // what the line reads as, guessed at its first defect and given each defect as it is made: a field added to each
-  // afterwards, to millions of them on a long line, took three times the scan's time and memory
-  let guess: { readsAs?: readonly string[] } | undefined;
-  const readsAs = () => (guess ??= ((r) => (r.length > 0 ? { readsAs: r } : {}))(legacyEncodingGuess(bytes, wholeFile)));
-  let char = -bom;
-  for (let b = 0; b < bytes.length;) {
-    const seq = sequenceAt(bytes, b);
-    if (bytes[b] === 0) out.push({ kind: 'binary', byte: b + 1, char, ...wide, ...readsAs() });
-    else if (!seq.ok) out.push({ kind: 'invalid_utf8', byte: b + 1, char, ...readsAs() });
-    char += seq.ok && seq.length === 4 ? 2 : 1; // a character above U+FFFF is two UTF-16 units
-    b += seq.length;
-  }
-  return out;
-}
-
-/**
- * Whether the NUL bytes of `bytes` fall at every other byte (LineDefect.everyOtherNul): all at even or all at odd
- * offsets, two of them with one byte between (`h 00 i 00`: two ASCII characters in UTF-16), as stray NULs seldom are.
- */
-function nulsAtEveryOtherByte(bytes: Uint8Array): boolean {
-  const first = bytes.indexOf(0);
-  let alternate = false;
-  for (let i = first, last = -1; i >= 0; last = i, i = bytes.indexOf(0, i + 1)) {
-    if ((i - first) % 2 !== 0) return false;
-    if (last >= 0 && i - last === 2) alternate = true;
-  }
-  return alternate;
-}
-
-/** The bytes the decoder takes at `i`: a whole character (ok), or the maximal ill-formed subpart that becomes one U+FFFD. */
-function sequenceAt(b: Uint8Array, i: number): { length: number; ok: boolean } {
-  const c = b[i]!;
-  if (c < 0x80) return { length: 1, ok: true };
-  let need: number, lo = 0x80, hi = 0xbf;
-  if (c >= 0xc2 && c <= 0xdf) need = 1;
-  else if (c >= 0xe0 && c <= 0xef) {
-    need = 2;
-    if (c === 0xe0) lo = 0xa0; // no overlong forms
-    if (c === 0xed) hi = 0x9f; // no surrogates
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    need = 3;
-    if (c === 0xf0) lo = 0x90;
-    if (c === 0xf4) hi = 0x8f; // nothing above U+10FFFF
-  } else return { length: 1, ok: false };
-  let k = 1;
-  for (; k <= need; k++) {
-    const ck = b[i + k];
-    if (ck === undefined || ck < (k === 1 ? lo : 0x80) || ck > (k === 1 ? hi : 0xbf)) break;
-  }
-  return { length: k, ok: k === need + 1 };
 }
 
 /** The longest line read: V8's longest string (a longer line is an error naming it; bytes ≥ its UTF-16 units). */
@@ -274,7 +181,12 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
     line.bytes++;
     lineAt++;
   };
-  /** Keeps count of a line split off: its number, where the next starts; and says whether its end was a lone CR made an LF. */
+  let size = 0; // the file's, where a line whose bytes end inside a character is the file cut short (LineDefect.cutShort)
+  let defective = false; // a line taken so far holds a defect: the file's encoding is in question, not where it ends
+  /**
+   * Keeps count of a line split off: its number, where the next starts; says whether its end was a lone CR made an LF,
+   * and whether it is where the file was cut short.
+   */
   const took = (line: Line): Line => {
     lineNo = line.lineNo;
     lineAt += line.bytes;
@@ -287,6 +199,8 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
       if (madeNext === madeEnds.length) madeEnds.length = madeNext = 0;
     }
     takeDosEof(line);
+    if (line.defect?.cutShort) cutShort(line, lineAt === size && !defective);
+    defective ||= line.defect !== undefined;
     return line;
   };
   // watchBinary: where the file turns into binary data (BinaryWatch), each byte judged as it is read; the lines of a
@@ -310,7 +224,8 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
     return null;
   };
   try {
-    dosEofAt = dosEofOffset(fd);
+    size = fs.fstatSync(fd).size;
+    dosEofAt = dosEofOffset(fd, size);
     for (;;) {
       if (tail.lineNo > 0) break; // binary data to the end: the rest is not read
       const n = fs.readSync(fd, buf, 0, chunkBytes, null);
@@ -417,11 +332,26 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
 }
 
 /** The offset of the file's last byte when it is a Ctrl-Z (DOS_EOF), else -1: one read of that byte, not of the file. */
-function dosEofOffset(fd: number): number {
-  const size = fs.fstatSync(fd).size;
+function dosEofOffset(fd: number, size: number): number {
   if (size === 0) return -1;
   const b = Buffer.alloc(1);
   return fs.readSync(fd, b, 0, 1, size - 1) === 1 && b[0] === DOS_EOF ? size - 1 : -1;
+}
+
+/**
+ * Makes the defect of `line`, whose bytes end inside a character (LineDefect.cutShort), say the file was cut short when
+ * it `is` (the line ends the file, and no line before holds a defect): no encoding to convert from, which would garble
+ * the file. Else it is an invalid_utf8 defect as any other.
+ */
+function cutShort(line: Line, is: boolean): void {
+  const d = line.defect!;
+  if (!is) {
+    delete d.cutShort;
+    return;
+  }
+  d.detail = `the file ends inside a UTF-8 character (byte ${d.byte} of line ${line.lineNo} begins one, whose other bytes are missing): ` +
+    'cut short? Its last record is incomplete';
+  delete d.readsAs;
 }
 
 /** How many line ends (0x0A) `chunk` holds before its index `at` (none when `at` ≤ 0). */
@@ -477,19 +407,11 @@ function* splitLines(bytes: Buffer, before: number, endBytes: number, wholeFile 
     const seg = bytes.subarray(start, nl < 0 ? bytes.length : nl);
     lineNo++;
     const defects = seg.indexOf(0) < 0 && isUtf8(seg) ? [] : lineDefects(seg, wholeFile);
+    // a line that ends inside a character may be where the file was cut short: readLines says so if it ends the file
+    if (endsInsideCharacter(seg, defects)) defects[0]!.cutShort = true;
     const line = lineOf(seg.toString('utf8'), lineNo, seg.length + (nl < 0 ? endBytes : 1));
     yield defects.length > 0 ? { ...line, defect: firstDefect(defects)!, defects } : line;
     if (nl < 0) return;
     start = nl + 1;
   }
-}
-
-/** Index of the first byte that does not begin a well-formed UTF-8 sequence (Unicode Table 3-7), or −1. */
-export function firstInvalidUtf8(b: Uint8Array): number {
-  for (let i = 0; i < b.length;) {
-    const seq = sequenceAt(b, i);
-    if (!seq.ok) return i;
-    i += seq.length;
-  }
-  return -1;
 }

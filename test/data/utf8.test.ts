@@ -15,7 +15,8 @@ import { readText } from '../../src/data/ingest/text.ts';
 import type { RawItem } from '../../src/data/ingest/types.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { encodingHint } from '../../src/data/prepare-words.ts';
-import { firstInvalidUtf8, readLines } from '../../src/util/lines.ts';
+import { readLines } from '../../src/util/lines.ts';
+import { firstInvalidUtf8 } from '../../src/util/utf8-defects.ts';
 import { notUtf8Text } from '../../src/util/text-encoding.ts';
 import { mistralTokenizer, readJsonl as readOut, tempDir, writeFiles } from './helpers.ts';
 

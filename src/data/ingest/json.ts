@@ -20,7 +20,8 @@
 import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { HeldLines } from '../../util/held-lines.ts';
-import { lineDefect, type Line } from '../../util/lines.ts';
+import type { Line } from '../../util/lines.ts';
+import { lineDefect } from '../../util/utf8-defects.ts';
 import type { Rejection } from '../record.ts';
 import { emptyListNote, recordListsNote, recordTextKey, refuseTableLayouts, valueMembers, wrappedRecords } from './json-layout.ts';
 import { readJsonArray } from './json-array.ts';

@@ -61,6 +61,10 @@ export function formatsOf(files: readonly string[], override?: Format): Format[]
 }
 
 export function readRecords(file: string, format: Format, opts: ReadOptions = {}): Generator<RawItem> {
+  return notingCutShort(readAsFormat(file, format, opts), opts);
+}
+
+function readAsFormat(file: string, format: Format, opts: ReadOptions): Generator<RawItem> {
   switch (format) {
     // a JSON array saved as .jsonl (HF's load_dataset("json") reads both): its lines are no records
     // records that share a line (a one-line JSON array, a batch on a JSON Lines line) are numbered: record-index.ts
@@ -69,6 +73,17 @@ export function readRecords(file: string, format: Format, opts: ReadOptions = {}
     case 'csv': return numberedOnSharedLines(readCsv(file, ',', opts)); // rows a lone CR ends share a line (lines.ts cutAtLoneCrs)
     case 'tsv': return numberedOnSharedLines(readCsv(file, '\t', opts));
     case 'text': return numberedOnSharedLines(readText(file, opts)); // lines a lone CR ends share a number (lines.ts cutAtLoneCrs)
+  }
+}
+
+/**
+ * The items as they come, noting the one where the file ends inside a UTF-8 character (Rejection.cutShort): a file cut
+ * short, said once in the reader's notes, as its one rejection among many says it in rejected.jsonl alone.
+ */
+function* notingCutShort(items: Generator<RawItem>, opts: ReadOptions): Generator<RawItem> {
+  for (const item of items) {
+    if (item.error?.cutShort) opts.onNote?.(`the file ends inside a UTF-8 character: cut short? Its last record (line ${item.line}) is incomplete, rejected as truncated`);
+    yield item;
   }
 }
 

@@ -1,7 +1,7 @@
 // What every input reader yields: one item per input record (the counting rule of docs/data.md), with
 // the physical line where it starts, its raw text (for rejected.jsonl), and the parsed value or the
 // reason it could not be parsed (a record any of whose lines is not UTF-8 text is never parsed).
-import type { LineDefect } from '../../util/lines.ts';
+import type { LineDefect } from '../../util/utf8-defects.ts';
 import { FLAG_WORDS, optionIs, type OptionWords } from '../../util/option-words.ts';
 import type { Rejection } from '../record.ts';
 import type { JsonReading } from './python-json.ts';
@@ -85,6 +85,7 @@ const utf16Hint = (order: string): string => ` — or ${order} text without a by
 /** The rejection of a record that holds a line whose bytes are not UTF-8 text (see readLines), with the encodings it reads as. */
 export function defectRejection(d: LineDefect, line: number): Rejection {
   const readsAs = d.readsAs === undefined ? {} : { readsAs: d.readsAs };
+  if (d.cutShort) return { reason: 'truncated', detail: d.detail!, cutShort: true }; // the file ends inside a character: no other encoding
   if (d.detail !== undefined) return { reason: d.kind, detail: d.detail, ...readsAs };
   if (d.kind === 'invalid_utf8') return { reason: 'invalid_utf8', detail: `invalid UTF-8 at byte ${d.byte} of line ${line}`, ...readsAs };
   const utf16 = d.readsAs?.length === 1 && d.readsAs[0]!.startsWith('UTF-16') ? utf16Hint(d.readsAs[0]!) : d.everyOtherNul ? UTF16_HINT : '';

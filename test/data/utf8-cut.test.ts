@@ -1,0 +1,69 @@
+// A file cut short inside a UTF-8 character (a `head -c` of a larger file, an interrupted copy): its last record is
+// rejected as truncated, saying so, with no advice to convert the file from another encoding (which would garble it).
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { readCsv } from '../../src/data/ingest/csv.ts';
+import { readJsonl } from '../../src/data/ingest/jsonl.ts';
+import { readText } from '../../src/data/ingest/text.ts';
+import { prepare } from '../../src/data/prepare.ts';
+import { readLines } from '../../src/util/lines.ts';
+import { mistralTokenizer, readJsonl as readOut, tempDir, writeFiles } from './helpers.ts';
+
+const dir = tempDir();
+const bytes = (...parts: Array<string | number[]>): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
+const CUT = /^the file ends inside a UTF-8 character \(byte \d+ of line \d+ begins one, whose other bytes are missing\): cut short\? Its last record is incomplete$/;
+
+test('readLines: a file that ends inside a UTF-8 character is cut short, whatever follows its last line and whatever the chunk size; a line inside the file that ends so is not', () => {
+  const f = writeFiles(dir, {
+    'end.txt': bytes('ok\n日', [0xe6, 0x9c]), // 日 then 本 cut after two of its three bytes
+    'lf.txt': bytes('ok\n', [0xe2, 0x82], '\n'), // € cut, then a line end (head -c, then echo >>)
+    'crlf.txt': bytes('ok\r\n', [0xf0, 0x9f, 0x98], '\r\n\x1a'), // 😀 cut, CRLF and DOS's Ctrl-Z
+    'inside.txt': bytes('a', [0xe2, 0x82], '\nok\n'), // not the file's end: invalid UTF-8 as any other
+    'before.txt': bytes('caf', [0xe9], '\n', [0xe2, 0x82]), // a line before is not UTF-8: its encoding is in question
+    'lone.txt': bytes('ok\n', [0xc0]), // no UTF-8 character starts with C0
+  });
+  for (const chunk of [1, 2, 3, 1 << 20]) {
+    const last = (name: string) => [...readLines(f[name]!, chunk)].at(-1)!;
+    for (const [name, lineNo, byte] of [['end.txt', 2, 4], ['lf.txt', 2, 1], ['crlf.txt', 2, 1]] as const) {
+      const d = last(name).defect!;
+      assert.deepEqual([last(name).lineNo, d.kind, d.byte, d.cutShort, d.readsAs], [lineNo, 'invalid_utf8', byte, true, undefined], `${name}, chunk ${chunk}`);
+      assert.match(d.detail!, CUT);
+    }
+    for (const name of ['inside.txt', 'before.txt', 'lone.txt']) {
+      const lines = [...readLines(f[name]!, chunk)];
+      assert.ok(lines.every((l) => l.defect?.cutShort === undefined && l.defect?.detail === undefined), `${name}, chunk ${chunk}`);
+    }
+  }
+});
+
+test('every reader rejects the record where the file ends inside a UTF-8 character as truncated, saying so at its line', () => {
+  const f = writeFiles(dir, {
+    'cut.jsonl': bytes('{"text":"ok"}\n{"text": "', [0xe2, 0x82]),
+    'cut.csv': bytes('text\nok\n日', [0xe6]),
+    'cut.txt': bytes('ok\n\n日', [0xe6, 0x9c]),
+  });
+  const said = (items: Iterable<{ line: number; error?: { reason: string; detail: string } }>) => [...items].map((i) => [i.line, i.error?.reason, CUT.test(i.error?.detail ?? '')]);
+  assert.deepEqual(said(readJsonl(f['cut.jsonl']!)), [[1, undefined, false], [2, 'truncated', true]]);
+  assert.deepEqual(said(readCsv(f['cut.csv']!, ',')), [[2, undefined, false], [3, 'truncated', true]]);
+  assert.deepEqual(said(readText(f['cut.txt']!, { textSplit: 'blank-lines' })), [[1, undefined, false], [3, 'truncated', true]]);
+});
+
+test('prepare: a JSON Lines file cut inside a UTF-8 character is told it was cut short, never to convert it from CP932 or Windows-1252', () => {
+  // before: "the file looks like CP932 text … iconv -f CP932" (a cut €), "iconv -f WINDOWS-1252" (日 then a cut 本): either
+  // conversion garbles the file's UTF-8 text
+  const d = path.join(dir, 'prepare');
+  const f = writeFiles(d, {
+    'euro.jsonl': bytes('{"text":"ok"}\n{"text": "', [0xe2, 0x82]),
+    'kanji.jsonl': bytes('{"text":"fine"}\n{"text": "日', [0xe6, 0x9c]),
+  });
+  const out = path.join(d, 'out');
+  const { report } = prepare({ inputs: Object.values(f), outDir: out, tokenizer: mistralTokenizer(), split: [1, 0, 0], dedup: 'none' });
+  assert.deepEqual(report.by_reason, { truncated: 2 });
+  assert.deepEqual(report.warnings.filter((w) => /UTF-8|iconv|encoding/.test(w)), [
+    'euro.jsonl: the file ends inside a UTF-8 character: cut short? Its last record (line 2) is incomplete, rejected as truncated',
+    'kanji.jsonl: the file ends inside a UTF-8 character: cut short? Its last record (line 2) is incomplete, rejected as truncated',
+  ]);
+  const rejected = readOut<{ source: { file: string; line: number }; reason: string; detail: string }>(path.join(out, 'rejected.jsonl'));
+  assert.deepEqual(rejected.map((r) => [r.source.file, r.source.line, r.reason, CUT.test(r.detail)]), [['euro.jsonl', 2, 'truncated', true], ['kanji.jsonl', 2, 'truncated', true]]);
+});
