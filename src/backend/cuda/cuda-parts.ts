@@ -9,7 +9,7 @@ import { loraGradUpFromEnv } from './lora-grad-up.ts';
 import { gemmSplitKFromEnv } from './gemm-splitk.ts';
 import { eventTimer, gemmTuneFromEnv } from './gemm-tune.ts';
 import { CudaDriver, DEVICE_ATTRIBUTE, type Handle } from './driver.ts';
-import { driverCudaMajor, findCudaInclude, findLibrary, LIBNVRTC } from './find-libs.ts';
+import { driverCudaMajor, findLibrary, LIBNVRTC, requireCudaInclude } from './find-libs.ts';
 import { KernelCache } from './kernel-cache.ts';
 import { nvrtcOptions } from './kernel-source.ts';
 import { archFor, Nvrtc } from './nvrtc.ts';
@@ -64,8 +64,7 @@ export function openCuda<T>(opts: CudaBackendOptions, make: (parts: CudaParts) =
   const driver = CudaDriver.open();
   // NVRTC and cuBLASLt of a CUDA the driver runs: a newer one is passed over for an older one that runs (find-libs.ts)
   const libs = { maxMajor: driverCudaMajor(driver.version()) };
-  const include = findCudaInclude({}, findLibrary(LIBNVRTC, libs).file); // Nvrtc.open below opens that file
-  if (!include.file) throw new UserError(`CUDA headers (cuda_bf16.h, needed by NVRTC) not found; looked in: ${include.looked.join(', ')}; install the CUDA toolkit or set CUDA_HOME`);
+  const include = requireCudaInclude(findLibrary(LIBNVRTC, libs).file); // Nvrtc.open below opens that file
   if (driver.deviceCount() === 0) throw new UserError('CUDA: the driver loaded but reports no GPU');
   const dev = driver.device(opts.device ?? 0);
   driver.usePrimaryContext(dev);
@@ -79,7 +78,7 @@ export function openCuda<T>(opts: CudaBackendOptions, make: (parts: CudaParts) =
     const stream = driver.streamCreate();
     if (tune) gemm.enableTuning(eventTimer(driver, stream));
     return make({
-      attention, profile, splitK, smallK, loraGradUp, multiprocessors: driver.attribute(dev, DEVICE_ATTRIBUTE.MULTIPROCESSOR_COUNT), release, deviceBytes: driver.totalMem(dev), sharedPerBlock: driver.attribute(dev, DEVICE_ATTRIBUTE.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN), driver, stream, gemm, arch: archFor(cc), cudaInclude: include.file,
+      attention, profile, splitK, smallK, loraGradUp, multiprocessors: driver.attribute(dev, DEVICE_ATTRIBUTE.MULTIPROCESSOR_COUNT), release, deviceBytes: driver.totalMem(dev), sharedPerBlock: driver.attribute(dev, DEVICE_ATTRIBUTE.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN), driver, stream, gemm, arch: archFor(cc), cudaInclude: include,
       cache: new KernelCache((req) => nvrtc.compile(req.source, req.name, nvrtcOptions(req)).cubin, nvrtc.build(), opts.cacheDir),
       gpu: `${driver.deviceName(dev)}, sm_${cc.major}${cc.minor}, ${(driver.totalMem(dev) / 2 ** 30).toFixed(0)} GiB`,
     });

@@ -1,6 +1,6 @@
 // Finds the CUDA libraries (driver, NVRTC, cuBLASLt) and the CUDA headers by soname, without spawning
-// anything: LD_LIBRARY_PATH, then CUDA_HOME/lib64, /usr/local/cuda/lib64, the system library folders,
-// then the pip wheels' `nvidia/*/lib` layouts inside the site-packages of any python3 found at the
+// anything: LD_LIBRARY_PATH, then CUDA_HOME/lib64, an active conda environment's lib (CONDA_PREFIX: conda's cuda-nvrtc,
+// libcublas), /usr/local/cuda/lib64, the system library folders (a distribution's nvidia-cuda-toolkit), then the pip wheels' `nvidia/*/lib` layouts inside the site-packages of any python3 found at the
 // common paths or on PATH (a GPU machine's torch venv, /opt/torch/.venv, holds nvidia-cublas and
 // nvidia-cuda-nvrtc). A library that is nowhere gives a UserError listing every place that was looked at.
 import * as fs from 'node:fs';
@@ -82,15 +82,24 @@ function searchDirs(opts: SearchOptions, kind: 'lib' | 'include'): string[] {
   if (kind === 'lib') dirs.push(...(env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d !== ''));
   const sub = kind === 'lib' ? ['lib64', 'lib'] : ['include'];
   for (const home of [env.CUDA_HOME, env.CUDA_PATH]) if (home) dirs.push(...sub.map((s) => path.join(home, s)));
+  // conda's cuda-nvrtc and libcublas: $CONDA_PREFIX/lib; cuda_bf16.h (cuda-cudart-dev) in targets/<arch>-linux/include
+  if (env.CONDA_PREFIX) dirs.push(...(kind === 'lib' ? [path.join(env.CONDA_PREFIX, 'lib')] : condaIncludeDirs(env.CONDA_PREFIX)));
   dirs.push(...sub.map((s) => sys(`usr/local/cuda/${s}`)));
-  if (kind === 'lib') {
-    dirs.push(...['usr/local/nvidia/lib64', 'usr/lib/x86_64-linux-gnu', 'usr/lib/aarch64-linux-gnu', 'usr/lib64', 'usr/lib', 'lib64', 'lib'].map(sys));
-  }
+  // a distribution's toolkit (Debian and Ubuntu's nvidia-cuda-toolkit): the libraries in the system folders, the headers in /usr/include
+  dirs.push(...(kind === 'lib' ? SYSTEM_LIB_DIRS.map(sys) : [sys('usr/include')]));
   for (const site of sitePackages(env, root)) {
     // pip wheels: nvidia/cuda_nvrtc/lib, nvidia/cublas/lib (CUDA 12), nvidia/cu13/lib (CUDA 13)
     for (const pkg of listDirs(path.join(site, 'nvidia'))) dirs.push(path.join(site, 'nvidia', pkg, kind));
   }
   return [...new Set(dirs.map((d) => path.resolve(d)))];
+}
+
+/** The system library folders (under the root), after /usr/local/cuda; /usr/local/nvidia/lib64 is a container's driver. */
+const SYSTEM_LIB_DIRS = ['usr/local/nvidia/lib64', 'usr/lib/x86_64-linux-gnu', 'usr/lib/aarch64-linux-gnu', 'usr/lib64', 'usr/lib', 'lib64', 'lib'];
+
+/** The header folders of the conda environment at `prefix`: include, and the CUDA packages' targets/<arch>-linux/include. */
+function condaIncludeDirs(prefix: string): string[] {
+  return ['include', 'targets/x86_64-linux/include', 'targets/sbsa-linux/include'].map((d) => path.join(prefix, d));
 }
 
 /** site-packages / dist-packages folders of python3 installations at the usual places. */
@@ -227,28 +236,75 @@ function absentEnvDirs(env: SearchEnv): string[] {
 /**
  * The folder holding cuda_bf16.h (for NVRTC's -I), or null. With `besideLib` (the NVRTC file that will compile), the
  * include folders of that installation first (lib64/../include, nvidia/cu13/lib/../include, a CUDA 12 wheel's
- * nvidia/cuda_runtime/include: ownIncludeDirs), so that the headers and the compiler come from one CUDA release where
- * both are there.
+ * nvidia/cuda_runtime/include, a conda environment's targets/<arch>-linux/include, /usr/include for a system library
+ * folder's: ownIncludeDirs), so that the headers and the compiler come from one CUDA release where both are there; and a
+ * folder whose headers say another CUDA major than that NVRTC's soname (cuda.h's CUDA_VERSION, cuda_runtime_api.h's
+ * CUDART_VERSION) is passed over, named in `passed`.
  */
 export function findCudaInclude(opts: SearchOptions = {}, besideLib: string | null = null): Found {
-  const own = besideLib && path.isAbsolute(besideLib) ? ownIncludeDirs(besideLib) : [];
+  const own = besideLib && path.isAbsolute(besideLib) ? ownIncludeDirs(besideLib, opts) : [];
   const looked = [...new Set([...own, ...includeSearchDirs(opts)])];
-  for (const dir of looked) if (fs.existsSync(path.join(dir, 'cuda_bf16.h'))) return { file: dir, looked };
-  return { file: null, looked };
+  const m = besideLib ? /^libnvrtc\.so\.(\d+)/.exec(path.basename(besideLib)) : null;
+  const want = m ? Number(m[1]) : null;
+  const passed: string[] = [];
+  for (const dir of looked) {
+    if (!fs.existsSync(path.join(dir, 'cuda_bf16.h'))) continue;
+    const major = want === null ? null : headerCudaMajor(dir);
+    if (major !== null && major !== want) {
+      passed.push(`${dir} (CUDA ${major}'s headers, not NVRTC ${want}'s)`);
+      continue;
+    }
+    return { file: dir, looked, passed };
+  }
+  return { file: null, looked, passed };
+}
+
+/** The CUDA major of the headers in `dir` (cuda.h's CUDA_VERSION, else cuda_runtime_api.h's CUDART_VERSION: 12040 → 12), or null where neither says. */
+export function headerCudaMajor(dir: string): number | null {
+  for (const [file, macro] of [['cuda.h', 'CUDA_VERSION'], ['cuda_runtime_api.h', 'CUDART_VERSION']] as const) {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(dir, file), 'latin1');
+    } catch {
+      continue;
+    }
+    const v = new RegExp(`^\\s*#\\s*define\\s+${macro}\\s+(\\d+)`, 'm').exec(text);
+    if (v) return driverCudaMajor(Number(v[1]));
+  }
+  return null;
+}
+
+/** The headers' folder NVRTC file `nvrtcFile` compiles with (findCudaInclude), or the UserError headersNotFoundError gives: what the backend, doctor's probe and the smoke test use. */
+export function requireCudaInclude(nvrtcFile: string | null, opts: SearchOptions = {}): string {
+  const found = findCudaInclude(opts, nvrtcFile);
+  if (!found.file) throw headersNotFoundError(found);
+  return found.file;
+}
+
+/** The one-line error for CUDA headers found nowhere (findCudaInclude's result): every folder looked at, the folders of another CUDA passed over, what to do. */
+export function headersNotFoundError(found: Pick<Found, 'looked' | 'passed'>): UserError {
+  const passed = found.passed?.length ? `; passed over: ${found.passed.join(', ')}` : '';
+  return new UserError(oneLine(`CUDA headers (cuda_bf16.h, needed by NVRTC) not found; looked in: ${found.looked.join(', ')}${passed}; install the CUDA toolkit's headers (Debian: nvidia-cuda-dev; pip: \`pip install nvidia-cuda-runtime-cu12\` for a CUDA 12 NVRTC, \`nvidia-cuda-runtime\` for CUDA 13's) or set CUDA_HOME`));
 }
 
 /**
  * The include folders of the installation `lib` (an absolute library file) is part of: lib/../include, and where it is a
  * pip wheel's (site-packages/nvidia/PKG/lib) the include folder of every package beside it but nvidia/cuNN — CUDA 12's
  * wheels put NVRTC in nvidia/cuda_nvrtc and cuda_bf16.h in nvidia/cuda_runtime; CUDA 13's put both in nvidia/cu13, another
- * release's headers for a CUDA 12 NVRTC beside it.
+ * release's headers for a CUDA 12 NVRTC beside it. A system library folder's (/usr/lib/x86_64-linux-gnu: a distribution's
+ * toolkit) is /usr/include; a conda environment's lib, its include folders (condaIncludeDirs).
  */
-function ownIncludeDirs(lib: string): string[] {
-  const own = path.resolve(path.dirname(lib), '..', 'include');
-  const nvidia = path.resolve(path.dirname(lib), '..', '..');
+function ownIncludeDirs(lib: string, opts: SearchOptions): string[] {
+  const env = opts.env ?? (process.env as SearchEnv);
+  const root = opts.root ?? '/';
+  const dir = path.dirname(lib);
+  if (SYSTEM_LIB_DIRS.some((d) => path.resolve(root, d) === dir)) return [path.resolve(root, 'usr/include')];
+  if (env.CONDA_PREFIX && path.resolve(env.CONDA_PREFIX, 'lib') === dir) return condaIncludeDirs(path.resolve(env.CONDA_PREFIX));
+  const own = path.resolve(dir, '..', 'include');
+  const nvidia = path.resolve(dir, '..', '..');
   // nvidia/cu13 holds a whole CUDA 13 release: a CUDA 12 wheel beside it is another release's, and the reverse
   const release = /^cu\d+$/;
-  if (path.basename(nvidia) !== 'nvidia' || release.test(path.basename(path.dirname(path.dirname(lib))))) return [own];
+  if (path.basename(nvidia) !== 'nvidia' || release.test(path.basename(path.dirname(dir)))) return [own];
   return [own, ...listDirs(nvidia).filter((pkg) => !release.test(pkg)).map((pkg) => path.join(nvidia, pkg, 'include'))];
 }
 

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  driverCudaMajor, findCudaInclude, findLibrary, librarySearchDirs, LIBCUBLASLT, LIBCUDA, LIBNVRTC, matchInDir, notFoundError,
+  driverCudaMajor, findCudaInclude, findLibrary, headerCudaMajor, headersNotFoundError, librarySearchDirs, LIBCUBLASLT, LIBCUDA, LIBNVRTC, matchInDir,
+  notFoundError, requireCudaInclude,
 } from '../../../src/backend/cuda/find-libs.ts';
 import { tempDir } from '../../temp-dir.ts';
 
@@ -180,3 +181,54 @@ test('an LD_LIBRARY_PATH or CUDA_HOME folder that does not exist is named as suc
   assert.match(e.message, /; no such folder: \/nowhere\/one \(LD_LIBRARY_PATH\), \/nowhere\/cuda \(CUDA_HOME\);/);
   assert.ok(!e.message.includes(`${root} (LD_LIBRARY_PATH)`));
 });
+
+/** Writes `text` at `file` under `root`, making its folders. */
+function put(root: string, file: string, text: string): void {
+  fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+  fs.writeFileSync(path.join(root, file), text);
+}
+
+test('Debian/Ubuntu nvidia-cuda-toolkit: NVRTC in /usr/lib/x86_64-linux-gnu, its headers in /usr/include — found, and of NVRTC\'s own CUDA where the headers say', () => {
+  const root = tree(['usr/lib/x86_64-linux-gnu/libnvrtc.so.12', 'usr/lib/x86_64-linux-gnu/libcublasLt.so.12', 'usr/include/cuda_bf16.h']);
+  put(root, 'usr/include/cuda.h', '#ifndef __cuda_cuda_h__\n#define __cuda_cuda_h__\n#define CUDA_VERSION 12040\n#endif\n');
+  const nvrtc = findLibrary(LIBNVRTC, { root, env: {} }).file;
+  assert.equal(nvrtc, path.join(root, 'usr/lib/x86_64-linux-gnu/libnvrtc.so.12'));
+  assert.equal(findCudaInclude({ root, env: {} }, nvrtc).file, path.join(root, 'usr/include'));
+  assert.equal(findCudaInclude({ root, env: {} }).file, path.join(root, 'usr/include'), 'in the search order too, after /usr/local/cuda/include');
+  assert.equal(headerCudaMajor(path.join(root, 'usr/include')), 12);
+  // CUDA 13's wheels beside (their NVRTC taken on a CUDA 13 driver) but without cu13/include: the CUDA 12 headers of
+  // /usr/include are another release's, passed over and named
+  const cu13 = 'usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib/libnvrtc.so.13';
+  put(root, cu13, '');
+  const mixed = findCudaInclude({ root, env: {} }, path.join(root, cu13));
+  assert.equal(mixed.file, null);
+  assert.deepEqual(mixed.passed, [`${path.join(root, 'usr/include')} (CUDA 12's headers, not NVRTC 13's)`]);
+  const e = headersNotFoundError(mixed);
+  assert.match(e.message, /^CUDA headers \(cuda_bf16\.h, needed by NVRTC\) not found; looked in: .*usr\/include.*; passed over: .*usr\/include \(CUDA 12's headers, not NVRTC 13's\); install /);
+  assert.throws(() => requireCudaInclude(path.join(root, cu13), { root, env: {} }), (x: Error) => x.name === 'UserError' && x.message === e.message);
+  // headers that do not say their version (cuda_runtime_api.h's CUDART_VERSION is the other place looked) are taken
+  fs.rmSync(path.join(root, 'usr/include/cuda.h'));
+  assert.equal(headerCudaMajor(path.join(root, 'usr/include')), null);
+  assert.equal(findCudaInclude({ root, env: {} }, path.join(root, cu13)).file, path.join(root, 'usr/include'));
+  put(root, 'usr/include/cuda_runtime_api.h', '#define CUDART_VERSION 13000\n');
+  assert.equal(headerCudaMajor(path.join(root, 'usr/include')), 13);
+  assert.equal(findCudaInclude({ root, env: {} }, path.join(root, cu13)).file, path.join(root, 'usr/include'));
+});
+
+test('conda (CONDA_PREFIX): cuda-nvrtc\'s and libcublas\'s $CONDA_PREFIX/lib after CUDA_HOME, before /usr/local/cuda; the headers in its include or targets/x86_64-linux/include', () => {
+  const prefix = 'opt/conda/envs/ft';
+  const root = tree([`${prefix}/lib/libnvrtc.so.12`, `${prefix}/lib/libcublasLt.so.12`, `${prefix}/targets/x86_64-linux/include/cuda_bf16.h`,
+    'usr/local/cuda/lib64/libnvrtc.so.12', 'usr/local/cuda/include/cuda_bf16.h']);
+  const env = { CONDA_PREFIX: path.join(root, prefix), CUDA_HOME: '/opt/cuda' };
+  const rel = librarySearchDirs({ root, env }).map((d) => (d.startsWith(root) ? d.slice(root.length) : d));
+  assert.deepEqual(rel.slice(0, 4), ['/opt/cuda/lib64', '/opt/cuda/lib', `/${prefix}/lib`, '/usr/local/cuda/lib64']);
+  const nvrtc = findLibrary(LIBNVRTC, { root, env }).file;
+  assert.equal(nvrtc, path.join(root, prefix, 'lib/libnvrtc.so.12'));
+  assert.equal(findLibrary(LIBCUBLASLT, { root, env }).file, path.join(root, prefix, 'lib/libcublasLt.so.12'));
+  assert.equal(findCudaInclude({ root, env }, nvrtc).file, path.join(root, prefix, 'targets/x86_64-linux/include'), "conda's NVRTC: conda's headers");
+  assert.equal(findCudaInclude({ root, env }).file, path.join(root, prefix, 'targets/x86_64-linux/include'), 'before /usr/local/cuda/include');
+  put(root, `${prefix}/include/cuda_bf16.h`, '');
+  assert.equal(findCudaInclude({ root, env }, nvrtc).file, path.join(root, prefix, 'include'));
+  assert.equal(findLibrary(LIBNVRTC, { root, env: {} }).file, path.join(root, 'usr/local/cuda/lib64/libnvrtc.so.12'), 'no CONDA_PREFIX: not looked at');
+});
+
