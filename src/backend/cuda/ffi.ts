@@ -2,7 +2,7 @@
 // a failure is a UserError saying what was missing or broken and where it looked.
 import { createRequire } from 'node:module';
 import { UserError } from '../../util/errors.ts';
-import { findLibrary, newerThanDriver, notFoundError, type LibrarySpec, type SearchOptions } from './find-libs.ts';
+import { findLibrary, libraryHint, newerThanDriver, notFoundError, type LibrarySpec, type SearchOptions } from './find-libs.ts';
 
 export type Koffi = typeof import('koffi');
 export type KoffiLibrary = ReturnType<Koffi['load']>;
@@ -38,7 +38,7 @@ export function openLibrary(spec: LibrarySpec, opts: OpenOptions = {}): OpenedLi
     try {
       return { koffi, lib: koffi.load(file), file };
     } catch (e) {
-      throw new UserError(`${spec.what} found at ${file} but it failed to load: ${oneLine(e)}; ${spec.hint}`);
+      throw new UserError(`${spec.what} found at ${file} but it failed to load: ${oneLine(e)}; ${libraryHint(spec, opts.maxMajor)}`);
     }
   }
   if (opts.systemCache !== false) {

@@ -18,8 +18,10 @@ export interface LibrarySpec {
   readonly major: number | null;
   /** With `major` null: the oldest major taken (an older one is passed over and named in the error). */
   readonly minMajor?: number;
-  /** A hint printed when the library is missing. */
+  /** A hint printed when the library is missing (libraryHint: the one for the driver's CUDA where it is known). */
   readonly hint: string;
+  /** The pip wheel of CUDA 13 that holds it ("nvidia-cuda-nvrtc"); CUDA 12's is `${pip}-cu12`. */
+  readonly pip?: string;
   /** The sonames the system loader's cache (ldconfig) is asked for when no folder has the library, in order. */
   readonly sonames: readonly string[];
 }
@@ -31,14 +33,29 @@ export const LIBCUDA: LibrarySpec = {
 };
 export const LIBNVRTC: LibrarySpec = {
   what: 'NVRTC', stem: 'libnvrtc.so', major: null, minMajor: 12, // sm_90a and the bf16 kernels' headers
-  hint: 'install the CUDA toolkit (set CUDA_HOME) or `pip install nvidia-cuda-nvrtc`',
+  pip: 'nvidia-cuda-nvrtc', hint: pipHint('nvidia-cuda-nvrtc'),
   sonames: ['libnvrtc.so.13', 'libnvrtc.so.12'],
 };
 export const LIBCUBLASLT: LibrarySpec = {
   what: 'cuBLASLt', stem: 'libcublasLt.so', major: null, minMajor: 12,
-  hint: 'install the CUDA toolkit (set CUDA_HOME) or `pip install nvidia-cublas`',
+  pip: 'nvidia-cublas', hint: pipHint('nvidia-cublas'),
   sonames: ['libcublasLt.so.13', 'libcublasLt.so.12'],
 };
+
+/**
+ * What to install for a library of pip wheel `pip`: CUDA 13's wheel (`pip`, nvidia/cu13) or CUDA 12's (`pip`-cu12,
+ * nvidia/cuda_nvrtc, nvidia/cublas), the one the driver's CUDA major (`maxMajor`) runs where it is known, else both.
+ */
+function pipHint(pip: string, maxMajor?: number): string {
+  const wheel = maxMajor === undefined || maxMajor < 12 ? `\`pip install ${pip}\` (CUDA 13: a driver of R580 or newer) or \`pip install ${pip}-cu12\` (CUDA 12)`
+    : maxMajor === 12 ? `\`pip install ${pip}-cu12\` (CUDA 12, which the driver runs)` : `\`pip install ${pip}\` (CUDA 13)`;
+  return `install the CUDA toolkit (set CUDA_HOME) or ${wheel}`;
+}
+
+/** The hint for a missing or broken `spec`, naming the pip wheel of the CUDA the driver runs (`maxMajor`) where that is known. */
+export function libraryHint(spec: LibrarySpec, maxMajor?: number): string {
+  return spec.pip ? pipHint(spec.pip, maxMajor) : spec.hint;
+}
 
 /** Where to look: the environment and, for tests, the folder standing in for the file system's root. */
 export interface SearchEnv {
@@ -211,6 +228,8 @@ export interface Found {
   passed?: string[];
   /** The folders the environment names (LD_LIBRARY_PATH, CUDA_HOME, CUDA_PATH) that do not exist, each with its variable. */
   absent?: string[];
+  /** The driver's CUDA major the search was capped at (SearchOptions.maxMajor), for the error's hint. */
+  maxMajor?: number;
 }
 
 export function findLibrary(spec: LibrarySpec, opts: SearchOptions = {}): Found {
@@ -219,9 +238,9 @@ export function findLibrary(spec: LibrarySpec, opts: SearchOptions = {}): Found 
   for (const dir of looked) {
     const scan = scanDir(dir, spec, opts.maxMajor);
     passed.push(...scan.passed);
-    if (scan.file) return { file: scan.file, looked, passed, absent: [] };
+    if (scan.file) return { file: scan.file, looked, passed, absent: [], maxMajor: opts.maxMajor };
   }
-  return { file: null, looked, passed, absent: absentEnvDirs(opts.env ?? (process.env as SearchEnv)) };
+  return { file: null, looked, passed, absent: absentEnvDirs(opts.env ?? (process.env as SearchEnv)), maxMajor: opts.maxMajor };
 }
 
 /** The folders LD_LIBRARY_PATH, CUDA_HOME and CUDA_PATH name that do not exist, as "DIR (VARIABLE)". */
@@ -309,10 +328,10 @@ function ownIncludeDirs(lib: string, opts: SearchOptions): string[] {
 }
 
 /** The one-line error for a library found nowhere: what, every folder searched, the files passed over and why, the environment's folders that do not exist, the hint. */
-export function notFoundError(spec: LibrarySpec, found: Pick<Found, 'looked' | 'passed' | 'absent'>, extra: string[] = []): UserError {
+export function notFoundError(spec: LibrarySpec, found: Pick<Found, 'looked' | 'passed' | 'absent' | 'maxMajor'>, extra: string[] = []): UserError {
   const want = spec.major !== null ? `${spec.stem}.${spec.major}` : `${spec.stem}.*${spec.minMajor !== undefined ? `, CUDA ${spec.minMajor} or newer` : ''}`;
   const passed = found.passed?.length ? `; passed over: ${found.passed.join(', ')}` : '';
   const absent = found.absent?.length ? `; no such folder: ${found.absent.join(', ')}` : '';
   // a folder from CUDA_HOME or LD_LIBRARY_PATH may hold a line break: the error stays one line
-  return new UserError(oneLine(`${spec.what} (${want}) not found; looked in: ${[...found.looked, ...extra].join(', ')}${passed}${absent}; ${spec.hint}`));
+  return new UserError(oneLine(`${spec.what} (${want}) not found; looked in: ${[...found.looked, ...extra].join(', ')}${passed}${absent}; ${libraryHint(spec, found.maxMajor)}`));
 }

@@ -232,3 +232,13 @@ test('conda (CONDA_PREFIX): cuda-nvrtc\'s and libcublas\'s $CONDA_PREFIX/lib aft
   assert.equal(findLibrary(LIBNVRTC, { root, env: {} }).file, path.join(root, 'usr/local/cuda/lib64/libnvrtc.so.12'), 'no CONDA_PREFIX: not looked at');
 });
 
+test('the hint for a missing NVRTC or cuBLASLt names the pip wheel of the CUDA the driver runs: -cu12 on a CUDA 12 driver, both where unknown', () => {
+  const root = tree([]);
+  for (const [spec, pip] of [[LIBNVRTC, 'nvidia-cuda-nvrtc'], [LIBCUBLASLT, 'nvidia-cublas']] as const) {
+    const msg = (maxMajor?: number): string => notFoundError(spec, findLibrary(spec, { root, env: {}, maxMajor })).message;
+    assert.match(msg(12), new RegExp(`; install the CUDA toolkit \\(set CUDA_HOME\\) or \`pip install ${pip}-cu12\` \\(CUDA 12, which the driver runs\\)$`));
+    assert.match(msg(13), new RegExp(`; install the CUDA toolkit \\(set CUDA_HOME\\) or \`pip install ${pip}\` \\(CUDA 13\\)$`));
+    assert.match(msg(), new RegExp(`\`pip install ${pip}\` \\(CUDA 13: a driver of R580 or newer\\) or \`pip install ${pip}-cu12\` \\(CUDA 12\\)$`));
+  }
+  assert.equal(notFoundError(LIBCUDA, findLibrary(LIBCUDA, { root, env: {}, maxMajor: 12 })).message.endsWith(LIBCUDA.hint), true);
+});
