@@ -8,7 +8,7 @@ import { gemm as cpuGemm, resolveGemm } from '../src/backend/cpu/gemm.ts';
 import { swigluForward } from '../src/backend/cpu/kernels/swiglu.ts';
 import { CublasLt } from '../src/backend/cuda/cublaslt.ts';
 import { CudaDriver } from '../src/backend/cuda/driver.ts';
-import { findCudaInclude } from '../src/backend/cuda/find-libs.ts';
+import { driverSearch, requireCudaInclude } from '../src/backend/cuda/find-libs.ts';
 import { i32, i64, ptr } from '../src/backend/cuda/kernel-args.ts';
 import { KernelCache } from '../src/backend/cuda/kernel-cache.ts';
 import { compileRequest, KERNEL_FILES, nvrtcOptions, type Storage } from '../src/backend/cuda/kernel-source.ts';
@@ -49,12 +49,13 @@ const stream = cu.streamCreate();
 console.log(`memory: ${JSON.stringify(cu.memInfo())}`);
 
 // ---- NVRTC: swiglu_forward (f32 storage) against the CPU kernel ----
-const nvrtc = Nvrtc.open();
-const include = findCudaInclude({}, nvrtc.file);
-if (!include.file) throw new Error(`cuda_bf16.h not found; looked in ${include.looked.join(', ')}`);
+// NVRTC, its headers and cuBLASLt as the backend selects them (openCuda): of a CUDA this driver runs
+const libs = driverSearch(cu.version());
+const nvrtc = Nvrtc.open(libs);
+const include = requireCudaInclude(nvrtc.file);
 const cache = new KernelCache((req) => nvrtc.compile(req.source, req.name, nvrtcOptions(req)).cubin, nvrtc.build());
 let t0 = performance.now();
-const cubin = cache.get(compileRequest('swiglu', archFor(cc), include.file, 'f32'));
+const cubin = cache.get(compileRequest('swiglu', archFor(cc), include, 'f32'));
 console.log(`nvrtc ${nvrtc.version()}: swiglu.cu for ${archFor(cc)} in ${(performance.now() - t0).toFixed(0)} ms (${JSON.stringify(cache.stats)}, ${cache.dir})`);
 const mod = cu.moduleLoad(cubin);
 const fn = cu.getFunction(mod, 'swiglu_forward');
@@ -106,7 +107,7 @@ t0 = performance.now();
 for (const file of KERNEL_FILES) {
   for (const variant of variants) {
     try {
-      const m = cu.moduleLoad(cache.get(compileRequest(file, archFor(cc), include.file, variant)));
+      const m = cu.moduleLoad(cache.get(compileRequest(file, archFor(cc), include, variant)));
       const names = Object.entries(KERNELS).filter(([, k]) => k.file === file).map(([name]) => name);
       for (const name of names) {
         const f = cu.getFunction(m, name);
@@ -131,7 +132,7 @@ console.log(`bf16 kernels, registers a thread: ${resources.join(', ')}`);
 console.log(`attention and LoRA kernels at the Mistral-7B shape (bf16), blocks an SM: ${occupancy.join(', ')}`);
 
 // ---- cuBLASLt: bf16 GEMM with f32 compute vs CPU f32 over the same (rounded) inputs ----
-const lt = CublasLt.open();
+const lt = CublasLt.open(libs);
 const wsBytes = 32 << 20;
 const ws = cu.memAlloc(wsBytes);
 /**

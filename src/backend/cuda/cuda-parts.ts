@@ -9,7 +9,7 @@ import { loraGradUpFromEnv } from './lora-grad-up.ts';
 import { gemmSplitKFromEnv } from './gemm-splitk.ts';
 import { eventTimer, gemmTuneFromEnv } from './gemm-tune.ts';
 import { CudaDriver, DEVICE_ATTRIBUTE, type Handle } from './driver.ts';
-import { driverCudaMajor, findLibrary, LIBNVRTC, requireCudaInclude } from './find-libs.ts';
+import { driverSearch, findLibrary, LIBNVRTC, requireCudaInclude } from './find-libs.ts';
 import { KernelCache } from './kernel-cache.ts';
 import { nvrtcOptions } from './kernel-source.ts';
 import { archFor, Nvrtc } from './nvrtc.ts';
@@ -63,7 +63,7 @@ export interface CudaParts {
 export function openCuda<T>(opts: CudaBackendOptions, make: (parts: CudaParts) => T): T {
   const driver = CudaDriver.open();
   // NVRTC and cuBLASLt of a CUDA the driver runs: a newer one is passed over for an older one that runs (find-libs.ts)
-  const libs = { maxMajor: driverCudaMajor(driver.version()) };
+  const libs = driverSearch(driver.version());
   const include = requireCudaInclude(findLibrary(LIBNVRTC, libs).file); // Nvrtc.open below opens that file
   if (driver.deviceCount() === 0) throw new UserError('CUDA: the driver loaded but reports no GPU');
   const dev = driver.device(opts.device ?? 0);

@@ -166,6 +166,11 @@ export function driverCudaMajor(version: number): number {
   return Math.floor(version / 1000);
 }
 
+/** The search NVRTC and cuBLASLt are opened with on a driver of cuDriverGetVersion `version`: libraries of a CUDA it runs (the backend, the probe, the smoke test). */
+export function driverSearch(version: number): SearchOptions {
+  return { maxMajor: driverCudaMajor(version) };
+}
+
 /** Whether a soname of `spec` ("libnvrtc.so.13") is of a major newer than `maxMajor` (never for the driver's own exact soname). */
 export function newerThanDriver(spec: LibrarySpec, major: number, maxMajor: number | undefined): boolean {
   return spec.major === null && maxMajor !== undefined && major > maxMajor;

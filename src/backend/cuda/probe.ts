@@ -6,7 +6,7 @@ import type { FlashGpu } from './flash-attention.ts';
 import { CublasLt } from './cublaslt.ts';
 import { CudaDriver, DEVICE_ATTRIBUTE } from './driver.ts';
 import { openLibrary, type OpenOptions } from './ffi.ts';
-import { driverCudaMajor, findLibrary, LIBCUBLASLT, LIBCUDA } from './find-libs.ts';
+import { driverSearch, findLibrary, LIBCUBLASLT, LIBCUDA } from './find-libs.ts';
 import { archFor, Nvrtc } from './nvrtc.ts';
 import { gib } from '../../util/byte-size.ts';
 import { UserError } from '../../util/errors.ts';
@@ -93,7 +93,7 @@ export function probeCuda(opts: OpenOptions & { libraries?: boolean; eachPiece?:
   }
   if (!opts.libraries) return { available: true, device, driverFile: driver.file };
   const found: { nvrtc?: Nvrtc; lt?: CublasLt; nvrtcVersion?: string; ltVersion?: number } = {};
-  const items = libraryItems({ ...opts, maxMajor: driverCudaMajor(device.driverVersion) }, device, found);
+  const items = libraryItems({ ...opts, ...driverSearch(device.driverVersion) }, device, found);
   const gpuItem: ProbeItem = { what: 'GPU', ok: true, text: deviceText(device) };
   if (items.some((i) => !i.ok)) return unavailable(`CUDA unusable: ${items.find((i) => !i.ok)!.text}`, [driverItem, gpuItem, ...items]);
   return {

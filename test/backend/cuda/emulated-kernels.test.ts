@@ -108,3 +108,34 @@ test('scripts/cuda-smoke.ts runs to its end on the stand-in CUDA with the emulat
     fs.rmSync(work, { recursive: true, force: true });
   }
 });
+
+// the smoke test opened NVRTC and cuBLASLt itself without the backend's cap at the driver's CUDA (commit a0186e61): on a
+// CUDA 12 driver with a CUDA 13 toolkit first on the library path it took CUDA 13's, which the backend passes over
+test('scripts/cuda-smoke.ts opens NVRTC and cuBLASLt as the backend does: on a driver that runs CUDA 12, not the CUDA 13 ones before them on LD_LIBRARY_PATH', { skip, timeout: 120_000 }, () => {
+  const work = tempDir('mt-smoke12-');
+  try {
+    const lib = buildStandIn(work), lib12 = path.join(work, 'lib12');
+    fs.mkdirSync(lib12);
+    for (const name of ['libnvrtc.so.12', 'libcublasLt.so.12']) fs.symlinkSync(path.join(lib, 'libfake.so'), path.join(lib12, name));
+    // CUDA 13's libraries: loading one ends the process (exit 13), as a real one fails on a CUDA 12 driver
+    const trap = path.join(work, 'trap.c');
+    fs.writeFileSync(trap, 'void _exit(int); long write(int, const void *, unsigned long);\n'
+      + '__attribute__((constructor)) static void loaded(void) { write(2, "a CUDA 13 library was loaded\\n", 29); _exit(13); }\n');
+    for (const name of ['libnvrtc.so.13', 'libcublasLt.so.13']) {
+      fs.rmSync(path.join(lib, name));
+      execFileSync('cc', ['-shared', '-fPIC', '-o', path.join(lib, name), trap]);
+    }
+    const r = spawnSync(process.execPath, nodeArgsFor('scripts/cuda-smoke.ts'), {
+      cwd: ROOT, encoding: 'utf8',
+      env: {
+        ...process.env, LD_LIBRARY_PATH: `${lib}:${lib12}`, CUDA_HOME: work, MT_FAKE_DRIVER_VERSION: '12080',
+        MISTRAL_TUNE_CACHE: path.join(work, 'cache'), MT_FAKE_CUDA_KERNELS: cachedKernelEmulator(),
+      },
+    });
+    assert.equal(r.status, 0, `exit ${r.status} (signal ${r.signal}):\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
+    assert.match(r.stdout, new RegExp(`nvrtc ${path.join(lib12, 'libnvrtc.so.12').replace(/[.+]/g, '\\$&')}, cublasLt ${path.join(lib12, 'libcublasLt.so.12').replace(/[.+]/g, '\\$&')}`));
+    assert.doesNotMatch(r.stdout, /^FAIL/m);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+});
