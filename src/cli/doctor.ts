@@ -64,6 +64,7 @@ export function formatDoctor(r: DoctorReport): string {
       `cuda backend: available — ${deviceText(d)}`,
       `  driver: CUDA ${cudaVersionText(d.driverVersion)} (${c.driverFile})`,
       `  NVRTC: ${c.nvrtcVersion ?? '?'} (${c.nvrtcFile ?? '?'})`,
+      `  CUDA headers: ${c.cudaInclude ?? '?'}`,
       `  cuBLASLt: ${c.cublasLtVersion ?? '?'} (${c.cublasLtFile ?? '?'})`,
     );
   } else if (!c.items) {

@@ -6,7 +6,7 @@ import type { FlashGpu } from './flash-attention.ts';
 import { CublasLt } from './cublaslt.ts';
 import { CudaDriver, DEVICE_ATTRIBUTE } from './driver.ts';
 import { openLibrary, type OpenOptions } from './ffi.ts';
-import { driverSearch, findLibrary, LIBCUBLASLT, LIBCUDA } from './find-libs.ts';
+import { driverSearch, findLibrary, LIBCUBLASLT, LIBCUDA, requireCudaInclude } from './find-libs.ts';
 import { archFor, Nvrtc } from './nvrtc.ts';
 import { gib } from '../../util/byte-size.ts';
 import { UserError } from '../../util/errors.ts';
@@ -36,8 +36,8 @@ export interface ProbeItem {
 export type CudaProbe =
   | {
     available: true; device: CudaDeviceInfo; driverFile: string;
-    /** With `libraries`: where NVRTC and cuBLASLt loaded from, and their versions ("13.0"; 130001 for 13.0.1). */
-    nvrtcFile?: string; nvrtcVersion?: string; cublasLtFile?: string; cublasLtVersion?: number;
+    /** With `libraries`: where NVRTC and cuBLASLt loaded from, and their versions ("13.0"; 130001 for 13.0.1); the folder of the CUDA headers NVRTC compiles with (cuda_bf16.h). */
+    nvrtcFile?: string; nvrtcVersion?: string; cublasLtFile?: string; cublasLtVersion?: number; cudaInclude?: string;
   }
   /** `reason`: the first problem, in one line; `items` (with `eachPiece`, or with `libraries` where the driver and a GPU are there): every piece, each checked whatever the others' state. */
   | { available: false; reason: string; items?: ProbeItem[] };
@@ -92,13 +92,13 @@ export function probeCuda(opts: OpenOptions & { libraries?: boolean; eachPiece?:
     return unavailable(reason, opts.eachPiece ? [driverItem, { what: 'GPU', ok: false, text: reason }, ...libraryItems(opts, null)] : undefined);
   }
   if (!opts.libraries) return { available: true, device, driverFile: driver.file };
-  const found: { nvrtc?: Nvrtc; lt?: CublasLt; nvrtcVersion?: string; ltVersion?: number } = {};
+  const found: Pieces = {};
   const items = libraryItems({ ...opts, ...driverSearch(device.driverVersion) }, device, found);
   const gpuItem: ProbeItem = { what: 'GPU', ok: true, text: deviceText(device) };
   if (items.some((i) => !i.ok)) return unavailable(`CUDA unusable: ${items.find((i) => !i.ok)!.text}`, [driverItem, gpuItem, ...items]);
   return {
     available: true, device, driverFile: driver.file,
-    nvrtcFile: found.nvrtc!.file, nvrtcVersion: found.nvrtcVersion!, cublasLtFile: found.lt!.file, cublasLtVersion: found.ltVersion!,
+    nvrtcFile: found.nvrtc!.file, nvrtcVersion: found.nvrtcVersion!, cublasLtFile: found.lt!.file, cublasLtVersion: found.ltVersion!, cudaInclude: found.include!,
   };
 }
 
@@ -130,13 +130,17 @@ function driverFailure(e: CudaError, opts: OpenOptions): string {
   return `the CUDA driver (${file}) loaded, but ${e.message.replace(/^CUDA driver: /, '')}: ${driverStatusHint(e.status)}`;
 }
 
+/** What libraryItems found: the libraries opened, their versions, the headers' folder. */
+interface Pieces { nvrtc?: Nvrtc; lt?: CublasLt; nvrtcVersion?: string; ltVersion?: number; include?: string }
+
 /**
- * NVRTC and cuBLASLt, each checked on its own: loaded (and, with a `device`, NVRTC compiling an empty kernel for it — a
- * broken install fails here, before a run loads its weights, not at its first kernel — and a cuBLASLt handle made).
- * Without a device only what loads without one: the library, NVRTC's version, cuBLASLt's version.
+ * NVRTC and cuBLASLt, each checked on its own: loaded (and, with a `device`, NVRTC compiling an empty kernel for it that
+ * includes cuda_bf16.h from the headers' folder the backend takes — a broken install, or a toolkit without its headers,
+ * fails here, before a run loads its weights, not at its first kernel — and a cuBLASLt handle made). NVRTC's headers are
+ * looked for with or without a device; where none are found that is NVRTC's problem, with every folder looked at.
+ * Without a device only what loads without one: the library, NVRTC's version and headers, cuBLASLt's version.
  */
-function libraryItems(opts: OpenOptions, device: CudaDeviceInfo | null,
-  found: { nvrtc?: Nvrtc; lt?: CublasLt; nvrtcVersion?: string; ltVersion?: number } = {}): ProbeItem[] {
+function libraryItems(opts: OpenOptions, device: CudaDeviceInfo | null, found: Pieces = {}): ProbeItem[] {
   const item = (what: 'NVRTC' | 'cuBLASLt', check: () => string): ProbeItem => {
     try {
       return { what, ok: true, text: check() };
@@ -147,10 +151,13 @@ function libraryItems(opts: OpenOptions, device: CudaDeviceInfo | null,
   return [
     item('NVRTC', () => {
       const nvrtc = Nvrtc.open(opts);
-      if (device) nvrtc.compile('extern "C" __global__ void mt_probe() {}', 'probe.cu', [`--gpu-architecture=${archFor(device.computeCapability)}`]);
-      found.nvrtc = nvrtc;
-      found.nvrtcVersion = nvrtc.version();
-      return `${found.nvrtcVersion} (${nvrtc.file})`;
+      const include = requireCudaInclude(nvrtc.file, opts); // the backend's headers for this NVRTC (openCuda)
+      if (device) {
+        nvrtc.compile('#include <cuda_bf16.h>\nextern "C" __global__ void mt_probe() {}', 'probe.cu',
+          [`--gpu-architecture=${archFor(device.computeCapability)}`, '-std=c++17', `-I${include}`]);
+      }
+      Object.assign(found, { nvrtc, include, nvrtcVersion: nvrtc.version() });
+      return `${found.nvrtcVersion} (${nvrtc.file}; headers: ${include})`;
     }),
     item('cuBLASLt', () => {
       if (!device) {

@@ -348,6 +348,7 @@ test('mistral-tune doctor through the stand-in libraries: the GPU, its memory an
   assert.match(r.stdout, /^cuda backend: available — Fake H200 0, 150\.0 GiB, compute capability 9\.0$/m);
   assert.match(r.stdout, /^ {2}driver: CUDA 13\.0 \(.*libcuda\.so\.1\)$/m);
   assert.match(r.stdout, /^ {2}NVRTC: 13\.0 \(.*libnvrtc\.so\.13\)$/m);
+  assert.match(r.stdout, /^ {2}CUDA headers: .*\/include$/m);
   assert.match(r.stdout, /^ {2}cuBLASLt: 130000 \(.*libcublasLt\.so\.13\)$/m);
 });
 

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { CublasLt } from '../../../src/backend/cuda/cublaslt.ts';
 import { Nvrtc, NVRTC_SIGNATURES } from '../../../src/backend/cuda/nvrtc.ts';
@@ -14,6 +15,7 @@ import { CC, NO_CC } from '../../c-compiler.ts';
 import { tempDir } from '../../temp-dir.ts';
 
 const skip = NO_CC;
+const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
 
 /**
  * A folder holding libnvrtc.so.13 (every entry point the bindings take but those named in `lacking`; nvrtcVersion 13.0)
@@ -44,10 +46,12 @@ test('no driver: --device auto\'s probe opens neither NVRTC nor cuBLASLt; doctor
   assert.equal(auto.available, false);
   assert.match(auto.available ? '' : auto.reason, /^no CUDA driver: CUDA driver \(libcuda\.so\.1\) not found; /);
   assert.equal(fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : '', '', 'nothing loaded beyond the driver search');
+  fs.mkdirSync(path.join(root, 'usr/include'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'usr/include/cuda_bf16.h'), ''); // NVRTC in <root>/lib, a system folder: the headers of /usr/include
   const doctor = probeCuda({ ...opts, libraries: true, eachPiece: true });
   assert.ok(!doctor.available);
   assert.deepEqual(doctor.items?.map((i) => [i.what, i.ok]), [['driver', false], ['NVRTC', true], ['cuBLASLt', true]]);
-  assert.equal(doctor.items?.[1]?.text, `13.0 (${path.join(opts.env.LD_LIBRARY_PATH, 'libnvrtc.so.13')})`);
+  assert.equal(doctor.items?.[1]?.text, `13.0 (${path.join(opts.env.LD_LIBRARY_PATH, 'libnvrtc.so.13')}; headers: ${path.join(root, 'usr/include')})`);
   assert.deepEqual(fs.readFileSync(marker, 'utf8').split('\n').filter((l) => l).sort(), ['libcublasLt.so.13', 'libnvrtc.so.13']);
 });
 
@@ -62,6 +66,31 @@ test('a GPU whose NVRTC is missing: doctor\'s pieces name the GPU too (its name,
   assert.deepEqual(probe.items?.map((i) => [i.what, i.ok]), [['driver', true], ['GPU', true], ['NVRTC', false], ['cuBLASLt', true]]);
   assert.equal(probe.items?.[1]?.text, 'Fake H200 0, 150.0 GiB, compute capability 9.0');
   assert.match(probe.reason, /^CUDA unusable: NVRTC \(libnvrtc\.so\.\*, CUDA 12 or newer\) not found; /);
+});
+
+// the probe compiled an empty kernel without cuda_bf16.h: doctor and --device auto said CUDA was usable on a machine with
+// NVRTC but no headers (a distribution's libnvrtc without its -dev package), where every train failed on them
+test('a GPU with NVRTC but no CUDA headers: the probe says so (every folder looked at) without compiling; with them, it compiles with them and names the folder', { skip }, () => {
+  const root = tempDir('mt-probe-headers-');
+  const lib = path.join(root, 'cuda/lib64');
+  fs.mkdirSync(lib, { recursive: true });
+  const so = path.join(lib, 'libfake.so');
+  execFileSync(CC!, ['-shared', '-fPIC', '-O1', '-o', so, path.join(import.meta.dirname, 'fixtures', 'fake-cuda.c')]);
+  for (const name of ['libcuda.so.1', 'libnvrtc.so.13', 'libcublasLt.so.13']) fs.symlinkSync('libfake.so', path.join(lib, name));
+  const opts = { root, env: { LD_LIBRARY_PATH: lib }, systemCache: false, libraries: true };
+  const options = koffi.load(path.join(lib, 'libnvrtc.so.13')).func('const char *fake_options()') as () => string;
+  const none = probeCuda(opts);
+  assert.ok(!none.available);
+  assert.match(none.reason, /^CUDA unusable: CUDA headers \(cuda_bf16\.h, needed by NVRTC\) not found; looked in: /);
+  assert.ok(none.reason.includes(`${path.join(root, 'cuda/include')}, `) && none.reason.includes(path.join(root, 'usr/include')), none.reason);
+  assert.deepEqual(none.items?.map((i) => [i.what, i.ok]), [['driver', true], ['GPU', true], ['NVRTC', false], ['cuBLASLt', true]]);
+  assert.equal(options(), '', 'nothing compiled');
+  fs.mkdirSync(path.join(root, 'cuda/include'));
+  fs.writeFileSync(path.join(root, 'cuda/include/cuda_bf16.h'), '');
+  const probe = probeCuda(opts);
+  assert.ok(probe.available, probe.available ? '' : probe.reason);
+  assert.equal(probe.cudaInclude, path.join(root, 'cuda/include'));
+  assert.equal(options(), `--gpu-architecture=sm_90a -std=c++17 -I${path.join(root, 'cuda/include')} `);
 });
 
 // a library file of the right name that lacks an entry point (another version, a partial copy, another library): koffi's
