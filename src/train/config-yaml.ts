@@ -5,6 +5,7 @@ import YAML from 'yaml';
 import { shellPath } from '../util/shell-quote.ts';
 import { UserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
+import { cutShortText } from '../util/utf8-defects.ts';
 import { bracketSlip } from './config-flow.ts';
 import { INDENT_ERROR_CODES, indentSlip } from './config-indent.ts';
 import { firstNonPlain, MAX_DEPTH, PLAIN_TAGS, parsePlainDocument, silentlyChanged, spaceAfterColon, tooDeep } from '../util/yaml-plain.ts';
@@ -31,8 +32,10 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
   const lines = [...readLines(file, undefined, undefined, true)];
   const defective = lines.find((l) => l.defect !== undefined);
   if (defective !== undefined) {
-    const what = defective.defect!.kind === 'binary' ? 'a NUL byte: this is not a text file' : 'bytes that are not UTF-8: save the config as UTF-8';
-    throw new UserError(what, `${file}:${defective.lineNo}:${defective.defect!.char + 1}`);
+    // a last line that ends inside a character: the file cut short (readLines' LineDefect.cutShort), not to be re-saved
+    const d = defective.defect!;
+    const what = d.kind === 'binary' ? 'a NUL byte: this is not a text file' : d.cutShort ? cutShortText(d.byte, defective.lineNo) : 'bytes that are not UTF-8: save the config as UTF-8';
+    throw new UserError(what, `${file}:${defective.lineNo}:${d.char + 1}`);
   }
   // a "---" after the config with nothing but comments below it starts an empty document, not a second config
   const blank = (t: string): boolean => /^\s*(#.*)?$/.test(t);

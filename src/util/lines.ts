@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import { UserError } from './errors.ts';
 import { openRegularFile } from './regular-file.ts';
 import { BINARY_SAMPLE_BYTES, BinaryWatch, notUtf8Text } from './text-encoding.ts';
-import { endsInsideCharacter, firstDefect, lineDefects, type LineDefect } from './utf8-defects.ts';
+import { cutShortText, endsInsideCharacter, firstDefect, lineDefects, type LineDefect } from './utf8-defects.ts';
 
 /** How much of the binary data that ends a file its one line holds (readLines with `watchBinary`): enough to show. */
 const TAIL_CHARS = 1 << 16;
@@ -349,8 +349,7 @@ function cutShort(line: Line, is: boolean): void {
     delete d.cutShort;
     return;
   }
-  d.detail = `the file ends inside a UTF-8 character (byte ${d.byte} of line ${line.lineNo} begins one, whose other bytes are missing): ` +
-    'cut short? Its last record is incomplete';
+  d.detail = cutShortText(d.byte, line.lineNo, 'Its last record is incomplete');
   delete d.readsAs;
 }
 

@@ -1,6 +1,7 @@
 // What is wrong with a line's bytes where they are not UTF-8 text (readLines' LineDefect): each NUL byte and each
 // ill-formed sequence, at its byte and the character it decodes as, with what encoding the line reads as instead;
-// and whether its one defect is a character its bytes end inside (a file cut short: LineDefect.cutShort).
+// and whether its one defect is a character its bytes end inside (a file cut short: LineDefect.cutShort; a whole file read
+// at once: fileEndsInsideCharacter), and what such a file is told.
 import { isUtf8 } from 'node:buffer';
 import { legacyEncodingGuess } from './legacy-encoding.ts';
 
@@ -117,6 +118,24 @@ export function endsInsideCharacter(bytes: Uint8Array, defects: readonly LineDef
   const end = bytes[bytes.length - 1] === 0x0d ? bytes.length - 1 : bytes.length;
   const at = d.byte - 1, lead = bytes[at]!;
   return lead >= 0xc2 && lead <= 0xf4 && at + sequenceAt(bytes.subarray(0, end), at).length === end;
+}
+
+/**
+ * Whether a whole file's `bytes`, whose first ill-formed sequence begins at `at` (firstInvalidUtf8), end inside that
+ * character (before a last LF or CRLF), as readLines marks a file's last line (LineDefect.cutShort): the file cut short.
+ */
+export function fileEndsInsideCharacter(bytes: Uint8Array, at: number): boolean {
+  const end = bytes[bytes.length - 1] === 0x0a ? bytes.length - 1 : bytes.length;
+  const tail = bytes.subarray(at, end); // cut short, a lead byte, at most two of its continuation bytes and a CR
+  return tail.length <= 4 && endsInsideCharacter(tail, lineDefects(tail));
+}
+
+/**
+ * What a file that ends inside a UTF-8 character is told (LineDefect.cutShort): the byte and line where that character
+ * begins, that the file was cut short, and `then`; no encoding to convert it from, which would garble it.
+ */
+export function cutShortText(byte: number, line: number, then = 'An incomplete download or copy: download or copy it again'): string {
+  return `the file ends inside a UTF-8 character (byte ${byte} of line ${line} begins one, whose other bytes are missing): cut short? ${then}`;
 }
 
 /** Index of the first byte that does not begin a well-formed UTF-8 sequence (Unicode Table 3-7), or −1. */

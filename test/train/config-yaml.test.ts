@@ -252,6 +252,17 @@ test('a config that is not UTF-8 text is refused where it is, not read with U+FF
   fs.writeFileSync(latin1, Buffer.from('model: caf\xe9\ndata: {train: t}\n', 'latin1'));
   // was: model "caf\uFFFD", then "model folder not found"
   assert.throws(() => loadTrainConfig(latin1), { message: `${latin1}:1:11: bytes that are not UTF-8: save the config as UTF-8` });
+  // a config that ends inside a character (a copy cut short) was told to be saved as UTF-8, which it is
+  for (const [name, end] of [['cut', ''], ['cut-lf', '\n'], ['cut-crlf', '\r\n']]) {
+    const cut = path.join(dir, `${name}.yaml`);
+    fs.writeFileSync(cut, Buffer.concat([Buffer.from('model: m\ndata: {train: t}\nrun_name: "'), Buffer.from([0xe2, 0x82]), Buffer.from(end)]));
+    assert.throws(() => loadTrainConfig(cut), { message: `${cut}:3:12: the file ends inside a UTF-8 character (byte 12 of line 3 begins one, whose other ` +
+      'bytes are missing): cut short? An incomplete download or copy: download or copy it again' }, name);
+  }
+  // a config whose last line is cut after a line in Latin-1: its encoding is what is wrong
+  const both = path.join(dir, 'both.yaml');
+  fs.writeFileSync(both, Buffer.concat([Buffer.from('model: caf\xe9\nrun_name: "', 'latin1'), Buffer.from([0xe2, 0x82])]));
+  assert.throws(() => loadTrainConfig(both), { message: `${both}:1:11: bytes that are not UTF-8: save the config as UTF-8` });
   const utf16 = path.join(dir, 'utf16.yaml');
   fs.writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('model: m\ndata: {train: t}\n', 'utf16le')]));
   // was: "the config must be a YAML mapping of keys to values"

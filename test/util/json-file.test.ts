@@ -69,6 +69,28 @@ test('a JSON file in UTF-16 or UTF-32, or compressed, is said to be one, not inv
   assert.throws(() => readJsonFile(latin1), /latin1\.json:1: invalid UTF-8 at byte 11 of line 1: .*iconv -f WINDOWS-1252/);
 });
 
+// a tokenizer.json or config.json cut inside a character (a partial download or copy) was told "invalid UTF-8 … iconv -f
+// WINDOWS-1252", which would garble it; bytes that are not UTF-8 before its end keep that advice
+test('a JSON file that ends inside a UTF-8 character is said to be cut short, not to convert from Windows-1252', () => {
+  const dir = tempDir('mt-json-cut-');
+  const cut = (name: string, bytes: Buffer): string => {
+    const file = path.join(dir, `${name}.json`);
+    fs.writeFileSync(file, bytes);
+    return file;
+  };
+  const start = Buffer.from('{\n  "merges": ["a b"],\n  "x": "');
+  for (const [name, end] of [['euro', [0xe2, 0x82]], ['emoji', [0xf0, 0x9f, 0x98]], ['lf', [0xe2, 0x82, 0x0a]], ['crlf', [0xc3, 0x0d, 0x0a]]] as const) {
+    const file = cut(name, Buffer.concat([start, Buffer.from(end)]));
+    assert.throws(() => readJsonFile(file), { message: `${file}:3: the file ends inside a UTF-8 character (byte 9 of line 3 begins one, whose other ` +
+      'bytes are missing): cut short? An incomplete download or copy: download or copy it again' }, name);
+  }
+  // the character's bytes go on past it, or lines follow it: not where the file ends
+  for (const [name, end] of [['mid', [0xe2, 0x82, 0x22, 0x7d]], ['lines-after', [0xe2, 0x82, 0x0a, 0x0a]], ['latin1', [0xe9, 0x22, 0x7d]]] as const) {
+    const file = cut(name, Buffer.concat([start, Buffer.from(end)]));
+    assert.throws(() => readJsonFile(file), /:3: invalid UTF-8 at byte 9 of line 3: .*iconv -f WINDOWS-1252/, name);
+  }
+});
+
 // JSON.parse reads any depth, but what reads a value after it recursed: config.json's eos_token_id or generation_config.json's
 // num_beams nested 100,000 deep died in JSON.stringify, a tokenizer.json normalizer Sequence of Sequences in the growth
 // check: "RangeError: Maximum call stack size exceeded" with a stack trace, from generate, eval, prepare and train
