@@ -337,19 +337,28 @@ test('a classification run\'s val accuracy and macro-F1 are charted; the chart s
   const val = fs.readFileSync(path.join(RUN_CLS, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { split?: string; accuracy?: number })
     .filter((r) => r.split === 'val');
   const visible = (page: Page): Promise<boolean> => page.locator('[data-chart="accuracy"]').isVisible();
+  const canvasWidth = (page: Page, chart: string): Promise<number> =>
+    page.locator(`[data-chart="${chart}"] canvas`).evaluate((c) => (c as unknown as { clientWidth: number }).clientWidth);
+  // per run (generation, classification): accuracy, macro-F1
+  const counts = [val.length, 0, 0, val.length, val.length];
+  // A run's panel is drawn at the frame after its rows come, the charts as often as their cost allows (render-budget.js:
+  // a few frames later under load); the accuracy chart, shown, is sized at once, the others only 100 ms after a
+  // scrollbar it brings (app.js's ResizeObserver). So the page is read once all that is checked holds, or the wait ends.
+  const charted = async (page: Page): Promise<boolean> => await visible(page) &&
+    JSON.stringify(await seriesCounts(page, 'accuracy')) === JSON.stringify(counts) && await canvasWidth(page, 'accuracy') === await canvasWidth(page, 'loss');
   try {
     await onDashboardPage([tmp.dirs[0]!], async (page) => {
       await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+      // the charts drawn with the run's rows (not only its panel), so that a hidden chart says they have no accuracy
+      await waitFor(async () => (await seriesCounts(page, 'loss'))[1] === 60, 15_000, 'the loss chart to draw the 60 steps');
       assert.equal(await visible(page), false, 'no classification run: no accuracy chart');
     });
     await onDashboardPage(tmp.dirs, async (page) => {
       await page.waitForSelector('[data-run="1"] [data-steps="40"]', { timeout: 10_000 });
+      await waitFor(() => charted(page), 15_000, 'the accuracy chart shown, drawn and sized').catch(() => {});
       assert.equal(await visible(page), true);
-      // per run (generation, classification): accuracy, macro-F1
-      assert.deepEqual(await seriesCounts(page, 'accuracy'), [val.length, 0, 0, val.length, val.length]);
-      const width = await page.locator('[data-chart="accuracy"] canvas').evaluate((c) => (c as unknown as { clientWidth: number }).clientWidth);
-      const lossWidth = await page.locator('[data-chart="loss"] canvas').evaluate((c) => (c as unknown as { clientWidth: number }).clientWidth);
-      assert.equal(width, lossWidth, 'shown, it takes the width of its place');
+      assert.deepEqual(await seriesCounts(page, 'accuracy'), counts);
+      assert.equal(await canvasWidth(page, 'accuracy'), await canvasWidth(page, 'loss'), 'shown, it takes the width of its place');
     });
   } finally {
     tmp.cleanup();
