@@ -13,6 +13,16 @@ import { holdLock, RUN_CLS, RUN_GEN, tempRuns, waitFor } from './helpers.ts';
 /** The status line of the page's first run panel. */
 const status = (page: Page): Promise<string | null> => page.textContent('article[data-run="0"] .status');
 
+/** How wide the page is (its scrollWidth: more than the window's when it scrolls sideways). */
+const pageWidth = (page: Page): Promise<number> =>
+  page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
+/** The page in a window `width` px wide, once its charts have narrowed to it: they follow 100 ms after the page sees
+ * the change (app.js's ResizeObserver), later under load, and until then they widen the page; or once the wait ends. */
+async function narrowTo(page: Page, width: number): Promise<void> {
+  await page.setViewportSize({ width, height: 800 });
+  await waitFor(async () => await pageWidth(page) <= width, 15_000, `the page to fit a ${width} px window`).catch(() => {});
+}
+
 test('long, RTL and emoji names, labels and keys wrap: a narrow window never scrolls sideways', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns();
   const word = 'n'.repeat(180);
@@ -26,9 +36,8 @@ test('long, RTL and emoji names, labels and keys wrap: a narrow window never scr
     await onDashboardPage([run], async (page) => {
       await page.waitForSelector('table.confusion', { timeout: 10_000 });
       for (const width of [1280, 390, 280]) {
-        await page.setViewportSize({ width, height: 800 });
-        await page.waitForTimeout(300);
-        const scrollWidth = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
+        await narrowTo(page, width);
+        const scrollWidth = await pageWidth(page);
         assert.ok(scrollWidth <= width, `the page is ${scrollWidth} px wide in a ${width} px window`);
       }
     });
@@ -77,14 +86,13 @@ test('in a narrow window a matrix wider than its panel scrolls in it: its short 
   try {
     await onDashboardPage([run], async (page) => {
       await page.waitForSelector('table.confusion', { timeout: 10_000 });
-      await page.setViewportSize({ width: 390, height: 800 });
-      await page.waitForTimeout(300);
+      await narrowTo(page, 390);
       // every name of a word or two fits its box whole, in the header row and the first column alike (the 3,000 b's
       // scroll in theirs, and so may a name of many words)
       const cut = await page.$$eval('table.confusion th .label', (els) => (els as unknown as Box[])
         .filter((e) => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
       assert.deepEqual(cut.filter((name) => name.length < 10), [], 'short names cut');
-      const page390 = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
+      const page390 = await pageWidth(page);
       assert.ok(page390 <= 390, `the page is ${page390} px wide: the matrix scrolls within its panel`);
     });
   } finally {
