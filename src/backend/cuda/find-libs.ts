@@ -1,6 +1,6 @@
 // Finds the CUDA libraries (driver, NVRTC, cuBLASLt) and the CUDA headers by soname, without spawning
-// anything: LD_LIBRARY_PATH, then CUDA_HOME/lib64, an active conda environment's lib (CONDA_PREFIX: conda's cuda-nvrtc,
-// libcublas), /usr/local/cuda/lib64, the system library folders (a distribution's nvidia-cuda-toolkit), then the pip wheels' `nvidia/*/lib` layouts inside the site-packages of any python3 found at the
+// anything: LD_LIBRARY_PATH, then CUDA_HOME/lib64, /usr/local/cuda/lib64, an active conda environment's lib (CONDA_PREFIX:
+// conda's cuda-nvrtc, libcublas), the system library folders (a distribution's nvidia-cuda-toolkit), then the pip wheels' `nvidia/*/lib` layouts inside the site-packages of any python3 found at the
 // common paths or on PATH (a GPU machine's torch venv, /opt/torch/.venv, holds nvidia-cublas and
 // nvidia-cuda-nvrtc). A library that is nowhere gives a UserError listing every place that was looked at.
 import * as fs from 'node:fs';
@@ -99,9 +99,10 @@ function searchDirs(opts: SearchOptions, kind: 'lib' | 'include'): string[] {
   if (kind === 'lib') dirs.push(...(env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d !== ''));
   const sub = kind === 'lib' ? ['lib64', 'lib'] : ['include'];
   for (const home of [env.CUDA_HOME, env.CUDA_PATH]) if (home) dirs.push(...sub.map((s) => path.join(home, s)));
-  // conda's cuda-nvrtc and libcublas: $CONDA_PREFIX/lib; cuda_bf16.h (cuda-cudart-dev) in targets/<arch>-linux/include
-  if (env.CONDA_PREFIX) dirs.push(...(kind === 'lib' ? [path.join(env.CONDA_PREFIX, 'lib')] : condaIncludeDirs(env.CONDA_PREFIX)));
   dirs.push(...sub.map((s) => sys(`usr/local/cuda/${s}`)));
+  // conda's cuda-nvrtc and libcublas: $CONDA_PREFIX/lib; cuda_bf16.h (cuda-cudart-dev) in targets/<arch>-linux/include. After
+  // /usr/local/cuda: conda's PyTorch brings cuda-nvrtc without the headers, and a toolkit beside it has both
+  if (env.CONDA_PREFIX) dirs.push(...(kind === 'lib' ? [path.join(env.CONDA_PREFIX, 'lib')] : condaIncludeDirs(env.CONDA_PREFIX)));
   // a distribution's toolkit (Debian and Ubuntu's nvidia-cuda-toolkit): the libraries in the system folders, the headers in /usr/include
   dirs.push(...(kind === 'lib' ? SYSTEM_LIB_DIRS.map(sys) : [sys('usr/include')]));
   for (const site of sitePackages(env, root)) {

@@ -215,21 +215,35 @@ test('Debian/Ubuntu nvidia-cuda-toolkit: NVRTC in /usr/lib/x86_64-linux-gnu, its
   assert.equal(findCudaInclude({ root, env: {} }, path.join(root, cu13)).file, path.join(root, 'usr/include'));
 });
 
-test('conda (CONDA_PREFIX): cuda-nvrtc\'s and libcublas\'s $CONDA_PREFIX/lib after CUDA_HOME, before /usr/local/cuda; the headers in its include or targets/x86_64-linux/include', () => {
+test('conda (CONDA_PREFIX): cuda-nvrtc\'s and libcublas\'s $CONDA_PREFIX/lib after CUDA_HOME and /usr/local/cuda; the headers in its include or targets/x86_64-linux/include', () => {
   const prefix = 'opt/conda/envs/ft';
-  const root = tree([`${prefix}/lib/libnvrtc.so.12`, `${prefix}/lib/libcublasLt.so.12`, `${prefix}/targets/x86_64-linux/include/cuda_bf16.h`,
-    'usr/local/cuda/lib64/libnvrtc.so.12', 'usr/local/cuda/include/cuda_bf16.h']);
+  const root = tree([`${prefix}/lib/libnvrtc.so.12`, `${prefix}/lib/libcublasLt.so.12`, `${prefix}/targets/x86_64-linux/include/cuda_bf16.h`]);
   const env = { CONDA_PREFIX: path.join(root, prefix), CUDA_HOME: '/opt/cuda' };
   const rel = librarySearchDirs({ root, env }).map((d) => (d.startsWith(root) ? d.slice(root.length) : d));
-  assert.deepEqual(rel.slice(0, 4), ['/opt/cuda/lib64', '/opt/cuda/lib', `/${prefix}/lib`, '/usr/local/cuda/lib64']);
+  assert.deepEqual(rel.slice(0, 5), ['/opt/cuda/lib64', '/opt/cuda/lib', '/usr/local/cuda/lib64', '/usr/local/cuda/lib', `/${prefix}/lib`]);
   const nvrtc = findLibrary(LIBNVRTC, { root, env }).file;
   assert.equal(nvrtc, path.join(root, prefix, 'lib/libnvrtc.so.12'));
   assert.equal(findLibrary(LIBCUBLASLT, { root, env }).file, path.join(root, prefix, 'lib/libcublasLt.so.12'));
   assert.equal(findCudaInclude({ root, env }, nvrtc).file, path.join(root, prefix, 'targets/x86_64-linux/include'), "conda's NVRTC: conda's headers");
-  assert.equal(findCudaInclude({ root, env }).file, path.join(root, prefix, 'targets/x86_64-linux/include'), 'before /usr/local/cuda/include');
+  put(root, 'usr/local/cuda/include/cuda_bf16.h', '');
+  assert.equal(findCudaInclude({ root, env }, nvrtc).file, path.join(root, prefix, 'targets/x86_64-linux/include'), "conda's NVRTC: conda's headers first");
   put(root, `${prefix}/include/cuda_bf16.h`, '');
   assert.equal(findCudaInclude({ root, env }, nvrtc).file, path.join(root, prefix, 'include'));
-  assert.equal(findLibrary(LIBNVRTC, { root, env: {} }).file, path.join(root, 'usr/local/cuda/lib64/libnvrtc.so.12'), 'no CONDA_PREFIX: not looked at');
+  assert.equal(findLibrary(LIBNVRTC, { root, env: {} }).file, null, 'no CONDA_PREFIX: not looked at');
+});
+
+test('conda\'s PyTorch (cuda-nvrtc 12, no headers) beside a CUDA 13 toolkit in /usr/local/cuda: the toolkit\'s NVRTC and headers are taken, not "headers not found"', () => {
+  const prefix = 'opt/conda';
+  const root = tree([`${prefix}/lib/libnvrtc.so.12`, `${prefix}/lib/libcublasLt.so.12`, 'usr/local/cuda/lib64/libnvrtc.so.13',
+    'usr/local/cuda/lib64/libcublasLt.so.13', 'usr/local/cuda/include/cuda_bf16.h']);
+  put(root, 'usr/local/cuda/include/cuda.h', '#define CUDA_VERSION 13000\n');
+  const opts = { root, env: { CONDA_PREFIX: path.join(root, prefix) }, maxMajor: 13 };
+  const nvrtc = findLibrary(LIBNVRTC, opts).file;
+  assert.equal(nvrtc, path.join(root, 'usr/local/cuda/lib64/libnvrtc.so.13'));
+  assert.equal(requireCudaInclude(nvrtc, opts), path.join(root, 'usr/local/cuda/include'));
+  assert.equal(findLibrary(LIBCUBLASLT, opts).file, path.join(root, 'usr/local/cuda/lib64/libcublasLt.so.13'));
+  // on a CUDA 12 driver the toolkit's 13 is passed over for conda's 12, which runs
+  assert.equal(findLibrary(LIBNVRTC, { ...opts, maxMajor: 12 }).file, path.join(root, prefix, 'lib/libnvrtc.so.12'));
 });
 
 test('the hint for a missing NVRTC or cuBLASLt names the pip wheel of the CUDA the driver runs: -cu12 on a CUDA 12 driver, both where unknown', () => {
