@@ -9,7 +9,7 @@ import { loraGradUpFromEnv } from './lora-grad-up.ts';
 import { gemmSplitKFromEnv } from './gemm-splitk.ts';
 import { eventTimer, gemmTuneFromEnv } from './gemm-tune.ts';
 import { CudaDriver, DEVICE_ATTRIBUTE, type Handle } from './driver.ts';
-import { driverSearch, findLibrary, LIBNVRTC, requireCudaInclude } from './find-libs.ts';
+import { driverSearch, requireCudaInclude } from './find-libs.ts';
 import { KernelCache } from './kernel-cache.ts';
 import { nvrtcOptions } from './kernel-source.ts';
 import { archFor, Nvrtc } from './nvrtc.ts';
@@ -64,7 +64,6 @@ export function openCuda<T>(opts: CudaBackendOptions, make: (parts: CudaParts) =
   const driver = CudaDriver.open();
   // NVRTC and cuBLASLt of a CUDA the driver runs: a newer one is passed over for an older one that runs (find-libs.ts)
   const libs = driverSearch(driver.version());
-  const include = requireCudaInclude(findLibrary(LIBNVRTC, libs).file); // Nvrtc.open below opens that file
   if (driver.deviceCount() === 0) throw new UserError('CUDA: the driver loaded but reports no GPU');
   const dev = driver.device(opts.device ?? 0);
   driver.usePrimaryContext(dev);
@@ -72,6 +71,8 @@ export function openCuda<T>(opts: CudaBackendOptions, make: (parts: CudaParts) =
   let gemm: CublasLt | null = null;
   try {
     const nvrtc = Nvrtc.open(libs);
+    // the headers of the NVRTC opened (its file, or the soname the system's loader cache gave: the version rule either way)
+    const include = requireCudaInclude(nvrtc.file);
     gemm = CublasLt.open(libs);
     const cc = driver.computeCapability(dev);
     const [attention, profile, tune, splitK, smallK, loraGradUp] = [cudaAttentionFromEnv(), cudaProfileFromEnv(), gemmTuneFromEnv(), gemmSplitKFromEnv(), gemmSmallKFromEnv(), loraGradUpFromEnv()]; // a bad value stops here
