@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { colourPixels, onDashboardPage, seriesCounts, SKIP, type PageGlobals } from './browser-page.ts';
+import { chartsHold, colourPixels, onDashboardPage, seriesCounts, SKIP, type PageGlobals } from './browser-page.ts';
 import { RUN_CLS, RUN_GEN, tempRuns } from './helpers.ts';
 
 const runCount = (n: number) => (page: Page) => page.waitForFunction((k) => (globalThis as unknown as PageGlobals).__dashboard!.runs.length === k, n, { timeout: 15_000 });
@@ -23,15 +23,13 @@ test('a run made while the page is open is drawn, listed and given a panel witho
     .filter((d) => fs.existsSync(path.join(d, 'metrics.jsonl')));
   try {
     await onDashboardPage([gen], async (page, url, restart) => {
-      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard?.charts?.loss?.plot.data[0].length === 61, null, { timeout: 15_000 });
+      await chartsHold(page, { loss: [61, 60, 7] });
       assert.deepEqual(await seriesCounts(page, 'loss'), [61, 60, 7]);
       // copied aside and moved in whole, as a train's folder appears to a look
       fs.cpSync(RUN_CLS, path.join(tmp.root, '.copy'), { recursive: true });
       fs.renameSync(path.join(tmp.root, '.copy'), cls);
       await runCount(2)(page);
-      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.series.length === 5, null, { timeout: 15_000 });
-      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.data[2]!.filter((v) => v !== null).length === 7 &&
-        (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.data[3]!.some((v) => v !== null), null, { timeout: 15_000 });
+      await chartsHold(page, { loss: [61, 60, 7, 40, 5] });
       // the first run's rows kept, the new one's drawn, in the palette's second colour
       assert.deepEqual(await seriesCounts(page, 'loss'), [61, 60, 7, 40, 5]);
       const [blue, orange] = await colourPixels(page, 'loss', [[31, 119, 180], [255, 127, 14]]);
@@ -46,8 +44,8 @@ test('a run made while the page is open is drawn, listed and given a panel witho
       // a page opened now shows both
       const later = await page.context().browser()!.newPage(); // a context of its own, as another window's
       await later.goto(url);
-      await later.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard?.charts?.loss?.plot.series.length === 5, null, { timeout: 15_000 });
-      await later.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.data[3]!.some((v) => v !== null), null, { timeout: 15_000 });
+      // each run's rows come in an event of their own: the second's may be drawn a redraw before the first's
+      await chartsHold(later, { loss: [61, 60, 7, 40, 5] });
       assert.deepEqual(await seriesCounts(later, 'loss'), [61, 60, 7, 40, 5]);
       assert.deepEqual(await legend(later), ['dashboard-run', 'dashboard-run-cls']);
       await later.context().close();
@@ -64,6 +62,8 @@ test('a run made while the page is open is drawn, listed and given a panel witho
       await restart([gen, cls, third]);
       await runCount(3)(page);
       await page.waitForSelector('article[data-run="2"] [data-steps="1"]', { timeout: 10_000 });
+      // the charts redrawn with the third run (frames after its panel), so that they are checked to be the ones kept
+      await chartsHold(page, { loss: [61, 60, 7, 40, 5, 1, 0] });
       assert.equal(await page.evaluate(() => (globalThis as unknown as { __charts: unknown } & PageGlobals).__charts === (globalThis as unknown as PageGlobals).__dashboard!.charts), true);
       assert.deepEqual(await legend(page), ['dashboard-run', 'dashboard-run-cls', 'third']);
       assert.equal(await page.locator('article.run').count(), 3);

@@ -10,6 +10,7 @@ import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDashboard, type DashboardOptions } from '../../src/dashboard/server.ts';
+import { waitFor } from './helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -37,6 +38,21 @@ export function seriesCounts(page: Page, chart: string): Promise<number[]> {
     const plot = (globalThis as unknown as PageGlobals).__dashboard!.charts![key]!.plot;
     return plot.data.map((s) => s.filter((v) => v !== null).length);
   }, chart);
+}
+
+/**
+ * Once each chart named holds the counts given (seriesCounts), or 15 s pass: the test then asserts them. A run's panel
+ * (its data-steps) is drawn at the frame after its rows come, the charts as often as their cost allows
+ * (render-budget.js: frames later under load), and one run's rows may come a redraw before another's.
+ */
+export async function chartsHold(page: Page, counts: Record<string, number[]>): Promise<void> {
+  const want = JSON.stringify(counts);
+  const hold = async (): Promise<boolean> => {
+    const got: Record<string, number[]> = {};
+    for (const key of Object.keys(counts)) got[key] = await seriesCounts(page, key).catch(() => []); // no charts yet
+    return JSON.stringify(got) === want;
+  };
+  await waitFor(hold, 15_000, `the charts to hold ${want}`).catch(() => {});
 }
 
 /** Each series of a chart (not the steps) as the page's uPlot holds it: its label and its [step, value] points. */

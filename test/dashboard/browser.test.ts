@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { SERIES_CAP } from '../../src/run/series-cap.ts';
-import { colourPixels, onDashboardPage, SCREENSHOT, seriesCounts, SKIP, type PageGlobals } from './browser-page.ts';
-import { holdLock, RUN_CLS, RUN_GEN, tempRuns } from './helpers.ts';
+import { chartsHold, colourPixels, onDashboardPage, SCREENSHOT, seriesCounts, SKIP, type PageGlobals } from './browser-page.ts';
+import { holdLock, RUN_CLS, RUN_GEN, tempRuns, waitFor } from './helpers.ts';
 
 test('dashboard in headless Chromium: charts draw, follow appends and truncation, screenshot', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns(RUN_GEN, RUN_CLS);
@@ -28,7 +28,9 @@ test('dashboard in headless Chromium: charts draw, follow appends and truncation
   try {
     await onDashboardPage([tmp.dirs[0]!, clsDir], async (page) => {
       await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard?.charts?.loss?.plot.data[0].length === 61, null, { timeout: 15_000 });
-      // Series order: per run (generation, classification), train then val.
+      // Series order: per run (generation, classification), train then val. The 61 steps are the first run's alone: the
+      // second's rows may be drawn a redraw later.
+      await chartsHold(page, { loss: [61, 60, 7, 40, 5], lr: [60, 60, 40], tokens_per_s: [60, 60, 40], grad_norm: [60, 60, 40], mem_bytes: [60, 60, 40] });
       assert.deepEqual(await seriesCounts(page, 'loss'), [61, 60, 7, 40, 5]);
       for (const key of ['lr', 'tokens_per_s', 'grad_norm', 'mem_bytes']) {
         assert.deepEqual(await seriesCounts(page, key), [60, 60, 40], key);
@@ -55,7 +57,7 @@ test('dashboard in headless Chromium: charts draw, follow appends and truncation
       const badLine = fs.readFileSync(metrics, 'utf8').trimEnd().split('\n').length + 6;
       const more = [61, 62, 63, 64, 65].map((step) => JSON.stringify({ step, loss: 1.9, lr: 1e-6, grad_norm: 0.5, tokens_per_s: 990, mem_bytes: 181_000_000 }));
       fs.appendFileSync(metrics, more.join('\n') + '\n{"step": 66, "loss": oops}\n' + JSON.stringify({ step: 65, split: 'val', loss: 2.0, perplexity: 7.39 }) + '\n');
-      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.data[0].length === 66, null, { timeout: 10_000 });
+      await chartsHold(page, { loss: [66, 65, 8, 40, 5] });
       assert.deepEqual(await seriesCounts(page, 'loss'), [66, 65, 8, 40, 5]);
       assert.equal(await page.evaluate(() => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.scales.x.max), 65);
       await page.waitForSelector('article[data-run="0"] [data-malformed="1"]', { timeout: 5_000 });
@@ -68,8 +70,7 @@ test('dashboard in headless Chromium: charts draw, follow appends and truncation
       // A resumed run rewrites the file with fewer rows: the page starts over from the new contents.
       const firstRows = fs.readFileSync(path.join(RUN_GEN, 'metrics.jsonl'), 'utf8').split('\n').slice(0, 12).join('\n') + '\n';
       fs.writeFileSync(metrics, firstRows);
-      await page.waitForFunction(
-        () => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.data[1]!.filter((v) => v !== null).length === 10, null, { timeout: 10_000 });
+      await chartsHold(page, { loss: [41, 10, 2, 40, 5] });
       assert.deepEqual(await seriesCounts(page, 'loss'), [41, 10, 2, 40, 5]);
       assert.equal(await gen.locator('[data-malformed]').count(), 0);
     });
@@ -90,6 +91,7 @@ test('a run that has not logged a step yet shows so, then draws its first rows; 
       fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 0, split: 'val', loss: 3.1, perplexity: 22.2 }) + '\n' +
         JSON.stringify({ step: 1, loss: 3.0, lr: 1e-4, grad_norm: 1.2, tokens_per_s: 800, mem_bytes: 1e8 }) + '\n');
       await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
+      await chartsHold(page, { loss: [2, 1, 1], mem_bytes: [1, 1] }); // the panel is drawn at once, the charts frames later
       assert.deepEqual(await seriesCounts(page, 'loss'), [2, 1, 1]);
       assert.deepEqual(await seriesCounts(page, 'mem_bytes'), [1, 1]);
       assert.match((await page.textContent('article[data-run="0"] .status'))!, /^1 step logged · step 1: train loss 3, lr 1e-4, 800 tokens\/s, mem 95 MiB · val loss 3.1 at step 0 · in progress$/); // no best val: step 0's is a baseline, as for best/
@@ -124,6 +126,8 @@ test('a long run is drawn thinned, spike and last step kept, and the page\'s row
       await page.waitForSelector('[data-steps="20000"]', { timeout: 15_000 });
       assert.match((await page.textContent('article[data-run="0"] .status'))!, /^20000 steps logged · step 20000: .* · charts thinned to \d+ of 20000 rows/);
       const loss = () => page.evaluate(() => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.data);
+      // the panel is drawn at once, the charts frames later (render-budget.js)
+      await waitFor(async () => (await loss())[0]!.at(-1) === 20_000, 15_000, 'the charts to draw step 20000').catch(() => {});
       const [xs, train] = await loss();
       assert.ok(xs!.length <= SERIES_CAP.rows, `${xs!.length} points drawn`);
       assert.equal(xs!.at(-1), 20_000);
