@@ -210,6 +210,12 @@ test('a run folder deleted while the page is open is said to be gone, then follo
   }
 });
 
+/** Once each chart named holds `steps` steps, or 15 s pass: a run's panel (its data-steps) is drawn at the frame after
+ * its rows come, the charts as often as their cost allows (render-budget.js: frames later under load). */
+const chartsAt = (page: Page, keys: string[], steps: number): Promise<void> => waitFor(() => page.evaluate(([ks, n]) =>
+  ks.every((k) => (globalThis as unknown as PageGlobals).__dashboard?.charts?.[k]?.plot.data[0]!.length === n), [keys, steps] as const),
+15_000, `the ${keys.join(', ')} charts to hold ${steps} steps`).catch(() => {});
+
 test('axes keep their ticks for a diverged loss (3e38) and a small lr (1e-9); step ticks are whole steps', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns();
   const run = path.join(tmp.root, 'huge');
@@ -223,7 +229,7 @@ test('axes keep their ticks for a diverged loss (3e38) and a small lr (1e-9); st
   try {
     await onDashboardPage([run], async (page) => {
       await page.waitForSelector('[data-steps="5"]', { timeout: 10_000 });
-      await page.waitForTimeout(200);
+      await chartsAt(page, ['loss', 'lr'], 5);
       const loss = await ticks(page, 'loss', 1);
       assert.ok(loss.values && loss.values.length >= 3 && loss.values.includes('1e+38'), `loss axis ticks: ${JSON.stringify(loss.values)}`);
       const lr = await ticks(page, 'lr', 1);
@@ -246,7 +252,7 @@ test('value axes are wide enough for their tick labels: a diverged loss (ticks o
   try {
     await onDashboardPage([run], async (page) => {
       await page.waitForSelector('[data-steps="4"]', { timeout: 10_000 });
-      await page.waitForTimeout(200);
+      await chartsAt(page, ['loss', 'tokens_per_s', 'lr'], 4);
       for (const key of ['loss', 'tokens_per_s', 'lr']) {
         const axis = await page.evaluate((k) => {
           const plot = (globalThis as unknown as PageGlobals).__dashboard!.charts![k]!.plot as unknown as {
@@ -280,7 +286,9 @@ test('a loss past ±1.6e308 in one run (a corrupt or hostile metrics.jsonl) leav
     for (const shown of [dirs.slice(0, 2), [dirs[0]!, dirs[2]!]]) {
       await onDashboardPage(shown, async (page) => {
         await page.waitForSelector('article[data-run="1"] [data-steps="4"]', { timeout: 10_000 });
-        await page.waitForTimeout(200);
+        // both runs' rows drawn (the 4 steps alone may be the first's)
+        await waitFor(async () => { const [steps, first, , second] = await seriesCounts(page, 'loss'); return steps === 4 && first! > 0 && second! > 0; },
+          15_000, 'the loss chart to hold both runs').catch(() => {});
         const y = await page.evaluate(() => {
           const plot = (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot as unknown as { scales: { y: { min: number; max: number } }; axes: Array<{ _values: string[] | null }> };
           return { min: plot.scales.y.min, max: plot.scales.y.max, ticks: plot.axes[1]!._values };
