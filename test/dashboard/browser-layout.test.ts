@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { colourPixels, onDashboardPage, SKIP, type PageGlobals } from './browser-page.ts';
+import { colourPixels, onDashboardPage, seriesCounts, SKIP, type PageGlobals } from './browser-page.ts';
 import { RUN_GEN, tempRuns, waitFor } from './helpers.ts';
 
 interface Doc { documentElement: { scrollHeight: number; clientHeight: number } }
@@ -175,6 +175,8 @@ test('keyboard zoom: a chart\'s plot area is a Tab stop where + zooms in, the ar
   try {
     await onDashboardPage(tmp.dirs, async (page) => {
       await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+      // the panel is drawn a frame after the rows, the charts as their cost allows: the keys go to a chart holding all 60 steps
+      await waitFor(async () => ((await seriesCounts(page, 'lr').catch(() => []))[0] ?? 0) >= 60, 15_000, 'the lr chart to hold 60 steps').catch(() => {});
       const zoom = (): Promise<unknown> => page.evaluate(() => (globalThis as unknown as { __dashboard: { charts: { lr: { zoom: unknown } } } }).__dashboard.charts.lr.zoom);
       const area = page.getByRole('figure', { name: 'Learning rate' }).getByRole('group', { name: /^Learning rate: \+ and − zoom/ });
       await area.focus();
