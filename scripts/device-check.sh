@@ -73,6 +73,13 @@ src_files() { # the files of src/ that travel to the device (tracked and untrack
 }
 src_hash() { src_files | LC_ALL=C sort -z | (cd src && xargs -0 sha256sum) | sha256sum | cut -d' ' -f1; }
 if [ "${1:-}" = "--src-hash" ]; then src_hash; exit 0; fi
+STEPS="dist smoke bindings test-gpu-fp32 test-gpu-bf16 attn-variants hf-check bench-gpu" # every step, in order
+# ONLY=NAME,NAME...: a comma-separated list of step names, run alone (a rerun of what failed, in what time is left);
+# a name that is no step would leave every step "not selected" and the call "0 failed": refused before anything runs
+ONLY="${ONLY:-}" ONLY="${ONLY// /}"
+for s in ${ONLY//,/ }; do
+  [[ " $STEPS " == *" $s "* ]] || { echo "device-check: ONLY names $s, which is no step (steps: ${STEPS// /,})" >&2; exit 2; }
+done
 bash scripts/device-unpack.sh || exit 1 # esbuild's binary (tsx runs it) and dist/, packed by device-prepare.sh
 
 export PYTHONUNBUFFERED=1
@@ -89,7 +96,6 @@ KILL_GRACE=5
 
 note() { echo "$*" | tee -a "$summary"; }
 
-ONLY="${ONLY:-}" # a comma-separated list of step names: run those alone (a rerun of what failed, in what time is left)
 CONFIRM="${CONFIRM:-}"
 # the variants that may become the default path (bench/gpu-plan.ts VARIANTS; all bf16-only, so test-gpu-fp32 covers them
 # at fp32): attn-variants runs the bf16 suite with all of them on, and the bench times the three shapes with all of them
@@ -107,10 +113,11 @@ fi
 
 verdicts=$(mktemp -d) # one file per step that ran or was skipped: NAME.failed or NAME.passed (background steps too)
 
+selected() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; } # selected NAME: the step runs in this call
 run_step() { # run_step NAME LIMIT_S COMMAND...: runs with a time limit, logs to $OUT/NAME.log, records the outcome
   local name="$1" limit="$2" t0 rc left verdict
   shift 2
-  if [ -n "$ONLY" ] && [[ ",$ONLY," != *",$name,"* ]]; then
+  if ! selected "$name"; then
     printf '%-14s %-16s\n' "$name" "not selected" >>"$summary"
     return
   fi
