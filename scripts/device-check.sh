@@ -154,8 +154,8 @@ step_bg() { # step_bg NAME LIMIT_S COMMAND...: a step that runs beside the other
   run_step "$@" &
   group+=("$1") group_pids+=($!)
 }
-step_bg_hf() { # step_bg for a step that runs the HF python3 (python_for_hf first, in the step's own shell)
-  { python_for_hf; run_step "$@"; } &
+step_bg_hf() { # step_bg for a step that runs the HF python3 (python_for_hf first, in the step's own shell, if it runs)
+  { ! selected "$1" || python_for_hf; run_step "$@"; } &
   group+=("$1") group_pids+=($!)
 }
 wait_steps() { # waits for the steps started side by side, then shows each, in the order they were started
@@ -165,27 +165,9 @@ wait_steps() { # waits for the steps started side by side, then shows each, in t
   group=() group_pids=()
 }
 
-# python3 for the HF steps (hf-check, the bench's peer): env.sh put the CUDA toolkit's lib folders on
-# LD_LIBRARY_PATH, and a library there can shadow the one torch's wheels bring (an "undefined symbol" on import).
-# Whether torch imports so is found out in the background while the first steps run; when it does not, the HF
-# steps' python3 (a wrapper first on PATH) runs without the toolkit folders env.sh added.
-pyprobe=$(mktemp)
-( timeout 120 python3 -c 'import torch, transformers, peft; print("torch", torch.__version__, "cuda", torch.version.cuda)' >"$pyprobe" 2>&1
-  echo "rc=$?" >>"$pyprobe" ) &
-python_for_hf() { # [quiet]: in the main shell or a step's own (so it reads the probe's file rather than wait for it)
-  while ! grep -q '^rc=' "$pyprobe"; do sleep 1; done
-  if grep -q '^rc=0$' "$pyprobe"; then [ "${1:-}" = quiet ] || note "python: $(grep -v '^rc=' "$pyprobe" | tail -n 1)"; return; fi
-  local clean="" d real wrap
-  IFS=: read -ra dirs <<<"${LD_LIBRARY_PATH:-}"
-  for d in "${dirs[@]}"; do
-    case "$d" in /usr/local/cuda/lib64|/usr/local/cuda/targets/x86_64-linux/lib|"") ;; *) clean="${clean:+$clean:}$d";; esac
-  done
-  real=$(command -v python3) wrap=$(mktemp -d)
-  printf '#!/usr/bin/env bash\nLD_LIBRARY_PATH=%q exec %q "$@"\n' "$clean" "$real" >"$wrap/python3"
-  chmod +x "$wrap/python3"
-  export PATH="$wrap:$PATH"
-  [ "${1:-}" = quiet ] || note "python: torch did not import with env.sh's LD_LIBRARY_PATH ($(grep -v '^rc=' "$pyprobe" | tail -n 1 | cut -c1-160)); the HF steps run without the toolkit folders (hf-check.log shows whether it imports so)"
-}
+# python3 for the HF steps (hf-check, the bench's peer): its probe starts in the background now, python_for_hf reads it
+source scripts/device-python.sh
+python_probe_start
 
 note "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 note "commit: $(git rev-parse --short HEAD 2>/dev/null || cat .device/commit 2>/dev/null || echo unknown)"
@@ -245,7 +227,7 @@ step_bg_hf hf-check 90 bash -c 'node --import tsx scripts/hf-check/make-exports.
 wait_steps
 rm -rf "$hfc"
 # the benchmark alone, on an idle GPU, with what is left
-python_for_hf quiet
+! selected bench-gpu || python_for_hf
 export BENCH_CASES="${BENCH_CASES:-1x2048,2x2048,4x2048:ckpt,1x2048$all,2x2048$all,4x2048:ckpt$all,1x2048+flash-fwd128,2x2048+flash-fwd128,1x2048+flash-bwd128,2x2048+flash-bwd128,1x2048+small-k,2x2048+small-k,2x2048+lora-grad-up,1x2048+bf16-logits,2x2048+bf16-logits,1x2048:profile,2x2048:profile,2x2048+flash-fwd128+flash-bwd128,4x2048:ckpt+flash-bwd128,1x2048+no-splitk,2x2048+no-splitk,1x2048+no-gemm-tune,2x2048+no-gemm-tune,1x2048+flash-masked,1x2048:profile+flash-fwd128+flash-bwd128,1x2048:gemm-attn,1x2048:dora}" BENCH_LAYERS="${BENCH_LAYERS:-32}"
 step bench-gpu 240 bash -c 'exec node --import tsx bench/gpu.ts --cases "$BENCH_CASES" --layers "$BENCH_LAYERS" --steps 3 --warmup 1 --budget-s $((STEP_LIMIT_S - 10))'
 

@@ -32,3 +32,40 @@ test("device-check: STEPS names every step the script runs, in the order it runs
   assert.deepEqual(run, steps.split(' '));
 });
 
+function probe(mode: string): { stdout: string; status: number | null } {
+  const dir = tempDir('device-python-');
+  fs.mkdirSync(path.join(dir, 'bin'));
+  // python3 as a GPU machine's may be: imports (ok), imports only without the toolkit's folders (shadow), or has no torch
+  fs.writeFileSync(path.join(dir, 'bin/python3'), `#!/usr/bin/env bash
+case "$MODE:$LD_LIBRARY_PATH" in
+  ok:*) echo "torch 2.11.0+cu130 cuda 13.0 LD=$LD_LIBRARY_PATH" ;;
+  shadow:*/usr/local/cuda/lib64*) echo "ImportError: libtorch_cuda.so: undefined symbol: cublasLtShadowed" >&2; exit 1 ;;
+  shadow:*) echo "torch 2.11.0+cu130 cuda 13.0 LD=$LD_LIBRARY_PATH" ;;
+  *) echo "Traceback (most recent call last):" >&2; echo "ModuleNotFoundError: No module named 'torch'" >&2; exit 1 ;;
+esac
+`, { mode: 0o755 });
+  // twice, as hf-check's shell and then the bench's: noted once; then the HF steps' python3 as they run it
+  const r = spawnSync('bash', ['-c', `note() { echo "$*"; }; source "$1"; python_probe_start; python_for_hf; python_for_hf; python3 -c pass`, 'probe',
+    path.join(scripts, 'device-python.sh')], { encoding: 'utf8', env: { ...process.env, MODE: mode, PATH: `${dir}/bin:${process.env.PATH}`,
+    LD_LIBRARY_PATH: '/usr/local/nvidia/lib64:/usr/local/cuda/lib64:/usr/local/cuda/targets/x86_64-linux/lib:/usr/lib/x86_64-linux-gnu' } });
+  return { stdout: r.stdout, status: r.status };
+}
+
+test('device-python: torch imports with env.sh\'s LD_LIBRARY_PATH: noted once, python3 runs with it', () => {
+  const r = probe('ok');
+  const ld = '/usr/local/nvidia/lib64:/usr/local/cuda/lib64:/usr/local/cuda/targets/x86_64-linux/lib:/usr/lib/x86_64-linux-gnu';
+  assert.equal(r.stdout, `python: torch 2.11.0+cu130 cuda 13.0 LD=${ld}\ntorch 2.11.0+cu130 cuda 13.0 LD=${ld}\n`);
+});
+
+test('device-python: torch imports only without the toolkit\'s folders: said so, and the HF steps\' python3 runs without them', () => {
+  const r = probe('shadow');
+  assert.equal(r.stdout, "python: torch did not import with env.sh's LD_LIBRARY_PATH (ImportError: libtorch_cuda.so: undefined symbol: cublasLtShadowed); " +
+    'it does without the toolkit folders, as the HF steps run\ntorch 2.11.0+cu130 cuda 13.0 LD=/usr/local/nvidia/lib64:/usr/lib/x86_64-linux-gnu\n');
+});
+
+test('device-python: no torch at all is said as such, not as a library path to work around', () => {
+  const r = probe('none');
+  assert.equal(r.stdout.split('\n')[0], "python: the HF steps cannot run: python3 does not import torch, transformers and peft, with or without env.sh's toolkit " +
+    "folders (ModuleNotFoundError: No module named 'torch')");
+  assert.equal(r.stdout.split('\n').filter((l) => l.startsWith('python:')).length, 1, 'noted once');
+});
