@@ -24,7 +24,7 @@
 #                  +lora-grad-up: gemm-skinny, lora-grad-up, odd-shapes, dora-parity, bf16-lora's r = 8 steps at bf16), and the attention tests and flash-head-dims with MISTRAL_TUNE_CUDA_FLASH_BWD128=1
 #                  (bench's +flash-bwd128, bf16), then with MISTRAL_TUNE_CUDA_FLASH_FWD128=1 (+flash-fwd128); every
 #                  variant runs, the step fails if one did. Beside them, from the step's start, the whole bf16 test:gpu
-#                  suite with every CANDIDATES variant on at once (less the 7B-shaped file on a GPU under 120 GiB: two at once would not fit; its output last in the log), so that the bench's
+#                  suite with every CANDIDATES variant on at once (less the 7B-shaped file on a GPU under 120 GiB: two at once would not fit; its output last in the log, as far as it got where the step is cut), so that the bench's
 #                  cases with all of them (1x2048+flash-fwd128+...) are timed in a call where test:gpu passed on them
 #   hf-check       scripts/hf-check: our exports loaded by HF transformers + PEFT, logits compared (python3 with
 #                  env.sh's LD_LIBRARY_PATH, or without its toolkit folders where torch does not import so: checked
@@ -207,7 +207,7 @@ step_bg bindings 60 node --import tsx --test test/backend/cuda/headers.test.ts t
 step_bg test-gpu-fp32 120 env TEST_TIMEOUT_MS=60000 TEST_CONCURRENCY=5 bash scripts/test-gpu.sh fp32
 step_bg test-gpu-bf16 180 env TEST_TIMEOUT_MS=120000 TEST_CONCURRENCY=5 bash scripts/test-gpu.sh bf16
 step_bg attn-variants 180 bash -c 'rc=0; parity="test/backend/attention.test.ts test/model/forward-parity.test.ts test/model/gradcheck.test.ts"; \
-  all=$(mktemp); ( echo "# $CANDIDATES_ENV precision bf16 (the CANDIDATES all on: the whole bf16 test:gpu suite)"; \
+  all=$(mktemp); trap "echo \"# cut at the step limit: the CANDIDATES suite as far as it got\"; cat $all; exit 143" TERM; ( echo "# $CANDIDATES_ENV precision bf16 (the CANDIDATES all on: the whole bf16 test:gpu suite)"; \
   env $CANDIDATES_ENV TEST_GPU_EXCLUDE="$CANDIDATES_EXCLUDE" TEST_TIMEOUT_MS=120000 TEST_CONCURRENCY=3 bash scripts/test-gpu.sh bf16; echo "rc=$?" ) >"$all" 2>&1 & \
   for vp in gemm:fp32 gemm:bf16 kernel:bf16; do echo "# MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} precision ${vp#*:}"; files=$parity; \
   MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=${vp#*:} node --import tsx --test --test-concurrency=3 \

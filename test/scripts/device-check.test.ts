@@ -69,3 +69,19 @@ test('device-python: no torch at all is said as such, not as a library path to w
     "folders (ModuleNotFoundError: No module named 'torch')");
   assert.equal(r.stdout.split('\n').filter((l) => l.startsWith('python:')).length, 1, 'noted once');
 });
+
+test("device-check: attn-variants cut at its time limit still logs the CANDIDATES suite's output so far (it runs beside the variants)", () => {
+  const body = /^step_bg attn-variants \d+ bash -c '([^']*)'$/m.exec(script)?.[1];
+  assert.ok(body, "attn-variants' command found");
+  const dir = tempDir('device-check-attn-');
+  fs.mkdirSync(path.join(dir, 'scripts'));
+  fs.mkdirSync(path.join(dir, 'bin'));
+  // the suite's first lines come at once, then it (and each variant's node) runs on past the step's limit
+  fs.writeFileSync(path.join(dir, 'scripts/test-gpu.sh'), 'echo "ok 1 - a candidates test [$MISTRAL_TUNE_CUDA_FLASH_FWD128]"; exec sleep 30\n');
+  fs.writeFileSync(path.join(dir, 'bin/node'), '#!/usr/bin/env bash\necho "ok 1 - a variant test"; exec sleep 30\n', { mode: 0o755 });
+  const r = spawnSync('timeout', ['--kill-after=5', '5', 'bash', '-c', body], { cwd: dir, encoding: 'utf8',
+    env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, CANDIDATES_ENV: 'MISTRAL_TUNE_CUDA_FLASH_FWD128=1', CANDIDATES_EXCLUDE: '' } });
+  assert.equal(r.status, 124);
+  assert.match(r.stdout, /^# MISTRAL_TUNE_CUDA_ATTENTION=gemm precision fp32\nok 1 - a variant test\n/);
+  assert.match(r.stdout, /# cut at the step limit: the CANDIDATES suite as far as it got\n# MISTRAL_TUNE_CUDA_FLASH_FWD128=1 precision bf16 .*\nok 1 - a candidates test \[1\]\n$/);
+});
