@@ -4,7 +4,7 @@
 # Also the shipped pre-trained model, models/mistral-tune-tiny: AutoTokenizer must give our token ids and
 # AutoModelForCausalLM (bf16 weights upcast to f32, eager attention) our logits, and generate() (greedy) our tokens.
 # The adapters' README.md model cards: their Python block, run as written, loads a model with our logits.
-import json, re, sys, torch
+import json, os, re, sys, torch
 from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 from peft import PeftModel
 from padded import right_padded
@@ -15,11 +15,27 @@ ids, mask = right_padded(exp['probe'], exp['T'])
 base = 'test/fixtures/hf-tiny-mistral/base'
 worst = 0.0
 
+class _NoTokenizerFiles:
+    """AutoTokenizer for the card's tokenizer lines: the fixture base has no tokenizer files for transformers to load."""
+    @staticmethod
+    def from_pretrained(path):
+        assert os.path.abspath(path) == os.path.abspath(base), f'the card loads its tokenizer from {path}, not the base {base}'
+        return type('Tokenizer', (), {'pad_token_id': None})()
+
 def card_model(folder):
-    """The model an adapter folder's README.md model card loads: its Python block, run as written."""
+    """The model an adapter folder's README.md model card loads: its Python block, run as written. A classification
+    card's closing tokenizer lines (AutoTokenizer.from_pretrained(base), then its pad_token_id set to the id the
+    classifier skips) run on a stand-in AutoTokenizer, as the fixture base has no tokenizer files: checked to set the
+    model's own pad_token_id."""
     code = re.search(r'```python\n(.*?)```', open(f'{folder}/README.md').read(), re.S).group(1)
+    model_code, tok, tokenizer_code = code.partition('\ntokenizer = AutoTokenizer.from_pretrained(')
     env = {}
-    exec(code.replace('PATH/TO/THIS/FOLDER', folder), env)
+    exec(model_code.replace('PATH/TO/THIS/FOLDER', folder), env)
+    if tok:
+        env['AutoTokenizer'] = _NoTokenizerFiles
+        exec(tok.lstrip('\n') + tokenizer_code, env)
+        pad = env['model'].config.pad_token_id
+        assert env['tokenizer'].pad_token_id == pad, f"{folder}: the card pads with {env['tokenizer'].pad_token_id}, the classifier skips {pad}"
     return env['model'].eval()
 
 def report(name, theirs, key, masked, mask=mask, exp=exp):
