@@ -183,6 +183,7 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
   };
   let size = 0; // the file's, where a line whose bytes end inside a character is the file cut short (LineDefect.cutShort)
   let defective = false; // a line taken so far holds a defect: the file's encoding is in question, not where it ends
+  let cutAt: Line | undefined; // the last line taken that may be where the file was cut short (no line before it defective)
   /**
    * Keeps count of a line split off: its number, where the next starts; says whether its end was a lone CR made an LF,
    * and whether it is where the file was cut short.
@@ -199,7 +200,10 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
       if (madeNext === madeEnds.length) madeEnds.length = madeNext = 0;
     }
     takeDosEof(line);
-    if (line.defect?.cutShort) cutShort(line, lineAt === size && !defective);
+    if (line.defect?.cutShort) {
+      if (!defective) cutAt = line;
+      cutShort(line, lineAt === size && !defective);
+    }
     defective ||= line.defect !== undefined;
     return line;
   };
@@ -249,6 +253,8 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
           delete last.cr;
           last.crlf = true;
           takeDosEof(last);
+          // its line end now ends the file: the line that ends inside a character was where the file was cut short
+          if (last === cutAt && lineAt === size) cutShort(last, true);
         }
         chunk = view;
       }
@@ -349,6 +355,7 @@ function cutShort(line: Line, is: boolean): void {
     delete d.cutShort;
     return;
   }
+  d.cutShort = true;
   d.detail = cutShortText(d.byte, line.lineNo, 'Its last record is incomplete');
   delete d.readsAs;
 }

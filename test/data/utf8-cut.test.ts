@@ -37,6 +37,24 @@ test('readLines: a file that ends inside a UTF-8 character is cut short, whateve
   }
 });
 
+test('readLines: a cut character whose CRLF has its CR end a chunk, the LF in the next, is the file cut short (classic Mac line ends; the config)', () => {
+  // a lone CR that ends a chunk holds its line for the next chunk's first byte: the LF made the line end the file only then
+  const f = writeFiles(dir, {
+    'mac.txt': bytes('a\rb\r', [0xe2, 0x82], '\r\n'), // more lone CRs than LFs: read at CRs
+    'mac-eof.txt': bytes('a\rb\r', [0xe2, 0x82], '\r\n\x1a'),
+  });
+  for (const name of ['mac.txt', 'mac-eof.txt']) {
+    // chunk 7 ends at that CR; read at CRs unasked when the first chunk holds more lone CRs than LFs (chunk 7 does)
+    for (const [anyLineEnd, chunks] of [[false, [7, 1 << 20]], [true, [1, 2, 3, 7, 1 << 20]]] as const) {
+      for (const chunk of chunks) {
+        const last = [...readLines(f[name]!, chunk, undefined, anyLineEnd)].at(-1)!;
+        assert.deepEqual([last.lineNo, last.defect?.cutShort], [3, true], `${name}, chunk ${chunk}, anyLineEnd ${anyLineEnd}`);
+        assert.match(last.defect!.detail!, CUT);
+      }
+    }
+  }
+});
+
 test('every reader rejects the record where the file ends inside a UTF-8 character as truncated, saying so at its line', () => {
   const f = writeFiles(dir, {
     'cut.jsonl': bytes('{"text":"ok"}\n{"text": "', [0xe2, 0x82]),
