@@ -54,6 +54,8 @@ export interface Rejection {
   readsAs?: readonly string[];
   /** truncated: the file ends inside a UTF-8 character, in this record (LineDefect.cutShort), which its reader notes. */
   cutShort?: true;
+  /** truncated, cutShort: the Windows-1252 character the file may end in instead (LineDefect.latin1), which the note names. */
+  latin1?: string;
 }
 
 /** Canonical field name → the name in the input. */

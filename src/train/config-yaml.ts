@@ -34,7 +34,7 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
   if (defective !== undefined) {
     // a last line that ends inside a character: the file cut short (readLines' LineDefect.cutShort), not to be re-saved
     const d = defective.defect!;
-    const what = d.kind === 'binary' ? 'a NUL byte: this is not a text file' : d.cutShort ? cutShortText(d.byte, defective.lineNo) : 'bytes that are not UTF-8: save the config as UTF-8';
+    const what = d.kind === 'binary' ? 'a NUL byte: this is not a text file' : d.cutShort ? cutShortText(d.byte, defective.lineNo, undefined, d.latin1) : 'bytes that are not UTF-8: save the config as UTF-8';
     throw new UserError(what, `${file}:${defective.lineNo}:${d.char + 1}`);
   }
   // a "---" after the config with nothing but comments below it starts an empty document, not a second config

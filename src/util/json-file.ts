@@ -2,10 +2,10 @@
 // missing, unreadable, non-regular (FIFO, folder) or malformed file is a UserError that names the file (and the
 // line:column of a syntax error), and so is one nested deeper than any reader of Hugging Face files takes; and how an
 // error quotes a value read from JSON (jsonValueText).
-import { constants as bufferConstants, isUtf8 } from 'node:buffer';
+import { constants as bufferConstants, isAscii, isUtf8 } from 'node:buffer';
 import { UserError } from './errors.ts';
 import { jsonNestingPast } from './json-depth.ts';
-import { cutShortText, fileEndsInsideCharacter, firstInvalidUtf8 } from './utf8-defects.ts';
+import { cutShortText, fileEndsInsideCharacter, firstInvalidUtf8, latin1Reading } from './utf8-defects.ts';
 import { copyRegularFile, readRegularFile } from './regular-file.ts';
 import { notUtf8Text, WIDE_SAMPLE_BYTES } from './text-encoding.ts';
 
@@ -38,7 +38,10 @@ export function readUtf8File(file: string): string {
     const lineStart = at === 0 ? 0 : bytes.lastIndexOf(0x0a, at - 1) + 1; // (an offset of −1 would search from the end)
     const line = bytes.subarray(0, at).reduce((n, b) => n + (b === 0x0a ? 1 : 0), 1);
     // a file that ends inside a character was cut short (a partial download or copy): converting it would garble it
-    if (fileEndsInsideCharacter(bytes, at)) throw new UserError(cutShortText(at - lineStart + 1, line), `${file}:${line}`);
+    if (fileEndsInsideCharacter(bytes, at)) {
+      const latin1 = latin1Reading(bytes[at]!, bytes[at + 1], () => isAscii(bytes.subarray(0, at)));
+      throw new UserError(cutShortText(at - lineStart + 1, line, undefined, latin1), `${file}:${line}`);
+    }
     throw new UserError(`invalid UTF-8 at byte ${at - lineStart + 1} of line ${line}: the file must be UTF-8 text (in another encoding, ` +
       'Windows-1252 or Latin-1, convert it: iconv -f WINDOWS-1252 -t UTF-8)', `${file}:${line}`);
   }

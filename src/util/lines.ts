@@ -11,12 +11,12 @@
 // its start, with a binary defect saying so (the rest is not read). A file
 // that starts with a UTF-16 (or UTF-32) byte-order mark is refused as a whole, and so is a compressed file (gzip, zip, xz,
 // zstd, 7z: by its first bytes, whatever its name) and anything but a regular file.
-import { constants, isUtf8 } from 'node:buffer';
+import { constants, isAscii, isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { UserError } from './errors.ts';
 import { openRegularFile } from './regular-file.ts';
 import { BINARY_SAMPLE_BYTES, BinaryWatch, notUtf8Text } from './text-encoding.ts';
-import { cutShortText, endsInsideCharacter, firstDefect, lineDefects, type LineDefect } from './utf8-defects.ts';
+import { cutShortText, endsInsideCharacter, firstDefect, latin1Reading, lineDefects, type LineDefect } from './utf8-defects.ts';
 
 /** How much of the binary data that ends a file its one line holds (readLines with `watchBinary`): enough to show. */
 const TAIL_CHARS = 1 << 16;
@@ -202,7 +202,7 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
     takeDosEof(line);
     if (line.defect?.cutShort) {
       if (!defective) cutAt = line;
-      cutShort(line, lineAt === size && !defective);
+      cutShort(line, lineAt === size && !defective, fd);
     }
     defective ||= line.defect !== undefined;
     return line;
@@ -254,7 +254,7 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
           last.crlf = true;
           takeDosEof(last);
           // its line end now ends the file: the line that ends inside a character was where the file was cut short
-          if (last === cutAt && lineAt === size) cutShort(last, true);
+          if (last === cutAt && lineAt === size) cutShort(last, true, fd);
         }
         chunk = view;
       }
@@ -347,17 +347,33 @@ function dosEofOffset(fd: number, size: number): number {
 /**
  * Makes the defect of `line`, whose bytes end inside a character (LineDefect.cutShort), say the file was cut short when
  * it `is` (the line ends the file, and no line before holds a defect): no encoding to convert from, which would garble
- * the file. Else it is an invalid_utf8 defect as any other.
+ * the file (unless it may be Latin-1 text: LineDefect.latin1, read from `fd`). Else it is an invalid_utf8 defect as any other.
  */
-function cutShort(line: Line, is: boolean): void {
+function cutShort(line: Line, is: boolean, fd: number): void {
   const d = line.defect!;
   if (!is) {
     delete d.cutShort;
     return;
   }
   d.cutShort = true;
-  d.detail = cutShortText(d.byte, line.lineNo, 'Its last record is incomplete');
+  const at = fs.fstatSync(fd).size - line.bytes + d.byte - 1; // the lead byte's offset: the line ends the file
+  const b = Buffer.alloc(2);
+  const n = fs.readSync(fd, b, 0, 2, at);
+  const latin1 = latin1Reading(b[0]!, n === 2 ? b[1] : undefined, () => asciiBefore(fd, at));
+  if (latin1 !== undefined) d.latin1 = latin1;
+  d.detail = cutShortText(d.byte, line.lineNo, 'Its last record is incomplete', latin1);
   delete d.readsAs;
+}
+
+/** Whether the file's bytes before offset `end` are all ASCII (read again in 1 MiB pieces: once, for a file cut short). */
+function asciiBefore(fd: number, end: number): boolean {
+  const buf = Buffer.alloc(Math.min(end, 1 << 20));
+  for (let at = 0; at < end;) {
+    const n = fs.readSync(fd, buf, 0, Math.min(buf.length, end - at), at);
+    if (n === 0 || !isAscii(buf.subarray(0, n))) return false;
+    at += n;
+  }
+  return true;
 }
 
 /** How many line ends (0x0A) `chunk` holds before its index `at` (none when `at` ≤ 0). */

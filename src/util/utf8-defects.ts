@@ -28,6 +28,11 @@ export interface LineDefect {
    * the `detail` saying so and no readsAs; a record holding it is rejected as truncated.
    */
   cutShort?: true;
+  /**
+   * cutShort: the Windows-1252 (Latin-1) character its byte is, where that byte is a lone lead byte and the file's one
+   * byte that is not ASCII (latin1Reading): as likely Latin-1 text whose one accented letter ends it (`café`).
+   */
+  latin1?: string;
 }
 
 
@@ -134,8 +139,20 @@ export function fileEndsInsideCharacter(bytes: Uint8Array, at: number): boolean 
  * What a file that ends inside a UTF-8 character is told (LineDefect.cutShort): the byte and line where that character
  * begins, that the file was cut short, and `then`; no encoding to convert it from, which would garble it.
  */
-export function cutShortText(byte: number, line: number, then = 'An incomplete download or copy: download or copy it again'): string {
-  return `the file ends inside a UTF-8 character (byte ${byte} of line ${line} begins one, whose other bytes are missing): cut short? ${then}`;
+export function cutShortText(byte: number, line: number, then = 'An incomplete download or copy: download or copy it again', latin1?: string): string {
+  return `the file ends inside a UTF-8 character (byte ${byte} of line ${line} begins one, whose other bytes are missing): cut short? ${then}` +
+    (latin1 === undefined ? '' : ` — or it is Windows-1252 text ending in '${latin1}' (its one byte that is not ASCII): convert it, iconv -f WINDOWS-1252 -t UTF-8`);
+}
+
+/**
+ * The Windows-1252 character that the character a file was cut inside (LineDefect.cutShort), at `lead`, reads as where
+ * that reading is as likely: no continuation byte follows the lead byte (`next`, the byte after it, if any) and
+ * `asciiBefore` says no byte before it is other than ASCII, as in a Latin-1 file whose one accented letter ends it; else
+ * undefined. (Windows-1252 and Latin-1 agree on the lead bytes C2–F4.)
+ */
+export function latin1Reading(lead: number, next: number | undefined, asciiBefore: () => boolean): string | undefined {
+  const lone = next === undefined || next < 0x80 || next > 0xbf;
+  return lone && asciiBefore() ? String.fromCharCode(lead) : undefined;
 }
 
 /** Index of the first byte that does not begin a well-formed UTF-8 sequence (Unicode Table 3-7), or −1. */

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { readCsv } from '../../src/data/ingest/csv.ts';
 import { readJsonl } from '../../src/data/ingest/jsonl.ts';
+import { readRecords } from '../../src/data/ingest/read.ts';
 import { readText } from '../../src/data/ingest/text.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { readLines } from '../../src/util/lines.ts';
@@ -53,6 +54,30 @@ test('readLines: a cut character whose CRLF has its CR end a chunk, the LF in th
       }
     }
   }
+});
+
+test('a file whose one byte that is not ASCII is a lone lead byte that ends it may be Latin-1 text (café): said beside cut short', () => {
+  const f = writeFiles(dir, {
+    'cafe.csv': bytes('text\nok\ncaf', [0xe9]),
+    'cafe-crlf.jsonl': bytes('{"text":"ok"}\r\n{"text":"caf', [0xe9], '\r\n'),
+    'utf8.csv': bytes('text\nnaïve\ncaf', [0xe9]), // UTF-8 text before it: a cut character only
+    'two.csv': bytes('text\nok\n', [0xe2, 0x82]), // a lead byte and a continuation byte: a cut character only
+  });
+  const LATIN1 = " — or it is Windows-1252 text ending in 'é' (its one byte that is not ASCII): convert it, iconv -f WINDOWS-1252 -t UTF-8";
+  const said = (file: string, format: 'csv' | 'jsonl') => {
+    const notes: string[] = [];
+    const last = [...readRecords(file, format, { onNote: (n) => notes.push(n) })].at(-1)!;
+    return [last.error?.reason, last.error?.detail.endsWith(LATIN1), notes.length, notes.every((n) => n.endsWith(LATIN1.replace('it is', 'the file is')))];
+  };
+  assert.deepEqual(said(f['cafe.csv']!, 'csv'), ['truncated', true, 1, true]);
+  assert.deepEqual(said(f['cafe-crlf.jsonl']!, 'jsonl'), ['truncated', true, 1, true]);
+  assert.deepEqual(said(f['utf8.csv']!, 'csv'), ['truncated', false, 1, false]);
+  assert.deepEqual(said(f['two.csv']!, 'csv'), ['truncated', false, 1, false]);
+  // past a chunk of ASCII (read again from the file's start), and at every chunk size
+  const long = writeFiles(dir, { 'long.txt': bytes('x'.repeat(3 << 20), '\ncaf', [0xe9]), 'long-utf8.txt': bytes('x'.repeat(5 << 19), 'é', 'x'.repeat(1 << 19), '\ncaf', [0xe9]) });
+  for (const chunk of [1 << 20, 7]) assert.equal([...readLines(f['cafe.csv']!, chunk)].at(-1)!.defect?.latin1, 'é');
+  assert.deepEqual([...readLines(long['long.txt']!)].at(-1)!.defect?.latin1, 'é');
+  assert.deepEqual([...readLines(long['long-utf8.txt']!)].at(-1)!.defect?.latin1, undefined);
 });
 
 test('every reader rejects the record where the file ends inside a UTF-8 character as truncated, saying so at its line', () => {

@@ -259,6 +259,12 @@ test('a config that is not UTF-8 text is refused where it is, not read with U+FF
     assert.throws(() => loadTrainConfig(cut), { message: `${cut}:3:12: the file ends inside a UTF-8 character (byte 12 of line 3 begins one, whose other ` +
       'bytes are missing): cut short? An incomplete download or copy: download or copy it again' }, name);
   }
+  // a Latin-1 config whose one accented letter ends it is as likely as one cut short: both are said
+  const cafe = path.join(dir, 'cafe.yaml');
+  fs.writeFileSync(cafe, Buffer.from('model: m\ndata: {train: t}\nrun_name: caf\xe9', 'latin1'));
+  assert.throws(() => loadTrainConfig(cafe), { message: `${cafe}:3:14: the file ends inside a UTF-8 character (byte 14 of line 3 begins one, whose other ` +
+    "bytes are missing): cut short? An incomplete download or copy: download or copy it again — or it is Windows-1252 text ending in 'é' (its one byte " +
+    'that is not ASCII): convert it, iconv -f WINDOWS-1252 -t UTF-8' });
   // a config whose last line is cut after a line in Latin-1: its encoding is what is wrong
   const both = path.join(dir, 'both.yaml');
   fs.writeFileSync(both, Buffer.concat([Buffer.from('model: caf\xe9\nrun_name: "', 'latin1'), Buffer.from([0xe2, 0x82])]));

@@ -81,9 +81,15 @@ test('a JSON file that ends inside a UTF-8 character is said to be cut short, no
   const start = Buffer.from('{\n  "merges": ["a b"],\n  "x": "');
   for (const [name, end] of [['euro', [0xe2, 0x82]], ['emoji', [0xf0, 0x9f, 0x98]], ['lf', [0xe2, 0x82, 0x0a]], ['crlf', [0xc3, 0x0d, 0x0a]]] as const) {
     const file = cut(name, Buffer.concat([start, Buffer.from(end)]));
+    // a lone lead byte, the file's one byte that is not ASCII, is as much a Latin-1 letter that ends it: said too
+    const latin1 = name === 'crlf' ? " — or it is Windows-1252 text ending in 'Ã' (its one byte that is not ASCII): convert it, iconv -f WINDOWS-1252 -t UTF-8" : '';
     assert.throws(() => readJsonFile(file), { message: `${file}:3: the file ends inside a UTF-8 character (byte 9 of line 3 begins one, whose other ` +
-      'bytes are missing): cut short? An incomplete download or copy: download or copy it again' }, name);
+      `bytes are missing): cut short? An incomplete download or copy: download or copy it again${latin1}` }, name);
   }
+  // after text that is UTF-8 and not ASCII, a lone lead byte is a cut character only
+  const utf8 = cut('utf8-before', Buffer.concat([Buffer.from('{"a": "é",\n"b": "'), Buffer.from([0xe9])]));
+  assert.throws(() => readJsonFile(utf8), { message: `${utf8}:2: the file ends inside a UTF-8 character (byte 7 of line 2 begins one, whose other ` +
+    'bytes are missing): cut short? An incomplete download or copy: download or copy it again' });
   // the character's bytes go on past it, or lines follow it: not where the file ends
   for (const [name, end] of [['mid', [0xe2, 0x82, 0x22, 0x7d]], ['lines-after', [0xe2, 0x82, 0x0a, 0x0a]], ['latin1', [0xe9, 0x22, 0x7d]]] as const) {
     const file = cut(name, Buffer.concat([start, Buffer.from(end)]));

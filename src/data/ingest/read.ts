@@ -82,7 +82,11 @@ function readAsFormat(file: string, format: Format, opts: ReadOptions): Generato
  */
 function* notingCutShort(items: Generator<RawItem>, opts: ReadOptions): Generator<RawItem> {
   for (const item of items) {
-    if (item.error?.cutShort) opts.onNote?.(`the file ends inside a UTF-8 character: cut short? Its last record (line ${item.line}) is incomplete, rejected as truncated`);
+    const e = item.error;
+    if (e?.cutShort) {
+      const latin1 = e.latin1 === undefined ? '' : ` — or the file is Windows-1252 text ending in '${e.latin1}' (its one byte that is not ASCII): convert it, iconv -f WINDOWS-1252 -t UTF-8`;
+      opts.onNote?.(`the file ends inside a UTF-8 character: cut short? Its last record (line ${item.line}) is incomplete, rejected as truncated${latin1}`);
+    }
     yield item;
   }
 }

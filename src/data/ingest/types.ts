@@ -85,7 +85,7 @@ const utf16Hint = (order: string): string => ` — or ${order} text without a by
 /** The rejection of a record that holds a line whose bytes are not UTF-8 text (see readLines), with the encodings it reads as. */
 export function defectRejection(d: LineDefect, line: number): Rejection {
   const readsAs = d.readsAs === undefined ? {} : { readsAs: d.readsAs };
-  if (d.cutShort) return { reason: 'truncated', detail: d.detail!, cutShort: true }; // the file ends inside a character: no other encoding
+  if (d.cutShort) return { reason: 'truncated', detail: d.detail!, cutShort: true, ...(d.latin1 === undefined ? {} : { latin1: d.latin1 }) }; // the file ends inside a character: no other encoding
   if (d.detail !== undefined) return { reason: d.kind, detail: d.detail, ...readsAs };
   if (d.kind === 'invalid_utf8') return { reason: 'invalid_utf8', detail: `invalid UTF-8 at byte ${d.byte} of line ${line}`, ...readsAs };
   const utf16 = d.readsAs?.length === 1 && d.readsAs[0]!.startsWith('UTF-16') ? utf16Hint(d.readsAs[0]!) : d.everyOtherNul ? UTF16_HINT : '';
