@@ -72,6 +72,17 @@ export function parseLoraKey(name: string): { layer: number; block: string; proj
 export const SCORE_PARAM = 'base_model.model.score.modules_to_save.weight';
 export const SCORE_SAVED_KEY = 'base_model.model.score.weight';
 
+const PEFT_EMBEDDING_LAYER_RE = /^base_model\.model\.(?:model\.(embed_tokens)|(lm_head))\.weight$/;
+
+/**
+ * The layer of a whole embed_tokens or lm_head weight in a saved PEFT adapter (its save_embedding_layers: PEFT saves
+ * them so when the vocabulary was resized, or when asked), or null when `name` is not one.
+ */
+export function savedEmbeddingLayer(name: string): 'embed_tokens' | 'lm_head' | null {
+  const m = PEFT_EMBEDDING_LAYER_RE.exec(name);
+  return m ? (m[1] ?? m[2]) as 'embed_tokens' | 'lm_head' : null;
+}
+
 /** One part of a tensor name as transformers' dot_natural_key sorts it: a number before a word, "shard_2" before "shard_11". */
 function naturalPart(part: string): Array<number | string> {
   if (/^\d+$/.test(part)) return [0, Number(part)];

@@ -17,7 +17,7 @@ import { Rng } from '../util/rng.ts';
 import { checkClassificationHead, type MistralConfig } from './config.ts';
 import { allocateLora, freePair, LORA_BIASES, loraScaling, type LoraAdapter, type LoraBias, type LoraSpec } from './lora.ts';
 import type { MistralModel } from './mistral.ts';
-import { loraKey, parseLoraKey, SCORE_SAVED_KEY } from './names.ts';
+import { loraKey, parseLoraKey, savedEmbeddingLayer, SCORE_SAVED_KEY } from './names.ts';
 import { rankPatterns, type RankPatterns } from './peft-patterns.ts';
 import { targetedModules } from './peft-targets.ts';
 import { refuseUnsupportedKeys } from './peft-unsupported.ts';
@@ -109,6 +109,9 @@ export function isCausalLmAdapter(dir: string): boolean {
   return declared == null ? seqClsBy(dir) === null : declared === 'CAUSAL_LM';
 }
 
+/** The way out for an adapter holding whole copies of base weights, which only PEFT applies. */
+const MERGE_IN_PEFT = 'merge it there (merge_and_unload, save_pretrained) and give the merged model as --model';
+
 /**
  * Reads and validates adapter_config.json and the tensor names of adapter_model.safetensors; with `model`, their shapes
  * too, as loadAdapter will load them (from the header: no weight is read), a wrong one named as from `baseDir` (the
@@ -162,9 +165,7 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
   for (const m of modulesToSave as string[]) {
     if (m === 'score' || m === 'classifier') continue;
     // a whole trained copy of a base module beside the factors: not applied, so not loaded as if it were absent
-    const way = m === 'lm_head' || m === 'embed_tokens'
-      ? ': the adapter holds a trained copy of it, which only PEFT applies; merge it there (merge_and_unload, save_pretrained) and give the merged model as --model'
-      : '';
+    const way = m === 'lm_head' || m === 'embed_tokens' ? `: the adapter holds a trained copy of it, which only PEFT applies; ${MERGE_IN_PEFT}` : '';
     err('modules_to_save', `"${m}" is not supported (only the classification head "score" is read)${way}`);
   }
   const file = path.join(dir, 'adapter_model.safetensors');
@@ -189,6 +190,12 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
         continue;
       }
       const key = parseLoraKey(name);
+      const embedding = key ? null : savedEmbeddingLayer(name);
+      if (embedding) {
+        // the first tensor of such an adapter (in the file's order, lm_head's before embed_tokens'): not "not a LoRA factor"
+        throw new UserError(`tensor "${name}" is a whole ${embedding} weight (PEFT saves embed_tokens and lm_head so after resize_token_embeddings, ` +
+          `or with save_embedding_layers=True), which only PEFT applies, over a base resized to it; ${MERGE_IN_PEFT} (the tokenizer saved with it)`, file);
+      }
       if (!key) throw new UserError(`tensor "${name}" is not a LoRA factor of a Mistral projection`, file);
       const layer = key.layer, proj = key.proj as Projection;
       if (!PROJECTIONS.includes(proj)) throw new UserError(`tensor "${name}": unknown projection "${proj}"`, file);

@@ -365,6 +365,33 @@ test('an adapter saved as adapter_model.bin (safe_serialization=False) is refuse
   assert.throws(() => loadAdapter(model, dir, { trainable: false }), /adapter_model\.safetensors: adapter weights not found: the folder has adapter_model\.bin \(a PyTorch pickle, saved with safe_serialization=False\), which is not read; save the adapter again with safe_serialization=True$/);
 });
 
+// PEFT 0.21's save_pretrained after resize_token_embeddings (save_embedding_layers "auto") writes, beside the factors,
+// base_model.model.lm_head.weight and base_model.model.model.embed_tokens.weight, whole (seen on a tiny Mistral whose
+// tokenizer got a pad token: resize_token_embeddings(len(tok)), get_peft_model, save_pretrained). Was: refused as
+// "not a LoRA factor of a Mistral projection", which said neither what the tensor is nor the way out.
+test('an adapter holding whole embed_tokens / lm_head weights (PEFT saves them after resize_token_embeddings) is refused naming the tensor and the way out', () => {
+  const src = path.join(TINY, 'adapter_init');
+  const st = SafetensorsFile.open(path.join(src, 'adapter_model.safetensors'));
+  const factors = Object.fromEntries(st.names().map((n) => [n, { dtype: 'F32' as const, shape: st.info(n).shape, data: st.readF32(n) }]));
+  st.close();
+  const whole = { dtype: 'F32' as const, shape: [513, 64], data: new Float32Array(513 * 64) };
+  const lmHead = 'base_model.model.lm_head.weight', embed = 'base_model.model.model.embed_tokens.weight';
+  for (const [extra, layer] of [[{ [lmHead]: whole, [embed]: whole }, 'lm_head'], [{ [embed]: whole }, 'embed_tokens']] as const) {
+    const dir = tmp();
+    writeSafetensors(path.join(dir, 'adapter_model.safetensors'), { ...extra, ...factors }, { format: 'pt' });
+    fs.copyFileSync(path.join(src, 'adapter_config.json'), path.join(dir, 'adapter_config.json'));
+    const name = layer === 'lm_head' ? lmHead : embed;
+    assert.throws(() => readAdapterInfo(dir, 2), new RegExp(`adapter_model\\.safetensors: tensor "${name.replaceAll('.', '\\.')}" is a whole ${layer} weight ` +
+      '\\(PEFT saves embed_tokens and lm_head so after resize_token_embeddings, or with save_embedding_layers=True\\), which only PEFT applies, ' +
+      'over a base resized to it; merge it there \\(merge_and_unload, save_pretrained\\) and give the merged model as --model \\(the tokenizer saved with it\\)$'), layer);
+    if (layer !== 'lm_head') continue;
+    const r = spawnSync(process.execPath, [BIN, 'eval', '--model', TINY_BASE, '--adapter', dir, '--data', path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl')], { encoding: 'utf8' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('error:')).length, 1, r.stderr);
+    assert.match(r.stderr, /tensor "base_model\.model\.lm_head\.weight" is a whole lm_head weight/);
+  }
+});
+
 test('an adapter without task_type that holds a score head (PEFT\'s PeftModel on a sequence classifier) is read as SEQ_CLS', () => {
   const src = path.join(TINY_CLS, 'adapter_init'), dir = tmp();
   fs.copyFileSync(path.join(src, 'adapter_model.safetensors'), path.join(dir, 'adapter_model.safetensors'));
