@@ -20,6 +20,7 @@ import { hasLmHeadFolder, hasScoreHeadFolder, isClassificationOnly, isClassifica
 import { HF_NAMES, SCORE_SAVED_KEY } from '../model/names.ts';
 import { runPath } from '../run/layout.ts';
 import { requireOneTarget } from './target-args.ts';
+import { warnIfAdapterTemplateDiffers } from './adapter-template.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { FLAG_WORDS, libraryWords, type OptionWords } from '../util/option-words.ts';
 
@@ -98,7 +99,10 @@ export function resolveEvalTarget(o: EvalTargetOptions, words: OptionWords = OPT
   const model = o.model || adapterBaseFolder(o.adapter!, w);
   if (!o.model) sayAdapterBase(o.adapter!, model);
   requireWeightFolders(model, o.adapter ?? null); // before the adapter's base is compared with it
-  if (o.adapter) warnIfNotTrainedOn(o.adapter, model);
+  if (o.adapter) {
+    warnIfNotTrainedOn(o.adapter, model);
+    warnIfAdapterTemplateDiffers(o.adapter, model, w);
+  }
   return { model, adapter: o.adapter ?? null, tokenizerDir: null, runWeights: null, task, labels: o.labels ?? null, maxSeqLen: o.maxSeqLen ?? null, trainOn: 'assistant' };
 }
 

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FLAG_WORDS, requireOneNamePerClass, resolveEvalTarget } from '../../src/eval/target.ts';
-import { TINY_BASE } from '../helpers.ts';
+import { TINY, TINY_BASE } from '../helpers.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 test('--best without --run says once that it needs a run folder', () => {
@@ -45,4 +46,24 @@ test('too few or too many class names for the head say how many to give (they sa
   assert.throws(() => requireOneNamePerClass(['a', 'b'], 3, 'runs/x/config.yaml: labels'),
     { name: 'UserError', message: 'runs/x/config.yaml: labels: 2 class names for a head that scores 3 classes: give --labels with 3, one per class in index order' });
   requireOneNamePerClass(['a', 'b', 'c'], 3, '--labels');
+});
+
+// TRL's SFTTrainer saves its tokenizer beside the adapter, with the chat template it trained with (SFTConfig's
+// chat_template_path sets one the base has not). eval, generate and classify render chats with --model's template:
+// the adapter folder's was left out without a word. Now it is said, once, naming both; nothing where they agree.
+test("an adapter folder's chat template that is not the model's is said, naming both and the way to use it", () => {
+  const template = "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}";
+  const adapter = tempDir('mt-adapter-template-');
+  for (const f of ['adapter_config.json', 'adapter_model.safetensors']) fs.copyFileSync(path.join(TINY, 'adapter_init', f), path.join(adapter, f));
+  const warned = (model: string): string => captureStderr(() => resolveEvalTarget({ model, adapter }, FLAG_WORDS)).stderr;
+  assert.equal(warned(TINY_BASE), '', 'an adapter folder without a template');
+  fs.writeFileSync(path.join(adapter, 'chat_template.jinja'), template);
+  assert.equal(warned(TINY_BASE), `warning: ${adapter}/chat_template.jinja: the adapter folder's chat template (saved with it, e.g. by TRL's SFTTrainer) is not ` +
+    `the one chats are rendered with here, --model's (${TINY_BASE}: no chat template, so the default Mistral one); to render with the adapter's, ` +
+    'give a copy of the model folder with it as chat_template.jinja\n');
+  // the way out: a copy of the model folder with that template, which then agrees
+  const model = tempDir('mt-adapter-template-model-');
+  for (const f of fs.readdirSync(TINY_BASE)) fs.copyFileSync(path.join(TINY_BASE, f), path.join(model, f));
+  fs.writeFileSync(path.join(model, 'tokenizer_config.json'), JSON.stringify({ chat_template: template }));
+  assert.equal(warned(model), '', 'the same template in both');
 });
