@@ -20,7 +20,7 @@ import { hasLmHeadFolder, hasScoreHeadFolder, isClassificationOnly, isClassifica
 import { HF_NAMES, SCORE_SAVED_KEY } from '../model/names.ts';
 import { runPath } from '../run/layout.ts';
 import { requireOneTarget } from './target-args.ts';
-import { warnIfAdapterTemplateDiffers } from './adapter-template.ts';
+import { warnIfAdapterTemplateDiffers } from '../tokenizer/adapter-template.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { FLAG_WORDS, libraryWords, type OptionWords } from '../util/option-words.ts';
 

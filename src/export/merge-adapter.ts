@@ -12,6 +12,7 @@ import { adapterBaseFolder, sayAdapterBase } from '../model/adapter-base-folder.
 import { loadConfig } from '../model/config.ts';
 import { readAdapterInfo } from '../model/peft.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
+import { warnIfAdapterTemplateDiffers } from '../tokenizer/adapter-template.ts';
 import { folderClassNames } from '../eval/target.ts';
 import { needArg } from '../util/api-args.ts';
 import { withIo } from '../util/atomic.ts';
@@ -69,6 +70,7 @@ export function exportMergedAdapter(opts: MergedAdapterOptions, words: OptionWor
       'an untrained one; merge an adapter saved with its head', opts.adapter);
   }
   warnIfNotTrainedOn(opts.adapter, base);
+  warnIfAdapterTemplateDiffers(opts.adapter, base, words, 'the export writes');
   const head = info.hasScore ? 'classification' : 'causal';
   // the class names classify gives this adapter's head (its folder's config.json or card, else the base's id2label) where
   // they name as many as it has; else LABEL_0 …, as transformers names them: said where names were given for another

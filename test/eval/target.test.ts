@@ -59,7 +59,7 @@ test("an adapter folder's chat template that is not the model's is said, naming 
   assert.equal(warned(TINY_BASE), '', 'an adapter folder without a template');
   fs.writeFileSync(path.join(adapter, 'chat_template.jinja'), template);
   assert.equal(warned(TINY_BASE), `warning: ${adapter}/chat_template.jinja: the adapter folder's chat template (saved with it, e.g. by TRL's SFTTrainer) is not ` +
-    `the one chats are rendered with here, --model's (${TINY_BASE}: no chat template, so the default Mistral one); to render with the adapter's, ` +
+    `the one chats are rendered with here, --model's (${TINY_BASE}: no chat template, so the default Mistral one); to use the adapter's, ` +
     'give a copy of the model folder with it as chat_template.jinja\n');
   // the way out: a copy of the model folder with that template, which then agrees
   const model = tempDir('mt-adapter-template-model-');

@@ -72,3 +72,13 @@ test('export --format gguf-lora over a base of other shapes (named by adapter_co
     assert.equal(fs.existsSync(out), false);
   }
 });
+
+// TRL's SFTTrainer saves its tokenizer, with the chat template it trained with, beside the adapter; the export writes
+// --model's tokenizer files: the adapter's template was left out without a word (src/tokenizer/adapter-template.ts).
+test("export --merge of an adapter folder with a chat template that is not the model's says so", () => {
+  const adapter = adapterNaming('templated', TINY_BASE);
+  fs.writeFileSync(path.join(adapter, 'chat_template.jinja'), "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}{% endfor %}");
+  const { stderr } = captureStderr(() => exportCommand({ model: TINY_BASE, adapter, out: path.join(dir, 'merged'), merge: true }));
+  assert.ok(stderr.includes(`warning: ${adapter}/chat_template.jinja: the adapter folder's chat template (saved with it, e.g. by TRL's SFTTrainer) ` +
+    `is not the one the export writes, --model's (${TINY_BASE}: no chat template, so the default Mistral one)`), stderr);
+});

@@ -26,6 +26,7 @@ import { readRunConfig, requireRunWeights } from '../export.ts';
 import { folderId, readUnchanged } from '../read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
 import { warnIfNotTrainedOn } from '../../train/model-fingerprint.ts';
+import { warnIfAdapterTemplateDiffers } from '../../tokenizer/adapter-template.ts';
 import { requireSourceFilesUnchanged, sourceFilesOf, type SourceFiles } from '../../train/source-files.ts';
 import { requireGgufValues, type GgufValue } from './gguf-file.ts';
 import { CLASSIFIER, classifierAdapter, classifierRefusal, refuseSeqClsAdapter, requireGgufConfig, requireGgufExportable } from './export-gguf.ts';
@@ -135,6 +136,7 @@ function planFolders(src: GgufSource, words: OptionWords): { plan: FolderPlan; c
   const adapterId = folderId(src.adapter);
   requireGgufAdapter(src.adapter, modelCfg, words);
   warnIfNotTrainedOn(src.adapter, src.model);
+  warnIfAdapterTemplateDiffers(src.adapter, src.model, words, 'the export writes');
   return { plan: { kind: 'adapted', model: src.model, files, adapter: src.adapter, from: folderProvenance(src.model, src.adapter), adapterId }, cfg: modelCfg };
 }
 

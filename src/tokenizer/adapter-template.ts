@@ -1,19 +1,22 @@
 // A PEFT adapter folder that carries a chat template (TRL's SFTTrainer saves its tokenizer beside the adapter, and a
 // template it was given, SFTConfig's chat_template_path, is saved only there): eval, generate and classify render
-// chats with the template of the model folder's tokenizer, so an adapter's template that is not that one is said
-// once, not silently left out.
-import { readFolderTokenizerConfig } from '../tokenizer/tokenizer-config.ts';
+// chats with the template of the model folder's tokenizer, and export --merge / --format gguf write that one, so an
+// adapter's template that is not it is said once, not silently left out.
+import { readFolderTokenizerConfig } from './tokenizer-config.ts';
 import { warnOnce } from '../util/log.ts';
 import type { OptionWords } from '../util/option-words.ts';
 
-/** Warns where adapter folder `adapter` holds a chat template other than the one model folder `model` renders chats with. */
-export function warnIfAdapterTemplateDiffers(adapter: string, model: string, words: OptionWords): void {
+/**
+ * Warns where adapter folder `adapter` holds a chat template other than model folder `model`'s, which is the one that
+ * `use` (the command's use of it: "chats are rendered with here", "the export writes").
+ */
+export function warnIfAdapterTemplateDiffers(adapter: string, model: string, words: OptionWords, use = 'chats are rendered with here'): void {
   const own = readFolderTokenizerConfig(adapter);
   if (own.chatTemplate === null) return;
   const base = readFolderTokenizerConfig(model);
   if (base.chatTemplate === own.chatTemplate) return;
   const used = base.chatTemplateSource ?? `${model}: no chat template, so the default Mistral one`;
   warnOnce(`${own.chatTemplateSource}: the adapter folder's chat template (saved with it, e.g. by TRL's SFTTrainer) is not the one ` +
-    `chats are rendered with here, ${words.say('model')}'s (${used}); to render with the adapter's, give a copy of the model folder ` +
+    `${use}, ${words.say('model')}'s (${used}); to use the adapter's, give a copy of the model folder ` +
     'with it as chat_template.jinja');
 }
