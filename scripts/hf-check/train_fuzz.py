@@ -119,6 +119,15 @@ BASES = {
     'theta_1e6_v4': dict(rope_theta=1000000.0),
     'theta_1e6': dict(rope_parameters={'rope_type': 'default', 'rope_theta': 1000000.0}, sliding_window=None),
     'mha': dict(num_key_value_heads=4),
+    # 2026-12-07 (session 62): GQA 8:1 with head_dim 256 and a window of 16 (long rows: several windows); positions
+    # past max_position_embeddings (len=long rows reach 250) with plain, yarn, llama3 and linear rope
+    'gqa8_hd256_sw16': dict(num_attention_heads=8, num_key_value_heads=1, head_dim=256, sliding_window=16),
+    'mpe32_sw5': dict(max_position_embeddings=32, sliding_window=5),
+    'yarn_mpe32': dict(rope_parameters={'rope_type': 'yarn', 'factor': 4.0, 'original_max_position_embeddings': 16, 'rope_theta': 10000.0},
+                       max_position_embeddings=32, sliding_window=12),
+    'llama3_mpe24': dict(rope_parameters={'rope_type': 'llama3', 'factor': 8.0, 'low_freq_factor': 1.0, 'high_freq_factor': 4.0,
+                                          'original_max_position_embeddings': 16, 'rope_theta': 10000.0}, max_position_embeddings=24, sliding_window=7),
+    'linear_mpe24_hd8': dict(rope_scaling={'type': 'linear', 'factor': 3.0}, max_position_embeddings=24, head_dim=8, sliding_window=None),
     'mha_hd8_yarn': dict(num_key_value_heads=4, head_dim=8, rope_parameters={'rope_type': 'yarn', 'factor': 3.0, 'original_max_position_embeddings': 24,
                                                                              'rope_theta': 1000000.0}),
 }
@@ -248,6 +257,15 @@ def truncate(rows, max_len):
         t = {k: (v[:max_len] if isinstance(v, list) else v) for k, v in r.items()}
         out.append(t)
     return out
+
+
+def cut_to_nothing(rows, max_len, cls):
+    """The rows ours drops as fully masked (docs/data.md): a generation row that max_seq_len cuts with no target left in
+    its first max_len tokens. TRL's packer keeps them (packs that train nothing) and HF's Trainer would too; ours does
+    not copy that (docs/train-parity.md, "Rows without targets"), so HF is given the rows ours trains."""
+    if cls or max_len is None:
+        return rows
+    return [r for r in rows if len(r['input_ids']) <= max_len or any(x != -100 for x in r.get('labels', r['input_ids'])[1:max_len])]
 
 
 def hf_rows(rows):
@@ -554,6 +572,7 @@ def run_case(i, case):
             save_file({k: torch.zeros_like(v) if 'lora_B' in k else v for k, v in t.items()}, f'{adapter}/adapter_model.safetensors', metadata={'format': 'pt'})
     steps, evals, saved = ours_run(d, case, adapter, base, f'{d}/train.jsonl', f'{d}/val.jsonl' if val else None)
     max_len = None if case['packing'] else c.get('max_seq_len')
+    rows = cut_to_nothing(rows, c.get('max_seq_len'), cls)  # (ours' train.jsonl keeps them: it drops them itself)
     case['hf_out'] = f'{d}/hf-out'
     model, theirs, hf_evals = hf_run(case, adapter, hf_rows(truncate(rows, max_len)), hf_rows(truncate(val, c.get('max_seq_len'))), base)
     res, note = {}, ''
