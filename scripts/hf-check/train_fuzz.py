@@ -105,9 +105,12 @@ BASES = {
     # transformers 4's form, the original context at the top level (Phi-3's), an attention factor given
     'longrope_v4': dict(rope_scaling={'type': 'longrope', 'short_factor': [1.0, 1.2, 2.0, 3.0], 'long_factor': [1.5, 3.0, 6.0, 9.0], 'attention_factor': 1.1},
                         original_max_position_embeddings=12, head_dim=8, num_key_value_heads=1),
-    # within max_position_embeddings transformers' dynamic rope is plain rope; ours refuses a max_seq_len past it (its
-    # default 1024 too), so the context is 1024 here
+    # within max_position_embeddings transformers' dynamic rope is plain rope; ours refuses rows that reach past it
+    # (dynamic-rope-reach.ts), so the context is 1024 here
     'dynamic': dict(rope_scaling={'type': 'dynamic', 'factor': 2.0}, max_position_embeddings=1024),
+    # len=long's rows (up to 252 tokens) within the context 256 but max_seq_len (1024 by default; packs of 128-256, a
+    # truncation of 30-200) at or past it: transformers rescales by the batch's reach, not by max_seq_len
+    'dynamic_mpe256': dict(rope_parameters={'rope_type': 'dynamic', 'factor': 2.0, 'rope_theta': 10000.0}, max_position_embeddings=256, sliding_window=9),
     'ministral_mixed': dict(model_type='ministral', layer_types=['sliding_attention', 'full_attention'], sliding_window=3),
     'ministral_3_layers': dict(model_type='ministral', num_hidden_layers=3, sliding_window=2, head_dim=8,
                                layer_types=['full_attention', 'sliding_attention', 'sliding_attention']),

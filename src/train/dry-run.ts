@@ -14,6 +14,7 @@ import { checkConfigPaths, checkLoraRank, cpuSequenceRefusal, cudaHostRefusal, f
 import { placeOf } from './config-paths.ts';
 import { shownAs } from './config-issues.ts';
 import { deviceBytesNeeded, planMemory, realBatchNote, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
+import { checkDynamicRopeReach } from './dynamic-rope-reach.ts';
 import { checkAdapterAndHead, checkPacking, checkRunTrainable, loadRunSplits, planSteps, plannedModelConfig, warnUnusedSettings } from './setup.ts';
 import { RunDir } from './run-dir.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
@@ -81,11 +82,12 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   checkConfigPaths(cfg, place);
   const model = plannedModelConfig(cfg);
   const v = shownAs(cfg, flags.written); // values as written (1e3), as the schema's errors quote them
-  checkRunTrainable(cfg, model, place, v);
+  checkRunTrainable(cfg, model);
   checkLoraRank(cfg, model, place, v);
   checkAdapterAndHead(cfg, model, place);
   checkPacking(cfg, cfg.task === 'classification', place);
   const { train, val, test } = loadRunSplits(cfg, model, { resuming: false, place, words: flags.words ?? FLAG_WORDS });
+  checkDynamicRopeReach(cfg, model, [train, val, test], v, place);
   const evalSplits = [val, test];
   const shape = runBatchShape(cfg, train, evalSplits); // its B planned once, for the CPU's limit too
   const { backend, available, why, gpu } = plannedDevice(cfg);

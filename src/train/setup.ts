@@ -20,7 +20,7 @@ import { hostFloats, storedName } from '../model/weights.ts';
 import type { Param } from '../model/params.ts';
 import { createAdapter, loadAdapter, readAdapterInfo, refuseMissingTraining, refusePatternedTraining, type TaskType } from '../model/peft.ts';
 import { givenLabels } from '../eval/target.ts';
-import { dynamicRopeRefusal } from '../model/rope-config.ts';
+import { checkDynamicRopeReach } from './dynamic-rope-reach.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import type { OptionWords } from '../util/option-words.ts';
 import { BUNDLED_VOCAB_SIZE, loadModelTokenizer, loadTokenizer } from '../tokenizer/load.ts';
@@ -92,18 +92,16 @@ export function closingOnError<T>(backend: Backend, fn: () => T): T {
 }
 
 /**
- * The refusals of a model config that train cannot train as asked (attention dropout, a regression head; rows
- * longer than a dynamic rope's max_position_embeddings): from config.json alone.
+ * The refusals of a model config that train cannot train as asked (attention dropout, a regression head): from
+ * config.json alone (rows past a dynamic rope's max_position_embeddings: checkDynamicRopeReach, once they are loaded).
  */
-export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string, v = shownAs(cfg)): void {
+export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig): void {
   checkTrainable(model, cfg.task, typeof cfg.model === 'string' ? path.join(cfg.model, 'config.json') : 'model.config');
-  const dynamic = dynamicRopeRefusal(model, cfg.max_seq_len, `set max_seq_len to ${model.maxPositionEmbeddings} or less`);
-  if (dynamic) throw keyError('max_seq_len', `${v('max_seq_len')}: ${dynamic}`, place);
 }
 
 function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place, written, words }: { place?: (key: string) => string; written?: Readonly<Record<string, string>>; words?: OptionWords }): RunSetup {
   const v = shownAs(cfg, written); // values as written (1e3), as the schema's errors quote them
-  checkRunTrainable(cfg, runModelConfig(cfg), place, v); // before a 7B model's weights are read
+  checkRunTrainable(cfg, runModelConfig(cfg)); // before a 7B model's weights are read
   // a lora.r past the model's sizes is named as such, before the memory it would take is
   const planned = plannedModelConfig(cfg);
   checkLoraRank(cfg, planned, place, v);
@@ -120,6 +118,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
     resuming, place, words,
     onLoaded: (key, st) => { loaded[key.replace('data.', '') as 'train' | 'val' | 'test'] = { dropped: st.dropped, fullyMasked: st.fullyMasked, truncated: st.truncated }; },
   });
+  checkDynamicRopeReach(cfg, planned, [train, val, test], v, place);
   const batchRows = checkSequenceFits(cfg, planned, [train, val, test],
     { ...deviceTarget(backend), gpu: backend instanceof CudaBackend ? backend.flashGpu : null }, place);
 

@@ -150,7 +150,7 @@ test('a value found wrong against the model or data after validation (lora.r, pa
   }
 });
 
-test('max_seq_len refused against the model (dynamic rope) and a data file that cannot be read are named at their line', () => {
+test('rows past a dynamic rope\'s context refused at max_seq_len\'s line (rows within it run whatever max_seq_len), and a data file that cannot be read are named at their line', () => {
   const f = path.join(dir, 'train.yaml');
   const dyn = path.join(dir, 'dynamic-model');
   fs.mkdirSync(dyn, { recursive: true });
@@ -158,9 +158,27 @@ test('max_seq_len refused against the model (dynamic rope) and a data file that 
   const modelCfg = JSON.parse(fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8')) as object;
   fs.writeFileSync(path.join(dyn, 'config.json'), JSON.stringify({ ...modelCfg, max_position_embeddings: 64, rope_scaling: { type: 'dynamic', factor: 2 } }));
   fs.writeFileSync(path.join(dir, 'tokens.jsonl'), '{"input_ids": [1, 5, 9]}\n{"input_ids": [1, 7]}\n');
+  fs.writeFileSync(path.join(dir, 'long.jsonl'), `{"input_ids": [1, 5, 9]}\n${JSON.stringify({ input_ids: Array.from({ length: 100 }, (_, i) => 3 + i) })}\n`);
   const planned = (yaml: string): void => dryRunOf(f, yaml);
-  assert.throws(() => planned(`model: ${dyn}\ndata: {train: tokens.jsonl}\noutput_dir: out\nmax_seq_len: 512\n`),
-    { message: new RegExp(`^${literal(f)}:4:1: max_seq_len: 512: "dynamic" rope scaling`) });
+  // a row reaching past max_position_embeddings 64, where transformers would rescale: refused at max_seq_len's line
+  assert.throws(() => planned(`model: ${dyn}\ndata: {train: long.jsonl}\noutput_dir: out\nmax_seq_len: 512\n`),
+    { message: new RegExp(`^${literal(f)}:4:1: max_seq_len: 512: rows of up to 100 tokens: "dynamic" rope scaling`) });
+  assert.throws(() => planned(`model: ${dyn}\ndata: {train: tokens.jsonl, val: long.jsonl}\noutput_dir: out\nmax_seq_len: 512\n`),
+    { message: new RegExp(`^${literal(f)}:4:1: max_seq_len: 512: rows of up to 100 tokens: "dynamic" rope scaling`) });
+  // transformers rescales by the batch's reach (a padded batch's longest row, a packed one's longest sample), not by
+  // max_seq_len: rows within the context run (plain rope there), as they do cut to max_seq_len 64
+  planned(`model: ${dyn}\ndata: {train: tokens.jsonl}\noutput_dir: out\nmax_seq_len: 512\n`);
+  planned(`model: ${dyn}\ndata: {train: tokens.jsonl}\noutput_dir: out\nmax_seq_len: 512\npacking: true\n`);
+  planned(`model: ${dyn}\ndata: {train: long.jsonl}\noutput_dir: out\nmax_seq_len: 64\n`);
+  // train itself, past the dry run: the same refusal
+  fs.writeFileSync(f, `model: ${dyn}\ndata: {train: long.jsonl}\noutput_dir: out\nmax_seq_len: 512\n`);
+  const { cfg, place } = readTrainConfig(f);
+  setQuiet(true);
+  try {
+    assert.throws(() => setupRun({ ...cfg, device: 'cpu' }, { place }), { message: new RegExp(`^${literal(f)}:4:1: max_seq_len: 512: rows of up to 100 tokens: "dynamic"`) });
+  } finally {
+    setQuiet(false);
+  }
   assert.throws(() => planned(`model: ${TINY_BASE}\ndata: {train: tokens.jsonl, test: /dev/null}\noutput_dir: out\n`),
     { message: new RegExp(`^${literal(f)}:2:\\d+: data\\.test: /dev/null: `) });
 });
