@@ -287,7 +287,8 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, st
   }
   const stopping = earlyStoppingWarning(cfg, steps.stepsPerEpoch, totalSteps, v);
   if (stopping) warn(stopping);
-  const longest = cfg.packing ? cfg.max_seq_len : train.reduce((m, r) => Math.max(m, Math.min(r.inputIds.length, cfg.max_seq_len)), 0);
+  // packed, positions restart at each sample: they reach its longest sample, not the pack's length
+  const longest = train.reduce((m, r) => Math.max(m, Math.min(r.inputIds.length, cfg.max_seq_len)), 0);
   if (longest > modelCfg.maxPositionEmbeddings) {
     warn(`sequences of up to ${longest} tokens (max_seq_len ${v('max_seq_len')}) pass the model's max_position_embeddings ${modelCfg.maxPositionEmbeddings}: positions beyond it were never trained`);
   }
