@@ -41,8 +41,10 @@ export function openLibrary(spec: LibrarySpec, opts: OpenOptions = {}): OpenedLi
       throw new UserError(`${spec.what} found at ${file} but it failed to load: ${oneLine(e)}; ${libraryHint(spec, opts.maxMajor)}`);
     }
   }
+  // the sonames of a CUDA the driver runs (maxMajor), which the error names as the ones asked for
+  const sonames = spec.sonames.filter((n) => !newerThanDriver(spec, Number(/\.so\.(\d+)$/.exec(n)?.[1]), opts.maxMajor));
   if (opts.systemCache !== false) {
-    for (const soname of spec.sonames.filter((n) => !newerThanDriver(spec, Number(/\.so\.(\d+)$/.exec(n)?.[1]), opts.maxMajor))) {
+    for (const soname of sonames) {
       try {
         return { koffi, lib: koffi.load(soname), file: soname };
       } catch {
@@ -50,7 +52,7 @@ export function openLibrary(spec: LibrarySpec, opts: OpenOptions = {}): OpenedLi
       }
     }
   }
-  throw notFoundError(spec, found, opts.systemCache !== false ? [`the system loader cache (ldconfig: ${spec.sonames.join(', ')})`] : []);
+  throw notFoundError(spec, found, opts.systemCache !== false ? [`the system loader cache (ldconfig: ${sonames.join(', ')})`] : []);
 }
 
 /**

@@ -37,6 +37,22 @@ test('opening the driver, NVRTC or cuBLASLt where none exists: a UserError listi
   assert.match(probe.reason, /^no CUDA driver: CUDA driver \(libcuda\.so\.1\) not found; looked in: .*the system loader cache \(ldconfig: libcuda\.so\.1\)/);
 });
 
+test('on a driver that runs CUDA 12 the system loader cache is asked for NVRTC and cuBLASLt of CUDA 12 alone, and the error says so', () => {
+  const root = empty();
+  for (const [open, soname] of [[() => Nvrtc.open({ root, env: {}, maxMajor: 12 }), 'libnvrtc.so.12'],
+    [() => CublasLt.open({ root, env: {}, maxMajor: 12 }), 'libcublasLt.so.12']] as const) {
+    let message: string;
+    try {
+      open();
+      continue; // the system's loader cache has CUDA 12's library here: nothing to check
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    // was: "(ldconfig: libnvrtc.so.13, libnvrtc.so.12)", though CUDA 13's soname was never asked for
+    assert.ok(message.includes(`, the system loader cache (ldconfig: ${soname}); `), message);
+  }
+});
+
 test('a library file that is there but broken: the error names the file and the loader\'s reason', () => {
   const root = empty();
   fs.mkdirSync(path.join(root, 'ld'));
