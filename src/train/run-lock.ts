@@ -466,4 +466,3 @@ function missingFolders(dir: string): string[] {
   }
   return out;
 }
-
