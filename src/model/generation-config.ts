@@ -107,8 +107,13 @@ export const GENERATION_KEY_CHECKS = {
  * repetition_penalty or do_sample is applied by HF's generate()); null where there is neither.
  */
 function readFile(dir: string): { file: string; config: Record<string, unknown> } | null {
+  return generationConfigJson(dir) ?? modelConfigKeys(dir);
+}
+
+/** `dir`/generation_config.json parsed to an object (refused where it is none); null without the file (config.json not read). */
+export function generationConfigJson(dir: string): { file: string; config: Record<string, unknown> } | null {
   const file = path.join(dir, 'generation_config.json');
-  if (!fileIsThere(file)) return modelConfigKeys(dir); // a folder or FIFO in its place is readJsonFile's error, not "no file"
+  if (!fileIsThere(file)) return null; // a folder or FIFO in its place is readJsonFile's error, not "no file"
   const config = readJsonFile(file);
   if (!isRecord(config)) throw new UserError('generation_config.json must be a JSON object', file);
   return { file, config };

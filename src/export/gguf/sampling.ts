@@ -4,10 +4,9 @@
 // them as their defaults where the user gives no flag (common.cpp common_init_sampler_from_model); without them a
 // fine-tuned model stating temperature 0.3 samples there at llama.cpp's 0.8, top_k 40, top_p 0.95. Written whatever
 // do_sample says, as gguf-py writes them; config.json's generation keys are not read (gguf-py reads only this file).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { generationConfigJson } from '../../model/generation-config.ts';
 import { UserError } from '../../util/errors.ts';
-import { isRecord, jsonValueText, readJsonFile } from '../../util/json-file.ts';
+import { jsonValueText } from '../../util/json-file.ts';
 import { requireGgufValues, type GgufValue } from './gguf-file.ts';
 
 type Kind = 'i32' | 'f32' | 'string';
@@ -34,11 +33,10 @@ const SAMPLING_KEYS: ReadonlyArray<readonly [readonly string[], string, Kind]> =
  * the key, where gguf-py's writer stops with a Python error.
  */
 export function samplingMetadata(modelDir: string): Map<string, GgufValue> {
-  const file = path.join(modelDir, 'generation_config.json');
   const m = new Map<string, GgufValue>();
-  if (!fs.existsSync(file)) return m;
-  const json = readJsonFile(file);
-  if (!isRecord(json)) return m;
+  const read = generationConfigJson(modelDir); // gguf-py reads this file alone, not config.json's generation keys
+  if (!read) return m;
+  const { file, config: json } = read;
   for (const [names, key, kind] of SAMPLING_KEYS) {
     // gguf-py: gen_config.get(a, gen_config.get(b, None)): the first key present, even as null (then nothing is written)
     const name = names.find((n) => n in json);
