@@ -117,6 +117,10 @@ test("--format gguf-lora of a run's adapter reads no base weight: a --model fold
   const r = await cli('export', '--model', base, '--adapter', path.join(run, 'adapter'), '--out', out, '--format', 'gguf-lora');
   assert.equal(r.status, 0, r.stderr);
   assert.ok(fs.statSync(out).size > 0, out);
+  // the closing line says "as a GGUF adapter (f16)", not "as a f16 GGUF adapter"
+  const done = r.stderr.split('\n').find((l) => l.startsWith('exported the LoRA adapter')) ?? r.stderr;
+  assert.match(done, /^exported the LoRA adapter as a GGUF adapter \(f16\) to .+ \(\d+\.\d\d MiB\): load it beside a GGUF of .+ \(llama\.cpp --lora, Ollama's ADAPTER\)$/);
+  assert.ok(done.includes(` to ${out} (`), done);
 });
 
 test('--out x.gguf/ (a trailing "/", or "/.") of a GGUF export is refused in one line naming --out, nothing written: the system says EISDIR, the export wrote x.gguf', async () => {
