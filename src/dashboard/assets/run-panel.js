@@ -30,7 +30,7 @@ export class RunPanel {
     // focus (to the page's body) within a poll, before Enter could open it
     const files = ['metrics.jsonl', 'config.yaml', 'report.json'].filter((f) => (f === 'metrics.jsonl' ? r.exists : f === 'config.yaml' ? r.config : r.report));
     if (files.join('/') !== this.linksShown) {
-      this.links.replaceChildren(...files.map((f) => h('a', { href: `/run/${r.id}/${f}`, target: '_blank', rel: 'noopener', 'aria-label': `${f} of ${r.name}` }, f)));
+      this.links.replaceChildren(...files.map((f) => fileLink(r, f, { 'aria-label': `${f} of ${r.name}` })));
       this.linksShown = files.join('/');
     }
     this.status.replaceChildren(statusLine(r));
@@ -167,7 +167,7 @@ function reportSections(r, testRow) {
       const { labels: shown, size } = cm.matrix;
       out.push(h('div', { class: 'note', 'data-confusion-shown': shown.length },
         `showing ${shown.length} of ${size} labels: those with the most errors (false negatives + false positives); the other ${size - shown.length} are summed in the last row and column. The whole matrix: `,
-        h('a', { href: `/run/${r.id}/${file}`, target: '_blank', rel: 'noopener' }, file)));
+        fileLink(r, file)));
     }
     out.push(confusionTable(cm.matrix, labels));
   }
@@ -193,8 +193,12 @@ const SAMPLES_SHOWN = 100;
 
 /** Says that a table shows the first `shown` of its `total` `what`, and links to the run's `file`, which holds them all. */
 function shownNote(r, shown, total, what, file) {
-  return h('div', { class: 'note', 'data-shown': `${shown} of ${total}` }, `showing the first ${shown} of ${total} ${what}; all of them: `,
-    h('a', { href: `/run/${r.id}/${file}`, target: '_blank', rel: 'noopener' }, file));
+  return h('div', { class: 'note', 'data-shown': `${shown} of ${total}` }, `showing the first ${shown} of ${total} ${what}; all of them: `, fileLink(r, file));
+}
+
+/** A link to the run's `file` (served by the dashboard), opened in a tab of its own; `attrs` added to it. */
+function fileLink(r, file, attrs = {}) {
+  return h('a', { href: `/run/${r.id}/${file}`, target: '_blank', rel: 'noopener', ...attrs }, file);
 }
 
 /** A sample's fields as train writes them (src/train/samples.ts), in reading order; `reference` (the expected answer) when present. */
