@@ -202,7 +202,7 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
     takeDosEof(line);
     if (line.defect?.cutShort) {
       if (!defective) cutAt = line;
-      cutShort(line, lineAt === size && !defective, fd);
+      cutShort(line, lineAt === size && !defective, fd, size);
     }
     defective ||= line.defect !== undefined;
     return line;
@@ -254,7 +254,7 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
           last.crlf = true;
           takeDosEof(last);
           // its line end now ends the file: the line that ends inside a character was where the file was cut short
-          if (last === cutAt && lineAt === size) cutShort(last, true, fd);
+          if (last === cutAt && lineAt === size) cutShort(last, true, fd, size);
         }
         chunk = view;
       }
@@ -347,16 +347,17 @@ function dosEofOffset(fd: number, size: number): number {
 /**
  * Makes the defect of `line`, whose bytes end inside a character (LineDefect.cutShort), say the file was cut short when
  * it `is` (the line ends the file, and no line before holds a defect): no encoding to convert from, which would garble
- * the file (unless it may be Latin-1 text: LineDefect.latin1, read from `fd`). Else it is an invalid_utf8 defect as any other.
+ * the file (unless it may be Latin-1 text: LineDefect.latin1, read from `fd`, of `size` bytes). Else it is an invalid_utf8
+ * defect as any other.
  */
-function cutShort(line: Line, is: boolean, fd: number): void {
+function cutShort(line: Line, is: boolean, fd: number, size: number): void {
   const d = line.defect!;
   if (!is) {
     delete d.cutShort;
     return;
   }
   d.cutShort = true;
-  const at = fs.fstatSync(fd).size - line.bytes + d.byte - 1; // the lead byte's offset: the line ends the file
+  const at = size - line.bytes + d.byte - 1; // the lead byte's offset: the line ends the file
   const b = Buffer.alloc(2);
   const n = fs.readSync(fd, b, 0, 2, at);
   const latin1 = latin1Reading(b[0]!, n === 2 ? b[1] : undefined, () => asciiBefore(fd, at));

@@ -35,7 +35,6 @@ export interface LineDefect {
   latin1?: string;
 }
 
-
 /**
  * What is wrong with one line's bytes, or undefined when they are UTF-8 text. A NUL byte (binary) is
  * reported before an invalid sequence: a binary file usually has both, and "binary" says more.
@@ -112,7 +111,6 @@ function sequenceAt(b: Uint8Array, i: number): { length: number; ok: boolean } {
   return { length: k, ok: k === need + 1 };
 }
 
-
 /**
  * Whether the one defect of a line's `bytes` (`defects`, lineDefects') is a character they end inside (before a CR that
  * ends them: a CRLF line's): a UTF-8 lead byte and as many of its continuation bytes as there are, the rest missing.
@@ -141,7 +139,12 @@ export function fileEndsInsideCharacter(bytes: Uint8Array, at: number): boolean 
  */
 export function cutShortText(byte: number, line: number, then = 'An incomplete download or copy: download or copy it again', latin1?: string): string {
   return `the file ends inside a UTF-8 character (byte ${byte} of line ${line} begins one, whose other bytes are missing): cut short? ${then}` +
-    (latin1 === undefined ? '' : ` — or it is Windows-1252 text ending in '${latin1}' (its one byte that is not ASCII): convert it, iconv -f WINDOWS-1252 -t UTF-8`);
+    windows1252Hint(latin1);
+}
+
+/** What a file cut short is told beside it where it may be Windows-1252 text ending in `latin1` (LineDefect.latin1); '' when not. */
+export function windows1252Hint(latin1: string | undefined, subject = 'it'): string {
+  return latin1 === undefined ? '' : ` — or ${subject} is Windows-1252 text ending in '${latin1}' (its one byte that is not ASCII): convert it, iconv -f WINDOWS-1252 -t UTF-8`;
 }
 
 /**

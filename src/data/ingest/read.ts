@@ -5,6 +5,7 @@
 // read as their rows (viewer-rows.ts). A CSV or TSV file read as JSON (Lines) is said to be one (notingCsv).
 import * as path from 'node:path';
 import { UserError, isUserError } from '../../util/errors.ts';
+import { windows1252Hint } from '../../util/utf8-defects.ts';
 import { readCsv } from './csv.ts';
 import { readJson, readJsonLinesFile } from './json.ts';
 import { pythonReadingNote } from './python-json.ts';
@@ -84,8 +85,8 @@ function* notingCutShort(items: Generator<RawItem>, opts: ReadOptions): Generato
   for (const item of items) {
     const e = item.error;
     if (e?.cutShort) {
-      const latin1 = e.latin1 === undefined ? '' : ` — or the file is Windows-1252 text ending in '${e.latin1}' (its one byte that is not ASCII): convert it, iconv -f WINDOWS-1252 -t UTF-8`;
-      opts.onNote?.(`the file ends inside a UTF-8 character: cut short? Its last record (line ${item.line}) is incomplete, rejected as truncated${latin1}`);
+      opts.onNote?.(`the file ends inside a UTF-8 character: cut short? Its last record (line ${item.line}) is incomplete, rejected as truncated` +
+        windows1252Hint(e.latin1, 'the file'));
     }
     yield item;
   }
