@@ -15,7 +15,9 @@ export function warnIfAdapterTemplateDiffers(adapter: string, model: string, wor
   if (own.chatTemplate === null) return;
   const base = readFolderTokenizerConfig(model);
   if (base.chatTemplate === own.chatTemplate) return;
-  const used = base.chatTemplateSource ?? `${model}: no chat template, so the default Mistral one`;
+  // named templates with no default (namedOnly) are no default Mistral one: a chat is refused there, an export writes them
+  const used = base.chatTemplateSource ?? (base.namedOnly !== null ? `${base.namedOnly.where}: named templates (${base.namedOnly.names.join(', ')}), none the default`
+    : `${model}: no chat template, so the default Mistral one`);
   warnOnce(`${own.chatTemplateSource}: the adapter folder's chat template (saved with it, e.g. by TRL's SFTTrainer) is not the one ` +
     `${use}, ${words.say('model')}'s (${used}); to use the adapter's, give a copy of the model folder ` +
     'with it as chat_template.jinja');

@@ -1,0 +1,23 @@
+// warnIfAdapterTemplateDiffers beside a model folder whose named templates have no default (TokenizerConfig.namedOnly):
+// the warning said the model's was "no chat template, so the default Mistral one", which is not what renders (a chat is
+// refused there, as transformers refuses it) nor what an export writes (the named templates).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { warnIfAdapterTemplateDiffers } from '../../src/tokenizer/adapter-template.ts';
+import { FLAG_WORDS } from '../../src/util/option-words.ts';
+import { captureStderr } from './helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+test("an adapter's chat template beside a model folder of named templates with no default names those, not the default Mistral one", () => {
+  const adapter = tempDir('mt-adapter-template-');
+  fs.writeFileSync(path.join(adapter, 'chat_template.jinja'), "{% for m in messages %}{{ m['content'] }}{% endfor %}");
+  const model = tempDir('mt-adapter-template-named-');
+  fs.mkdirSync(path.join(model, 'additional_chat_templates'));
+  fs.writeFileSync(path.join(model, 'additional_chat_templates', 'rag.jinja'), "{% for m in messages %}[{{ m['content'] }}]{% endfor %}");
+  const warned = captureStderr(() => warnIfAdapterTemplateDiffers(adapter, model, FLAG_WORDS)).stderr;
+  assert.equal(warned, `warning: ${adapter}/chat_template.jinja: the adapter folder's chat template (saved with it, e.g. by TRL's SFTTrainer) is not ` +
+    `the one chats are rendered with here, --model's (${model}/additional_chat_templates: named templates (rag), none the default); ` +
+    "to use the adapter's, give a copy of the model folder with it as chat_template.jinja\n");
+});
