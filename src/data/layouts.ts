@@ -135,9 +135,9 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages',
         const from = ownField(t, 'from');
         const speaker = typeof from === 'string' ? (ownField(SHAREGPT_ROLES, from.trim().toLowerCase()) ?? from) : from;
         // a turn's words under the field --field content names, which wins over "value" (an option the user gave); by
-        // default ("content": ShareGPT's {from, content}) only when it has no "value", or a null one (datasets' from_list
-        // of turns {from, value} and {from, content} gives each turn both keys, the one it lacked null)
-        const named = ownField(t, contentKey) !== undefined && (contentKey !== 'content' || (ownField(t, 'value') ?? null) === null);
+        // default ("content": ShareGPT's {from, content}) only when its "value" holds no words: absent, null (datasets'
+        // from_list of turns {from, value} and {from, content} gives each turn both keys, the one it lacked null) or blank
+        const named = ownField(t, contentKey) !== undefined && (contentKey !== 'content' || filledText(t, 'value') === null);
         const valueKey = named ? contentKey : 'value';
         // a turn without them keeps its keys, so that the chat's rejection names them
         const turn: Record<string, unknown> = ownField(t, valueKey) === undefined ? { ...t, from: speaker } : { from: speaker, value: ownField(t, valueKey) };

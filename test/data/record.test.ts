@@ -253,6 +253,12 @@ test('a row of a table merging datasets of other shapes: the fields of the shape
   assert.deepEqual(gen({ text: 'T', messages: [] }), { record: { shape: 'text', text: 'T' } });
   // ShareGPT turns {from, value} and {from, content} merged (datasets' from_list): each turn has both keys, one null
   assert.deepEqual(gen({ conversations: [{ from: 'human', value: null, content: 'U' }, { from: 'gpt', value: 'A', content: null }] }), { record: chat, layout: 'sharegpt' });
+  // or the one it lacked empty (a table's filled cells): the words are read, as with a pair's fields; a system turn's
+  // "content" beside an empty "value" was dropped silently with its turn (empty), another turn rejected as empty
+  for (const none of ['', ' ']) {
+    const sys = { record: { shape: 'chat', messages: [{ role: 'system', content: 'S' }, ...chat.messages] }, layout: 'sharegpt' };
+    assert.deepEqual(gen({ conversations: [{ from: 'system', value: none, content: 'S' }, { from: 'human', value: none, content: 'U' }, { from: 'gpt', value: 'A', content: none }] }), sys, JSON.stringify(none));
+  }
   // and turns {role, content} and {from, value} merged: the four keys on every turn
   const four = (role: string | null, content: string | null, from: string | null, value: string | null) => ({ role, content, from, value });
   assert.deepEqual(gen({ messages: [four(null, null, 'human', 'U'), four(null, null, 'gpt', 'A')] }), { record: chat, layout: 'sharegpt' });
