@@ -68,10 +68,10 @@ function swapIn(target: string, fill: (tmp: string) => void, owned: FolderSpec, 
     if (publishing && !replace && (code === 'ENOTEMPTY' || code === 'EEXIST')) throw new UserError(APPEARED, target);
     throw renamed(ioError(e, target, 'write'), tmp, target);
   }
-  // the new folder is in place: a moved-aside copy that cannot be deleted (read-only) is said in one line, and the next
-  // write of the folder (or --resume) retires it once it can be
-  if (aside) withIo(old, `delete the replaced ${name}/ (the new one is in place)`, () => retire(old, owned, target));
+  // the new folder is in place, made durable first; then a moved-aside copy that cannot be deleted (read-only) is said in
+  // one line, and the next write of the folder (or --resume) retires it once it can be
   fsyncDir(parent);
+  if (aside) withIo(old, `delete the replaced ${name}/ (the new one is in place)`, () => retire(old, owned, target));
 }
 
 /**
