@@ -56,16 +56,19 @@ function failedAt(backend: Backend, k: number, build: () => void): boolean {
   return n >= k;
 }
 
+/** The random model both tests build, trained whole (full) or by a LoRA on two projections. */
+function trainable(backend: Backend, dtype: 'f32' | 'bf16', method: 'full' | 'lora'): MistralModel {
+  const m = createRandomModel(backend, cfg, { seed: 4 }, dtype);
+  if (method === 'full') m.enableBaseGrads();
+  else createAdapter(m, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'down_proj'], useRslora: false }, new Rng(5), true);
+  return m;
+}
+
 for (const dtype of ['f32', 'bf16'] as const) {
   for (const method of ['full', 'lora'] as const) {
     test(`${dtype} ${method}: a failed allocation at any point of building the flat buffers leaves a usable model and no stray buffer`, () => {
       const backend = testBackend();
-      const make = (): MistralModel => {
-        const m = createRandomModel(backend, cfg, { seed: 4 }, dtype);
-        if (method === 'full') m.enableBaseGrads();
-        else createAdapter(m, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'down_proj'], useRslora: false }, new Rng(5), true);
-        return m;
-      };
+      const make = (): MistralModel => trainable(backend, dtype, method);
       const batch = make().collate([{ inputIds: [1, 5, 9, 13, 2, 7] }, { inputIds: [1, 30, 4] }]);
       /** Two steps with a new AdamW; the loss of each, the trained values and the logits after, as text. */
       const trained = (m: MistralModel): string => {
@@ -97,12 +100,7 @@ for (const dtype of ['f32', 'bf16'] as const) {
   for (const method of ['full', 'lora'] as const) {
     test(`${dtype} ${method}: after a failed allocation at any point of building the flat buffers, a new AdamW holds no more than one built at the first try`, () => {
       const backend = testBackend();
-      const make = (): MistralModel => {
-        const m = createRandomModel(backend, cfg, { seed: 4 }, dtype);
-        if (method === 'full') m.enableBaseGrads();
-        else createAdapter(m, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'down_proj'], useRslora: false }, new Rng(5), true);
-        return m;
-      };
+      const make = (): MistralModel => trainable(backend, dtype, method);
       const clean = make(), start = backend.bytesInUse();
       new AdamW(backend, clean.trainableParams(), hyper);
       const grows = backend.bytesInUse() - start;
