@@ -6,38 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { prepare } from '../../src/data/prepare.ts';
-import type { PrepareOptions } from '../../src/data/prepare-options.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { interruptedPrepare } from '../../src/data/prepare-pending.ts';
 import { mistralTokenizer, tempDir } from './helpers.ts';
-import { captureStderr } from '../tokenizer/helpers.ts';
-
-/**
- * prepare(options) with fs's functions replaced by `patches` (as Node gives another user's denials; restored after):
- * the error it threw, and what it printed.
- */
-function prepareWith(patches: Partial<typeof fs>, options: PrepareOptions): { error: unknown; stderr: string } {
-  const saved = Object.fromEntries(Object.keys(patches).map((k) => [k, fs[k as keyof typeof fs]]));
-  Object.assign(fs, patches);
-  syncBuiltinESMExports();
-  let error: unknown;
-  try {
-    const { stderr } = captureStderr(() => {
-      try {
-        prepare(options);
-      } catch (e) {
-        error = e;
-      }
-    });
-    return { error, stderr };
-  } finally {
-    Object.assign(fs, saved);
-    syncBuiltinESMExports();
-  }
-}
+import { withFsPatched } from '../fs-faults.ts';
 
 test('an --out made read-only mid-run: one line naming report.json (not the removals that fail after it), the earlier outputs whole, and a rerun writes it', () => {
   const dir = tempDir('mt-read-only-out-');
@@ -53,13 +27,13 @@ test('an --out made read-only mid-run: one line naming report.json (not the remo
   // from report.json's on (the lock's temporary was removed at the start, while --out was writable), every removal in
   // --out is denied: report.json's, then on the way out the temporaries' and the lock's
   let readOnly = false;
-  const { error, stderr } = prepareWith({
+  const { error, stderr } = withFsPatched({
     rmSync: ((file: fs.PathLike, ...rest: unknown[]) => {
       readOnly ||= file === report;
       if (readOnly && path.dirname(String(file)) === out) throw Object.assign(new Error(`EACCES: permission denied, unlink '${String(file)}'`), { code: 'EACCES', errno: -13, syscall: 'unlink', path: String(file) });
       return (rmSync as (...a: unknown[]) => void)(file, ...rest);
     }) as typeof fs.rmSync,
-  }, { inputs: [input], outDir: out, tokenizer });
+  }, () => prepare({ inputs: [input], outDir: out, tokenizer }));
   assert.ok(isUserError(error), String((error as Error | undefined)?.stack ?? error));
   assert.equal((error as Error).message, `${report}: cannot remove: permission denied (EACCES)`);
   assert.match(stderr, /\.mistral-tune\.lock: cannot remove: permission denied \(EACCES\): the options\.outDir folder's lock is left/);
@@ -86,7 +60,7 @@ test('report.json that --out will not let this user remove (another user\'s, in 
   const before = fs.readFileSync(report, 'utf8');
   const { rmSync, unlinkSync } = fs;
   const fail = (code: string, syscall: string, p: string) => Object.assign(new Error(`${code}: ${syscall} '${p}'`), { code, syscall, path: p });
-  const { error } = prepareWith({
+  const { error } = withFsPatched({
     rmSync: ((file: fs.PathLike, ...rest: unknown[]) => {
       if (file === report) throw fail('ENOTDIR', 'scandir', report);
       return (rmSync as (...a: unknown[]) => void)(file, ...rest);
@@ -95,7 +69,7 @@ test('report.json that --out will not let this user remove (another user\'s, in 
       if (file === report) throw fail('EPERM', 'unlink', report);
       unlinkSync(file);
     }) as typeof fs.unlinkSync,
-  }, { inputs: [input], outDir: out, tokenizer });
+  }, () => prepare({ inputs: [input], outDir: out, tokenizer }));
   assert.ok(isUserError(error), String((error as Error | undefined)?.stack ?? error));
   assert.equal((error as Error).message, `${report}: cannot remove: operation not permitted (EPERM)`);
   assert.equal(fs.readFileSync(report, 'utf8'), before, 'the earlier report.json is as it was');

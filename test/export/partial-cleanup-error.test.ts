@@ -2,15 +2,14 @@
 // an I/O error) cannot delete its partial folder either: the write's one line is said, not the cleanup's EROFS with
 // Node's stack trace over it; the partial folder left is a dead export's, which the next export into the folder removes.
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import nodeFs from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
+import fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { writeOutputFolder } from '../../src/export/output-folder.ts';
 import { PARTIAL } from '../../src/export/out-path.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { FLAG_WORDS } from '../../src/util/option-words.ts';
+import { withFsPatched } from '../fs-faults.ts';
 import { deadPid } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -24,21 +23,13 @@ test('a failed export into an empty folder whose partial folder cannot be remove
     fs.writeFileSync(path.join(dir, 'adapter_config.json'), '{}');
     throw erofs('open', path.join(dir, 'adapter_model.safetensors'));
   };
-  const { rmSync } = nodeFs;
-  nodeFs.rmSync = ((file: fs.PathLike, ...rest: unknown[]) => {
-    if (String(file).includes(PARTIAL)) throw erofs('unlink', String(file));
-    return (rmSync as (...a: unknown[]) => void)(file, ...rest);
-  }) as typeof fs.rmSync;
-  syncBuiltinESMExports();
-  let error: unknown;
-  try {
-    writeOutputFolder(out, FLAG_WORDS, write);
-  } catch (e) {
-    error = e;
-  } finally {
-    nodeFs.rmSync = rmSync;
-    syncBuiltinESMExports();
-  }
+  const { rmSync } = fs;
+  const { error } = withFsPatched({
+    rmSync: ((file: fs.PathLike, ...rest: unknown[]) => {
+      if (String(file).includes(PARTIAL)) throw erofs('unlink', String(file));
+      return (rmSync as (...a: unknown[]) => void)(file, ...rest);
+    }) as typeof fs.rmSync,
+  }, () => writeOutputFolder(out, FLAG_WORDS, write));
   assert.ok(isUserError(error), String((error as Error | undefined)?.stack ?? error));
   assert.equal((error as Error).message, `${out}: cannot write the export into: read-only file system (EROFS)`);
   assert.ok(fs.statSync(out).isDirectory(), 'the user\'s folder is kept');

@@ -5,13 +5,12 @@
 // permissions cannot stop root (the tests may run as root), so the removals fail by a patched fs.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { acquireExportHold, acquireRunLock, exportHoldName, LOCK_FILE } from '../../src/train/run-lock.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { tempDir } from '../temp-dir.ts';
-import { captureStderr } from '../tokenizer/helpers.ts';
+import { withFsPatched } from '../fs-faults.ts';
 
 const denied = (file: string): Error =>
   Object.assign(new Error(`EACCES: permission denied, unlink '${file}'`), { code: 'EACCES', errno: -13, syscall: 'unlink', path: file });
@@ -19,25 +18,12 @@ const denied = (file: string): Error =>
 /** Runs `f` with fs.rmSync failing (EACCES) for the files `fails` picks; what it threw and what it warned. */
 function withRmFailing(fails: (file: string) => boolean, f: () => void): { error: unknown; stderr: string } {
   const { rmSync } = fs;
-  fs.rmSync = ((file: fs.PathLike, ...rest: unknown[]) => {
-    if (fails(String(file))) throw denied(String(file));
-    return (rmSync as (...a: unknown[]) => void)(file, ...rest);
-  }) as typeof fs.rmSync;
-  syncBuiltinESMExports();
-  let error: unknown;
-  try {
-    const { stderr } = captureStderr(() => {
-      try {
-        f();
-      } catch (e) {
-        error = e;
-      }
-    });
-    return { error, stderr };
-  } finally {
-    fs.rmSync = rmSync;
-    syncBuiltinESMExports();
-  }
+  return withFsPatched({
+    rmSync: ((file: fs.PathLike, ...rest: unknown[]) => {
+      if (fails(String(file))) throw denied(String(file));
+      return (rmSync as (...a: unknown[]) => void)(file, ...rest);
+    }) as typeof fs.rmSync,
+  }, f);
 }
 
 const RUN = { name: 'the run folder', instead: 'choose another output_dir', command: 'train' };

@@ -6,12 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { validate } from '../../src/train/config.ts';
 import { LOCK_FILE } from '../../src/train/run-lock.ts';
 import { train } from '../../src/train/trainer.ts';
 import { isUserError } from '../../src/util/errors.ts';
+import { withFsPatched } from '../fs-faults.ts';
 import { deadPid, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
@@ -31,29 +31,16 @@ test('a run folder made read-only mid-run: the failed write\'s one line, not the
   const metrics = path.join(run, 'metrics.jsonl'), lock = path.join(run, LOCK_FILE);
   const readOnly = (): boolean => fs.existsSync(path.join(run, 'checkpoints', 'step-0000002')); // from step 2's checkpoint on
   const { openSync, rmSync } = fs;
-  fs.openSync = ((file: fs.PathLike, ...rest: unknown[]) => { // metrics-log.ts opens the file for each row it appends
-    if (file === metrics && readOnly()) throw denied('open', metrics);
-    return (openSync as (...a: unknown[]) => number)(file, ...rest);
-  }) as typeof fs.openSync;
-  fs.rmSync = ((file: fs.PathLike, ...rest: unknown[]) => {
-    if (file === lock && readOnly()) throw denied('unlink', lock);
-    return (rmSync as (...a: unknown[]) => void)(file, ...rest);
-  }) as typeof fs.rmSync;
-  syncBuiltinESMExports();
-  let error: unknown;
-  let stderr: string;
-  try {
-    ({ stderr } = captureStderr(() => {
-      try {
-        train(cfg);
-      } catch (e) {
-        error = e;
-      }
-    }));
-  } finally {
-    Object.assign(fs, { openSync, rmSync });
-    syncBuiltinESMExports();
-  }
+  const { error, stderr } = withFsPatched({
+    openSync: ((file: fs.PathLike, ...rest: unknown[]) => { // metrics-log.ts opens the file for each row it appends
+      if (file === metrics && readOnly()) throw denied('open', metrics);
+      return (openSync as (...a: unknown[]) => number)(file, ...rest);
+    }) as typeof fs.openSync,
+    rmSync: ((file: fs.PathLike, ...rest: unknown[]) => {
+      if (file === lock && readOnly()) throw denied('unlink', lock);
+      return (rmSync as (...a: unknown[]) => void)(file, ...rest);
+    }) as typeof fs.rmSync,
+  }, () => train(cfg));
   assert.ok(isUserError(error), String((error as Error | undefined)?.stack ?? error));
   assert.equal((error as Error).message, `${metrics}: cannot write: permission denied (EACCES)`);
   assert.match(stderr, new RegExp(`warning: ${lock.replace(/[.]/g, '\\.')}: cannot remove: permission denied \\(EACCES\\): the run folder's lock is left; the next run takes it over, as its process will have ended`));

@@ -6,14 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { recoverFolderSwaps, replaceFolderAtomic } from '../../src/util/folder-swap.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { swapFolderName } from '../../src/util/leftover-names.ts';
 import { filesSpec } from '../../src/util/owned-tree.ts';
 import { tempDir } from '../temp-dir.ts';
-import { captureStderr } from '../tokenizer/helpers.ts';
+import { withFsPatched } from '../fs-faults.ts';
 
 const W = filesSpec((name) => name === 'w.txt');
 const erofs = (from: string, to: string): Error =>
@@ -26,28 +25,15 @@ test('a replaced folder that cannot be put back after the failed swap: the write
   fs.writeFileSync(path.join(target, 'w.txt'), 'old');
   const old = path.join(dir, swapFolderName('old', 'best', process.pid));
   const { renameSync } = fs;
-  fs.renameSync = ((from: fs.PathLike, to: fs.PathLike) => {
-    if (to === target) throw erofs(String(from), String(to)); // the new folder's rename into place, and the old one's back
-    renameSync(from, to);
-  }) as typeof fs.renameSync;
-  syncBuiltinESMExports();
-  let error: unknown;
-  let stderr: string;
-  try {
-    ({ stderr } = captureStderr(() => {
-      try {
-        replaceFolderAtomic(target, (tmp) => {
-          fs.mkdirSync(tmp);
-          fs.writeFileSync(path.join(tmp, 'w.txt'), 'new');
-        }, W);
-      } catch (e) {
-        error = e;
-      }
-    }));
-  } finally {
-    fs.renameSync = renameSync;
-    syncBuiltinESMExports();
-  }
+  const { error, stderr } = withFsPatched({
+    renameSync: ((from: fs.PathLike, to: fs.PathLike) => {
+      if (to === target) throw erofs(String(from), String(to)); // the new folder's rename into place, and the old one's back
+      renameSync(from, to);
+    }) as typeof fs.renameSync,
+  }, () => replaceFolderAtomic(target, (tmp) => {
+    fs.mkdirSync(tmp);
+    fs.writeFileSync(path.join(tmp, 'w.txt'), 'new');
+  }, W));
   assert.ok(isUserError(error), String((error as Error | undefined)?.stack ?? error));
   assert.equal((error as Error).message, `${target}: cannot write: read-only file system (EROFS)`);
   assert.equal(stderr, `warning: ${target}: cannot put the previous best/ back: read-only file system (EROFS): it is at ${old} ` +
