@@ -17,6 +17,27 @@ export function removeTemp(tmp: string): void {
   removeOrSay(tmp, 'the lock\'s temporary file is left; a later run removes it once this process has ended');
 }
 
+/** Removes `file`, the temporary of a process that ended while it took a lock (a leftover), or says that it is left. */
+export function removeDeadTemp(file: string): void {
+  removeOrSay(file, 'the lock temporary of a process that has ended is left; a later run removes it');
+}
+
+/** Removes this process's takeover guard `guard` (held while a stale lock is removed), or says that it is left. */
+export function removeOwnGuard(guard: string): void {
+  removeOrSay(guard, 'this process\'s takeover guard is left; a later run removes it once this process has ended');
+}
+
+/**
+ * Says that the guard `guard` of a takeover whose process has ended could not be removed (`e`: why, by its own file or
+ * the guard that removal takes), so a lock just taken is kept: it is housekeeping. Throws `e` when it is no I/O error.
+ */
+export function sayGuardLeft(guard: string, e: unknown): void {
+  const why = ioError(e, guard, 'remove');
+  if (!isUserError(why)) throw e;
+  const named = why.message.startsWith(`${guard}: `) ? '' : ` (${guard})`; // not when the guard it takes to remove it failed
+  warn(`${why.message}: the guard of a takeover whose process has ended${named} is left; a later run removes it`);
+}
+
 /** Removes `file`, or warns in one line why it could not be and what `left` then says. */
 function removeOrSay(file: string, left: string): void {
   try {

@@ -24,7 +24,7 @@ import { RUN_LAYOUT } from '../run/layout.ts';
 import { makeFolders } from '../util/made-folders.ts';
 import { pause } from '../util/pause.ts';
 import { warn } from '../util/log.ts';
-import { removeCreated, removeOwnLock, removeTemp } from './lock-removal.ts';
+import { removeCreated, removeDeadTemp, removeOwnGuard, removeOwnLock, removeTemp, sayGuardLeft } from './lock-removal.ts';
 import { BEAT_MS, beatLock, heartbeatThread, staleAfterMs } from './lock-heartbeat.ts';
 import { heartbeatAge, refusal, staleReason } from './lock-verdict.ts';
 import { lockCommand } from './lock-command.ts';
@@ -159,6 +159,9 @@ function acquireLock(dir: string, name: string, folder: LockedFolder, out: strin
     take(file, tmp, folder, text, fsNow);
     placed = true;
     taken(text, fsNow);
+    // housekeeping of others' dead leftovers, which warns of what it cannot remove; in here, so a throw still removes the lock
+    removeDeadTemps(dir, fsNow);
+    removeStaleGuards(dir, text, fsNow);
   } catch (e) {
     holdHere(me.id!, false);
     // a failed removal (the folder made read-only) is said beside the refusal or error, which stays the one thrown
@@ -168,8 +171,6 @@ function acquireLock(dir: string, name: string, folder: LockedFolder, out: strin
   } finally {
     removeTemp(tmp);
   }
-  removeDeadTemps(dir, fsNow);
-  removeStaleGuards(dir, text, fsNow);
   const beating = beatLock(file, text);
   // the lock file placed: one removed, or another in its place (a takeover links a new file), is told at the next check
   // by a stat, not two beats later, when a second writer could already have taken the folder
@@ -254,7 +255,7 @@ function removeDeadTemps(dir: string, fsNow: number): void {
     if (fs.lstatSync(file, { throwIfNoEntry: false })?.isFile() !== true) continue; // none of ours: a FIFO, a link, a folder
     const owner = parseOwner(readLock(file) ?? '');
     const dead = owner !== null && owner.pid === pid && elsewhere(owner) === null && owner.pid !== process.pid && !isRunning(owner);
-    if (dead || fsNow - mtimeOf(file) > TEMP_STALE_MS) fs.rmSync(file, { force: true });
+    if (dead || fsNow - mtimeOf(file) > TEMP_STALE_MS) removeDeadTemp(file);
   }
 }
 
@@ -378,10 +379,10 @@ function removeStale(file: string, staleText: string, me: string, fsNow: number)
   }
   try {
     if (readLock(file) !== staleText) return false;
-    fs.rmSync(file, { force: true });
+    withIo(file, 'remove', () => fs.rmSync(file, { force: true }));
     return true;
   } finally {
-    fs.rmSync(guard, { force: true });
+    removeOwnGuard(guard);
   }
 }
 
@@ -393,7 +394,7 @@ function removeStale(file: string, staleText: string, me: string, fsNow: number)
  * process killed in its takeover, or paused as long as one whose lock is taken over: it is taken over the same way,
  * with a warning. A younger one is named, with what to delete once no mistral-tune runs there.
  */
-function removeIfStale(guard: string, me: string, fsNow: number): void {
+function removeIfStale(guard: string, me: string, fsNow: number, refuse = true): void {
   const text = readLock(guard);
   if (text === null) return; // released in the meantime
   const owner = parseOwner(text);
@@ -403,6 +404,7 @@ function removeIfStale(guard: string, me: string, fsNow: number): void {
     const age = heartbeatAge(guard, fsNow), bound = staleAfterMs(owner.beat ?? BEAT_MS);
     const there = owner.host !== os.hostname() ? `on ${owner.host}` : `in the container of process ${owner.pid}`;
     if (age <= bound) {
+      if (!refuse) return; // left, as the next takeover will name it
       throw new UserError(`a takeover of a stale lock by process ${owner.pid} on ${owner.host} was interrupted (its guard ${path.basename(guard)}, ` +
         `held only while a stale lock is removed, is ${Math.round(age / 1000)} s old; it is taken over once that is over ${bound / 1000} s): ` +
         `wait, or delete ${guard} if no mistral-tune is running in this folder ${there}`, path.dirname(guard));
@@ -415,14 +417,17 @@ function removeIfStale(guard: string, me: string, fsNow: number): void {
   removeStale(guard, text, me, fsNow);
 }
 
-/** Removes the guards of takeovers interrupted in `dir` (their writers gone) that no later takeover came to: leftovers. */
+/**
+ * Removes the guards of takeovers interrupted in `dir` (their writers gone) that no later takeover came to: leftovers; one
+ * that cannot be removed (the folder made read-only) is warned of, the lock just taken kept.
+ */
 function removeStaleGuards(dir: string, me: string, fsNow: number): void {
   // the deepest first: a guard's own stale guard goes before it
   for (const g of guardsIn(dir)) {
     try {
-      removeIfStale(path.join(dir, g), me, fsNow);
+      removeIfStale(path.join(dir, g), me, fsNow, false);
     } catch (e) {
-      if (!isUserError(e)) throw e; // another host's: left, as the next takeover will name it
+      sayGuardLeft(path.join(dir, g), e);
     }
   }
 }

@@ -5,12 +5,14 @@
 // permissions cannot stop root (the tests may run as root), so the removals fail by a patched fs.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { acquireExportHold, acquireRunLock, exportHoldName, LOCK_FILE } from '../../src/train/run-lock.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { tempDir } from '../temp-dir.ts';
 import { withFsPatched } from '../fs-faults.ts';
+import { deadPid } from '../helpers.ts';
 
 const denied = (file: string): Error =>
   Object.assign(new Error(`EACCES: permission denied, unlink '${file}'`), { code: 'EACCES', errno: -13, syscall: 'unlink', path: file });
@@ -56,3 +58,32 @@ test('a lock taken whose temporary cannot be removed is held and released (it th
   lock!.release();
   assert.deepEqual(fs.readdirSync(dir).filter((e) => e === LOCK_FILE), [], 'the lock is released');
 });
+
+const deadOwner = (pid: number): string => JSON.stringify({ pid, host: os.hostname(), started: new Date().toISOString() }) + '\n';
+
+// The housekeeping after the lock is placed (a dead process's temporary, a takeover's guard left by a killed process) threw
+// EACCES with a stack trace, before the lock's release was registered: the lock stayed placed for good (seen failing so).
+for (const [what, leftover, said] of [
+  ['a dead process\'s lock temporary', (pid: number) => `${LOCK_FILE}.${pid}-0badcafe.tmp`, /the lock temporary of a process that has ended is left/],
+  ['a killed takeover\'s guard', () => `${LOCK_FILE}.takeover`, /the guard of a takeover whose process has ended is left/],
+] as const) {
+  test(`${what} that cannot be removed once the lock is placed: warned of, the lock held and released`, () => {
+    const dir = path.join(tempDir('mt-lock-cleanup-'), 'run');
+    fs.mkdirSync(dir);
+    const pid = deadPid(), left = path.join(dir, leftover(pid));
+    fs.writeFileSync(left, deadOwner(pid));
+    let lock: ReturnType<typeof acquireRunLock> | undefined;
+    const { error, stderr } = withRmFailing((file) => file === left, () => {
+      lock = acquireRunLock(dir, RUN);
+    });
+    try {
+      assert.equal(error, undefined, String((error as Error | undefined)?.stack ?? error));
+      assert.ok(stderr.startsWith(`warning: ${left}: cannot remove: permission denied (EACCES): `), stderr);
+      assert.match(stderr, said);
+      assert.equal(stderr.trim().split('\n').length, 1, stderr);
+    } finally {
+      lock?.release();
+    }
+    assert.deepEqual(fs.readdirSync(dir).sort(), [path.basename(left)], 'the lock is released, the leftover kept');
+  });
+}
