@@ -96,15 +96,29 @@ KILL_GRACE=5
 
 note() { echo "$*" | tee -a "$summary"; }
 
+variant_env() { # variant_env VAR: bench/variant-env.ts's KEY=VALUE lines for the variants $VAR names, in $variant_lines;
+  # an unknown name: its line on stderr and in summary.txt (which it would else leave empty), exit 2
+  local err
+  err=$(mktemp)
+  if ! variant_lines=$(node --import tsx bench/variant-env.ts "${!1}" 2>"$err"); then
+    note "device-check: $1=${!1}: $(cat "$err")" >&2
+    rm -f "$err"
+    exit 2
+  fi
+  cat "$err" >&2
+  rm -f "$err"
+}
+
 CONFIRM="${CONFIRM:-}"
 # the variants that may become the default path (bench/gpu-plan.ts VARIANTS; all bf16-only, so test-gpu-fp32 covers them
 # at fp32): attn-variants runs the bf16 suite with all of them on, and the bench times the three shapes with all of them
 CANDIDATES="${CANDIDATES:-flash-fwd128,flash-bwd128,small-k,bf16-logits,lora-grad-up}"
-candidates_env=$(node --import tsx bench/variant-env.ts "$CANDIDATES") || exit 2
-export CANDIDATES_ENV="$(echo $candidates_env)" # one line, KEY=VALUE words, for env in the step's shell
+variant_env CANDIDATES
+export CANDIDATES_ENV="$(echo $variant_lines)" # one line, KEY=VALUE words, for env in the step's shell
 all="+${CANDIDATES//,/+}"
 if [ -n "$CONFIRM" ]; then
-  confirm_env=$(node --import tsx bench/variant-env.ts "$CONFIRM") || exit 2 # an unknown name: said on stderr
+  variant_env CONFIRM
+  confirm_env=$variant_lines
   while IFS= read -r kv; do export "${kv?}"; done <<<"$confirm_env"
   ONLY="${ONLY:-smoke,test-gpu-fp32,test-gpu-bf16,bench-gpu}"
   suffix="+${CONFIRM//,/+}"

@@ -85,3 +85,32 @@ test("device-check: attn-variants cut at its time limit still logs the CANDIDATE
   assert.match(r.stdout, /^# MISTRAL_TUNE_CUDA_ATTENTION=gemm precision fp32\nok 1 - a variant test\n/);
   assert.match(r.stdout, /# cut at the step limit: the CANDIDATES suite as far as it got\n# MISTRAL_TUNE_CUDA_FLASH_FWD128=1 precision bf16 .*\nok 1 - a candidates test \[1\]\n$/);
 });
+
+// device-check.sh in a folder of its own, to the notes it writes before its steps: the real bench/variant-env.ts (tsx
+// from node_modules), device-unpack.sh with nothing to unpack, an 80 GiB GPU's nvidia-smi, a python3 without torch
+function runCheck(env: Record<string, string>): { status: number | null; stderr: string; summary: string } {
+  const dir = tempDir('device-check-notes-');
+  const repo = path.resolve(scripts, '..');
+  fs.mkdirSync(path.join(dir, 'scripts'));
+  fs.mkdirSync(path.join(dir, 'bin'));
+  for (const f of ['device-check.sh', 'device-python.sh']) fs.copyFileSync(path.join(scripts, f), path.join(dir, 'scripts', f));
+  fs.writeFileSync(path.join(dir, 'scripts/device-unpack.sh'), 'exit 0\n');
+  for (const f of ['bench', 'node_modules']) fs.symlinkSync(path.join(repo, f), path.join(dir, f));
+  fs.writeFileSync(path.join(dir, 'bin/nvidia-smi'), '#!/usr/bin/env bash\necho 81559\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'bin/python3'), '#!/usr/bin/env bash\necho "ModuleNotFoundError: No module named \'torch\'" >&2; exit 1\n', { mode: 0o755 });
+  const r = spawnSync('bash', ['scripts/device-check.sh'], { cwd: dir, encoding: 'utf8',
+    env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, OUT: path.join(dir, 'out'), ...env } });
+  const summary = path.join(dir, 'out/summary.txt');
+  return { status: r.status, stderr: r.stderr, summary: fs.existsSync(summary) ? fs.readFileSync(summary, 'utf8') : '' };
+}
+
+test('device-check: CONFIRM= or CANDIDATES= naming an unknown variant says so in summary.txt too (not an empty file), exit 2', () => {
+  const known = 'give NAME,NAME... of no-gemm-tune, no-splitk, bf16-logits, small-k, lora-grad-up, flash-bwd128, flash-fwd128, flash-masked';
+  for (const [key, value, unknown] of [['CONFIRM', 'flash-fwd128,nope', 'nope'], ['CANDIDATES', 'small-k, bad', 'bad']] as const) {
+    const r = runCheck({ [key]: value });
+    const line = `device-check: ${key}=${value}: unknown variant ${unknown}: ${known}\n`;
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.summary, line);
+    assert.equal(r.stderr, line);
+  }
+});
