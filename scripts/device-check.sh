@@ -188,7 +188,11 @@ note "commit: $(git rev-parse --short HEAD 2>/dev/null || cat .device/commit 2>/
 note "gpu: $(timeout 15 nvidia-smi --query-gpu=name,memory.total,memory.used,driver_version --format=csv,noheader 2>&1 | head -n 2)"
 note "node: $(node --version 2>&1)"
 [ -z "$CONFIRM" ] || note "confirm: $CONFIRM on every step ($(echo $confirm_env)); steps $ONLY"
-[ -n "$CONFIRM" ] || note "candidates: $CANDIDATES ($CANDIDATES_ENV): attn-variants runs the bf16 suite with all on, the bench times 1x2048$all and the other two shapes"
+# the candidates where a step that runs uses them: attn-variants (its suite with all on), the bench (its default cases)
+uses=""
+! selected attn-variants || uses="attn-variants runs the bf16 suite with all on"
+! selected bench-gpu || [ -n "${BENCH_CASES:-}" ] || uses="${uses:+$uses, }the bench times 1x2048$all and the other two shapes"
+[ -z "$uses" ] || note "candidates: $CANDIDATES ($CANDIDATES_ENV): $uses"
 
 if node -e "require.resolve('typescript/package.json')" >/dev/null 2>&1; then
   ONLY= step dist 30 node --import tsx scripts/build.ts # a prerequisite: run under ONLY too
@@ -211,11 +215,13 @@ export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-2}"
 # each at 2×2048, run 1 on the H200), more than an 80 GiB H100 holds beside the other test processes: there the
 # candidates' suite leaves that file out (the bench still trains the 7B shape with the candidates on; CONFIRM's call runs
 # the file with them in test-gpu-bf16)
-gpu_mib=$(timeout 15 nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits 2>/dev/null | head -n 1 | tr -dc 0-9 || true)
 export CANDIDATES_EXCLUDE=""
-if [ -z "$gpu_mib" ] || [ "$gpu_mib" -lt 120000 ]; then
-  CANDIDATES_EXCLUDE=test/model/mistral-7b-gpu.test.ts
-  note "attn-variants: the candidates' bf16 suite leaves out $CANDIDATES_EXCLUDE (GPU memory ${gpu_mib:-unknown} MiB: no room for two 7B-shaped runs at once)"
+if selected attn-variants; then # noted only where the step runs
+  gpu_mib=$(timeout 15 nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits 2>/dev/null | head -n 1 | tr -dc 0-9 || true)
+  if [ -z "$gpu_mib" ] || [ "$gpu_mib" -lt 120000 ]; then
+    CANDIDATES_EXCLUDE=test/model/mistral-7b-gpu.test.ts
+    note "attn-variants: the candidates' bf16 suite leaves out $CANDIDATES_EXCLUDE (GPU memory ${gpu_mib:-unknown} MiB: no room for two 7B-shaped runs at once)"
+  fi
 fi
 step_bg bindings 60 node --import tsx --test test/backend/cuda/headers.test.ts test/backend/cuda/nvrtc-compile.test.ts
 step_bg test-gpu-fp32 120 env TEST_TIMEOUT_MS=60000 TEST_CONCURRENCY=5 bash scripts/test-gpu.sh fp32

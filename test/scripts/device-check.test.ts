@@ -114,3 +114,20 @@ test('device-check: CONFIRM= or CANDIDATES= naming an unknown variant says so in
     assert.equal(r.stderr, line);
   }
 });
+
+test('device-check: the candidates and attn-variants notes only where a step that uses them runs (not under ONLY= or CONFIRM)', () => {
+  // TOTAL_S=1: every step skipped out of time, so the call is the notes alone
+  const notes = (env: Record<string, string>) => runCheck({ TOTAL_S: '1', ...env }).summary.split('\n')
+    .filter((l) => /^(candidates|attn-variants|confirm):/.test(l));
+  const candidates = 'candidates: flash-fwd128,flash-bwd128,small-k,bf16-logits,lora-grad-up (MISTRAL_TUNE_CUDA_FLASH_FWD128=1 '
+    + 'MISTRAL_TUNE_CUDA_FLASH_BWD128=1 MISTRAL_TUNE_CUDA_GEMM_SMALL_K=1 MISTRAL_TUNE_BF16_LOGITS=1 MISTRAL_TUNE_CUDA_LORA_GRAD_UP=1): ';
+  const all = '1x2048+flash-fwd128+flash-bwd128+small-k+bf16-logits+lora-grad-up';
+  const exclude = "attn-variants: the candidates' bf16 suite leaves out test/model/mistral-7b-gpu.test.ts (GPU memory 81559 MiB: no room for two 7B-shaped runs at once)";
+  assert.deepEqual(notes({}), [`${candidates}attn-variants runs the bf16 suite with all on, the bench times ${all} and the other two shapes`, exclude]);
+  assert.deepEqual(notes({ ONLY: 'smoke,test-gpu-bf16' }), []);
+  assert.deepEqual(notes({ ONLY: 'attn-variants' }), [`${candidates}attn-variants runs the bf16 suite with all on`, exclude]);
+  assert.deepEqual(notes({ ONLY: 'bench-gpu' }), [`${candidates}the bench times ${all} and the other two shapes`]);
+  assert.deepEqual(notes({ ONLY: 'bench-gpu', BENCH_CASES: '1x2048' }), []);
+  assert.deepEqual(notes({ CONFIRM: 'flash-fwd128' }),
+    ['confirm: flash-fwd128 on every step (MISTRAL_TUNE_CUDA_FLASH_FWD128=1); steps smoke,test-gpu-fp32,test-gpu-bf16,bench-gpu']);
+});
