@@ -434,7 +434,8 @@ function removeStaleGuards(dir: string, me: string, fsNow: number): void {
 
 /**
  * Removes what this process's locks of `dir` left when the thread holding them was stopped (Ctrl-C; the process ends
- * next): the lock if it is this process's, its temporary, and a takeover guard it was holding. Another's is kept.
+ * next): the lock if it is this process's, its temporary, and a takeover guard it was holding. Another's is kept; what
+ * cannot be removed (the folder made read-only) is left with a warning.
  * True when the lock was this process's (the folder was its run's).
  */
 export function releaseOwnLock(dir: string, name: string = LOCK_FILE): boolean {
@@ -443,10 +444,11 @@ export function releaseOwnLock(dir: string, name: string = LOCK_FILE): boolean {
     const owner = parseOwner(readLock(f) ?? '');
     return owner !== null && isThisProcess(owner);
   };
-  fs.rmSync(tempOf(file), { force: true });
-  for (const guard of guardsIn(dir, name)) if (mine(path.join(dir, guard))) fs.rmSync(path.join(dir, guard), { force: true });
+  // quietly: a folder made read-only meanwhile threw EACCES here, on the way out after Ctrl-C; what is left is warned of
+  removeTemp(tempOf(file));
+  for (const guard of guardsIn(dir, name)) if (mine(path.join(dir, guard))) removeOwnGuard(path.join(dir, guard));
   if (!mine(file)) return false;
-  fs.rmSync(file, { force: true });
+  removeOwnLock(file, 'the folder');
   return true;
 }
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { acquireExportHold, acquireRunLock, exportHoldName, LOCK_FILE } from '../../src/train/run-lock.ts';
+import { acquireExportHold, acquireRunLock, exportHoldName, LOCK_FILE, releaseOwnLock } from '../../src/train/run-lock.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { tempDir } from '../temp-dir.ts';
 import { withFsPatched } from '../fs-faults.ts';
@@ -87,3 +87,35 @@ for (const [what, leftover, said] of [
     assert.deepEqual(fs.readdirSync(dir).sort(), [path.basename(left)], 'the lock is released, the leftover kept');
   });
 }
+
+// The removals after Ctrl-C (releaseOwnLock: quickstart, prepare, train, an export's holds) used plain fs.rmSync: in a
+// folder made read-only they threw EACCES with a stack trace on the way out (seen failing so). Each is now warned of.
+test('a stopped run\'s lock, its temporary and its takeover guard that cannot be removed after Ctrl-C: each warned of in one line, none thrown', () => {
+  const dir = path.join(tempDir('mt-lock-cleanup-'), 'run');
+  let lock: ReturnType<typeof acquireRunLock> | undefined;
+  withRmFailing((file) => file.endsWith('.tmp'), () => { // its temporary left, as a Ctrl-C while it was taken leaves it
+    lock = acquireRunLock(dir, RUN);
+  });
+  try {
+    const file = path.join(dir, LOCK_FILE), guard = `${file}.takeover`;
+    fs.copyFileSync(file, guard); // a guard this process held, a takeover stopped midway
+    const [tmp] = fs.readdirSync(dir).filter((e) => e.endsWith('.tmp')).map((e) => path.join(dir, e));
+    assert.ok(tmp !== undefined, 'the temporary is left');
+    let mine: boolean | undefined;
+    const { error, stderr } = withRmFailing((f) => fs.existsSync(f), () => {
+      mine = releaseOwnLock(dir);
+    });
+    assert.equal(error, undefined, String((error as Error | undefined)?.stack ?? error));
+    assert.equal(mine, true, 'the lock was this process\'s');
+    const lines = stderr.trim().split('\n');
+    assert.equal(lines.length, 3, stderr);
+    assert.ok(lines[0]!.startsWith(`warning: ${tmp}: cannot remove: permission denied (EACCES): the lock's temporary file is left`), stderr);
+    assert.ok(lines[1]!.startsWith(`warning: ${guard}: cannot remove: permission denied (EACCES): this process's takeover guard is left`), stderr);
+    assert.ok(lines[2]!.startsWith(`warning: ${file}: cannot remove: permission denied (EACCES): `) && /lock is left/.test(lines[2]!), stderr);
+    assert.deepEqual(fs.readdirSync(dir).sort(), [LOCK_FILE, path.basename(guard), path.basename(tmp)].sort(), 'nothing removed');
+    assert.equal(releaseOwnLock(dir), true); // the folder writable again
+    assert.deepEqual(fs.readdirSync(dir), [], 'all removed once it can be');
+  } finally {
+    lock?.release();
+  }
+});
