@@ -314,6 +314,16 @@ const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries({
   out: 'output_dir', output: 'output_dir', outdir: 'output_dir', out_dir: 'output_dir', output_path: 'output_dir',
 }));
 
+/** What HF's label_smoothing_factor (or label_smoothing) is told. */
+const NO_SMOOTHING = 'the loss is plain cross-entropy (no label smoothing)';
+/** What a metric to choose best/ by (HF's metric_for_best_model, or eval.metric) is told. */
+const BY_VAL_LOSS = "best/ and early_stopping follow the val loss; metrics.jsonl logs each evaluation's loss with its perplexity, or a classification run's with accuracy and macro-F1";
+/** What HF's eval_strategy (or eval.strategy) and save_strategy (or checkpoint.strategy) are told. */
+const EVAL_WHEN = "evaluation runs every eval.every_steps steps, or at each epoch's end when that is null";
+const SAVE_WHEN = 'a checkpoint is saved every checkpoint.every_steps steps (null: none)';
+/** What HF's keys of distributed training (deepspeed, fsdp, DDP's) are told. */
+const ONE_DEVICE = 'a run trains on one device, the CPU or one GPU (device): there is no distributed training';
+
 /**
  * Keys of HF TrainingArguments, PEFT's LoraConfig and axolotl that have no counterpart here (by full path, else by
  * name), and what to do instead: a did-you-mean would point to an unrelated key (bias → optimizer.betas).
@@ -334,11 +344,18 @@ const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
   load_in_4bit: 'quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16',
   load_in_8bit: 'quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16',
   logging_steps: 'every optimizer step is logged in metrics.jsonl',
-  eval_strategy: "evaluation runs every eval.every_steps steps, or at each epoch's end when that is null",
-  evaluation_strategy: "evaluation runs every eval.every_steps steps, or at each epoch's end when that is null",
-  save_strategy: 'a checkpoint is saved every checkpoint.every_steps steps (null: none)',
+  eval_strategy: EVAL_WHEN, evaluation_strategy: EVAL_WHEN, save_strategy: SAVE_WHEN,
+  // HF's strategies written in our sections
+  'eval.strategy': EVAL_WHEN, 'checkpoint.strategy': SAVE_WHEN,
+  eval_on_start: 'val data (data.val) is always evaluated at step 0, before the first update, as eval_on_start: true does: leave it out',
+  'early_stopping.threshold': "write min_delta under early_stopping: (HF's early_stopping_threshold): a val-loss decrease of at most this counts as no improvement",
+  torch_compile: 'there is no torch here to compile: the CPU and CUDA backends run kernels of their own; leave it out',
+  gradient_checkpointing_kwargs: 'activation_checkpointing: true recomputes each decoder layer in the backward, and takes no arguments',
+  save_safetensors: 'weights are always saved as safetensors: leave it out',
+  deepspeed: ONE_DEVICE, fsdp: ONE_DEVICE, local_rank: ONE_DEVICE, ddp_find_unused_parameters: ONE_DEVICE,
   load_best_model_at_end: 'best/ always holds the weights of the lowest val loss (with data.val)',
-  metric_for_best_model: 'best/ and early_stopping follow the val loss',
+  // a metric to choose best/ by, or to compute (eval: {metric: accuracy})
+  metric_for_best_model: BY_VAL_LOSS, metric: BY_VAL_LOSS, 'eval.metric': BY_VAL_LOSS, 'early_stopping.metric': BY_VAL_LOSS,
   resume_from_checkpoint: 'continue a run with mistral-tune train RUN_DIR --resume',
   report_to: 'metrics go to metrics.jsonl in the run folder; mistral-tune dashboard shows them',
   val_set_size: 'split the data with mistral-tune prepare --split (its val.jsonl is data.val)',
@@ -352,7 +369,7 @@ const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
   push_to_hub: 'nothing is uploaded: mistral-tune export writes the PEFT adapter or a merged model folder to upload',
   dataloader_num_workers: 'the data is tokenized once before the first step: there are no loader workers',
   tf32: 'there is no TF32: precision: bf16 (auto chooses it on CUDA) or fp32',
-  label_smoothing_factor: 'the loss is plain cross-entropy (no label smoothing)',
+  label_smoothing_factor: NO_SMOOTHING, label_smoothing: NO_SMOOTHING,
   neftune_noise_alpha: 'NEFTune embedding noise is not offered',
   dataset_text_field: "mistral-tune prepare reads the text from another field with --field text=KEY; data.train takes its output",
   exclude_modules: 'name the projections to adapt in lora.target_modules',

@@ -215,6 +215,34 @@ test('keys of HF, PEFT and axolotl with no counterpart here say what to do inste
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntype: cosine\n')), /unknown key "type" \(did you mean "schedule\.type"\?\)/);
 });
 
+test("HF's label_smoothing, a metric to choose best/ by, strategies in our sections, eval_on_start, torch_compile and distributed keys say what to do instead (had no hint)", () => {
+  const refused = (text: string): string => {
+    try {
+      loadTrainConfig(file(`model: m\ndata: {train: t}\n${text}\n`));
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'accepted';
+  };
+  // before: `unknown key "label_smoothing"` and the others alone, nothing after the key
+  assert.match(refused('label_smoothing: 0.1'), /unknown key "label_smoothing": the loss is plain cross-entropy \(no label smoothing\)$/);
+  const byLoss = "best/ and early_stopping follow the val loss; metrics.jsonl logs each evaluation's loss with its perplexity, or a classification run's with accuracy and macro-F1";
+  for (const text of ['eval: {metric: accuracy}', 'early_stopping: {metric: accuracy}', 'metric: accuracy', 'metric_for_best_model: eval_loss']) {
+    const key = text.includes('{') ? `${text.split(':')[0]}.metric` : text.split(':')[0]!;
+    assert.ok(refused(text).endsWith(`unknown key "${key}": ${byLoss}`), `${text}: ${refused(text)}`);
+  }
+  assert.match(refused('eval: {strategy: steps}'), /unknown key "eval\.strategy": evaluation runs every eval\.every_steps steps/);
+  assert.match(refused('checkpoint: {strategy: steps}'), /unknown key "checkpoint\.strategy": a checkpoint is saved every checkpoint\.every_steps steps/);
+  assert.match(refused('early_stopping: {threshold: 0.01}'), /unknown key "early_stopping\.threshold": write min_delta under early_stopping:/);
+  assert.match(refused('eval_on_start: true'), /unknown key "eval_on_start": val data \(data\.val\) is always evaluated at step 0/);
+  assert.match(refused('torch_compile: true'), /unknown key "torch_compile": there is no torch here to compile/);
+  assert.match(refused('gradient_checkpointing_kwargs: {use_reentrant: false}'), /unknown key "gradient_checkpointing_kwargs": activation_checkpointing: true recomputes/);
+  assert.match(refused('save_safetensors: true'), /unknown key "save_safetensors": weights are always saved as safetensors/);
+  for (const key of ['deepspeed', 'fsdp', 'local_rank', 'ddp_find_unused_parameters']) {
+    assert.match(refused(`${key}: 1`), new RegExp(`unknown key "${key}": a run trains on one device, the CPU or one GPU \\(device\\): there is no distributed training$`), key);
+  }
+});
+
 test("TRL's and axolotl's names for which tokens are trained, packing and all-linear point to ours (had no hint)", () => {
   for (const key of ['assistant_only_loss', 'completion_only_loss', 'train_on_inputs']) {
     assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\n${key}: true\n`)), new RegExp(`unknown key "${key}": data\\.train_on says which tokens are trained: assistant \\(the default`), key);
