@@ -54,5 +54,19 @@ process.env.OPENBLAS_NUM_THREADS ??= String(Math.max(1, Math.floor(os.availableP
 // CI's limit; the longest test (the CUDA kernels emulated on the host) took 157 s in CI on 2 cores.
 const FILE_TIMEOUT_MS = 10 * 60_000;
 const stream = run({ files, concurrency: CONCURRENCY, timeout: FILE_TIMEOUT_MS });
-stream.on('test:fail', () => { process.exitCode = 1; });
-stream.compose(reporter).pipe(process.stdout);
+// The failed tests again after the report, a line each: CI keeps only the end of what npm test prints, where a failure
+// in the first of ~3,000 tests would otherwise go unnamed.
+const failed: string[] = [];
+stream.on('test:fail', (t) => {
+  process.exitCode = 1;
+  const error = t.details.error as { failureType?: string; cause?: unknown; message?: string };
+  if (error.failureType === 'subtestsFailed') return; // a suite whose own tests are named
+  const where = t.file ? `${path.relative(path.join(ROOT, '.test-build'), t.file).replace(/\.js$/, '.ts')}${t.line ? `:${t.line}` : ''}` : '?';
+  const why = String((error.cause as { message?: string } | undefined)?.message ?? error.cause ?? error.message ?? error).split('\n')[0]!.slice(0, 300);
+  failed.push(`# failed: ${where} ${t.name}: ${why}`);
+});
+const report = stream.compose(reporter);
+report.pipe(process.stdout);
+report.on('end', () => {
+  if (failed.length > 0) process.stdout.write(`# ${failed.length} failed test(s):\n${failed.join('\n')}\n`);
+});
