@@ -61,7 +61,8 @@ stream.on('test:fail', (t) => {
   process.exitCode = 1;
   const error = t.details.error as { failureType?: string; cause?: unknown; message?: string };
   if (error.failureType === 'subtestsFailed') return; // a suite whose own tests are named
-  const where = t.file ? `${path.relative(path.join(ROOT, '.test-build'), t.file).replace(/\.js$/, '.ts')}${t.line ? `:${t.line}` : ''}` : '?';
+  // the source's name (the line numbers are the compiled copy's, not its)
+  const where = t.file ? path.relative(path.join(ROOT, '.test-build'), t.file).replace(/\.js$/, '.ts') : '?';
   const why = String((error.cause as { message?: string } | undefined)?.message ?? error.cause ?? error.message ?? error).split('\n')[0]!.slice(0, 300);
   failed.push(`# failed: ${where} ${t.name}: ${why}`);
 });
