@@ -16,7 +16,7 @@ import { HF_NAMES } from './names.ts';
 import { parseLayerTypes, type LayerType } from './layer-types.ts';
 import { parseRope, ropeDictKey, type RopeScaling } from './rope-config.ts';
 import { notATokenId } from './token-id-list.ts';
-import { negativeId, negativePadId, warnNegativeIds } from './negative-ids.ts';
+import { negativeId, negativePadId, warnIdsPastVocab, warnNegativeIds } from './negative-ids.ts';
 import { numberKindRefused, readConfigJson } from './config-number-forms.ts';
 import { parseLabels, parseProblemType, parseTask } from './config-head.ts';
 import { warnOnce } from '../util/log.ts';
@@ -272,12 +272,11 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   const bosTokenId = negativeId(c, 'bos_token_id') ?? optId('bos_token_id', 1);
   const padTokenId = negativePadId(c, vocabSize, err) ?? optId('pad_token_id', null);
   warnNegativeIds(where, vocabSize, bosTokenId, padTokenId, eosList);
-  // an id the embedding has no row for would fail (or read garbage) at the first BOS, EOS or padded batch
-  for (const [key, ids] of [['bos_token_id', [bosTokenId]], ['eos_token_id', eosList], ['pad_token_id', [padTokenId]]] as const) {
-    for (const id of ids) {
-      if (typeof id === 'number' && id >= vocabSize) err(key, `${id} is not a token id: vocab_size is ${vocabSize}`);
-    }
-  }
+  // a BOS or EOS id past the embedding is loaded, as transformers 5.17 loads it (with a warning): nothing gathers its row
+  // (a prompt's BOS is the tokenizer's; an EOS is only compared with the sampled token); a pad id past it would be
+  // padding's row, and transformers' embedding refuses it as its padding_idx
+  warnIdsPastVocab(where, vocabSize, bosTokenId, eosList);
+  if (padTokenId !== null && padTokenId >= vocabSize) err('pad_token_id', `${padTokenId} is not a token id: vocab_size is ${vocabSize} (transformers' embedding refuses it as its padding_idx); write null, or the id of the pad token`);
   // transformers 5.17 loads 0, to degenerate effect: refused here, saying what it should be
   const maxPositionEmbeddings = int('max_position_embeddings', 4096 * 32, 1, ': set it to the model\'s context length (the longest sequence it was trained on; its model card gives it)');
   const rope = parseRope(c, headDim, maxPositionEmbeddings, err, (key, msg) => warnOnce(`${where}: ${key}: ${msg}`));
@@ -411,7 +410,7 @@ export function checkClassificationHead(cfg: MistralConfig, numLabels: number, w
  * (scored at the token before its trailing EOS ids). Null (no pad, no EOS): the row's last real token.
  */
 export function classificationPadId(c: MistralConfig): number | null {
-  return c.padTokenId ?? c.eosTokenIds.find((id) => id >= 0) ?? null;
+  return c.padTokenId ?? c.eosTokenIds.find((id) => id >= 0 && id < c.vocabSize) ?? null;
 }
 
 /**

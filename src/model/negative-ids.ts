@@ -5,6 +5,7 @@
 // at; a negative bos_token_id is read by nothing that makes a token (a prompt's BOS is the tokenizer's post-processor's,
 // from tokenizer.json; generate is given a prompt), only written back by a save, as transformers writes it. GGUF
 // export refuses any of them, as convert_hf_to_gguf.py does (export/gguf/special-ids.ts).
+// A BOS or EOS id of vocab_size or more (transformers loads it with a warning) names no token either (warnIdsPastVocab).
 import type { MistralConfig } from './config.ts';
 import { warnOnce } from '../util/log.ts';
 
@@ -39,6 +40,20 @@ export function warnNegativeIds(where: string, vocabSize: number, bos: number | 
   const negative = eos.filter((id) => id < 0);
   if (negative.length > 0) {
     warnOnce(`${where}: eos_token_id: ${negative.join(', ')} names no token; generation does not stop at it (as transformers' generate)${negative.length === eos.length ? ': it runs to its length limit unless the tokenizer or generation_config.json names an EOS' : ''}`);
+  }
+}
+
+/**
+ * Says, once per file, how a bos_token_id or eos_token_id of vocab_size or more is read: as transformers 5.17 reads it
+ * (it warns too): an EOS id no sampled token can be, so generation does not stop at it; a BOS id nothing reads.
+ */
+export function warnIdsPastVocab(where: string, vocabSize: number, bos: number | null, eos: readonly number[]): void {
+  if (bos !== null && bos >= vocabSize) {
+    warnOnce(`${where}: bos_token_id: ${bos} names no token (vocab_size is ${vocabSize}); loaded as transformers loads it: a prompt's BOS is the tokenizer's (tokenizer.json), and GGUF export leaves it out`);
+  }
+  const past = eos.filter((id) => id >= vocabSize);
+  if (past.length > 0) {
+    warnOnce(`${where}: eos_token_id: ${past.join(', ')} names no token (vocab_size is ${vocabSize}); loaded as transformers loads it: no sampled token is it, so generation does not stop at it${past.length === eos.length ? ' (it runs to its length limit unless the tokenizer or generation_config.json names an EOS)' : ''}`);
   }
 }
 

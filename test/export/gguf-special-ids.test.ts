@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { loadGgufSource, planGgufSource } from '../../src/export/gguf/from-source.ts';
 import { configTokenIds, convertSpecialIds, listedAddedTokens, SPECIAL_ID_KEYS, type SpecialKind } from '../../src/export/gguf/special-ids.ts';
-import { modelTokenizer } from '../../src/export/gguf/tokenizer.ts';
+import { modelTokenizer, tokenizerMetadata } from '../../src/export/gguf/tokenizer.ts';
 import { loadConfig } from '../../src/model/config.ts';
 import { createRandomModel } from '../../src/model/init.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
@@ -57,4 +57,14 @@ test("a full run's file takes config.json's eos_token_id form from the weights' 
   const m = captureStderr(() => loadGgufSource(plan, backend, 'fp32')).result.tokenizer;
   // no EOS from config.json: the tokenizer's own </s>, and 4 as the end of turn
   assert.deepEqual([m.get(SPECIAL_ID_KEYS.eos)?.value, m.get(SPECIAL_ID_KEYS.eot)?.value], [2, 4]);
+});
+
+test("config.json's bos_token_id and eos_token_id past the embedding's rows (which transformers loads) are skipped, as SpecialVocab skips an id out of range: the tokenizer's own ids are written", () => {
+  const dir = path.join(root, 'ids-past-vocab');
+  fs.mkdirSync(dir);
+  cutTokenizer(dir, 512);
+  fs.rmSync(path.join(dir, 'tokenizer_config.json'));
+  // before: tokenizer.ggml.bos_token_id 700 and eos_token_id 600, ids the GGUF has no token for
+  const m = captureStderr(() => tokenizerMetadata(dir, 512, [600], dir, { bosTokenId: 700, eosTokenId: 600, padTokenId: null })).result;
+  assert.deepEqual([m.get(SPECIAL_ID_KEYS.bos)?.value, m.get(SPECIAL_ID_KEYS.eos)?.value, m.get(SPECIAL_ID_KEYS.eot)], [1, 2, undefined]);
 });

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createBackend } from '../../src/backend/select.ts';
-import { parseConfig } from '../../src/model/config.ts';
+import { classificationPadId, parseConfig } from '../../src/model/config.ts';
+import { generate } from '../../src/model/generate.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
@@ -176,12 +177,29 @@ test('a score head with a bias (MistralForTokenClassification\'s, its config.jso
   userError(() => loadModel(dir, { backend }), 'tensor "score.bias" is a bias of the classification head, which transformers\' MistralForSequenceClassification does not have');
 });
 
-test('bos/eos/pad token ids beyond vocab_size: an error naming the key', () => {
+test('bos/eos token ids beyond vocab_size load with a warning, as transformers 5.17 loads them; a pad id beyond it is refused naming the key (transformers\' embedding refuses it as padding_idx)', () => {
   const base = readJson(path.join(TINY_BASE, 'config.json'));
-  for (const [key, value] of [['bos_token_id', 1e9], ['eos_token_id', 1e9], ['eos_token_id', [2, 512]], ['pad_token_id', 512]] as const) {
-    userError(() => parseConfig({ ...base, [key]: value }, 'cfg.json'), 'cfg.json', key, 'vocab_size is 512');
-  }
+  // before: all refused ("bos_token_id: 1000000000 is not a token id: vocab_size is 512"), where transformers loads them
+  const eos = captureStderr(() => parseConfig({ ...base, eos_token_id: [2, 512] }, 'cfg.json'));
+  assert.deepEqual(eos.result.eosTokenIds, [2, 512]);
+  assert.match(eos.stderr, /cfg\.json: eos_token_id: 512 names no token \(vocab_size is 512\)/);
+  const bos = captureStderr(() => parseConfig({ ...base, bos_token_id: 1e9 }, 'cfg2.json'));
+  assert.equal(bos.result.bosTokenId, 1e9);
+  assert.match(bos.stderr, /cfg2\.json: bos_token_id: 1000000000 names no token/);
+  // the classification pad id (padding's fill, written as an export's pad_token_id) skips an EOS past the rows
+  assert.equal(classificationPadId(captureStderr(() => parseConfig({ ...base, pad_token_id: null, eos_token_id: 600 }, 'cfg3.json')).result), null);
+  assert.equal(classificationPadId(captureStderr(() => parseConfig({ ...base, pad_token_id: null, eos_token_id: [600, 2] }, 'cfg4.json')).result), 2);
+  userError(() => parseConfig({ ...base, pad_token_id: 512 }, 'cfg.json'), 'cfg.json', 'pad_token_id', 'vocab_size is 512');
   assert.equal(parseConfig({ ...base, eos_token_id: 511 }).eosTokenIds[0], 511);
+});
+
+test('generation with an eos_token_id past vocab_size runs to its length limit (no token is it), with min_new_tokens too', () => {
+  const dir = tempDir('mt-eos-past-');
+  for (const f of fs.readdirSync(TINY_BASE)) fs.copyFileSync(path.join(TINY_BASE, f), path.join(dir, f));
+  const cfg = readJson(path.join(dir, 'config.json'));
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...cfg, eos_token_id: 9999 }));
+  const model = captureStderr(() => loadModel(dir, { backend })).result;
+  assert.equal(generate(model, [1, 5, 9], { maxNewTokens: 4, minNewTokens: 2 }).length, 4);
 });
 
 test("a classification model whose config.json id2label names another number of classes than its score head has rows: an error naming both, as transformers refuses it", () => {

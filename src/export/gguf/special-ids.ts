@@ -142,12 +142,14 @@ export function listedAddedTokens(loaded: TokenizerJson, read: TokenizerJson, co
 
 /**
  * The special ids convert_hf_to_gguf.py would write for a model with tokenizer `json` (its added tokens as the GGUF
- * has them), tokenizer_config.json `config` (null: none) and config.json ids `configIds` (null: none to read).
+ * has them), tokenizer_config.json `config` (null: none) and config.json ids `configIds` (null: none to read). An id
+ * of `nVocab` (the GGUF's tokens) or more is skipped, as _set_special_token skips it ("out of range"), for a later
+ * source to give that kind (transformers loads a config.json eos_token_id or bos_token_id past vocab_size).
  */
-export function convertSpecialIds(json: TokenizerJson, config: Record<string, unknown> | null, configIds: ConfigTokenIds | null): Map<SpecialKind, number> {
+export function convertSpecialIds(json: TokenizerJson, config: Record<string, unknown> | null, configIds: ConfigTokenIds | null, nVocab = Infinity): Map<SpecialKind, number> {
   const ids = new Map<SpecialKind, number>();
   const set = (kind: SpecialKind, id: number | null | undefined): void => {
-    if (typeof id === 'number' && !ids.has(kind)) ids.set(kind, id);
+    if (typeof id === 'number' && id < nVocab && !ids.has(kind)) ids.set(kind, id);
   };
   if (config !== null && truthy(config)) {
     for (const [kind, entry] of entriesAfterPostProcessor(json, config)) {

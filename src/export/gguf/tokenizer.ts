@@ -45,8 +45,8 @@ export function modelTokenizer(model: { cfg: ModelTokenIds & { vocabSize: number
 /**
  * tokenizer.* metadata for a model of `vocabSize` rows whose tokenizer lives in `folder`; `eosIds`: the ids generation
  * stops at (config.json's and generation_config.json's eos_token_id); `modelDir`: the model's folder (where a tokenizer that does not fit is to be put, when `folder` is the
- * bundled one); `configIds`: the model's config.json ids (loadConfig has checked they are rows of the embedding), null
- * for none.
+ * bundled one); `configIds`: the model's config.json ids (one past the embedding's rows, which transformers loads, is skipped),
+ * null for none.
  */
 export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: readonly number[] = [], modelDir = folder, configIds: ConfigTokenIds | null = null): Map<string, GgufValue> {
   const file = path.join(folder, 'tokenizer.json');
@@ -73,7 +73,7 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
     bos: idOf(config.bosToken, noConfig ? '<s>' : null), eos: idOf(config.eosToken, noConfig ? '</s>' : null),
     unk: idOf(config.unkToken, typeof json.model['unk_token'] === 'string' ? json.model['unk_token'] : '<unk>'),
   };
-  const special = convertSpecialIds(listedAddedTokens(json, read, config.raw), noConfig ? null : config.raw, configIds);
+  const special = convertSpecialIds(listedAddedTokens(json, read, config.raw), noConfig ? null : config.raw, configIds, vocabSize);
   for (const kind of ['bos', 'eos', 'unk'] as const) {
     if (!special.has(kind) && own[kind] !== null) special.set(kind, own[kind]);
   }
