@@ -14,6 +14,7 @@ import { checkpointFolderHint, QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from '..
 import { missingCheckpointHint } from '../run/missing-checkpoint.ts';
 import { HF_NAMES } from './names.ts';
 import { parseLayerTypes, type LayerType } from './layer-types.ts';
+import { llamaAsMistral } from './llama-config.ts';
 import { parseRope, ropeDictKey, type RopeScaling } from './rope-config.ts';
 import { notATokenId } from './token-id-list.ts';
 import { negativeId, negativePadId, warnIdsPastVocab, warnNegativeIds } from './negative-ids.ts';
@@ -185,15 +186,17 @@ export function loadConfig(dir: string): MistralConfig {
 /** Validates a parsed config.json object; `where` names it in errors. */
 export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UserError('not a JSON object', where);
-  const c = raw as Json;
   const err = (key: string, msg: string): never => {
     throw new UserError(`${key}: ${msg}`, where);
   };
-  if (c.model_type !== 'mistral' && c.model_type !== 'ministral') {
-    const what = typeof c.model_type === 'string' ? OTHER_MISTRALS[c.model_type] : undefined;
-    err('model_type', c.model_type === undefined ? 'missing (an HF config.json names its model_type: "mistral")'
-      : `${JSON.stringify(c.model_type)}${what ? ` (${what})` : ''} is not supported (only "mistral" and "ministral": dense text models)`);
+  const type = (raw as Json).model_type;
+  if (type !== 'mistral' && type !== 'ministral' && type !== 'llama') {
+    const what = typeof type === 'string' ? OTHER_MISTRALS[type] : undefined;
+    err('model_type', type === undefined ? 'missing (an HF config.json names its model_type: "mistral")'
+      : `${JSON.stringify(type)}${what ? ` (${what})` : ''} is not supported (only "mistral", "ministral" and "llama": dense text models)`);
   }
+  // a Llama is the Mistral without a sliding window, with its own defaults (llama-config.ts)
+  const c = type === 'llama' ? llamaAsMistral(raw as Json, err) : raw as Json;
   // GPTQ, AWQ, bitsandbytes or FP8 weights are packed integers or 8-bit floats, not the tensors a model is made of:
   // refused here by name, rather than as a missing or unreadable tensor later
   const quant = c.quantization_config;

@@ -224,8 +224,8 @@ function readSourceConfig(sourceDir: string | null): { json: unknown } | null {
 function hfConfig(model: MistralModel, opts: SaveModelOptions, source: { json: unknown } | null): Record<string, unknown> {
   const base: Record<string, unknown> = isRecord(source?.json) ? source.json : {};
   const c = model.cfg;
-  // a Ministral source stays one (the same weights; its own class names)
-  const family = base.model_type === 'ministral' ? 'Ministral' : 'Mistral';
+  // a Ministral or Llama source stays one (the same weights; its own class names)
+  const family = base.model_type === 'ministral' ? 'Ministral' : base.model_type === 'llama' ? 'Llama' : 'Mistral';
   const out: Record<string, unknown> = {
     ...base,
     architectures: [`${family}${opts.head === 'classification' ? 'ForSequenceClassification' : 'ForCausalLM'}`],
@@ -241,6 +241,8 @@ function hfConfig(model: MistralModel, opts: SaveModelOptions, source: { json: u
   const dtypeKeys = ['dtype', 'torch_dtype'].filter((k) => k in base);
   for (const key of dtypeKeys.length > 0 ? dtypeKeys : ['dtype']) out[key] = TORCH_DTYPE[opts.dtype ?? fileDType(model.weights.embed)];
   if (c.layerTypes) out.layer_types = [...c.layerTypes];
+  // Llama has no sliding window: its config keeps the source's key as it was (a key LlamaConfig does not read), or none
+  if (family === 'Llama' && !('sliding_window' in base)) delete out.sliding_window;
   const rope = ropeAsSaved({ theta: c.ropeTheta, scaling: c.ropeScaling }, out, c.headDim, c.maxPositionEmbeddings);
   for (const key of rope.remove) delete out[key];
   Object.assign(out, rope.set);

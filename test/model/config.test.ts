@@ -331,7 +331,7 @@ test('rope scaling that changes with the input, or with missing or bad parameter
 });
 
 test('unsupported model types, activations and biases are refused, naming the key', () => {
-  rejects(cfgWith({ model_type: 'llama' }), 'model_type', '"llama"', 'mistral');
+  rejects(cfgWith({ model_type: 'qwen2' }), 'model_type', '"qwen2"', '"mistral", "ministral" and "llama"');
   rejects(cfgWith({ model_type: 'mixtral' }), 'model_type', '"mixtral" (a mixture of experts', 'not supported');
   rejects(cfgWith({ model_type: 'mistral3' }), 'model_type', '"mistral3" (multimodal', 'not supported');
   rejects(cfgWith({ model_type: undefined }), 'model_type', 'missing');
