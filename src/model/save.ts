@@ -242,7 +242,10 @@ function hfConfig(model: MistralModel, opts: SaveModelOptions, source: { json: u
   for (const key of dtypeKeys.length > 0 ? dtypeKeys : ['dtype']) out[key] = TORCH_DTYPE[opts.dtype ?? fileDType(model.weights.embed)];
   if (c.layerTypes) out.layer_types = [...c.layerTypes];
   // Llama has no sliding window: its config keeps the source's key as it was (a key LlamaConfig does not read), or none
-  if (family === 'Llama' && !('sliding_window' in base)) delete out.sliding_window;
+  if (family === 'Llama') {
+    if ('sliding_window' in base) out.sliding_window = base.sliding_window;
+    else delete out.sliding_window;
+  }
   const rope = ropeAsSaved({ theta: c.ropeTheta, scaling: c.ropeScaling }, out, c.headDim, c.maxPositionEmbeddings);
   for (const key of rope.remove) delete out[key];
   Object.assign(out, rope.set);

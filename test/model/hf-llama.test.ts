@@ -76,4 +76,11 @@ test('llama folder: a PEFT adapter on it gives PEFT\'s logits and loss; a saved 
   const saved = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
   assert.deepEqual([saved.model_type, saved.architectures, 'sliding_window' in saved], ['llama', ['LlamaForCausalLM'], false]);
   assert.deepEqual(saved.rope_parameters, JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).rope_parameters);
+  // a sliding_window the source has (which Llama does not read) is kept as it was, not written as the null it reads as
+  const source = tempDir('mt-llama-window-');
+  for (const f of ['model.safetensors', 'config.json']) fs.copyFileSync(path.join(dir, f), path.join(source, f));
+  fs.writeFileSync(path.join(source, 'config.json'), JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')), sliding_window: 4 }));
+  const out2 = path.join(tempDir('mt-llama-save-'), 'model');
+  saveModelFolder(loadModel(source, { backend, dtype: TEST_DTYPE }), out2, { sourceDir: source, head: 'causal' });
+  assert.equal(JSON.parse(fs.readFileSync(path.join(out2, 'config.json'), 'utf8')).sliding_window, 4);
 });
