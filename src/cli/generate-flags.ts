@@ -58,7 +58,7 @@ export const usage = `mistral-tune generate (--model DIR [--adapter DIR] | --ada
 
 The model folder's generation_config.json (without one, config.json's generation keys, as HF's from_pretrained takes
 them) gives defaults as HF's generate() takes them: eos_token_id (an id or a list, stops generation beside
-config.json's and the tokenizer's EOS), do_sample, temperature, top_k, top_p, min_p, typical_p, epsilon_cutoff,
+the tokenizer's EOS; config.json's not beside the file), do_sample, temperature, top_k, top_p, min_p, typical_p, epsilon_cutoff,
 eta_cutoff, repetition_penalty, no_repeat_ngram_size, min_new_tokens, min_length, max_new_tokens, max_length,
 sequence_bias, bad_words_ids, suppress_tokens, begin_suppress_tokens and stop_strings; the flags override each, and
 those taken are said on stderr; its temperature, top_k, top_p, min_p, typical_p, epsilon_cutoff and eta_cutoff without

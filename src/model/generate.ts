@@ -54,12 +54,18 @@ export interface GenerateOptions extends SamplingOptions {
   padId?: number;
 }
 
-/** The ids that end generation: the model config's eos_token_id(s), the tokenizer's EOS and generation_config.json's eos_token_id(s). */
-export function stopIds(cfg: { eosTokenIds: readonly number[] }, tokenizerEos: number | null, generationEos: readonly number[] = []): number[] {
+/**
+ * The ids that end generation, as HF's generate() takes them: the model folder's generation eos_token_id(s)
+ * (`generationEos`, readGenerationConfig(folder).eosIds: generation_config.json's, without that file config.json's;
+ * where no folder is read, undefined, the model config's). config.json's eos_token_id beside a generation_config.json
+ * is not one: HF reads only that file (a stale config.json eos ran on there and stopped here). The tokenizer's EOS is
+ * added, which HF does not: a deliberate difference, as the chat template ends each turn with it (HF runs past it).
+ */
+export function stopIds(cfg: { eosTokenIds: readonly number[] }, tokenizerEos: number | null, generationEos?: readonly number[]): number[] {
   needArg('stopIds', 'cfg', cfg, 'object', { hint: 'the model config (model.cfg)' });
   if (tokenizerEos !== null) needArg('stopIds', 'tokenizerEos', tokenizerEos, 'number', { hint: "the tokenizer's EOS id (tok.eosId), or null" });
-  needArg('stopIds', 'generationEos', generationEos, 'array', { hint: "a list of ids (readGenerationConfig(folder).eosIds)" });
-  return [...new Set([...cfg.eosTokenIds, ...(tokenizerEos !== null ? [tokenizerEos] : []), ...generationEos])];
+  if (generationEos !== undefined) needArg('stopIds', 'generationEos', generationEos, 'array', { hint: "a list of ids (readGenerationConfig(folder).eosIds)" });
+  return [...new Set([...(generationEos ?? cfg.eosTokenIds), ...(tokenizerEos !== null ? [tokenizerEos] : [])])];
 }
 
 const GENERATE_OPTIONS = ['maxNewTokens', 'seed', 'eosIds', 'onToken', 'padId', 'noRepeatNgramSize', 'minNewTokens', 'temperature', 'topK', 'topP', 'minP', 'epsilonCutoff', 'typicalP', 'etaCutoff', 'repetitionPenalty', 'sequenceBias', 'badWordsIds', 'suppressTokens', 'beginSuppressTokens', 'stopStrings', 'tokenizer'] as const satisfies ReadonlyArray<keyof GenerateOptions>;

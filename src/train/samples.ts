@@ -38,7 +38,7 @@ export function samplePrompts(rows: readonly TokenRow[], count: number, tokenize
 
 /** Greedy continuations of every prompt, stored under `key` of each sample. */
 export function runSamples(model: MistralModel, prompts: readonly SamplePrompt[], tokenizer: Tokenizer, maxNewTokens: number, key: 'before' | 'after',
-  generationEos: readonly number[] = []): void {
+  generationEos?: readonly number[]): void {
   const eos = stopIds(model.cfg, tokenizer.eosId, generationEos);
   // many prompts (a large eval.samples, taken from the training rows when there is no val data) take minutes
   const progress = isQuiet() || prompts.length === 0 ? null : new Progress({ label: `samples ${key}`, total: prompts.length, unit: 'prompts' });

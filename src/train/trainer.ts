@@ -143,7 +143,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const tokenizer = opts.tokenizer !== undefined ? opts.tokenizer : cfg.task === 'generation' ? run.tokenizer : null;
   const prompts = cfg.task === 'generation' && tokenizer && cfg.eval.samples > 0
     ? samplePrompts(run.val ?? run.train, cfg.eval.samples, tokenizer) : [];
-  const sampleEos = prompts.length > 0 && typeof cfg.model === 'string' ? generationEosIds(cfg.model) : []; // as generate stops
+  const sampleEos = prompts.length > 0 && typeof cfg.model === 'string' ? generationEosIds(cfg.model) : undefined; // as generate stops
   const loader = run.loader;
   // what a checkpoint records of the run, made once: the config as config.yaml holds it, and (when first needed, by
   // a resume or a checkpoint) the data's fingerprints, which hash every token

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { createBackend } from '../../src/backend/select.ts';
-import { generate } from '../../src/model/generate.ts';
+import { generate, stopIds } from '../../src/model/generate.ts';
 import { generationEosIds, generationSettings, readGenerationConfig } from '../../src/model/generation-config.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { loadTokenizer } from '../../src/tokenizer/load.ts';
@@ -69,6 +69,27 @@ test('mistral-tune generate stops at an id generation_config.json names and conf
   assert.equal(after.status, 0, after.stderr);
   // the stop token is the last of the output, as in HF's generate() (an EOS decodes to nothing; this one is a word)
   assert.equal(after.stdout.trim(), tokenizer.decode([first]).trim(), `generation went on past token ${first}`);
+});
+
+test("config.json's eos_token_id beside a generation_config.json does not stop generate, as it does not stop HF's generate()", async () => {
+  // transformers 5.17 (scripts in the commit): the shipped model, config.json eos_token_id 727 and generation_config.json
+  // eos_token_id 2 (or none), "The quick brown fox" greedy: 349 264 1043 727 28725 ..., on past 727; we stopped at it
+  const model = path.join(tempDir('mt-gencfg-stale-'), 'model');
+  fs.cpSync(SHIPPED, model, { recursive: true });
+  const prompt = 'The quick brown fox';
+  const m = loadModel(model, { backend: createBackend('cpu') });
+  const tokenizer = loadTokenizer(model);
+  const ids = generate(m, encodePrompt(tokenizer, { raw: prompt }), { maxNewTokens: 3, eosIds: [] });
+  const stale = ids[1]!;
+  const config = JSON.parse(fs.readFileSync(path.join(model, 'config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(model, 'config.json'), JSON.stringify({ ...config, eos_token_id: stale }));
+  const r = cliResult(await cli(['generate', '--model', model, '--device', 'cpu', '--raw', '--prompt', prompt, '--max-new-tokens', '3']));
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), tokenizer.decode(ids).trim(), `generation stopped at config.json's eos ${stale}`);
+  assert.deepEqual(stopIds({ eosTokenIds: [stale] }, 2, readGenerationConfig(model).eosIds), [2]);
+  // without a model folder read, the config's ids; the tokenizer's EOS is one either way (a deliberate difference)
+  assert.deepEqual(stopIds({ eosTokenIds: [stale] }, 5), [stale, 5]);
+  assert.deepEqual(stopIds({ eosTokenIds: [stale] }, 5, []), [5]);
 });
 
 test('readGenerationConfig: the settings generate has, each absent where the file leaves it out (or null); a bad value is an error naming the file and key', () => {

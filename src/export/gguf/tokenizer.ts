@@ -10,7 +10,6 @@ import { addedTokensAsLoaded, BUNDLED_TOKENIZER_DIR, refuseUnreadTokenizer, with
 import { leadingSpecialIds, tokenizerAddsEos, warnFlagsNotRead } from '../../tokenizer/adds-special.ts';
 import { readFolderTokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import { generationEosIds } from '../../model/generation-config.ts';
-import { stopIds } from '../../model/generate.ts';
 import { readTokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import { buildVocab } from '../../tokenizer/vocab.ts';
 import { NO_RESIZE_FIX, tokensPastRows } from '../../tokenizer/model-fit.ts';
@@ -33,13 +32,13 @@ export function tokenizerFolder(modelDir: string): string {
 
 /**
  * The tokenizer section for `model`, whose tokenizer is `modelDir`'s (or the bundled one, as tokenizerFolder), with the
- * ids generate stops at: config.json's eos_token_id and `modelDir`'s generation_config.json's (stopIds); the special
+ * ids a runtime is to stop at: config.json's eos_token_id and `modelDir`'s generation_config.json's (both, unlike generate's stopIds); the special
  * ids from the folder's files and the model's config.json (its loaded config: a full run's weights', when its
  * tokenizer is the base's) as convert_hf_to_gguf.py picks them (special-ids.ts).
  */
 export function modelTokenizer(model: { cfg: ModelTokenIds & { vocabSize: number } }, modelDir: string): Map<string, GgufValue> {
   const configIds = configTokenIds(model.cfg);
-  return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, stopIds(model.cfg, null, generationEosIds(modelDir)), modelDir, configIds);
+  return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, [...new Set([...model.cfg.eosTokenIds, ...generationEosIds(modelDir)])], modelDir, configIds);
 }
 
 /**
