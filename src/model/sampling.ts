@@ -146,6 +146,10 @@ function keptTokens(logits: ArrayLike<number>, temperature: number, opts: Sampli
   const total = probs.reduce((a, b) => a + b, 0);
   const topP = opts.topP ?? 1;
   let keep = order.length;
+  // transformers' TopPLogitsWarper removes, from the least likely, the tokens whose float32 cumulative mass is ≤ 1 − p:
+  // the same count but where the mass reaches p exactly, where its float32 softmax's rounding decides (4 of 10,000
+  // tie-heavy cases, either way; float32 emulation fixed some and broke others). Of tokens tied at the cut it keeps
+  // those its torch.sort puts last: stable up to 16 tokens (the higher ids), unspecified past (CPU, 32k: the lower).
   if (topP < 1) {
     let cum = 0;
     for (let j = 0; j < order.length; j++) {
