@@ -97,7 +97,7 @@ export function scheduleKwargsProblem(type: ScheduleType, kwargs: ScheduleKwargs
   ];
   for (const [key, ok, want] of range) {
     const x = v(key);
-    if (x !== undefined && !(typeof x === 'number' && Number.isFinite(x) && ok(x))) return { key, problem: `must be ${want} (got ${JSON.stringify(x) ?? String(x)})` };
+    if (x !== undefined && !(typeof x === 'number' && Number.isFinite(x) && ok(x))) return { key, problem: `must be ${want} (got ${JSON.stringify(x) ?? String(x)})${shareOfRun(key, x)}` };
   }
   for (const key of ['warmup_type', 'decay_type'] as const) {
     const x = v(key);
@@ -116,6 +116,15 @@ export function scheduleKwargsProblem(type: ScheduleType, kwargs: ScheduleKwargs
     return { key: both ? 'min_lr_rate' : 'min_lr', problem: `${both ? 'is given with schedule.min_lr' : 'is missing'} (${type} takes exactly one of schedule.min_lr, a learning rate, and schedule.min_lr_rate, a fraction of optimizer.lr)` };
   }
   return null;
+}
+
+/**
+ * What a fraction below 1 given as warmup_stable_decay's steps is not: a share of the run. transformers 5.17's
+ * get_wsd_schedule takes num_decay_steps 0.2 as 0.2 of a step (over 10 steps: no decay at all, the peak throughout).
+ */
+function shareOfRun(key: ScheduleKwarg, x: unknown): string {
+  if ((key !== 'num_decay_steps' && key !== 'num_stable_steps') || typeof x !== 'number' || !(x > 0 && x < 1)) return '';
+  return `: not a share of the run (transformers' get_wsd_schedule takes ${x} as ${x} of a step, so a decay of under one step); give its number of steps`;
 }
 
 /** The arguments `s` sets, by their names in its type's order (`lr_end 0.000001, power 2`), or '' where none is set. */

@@ -82,6 +82,10 @@ test('a refused optimizer.lr, or a schedule argument out of its range, is said o
   assert.equal(refusal('schedule: {type: cosine, num_cycles: "2"}\n'), 'c.yaml:3:26: schedule.num_cycles: must be a number (got the string "2") (write it without quotes: YAML reads "2" as a string)');
   assert.equal(refusal('schedule: {type: warmup_stable_decay, num_decay_steps: 5, decay_type: sqrt}\n'), 'c.yaml:3:59: schedule.decay_type: must be one of linear, cosine, 1-sqrt (got "sqrt") (did you mean 1-sqrt?)');
   assert.equal(refusal('schedule: {type: inverse_sqrt, timescale: 2.5}\n'), 'c.yaml:3:32: schedule.timescale: must be a whole number of steps, at least 1 (got 2.5)');
+  // transformers 5.17 takes num_decay_steps 0.2 over 10 steps as 0.2 of a step: the peak lr at every step, no decay
+  assert.equal(refusal('schedule: {type: warmup_stable_decay, num_decay_steps: 0.2}\n'),
+    "c.yaml:3:39: schedule.num_decay_steps: must be a whole number of steps, 0 or more (got 0.2): not a share of the run (transformers' get_wsd_schedule takes 0.2 as 0.2 of a step, so a decay of under one step); give its number of steps");
+  assert.equal(refusal('schedule: {type: warmup_stable_decay, num_decay_steps: 2.5}\n'), 'c.yaml:3:39: schedule.num_decay_steps: must be a whole number of steps, 0 or more (got 2.5)');
 });
 
 test("constant with a warmup is warned of once at schedule.type's line: transformers' constant has none, constant_with_warmup is this schedule", () => {
