@@ -65,17 +65,19 @@ export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[s
       throw new UserError(`overrides[${i}] is ${JSON.stringify(o) ?? String(o)}: give ${pairs} (a value is read as YAML, as --key VALUE is)`, 'loadTrainConfig');
     }
   });
-  return readTrainConfig(file, overrides).cfg;
+  // no file: the keys are the caller's (loadTrainConfig's), not the command line's as the CLI's train says
+  return readTrainConfig(file, overrides, 'loadTrainConfig').cfg;
 }
 
 /**
  * loadTrainConfig, and where each key was set: the flag that overrode it, else its file:line:column in the config
  * (else the file), so that a check made after validation (a data file that is not there) names the line too.
+ * `noFile` names where the keys came from when there is no file: the CLI's flags, or a library caller.
  */
-export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[string, string]> = []):
+export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[string, string]> = [], noFile = 'command line'):
   { cfg: TrainConfig; place: (key: string) => string; written: Record<string, string> } {
   let raw: Record<string, unknown> = {};
-  let place: Place = 'command line';
+  let place: Place = noFile;
   let inFile: Written = () => undefined;
   let anchorOf = (_key: string): string | undefined => undefined;
   if (file) {

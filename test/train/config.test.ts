@@ -725,3 +725,12 @@ test('a number written with a look-alike character (a Unicode minus, copied from
     assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['max_steps', text]]), (e: Error) => /must be a number/.test(e.message) && !e.message.includes('ASCII'));
   }
 });
+
+// the library's loadTrainConfig(null, overrides) said "command line: model: missing …", though no command line was
+// given: the CLI's train (no config file, flags alone) still says "command line:"
+test('loadTrainConfig(null, overrides) names loadTrainConfig, not the command line, for a key missing or refused; its overrides stay named as flags', () => {
+  assert.throws(() => loadTrainConfig(null, [['max_steps', '3']]), (e) => isUserError(e) &&
+    /^loadTrainConfig: model: missing \(.*\); data: missing/.test(e.message) && !/command line/.test(e.message));
+  assert.throws(() => loadTrainConfig(null, [['max_steps', 'x']]), (e) => isUserError(e) &&
+    /^loadTrainConfig: model: missing .*; --max_steps: must be a number \(got the string "x"\)$/.test(e.message));
+});
