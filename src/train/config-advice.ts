@@ -321,6 +321,8 @@ const BY_VAL_LOSS = "best/ and early_stopping follow the val loss; metrics.jsonl
 /** What HF's eval_strategy (or eval.strategy) and save_strategy (or checkpoint.strategy) are told. */
 const EVAL_WHEN = "evaluation runs every eval.every_steps steps, or at each epoch's end when that is null";
 const SAVE_WHEN = 'a checkpoint is saved every checkpoint.every_steps steps (null: none)';
+/** What a dtype for the weights (from_pretrained's torch_dtype, dtype) is told. */
+const WEIGHT_DTYPE = 'the weights\' dtype is precision: bf16 or fp32 (auto chooses bf16 on CUDA, fp32 on the CPU)';
 /** What HF's keys of distributed training (deepspeed, fsdp, DDP's) are told. */
 const ONE_DEVICE = 'a run trains on one device, the CPU or one GPU (device): there is no distributed training';
 
@@ -400,6 +402,28 @@ const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
   'data.eval_instruct_data': "mistral-finetune's eval_instruct_data is data.val here, one JSON Lines file: mistral-tune prepare --val FILES … --out DIR makes DIR/val.jsonl",
   'data.instruct': "the records are shuffled by the top-level shuffle: (true by default); function-call conversations are not chunked",
   lora_modules_to_save: 'a classification run trains and saves its score head itself: leave it out',
+  // more of TrainingArguments' (and from_pretrained's) keys a user copies in: were "unknown key" alone, or a wrong did-you-mean (dtype → schedule.type)
+  torch_dtype: WEIGHT_DTYPE, dtype: WEIGHT_DTYPE, half_precision_backend: WEIGHT_DTYPE,
+  bf16_full_eval: "val and test are evaluated in the run's precision: (bf16 or fp32): leave it out", fp16_full_eval: "val and test are evaluated in the run's precision: (bf16 or fp32): leave it out",
+  attn_implementation: 'the backends run attention kernels of their own: leave it out', use_liger_kernel: 'the backends run fused kernels of their own: leave it out',
+  trust_remote_code: 'the Mistral architecture is built in and no model code is run: leave it out',
+  optim_args: ADAMW, adafactor: `Adafactor is not offered: ${ADAMW}`,
+  dataloader_drop_last: "an epoch's last batch is kept, shorter, as dataloader_drop_last: false (HF's default) does; dropping it is not offered",
+  dataset_num_proc: 'the data is tokenized once before the first step: there are no loader workers',
+  eval_accumulation_steps: 'eval.batch_size rows are evaluated at a time and only their losses kept: leave it out',
+  save_only_model: 'checkpoint.every_steps: null (the default) saves no checkpoint during the run; the adapter is saved at its end',
+  label_names: 'the labels are made from the data (data.train_on; a classification record\'s label): leave it out',
+  remove_unused_columns: "a record's other fields are left out as mistral-tune prepare reads it (--field maps a field to use): leave it out",
+  include_num_input_tokens_seen: "metrics.jsonl logs each step's tokens_per_s (no running count of tokens): leave it out", average_tokens_across_devices: ONE_DEVICE,
+  num_labels: 'a classification run (task: classification) takes its classes from labels: (their names) or from the data',
+  // more of PEFT's LoraConfig
+  'lora.peft_type': 'the adapter is LoRA (lora.use_dora: true for DoRA): leave it out', 'lora.inference_mode': 'train trains the adapter; eval and loadAdapter load it frozen: leave it out',
+  'lora.base_model_name_or_path': 'the base model is the top-level key model (a local folder)', 'lora.target_parameters': 'name the projections to adapt in lora.target_modules',
+  loftq_config: "LoftQ is not offered: a new adapter starts as PEFT's default (A Kaiming-uniform, B zero)", megatron_config: ONE_DEVICE,
+  use_qalora: 'quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16', qalora_group_size: 'quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16',
+  trainable_token_indices: 'an adapter trains no embedding rows (method: full trains every weight)', ensure_weight_tying: 'an adapter adapts no embedding or lm_head: leave it out',
+  layer_replication: 'every decoder layer is adapted once, as it is: leave it out', alora_invocation_tokens: 'activated LoRA (aLoRA) is not offered',
+  runtime_config: "PEFT's runtime settings do not apply here: leave it out",
   // PEFT's LoraConfig.revision, the base model's Hub revision: the model is the local folder `model` names
   revision: 'the base model is the local folder model names, as it is on disk (nothing is fetched from the Hub)',
 }));

@@ -121,3 +121,20 @@ test("transformers' optimizer keys as an HF user writes them: each optim name sa
   assert.equal(refusal('max_grad_norm: 0.3\n'), 'c.yaml:3:1: unknown key "max_grad_norm" (did you mean "grad_clip"? write grad_clip: 0.3)');
   assert.equal(refusal('adam_epsilon: 1e-6\n'), 'c.yaml:3:1: unknown key "adam_epsilon" (did you mean "optimizer.eps"? write optimizer: {eps: 1e-6})');
 });
+
+// each was "unknown key" with no help (dtype: a wrong did-you-mean, schedule.type; lora.use_qalora: lora.use_rslora)
+test("more of TrainingArguments', from_pretrained's and PEFT LoraConfig's keys are refused with what to do here, not a bare or wrong did-you-mean", () => {
+  const top = ['torch_dtype: bfloat16', 'dtype: bfloat16', 'half_precision_backend: auto', 'bf16_full_eval: true', 'fp16_full_eval: true',
+    'attn_implementation: sdpa', 'use_liger_kernel: true', 'trust_remote_code: true', 'optim_args: ""', 'adafactor: true', 'dataloader_drop_last: true',
+    'dataset_num_proc: 4', 'eval_accumulation_steps: 2', 'save_only_model: true', 'label_names: [labels]', 'remove_unused_columns: false',
+    'include_num_input_tokens_seen: true', 'average_tokens_across_devices: true', 'num_labels: 2'];
+  const lora = ['peft_type: LORA', 'inference_mode: false', 'base_model_name_or_path: x', 'target_parameters: []', 'loftq_config: {}',
+    'megatron_config: {}', 'use_qalora: true', 'qalora_group_size: 16', 'trainable_token_indices: [1]', 'ensure_weight_tying: true',
+    'layer_replication: []', 'alora_invocation_tokens: [1]', 'runtime_config: {}'];
+  for (const [text, full] of [...top.map((l) => [`${l}\n`, l.split(':')[0]!]), ...lora.map((l) => [`lora:\n  ${l}\n`, `lora.${l.split(':')[0]!}`])]) {
+    const said = refusal(text!);
+    assert.match(said, new RegExp(`^c\\.yaml:\\d+:\\d+: unknown key "${full!.replace('.', '\\.')}": \\S`), `${full}: ${said}`);
+  }
+  assert.equal(refusal('dtype: bfloat16\n'), "c.yaml:3:1: unknown key \"dtype\": the weights' dtype is precision: bf16 or fp32 (auto chooses bf16 on CUDA, fp32 on the CPU)");
+  assert.equal(refusal('lora:\n  use_qalora: true\n'), 'c.yaml:4:3: unknown key "lora.use_qalora": quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16');
+});
