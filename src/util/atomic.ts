@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { danglingLinkTarget } from './dangling-link.ts';
 import { UserError } from './errors.ts';
+import { warn } from './log.ts';
 import { parseLeftover, tempFileName } from './leftover-names.ts';
 
 let counter = 0;
@@ -226,8 +227,12 @@ export function writerGone(pid: number, entry: string, stopped = false): boolean
 function removeLeftover(tmp: string): void {
   try {
     fs.rmSync(tmp, { recursive: true, force: true });
-  } catch {
-    // nothing was made there
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException | null)?.code;
+    if (code === 'ENOTDIR' || code === 'ENOENT') return; // nothing was made there
+    // one that stays (EACCES, EROFS, EBUSY), maybe gigabytes under a hidden name, is said, not left there unseen
+    const why = ioError(e, tmp, 'remove this temporary file, left by a write');
+    warn(`${why instanceof Error ? why.message : String(why)}: remove it yourself`);
   }
 }
 
