@@ -93,6 +93,13 @@ export function noteConfigFile(cfg: TrainConfig, file: string): TrainConfig {
   return cfg;
 }
 
+/** `to`, noted as read from the file `from` was (noteConfigFile), if any: a config validated again keeps where its paths were read from. */
+export function carryConfigFile(from: object, to: TrainConfig): TrainConfig {
+  const file = configFiles.get(from as TrainConfig);
+  if (file !== undefined) configFiles.set(to, file);
+  return to;
+}
+
 /**
  * The model folder (with its config.json) or a random model's config.json, the data files and lora.init_from exist (of `only`, those keys); a missing
  * one is named by its key, after `place` of it when given (the config's file:line:column, or the flag that set it). `configFile`: the

@@ -18,7 +18,7 @@ import { readClassNames } from '../data/labels.ts';
 import { MISTRAL_DEFAULT_TARGETS, namesNoProjection } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 import { leadingZeroNote, unknownKeyText, valueHint } from './config-advice.ts';
-import { checkConfigPaths, keyError, noteConfigFile } from './config-paths.ts';
+import { carryConfigFile, checkConfigPaths, keyError, noteConfigFile } from './config-paths.ts';
 import { asWritten, configIssueText, writtenTexts } from './config-issues.ts';
 import { nodeAt, parseOverride, readYamlConfig, writtenAt, type Place, type Written } from './config-yaml.ts';
 import { ALL_LINEAR, objectShape, schemaAt, TrainConfigSchema, type TrainConfig } from './config-schema.ts';
@@ -417,16 +417,20 @@ export function validate(raw: unknown, where: Place = 'config', overridden: Read
     throw keyError('lora.init_from', `continues a LoRA adapter, so it needs method: lora (method: ${cfg.method} trains every weight of the model)`, blame);
   }
   if (cfg.labels) checkClassNames(cfg.labels, blame);
-  validated.add(cfg);
+  validated.set(cfg, JSON.stringify(cfg));
   return cfg;
 }
 
-/** The configs validate() returned: train() validates any other object it is given (a plain object, a spread copy). */
-const validated = new WeakSet<object>();
+/**
+ * The configs validate() returned, each with its JSON then: train() validates any other object it is given (a plain object,
+ * a spread copy) and one changed since (a library caller's `cfg.max_steps = -5` trained 0 steps, `cfg.learning_rate = 1` was ignored).
+ */
+const validated = new WeakMap<object, string>();
 
-/** `cfg` as validate() returned it, or validated now (a library user's plain object: its defaults filled, its errors named). */
+/** `cfg` as validate() returned it, or validated now (a library user's plain object, or a validated one changed: its defaults filled, its errors named). */
 export function validatedConfig(cfg: object, where: Place): TrainConfig {
-  return validated.has(cfg) ? (cfg as TrainConfig) : validate(cfg, where);
+  if (validated.get(cfg) === JSON.stringify(cfg)) return cfg as TrainConfig;
+  return carryConfigFile(cfg, validate(cfg, where));
 }
 
 /** Each class name as the data's labels are read (readClassNames): one that is no class, or one that is an earlier one, is refused at its line. */

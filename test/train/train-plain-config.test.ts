@@ -25,3 +25,27 @@ test('train() validates a plain config object: its errors named by key, a spread
   const result = captureStderr(() => train({ ...cfg, max_steps: 1 }));
   assert.equal(result.result.steps, 1);
 });
+
+// a validated config changed in place (`const cfg = loadTrainConfig(f); cfg.max_steps = -5; train(cfg)`) was taken as
+// validated: max_steps -5 trained 0 steps, an unknown key was silently ignored, lora.r 0 was named as createAdapter's spec.r
+test('train() validates again a validated config changed in place since: its errors named by key, as a plain object\'s', () => {
+  const dir = tempDir('mt-changed-config-');
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), randomIdRows(new Rng(5), 4, 10).join('\n') + '\n');
+  const fresh = () => validate({ model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, lora: { r: 2 }, max_steps: 1,
+    eval: { samples: 0 }, output_dir: path.join(dir, 'run') }, 'test');
+  const changed: Array<[(c: Record<string, unknown> & { lora: { r: number }; optimizer: { lr: number } }) => void, RegExp]> = [
+    [(c) => { c.max_steps = -5; }, /^train: max_steps: must be /],
+    [(c) => { c.learning_rate = 1; }, /^train: unknown key "learning_rate" \(did you mean "optimizer\.lr"\?\)$/],
+    [(c) => { c.lora.r = 0; }, /^train: lora\.r: must be /],
+    [(c) => { c.optimizer.lr = NaN; }, /^train: optimizer\.lr: /],
+  ];
+  for (const [change, message] of changed) {
+    const cfg = fresh();
+    change(cfg as unknown as Parameters<(typeof changed)[0][0]>[0]);
+    assert.throws(() => train(cfg), (e: unknown) => e instanceof UserError && message.test(e.message), `${message}`);
+    assert.equal(fs.existsSync(path.join(dir, 'run')), false); // refused before the run folder is made
+  }
+  const cfg = fresh();
+  cfg.max_steps = 2; // a change that is valid: trained as changed
+  assert.equal(captureStderr(() => train(cfg)).result.steps, 2);
+});
