@@ -368,3 +368,19 @@ test('ChatRole names every role a chat may hold, a tool result\'s "tool" too; a 
   const message: api.ChatMessage = { role: 'user', content: 'Hi' };
   assert.ok(Object.hasOwn(text, message.role) && !Object.hasOwn(text, 'tool'));
 });
+
+// each was ignored without a word: exportRun({merged: true}) exported the adapter alone, train(cfg, {resum: true}) trained anew,
+// prepare({minToken: 5}) kept every record, evaluateLoss({batch_size: 8}) said batchSize is missing
+test('a misspelt option of prepare, train, evaluateLoss, exportRun, exportMergedAdapter or exportGgufFile is refused naming the one to write', () => {
+  const says = (message: string) => (e: unknown) => e instanceof api.UserError && e.message === message;
+  const loose = <T>(o: object) => o as T;
+  const model = api.loadModel(TINY_BASE, { backend: api.createBackend('cpu') });
+  assert.throws(() => api.exportRun(loose({ run: 'r', out: 'o', merged: true })), says('exportRun: options.merged is no option: did you mean options.merge?'));
+  assert.throws(() => api.exportMergedAdapter(loose({ adapter: 'a', out: 'o', maxShardByte: 1 })), says('exportMergedAdapter: options.maxShardByte is no option: did you mean options.maxShardBytes?'));
+  assert.throws(() => api.exportGgufFile(loose({ run: 'r', out: 'o.gguf', quants: 'q8_0' })), says('exportGgufFile: options.quants is no option: did you mean options.quant?'));
+  assert.throws(() => api.evaluateLoss(model, [], loose({ batch_size: 8 })), says("evaluateLoss: options.batch_size is no option: write options.batchSize (batch_size is transformers' spelling)"));
+  assert.throws(() => api.prepare(loose({ inputs: ['x.jsonl'], out: 'o' })), says('prepare: options.out is no option: write options.outDir'));
+  assert.throws(() => api.prepare(loose({ inputs: ['x.jsonl'], outDir: 'o', minToken: 5 })), says('prepare: options.minToken is no option: did you mean options.minTokens?'));
+  const cfg = api.validateTrainConfig({ model: TINY_BASE, data: { train: 'nowhere.jsonl' }, output_dir: 'nowhere' });
+  assert.throws(() => api.train(cfg, loose({ resum: true })), says('train: options.resum is no option: did you mean options.resume?'));
+});

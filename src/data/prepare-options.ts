@@ -1,6 +1,7 @@
 // prepare's options: their type, their defaults, the checks they pass before anything is read, and how report.json
 // states them (prepare.ts).
 import type { Tokenizer } from '../tokenizer/types.ts';
+import { needArg, optionKeys, refuseMisspelledKeys } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { FLAG_WORDS, optionIs, type OptionWords } from '../util/option-words.ts';
 import type { Format, TextSplit } from './ingest/types.ts';
@@ -57,6 +58,14 @@ export interface PrepareResult {
 }
 
 export const DEFAULTS = { task: 'generation' as Task, split: [0.8, 0.1, 0.1] as [number, number, number], seed: 0, dedup: 'near' as DedupMode, nearThreshold: 0.8, maxChars: DEFAULT_MAX_CHARS };
+
+/** Throws unless `opts` is an object, or where one of its keys is a misspelt option ({minToken: 5} was ignored without a word). */
+export function needPrepareOptions(opts: PrepareOptions): void {
+  needArg('prepare', 'options', opts, 'object');
+  refuseMisspelledKeys('prepare', 'options', opts, optionKeys<PrepareOptions>()(['inputs', 'val', 'test', 'outDir', 'tokenizer', 'tokenizerName', 'task',
+    'split', 'seed', 'dedup', 'nearThreshold', 'format', 'textSplit', 'fields', 'minChars', 'keepPlaceholders', 'stripHtml', 'maxChars', 'minTokens',
+    'maxTokens', 'overwrite', 'overflow', 'labels', 'labelCodes', 'onProgress']), { out: 'write options.outDir', output: 'write options.outDir', input: 'write options.inputs' });
+}
 
 /**
  * Throws when `split` (written `given`) gives train no share: train.jsonl would be empty, which train refuses, so the

@@ -40,7 +40,7 @@ import { PREPARE_REPORT } from './prepare-report.ts';
 import { clip, describeLabel, encodingHint, nothingKept, readTogether, specialTexts } from './prepare-words.ts';
 import { KeptTable, renderingKey, type Deferred, type Placing } from './prepare-kept.ts';
 import { prepareWarnings } from './prepare-warnings.ts';
-import { DEFAULTS, reportOptions, validateOptions, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
+import { DEFAULTS, needPrepareOptions, reportOptions, validateOptions, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
 import { OUTPUT_FILES, listSources, statListedSource, type SourceRole } from './sources.ts';
 import { SPLITS, assignSplits, splitDraw } from './split.ts';
 import { pythonJson } from './python-numbers.ts';
@@ -68,7 +68,7 @@ const ROLE_SPLIT: Record<SourceRole, number> = { input: -1, val: 1, test: 2 };
 
 /** `words`: how errors name the options (the CLI passes its flags'). */
 export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords('prepare')): PrepareResult {
-  needArg('prepare', 'options', opts, 'object');
+  needPrepareOptions(opts);
   needArg('prepare', 'options.inputs', opts.inputs, 'string[]', { hint: 'a list of input files' });
   needArg('prepare', 'options.outDir', opts.outDir, 'string', { hint: 'the folder to write train/val/test.jsonl in' });
   needArg('prepare', 'options.tokenizer', opts.tokenizer, 'object', { hint: 'loadTokenizer(folder)' });

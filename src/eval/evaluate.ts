@@ -2,7 +2,7 @@
 // (Σ NLL of every target token / their count), so the result does not depend on batch size or padding
 // (a longrope model's rows are batched by rope regime for that: regimeBatches).
 // A NaN or infinite loss is an error naming its rows, never a number (or JSON null) in a report.
-import { needArg, needInteger } from '../util/api-args.ts';
+import { needArg, needInteger, optionKeys, refuseMisspelledKeys } from '../util/api-args.ts';
 import { countTargets, type TokenRow } from '../data/batch.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import { needModel } from '../model/model-arg.ts';
@@ -28,6 +28,7 @@ export const ROWS_PER_BATCH = 'the rows per batch';
 export function evaluateLoss(model: MistralModel, rows: Iterable<TokenRow>, opts: EvaluateOptions): LossReport {
   needArg('evaluateLoss', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
   needArg('evaluateLoss', 'options', opts, 'object', { hint: 'an object such as {batchSize: 8}' });
+  refuseMisspelledKeys('evaluateLoss', 'options', opts, optionKeys<EvaluateOptions>()(['batchSize', 'onBatch']));
   needInteger('evaluateLoss', 'options.batchSize', opts.batchSize, 1, { what: ROWS_PER_BATCH });
   needModel('evaluateLoss', model);
   let sum = 0, count = 0, done = 0;

@@ -14,7 +14,7 @@ import { readAdapterInfo } from '../model/peft.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import { warnIfAdapterTemplateDiffers } from '../tokenizer/adapter-template.ts';
 import { folderClassNames } from '../eval/target.ts';
-import { needArg } from '../util/api-args.ts';
+import { needArg, optionKeys, refuseMisspelledKeys } from '../util/api-args.ts';
 import { withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
@@ -51,6 +51,7 @@ export interface MergedAdapterResult {
 export function exportMergedAdapter(opts: MergedAdapterOptions, words: OptionWords = libraryWords('exportMergedAdapter')): MergedAdapterResult {
   const fn = 'exportMergedAdapter';
   needArg(fn, 'options', opts, 'object', { hint: "an object such as {adapter: 'my-adapter', out: 'merged'}" });
+  refuseMisspelledKeys(fn, 'options', opts, optionKeys<MergedAdapterOptions>()(['adapter', 'model', 'out', 'maxShardBytes', 'backend', 'device', 'precision']));
   needArg(fn, 'options.adapter', opts.adapter, 'string', { hint: 'the PEFT adapter folder to merge' });
   needArg(fn, 'options.out', opts.out, 'string', { hint: 'the folder to write' });
   if (opts.model !== undefined) needArg(fn, 'options.model', opts.model, 'string', { hint: 'the base model folder' });

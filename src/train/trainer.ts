@@ -2,7 +2,7 @@
 // eval.every_steps (or each epoch end) and at the last step, keeps the best adapter, stops early when
 // val stops improving, checkpoints every checkpoint.every_steps, resumes exactly from the newest valid
 // checkpoint, and ends with the test evaluation, samples before vs after, report.json and the loss curve.
-import { needArg } from '../util/api-args.ts';
+import { needArg, optionKeys, refuseMisspelledKeys } from '../util/api-args.ts';
 import * as path from 'node:path';
 import { describeModelConfig } from '../model/describe.ts';
 import { generationEosIds } from '../model/generation-config.ts';
@@ -89,6 +89,7 @@ export function train(config: TrainConfig, opts: TrainOptions = {}, words: Optio
   // a plain object (HF habits: {model, output_dir, learning_rate}) failed on a TypeError deep inside, its defaults unfilled
   const cfg = validatedConfig(config, 'train');
   needArg('train', 'options', opts, 'object');
+  refuseMisspelledKeys('train', 'options', opts, optionKeys<TrainOptions>()(['overwrite', 'resume', 'tokenizer', 'onRunDir', 'keep', 'places', 'written']));
   const exists = RunDir.checkFolder(cfg.output_dir);
   // before the lock makes the folder: a --resume of a path that is not there (a typo) starts nothing
   if (opts.resume && !exists) throw new UserError('cannot resume: the run folder does not exist', cfg.output_dir);

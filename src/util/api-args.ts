@@ -69,3 +69,11 @@ export function refuseMisspelledKeys(fn: string, name: string, opts: object, kno
     if (near !== null) throw new UserError(`${name}.${key} is no option: did you mean ${name}.${near}?`, fn);
   }
 }
+
+/**
+ * The keys of an options type `T`, every one listed (refuseMisspelledKeys' `known`): the compiler names a key left out
+ * (`missing`), which would otherwise be refused as a misspelling of another once the type gains it.
+ */
+export function optionKeys<T>(): <const K extends ReadonlyArray<keyof T & string>>(keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> })) => K {
+  return (keys) => keys;
+}

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Backend } from '../../backend/backend.ts';
 import { parsePrecision, type Precision } from '../../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../../backend/select.ts';
-import { needArg } from '../../util/api-args.ts';
+import { needArg, optionKeys, refuseMisspelledKeys } from '../../util/api-args.ts';
 import { deadTempsBeside, removeDeadTemps, withIo } from '../../util/atomic.ts';
 import { gib } from '../../util/byte-size.ts';
 import { warn } from '../../util/log.ts';
@@ -54,6 +54,7 @@ export interface GgufFileResult extends GgufExportResult {
 export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WORDS): GgufFileResult {
   const fn = 'exportGgufFile', say = words.say;
   needArg(fn, 'options', o, 'object', { hint: "an object such as {run: 'runs/my-run', out: 'model.gguf'}" });
+  refuseMisspelledKeys(fn, 'options', o, optionKeys<GgufFileOptions>()(['run', 'best', 'model', 'adapter', 'out', 'format', 'quant', 'backend', 'device', 'precision']));
   needArg(fn, 'options.out', o.out, 'string', { hint: 'the path of the .gguf file to write' });
   const format = o.format ?? 'gguf';
   if (format !== 'gguf' && format !== 'gguf-lora') throw new UserError(`${say('format')}: "${String(format)}" is not gguf or gguf-lora`, words.where);
