@@ -21,6 +21,6 @@ export type DetectResult = {
   padding?: number;
   /** A text field held a number or boolean, read as its JSON text (record-fields.ts textValue): the last such field. */
   stringified?: Stringified;
-  /** An instruction pair's input or context that stood for a missing one ("nan", "<noinput>"), left out of its user turn. */
+  /** An instruction pair's input or context (or its instruction, beside an input) that stood for a missing one ("nan", "<noinput>"), left out of its user turn. */
   noInput?: { key: string; text: string };
 } | Rejection;

@@ -8,7 +8,8 @@
 //    template renders it (joined as prompt + completion they would run together: these layouts have no separator);
 //    an optional "system" (OpenOrca: "system_prompt") is its system turn, LLaMA-Factory's "history" pairs the turns
 //    before the instruction; an input or context that only stands for a missing one — a placeholder (placeholder.ts:
-//    pandas' "nan", "None", "N/A") or self-instruct's "<noinput>" — is no input (counted: noInput);
+//    pandas' "nan", "None", "N/A") or self-instruct's "<noinput>" — is no input, and an instruction that does beside
+//    an input is none, the input alone the user turn (both counted: noInput);
 //  - OpenAI content parts: a message's content as [{type: "text", text}], joined with newlines as vLLM joins them
 //    for a text-only template; a part that is not text (an image) rejects the record.
 import { isRecord, ownField } from '../util/json-file.ts';
@@ -71,7 +72,7 @@ export interface LayoutChat {
    * added after the turns are checked, so that their errors name their own indices.
    */
   system?: string;
-  /** An instruction pair's input or context that stood for a missing one ("nan", "<noinput>"): its key and text, left out. */
+  /** An instruction pair's input or context (or its instruction, beside an input) that stood for a missing one ("nan", "<noinput>"): its key and text, left out. */
   noInput?: { key: string; text: string };
 }
 
@@ -174,15 +175,20 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages',
   const given = contextKey ? text[contextKey]!.trim() : '';
   const noInput = contextKey !== undefined && given !== '' && standsForNoInput(given) ? { key: contextKey, text: given } : undefined;
   const context = noInput ? '' : given;
+  // an instruction that stands for none (pandas' "nan" for a missing one) beside an input: the input alone, as beside a
+  // null or empty instruction, not "nan\n\ninput" trained (counted as a left-out input is)
+  const instruction = text[instructionKey]!.trim();
+  const noInstruction = context !== '' && standsForNoInput(instruction) ? { key: instructionKey, text: instruction } : undefined;
+  const left = noInput ?? noInstruction;
   const history = historyTurns(ownField(v, 'history'));
   if (!Array.isArray(history)) return history;
   const messages = [
     ...(systemKey && text[systemKey]!.trim() ? [{ role: 'system', content: text[systemKey] }] : []),
     ...history,
-    { role: 'user', content: context === '' ? text[instructionKey] : `${text[instructionKey]!.trimEnd()}\n\n${context}` },
+    { role: 'user', content: noInstruction ? context : context === '' ? text[instructionKey] : `${text[instructionKey]!.trimEnd()}\n\n${context}` },
     { role: 'assistant', content: text[answerKey] },
   ];
-  return { layout: 'instruction_pairs', messages, names: { messages: `${instructionKey}/${answerKey}`, role: 'role', content: 'content' }, ...(noInput ? { noInput } : {}) };
+  return { layout: 'instruction_pairs', messages, names: { messages: `${instructionKey}/${answerKey}`, role: 'role', content: 'content' }, ...(left ? { noInput: left } : {}) };
 }
 
 /**

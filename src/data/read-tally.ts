@@ -103,8 +103,8 @@ export class ReadTally {
     if (this.noInput.size > 0) {
       const total = [...this.noInput.values()].reduce((a, b) => a + b, 0);
       const which = [...this.noInput].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, n]) => `${k} ${n}`).join(', ');
-      lines.push(`${total} instruction pair${total === 1 ? '' : 's'} had an input that stands for none (${which}${this.noInput.size > 3 ? ', …' : ''}): ` +
-        'read as the instruction alone');
+      lines.push(`${total} instruction pair${total === 1 ? '' : 's'} had an input or instruction that stands for none (${which}${this.noInput.size > 3 ? ', …' : ''}): ` +
+        'left out, the user turn being the other alone');
     }
     if (this.stringified.size > 0) {
       const total = [...this.stringified.values()].reduce((a, b) => a + b.records, 0);

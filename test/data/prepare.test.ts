@@ -363,7 +363,7 @@ test('ShareGPT and Alpaca files need no --field: kept as chats, and the report s
       JSON.stringify({ conversations: [{ from: 'human', value: 'Call the weather tool.' }, { from: 'function_call', value: '{"name": "weather"}' }] }),
     ].join('\n') + '\n',
     'alpaca.json': JSON.stringify([{ instruction: 'Translate to French', input: 'Good night', output: 'Bonne nuit' }]),
-    'alpaca.csv': 'instruction,input,output\nName a primary colour,nan,Blue\n',
+    'alpaca.csv': 'instruction,input,output\nName a primary colour,nan,Blue\nNaN,Spell cat backwards,tac\n',
   });
   const { report, kept, rejected } = run('layouts', { inputs: Object.values(files), split: [1, 0, 0] });
   const chats = kept.map((k) => JSON.stringify(k['messages'])).sort();
@@ -371,11 +371,13 @@ test('ShareGPT and Alpaca files need no --field: kept as chats, and the report s
     [{ role: 'user', content: 'Name the largest planet.' }, { role: 'assistant', content: 'Jupiter is the largest planet.' }],
     [{ role: 'user', content: 'Translate to French\n\nGood night' }, { role: 'assistant', content: 'Bonne nuit' }],
     [{ role: 'user', content: 'Name a primary colour' }, { role: 'assistant', content: 'Blue' }],
+    [{ role: 'user', content: 'Spell cat backwards' }, { role: 'assistant', content: 'tac' }],
   ].map((m) => JSON.stringify(m)).sort());
   assert.deepEqual(rejected.map((r) => [r.reason, r.source.line]), [['invalid_roles', 2]]);
   assert.ok(report.warnings.includes('1 record read as ShareGPT conversations (from/value; human/gpt → user/assistant)'), report.warnings.join('; '));
-  assert.ok(report.warnings.some((w) => w.startsWith('2 records read as instruction/answer pairs')), report.warnings.join('; '));
-  assert.ok(report.warnings.includes('1 instruction pair had an input that stands for none ("input" "nan" 1): read as the instruction alone'), report.warnings.join('; '));
+  assert.ok(report.warnings.some((w) => w.startsWith('3 records read as instruction/answer pairs')), report.warnings.join('; '));
+  assert.ok(report.warnings.includes('2 instruction pairs had an input or instruction that stands for none ("input" "nan" 1, "instruction" "NaN" 1): ' +
+    'left out, the user turn being the other alone'), report.warnings.join('; '));
 });
 
 test('turn weights are kept in the output (weight 0 on context turns), and chats cut before their first user turn or after their last assistant turn are counted', () => {

@@ -177,6 +177,14 @@ test('common layouts without --field: ShareGPT, Alpaca, Dolly and question/answe
   assert.deepEqual(gen({ instruction: null, input: 'Translate: chat', output: 'cat' }), { record: chat(['user', 'Translate: chat'], ['assistant', 'cat']), layout: 'instruction_pairs' });
   assert.deepEqual(gen({ instruction: ' ', input: 'Sum 2 and 2', output: '4' }), { record: chat(['user', 'Sum 2 and 2'], ['assistant', '4']), layout: 'instruction_pairs' });
   assert.equal(detail(gen({ instruction: '', input: null, output: 'O' })), 'empty: "instruction" is empty');
+  // so is one whose instruction stands for a missing one (pandas' NaN written as "nan"), said so; not "nan\n\n…" trained
+  for (const instruction of ['nan', 'NaN', ' None ', 'null', 'N/A']) {
+    assert.deepEqual(gen({ instruction, input: 'Translate: chat', output: 'cat' }),
+      { record: chat(['user', 'Translate: chat'], ['assistant', 'cat']), layout: 'instruction_pairs', noInput: { key: 'instruction', text: instruction.trim() } }, instruction);
+  }
+  // without an input it is the user turn, rejected as a placeholder; a word that only holds "nan" is text
+  assert.equal(detail(gen({ instruction: 'nan', output: 'cat' })), 'ok');
+  assert.deepEqual(gen({ instruction: 'nano', input: 'x', output: 'y' }), { record: chat(['user', 'nano\n\nx'], ['assistant', 'y']), layout: 'instruction_pairs' });
   assert.deepEqual(gen({ question: 'Q', answer: 42 }), { record: chat(['user', 'Q'], ['assistant', '42']), layout: 'instruction_pairs', stringified: { key: 'answer', text: '42' } });
   assert.equal(detail(gen({ question: 'Q', answer: { text: 'A' } })), 'unknown_shape: "answer" is an object, not a string');
   assert.equal(reason(cls({ question: 'Q', answer: 'A' })), 'wrong_task');
