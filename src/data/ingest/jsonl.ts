@@ -1,4 +1,4 @@
-// JSON Lines: every non-blank line is one record. A BOM at the start of any line, CRLF endings and
+// JSON Lines: every non-blank line is one record. A BOM or RS (an RFC 7464 JSON text sequence: json-seq.ts) at the start of any line, CRLF endings and
 // whitespace around the JSON are accepted (readLines strips the BOM and CR; the rest is trimmed here). Lone CRs in a
 // line (records ended the classic-Mac way in a file readLines reads by LF) end its records where no bracket is open,
 // and where one left open would swallow the next (jsonl-cr.ts).
@@ -24,6 +24,7 @@
 import { partsOfLine, readDataLines, type Line } from '../../util/lines.ts';
 import { closeIndex, commentAt, commentsNote, countComment, isTurn, SingleQuotes, unclosedComment, withoutComments, type CommentTally, type JsonScan } from './json-object-scan.ts';
 import { crPieces } from './jsonl-cr.ts';
+import { jsonSeqNote, withoutRecordSeparator, type SeqTally } from './json-seq.ts';
 import { jsonErrorDetail, type JsonSource } from './json-error-detail.ts';
 import { stringEnd } from './number-spellings.ts';
 import { parseJsonText } from './python-json.ts';
@@ -61,7 +62,9 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
   const trailing = { count: 0, first: 0 }; // batch lines with a comma before their "]"
   const comments: CommentTally = { count: 0, first: 0, kinds: new Set() };
   const brackets = { arrays: 0, first: 0 }; // pretty-printed arrays among the records, the first's "[" line
+  const seq: SeqTally = { lines: 0, first: 0 }; // lines that start with RS: an RFC 7464 JSON text sequence (json-seq.ts)
   for (let l = next(); l !== undefined; l = next()) {
+    if (!l.defect) l = withoutRecordSeparator(l, seq);
     if (jsonc && !l.defect && l.text.trimStart().startsWith('/')) {
       const rest = pastComments(l, next, comments, file);
       if (rest === null) continue;
@@ -157,6 +160,8 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
   for (const open of arraysOpen) yield unclosedArray(open);
   const note = commentsNote(comments);
   if (note) opts.onNote?.(note);
+  const seqNote = jsonSeqNote(seq);
+  if (seqNote) opts.onNote?.(seqNote);
   if (brackets.arrays > 0) {
     const n = brackets.arrays;
     const [its, a] = n === 1 ? ['its', 'a JSON array'] : ['their', `${n} JSON arrays`];
