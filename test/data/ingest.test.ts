@@ -50,9 +50,22 @@ test('JSONL: pretty-printed objects one after another (jq without -c) are one re
   // an object cut off before the next one opens: its "{" line is rejected, the lines after it are read as lines
   const g = writeFiles(dir, { 'cut.jsonl': '{\n  "text": "cut off",\n{\n  "text": "whole"\n}\n{\n' })['cut.jsonl']!;
   const items = [...readJsonl(g)];
-  assert.deepEqual(items.map((i) => [i.line, i.value ?? i.error!.reason]), [[1, 'invalid_json'], [2, 'invalid_json'], [3, { text: 'whole' }], [6, 'invalid_json']]);
+  assert.deepEqual(items.map((i) => [i.line, i.value ?? i.error!.reason]), [[1, 'invalid_json'], [2, 'invalid_json'], [3, { text: 'whole' }], [6, 'truncated']]);
   assert.equal(items[0]!.error!.detail, 'a line holding only "{" opens an object that is not closed before the next object opens on line 3');
-  assert.equal(items[3]!.error!.detail, 'a line holding only "{" opens an object that is not closed before the end of the file');
+  assert.equal(items[3]!.error!.detail, 'the file ends inside the object that the line holding only "{" opens (line 6): the file cut short?');
+  // a file cut short inside its last pretty-printed record (in a string, or between members; a chat's turns a level
+  // down): that record is one rejection at its "{" line, its lines its raw (each line was its own invalid_json)
+  const record = pretty({ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a long answer' }] });
+  for (const end of [record.indexOf('long'), record.indexOf('"role": "assistant"'), record.lastIndexOf('}') - 1]) {
+    const cut = writeFiles(dir, { 'cut-end.jsonl': pretty({ text: 'kept' }) + record.slice(0, end) })['cut-end.jsonl']!;
+    const got = [...readJsonl(cut)];
+    assert.deepEqual(got.map((i) => [i.line, i.value ?? i.error!.reason]), [[1, { text: 'kept' }], [4, 'truncated']], String(end));
+    assert.equal(got[1]!.raw, record.slice(0, end).trim());
+    assert.match(got[1]!.error!.detail, /^the file ends inside the object that the line holding only "\{" opens \(lines 4–\d+\): the file cut short\?$/);
+  }
+  // a stray "{" whose lines to the end of the file hold a record of its own at its top level: its line alone, as before
+  const strayEnd = writeFiles(dir, { 'stray-end.jsonl': '{"text": "a"}\n{\n{"text": "b"}\n' })['stray-end.jsonl']!;
+  assert.deepEqual([...readJsonl(strayEnd)].map((i) => [i.line, i.value ?? i.error!.reason]), [[1, { text: 'a' }], [2, 'invalid_json'], [3, { text: 'b' }]]);
   // a stray "{" above records and a stray "}" (or a record's extra one) below them: the object closes but does not
   // parse, and records stand where its keys belong: its "{" line is rejected, the lines after it are read as lines
   const closed = writeFiles(dir, { 'closed.jsonl': '{\n{"text": "r1"}\n  {"text": "r2"},\n}\n{"text": "r3"}\n{\n{"text": "r4"}}\n' })['closed.jsonl']!;

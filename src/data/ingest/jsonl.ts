@@ -10,8 +10,9 @@
 // Pretty-printed objects one after another (what `jq .` writes, or json.dumps(indent=2) per record) are read too:
 // a line holding only "{" (in a .json file a comment may follow it), which no JSON Lines record is, opens an object whose lines up to its closing
 // brace are one record at that line (a "{" after that brace, `}{`, opens the next). One that does not close before the next such line (indented no more), within maxRawChars or before
-// the end of the file (a stray or cut-off "{") rejects its first line alone, and the lines after it are read again as
-// lines: each line is scanned at most twice. So does one that closes but does not parse while a line at its top level
+// the end of the file (a stray "{") rejects its first line alone, and the lines after it are read again as
+// lines: each line is scanned at most twice; one the file ends inside with no record of its own at its top level (a
+// file cut short) is one record, rejected as truncated (jsonl-unclosed.ts). So does one that closes but does not parse while a line at its top level
 // is a record of its own where a key belongs (a stray "{" above records, and a stray "}" below them). A line that is a JSON array of objects (a batch written per line, or a
 // one-line array as the first line: json.ts; as Python wrote it too, or with a trailing comma) holds its elements as records, each at the line, each parsed from its own
 // text; an empty one holds none; `onNote` is told how many lines and records were read so. A record followed by a comma
@@ -24,6 +25,7 @@
 import { partsOfLine, readDataLines, type Line } from '../../util/lines.ts';
 import { closeIndex, commentAt, commentsNote, countComment, isTurn, SingleQuotes, unclosedComment, withoutComments, type CommentTally, type JsonScan } from './json-object-scan.ts';
 import { crPieces } from './jsonl-cr.ts';
+import { cutShort, unclosedArray } from './jsonl-unclosed.ts';
 import { jsonSeqNote, withoutRecordSeparator, type SeqTally } from './json-seq.ts';
 import { jsonErrorDetail, type JsonSource } from './json-error-detail.ts';
 import { stringEnd } from './number-spellings.ts';
@@ -85,6 +87,11 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
     if (indent >= 0 && !defect) {
       const pretty = prettyObject(l, indent, next, opts, jsonc);
       if (pretty.readAhead) {
+        const cut = pretty.atEnd ? cutShort(l, pretty.readAhead) : null;
+        if (cut) {
+          yield cut;
+          continue;
+        }
         again = pretty.readAhead.concat(again.slice(at));
         at = 0;
         yield { line: lineNo, raw: t, error: { reason: 'invalid_json', detail: `a line holding only "{" opens an object that is not closed ${pretty.why}` } };
@@ -178,11 +185,6 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
     opts.onNote?.(`${n === 1 ? '1 line ends' : `${n} lines end`} with a comma after the record (line ${commas.first}${n === 1 ? '' : ' first'}; lines cut from a JSON array?): ` +
       `read as the record before it; JSON Lines holds one record a line with nothing after it: remove the comma${n === 1 ? '' : 's'}, or put [ ] around the lines to make the file a JSON array`);
   }
-}
-
-/** The rejection of a line holding only "[" that no "]" line closes before the end of the file: a stray "[" (its lines are read as lines). */
-function unclosedArray(line: number): RawItem {
-  return { line, raw: '[', error: { reason: 'invalid_json', detail: 'a line holding only "[" opens an array that no line holding only "]" closes before the end of the file (the lines after it are read as lines)' } };
 }
 
 /**
@@ -340,7 +342,7 @@ function* elementTexts(t: string): Generator<string, number> {
  * a line holding only "{" indented no more than its own (the next record's: a nested one is indented more), the lines
  * read ahead and why.
  */
-function prettyObject(open: Line, indent: number, next: () => Line | undefined, limit: RawLimit, jsonc: boolean): PrettyObject | { readAhead: Line[]; why: string } {
+function prettyObject(open: Line, indent: number, next: () => Line | undefined, limit: RawLimit, jsonc: boolean): PrettyObject | { readAhead: Line[]; why: string; atEnd?: boolean } {
   const lines: Line[] = [];
   let closing = ''; // the text of the line that closes it, up to its "}": the rest may open the next object (`}{`)
   let reopen: Line | undefined;
@@ -351,7 +353,7 @@ function prettyObject(open: Line, indent: number, next: () => Line | undefined, 
   let chars = 1;
   for (;;) {
     const l = next();
-    if (l === undefined) return { readAhead: lines, why: 'before the end of the file' };
+    if (l === undefined) return { readAhead: lines, why: 'before the end of the file', atEnd: recordAt === undefined };
     const opens = objectIndent(l.text, jsonc);
     if (opens >= 0 && opens <= indent) {
       lines.push(l);
@@ -373,7 +375,12 @@ function prettyObject(open: Line, indent: number, next: () => Line | undefined, 
       break;
     }
     // a raw line break cannot be inside a JSON string: the object is broken here, as a stray "{" would be
-    if (scan.inString) return { readAhead: lines, why: `(a string on line ${l.lineNo} runs to the end of its line)` };
+    if (scan.inString) {
+      // the file's last line: cut short inside the string, not a line break in it
+      const after = next();
+      if (after === undefined) return { readAhead: lines, why: 'before the end of the file', atEnd: recordAt === undefined };
+      return { readAhead: [...lines, after], why: `(a string on line ${l.lineNo} runs to the end of its line)` };
+    }
   }
   const texts = [open, ...lines].map((l) => l.text);
   if (reopen) texts[texts.length - 1] = closing;

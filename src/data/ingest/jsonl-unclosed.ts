@@ -1,0 +1,22 @@
+// The rejections of what a JSON Lines file leaves open at its end (jsonl.ts): a pretty-printed object the file ends
+// inside, its lines one record (a file cut short, where they were each rejected, the first as a stray "{"), and a
+// line holding only "[" that no "]" line closes.
+import type { Line } from '../../util/lines.ts';
+import type { RawItem } from './types.ts';
+
+/**
+ * The one rejection of an object that the file ends inside, none of its lines at its top level a record of its own (a
+ * file cut short: a stray "{" has records after it), its lines read as one record, not each as one; null when a line
+ * of it is no text (each line is judged by its own bytes then).
+ */
+export function cutShort(open: Line, lines: readonly Line[]): RawItem | null {
+  if (lines.some((l) => l.defect)) return null;
+  const last = lines.at(-1)?.lineNo ?? open.lineNo;
+  const raw = [open, ...lines].map((l) => l.text).join('\n').trim();
+  return { line: open.lineNo, raw, error: { reason: 'truncated', detail: `the file ends inside the object that the line holding only "{" opens (${last === open.lineNo ? `line ${last}` : `lines ${open.lineNo}–${last}`}): the file cut short?` } };
+}
+
+/** The rejection of a line holding only "[" that no "]" line closes before the end of the file: a stray "[" (its lines are read as lines). */
+export function unclosedArray(line: number): RawItem {
+  return { line, raw: '[', error: { reason: 'invalid_json', detail: 'a line holding only "[" opens an array that no line holding only "]" closes before the end of the file (the lines after it are read as lines)' } };
+}
