@@ -23,8 +23,9 @@ test('CSV (RFC 4180): quoted delimiters, doubled quotes, newlines in quotes, CRL
     { line: 10, value: undefined, reason: 'bad_columns' },
     { line: 11, value: { text: 'bad"quote', label: '5' }, reason: undefined }, // a quote inside a field is a character
     { line: 12, value: { text: '"closed"junk', label: '6' }, reason: undefined }, // text after the closing quote: read as written
-    { line: 13, value: undefined, reason: 'invalid_csv' },
-    { line: 14, value: undefined, reason: 'bad_columns' }, // read again after the unclosed quote of line 13
+    // the file ends inside the quoted cell of line 13, no line after it a row: cut short, one record (was an invalid_csv
+    // line 13, a stray quote, and line 14 read again as a bad_columns row)
+    { line: 13, value: undefined, reason: 'truncated' },
   ]);
   assert.match(items[4]!.error!.detail, /3 fields where the header has 2/);
   const short = writeFiles(dir, { 'short-row.csv': 'text,label\nonly one cell\n' })['short-row.csv']!;
@@ -34,7 +35,18 @@ test('CSV (RFC 4180): quoted delimiters, doubled quotes, newlines in quotes, CRL
   assert.equal([...readCsv(commas, ',')][0]!.error!.detail, '2 fields where the header has 1: a "," in a cell that is not quoted? Quote a cell that holds one');
   const tabs = writeFiles(dir, { 'tabs.tsv': 'text\tlabel\nHello\tworld\tpos\n' })['tabs.tsv']!;
   assert.equal([...readCsv(tabs, '\t')][0]!.error!.detail, '3 fields where the header has 2: a tab in a cell that is not quoted? Quote a cell that holds one');
-  assert.match(items[8]!.error!.detail, /opened on line 13 is not closed before the end of the file \(it runs over lines 13–14, 17 bytes\)/);
+  assert.equal(items[8]!.error!.detail, 'the file ends inside a quoted field (field 1) opened on line 13 (it runs over lines 13–14, 17 bytes), no line after it a row of its own: the file cut short?');
+  assert.equal(items[8]!.raw, '"unclosed,7\r\nmore');
+  // a stray quote: rows after it are rows, read again (lines that each open a quoted field: hostile-input.test.ts)
+  for (const [name, text, rows] of [
+    ['stray.csv', 'text,label\n"stray,1\nnext,2\n', [[2, 'invalid_csv'], [3, { text: 'next', label: '2' }]]],
+    // one that opens on the file's last line, no line after it: that line alone, as before
+    ['last.csv', 'text,label\nfirst,1\n"open,2\n', [[2, { text: 'first', label: '1' }], [3, 'invalid_csv']]],
+    ['cut-cell.csv', 'text,label\nfirst,1\nsecond,"a long\nanswer cut', [[2, { text: 'first', label: '1' }], [3, 'truncated']]],
+  ] as const) {
+    const got = [...readCsv(writeFiles(dir, { [name]: text })[name]!, ',')];
+    assert.deepEqual(got.map((i) => [i.line, i.value ?? i.error!.reason]), rows, name);
+  }
 });
 
 test('CSV: a malformed header stops the run with file:line', () => {

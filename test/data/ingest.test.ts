@@ -50,9 +50,9 @@ test('JSONL: pretty-printed objects one after another (jq without -c) are one re
   // an object cut off before the next one opens: its "{" line is rejected, the lines after it are read as lines
   const g = writeFiles(dir, { 'cut.jsonl': '{\n  "text": "cut off",\n{\n  "text": "whole"\n}\n{\n' })['cut.jsonl']!;
   const items = [...readJsonl(g)];
-  assert.deepEqual(items.map((i) => [i.line, i.value ?? i.error!.reason]), [[1, 'invalid_json'], [2, 'invalid_json'], [3, { text: 'whole' }], [6, 'truncated']]);
+  assert.deepEqual(items.map((i) => [i.line, i.value ?? i.error!.reason]), [[1, 'invalid_json'], [2, 'invalid_json'], [3, { text: 'whole' }], [6, 'invalid_json']]);
   assert.equal(items[0]!.error!.detail, 'a line holding only "{" opens an object that is not closed before the next object opens on line 3');
-  assert.equal(items[3]!.error!.detail, 'the file ends inside the object that the line holding only "{" opens (line 6): the file cut short?');
+  assert.equal(items[3]!.error!.detail, 'a line holding only "{" opens an object that is not closed before the end of the file');
   // a file cut short inside its last pretty-printed record (in a string, or between members; a chat's turns a level
   // down): that record is one rejection at its "{" line, its lines its raw (each line was its own invalid_json)
   const record = pretty({ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a long answer' }] });

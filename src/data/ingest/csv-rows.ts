@@ -2,7 +2,9 @@
 // rules csv.ts's header states; each row's lines are parsed by csv-row-state.ts's RowState.
 // A quoted field is bounded by size, not lines (a poem in one cell may have many). One still open at the end of the
 // file is taken for a stray quote: only its starting line is rejected (invalid_csv, naming the line span and size),
-// and reading goes on at the next line (readsOnFrom), so one stray quote never swallows the file. The lines read
+// and reading goes on at the next line (readsOnFrom), so one stray quote never swallows the file — unless no line
+// after it (one at least) is a row of its own (as many fields as the header, read alone) nor opens a field left open: then the file was cut short inside the
+// cell, and its lines are one record (cutShort: truncated). The lines read
 // again are not scanned again inside a quoted field: they are known to leave it open, so a file of lines that each
 // open a field is still read in linear time. A field still open after QUOTED_LIMIT bytes is read on, its text and
 // lines not kept, to where it closes: a row that then ends as rows do is one too_long record (its lines were a
@@ -35,6 +37,8 @@ export interface Row {
   defect?: Rejection;
   /** With `error`: a quoted field longer than a cell may be (the error says so), not malformed CSV. */
   tooLong?: true;
+  /** With `error`: the file ends inside the row's quoted field, no line after it a row of its own (a file cut short). */
+  cutShort?: true;
   /** Cells that start with a quote and go on after its closing quote, read as written. */
   asWritten?: number;
 }
@@ -119,8 +123,8 @@ function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading:
   const offset = (k: number): number => (k - base < at.length ? at[k - base]! : readBytes);
   /** Lines known to leave a quoted field open when read inside one: those of the last runaway field but its first. */
   let openFrom = -1, openTo = -1;
-  /** The header row's line (its index). */
-  let headerAt = -1;
+  /** The header row's line (its index), and its number of fields once read. */
+  let headerAt = -1, width = -1;
   for (;;) {
     const k = next();
     if (k === undefined) return;
@@ -165,6 +169,7 @@ function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading:
     if (first.text.indexOf('"') < 0) {
       // fast path: no quoting on this line
       const fields = first.text.split(d);
+      if (k === headerAt) width = fields.length;
       yield firstDefect ? { line: first.lineNo, fields, raw: first.text, defect: firstDefect } : { line: first.lineNo, fields, raw: first.text };
       continue;
     }
@@ -172,7 +177,7 @@ function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading:
     st.scan(first.text);
     const openField = st.quotedField; // the field still open at the end of the row's first line
     /** pastBound: the field ran past limit.bytes, its text and lines no longer kept; toEnd: it stays open to the end of the file. */
-    let last = k, pastBound = false, toEnd = false, strayOpen = false, binaryAt = -1;
+    let last = k, pastBound = false, toEnd = false, atEnd = false, strayOpen = false, binaryAt = -1;
     const start = offset(k);
     let defect = firstDefect, rowLastLineNo = first.lineNo;
     let errorLineNo = first.lineNo; // the line where st.error arose (a quoted cell may run on past it)
@@ -194,6 +199,7 @@ function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading:
       // the binary data that ends the file (readLines: its quotes would close the field, its rows lost in one rejection)
       if (j === undefined || (j >= openFrom && j <= openTo) || line(j).binary !== undefined) {
         if (j !== undefined && line(j).binary !== undefined) binaryAt = j;
+        atEnd = j === undefined;
         toEnd = true;
         break;
       }
@@ -209,6 +215,16 @@ function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading:
         strayOpen = true;
         break;
       }
+    }
+    if (atEnd && !pastBound && k !== headerAt && fileEnd!.index > k && !rowOfItsOwn(buf.slice(k + 1 - base, fileEnd!.index + 1 - base), d, width)) {
+      // the file ends inside the field, and no line after it is a row of its own: a file cut short, not a stray quote
+      // (whose rows after it are rows): one record, not its first line and then each line after it as a row
+      for (let j = k + 1; j <= fileEnd!.index; j++) defect = recordDefect(defect, line(j).defect, line(j).lineNo);
+      yield {
+        line: first.lineNo, fields: [], raw: rawOf(buf, k - base, fileEnd!.index - base), defect, cutShort: true,
+        error: `the file ends inside a quoted field (field ${openField}) opened on line ${first.lineNo} (it runs over lines ${first.lineNo}–${fileEnd!.lineNo}, ${fileEnd!.bytes - start} bytes), no line after it a row of its own: the file cut short?`,
+      };
+      return;
     }
     if (toEnd) {
       // a quoted field left open at the end of the file: reject its first line only, and read the lines after it again
@@ -251,10 +267,24 @@ function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading:
     // the row's first defective line
     for (let j = k + 1; j <= last; j++) defect = recordDefect(defect, line(j).defect, line(j).lineNo);
     st.fields.push(st.field);
+    if (k === headerAt) width = st.fields.length;
     // a row of several lines that is malformed where its quoted field closed: say where, not only what
     const error = st.error !== undefined && last > k ? `${st.error} on line ${errorLineNo}, of a row that a quoted field opened on line ${first.lineNo} runs over (lines ${first.lineNo}–${rowLastLineNo}): a stray quote?` : st.error;
     yield { line: first.lineNo, fields: st.fields, raw: rawOf(buf, k - base, last - base), error, defect, ...(st.asWritten > 0 ? { asWritten: st.asWritten } : {}) };
   }
+}
+
+/**
+ * Whether one of `lines`, read alone, is a row of `width` fields (closing every quote it opens), or opens a quoted field
+ * of its own that it leaves open (another stray quote: lines that each open one are rejected each, in linear time);
+ * true while no header was read.
+ */
+function rowOfItsOwn(lines: readonly CutLine[], d: string, width: number): boolean {
+  return width <= 0 || lines.some((l) => {
+    const st = new RowState(d.charCodeAt(0));
+    st.scan(l.text);
+    return st.inQuotes || (st.error === undefined && st.fields.length + 1 === width);
+  });
 }
 
 /** The lines from..to joined, clipped to RAW_LIMIT characters without joining more than that. */

@@ -85,7 +85,7 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
       continue;
     }
     if (row.error) {
-      yield { line: row.line, raw: row.raw, error: { reason: row.tooLong ? 'too_long' : 'invalid_csv', detail: row.error }, ...(row.readsOnFrom ? { readsOnFrom: row.readsOnFrom } : {}) };
+      yield { line: row.line, raw: row.raw, error: { reason: row.tooLong ? 'too_long' : row.cutShort ? 'truncated' : 'invalid_csv', detail: row.error }, ...(row.readsOnFrom ? { readsOnFrom: row.readsOnFrom } : {}) };
       continue;
     }
     // short of only unnamed columns at the header's end: those cells are empty, as pandas reads them
