@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readRecords } from '../../src/data/ingest/read.ts';
+import { readText } from '../../src/data/ingest/text.ts';
 import { tempDir, writeFiles } from './helpers.ts';
 
 const RS = '\x1e';
@@ -33,4 +34,12 @@ test('an RS inside a record, not at the start of its line, is left to the JSON r
   const items = [...readRecords(files['a.jsonl']!, 'jsonl')];
   assert.deepEqual(items[0]!.value, { text: 'a\x1eb' });
   assert.equal(items[1]!.error?.reason, 'invalid_json');
+});
+
+test('a JSON text sequence read as plain text (.txt, .json-seq) is noted as JSON Lines read as text, as one without the RS is', () => {
+  const files = writeFiles(tempDir(), { 'a.json-seq': `${RS}{"text": "one"}\n${RS}{"text": "two"}\n` });
+  const notes: string[] = [];
+  const items = [...readText(files['a.json-seq']!, { onNote: (n) => notes.push(n) })];
+  assert.equal(items.length, 1);
+  assert.deepEqual(notes, ['read as plain text, yet each of its 2 lines is a JSON object: if it is JSON Lines, name it .jsonl (or pass --format jsonl)']);
 });

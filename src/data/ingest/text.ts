@@ -40,7 +40,7 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
   let start = 0;
   let objectLines = 0; // lines so far, each a JSON object (-1: one was not)
   const look = (text: string): void => {
-    const t = text.trim();
+    const t = text.replace(/^\x1e+/, '').trim(); // an RS before it: an RFC 7464 JSON text sequence (json-seq.ts)
     if (objectLines < 0 || t === '') return;
     objectLines = isJsonObject(t) ? objectLines + 1 : -1;
   };
