@@ -365,7 +365,7 @@ test('JSON array: an empty element, text after the array, and an unclosed array 
   ]);
   assert.deepEqual(summary([...readJson(f['c.json']!)]), [
     { line: 1, value: { text: 'a' }, reason: undefined },
-    { line: 2, value: undefined, reason: 'invalid_json' },
+    { line: 2, value: undefined, reason: 'truncated' }, // the file ends inside it: cut short
   ]);
   assert.deepEqual([...readJson(f['d.json']!)], []);
 });
@@ -636,4 +636,16 @@ test('a .jsonl read as plain text (--format text) is told to drop or change --fo
   const notes: string[] = [];
   [...readText(f['rows.jsonl']!, { onNote: (n) => notes.push(n) })];
   assert.deepEqual(notes, ['read as plain text (--format text), yet each of its 2 lines is a JSON object: if it is JSON Lines, pass --format jsonl, or leave --format out']);
+});
+
+test('JSON array: a file cut short inside an element, or after a comma, is one truncated record at the element\'s line (was invalid_json, "the array is not closed")', () => {
+  const whole = JSON.stringify([{ text: 'one' }, { text: 'two' }, { text: 'three' }], null, 2);
+  const f = writeFiles(dir, { 'cut-in.json': whole.slice(0, whole.indexOf('three')), 'cut-after.json': whole.slice(0, whole.indexOf('{', whole.indexOf('two'))) });
+  const inside = [...readJson(f['cut-in.json']!)];
+  assert.deepEqual(inside.map((i) => [i.line, i.value ?? i.error!.reason]), [[2, { text: 'one' }], [5, { text: 'two' }], [8, 'truncated']]);
+  assert.equal(inside[2]!.error!.detail, 'the file ends inside this element (the array is not closed): the file cut short?');
+  assert.equal(inside[2]!.raw, '{\n    "text": "');
+  const after = [...readJson(f['cut-after.json']!)];
+  assert.deepEqual(after.map((i) => [i.value ?? i.error!.reason]), [[{ text: 'one' }], [{ text: 'two' }], ['truncated']]);
+  assert.equal(after[2]!.error!.detail, 'the file ends inside the array, after a "," (the array is not closed): the file cut short?');
 });

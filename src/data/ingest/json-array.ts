@@ -168,6 +168,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
             escape = false;
             continue;
           }
+          if (next.done) continue; // the file's last line: it ends inside the string, cut short (the element so rejected below)
           // a raw newline cannot be inside a JSON string: the element ends here, unparseable
           keep(text.slice(segStart < 0 ? 0 : segStart, i));
           yield* elementItems(startLine);
@@ -290,11 +291,14 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
     opts.onNote?.(`${many ? `${stray.n} "]"` : 'a "]"'} after the array's closing "]" (line ${stray.line}${many ? ' first' : ''}) ${many ? 'were' : 'was'} read as nothing: ${many ? 'brackets' : 'a bracket'} with nothing to close`);
   }
   if (!closed) {
-    const unclosed = afterClose > 0 ? `text after the closing "]" of the array (line ${afterClose})` : 'unexpected end of file: the array is not closed';
+    // the file ending inside an element, or after a comma, was cut short: truncated, as a JSON Lines object or a CSV
+    // cell the file ends inside (jsonl-unclosed.ts, csv-rows.ts)
+    const unclosed: Rejection = afterClose > 0 ? { reason: 'invalid_json', detail: `text after the closing "]" of the array (line ${afterClose})` }
+      : { reason: 'truncated', detail: `the file ends inside ${startLine > 0 ? 'this element' : 'the array, after a ","'} (the array is not closed): the file cut short?` };
     if (startLine > 0) {
-      yield { line: startLine, raw: parts.join('').trim(), error: elementDefect ?? { reason: 'invalid_json', detail: unclosed } };
+      yield { line: startLine, raw: parts.join('').trim(), error: elementDefect ?? unclosed };
     } else if (emptyElementLine > 0) {
-      yield { line: emptyElementLine, raw: '', error: { reason: 'invalid_json', detail: afterClose > 0 ? unclosed : 'unexpected end of file after ","' } };
+      yield { line: emptyElementLine, raw: '', error: unclosed };
     }
   }
 }
