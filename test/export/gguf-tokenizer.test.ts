@@ -1,6 +1,6 @@
 // The tokenizer section of a GGUF export, read without llama.cpp (gguf-llama-*.test.ts run llama.cpp on the files):
 // scores follow tokenizer.json's merge ranks and a token no merge makes scores below all of them (llama.cpp merges
-// by score alone, whatever a token's type); stop ids beyond the EOS (config.json's, generation_config.json's) become the
+// by score alone, whatever a token's type); stop ids beyond the EOS (generate's: generation_config.json's, else config.json's) become the
 // end-of-turn and end-of-message tokens; the pad id is tokenizer_config.json's, else config.json's;
 // BOS is added only when there is one and the tokenizer adds it; the provenance names folders, not the exporter's paths;
 // a byte-level BPE tokenizer gets the llama.cpp pre-tokenizer its Split regex is, or is refused; named chat templates; a
@@ -107,6 +107,18 @@ test('generation_config.json\'s stop ids, as generate stops at them: one beyond 
   assert.deepEqual([value(two, 'tokenizer.ggml.eot_token_id'), value(two, 'tokenizer.ggml.eom_token_id')], [7, 9]);
   gen([2, 7, 9, 11]);
   assert.match(captureStderr(() => modelTokenizer(model, dir)).stderr, /gguf: generation stops at token 11 here.*llama\.cpp/);
+});
+
+test("config.json's eos_token_id beside a generation_config.json is no stop id, as generate (and HF's generate()) does not stop there; without the file it is", () => {
+  const dir = tempDir('mt-gguf-tok-');
+  for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, f), path.join(dir, f));
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ eos_token_id: [2, 727] }));
+  fs.writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ bos_token_id: 1, eos_token_id: 2 }));
+  const model = { cfg: { vocabSize: 32000, bosTokenId: 1, eosTokenIds: [2, 727], eosTokenIdIsList: true, padTokenId: null } };
+  // before: 727 the end-of-turn token, so llama.cpp stopped where generate and HF's generate() run on
+  assert.equal(value(captureStderr(() => modelTokenizer(model, dir)).result, 'tokenizer.ggml.eot_token_id'), undefined);
+  fs.rmSync(path.join(dir, 'generation_config.json')); // then config.json's, as HF's from_pretrained takes it
+  assert.equal(value(captureStderr(() => modelTokenizer(model, dir)).result, 'tokenizer.ggml.eot_token_id'), 727);
 });
 
 test('provenance of --model BASE --adapter RUN/adapter (no --run): the adapter named by its run, as --run RUN names it', () => {

@@ -10,6 +10,7 @@ import { addedTokensAsLoaded, BUNDLED_TOKENIZER_DIR, refuseUnreadTokenizer, with
 import { leadingSpecialIds, tokenizerAddsEos, warnFlagsNotRead } from '../../tokenizer/adds-special.ts';
 import { readFolderTokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import { generationEosIds } from '../../model/generation-config.ts';
+import { stopIds } from '../../model/generate.ts';
 import { readTokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import { buildVocab } from '../../tokenizer/vocab.ts';
 import { NO_RESIZE_FIX, tokensPastRows } from '../../tokenizer/model-fit.ts';
@@ -32,18 +33,19 @@ export function tokenizerFolder(modelDir: string): string {
 
 /**
  * The tokenizer section for `model`, whose tokenizer is `modelDir`'s (or the bundled one, as tokenizerFolder), with the
- * ids a runtime is to stop at: config.json's eos_token_id and `modelDir`'s generation_config.json's (both, unlike generate's stopIds); the special
+ * ids generate stops at (stopIds: `modelDir`'s generation_config.json's eos_token_id, without that file config.json's; a
+ * stale config.json eos beside the file is none, as in HF's generate()); the special
  * ids from the folder's files and the model's config.json (its loaded config: a full run's weights', when its
  * tokenizer is the base's) as convert_hf_to_gguf.py picks them (special-ids.ts).
  */
 export function modelTokenizer(model: { cfg: ModelTokenIds & { vocabSize: number } }, modelDir: string): Map<string, GgufValue> {
   const configIds = configTokenIds(model.cfg);
-  return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, [...new Set([...model.cfg.eosTokenIds, ...generationEosIds(modelDir)])], modelDir, configIds);
+  return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, stopIds(model.cfg, null, generationEosIds(modelDir)), modelDir, configIds);
 }
 
 /**
  * tokenizer.* metadata for a model of `vocabSize` rows whose tokenizer lives in `folder`; `eosIds`: the ids generation
- * stops at (config.json's and generation_config.json's eos_token_id); `modelDir`: the model's folder (where a tokenizer that does not fit is to be put, when `folder` is the
+ * stops at (generate's stopIds); `modelDir`: the model's folder (where a tokenizer that does not fit is to be put, when `folder` is the
  * bundled one); `configIds`: the model's config.json ids (one past the embedding's rows, which transformers loads, is skipped),
  * null for none.
  */
@@ -96,7 +98,7 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
     if (id !== undefined) m.set(key, { type: 'u32', value: id });
   }
   if (more.length > 0) {
-    warn(`gguf: generation stops at token${more.length > 1 ? 's' : ''} ${more.join(', ')} here (config.json's or generation_config.json's eos_token_id), ` +
+    warn(`gguf: generation stops at token${more.length > 1 ? 's' : ''} ${more.join(', ')} here (generation_config.json's eos_token_id, else config.json's), ` +
       'but a GGUF names at most three stop tokens (EOS, end of turn, end of message): llama.cpp may not stop there (give its text as a stop string: Ollama\'s PARAMETER stop)');
   }
   // whether the tokenizer training used adds them (adds-special.ts, as transformers): BOS where what it puts before a
