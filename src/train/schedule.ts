@@ -120,11 +120,13 @@ export function scheduleKwargsProblem(type: ScheduleType, kwargs: ScheduleKwargs
 
 /**
  * What a fraction below 1 given as warmup_stable_decay's steps is not: a share of the run. transformers 5.17's
- * get_wsd_schedule takes num_decay_steps 0.2 as 0.2 of a step (over 10 steps: no decay at all, the peak throughout).
+ * get_wsd_schedule takes num_decay_steps 0.2 as 0.2 of a step (over 10 steps: no decay at all, the peak throughout),
+ * num_stable_steps 0.5 as half a step (the peak at step 0 only, the decay begun at step 1).
  */
 function shareOfRun(key: ScheduleKwarg, x: unknown): string {
   if ((key !== 'num_decay_steps' && key !== 'num_stable_steps') || typeof x !== 'number' || !(x > 0 && x < 1)) return '';
-  return `: not a share of the run (transformers' get_wsd_schedule takes ${x} as ${x} of a step, so a decay of under one step); give its number of steps`;
+  const phase = key === 'num_decay_steps' ? 'a decay' : 'a stable phase';
+  return `: not a share of the run (transformers' get_wsd_schedule takes ${x} as ${x} of a step, so ${phase} of under one step); give its number of steps`;
 }
 
 /** The arguments `s` sets, by their names in its type's order (`lr_end 0.000001, power 2`), or '' where none is set. */

@@ -85,6 +85,9 @@ test('a refused optimizer.lr, or a schedule argument out of its range, is said o
   // transformers 5.17 takes num_decay_steps 0.2 over 10 steps as 0.2 of a step: the peak lr at every step, no decay
   assert.equal(refusal('schedule: {type: warmup_stable_decay, num_decay_steps: 0.2}\n'),
     "c.yaml:3:39: schedule.num_decay_steps: must be a whole number of steps, 0 or more (got 0.2): not a share of the run (transformers' get_wsd_schedule takes 0.2 as 0.2 of a step, so a decay of under one step); give its number of steps");
+  // and num_stable_steps 0.5 as half a step (lr 1, 0.9755, 0.7939, … over 10 steps with num_decay_steps 5): no decay of under one step
+  assert.equal(refusal('schedule: {type: warmup_stable_decay, num_decay_steps: 5, num_stable_steps: 0.5}\n'),
+    "c.yaml:3:59: schedule.num_stable_steps: must be a whole number of steps, 0 or more (got 0.5): not a share of the run (transformers' get_wsd_schedule takes 0.5 as 0.5 of a step, so a stable phase of under one step); give its number of steps");
   assert.equal(refusal('schedule: {type: warmup_stable_decay, num_decay_steps: 2.5}\n'), 'c.yaml:3:39: schedule.num_decay_steps: must be a whole number of steps, 0 or more (got 2.5)');
 });
 
