@@ -67,6 +67,9 @@ export const SPECIAL_ID_CASES: SpecialIdCase[] = [
   { name: 'eos-list-config-only', tokenizer: 'tekken', tokenizerConfig: null, config: { ...CONFIG, eos_token_id: [4, 2] }, convert: { bos: 1 }, gguf: { bos: 1, eos: 2, unk: 0, eot: 4 } },
   // nor a list when the tokenizer names no EOS: the first stop id is ours, the next the end of turn
   { name: 'eos-list-no-tokenizer-eos', tokenizer: 'tekken', tokenizerConfig: { bos_token: '<s>' }, config: { ...CONFIG, eos_token_id: [2, 4] }, convert: { bos: 1 }, gguf: { bos: 1, eos: 2, unk: 0, eot: 4 } },
+  // the first stop id that names a token: one past vocab_size (32000 here; transformers loads it) is skipped, as a
+  // negative one, not left to make the GGUF EOS-less (llama.cpp's default EOS, 11 for "gpt2", would stop generation)
+  { name: 'eos-list-past-vocab-no-tokenizer-eos', tokenizer: 'tekken', tokenizerConfig: { bos_token: '<s>' }, config: { ...CONFIG, eos_token_id: [32005, 4] }, convert: { bos: 1 }, gguf: { bos: 1, eos: 4, unk: 0 } },
 ];
 
 /** Writes `c`'s folder under `root` (tokenizer.json, tokenizer_config.json unless null, config.json) and returns it. */

@@ -78,10 +78,11 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   for (const kind of ['bos', 'eos', 'unk'] as const) {
     if (!special.has(kind) && own[kind] !== null) special.set(kind, own[kind]);
   }
-  // no EOS named anywhere but the stop ids (config.json's list): the first, not llama.cpp's default (11 for "gpt2"); a
-  // negative one in a list (which SpecialVocab skips, as any list) names no token, and nothing stops at it
-  const firstStop = eosIds.find((id) => id >= 0);
-  if (!special.has('eos') && firstStop !== undefined && firstStop < vocabSize) special.set('eos', firstStop);
+  // no EOS named anywhere but the stop ids (config.json's list): the first that names a token, not llama.cpp's default
+  // (11 for "gpt2"); a negative one in a list (which SpecialVocab skips, as any list) or one of vocab_size or more
+  // (which transformers loads) names no token, and nothing stops at it
+  const firstStop = eosIds.find((id) => id >= 0 && id < vocabSize);
+  if (!special.has('eos') && firstStop !== undefined) special.set('eos', firstStop);
   const unk = special.get('unk') ?? null, eos = special.get('eos') ?? null;
   const m = spm ? spmVocabMetadata(json, vocab, vocabSize, unk, file) : bpeVocabMetadata(json, vocab, vocabSize, file);
   // stop ids beyond the EOS: llama.cpp ends generation on its end-of-turn and end-of-message tokens too (and on a few
