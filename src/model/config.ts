@@ -1,5 +1,5 @@
-// HF config.json for model_type "mistral" (or "ministral": Mistral with per-layer attention types) → a typed,
-// validated MistralConfig.
+// HF config.json for model_type "mistral" (or "ministral": Mistral with per-layer attention types; or "llama": read as
+// the Mistral without a sliding window, with LlamaConfig's defaults, llama-config.ts) → a typed, validated MistralConfig.
 // Missing keys take the defaults of transformers' MistralConfig; anything we cannot compute exactly
 // (other model types, activations other than HIDDEN_ACTS, biases) is refused with the key that says so.
 import { needArg } from '../util/api-args.ts';
