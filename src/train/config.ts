@@ -417,7 +417,7 @@ export function validate(raw: unknown, where: Place = 'config', overridden: Read
     throw keyError('lora.init_from', `continues a LoRA adapter, so it needs method: lora (method: ${cfg.method} trains every weight of the model)`, blame);
   }
   if (cfg.labels) checkClassNames(cfg.labels, blame);
-  validated.set(cfg, JSON.stringify(cfg));
+  validated.set(cfg, configJson(cfg) ?? '');
   return cfg;
 }
 
@@ -427,9 +427,24 @@ export function validate(raw: unknown, where: Place = 'config', overridden: Read
  */
 const validated = new WeakMap<object, string>();
 
+/**
+ * `cfg`'s JSON, as validated sees a change: a number JSON cannot write (NaN, ±Infinity, which JSON.stringify writes as
+ * null, a default's value) or a BigInt as a string of its own (no validated config holds one); null where it cannot be
+ * written (a cycle), which no validated config's JSON is.
+ */
+function configJson(cfg: object): string | null {
+  try {
+    return JSON.stringify(cfg, (_k, v: unknown) =>
+      typeof v === 'bigint' || (typeof v === 'number' && !Number.isFinite(v)) ? `\u0000${typeof v} ${String(v)}` : v);
+  } catch {
+    return null;
+  }
+}
+
 /** `cfg` as validate() returned it, or validated now (a library user's plain object, or a validated one changed: its defaults filled, its errors named). */
 export function validatedConfig(cfg: object, where: Place): TrainConfig {
-  if (validated.get(cfg) === JSON.stringify(cfg)) return cfg as TrainConfig;
+  const json = configJson(cfg);
+  if (json !== null && validated.get(cfg) === json) return cfg as TrainConfig;
   return carryConfigFile(cfg, validate(cfg, where));
 }
 

@@ -49,3 +49,25 @@ test('train() validates again a validated config changed in place since: its err
   cfg.max_steps = 2; // a change that is valid: trained as changed
   assert.equal(captureStderr(() => train(cfg)).result.steps, 2);
 });
+
+// the change was seen through JSON.stringify, which writes NaN and Infinity as null: a key null by default set to one
+// (cfg.max_steps = NaN: 0 steps trained; Infinity) was taken as unchanged, and a BigInt (cfg.seed = 5n) threw
+// JSON.stringify's TypeError, not a refusal naming the key
+test('train() validates again a validated config whose null key was set to NaN or Infinity, or a key to a BigInt', () => {
+  const dir = tempDir('mt-changed-nonfinite-');
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), randomIdRows(new Rng(5), 4, 10).join('\n') + '\n');
+  const fresh = () => validate({ model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, lora: { r: 2 },
+    eval: { samples: 0 }, output_dir: path.join(dir, 'run') }, 'test') as unknown as Record<string, unknown> & { eval: Record<string, unknown> };
+  const changed: Array<[(c: ReturnType<typeof fresh>) => void, RegExp]> = [
+    [(c) => { c.max_steps = NaN; }, /^train: max_steps: /],
+    [(c) => { c.max_steps = Infinity; }, /^train: max_steps: /],
+    [(c) => { c.eval.every_steps = -Infinity; }, /^train: eval\.every_steps: /],
+    [(c) => { c.seed = 5n; }, /^train: seed: /],
+  ];
+  for (const [change, message] of changed) {
+    const cfg = fresh();
+    change(cfg);
+    assert.throws(() => train(cfg as unknown as Parameters<typeof train>[0]), (e: unknown) => e instanceof UserError && message.test(e.message), `${message}`);
+    assert.equal(fs.existsSync(path.join(dir, 'run')), false); // refused before the run folder is made
+  }
+});
