@@ -411,7 +411,7 @@ const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
   dataloader_drop_last: "an epoch's last batch is kept, shorter, as dataloader_drop_last: false (HF's default) does; dropping it is not offered",
   dataset_num_proc: 'the data is tokenized once before the first step: there are no loader workers',
   eval_accumulation_steps: 'eval.batch_size rows are evaluated at a time and only their losses kept: leave it out',
-  save_only_model: 'checkpoint.every_steps: null (the default) saves no checkpoint during the run; the adapter is saved at its end',
+  save_only_model: 'checkpoint.every_steps: null (the default) saves no checkpoint during the run; the run ends by saving adapter/ (model/ for method: full)',
   label_names: 'the labels are made from the data (data.train_on; a classification record\'s label): leave it out',
   remove_unused_columns: "a record's other fields are left out as mistral-tune prepare reads it (--field maps a field to use): leave it out",
   include_num_input_tokens_seen: "metrics.jsonl logs each step's tokens_per_s (no running count of tokens): leave it out", average_tokens_across_devices: ONE_DEVICE,

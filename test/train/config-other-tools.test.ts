@@ -136,5 +136,7 @@ test("more of TrainingArguments', from_pretrained's and PEFT LoraConfig's keys a
     assert.match(said, new RegExp(`^c\\.yaml:\\d+:\\d+: unknown key "${full!.replace('.', '\\.')}": \\S`), `${full}: ${said}`);
   }
   assert.equal(refusal('dtype: bfloat16\n'), "c.yaml:3:1: unknown key \"dtype\": the weights' dtype is precision: bf16 or fp32 (auto chooses bf16 on CUDA, fp32 on the CPU)");
+  // a full run saves model/, no adapter (the hint said "the adapter is saved at its end")
+  assert.equal(refusal('save_only_model: true\n'), 'c.yaml:3:1: unknown key "save_only_model": checkpoint.every_steps: null (the default) saves no checkpoint during the run; the run ends by saving adapter/ (model/ for method: full)');
   assert.equal(refusal('lora:\n  use_qalora: true\n'), 'c.yaml:4:3: unknown key "lora.use_qalora": quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16');
 });
