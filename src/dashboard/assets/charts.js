@@ -4,7 +4,7 @@
 // (val-sets.js), named in the legend and its points hollow on every other set: no line joins losses of two sets.
 import { chartKeys } from './chart-keys.js';
 import { fmt, fmtAxis, isolate } from './dom.js';
-import { setStretches, stretchName } from './val-sets.js';
+import { MAX_DRAWN_STRETCHES, setCount, setStretches, stretchName } from './val-sets.js';
 
 const MIB = 1 / 2 ** 20;
 /** Past this many runs a chart has no legend of its own (a table row per run and series, under each of six charts:
@@ -42,8 +42,9 @@ export const CHART_DEFS = [
 
 /**
  * The series one chart draws, in order: per run, one per series of its def; for an eval series of a run whose val
- * data changed, one per stretch of one val set ("val (set 2, from step 40)"). Each: {run, s (the def's series),
- * rows (the run's rows it is drawn from), label, set (0: the run's only val set)}.
+ * data changed, one per stretch of one val set ("val (set 2, from step 40)"), or past MAX_DRAWN_STRETCHES one of
+ * points only. Each: {run, s (the def's series), rows (the run's rows it is drawn from), label, set (0: the run's only
+ * val set, or all of them), pointsOnly (true: no line)}.
  */
 function chartSeries(def, runs) {
   const out = [];
@@ -53,7 +54,10 @@ function chartSeries(def, runs) {
       const label = def.series.length > 1 ? `${isolate(run.name)} ${s.label}` : isolate(run.name);
       const stretches = s.split === null ? [] : setStretches(run.rows.filter((r) => r.split === s.split));
       if (stretches.length < 2) out.push({ run, s, rows: run.rows, label, set: 0 });
-      else {
+      else if (stretches.length > MAX_DRAWN_STRETCHES) {
+        // too many to draw apart: every evaluation a point, and no line, which would join losses of two sets
+        out.push({ run, s, rows: run.rows, label: `${label} (${setCount(stretches)} val sets: points only)`, set: 0, pointsOnly: true });
+      } else {
         for (const [i, st] of stretches.entries()) {
           out.push({ run, s, rows: st.rows, label: `${label} (${stretchName(st, i)})`, set: st.set });
         }
@@ -123,9 +127,10 @@ const AXIS_COLOURS = { stroke: themeColour('--fg'), grid: { stroke: themeColour(
 
 function seriesOptions(series) {
   const out = [{ label: 'step', value: (u, v) => fmt(v) }];
-  for (const { run, s, label, set } of series) {
+  for (const { run, s, label, set, pointsOnly } of series) {
     out.push({
       label,
+      ...(pointsOnly ? { paths: () => null } : {}),
       stroke: run.color,
       width: s.dash ? 1.5 : 2,
       dash: s.dash ? [6, 4] : undefined,

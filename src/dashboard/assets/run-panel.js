@@ -2,6 +2,7 @@
 // confusion matrix (classification), generation samples before/after, and the resolved config.
 import { bestValText } from './best-val.js';
 import { clip, fmt, h, isolate } from './dom.js';
+import { MAX_DRAWN_STRETCHES, setStretches } from './val-sets.js';
 import { sameJson } from './same-json.js';
 
 export class RunPanel {
@@ -84,6 +85,8 @@ function statusLine(r) {
   if (lastVal) parts.push(`val loss ${fmt(lastVal.loss)} at step ${lastVal.step}`);
   const best = bestValText(val, r.best);
   if (best) parts.push(best);
+  const stretches = setStretches(r.rows.filter((x) => x.split === 'val')).length;
+  if (stretches > MAX_DRAWN_STRETCHES) parts.push(`the val data changed ${stretches - 1} times: val drawn as points, no line joins two sets`);
   const other = r.rows.filter((x) => x.split !== undefined && x.split !== 'val' && x.split !== 'test');
   if (other.length) {
     const splits = [...new Set(other.map((x) => isolate(JSON.stringify(x.split))))];

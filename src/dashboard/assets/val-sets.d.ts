@@ -10,3 +10,7 @@ export interface SetStretch<R> {
 export function setStretches<R extends { step: number; data_fingerprint?: unknown }>(rows: Iterable<R>): SetStretch<R>[];
 
 export function stretchName(stretch: { set: number; from: number }, index: number): string;
+
+export const MAX_DRAWN_STRETCHES: number;
+
+export function setCount(stretches: ReadonlyArray<{ set: number }>): number;

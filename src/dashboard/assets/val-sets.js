@@ -29,6 +29,15 @@ export function setStretches(rows) {
   });
 }
 
+/**
+ * Past this many stretches a run's eval series is drawn as one series of points, no line (a metrics.jsonl with a new
+ * val set at every evaluation, buggy or hostile, drew a series per evaluation: 2,000 series in each eval chart).
+ */
+export const MAX_DRAWN_STRETCHES = 12;
+
+/** How many val sets `stretches` (setStretches) name. */
+export const setCount = (stretches) => stretches.reduce((n, st) => Math.max(n, st.set), 0);
+
 /** A stretch's name in a legend, after its series' ("val (set 2, from step 40)"): `index` is its place in setStretches. */
 export function stretchName(stretch, index) {
   return `set ${stretch.set}${index > 0 ? `, from step ${stretch.from}` : ''}`;
