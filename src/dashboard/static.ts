@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as path from 'node:path';
-import { pipeline } from 'node:stream';
+import { pipeline, Transform } from 'node:stream';
 import { openedInside } from './safe-path.ts';
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -79,5 +79,24 @@ export function sendFile(res: http.ServerResponse, file: string, type: string, h
   }
   // pipeline, not pipe: a client gone mid-file (a tab closed on a large metrics.jsonl, a response ended for stalling) left
   // the file's stream paused and its descriptor open for ever, one a download: 50 aborted downloads held 50 descriptors
-  pipeline(stream, res, () => {}); // an error (a read failed, the client gone) destroys both
+  pipeline(stream, wholeOf(size), res, () => {}); // an error (a read failed, the client gone, the file shrank) destroys both
+}
+
+/**
+ * Passes `size` bytes on, and fails (its pipeline destroys the response, and so the connection) when the file ends
+ * short of them: a file shrunk while sent (a checkpoint saved again under a download) ended its response short of its
+ * Content-Length on a connection kept open, where the client waited for the rest until the keep-alive timer (~5 s) and
+ * the next response on that connection was sent as if it were the rest of the file's bytes.
+ */
+function wholeOf(size: number): Transform {
+  let passed = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      passed += chunk.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      done(passed < size ? new Error(`the file shrank while it was sent: ${passed} of ${size} bytes`) : null);
+    },
+  });
 }
