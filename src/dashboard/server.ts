@@ -446,7 +446,8 @@ function listen(server: net.Server, port: number, host: string, words: OptionWor
       server.off('listening', onListening);
       if (e.code === 'EADDRINUSE') {
         reject(new UserError(`port ${port} on ${host} is already in use; choose another with ${portOption}, or ${portOption} 0 for any free one`, words.where));
-      } else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') {
+      } else if (['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EINVAL', 'EAFNOSUPPORT'].includes(e.code ?? '')) {
+        // EINVAL: an IPv6 address whose zone names no interface (fe80::1%nosuch); EAFNOSUPPORT: IPv6 off on this machine
         reject(new UserError(`cannot listen on host "${host}" (${e.code}); give an address of this machine with ${words.say('host')}`, words.where));
       } else if (e.code === 'EACCES') {
         reject(new UserError(`not allowed to listen on port ${port} (${e.code}); use a port above 1023 or ${portOption} 0`, words.where));

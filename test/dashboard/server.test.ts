@@ -311,6 +311,9 @@ test("startDashboard names a library caller's options (options.port, options.hos
   const cli = await refusal({ runs: tmp.dirs, host: '192.0.2.1' }, FLAG_WORDS);
   assert.match(cli.message, /^cannot listen on host "192\.0\.2\.1" \(EADDRNOTAVAIL\); give an address of this machine with --host$/);
   assert.match(cli.warnings, /\(--allow-host adds a name\)/);
+  // an IPv6 address with a zone that names no interface: listen fails EINVAL, which escaped as a crash with a stack
+  const zone = await refusal({ runs: tmp.dirs, host: 'fe80::1%nosuch' }, FLAG_WORDS);
+  assert.match(zone.message, /^cannot listen on host "fe80::1%nosuch" \((EINVAL|EAFNOSUPPORT)\); give an address of this machine with --host$/);
 });
 
 // `--host 0` listened on every address yet was printed as http://0:PORT/ (a Host the check refused) and warned of as
