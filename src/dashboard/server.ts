@@ -324,6 +324,8 @@ function timerMs(ms: number, name: string): number {
 
 /** The real path of the run directory `d`, or a UserError saying why it is none (the CLI asks in command-line order). */
 export function realRunDir(d: string): string {
+  // an unset variable quoted ("$RUN"): said as what it is, not as an error without its place
+  if (d === '') throw new UserError('an empty run directory argument ("") names no folder: give a run folder (the output_dir of a train run)');
   let st: fs.Stats;
   let realPath: string;
   try {

@@ -20,6 +20,8 @@ test('dashboard reports the first mistake in command-line order; no runs found i
     [['--port', 'abc', '--allow-host', 'a b'], '--port must be an integer from 0 to 65535 (0: any free port), got "abc"'],
     [['--allow-host', 'a b', '--port', 'abc'], '--allow-host: "a b" is no host name or address; give one such as mybox.lan'],
     [[path.dirname(RUN_GEN), '--host', ''], '--host needs an address, e.g. 127.0.0.1 or 0.0.0.0'],
+    // an empty argument (an unset variable quoted, "$RUN") named nothing: "no such run directory"
+    [[''], 'an empty run directory argument ("") names no folder: give a run folder (the output_dir of a train run)'],
   ];
   const cwd = process.cwd();
   process.chdir(tempDir('mt-dash-order-')); // a folder without runs/
