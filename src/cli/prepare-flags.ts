@@ -117,6 +117,11 @@ export function parse(argv: string[]): PrepareArgs | null {
   if (f.help) return null;
   const inputs = [...(f.input ?? []), ...positionals];
   if (inputs.length === 0) throw new UserError('--input is required (see mistral-tune prepare --help)');
+  // an unset variable quoted ("$DATA"): said naming the flag, not as an unreadable file without a name
+  for (const [flag, given] of [['input', f.input], ['val', f.val], ['test', f.test]] as const) {
+    if (given?.includes('')) throw new UserError(`--${flag} "" names no file: give a data file or folder`);
+  }
+  if (positionals.includes('')) throw new UserError('an empty input argument ("") names no file: give a data file or folder');
   const outDir = required('out', f.out, 'prepare');
   const task = oneOf<Task>('task', f.task, ['generation', 'classification'], 'generation');
   const dedup = oneOf<DedupMode>('dedup', f.dedup, ['near', 'exact', 'none'], DEFAULTS.dedup);

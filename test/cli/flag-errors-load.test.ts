@@ -66,6 +66,9 @@ test('each command\'s usage errors, --help, -h and --version load none of its ba
     [['export', '--format', 'gguf', '--out', 'x.gguf'], 2, /^error: --format gguf: give exactly one of --run or --model/],
     [['prepare', '--out', 'o'], 2, /^error: --input is required/],
     [['prepare', '--input', 'i', '--out', 'o', '--seed', 'x'], 2, /^error: --seed must be an integer ≥ 0, got "x"/],
+    // an empty path (an unset variable quoted): was 'error: cannot read input: ENOENT (no such file or folder)', naming nothing
+    [['prepare', '--input', 'i', '--val', '', '--out', 'o'], 2, /^error: --val "" names no file: give a data file or folder\n$/],
+    [['prepare', '', '--out', 'o'], 2, /^error: an empty input argument \(""\) names no file: give a data file or folder\n$/],
     [['train'], 2, /^error: a config file is required/],
     [['train', '-c', 'c.yaml'], 2, /^error: unknown option -c: train takes the config file itself/],
     [['train', 'c.yaml', '--overwrite=yes'], 2, /^error: --overwrite takes no value/],
