@@ -8,7 +8,8 @@
 // unless they too pass the cap. Thinning to half the cap runs once per cap/2 new rows, not on every row.
 // A resume may evaluate another val set (each row carries its set's hash, data_fingerprint): a bucket is
 // picked from per stretch of one set, so each set keeps its own lowest loss and its first and last rows
-// (where the dashboard's line of that set begins and ends), not the lowest of two sets that are not compared.
+// (where the dashboard's line of that set begins and ends), not the lowest of two sets that are not compared;
+// unless its stretches are too many for that to bring it under the cap (CappedSeries.bySet).
 import type { MetricRow } from './metric-row.ts';
 
 export interface SeriesCap {
@@ -41,6 +42,13 @@ export class CappedSeries {
   private width = 1;
   private heldRows = 0;
   private heldBytes = 0;
+  /**
+   * Whether buckets are picked from per stretch of one val set. A series of more stretches than half the cap (a val
+   * set changed at every row or two, as only a buggy or hostile file does) cannot be thinned so: each stretch's ends
+   * were kept, every row held however many came, and each row past the cap thinned them all again (12,000 rows:
+   * 10 CPU-s). Such a series is thinned, from then on, as one of a single set.
+   */
+  private bySet = true;
 
   constructor(readonly fields: readonly string[], readonly cap: SeriesCap = SERIES_CAP) {}
 
@@ -77,7 +85,14 @@ export class CappedSeries {
     for (;;) {
       this.regroup();
       const underHalf = this.heldRows <= this.cap.rows / 2 && this.heldBytes <= this.cap.bytes / 2;
-      if (underHalf || this.buckets.length === 1) return;
+      if (underHalf) return;
+      if (this.buckets.length === 1) {
+        if (!this.bySet) return;
+        // its val sets' stretches are too many to keep apart: the rows held, each a bucket again, thinned as one set's
+        this.bySet = false;
+        this.buckets = this.buckets[0]!.held.map((h) => ({ count: 1, held: [h] }));
+        this.width = 1;
+      }
       this.width *= 2;
     }
   }
@@ -89,7 +104,7 @@ export class CappedSeries {
     let count = 0;
     const flush = (): void => {
       if (group.length === 1) out.push(group[0]!);
-      else if (group.length > 1) out.push({ count, held: representatives(group.flatMap((b) => b.held), this.fields) });
+      else if (group.length > 1) out.push({ count, held: representatives(group.flatMap((b) => b.held), this.fields, this.bySet) });
       group = [];
       count = 0;
     };
@@ -111,14 +126,14 @@ export class CappedSeries {
 
 /**
  * The rows that stand for `held` (consecutive, in file order): per stretch of rows of one val set (train rows are
- * one), its first and last row, and per field the first row of its minimum, of its maximum and of a null. Picking
- * from a bucket's representatives alone gives the same rows as picking from all its rows (where a stretch starts
+ * one; all of `held` one when not `bySet`), its first and last row, and per field the first row of its minimum, of its
+ * maximum and of a null. Picking from a bucket's representatives alone gives the same rows as picking from all its rows (where a stretch starts
  * and ends is kept), so buckets merge without the rows they dropped.
  */
-export function representatives(held: HeldRow[], fields: readonly string[]): HeldRow[] {
+export function representatives(held: HeldRow[], fields: readonly string[], bySet = true): HeldRow[] {
   if (held.length <= 2) return held;
   const keep = new Set<HeldRow>();
-  for (const stretch of setStretches(held)) {
+  for (const stretch of bySet ? setStretches(held) : [held]) {
     keep.add(stretch[0]!).add(stretch[stretch.length - 1]!);
     for (const f of fields) {
       let min: HeldRow | null = null, max: HeldRow | null = null, firstNull: HeldRow | null = null;

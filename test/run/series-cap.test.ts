@@ -160,3 +160,21 @@ test('representatives of representatives are those of the rows, across changes o
     assert.deepEqual(merged.map((h) => h.seq), representatives(all, ['loss']).map((h) => h.seq), `trial ${trial}, cut at ${cut}`);
   }
 });
+
+test('val rows that change val set at every row (a buggy or hostile file) stay within the cap, and are thinned rarely', () => {
+  // each set's ends were kept, so such rows were never thinned: every row held (unbounded), and every row past the cap
+  // thinned all of them again (12,000 rows: 10 CPU-s)
+  const cap = { rows: 512, bytes: 1 << 30 };
+  for (const sets of [(i: number) => `set-${i}`, (i: number) => (i % 2 === 0 ? 'A' : 'B')]) {
+    const s = new CappedSeries(['loss'], cap);
+    let thinnings = 0;
+    const n = 20 * cap.rows;
+    for (let i = 1; i <= n; i++) {
+      if (s.add({ seq: i, row: { step: i, split: 'val', loss: i === 5000 ? 0.5 : 1 + (i % 7), data_fingerprint: sets(i) }, bytes: 80 })) thinnings++;
+      assert.ok(s.held().length <= cap.rows, `row ${i} of ${sets(i)}: ${s.held().length} rows held`);
+    }
+    assert.ok(thinnings <= (2 * n) / (cap.rows / 2), `${thinnings} thinnings of ${n} rows`);
+    assert.ok(s.held().some((h) => h.row.loss === 0.5), 'the lowest loss is kept');
+    assert.equal(s.held().at(-1)!.seq, n, 'the newest row is kept');
+  }
+});
