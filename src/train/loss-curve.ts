@@ -2,7 +2,7 @@
 // series thinned to a bounded number of points. A run whose val data changed (a resume given another val file; each
 // val row carries its set's hash) draws a val line per stretch of one set, named in the legend as the dashboard
 // names it: the cut and the names are the dashboard's own module (val-sets.js), no line joins losses of two sets.
-import { setStretches, stretchName } from '../dashboard/assets/val-sets.js';
+import { MAX_DRAWN_STRETCHES, setCount, setStretches, stretchName } from '../dashboard/assets/val-sets.js';
 import { CappedSeries } from '../run/series-cap.ts';
 import { maxOf, minOf } from '../util/reduce.ts';
 
@@ -50,9 +50,12 @@ const LEGEND_LINE = 14;
 export function lossCurveSvg(trainAll: Iterable<CurvePoint>, valAll: Iterable<CurvePoint>, title = 'loss'): string {
   const train = CurveSeries.of(trainAll), val = CurveSeries.of(valAll);
   const stretches = setStretches(val);
+  // past MAX_DRAWN_STRETCHES, as the dashboard draws them: points only, one legend line (a line each pushed the plot out)
   const valLines = stretches.length < 2
-    ? stretches.map((st) => ({ name: 'val', colour: VAL_COLOURS[0]!, points: st.rows }))
-    : stretches.map((st, i) => ({ name: `val (${stretchName(st, i)})`, colour: VAL_COLOURS[(st.set - 1) % VAL_COLOURS.length]!, points: st.rows }));
+    ? stretches.map((st) => ({ name: 'val', colour: VAL_COLOURS[0]!, points: st.rows, line: true }))
+    : stretches.length > MAX_DRAWN_STRETCHES
+      ? [{ name: `val (${setCount(stretches)} val sets: points only)`, colour: VAL_COLOURS[0]!, points: val, line: false }]
+      : stretches.map((st, i) => ({ name: `val (${stretchName(st, i)})`, colour: VAL_COLOURS[(st.set - 1) % VAL_COLOURS.length]!, points: st.rows, line: true }));
   const legend = [{ name: '― train', colour: TRAIN_COLOUR }, ...valLines.map((v) => ({ name: `● ${v.name}`, colour: v.colour }))];
   const W = 640, H = 360, L = 56, R = 16, B = 40, T = 20 + LEGEND_LINE * legend.length;
   const all = [...train, ...val].filter((p) => Number.isFinite(p.loss));
@@ -72,7 +75,7 @@ export function lossCurveSvg(trainAll: Iterable<CurvePoint>, valAll: Iterable<Cu
     `<text x="${(W + L) / 2}" y="${H - 8}" text-anchor="middle">step (of ${maxStep})</text>`,
     train.length ? `<path d="${line(train)}" fill="none" stroke="${TRAIN_COLOUR}" stroke-width="1.5"/>` : '',
     ...valLines.flatMap((v) => [
-      `<path d="${line(v.points)}" fill="none" stroke="${v.colour}" stroke-width="2"/>`,
+      v.line ? `<path d="${line(v.points)}" fill="none" stroke="${v.colour}" stroke-width="2"/>` : '',
       ...v.points.map((p) => `<circle cx="${x(p.step).toFixed(1)}" cy="${y(p.loss).toFixed(1)}" r="3" fill="${v.colour}"/>`),
     ]),
     ...legend.map((e, k) => `<text x="${W - R}" y="${20 + LEGEND_LINE * k}" text-anchor="end" fill="${e.colour}">${esc(e.name)}</text>`),

@@ -51,3 +51,17 @@ test('a run whose val data changed draws a val line per set, none joining two se
     assert.deepEqual(one.legend, [['― train', '#1f77b4'], ['● val', '#d62728']]);
   }
 });
+
+test('a run whose val data changed at every evaluation draws its val points without lines, one legend line: the plot stays in the SVG', () => {
+  // before: a legend line per stretch (40 sets: 41 lines, 574 px) pushed the plot's top below its bottom, the y axis upside down
+  const train = Array.from({ length: 100 }, (_, i) => ({ step: i + 1, loss: 3 - i / 50 }));
+  const val = Array.from({ length: 40 }, (_, i) => ({ step: (i + 1) * 2, loss: 3 - i / 25, data_fingerprint: `set-${i}` }));
+  const svg = lossCurveSvg(train, val);
+  const legend = [...svg.matchAll(/<text [^>]*fill="(#\w+)">([^<]+)<\/text>/g)].map((m) => m[2]);
+  assert.deepEqual(legend, ['― train', '● val (40 val sets: points only)']);
+  assert.equal((svg.match(/<path /g) ?? []).length, 1, 'the train line only');
+  assert.equal((svg.match(/<circle /g) ?? []).length, 40, 'every evaluation a point');
+  const ys = [...svg.matchAll(/<circle cx="[^"]+" cy="([^"]+)"/g)].map((m) => Number(m[1]));
+  assert.ok(ys.every((y) => y >= 0 && y <= 360), `points inside the 360-px SVG: ${Math.min(...ys)}–${Math.max(...ys)}`);
+  assert.ok(ys[0]! < ys.at(-1)!, 'a falling loss is drawn falling, its first point the highest (the y axis not upside down)');
+});
