@@ -234,6 +234,17 @@ export function numberOption(flag: string, value: string | undefined, dflt: numb
   return n;
 }
 
+/**
+ * A number option that must lie in a range, undefined where it is not given: `within` says whether the number is in
+ * it, `rule` says what it must be ("in (0, 1] (1 = off)"); the error names the flag and the value given.
+ */
+export function numberWithin(flag: string, value: string | undefined, within: (n: number) => boolean, rule: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = numberOption(flag, value, 0);
+  if (!within(n)) throw new UserError(`--${flag} must be ${rule}, got "${value}"`);
+  return n;
+}
+
 /** A finite number written in decimal ("0.7", " -1 ", ".5", "1e-3"), or null ("", "0x10", "Infinity", "1e999"). */
 export function decimalNumber(value: string): number | null {
   const t = value.trim();

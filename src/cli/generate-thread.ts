@@ -18,7 +18,7 @@ import { createTextStream } from '../tokenizer/stream.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
-import { dataFileOption, deviceOption, intOption, numberOption } from './args.ts';
+import { dataFileOption, deviceOption, intOption, numberWithin } from './args.ts';
 import type { GenerateFlags } from './generate-flags.ts';
 
 /** The refusal of a model that predicts labels: said before a backend starts where its files show it. */
@@ -55,25 +55,23 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
   if (f.messages !== undefined) dataFileOption('messages', f.messages, 'messages.json', false);
   // each undefined where the flag is not given: generation_config.json's value, else ours (generationSettings)
   const given = {
-    temperature: flagNumber('temperature', f.temperature), topP: flagNumber('top-p', f['top-p']), minP: flagNumber('min-p', f['min-p']), epsilonCutoff: flagNumber('epsilon-cutoff', f['epsilon-cutoff']), repetitionPenalty: flagNumber('repetition-penalty', f['repetition-penalty']),
+    temperature: numberWithin('temperature', f.temperature, (n) => n >= 0, '≥ 0'),
+    topP: numberWithin('top-p', f['top-p'], (n) => n > 0 && n <= 1, 'in (0, 1]'),
+    minP: numberWithin('min-p', f['min-p'], (n) => n >= 0 && n <= 1, 'in [0, 1] (0 = off)'),
+    epsilonCutoff: numberWithin('epsilon-cutoff', f['epsilon-cutoff'], (n) => n >= 0 && n < 1, 'in [0, 1) (0 = off)'),
+    repetitionPenalty: numberWithin('repetition-penalty', f['repetition-penalty'], (n) => n > 0, '> 0 (1 = off)'),
     maxNewTokens: f['max-new-tokens'] === undefined ? undefined : intOption('max-new-tokens', f['max-new-tokens'], 0),
     topK: f['top-k'] === undefined ? undefined : intOption('top-k', f['top-k'], 0, 0),
     noRepeatNgramSize: f['no-repeat-ngram-size'] === undefined ? undefined : intOption('no-repeat-ngram-size', f['no-repeat-ngram-size'], 0, 0),
     minNewTokens: f['min-new-tokens'] === undefined ? undefined : intOption('min-new-tokens', f['min-new-tokens'], 0, 0),
-    typicalP: flagNumber('typical-p', f['typical-p']), etaCutoff: flagNumber('eta-cutoff', f['eta-cutoff']),
+    typicalP: numberWithin('typical-p', f['typical-p'], (n) => n > 0 && n <= 1, 'in (0, 1] (1 = off)'),
+    etaCutoff: numberWithin('eta-cutoff', f['eta-cutoff'], (n) => n >= 0 && n < 1, 'in [0, 1) (0 = off)'),
     badWordsIds: jsonFlag('bad-words-ids', f['bad-words-ids'], 'bad_words_ids') as number[][] | undefined,
     suppressTokens: jsonFlag('suppress-tokens', f['suppress-tokens'], 'suppress_tokens') as number[] | undefined,
     beginSuppressTokens: jsonFlag('begin-suppress-tokens', f['begin-suppress-tokens'], 'begin_suppress_tokens') as number[] | undefined,
     sequenceBias: jsonFlag('sequence-bias', f['sequence-bias'], 'sequence_bias') as SequenceBias[] | undefined,
     stopStrings: ((s: unknown) => (typeof s === 'string' ? [s] : s))(jsonFlag('stop-strings', f['stop-strings'], 'stop_strings')) as string[] | undefined,
   };
-  if (given.temperature !== undefined && given.temperature < 0) throw new UserError('--temperature must be ≥ 0');
-  if (given.topP !== undefined && !(given.topP > 0 && given.topP <= 1)) throw new UserError('--top-p must be in (0, 1]');
-  if (given.minP !== undefined && !(given.minP >= 0 && given.minP <= 1)) throw new UserError('--min-p must be in [0, 1] (0 = off)');
-  if (given.epsilonCutoff !== undefined && !(given.epsilonCutoff >= 0 && given.epsilonCutoff < 1)) throw new UserError('--epsilon-cutoff must be in [0, 1) (0 = off)');
-  if (given.typicalP !== undefined && !(given.typicalP > 0 && given.typicalP <= 1)) throw new UserError('--typical-p must be in (0, 1] (1 = off)');
-  if (given.etaCutoff !== undefined && !(given.etaCutoff >= 0 && given.etaCutoff < 1)) throw new UserError('--eta-cutoff must be in [0, 1) (0 = off)');
-  if (given.repetitionPenalty !== undefined && !(given.repetitionPenalty > 0)) throw new UserError('--repetition-penalty must be > 0 (1 = off)');
   const seed = intOption('seed', f.seed, 0, 0);
   // greedy decoding ignores them: said (once the settings are known), as transformers warns, rather than dropped without a word
   const unused = [...((given.topK ?? 0) > 0 ? ['--top-k'] : []), ...((given.topP ?? 1) < 1 ? ['--top-p'] : []), ...((given.minP ?? 0) > 0 ? ['--min-p'] : []),
@@ -120,11 +118,6 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
     stream.end();
     process.stdout.write('\n');
   });
-}
-
-/** A number flag's value, or undefined where it is not given. */
-function flagNumber(flag: string, value: string | undefined): number | undefined {
-  return value === undefined ? undefined : numberOption(flag, value, 0);
 }
 
 /**

@@ -6,7 +6,7 @@ import { parseLabelsOption } from '../data/labels.ts';
 import { DEFAULT_FIELDS, type FieldMap, type Task } from '../data/record.ts';
 import { UserError } from '../util/errors.ts';
 import { setQuiet } from '../util/log.ts';
-import { decimalNumber, givenTwice, intOption, numberOption, oneOf, parseCommand, required } from './args.ts';
+import { decimalNumber, givenTwice, intOption, numberWithin, oneOf, parseCommand, required } from './args.ts';
 import type { PrepareJob } from './prepare-thread.ts';
 
 export const usage = `mistral-tune prepare --input FILE... --out DIR [options]
@@ -128,15 +128,14 @@ export function parse(argv: string[]): PrepareArgs | null {
   const format = f.format === undefined ? undefined : oneOf<Format>('format', f.format, FORMATS, 'jsonl');
   const textSplit = oneOf<TextSplit>('text-split', f['text-split'], TEXT_SPLITS, 'file');
   const overflow = oneOf('overflow', f.overflow, ['reject', 'truncate'] as const, 'reject');
-  const nearThreshold = numberOption('near-threshold', f['near-threshold'], DEFAULTS.nearThreshold);
-  if (!(nearThreshold > 0 && nearThreshold <= 1)) throw new UserError(`--near-threshold must be in (0, 1], got "${f['near-threshold']}"`);
+  const nearThreshold = numberWithin('near-threshold', f['near-threshold'], (n) => n > 0 && n <= 1, 'in (0, 1]');
   if (f.quiet) setQuiet(true);
   // every option is checked before the tokenizer loads (and says so): a bad one is the only line printed
   const labels = f.labels === undefined ? undefined : parseLabelsOption(f.labels);
   const options: PrepareJob['options'] = {
     inputs, outDir, task, dedup, format, overwrite: f.overwrite === true,
     // given or not: a --near-threshold or --overflow that another flag leaves unused is refused (refuseUnusedOptions)
-    nearThreshold: f['near-threshold'] === undefined ? undefined : nearThreshold, overflow: f.overflow === undefined ? undefined : overflow,
+    nearThreshold, overflow: f.overflow === undefined ? undefined : overflow,
     val: f.val, test: f.test,
     split: f.split === undefined ? undefined : parseSplit(f.split, (f.val ?? []).length > 0 && (f.test ?? []).length > 0),
     seed: intOption('seed', f.seed, DEFAULTS.seed, 0),

@@ -49,15 +49,18 @@ test('generate with a classification adapter refuses: one line, exit 2, nothing 
   oneLineError(await cli('--adapter', classificationAdapter(), '--prompt', 'Hi', '--max-new-tokens', '2'), /classification adapter .*SEQ_CLS.* not text: use mistral-tune classify/);
 });
 
-test('a negative or zero count says what the value must be', async () => {
+test('a negative or zero count says what the value must be, and the value given (the number flags\' ranges did not)', async () => {
   oneLineError(await cli('--prompt', 'Hi', '--max-new-tokens', '-1'), /^error: --max-new-tokens must be a positive integer, got "-1"$/);
   oneLineError(await cli('--prompt', 'Hi', '--max-new-tokens', '0'), /^error: --max-new-tokens must be a positive integer, got "0"$/);
   oneLineError(await cli('--prompt', 'Hi', '--top-k', '-3'), /^error: --top-k must be an integer ≥ 0, got "-3"$/);
-  oneLineError(await cli('--prompt', 'Hi', '--temperature', '-0.5'), /^error: --temperature must be ≥ 0$/);
-  oneLineError(await cli('--prompt', 'Hi', '--repetition-penalty', '0'), /^error: --repetition-penalty must be > 0 \(1 = off\)$/);
+  oneLineError(await cli('--prompt', 'Hi', '--temperature', '-0.5'), /^error: --temperature must be ≥ 0, got "-0.5"$/);
+  oneLineError(await cli('--prompt', 'Hi', '--repetition-penalty', '0'), /^error: --repetition-penalty must be > 0 \(1 = off\), got "0"$/);
   oneLineError(await cli('--prompt', 'Hi', '--repetition-penalty', 'x'), /^error: --repetition-penalty must be a number, got "x"$/);
-  oneLineError(await cli('--prompt', 'Hi', '--typical-p', '0'), /^error: --typical-p must be in \(0, 1\] \(1 = off\)$/);
-  oneLineError(await cli('--prompt', 'Hi', '--eta-cutoff', '1'), /^error: --eta-cutoff must be in \[0, 1\) \(0 = off\)$/);
+  oneLineError(await cli('--prompt', 'Hi', '--typical-p', '0'), /^error: --typical-p must be in \(0, 1\] \(1 = off\), got "0"$/);
+  oneLineError(await cli('--prompt', 'Hi', '--top-p', '-0'), /^error: --top-p must be in \(0, 1\], got "-0"$/);
+  oneLineError(await cli('--prompt', 'Hi', '--min-p', '1.5'), /^error: --min-p must be in \[0, 1\] \(0 = off\), got "1.5"$/);
+  oneLineError(await cli('--prompt', 'Hi', '--epsilon-cutoff', '1'), /^error: --epsilon-cutoff must be in \[0, 1\) \(0 = off\), got "1"$/);
+  oneLineError(await cli('--prompt', 'Hi', '--eta-cutoff', '1'), /^error: --eta-cutoff must be in \[0, 1\) \(0 = off\), got "1"$/);
   oneLineError(await cli('--prompt', 'Hi', '--bad-words-ids', '[5]'), /^error: --bad-words-ids must be a non-empty list of non-empty token-id lists, e\.g\. \[\[5\], \[7, 8\]\], got \[5\]$/);
   oneLineError(await cli('--prompt', 'Hi', '--suppress-tokens', '5,'), /^error: --suppress-tokens must be JSON: a list of token ids, e\.g\. \[5, 9\], got "5,"$/);
 });
