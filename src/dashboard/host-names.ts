@@ -2,6 +2,7 @@
 // allowHosts), checked without the server: dashboard's flags (src/cli/dashboard-flags.ts) refuse a bad one before
 // the server and its modules load.
 import * as net from 'node:net';
+import { domainToASCII } from 'node:url';
 
 /**
  * Why `host` cannot be listened on, or null: an IP address, or a host name of letters, digits, hyphens (and
@@ -29,6 +30,8 @@ export function canonicalHost(host: string): string {
   try {
     const parsed = new URL(`http://${host}/`).hostname;
     if (net.isIP(parsed) === 4) return parsed;
+    // an international name as a browser sends it in the Host header: its ASCII form (bücher.lan: xn--bcher-kva.lan)
+    if (/[^\x00-\x7f]/.test(host)) return parsed;
   } catch {
     // not a URL's host (e.g. 999.1): left to listen, which names it in its refusal
   }
@@ -43,5 +46,10 @@ export function allowHostProblem(name: string): string | null {
   if (name.trim() === '' || /[\s/@]/.test(name)) return `"${name}" is no host name or address; give one such as mybox.lan`;
   const port = /^(\[[^\]]*\]|[^:]+):\d*$/.exec(name);
   if (port) return `"${name}" has a port; give the name alone (${port[1]}): the Host check compares names, whatever the port`;
+  // a name no Host header holds (a list, a wildcard, -box, a..b) was taken and matched no request: each refused, 403
+  if (name.includes(',')) return `"${name}" is no host name or address: give one name each time (${name.split(',').filter(Boolean).join(', then ')})`;
+  if (name.includes('*')) return `"${name}" is no host name or address: there are no wildcards, give each name`;
+  const bare = /^\[(.*)\]$/.exec(name)?.[1] ?? name;
+  if (net.isIP(bare) === 0 && hostProblem(domainToASCII(name) || name) !== null) return `"${name}" is no host name or address; give one such as mybox.lan`;
   return null;
 }

@@ -266,8 +266,9 @@ test('a run still in progress (only metrics.jsonl, or nothing yet) is served wit
 });
 
 test('bad options are UserErrors that say what and where', async () => {
-  const expectUserError = async (p: Promise<unknown>, re: RegExp): Promise<void> => {
-    await assert.rejects(p, (e: unknown) => isUserError(e) && re.test((e as Error).message));
+  const expectUserError = async (p: Promise<Dashboard>, re: RegExp): Promise<void> => {
+    // one that started after all is closed, so the test fails rather than waits on its server for ever
+    await assert.rejects(p.then(async (d) => (await d.close(), d)), (e: unknown) => isUserError(e) && re.test((e as Error).message));
   };
   await expectUserError(startDashboard({ runs: [] }), /no run directories given/);
   await expectUserError(startDashboard({ runs: ['/nonexistent/run'] }), /^\/nonexistent\/run: no such run directory/);
@@ -277,6 +278,10 @@ test('bad options are UserErrors that say what and where', async () => {
   await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['mybox.lan:8765'] }), /^allowHosts: "mybox\.lan:8765" has a port; give the name alone \(mybox\.lan\)/);
   await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['[fe80::1]:80'] }), /has a port; give the name alone \(\[fe80::1\]\)/);
   await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['http://mybox.lan'] }), /"http:\/\/mybox\.lan" is no host name or address/);
+  // names no Host header can hold were taken and matched nothing: every request so addressed refused (403) without a word
+  await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['a.lan,b.lan'] }), /^allowHosts: "a\.lan,b\.lan" is no host name or address: give one name each time \(a\.lan, then b\.lan\)$/);
+  await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['*.lan'] }), /^allowHosts: "\*\.lan" is no host name or address: there are no wildcards, give each name$/);
+  for (const bad of ['-box', 'a..b', 'a%b']) await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: [bad] }), /is no host name or address; give one such as mybox\.lan$/);
   const port = Number(new URL(dash.url).port);
   await expectUserError(startDashboard({ runs: tmp.dirs, port }), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
 });
@@ -324,7 +329,7 @@ test('a short IPv4 form (0, 127.1) is the address it stands for and a name is co
     const write = process.stderr.write.bind(process.stderr);
     process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
     try {
-      return { d: await startDashboard({ runs: tmp.dirs, host, allowHosts: ['127.2', 'MyBox.Lan'] }), warnings: lines.join('') };
+      return { d: await startDashboard({ runs: tmp.dirs, host, allowHosts: ['127.2', 'MyBox.Lan', 'Bücher.Lan'] }), warnings: lines.join('') };
     } finally {
       process.stderr.write = write;
     }
@@ -336,6 +341,8 @@ test('a short IPv4 form (0, 127.1) is the address it stands for and a name is co
       assert.match(d.url, new RegExp(`^http://${shownAs.replaceAll('.', '\\.')}:\\d+/$`), host);
       assert.equal((await fetch(d.url)).status, 200, `${d.url} (${host})`);
       assert.equal((await rawRequest(d.url, '/', { host: 'mybox.lan' })).status, 200, host);
+      // a browser sends an international name in its ASCII form (punycode): it was compared as given, and refused
+      assert.equal((await rawRequest(d.url, '/', { host: 'xn--bcher-kva.lan' })).status, 200, host);
     } finally {
       await d.close();
     }
