@@ -43,3 +43,21 @@ test('a JSON text sequence read as plain text (.txt, .json-seq) is noted as JSON
   assert.equal(items.length, 1);
   assert.deepEqual(notes, ['read as plain text, yet each of its 2 lines is a JSON object: if it is JSON Lines, name it .jsonl (or pass --format jsonl)']);
 });
+
+test('a pretty-printed text cut short before the next RS is one truncated record, and the text after the RS is read (RFC 7464: an RS starts the next text)', () => {
+  // was: the "{" ran on over the RS line to the end of the file, and the whole, the next record with it, was one truncated record
+  const files = writeFiles(tempDir(), {
+    'between.jsonl': `${RS}{\n  "text": "a",\n${RS}{\n  "text": "b"\n}\n`,
+    'in-string.jsonl': `${RS}{\n  "text": "a\n${RS}{"text": "b"}\n`,
+    'nested.jsonl': `${RS}{\n  "text": "a",\n  "meta": {\n${RS}{\n  "text": "b"\n}\n${RS}{"text": "c"}\n`,
+  });
+  for (const [name, file] of Object.entries(files)) {
+    const items = [...readRecords(file, 'jsonl')];
+    const got = items.map((i) => [i.line, i.value ?? i.error!.reason]);
+    const last = name === 'nested.jsonl' ? 3 : 2;
+    assert.deepEqual(got.slice(0, 2), [[1, 'truncated'], [last + 1, { text: 'b' }]], name);
+    assert.equal(items[0]!.error!.detail, `the next JSON text's RS (0x1E) on line ${last + 1} comes inside the object that the line holding only "{" opens (lines 1–${last}): the text cut short?`, name);
+    assert.equal(items[0]!.raw, file === files['in-string.jsonl'] ? '{\n  "text": "a' : name === 'nested.jsonl' ? '{\n  "text": "a",\n  "meta": {' : '{\n  "text": "a",', name);
+  }
+  assert.deepEqual([...readRecords(files['nested.jsonl']!, 'jsonl')].map((i) => i.value ?? i.error!.reason).slice(2), [{ text: 'c' }]);
+});

@@ -17,6 +17,11 @@ export function withoutRecordSeparator(l: Line, tally: SeqTally): Line {
   return { ...l, text: l.text.slice(i) };
 }
 
+/** Whether line `l` starts with RS, which starts a JSON text (one left open before it was cut short). */
+export function startsText(l: Line): boolean {
+  return !l.defect && l.text.charCodeAt(0) === 0x1e;
+}
+
 /** The note of a file whose lines started with RS, or null when none did. */
 export function jsonSeqNote(tally: SeqTally): string | null {
   if (tally.lines === 0) return null;

@@ -7,13 +7,15 @@ import type { RawItem } from './types.ts';
 /**
  * The one rejection of an object that the file ends inside, none of its lines at its top level a record of its own (a
  * file cut short: a stray "{" has records after it), its lines read as one record, not each as one; null when a line
- * of it is no text (each line is judged by its own bytes then), or none follows its "{".
+ * of it is no text (each line is judged by its own bytes then), or none follows its "{". So is one that the RS of the
+ * next text (`rs`, an RFC 7464 JSON text sequence: json-seq.ts) ends, the text cut short before it.
  */
-export function cutShort(open: Line, lines: readonly Line[]): RawItem | null {
+export function cutShort(open: Line, lines: readonly Line[], rs?: Line): RawItem | null {
   if (lines.length === 0 || lines.some((l) => l.defect)) return null; // a "{" that ends the file: its line alone, as a stray one
   const last = lines.at(-1)!.lineNo;
   const raw = [open, ...lines].map((l) => l.text).join('\n').trim();
-  return { line: open.lineNo, raw, error: { reason: 'truncated', detail: `the file ends inside the object that the line holding only "{" opens (lines ${open.lineNo}–${last}): the file cut short?` } };
+  const where = `the object that the line holding only "{" opens (lines ${open.lineNo}–${last})`;
+  return { line: open.lineNo, raw, error: { reason: 'truncated', detail: rs ? `the next JSON text's RS (0x1E) on line ${rs.lineNo} comes inside ${where}: the text cut short?` : `the file ends inside ${where}: the file cut short?` } };
 }
 
 /** The rejection of a line holding only "[" that no "]" line closes before the end of the file: a stray "[" (its lines are read as lines). */

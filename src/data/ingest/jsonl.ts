@@ -26,7 +26,7 @@ import { partsOfLine, readDataLines, type Line } from '../../util/lines.ts';
 import { closeIndex, commentAt, commentsNote, countComment, isTurn, SingleQuotes, unclosedComment, withoutComments, type CommentTally, type JsonScan } from './json-object-scan.ts';
 import { crPieces } from './jsonl-cr.ts';
 import { cutShort, unclosedArray } from './jsonl-unclosed.ts';
-import { jsonSeqNote, withoutRecordSeparator, type SeqTally } from './json-seq.ts';
+import { jsonSeqNote, startsText, withoutRecordSeparator, type SeqTally } from './json-seq.ts';
 import { jsonErrorDetail, type JsonSource } from './json-error-detail.ts';
 import { stringEnd } from './number-spellings.ts';
 import { parseJsonText } from './python-json.ts';
@@ -87,13 +87,14 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
     if (indent >= 0 && !defect) {
       const pretty = prettyObject(l, indent, next, opts, jsonc);
       if (pretty.readAhead) {
-        const cut = pretty.atEnd ? cutShort(l, pretty.readAhead) : null;
+        const cut = pretty.atEnd ? cutShort(l, pretty.readAhead, pretty.resume) : null;
+        const resume = pretty.resume ? [pretty.resume] : []; // the RS line that ended it: read again, as the next text
+        again = (cut ? resume : pretty.readAhead.concat(resume)).concat(again.slice(at));
+        at = 0;
         if (cut) {
           yield cut;
           continue;
         }
-        again = pretty.readAhead.concat(again.slice(at));
-        at = 0;
         yield { line: lineNo, raw: t, error: { reason: 'invalid_json', detail: `a line holding only "{" opens an object that is not closed ${pretty.why}` } };
         continue;
       }
@@ -342,7 +343,7 @@ function* elementTexts(t: string): Generator<string, number> {
  * a line holding only "{" indented no more than its own (the next record's: a nested one is indented more), the lines
  * read ahead and why.
  */
-function prettyObject(open: Line, indent: number, next: () => Line | undefined, limit: RawLimit, jsonc: boolean): PrettyObject | { readAhead: Line[]; why: string; atEnd?: boolean } {
+function prettyObject(open: Line, indent: number, next: () => Line | undefined, limit: RawLimit, jsonc: boolean): PrettyObject | { readAhead: Line[]; why: string; atEnd?: boolean; resume?: Line } {
   const lines: Line[] = [];
   let closing = ''; // the text of the line that closes it, up to its "}": the rest may open the next object (`}{`)
   let reopen: Line | undefined;
@@ -354,6 +355,8 @@ function prettyObject(open: Line, indent: number, next: () => Line | undefined, 
   for (;;) {
     const l = next();
     if (l === undefined) return { readAhead: lines, why: 'before the end of the file', atEnd: recordAt === undefined };
+    // RFC 7464: an RS starts the next text, whatever is open (json-seq.ts): this one ends before it, cut short
+    if (startsText(l)) return { readAhead: lines, why: `before the RS on line ${l.lineNo}`, atEnd: recordAt === undefined, resume: l };
     const opens = objectIndent(l.text, jsonc);
     if (opens >= 0 && opens <= indent) {
       lines.push(l);
@@ -378,7 +381,7 @@ function prettyObject(open: Line, indent: number, next: () => Line | undefined, 
     if (scan.inString) {
       // the file's last line: cut short inside the string, not a line break in it
       const after = next();
-      if (after === undefined) return { readAhead: lines, why: 'before the end of the file', atEnd: recordAt === undefined };
+      if (after === undefined || startsText(after)) return { readAhead: lines, why: after ? `before the RS on line ${after.lineNo}` : 'before the end of the file', atEnd: recordAt === undefined, ...(after ? { resume: after } : {}) };
       return { readAhead: [...lines, after], why: `(a string on line ${l.lineNo} runs to the end of its line)` };
     }
   }
