@@ -43,6 +43,9 @@ test('CSV (RFC 4180): quoted delimiters, doubled quotes, newlines in quotes, CRL
     // one that opens on the file's last line, no line after it: that line alone, as before
     ['last.csv', 'text,label\nfirst,1\n"open,2\n', [[2, { text: 'first', label: '1' }], [3, 'invalid_csv']]],
     ['cut-cell.csv', 'text,label\nfirst,1\nsecond,"a long\nanswer cut', [[2, { text: 'first', label: '1' }], [3, 'truncated']]],
+    // rows short of only the header's unnamed columns at its end are rows too (pandas reads them so): not a file cut short
+    ['unnamed.csv', 'text,label,,\nfirst,1\n"stray,2\nnext,3\nlast,4', [[2, { text: 'first', label: '1', 'Unnamed: 2': '', 'Unnamed: 3': '' }],
+      [3, 'invalid_csv'], [4, { text: 'next', label: '3', 'Unnamed: 2': '', 'Unnamed: 3': '' }], [5, { text: 'last', label: '4', 'Unnamed: 2': '', 'Unnamed: 3': '' }]]],
   ] as const) {
     const got = [...readCsv(writeFiles(dir, { [name]: text })[name]!, ',')];
     assert.deepEqual(got.map((i) => [i.line, i.value ?? i.error!.reason]), rows, name);

@@ -123,8 +123,8 @@ function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading:
   const offset = (k: number): number => (k - base < at.length ? at[k - base]! : readBytes);
   /** Lines known to leave a quoted field open when read inside one: those of the last runaway field but its first. */
   let openFrom = -1, openTo = -1;
-  /** The header row's line (its index), and its number of fields once read. */
-  let headerAt = -1, width = -1;
+  /** The header row's line (its index), and its cells once read. */
+  let headerAt = -1, header: readonly string[] | undefined;
   for (;;) {
     const k = next();
     if (k === undefined) return;
@@ -169,7 +169,7 @@ function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading:
     if (first.text.indexOf('"') < 0) {
       // fast path: no quoting on this line
       const fields = first.text.split(d);
-      if (k === headerAt) width = fields.length;
+      if (k === headerAt) header = fields;
       yield firstDefect ? { line: first.lineNo, fields, raw: first.text, defect: firstDefect } : { line: first.lineNo, fields, raw: first.text };
       continue;
     }
@@ -216,7 +216,7 @@ function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading:
         break;
       }
     }
-    if (atEnd && !pastBound && k !== headerAt && fileEnd!.index > k && !rowOfItsOwn(buf.slice(k + 1 - base, fileEnd!.index + 1 - base), d, width)) {
+    if (atEnd && !pastBound && k !== headerAt && fileEnd!.index > k && !rowOfItsOwn(buf.slice(k + 1 - base, fileEnd!.index + 1 - base), d, header)) {
       // the file ends inside the field, and no line after it is a row of its own: a file cut short, not a stray quote
       // (whose rows after it are rows): one record, not its first line and then each line after it as a row
       for (let j = k + 1; j <= fileEnd!.index; j++) defect = recordDefect(defect, line(j).defect, line(j).lineNo);
@@ -267,7 +267,7 @@ function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading:
     // the row's first defective line
     for (let j = k + 1; j <= last; j++) defect = recordDefect(defect, line(j).defect, line(j).lineNo);
     st.fields.push(st.field);
-    if (k === headerAt) width = st.fields.length;
+    if (k === headerAt) header = st.fields;
     // a row of several lines that is malformed where its quoted field closed: say where, not only what
     const error = st.error !== undefined && last > k ? `${st.error} on line ${errorLineNo}, of a row that a quoted field opened on line ${first.lineNo} runs over (lines ${first.lineNo}–${rowLastLineNo}): a stray quote?` : st.error;
     yield { line: first.lineNo, fields: st.fields, raw: rawOf(buf, k - base, last - base), error, defect, ...(st.asWritten > 0 ? { asWritten: st.asWritten } : {}) };
@@ -275,15 +275,19 @@ function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading:
 }
 
 /**
- * Whether one of `lines`, read alone, is a row of `width` fields (closing every quote it opens), or opens a quoted field
- * of its own that it leaves open (another stray quote: lines that each open one are rejected each, in linear time);
- * true while no header was read.
+ * Whether one of `lines`, read alone, is a row of the header's fields (closing every quote it opens; short of only
+ * unnamed columns at the header's end too, as csv.ts reads such a row), or opens a quoted field of its own that it leaves
+ * open (another stray quote: lines that each open one are rejected each, in linear time); true while no header was read.
  */
-function rowOfItsOwn(lines: readonly CutLine[], d: string, width: number): boolean {
-  return width <= 0 || lines.some((l) => {
+function rowOfItsOwn(lines: readonly CutLine[], d: string, header: readonly string[] | undefined): boolean {
+  if (header === undefined) return true;
+  let named = header.length; // a row needs the fields up to the header's last named one
+  while (named > 0 && header[named - 1]!.trim() === '') named--;
+  return lines.some((l) => {
     const st = new RowState(d.charCodeAt(0));
     st.scan(l.text);
-    return st.inQuotes || (st.error === undefined && st.fields.length + 1 === width);
+    const n = st.fields.length + 1;
+    return st.inQuotes || (st.error === undefined && n >= named && n <= header.length);
   });
 }
 
