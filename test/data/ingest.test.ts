@@ -648,4 +648,8 @@ test('JSON array: a file cut short inside an element, or after a comma, is one t
   const after = [...readJson(f['cut-after.json']!)];
   assert.deepEqual(after.map((i) => [i.value ?? i.error!.reason]), [[{ text: 'one' }], [{ text: 'two' }], ['truncated']]);
   assert.equal(after[2]!.error!.detail, 'the file ends inside the array, after a "," (the array is not closed): the file cut short?');
+  // cut just before the closing "]": the last element is whole, the file ends after it, not inside it
+  const before = [...readJson(writeFiles(dir, { 'cut-before.json': whole.slice(0, whole.lastIndexOf(']')) })['cut-before.json']!)];
+  assert.deepEqual(before.map((i) => [i.line, i.value ?? i.error!.reason]), [[2, { text: 'one' }], [5, { text: 'two' }], [8, 'truncated']]);
+  assert.equal(before[2]!.error!.detail, 'the file ends after this element, before the array\'s closing "]" (the array is not closed): the file cut short?');
 });

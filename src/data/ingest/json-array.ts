@@ -294,7 +294,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
     // the file ending inside an element, or after a comma, was cut short: truncated, as a JSON Lines object or a CSV
     // cell the file ends inside (jsonl-unclosed.ts, csv-rows.ts)
     const unclosed: Rejection = afterClose > 0 ? { reason: 'invalid_json', detail: `text after the closing "]" of the array (line ${afterClose})` }
-      : { reason: 'truncated', detail: `the file ends inside ${startLine > 0 ? 'this element' : 'the array, after a ","'} (the array is not closed): the file cut short?` };
+      : { reason: 'truncated', detail: `the file ends ${startLine === 0 ? 'inside the array, after a ","' : depth === 1 && !inString ? 'after this element, before the array\'s closing "]"' : 'inside this element'} (the array is not closed): the file cut short?` };
     if (startLine > 0) {
       yield { line: startLine, raw: parts.join('').trim(), error: elementDefect ?? unclosed };
     } else if (emptyElementLine > 0) {
