@@ -36,6 +36,8 @@ export interface WarningFacts {
   notes: readonly string[];
   /** Per source: how its reader read it (the delimiter chosen, another format it looks written in); report.json's inputs holds each. */
   readerNotes: ReadonlyArray<readonly string[]>;
+  /** Per source: the key of the one list its JSON object wraps its records under (`{"test": [...]}`), if so. */
+  wrappedKeys: ReadonlyArray<string | undefined>;
   /** Per source: records of bytes not UTF-8; sources with UTF-8 text beyond ASCII; sources whose one list is empty. */
   notUtf8: ReadonlyMap<number, number>;
   /** What those records of each file read as together (prepare-words.ts readTogether). */
@@ -53,7 +55,7 @@ export interface WarningFacts {
 export function prepareWarnings(facts: WarningFacts): string[] {
   const {
     sources, perSource, splitCounts, keptTotal, split, provided, classes, labelCounts, givenLabels, inputRecords, minusOnes, wordLabels,
-    notes, readerNotes, notUtf8, notUtf8ReadsAs, beyondAscii, emptyLists, firstRejections, tally, fields, words,
+    notes, readerNotes, wrappedKeys, notUtf8, notUtf8ReadsAs, beyondAscii, emptyLists, firstRejections, tally, fields, words,
   } = facts;
   const warnings: string[] = [];
   SPLITS.forEach((s, k) => {
@@ -70,7 +72,7 @@ export function prepareWarnings(facts: WarningFacts): string[] {
     warnings.push(`the ${s} split is empty` + (tooFew ? `: ${keptTotal} kept record${keptTotal === 1 ? '' : 's'} × its share ${split[k]} is under one record (give more records, a larger ${words.say('split')} share${k === 0 ? '' : `, or ${aOption(words, s)} file`})` : ''));
   });
   if (keptTotal === 0) warnings.push('no record was kept: see rejected.jsonl');
-  const evalNamed = evaluationNamedInputs(sources, words);
+  const evalNamed = evaluationNamedInputs(sources, wrappedKeys, words);
   if (evalNamed !== null) warnings.push(evalNamed);
   if (classes && keptTotal > 0) {
     warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])), classes.labels, givenLabels === null, words));
@@ -140,11 +142,17 @@ const EVALUATION_NAME = /^(?:val|valid|validation|dev|eval|evaluation|test|testi
 
 /**
  * The warning on inputs named as evaluation splits (a Hugging Face dataset folder of train/validation/test files given as
- * one input), or null: read as inputs, their records are split over train/val/test with the others, so that some of a
- * test set are trained on; --val/--test keep each its split.
+ * one input; a JSON object wrapping its records under such a key, `{"test": [...]}`: `wrappedKeys`), or null: read as
+ * inputs, their records are split over train/val/test with the others, so that some of a test set are trained on;
+ * --val/--test keep each its split.
  */
-function evaluationNamedInputs(sources: readonly Source[], words: OptionWords): string | null {
-  const named = sources.filter((s) => s.role === 'input' && EVALUATION_NAME.test(path.basename(s.name).replace(/\..*$/, ''))).map((s) => s.name);
+function evaluationNamedInputs(sources: readonly Source[], wrappedKeys: ReadonlyArray<string | undefined>, words: OptionWords): string | null {
+  const named = sources.flatMap((s, k) => {
+    if (s.role !== 'input') return [];
+    if (EVALUATION_NAME.test(path.basename(s.name).replace(/\..*$/, ''))) return [s.name];
+    const key = wrappedKeys[k];
+    return key !== undefined && EVALUATION_NAME.test(key) ? [`${s.name} (its records under ${JSON.stringify(key)})`] : [];
+  });
   if (named.length === 0) return null;
   const shown = named.slice(0, FILES_NAMED).join(', ') + (named.length > FILES_NAMED ? ` and ${named.length - FILES_NAMED} more` : '');
   const one = named.length === 1;

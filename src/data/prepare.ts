@@ -132,7 +132,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     const perSource = sources.map(() => ({ records: 0, kept: 0, rejected: 0 }));
     // per file: how its reader read it (the delimiter chosen, another format it looks written in); report.json's inputs
     // keeps each, its warnings name the first files' (a folder of 10,000 `;` CSVs was 10,000 warning lines)
-    const readerNotes: string[][] = sources.map(() => []);
+    const readerNotes: string[][] = sources.map(() => []), wrappedKeys: (string | undefined)[] = []; // the key each file's records are wrapped under
     let inputRecords = 0, truncated = 0;
     const ints = { max: -Infinity, zero: false }; // the integer labels read (1-based ones are refused)
     const notUtf8 = new Map<number, number>(); // records of bytes not UTF-8 per source: another encoding, said in a warning
@@ -287,7 +287,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       const before = statListedSource(src.path);
       const read = (quiet: boolean): Iterable<RawItem> => readRecords(src.path, formats[si]!, quiet ? { textSplit: opts.textSplit, textField: fields.text, maxRawChars, words } : {
         textSplit: opts.textSplit, textField: fields.text, onBytes, maxRawChars, words, onNote: (n) => readerNotes[si]!.push(n),
-        onOtherFormat: (h) => { readerNotes[si]!.push(h); otherFormat ??= `; ${src.name}: ${h}`; },
+        onOtherFormat: (h) => { readerNotes[si]!.push(h); otherFormat ??= `; ${src.name}: ${h}`; }, onWrapped: (key) => { wrappedKeys[si] = key; },
       });
       // a CSV label column typed as pandas types it, by the whole column (label-column.ts); in a generation run, a record
       // of a labelled file whose label is missing is that file's too (labelled-file.ts)
@@ -441,7 +441,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     const keptTotal = splitCounts[0]! + splitCounts[1]! + splitCounts[2]!;
     const warnings = prepareWarnings({
       sources, perSource, splitCounts, keptTotal, split, provided, classes, labelCounts, givenLabels, inputRecords, minusOnes, wordLabels,
-      notes, readerNotes, notUtf8, notUtf8ReadsAs, beyondAscii, emptyLists, firstRejections, tally, fields, words,
+      notes, readerNotes, wrappedKeys, notUtf8, notUtf8ReadsAs, beyondAscii, emptyLists, firstRejections, tally, fields, words,
     });
     const report: PrepareReport = {
       input_records: inputRecords,

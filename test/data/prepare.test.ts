@@ -589,4 +589,15 @@ test('an input named as an evaluation split (a dataset folder of train/validatio
   // given as --val, the file is that split: nothing to say
   const given = run('hf-layout-given', { inputs: [path.join(dir, 'hf-layout', 'train.jsonl')], val: [path.join(dir, 'hf-layout', 'validation.jsonl')] });
   assert.deepEqual(given.report.warnings.filter((w) => /evaluation split/.test(w)), []);
+  // so is a file whose one object wraps its records under an evaluation split's key ({"test": [...]}), which was trained on
+  // without a word; given as --test it is that split; under another key ("data") it is no evaluation split
+  const records = (s: string, n: number) => Array.from({ length: n }, (_, i) => ({ text: `${s} wrapped example ${i} with words ${i * i}` }));
+  writeFiles(dir, { 'wrapped/data.json': JSON.stringify({ test: records('test', 3) }), 'wrapped/rows.json': JSON.stringify({ data: records('data', 20) }),
+    'wrapped/dict.json': `{'validation': ${JSON.stringify(records('dict', 3))}}` });
+  const wrapped = run('wrapped-out', { inputs: [path.join(dir, 'wrapped')] });
+  const saidWrapped = wrapped.report.warnings.filter((w) => /evaluation split/.test(w));
+  assert.equal(saidWrapped.length, 1, wrapped.report.warnings.join('\n'));
+  assert.match(saidWrapped[0]!, /^data\.json \(its records under "test"\), dict\.json \(its records under "validation"\): named as evaluation splits, yet read as inputs/);
+  const wrappedGiven = run('wrapped-given', { inputs: [path.join(dir, 'wrapped', 'rows.json')], test: [path.join(dir, 'wrapped', 'data.json')] });
+  assert.deepEqual(wrappedGiven.report.warnings.filter((w) => /evaluation split/.test(w)), []);
 });

@@ -80,6 +80,7 @@ function* readJsonFrom(file: string, opts: ReadOptions, jsonl: boolean, lines: H
   }
   const wrapped = scan === null ? null : wrappedRecords(scan, `${file}:${first.line}`, opts.textField, opts.words);
   if (wrapped !== null) {
+    opts.onWrapped?.(wrapped.key);
     // beside the list read, other lists of objects (a viewer answer's "features") are not records: said when its
     // records are not viewer rows (viewer-rows.ts says what a viewer answer's are)
     const ignored = scan!.filter((m) => m.kind === 'records' && m !== wrapped).map((m) => JSON.stringify(m.key));
@@ -136,6 +137,7 @@ function* readJsonFrom(file: string, opts: ReadOptions, jsonl: boolean, lines: H
       const members = bad ? null : scan ?? (reading === 'python-literal' ? valueMembers(value, line) : null);
       const wrapped = scan === null && members !== null ? wrappedRecords(members, `${file}:${line}`, opts.textField, opts.words) : null;
       if (wrapped !== null) {
+        opts.onWrapped?.(wrapped.key);
         for (const record of (value as Record<string, unknown[]>)[wrapped.key]!) yield { line, raw: JSON.stringify(record), value: record };
         return;
       }

@@ -125,6 +125,8 @@ export interface ReadOptions {
    * that keeps nothing, where each record's rejection does not.
    */
   onOtherFormat?: (hint: string) => void;
+  /** Called with the key of the one list a JSON object wraps its records under (`{"test": [...]}`: prepare warns of an evaluation split's). */
+  onWrapped?: (key: string) => void;
   /** false where the command reading the file has no --format (train's data files): its notes say only to rename. */
   formatFlag?: boolean;
   /**
