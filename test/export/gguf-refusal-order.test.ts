@@ -11,6 +11,7 @@ import { UserError } from '../../src/util/errors.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { withFsPatched } from '../fs-faults.ts';
 import { backend, cli, config, randomModelDir } from './gguf-models.ts';
 
 type Json = Record<string, unknown> & { model: Record<string, unknown> & { vocab: Record<string, number> }; pre_tokenizer: { pretokenizers: Array<Record<string, unknown>> } };
@@ -95,4 +96,23 @@ test("a GGUF export warns of its tokenizer section's findings once", () => {
   fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')) as object, split_special_tokens: true }));
   const { stderr } = captureStderr(() => exportGgufFile({ model: dir, out: path.join(tempDir('mt-gguf-order-'), 'model.gguf'), backend, quant: 'f32' }));
   assert.equal(stderr.match(/split_special_tokens is true/g)?.length, 1, stderr);
+});
+
+// An adapter file's --quant was refused only once the output's folders were made: a user who may not make them (out in
+// /, another user's folder; CI not run as root) was told EACCES of the folder, not the quant. Root makes any folder, so
+// mkdir fails by a patched fs.
+test('an adapter file\'s quantised type is refused before the output\'s folders are made (one the user may not make: the quant said, not EACCES)', () => {
+  const out = path.join(tempDir('mt-gguf-lora-quant-'), 'not-mine', 'a.gguf');
+  const { mkdirSync } = fs;
+  const { error } = withFsPatched({
+    mkdirSync: ((dir: fs.PathLike, ...rest: unknown[]) => {
+      if (String(dir).startsWith(path.dirname(out))) {
+        throw Object.assign(new Error(`EACCES: permission denied, mkdir '${String(dir)}'`), { code: 'EACCES', errno: -13, syscall: 'mkdir', path: String(dir) });
+      }
+      return (mkdirSync as (...a: unknown[]) => unknown)(dir, ...rest);
+    }) as typeof fs.mkdirSync,
+  }, () => exportGgufFile({ model: TINY_BASE, adapter: path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_init'), out, format: 'gguf-lora', quant: 'q8_0' }));
+  assert.ok(error instanceof UserError, String((error as Error | undefined)?.stack ?? error));
+  assert.match(error.message, /^exportGgufFile: options\.quant q8_0: an adapter file is written as f32, f16 or bf16/);
+  assert.equal(fs.existsSync(path.dirname(out)), false);
 });

@@ -15,7 +15,7 @@ import { UserError } from '../../util/errors.ts';
 import { outputPath, refuseDanglingOutput, withOutputParent } from '../out-path.ts';
 import { withRunFolderLocks } from '../run-folder-lock.ts';
 import { exportGguf, type GgufExportResult } from './export-gguf.ts';
-import { exportLoraGguf } from './export-lora-gguf.ts';
+import { adapterTensorType, exportLoraGguf } from './export-lora-gguf.ts';
 import { adapterSource, ggufPrecision, loadGgufSource, planGgufSource, type GgufSource } from './from-source.ts';
 import { wasmQuantizers } from './quant/wasm-quant.ts';
 import { GGUF_WORDS, parseGgufQuant, type GgufQuant } from './quant-choices.ts';
@@ -83,6 +83,7 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
   const quant = parseGgufQuant(o.quant, words, format);
   const src: GgufSource = o.run !== undefined ? { run: o.run, best: o.best ?? false } : { model: o.model!, adapter: o.adapter ?? null };
   if (format === 'gguf-lora') {
+    adapterTensorType(quant, words); // refused before the output's folders are made (as another user, that failed first)
     const a = adapterSource(src, words);
     return { ...withOutputParent(out, () => withRunFolderLocks(out, words, () => namedAsGiven(written, out, () => exportLoraGguf(a.cfg, a.adapterDir, written, quant, a.from, words)))), quant, baseModel: a.from.baseModel };
   }

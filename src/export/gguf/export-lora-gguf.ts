@@ -29,10 +29,15 @@ import { GGUF_PROJ, permuteRope } from './tensors.ts';
 /** The tensor type of each --quant an adapter file takes (ADAPTER_QUANTS). */
 const ADAPTER_TYPES = { f32: 'F32', f16: 'F16', bf16: 'BF16' } as const;
 
+/** The tensor type an adapter file of `quant` is written in, or a UserError: a quantised type is none (ADAPTER_QUANTS). */
+export function adapterTensorType(quant: GgufQuant, words: OptionWords = GGUF_WORDS): (typeof ADAPTER_TYPES)[keyof typeof ADAPTER_TYPES] {
+  if (!ADAPTER_QUANTS.includes(quant)) throw new UserError(`${words.say('quant')} ${quant}: ${ADAPTER_QUANTS_SAID}`, words.where);
+  return ADAPTER_TYPES[quant as keyof typeof ADAPTER_TYPES];
+}
+
 /** Writes the adapter in folder `adapterDir` (for a base model of config `cfg`) to `out` as a GGUF LoRA adapter. */
 export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: string, quant: GgufQuant, from: Provenance, words: OptionWords = GGUF_WORDS): GgufExportResult {
-  if (!ADAPTER_QUANTS.includes(quant)) throw new UserError(`${words.say('quant')} ${quant}: ${ADAPTER_QUANTS_SAID}`, words.where);
-  const type = ADAPTER_TYPES[quant as keyof typeof ADAPTER_TYPES];
+  const type = adapterTensorType(quant, words);
   // the adapter would be applied by llama.cpp over a base it runs with silu: wrong for another gate
   requireSiluGate(cfg, from.baseModel ? path.join(from.baseModel, 'config.json') : adapterDir, words);
   // an adapter folder may be replaced by a run still training (best/), or removed (a checkpoint it prunes): its config
