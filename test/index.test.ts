@@ -74,6 +74,9 @@ test('setQuiet is exported, so a library caller can silence the info lines (the 
 test('library functions given missing or ill-typed arguments say which, naming the function', async () => {
   const loose = api as unknown as Record<string, (...a: unknown[]) => unknown>;
   const gelu = path.join(tempDir('mt-index-gelu-'), 'gelu');
+  // in a folder that is there: '/nonexistent-dir/m.gguf' had root make /nonexistent-dir (the refusals of an adapter file
+  // came once the output's folders were made) and a user who may not make it told EACCES, not the refusal checked
+  const gguf = path.join(tempDir('mt-index-gguf-out-'), 'm.gguf');
   fs.cpSync(TINY_BASE, gelu, { recursive: true });
   fs.writeFileSync(path.join(gelu, 'config.json'), JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8')) as object, hidden_act: 'gelu' }));
   const calls: Array<[string, unknown[], RegExp]> = [
@@ -118,14 +121,14 @@ test('library functions given missing or ill-typed arguments say which, naming t
     // was a plain Error, which a caller catching UserError (bad input) let through as a bug
     ['collate', [[], 0, null], /^collate: rows is empty: give at least one token row/],
     // the GGUF export named --quant, --precision, --format and --adapter to a library caller
-    ['exportGgufFile', [{ model: TINY_BASE, out: '/nonexistent-dir/m.gguf', quant: 'q9' }], /^exportGgufFile: options\.quant: "q9" is not one of/],
-    ['exportGgufFile', [{ model: TINY_BASE, out: '/nonexistent-dir/m.gguf', precision: 'fp8' }], /^exportGgufFile: options\.precision: "fp8" is not one of/],
-    ['exportGgufFile', [{ model: TINY_BASE, out: '/nonexistent-dir/m.gguf', format: 'gguf-lora' }], /^exportGgufFile: options\.format 'gguf-lora' with options\.model needs options\.adapter/],
-    ['exportGgufFile', [{ model: TINY_BASE, adapter: path.join(TINY, 'adapter_init'), out: '/nonexistent-dir/m.gguf', format: 'gguf-lora', quant: 'q8_0' }], /^exportGgufFile: options\.quant q8_0: an adapter file is written as f32, f16 or bf16/],
+    ['exportGgufFile', [{ model: TINY_BASE, out: gguf, quant: 'q9' }], /^exportGgufFile: options\.quant: "q9" is not one of/],
+    ['exportGgufFile', [{ model: TINY_BASE, out: gguf, precision: 'fp8' }], /^exportGgufFile: options\.precision: "fp8" is not one of/],
+    ['exportGgufFile', [{ model: TINY_BASE, out: gguf, format: 'gguf-lora' }], /^exportGgufFile: options\.format 'gguf-lora' with options\.model needs options\.adapter/],
+    ['exportGgufFile', [{ model: TINY_BASE, adapter: path.join(TINY, 'adapter_init'), out: gguf, format: 'gguf-lora', quant: 'q8_0' }], /^exportGgufFile: options\.quant q8_0: an adapter file is written as f32, f16 or bf16/],
     // and, past those, of --format gguf and export --merge as the way out of a DoRA adapter file and a gelu model
-    ['exportGgufFile', [{ model: TINY_BASE, adapter: path.join(TINY, '..', 'hf-tiny-mistral-dora', 'adapter_init'), out: '/nonexistent-dir/m.gguf', format: 'gguf-lora' }],
+    ['exportGgufFile', [{ model: TINY_BASE, adapter: path.join(TINY, '..', 'hf-tiny-mistral-dora', 'adapter_init'), out: gguf, format: 'gguf-lora' }],
       /adapter_config\.json: use_dora: a DoRA adapter cannot be a GGUF adapter file .*; export it merged \(options\.format 'gguf'\)$/],
-    ['exportGgufFile', [{ model: gelu, out: '/nonexistent-dir/m.gguf' }], /gelu\/config\.json: hidden_act: "gelu" cannot be exported to GGUF: .*; exportRun with merge writes an HF model folder$/],
+    ['exportGgufFile', [{ model: gelu, out: gguf }], /gelu\/config\.json: hidden_act: "gelu" cannot be exported to GGUF: .*; exportRun with merge writes an HF model folder$/],
     // prepare's option errors named --split, --labels, --task and --input to a library caller; a seed the CLI refuses went into report.json
     ['prepare', [{ inputs: [], outDir: 'o', tokenizer: {} }], /^prepare: no options\.inputs files given$/],
     ['prepare', [{ inputs: ['a.jsonl'], outDir: 'o', tokenizer: {}, labels: ['a', 'b'] }], /^prepare: options\.labels needs options\.task 'classification'$/],
