@@ -44,8 +44,10 @@ case "$MODE:$LD_LIBRARY_PATH" in
   *) echo "Traceback (most recent call last):" >&2; echo "ModuleNotFoundError: No module named 'torch'" >&2; exit 1 ;;
 esac
 `, { mode: 0o755 });
-  // twice, as hf-check's shell and then the bench's: noted once; then the HF steps' python3 as they run it
-  const r = spawnSync('bash', ['-c', `note() { echo "$*"; }; source "$1"; python_probe_start; python_for_hf; python_for_hf; python3 -c pass`, 'probe',
+  // twice, as hf-check's shell and then the bench's: noted once; then the HF steps' python3 as they run it. --norc: a
+  // bash -c whose stdin is a socket (Node's pipes) and SHLVL under 2 (npm test started from a background job) reads
+  // ~/.bashrc (Debian's SSH_SOURCE_BASHRC), whose PATH (pyenv's shims first) put the real python3 before the fake
+  const r = spawnSync('bash', ['--norc', '-c', `note() { echo "$*"; }; source "$1"; python_probe_start; python_for_hf; python_for_hf; python3 -c pass`, 'probe',
     path.join(scripts, 'device-python.sh')], { encoding: 'utf8', env: { ...process.env, MODE: mode, PATH: `${dir}/bin:${process.env.PATH}`,
     LD_LIBRARY_PATH: '/usr/local/nvidia/lib64:/usr/local/cuda/lib64:/usr/local/cuda/targets/x86_64-linux/lib:/usr/lib/x86_64-linux-gnu' } });
   return { stdout: r.stdout, status: r.status };
@@ -79,7 +81,8 @@ test("device-check: attn-variants cut at its time limit still logs the CANDIDATE
   // the suite's first lines come at once, then it (and each variant's node) runs on past the step's limit
   fs.writeFileSync(path.join(dir, 'scripts/test-gpu.sh'), 'echo "ok 1 - a candidates test [$MISTRAL_TUNE_CUDA_FLASH_FWD128]"; exec sleep 30\n');
   fs.writeFileSync(path.join(dir, 'bin/node'), '#!/usr/bin/env bash\necho "ok 1 - a variant test"; exec sleep 30\n', { mode: 0o755 });
-  const r = spawnSync('timeout', ['--kill-after=5', '5', 'bash', '-c', body], { cwd: dir, encoding: 'utf8',
+  // --norc: as probe()'s (nor is ~/.bashrc's start-up time taken from the 5 s)
+  const r = spawnSync('timeout', ['--kill-after=5', '5', 'bash', '--norc', '-c', body], { cwd: dir, encoding: 'utf8',
     env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, CANDIDATES_ENV: 'MISTRAL_TUNE_CUDA_FLASH_FWD128=1', CANDIDATES_EXCLUDE: '' } });
   assert.equal(r.status, 124);
   assert.match(r.stdout, /^# MISTRAL_TUNE_CUDA_ATTENTION=gemm precision fp32\nok 1 - a variant test\n/);
