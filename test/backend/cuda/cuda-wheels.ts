@@ -55,15 +55,14 @@ function findWheel(dir: string, prefix: string): string | null {
   return found.length ? path.join(dir, found.at(-1)!) : null;
 }
 
-/** The CUDA_HOME-like folder (include/, lib/) made from the two wheels, unpacked once: into a fresh folder, then renamed into place, so a test process running beside never sees it half made. */
-export function unpackCudaWheels(wheels: readonly string[], cacheRoot = path.join(os.tmpdir(), 'mistral-tune-cuda-wheels')): string {
+/** The CUDA_HOME-like folder (include/, lib/) made from the two wheels, unpacked once (a cache a user): into a fresh folder, then renamed into place, so a test process running beside never sees it half made. */
+export function unpackCudaWheels(wheels: readonly string[], cacheRoot = path.join(os.tmpdir(), `mistral-tune-cuda-wheels-${process.getuid?.() ?? 'user'}`)): string {
   const names = wheels.map((w) => path.basename(w));
   const versions = names.map((n) => n.split('-').slice(0, 2).join('-').replace(/^nvidia_(cuda_)?/, '')).join('+');
   const home = path.join(cacheRoot, `${versions}-${createHash('sha256').update(names.join('\n')).digest('hex').slice(0, 8)}`);
   if (fs.existsSync(home)) return home;
   fs.mkdirSync(cacheRoot, { recursive: true });
   const part = fs.mkdtempSync(`${home}.part-`);
-  fs.chmodSync(part, 0o755); // mkdtemp makes it private; the cache is for every user of this temp folder
   try {
     try {
       execFileSync('python3', ['-c', EXTRACT_PY, part, ...wheels], { stdio: ['ignore', 'ignore', 'pipe'] });

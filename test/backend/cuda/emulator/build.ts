@@ -66,13 +66,15 @@ export function buildKernelEmulator(out: string): string {
 }
 
 /**
- * The kernel emulator of buildKernelEmulator, built once for what it is built from: a folder under the temp folder
- * named by the hash of every file the build reads (the kernel modules and headers, the emulator's runtime and
- * headers, this file with its flags), the kernel table's launch wrappers and `g++ --version` — so a changed kernel
- * or compiler builds anew, and an unchanged one (the next npm test) takes ~20 s of g++ less. Built into a fresh
- * folder, then renamed into place, so a test process running beside never sees it half made.
+ * The kernel emulator of buildKernelEmulator, built once for what it is built from: a folder under the user's own
+ * folder in the temp folder (another user's build is neither loaded nor in the way: a root-owned cache made
+ * mkdtemp fail for a normal user) named by the hash of every file the build reads (the kernel modules and headers,
+ * the emulator's runtime and headers, this file with its flags), the kernel table's launch wrappers and
+ * `g++ --version` — so a changed kernel or compiler builds anew, and an unchanged one (the next npm test) takes
+ * ~20 s of g++ less. Built into a fresh folder, then renamed into place, so a test process running beside never
+ * sees it half made.
  */
-export function cachedKernelEmulator(cacheRoot = path.join(os.tmpdir(), 'mistral-tune-kernel-emulator')): string {
+export function cachedKernelEmulator(cacheRoot = path.join(os.tmpdir(), `mistral-tune-kernel-emulator-${process.getuid?.() ?? 'user'}`)): string {
   const hash = createHash('sha256');
   const add = (name: string, bytes: string | Buffer): void => { hash.update(`${name}\0${bytes.length}\0`); hash.update(bytes); };
   add('g++ --version', execFileSync('g++', ['--version']));
