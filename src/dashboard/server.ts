@@ -96,10 +96,6 @@ export async function startDashboard(opts: DashboardOptions, words: OptionWords 
     if (problem) throw new UserError(problem, 'allowHosts');
   }
   const allowed = allowedHostNames(host, opts.allowHosts ?? []);
-  if (!isLoopback(host)) {
-    warn(`dashboard: listening on ${host}, so the runs' files are readable by anyone on the network who can reach this machine; ` +
-      `it answers only requests addressed to ${[...allowed].slice(0, 6).join(', ')}${allowed.size > 6 ? ', …' : ''} (${words.say('allowHosts')} adds a name)`);
-  }
 
   const snapshot = (): SseEvent[] => [{ type: 'hello', data: { runs } }, ...watchers.flatMap((w) => w.snapshot())];
   // the streams' snapshot, formatted again only once a poll has sent what changed, and its bytes shared: 200
@@ -276,6 +272,11 @@ export async function startDashboard(opts: DashboardOptions, words: OptionWords 
     hub.close();
     throw e;
   });
+  // said once it listens: a --host refused (no address of this machine) is its one error line, not a warning first
+  if (!isLoopback(host)) {
+    warn(`dashboard: listening on ${host}, so the runs' files are readable by anyone on the network who can reach this machine; ` +
+      `it answers only requests addressed to ${[...allowed].slice(0, 6).join(', ')}${allowed.size > 6 ? ', …' : ''} (${words.say('allowHosts')} adds a name)`);
+  }
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   // a wildcard is no address to open: the URL names loopback, which the Host check answers (0.0.0.0 it does not)

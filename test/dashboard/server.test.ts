@@ -291,31 +291,29 @@ test('bad options are UserErrors that say what and where', async () => {
 test("startDashboard names a library caller's options (options.port, options.host, options.allowHosts), the CLI's flags as before", async () => {
   const port = Number(new URL(dash.url).port);
   const refusal = async (opts: Parameters<typeof startDashboard>[0], words?: OptionWords): Promise<{ message: string; warnings: string }> => {
-    const lines: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
-    try {
-      await startDashboard(opts, words).then((d) => d.close());
-    } catch (e) {
-      assert.ok(isUserError(e), String(e));
-      return { message: e.message, warnings: lines.join('') };
-    } finally {
-      process.stderr.write = write;
-    }
-    assert.fail('expected a refusal');
+    const { result: e, stderr } = await withStderr(() => startDashboard(opts, words).then((d) => d.close()).then(() => assert.fail('expected a refusal'), (e: unknown) => e));
+    assert.ok(isUserError(e), String(e));
+    return { message: e.message, warnings: stderr };
   };
   const taken = await refusal({ runs: tmp.dirs, port });
   assert.equal(taken.message, `startDashboard: port ${port} on 127.0.0.1 is already in use; choose another with options.port, or options.port 0 for any free one`);
   assert.equal((await refusal({ runs: tmp.dirs, port }, FLAG_WORDS)).message,
     `port ${port} on 127.0.0.1 is already in use; choose another with --port, or --port 0 for any free one`);
-  // 192.0.2.1 (TEST-NET-1) is no address of this machine: the non-loopback warning, then the refusal
+  // 192.0.2.1 (TEST-NET-1) is no address of this machine: the refusal alone (the warning that the runs were readable
+  // from the network came first, of a dashboard that never listened)
   const lib = await refusal({ runs: tmp.dirs, host: '192.0.2.1' });
-  assert.doesNotMatch(lib.message + lib.warnings, /--[a-z]/);
+  assert.doesNotMatch(lib.message, /--[a-z]/);
   assert.match(lib.message, /^startDashboard: cannot listen on host "192\.0\.2\.1" \(EADDRNOTAVAIL\); give an address of this machine with options\.host$/);
-  assert.match(lib.warnings, /\(options\.allowHosts adds a name\)/);
+  assert.equal(lib.warnings, '');
   const cli = await refusal({ runs: tmp.dirs, host: '192.0.2.1' }, FLAG_WORDS);
   assert.match(cli.message, /^cannot listen on host "192\.0\.2\.1" \(EADDRNOTAVAIL\); give an address of this machine with --host$/);
-  assert.match(cli.warnings, /\(--allow-host adds a name\)/);
+  assert.equal(cli.warnings, '');
+  // listening on every address, the warning names the caller's option
+  for (const [w, say] of [[undefined, /\(options\.allowHosts adds a name\)$/m], [FLAG_WORDS, /\(--allow-host adds a name\)$/m]] as const) {
+    const { stderr } = await withStderr(async () => (await startDashboard({ runs: tmp.dirs, host: '0.0.0.0' }, w)).close());
+    assert.match(stderr, say);
+    if (w === undefined) assert.doesNotMatch(stderr, /--[a-z]/);
+  }
   // an IPv6 address with a zone that names no interface: listen fails EINVAL, which escaped as a crash with a stack
   const zone = await refusal({ runs: tmp.dirs, host: 'fe80::1%nosuch' }, FLAG_WORDS);
   assert.match(zone.message, /^cannot listen on host "fe80::1%nosuch" \((EINVAL|EAFNOSUPPORT)\); give an address of this machine with --host$/);
@@ -325,14 +323,8 @@ test("startDashboard names a library caller's options (options.port, options.hos
 // "listening on 0"; `127.1` and `LOCALHOST` (loopback) were warned of as reachable from the network
 test('a short IPv4 form (0, 127.1) is the address it stands for and a name is compared in lower case: the URL, the warning and the Host check say so', async () => {
   const started = async (host: string): Promise<{ d: Dashboard; warnings: string }> => {
-    const lines: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
-    try {
-      return { d: await startDashboard({ runs: tmp.dirs, host, allowHosts: ['127.2', 'MyBox.Lan', 'Bücher.Lan'] }), warnings: lines.join('') };
-    } finally {
-      process.stderr.write = write;
-    }
+    const { result: d, stderr } = await withStderr(() => startDashboard({ runs: tmp.dirs, host, allowHosts: ['127.2', 'MyBox.Lan', 'Bücher.Lan'] }));
+    return { d, warnings: stderr };
   };
   for (const [host, shownAs] of [['127.1', '127.0.0.1'], ['0x7f.0.0.1', '127.0.0.1'], ['LOCALHOST', 'localhost']] as const) {
     const { d, warnings } = await started(host);
@@ -357,3 +349,16 @@ test('a short IPv4 form (0, 127.1) is the address it stands for and a name is co
     await d.close();
   }
 });
+
+/** What `body` resolves to, and what was written to stderr while it ran. */
+async function withStderr<T>(body: () => Promise<T>): Promise<{ result: T; stderr: string }> {
+  const lines: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    const result = await body();
+    return { result, stderr: lines.join('') };
+  } finally {
+    process.stderr.write = write;
+  }
+}
