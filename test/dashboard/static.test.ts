@@ -22,7 +22,6 @@ test('a FIFO given to sendFile (swapped in after the check) is a 404, and the se
   execFileSync('mkfifo', [fifo]);
   const child = `
     import * as http from 'node:http';
-import * as net from 'node:net';
     import { sendFile } from ${JSON.stringify(runnable(STATIC))};
     const server = http.createServer((req, res) => sendFile(res, ${JSON.stringify(fifo)}, 'text/plain', {}));
     server.listen(0, '127.0.0.1', async () => {
