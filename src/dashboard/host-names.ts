@@ -47,7 +47,8 @@ export function allowHostProblem(name: string): string | null {
   const port = /^(\[[^\]]*\]|[^:]+):\d*$/.exec(name);
   if (port) return `"${name}" has a port; give the name alone (${port[1]}): the Host check compares names, whatever the port`;
   // a name no Host header holds (a list, a wildcard, -box, a..b) was taken and matched no request: each refused, 403
-  if (name.includes(',')) return `"${name}" is no host name or address: give one name each time (${name.split(',').filter(Boolean).join(', then ')})`;
+  const listed = name.split(',').filter(Boolean);
+  if (listed.length > 1) return `"${name}" is no host name or address: give one name each time (${listed.join(', then ')})`;
   if (name.includes('*')) return `"${name}" is no host name or address: there are no wildcards, give each name`;
   const bare = /^\[(.*)\]$/.exec(name)?.[1] ?? name;
   if (net.isIP(bare) === 0 && hostProblem(domainToASCII(name) || name) !== null) return `"${name}" is no host name or address; give one such as mybox.lan`;

@@ -281,7 +281,8 @@ test('bad options are UserErrors that say what and where', async () => {
   // names no Host header can hold were taken and matched nothing: every request so addressed refused (403) without a word
   await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['a.lan,b.lan'] }), /^allowHosts: "a\.lan,b\.lan" is no host name or address: give one name each time \(a\.lan, then b\.lan\)$/);
   await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['*.lan'] }), /^allowHosts: "\*\.lan" is no host name or address: there are no wildcards, give each name$/);
-  for (const bad of ['-box', 'a..b', 'a%b']) await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: [bad] }), /is no host name or address; give one such as mybox\.lan$/);
+  // a comma with one name or none is no list: the rule for a name (it said "give one name each time ()")
+  for (const bad of ['-box', 'a..b', 'a%b', ',', 'a.lan,']) await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: [bad] }), /is no host name or address; give one such as mybox\.lan$/);
   const port = Number(new URL(dash.url).port);
   await expectUserError(startDashboard({ runs: tmp.dirs, port }), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
 });
