@@ -11,6 +11,9 @@ import { tempRuns } from './helpers.ts';
 
 const EVALS = 2000;
 
+/** The page's uPlot instance, as far as a series' path builder goes. */
+interface PathPlot { data: unknown[][]; series: Array<{ paths(plot: PathPlot, series: number, from: number, to: number): unknown }> }
+
 test('a run with a new val set at every evaluation draws one val series of points, said in the legend and the panel', { skip: SKIP, timeout: 120_000 }, async () => {
   const tmp = tempRuns();
   const dir = path.join(tmp.root, 'flood');
@@ -27,6 +30,12 @@ test('a run with a new val set at every evaluation draws one val series of point
       const loss = await chartSeries(page, 'loss');
       assert.deepEqual(loss.map((s) => s.label), ['flood train', `flood val (${EVALS} val sets: points only)`]);
       assert.equal(loss[1]!.points.length, EVALS, 'every evaluation is drawn');
+      // points only: the val series builds no path (uPlot's paths option), the train series its line
+      const lines = await page.evaluate(() => {
+        const plot = (globalThis as unknown as { __dashboard: { charts: { loss: { plot: PathPlot } } } }).__dashboard.charts.loss.plot;
+        return plot.series.slice(1).map((s, i) => s.paths(plot, i + 1, 0, plot.data[0]!.length - 1) !== null);
+      });
+      assert.deepEqual(lines, [true, false], 'a line for train, none for val');
       const accuracy = await chartSeries(page, 'accuracy');
       assert.equal(accuracy.length, 2, `accuracy and macro-F1 (none) only: ${accuracy.length} series`);
       const status = (await page.textContent('article[data-run="0"] .status'))!;
