@@ -10,6 +10,7 @@ import { jsonValueText, ownField } from '../util/json-file.ts';
 import { SHAREGPT_ROLES, textOfParts } from './layouts.ts';
 import { didYouMean } from '../util/did-you-mean.ts';
 import type { DetectResult } from './detect-result.ts';
+import { nameTurns, turnNamed, type TurnName } from './field-names.ts';
 import type { ChatTurn, FieldMap, Rejection } from './record-shape.ts';
 import { reject, stringField, typeName } from './record-fields.ts';
 import { loneSurrogateDetail } from './clean.ts';
@@ -71,12 +72,14 @@ export function roleRefusal(role: unknown, where: string, sharegpt: boolean, rea
 interface ChatReading {
   contextTurns?: number;
   checkingHint?: boolean;
+  /** The input's names of the turns given, by index, where a layout renamed them (an Alpaca row's "output"); else `f`'s. */
+  names?: readonly TurnName[];
 }
 
 /** `raw` (a record's messages, as given) as a validated chat record, or why not; `f` names the fields in the input, `words` the caller's option words. */
 export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_WORDS, reading: ChatReading = {}): DetectResult {
   if (!Array.isArray(raw)) return reject('unknown_shape', `"${f.messages}" is ${typeName(raw)}, not an array`);
-  const messages: ChatTurn[] = [];
+  const messages: ChatTurn[] = [], names: TurnName[] = [];
   const turns: TurnsContext = {
     turns: raw,
     follows: (patch) => !reading.checkingHint && 'record' in detectChat(raw, { ...f, ...patch }, words, { ...reading, checkingHint: true }),
@@ -130,6 +133,7 @@ export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_
       ...(calls !== undefined ? { tool_calls: calls } : {}), ...(callId !== undefined ? { tool_call_id: callId } : {}),
     };
     messages.push(r === 'assistant' && !trained ? { ...turn, weight: 0 } : turn);
+    names.push(reading.names?.[i] ?? turnNamed(f.messages, i, f.content));
   }
   // Turns after the last assistant turn are context for nothing: left out, as the report says (TRL would carry them
   // untrained at the sequence's end, which changes no loss). Assistant turns before the first user turn (a ShareGPT
@@ -137,15 +141,17 @@ export function detectChat(raw: unknown, f: FieldMap, words: OptionWords = FLAG_
   let last = messages.length - 1;
   while (last >= 0 && (messages[last]!.role === 'user' || messages[last]!.role === 'tool') && messages.slice(0, last).some((m) => m.role === 'assistant')) last--;
   const trailingTurns = messages.length - 1 - last;
-  messages.length = last + 1;
+  messages.length = names.length = last + 1;
   const first = messages[0]?.role === 'system' ? 1 : 0;
   let opening = 0;
   while (messages[first + opening]?.role === 'assistant') opening++;
   const leadingTurns = messages.slice(first + opening).some((m) => m.role === 'user') ? opening : 0;
   messages.splice(first, leadingTurns);
+  names.splice(first, leadingTurns);
   const bad = checkRoles(messages);
   if (bad) return reject('invalid_roles', bad);
   if (!messages.some((m) => m.role === 'assistant' && m.weight !== 0)) return reject('empty', 'no assistant turn is trained: each has weight 0 (or training: false)');
+  nameTurns(messages, names);
   return { record: { shape: 'chat', messages }, ...(leadingTurns > 0 ? { leadingTurns } : {}), ...(trailingTurns > 0 ? { trailingTurns } : {}) };
 }
 

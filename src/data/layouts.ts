@@ -16,6 +16,7 @@ import { isRecord, ownField } from '../util/json-file.ts';
 import { loneSurrogateDetail, normalizeText } from './clean.ts';
 import { keepNumberSpellings } from './ingest/number-spellings.ts';
 import { placeholderOf } from './placeholder.ts';
+import { turnNamed, type TurnName } from './field-names.ts';
 import type { Rejection } from './record-shape.ts';
 import { isTextValue, textValue, typeName } from './record-fields.ts';
 
@@ -71,7 +72,9 @@ export interface LayoutChat {
    * A system prompt beside the turns (LLaMA-Factory's ShareGPT), the chat's system turn when it has none of its own;
    * added after the turns are checked, so that their errors name their own indices.
    */
-  system?: string;
+  system?: SystemBeside;
+  /** The input's names of the turns (field-names.ts), where they are not `names`' (an instruction pair's "output"). */
+  turnNames?: TurnName[];
   /** An instruction pair's input or context (or its instruction, beside an input) that stood for a missing one ("nan", "<noinput>"): its key and text, left out. */
   noInput?: { key: string; text: string };
 }
@@ -93,10 +96,17 @@ function answerStandsForNone(text: string): boolean {
  * The system prompt beside a record's turns ('' when none): LLaMA-Factory's ShareGPT and OpenAI-format datasets have a
  * "system" column beside them; the chat's own system turn wins, as there (see record.ts).
  */
-export function systemBeside(v: Record<string, unknown>): string | Rejection {
+export function systemBeside(v: Record<string, unknown>): SystemBeside | Rejection {
   const systemKey = systemKeyOf(v);
   if (typeof systemKey === 'object') return systemKey;
-  return systemKey ? textOf(v, systemKey) : '';
+  const text = systemKey ? textOf(v, systemKey) : '';
+  return typeof text === 'string' ? { key: systemKey ?? '', text } : text;
+}
+
+/** A system prompt beside a record's turns: its key ('' when none) and its text. */
+export interface SystemBeside {
+  key: string;
+  text: string;
 }
 
 /**
@@ -132,7 +142,8 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages',
       // a turn with both "value" and "content" of other words (by default "value" is read): which to train is not guessed
       const twice = contentKey === 'content' ? turns.map((t, i) => secondText(t, ['content'], 'value', "the turn's words", { where: `${key}[${i}].` })).find((d) => d !== null) : undefined;
       if (twice !== undefined) return { reason: 'unknown_shape', detail: twice };
-      const messages = turns.map((t) => {
+      const turnNames: TurnName[] = [];
+      const messages = turns.map((t, i) => {
         const from = ownField(t, 'from');
         const speaker = typeof from === 'string' ? (ownField(SHAREGPT_ROLES, from.trim().toLowerCase()) ?? from) : from;
         // a turn's words under the field --field content names, which wins over "value" (an option the user gave); by
@@ -140,14 +151,15 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages',
         // from_list of turns {from, value} and {from, content} gives each turn both keys, the one it lacked null) or blank
         const named = ownField(t, contentKey) !== undefined && (contentKey !== 'content' || filledText(t, 'value') === null);
         const valueKey = named ? contentKey : 'value';
+        turnNames.push(turnNamed(key, i, valueKey));
         // a turn without them keeps its keys, so that the chat's rejection names them
         const turn: Record<string, unknown> = ownField(t, valueKey) === undefined ? { ...t, from: speaker } : { from: speaker, value: ownField(t, valueKey) };
         for (const k of ['weight', 'training']) if (ownField(t, k) !== undefined) turn[k] = ownField(t, k); // whether the turn is trained
         return keepNumberSpellings(t, turn);
       });
       const system = systemBeside(v);
-      if (typeof system !== 'string') return system;
-      return { layout: 'sharegpt', messages, names: { messages: key, role: 'from', content: 'value' }, ...(system.trim() !== '' ? { system } : {}) };
+      if ('reason' in system) return system;
+      return { layout: 'sharegpt', messages, names: { messages: key, role: 'from', content: 'value' }, turnNames, ...(system.text.trim() !== '' ? { system } : {}) };
     }
   }
   // Alpaca and Dolly rows merged into one table have an empty (or "nan") "input" and "output" beside Dolly's "context"
@@ -182,13 +194,18 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages',
   const left = noInput ?? noInstruction;
   const history = historyTurns(ownField(v, 'history'));
   if (!Array.isArray(history)) return history;
+  const system = systemKey && text[systemKey]!.trim() ? [systemKey] : [];
+  // the user turn's text: the instruction, the input, or both
+  const asked = noInstruction ? [contextKey!] : context === '' ? [instructionKey] : [instructionKey, contextKey!];
+  const turnNames = [...system, ...history.map((_, k) => `history[${k >> 1}][${k & 1}]`), asked.join('"+"'), answerKey]
+    .map((n) => ({ turn: `"${n}"`, content: `"${n}"` }));
   const messages = [
-    ...(systemKey && text[systemKey]!.trim() ? [{ role: 'system', content: text[systemKey] }] : []),
+    ...system.map((k) => ({ role: 'system', content: text[k] })),
     ...history,
     { role: 'user', content: noInstruction ? context : context === '' ? text[instructionKey] : `${text[instructionKey]!.trimEnd()}\n\n${context}` },
     { role: 'assistant', content: text[answerKey] },
   ];
-  return { layout: 'instruction_pairs', messages, names: { messages: `${instructionKey}/${answerKey}`, role: 'role', content: 'content' }, ...(left ? { noInput: left } : {}) };
+  return { layout: 'instruction_pairs', messages, names: { messages: `${instructionKey}/${answerKey}`, role: 'role', content: 'content' }, turnNames, ...(left ? { noInput: left } : {}) };
 }
 
 /**

@@ -196,7 +196,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     // a raw file's record is checked as prepare checks it (a prepare output was, with its own options: --keep-placeholders;
     // its records, moved away from its report.json, still carry the id and source it wrote)
     // a report.json beside it that does not parse is no prepare's: the records are checked as a raw file's
-    const bad = (report === null || 'error' in report) && !preparedRecord(item.value) ? checkRecord(det.record, rawLimits, [], null) : null;
+    const bad = (report === null || 'error' in report) && !preparedRecord(item.value) ? checkRecord(det.record, rawLimits, [], null, {}, fields) : null;
     if (bad) throw new UserError(`${bad.reason}: ${bad.detail} (${cleans(bad.detail)})`, where);
     if (det.leadingTurns || det.trailingTurns) stats.cutShort++;
     stats.records++;

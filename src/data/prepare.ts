@@ -341,7 +341,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
         if (recordHasHtml(rec)) {
           if (opts.stripHtml) {
             tally.countHtml(true);
-            const stripped = stripRecordHtml(rec, words);
+            const stripped = stripRecordHtml(rec, words, fields);
             if ('reason' in stripped) {
               reject(si, item, stripped.reason, stripped.detail, item.raw);
               continue;
@@ -349,7 +349,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
             rec = stripped;
           } else htmlAsWritten = true;
         }
-        const bad = checkRecord(rec, limits, specials, givenLabels, templateTokens);
+        const bad = checkRecord(rec, limits, specials, givenLabels, templateTokens, fields);
         if (bad) {
           reject(si, item, bad.reason, bad.detail, item.raw);
           continue;

@@ -4,11 +4,12 @@
 // prepare runs them after a record is read and normalised, before deduplication.
 import { charLength, loneSurrogate } from './clean.ts';
 import { memberPath } from './ingest/duplicate-keys.ts';
+import { namesOf, turnName, type FieldNames } from './field-names.ts';
 import { hasHtml } from './html.ts';
 import { labelsIs, nearClassHint, type LabelSet } from './labels.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import { placeholderOf } from './placeholder.ts';
-import { textFields, type DataRecord, type Reason } from './record.ts';
+import { DEFAULT_FIELDS, textFields, type DataRecord, type FieldMap, type Reason } from './record.ts';
 import { TEMPLATE_KWARGS_FIELD, kwargsToCheck } from './template-kwargs-field.ts';
 
 export interface RecordLimits {
@@ -24,13 +25,15 @@ export interface RecordLimits {
 
 /**
  * Why `rec` is rejected, or null; `specials`: the special tokens' texts; `labels`: the classes given, if any;
- * `templateTokens`: the special tokens the chat template is given by name (a chat's template variable may restate one).
+ * `templateTokens`: the special tokens the chat template is given by name (a chat's template variable may restate one);
+ * `fieldMap`: the field map it was read with; a rejection names a field as the input does (field-names.ts).
  */
 export function checkRecord(
   rec: DataRecord, limits: RecordLimits, specials: readonly string[], labels: LabelSet | null, templateTokens: Readonly<Record<string, string>> = {},
+  fieldMap: FieldMap = DEFAULT_FIELDS,
 ): { reason: Reason; detail: string } | null {
-  const words = limits.words ?? FLAG_WORDS, fields = textFields(rec), say = words.say;
-  const lone = loneSurrogateInToolParts(rec);
+  const names = namesOf(rec, fieldMap), words = limits.words ?? FLAG_WORDS, fields = textFields(rec, names), say = words.say;
+  const lone = loneSurrogateInToolParts(rec, names);
   if (lone !== null) return { reason: 'invalid_utf8', detail: lone };
   if (!limits.keepPlaceholders) {
     for (const { text, answer, name } of fields) {
@@ -74,12 +77,12 @@ export function checkRecord(
  * text fields were checked as they were read (record-fields.ts); the calls, call ids and tools are kept as given, and
  * a lone surrogate there stopped the tokenizer ("untokenizable", at a character of the rendered chat).
  */
-function loneSurrogateInToolParts(rec: DataRecord): string | null {
+function loneSurrogateInToolParts(rec: DataRecord, names: FieldNames): string | null {
   if (rec.shape !== 'chat') return null;
   const parts: Array<[string, unknown]> = [];
   rec.messages.forEach((m, i) => {
-    if (m.tool_calls !== undefined) parts.push([`messages[${i}].tool_calls`, m.tool_calls]);
-    if (m.tool_call_id !== undefined) parts.push([`messages[${i}].tool_call_id`, m.tool_call_id]);
+    if (m.tool_calls !== undefined) parts.push([`${turnName(names, i).turn}.tool_calls`, m.tool_calls]);
+    if (m.tool_call_id !== undefined) parts.push([`${turnName(names, i).turn}.tool_call_id`, m.tool_call_id]);
   });
   if (rec.tools !== undefined) parts.push(['"tools"', rec.tools]);
   if (rec.chatTemplateKwargs !== undefined) parts.push(['"chat_template_kwargs"', rec.chatTemplateKwargs]);

@@ -3,6 +3,7 @@
 import type { ChatTurn } from './record-shape.ts';
 import { isPythonFloat, pythonJson } from './python-numbers.ts';
 import type { DataRecord } from './record-shape.ts';
+import { CANONICAL_NAMES, turnName, type FieldNames } from './field-names.ts';
 
 /**
  * `x` as JSON with every object's keys sorted: tool calls and definitions that differ only in key order are the same
@@ -165,20 +166,21 @@ export function callIdText(id: unknown): string {
   return typeof id === 'string' ? id : pythonJson(id);
 }
 
-/** Every text field of a record, for checks that apply to all of them. */
-export function textFields(r: DataRecord): TextField[] {
+/** Every text field of a record, for checks that apply to all of them, each named as `names` says the input names it. */
+export function textFields(r: DataRecord, names: FieldNames = CANONICAL_NAMES): TextField[] {
+  const { fields: f } = names;
   switch (r.shape) {
     case 'text':
-    case 'classification': return [{ text: r.text, answer: false, name: '"text"' }];
-    case 'prompt_completion': return [{ text: r.prompt, answer: false, name: '"prompt"' }, { text: r.completion, answer: true, name: '"completion"' }];
+    case 'classification': return [{ text: r.text, answer: false, name: `"${f.text}"` }];
+    case 'prompt_completion': return [{ text: r.prompt, answer: false, name: `"${f.prompt}"` }, { text: r.completion, answer: true, name: `"${f.completion}"` }];
     // a tool call's text (its calls' JSON: names, arguments) is checked as an answer's, for a special token's text
     // the tool definitions and template variables too, which the template renders into the prompt
     case 'chat': return [...r.messages.flatMap((m, i) => [
-      { text: m.content, answer: m.role === 'assistant', name: `messages[${i}].content` },
-      ...(m.name === undefined ? [] : [{ text: m.name, answer: false, name: `messages[${i}].name`, asGiven: true as const }]),
-      ...(m.tool_calls === undefined ? [] : [{ text: pythonJson(m.tool_calls), answer: true, name: `messages[${i}].tool_calls`, asGiven: true as const }]),
+      { text: m.content, answer: m.role === 'assistant', name: turnName(names, i).content },
+      ...(m.name === undefined ? [] : [{ text: m.name, answer: false, name: `${turnName(names, i).turn}.name`, asGiven: true as const }]),
+      ...(m.tool_calls === undefined ? [] : [{ text: pythonJson(m.tool_calls), answer: true, name: `${turnName(names, i).turn}.tool_calls`, asGiven: true as const }]),
       // a tool result's call id: rendered too (v0.3's [TOOL_RESULTS] {"call_id": …})
-      ...(m.tool_call_id === undefined ? [] : [{ text: callIdText(m.tool_call_id), answer: false, name: `messages[${i}].tool_call_id`, asGiven: true as const }]),
+      ...(m.tool_call_id === undefined ? [] : [{ text: callIdText(m.tool_call_id), answer: false, name: `${turnName(names, i).turn}.tool_call_id`, asGiven: true as const }]),
     ]), ...(r.tools === undefined ? [] : [{ text: pythonJsonOnce(r.tools), answer: false, name: '"tools"', asGiven: true as const }]),
     ...(r.chatTemplateKwargs === undefined ? [] : [{ text: pythonJsonOnce(r.chatTemplateKwargs), answer: false, name: '"chat_template_kwargs"', asGiven: true as const, variables: true as const }])];
     case 'pretokenized': return [];

@@ -14,7 +14,7 @@ import { isTurn } from './ingest/json-object-scan.ts';
 import { numberSpelling, parseJsonNotingNumbers, readingRecord } from './ingest/number-spellings.ts';
 import { mojibakeRepairs } from './mojibake.ts';
 import { MORE, NAME, NO_CLASS_LIST, canonicalLabel, labelsIs, type LabelReading, type LabelValue, type NoLabel } from './labels.ts';
-import { PAIR_KEYS, answerBesideCompletion, hasInstructionPair, isShareGptTurns, pairKeysButForCase, readLayout, systemBeside } from './layouts.ts';
+import { PAIR_KEYS, answerBesideCompletion, hasInstructionPair, isShareGptTurns, pairKeysButForCase, readLayout, systemBeside, type SystemBeside } from './layouts.ts';
 import { parsePretokenized } from './pretokenized.ts';
 import { tokenClassificationRefusal } from './token-tags.ts';
 import { withoutUnfilledShapes } from './unfilled-shapes.ts';
@@ -24,6 +24,7 @@ import { reject, stringField, stringifiedTexts, typeName } from './record-fields
 import { canonicalContent } from './record-content.ts';
 import { DEFAULT_FIELDS, type DataRecord, type FieldMap, type Rejection, type Task } from './record-shape.ts';
 import type { DetectResult } from './detect-result.ts';
+import { turnNamesOf } from './field-names.ts';
 
 export { DEFAULT_FIELDS, otherTask, type ChatTurn, type DataRecord, type FieldMap, type Reason, type Rejection, type Shape, type Task } from './record-shape.ts';
 export { canonicalContent, comparableParts, contentKeys, recordFields, textFields, type TextField } from './record-content.ts';
@@ -58,10 +59,11 @@ function openAssistantItem(v: Record<string, unknown>, f: FieldMap): string | nu
 }
 
 /** A chat given the system prompt beside its turns (`system`), normalised, unless it is empty or the chat has its own. */
-function withSystem(det: DetectResult, system: string): DetectResult {
-  const content = normalizeText(system);
+function withSystem(det: DetectResult, system: SystemBeside | undefined): DetectResult {
+  const content = normalizeText(system?.text ?? '');
   if (content !== '' && 'record' in det && det.record.shape === 'chat' && det.record.messages[0]!.role !== 'system') {
     det.record.messages.unshift({ role: 'system', content });
+    turnNamesOf(det.record.messages)?.unshift({ turn: `"${system!.key}"`, content: `"${system!.key}"` });
   }
   return det;
 }
@@ -144,7 +146,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     if (read !== null) {
       if ('reason' in read) return read;
       if (task === 'classification') return reject('wrong_task', `a chat record (${read.names.messages}) in a classification run`);
-      const det = withSystem(detectChat(read.messages, { ...f, ...read.names }, words), read.system ?? '');
+      const det = withSystem(detectChat(read.messages, { ...f, ...read.names }, words, read.turnNames ? { names: read.turnNames } : {}), read.system);
       if (!('record' in det)) return det;
       return { ...det, layout: read.layout, ...(read.noInput ? { noInput: read.noInput } : {}) };
     }
@@ -189,7 +191,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   if (has(v, f.messages)) {
     if (task === 'classification') return reject('wrong_task', 'a chat record in a classification run');
     const system = systemBeside(v);
-    if (typeof system !== 'string') return system;
+    if ('reason' in system) return system;
     const turns = fromJsonCell(ownField(v, f.messages));
     return brokenJsonCell(turns, f.messages) ?? withSystem(detectChat(turns, f, words), system);
   }

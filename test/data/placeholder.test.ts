@@ -69,3 +69,43 @@ test('prepare --keep-placeholders keeps them, and says so in report.json', () =>
   assert.equal(kept.kept, 3);
   assert.equal(kept.options.keep_placeholders, true);
 });
+
+test("prepare's placeholder and special-token rejections name the input's field, as an empty one's do (was: messages[1].content, no field of the file)", () => {
+  const dir = tempDir('mt-placeholder-');
+  const files = writeFiles(dir, {
+    'sg.jsonl': [
+      '{"conversations": [{"from": "human", "value": "Q"}, {"from": "gpt", "value": "nan"}]}',
+      '{"conversations": [{"from": "human", "value": "Q"}, {"from": "gpt", "value": ""}]}',
+      // an empty system turn is dropped: the placeholder is still the input's turn 1
+      '{"conversations": [{"from": "system", "value": ""}, {"from": "human", "value": "nan"}, {"from": "gpt", "value": "A"}]}',
+      '{"system": "You are <s>", "conversations": [{"from": "human", "value": "Q"}, {"from": "gpt", "value": "ok"}]}',
+      '{"instruction": "Do <s>", "input": "the context", "output": "ok"}',
+      '{"instruction": "q1", "history": [["hq", "nan"]], "output": "ok2"}',
+      '{"question": "[deleted]", "answer": " A"}',
+      '{"conversations": [{"from": "human", "value": "A kept question"}, {"from": "gpt", "value": "A kept answer"}]}',
+    ].join('\n') + '\n',
+    'alpaca.csv': 'instruction,input,output\nNaN,,Answer here\nKept,,Kept answer\n',
+    'html.jsonl': [
+      '{"conversations": [{"from": "system", "value": ""}, {"from": "human", "value": "<p></p>"}, {"from": "gpt", "value": "A"}]}',
+      '{"conversations": [{"from": "system", "value": ""}, {"from": "human", "value": "<p>x &lt;/s&gt;</p>"}, {"from": "gpt", "value": "A"}]}',
+      '{"conversations": [{"from": "human", "value": "<b>Kept</b>"}, {"from": "gpt", "value": "A kept answer"}]}',
+    ].join('\n') + '\n',
+    'pc.jsonl': '{"q": "nan", "a": " A"}\n{"q": "Kept?", "a": " yes"}\n',
+  });
+  const tok = mistralTokenizer();
+  const details = (inputs: string[], out: string, fields?: Record<string, string>): string[] => {
+    prepare({ inputs, outDir: path.join(dir, out), tokenizer: tok, split: [1, 0, 0], ...(fields ? { fields } : {}) });
+    return readJsonl<{ detail: string }>(path.join(dir, out, 'rejected.jsonl')).map((r) => r.detail.replace(/ (is what|contains).*/, ' $1'));
+  };
+  assert.deepEqual(details([files['sg.jsonl']!], 'a'), [
+    'conversations[1].value: "nan" is what', 'conversations[1] (assistant) has empty content', 'conversations[1].value: "nan" is what',
+    '"system" contains', '"instruction"+"input" contains', '"history[0][1]": "nan" is what', '"question": "[deleted]" is what',
+  ]);
+  assert.deepEqual(details([files['alpaca.csv']!], 'b'), ['"instruction": "NaN" is what']);
+  // with --strip-html: a turn its HTML empties, and one that holds a special token once stripped, named as the input does
+  prepare({ inputs: [files['html.jsonl']!], outDir: path.join(dir, 'h'), tokenizer: tok, split: [1, 0, 0], stripHtml: true });
+  assert.deepEqual(readJsonl<{ detail: string }>(path.join(dir, 'h', 'rejected.jsonl')).map((r) => r.detail.replace(/ (holds|contains) .*/, ' $1')),
+    ['conversations[1].value holds', 'conversations[1].value contains']);
+  // a prompt/completion record read through the field option: its own key, not "prompt"
+  assert.deepEqual(details([files['pc.jsonl']!], 'c', { prompt: 'q', completion: 'a' }), ['"q": "nan" is what']);
+});
