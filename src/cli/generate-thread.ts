@@ -111,7 +111,7 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
       maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK, topP: settings.topP, minP: settings.minP, epsilonCutoff: settings.epsilonCutoff, typicalP: settings.typicalP, etaCutoff: settings.etaCutoff,
       sequenceBias: settings.sequenceBias, badWordsIds: settings.badWordsIds, suppressTokens: settings.suppressTokens, beginSuppressTokens: settings.beginSuppressTokens,
       stopStrings: settings.stopStrings, tokenizer,
-      repetitionPenalty: settings.repetitionPenalty, noRepeatNgramSize: settings.noRepeatNgramSize, minNewTokens: settings.minNewTokens, seed, eosIds: stopIds(model.cfg, tokenizer.eosId, file.eosIds), padId: file.padId, onToken: (id) => {
+      repetitionPenalty: settings.repetitionPenalty, noRepeatNgramSize: settings.noRepeatNgramSize, minNewTokens: settings.minNewTokens, seed, eosIds: stopIds(model.cfg, tokenizer.eosId, file.eosIds), hfEosIds: file.eosIds, padId: file.padId, onToken: (id) => {
         if (hasToken(tokenizer, id)) stream.push(id);
       },
     });

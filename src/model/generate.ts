@@ -24,13 +24,19 @@ export interface GenerateOptions extends SamplingOptions {
   seed?: number;
   /** Token ids that end generation (default: the config's eos_token_id). The EOS is included in the output. */
   eosIds?: readonly number[];
+  /**
+   * transformers' eos_token_id (generation_config.json's: readGenerationConfig(folder).eosIds), the EOS ids its
+   * bad_words_ids leaves out and min_new_tokens bans, where eosIds holds more (stopIds adds the tokenizer's EOS, which
+   * HF neither bans nor spares); default eosIds.
+   */
+  hfEosIds?: readonly number[];
   /** transformers' no_repeat_ngram_size (0 = off): no n-gram of the prompt and new tokens comes twice. */
   noRepeatNgramSize?: number;
-  /** transformers' min_new_tokens (0 = off): the EOS ids are banned before that many new tokens. */
+  /** transformers' min_new_tokens (0 = off): the EOS ids (hfEosIds) are banned before that many new tokens. */
   minNewTokens?: number;
   /** transformers' sequence_bias: [[ids], bias] pairs; the bias is added to the logit of a sequence's last id where the text ends with the rest. */
   sequenceBias?: readonly SequenceBias[];
-  /** transformers' bad_words_ids: token sequences never generated (a one-token one that is an EOS id is left out, as in transformers). */
+  /** transformers' bad_words_ids: token sequences never generated (a one-token one that is an EOS id of hfEosIds is left out, as in transformers). */
   badWordsIds?: readonly (readonly number[])[];
   /** transformers' suppress_tokens: ids never generated. */
   suppressTokens?: readonly number[];
@@ -68,7 +74,7 @@ export function stopIds(cfg: { eosTokenIds: readonly number[] }, tokenizerEos: n
   return [...new Set([...(generationEos ?? cfg.eosTokenIds), ...(tokenizerEos !== null ? [tokenizerEos] : [])])];
 }
 
-const GENERATE_OPTIONS = ['maxNewTokens', 'seed', 'eosIds', 'onToken', 'padId', 'noRepeatNgramSize', 'minNewTokens', 'temperature', 'topK', 'topP', 'minP', 'epsilonCutoff', 'typicalP', 'etaCutoff', 'repetitionPenalty', 'sequenceBias', 'badWordsIds', 'suppressTokens', 'beginSuppressTokens', 'stopStrings', 'tokenizer'] as const satisfies ReadonlyArray<keyof GenerateOptions>;
+const GENERATE_OPTIONS = ['maxNewTokens', 'seed', 'eosIds', 'hfEosIds', 'onToken', 'padId', 'noRepeatNgramSize', 'minNewTokens', 'temperature', 'topK', 'topP', 'minP', 'epsilonCutoff', 'typicalP', 'etaCutoff', 'repetitionPenalty', 'sequenceBias', 'badWordsIds', 'suppressTokens', 'beginSuppressTokens', 'stopStrings', 'tokenizer'] as const satisfies ReadonlyArray<keyof GenerateOptions>;
 /** The positions generation takes: an int32's. */
 const MAX_POSITIONS = 2 ** 31 - 1;
 const SAMPLE_HOW = 'give options.temperature > 0 to sample (0, the default, is greedy)';
@@ -92,9 +98,12 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   }
   if (opts.seed !== undefined) needInteger('generate', 'options.seed', opts.seed, 0);
   // ids that are no integers ('2') matched no token, and generation ran on to maxNewTokens
-  if (opts.eosIds !== undefined && !(Array.isArray(opts.eosIds) && opts.eosIds.every((id) => Number.isSafeInteger(id)))) {
-    needArg('generate', 'options.eosIds', opts.eosIds, 'array', { hint: 'a list of token ids, e.g. [2]' });
-    throw new UserError(`options.eosIds is ${JSON.stringify(opts.eosIds)}: give a list of token ids (integers), e.g. [2]`, 'generate');
+  for (const key of ['eosIds', 'hfEosIds'] as const) {
+    const ids = opts[key];
+    if (ids !== undefined && !(Array.isArray(ids) && ids.every((id) => Number.isSafeInteger(id)))) {
+      needArg('generate', `options.${key}`, ids, 'array', { hint: 'a list of token ids, e.g. [2]' });
+      throw new UserError(`options.${key} is ${JSON.stringify(ids)}: give a list of token ids (integers), e.g. [2]`, 'generate');
+    }
   }
   if (opts.onToken !== undefined) needArg('generate', 'options.onToken', opts.onToken, 'function', { hint: 'a function (id) => void' });
   requireSamplingOptions(opts);
@@ -103,8 +112,8 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   // the kernels gather these rows unchecked; named as the caller wrote it (was "the prompt: input_ids[1] = …", no function)
   checkRow({ inputIds: prompt }, { vocabSize: cfg.vocabSize }, 'generate',
     (t, id, range) => `prompt[${t}] is ${typeof id === 'number' ? id : JSON.stringify(id)}: give token ids ${range} (the model's vocab_size)`);
-  const eos = new Set(opts.eosIds ?? cfg.eosTokenIds);
-  const biases = tokenBiases(opts, eos, cfg.vocabSize);
+  const eos = new Set(opts.eosIds ?? cfg.eosTokenIds), hfEos = opts.hfEosIds === undefined ? eos : new Set(opts.hfEosIds);
+  const biases = tokenBiases(opts, hfEos, cfg.vocabSize);
   if (opts.stopStrings !== undefined && opts.tokenizer === undefined) {
     throw new UserError("options.stopStrings needs options.tokenizer (the model's tokenizer), as HF's generate() needs tokenizer= with stop_strings", 'generate');
   }
@@ -131,7 +140,7 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   const cache = createKvCache(be, cfg, Math.min(limit, Math.max(context, prompt.length + 1)), model.dtypes.storage);
   const out: number[] = [];
   // the prompt and new tokens, and the set of them (the tokens a repetition penalty applies to)
-  const state: Chosen = { seq: [...prompt], seen: new Set(prompt), newTokens: 0, eos, ...biases };
+  const state: Chosen = { seq: [...prompt], seen: new Set(prompt), newTokens: 0, hfEos, ...biases };
   try {
     let next = nextToken(model, prompt, cache, limit, opts, rng, state);
     while (out.length < opts.maxNewTokens) {
@@ -150,12 +159,12 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   return out;
 }
 
-/** What the tokens chosen so far are to the logits processors: the prompt and new tokens, their set, how many are new, the EOS ids. */
+/** What the tokens chosen so far are to the logits processors: the prompt and new tokens, their set, how many are new, HF's EOS ids. */
 interface Chosen {
   seq: number[];
   seen: Set<number>;
   newTokens: number;
-  eos: ReadonlySet<number>;
+  hfEos: ReadonlySet<number>;
   sequenceBias: SequenceBias[];
   badWords: SequenceBias[];
 }
@@ -220,8 +229,8 @@ function nextToken(model: MistralModel, ids: readonly number[], cache: KvCache, 
   applyRepetitionPenalty(host, chosen.seen, opts.repetitionPenalty ?? 1);
   banRepeatedNgrams(host, chosen.seq, opts.noRepeatNgramSize ?? 0);
   applySequenceBias(host, chosen.seq, chosen.badWords);
-  const eosBanned = chosen.newTokens < (opts.minNewTokens ?? 0);
-  if (eosBanned) banIds(host, chosen.eos);
+  const eosBanned = chosen.newTokens < (opts.minNewTokens ?? 0) && chosen.hfEos.size > 0;
+  if (eosBanned) banIds(host, chosen.hfEos);
   if (opts.suppressTokens) banIds(host, opts.suppressTokens);
   if (opts.beginSuppressTokens && chosen.newTokens === 0) banIds(host, opts.beginSuppressTokens);
   // sampling from nothing: transformers' multinomial fails on the NaN probabilities (greedy picks id 0, as its argmax)

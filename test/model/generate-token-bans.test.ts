@@ -53,6 +53,23 @@ test('min_new_tokens and min_length hold the EOS back as HF generate() does (min
   assert.throws(() => generate(model, ref.prompt_ids, { maxNewTokens: 2, noRepeatNgramSize: 1.5 }), { name: 'UserError', message: 'generate: options.noRepeatNgramSize is 1.5: give an integer ≥ 0' });
 });
 
+test("bad_words_ids and min_new_tokens take HF's EOS ids (hfEosIds), not a stop id beside them (the tokenizer's EOS: stopIds)", () => {
+  // as transformers 5.17 with generation_config.json's eos_token_id null (checked with it: bad_words_ids [[2]] bans 2 at
+  // every step, min_new_tokens 3 bans nothing): the stop id is no EOS to them, yet generation still ends at it
+  const prompt = [1, 5, 6, 7];
+  const first = generate(model, prompt, { maxNewTokens: 1, eosIds: [] })[0]!;
+  const stopAtFirst = { maxNewTokens: 4, eosIds: [first], hfEosIds: [] };
+  const banned = generate(model, prompt, { ...stopAtFirst, badWordsIds: [[first]] });
+  assert.notEqual(banned[0], first); // was: the bad word dropped as an EOS's, the stop id chosen at once
+  assert.ok(!banned.includes(first));
+  assert.deepEqual(generate(model, prompt, { ...stopAtFirst, minNewTokens: 3 }), [first]); // was: held back to the third token
+  // where HF's EOS is the stop id, both treat it as the EOS, as before
+  assert.deepEqual(generate(model, prompt, { maxNewTokens: 4, eosIds: [first], badWordsIds: [[first]] }), [first]);
+  assert.notEqual(generate(model, prompt, { maxNewTokens: 4, eosIds: [first], minNewTokens: 3 })[0], first);
+  assert.throws(() => generate(model, prompt, { maxNewTokens: 2, hfEosIds: ['2'] as unknown as number[] }),
+    { name: 'UserError', message: 'generate: options.hfEosIds is ["2"]: give a list of token ids (integers), e.g. [2]' });
+});
+
 test('every token banned while sampling is refused in one line (transformers\' multinomial fails on the NaN probabilities), not sampled from NaN', () => {
   // no_repeat_ngram_size 1 bans each token once in the text: the 512-token vocabulary is spent within 512 new tokens
   const V = model.cfg.vocabSize;
