@@ -19,8 +19,8 @@ cleans training text and tokenized as training tokenizes them, as transformers' 
 + any special ids the tokenizer puts after a text; cut at the run's max_seq_len, those ids kept: the texts cut
 are counted in a warning, as are texts longer than the model's max_position_embeddings).
 
-  --model DIR         a classification model folder (MistralForSequenceClassification), or a base model
-                      with --adapter
+  --model DIR         a classification model folder (MistralForSequenceClassification,
+                      LlamaForSequenceClassification, …), or a base model with --adapter
   --adapter DIR       a PEFT SEQ_CLS adapter (e.g. RUN_DIR/adapter); without --model, over the base its
                       adapter_config.json's base_model_name_or_path names, where that is a model folder
                       from here (as AutoPeftModelForSequenceClassification loads it)

@@ -32,9 +32,10 @@ mistral-tune export (--run RUN_DIR [--best] | [--model DIR] --adapter DIR) --out
                       of the two merged, as PEFT's merge_and_unload and save_pretrained write it), or with
                       --format gguf the model to convert
   --adapter DIR       a PEFT LoRA adapter (merged in with --merge or gguf, exported with gguf-lora; a SEQ_CLS
-                      adapter's score head written as MistralForSequenceClassification); without --model, over
-                      the base its adapter_config.json's base_model_name_or_path names, where that is a model
-                      folder from here (as AutoPeftModelForCausalLM loads it)
+                      adapter's score head written as the base's class, MistralForSequenceClassification,
+                      LlamaForSequenceClassification, …); without --model, over the base its
+                      adapter_config.json's base_model_name_or_path names, where that is a model folder
+                      from here (as AutoPeftModelForCausalLM loads it)
   --best              export best/ (the best validation evaluation) instead of the last step
   --max-shard-size S  largest safetensors shard of a merged model (--merge of a LoRA run or an adapter; at least
                       1MB; KB MB GB TB as transformers' max_shard_size takes them, or KiB MiB GiB TiB);

@@ -2,7 +2,8 @@
 // (exportMergedAdapter; `mistral-tune export --adapter A [--model BASE] --merge --out DIR`): what
 // PeftModel.from_pretrained(base, A).merge_and_unload().save_pretrained(DIR) writes, over the base model folder given,
 // or the one the adapter's adapter_config.json names (as AutoPeftModelForCausalLM finds it). A SEQ_CLS adapter (its
-// score head saved by modules_to_save) is written as MistralForSequenceClassification, its class names those classify
+// score head saved by modules_to_save) is written as the base's class (MistralForSequenceClassification,
+// LlamaForSequenceClassification, MinistralForSequenceClassification: family.ts), its class names those classify
 // gives it (the adapter folder's config.json or card, else the base's id2label) where they name as many as it has
 // (else LABEL_0 …, as transformers names them, with a warning naming where the other count came from).
 import type { Backend } from '../backend/backend.ts';

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { copyJsonFile, isRecord } from '../util/json-file.ts';
+import { familyOfType } from './family.ts';
 import { writeTokenizerFiles } from './save-tokenizer.ts';
 export { MODEL_FOLDER_SPEC, writesModelFile } from './folder-files.ts';
 import { classificationPadId, type MistralConfig } from './config.ts';
@@ -225,7 +226,7 @@ function hfConfig(model: MistralModel, opts: SaveModelOptions, source: { json: u
   const base: Record<string, unknown> = isRecord(source?.json) ? source.json : {};
   const c = model.cfg;
   // a Ministral or Llama source stays one (the same weights; its own class names)
-  const family = base.model_type === 'ministral' ? 'Ministral' : base.model_type === 'llama' ? 'Llama' : 'Mistral';
+  const family = familyOfType(base.model_type);
   const out: Record<string, unknown> = {
     ...base,
     architectures: [`${family}${opts.head === 'classification' ? 'ForSequenceClassification' : 'ForCausalLM'}`],

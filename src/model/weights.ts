@@ -8,6 +8,7 @@ import { f32ToBf16, type DType, type HostData } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { checkClassificationHead, type MistralConfig } from './config.ts';
+import { familyOfFolder } from './family.ts';
 import { FiniteWeights } from './finite-weights.ts';
 import { compareDotNatural, HF_NAMES, layerNormName, projectionName, PROJECTIONS, type Projection } from './names.ts';
 import { isFloatDType, ReadScratch, shapeText, unreadReason } from './safetensors.ts';
@@ -107,8 +108,9 @@ function otherPrefixHint(ckpt: SafetensorsCheckpoint, name: string): string {
   const held = ckpt.names().find((n) => n.endsWith(`.${bare}`));
   if (held === undefined) return '';
   const prefix = held.slice(0, held.length - bare.length);
-  return `: it holds "${held}", under the prefix "${prefix}" where a Mistral's tensors are under "${BASE_PREFIX}" (the text model of a multimodal checkpoint?); ` +
-    `transformers does not load it into a Mistral either (it draws those weights at random): rename its tensors to ${BASE_PREFIX}*`;
+  const family = familyOfFolder(ckpt.dir);
+  return `: it holds "${held}", under the prefix "${prefix}" where a ${family}'s tensors are under "${BASE_PREFIX}" (the text model of a multimodal checkpoint?); ` +
+    `transformers does not load it into a ${family} either (it draws those weights at random): rename its tensors to ${BASE_PREFIX}*`;
 }
 
 /**
@@ -237,12 +239,14 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
   // than the checkpoint's (a Qwen2-style attention bias, say): refused
   const bias = unused.find((n) => /^(model\.)?layers\.\d+\.(self_attn|mlp)\.\w+_proj\.bias$/.test(n));
   if (bias) {
-    throw new UserError(`tensor "${bias}" is a bias of a projection, which the Mistral architecture does not have (transformers' Mistral would drop it and compute another model than this checkpoint's): not supported`, ckpt.dir);
+    const family = familyOfFolder(ckpt.dir);
+    throw new UserError(`tensor "${bias}" is a bias of a projection, which the ${family} architecture does not have (transformers' ${family} would drop it and compute another model than this checkpoint's): not supported`, ckpt.dir);
   }
   // so is the score head's: MistralForSequenceClassification has none (a token classifier's head, saved without its
   // config.json's architectures, has one)
   if (unused.includes(HF_NAMES.scoreBias)) {
-    throw new UserError(`tensor "${HF_NAMES.scoreBias}" is a bias of the classification head, which transformers' MistralForSequenceClassification does not have (it would drop it and compute another model than this checkpoint's; MistralForTokenClassification's head has one): not supported`, ckpt.dir);
+    const family = familyOfFolder(ckpt.dir);
+    throw new UserError(`tensor "${HF_NAMES.scoreBias}" is a bias of the classification head, which transformers' ${family}ForSequenceClassification does not have (it would drop it and compute another model than this checkpoint's; ${family}ForTokenClassification's head has one): not supported`, ckpt.dir);
   }
   if (unused.length > 0) {
     warn(`${ckpt.dir}: ${unused.length} checkpoint tensor(s) are not used by the model config.json describes (num_hidden_layers ${cfg.numLayers}), e.g. "${unused[0]}" (in ${path.relative(ckpt.dir, ckpt.fileOf(unused[0]!).file)})`);

@@ -151,6 +151,20 @@ test('attention_bias / mlp_bias true read as transformers reads them (no biases)
   userError(() => loadModel(dir, { backend }), 'tensor "model.layers.1.self_attn.k_proj.bias" is a bias of a projection, which the Mistral architecture does not have');
 });
 
+test('a Llama base (model_type llama) with a projection bias or under another prefix is refused naming its class, not Mistral', () => {
+  const llama = path.join(TINY, '..', 'hf-llama', 'plain');
+  const st = SafetensorsFile.open(path.join(llama, 'model.safetensors'));
+  const tensors = Object.fromEntries(st.names().map((n) => [n, { dtype: 'F32' as const, shape: [...st.info(n).shape], data: st.readF32(n) }]));
+  st.close();
+  const biased = tmp(), moved = tmp();
+  fs.copyFileSync(path.join(llama, 'config.json'), path.join(biased, 'config.json'));
+  writeSafetensors(path.join(biased, 'model.safetensors'), { ...tensors, 'model.layers.1.self_attn.k_proj.bias': { dtype: 'F32', shape: [32], data: new Float32Array(32).fill(0.5) } }, { format: 'pt' });
+  userError(() => loadModel(biased, { backend }), 'tensor "model.layers.1.self_attn.k_proj.bias" is a bias of a projection, which the Llama architecture does not have (transformers\' Llama would drop it');
+  fs.copyFileSync(path.join(llama, 'config.json'), path.join(moved, 'config.json'));
+  writeSafetensors(path.join(moved, 'model.safetensors'), Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n.replace(/^model\./, 'language_model.model.'), t])));
+  userError(() => loadModel(moved, { backend }), `where a Llama's tensors are under "model."`, 'transformers does not load it into a Llama either');
+});
+
 /** The tiny model with a 3-class score head (classes a, b, c), saved as a classification model folder. */
 function savedClassifier(): string {
   const model = loadModel(TINY_BASE, { backend });

@@ -1,0 +1,26 @@
+// The transformers model class a base is: a Mistral, Ministral or Llama config.json (model_type) loads into its own
+// class (MistralForCausalLM, LlamaForCausalLM, MinistralForSequenceClassification…), though all three are computed here
+// as one architecture. An export writes that class (save.ts); a message names it as transformers would load the folder.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isRecord } from '../util/json-file.ts';
+
+export type Family = 'Mistral' | 'Ministral' | 'Llama';
+
+/** The class family a config.json's model_type names ("llama": Llama, "ministral": Ministral; else Mistral). */
+export function familyOfType(modelType: unknown): Family {
+  return modelType === 'ministral' ? 'Ministral' : modelType === 'llama' ? 'Llama' : 'Mistral';
+}
+
+/**
+ * The class family of the model folder `dir` by its config.json's model_type; Mistral where it has none, or one that
+ * does not parse (for a message: the config was read before, its errors said there).
+ */
+export function familyOfFolder(dir: string): Family {
+  try {
+    const json: unknown = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    return familyOfType(isRecord(json) ? json.model_type : undefined);
+  } catch {
+    return 'Mistral';
+  }
+}
