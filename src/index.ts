@@ -26,7 +26,7 @@ export { generate, stopIds, type GenerateOptions } from './model/generate.ts';
 export type { SequenceBias } from './model/sequence-bias.ts';
 export { generationSettings, readGenerationConfig, type GenerationConfigFile, type GenerationSettings, type GivenGenerationOptions } from './model/generation-config.ts';
 export { isClassificationOnly } from './model/task.ts';
-export { createAdapter, loadAdapter, readAdapterInfo, type TaskType, type AdapterInfo } from './model/peft.ts';
+export { createAdapter, loadAdapter, unloadAdapter, readAdapterInfo, type TaskType, type AdapterInfo } from './model/peft.ts';
 export type { RankPatterns, ModuleRank } from './model/peft-patterns.ts';
 export { saveAdapter, type SaveAdapterOptions } from './model/peft-save.ts';
 export { mergeLora } from './model/merge.ts';

@@ -291,8 +291,11 @@ test('createAdapter takes a seed (or an exported Rng): the same seed, the same a
   const model = api.loadModel(TINY_BASE, { backend: api.createBackend('cpu') });
   const spec: api.LoraSpec = { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'v_proj'], useRslora: false };
   const factor = (a: api.LoraAdapter): number[] => Array.from(model.backend.download(a.layers[0]!.q_proj!.A));
+  // a second adapter on the model is refused (adapter-replace.test.ts): each after unloading the one before
   const seeded = factor(api.createAdapter(model, spec, 7));
+  api.unloadAdapter(model);
   assert.deepEqual(factor(api.createAdapter(model, spec, new api.Rng(7))), seeded);
+  api.unloadAdapter(model);
   assert.notDeepEqual(factor(api.createAdapter(model, spec, 8)), seeded);
   assert.equal(model.lora?.layers[0]?.q_proj?.dA, null, 'not trainable unless asked');
 });
@@ -304,6 +307,7 @@ test('loadAdapter(model, folder) loads the adapter frozen, as PeftModel.from_pre
   const info = api.loadAdapter(model, path.join(TINY, 'adapter_init'));
   assert.equal(info.taskType, 'CAUSAL_LM');
   assert.equal(model.lora?.layers[0]?.q_proj?.dA, null, 'not trainable unless asked');
+  api.unloadAdapter(model);
   api.loadAdapter(model, path.join(TINY, 'adapter_init'), { dropout: 0 });
   assert.equal(model.lora?.layers[0]?.q_proj?.dA, null);
 });

@@ -38,3 +38,14 @@ export function needLora(fn: string, model: MistralModel): LoraAdapter {
   if (model.lora) return model.lora;
   throw new UserError('model has no LoRA adapter: load one first (loadAdapter(model, folder, {trainable: false}), or createAdapter)', fn);
 }
+
+/**
+ * Throws a UserError naming `fn` when `model` already has a LoRA adapter: attaching another freed the first one's
+ * buffers, which the handle createAdapter returned (or a training loop) went on using, and PEFT refuses an adapter
+ * name that exists. Unload or merge the first (unloadAdapter, mergeLora), then attach the next.
+ */
+export function needNoLora(fn: string, model: MistralModel): void {
+  if (!model.lora) return;
+  throw new UserError('model already has a LoRA adapter: unloadAdapter(model) to remove it (its buffers freed) or mergeLora(model) to fold it ' +
+    'into the weights first, or load another model for the second adapter', fn);
+}

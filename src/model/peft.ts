@@ -6,7 +6,7 @@
 // Writing an adapter folder is peft-save.ts.
 import { needArg, refuseMisspelledKeys } from '../util/api-args.ts';
 import { checkLoraSpec } from './lora-spec.ts';
-import { needModel } from './model-arg.ts';
+import { needLora, needModel, needNoLora } from './model-arg.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
@@ -289,7 +289,7 @@ export function refuseMissingTraining(info: Pick<AdapterInfo, 'missing'>, dir: s
 /**
  * Loads a PEFT adapter onto `model` (attached with setLora); with `trainable`, gradients are allocated (default
  * frozen, as PeftModel.from_pretrained's is_trainable=False). A SEQ_CLS adapter's score head replaces the model's
- * classification head.
+ * classification head. A model that has an adapter already is refused (needNoLora): unloadAdapter or mergeLora it first.
  */
 export function loadAdapter(model: MistralModel, dir: string, opts: { trainable?: boolean; dropout?: number } = {}): AdapterInfo {
   needArg('loadAdapter', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
@@ -303,6 +303,7 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable?
     throw new UserError(`options.dropout is ${JSON.stringify(opts.dropout)}: give a number in [0, 1) (the adapter's own lora_dropout where left out)`, 'loadAdapter');
   }
   needModel('loadAdapter', model);
+  needNoLora('loadAdapter', model);
   const cfg = model.cfg, be = model.backend, trainable = opts.trainable === true;
   const info = readAdapterInfo(dir, cfg.numLayers);
   if (trainable) {
@@ -373,6 +374,7 @@ function loadTensor(st: SafetensorsFile, name: string, shape: number[], dst: Dev
 /**
  * A new adapter initialised as PEFT does, attached to the model: its A factors drawn from `rng`, or from a seed for
  * one (a library caller has no Rng to give: the same seed gives the same adapter); `trainable` allocates gradients.
+ * The adapter returned is the model's: its buffers are freed by unloadAdapter or mergeLora, after which it is not to be used.
  */
 export function createAdapter(model: MistralModel, spec: LoraSpec, rng: Rng | number = 0, trainable = false): LoraAdapter {
   needArg('createAdapter', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
@@ -382,6 +384,7 @@ export function createAdapter(model: MistralModel, spec: LoraSpec, rng: Rng | nu
   // taken by its truthiness: 'false' allocated gradients
   needArg('createAdapter', 'trainable (fourth argument)', trainable, 'boolean', { hint: 'true or false' });
   needModel('createAdapter', model);
+  needNoLora('createAdapter', model);
   if (typeof rng === 'number') rng = new Rng(rng);
   const adapter = allocateLora(model.backend, model.cfg, spec, model.dtype, trainable);
   adapter.layers.forEach((layer, l) => {
@@ -397,4 +400,11 @@ export function createAdapter(model: MistralModel, spec: LoraSpec, rng: Rng | nu
   });
   model.setLora(adapter);
   return adapter;
+}
+
+/** Detaches the model's LoRA adapter and frees its buffers, leaving the base model as it was (PEFT's unload). */
+export function unloadAdapter(model: MistralModel): void {
+  needModel('unloadAdapter', model, 'a model with a LoRA adapter loaded (loadAdapter)');
+  needLora('unloadAdapter', model);
+  model.setLora(null);
 }

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test, testBackend } from '../backend/device.ts';
 import { loadModel } from '../../src/model/mistral.ts';
-import { createAdapter, loadAdapter, readAdapterInfo } from '../../src/model/peft.ts';
+import { createAdapter, loadAdapter, readAdapterInfo, unloadAdapter } from '../../src/model/peft.ts';
 import { saveAdapter } from '../../src/model/peft-save.ts';
 import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.ts';
 import { PROJECTIONS } from '../../src/model/weights.ts';
@@ -317,6 +317,7 @@ test('an adapter missing tensors of modules it selects: unadapted where PEFT lea
   }
   for (const init of [true, 'gaussian', 'eva', undefined]) {
     const loaded = captureStderr(() => loadAdapter(model, editedAdapter({ init_lora_weights: init }, noV), { trainable: false }));
+    unloadAdapter(model);
     assert.match(loaded.stderr, /2 LoRA module\(s\) that adapter_config\.json selects have no tensors, e\.g\. ".*v_proj\.lora_A\.weight"; they are left unadapted/, String(init));
   }
 });

@@ -1,0 +1,49 @@
+// A second adapter on a model that has one: createAdapter and loadAdapter freed the first one's buffers and attached
+// the new one, so the handle createAdapter had returned pointed at memory the next allocation reused. Refused, as PEFT
+// refuses an adapter name that exists; unloadAdapter (PEFT's unload) or mergeLora removes the first.
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { test, testBackend } from '../backend/device.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { createAdapter, loadAdapter, unloadAdapter } from '../../src/model/peft.ts';
+import { mergeLora } from '../../src/model/merge.ts';
+import { UserError } from '../../src/util/errors.ts';
+import { TINY, TINY_BASE } from '../helpers.ts';
+
+const SPEC = { r: 2, alpha: 4, dropout: 0, targets: ['q_proj' as const], useRslora: false };
+const ADAPTER = path.join(TINY, 'adapter_init');
+const REFUSED = /model already has a LoRA adapter: unloadAdapter\(model\) to remove it/;
+
+test('a second createAdapter or loadAdapter is refused and leaves the first adapter whole', () => {
+  const backend = testBackend();
+  const model = loadModel(TINY_BASE, { backend });
+  const first = createAdapter(model, SPEC, 1);
+  const a = Array.from(backend.download(first.layers[0]!.q_proj!.A));
+  const inUse = backend.bytesInUse();
+  for (const attach of [() => createAdapter(model, SPEC, 2), () => loadAdapter(model, ADAPTER)]) {
+    assert.throws(attach, (e: unknown) => e instanceof UserError && REFUSED.test(e.message) && e.message.split('\n').length === 1);
+  }
+  assert.equal(model.lora, first);
+  assert.equal(backend.bytesInUse(), inUse, 'the refused calls allocated nothing');
+  // the first handle's buffers are still its own: a new allocation does not overwrite them
+  const fresh = backend.alloc(first.layers[0]!.q_proj!.A.dtype, a.length);
+  backend.fill(fresh, 7);
+  assert.deepEqual(Array.from(backend.download(first.layers[0]!.q_proj!.A)), a);
+  backend.free(fresh);
+});
+
+test('unloadAdapter or mergeLora removes the adapter, after which another attaches', () => {
+  const backend = testBackend();
+  const model = loadModel(TINY_BASE, { backend });
+  createAdapter(model, SPEC, 1);
+  unloadAdapter(model);
+  assert.equal(model.lora, null);
+  assert.ok(model.layers.every((l) => Object.values(l.proj).every((p) => p.lora === null)));
+  loadAdapter(model, ADAPTER);
+  mergeLora(model);
+  const again = createAdapter(model, SPEC, 2);
+  assert.equal(model.lora, again);
+  assert.throws(() => unloadAdapter({} as never), { message: /^unloadAdapter: model is an object that is no model/ });
+  unloadAdapter(model);
+  assert.throws(() => unloadAdapter(model), { message: /^unloadAdapter: model has no LoRA adapter/ });
+});
