@@ -64,6 +64,11 @@ export interface MistralConfig {
   padTokenId: number | null;
   /** Class names for sequence classification (id2label, or LABEL_i for num_labels: parseLabels), when the config gives them. */
   labels: string[] | null;
+  /**
+   * config.json's model_type where it is not "mistral": a Llama or Ministral (the same computation) is saved as one,
+   * with its own class names, also when no source folder's config.json is there to say so (random weights: save.ts).
+   */
+  modelType?: 'llama' | 'ministral';
   /** The task architectures names: …ForSequenceClassification → classification, …ForCausalLM → generation; else null. */
   task: 'generation' | 'classification' | null;
   /** transformers' problem_type, which picks a classification head's loss; null = decided by the labels (cross-entropy here). */
@@ -316,6 +321,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     eosTokenIdIsList,
     padTokenId,
     labels: parseLabels(c, where, err),
+    ...(type === 'mistral' ? {} : { modelType: type as 'llama' | 'ministral' }),
     task: parseTask(c, err),
     problemType: parseProblemType(c, err),
     initializerRange: range as number,

@@ -225,8 +225,9 @@ function readSourceConfig(sourceDir: string | null): { json: unknown } | null {
 function hfConfig(model: MistralModel, opts: SaveModelOptions, source: { json: unknown } | null): Record<string, unknown> {
   const base: Record<string, unknown> = isRecord(source?.json) ? source.json : {};
   const c = model.cfg;
-  // a Ministral or Llama source stays one (the same weights; its own class names)
-  const family = familyOfType(base.model_type);
+  // a Ministral or Llama stays one (the same weights; its own class names): as parsed, which random weights (no source
+  // folder) have too, else as the source says (a config made by hand)
+  const family = familyOfType(c.modelType ?? base.model_type);
   const out: Record<string, unknown> = {
     ...base,
     architectures: [`${family}${opts.head === 'classification' ? 'ForSequenceClassification' : 'ForCausalLM'}`],

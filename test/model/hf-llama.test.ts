@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { collate } from '../../src/data/batch.ts';
 import { loadConfig, parseConfig } from '../../src/model/config.ts';
 import { generate } from '../../src/model/generate.ts';
+import { createRandomModel } from '../../src/model/init.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
@@ -83,4 +84,20 @@ test('llama folder: a PEFT adapter on it gives PEFT\'s logits and loss; a saved 
   const out2 = path.join(tempDir('mt-llama-save-'), 'model');
   saveModelFolder(loadModel(source, { backend, dtype: TEST_DTYPE }), out2, { sourceDir: source, head: 'causal' });
   assert.equal(JSON.parse(fs.readFileSync(path.join(out2, 'config.json'), 'utf8')).sliding_window, 4);
+});
+
+// hfConfig took the family from the source folder's config.json alone: random weights from a Llama config (train's
+// model: {config, init: random}, or saveModelFolder without a source) were saved as model_type "mistral",
+// MistralForCausalLM, sliding_window null. The parsed config remembers its model_type.
+test('random weights from a llama (or ministral) config are saved as one, with no source folder to say so', () => {
+  const raw = JSON.parse(fs.readFileSync(path.join(HERE, 'plain', 'config.json'), 'utf8')) as Record<string, unknown>;
+  for (const [type, head, arch] of [['llama', 'causal', 'LlamaForCausalLM'], ['llama', 'classification', 'LlamaForSequenceClassification'],
+    ['ministral', 'causal', 'MinistralForCausalLM'], ['mistral', 'causal', 'MistralForCausalLM']] as const) {
+    const cfg = parseConfig({ ...raw, model_type: type, num_key_value_heads: 4, head_dim: 8, ...(head === 'classification' ? { num_labels: 2, architectures: [arch] } : {}) }, 'cfg.json');
+    const out = path.join(tempDir('mt-llama-random-'), 'model');
+    saveModelFolder(createRandomModel(backend, cfg, { seed: 1, ...(head === 'classification' ? { numLabels: 2 } : {}) }, TEST_DTYPE), out, { sourceDir: null, head });
+    const saved = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual([saved.model_type, saved.architectures, 'sliding_window' in saved], [type, [arch], type !== 'llama'], `${type} ${head}`);
+    assert.equal(loadConfig(out).modelType, type === 'mistral' ? undefined : type);
+  }
 });
