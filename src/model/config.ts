@@ -423,6 +423,21 @@ export function classificationPadId(c: MistralConfig): number | null {
 }
 
 /**
+ * Why a classification export of `c` writes pad_token_id null (classificationPadId null: no pad_token_id, no EOS id
+ * that names a token), which makes transformers' …ForSequenceClassification refuse batches of more than one row; null
+ * when it writes an id. What to do is said too: the model was scored at each row's last token, as transformers scores
+ * a row alone, so a pad id that no row ends with keeps that.
+ */
+export function noClassificationPadNote(c: MistralConfig): string | null {
+  if (classificationPadId(c) !== null) return null;
+  const eos = c.eosTokenIds.length === 0 ? 'no eos_token_id' : `eos_token_id ${c.eosTokenIds.join(', ')}, which names no token (vocab_size ${c.vocabSize})`;
+  return `pad_token_id: the model has none and ${eos}, so its classification export's config.json has pad_token_id null, ` +
+    'with which transformers classifies one row at a time (a batch of more rows: "Cannot handle batch sizes > 1 if no padding token is defined"); ' +
+    `to classify batches there, set pad_token_id in that config.json, and the tokenizer's pad token, to an id below ${c.vocabSize} that no row ends with ` +
+    "(the rows were scored at their last token, which transformers' pick of the last token that is not the pad id then keeps)";
+}
+
+/**
  * Number of parameters of the model config.json describes, as transformers' num_parameters() counts them: embedding,
  * layers, final norm, and the head — the LM head unless tied, or for …ForSequenceClassification the score head
  * (a row per class: 2 where the config names none) and no LM head.

@@ -14,7 +14,8 @@ import { copyJsonFile, isRecord } from '../util/json-file.ts';
 import { familyOfType } from './family.ts';
 import { writeTokenizerFiles } from './save-tokenizer.ts';
 export { MODEL_FOLDER_SPEC, writesModelFile } from './folder-files.ts';
-import { classificationPadId, type MistralConfig } from './config.ts';
+import { classificationPadId, noClassificationPadNote, type MistralConfig } from './config.ts';
+import { warnOnce } from '../util/log.ts';
 import { defaultLabels } from './config-head.ts';
 import { ropeAsSaved } from './rope-config.ts';
 import { generationConfigFromModel, withoutGenerationKeys } from './generation-from-config.ts';
@@ -145,6 +146,9 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
     writeFileAtomic(path.join(dir, 'generation_config.json'), hfJson(generationConfigFromModel(configJson, source !== null)));
   }
   writeTokenizerFiles(dir, { sourceDir: opts.sourceDir, vocabSize: cfg.vocabSize, padTokenId: opts.head === 'classification' ? classificationPadId(cfg) : null });
+  // once, not at every checkpoint of a run
+  const note = opts.head === 'classification' ? noClassificationPadNote(cfg) : null;
+  if (note) warnOnce(note);
 }
 
 /**

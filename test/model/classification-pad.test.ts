@@ -13,6 +13,7 @@ import { saveModelFolder } from '../../src/model/save.ts';
 import { validate } from '../../src/train/config.ts';
 import { setupRun } from '../../src/train/setup.ts';
 import { FIXTURES, relErr } from '../helpers.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const SRC = path.join(FIXTURES, 'variants', 'no-pad-token'); // pad_token_id null, bos 5, eos 6, vocab 64, f32
@@ -50,4 +51,29 @@ test('without pad_token_id, training scores a row that ends with EOS at the toke
   } finally {
     setup.backend.close?.();
   }
+});
+
+// An EOS id past vocab_size loads with a warning (as transformers 5.17 loads it), but names no pad: the classification
+// export wrote pad_token_id null without a word, and transformers refuses to classify batches of more than one row with
+// it ("Cannot handle batch sizes > 1 if no padding token is defined"). Said, with what to do.
+test('a classification export whose only EOS is past vocab_size (and no pad_token_id) writes pad_token_id null and says so', () => {
+  const src = tempDir('mt-cls-pad-eos-past-');
+  for (const f of ['model.safetensors', 'config.json']) fs.copyFileSync(path.join(SRC, f), path.join(src, f));
+  const json = JSON.parse(fs.readFileSync(path.join(SRC, 'config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(src, 'config.json'), JSON.stringify({ ...json, eos_token_id: 64 }));
+  const backend = createBackend('cpu');
+  const model = captureStderr(() => loadModel(src, { backend })).result;
+  const C = model.cfg.hiddenSize, head = backend.alloc('f32', 2 * C);
+  backend.upload(head, { dtype: 'f32', data: Float32Array.from({ length: 2 * C }, (_, i) => Math.cos(i)) });
+  model.setScoreHead(head, false);
+  const out = path.join(tempDir('mt-cls-pad-eos-past-out-'), 'merged');
+  const { stderr } = captureStderr(() => saveModelFolder(model, out, { sourceDir: src, head: 'classification', labels: ['x', 'y'] }));
+  assert.equal((JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as Record<string, unknown>).pad_token_id, null);
+  assert.match(stderr, /pad_token_id: the model has none and eos_token_id 64, which names no token \(vocab_size 64\), so its classification export's config\.json has pad_token_id null, with which transformers classifies one row at a time/);
+  assert.equal(stderr.trim().split('\n').length, 1, stderr);
+  // a model whose EOS names a token writes it and says nothing
+  const plain = loadModel(SRC, { backend });
+  plain.setScoreHead(head, false);
+  const fine = captureStderr(() => saveModelFolder(plain, path.join(path.dirname(out), 'fine'), { sourceDir: SRC, head: 'classification', labels: ['x', 'y'] }));
+  assert.doesNotMatch(fine.stderr, /pad_token_id/);
 });
