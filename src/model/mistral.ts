@@ -125,8 +125,14 @@ export class MistralModel {
     return this.rope.long !== null && length > this.rope.long.after ? 1 : 0;
   }
 
-  /** Attaches (or with null detaches) a LoRA adapter to every targeted projection. */
+  /**
+   * Attaches (or with null detaches, freeing its buffers) a LoRA adapter to every targeted projection. Another adapter
+   * over an attached one is refused: freeing the first left its holder's handle on freed buffers (peft.ts needNoLora).
+   */
   setLora(adapter: LoraAdapter | null): void {
+    if (this.lora && adapter && this.lora !== adapter) {
+      throw new UserError('model already has a LoRA adapter: detach it first (setLora(null) or unloadAdapter(model), which free its buffers)', 'MistralModel.setLora');
+    }
     if (this.lora && this.lora !== adapter) freeLora(this.backend, this.lora);
     this.lora = adapter;
     const slots = adapter ? zSlots(adapter.spec.targets, adapter.spec.r) : {};

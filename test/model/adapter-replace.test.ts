@@ -23,8 +23,11 @@ test('a second createAdapter or loadAdapter is refused and leaves the first adap
   for (const attach of [() => createAdapter(model, SPEC, 2), () => loadAdapter(model, ADAPTER)]) {
     assert.throws(attach, (e: unknown) => e instanceof UserError && REFUSED.test(e.message) && e.message.split('\n').length === 1);
   }
-  assert.equal(model.lora, first);
   assert.equal(backend.bytesInUse(), inUse, 'the refused calls allocated nothing');
+  // the model's own setLora, which both called, refuses too (a library caller has it)
+  const other = createAdapter(loadModel(TINY_BASE, { backend }), SPEC, 3);
+  assert.throws(() => model.setLora(other), { name: 'UserError', message: /^MistralModel\.setLora: model already has a LoRA adapter: detach it first/ });
+  assert.equal(model.lora, first);
   // the first handle's buffers are still its own: a new allocation does not overwrite them
   const fresh = backend.alloc(first.layers[0]!.q_proj!.A.dtype, a.length);
   backend.fill(fresh, 7);
