@@ -402,7 +402,10 @@ export function createAdapter(model: MistralModel, spec: LoraSpec, rng: Rng | nu
   return adapter;
 }
 
-/** Detaches the model's LoRA adapter and frees its buffers, leaving the base model as it was (PEFT's unload). */
+/**
+ * Detaches the model's LoRA adapter and frees its buffers, leaving the base weights as they were (PEFT's unload). A
+ * SEQ_CLS adapter's score head, which loadAdapter put in place of the model's, stays (PEFT's unload restores the base's).
+ */
 export function unloadAdapter(model: MistralModel): void {
   needModel('unloadAdapter', model, 'a model with a LoRA adapter loaded (loadAdapter)');
   needLora('unloadAdapter', model);
