@@ -7,6 +7,7 @@ import { dataFolderHint } from '../util/data-folder-hint.ts';
 import { UserError } from '../util/errors.ts';
 import { openRegularFile } from '../util/regular-file.ts';
 import { unexpandedPath } from '../util/unexpanded-path.ts';
+import { emptyPath, type PathNoun } from '../util/empty-path.ts';
 import { shellPath } from '../util/shell-quote.ts';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -119,18 +120,30 @@ export function givenTwice(flag: string, first: string, second: string): UserErr
   return new UserError(`--${flag} is given twice, "${first}" and "${second}": give it once`);
 }
 
-/** The flags whose values are paths: read from the current folder as they are, so a `~` left there is refused. */
-const PATH_FLAGS: ReadonlySet<string> = new Set(['input', 'out', 'data', 'run', 'model', 'adapter', 'tokenizer', 'messages', 'val', 'test']);
+/**
+ * The flags whose values are paths, with what each names and what to give where it is "": read from the current folder
+ * as they are, so a `~` left there is refused, and so is an empty one (emptyPath).
+ */
+const PATH_FLAGS: ReadonlyMap<string, readonly [PathNoun, string]> = new Map([
+  ['input', ['file', 'a data file or folder']], ['val', ['file', 'a data file or folder']], ['test', ['file', 'a data file or folder']],
+  ['data', ['file', 'a data file']], ['messages', ['file', 'a JSON file of chat messages']],
+  ['out', ['path', 'the path to write to']], ['run', ['folder', 'a run folder (the output_dir of a train run)']],
+  ['model', ['folder', 'an HF model folder']], ['adapter', ['folder', 'a PEFT adapter folder']],
+  ['tokenizer', ['folder', 'a folder with tokenizer.json, or the file']],
+] as const);
 
 /**
  * `--out=~/x` (a shell expands ~ only at a word's start) or a quoted "$HOME/x": refused naming the flag, not made as a
  * folder "~"; so is such a positional (every command that takes them takes paths: prepare's inputs, dashboard's runs),
- * which no shell reads when a program or an exec-form Dockerfile CMD starts the command.
+ * which no shell reads when a program or an exec-form Dockerfile CMD starts the command. A path flag given "" (an
+ * unset variable quoted) is refused naming the flag, before anything is read.
  */
 function checkPaths(values: Record<string, unknown>, positionals: readonly string[]): void {
   for (const [flag, value] of Object.entries(values)) {
-    if (!PATH_FLAGS.has(flag)) continue;
+    const names = PATH_FLAGS.get(flag);
+    if (names === undefined) continue;
     for (const v of Array.isArray(value) ? value : [value]) {
+      if (v === '') throw emptyPath(`--${flag}`, ...names);
       const unexpanded = typeof v === 'string' ? unexpandedPath(v, process.cwd()) : null;
       if (unexpanded !== null) throw new UserError(unexpanded, `--${flag}`);
     }
@@ -252,8 +265,10 @@ export function decimalNumber(value: string): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
+/** A flag that must be given (a path flag given "" never reaches here: checkPaths names it). */
 export function required(flag: string, value: string | undefined, command: string): string {
-  if (value === undefined || value === '') throw new UserError(`--${flag} is required (see mistral-tune ${command} --help)`);
+  if (value === undefined) throw new UserError(`--${flag} is required (see mistral-tune ${command} --help)`);
+  if (value === '') throw new UserError(`--${flag} is given an empty value (""): give it a value (see mistral-tune ${command} --help)`);
   return value;
 }
 

@@ -5,6 +5,7 @@ import { FORMATS, TEXT_SPLITS, type Format, type TextSplit } from '../data/inges
 import { parseLabelsOption } from '../data/labels.ts';
 import { DEFAULT_FIELDS, type FieldMap, type Task } from '../data/record.ts';
 import { UserError } from '../util/errors.ts';
+import { emptyPath } from '../util/empty-path.ts';
 import { setQuiet } from '../util/log.ts';
 import { decimalNumber, givenTwice, intOption, numberWithin, oneOf, parseCommand, required } from './args.ts';
 import type { PrepareJob } from './prepare-thread.ts';
@@ -117,11 +118,9 @@ export function parse(argv: string[]): PrepareArgs | null {
   if (f.help) return null;
   const inputs = [...(f.input ?? []), ...positionals];
   if (inputs.length === 0) throw new UserError('--input is required (see mistral-tune prepare --help)');
-  // an unset variable quoted ("$DATA"): said naming the flag, not as an unreadable file without a name
-  for (const [flag, given] of [['input', f.input], ['val', f.val], ['test', f.test]] as const) {
-    if (given?.includes('')) throw new UserError(`--${flag} "" names no file: give a data file or folder`);
-  }
-  if (positionals.includes('')) throw new UserError('an empty input argument ("") names no file: give a data file or folder');
+  // an unset variable quoted ("$DATA"): said naming the argument, not as an unreadable file without a name (an empty
+  // --input/--val/--test: parseCommand's path check)
+  if (positionals.includes('')) throw emptyPath('input', 'file', 'a data file or folder');
   const outDir = required('out', f.out, 'prepare');
   const task = oneOf<Task>('task', f.task, ['generation', 'classification'], 'generation');
   const dedup = oneOf<DedupMode>('dedup', f.dedup, ['near', 'exact', 'none'], DEFAULTS.dedup);

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import { didYouMean } from '../util/did-you-mean.ts';
 import { UserError } from '../util/errors.ts';
+import { emptyPath } from '../util/empty-path.ts';
 import { givenTwice, missingValue, portOption, refuseUnexpanded, takesNoValue } from './args.ts';
 import { shellPath } from '../util/shell-quote.ts';
 
@@ -142,9 +143,12 @@ export async function parse(argv: string[]): Promise<TrainArgs | null> {
   }
   // `train --config c.yaml`: not a config key "config"
   const given = overrides.find(([k]) => k === 'config');
+  if (given?.[1] === '' && file === null) throw emptyPath('--config', 'file', 'the config file itself, mistral-tune train CONFIG.yaml');
   if (given !== undefined && file === null) throw new UserError(`--config: give the config file itself, mistral-tune train ${shellPath(given[1])}`);
   const port = portOption(portArg);
   if (portArg !== undefined && !dashboard) throw new UserError('--port goes with --dashboard (the port the dashboard listens on)');
+  // `train "$CONFIG"` with CONFIG unset: said as what it is, not as if no config were given
+  if (file === '') throw resume ? emptyPath('run folder', 'folder', 'a run folder (or its config file) to resume') : emptyPath('config file', 'file', 'a config file (mistral-tune train CONFIG.yaml)');
   if (!file) {
     // `train --quiet c.yaml`: a flag that is neither train's nor a config key took the config file as its value
     for (const [key] of overrides) if (key !== 'config' && !(await isConfigKey(key))) throw await unknownFlag(`--${key}`, key);

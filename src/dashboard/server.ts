@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.ts';
+import { emptyPath } from '../util/empty-path.ts';
 import { libraryWords, type OptionWords } from '../util/option-words.ts';
 import { capConnections, connectionLimits, serverTimeouts, type ConnectionLimits } from './connections.ts';
 import { allowHostProblem, canonicalHost, hostProblem } from './host-names.ts';
@@ -326,7 +327,7 @@ function timerMs(ms: number, name: string): number {
 /** The real path of the run directory `d`, or a UserError saying why it is none (the CLI asks in command-line order). */
 export function realRunDir(d: string): string {
   // an unset variable quoted ("$RUN"): said as what it is, not as an error without its place
-  if (d === '') throw new UserError('an empty run directory argument ("") names no folder: give a run folder (the output_dir of a train run)');
+  if (d === '') throw emptyPath('run directory', 'folder', 'a run folder (the output_dir of a train run)');
   let st: fs.Stats;
   let realPath: string;
   try {
