@@ -68,12 +68,14 @@ export interface FilesEvent {
   refused: string[];
   config: ConfigPayload | null;
   report: ReportPayload | null;
-  /** best/: whether it is there, and the val evaluation its weights had (best/evaluation.json; null when it has none to read). */
+  /** best/: whether it is there, whether it ever was, and the val evaluation its weights had (best/evaluation.json; null when it has none to read). */
   best: BestPayload;
 }
 
 export interface BestPayload {
   folder: boolean;
+  /** Whether a poll of this watcher has found best/: one not there now is gone only if so (a run may never have had one). */
+  seen: boolean;
   evaluation: { step: number; loss: number } | null;
 }
 
@@ -100,7 +102,7 @@ export class RunWatcher {
   /** The heartbeat of a lock of another host or container: its last stamp, and when (by `clock`) this watcher saw it change. */
   private beat = { stamp: '', since: 0 };
   private refused: string[] = [];
-  private best: BestPayload = { folder: false, evaluation: null };
+  private best: BestPayload = { folder: false, seen: false, evaluation: null };
   /** The run files found too large to read, each said once in the log until it no longer is. */
   private readonly tooLarge = new Set<string>();
   /** Each run file's real path when it is a regular file inside the run (resolveInside), as the last poll took it. */
@@ -187,7 +189,8 @@ export class RunWatcher {
     let changed = dirExists !== this.dirExists || locked !== this.locked || lockNote !== this.folder.lockNote || refused.join('/') !== this.refused.join('/');
     this.folder = { exists: dirExists, locked, lockNote };
     this.refused = refused;
-    const best = dirExists ? this.readBest() : { folder: false, evaluation: null };
+    const found = dirExists ? this.readBest() : { folder: false, evaluation: null };
+    const best: BestPayload = { folder: found.folder, seen: this.best.seen || found.folder, evaluation: found.evaluation };
     if (JSON.stringify(best) !== JSON.stringify(this.best)) changed = true;
     this.best = best;
     const config = this.readIfChanged(RUN_LAYOUT.config, 'config');
@@ -232,7 +235,7 @@ export class RunWatcher {
   }
 
   /** best/ and the evaluation its evaluation.json records, read as every run file is (a regular file inside the run, a few bytes). */
-  private readBest(): BestPayload {
+  private readBest(): Omit<BestPayload, 'seen'> {
     const folder = entryExists(path.join(this.dir, RUN_LAYOUT.best));
     // train replaces best/ by two renames (folder-swap.ts: best/ aside, then the new one in): a poll between them finds
     // no best/ but the aside copy, and keeps what it said rather than "best/ is gone" for one poll

@@ -29,12 +29,12 @@ test('the files event carries what best/ holds, and the panel says it, the lowes
   // an older run: best/ without evaluation.json holds, as far as anything says, the lowest after step 0
   fs.mkdirSync(path.join(dir, 'best'));
   watcherBest = best();
-  assert.deepEqual(watcherBest, { folder: true, evaluation: null });
+  assert.deepEqual(watcherBest, { folder: true, seen: true, evaluation: null });
   assert.equal(bestValText(val, watcherBest), 'best val 1.5 at step 1');
   // best/ started again by a resume from step 2's evaluation and taken by step 3's: before, the page said step 1's 1.5
   fs.writeFileSync(path.join(dir, 'best', 'evaluation.json'), JSON.stringify({ step: 3, loss: 1.7 }));
   watcherBest = best();
-  assert.deepEqual(watcherBest, { folder: true, evaluation: { step: 3, loss: 1.7 } });
+  assert.deepEqual(watcherBest, { folder: true, seen: true, evaluation: { step: 3, loss: 1.7 } });
   assert.equal(bestValText(val, watcherBest), 'best val 1.7 at step 3 (best/; the lowest, 1.5 at step 1, was lost with an earlier best/)');
   // between the two renames of a replacement by a running train (best/ aside as .old-best-PID, the new one not yet in):
   // no change said
@@ -48,9 +48,23 @@ test('the files event carries what best/ holds, and the panel says it, the lowes
   fs.writeFileSync(path.join(kept, 'notes.md'), 'mine');
   fs.rmSync(path.join(dir, 'best'), { recursive: true });
   watcherBest = best();
-  assert.deepEqual(watcherBest, { folder: false, evaluation: null });
+  assert.deepEqual(watcherBest, { folder: false, seen: true, evaluation: null });
   assert.equal(bestValText(val, watcherBest), 'best/ is gone (deleted or moved): the lowest val loss was 1.5 at step 1');
   assert.equal(bestValText(val.slice(0, 1), watcherBest), null, 'step 0\'s evaluation is no best');
+});
+
+test('a run with val rows that never had best/ (a handwritten metrics.jsonl) is said as its lowest val loss, not "best/ is gone"', () => {
+  // before: the watcher's first best was {folder: false}, the same as a best/ deleted, and the panel said "best/ is gone
+  // (deleted or moved)" of a best/ there never was
+  const dir = fs.realpathSync(tempDir('mt-best-val-none-'));
+  const val: Val[] = [{ step: 0, loss: 2 }, { step: 1, loss: 1.5 }, { step: 2, loss: 1.9 }];
+  fs.writeFileSync(path.join(dir, 'metrics.jsonl'), val.map((v) => JSON.stringify({ ...v, split: 'val' })).join('\n') + '\n');
+  const watcher = new RunWatcher({ id: 0, name: 'run', path: dir }, dir);
+  const files = watcher.poll().find((e) => e.type === 'files');
+  assert.ok(files, 'a files event');
+  const best = (files.data as FilesEvent).best;
+  assert.equal(bestValText(val, best), 'best val 1.5 at step 1');
+  assert.deepEqual(best, { folder: false, seen: false, evaluation: null });
 });
 
 test('after a resume whose val data changed, the lowest is taken over the newest val set\'s rows only, and the change is said', () => {
@@ -59,21 +73,21 @@ test('after a resume whose val data changed, the lowest is taken over the newest
     { step: 3, loss: 1.6, data_fingerprint: B }, { step: 4, loss: 1.4, data_fingerprint: B }];
   const changed = 'the val data changed before step 3: losses before it, of other val data, not compared';
   // best/ started afresh on the new set: before, "(best/; the lowest, 1 at step 1, was lost with an earlier best/)"
-  assert.equal(bestValText(val, { folder: true, evaluation: { step: 4, loss: 1.4 } }), `best val 1.4 at step 4 (${changed})`);
-  assert.equal(bestValText(val, { folder: true, evaluation: null }), `best val 1.4 at step 4 (${changed})`, 'an older best/: before, 1 at step 1');
-  assert.equal(bestValText(val, { folder: false, evaluation: null }), `best/ is gone (deleted or moved): the lowest val loss was 1.4 at step 4 (${changed})`);
+  assert.equal(bestValText(val, { folder: true, seen: true, evaluation: { step: 4, loss: 1.4 } }), `best val 1.4 at step 4 (${changed})`);
+  assert.equal(bestValText(val, { folder: true, seen: true, evaluation: null }), `best val 1.4 at step 4 (${changed})`, 'an older best/: before, 1 at step 1');
+  assert.equal(bestValText(val, { folder: false, seen: true, evaluation: null }), `best/ is gone (deleted or moved): the lowest val loss was 1.4 at step 4 (${changed})`);
   // a best/ of the old set beside rows of the new one (best/ not replaced) is said to be of the old set
-  assert.equal(bestValText(val, { folder: true, evaluation: { step: 1, loss: 1 } }),
+  assert.equal(bestValText(val, { folder: true, seen: true, evaluation: { step: 1, loss: 1 } }),
     `best val 1 at step 1 on the val data before it changed (best/; ${changed}; the lowest since, 1.4 at step 4)`);
   // best/ lost again on the new set and started from a higher evaluation: the lowest of the new set is said beside it
   const more = [...val, { step: 5, loss: 1.5, data_fingerprint: B }];
-  assert.equal(bestValText(more, { folder: true, evaluation: { step: 5, loss: 1.5 } }),
+  assert.equal(bestValText(more, { folder: true, seen: true, evaluation: { step: 5, loss: 1.5 } }),
     `best val 1.5 at step 5 (best/; the lowest, 1.4 at step 4, was lost with an earlier best/; ${changed})`);
   // back to the first set: its rows of both stretches are compared, those of the other not
   const back = [...val, { step: 5, loss: 0.9, data_fingerprint: A }];
-  assert.equal(bestValText(back, { folder: true, evaluation: { step: 5, loss: 0.9 } }), 'best val 0.9 at step 5 (the val data changed before step 5: losses before it, of other val data, not compared)');
-  assert.equal(bestValText([...val.slice(0, 3), { step: 3, loss: 1.1, data_fingerprint: A }], { folder: true, evaluation: { step: 1, loss: 1 } }), 'best val 1 at step 1', 'one set: nothing said');
+  assert.equal(bestValText(back, { folder: true, seen: true, evaluation: { step: 5, loss: 0.9 } }), 'best val 0.9 at step 5 (the val data changed before step 5: losses before it, of other val data, not compared)');
+  assert.equal(bestValText([...val.slice(0, 3), { step: 3, loss: 1.1, data_fingerprint: A }], { folder: true, seen: true, evaluation: { step: 1, loss: 1 } }), 'best val 1 at step 1', 'one set: nothing said');
   // rows of an older version (no hash) cannot be told apart: taken as the newest set's
   const unmarked = [{ step: 1, loss: 1 }, { step: 2, loss: 1.5, data_fingerprint: A }];
-  assert.equal(bestValText(unmarked, { folder: true, evaluation: null }), 'best val 1 at step 1');
+  assert.equal(bestValText(unmarked, { folder: true, seen: true, evaluation: null }), 'best val 1 at step 1');
 });

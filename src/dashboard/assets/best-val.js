@@ -1,7 +1,8 @@
 // What the run panel says of best/: the val loss its weights had, as train's best/evaluation.json records it. That is
 // the lowest val loss evaluated after step 0 (HF's eval_on_start baseline counts for neither) unless best/ was lost and
 // started again by a resume, from a later evaluation: then the lowest is said beside it. A best/ deleted or moved is
-// said to be gone; a run of an older version (no evaluation.json) is taken to hold the lowest.
+// said to be gone (one the dashboard saw: a run that never had one, or lost it before the dashboard started, is said
+// as its lowest val loss); a run of an older version (no evaluation.json) is taken to hold the lowest.
 // Losses of two val sets are not compared: a resume whose val data changed (prepare run again) starts best/ and
 // early stopping afresh on the new set, and each val row carries its set's hash (data_fingerprint), so the lowest is
 // taken over the rows of the newest row's set, and the change is said. HF's Trainer keeps one best_metric over the run
@@ -10,7 +11,7 @@
 import { fmt } from './dom.js';
 
 /**
- * `val`: the run's val rows with a numeric loss, in file order; `best`: the files event's {folder, evaluation} (null
+ * `val`: the run's val rows with a numeric loss, in file order; `best`: the files event's {folder, seen, evaluation} (null
  * before the first). Returns the panel's words, or null before the first val evaluation after step 0.
  */
 export function bestValText(val, best) {
@@ -33,7 +34,7 @@ export function bestValText(val, best) {
   }
   if (lowest === null) return null;
   const also = changed ? ` (${changed})` : '';
-  if (best && !best.folder) return `best/ is gone (deleted or moved): the lowest val loss was ${fmt(lowest.loss)} at step ${lowest.step}${also}`;
+  if (best && !best.folder && best.seen) return `best/ is gone (deleted or moved): the lowest val loss was ${fmt(lowest.loss)} at step ${lowest.step}${also}`;
   return `best val ${fmt(lowest.loss)} at step ${lowest.step}${also}`;
 }
 
