@@ -1,8 +1,14 @@
 // mistral-tune generate's usage and the checks of its flags that read no model: made before generate.ts (the backend,
 // the model, the tokenizer) loads, so that a mistake in them is said at the cost of the CLI's own modules.
+import { parsePrecision, type Precision } from '../backend/dtype.ts';
+import type { DeviceName } from '../backend/select.ts';
 import { requireOneTarget } from '../eval/target-args.ts';
+import type { GivenGenerationOptions } from '../model/generation-config.ts';
+import { GENERATION_KEY_CHECKS } from '../model/generation-key-checks.ts';
+import type { SequenceBias } from '../model/sequence-bias.ts';
+import { UserError } from '../util/errors.ts';
 import { FLAG_WORDS } from '../util/option-words.ts';
-import { parseCommand } from './args.ts';
+import { dataFileOption, deviceOption, intOption, numberWithin, parseCommand } from './args.ts';
 
 export const usage = `mistral-tune generate (--model DIR [--adapter DIR] | --adapter DIR | --run RUN_DIR [--best]) (--prompt TEXT | --messages FILE) [options]
 
@@ -75,8 +81,20 @@ export interface GenerateFlags {
   temperature?: string; 'top-k'?: string; 'top-p'?: string; 'min-p'?: string; 'epsilon-cutoff'?: string; 'repetition-penalty'?: string; seed?: string; device?: string; precision?: string; help?: boolean;
 }
 
-/** generate's flags checked in its order, up to the run or model folder that resolveEvalTarget reads; null: -h. */
-export function parse(argv: string[]): GenerateFlags | null {
+/** generate's flags, their values checked (`given`: each undefined where its flag is not; generation_config.json's else). */
+export interface GenerateArgs {
+  f: GenerateFlags;
+  given: GivenGenerationOptions;
+  seed: number;
+  precision: Precision;
+  device: DeviceName;
+}
+
+/**
+ * generate's flags checked in its order, up to the run or model folder that resolveEvalTarget reads: every value before
+ * any file is read (a bad --top-p was said after the model folder's checks, and after a bad --model); null: -h.
+ */
+export function parse(argv: string[]): GenerateArgs | null {
   const { values: f } = parseCommand<GenerateFlags>('generate', argv, {
     model: { type: 'string' }, adapter: { type: 'string' }, run: { type: 'string' }, best: { type: 'boolean' }, prompt: { type: 'string' }, messages: { type: 'string' },
     raw: { type: 'boolean' }, 'max-new-tokens': { type: 'string' }, 'no-repeat-ngram-size': { type: 'string' }, 'min-new-tokens': { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' },
@@ -87,5 +105,43 @@ export function parse(argv: string[]): GenerateFlags | null {
   if (f.help) return null;
   // which weights: the first of generate's checks, resolveEvalTarget's, before it reads them
   requireOneTarget(f, FLAG_WORDS);
-  return f;
+  if ((f.prompt === undefined) === (f.messages === undefined)) throw new UserError('give exactly one of --prompt or --messages (see mistral-tune generate --help)');
+  const given: GivenGenerationOptions = {
+    temperature: numberWithin('temperature', f.temperature, (n) => n >= 0, '≥ 0'),
+    topP: numberWithin('top-p', f['top-p'], (n) => n > 0 && n <= 1, 'in (0, 1]'),
+    minP: numberWithin('min-p', f['min-p'], (n) => n >= 0 && n <= 1, 'in [0, 1] (0 = off)'),
+    epsilonCutoff: numberWithin('epsilon-cutoff', f['epsilon-cutoff'], (n) => n >= 0 && n < 1, 'in [0, 1) (0 = off)'),
+    repetitionPenalty: numberWithin('repetition-penalty', f['repetition-penalty'], (n) => n > 0, '> 0 (1 = off)'),
+    maxNewTokens: f['max-new-tokens'] === undefined ? undefined : intOption('max-new-tokens', f['max-new-tokens'], 0),
+    topK: f['top-k'] === undefined ? undefined : intOption('top-k', f['top-k'], 0, 0),
+    noRepeatNgramSize: f['no-repeat-ngram-size'] === undefined ? undefined : intOption('no-repeat-ngram-size', f['no-repeat-ngram-size'], 0, 0),
+    minNewTokens: f['min-new-tokens'] === undefined ? undefined : intOption('min-new-tokens', f['min-new-tokens'], 0, 0),
+    typicalP: numberWithin('typical-p', f['typical-p'], (n) => n > 0 && n <= 1, 'in (0, 1] (1 = off)'),
+    etaCutoff: numberWithin('eta-cutoff', f['eta-cutoff'], (n) => n >= 0 && n < 1, 'in [0, 1) (0 = off)'),
+    badWordsIds: jsonFlag('bad-words-ids', f['bad-words-ids'], 'bad_words_ids') as number[][] | undefined,
+    suppressTokens: jsonFlag('suppress-tokens', f['suppress-tokens'], 'suppress_tokens') as number[] | undefined,
+    beginSuppressTokens: jsonFlag('begin-suppress-tokens', f['begin-suppress-tokens'], 'begin_suppress_tokens') as number[] | undefined,
+    sequenceBias: jsonFlag('sequence-bias', f['sequence-bias'], 'sequence_bias') as SequenceBias[] | undefined,
+    stopStrings: ((v: unknown) => (typeof v === 'string' ? [v] : v))(jsonFlag('stop-strings', f['stop-strings'], 'stop_strings')) as string[] | undefined,
+  };
+  const seed = intOption('seed', f.seed, 0, 0);
+  const precision = parsePrecision(f.precision), device = deviceOption(f.device); // before the backend starts and says what it found
+  if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
+  // the first file read: the messages file (its form and messages are read on the thread, before the model loads)
+  if (f.messages !== undefined) dataFileOption('messages', f.messages, 'messages.json', false);
+  return { f, given, seed, precision, device };
+}
+
+/** A JSON flag's value checked as generation_config.json's `key` is, or undefined where it is not given. */
+function jsonFlag(flag: string, value: string | undefined, key: keyof typeof GENERATION_KEY_CHECKS): unknown {
+  if (value === undefined) return undefined;
+  const [ok, want] = GENERATION_KEY_CHECKS[key];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new UserError(`--${flag} must be JSON: ${want}, got ${JSON.stringify(value)}`);
+  }
+  if (!ok(parsed)) throw new UserError(`--${flag} must be ${want}, got ${value}`);
+  return parsed;
 }

@@ -1,9 +1,8 @@
 // The work of `mistral-tune generate`, on a thread of its own (generate.ts, command-thread.ts): text from a model
 // (optionally with a LoRA adapter), with the chat template, streamed to stdout as tokens come, stopping at EOS. Its
 // usage and the checks of its flags that read no model are generate-flags.ts's, made before this module loads.
-import { GENERATION_KEY_CHECKS, generationSettings, readGenerationConfig, type GenerationConfigFile, type GivenGenerationOptions } from '../model/generation-config.ts';
-import { refuseIdsPastVocab, type SequenceBias } from '../model/sequence-bias.ts';
-import { parsePrecision } from '../backend/dtype.ts';
+import { generationSettings, readGenerationConfig, type GenerationConfigFile, type GivenGenerationOptions } from '../model/generation-config.ts';
+import { refuseIdsPastVocab } from '../model/sequence-bias.ts';
 import { withBackend } from '../backend/select.ts';
 import { generate, stopIds } from '../model/generate.ts';
 import { loadConfig } from '../model/config.ts';
@@ -18,8 +17,7 @@ import { createTextStream } from '../tokenizer/stream.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
-import { dataFileOption, deviceOption, intOption, numberWithin } from './args.ts';
-import type { GenerateFlags } from './generate-flags.ts';
+import type { GenerateArgs, GenerateFlags } from './generate-flags.ts';
 
 /** The refusal of a model that predicts labels: said before a backend starts where its files show it. */
 const CLASSIFICATION_MODEL = 'a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune classify for it';
@@ -28,15 +26,16 @@ const CLASSIFICATION_MODEL = 'a classification model (a score head, no LM head) 
 const READER = { during: 'generate read it', then: 'nothing was generated; generate again' };
 
 /** The whole command, on its own thread (generate.ts). */
-export function generateCommand(f: GenerateFlags): void {
+export function generateCommand(args: GenerateArgs): void {
+  const { f } = args;
   // a run's weights and tokenizer, as eval and classify take them (a classification run is refused)
   const target = resolveEvalTarget({ model: f.model, adapter: f.adapter, run: f.run, best: f.best }, FLAG_WORDS);
   // a run's weights read from one checkpoint, from the checks of their headers before a backend starts to their load
-  readingTarget(target, READER, (weightsRead) => generateFrom(f, target, weightsRead));
+  readingTarget(target, READER, (weightsRead) => generateFrom(args, target, weightsRead));
 }
 
 /** The text generated with `target`; `weightsRead()` once its weights, tokenizer and generation config are read. */
-function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => void): void {
+function generateFrom({ f, given, seed, precision, device }: GenerateArgs, target: EvalTarget, weightsRead: () => void): void {
   const modelDir = target.model;
   // the run's config.yaml says it: refused before a backend starts, not once its adapter or model is loaded
   if (f.run !== undefined && target.task === 'classification') {
@@ -51,33 +50,9 @@ function generateFrom(f: GenerateFlags, target: EvalTarget, weightsRead: () => v
   }
   // as its safetensors header says, read without a backend (isClassificationOnly of the loaded model, below, says the same)
   if (isClassificationOnlyFolder(modelDir, config)) throw new UserError(CLASSIFICATION_MODEL, modelDir);
-  if ((f.prompt === undefined) === (f.messages === undefined)) throw new UserError('give exactly one of --prompt or --messages (see mistral-tune generate --help)');
-  if (f.messages !== undefined) dataFileOption('messages', f.messages, 'messages.json', false);
-  // each undefined where the flag is not given: generation_config.json's value, else ours (generationSettings)
-  const given = {
-    temperature: numberWithin('temperature', f.temperature, (n) => n >= 0, '≥ 0'),
-    topP: numberWithin('top-p', f['top-p'], (n) => n > 0 && n <= 1, 'in (0, 1]'),
-    minP: numberWithin('min-p', f['min-p'], (n) => n >= 0 && n <= 1, 'in [0, 1] (0 = off)'),
-    epsilonCutoff: numberWithin('epsilon-cutoff', f['epsilon-cutoff'], (n) => n >= 0 && n < 1, 'in [0, 1) (0 = off)'),
-    repetitionPenalty: numberWithin('repetition-penalty', f['repetition-penalty'], (n) => n > 0, '> 0 (1 = off)'),
-    maxNewTokens: f['max-new-tokens'] === undefined ? undefined : intOption('max-new-tokens', f['max-new-tokens'], 0),
-    topK: f['top-k'] === undefined ? undefined : intOption('top-k', f['top-k'], 0, 0),
-    noRepeatNgramSize: f['no-repeat-ngram-size'] === undefined ? undefined : intOption('no-repeat-ngram-size', f['no-repeat-ngram-size'], 0, 0),
-    minNewTokens: f['min-new-tokens'] === undefined ? undefined : intOption('min-new-tokens', f['min-new-tokens'], 0, 0),
-    typicalP: numberWithin('typical-p', f['typical-p'], (n) => n > 0 && n <= 1, 'in (0, 1] (1 = off)'),
-    etaCutoff: numberWithin('eta-cutoff', f['eta-cutoff'], (n) => n >= 0 && n < 1, 'in [0, 1) (0 = off)'),
-    badWordsIds: jsonFlag('bad-words-ids', f['bad-words-ids'], 'bad_words_ids') as number[][] | undefined,
-    suppressTokens: jsonFlag('suppress-tokens', f['suppress-tokens'], 'suppress_tokens') as number[] | undefined,
-    beginSuppressTokens: jsonFlag('begin-suppress-tokens', f['begin-suppress-tokens'], 'begin_suppress_tokens') as number[] | undefined,
-    sequenceBias: jsonFlag('sequence-bias', f['sequence-bias'], 'sequence_bias') as SequenceBias[] | undefined,
-    stopStrings: ((s: unknown) => (typeof s === 'string' ? [s] : s))(jsonFlag('stop-strings', f['stop-strings'], 'stop_strings')) as string[] | undefined,
-  };
-  const seed = intOption('seed', f.seed, 0, 0);
   // greedy decoding ignores them: said (once the settings are known), as transformers warns, rather than dropped without a word
   const unused = [...((given.topK ?? 0) > 0 ? ['--top-k'] : []), ...((given.topP ?? 1) < 1 ? ['--top-p'] : []), ...((given.minP ?? 0) > 0 ? ['--min-p'] : []),
     ...((given.epsilonCutoff ?? 0) > 0 ? ['--epsilon-cutoff'] : []), ...((given.typicalP ?? 1) < 1 ? ['--typical-p'] : []), ...((given.etaCutoff ?? 0) > 0 ? ['--eta-cutoff'] : [])];
-  const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad flags before the backend starts and says what it found
-  if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
   // the file's form and messages checked before a backend starts and the model loads (minutes for a 7B), not after
   const messages = f.messages !== undefined ? readPromptFile(f.messages) : undefined;
   // its keys checked before a backend starts, their ids against config.json's vocab_size as the flags' are
@@ -134,20 +109,6 @@ function refuseBiasedIdsPastVocab(given: GivenGenerationOptions, file: Generatio
     if (flagged !== undefined) refuseIdsPastVocab(flagged, vocabSize, `--${flag}`);
     else if (stated !== undefined) refuseIdsPastVocab(stated, vocabSize, key, file.file ?? undefined);
   }
-}
-
-/** A JSON flag's value checked as generation_config.json's `key` is, or undefined where it is not given. */
-function jsonFlag(flag: string, value: string | undefined, key: keyof typeof GENERATION_KEY_CHECKS): unknown {
-  if (value === undefined) return undefined;
-  const [ok, want] = GENERATION_KEY_CHECKS[key];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    throw new UserError(`--${flag} must be JSON: ${want}, got ${JSON.stringify(value)}`);
-  }
-  if (!ok(parsed)) throw new UserError(`--${flag} must be ${want}, got ${value}`);
-  return parsed;
 }
 
 /** The prompt's token ids; a message the chat template's rules refuse (`messages[1].role`) is named in the --messages file. */

@@ -3,10 +3,10 @@
 // that a JavaScript heap filled up is said in one line, not with V8's fatal error and its stack.
 import { threadModule } from '../util/worker-boot.ts';
 import { runOnThread } from './command-thread.ts';
-import type { GenerateFlags } from './generate-flags.ts';
+import type { GenerateArgs } from './generate-flags.ts';
 
-export function run(f: GenerateFlags): Promise<void> {
-  return runOnThread<void>(threadModule('generate-thread', import.meta.url).href, 'generateCommand', f, {
+export function run(args: GenerateArgs): Promise<void> {
+  return runOnThread<void>(threadModule('generate-thread', import.meta.url).href, 'generateCommand', args, {
     onStop: () => {}, // it writes no file
     stdoutIsOutput: true, // `generate … | head -5` ends once head has its lines, not after the rest is generated
   });

@@ -32,9 +32,10 @@ function moduleName(url: string): string {
 
 /**
  * Leaves in those folders that a flag check may read: the precision names, the chat roles and the names a chat's
- * template variables may not take (prepare's record fields reach them).
+ * template variables may not take (prepare's record fields reach them), and the checks of generate's settings
+ * (generation_config.json's keys, which its flags share).
  */
-const LEAVES = new Set(['backend/dtype', 'tokenizer/types', 'tokenizer/template-kwargs']);
+const LEAVES = new Set(['backend/dtype', 'tokenizer/types', 'tokenizer/template-kwargs', 'model/generation-key-checks', 'model/token-id-list']);
 
 /** What a flag check never needs: the compute backends, the model, the tokenizer, the config schema (zod), YAML. */
 function heavy(name: string): boolean {
@@ -57,6 +58,10 @@ test('each command\'s usage errors, --help, -h and --version load none of its ba
     [['eval', '--data', DATA, '--model', 'm', '--batch-size', 'x'], 2, /^error: --batch-size must be a positive integer, got "x"/],
     [['eval', '--data', DATA, '--model', 'm', '--best'], 2, /^error: --best needs --run RUN_DIR/],
     [['generate', '--prompt', 'hi'], 2, /^error: a model folder \(--model\), a run \(--run\) or an adapter folder whose adapter_config.json names its base \(--adapter\) is required/],
+    // before: checked on generate's thread after the model folder's checks, so a folder not there was said first
+    [['generate', '--model', 'no-such-model', '--prompt', 'hi', '--top-p', '2'], 2, /^error: --top-p must be in \(0, 1\], got "2"\n$/],
+    [['generate', '--model', 'no-such-model', '--prompt', 'hi', '--bad-words-ids', '[5]'], 2, /^error: --bad-words-ids must be a non-empty list of non-empty token-id lists/],
+    [['generate', '--model', 'no-such-model', '--prompt', 'hi', '--seed', '-1'], 2, /^error: --seed must be an integer ≥ 0, got "-1"\n$/],
     [['generate', '--run', 'r', '--model', 'm'], 2, /^error: give either a run \(--run\) or a model folder \(--model, with --adapter\), not both/],
     [['classify', '--text', 'hi', '--batch-size', '0'], 2, /^error: --batch-size must be a positive integer, got "0"/],
     [['classify', '--text', 'hi', '--precision', 'fp16'], 2, /^error: --precision: "fp16" is not one of/],
