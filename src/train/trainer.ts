@@ -51,7 +51,12 @@ export interface TrainOptions {
   resume?: boolean;
   /** Tokenizer for decoding samples (default: the model folder's, or the bundled one). */
   tokenizer?: Tokenizer | null;
-  /** Called once the run directory exists (e.g. to start the dashboard on it). */
+  /**
+   * Called once the run directory exists, with its path, on train()'s thread. train() is synchronous: it holds that
+   * thread's event loop until it returns, so a server started from here on the same thread (startDashboard) answers
+   * nothing until the run ends. Start the dashboard in another process (`mistral-tune dashboard DIR`, as `train
+   * --dashboard` does: src/cli/train.ts) or run train() on a worker thread (as the CLI does: src/cli/train-thread.ts).
+   */
   onRunDir?: (dir: string) => void;
   /** Paths --overwrite must never empty besides the run's inputs (the config file). */
   keep?: readonly string[];
