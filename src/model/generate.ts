@@ -52,7 +52,8 @@ export interface GenerateOptions extends SamplingOptions {
   /** Called with each new token as it is chosen (streaming). */
   onToken?: (id: number) => void;
   /**
-   * HF's pad_token_id (readGenerationConfig(folder).padId): a prompt that holds it, where it is no EOS id, is refused,
+   * HF's pad_token_id (readGenerationConfig(folder).padId): a prompt that holds it, where it is no EOS id of hfEosIds
+   * (HF's own: a stop id beside them, the tokenizer's EOS, does not spare it there), is refused,
    * as HF's generate() masks such tokens out of a prompt given without an attention mask (attention and positions)
    * and this one, which takes one unpadded sequence, has no mask. A pad id that is the config's BOS is not refused (the
    * tokenizer starts every prompt with it; HF's generate() given the tokenizer's attention mask runs it as it stands).
@@ -121,7 +122,7 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
   if (opts.padId !== undefined) needInteger('generate', 'options.padId', opts.padId, 0);
   // a pad id that is the BOS is run as it stands: the tokenizer starts every prompt with it (refused, none could run), and
   // HF's generate() given the tokenizer's attention mask, as its pipeline gives it, runs it so
-  const padAt = opts.padId !== undefined && !eos.has(opts.padId) && opts.padId !== cfg.bosTokenId ? prompt.indexOf(opts.padId) : -1;
+  const padAt = opts.padId !== undefined && !hfEos.has(opts.padId) && opts.padId !== cfg.bosTokenId ? prompt.indexOf(opts.padId) : -1;
   if (padAt >= 0) {
     throw new UserError(`prompt[${padAt}] is the pad token ${opts.padId} (pad_token_id): HF's generate() masks pad tokens out of a prompt ` +
       'given without an attention mask, and this one has no mask, so their tokens would differ; take it out of the prompt', 'generate');

@@ -37,6 +37,9 @@ test('the pad token among the EOS ids, or no pad id given: the prompt runs as it
     assert.deepEqual(c.pad_among_eos, c.attention_mask_ones);
     assert.deepEqual(generate(model, c.prompt_ids, { maxNewTokens: ref.max_new_tokens, eosIds: [2, 0], padId: 0 }), c.pad_among_eos);
     assert.deepEqual(generate(model, c.prompt_ids, { maxNewTokens: ref.max_new_tokens, eosIds: [] }), c.attention_mask_ones);
+    // a stop id that is no EOS of HF's (hfEosIds: the tokenizer's EOS, which stopIds adds) does not spare it: HF masks it
+    assert.throws(() => generate(model, c.prompt_ids, { maxNewTokens: ref.max_new_tokens, eosIds: [2, 0], hfEosIds: [2], padId: 0 }),
+      { name: 'UserError', message: /is the pad token 0 \(pad_token_id\)/ });
   }
 });
 
