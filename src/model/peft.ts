@@ -15,7 +15,7 @@ import { warnOnce } from '../util/log.ts';
 import { isRecord, jsonValueText, readJsonFile } from '../util/json-file.ts';
 import { Rng } from '../util/rng.ts';
 import { checkClassificationHead, type MistralConfig } from './config.ts';
-import { allocateLora, freePair, LORA_BIASES, loraScaling, type LoraAdapter, type LoraBias, type LoraSpec } from './lora.ts';
+import { allocateLora, freeLora, freePair, LORA_BIASES, loraScaling, type LoraAdapter, type LoraBias, type LoraSpec } from './lora.ts';
 import type { MistralModel } from './mistral.ts';
 import { loraKey, parseLoraKey, savedEmbeddingLayer, SCORE_SAVED_KEY } from './names.ts';
 import { rankPatterns, type RankPatterns } from './peft-patterns.ts';
@@ -311,9 +311,11 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable?
     refuseMissingTraining(info, dir);
   }
   const spec = opts.dropout === undefined ? info.spec : { ...info.spec, dropout: opts.dropout };
-  const adapter = allocateLora(be, cfg, spec, model.dtype, trainable);
   const file = path.join(dir, 'adapter_model.safetensors');
   const st = SafetensorsFile.open(file);
+  // allocated once the file opens, and freed if a tensor fails to load (a NaN, a shape): the model keeps no part of it
+  const adapter = allocateLora(be, cfg, spec, model.dtype, trainable);
+  let attached = false;
   try {
     adapter.layers.forEach((layer, i) => {
       for (const proj of spec.targets) {
@@ -341,13 +343,20 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable?
       const numLabels = info.numLabels;
       checkClassificationHead(cfg, numLabels, file);
       const w = be.alloc(model.dtype, numLabels * cfg.hiddenSize);
-      loadTensor(st, SCORE_SAVED_KEY, [numLabels, cfg.hiddenSize], w, model);
+      try {
+        loadTensor(st, SCORE_SAVED_KEY, [numLabels, cfg.hiddenSize], w, model);
+      } catch (e) {
+        be.free(w);
+        throw e;
+      }
       model.setScoreHead(w, trainable);
     }
+    model.setLora(adapter);
+    attached = true;
   } finally {
     st.close();
+    if (!attached) freeLora(be, adapter);
   }
-  model.setLora(adapter);
   return { ...info, spec };
 }
 

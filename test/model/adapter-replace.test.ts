@@ -2,12 +2,16 @@
 // the new one, so the handle createAdapter had returned pointed at memory the next allocation reused. Refused, as PEFT
 // refuses an adapter name that exists; unloadAdapter (PEFT's unload) or mergeLora removes the first.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { test, testBackend } from '../backend/device.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { createAdapter, loadAdapter, unloadAdapter } from '../../src/model/peft.ts';
 import { mergeLora } from '../../src/model/merge.ts';
 import { UserError } from '../../src/util/errors.ts';
+import { compareDotNatural } from '../../src/model/names.ts';
+import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.ts';
 import { TINY, TINY_BASE } from '../helpers.ts';
 
 const SPEC = { r: 2, alpha: 4, dropout: 0, targets: ['q_proj' as const], useRslora: false };
@@ -49,4 +53,29 @@ test('unloadAdapter or mergeLora removes the adapter, after which another attach
   assert.throws(() => unloadAdapter({} as never), { message: /^unloadAdapter: model is an object that is no model/ });
   unloadAdapter(model);
   assert.throws(() => unloadAdapter(model), { message: /^unloadAdapter: model has no LoRA adapter/ });
+});
+
+test('loadAdapter that fails on a tensor (a NaN in a B factor) frees what it allocated and attaches nothing', () => {
+  const backend = testBackend();
+  const model = loadModel(TINY_BASE, { backend });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-adapter-nan-'));
+  try {
+    fs.copyFileSync(path.join(ADAPTER, 'adapter_config.json'), path.join(dir, 'adapter_config.json'));
+    const st = SafetensorsFile.open(path.join(ADAPTER, 'adapter_model.safetensors'));
+    const names = st.names();
+    const tensors = Object.fromEntries(names.map((n) => [n, { dtype: 'F32' as const, shape: st.info(n).shape, data: st.readF32(n) }]));
+    st.close();
+    // every factor is allocated before the first is read: a NaN in any of them (here the last layer's) fails after it
+    const last = names.filter((n) => n.endsWith('lora_B.weight')).sort(compareDotNatural).at(-1)!;
+    tensors[last]!.data[0] = NaN;
+    writeSafetensors(path.join(dir, 'adapter_model.safetensors'), tensors, { format: 'pt' });
+    const inUse = backend.bytesInUse();
+    assert.throws(() => loadAdapter(model, dir), { name: 'UserError', message: /holds NaN/ });
+    assert.equal(model.lora, null);
+    assert.equal(backend.bytesInUse(), inUse, 'the failed load freed its buffers');
+    loadAdapter(model, ADAPTER);
+    assert.notEqual(model.lora, null);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
