@@ -263,7 +263,7 @@ function eos(tok: Tokenizer): number {
 
 /**
  * The ids of the tokenizer's special tokens: its `specialIds` when it has them (LoadedTokenizer: special
- * added tokens, additional_special_tokens, BOS/EOS/PAD/UNK), else BOS, EOS and PAD.
+ * added tokens, BOS/EOS/PAD/UNK), else BOS, EOS and PAD.
  */
 export function specialTokenIds(tok: Tokenizer): ReadonlySet<number> {
   if (tok.specialIds) return tok.specialIds;

@@ -10,7 +10,11 @@
 // - for every class, the special tokens the config names (bos, eos, unk, pad, sep, cls, mask, then extra_special_tokens or
 //   additional_special_tokens) that are not added tokens by then are added as special tokens, at their vocabulary ids
 //   (one tokenizer.json has neither in its vocabulary nor in its added tokens is left out: the loader refuses it,
-//   tokenizer.ts): a tokenizer.json without added tokens splits "<s>" out of a text as BOS.
+//   tokenizer.ts): a tokenizer.json without added tokens splits "<s>" out of a text as BOS;
+// - a token named by key (bos, eos, unk, pad, sep, cls, mask, extra_special_tokens' named ones) that is a non-special
+//   added token of the list read first (the config's added_tokens_decoder, else tokenizer.json's) is made special
+//   (decode drops it, split_special_tokens splits it); one of the extra_special_tokens / additional_special_tokens
+//   list is left non-special (test/tokenizer/fixtures/named-flip-oracle.py).
 import type { TokenizerConfig } from './tokenizer-config.ts';
 import type { AddedTokenSpec, TokenizerJson } from './tokenizer-json.ts';
 import { isRecord, intKey } from '../util/json-file.ts';
@@ -55,6 +59,13 @@ export function withConfigAddedTokens(json: TokenizerJson, config: TokenizerConf
     if (there) Object.assign(there, e);
     else added.push({ id: ids.add(e.content), ...e });
   }
+  // a token the config names (not one of the extra_special_tokens list) made special where it is in the list
+  // from_pretrained reads the added tokens from: the config's added_tokens_decoder, else tokenizer.json's
+  const firstRead = new Set((entries.length > 0 ? entries : json.added_tokens).map((t) => t.content));
+  for (const content of namedSpecialTokens(config)) {
+    const there = added.find((t) => t.content === content);
+    if (there && !there.special && firstRead.has(content)) there.special = true;
+  }
   const named = [config.bosToken, config.eosToken, config.unkToken, config.padToken, ...config.otherSpecialTokens, ...config.additionalSpecialTokens];
   for (const content of named) {
     if (content === null || added.some((t) => t.content === content)) continue;
@@ -66,4 +77,9 @@ export function withConfigAddedTokens(json: TokenizerJson, config: TokenizerConf
   if (JSON.stringify(added) === JSON.stringify(json.added_tokens)) return json;
   added.sort((a, b) => a.id - b.id);
   return { ...json, added_tokens: added, raw: { ...json.raw, added_tokens: added }, ...(before.size > 0 ? { flagsBefore: before } : {}) };
+}
+
+/** The special tokens the config names by key (bos, eos, unk, pad, sep, cls, mask, extra_special_tokens' named ones). */
+function namedSpecialTokens(config: TokenizerConfig): string[] {
+  return [config.bosToken, config.eosToken, config.unkToken, config.padToken, ...Object.values(config.templateTokens)].filter((t): t is string => t !== null);
 }

@@ -35,7 +35,7 @@ export class LoadedTokenizer implements Tokenizer {
   readonly eosId: number | null;
   readonly padId: number | null;
   readonly unkId: number | null;
-  /** Ids that decode drops by default: special added tokens, additional_special_tokens, bos/eos/pad/unk. */
+  /** Ids that decode drops by default: special added tokens (config-added-tokens.ts says which), bos/eos/pad/unk. */
   readonly specialIds: ReadonlySet<number>;
   /** The tokenizer.json this was loaded from. */
   readonly file: string;
@@ -76,7 +76,9 @@ export class LoadedTokenizer implements Tokenizer {
     this.padId = resolve(cfg.padToken, 'pad_token', null);
     this.unkId = resolve(cfg.unkToken, 'unk_token', null);
     const special = new Set<number>(p.json.added_tokens.filter((t) => t.special).map((t) => t.id));
-    cfg.additionalSpecialTokens.forEach((t, i) => special.add(resolve(t, `additional_special_tokens[${i}]`, null)!));
+    // each must be a token; it is special as its added token is (config-added-tokens.ts: one already a non-special
+    // added token stays so in transformers, whose decode keeps it)
+    cfg.additionalSpecialTokens.forEach((t, i) => resolve(t, `additional_special_tokens[${i}]`, null));
     for (const id of [this.bosId, this.eosId, this.padId, this.unkId]) if (id !== null) special.add(id);
     this.specialIds = special;
     const context = (source: string) => ({
