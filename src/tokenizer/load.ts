@@ -15,6 +15,7 @@ import { compileFastSpec } from './fast/spec.ts';
 import { HfEngine } from './hf-engine.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { readFolderTokenizerConfig, type TokenizerConfig } from './tokenizer-config.ts';
+import { withJsonDefaults } from './json-defaults.ts';
 import { keepsJsonAddedTokens, withConfigAddedTokens } from './config-added-tokens.ts';
 import { asTransformersLoadsIt, loadsAsLlamaTokenizer } from './llama-class.ts';
 import { readTokenizerJson, warnRenumbered, type TokenizerJson } from './tokenizer-json.ts';
@@ -165,8 +166,9 @@ function listFolder(folder: string): string[] {
 
 function loadFolder(folder: string, choice: EngineChoice): LoadedTokenizer {
   const file = path.join(folder, 'tokenizer.json');
-  const config = readFolderTokenizerConfig(folder);
+  const own = readFolderTokenizerConfig(folder);
   const read = readTokenizerJson(file);
+  const config = withJsonDefaults(own, read, file);
   const loaded = addedTokensAsLoaded(asTransformersLoadsIt(read, config, folderModelType(folder)), config, folder, read);
   const json = withFolderRegexFix(loaded, config, folder);
   const vocab = buildVocab(json, file);
