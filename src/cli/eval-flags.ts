@@ -2,10 +2,12 @@
 // the tokenizer) loads, so that a mistake in them is said at the cost of the CLI's own modules.
 import { type ClassNames, parseLabelsOption } from '../data/labels.ts';
 import { FORMATS, type Format } from '../data/ingest/types.ts';
+import { parsePrecision, type Precision } from '../backend/dtype.ts';
+import type { DeviceName } from '../backend/select.ts';
 import { requireOneTarget } from '../eval/target-args.ts';
 import type { EvalTargetOptions } from '../eval/target.ts';
 import { FLAG_WORDS } from '../util/option-words.ts';
-import { dataFileOption, intOption, oneOf, parseCommand, required } from './args.ts';
+import { dataFileOption, deviceOption, intOption, oneOf, parseCommand, required } from './args.ts';
 
 export const usage = `mistral-tune eval (--model DIR [--adapter DIR] | --adapter DIR | --run RUN_DIR [--best]) --data FILE [options]
 
@@ -57,9 +59,14 @@ export interface EvalArgs {
   /** --labels as prepare takes it: the class names in index order, or INTEGER=NAME (the integer each class is written as in the data). */
   given: ClassNames | null;
   target: EvalTargetOptions;
+  precision: Precision;
+  device: DeviceName;
 }
 
-/** eval's flags checked in its order, up to the run or model folder that resolveEvalTarget reads; null: -h. */
+/**
+ * eval's flags checked in its order, up to the run or model folder that resolveEvalTarget reads: every value before
+ * the model folder is read (a bad --precision or --device was said after its checks, and after a bad --model); null: -h.
+ */
 export function parse(argv: string[]): EvalArgs | null {
   const { values: f } = parseCommand<EvalFlags>('eval', argv, {
     model: { type: 'string' }, adapter: { type: 'string' }, run: { type: 'string' }, best: { type: 'boolean' },
@@ -71,11 +78,12 @@ export function parse(argv: string[]): EvalArgs | null {
   const batchSize = intOption('batch-size', f['batch-size'], 8);
   const format = f.format === undefined ? undefined : oneOf<Format>('format', f.format, FORMATS, 'jsonl');
   const given = f.labels !== undefined ? parseLabelsOption(f.labels) : null;
+  const precision = parsePrecision(f.precision), device = deviceOption(f.device); // before the backend starts and says what it found
   const target: EvalTargetOptions = {
     model: f.model, adapter: f.adapter, run: f.run, best: f.best, task: f.task === undefined ? undefined : oneOf('task', f.task, ['generation', 'classification'], 'generation'),
     labels: given ? given.labels.map(String) : null,
     maxSeqLen: f['max-seq-len'] !== undefined ? intOption('max-seq-len', f['max-seq-len'], 0, 2) : null, // --max-seq-len= is no "none"
   };
   requireOneTarget(target, FLAG_WORDS);
-  return { f, dataFile, batchSize, format, given, target };
+  return { f, dataFile, batchSize, format, given, target, precision, device };
 }

@@ -3,7 +3,6 @@
 // confusion matrix (classification) of a model, optionally with a LoRA adapter, on any data file prepare accepts. Its
 // usage and the checks of its flags that read no model are eval-flags.ts's, made before this module loads.
 import * as path from 'node:path';
-import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend } from '../backend/select.ts';
 import type { LabelValue } from '../data/labels.ts';
 import { loadTokenRows, type LoadedRows } from '../data/load-rows.ts';
@@ -24,7 +23,6 @@ import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { counted } from '../util/plural.ts';
 import { Progress } from '../util/progress.ts';
-import { deviceOption } from './args.ts';
 import type { EvalArgs } from './eval-flags.ts';
 
 /** The refusal of classification without a score head: said before a backend starts where the model folder's header shows it. */
@@ -42,7 +40,7 @@ export function evalCommand(a: EvalArgs): void {
 
 /** The evaluation of `target`; `weightsRead()` once its weights are read. */
 function evaluate(a: EvalArgs, target: EvalTarget, weightsRead: () => void): void {
-  const { f, dataFile, batchSize, format, given } = a;
+  const { f, dataFile, batchSize, format, given, precision, device } = a;
   const config = loadConfig(target.model); // a config.json refused before a backend starts; read once, so its warnings are said once
   // classification with the model folder's own head: none in its safetensors header, read without a backend
   if (target.task === 'classification' && target.adapter === null && hasScoreHeadFolder(target.model) === false) throw new UserError(NO_SCORE_HEAD, target.model);
@@ -51,7 +49,6 @@ function evaluate(a: EvalArgs, target: EvalTarget, weightsRead: () => void): voi
   const planned = folderTask(target.model, config, target.adapter, target.task, target.adapter ?? target.model, FLAG_WORDS);
   // class names for a causal LM would be dropped without a word: the loss printed would not be what was asked for
   if (planned === 'generation' && f.labels !== undefined) throw new UserError(`--labels goes with classification, but this evaluates generation (${target.adapter ?? target.model}): leave --labels out, or give a classification model`);
-  const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad values before the backend starts and says what it found
   // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
   const own = f.run ? null : folderClassNames(target.model, config.labels, target.adapter, target.labels !== null); // an adapter folder's own, else id2label
   const named = f.run ? target.labels : givenLabels(target.labels, own?.names, `the classes of ${own?.source}`);

@@ -57,6 +57,9 @@ test('each command\'s usage errors, --help, -h and --version load none of its ba
     [['eval', '--data', DATA], 2, /^error: a model folder \(--model\), a run \(--run\) or an adapter folder whose adapter_config.json names its base \(--adapter\) is required/],
     [['eval', '--data', DATA, '--model', 'm', '--batch-size', 'x'], 2, /^error: --batch-size must be a positive integer, got "x"/],
     [['eval', '--data', DATA, '--model', 'm', '--best'], 2, /^error: --best needs --run RUN_DIR/],
+    // before: checked on eval's thread after the model folder's checks, so a folder not there was said first
+    [['eval', '--data', DATA, '--model', 'no-such-model', '--precision', 'x'], 2, /^error: --precision: "x" is not one of auto, fp32, bf16/],
+    [['eval', '--data', DATA, '--model', 'no-such-model', '--device', 'tpu'], 2, /^error: --device must be one of auto, cpu, cuda, got "tpu"\n$/],
     [['generate', '--prompt', 'hi'], 2, /^error: a model folder \(--model\), a run \(--run\) or an adapter folder whose adapter_config.json names its base \(--adapter\) is required/],
     // before: checked on generate's thread after the model folder's checks, so a folder not there was said first
     [['generate', '--model', 'no-such-model', '--prompt', 'hi', '--top-p', '2'], 2, /^error: --top-p must be in \(0, 1\], got "2"\n$/],
