@@ -53,9 +53,10 @@ test('the files event carries what best/ holds, and the panel says it, the lowes
   assert.equal(bestValText(val.slice(0, 1), watcherBest), null, 'step 0\'s evaluation is no best');
 });
 
-test('a run with val rows that never had best/ (a handwritten metrics.jsonl) is said as its lowest val loss, not "best/ is gone"', () => {
+test('a run with val rows and no best/ the dashboard ever saw (a handwritten metrics.jsonl) is said to have none, not "best/ is gone" nor "best val"', () => {
   // before: the watcher's first best was {folder: false}, the same as a best/ deleted, and the panel said "best/ is gone
-  // (deleted or moved)" of a best/ there never was
+  // (deleted or moved)" of a best/ there never was; then "best val 1.5 at step 1", as if best/ held it (and so of a
+  // train run whose best/ was deleted before the dashboard started)
   const dir = fs.realpathSync(tempDir('mt-best-val-none-'));
   const val: Val[] = [{ step: 0, loss: 2 }, { step: 1, loss: 1.5 }, { step: 2, loss: 1.9 }];
   fs.writeFileSync(path.join(dir, 'metrics.jsonl'), val.map((v) => JSON.stringify({ ...v, split: 'val' })).join('\n') + '\n');
@@ -63,7 +64,7 @@ test('a run with val rows that never had best/ (a handwritten metrics.jsonl) is 
   const files = watcher.poll().find((e) => e.type === 'files');
   assert.ok(files, 'a files event');
   const best = (files.data as FilesEvent).best;
-  assert.equal(bestValText(val, best), 'best val 1.5 at step 1');
+  assert.equal(bestValText(val, best), 'no best/: the lowest val loss was 1.5 at step 1');
   assert.deepEqual(best, { folder: false, seen: false, evaluation: null });
 });
 

@@ -1,8 +1,9 @@
 // What the run panel says of best/: the val loss its weights had, as train's best/evaluation.json records it. That is
 // the lowest val loss evaluated after step 0 (HF's eval_on_start baseline counts for neither) unless best/ was lost and
 // started again by a resume, from a later evaluation: then the lowest is said beside it. A best/ deleted or moved is
-// said to be gone (one the dashboard saw: a run that never had one, or lost it before the dashboard started, is said
-// as its lowest val loss); a run of an older version (no evaluation.json) is taken to hold the lowest.
+// said to be gone (one the dashboard saw); one it never saw (a run that never had one, or lost it before the dashboard
+// started) is said to be missing, beside the lowest val loss; a run of an older version (no evaluation.json) is taken to
+// hold the lowest.
 // Losses of two val sets are not compared: a resume whose val data changed (prepare run again) starts best/ and
 // early stopping afresh on the new set, and each val row carries its set's hash (data_fingerprint), so the lowest is
 // taken over the rows of the newest row's set, and the change is said. HF's Trainer keeps one best_metric over the run
@@ -35,6 +36,8 @@ export function bestValText(val, best) {
   if (lowest === null) return null;
   const also = changed ? ` (${changed})` : '';
   if (best && !best.folder && best.seen) return `best/ is gone (deleted or moved): the lowest val loss was ${fmt(lowest.loss)} at step ${lowest.step}${also}`;
+  // not "best val": that is what best/ holds, and there is none to hold it (nor is it said to be gone: it may never have been)
+  if (best && !best.folder) return `no best/: the lowest val loss was ${fmt(lowest.loss)} at step ${lowest.step}${also}`;
   return `best val ${fmt(lowest.loss)} at step ${lowest.step}${also}`;
 }
 
