@@ -9,7 +9,8 @@
 //   *.jinja files, which AutoTokenizer reads), into the same folder, but for default.jinja, which is written as
 //   chat_template.jinja (as save_pretrained writes it);
 // - a classification export's pad token (config.json's pad_token_id) is named in tokenizer_config.json (and
-//   special_tokens_map.json) where it names none, or HF's padding refuses batches, or another one (said), with which
+//   special_tokens_map.json) where the tokenizer has none (neither there nor as tokenizer.json's padding.pad_token), or
+//   HF's padding refuses batches, or another one (said), with which
 //   HF's sequence classifier would score a padding position of every shorter row.
 // tokenizer_config.json is edited as text (keys added, a null or the pad token replaced), never re-serialised: Mistral's holds
 // model_max_length 1000000000000000019884624838656, which a JSON.parse round trip would turn into a float.
@@ -20,6 +21,7 @@ import { BUNDLED_TOKENIZER_DIR, BUNDLED_VOCAB_SIZE } from '../tokenizer/load.ts'
 import { DEFAULT_NAMED_TEMPLATE, NAMED_TEMPLATES_DIR, namedTemplateFiles } from '../tokenizer/named-templates.ts';
 import { readFolderTokenizerConfig } from '../tokenizer/tokenizer-config.ts';
 import { readTokenizerJson } from '../tokenizer/tokenizer-json.ts';
+import { withJsonDefaults } from '../tokenizer/json-defaults.ts';
 import { buildVocab } from '../tokenizer/vocab.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { TOKENIZER_FILES } from './folder-files.ts';
@@ -90,16 +92,18 @@ export function writeTokenizerFiles(dir: string, opts: TokenizerFileOptions): vo
   const add: Record<string, string> = {};
   if (builtIn && !asFile) add.chat_template = DEFAULT_CHAT_TEMPLATE;
   if (opts.padTokenId !== null) {
-    const vocab = buildVocab(readTokenizerJson(tokenizerJson), tokenizerJson);
+    const read = readTokenizerJson(tokenizerJson), vocab = buildVocab(read, tokenizerJson);
     const token = vocab.idToToken[opts.padTokenId];
-    if (token !== undefined && config.padToken !== token) {
+    // the source's pad token as transformers (and loadTokenizer) take it: tokenizer.json's padding.pad_token where the config names none
+    const padToken = withJsonDefaults(config, read, tokenizerJson).padToken;
+    if (token !== undefined && padToken !== token) {
       if (!hasConfig) { // the "<s>" and "</s>" a folder without one implies, said now that it has one
         for (const [key, t] of [['bos_token', '<s>'], ['eos_token', '</s>']] as const) if (vocab.tokenToId.has(t)) add[key] = t;
       }
       // HF's sequence classifier scores each row's last token that is not config.json's pad_token_id: a tokenizer that
       // pads with another token (the source's own, e.g. "<unk>") has it score a padding position of every shorter row
-      if (config.padToken !== null) {
-        warn(`${from}: the tokenizer's pad_token ${JSON.stringify(config.padToken)} is written ${JSON.stringify(token)}, config.json's pad_token_id ${opts.padTokenId}, ` +
+      if (padToken !== null) {
+        warn(`${from}: the tokenizer's pad_token ${JSON.stringify(padToken)} is written ${JSON.stringify(token)}, config.json's pad_token_id ${opts.padTokenId}, ` +
           "which the classification head's pick skips: padding with another token, transformers would score padding");
       }
       add.pad_token = token;

@@ -123,6 +123,22 @@ test('a classification export whose source tokenizer pads with another token (<u
   assert.equal(json(path.join(saved(src), 'tokenizer_config.json')).pad_token, '<unk>');
 });
 
+test("a classification export whose source pads with tokenizer.json's padding.pad_token (<unk>; tokenizer_config.json names none) says so as it writes config.json's", () => {
+  // transformers 5.17 takes that pad token where tokenizer_config.json has no pad_token key (json-defaults.ts): HF scored padding there too
+  const { pad_token: _, ...config } = JSON.parse(read(path.join(TINY_MODEL, 'tokenizer_config.json'))) as Record<string, unknown>;
+  const tokenizer = JSON.parse(read(path.join(TINY_MODEL, 'tokenizer.json'))) as Record<string, unknown>;
+  const padding = { strategy: 'BatchLongest', direction: 'Right', pad_to_multiple_of: null, pad_id: 0, pad_type_id: 0, pad_token: '<unk>' };
+  const src = tinyWith({ 'tokenizer_config.json': JSON.stringify(config, null, 2), 'tokenizer.json': JSON.stringify({ ...tokenizer, padding }) });
+  assert.equal(captureStderr(() => loadTokenizer(src)).result.padId, 0);
+  const model = loadModel(src, { backend });
+  model.setScoreHead(backend.alloc('f32', 2 * model.cfg.hiddenSize), false);
+  const out = path.join(tmp(), 'out');
+  const { stderr } = captureStderr(() => saveModelFolder(model, out, { sourceDir: src, head: 'classification', labels: ['no', 'yes'] }));
+  assert.ok(stderr.includes(`warning: ${src}: the tokenizer's pad_token "<unk>" is written "</s>", config.json's pad_token_id 2, which the classification head's pick skips`), stderr);
+  assert.equal(json(path.join(out, 'tokenizer_config.json')).pad_token, '</s>');
+  assert.equal(captureStderr(() => loadTokenizer(out)).result.padId, 2);
+});
+
 test('eos_token_id null stays null in config.json and is left out of generation_config.json (as transformers 5.17), floats written as Python writes them, the int rope_theta given kept', () => {
   const cfg = json(path.join(TINY_MODEL, 'config.json'));
   const src = tinyWith({ 'config.json': JSON.stringify({ ...cfg, eos_token_id: null, rope_theta: 10000, rms_norm_eps: 1e-6 }), 'generation_config.json': null });
