@@ -55,7 +55,7 @@ function findWheel(dir: string, prefix: string): string | null {
   return found.length ? path.join(dir, found.at(-1)!) : null;
 }
 
-/** The CUDA_HOME-like folder (include/, lib/) made from the two wheels, unpacked once (a cache a user): into a fresh folder, then renamed into place, so a test process running beside never sees it half made. */
+/** The CUDA_HOME-like folder (include/, lib/) made from the two wheels, unpacked once (a cache per user: another user's is neither used nor in the way): into a fresh folder, then renamed into place, so a test process running beside never sees it half made. */
 export function unpackCudaWheels(wheels: readonly string[], cacheRoot = path.join(os.tmpdir(), `mistral-tune-cuda-wheels-${process.getuid?.() ?? 'user'}`)): string {
   const names = wheels.map((w) => path.basename(w));
   const versions = names.map((n) => n.split('-').slice(0, 2).join('-').replace(/^nvidia_(cuda_)?/, '')).join('+');

@@ -67,7 +67,7 @@ export function buildKernelEmulator(out: string): string {
 
 /**
  * The kernel emulator of buildKernelEmulator, built once for what it is built from: a folder under the user's own
- * folder in the temp folder (another user's build is neither loaded nor in the way: a root-owned cache made
+ * cache folder in the temp folder (another user's build is neither loaded nor in the way: a root-owned cache made
  * mkdtemp fail for a normal user) named by the hash of every file the build reads (the kernel modules and headers,
  * the emulator's runtime and headers, this file with its flags), the kernel table's launch wrappers and
  * `g++ --version` — so a changed kernel or compiler builds anew, and an unchanged one (the next npm test) takes
