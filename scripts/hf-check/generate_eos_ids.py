@@ -1,7 +1,7 @@
 # Which ids stop transformers' generate(): the shipped model with config.json's eos_token_id set to a token greedy
 # decoding emits, beside generation_config.json's eos 2 (case A) or a generation_config.json without one (case C).
 # HF reads only generation_config.json (test/model/generation-config.test.ts). Run: /path/to/python this-file
-import torch, json, shutil, os, sys, tempfile
+import torch, json, shutil, os, tempfile
 from transformers import AutoModelForCausalLM, AutoTokenizer
 src=os.path.join(os.path.dirname(__file__), '..', '..', 'models', 'mistral-tune-tiny')
 tmp=tempfile.mkdtemp()
@@ -25,3 +25,4 @@ json.dump({"bos_token_id":1}, open(d+'/generation_config.json','w'))
 m3=AutoModelForCausalLM.from_pretrained(d, dtype=torch.float32)
 print('C gen cfg eos', m3.generation_config.eos_token_id)
 print('C', m3.generate(ids, max_new_tokens=12, do_sample=False)[0, ids.shape[1]:].tolist())
+shutil.rmtree(tmp)

@@ -268,7 +268,6 @@ export function decimalNumber(value: string): number | null {
 /** A flag that must be given (a path flag given "" never reaches here: checkPaths names it). */
 export function required(flag: string, value: string | undefined, command: string): string {
   if (value === undefined) throw new UserError(`--${flag} is required (see mistral-tune ${command} --help)`);
-  if (value === '') throw new UserError(`--${flag} is given an empty value (""): give it a value (see mistral-tune ${command} --help)`);
   return value;
 }
 
