@@ -22,7 +22,7 @@ import { decodingFlagsChange } from './added-decode.ts';
 import { AddedIds } from './added-ids.ts';
 
 /** The config's entries as AddedTokens (the defaults of tokenizers' AddedToken), in id order. */
-function configEntries(config: TokenizerConfig): Array<Omit<AddedTokenSpec, 'id'>> {
+export function configEntries(config: TokenizerConfig): Array<Omit<AddedTokenSpec, 'id'>> {
   const dec = config.raw['added_tokens_decoder'];
   if (!isRecord(dec)) return []; // tokenizer-config.ts has refused any other shape
   return Object.entries(dec).map(([k, e]) => [intKey(k)!, e as Record<string, unknown>] as const).sort((a, b) => a[0] - b[0]).map(([, e]) => {

@@ -6,13 +6,15 @@
 // pads and truncates only when asked, whatever tokenizer.json says.
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
+import { configEntries } from './config-added-tokens.ts';
 import type { TokenizerConfig } from './tokenizer-config.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
 
 /**
  * `config` with the pad token and truncation side of `json` (`file`)'s padding and truncation where it names none
- * itself. A padding pad token that is neither in the vocabulary nor an added token is refused, as one the config names
- * is (transformers adds it as a new token, whose embedding row the model lacks).
+ * itself. A padding pad token that is neither in the vocabulary nor an added token (tokenizer.json's, or the config's
+ * added_tokens_decoder's) is refused, as one the config names is (transformers adds it as a new token, whose embedding
+ * row the model lacks).
  */
 export function withJsonDefaults(config: TokenizerConfig, json: TokenizerJson, file: string): TokenizerConfig {
   const padding = json.raw['padding'], truncation = json.raw['truncation'];
@@ -20,7 +22,7 @@ export function withJsonDefaults(config: TokenizerConfig, json: TokenizerJson, f
   const direction = isRecord(truncation) ? truncation['direction'] : undefined; // tokenizers writes "Left" or "Right"
   const side = direction === 'Left' ? 'left' : direction === 'Right' ? 'right' : null;
   const padToken = !Object.hasOwn(config.raw, 'pad_token') && pad !== null ? pad : config.padToken;
-  if (padToken !== config.padToken && !isToken(json, padToken!)) {
+  if (padToken !== config.padToken && !isToken(json, config, padToken!)) {
     throw new UserError(`${JSON.stringify(padToken)} is neither in model.vocab nor an added token: transformers 5.17 makes it the pad token (tokenizer_config.json ` +
       'names none) and adds it as a new token, whose embedding row the model lacks; name a token of the vocabulary (or set pad_token in tokenizer_config.json)', `${file}: padding.pad_token`);
   }
@@ -28,8 +30,8 @@ export function withJsonDefaults(config: TokenizerConfig, json: TokenizerJson, f
   return padToken === config.padToken && truncationSide === config.truncationSide ? config : { ...config, padToken, truncationSide };
 }
 
-function isToken(json: TokenizerJson, token: string): boolean {
+function isToken(json: TokenizerJson, config: TokenizerConfig, token: string): boolean {
   const vocab = json.model['vocab'];
   const inVocab = Array.isArray(vocab) ? vocab.some((e) => Array.isArray(e) && e[0] === token) : isRecord(vocab) && Object.hasOwn(vocab, token);
-  return inVocab || json.added_tokens.some((t) => t.content === token);
+  return inVocab || [...json.added_tokens, ...configEntries(config)].some((t) => t.content === token);
 }
