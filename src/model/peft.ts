@@ -313,10 +313,11 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable?
   const spec = opts.dropout === undefined ? info.spec : { ...info.spec, dropout: opts.dropout };
   const file = path.join(dir, 'adapter_model.safetensors');
   const st = SafetensorsFile.open(file);
-  // allocated once the file opens, and freed if a tensor fails to load (a NaN, a shape): the model keeps no part of it
-  const adapter = allocateLora(be, cfg, spec, model.dtype, trainable);
-  let attached = false;
+  // allocated once the file opens (which is closed if that fails: a GPU out of memory), and freed if a tensor fails to
+  // load (a NaN, a shape): the model keeps no part of it
+  let adapter: LoraAdapter | null = null, attached = false;
   try {
+    adapter = allocateLora(be, cfg, spec, model.dtype, trainable);
     adapter.layers.forEach((layer, i) => {
       for (const proj of spec.targets) {
         const pair = layer[proj]!;
@@ -355,7 +356,7 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable?
     attached = true;
   } finally {
     st.close();
-    if (!attached) freeLora(be, adapter);
+    if (!attached && adapter !== null) freeLora(be, adapter);
   }
   return { ...info, spec };
 }

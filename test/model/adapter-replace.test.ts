@@ -79,3 +79,31 @@ test('loadAdapter that fails on a tensor (a NaN in a B factor) frees what it all
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('loadAdapter whose allocation fails (a GPU out of memory) closes the adapter file it opened', () => {
+  const backend = testBackend();
+  const model = loadModel(TINY_BASE, { backend });
+  const opened = new Set<SafetensorsFile>();
+  const { open } = SafetensorsFile, close = SafetensorsFile.prototype.close, alloc = backend.alloc;
+  SafetensorsFile.open = (...args: Parameters<typeof open>) => {
+    const st = open.apply(SafetensorsFile, args);
+    opened.add(st);
+    return st;
+  };
+  SafetensorsFile.prototype.close = function (this: SafetensorsFile) {
+    opened.delete(this);
+    close.call(this);
+  };
+  backend.alloc = () => {
+    throw new Error('out of memory');
+  };
+  try {
+    assert.throws(() => loadAdapter(model, ADAPTER), { message: 'out of memory' });
+  } finally {
+    backend.alloc = alloc;
+    SafetensorsFile.open = open;
+    SafetensorsFile.prototype.close = close;
+  }
+  assert.equal(model.lora, null);
+  assert.equal(opened.size, 0, 'the adapter file was closed');
+});
