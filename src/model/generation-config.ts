@@ -71,7 +71,6 @@ const UNSUPPORTED: Readonly<Record<string, unknown>> = {
   force_words_ids: null, constraints: null,
 };
 
-
 /**
  * `dir`/generation_config.json parsed to an object; where there is no such file, config.json's generation keys, as
  * transformers' from_pretrained takes them then (GenerationConfig.from_model_config: an older config.json's

@@ -19,10 +19,10 @@ export const GENERATION_KEY_CHECKS = {
   bad_words_ids: [isIdLists, 'a non-empty list of non-empty token-id lists, e.g. [[5], [7, 8]]'],
   suppress_tokens: [isIdList, 'a list of token ids, e.g. [5, 9]'],
   begin_suppress_tokens: [isIdList, 'a list of token ids, e.g. [5, 9]'],
-  // transformers' list form: ids > 0, a float bias (JSON's 2 and 2.0 are one number here)
   // a string or a list of them (transformers wraps a string in a list)
   stop_strings: [(v: unknown) => (typeof v === 'string' && v !== '') || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x !== '')),
     'a non-empty string or a non-empty list of them, e.g. ["\\n\\n", "User:"]'],
+  // transformers' list form: ids > 0, a float bias (JSON's 2 and 2.0 are one number here)
   sequence_bias: [(v: unknown) => Array.isArray(v) && v.length > 0 && v.every((e) => Array.isArray(e) && e.length === 2 && isIdLists([e[0]]) && !(e[0] as number[]).includes(0) && typeof e[1] === 'number'),
     'a non-empty list of [token ids (> 0), bias] pairs, e.g. [[[5], -2.5], [[7, 8], 1.0]]'],
   repetition_penalty: [(v: unknown) => typeof v === 'number' && v > 0, 'a number > 0 (1 = off)'],
