@@ -325,6 +325,10 @@ const SAVE_WHEN = 'a checkpoint is saved every checkpoint.every_steps steps (nul
 const WEIGHT_DTYPE = 'the weights\' dtype is precision: bf16 or fp32 (auto chooses bf16 on CUDA, fp32 on the CPU)';
 /** What HF's keys of distributed training (deepspeed, fsdp, DDP's) are told. */
 const ONE_DEVICE = 'a run trains on one device, the CPU or one GPU (device): there is no distributed training';
+/** What HF's bf16_full_eval and fp16_full_eval are told. */
+const FULL_EVAL = "val and test are evaluated in the run's precision: (bf16 or fp32): leave it out";
+/** What PEFT's QLoRA keys (use_qalora, qalora_group_size) are told. */
+const NO_QLORA = 'quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16';
 
 /**
  * Keys of HF TrainingArguments, PEFT's LoraConfig and axolotl that have no counterpart here (by full path, else by
@@ -404,7 +408,7 @@ const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
   lora_modules_to_save: 'a classification run trains and saves its score head itself: leave it out',
   // more of TrainingArguments' (and from_pretrained's) keys a user copies in: were "unknown key" alone, or a wrong did-you-mean (dtype → schedule.type)
   torch_dtype: WEIGHT_DTYPE, dtype: WEIGHT_DTYPE, half_precision_backend: WEIGHT_DTYPE,
-  bf16_full_eval: "val and test are evaluated in the run's precision: (bf16 or fp32): leave it out", fp16_full_eval: "val and test are evaluated in the run's precision: (bf16 or fp32): leave it out",
+  bf16_full_eval: FULL_EVAL, fp16_full_eval: FULL_EVAL,
   attn_implementation: 'the backends run attention kernels of their own: leave it out', use_liger_kernel: 'the backends run fused kernels of their own: leave it out',
   trust_remote_code: 'the Mistral architecture is built in and no model code is run: leave it out',
   optim_args: ADAMW, adafactor: `Adafactor is not offered: ${ADAMW}`,
@@ -420,7 +424,7 @@ const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
   'lora.peft_type': 'the adapter is LoRA (lora.use_dora: true for DoRA): leave it out', 'lora.inference_mode': 'train trains the adapter; eval and loadAdapter load it frozen: leave it out',
   'lora.base_model_name_or_path': 'the base model is the top-level key model (a local folder)', 'lora.target_parameters': 'name the projections to adapt in lora.target_modules',
   loftq_config: "LoftQ is not offered: a new adapter starts as PEFT's default (A Kaiming-uniform, B zero)", megatron_config: ONE_DEVICE,
-  use_qalora: 'quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16', qalora_group_size: 'quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16',
+  use_qalora: NO_QLORA, qalora_group_size: NO_QLORA,
   trainable_token_indices: 'an adapter trains no embedding rows (method: full trains every weight)', ensure_weight_tying: 'an adapter adapts no embedding or lm_head: leave it out',
   layer_replication: 'every decoder layer is adapted once, as it is: leave it out', alora_invocation_tokens: 'activated LoRA (aLoRA) is not offered',
   runtime_config: "PEFT's runtime settings do not apply here: leave it out",
