@@ -127,7 +127,7 @@ export class MistralModel {
 
   /**
    * Attaches (or with null detaches, freeing its buffers) a LoRA adapter to every targeted projection. Another adapter
-   * over an attached one is refused: freeing the first left its holder's handle on freed buffers (peft.ts needNoLora).
+   * over an attached one is refused: freeing the first left its holder's handle on freed buffers (model-arg.ts needNoLora, which peft.ts checks first).
    */
   setLora(adapter: LoraAdapter | null): void {
     if (this.lora && adapter && this.lora !== adapter) {

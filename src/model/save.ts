@@ -40,7 +40,7 @@ export interface SaveModelOptions {
    * transformers 5's save_pretrained defaults to 50GB, one file for a 7B, which 50e9 writes too).
    */
   maxShardBytes?: number;
-  /** 'causal' writes lm_head; 'classification' writes score.weight (MistralForSequenceClassification). */
+  /** 'causal' writes lm_head; 'classification' writes score.weight (the base's …ForSequenceClassification: family.ts). */
   head: 'causal' | 'classification';
   /** Class names for id2label / label2id (classification). */
   labels?: readonly string[] | null;
