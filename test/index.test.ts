@@ -155,7 +155,7 @@ test('library functions given missing or ill-typed arguments say which, naming t
     ['writeSafetensors', ['/nonexistent-dir/a.safetensors', { w: { dtype: 'F32', shape: [3], data: new Float32Array(2) } }], /^writeSafetensors: tensor "w": shape \[3\] × F32 is 12 bytes, data has 8$/],
     // were TypeErrors from inside (a path of 3, "destructure property 'warmupSteps'", "reading 'loss'"), a task refused without
     // the function's name, a missing step a NaN rate and a report without its perplexity written as "Infinity"
-    ['resolveEvalTarget', [{ model: TINY_BASE, adapter: 3 }], /^resolveEvalTarget: options\.adapter is 3: give a string$/],
+    ['resolveEvalTarget', [{ model: TINY_BASE, adapter: 3 }], /^resolveEvalTarget: options\.adapter is 3: give a PEFT adapter folder$/],
     ['resolveEvalTarget', [{ model: TINY_BASE, task: 'classify' }], /^resolveEvalTarget: options\.task is "classify": give one of "generation", "classification"$/],
     ['lrAtStep', [], /^lrAtStep: schedule is missing: give an object such as/],
     ['lrAtStep', [{ type: 'linear', warmupSteps: 0, totalSteps: 10 }, 1e-4], /^lrAtStep: k is missing: give the optimizer step, counted from 1$/],
@@ -178,6 +178,38 @@ test('library functions given missing or ill-typed arguments say which, naming t
   for (const [fn, args, message] of calls) {
     await assert.rejects(async () => loose[fn]!(...args), (e: unknown) => e instanceof api.UserError && message.test(e.message), `${fn}(${JSON.stringify(args).slice(1, -1)})`);
   }
+});
+
+test('a path given as "" is one UserError naming the function and the argument, as the CLI refuses an empty path flag', async () => {
+  // were: "not a run directory: config.yaml not found", "tokenizer folder not found", "file not found", "… is required",
+  // the current folder read as the model (readGenerationConfig), without the function or the argument
+  const loose = api as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const tok = api.loadTokenizer(TINY_BASE);
+  const calls: Array<[string, unknown[], string]> = [
+    ['exportRun', [{ run: '', out: 'x' }], 'exportRun: options.run is "", which names no folder: give the run folder train wrote'],
+    ['exportRun', [{ run: TINY_BASE, out: '' }], 'exportRun: options.out is "", which names no folder: give the folder to write'],
+    ['resolveEvalTarget', [{ model: '' }], 'resolveEvalTarget: options.model is "", which names no folder: give a Hugging Face model folder'],
+    ['resolveEvalTarget', [{ run: '' }], 'resolveEvalTarget: options.run is "", which names no folder: give the run folder train wrote'],
+    ['loadTokenizer', [''], 'loadTokenizer: the tokenizer folder is "", which names no path: give a folder with tokenizer.json (or the file itself), or nothing for the bundled tokenizer'],
+    ['prepare', [{ inputs: [''], outDir: 'o', tokenizer: tok }], 'prepare: options.inputs[0] is "", which names no path: give a data file or folder'],
+    ['prepare', [{ inputs: ['a.jsonl'], val: [''], outDir: 'o', tokenizer: tok }], 'prepare: options.val[0] is "", which names no path: give a data file or folder'],
+    ['prepare', [{ inputs: ['a.jsonl'], outDir: '', tokenizer: tok }], 'prepare: options.outDir is "", which names no folder: give the folder to write train/val/test.jsonl in'],
+    ['readPromptFile', [''], 'readPromptFile: file is "", which names no file: give the path of a JSON file of messages'],
+    ['readMessagesFile', [''], 'readMessagesFile: file is "", which names no file: give the path of a JSON file of messages'],
+    ['loadConfig', [''], 'loadConfig: the model folder is "", which names no folder: give the path of a Hugging Face model folder'],
+    ['loadModel', [''], 'loadModel: the model folder is "", which names no folder: give the path of a Hugging Face model folder'],
+    ['readGenerationConfig', [''], 'readGenerationConfig: the model folder is "", which names no folder: give the path of a Hugging Face model folder'],
+    ['readAdapterInfo', [''], 'readAdapterInfo: the adapter folder is "", which names no folder: give a PEFT adapter folder'],
+    ['loadTrainConfig', [''], 'loadTrainConfig: file is "", which names no file: give the path of a YAML config (or null for overrides alone)'],
+    ['loadTokenRows', [''], 'loadTokenRows: file is "", which names no file: give the path of a .jsonl file'],
+    ['exportMergedAdapter', [{ adapter: '', out: 'x' }], 'exportMergedAdapter: options.adapter is "", which names no folder: give the PEFT adapter folder to merge'],
+    ['exportGgufFile', [{ model: '', out: 'x.gguf' }], 'exportGgufFile: options.model is "", which names no folder: give a Hugging Face model folder'],
+    ['exportGgufFile', [{ run: TINY_BASE, out: '' }], 'exportGgufFile: options.out is "", which names no file: give the path of the .gguf file to write'],
+  ];
+  for (const [fn, args, message] of calls) {
+    await assert.rejects(async () => loose[fn]!(...args), (e: unknown) => e instanceof api.UserError && e.message === message, `${fn}(${JSON.stringify(args.map((a) => a === tok ? 'tok' : a)).slice(1, -1)})`);
+  }
+  assert.throws(() => api.SafetensorsFile.open(''), (e: unknown) => e instanceof api.UserError && e.message === 'SafetensorsFile.open: file is "", which names no file: give the path of a .safetensors file');
 });
 
 test('a model argument that is no model (a tokenizer, a folder\'s path), a model without the LoRA adapter the call needs and an empty prompt are each one UserError naming the function and the argument', async () => {

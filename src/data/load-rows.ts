@@ -5,7 +5,7 @@
 // would reject stops the load with its file:line and reason, and so does a row whose token ids or class label fall
 // outside the model (checkRow: vocabSize, numLabels). A CSV file read as
 // JSON Lines is said to be one in that error (firstLinesHint).
-import { needArg, needInteger, needOneOf } from '../util/api-args.ts';
+import { needArg, needInteger, needOneOf, needPath } from '../util/api-args.ts';
 import { shellPath } from '../util/shell-quote.ts';
 import * as path from 'node:path';
 import { DEFAULT_MAX_CHARS, maxRawCharsFor } from './char-limits.ts';
@@ -105,7 +105,7 @@ export interface LoadedRows {
 }
 
 export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedRows {
-  needArg('loadTokenRows', 'file', file, 'string', { hint: 'the path of a .jsonl file' });
+  needPath('loadTokenRows', 'file', file, 'file', 'the path of a .jsonl file');
   needArg('loadTokenRows', 'options', opts, 'object');
   // a value outside its set was taken as the default unseen (trainOn 'assistant_only' as 'assistant', overflow 'drop_long' as 'truncate')
   for (const [key, values] of [['task', ['generation', 'classification']], ['trainOn', ['assistant', 'all']], ['overflow', ['truncate', 'drop']]] as const) {

@@ -2,7 +2,7 @@
 // way PEFT's modules_to_save does), or a merged model folder that HF transformers loads unchanged
 // (config.json, sharded safetensors with an index, tokenizer files, generation_config.json) in the base
 // model's dtype (BF16, F16, F32; a mixed one's as transformers loads it), whatever the precision of the merge.
-import { needArg, optionKeys, refuseMisspelledKeys } from '../util/api-args.ts';
+import { needArg, needPath, optionKeys, refuseMisspelledKeys } from '../util/api-args.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../backend/backend.ts';
@@ -152,8 +152,8 @@ export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords
   needArg('exportRun', 'options', opts, 'object');
   // {merged: true} exported the adapter alone, without a word
   refuseMisspelledKeys('exportRun', 'options', opts, optionKeys<ExportOptions>()(['run', 'out', 'merge', 'best', 'maxShardBytes', 'backend', 'device', 'precision']));
-  needArg('exportRun', 'options.run', opts.run, 'string', { hint: 'the run folder train wrote' });
-  needArg('exportRun', 'options.out', opts.out, 'string', { hint: 'the folder to write' });
+  needPath('exportRun', 'options.run', opts.run, 'folder', 'the run folder train wrote');
+  needPath('exportRun', 'options.out', opts.out, 'folder', 'the folder to write');
   // a caller in plain JavaScript: merge 'yes' (or 'false') was taken by its truthiness
   for (const key of ['merge', 'best'] as const) if (opts[key] !== undefined) needArg('exportRun', `options.${key}`, opts[key], 'boolean', { hint: 'true or false' });
   needShardBytes('exportRun', opts.maxShardBytes);

@@ -2,7 +2,7 @@
 // the Mistral without a sliding window, with LlamaConfig's defaults, llama-config.ts) → a typed, validated MistralConfig.
 // Missing keys take the defaults of transformers' MistralConfig; anything we cannot compute exactly
 // (other model types, activations other than HIDDEN_ACTS, biases) is refused with the key that says so.
-import { needArg } from '../util/api-args.ts';
+import { needArg, needPath } from '../util/api-args.ts';
 import { shellPath } from '../util/shell-quote.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -183,7 +183,7 @@ export function needModelConfig(fn: string, cfg: unknown): asserts cfg is Mistra
 
 /** Reads and validates `dir/config.json`. */
 export function loadConfig(dir: string): MistralConfig {
-  needArg('loadConfig', 'the model folder', dir, 'string', { hint: 'the path of a Hugging Face model folder' });
+  needPath('loadConfig', 'the model folder', dir, 'folder', 'the path of a Hugging Face model folder');
   const file = modelConfigFile(dir);
   return parseConfig(readConfigJson(file), file);
 }

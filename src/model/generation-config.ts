@@ -11,7 +11,7 @@
 // to other than its "off" is listed, to be warned of. A value of the wrong type or range is an error naming the file
 // and the key.
 import * as path from 'node:path';
-import { needArg } from '../util/api-args.ts';
+import { needArg, needPath } from '../util/api-args.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, jsonValueText, readJsonFile } from '../util/json-file.ts';
@@ -115,7 +115,7 @@ export function generationEosIds(dir: string): number[] {
 
 /** Every setting of `dir`/generation_config.json (without one, config.json's generation keys) that generate has (none where the folder has neither). */
 export function readGenerationConfig(dir: string): GenerationConfigFile {
-  needArg('readGenerationConfig', 'the model folder', dir, 'string', { hint: 'the path of a Hugging Face model folder' });
+  needPath('readGenerationConfig', 'the model folder', dir, 'folder', 'the path of a Hugging Face model folder');
   const read = readFile(dir);
   if (!read) return { file: null, eosIds: [], unsupported: [] };
   const { file, config } = read;

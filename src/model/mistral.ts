@@ -1,7 +1,7 @@
 // The Mistral model on a backend: embedding → decoder layers → final RMSNorm → LM head (next-token
 // logits and cross-entropy, computed in row chunks so the (N, V) logits never exist whole) or the
 // sequence-classification head. Forward here; the backward passes are in backward.ts.
-import { needArg, needOneOf, refuseMisspelledKeys } from '../util/api-args.ts';
+import { needArg, needOneOf, needPath, refuseMisspelledKeys } from '../util/api-args.ts';
 import { libraryWords } from '../util/option-words.ts';
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { zeros } from '../backend/buffers.ts';
@@ -423,7 +423,7 @@ export interface LoadModelOptions {
 
 /** Loads an HF model folder (config.json + model.safetensors or sharded with an index). */
 export function loadModel(dir: string, opts: LoadModelOptions): MistralModel {
-  needArg('loadModel', 'the model folder', dir, 'string', { hint: 'the path of a Hugging Face model folder' });
+  needPath('loadModel', 'the model folder', dir, 'folder', 'the path of a Hugging Face model folder');
   needArg('loadModel', 'options', opts, 'object', { hint: "an object such as {backend: createBackend('cpu')}" });
   // a misspelt option (precison) was let be; dtype 'fp16' was a plain Error
   refuseMisspelledKeys('loadModel', 'options', opts, ['backend', 'dtype', 'precision', 'config']);

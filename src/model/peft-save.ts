@@ -3,7 +3,7 @@
 // README.md model card that says how to load it. Reading an adapter back is peft.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { needArg, needOneOf, refuseMisspelledKeys } from '../util/api-args.ts';
+import { needArg, needOneOf, needPath, refuseMisspelledKeys } from '../util/api-args.ts';
 import { withIo, writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { makeFolders } from '../util/made-folders.ts';
@@ -35,7 +35,7 @@ export const ADAPTER_FILES: readonly string[] = ['adapter_model.safetensors', 'a
  */
 export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterOptions): void {
   needArg('saveAdapter', 'model', model, 'object', { hint: 'a model with an adapter (loadAdapter or createAdapter)' });
-  needArg('saveAdapter', 'the output folder', dir, 'string');
+  needPath('saveAdapter', 'the output folder', dir, 'folder', 'the folder to write');
   needArg('saveAdapter', 'options', opts, 'object', { hint: "an object such as {taskType: 'CAUSAL_LM', baseModel: folder}" });
   refuseMisspelledKeys('saveAdapter', 'options', opts, ['taskType', 'baseModel', 'labels']);
   // a taskType left out or mistyped wrote no SEQ_CLS and so dropped a classifier's score head, without a word

@@ -4,7 +4,7 @@
 // the trained head as base_model.model.score.weight), and PEFT's initialisation of new adapters (A Kaiming-uniform
 // with a = √5, i.e. U(±1/√in); B zero; DoRA's magnitude the row norms of W, so that the adapter starts as the identity).
 // Writing an adapter folder is peft-save.ts.
-import { needArg, refuseMisspelledKeys } from '../util/api-args.ts';
+import { needArg, needPath, refuseMisspelledKeys } from '../util/api-args.ts';
 import { checkLoraSpec } from './lora-spec.ts';
 import { needLora, needModel, needNoLora } from './model-arg.ts';
 import * as fs from 'node:fs';
@@ -118,8 +118,8 @@ const MERGE_IN_PEFT = 'merge it there (merge_and_unload, save_pretrained) and gi
  * folder of `model`'s config) where given.
  */
 export function readAdapterInfo(dir: string, numLayers: number, model?: MistralConfig, baseDir?: string): AdapterInfo {
-  needArg('readAdapterInfo', 'the adapter folder', dir, 'string');
-  if (baseDir !== undefined) needArg('readAdapterInfo', 'the base model folder', baseDir, 'string');
+  needPath('readAdapterInfo', 'the adapter folder', dir, 'folder', 'a PEFT adapter folder');
+  if (baseDir !== undefined) needPath('readAdapterInfo', 'the base model folder', baseDir, 'folder', 'the base model folder');
   needArg('readAdapterInfo', 'numLayers', numLayers, 'number', { hint: "the base model's layer count (its config's numLayers)" });
   // 1.5 was a TypeError from inside; 0 blamed the adapter's target_modules
   if (!(Number.isSafeInteger(numLayers) && numLayers > 0)) throw new UserError(`numLayers is ${numLayers}: give the base model's layer count, an integer ≥ 1 (its config's numLayers)`, 'readAdapterInfo');
@@ -293,7 +293,7 @@ export function refuseMissingTraining(info: Pick<AdapterInfo, 'missing'>, dir: s
  */
 export function loadAdapter(model: MistralModel, dir: string, opts: { trainable?: boolean; dropout?: number } = {}): AdapterInfo {
   needArg('loadAdapter', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
-  needArg('loadAdapter', 'the adapter folder', dir, 'string');
+  needPath('loadAdapter', 'the adapter folder', dir, 'folder', 'a PEFT adapter folder');
   needArg('loadAdapter', 'options', opts, 'object', { hint: 'an object such as {trainable: false}' });
   // taken by its truthiness before: trainable 'false' trained the adapter
   if (opts.trainable !== undefined) needArg('loadAdapter', 'options.trainable', opts.trainable, 'boolean', { hint: 'true or false' });

@@ -2,7 +2,7 @@
 // model.safetensors.index.json lists (each a SafetensorsFile, safetensors.ts), read by tensor name.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { needArg } from '../util/api-args.ts';
+import { needPath } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
 import { readJsonFile } from '../util/json-file.ts';
@@ -23,7 +23,7 @@ export class SafetensorsCheckpoint {
    * save leaves the other's index or single file behind) is said in a warning, once.
    */
   static open(dir: string, prefix = 'model'): SafetensorsCheckpoint {
-    needArg('SafetensorsCheckpoint.open', 'the model folder', dir, 'string', { hint: 'the path of a folder with model.safetensors (or its index and shards)' });
+    needPath('SafetensorsCheckpoint.open', 'the model folder', dir, 'folder', 'the path of a folder with model.safetensors (or its index and shards)');
     const indexPath = path.join(dir, `${prefix}.safetensors.index.json`);
     const singlePath = path.join(dir, `${prefix}.safetensors`);
     const [hasSingle, hasIndex] = weightFilesThere(singlePath, indexPath);

@@ -4,7 +4,7 @@
 // then the data; offsets are relative to the first byte after the header.
 import * as fs from 'node:fs';
 import { bf16ToF32, f16ToF32 } from '../backend/dtype.ts';
-import { needArg } from '../util/api-args.ts';
+import { needArg, needPath } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { oneLine } from '../util/json-file.ts';
@@ -141,7 +141,7 @@ export class SafetensorsFile {
   ) {}
 
   static open(file: string): SafetensorsFile {
-    needArg('SafetensorsFile.open', 'file', file, 'string', { hint: 'the path of a .safetensors file' });
+    needPath('SafetensorsFile.open', 'file', file, 'file', 'the path of a .safetensors file');
     // a FIFO, folder or socket in its place is refused before any read (which could block or throw EISDIR)
     const fd = openRegularFile(file);
     try {
@@ -407,7 +407,7 @@ export function encodeSafetensors(
 export function writeSafetensors(
   file: string, tensors: Readonly<Record<string, TensorToWrite>>, metadata?: Readonly<Record<string, string>>,
 ): void {
-  needArg('writeSafetensors', 'file', file, 'string');
+  needPath('writeSafetensors', 'file', file, 'file', 'the path of the .safetensors file to write');
   needArg('writeSafetensors', 'tensors', tensors, 'object', { hint: 'an object of tensors by name, each {dtype, shape, data}' });
   if (metadata !== undefined) needArg('writeSafetensors', 'metadata', metadata, 'object', { hint: "an object of strings such as {format: 'pt'}" });
   writeFileAtomic(file, ...encodeSafetensors(tensors, metadata));

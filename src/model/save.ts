@@ -4,7 +4,7 @@
 // (save-tokenizer.ts). Each tensor is written in its buffer's dtype (bf16 weights as BF16, f32 as F32;
 // f64 buffers of gradient checks as F32), or in the one dtype asked for (a merged export: the base model's,
 // F16 included).
-import { needArg, needOneOf, refuseMisspelledKeys } from '../util/api-args.ts';
+import { needArg, needOneOf, needPath, refuseMisspelledKeys } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -75,12 +75,12 @@ export function modelTensors(model: MistralModel, head: SaveModelOptions['head']
 
 export function saveModelFolder(model: MistralModel, dir: string, opts: SaveModelOptions): void {
   needArg('saveModelFolder', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
-  needArg('saveModelFolder', 'the output folder', dir, 'string');
+  needPath('saveModelFolder', 'the output folder', dir, 'folder', 'the folder to write');
   needArg('saveModelFolder', 'options', opts, 'object', { hint: "an object such as {sourceDir: folder, head: 'causal'}" });
   refuseMisspelledKeys('saveModelFolder', 'options', opts, ['sourceDir', 'maxShardBytes', 'head', 'labels', 'dtype', 'requireFinite']);
   // a head left out or mistyped wrote lm_head and dropped a classifier's score; a dtype 'fp16' or a maxShardBytes '5GB' was let be
   needOneOf('saveModelFolder', 'options.head', opts.head, ['causal', 'classification']);
-  if (opts.sourceDir !== null) needArg('saveModelFolder', 'options.sourceDir', opts.sourceDir, 'string', { hint: 'the folder the model was loaded from (its tokenizer and configs are copied), or null' });
+  if (opts.sourceDir !== null) needPath('saveModelFolder', 'options.sourceDir', opts.sourceDir, 'folder', 'the folder the model was loaded from (its tokenizer and configs are copied), or null');
   if (opts.dtype !== undefined) needOneOf('saveModelFolder', 'options.dtype', opts.dtype, ['f32', 'bf16', 'f16']);
   if (opts.maxShardBytes !== undefined && !(typeof opts.maxShardBytes === 'number' && opts.maxShardBytes > 0)) {
     throw new UserError(`options.maxShardBytes is ${JSON.stringify(opts.maxShardBytes)}: give a number of bytes > 0, such as 5e9`, 'saveModelFolder');

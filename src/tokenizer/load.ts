@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.ts';
+import { needPath } from '../util/api-args.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
 import { kindOf } from '../util/regular-file.ts';
 import * as log from '../util/log.ts';
@@ -56,6 +57,7 @@ export function tokenizerName(tok: LoadedTokenizer): string {
 }
 
 export function loadTokenizer(dir?: string, opts: LoadTokenizerOptions = {}): LoadedTokenizer {
+  if (dir !== undefined) needPath('loadTokenizer', 'the tokenizer folder', dir, 'path', 'a folder with tokenizer.json (or the file itself), or nothing for the bundled tokenizer');
   return loadFolder(tokenizerFolder(dir, opts), opts.engine ?? 'auto');
 }
 

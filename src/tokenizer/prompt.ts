@@ -4,7 +4,7 @@
 // (HF's tokenizer(text); once where the text starts with it, where HF's gives two: types.ts). Also reads a messages file ([{"role", "content"}, …]) with a one-line error naming the file and the
 // message (and a JSON Lines file as such); readPromptFile reads tool use too (OpenAI's tool_calls, role "tool", tools),
 // and a chat record's chat_template_kwargs (the template's extra variables), as prepare reads them.
-import { needArg } from '../util/api-args.ts';
+import { needArg, needPath } from '../util/api-args.ts';
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { readingRecord } from '../data/ingest/number-spellings.ts';
 import { parseWrittenJson } from '../data/ingest/python-json.ts';
@@ -111,7 +111,7 @@ function taggedFinalMessage(i: number, m: ChatMessage): { message: ChatMessage; 
  * use and chat_template_kwargs are refused (readPromptFile reads them).
  */
 export function readMessagesFile(file: string): ChatMessage[] {
-  needArg('readMessagesFile', 'file', file, 'string', { hint: 'the path of a JSON file of messages' });
+  needPath('readMessagesFile', 'file', file, 'file', 'the path of a JSON file of messages');
   return readMessages(file, false).messages as ChatMessage[];
 }
 
@@ -134,7 +134,7 @@ function refuseLoneSurrogates(parts: ReadonlyArray<readonly [string, unknown]>, 
  * refused as prepare refuses it: a prompt for encodePrompt.
  */
 export function readPromptFile(file: string): PromptFile {
-  needArg('readPromptFile', 'file', file, 'string', { hint: 'the path of a JSON file of messages' });
+  needPath('readPromptFile', 'file', file, 'file', 'the path of a JSON file of messages');
   return readMessages(file, true);
 }
 

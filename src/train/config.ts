@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { needArg } from '../util/api-args.ts';
+import { needArg, needPath } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { unexpandedPath } from '../util/unexpanded-path.ts';
@@ -57,7 +57,7 @@ export const PATH_KEYS: readonly string[] = ['model', 'model.config', 'data.trai
 /** Reads a YAML config, applies `--key.sub value` overrides, validates and resolves paths. */
 export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[string, string]> = []): TrainConfig {
   // a caller in plain JavaScript: {max_steps: 10} or a number value was a TypeError from inside ("overrides is not iterable")
-  if (file !== null) needArg('loadTrainConfig', 'file', file, 'string', { hint: 'the path of a YAML config (or null for overrides alone)' });
+  if (file !== null) needPath('loadTrainConfig', 'file', file, 'file', 'the path of a YAML config (or null for overrides alone)');
   const pairs = 'a list of [key, value] pairs of strings, as the command line gives them: [[\'max_steps\', \'10\'], [\'lora.r\', \'16\']]';
   needArg('loadTrainConfig', 'overrides', overrides, 'array', { hint: pairs });
   overrides.forEach((o: unknown, i) => {

@@ -2,6 +2,7 @@
 // or ill-typed argument is one UserError naming the function and the argument ("prepare: options.outDir is
 // missing: give a string"), not a TypeError from somewhere inside.
 import { didYouMean } from './did-you-mean.ts';
+import { emptyPathArgument, type PathNoun } from './empty-path.ts';
 import { UserError } from './errors.ts';
 
 export type Want = 'string' | 'string[]' | 'boolean' | 'number' | 'array' | 'object' | 'function';
@@ -33,6 +34,15 @@ export function needArg(fn: string, name: string, v: unknown, want: Want, o: { h
   if (fits(v, want)) return;
   const hint = o.hint ?? `${/^[aeiou]/.test(want) ? 'an' : 'a'} ${want}`;
   throw badArgument(fn, name, v, hint);
+}
+
+/**
+ * Throws unless `v` is a path: a string (`give` says what it names) and not "", which names nothing (read as it is, it
+ * was "folder not found" without the function or a place, or the current folder read as the model).
+ */
+export function needPath(fn: string, name: string, v: unknown, noun: PathNoun, give: string): asserts v is string {
+  needArg(fn, name, v, 'string', { hint: give });
+  if (v === '') throw emptyPathArgument(fn, name, noun, give);
 }
 
 /**

@@ -1,6 +1,7 @@
 // A path flag or argument given "" (an unset variable quoted: --out "$OUT") names nothing: read as it is, it became
 // "not found" with no place, the current folder, or "--out is required" as if it had not been given. Every command
-// refuses it in one shape, naming the flag (or the argument) and what to give instead.
+// refuses it in one shape, naming the flag (or the argument) and what to give instead; a library function the same,
+// naming itself and its argument (api-args.ts needPath).
 import { UserError } from './errors.ts';
 
 /** What a path names: what an empty one is said to name none of. */
@@ -12,5 +13,14 @@ export type PathNoun = 'file' | 'folder' | 'path';
  */
 export function emptyPath(where: string, noun: PathNoun, give: string): UserError {
   const named = where.startsWith('--') ? `${where} ""` : `an empty ${where} argument ("")`;
-  return new UserError(`${named} names no ${noun}: give ${give}`);
+  return new UserError(`${named} ${namesNo(noun, give)}`);
+}
+
+/** The same for argument `name` of library function `fn`: "exportRun: options.run is "", which names no folder: give …". */
+export function emptyPathArgument(fn: string, name: string, noun: PathNoun, give: string): UserError {
+  return new UserError(`${name} is "", which ${namesNo(noun, give)}`, fn);
+}
+
+function namesNo(noun: PathNoun, give: string): string {
+  return `names no ${noun}: give ${give}`;
 }
