@@ -2,17 +2,33 @@
 // names (model.layers.{i}.{self_attn|mlp}.{proj}): a list matches a module whose name equals an entry or ends with
 // "." + entry; "all-linear" is every projection (PEFT leaves out only the output layer); any other string is a
 // regex matched against the whole name (on a worker thread with a deadline: the pattern is untrusted input).
-// Absent target_modules: PEFT's default for Mistral, q_proj and v_proj.
+// Absent target_modules: PEFT's default for the base's model_type (peftDefaultTargets): q_proj and v_proj for Mistral and
+// Llama; none for Ministral, where PEFT refuses the adapter, and so is it refused here.
 // exclude_modules (same forms) removes modules, layers_to_transform keeps only the listed layers (of a list's suffix entries).
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
+import { familyOfType } from './family.ts';
 import { jsonValueText } from '../util/json-file.ts';
 import { firstMatches, pythonRegex, tooSlow } from './module-regex.ts';
 import { hfModuleName, hfModuleNames } from './names.ts';
 import { PROJECTIONS, type Projection } from './weights.ts';
 
-/** PEFT's TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING["mistral"]. */
+/** PEFT's TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING["mistral"] (and "llama"'s). */
 export const MISTRAL_DEFAULT_TARGETS: readonly string[] = ['q_proj', 'v_proj'];
+
+/**
+ * PEFT 0.21's TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING for a base of config.json's model_type (MistralConfig's
+ * modelType: undefined for "mistral"): null for "ministral", which it has no entry for (get_peft_model and
+ * PeftModel.from_pretrained raise "Please specify `target_modules` or `target_parameters`in `peft_config`").
+ */
+export function peftDefaultTargets(modelType: 'llama' | 'ministral' | undefined): readonly string[] | null {
+  return modelType === 'ministral' ? null : MISTRAL_DEFAULT_TARGETS;
+}
+
+/** The error of target_modules absent (or null) on a base PEFT has no default list for (peftDefaultTargets). */
+export function noDefaultTargets(modelType: string): string {
+  return `target_modules: missing, and PEFT has no default for a base of model_type "${modelType}" (get_peft_model and PeftModel.from_pretrained refuse it: "Please specify \`target_modules\` or \`target_parameters\`in \`peft_config\`"): list the projections, such as ["q_proj", "v_proj"]`;
+}
 
 /** The error of a target_modules entry that is none of Mistral's projections ("lm_head", "embed_tokens"). */
 export function namesNoProjection(entry: string): string {
@@ -108,10 +124,15 @@ export interface ModuleSelection {
   whyNot(layer: number, proj: Projection): string;
 }
 
-/** The (layer → projections) an adapter config selects; `where` is adapter_config.json, for errors. */
-export function targetedModules(c: Readonly<Record<string, unknown>>, numLayers: number, where: string): ModuleSelection {
+/**
+ * The (layer → projections) an adapter config selects; `where` is adapter_config.json, for errors; `modelType` the
+ * base's (MistralConfig's), whose PEFT default stands for target_modules left out.
+ */
+export function targetedModules(c: Readonly<Record<string, unknown>>, numLayers: number, where: string, modelType?: 'llama' | 'ministral'): ModuleSelection {
   const names = hfModuleNames(numLayers);
-  const targets = c.target_modules ?? MISTRAL_DEFAULT_TARGETS;
+  const defaults = peftDefaultTargets(modelType);
+  if ((c.target_modules === undefined || c.target_modules === null) && defaults === null) throw new UserError(noDefaultTargets(modelType!), where);
+  const targets = c.target_modules ?? defaults!;
   const include = matcher('target_modules', targets, where, names, true);
   const exclude = c.exclude_modules === undefined || c.exclude_modules === null ? null : matcher('exclude_modules', c.exclude_modules, where, names, false);
   const layers = selectedLayers(c, numLayers, where);
@@ -127,7 +148,7 @@ export function targetedModules(c: Readonly<Record<string, unknown>>, numLayers:
     whyNot(i, p) {
       const name = hfModuleName(i, p);
       if (!include(name)) {
-        const given = c.target_modules === undefined || c.target_modules === null ? ` (none given: PEFT's default for Mistral, ${JSON.stringify(MISTRAL_DEFAULT_TARGETS)})` : ` ${JSON.stringify(targets)}`;
+        const given = c.target_modules === undefined || c.target_modules === null ? ` (none given: PEFT's default for ${familyOfType(modelType)}, ${JSON.stringify(targets)})` : ` ${JSON.stringify(targets)}`;
         return `${file}'s target_modules${given} does not select`;
       }
       if (!inLayers(i, name)) return `${file}'s layers_to_transform ${JSON.stringify(c.layers_to_transform)} leaves out`;

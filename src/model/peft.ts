@@ -176,7 +176,7 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
       ? 'adapter weights not found: the folder has adapter_model.bin (a PyTorch pickle, saved with safe_serialization=False), which is not read; save the adapter again with safe_serialization=True'
       : 'adapter weights not found (adapter_model.safetensors)', file);
   }
-  const targeted = targetedModules(c, numLayers, cfgPath);
+  const targeted = targetedModules(c, numLayers, cfgPath, model?.modelType);
   const st = SafetensorsFile.open(file);
   const layers = Array.from({ length: numLayers }, () => new Set<Projection>());
   let hasScore = false, numLabels = 0;
@@ -305,7 +305,7 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable?
   needModel('loadAdapter', model);
   needNoLora('loadAdapter', model);
   const cfg = model.cfg, be = model.backend, trainable = opts.trainable === true;
-  const info = readAdapterInfo(dir, cfg.numLayers);
+  const info = readAdapterInfo(dir, cfg.numLayers, cfg);
   if (trainable) {
     refusePatternedTraining(info, dir);
     refuseMissingTraining(info, dir);

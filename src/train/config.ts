@@ -15,7 +15,8 @@ import { prepareReportBeside, reportClassNames } from '../data/prepare-report.ts
 import { adaptedProjectionsBy } from '../model/peft.ts';
 import { adapterConfigPath } from '../model/adapter-config-path.ts';
 import { readClassNames } from '../data/labels.ts';
-import { MISTRAL_DEFAULT_TARGETS, namesNoProjection } from '../model/peft-targets.ts';
+import { familyOfFolder } from '../model/family.ts';
+import { MISTRAL_DEFAULT_TARGETS, namesNoProjection, noDefaultTargets } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 import { leadingZeroNote, unknownKeyText, valueHint } from './config-advice.ts';
 import { carryConfigFile, checkConfigPaths, keyError, noteConfigFile } from './config-paths.ts';
@@ -279,10 +280,13 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
     if (p === undefined) throw new UserError(`target_modules: ${namesNoProjection(String(m))}`, file);
     return p;
   };
-  // none (absent or null) is PEFT's default for Mistral, q_proj and v_proj, as the adapter loader reads it (it was recorded
+  // none (absent or null) is PEFT's default for Mistral (and Llama), q_proj and v_proj, as the adapter loader reads it (it was recorded
   // and planned as lora.target_modules' default, all 7, and an explicit [q_proj, v_proj] was refused as "undefined");
   // "all-linear" is the 7 projections; a regular expression (any other string) selects modules by their full names:
   // its projections are those the tensors adapt
+  // PEFT has none for a Ministral base (peftDefaultTargets): it refuses the adapter, as loading it here does
+  const base = modelFolder(cfg);
+  if ((a.target_modules ?? null) === null && base !== null && familyOfFolder(base) === 'Ministral') throw new UserError(noDefaultTargets('ministral'), file);
   const declared = a.target_modules ?? MISTRAL_DEFAULT_TARGETS;
   const projections = Array.isArray(declared) ? [...new Set((declared as unknown[]).map(projection))].sort()
     : declared === ALL_LINEAR ? [...PROJECTIONS].sort()

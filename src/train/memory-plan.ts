@@ -144,18 +144,18 @@ function parameterCounts(cfg: TrainConfig, model: MistralConfig): { all: number;
   // every layer alike (counted, not walked: a config.json of 10^9 layers is planned at once), or lora.init_from's own
   const every = perLayer(cfg.lora.target_modules);
   const { lora, outputs } = cfg.lora.init_from
-    ? adaptedLayers(cfg.lora.init_from, cfg.lora.target_modules, model.numLayers).map(perLayer).reduce((a, b) => ({ lora: a.lora + b.lora, outputs: a.outputs + b.outputs }), { lora: 0, outputs: 0 })
+    ? adaptedLayers(cfg.lora.init_from, cfg.lora.target_modules, model).map(perLayer).reduce((a, b) => ({ lora: a.lora + b.lora, outputs: a.outputs + b.outputs }), { lora: 0, outputs: 0 })
     : { lora: model.numLayers * every.lora, outputs: model.numLayers * every.outputs };
   return { all, trained: lora + outputs + head, trainedBase: 0, trainedLora: lora, doraNorms: outputs };
 }
 
 /**
- * The projections (of `targets`) adapter folder `dir` adapts in each of a model's `numLayers` layers, from its
+ * The projections (of `targets`) adapter folder `dir` adapts in each layer of a base of config `model`, from its
  * adapter_config.json and safetensors header, as loadAdapter loads it: one saved with layers_to_transform or
  * exclude_modules leaves some out, and the run trains no pair for them.
  */
-function adaptedLayers(dir: string, targets: readonly Projection[], numLayers: number): Array<readonly Projection[]> {
-  return readAdapterInfo(dir, numLayers).layers.map((has) => targets.filter((p) => has.has(p)));
+function adaptedLayers(dir: string, targets: readonly Projection[], model: MistralConfig): Array<readonly Projection[]> {
+  return readAdapterInfo(dir, model.numLayers, model).layers.map((has) => targets.filter((p) => has.has(p)));
 }
 
 /** The activation plan's shape for a (B, T) capacity of this run. */

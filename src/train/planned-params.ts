@@ -15,7 +15,7 @@ import type { TrainConfig } from './config.ts';
 export function* plannedTrainableShapes(cfg: TrainConfig, model: MistralConfig): Generator<TensorShape> {
   const C = model.hiddenSize, classification = cfg.task === 'classification';
   if (cfg.method === 'lora') {
-    const adapter = cfg.lora.init_from ? readAdapterInfo(cfg.lora.init_from, model.numLayers) : null;
+    const adapter = cfg.lora.init_from ? readAdapterInfo(cfg.lora.init_from, model.numLayers, model) : null;
     const r = adapter?.spec.r ?? cfg.lora.r, dora = adapter?.spec.useDora ?? cfg.lora.use_dora;
     for (let i = 0; i < model.numLayers; i++) {
       const adapted: readonly Projection[] = adapter ? PROJECTIONS.filter((p) => adapter.layers[i]!.has(p)) : PROJECTIONS.filter((p) => cfg.lora.target_modules.includes(p));

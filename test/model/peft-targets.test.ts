@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { targetedModules } from '../../src/model/peft-targets.ts';
 import { rankPatterns } from '../../src/model/peft-patterns.ts';
+import { createBackend, loadAdapter, loadModel, loadTrainConfig, UserError } from '../../src/index.ts';
 import { FIXTURES, TINY, TINY_BASE, literal } from '../helpers.ts';
 import { cliIn } from '../cli/in-process-cli.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -66,3 +67,28 @@ for (const [key, value] of [['target_modules', '(.*)*Z'], ['rank_pattern', { '(.
     assert.match(errors[0]!, new RegExp(`^error: ${literal(cfgFile)}: ${key}: the regular expression "\\(\\.\\*\\)\\*Z" took longer than \\d+ ms`));
   });
 }
+
+// PEFT 0.21's TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING has q_proj/v_proj for "mistral" and "llama", and no entry
+// for "ministral": get_peft_model and PeftModel.from_pretrained raise "Please specify `target_modules` ...". An adapter
+// without target_modules on a Ministral base was read as q_proj/v_proj, "PEFT's default for Mistral"
+test('target_modules left out is PEFT\'s default for the base\'s model_type: q_proj and v_proj for Mistral and Llama, refused for Ministral', () => {
+  for (const type of [undefined, 'llama'] as const) {
+    assert.deepEqual(targetedModules({}, 2, 'a.json', type).layers.map((s) => [...s].sort()), [['q_proj', 'v_proj'], ['q_proj', 'v_proj']], String(type));
+  }
+  for (const c of [{}, { target_modules: null }]) {
+    assert.throws(() => targetedModules(c, 2, 'a.json', 'ministral'), /^UserError: a\.json: target_modules: missing, and PEFT has no default for a base of model_type "ministral" .*Please specify `target_modules`/);
+  }
+  assert.deepEqual(targetedModules({ target_modules: ['q_proj'] }, 1, 'a.json', 'ministral').layers.map((s) => [...s]), [['q_proj']]);
+  // loading one on a Ministral model is refused at its adapter_config.json
+  const base = path.join(dir, 'ministral-base'), adapter = path.join(dir, 'no-targets');
+  fs.cpSync(TINY_BASE, base, { recursive: true });
+  fs.writeFileSync(path.join(base, 'config.json'), JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8')) as object, model_type: 'ministral' }));
+  fs.cpSync(path.join(TINY, 'adapter_init'), adapter, { recursive: true });
+  const { target_modules: _, ...rest } = JSON.parse(fs.readFileSync(path.join(adapter, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(adapter, 'adapter_config.json'), JSON.stringify(rest));
+  const model = loadModel(base, { backend: createBackend('cpu') });
+  assert.throws(() => loadAdapter(model, adapter), (e: unknown) => e instanceof UserError && e.where === path.join(adapter, 'adapter_config.json') && /^target_modules: missing, and PEFT has no default for a base of model_type "ministral"/.test(e.what));
+  // and so is a train config continuing it (lora.init_from), before the model loads
+  const overrides: Array<[string, string]> = [['model', base], ['data.train', DATA], ['output_dir', path.join(dir, 'run')], ['lora.init_from', adapter]];
+  assert.throws(() => loadTrainConfig(null, overrides), /adapter_config\.json: target_modules: missing, and PEFT has no default for a base of model_type "ministral"/);
+});

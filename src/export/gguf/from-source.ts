@@ -205,7 +205,7 @@ function checkpointElements(dir: string): number {
  */
 function requireGgufAdapter(adapter: string, cfg: MistralConfig, words: OptionWords): void {
   refuseSeqClsAdapter(adapter, words);
-  readAdapterInfo(adapter, cfg.numLayers);
+  readAdapterInfo(adapter, cfg.numLayers, cfg);
 }
 
 export function loadGgufSource(src: GgufSource | GgufPlan, backend: Backend, precision: Precision, words: OptionWords = GGUF_WORDS): LoadedSource {
