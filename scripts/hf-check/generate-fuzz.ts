@@ -34,10 +34,12 @@ function answer(job: Job): unknown {
     models.set(job.model, model);
   }
   const { generationEos, ...options } = job.options;
-  // the stop ids as the CLI takes them: config.json's, the tokenizer's EOS, generation_config.json's
+  // the stop ids as the CLI takes them: config.json's, the tokenizer's EOS, generation_config.json's; and HF's own
+  // (generation_config.json's), the ids min_new_tokens bans and bad_words_ids spares, as the CLI passes them
   const tokenizer = loadTokenizer(job.model);
   const eosIds = options.eosIds ?? stopIds(model.cfg, tokenizer.eosId, generationEos ?? []);
-  return { ids: generate(model, job.prompt, { ...options, eosIds, ...(options.stopStrings ? { tokenizer } : {}) }) };
+  const hfEosIds = options.hfEosIds ?? generationEos;
+  return { ids: generate(model, job.prompt, { ...options, eosIds, ...(hfEosIds ? { hfEosIds } : {}), ...(options.stopStrings ? { tokenizer } : {}) }) };
 }
 
 const answers = jobs.map((job) => {
