@@ -1,7 +1,7 @@
 // prepare's options: their type, their defaults, the checks they pass before anything is read, and how report.json
 // states them (prepare.ts).
 import type { Tokenizer } from '../tokenizer/types.ts';
-import { needArg, optionKeys, refuseMisspelledKeys } from '../util/api-args.ts';
+import { needArg, needPath, optionKeys, refuseMisspelledKeys } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { FLAG_WORDS, optionIs, type OptionWords } from '../util/option-words.ts';
 import type { Format, TextSplit } from './ingest/types.ts';
@@ -59,12 +59,22 @@ export interface PrepareResult {
 
 export const DEFAULTS = { task: 'generation' as Task, split: [0.8, 0.1, 0.1] as [number, number, number], seed: 0, dedup: 'near' as DedupMode, nearThreshold: 0.8, maxChars: DEFAULT_MAX_CHARS };
 
-/** Throws unless `opts` is an object, or where one of its keys is a misspelt option ({minToken: 5} was ignored without a word). */
+/**
+ * Throws unless `opts` is an object whose inputs, val, test (lists of paths, none ""), outDir and tokenizer are given as
+ * prepare needs them, or where one of its keys is a misspelt option ({minToken: 5} was ignored without a word).
+ */
 export function needPrepareOptions(opts: PrepareOptions): void {
   needArg('prepare', 'options', opts, 'object');
   refuseMisspelledKeys('prepare', 'options', opts, optionKeys<PrepareOptions>()(['inputs', 'val', 'test', 'outDir', 'tokenizer', 'tokenizerName', 'task',
     'split', 'seed', 'dedup', 'nearThreshold', 'format', 'textSplit', 'fields', 'minChars', 'keepPlaceholders', 'stripHtml', 'maxChars', 'minTokens',
     'maxTokens', 'overwrite', 'overflow', 'labels', 'labelCodes', 'onProgress']), { out: 'write options.outDir', output: 'write options.outDir', input: 'write options.inputs' });
+  needArg('prepare', 'options.inputs', opts.inputs, 'string[]', { hint: 'a list of input files' });
+  for (const key of ['inputs', 'val', 'test'] as const) {
+    if (key !== 'inputs' && opts[key] !== undefined) needArg('prepare', `options.${key}`, opts[key], 'string[]', { hint: `a list of ${key} files` });
+    (opts[key] ?? []).forEach((f, i) => needPath('prepare', `options.${key}[${i}]`, f, 'path', 'a data file or folder'));
+  }
+  needPath('prepare', 'options.outDir', opts.outDir, 'folder', 'the folder to write train/val/test.jsonl in');
+  needArg('prepare', 'options.tokenizer', opts.tokenizer, 'object', { hint: 'loadTokenizer(folder)' });
 }
 
 /**

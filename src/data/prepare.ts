@@ -6,7 +6,6 @@
 // end, so a failed run leaves no partial outputs. An input whose size or mtime changed while it was read (a file still
 // being written) is said in a warning. Classification copies and near copies of a kept record wait in a scratch file
 // until every record is read (place(), defer()): that record may turn out to conflict, which decides their fate.
-import { needArg, needPath } from '../util/api-args.ts';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -69,13 +68,6 @@ const ROLE_SPLIT: Record<SourceRole, number> = { input: -1, val: 1, test: 2 };
 /** `words`: how errors name the options (the CLI passes its flags'). */
 export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords('prepare')): PrepareResult {
   needPrepareOptions(opts);
-  needArg('prepare', 'options.inputs', opts.inputs, 'string[]', { hint: 'a list of input files' });
-  for (const key of ['inputs', 'val', 'test'] as const) {
-    if (key !== 'inputs' && opts[key] !== undefined) needArg('prepare', `options.${key}`, opts[key], 'string[]', { hint: `a list of ${key} files` });
-    (opts[key] ?? []).forEach((f, i) => needPath('prepare', `options.${key}[${i}]`, f, 'path', 'a data file or folder'));
-  }
-  needPath('prepare', 'options.outDir', opts.outDir, 'folder', 'the folder to write train/val/test.jsonl in');
-  needArg('prepare', 'options.tokenizer', opts.tokenizer, 'object', { hint: 'loadTokenizer(folder)' });
   const task = opts.task ?? DEFAULTS.task;
   const split = opts.split ?? DEFAULTS.split;
   const seed = opts.seed ?? DEFAULTS.seed;
