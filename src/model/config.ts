@@ -423,17 +423,21 @@ export function classificationPadId(c: MistralConfig): number | null {
 }
 
 /**
- * Why a classification export of `c` writes pad_token_id null (classificationPadId null: no pad_token_id, no EOS id
- * that names a token), which makes transformers' …ForSequenceClassification refuse batches of more than one row; null
- * when it writes an id. What to do is said too: the model was scored at each row's last token, as transformers scores
- * a row alone, so a pad id that no row ends with keeps that.
+ * Why a classification export of `c` (`made` 'export': its config.json) or a SEQ_CLS adapter of it ('adapter': the
+ * loading code of its README.md card) gives pad_token_id null (classificationPadId null: no pad_token_id, no EOS id that
+ * names a token), which makes transformers' …ForSequenceClassification refuse batches of more than one row; null when
+ * it gives an id. What to do is said too: the model was scored at each row's last token, as transformers scores a row
+ * alone, so a pad id that no row ends with keeps that.
  */
-export function noClassificationPadNote(c: MistralConfig): string | null {
+export function noClassificationPadNote(c: MistralConfig, made: 'export' | 'adapter' = 'export'): string | null {
   if (classificationPadId(c) !== null) return null;
   const eos = c.eosTokenIds.length === 0 ? 'no eos_token_id' : `eos_token_id ${c.eosTokenIds.join(', ')}, which names no token (vocab_size ${c.vocabSize})`;
-  return `pad_token_id: the model has none and ${eos}, so its classification export's config.json has pad_token_id null, ` +
+  const [gives, where] = made === 'export'
+    ? ["its classification export's config.json has pad_token_id null", 'in that config.json']
+    : ["its SEQ_CLS adapter's README.md loads it with pad_token_id null", "in the loaded model's config"];
+  return `pad_token_id: the model has none and ${eos}, so ${gives}, ` +
     'with which transformers classifies one row at a time (a batch of more rows: "Cannot handle batch sizes > 1 if no padding token is defined"); ' +
-    `to classify batches there, set pad_token_id in that config.json, and the tokenizer's pad token, to an id below ${c.vocabSize} that no row ends with ` +
+    `to classify batches there, set pad_token_id ${where}, and the tokenizer's pad token, to an id below ${c.vocabSize} that no row ends with ` +
     "(the rows were scored at their last token, which transformers' pick of the last token that is not the pad id then keeps)";
 }
 

@@ -6,11 +6,12 @@ import * as path from 'node:path';
 import { needArg, needOneOf, needPath, refuseMisspelledKeys } from '../util/api-args.ts';
 import { withIo, writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
+import { warnOnce } from '../util/log.ts';
 import { makeFolders } from '../util/made-folders.ts';
 import { readRegularFile } from '../util/regular-file.ts';
 import { adapterCard, isOurAdapterCard } from './adapter-card.ts';
 import { bufferTensor } from './buffer-tensor.ts';
-import { classificationPadId } from './config.ts';
+import { classificationPadId, noClassificationPadNote } from './config.ts';
 import type { LoraAdapter, LoraSpec } from './lora.ts';
 import type { MistralModel } from './mistral.ts';
 import { needHeadLabels, needLora, needModel } from './model-arg.ts';
@@ -55,6 +56,9 @@ export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterO
     labels: seqCls ? opts.labels ?? null : null, numLabels: seqCls ? model.scoreHead().numLabels : null,
     padTokenId: seqCls && cfg.padTokenId === null ? classificationPadId(cfg) : null, scorePadId: seqCls ? classificationPadId(cfg) : null,
   }));
+  // as saveModelFolder says it of a classification export; once, not at every checkpoint of a run
+  const note = seqCls ? noClassificationPadNote(cfg, 'adapter') : null;
+  if (note) warnOnce(note);
 }
 
 /**

@@ -9,6 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createBackend } from '../../src/backend/select.ts';
 import { loadModel } from '../../src/model/mistral.ts';
+import { createAdapter } from '../../src/model/peft.ts';
+import { saveAdapter } from '../../src/model/peft-save.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
 import { validate } from '../../src/train/config.ts';
 import { setupRun } from '../../src/train/setup.ts';
@@ -56,7 +58,8 @@ test('without pad_token_id, training scores a row that ends with EOS at the toke
 // An EOS id past vocab_size loads with a warning (as transformers 5.17 loads it), but names no pad: the classification
 // export wrote pad_token_id null without a word, and transformers refuses to classify batches of more than one row with
 // it ("Cannot handle batch sizes > 1 if no padding token is defined"). Said, with what to do.
-test('a classification export whose only EOS is past vocab_size (and no pad_token_id) writes pad_token_id null and says so', () => {
+/** A copy of the no-pad-token variant whose only EOS id is 64, past vocab_size 64, loaded with a 2-class score head. */
+function eosPastVocabModel() {
   const src = tempDir('mt-cls-pad-eos-past-');
   for (const f of ['model.safetensors', 'config.json']) fs.copyFileSync(path.join(SRC, f), path.join(src, f));
   const json = JSON.parse(fs.readFileSync(path.join(SRC, 'config.json'), 'utf8')) as Record<string, unknown>;
@@ -66,6 +69,12 @@ test('a classification export whose only EOS is past vocab_size (and no pad_toke
   const C = model.cfg.hiddenSize, head = backend.alloc('f32', 2 * C);
   backend.upload(head, { dtype: 'f32', data: Float32Array.from({ length: 2 * C }, (_, i) => Math.cos(i)) });
   model.setScoreHead(head, false);
+  return { src, model, head };
+}
+
+test('a classification export whose only EOS is past vocab_size (and no pad_token_id) writes pad_token_id null and says so', () => {
+  const { src, model, head } = eosPastVocabModel();
+  const backend = model.backend;
   const out = path.join(tempDir('mt-cls-pad-eos-past-out-'), 'merged');
   const { stderr } = captureStderr(() => saveModelFolder(model, out, { sourceDir: src, head: 'classification', labels: ['x', 'y'] }));
   assert.equal((JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as Record<string, unknown>).pad_token_id, null);
@@ -76,4 +85,19 @@ test('a classification export whose only EOS is past vocab_size (and no pad_toke
   plain.setScoreHead(head, false);
   const fine = captureStderr(() => saveModelFolder(plain, path.join(path.dirname(out), 'fine'), { sourceDir: SRC, head: 'classification', labels: ['x', 'y'] }));
   assert.doesNotMatch(fine.stderr, /pad_token_id/);
+});
+
+// saveAdapter of such a model wrote a SEQ_CLS adapter whose card loads the base with pad_token_id null (transformers then
+// classifies one row at a time) and said nothing, where saveModelFolder warns: the same note, naming the adapter's card.
+test('a SEQ_CLS adapter of a model whose only EOS is past vocab_size (and no pad_token_id) says its card sets no pad_token_id', () => {
+  const { model } = eosPastVocabModel();
+  createAdapter(model, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj'], useRslora: false }, 0, false);
+  const out = path.join(tempDir('mt-cls-pad-eos-past-adapter-'), 'adapter');
+  const { stderr } = captureStderr(() => saveAdapter(model, out, { taskType: 'SEQ_CLS', baseModel: null, labels: ['x', 'y'] }));
+  assert.doesNotMatch(fs.readFileSync(path.join(out, 'README.md'), 'utf8'), /pad_token_id/);
+  assert.match(stderr, /pad_token_id: the model has none and eos_token_id 64, which names no token \(vocab_size 64\), so its SEQ_CLS adapter's README\.md loads it with pad_token_id null, with which transformers classifies one row at a time/);
+  assert.equal(stderr.trim().split('\n').length, 1, stderr);
+  // a causal LM adapter of it has no classifier: nothing to say
+  const lm = captureStderr(() => saveAdapter(model, path.join(path.dirname(out), 'lm'), { taskType: 'CAUSAL_LM', baseModel: null }));
+  assert.doesNotMatch(lm.stderr, /pad_token_id/);
 });
