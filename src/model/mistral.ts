@@ -7,6 +7,7 @@ import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { zeros } from '../backend/buffers.ts';
 import { modelDTypes, parsePrecision, precisionDType, type DType, type ModelDTypes, type Precision } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
+import { ADAPTER_ATTACHED } from './adapter-attached.ts';
 import { allocateActivations, freeActivations, LOGIT_ROWS, logitsChunk, loraPlan, type Activations, type LayerActs, type PlanShape } from './activations.ts';
 import { batchReach, checkBatchValues, checkScoreIndex, collate, needBatch, type Batch, type TokenRow } from '../data/batch.ts';
 import { classificationPadId, loadConfig, requireModelFolder, type MistralConfig } from './config.ts';
@@ -131,7 +132,7 @@ export class MistralModel {
    */
   setLora(adapter: LoraAdapter | null): void {
     if (this.lora && adapter && this.lora !== adapter) {
-      throw new UserError('model already has a LoRA adapter: detach it first (setLora(null) or unloadAdapter(model), which free its buffers)', 'MistralModel.setLora');
+      throw new UserError(ADAPTER_ATTACHED, 'MistralModel.setLora');
     }
     if (this.lora && this.lora !== adapter) freeLora(this.backend, this.lora);
     this.lora = adapter;

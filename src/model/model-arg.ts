@@ -4,6 +4,7 @@
 // arguments are (util/api-args.ts).
 import { needArg } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
+import { ADAPTER_ATTACHED } from './adapter-attached.ts';
 import type { LoraAdapter } from './lora.ts';
 import { MistralModel } from './mistral.ts';
 
@@ -46,6 +47,5 @@ export function needLora(fn: string, model: MistralModel): LoraAdapter {
  */
 export function needNoLora(fn: string, model: MistralModel): void {
   if (!model.lora) return;
-  throw new UserError('model already has a LoRA adapter: unloadAdapter(model) to remove it (its buffers freed) or mergeLora(model) to fold it ' +
-    'into the weights first, or load another model for the second adapter', fn);
+  throw new UserError(ADAPTER_ATTACHED, fn);
 }

@@ -30,7 +30,18 @@ test('a second createAdapter or loadAdapter is refused and leaves the first adap
   assert.equal(backend.bytesInUse(), inUse, 'the refused calls allocated nothing');
   // the model's own setLora, which both called, refuses too (a library caller has it)
   const other = createAdapter(loadModel(TINY_BASE, { backend }), SPEC, 3);
-  assert.throws(() => model.setLora(other), { name: 'UserError', message: /^MistralModel\.setLora: model already has a LoRA adapter: detach it first/ });
+  // with needNoLora's words (it said "detach it first (setLora(null) or unloadAdapter…)", another wording for the same case)
+  const said = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    assert.fail('not refused');
+  };
+  const setLoraSaid = said(() => model.setLora(other)), createSaid = said(() => createAdapter(model, SPEC, 4));
+  assert.ok(setLoraSaid.startsWith('MistralModel.setLora: ') && REFUSED.test(setLoraSaid), setLoraSaid);
+  assert.equal(setLoraSaid.slice('MistralModel.setLora: '.length), createSaid.slice('createAdapter: '.length));
   assert.equal(model.lora, first);
   // the first handle's buffers are still its own: a new allocation does not overwrite them
   const fresh = backend.alloc(first.layers[0]!.q_proj!.A.dtype, a.length);
