@@ -5,7 +5,7 @@
 # unlike hidden/heads or none with hidden not a multiple of the heads, intermediate size, layers, rope θ and scaling
 # (linear, yarn with its optional parameters, longrope, llama3: pretraining contexts shorter than the rows; dynamic), RMSNorm ε,
 # sliding window none / absent / large / smaller than the batch / 1 (per layer: Ministral's layer_types, in a "mistral"
-# or a "ministral" config), tied embeddings (lm_head.weight in the file too,
+# or a "ministral" config; one pinned case read as a "llama" config), tied embeddings (lm_head.weight in the file too,
 # or alone), vocab, context, weight dtype F32/BF16/F16, sharded with an index, CausalLM or SequenceClassification,
 # config.json in transformers 5 or 4 form, keys other models read), saved by save_pretrained with random weights,
 # reloaded by from_pretrained the way a user's folder is, and its references computed in float64 with sdpa attention
@@ -167,6 +167,10 @@ def save_model(kw, save, d):
         if rng.random() < 0.3:
             c['model_type'] = 'ministral'
         save['layer_desc'] = f" {'ministral:' if c['model_type'] == 'ministral' else ''}layers={''.join(t[0].upper() for t in c['layer_types'])}"
+    if save.get('llama'):  # read as a Llama: transformers' Llama is its Mistral without a window (sliding_window ignored)
+        c['model_type'] = 'llama'
+        c['architectures'] = ['LlamaForSequenceClassification' if cls else 'LlamaForCausalLM']
+        save['layer_desc'] = save.get('layer_desc', '') + ' llama'
     if save['other_keys']:  # keys other models read, which a Mistral ignores
         c.update(use_sliding_window=False, max_window_layers=0, attention_bias=False, mlp_bias=False)
         if kw['rope_parameters']['rope_type'] == 'default':  # Mistral's plain rope ignores it; a scaled one fails on it
@@ -263,7 +267,8 @@ def parity_case(name, kw, save):
 
 # overrides of the first cases: no head_dim and hidden not a multiple of the heads (HF: 26 // 4 = 6); a context shorter
 # than the batch; a window of 2 on a tied, sharded, bf16 causal LM; a window of 1 on a causal LM that can decode; tied
-# embeddings with a checkpoint that also holds another lm_head.weight, and one that holds lm_head.weight alone
+# embeddings with a checkpoint that also holds another lm_head.weight, and one that holds lm_head.weight alone; a
+# model_type "llama" config whose sliding_window (shorter than the rows) transformers' Llama ignores
 PINNED = [
     (dict(hidden_size=26, num_attention_heads=4, num_key_value_heads=2, head_dim=None), {}),
     (dict(max_position_embeddings=8), {}),
@@ -271,6 +276,7 @@ PINNED = [
     (dict(sliding_window=1, max_position_embeddings=4096), dict(window='1', cls=False, other_keys=False)),
     (dict(tie_word_embeddings=True), dict(cls=False, sharded=False, head_in_file='other')),
     (dict(tie_word_embeddings=True), dict(cls=False, sharded=False, head_in_file='only')),
+    (dict(hidden_size=32, num_attention_heads=4, num_key_value_heads=2, head_dim=None, sliding_window=3), dict(llama=True, window='small', layer_types=False, other_keys=False)),
 ]
 
 # configs HF loads and runs but computes differently from our engine: each must be refused naming the key
@@ -279,7 +285,7 @@ REFUSE = [
     ('hidden_act', {'hidden_act': 'quick_gelu'}),
     ('hidden_act', {'hidden_act': 'gelu_10'}),
     ('attention_dropout', {'attention_dropout': 0.1}),
-    ('model_type', {'model_type': 'llama'}),
+    ('attention_bias', {'model_type': 'llama', 'architectures': ['LlamaForCausalLM'], 'attention_bias': True}),
     # a classification head's loss: transformers trains these with MSE and BCE
     ('problem_type', {'problem_type': 'regression', 'task': 'classification'}),
     ('problem_type', {'problem_type': 'multi_label_classification', 'task': 'classification'}),

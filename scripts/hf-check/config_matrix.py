@@ -72,13 +72,16 @@ CASES = {
     'head_dim80_mqa_window3_bf16': (dict(hidden_size=96, num_attention_heads=3, num_key_value_heads=1, head_dim=80, sliding_window=3), 'bfloat16', {}, dict(r=4, lora_alpha=8, target_modules='all-linear')),
     'ministral_cls_yarn': (dict(num_labels=3, pad_token_id=0, head_dim=16, sliding_window=5, num_hidden_layers=3, rope_parameters={'rope_type': 'yarn', 'rope_theta': 1e6, 'factor': 2.0, 'original_max_position_embeddings': 128}), 'float32',
                            {'model_type': 'ministral', 'architectures': ['MinistralForSequenceClassification'], 'layer_types': ['sliding_attention', 'full_attention', 'sliding_attention']}, dict(r=4, lora_alpha=8, target_modules=['q_proj', 'v_proj'], task_type='SEQ_CLS')),
+    # saved as a Mistral with a window shorter than the rows, read as a Llama: transformers' Llama has no window
+    'llama_window_ignored_gqa': (dict(sliding_window=8, rope_theta=5e5), 'float32', {'model_type': 'llama', 'architectures': ['LlamaForCausalLM']},
+                                 dict(r=4, lora_alpha=8, target_modules=['q_proj', 'k_proj', 'down_proj'])),
 }
 # name: (config.json edits over SMALL's, the key the refusal must name)
 REFUSALS = {
     'rope_proportional': ({'rope_parameters': {'rope_type': 'proportional', 'rope_theta': 10000.0, 'factor': 2.0}}, 'rope_parameters.rope_type'),
     'rope_scaling_su': ({'rope_scaling': {'type': 'su', 'factor': 2.0}}, 'rope_scaling'),
     'mixtral': ({'model_type': 'mixtral', 'architectures': ['MixtralForCausalLM'], 'num_local_experts': 4, 'num_experts_per_tok': 2}, 'model_type'),
-    'llama': ({'model_type': 'llama', 'architectures': ['LlamaForCausalLM']}, 'model_type'),
+    'llama_mlp_bias': ({'model_type': 'llama', 'architectures': ['LlamaForCausalLM'], 'mlp_bias': True}, 'mlp_bias'),
     'token_classification': ({'architectures': ['MistralForTokenClassification'], 'num_labels': 3}, 'architectures'),
     'rope_per_layer_type': ({'model_type': 'ministral', 'head_dim': 16, 'sliding_window': 8,
                              'rope_parameters': {'sliding_attention': {'rope_type': 'default', 'rope_theta': 1e6}}}, 'rope_parameters.sliding_attention'),
