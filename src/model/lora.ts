@@ -92,25 +92,37 @@ export interface LoraAdapter {
   layers: Array<Partial<Record<Projection, LoraPair>>>;
 }
 
-/** Allocates an adapter with zeroed factors (the caller initialises or loads them). */
+/**
+ * Allocates an adapter with zeroed factors (the caller initialises or loads them). An allocation that fails (a GPU out
+ * of memory) frees the buffers already made, which nothing else points at, before it throws.
+ */
 export function allocateLora(backend: Backend, cfg: MistralConfig, spec: LoraSpec, dtype: DType, withGrads: boolean): LoraAdapter {
   for (const t of spec.targets) {
     if (!PROJECTIONS.includes(t)) throw new Error(`unknown LoRA target "${t}" (use ${PROJECTIONS.join(', ')})`);
   }
+  const made: DeviceBuffer[] = [];
+  const zeroed = (n: number): DeviceBuffer => {
+    const b = zeros(backend, dtype, n);
+    made.push(b);
+    return b;
+  };
   const layers: LoraAdapter['layers'] = [];
-  for (let i = 0; i < cfg.numLayers; i++) {
-    const layer: Partial<Record<Projection, LoraPair>> = {};
-    for (const p of spec.targets) {
-      const [out, inDim] = projectionShape(cfg, p);
-      layer[p] = {
-        A: zeros(backend, dtype, spec.r * inDim), B: zeros(backend, dtype, out * spec.r),
-        dA: withGrads ? zeros(backend, dtype, spec.r * inDim) : null, dB: withGrads ? zeros(backend, dtype, out * spec.r) : null,
-        dora: spec.useDora
-          ? { magnitude: zeros(backend, dtype, out), dMagnitude: withGrads ? zeros(backend, dtype, out) : null, norm: zeros(backend, dtype, out) }
-          : null,
-      };
+  try {
+    for (let i = 0; i < cfg.numLayers; i++) {
+      const layer: Partial<Record<Projection, LoraPair>> = {};
+      for (const p of spec.targets) {
+        const [out, inDim] = projectionShape(cfg, p);
+        layer[p] = {
+          A: zeroed(spec.r * inDim), B: zeroed(out * spec.r),
+          dA: withGrads ? zeroed(spec.r * inDim) : null, dB: withGrads ? zeroed(out * spec.r) : null,
+          dora: spec.useDora ? { magnitude: zeroed(out), dMagnitude: withGrads ? zeroed(out) : null, norm: zeroed(out) } : null,
+        };
+      }
+      layers.push(layer);
     }
-    layers.push(layer);
+  } catch (e) {
+    for (const b of made) backend.free(b);
+    throw e;
   }
   return { spec, scaling: loraScaling(spec), layers };
 }

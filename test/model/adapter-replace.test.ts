@@ -118,3 +118,35 @@ test('loadAdapter whose allocation fails (a GPU out of memory) closes the adapte
   assert.equal(model.lora, null);
   assert.equal(opened.size, 0, 'the adapter file was closed');
 });
+
+// allocateLora (createAdapter, loadAdapter) whose k-th allocation fails kept the k − 1 buffers it had made: nothing
+// pointed at them, and on CUDA nothing frees them. Each allocation in turn fails here, with gradients and DoRA's parts.
+test('createAdapter whose allocation fails at any point (a GPU out of memory) frees what it allocated', () => {
+  const backend = testBackend();
+  const model = loadModel(TINY_BASE, { backend });
+  const before = backend.bytesInUse(), alloc = backend.alloc;
+  let failures = 0;
+  for (let k = 1; ; k++) {
+    let calls = 0;
+    backend.alloc = (dtype, n) => {
+      if (++calls === k) throw new Error('out of memory');
+      return alloc.call(backend, dtype, n);
+    };
+    let made = false;
+    try {
+      createAdapter(model, { ...SPEC, targets: ['q_proj', 'v_proj'], useDora: true }, 1, true);
+      made = true;
+    } catch (e) {
+      assert.equal((e as Error).message, 'out of memory');
+      failures++;
+    } finally {
+      backend.alloc = alloc;
+    }
+    if (made) break;
+    assert.equal(model.lora, null);
+    assert.equal(backend.bytesInUse(), before, `allocation ${k} failed: ${backend.bytesInUse() - before} bytes kept`);
+  }
+  assert.ok(failures >= 12, `${failures} allocations`);
+  unloadAdapter(model);
+  assert.equal(backend.bytesInUse(), before);
+});
