@@ -39,7 +39,9 @@ export function warnNegativeIds(where: string, vocabSize: number, bos: number | 
   }
   const negative = eos.filter((id) => id < 0);
   if (negative.length > 0) {
-    warnOnce(`${where}: eos_token_id: ${negative.join(', ')} names no token; generation does not stop at it (as transformers' generate)${negative.length === eos.length ? ': it runs to its length limit unless the tokenizer or generation_config.json names an EOS' : ''}`);
+    // the length-limit note once: warnIdsPastVocab's gives it where some EOS id is past vocab_size
+    const note = noEosNamesToken(eos, vocabSize) && !eos.some((id) => id >= vocabSize);
+    warnOnce(`${where}: eos_token_id: ${negative.join(', ')} names no token; generation does not stop at it (as transformers' generate)${note ? ': it runs to its length limit unless the tokenizer or generation_config.json names an EOS' : ''}`);
   }
 }
 
@@ -53,8 +55,13 @@ export function warnIdsPastVocab(where: string, vocabSize: number, bos: number |
   }
   const past = eos.filter((id) => id >= vocabSize);
   if (past.length > 0) {
-    warnOnce(`${where}: eos_token_id: ${past.join(', ')} names no token (vocab_size is ${vocabSize}); loaded as transformers loads it: no sampled token is it, so generation does not stop at it${past.length === eos.length ? ' (it runs to its length limit unless the tokenizer or generation_config.json names an EOS)' : ''}`);
+    warnOnce(`${where}: eos_token_id: ${past.join(', ')} names no token (vocab_size is ${vocabSize}); loaded as transformers loads it: no sampled token is it, so generation does not stop at it${noEosNamesToken(eos, vocabSize) ? ' (it runs to its length limit unless the tokenizer or generation_config.json names an EOS)' : ''}`);
   }
+}
+
+/** Whether no id of `eos` names a token (each is negative or vocab_size or more): generation then never stops at an EOS. */
+function noEosNamesToken(eos: readonly number[], vocabSize: number): boolean {
+  return eos.every((id) => id < 0 || id >= vocabSize);
 }
 
 /**

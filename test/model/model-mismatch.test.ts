@@ -205,6 +205,12 @@ test('bos/eos token ids beyond vocab_size load with a warning, as transformers 5
   assert.equal(classificationPadId(captureStderr(() => parseConfig({ ...base, pad_token_id: null, eos_token_id: [600, 2] }, 'cfg4.json')).result), 2);
   userError(() => parseConfig({ ...base, pad_token_id: 512 }, 'cfg.json'), 'cfg.json', 'pad_token_id', 'vocab_size is 512');
   assert.equal(parseConfig({ ...base, eos_token_id: 511 }).eosTokenIds[0], 511);
+  // the length-limit note when no EOS id names a token: it was left out for [-1, 600], which mixes the two kinds
+  const note = /it runs to its length limit unless the tokenizer or generation_config\.json names an EOS/g;
+  for (const [ids, times] of [[[-1, 600], 1], [600, 1], [[-1], 1], [[-1, 600, 2], 0], [[600, 2], 0]] as const) {
+    const { stderr } = captureStderr(() => parseConfig({ ...base, eos_token_id: ids }, `eos${JSON.stringify(ids)}.json`));
+    assert.equal(stderr.match(note)?.length ?? 0, times, `eos_token_id ${JSON.stringify(ids)}: ${stderr}`);
+  }
 });
 
 test('generation with an eos_token_id past vocab_size runs to its length limit (no token is it), with min_new_tokens too', () => {
