@@ -209,8 +209,8 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     const method = typeof quant === 'object' && !Array.isArray(quant) ? (quant as Json).quant_method : undefined;
     err('quantization_config', `the weights are quantized${typeof method === 'string' ? ` (${method})` : ''}, which is not supported: use the model's unquantized weights (BF16, F16 or F32 safetensors)`);
   }
-  // a multimodal config's key: transformers 5.17 takes a "mistral" (or "ministral") config's text_config as its text
-  // model's config and fails on it, whatever it holds (AttributeError: … has no attribute 'to_dict'); refused rather
+  // a multimodal config's key: transformers 5.17 takes a "mistral", "ministral" or "llama" config's text_config as its
+  // text model's config and fails on it, whatever it holds (AttributeError: … has no attribute 'to_dict'); refused rather
   // than computed from the top-level keys
   if (c.text_config !== undefined && c.text_config !== null) {
     const shown = Array.isArray(c.text_config) ? 'a list' : typeof c.text_config === 'object' ? 'an object' : jsonValueText(c.text_config);
