@@ -19,6 +19,8 @@ export interface TokenizerConfig {
   otherSpecialTokens: string[];
   /** extra_special_tokens (a list, or the values of named tokens), else additional_special_tokens, as transformers 5 reads them. */
   additionalSpecialTokens: string[];
+  /** Where each of additionalSpecialTokens is in the file, by the key it has ("extra_special_tokens.image_token", "additional_special_tokens[2]"). */
+  additionalSpecialKeys: string[];
   /**
    * The named special tokens besides bos, eos, unk and pad that transformers hands a chat template (its
    * special_tokens_map): sep_token, cls_token, mask_token and extra_special_tokens' named ones ({"image_token": "[IMG]"}).
@@ -69,6 +71,7 @@ export const EMPTY_CONFIG: TokenizerConfig = {
   unkToken: null,
   otherSpecialTokens: [],
   additionalSpecialTokens: [],
+  additionalSpecialKeys: [],
   templateTokens: {},
   chatTemplate: null,
   namedOnly: null,
@@ -158,8 +161,13 @@ export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfi
   // additional_special_tokens, the name transformers 4 wrote, only where the config has no extra_special_tokens
   const extraKey = Object.hasOwn(doc, 'extra_special_tokens') ? 'extra_special_tokens' : 'additional_special_tokens';
   const listed = doc[extraKey] ?? [];
-  const extra = extraKey === 'extra_special_tokens' && isRecord(listed) ? Object.values(listed) : listed;
-  if (!Array.isArray(extra)) throw new UserError(extraKey === 'extra_special_tokens' ? 'expected an array or an object' : 'expected an array', `${file}: ${extraKey}`);
+  const named = extraKey === 'extra_special_tokens' && isRecord(listed);
+  if (!named && !Array.isArray(listed)) throw new UserError(extraKey === 'extra_special_tokens' ? 'expected an array or an object' : 'expected an array', `${file}: ${extraKey}`);
+  // each with the key it has in the file (a named one by its name), for messages
+  const extra = (named ? Object.entries(listed) : (listed as unknown[]).map((t, i) => [String(i), t] as const))
+    .map(([k, t]) => named ? { key: `${extraKey}.${k}`, t } : { key: `${extraKey}[${k}]`, t })
+    .map(({ key, t }) => ({ key, token: tokenContent(t, `${file}: ${key}`) }))
+    .filter((e): e is { key: string; token: string } => e.token !== null);
   checkAddedTokensDecoder(doc['added_tokens_decoder'], `${file}: added_tokens_decoder`);
   const bool = (key: string): boolean => {
     const v = doc[key] ?? false;
@@ -173,7 +181,8 @@ export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfi
     padToken: token('pad_token'),
     unkToken: token('unk_token'),
     otherSpecialTokens: ['sep_token', 'cls_token', 'mask_token'].map(token).filter((t): t is string => t !== null),
-    additionalSpecialTokens: extra.map((t, i) => tokenContent(t, `${file}: ${extraKey}[${i}]`)).filter((t): t is string => t !== null),
+    additionalSpecialTokens: extra.map((e) => e.token),
+    additionalSpecialKeys: extra.map((e) => e.key),
     templateTokens: Object.fromEntries([
       ...['sep_token', 'cls_token', 'mask_token'].map((k) => [k, token(k)] as const),
       ...(extraKey === 'extra_special_tokens' && isRecord(listed) ? Object.entries(listed) : []).map(([k, t]) => [k, tokenContent(t, `${file}: ${extraKey}.${k}`)] as const),

@@ -78,7 +78,7 @@ export class LoadedTokenizer implements Tokenizer {
     const special = new Set<number>(p.json.added_tokens.filter((t) => t.special).map((t) => t.id));
     // each must be a token; it is special as its added token is (config-added-tokens.ts: one already a non-special
     // added token stays so in transformers, whose decode keeps it)
-    cfg.additionalSpecialTokens.forEach((t, i) => resolve(t, `additional_special_tokens[${i}]`, null));
+    cfg.additionalSpecialTokens.forEach((t, i) => resolve(t, cfg.additionalSpecialKeys[i]!, null));
     for (const id of [this.bosId, this.eosId, this.padId, this.unkId]) if (id !== null) special.add(id);
     this.specialIds = special;
     const context = (source: string) => ({

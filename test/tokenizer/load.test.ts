@@ -115,6 +115,15 @@ test('invalid tokenizer_config.json: a UserError naming the file and key', () =>
   assertUserError(() => loadTokenizer(tempFolder({ 'tokenizer.json': tj, 'tokenizer_config.json': { [force]: 'yes' } })), new RegExp(`tokenizer_config\\.json: ${force}: expected true or false`));
 });
 
+test('an extra special token not in the vocabulary is refused at the key the file has (extra_special_tokens, by index or name; additional_special_tokens)', () => {
+  const tj = bundledTokenizerJson();
+  const refused = (config: Record<string, unknown>, key: string) =>
+    assertUserError(() => loadTokenizer(tempFolder({ 'tokenizer.json': tj, 'tokenizer_config.json': config })), new RegExp(`tokenizer_config\\.json: ${literal(key)}: "<\\|img\\|>" is not in the vocabulary`));
+  refused({ extra_special_tokens: ['<s>', '<|img|>'] }, 'extra_special_tokens[1]');
+  refused({ extra_special_tokens: { bos_like: '<s>', image_token: '<|img|>' } }, 'extra_special_tokens.image_token');
+  refused({ additional_special_tokens: [null, '<|img|>'] }, 'additional_special_tokens[1]');
+});
+
 test('a chat_template.jinja (or additional_chat_templates/default.jinja) that is not UTF-8 is refused at its line, as a JSON file is, not read with U+FFFD in the prompts', () => {
   const tj = bundledTokenizerJson();
   const latin1 = Buffer.concat([Buffer.from('{% for m in messages %}\n'), Buffer.from([0xab]), Buffer.from(' {{ m.content }}{% endfor %}')]);
