@@ -7,6 +7,7 @@ import { aOption, optionIs, type OptionWords } from '../util/option-words.ts';
 import type { PrepareReport } from './report.ts';
 import type { SourceRole } from './sources.ts';
 import { specialTokenIds } from './tokenize.ts';
+import { specialTokenText } from './special-text.ts';
 import { shellPath } from '../util/shell-quote.ts';
 
 /** How much of a raw record rejected.jsonl keeps. */
@@ -85,7 +86,7 @@ export function describeLabel(k: string | null): string {
 export function specialTexts(tok: Tokenizer): string[] {
   const out: string[] = [];
   for (const id of [...specialTokenIds(tok)].sort((a, b) => a - b)) {
-    const s = tok.decode([id], { skipSpecialTokens: false });
+    const s = specialTokenText(tok, id);
     if (s.trim() !== '') out.push(s);
   }
   return out;

@@ -39,6 +39,7 @@ import type { DataRecord } from './record.ts';
 import { pythonJson } from './python-numbers.ts';
 import { TEMPLATE_KWARGS_FIELD, kwargsToCheck } from './template-kwargs-field.ts';
 import { callIdText } from './record-content.ts';
+import { specialTokenText } from './special-text.ts';
 import { argumentsRenderedAsText, callTextLeftOut } from '../tokenizer/tool-use.ts';
 
 export interface TokenizeOptions {
@@ -293,7 +294,7 @@ function firstSpecial(tok: Tokenizer, ids: readonly number[], writtenIn?: string
   const special = specialTokenIds(tok);
   for (const id of ids) {
     if (!special.has(id)) continue;
-    const token = tok.decode([id], { skipSpecialTokens: false });
+    const token = specialTokenText(tok, id);
     if (writtenIn === undefined || writtenIn.includes(token)) return token;
   }
   return undefined;
