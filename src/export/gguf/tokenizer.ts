@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { addedTokensAsLoaded, BUNDLED_TOKENIZER_DIR, refuseUnreadTokenizer, withFolderRegexFix } from '../../tokenizer/load.ts';
 import { leadingSpecialIds, tokenizerAddsEos, warnFlagsNotRead } from '../../tokenizer/adds-special.ts';
 import { readFolderTokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
+import { withJsonDefaults } from '../../tokenizer/json-defaults.ts';
 import { generationEosIds } from '../../model/generation-config.ts';
 import { stopIds } from '../../model/generate.ts';
 import { readTokenizerJson } from '../../tokenizer/tokenizer-json.ts';
@@ -51,11 +52,13 @@ export function modelTokenizer(model: { cfg: ModelTokenIds & { vocabSize: number
  */
 export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: readonly number[] = [], modelDir = folder, configIds: ConfigTokenIds | null = null): Map<string, GgufValue> {
   const file = path.join(folder, 'tokenizer.json');
-  const config = readFolderTokenizerConfig(folder); // its chat_template.jinja first, as transformers
+  const read = readTokenizerJson(file);
+  // its chat_template.jinja first, and tokenizer.json's padding.pad_token where it names none, as transformers (a
+  // vocabulary word made so is a special added token there: convert_hf_to_gguf.py types it control)
+  const config = withJsonDefaults(readFolderTokenizerConfig(folder), read, file);
   // the added tokens training had: tokenizer_config.json's added_tokens_decoder over tokenizer.json's, as transformers;
   // and the pre-tokenizer it ran (fix_mistral_regex), whose regex picks llama.cpp's (convert_hf_to_gguf.py hashes the
   // ids of AutoTokenizer, which has it too)
-  const read = readTokenizerJson(file);
   const json = withFolderRegexFix(addedTokensAsLoaded(read, config, folder), config, folder);
   const spm = json.model['type'] === 'BPE' && json.model['byte_fallback'] === true;
   if (!spm && !isByteLevel(json)) {
