@@ -121,7 +121,7 @@ test('an extra special token not in the vocabulary is refused at the key the fil
     assertUserError(() => loadTokenizer(tempFolder({ 'tokenizer.json': tj, 'tokenizer_config.json': config })), new RegExp(`tokenizer_config\\.json: ${literal(key)}: "<\\|img\\|>" is not in the vocabulary`));
   refused({ extra_special_tokens: ['<s>', '<|img|>'] }, 'extra_special_tokens[1]');
   refused({ extra_special_tokens: { bos_like: '<s>', image_token: '<|img|>' } }, 'extra_special_tokens.image_token');
-  refused({ additional_special_tokens: [null, '<|img|>'] }, 'additional_special_tokens[1]');
+  refused({ additional_special_tokens: ['</s>', '<|img|>'] }, 'additional_special_tokens[1]');
 });
 
 test('a chat_template.jinja (or additional_chat_templates/default.jinja) that is not UTF-8 is refused at its line, as a JSON file is, not read with U+FFFD in the prompts', () => {
