@@ -7,7 +7,7 @@
 // Infinity, and a line that is Python's str() of a dict, are read as Python reads them (python-json.ts). A record
 // with a key twice (with different values), however it was read, is invalid_json: JSON.parse and ast.literal_eval
 // would silently keep the last (duplicate-keys.ts).
-// Pretty-printed objects one after another (what `jq .` writes, or json.dumps(indent=2) per record) are read too:
+// Pretty-printed objects one after another (what `jq .` writes, or json.dumps(indent=2) per record; jsonl-pretty.ts) are read too:
 // a line holding only "{" (in a .json file a comment may follow it), which no JSON Lines record is, opens an object whose lines up to its closing
 // brace are one record at that line (a "{" after that brace, `}{`, opens the next). One that does not close before the next such line (indented no more), within maxRawChars or before
 // the end of the file (a stray "{") rejects its first line alone, and the lines after it are read again as
@@ -25,6 +25,7 @@
 import { partsOfLine, readDataLines, type Line } from '../../util/lines.ts';
 import { closeIndex, commentAt, commentsNote, countComment, isTurn, SingleQuotes, unclosedComment, withoutComments, type CommentTally, type JsonScan } from './json-object-scan.ts';
 import { crPieces } from './jsonl-cr.ts';
+import { objectIndent, prettyObject, uncounted, type RawLimit } from './jsonl-pretty.ts';
 import { cutShort, unclosedArray } from './jsonl-unclosed.ts';
 import { jsonSeqNote, startsText, withoutRecordSeparator, type SeqTally } from './json-seq.ts';
 import { jsonErrorDetail, type JsonSource } from './json-error-detail.ts';
@@ -336,119 +337,12 @@ function* elementTexts(t: string): Generator<string, number> {
   return -1;
 }
 
-/**
- * The pretty-printed object that `open` (a line holding only "{", `indent` characters in) starts: its lines read with
- * `next` up to the one that closes it (strings and nesting tracked), as one record's text (`bad`: the rejection of its
- * bytes that are not text); or, when it does not close within `maxRaw` characters, before the end of the file or before
- * a line holding only "{" indented no more than its own (the next record's: a nested one is indented more), the lines
- * read ahead and why.
- */
-function prettyObject(open: Line, indent: number, next: () => Line | undefined, limit: RawLimit, jsonc: boolean): PrettyObject | { readAhead: Line[]; why: string; atEnd?: boolean; resume?: Line } {
-  const lines: Line[] = [];
-  let closing = ''; // the text of the line that closes it, up to its "}": the rest may open the next object (`}{`)
-  let reopen: Line | undefined;
-  let recordAt: number | undefined;
-  const scan: JsonScan = { depth: 1, inString: false, escape: false };
-  const block = { open: false }; // in a block comment that a line before opened (jsonc)
-  const maxRaw = limit.maxRawChars ?? Infinity;
-  let chars = 1;
-  for (;;) {
-    const l = next();
-    if (l === undefined) return { readAhead: lines, why: 'before the end of the file', atEnd: recordAt === undefined };
-    // RFC 7464: an RS starts the next text, whatever is open (json-seq.ts): this one ends before it, cut short
-    if (startsText(l)) return { readAhead: lines, why: `before the RS on line ${l.lineNo}`, atEnd: recordAt === undefined, resume: l };
-    const opens = objectIndent(l.text, jsonc);
-    if (opens >= 0 && opens <= indent) {
-      lines.push(l);
-      return { readAhead: lines, why: `before the next object opens on line ${l.lineNo}` };
-    }
-    lines.push(l);
-    chars += l.text.length + 1;
-    if (chars > maxRaw) return { readAhead: lines, why: `within ${maxRaw} characters, more than ${withinMaxChars(limit)} can take` };
-    // a comment's brackets and quotes are none (JSONC: `"text": "a" // ends with }`); counted once the record is read
-    const aligned = !block.open; // the scanned text's characters at the line's places (none cut off before them)
-    if (recordAt === undefined && scan.depth === 1 && !scan.inString && aligned && looksLikeRecord(l.text)) recordAt = l.lineNo;
-    const close = closeIndex(scan, jsonc ? lineWithoutComments(l.text, block) : l.text);
-    if (close >= 0) {
-      // `}{` (objects written with no line break between them): the "{" opens the next, read as a line of its own
-      if (aligned && l.text.slice(close + 1).trim() === '{') {
-        closing = l.text.slice(0, close + 1);
-        reopen = { ...l, text: '{' };
-      }
-      break;
-    }
-    // a raw line break cannot be inside a JSON string: the object is broken here, as a stray "{" would be
-    if (scan.inString) {
-      // the file's last line: cut short inside the string, not a line break in it
-      const after = next();
-      if (after === undefined || startsText(after)) return { readAhead: lines, why: after ? `before the RS on line ${after.lineNo}` : 'before the end of the file', atEnd: recordAt === undefined, ...(after ? { resume: after } : {}) };
-      return { readAhead: [...lines, after], why: `(a string on line ${l.lineNo} runs to the end of its line)` };
-    }
-  }
-  const texts = [open, ...lines].map((l) => l.text);
-  if (reopen) texts[texts.length - 1] = closing;
-  const raw = texts.join('\n').trim();
-  const bad = lines.reduce<Rejection | undefined>((sofar, l) => recordDefect(sofar, l.defect, l.lineNo), undefined);
-  return { raw, lines, ...(bad ? { bad } : {}), ...(reopen ? { reopen } : {}), ...(recordAt === undefined ? {} : { recordAt }) };
-}
-
-/**
- * A pretty-printed object's text and the lines read for it (`bad`: the rejection of its bytes that are not text;
- * `reopen`: the "{" after its closing brace; `recordAt`: the first line at its top level that is a record of its own,
- * `{"text": "a"}`, where a key belongs).
- */
-interface PrettyObject { raw: string; lines: Line[]; bad?: Rejection; reopen?: Line; recordAt?: number; readAhead?: undefined }
-
-/** Whether a line starts with a whole object, `{…}` (a JSON Lines record; `{…},` a batch's element pasted; `{…}}`). */
-function looksLikeRecord(text: string): boolean {
-  const t = text.trimStart();
-  return t.startsWith('{') && closeIndex({ depth: 0, inString: false, escape: false }, t) > 0;
-}
-
 /** Whether `raw`, a pretty-printed object's text with a record where a key belongs (line `line`), does not parse. */
 function strayOpen(raw: string, line: number, limit: RawLimit, jsonc: boolean): boolean {
   const text = jsonc && raw.includes('/') ? withoutComments(raw, uncounted(), line).trim() : raw;
   return parseJsonItem(text, line, limit).error !== undefined;
 }
 
-/**
- * How far in a line holding only "{" (which opens a pretty-printed object: no JSON Lines record is that) has it, or −1
- * for any other line: an array's body pasted without its brackets has its objects indented. With `jsonc` (a .json
- * file), a comment after it is none of its text (`{ // first`; counted once the record is read).
- */
-function objectIndent(text: string, jsonc: boolean): number {
-  const m = /^([ \t]*)\{[ \t]*(\/[/*])?/.exec(text); // a comment is looked for only right after the "{" (a record's line has none)
-  if (m === null) return -1;
-  const t = jsonc && m[2] !== undefined ? withoutComments(text, uncounted()) : text;
-  return t.trimEnd().length === m[1]!.length + 1 ? m[1]!.length : -1;
-}
-
-/**
- * A line of a pretty-printed object, its comments blanked for a scan of its brackets: the rest of a `/* *\/` comment that
- * a line before opened (`block.open`) included, and one opened here and left open (then `block.open`).
- */
-function lineWithoutComments(text: string, block: { open: boolean }): string {
-  let rest = text;
-  if (block.open) {
-    const end = text.indexOf('*/');
-    if (end < 0) return '';
-    block.open = false;
-    rest = text.slice(end + 2);
-  }
-  const unclosed = { at: -1 };
-  const out = withoutComments(rest, uncounted(), 1, unclosed);
-  if (unclosed.at < 0) return out;
-  block.open = true;
-  return withoutComments(rest.slice(0, unclosed.at), uncounted());
-}
-
-/** A tally for a look at a line without its comments, which are counted where the record's text is read. */
-function uncounted(): CommentTally {
-  return { count: 0, first: 0, kinds: new Set() };
-}
-
-/** The longest record text a reader parses (maxRawChars), and the caller's words to name the limit it comes from. */
-export type RawLimit = Pick<ReadOptions, 'maxRawChars' | 'words'>;
 
 /**
  * Parses one record's JSON text, read at file line `line` from `source`; text longer than `limit.maxRawChars` is
