@@ -653,3 +653,18 @@ test('JSON array: a file cut short inside an element, or after a comma, is one t
   assert.deepEqual(before.map((i) => [i.line, i.value ?? i.error!.reason]), [[2, { text: 'one' }], [5, { text: 'two' }], [8, 'truncated']]);
   assert.equal(before[2]!.error!.detail, 'the file ends after this element, before the array\'s closing "]" (the array is not closed): the file cut short?');
 });
+
+test('a file cut short inside a string, then blank lines, is one truncated record, as without them (was invalid_json: one line looked ahead at, a blank one)', () => {
+  const f = writeFiles(dir, {
+    'cut-blank.json': '[\n{"text": "a"},\n{"text": "b two\n\n  \n',
+    'cut-blank.jsonl': '{"text":"x"}\n{\n  "text": "b two\n\n\n',
+    'goes-on.json': '[\n{"text": "a"},\n{"text": "b two\n\n{"text": "c"}]\n',
+    'goes-on.jsonl': '{"text":"x"}\n{\n  "text": "b two\n\n{"text":"c"}\n',
+  });
+  const read = (name: string) => [...(name.endsWith('l') ? readJsonl : readJson)(f[name]!)].map((i) => [i.line, i.value ?? i.error!.reason]);
+  assert.deepEqual(read('cut-blank.json'), [[2, { text: 'a' }], [3, 'truncated']]);
+  assert.deepEqual(read('cut-blank.jsonl'), [[1, { text: 'x' }], [2, 'truncated']]);
+  // text after the blank lines: the string ran to the end of its line, not to the end of the file (as before)
+  assert.deepEqual(read('goes-on.json'), [[2, { text: 'a' }], [3, 'invalid_json'], [5, { text: 'c' }]]);
+  assert.deepEqual(read('goes-on.jsonl'), [[1, { text: 'x' }], [2, 'invalid_json'], [3, 'invalid_json'], [5, { text: 'c' }]]);
+});

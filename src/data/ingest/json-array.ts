@@ -1,6 +1,7 @@
 // The streaming reader of a top-level JSON array for json.ts: each element is one record, at the line where it
 // starts, its bounds found by tracking strings, nesting and comments (JSONC) rather than by parsing the file whole.
 import { readDataLines, type Line } from '../../util/lines.ts';
+import { BlankAhead, blankLine } from './blank-ahead.ts';
 import type { Rejection } from '../record.ts';
 import { commentAt, commentsNote, continuesString, countComment, SingleQuotes, unclosedComment } from './json-object-scan.ts';
 import { batchItems, parseJsonItem, readJsonl, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
@@ -28,7 +29,8 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   }
 }
 
-function* arrayElements(file: string, opts: ReadOptions, from: { line: number; char: number } | undefined, lines: Iterator<Line>): Generator<RawItem> {
+function* arrayElements(file: string, opts: ReadOptions, from: { line: number; char: number } | undefined, source: Iterator<Line>): Generator<RawItem> {
+  const lines = new BlankAhead(source); // a string open at the end of a line: does the file end after it, but for blank lines?
   let opened = false, closed = false;
   let depth = 0, inString = false, escape = false;
   let parts: string[] = [];
@@ -168,7 +170,8 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
             escape = false;
             continue;
           }
-          if (next.done) continue; // the file's last line: it ends inside the string, cut short (the element so rejected below)
+          // the file's last line but for blank ones: it ends inside the string, cut short (the element so rejected below)
+          if (next.done || (blankLine(next.value) && lines.blankToEnd())) continue;
           // a raw newline cannot be inside a JSON string: the element ends here, unparseable
           keep(text.slice(segStart < 0 ? 0 : segStart, i));
           yield* elementItems(startLine);

@@ -2,6 +2,7 @@
 // one that closes it, read as one record's text for jsonl.ts, or the lines read ahead and why it did not close.
 import type { Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
+import { blankLine } from './blank-ahead.ts';
 import { closeIndex, withoutComments, type CommentTally, type JsonScan } from './json-object-scan.ts';
 import { startsText } from './json-seq.ts';
 import { recordDefect, withinMaxChars, type ReadOptions } from './types.ts';
@@ -52,10 +53,13 @@ export function prettyObject(open: Line, indent: number, next: () => Line | unde
     }
     // a raw line break cannot be inside a JSON string: the object is broken here, as a stray "{" would be
     if (scan.inString) {
-      // the file's last line: cut short inside the string, not a line break in it
-      const after = next();
+      // the file's last line but for blank ones: cut short inside the string, not a line break in it (the blank
+      // lines, read once here, are read again as lines, where they are skipped)
+      let after = next();
+      const blank: Line[] = [];
+      for (; after !== undefined && blankLine(after); after = next()) blank.push(after);
       if (after === undefined || startsText(after)) return { readAhead: lines, why: after ? `before the RS on line ${after.lineNo}` : 'before the end of the file', atEnd: recordAt === undefined, ...(after ? { resume: after } : {}) };
-      return { readAhead: [...lines, after], why: `(a string on line ${l.lineNo} runs to the end of its line)` };
+      return { readAhead: [...lines, ...blank, after], why: `(a string on line ${l.lineNo} runs to the end of its line)` };
     }
   }
   const texts = [open, ...lines].map((l) => l.text);
