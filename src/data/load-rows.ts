@@ -26,7 +26,7 @@ import { interruptedPrepare } from './prepare-pending.ts';
 import { prepareReportBeside, reportClassNames, type PrepareReport } from './prepare-report.ts';
 import { tokenizeRecord, type TokenizeOptions } from './tokenize.ts';
 
-export interface LoadRowsOptions extends Omit<TokenizeOptions, 'labels'> {
+export interface LoadRowsOptions extends Omit<TokenizeOptions, 'labels' | 'fields'> {
   /** Needed unless every record is pre-tokenized. */
   tokenizer?: Tokenizer | null;
   task?: Task;
@@ -150,7 +150,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     const where = recordPlace(file, at);
     let r;
     try {
-      r = tokenizeRecord(record, tok, { ...opts, labels });
+      r = tokenizeRecord(record, tok, { ...opts, labels, fields });
     } catch (e) {
       // a record of a common layout is named by its chat's messages: say how they were made
       unmade = { error: !isUserError(e) ? e : new UserError(layout ? `${e.message} (the record read as ${LAYOUT_NAMES[layout]})` : e.message, where) };

@@ -224,7 +224,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
       }
       let tokens = p.tokens, cut = p.cut === true;
       if (tokens === undefined) {
-        const v = tokenVerdict(rec, tok, { minTokens: opts.minTokens, maxTokens: opts.maxTokens, overflow }, words);
+        const v = tokenVerdict(rec, tok, { minTokens: opts.minTokens, maxTokens: opts.maxTokens, overflow }, words, fields);
         if ('reason' in v) {
           reject(si, where, v.reason, v.detail, raw);
           return;

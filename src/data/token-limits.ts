@@ -4,7 +4,7 @@ import { isUserError } from '../util/errors.ts';
 import type { OptionWords } from '../util/option-words.ts';
 import { NoDefaultTemplateError } from '../tokenizer/tokenizer-config.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
-import type { DataRecord, Reason } from './record-shape.ts';
+import type { DataRecord, FieldMap, Reason } from './record-shape.ts';
 import { fullyMaskedWithin, sequenceLength } from './tokenize.ts';
 
 export interface TokenLimits {
@@ -19,13 +19,13 @@ export interface TokenLimits {
  * tokens kept and nothing is left to train, a row loading drops with train_on: assistant (a pre-tokenized row: its labels
  * mask them, and loading drops it whatever train_on says).
  */
-export function tokenVerdict(record: DataRecord, tok: Tokenizer, limits: TokenLimits, words: OptionWords):
+export function tokenVerdict(record: DataRecord, tok: Tokenizer, limits: TokenLimits, words: OptionWords, fields?: FieldMap):
   { tokens: number; cut: boolean } | { reason: Reason; detail: string } {
   const { minTokens, maxTokens, overflow } = limits;
   let tokens: number, fullyMasked = false;
   try {
-    tokens = sequenceLength(record, tok);
-    fullyMasked = overflow === 'truncate' && maxTokens !== undefined && tokens > maxTokens && fullyMaskedWithin(record, tok, maxTokens);
+    tokens = sequenceLength(record, tok, fields);
+    fullyMasked = overflow === 'truncate' && maxTokens !== undefined && tokens > maxTokens && fullyMaskedWithin(record, tok, maxTokens, fields);
   } catch (err) {
     // the tokenizer has no template to render any chat with: said once, not as a rejection of each chat record
     if (!isUserError(err) || err instanceof NoDefaultTemplateError) throw err;

@@ -34,7 +34,8 @@ import { checkRecordArgs } from './record-args.ts';
 import { UserError } from '../util/errors.ts';
 import type { LabelSet } from './labels.ts';
 import { checkTextRoom, classIndex, cutText, type TextAround } from './classification-text.ts';
-import type { ChatTurn } from './record-shape.ts';
+import { namesOf, turnName, type FieldNames } from './field-names.ts';
+import { DEFAULT_FIELDS, type ChatTurn, type FieldMap } from './record-shape.ts';
 import type { DataRecord } from './record.ts';
 import { pythonJson } from './python-numbers.ts';
 import { TEMPLATE_KWARGS_FIELD, kwargsToCheck } from './template-kwargs-field.ts';
@@ -58,6 +59,8 @@ export interface TokenizeOptions {
   unknownLabelFix?: string;
   /** Bounds pre-tokenized ids when no tokenizer is given. */
   vocabSize?: number;
+  /** The field map the record was read with: an error names a field as the input does (field-names.ts). */
+  fields?: FieldMap;
   /**
    * A classification text holding the text of a special token ("</s>"): refused (default: training and eval, where it
    * would be learnt or scored as that token), or encoded as that token, as transformers' tokenizer encodes it (classify:
@@ -103,6 +106,7 @@ interface Seq {
  */
 export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: TokenizeOptions = {}): TokenizedRecord {
   checkRecordArgs(record, tok);
+  const names = namesOf(record, opts.fields ?? DEFAULT_FIELDS), f = names.fields;
   // pre-tokenized rows given with no target are kept, as HF keeps them: they hold their place in a batch (not one the cut left with none: finish)
   if (record.shape === 'pretokenized') return finish(pretokenizedSeq(record, tok?.vocabSize ?? opts.vocabSize), pretokenizedLabel(record, opts), opts, true);
   if (tok === null) throw new UserError(`a ${record.shape} record needs a tokenizer`);
@@ -111,13 +115,13 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: 
   let label: number | undefined;
   switch (record.shape) {
     case 'text': {
-      const ids = [...bos(tok), ...encodeText(tok, record.text, 'text'), eos(tok)];
+      const ids = [...bos(tok), ...encodeText(tok, record.text, `"${f.text}"`), eos(tok)];
       seq = { ids, labels: trainedExceptFirst(ids) };
       break;
     }
     case 'prompt_completion': {
-      const p = encodeText(tok, record.prompt, 'prompt');
-      const pc = encodeText(tok, record.prompt + record.completion, 'completion');
+      const p = encodeText(tok, record.prompt, `"${f.prompt}"`);
+      const pc = encodeText(tok, record.prompt + record.completion, `"${f.completion}"`);
       const start = bos(tok);
       const promptEnd = start.length + commonPrefix(p, pc); // ids[start.length … promptEnd) are the prompt's
       const ids = [...start, ...pc, eos(tok)];
@@ -127,8 +131,8 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: 
     }
     case 'chat': {
       const given = chatGiven(record);
-      const rendered = renderRecordChat(tok, record);
-      const out = finish(chatSequence(record.messages, given, rendered, tok, trainAll), undefined, opts);
+      const rendered = renderRecordChat(tok, record, names);
+      const out = finish(chatSequence(record.messages, given, rendered, tok, trainAll, names), undefined, opts);
       return {
         ...out,
         ...(systemUnrendered(record.messages, rendered) ? { systemUnrendered: true } : {}),
@@ -136,7 +140,7 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: 
       };
     }
     case 'classification': {
-      const text = opts.specialTokenText === 'encode' ? tok.encode(record.text) : encodeText(tok, record.text, 'text');
+      const text = opts.specialTokenText === 'encode' ? tok.encode(record.text) : encodeText(tok, record.text, `"${f.text}"`);
       const leading = bos(tok), trailing = tok.trailingIds ?? [];
       if (opts.maxSeqLen !== undefined) checkTextRoom(opts.maxSeqLen, leading, trailing);
       seq = { ids: [...leading, ...text, ...trailing], labels: [], around: { before: leading.length, after: trailing.length, keepEnd: tok.truncationSide === 'left' } };
@@ -168,14 +172,14 @@ function pretokenizedLabel(record: Extract<DataRecord, { shape: 'pretokenized' }
  * The length tokenizeRecord gives a record, computed more cheaply for chats: one render and one encode
  * instead of one per turn, when the template ends every assistant turn with an EOS (else the full path).
  */
-export function sequenceLength(record: DataRecord, tok: Tokenizer): number {
-  if (record.shape === 'prompt_completion') return promptCompletionLength(record, tok);
-  if (record.shape !== 'chat') return tokenizeRecord(withoutClass(record), tok).length;
-  const ids = tok.encode(renderRecordChat(tok, record));
+export function sequenceLength(record: DataRecord, tok: Tokenizer, fields: FieldMap = DEFAULT_FIELDS): number {
+  if (record.shape === 'prompt_completion') return promptCompletionLength(record, tok, fields);
+  if (record.shape !== 'chat') return tokenizeRecord(withoutClass(record), tok, { fields }).length;
+  const ids = tok.encode(renderRecordChat(tok, record, namesOf(record, fields)));
   const turns = record.messages.filter((m) => m.role === 'assistant').length;
   let eosCount = 0;
   for (const id of ids) if (id === tok.eosId) eosCount++;
-  return eosCount === turns ? ids.length : tokenizeRecord(record, tok).length;
+  return eosCount === turns ? ids.length : tokenizeRecord(record, tok, { fields }).length;
 }
 
 /**
@@ -183,9 +187,9 @@ export function sequenceLength(record: DataRecord, tok: Tokenizer): number {
  * (the prompt alone, for the mask) and builds the row. A joined text with a special token (a character the tokenizer has
  * no token for, "<unk>") takes tokenizeRecord's path, for its error naming the field.
  */
-function promptCompletionLength(record: Extract<DataRecord, { shape: 'prompt_completion' }>, tok: Tokenizer): number {
+function promptCompletionLength(record: Extract<DataRecord, { shape: 'prompt_completion' }>, tok: Tokenizer, fields: FieldMap): number {
   const joined = tok.encode(record.prompt + record.completion);
-  if (firstSpecial(tok, joined) !== undefined) return tokenizeRecord(record, tok).length;
+  if (firstSpecial(tok, joined) !== undefined) return tokenizeRecord(record, tok, { fields }).length;
   eos(tok);
   return leadingIds(tok).length + joined.length + 1;
 }
@@ -195,11 +199,11 @@ function promptCompletionLength(record: Extract<DataRecord, { shape: 'prompt_com
  * that loading at that length with trainOn 'assistant' (the default) drops it (a pre-tokenized row too, its targets past
  * the cut); never for a classification record, which has no targets.
  */
-export function fullyMaskedWithin(record: DataRecord, tok: Tokenizer, maxLen: number): boolean {
+export function fullyMaskedWithin(record: DataRecord, tok: Tokenizer, maxLen: number, fields: FieldMap = DEFAULT_FIELDS): boolean {
   // (not cut to maxLen to learn that: a maxLen with no room for its text beside its special ids is refused by the cut)
   if (record.shape === 'classification') return false;
-  if (record.shape === 'chat' && firstTurnTrainsWithin(record, tok, maxLen)) return false;
-  const r = tokenizeRecord(withoutClass(record), tok, { maxSeqLen: maxLen, overflow: 'truncate' });
+  if (record.shape === 'chat' && firstTurnTrainsWithin(record, tok, maxLen, namesOf(record, fields))) return false;
+  const r = tokenizeRecord(withoutClass(record), tok, { maxSeqLen: maxLen, overflow: 'truncate', fields });
   return r.row === null;
 }
 
@@ -209,15 +213,15 @@ export function fullyMaskedWithin(record: DataRecord, tok: Tokenizer, maxLen: nu
  * second), and prepare asks of every chat over --max-tokens. False where the turn has no target there, or more than one
  * EOS (tokenizeRecord's error): the whole row then says.
  */
-function firstTurnTrainsWithin(record: Extract<DataRecord, { shape: 'chat' }>, tok: Tokenizer, maxLen: number): boolean {
+function firstTurnTrainsWithin(record: Extract<DataRecord, { shape: 'chat' }>, tok: Tokenizer, maxLen: number, names: FieldNames): boolean {
   const given = chatGiven(record);
-  const rendered = renderRecordChat(tok, record);
+  const rendered = renderRecordChat(tok, record, names);
   const e = eos(tok);
-  checkChatTexts(record.messages, given, tok);
+  checkChatTexts(record.messages, given, tok, names);
   const i = record.messages.findIndex((m) => m.role === 'assistant' && m.weight !== 0);
   if (i < 0) return false;
   const ids = tok.encode(rendered);
-  const [start, end] = turnSpan(record.messages, i, given, ids, tok);
+  const [start, end] = turnSpan(record.messages, i, given, ids, tok, names);
   const eosAt = ids.slice(start, end).flatMap((id, t) => (id === e ? [start + t] : []));
   if (eosAt.length > 1) return false;
   // trained: start … its EOS, or the turn's last token (the EOS added after the chat's last turn when it has none)
@@ -272,16 +276,17 @@ export function specialTokenIds(tok: Tokenizer): ReadonlySet<number> {
 }
 
 /**
- * Encodes a field of user text, which must not hold the text of a special token: BOS/EOS would restart
- * or end the sequence, and "<unk>" and the like would be trained as if they were words.
+ * Encodes a field of user text (`field`: its name as an error says it, field-names.ts), which must not hold the text
+ * of a special token: BOS/EOS would restart or end the sequence, and "<unk>" and the like would be trained as if they
+ * were words.
  */
 function encodeText(tok: Tokenizer, text: string, field: string): number[] {
   const ids = tok.encode(text);
   const special = firstSpecial(tok, ids);
   // a text without the token's text got it from the tokenizer: "<unk>" for characters it has no token for
   if (special !== undefined) {
-    throw new UserError(text.includes(special) ? `"${field}" contains the text of a special token (${JSON.stringify(special)})`
-      : `"${field}" holds text the tokenizer encodes as the special token ${JSON.stringify(special)} (characters it has no token for), which would be trained as if it were a word`);
+    throw new UserError(text.includes(special) ? `${field} contains the text of a special token (${JSON.stringify(special)})`
+      : `${field} holds text the tokenizer encodes as the special token ${JSON.stringify(special)} (characters it has no token for), which would be trained as if it were a word`);
   }
   return ids;
 }
@@ -327,13 +332,13 @@ function commonPrefix(a: readonly number[], b: readonly number[]): number {
  * (or the tool definitions) are refused, as the other shapes' fields are. An assistant turn that calls tools is trained as any other (Mistral
  * v0.3's [TOOL_CALLS] […] and its EOS).
  */
-function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered: string, tok: Tokenizer, trainAll: boolean): Seq {
+function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered: string, tok: Tokenizer, trainAll: boolean, names: FieldNames): Seq {
   const e = eos(tok);
-  checkChatTexts(messages, given, tok);
+  checkChatTexts(messages, given, tok, names);
   const ids = tok.encode(rendered);
   // the turns trained: every assistant turn but those of weight 0 (all of them with trainOn 'all', for the EOS below)
   const turns = messages.flatMap((m, i) => (m.role === 'assistant' && (trainAll || m.weight !== 0) ? [i] : []));
-  const spans = turns.map((i) => turnSpan(messages, i, given, ids, tok));
+  const spans = turns.map((i) => turnSpan(messages, i, given, ids, tok, names));
   const labels: number[] = trainAll ? trainedExceptFirst(ids) : new Array<number>(ids.length).fill(IGNORE_INDEX);
   // From the last turn back, so that inserting an EOS does not move the spans still to do.
   for (let s = spans.length - 1; s >= 0; s--) {
@@ -345,7 +350,7 @@ function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered:
         eosCount++;
       }
     }
-    if (eosCount > 1) throw new UserError(`messages[${turns[s]}]: the chat template writes more than one EOS in this assistant turn`);
+    if (eosCount > 1) throw new UserError(`${turnName(names, turns[s]!).turn}: the chat template writes more than one EOS in this assistant turn`);
     let last = eosCount === 1 ? eosAt : end - 1; // what a template writes after its EOS (a newline) is not trained
     if (eosCount === 0 && turns[s] === messages.length - 1) {
       // The template ends the chat without EOS: one, trained, after the last turn (as TRL ends a text with it).
@@ -360,26 +365,27 @@ function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered:
 }
 
 /** Refuses a chat whose messages, tools or template variables hold the text of a special token, as the other shapes' fields are. */
-function checkChatTexts(messages: readonly ChatTurn[], given: ChatGiven, tok: Tokenizer): void {
+function checkChatTexts(messages: readonly ChatTurn[], given: ChatGiven, tok: Tokenizer, names: FieldNames): void {
   messages.forEach((m, i) => {
-    encodeText(tok, m.content, `messages[${i}].content`);
-    if (m.name !== undefined) encodeText(tok, m.name, `messages[${i}].name`); // rendered where the template reads message.name
-    if (m.tool_calls !== undefined) encodeText(tok, pythonJson(m.tool_calls), `messages[${i}].tool_calls`);
-    if (m.tool_call_id !== undefined) encodeText(tok, callIdText(m.tool_call_id), `messages[${i}].tool_call_id`);
+    const { turn, content } = turnName(names, i);
+    encodeText(tok, m.content, content);
+    if (m.name !== undefined) encodeText(tok, m.name, `${turn}.name`); // rendered where the template reads message.name
+    if (m.tool_calls !== undefined) encodeText(tok, pythonJson(m.tool_calls), `${turn}.tool_calls`);
+    if (m.tool_call_id !== undefined) encodeText(tok, callIdText(m.tool_call_id), `${turn}.tool_call_id`);
   });
-  if (given.tools !== undefined) encodeText(tok, pythonJson(given.tools), 'tools');
+  if (given.tools !== undefined) encodeText(tok, pythonJson(given.tools), '"tools"');
   // a variable restating the tokenizer's own special token ({"bos_token": "<s>"}) renders as without it
-  if (given.chatTemplateKwargs) for (const k of kwargsToCheck(given.chatTemplateKwargs, TEMPLATE_KWARGS_FIELD, tok.templateTokens ?? {})) encodeText(tok, k.text, k.name);
+  if (given.chatTemplateKwargs) for (const k of kwargsToCheck(given.chatTemplateKwargs, TEMPLATE_KWARGS_FIELD, tok.templateTokens ?? {})) encodeText(tok, k.text, `"${k.name}"`);
 }
 
 /** [start, end) of assistant turn i's tokens in the whole chat `ids`, with the EOS that closes it (chatSequence). */
-function turnSpan(messages: readonly ChatTurn[], i: number, given: ChatGiven, ids: readonly number[], tok: Tokenizer): [number, number] {
+function turnSpan(messages: readonly ChatTurn[], i: number, given: ChatGiven, ids: readonly number[], tok: Tokenizer, names: FieldNames): [number, number] {
   const encodeChat = (ms: readonly ChatTurn[], addGenerationPrompt = false) => tok.encode(renderChat(tok, ms, given, addGenerationPrompt));
   const before = encodeChat(messages.slice(0, i), true);
   const through = encodeChat(messages.slice(0, i + 1));
   let start = commonPrefix(ids, before), end = commonPrefix(ids, through);
   if (start < before.length - 1 || end < through.length - 1) [start, end] = changedSpan(messages, i, ids, through, encodeChat);
-  if (end <= start) throw new UserError(`messages[${i}]: the chat template renders no tokens of this assistant turn in the whole chat`);
+  if (end <= start) throw new UserError(`${turnName(names, i).turn}: the chat template renders no tokens of this assistant turn in the whole chat`);
   // an EOS right after the turn closes it (a template that writes one only once the chat goes on)
   const e = eos(tok);
   if (ids[end] === e && !ids.slice(start, end).includes(e)) end++;
@@ -412,12 +418,12 @@ function renderChat(tok: Tokenizer, messages: readonly ChatTurn[], given: ChatGi
  * The chat rendered with that content empty is compared, not the text searched for: a content ("Sure") that the chat
  * holds elsewhere (a user's turn) would be found there.
  */
-function renderRecordChat(tok: Tokenizer, record: Extract<DataRecord, { shape: 'chat' }>): string {
+function renderRecordChat(tok: Tokenizer, record: Extract<DataRecord, { shape: 'chat' }>, names: FieldNames): string {
   const given = chatGiven(record);
   const rendered = renderChat(tok, record.messages, given);
   const unsaid = callTextLeftOut(record.messages, rendered, (ms) => renderChat(tok, ms, given));
   if (unsaid >= 0) {
-    throw new UserError(`messages[${unsaid}].content is not rendered by the chat template beside the turn's tool calls (Mistral v0.3's renders the calls only): it would be left out unseen; drop it, or use a template that renders both`);
+    throw new UserError(`${turnName(names, unsaid).content} is not rendered by the chat template beside the turn's tool calls (Mistral v0.3's renders the calls only): it would be left out unseen; drop it, or use a template that renders both`);
   }
   return rendered;
 }

@@ -139,10 +139,10 @@ test('a raw file beside a report.json that does not parse is checked as a raw fi
   assert.throws(() => loadTokenRows(f, { tokenizer: tok }), /raw\.jsonl:1: placeholder: "text": "nan"/);
 });
 
-test('a record of a common layout that cannot be tokenized: the error says how it was read as a chat', () => {
+test('a record of a common layout that cannot be tokenized: the error names its field as the file does, and says how it was read as a chat (was messages[1].content)', () => {
   const f = writeFiles(dir, { 'alpaca.jsonl': '{"instruction": "Say bye", "output": "Bye</s>"}\n' })['alpaca.jsonl']!;
   assert.throws(() => loadTokenRows(f, { tokenizer: tok }),
-    /alpaca\.jsonl:1: "messages\[1\]\.content" contains the text of a special token \("<\/s>"\) \(the record read as instruction\/answer pairs \(Alpaca, Dolly, question\/answer, …\) as one user and one assistant turn\)/);
+    /alpaca\.jsonl:1: "output" contains the text of a special token \("<\/s>"\) \(the record read as instruction\/answer pairs \(Alpaca, Dolly, question\/answer, …\) as one user and one assistant turn\)/);
 });
 
 test('pre-tokenized files have one reader, loadTokenRows: pretokenized.ts only validates single values', async () => {

@@ -300,7 +300,7 @@ test('a tool result\'s call id holding a special token\'s text is refused, by pr
   assert.deepEqual(rejected.map((r) => [r.source.line, r.reason, r.detail]), [[1, 'special_token', 'messages[2].tool_call_id contains the special token "</s>"']]);
   // (as prepare reads it: a call turn's null content is empty)
   const record = { shape: 'chat' as const, messages: bad.messages.map((m) => ({ ...m, content: m.content ?? '' })) as ChatTurn[], tools: bad.tools };
-  assert.throws(() => tokenizeRecord(record, v03), /"messages\[2\]\.tool_call_id" contains the text of a special token \("<\/s>"\)/);
+  assert.throws(() => tokenizeRecord(record, v03), /messages\[2\]\.tool_call_id contains the text of a special token \("<\/s>"\)/);
 });
 
 test('prepare lets go of the canonical JSON of the tools it compared once it ends (memory held after the step), and when it fails', () => {

@@ -255,12 +255,12 @@ test('special-token text inside a field is refused rather than ending the sequen
   assert.equal(tokenizeRecord({ shape: 'classification', text: 'good film', label: 0 }, tok, { specialTokenText: 'encode' }).specialText, undefined);
   assert.throws(() => tokenizeRecord({ shape: 'prompt_completion', prompt: 'Q: ', completion: '<unk>' }, tok), /special token \("<unk>"\)/);
   assert.throws(() => tokenizeRecord({ shape: 'classification', text: '<unk>', label: 0 }, tok), /special token/);
-  assert.throws(() => tokenizeRecord({ shape: 'chat', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'a</s>b' }] }, tok), /"messages\[1\]\.content" contains the text of a special token \("<\/s>"\)/);
-  assert.throws(() => tokenizeRecord({ shape: 'chat', messages: [{ role: 'user', content: 'stop</s>here' }, { role: 'assistant', content: 'ok' }] }, tok), /"messages\[0\]\.content" contains the text of a special token/);
+  assert.throws(() => tokenizeRecord({ shape: 'chat', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'a</s>b' }] }, tok), /messages\[1\]\.content contains the text of a special token \("<\/s>"\)/);
+  assert.throws(() => tokenizeRecord({ shape: 'chat', messages: [{ role: 'user', content: 'stop</s>here' }, { role: 'assistant', content: 'ok' }] }, tok), /messages\[0\]\.content contains the text of a special token/);
   assert.throws(() => tokenizeRecord({ shape: 'chat', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'an <unk> word' }] }, tok), /special token \("<unk>"\)/);
   assert.throws(() => tokenizeRecord({ shape: 'chat', messages: [{ role: 'user', content: '<s>again' }, { role: 'assistant', content: 'ok' }] }, tok), /special token \("<s>"\)/);
   // a speaker's name is rendered where the template reads message.name: checked as prepare checks it (record-content.ts)
-  assert.throws(() => tokenizeRecord({ shape: 'chat', messages: [{ role: 'user', name: 'al</s>', content: 'hi' }, { role: 'assistant', content: 'ok' }] }, tok), /"messages\[0\]\.name" contains the text of a special token \("<\/s>"\)/);
+  assert.throws(() => tokenizeRecord({ shape: 'chat', messages: [{ role: 'user', name: 'al</s>', content: 'hi' }, { role: 'assistant', content: 'ok' }] }, tok), /messages\[0\]\.name contains the text of a special token \("<\/s>"\)/);
 });
 
 test('a text the tokenizer encodes as "<unk>" without holding "<unk>" (characters it has no token for) is refused saying so, not as holding a special token\'s text', () => {
