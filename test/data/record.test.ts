@@ -177,8 +177,9 @@ test('common layouts without --field: ShareGPT, Alpaca, Dolly and question/answe
   assert.deepEqual(gen({ instruction: null, input: 'Translate: chat', output: 'cat' }), { record: chat(['user', 'Translate: chat'], ['assistant', 'cat']), layout: 'instruction_pairs' });
   assert.deepEqual(gen({ instruction: ' ', input: 'Sum 2 and 2', output: '4' }), { record: chat(['user', 'Sum 2 and 2'], ['assistant', '4']), layout: 'instruction_pairs' });
   assert.equal(detail(gen({ instruction: '', input: null, output: 'O' })), 'empty: "instruction" is empty');
-  // so is one whose instruction stands for a missing one (pandas' NaN written as "nan"), said so; not "nan\n\n…" trained
-  for (const instruction of ['nan', 'NaN', ' None ', 'null', 'N/A']) {
+  // so is one whose instruction stands for a missing one (pandas' NaN written as "nan", self-instruct's "<noinput>"), said
+  // so; not "nan\n\n…" trained
+  for (const instruction of ['nan', 'NaN', ' None ', 'null', 'N/A', '<noinput>']) {
     assert.deepEqual(gen({ instruction, input: 'Translate: chat', output: 'cat' }),
       { record: chat(['user', 'Translate: chat'], ['assistant', 'cat']), layout: 'instruction_pairs', noInput: { key: 'instruction', text: instruction.trim() } }, instruction);
   }
