@@ -183,7 +183,8 @@ test('common layouts without --field: ShareGPT, Alpaca, Dolly and question/answe
     assert.deepEqual(gen({ instruction, input: 'Translate: chat', output: 'cat' }),
       { record: chat(['user', 'Translate: chat'], ['assistant', 'cat']), layout: 'instruction_pairs', noInput: { key: 'instruction', text: instruction.trim() } }, instruction);
   }
-  // without an input it is the user turn, rejected as a placeholder; a word that only holds "nan" is text
+  // without an input it is the user turn: detection reads it (checkRecord, later, rejects it as a placeholder); a word
+  // that only holds "nan" is text
   assert.equal(detail(gen({ instruction: 'nan', output: 'cat' })), 'ok');
   assert.deepEqual(gen({ instruction: 'nano', input: 'x', output: 'y' }), { record: chat(['user', 'nano\n\nx'], ['assistant', 'y']), layout: 'instruction_pairs' });
   assert.deepEqual(gen({ question: 'Q', answer: 42 }), { record: chat(['user', 'Q'], ['assistant', '42']), layout: 'instruction_pairs', stringified: { key: 'answer', text: '42' } });
