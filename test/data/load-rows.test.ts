@@ -203,6 +203,16 @@ test('a stray CSV quote: prepare rejects its line and reads on (and says so); tr
   assert.match(rejected[0]!.detail, /: a stray quote\? Only line 3 is rejected; reading resumes at line 4$/);
 });
 
+test('a CSV quoted cell that opens on the file\'s last line: prepare does not say reading resumes at a line the file does not have', () => {
+  // before: "Only line 3 is rejected; reading resumes at line 4", of a file of 3 lines
+  const file = writeFiles(dir, { 'last-line.csv': 'prompt,completion\nq1,a1\nq2,"long answer\n' })['last-line.csv']!;
+  const out = path.join(dir, 'last-line-prepared');
+  prepare({ inputs: [file], outDir: out, tokenizer: tok, tokenizerName: 'mistral-7b-v0.1', minChars: 1, split: [1, 0, 0] });
+  const rejected = fs.readFileSync(path.join(out, 'rejected.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; detail: string });
+  assert.deepEqual(rejected.map((r) => r.reason), ['invalid_csv']);
+  assert.match(rejected[0]!.detail, /opened on line 3 is not closed before the end of the file \(it runs over lines 3–3, \d+ bytes\): a stray quote\?$/);
+});
+
 test('a JSON file whose one object holds lists of records is refused naming them, as prepare refuses it', async () => {
   const f = writeFiles(dir, { 'lists.json': JSON.stringify({ data: [{ text: 'one' }], extra: [{ text: 'two' }] }) })['lists.json']!;
   const lists = (e: unknown) => isUserError(e) && e.message.startsWith(`${f}:1: the file's one object is not a record but holds lists of records ("data" (1 object), "extra" (1 object))`);

@@ -231,11 +231,12 @@ function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading:
       const from = first.lineNo;
       const end = binaryAt < 0 ? fileEnd! : { index: binaryAt - 1, lineNo: line(binaryAt).lineNo - 1, bytes: offset(binaryAt) };
       const where = binaryAt < 0 ? 'the end of the file' : `the binary data that ends the file (line ${line(binaryAt).lineNo})`;
+      const linesAfter = binaryAt >= 0 || end.lineNo > from; // none when it opens on the file's last line: no line to read on from
       binaryAt = -1;
       yield {
         line: from, fields: [], raw: first.text.slice(0, RAW_LIMIT), defect: firstDefect,
         error: `a quoted field (field ${openField}) opened on line ${from} is not closed before ${where} (it runs over lines ${from}–${end.lineNo}, ${end.bytes - start} bytes): a stray quote?`,
-        readsOnFrom: from + 1,
+        ...(linesAfter ? { readsOnFrom: from + 1 } : {}),
       };
       [openFrom, openTo] = [k + 1, end.index];
       // the lines after the first are in buf, but not those of a field read past the bound
