@@ -117,4 +117,3 @@ function lineWithoutComments(text: string, block: { open: boolean }): string {
 export function uncounted(): CommentTally {
   return { count: 0, first: 0, kinds: new Set() };
 }
-

@@ -343,7 +343,6 @@ function strayOpen(raw: string, line: number, limit: RawLimit, jsonc: boolean): 
   return parseJsonItem(text, line, limit).error !== undefined;
 }
 
-
 /**
  * Parses one record's JSON text, read at file line `line` from `source`; text longer than `limit.maxRawChars` is
  * rejected as too_long unparsed (bounded memory).
