@@ -375,7 +375,7 @@ function checkChatTexts(messages: readonly ChatTurn[], given: ChatGiven, tok: To
   });
   if (given.tools !== undefined) encodeText(tok, pythonJson(given.tools), '"tools"');
   // a variable restating the tokenizer's own special token ({"bos_token": "<s>"}) renders as without it
-  if (given.chatTemplateKwargs) for (const k of kwargsToCheck(given.chatTemplateKwargs, TEMPLATE_KWARGS_FIELD, tok.templateTokens ?? {})) encodeText(tok, k.text, `"${k.name}"`);
+  if (given.chatTemplateKwargs) for (const k of kwargsToCheck(given.chatTemplateKwargs, `"${TEMPLATE_KWARGS_FIELD}"`, tok.templateTokens ?? {})) encodeText(tok, k.text, k.name);
 }
 
 /** [start, end) of assistant turn i's tokens in the whole chat `ids`, with the EOS that closes it (chatSequence). */
