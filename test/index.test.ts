@@ -194,6 +194,8 @@ test('a path given as "" is one UserError naming the function and the argument, 
     ['prepare', [{ inputs: [''], outDir: 'o', tokenizer: tok }], 'prepare: options.inputs[0] is "", which names no path: give a data file or folder'],
     ['prepare', [{ inputs: ['a.jsonl'], val: [''], outDir: 'o', tokenizer: tok }], 'prepare: options.val[0] is "", which names no path: give a data file or folder'],
     ['prepare', [{ inputs: ['a.jsonl'], outDir: '', tokenizer: tok }], 'prepare: options.outDir is "", which names no folder: give the folder to write train/val/test.jsonl in'],
+    // val and test null are left out, as before needPath (not "options.val is null")
+    ['prepare', [{ inputs: ['a.jsonl'], val: null, test: null, outDir: '', tokenizer: tok }], 'prepare: options.outDir is "", which names no folder: give the folder to write train/val/test.jsonl in'],
     ['readPromptFile', [''], 'readPromptFile: file is "", which names no file: give the path of a JSON file of messages'],
     ['readMessagesFile', [''], 'readMessagesFile: file is "", which names no file: give the path of a JSON file of messages'],
     ['loadConfig', [''], 'loadConfig: the model folder is "", which names no folder: give the path of a Hugging Face model folder'],

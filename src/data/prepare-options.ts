@@ -70,7 +70,7 @@ export function needPrepareOptions(opts: PrepareOptions): void {
     'maxTokens', 'overwrite', 'overflow', 'labels', 'labelCodes', 'onProgress']), { out: 'write options.outDir', output: 'write options.outDir', input: 'write options.inputs' });
   needArg('prepare', 'options.inputs', opts.inputs, 'string[]', { hint: 'a list of input files' });
   for (const key of ['inputs', 'val', 'test'] as const) {
-    if (key !== 'inputs' && opts[key] !== undefined) needArg('prepare', `options.${key}`, opts[key], 'string[]', { hint: `a list of ${key} files` });
+    if (key !== 'inputs' && opts[key] != null) needArg('prepare', `options.${key}`, opts[key], 'string[]', { hint: `a list of ${key} files` });
     (opts[key] ?? []).forEach((f, i) => needPath('prepare', `options.${key}[${i}]`, f, 'path', 'a data file or folder'));
   }
   needPath('prepare', 'options.outDir', opts.outDir, 'folder', 'the folder to write train/val/test.jsonl in');

@@ -14,7 +14,8 @@ export function familyOfType(modelType: unknown): Family {
 
 /**
  * The class family of the model folder `dir` by its config.json's model_type; Mistral where it has none, or one that
- * does not parse (for a message: the config was read before, its errors said there).
+ * does not parse (for a message, the config read before with its errors said there; for train's early refusal of
+ * lora.init_from without target_modules on a Ministral base, which loadAdapter makes again on the parsed config).
  */
 export function familyOfFolder(dir: string): Family {
   try {
