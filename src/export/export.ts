@@ -172,7 +172,7 @@ export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords
     // the merge reads the base model folder whole (its tokenizer and configs copied at the end): no export goes inside it
     const target = withIo(opts.out, 'use as the output folder', () => outputPath(opts.out, words));
     refuseOutputIn(target, base, { out: opts.out, what: "the run's base model folder", why: 'which the merge reads', flag: words.say('out') });
-    const info = readUnchanged(source, () => { const baseCfg = loadConfig(base); return readAdapterInfo(source, baseCfg.numLayers, baseCfg); });
+    const info = readUnchanged(source, () => { const baseCfg = loadConfig(base); return readAdapterInfo(source, baseCfg.numLayers, baseCfg, base); });
     // the merged config.json's id2label names the head's classes: config.yaml's labels edited to another count since the
     // run (eval and classify of the run refuse them too) would write a model whose head transformers cannot load
     if (cfg.task === 'classification' && cfg.labels && info.hasScore && cfg.labels.length !== info.numLabels) {

@@ -56,15 +56,18 @@ test('export --adapter DIR without --model where DIR is missing, or a run folder
     (e: Error) => e.name === 'UserError' && /adapter config not found .*this is a training run's folder, whose adapter is /.test(e.message));
 });
 
-test('export --format gguf-lora over a base of other shapes (named by adapter_config.json, or --model): the shape error names that base folder', () => {
+// the adapter's shapes are checked against the base's config.json as the plan reads the adapter (before a backend, and
+// before gguf-lora's own check): that check named no base folder, where the later one had
+test('export --format gguf-lora or gguf over a base of other shapes (named by adapter_config.json, or --model): the shape error names that base folder', () => {
   const other = path.join(dir, 'other-base');
   fs.mkdirSync(other);
   const config = JSON.parse(fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8')) as Record<string, unknown>;
   fs.writeFileSync(path.join(other, 'config.json'), JSON.stringify({ ...config, hidden_size: 48, head_dim: 12 }));
+  fs.copyFileSync(path.join(TINY_BASE, 'model.safetensors'), path.join(other, 'model.safetensors')); // a folder --format gguf plans from
   const adapter = adapterNaming('over-other', other);
-  for (const given of [{}, { model: other }]) {
+  for (const [given, format] of [[{}, 'gguf-lora'], [{ model: other }, 'gguf-lora'], [{}, 'gguf'], [{ model: other }, 'gguf']] as const) {
     const out = path.join(dir, 'over-other.gguf');
-    assert.throws(() => captureStderr(() => exportCommand({ ...given, adapter, out, format: 'gguf-lora' })), (e: Error) => {
+    assert.throws(() => captureStderr(() => exportCommand({ ...given, adapter, out, format })), (e: Error) => {
       assert.equal(e.name, 'UserError');
       assert.match(e.message, new RegExp(`^${escaped(path.join(adapter, 'adapter_model.safetensors'))}: tensor "[^"]+" has shape \\[\\d+, \\d+\\], expected \\[\\d+, \\d+\\] from the base model at ${escaped(other)}$`));
       return true;

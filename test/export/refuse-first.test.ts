@@ -68,6 +68,8 @@ test('an export its configs refuse is refused before the backend starts', () => 
   const badCfg = path.join(badRank, 'adapter_config.json');
   fs.writeFileSync(badCfg, JSON.stringify({ ...JSON.parse(fs.readFileSync(badCfg, 'utf8')) as object, r: 0 }));
   const badRun = runDir('bad-rank-run', `model: ${JSON.stringify(TINY_BASE)}\n`, badRank);
+  // an adapter of other shapes than the run's base: named as from that base folder, as generate and eval name it
+  const otherRun = runDir('other-shapes-run', `model: ${JSON.stringify(modelWith('other-shapes', { hidden_size: 48, head_dim: 12 }))}\n`, adapter);
   // a checkpoint that is not a causal LM by its tensors alone (config.json says MistralForCausalLM): a score head, no
   // lm_head (a base MistralModel, as an embedding model saves); a full run's weights so too
   const scoreHead = headsEdited(path.join(tmp, 'score-head'), (t) => { t['score.weight'] = { dtype: 'F32', shape: [2, 64], data: new Float32Array(128) }; });
@@ -99,12 +101,14 @@ test('an export its configs refuse is refused before the backend starts', () => 
     [{ run: badRun, merge: true }, /bad-rank-run\/adapter\/adapter_config\.json: r: must be an integer ≥ 1, got 0$/],
     [{ run: badRun, format: 'gguf' }, /bad-rank-run\/adapter\/adapter_config\.json: r: must be an integer ≥ 1, got 0$/],
     [{ model: TINY_BASE, adapter: badRank, format: 'gguf' }, /bad-rank-adapter\/adapter_config\.json: r: must be an integer ≥ 1, got 0$/],
+    [{ run: otherRun, merge: true }, /other-shapes-run\/adapter\/adapter_model\.safetensors: tensor "[^"]+" has shape \[\d+, \d+\], expected \[\d+, \d+\] from the base model at .*\/other-shapes$/],
+    [{ run: otherRun, format: 'gguf' }, /other-shapes-run\/adapter\/adapter_model\.safetensors: tensor "[^"]+" has shape \[\d+, \d+\], expected \[\d+, \d+\] from the base model at .*\/other-shapes$/],
   ];
   const gemm = process.env.MISTRAL_TUNE_GEMM;
   process.env.MISTRAL_TUNE_GEMM = 'bogus'; // the CPU backend refuses to start: its error would come first
   try {
     for (const [flags, refusal] of cases) {
-      const out = flags.format?.startsWith('gguf') ? path.join(tmp, 'x.gguf') : flags.run === badRun ? empty : full;
+      const out = flags.format?.startsWith('gguf') ? path.join(tmp, 'x.gguf') : flags.run === badRun || flags.run === otherRun ? empty : full;
       assert.throws(() => exportCommand({ ...flags, out, ...(flags.format === 'gguf-lora' ? {} : { device: 'cpu' }) }), { name: 'UserError', message: refusal }, JSON.stringify(flags));
       assert.ok(!fs.existsSync(path.join(tmp, 'x.gguf')));
     }

@@ -44,7 +44,7 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
   // and its tensors' file are read from one folder, checked unchanged (the file stays open, so the tensors written are those of the folder checked)
   const file = path.join(adapterDir, 'adapter_model.safetensors');
   const read = (): { info: AdapterInfo; st: SafetensorsFile } => {
-    const info = readAdapterInfo(adapterDir, cfg.numLayers, cfg);
+    const info = readAdapterInfo(adapterDir, cfg.numLayers, cfg, from.baseModel ?? undefined);
     return { info, st: SafetensorsFile.open(file) };
   };
   const { info, st } = readUnchanged(adapterDir, read, (r) => r.st.close());

@@ -125,7 +125,7 @@ function planFolders(src: GgufSource, words: OptionWords): { plan: FolderPlan; c
     const files = sourceFilesOf(base);
     const baseCfg = loadConfig(base);
     requireGgufConfig(baseCfg, base, words);
-    readUnchanged(weights, () => requireGgufAdapter(weights, baseCfg, words));
+    readUnchanged(weights, () => requireGgufAdapter(weights, baseCfg, base, words));
     return { plan: { kind: 'adapted', model: base, files, adapter: weights, from: { name, baseModel: base, adapter: weights, run: src.run } }, cfg: baseCfg };
   }
   const files = sourceFilesOf(src.model);
@@ -134,7 +134,7 @@ function planFolders(src: GgufSource, words: OptionWords): { plan: FolderPlan; c
   if (!src.adapter) return { plan: { kind: 'adapted', model: src.model, files, adapter: null, from: folderProvenance(src.model, null) }, cfg: modelCfg };
   // the folder as the plan read it: one removed before the load reads it (a run's checkpoint it pruned meanwhile) is said so
   const adapterId = folderId(src.adapter);
-  requireGgufAdapter(src.adapter, modelCfg, words);
+  requireGgufAdapter(src.adapter, modelCfg, src.model, words);
   warnIfNotTrainedOn(src.adapter, src.model);
   warnIfAdapterTemplateDiffers(src.adapter, src.model, words, 'the export writes');
   return { plan: { kind: 'adapted', model: src.model, files, adapter: src.adapter, from: folderProvenance(src.model, src.adapter), adapterId }, cfg: modelCfg };
@@ -200,12 +200,13 @@ function checkpointElements(dir: string): number {
 }
 
 /**
- * Refuses adapter folder `adapter`, for a base of config `cfg`, as loading it would after the base model (a classifier,
- * an adapter_config.json or tensor names it cannot be read by): from its config and safetensors header, before a backend.
+ * Refuses adapter folder `adapter`, for a base of config `cfg` (folder `base`, named in a shape error), as loading it would
+ * after the base model (a classifier, an adapter_config.json or tensor names or shapes it cannot be read by): from its
+ * config and safetensors header, before a backend.
  */
-function requireGgufAdapter(adapter: string, cfg: MistralConfig, words: OptionWords): void {
+function requireGgufAdapter(adapter: string, cfg: MistralConfig, base: string, words: OptionWords): void {
   refuseSeqClsAdapter(adapter, words);
-  readAdapterInfo(adapter, cfg.numLayers, cfg);
+  readAdapterInfo(adapter, cfg.numLayers, cfg, base);
 }
 
 export function loadGgufSource(src: GgufSource | GgufPlan, backend: Backend, precision: Precision, words: OptionWords = GGUF_WORDS): LoadedSource {
