@@ -66,7 +66,7 @@ export function withConfigAddedTokens(json: TokenizerJson, config: TokenizerConf
     const there = added.find((t) => t.content === content);
     if (there && !there.special && firstRead.has(content)) there.special = true;
   }
-  const named = [config.bosToken, config.eosToken, config.unkToken, config.padToken, ...config.otherSpecialTokens, ...config.additionalSpecialTokens];
+  const named = [config.bosToken, config.eosToken, config.unkToken, config.padToken, ...config.otherSpecialTokens, ...config.additionalSpecialTokens.map((e) => e.token)];
   for (const content of named) {
     if (content === null || added.some((t) => t.content === content)) continue;
     // one tokenizer.json has nowhere is not made up here: the loader refuses it, as where tokenizer.json is read as it

@@ -17,10 +17,11 @@ export interface TokenizerConfig {
   unkToken: string | null;
   /** sep_token, cls_token and mask_token, where given: transformers' other named special tokens (none of Mistral's). */
   otherSpecialTokens: string[];
-  /** extra_special_tokens (a list, or the values of named tokens), else additional_special_tokens, as transformers 5 reads them. */
-  additionalSpecialTokens: string[];
-  /** Where each of additionalSpecialTokens is in the file, by the key it has ("extra_special_tokens.image_token", "additional_special_tokens[2]"). */
-  additionalSpecialKeys: string[];
+  /**
+   * extra_special_tokens (a list, or the values of named tokens), else additional_special_tokens, as transformers 5
+   * reads them, each with the key it has in the file ("extra_special_tokens.image_token", "additional_special_tokens[2]").
+   */
+  additionalSpecialTokens: ReadonlyArray<{ key: string; token: string }>;
   /**
    * The named special tokens besides bos, eos, unk and pad that transformers hands a chat template (its
    * special_tokens_map): sep_token, cls_token, mask_token and extra_special_tokens' named ones ({"image_token": "[IMG]"}).
@@ -71,7 +72,6 @@ export const EMPTY_CONFIG: TokenizerConfig = {
   unkToken: null,
   otherSpecialTokens: [],
   additionalSpecialTokens: [],
-  additionalSpecialKeys: [],
   templateTokens: {},
   chatTemplate: null,
   namedOnly: null,
@@ -166,8 +166,7 @@ export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfi
   // each with the key it has in the file (a named one by its name), for messages
   const extra = (named ? Object.entries(listed) : (listed as unknown[]).map((t, i) => [String(i), t] as const))
     .map(([k, t]) => named ? { key: `${extraKey}.${k}`, t } : { key: `${extraKey}[${k}]`, t })
-    .map(({ key, t }) => ({ key, token: tokenContent(t, `${file}: ${key}`) }))
-    .filter((e): e is { key: string; token: string } => e.token !== null);
+    .map(({ key, t }) => ({ key, token: listedTokenContent(t, `${file}: ${key}`) }));
   checkAddedTokensDecoder(doc['added_tokens_decoder'], `${file}: added_tokens_decoder`);
   const bool = (key: string): boolean => {
     const v = doc[key] ?? false;
@@ -181,8 +180,7 @@ export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfi
     padToken: token('pad_token'),
     unkToken: token('unk_token'),
     otherSpecialTokens: ['sep_token', 'cls_token', 'mask_token'].map(token).filter((t): t is string => t !== null),
-    additionalSpecialTokens: extra.map((e) => e.token),
-    additionalSpecialKeys: extra.map((e) => e.key),
+    additionalSpecialTokens: extra,
     templateTokens: Object.fromEntries([
       ...['sep_token', 'cls_token', 'mask_token'].map((k) => [k, token(k)] as const),
       ...(extraKey === 'extra_special_tokens' && isRecord(listed) ? Object.entries(listed) : []).map(([k, t]) => [k, tokenContent(t, `${file}: ${extraKey}.${k}`)] as const),
@@ -223,12 +221,24 @@ function truncationSide(doc: Record<string, unknown>, where: string): 'left' | '
   throw new UserError(`expected "left" or "right", got ${JSON.stringify(v)}`, where);
 }
 
-/** A special token is written either as its text or as an AddedToken object {content, ...}. */
+/** A special token is written either as its text or as an AddedToken object {content, ...}; null: none. */
 function tokenContent(v: unknown, where: string): string | null {
-  if (v === undefined || v === null) return null;
+  return v === undefined || v === null ? null : contentOf(v, where, 'expected a string, an object with "content", or null');
+}
+
+/**
+ * One of the extra special tokens: its text or an AddedToken object, not null, which transformers 5.17 refuses there
+ * (TypeError "Input must be a List[Union[str, AddedToken]]", or "Special token image_token has to be either str or AddedToken").
+ */
+function listedTokenContent(v: unknown, where: string): string {
+  if (v === undefined || v === null) throw new UserError('expected a string or an object with "content", got null (transformers 5.17 refuses the config)', where);
+  return contentOf(v, where, 'expected a string or an object with "content"');
+}
+
+function contentOf(v: unknown, where: string, expected: string): string {
   if (typeof v === 'string') return v;
   if (isRecord(v) && typeof v['content'] === 'string') return v['content'];
-  throw new UserError('expected a string, an object with "content", or null', where);
+  throw new UserError(expected, where);
 }
 
 /** A string, or HF's list of named templates [{name, template}] from which "default" is used (none: null, see namedOnly). */

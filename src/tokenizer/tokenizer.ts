@@ -78,7 +78,7 @@ export class LoadedTokenizer implements Tokenizer {
     const special = new Set<number>(p.json.added_tokens.filter((t) => t.special).map((t) => t.id));
     // each must be a token; it is special as its added token is (config-added-tokens.ts: one already a non-special
     // added token stays so in transformers, whose decode keeps it)
-    cfg.additionalSpecialTokens.forEach((t, i) => resolve(t, cfg.additionalSpecialKeys[i]!, null));
+    for (const { key, token } of cfg.additionalSpecialTokens) resolve(token, key, null);
     for (const id of [this.bosId, this.eosId, this.padId, this.unkId]) if (id !== null) special.add(id);
     this.specialIds = special;
     const context = (source: string) => ({
@@ -207,7 +207,7 @@ function tokensOf(ids: number[], side: 'before' | 'after', p: TokenizerParts): n
  */
 function missingSpecialToken(token: string, key: string, p: TokenizerParts): UserError {
   const cfg = p.config;
-  const named = [cfg.bosToken, cfg.eosToken, cfg.unkToken, cfg.padToken, ...cfg.additionalSpecialTokens];
+  const named = [cfg.bosToken, cfg.eosToken, cfg.unkToken, cfg.padToken, ...cfg.additionalSpecialTokens.map((e) => e.token)];
   const missing = [...new Set(named.filter((t): t is string => t !== null && !p.vocab.tokenToId.has(t)))];
   const id = p.vocab.size + missing.indexOf(token);
   return new UserError(`${JSON.stringify(token)} is not in the vocabulary of ${p.file}: transformers 5.17 adds it as a new token (id ${id}), ` +

@@ -124,6 +124,18 @@ test('an extra special token not in the vocabulary is refused at the key the fil
   refused({ additional_special_tokens: ['</s>', '<|img|>'] }, 'additional_special_tokens[1]');
 });
 
+test('a null among the extra special tokens is refused at its key, as transformers 5.17 refuses the config (TypeError), not dropped', () => {
+  const tj = bundledTokenizerJson();
+  const refused = (config: Record<string, unknown>, key: string) =>
+    assertUserError(() => loadTokenizer(tempFolder({ 'tokenizer.json': tj, 'tokenizer_config.json': config })), new RegExp(`tokenizer_config\\.json: ${literal(key)}: .*null`));
+  refused({ additional_special_tokens: [null, '<unk>'] }, 'additional_special_tokens[0]');
+  refused({ extra_special_tokens: ['<s>', null] }, 'extra_special_tokens[1]');
+  refused({ extra_special_tokens: { image_token: null, x: '<unk>' } }, 'extra_special_tokens.image_token');
+  // transformers reads additional_special_tokens only where the config has no extra_special_tokens: loads
+  const t = loadTokenizer(tempFolder({ 'tokenizer.json': tj, 'tokenizer_config.json': { additional_special_tokens: [null], extra_special_tokens: ['<unk>'] } }));
+  assert.equal(t.vocabSize, 32000);
+});
+
 test('a chat_template.jinja (or additional_chat_templates/default.jinja) that is not UTF-8 is refused at its line, as a JSON file is, not read with U+FFFD in the prompts', () => {
   const tj = bundledTokenizerJson();
   const latin1 = Buffer.concat([Buffer.from('{% for m in messages %}\n'), Buffer.from([0xab]), Buffer.from(' {{ m.content }}{% endfor %}')]);
