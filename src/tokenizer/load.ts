@@ -171,13 +171,22 @@ function loadFolder(folder: string, choice: EngineChoice): LoadedTokenizer {
   const own = readFolderTokenizerConfig(folder);
   const read = readTokenizerJson(file);
   const config = withJsonDefaults(own, read, file);
-  const loaded = addedTokensAsLoaded(asTransformersLoadsIt(read, config, folderModelType(folder)), config, folder, read);
-  const json = withFolderRegexFix(loaded, config, folder);
+  const json = tokenizerJsonAsLoaded(read, config, folder);
   const vocab = buildVocab(json, file);
   const engine = pickEngine(json, config, vocab, file, choice);
   const tokenizer = new LoadedTokenizer({ json, config, vocab, engine, file });
   warnFlagsNotRead(json, config, { bos: tokenizer.bosId, eos: tokenizer.eosId }, file);
   return tokenizer;
+}
+
+/**
+ * `folder`'s tokenizer.json (`read`) as transformers 5.17 runs it with `config`: the pipeline of the class AutoTokenizer
+ * takes (llama-class.ts), the config's added tokens (addedTokensAsLoaded) and the regex fix (withFolderRegexFix): what
+ * training tokenizes with, and what a GGUF export hands llama.cpp.
+ */
+export function tokenizerJsonAsLoaded(read: TokenizerJson, config: TokenizerConfig, folder: string): TokenizerJson {
+  const loaded = addedTokensAsLoaded(asTransformersLoadsIt(read, config, folderModelType(folder)), config, folder, read);
+  return withFolderRegexFix(loaded, config, folder);
 }
 
 /**

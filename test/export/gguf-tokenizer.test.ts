@@ -25,6 +25,8 @@ import { cutTokenizer } from './gguf-models.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const value = (m: Map<string, { value: unknown }>, key: string): unknown => m.get(key)?.value;
+/** `dir` made a Mistral model folder (config.json's model_type), whose tokenizer.json transformers runs as it is. */
+const mistralFolder = (dir: string): void => fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'mistral' }));
 
 test('scores: minus the merge rank; tokens no merge makes (control, user-defined, unused rows) below every merge', () => {
   const m = captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32002)).result;
@@ -44,6 +46,7 @@ test('add_bos_token false before a "<s> $A" post-processor: the GGUF says add_bo
   fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
   const config = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
   fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...config, add_bos_token: false }));
+  mistralFolder(dir); // tokenizer.json run as it is, not the LlamaTokenizer its config names (llama-class.ts)
   beginCommand();
   const { result: m, stderr } = captureStderr(() => tokenizerMetadata(dir, 32000));
   assert.equal(value(m, 'tokenizer.ggml.add_bos_token'), true);
@@ -53,6 +56,25 @@ test('add_bos_token false before a "<s> $A" post-processor: the GGUF says add_bo
     assert.equal(captureStderr(() => loadTokenizer(dir)).stderr, '', 'said once per command');
   } finally {
     setQuiet(false);
+  }
+});
+
+test('tokenizer_class LlamaTokenizer(Fast) outside a Mistral model folder: the GGUF runs the pipeline transformers 5.17 builds for that class, as training does (add_prefix_space false: no space prefix, as convert_hf_to_gguf.py writes it), not tokenizer.json\'s', () => {
+  const folder = (tokenizerClass: string, modelType: string | null): string => {
+    const dir = tempDir('mt-gguf-llama-class-');
+    fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
+    const config = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...config, tokenizer_class: tokenizerClass, add_prefix_space: false }));
+    if (modelType !== null) fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: modelType, vocab_size: 32000 }));
+    return dir;
+  };
+  // transformers 5.17 (AutoTokenizer, after BOS): "Hello" is 16230 ("Hello", no "▁") as LlamaTokenizer, 22557 ("▁Hello") in a mistral folder
+  for (const [cls, type, prefixed] of [['LlamaTokenizer', 'llama', false], ['LlamaTokenizerFast', null, false], ['LlamaTokenizer', 'mistral', true]] as const) {
+    const dir = folder(cls, type);
+    const trained = captureStderr(() => loadTokenizer(dir)).result.encode('Hello');
+    assert.deepEqual(trained, prefixed ? [22557] : [16230], `${cls}, model_type ${type}: training's ids`);
+    const m = captureStderr(() => tokenizerMetadata(dir, 32000)).result;
+    assert.equal(value(m, 'tokenizer.ggml.add_space_prefix'), prefixed, `${cls}, model_type ${type}`);
   }
 });
 
@@ -371,6 +393,7 @@ test('a normalizer or Metaspace step llama.cpp\'s SentencePiece tokenizer does n
     edit(json);
     fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
     fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
+    mistralFolder(dir); // tokenizer.json run as it is, not the LlamaTokenizer its config names (llama-class.ts)
     return dir;
   };
   const tab = variant((j) => { ((j['normalizer'] as Record<string, unknown>)['normalizers'] as unknown[]).push({ type: 'Replace', pattern: { String: '\t' }, content: '▁▁' }); });
@@ -452,6 +475,7 @@ test('Metaspace prepend_scheme "first" or "always": the warning says both what l
     json['pre_tokenizer'] = { type: 'Metaspace', replacement: '▁', prepend_scheme: prepend, split: false };
     fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
     fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
+    mistralFolder(dir); // tokenizer.json run as it is, not the LlamaTokenizer its config names (llama-class.ts)
     return captureStderr(() => tokenizerMetadata(dir, 32000)).stderr;
   };
   assert.match(scheme('first'), /prepend_scheme "first" adds "▁" only at the start of the input, and not before text that starts with a space; llama\.cpp adds it to all text and after every special token/);

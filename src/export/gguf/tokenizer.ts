@@ -6,7 +6,7 @@
 // are warned about: a GGUF cannot say so.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { addedTokensAsLoaded, BUNDLED_TOKENIZER_DIR, refuseUnreadTokenizer, withFolderRegexFix } from '../../tokenizer/load.ts';
+import { BUNDLED_TOKENIZER_DIR, refuseUnreadTokenizer, tokenizerJsonAsLoaded } from '../../tokenizer/load.ts';
 import { leadingSpecialIds, tokenizerAddsEos, warnFlagsNotRead } from '../../tokenizer/adds-special.ts';
 import { readFolderTokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import { withJsonDefaults } from '../../tokenizer/json-defaults.ts';
@@ -56,10 +56,11 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   // its chat_template.jinja first, and tokenizer.json's padding.pad_token where it names none, as transformers (a
   // vocabulary word made so is a special added token there: convert_hf_to_gguf.py types it control)
   const config = withJsonDefaults(readFolderTokenizerConfig(folder), read, file);
-  // the added tokens training had: tokenizer_config.json's added_tokens_decoder over tokenizer.json's, as transformers;
-  // and the pre-tokenizer it ran (fix_mistral_regex), whose regex picks llama.cpp's (convert_hf_to_gguf.py hashes the
-  // ids of AutoTokenizer, which has it too)
-  const json = withFolderRegexFix(addedTokensAsLoaded(read, config, folder), config, folder);
+  // the tokenizer training ran: the pipeline of the class transformers loads (its LlamaTokenizer's, where the config
+  // names that class outside a Mistral model folder: add_prefix_space false is no space prefix), the added tokens
+  // (tokenizer_config.json's added_tokens_decoder over tokenizer.json's) and the pre-tokenizer regex (fix_mistral_regex),
+  // whose regex picks llama.cpp's (convert_hf_to_gguf.py hashes the ids of AutoTokenizer, which has it too)
+  const json = tokenizerJsonAsLoaded(read, config, folder);
   const spm = json.model['type'] === 'BPE' && json.model['byte_fallback'] === true;
   if (!spm && !isByteLevel(json)) {
     throw new UserError('a GGUF export writes llama.cpp\'s SentencePiece tokenizer, which needs a BPE model with byte_fallback (as Mistral 7B\'s), or its byte-level BPE tokenizer, which needs a BPE model with a ByteLevel pre-tokenizer (as Tekken\'s)', `${file}: model`);
