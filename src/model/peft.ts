@@ -414,7 +414,8 @@ export function createAdapter(model: MistralModel, spec: LoraSpec, rng: Rng | nu
 
 /**
  * Detaches the model's LoRA adapter and frees its buffers, leaving the base weights as they were (PEFT's unload). A
- * SEQ_CLS adapter's score head, which loadAdapter put in place of the model's, stays (PEFT's unload restores the base's).
+ * SEQ_CLS adapter's score head, which loadAdapter put in place of the model's, stays, as in PEFT 0.21, whose unload()
+ * keeps the active adapter's modules_to_save copy (ModulesToSaveWrapper.unload_and_optionally_merge_module).
  */
 export function unloadAdapter(model: MistralModel): void {
   needModel('unloadAdapter', model, 'a model with a LoRA adapter loaded (loadAdapter)');

@@ -9,6 +9,8 @@ import { test, testBackend } from '../backend/device.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { createAdapter, loadAdapter, unloadAdapter } from '../../src/model/peft.ts';
 import { mergeLora } from '../../src/model/merge.ts';
+import { saveAdapter } from '../../src/model/peft-save.ts';
+import { saveModelFolder } from '../../src/model/save.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { compareDotNatural } from '../../src/model/names.ts';
 import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.ts';
@@ -149,4 +151,36 @@ test('createAdapter whose allocation fails at any point (a GPU out of memory) fr
   assert.ok(failures >= 12, `${failures} allocations`);
   unloadAdapter(model);
   assert.equal(backend.bytesInUse(), before);
+});
+
+test("unloadAdapter of a SEQ_CLS adapter keeps its score head, as PEFT 0.21's unload() does (it returns the modules_to_save copy, not the original module)", () => {
+  // PEFT 0.21 (get_peft_model SEQ_CLS on a MistralForSequenceClassification, its score copy moved, then unload()): the
+  // logits after unload are the adapter's ([2.9745, 2.8363]), not the base's ([0.1538, 0.0156]); ModulesToSaveWrapper's
+  // unload_and_optionally_merge_module returns modules_to_save[active adapter] (the original only where none is active)
+  const backend = testBackend();
+  const headed = (value: number, lora: boolean): ReturnType<typeof loadModel> => {
+    const m = loadModel(TINY_BASE, { backend });
+    if (lora) createAdapter(m, SPEC, 1);
+    const w = backend.alloc(m.dtype, 2 * m.cfg.hiddenSize);
+    backend.upload(w, { dtype: 'f32', data: new Float32Array(2 * m.cfg.hiddenSize).map((_, i) => value * ((i % 7) - 3)) });
+    m.setScoreHead(w, lora);
+    return m;
+  };
+  const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-unload-base-')), adapterDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-unload-seqcls-'));
+  try {
+    saveModelFolder(headed(0.01, false), baseDir, { sourceDir: TINY_BASE, head: 'classification', labels: ['a', 'b'] });
+    saveAdapter(headed(0.05, true), adapterDir, { taskType: 'SEQ_CLS', baseModel: null, labels: ['a', 'b'] });
+    const model = loadModel(baseDir, { backend });
+    const batch = model.collate([{ inputIds: [1, 5, 9, 14], label: 0 }]);
+    const base = Array.from(model.classLogits(batch));
+    loadAdapter(model, adapterDir);
+    const adapted = Array.from(model.classLogits(batch));
+    assert.notDeepEqual(adapted, base);
+    unloadAdapter(model);
+    assert.equal(model.lora, null);
+    assert.deepEqual(Array.from(model.classLogits(batch)), adapted, "the adapter's head (its LoRA B is zero: the same logits)");
+  } finally {
+    fs.rmSync(baseDir, { recursive: true, force: true });
+    fs.rmSync(adapterDir, { recursive: true, force: true });
+  }
 });
