@@ -37,14 +37,17 @@ export async function llamaLogProbs(file: string, prompts: number[][], greedy = 
   const lp: Float64Array[] = [];
   let gen: number[] = [];
   try {
-    for (const ids of prompts) {
+    for (const [k, ids] of prompts.entries()) {
       await seq.clearHistory();
-      for await (const r of seq.evaluateWithMetadata(ids as Token[], { probabilities: true }, { temperature: 0 })) {
+      // yieldEogToken: without it a prompt whose greedy next token ends generation (an EOS, <|eot_id|>) yields
+      // nothing, and the log-probabilities of the prompts after it would be compared with the wrong prompt's
+      for await (const r of seq.evaluateWithMetadata(ids as Token[], { probabilities: true }, { temperature: 0, yieldEogToken: true })) {
         const out = new Float64Array(r.probabilities.size);
         for (const [t, p] of r.probabilities) out[t] = Math.log(p);
         lp.push(center(out));
         break;
       }
+      assert.equal(lp.length, k + 1, `llama.cpp gave no next-token probabilities after prompt ${k}`);
     }
     if (greedy) {
       await seq.clearHistory();
