@@ -1,8 +1,8 @@
-# The models and adapters gguf_hf_sweep_models_a.py and _c.py share (a random Mistral per variant, with a tokenizer cut
+# The models and adapters gguf_hf_sweep_models_a.py, _c.py and _llama.py share (a random Mistral or Llama per variant, with a tokenizer cut
 # to its vocabulary; a PEFT adapter of one): saved by transformers 5.17 / PEFT 0.21 with transformers' own logits for
 # scripts/hf-check/gguf-hf-sweep.ts. Not part of the product.
 import os, json, torch
-from transformers import MistralConfig, MistralForCausalLM, AutoTokenizer
+from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM
 from peft import LoraConfig, get_peft_model
 TOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'assets', 'tokenizer', 'mistral-7b-v0.1')
 PROMPTS = [[1] + [5 + (i * 37) % 500 for i in range(13)], [1] + [300 - i * 11 for i in range(9)]]
@@ -29,14 +29,18 @@ def save_models(D, V, out):
         v = {**common, **v}
         dtype, shard, tok = v.pop('dtype', torch.float32), v.pop('shard', '10GB'), v.pop('tok', {})
         torch.manual_seed(len(name) * 7)
-        m = MistralForCausalLM(MistralConfig(**v))
+        if v.pop('model_type', 'mistral') == 'llama':  # a LlamaForCausalLM (no sliding window)
+            v.pop('sliding_window')
+            m = LlamaForCausalLM(LlamaConfig(**v))
+        else:
+            m = MistralForCausalLM(MistralConfig(**v))
         with torch.no_grad():
             for n, p in m.named_parameters():
                 if 'norm' in n: p.uniform_(0.5, 1.5)
         d = f'{D}/{name}'
         m.to(dtype).save_pretrained(d, max_shard_size=shard)
         cut_tok(d, 512, **tok)
-        m = MistralForCausalLM.from_pretrained(d, dtype=torch.float32).eval()
+        m = AutoModelForCausalLM.from_pretrained(d, dtype=torch.float32).eval()
         with torch.no_grad():
             out[name] = [m(torch.tensor([p])).logits[0, -1].tolist() for p in PROMPTS]
         t = AutoTokenizer.from_pretrained(d)
@@ -48,7 +52,7 @@ def save_models(D, V, out):
 def adapter(D, out, base, aname, **kw):
     """A PEFT adapter of D/base (random factors) saved in D/base-aname, its logits in out."""
     torch.manual_seed(len(aname))
-    m = MistralForCausalLM.from_pretrained(f'{D}/{base}', dtype=torch.float32)
+    m = AutoModelForCausalLM.from_pretrained(f'{D}/{base}', dtype=torch.float32)
     pm = get_peft_model(m, LoraConfig(task_type='CAUSAL_LM', **kw))
     with torch.no_grad():
         for n, p in pm.named_parameters():

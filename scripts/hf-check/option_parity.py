@@ -12,7 +12,7 @@ import contextlib, io, json, math, os, shutil, statistics, subprocess, sys, warn
 import torch
 from safetensors.torch import load_file
 from torch.utils.data import SequentialSampler
-from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, MinistralConfig, MinistralForCausalLM, MistralConfig, MistralForCausalLM, Trainer, TrainerCallback, TrainingArguments
+from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, LlamaConfig, LlamaForCausalLM, MinistralConfig, MinistralForCausalLM, MistralConfig, MistralForCausalLM, Trainer, TrainerCallback, TrainingArguments
 from transformers.utils import logging as hf_logging
 from peft import LoraConfig, PeftModel, get_peft_model
 
@@ -139,12 +139,15 @@ ROPE_KEYS = ('rope_scaling', 'rope_parameters', 'rope_theta', 'original_max_posi
 
 
 def make_base(name, keys):
-    """A random Mistral of the fixture's vocabulary with `keys` changed, as HF saves it (model_type "ministral": a
-    Ministral, saved by its own classes); the rope keys and layer_types are then written into config.json as given."""
+    """A random Mistral of the fixture's vocabulary with `keys` changed, as HF saves it (model_type "ministral" or
+    "llama": a Ministral or a Llama, saved by its own classes); the rope keys and layer_types are then written into config.json as given."""
     d = f'{out}/{name}/base'
     keys = dict(keys)
-    ministral = keys.pop('model_type', 'mistral') == 'ministral'
+    model_type = keys.pop('model_type', 'mistral')
+    ministral, llama = model_type == 'ministral', model_type == 'llama'
     cfg = (MinistralConfig if ministral else MistralConfig).from_pretrained(BASE)
+    if llama:  # LlamaConfig of the fixture's shape (no sliding window: Llama has none)
+        cfg = LlamaConfig(**{k: v for k, v in cfg.to_dict().items() if k not in ('model_type', 'architectures', 'sliding_window', 'transformers_version')})
     for k, v in keys.items():
         if k not in ROPE_KEYS:
             setattr(cfg, k, v)
@@ -152,7 +155,7 @@ def make_base(name, keys):
         cfg.layer_types = keys.get('layer_types') or ['sliding_attention' if cfg.sliding_window is not None else 'full_attention'] * cfg.num_hidden_layers
     torch.manual_seed(sum(map(ord, name)))
     cfg.initializer_range = 0.1
-    (MinistralForCausalLM if ministral else MistralForCausalLM)(cfg).save_pretrained(d)
+    (MinistralForCausalLM if ministral else LlamaForCausalLM if llama else MistralForCausalLM)(cfg).save_pretrained(d)
     written = {k: v for k, v in keys.items() if k in ROPE_KEYS}
     if written:
         with open(f'{d}/config.json') as f:

@@ -133,6 +133,11 @@ BASES = {
     'linear_mpe24_hd8': dict(rope_scaling={'type': 'linear', 'factor': 3.0}, max_position_embeddings=24, head_dim=8, sliding_window=None),
     'mha_hd8_yarn': dict(num_key_value_heads=4, head_dim=8, rope_parameters={'rope_type': 'yarn', 'factor': 3.0, 'original_max_position_embeddings': 24,
                                                                              'rope_theta': 1000000.0}),
+    # 2026-12-07 (session 63): model_type "llama" (LlamaForCausalLM, read as the Mistral without a window): Llama 3's
+    # rope in transformers 4's form, Llama 3.2's tied embeddings, TinyLlama's GQA, head_dim apart from hidden/heads
+    'llama_llama3_v4_tied': dict(model_type='llama', tie_word_embeddings=True, rope_theta=500000.0,
+                                 rope_scaling={'rope_type': 'llama3', 'factor': 32.0, 'low_freq_factor': 1.0, 'high_freq_factor': 4.0, 'original_max_position_embeddings': 16}),
+    'llama_kv1_hd24_eps': dict(model_type='llama', num_key_value_heads=1, head_dim=24, rms_norm_eps=1e-2, pretraining_tp=2),
 }
 
 
