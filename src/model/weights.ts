@@ -138,14 +138,16 @@ function sameValues(a: Float32Array, b: Float32Array): boolean {
 /**
  * Why a k_proj or v_proj has other rows than config.json implies, when q_proj (read before them) fitted
  * num_attention_heads × head_dim: the number of key/value heads its rows hold is not num_key_value_heads — one that
- * config.json leaves out is transformers' default 8, not num_attention_heads (transformers fails on the shapes too).
+ * config.json leaves out is transformers' default 8, not num_attention_heads (a Llama's: num_attention_heads; transformers
+ * fails on the shapes too).
  * '' for another tensor or shape.
  */
 function kvHeadsHint(cfg: MistralConfig, dir: string, name: string, shape: readonly number[]): string {
   if (!/\.self_attn\.[kv]_proj\.weight$/.test(name) || shape.length !== 2 || shape[1] !== cfg.hiddenSize) return '';
   const n = shape[0]! / cfg.headDim;
   if (!Number.isInteger(n) || n < 1 || cfg.numHeads % n !== 0) return '';
-  const absent = configLacks(dir, 'num_key_value_heads') ? ' (absent from config.json: transformers\' MistralConfig default, which it fails on here too)' : '';
+  const fallback = cfg.modelType === 'llama' ? 'LlamaConfig\'s default, num_attention_heads, which transformers' : 'transformers\' MistralConfig default, which it';
+  const absent = configLacks(dir, 'num_key_value_heads') ? ` (absent from config.json: ${fallback} fails on here too)` : '';
   return `: it holds ${n} key/value heads of head_dim ${cfg.headDim}, where num_key_value_heads is ${cfg.numKvHeads}${absent}; set num_key_value_heads to ${n} in config.json`;
 }
 

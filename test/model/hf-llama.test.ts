@@ -101,3 +101,16 @@ test('random weights from a llama (or ministral) config are saved as one, with n
     assert.equal(loadConfig(out).modelType, type === 'mistral' ? undefined : type);
   }
 });
+
+test('llama folder without num_key_value_heads whose k_proj holds fewer heads: the error names LlamaConfig\'s default (num_attention_heads), not MistralConfig\'s', () => {
+  const dir = tempDir('mt-llama-kv-');
+  for (const f of ['model.safetensors', 'generation_config.json']) fs.copyFileSync(path.join(HERE, 'llama3', f), path.join(dir, f));
+  const { num_key_value_heads: _kv, ...raw } = JSON.parse(fs.readFileSync(path.join(HERE, 'llama3', 'config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(raw));
+  // before: "… where num_key_value_heads is 4 (absent from config.json: transformers' MistralConfig default, …)": 8 is
+  // MistralConfig's; a Llama's absent num_key_value_heads is num_attention_heads (llama-config.ts)
+  assert.throws(() => loadModel(dir, { backend, dtype: TEST_DTYPE }), {
+    name: 'UserError',
+    message: /it holds 2 key\/value heads of head_dim 16, where num_key_value_heads is 4 \(absent from config\.json: LlamaConfig's default, num_attention_heads, which transformers fails on here too\); set num_key_value_heads to 2 in config\.json$/,
+  });
+});
