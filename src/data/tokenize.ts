@@ -176,11 +176,49 @@ function pretokenizedLabel(record: Extract<DataRecord, { shape: 'pretokenized' }
 export function sequenceLength(record: DataRecord, tok: Tokenizer, fields: FieldMap = DEFAULT_FIELDS): number {
   if (record.shape === 'prompt_completion') return promptCompletionLength(record, tok, fields);
   if (record.shape !== 'chat') return tokenizeRecord(withoutClass(record), tok, { fields }).length;
-  const ids = tok.encode(renderRecordChat(tok, record, namesOf(record, fields)));
+  const names = namesOf(record, fields);
+  const rendered = renderRecordChat(tok, record, names);
+  const ids = tok.encode(rendered);
   const turns = record.messages.filter((m) => m.role === 'assistant').length;
   let eosCount = 0;
   for (const id of ids) if (id === tok.eosId) eosCount++;
-  return eosCount === turns ? ids.length : tokenizeRecord(record, tok, { fields }).length;
+  if (eosCount !== turns) return tokenizeRecord(record, tok, { fields }).length;
+  // refused as tokenizeRecord refuses it (a "€" the tokenizer has no token for was kept by prepare, refused by training)
+  if (chatMayHoldSpecial(record, rendered, ids, tok)) checkChatTexts(record.messages, chatGiven(record), tok, names);
+  return ids.length;
+}
+
+/**
+ * Whether a chat's fields may hold a special token's text, or characters the tokenizer encodes as one ("<unk>"), which
+ * checkChatTexts refuses, judged from the whole chat's tokens without encoding each field: a special token among `ids`
+ * more often than `rendered` writes its text, or whose text a turn's content or name holds; a chat with tool parts or
+ * template variables is always checked.
+ */
+function chatMayHoldSpecial(record: Extract<DataRecord, { shape: 'chat' }>, rendered: string, ids: readonly number[], tok: Tokenizer): boolean {
+  if (record.tools !== undefined || record.chatTemplateKwargs !== undefined) return true;
+  if (record.messages.some((m) => m.tool_calls !== undefined || m.tool_call_id !== undefined)) return true;
+  const special = specialTokenIds(tok), counts = new Map<number, number>();
+  for (const id of ids) if (special.has(id)) counts.set(id, (counts.get(id) ?? 0) + 1);
+  let texts = specialTexts.get(tok);
+  if (texts === undefined) specialTexts.set(tok, texts = new Map());
+  for (const [id, n] of counts) {
+    let text = texts.get(id);
+    if (text === undefined) texts.set(id, text = specialTokenText(tok, id));
+    if (occurrences(rendered, text) < n) return true;
+    if (record.messages.some((m) => m.content.includes(text) || (m.name?.includes(text) ?? false))) return true;
+  }
+  return false;
+}
+
+/** Each tokenizer's special tokens' texts, by id, as chatMayHoldSpecial finds them (a decode and two encodes each). */
+const specialTexts = new WeakMap<Tokenizer, Map<number, string>>();
+
+/** How many times `text` (not empty) occurs in `s`, not overlapping. */
+function occurrences(s: string, text: string): number {
+  if (text === '') return 0;
+  let n = 0;
+  for (let at = s.indexOf(text); at >= 0; at = s.indexOf(text, at + text.length)) n++;
+  return n;
 }
 
 /**

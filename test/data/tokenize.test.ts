@@ -285,6 +285,23 @@ test('sequenceLength equals the length tokenizeRecord gives, for every shape', (
   }
 });
 
+test('sequenceLength refuses a chat that tokenizeRecord refuses for a field holding a special token or characters encoded as one (its shortcut skipped the check)', () => {
+  const noEuro = new Proxy(tok, {
+    get: (t, k) => (k === 'encode' ? (text: string) => t.encode(text.replaceAll('€', '<unk>')) : typeof Reflect.get(t, k) === 'function' ? (Reflect.get(t, k) as Function).bind(t) : Reflect.get(t, k)),
+  }) as Tokenizer;
+  const refused: Array<[DataRecord, Tokenizer]> = [
+    [{ shape: 'chat', messages: [{ role: 'user', content: 'Price?' }, { role: 'assistant', content: 'It costs 5€.' }] }, noEuro],
+    [{ shape: 'chat', messages: [{ role: 'user', content: 'Price in €?' }, { role: 'assistant', content: 'Five.' }] }, noEuro],
+    [{ shape: 'chat', messages: [{ role: 'user', name: 'al<s>', content: 'hi' }, { role: 'assistant', content: 'ok' }] }, tok],
+  ];
+  for (const [r, t] of refused) {
+    const message = (() => { try { tokenizeRecord(r, t); } catch (err) { return (err as Error).message; } return 'kept'; })();
+    assert.throws(() => sequenceLength(r, t), { message });
+  }
+  const fine: DataRecord = { shape: 'chat', messages: [{ role: 'user', content: 'Price?' }, { role: 'assistant', content: 'It costs 5 euros.' }] };
+  assert.equal(sequenceLength(fine, noEuro), tokenizeRecord(fine, noEuro).length);
+});
+
 test('a tokenizer that adds no BOS (its post-processor none): no BOS in any shape unless the chat template writes it; a chat has the BOS its template writes, whatever the tokenizer adds', () => {
   const noBos = Object.assign(Object.create(tok) as Tokenizer, { addsBos: false, leadingIds: [] }) as Tokenizer;
   const text = tokenizeRecord({ shape: 'text', text: 'one two' }, noBos).row!;
