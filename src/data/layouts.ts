@@ -79,17 +79,14 @@ export interface LayoutChat {
   noInput?: { key: string; text: string };
 }
 
-/** Self-instruct's (and the Alpaca seed tasks') mark of an instruction without an input. */
-const NO_INPUT_MARKS: ReadonlySet<string> = new Set(['<noinput>', '<no input>']);
-
-/** Whether an input or context field's text only stands for a missing input: then the user turn is the instruction alone. */
+/** Whether an input or context field's text only stands for a missing input (a placeholder, "<noinput>" among them): then the user turn is the instruction alone. */
 function standsForNoInput(text: string): boolean {
-  return placeholderOf(text) !== null || NO_INPUT_MARKS.has(text.trim().toLowerCase());
+  return placeholderOf(text) !== null;
 }
 
-/** Whether an answer's text stands for none: an artefact ("nan") or an input-less mark; "None", "N/A" are answers (placeholder.ts). */
+/** Whether an answer's text stands for none: an artefact ("nan", "<noinput>"); "None", "N/A" are answers (placeholder.ts). */
 function answerStandsForNone(text: string): boolean {
-  return placeholderOf(text)?.kind === 'artefact' || NO_INPUT_MARKS.has(text.trim().toLowerCase());
+  return placeholderOf(text)?.kind === 'artefact';
 }
 
 /**

@@ -2,18 +2,21 @@
 // removed post. Trained on, the model learns to answer "nan". Two kinds, told apart by who writes them:
 // - artefacts, written by programs and by no one as text: pandas' "nan" (str(NaN), to_csv of an object column),
 //   "-nan", "null", JavaScript's "undefined", pandas' "<NA>" and other NA spellings, Excel's "#N/A" and other error values, "[deleted]",
-//   "[removed]". A field or a label that is one is missing, wherever it is.
+//   "[removed]", self-instruct's "<noinput>" (its mark of an instruction without an input). A field or a label that is one
+//   is missing, wherever it is.
 // - words, written by programs (Python's str(None), R's write.csv "NA") and by people as an answer ("Known side
 //   effects?" "None"; "Visa needed?" "N/A"): missing where no answer is — a text, a prompt, a system or user turn, a
 //   classification text, a label unless the class list names it — and text as a completion or an assistant turn.
 // record-checks.ts applies this to text fields (reason `placeholder`, unless --keep-placeholders), labels.ts to labels.
 
 /** Lower-cased, whole: an artefact; what each is, for the detail. */
-const ARTEFACTS = new Map<string, 'missing' | 'removed'>([
+const ARTEFACTS = new Map<string, 'missing' | 'removed' | 'no-input'>([
   // pandas' NA spellings (read_csv's na_values, NaN in any column) but its words: MSVC's printf of NaN ("1.#IND"), SAS's "#N/A N/A"
   ...['nan', '-nan', 'null', 'undefined', '<na>', '#n/a', '#na', '#n/a n/a', '1.#ind', '-1.#ind', '1.#qnan', '-1.#qnan',
     '#value!', '#ref!', '#name?', '#div/0!', '#null!', '#num!'].map((t) => [t, 'missing'] as const),
   ...['[deleted]', '[removed]'].map((t) => [t, 'removed'] as const),
+  // self-instruct's (and the Alpaca seed tasks') mark of an instruction without an input
+  ...['<noinput>', '<no input>'].map((t) => [t, 'no-input'] as const),
 ]);
 /** Lower-cased, whole: a word that exports write for a missing value and people write as an answer. */
 const WORDS = new Set(['none', 'n/a', 'na']);
@@ -27,8 +30,8 @@ export function placeholderOf(text: string): { kind: PlaceholderKind; why: strin
   const lower = t.toLowerCase();
   const artefact = ARTEFACTS.get(lower);
   if (artefact === undefined && !WORDS.has(lower)) return null;
-  const why = artefact === 'removed'
-    ? `${JSON.stringify(t)} is what a forum leaves of a removed post`
+  const why = artefact === 'removed' ? `${JSON.stringify(t)} is what a forum leaves of a removed post`
+    : artefact === 'no-input' ? `${JSON.stringify(t)} is self-instruct's mark of a missing input`
     : `${JSON.stringify(t)} is what an export writes for a missing value (pandas' NaN, Python's None)`;
   return { kind: artefact ? 'artefact' : 'word', why };
 }

@@ -109,3 +109,19 @@ test("prepare's placeholder and special-token rejections name the input's field,
   // a prompt/completion record read through the field option: its own key, not "prompt"
   assert.deepEqual(details([files['pc.jsonl']!], 'c', { prompt: 'q', completion: 'a' }), ['"q": "nan" is what']);
 });
+
+test('self-instruct\'s "<noinput>" is a placeholder as "nan" is: an instruction pair\'s input that is one is left out, and a user turn, an answer or a text that is one is rejected (was: kept and trained)', () => {
+  for (const p of ['<noinput>', '<No Input>', ' <NOINPUT> ']) assert.equal(placeholderOf(p)?.kind, 'artefact', p);
+  assert.equal(placeholderOf('<noinput>')!.why, '"<noinput>" is self-instruct\'s mark of a missing input');
+  const dir = tempDir();
+  const lines = [
+    { instruction: '<noinput>', output: 'cat' }, { instruction: 'nan', output: 'cat' }, { instruction: 'Name a pet', output: '<noinput>' },
+    { text: '<noinput>' }, { instruction: 'Name a pet', input: '<noinput>', output: 'dog' },
+  ];
+  const f = writeFiles(dir, { 'pairs.jsonl': lines.map((l) => JSON.stringify(l)).join('\n') + '\n' })['pairs.jsonl']!;
+  prepare({ inputs: [f], outDir: path.join(dir, 'out'), tokenizer: mistralTokenizer(), split: [1, 0, 0] });
+  const rejected = readJsonl<{ source: { line: number }; reason: string }>(path.join(dir, 'out', 'rejected.jsonl'));
+  assert.deepEqual(rejected.map((r) => [r.source.line, r.reason]), [[1, 'placeholder'], [2, 'placeholder'], [3, 'placeholder'], [4, 'placeholder']]);
+  assert.deepEqual(readJsonl<{ messages: unknown }>(path.join(dir, 'out', 'train.jsonl')).map((r) => r.messages),
+    [[{ role: 'user', content: 'Name a pet' }, { role: 'assistant', content: 'dog' }]]);
+});
