@@ -284,6 +284,21 @@ test('JSON: a line break typed into a wrapped record\'s string makes that record
   assert.match(items[1]!.error!.detail, /a line break inside a string \(line 3\)/);
 });
 
+test('JSON: a blank line typed into an array element\'s string (a paragraph break) is one invalid_json record, the line break inside a string, not two (was: the string unterminated, its rest a second record)', () => {
+  const f = writeFiles(dir, {
+    'para.json': '[\n{"text": "para one\n\npara two"},\n{"text": "b"}\n]\n',
+    'paras.json': '{"data": [\n{"text": "one\n\n  \n\ntwo"},\n{"text": "open\n\n{"text": "c"}\n]}\n',
+  });
+  const items = [...readJson(f['para.json']!)];
+  assert.deepEqual(summary(items), [{ line: 2, value: undefined, reason: 'invalid_json' }, { line: 5, value: { text: 'b' }, reason: undefined }]);
+  assert.equal(items[0]!.error!.detail, 'a line break inside a string (line 2): JSON writes it as \\n');
+  assert.equal(items[0]!.raw, '{"text": "para one\n\npara two"}');
+  // blank lines of spaces too; a string left open before a blank line and the next element is still cut there
+  assert.deepEqual(summary([...readJson(f['paras.json']!)]), [
+    { line: 2, value: undefined, reason: 'invalid_json' }, { line: 7, value: undefined, reason: 'invalid_json' }, { line: 9, value: { text: 'c' }, reason: undefined },
+  ]);
+});
+
 test('JSON: JSON Lines saved as .json are found so by a streaming scan (not parsed whole first); one object past maxRawChars is too_long unparsed', () => {
   const f = writeFiles(dir, {
     'lines.json': '{"text": "one"}\n{"text": "two"}\n',

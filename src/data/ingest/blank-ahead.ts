@@ -8,13 +8,14 @@ export function blankLine(l: Line): boolean {
 }
 
 /**
- * `lines`, with blankToEnd(): whether only blank lines are left before the end of the file. The lines it reads to tell
+ * `lines`, with blankToEnd(): whether only blank lines are left before the end of the file, and textAfterBlanks(). The lines it reads to tell
  * are held and given by next() in order, each read from `lines` once (a reader stays linear in the file's size).
  */
 export class BlankAhead implements Iterator<Line> {
   private held: Line[] = [];
   private at = 0;
   private endsAfterHeld = false; // the held lines are all blank, and the file ends after them
+  private after: boolean | undefined; // textAfterBlanks' answer for the held lines
   constructor(private readonly lines: Iterator<Line>) {}
 
   next(): IteratorResult<Line> {
@@ -23,14 +24,37 @@ export class BlankAhead implements Iterator<Line> {
   }
 
   blankToEnd(): boolean {
-    if (this.at < this.held.length) return this.endsAfterHeld; // those left: the same blank run, and what ends it
+    this.look();
+    return this.endsAfterHeld;
+  }
+
+  /**
+   * Whether the first line after the blank lines ahead passes `test` (false where the file ends first): a string left
+   * open before a blank line typed into it goes on there (json-array.ts). Asked once a run of blank lines (the answer
+   * kept for the run's other lines), so that a reader stays linear.
+   */
+  textAfterBlanks(test: (l: Line) => boolean): boolean {
+    this.look();
+    return (this.after ??= !this.endsAfterHeld && test(this.held[this.held.length - 1]!));
+  }
+
+  /** Holds the lines up to the first that is not blank, or the end of the file, unless some are held still (the same run). */
+  private look(): void {
+    if (this.at < this.held.length) return; // those left: the same blank run, and what ends it
     this.held = [];
     this.at = 0;
+    this.after = undefined;
     for (;;) {
       const r = this.lines.next();
-      if (r.done) return (this.endsAfterHeld = true);
+      if (r.done) {
+        this.endsAfterHeld = true;
+        return;
+      }
       this.held.push(r.value);
-      if (!blankLine(r.value)) return (this.endsAfterHeld = false);
+      if (!blankLine(r.value)) {
+        this.endsAfterHeld = false;
+        return;
+      }
     }
   }
 

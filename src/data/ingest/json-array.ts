@@ -9,8 +9,8 @@ import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadO
 
 /**
  * Streams the elements of a top-level JSON array, tracking strings and nesting to find their bounds. A raw
- * newline inside a string is a broken element (JSON has none): when the next line is the string's rest
- * (continuesString), the string goes on there — a line break typed into a value — and the element, nesting
+ * newline inside a string is a broken element (JSON has none): when the next line, or the first after blank lines, is
+ * the string's rest (continuesString), the string goes on there — a line break typed into a value — and the element, nesting
  * intact, is one invalid_json record; otherwise the string was never closed, and the element ends with its line.
  * Text after the closing "]" is read on: another array, or the rest of a broken one (its elements read as such); a line
  * after it that starts otherwise (than "[", "]", "," or a comment), where no element broke, starts JSON Lines (`[…]` over
@@ -164,8 +164,9 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
       }
       if (inString) {
         if (c === 0x0a) {
-          if (!next.done && continuesString(next.value.text)) {
-            // a line break typed into a string: the string (and the element) goes on on the next line
+          if (!next.done && (continuesString(next.value.text) || (blankLine(next.value) && lines.textAfterBlanks((l) => continuesString(l.text))))) {
+            // a line break typed into a string: the string (and the element) goes on on the next line (past a blank
+            // line typed there too: a paragraph break)
             lineBreakAt ||= lineNo;
             escape = false;
             continue;
