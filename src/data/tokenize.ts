@@ -191,12 +191,13 @@ export function sequenceLength(record: DataRecord, tok: Tokenizer, fields: Field
 /**
  * Whether a chat's fields may hold a special token's text, or characters the tokenizer encodes as one ("<unk>"), which
  * checkChatTexts refuses, judged from the whole chat's tokens without encoding each field: a special token among `ids`
- * more often than `rendered` writes its text, or whose text a turn's content or name holds; a chat with tool parts or
- * template variables is always checked.
+ * more often than `rendered` writes its text, or whose text a turn's content holds; a chat with speakers' names, tool
+ * parts or template variables is always checked.
  */
 function chatMayHoldSpecial(record: Extract<DataRecord, { shape: 'chat' }>, rendered: string, ids: readonly number[], tok: Tokenizer): boolean {
   if (record.tools !== undefined || record.chatTemplateKwargs !== undefined) return true;
-  if (record.messages.some((m) => m.tool_calls !== undefined || m.tool_call_id !== undefined)) return true;
+  // a speaker's name is checked whether the template renders it or not (Mistral's leaves it out): encoded on its own
+  if (record.messages.some((m) => m.name !== undefined || m.tool_calls !== undefined || m.tool_call_id !== undefined)) return true;
   const special = specialTokenIds(tok), counts = new Map<number, number>();
   for (const id of ids) if (special.has(id)) counts.set(id, (counts.get(id) ?? 0) + 1);
   let texts = specialTexts.get(tok);
@@ -205,7 +206,7 @@ function chatMayHoldSpecial(record: Extract<DataRecord, { shape: 'chat' }>, rend
     let text = texts.get(id);
     if (text === undefined) texts.set(id, text = specialTokenText(tok, id));
     if (occurrences(rendered, text) < n) return true;
-    if (record.messages.some((m) => m.content.includes(text) || (m.name?.includes(text) ?? false))) return true;
+    if (record.messages.some((m) => m.content.includes(text))) return true;
   }
   return false;
 }

@@ -293,6 +293,8 @@ test('sequenceLength refuses a chat that tokenizeRecord refuses for a field hold
     [{ shape: 'chat', messages: [{ role: 'user', content: 'Price?' }, { role: 'assistant', content: 'It costs 5€.' }] }, noEuro],
     [{ shape: 'chat', messages: [{ role: 'user', content: 'Price in €?' }, { role: 'assistant', content: 'Five.' }] }, noEuro],
     [{ shape: 'chat', messages: [{ role: 'user', name: 'al<s>', content: 'hi' }, { role: 'assistant', content: 'ok' }] }, tok],
+    // a name the template does not render (the default one leaves it out), checked as tokenizeRecord checks it
+    [{ shape: 'chat', messages: [{ role: 'user', name: 'J€', content: 'hi' }, { role: 'assistant', content: 'ok' }] }, noEuro],
   ];
   for (const [r, t] of refused) {
     const message = (() => { try { tokenizeRecord(r, t); } catch (err) { return (err as Error).message; } return 'kept'; })();
