@@ -192,12 +192,15 @@ export function sequenceLength(record: DataRecord, tok: Tokenizer, fields: Field
  * Whether a chat's fields may hold a special token's text, or characters the tokenizer encodes as one ("<unk>"), which
  * checkChatTexts refuses, judged from the whole chat's tokens without encoding each field: a special token among `ids`
  * more often than `rendered` writes its text, or whose text a turn's content holds; a chat with speakers' names, tool
- * parts or template variables is always checked.
+ * parts, template variables or a content that `rendered` does not hold as it is is always checked.
  */
 function chatMayHoldSpecial(record: Extract<DataRecord, { shape: 'chat' }>, rendered: string, ids: readonly number[], tok: Tokenizer): boolean {
   if (record.tools !== undefined || record.chatTemplateKwargs !== undefined) return true;
   // a speaker's name is checked whether the template renders it or not (Mistral's leaves it out): encoded on its own
   if (record.messages.some((m) => m.name !== undefined || m.tool_calls !== undefined || m.tool_call_id !== undefined)) return true;
+  // a content the template leaves out (Mistral v0.3's system message, in a chat ending with an assistant turn) or
+  // changes (trims) is not in the chat's tokens: encoded on its own
+  if (record.messages.some((m) => !rendered.includes(m.content))) return true;
   const special = specialTokenIds(tok), counts = new Map<number, number>();
   for (const id of ids) if (special.has(id)) counts.set(id, (counts.get(id) ?? 0) + 1);
   let texts = specialTexts.get(tok);

@@ -286,15 +286,18 @@ test('sequenceLength equals the length tokenizeRecord gives, for every shape', (
 });
 
 test('sequenceLength refuses a chat that tokenizeRecord refuses for a field holding a special token or characters encoded as one (its shortcut skipped the check)', () => {
-  const noEuro = new Proxy(tok, {
+  const noEuroOf = (base: Tokenizer): Tokenizer => new Proxy(base, {
     get: (t, k) => (k === 'encode' ? (text: string) => t.encode(text.replaceAll('€', '<unk>')) : typeof Reflect.get(t, k) === 'function' ? (Reflect.get(t, k) as Function).bind(t) : Reflect.get(t, k)),
   }) as Tokenizer;
+  const noEuro = noEuroOf(tok);
   const refused: Array<[DataRecord, Tokenizer]> = [
     [{ shape: 'chat', messages: [{ role: 'user', content: 'Price?' }, { role: 'assistant', content: 'It costs 5€.' }] }, noEuro],
     [{ shape: 'chat', messages: [{ role: 'user', content: 'Price in €?' }, { role: 'assistant', content: 'Five.' }] }, noEuro],
     [{ shape: 'chat', messages: [{ role: 'user', name: 'al<s>', content: 'hi' }, { role: 'assistant', content: 'ok' }] }, tok],
     // a name the template does not render (the default one leaves it out), checked as tokenizeRecord checks it
     [{ shape: 'chat', messages: [{ role: 'user', name: 'J€', content: 'hi' }, { role: 'assistant', content: 'ok' }] }, noEuro],
+    // a system message Mistral v0.3's template does not render (in a chat ending with an assistant turn), checked as tokenizeRecord checks it
+    [{ shape: 'chat', messages: [{ role: 'system', content: 'Prices in €.' }, { role: 'user', content: 'hi' }, { role: 'assistant', content: 'ok' }] }, noEuroOf(withTemplate(MISTRAL_V03_TEMPLATE))],
   ];
   for (const [r, t] of refused) {
     const message = (() => { try { tokenizeRecord(r, t); } catch (err) { return (err as Error).message; } return 'kept'; })();
