@@ -348,7 +348,6 @@ function firstSpecial(tok: Tokenizer, ids: readonly number[], writtenIn?: string
   return undefined;
 }
 
-
 /**
  * The chat encoded whole, with each assistant turn located by encoding the chat rendered up to it: the
  * turn's tokens are those after the common prefix with "chat so far + generation prompt" and within the
@@ -462,4 +461,3 @@ function systemUnrendered(messages: readonly ChatTurn[], rendered: string): bool
   const system = messages[0]?.role === 'system' ? messages[0].content.trim() : '';
   return system !== '' && !rendered.includes(system);
 }
-

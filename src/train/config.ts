@@ -484,4 +484,3 @@ function unionBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
 export function configToYaml(cfg: TrainConfig): string {
   return YAML.stringify(cfg);
 }
-

@@ -47,7 +47,6 @@ export interface LoadedSource {
   from: Provenance;
 }
 
-
 /**
  * What loadGgufSource loads: the folders, found and checked by planGgufSource from the configs alone (no weights read,
  * no backend needed), and the GGUF tokenizer section, so that an export its configs or tokenizer refuse is refused
