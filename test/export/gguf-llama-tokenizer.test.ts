@@ -1,7 +1,8 @@
 // GGUF tokenizers checked by llama.cpp itself (llama-cpp.ts): a SentencePiece tokenizer without the space prefix and
 // with an added token repeating a vocabulary entry, and byte-level BPE of Tekken's form (test/fixtures/tekken-tiny,
 // also with Llama 3's and GPT-2's regexes): llama.cpp tokenizes and detokenizes a varied corpus as we do. A SentencePiece
-// tokenizer with a token no merge makes: llama.cpp joins it where we do not (the export warns).
+// tokenizer with a token no merge makes: llama.cpp joins it where we do not (the export warns). A special added token
+// no config names: control, which llama.cpp matches, splits, shows and skips as transformers does.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -202,6 +203,46 @@ test('a SentencePiece tokenizer.json with a token no merge makes ("▁the" witho
   const lm = await llama!.loadModel({ modelPath: file });
   try {
     assert.deepEqual(lm.tokenize('the the the', true), [v['▁the'], v['▁the'], v['▁the']]);
+  } finally {
+    await lm.dispose();
+  }
+});
+
+test('a special added token no config names (only added_tokens marks it special) is a control token: llama.cpp matches it with parse_special and spells it with special as transformers matches it, and splits it and skips it as split_special_tokens and skip_special_tokens do; a non-special one is user-defined', { skip }, async () => {
+  // convert_hf_to_gguf.py writes such a token (from a tokenizer.json without tokenizer.model) as user-defined:
+  // gguf-py's LlamaHfVocab makes control only transformers' all_special_ids, which leave it out (docs/gguf.md)
+  const dir = randomModelDir('unnamed-special', config({ vocabSize: 32002 }), null);
+  const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as { added_tokens: unknown[] };
+  const flags = { single_word: false, lstrip: false, rstrip: false, normalized: false };
+  const added = { 32000: { content: '<tool>', ...flags, special: true }, 32001: { content: '<plain>', ...flags, special: false } };
+  json.added_tokens.push(...Object.entries(added).map(([id, t]) => ({ id: Number(id), ...t })));
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  const tokenizerConfig = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown> & { added_tokens_decoder: object };
+  tokenizerConfig.added_tokens_decoder = { ...tokenizerConfig.added_tokens_decoder, ...added }; // as transformers saves them
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig));
+  const file = path.join(tmp, 'unnamed-special-f32.gguf');
+  const r = await cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  assert.equal(r.status, 0, r.stderr);
+  const meta = (await readGgufFileInfo(file, { logWarnings: false })).metadata.tokenizer.ggml as unknown as { tokens: string[]; token_type: number[] };
+  assert.deepEqual([meta.tokens[32000], meta.token_type[32000], meta.tokens[32001], meta.token_type[32001]], ['<tool>', 3, '<plain>', 4]);
+  const tok = loadTokenizer(dir);
+  const splitDir = path.join(tmp, 'unnamed-special-split');
+  fs.mkdirSync(splitDir);
+  for (const f of ['tokenizer.json', 'config.json']) fs.copyFileSync(path.join(dir, f), path.join(splitDir, f));
+  fs.writeFileSync(path.join(splitDir, 'tokenizer_config.json'), JSON.stringify({ ...tokenizerConfig, split_special_tokens: true }));
+  const split = loadTokenizer(splitDir);
+  const s = 'hi <tool> x <plain> y';
+  // transformers 5.17: [12014, 28705, 32000, 28705, 1318, 28705, 32001, 28705, 337] (after its BOS), and with
+  // split_special_tokens [12014, 523, 6462, 28767, 1318, …]; decode "hi <tool>  x <plain>  y", skipping "hi   x <plain>  y"
+  assert.ok(tok.encode(s).includes(32000) && !split.encode(s).includes(32000) && split.encode(s).includes(32001));
+  const lm = await llama!.loadModel({ modelPath: file });
+  try {
+    assert.deepEqual(lm.tokenize(s, true), tok.encode(s), 'parse_special: the token, as transformers');
+    assert.deepEqual(lm.tokenize(s, false), split.encode(s), 'no parse_special: its text, as split_special_tokens');
+    const ids = tok.encode(s) as Token[];
+    assert.equal(lm.detokenize(ids, true), tok.decode(ids, { skipSpecialTokens: false }));
+    assert.equal(lm.detokenize(ids, false), tok.decode(ids, { skipSpecialTokens: true }));
+    assert.equal(lm.detokenize(ids, false), 'hi   x <plain>  y');
   } finally {
     await lm.dispose();
   }
