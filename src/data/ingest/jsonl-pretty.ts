@@ -17,20 +17,21 @@ export type RawLimit = Pick<ReadOptions, 'maxRawChars' | 'words'>;
  * a line holding only "{" indented no more than its own (the next record's: a nested one is indented more), the lines
  * read ahead and why.
  */
-export function prettyObject(open: Line, indent: number, next: () => Line | undefined, limit: RawLimit, jsonc: boolean): PrettyObject | { readAhead: Line[]; why: string; atEnd?: boolean; resume?: Line } {
+export function prettyObject(open: Line, indent: number, next: () => Line | undefined, limit: RawLimit, jsonc: boolean): PrettyObject | ReadAhead {
   const lines: Line[] = [];
   let closing = ''; // the text of the line that closes it, up to its "}": the rest may open the next object (`}{`)
   let reopen: Line | undefined;
   let recordAt: number | undefined;
+  let afterKey = false; // the last line that holds text ends with a key's colon: its value may start the next line
   const scan: JsonScan = { depth: 1, inString: false, escape: false };
   const block = { open: false }; // in a block comment that a line before opened (jsonc)
   const maxRaw = limit.maxRawChars ?? Infinity;
   let chars = 1;
   for (;;) {
     const l = next();
-    if (l === undefined) return { readAhead: lines, why: 'before the end of the file', atEnd: recordAt === undefined };
+    if (l === undefined) return { readAhead: lines, why: 'before the end of the file', ...atEnd(recordAt) };
     // RFC 7464: an RS starts the next text, whatever is open (json-seq.ts): this one ends before it, cut short
-    if (startsText(l)) return { readAhead: lines, why: `before the RS on line ${l.lineNo}`, atEnd: recordAt === undefined, resume: l };
+    if (startsText(l)) return { readAhead: lines, why: `before the RS on line ${l.lineNo}`, ...atEnd(recordAt), resume: l };
     const opens = objectIndent(l.text, jsonc);
     if (opens >= 0 && opens <= indent) {
       lines.push(l);
@@ -41,8 +42,12 @@ export function prettyObject(open: Line, indent: number, next: () => Line | unde
     if (chars > maxRaw) return { readAhead: lines, why: `within ${maxRaw} characters, more than ${withinMaxChars(limit)} can take` };
     // a comment's brackets and quotes are none (JSONC: `"text": "a" // ends with }`); counted once the record is read
     const aligned = !block.open; // the scanned text's characters at the line's places (none cut off before them)
-    if (recordAt === undefined && scan.depth === 1 && !scan.inString && aligned && looksLikeRecord(l.text)) recordAt = l.lineNo;
-    const close = closeIndex(scan, jsonc ? lineWithoutComments(l.text, block) : l.text);
+    // (or a line holding only "{", indented more: records pasted below a stray "{" as `jq .` writes them; not a value
+    // whose key ends the line before, `"meta":` then `{`)
+    if (recordAt === undefined && scan.depth === 1 && !scan.inString && aligned && !afterKey && (opens >= 0 || looksLikeRecord(l.text))) recordAt = l.lineNo;
+    const scanned = jsonc ? lineWithoutComments(l.text, block) : l.text;
+    if (scanned.trim() !== '') afterKey = !scan.inString && scanned.trimEnd().endsWith(':');
+    const close = closeIndex(scan, scanned);
     if (close >= 0) {
       // `}{` (objects written with no line break between them): the "{" opens the next, read as a line of its own
       if (aligned && l.text.slice(close + 1).trim() === '{') {
@@ -58,7 +63,7 @@ export function prettyObject(open: Line, indent: number, next: () => Line | unde
       let after = next();
       const blank: Line[] = [];
       for (; after !== undefined && blankLine(after); after = next()) blank.push(after);
-      if (after === undefined || startsText(after)) return { readAhead: lines, why: after ? `before the RS on line ${after.lineNo}` : 'before the end of the file', atEnd: recordAt === undefined, ...(after ? { resume: after } : {}) };
+      if (after === undefined || startsText(after)) return { readAhead: lines, why: after ? `before the RS on line ${after.lineNo}` : 'before the end of the file', ...atEnd(recordAt), ...(after ? { resume: after } : {}) };
       return { readAhead: [...lines, ...blank, after], why: `(a string on line ${l.lineNo} runs to the end of its line)` };
     }
   }
@@ -70,9 +75,20 @@ export function prettyObject(open: Line, indent: number, next: () => Line | unde
 }
 
 /**
+ * An object that did not close: the lines read ahead for it, and why (`atEnd`: the file, or the next text, ended inside
+ * it; `recordAt`: the first line at its top level that is a record of its own, where a key belongs).
+ */
+interface ReadAhead { readAhead: Line[]; why: string; atEnd?: boolean; resume?: Line; recordAt?: number }
+
+/** What the end of the file (or of the text) inside an object says of it, given the first record at its top level. */
+function atEnd(recordAt: number | undefined): Pick<ReadAhead, 'atEnd' | 'recordAt'> {
+  return recordAt === undefined ? { atEnd: true } : { atEnd: false, recordAt };
+}
+
+/**
  * A pretty-printed object's text and the lines read for it (`bad`: the rejection of its bytes that are not text;
  * `reopen`: the "{" after its closing brace; `recordAt`: the first line at its top level that is a record of its own,
- * `{"text": "a"}`, where a key belongs).
+ * `{"text": "a"}`, or a line holding only "{", where a key belongs).
  */
 interface PrettyObject { raw: string; lines: Line[]; bad?: Rejection; reopen?: Line; recordAt?: number; readAhead?: undefined }
 

@@ -13,7 +13,7 @@
 // the end of the file (a stray "{") rejects its first line alone, and the lines after it are read again as
 // lines: each line is scanned at most twice; one the file ends inside with no record of its own at its top level (a
 // file cut short) is one record, rejected as truncated (jsonl-unclosed.ts). So does one that closes but does not parse while a line at its top level
-// is a record of its own where a key belongs (a stray "{" above records, and a stray "}" below them). A line that is a JSON array of objects (a batch written per line, or a
+// is a record of its own, or a line holding only "{", where a key belongs (a stray "{" above records, indented too, and a stray "}" below them). A line that is a JSON array of objects (a batch written per line, or a
 // one-line array as the first line: json.ts; as Python wrote it too, or with a trailing comma) holds its elements as records, each at the line, each parsed from its own
 // text; an empty one holds none; `onNote` is told how many lines and records were read so. A record followed by a comma
 // and nothing else (`{"text": "a"},`: the lines of a JSON array's body, pasted without its brackets) is read as the
@@ -96,7 +96,8 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
           yield cut;
           continue;
         }
-        yield { line: lineNo, raw: t, error: { reason: 'invalid_json', detail: `a line holding only "{" opens an object that is not closed ${pretty.why}` } };
+        const stray = pretty.recordAt === undefined ? '' : `, and line ${pretty.recordAt} inside it holds a record where a key belongs: a stray "{"? (the lines after it are read as lines)`;
+        yield { line: lineNo, raw: t, error: { reason: 'invalid_json', detail: `a line holding only "{" opens an object that is not closed ${pretty.why}${stray}` } };
         continue;
       }
       if (pretty.recordAt !== undefined && strayOpen(pretty.raw, lineNo, opts, jsonc)) {
