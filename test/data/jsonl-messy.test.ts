@@ -27,3 +27,36 @@ test('an object value on the line after its key ("meta":, then "{") is no record
   // whole, it is one record
   assert.deepEqual(lines(read('value-whole.jsonl', '{\n  "text": "hi",\n  "meta":\n  {\n    "a": 1\n  }\n}\n')), [[1, { text: 'hi', meta: { a: 1 } }]]);
 });
+
+test('a line break typed into a string value of a JSON Lines record is one invalid_json record at its first line, not one per line', () => {
+  // each line of it was its own invalid_json record: two (or more) rejections for one broken record
+  const items = read('line-break.jsonl', [
+    '{"text": "a"}',
+    '{"instruction": "line one', 'line two", "output": "x"}', // 2
+    '{"text": "he said "hi"}', // 4: broken on its own line: the record after it is read
+    '{"text": "b"}',
+    '{"text": "cut', // 6: left open, the next line a record of its own: it alone is rejected
+    '{"text": "c"}',
+    '{"instruction": "p1', '', 'p2', 'p3", "output": "x"}', // 8: paragraphs
+    '{"text": "d"}',
+  ].join('\n') + '\n');
+  assert.deepEqual(lines(items), [[1, { text: 'a' }], [2, 'invalid_json'], [4, 'invalid_json'], [5, { text: 'b' }], [6, 'invalid_json'], [7, { text: 'c' }], [8, 'invalid_json'], [12, { text: 'd' }]]);
+  assert.equal(items[1]!.raw, '{"instruction": "line one\nline two", "output": "x"}');
+  assert.equal(items[1]!.error!.detail, 'a line break inside a string (line 2): JSON writes it as \\n');
+  assert.equal(items[4]!.raw, '{"text": "cut');
+  assert.equal(items[6]!.raw, '{"instruction": "p1\n\np2\np3", "output": "x"}');
+  // lines of text that no line closing the string follows are read as lines, each as it is
+  assert.deepEqual(lines(read('no-close.jsonl', '{"text": "open\nplain\n{"text": "e"}\n')), [[1, 'invalid_json'], [2, 'invalid_json'], [3, { text: 'e' }]]);
+});
+
+test('a line break typed into a string of a pretty-printed record is one invalid_json record at its "{" line', () => {
+  // its "{" line was rejected as a stray "{", and every line after it read as a line: four rejections
+  const items = read('pretty-break.jsonl', '{\n  "text": "line one\n\nline two",\n  "n": 1\n}\n{"text": "ok"}\n');
+  assert.deepEqual(lines(items), [[1, 'invalid_json'], [7, { text: 'ok' }]]);
+  assert.equal(items[0]!.error!.detail, 'a line break inside a string (line 2): JSON writes it as \\n');
+  assert.equal(items[0]!.raw, '{\n  "text": "line one\n\nline two",\n  "n": 1\n}');
+  // cut short inside the string, lines of text after it: one truncated record holding them
+  const cut = read('pretty-cut.jsonl', '{"text": "kept"}\n{\n  "text": "a\nmore text\n\n');
+  assert.deepEqual(lines(cut), [[1, { text: 'kept' }], [2, 'truncated']]);
+  assert.equal(cut[1]!.raw, '{\n  "text": "a\nmore text');
+});

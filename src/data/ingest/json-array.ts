@@ -4,6 +4,7 @@ import { readDataLines, type Line } from '../../util/lines.ts';
 import { BlankAhead, blankLine } from './blank-ahead.ts';
 import type { Rejection } from '../record.ts';
 import { commentAt, commentsNote, continuesString, countComment, SingleQuotes, unclosedComment } from './json-object-scan.ts';
+import { lineBreakRejection } from './jsonl-line-break.ts';
 import { batchItems, parseJsonItem, readJsonl, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
 import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
 
@@ -69,7 +70,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
     const batch = opensWith === 0x5b ? 'an array element that is itself an array (a batch of records?), with every record it holds: give its records as elements of the top-level array, or one a line as JSON Lines' : '';
     const it = long && !elementDefect ? { line, raw: raw.slice(0, 1 << 16), error: { reason: 'too_long' as const, detail: `the record's JSON is more than ${maxRaw} characters, more than ${withinMaxChars(opts)} can take; rejected unparsed${batch ? `: ${batch}` : ''}` } }
       : elementDefect ? { line, raw, error: elementDefect }
-      : lineBreakAt > 0 ? { line, raw, error: { reason: 'invalid_json' as const, detail: `a line break inside a string (line ${lineBreakAt}): JSON writes it as \\n` } }
+      : lineBreakAt > 0 ? { line, raw, error: lineBreakRejection(lineBreakAt) }
       : parseJsonItem(raw, line, opts, 'array element');
     elementDefect = undefined;
     lineBreakAt = 0;

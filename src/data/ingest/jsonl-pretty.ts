@@ -2,9 +2,9 @@
 // one that closes it, read as one record's text for jsonl.ts, or the lines read ahead and why it did not close.
 import type { Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
-import { blankLine } from './blank-ahead.ts';
 import { closeIndex, withoutComments, type CommentTally, type JsonScan } from './json-object-scan.ts';
 import { startsText } from './json-seq.ts';
+import { lineBreakRejection, stringAhead } from './jsonl-line-break.ts';
 import { recordDefect, withinMaxChars, type ReadOptions } from './types.ts';
 
 /** The longest record text a reader parses (maxRawChars), and the caller's words to name the limit it comes from. */
@@ -27,8 +27,11 @@ export function prettyObject(open: Line, indent: number, next: () => Line | unde
   const block = { open: false }; // in a block comment that a line before opened (jsonc)
   const maxRaw = limit.maxRawChars ?? Infinity;
   let chars = 1;
+  let lineBreakAt = 0; // the line of the first line break typed into a string
+  let pending: Line | undefined; // the line that a string broken by a line break goes on on
   for (;;) {
-    const l = next();
+    const l = pending ?? next();
+    pending = undefined;
     if (l === undefined) return { readAhead: lines, why: 'before the end of the file', ...atEnd(recordAt) };
     // RFC 7464: an RS starts the next text, whatever is open (json-seq.ts): this one ends before it, cut short
     if (startsText(l)) return { readAhead: lines, why: `before the RS on line ${l.lineNo}`, ...atEnd(recordAt), resume: l };
@@ -58,19 +61,26 @@ export function prettyObject(open: Line, indent: number, next: () => Line | unde
     }
     // a raw line break cannot be inside a JSON string: the object is broken here, as a stray "{" would be
     if (scan.inString) {
-      // the file's last line but for blank ones: cut short inside the string, not a line break in it (the blank
-      // lines, read once here, are read again as lines, where they are skipped)
-      let after = next();
-      const blank: Line[] = [];
-      for (; after !== undefined && blankLine(after); after = next()) blank.push(after);
-      if (after === undefined || startsText(after)) return { readAhead: lines, why: after ? `before the RS on line ${after.lineNo}` : 'before the end of the file', ...atEnd(recordAt), ...(after ? { resume: after } : {}) };
-      return { readAhead: [...lines, ...blank, after], why: `(a string on line ${l.lineNo} runs to the end of its line)` };
+      const { between, after, goesOn } = stringAhead(next, maxRaw - chars);
+      if (goesOn && !startsText(after!)) {
+        // unless the next line is the string's rest (jsonl-line-break.ts): a line break typed into the value, the
+        // string going on there, the object one record (rejected as broken)
+        lineBreakAt ||= l.lineNo;
+        lines.push(...between);
+        for (const b of between) chars += b.text.length + 1;
+        pending = after;
+        continue;
+      }
+      // the file's last line but for blank ones (and lines of text): cut short inside the string, not a line break in
+      // it (the lines after it, read once here, are read again as lines, where blank ones are skipped)
+      if (after === undefined || startsText(after)) return { readAhead: [...lines, ...between], why: after ? `before the RS on line ${after.lineNo}` : 'before the end of the file', ...atEnd(recordAt), ...(after ? { resume: after } : {}) };
+      return { readAhead: [...lines, ...between, after], why: `(a string on line ${l.lineNo} runs to the end of its line)` };
     }
   }
   const texts = [open, ...lines].map((l) => l.text);
   if (reopen) texts[texts.length - 1] = closing;
   const raw = texts.join('\n').trim();
-  const bad = lines.reduce<Rejection | undefined>((sofar, l) => recordDefect(sofar, l.defect, l.lineNo), undefined);
+  const bad = lines.reduce<Rejection | undefined>((sofar, l) => recordDefect(sofar, l.defect, l.lineNo), undefined) ?? (lineBreakAt > 0 ? lineBreakRejection(lineBreakAt) : undefined);
   return { raw, lines, ...(bad ? { bad } : {}), ...(reopen ? { reopen } : {}), ...(recordAt === undefined ? {} : { recordAt }) };
 }
 

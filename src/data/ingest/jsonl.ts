@@ -2,6 +2,8 @@
 // whitespace around the JSON are accepted (readLines strips the BOM and CR; the rest is trimmed here). Lone CRs in a
 // line (records ended the classic-Mac way in a file readLines reads by LF) end its records where no bracket is open,
 // and where one left open would swallow the next (jsonl-cr.ts).
+// A line break typed into a string value (a line, or a pretty-printed record) makes the record's lines one invalid_json
+// record at its first line (jsonl-line-break.ts), not one per line.
 // A line that is not UTF-8 text is rejected as invalid_utf8 or binary without being parsed, and one longer
 // than ReadOptions.maxRawChars as too_long (parsing it would take memory in proportion to it). Python's NaN and
 // Infinity, and a line that is Python's str() of a dict, are read as Python reads them (python-json.ts). A record
@@ -26,6 +28,7 @@ import { partsOfLine, readDataLines, type Line } from '../../util/lines.ts';
 import { closeIndex, commentAt, commentsNote, countComment, isTurn, SingleQuotes, unclosedComment, withoutComments, type CommentTally, type JsonScan } from './json-object-scan.ts';
 import { crPieces } from './jsonl-cr.ts';
 import { objectIndent, prettyObject, uncounted, type RawLimit } from './jsonl-pretty.ts';
+import { brokenRecord } from './jsonl-line-break.ts';
 import { cutShort, unclosedArray } from './jsonl-unclosed.ts';
 import { jsonSeqNote, startsText, withoutRecordSeparator, type SeqTally } from './json-seq.ts';
 import { jsonErrorDetail, type JsonSource } from './json-error-detail.ts';
@@ -121,6 +124,17 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
     } else if (defect) {
       yield { line: lineNo, raw: t, error: defectRejection(defect, lineNo) };
       continue;
+    } else {
+      // a line break typed into a string value: the record's lines are one rejection (jsonl-line-break.ts)
+      const broken = brokenRecord(l, next, opts.maxRawChars);
+      if (broken.ahead.length > 0) {
+        again = broken.ahead.concat(again.slice(at));
+        at = 0;
+      }
+      if (broken.item) {
+        yield broken.item;
+        continue;
+      }
     }
     // a comment after the record, or inside it (a `/*` left open on it is left for the parse to reject)
     if (jsonc && t.includes('/')) t = withoutComments(t, comments, lineNo).trim();
