@@ -23,15 +23,21 @@ const WORDS = new Set(['none', 'n/a', 'na']);
 
 export type PlaceholderKind = 'artefact' | 'word';
 
-/** Whether `text`, trimmed and in any case, is a placeholder, of which kind, and why (rejected.jsonl's detail); null when it is text. */
+/**
+ * Whether `text`, trimmed, in any case and in any character form (NFKC: full-width "ｎａｎ", "ＮＯＮＥ", "Ｎ/Ａ", as an
+ * East Asian input method types them), is a placeholder, of which kind, and why (rejected.jsonl's detail); null when it
+ * is text. The form is folded for the comparison only: the text is not changed.
+ */
 export function placeholderOf(text: string): { kind: PlaceholderKind; why: string } | null {
   const t = text.trim();
   if (t.length > 10) return null;
-  const lower = t.toLowerCase();
+  const folded = /[^\x00-\x7f]/.test(t) ? t.normalize('NFKC').trim() : t;
+  const lower = folded.toLowerCase();
   const artefact = ARTEFACTS.get(lower);
   if (artefact === undefined && !WORDS.has(lower)) return null;
-  const why = artefact === 'removed' ? `${JSON.stringify(t)} is what a forum leaves of a removed post`
-    : artefact === 'no-input' ? `${JSON.stringify(t)} is self-instruct's mark of a missing input`
-    : `${JSON.stringify(t)} is what an export writes for a missing value (pandas' NaN, Python's None)`;
+  const said = JSON.stringify(t) + (folded === t ? '' : ` (${JSON.stringify(folded)} in full-width or other compatibility characters)`);
+  const why = artefact === 'removed' ? `${said} is what a forum leaves of a removed post`
+    : artefact === 'no-input' ? `${said} is self-instruct's mark of a missing input`
+    : `${said} is what an export writes for a missing value (pandas' NaN, Python's None)`;
   return { kind: artefact ? 'artefact' : 'word', why };
 }

@@ -125,3 +125,19 @@ test('self-instruct\'s "<noinput>" is a placeholder as "nan" is: an instruction 
   assert.deepEqual(readJsonl<{ messages: unknown }>(path.join(dir, 'out', 'train.jsonl')).map((r) => r.messages),
     [[{ role: 'user', content: 'Name a pet' }, { role: 'assistant', content: 'dog' }]]);
 });
+
+test('placeholders typed in full-width or other compatibility characters ("ｎａｎ", "ＮＯＮＥ", "Ｎ／Ａ") are placeholders too; the text itself is not folded', () => {
+  // they were kept and trained as text, while "nan" and "NONE" were rejected
+  for (const p of ['ｎａｎ', 'ＮａＮ', '　ｎｕｌｌ　', '＃Ｎ/Ａ', '［ｄｅｌｅｔｅｄ］', '＜ｎｏｉｎｐｕｔ＞']) assert.equal(placeholderOf(p)?.kind, 'artefact', p);
+  for (const p of ['ＮＯＮＥ', 'Ｎ/Ａ', 'Ｎ／Ａ', 'ｎａ']) assert.equal(placeholderOf(p)?.kind, 'word', p);
+  assert.equal(placeholderOf('ｎａｎ')!.why, '"ｎａｎ" ("nan" in full-width or other compatibility characters) is what an export writes for a missing value (pandas\' NaN, Python\'s None)');
+  for (const t of ['ｂａｎａｎａ', 'ﬁ', 'Ｎｏｎｅ ｏｆ ｔｈｅｓｅ']) assert.equal(placeholderOf(t), null, t);
+  assert.equal(reason({ shape: 'text', text: 'ＮＯＮＥ' }), 'placeholder');
+  assert.equal(reason({ shape: 'prompt_completion', prompt: 'Known side effects? ', completion: 'ＮＯＮＥ' }), null); // a word as an answer
+  const dir = tempDir();
+  const f = writeFiles(dir, { 'wide.csv': 'text\nｈｅｌｌｏ ｗｏｒｌｄ\nｎａｎ\nＮＯＮＥ\nＮ/Ａ\nnan\n' })['wide.csv']!;
+  const out = path.join(dir, 'out');
+  const report = prepare({ inputs: [f], outDir: out, tokenizer: mistralTokenizer(), split: [1, 0, 0] }).report;
+  assert.deepEqual(report.by_reason, { placeholder: 4 });
+  assert.deepEqual(readJsonl<{ text: string }>(path.join(out, 'train.jsonl')).map((r) => r.text), ['ｈｅｌｌｏ ｗｏｒｌｄ']);
+});
