@@ -52,6 +52,24 @@ test('CSV (RFC 4180): quoted delimiters, doubled quotes, newlines in quotes, CRL
   }
 });
 
+test('CSV of one column cut short inside its last quoted cell: one truncated record when its rows are written quoted, as with several columns; a stray quote among bare rows still rejects its line alone', () => {
+  // in one column every line is a row of one field: the cell's lines after its quote were read again as rows (records
+  // of a cut cell's text), its first line rejected as a stray quote
+  for (const [name, text, rows] of [
+    ['one-cut.csv', 'text\n"hello"\n"world"\n"cut here\nmore\nrows\n', [[2, { text: 'hello' }], [3, { text: 'world' }], [4, 'truncated']]],
+    // a line after it written as the rows are (quoted): a row, so the quote is stray
+    ['one-stray-quoted.csv', 'text\n"hello"\n"oops\nmore\n"world"\n', [[2, { text: 'hello' }], [3, 'invalid_csv'], [4, { text: 'more' }], [5, { text: 'world' }]]],
+    // rows written bare: a line of text is as much a row as the cell's (a stray quote recovers them, as before)
+    ['one-stray-bare.csv', 'text\nhello\n"oops\nworld\n', [[2, { text: 'hello' }], [3, 'invalid_csv'], [4, { text: 'world' }]]],
+  ] as const) {
+    const got = [...readCsv(writeFiles(dir, { [name]: text })[name]!, ',')];
+    assert.deepEqual(got.map((i) => [i.line, i.value ?? i.error!.reason]), rows, name);
+  }
+  const cut = [...readCsv(writeFiles(dir, { 'one-cut2.csv': 'text\n"a"\n"b\nc\n' })['one-cut2.csv']!, ',')][1]!;
+  assert.equal(cut.raw, '"b\nc');
+  assert.equal(cut.error!.detail, 'the file ends inside a quoted field (field 1) opened on line 3 (it runs over lines 3–4, 5 bytes), no line after it a row of its own: the file cut short?');
+});
+
 test('CSV: a malformed header stops the run with file:line', () => {
   const f = writeFiles(dir, { 'dup.csv': 'text,text\na,b\n', 'broken.csv': '"text\n"x,label\na,b\n' });
   assert.throws(() => [...readCsv(f['dup.csv']!, ',')], /dup\.csv:1: header column "text" appears twice/);

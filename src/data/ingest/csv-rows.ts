@@ -125,6 +125,8 @@ function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading:
   let openFrom = -1, openTo = -1;
   /** The header row's line (its index), and its cells once read. */
   let headerAt = -1, header: readonly string[] | undefined;
+  /** The rows read, by whether they start with a quote (a one-column file's rows all written quoted tell its cells' lines from rows). */
+  const rowsQuoted = { quoted: 0, bare: 0 };
   for (;;) {
     const k = next();
     if (k === undefined) return;
@@ -166,6 +168,7 @@ function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading:
     }
     if (headerAt < 0) headerAt = k;
     const firstDefect = first.defect && defectRejection(first.defect, first.lineNo);
+    if (k !== headerAt) rowsQuoted[first.text.startsWith('"') ? 'quoted' : 'bare']++;
     if (first.text.indexOf('"') < 0) {
       // fast path: no quoting on this line
       const fields = first.text.split(d);
@@ -216,7 +219,7 @@ function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading:
         break;
       }
     }
-    if (atEnd && !pastBound && k !== headerAt && fileEnd!.index > k && !rowOfItsOwn(buf.slice(k + 1 - base, fileEnd!.index + 1 - base), d, header)) {
+    if (atEnd && !pastBound && k !== headerAt && fileEnd!.index > k && !rowOfItsOwn(buf.slice(k + 1 - base, fileEnd!.index + 1 - base), d, header, rowsQuoted.quoted > 1 && rowsQuoted.bare === 0)) {
       // the file ends inside the field, and no line after it is a row of its own: a file cut short, not a stray quote
       // (whose rows after it are rows): one record, not its first line and then each line after it as a row
       for (let j = k + 1; j <= fileEnd!.index; j++) defect = recordDefect(defect, line(j).defect, line(j).lineNo);
@@ -279,16 +282,19 @@ function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading:
  * Whether one of `lines`, read alone, is a row of the header's fields (closing every quote it opens; short of only
  * unnamed columns at the header's end too, as csv.ts reads such a row), or opens a quoted field of its own that it leaves
  * open (another stray quote: lines that each open one are rejected each, in linear time); true while no header was read.
+ * In a file of one column every line is one field: there, when the rows before were all written quoted (`quoted`: a
+ * writer that quotes every cell), only a line that starts with a quote is one, and lines of text are the cell's.
  */
-function rowOfItsOwn(lines: readonly CutLine[], d: string, header: readonly string[] | undefined): boolean {
+function rowOfItsOwn(lines: readonly CutLine[], d: string, header: readonly string[] | undefined, quoted: boolean): boolean {
   if (header === undefined) return true;
   let named = header.length; // a row needs the fields up to the header's last named one
   while (named > 0 && header[named - 1]!.trim() === '') named--;
+  const oneColumn = named <= 1 && quoted;
   return lines.some((l) => {
     const st = new RowState(d.charCodeAt(0));
     st.scan(l.text);
     const n = st.fields.length + 1;
-    return st.inQuotes || (st.error === undefined && n >= named && n <= header.length);
+    return st.inQuotes || (st.error === undefined && n >= named && n <= header.length && (!oneColumn || l.text.startsWith('"')));
   });
 }
 
