@@ -299,6 +299,19 @@ test('JSON: a blank line typed into an array element\'s string (a paragraph brea
   ]);
 });
 
+test('JSON: lines of text typed into an array element\'s string (paragraphs, no quote in them) are one invalid_json record too; a string left open at the end of the file with such lines after it, one truncated record', () => {
+  // the string was unterminated at the first such line, and its rest a second invalid_json record
+  const f = writeFiles(dir, {
+    'text-lines.json': '[\n  {"text": "p1\n\np2\nstill"},\n  {"text": "b"}\n]\n',
+    'open-end.json': '[\n  {"text": "a"},\n  {"text": "b\nplain\n',
+  });
+  const items = [...readJson(f['text-lines.json']!)];
+  assert.deepEqual(summary(items), [{ line: 2, value: undefined, reason: 'invalid_json' }, { line: 6, value: { text: 'b' }, reason: undefined }]);
+  assert.equal(items[0]!.raw, '{"text": "p1\n\np2\nstill"}');
+  assert.equal(items[0]!.error!.detail, 'a line break inside a string (line 2): JSON writes it as \\n');
+  assert.deepEqual(summary([...readJson(f['open-end.json']!)]), [{ line: 2, value: { text: 'a' }, reason: undefined }, { line: 3, value: undefined, reason: 'truncated' }]);
+});
+
 test('JSON: JSON Lines saved as .json are found so by a streaming scan (not parsed whole first); one object past maxRawChars is too_long unparsed', () => {
   const f = writeFiles(dir, {
     'lines.json': '{"text": "one"}\n{"text": "two"}\n',

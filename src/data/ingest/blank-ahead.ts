@@ -7,6 +7,12 @@ export function blankLine(l: Line): boolean {
   return !l.defect && l.binary === undefined && l.text.trim() === '';
 }
 
+/** Whether `l` may be a line of a string's text between its first and its last: text with no quote that starts no value. */
+export function insideLine(l: Line): boolean {
+  const t = l.text.trimStart();
+  return !l.defect && l.binary === undefined && !t.includes('"') && !t.startsWith('{') && !t.startsWith('[');
+}
+
 /**
  * `lines`, with blankToEnd(): whether only blank lines are left before the end of the file, and textAfterBlanks(). The lines it reads to tell
  * are held and given by next() in order, each read from `lines` once (a reader stays linear in the file's size).
@@ -16,7 +22,11 @@ export class BlankAhead implements Iterator<Line> {
   private at = 0;
   private endsAfterHeld = false; // the held lines are all blank, and the file ends after them
   private after: boolean | undefined; // textAfterBlanks' answer for the held lines
-  constructor(private readonly lines: Iterator<Line>) {}
+  /**
+   * With `textLines`, lines of text with no quote (insideLine: paragraphs of a string) are looked past as blank ones are,
+   * up to `maxChars` characters of them (the held lines stay bounded: the last held is then taken for the text after).
+   */
+  constructor(private readonly lines: Iterator<Line>, private readonly textLines = false, private readonly maxChars = Infinity) {}
 
   next(): IteratorResult<Line> {
     if (this.at < this.held.length) return { done: false, value: this.held[this.at++]! };
@@ -38,12 +48,13 @@ export class BlankAhead implements Iterator<Line> {
     return (this.after ??= !this.endsAfterHeld && test(this.held[this.held.length - 1]!));
   }
 
-  /** Holds the lines up to the first that is not blank, or the end of the file, unless some are held still (the same run). */
+  /** Holds the lines up to the first that is not blank (nor text, with textLines), or the end of the file, unless some are held still (the same run). */
   private look(): void {
     if (this.at < this.held.length) return; // those left: the same blank run, and what ends it
     this.held = [];
     this.at = 0;
     this.after = undefined;
+    let chars = 0;
     for (;;) {
       const r = this.lines.next();
       if (r.done) {
@@ -51,7 +62,8 @@ export class BlankAhead implements Iterator<Line> {
         return;
       }
       this.held.push(r.value);
-      if (!blankLine(r.value)) {
+      chars += r.value.text.length + 1;
+      if (!blankLine(r.value) && !(this.textLines && insideLine(r.value) && chars <= this.maxChars)) {
         this.endsAfterHeld = false;
         return;
       }

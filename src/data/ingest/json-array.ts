@@ -1,7 +1,7 @@
 // The streaming reader of a top-level JSON array for json.ts: each element is one record, at the line where it
 // starts, its bounds found by tracking strings, nesting and comments (JSONC) rather than by parsing the file whole.
 import { readDataLines, type Line } from '../../util/lines.ts';
-import { BlankAhead, blankLine } from './blank-ahead.ts';
+import { BlankAhead, blankLine, insideLine } from './blank-ahead.ts';
 import type { Rejection } from '../record.ts';
 import { commentAt, commentsNote, continuesString, countComment, SingleQuotes, unclosedComment } from './json-object-scan.ts';
 import { lineBreakRejection } from './jsonl-line-break.ts';
@@ -10,7 +10,7 @@ import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadO
 
 /**
  * Streams the elements of a top-level JSON array, tracking strings and nesting to find their bounds. A raw
- * newline inside a string is a broken element (JSON has none): when the next line, or the first after blank lines, is
+ * newline inside a string is a broken element (JSON has none): when the next line, or the first after blank lines and lines of text with no quote (insideLine), is
  * the string's rest (continuesString), the string goes on there — a line break typed into a value — and the element, nesting
  * intact, is one invalid_json record; otherwise the string was never closed, and the element ends with its line.
  * Text after the closing "]" is read on: another array, or the rest of a broken one (its elements read as such); a line
@@ -31,7 +31,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
 }
 
 function* arrayElements(file: string, opts: ReadOptions, from: { line: number; char: number } | undefined, source: Iterator<Line>): Generator<RawItem> {
-  const lines = new BlankAhead(source); // a string open at the end of a line: does the file end after it, but for blank lines?
+  const lines = new BlankAhead(source, true, opts.maxRawChars); // a string open at the end of a line: does the file end after it, but for blank lines?
   let opened = false, closed = false;
   let depth = 0, inString = false, escape = false;
   let parts: string[] = [];
@@ -165,15 +165,15 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
       }
       if (inString) {
         if (c === 0x0a) {
-          if (!next.done && (continuesString(next.value.text) || (blankLine(next.value) && lines.textAfterBlanks((l) => continuesString(l.text))))) {
-            // a line break typed into a string: the string (and the element) goes on on the next line (past a blank
-            // line typed there too: a paragraph break)
+          if (!next.done && (continuesString(next.value.text) || ((blankLine(next.value) || insideLine(next.value)) && lines.textAfterBlanks((l) => continuesString(l.text))))) {
+            // a line break typed into a string: the string (and the element) goes on on the next line (past blank
+            // lines and lines of text with no quote typed there too: paragraphs)
             lineBreakAt ||= lineNo;
             escape = false;
             continue;
           }
-          // the file's last line but for blank ones: it ends inside the string, cut short (the element so rejected below)
-          if (next.done || (blankLine(next.value) && lines.blankToEnd())) continue;
+          // the file's last line but for blank ones (and lines of text): it ends inside the string, cut short (the element so rejected below)
+          if (next.done || ((blankLine(next.value) || insideLine(next.value)) && lines.blankToEnd())) continue;
           // a raw newline cannot be inside a JSON string: the element ends here, unparseable
           keep(text.slice(segStart < 0 ? 0 : segStart, i));
           yield* elementItems(startLine);

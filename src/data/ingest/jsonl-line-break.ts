@@ -6,7 +6,7 @@
 // open is rejected alone and that record is read (a real broken line costs only itself).
 import type { Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
-import { blankLine } from './blank-ahead.ts';
+import { blankLine, insideLine } from './blank-ahead.ts';
 import { closeIndex, continuesString, type JsonScan } from './json-object-scan.ts';
 import type { RawItem } from './types.ts';
 
@@ -29,12 +29,6 @@ export function stringAhead(next: () => Line | undefined, maxChars = Infinity): 
   }
   const goesOn = after !== undefined && chars <= maxChars && !after.defect && after.binary === undefined && continuesString(after.text);
   return { between, after, goesOn };
-}
-
-/** Whether `l` may be a line of a string's text between its first and its last: text with no quote that starts no record. */
-function insideLine(l: Line): boolean {
-  const t = l.text.trimStart();
-  return !l.defect && l.binary === undefined && !t.includes('"') && !t.startsWith('{') && !t.startsWith('[');
 }
 
 /**
