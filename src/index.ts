@@ -59,7 +59,8 @@ export { DataLoader, type LoaderOptions, type LoaderPosition, type LoadedBatch }
 
 // training, evaluation, export
 export { loadTrainConfig, validate as validateTrainConfig, TrainConfigSchema, type TrainConfig } from './train/config.ts';
-export { train, type TrainOptions, type TrainResult } from './train/trainer.ts';
+export { train, type TrainOptions, type TrainResult, type StepDone } from './train/trainer.ts';
+export { trainAsync, type TrainAsyncOptions } from './train/train-async.ts';
 export { AdamW, type AdamWConfig } from './train/optimizer.ts';
 export { lrAtStep, type Schedule, type ScheduleKwargs, type ScheduleType, type WsdShape } from './train/schedule.ts';
 export { evaluateLoss, lossReportJson, NonFiniteLossError, type LossReport, type EvaluateOptions } from './eval/evaluate.ts';

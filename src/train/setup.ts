@@ -82,12 +82,17 @@ export function closingOnError<T>(backend: Backend, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    try {
-      backend.close?.();
-    } catch {
-      // the first error is the one to report
-    }
+    closeAfterError(backend);
     throw e;
+  }
+}
+
+/** Closes `backend` after an error, which is the one to report: a close that fails too is not. */
+export function closeAfterError(backend: Backend): void {
+  try {
+    backend.close?.();
+  } catch {
+    // the first error is the one to report
   }
 }
 

@@ -41,7 +41,7 @@ import { checkRunConfigPaths } from './resume-paths.ts';
 import { acquireRunLock, type RunLock } from './run-lock.ts';
 import { runSamples, samplePrompts, type Sample, type SamplePrompt } from './samples.ts';
 import { lrAtStep } from './schedule.ts';
-import { closingOnError, setupRun, type RunSetup } from './setup.ts';
+import { closeAfterError, setupRun, type RunSetup } from './setup.ts';
 import { optimizerStep, type StepStats } from './step.ts';
 import { counted } from '../util/plural.ts';
 
@@ -54,8 +54,9 @@ export interface TrainOptions {
   /**
    * Called once the run directory exists, with its path, on train()'s thread. train() is synchronous: it holds that
    * thread's event loop until it returns, so a server started from here on the same thread (startDashboard) answers
-   * nothing until the run ends. Start the dashboard in another process (`mistral-tune dashboard DIR`, as `train
-   * --dashboard` does: src/cli/train.ts) or run train() on a worker thread (as the CLI does: src/cli/train-thread.ts).
+   * nothing until the run ends. Train with trainAsync (train-async.ts: the event loop runs between steps), start the
+   * dashboard in another process (`mistral-tune dashboard DIR`, as `train --dashboard` does: src/cli/train.ts) or run
+   * train() on a worker thread (as the CLI does: src/cli/train-thread.ts).
    */
   onRunDir?: (dir: string) => void;
   /** Paths --overwrite must never empty besides the run's inputs (the config file). */
@@ -88,13 +89,39 @@ interface ReportState {
   ranOn?: string;
 }
 
+/** One optimizer step done, as trainSteps yields it (trainAsync's onStep). */
+export interface StepDone {
+  step: number;
+  /** The steps the run takes in all (fewer where early stopping ends it). */
+  totalSteps: number;
+  /** The step's mean loss over its target tokens (null: the step had none). */
+  loss: number | null;
+  lr: number;
+  gradNorm: number;
+}
+
 /** Trains with the run folder locked against a second process; `words`: how errors name the options (the CLI passes its flags'). */
 export function train(config: TrainConfig, opts: TrainOptions = {}, words: OptionWords = libraryWords('train')): TrainResult {
-  needArg('train', 'config', config, 'object', { hint: 'loadTrainConfig(file) or validateTrainConfig(object)' });
+  const steps = trainSteps(config, opts, words);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * train() as steps: the generator yields after each optimizer step (its metrics row and checkpoint written), where a
+ * driver may let its event loop run (trainAsync) or stop the run by throwing into it (the lock is released and the
+ * backend closed as on any error; the run folder is left as after a kill at that point, resumable). What it computes
+ * does not depend on how it is driven.
+ */
+export function* trainSteps(config: TrainConfig, opts: TrainOptions = {}, words: OptionWords = libraryWords('train')): Generator<StepDone, TrainResult, void> {
+  const fn = words.where ?? 'train';
+  needArg(fn, 'config', config, 'object', { hint: 'loadTrainConfig(file) or validateTrainConfig(object)' });
   // a plain object (HF habits: {model, output_dir, learning_rate}) failed on a TypeError deep inside, its defaults unfilled
-  const cfg = validatedConfig(config, 'train');
-  needArg('train', 'options', opts, 'object');
-  refuseMisspelledKeys('train', 'options', opts, optionKeys<TrainOptions>()(['overwrite', 'resume', 'tokenizer', 'onRunDir', 'keep', 'places', 'written']));
+  const cfg = validatedConfig(config, fn);
+  needArg(fn, 'options', opts, 'object');
+  refuseMisspelledKeys(fn, 'options', opts, optionKeys<TrainOptions>()(['overwrite', 'resume', 'tokenizer', 'onRunDir', 'keep', 'places', 'written']));
   const exists = RunDir.checkFolder(cfg.output_dir);
   // before the lock makes the folder: a --resume of a path that is not there (a typo) starts nothing
   if (opts.resume && !exists) throw new UserError('cannot resume: the run folder does not exist', cfg.output_dir);
@@ -108,13 +135,13 @@ export function train(config: TrainConfig, opts: TrainOptions = {}, words: Optio
     throw e;
   }
   try {
-    return trainLocked(cfg, opts, lock, words);
+    return yield* trainLocked(cfg, opts, lock, words);
   } finally {
     lock.release();
   }
 }
 
-function trainLocked(cfg: TrainConfig, opts: TrainOptions, lock: RunLock, words: OptionWords): TrainResult {
+function* trainLocked(cfg: TrainConfig, opts: TrainOptions, lock: RunLock, words: OptionWords): Generator<StepDone, TrainResult, void> {
   // the output folder is checked first and written only once the model and data have loaded, so a
   // failed setup leaves nothing behind that would block the corrected rerun
   const keep = [...RunDir.inputsOf(cfg), ...(opts.keep ?? [])];
@@ -128,12 +155,18 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions, lock: RunLock, words:
   if (resumed?.finished()) return alreadyComplete(resumed, cfg);
   if (resumed) checkRunConfigPaths(cfg, opts.places, words); // a moved file the run's config.yaml names, with a resume's way on
   const run = setupRun(cfg, { resuming: resume, place: placeOf(opts.places), written: opts.written, words });
-  const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep, lock, words));
+  let result: TrainResult;
+  try {
+    result = yield* trainOn(cfg, opts, run, resumed, keep, lock, words);
+  } catch (e) {
+    closeAfterError(run.backend);
+    throw e;
+  }
   run.backend.close?.(); // the CUDA context and every device allocation, at the end of the run as on an error
   return result;
 }
 
-function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: RunDir | null, keep: string[], lock: RunLock, words: OptionWords): TrainResult {
+function* trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: RunDir | null, keep: string[], lock: RunLock, words: OptionWords): Generator<StepDone, TrainResult, void> {
   // the weights of the model folder the run started from (random weights come from the seed): under a LoRA adapter,
   // what it was trained over; for full fine-tuning, whose checkpoint holds every weight itself, what tells a model
   // folder moved since from another model; the run folder's marker records it (a resume without a checkpoint checks it)
@@ -324,6 +357,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     // after the step's evaluation, which a length-grouped loader counts
     loop.loader = loader.position;
     if (cfg.checkpoint.every_steps !== null && step % cfg.checkpoint.every_steps === 0) checkpoint();
+    yield { step, totalSteps: run.totalSteps, loss: st.loss, lr, gradNorm: st.gradNorm };
     if (cfg.max_steps === null && epochDone && first.epoch + 1 >= cfg.epochs) break;
   }
   progress.finish();

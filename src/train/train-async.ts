@@ -1,0 +1,48 @@
+// trainAsync: train() for a caller whose thread has more to do than train (a server, the dashboard, a timer, a SIGINT
+// handler). train() holds its thread until the run ends; this drives the same steps (trainer.ts trainSteps) and lets the
+// event loop run between optimizer steps, reports each step, and stops at a step's end when its AbortSignal is aborted.
+// The run computes exactly what train() computes. Loading the model and data, an evaluation, a checkpoint and the end
+// of the run (test split, weights, samples, report) still hold the thread while they run: a model too large for that
+// is trained on a worker thread, as the CLI does (src/cli/train-thread.ts).
+import { badArgument, needArg, optionKeys, refuseMisspelledKeys } from '../util/api-args.ts';
+import { libraryWords } from '../util/option-words.ts';
+import type { TrainConfig } from './config.ts';
+import { trainSteps, type StepDone, type TrainOptions, type TrainResult } from './trainer.ts';
+
+export interface TrainAsyncOptions extends TrainOptions {
+  /**
+   * Stops the run at the end of the step in progress: the promise rejects with `signal.reason` (an AbortError unless
+   * abort(reason) gave one), the run folder's lock is released, and what the run wrote stays (its checkpoints; resume
+   * it with `resume: true`), as after Ctrl-C of `mistral-tune train`.
+   */
+  signal?: AbortSignal;
+  /** Called after each optimizer step (its metrics row written); an error it throws stops the run as an abort does, with that error. */
+  onStep?: (step: StepDone) => void;
+}
+
+const FN = 'trainAsync';
+
+/** Trains as train() does, resolving to its result, with the event loop free between steps. */
+export async function trainAsync(config: TrainConfig, opts: TrainAsyncOptions = {}): Promise<TrainResult> {
+  needArg(FN, 'options', opts, 'object');
+  const { signal, onStep, ...rest } = opts;
+  refuseMisspelledKeys(FN, 'options', opts, optionKeys<TrainAsyncOptions>()(['overwrite', 'resume', 'tokenizer', 'onRunDir', 'keep', 'places', 'written', 'signal', 'onStep']));
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw badArgument(FN, 'options.signal', signal, 'an AbortSignal (new AbortController().signal)');
+  if (onStep !== undefined) needArg(FN, 'options.onStep', onStep, 'function');
+  signal?.throwIfAborted(); // nothing started, nothing to stop
+  const steps = trainSteps(config, rest, libraryWords(FN));
+  let r = steps.next();
+  while (!r.done) {
+    let stop: { error: unknown } | null = null;
+    try {
+      onStep?.(r.value);
+      await new Promise((resolve) => setImmediate(resolve)); // timers, I/O and signal handlers run here
+      signal?.throwIfAborted();
+    } catch (error) {
+      stop = { error };
+    }
+    // thrown where the step ended: the run's own error handling (backend closed, lock released) runs as on a failure
+    r = stop === null ? steps.next() : steps.throw(stop.error);
+  }
+  return r.value;
+}
