@@ -84,20 +84,22 @@ function missingSplitHint(key: string, missing: string): string {
   return `; \`mistral-tune prepare --input YOUR_DATA --out ${shellPath(out)}\` makes it`;
 }
 
-/** The file each config readTrainConfig read was read from; a config made otherwise (validate of an object) has none. */
-const configFiles = new WeakMap<TrainConfig, string>();
+/**
+ * The config file each model path readTrainConfig resolved was read from. Keyed by the path, not the config object: a
+ * library caller's copy of a loaded config (`{...cfg, max_steps: 10}`, a JSON round trip) keeps its paths, resolved at
+ * load, and so where they were read from too. A config made otherwise (validate of an object) has none.
+ */
+const modelConfigFiles = new Map<string, string>();
 
 /** Notes that `cfg` was read from `file`, whose folder its relative paths were read from (checkConfigPaths' configFile). */
 export function noteConfigFile(cfg: TrainConfig, file: string): TrainConfig {
-  configFiles.set(cfg, path.resolve(file));
+  if (typeof cfg.model === 'string') modelConfigFiles.set(cfg.model, path.resolve(file));
   return cfg;
 }
 
-/** `to`, noted as read from the file `from` was (noteConfigFile), if any: a config validated again keeps where its paths were read from. */
-export function carryConfigFile(from: object, to: TrainConfig): TrainConfig {
-  const file = configFiles.get(from as TrainConfig);
-  if (file !== undefined) configFiles.set(to, file);
-  return to;
+/** The config file `cfg`'s model path was read from (noteConfigFile), if any. */
+function configFileOf(cfg: TrainConfig): string | undefined {
+  return typeof cfg.model === 'string' ? modelConfigFiles.get(cfg.model) : undefined;
 }
 
 /**
@@ -106,7 +108,7 @@ export function carryConfigFile(from: object, to: TrainConfig): TrainConfig {
  * file the config was read from (by default the one readTrainConfig noted), whose folder its relative paths were read from (a Hub id
  * written as the model is hinted at there); without one, paths were written as they are, or read from the current folder.
  */
-export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => string, only?: readonly string[], configFile = configFiles.get(cfg)): void {
+export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => string, only?: readonly string[], configFile = configFileOf(cfg)): void {
   // a library train() of a config object: an absolute model path was hinted as a Hub id where the CLI said the folder is missing
   const readFrom = configFile === undefined ? [process.cwd()] : [path.dirname(path.resolve(configFile)), process.cwd()];
   const paths: Array<[string, string | null, string | null]> = [

@@ -19,7 +19,7 @@ import { familyOfFolder } from '../model/family.ts';
 import { MISTRAL_DEFAULT_TARGETS, namesNoProjection, noDefaultTargets } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 import { leadingZeroNote, unknownKeyText, valueHint } from './config-advice.ts';
-import { carryConfigFile, checkConfigPaths, keyError, noteConfigFile } from './config-paths.ts';
+import { checkConfigPaths, keyError, noteConfigFile } from './config-paths.ts';
 import { asWritten, configIssueText, writtenTexts } from './config-issues.ts';
 import { nodeAt, parseOverride, readYamlConfig, writtenAt, type Place, type Written } from './config-yaml.ts';
 import { ALL_LINEAR, objectShape, schemaAt, TrainConfigSchema, type TrainConfig } from './config-schema.ts';
@@ -449,7 +449,7 @@ function configJson(cfg: object): string | null {
 export function validatedConfig(cfg: object, where: Place): TrainConfig {
   const json = configJson(cfg);
   if (json !== null && validated.get(cfg) === json) return cfg as TrainConfig;
-  return carryConfigFile(cfg, validate(cfg, where));
+  return validate(cfg, where);
 }
 
 /** Each class name as the data's labels are read (readClassNames): one that is no class, or one that is an earlier one, is refused at its line. */

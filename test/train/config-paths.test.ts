@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readTrainConfig } from '../../src/train/config.ts';
+import { loadTrainConfig, readTrainConfig, validatedConfig } from '../../src/train/config.ts';
 import { checkConfigPaths, keyPlaces } from '../../src/train/config-paths.ts';
 import { dryRun } from '../../src/train/dry-run.ts';
 import { setupRun } from '../../src/train/setup.ts';
@@ -208,4 +208,20 @@ test('a folder given for a data split names the file of that split in it, or, ho
   fs.writeFileSync(path.join(raw, 'export.csv'), 'text\nhello\n');
   assert.throws(() => check('model: model\ndata: {train: raw-data}\n'),
     { message: `${f}:2:8: data.train: ${raw}: a folder, not a data file (it holds no train.jsonl: give a data file in it, or, for a folder of raw data, make one with mistral-tune prepare --input ${raw} --out NEW_FOLDER)` });
+});
+
+test("a library caller's copy of a loaded config keeps its paths and where they were read from (the Hub id hint)", () => {
+  const sub = path.join(dir, 'spread');
+  fs.mkdirSync(sub, { recursive: true });
+  const file = path.join(sub, 'c.yaml');
+  fs.writeFileSync(file, 'model: mistralai/Mistral-7B-v0.1\ndata:\n  train: data/x.jsonl\noutput_dir: out\n');
+  const cfg = loadTrainConfig(file);
+  const hub = /model: .*: model folder not found \(set model; if mistralai\/Mistral-7B-v0\.1 is a Hugging Face Hub id, download/;
+  for (const copy of [cfg, { ...cfg, max_steps: 1 }, { ...cfg, optimizer: { ...cfg.optimizer, lr: 1e-4 } }, JSON.parse(JSON.stringify(cfg)) as typeof cfg]) {
+    // relative paths were read from the config's folder at load: a copy holds them resolved
+    assert.equal(copy.data.train, path.join(sub, 'data', 'x.jsonl'));
+    assert.equal(copy.output_dir, path.join(sub, 'out'));
+    // the copy was validated again (its defaults filled), and the hint that needs the config's folder was lost
+    assert.throws(() => checkConfigPaths(validatedConfig(copy, 'test')), hub);
+  }
 });
