@@ -27,8 +27,8 @@ export interface ConnectionLimits {
 const DEFAULT_RESERVE = 16;
 export const CONNECTION_LIMITS: ConnectionLimits = { max: 256, headerMs: 10_000, reserve: DEFAULT_RESERVE, stallMs: 120_000 };
 
-/** `given` over the defaults, or a UserError naming the key that is no positive whole number (a timer's at most). */
-export function connectionLimits(given: Partial<ConnectionLimits> = {}): ConnectionLimits {
+/** `given` over the defaults, or a UserError naming the key (under `name`, the option as its caller writes it) that is no positive whole number (a timer's at most). */
+export function connectionLimits(given: Partial<ConnectionLimits> = {}, name = 'connectionLimits'): ConnectionLimits {
   // a key given as undefined takes the default, as an absent one does
   const timers = {
     max: given.max ?? CONNECTION_LIMITS.max,
@@ -37,12 +37,12 @@ export function connectionLimits(given: Partial<ConnectionLimits> = {}): Connect
   };
   for (const [key, value] of Object.entries(timers)) {
     if (!(Number.isInteger(value) && value > 0 && value <= 2 ** 31 - 1)) {
-      throw new UserError(`must be a positive whole number up to ${2 ** 31 - 1}, got ${value}`, `connectionLimits.${key}`);
+      throw new UserError(`must be a positive whole number up to ${2 ** 31 - 1}, got ${value}`, `${name}.${key}`);
     }
   }
   const reserve = given.reserve ?? Math.min(DEFAULT_RESERVE, timers.max - 1);
   if (!(Number.isInteger(reserve) && reserve >= 0 && reserve < timers.max)) {
-    throw new UserError(`must be a whole number from 0 to max - 1 (${timers.max - 1}), got ${reserve}`, 'connectionLimits.reserve');
+    throw new UserError(`must be a whole number from 0 to max - 1 (${timers.max - 1}), got ${reserve}`, `${name}.reserve`);
   }
   return { ...timers, reserve };
 }

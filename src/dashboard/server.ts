@@ -2,7 +2,6 @@
 // node_modules), the files of the given runs read-only, and a server-sent-event stream that follows each
 // run's metrics.jsonl, config.yaml and report.json by polling, each tick the runs that changed (poll-plan.ts), and
 // the runs that appear meanwhile where the caller finds runs (`findRuns`: the CLI's folders of runs), added live.
-import { needArg } from '../util/api-args.ts';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -13,8 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.ts';
 import { emptyPath } from '../util/empty-path.ts';
 import { libraryWords, type OptionWords } from '../util/option-words.ts';
-import { capConnections, connectionLimits, serverTimeouts, type ConnectionLimits } from './connections.ts';
-import { allowHostProblem, canonicalHost, hostProblem } from './host-names.ts';
+import { capConnections, serverTimeouts } from './connections.ts';
+import { checkDashboardOptions, type DashboardOptions } from './options.ts';
+import { canonicalHost } from './host-names.ts';
 import { info, warn } from '../util/log.ts';
 import { oneLine } from '../util/json-file.ts';
 import { PollPlan } from './poll-plan.ts';
@@ -23,26 +23,7 @@ import { realpath, requestPath, resolveInside, safeSegments } from './safe-path.
 import { SseHub, eventBytes, type SseEvent } from './sse.ts';
 import { assetType, runFileType, sendFile, sendText } from './static.ts';
 
-export interface DashboardOptions {
-  /** Run directories (each holds, or will hold, metrics.jsonl, config.yaml, report.json). */
-  runs: string[];
-  /** 0 (the default) picks any free port. */
-  port?: number;
-  /** Default 127.0.0.1. Anything else exposes the runs to whoever can reach that address (warned). */
-  host?: string;
-  /** Host-header names answered besides this machine's own names and addresses (e.g. a DNS name of it). */
-  allowHosts?: string[];
-  /** How often the runs that changed (and a few others in turn: poll-plan.ts) are read, in ms (default 250). */
-  pollMs?: number;
-  /** How many connections, and how long a request header may take (connections.ts); the defaults suit any use. */
-  connectionLimits?: Partial<ConnectionLimits>;
-  /** Finds run folders again (the CLI: those under ./runs, or under a folder of runs given), every `findRunsMs`: each not
-   * shown yet is added to the dashboard and to the open pages, as a train started after the dashboard makes one. */
-  findRuns?: () => string[];
-  /** How often `findRuns` is called, in ms (default 1500: a directory walk of bounded depth, so an idle dashboard's cost
-   * stays small). */
-  findRunsMs?: number;
-}
+export type { DashboardOptions } from './options.ts';
 
 export interface Dashboard {
   url: string;
@@ -67,35 +48,16 @@ const READ_SLICE_BYTES = 1 << 20;
 /** Bytes of metrics.jsonl files read per poll, all runs together: 40 runs of 2 MB held the server 5 s before it
  * listened, and each tick after for as long; the runs past the budget are read at the ticks that follow at once. */
 const TICK_READ_BYTES = 2 << 20;
-/** The longest delay setTimeout takes; a longer one fires after 1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Run files open as inert documents: a hostile SVG or HTML in a run dir cannot run script here. */
 const RUN_FILE_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
 
 /** Serves the runs' dashboard; errors and warnings name the options in the caller's `words` (the CLI's --port, FLAG_WORDS). */
 export async function startDashboard(opts: DashboardOptions, words: OptionWords = libraryWords('startDashboard')): Promise<Dashboard> {
-  needArg('startDashboard', 'options', opts, 'object', { hint: "an object such as {runs: ['runs/my-run']}" });
-  needArg('startDashboard', 'options.runs', opts.runs, 'string[]', { hint: 'a list of run folders' });
-  if (opts.runs.length === 0) throw new UserError('no run directories given');
-  const givenHost = opts.host ?? '127.0.0.1';
-  const badHost = hostProblem(givenHost);
-  if (badHost) throw new UserError(badHost, words.say('host'));
-  const host = canonicalHost(givenHost);
-  const port = opts.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`port must be an integer in 0..65535, got ${port}`);
-  // NaN, 0, a negative number or one past a timer's range (2^31 - 1) is a 1 ms timer: the runs polled without pause
-  const pollMs = timerMs(opts.pollMs ?? 250, 'pollMs');
-  const findRunsMs = timerMs(opts.findRunsMs ?? 1500, 'findRunsMs');
-  if (opts.findRuns !== undefined) needArg('startDashboard', 'options.findRuns', opts.findRuns, 'function', { hint: 'a function returning run folders' });
-  const limits = connectionLimits(opts.connectionLimits);
+  const { host, port, pollMs, findRunsMs, limits } = checkDashboardOptions(opts, words);
   const watchers = makeWatchers(opts.runs);
   const runs = watchers.map((w) => w.info);
   const assets = assetTable();
   const hub = new SseHub();
-  for (const name of opts.allowHosts ?? []) {
-    const problem = allowHostProblem(name);
-    if (problem) throw new UserError(problem, 'allowHosts');
-  }
   const allowed = allowedHostNames(host, opts.allowHosts ?? []);
 
   const snapshot = (): SseEvent[] => [{ type: 'hello', data: { runs } }, ...watchers.flatMap((w) => w.snapshot())];
@@ -316,12 +278,6 @@ export function writeJsonArray(res: Pick<http.ServerResponse, 'write' | 'end' | 
     res.end(i === 0 ? '[]' : ']');
   };
   next();
-}
-
-/** `ms` as a timer's delay, or a UserError naming the option `name`. */
-function timerMs(ms: number, name: string): number {
-  if (!(ms > 0 && ms <= MAX_TIMER_MS)) throw new UserError(`must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${ms}`, name);
-  return ms;
 }
 
 /** The real path of the run directory `d`, or a UserError saying why it is none (the CLI asks in command-line order). */

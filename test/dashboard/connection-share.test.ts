@@ -93,7 +93,7 @@ test('connectionLimits.reserve must be a whole number below max; stallMs a posit
   for (const [limits, key] of [[{ max: 4, reserve: 4 }, 'reserve'], [{ reserve: -1 }, 'reserve'], [{ stallMs: 0 }, 'stallMs']] as const) {
     const e = await startDashboard({ runs: [process.cwd()], connectionLimits: limits }).then(async (d) => void (await d.close()), (err: unknown) => err);
     assert.ok(isUserError(e), `${JSON.stringify(limits)} refused`);
-    assert.match((e as Error).message, new RegExp(`^connectionLimits\\.${key}: must be a `));
+    assert.match((e as Error).message, new RegExp(`^startDashboard: options\\.connectionLimits\\.${key}: must be a `));
   }
   // a small cap without a reserve given keeps one connection for streams
   await (await startDashboard({ runs: [process.cwd()], connectionLimits: { max: 1 } })).close();

@@ -270,17 +270,25 @@ test('bad options are UserErrors that say what and where', async () => {
     // one that started after all is closed, so the test fails rather than waits on its server for ever
     await assert.rejects(p.then(async (d) => (await d.close(), d)), (e: unknown) => isUserError(e) && re.test((e as Error).message));
   };
-  await expectUserError(startDashboard({ runs: [] }), /no run directories given/);
+  await expectUserError(startDashboard({ runs: [] }), /^startDashboard: options\.runs is an empty list: give at least one run folder/);
+  // a library call was told of "an empty run directory argument", the CLI's words, without the function or the option
+  await expectUserError(startDashboard({ runs: [tmp.dirs[0]!, ''] }), /^startDashboard: options\.runs\[1\] is "", which names no folder: give a run folder/);
+  // a misspelt key was ignored (poll_ms: polled every 250 ms), an ill-typed one read char by char (allowHosts: 'a.lan')
+  await expectUserError(startDashboard({ runs: tmp.dirs, poll_ms: 50 } as never), /^startDashboard: options\.poll_ms is no option: write options\.pollMs/);
+  await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: 'a.lan' } as never), /^startDashboard: options\.allowHosts is "a\.lan": give a list of host names$/);
+  await expectUserError(startDashboard({ runs: tmp.dirs, connectionLimits: { stall_ms: 5 } } as never), /^startDashboard: options\.connectionLimits\.stall_ms is no option: write options\.connectionLimits\.stallMs/);
+  await expectUserError(startDashboard({ runs: tmp.dirs, port: '80' } as never), /^startDashboard: options\.port is "80": give an integer from 0 to 65535/);
+  await expectUserError(startDashboard({ runs: tmp.dirs, pollMs: -1 }), /^startDashboard: options\.pollMs is -1: give a positive number of milliseconds/);
   await expectUserError(startDashboard({ runs: ['/nonexistent/run'] }), /^\/nonexistent\/run: no such run directory/);
   await expectUserError(startDashboard({ runs: [path.join(tmp.dirs[0]!, 'metrics.jsonl')] }), /metrics\.jsonl: not a directory/);
-  await expectUserError(startDashboard({ runs: tmp.dirs, port: 70000 }), /port must be an integer in 0\.\.65535/);
+  await expectUserError(startDashboard({ runs: tmp.dirs, port: 70000 }), /^startDashboard: options\.port is 70000: give an integer from 0 to 65535/);
   // a name with its port would never equal a Host header's name: every request would get 403
-  await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['mybox.lan:8765'] }), /^allowHosts: "mybox\.lan:8765" has a port; give the name alone \(mybox\.lan\)/);
+  await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['mybox.lan:8765'] }), /^startDashboard: options\.allowHosts: "mybox\.lan:8765" has a port; give the name alone \(mybox\.lan\)/);
   await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['[fe80::1]:80'] }), /has a port; give the name alone \(\[fe80::1\]\)/);
   await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['http://mybox.lan'] }), /"http:\/\/mybox\.lan" is no host name or address/);
   // names no Host header can hold were taken and matched nothing: every request so addressed refused (403) without a word
-  await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['a.lan,b.lan'] }), /^allowHosts: "a\.lan,b\.lan" is no host name or address: give one name each time \(a\.lan, then b\.lan\)$/);
-  await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['*.lan'] }), /^allowHosts: "\*\.lan" is no host name or address: there are no wildcards, give each name$/);
+  await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['a.lan,b.lan'] }), /^startDashboard: options\.allowHosts: "a\.lan,b\.lan" is no host name or address: give one name each time \(a\.lan, then b\.lan\)$/);
+  await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['*.lan'] }), /^startDashboard: options\.allowHosts: "\*\.lan" is no host name or address: there are no wildcards, give each name$/);
   // a comma with one name or none is no list: the rule for a name (it said "give one name each time ()")
   for (const bad of ['-box', 'a..b', 'a%b', ',', 'a.lan,']) await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: [bad] }), /is no host name or address; give one such as mybox\.lan$/);
   const port = Number(new URL(dash.url).port);
