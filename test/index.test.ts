@@ -93,6 +93,12 @@ test('library functions given missing or ill-typed arguments say which, naming t
     ['exportMergedAdapter', [{ adapter: 'a', out: 'o', maxShardBytes: '5GB' }], /^exportMergedAdapter: options\.maxShardBytes must be a positive number of bytes/],
     ['resolveEvalTarget', [], /^resolveEvalTarget: options is missing/],
     ['evaluateLoss', [], /^evaluateLoss: model is missing/],
+    // TypeErrors from inside before ("reading 'lmHead'", "reading 'decodesByteTokens'" at the first push)
+    ['isClassificationOnly', [], /^isClassificationOnly: model is missing: give loadModel/],
+    ['isClassificationOnly', [{}], /^isClassificationOnly: model is an object that is no model/],
+    ['modelTask', ['/models/m', null, null], /^modelTask: model is "\/models\/m": give loadModel/],
+    ['createTextStream', [], /^createTextStream: tokenizer is missing: give loadTokenizer/],
+    ['createTextStream', [{ decode: () => '', idToToken: () => null, decodesByteTokens: false }], /^createTextStream: write is missing: give a function/],
     ['evaluateClassification', [], /^evaluateClassification: model is missing/],
     // validated as a config file is (train-plain-config.test): each missing key named
     ['train', [{}], /^train: model: missing .*; data: missing/],

@@ -9,6 +9,7 @@ import { readingUnchanged, type FolderReader } from '../export/read-unchanged.ts
 import { modelFolder, requireModelFolder } from '../train/config.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import type { MistralModel } from '../model/mistral.ts';
+import { needModel } from '../model/model-arg.ts';
 import { modelConfigFile, type MistralConfig } from '../model/config.ts';
 import { parseLabels } from '../model/config-head.ts';
 import { cardClassNames } from '../model/adapter-card.ts';
@@ -220,6 +221,7 @@ interface TaskFacts {
  * never trained with it: the loss would mean nothing), a CAUSAL_LM adapter for classification.
  */
 export function modelTask(model: MistralModel, adapter: AdapterInfo | null, given: EvalTask | null, where?: string, words: OptionWords = libraryWords('modelTask')): EvalTask {
+  needModel('modelTask', model);
   return decideTask({ adapterTaskType: adapter?.taskType ?? null, classifierOnly: isClassificationOnly(model), configTask: model.cfg.task }, given, where, words);
 }
 

@@ -2,6 +2,8 @@
 // head predicts labels, not text. Generation refuses it and evaluation scores it as a classifier.
 import type { MistralConfig } from './config.ts';
 import type { MistralModel } from './mistral.ts';
+import { badArgument } from '../util/api-args.ts';
+import { UserError } from '../util/errors.ts';
 import { HF_NAMES } from './names.ts';
 import { fromCheckpointHeader } from './safetensors-checkpoint.ts';
 
@@ -11,6 +13,9 @@ import { fromCheckpointHeader } from './safetensors-checkpoint.ts';
  * project with, but was never trained to).
  */
 export function isClassificationOnly(model: Pick<MistralModel, 'score' | 'weights' | 'cfg'>): boolean {
+  // a library caller's folder path or nothing was a TypeError inside ("reading 'lmHead'")
+  if (typeof model !== 'object' || model === null) throw badArgument('isClassificationOnly', 'model', model, 'loadModel(folder, {backend})');
+  if (typeof model.weights !== 'object' || typeof model.cfg !== 'object') throw new UserError('model is an object that is no model: give loadModel(folder, {backend})', 'isClassificationOnly');
   return model.score !== null && (!model.weights.lmHead || model.cfg.task === 'classification');
 }
 

@@ -6,6 +6,7 @@
 // <0xFF> may follow; a trailing half character of another decoder (byte-level's U+FFFD until complete); and trailing
 // spaces, which a tokenizer with clean_up_tokenization_spaces removes when punctuation follows (" ." → "."). Written
 // at once, the text decoded next no longer began with what was written, and nothing more came out until end().
+import { needArg } from '../util/api-args.ts';
 import { byteOfToken } from './byte-fallback.ts';
 import type { Tokenizer } from './types.ts';
 
@@ -24,6 +25,9 @@ export interface TextStream {
 }
 
 export function createTextStream(tokenizer: StreamTokenizer, write: (text: string) => void): TextStream {
+  // a missing tokenizer failed at the first push ("reading 'decodesByteTokens'"), a missing write at the first text
+  needArg('createTextStream', 'tokenizer', tokenizer, 'object', { hint: 'loadTokenizer(folder)' });
+  needArg('createTextStream', 'write', write, 'function', { hint: 'a function that writes each piece of text, e.g. (t) => process.stdout.write(t)' });
   const ids: number[] = [];
   let shown = '';
   const show = (text: string): void => {
