@@ -16,8 +16,11 @@ export interface TrainAsyncOptions extends TrainOptions {
    * it with `resume: true`), as after Ctrl-C of `mistral-tune train`.
    */
   signal?: AbortSignal;
-  /** Called after each optimizer step (its metrics row written); an error it throws stops the run as an abort does, with that error. */
-  onStep?: (step: StepDone) => void;
+  /**
+   * Called after each optimizer step (its metrics row written); a promise it returns is awaited before the next step. An
+   * error it throws (or a promise it returns rejects with) stops the run as an abort does, with that error.
+   */
+  onStep?: (step: StepDone) => unknown;
 }
 
 const FN = 'trainAsync';
@@ -35,7 +38,7 @@ export async function trainAsync(config: TrainConfig, opts: TrainAsyncOptions = 
   while (!r.done) {
     let stop: { error: unknown } | null = null;
     try {
-      onStep?.(r.value);
+      await onStep?.(r.value);
       await new Promise((resolve) => setImmediate(resolve)); // timers, I/O and signal handlers run here
       signal?.throwIfAborted();
     } catch (error) {

@@ -68,6 +68,8 @@ test('trainAsync: an aborted run stops at the step, unlocked, and resumes to the
     assert.ok(!fs.existsSync(path.join(cfg.output_dir, 'report.json')), 'the run did not finish');
     // an error of onStep stops it the same way, with that error
     await assert.rejects(trainAsync(cfg, { resume: true, onStep: () => { throw new Error('callback failed'); } }), /callback failed/);
+    // and a promise it returns is awaited: one that rejects stops it (it was left unhandled, the process ended by it)
+    await assert.rejects(trainAsync(cfg, { resume: true, onStep: async () => { await new Promise((r) => setTimeout(r, 1)); throw new Error('async callback failed'); } }), /async callback failed/);
     const r = await trainAsync(cfg, { resume: true }); // the lock was released both times
     assert.equal(r.steps, 4);
     const whole = outcome(path.join(dir, 'whole'));
