@@ -90,6 +90,9 @@ test('library functions given missing or ill-typed arguments say which, naming t
     // taken by its truthiness before: 'yes' merged, and so did 'false'
     ['exportRun', [{ run: 'r', out: 'o', merge: 'false' }], /^exportRun: options\.merge is "false": give true or false/],
     ['exportMergedAdapter', [{ out: 'o' }], /^exportMergedAdapter: options\.adapter is missing/],
+    // transformers' save_pretrained(max_shard_size=...) spelling was ignored: an export meant to be sharded was not
+    ['exportRun', [{ run: 'r', out: 'o', max_shard_size: '1GB' }], /^exportRun: options\.max_shard_size is no option: write options\.maxShardBytes, a number of bytes/],
+    ['exportMergedAdapter', [{ adapter: 'a', out: 'o', max_shard_size: 1e9 }], /^exportMergedAdapter: options\.max_shard_size is no option: write options\.maxShardBytes/],
     ['exportMergedAdapter', [{ adapter: 'a', out: 'o', maxShardBytes: '5GB' }], /^exportMergedAdapter: options\.maxShardBytes must be a positive number of bytes/],
     ['resolveEvalTarget', [], /^resolveEvalTarget: options is missing/],
     ['evaluateLoss', [], /^evaluateLoss: model is missing/],

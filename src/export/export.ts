@@ -25,7 +25,7 @@ import { copyCheckedFile, copyRegularFile } from '../util/regular-file.ts';
 import { WRITTEN_RECORD } from '../util/written-record.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { readUnchanged } from './read-unchanged.ts';
-import { needShardBytes } from './shard-size.ts';
+import { needShardBytes, SHARD_SIZE_HINTS } from './shard-size.ts';
 import { writeMergedFolder } from './merged-folder.ts';
 import { writeOutputFolder, type ExportKind } from './output-folder.ts';
 export { MIN_SHARD_BYTES, parseShardSize } from './shard-size.ts'; // a leaf, so that the CLI checks the flag before it loads this
@@ -151,7 +151,7 @@ export const mergeCall = (w: OptionWords): string => (w.cli ? 'export --merge' :
 export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords('exportRun')): ExportResult {
   needArg('exportRun', 'options', opts, 'object');
   // {merged: true} exported the adapter alone, without a word
-  refuseMisspelledKeys('exportRun', 'options', opts, optionKeys<ExportOptions>()(['run', 'out', 'merge', 'best', 'maxShardBytes', 'backend', 'device', 'precision']));
+  refuseMisspelledKeys('exportRun', 'options', opts, optionKeys<ExportOptions>()(['run', 'out', 'merge', 'best', 'maxShardBytes', 'backend', 'device', 'precision']), SHARD_SIZE_HINTS);
   needPath('exportRun', 'options.run', opts.run, 'folder', 'the run folder train wrote');
   needPath('exportRun', 'options.out', opts.out, 'folder', 'the folder to write');
   // a caller in plain JavaScript: merge 'yes' (or 'false') was taken by its truthiness

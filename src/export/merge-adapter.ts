@@ -23,7 +23,7 @@ import { libraryWords, type OptionWords } from '../util/option-words.ts';
 import { writeMergedFolder } from './merged-folder.ts';
 import { outputPath, refuseOutputIn } from './out-path.ts';
 import { readUnchanged } from './read-unchanged.ts';
-import { needShardBytes } from './shard-size.ts';
+import { needShardBytes, SHARD_SIZE_HINTS } from './shard-size.ts';
 import { withRunFolderLocks } from './run-folder-lock.ts';
 import { writeOutputFolder } from './output-folder.ts';
 
@@ -52,7 +52,7 @@ export interface MergedAdapterResult {
 export function exportMergedAdapter(opts: MergedAdapterOptions, words: OptionWords = libraryWords('exportMergedAdapter')): MergedAdapterResult {
   const fn = 'exportMergedAdapter';
   needArg(fn, 'options', opts, 'object', { hint: "an object such as {adapter: 'my-adapter', out: 'merged'}" });
-  refuseMisspelledKeys(fn, 'options', opts, optionKeys<MergedAdapterOptions>()(['adapter', 'model', 'out', 'maxShardBytes', 'backend', 'device', 'precision']));
+  refuseMisspelledKeys(fn, 'options', opts, optionKeys<MergedAdapterOptions>()(['adapter', 'model', 'out', 'maxShardBytes', 'backend', 'device', 'precision']), SHARD_SIZE_HINTS);
   needPath(fn, 'options.adapter', opts.adapter, 'folder', 'the PEFT adapter folder to merge');
   needPath(fn, 'options.out', opts.out, 'folder', 'the folder to write');
   if (opts.model !== undefined) needPath(fn, 'options.model', opts.model, 'folder', 'the base model folder');

@@ -27,6 +27,11 @@ export function parseShardSize(text: string): number {
   return bytes;
 }
 
+/** What to write for transformers' max_shard_size (save_pretrained's, and the CLI's --max-shard-size), which no did-you-mean reaches: it was ignored. */
+export const SHARD_SIZE_HINTS: Readonly<Record<string, string>> = {
+  max_shard_size: "write options.maxShardBytes, a number of bytes (transformers' max_shard_size, the CLI's --max-shard-size)",
+};
+
 /** The library's check of `fn`'s options.maxShardBytes, where given: a positive whole number of bytes. */
 export function needShardBytes(fn: string, maxShardBytes: number | undefined): void {
   if (maxShardBytes !== undefined && !(Number.isSafeInteger(maxShardBytes) && maxShardBytes > 0)) {
