@@ -235,6 +235,9 @@ test('a model argument that is no model (a tokenizer, a folder\'s path), a model
     ['generate', ['models/mistral-7b', [1], { maxNewTokens: 2 }], 'generate: model is "models/mistral-7b": give loadModel(folder, {backend})'],
     ['evaluateLoss', [tok, [{ inputIds: [1, 2] }], { batchSize: 1 }], 'evaluateLoss: model is a tokenizer: give loadModel(folder, {backend})'],
     ['evaluateClassification', [tok, [], 1], 'evaluateClassification: model is a tokenizer: give loadModel(folder, {backend})'],
+    // a single row was a TypeError ("rows is not iterable"); a file given for the folder mkdir's EEXIST, a plain Error
+    ['evaluateLoss', [model, { inputIds: [1, 2] }, { batchSize: 1 }], 'evaluateLoss: rows is an object: give a list of token rows, as loadTokenRows(file).rows holds them'],
+    ['saveModelFolder', [model, TINY_BASE + '/config.json', { sourceDir: null, head: 'causal' }], `saveModelFolder: the output folder ${JSON.stringify(TINY_BASE + '/config.json')} is a file: give the folder to write`],
     ['createAdapter', [tok, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj'], useRslora: false }], 'createAdapter: model is a tokenizer: give loadModel(folder, {backend})'],
     ['loadAdapter', [{ cfg: {} }, path.join(TINY, 'adapter_init'), { trainable: false }], 'loadAdapter: model is an object that is no model: give loadModel(folder, {backend})'],
     ['saveModelFolder', [tok, out, { sourceDir: null, head: 'causal' }], 'saveModelFolder: model is a tokenizer: give loadModel(folder, {backend})'],

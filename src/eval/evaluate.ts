@@ -2,7 +2,7 @@
 // (Σ NLL of every target token / their count), so the result does not depend on batch size or padding
 // (a longrope model's rows are batched by rope regime for that: regimeBatches).
 // A NaN or infinite loss is an error naming its rows, never a number (or JSON null) in a report.
-import { needArg, needInteger, optionKeys, refuseMisspelledKeys } from '../util/api-args.ts';
+import { badArgument, needArg, needInteger, optionKeys, refuseMisspelledKeys } from '../util/api-args.ts';
 import { countTargets, type TokenRow } from '../data/batch.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import { needModel } from '../model/model-arg.ts';
@@ -31,6 +31,8 @@ export function evaluateLoss(model: MistralModel, rows: Iterable<TokenRow>, opts
   refuseMisspelledKeys('evaluateLoss', 'options', opts, optionKeys<EvaluateOptions>()(['batchSize', 'onBatch']));
   needInteger('evaluateLoss', 'options.batchSize', opts.batchSize, 1, { what: ROWS_PER_BATCH });
   needModel('evaluateLoss', model);
+  // a single row, or nothing, was a TypeError from inside ("rows is not iterable")
+  if (typeof (rows as Partial<Iterable<TokenRow>> | null | undefined)?.[Symbol.iterator] !== 'function') throw badArgument('evaluateLoss', 'rows', rows, 'a list of token rows, as loadTokenRows(file).rows holds them');
   let sum = 0, count = 0, done = 0;
   for (const { rows: batch, indices } of regimeBatches(model, rows, opts.batchSize)) {
     const r = model.loss(model.collate(batch));

@@ -92,6 +92,8 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
       'mergeLora(model) first to save the merged model, or saveAdapter(model, folder, …) to save the adapter', 'saveModelFolder');
   }
   if (opts.head === 'classification') needHeadLabels('saveModelFolder', opts.labels, model.scoreHead().numLabels);
+  // a file in the folder's place was a plain Error from mkdir (EEXIST)
+  if (fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) throw new UserError(`the output folder ${JSON.stringify(dir)} is a file: give the folder to write`, 'saveModelFolder');
   makeFolders(dir);
   const be = model.backend;
   const maxShard = opts.maxShardBytes ?? DEFAULT_SHARD_BYTES;
