@@ -83,7 +83,8 @@ export function scheduleKwargsProblem(type: ScheduleType, kwargs: ScheduleKwargs
   const v = (k: ScheduleKwarg): unknown => kwargs[k];
   const fraction = 'a fraction of the peak learning rate, from 0 to 1';
   const range: Array<[ScheduleKwarg, (x: number) => boolean, string]> = [
-    ['num_cycles', (x) => x > 0, 'a number above 0'],
+    // (0: transformers' cosines stay at the peak after the warmup, constant_with_warmup's schedule)
+    ['num_cycles', (x) => x >= 0, 'a number, 0 or more'],
     ['power', (x) => x > 0, 'a number above 0'],
     // (one pair of brackets: the "(got …)" that follows is the other)
     ['lr_end', (x) => x >= 0 && x < peak, `a learning rate from 0 to below the peak, optimizer.lr ${peak}, as transformers requires`],

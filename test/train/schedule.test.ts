@@ -62,7 +62,9 @@ test('a schedule argument of another type, or out of its range, is refused at it
   assert.match(refusal('optimizer: {lr: 1e-4}\nschedule: {type: polynomial, lr_end: 1e-4}\n'), /^c\.yaml:4:\d+: schedule\.lr_end: must be a learning rate from 0 to below the peak, optimizer\.lr 0\.0001/);
   assert.match(refusal('optimizer: {lr: 1e-8}\nschedule: {type: polynomial}\n'), /schedule\.lr_end: is 1e-7 \(transformers' default\), not below the peak, optimizer\.lr 1e-8/);
   assert.match(refusal('schedule: {type: cosine_with_min_lr, min_lr_rate: 1.5}\n'), /schedule\.min_lr_rate: must be a fraction of the peak learning rate, from 0 to 1 \(got 1\.5\)/);
-  assert.match(refusal('schedule: {type: cosine_with_restarts, num_cycles: 0}\n'), /schedule\.num_cycles: must be a number above 0 \(got 0\)/);
+  // num_cycles 0 is transformers' peak after the warmup (before: refused, "must be a number above 0"); below 0 is refused
+  assert.equal(refusal('schedule: {type: cosine_with_restarts, num_cycles: 0}\n'), 'accepted');
+  assert.match(refusal('schedule: {type: cosine, num_cycles: -0.5}\n'), /schedule\.num_cycles: must be a number, 0 or more \(got -0\.5\)/);
   assert.match(refusal('schedule: {type: inverse_sqrt, timescale: 2.5}\n'), /schedule\.timescale:/);
   assert.match(refusal('schedule: {type: polynomial, power: "2"}\n'), /schedule\.power:/);
   assert.equal(refusal('schedule: {type: polynomial, power: 2, lr_end: 1e-6}\n'), 'accepted');
