@@ -4,7 +4,8 @@
 // with tied embeddings and for classification with the model's own head; a DoRA classification adapter with weight
 // decay on its factors, magnitudes and head; lora_dropout on LoRA and DoRA (PEFT's modules drawing our run's masks, so
 // the test holds where dropout applies, its scale, DoRA's W·dropout(x) term and the seed of every step, micro-batch,
-// layer and projection); packing as TRL's padding-free batches reach transformers (positions restart per row,
+// layer and projection, also for a step of fewer micro-batches than grad_accum at an epoch's end and max_steps across
+// epochs); packing as TRL's padding-free batches reach transformers (positions restart per row,
 // block-diagonal attention); rows over max_seq_len truncated; rows without labels. Each step's loss, lr and grad norm,
 // and every final tensor, within 1e-5 relative (they land at 2.6e-6 or below). An element whose gradient is near 0 can
 // carry float32 rounding further through Adam's g / (|g| + eps): another draw of these rows put one at 8e-5 (|g| 8e-8
