@@ -133,7 +133,7 @@ export const TrainConfigSchema = z.object({
   overflow: z.enum(['truncate', 'drop']).default('truncate').describe('what happens to a longer example'),
   packing: z.boolean().default(false).describe("pack several examples per sequence (attention does not cross them), once, as TRL's SFTTrainer(packing=True) packs them"),
   shuffle: z.boolean().default(true).describe("seeded shuffle each epoch, in HF's Trainer's order for the same seed; false = file order"),
-  group_by_length: z.boolean().default(false).describe("batch examples of similar length together (needs shuffle), in HF's group_by_length order for the same seed"),
+  group_by_length: z.boolean().default(false).describe("batch examples of similar length together (needs shuffle), in HF's group_by_length order for the same seed (from the second epoch on only with lora.dropout 0: HF's later orders follow its dropout draws)"),
   grad_clip: z.number().positive().nullable().default(1).describe('clip the global gradient norm to this (null = off)'),
   activation_checkpointing: z.boolean().default(false).describe('keep only each decoder layer\'s input and recompute the layer in the backward: less activation memory, one more forward of the layers'),
   eval: z.object({
