@@ -112,6 +112,8 @@ export class MetricsTail {
   private lineEnds: LineEndState = { afterCr: false };
   /** Bytes at the start of a file over MAX_WHOLE_READ_BYTES not read (the rows, and line numbers, count from there). */
   skippedBytes = 0;
+  /** How many times the file was found gone or started over (truncated, replaced, rewritten in place): a new run's, maybe. */
+  startsOver = 0;
 
   /** `file` is read only while it is a regular file inside `root` (default: the folder it is in). */
   constructor(readonly file: string, readonly root: string = path.dirname(file)) {}
@@ -191,6 +193,7 @@ export class MetricsTail {
   }
 
   private clear(): void {
+    if (this.exists) this.startsOver++;
     this.held = new CappedRows(NUMERIC_KEYS);
     this.malformedCount = 0;
     this.malformedSamples = [];

@@ -74,7 +74,8 @@ export interface FilesEvent {
 
 export interface BestPayload {
   folder: boolean;
-  /** Whether a poll of this watcher has found best/: one not there now is gone only if so (a run may never have had one). */
+  /** Whether a poll of this watcher has found best/ since metrics.jsonl last started over: one not there now is gone only if
+   * so (a run may never have had one, and a run --overwrite replaced had the one seen). */
   seen: boolean;
   evaluation: { step: number; loss: number } | null;
 }
@@ -103,6 +104,8 @@ export class RunWatcher {
   private beat = { stamp: '', since: 0 };
   private refused: string[] = [];
   private best: BestPayload = { folder: false, seen: false, evaluation: null };
+  /** The tail's startsOver as the last poll found it: a change resets best/'s `seen`. */
+  private metricsStarts = 0;
   /** The run files found too large to read, each said once in the log until it no longer is. */
   private readonly tooLarge = new Set<string>();
   /** Each run file's real path when it is a regular file inside the run (resolveInside), as the last poll took it. */
@@ -139,8 +142,18 @@ export class RunWatcher {
   /** Polls the run's files, reading at most `maxBytes` of metrics.jsonl; returns the events for what changed. */
   poll(maxBytes = Infinity): DashboardEvent[] {
     const events: DashboardEvent[] = [];
-    if (this.pollFiles()) events.push({ type: 'files', data: this.filesEvent() }); // first, as in snapshot()
+    let filesChanged = this.pollFiles();
     const update = this.tail.poll(maxBytes, this.resolved.get(RUN_LAYOUT.metrics) ?? null); // its real path, taken by pollFiles
+    if (this.tail.startsOver !== this.metricsStarts) {
+      // metrics.jsonl gone or started over (train --overwrite empties the folder): a best/ seen was the run before's, and
+      // one not there now is not gone from this run (it was said to be, of a new run that had written none yet)
+      this.metricsStarts = this.tail.startsOver;
+      if (this.best.seen !== this.best.folder) {
+        this.best = { ...this.best, seen: this.best.folder };
+        filesChanged = true;
+      }
+    }
+    if (filesChanged) events.push({ type: 'files', data: this.filesEvent() }); // first, as in snapshot()
     if (update) events.push({ type: 'metrics', data: this.metricsEvent(update.reset, update.rows) });
     return events;
   }

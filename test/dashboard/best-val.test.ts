@@ -92,3 +92,48 @@ test('after a resume whose val data changed, the lowest is taken over the newest
   const unmarked = [{ step: 1, loss: 1 }, { step: 2, loss: 1.5, data_fingerprint: A }];
   assert.equal(bestValText(unmarked, { folder: true, seen: true, evaluation: null }), 'best val 1 at step 1');
 });
+
+test('a run folder emptied for a new run (train --overwrite) forgets the best/ seen: the new run is not said to have lost one', () => {
+  // before: `seen` stayed true for the watcher's life, and the new run's panel said "best/ is gone (deleted or moved)"
+  // of the best/ of the run --overwrite replaced
+  const dir = fs.realpathSync(tempDir('mt-best-val-overwrite-'));
+  const write = (val: Val[]): void => fs.writeFileSync(path.join(dir, 'metrics.jsonl'), val.map((v) => JSON.stringify({ ...v, split: 'val' })).join('\n') + '\n');
+  write([{ step: 0, loss: 2 }, { step: 1, loss: 1.5 }]);
+  fs.mkdirSync(path.join(dir, 'best'));
+  fs.writeFileSync(path.join(dir, 'best', 'evaluation.json'), JSON.stringify({ step: 1, loss: 1.5 }));
+  const watcher = new RunWatcher({ id: 0, name: 'run', path: dir }, dir);
+  const first = watcher.poll().find((e) => e.type === 'files');
+  assert.deepEqual((first!.data as FilesEvent).best, { folder: true, seen: true, evaluation: { step: 1, loss: 1.5 } });
+  // --overwrite empties the folder, then the new run writes its rows (its first evaluation not yet a best/)
+  for (const name of fs.readdirSync(dir)) fs.rmSync(path.join(dir, name), { recursive: true });
+  const emptied = watcher.poll();
+  const events = emptied.map((e) => e.type);
+  assert.deepEqual(events, ['files', 'metrics'], 'the files event first, as in a snapshot');
+  assert.deepEqual((emptied[0]!.data as FilesEvent).best, { folder: false, seen: false, evaluation: null });
+  const val: Val[] = [{ step: 0, loss: 3 }, { step: 2, loss: 2.5 }];
+  write(val);
+  watcher.poll();
+  const best = (watcher.snapshot()[0]!.data as FilesEvent).best;
+  assert.deepEqual(best, { folder: false, seen: false, evaluation: null });
+  assert.equal(bestValText(val, best), 'no best/: the lowest val loss was 2.5 at step 2');
+  // the new run's own best/ deleted is said to be gone, as before
+  fs.mkdirSync(path.join(dir, 'best'));
+  watcher.poll();
+  fs.rmSync(path.join(dir, 'best'), { recursive: true });
+  watcher.poll();
+  assert.equal(bestValText(val, (watcher.snapshot()[0]!.data as FilesEvent).best), 'best/ is gone (deleted or moved): the lowest val loss was 2.5 at step 2');
+});
+
+test('metrics.jsonl rewritten in place with a new run\'s rows (same file, same size or larger) forgets the best/ seen too', () => {
+  const dir = fs.realpathSync(tempDir('mt-best-val-rewrite-'));
+  const file = path.join(dir, 'metrics.jsonl');
+  fs.writeFileSync(file, JSON.stringify({ step: 1, split: 'val', loss: 1.5 }) + '\n');
+  fs.mkdirSync(path.join(dir, 'best'));
+  const watcher = new RunWatcher({ id: 0, name: 'run', path: dir }, dir);
+  watcher.poll();
+  fs.rmSync(path.join(dir, 'best'), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify({ step: 2, split: 'val', loss: 2.5 }) + '\n' + JSON.stringify({ step: 3, split: 'val', loss: 2.25 }) + '\n');
+  watcher.poll();
+  const best = (watcher.snapshot()[0]!.data as FilesEvent).best;
+  assert.deepEqual(best, { folder: false, seen: false, evaluation: null });
+});
