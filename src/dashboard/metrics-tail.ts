@@ -17,6 +17,7 @@ import { MAX_JSON_DEPTH, jsonTooCostly } from '../util/json-depth.ts';
 import { openResolved, resolveInside } from './safe-path.ts';
 import type { MetricRow } from '../run/metric-row.ts';
 import { CappedRows } from '../run/series-cap.ts';
+import { SetTally } from './assets/val-sets.js';
 
 /** One row of metrics.jsonl: a train step (no `split`) or an evaluation (`split: "val" | "test"`). */
 export type { MetricRow };
@@ -94,6 +95,8 @@ export class MetricsTail {
   partial = false;
 
   private held = new CappedRows(NUMERIC_KEYS);
+  /** The val rows' stretches and sets, of every val row read (held or thinned away). */
+  valSets = new SetTally();
   private offset = 0;
   /** The file's size at the last poll: the read is unfinished while offset is below it. */
   private size = 0;
@@ -131,6 +134,11 @@ export class MetricsTail {
   /** Train rows (no split) read from the file, held or not: the steps logged. */
   get trainRowsRead(): number {
     return this.held.trainRowsRead;
+  }
+
+  /** Rows of a split other than val and test read from the file, held or not (the charts draw none). */
+  get otherRowsRead(): number {
+    return this.held.otherRowsRead;
   }
 
   /** Bytes of the file read so far (0 again when it starts over). */
@@ -195,6 +203,7 @@ export class MetricsTail {
   private clear(): void {
     if (this.exists) this.startsOver++;
     this.held = new CappedRows(NUMERIC_KEYS);
+    this.valSets = new SetTally();
     this.malformedCount = 0;
     this.malformedSamples = [];
     this.exists = false;
@@ -307,7 +316,10 @@ export class MetricsTail {
       boundConfusions(r); // a classifier's test row: its matrix cut to the labels with the most errors
       // its size as held and sent: a test row of 1.3 MB is a few kB once its matrix is cut
       const size = text.length <= MAX_HELD_ROW_CHARS ? text.length : JSON.stringify(r).length;
-      if (size <= MAX_HELD_ROW_CHARS) return void this.held.add(r, this.lineNo, size);
+      if (size <= MAX_HELD_ROW_CHARS) {
+        if (r.split === 'val') this.valSets.add(r);
+        return void this.held.add(r, this.lineNo, size);
+      }
       this.malformed(`holds ${Math.ceil(size / 1024).toLocaleString('en')} KiB, over the ${MAX_HELD_ROW_CHARS >> 10} KiB a row may (with its confusion matrices cut to ${CONFUSION_SHOWN} labels)`, text);
       return;
     }

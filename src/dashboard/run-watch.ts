@@ -18,6 +18,7 @@ import { MAX_DEPTH, tooDeep } from '../util/yaml-plain.ts';
 import { escapeDirectionControls } from './direction-controls.ts';
 import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
 import { MAX_INLINE_BYTES, PARSE_INLINE_BYTES, parseReport, reportParser, type ReportPayload } from './report-parse.ts';
+import type { SetCounts } from './assets/val-sets.js';
 import { isRealFolder, openInside, openResolved, resolveInside, type OpenedFile } from './safe-path.ts';
 
 export interface RunInfo {
@@ -35,6 +36,10 @@ export interface MetricsEvent {
   /** Rows, and train rows (the steps logged), read from the file: more than the rows held once thinned. */
   rowsRead: number;
   trainRowsRead: number;
+  /** Of every row read (the rows sent may be thinned): rows of a split the charts do not draw, and the val rows' stretches
+   * and sets (assets/val-sets.js). */
+  otherRowsRead: number;
+  valSets: SetCounts;
   exists: boolean;
   partial: boolean;
   /** While a large metrics.jsonl is still being read (a slice per poll): how far; `rows` are then those read so far (a
@@ -175,6 +180,8 @@ export class RunWatcher {
       rows,
       rowsRead: t.rowsRead,
       trainRowsRead: t.trainRowsRead,
+      otherRowsRead: t.otherRowsRead,
+      valSets: t.valSets.toJSON(),
       exists: t.exists,
       partial: t.partial,
       reading: t.reading,

@@ -196,6 +196,11 @@ export class CappedRows {
     return this.series.get('train')?.added ?? 0;
   }
 
+  /** Rows of a split other than val and test read, held or not. */
+  get otherRowsRead(): number {
+    return this.series.get('other')?.added ?? 0;
+  }
+
   /** Every row held, in file order. */
   rows(): MetricRow[] {
     return this.rowsAfter(-Infinity);

@@ -45,3 +45,32 @@ test('a run with a new val set at every evaluation draws one val series of point
     tmp.cleanup();
   }
 });
+
+test("a long run's flood notes count every row it wrote, not the rows held after thinning", { skip: SKIP, timeout: 180_000 }, async () => {
+  // before: the panel's "the val data changed N times", the legend's "(N val sets: points only)" and "N rows of split …
+  // not charted" counted the rows the server held, thinned past 8,192 a series: far fewer than the file's
+  const tmp = tempRuns();
+  const dir = path.join(tmp.root, 'long-flood');
+  fs.mkdirSync(dir);
+  const N = 10_000;
+  const lines: string[] = [];
+  for (let step = 1; step <= N; step++) {
+    lines.push(JSON.stringify({ step, loss: 3 - step / N }));
+    lines.push(JSON.stringify({ step, split: 'val', loss: 3.5 - step / N, data_fingerprint: `set-${step}` }));
+    lines.push(JSON.stringify({ step, split: 'dev', loss: 3 }));
+  }
+  fs.writeFileSync(path.join(dir, 'metrics.jsonl'), lines.join('\n') + '\n');
+  try {
+    await onDashboardPage([dir], async (page) => {
+      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard?.charts?.loss?.plot.series.length === 3, undefined, { timeout: 90_000 });
+      const loss = await chartSeries(page, 'loss');
+      assert.deepEqual(loss.map((s) => s.label), ['long-flood train', `long-flood val (${N} val sets: points only)`]);
+      assert.ok(loss[1]!.points.length < N, `the val rows held are thinned: ${loss[1]!.points.length}`);
+      const status = (await page.textContent('article[data-run="0"] .status'))!;
+      assert.match(status, new RegExp(`the val data changed ${N - 1} times: val drawn as points`));
+      assert.match(status, new RegExp(`${N} rows of split "dev" not charted`));
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});

@@ -18,9 +18,12 @@ const setConnection = (s, label) => {
   connection.textContent = label;
 };
 
+/** The val rows' stretches and sets (val-sets.js' SetTally) of a run with none read. */
+const NO_SETS = { stretches: 0, sets: 0, setsOver: false };
+
 /** A run's state on the page until its events come: the run `r` of the server's list (hello or runs), at index `i`. */
 const newRun = (r, i) => ({
-  ...r, color: runColor(i), rows: [], rowsRead: 0, trainRowsRead: 0, exists: false, partial: false, reading: null, skippedBytes: 0,
+  ...r, color: runColor(i), rows: [], rowsRead: 0, trainRowsRead: 0, otherRowsRead: 0, valSets: NO_SETS, exists: false, partial: false, reading: null, skippedBytes: 0,
   malformed: { count: 0, samples: [] }, dirExists: true, locked: false, lockNote: null, refused: [], config: null, report: null, best: null,
 });
 
@@ -155,6 +158,9 @@ function connect() {
     run.rows = d.reset ? d.rows : run.rows.concat(d.rows); // a long run's rows come thinned, anew after each thinning
     run.rowsRead = d.rowsRead;
     run.trainRowsRead = d.trainRowsRead;
+    // counted over every row the run wrote: the rows above may be thinned (the notes said the held rows' counts, short)
+    run.otherRowsRead = d.otherRowsRead ?? 0;
+    run.valSets = d.valSets ?? NO_SETS;
     run.exists = d.exists;
     run.partial = d.partial;
     run.reading = d.reading; // a large metrics.jsonl still being read: its rows come whole once it is

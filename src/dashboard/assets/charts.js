@@ -53,11 +53,14 @@ function chartSeries(def, runs) {
       // the name isolated: its own direction (right-to-left, an override) reorders no word of the label after it
       const label = def.series.length > 1 ? `${isolate(run.name)} ${s.label}` : isolate(run.name);
       const stretches = s.split === null ? [] : setStretches(run.rows.filter((r) => r.split === s.split));
-      if (stretches.length < 2) out.push({ run, s, rows: run.rows, label, set: 0 });
-      else if (stretches.length > MAX_DRAWN_STRETCHES) {
+      // the server's counts, of every val row the run wrote: the rows held may be thinned, fewer stretches (and sets)
+      const read = s.split === 'val' ? run.valSets : null;
+      if (stretches.length > MAX_DRAWN_STRETCHES || (read && read.stretches > MAX_DRAWN_STRETCHES)) {
         // too many to draw apart: every evaluation a point, and no line, which would join losses of two sets
-        out.push({ run, s, rows: run.rows, label: `${label} (${setCount(stretches)} val sets: points only)`, set: 0, pointsOnly: true });
-      } else {
+        const sets = read ? `${read.setsOver ? 'over ' : ''}${Math.max(read.sets, setCount(stretches))}` : setCount(stretches);
+        out.push({ run, s, rows: run.rows, label: `${label} (${sets} val sets: points only)`, set: 0, pointsOnly: true });
+      } else if (stretches.length < 2) out.push({ run, s, rows: run.rows, label, set: 0 });
+      else {
         for (const [i, st] of stretches.entries()) {
           out.push({ run, s, rows: st.rows, label: `${label} (${stretchName(st, i)})`, set: st.set });
         }

@@ -2,7 +2,7 @@
 // confusion matrix (classification), generation samples before/after, and the resolved config.
 import { bestValText } from './best-val.js';
 import { clip, fmt, h, isolate } from './dom.js';
-import { MAX_DRAWN_STRETCHES, setStretches } from './val-sets.js';
+import { MAX_DRAWN_STRETCHES } from './val-sets.js';
 import { sameJson } from './same-json.js';
 
 export class RunPanel {
@@ -85,12 +85,14 @@ function statusLine(r) {
   if (lastVal) parts.push(`val loss ${fmt(lastVal.loss)} at step ${lastVal.step}`);
   const best = bestValText(val, r.best);
   if (best) parts.push(best);
-  const stretches = setStretches(r.rows.filter((x) => x.split === 'val')).length;
+  // counted over every row the run wrote (the server's), not over the rows held, which a long run's are thinned
+  const stretches = r.valSets.stretches;
   if (stretches > MAX_DRAWN_STRETCHES) parts.push(`the val data changed ${stretches - 1} times: val drawn as points, no line joins two sets`);
-  const other = r.rows.filter((x) => x.split !== undefined && x.split !== 'val' && x.split !== 'test');
-  if (other.length) {
-    const splits = [...new Set(other.map((x) => isolate(JSON.stringify(x.split))))];
-    parts.push(`${other.length} row${other.length === 1 ? '' : 's'} of split ${splits.slice(0, 3).join(', ')}${splits.length > 3 ? ', …' : ''} not charted (only train, val and test are)`);
+  const other = r.otherRowsRead;
+  if (other > 0) {
+    // named from the rows held (a thinning may have dropped every row of a split)
+    const splits = [...new Set(r.rows.filter((x) => x.split !== undefined && x.split !== 'val' && x.split !== 'test').map((x) => isolate(JSON.stringify(x.split))))];
+    parts.push(`${other} row${other === 1 ? '' : 's'} of split ${splits.slice(0, 3).join(', ')}${splits.length > 3 ? ', …' : ''} not charted (only train, val and test are)`);
   }
   if (r.reading) {
     const mb = (n) => (n / 2 ** 20).toFixed(0);

@@ -16,7 +16,7 @@ export function setStretches(rows) {
   let stretch = null;
   for (const r of rows) {
     const fp = r.data_fingerprint;
-    if (stretch === null || (fp !== undefined && stretch.fp !== undefined && fp !== stretch.fp)) {
+    if (stretch === null || cuts(stretch.fp, fp)) {
       stretch = { fp, from: r.step, rows: [] };
       out.push(stretch);
     }
@@ -27,6 +27,50 @@ export function setStretches(rows) {
     if (!sets.includes(fp)) sets.push(fp);
     return { set: sets.indexOf(fp) + 1, from, rows: of };
   });
+}
+
+/** Whether a row of val set `fp` starts a stretch after rows of set `current` (undefined: no hash, either one). */
+const cuts = (current, fp) => fp !== undefined && current !== undefined && fp !== current;
+
+/** The most val sets a SetTally names (a hostile file may name millions); past it the count says "over". */
+export const MAX_SETS_TALLIED = 100_000;
+
+/**
+ * The stretches and sets of a split's rows as setStretches counts them, row by row, holding only the sets' names: the
+ * server counts every val row the run wrote (the rows it holds are thinned: series-cap.ts), and the page says those
+ * counts, not the held rows'. `stretches`, `sets` (distinct, the rows without a hash one), `setsOver` (more sets than
+ * MAX_SETS_TALLIED: `sets` is a lower bound).
+ */
+export class SetTally {
+  stretches = 0;
+  setsOver = false;
+  #named = new Set();
+  #current = undefined;
+
+  add(row) {
+    const fp = row.data_fingerprint;
+    if (this.stretches === 0 || cuts(this.#current, fp)) {
+      if (this.stretches > 0) this.#name(this.#current);
+      this.stretches++;
+      this.#current = fp;
+    }
+    this.#current ??= fp;
+  }
+
+  get sets() {
+    return this.#named.size + (this.stretches > 0 && !this.#named.has(this.#current) && !this.setsOver ? 1 : 0);
+  }
+
+  /** As the events carry it. */
+  toJSON() {
+    return { stretches: this.stretches, sets: this.sets, setsOver: this.setsOver };
+  }
+
+  #name(fp) {
+    if (this.#named.has(fp)) return;
+    if (this.#named.size < MAX_SETS_TALLIED) this.#named.add(fp);
+    else this.setsOver = true;
+  }
 }
 
 /**
