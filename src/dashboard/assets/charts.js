@@ -3,6 +3,7 @@
 // A run whose val data changed (a resume given another val file) draws an eval series per stretch of one val set
 // (val-sets.js), named in the legend and its points hollow on every other set: no line joins losses of two sets.
 import { chartKeys } from './chart-keys.js';
+import { thinForChart, thinNote } from './chart-thin.js';
 import { fmt, fmtAxis, isolate } from './dom.js';
 import { MAX_DRAWN_STRETCHES, setCount, setStretches, stretchName } from './val-sets.js';
 
@@ -79,20 +80,32 @@ const layoutKey = (series) => JSON.stringify(series.map((x) => [x.run.id, x.labe
  * appears twice in a series, the later row wins.
  */
 function buildData(def, series) {
-  const steps = new Set();
-  const maps = series.map(({ s, rows }) => {
+  const all = series.map(({ s, rows }) => {
     const m = new Map();
     for (const r of rows) {
       if ((r.split ?? null) !== s.split) continue;
       const v = r[s.field];
       if (typeof v !== 'number' || !Number.isFinite(v)) continue;
       m.set(r.step, v * (def.scale ?? 1));
-      steps.add(r.step);
     }
     return m;
   });
+  // at most MAX_CHART_POINTS drawn, all runs' series together (chart-thin.js)
+  const { maps, drawn, total } = thinForChart(all);
+  const steps = new Set();
+  for (const m of maps) for (const x of m.keys()) steps.add(x);
   const xs = [...steps].sort((a, b) => a - b);
-  return [xs, ...maps.map((m) => xs.map((x) => (m.has(x) ? m.get(x) : null)))];
+  const data = [xs, ...maps.map((m) => xs.map((x) => (m.has(x) ? m.get(x) : null)))];
+  data.thinned = { drawn, total };
+  return data;
+}
+
+/** The chart's title, with what was thinned for drawing (chart-thin.js), set on its plot and its figure's name. */
+function setTitle(chart, data) {
+  const title = chart.def.title + thinNote(data.thinned);
+  const el = chart.plot.root.querySelector('.u-title');
+  if (el && el.textContent !== title) el.textContent = title;
+  chart.el.setAttribute('aria-label', title);
 }
 
 /** Half the largest double: a range within ±it spans a number a double holds. */
@@ -197,6 +210,7 @@ function makePlot(chart, runs, series, data, width = chartWidth(chart.el)) {
     data,
     chart.el,
   );
+  setTitle(chart, data);
   chartKeys(chart.plot, chart.def.title);
   legendKeys(chart.plot);
   if (focus) (focus.area ? chart.plot.over : legendNames(chart.plot).find((n, i) => i > 0 && n.textContent === focus.label))?.focus();
@@ -259,8 +273,10 @@ export function updateCharts(charts, runs) {
     const series = chartSeries(chart.def, runs);
     const data = buildData(chart.def, series);
     if (chart.def.onlyWithData) showIf(chart, data[0].length > 0);
-    if (layoutKey(series) === chart.layout) chart.plot.setData(data);
-    else makePlot(chart, runs, series, data); // a series more or fewer: uPlot's series are set when it is made
+    if (layoutKey(series) === chart.layout) {
+      chart.plot.setData(data);
+      setTitle(chart, data);
+    } else makePlot(chart, runs, series, data); // a series more or fewer: uPlot's series are set when it is made
     if (zoom && data[0].some((x) => x >= zoom.min && x <= zoom.max)) chart.plot.setScale('x', zoom);
   }
 }
