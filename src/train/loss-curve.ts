@@ -43,8 +43,33 @@ export class CurveSeries {
 /** The colours of the val lines, by set (set 1 red, as a run of one set draws it); a run back on a set has its colour. */
 const VAL_COLOURS = ['#d62728', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2'];
 const TRAIN_COLOUR = '#1f77b4';
-/** The height of a legend line; the legend is a column at the top right, above the plot. */
+/** The height of a legend line; the legend is a column at the top right, above the plot, or past LEGEND_ONE_COLUMN
+ * entries (a run whose val data changed: up to 13) two columns under the title, the SVG growing so that the plot keeps
+ * at least MIN_PLOT_HEIGHT (a column of 13 left it 118 of 360 px). */
 const LEGEND_LINE = 14;
+const LEGEND_ONE_COLUMN = 3;
+const MIN_PLOT_HEIGHT = 250;
+/** A legend line's width, estimated (no text is measured in an SVG written here): 7 px a character of 12 px sans-serif. */
+const CHAR_WIDTH = 7;
+
+interface LegendPlace {
+  /** Where each entry's text ends (text-anchor end) and its baseline. */
+  at: Array<{ x: number; y: number }>;
+  /** The legend's bottom: the plot starts below it. */
+  bottom: number;
+}
+
+/** The legend's entries placed at the top right of a `width`-wide SVG whose plot spans x from `left` to `width - right`. */
+function placeLegend(names: readonly string[], width: number, left: number, right: number): LegendPlace {
+  if (names.length <= LEGEND_ONE_COLUMN) return { at: names.map((_, k) => ({ x: width - right, y: 20 + LEGEND_LINE * k })), bottom: 20 + LEGEND_LINE * names.length };
+  // two columns, filled down the first, under the title's line (the left one reaches it)
+  const rows = Math.ceil(names.length / 2);
+  const column = Math.min((width - left - right) / 2, Math.max(...names.map((n) => n.length)) * CHAR_WIDTH + 16);
+  return {
+    at: names.map((_, k) => ({ x: width - right - (k < rows ? column : 0), y: 20 + LEGEND_LINE * (1 + (k % rows)) })),
+    bottom: 20 + LEGEND_LINE * (rows + 1),
+  };
+}
 
 /** The SVG of a train and a val series, each thinned to at most CURVE_POINTS points (CurveSeries); a val line per val set. */
 export function lossCurveSvg(trainAll: Iterable<CurvePoint>, valAll: Iterable<CurvePoint>, title = 'loss'): string {
@@ -57,7 +82,9 @@ export function lossCurveSvg(trainAll: Iterable<CurvePoint>, valAll: Iterable<Cu
       ? [{ name: `val (${setCount(stretches)} val sets: points only)`, colour: VAL_COLOURS[0]!, points: val, line: false }]
       : stretches.map((st, i) => ({ name: `val (${stretchName(st, i)})`, colour: VAL_COLOURS[(st.set - 1) % VAL_COLOURS.length]!, points: st.rows, line: true }));
   const legend = [{ name: '― train', colour: TRAIN_COLOUR }, ...valLines.map((v) => ({ name: `● ${v.name}`, colour: v.colour }))];
-  const W = 640, H = 360, L = 56, R = 16, B = 40, T = 20 + LEGEND_LINE * legend.length;
+  const W = 640, L = 56, R = 16, B = 40;
+  const place = placeLegend(legend.map((e) => e.name), W, L, R);
+  const T = place.bottom, H = Math.max(360, T + MIN_PLOT_HEIGHT + B);
   const all = [...train, ...val].filter((p) => Number.isFinite(p.loss));
   const maxStep = maxOf(all, (p) => p.step, 1);
   const lo = minOf(all, (p) => p.loss), hi = maxOf(all, (p) => p.loss);
@@ -78,7 +105,7 @@ export function lossCurveSvg(trainAll: Iterable<CurvePoint>, valAll: Iterable<Cu
       v.line ? `<path d="${line(v.points)}" fill="none" stroke="${v.colour}" stroke-width="2"/>` : '',
       ...v.points.map((p) => `<circle cx="${x(p.step).toFixed(1)}" cy="${y(p.loss).toFixed(1)}" r="3" fill="${v.colour}"/>`),
     ]),
-    ...legend.map((e, k) => `<text x="${W - R}" y="${20 + LEGEND_LINE * k}" text-anchor="end" fill="${e.colour}">${esc(e.name)}</text>`),
+    ...legend.map((e, k) => `<text x="${place.at[k]!.x.toFixed(1)}" y="${place.at[k]!.y}" text-anchor="end" fill="${e.colour}">${esc(e.name)}</text>`),
     '</svg>',
   ].join('\n') + '\n';
 }
