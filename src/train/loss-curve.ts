@@ -2,7 +2,7 @@
 // series thinned to a bounded number of points. A run whose val data changed (a resume given another val file; each
 // val row carries its set's hash) draws a val line per stretch of one set, named in the legend as the dashboard
 // names it: the cut and the names are the dashboard's own module (val-sets.js), no line joins losses of two sets.
-import { MAX_DRAWN_STRETCHES, setCount, setStretches, stretchName } from '../dashboard/assets/val-sets.js';
+import { MAX_DRAWN_STRETCHES, SetTally, setCount, setStretches, stretchName } from '../dashboard/assets/val-sets.js';
 import { CappedSeries } from '../run/series-cap.ts';
 import { maxOf, minOf } from '../util/reduce.ts';
 
@@ -71,15 +71,25 @@ function placeLegend(names: readonly string[], width: number, left: number, righ
   };
 }
 
+/** `points` as they come, each added to `tally` on its way. */
+function* tallied(points: Iterable<CurvePoint>, tally: SetTally): Generator<CurvePoint> {
+  for (const p of points) {
+    tally.add(p);
+    yield p;
+  }
+}
+
 /** The SVG of a train and a val series, each thinned to at most CURVE_POINTS points (CurveSeries); a val line per val set. */
 export function lossCurveSvg(trainAll: Iterable<CurvePoint>, valAll: Iterable<CurvePoint>, title = 'loss'): string {
-  const train = CurveSeries.of(trainAll), val = CurveSeries.of(valAll);
+  // the val sets counted over every val point, not the thinned ones (a long run of many sets was said to have fewer)
+  const tally = new SetTally();
+  const train = CurveSeries.of(trainAll), val = CurveSeries.of(tallied(valAll, tally));
   const stretches = setStretches(val);
   // past MAX_DRAWN_STRETCHES, as the dashboard draws them: points only, one legend line (a line each pushed the plot out)
   const valLines = stretches.length < 2
     ? stretches.map((st) => ({ name: 'val', colour: VAL_COLOURS[0]!, points: st.rows, line: true }))
-    : stretches.length > MAX_DRAWN_STRETCHES
-      ? [{ name: `val (${setCount(stretches)} val sets: points only)`, colour: VAL_COLOURS[0]!, points: val, line: false }]
+    : stretches.length > MAX_DRAWN_STRETCHES || tally.stretches > MAX_DRAWN_STRETCHES
+      ? [{ name: `val (${tally.setsOver ? 'over ' : ''}${Math.max(tally.sets, setCount(stretches))} val sets: points only)`, colour: VAL_COLOURS[0]!, points: val, line: false }]
       : stretches.map((st, i) => ({ name: `val (${stretchName(st, i)})`, colour: VAL_COLOURS[(st.set - 1) % VAL_COLOURS.length]!, points: st.rows, line: true }));
   const legend = [{ name: '― train', colour: TRAIN_COLOUR }, ...valLines.map((v) => ({ name: `● ${v.name}`, colour: v.colour }))];
   const W = 640, L = 56, R = 16, B = 40;

@@ -65,3 +65,12 @@ test('a run whose val data changed at every evaluation draws its val points with
   assert.ok(ys.every((y) => y >= 0 && y <= 360), `points inside the 360-px SVG: ${Math.min(...ys)}–${Math.max(...ys)}`);
   assert.ok(ys[0]! < ys.at(-1)!, 'a falling loss is drawn falling, its first point the highest (the y axis not upside down)');
 });
+
+test("a long run's val sets are counted over every val point in the legend, not over the points left after thinning", () => {
+  // before: the val series thinned to 2,000 points was counted, "(954 val sets …)" said of 5,000
+  const N = 5000;
+  const val = Array.from({ length: N }, (_, i) => ({ step: i + 1, loss: 3 - i / N, data_fingerprint: `set-${i}` }));
+  const svg = lossCurveSvg([{ step: 1, loss: 3 }], val);
+  const legend = [...svg.matchAll(/<text [^>]*fill="(#\w+)">([^<]+)<\/text>/g)].map((m) => m[2]);
+  assert.deepEqual(legend, ['― train', `● val (${N} val sets: points only)`]);
+});
