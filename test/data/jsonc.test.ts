@@ -194,3 +194,9 @@ test('a .jsonl file whose first line is a one-line array is JSON Lines: a commen
   const j = writeFiles(tempDir(), { 'a.json': '[{"text": "a"}]\n//{"text": "b"}\n/* c */\n{"text": "d"}\n' })['a.json']!;
   assert.deepEqual([...readRecords(j, 'json')].map((i) => [i.line, i.value]), [[1, { text: 'a' }], [4, { text: 'd' }]]);
 });
+
+test('JSONC records one a line: a quote inside a /* */ comment of a record opens no string, so a comment line after it with a quote is not taken for its rest', () => {
+  // the record was rejected as "a line break inside a string", the comment line taken for the string's rest
+  const f = writeFiles(tempDir(), { 'q.json': '{"text": "a", /* say "hi */ "n": 1}\n// note: the "best one\n{"text": "b"}\n' })['q.json']!;
+  assert.deepEqual([...readRecords(f, 'json')].map((i) => [i.line, i.value ?? i.error?.reason]), [[1, { text: 'a', n: 1 }], [3, { text: 'b' }]]);
+});

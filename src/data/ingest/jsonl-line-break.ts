@@ -7,7 +7,7 @@
 import type { Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { blankLine, insideLine } from './blank-ahead.ts';
-import { closeIndex, continuesString, type JsonScan } from './json-object-scan.ts';
+import { closeIndex, continuesString, withoutComments, type JsonScan } from './json-object-scan.ts';
 import type { RawItem } from './types.ts';
 
 /** The rejection of a record (or array element) with a line break typed into a string on line `at`. */
@@ -36,13 +36,15 @@ export function stringAhead(next: () => Line | undefined, maxChars = Infinity): 
  * string that the next line goes on with: `item`, the one rejection of those lines (their text joined, at `first`'s
  * line), and `ahead`, the lines read to tell that are not the record's (read again as lines). No item when it does not
  * end inside a string, the string does not go on, or the record would run past `maxChars` characters (then the
- * line is judged alone, as before).
+ * line is judged alone, as before). With `jsonc`, the line is scanned without its comments: a quote in one
+ * (`/* say "hi *\/`) opens no string.
  */
-export function brokenRecord(first: Line, next: () => Line | undefined, maxChars = Infinity): { item?: RawItem; ahead: Line[] } {
+export function brokenRecord(first: Line, next: () => Line | undefined, maxChars = Infinity, jsonc = false): { item?: RawItem; ahead: Line[] } {
   const t = first.text.trim();
   if (!(t.startsWith('{') || t.startsWith('['))) return { ahead: [] };
   const scan: JsonScan = { depth: 0, inString: false, escape: false };
-  if (closeIndex(scan, t) >= 0 || !scan.inString) return { ahead: [] };
+  const scanned = jsonc ? withoutComments(t, { count: 0, first: 0, kinds: new Set() }) : t; // counted when the record is read
+  if (closeIndex(scan, scanned) >= 0 || !scan.inString) return { ahead: [] };
   const read: Line[] = [];
   let chars = t.length;
   while (scan.inString) {

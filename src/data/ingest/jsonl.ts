@@ -126,7 +126,7 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
       continue;
     } else {
       // a line break typed into a string value: the record's lines are one rejection (jsonl-line-break.ts)
-      const broken = brokenRecord(l, next, opts.maxRawChars);
+      const broken = brokenRecord(l, next, opts.maxRawChars, jsonc);
       if (broken.ahead.length > 0) {
         again = broken.ahead.concat(again.slice(at));
         at = 0;
