@@ -1,6 +1,8 @@
-// JSON Lines as people break it: a stray "{" above pretty-printed records, a line break typed into a string value.
+// JSON Lines as people break it: a stray "{" above pretty-printed records, a line break or a tab typed into a string
+// value.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { readJson } from '../../src/data/ingest/json.ts';
 import { readJsonl } from '../../src/data/ingest/jsonl.ts';
 import type { RawItem } from '../../src/data/ingest/types.ts';
 import { tempDir, writeFiles } from './helpers.ts';
@@ -59,4 +61,14 @@ test('a line break typed into a string of a pretty-printed record is one invalid
   const cut = read('pretty-cut.jsonl', '{"text": "kept"}\n{\n  "text": "a\nmore text\n\n');
   assert.deepEqual(lines(cut), [[1, { text: 'kept' }], [2, 'truncated']]);
   assert.equal(cut[1]!.raw, '{\n  "text": "a\nmore text');
+});
+
+test('a raw tab or other control character typed into a string is said in JSON\'s words (which character, where, how JSON writes it), not V8\'s "Bad control character"', () => {
+  const items = read('tab.jsonl', '{"text": "a\tb"}\n{"text": "c\u0001"}\n{"text": "ok"}\n');
+  assert.deepEqual(lines(items), [[1, 'invalid_json'], [2, 'invalid_json'], [3, { text: 'ok' }]]);
+  assert.equal(items[0]!.error!.detail, 'a raw tab inside a string at character 12: JSON writes it as \\t');
+  assert.equal(items[1]!.error!.detail, 'a raw control character (U+0001) inside a string at character 12: JSON writes it as \\u0001');
+  // a JSON array's element spanning lines: where, as a line and column of the file
+  const f = writeFiles(dir, { 'tab.json': '[\n  {\n    "text": "a\tb"\n  }\n]\n' })['tab.json']!;
+  assert.deepEqual([...readJson(f)].map((i) => i.error?.detail), ['a raw tab inside a string at line 3 column 15: JSON writes it as \\t']);
 });

@@ -8,7 +8,25 @@ export type JsonSource = 'line' | 'array element';
 
 /** Why `t`, a record's text at file line `line` that JSON.parse refused with `message`, is not JSON (see the header). */
 export function jsonErrorDetail(t: string, line: number, message: string, source: JsonSource): string {
-  return commentDetail(t, source) ?? trailingCommaDetail(t, line) ?? pythonSyntaxDetail(t, line, message) ?? withLineAndColumn(message, t, line);
+  return commentDetail(t, source) ?? trailingCommaDetail(t, line) ?? pythonSyntaxDetail(t, line, message) ?? controlCharDetail(t, line, message) ?? withLineAndColumn(message, t, line);
+}
+
+/** JSON's escapes of the control characters that have a short one. */
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\t': '\\t', '\r': '\\r', '\b': '\\b', '\f': '\\f', '\n': '\\n' };
+
+/**
+ * Where V8's error is at a raw control character in a string (a tab typed or pasted into a value: V8 says "Bad control
+ * character in string literal"), said in JSON's words — which character, where, and how JSON writes it —, or null.
+ */
+function controlCharDetail(t: string, line: number, message: string): string | null {
+  const m = /^Bad control character in string literal\b.*\bat position (\d+)/.exec(message);
+  if (m === null) return null;
+  const at = Number(m[1]);
+  const c = t[at];
+  if (c === undefined || c.charCodeAt(0) >= 0x20) return null;
+  const code = c.charCodeAt(0).toString(16).padStart(4, '0');
+  const what = c === '\t' ? 'a raw tab' : c === '\r' ? 'a raw carriage return (CR)' : `a raw control character (U+${code.toUpperCase()})`;
+  return `${what} inside a string ${placeOf(t, at, line)}: JSON writes it as ${SHORT_ESCAPES[c] ?? `\\u${code}`}`;
 }
 
 /**
