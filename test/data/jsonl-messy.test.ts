@@ -1,5 +1,5 @@
-// JSON Lines as people break it: a stray "{" above pretty-printed records, a line break or a tab typed into a string
-// value.
+// JSON Lines as people break it: a stray "{" above pretty-printed records, a line break or a tab typed into a string value,
+// a file cut short in its last line.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readJson } from '../../src/data/ingest/json.ts';
@@ -61,6 +61,20 @@ test('a line break typed into a string of a pretty-printed record is one invalid
   const cut = read('pretty-cut.jsonl', '{"text": "kept"}\n{\n  "text": "a\nmore text\n\n');
   assert.deepEqual(lines(cut), [[1, { text: 'kept' }], [2, 'truncated']]);
   assert.equal(cut[1]!.raw, '{\n  "text": "a\nmore text');
+});
+
+test('a JSON Lines file whose last line ends inside a record with no line end after it (`{"text": "on` at the end) is cut short: truncated, as the other readers say', () => {
+  // it was invalid_json ("Unterminated string"), where a JSON array's element or a CSV cell cut so is truncated
+  for (const [cut, inside] of [['{"text": "on', 'inside a string'], ['{"text": "a", "meta": {"n": 1', 'a bracket open'], ['\ufeff{"text": "on', 'inside a string']] as const) {
+    const items = read('cut.jsonl', cut.startsWith('\ufeff') ? cut : `{"text": "a"}\n${cut}`);
+    assert.deepEqual(lines(items).at(-1), [cut.startsWith('\ufeff') ? 1 : 2, 'truncated'], cut);
+    assert.equal(items.at(-1)!.error!.detail, `the file ends inside this record (${inside}, no line end after it): the file cut short?`);
+  }
+  // a last line closed by its line end was written whole (broken as it is); a line left open before the last is broken too
+  assert.deepEqual(lines(read('ended.jsonl', '{"text": "a"}\n{"text": "on\n')), [[1, { text: 'a' }], [2, 'invalid_json']]);
+  assert.deepEqual(lines(read('ended-crlf.jsonl', '{"text": "on\r\n{"text": "b"}')), [[1, 'invalid_json'], [2, { text: 'b' }]]);
+  // a line that closes but does not parse stays invalid_json at the end too
+  assert.deepEqual(lines(read('bad-end.jsonl', '{"text": "a"} x')), [[1, 'invalid_json']]);
 });
 
 test('a raw tab or other control character typed into a string is said in JSON\'s words (which character, where, how JSON writes it), not V8\'s "Bad control character"', () => {

@@ -1,7 +1,9 @@
 // The rejections of what a JSON Lines file leaves open at its end (jsonl.ts): a pretty-printed object the file ends
-// inside, its lines one record (a file cut short, where they were each rejected, the first as a stray "{"), and a
-// line holding only "[" that no "]" line closes.
+// inside, its lines one record (a file cut short, where they were each rejected, the first as a stray "{"), a record
+// line the file ends inside with no line end after it (cut short: `{"text": "on` at the end), and a line holding only
+// "[" that no "]" line closes.
 import type { Line } from '../../util/lines.ts';
+import { closeIndex, type JsonScan } from './json-object-scan.ts';
 import type { RawItem } from './types.ts';
 
 /**
@@ -16,6 +18,28 @@ export function cutShort(open: Line, lines: readonly Line[], rs?: Line): RawItem
   const raw = [open, ...lines].map((l) => l.text).join('\n').trim();
   const where = `the object that the line holding only "{" opens (lines ${open.lineNo}–${last})`;
   return { line: open.lineNo, raw, error: { reason: 'truncated', detail: rs ? `the next JSON text's RS (0x1E) on line ${rs.lineNo} comes inside ${where}: the text cut short?` : `the file ends inside ${where}: the file cut short?` } };
+}
+
+/**
+ * The rejection of `item`, record line `l`'s invalid_json one, as truncated when `l` is the file's last line (`last`)
+ * with no line end after it and its text (`scanned`: without comments) ends inside a string or with a bracket open: the
+ * file cut short in the record, as a JSON array's element or a CSV cell the file ends inside is. `item` as it is
+ * otherwise: a last line closed by a line end was written whole, broken as it is.
+ */
+export function cutLastLine(item: RawItem, l: Line, scanned: string, last: () => boolean): RawItem {
+  if (item.error?.reason !== 'invalid_json' || l.defect || !withoutLineEnd(l)) return item;
+  const scan: JsonScan = { depth: 0, inString: false, escape: false };
+  if (closeIndex(scan, scanned.trim()) >= 0 || (!scan.inString && scan.depth === 0) || !last()) return item;
+  return { ...item, error: { reason: 'truncated', detail: `the file ends inside this record (${scan.inString ? 'inside a string' : 'a bracket open'}, no line end after it): the file cut short?` } };
+}
+
+/**
+ * Whether `l` has no line end after it in the file (only the file's last line may not): its bytes are its text's, with
+ * at most a BOM before (3 bytes; an LF, CRLF or lone CR is 1 or 2, and 4 or 5 with a BOM).
+ */
+function withoutLineEnd(l: Line): boolean {
+  const extra = l.bytes - Buffer.byteLength(l.text);
+  return !l.crlf && !l.cr && (extra === 0 || extra === 3);
 }
 
 /** The rejection of a line holding only "[" that no "]" line closes before the end of the file: a stray "[" (its lines are read as lines). */

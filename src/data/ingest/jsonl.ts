@@ -29,7 +29,7 @@ import { closeIndex, commentAt, commentsNote, countComment, isTurn, SingleQuotes
 import { crPieces } from './jsonl-cr.ts';
 import { objectIndent, prettyObject, uncounted, type RawLimit } from './jsonl-pretty.ts';
 import { brokenRecord } from './jsonl-line-break.ts';
-import { cutShort, unclosedArray } from './jsonl-unclosed.ts';
+import { cutLastLine, cutShort, unclosedArray } from './jsonl-unclosed.ts';
 import { jsonSeqNote, startsText, withoutRecordSeparator, type SeqTally } from './json-seq.ts';
 import { jsonErrorDetail, type JsonSource } from './json-error-detail.ts';
 import { stringEnd } from './number-spellings.ts';
@@ -69,6 +69,15 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
   const comments: CommentTally = { count: 0, first: 0, kinds: new Set() };
   const brackets = { arrays: 0, first: 0 }; // pretty-printed arrays among the records, the first's "[" line
   const seq: SeqTally = { lines: 0, first: 0 }; // lines that start with RS: an RFC 7464 JSON text sequence (json-seq.ts)
+  /** Whether the file ends after the line read last (a line read to tell is read again). */
+  const lastLine = (): boolean => {
+    const after = next();
+    if (after !== undefined) {
+      again = [after].concat(again.slice(at));
+      at = 0;
+    }
+    return after === undefined;
+  };
   for (let l = next(); l !== undefined; l = next()) {
     if (!l.defect) l = withoutRecordSeparator(l, seq);
     if (jsonc && !l.defect && l.text.trimStart().startsWith('/')) {
@@ -171,7 +180,8 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
     }
     if (!('records' in item)) {
       // a record rejected for what it holds keeps its comma in rejected.jsonl: the text as it is in the file
-      yield body !== null && item.error !== undefined && item.error.reason !== 'too_long' ? { ...item, raw: t } : item;
+      const it = body !== null && item.error !== undefined && item.error.reason !== 'too_long' ? { ...item, raw: t } : item;
+      yield cutLastLine(it, l, t, lastLine); // `{"text": "on` that ends the file: cut short (jsonl-unclosed.ts)
       continue;
     }
     arrays.lines++;
