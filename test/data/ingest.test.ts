@@ -312,6 +312,22 @@ test('JSON: lines of text typed into an array element\'s string (paragraphs, no 
   assert.deepEqual(summary([...readJson(f['open-end.json']!)]), [{ line: 2, value: { text: 'a' }, reason: undefined }, { line: 3, value: undefined, reason: 'truncated' }]);
 });
 
+test('JSON: a stray "{" line above array elements is rejected alone and the elements after it are read, not swallowed as one truncated element', () => {
+  // the "{" opened an object that every element after it nested in: one truncated record for the whole array
+  const f = writeFiles(dir, {
+    'stray-open.json': '[\n  {\n  {"text": "a"},\n  {\n    "text": "b"\n  }\n]\n',
+    'stray-comment.json': '[\n  {\n  // a comment\n\n  {"text": "a"}\n]\n',
+    'value-next-line.json': '[\n  {\n    "meta":\n    {"a": 1}, "text": "x"\n  }\n]\n',
+  });
+  const items = [...readJson(f['stray-open.json']!)];
+  assert.deepEqual(summary(items), [{ line: 2, value: undefined, reason: 'invalid_json' }, { line: 3, value: { text: 'a' }, reason: undefined }, { line: 4, value: { text: 'b' }, reason: undefined }]);
+  assert.equal(items[0]!.raw, '{');
+  assert.equal(items[0]!.error!.detail, 'a line holding only "{" opens an object, and line 3 inside it holds a record where a key belongs: a stray "{"? (the elements after it are read)');
+  assert.deepEqual(summary([...readJson(f['stray-comment.json']!)]), [{ line: 2, value: undefined, reason: 'invalid_json' }, { line: 5, value: { text: 'a' }, reason: undefined }]);
+  // an object value on the line after its key is no record where a key belongs: the element is read whole
+  assert.deepEqual(summary([...readJson(f['value-next-line.json']!)]), [{ line: 2, value: { meta: { a: 1 }, text: 'x' }, reason: undefined }]);
+});
+
 test('JSON: JSON Lines saved as .json are found so by a streaming scan (not parsed whole first); one object past maxRawChars is too_long unparsed', () => {
   const f = writeFiles(dir, {
     'lines.json': '{"text": "one"}\n{"text": "two"}\n',

@@ -37,6 +37,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
   let parts: string[] = [];
   let startLine = 0; // line of the pending element's first character (0: no element pending)
   let opensWith = 0; // the pending element's first character
+  let loneOpen = false; // the pending element's first character is a "{" alone on its line, and no data followed it yet
   let emptyElementLine = 0, trailingCommas = 0;
   // comments (JSONC, as hand-edited files have): where one opened is not yet closed (0: none), how many, the first's
   // line, their kinds
@@ -254,6 +255,16 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
         }
         continue;
       }
+      if (startLine > 0 && loneOpen && depth === 2 && c === 0x7b && text.slice(0, i).trim() === '') {
+        // a line holding only "{", and the next line with data starts with "{", where a key belongs: a stray "{" above
+        // elements (an object has no member that starts so), rejected alone, as in JSON Lines; the element starts here
+        yield { line: startLine, raw: '{', error: { reason: 'invalid_json', detail: `a line holding only "{" opens an object, and line ${lineNo} inside it holds a record where a key belongs: a stray "{"? (the elements after it are read)` } };
+        parts = [];
+        pendingChars = 0;
+        elementDefect = undefined;
+        startLine = 0;
+        depth = 1;
+      }
       if (startLine === 0) {
         if (isSpace(c)) continue;
         if (broken && (c === 0x7d || c === 0x5d)) continue; // the closing brackets of the element whose string broke
@@ -262,8 +273,10 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
         emptyElementLine = 0;
         broken = false;
         segStart = i;
-      } else if (segStart < 0) {
-        segStart = 0;
+        loneOpen = c === 0x7b && text.slice(i + 1).trim() === '';
+      } else {
+        if (segStart < 0) segStart = 0;
+        if (!isSpace(c)) loneOpen = false;
       }
       if (c === 0x22) inString = true;
       else if (c === 0x7b || c === 0x5b) depth++;
