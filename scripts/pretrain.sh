@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 node --import tsx scripts/build-pretrain-corpus.ts --out tmp/pretrain-corpus
+rm -rf tmp/pretrain-init # an earlier run's init: saveModelFolder writes over no file
 node --import tsx scripts/pretrain-init.ts models/mistral-tune-tiny/recipe/model-config.json tmp/pretrain-init --seed 0
 node bin/mistral-tune.js train models/mistral-tune-tiny/recipe/pretrain.yaml --overwrite "$@"
 node --import tsx scripts/pretrain-export.ts tmp/pretrain-run/model models/mistral-tune-tiny

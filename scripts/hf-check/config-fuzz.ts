@@ -165,6 +165,7 @@ function parity(name: string, dir: string, meta: Meta): { errs: Record<string, n
   const merged = loadModel(path.join(dir, 'model'), { backend, precision: 'fp32' });
   loadAdapter(merged, path.join(dir, 'adapter'), { trainable: false });
   mergeLora(merged);
+  fs.rmSync(path.join(dir, 'ours-merged'), { recursive: true, force: true }); // an earlier phase 2's: saveModelFolder writes over no file
   saveModelFolder(merged, path.join(dir, 'ours-merged'), {
     sourceDir: path.join(dir, 'model'), head: cls ? 'classification' : 'causal', labels: merged.cfg.labels,
     ...(meta.sharded ? { maxShardBytes: Math.floor((parameterCount(merged.cfg) * 4) / 3) } : {}),

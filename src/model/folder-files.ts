@@ -1,6 +1,7 @@
 // What a model folder that saveModelFolder (save.ts) writes holds, by file name: its weights, config files and the
 // tokenizer's files (save-tokenizer.ts copies those present). Its own module so that a run folder's layout
 // (train/run-files.ts, read on the CLI's main thread) does not load the tokenizer that save-tokenizer.ts loads.
+import * as fs from 'node:fs';
 import { FILE, type FolderSpec } from '../util/owned-tree.ts';
 import { NAMED_TEMPLATES_DIR, NAMED_TEMPLATES_SPEC } from '../tokenizer/named-templates.ts';
 
@@ -15,3 +16,11 @@ export function writesModelFile(name: string): boolean {
 
 /** What saveModelFolder writes in its folder, at every depth (owned-tree.ts): its files, and the named chat templates' folder. */
 export const MODEL_FOLDER_SPEC: FolderSpec = (name) => (writesModelFile(name) ? FILE : name === NAMED_TEMPLATES_DIR ? NAMED_TEMPLATES_SPEC : null);
+
+/**
+ * The entries of folder `dir` (none where it is absent) that saveModelFolder would write over, sorted: what it refuses to
+ * save beside, and what a script that replaces a model folder's model (scripts/pretrain-export.ts) removes first.
+ */
+export function modelFilesIn(dir: string): string[] {
+  return (fs.existsSync(dir) ? fs.readdirSync(dir) : []).filter((name) => MODEL_FOLDER_SPEC(name) !== null).sort();
+}

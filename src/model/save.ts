@@ -9,11 +9,12 @@ import { UserError } from '../util/errors.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
-import { writeFileAtomic } from '../util/atomic.ts';
+import { withIo, writeFileAtomic } from '../util/atomic.ts';
 import { copyJsonFile, isRecord } from '../util/json-file.ts';
 import { familyOfType } from './family.ts';
 import { writeTokenizerFiles } from './save-tokenizer.ts';
 export { MODEL_FOLDER_SPEC, writesModelFile } from './folder-files.ts';
+import { modelFilesIn } from './folder-files.ts';
 import { classificationPadId, noClassificationPadNote, type MistralConfig } from './config.ts';
 import { warnOnce } from '../util/log.ts';
 import { defaultLabels } from './config-head.ts';
@@ -73,6 +74,19 @@ export function modelTensors(model: MistralModel, head: SaveModelOptions['head']
   return out;
 }
 
+/**
+ * Refuses, before anything is written, a folder that holds a file (or the named templates' folder) of a model folder
+ * (MODEL_FOLDER_SPEC): saveModelFolder wrote its own over it without a word (the user's config.json, another model's
+ * weights), or left another model's shards beside its one file. Other files there (a README, notes) are left as they
+ * are; an export (output-folder.ts) takes only a new or empty folder.
+ */
+function refuseModelFilesThere(dir: string): void {
+  const there = withIo(dir, 'read', () => modelFilesIn(dir));
+  if (there.length === 0) return;
+  throw new UserError(`the output folder ${JSON.stringify(dir)} holds ${there.slice(0, 3).map((n) => JSON.stringify(n)).join(', ')}${there.length > 3 ? ` and ${there.length - 3} more` : ''} already, which saveModelFolder would ` +
+    'write over (it replaces no file): save into a new or empty folder, or move them (nothing was written)', 'saveModelFolder');
+}
+
 export function saveModelFolder(model: MistralModel, dir: string, opts: SaveModelOptions): void {
   needArg('saveModelFolder', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
   needPath('saveModelFolder', 'the output folder', dir, 'folder', 'the folder to write');
@@ -94,6 +108,7 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   if (opts.head === 'classification') needHeadLabels('saveModelFolder', opts.labels, model.scoreHead().numLabels);
   // a file in the folder's place was a plain Error from mkdir (EEXIST)
   if (fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) throw new UserError(`the output folder ${JSON.stringify(dir)} is a file: give the folder to write`, 'saveModelFolder');
+  refuseModelFilesThere(dir);
   makeFolders(dir);
   const be = model.backend;
   const maxShard = opts.maxShardBytes ?? DEFAULT_SHARD_BYTES;
