@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { ioError, withIo } from '../util/atomic.ts';
 import { danglingLinkTarget } from '../util/dangling-link.ts';
 import { acquireRunLock, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
+import { lockTaker } from '../train/lock-command.ts';
 import { UserError } from '../util/errors.ts';
 import { setOption, type OptionWords } from '../util/option-words.ts';
 import { removeOwnTemps } from './out-file.ts';
@@ -30,7 +31,7 @@ export function claimOutDir(dir: string, overwrite: boolean, words: OptionWords)
   refuseFolderOutputs(dir, out);
   // locked before its outputs are read: another run putting its own in place meanwhile would make what is read here
   // stale (its train.jsonl refused as edited, or a run that keeps nothing vouching for the splits it replaced)
-  const lock = acquireRunLock(dir, { name: `the ${out} folder`, instead: `give another ${out}`, command: 'prepare' });
+  const lock = acquireRunLock(dir, { name: `the ${out} folder`, instead: `give another ${out}`, ...lockTaker(words, 'prepare') });
   try {
     return { lock, vouched: vouchedOutputs(dir, out, overwrite ? null : setOption(words, 'overwrite')) };
   } catch (e) {

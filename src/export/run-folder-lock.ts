@@ -11,6 +11,7 @@ import { RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
 import { recordedMethod } from '../train/run-files.ts';
 import { inspectLock, parseOwner, readLock } from '../train/lock-owner.ts';
 import { acquireExportHold, exportHoldName, LOCK_FILE, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
+import { lockTaker } from '../train/lock-command.ts';
 import { UserError } from '../util/errors.ts';
 import { canWriteIn } from '../util/folder-writable.ts';
 import { outputInside, outputPath, outputPlace, refuseOutputIn } from './out-path.ts';
@@ -40,7 +41,7 @@ export function withRunFolderLocks<T>(out: string, words: OptionWords, write: ()
       const folder = run || holder === undefined || holder === 'train' ? 'the run folder' : 'the folder';
       const name = `${folder} that holds ${flag}`, instead = `give ${flag} a path outside it`;
       const rel = path.relative(dir, target);
-      const hold = { name: `${flag} ${rel} in ${folder}`, instead: `give ${flag} another path` };
+      const hold = { name: `${flag} ${rel} in ${folder}`, instead: `give ${flag} another path`, ...lockTaker(words, 'export') };
       if (canWriteIn(dir)) held.push(acquireExportHold(dir, rel, { name, instead }, hold));
       else refuseHeld(dir, name, instead);
     }

@@ -32,6 +32,8 @@ export interface LockOwner {
   out?: string;
   /** The mistral-tune command that took it (train, prepare, quickstart, export); absent in locks of older versions. */
   command?: string;
+  /** The library function whose call took it (train, trainAsync, prepare, exportRun), said instead of its command. */
+  call?: string;
 }
 
 /** "process PID on HOST (mistral-tune COMMAND, since STARTED)", as the messages name a lock's owner. */
@@ -39,13 +41,19 @@ export function ownerName(owner: LockOwner): string {
   return `process ${owner.pid} on ${owner.host} (${ownerSince(owner)})`;
 }
 
-/** "mistral-tune COMMAND, since STARTED" (the command where the lock names one), within the parentheses that follow an owner's host. */
+/**
+ * "mistral-tune COMMAND, since STARTED" (the command where the lock names one; "FUNCTION() of mistral-tune's library" where
+ * a library call took it), within the parentheses that follow an owner's host.
+ */
 export function ownerSince(owner: LockOwner): string {
-  return `${owner.command === undefined ? '' : `mistral-tune ${owner.command}, `}since ${owner.started}`;
+  const taker = owner.call !== undefined ? `${owner.call}() of mistral-tune's library, ` : owner.command !== undefined ? `mistral-tune ${owner.command}, ` : '';
+  return `${taker}since ${owner.started}`;
 }
 
 /** What a lock's command may be: a command's name, nothing else is said in a message. */
 const COMMAND = /^[a-z][a-z-]{0,31}$/;
+/** What a lock's library call may be: a function's name. */
+const CALL = /^[a-z][A-Za-z]{0,63}$/;
 
 /**
  * The text of the lock file `file` (its first 4 KiB: a longer one is no lock of ours, and reads as none of its owners),
@@ -78,6 +86,7 @@ export function parseOwner(text: string): LockOwner | null {
       thread: Number.isSafeInteger(o.thread) ? o.thread : undefined, tid: Number.isSafeInteger(o.tid) ? o.tid : undefined,
       id: typeof o.id === 'string' ? o.id : undefined, out: typeof o.out === 'string' ? o.out : undefined,
       command: typeof o.command === 'string' && COMMAND.test(o.command) ? o.command : undefined,
+      call: typeof o.call === 'string' && CALL.test(o.call) ? o.call : undefined,
     };
   } catch {
     return null; // empty, or torn

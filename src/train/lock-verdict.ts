@@ -34,8 +34,10 @@ export function refusal(file: string, held: string, folder: LockedFolder, fsNow:
   } else if (elsewhere(owner) === null && isRunning(owner, beatAge)) {
     const here = owner.pid !== process.pid ? '' : owner.thread === threadId ? ', a call of this thread that has not returned' : ', another thread of this process';
     const who = `${here}${exporting(owner)}`;
+    // a pid taken since by another program: never this process's own, whose lock is live and must stay
+    const stale = owner.pid === process.pid ? '' : `; if process ${owner.pid} is not ${owner.call === undefined ? 'mistral-tune' : 'a program calling mistral-tune'}, delete ${file}`;
     return new UserError(`${folder.name} is in use by process ${owner.pid} on ${owner.host} (${ownerSince(owner)}${who}): ` +
-      `wait for it to finish, or ${folder.instead}; if process ${owner.pid} is not mistral-tune, delete ${file}`, path.dirname(file));
+      `wait for it to finish, or ${folder.instead}${stale}`, path.dirname(file));
   }
   return null;
 }

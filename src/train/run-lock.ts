@@ -27,7 +27,8 @@ import { warn } from '../util/log.ts';
 import { removeCreated, removeDeadTemp, removeOwnGuard, removeOwnLock, removeTemp, sayGuardLeft } from './lock-removal.ts';
 import { BEAT_MS, beatLock, heartbeatThread, staleAfterMs } from './lock-heartbeat.ts';
 import { heartbeatAge, refusal, staleReason } from './lock-verdict.ts';
-import { lockCommand } from './lock-command.ts';
+import { lockCommand, lockTaker } from './lock-command.ts';
+import type { OptionWords } from '../util/option-words.ts';
 import {
   elsewhere, holdHere, isRunning, isThisProcess, mtimeOf, ownerName, ownThreadTid, parseOwner, PID_NAMESPACE, processStart, readLock, UNREADABLE_GRACE_MS,
   type LockOwner,
@@ -87,9 +88,16 @@ export interface LockedFolder {
   instead: string;
   /** The command that takes the lock, which its file says for others' refusals to name ("train"); none for a refusal's words alone. */
   command?: string;
+  /** The library function whose call takes it, where one does ("trainAsync": lock-command.ts lockTaker). */
+  call?: string;
 }
 
 const RUN_FOLDER: LockedFolder = { name: 'the run folder', instead: 'choose another output_dir', command: 'train' };
+
+/** A train's run folder, its lock naming the CLI's train or the library function called (train, trainAsync). */
+export function trainRunFolder(words: OptionWords): LockedFolder {
+  return { ...RUN_FOLDER, ...lockTaker(words, 'train') };
+}
 
 /**
  * Takes the lock of folder `dir` (created when absent; the folders it created are removed again on
@@ -105,7 +113,7 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
  * holds it for the same output (`hold` names that). A train started meanwhile refuses the folder in turn.
  */
 export function acquireExportHold(dir: string, out: string, run: LockedFolder, hold: LockedFolder): RunLock {
-  return acquireLock(dir, exportHoldName(out), { ...hold, command: 'export' }, out, (_me, fsNow) => {
+  return acquireLock(dir, exportHoldName(out), { command: 'export', ...hold }, out, (_me, fsNow) => {
     const file = path.join(dir, LOCK_FILE), held = readLock(file);
     const busy = held === null ? null : refusal(file, held, run, fsNow);
     if (busy !== null) throw busy;
@@ -135,6 +143,11 @@ function inside(a: string, b: string): boolean {
   return a.startsWith(b + path.sep);
 }
 
+/** What the lock file says of its taker: the command (the one asCommand runs, where it runs another's work), and a library call's function. */
+function takerOf(folder: LockedFolder): Pick<LockOwner, 'command' | 'call'> {
+  return { command: lockCommand(folder.command), call: folder.call };
+}
+
 /**
  * Takes the lock `name` of folder `dir`; `out`: an export hold's output, written in it; `taken` runs once it is in
  * place (a refusal there removes it again): the placing of a lock or hold before looking for the other kind means of
@@ -147,7 +160,7 @@ function acquireLock(dir: string, name: string, folder: LockedFolder, out: strin
   const file = path.join(dir, name);
   const me: LockOwner = {
     pid: process.pid, host: os.hostname(), started: new Date().toISOString(), pstart: processStart(process.pid) ?? undefined, pidns: PID_NAMESPACE ?? undefined, beat: BEAT_MS,
-    thread: threadId, tid: ownThreadTid() ?? undefined, id: randomBytes(6).toString('hex'), out, command: lockCommand(folder.command),
+    thread: threadId, tid: ownThreadTid() ?? undefined, id: randomBytes(6).toString('hex'), out, ...takerOf(folder),
   };
   const text = JSON.stringify(me) + '\n';
   const tmp = tempOf(file);

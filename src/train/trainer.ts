@@ -38,7 +38,7 @@ import { MetricsLog } from './metrics-log.ts';
 import { configRecord, resumeChanges, RunDir } from './run-dir.ts';
 import { checkRestart } from './restart-check.ts';
 import { checkRunConfigPaths } from './resume-paths.ts';
-import { acquireRunLock, type RunLock } from './run-lock.ts';
+import { acquireRunLock, trainRunFolder, type RunLock } from './run-lock.ts';
 import { runSamples, samplePrompts, type Sample, type SamplePrompt } from './samples.ts';
 import { lrAtStep } from './schedule.ts';
 import { closeAfterError, setupRun, type RunSetup } from './setup.ts';
@@ -127,7 +127,7 @@ export function* trainSteps(config: TrainConfig, opts: TrainOptions = {}, words:
   if (opts.resume && !exists) throw new UserError('cannot resume: the run folder does not exist', cfg.output_dir);
   let lock: RunLock;
   try {
-    lock = acquireRunLock(cfg.output_dir);
+    lock = acquireRunLock(cfg.output_dir, trainRunFolder(words));
   } catch (e) {
     // a finished run on a read-only mount: --resume writes nothing in it, so it is told complete without the lock it cannot
     // take, nor the repair of a swap an earlier run left (.old-NAME-PID) that it cannot make

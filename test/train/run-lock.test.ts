@@ -210,6 +210,10 @@ test('a live lock names its file; a lock whose pid now runs another process (reu
   const owner = { pid: other.pid, host: os.hostname(), started: new Date().toISOString() };
   fs.writeFileSync(file, JSON.stringify(owner) + '\n');
   assert.throws(() => acquireRunLock(dir), (e: Error) => new RegExp(`in use by process ${other.pid}.*if process ${other.pid} is not mistral-tune, delete ${file}`).test(e.message));
+  // one a library call took names its function, and the program calling it
+  fs.writeFileSync(file, JSON.stringify({ ...owner, command: 'prepare', call: 'prepare' }) + '\n');
+  assert.throws(() => acquireRunLock(dir), (e: Error) => new RegExp(`in use by process ${other.pid} on .* \\(prepare\\(\\) of mistral-tune's library, since .*if process ${other.pid} is not a program calling mistral-tune, delete ${file}`).test(e.message));
+  fs.writeFileSync(file, JSON.stringify(owner) + '\n');
   fs.writeFileSync(file, JSON.stringify({ ...owner, pstart: 1 }) + '\n'); // the process that took the lock started at tick 1
   const lock = acquireRunLock(dir);
   lock.release();
@@ -394,4 +398,19 @@ test('FIFOs named as the lock\'s temporary and takeover guard (none of ours) nei
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /done 1 0/);
   assert.deepEqual(fs.readdirSync(dir).sort(), [...fifos].sort(), 'the FIFOs are left where they were');
+});
+
+test('a lock records its taker: the CLI command, or the library function called besides the command whose work it does', async () => {
+  const { claimOutDir } = await import('../../src/data/out-dir.ts');
+  const { FLAG_WORDS, libraryWords } = await import('../../src/util/option-words.ts');
+  for (const [words, want] of [[FLAG_WORDS, { command: 'prepare' }], [libraryWords('prepare'), { command: 'prepare', call: 'prepare' }]] as const) {
+    const dir = tmpDir();
+    const { lock } = claimOutDir(dir, false, words);
+    try {
+      const held = JSON.parse(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')) as Record<string, unknown>;
+      assert.deepEqual({ command: held.command, call: held.call }, { call: undefined, ...want });
+    } finally {
+      lock.release();
+    }
+  }
 });

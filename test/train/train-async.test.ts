@@ -91,3 +91,21 @@ test('trainAsync refuses bad options by name before it starts', async () => {
   await assert.rejects(trainAsync(cfg, { signal: AbortSignal.abort() }), { name: 'AbortError' });
   assert.ok(!fs.existsSync(cfg.output_dir), 'nothing was started');
 });
+
+test('trainAsync: a second run on a running one\'s output_dir is refused naming the library call that holds it, not a command', async () => {
+  setQuiet(true);
+  try {
+    const dir = tempDir('mt-train-async-twice-');
+    const cfg = config(dir, 'run');
+    let second: unknown = null;
+    // started once the first holds the folder: its onStep runs between the first's steps
+    const first = trainAsync(cfg, { onStep: async (s) => { if (s.step === 1) second = await trainAsync(cfg).then(() => 'ran', (e: unknown) => e); } });
+    assert.equal((await first).steps, 4);
+    assert.ok(isUserError(second), `refused: ${String(second)}`);
+    const message = (second as Error).message;
+    assert.match(message, /: the run folder is in use by process \d+ on .* \(trainAsync\(\) of mistral-tune's library, since .*, a call of this thread that has not returned\): wait for it to finish, or choose another output_dir$/);
+    assert.doesNotMatch(message, /mistral-tune train|delete/, 'no command that was not run, and no advice to delete a live lock of this process');
+  } finally {
+    setQuiet(false);
+  }
+});
