@@ -32,6 +32,9 @@ export async function trainAsync(config: TrainConfig, opts: TrainAsyncOptions = 
   refuseMisspelledKeys(FN, 'options', opts, optionKeys<TrainAsyncOptions>()(['overwrite', 'resume', 'tokenizer', 'onRunDir', 'keep', 'places', 'written', 'signal', 'onStep']));
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw badArgument(FN, 'options.signal', signal, 'an AbortSignal (new AbortController().signal)');
   if (onStep !== undefined) needArg(FN, 'options.onStep', onStep, 'function');
+  // returned to the caller before the run starts: the code after trainAsync() (a SIGINT handler that aborts it, a server)
+  // ran only once the model had loaded and the first step (and its onStep) had run
+  await new Promise((resolve) => setImmediate(resolve));
   signal?.throwIfAborted(); // nothing started, nothing to stop
   const steps = trainSteps(config, rest, libraryWords(FN));
   let r = steps.next();

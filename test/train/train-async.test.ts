@@ -39,8 +39,12 @@ test('trainAsync trains what train() trains, bit for bit, and lets timers run be
     train(config(dir, 'sync'));
     let timerRan = false;
     const timer = setTimeout(() => { timerRan = true; }, 0); // due long before the first step ends (the model loads first)
-    const seen: Array<StepDone & { timerRan: boolean }> = [];
-    const r = await trainAsync(config(dir, 'async'), { onStep: (s) => seen.push({ ...s, timerRan }) });
+    const seen: Array<StepDone & { timerRan: boolean; returned: boolean }> = [];
+    let returned = false;
+    const running = trainAsync(config(dir, 'async'), { onStep: (s) => seen.push({ ...s, timerRan, returned }) });
+    returned = true; // trainAsync returned its promise before the run started (the caller sets up its abort, its server)
+    const r = await running;
+    assert.ok(seen.every((s) => s.returned), 'no step ran before trainAsync returned');
     clearTimeout(timer);
     assert.equal(r.steps, 4);
     assert.deepEqual(seen.map((s) => [s.step, s.totalSteps]), [[1, 4], [2, 4], [3, 4], [4, 4]]);
