@@ -84,22 +84,29 @@ function missingSplitHint(key: string, missing: string): string {
   return `; \`mistral-tune prepare --input YOUR_DATA --out ${shellPath(out)}\` makes it`;
 }
 
+/** The file each config readTrainConfig read was read from; a config made otherwise (validate of an object) has none. */
+const configFiles = new WeakMap<TrainConfig, string>();
 /**
- * The config file each model path readTrainConfig resolved was read from. Keyed by the path, not the config object: a
- * library caller's copy of a loaded config (`{...cfg, max_steps: 10}`, a JSON round trip) keeps its paths, resolved at
- * load, and so where they were read from too. A config made otherwise (validate of an object) has none.
+ * For a copy of a loaded config (`{...cfg, max_steps: 10}`, a JSON round trip), which keeps its paths (resolved at load):
+ * the config file each resolved model path was read from; null where configs of two files resolved to the same path
+ * (`org/name` in /x/a.yaml, `/x/org/name` in /y/b.yaml), whose copies cannot tell which was written how.
  */
-const modelConfigFiles = new Map<string, string>();
+const modelConfigFiles = new Map<string, string | null>();
 
 /** Notes that `cfg` was read from `file`, whose folder its relative paths were read from (checkConfigPaths' configFile). */
 export function noteConfigFile(cfg: TrainConfig, file: string): TrainConfig {
-  if (typeof cfg.model === 'string') modelConfigFiles.set(cfg.model, path.resolve(file));
+  const resolved = path.resolve(file);
+  configFiles.set(cfg, resolved);
+  if (typeof cfg.model === 'string') {
+    const was = modelConfigFiles.get(cfg.model);
+    modelConfigFiles.set(cfg.model, was === undefined || was === resolved ? resolved : null);
+  }
   return cfg;
 }
 
-/** The config file `cfg`'s model path was read from (noteConfigFile), if any. */
+/** The config file `cfg` (or the config it is a copy of, by its model path) was read from (noteConfigFile), if known. */
 function configFileOf(cfg: TrainConfig): string | undefined {
-  return typeof cfg.model === 'string' ? modelConfigFiles.get(cfg.model) : undefined;
+  return configFiles.get(cfg) ?? (typeof cfg.model === 'string' ? modelConfigFiles.get(cfg.model) ?? undefined : undefined);
 }
 
 /**

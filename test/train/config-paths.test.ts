@@ -225,3 +225,19 @@ test("a library caller's copy of a loaded config keeps its paths and where they 
     assert.throws(() => checkConfigPaths(validatedConfig(copy, 'test')), hub);
   }
 });
+
+test('two config files whose models resolve to one path: each keeps its own reading (the Hub hint only where the id was written)', () => {
+  // org/name in a/c.yaml and the same folder written absolute in b/c.yaml: noted by the path alone, the second loaded
+  // gave the first its file (a: the hint lost; the other order: b's absolute path told it is a Hub id)
+  const root = path.join(dir, 'same-model'), a = path.join(root, 'a'), b = path.join(root, 'b');
+  fs.mkdirSync(a, { recursive: true });
+  fs.mkdirSync(b, { recursive: true });
+  fs.writeFileSync(path.join(a, 'c.yaml'), 'model: mistralai/Mistral-7B-v0.1\ndata:\n  train: data/x.jsonl\noutput_dir: out\n');
+  fs.writeFileSync(path.join(b, 'c.yaml'), `model: ${path.join(a, 'mistralai', 'Mistral-7B-v0.1')}\ndata:\n  train: data/x.jsonl\noutput_dir: out\n`);
+  const hub = /is a Hugging Face Hub id/;
+  for (const order of [['a', 'b'], ['b', 'a']]) {
+    const loaded = Object.fromEntries(order.map((d) => [d, loadTrainConfig(path.join(root, d, 'c.yaml'))]));
+    assert.throws(() => checkConfigPaths(loaded.a!), hub, `${order}: a`);
+    assert.throws(() => checkConfigPaths(loaded.b!), (e: Error) => /model folder not found/.test(e.message) && !hub.test(e.message), `${order}: b`);
+  }
+});
