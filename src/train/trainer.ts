@@ -155,12 +155,12 @@ function* trainLocked(cfg: TrainConfig, opts: TrainOptions, lock: RunLock, words
   if (resumed?.finished()) return alreadyComplete(resumed, cfg);
   if (resumed) checkRunConfigPaths(cfg, opts.places, words); // a moved file the run's config.yaml names, with a resume's way on
   const run = setupRun(cfg, { resuming: resume, place: placeOf(opts.places), written: opts.written, words });
-  let result: TrainResult;
+  let result: TrainResult | undefined;
   try {
     result = yield* trainOn(cfg, opts, run, resumed, keep, lock, words);
-  } catch (e) {
-    closeAfterError(run.backend);
-    throw e;
+  } finally {
+    // on an error, and on a consumer that stops iterating early (return()), which no catch sees
+    if (result === undefined) closeAfterError(run.backend);
   }
   run.backend.close?.(); // the CUDA context and every device allocation, at the end of the run as on an error
   return result;
