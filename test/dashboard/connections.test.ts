@@ -127,7 +127,7 @@ test('connectionLimits that are no positive whole number are refused, naming the
   for (const [limits, key] of [[{ max: 0 }, 'max'], [{ headerMs: NaN }, 'headerMs'], [{ max: 2.5 }, 'max']] as const) {
     const e = await startDashboard({ runs: [process.cwd()], connectionLimits: limits }).then(async (d) => void (await d.close()), (err: unknown) => err);
     assert.ok(isUserError(e), `${JSON.stringify(limits)} refused`);
-    assert.match((e as Error).message, new RegExp(`^connectionLimits\\.${key}: must be a positive whole number`));
+    assert.match((e as Error).message, new RegExp(`^startDashboard: options\\.connectionLimits\\.${key}: must be a positive whole number`));
   }
   // a key given as undefined is the default, as an absent one
   await (await startDashboard({ runs: [process.cwd()], connectionLimits: { max: undefined } })).close();

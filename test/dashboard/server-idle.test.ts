@@ -47,7 +47,7 @@ test('pollMs NaN, 0, negative or past a timer\'s range is refused (a 1 ms timer:
     // one that starts (it must not) is closed, so that the test fails instead of polling on
     const e = await startDashboard({ runs: [process.cwd()], pollMs }).then(async (d) => void (await d.close()), (err: unknown) => err);
     assert.ok(isUserError(e), `pollMs ${pollMs} refused`);
-    assert.match((e as Error).message, /^pollMs: must be a positive number of milliseconds up to 2147483647, got /);
+    assert.match((e as Error).message, /^startDashboard: options\.pollMs is .*: give a positive number of milliseconds up to 2147483647$/);
   }
 });
 
