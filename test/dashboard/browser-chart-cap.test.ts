@@ -1,17 +1,18 @@
 // In headless Chromium: a chart overlaying many runs, each with a series per val set, draws at most MAX_CHART_POINTS
 // points in all (chart-thin.js), short series whole, long ones thinned with their ends and extremes, and says so in
-// its title. Before, each run's series was bounded (8,192 rows held a series) but not the chart: 10 runs of 4,800
+// its title; past MAX_SERIES_APART series (charts.js) each run's val sets are one series of points. Before, each run's series was bounded (8,192 rows held a series) but not the chart: 10 runs of 4,800
 // steps and 12 val sets drew every one of 50,400 points, over a union of 48,000 steps for each of 130 series.
 // Handwritten metrics.jsonl files, no training run.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { chartSeries, onDashboardPage, SKIP, type PageGlobals } from './browser-page.ts';
+import { chartSeries, chartsHold, onDashboardPage, SKIP, type PageGlobals } from './browser-page.ts';
 import { tempRuns } from './helpers.ts';
 
 const asset = new URL('../../src/dashboard/assets/chart-thin.js', import.meta.url).href;
 const { MAX_CHART_POINTS } = (await import(asset)) as { MAX_CHART_POINTS: number };
+const { MAX_SERIES_APART } = (await import(new URL('../../src/dashboard/assets/charts.js', import.meta.url).href)) as { MAX_SERIES_APART: number };
 
 const RUNS = 10, STEPS = 4800, SETS = 12, EVALS_PER_SET = 20;
 
@@ -61,6 +62,37 @@ test('a chart of 10 runs × 13 series draws at most MAX_CHART_POINTS points, val
       // the lr chart, one series a run: 48,000 points, thinned too
       const lr = await chartSeries(page, 'lr');
       assert.ok(lr.reduce((n, s) => n + s.points.length, 0) <= MAX_CHART_POINTS);
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('past MAX_SERIES_APART series a chart draws each run\'s val sets as one series of points, and its title says so', { skip: SKIP, timeout: 180_000 }, async () => {
+  // 40 runs of 12 val sets: 520 series apart (200 runs drew 2,600, a row of the data grid each: chart-thin.test.ts)
+  const tmp = tempRuns();
+  const dirs: string[] = [];
+  const runs = 40;
+  for (let r = 0; r < runs; r++) {
+    const dir = path.join(tmp.root, `run${r}`);
+    fs.mkdirSync(dir);
+    const lines: string[] = [];
+    for (let step = 1; step <= 48; step++) {
+      lines.push(JSON.stringify({ step, loss: 3 - step / 48 + r / 100 }));
+      if (step % 2 === 0) lines.push(JSON.stringify({ step, split: 'val', loss: 2.5, data_fingerprint: `set-${Math.floor((step / 2 - 1) / 2)}` }));
+    }
+    fs.writeFileSync(path.join(dir, 'metrics.jsonl'), lines.join('\n') + '\n');
+    dirs.push(dir);
+  }
+  assert.ok(runs * (1 + SETS) > MAX_SERIES_APART);
+  try {
+    await onDashboardPage(dirs, async (page) => {
+      await page.waitForFunction((n) => (globalThis as unknown as PageGlobals).__dashboard?.charts?.loss?.plot.data[0]!.length === n, 48, { timeout: 120_000 });
+      await chartsHold(page, { loss: [48, ...Array.from({ length: runs }, () => [48, 24]).flat()] });
+      const series = await chartSeries(page, 'loss');
+      assert.equal(series.length, 2 * runs, series.length + ' series');
+      assert.deepEqual(series.slice(0, 2).map((s) => [s.label, s.points.length]), [['run0 train', 48], ['run0 val (12 val sets: points only)', 24]]);
+      assert.equal(await page.textContent('[data-chart="loss"] .u-title'), 'Loss — train (solid), val (dashed) — each run\'s val sets drawn as points, no line (too many series to draw each set apart)');
     });
   } finally {
     tmp.cleanup();

@@ -46,32 +46,45 @@ export const CHART_DEFS = [
 ];
 
 /**
+ * Past this many series a chart draws each run's val sets as one series of points, no line, as it does past
+ * MAX_DRAWN_STRETCHES: 200 runs of 12 val sets each drew 2,600 series in the loss chart (and 4,800, hidden, in the
+ * accuracy chart), each a row of the data grid that chart-thin.js bounds, which can keep only 4 points each of so many.
+ */
+export const MAX_SERIES_APART = 400;
+
+/**
  * The series one chart draws, in order: per run, one per series of its def; for an eval series of a run whose val
- * data changed, one per stretch of one val set ("val (set 2, from step 40)"), or past MAX_DRAWN_STRETCHES one of
- * points only. Each: {run, s (the def's series), rows (the run's rows it is drawn from), label, set (0: the run's only
- * val set, or all of them), pointsOnly (true: no line)}.
+ * data changed, one per stretch of one val set ("val (set 2, from step 40)"), or past MAX_DRAWN_STRETCHES (or past
+ * MAX_SERIES_APART series in the chart; the list's `together` then says so) one of points only. Each: {run, s (the
+ * def's series), rows (the run's rows it is drawn from), label, set (0: the run's only val set, or all of them),
+ * pointsOnly (true: no line)}.
  */
 function chartSeries(def, runs) {
+  const plans = runs.flatMap((run) => def.series.map((s) => {
+    const stretches = s.split === null ? [] : setStretches(run.rows.filter((r) => r.split === s.split));
+    // the server's counts, of every val row the run wrote: the rows held may be thinned, fewer stretches (and sets)
+    const read = s.split === 'val' ? run.valSets : null;
+    const flood = stretches.length > MAX_DRAWN_STRETCHES || (read !== null && read.stretches > MAX_DRAWN_STRETCHES);
+    return { run, s, stretches, read, flood };
+  }));
+  const apart = plans.reduce((n, p) => n + (p.flood || p.stretches.length < 2 ? 1 : p.stretches.length), 0);
+  const together = apart > MAX_SERIES_APART;
   const out = [];
-  for (const run of runs) {
-    for (const s of def.series) {
-      // the name isolated: its own direction (right-to-left, an override) reorders no word of the label after it
-      const label = def.series.length > 1 ? `${isolate(run.name)} ${s.label}` : isolate(run.name);
-      const stretches = s.split === null ? [] : setStretches(run.rows.filter((r) => r.split === s.split));
-      // the server's counts, of every val row the run wrote: the rows held may be thinned, fewer stretches (and sets)
-      const read = s.split === 'val' ? run.valSets : null;
-      if (stretches.length > MAX_DRAWN_STRETCHES || (read && read.stretches > MAX_DRAWN_STRETCHES)) {
-        // too many to draw apart: every evaluation a point, and no line, which would join losses of two sets
-        const sets = read ? `${read.setsOver ? 'over ' : ''}${Math.max(read.sets, setCount(stretches))}` : setCount(stretches);
-        out.push({ run, s, rows: run.rows, label: `${label} (${sets} val sets: points only)`, set: 0, pointsOnly: true });
-      } else if (stretches.length < 2) out.push({ run, s, rows: run.rows, label, set: 0 });
-      else {
-        for (const [i, st] of stretches.entries()) {
-          out.push({ run, s, rows: st.rows, label: `${label} (${stretchName(st, i)})`, set: st.set });
-        }
+  for (const { run, s, stretches, read, flood } of plans) {
+    // the name isolated: its own direction (right-to-left, an override) reorders no word of the label after it
+    const label = def.series.length > 1 ? `${isolate(run.name)} ${s.label}` : isolate(run.name);
+    if (flood || (together && stretches.length >= 2)) {
+      // too many to draw apart: every evaluation a point, and no line, which would join losses of two sets
+      const sets = read ? `${read.setsOver ? 'over ' : ''}${Math.max(read.sets, setCount(stretches))}` : setCount(stretches);
+      out.push({ run, s, rows: run.rows, label: `${label} (${sets} val sets: points only)`, set: 0, pointsOnly: true });
+    } else if (stretches.length < 2) out.push({ run, s, rows: run.rows, label, set: 0 });
+    else {
+      for (const [i, st] of stretches.entries()) {
+        out.push({ run, s, rows: st.rows, label: `${label} (${stretchName(st, i)})`, set: st.set });
       }
     }
   }
+  out.together = together && plans.some((p) => !p.flood && p.stretches.length >= 2);
   return out;
 }
 
@@ -94,13 +107,10 @@ function buildData(def, series) {
     }
     return m;
   });
-  // at most MAX_CHART_POINTS drawn, all runs' series together (chart-thin.js)
-  const { maps, drawn, total } = thinForChart(all);
-  const steps = new Set();
-  for (const m of maps) for (const x of m.keys()) steps.add(x);
-  const xs = [...steps].sort((a, b) => a - b);
+  // at most MAX_CHART_POINTS drawn, all runs' series together, and a grid of at most MAX_CHART_CELLS (chart-thin.js)
+  const { maps, steps: xs, drawn, total } = thinForChart(all);
   const data = [xs, ...maps.map((m) => xs.map((x) => (m.has(x) ? m.get(x) : null)))];
-  data.thinned = { drawn, total };
+  data.thinned = { drawn, total, together: series.together };
   return data;
 }
 
