@@ -67,7 +67,8 @@ export function fmt(v) {
   return String(Number(v.toPrecision(4)));
 }
 
-/** A short axis tick label: 3 significant digits, exponent form without trailing zeros (4e-4). */
+/** A short axis tick label, no trailing zeros: below 1e-3 and from 1e6 on in exponent form to 3 significant digits (4e-4,
+ * 1.23e+6, 1.5e+38), else to 4 (0.1235, 123500). */
 export function fmtAxis(v) {
   if (v === null || v === undefined || !Number.isFinite(v)) return '';
   const a = Math.abs(v);
