@@ -10,7 +10,7 @@ import * as path from 'node:path';
 type Row = { step: number; data_fingerprint?: string };
 const asset = new URL('../../src/dashboard/assets/val-sets.js', import.meta.url).href;
 const { SetTally, setStretches, setCount } = (await import(asset)) as {
-  SetTally: new () => { add(r: Row): void; stretches: number; sets: number; setsOver: boolean };
+  SetTally: new () => { add(r: Row): void; stretches: number; sets: number; setsOver: boolean; heldChars: number; toJSON(): object };
   setStretches(rows: Row[]): Array<{ set: number }>;
   setCount(s: Array<{ set: number }>): number;
 };
@@ -44,4 +44,22 @@ test("the tail's val tally counts every val row read, though the rows held are t
   fs.writeFileSync(file, JSON.stringify({ step: 1, split: 'val', loss: 1 }) + '\n');
   tail.poll();
   assert.deepEqual(tail.valSets.toJSON(), { stretches: 1, sets: 1, setsOver: false });
+});
+
+test('SetTally holds a long set name as its hashes: 1,000 sets of 60,000-character names, told apart by their last character', () => {
+  // a row may hold 64 KiB, and a tally 100,000 names: 6 GiB held for a hostile metrics.jsonl
+  const tally = new SetTally();
+  const prefix = 'x'.repeat(60_000);
+  for (let i = 0; i < 1000; i++) tally.add({ step: i, data_fingerprint: `${prefix}${i}` });
+  tally.add({ step: 1000, data_fingerprint: `${prefix}0` }); // back on the first set
+  assert.deepEqual(tally.toJSON(), { stretches: 1001, sets: 1000, setsOver: false });
+  assert.ok(tally.heldChars <= 1000 * 152, `${tally.heldChars} characters held`);
+});
+
+test('SetTally counts object fingerprints as setStretches does: each row its own set', () => {
+  const rows: Row[] = [{ step: 1, data_fingerprint: 'a' }, { step: 2 }, ...[3, 4, 5].map((step) => ({ step, data_fingerprint: {} as unknown as string })), { step: 6, data_fingerprint: 'a' }];
+  const tally = new SetTally();
+  for (const r of rows) tally.add(r);
+  const stretches = setStretches(rows);
+  assert.deepEqual([tally.stretches, tally.sets], [stretches.length, setCount(stretches)]);
 });

@@ -28,6 +28,7 @@ export class SetTally implements SetCounts {
   readonly stretches: number;
   readonly sets: number;
   readonly setsOver: boolean;
+  readonly heldChars: number;
   add(row: { step: number; data_fingerprint?: unknown }): void;
   toJSON(): SetCounts;
 }

@@ -44,21 +44,28 @@ export const MAX_SETS_TALLIED = 100_000;
 export class SetTally {
   stretches = 0;
   setsOver = false;
+  /** Characters of the sets' names held: at most MAX_SETS_TALLIED × (MAX_NAME_CHARS + 24). */
+  heldChars = 0;
   #named = new Set();
   #current = undefined;
+  /** The current set's name as held (setName). */
+  #key = undefined;
 
   add(row) {
     const fp = row.data_fingerprint;
     if (this.stretches === 0 || cuts(this.#current, fp)) {
-      if (this.stretches > 0) this.#name(this.#current);
+      if (this.stretches > 0) this.#name(this.#key);
       this.stretches++;
       this.#current = fp;
+      this.#key = setName(fp);
+    } else if (this.#current === undefined && fp !== undefined) {
+      this.#current = fp;
+      this.#key = setName(fp);
     }
-    this.#current ??= fp;
   }
 
   get sets() {
-    return this.#named.size + (this.stretches > 0 && !this.#named.has(this.#current) && !this.setsOver ? 1 : 0);
+    return this.#named.size + (this.stretches > 0 && !this.#named.has(this.#key) && !this.setsOver ? 1 : 0);
   }
 
   /** As the events carry it. */
@@ -66,11 +73,33 @@ export class SetTally {
     return { stretches: this.stretches, sets: this.sets, setsOver: this.setsOver };
   }
 
-  #name(fp) {
-    if (this.#named.has(fp)) return;
-    if (this.#named.size < MAX_SETS_TALLIED) this.#named.add(fp);
-    else this.setsOver = true;
+  #name(key) {
+    if (this.#named.has(key)) return;
+    if (this.#named.size < MAX_SETS_TALLIED) {
+      this.#named.add(key);
+      if (typeof key === 'string') this.heldChars += key.length;
+    } else this.setsOver = true;
   }
+}
+
+/** The longest set's name SetTally holds as it is; a longer one is held as its hashes (setName). */
+const MAX_NAME_CHARS = 128;
+
+/**
+ * The name SetTally holds for val set `fp`: `fp`, or for a string past MAX_NAME_CHARS two FNV-1a hashes of all of it
+ * and its length (a row may be 64 KiB: 100,000 sets of such names were 6 GiB held), or for an object a symbol of its
+ * own (setStretches compares by ===: an object is no other row's set).
+ */
+function setName(fp) {
+  if (typeof fp === 'object' && fp !== null) return Symbol('set');
+  if (typeof fp !== 'string' || fp.length <= MAX_NAME_CHARS) return fp;
+  let a = 0x811c9dc5, b = 0x01000193 ^ fp.length;
+  for (let i = 0; i < fp.length; i++) {
+    const c = fp.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = Math.imul(b ^ c, 0x5bd1e995) >>> 0;
+  }
+  return `#${a.toString(36)}.${b.toString(36)}.${fp.length}`;
 }
 
 /**
