@@ -424,6 +424,22 @@ test('an added token matched only as a whole word (single_word), which llama.cpp
   assert.doesNotMatch(captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).stderr, /single_word/);
 });
 
+test('an added token holding "▁" in a SentencePiece file (llama.cpp shows it raw, transformers decodes a space) is warned about naming it', () => {
+  // measured with llama.cpp (node-llama-cpp 3.21.1) against transformers 5.17: "a x▁y b" is [264, 28705, 32000, 28705, 287]
+  // in both (x▁y normalized false), decoded "a x y  b" there and here, "a x▁y  b" by llama.cpp; a special "<s▁p>" shown
+  // with special tokens: "a <s p>  b" in transformers, "a <s▁p>  b" in llama.cpp
+  const dir = tempDir('mt-gguf-tok-');
+  const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as { added_tokens: unknown[] };
+  json.added_tokens.push({ id: 32000, content: 'x\u2581y', single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
+  json.added_tokens.push({ id: 32001, content: '<s\u2581p>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
+  mistralFolder(dir);
+  assert.match(captureStderr(() => tokenizerMetadata(dir, 32002)).stderr,
+    /gguf: llama\.cpp shows an added token's text as it is, where transformers decodes each "▁" in it as a space \("x▁y"; "<s▁p>"\): "x▁y" decodes as "x▁y" there, "x y" here and in transformers; the ids are the same \(.*tokenizer\.json\)/);
+  assert.doesNotMatch(captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).stderr, /shows an added token/);
+});
+
 test('split_special_tokens, which llama.cpp cannot be told (it parses special tokens as its caller asks), is warned about naming tokenizer_config.json', () => {
   // measured with llama.cpp: "a [INST] b</s>" is [264, 733, 16289, 28793, 287, 700, 28713, 28767] here (and in
   // transformers 5.17 with split_special_tokens), [264, 733, 16289, 28793, 287, 2] there with special tokens parsed

@@ -3,7 +3,7 @@
 // byte_fallback, Mistral 7B's) as "llama" (tokenizer-spm.ts), a byte-level BPE one (Tekken, Llama 3) as "gpt2"
 // (tokenizer-bpe.ts) — then what both write alike: the special token ids, whether BOS/EOS are added, and the chat
 // templates (chat-templates.ts). Added tokens that strip the spaces beside them, or are matched only as whole words,
-// are warned about: a GGUF cannot say so.
+// are warned about: a GGUF cannot say so; so are added tokens holding "▁" in a SentencePiece file (shown raw there).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BUNDLED_TOKENIZER_DIR, refuseUnreadTokenizer, tokenizerJsonAsLoaded } from '../../tokenizer/load.ts';
@@ -116,6 +116,7 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   for (const [k, v] of chatTemplateMetadata(folder, config)) m.set(k, v);
   warnStrippedAddedTokens(json.added_tokens, file);
   warnSingleWordAddedTokens(json.added_tokens, file);
+  if (spm) warnSpaceMarkAddedTokens(json.added_tokens, file);
   if (config.splitSpecialTokens) warnSplitSpecialTokens(config.source);
   return m;
 }
@@ -155,4 +156,18 @@ function warnSingleWordAddedTokens(added: ReadonlyArray<{ content: string; singl
   const whole = added.filter((t) => t.single_word);
   if (whole.length === 0) return;
   warn(`gguf: llama.cpp finds an added token inside a word too, where this tokenizer.json matches it only as a whole word (single_word: ${named(whole, (t) => t.content)}): text with it inside a word tokenizes differently there (${file})`);
+}
+
+/**
+ * Added tokens whose text holds "▁", in a SentencePiece ("llama") file: transformers' decoder (Replace "▁" → " ") turns
+ * it into a space in an added token too, while llama.cpp shows a user-defined or control token's text as it is, unescaping
+ * "▁" only in normal tokens. The ids agree; the decoded text does not (measured, node-llama-cpp 3.21.1: an added "x▁y",
+ * normalized false, decodes "x y" in transformers 5.17 and here, "x▁y" there; a special one shown so too).
+ */
+function warnSpaceMarkAddedTokens(added: ReadonlyArray<{ content: string }>, file: string): void {
+  const marked = added.filter((t) => t.content.includes('\u2581'));
+  if (marked.length === 0) return;
+  const first = marked[0]!.content;
+  warn(`gguf: llama.cpp shows an added token's text as it is, where transformers decodes each "▁" in it as a space (${named(marked, (t) => JSON.stringify(t.content))}): ` +
+    `${JSON.stringify(first)} decodes as ${JSON.stringify(first)} there, ${JSON.stringify(first.replaceAll('\u2581', ' '))} here and in transformers; the ids are the same (${file})`);
 }
