@@ -21,7 +21,7 @@
 import json, os, random, subprocess, sys
 import torch
 from safetensors.torch import load_file, save_file
-from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, MistralConfig, MistralForCausalLM, MistralForSequenceClassification
+from transformers import AutoModelForCausalLM, DynamicCache, AutoModelForSequenceClassification, MistralConfig, MistralForCausalLM, MistralForSequenceClassification
 from transformers.utils import logging as hf_logging
 from peft import LoraConfig, get_peft_model
 
@@ -224,7 +224,11 @@ def parity_case(name, kw, save):
     greedy, margins, cached, cached_margins = [], [], [], []
     if not cls:
         with torch.no_grad():
-            seq, cache, x = list(rows[0]), None, torch.tensor([rows[0]])
+            # a Llama config's cache without its sliding_window: transformers' DynamicCache(config=...) keeps only the
+            # window's last tokens where the config has one, though LlamaModel's attention ignores it (a longrope llama
+            # with window 3: HF's generate() picked other tokens from the 2nd on, as it did without the window with a cache
+            # that keeps all)
+            seq, cache, x = list(rows[0]), DynamicCache() if save.get('llama') else None, torch.tensor([rows[0]])
             for _ in range(12):
                 top = m(input_ids=torch.tensor([seq])).logits[0, -1].topk(2)
                 greedy.append(int(top.indices[0]))
