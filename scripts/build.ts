@@ -28,7 +28,8 @@ if (compiled.status !== 0) {
   process.stderr.write(`build: tsc -p tsconfig.build.json failed (exit ${compiled.status ?? compiled.signal})\n`);
   process.exit(1);
 }
-const assets = walk(SRC).filter((f) => !f.endsWith('.ts'));
+// a .d.ts beside a browser module (dashboard/assets/val-sets.d.ts) types it for dist's .d.ts files that import it
+const assets = walk(SRC).filter((f) => !f.endsWith('.ts') || f.endsWith('.d.ts'));
 for (const f of assets) {
   fs.mkdirSync(path.dirname(path.join(DIST, f)), { recursive: true });
   fs.copyFileSync(path.join(SRC, f), path.join(DIST, f));
