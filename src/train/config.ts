@@ -11,6 +11,7 @@ import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { unexpandedPath } from '../util/unexpanded-path.ts';
 import { info, warn, warnOnce } from '../util/log.ts';
+import { counted } from '../util/plural.ts';
 import { prepareReportBeside, reportClassNames } from '../data/prepare-report.ts';
 import { adaptedProjectionsBy } from '../model/peft.ts';
 import { adapterConfigPath } from '../model/adapter-config-path.ts';
@@ -235,7 +236,7 @@ function notePreparedSplitsLeftOut(raw: Record<string, unknown>, overridden: rea
   const lost = left.map((split) => (split === 'val' ? 'nothing is evaluated during training (no val loss, best/ or early stopping)' : 'no test split is scored at the end'));
   const lines = left.map((split) => `data.${split}: ${path.relative(path.dirname(file), beside(split)) || beside(split)}`);
   return [{ warning: true, text: `${left.map((split) => `data.${split}`).join(' and ')} ${left.length === 1 ? 'is' : 'are'} not set, so ${lost.join(' and ')}, though the prepare output of ` +
-    `data.train has ${left.map((split) => `${split}.jsonl (${report.splits[split]} records)`).join(' and ')}: add ${lines.map((l) => `"${l}"`).join(' and ')} ` +
+    `data.train has ${left.map((split) => `${split}.jsonl (${counted(report.splits[split] ?? 0, 'record')})`).join(' and ')}: add ${lines.map((l) => `"${l}"`).join(' and ')} ` +
     `under data: in ${path.basename(file)} to use ${left.length === 1 ? 'it' : 'them'}, or null to say none` }];
 }
 

@@ -466,6 +466,13 @@ test('a config file whose data.train is a prepare output and that leaves out dat
   };
   assert.equal(refused('model: m\ndata:\n  train: out/train.jsonl\nlearning_rate: 1e-4\n'), '');
   assert.equal(refused('model: m\ndata:\n  train: in.jsonl\n', [['data.train', path.join(prepared, 'out', 'train.jsonl')], ['learning_rate', '1e-4']]), '');
+  // a split of one record is "1 record" (was: "test.jsonl (1 records)", on 10 records split 8/1/1)
+  fs.writeFileSync(input, Array.from({ length: 10 }, (_, i) => JSON.stringify({ text: `record number ${i} of the data, ${'word '.repeat(i)}` })).join('\n'));
+  setQuiet(true);
+  prepare({ inputs: [input], outDir: path.join(prepared, 'ten'), tokenizer: loadTokenizer() });
+  setQuiet(false);
+  assert.deepEqual(warnings('model: m\ndata:\n  train: ten/train.jsonl\n  val: ten/val.jsonl\n'), ['warning: data.test is not set, so no test split is scored at the end, ' +
+    'though the prepare output of data.train has test.jsonl (1 record): add "data.test: ten/test.jsonl" under data: in c.yaml to use it, or null to say none']);
 });
 
 test('lora.init_from with a classification adapter in a generation run is refused, naming the key', async () => {
