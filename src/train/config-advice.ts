@@ -449,7 +449,10 @@ export function suggestKey(k: string, at: string[]): string | null {
   if (at.length > 0 && knownKeys([]).includes(k)) return k;
   const leaves = documentedKeys().map((d) => d.key);
   const leaf = didYouMean(k, leaves.map((l) => l.split('.').pop()!));
-  return leaf ? leaves.find((l) => l.split('.').pop() === leaf)! : null;
+  if (leaf) return leaves.find((l) => l.split('.').pop() === leaf)!;
+  // another tool's name misspelt (lerning_rate), as our own keys misspelt are met above
+  const near = didYouMean(k.toLowerCase().replace(/-/g, '_'), [...ALIASES.keys()]);
+  return near === null ? null : ALIASES.get(near)!;
 }
 
 /** The key path nearest an unknown dotted one (`max_step` → max_steps, `learning_rate` → optimizer.lr), or null. */

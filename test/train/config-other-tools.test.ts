@@ -140,3 +140,11 @@ test("more of TrainingArguments', from_pretrained's and PEFT LoraConfig's keys a
   assert.equal(refusal('save_only_model: true\n'), 'c.yaml:3:1: unknown key "save_only_model": checkpoint.every_steps: null (the default) saves no checkpoint during the run; the run ends by saving adapter/ (model/ for method: full)');
   assert.equal(refusal('lora:\n  use_qalora: true\n'), 'c.yaml:4:3: unknown key "lora.use_qalora": quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16');
 });
+
+test('another tool\'s key misspelt is refused with ours, as our own keys misspelt are (had no hint)', () => {
+  // before: 'unknown key "lerning_rate"' alone, where "batchsize" said batch_size and "learning_rate" optimizer.lr
+  assert.equal(refusal('lerning_rate: 1e-4\n'), 'c.yaml:3:1: unknown key "lerning_rate" (did you mean "optimizer.lr"?)');
+  assert.equal(refusal('learningrate: 1e-4\n'), 'c.yaml:3:1: unknown key "learningrate" (did you mean "optimizer.lr"?)');
+  assert.equal(refusal('gradient_acumulation_steps: 4\n'), 'c.yaml:3:1: unknown key "gradient_acumulation_steps" (did you mean "grad_accum"?)');
+  assert.equal(refusal('', [['lerning_rate', '1e-4']]), '--lerning_rate: unknown key "lerning_rate" (did you mean "optimizer.lr"?)');
+});
