@@ -17,6 +17,7 @@ import { kindOf } from '../util/regular-file.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import { interruptedPrepare } from './prepare-pending.ts';
 import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
+import { nearFileHint } from '../util/near-file.ts';
 
 export type SourceRole = 'input' | 'val' | 'test';
 /** The roles in the order the options are listed (--input, --val, --test), as an error names two of them. */
@@ -61,7 +62,7 @@ function unreadable(p: string, e: unknown): string {
     // a quoted pattern, or a shell (cmd.exe) that passes it on as written
     return 'ENOENT (no such file or folder); its name holds a wildcard, which is not expanded here: give the folder (every file in it is read), or the pattern unquoted for the shell to expand';
   }
-  return code === 'ENOENT' ? 'ENOENT (no such file or folder)' : code === 'EACCES' ? 'EACCES (permission denied)'
+  return code === 'ENOENT' ? `ENOENT (no such file or folder)${nearFileHint(p)}` : code === 'EACCES' ? 'EACCES (permission denied)'
     : code === 'ELOOP' ? 'ELOOP (a loop of symbolic links: it leads back to itself)' : code ?? (e as Error).message;
 }
 

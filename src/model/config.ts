@@ -24,6 +24,7 @@ import { warnOnce } from '../util/log.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
 import { cacheRepoHint, missingModelHint } from './missing-model.ts';
 import { adapterBaseHint } from '../util/adapter-base.ts';
+import { nearFileHint } from '../util/near-file.ts';
 
 export interface MistralConfig {
   vocabSize: number;
@@ -134,7 +135,7 @@ export function requireModelFolder(dir: string): void {
   const st = folderStat(dir, 'model');
   if (!st) {
     const hint = missingModelHint(dir); // a Hub id written as a path: the cache's snapshot of it, or where to get it
-    throw new UserError(`model folder not found${hint === '' ? '' : ` (${hint})`}`, dir);
+    throw new UserError(`model folder not found${hint === '' ? nearFileHint(dir) : ` (${hint})`}`, dir);
   }
   if (!st.isDirectory()) refuseFile(dir, 'a model folder: give the folder that holds config.json and the *.safetensors', 'the Hugging Face folder');
 }

@@ -26,6 +26,7 @@ import { LoadedTokenizer } from './tokenizer.ts';
 import { warnFlagsNotRead } from './adds-special.ts';
 import { withMistralRegexFix, type ModelConfigFacts } from './mistral-regex.ts';
 import { buildVocab, type Vocab } from './vocab.ts';
+import { nearFileHint } from '../util/near-file.ts';
 
 /** The bundled default: Mistral 7B v0.1's tokenizer (see its PROVENANCE.md). */
 export const BUNDLED_TOKENIZER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'assets', 'tokenizer', 'mistral-7b-v0.1');
@@ -108,7 +109,7 @@ function tokenizerFolder(dir: string | undefined, opts: LoadTokenizerOptions): s
   try {
     stat = fs.statSync(dir);
   } catch {
-    throw new UserError('tokenizer folder not found', dir);
+    throw new UserError(`tokenizer folder not found${nearFileHint(dir)}`, dir);
   }
   // a FIFO, socket or device: looking for tokenizer.json under it failed with ENOTDIR's stack trace
   if (!stat.isFile() && !stat.isDirectory()) throw new UserError(`is ${kindOf(stat)}, not a tokenizer folder or tokenizer.json`, dir);

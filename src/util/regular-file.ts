@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { fsyncPath, ioError, withIo } from './atomic.ts';
 import { UserError } from './errors.ts';
+import { nearFileHint } from './near-file.ts';
 import { checkWrittenBytes } from './written-record.ts';
 
 /** What a non-regular file is, in words. */
@@ -34,7 +35,7 @@ export function openRegularFile(file: string): number {
     fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError('file not found', file);
+    if (code === 'ENOENT') throw new UserError(`file not found${nearFileHint(file)}`, file);
     // open(2) on a Unix socket fails with ENXIO
     if (code === 'ENXIO') throw new UserError('is a socket, not a regular file', file);
     throw ioError(e, file, 'open'); // in words: "cannot open: a path component is not a folder (ENOTDIR)"

@@ -1,0 +1,40 @@
+// A path that is not there, one slip away from a name beside it (`train-lora.yml` for the `train-lora.yaml` there), is
+// said with that name: "file not found" alone left the user to spot the slip.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { nearFileHint } from '../../src/util/near-file.ts';
+import { tempDir } from '../temp-dir.ts';
+
+test('nearFileHint names a file or folder beside the missing one a slip away, and nothing when none is near', () => {
+  const dir = tempDir('mt-near-file-');
+  fs.writeFileSync(path.join(dir, 'train-lora.yaml'), '');
+  fs.writeFileSync(path.join(dir, 'data.jsonl'), '');
+  fs.mkdirSync(path.join(dir, 'mistral-tune-tiny'));
+  assert.equal(nearFileHint(path.join(dir, 'train-lora.yml')), ' (did you mean "train-lora.yaml" beside it?)');
+  assert.equal(nearFileHint(path.join(dir, 'Data.jsonl')), ' (did you mean "data.jsonl" beside it?)');
+  assert.equal(nearFileHint(path.join(dir, 'mistral-tune-tin')), ' (did you mean "mistral-tune-tiny" beside it?)');
+  assert.equal(nearFileHint(path.join(dir, 'other.csv')), '');
+  assert.equal(nearFileHint(path.join(dir, 'gone', 'train-lora.yaml')), ''); // its folder is not there either
+});
+
+test('train, prepare and eval say the name beside a missing config, input or model folder', () => {
+  const dir = tempDir('mt-near-file-cli-');
+  fs.writeFileSync(path.join(dir, 'train-lora.yaml'), 'model: x\n');
+  fs.writeFileSync(path.join(dir, 'data.jsonl'), '{"text": "a"}\n');
+  fs.mkdirSync(path.join(dir, 'mistral-tune-tiny'));
+  const run = (...args: string[]): { status: number | null; stderr: string } =>
+    spawnSync(process.execPath, ['bin/mistral-tune.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+  const cases: Array<[string[], string]> = [
+    [['train', path.join(dir, 'train-lora.yml')], `${path.join(dir, 'train-lora.yml')}: file not found (did you mean "train-lora.yaml" beside it?)`],
+    [['prepare', '--input', path.join(dir, 'data.json'), '--out', path.join(dir, 'out')], '(did you mean "data.jsonl" beside it?)'],
+    [['eval', '--model', path.join(dir, 'mistral-tune-tin'), '--data', path.join(dir, 'data.jsonl')], 'model folder not found (did you mean "mistral-tune-tiny" beside it?)'],
+  ];
+  for (const [args, said] of cases) {
+    const r = run(...args);
+    assert.equal(r.status, 2, r.stderr);
+    assert.ok(r.stderr.trimEnd().split('\n').at(-1)!.endsWith(said), `${args[0]}: ${r.stderr}`);
+  }
+});
