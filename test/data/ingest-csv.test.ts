@@ -420,15 +420,17 @@ test('CSV: a stray quote\'s rejection counts the bytes of the lines it runs over
   assert.match([...readCsv(f['crlf-stray.csv']!, ',', {}, { bytes: 16 })][1]!.error!.detail, /it runs over lines 3–5, 35 bytes\)/);
 });
 
-test('CSV: a line of only spaces and tabs is blank and skipped, as pandas and datasets skip it; a line of other white space (NBSP, U+3000, FF, VT, LS) is a row, as they read it', () => {
+test('CSV: a line of only spaces and tabs is blank and skipped, as pandas and datasets skip it, but in a file of one column; a line of other white space (NBSP, U+3000, FF, VT, LS) is a row, as they read it', () => {
   // the rows are those pandas.read_csv and load_dataset('csv') give for these files: one column, and two (where such a
-  // row, one cell short, is bad_columns here: pandas pads it with NaN)
+  // row, one cell short, is bad_columns here: pandas pads it with NaN); but in one column a line of spaces or tabs is the
+  // cell Python's csv writer and pandas' to_csv write bare (pandas reads its own file a row short): a row, as Python's csv
+  // reads it (cleaning rejects it as empty, counted), where it was skipped, lost uncounted
   const f = writeFiles(dir, {
     'ws-one.csv': 'text\nx\n   \n\t\n\u00a0\n\u3000\n\f\n\v\n\u2028\ny\n',
     'ws-two.csv': 'text,label\nx,a\n  \t \n\u00a0\n , \ny,b\n',
   });
   assert.deepEqual([...readCsv(f['ws-one.csv']!, ',')].map((i) => [i.line, (i.value as Record<string, string> | undefined)?.['text']]), [
-    [2, 'x'], [5, '\u00a0'], [6, '\u3000'], [7, '\f'], [8, '\v'], [9, '\u2028'], [10, 'y'],
+    [2, 'x'], [3, '   '], [4, '\t'], [5, '\u00a0'], [6, '\u3000'], [7, '\f'], [8, '\v'], [9, '\u2028'], [10, 'y'],
   ]);
   assert.deepEqual(summary([...readCsv(f['ws-two.csv']!, ',')]), [
     { line: 2, value: { text: 'x', label: 'a' }, reason: undefined },

@@ -134,8 +134,10 @@ function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading:
     // a blank line between rows; but a line of tabs in a TSV is a row of empty cells (a spreadsheet's empty row), as ",,"
     // is in a CSV: a record, rejected and counted, as pandas and Python's csv read it. Blank is pandas' (and so datasets')
     // blank: spaces and tabs only; a line of other white space (NBSP, U+3000, a form feed) is a row to them, and skipped
-    // here it was a record lost without a word
-    if (BLANK_LINE.test(first.text) && !(sniffed && first.text.includes(d))) continue;
+    // here it was a record lost without a word. In a file of one column a line of spaces or tabs is a row: a cell of
+    // them is so written bare by Python's csv writer and pandas' to_csv (which reads its own file a row short), a record
+    // (rejected as empty, counted) as Python's csv reads it, not a line lost uncounted
+    if (BLANK_LINE.test(first.text) && !(sniffed && first.text.includes(d)) && !(first.text !== '' && header?.length === 1)) continue;
     if (k - base === buf.length - 1) {
       // the lines before this row are never read again
       buf[0] = first;

@@ -12,7 +12,8 @@
 // closed on a later line as rows end is one cell, as RFC 4180, Python and pandas read it; when its lines look like
 // rows (a quote opened mid-row: `hello<TAB>"pos`), `onNote` is told where (csv-notes.ts).
 // Blank lines between rows are skipped: empty, or spaces and tabs only, as pandas (and so datasets) skips them (a line of
-// tabs in a TSV is a row of empty cells, not a blank line; a line of other white space, NBSP or U+3000, is a row). A row
+// tabs in a TSV is a row of empty cells, not a blank line; a line of other white space, NBSP or U+3000, is a row; in a
+// file of one column a line of spaces or tabs is a row too, a cell Python's csv and pandas write so, as Python reads it). A row
 // whose field count differs from the header's, or that repeats the header (two files joined), is `bad_columns`; a
 // malformed row (text after a closing quote, an unclosed quote) is `invalid_csv`; a row any of whose lines is not
 // UTF-8 text is `invalid_utf8` or `binary`, whatever else is wrong with it. A header cell with no name is named
