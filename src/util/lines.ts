@@ -118,6 +118,16 @@ export function lineBreakBetween(before: CutLine, after: CutLine): string {
 }
 
 /**
+ * Whether `l` has no line end after it in the file (only the file's last line may not: a file cut short in it, as
+ * jsonl-unclosed.ts and csv-rows.ts read such a line): its bytes are its text's, with
+ * at most a BOM before (3 bytes; an LF, CRLF or lone CR is 1 or 2, and 4 or 5 with a BOM).
+ */
+export function withoutLineEnd(l: Line): boolean {
+  const extra = l.bytes - Buffer.byteLength(l.text);
+  return !l.crlf && !l.cr && (extra === 0 || extra === 3);
+}
+
+/**
  * The lines cut at their lone CRs (readDataLines ends lines at LF, and at CR only in a file of lone-CR line ends: CR-ended
  * lines appended to an LF file stay in one), each part a line of its own with the line's number, as Python's csv and
  * pandas end a CSV row and its universal newlines a line of text. A line that is not UTF-8 text is left whole, rejected as

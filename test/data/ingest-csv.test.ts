@@ -43,6 +43,12 @@ test('CSV (RFC 4180): quoted delimiters, doubled quotes, newlines in quotes, CRL
     // one that opens on the file's last line, no line after it: that line alone, as before
     ['last.csv', 'text,label\nfirst,1\n"open,2\n', [[2, { text: 'first', label: '1' }], [3, 'invalid_csv']]],
     ['cut-cell.csv', 'text,label\nfirst,1\nsecond,"a long\nanswer cut', [[2, { text: 'first', label: '1' }], [3, 'truncated']]],
+    // one that opens on the file's last line with no line end after it: the file cut short in it, as a JSON Lines record
+    // line is (it was invalid_csv, "a stray quote?"); in one column and in several; with a line end after it, as above
+    ['last-cut.csv', 'text,label\nfirst,1\nsecond,"on', [[2, { text: 'first', label: '1' }], [3, 'truncated']]],
+    ['last-cut-first.csv', 'text,label\r\nfirst,1\r\n"on,x', [[2, { text: 'first', label: '1' }], [3, 'truncated']]],
+    ['last-cut-one.csv', 'text\n"a"\n"on', [[2, { text: 'a' }], [3, 'truncated']]],
+    ['last-crlf.csv', 'text\n"a"\n"on\r\n', [[2, { text: 'a' }], [3, 'invalid_csv']]],
     // rows short of only the header's unnamed columns at its end are rows too (pandas reads them so): not a file cut short
     ['unnamed.csv', 'text,label,,\nfirst,1\n"stray,2\nnext,3\nlast,4', [[2, { text: 'first', label: '1', 'Unnamed: 2': '', 'Unnamed: 3': '' }],
       [3, 'invalid_csv'], [4, { text: 'next', label: '3', 'Unnamed: 2': '', 'Unnamed: 3': '' }], [5, { text: 'last', label: '4', 'Unnamed: 2': '', 'Unnamed: 3': '' }]]],
@@ -65,6 +71,8 @@ test('CSV of one column cut short inside its last quoted cell: one truncated rec
     const got = [...readCsv(writeFiles(dir, { [name]: text })[name]!, ',')];
     assert.deepEqual(got.map((i) => [i.line, i.value ?? i.error!.reason]), rows, name);
   }
+  const last = [...readCsv(writeFiles(dir, { 'one-last.csv': '\ufefftext\n"a"\n"on' })['one-last.csv']!, ',')][1]!;
+  assert.deepEqual([last.raw, last.error!.detail], ['"on', 'the file ends inside a quoted field (field 1) opened on line 3 (its last line, 3 bytes), no line end after it: the file cut short?']);
   const cut = [...readCsv(writeFiles(dir, { 'one-cut2.csv': 'text\n"a"\n"b\nc\n' })['one-cut2.csv']!, ',')][1]!;
   assert.equal(cut.raw, '"b\nc');
   assert.equal(cut.error!.detail, 'the file ends inside a quoted field (field 1) opened on line 3 (it runs over lines 3–4, 5 bytes), no line after it a row of its own: the file cut short?');

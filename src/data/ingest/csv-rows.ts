@@ -4,7 +4,8 @@
 // file is taken for a stray quote: only its starting line is rejected (invalid_csv, naming the line span and size),
 // and reading goes on at the next line (readsOnFrom), so one stray quote never swallows the file — unless no line
 // after it (one at least) is a row of its own (as many fields as the header, read alone) nor opens a field left open: then the file was cut short inside the
-// cell, and its lines are one record (cutShort: truncated). The lines read
+// cell, and its lines are one record (cutShort: truncated); so is a field that opens on the file's last line, no line end
+// after it. The lines read
 // again are not scanned again inside a quoted field: they are known to leave it open, so a file of lines that each
 // open a field is still read in linear time. A field still open after QUOTED_LIMIT bytes is read on, its text and
 // lines not kept, to where it closes: a row that then ends as rows do is one too_long record (its lines were a
@@ -15,7 +16,7 @@
 // read it, and is the cell's own inside them (lines.ts cutAtLoneCrs): read as a character, two rows ran together into one
 // record, or into one bad_columns rejection. A quoted cell's line breaks are the file's (CRLF, LF, a lone CR), as Python's
 // csv, pandas and datasets keep them: cleaning makes them \n in a record's text, as it does every line break.
-import { cutAtLoneCrs, lineBreakBetween, readDataLines, type CutLine } from '../../util/lines.ts';
+import { cutAtLoneCrs, lineBreakBetween, readDataLines, withoutLineEnd, type CutLine } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { RowState } from './csv-row-state.ts';
 import { defectRejection, recordDefect } from './types.ts';
@@ -221,13 +222,19 @@ function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading:
         break;
       }
     }
-    if (atEnd && !pastBound && k !== headerAt && fileEnd!.index > k && !rowOfItsOwn(buf.slice(k + 1 - base, fileEnd!.index + 1 - base), d, header, rowsQuoted.quoted > 1 && rowsQuoted.bare === 0)) {
-      // the file ends inside the field, and no line after it is a row of its own: a file cut short, not a stray quote
-      // (whose rows after it are rows): one record, not its first line and then each line after it as a row
+    // the file ends inside the field, and no line after it is a row of its own, or it opened on the file's last line with
+    // no line end after it (as jsonl-unclosed.ts's cutLastLine reads a JSON Lines record so): a file cut short, not a stray
+    // quote (whose rows after it are rows; one on a last line closed by its line end was written whole): one record, not
+    // its first line and then each line after it as a row
+    const linesAfterIt = atEnd && fileEnd!.index > k;
+    if (atEnd && !pastBound && k !== headerAt && (linesAfterIt ? !rowOfItsOwn(buf.slice(k + 1 - base, fileEnd!.index + 1 - base), d, header, rowsQuoted.quoted > 1 && rowsQuoted.bare === 0)
+      : !first.defect && withoutLineEnd(first))) {
       for (let j = k + 1; j <= fileEnd!.index; j++) defect = recordDefect(defect, line(j).defect, line(j).lineNo);
       yield {
         line: first.lineNo, fields: [], raw: rawOf(buf, k - base, fileEnd!.index - base), defect, cutShort: true,
-        error: `the file ends inside a quoted field (field ${openField}) opened on line ${first.lineNo} (it runs over lines ${first.lineNo}–${fileEnd!.lineNo}, ${fileEnd!.bytes - start} bytes), no line after it a row of its own: the file cut short?`,
+        error: `the file ends inside a quoted field (field ${openField}) opened on line ${first.lineNo} ` + (linesAfterIt
+          ? `(it runs over lines ${first.lineNo}–${fileEnd!.lineNo}, ${fileEnd!.bytes - start} bytes), no line after it a row of its own: the file cut short?`
+          : `(its last line, ${fileEnd!.bytes - start} bytes), no line end after it: the file cut short?`),
       };
       return;
     }

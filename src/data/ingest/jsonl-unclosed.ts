@@ -2,7 +2,7 @@
 // inside, its lines one record (a file cut short, where they were each rejected, the first as a stray "{"), a record
 // line the file ends inside with no line end after it (cut short: `{"text": "on` at the end), and a line holding only
 // "[" that no "]" line closes.
-import type { Line } from '../../util/lines.ts';
+import { withoutLineEnd, type Line } from '../../util/lines.ts';
 import { closeIndex, type JsonScan } from './json-object-scan.ts';
 import type { RawItem } from './types.ts';
 
@@ -31,15 +31,6 @@ export function cutLastLine(item: RawItem, l: Line, scanned: string, last: () =>
   const scan: JsonScan = { depth: 0, inString: false, escape: false };
   if (closeIndex(scan, scanned.trim()) >= 0 || (!scan.inString && scan.depth === 0) || !last()) return item;
   return { ...item, error: { reason: 'truncated', detail: `the file ends inside this record (${scan.inString ? 'inside a string' : 'a bracket open'}, no line end after it): the file cut short?` } };
-}
-
-/**
- * Whether `l` has no line end after it in the file (only the file's last line may not): its bytes are its text's, with
- * at most a BOM before (3 bytes; an LF, CRLF or lone CR is 1 or 2, and 4 or 5 with a BOM).
- */
-function withoutLineEnd(l: Line): boolean {
-  const extra = l.bytes - Buffer.byteLength(l.text);
-  return !l.crlf && !l.cr && (extra === 0 || extra === 3);
 }
 
 /** The rejection of a line holding only "[" that no "]" line closes before the end of the file: a stray "[" (its lines are read as lines). */
