@@ -105,6 +105,8 @@ export interface Backend {
   peakBytesInUse?(): number;
   /** Gives back what the backend holds (device memory, streams, context) once a run is done with it (CUDA). */
   close?(): void;
+  /** Whether close() has run (backends that close: CUDA): library functions refuse such a backend, and a model on it (open-backend.ts). */
+  readonly isClosed?: boolean;
   /**
    * The FLOP/s of a large bf16 GEMM (8192³) on this device, measured on the first call (its buffers given
    * back after): the denominator of the MFU that training reports (backends that measure it: CUDA).

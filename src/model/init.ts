@@ -2,6 +2,7 @@
 // for matrices, ones for norms): for the quickstart's from-scratch model, tests and benchmarks.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import type { DType } from '../backend/dtype.ts';
+import { needOpenBackend } from '../backend/open-backend.ts';
 import { Rng } from '../util/rng.ts';
 import { needModelConfig, type MistralConfig } from './config.ts';
 import { needArg, needOneOf } from '../util/api-args.ts';
@@ -21,6 +22,7 @@ export interface RandomInit {
 export function createRandomModel(backend: Backend, cfg: MistralConfig, init: RandomInit, dtype: DType = 'f32'): MistralModel {
   // each a TypeError from inside before ("reading 'seed'")
   needArg('createRandomModel', 'backend', backend, 'object', { hint: "createBackend('cpu')" });
+  needOpenBackend('createRandomModel', backend, 'backend');
   needModelConfig('createRandomModel', cfg);
   needArg('createRandomModel', 'init', init, 'object', { hint: 'an object such as {seed: 0}' });
   needArg('createRandomModel', 'init.seed', init.seed, 'number', { hint: 'a non-negative integer' });

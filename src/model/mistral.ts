@@ -5,6 +5,7 @@ import { needArg, needOneOf, needPath, refuseMisspelledKeys } from '../util/api-
 import { libraryWords } from '../util/option-words.ts';
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { zeros } from '../backend/buffers.ts';
+import { needOpenBackend } from '../backend/open-backend.ts';
 import { modelDTypes, parsePrecision, precisionDType, type DType, type ModelDTypes, type Precision } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { ADAPTER_ATTACHED } from './adapter-attached.ts';
@@ -434,6 +435,7 @@ export function loadModel(dir: string, opts: LoadModelOptions): MistralModel {
   if (typeof (opts.backend as Partial<Backend> | undefined)?.alloc !== 'function') {
     throw new UserError(`options.backend ${opts.backend === undefined ? 'is missing' : `is ${JSON.stringify(opts.backend) ?? typeof opts.backend}`}: give createBackend('cpu') (or 'cuda', 'auto')`, 'loadModel');
   }
+  needOpenBackend('loadModel', opts.backend, 'options.backend');
   requireModelFolder(dir);
   const declared = opts.config ?? loadConfig(dir);
   const ckpt = SafetensorsCheckpoint.open(dir);

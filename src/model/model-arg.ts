@@ -2,6 +2,7 @@
 // given for the model failed inside ("Cannot read properties of undefined (reading 'vocabSize')"), and a model without
 // the LoRA adapter an operation needs threw a plain Error, not the UserError naming the function that other bad
 // arguments are (util/api-args.ts).
+import { needOpenBackend } from '../backend/open-backend.ts';
 import { needArg } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { ADAPTER_ATTACHED } from './adapter-attached.ts';
@@ -13,7 +14,7 @@ const LOAD_MODEL = 'loadModel(folder, {backend})';
 /** Throws a UserError naming `fn` unless `model` is a model (loadModel, createRandomModel); `hint` says what to give. */
 export function needModel(fn: string, model: unknown, hint = LOAD_MODEL): asserts model is MistralModel {
   needArg(fn, 'model', model, 'object', { hint });
-  if (model instanceof MistralModel) return;
+  if (model instanceof MistralModel) return needOpenBackend(fn, model.backend, 'model');
   const m = model as Record<string, unknown>;
   const what = typeof m.encode === 'function' && typeof m.decode === 'function' ? 'a tokenizer' : 'an object that is no model';
   throw new UserError(`model is ${what}: give ${hint}`, fn);
