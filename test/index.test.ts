@@ -8,6 +8,7 @@ import * as api from '../src/index.ts';
 import type { AdamWConfig, Schedule, ScheduleKwargs, ScheduleType } from '../src/index.ts';
 import { readFixture, TINY, TINY_BASE, TINY_CLS } from './helpers.ts';
 import { tempDir } from './temp-dir.ts';
+import { isQuiet } from '../src/util/log.ts';
 
 test('the README example: loadModel, loss, generate', () => {
   const model = api.loadModel(TINY_BASE, { backend: api.createBackend('cpu') });
@@ -436,4 +437,20 @@ test('a misspelt option of prepare, train, evaluateLoss, exportRun, exportMerged
   assert.throws(() => api.prepare(loose({ inputs: ['x.jsonl'], outDir: 'o', minToken: 5 })), says('prepare: options.minToken is no option: did you mean options.minTokens?'));
   const cfg = api.validateTrainConfig({ model: TINY_BASE, data: { train: 'nowhere.jsonl' }, output_dir: 'nowhere' });
   assert.throws(() => api.train(cfg, loose({ resum: true })), says('train: options.resum is no option: did you mean options.resume?'));
+});
+
+// each named no function (or was let be): createBackend('gpu') "unknown device", evaluateClassification of a causal LM
+// "this model has no classification head ... setScoreHead", setQuiet('yes') quieted the log, and resolveEvalTarget's
+// {bets: true} (two letters swapped: two edits by Levenshtein's count, too far from "best") evaluated the last step's weights
+test('createBackend, evaluateClassification, setQuiet and resolveEvalTarget refuse a bad argument naming themselves; a swapped pair of letters is a misspelling', () => {
+  const says = (message: string) => (e: unknown) => e instanceof api.UserError && e.message === message;
+  const loose = <T>(o: unknown) => o as T;
+  assert.throws(() => api.createBackend(loose('gpu')), says('createBackend: device is "gpu": give one of "cpu", "cuda", "auto"'));
+  const model = api.loadModel(TINY_BASE, { backend: api.createBackend('cpu') });
+  assert.throws(() => api.evaluateClassification(model, [{ inputIds: [1, 2], label: 0 }], 1),
+    says('evaluateClassification: model has no classification head (score.weight): it is a causal LM; give a classification model (a folder whose weights hold score.weight, or one with a SEQ_CLS adapter loaded)'));
+  assert.throws(() => api.setQuiet(loose('yes')), says('setQuiet: quiet is "yes": give true or false'));
+  assert.equal(isQuiet(), false);
+  assert.throws(() => api.resolveEvalTarget(loose({ model: TINY_BASE, bets: true })), says('resolveEvalTarget: options.bets is no option: did you mean options.best?'));
+  assert.equal(api.resolveEvalTarget({ model: TINY_BASE }).model, TINY_BASE);
 });

@@ -2,6 +2,7 @@
 // UserError saying why not (which library was missing and where it was looked for, or that no GPU is
 // there). `auto`: CUDA when the driver loads, a GPU exists and the backend starts; otherwise the CPU, with
 // one info line saying why. `cpu`: the CPU backend.
+import { needOneOf } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { infoOnce } from '../util/log.ts';
 import { inNativeSection } from '../util/native-section.ts';
@@ -22,6 +23,8 @@ export interface CudaSource {
 const REAL_CUDA: CudaSource = { probe: () => probeCuda({ libraries: true }), start: () => CudaBackend.open() };
 
 export function createBackend(device: DeviceName = 'auto', source: CudaSource = REAL_CUDA): Backend {
+  // 'gpu' was "unknown device" naming no function
+  needOneOf('createBackend', 'device', device, ['cpu', 'cuda', 'auto']);
   // it opens native libraries through koffi (OpenBLAS, libc; CUDA's): not to be cut short by a stop (native-section.ts)
   return inNativeSection(() => openBackend(device, source));
 }

@@ -5,7 +5,7 @@
 import { needArg, needInteger } from '../util/api-args.ts';
 import type { TokenRow } from '../data/batch.ts';
 import type { MistralModel } from '../model/mistral.ts';
-import { needModel } from '../model/model-arg.ts';
+import { needModel, needScoreHead } from '../model/model-arg.ts';
 import { UserError } from '../util/errors.ts';
 import { regimeBatches, requireFiniteLoss, ROWS_PER_BATCH } from './evaluate.ts';
 
@@ -106,12 +106,12 @@ export function evaluateClassification(model: MistralModel, rows: readonly Token
   // {batchSize} (evaluateLoss's form), 0 or '8' put every row in one batch
   needInteger('evaluateClassification', 'batchSize', batchSize, 1, { what: ROWS_PER_BATCH, note: 'the third argument, a number' });
   needModel('evaluateClassification', model);
-  const numLabels = model.scoreHead().numLabels;
+  const numLabels = needScoreHead('evaluateClassification', model).numLabels;
   const truth = new Array<number>(rows.length), predicted = new Array<number>(rows.length);
   let lossSum = 0;
   forEachClassLogits(model, rows, batchSize, (z, i, row) => {
     if (row.label === undefined || row.label < 0 || row.label >= numLabels) {
-      throw new UserError(`row ${i}: label ${String(row.label)} is not a class index in [0, ${numLabels})`);
+      throw new UserError(`row ${i}: label ${String(row.label)} is not a class index in [0, ${numLabels})`, 'evaluateClassification');
     }
     const max = Math.max(...z);
     lossSum += logSumExp(z) - z[row.label]!;
@@ -119,7 +119,7 @@ export function evaluateClassification(model: MistralModel, rows: readonly Token
     predicted[i] = z.indexOf(max);
     return lossSum;
   });
-  if (rows.length === 0) throw new UserError('no rows to evaluate');
+  if (rows.length === 0) throw new UserError('no rows to evaluate', 'evaluateClassification');
   return { loss: lossSum / rows.length, count: rows.length, predictions: predicted, ...classificationMetrics(truth, predicted, numLabels) };
 }
 

@@ -1,6 +1,6 @@
 // What an evaluation runs on, decided here for the CLI and library users alike: a model folder (+ adapter) as
 // given, or a training run's trained weights and settings; and which task a loaded model has.
-import { needArg, needOneOf, needPath } from '../util/api-args.ts';
+import { needArg, needOneOf, needPath, optionKeys, refuseMisspelledKeys } from '../util/api-args.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LabelSet } from '../data/labels.ts';
@@ -68,6 +68,8 @@ export function parseTask(task: string | undefined | null): EvalTask | null {
  * task of 'classify' refused without the function's name. */
 function needTargetOptionTypes(o: EvalTargetOptions): void {
   const fn = 'resolveEvalTarget', given = (v: unknown): boolean => v !== undefined && v !== null;
+  // {bets: true} was let be: the last step's weights evaluated for the best's
+  refuseMisspelledKeys(fn, 'options', o, optionKeys<EvalTargetOptions>()(['model', 'adapter', 'run', 'best', 'task', 'labels', 'maxSeqLen']));
   const folders = { model: 'a Hugging Face model folder', adapter: 'a PEFT adapter folder', run: 'the run folder train wrote' } as const;
   for (const key of ['model', 'adapter', 'run'] as const) if (given(o[key])) needPath(fn, `options.${key}`, o[key], 'folder', folders[key]);
   if (given(o.task)) needOneOf(fn, 'options.task', o.task, ['generation', 'classification']);

@@ -11,7 +11,7 @@ import type { MistralModel } from './mistral.ts';
 import { bf16LogitsFromEnv } from './bf16-logits.ts';
 import { embeddingPadRow } from './negative-ids.ts';
 import { needArg } from '../util/api-args.ts';
-import { needModel } from './model-arg.ts';
+import { needModel, needScoreHead } from './model-arg.ts';
 import { UserError } from '../util/errors.ts';
 
 /** Next-token cross-entropy; returns Σ NLL over the batch's counted targets (one host read). */
@@ -23,6 +23,7 @@ export function causalLmBackward(model: MistralModel, batch: Batch, gradScale: n
 /** Classification cross-entropy on the scored token of each row; returns Σ NLL over the batch's rows (one host read). */
 export function classificationBackward(model: MistralModel, batch: Batch, gradScale: number): number {
   needArgs('classificationBackward', model, batch, gradScale);
+  needScoreHead('classificationBackward', model);
   return readBack(model, (lossSum) => classificationBackwardInto(model, batch, gradScale, lossSum));
 }
 

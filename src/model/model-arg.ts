@@ -7,7 +7,7 @@ import { needArg } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { ADAPTER_ATTACHED } from './adapter-attached.ts';
 import type { LoraAdapter } from './lora.ts';
-import { MistralModel } from './mistral.ts';
+import { MistralModel, type ScoreHead } from './mistral.ts';
 
 const LOAD_MODEL = 'loadModel(folder, {backend})';
 
@@ -18,6 +18,15 @@ export function needModel(fn: string, model: unknown, hint = LOAD_MODEL): assert
   const m = model as Record<string, unknown>;
   const what = typeof m.encode === 'function' && typeof m.decode === 'function' ? 'a tokenizer' : 'an object that is no model';
   throw new UserError(`model is ${what}: give ${hint}`, fn);
+}
+
+/**
+ * The classification head of `model`, which `fn` needs; a model without one (a causal LM) is a UserError naming `fn`:
+ * it was MistralModel.scoreHead's, naming no function ("this model has no classification head ... setScoreHead").
+ */
+export function needScoreHead(fn: string, model: MistralModel): ScoreHead {
+  if (model.score) return model.score;
+  throw new UserError('model has no classification head (score.weight): it is a causal LM; give a classification model (a folder whose weights hold score.weight, or one with a SEQ_CLS adapter loaded)', fn);
 }
 
 /**

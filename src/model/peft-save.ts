@@ -14,7 +14,7 @@ import { bufferTensor } from './buffer-tensor.ts';
 import { classificationPadId, noClassificationPadNote } from './config.ts';
 import type { LoraAdapter, LoraSpec } from './lora.ts';
 import type { MistralModel } from './mistral.ts';
-import { needHeadLabels, needLora, needModel } from './model-arg.ts';
+import { needHeadLabels, needLora, needModel, needScoreHead } from './model-arg.ts';
 import { hfModuleName, loraKey, SCORE_SAVED_KEY } from './names.ts';
 import type { TaskType } from './peft.ts';
 import { encodeSafetensors, type TensorToWrite } from './safetensors.ts';
@@ -44,7 +44,7 @@ export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterO
   if (opts.baseModel !== null) needArg('saveAdapter', 'options.baseModel', opts.baseModel, 'string', { hint: "the base model's folder or name (adapter_config.json's base_model_name_or_path), or null" });
   needModel('saveAdapter', model, 'a model with an adapter (loadAdapter or createAdapter)');
   const adapter = needLora('saveAdapter', model);
-  if (opts.taskType === 'SEQ_CLS') needHeadLabels('saveAdapter', opts.labels, model.scoreHead().numLabels);
+  if (opts.taskType === 'SEQ_CLS') needHeadLabels('saveAdapter', opts.labels, needScoreHead('saveAdapter', model).numLabels);
   refuseForeignCard(path.join(dir, 'README.md'));
   makeFolders(dir);
   const seqCls = opts.taskType === 'SEQ_CLS', cfg = model.cfg;

@@ -28,7 +28,7 @@ export { bufferTensor, type FileDType } from './buffer-tensor.ts';
 import { compareDotNatural, HF_NAMES, layerNormName, projectionName } from './names.ts';
 import { PROJECTIONS } from './weights.ts';
 import { makeFolders } from '../util/made-folders.ts';
-import { needHeadLabels, needModel } from './model-arg.ts';
+import { needHeadLabels, needModel, needScoreHead } from './model-arg.ts';
 import { floatRepr, isPythonFloat, withPythonNumbers } from '../data/python-numbers.ts';
 import { readConfigJson } from './config-number-forms.ts';
 import { byCodePoint } from '../util/code-point.ts';
@@ -105,7 +105,7 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
     throw new UserError('model has a LoRA adapter attached, which a model folder does not hold (its weights would be the base\'s alone): ' +
       'mergeLora(model) first to save the merged model, or saveAdapter(model, folder, …) to save the adapter', 'saveModelFolder');
   }
-  if (opts.head === 'classification') needHeadLabels('saveModelFolder', opts.labels, model.scoreHead().numLabels);
+  if (opts.head === 'classification') needHeadLabels('saveModelFolder', opts.labels, needScoreHead('saveModelFolder', model).numLabels);
   // a file in the folder's place was a plain Error from mkdir (EEXIST)
   if (fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) throw new UserError(`the output folder ${JSON.stringify(dir)} is a file: give the folder to write`, 'saveModelFolder');
   refuseModelFilesThere(dir);

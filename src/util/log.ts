@@ -1,9 +1,11 @@
 // Logging to stderr, so that stdout stays clean for machine-readable output (--json).
+import { needArg } from './api-args.ts';
 import { oneLine } from './json-file.ts';
 
 let quiet = false;
 
 export function setQuiet(q: boolean): void {
+  needArg('setQuiet', 'quiet', q, 'boolean', { hint: 'true or false' }); // 'yes' or 0 was taken as its truth, unsaid
   quiet = q;
 }
 

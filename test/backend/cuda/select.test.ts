@@ -48,7 +48,7 @@ test('createBackend: a probe that passes but a backend that fails to start is on
   assert.equal(createBackend('auto', broken).name, 'cpu');
   const bug = { ...ok, start: (): Backend => { throw new TypeError('a bug'); } };
   assert.throws(() => createBackend('auto', bug), TypeError, 'a bug is not a reason to fall back');
-  assert.throws(() => createBackend('gpu' as 'cuda'), /unknown device "gpu"/);
+  assert.throws(() => createBackend('gpu' as 'cuda'), /^UserError: createBackend: device is "gpu": give one of "cpu", "cuda", "auto"$/);
 });
 
 test('withBackend closes the backend after the work, and after a failure without hiding it behind a failing close', () => {
