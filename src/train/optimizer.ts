@@ -3,6 +3,7 @@
 // shared step counter, decoupled weight decay and bias correction as torch does. Weight decay skips
 // norm weights, as HF Trainer's parameter groups do; the groups are resolved once, at construction.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
+import { needOpenBackend } from '../backend/open-backend.ts';
 import type { Param } from '../model/params.ts';
 import { FlatParams } from './flat-params.ts';
 import { needArg, refuseMisspelledKeys } from '../util/api-args.ts';
@@ -51,6 +52,7 @@ const CONFIG_KEYS = ['lr', 'betas', 'eps', 'weightDecay'] as const satisfies Rea
 /** A library caller's arguments, checked: missing or ill-typed ones were TypeErrors from inside, or NaN weights. */
 function needAdamWArgs(backend: unknown, params: unknown, config: unknown): void {
   needArg('AdamW', 'backend', backend, 'object', { hint: 'model.backend' });
+  needOpenBackend('AdamW', backend as Backend, 'backend'); // its buffers' alloc was "alloc on a closed CUDA backend", a plain Error
   needArg('AdamW', 'params', params, 'array', { hint: 'model.trainableParams()' });
   needArg('AdamW', 'config', config, 'object', { hint: 'an object such as {lr: 1e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0}' });
   const c = config as Record<string, unknown>;

@@ -1,7 +1,7 @@
 // A model used after its backend's close(): the library function given it refuses it with a UserError naming itself.
-// It failed inside, "alloc on a closed CUDA backend" (a plain Error) from generate, loadModel and createRandomModel, and
-// saveModelFolder wrote the weights from memory close() had given back. The CUDA backend here is the stand-in driver's
-// (fake-cuda.ts); on the test device (MISTRAL_TUNE_TEST_DEVICE=cuda, npm run test:gpu and test:gpu-emulated) the
+// It failed inside, "alloc on a closed CUDA backend" (a plain Error) from generate, loadModel, createRandomModel and new
+// AdamW, and saveModelFolder wrote the weights from memory close() had given back. The CUDA backend here is the stand-in
+// driver's (fake-cuda.ts); on the test device (MISTRAL_TUNE_TEST_DEVICE=cuda, npm run test:gpu and test:gpu-emulated) the
 // real one is closed too. The CPU backend has nothing to close: a model on it goes on as before.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -12,6 +12,7 @@ import { generate } from '../../src/model/generate.ts';
 import { createRandomModel } from '../../src/model/init.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
+import { AdamW } from '../../src/train/optimizer.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { fakeBackend } from '../backend/cuda/fake-cuda.ts';
 import { test, TEST_DEVICE } from '../backend/device.ts';
@@ -23,7 +24,7 @@ const dir = tempDir();
 const closed = (fn: string, what: RegExp) => (e: unknown): boolean =>
   e instanceof UserError && e.where === fn && what.test(e.what) && !e.message.includes('\n');
 
-test("a model on a closed CUDA backend is refused by name: generate, evaluateLoss, saveModelFolder; loadModel and createRandomModel refuse the closed backend", () => {
+test("a model on a closed CUDA backend is refused by name: generate, evaluateLoss, saveModelFolder; loadModel, createRandomModel and AdamW refuse the closed backend", () => {
   const { be } = fakeBackend();
   const model = loadModel(TINY_BASE, { backend: be });
   be.close();
@@ -35,6 +36,7 @@ test("a model on a closed CUDA backend is refused by name: generate, evaluateLos
   assert.equal(fs.existsSync(out), false, 'nothing written from the freed memory');
   assert.throws(() => loadModel(TINY_BASE, { backend: be }), closed('loadModel', /^options\.backend is closed .*createBackend\('cuda'\)/));
   assert.throws(() => createRandomModel(be, loadConfig(TINY_BASE), { seed: 1 }), closed('createRandomModel', /^backend is closed/));
+  assert.throws(() => new AdamW(be, model.trainableParams(), { lr: 1e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }), closed('AdamW', /^backend is closed/));
 });
 
 test('on the test device: a model is refused after its backend closes (CUDA), or goes on (the CPU, which has nothing to close)', () => {
