@@ -295,7 +295,7 @@ test('a raw chat file read by train or eval keeps its turns\' "name" for the tem
 
 test('a generation file is tokenized as it is read: each record is tokenized before the next lines are read (50 before line 51 fails) (a 2 GB train.jsonl held every record\'s text beside its rows); errors are said as before', () => {
   const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ text: `record number ${i} of a long file` }));
-  const f = writeFiles(dir, { 'streamed.jsonl': [...lines, '{not json'].join('\n') })['streamed.jsonl']!;
+  const f = writeFiles(dir, { 'streamed.jsonl': [...lines, '{not json'].join('\n') + '\n' })['streamed.jsonl']!;
   let encoded = 0;
   const counting = new Proxy(tok, {
     get(target, key, receiver) {
@@ -311,7 +311,7 @@ test('a generation file is tokenized as it is read: each record is tokenized bef
   assert.throws(() => loadTokenRows(g, { tokenizer: tok }), /first\.jsonl:3: invalid_json/);
   assert.throws(() => loadTokenRows(writeFiles(dir, { 'second.jsonl': '{"text": "fine"}\n{"text": "holds </s> the end token"}\n' })['second.jsonl']!, { tokenizer: tok }), /second\.jsonl:2: /);
   // a classification file whose class list is known (given, or its report.json's) is read so too
-  const cls = writeFiles(dir, { 'cls.jsonl': [...Array.from({ length: 20 }, (_, i) => JSON.stringify({ text: `review ${i}`, label: i % 2 ? 'pos' : 'neg' })), '{oops'].join('\n') })['cls.jsonl']!;
+  const cls = writeFiles(dir, { 'cls.jsonl': [...Array.from({ length: 20 }, (_, i) => JSON.stringify({ text: `review ${i}`, label: i % 2 ? 'pos' : 'neg' })), '{oops'].join('\n') + '\n' })['cls.jsonl']!;
   encoded = 0;
   assert.throws(() => loadTokenRows(cls, { tokenizer: counting, task: 'classification', labels: ['neg', 'pos'] }), /cls\.jsonl:21: invalid_json/);
   assert.ok(encoded >= 20, `classification records tokenized before line 21 was read: ${encoded} calls to encode, 20 records`);
