@@ -75,6 +75,10 @@ test('a JSON Lines file whose last line ends inside a record with no line end af
   assert.deepEqual(lines(read('ended-crlf.jsonl', '{"text": "on\r\n{"text": "b"}')), [[1, 'invalid_json'], [2, { text: 'b' }]]);
   // a line that closes but does not parse stays invalid_json at the end too
   assert.deepEqual(lines(read('bad-end.jsonl', '{"text": "a"} x')), [[1, 'invalid_json']]);
+  // a last line that starts no record is no record cut short: a line of text with a quote, a stray "}", a key's line
+  for (const end of ['a note on "the best one', '}', '"text": "on']) {
+    assert.deepEqual(lines(read('no-record-end.jsonl', `{"text": "a"}\n${end}`)), [[1, { text: 'a' }], [2, 'invalid_json']], end);
+  }
 });
 
 test('a raw tab or other control character typed into a string is said in JSON\'s words (which character, where, how JSON writes it), not V8\'s "Bad control character"', () => {

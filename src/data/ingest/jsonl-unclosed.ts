@@ -22,14 +22,17 @@ export function cutShort(open: Line, lines: readonly Line[], rs?: Line): RawItem
 
 /**
  * The rejection of `item`, record line `l`'s invalid_json one, as truncated when `l` is the file's last line (`last`)
- * with no line end after it and its text (`scanned`: without comments) ends inside a string or with a bracket open: the
- * file cut short in the record, as a JSON array's element or a CSV cell the file ends inside is. `item` as it is
- * otherwise: a last line closed by a line end was written whole, broken as it is.
+ * with no line end after it and its text (`scanned`: without comments) starts a record (`{`, `[`) that it ends inside, in
+ * a string or with a bracket open: the file cut short in the record, as a JSON array's element or a CSV cell the file
+ * ends inside is. `item` as it is otherwise: a last line closed by a line end was written whole, broken as it is, and
+ * one that starts no record (a line of text with a quote, a stray `}`) is no record cut short.
  */
 export function cutLastLine(item: RawItem, l: Line, scanned: string, last: () => boolean): RawItem {
   if (item.error?.reason !== 'invalid_json' || l.defect || !withoutLineEnd(l)) return item;
+  const t = scanned.trim();
+  if (!(t.startsWith('{') || t.startsWith('['))) return item;
   const scan: JsonScan = { depth: 0, inString: false, escape: false };
-  if (closeIndex(scan, scanned.trim()) >= 0 || (!scan.inString && scan.depth === 0) || !last()) return item;
+  if (closeIndex(scan, t) >= 0 || !last()) return item; // closed where it starts with a bracket: nothing left open
   return { ...item, error: { reason: 'truncated', detail: `the file ends inside this record (${scan.inString ? 'inside a string' : 'a bracket open'}, no line end after it): the file cut short?` } };
 }
 
