@@ -200,3 +200,9 @@ test('JSONC records one a line: a quote inside a /* */ comment of a record opens
   const f = writeFiles(tempDir(), { 'q.json': '{"text": "a", /* say "hi */ "n": 1}\n// note: the "best one\n{"text": "b"}\n' })['q.json']!;
   assert.deepEqual([...readRecords(f, 'json')].map((i) => [i.line, i.value ?? i.error?.reason]), [[1, { text: 'a', n: 1 }], [3, { text: 'b' }]]);
 });
+
+test('JSONC records one a line: a line break typed into a string is one record even where the line that closes the string has a comment with a quote', () => {
+  // the rest line was scanned with its comment: its quote left the string open there, so the lines were two rejections
+  const f = writeFiles(tempDir(), { 'r.json': '{"text": "a\nb", /* "x */ "n": 1}\n{"text": "c"}\n' })['r.json']!;
+  assert.deepEqual([...readRecords(f, 'json')].map((i) => [i.line, i.value ?? i.error?.detail]), [[1, 'a line break inside a string (line 1): JSON writes it as \\n'], [3, { text: 'c' }]]);
+});

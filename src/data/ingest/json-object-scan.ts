@@ -38,6 +38,11 @@ export interface CommentTally {
   kinds: Set<string>;
 }
 
+/** A tally for a look at a line without its comments, which are counted where the record's text is read. */
+export function uncounted(): CommentTally {
+  return { count: 0, first: 0, kinds: new Set() };
+}
+
 /** Counts the comment of kind `kind` on `line` into `tally`. */
 export function countComment(tally: CommentTally, kind: 'line' | 'block', line: number): void {
   tally.count++;
@@ -127,6 +132,15 @@ export function withoutComments(text: string, tally: CommentTally, firstLine = 1
   }
   for (const [kind, at] of found) countComment(tally, kind, at);
   return from === 0 ? text : out.join('') + text.slice(from);
+}
+
+/**
+ * Line `text` of a record, which starts inside a string (the rest of one a line break was typed into), its comments
+ * blanked as withoutComments blanks them (not counted: they are where the record is read): its opening quote put back
+ * for the scan.
+ */
+export function restWithoutComments(text: string): string {
+  return withoutComments(`"${text}`, uncounted()).slice(1);
 }
 
 /** The error of a `/*` comment opened on `line` of `file` and never closed: the rest of the file would be comment. */

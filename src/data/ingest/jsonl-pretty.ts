@@ -2,7 +2,7 @@
 // one that closes it, read as one record's text for jsonl.ts, or the lines read ahead and why it did not close.
 import type { Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
-import { closeIndex, withoutComments, type CommentTally, type JsonScan } from './json-object-scan.ts';
+import { closeIndex, uncounted, withoutComments, type JsonScan } from './json-object-scan.ts';
 import { startsText } from './json-seq.ts';
 import { lineBreakRejection, stringAhead } from './jsonl-line-break.ts';
 import { recordDefect, withinMaxChars, type ReadOptions } from './types.ts';
@@ -137,9 +137,4 @@ function lineWithoutComments(text: string, block: { open: boolean }): string {
   if (unclosed.at < 0) return out;
   block.open = true;
   return withoutComments(rest.slice(0, unclosed.at), uncounted());
-}
-
-/** A tally for a look at a line without its comments, which are counted where the record's text is read. */
-export function uncounted(): CommentTally {
-  return { count: 0, first: 0, kinds: new Set() };
 }

@@ -25,9 +25,9 @@
 // among the records (after a first array's records, or between records) are no records: its elements between them are
 // read as the lines they are; a "[" line that no "]" line closes, or a "]" line that closes none, is rejected saying so.
 import { partsOfLine, readDataLines, type Line } from '../../util/lines.ts';
-import { closeIndex, commentAt, commentsNote, countComment, isTurn, SingleQuotes, unclosedComment, withoutComments, type CommentTally, type JsonScan } from './json-object-scan.ts';
+import { closeIndex, commentAt, commentsNote, countComment, isTurn, SingleQuotes, uncounted, unclosedComment, withoutComments, type CommentTally, type JsonScan } from './json-object-scan.ts';
 import { crPieces } from './jsonl-cr.ts';
-import { objectIndent, prettyObject, uncounted, type RawLimit } from './jsonl-pretty.ts';
+import { objectIndent, prettyObject, type RawLimit } from './jsonl-pretty.ts';
 import { brokenRecord } from './jsonl-line-break.ts';
 import { cutLastLine, cutShort, unclosedArray } from './jsonl-unclosed.ts';
 import { jsonSeqNote, startsText, withoutRecordSeparator, type SeqTally } from './json-seq.ts';
