@@ -4,6 +4,7 @@
 // The run computes exactly what train() computes. Loading the model and data, an evaluation, a checkpoint and the end
 // of the run (test split, weights, samples, report) still hold the thread while they run: a model too large for that
 // is trained on a worker thread, as the CLI does (src/cli/train-thread.ts).
+import { isDeepStrictEqual } from 'node:util';
 import { badArgument, needArg, optionKeys, refuseMisspelledKeys } from '../util/api-args.ts';
 import { libraryWords } from '../util/option-words.ts';
 import type { TrainConfig } from './config.ts';
@@ -25,6 +26,22 @@ export interface TrainAsyncOptions extends TrainOptions {
 
 const FN = 'trainAsync';
 
+/**
+ * `config` as trainAsync was called with it, for the run that starts a turn later: the caller may change its object once
+ * the call returns (`cfg.output_dir = …` for its next run). The object itself while it is unchanged (a loaded config's
+ * file is known by it: config-paths.ts), else a copy taken at the call; the object itself where no copy is faithful.
+ */
+function asCalled(config: TrainConfig): () => TrainConfig {
+  let copy: TrainConfig;
+  try {
+    copy = structuredClone(config);
+  } catch {
+    return () => config; // something no copy can hold (a function): the run reads the object itself
+  }
+  if (!isDeepStrictEqual(copy, config)) return () => config;
+  return () => (isDeepStrictEqual(copy, config) ? config : copy);
+}
+
 /** Trains as train() does, resolving to its result, with the event loop free between steps. */
 export async function trainAsync(config: TrainConfig, opts: TrainAsyncOptions = {}): Promise<TrainResult> {
   needArg(FN, 'options', opts, 'object');
@@ -32,11 +49,12 @@ export async function trainAsync(config: TrainConfig, opts: TrainAsyncOptions = 
   refuseMisspelledKeys(FN, 'options', opts, optionKeys<TrainAsyncOptions>()(['overwrite', 'resume', 'tokenizer', 'onRunDir', 'keep', 'places', 'written', 'signal', 'onStep']));
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw badArgument(FN, 'options.signal', signal, 'an AbortSignal (new AbortController().signal)');
   if (onStep !== undefined) needArg(FN, 'options.onStep', onStep, 'function');
+  const called = asCalled(config);
   // returned to the caller before the run starts: the code after trainAsync() (a SIGINT handler that aborts it, a server)
   // ran only once the model had loaded and the first step (and its onStep) had run
   await new Promise((resolve) => setImmediate(resolve));
   signal?.throwIfAborted(); // nothing started, nothing to stop
-  const steps = trainSteps(config, rest, libraryWords(FN));
+  const steps = trainSteps(called(), rest, libraryWords(FN));
   let r = steps.next();
   while (!r.done) {
     let stop: { error: unknown } | null = null;

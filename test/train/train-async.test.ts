@@ -113,3 +113,21 @@ test('trainAsync: a second run on a running one\'s output_dir is refused naming 
     setQuiet(false);
   }
 });
+
+test('trainAsync runs the config as it was called with: a caller changing its object for its next run changes no run already started', async () => {
+  // the run started a turn after the call, with the object as changed since: both runs in the last output_dir, the first refused
+  setQuiet(true);
+  try {
+    const dir = tempDir('mt-train-async-reused-');
+    const cfg = config(dir, 'a');
+    const runs: Array<Promise<number>> = [];
+    for (const out of ['a', 'b']) {
+      cfg.output_dir = path.join(dir, out);
+      runs.push(trainAsync(cfg).then((r) => r.steps));
+    }
+    assert.deepEqual(await Promise.all(runs), [4, 4]);
+    for (const out of ['a', 'b']) assert.ok(fs.existsSync(path.join(dir, out, 'adapter', 'adapter_model.safetensors')), out);
+  } finally {
+    setQuiet(false);
+  }
+});
