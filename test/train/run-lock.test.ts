@@ -213,7 +213,6 @@ test('a live lock names its file; a lock whose pid now runs another process (reu
   // one a library call took names its function, and the program calling it
   fs.writeFileSync(file, JSON.stringify({ ...owner, command: 'prepare', call: 'prepare' }) + '\n');
   assert.throws(() => acquireRunLock(dir), (e: Error) => new RegExp(`in use by process ${other.pid} on .* \\(prepare\\(\\) of mistral-tune's library, since .*if process ${other.pid} is not a program calling mistral-tune, delete ${file}`).test(e.message));
-  fs.writeFileSync(file, JSON.stringify(owner) + '\n');
   fs.writeFileSync(file, JSON.stringify({ ...owner, pstart: 1 }) + '\n'); // the process that took the lock started at tick 1
   const lock = acquireRunLock(dir);
   lock.release();
