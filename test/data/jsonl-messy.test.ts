@@ -70,6 +70,10 @@ test('a JSON Lines file whose last line ends inside a record with no line end af
     assert.deepEqual(lines(items).at(-1), [cut.startsWith('\ufeff') ? 1 : 2, 'truncated'], cut);
     assert.equal(items.at(-1)!.error!.detail, `the file ends inside this record (${inside}, no line end after it): the file cut short?`);
   }
+  // so is a JSON text sequence's last text (its RS left out of the line), and a record after a comment on a .json's last line
+  assert.deepEqual(lines(read('cut.jsonl', '\x1e{"text": "a"}\n\x1e{"text": "on')), [[1, { text: 'a' }], [2, 'truncated']]);
+  const jsonc = writeFiles(dir, { 'cut.json': '{"text": "a"}\n/* the last */ {"text": "on' })['cut.json']!;
+  assert.deepEqual(lines([...readJsonl(jsonc, {}, true)]), [[1, { text: 'a' }], [2, 'truncated']]);
   // a last line closed by its line end was written whole (broken as it is); a line left open before the last is broken too
   assert.deepEqual(lines(read('ended.jsonl', '{"text": "a"}\n{"text": "on\n')), [[1, { text: 'a' }], [2, 'invalid_json']]);
   assert.deepEqual(lines(read('ended-crlf.jsonl', '{"text": "on\r\n{"text": "b"}')), [[1, 'invalid_json'], [2, { text: 'b' }]]);

@@ -21,18 +21,21 @@ export function cutShort(open: Line, lines: readonly Line[], rs?: Line): RawItem
 }
 
 /**
- * The rejection of `item`, record line `l`'s invalid_json one, as truncated when `l` is the file's last line (`last`)
- * with no line end after it and its text (`scanned`: without comments) starts a record (`{`, `[`) that it ends inside, in
- * a string or with a bracket open: the file cut short in the record, as a JSON array's element or a CSV cell the file
- * ends inside is. `item` as it is otherwise: a last line closed by a line end was written whole, broken as it is, and
- * one that starts no record (a line of text with a quote, a stray `}`) is no record cut short.
+ * The rejection of `item`, record line `l`'s invalid_json one, as truncated when its text (`scanned`: without comments,
+ * an RS) starts a record (`{`, `[`) that it ends inside, in a string or with a bracket open, and it is the last of the
+ * file, whose last line as read (`fileEnd`: undefined when lines follow `l`) has no line end after it: the file cut short
+ * in the record, as a JSON array's element or a CSV cell the file ends inside is. `item` as it is otherwise: a last line
+ * closed by a line end was written whole, broken as it is, and one that starts no record (a line of text with a quote, a
+ * stray `}`) is no record cut short.
  */
-export function cutLastLine(item: RawItem, l: Line, scanned: string, last: () => boolean): RawItem {
-  if (item.error?.reason !== 'invalid_json' || l.defect || !withoutLineEnd(l)) return item;
+export function cutLastLine(item: RawItem, l: Line, scanned: string, fileEnd: () => Line | undefined): RawItem {
+  if (item.error?.reason !== 'invalid_json' || l.defect) return item;
   const t = scanned.trim();
   if (!(t.startsWith('{') || t.startsWith('['))) return item;
   const scan: JsonScan = { depth: 0, inString: false, escape: false };
-  if (closeIndex(scan, t) >= 0 || !last()) return item; // closed where it starts with a bracket: nothing left open
+  if (closeIndex(scan, t) >= 0) return item; // closed where it starts with a bracket: nothing left open
+  const last = fileEnd();
+  if (last === undefined || !withoutLineEnd(last)) return item;
   return { ...item, error: { reason: 'truncated', detail: `the file ends inside this record (${scan.inString ? 'inside a string' : 'a bracket open'}, no line end after it): the file cut short?` } };
 }
 

@@ -56,11 +56,13 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
   // lines read ahead for an object that never closed, read again as lines from `at` (a queue: shift() and a spread
   // unshift() of hundreds of thousands of lines would be quadratic, or overflow the stack)
   let again: Line[] = [], at = 0;
+  let lastRead: Line | undefined; // the line the source gave last, as read (an RS or a comment not cut from its text)
   const next = (): Line | undefined => {
     if (at < again.length) return again[at++];
     const r = source.next();
     if (r.done) return undefined;
     opts.onBytes?.(r.value.bytes);
+    lastRead = r.value;
     return r.value;
   };
   const arrays = { lines: 0, records: 0, first: 0 };
@@ -69,14 +71,13 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
   const comments: CommentTally = { count: 0, first: 0, kinds: new Set() };
   const brackets = { arrays: 0, first: 0 }; // pretty-printed arrays among the records, the first's "[" line
   const seq: SeqTally = { lines: 0, first: 0 }; // lines that start with RS: an RFC 7464 JSON text sequence (json-seq.ts)
-  /** Whether the file ends after the line read last (a line read to tell is read again). */
-  const lastLine = (): boolean => {
+  /** The file's last line as read, when the file ends after the line read last (a line read to tell is read again); else undefined. */
+  const fileEnd = (): Line | undefined => {
     const after = next();
-    if (after !== undefined) {
-      again = [after].concat(again.slice(at));
-      at = 0;
-    }
-    return after === undefined;
+    if (after === undefined) return lastRead;
+    again = [after].concat(again.slice(at));
+    at = 0;
+    return undefined;
   };
   for (let l = next(); l !== undefined; l = next()) {
     if (!l.defect) l = withoutRecordSeparator(l, seq);
@@ -181,7 +182,7 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
     if (!('records' in item)) {
       // a record rejected for what it holds keeps its comma in rejected.jsonl: the text as it is in the file
       const it = body !== null && item.error !== undefined && item.error.reason !== 'too_long' ? { ...item, raw: t } : item;
-      yield cutLastLine(it, l, t, lastLine); // `{"text": "on` that ends the file: cut short (jsonl-unclosed.ts)
+      yield cutLastLine(it, l, t, fileEnd); // `{"text": "on` that ends the file: cut short (jsonl-unclosed.ts)
       continue;
     }
     arrays.lines++;
