@@ -206,3 +206,13 @@ test('JSONC records one a line: a line break typed into a string is one record e
   const f = writeFiles(tempDir(), { 'r.json': '{"text": "a\nb", /* "x */ "n": 1}\n{"text": "c"}\n' })['r.json']!;
   assert.deepEqual([...readRecords(f, 'json')].map((i) => [i.line, i.value ?? i.error?.detail]), [[1, 'a line break inside a string (line 1): JSON writes it as \\n'], [3, { text: 'c' }]]);
 });
+
+test('JSONC: a line break typed into a string of a pretty-printed record or an array element is one record where the line that closes the string has a comment with a quote', () => {
+  // the comment's quotes made the line no string's rest: the lines were rejected one by one (five for the record)
+  const f = writeFiles(tempDir(), {
+    'pretty.json': '{\n  "text": "a\nb", /* "x */\n  "n": 1\n}\n{"text": "c"}\n',
+    'array.json': '[\n  {"text": "a\nb", /* "x */ "n": 1},\n  {"text": "c"}\n]\n',
+  });
+  assert.deepEqual([...readRecords(f['pretty.json']!, 'json')].map((i) => [i.line, i.value ?? i.error?.detail]), [[1, 'a line break inside a string (line 2): JSON writes it as \\n'], [6, { text: 'c' }]]);
+  assert.deepEqual([...readRecords(f['array.json']!, 'json')].map((i) => [i.line, i.value ?? i.error?.detail]), [[2, 'a line break inside a string (line 2): JSON writes it as \\n'], [4, { text: 'c' }]]);
+});

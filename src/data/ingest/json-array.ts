@@ -3,7 +3,7 @@
 import { readDataLines, type Line } from '../../util/lines.ts';
 import { BlankAhead, blankLine, insideLine } from './blank-ahead.ts';
 import type { Rejection } from '../record.ts';
-import { commentAt, commentsNote, continuesString, countComment, SingleQuotes, unclosedComment } from './json-object-scan.ts';
+import { commentAt, commentsNote, continuesString, countComment, restWithoutComments, SingleQuotes, unclosedComment } from './json-object-scan.ts';
 import { lineBreakRejection } from './jsonl-line-break.ts';
 import { batchItems, parseJsonItem, readJsonl, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
 import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
@@ -166,7 +166,9 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
       }
       if (inString) {
         if (c === 0x0a) {
-          if (!next.done && (continuesString(next.value.text) || ((blankLine(next.value) || insideLine(next.value)) && lines.textAfterBlanks((l) => continuesString(l.text))))) {
+          // whether a line is the string's rest (continuesString), told without its comments: a quote in one (`/* "x *\/`) is none
+          const goesOn = (l: Line): boolean => continuesString(restWithoutComments(l.text));
+          if (!next.done && (goesOn(next.value) || ((blankLine(next.value) || insideLine(next.value)) && lines.textAfterBlanks(goesOn)))) {
             // a line break typed into a string: the string (and the element) goes on on the next line (past blank
             // lines and lines of text with no quote typed there too: paragraphs)
             lineBreakAt ||= lineNo;

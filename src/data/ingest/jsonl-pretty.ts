@@ -48,7 +48,8 @@ export function prettyObject(open: Line, indent: number, next: () => Line | unde
     // (or a line holding only "{", indented more: records pasted below a stray "{" as `jq .` writes them; not a value
     // whose key ends the line before, `"meta":` then `{`)
     if (recordAt === undefined && scan.depth === 1 && !scan.inString && aligned && !afterKey && (opens >= 0 || looksLikeRecord(l.text))) recordAt = l.lineNo;
-    const scanned = jsonc ? lineWithoutComments(l.text, block) : l.text;
+    // a line a string goes on to (a line break typed into it) starts inside it: its opening quote put back for the look
+    const scanned = !jsonc ? l.text : scan.inString ? lineWithoutComments(`"${l.text}`, block).slice(1) : lineWithoutComments(l.text, block);
     if (scanned.trim() !== '') afterKey = !scan.inString && scanned.trimEnd().endsWith(':');
     const close = closeIndex(scan, scanned);
     if (close >= 0) {
@@ -61,7 +62,7 @@ export function prettyObject(open: Line, indent: number, next: () => Line | unde
     }
     // a raw line break cannot be inside a JSON string: the object is broken here, as a stray "{" would be
     if (scan.inString) {
-      const { between, after, goesOn } = stringAhead(next, maxRaw - chars);
+      const { between, after, goesOn } = stringAhead(next, maxRaw - chars, jsonc);
       if (goesOn && !startsText(after!)) {
         // unless the next line is the string's rest (jsonl-line-break.ts): a line break typed into the value, the
         // string going on there, the object one record (rejected as broken)
