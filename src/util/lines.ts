@@ -118,9 +118,9 @@ export function lineBreakBetween(before: CutLine, after: CutLine): string {
 }
 
 /**
- * Whether `l` has no line end after it in the file (only the file's last line may not: a file cut short in it, as
- * jsonl-unclosed.ts and csv-rows.ts read such a line): its bytes are its text's, with
- * at most a BOM before (3 bytes; an LF, CRLF or lone CR is 1 or 2, and 4 or 5 with a BOM).
+ * Whether `l`, a line as read (its text not cut), has no line end after it in the file (only the file's last line may
+ * not: a file cut short in it, as jsonl-unclosed.ts and csv-rows.ts read such a line): its bytes are its text's, with at
+ * most a BOM before (3 bytes; an LF, CRLF or lone CR is 1 or 2, and 4 or 5 with a BOM).
  */
 export function withoutLineEnd(l: Line): boolean {
   const extra = l.bytes - Buffer.byteLength(l.text);
