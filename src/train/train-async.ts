@@ -51,7 +51,7 @@ export async function trainAsync(config: TrainConfig, opts: TrainAsyncOptions = 
   if (onStep !== undefined) needArg(FN, 'options.onStep', onStep, 'function');
   const called = asCalled(config);
   // returned to the caller before the run starts: the code after trainAsync() (a SIGINT handler that aborts it, a server)
-  // ran only once the model had loaded and the first step (and its onStep) had run
+  // is in place before the model loads and the first step (and its onStep) runs
   await new Promise((resolve) => setImmediate(resolve));
   signal?.throwIfAborted(); // nothing started, nothing to stop
   const steps = trainSteps(called(), rest, libraryWords(FN));
