@@ -19,7 +19,7 @@ import { fromCheckpointHeader, type SafetensorsCheckpoint } from '../model/safet
 import { hostFloats, storedName } from '../model/weights.ts';
 import type { Param } from '../model/params.ts';
 import { createAdapter, loadAdapter, readAdapterInfo, refuseMissingTraining, refusePatternedTraining, type TaskType } from '../model/peft.ts';
-import { givenLabels } from '../eval/target.ts';
+import { folderClassNames, givenLabels } from '../eval/target.ts';
 import { checkDynamicRopeReach } from './dynamic-rope-reach.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import type { OptionWords } from '../util/option-words.ts';
@@ -194,6 +194,9 @@ export function checkAdapterAndHead(cfg: TrainConfig, model: MistralConfig, plac
     throw keyError('labels', `${cfg.labels!.length} classes, but the classification head of the model/adapter has ${rows}`, place);
   }
   if (own !== null) givenLabels(cfg.labels, model.labels, `the model's head (id2label of ${path.join(modelFolder(cfg) ?? '', 'config.json')})`, 'labels');
+  // the adapter's head, named by its config.json id2label or card as classify names it (an unreadable card names none here)
+  const named = dir && adapter?.hasScore ? folderClassNames(dir, null, dir, true) : null;
+  if (named) givenLabels(cfg.labels, named.names, `the adapter's head (${named.source} of ${dir})`, 'labels');
 }
 
 /** Packing, refused for classification (whose head scores one sequence per row). */

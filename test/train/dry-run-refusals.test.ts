@@ -104,6 +104,24 @@ test("a classification model's own head: other classes than labels, or its id2la
   assert.equal(swapped.dry, swapped.train);
 });
 
+test("a classification adapter whose head names its classes (card or config.json id2label) in another order than labels: refused by the dry run as by train", () => {
+  // the head's rows are its classes in its order: labels [b, a, c] (a prepare report's sorted names) continued each row
+  // toward another class, silently (the first val loss was that of a swapped head)
+  for (const named of ['card', 'config']) {
+    const adapter = path.join(dir, `named-${named}`);
+    fs.cpSync(CLS_ADAPTER, adapter, { recursive: true });
+    if (named === 'card') fs.writeFileSync(path.join(adapter, 'README.md'), '---\nlibrary_name: peft\ntags:\n- lora\n- mistral-tune\n---\n\n```python\nlabels = ["b","a","c"]\n```\n');
+    else fs.writeFileSync(path.join(adapter, 'config.json'), JSON.stringify({ id2label: { 0: 'b', 1: 'a', 2: 'c' } }));
+    const lines = (labels: string): string[] => ['task: classification', `labels: [${labels}]`, `data: {train: ${path.join(dir, 'abc.jsonl')}}`, `lora: {init_from: ${adapter}}`];
+    const swapped = refusals(config(`named-${named}-swapped`, lines('a, b, c')));
+    assert.match(swapped.train ?? '', /^labels: "a" is class 1 of the adapter's head \(.* of .*named-/, named);
+    assert.equal(swapped.dry, swapped.train);
+    const same = refusals(config(`named-${named}-same`, lines('b, a, c')));
+    assert.equal(same.train, null, named);
+    assert.equal(same.dry, null, named);
+  }
+});
+
 test('a generation run on a model folder saved for classification (no lm_head): the dry run refuses it as train does', async () => {
   const model = await makeTokenizerModel(path.join(dir, 'cls-untied'), 0, { classes: 3, config: { tie_word_embeddings: false } }); // score.weight, no lm_head.weight
   const r = refusals(config('no-lm-head', [`model: ${model}`, `data: {train: ${path.join(dir, 'ids.jsonl')}}`]));
