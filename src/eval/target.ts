@@ -138,8 +138,10 @@ export function givenLabels(given: string[] | null, known: readonly string[] | n
   if (given === null || !known) return given;
   const moved = given.findIndex((name, i) => known.includes(name) && known[i] !== name);
   if (moved < 0) return given;
+  // train's labels (the key alone): left out, they are the prepare report's sorted names, refused here just the same
+  const fix = key === 'labels' ? `give labels in that order (labels: ${JSON.stringify(known)})` : `leave ${key} out, or give the names in that order`;
   throw new UserError(`${key}: "${given[moved]}" is class ${known.indexOf(given[moved]!)} of ${whose} (${known.join(', ')}, in index order), ` +
-    `not class ${moved}: ${key} names the classes in index order, so this would swap them; leave ${key} out, or give the names in that order`);
+    `not class ${moved}: ${key} names the classes in index order, so this would swap them; ${fix}`);
 }
 
 /** Class names a model or adapter folder gives a head: the names, what names them (in an error's words), and the file's place. */

@@ -115,6 +115,8 @@ test("a classification adapter whose head names its classes (card or config.json
     const lines = (labels: string): string[] => ['task: classification', `labels: [${labels}]`, `data: {train: ${path.join(dir, 'abc.jsonl')}}`, `lora: {init_from: ${adapter}}`];
     const swapped = refusals(config(`named-${named}-swapped`, lines('a, b, c')));
     assert.match(swapped.train ?? '', /^labels: "a" is class 1 of the adapter's head \(.* of .*named-/, named);
+    // the way out: the head's order (left out, labels would be a prepare report's sorted names: "leave labels out" led back here)
+    assert.match(swapped.train ?? '', /so this would swap them; give labels in that order \(labels: \["b","a","c"\]\)$/);
     assert.equal(swapped.dry, swapped.train);
     const same = refusals(config(`named-${named}-same`, lines('b, a, c')));
     assert.equal(same.train, null, named);

@@ -201,7 +201,7 @@ test("classification on a model with its own head (id2label): the labels may ren
   const model = path.join(classifier, 'model'); // MistralForSequenceClassification, id2label a, b, c
   // b, a, c would train the head's row of "a" toward "b" and the other way round, silently
   assert.throws(() => train(config(dir, { model, task: 'classification', labels: ['b', 'a', 'c'], batch_size: 3, max_steps: 1 })),
-    /^UserError: labels: "b" is class 1 of the model's head \(id2label of .*config\.json\) \(a, b, c, in index order\), not class 0: .*give the names in that order$/);
+    /^UserError: labels: "b" is class 1 of the model's head \(id2label of .*config\.json\) \(a, b, c, in index order\), not class 0: .*; give labels in that order \(labels: \["a","b","c"\]\)$/);
   for (const labels of [['a', 'b', 'c'], ['neg', 'neutral', 'pos']]) {
     assert.equal(train(config(dir, { model, task: 'classification', labels, batch_size: 3, max_steps: 1 })).steps, 1);
   }
