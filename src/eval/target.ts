@@ -131,16 +131,22 @@ function requireWeightFolders(model: string, adapter: string | null): void {
 /**
  * The class names given (--labels, or train's `labels` key) against those the run or model already has (`whose`: "the
  * run's classes", "the classes of config.json's id2label"), in index order: new names for its classes are taken (LABEL_0
- * → neg), but a name of its own at another place (`pos,neg` for a run of `neg, pos`) would silently swap the classes,
+ * → neg), but a name of its own at another place (`pos,neg` for a run of `neg, pos`, or of `NEG, POS`) would silently swap the classes,
  * predictions and accuracy (or, in training, the head's rows), so it is refused.
  */
 export function givenLabels(given: string[] | null, known: readonly string[] | null | undefined, whose: string, key = '--labels'): string[] | null {
   if (given === null || !known) return given;
-  const moved = given.findIndex((name, i) => known.includes(name) && known[i] !== name);
+  // a name's class: as written, else in another case (POSITIVE for positive, as HF's classification examples match a
+  // model's label2id to the data's labels); a case rename at its own place is a rename
+  const fold = (s: string): string => s.toLowerCase();
+  const classOf = (name: string): number => (known.includes(name) ? known.indexOf(name) : known.findIndex((k) => fold(k) === fold(name)));
+  const moved = given.findIndex((name, i) => classOf(name) >= 0 && classOf(name) !== i && (known.includes(name) || fold(known[i]!) !== fold(name)));
   if (moved < 0) return given;
   // train's labels (the key alone): left out, they are the prepare report's sorted names, refused here just the same
-  const fix = key === 'labels' ? `give labels in that order (labels: ${JSON.stringify(known)})` : `leave ${key} out, or give the names in that order`;
-  throw new UserError(`${key}: "${given[moved]}" is class ${known.indexOf(given[moved]!)} of ${whose} (${known.join(', ')}, in index order), ` +
+  // (its names as given where they are the head's classes: the data's labels are written so)
+  const inOrder = known.map((k, j) => given.find((name) => classOf(name) === j) ?? k);
+  const fix = key === 'labels' ? `give labels in that order (labels: ${JSON.stringify(inOrder)})` : `leave ${key} out, or give the names in that order`;
+  throw new UserError(`${key}: "${given[moved]}" is class ${classOf(given[moved]!)} of ${whose} (${known.join(', ')}, in index order), ` +
     `not class ${moved}: ${key} names the classes in index order, so this would swap them; ${fix}`);
 }
 

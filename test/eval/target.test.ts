@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FLAG_WORDS, requireOneNamePerClass, resolveEvalTarget } from '../../src/eval/target.ts';
+import { FLAG_WORDS, givenLabels, requireOneNamePerClass, resolveEvalTarget } from '../../src/eval/target.ts';
 import { TINY, TINY_BASE } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -66,4 +66,20 @@ test("an adapter folder's chat template that is not the model's is said, naming 
   for (const f of fs.readdirSync(TINY_BASE)) fs.copyFileSync(path.join(TINY_BASE, f), path.join(model, f));
   fs.writeFileSync(path.join(model, 'tokenizer_config.json'), JSON.stringify({ chat_template: template }));
   assert.equal(warned(model), '', 'the same template in both');
+});
+
+test("givenLabels: a head's class named in another case at another index is a reorder, refused as the same name is (it was taken as a rename)", () => {
+  // a Hub head of POSITIVE, NEGATIVE and data prepared to the sorted negative, positive: renaming row 0 "negative"
+  // trained (and scored) the head's POSITIVE row as negative; HF's classification examples match a model's label2id to
+  // the data's labels ignoring case
+  const known = ['POSITIVE', 'NEGATIVE'];
+  assert.throws(() => givenLabels(['negative', 'positive'], known, "the model's head", 'labels'),
+    { message: /^labels: "negative" is class 1 of the model's head \(POSITIVE, NEGATIVE, in index order\), not class 0: .* give labels in that order \(labels: \["positive","negative"\]\)$/ }); // the names as the data writes them, in the head's order
+  assert.throws(() => givenLabels(['Negative', 'Positive'], known, "the run's classes"), { message: /^--labels: "Negative" is class 1 of the run's classes/ });
+  // the same place in another case, or new names: renames
+  assert.deepEqual(givenLabels(['positive', 'negative'], known, 'x'), ['positive', 'negative']);
+  assert.deepEqual(givenLabels(['pos', 'neg'], known, 'x'), ['pos', 'neg']);
+  // classes that differ only in case are two classes: each matched as written first
+  assert.deepEqual(givenLabels(['Pos', 'pos', 'x'], ['Pos', 'pos', 'y'], 'x'), ['Pos', 'pos', 'x']);
+  assert.throws(() => givenLabels(['pos', 'Pos', 'y'], ['Pos', 'pos', 'y'], 'x'), { message: /^--labels: "pos" is class 1 of x/ });
 });
