@@ -63,3 +63,14 @@ test('SetTally counts object fingerprints as setStretches does: each row its own
   const stretches = setStretches(rows);
   assert.deepEqual([tally.stretches, tally.sets], [stretches.length, setCount(stretches)]);
 });
+
+test('SetTally counts a null fingerprint, and rows without one after it, as setStretches does', () => {
+  // rows without a hash after a null one join the next hash's stretch in setStretches (its `??=`); the tally made them two
+  for (const fps of [[null, undefined, 'a'], [undefined, null, undefined, 'a'], ['a', null, undefined, 'b', null, 'b']]) {
+    const rows = fps.map((f, step) => (f === undefined ? { step } : { step, data_fingerprint: f as unknown as string }));
+    const tally = new SetTally();
+    for (const r of rows) tally.add(r);
+    const stretches = setStretches(rows);
+    assert.deepEqual([tally.stretches, tally.sets], [stretches.length, setCount(stretches)], JSON.stringify(fps));
+  }
+});

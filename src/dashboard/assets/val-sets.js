@@ -58,7 +58,8 @@ export class SetTally {
       this.stretches++;
       this.#current = fp;
       this.#key = setName(fp);
-    } else if (this.#current === undefined && fp !== undefined) {
+    } else if (this.#current === undefined || this.#current === null) {
+      // as setStretches' `??=`: a stretch of no hash (or a null one) takes the first hash after it
       this.#current = fp;
       this.#key = setName(fp);
     }
