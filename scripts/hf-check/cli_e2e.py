@@ -124,12 +124,12 @@ for name, v in CASES.items():
         if os.path.exists(f'{d}/{sub}'): subprocess.run(['rm', '-r', f'{d}/{sub}'])
     rc, log = cli('export', '--run', f'{d}/run', '--out', f'{d}/adapter'); assert rc == 0, log
     rc, log = cli('export', '--run', f'{d}/run', '--merge', '--out', f'{d}/merged'); assert rc == 0, log
-    ggufs = {}
+    ggufs, refused = {}, []  # a refused export fails the case: its checks were not run
     for q in QUANTS:
         f = f'{d}/m-{q}.gguf'
         if os.path.exists(f): os.remove(f)
         rc, log = cli('export', '--run', f'{d}/run', '--format', 'gguf', '--quant', q, '--out', f)
-        if rc: print(name, q, 'GGUF REFUSED:', log.splitlines()[-1]); continue
+        if rc: print(name, q, 'GGUF REFUSED:', log.splitlines()[-1]); refused.append(q); continue
         if 'warn' in log.lower(): print(name, q, 'warnings:', log[:300])
         ggufs[q] = f
     # the adapter alone (--format gguf-lora) over a GGUF of the base (f32, our export of the model folder)
@@ -139,7 +139,7 @@ for name, v in CASES.items():
             if os.path.exists(x): os.remove(x)
         rc, log = cli('export', '--model', f'{d}/model', '--format', 'gguf', '--quant', 'f32', '--out', b); assert rc == 0, log
         rc, log = cli('export', '--run', f'{d}/run', '--format', 'gguf-lora', '--quant', q, '--out', f)
-        if rc: print(name, 'GGUF-LORA REFUSED:', log.splitlines()[-1]); continue
+        if rc: print(name, 'GGUF-LORA REFUSED:', log.splitlines()[-1]); refused.append(f'lora-{q}'); continue
         ggufs[f'lora-{q}'] = f'{b}|{f}'
     # ours: base + the run's adapter, our merged folder's logits (node), llama.cpp's log-probs
     ours = json.loads(subprocess.run(['node', '--import', 'tsx', f'{ROOT}/scripts/hf-check/cli-e2e.ts', d, json.dumps(PROMPTS), json.dumps(ggufs)],
@@ -172,7 +172,8 @@ for name, v in CASES.items():
     unchecked = set(ours['llama']) if window is not None and window < max(map(len, PROMPTS)) else set()
     if window is not None and window < len(PROMPTS[0]) + 12 and r['greedy_f32'] is not None: r['greedy_f32'] = 'past-window'
     bad = [k for k, v in r.items() if isinstance(v, float) and k in TOL and k not in unchecked and v > TOL[k](d)] + \
-          (['merged_weights_past_1ulp'] if r['merged_weights_past_1ulp'] else []) + (['greedy_f32'] if r['greedy_f32'] is False else [])
+          (['merged_weights_past_1ulp'] if r['merged_weights_past_1ulp'] else []) + (['greedy_f32'] if r['greedy_f32'] is False else []) + \
+          [f'{q} refused' for q in refused]
     failed += bool(bad)
     print(name, ' '.join(f'{k}={v:.1e}' if isinstance(v, float) else f'{k}={v}' for k, v in r.items()), f'FAIL {bad}' if bad else 'ok', flush=True)
     if ours.get('gen') is not None and ours['gen'] != greedy: print('   greedy llama', ours['gen'], 'hf', greedy)
