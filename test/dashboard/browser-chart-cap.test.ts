@@ -92,7 +92,7 @@ test('past MAX_SERIES_APART series a chart draws each run\'s val sets as one ser
       const series = await chartSeries(page, 'loss');
       assert.equal(series.length, 2 * runs, series.length + ' series');
       assert.deepEqual(series.slice(0, 2).map((s) => [s.label, s.points.length]), [['run0 train', 48], ['run0 val (12 val sets: points only)', 24]]);
-      assert.equal(await page.textContent('[data-chart="loss"] .u-title'), 'Loss — train (solid), val (dashed) — each run\'s val sets drawn as points, no line (too many series to draw each set apart)');
+      assert.equal(await page.textContent('[data-chart="loss"] .u-title'), 'Loss — train (solid), val (dashed) — val drawn as points instead: too many series to draw each val set apart (show fewer runs)');
     });
   } finally {
     tmp.cleanup();

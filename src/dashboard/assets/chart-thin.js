@@ -77,5 +77,5 @@ function thinMap(m, share) {
  * MAX_SERIES_APART): "" when every point is drawn and every val set apart. */
 export function thinNote({ drawn, total, together = false }) {
   const thinned = drawn < total ? ` — drawn thinned: ${drawn.toLocaleString('en')} of ${total.toLocaleString('en')} points (each stretch's first, last, lowest and highest kept)` : '';
-  return thinned + (together ? ' — each run\'s val sets drawn as points, no line (too many series to draw each set apart)' : '');
+  return thinned + (together ? ' — val drawn as points instead: too many series to draw each val set apart (show fewer runs)' : '');
 }
