@@ -147,7 +147,7 @@ export function requireModelFolder(dir: string): void {
  */
 export function requireAdapterFolder(dir: string): void {
   const st = folderStat(dir, 'adapter');
-  if (!st) throw new UserError(`adapter folder not found${missingCheckpointHint(dir)}`, dir); // a run's checkpoint it pruned: said so
+  if (!st) throw new UserError(`adapter folder not found${missingCheckpointHint(dir) || nearFileHint(dir)}`, dir); // a run's checkpoint it pruned: said so
   if (!st.isDirectory()) refuseFile(dir, 'a PEFT adapter folder: give the folder that holds adapter_config.json and adapter_model.safetensors', 'the PEFT adapter folder');
 }
 

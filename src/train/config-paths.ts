@@ -10,6 +10,7 @@ import { loadConfig, randomConfigFile, requireAdapterFolder, requireModelFolder 
 import { missingModelHint } from '../model/missing-model.ts';
 import { runPath } from '../run/layout.ts';
 import { dataFolderHint } from '../util/data-folder-hint.ts';
+import { nearFileHint } from '../util/near-file.ts';
 import { NONE_WORDS } from './config-advice.ts';
 import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config-schema.ts';
@@ -143,7 +144,7 @@ export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => stri
       // `val: None` (Python's word): YAML's string, read as a file name; null is none
       if (['data.val', 'data.test', 'lora.init_from'].includes(key) && NONE_WORDS.test(path.basename(p))) fail(`${p}: no such file (YAML reads ${path.basename(p)} as a string, here a file name: write null for no ${key})`);
       const skip = (key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : key === 'model' ? hintAfter(missingModelHint(p, readFrom)) : '') + missingSplitHint(key, p);
-      fail(`${p}: ${folder ? `${folder} not found` : 'no such file'} (set ${key}${skip})`);
+      fail(`${p}: ${folder ? `${folder} not found` : 'no such file'}${nearFileHint(p)} (set ${key}${skip})`);
     }
     if (folder && !st!.isDirectory()) {
       // a file where its folder belongs (model.safetensors, adapter_config.json, a .gguf export) named as eval and generate name it, with the folder to give

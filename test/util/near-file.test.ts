@@ -20,17 +20,22 @@ test('nearFileHint names a file or folder beside the missing one a slip away, an
   assert.equal(nearFileHint(path.join(dir, 'gone', 'train-lora.yaml')), ''); // its folder is not there either
 });
 
-test('train, prepare and eval say the name beside a missing config, input or model folder', () => {
+test('train, prepare, eval and generate say the name beside a missing config, input, config data file, model or adapter folder', () => {
   const dir = tempDir('mt-near-file-cli-');
   fs.writeFileSync(path.join(dir, 'train-lora.yaml'), 'model: x\n');
   fs.writeFileSync(path.join(dir, 'data.jsonl'), '{"text": "a"}\n');
   fs.mkdirSync(path.join(dir, 'mistral-tune-tiny'));
+  fs.mkdirSync(path.join(dir, 'adapter'));
+  // a config's data file and an --adapter folder a slip off: "no such file" and "adapter folder not found" alone before
+  fs.writeFileSync(path.join(dir, 'slip.yaml'), `model: ${JSON.stringify(path.resolve('models/mistral-tune-tiny'))}\ndata:\n  train: dta.jsonl\n`);
   const run = (...args: string[]): { status: number | null; stderr: string } =>
     spawnSync(process.execPath, ['bin/mistral-tune.js', ...args], { encoding: 'utf8', timeout: 120_000 });
   const cases: Array<[string[], string]> = [
     [['train', path.join(dir, 'train-lora.yml')], `${path.join(dir, 'train-lora.yml')}: file not found (did you mean "train-lora.yaml" beside it?)`],
     [['prepare', '--input', path.join(dir, 'data.json'), '--out', path.join(dir, 'out')], '(did you mean "data.jsonl" beside it?)'],
     [['eval', '--model', path.join(dir, 'mistral-tune-tin'), '--data', path.join(dir, 'data.jsonl')], 'model folder not found (did you mean "mistral-tune-tiny" beside it?)'],
+    [['train', path.join(dir, 'slip.yaml')], `data.train: ${path.join(dir, 'dta.jsonl')}: no such file (did you mean "data.jsonl" beside it?) (set data.train)`],
+    [['generate', '--model', 'models/mistral-tune-tiny', '--adapter', path.join(dir, 'adaptr'), '--prompt', 'hi'], 'adapter folder not found (did you mean "adapter" beside it?)'],
   ];
   for (const [args, said] of cases) {
     const r = run(...args);
