@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { Backend } from '../backend/backend.ts';
 import type { Precision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
+import { needOpenBackend } from '../backend/open-backend.ts';
 import { loadConfig } from '../model/config.ts';
 import { readAdapterInfo } from '../model/peft.ts';
 import { SafetensorsFile } from '../model/safetensors.ts';
@@ -152,6 +153,7 @@ export function exportRun(opts: ExportOptions, words: OptionWords = libraryWords
   needArg('exportRun', 'options', opts, 'object');
   // {merged: true} exported the adapter alone, without a word
   refuseMisspelledKeys('exportRun', 'options', opts, optionKeys<ExportOptions>()(['run', 'out', 'merge', 'best', 'maxShardBytes', 'backend', 'device', 'precision']), SHARD_SIZE_HINTS);
+  if (opts.backend) needOpenBackend('exportRun', opts.backend, 'options.backend'); // it was loadModel's refusal, after the output's locks
   needPath('exportRun', 'options.run', opts.run, 'folder', 'the run folder train wrote');
   needPath('exportRun', 'options.out', opts.out, 'folder', 'the folder to write');
   // a caller in plain JavaScript: merge 'yes' (or 'false') was taken by its truthiness

@@ -9,6 +9,7 @@
 import type { Backend } from '../backend/backend.ts';
 import type { Precision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
+import { needOpenBackend } from '../backend/open-backend.ts';
 import { adapterBaseFolder, sayAdapterBase } from '../model/adapter-base-folder.ts';
 import { loadConfig } from '../model/config.ts';
 import { readAdapterInfo } from '../model/peft.ts';
@@ -53,6 +54,7 @@ export function exportMergedAdapter(opts: MergedAdapterOptions, words: OptionWor
   const fn = 'exportMergedAdapter';
   needArg(fn, 'options', opts, 'object', { hint: "an object such as {adapter: 'my-adapter', out: 'merged'}" });
   refuseMisspelledKeys(fn, 'options', opts, optionKeys<MergedAdapterOptions>()(['adapter', 'model', 'out', 'maxShardBytes', 'backend', 'device', 'precision']), SHARD_SIZE_HINTS);
+  if (opts.backend) needOpenBackend(fn, opts.backend, 'options.backend'); // it was loadModel's refusal, after the output's locks
   needPath(fn, 'options.adapter', opts.adapter, 'folder', 'the PEFT adapter folder to merge');
   needPath(fn, 'options.out', opts.out, 'folder', 'the folder to write');
   if (opts.model !== undefined) needPath(fn, 'options.model', opts.model, 'folder', 'the base model folder');

@@ -200,6 +200,12 @@ export class MistralModel {
     return this.score?.numLabels ?? 0;
   }
 
+  /** A method's batch checked, and the backend open: a model whose backend close() ran failed inside ("alloc on a closed CUDA backend"). */
+  private needUsable(fn: string, batch: Batch): void {
+    needBatch(fn, batch);
+    needOpenBackend(fn, this.backend, 'model');
+  }
+
   releaseActivations(): void {
     for (const plan of [this.trainActs, this.inferActs]) if (plan) freeActivations(this.backend, plan);
     this.trainActs = this.inferActs = null;
@@ -212,7 +218,7 @@ export class MistralModel {
    */
   forward(batch: Batch, training = false, cache?: KvCache, head: ForwardHead = 'lm'): Activations {
     const be = this.backend, cfg = this.cfg;
-    needBatch('forward', batch);
+    this.needUsable('forward', batch);
     checkBatchValues(batch, cfg.vocabSize);
     if (cfg.ropeScaling?.type === 'dynamic' || this.rope.long) {
       // transformers' dynamic and longrope look at the batch's reach: its largest position + 1 (batchReach)
@@ -315,7 +321,7 @@ export class MistralModel {
 
   /** Token-weighted next-token loss of a batch: Σ NLL and the number of counted targets. */
   loss(batch: Batch): LossResult {
-    needBatch('loss', batch);
+    this.needUsable('loss', batch);
     const acts = this.computeLosses(batch);
     this.backend.sum(acts.scalar, acts.losses, batch.B * batch.T);
     return { sum: this.backend.download(acts.scalar)[0]!, count: batch.targetCount };
@@ -323,14 +329,14 @@ export class MistralModel {
 
   /** Per-token NLL (B·T) as a host array: 0 where the target is ignored (tests, per-sample reports). */
   tokenLosses(batch: Batch): Float32Array | Float64Array {
-    needBatch('tokenLosses', batch);
+    this.needUsable('tokenLosses', batch);
     const losses = this.backend.view(this.computeLosses(batch).losses, 0, batch.B * batch.T);
     return this.backend.download(losses) as Float32Array | Float64Array;
   }
 
   /** Next-token logits (B·T, V) as a host array (tests, generation on small inputs). */
   logits(batch: Batch): Float32Array | Float64Array {
-    needBatch('logits', batch);
+    this.needUsable('logits', batch);
     const acts = this.forward(batch, false);
     const V = this.cfg.vocabSize, N = batch.B * batch.T;
     const out = this.dtype === 'f64' ? new Float64Array(N * V) : new Float32Array(N * V);
@@ -372,7 +378,7 @@ export class MistralModel {
   /** Classification logits (B, numLabels) as a host array. */
   classLogits(batch: Batch): Float32Array | Float64Array {
     const numLabels = this.scoreHead().numLabels;
-    needBatch('classLogits', batch);
+    this.needUsable('classLogits', batch);
     checkScoreIndex(batch, 'classLogits');
     const acts = this.forward(batch, false, undefined, 'classification');
     const out = this.backend.view(acts.cls!.logits, 0, batch.B * numLabels);

@@ -17,7 +17,11 @@ import { UserError } from '../../src/util/errors.ts';
 import { fakeBackend } from '../backend/cuda/fake-cuda.ts';
 import { test, TEST_DEVICE } from '../backend/device.ts';
 import { tempDir } from '../data/helpers.ts';
-import { TINY_BASE } from '../helpers.ts';
+import { TINY, TINY_BASE } from '../helpers.ts';
+import { collate } from '../../src/data/batch.ts';
+import { exportRun } from '../../src/export/export.ts';
+import { exportMergedAdapter } from '../../src/export/merge-adapter.ts';
+import { exportGgufFile } from '../../src/export/gguf/export-file.ts';
 import { loadConfig } from '../../src/model/config.ts';
 
 const dir = tempDir();
@@ -37,6 +41,22 @@ test("a model on a closed CUDA backend is refused by name: generate, evaluateLos
   assert.throws(() => loadModel(TINY_BASE, { backend: be }), closed('loadModel', /^options\.backend is closed .*createBackend\('cuda'\)/));
   assert.throws(() => createRandomModel(be, loadConfig(TINY_BASE), { seed: 1 }), closed('createRandomModel', /^backend is closed/));
   assert.throws(() => new AdamW(be, model.trainableParams(), { lr: 1e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }), closed('AdamW', /^backend is closed/));
+});
+
+test("the model's own methods and the exports given a closed backend refuse it by their name, not loadModel's or \"alloc on a closed CUDA backend\"", () => {
+  const { be } = fakeBackend();
+  const model = loadModel(TINY_BASE, { backend: be });
+  be.close();
+  const batch = collate([{ inputIds: [1, 2, 3] }], 0, 0);
+  for (const fn of ['forward', 'loss', 'tokenLosses', 'logits'] as const) {
+    assert.throws(() => model[fn](batch), closed(fn, /^the model's backend is closed/));
+  }
+  const out = path.join(dir, 'exports');
+  const given = /^options\.backend is closed/;
+  assert.throws(() => exportMergedAdapter({ adapter: path.join(TINY, 'adapter_step1'), model: TINY_BASE, out: path.join(out, 'merged'), backend: be }), closed('exportMergedAdapter', given));
+  assert.throws(() => exportGgufFile({ model: TINY_BASE, out: path.join(out, 'model.gguf'), backend: be }), closed('exportGgufFile', given));
+  assert.throws(() => exportRun({ run: path.join(out, 'run'), out: path.join(out, 'run-export'), merge: true, backend: be }), closed('exportRun', given));
+  assert.equal(fs.existsSync(out), false, 'nothing made');
 });
 
 test('on the test device: a model is refused after its backend closes (CUDA), or goes on (the CPU, which has nothing to close)', () => {

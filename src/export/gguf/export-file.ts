@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { Backend } from '../../backend/backend.ts';
 import { parsePrecision, type Precision } from '../../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../../backend/select.ts';
+import { needOpenBackend } from '../../backend/open-backend.ts';
 import { needArg, needPath, optionKeys, refuseMisspelledKeys } from '../../util/api-args.ts';
 import { deadTempsBeside, removeDeadTemps, withIo } from '../../util/atomic.ts';
 import { gib } from '../../util/byte-size.ts';
@@ -55,6 +56,7 @@ export function exportGgufFile(o: GgufFileOptions, words: OptionWords = GGUF_WOR
   const fn = 'exportGgufFile', say = words.say;
   needArg(fn, 'options', o, 'object', { hint: "an object such as {run: 'runs/my-run', out: 'model.gguf'}" });
   refuseMisspelledKeys(fn, 'options', o, optionKeys<GgufFileOptions>()(['run', 'best', 'model', 'adapter', 'out', 'format', 'quant', 'backend', 'device', 'precision']));
+  if (o.backend) needOpenBackend(fn, o.backend, 'options.backend'); // it was loadModel's refusal, after the output's locks
   needPath(fn, 'options.out', o.out, 'file', 'the path of the .gguf file to write');
   const folders = { run: 'the run folder train wrote', model: 'a Hugging Face model folder', adapter: 'a PEFT adapter folder' } as const;
   for (const key of ['run', 'model', 'adapter'] as const) if (o[key] !== undefined && o[key] !== null) needPath(fn, `options.${key}`, o[key], 'folder', folders[key]);
