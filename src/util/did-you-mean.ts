@@ -1,8 +1,8 @@
 // The candidate a mistyped name most likely meant (a config key, a command), by edit distance (two letters swapped
 // one edit), or none when no candidate is close: at most a third of the name's letters apart (2 for short names), and
 // never all of them.
-/** The candidate nearest `key` (case aside), or null when none is near enough. */
-export function didYouMean(key: string, candidates: string[]): string | null {
+/** The candidate nearest `key` (case aside), or null when none is near enough (or more than `most` edits away). */
+export function didYouMean(key: string, candidates: string[], most = Infinity): string | null {
   let best: string | null = null, bestD = Infinity;
   for (const c of candidates) {
     const d = editDistance(key.toLowerCase(), c.toLowerCase());
@@ -12,7 +12,7 @@ export function didYouMean(key: string, candidates: string[]): string | null {
     }
   }
   // never a key that shares no letter's place with it (for "<<", a YAML merge key, "r" is 2 edits away: no suggestion)
-  return best !== null && bestD < key.length && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
+  return best !== null && bestD < key.length && bestD <= Math.min(most, Math.max(2, Math.floor(key.length / 3))) ? best : null;
 }
 
 /**

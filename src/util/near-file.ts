@@ -4,6 +4,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { didYouMean } from './did-you-mean.ts';
 
+/**
+ * The most edits a name beside may be from the one given (a slip: a letter wrong, missing, doubled or two swapped, as
+ * yml for yaml): a third of a long name's letters named another file (train-full.yaml suggested train-lora.yaml).
+ */
+const MOST_EDITS = 2;
+
 /** A folder this big is not read for a suggestion: the error path stays quick. */
 const MAX_ENTRIES = 10_000;
 
@@ -25,6 +31,6 @@ export function nearFileHint(file: string): string {
   } catch {
     return ''; // the folder is not there either, or cannot be read: nothing to suggest
   }
-  const near = didYouMean(name, entries.filter((e) => e !== name));
+  const near = didYouMean(name, entries.filter((e) => e !== name), MOST_EDITS);
   return near === null ? '' : ` (did you mean ${JSON.stringify(near)} beside it?)`;
 }

@@ -17,6 +17,9 @@ test('nearFileHint names a file or folder beside the missing one a slip away, an
   assert.equal(nearFileHint(path.join(dir, 'Data.jsonl')), ' (did you mean "data.jsonl" beside it?)');
   assert.equal(nearFileHint(path.join(dir, 'mistral-tune-tin')), ' (did you mean "mistral-tune-tiny" beside it?)');
   assert.equal(nearFileHint(path.join(dir, 'other.csv')), '');
+  // another file's name, not a slip: four letters apart (a third of a long name's letters was near enough for a key)
+  assert.equal(nearFileHint(path.join(dir, 'train-full.yaml')), '');
+  assert.equal(nearFileHint(path.join(dir, 'trian-lora.yml')), ' (did you mean "train-lora.yaml" beside it?)');
   assert.equal(nearFileHint(path.join(dir, 'gone', 'train-lora.yaml')), ''); // its folder is not there either
 });
 
