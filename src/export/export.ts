@@ -38,6 +38,7 @@ import { runFolderSpec, runSpec } from '../train/run-files.ts';
 import { BEST_EVALUATION, QUICKSTART_LAYOUT, RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
 import { shellPath } from '../util/shell-quote.ts';
 import { missingCheckpointHint } from '../run/missing-checkpoint.ts';
+import { nearFileHint } from '../util/near-file.ts';
 
 export interface ExportOptions {
   run: string;
@@ -81,6 +82,15 @@ function notARunFolder(dir: string, hfExport: boolean): string {
   return '';
 }
 
+/** Whether something is at `p`: false only where the system says it is not (ENOENT); a path it cannot follow (ENOTDIR, EACCES) is left to the caller's words. */
+function pathThere(p: string): boolean {
+  try {
+    return fs.statSync(p, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return true;
+  }
+}
+
 /** The resolved config a run was trained with (its config.yaml); `hfExport` as notARunFolder's. */
 export function readRunConfig(run: string, hfExport = false): TrainConfig {
   const file = runPath(run, 'config');
@@ -88,6 +98,8 @@ export function readRunConfig(run: string, hfExport = false): TrainConfig {
     // a run's checkpoint given as --run, gone: the run pruned it (or never wrote it), said with what it keeps
     const pruned = missingCheckpointHint(run);
     if (pruned !== '') throw new UserError(`not found${pruned}`, run);
+    // a folder not there at all was "not a run directory: config.yaml not found", and a slip (runs/rn1 for runs/run1) unsaid
+    if (!pathThere(run)) throw new UserError(`run directory not found${nearFileHint(run)}`, run);
     throw new UserError(`not a run directory: ${RUN_LAYOUT.config} not found${notARunFolder(run, hfExport)}`, run);
   }
   const { mapping, place, written } = readYamlConfig(file);

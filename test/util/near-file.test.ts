@@ -23,12 +23,13 @@ test('nearFileHint names a file or folder beside the missing one a slip away, an
   assert.equal(nearFileHint(path.join(dir, 'gone', 'train-lora.yaml')), ''); // its folder is not there either
 });
 
-test('train, prepare, eval and generate say the name beside a missing config, input, config data file, model or adapter folder', () => {
+test('train, prepare, eval and generate say the name beside a missing config, input, config data file, model, adapter or run folder', () => {
   const dir = tempDir('mt-near-file-cli-');
   fs.writeFileSync(path.join(dir, 'train-lora.yaml'), 'model: x\n');
   fs.writeFileSync(path.join(dir, 'data.jsonl'), '{"text": "a"}\n');
   fs.mkdirSync(path.join(dir, 'mistral-tune-tiny'));
   fs.mkdirSync(path.join(dir, 'adapter'));
+  fs.mkdirSync(path.join(dir, 'run-1'));
   // a config's data file and an --adapter folder a slip off: "no such file" and "adapter folder not found" alone before
   fs.writeFileSync(path.join(dir, 'slip.yaml'), `model: ${JSON.stringify(path.resolve('models/mistral-tune-tiny'))}\ndata:\n  train: dta.jsonl\n`);
   const run = (...args: string[]): { status: number | null; stderr: string } =>
@@ -38,6 +39,9 @@ test('train, prepare, eval and generate say the name beside a missing config, in
     [['prepare', '--input', path.join(dir, 'data.json'), '--out', path.join(dir, 'out')], '(did you mean "data.jsonl" beside it?)'],
     [['eval', '--model', path.join(dir, 'mistral-tune-tin'), '--data', path.join(dir, 'data.jsonl')], 'model folder not found (did you mean "mistral-tune-tiny" beside it?)'],
     [['train', path.join(dir, 'slip.yaml')], `data.train: ${path.join(dir, 'dta.jsonl')}: no such file (did you mean "data.jsonl" beside it?) (set data.train)`],
+    // a run folder not there at all: it was "not a run directory: config.yaml not found"
+    [['export', '--run', path.join(dir, 'run-2'), '--out', path.join(dir, 'exported')], `${path.join(dir, 'run-2')}: run directory not found (did you mean "run-1" beside it?)`],
+    [['export', '--run', path.join(dir, 'data.jsonl', 'run'), '--out', path.join(dir, 'exported')], 'not a run directory: config.yaml not found'], // a file on the way (ENOTDIR): as before
     [['generate', '--model', 'models/mistral-tune-tiny', '--adapter', path.join(dir, 'adaptr'), '--prompt', 'hi'], 'adapter folder not found (did you mean "adapter" beside it?)'],
   ];
   for (const [args, said] of cases) {
