@@ -1,6 +1,6 @@
 // The candidate a mistyped name most likely meant (a config key, a command), by edit distance (two letters swapped
-// one edit), or none when no candidate is close: at most a third of the name's letters apart (2 for short names), and
-// never all of them.
+// one edit), or none when no candidate is close: at most a third of the name's letters apart (2 for short names, 1 for names
+// of 3 letters or fewer), and never all of them.
 /** The candidate nearest `key` (case aside), or null when none is near enough (or more than `most` edits away). */
 export function didYouMean(key: string, candidates: string[], most = Infinity): string | null {
   let best: string | null = null, bestD = Infinity;
@@ -12,7 +12,9 @@ export function didYouMean(key: string, candidates: string[], most = Infinity): 
     }
   }
   // never a key that shares no letter's place with it (for "<<", a YAML merge key, "r" is 2 edits away: no suggestion)
-  return best !== null && bestD < key.length && bestD <= Math.min(most, Math.max(2, Math.floor(key.length / 3))) ? best : null;
+  // a name of 3 letters or fewer is at most one edit off: two would leave one letter in place ("gpu" suggested "eps")
+  const near = key.length <= 3 ? 1 : Math.max(2, Math.floor(key.length / 3));
+  return best !== null && bestD < key.length && bestD <= Math.min(most, near) ? best : null;
 }
 
 /**
