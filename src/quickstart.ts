@@ -105,6 +105,11 @@ export function removeStoppedQuickstart(out: string): void {
   releaseOwnLock(out);
 }
 
+/** Removes this process's locks of a quickstart's folder `out`, its run's and its data's (a second Ctrl-C: the process ends at once). */
+export function releaseQuickstartLocks(out: string): void {
+  for (const dir of [path.join(out, QUICKSTART_LAYOUT.run), path.join(out, QUICKSTART_LAYOUT.data), out]) releaseOwnLock(dir);
+}
+
 /** Every file and folder under `dir` (not following links), as posix paths relative to it; [] if absent. */
 function listTree(dir: string): string[] {
   let entries: fs.Dirent[];

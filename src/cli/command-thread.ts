@@ -1,7 +1,7 @@
 // A command whose work is synchronous (train, prepare, quickstart, export, eval, generate, classify) runs that work on
 // a thread of its own (command-thread-entry.ts), so that this thread stays free to hear Ctrl-C (SIGINT) or SIGTERM: on one, the work's
 // thread is stopped, the command's `onStop` removes what it was writing (its temporaries, its lock), and the process
-// ends by that signal (130 / 143 in a shell). A user error comes back as its message and is thrown here as every
+// ends by that signal (130 / 143 in a shell); a second one ends it at once, the command's locks removed first (releaseLocks). A user error comes back as its message and is thrown here as every
 // command's is; a thread that Node stopped because the JavaScript heap was full is cleaned up as a stopped one and said
 // in one line (heap-limit.ts); anything else (a bug) is thrown with its stack.
 // The thread ends with its work, and the command once the thread has (what it wrote has all come through then), which
@@ -69,6 +69,12 @@ export interface ThreadHooks {
    * (or, for a thread stopped by a full heap — `signal` null —, before the error).
    */
   onStop: (signal: StopSignal | null) => void;
+  /**
+   * Removes this process's locks, on a second stop signal: the process then ends at once, the work's thread still in the
+   * call the first stop waited for, and what it was writing is left for the next run to remove (README) — its lock,
+   * which a later run would only take over as stale with a warning, is ours and quick to remove (only where still ours).
+   */
+  releaseLocks?: () => void;
   /**
    * The work's output is stdout and it writes no file (generate; classify without --out): a failed write to stdout (its
    * reader gone: `| head`) stops it at once, and the process ends as by that write (output-errors.ts), not once it has
@@ -162,9 +168,11 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
     terminate();
   });
   let slowStop: NodeJS.Timeout | undefined;
+  let offAgain = (): void => {};
   const off = onStopSignal((signal) => {
     stoppedBy = signal;
     terminate();
+    offAgain = onStopSignal((again) => stopAtOnce(again, hooks));
     // the thread stops at its next instruction, but not inside a system call (a long write, an fsync) or a native one
     // (an OpenBLAS product): say what is waited for, and how not to wait
     slowStop = setTimeout(() => process.stderr.write(`stopping (${signal}): waiting for the call in progress (a long write or computation) to end, then removing what was being ` +
@@ -202,6 +210,7 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
       clearTimeout(slowStop);
       process.stderr.off('resize', resized);
       off();
+      offAgain(); // the process ends by the first signal next (exitBySignal): no handler of it may be left
       if (kept) park(thread);
       const failedWrite = output.release();
       if (stoppedBy !== null) return stop(stoppedBy, hooks);
@@ -225,6 +234,16 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
 
 function stop(signal: StopSignal, hooks: ThreadHooks): void {
   cleanUp(hooks, signal);
+  exitBySignal(signal);
+}
+
+/** A second stop signal: the process ends by it at once, without waiting for the work's thread; its locks are removed first. */
+function stopAtOnce(signal: StopSignal, hooks: ThreadHooks): void {
+  try {
+    hooks.releaseLocks?.();
+  } catch (e) {
+    warn(`stopped by ${signal} again: the lock could not be removed (the next run takes it over): ${e instanceof Error ? e.message : String(e)}`);
+  }
   exitBySignal(signal);
 }
 

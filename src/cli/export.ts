@@ -24,5 +24,8 @@ export function run(f: Flags): Promise<void> {
       removeStoppedExport(f.out, first);
       releaseStoppedRunFolderLocks(f.out);
     },
+    releaseLocks: () => {
+      if (f.out !== undefined) releaseStoppedRunFolderLocks(f.out);
+    },
   });
 }

@@ -2,6 +2,7 @@
 // report.json (see docs/data.md). The command only parses flags (prepare-flags.ts) and calls the library's prepare() (prepare-thread.ts).
 import { removeStoppedPrepare } from '../data/out-dir.ts';
 import type { PrepareResult } from '../data/prepare.ts';
+import { releaseOwnLock } from '../train/run-lock.ts';
 import { info } from '../util/log.ts';
 import { firstMissingFolder, removeMadeFolders } from '../util/made-folders.ts';
 import { threadModule } from '../util/worker-boot.ts';
@@ -20,6 +21,7 @@ export async function run({ options, tokenizer, quiet, json }: PrepareArgs): Pro
         removeStoppedPrepare(outDir);
         removeMadeFolders(outDir, made);
       },
+      releaseLocks: () => void releaseOwnLock(outDir),
     });
   } catch (e) {
     // a run stopped by bad input (a JSON layout refused, a comment never closed) leaves no empty --out it made; one

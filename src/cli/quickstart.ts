@@ -1,6 +1,6 @@
 // mistral-tune quickstart: the whole path on the bundled data, on the CPU, in under two minutes (measured times: the README's Set-up).
 // Its usage and flags are quickstart-flags.ts's, checked before this module (the whole library) loads.
-import { quickstart, quickstartSummary, removeStoppedQuickstart, type QuickstartOptions, type QuickstartResult } from '../quickstart.ts';
+import { quickstart, quickstartSummary, releaseQuickstartLocks, removeStoppedQuickstart, type QuickstartOptions, type QuickstartResult } from '../quickstart.ts';
 import { firstMissingFolder, removeMadeFolders } from '../util/made-folders.ts';
 import { runOnThread } from './command-thread.ts';
 
@@ -13,6 +13,7 @@ export async function run(opts: QuickstartOptions): Promise<void> {
       removeStoppedQuickstart(opts.out);
       removeMadeFolders(opts.out, made);
     },
+    releaseLocks: () => releaseQuickstartLocks(opts.out),
   });
   process.stdout.write(quickstartSummary(result) + `\n(quickstart took ${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
 }

@@ -8,6 +8,7 @@ import { readTrainConfig } from '../train/config.ts';
 import { atOutputDirPlace, checkConfigPaths, keyPlaces } from '../train/config-paths.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { RunDir } from '../train/run-dir.ts';
+import { releaseOwnLock } from '../train/run-lock.ts';
 import { removeStoppedRun, stoppedRunNote } from '../train/stopped-run.ts';
 import { firstMissingFolder, removeMadeFolders } from '../util/made-folders.ts';
 import { UserError } from '../util/errors.ts';
@@ -78,6 +79,7 @@ export async function run({ file, overwrite, resume, dashboard, dry, json, port,
       const note = held && signal !== null ? stoppedRunNote(cfg.output_dir, signal, cfg.checkpoint.every_steps) : null;
       if (note !== null) info(`${process.stderr.isTTY ? '\n' : ''}${oneLine(note)}`); // on a terminal, below the progress bar's line
     },
+    releaseLocks: () => void releaseOwnLock(cfg.output_dir),
   }).catch((e: unknown) => {
     throw target ? e : atOutputDirPlace(e, cfg.output_dir, place);
   });

@@ -3,7 +3,7 @@
 // ends the process by that signal (130 / 143 in a shell); nothing that was there before is touched, the last complete
 // checkpoint stays whole, and `train --resume` then gives what an uninterrupted run gives. Real processes, each sending
 // itself the signal at a chosen write (test/export/signal-at-write.cjs).
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -114,39 +114,67 @@ test('quickstart stopped by SIGINT while its run writes best/ removes the tempor
   assert.deepEqual([marker.complete, marker.writing], [false, 'run'], 'marked unfinished, in its run: the next quickstart replaces it');
 });
 
-test('Ctrl-C while the work is in a system call that cannot be cut short: after a second a line says what is waited for; the call over, the train stops clean; a second Ctrl-C stops it at once', { timeout: 120_000 }, async (t) => {
+const NOTICE = /^stopping \(SIGINT\): waiting for the call in progress \(a long write or computation\) to end, then removing what was being written; Ctrl-C again stops at once, leaving that for the next run to remove$/m;
+
+/**
+ * The CLI run with `args` in `cwd`, stopped by Ctrl-C at its first write under a path matching `at`, where its thread then
+ * stays in a system call (opening `fifo`) until the test opens that FIFO: resolves once the stop's notice is printed.
+ */
+async function stoppedInSystemCall(t: TestContext, cwd: string, args: string[], at: string, fifo: string) {
+  const child = spawn(process.execPath, ['--require', HOOK, BIN, ...args], {
+    cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MT_SIGNAL_AT: at, MT_SIGNAL: 'INT', MT_BLOCK_FIFO: fifo },
+  });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  t.after(() => child.kill('SIGKILL')); // failed midway, it would stay blocked in its system call
+  const out = { child, exited, stderr: '' };
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      out.stderr += d.toString();
+      if (NOTICE.test(out.stderr)) resolve();
+    });
+    child.once('exit', (code, signal) => reject(new Error(`exited (${code ?? signal}) before the notice:\n${out.stderr}`)));
+  });
+  return out;
+}
+
+test('Ctrl-C while the work is in a system call that cannot be cut short: after a second a line says what is waited for; the call over, the train stops clean; a second Ctrl-C stops it at once, its lock removed', { timeout: 120_000 }, async (t) => {
   const dir = tempDir('mt-train-slow-stop-');
   fs.writeFileSync(path.join(dir, 'train.jsonl'), Array.from({ length: 4 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 9, 14, 20 + i, 7] })).join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'c.yaml'), [`model: ${TINY_BASE}`, 'data: {train: train.jsonl, val: train.jsonl}', 'lora: {r: 2}', 'batch_size: 2',
     'max_steps: 2', 'eval: {samples: 0}', 'output_dir: run'].join('\n') + '\n');
   const fifo = path.join(dir, 'fifo');
   if (spawnSync('mkfifo', [fifo]).status !== 0) return t.skip('no mkfifo here');
-  const NOTICE = /^stopping \(SIGINT\): waiting for the call in progress \(a long write or computation\) to end, then removing what was being written; Ctrl-C again stops at once, leaving that for the next run to remove$/m;
   for (const again of [false, true]) {
     fs.rmSync(path.join(dir, 'run'), { recursive: true, force: true });
-    const child = spawn(process.execPath, ['--require', HOOK, BIN, 'train', 'c.yaml'], {
-      cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MT_SIGNAL_AT: '/\\.tmp-adapter-', MT_SIGNAL: 'INT', MT_BLOCK_FIFO: fifo },
-    });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-    t.after(() => child.kill('SIGKILL')); // failed midway, it would stay blocked in its system call
-    let stderr = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (NOTICE.test(stderr)) resolve();
-      });
-      child.once('exit', (code, signal) => reject(new Error(`exited (${code ?? signal}) before the notice:\n${stderr}`)));
-    });
+    const { child, exited, stderr } = await stoppedInSystemCall(t, dir, ['train', 'c.yaml'], '/\\.tmp-adapter-', fifo);
     if (again) {
       child.kill('SIGINT');
       assert.equal(await exited, 'SIGINT', stderr);
       fs.closeSync(fs.openSync(fifo, fs.constants.O_RDWR)); // the FIFO's reader is gone with the process: nothing to release
+      // what it was writing is left for the next run to remove, as the README says; its lock, which it knew it left, is not
+      const left = leftovers(path.join(dir, 'run'));
+      assert.ok(left.some((p) => p.startsWith('.tmp-adapter-')), `the temporary it was writing stays: ${left.join(', ')}`);
+      assert.deepEqual(left.filter((p) => p.startsWith('.mistral-tune.lock')), [], 'its lock is removed');
       continue;
     }
     fs.closeSync(fs.openSync(fifo, 'w')); // the system call returns
     assert.equal(await exited, 'SIGINT', stderr);
     assert.deepEqual(leftovers(path.join(dir, 'run')), [], 'what it was writing and its lock are removed');
   }
+});
+
+test('prepare stopped by a second Ctrl-C while the first waits for a system call: its lock is removed, the temporaries it was writing left', { timeout: 120_000 }, async (t) => {
+  const dir = tempDir('mt-prepare-slow-stop-');
+  fs.copyFileSync(QA, path.join(dir, 'qa.jsonl'));
+  const fifo = path.join(dir, 'fifo');
+  if (spawnSync('mkfifo', [fifo]).status !== 0) return t.skip('no mkfifo here');
+  const { child, exited, stderr } = await stoppedInSystemCall(t, dir, ['prepare', '--input', 'qa.jsonl', '--out', 'out', '--quiet'], 'train\\.jsonl\\.\\d+\\.tmp$', fifo);
+  child.kill('SIGINT');
+  assert.equal(await exited, 'SIGINT', stderr);
+  fs.closeSync(fs.openSync(fifo, fs.constants.O_RDWR));
+  const left = leftovers(path.join(dir, 'out'));
+  assert.ok(left.some((p) => /\.\d+\.tmp$/.test(p)), `the temporaries it was writing stay: ${left.join(', ')}`);
+  assert.deepEqual(left.filter((p) => p.startsWith('.mistral-tune.lock')), [], 'its lock is removed');
 });
 
 test('SIGTERM while the work\'s thread opens the BLAS library (koffi) ends the process by SIGTERM once it is open, not by an abort (FATAL ERROR napi_throw, SIGABRT)', { timeout: 120_000 }, async (t) => {
