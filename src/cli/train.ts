@@ -72,12 +72,11 @@ export async function run({ file, overwrite, resume, dashboard, dry, json, port,
     onNote: (dir) => { dash = startChild(dir as string, port); },
     onStop: (signal) => {
       (dash as Dashboard | null)?.child.kill('SIGTERM');
-      const held = removeStoppedRun(cfg.output_dir);
+      removeStoppedRun(cfg.output_dir);
       removeMadeFolders(cfg.output_dir, made);
-      // what the stop kept and how to go on (the process ends by the signal next, so nothing else would say it); a
-      // full heap (signal null) is said by its own error, raised next
-      const note = held && signal !== null ? stoppedRunNote(cfg.output_dir, signal, cfg.checkpoint.every_steps) : null;
-      if (note !== null) info(`${process.stderr.isTTY ? '\n' : ''}${oneLine(note)}`); // on a terminal, below the progress bar's line
+      // what the stop kept and how to go on, whatever it was doing (the process ends by the signal next, so nothing else
+      // would say it); a full heap (signal null) is said by its own error, raised next
+      if (signal !== null) info(`${process.stderr.isTTY ? '\n' : ''}${oneLine(stoppedRunNote(cfg.output_dir, signal, cfg.checkpoint.every_steps))}`); // on a terminal, below the progress bar's line
     },
     releaseLocks: () => void releaseOwnLock(cfg.output_dir),
   }).catch((e: unknown) => {

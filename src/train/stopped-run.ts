@@ -28,21 +28,26 @@ export function removeStoppedRun(dir: string): boolean {
 }
 
 /**
- * What a stopped train leaves to go on with, in one line, for an unfinished run folder `dir` it held: the resume that
- * continues from its last checkpoint, or, with none written yet, that a resume starts again from step 0 — a run
- * stopped at the default `checkpoint.every_steps: null` has lost every step, which nothing else would say. Null for a
- * folder with no run in it yet (no config.yaml) or a finished one (report.json), or one whose checkpoints cannot be read.
+ * What a stopped train leaves to go on with, in one line, whatever it was doing (the process ends by the signal next, so
+ * nothing else would say it): for the run in folder `dir`, the resume that continues from its last checkpoint, or, with
+ * none written yet, that a resume starts again from step 0 — a run stopped at the default `checkpoint.every_steps: null`
+ * has lost every step, which nothing else would say; stopped while it set up (loading the model, tokenizing the data,
+ * before it wrote its config.yaml), that the same command starts it again; a finished run (report.json), that it is complete.
  */
-export function stoppedRunNote(dir: string, signal: StopSignal, everySteps: number | null): string | null {
-  if (!fs.existsSync(path.join(dir, RUN_LAYOUT.config)) || fs.existsSync(path.join(dir, RUN_LAYOUT.report))) return null;
+export function stoppedRunNote(dir: string, signal: StopSignal, everySteps: number | null): string {
+  const by = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+  if (fs.existsSync(path.join(dir, RUN_LAYOUT.report))) return `train stopped by ${by} after the run had finished: ${shellPath(dir)} is complete`;
+  if (!fs.existsSync(path.join(dir, RUN_LAYOUT.config))) {
+    return `train stopped by ${by} before the run began (while it set up: the model, the data, the device; nothing of it written in ${shellPath(dir)}): ` +
+      'run the same command again to start it';
+  }
+  const resume = `mistral-tune train ${shellPath(dir)} --resume`;
   let last: string | undefined;
   try {
     last = listCheckpoints(dir).at(-1);
   } catch {
-    return null; // checkpoints/ is not a folder: the resume names it
+    return `train stopped by ${by}: ${resume} continues it (its checkpoints/ could not be read here: the resume names what is wrong)`;
   }
-  const by = signal === 'SIGINT' ? 'Ctrl-C' : signal;
-  const resume = `mistral-tune train ${shellPath(dir)} --resume`;
   if (last !== undefined) return `train stopped by ${by}: ${resume} continues from its last checkpoint, step ${stepOf(last)} (${path.relative(dir, last)})`;
   const why = everySteps === null ? "checkpoint.every_steps is null, the default: set it to keep the steps of a run stopped midway" : `the first is due at step ${everySteps}`;
   return `train stopped by ${by} before any checkpoint (${why}): ${resume} starts it again from step 0`;

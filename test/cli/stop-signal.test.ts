@@ -205,4 +205,6 @@ test('SIGTERM while the work\'s thread opens the BLAS library (koffi) ends the p
   assert.equal(await exited, 'SIGTERM', stderr);
   assert.doesNotMatch(stderr, /FATAL ERROR|napi_throw/);
   assert.equal(fs.existsSync(path.join(dir, 'run')), false, 'its lock is removed, and the folder the lock made');
+  // stopped while it set up, its last line still says so, and how to go on (it was a progress line: "cpu backend: …")
+  assert.match(stderr, /\ntrain stopped by SIGTERM before the run began \(while it set up: .*\): run the same command again to start it\n$/);
 });
