@@ -1,9 +1,10 @@
 // A command whose work is synchronous (train, prepare, quickstart, export, eval, generate, classify) runs that work on
 // a thread of its own (command-thread-entry.ts), so that this thread stays free to hear Ctrl-C (SIGINT) or SIGTERM: on one, the work's
 // thread is stopped, the command's `onStop` removes what it was writing (its temporaries, its lock), and the process
-// ends by that signal (130 / 143 in a shell); a second one ends it at once, the command's locks removed first (releaseLocks). A user error comes back as its message and is thrown here as every
-// command's is; a thread that Node stopped because the JavaScript heap was full is cleaned up as a stopped one and said
-// in one line (heap-limit.ts); anything else (a bug) is thrown with its stack.
+// ends by that signal (130 / 143 in a shell); a second one, while the first waits for the thread, ends it at once, only
+// the command's locks removed and its last line said (onSecondStop). A user error comes back as its message and is
+// thrown here as every command's is; a thread that Node stopped because the JavaScript heap was full is cleaned up as a
+// stopped one and said in one line (heap-limit.ts); anything else (a bug) is thrown with its stack.
 // The thread ends with its work, and the command once the thread has (what it wrote has all come through then), which
 // frees what the work held (a CPU backend's WebAssembly memory never shrinks). A caller that runs several commands in
 // one process (the tests, in process) may keep it instead (keepCommandThread): a thread whose work ended waits, not
@@ -70,11 +71,12 @@ export interface ThreadHooks {
    */
   onStop: (signal: StopSignal | null) => void;
   /**
-   * Removes this process's locks, on a second stop signal: the process then ends at once, the work's thread still in the
-   * call the first stop waited for, and what it was writing is left for the next run to remove (README) — its lock,
-   * which a later run would only take over as stale with a warning, is ours and quick to remove (only where still ours).
+   * On a second stop signal: removes this process's locks and says what the command says on a stop (train's last line).
+   * The process then ends at once, the work's thread still in the call the first stop waited for, and what it was
+   * writing is left for the next run to remove (README) — its lock, which a later run would only take over as stale
+   * with a warning, is ours and quick to remove (only where still ours).
    */
-  releaseLocks?: () => void;
+  onSecondStop?: (signal: StopSignal) => void;
   /**
    * The work's output is stdout and it writes no file (generate; classify without --out): a failed write to stdout (its
    * reader gone: `| head`) stops it at once, and the process ends as by that write (output-errors.ts), not once it has
@@ -240,7 +242,7 @@ function stop(signal: StopSignal, hooks: ThreadHooks): void {
 /** A second stop signal: the process ends by it at once, without waiting for the work's thread; its locks are removed first. */
 function stopAtOnce(signal: StopSignal, hooks: ThreadHooks): void {
   try {
-    hooks.releaseLocks?.();
+    hooks.onSecondStop?.(signal);
   } catch (e) {
     warn(`stopped by ${signal} again: the lock could not be removed (the next run takes it over): ${e instanceof Error ? e.message : String(e)}`);
   }

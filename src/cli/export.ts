@@ -24,7 +24,7 @@ export function run(f: Flags): Promise<void> {
       removeStoppedExport(f.out, first);
       releaseStoppedRunFolderLocks(f.out);
     },
-    releaseLocks: () => {
+    onSecondStop: () => {
       if (f.out !== undefined) releaseStoppedRunFolderLocks(f.out);
     },
   });

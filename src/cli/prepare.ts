@@ -21,7 +21,7 @@ export async function run({ options, tokenizer, quiet, json }: PrepareArgs): Pro
         removeStoppedPrepare(outDir);
         removeMadeFolders(outDir, made);
       },
-      releaseLocks: () => void releaseOwnLock(outDir),
+      onSecondStop: () => void releaseOwnLock(outDir),
     });
   } catch (e) {
     // a run stopped by bad input (a JSON layout refused, a comment never closed) leaves no empty --out it made; one

@@ -13,7 +13,7 @@ export async function run(opts: QuickstartOptions): Promise<void> {
       removeStoppedQuickstart(opts.out);
       removeMadeFolders(opts.out, made);
     },
-    releaseLocks: () => releaseQuickstartLocks(opts.out),
+    onSecondStop: () => releaseQuickstartLocks(opts.out),
   });
   process.stdout.write(quickstartSummary(result) + `\n(quickstart took ${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
 }

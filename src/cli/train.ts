@@ -16,7 +16,7 @@ import { FLAG_WORDS } from '../util/option-words.ts';
 import { oneLine } from '../util/json-file.ts';
 import { info, warn } from '../util/log.ts';
 import { shellPath } from '../util/shell-quote.ts';
-import { onStopSignal } from '../util/stop-signals.ts';
+import { onStopSignal, type StopSignal } from '../util/stop-signals.ts';
 import { runOnThread } from './command-thread.ts';
 import type { TrainArgs } from './train-flags.ts';
 import type { TrainJob, TrainThreadResult } from './train-thread.ts';
@@ -65,6 +65,9 @@ export async function run({ file, overwrite, resume, dashboard, dry, json, port,
   }
   let dash: Dashboard | null = null;
   const made = firstMissingFolder(cfg.output_dir);
+  // what a stop kept and how to go on, whatever the run was doing (the process ends by the signal next, so nothing else
+  // would say it); on a terminal, below the progress bar's line
+  const sayStopped = (signal: StopSignal): void => info(`${process.stderr.isTTY ? '\n' : ''}${oneLine(stoppedRunNote(cfg.output_dir, signal, cfg.checkpoint.every_steps))}`);
   // on a thread of its own, so that Ctrl-C removes what it was writing (command-thread.ts); the dashboard runs in a
   // process of its own, started here once the run folder is there
   // a refusal of output_dir (not empty and no run, a file) named with the config's line (or the flag) that set it
@@ -74,11 +77,13 @@ export async function run({ file, overwrite, resume, dashboard, dry, json, port,
       (dash as Dashboard | null)?.child.kill('SIGTERM');
       removeStoppedRun(cfg.output_dir);
       removeMadeFolders(cfg.output_dir, made);
-      // what the stop kept and how to go on, whatever it was doing (the process ends by the signal next, so nothing else
-      // would say it); a full heap (signal null) is said by its own error, raised next
-      if (signal !== null) info(`${process.stderr.isTTY ? '\n' : ''}${oneLine(stoppedRunNote(cfg.output_dir, signal, cfg.checkpoint.every_steps))}`); // on a terminal, below the progress bar's line
+      // a full heap (signal null) is said by its own error, raised next
+      if (signal !== null) sayStopped(signal);
     },
-    releaseLocks: () => void releaseOwnLock(cfg.output_dir),
+    onSecondStop: (signal) => {
+      releaseOwnLock(cfg.output_dir);
+      sayStopped(signal);
+    },
   }).catch((e: unknown) => {
     throw target ? e : atOutputDirPlace(e, cfg.output_dir, place);
   });

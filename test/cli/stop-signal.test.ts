@@ -124,7 +124,8 @@ async function stoppedInSystemCall(t: TestContext, cwd: string, args: string[], 
   const child = spawn(process.execPath, ['--require', HOOK, BIN, ...args], {
     cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MT_SIGNAL_AT: at, MT_SIGNAL: 'INT', MT_BLOCK_FIFO: fifo },
   });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  // once its stderr is read to the end too
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, signal) => resolve(signal)));
   t.after(() => child.kill('SIGKILL')); // failed midway, it would stay blocked in its system call
   const out = { child, exited, stderr: '' };
   await new Promise<void>((resolve, reject) => {
@@ -146,19 +147,21 @@ test('Ctrl-C while the work is in a system call that cannot be cut short: after 
   if (spawnSync('mkfifo', [fifo]).status !== 0) return t.skip('no mkfifo here');
   for (const again of [false, true]) {
     fs.rmSync(path.join(dir, 'run'), { recursive: true, force: true });
-    const { child, exited, stderr } = await stoppedInSystemCall(t, dir, ['train', 'c.yaml'], '/\\.tmp-adapter-', fifo);
+    const stopped = await stoppedInSystemCall(t, dir, ['train', 'c.yaml'], '/\\.tmp-adapter-', fifo);
+    const { child, exited } = stopped;
     if (again) {
       child.kill('SIGINT');
-      assert.equal(await exited, 'SIGINT', stderr);
+      assert.equal(await exited, 'SIGINT', stopped.stderr);
       fs.closeSync(fs.openSync(fifo, fs.constants.O_RDWR)); // the FIFO's reader is gone with the process: nothing to release
       // what it was writing is left for the next run to remove, as the README says; its lock, which it knew it left, is not
       const left = leftovers(path.join(dir, 'run'));
       assert.ok(left.some((p) => p.startsWith('.tmp-adapter-')), `the temporary it was writing stays: ${left.join(', ')}`);
       assert.deepEqual(left.filter((p) => p.startsWith('.mistral-tune.lock')), [], 'its lock is removed');
+      assert.match(stopped.stderr, /\ntrain stopped by Ctrl-C before any checkpoint .*: mistral-tune train .* --resume starts it again from step 0\n$/, 'said as a first stop says it');
       continue;
     }
     fs.closeSync(fs.openSync(fifo, 'w')); // the system call returns
-    assert.equal(await exited, 'SIGINT', stderr);
+    assert.equal(await exited, 'SIGINT', stopped.stderr);
     assert.deepEqual(leftovers(path.join(dir, 'run')), [], 'what it was writing and its lock are removed');
   }
 });
