@@ -12,6 +12,7 @@ import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { leftovers, tree } from './leftovers.ts';
 import { trainLikeCli } from '../train/train-like-cli.ts';
+import { tinyLoraRun } from './tiny-lora-run.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
@@ -178,6 +179,18 @@ test('prepare stopped by a second Ctrl-C while the first waits for a system call
   const left = leftovers(path.join(dir, 'out'));
   assert.ok(left.some((p) => /\.\d+\.tmp$/.test(p)), `the temporaries it was writing stay: ${left.join(', ')}`);
   assert.deepEqual(left.filter((p) => p.startsWith('.mistral-tune.lock')), [], 'its lock is removed');
+});
+
+test('export into a run folder stopped by a second Ctrl-C while the first waits for a system call: its hold of the run folder is removed', { timeout: 120_000 }, async (t) => {
+  const dir = tempDir('mt-export-slow-stop-');
+  const fifo = path.join(dir, 'fifo');
+  if (spawnSync('mkfifo', [fifo]).status !== 0) return t.skip('no mkfifo here');
+  const run = tinyLoraRun(dir);
+  const { child, exited, stderr } = await stoppedInSystemCall(t, dir, ['export', '--run', run, '--out', path.join(run, 'exported')], '/\\.tmp-exported-', fifo);
+  child.kill('SIGINT');
+  assert.equal(await exited, 'SIGINT', stderr);
+  fs.closeSync(fs.openSync(fifo, fs.constants.O_RDWR));
+  assert.deepEqual(fs.readdirSync(run).filter((f) => f.startsWith('.mistral-tune.lock')), [], 'its hold (.mistral-tune.lock.export-…) is removed');
 });
 
 test('SIGTERM while the work\'s thread opens the BLAS library (koffi) ends the process by SIGTERM once it is open, not by an abort (FATAL ERROR napi_throw, SIGABRT)', { timeout: 120_000 }, async (t) => {
