@@ -5,7 +5,7 @@ import { didYouMean } from '../util/did-you-mean.ts';
 import { isUserError } from '../util/errors.ts';
 import { oneLine } from '../util/json-file.ts';
 import { beginCommand } from '../util/log.ts';
-import { ignoreHangupWhenDetached } from '../util/stop-signals.ts';
+import { ignoreHangupWhenDetached, sayStopWhileStarting } from '../util/stop-signals.ts';
 import { openFilesLimitError } from './open-files-limit.ts';
 import { endOnOutputError } from './output-errors.ts';
 // loaded first, so that it catches the folder the process started in, from which Node resolved the --import preloads
@@ -104,6 +104,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   ignoreHangupWhenDetached();
   beginCommand(); // as in a process of its own: info lines on (a prepare --quiet before it in this process), once-only notes said
+  const started = sayStopWhileStarting(name);
   try {
     const { usage } = await command.flags();
     // `train --version`, `eval --run x --help`: each command answers these alike, wherever they stand before `--`
@@ -125,5 +126,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     throw e;
+  } finally {
+    started();
   }
 }

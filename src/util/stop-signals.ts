@@ -42,6 +42,13 @@ export function ignoreHangupWhenDetached(): void {
 
 /** Calls `handler` on the first stop signal (stopSignals); returns what removes it (the signals' default action is back once none is left). */
 export function onStopSignal(handler: (signal: StopSignal) => void): () => void {
+  const off = listen(handler);
+  // after this one listens: a signal caught meanwhile and not yet handled is not lost with the last listener gone
+  starting?.();
+  return off;
+}
+
+function listen(handler: (signal: StopSignal) => void): () => void {
   const signals = stopSignals();
   const off = (): void => {
     for (const s of signals) process.off(s, once);
@@ -52,6 +59,30 @@ export function onStopSignal(handler: (signal: StopSignal) => void): () => void 
   };
   for (const s of signals) process.on(s, once);
   return off;
+}
+
+/** What removes the start-up's stop listener (sayStopWhileStarting); null when none listens. */
+let starting: (() => void) | null = null;
+
+/**
+ * From a command's start until it listens for stop signals itself (onStopSignal, which takes over) or ends (the
+ * returned function): a stop says in one line that `command` stopped before it began, and ends the process by the
+ * signal. Without it a Ctrl-C in the first moments (its modules loading, its config read) ended it with no line.
+ */
+export function sayStopWhileStarting(command: string): () => void {
+  starting?.();
+  const off = listen((signal) => {
+    starting = null;
+    process.stderr.write(`${command} stopped by ${signal === 'SIGINT' ? 'Ctrl-C' : signal} as it started, before it began its work (nothing written): run the same command again\n`);
+    exitBySignal(signal);
+  });
+  const remove = (): void => {
+    if (starting !== remove) return;
+    starting = null;
+    off();
+  };
+  starting = remove;
+  return remove;
 }
 
 /**

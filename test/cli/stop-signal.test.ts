@@ -17,6 +17,7 @@ import { tinyLoraRun } from './tiny-lora-run.ts';
 const ROOT = path.join(FIXTURES, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const HOOK = path.join(ROOT, 'test', 'export', 'signal-at-write.cjs');
+const READ_BARRIER = path.join(ROOT, 'test', 'cli', 'read-barrier.cjs');
 const QA = path.join(ROOT, 'examples', 'data', 'countries-qa.jsonl');
 /** What a LoRA run's complete checkpoint holds: the state, and the adapter of its step. */
 const CHECKPOINT_FILES = ['.mistral-tune-written.json', 'README.md', 'adapter_config.json', 'adapter_model.safetensors', 'state.safetensors', 'trainer_state.json'];
@@ -191,6 +192,42 @@ test('export into a run folder stopped by a second Ctrl-C while the first waits 
   assert.equal(await exited, 'SIGINT', stderr);
   fs.closeSync(fs.openSync(fifo, fs.constants.O_RDWR));
   assert.deepEqual(fs.readdirSync(run).filter((f) => f.startsWith('.mistral-tune.lock')), [], 'its hold (.mistral-tune.lock.export-…) is removed');
+});
+
+test('Ctrl-C while train starts, before its thread does (reading its config): its last line says so, and what to do', { timeout: 120_000 }, async (t) => {
+  const dir = tempDir('mt-stop-at-start-');
+  const fifo = path.join(dir, 'fifo');
+  if (spawnSync('mkfifo', [fifo]).status !== 0) return t.skip('no mkfifo here');
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), Array.from({ length: 4 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 9, 14, 20 + i, 7] })).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'c.yaml'), [`model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 2',
+    'max_steps: 2', 'eval: {samples: 0}', 'device: cpu', 'output_dir: run'].join('\n') + '\n');
+  // --dashboard: the check of its port turns the event loop before the thread starts, where only the start-up's listener
+  // hears the signal; without it the thread's listener, put in place before the loop turns, takes the signal over
+  for (const [args, last] of [[['--dashboard', '--port', '0'], /\ntrain stopped by Ctrl-C as it started, before it began its work \(nothing written\): run the same command again\n$/],
+    [[], /\ntrain stopped by Ctrl-C before the run began \(while it set up: .*\): run the same command again to start it\n$/]] as const) {
+    const child = spawn(process.execPath, ['--require', READ_BARRIER, BIN, 'train', 'c.yaml', ...args], {
+      cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MT_READ_AT: '(^|/)c\\.yaml$', MT_READ_BARRIER: fifo },
+    });
+    t.after(() => child.kill('SIGKILL'));
+    let stderr = '';
+    const closed = new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, signal) => resolve(signal)));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('at the read barrier\n')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`exited (${code}) before the barrier:\n${stderr}`)));
+    });
+    child.kill('SIGINT'); // heard once the read is over, the config read
+    const writer = fs.openSync(fifo, fs.constants.O_RDWR); // open until it ends: a later read of the config goes through
+    try {
+      assert.equal(await closed, 'SIGINT', stderr);
+    } finally {
+      fs.closeSync(writer);
+    }
+    assert.match(stderr, last);
+    assert.equal(fs.existsSync(path.join(dir, 'run')), false, 'nothing written');
+  }
 });
 
 test('SIGTERM while the work\'s thread opens the BLAS library (koffi) ends the process by SIGTERM once it is open, not by an abort (FATAL ERROR napi_throw, SIGABRT)', { timeout: 120_000 }, async (t) => {
