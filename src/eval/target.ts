@@ -143,8 +143,10 @@ export function givenLabels(given: string[] | null, known: readonly string[] | n
   const moved = given.findIndex((name, i) => classOf(name) >= 0 && classOf(name) !== i && (known.includes(name) || fold(known[i]!) !== fold(name)));
   if (moved < 0) return given;
   // train's labels (the key alone): left out, they are the prepare report's sorted names, refused here just the same
-  // (its names as given where they are the head's classes: the data's labels are written so)
-  const inOrder = known.map((k, j) => given.find((name) => classOf(name) === j) ?? k);
+  // (its names as given where they are the head's classes: the data's labels are written so; a new name for a class
+  // left over, a rename, so that the list pasted holds the data's labels)
+  const renames = given.filter((name) => classOf(name) < 0);
+  const inOrder = known.map((k, j) => given.find((name) => classOf(name) === j) ?? renames.shift() ?? k);
   const fix = key === 'labels' ? `give labels in that order (labels: ${JSON.stringify(inOrder)})` : `leave ${key} out, or give the names in that order`;
   throw new UserError(`${key}: "${given[moved]}" is class ${classOf(given[moved]!)} of ${whose} (${known.join(', ')}, in index order), ` +
     `not class ${moved}: ${key} names the classes in index order, so this would swap them; ${fix}`);

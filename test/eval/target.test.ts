@@ -83,3 +83,13 @@ test("givenLabels: a head's class named in another case at another index is a re
   assert.deepEqual(givenLabels(['Pos', 'pos', 'x'], ['Pos', 'pos', 'y'], 'x'), ['Pos', 'pos', 'x']);
   assert.throws(() => givenLabels(['pos', 'Pos', 'y'], ['Pos', 'pos', 'y'], 'x'), { message: /^--labels: "pos" is class 1 of x/ });
 });
+
+test("givenLabels: train's way out lists a renamed class under its new name, so that the list pasted trains on the same data", () => {
+  // labels [neg, pos, other] (a prepare report's sorted names) on a head of pos, neg, neutral: "other" renames neutral at
+  // its own place; the way out named neutral there, a class the data does not hold (pasted, train refused its labels)
+  assert.throws(() => givenLabels(['neg', 'pos', 'other'], ['pos', 'neg', 'neutral'], "the model's head", 'labels'),
+    { message: /give labels in that order \(labels: \["pos","neg","other"\]\)$/ });
+  // a new name at a place whose class is named elsewhere: it names the class left over
+  assert.throws(() => givenLabels(['b', 'x', 'a'], ['a', 'b', 'c'], "the model's head", 'labels'),
+    { message: /give labels in that order \(labels: \["a","b","x"\]\)$/ });
+});
