@@ -7,6 +7,7 @@ import { LabelSet } from '../data/labels.ts';
 import { readRunConfig, requireRunWeights } from '../export/export.ts';
 import { readingUnchanged, type FolderReader } from '../export/read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../train/config.ts';
+import { keyError } from '../train/config-paths.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import { needModel } from '../model/model-arg.ts';
@@ -134,7 +135,7 @@ function requireWeightFolders(model: string, adapter: string | null): void {
  * → neg), but a name of its own at another place (`pos,neg` for a run of `neg, pos`, or of `NEG, POS`) would silently swap the classes,
  * predictions and accuracy (or, in training, the head's rows), so it is refused.
  */
-export function givenLabels(given: string[] | null, known: readonly string[] | null | undefined, whose: string, key = '--labels'): string[] | null {
+export function givenLabels(given: string[] | null, known: readonly string[] | null | undefined, whose: string, key = '--labels', place?: (key: string) => string): string[] | null {
   if (given === null || !known) return given;
   // a name's class: as written, else in another case (POSITIVE for positive, as HF's classification examples match a
   // model's label2id to the data's labels); a case rename at its own place is a rename
@@ -148,8 +149,8 @@ export function givenLabels(given: string[] | null, known: readonly string[] | n
   const renames = given.filter((name) => classOf(name) < 0);
   const inOrder = known.map((k, j) => given.find((name) => classOf(name) === j) ?? renames.shift() ?? k);
   const fix = key === 'labels' ? `give labels in that order (labels: ${JSON.stringify(inOrder)})` : `leave ${key} out, or give the names in that order`;
-  throw new UserError(`${key}: "${given[moved]}" is class ${classOf(given[moved]!)} of ${whose} (${known.join(', ')}, in index order), ` +
-    `not class ${moved}: ${key} names the classes in index order, so this would swap them; ${fix}`);
+  throw keyError(key, `"${given[moved]}" is class ${classOf(given[moved]!)} of ${whose} (${known.join(', ')}, in index order), ` +
+    `not class ${moved}: ${key} names the classes in index order, so this would swap them; ${fix}`, place); // train's: at the config's labels, as its other refusals of them
 }
 
 /** Class names a model or adapter folder gives a head: the names, what names them (in an error's words), and the file's place. */

@@ -193,10 +193,10 @@ export function checkAdapterAndHead(cfg: TrainConfig, model: MistralConfig, plac
   if (rows !== null && rows !== cfg.labels!.length) {
     throw keyError('labels', `${cfg.labels!.length} classes, but the classification head of the model/adapter has ${rows}`, place);
   }
-  if (own !== null) givenLabels(cfg.labels, model.labels, `the model's head (id2label of ${path.join(modelFolder(cfg) ?? '', 'config.json')})`, 'labels');
+  if (own !== null) givenLabels(cfg.labels, model.labels, `the model's head (id2label of ${path.join(modelFolder(cfg) ?? '', 'config.json')})`, 'labels', place);
   // the adapter's head, named by its config.json id2label or card as classify names it (an unreadable card names none here)
   const named = dir && adapter?.hasScore ? folderClassNames(dir, null, dir, true) : null;
-  if (named) givenLabels(cfg.labels, named.names, `the adapter's head (${named.source} of ${dir})`, 'labels');
+  if (named) givenLabels(cfg.labels, named.names, `the adapter's head (${named.source} of ${dir})`, 'labels', place);
 }
 
 /** Packing, refused for classification (whose head scores one sequence per row). */

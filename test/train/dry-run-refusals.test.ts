@@ -124,6 +124,17 @@ test("a classification adapter whose head names its classes (card or config.json
   }
 });
 
+test("a labels order refused against a head's names is said at the config's labels, as its other refusals are (it named no file)", async () => {
+  const model = await makeTokenizerModel(path.join(dir, 'cls-model-placed'), 0, { classes: 3 }); // id2label LABEL_0, LABEL_1, LABEL_2
+  const file = config('head-swapped-placed', [`model: ${model}`, 'task: classification', 'labels: [LABEL_1, LABEL_0, LABEL_2]', `data: {train: ${path.join(dir, 'named.jsonl')}}`]);
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), 'train', file, '--dry-run'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  const line = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.startsWith('labels:')) + 1;
+  const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+  assert.equal(errors.length, 1, r.stderr);
+  assert.match(errors[0]!, new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}:\\d+: labels: "LABEL_1" is class 1 of the model's head`));
+});
+
 test('a generation run on a model folder saved for classification (no lm_head): the dry run refuses it as train does', async () => {
   const model = await makeTokenizerModel(path.join(dir, 'cls-untied'), 0, { classes: 3, config: { tie_word_embeddings: false } }); // score.weight, no lm_head.weight
   const r = refusals(config('no-lm-head', [`model: ${model}`, `data: {train: ${path.join(dir, 'ids.jsonl')}}`]));
