@@ -166,7 +166,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
  * headers alone (no weight is read), so that the dry run refuses what train refuses, and train before it reads a weight:
  * the adapter's own refusals, per-module ranks and selected modules without tensors (not trained on), a classification adapter (SEQ_CLS) for another task; a
  * generation run on a model folder without an LM head; a classification head (the adapter's, else the model folder's own)
- * of other classes than labels, or with its id2label's names in another order.
+ * of other classes than labels, or with its names (a model's id2label; an adapter's config.json id2label or card) in another order.
  */
 export function checkAdapterAndHead(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string): void {
   const dir = cfg.method === 'lora' ? cfg.lora.init_from : null;
