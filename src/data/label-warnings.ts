@@ -88,15 +88,18 @@ export function unevaluatedClassWarning(counts: readonly ReadonlyMap<string, num
     ...(fromFiles.length > 0 ? [`add records of ${it} to ${fromFiles.map((k) => words.say(SPLITS[k])).join(' and ')}`] : []),
     ...(cut.length > 0 ? [`${cut.map((k) => SPLITS[k]).join(' and ')} ${cut.length === 1 ? 'is' : 'are'} cut from too few records of ${it} to give ${cut.length === 1 ? 'it' : 'each'} one: give ${it} more`] : []),
   ].join('; ');
-  return `${one ? 'class' : 'classes'} ${withCounts(missing, counts)} ${one ? 'has' : 'have'} training records but none in ${splits.map((k) => SPLITS[k]).join(' or ')}: ` +
+  // where classes lack different splits ("neutral" has a val record, none in test), each says which it lacks
+  const same = missing.every((l) => lacking(l).length === splits.length);
+  const lacks = (l: LabelValue): string => (same ? '' : `; none in ${lacking(l).map((k) => SPLITS[k]).join(' or ')}`);
+  return `${one ? 'class' : 'classes'} ${withCounts(missing, counts, lacks)} ${one ? 'has' : 'have'} training records but none in ${same ? splits.map((k) => SPLITS[k]).join(' or ') : 'the split each names'}: ` +
     `no evaluation there measures ${it} (${one ? 'its' : 'their'} accuracy and F1 there go unseen${val}; ${fix})`;
 }
 
 /** Classes as the warnings name them, each with its records in the splits that have some ("pos" (train 3, test 1)): the first 10, then how many more. */
-function withCounts(classes: readonly LabelValue[], counts: readonly ReadonlyMap<string, number>[]): string {
+function withCounts(classes: readonly LabelValue[], counts: readonly ReadonlyMap<string, number>[], more: (l: LabelValue) => string = () => ''): string {
   return classes.slice(0, 10).map((l) => {
     const where = SPLITS.flatMap((s, k) => (counts[k]!.has(String(l)) ? [`${s} ${counts[k]!.get(String(l))}`] : []));
-    return `${JSON.stringify(l)} (${where.join(', ')})`;
+    return `${JSON.stringify(l)} (${where.join(', ')}${more(l)})`;
   }).join(', ') + (classes.length > 10 ? ` and ${classes.length - 10} more` : '');
 }
 

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { LabelSet, canonicalLabel, classList, labelText, labelsIs, parseLabelsOption, readClassNames, sortLabels } from '../../src/data/labels.ts';
+import { unevaluatedClassWarning } from '../../src/data/label-warnings.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { isUserError } from '../../src/util/errors.ts';
@@ -245,6 +246,15 @@ test('prepare: a trained class that val or test has no record of (a rare class, 
   const even = writeFiles(dir, { 'even.jsonl': rows.slice(0, 40).join('\n') + '\n' })['even.jsonl']!;
   const { report: ok } = prepare({ inputs: [even], outDir: path.join(dir, 'even'), tokenizer: tok, task: 'classification' });
   assert.ok(!ok.warnings.some((w) => /no evaluation/.test(w)), ok.warnings.join('; '));
+});
+
+test('unevaluatedClassWarning: classes lacking different splits each say which they lack (one with a val record is not said to have none in val)', () => {
+  const counts = [new Map([['neutral', 2], ['pos', 3], ['neg', 5]]), new Map([['neutral', 1], ['neg', 1]]), new Map([['neg', 1]])];
+  const w = unevaluatedClassWarning(counts, ['neg', 'neutral', 'pos'], [false, false, false], FLAG_WORDS);
+  assert.equal(w, 'classes "neutral" (train 2, val 1; none in test), "pos" (train 3; none in val or test) have training records but none in the split each names: ' +
+    'no evaluation there measures them (their accuracy and F1 there go unseen; in val, best/ and early stopping choose without them; val and test are cut from too few records of them to give each one: give them more)');
+  // all lacking the same splits: said once, as before
+  assert.match(unevaluatedClassWarning([counts[0]!, new Map([['neg', 1]]), counts[2]!], ['neg', 'neutral', 'pos'], [false, false, false], FLAG_WORDS)!, /^classes "neutral" \(train 2\), "pos" \(train 3\) have training records but none in val or test: /);
 });
 
 test('prepare --labels -1=negative,0=neutral,1=positive: -1 is a class, written as its name; a mapping without -1 says how to add it', () => {
