@@ -33,9 +33,9 @@ are counted in a warning, as are texts longer than the model's max_position_embe
   --text-field KEY    with --data: read the text from KEY instead of "text"
   --format NAME       read --data as ${FORMATS.join('|')} (default: by its extension; another, /dev/stdin
                       redirected from a file included, is plain text: a text per line; a pipe or FIFO is refused)
-  --labels A,B,...    class names in index order, or INTEGER=NAME,... as prepare takes them (default: from
-                      the run, the --adapter folder (its config.json's id2label, else its card's labels line)
-                      or config.json's id2label)
+  --labels A,B,...    class names in index order, or INTEGER=NAME,... as prepare takes them (names that hold a
+                      comma: a JSON list, --labels '["A, B","C"]'; default: from the run, the --adapter folder
+                      (its config.json's id2label, else its card's labels line) or config.json's id2label)
   --out FILE          with --data: write the predictions as JSONL to FILE (a new file) instead of stdout
   --batch-size N      rows per forward pass (default 8); predictions do not depend on it
   --device NAME       auto, cpu or cuda (default auto: CUDA when its driver and a GPU load, else the CPU)

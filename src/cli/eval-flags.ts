@@ -32,6 +32,7 @@ the weighted and micro F1 (micro-F1 = accuracy), and the confusion matrix (rows 
   --task T           generation or classification (default: from the run or adapter); one the weights
                      were not trained for (a SEQ_CLS adapter for generation) is refused
   --labels A,B,...   classification: class names in index order, or INTEGER=NAME,... as prepare takes them
+                     (names that hold a comma: a JSON list, --labels '["A, B","C"]')
                      (the integer each class is written as in the data; default: from the run, the --adapter
                      folder or config.json, else the data's order, with a warning)
   --max-seq-len N    truncate longer examples to N tokens; one left with no target token is dropped

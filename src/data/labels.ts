@@ -12,6 +12,7 @@ import { shellWord } from '../util/shell-quote.ts';
 import { loneSurrogate } from './clean.ts';
 import { placeholderOf } from './placeholder.ts';
 import { byCodePoint } from '../util/code-point.ts';
+import { duplicateKeyDetail } from './ingest/duplicate-keys.ts';
 
 export type LabelValue = number | string;
 
@@ -343,9 +344,14 @@ export type ClassEntry = { name: LabelValue | typeof NAME; code?: number } | typ
 export function labelsIs(words: OptionWords, entries: readonly ClassEntry[]): string {
   const name = (n: LabelValue | typeof NAME, cli: boolean): string => (n === NAME ? 'NAME' : cli || typeof n === 'number' ? String(n) : quoted(n));
   if (words.cli) {
-    const value = entries.map((e) => (e === MORE ? '…' : `${e.code === undefined ? '' : `${e.code}=`}${name(e.name, true)}`)).join(',');
+    // a class name that a comma list would split or misread (`café, au lait`, `a=b`, `[x]`): the list as JSON, which parseLabelsOption reads
+    const asJson = entries.some((e) => e !== MORE && typeof e.name === 'string' && /[,=]|^[[{]/.test(e.name));
+    const json = (e: ClassEntry): string => (e === MORE ? '…' : `${e.code === undefined ? '' : `${JSON.stringify(String(e.code))}:`}${JSON.stringify(e.name === NAME ? 'NAME' : e.name)}`);
+    const coded = entries.some((e) => e !== MORE && e.code !== undefined);
+    const value = asJson ? `${coded ? '{' : '['}${entries.map(json).join(',')}${coded ? '}' : ']'}`
+      : entries.map((e) => (e === MORE ? '…' : `${e.code === undefined ? '' : `${e.code}=`}${name(e.name, true)}`)).join(',');
     // a class name a shell would split or read (`5=North America`, `it's`): the value quoted, to be pasted as it is
-    const quote = entries.some((e) => e !== MORE && e.name !== NAME && shellWord(String(e.name)) !== String(e.name));
+    const quote = asJson || entries.some((e) => e !== MORE && e.name !== NAME && shellWord(String(e.name)) !== String(e.name));
     return `${words.say('labels')} ${quote ? shellWord(value) : value}`;
   }
   const list = (items: string[]): string => `[${items.join(', ')}]`;
@@ -356,10 +362,13 @@ export function labelsIs(words: OptionWords, entries: readonly ClassEntry[]): st
 
 /**
  * Parses --labels: `neg,neu,pos` (the classes in index order), or a mapping `1=World,2=Sports,…` from the
- * integers the data writes to class names (1-based datasets: AG News, Yelp), ordered by their integers.
+ * integers the data writes to class names (1-based datasets: AG News, Yelp), ordered by their integers; or the same as
+ * JSON — a list `["café, au lait","x"]` or an object `{"1":"World","2":"Sports"}` — for class names that hold a comma or
+ * "=" (a JSON list's names are names, never split).
  */
 export function parseLabelsOption(s: string): ClassNames {
-  const items = s.split(',');
+  const json = /^\s*[[{]/.test(s) ? labelsJson(s) : null;
+  const items = json === null ? s.split(',') : json.names;
   const one = (raw: string, what: string, minusOne: MinusOne = 'no label'): LabelValue => {
     const c = canonicalLabel(raw, { ...NAMED_CLASSES, minusOne }); // a word such as "None" given here is a class
     if ('error' in c) throw new UserError(`--labels: ${c.error}`);
@@ -379,24 +388,64 @@ export function parseLabelsOption(s: string): ClassNames {
     }
     return names;
   };
-  if (!items.some((x) => x.includes('='))) return { labels: once(items.map((x) => one(x, 'class name'))) };
-  const pairs = items.map((x) => {
+  if (json?.codes === undefined && (json !== null || !items.some((x) => x.includes('=')))) return { labels: once(items.map((x) => one(x, 'class name'))) };
+  const pairs = items.map((x, i) => {
     const eq = x.indexOf('=');
-    if (eq < 0) throw new UserError(`--labels: "${x.trim()}" has no "=": give every class as INTEGER=NAME (1=World,2=Sports), or none`);
-    const code = one(x.slice(0, eq), 'integer', 'class'); // -1=NAME: the data's -1 is that class
-    const name = one(x.slice(eq + 1), 'class name');
-    if (typeof code !== 'number') throw new UserError(`--labels: "${x.trim()}": the label before "=" must be an integer (the one the data writes), got ${JSON.stringify(code)}`);
-    if (typeof name !== 'string') throw new UserError(`--labels: "${x.trim()}": the class name after "=" must not be an integer (records may carry the name as their label)`);
-    return { code, name, item: x.trim() };
+    if (json === null && eq < 0) throw new UserError(`--labels: "${x.trim()}" has no "=": give every class as INTEGER=NAME (1=World,2=Sports), or none (a class name that holds a comma: give them as JSON, --labels '{"1":"a, b","2":"c"}')`);
+    // an item as the messages quote it: `"1=World"`, or the JSON object's member `{"1": "World"}`
+    const [rawCode, rawName, item] = json?.codes ? [json.codes[i]!, x, `{${JSON.stringify(json.codes[i])}: ${JSON.stringify(x)}}`] : [x.slice(0, eq), x.slice(eq + 1), `"${x.trim()}"`];
+    const code = one(rawCode, 'integer', 'class'); // -1=NAME: the data's -1 is that class
+    const name = one(rawName, 'class name');
+    const [key, value] = json ? ['the key', 'the class name'] : ['the label before "="', 'the class name after "="'];
+    if (typeof code !== 'number') throw new UserError(`--labels: ${item}: ${key} must be an integer (the one the data writes), got ${JSON.stringify(code)}`);
+    if (typeof name !== 'string') throw new UserError(`--labels: ${item}: ${value} must not be an integer (records may carry the name as their label)`);
+    return { code, name, item };
   });
   const byCode = new Map<number, string>();
   for (const p of pairs) {
     const earlier = byCode.get(p.code);
-    if (earlier !== undefined) throw new UserError(`--labels maps the integer ${p.code} twice: "${earlier}" and "${p.item}"`);
+    if (earlier !== undefined) throw new UserError(`--labels maps the integer ${p.code} twice: ${earlier} and ${p.item}`);
     byCode.set(p.code, p.item);
   }
   pairs.sort((a, b) => a.code - b.code);
   return { labels: once(pairs.map((p) => p.name)), codes: pairs.map((p) => p.code) };
+}
+
+/**
+ * --labels given as JSON: a list of class names (strings, or integers: class indices), or an object from the integer each
+ * class is written as to its name; the names (and keys) as strings, for parseLabelsOption to read as it reads a split list.
+ */
+function labelsJson(s: string): { names: string[]; codes?: string[] } {
+  let v: unknown;
+  try {
+    v = JSON.parse(s);
+  } catch (e) {
+    throw new UserError(`--labels starts with "${s.trim()[0]}" but is no JSON (${(e as Error).message}): give the classes as a JSON list ["a, b","c"] or object {"1":"a, b","2":"c"}, or as A,B,…`);
+  }
+  const twice = duplicateKeyDetail(s, v); // JSON.parse keeps a key's last value: {"1":"a","1":"b"} is refused, not "b"
+  if (twice !== null) throw new UserError(`--labels: ${twice}`);
+  const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : typeof v === 'object' && v !== null ? Object.entries(v) : [];
+  if (entries.length === 0) throw new UserError('--labels as JSON must be a list of class names or an object {"INTEGER": "NAME", …}, with at least one class');
+  const bad = entries.find(([, x]) => typeof x !== 'string' && !Number.isInteger(x));
+  if (bad !== undefined) throw new UserError(`--labels: ${JSON.stringify(bad[1])} is no class name (a string${Array.isArray(v) ? ', or an integer' : ''})`);
+  const names = entries.map(([, x]) => String(x));
+  return Array.isArray(v) ? { names } : { names, codes: entries.map(([k]) => k) };
+}
+
+/**
+ * Why `label`, which holds a comma, is no class: a comma-separated --labels was split into the classes `classes` names one
+ * after another ("café, au lait" given as `--labels 'café, au lait,x'` made "café" and "au lait"), said with the classes it
+ * made and the list as JSON that keeps it whole; null where it was not (no comma, a list not given on the command line).
+ * `of`: what the label is ("the label", "a class of the adapter's head").
+ */
+export function commaSplitMessage(label: LabelValue, classes: readonly LabelValue[], words: OptionWords, of: string): string | null {
+  if (!words.cli || typeof label !== 'string' || !label.includes(',')) return null;
+  const pieces = label.split(',').map((p) => p.trim());
+  const at = classes.findIndex((c) => String(c) === pieces[0]);
+  if (at < 0 || !pieces.every((p, i) => String(classes[at + i]) === p)) return null;
+  const whole = [...classes.slice(0, at), label, ...classes.slice(at + pieces.length)];
+  return `${words.say('labels')} split ${JSON.stringify(label)}, ${of}, at its comma${pieces.length > 2 ? 's' : ''} into the classes ${pieces.map((p) => JSON.stringify(p)).join(', ')}: ` +
+    `give class names that hold a comma as a JSON list, ${labelsIs(words, whole.map((name) => ({ name })))}`;
 }
 
 /**

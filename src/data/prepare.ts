@@ -345,7 +345,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
             rec = stripped;
           } else htmlAsWritten = true;
         }
-        const bad = checkRecord(rec, limits, specials, givenLabels, templateTokens, fields);
+        const bad = checkRecord(rec, limits, specials, givenLabels, templateTokens, fields, () => recordPlace(sources[si]!.name, item));
         if (bad) {
           reject(si, item, bad.reason, bad.detail, item.raw);
           continue;

@@ -6,7 +6,8 @@ import { charLength, loneSurrogate } from './clean.ts';
 import { memberPath } from './ingest/duplicate-keys.ts';
 import { namesOf, turnName, type FieldNames } from './field-names.ts';
 import { hasHtml } from './html.ts';
-import { labelsIs, nearClassHint, type LabelSet } from './labels.ts';
+import { commaSplitMessage, labelsIs, nearClassHint, type LabelSet } from './labels.ts';
+import { UserError } from '../util/errors.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import { placeholderOf } from './placeholder.ts';
 import { DEFAULT_FIELDS, textFields, type DataRecord, type FieldMap, type Reason } from './record.ts';
@@ -30,7 +31,7 @@ export interface RecordLimits {
  */
 export function checkRecord(
   rec: DataRecord, limits: RecordLimits, specials: readonly string[], labels: LabelSet | null, templateTokens: Readonly<Record<string, string>> = {},
-  fieldMap: FieldMap = DEFAULT_FIELDS,
+  fieldMap: FieldMap = DEFAULT_FIELDS, place?: () => string,
 ): { reason: Reason; detail: string } | null {
   const names = namesOf(rec, fieldMap), words = limits.words ?? FLAG_WORDS, fields = textFields(rec, names), say = words.say;
   const lone = loneSurrogateInToolParts(rec, names);
@@ -67,6 +68,9 @@ export function checkRecord(
     if (chars > maxChars) return { reason: 'too_long', detail: `${chars} characters, more than ${say('maxChars')} ${maxChars}${limits.maxCharsGiven ? '' : ` (the default; pass a larger ${say('maxChars')} to keep it)`}` };
   }
   if (labels && 'label' in rec && rec.label !== undefined && labels.indexOf(rec.label) === undefined) {
+    // a class name with a comma that --labels A,B,… split into classes: every record of it would be rejected, the classes it made kept
+    const split = labels.codes ? null : commaSplitMessage(rec.label, labels.labels, words, 'a label of the data');
+    if (split !== null) throw new UserError(split, place?.());
     return { reason: 'unknown_label', detail: `label ${JSON.stringify(rec.label)} is not one of ${labelsIs(words, labels.entries)}${nearClassHint(rec.label, labels.labels)}` };
   }
   return null;
@@ -114,3 +118,4 @@ export function loneSurrogateIn(value: unknown, path: string): string | null {
   }
   return null;
 }
+

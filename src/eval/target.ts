@@ -3,7 +3,7 @@
 import { needArg, needOneOf, needPath, optionKeys, refuseMisspelledKeys } from '../util/api-args.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LabelSet } from '../data/labels.ts';
+import { LabelSet, commaSplitMessage } from '../data/labels.ts';
 import { readRunConfig, requireRunWeights } from '../export/export.ts';
 import { readingUnchanged, type FolderReader } from '../export/read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../train/config.ts';
@@ -137,6 +137,10 @@ function requireWeightFolders(model: string, adapter: string | null): void {
  */
 export function givenLabels(given: string[] | null, known: readonly string[] | null | undefined, whose: string, key = '--labels', place?: (key: string) => string): string[] | null {
   if (given === null || !known) return given;
+  for (const name of known) { // a class name with a comma, split by --labels A,B,…: the classes it made named, the list as JSON
+    const split = key === '--labels' ? commaSplitMessage(name, given, FLAG_WORDS, `a class of ${whose}`) : null;
+    if (split !== null) throw new UserError(split);
+  }
   // a name's class: as written, else in another case (POSITIVE for positive, as HF's classification examples match a
   // model's label2id to the data's labels); a case rename at its own place is a rename
   const fold = (s: string): string => s.toLowerCase();

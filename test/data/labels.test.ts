@@ -132,6 +132,43 @@ test('the --labels a hint prints is one shell word: quoted where a class name ho
   assert.deepEqual(parseLabelsOption(quoted.slice(1, -1)).labels, ['Africa', 'North America']);
 });
 
+test('--labels as JSON: class names holding a comma or "=" (a list, or an object of INTEGER: NAME); bad JSON refused in one line', () => {
+  assert.deepEqual(parseLabelsOption('["café, au lait", "x"]'), { labels: ['café, au lait', 'x'] });
+  assert.deepEqual(parseLabelsOption(' ["a=b", 0]'), { labels: ['a=b', 0] });
+  assert.deepEqual(parseLabelsOption('{"2": "x", "1": "café, au lait"}'), { labels: ['café, au lait', 'x'], codes: [1, 2] });
+  assert.deepEqual(parseLabelsOption('{"-1": "neg, strongly", "0": "neutral"}'), { labels: ['neg, strongly', 'neutral'], codes: [-1, 0] });
+  const bad: Array<[string, RegExp]> = [
+    ['["a", "b"', /^--labels starts with "\[" but is no JSON \(.*\): give the classes as a JSON list/],
+    ['[]', /^--labels as JSON must be a list of class names or an object/],
+    ['["a", null]', /^--labels: null is no class name/],
+    ['["a", "a"]', /^--labels lists the class "a" twice$/],
+    ['{"1": "a", "1": "b"}', /^--labels: the key "1" appears twice with different values/],
+    ['{"1": "a", "01": "b"}', /^--labels maps the integer 1 twice: \{"1": "a"\} and \{"01": "b"\}$/],
+    ['{"x": "a"}', /^--labels: \{"x": "a"\}: the key must be an integer/],
+    ['1=a, b,2=c', /"b" has no "=".*a class name that holds a comma: give them as JSON/],
+  ];
+  for (const [s, re] of bad) assert.throws(() => parseLabelsOption(s), (e) => isUserError(e) && re.test(e.message), s);
+  // a hint names such classes as JSON, one shell word, which parseLabelsOption reads back
+  const hint = labelsIs(FLAG_WORDS, [{ name: 'café, au lait' }, { name: 'x' }]);
+  assert.equal(hint, `--labels '["café, au lait","x"]'`);
+  assert.deepEqual(parseLabelsOption(hint.slice('--labels \''.length, -1)).labels, ['café, au lait', 'x']);
+  assert.equal(labelsIs(FLAG_WORDS, [{ name: 'a=b', code: 1 }, { name: 'c', code: 2 }]), `--labels '{"1":"a=b","2":"c"}'`);
+});
+
+test('prepare --labels A,B that split a class name of the data at its comma is refused, naming the classes it made and the JSON list (it made three classes and rejected the records)', () => {
+  const f = writeFiles(dir, { 'comma.jsonl': ['café, au lait', 'x', 'café, au lait', 'x'].map((l, i) => JSON.stringify({ text: `drink ${i}`, label: l })).join('\n') + '\n' });
+  const out = path.join(dir, 'comma');
+  assert.throws(() => prepare({ inputs: [f['comma.jsonl']!], outDir: out, tokenizer: tok, task: 'classification', labels: parseLabelsOption('café, au lait,x').labels }, FLAG_WORDS),
+    { message: `comma.jsonl:1: --labels split "café, au lait", a label of the data, at its comma into the classes "café", "au lait": ` +
+      `give class names that hold a comma as a JSON list, --labels '["café, au lait","x"]'` });
+  assert.ok(!fs.existsSync(path.join(out, 'train.jsonl')));
+  // the JSON list keeps it whole; a library caller's list is never split (its unknown label is a rejection, as before)
+  const { report } = prepare({ inputs: [f['comma.jsonl']!], outDir: path.join(dir, 'comma-json'), tokenizer: tok, task: 'classification', labels: parseLabelsOption('["café, au lait","x"]').labels }, FLAG_WORDS);
+  assert.deepEqual(report.labels, ['café, au lait', 'x']);
+  const { report: lib } = prepare({ inputs: [f['comma.jsonl']!], outDir: path.join(dir, 'comma-lib'), tokenizer: tok, task: 'classification', labels: ['café', 'au lait', 'x'] });
+  assert.equal(lib.by_reason.unknown_label, 2);
+});
+
 test('1-based integer labels with named --labels are refused (nothing written); a mapping names them', () => {
   const f = writeFiles(dir, { 'ag.jsonl': ag([1, 2, 3, 4, 3, 2, 1, 4]) })['ag.jsonl']!;
   const out = path.join(dir, 'ag');

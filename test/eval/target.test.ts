@@ -68,6 +68,14 @@ test("an adapter folder's chat template that is not the model's is said, naming 
   assert.equal(warned(model), '', 'the same template in both');
 });
 
+test("givenLabels: --labels A,B,… that split a head's class name at its comma is refused, naming the classes it made (eval and classify read three classes)", () => {
+  assert.throws(() => givenLabels(['café', 'au lait', 'x'], ['café, au lait', 'x'], "the classes of config.json's id2label"),
+    { message: `--labels split "café, au lait", a class of the classes of config.json's id2label, at its comma into the classes "café", "au lait": give class names that hold a comma as a JSON list, --labels '["café, au lait","x"]'` });
+  assert.deepEqual(givenLabels(['café, au lait', 'x'], ['café, au lait', 'x'], 'x'), ['café, au lait', 'x']);
+  // train's labels (a YAML list) are never split: no such message (there, "x" at another index is a reorder)
+  assert.throws(() => givenLabels(['café', 'au lait', 'x'], ['café, au lait', 'x'], 'x', 'labels'), { message: /^labels: "x" is class 1 of x/ });
+});
+
 test("givenLabels: a head's class named in another case at another index is a reorder, refused as the same name is (it was taken as a rename)", () => {
   // a Hub head of POSITIVE, NEGATIVE and data prepared to the sorted negative, positive: renaming row 0 "negative"
   // trained (and scored) the head's POSITIVE row as negative; HF's classification examples match a model's label2id to
