@@ -135,6 +135,23 @@ test("a labels order refused against a head's names is said at the config's labe
   assert.match(errors[0]!, new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}:\\d+: labels: "LABEL_1" is class 1 of the model's head`));
 });
 
+test("a classification adapter whose folder names no classes, continued on a base whose config.json id2label names them in another order than labels: refused (classify names the adapter's rows so)", () => {
+  // classify and eval name such an adapter's head by the base's id2label (folderClassNames): train looked at the adapter
+  // folder alone and took labels [a, b, c] over a head whose rows are b, a, c, swapping them silently
+  const base = path.join(dir, 'base-named');
+  fs.cpSync(TINY_BASE, base, { recursive: true });
+  const cfgFile = path.join(base, 'config.json');
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), id2label: { 0: 'b', 1: 'a', 2: 'c' }, label2id: { b: 0, a: 1, c: 2 } }));
+  assert.ok(!fs.existsSync(path.join(CLS_ADAPTER, 'README.md')) && !fs.existsSync(path.join(CLS_ADAPTER, 'config.json'))); // the adapter names none
+  const lines = (labels: string): string[] => [`model: ${base}`, 'task: classification', `labels: [${labels}]`, `data: {train: ${path.join(dir, 'abc.jsonl')}}`, `lora: {init_from: ${CLS_ADAPTER}}`];
+  const swapped = refusals(config('base-named-swapped', lines('a, b, c')));
+  assert.match(swapped.train ?? '', /^labels: "a" is class 1 of the adapter's head \(config\.json's id2label of .*base-named\b.*\), not class 0: .*give labels in that order \(labels: \["b","a","c"\]\)$/);
+  assert.equal(swapped.dry, swapped.train);
+  const same = refusals(config('base-named-same', lines('b, a, c')));
+  assert.equal(same.train, null);
+  assert.equal(same.dry, null);
+});
+
 test('a generation run on a model folder saved for classification (no lm_head): the dry run refuses it as train does', async () => {
   const model = await makeTokenizerModel(path.join(dir, 'cls-untied'), 0, { classes: 3, config: { tie_word_embeddings: false } }); // score.weight, no lm_head.weight
   const r = refusals(config('no-lm-head', [`model: ${model}`, `data: {train: ${path.join(dir, 'ids.jsonl')}}`]));
