@@ -95,14 +95,15 @@ export function adapterCard(o: AdapterCardOptions): string {
   const names = o.labels ?? defaultLabels(o.numLabels ?? 0); // transformers' names for classes without id2label
   if (seqCls) lines.push('Classes, in the order of the head\'s outputs:', '', ...names.map((n, i) => `- ${i}: ${n}`), '');
   lines.push('## Load with transformers + PEFT', '', '```python', 'from peft import PeftModel');
+  // the head's config as from_pretrained's keyword arguments: the base's own config has none of it (transformers' 2 classes)
+  const headKwargs = ['num_labels=len(labels),', '    id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)}' +
+    `${o.padTokenId !== null ? `, pad_token_id=${o.padTokenId}` : ''})`];
   if (seqCls) {
     lines.push(
       'from transformers import AutoModelForSequenceClassification, AutoTokenizer',
       '',
       `labels = ${JSON.stringify(names)}`,
-      `base = AutoModelForSequenceClassification.from_pretrained(${JSON.stringify(base)}, num_labels=len(labels),`,
-      '    id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)}' +
-        `${o.padTokenId !== null ? `, pad_token_id=${o.padTokenId}` : ''})`,
+      `base = AutoModelForSequenceClassification.from_pretrained(${JSON.stringify(base)}, ${headKwargs[0]}`, headKwargs[1]!,
     );
   } else {
     lines.push('from transformers import AutoModelForCausalLM', '', `base = AutoModelForCausalLM.from_pretrained(${JSON.stringify(base)})`);
@@ -111,6 +112,15 @@ export function adapterCard(o: AdapterCardOptions): string {
   if (seqCls && o.scorePadId !== null) {
     lines.push(`tokenizer = AutoTokenizer.from_pretrained(${JSON.stringify(base)})`,
       `tokenizer.pad_token_id = ${o.scorePadId}  # pad with the id the classifier skips (its pad_token_id), as training did`);
+  }
+  if (seqCls && o.baseModel) {
+    // PEFT's one-call loader builds the base from adapter_config.json's base_model_name_or_path with only the keyword
+    // arguments it is given (it reads no config.json of this folder): without the head's, 2 classes and a size mismatch
+    lines.push('',
+      '# or in one call: PEFT builds the base itself but reads no class names from this folder, so they are passed',
+      "# (without them the base gets transformers' default head of 2 unnamed classes: a size mismatch on score, or LABEL_0, LABEL_1)",
+      'from peft import AutoPeftModelForSequenceClassification',
+      `model = AutoPeftModelForSequenceClassification.from_pretrained("PATH/TO/THIS/FOLDER", ${headKwargs[0]}`, headKwargs[1]!);
   }
   lines.push('```', '',
     '`mistral-tune export --run RUN --merge --out DIR` writes the base with this adapter merged in, a model folder that', 'transformers loads alone.', '');
