@@ -433,9 +433,9 @@ function labelsJson(s: string): { names: string[]; codes?: string[] } {
 }
 
 /**
- * Why `label`, which holds a comma, is no class: a comma-separated --labels was split into the classes `classes` names one
- * after another ("café, au lait" given as `--labels 'café, au lait,x'` made "café" and "au lait"), said with the classes it
- * made and the list as JSON that keeps it whole; null where it was not (no comma, a list not given on the command line).
+ * Why `label`, which holds a comma, is no class: its pieces are classes `classes` names one after another, as a comma-separated
+ * --labels splits it ("café, au lait" given as `--labels 'café, au lait,x'` made "café" and "au lait"), said with the classes
+ * it made and the list as JSON that keeps it whole; null where they are not (no comma, a list not given on the command line).
  * `of`: what the label is ("the label", "a class of the adapter's head").
  */
 export function commaSplitMessage(label: LabelValue, classes: readonly LabelValue[], words: OptionWords, of: string): string | null {
@@ -444,8 +444,9 @@ export function commaSplitMessage(label: LabelValue, classes: readonly LabelValu
   const at = classes.findIndex((c) => String(c) === pieces[0]);
   if (at < 0 || !pieces.every((p, i) => String(classes[at + i]) === p)) return null;
   const whole = [...classes.slice(0, at), label, ...classes.slice(at + pieces.length)];
-  return `${words.say('labels')} split ${JSON.stringify(label)}, ${of}, at its comma${pieces.length > 2 ? 's' : ''} into the classes ${pieces.map((p) => JSON.stringify(p)).join(', ')}: ` +
-    `give class names that hold a comma as a JSON list, ${labelsIs(words, whole.map((name) => ({ name })))}`;
+  // said true however --labels was given: a JSON list that names the pieces is refused as well (the name is none of its classes)
+  return `${JSON.stringify(label)}, ${of}, is no class of ${words.say('labels')}, which names its pieces ${pieces.map((p) => JSON.stringify(p)).join(', ')} as classes, one after another: ` +
+    `a comma list A,B,… splits a name at its commas; give class names that hold a comma as a JSON list, ${labelsIs(words, whole.map((name) => ({ name })))}`;
 }
 
 /**

@@ -137,8 +137,8 @@ function requireWeightFolders(model: string, adapter: string | null): void {
  */
 export function givenLabels(given: string[] | null, known: readonly string[] | null | undefined, whose: string, key = '--labels', place?: (key: string) => string): string[] | null {
   if (given === null || !known) return given;
-  for (const name of known) { // a class name with a comma, split by --labels A,B,…: the classes it made named, the list as JSON
-    const split = key === '--labels' ? commaSplitMessage(name, given, FLAG_WORDS, `a class of ${whose}`) : null;
+  for (const name of known) { // a class name with a comma whose pieces --labels names, as A,B,… splits it: refused, the list as JSON said
+    const split = key === '--labels' ? commaSplitMessage(name, given, FLAG_WORDS, `one of ${whose}`) : null;
     if (split !== null) throw new UserError(split);
   }
   // a name's class: as written, else in another case (POSITIVE for positive, as HF's classification examples match a

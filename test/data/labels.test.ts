@@ -159,8 +159,8 @@ test('prepare --labels A,B that split a class name of the data at its comma is r
   const f = writeFiles(dir, { 'comma.jsonl': ['café, au lait', 'x', 'café, au lait', 'x'].map((l, i) => JSON.stringify({ text: `drink ${i}`, label: l })).join('\n') + '\n' });
   const out = path.join(dir, 'comma');
   assert.throws(() => prepare({ inputs: [f['comma.jsonl']!], outDir: out, tokenizer: tok, task: 'classification', labels: parseLabelsOption('café, au lait,x').labels }, FLAG_WORDS),
-    { message: `comma.jsonl:1: --labels split "café, au lait", a label of the data, at its comma into the classes "café", "au lait": ` +
-      `give class names that hold a comma as a JSON list, --labels '["café, au lait","x"]'` });
+    { message: `comma.jsonl:1: "café, au lait", a label of the data, is no class of --labels, which names its pieces "café", "au lait" as classes, one after another: ` +
+      `a comma list A,B,… splits a name at its commas; give class names that hold a comma as a JSON list, --labels '["café, au lait","x"]'` });
   assert.ok(!fs.existsSync(path.join(out, 'train.jsonl')));
   // the JSON list keeps it whole; a library caller's list is never split (its unknown label is a rejection, as before)
   const { report } = prepare({ inputs: [f['comma.jsonl']!], outDir: path.join(dir, 'comma-json'), tokenizer: tok, task: 'classification', labels: parseLabelsOption('["café, au lait","x"]').labels }, FLAG_WORDS);

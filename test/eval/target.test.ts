@@ -70,7 +70,8 @@ test("an adapter folder's chat template that is not the model's is said, naming 
 
 test("givenLabels: --labels A,B,… that split a head's class name at its comma is refused, naming the classes it made (eval and classify read three classes)", () => {
   assert.throws(() => givenLabels(['café', 'au lait', 'x'], ['café, au lait', 'x'], "the classes of config.json's id2label"),
-    { message: `--labels split "café, au lait", a class of the classes of config.json's id2label, at its comma into the classes "café", "au lait": give class names that hold a comma as a JSON list, --labels '["café, au lait","x"]'` });
+    { message: `"café, au lait", one of the classes of config.json's id2label, is no class of --labels, which names its pieces "café", "au lait" as classes, one after another: ` +
+      `a comma list A,B,… splits a name at its commas; give class names that hold a comma as a JSON list, --labels '["café, au lait","x"]'` });
   assert.deepEqual(givenLabels(['café, au lait', 'x'], ['café, au lait', 'x'], 'x'), ['café, au lait', 'x']);
   // train's labels (a YAML list) are never split: no such message (there, "x" at another index is a reorder)
   assert.throws(() => givenLabels(['café', 'au lait', 'x'], ['café, au lait', 'x'], 'x', 'labels'), { message: /^labels: "x" is class 1 of x/ });
