@@ -12,6 +12,7 @@ import { cudaVersionText, deviceText, probeCuda, type CudaProbe } from '../backe
 import type { DoctorFlags } from './doctor-flags.ts';
 import { formatMistral7bFit, mistral7bFits, type Mistral7bFit } from './doctor-fit.ts';
 import { gib } from '../util/byte-size.ts';
+import { workOnThisThread } from '../util/stop-signals.ts';
 
 export interface DoctorReport {
   node: string;
@@ -80,6 +81,7 @@ export function formatDoctor(r: DoctorReport): string {
 }
 
 export async function run(flags: DoctorFlags): Promise<void> {
+  await workOnThisThread(); // its probes run here (a CUDA driver's may hang): Ctrl-C stops them at once
   const report = doctorReport();
   process.stdout.write((flags.json ? JSON.stringify(report) : formatDoctor(report)) + '\n');
 }

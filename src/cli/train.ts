@@ -16,7 +16,7 @@ import { FLAG_WORDS } from '../util/option-words.ts';
 import { oneLine } from '../util/json-file.ts';
 import { info, warn } from '../util/log.ts';
 import { shellPath } from '../util/shell-quote.ts';
-import { onStopSignal, type StopSignal } from '../util/stop-signals.ts';
+import { onStopSignal, workOnThisThread, type StopSignal } from '../util/stop-signals.ts';
 import { runOnThread } from './command-thread.ts';
 import type { TrainArgs } from './train-flags.ts';
 import type { TrainJob, TrainThreadResult } from './train-thread.ts';
@@ -40,6 +40,7 @@ export async function run({ file, overwrite, resume, dashboard, dry, json, port,
   if (!resume) checkConfigPaths(cfg, place, undefined, file);
   const places = keyPlaces(place);
   if (dry) {
+    await workOnThisThread(); // the plan tokenizes the data here: Ctrl-C stops it at once
     const { describeDryRun, dryRun, dryRunJson, dryRunRefusal, finishedRunDryRun } = await import('../train/dry-run.ts'); // the model's planning: loaded only here
     // a finished run: train loads nothing of it (its model and data may be gone from where its config.yaml names them)
     const finished = finishedRunDryRun(cfg, { resume, places, written });

@@ -65,9 +65,10 @@ function listen(handler: (signal: StopSignal) => void): () => void {
 let starting: (() => void) | null = null;
 
 /**
- * From a command's start until it listens for stop signals itself (onStopSignal, which takes over) or ends (the
- * returned function): a stop says in one line that `command` stopped before it began, and ends the process by the
- * signal. Without it a Ctrl-C in the first moments (its modules loading, its config read) ended it with no line.
+ * From a command's start until it listens for stop signals itself (onStopSignal, which takes over), does its work on
+ * this thread (workOnThisThread) or ends (the returned function): a stop says in one line that `command` stopped before
+ * it began, and ends the process by the signal. Without it a Ctrl-C in the first moments (its modules loading, its
+ * config read) ended it with no line.
  */
 export function sayStopWhileStarting(command: string): () => void {
   starting?.();
@@ -83,6 +84,18 @@ export function sayStopWhileStarting(command: string): () => void {
   };
   starting = remove;
   return remove;
+}
+
+/**
+ * Removes the start-up's stop listener (sayStopWhileStarting) before a command does its own work on this thread (train
+ * --dry-run's plan, doctor's probes): a listener runs only when the event loop turns, so a Ctrl-C waited for that work to
+ * end and was then lost with the listener, the command ending with 0. Without one the signal's default action ends the
+ * process at once; such work writes nothing. A signal caught before (while the config was read) is heard first: a poll of
+ * the event loop lies between two of its check phases.
+ */
+export async function workOnThisThread(): Promise<void> {
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+  starting?.();
 }
 
 /**

@@ -194,39 +194,65 @@ test('export into a run folder stopped by a second Ctrl-C while the first waits 
   assert.deepEqual(fs.readdirSync(run).filter((f) => f.startsWith('.mistral-tune.lock')), [], 'its hold (.mistral-tune.lock.export-…) is removed');
 });
 
-test('Ctrl-C while train starts, before its thread does (reading its config): its last line says so, and what to do', { timeout: 120_000 }, async (t) => {
-  const dir = tempDir('mt-stop-at-start-');
+/**
+ * The CLI run with `args` in `cwd`, sent Ctrl-C at its first read of a file matching `at` (read-barrier.cjs), which goes
+ * on once the signal is sent: how it ended (its signal) and its stderr, once read to the end.
+ */
+async function stoppedAtRead(t: TestContext, cwd: string, args: string[], at: string, fifo: string): Promise<{ signal: NodeJS.Signals | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--require', READ_BARRIER, BIN, ...args], {
+    cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MT_READ_AT: at, MT_READ_BARRIER: fifo },
+  });
+  t.after(() => child.kill('SIGKILL'));
+  let stderr = '';
+  const closed = new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, signal) => resolve(signal)));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('at the read barrier\n')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`exited (${code}) before the barrier:\n${stderr}`)));
+  });
+  child.kill('SIGINT'); // heard once the read is over (where a listener hears it), or at once
+  const writer = fs.openSync(fifo, fs.constants.O_RDWR); // open until it ends: a later read (another thread's) goes through
+  try {
+    return { signal: await closed, stderr };
+  } finally {
+    fs.closeSync(writer);
+  }
+}
+
+/** A folder with a FIFO (null where there is no mkfifo) and a tiny train's c.yaml, its run folder `run`. */
+function trainAtBarrier(prefix: string): { dir: string; fifo: string } | null {
+  const dir = tempDir(prefix);
   const fifo = path.join(dir, 'fifo');
-  if (spawnSync('mkfifo', [fifo]).status !== 0) return t.skip('no mkfifo here');
+  if (spawnSync('mkfifo', [fifo]).status !== 0) return null;
   fs.writeFileSync(path.join(dir, 'train.jsonl'), Array.from({ length: 4 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 9, 14, 20 + i, 7] })).join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'c.yaml'), [`model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 2',
     'max_steps: 2', 'eval: {samples: 0}', 'device: cpu', 'output_dir: run'].join('\n') + '\n');
+  return { dir, fifo };
+}
+
+test('Ctrl-C while train starts, before its thread does (reading its config): its last line says so, and what to do', { timeout: 120_000 }, async (t) => {
+  const at = trainAtBarrier('mt-stop-at-start-');
+  if (at === null) return t.skip('no mkfifo here');
   // --dashboard: the check of its port turns the event loop before the thread starts, where only the start-up's listener
   // hears the signal; without it the thread's listener, put in place before the loop turns, takes the signal over
   for (const [args, last] of [[['--dashboard', '--port', '0'], /\ntrain stopped by Ctrl-C as it started, before it began its work \(nothing written\): run the same command again\n$/],
     [[], /\ntrain stopped by Ctrl-C before the run began \(while it set up: .*\): run the same command again to start it\n$/]] as const) {
-    const child = spawn(process.execPath, ['--require', READ_BARRIER, BIN, 'train', 'c.yaml', ...args], {
-      cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MT_READ_AT: '(^|/)c\\.yaml$', MT_READ_BARRIER: fifo },
-    });
-    t.after(() => child.kill('SIGKILL'));
-    let stderr = '';
-    const closed = new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, signal) => resolve(signal)));
-    await new Promise<void>((resolve, reject) => {
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (stderr.includes('at the read barrier\n')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`exited (${code}) before the barrier:\n${stderr}`)));
-    });
-    child.kill('SIGINT'); // heard once the read is over, the config read
-    const writer = fs.openSync(fifo, fs.constants.O_RDWR); // open until it ends: a later read of the config goes through
-    try {
-      assert.equal(await closed, 'SIGINT', stderr);
-    } finally {
-      fs.closeSync(writer);
-    }
+    const { signal, stderr } = await stoppedAtRead(t, at.dir, ['train', 'c.yaml', ...args], '(^|/)c\\.yaml$', at.fifo);
+    assert.equal(signal, 'SIGINT', stderr);
     assert.match(stderr, last);
-    assert.equal(fs.existsSync(path.join(dir, 'run')), false, 'nothing written');
+    assert.equal(fs.existsSync(path.join(at.dir, 'run')), false, 'nothing written');
+  }
+});
+
+test('Ctrl-C while train --dry-run tokenizes its data, or doctor probes, on the main thread: the process ends by it there, not once that work is done with 0', { timeout: 120_000 }, async (t) => {
+  const at = trainAtBarrier('mt-stop-in-dry-run-');
+  if (at === null) return t.skip('no mkfifo here');
+  for (const [args, read] of [[['train', 'c.yaml', '--dry-run'], '(^|/)train\\.jsonl$'], [['doctor'], '(^|/)kernels[^/]*\\.wasm$']] as const) {
+    const { signal, stderr } = await stoppedAtRead(t, at.dir, [...args], read, at.fifo);
+    assert.equal(signal, 'SIGINT', `${args.join(' ')}: ${stderr}`);
+    assert.doesNotMatch(stderr, /stopped by Ctrl-C as it started/, 'it had begun its work');
   }
 });
 
