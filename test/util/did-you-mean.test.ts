@@ -16,3 +16,11 @@ test('two letters swapped side by side are one edit: a swap is nearer than a nam
   assert.equal(didYouMean('kitten', ['sitting']), null);
   assert.equal(didYouMean('xyz', ['abc']), null);
 });
+
+test('a name of 3 letters or fewer is at most one edit off: two would leave one letter of it in place', () => {
+  // "gpu" suggested AdamW's "eps", a chat role "sep" suggested "user" (two edits each)
+  assert.equal(didYouMean('gpu', ['lr', 'betas', 'eps', 'weight_decay']), null);
+  assert.equal(didYouMean('sep', ['system', 'user', 'assistant']), null);
+  assert.equal(didYouMean('eps', ['lr', 'betas', 'epss']), 'epss');
+  assert.equal(didYouMean('usr', ['system', 'user']), 'user');
+});
