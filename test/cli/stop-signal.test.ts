@@ -162,7 +162,9 @@ test('Ctrl-C while the work is in a system call that cannot be cut short: after 
       assert.match(stopped.stderr, /\ntrain stopped by Ctrl-C before any checkpoint .*: mistral-tune train .* --resume starts it again from step 0\n$/, 'said as a first stop says it');
       continue;
     }
-    fs.closeSync(fs.openSync(fifo, 'w')); // the system call returns
+    // the system call returns; opened read-write, this never waits for a reader (a blocking open for writing with the
+    // child gone would hang this whole process, out of reach of the test's timeout)
+    fs.closeSync(fs.openSync(fifo, fs.constants.O_RDWR));
     assert.equal(await exited, 'SIGINT', stopped.stderr);
     assert.deepEqual(leftovers(path.join(dir, 'run')), [], 'what it was writing and its lock are removed');
   }
