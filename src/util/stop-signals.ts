@@ -34,10 +34,15 @@ let hangupIgnored = false;
 export function ignoreHangupWhenDetached(): void {
   if (hangupIgnored || !detachedFromTerminal()) return;
   hangupIgnored = true;
-  const quiet = Number(process.env.MISTRAL_TUNE_PARENT_PID) > 0;
+  const quiet = startedByParent();
   process.on('SIGHUP', () => {
     if (!quiet) warn(`hangup (SIGHUP) ignored: stdout and stderr are not a terminal (as under nohup), so this goes on; stop it with kill ${process.pid} (SIGTERM)`);
   });
+}
+
+/** Whether another mistral-tune process started this one (train --dashboard's dashboard): that process's lines say a stop. */
+function startedByParent(): boolean {
+  return Number(process.env.MISTRAL_TUNE_PARENT_PID) > 0;
 }
 
 /** Calls `handler` on the first stop signal (stopSignals); returns what removes it (the signals' default action is back once none is left). */
@@ -67,14 +72,15 @@ let starting: (() => void) | null = null;
 /**
  * From a command's start until it listens for stop signals itself (onStopSignal, which takes over), does its work on
  * this thread (workOnThisThread) or ends (the returned function): a stop says in one line that `command` stopped before
- * it began, and ends the process by the signal. Without it a Ctrl-C in the first moments (its modules loading, its
+ * it began (not in a process another mistral-tune process started), and ends the process by the signal. Without it a Ctrl-C in the first moments (its modules loading, its
  * config read) ended it with no line.
  */
 export function sayStopWhileStarting(command: string): () => void {
   starting?.();
   const off = listen((signal) => {
     starting = null;
-    process.stderr.write(`${command} stopped by ${signal === 'SIGINT' ? 'Ctrl-C' : signal} as it started, before it began its work (nothing written): run the same command again\n`);
+    // train --dashboard's dashboard, which a terminal's Ctrl-C reaches with train, would tell of a command never run
+    if (!startedByParent()) process.stderr.write(`${command} stopped by ${signal === 'SIGINT' ? 'Ctrl-C' : signal} as it started, before it began its work (nothing written): run the same command again\n`);
     exitBySignal(signal);
   });
   const remove = (): void => {

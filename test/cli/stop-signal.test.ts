@@ -200,9 +200,9 @@ test('export into a run folder stopped by a second Ctrl-C while the first waits 
  * The CLI run with `args` in `cwd`, sent Ctrl-C at its first read of a file matching `at` (read-barrier.cjs), which goes
  * on once the signal is sent: how it ended (its signal) and its stderr, once read to the end.
  */
-async function stoppedAtRead(t: TestContext, cwd: string, args: string[], at: string, fifo: string): Promise<{ signal: NodeJS.Signals | null; stderr: string }> {
+async function stoppedAtRead(t: TestContext, cwd: string, args: string[], at: string, fifo: string, env: NodeJS.ProcessEnv = {}): Promise<{ signal: NodeJS.Signals | null; stderr: string }> {
   const child = spawn(process.execPath, ['--require', READ_BARRIER, BIN, ...args], {
-    cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MT_READ_AT: at, MT_READ_BARRIER: fifo },
+    cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env, MT_READ_AT: at, MT_READ_BARRIER: fifo },
   });
   t.after(() => child.kill('SIGKILL'));
   let stderr = '';
@@ -246,6 +246,14 @@ test('Ctrl-C while train starts, before its thread does (reading its config): it
     assert.match(stderr, last);
     assert.equal(fs.existsSync(path.join(at.dir, 'run')), false, 'nothing written');
   }
+});
+
+test('Ctrl-C as a command started by another mistral-tune process (train --dashboard\'s dashboard) starts: it ends by it without a line of its own (it told of a command never run)', { timeout: 120_000 }, async (t) => {
+  const at = trainAtBarrier('mt-stop-child-at-start-');
+  if (at === null) return t.skip('no mkfifo here');
+  const { signal, stderr } = await stoppedAtRead(t, at.dir, ['train', 'c.yaml', '--dashboard', '--port', '0'], '(^|/)c\\.yaml$', at.fifo, { MISTRAL_TUNE_PARENT_PID: String(process.pid) });
+  assert.equal(signal, 'SIGINT', stderr);
+  assert.doesNotMatch(stderr, /stopped by/);
 });
 
 test('Ctrl-C while train --dry-run tokenizes its data, or doctor probes, on the main thread: the process ends by it there, not once that work is done with 0', { timeout: 120_000 }, async (t) => {
