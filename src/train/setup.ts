@@ -194,10 +194,11 @@ export function checkAdapterAndHead(cfg: TrainConfig, model: MistralConfig, plac
     throw keyError('labels', `${cfg.labels!.length} classes, but the classification head of the model/adapter has ${rows}`, place);
   }
   if (own !== null) givenLabels(cfg.labels, model.labels, `the model's head (id2label of ${path.join(modelFolder(cfg) ?? '', 'config.json')})`, 'labels', place);
-  // the adapter's head, named as classify names it: by its config.json id2label or card, else by the base's config.json
-  // id2label (an unreadable card names none here)
+  // the adapter's head, named as classify names it: by its config.json id2label or card, else by the base's id2label where it
+  // names one class a row (of another count it names another head; an unreadable card names none here)
   const base = modelFolder(cfg) ?? '';
-  const named = dir && adapter?.hasScore ? folderClassNames(base, model.labels, dir, true) : null;
+  const baseNames = model.labels?.length === adapter?.numLabels ? model.labels : null;
+  const named = dir && adapter?.hasScore ? folderClassNames(base, baseNames, dir, true) : null;
   if (named) givenLabels(cfg.labels, named.names, `the adapter's head (${named.source} of ${named.source.startsWith("the adapter's") ? dir : base})`, 'labels', place);
 }
 

@@ -152,6 +152,18 @@ test("a classification adapter whose folder names no classes, continued on a bas
   assert.equal(same.dry, null);
 });
 
+test("a base whose config.json id2label names another number of classes than the adapter's head has rows does not name that head: labels are not checked against it", () => {
+  // a 3-row SEQ_CLS adapter over a base whose id2label names 2 classes (transformers builds the 3-row head with LABEL_0 …
+  // LABEL_2, not those names): "b" at another index than the base's was refused as a reorder of the adapter's head
+  const base = path.join(dir, 'base-two-named');
+  fs.cpSync(TINY_BASE, base, { recursive: true });
+  const cfgFile = path.join(base, 'config.json');
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), id2label: { 0: 'b', 1: 'a' }, label2id: { b: 0, a: 1 } }));
+  const r = refusals(config('base-two-named', [`model: ${base}`, 'task: classification', 'labels: [c, a, b]', `data: {train: ${path.join(dir, 'abc.jsonl')}}`, `lora: {init_from: ${CLS_ADAPTER}}`]));
+  assert.equal(r.train, null);
+  assert.equal(r.dry, null);
+});
+
 test('a generation run on a model folder saved for classification (no lm_head): the dry run refuses it as train does', async () => {
   const model = await makeTokenizerModel(path.join(dir, 'cls-untied'), 0, { classes: 3, config: { tie_word_embeddings: false } }); // score.weight, no lm_head.weight
   const r = refusals(config('no-lm-head', [`model: ${model}`, `data: {train: ${path.join(dir, 'ids.jsonl')}}`]));
