@@ -44,8 +44,8 @@ val.jsonl, test.jsonl, rejected.jsonl and report.json. The same inputs and optio
   --labels 1=A,2=B,...   classification: which integer label is which class (1-based data: AG News;
                          -1=A makes -1, otherwise Hugging Face's "no label", a class)
   --labels '["A, B","C"]'
-                         classification: the classes as JSON, for names that hold a comma or "=" (a
-                         list, or an object {"1":"A, B","2":"C"} as INTEGER=NAME)
+                         classification: the classes as JSON, for names that hold a comma or "=" or
+                         start with [ or { (a list, or an object {"1":"A, B","2":"C"} as INTEGER=NAME)
   --min-chars N, --max-chars N     length limits in characters (all text fields together; default
                          --max-chars ${DEFAULTS.maxChars}, which bounds the memory a record takes)
   --min-tokens N, --max-tokens N   length limits in tokens, as the trainer builds the sequence

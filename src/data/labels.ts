@@ -420,7 +420,10 @@ function labelsJson(s: string): { names: string[]; codes?: string[] } {
   try {
     v = JSON.parse(s);
   } catch (e) {
-    throw new UserError(`--labels starts with "${s.trim()[0]}" but is no JSON (${(e as Error).message}): give the classes as a JSON list ["a, b","c"] or object {"1":"a, b","2":"c"}, or as A,B,…`);
+    // a comma list whose first name starts with [ or { ("[x],y" was the classes "[x]" and "y"): that list as JSON is the way
+    const items = s.split(',').map((x) => x.trim()), asList = items.some((x) => /["=]/.test(x)) ? null : shellWord(JSON.stringify(items));
+    throw new UserError(`--labels starts with "${s.trim()[0]}" but is no JSON (${(e as Error).message}): a value that starts with [ or { is read as JSON; ` +
+      (asList !== null ? `give these classes as a JSON list, --labels ${asList}` : 'give the classes as a JSON list ["a, b","c"] or object {"1":"a, b","2":"c"}, or as A,B,…'));
   }
   const twice = duplicateKeyDetail(s, v); // JSON.parse keeps a key's last value: {"1":"a","1":"b"} is refused, not "b"
   if (twice !== null) throw new UserError(`--labels: ${twice}`);

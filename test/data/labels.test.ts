@@ -138,7 +138,10 @@ test('--labels as JSON: class names holding a comma or "=" (a list, or an object
   assert.deepEqual(parseLabelsOption('{"2": "x", "1": "café, au lait"}'), { labels: ['café, au lait', 'x'], codes: [1, 2] });
   assert.deepEqual(parseLabelsOption('{"-1": "neg, strongly", "0": "neutral"}'), { labels: ['neg, strongly', 'neutral'], codes: [-1, 0] });
   const bad: Array<[string, RegExp]> = [
-    ['["a", "b"', /^--labels starts with "\[" but is no JSON \(.*\): give the classes as a JSON list/],
+    ['["a", "b"', /^--labels starts with "\[" but is no JSON \(.*\): a value that starts with \[ or \{ is read as JSON; give the classes as a JSON list \["a, b","c"\]/],
+    // a comma list whose first class starts with [ or { (it was the classes "[x]" and "y"): the JSON list that names them
+    ['[x],y', /^--labels starts with "\[" but is no JSON \(.*\): a value that starts with \[ or \{ is read as JSON; give these classes as a JSON list, --labels '\["\[x\]","y"\]'$/],
+    ['{a}, b', /; give these classes as a JSON list, --labels '\["\{a\}","b"\]'$/],
     ['[]', /^--labels as JSON must be a list of class names or an object/],
     ['["a", null]', /^--labels: null is no class name/],
     ['["a", "a"]', /^--labels lists the class "a" twice$/],
