@@ -439,11 +439,13 @@ function labelsJson(s: string): { names: string[]; codes?: string[] } {
  * Why `label`, which holds a comma, is no class: its pieces are classes `classes` names one after another, as a comma-separated
  * --labels splits it ("café, au lait" given as `--labels 'café, au lait,x'` made "café" and "au lait"), said with the classes
  * it made and the list as JSON that keeps it whole; null where they are not (no comma, a list not given on the command line).
- * `of`: what the label is ("the label", "a class of the adapter's head").
+ * `of`: what the label is ("the label", "a class of the adapter's head"); none where the name is one of `classes` or a piece is
+ * one of `own`, classes beside it in their own right (a head of "a", "b" and "a, b").
  */
-export function commaSplitMessage(label: LabelValue, classes: readonly LabelValue[], words: OptionWords, of: string): string | null {
-  if (!words.cli || typeof label !== 'string' || !label.includes(',')) return null;
+export function commaSplitMessage(label: LabelValue, classes: readonly LabelValue[], words: OptionWords, of: string, own: readonly LabelValue[] = []): string | null {
+  if (!words.cli || typeof label !== 'string' || !label.includes(',') || classes.some((c) => String(c) === label)) return null;
   const pieces = label.split(',').map((p) => p.trim());
+  if (pieces.some((p) => own.some((c) => String(c) === p))) return null;
   const at = classes.findIndex((c) => String(c) === pieces[0]);
   if (at < 0 || !pieces.every((p, i) => String(classes[at + i]) === p)) return null;
   const whole = [...classes.slice(0, at), label, ...classes.slice(at + pieces.length)];

@@ -25,7 +25,7 @@ import { NearDupIndex } from './near-dedup.ts';
 import { OutFile, removeStaleTemps, writtenBy } from './out-file.ts';
 import { ReadTally } from './read-tally.ts';
 import { maxRawCharsFor } from './char-limits.ts';
-import { checkRecord } from './record-checks.ts';
+import { CommaSplitLabels, checkRecord } from './record-checks.ts';
 import { recordHasHtml, stripRecordHtml } from './record-html.ts';
 import {
   DEFAULT_FIELDS, comparableParts, contentKeys, detectRecord, otherTask, recordFields,
@@ -77,7 +77,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
   const overflow = opts.overflow ?? 'reject';
   const tok = opts.tokenizer;
   validateOptions(opts, split, nearThreshold, words);
-  const givenLabels = opts.labels ? new LabelSet(opts.labels, opts.labelCodes) : null;
+  const givenLabels = opts.labels ? new LabelSet(opts.labels, opts.labelCodes) : null, commaSplits = new CommaSplitLabels();
   // longer JSON than a record within --max-chars can be is rejected before it is parsed
   const maxRawChars = maxRawCharsFor(opts.maxChars ?? DEFAULTS.maxChars);
 
@@ -345,8 +345,9 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
             rec = stripped;
           } else htmlAsWritten = true;
         }
-        const bad = checkRecord(rec, limits, specials, givenLabels, templateTokens, fields, () => recordPlace(sources[si]!.name, item));
+        const bad = checkRecord(rec, limits, specials, givenLabels, templateTokens, fields);
         if (bad) {
+          commaSplits.note(bad, 'label' in rec ? rec.label : undefined, () => recordPlace(sources[si]!.name, item));
           reject(si, item, bad.reason, bad.detail, item.raw);
           continue;
         }
@@ -377,6 +378,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
         if (lineNo % 2 === 0) continue; // raw lines
         labelOfKept.push((JSON.parse(text) as { label: LabelValue }).label);
       }
+      commaSplits.refuse(labelOfKept);
       if (givenLabels) classes = givenLabels;
       else {
         classes = new LabelSet(classList(labelOfKept.filter((_, i) => isKept(i)) as LabelValue[]));

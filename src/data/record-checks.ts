@@ -31,8 +31,8 @@ export interface RecordLimits {
  */
 export function checkRecord(
   rec: DataRecord, limits: RecordLimits, specials: readonly string[], labels: LabelSet | null, templateTokens: Readonly<Record<string, string>> = {},
-  fieldMap: FieldMap = DEFAULT_FIELDS, place?: () => string,
-): { reason: Reason; detail: string } | null {
+  fieldMap: FieldMap = DEFAULT_FIELDS,
+): { reason: Reason; detail: string; commaSplit?: string } | null {
   const names = namesOf(rec, fieldMap), words = limits.words ?? FLAG_WORDS, fields = textFields(rec, names), say = words.say;
   const lone = loneSurrogateInToolParts(rec, names);
   if (lone !== null) return { reason: 'invalid_utf8', detail: lone };
@@ -68,10 +68,10 @@ export function checkRecord(
     if (chars > maxChars) return { reason: 'too_long', detail: `${chars} characters, more than ${say('maxChars')} ${maxChars}${limits.maxCharsGiven ? '' : ` (the default; pass a larger ${say('maxChars')} to keep it)`}` };
   }
   if (labels && 'label' in rec && rec.label !== undefined && labels.indexOf(rec.label) === undefined) {
-    // a class name with a comma that --labels A,B,… split into classes: every record of it would be rejected, the classes it made kept
+    // a class name with a comma that --labels A,B,… split into classes: every record of it would be rejected, the classes it
+    // made kept; said for CommaSplitLabels to refuse where those classes have no record of their own
     const split = labels.codes ? null : commaSplitMessage(rec.label, labels.labels, words, 'a label of the data');
-    if (split !== null) throw new UserError(split, place?.());
-    return { reason: 'unknown_label', detail: `label ${JSON.stringify(rec.label)} is not one of ${labelsIs(words, labels.entries)}${nearClassHint(rec.label, labels.labels)}` };
+    return { reason: 'unknown_label', detail: `label ${JSON.stringify(rec.label)} is not one of ${labelsIs(words, labels.entries)}${nearClassHint(rec.label, labels.labels)}`, ...(split !== null ? { commaSplit: split } : {}) };
   }
   return null;
 }
@@ -119,3 +119,18 @@ export function loneSurrogateIn(value: unknown, path: string): string | null {
   return null;
 }
 
+/**
+ * The first rejected label whose pieces --labels names as classes (checkRecord's commaSplit), refused once every record is
+ * read unless one of those classes has records of its own: data of "a", "b" and "a, b" given --labels a,b keeps rejecting
+ * "a, b" as unknown_label, as before; "café, au lait" split into classes no record has is an error at its first record.
+ */
+export class CommaSplitLabels {
+  private first: { message: string; pieces: string[]; place: string } | null = null;
+  note(bad: { commaSplit?: string }, label: unknown, place: () => string): void {
+    if (bad.commaSplit !== undefined && this.first === null) this.first = { message: bad.commaSplit, pieces: String(label).split(',').map((p) => p.trim()), place: place() };
+  }
+  refuse(keptLabels: readonly unknown[]): void {
+    const f = this.first;
+    if (f !== null && !keptLabels.some((l) => f.pieces.includes(String(l)))) throw new UserError(f.message, f.place);
+  }
+}

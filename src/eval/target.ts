@@ -138,7 +138,7 @@ function requireWeightFolders(model: string, adapter: string | null): void {
 export function givenLabels(given: string[] | null, known: readonly string[] | null | undefined, whose: string, key = '--labels', place?: (key: string) => string): string[] | null {
   if (given === null || !known) return given;
   for (const name of known) { // a class name with a comma whose pieces --labels names, as A,B,… splits it: refused, the list as JSON said
-    const split = key === '--labels' ? commaSplitMessage(name, given, FLAG_WORDS, `one of ${whose}`) : null;
+    const split = key === '--labels' ? commaSplitMessage(name, given, FLAG_WORDS, `one of ${whose}`, known) : null;
     if (split !== null) throw new UserError(split);
   }
   // a name's class: as written, else in another case (POSITIVE for positive, as HF's classification examples match a

@@ -172,6 +172,16 @@ test('prepare --labels A,B that split a class name of the data at its comma is r
   assert.equal(lib.by_reason.unknown_label, 2);
 });
 
+test('prepare --labels a,b on data whose labels are "a", "b" and "a, b": the records of "a, b" are unknown_label, as before (it was refused with no way out)', () => {
+  // a and b have records of their own: the list split nothing; "a, b" (both) is left out, however --labels is given
+  const f = writeFiles(dir, { 'multi.jsonl': ['a', 'b', 'a, b', 'a', 'b', 'a, b', 'a', 'b'].map((l, i) => JSON.stringify({ text: `item ${i}`, label: l })).join('\n') + '\n' });
+  for (const [i, given] of ['a,b', '["a","b"]'].entries()) {
+    const { report } = prepare({ inputs: [f['multi.jsonl']!], outDir: path.join(dir, `multi-${i}`), tokenizer: tok, task: 'classification', labels: parseLabelsOption(given).labels }, FLAG_WORDS);
+    assert.deepEqual(report.labels, ['a', 'b'], given);
+    assert.equal(report.by_reason.unknown_label, 2, given);
+  }
+});
+
 test('1-based integer labels with named --labels are refused (nothing written); a mapping names them', () => {
   const f = writeFiles(dir, { 'ag.jsonl': ag([1, 2, 3, 4, 3, 2, 1, 4]) })['ag.jsonl']!;
   const out = path.join(dir, 'ag');

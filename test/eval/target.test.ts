@@ -73,6 +73,10 @@ test("givenLabels: --labels A,B,… that split a head's class name at its comma 
     { message: `"café, au lait", one of the classes of config.json's id2label, is no class of --labels, which names its pieces "café", "au lait" as classes, one after another: ` +
       `a comma list A,B,… splits a name at its commas; give class names that hold a comma as a JSON list, --labels '["café, au lait","x"]'` });
   assert.deepEqual(givenLabels(['café, au lait', 'x'], ['café, au lait', 'x'], 'x'), ['café, au lait', 'x']);
+  // a head of "a", "b" and "a, b": its own names were refused ('give … --labels '["a, b","a, b"]''); its pieces are classes of
+  // the head in their own right, so a list naming them split nothing
+  assert.deepEqual(givenLabels(['a', 'b', 'a, b'], ['a', 'b', 'a, b'], 'x'), ['a', 'b', 'a, b']);
+  assert.deepEqual(givenLabels(['a', 'b', 'c'], ['a', 'b', 'a, b'], 'x'), ['a', 'b', 'c']);
   // train's labels (a YAML list) are never split: no such message (there, "x" at another index is a reorder)
   assert.throws(() => givenLabels(['café', 'au lait', 'x'], ['café, au lait', 'x'], 'x', 'labels'), { message: /^labels: "x" is class 1 of x/ });
 });
