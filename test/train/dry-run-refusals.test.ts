@@ -147,6 +147,14 @@ test("a classification adapter whose folder names no classes, continued on a bas
   const swapped = refusals(config('base-named-swapped', lines('a, b, c')));
   assert.match(swapped.train ?? '', /^labels: "a" is class 1 of the adapter's head \(config\.json's id2label of .*base-named\b.*\), not class 0: .*give labels in that order \(labels: \["b","a","c"\]\)$/);
   assert.equal(swapped.dry, swapped.train);
+  // the way out where the adapter's rows are not in the base's order (trained on sorted labels): its own id2label
+  assert.match(swapped.train ?? '', /names none: an adapter whose rows are in another order \(HF's run_classification sorts the data's labels\) names them in its own config\.json id2label\)/);
+  const named = path.join(dir, 'adapter-own-names');
+  fs.cpSync(CLS_ADAPTER, named, { recursive: true });
+  fs.writeFileSync(path.join(named, 'config.json'), JSON.stringify({ id2label: { 0: 'a', 1: 'b', 2: 'c' }, label2id: { a: 0, b: 1, c: 2 } }));
+  const own = refusals(config('base-named-own', lines('a, b, c').map((l) => l.replace(CLS_ADAPTER, named))));
+  assert.equal(own.train, null);
+  assert.equal(own.dry, null);
   const same = refusals(config('base-named-same', lines('b, a, c')));
   assert.equal(same.train, null);
   assert.equal(same.dry, null);
