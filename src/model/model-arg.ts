@@ -8,6 +8,7 @@ import { UserError } from '../util/errors.ts';
 import { ADAPTER_ATTACHED } from './adapter-attached.ts';
 import type { LoraAdapter } from './lora.ts';
 import { MistralModel, type ScoreHead } from './mistral.ts';
+import { HF_NAMES } from './names.ts';
 
 const LOAD_MODEL = 'loadModel(folder, {backend})';
 
@@ -26,7 +27,7 @@ export function needModel(fn: string, model: unknown, hint = LOAD_MODEL): assert
  */
 export function needScoreHead(fn: string, model: MistralModel): ScoreHead {
   if (model.score) return model.score;
-  throw new UserError('model has no classification head (score.weight): it is a causal LM; give a classification model (a folder whose weights hold score.weight, or one with a SEQ_CLS adapter loaded)', fn);
+  throw new UserError(`model has no classification head (${HF_NAMES.score}): it is a causal LM; give a classification model (a folder whose weights hold ${HF_NAMES.score}, or one with a SEQ_CLS adapter loaded)`, fn);
 }
 
 /**
