@@ -23,6 +23,16 @@ function config(dir: string, out: string): TrainConfig {
   }, 'test');
 }
 
+/** Runs `f` with the info lines and progress bars off, back on after it whatever it threw. */
+async function quietly(f: () => Promise<void>): Promise<void> {
+  setQuiet(true);
+  try {
+    await f();
+  } finally {
+    setQuiet(false);
+  }
+}
+
 /** What a run computed: its metrics rows without the measured ones (speed, memory), and its adapter's bytes. */
 function outcome(run: string): { metrics: unknown[]; adapter: Buffer } {
   const metrics = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => {
@@ -32,56 +42,46 @@ function outcome(run: string): { metrics: unknown[]; adapter: Buffer } {
   return { metrics, adapter: fs.readFileSync(path.join(run, 'adapter', 'adapter_model.safetensors')) };
 }
 
-test('trainAsync trains what train() trains, bit for bit, and lets timers run between steps', async () => {
-  setQuiet(true);
-  try {
-    const dir = tempDir('mt-train-async-');
-    train(config(dir, 'sync'));
-    let timerRan = false;
-    const timer = setTimeout(() => { timerRan = true; }, 0); // due long before the first step ends (the model loads first)
-    const seen: Array<StepDone & { timerRan: boolean; returned: boolean }> = [];
-    let returned = false;
-    const running = trainAsync(config(dir, 'async'), { onStep: (s) => seen.push({ ...s, timerRan, returned }) });
-    returned = true; // trainAsync returned its promise before the run started (the caller sets up its abort, its server)
-    const r = await running;
-    assert.ok(seen.every((s) => s.returned), 'no step ran before trainAsync returned');
-    clearTimeout(timer);
-    assert.equal(r.steps, 4);
-    assert.deepEqual(seen.map((s) => [s.step, s.totalSteps]), [[1, 4], [2, 4], [3, 4], [4, 4]]);
-    assert.ok(seen.every((s) => typeof s.loss === 'number' && Number.isFinite(s.gradNorm)));
-    assert.equal(seen.at(-1)!.timerRan, true, 'a timer due during the run ran before its last step (the event loop was not held)');
-    const sync = outcome(path.join(dir, 'sync'));
-    const async = outcome(path.join(dir, 'async'));
-    assert.deepEqual(async.metrics, sync.metrics);
-    assert.ok(async.adapter.equals(sync.adapter), 'the same adapter bytes');
-  } finally {
-    setQuiet(false);
-  }
-});
+test('trainAsync trains what train() trains, bit for bit, and lets timers run between steps', () => quietly(async () => {
+  const dir = tempDir('mt-train-async-');
+  train(config(dir, 'sync'));
+  let timerRan = false;
+  const timer = setTimeout(() => { timerRan = true; }, 0); // due long before the first step ends (the model loads first)
+  const seen: Array<StepDone & { timerRan: boolean; returned: boolean }> = [];
+  let returned = false;
+  const running = trainAsync(config(dir, 'async'), { onStep: (s) => seen.push({ ...s, timerRan, returned }) });
+  returned = true; // trainAsync returned its promise before the run started (the caller sets up its abort, its server)
+  const r = await running;
+  assert.ok(seen.every((s) => s.returned), 'no step ran before trainAsync returned');
+  clearTimeout(timer);
+  assert.equal(r.steps, 4);
+  assert.deepEqual(seen.map((s) => [s.step, s.totalSteps]), [[1, 4], [2, 4], [3, 4], [4, 4]]);
+  assert.ok(seen.every((s) => typeof s.loss === 'number' && Number.isFinite(s.gradNorm)));
+  assert.equal(seen.at(-1)!.timerRan, true, 'a timer due during the run ran before its last step (the event loop was not held)');
+  const sync = outcome(path.join(dir, 'sync'));
+  const async = outcome(path.join(dir, 'async'));
+  assert.deepEqual(async.metrics, sync.metrics);
+  assert.ok(async.adapter.equals(sync.adapter), 'the same adapter bytes');
+}));
 
-test('trainAsync: an aborted run stops at the step, unlocked, and resumes to the uninterrupted weights', async () => {
-  setQuiet(true);
-  try {
-    const dir = tempDir('mt-train-async-abort-');
-    train(config(dir, 'whole'));
-    const cfg = config(dir, 'stopped');
-    const ac = new AbortController();
-    const steps: number[] = [];
-    await assert.rejects(trainAsync(cfg, { signal: ac.signal, onStep: (s) => { steps.push(s.step); if (s.step === 2) ac.abort(); } }), { name: 'AbortError' });
-    assert.deepEqual(steps, [1, 2]);
-    assert.ok(!fs.existsSync(path.join(cfg.output_dir, 'report.json')), 'the run did not finish');
-    // an error of onStep stops it the same way, with that error
-    await assert.rejects(trainAsync(cfg, { resume: true, onStep: () => { throw new Error('callback failed'); } }), /callback failed/);
-    // and a promise it returns is awaited: one that rejects stops it (it was left unhandled, the process ended by it)
-    await assert.rejects(trainAsync(cfg, { resume: true, onStep: async () => { await new Promise((r) => setTimeout(r, 1)); throw new Error('async callback failed'); } }), /async callback failed/);
-    const r = await trainAsync(cfg, { resume: true }); // the lock was released both times
-    assert.equal(r.steps, 4);
-    const whole = outcome(path.join(dir, 'whole'));
-    assert.ok(outcome(cfg.output_dir).adapter.equals(whole.adapter), 'the resumed run ends with the uninterrupted weights');
-  } finally {
-    setQuiet(false);
-  }
-});
+test('trainAsync: an aborted run stops at the step, unlocked, and resumes to the uninterrupted weights', () => quietly(async () => {
+  const dir = tempDir('mt-train-async-abort-');
+  train(config(dir, 'whole'));
+  const cfg = config(dir, 'stopped');
+  const ac = new AbortController();
+  const steps: number[] = [];
+  await assert.rejects(trainAsync(cfg, { signal: ac.signal, onStep: (s) => { steps.push(s.step); if (s.step === 2) ac.abort(); } }), { name: 'AbortError' });
+  assert.deepEqual(steps, [1, 2]);
+  assert.ok(!fs.existsSync(path.join(cfg.output_dir, 'report.json')), 'the run did not finish');
+  // an error of onStep stops it the same way, with that error
+  await assert.rejects(trainAsync(cfg, { resume: true, onStep: () => { throw new Error('callback failed'); } }), /callback failed/);
+  // and a promise it returns is awaited: one that rejects stops it (it was left unhandled, the process ended by it)
+  await assert.rejects(trainAsync(cfg, { resume: true, onStep: async () => { await new Promise((r) => setTimeout(r, 1)); throw new Error('async callback failed'); } }), /async callback failed/);
+  const r = await trainAsync(cfg, { resume: true }); // the lock was released both times
+  assert.equal(r.steps, 4);
+  const whole = outcome(path.join(dir, 'whole'));
+  assert.ok(outcome(cfg.output_dir).adapter.equals(whole.adapter), 'the resumed run ends with the uninterrupted weights');
+}));
 
 test('trainAsync refuses bad options by name before it starts', async () => {
   const dir = tempDir('mt-train-async-args-');
@@ -96,38 +96,28 @@ test('trainAsync refuses bad options by name before it starts', async () => {
   assert.ok(!fs.existsSync(cfg.output_dir), 'nothing was started');
 });
 
-test('trainAsync: a second run on a running one\'s output_dir is refused naming the library call that holds it, not a command', async () => {
-  setQuiet(true);
-  try {
-    const dir = tempDir('mt-train-async-twice-');
-    const cfg = config(dir, 'run');
-    let second: unknown = null;
-    // started once the first holds the folder: its onStep runs between the first's steps
-    const first = trainAsync(cfg, { onStep: async (s) => { if (s.step === 1) second = await trainAsync(cfg).then(() => 'ran', (e: unknown) => e); } });
-    assert.equal((await first).steps, 4);
-    assert.ok(isUserError(second), `refused: ${String(second)}`);
-    const message = (second as Error).message;
-    assert.match(message, /: the run folder is in use by process \d+ on .* \(trainAsync\(\) of mistral-tune's library, since .*, a call of this thread that has not returned\): wait for it to finish, or choose another output_dir$/);
-    assert.doesNotMatch(message, /mistral-tune train|delete/, 'no command that was not run, and no advice to delete a live lock of this process');
-  } finally {
-    setQuiet(false);
-  }
-});
+test('trainAsync: a second run on a running one\'s output_dir is refused naming the library call that holds it, not a command', () => quietly(async () => {
+  const dir = tempDir('mt-train-async-twice-');
+  const cfg = config(dir, 'run');
+  let second: unknown = null;
+  // started once the first holds the folder: its onStep runs between the first's steps
+  const first = trainAsync(cfg, { onStep: async (s) => { if (s.step === 1) second = await trainAsync(cfg).then(() => 'ran', (e: unknown) => e); } });
+  assert.equal((await first).steps, 4);
+  assert.ok(isUserError(second), `refused: ${String(second)}`);
+  const message = (second as Error).message;
+  assert.match(message, /: the run folder is in use by process \d+ on .* \(trainAsync\(\) of mistral-tune's library, since .*, a call of this thread that has not returned\): wait for it to finish, or choose another output_dir$/);
+  assert.doesNotMatch(message, /mistral-tune train|delete/, 'no command that was not run, and no advice to delete a live lock of this process');
+}));
 
-test('trainAsync runs the config as it was called with: a caller changing its object for its next run changes no run already started', async () => {
+test('trainAsync runs the config as it was called with: a caller changing its object for its next run changes no run already started', () => quietly(async () => {
   // the run started a turn after the call, with the object as changed since: both runs in the last output_dir, the first refused
-  setQuiet(true);
-  try {
-    const dir = tempDir('mt-train-async-reused-');
-    const cfg = config(dir, 'a');
-    const runs: Array<Promise<number>> = [];
-    for (const out of ['a', 'b']) {
-      cfg.output_dir = path.join(dir, out);
-      runs.push(trainAsync(cfg).then((r) => r.steps));
-    }
-    assert.deepEqual(await Promise.all(runs), [4, 4]);
-    for (const out of ['a', 'b']) assert.ok(fs.existsSync(path.join(dir, out, 'adapter', 'adapter_model.safetensors')), out);
-  } finally {
-    setQuiet(false);
+  const dir = tempDir('mt-train-async-reused-');
+  const cfg = config(dir, 'a');
+  const runs: Array<Promise<number>> = [];
+  for (const out of ['a', 'b']) {
+    cfg.output_dir = path.join(dir, out);
+    runs.push(trainAsync(cfg).then((r) => r.steps));
   }
-});
+  assert.deepEqual(await Promise.all(runs), [4, 4]);
+  for (const out of ['a', 'b']) assert.ok(fs.existsSync(path.join(dir, out, 'adapter', 'adapter_model.safetensors')), out);
+}));
