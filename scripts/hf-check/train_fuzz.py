@@ -446,20 +446,23 @@ def ours_run(d, case, adapter, base, data, val):
     return steps, evals, f'{d}/run/' + ('model' if case['full'] else 'adapter')
 
 
-def f32_bound(case, adapter, rows, base, steps, theirs, mine, state):
+def f32_bound(case, adapter, rows, val, base, steps, theirs, mine, state):
     """A chaotic run (large scaling, lr, grad norms) amplifies float32 rounding: HF again in float64 says whether ours is as
     far from it as HF's own float32 run is (as adapter_fuzz.py judges its f32-bound cases). Where HF's eager float32 run
     lands nearer, HF's float32 sdpa run is a second measure of float32's spread: Adam's eps amplifies the rounding of a
-    gradient element near eps (update g / (|g| + eps)), and which of two float32 sums lands nearer is chance."""
+    gradient element near eps (update g / (|g| + eps)), and which of two float32 sums lands nearer is chance. The reruns
+    evaluate `val` as the run did: each evaluation draws from torch's generator, which group_by_length's next epoch
+    draws its order from (without them a grouped run of 2+ epochs trains on other orders and lands ~0.5 away)."""
     plain = op.base_model
 
     def run(make):
         op.base_model = make
         try:
-            model, s, _ = hf_run(case, adapter, rows, [], base)
+            model, s, _ = hf_run(case, adapter, rows, val, base)
         finally:
             op.base_model = plain
-        return s, model.state_dict()
+        # (best=on: the weights of its last step, not those load_best_model_at_end loaded after it)
+        return s, case.pop('hf_best')['state'] if 'hf_best' in case else model.state_dict()
 
     def sdpa(dtype):
         # float64 eager gives NaN where a padded row's window holds only padding (0 × NaN values reach real rows)
@@ -618,7 +621,7 @@ def run_case(i, case):
     note = f"steps {len(steps)}" + note + (f'; steps without targets {[k + 1 for k in untargeted]}: ours (loss, grad norm) {[(steps[k]["loss"], steps[k]["grad_norm"]) for k in untargeted]}, HF {[(theirs[k]["loss"], theirs[k]["grad_norm"]) for k in untargeted]}' if untargeted else '')
     note += f"; val steps ours {sorted(evals)} HF {sorted(hf_evals)}" if val and sorted(evals) != sorted(hf_evals) else ''
     if max(res.values()) > 1e-4 and not case['full']:
-        note += f32_bound(case, adapter, hf_rows(truncate(rows, max_len)), base, steps, theirs, mine, state)
+        note += f32_bound(case, adapter, hf_rows(truncate(rows, max_len)), hf_rows(truncate(val, c.get('max_seq_len'))), base, steps, theirs, mine, state)
     if max(res.values()) > 1e-4:
         note += '\n   ours ' + str([(s['loss'], s['lr'], s['grad_norm']) for s in steps]) + '\n   HF   ' + str([(s['loss'], s['lr'], s['grad_norm']) for s in theirs])
         if common:
