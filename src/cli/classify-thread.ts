@@ -9,7 +9,7 @@ import { recordPlace } from '../data/ingest/types.ts';
 import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
 import { pastContextWarning } from '../eval/evaluate.ts';
-import { CLASS_NAME_PLACES, folderClassNames, folderNumLabels, givenLabels, labelsSource, modelTask, noScoreHead, requireOneNamePerClass, FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget } from '../eval/target.ts';
+import { CLASS_NAME_PLACES, folderClassNames, folderNumLabels, givenLabels, labelsSource, modelTask, namesOfHead, noScoreHead, requireOneNamePerClass, FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget } from '../eval/target.ts';
 import { readTextsToClassify, type TextToClassify } from '../eval/texts.ts';
 import { loadConfig } from '../model/config.ts';
 import { defaultLabels } from '../model/config-head.ts';
@@ -59,12 +59,12 @@ function classifyWith(a: ClassifyArgs, target: EvalTarget, weightsRead: () => vo
   // a run's own labels were checked against --labels already; an adapter folder's are its own, a model folder's its
   // config.json's id2label
   const own = f.run ? null : folderClassNames(target.model, config.labels, target.adapter, target.labels !== null);
-  const given = f.run ? target.labels : givenLabels(target.labels, own?.names, `the classes of ${own?.source}`);
+  // the head's class count from the folders' headers
+  const headRows = folderNumLabels(target.model, config, target.adapter);
+  const given = f.run ? target.labels : givenLabels(target.labels, namesOfHead(own, headRows), `the classes of ${own?.source}`);
   const names = given ?? own?.names ?? null;
   const namesFrom = given !== null || own === null ? labelsSource(f.labels, f.run) : own.where; // where a misfit is said
-  // one name a class of the head, its class count from the folders' headers: said before the weights load (and held
-  // again once they have)
-  const headRows = folderNumLabels(target.model, config, target.adapter);
+  // one name a class of the head: said before the weights load (and held again once they have)
   if (headRows !== undefined) requireOneNamePerClass(names, headRows, namesFrom);
   const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field'], { format, onNote: (note) => warn(`${f.data}: ${note}`) }) : [{ line: 1, text: normalizeText(f.text!) }];
   if (texts[0]!.text === '') throw new UserError(`--text ${noText(f.text ?? '')}: give the text to classify`);

@@ -165,6 +165,15 @@ export interface FolderClassNames {
   where: string;
 }
 
+/**
+ * The folder's class names that --labels is checked against (givenLabels): those naming one class a row of the head
+ * (`headRows`). Names of another count name another head (a base's id2label of 2 under a 3-row adapter head, which
+ * transformers builds with LABEL_0 …, as train takes it): --labels of the head's count is no reorder of them.
+ */
+export function namesOfHead(own: FolderClassNames | null, headRows: number | undefined): string[] | null {
+  return own !== null && (headRows === undefined || own.names.length === headRows) ? own.names : null;
+}
+
 /** Where eval and classify take class names from, as their warnings say where none named them (folderClassNames). */
 export const CLASS_NAME_PLACES = "(--labels, --run, the --adapter folder's config.json id2label or card, or the model's config.json id2label)";
 

@@ -130,3 +130,25 @@ test('classify and eval --adapter: a class named twice by the adapter\'s card or
     }
   }
 });
+
+test('classify and eval --adapter: --labels for a head that the base\'s id2label does not name (another count) are taken, not refused as a reorder of those names', async () => {
+  // a 3-row SEQ_CLS adapter over a base whose config.json id2label names 2 classes (transformers builds the 3-row head
+  // with LABEL_0 … LABEL_2, as train takes it): without --labels the refusal asks for 3 names, and 3 names not in the
+  // base's order were then refused as a swap of the base's 2 ('"b" is class 0 of … (b, a, in index order), not class 2')
+  const twoNamed = path.join(root, 'base-two-named');
+  fs.cpSync(base, twoNamed, { recursive: true });
+  const cfgFile = path.join(twoNamed, 'config.json');
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), id2label: { 0: 'b', 1: 'a' }, label2id: { b: 0, a: 1 } }));
+  const dir = adapterWith('over-two-named', undefined);
+  const data = path.join(root, 'cab.jsonl');
+  fs.writeFileSync(data, [[[1, 5, 9], 'c'], [[1, 7, 3], 'a'], [[1, 8], 'b']].map(([ids, label]) => JSON.stringify({ input_ids: ids, label })).join('\n') + '\n');
+  const unnamed = await inProcess(['classify', '--model', twoNamed, '--adapter', dir, '--text', 'a short text']);
+  assert.equal(unnamed.code, 2, unnamed.err);
+  assert.match(unnamed.err, /2 class names for a head that scores 3 classes: give --labels with 3/, unnamed.err);
+  const r = await inProcess(['classify', '--model', twoNamed, '--adapter', dir, '--text', 'a short text', '--json', '--labels', 'c,a,b']);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(Object.keys((JSON.parse(r.out) as { probs: Record<string, number> }).probs), ['c', 'a', 'b']);
+  const e = await inProcess(['eval', '--model', twoNamed, '--adapter', dir, '--data', data, '--json', '--labels', 'c,a,b']);
+  assert.equal(e.code, 0, e.err);
+  assert.deepEqual((JSON.parse(e.out) as { labels: string[] }).labels, ['c', 'a', 'b']);
+});
