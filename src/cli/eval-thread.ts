@@ -10,7 +10,7 @@ import { otherTask } from '../data/record.ts';
 import { padEndColumns, padStartColumns, terminalWidth } from '../util/terminal-width.ts';
 import { CONFUSION_MAX_CLASSES, evaluateClassification, type ClassMetrics } from '../eval/classification.ts';
 import { evaluateLoss, lossReportJson, pastContextWarning, requireTargets } from '../eval/evaluate.ts';
-import { CLASS_NAME_PLACES, canEvaluateAs, folderCanEvaluateAs, folderClassNames, folderNumLabels, folderTask, givenLabels, labelsSource, modelTask, namesOfHead, noScoreHead, requireOneNamePerClass, FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget, type EvalTask } from '../eval/target.ts';
+import { CLASS_NAME_PLACES, classesNamedBy, canEvaluateAs, folderCanEvaluateAs, folderClassNames, folderNumLabels, folderTask, givenLabels, labelsSource, modelTask, namesOfHead, noScoreHead, requireOneNamePerClass, FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget, type EvalTask } from '../eval/target.ts';
 import { loadConfig } from '../model/config.ts';
 import { defaultLabels } from '../model/config-head.ts';
 import { loadModel } from '../model/mistral.ts';
@@ -53,7 +53,7 @@ function evaluate(a: EvalArgs, target: EvalTarget, weightsRead: () => void): voi
   const own = f.run ? null : folderClassNames(target.model, config.labels, target.adapter, target.labels !== null); // an adapter folder's own, else id2label
   // the head's class count from the folders' headers
   const headRows = planned === 'classification' ? folderNumLabels(target.model, config, target.adapter) : undefined;
-  const named = f.run ? target.labels : givenLabels(target.labels, namesOfHead(own, headRows), `the classes of ${own?.source}`);
+  const named = f.run ? target.labels : givenLabels(target.labels, namesOfHead(own, headRows), classesNamedBy(own, target.model, target.adapter));
   const classNames = named ?? own?.names ?? null; // a classification's, in the head's order
   const namesFrom = named !== null || own === null ? labelsSource(f.labels, f.run) : own.where; // where a misfit is said
   // one name a class of the head: said before the weights load (and held again once they have)

@@ -174,6 +174,20 @@ export function namesOfHead(own: FolderClassNames | null, headRows: number | und
   return own !== null && (headRows === undefined || own.names.length === headRows) ? own.names : null;
 }
 
+/**
+ * Where the base's id2label names a SEQ_CLS adapter's head (its folder names none), in a refusal's words: the base,
+ * and the way out where the adapter's rows are in another order (HF's run_classification sorts the data's labels).
+ */
+export function namedByBase(base: string, adapter: string): string {
+  return `${base}, as ${adapter} names none: an adapter whose rows are in another order (HF's run_classification sorts the data's labels) names them in its own config.json id2label`;
+}
+
+/** Whose classes eval's and classify's --labels are checked against (givenLabels), in a refusal's words. */
+export function classesNamedBy(own: FolderClassNames | null, model: string, adapter: string | null): string {
+  if (own === null) return '';
+  return adapter !== null && !own.source.startsWith("the adapter's") ? `the adapter's head (${own.source} of ${namedByBase(model, adapter)})` : `the classes of ${own.source}`;
+}
+
 /** Where eval and classify take class names from, as their warnings say where none named them (folderClassNames). */
 export const CLASS_NAME_PLACES = "(--labels, --run, the --adapter folder's config.json id2label or card, or the model's config.json id2label)";
 

@@ -19,7 +19,7 @@ import { fromCheckpointHeader, type SafetensorsCheckpoint } from '../model/safet
 import { hostFloats, storedName } from '../model/weights.ts';
 import type { Param } from '../model/params.ts';
 import { createAdapter, loadAdapter, readAdapterInfo, refuseMissingTraining, refusePatternedTraining, type TaskType } from '../model/peft.ts';
-import { folderClassNames, givenLabels } from '../eval/target.ts';
+import { folderClassNames, givenLabels, namedByBase } from '../eval/target.ts';
 import { checkDynamicRopeReach } from './dynamic-rope-reach.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import type { OptionWords } from '../util/option-words.ts';
@@ -199,7 +199,7 @@ export function checkAdapterAndHead(cfg: TrainConfig, model: MistralConfig, plac
   const base = modelFolder(cfg) ?? '';
   const baseNames = model.labels?.length === adapter?.numLabels ? model.labels : null;
   const named = dir && adapter?.hasScore ? folderClassNames(base, baseNames, dir, true) : null;
-  if (named) givenLabels(cfg.labels, named.names, `the adapter's head (${named.source} of ${named.source.startsWith("the adapter's") ? dir : `${base}, as ${dir} names none: an adapter whose rows are in another order (HF's run_classification sorts the data's labels) names them in its own config.json id2label`})`, 'labels', place);
+  if (named && dir) givenLabels(cfg.labels, named.names, `the adapter's head (${named.source} of ${named.source.startsWith("the adapter's") ? dir : namedByBase(base, dir)})`, 'labels', place);
 }
 
 /** Packing, refused for classification (whose head scores one sequence per row). */

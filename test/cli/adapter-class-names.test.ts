@@ -152,3 +152,29 @@ test('classify and eval --adapter: --labels for a head that the base\'s id2label
   assert.equal(e.code, 0, e.err);
   assert.deepEqual((JSON.parse(e.out) as { labels: string[] }).labels, ['c', 'a', 'b']);
 });
+
+test('classify and eval --adapter: --labels in another order than the base\'s id2label that names the head is refused with the way out (the adapter\'s own config.json id2label), which is then taken', async () => {
+  // HF's run_classification sorts the data's labels whatever the base's id2label says: its adapter's rows are a, b, c
+  // over a base of b, a, c, and PEFT saves no class names. The refusal said 'leave --labels out' (the base's names,
+  // each row another class) and not which config.json named them, nor that the adapter's own id2label decides
+  const bac = path.join(root, 'base-bac');
+  fs.cpSync(base, bac, { recursive: true });
+  const cfgFile = path.join(bac, 'config.json');
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), id2label: { 0: 'b', 1: 'a', 2: 'c' }, label2id: { b: 0, a: 1, c: 2 } }));
+  const dir = adapterWith('sorted-rows', undefined);
+  const data = path.join(root, 'abc.jsonl');
+  fs.writeFileSync(data, [[[1, 5, 9], 'a'], [[1, 7, 3], 'b'], [[1, 8], 'c']].map(([ids, label]) => JSON.stringify({ input_ids: ids, label })).join('\n') + '\n');
+  for (const args of [['classify', '--text', 'a short text'], ['eval', '--data', data]]) {
+    const r = await inProcess([...args, '--model', bac, '--adapter', dir, '--labels', 'a,b,c']);
+    assert.equal(r.code, 2, r.err);
+    assert.ok(r.err.includes(`"a" is class 1 of the adapter's head (config.json's id2label of ${bac}, as ${dir} names none: `), r.err);
+    assert.match(r.err, /names them in its own config\.json id2label\) \(b, a, c, in index order\)/, r.err);
+  }
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ id2label: { 0: 'a', 1: 'b', 2: 'c' }, label2id: { a: 0, b: 1, c: 2 } }));
+  const r = await inProcess(['classify', '--model', bac, '--adapter', dir, '--text', 'a short text', '--json', '--labels', 'a,b,c']);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(Object.keys((JSON.parse(r.out) as { probs: Record<string, number> }).probs), ['a', 'b', 'c']);
+  const e = await inProcess(['eval', '--model', bac, '--adapter', dir, '--data', data, '--json']);
+  assert.equal(e.code, 0, e.err);
+  assert.deepEqual((JSON.parse(e.out) as { labels: string[] }).labels, ['a', 'b', 'c']);
+});
