@@ -328,6 +328,35 @@ test('JSON: a stray "{" line above array elements is rejected alone and the elem
   assert.deepEqual(summary([...readJson(f['value-next-line.json']!)]), [{ line: 2, value: { meta: { a: 1 }, text: 'x' }, reason: undefined }]);
 });
 
+test('JSON: a stray "{" line with a comment after it is rejected alone; a stray "}" line between elements is rejected alone and the element above it read', () => {
+  // `{  // note`: the comment made the "{" not alone, and the array was one truncated record; a "}" below an element,
+  // with or without a comma between, was read into that element (rejected with it)
+  const f = writeFiles(dir, {
+    'open-comment.json': '[\n  {"text": "a1"},\n  {  // note\n  {"text": "a2"},\n  {"text": "a3"}\n]\n',
+    'close-below.json': '[\n{"text": "b1"},\n{"text": "b2"}\n}\n]\n',
+    'close-comma.json': '[\n{"text": "b1"},\n{\n  "text": "b2"\n}\n},\n{"text": "b3"}\n]\n',
+    'close-after-comma.json': '[\n{"text": "b1"},\n}\n]\n',
+    'no-open.json': '[\n  "text": "c"\n  },\n  {"text": "d"}\n]\n',
+  });
+  const open = [...readJson(f['open-comment.json']!)];
+  assert.deepEqual(summary(open), [{ line: 2, value: { text: 'a1' }, reason: undefined }, { line: 3, value: undefined, reason: 'invalid_json' },
+    { line: 4, value: { text: 'a2' }, reason: undefined }, { line: 5, value: { text: 'a3' }, reason: undefined }]);
+  assert.equal(open[1]!.raw, '{');
+  const stray = { value: undefined, reason: 'invalid_json' };
+  const below = [...readJson(f['close-below.json']!)];
+  assert.deepEqual(summary(below), [{ line: 2, value: { text: 'b1' }, reason: undefined }, { line: 3, value: { text: 'b2' }, reason: undefined }, { line: 4, ...stray }]);
+  assert.equal(below[2]!.raw, '}');
+  assert.equal(below[2]!.error!.detail, 'a line that starts with "}" where no object is open (between the array\'s elements): a stray "}"? (the elements around it are read)');
+  // its comma is no empty element
+  assert.deepEqual(summary([...readJson(f['close-comma.json']!)]), [{ line: 2, value: { text: 'b1' }, reason: undefined }, { line: 3, value: { text: 'b2' }, reason: undefined },
+    { line: 6, ...stray }, { line: 7, value: { text: 'b3' }, reason: undefined }]);
+  assert.deepEqual(summary([...readJson(f['close-after-comma.json']!)]), [{ line: 2, value: { text: 'b1' }, reason: undefined }, { line: 3, ...stray }]);
+  // an element that is no object (its "{" left out) is read with the "}" below it: one record
+  const noOpen = [...readJson(f['no-open.json']!)];
+  assert.deepEqual(summary(noOpen), [{ line: 2, ...stray }, { line: 4, value: { text: 'd' }, reason: undefined }]);
+  assert.equal(noOpen[0]!.raw, '"text": "c"\n  }');
+});
+
 test('JSON: JSON Lines saved as .json are found so by a streaming scan (not parsed whole first); one object past maxRawChars is too_long unparsed', () => {
   const f = writeFiles(dir, {
     'lines.json': '{"text": "one"}\n{"text": "two"}\n',

@@ -3,7 +3,7 @@
 import { readDataLines, type Line } from '../../util/lines.ts';
 import { BlankAhead, blankLine, insideLine } from './blank-ahead.ts';
 import type { Rejection } from '../record.ts';
-import { commentAt, commentsNote, continuesString, countComment, restWithoutComments, SingleQuotes, unclosedComment } from './json-object-scan.ts';
+import { commentAt, commentsNote, continuesString, countComment, restWithoutComments, SingleQuotes, unclosedComment, uncounted, withoutComments } from './json-object-scan.ts';
 import { lineBreakRejection } from './jsonl-line-break.ts';
 import { batchItems, parseJsonItem, readJsonl, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
 import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
@@ -13,6 +13,8 @@ import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadO
  * newline inside a string is a broken element (JSON has none): when the next line, or the first after blank lines and lines of text with no quote (insideLine), is
  * the string's rest (continuesString), the string goes on there — a line break typed into a value — and the element, nesting
  * intact, is one invalid_json record; otherwise the string was never closed, and the element ends with its line.
+ * A line holding only "{" (but for a comment) whose next line with data starts with "{", and a line that starts with "}"
+ * between elements, are each one invalid_json record (a stray brace), the elements around them read.
  * Text after the closing "]" is read on: another array, or the rest of a broken one (its elements read as such); a line
  * after it that starts otherwise (than "[", "]", "," or a comment), where no element broke, starts JSON Lines (`[…]` over
  * lines, then a record a line): the lines from it are read as jsonl.ts reads them, each record at its own line, not one
@@ -49,6 +51,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
   // by SingleQuotes too), so that a `//` in one is no comment hiding the "[" after it
   const outer = { inString: false, escape: false, single: new SingleQuotes() };
   let broken = false; // an element just ended at an unterminated string: the next "," is its separator
+  let strayClose = false; // a stray "}" was just rejected: the next "," is the separator after it
   let elementDefect: Rejection | undefined; // the pending element touches bytes that are not text
   let lineBreakAt = 0; // the line of a raw newline inside one of the pending element's strings
   let afterClose = 0; // the line of text after a closing "]" that did not open another array
@@ -239,15 +242,15 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
         if (startLine > 0) {
           keep(text.slice(segStart < 0 ? 0 : segStart, i));
           yield* elementItems(startLine);
-        } else if (broken) {
-          // the separator after an element that ended at its unterminated string
+        } else if (broken || strayClose) {
+          // the separator after an element that ended at its unterminated string, or after a stray "}"
         } else if (c === 0x2c) {
           yield { line: lineNo, raw: '', error: { reason: 'invalid_json', detail: 'an empty array element (a comma with no element before it)' } };
         } else if (emptyElementLine > 0) {
           trailingCommas++; // "[a, b,]": no element after the comma, as JavaScript and Python's literals read it
         }
         emptyElementLine = c === 0x2c ? lineNo : 0;
-        broken = false;
+        broken = strayClose = false;
         parts = [];
         startLine = 0;
         segStart = -1;
@@ -255,6 +258,23 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
           closed = true;
           closedAt = lineNo;
         }
+        continue;
+      }
+      const whole = startLine === 0 ? !broken : opensWith === 0x7b || opensWith === 0x5b; // no element pending, or a closed one
+      if (depth === 1 && c === 0x7d && whole && text.slice(0, i).trim() === '') {
+        // a line that starts with "}" where no object is open (between elements: a stray "}" below one, or an extra
+        // one closing it again): rejected alone, as in JSON Lines; the element above it ends here, read, not swallowed
+        // (one that is no object or array, `"text": "a"` with its "{" left out, is read with it, as before)
+        if (startLine > 0) {
+          keep(text.slice(segStart < 0 ? 0 : segStart, i));
+          yield* elementItems(startLine);
+        }
+        yield { line: lineNo, raw: '}', error: { reason: 'invalid_json', detail: 'a line that starts with "}" where no object is open (between the array\'s elements): a stray "}"? (the elements around it are read)' } };
+        parts = [];
+        startLine = 0;
+        segStart = -1;
+        emptyElementLine = 0;
+        strayClose = true;
         continue;
       }
       if (startLine > 0 && loneOpen && depth === 2 && c === 0x7b && text.slice(0, i).trim() === '') {
@@ -273,9 +293,10 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
         startLine = lineNo;
         opensWith = c;
         emptyElementLine = 0;
-        broken = false;
+        broken = strayClose = false;
         segStart = i;
-        loneOpen = c === 0x7b && text.slice(i + 1).trim() === '';
+        // a comment after it (`{  // note`) leaves it alone on its line
+        loneOpen = c === 0x7b && withoutComments(text.slice(i + 1), uncounted()).trim() === '';
       } else {
         if (segStart < 0) segStart = 0;
         if (!isSpace(c)) loneOpen = false;
