@@ -295,6 +295,7 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
   const notesBefore = notes.length;
   const skip = outDir === undefined ? null : realOrResolved(outDir); // a symlink to an input folder is that folder
   const folders = new Map<string, { path: string; role: SourceRole }>(); // each input folder's real path: the first that named it
+  const emptyFolders: string[] = []; // input folders that hold nothing, as named
   for (const i of inputs) {
     if (statOf(i.path)?.isDirectory() === true) {
       // a folder named twice, as a file named twice, is an error: its files were read once with a note that each was
@@ -313,10 +314,14 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
     const notesBeforeThis = notes.length;
     const files = expand(i.path, skip, [], notes, shown);
     if (files.length === 0 && i.role !== 'input') throw emptySplitFolder(i, notes.slice(notesBeforeThis), words);
+    // an input folder with nothing in it (a folder named like a data file?), where other inputs give files: said, as an
+    // empty file is (no input at all is the error below)
+    if (files.length === 0 && notes.length === notesBeforeThis) emptyFolders.push(shown(i.path) || '.');
     const given = files.length === 1 && files[0] === i.path;
     for (const f of files) found.push({ path: f, role: i.role, given, shown: shown(f) });
   }
   if (found.length === 0) throw noInputFiles(notes.slice(notesBefore));
+  for (const f of emptyFolders) notes.push(`${f}: an empty folder, no file in it to read`);
   const outputs = outDir === undefined ? new Set<string>() : outputPaths(outDir);
   const seen = new Map<string, Found>();
   const files: Found[] = [];

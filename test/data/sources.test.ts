@@ -84,6 +84,21 @@ test('folders that hold only what prepare does not read (a prepare output, a run
   assert.throws(() => listSources([{ path: path.join(dir, 'truly-empty'), role: 'input' }]), (e: Error) => e.message === 'no input files (the folders given are empty)');
 });
 
+test('an empty input folder given with other inputs (a folder named like a data file) is said to, as an empty file is; alone it is the error', () => {
+  // it was passed over in silence
+  const file = writeFiles(dir, { 'beside-empty.jsonl': '{"text": "a record"}\n' })['beside-empty.jsonl']!;
+  const empty = path.join(dir, 'empty-named.jsonl');
+  fs.mkdirSync(empty);
+  fs.mkdirSync(path.join(dir, 'holds-empty/sub'), { recursive: true });
+  writeFiles(dir, { 'holds-empty/a.jsonl': '{"text": "b"}\n' });
+  const notes: string[] = [];
+  const files = listSources([{ path: file, role: 'input' }, { path: empty, role: 'input' }, { path: path.join(dir, 'holds-empty'), role: 'input' }], undefined, notes);
+  assert.deepEqual(files.map((f) => path.basename(f.path)), ['beside-empty.jsonl', 'a.jsonl']);
+  // an empty folder inside a given one is no input of its own: not noted
+  assert.deepEqual(notes, ['empty-named.jsonl: an empty folder, no file in it to read']);
+  assert.throws(() => listSources([{ path: empty, role: 'input' }]), (e: Error) => e.message === 'no input files (the folders given are empty)');
+});
+
 test('a prepare output or a run folder given itself (--val prepared/, --input runs/x) is refused naming its flag and the files to give', () => {
   const raw = writeFiles(dir, { 'raw-for-named.jsonl': '{"text": "a record"}\n' })['raw-for-named.jsonl']!;
   const prepared = path.join(dir, 'named-prepared');
