@@ -357,6 +357,24 @@ test('JSON: a stray "{" line with a comment after it is rejected alone; a stray 
   assert.equal(noOpen[0]!.raw, '"text": "c"\n  }');
 });
 
+test('JSON: an element that a "{" left open ends above the next line that starts a record where no value belongs; the elements from it are read', () => {
+  // the element took every line to the end of the file: one truncated record, the elements after it lost
+  const f = writeFiles(dir, {
+    'open-value.json': '[\n  {\n    "text": "a",\n    "n": {4\n  },\n  {\n    "text": "b"\n  },\n  {"text": "c"}\n]\n',
+    'open-after.json': '[\n  {"text": "a"}{,\n  {"text": "b"},\n  {"text": "c"}\n]\n',
+    'open-key.json': '[\n  {\n    "text": {"a",\n    "n": 3\n  },\n  {"text": "b"}\n]\n',
+    // JSON: a value on the line after its key, a record in a list after its comma
+    'valid.json': '[\n  {"text": "a", "m":\n  {"x": 1}, "l": [1,\n  {"y": 2}]},\n  {"text": "b"}\n]\n',
+  });
+  const open = [...readJson(f['open-value.json']!)];
+  assert.deepEqual(summary(open), [{ line: 2, value: undefined, reason: 'invalid_json' }, { line: 6, value: { text: 'b' }, reason: undefined }, { line: 9, value: { text: 'c' }, reason: undefined }]);
+  assert.equal(open[0]!.raw, '{\n    "text": "a",\n    "n": {4\n  },');
+  assert.equal(open[0]!.error!.detail, 'a "{" or "[" in it is not closed before line 6, which starts a record inside it where no value belongs: the element ends above it (the elements from line 6 are read)');
+  assert.deepEqual(summary([...readJson(f['open-after.json']!)]), [{ line: 2, value: undefined, reason: 'invalid_json' }, { line: 3, value: { text: 'b' }, reason: undefined }, { line: 4, value: { text: 'c' }, reason: undefined }]);
+  assert.deepEqual(summary([...readJson(f['open-key.json']!)]), [{ line: 2, value: undefined, reason: 'invalid_json' }, { line: 6, value: { text: 'b' }, reason: undefined }]);
+  assert.deepEqual(summary([...readJson(f['valid.json']!)]), [{ line: 2, value: { text: 'a', m: { x: 1 }, l: [1, { y: 2 }] }, reason: undefined }, { line: 5, value: { text: 'b' }, reason: undefined }]);
+});
+
 test('JSON: JSON Lines saved as .json are found so by a streaming scan (not parsed whole first); one object past maxRawChars is too_long unparsed', () => {
   const f = writeFiles(dir, {
     'lines.json': '{"text": "one"}\n{"text": "two"}\n',

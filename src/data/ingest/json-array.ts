@@ -40,6 +40,12 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
   let startLine = 0; // line of the pending element's first character (0: no element pending)
   let opensWith = 0; // the pending element's first character
   let loneOpen = false; // the pending element's first character is a "{" alone on its line, and no data followed it yet
+  const kinds: number[] = []; // the pending element's open brackets ("{" or "["), innermost last: depth - 1 of them
+  let lastSig = 0; // the pending element's last character outside strings and comments but whitespace
+  const toTop = (): void => {
+    depth = 1;
+    kinds.length = 0;
+  };
   let emptyElementLine = 0, trailingCommas = 0;
   // comments (JSONC, as hand-edited files have): where one opened is not yet closed (0: none), how many, the first's
   // line, their kinds
@@ -66,7 +72,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
     if (pendingChars <= maxRaw) parts.push(piece);
     else if (before < 1 << 16) parts.push(piece.slice(0, (1 << 16) - before)); // the head, for rejected.jsonl
   };
-  const element = (line: number): RawItem => {
+  const element = (line: number, unclosed?: string): RawItem => {
     const raw = parts.join('').trim();
     const long = pendingChars > maxRaw;
     pendingChars = 0;
@@ -75,6 +81,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
     const it = long && !elementDefect ? { line, raw: raw.slice(0, 1 << 16), error: { reason: 'too_long' as const, detail: `the record's JSON is more than ${maxRaw} characters, more than ${withinMaxChars(opts)} can take; rejected unparsed${batch ? `: ${batch}` : ''}` } }
       : elementDefect ? { line, raw, error: elementDefect }
       : lineBreakAt > 0 ? { line, raw, error: lineBreakRejection(lineBreakAt) }
+      : unclosed !== undefined ? { line, raw, error: { reason: 'invalid_json' as const, detail: unclosed } }
       : parseJsonItem(raw, line, opts, 'array element');
     elementDefect = undefined;
     lineBreakAt = 0;
@@ -130,7 +137,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
       if (from !== undefined && !opened && lineNo === from.line && i === from.char) {
         // the wrapped array's "[", where the scan found it, whatever this reading of the text before it made of it
         opened = true;
-        depth = 1;
+        toTop();
         single = new SingleQuotes();
         outer.inString = false;
         comments.open = 0;
@@ -188,7 +195,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
           segStart = -1;
           inString = false;
           escape = false;
-          depth = 1;
+          toTop();
           broken = everBroken = true;
         } else if (escape) escape = false;
         else if (c === 0x5c) escape = true;
@@ -198,7 +205,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
       if (!opened) {
         if (c === 0x5b) {
           opened = true;
-          depth = 1;
+          toTop();
           single = new SingleQuotes();
           continue;
         }
@@ -223,7 +230,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
         if (isSpace(c) || c === 0xfeff) continue; // a BOM: files concatenated
         // another array, or the rest of this one (a "]" that a broken element left at the top level)
         closed = false;
-        depth = 1;
+        toTop();
         if (c === 0x5b) {
           broken = false;
           continue;
@@ -285,7 +292,19 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
         pendingChars = 0;
         elementDefect = undefined;
         startLine = 0;
-        depth = 1;
+        toTop();
+      }
+      const inObject = kinds.length === depth - 1 && kinds[kinds.length - 1] === 0x7b;
+      if (startLine > 0 && inObject && lastSig !== 0x3a && (c === 0x7b || c === 0x5b) && text.slice(0, i).trim() === '') {
+        // a line that starts with "{" or "[" inside an object where no value belongs (a key does, after "{" or ",", or a
+        // "," or "}" after a value): never JSON, but a record below an element that a "{" or "[" left open (`"n": {4`),
+        // which ended it at the end of the file, the elements after it with it; that element ends above this line, the next starts here
+        keep(text.slice(segStart < 0 ? 0 : segStart, i));
+        yield element(startLine, `a "{" or "[" in it is not closed before line ${lineNo}, which starts a record inside it where no value belongs: the element ends above it (the elements from line ${lineNo} are read)`);
+        parts = [];
+        startLine = 0;
+        segStart = -1;
+        toTop();
       }
       if (startLine === 0) {
         if (isSpace(c)) continue;
@@ -301,9 +320,15 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
         if (segStart < 0) segStart = 0;
         if (!isSpace(c)) loneOpen = false;
       }
+      if (!isSpace(c)) lastSig = c;
       if (c === 0x22) inString = true;
-      else if (c === 0x7b || c === 0x5b) depth++;
-      else if ((c === 0x7d || c === 0x5d) && depth > 1) depth--;
+      else if (c === 0x7b || c === 0x5b) {
+        depth++;
+        kinds.push(c);
+      } else if ((c === 0x7d || c === 0x5d) && depth > 1) {
+        depth--;
+        kinds.pop();
+      }
     }
     if (startLine > 0) {
       keep(text.slice(segStart < 0 ? 0 : segStart));
