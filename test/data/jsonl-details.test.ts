@@ -27,6 +27,17 @@ test('Python\'s syntax in a JSON record is named as such: 1_000 and strings side
   assert.match(detail('["a",\n "b"\n "c"]')!, /^two strings side by side at line 3 column 2 /);
 });
 
+test('a bare word where a value belongs (a literal cut short, text unquoted) is named with where, the first of two', () => {
+  // V8 said "Unexpected token ',', ...\"text\": tru, \"x\": nul\"... is not valid JSON": a comma, no place, both words
+  assert.equal(detail('{"text": tru, "x": nul}'), '"tru" at character 10 is no JSON value (true?): JSON\'s words are true, false and null, and it quotes text');
+  assert.equal(detail('{"text": "tru", "ok": true, "x": undefined}'), '"undefined" at character 34 is no JSON value: JSON quotes text ("undefined"); its words are true, false and null');
+  assert.match(detail('{"a": 1e5, "b": fals }')!, /^"fals" at character 17 is no JSON value \(false\?\)/);
+  assert.match(jsonErrorDetail('{"a":\n  nul\n}', 5, 'Unexpected token \'\n\', "{"a":\n  nul\n}" is not valid JSON', 'array element'), /^"nul" at line 6 column 3 is no JSON value \(null\?\)/);
+  // V8's other words stay where no such word is its error, and for a line of text that is no record (prose, CSV)
+  assert.match(detail('{"a": -}')!, /^No number after minus sign/);
+  assert.match(detail('text,label')!, /^Unexpected token 'e', "text,label" is not valid JSON/);
+});
+
 test('a trailing comma is named only when it is the first error, and a comment line before one is a comment', () => {
   // before: "a comma before "]"", though the missing comma at character 14 comes first
   assert.match(detail('{"text": "x" "y": [1, ]}')!, /^two strings side by side at character 14 with no comma between them/);

@@ -8,7 +8,7 @@ export type JsonSource = 'line' | 'array element';
 
 /** Why `t`, a record's text at file line `line` that JSON.parse refused with `message`, is not JSON (see the header). */
 export function jsonErrorDetail(t: string, line: number, message: string, source: JsonSource): string {
-  return commentDetail(t, source) ?? trailingCommaDetail(t, line) ?? pythonSyntaxDetail(t, line, message) ?? controlCharDetail(t, line, message) ?? withLineAndColumn(message, t, line);
+  return commentDetail(t, source) ?? trailingCommaDetail(t, line) ?? pythonSyntaxDetail(t, line, message) ?? controlCharDetail(t, line, message) ?? bareWordDetail(t, line, message) ?? withLineAndColumn(message, t, line);
 }
 
 /** JSON's escapes of the control characters that have a short one. */
@@ -27,6 +27,31 @@ function controlCharDetail(t: string, line: number, message: string): string | n
   const code = c.charCodeAt(0).toString(16).padStart(4, '0');
   const what = c === '\t' ? 'a raw tab' : c === '\r' ? 'a raw carriage return (CR)' : `a raw control character (U+${code.toUpperCase()})`;
   return `${what} inside a string ${placeOf(t, at, line)}: JSON writes it as ${SHORT_ESCAPES[c] ?? `\\u${code}`}`;
+}
+
+/** JSON's words. */
+const LITERALS = ['true', 'false', 'null'];
+
+/**
+ * Where V8's error is at a bare word where a value belongs — a literal cut short or misspelt (`tru`, `nul`, `falsy`)
+ * or text left unquoted (`hello`, `undefined`) —, said so with where, else null. V8 says "Unexpected token ','" (the
+ * character after the part of a literal it read, or the word's first) with no position, not the word; Python's json,
+ * "Expecting value" at its column. The word is the text's first outside strings other than true, false and null, and
+ * V8's character is in it or just after it; the text is an object's or array's (a line of prose or CSV keeps V8's words).
+ */
+function bareWordDetail(t: string, line: number, message: string): string | null {
+  const m = /^Unexpected token '([^]+?)', /.exec(message);
+  if (m === null || !/^\s*[[{]/.test(t)) return null; // a line of text, not a record's (CSV, prose): V8's words say it is no JSON
+  const blanked = t.replace(/"(?:[^"\\]|\\[^])*"/g, (q) => ' '.repeat(q.length)); // strings, their words no words
+  for (const w of blanked.matchAll(/(?<![\w.$+-])[A-Za-z_$][\w$]*/g)) {
+    const word = w[0];
+    if (LITERALS.includes(word)) continue;
+    if (!t.slice(w.index, w.index + word.length + 1).includes(m[1]!)) return null;
+    const cut = LITERALS.find((l) => l.startsWith(word) || word.startsWith(l));
+    return `"${word}" ${placeOf(t, w.index, line)} is no JSON value${cut === undefined ? '' : ` (${cut}?)`}: ` +
+      (cut === undefined ? `JSON quotes text ("${word}"); its words are true, false and null` : 'JSON\'s words are true, false and null, and it quotes text');
+  }
+  return null;
 }
 
 /**
