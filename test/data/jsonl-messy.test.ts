@@ -21,6 +21,17 @@ test('a stray "{" above records pretty-printed indented (an array\'s body pasted
   assert.deepEqual(lines(read('stray-closed.jsonl', '{\n' + body + '}\n{"text": "c"}\n')), [[1, 'invalid_json'], [2, { text: 'a' }], [5, { text: 'b' }], [8, 'invalid_json'], [9, { text: 'c' }]]);
 });
 
+test('a pretty-printed record that a "{" left open inside it, a record after it, is one invalid_json record of its lines: the records from there are read', () => {
+  // its "{" line was rejected as a stray "{", then each of its lines as a record of its own: 4 rejections for one record
+  const items = read('open-inside.jsonl', '{"text": "a"}\n{\n  "text": "b",\n  "n": {4\n}\n{"text": "c"}\n{"text": "d"}\n');
+  assert.deepEqual(lines(items), [[1, { text: 'a' }], [2, 'invalid_json'], [6, { text: 'c' }], [7, { text: 'd' }]]);
+  assert.equal(items[1]!.raw, '{\n  "text": "b",\n  "n": {4\n}');
+  assert.equal(items[1]!.error!.detail, 'a line holding only "{" opens an object that is not closed before the end of the file, and line 6 inside it holds a record where a key belongs: a "{" or "[" in it left open? (lines 2–5 are this record; the lines from line 6 are read as lines)');
+  // comments between a stray "{" and the records are no lines of its own (a .json file): the "{" alone, as before
+  const f = writeFiles(dir, { 'stray-comment-lines.json': '{"text": "a"}\n{\n// note\n{"text": "b"}\n{"text": "c"}\n' })['stray-comment-lines.json']!;
+  assert.deepEqual(lines([...readJson(f)]), [[1, { text: 'a' }], [2, 'invalid_json'], [4, { text: 'b' }], [5, { text: 'c' }]]);
+});
+
 test('an object value on the line after its key ("meta":, then "{") is no record where a key belongs: a file cut short inside it is one truncated record', () => {
   for (const value of ['  {\n    "a": 1\n', '  {"a": 1},\n  "x": 2\n']) {
     const items = read('value-next-line.jsonl', '{\n  "text": "hi",\n  "meta":\n' + value);

@@ -1,9 +1,9 @@
 // The rejections of what a JSON Lines file leaves open at its end (jsonl.ts): a pretty-printed object the file ends
 // inside, its lines one record (a file cut short, where they were each rejected, the first as a stray "{"), a record
 // line the file ends inside with no line end after it (cut short: `{"text": "on` at the end), and a line holding only
-// "[" that no "]" line closes.
+// "[" that no "]" line closes, and an object a bracket left open in it ends before a record of its own.
 import { withoutLineEnd, type Line } from '../../util/lines.ts';
-import { closeIndex, type JsonScan } from './json-object-scan.ts';
+import { closeIndex, uncounted, withoutComments, type JsonScan } from './json-object-scan.ts';
 import type { RawItem } from './types.ts';
 
 /**
@@ -18,6 +18,25 @@ export function cutShort(open: Line, lines: readonly Line[], rs?: Line): RawItem
   const raw = [open, ...lines].map((l) => l.text).join('\n').trim();
   const where = `the object that the line holding only "{" opens (lines ${open.lineNo}–${last})`;
   return { line: open.lineNo, raw, error: { reason: 'truncated', detail: rs ? `the next JSON text's RS (0x1E) on line ${rs.lineNo} comes inside ${where}: the text cut short?` : `the file ends inside ${where}: the file cut short?` } };
+}
+
+/**
+ * The one rejection of an object that a line holding only "{" (`open`) opens and that is not closed `why` (before the
+ * end of the file), where `lines` hold a record of its own at its top level at line `recordAt` and lines of the object's
+ * own come before it (`"n": {4`, `}`): a bracket in it left open, its lines up to that record one record (they were each
+ * rejected, the "{" as a stray one), and `rest`, the lines from the record on, read as lines. Null where no line of
+ * text comes between (a stray "{" above records: its line alone), or one that starts with "{" or "[" (a record of its
+ * own, indented) or is no text does.
+ */
+export function openAbove(open: Line, lines: readonly Line[], recordAt: number, why: string, jsonc: boolean): { item: RawItem; rest: Line[] } | null {
+  const between = lines.filter((l) => l.lineNo < recordAt);
+  const data = between.map((l) => (jsonc ? withoutComments(l.text, uncounted()) : l.text).trim()).filter((t) => t !== '');
+  if (data.length === 0 || between.some((l) => l.defect) || data.some((t) => t.startsWith('{') || t.startsWith('['))) return null;
+  const last = between.at(-1)!.lineNo;
+  const raw = [open, ...between].map((l) => l.text).join('\n').trim();
+  const detail = `a line holding only "{" opens an object that is not closed ${why}, and line ${recordAt} inside it holds a record where a key belongs: ` +
+    `a "{" or "[" in it left open? (lines ${open.lineNo}–${last} are this record; the lines from line ${recordAt} are read as lines)`;
+  return { item: { line: open.lineNo, raw, error: { reason: 'invalid_json', detail } }, rest: lines.filter((l) => l.lineNo >= recordAt) };
 }
 
 /**

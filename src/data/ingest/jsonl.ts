@@ -29,7 +29,7 @@ import { closeIndex, commentAt, commentsNote, countComment, isTurn, SingleQuotes
 import { crPieces } from './jsonl-cr.ts';
 import { objectIndent, prettyObject, type RawLimit } from './jsonl-pretty.ts';
 import { brokenRecord } from './jsonl-line-break.ts';
-import { cutLastLine, cutShort, unclosedArray } from './jsonl-unclosed.ts';
+import { cutLastLine, cutShort, openAbove, unclosedArray } from './jsonl-unclosed.ts';
 import { jsonSeqNote, startsText, withoutRecordSeparator, type SeqTally } from './json-seq.ts';
 import { jsonErrorDetail, type JsonSource } from './json-error-detail.ts';
 import { stringEnd } from './number-spellings.ts';
@@ -102,11 +102,13 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
       const pretty = prettyObject(l, indent, next, opts, jsonc);
       if (pretty.readAhead) {
         const cut = pretty.atEnd ? cutShort(l, pretty.readAhead, pretty.resume) : null;
+        // lines of its own before the record at its top level (`"n": {4`): a bracket in it left open, those lines one record
+        const above = pretty.recordAt === undefined ? null : openAbove(l, pretty.readAhead, pretty.recordAt, pretty.why, jsonc);
         const resume = pretty.resume ? [pretty.resume] : []; // the RS line that ended it: read again, as the next text
-        again = (cut ? resume : pretty.readAhead.concat(resume)).concat(again.slice(at));
+        again = (cut ? resume : (above?.rest ?? pretty.readAhead).concat(resume)).concat(again.slice(at));
         at = 0;
-        if (cut) {
-          yield cut;
+        if (cut ?? above) {
+          yield (cut ?? above!.item);
           continue;
         }
         const stray = pretty.recordAt === undefined ? '' : `, and line ${pretty.recordAt} inside it holds a record where a key belongs: a stray "{"? (the lines after it are read as lines)`;
