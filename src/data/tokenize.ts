@@ -43,6 +43,7 @@ import { callIdText } from './record-content.ts';
 import { specialTokenText } from './special-text.ts';
 import { argumentsRenderedAsText, callTextLeftOut } from '../tokenizer/tool-use.ts';
 import { changedSpan, commonPrefix } from './changed-span.ts';
+import { blockTurnSpans } from './generation-turns.ts';
 
 export interface TokenizeOptions {
   /** Which tokens of a chat carry loss: assistant turns (default) or all of them. */
@@ -366,7 +367,9 @@ function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered:
   const ids = tok.encode(rendered);
   // the turns trained: every assistant turn but those of weight 0 (all of them with trainOn 'all', for the EOS below)
   const turns = messages.flatMap((m, i) => (m.role === 'assistant' && (trainAll || m.weight !== 0) ? [i] : []));
-  const spans = turns.map((i) => turnSpan(messages, i, given, ids, tok, names));
+  const blocks = blockTurnSpans(tok.generationSpans?.(templateMessages(messages), given, rendered) ?? null, messages, rendered, ids, tok);
+  const spans = turns.map((i) => blocks?.get(i) ?? turnSpan(messages, i, given, ids, tok, names));
+  if (blocks) spans.forEach(([s, end], k) => { if (end <= s) throw new UserError(`${turnName(names, turns[k]!).turn}: the chat template's {% generation %} block renders no tokens of this assistant turn`); });
   const labels: number[] = trainAll ? trainedExceptFirst(ids) : new Array<number>(ids.length).fill(IGNORE_INDEX);
   // From the last turn back, so that inserting an EOS does not move the spans still to do.
   for (let s = spans.length - 1; s >= 0; s--) {
@@ -380,7 +383,7 @@ function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered:
     }
     if (eosCount > 1) throw new UserError(`${turnName(names, turns[s]!).turn}: the chat template writes more than one EOS in this assistant turn`);
     let last = eosCount === 1 ? eosAt : end - 1; // what a template writes after its EOS (a newline) is not trained
-    if (eosCount === 0 && turns[s] === messages.length - 1) {
+    if (eosCount === 0 && turns[s] === messages.length - 1 && !(blocks && ids.slice(end).includes(e))) {
       // The template ends the chat without EOS: one, trained, after the last turn (as TRL ends a text with it).
       // Earlier turns end with what the template writes, so their context is the one generation sees.
       ids.splice(end, 0, e);
@@ -433,11 +436,15 @@ function chatGiven(record: Extract<DataRecord, { shape: 'chat' }>): ChatGiven {
  * template is given.
  */
 function renderChat(tok: Tokenizer, messages: readonly ChatTurn[], given: ChatGiven, addGenerationPrompt = false): string {
-  const fields = messages.map(({ role, name, content, tool_calls, tool_call_id }): TemplateMessage => ({
+  return tok.applyChatTemplate(templateMessages(messages), { addGenerationPrompt, ...given });
+}
+
+/** The turns as the template gets them: role, speaker's name, content and tool use. */
+function templateMessages(messages: readonly ChatTurn[]): TemplateMessage[] {
+  return messages.map(({ role, name, content, tool_calls, tool_call_id }): TemplateMessage => ({
     role, ...(name === undefined ? {} : { name }), content,
     ...(tool_calls === undefined ? {} : { tool_calls }), ...(tool_call_id === undefined ? {} : { tool_call_id }),
   }));
-  return tok.applyChatTemplate(fields, { addGenerationPrompt, ...given });
 }
 
 /**

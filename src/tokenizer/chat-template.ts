@@ -23,6 +23,7 @@ import { PythonInterpreter } from './jinja-python.ts';
 import { strftime } from './jinja-strftime.ts';
 import { pythonRange } from './jinja-globals.ts';
 import { parseJinja } from './jinja-test-arguments.ts';
+import { generationSpans, hasGenerationBlocks, markGenerationBlocks } from './generation-blocks.ts';
 import { inputValue, type Value } from './jinja-values.ts';
 import { LITERAL_NAMES } from './template-kwargs.ts';
 import { pythonJson } from '../data/python-numbers.ts';
@@ -205,12 +206,16 @@ export class ChatTemplate {
   readonly tokens: Readonly<Record<string, string>>;
   /** Renders that ran the Jinja interpreter (the default template's are mostly direct: default-chat.ts). */
   readonly stats = { interpreted: 0 };
+  /** The template with its {% generation %} blocks marked (generation-blocks.ts), null where it has none; compiled on first use. */
+  private readonly markedText: string | null;
+  private marked: ChatTemplate | undefined;
 
   constructor(
     text: string | null,
     private readonly ctx: ChatTemplateContext,
   ) {
     this.isDefault = text === null;
+    this.markedText = text !== null && hasGenerationBlocks(text) ? markGenerationBlocks(text) : null;
     const named = { bos_token: ctx.bosToken, eos_token: ctx.eosToken, unk_token: ctx.unkToken, pad_token: ctx.padToken };
     this.tokens = { ...ctx.otherTokens, ...Object.fromEntries(Object.entries(named).filter((e): e is [string, string] => typeof e[1] === 'string')) };
     try {
@@ -248,6 +253,16 @@ export class ChatTemplate {
     if ('text' in outcome) return outcome.text;
     if ('stopped' in outcome) throw new UserError(`chat template stopped: ${outcome.stopped}`, this.ctx.source);
     throw new UserError(`chat template failed: ${outcome.failed}`, this.ctx.source);
+  }
+
+  /**
+   * The [start, end) character spans of the template's {% generation %} blocks in `plain`, the chat rendered with these
+   * messages and options; null where the template has no such block (or a message holds a mark's character).
+   */
+  generationSpans(messages: readonly TemplateMessage[], opts: ChatTemplateOptions, plain: string): Array<[number, number]> | null {
+    if (this.markedText === null) return null;
+    this.marked ??= new ChatTemplate(this.markedText, this.ctx);
+    return generationSpans(this.marked.render(messages, opts), plain);
   }
 
   private renderOnWorker(worker: SyncWorker<RenderRequest, Outcome>, req: RenderRequest): Outcome {

@@ -172,6 +172,11 @@ export class LoadedTokenizer implements Tokenizer {
     if (lost !== null) throw toolUseRefusal(lost, `the chat template (${template.source})`);
     return rendered;
   }
+
+  generationSpans(messages: readonly TemplateMessage[], opts: ChatTemplateOptions, rendered: string): Array<[number, number]> | null {
+    const template = toolsOption(opts.tools) !== null && this.toolUse !== null ? this.toolUse() : this.template;
+    return template.generationSpans(messages, { ...opts, tools: toolsOption(opts.tools) }, rendered);
+  }
 }
 
 /** apply_chat_template's tools: null (None) when not given, else a list of tool definitions (objects), as transformers takes them. */

@@ -95,6 +95,12 @@ export interface Tokenizer {
    * fields, as transformers' apply_chat_template renders it.
    */
   applyChatTemplate(messages: readonly TemplateMessage[], opts?: ChatTemplateOptions): string;
+  /**
+   * The [start, end) character spans of the chat template's {% generation %} blocks in `rendered` (applyChatTemplate's
+   * rendering of these messages and options), as transformers' return_assistant_tokens_mask finds them; null where the
+   * template has none.
+   */
+  generationSpans?(messages: readonly TemplateMessage[], opts: ChatTemplateOptions, rendered: string): Array<[number, number]> | null;
 }
 
 /** The ids a sequence of this tokenizer starts with (its BOS, for Mistral's), or none. */

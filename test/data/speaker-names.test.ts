@@ -21,7 +21,7 @@ const fixture = readJson(path.join(FIXTURES, 'trl-speaker-names', 'cases.json'))
 const tok = tekkenTinyWith(fixture.template);
 const dir = tempDir();
 
-test("a turn's speaker name renders into its chat and tokens as TRL renders a JSONL file's chats; each assistant turn is trained as TRL's conversational prompt/completion trains it", () => {
+test("a turn's speaker name renders into its chat and tokens as TRL renders a JSONL file's chats; each assistant turn is trained as TRL's assistant_only_loss trains the template's {% generation %} block", () => {
   assert.equal(fixture.cases.length, 4);
   for (const c of fixture.cases) {
     const det = detectRecord(c.record, 'generation');
@@ -30,9 +30,9 @@ test("a turn's speaker name renders into its chat and tokens as TRL renders a JS
     const { row } = tokenizeRecord(det.record, tok);
     assert.equal(tok.decode([...row!.inputIds], { skipSpecialTokens: false }), c.text, c.name);
     assert.deepEqual([...row!.inputIds], c.ids, c.name);
-    // what the template writes of the turn after the generation prompt, "<calc>" with it (a {% generation %} block that
-    // leaves it out is assistant_only_loss's mask, which the second case shows apart)
-    assert.deepEqual([...row!.labels!], c.ids.map((id, t) => (c.completion_masks.some((m) => m[t] === 1) ? id : -100)), c.name);
+    // the template's {% generation %} block, as TRL's assistant_only_loss trains it: "<calc>" before it is left out
+    // (the second case), which TRL's conversational prompt/completion would train
+    assert.deepEqual([...row!.labels!], c.ids.map((id, t) => (t > 0 && c.assistant_masks[t] === 1 ? id : -100)), c.name);
   }
   // the names change the tokens: "alice: " before the user's words, "<calc>" before the assistant's
   assert.ok(fixture.cases[0]!.text.includes('alice: Add') && fixture.cases[1]!.text.includes('<calc>Eight.'));
