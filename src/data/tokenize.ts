@@ -265,7 +265,7 @@ function firstTurnTrainsWithin(record: Extract<DataRecord, { shape: 'chat' }>, t
   const i = record.messages.findIndex((m) => m.role === 'assistant' && m.weight !== 0);
   if (i < 0) return false;
   const ids = tok.encode(rendered);
-  const [start, end] = turnSpan(record.messages, i, given, ids, tok, names);
+  const [start, end] = turnSpans(record.messages, [i], given, rendered, ids, tok, names).spans[0]!;
   const eosAt = ids.slice(start, end).flatMap((id, t) => (id === e ? [start + t] : []));
   if (eosAt.length > 1) return false;
   // trained: start … its EOS, or the turn's last token (the EOS added after the chat's last turn when it has none)
@@ -367,9 +367,7 @@ function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered:
   const ids = tok.encode(rendered);
   // the turns trained: every assistant turn but those of weight 0 (all of them with trainOn 'all', for the EOS below)
   const turns = messages.flatMap((m, i) => (m.role === 'assistant' && (trainAll || m.weight !== 0) ? [i] : []));
-  const blocks = blockTurnSpans(tok.generationSpans?.(templateMessages(messages), given, rendered) ?? null, messages, rendered, ids, tok);
-  const spans = turns.map((i) => blocks?.get(i) ?? turnSpan(messages, i, given, ids, tok, names));
-  if (blocks) spans.forEach(([s, end], k) => { if (end <= s) throw new UserError(`${turnName(names, turns[k]!).turn}: the chat template's {% generation %} block renders no tokens of this assistant turn`); });
+  const { spans, blocks } = turnSpans(messages, turns, given, rendered, ids, tok, names);
   const labels: number[] = trainAll ? trainedExceptFirst(ids) : new Array<number>(ids.length).fill(IGNORE_INDEX);
   // From the last turn back, so that inserting an EOS does not move the spans still to do.
   for (let s = spans.length - 1; s >= 0; s--) {
@@ -407,6 +405,18 @@ function checkChatTexts(messages: readonly ChatTurn[], given: ChatGiven, tok: To
   if (given.tools !== undefined) encodeText(tok, pythonJson(given.tools), '"tools"');
   // a variable restating the tokenizer's own special token ({"bos_token": "<s>"}) renders as without it
   if (given.chatTemplateKwargs) for (const k of kwargsToCheck(given.chatTemplateKwargs, `"${TEMPLATE_KWARGS_FIELD}"`, tok.templateTokens ?? {})) encodeText(tok, k.text, k.name);
+}
+
+/**
+ * [start, end) of the tokens of assistant turns `turns` in the whole chat `ids` (the encoding of `rendered`): those of
+ * the template's {% generation %} blocks where it has one per assistant turn (`blocks` true), else turnSpan's.
+ */
+function turnSpans(messages: readonly ChatTurn[], turns: readonly number[], given: ChatGiven, rendered: string, ids: readonly number[], tok: Tokenizer, names: FieldNames): { spans: Array<[number, number]>; blocks: boolean } {
+  const marked = blockTurnSpans(tok.generationSpans?.(templateMessages(messages), given, rendered) ?? null, messages, rendered, ids, tok);
+  if (marked === null) return { spans: turns.map((i) => turnSpan(messages, i, given, ids, tok, names)), blocks: false };
+  const spans = turns.map((i) => marked.get(i)!);
+  spans.forEach(([s, end], k) => { if (end <= s) throw new UserError(`${turnName(names, turns[k]!).turn}: the chat template's {% generation %} block renders no tokens of this assistant turn`); });
+  return { spans, blocks: true };
 }
 
 /** [start, end) of assistant turn i's tokens in the whole chat `ids`, with the EOS that closes it (chatSequence). */

@@ -12,6 +12,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
+import { fullyMaskedWithin, tokenizeRecord } from '../../src/data/tokenize.ts';
+import type { DataRecord } from '../../src/data/record.ts';
 import { loadTokenizer } from '../../src/tokenizer/load.ts';
 import { FIXTURES } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -24,14 +26,19 @@ const ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'trl-generation-block
 };
 const TINY_MODEL = path.join(FIXTURES, '..', '..', 'models', 'mistral-tune-tiny');
 
+/** A folder with the bundled tokenizer and `template` as its chat template. */
+function modelWith(dir: string, template: string): string {
+  fs.copyFileSync(path.join(TINY_MODEL, 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
+  const config = JSON.parse(fs.readFileSync(path.join(TINY_MODEL, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...config, chat_template: template }));
+  return dir;
+}
+
 for (const [name, template] of Object.entries(ref.templates)) {
   test(`{% generation %} blocks (${name}): the tokens TRL's assistant_only_loss trains`, () => {
     const dir = tempDir('mt-gen-blocks-');
     try {
-      fs.copyFileSync(path.join(TINY_MODEL, 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
-      const config = JSON.parse(fs.readFileSync(path.join(TINY_MODEL, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
-      fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...config, chat_template: template }));
-      const tokenizer = loadTokenizer(dir);
+      const tokenizer = loadTokenizer(modelWith(dir, template));
       const file = path.join(dir, 'chats.jsonl');
       fs.writeFileSync(file, ref.chats.map((messages) => JSON.stringify({ messages })).join('\n') + '\n');
       const ours = loadTokenRows(file, { tokenizer, trainOn: 'assistant' }).rows;
@@ -51,3 +58,23 @@ for (const [name, template] of Object.entries(ref.templates)) {
     }
   });
 }
+
+test('a chat cut where only the text before its {% generation %} block is left is fully masked, as the trainer finds it', () => {
+  // " ANSWER:" is written before the block, so the generation prompt (none here) does not cover it: found without the
+  // block, the turn would start there, and prepare --overflow truncate would keep a record that train drops
+  const template = "{{- bos_token }}{%- for m in messages %}{%- if m.role == 'assistant' %}{{- ' ANSWER:' }}{% generation %}{{- ' ' + m.content + eos_token }}{% endgeneration %}{%- else %}{{- '[INST] ' + m.content + ' [/INST]' }}{%- endif %}{%- endfor %}";
+  const dir = tempDir('mt-gen-blocks-');
+  try {
+    const tokenizer = loadTokenizer(modelWith(dir, template));
+    const record: DataRecord = { shape: 'chat', messages: [{ role: 'user', content: 'Capital of France?' }, { role: 'assistant', content: 'Paris.' }] };
+    const { row } = tokenizeRecord(record, tokenizer);
+    const first = row!.labels!.findIndex((l) => l !== -100);
+    assert.equal(tokenizer.decode(Array.from(row!.inputIds.slice(first))), 'Paris.', 'the block alone is trained');
+    assert.ok(tokenizer.decode(Array.from(row!.inputIds.slice(0, first))).endsWith('ANSWER:'));
+    assert.equal(fullyMaskedWithin(record, tokenizer, first), true, 'cut before the block: nothing to train');
+    assert.equal(tokenizeRecord(record, tokenizer, { maxSeqLen: first, overflow: 'truncate' }).row, null);
+    assert.equal(fullyMaskedWithin(record, tokenizer, first + 2), false);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
