@@ -16,7 +16,7 @@ import { byCodePoint } from '../util/code-point.ts';
 
 /** What a filter needs of the interpreter: other filters (map('trim')) and tests (select('odd')) by name, and Python's getattr (attr). */
 export interface FilterHost {
-  applyNamed(operand: Value, name: string, args: Value[], env: Environment): Value;
+  applyNamed(operand: Value, name: string, args: Value[], env: Environment, kwargs?: ReadonlyMap<string, Value>): Value;
   runTest(name: string, v: Value, arg: Value | undefined, env: Environment): boolean;
   getattr(obj: Value, name: string): Value;
 }
@@ -290,7 +290,9 @@ export const FILTERS: Record<string, Filter> = {
     if (name === undefined || !isStr(name)) throw new Error('map needs a filter name or attribute=');
     const rest: Value[] = [];
     for (let i = 1; argOf(a, i, '') !== undefined; i++) rest.push(argOf(a, i, '')!);
-    return generator(items.map((x) => this.applyNamed(x, name.value, rest, env)));
+    // jinja2's map(name, *args, **kwargs): the arguments after the name, keywords too, are the filter's
+    const kwargs = new Map([...a.kwargs].filter(([k]) => k !== 'name'));
+    return generator(items.map((x) => this.applyNamed(x, name.value, rest, env, kwargs)));
   },
   select: selectFilter(false, true),
   reject: selectFilter(false, false),

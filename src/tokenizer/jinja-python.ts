@@ -434,10 +434,11 @@ export class PythonInterpreter extends Base implements FilterHost {
   }
 
   /** A filter by name on a value, with arguments already evaluated (map('trim'), select('odd')). */
-  applyNamed(operand: Value, name: string, args: Value[], env: Environment): Value {
-    const node = args.length === 0
+  applyNamed(operand: Value, name: string, args: Value[], env: Environment, kwargs: ReadonlyMap<string, Value> = new Map()): Value {
+    const keywords = [...kwargs].map(([key, value]) => ({ type: 'KeywordArgumentExpression', key: { type: 'Identifier', value: key }, value: evaluated(value) }));
+    const node = args.length === 0 && keywords.length === 0
       ? { type: 'Identifier', value: name }
-      : { type: 'CallExpression', callee: { type: 'Identifier', value: name }, args: args.map(evaluated) };
+      : { type: 'CallExpression', callee: { type: 'Identifier', value: name }, args: [...args.map(evaluated), ...keywords] };
     return this.applyFilter(operand, node, env);
   }
 
