@@ -212,10 +212,10 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
       clearTimeout(slowStop);
       process.stderr.off('resize', resized);
       off();
-      offAgain(); // the process ends by the first signal next (exitBySignal): no handler of it may be left
+      if (stoppedBy === null) offAgain(); // a stop's is removed once what the work was writing is (stop)
       if (kept) park(thread);
       const failedWrite = output.release();
-      if (stoppedBy !== null) return stop(stoppedBy, hooks);
+      if (stoppedBy !== null) return stop(stoppedBy, hooks, offAgain);
       if (outputGone) endByOutputError(failedWrite!); // the thread stopped for it (stdoutIsOutput): nothing to remove
       // Node stopped the thread where it was (no finally ran): what it was writing is removed as after Ctrl-C, its lock too
       if (isHeapFull(crash)) {
@@ -234,8 +234,16 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
   });
 }
 
-function stop(signal: StopSignal, hooks: ThreadHooks): void {
+/**
+ * Removes what the stopped work was writing, then ends the process by `signal`. The second stop's listener (`offAgain`
+ * removes it) stays until then: a signal with none ends the process by its default action, and a second Ctrl-C in the
+ * middle of that removal (a large temporary checkpoint's) left the lock and the rest of it, with no last line. Heard
+ * only once the removal (synchronous) is over, such a signal no longer stops anything sooner; it is dropped with the
+ * listener, and the process ends by the first.
+ */
+function stop(signal: StopSignal, hooks: ThreadHooks, offAgain: () => void): void {
   cleanUp(hooks, signal);
+  offAgain(); // the process ends by the first signal next (exitBySignal): no handler of it may be left
   exitBySignal(signal);
 }
 

@@ -22,10 +22,10 @@ const QA = path.join(ROOT, 'examples', 'data', 'countries-qa.jsonl');
 /** What a LoRA run's complete checkpoint holds: the state, and the adapter of its step. */
 const CHECKPOINT_FILES = ['.mistral-tune-written.json', 'README.md', 'adapter_config.json', 'adapter_model.safetensors', 'state.safetensors', 'trainer_state.json'];
 
-/** The CLI, sent `signal` by itself at its first write under a path matching `at`. */
-function signalled(args: string[], at: string, signal: 'INT' | 'TERM', cwd?: string) {
+/** The CLI, sent `signal` by itself at its first write under a path matching `at` (and again as `env` says: signal-at-write.cjs). */
+function signalled(args: string[], at: string, signal: 'INT' | 'TERM', cwd?: string, env: NodeJS.ProcessEnv = {}) {
   return spawnSync(process.execPath, ['--require', HOOK, BIN, ...args], {
-    cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, MT_SIGNAL_AT: at, MT_SIGNAL: signal },
+    cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env, MT_SIGNAL_AT: at, MT_SIGNAL: signal },
   });
 }
 
@@ -233,6 +233,17 @@ function trainAtBarrier(prefix: string): { dir: string; fifo: string } | null {
     'max_steps: 2', 'eval: {samples: 0}', 'device: cpu', 'output_dir: run'].join('\n') + '\n');
   return { dir, fifo };
 }
+
+test('a second Ctrl-C while the first stop removes what train was writing: the removal ends, its lock is removed, and the process ends by the signal', { timeout: 120_000 }, (t) => {
+  const at = trainAtBarrier('mt-stop-in-cleanup-');
+  if (at === null) return t.skip('no mkfifo here');
+  // before, the second signal met no listener (the stop's was gone) and ended the process in the middle of that removal,
+  // leaving the lock and the temporary folder, with no last line
+  const r = signalled(['train', 'c.yaml'], '/\\.tmp-adapter-', 'INT', at.dir, { MT_SIGNAL_AGAIN_AT: '/\\.tmp-adapter-' });
+  assert.equal(r.signal, 'SIGINT', r.stderr);
+  assert.deepEqual(leftovers(path.join(at.dir, 'run')), [], 'what it was writing and its lock are removed');
+  assert.match(r.stderr, /\ntrain stopped by Ctrl-C before any checkpoint .*: mistral-tune train .* --resume starts it again from step 0\n$/);
+});
 
 test('Ctrl-C while train starts, before its thread does (reading its config): its last line says so, and what to do', { timeout: 120_000 }, async (t) => {
   const at = trainAtBarrier('mt-stop-at-start-');

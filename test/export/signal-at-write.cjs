@@ -2,7 +2,9 @@
 // matching MT_SIGNAL_AT (a regular expression), the process sends itself MT_SIGNAL (INT or TERM) and the writing
 // thread then stays in that write for up to MT_SIGNAL_HOLD_MS (default 20 s), as a long write of a 7B model would: Ctrl-C
 // in the middle of it (with MT_BLOCK_FIFO, in a system call until the test opens that FIFO for writing). A signal
-// that stops the command ends the hold; one it ignores (a hangup under nohup) waits it out.
+// that stops the command ends the hold; one it ignores (a hangup under nohup) waits it out. With MT_SIGNAL_AGAIN_AT
+// (a regular expression), the main thread, removing a path that matches it (on the way out, the stop's removal
+// of what was being written), sends the same signal again: a second Ctrl-C in the middle of that removal.
 'use strict';
 const fs = require('node:fs');
 const { spawn } = require('node:child_process');
@@ -31,5 +33,19 @@ for (const [name, when] of [['openSync', (a) => writes(a[1])], ['copyFileSync', 
     if (when(a)) before(name === 'copyFileSync' ? a[1] : a[0]);
     return original(...a);
   };
+}
+const again = process.env.MT_SIGNAL_AGAIN_AT ? new RegExp(process.env.MT_SIGNAL_AGAIN_AT) : null;
+if (again !== null && require('node:worker_threads').isMainThread) {
+  let resent = false;
+  for (const name of ['rmSync', 'unlinkSync', 'rmdirSync']) {
+    const original = fs[name];
+    fs[name] = (...a) => {
+      if (!resent && again.test(String(a[0]))) {
+        resent = true;
+        process.kill(process.pid, `SIG${process.env.MT_SIGNAL || 'INT'}`);
+      }
+      return original(...a);
+    };
+  }
 }
 syncBuiltinESMExports();
