@@ -5,7 +5,7 @@ import { didYouMean } from '../util/did-you-mean.ts';
 import { isUserError } from '../util/errors.ts';
 import { oneLine } from '../util/json-file.ts';
 import { beginCommand } from '../util/log.ts';
-import { ignoreHangupWhenDetached, sayStopWhileStarting } from '../util/stop-signals.ts';
+import { ignoreHangupWhenDetached, sayStopWhileStarting, stopIfSignalled } from '../util/stop-signals.ts';
 import { openFilesLimitError } from './open-files-limit.ts';
 import { endOnOutputError } from './output-errors.ts';
 // loaded first, so that it catches the folder the process started in, from which Node resolved the --import preloads
@@ -123,6 +123,7 @@ export async function main(argv: string[]): Promise<number> {
       // one line whatever it quotes: a path or value holding a line break (output_dir: "runs/a\nb") or a terminal
       // escape sequence is shown escaped, not printed as a second line or acted on by the terminal
       process.stderr.write(`error: ${oneLine(e.message)}\n`);
+      await stopIfSignalled(); // Ctrl-C while it read what it refused: ended by it (130), not 2
       return 2;
     }
     throw e;

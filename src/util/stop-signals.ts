@@ -77,10 +77,12 @@ let starting: (() => void) | null = null;
  */
 export function sayStopWhileStarting(command: string): () => void {
   starting?.();
+  startFailed = false;
   const off = listen((signal) => {
     starting = null;
-    // train --dashboard's dashboard, which a terminal's Ctrl-C reaches with train, would tell of a command never run
-    if (!startedByParent()) process.stderr.write(`${command} stopped by ${signal === 'SIGINT' ? 'Ctrl-C' : signal} as it started, before it began its work (nothing written): run the same command again\n`);
+    // train --dashboard's dashboard, which a terminal's Ctrl-C reaches with train, would tell of a command never run;
+    // a command that failed has said how it ended (stopIfSignalled)
+    if (!startedByParent() && !startFailed) process.stderr.write(`${command} stopped by ${signal === 'SIGINT' ? 'Ctrl-C' : signal} as it started, before it began its work (nothing written): run the same command again\n`);
     exitBySignal(signal);
   });
   const remove = (): void => {
@@ -96,12 +98,32 @@ export function sayStopWhileStarting(command: string): () => void {
  * Removes the start-up's stop listener (sayStopWhileStarting) before a command does its own work on this thread (train
  * --dry-run's plan, doctor's probes): a listener runs only when the event loop turns, so a Ctrl-C waited for that work to
  * end and was then lost with the listener, the command ending with 0. Without one the signal's default action ends the
- * process at once; such work writes nothing. A signal caught before (while the config was read) is heard first: a poll of
- * the event loop lies between two of its check phases.
+ * process at once; such work writes nothing. A signal caught before (while the config was read) is heard first (turnEventLoop).
  */
 export async function workOnThisThread(): Promise<void> {
-  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+  await turnEventLoop();
   starting?.();
+}
+
+/** Whether the command failed before its start-up's stop listener was gone (stopIfSignalled): its error said how it ended. */
+let startFailed = false;
+
+/**
+ * Called where a command ends with an error (a refused config): a stop signal caught while the start-up's listener
+ * listened and not yet heard (Ctrl-C while train read its config on this thread, synchronously) ends the process by it,
+ * after the error's line, not with the error's status 2 — the user stopped it, and a shell script that ran it stops as
+ * after any command stopped by Ctrl-C (bash ends a script whose command died by SIGINT, not one whose command exited
+ * 2). No line of its own: the error's is the command's last.
+ */
+export async function stopIfSignalled(): Promise<void> {
+  if (starting === null) return;
+  startFailed = true;
+  await turnEventLoop();
+}
+
+/** Two turns of the event loop: a signal caught before (in synchronous work) is heard first, a poll lying between two of its check phases. */
+async function turnEventLoop(): Promise<void> {
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 /**

@@ -259,6 +259,16 @@ test('Ctrl-C while train starts, before its thread does (reading its config): it
   }
 });
 
+test('Ctrl-C while train reads a config it then refuses: the refusal is said, and the process ends by the signal (130), not with the refusal\'s 2', { timeout: 120_000 }, async (t) => {
+  const at = trainAtBarrier('mt-stop-at-refusal-');
+  if (at === null) return t.skip('no mkfifo here');
+  fs.appendFileSync(path.join(at.dir, 'c.yaml'), 'bogus_key: 1\n');
+  // before, the signal was never heard (the start-up's listener gone with the error): exit 2, and a script that ran it went on
+  const { signal, stderr } = await stoppedAtRead(t, at.dir, ['train', 'c.yaml'], '(^|/)c\\.yaml$', at.fifo);
+  assert.equal(signal, 'SIGINT', stderr);
+  assert.match(stderr, /\nerror: c\.yaml:\d+:\d+: unknown key "bogus_key"\n$/, 'the refusal is its last line');
+});
+
 test('Ctrl-C as a command started by another mistral-tune process (train --dashboard\'s dashboard) starts: it ends by it without a line of its own (it told of a command never run)', { timeout: 120_000 }, async (t) => {
   const at = trainAtBarrier('mt-stop-child-at-start-');
   if (at === null) return t.skip('no mkfifo here');
