@@ -3,6 +3,7 @@
 // live while the thread that took it holds it: train() on a Worker and an export on the main thread refuse each other);
 // where its process is (this host and pid namespace, where its pid can be checked, or elsewhere); and the read-only view
 // of a lock the dashboard shows.
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { threadId } from 'node:worker_threads';
@@ -113,6 +114,19 @@ export const PID_NAMESPACE: string | null = (() => {
   } catch {
     return null;
   }
+})();
+
+/**
+ * This process's tag in the names of its lock temporaries (LOCK.PID-TAG.tmp: two processes of one pid in different pid
+ * namespaces, containers sharing a folder, both often pid 1, write theirs apart), the same on each of its threads: the
+ * stop's clean-up on the main thread removes the temporary the work's thread was writing, which a tag drawn per thread
+ * (per module instance) named otherwise, so a Ctrl-C as prepare or train took its lock left it. Of the process's pid
+ * namespace and start time, which tell such processes apart; drawn at random where there is no /proc (nor pid namespaces).
+ */
+export const PROCESS_TAG: string = (() => {
+  const start = processStart(process.pid);
+  if (PID_NAMESPACE === null || start === null) return randomBytes(4).toString('hex');
+  return createHash('sha256').update(`${os.hostname()}\n${PID_NAMESPACE}\n${process.pid}\n${start}`).digest('hex').slice(0, 8);
 })();
 
 /**

@@ -30,7 +30,7 @@ import { heartbeatAge, refusal, staleReason } from './lock-verdict.ts';
 import { lockCommand, lockTaker } from './lock-command.ts';
 import type { OptionWords } from '../util/option-words.ts';
 import {
-  elsewhere, holdHere, isRunning, isThisProcess, mtimeOf, ownerName, ownThreadTid, parseOwner, PID_NAMESPACE, processStart, readLock, UNREADABLE_GRACE_MS,
+  elsewhere, holdHere, isRunning, isThisProcess, mtimeOf, ownerName, ownThreadTid, parseOwner, PID_NAMESPACE, PROCESS_TAG, processStart, readLock, UNREADABLE_GRACE_MS,
   type LockOwner,
 } from './lock-owner.ts';
 
@@ -242,15 +242,13 @@ function inodeOf(file: string): string | null | undefined {
 }
 
 /**
- * The temporary this process writes its lock in before linking it into place: LOCK.PID-TAG.tmp, the tag drawn once per
- * process, since a process of another pid namespace (a container sharing this host's name) may have this pid: with one
+ * The temporary this process writes its lock in before linking it into place: LOCK.PID-TAG.tmp, the tag this process's
+ * on each of its threads (PROCESS_TAG), since a process of another pid namespace (a container sharing this host's name) may have this pid: with one
  * name for both, each wrote over the other's temporary, and one linked the other's lock as its own.
  */
 function tempOf(file: string): string {
-  return `${file}.${process.pid}-${TEMP_TAG}.tmp`;
+  return `${file}.${process.pid}-${PROCESS_TAG}.tmp`;
 }
-
-const TEMP_TAG = randomBytes(4).toString('hex');
 
 /**
  * Removes the lock temporaries (LOCK.PID-TAG.tmp, LOCK.PID.tmp of older versions) that processes killed while taking the lock left in `dir`: never

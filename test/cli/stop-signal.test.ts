@@ -107,6 +107,19 @@ test('prepare stopped by SIGTERM or SIGINT while writing its outputs removes the
   assert.deepEqual(files(), earlier, 'the earlier outputs and the file of the user\'s as they were; no temporary or lock');
 });
 
+test('prepare and train stopped by SIGTERM as they take their folder\'s lock (its temporary written, not yet in place) remove that temporary too', { timeout: 120_000 }, (t) => {
+  const at = trainAtBarrier('mt-stop-at-lock-');
+  if (at === null) return t.skip('no mkfifo here');
+  fs.copyFileSync(QA, path.join(at.dir, 'qa.jsonl'));
+  // the work's thread writes the temporary; the main thread's clean-up named it with a tag of its own, and left it
+  const lockTemp = { MT_SIGNAL_AFTER: '1' };
+  for (const [args, out] of [[['prepare', '--input', 'qa.jsonl', '--out', 'out', '--quiet'], 'out'], [['train', 'c.yaml'], 'run']] as const) {
+    const r = signalled([...args], '/\\.mistral-tune\\.lock\\.\\d+-[0-9a-f]+\\.tmp$', 'TERM', at.dir, lockTemp);
+    assert.equal(r.signal, 'SIGTERM', r.stderr);
+    assert.deepEqual(fs.existsSync(path.join(at.dir, out)) ? leftovers(path.join(at.dir, out)) : [], [], `${args[0]}: no temporary or lock left`);
+  }
+});
+
 test('quickstart stopped by SIGINT while its run writes best/ removes the temporaries and locks of its folder, its data and its run', { timeout: 120_000 }, () => {
   const out = path.join(tempDir('mt-quickstart-signal-'), 'qs');
   const r = signalled(['quickstart', '--epochs', '1', '--out', out], '/\\.tmp-best-', 'INT');

@@ -26,12 +26,17 @@ const before = (p) => {
   process.kill(process.pid, signal);
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(process.env.MT_SIGNAL_HOLD_MS || 20_000));
 };
+/** MT_SIGNAL_AFTER=1: the signal is sent once the file is opened, or written whole by writeFileSync (so there), not before. */
+const after = process.env.MT_SIGNAL_AFTER === '1';
 const writes = (flags) => flags !== undefined && flags !== 'r' && flags !== fs.constants.O_RDONLY && (typeof flags !== 'number' || (flags & 3) !== 0);
-for (const [name, when] of [['openSync', (a) => writes(a[1])], ['copyFileSync', () => true]]) {
+for (const [name, when] of [['openSync', (a) => writes(a[1])], ['copyFileSync', () => true], ...(after ? [['writeFileSync', (a) => typeof a[0] !== 'number']] : [])]) {
   const original = fs[name];
   fs[name] = (...a) => {
-    if (when(a)) before(name === 'copyFileSync' ? a[1] : a[0]);
-    return original(...a);
+    if (!when(a)) return original(...a);
+    if (!after) before(name === 'copyFileSync' ? a[1] : a[0]);
+    const result = original(...a);
+    if (after) before(name === 'copyFileSync' ? a[1] : a[0]);
+    return result;
   };
 }
 const again = process.env.MT_SIGNAL_AGAIN_AT ? new RegExp(process.env.MT_SIGNAL_AGAIN_AT) : null;
