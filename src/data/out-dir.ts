@@ -4,7 +4,7 @@
 // prepare writes there: two would mix their splits.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ioError, withIo } from '../util/atomic.ts';
+import { ioError, removeOwnTemps as removeOwnAtomicTemps, withIo } from '../util/atomic.ts';
 import { danglingLinkTarget } from '../util/dangling-link.ts';
 import { acquireRunLock, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
 import { lockTaker } from '../train/lock-command.ts';
@@ -46,7 +46,9 @@ export function claimOutDir(dir: string, overwrite: boolean, words: OptionWords)
  * stays: the next prepare takes the folder as its own, as after a kill.
  */
 export function removeStoppedPrepare(dir: string): void {
-  removeOwnTemps(dir);
+  removeOwnTemps(dir); // its outputs' (.NAME.PID.tmp, out-file.ts)
+  // that record's, written by writeFileAtomic (.NAME.PID.N.tmp), which out-file.ts's names do not take in: it was left
+  removeOwnAtomicTemps(dir);
   releaseOwnLock(dir);
 }
 

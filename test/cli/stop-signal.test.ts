@@ -107,17 +107,23 @@ test('prepare stopped by SIGTERM or SIGINT while writing its outputs removes the
   assert.deepEqual(files(), earlier, 'the earlier outputs and the file of the user\'s as they were; no temporary or lock');
 });
 
-test('prepare and train stopped by SIGTERM as they take their folder\'s lock (its temporary written, not yet in place) remove that temporary too', { timeout: 120_000 }, (t) => {
+test('prepare and train stopped by SIGTERM as they take their folder\'s lock (its temporary written, not yet in place), or prepare by Ctrl-C as it writes its pending record, remove that temporary too', { timeout: 120_000 }, (t) => {
   const at = trainAtBarrier('mt-stop-at-lock-');
   if (at === null) return t.skip('no mkfifo here');
   fs.copyFileSync(QA, path.join(at.dir, 'qa.jsonl'));
   // the work's thread writes the temporary; the main thread's clean-up named it with a tag of its own, and left it
   const lockTemp = { MT_SIGNAL_AFTER: '1' };
-  for (const [args, out] of [[['prepare', '--input', 'qa.jsonl', '--out', 'out', '--quiet'], 'out'], [['train', 'c.yaml'], 'run']] as const) {
+  const prepare = ['prepare', '--input', 'qa.jsonl', '--out', 'out', '--quiet'];
+  for (const [args, out] of [[prepare, 'out'], [['train', 'c.yaml'], 'run']] as const) {
     const r = signalled([...args], '/\\.mistral-tune\\.lock\\.\\d+-[0-9a-f]+\\.tmp$', 'TERM', at.dir, lockTemp);
     assert.equal(r.signal, 'SIGTERM', r.stderr);
     assert.deepEqual(fs.existsSync(path.join(at.dir, out)) ? leftovers(path.join(at.dir, out)) : [], [], `${args[0]}: no temporary or lock left`);
   }
+  // prepare's record of the outputs it puts in place (.prepare-pending.json) is written as a temporary of another kind
+  // (writeAtomic's .NAME.PID.N.tmp) than its outputs' (.NAME.PID.tmp), which alone its stop removed
+  const r = signalled(prepare, '/\\.\\.prepare-pending\\.json\\.\\d+\\.\\d+\\.tmp$', 'INT', at.dir, lockTemp);
+  assert.equal(r.signal, 'SIGINT', r.stderr);
+  assert.deepEqual(fs.existsSync(path.join(at.dir, 'out')) ? leftovers(path.join(at.dir, 'out')) : [], [], 'prepare at its pending record: no temporary or lock left');
 });
 
 test('quickstart stopped by SIGINT while its run writes best/ removes the temporaries and locks of its folder, its data and its run', { timeout: 120_000 }, () => {
