@@ -184,9 +184,15 @@ function moments(refMs: number, trace: string): Moment[] {
  * A killed command ends by the signal it was sent (SIGKILL at a mutation), or exits 130/143 for SIGINT/SIGTERM, or
  * had finished (0): anything else — SIGABRT, a native abort in the middle of the stop — is a failure.
  */
-function checkEnding(r: Result, m: Moment, repro: string): void {
+function checkEnding(r: Result, m: Moment, repro: string, dir: string): void {
   const sent = m.signal;
   const byExit: Record<string, number> = { INT: 130, TERM: 143 };
+  // a stop (not a kill) removes the temporary files it was writing and its locks before it ends (README): the next
+  // run removing them is not enough (a prepare stopped as it took its lock left the lock's temporary)
+  if (sent !== 'KILL' && r.code !== 0) {
+    const left = walk(dir).filter((p) => /(^|\/)[^/]*\.tmp$|(^|\/)\.mistral-tune\.lock[^/]*$/.test(p));
+    if (left.length) fail(`SIG${sent}: its temporary files or locks left: ${left.join(' ')}`, repro);
+  }
   if (r.code === 0 || r.signal === `SIG${sent}` || (r.signal === null && r.code === byExit[sent])) return;
   fail(`SIG${sent} ended it by ${r.signal ?? `exit ${r.code}`}: ${r.stderr.trim().split('\n').filter((l) => l !== '').slice(0, 2).join(' | ')}`, repro);
 }
@@ -264,7 +270,7 @@ async function trainCase(): Promise<void> {
       continue;
     }
     console.log(`  #${k} ${repro}: stopped (${killed.signal ?? killed.code}), left ${walk(run).filter((p) => !p.endsWith('/')).length} files`);
-    checkEnding(killed, m, repro);
+    checkEnding(killed, m, repro, run);
     for (const h of halfWritten(run)) fail(`half-written after the kill: ${h}`, repro);
     if (fs.existsSync(run)) fs.cpSync(run, copy, { recursive: true });
     // a file of the user's put in the run's adapter/ after the kill must survive the resume
@@ -316,7 +322,7 @@ async function exportCase(): Promise<void> {
     const killed = await cli(['export', '--run', run, '--out', target, ...args], WORK, m);
     kills++;
     console.log(`  #${k} ${repro}: ${killed.code === 0 ? 'finished before the kill' : `stopped (${killed.signal ?? killed.code})`}; left ${walk(parent).join(' ')}`);
-    checkEnding(killed, m, repro);
+    checkEnding(killed, m, repro, parent);
     checkUserFile(parent, repro, 'kill');
     for (const h of halfWritten(target)) fail(`half-written after the kill: ${h}`, repro);
     if (killed.code !== 0 && fs.existsSync(target) && !(INTO_EMPTY && fs.readdirSync(target).every((e) => e.startsWith('.partial-export-')))) {
@@ -358,7 +364,7 @@ async function prepareCase(): Promise<void> {
     const killed = await cli(args(out), WORK, m);
     kills++;
     console.log(`  #${k} ${repro}: ${killed.code === 0 ? 'finished before the kill' : `stopped (${killed.signal ?? killed.code})`}; left ${walk(out).join(' ')}`);
-    checkEnding(killed, m, repro);
+    checkEnding(killed, m, repro, out);
     checkUserFile(out, repro, 'kill');
     for (const h of halfWritten(out)) fail(`half-written after the kill: ${h}`, repro);
     const again = await cli(args(out), WORK);
@@ -392,7 +398,7 @@ async function quickstartCase(): Promise<void> {
     const killed = await cli(args, WORK, m);
     kills++;
     console.log(`  #${k} ${repro}: ${killed.code === 0 ? 'finished before the kill' : `stopped (${killed.signal ?? killed.code})`}; ${walk(out).length} entries left`);
-    checkEnding(killed, m, repro);
+    checkEnding(killed, m, repro, out);
     for (const h of halfWritten(out)) fail(`half-written after the kill: ${h}`, repro);
     const again = await cli(args, WORK);
     if (acceptRerun(again, 'rerun', repro)) {
