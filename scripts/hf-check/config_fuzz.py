@@ -353,6 +353,9 @@ if __name__ == '__main__':
             kw.update(PINNED[i][0])
             save.update(PINNED[i][1])
             rope = kw['rope_parameters']
+            if rope['rope_type'] == 'dynamic' and kw['max_position_embeddings'] < 32:  # drawn only from a context of 32, which
+                # must hold the rows (we refuse dynamic rope past it): a pinned shorter context takes plain rope instead
+                rope = kw['rope_parameters'] = {'rope_type': 'default', 'rope_theta': rope['rope_theta']}
             if rope['rope_type'] == 'longrope':  # one factor per pair of the pinned head size
                 half = (kw['head_dim'] or kw['hidden_size'] // kw['num_attention_heads']) // 2
                 for key in ('short_factor', 'long_factor'):
