@@ -34,7 +34,8 @@ with torch.no_grad():
         exp = json.load(open(f'{out}/expected.json'))
         ids, mask = right_padded(exp['probe'], exp['T'])
         gen = lambda m: m.eval()(input_ids=ids, attention_mask=mask).logits
-        dtype = getattr(torch, json.load(open(f'{base}/config.json'))['dtype'])
+        bc = json.load(open(f'{base}/config.json'))
+        dtype = getattr(torch, bc.get('dtype') or bc['torch_dtype'])  # transformers 4's key in a folder it wrote
         report(f'{name}: LoRA generation, merged (AutoModelForCausalLM; {str(dtype)[6:]} file)',
                gen(AutoModelForCausalLM.from_pretrained(f'{out}/lora-generation-merged', **kw)),
                gen(peft_merged(AutoModelForCausalLM.from_pretrained(base, **kw), f'{out}/lora-generation-export', dtype)), mask)

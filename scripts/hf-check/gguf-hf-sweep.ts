@@ -2,7 +2,7 @@
 // configs (and PEFT adapters), their logits computed there (gguf_hf_sweep_models_*.py → DIR/ref.json); each exported at every --quant,
 // loaded by llama.cpp (node-llama-cpp), next-token logits compared (max |Δ| / max |HF|, cosine), tokenization of a few
 // strings with special tokens against HF's, metadata printed; adapters as gguf-lora over the f32 base and merged.
-//   python scripts/hf-check/gguf_hf_sweep_models_{a,b,c}.py DIR; [QUANTS=f32,q8_0] node --import tsx scripts/hf-check/gguf-hf-sweep.ts DIR [CASE...]
+//   python scripts/hf-check/gguf_hf_sweep_models_{a,b,c}.py DIR (or gguf_hf_sweep_random.py DIR SEED N); [QUANTS=f32,q8_0] node --import tsx scripts/hf-check/gguf-hf-sweep.ts DIR [CASE...]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GgmlType, readGgufFileInfo } from 'node-llama-cpp';
