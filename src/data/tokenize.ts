@@ -382,11 +382,14 @@ function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered:
     if (eosCount > 1) throw new UserError(`${turnName(names, turns[s]!).turn}: the chat template writes more than one EOS in this assistant turn`);
     let last = eosCount === 1 ? eosAt : end - 1; // what a template writes after its EOS (a newline) is not trained
     if (eosCount === 0 && turns[s] === messages.length - 1 && !(blocks && ids.slice(end).includes(e))) {
-      // The template ends the chat without EOS: one, trained, after the last turn (as TRL ends a text with it).
-      // Earlier turns end with what the template writes, so their context is the one generation sees.
-      ids.splice(end, 0, e);
-      labels.splice(end, 0, e);
-      last = end;
+      // The template ends the chat without EOS: one, trained, after the last turn (as TRL ends a text with it; TRL adds
+      // none to a chat). Earlier turns end with what the template writes, so their context is the one generation sees.
+      // After a {% generation %} block, at the chat's end, what the template writes after the block trained with it
+      // (the model must write it to reach the EOS), not inside the template's text.
+      const at = blocks ? ids.length : end;
+      ids.splice(at, 0, e);
+      labels.splice(at, 0, e);
+      last = at;
     }
     if (!trainAll) for (let t = start; t <= last; t++) labels[t] = ids[t]!;
   }

@@ -78,3 +78,23 @@ test('a chat cut where only the text before its {% generation %} block is left i
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a template that writes text after the last {% generation %} block and no EOS: the EOS goes at the chat\'s end, that text trained before it', () => {
+  // "</A>\n" after the block: the EOS inserted right after the block would give "…</s></A>\n", a text the template never
+  // writes, and a model that stops before closing its turn
+  const template = "{{ bos_token }}{% for m in messages %}{% if m.role == 'assistant' %}<A>{% generation %}{{ m.content }}{% endgeneration %}</A>\n{% else %}<U>{{ m.content }}</U>{% endif %}{% endfor %}";
+  const dir = tempDir('mt-gen-blocks-');
+  try {
+    const tokenizer = loadTokenizer(modelWith(dir, template));
+    const messages = [{ role: 'user' as const, content: 'a' }, { role: 'assistant' as const, content: 'b' }, { role: 'user' as const, content: 'c' }, { role: 'assistant' as const, content: 'Paris.' }];
+    const { row } = tokenizeRecord({ shape: 'chat', messages }, tokenizer);
+    const rendered = tokenizer.applyChatTemplate(messages);
+    assert.deepEqual(Array.from(row!.inputIds), [...tokenizer.encode(rendered), tokenizer.eosId!], 'the rendered chat, then the EOS');
+    const labels = Array.from(row!.labels!);
+    const first = labels.findLastIndex((l, t) => l === -100 && t < labels.length - 1) + 1;
+    assert.equal(tokenizer.decode(Array.from(row!.inputIds.slice(first)), { skipSpecialTokens: false }), 'Paris.</A>\n</s>', 'the last block, the text after it and the EOS trained');
+    assert.ok(labels.slice(first).every((l, k) => l === row!.inputIds[first + k]));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
