@@ -186,18 +186,27 @@ export function classificationText(r: ClassificationSummary): string {
 /** One line per class (label, precision, recall, F1, support), or one saying where they are past PRINTED_CLASS_ROWS. */
 function perClassTable(rows: ClassificationSummary['per_class']): string[] {
   if (rows.length > PRINTED_CLASS_ROWS) return [`per-class precision, recall, F1: ${rows.length} classes, too many to print here (eval --json holds them)`];
-  const first = rows.reduce((m, c) => Math.max(m, terminalWidth(c.label)), 'label'.length);
+  const first = rows.reduce((m, c) => Math.max(m, terminalWidth(shownClass(c.label))), 'label'.length);
   const support = rows.reduce((m, c) => Math.max(m, String(c.support).length), 'support'.length);
   const score = (x: number): string => x.toFixed(4).padStart('precision'.length);
   const head = `${'label'.padEnd(first)}  ${['precision', 'recall', 'F1'].map((h) => h.padStart('precision'.length)).join('  ')}  ${'support'.padStart(support)}`;
-  return [head, ...rows.map((c) => `${padEndColumns(c.label, first)}  ${score(c.precision)}  ${score(c.recall)}  ${score(c.f1)}  ${String(c.support).padStart(support)}`)];
+  return [head, ...rows.map((c) => `${padEndColumns(shownClass(c.label), first)}  ${score(c.precision)}  ${score(c.recall)}  ${score(c.f1)}  ${String(c.support).padStart(support)}`)];
+}
+
+/**
+ * A class name as the text tables show it: as it is, or as JSON where spaces at its ends (" a", "b "), a control character
+ * or a leading quote would not show (a name right-aligned over its counts with a space after it stood a column off them,
+ * and "b " read as "b").
+ */
+function shownClass(name: string): string {
+  return name !== name.trim() || name.startsWith('"') || /[\u0000-\u001f\u007f]/.test(name) ? JSON.stringify(name) : name;
 }
 
 /** The confusion matrix, or a line saying why it is not printed (too wide, or not built). */
 function confusionText(confusion: number[][] | null, labels: string[]): string {
   if (confusion === null) return `no confusion matrix: it is built for at most ${CONFUSION_MAX_CLASSES} classes`;
   if (confusion.length > PRINTED_CLASSES) return `confusion matrix: ${confusion.length} classes, too many to print here (eval --json holds it)`;
-  const names = labels.length === confusion.length ? labels : defaultLabels(confusion.length);
+  const names = (labels.length === confusion.length ? labels : defaultLabels(confusion.length)).map(shownClass);
   const corner = 'true \\ pred';
   // the first column is as wide as its header or its longest name; each count column as its name (at least 6), in
   // terminal columns (a Chinese name takes two a character)

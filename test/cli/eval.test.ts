@@ -396,6 +396,18 @@ test('the confusion matrix printed without --json has each count under its class
   for (const row of rows) assert.deepEqual(edges(row), edges(head!));
 });
 
+test('eval\'s text shows a class name with spaces at its ends as JSON, so that its counts stand under it and " a", "b " read apart from "a", "b"', () => {
+  // (a config.json id2label of " a", "b ", "c": "b " right-aligned over its column stood a column left of its counts)
+  const labels = [' a', 'b ', 'c'];
+  const m = classificationMetrics([0, 1, 2], [0, 1, 2], 3);
+  const text = classificationText({ loss: 0.5, ...m, per_class: m.per_class.map((c, i) => ({ label: labels[i]!, ...c })), labels, examples: 3 });
+  const [, table, matrix] = text.split('\n\n');
+  assert.deepEqual(table!.split('\n').slice(1, 4).map((row) => row.split('  ')[0]), ['" a"', '"b "', 'c']);
+  const [head, ...rows] = matrix!.split('\n');
+  assert.equal(head, 'true \\ pred    " a"    "b "       c');
+  assert.deepEqual(rows, ['" a"              1       0       0', '"b "              0       1       0', 'c                 0       0       1']);
+});
+
 test('eval\'s text: below the summary, each class\'s precision, recall, F1 and support as scikit-learn\'s classification_report gives them', () => {
   // classes 0..5: "sci" predicted but never true, "math" true but never predicted, "art" neither
   const m = classificationMetrics([0, 0, 0, 1, 1, 2, 2, 4], [0, 0, 1, 1, 1, 2, 3, 1], 6);
