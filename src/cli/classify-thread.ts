@@ -61,7 +61,7 @@ function classifyWith(a: ClassifyArgs, target: EvalTarget, weightsRead: () => vo
   const own = f.run ? null : folderClassNames(target.model, config.labels, target.adapter, target.labels !== null);
   // the head's class count from the folders' headers
   const headRows = folderNumLabels(target.model, config, target.adapter);
-  const given = f.run ? target.labels : givenLabels(target.labels, namesOfHead(own, headRows), classesNamedBy(own, target.model, target.adapter));
+  const given = f.run ? target.labels : givenLabels(target.labels, namesOfHead(own, headRows), classesNamedBy(own, target.model, config, target.adapter));
   const names = given ?? own?.names ?? null;
   const namesFrom = given !== null || own === null ? labelsSource(f.labels, f.run) : own.where; // where a misfit is said
   // one name a class of the head: said before the weights load (and held again once they have)

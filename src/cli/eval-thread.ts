@@ -53,7 +53,7 @@ function evaluate(a: EvalArgs, target: EvalTarget, weightsRead: () => void): voi
   const own = f.run ? null : folderClassNames(target.model, config.labels, target.adapter, target.labels !== null); // an adapter folder's own, else id2label
   // the head's class count from the folders' headers
   const headRows = planned === 'classification' ? folderNumLabels(target.model, config, target.adapter) : undefined;
-  const named = f.run ? target.labels : givenLabels(target.labels, namesOfHead(own, headRows), classesNamedBy(own, target.model, target.adapter));
+  const named = f.run ? target.labels : givenLabels(target.labels, namesOfHead(own, headRows), classesNamedBy(own, target.model, config, target.adapter));
   const classNames = named ?? own?.names ?? null; // a classification's, in the head's order
   const namesFrom = named !== null || own === null ? labelsSource(f.labels, f.run) : own.where; // where a misfit is said
   // one name a class of the head: said before the weights load (and held again once they have)

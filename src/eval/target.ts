@@ -182,10 +182,14 @@ export function namedByBase(base: string, adapter: string): string {
   return `${base}, as ${adapter} names none: an adapter whose rows are in another order (HF's run_classification sorts the data's labels) names them in its own config.json id2label`;
 }
 
-/** Whose classes eval's and classify's --labels are checked against (givenLabels), in a refusal's words. */
-export function classesNamedBy(own: FolderClassNames | null, model: string, adapter: string | null): string {
+/**
+ * Whose classes eval's and classify's --labels are checked against (givenLabels), in a refusal's words: an adapter's own
+ * head where its file holds one (a SEQ_CLS adapter without one is scored by the model's head, which its id2label names).
+ */
+export function classesNamedBy(own: FolderClassNames | null, model: string, config: MistralConfig, adapter: string | null): string {
   if (own === null) return '';
-  return adapter !== null && !own.source.startsWith("the adapter's") ? `the adapter's head (${own.source} of ${namedByBase(model, adapter)})` : `the classes of ${own.source}`;
+  const baseNamesAdapterHead = adapter !== null && !own.source.startsWith("the adapter's") && readAdapterInfo(adapter, config.numLayers, config, model).hasScore;
+  return baseNamesAdapterHead ? `the adapter's head (${own.source} of ${namedByBase(model, adapter)})` : `the classes of ${own.source}`;
 }
 
 /** Where eval and classify take class names from, as their warnings say where none named them (folderClassNames). */

@@ -178,3 +178,24 @@ test('classify and eval --adapter: --labels in another order than the base\'s id
   assert.equal(e.code, 0, e.err);
   assert.deepEqual((JSON.parse(e.out) as { labels: string[] }).labels, ['a', 'b', 'c']);
 });
+
+test('classify and eval --adapter: a SEQ_CLS adapter without a head of its own over a classification model is refused a --labels reorder as the model\'s classes, not as an adapter head the base names', async () => {
+  // the model's score head scores the classes (the adapter's file holds none): its config.json id2label names its rows,
+  // and the way out of an adapter head of another order (its own config.json id2label) is no way out here
+  const cls = await makeTokenizerModel(path.join(root, 'classifier-bac'), 5, { classes: 3 });
+  const clsConfig = path.join(cls, 'config.json');
+  fs.writeFileSync(clsConfig, JSON.stringify({ ...JSON.parse(fs.readFileSync(clsConfig, 'utf8')), id2label: { 0: 'b', 1: 'a', 2: 'c' }, label2id: { b: 0, a: 1, c: 2 } }));
+  const m = loadModel(cls, { backend: createBackend('cpu') });
+  createAdapter(m, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj'], useRslora: false }, new Rng(0), false);
+  const dir = path.join(root, 'headless-seq-cls');
+  saveAdapter(m, dir, { taskType: 'CAUSAL_LM', baseModel: cls });
+  const cfgFile = path.join(dir, 'adapter_config.json');
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), task_type: 'SEQ_CLS' }));
+  const data = path.join(root, 'abc-headless.jsonl');
+  fs.writeFileSync(data, [[[1, 5, 9], 'a'], [[1, 7, 3], 'b'], [[1, 8], 'c']].map(([ids, label]) => JSON.stringify({ input_ids: ids, label })).join('\n') + '\n');
+  for (const args of [['classify', '--text', 'a short text'], ['eval', '--data', data]]) {
+    const r = await inProcess([...args, '--model', cls, '--adapter', dir, '--labels', 'a,b,c']);
+    assert.equal(r.code, 2, r.err);
+    assert.ok(r.err.includes('"a" is class 1 of the classes of config.json\'s id2label (b, a, c, in index order), not class 0'), r.err);
+  }
+});
