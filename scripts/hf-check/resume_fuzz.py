@@ -1,10 +1,10 @@
 # Resumed runs against the uninterrupted run, on train_fuzz.py's random cases (its configs, rows, bases and PEFT adapters)
 # with more of the keys a resume must carry over drawn on: evaluation on val every N steps or each epoch, packing,
 # accumulation, early stopping (patience, min_delta). Each case trains with the real CLI and a checkpoint every step;
-# then, for two of its checkpoints, a copy of the run folder is cut back to that checkpoint (the newer ones and
-# report.json removed, as a kill leaves it) and continued with `train RUN --resume`. Every row of metrics.jsonl (train and
-# val), report.json's best step and stopped_early, best/ and the final adapter or weights must be the uninterrupted
-# run's (≤ 1e-6 relative). Only our CLI is compared here (train_fuzz.py holds the uninterrupted run to HF's Trainer);
+# then, for two of its checkpoints, a copy of the run folder is cut back to that checkpoint (the newer ones,
+# report.json and the final adapter/ or model/ removed, as a kill leaves it) and continued with `train RUN --resume`.
+# Every row of metrics.jsonl (train and val), report.json's best step and stopped_early, best/ and the final adapter or
+# weights must be the uninterrupted run's (≤ 1e-6 relative). Only our CLI is compared here (train_fuzz.py holds the uninterrupted run to HF's Trainer);
 # torch and PEFT make the starting adapters. Not part of the product. From the project root, after `npm run build`:
 #   HF_HUB_OFFLINE=1 /tmp/hfvenv/bin/python scripts/hf-check/resume_fuzz.py OUT_DIR [CASES] [SEED] [FORCE]
 # (FORCE as train_fuzz.py's: task, method, base.)
@@ -101,6 +101,8 @@ def distance(run, resumed, out):
         return float('inf'), f'best step {best[1]} resumed, {best[0]} uninterrupted'
     for folder in (out, 'best'):
         if os.path.isdir(f'{run}/{folder}'):
+            if not os.path.isdir(f'{resumed}/{folder}'):
+                return float('inf'), f'no {folder}/ resumed'
             a, b = tf.load_weights(f'{run}/{folder}'), tf.load_weights(f'{resumed}/{folder}')
             d = max(op.rel(b[k], v) for k, v in a.items())
             if d > worst:
@@ -131,7 +133,10 @@ def main():
             k = int(ck.split('-')[1])
             resumed = f'{d}/resumed-{k}'
             shutil.copytree(run, resumed)
-            os.remove(f'{resumed}/report.json')  # as if killed after the checkpoint of step k
+            # as if killed after the checkpoint of step k: no report.json, nor the final adapter/ or model/ (written at the
+            # end alone; the copy's would be the uninterrupted run's own, equal to it whether or not the resume writes one)
+            os.remove(f'{resumed}/report.json')
+            shutil.rmtree(f'{resumed}/{out}')
             for later in checkpoints:
                 if int(later.split('-')[1]) > k:
                     shutil.rmtree(f'{resumed}/checkpoints/{later}')
