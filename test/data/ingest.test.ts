@@ -375,6 +375,21 @@ test('JSON: an element that a "{" left open ends above the next line that starts
   assert.deepEqual(summary([...readJson(f['valid.json']!)]), [{ line: 2, value: { text: 'a', m: { x: 1 }, l: [1, { y: 2 }] }, reason: undefined }, { line: 5, value: { text: 'b' }, reason: undefined }]);
 });
 
+test('JSON: a record of a list inside an element, its "{" lost above it, does not end the element there (no fragment of it read as a record)', () => {
+  // 988a2a4d's cut took line 6, indented deeper than the element, for the next element: {"text": "z"} was read (and
+  // trained on), the "]" below it closed the array, and the lines after it were read as JSON Lines
+  const f = writeFiles(dir, {
+    'lost-open.json': '[\n  {\n    "examples": [\n      {"text": "x"},\n      "text": "y"},\n      {"text": "z"}\n    ]\n  },\n  {"text": "b"}\n]\n',
+  });
+  const notes: string[] = [];
+  const items = [...readJson(f['lost-open.json']!, { onNote: (n) => notes.push(n) })];
+  assert.deepEqual(items.filter((i) => i.error === undefined).map((i) => i.value), [{ text: 'b' }]);
+  assert.equal(items[0]!.line, 2);
+  assert.equal(items[0]!.error!.reason, 'invalid_json');
+  assert.ok(items[0]!.raw.includes('{"text": "z"}'), items[0]!.raw);
+  assert.deepEqual(notes, []);
+});
+
 test('JSON: JSON Lines saved as .json are found so by a streaming scan (not parsed whole first); one object past maxRawChars is too_long unparsed', () => {
   const f = writeFiles(dir, {
     'lines.json': '{"text": "one"}\n{"text": "two"}\n',

@@ -42,6 +42,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
   let loneOpen = false; // the pending element's first character is a "{" alone on its line, and no data followed it yet
   const kinds: number[] = []; // the pending element's open brackets ("{" or "["), innermost last: depth - 1 of them
   let lastSig = 0; // the pending element's last character outside strings and comments but whitespace
+  let startCol = 0; // the column of the pending element's first character
   const toTop = (): void => {
     depth = 1;
     kinds.length = 0;
@@ -295,10 +296,12 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
         toTop();
       }
       const inObject = kinds.length === depth - 1 && kinds[kinds.length - 1] === 0x7b;
-      if (startLine > 0 && inObject && lastSig !== 0x3a && (c === 0x7b || c === 0x5b) && text.slice(0, i).trim() === '') {
+      if (startLine > 0 && inObject && lastSig !== 0x3a && (c === 0x7b || c === 0x5b) && i <= startCol && text.slice(0, i).trim() === '') {
         // a line that starts with "{" or "[" inside an object where no value belongs (a key does, after "{" or ",", or a
         // "," or "}" after a value): never JSON, but a record below an element that a "{" or "[" left open (`"n": {4`),
-        // which ended it at the end of the file, the elements after it with it; that element ends above this line, the next starts here
+        // which ended it at the end of the file, the elements after it with it; that element ends above this line, the next starts here.
+        // (not a line indented deeper than the element's start: a record of a list inside it, its "{" or the list's "[" lost
+        // above it, `"role": "assistant", …},`, would be read as a record of its own, a fragment of the broken element)
         keep(text.slice(segStart < 0 ? 0 : segStart, i));
         yield element(startLine, `a "{" or "[" in it is not closed before line ${lineNo}, which starts a record inside it where no value belongs: the element ends above it (the elements from line ${lineNo} are read)`);
         parts = [];
@@ -310,6 +313,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
         if (isSpace(c)) continue;
         if (broken && (c === 0x7d || c === 0x5d)) continue; // the closing brackets of the element whose string broke
         startLine = lineNo;
+        startCol = i;
         opensWith = c;
         emptyElementLine = 0;
         broken = strayClose = false;
