@@ -160,7 +160,7 @@ test('a record nested deeper than Python\'s json reads (1,000 levels: a label 30
   assert.deepEqual([report.kept, report.by_reason], [1, { invalid_json: 2 }]);
   const rejected = readJsonl<{ source: { line: number }; detail: string }>(path.join(base, 'out', 'rejected.jsonl'));
   assert.deepEqual(rejected.map((r) => r.source.line), [1, 3]);
-  assert.match(rejected[0]!.detail, /^arrays and objects nested more than 1000 deep at position 1022: Python's json stops near 1,000/);
+  assert.match(rejected[0]!.detail, /^arrays and objects nested more than 1000 deep at character 1023: Python's json stops near 1,000/);
   const items = [...readJson(f['deep.json']!)];
   assert.deepEqual(items.map((i) => i.error?.reason), ['invalid_json']);
 });

@@ -82,7 +82,7 @@ test('every record rejected: one-line error with the reasons, exit 2, outputs st
   const line = oneLineError(await cli(['--input', 'bad.jsonl', '--out', 'none']));
   assert.match(line, /^error: no record was kept: all 4 records were rejected \(invalid_json 2, empty 1, unknown_shape 1\); .*rejected\.jsonl/);
   // what and where: the first record rejected, with its file, line and why (its detail's line breaks escaped)
-  assert.match(line, /\(invalid_json 2, empty 1, unknown_shape 1\); the first: bad\.jsonl:1: invalid_json: Expected property name or '\}' in JSON at position 1; rejected\.jsonl/);
+  assert.match(line, /\(invalid_json 2, empty 1, unknown_shape 1\); the first: bad\.jsonl:1: invalid_json: Expected property name or '\}' in JSON at character 2; rejected\.jsonl/);
   writeFiles(dir, { 'sst2.tsv': 'sentence\tlabel\nit is a charming journey\t1\n' });
   assert.match(oneLineError(await cli(['--input', 'sst2.tsv', '--out', 'sst', '--task', 'classification'])),
     /^error: no record was kept: the one record was rejected: sst2\.tsv:2: unknown_shape: no "text", .* \(keys: "sentence", "label"\); --field text=sentence reads it as the text; rejected\.jsonl/);

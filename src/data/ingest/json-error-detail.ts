@@ -122,14 +122,13 @@ function parses(t: string): boolean {
 }
 
 /**
- * V8's `message` with its "at position N" said as a line and column of the file where N is past the record's first line.
- * The "(line L column C)" V8 adds after it on Node >= 21 counts lines of the record's text, not of the file: dropped.
+ * V8's `message` with its "at position N" (0-based) said as this file's other details say where: "at character N+1" on
+ * the record's first line, else a line and column of the file (placeOf). The "(line L column C)" V8 adds after it on
+ * Node >= 21 counts lines of the record's text, not of the file: dropped.
  */
 function withLineAndColumn(message: string, t: string, line: number): string {
   const m = /\bat position (\d+)(?: \(line \d+ column \d+\))?/.exec(message);
-  if (m === null) return message;
-  const place = placeOf(t, Number(m[1]), line);
-  return message.replace(m[0], place.startsWith('at line') ? place : `at position ${m[1]}`);
+  return m === null ? message : message.replace(m[0], placeOf(t, Number(m[1]), line));
 }
 
 /**
