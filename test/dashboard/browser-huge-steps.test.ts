@@ -23,11 +23,31 @@ test('steps up to 1e300 are labelled in exponent form on the step axis; steps of
       const ticks = await stepTicks(page);
       assert.ok(ticks.length > 1 && ticks.every((t) => t.length <= 8), `short labels: ${JSON.stringify(ticks).slice(0, 200)}`);
       assert.equal(ticks[1], '1e+299');
-      // a usual run, the same page: its steps as uPlot writes them (the locale's grouping)
+      // a usual run, the same page: its steps grouped in thousands, as the page writes numbers
       fs.writeFileSync(path.join(huge, 'metrics.jsonl'), Array.from({ length: 21 }, (_, i) => JSON.stringify({ step: i * 1000, loss: 2 }) + '\n').join(''));
       await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard?.charts?.loss?.plot.data[0].length === 21, undefined, { timeout: 15_000 });
       assert.ok((await stepTicks(page)).includes('10,000'), JSON.stringify(await stepTicks(page)));
     });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('in a German browser the step axis groups thousands as the rest of the page writes numbers (10,000, not 10.000 beside a value axis\'s 2.5)', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'long');
+  fs.mkdirSync(run);
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), Array.from({ length: 21 }, (_, i) => JSON.stringify({ step: i * 1000, loss: 2 + i / 40 }) + '\n').join(''));
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard?.charts?.loss?.plot.data[0].length === 21, undefined, { timeout: 15_000 });
+      assert.equal(await page.evaluate(() => (1234.5).toLocaleString()), '1.234,5', 'the page runs in a German locale');
+      const ticks = await stepTicks(page);
+      assert.ok(ticks.includes('10,000'), JSON.stringify(ticks));
+      // the legend's step under the cursor and the value axis: one convention on the page, '.' the decimal point
+      const values = await page.evaluate(() => ((globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot as unknown as { axes: Array<{ _values: string[] }> }).axes[1]!._values);
+      assert.ok(values.some((v) => /^\d+\.\d+$/.test(v)), JSON.stringify(values));
+    }, { locale: 'de-DE' });
   } finally {
     tmp.cleanup();
   }

@@ -98,8 +98,8 @@ function countWindowListeners(): void {
 }
 
 /** A page on `url` that records requests to other origins, console errors, page errors and dialogs. */
-async function openPage(browser: Browser, url: string, consoleExpected?: RegExp): Promise<{ page: Page; foreign: string[]; problems: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+async function openPage(browser: Browser, url: string, consoleExpected?: RegExp, locale?: string): Promise<{ page: Page; foreign: string[]; problems: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale });
   const origin = new URL(url).origin;
   const foreign: string[] = [];
   const problems: string[] = [];
@@ -138,11 +138,12 @@ type Restart = (others: string[], whileDown?: () => Promise<void>) => Promise<vo
  * no request left the server and that the page logged no error and opened no dialog. `restart` stops the server and
  * serves `others` on its port, as a dashboard started again would (the page reconnects to it), after `whileDown` has run
  * with no server. `options` (connection limits, a findRuns) go to the first server; `consoleExpected` names console errors
- * the test expects (those of a server stopped), not counted as problems.
+ * the test expects (those of a server stopped), not counted as problems; `locale` the browser's (its language and number
+ * formats, as Chromium's --lang gives them; en-US by default).
  */
 export async function onDashboardPage(runs: string[], body: (page: Page, url: string, restart: Restart) => Promise<void>,
-  options: Pick<DashboardOptions, 'connectionLimits' | 'findRuns' | 'findRunsMs'> & { consoleExpected?: RegExp } = {}): Promise<void> {
-  const { consoleExpected, ...serverOptions } = options;
+  options: Pick<DashboardOptions, 'connectionLimits' | 'findRuns' | 'findRunsMs'> & { consoleExpected?: RegExp; locale?: string } = {}): Promise<void> {
+  const { consoleExpected, locale, ...serverOptions } = options;
   let dash = await startDashboard({ runs, pollMs: 100, ...serverOptions });
   const restart: Restart = async (others, whileDown) => {
     await dash.close();
@@ -151,7 +152,7 @@ export async function onDashboardPage(runs: string[], body: (page: Page, url: st
   };
   let page: Page | undefined;
   try {
-    const opened = await openPage(await sharedBrowser(), dash.url, consoleExpected);
+    const opened = await openPage(await sharedBrowser(), dash.url, consoleExpected, locale);
     page = opened.page;
     await body(page, dash.url, restart);
     assert.deepEqual(opened.foreign, [], 'no request leaves the dashboard server');

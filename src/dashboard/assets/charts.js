@@ -20,10 +20,11 @@ function incrs(mantissas, fromExp, toExp) {
 }
 /** Steps are whole: no tick at step 2.5. */
 const STEP_INCRS = incrs([1, 2, 5], 0, 300);
-/** A step axis' tick label: as uPlot writes it (the page's locale, 12,000), in exponent form from 1e15 on, past which
- * steps are no longer whole to the unit in a double (a metrics.jsonl's step of 1e300, hostile or corrupt, was written
- * out in 400 digits at each tick, the labels one black smear under the chart). */
-const stepTick = (v) => (Math.abs(v) >= 1e15 ? fmtAxis(v) : v.toLocaleString());
+/** A step axis' tick label: grouped as the page's other numbers are, in English (12,000) whatever the browser's locale
+ * (uPlot's own, in a German one, wrote 12.000 under a value axis whose 2.5 is two and a half), in exponent form from
+ * 1e15 on, past which steps are no longer whole to the unit in a double (a metrics.jsonl's step of 1e300, hostile or
+ * corrupt, was written out in 400 digits at each tick, the labels one black smear under the chart). */
+const stepTick = (v) => (Math.abs(v) >= 1e15 ? fmtAxis(v) : v.toLocaleString('en'));
 /** uPlot's own spacings stop near 1e15, which left the axis of a diverged loss (3e38) without a tick; below 1e-16
  * uPlot's tick finder takes only its own spacings, so the list starts there as its own does. */
 const VALUE_INCRS = incrs([1, 2, 2.5, 5], -16, 307);
