@@ -6,6 +6,7 @@ import { UserError } from '../util/errors.ts';
 import type { OptionWords } from '../util/option-words.ts';
 import { connectionLimits, type ConnectionLimits } from './connections.ts';
 import { allowHostProblem, canonicalHost, hostProblem } from './host-names.ts';
+import { HEARTBEAT_MS } from './sse.ts';
 
 /** The longest delay setTimeout takes; a longer one fires after 1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -31,6 +32,9 @@ export interface DashboardOptions {
   /** How often `findRuns` is called, in ms (default 1500: a directory walk of bounded depth, so an idle dashboard's cost
    * stays small). */
   findRunsMs?: number;
+  /** How often each /events stream is sent a heartbeat, in ms (default 15,000); a page that hears nothing on its stream
+   * for 3 of them takes it for lost (a network dropped without a word) and asks again. */
+  heartbeatMs?: number;
 }
 
 export interface CheckedOptions {
@@ -38,6 +42,7 @@ export interface CheckedOptions {
   port: number;
   pollMs: number;
   findRunsMs: number;
+  heartbeatMs: number;
   limits: ConnectionLimits;
 }
 
@@ -48,7 +53,7 @@ export function checkDashboardOptions(opts: DashboardOptions, words: OptionWords
   /** Where a refusal of the option `name` is placed: `startDashboard: options.NAME`, or the flag. */
   const at = (name: string): string => words.where === undefined ? words.say(name) : `${words.where}: ${words.say(name)}`;
   if (!words.cli) {
-    refuseMisspelledKeys(FN, 'options', opts, optionKeys<DashboardOptions>()(['runs', 'port', 'host', 'allowHosts', 'pollMs', 'connectionLimits', 'findRuns', 'findRunsMs']));
+    refuseMisspelledKeys(FN, 'options', opts, optionKeys<DashboardOptions>()(['runs', 'port', 'host', 'allowHosts', 'pollMs', 'connectionLimits', 'findRuns', 'findRunsMs', 'heartbeatMs']));
     if (opts.runs.length === 0) throw new UserError(`${words.say('runs')} is an empty list: give at least one run folder (the output_dir of a train run)`, FN);
     opts.runs.forEach((d, i) => needPath(FN, `${words.say('runs')}[${i}]`, d, 'folder', RUN_FOLDER));
     if (opts.allowHosts !== undefined) needArg(FN, words.say('allowHosts'), opts.allowHosts, 'string[]', { hint: 'a list of host names' });
@@ -65,13 +70,14 @@ export function checkDashboardOptions(opts: DashboardOptions, words: OptionWords
   // NaN, 0, a negative number or one past a timer's range (2^31 - 1) is a 1 ms timer: the runs polled without pause
   const pollMs = timerMs(opts.pollMs ?? 250, 'pollMs', words);
   const findRunsMs = timerMs(opts.findRunsMs ?? 1500, 'findRunsMs', words);
+  const heartbeatMs = timerMs(opts.heartbeatMs ?? HEARTBEAT_MS, 'heartbeatMs', words);
   if (opts.findRuns !== undefined) needArg(FN, words.say('findRuns'), opts.findRuns, 'function', { hint: 'a function returning run folders' });
   const limits = connectionLimits(opts.connectionLimits, at('connectionLimits'));
   for (const name of opts.allowHosts ?? []) {
     const problem = allowHostProblem(name);
     if (problem) throw new UserError(problem, at('allowHosts'));
   }
-  return { host: canonicalHost(givenHost), port, pollMs, findRunsMs, limits };
+  return { host: canonicalHost(givenHost), port, pollMs, findRunsMs, heartbeatMs, limits };
 }
 
 /** `ms` as a timer's delay, or a UserError naming the option `name`. */

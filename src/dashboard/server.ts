@@ -53,14 +53,15 @@ const RUN_FILE_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-s
 
 /** Serves the runs' dashboard; errors and warnings name the options in the caller's `words` (the CLI's --port, FLAG_WORDS). */
 export async function startDashboard(opts: DashboardOptions, words: OptionWords = libraryWords('startDashboard')): Promise<Dashboard> {
-  const { host, port, pollMs, findRunsMs, limits } = checkDashboardOptions(opts, words);
+  const { host, port, pollMs, findRunsMs, heartbeatMs, limits } = checkDashboardOptions(opts, words);
   const watchers = makeWatchers(opts.runs);
   const runs = watchers.map((w) => w.info);
   const assets = assetTable();
-  const hub = new SseHub();
+  const hub = new SseHub(undefined, undefined, heartbeatMs);
   const allowed = allowedHostNames(host, opts.allowHosts ?? []);
 
-  const snapshot = (): SseEvent[] => [{ type: 'hello', data: { runs } }, ...watchers.flatMap((w) => w.snapshot())];
+  // the hello says how often the stream's heartbeat comes: the page takes a stream silent for 3 of them for lost
+  const snapshot = (): SseEvent[] => [{ type: 'hello', data: { runs, heartbeatMs } }, ...watchers.flatMap((w) => w.snapshot())];
   // the streams' snapshot, formatted again only once a poll has sent what changed, and its bytes shared: 200
   // streams opened at once and not read (a local process in a loop; 10 runs of 8,000 rows) each formatted and held a
   // 12 MB snapshot of their own, the event loop held 59 s meanwhile and 1.4 GB taken

@@ -137,13 +137,14 @@ type Restart = (others: string[], whileDown?: () => Promise<void>) => Promise<vo
  * Serves `runs` on a dashboard, opens its page in a new context of Chromium and runs `body` on it; then checks that
  * no request left the server and that the page logged no error and opened no dialog. `restart` stops the server and
  * serves `others` on its port, as a dashboard started again would (the page reconnects to it), after `whileDown` has run
- * with no server. `options` (connection limits, a findRuns) go to the first server; `consoleExpected` names console errors
+ * with no server. `options` (connection limits, a findRuns, a heartbeat) go to the first server; `consoleExpected` names console errors
  * the test expects (those of a server stopped), not counted as problems; `locale` the browser's (its language and number
- * formats, as Chromium's --lang gives them; en-US by default).
+ * formats, as Chromium's --lang gives them; en-US by default); `openVia` the address the page opens instead of the
+ * server's (a proxy to it), to which its requests must then go.
  */
 export async function onDashboardPage(runs: string[], body: (page: Page, url: string, restart: Restart) => Promise<void>,
-  options: Pick<DashboardOptions, 'connectionLimits' | 'findRuns' | 'findRunsMs'> & { consoleExpected?: RegExp; locale?: string } = {}): Promise<void> {
-  const { consoleExpected, locale, ...serverOptions } = options;
+  options: Pick<DashboardOptions, 'connectionLimits' | 'findRuns' | 'findRunsMs' | 'heartbeatMs'> & { consoleExpected?: RegExp; locale?: string; openVia?: (url: string) => Promise<string> } = {}): Promise<void> {
+  const { consoleExpected, locale, openVia, ...serverOptions } = options;
   let dash = await startDashboard({ runs, pollMs: 100, ...serverOptions });
   const restart: Restart = async (others, whileDown) => {
     await dash.close();
@@ -152,7 +153,7 @@ export async function onDashboardPage(runs: string[], body: (page: Page, url: st
   };
   let page: Page | undefined;
   try {
-    const opened = await openPage(await sharedBrowser(), dash.url, consoleExpected, locale);
+    const opened = await openPage(await sharedBrowser(), openVia ? await openVia(dash.url) : dash.url, consoleExpected, locale);
     page = opened.page;
     await body(page, dash.url, restart);
     assert.deepEqual(opened.foreign, [], 'no request leaves the dashboard server');

@@ -2,6 +2,7 @@
 // error in the browser), says so, and finds the dashboard started again (headless Chromium,
 // browser-page.ts's harness).
 import assert from 'node:assert/strict';
+import * as net from 'node:net';
 import { test } from 'node:test';
 import { onDashboardPage, SKIP } from './browser-page.ts';
 import { RUN_GEN, tempRuns } from './helpers.ts';
@@ -27,6 +28,63 @@ test('a stopped dashboard is asked for again ever less often, not each second, a
       assert.equal(await page.locator('[data-steps="60"]').count(), 1, 'the run is shown as before');
     }, { consoleExpected: REFUSED });
   } finally {
+    tmp.cleanup();
+  }
+});
+
+/**
+ * A TCP proxy to `target` (host:port) whose freeze() makes the /events streams open at that moment go silent, both ways,
+ * without closing them: a network dropped mid-stream (a Wi-Fi switched, a laptop asleep), which a browser hears nothing
+ * of. Connections opened after it pass as before, and so do the browser's idle ones (those that brought the page's
+ * files; a real drop comes minutes after them, when the browser has closed them).
+ */
+async function freezingProxy(target: URL): Promise<{ url: string; freeze(): void; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const streams = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+    }
+    client.on('data', (bytes: Buffer) => {
+      if (bytes.includes('GET /events ')) streams.add(client).add(upstream);
+    });
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`,
+    freeze() {
+      for (const s of streams) {
+        s.unpipe();
+        s.pause();
+      }
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+test('a stream that goes silent without closing (the network dropped) is said to be lost and asked for again, not shown "live" for ever', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN);
+  let proxy: Awaited<ReturnType<typeof freezingProxy>> | undefined;
+  try {
+    await onDashboardPage(tmp.dirs, async (page) => {
+      await page.waitForSelector('#connection[data-state="live"]', { timeout: 10_000 });
+      await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+      proxy!.freeze();
+      // 3 heartbeats of 300 ms unheard: lost; asked again after 1 s, through the proxy, which passes new connections
+      await page.waitForSelector('#connection[data-state="lost"]', { timeout: 15_000 });
+      assert.match((await page.textContent('#connection'))!, /^connection lost — retrying/);
+      await page.waitForSelector('#connection[data-state="live"]', { timeout: 15_000 });
+      assert.equal(await page.locator('[data-steps="60"]').count(), 1, 'the run is shown as before');
+    }, { heartbeatMs: 300, openVia: async (url) => (proxy = await freezingProxy(new URL(url))).url });
+  } finally {
+    await proxy?.close();
     tmp.cleanup();
   }
 });

@@ -42,12 +42,14 @@ test('an idle dashboard of 40 runs reads SWEEP_PER_TICK of them a tick, every ru
   }
 });
 
-test('pollMs NaN, 0, negative or past a timer\'s range is refused (a 1 ms timer: a quarter of a core polling one run)', async () => {
-  for (const pollMs of [NaN, 0, -5, Infinity, 2 ** 31]) {
-    // one that starts (it must not) is closed, so that the test fails instead of polling on
-    const e = await startDashboard({ runs: [process.cwd()], pollMs }).then(async (d) => void (await d.close()), (err: unknown) => err);
-    assert.ok(isUserError(e), `pollMs ${pollMs} refused`);
-    assert.match((e as Error).message, /^startDashboard: options\.pollMs is .*: give a positive number of milliseconds up to 2147483647$/);
+test('pollMs or heartbeatMs NaN, 0, negative or past a timer\'s range is refused (a 1 ms timer: a quarter of a core polling one run)', async () => {
+  for (const key of ['pollMs', 'heartbeatMs'] as const) {
+    for (const ms of [NaN, 0, -5, Infinity, 2 ** 31]) {
+      // one that starts (it must not) is closed, so that the test fails instead of polling on
+      const e = await startDashboard({ runs: [process.cwd()], [key]: ms }).then(async (d) => void (await d.close()), (err: unknown) => err);
+      assert.ok(isUserError(e), `${key} ${ms} refused`);
+      assert.match((e as Error).message, new RegExp(`^startDashboard: options\\.${key} is .*: give a positive number of milliseconds up to 2147483647$`));
+    }
   }
 });
 

@@ -74,3 +74,21 @@ test('many clients that never read are dropped once their unsent bytes together 
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
+
+test('each stream is sent a heartbeat the page can hear (an event with data: a comment fires none in a browser)', { timeout: 30_000 }, async () => {
+  const hub = new SseHub(undefined, undefined, 50);
+  const server = http.createServer((req, res) => hub.open(req, res, [], {}));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const sock = net.connect(port, '127.0.0.1');
+  sock.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+  let got = '';
+  sock.on('data', (c: Buffer) => (got += c.toString()));
+  try {
+    await waitFor(() => got.split('event: ping\ndata: 0\n\n').length > 2, 5000, 'two heartbeats');
+  } finally {
+    hub.close();
+    sock.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});

@@ -129,13 +129,45 @@ const REFUSED_RETRY_S = 10;
  * error, 3,600 an hour for a page left open on a dashboard stopped. A restart is still found within the most. */
 const LOST_RETRY_S = { first: 1, most: 30 };
 let lostRetries = 0;
+/** How often the server sends a stream its heartbeat (its hello says; 15 s, its default, until then). A stream that
+ * brings nothing, not even a heartbeat, for HEARTBEATS_MISSED of them is taken for lost: a connection that died without
+ * a word (a network dropped, a laptop put to sleep: no FIN, no RST) left the EventSource open, the page saying "live"
+ * over charts that no longer moved, for as long as the browser kept the socket. */
+let heartbeatMs = 15_000;
+const HEARTBEATS_MISSED = 3;
+
+/** Says the stream is lost and asks for it again, ever less often. */
+function retryLost() {
+  // the same words at each ask: the status is a live region, which a screen reader says again at each change
+  setConnection('lost', `connection lost — retrying, every ${LOST_RETRY_S.first} to ${LOST_RETRY_S.most} s`);
+  setTimeout(connect, Math.min(LOST_RETRY_S.first * 2 ** lostRetries++, LOST_RETRY_S.most) * 1000);
+}
+
 function connect() {
   const events = new EventSource('/events');
-  events.addEventListener('open', () => {
+  // when the stream last brought anything (opened, an event, a heartbeat): checked by the clock, not by a timer put off
+  // at each event, which a background tab's throttled timers would fire late and out of turn
+  let heard = performance.now();
+  let watch = 0;
+  const check = () => {
+    if (performance.now() - heard <= HEARTBEATS_MISSED * heartbeatMs) {
+      watch = setTimeout(check, heartbeatMs);
+      return;
+    }
+    events.close();
+    retryLost();
+  };
+  watch = setTimeout(check, heartbeatMs);
+  const on = (type, listener) => events.addEventListener(type, (e) => {
+    heard = performance.now();
+    listener(e);
+  });
+  on('open', () => {
     lostRetries = 0;
     setConnection('live', 'live');
   });
   events.addEventListener('error', () => {
+    clearTimeout(watch);
     // an answer other than 200 (the server's 503 when its streams' share is taken) closes the EventSource for good;
     // a lost connection it would ask again for itself, each second: this page asks again instead, ever less often
     const refused = events.readyState === EventSource.CLOSED;
@@ -145,13 +177,20 @@ function connect() {
       setTimeout(connect, REFUSED_RETRY_S * 1000);
       return;
     }
-    // the same words at each ask: the status is a live region, which a screen reader says again at each change
-    setConnection('lost', `connection lost — retrying, every ${LOST_RETRY_S.first} to ${LOST_RETRY_S.most} s`);
-    setTimeout(connect, Math.min(LOST_RETRY_S.first * 2 ** lostRetries++, LOST_RETRY_S.most) * 1000);
+    retryLost();
   });
-  events.addEventListener('hello', (e) => init(JSON.parse(e.data).runs));
-  events.addEventListener('runs', (e) => addRuns(JSON.parse(e.data).runs));
-  events.addEventListener('metrics', (e) => {
+  on('ping', () => {});
+  on('hello', (e) => {
+    const hello = JSON.parse(e.data);
+    if (Number.isFinite(hello.heartbeatMs) && hello.heartbeatMs > 0 && hello.heartbeatMs !== heartbeatMs) {
+      heartbeatMs = hello.heartbeatMs;
+      clearTimeout(watch); // checked at the server's pace from now on, not at the one assumed until it said
+      watch = setTimeout(check, heartbeatMs);
+    }
+    init(hello.runs);
+  });
+  on('runs', (e) => addRuns(JSON.parse(e.data).runs));
+  on('metrics', (e) => {
     const d = JSON.parse(e.data);
     const run = state.runs[d.run];
     if (!run) return;
@@ -168,7 +207,7 @@ function connect() {
     run.malformed = d.malformed;
     scheduleRender(run);
   });
-  events.addEventListener('files', (e) => {
+  on('files', (e) => {
     const d = JSON.parse(e.data);
     const run = state.runs[d.run];
     if (!run) return;
