@@ -117,11 +117,12 @@ export const PID_NAMESPACE: string | null = (() => {
 })();
 
 /**
- * This process's tag in the names of its lock temporaries (LOCK.PID-TAG.tmp: two processes of one pid in different pid
- * namespaces, containers sharing a folder, both often pid 1, write theirs apart), the same on each of its threads: the
+ * This process's tag in the names of its lock temporaries (LOCK.PID-TAG-THREAD.tmp: two processes of one pid in different
+ * pid namespaces, containers sharing a folder, both often pid 1, write theirs apart), the same on each of its threads: the
  * stop's clean-up on the main thread removes the temporary the work's thread was writing, which a tag drawn per thread
  * (per module instance) named otherwise, so a Ctrl-C as prepare or train took its lock left it. Of the process's pid
- * namespace and start time, which tell such processes apart; drawn at random where there is no /proc (nor pid namespaces).
+ * namespace and start time, which tell such processes apart; drawn at random where there is no /proc (nor pid
+ * namespaces), per thread then: the clean-up knows that thread's temporary by the owner record in it (run-lock.ts ownTemps).
  */
 export const PROCESS_TAG: string = (() => {
   const start = processStart(process.pid);

@@ -47,8 +47,8 @@ export function exportHoldName(out: string): string {
 const HOLD = new RegExp(`^${LOCK_FILE.replace(/\./g, '\\.')}\\.export-[0-9a-f]{16}$`);
 /** The lock's file names in a folder: the lock, or an export's hold (then the temporary's or guard's suffix). */
 const LOCK_NAME = `${LOCK_FILE.replace(/\./g, '\\.')}(?:\\.export-[0-9a-f]{16})?`;
-/** A lock's temporary: LOCK.PID-TAG.tmp (LOCK.PID.tmp of older versions), the pid first. */
-const TEMP = new RegExp(`^${LOCK_NAME}\\.(\\d+)(?:-[0-9a-f]+)?\\.tmp$`);
+/** A lock's temporary: LOCK.PID-TAG-THREAD.tmp (LOCK.PID-TAG.tmp, LOCK.PID.tmp of older versions), the pid first. */
+const TEMP = new RegExp(`^${LOCK_NAME}\\.(\\d+)(?:-[0-9a-f]+(?:-\\d+)?)?\\.tmp$`);
 /** A takeover's guard: LOCK.takeover, LOCK.takeover.takeover, … */
 const GUARD = new RegExp(`^${LOCK_NAME}(?:\\.takeover)+$`);
 
@@ -242,12 +242,23 @@ function inodeOf(file: string): string | null | undefined {
 }
 
 /**
- * The temporary this process writes its lock in before linking it into place: LOCK.PID-TAG.tmp, the tag this process's
- * on each of its threads (PROCESS_TAG), since a process of another pid namespace (a container sharing this host's name) may have this pid: with one
- * name for both, each wrote over the other's temporary, and one linked the other's lock as its own.
+ * The temporary this thread writes its lock in before linking it into place: LOCK.PID-TAG-THREAD.tmp. The tag
+ * (PROCESS_TAG) since a process of another pid namespace (a container sharing this host's name) may have this pid, the
+ * threadId since another thread of this process may take the lock at once: with one name for both, each wrote over the
+ * other's temporary, and one linked the other's lock as its own (or removed it before the other linked it).
  */
 function tempOf(file: string): string {
-  return `${file}.${process.pid}-${PROCESS_TAG}.tmp`;
+  return `${file}.${process.pid}-${PROCESS_TAG}-${threadId}.tmp`;
+}
+
+/**
+ * This process's temporaries of the lock `name` in `dir`, whichever thread wrote them (a stop's clean-up runs on the
+ * main thread, the work on another): named by PROCESS_TAG, or, where there is no /proc and so each thread's tag is its
+ * own, holding an owner record of this process (`mine`).
+ */
+function ownTemps(dir: string, name: string, mine: (file: string) => boolean): string[] {
+  const ours = `${name}.${process.pid}-`;
+  return entriesOf(dir).filter((e) => e.startsWith(ours) && TEMP.test(e) && (e.startsWith(`${ours}${PROCESS_TAG}-`) || mine(path.join(dir, e))));
 }
 
 /**
@@ -445,7 +456,7 @@ function removeStaleGuards(dir: string, me: string, fsNow: number): void {
 
 /**
  * Removes what this process's locks of `dir` left when the thread holding them was stopped (Ctrl-C; the process ends
- * next): the lock if it is this process's, its temporary, and a takeover guard it was holding. Another's is kept; what
+ * next): the lock if it is this process's, its temporaries (any thread's), a takeover guard it was holding. Another's is kept; what
  * cannot be removed (the folder made read-only) is left with a warning.
  * True when the lock was this process's (the folder was its run's).
  */
@@ -456,7 +467,7 @@ export function releaseOwnLock(dir: string, name: string = LOCK_FILE): boolean {
     return owner !== null && isThisProcess(owner);
   };
   // quietly: a folder made read-only meanwhile threw EACCES here, on the way out after Ctrl-C; what is left is warned of
-  removeTemp(tempOf(file));
+  for (const temp of ownTemps(dir, name, mine)) removeTemp(path.join(dir, temp));
   for (const guard of guardsIn(dir, name)) if (mine(path.join(dir, guard))) removeOwnGuard(path.join(dir, guard));
   if (!mine(file)) return false;
   removeOwnLock(file, 'the folder');
@@ -465,14 +476,17 @@ export function releaseOwnLock(dir: string, name: string = LOCK_FILE): boolean {
 
 /** The takeover guards in `dir` (LOCK.takeover, LOCK.takeover.takeover, …; of the lock `name` only, if given), the deepest first; none when it cannot be read. */
 function guardsIn(dir: string, name?: string): string[] {
-  let entries: string[];
+  const mine = name === undefined ? (e: string) => GUARD.test(e) : (e: string) => e.startsWith(name) && /^(\.takeover)+$/.test(e.slice(name.length));
+  return entriesOf(dir).filter(mine).sort((a, b) => b.length - a.length);
+}
+
+/** The entries of folder `dir`; none when it cannot be read. */
+function entriesOf(dir: string): string[] {
   try {
-    entries = fs.readdirSync(dir);
+    return fs.readdirSync(dir);
   } catch {
     return [];
   }
-  const mine = name === undefined ? (e: string) => GUARD.test(e) : (e: string) => e.startsWith(name) && /^(\.takeover)+$/.test(e.slice(name.length));
-  return entries.filter(mine).sort((a, b) => b.length - a.length);
 }
 
 /** The folders that creating `dir` makes, deepest first. */

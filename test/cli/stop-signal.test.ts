@@ -115,7 +115,7 @@ test('prepare and train stopped by SIGTERM as they take their folder\'s lock (it
   const lockTemp = { MT_SIGNAL_AFTER: '1' };
   const prepare = ['prepare', '--input', 'qa.jsonl', '--out', 'out', '--quiet'];
   for (const [args, out] of [[prepare, 'out'], [['train', 'c.yaml'], 'run']] as const) {
-    const r = signalled([...args], '/\\.mistral-tune\\.lock\\.\\d+-[0-9a-f]+\\.tmp$', 'TERM', at.dir, lockTemp);
+    const r = signalled([...args], '/\\.mistral-tune\\.lock\\.\\d+-[0-9a-f]+-\\d+\\.tmp$', 'TERM', at.dir, lockTemp);
     assert.equal(r.signal, 'SIGTERM', r.stderr);
     assert.deepEqual(fs.existsSync(path.join(at.dir, out)) ? leftovers(path.join(at.dir, out)) : [], [], `${args[0]}: no temporary or lock left`);
   }

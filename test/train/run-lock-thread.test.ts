@@ -108,3 +108,29 @@ test('an export into a run folder from a call that this thread\'s train of it ha
     lock.release();
   }
 });
+
+test('two threads of this process taking one run lock at once write their temporaries apart: the one that links second is refused as by another thread (it found its temporary gone)', async () => {
+  const run = tempDir('mt-lock-thread-race-');
+  const signal = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(workerBoot(pathToFileURL(runnable('test/train/lock-thread-at-link.ts')), 'throw e;'), { eval: true, workerData: { dir: run, signal } });
+  const next = (): Promise<unknown> => new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  try {
+    assert.equal(await next(), 'at-link', 'the worker wrote its temporary');
+    const lock = acquireRunLock(run); // with one name for both, this wrote over the worker's temporary, and removed it
+    try {
+      const said = next();
+      Atomics.store(signal, 0, 1);
+      Atomics.notify(signal, 0);
+      const m = await said as { error?: string };
+      assert.match(m.error ?? String(m), new RegExp(`^UserError: ${inUse(run, 'the run folder').source.slice(1)}`));
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await worker.terminate();
+  }
+  assert.deepEqual(fs.readdirSync(run), [], 'no lock or temporary left');
+});
