@@ -7,7 +7,7 @@ import YAML from 'yaml';
 import { withIo, writeFileAtomic, writerGone } from '../util/atomic.ts';
 import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts';
 import { parseLeftover } from '../util/leftover-names.ts';
-import { foreignPaths, removeOwnedEntries } from '../util/owned-tree.ts';
+import { foreignPaths, removeOwnedEntries, unremovableIn, type FolderSpec } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { FLAG_WORDS, setOption, type OptionWords } from '../util/option-words.ts';
 import { isRecord, ownField, readJsonFile } from '../util/json-file.ts';
@@ -118,7 +118,14 @@ export class RunDir {
         const spec = runSpecOf(dir); // the earlier run's method, before its config.yaml goes
         // the marker stays until the new one replaces it: a kill while a big run is being emptied leaves a folder that
         // is still a run's, which the next --overwrite takes (without it, a half-emptied run would be refused as not one)
-        removeOwnedEntries(dir, (entry) => (ignored(entry) || entry === RUN_MARKER ? null : spec(entry)));
+        const owned: FolderSpec = (entry) => (ignored(entry) || entry === RUN_MARKER ? null : spec(entry));
+        // all or nothing: a folder of it made read-only (checkpoints/) stopped the removal midway, adapter/ and best/ gone
+        const blocked = unremovableIn(dir, owned);
+        if (blocked !== null) {
+          throw new UserError(`the earlier run's files in it cannot be deleted (no write permission), so ${words.say('overwrite')} deleted nothing: ` +
+            'make the folder writable, or choose another output_dir', blocked);
+        }
+        removeOwnedEntries(dir, owned);
       }
       makeFolders(dir);
     });

@@ -73,6 +73,30 @@ export function holdsOwnedFile(dir: string, spec: FolderSpec): boolean {
   return entriesOf(dir, spec).some((e) => e.owner === FILE || (e.owner !== null && holdsOwnedFile(e.path, e.owner)));
 }
 
+/**
+ * The first folder, `dir` or one below it, from which removeOwnedEntries would delete an entry and this process may not
+ * (no write or search permission: a folder made read-only), or null: checked before a removal that must not stop midway.
+ */
+export function unremovableIn(dir: string, spec: FolderSpec): string | null {
+  const owned = entriesOf(dir, spec).filter((e) => e.owner !== null);
+  if (owned.length > 0 && !mayRemoveIn(dir)) return dir;
+  for (const e of owned) {
+    const below = e.owner !== null && e.owner !== FILE && e.folder ? unremovableIn(e.path, e.owner) : null; // a link is never followed (removeOwned)
+    if (below !== null) return below;
+  }
+  return null;
+}
+
+/** Whether this process may delete entries of folder `dir` (write and search permission). */
+function mayRemoveIn(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Deletes what the tool wrote in `dir`, at every depth, keeping `dir` itself; returns the foreign paths kept (foreignPaths). */
 export function removeOwnedEntries(dir: string, spec: FolderSpec): string[] {
   return entriesOf(dir, spec).flatMap((e) => {

@@ -16,6 +16,8 @@ import { deadPid, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 
+const BIN = path.join(import.meta.dirname, '..', '..', 'bin', 'mistral-tune.js');
+
 const denied = (syscall: string, file: string): Error =>
   Object.assign(new Error(`EACCES: permission denied, ${syscall} '${file}'`), { code: 'EACCES', errno: -13, syscall, path: file });
 
@@ -72,4 +74,29 @@ test('--resume of a finished run on a read-only mount says it is complete and ex
   assert.equal(result.alreadyComplete, true);
   assert.equal(stderr, `run ${run} is already complete (step 1 of 1); nothing to do\n`);
   assert.deepEqual(fs.readdirSync(run).sort(), before, 'nothing written');
+});
+
+test('--overwrite of a run one of whose folders is read-only (checkpoints/) deletes nothing: it says which folder, and the earlier run is whole', (t) => {
+  const dir = tempDir('mt-overwrite-read-only-');
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), JSON.stringify({ input_ids: [1, 5, 9, 12, 7] }) + '\n');
+  const yaml = path.join(dir, 'c.yaml');
+  fs.writeFileSync(yaml, `model: ${TINY_BASE}\ndata: { train: train.jsonl }\nbatch_size: 1\nmax_steps: 1\nlora: { r: 2, alpha: 4 }\n` +
+    'eval: { samples: 0 }\ncheckpoint: { every_steps: 1 }\noutput_dir: run\n');
+  const run = path.join(dir, 'run');
+  // permissions do not stop root: as root, train runs as nobody, in a folder made its own
+  const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+  if (process.getuid?.() === 0) spawnSync('chown', ['-R', '65534:65534', dir]);
+  const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, 'train', yaml, ...args], { cwd: dir, encoding: 'utf8', ...as });
+  const first = cli();
+  if (first.error !== undefined || first.status !== 0) return t.skip(`cannot train as ${JSON.stringify(as)}: ${String(first.error ?? first.stderr)}`);
+  const tree = (): string[] => fs.readdirSync(run, { recursive: true, encoding: 'utf8' }).sort();
+  const before = tree();
+  assert.ok(before.includes('adapter') && before.some((f) => f.startsWith('checkpoints/step-')), before.join(' '));
+  fs.chmodSync(path.join(run, 'checkpoints'), 0o555);
+  t.after(() => { fs.chmodSync(path.join(run, 'checkpoints'), 0o755); });
+  const again = cli('--overwrite');
+  assert.equal(again.status, 2, again.stderr);
+  // before, it deleted adapter/ (and best/) and then failed at checkpoints/ with "cannot empty the earlier run in: permission denied"
+  assert.match(again.stderr, new RegExp(`\\nerror: ${path.join(run, 'checkpoints')}: the earlier run's files in it cannot be deleted \\(no write permission\\), so --overwrite deleted nothing: `));
+  assert.deepEqual(tree(), before, 'the earlier run is whole');
 });
