@@ -180,6 +180,10 @@ function moments(refMs: number, trace: string): Moment[] {
     return AT === 'op' ? { op: ops[rng.below(ops.length)]!, signal } : { delayMs: Math.round(rng.next() * refMs * 1.05), signal };
   });
 }
+
+/** What else a stop must not leave: a temporary file (out-file.ts's .NAME.PID.tmp, a lock's), a lock or hold, an export's staging folder. */
+const STOP_LEFTOVER = /(^|\/)[^/]*\.tmp$|(^|\/)\.mistral-tune\.lock[^/]*$|(^|\/)\.partial-export-/;
+
 /**
  * A killed command ends by the signal it was sent (SIGKILL at a mutation), or exits 130/143 for SIGINT/SIGTERM, or
  * had finished (0): anything else — SIGABRT, a native abort in the middle of the stop — is a failure.
@@ -190,7 +194,8 @@ function checkEnding(r: Result, m: Moment, repro: string, dir: string): void {
   // a stop (not a kill) removes the temporary files it was writing and its locks before it ends (README): the next
   // run removing them is not enough (a prepare stopped as it took its lock left the lock's temporary)
   if (sent !== 'KILL' && r.code !== 0) {
-    const left = walk(dir).filter((p) => /(^|\/)[^/]*\.tmp$|(^|\/)\.mistral-tune\.lock[^/]*$/.test(p));
+    // leftovers(): a folder's temporary or moved-aside copy too (.tmp-adapter-PID/, .old-NAME-PID/), which no *.tmp names
+    const left = [...new Set([...leftovers(dir), ...walk(dir).filter((p) => STOP_LEFTOVER.test(p))])];
     if (left.length) fail(`SIG${sent}: its temporary files or locks left: ${left.join(' ')}`, repro);
   }
   if (r.code === 0 || r.signal === `SIG${sent}` || (r.signal === null && r.code === byExit[sent])) return;
