@@ -59,8 +59,9 @@ export function readTextsToClassify(file: string, textField = 'text', opts: { fo
       const notARecord = given === undefined ? notARecordError(item, file) : null;
       if (notARecord !== null) throw notARecord;
       const raw = textValue(textField, given, v);
-      // a file's one object whose lists of records were not read (RawItem.unreadLists) says so with the error
-      if (raw === null) throw new UserError(withUnreadLists(given === undefined ? `no "${textField}" field${textColumnHint(v, null, FLAG_WORDS, (k) => `--text-field ${/[\s"']/.test(k) ? JSON.stringify(k) : k}`) || ' (--text-field names another)'}` : `"${textField}" is ${typeName(given)}, not a string`, item), where);
+      // a file's one object whose lists of records were not read (RawItem.unreadLists) says so with the error; a "label"
+      // column (the gold class of a test file) is not offered as the text
+      if (raw === null) throw new UserError(withUnreadLists(given === undefined ? `no "${textField}" field${textColumnHint(v, 'label', FLAG_WORDS, (k) => `--text-field ${/[\s"']/.test(k) ? JSON.stringify(k) : k}`) || ' (--text-field names another)'}` : `"${textField}" is ${typeName(given)}, not a string`, item), where);
       const lone = loneSurrogateDetail(textField, raw);
       if (lone !== null) throw new UserError(lone, where);
       const text = normalizeText(raw);

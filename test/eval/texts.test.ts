@@ -69,10 +69,13 @@ test('a record without the text field names the fields that may hold it and the 
     'two.jsonl': '{"review": "good film", "summary": "good", "stars": 5}\n',
     'spaced.jsonl': '{"my text": "good film", "label": 1}\n',
     'none.jsonl': '{"n": 1}\n',
+    'named.csv': 'sentence,label\ngood film,positive\n',
   });
   stopsAt(f['sst2.csv']!, ':2', 'no "text" field; --text-field sentence reads it as the text');
   stopsAt(f['two.jsonl']!, ':1', 'no "text" field; name the text field: --text-field review or --text-field summary');
   stopsAt(f['spaced.jsonl']!, ':1', 'no "text" field; --text-field "my text" reads it as the text');
   stopsAt(f['none.jsonl']!, ':1', 'no "text" field (--text-field names another)');
+  // a class name in a "label" column is the gold label, not the text (was: "--text-field sentence or --text-field label")
+  stopsAt(f['named.csv']!, ':2', 'no "text" field; --text-field sentence reads it as the text');
   assert.deepEqual(readTextsToClassify(f['sst2.csv']!, 'sentence').map((t) => t.text), ['good film']);
 });
