@@ -179,7 +179,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     const hint = near.length > 0 ? `; ${near.join(' ')} reads ${near.length === 1 ? 'it' : 'them'}`
       : pair ? `; ${pair.map((k) => JSON.stringify(k)).join(' and ')} differ only in ${differsIn(pair)} from ${pair.map((k) => `"${k.trim().toLowerCase()}"`).join(' and ')}: renamed so, they are read as a chat of one user turn and its answer`
       : chatGptExportHint(v) || claudeExportHint(v) || preferenceHint(v, words) || turnsHint(v, words) || nestedRecordHint(v)
-        || textColumnHint(v, task === 'classification' ? f.label : null, words);
+        || textColumnHint(v, f.label, words); // a label's field is never the text, in a generation run too
     return reject('unknown_shape', `no "${f.text}", "${f.prompt}"/"${f.completion}", "${f.messages}" or "${f.input_ids}" field (keys: ${keys || 'none'})${hint}`);
   }
   if (groups.length > 1) {

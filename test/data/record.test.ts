@@ -384,6 +384,9 @@ test("OpenAI and TRL variants: role names in any case, developer as system; TRL'
   // a field of another name holding the text: SST-2's "sentence", a corpus's "content"; numbers (ids, CSV labels) are not text
   assert.match(detail(cls({ sentence: 'a charming journey', label: '1' })), /\(keys: "sentence", "label"\); --field text=sentence reads it as the text$/);
   assert.match(detail(gen({ content: 'a page of a corpus', id: '17', views: 3 })), /; --field text=content reads it as the text$/);
+  // SST-2's columns with class names, in a generation run: it offered "--field text=sentence or --field text=label", the
+  // label's column as the text (prepare then says wrong_task, use --task classification, for the labelled record)
+  assert.match(detail(gen({ sentence: 'a charming journey', label: 'pos' })), /\(keys: "sentence", "label"\); --field text=sentence reads it as the text$/);
   assert.match(detail(cls({ 'Class Index': '3', Title: 'Wall St.', Description: 'Reuters - …' })), /; name the text field: --field text=Title or --field text=Description$/);
   // a spreadsheet's "Question"/"Answer" headers: a pair but for their case (it said --field text=Question or --field text=Answer, one column of two)
   assert.match(detail(gen({ Question: 'What is 2+2?', Answer: 'Four.' })), /\(keys: "Question", "Answer"\); "Question" and "Answer" differ only in case from "question" and "answer": renamed so, they are read as a chat of one user turn and its answer$/);
