@@ -6,25 +6,37 @@ import type { ChatTurn } from './record-shape.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 
 /**
- * Each assistant turn's [start, end) tokens in `ids` (the encoding of `rendered`, the whole chat) by the blocks'
- * character spans `blocks`, by message index; null where there are no blocks or not one per assistant turn (the turns
- * are then found as for a template without blocks). A block's first token is the one holding its first character
- * (one that merges across its start is trained, as transformers' char_to_token marks it), its last the one holding its
- * last character (one that merges across its end too).
+ * The tokens the blocks train: by assistant turn where there is one block per assistant turn, in order (`turns`: each
+ * turn's [start, end), empty where its block has no token), else the [start, end) ranges of all the blocks (`union`:
+ * TRL trains them whatever turn they are in — a block around the last turn only, nested blocks, two blocks in a turn).
  */
-export function blockTurnSpans(blocks: ReadonlyArray<readonly [number, number]> | null, messages: readonly ChatTurn[], rendered: string, ids: readonly number[], tok: Tokenizer): Map<number, [number, number]> | null {
-  if (blocks === null || blocks.length === 0) return null;
-  const turns = messages.flatMap((m, i) => (m.role === 'assistant' ? [i] : []));
-  if (blocks.length !== turns.length || blocks.some(([s, e], k) => e < s || (k > 0 && s < blocks[k - 1]![1]))) return null;
-  // the tokens before character c: those the text before it encodes to as the whole chat does, and the one after
-  // them that holds c where that text ends inside a token of the chat
-  const before = (c: number, withMerged: boolean) => {
+export type BlockTokens = { kind: 'turns'; turns: Map<number, [number, number]> } | { kind: 'union'; ranges: Array<[number, number]> };
+
+/**
+ * The tokens of `ids` (the encoding of `rendered`, the whole chat) that the blocks' character spans `blocks`
+ * (generation-blocks.ts) train; null where the template has no blocks. As transformers maps a span to tokens: from the
+ * token holding its first character to the one holding its last (a token that merges across either end is trained;
+ * an empty block trains the token holding both its neighbours, if one does), to the chat's end where its last
+ * character is in no token or in the first, and no further block once one starts past the chat's end.
+ */
+export function blockTokens(blocks: ReadonlyArray<readonly [number, number]> | null, messages: readonly ChatTurn[], rendered: string, ids: readonly number[], tok: Tokenizer): BlockTokens | null {
+  if (blocks === null) return null;
+  // the tokens the text before character c encodes to as the whole chat does; with `merged`, and the token that
+  // text ends inside where it ends inside one of the chat's (so: the token holding c, and the one holding c - 1, + 1)
+  const before = (c: number, merged: boolean) => {
     const head = tok.encode(rendered.slice(0, c));
     const k = commonPrefix(ids, head);
-    return withMerged && k < head.length ? k + 1 : k;
+    return merged && k < head.length ? k + 1 : k;
   };
-  return new Map(turns.map((i, k) => {
-    const [s, e] = blocks[k]!;
-    return [i, e > s ? [before(s, false), before(e, true)] : [0, 0]];
-  }));
+  const ranges: Array<[number, number]> = [];
+  for (const [s, e] of blocks) {
+    if (s >= rendered.length) break; // char_to_token: no token
+    const first = before(s, false); // the token holding the first character
+    const last = e >= 1 ? before(e, true) - 1 : null; // the one holding the last (before the first one: an empty block)
+    ranges.push([first, Math.max(first, last ? last + 1 : ids.length)]);
+  }
+  const turns = messages.flatMap((m, i) => (m.role === 'assistant' ? [i] : []));
+  const inOrder = blocks.every(([s, e], k) => e >= s && (k === 0 || s >= blocks[k - 1]![1]));
+  if (blocks.length !== turns.length || !inOrder) return { kind: 'union', ranges };
+  return { kind: 'turns', turns: new Map(turns.map((i, k) => [i, ranges[k] ?? [ids.length, ids.length]])) };
 }

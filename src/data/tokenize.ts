@@ -43,7 +43,7 @@ import { callIdText } from './record-content.ts';
 import { specialTokenText } from './special-text.ts';
 import { argumentsRenderedAsText, callTextLeftOut } from '../tokenizer/tool-use.ts';
 import { changedSpan, commonPrefix } from './changed-span.ts';
-import { blockTurnSpans } from './generation-turns.ts';
+import { blockTokens } from './generation-turns.ts';
 
 export interface TokenizeOptions {
   /** Which tokens of a chat carry loss: assistant turns (default) or all of them. */
@@ -262,11 +262,19 @@ function firstTurnTrainsWithin(record: Extract<DataRecord, { shape: 'chat' }>, t
   const rendered = renderRecordChat(tok, record, names);
   const e = eos(tok);
   checkChatTexts(record.messages, given, tok, names);
-  const i = record.messages.findIndex((m) => m.role === 'assistant' && m.weight !== 0);
-  if (i < 0) return false;
+  const turns = record.messages.flatMap((m, i) => (m.role === 'assistant' && m.weight !== 0 ? [i] : []));
+  if (turns.length === 0) return false;
   const ids = tok.encode(rendered);
-  const [start, end] = turnSpans(record.messages, [i], given, rendered, ids, tok, names).spans[0]!;
-  const eosAt = ids.slice(start, end).flatMap((id, t) => (id === e ? [start + t] : []));
+  const { spans, blocks } = turnSpans(record.messages, turns, given, rendered, ids, tok, names, true);
+  const eosIn = ([start, end]: [number, number]) => ids.slice(start, end).flatMap((id, t) => (id === e ? [start + t] : []));
+  if (blocks !== null) {
+    // every block's tokens are trained (from position 1: a label at 0 is no target); a turn of more than one EOS is the row's error
+    if (blocks === 'turns' && spans.some((span) => eosIn(span).length > 1)) return false;
+    return spans.some(([start, end]) => Math.max(start, 1) < Math.min(end, maxLen));
+  }
+  const i = turns[0]!;
+  const [start, end] = spans[0]!;
+  const eosAt = eosIn([start, end]);
   if (eosAt.length > 1) return false;
   // trained: start … its EOS, or the turn's last token (the EOS added after the chat's last turn when it has none)
   const last = eosAt.length === 1 ? eosAt[0]! : i === record.messages.length - 1 ? end : end - 1;
@@ -369,9 +377,12 @@ function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered:
   const turns = messages.flatMap((m, i) => (m.role === 'assistant' && (trainAll || m.weight !== 0) ? [i] : []));
   const { spans, blocks } = turnSpans(messages, turns, given, rendered, ids, tok, names);
   const labels: number[] = trainAll ? trainedExceptFirst(ids) : new Array<number>(ids.length).fill(IGNORE_INDEX);
+  const union = blocks === 'union';
   // From the last turn back, so that inserting an EOS does not move the spans still to do.
   for (let s = spans.length - 1; s >= 0; s--) {
     const [start, end] = spans[s]!;
+    if (blocks !== null && end <= start) continue; // a block of no token trains none (TRL trains the other turns)
+    const lastTurn = union ? s === spans.length - 1 && messages.at(-1)?.role === 'assistant' : turns[s] === messages.length - 1;
     let eosAt = -1, eosCount = 0;
     for (let t = start; t < end; t++) {
       if (ids[t] === e) {
@@ -379,9 +390,10 @@ function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered:
         eosCount++;
       }
     }
-    if (eosCount > 1) throw new UserError(`${turnName(names, turns[s]!).turn}: the chat template writes more than one EOS in this assistant turn`);
-    let last = eosCount === 1 ? eosAt : end - 1; // what a template writes after its EOS (a newline) is not trained
-    if (eosCount === 0 && turns[s] === messages.length - 1 && !(blocks && ids.slice(end).includes(e))) {
+    if (eosCount > 1 && !union) throw new UserError(`${turnName(names, turns[s]!).turn}: the chat template writes more than one EOS in this assistant turn`);
+    // what a template writes after its EOS (a newline) is not trained; blocks of no turn in particular are trained whole
+    let last = eosCount === 1 && !union ? eosAt : end - 1;
+    if (eosCount === 0 && lastTurn && !(blocks && ids.slice(end).includes(e))) {
       // The template ends the chat without EOS: one, trained, after the last turn (as TRL ends a text with it; TRL adds
       // none to a chat). Earlier turns end with what the template writes, so their context is the one generation sees.
       // After a {% generation %} block, at the chat's end, what the template writes after the block trained with it
@@ -412,14 +424,18 @@ function checkChatTexts(messages: readonly ChatTurn[], given: ChatGiven, tok: To
 
 /**
  * [start, end) of the tokens of assistant turns `turns` in the whole chat `ids` (the encoding of `rendered`): those of
- * the template's {% generation %} blocks where it has one per assistant turn (`blocks` true), else turnSpan's.
+ * the template's {% generation %} blocks where it has one per assistant turn (`blocks` 'turns'; a turn whose block has
+ * no token has an empty span), else, where it has blocks, every block's tokens whatever turn they are in ('union',
+ * sorted by end, empty ones left out) — but where an assistant turn has weight 0, which those cannot leave out, and
+ * where the template has none — turnSpan's (`blocks` null; the first turn's alone with `firstOnly`).
  */
-function turnSpans(messages: readonly ChatTurn[], turns: readonly number[], given: ChatGiven, rendered: string, ids: readonly number[], tok: Tokenizer, names: FieldNames): { spans: Array<[number, number]>; blocks: boolean } {
-  const marked = blockTurnSpans(tok.generationSpans?.(templateMessages(messages), given, rendered) ?? null, messages, rendered, ids, tok);
-  if (marked === null) return { spans: turns.map((i) => turnSpan(messages, i, given, ids, tok, names)), blocks: false };
-  const spans = turns.map((i) => marked.get(i)!);
-  spans.forEach(([s, end], k) => { if (end <= s) throw new UserError(`${turnName(names, turns[k]!).turn}: the chat template's {% generation %} block renders no tokens of this assistant turn`); });
-  return { spans, blocks: true };
+function turnSpans(messages: readonly ChatTurn[], turns: readonly number[], given: ChatGiven, rendered: string, ids: readonly number[], tok: Tokenizer, names: FieldNames, firstOnly = false): { spans: Array<[number, number]>; blocks: 'turns' | 'union' | null } {
+  const found = blockTokens(tok.generationSpans?.(templateMessages(messages), given, rendered) ?? null, messages, rendered, ids, tok);
+  if (found?.kind === 'turns') return { spans: turns.map((i) => found.turns.get(i)!), blocks: 'turns' };
+  if (found?.kind === 'union' && !messages.some((m) => m.role === 'assistant' && m.weight === 0)) {
+    return { spans: found.ranges.filter(([s, end]) => end > s).sort((a, b) => a[1] - b[1]), blocks: 'union' };
+  }
+  return { spans: (firstOnly ? turns.slice(0, 1) : turns).map((i) => turnSpan(messages, i, given, ids, tok, names)), blocks: null };
 }
 
 /** [start, end) of assistant turn i's tokens in the whole chat `ids`, with the EOS that closes it (chatSequence). */

@@ -1,44 +1,68 @@
 // A chat template's {% generation %} … {% endgeneration %} blocks, which transformers' apply_chat_template(...,
 // return_assistant_tokens_mask=True) reads as the assistant's output (TRL 1.13's assistant_only_loss trains exactly
-// those characters' tokens): the template is rendered with a mark where each block opens and closes, and the marks
-// give the blocks' character spans in the chat as rendered without them (tokenize.ts trains their tokens).
+// those characters' tokens): the template is rendered with a mark where each block (and each macro's body) opens and
+// closes, and the marks give the blocks' character spans as transformers counts them, in the chat as rendered without
+// the marks (tokenize.ts trains their tokens).
 
 const OPEN = '\uFDD0';
 const CLOSE = '\uFDD1';
+const MACRO_OPEN = '\uFDD2';
+const MACRO_CLOSE = '\uFDD3';
 const TAG = /{%(-?)\s*(end)?generation\s*(-?)%}/g;
+const MACRO = /{%(-?)(\s*macro\b[\s\S]*?)(-?)%}([\s\S]*?){%(-?)(\s*endmacro\s*)(-?)%}/g;
 
 /** True when the template has a {% generation %} block. */
 export function hasGenerationBlocks(text: string): boolean {
   return /{%-?\s*generation\s*-?%}/.test(text);
 }
 
-/**
- * The template with each generation tag writing its mark (OPEN, CLOSE). The tag stays a block tag — `{% if true %}`
- * and `{% endif %}` keep its whitespace control, a leading `-` and lstrip_blocks before it, a trailing `-` and
- * trim_blocks after it —, so the text around the marks is what the template renders without them.
- */
-export function markGenerationBlocks(text: string): string {
-  return text.replace(TAG, (_, left: string, end: string | undefined, right: string) => `{%${left} if true %}{{ '${end ? CLOSE : OPEN}' }}{% endif ${right}%}`);
+/** A tag writing `mark` that keeps the whitespace control `left`/`right` of the tag it stands for (see below). */
+function markTag(left: string, mark: string, right: string): string {
+  return `{%${left} if true %}{{ '${mark}' }}{% endif ${right}%}`;
 }
 
 /**
- * The [start, end) character spans of the generation blocks in `marked` (the marked template's rendering), in the
- * order their blocks end (transformers' order: an inner block before the one around it), positions counted in the
- * text without the marks, which must be `plain` (else null: a message holds a mark's character).
+ * The template with each generation tag writing its mark (OPEN, CLOSE), and the body of each macro holding one between
+ * MACRO_OPEN and MACRO_CLOSE (a macro without a block is left as it is: its output may be a value the template tests). A mark's tag is a block tag — `{% if true %}` and `{% endif %}` keep the whitespace control of the tag
+ * it stands beside, a leading `-` and lstrip_blocks before it, a trailing `-` and trim_blocks after it —, so the text
+ * around the marks is what the template renders without them.
+ */
+export function markGenerationBlocks(text: string): string {
+  return text
+    .replace(MACRO, (whole: string, left: string, tag: string, right: string, body: string, endLeft: string, endTag: string, endRight: string) => (hasGenerationBlocks(body)
+      ? `{%${left}${tag}%}${markTag('', MACRO_OPEN, right)}${body}${markTag(endLeft, MACRO_CLOSE, '')}{%${endTag}${endRight}%}`
+      : whole))
+    .replace(TAG, (_, left: string, end: string | undefined, right: string) => markTag(left, end ? CLOSE : OPEN, right));
+}
+
+/**
+ * The [start, end) character spans of the generation blocks in `marked` (the marked template's rendering) as
+ * transformers' AssistantTracker records them, in the order their blocks end (an inner block before the one around
+ * it), positions counted in the text without the marks, which must be `plain` (else null: a message holds a mark's
+ * character). A block's span is as long as its text but starts where the output of the outermost block or macro call
+ * holding it starts (jinja2 writes their output only once they end: the tracker counts what was written before), so
+ * a block inside a macro spans the text from the macro call's start, and one inside another block from that block's.
  */
 export function generationSpans(marked: string, plain: string): Array<[number, number]> | null {
   const spans: Array<[number, number]> = [];
-  const open: number[] = [];
+  const open: Array<{ mark: string; at: number }> = [];
   let text = '';
   let from = 0;
   for (let i = 0; i < marked.length; i++) {
-    const c = marked[i];
-    if (c !== OPEN && c !== CLOSE) continue;
+    const c = marked[i]!;
+    if (c !== OPEN && c !== CLOSE && c !== MACRO_OPEN && c !== MACRO_CLOSE) continue;
     text += marked.slice(from, i);
     from = i + 1;
-    if (c === OPEN) open.push(text.length);
-    else if (open.length > 0) spans.push([open.pop()!, text.length]);
-    else return null;
+    if (c === OPEN || c === MACRO_OPEN) {
+      open.push({ mark: c, at: text.length });
+      continue;
+    }
+    const top = open.pop();
+    if (top === undefined || top.mark !== (c === CLOSE ? OPEN : MACRO_OPEN)) return null;
+    if (c === CLOSE) {
+      const start = (open[0] ?? top).at;
+      spans.push([start, start + text.length - top.at]);
+    }
   }
   text += marked.slice(from);
   return text === plain && open.length === 0 ? spans : null;

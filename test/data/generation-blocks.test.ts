@@ -6,7 +6,12 @@
 // transformers marks the token holding the block's last character), a block holding the Zephyr header, and a block of
 // the content alone with the EOS after it (untrained, as TRL leaves it) — three chats each. Targets are compared from
 // position 1. Where the chat ends without an EOS (ChatML, Llama 3 here), ours has one more, trained (docs/data.md),
-// which TRL does not add to a chat.
+// which TRL does not add to a chat, with what the template writes after the last block trained before it. And the fixture's cases, each a template with its own records, where the blocks are
+// not one per assistant turn or not where the turn's text is: TRL's diffusion_gemma_training.jinja on a tool-call chat
+// (4 blocks for 2 turns, one empty), a block around the last turn only, nested blocks, a block inside a macro
+// (transformers counts it from where the macro's call starts: "<A>" trained, the end of the turn not), and blocks
+// empty but in the last turn (the token "></" that merges across an empty one is trained) — TRL trains every block's
+// tokens all the same, and so does ours.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -22,6 +27,7 @@ type Row = { input_ids: number[]; labels: number[] };
 const ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'trl-generation-blocks', 'blocks.json'), 'utf8')) as {
   templates: Record<string, string>;
   chats: unknown[][];
+  cases: Record<string, { template: string; records: unknown[] }>;
   labels: Record<string, Row[]>;
 };
 const TINY_MODEL = path.join(FIXTURES, '..', '..', 'models', 'mistral-tune-tiny');
@@ -34,28 +40,42 @@ function modelWith(dir: string, template: string): string {
   return dir;
 }
 
+/** Our rows of `records` (JSONL records) under `template` against TRL's `trl`: the same ids and targets from position 1. */
+function assertTrlRows(template: string, records: unknown[], trl: Row[]): void {
+  const dir = tempDir('mt-gen-blocks-');
+  try {
+    const tokenizer = loadTokenizer(modelWith(dir, template));
+    const file = path.join(dir, 'chats.jsonl');
+    fs.writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const ours = loadTokenRows(file, { tokenizer, trainOn: 'assistant' }).rows;
+    assert.equal(ours.length, records.length);
+    trl.forEach((want0, i) => {
+      const eos = tokenizer.eosId!;
+      const endsBare = want0.input_ids.at(-1) !== eos;
+      // a chat ending bare: ours adds the EOS, with what the template writes after the last block trained before it
+      const lastTrained = want0.labels.findLastIndex((l) => l !== -100);
+      const tail = (l: number, t: number) => (endsBare && lastTrained >= 0 && t > lastTrained ? want0.input_ids[t]! : l);
+      const want = endsBare ? { ids: [...want0.input_ids, eos], labels: [...want0.labels.map(tail), eos] } : { ids: want0.input_ids, labels: want0.labels };
+      const row = ours[i]!;
+      assert.deepEqual(Array.from(row.inputIds), want.ids, `chat ${i}: input ids`);
+      const labels = Array.from(row.labels!);
+      const apart = labels.flatMap((l, t) => (t > 0 && l !== want.labels[t] ? [t] : []));
+      assert.deepEqual(apart, [], `chat ${i}: targets apart from TRL's at ${apart.join(', ')}`);
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 for (const [name, template] of Object.entries(ref.templates)) {
   test(`{% generation %} blocks (${name}): the tokens TRL's assistant_only_loss trains`, () => {
-    const dir = tempDir('mt-gen-blocks-');
-    try {
-      const tokenizer = loadTokenizer(modelWith(dir, template));
-      const file = path.join(dir, 'chats.jsonl');
-      fs.writeFileSync(file, ref.chats.map((messages) => JSON.stringify({ messages })).join('\n') + '\n');
-      const ours = loadTokenRows(file, { tokenizer, trainOn: 'assistant' }).rows;
-      assert.equal(ours.length, ref.chats.length);
-      ref.labels[name]!.forEach((trl, i) => {
-        const eos = tokenizer.eosId!;
-        const endsBare = trl.input_ids.at(-1) !== eos;
-        const want = endsBare ? { ids: [...trl.input_ids, eos], labels: [...trl.labels, eos] } : { ids: trl.input_ids, labels: trl.labels };
-        const row = ours[i]!;
-        assert.deepEqual(Array.from(row.inputIds), want.ids, `chat ${i}: input ids`);
-        const labels = Array.from(row.labels!);
-        const apart = labels.flatMap((l, t) => (t > 0 && l !== want.labels[t] ? [t] : []));
-        assert.deepEqual(apart, [], `chat ${i}: targets apart from TRL's at ${apart.join(', ')}`);
-      });
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    assertTrlRows(template, ref.chats.map((messages) => ({ messages })), ref.labels[name]!);
+  });
+}
+
+for (const [name, { template, records }] of Object.entries(ref.cases)) {
+  test(`{% generation %} blocks not one per assistant turn (${name}): every block's tokens, as TRL trains them`, () => {
+    assertTrlRows(template, records, ref.labels[name]!);
   });
 }
 
@@ -94,6 +114,28 @@ test('a template that writes text after the last {% generation %} block and no E
     const first = labels.findLastIndex((l, t) => l === -100 && t < labels.length - 1) + 1;
     assert.equal(tokenizer.decode(Array.from(row!.inputIds.slice(first)), { skipSpecialTokens: false }), 'Paris.</A>\n</s>', 'the last block, the text after it and the EOS trained');
     assert.ok(labels.slice(first).every((l, k) => l === row!.inputIds[first + k]));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a block around the last turn only: the earlier turn is untrained, and prepare's fully-masked check finds the same", () => {
+  // TRL trains the one block; an earlier turn outside any block is context. fullyMaskedWithin must agree with the
+  // row at every length: cut before the block, the chat has nothing to train (found without the block, the first
+  // turn would be trained, and prepare --overflow truncate would keep a record that train drops)
+  const { template, records } = ref.cases['last_turn_only']!;
+  const dir = tempDir('mt-gen-blocks-');
+  try {
+    const tokenizer = loadTokenizer(modelWith(dir, template));
+    const record: DataRecord = { shape: 'chat', messages: (records[0] as { messages: Array<{ role: 'user' | 'assistant'; content: string }> }).messages };
+    const { row } = tokenizeRecord(record, tokenizer);
+    const first = row!.labels!.findIndex((l) => l !== -100);
+    assert.equal(tokenizer.decode(Array.from(row!.inputIds.slice(first))), '42</A>', 'the last block (and the EOS added after it) alone');
+    for (let n = 2; n <= row!.inputIds.length; n++) {
+      const dropped: boolean = tokenizeRecord(record, tokenizer, { maxSeqLen: n, overflow: 'truncate' }).row === null;
+      assert.equal(fullyMaskedWithin(record, tokenizer, n), dropped, `cut to ${n}`);
+    }
+    assert.equal(fullyMaskedWithin(record, tokenizer, first), true);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
