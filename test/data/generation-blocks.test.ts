@@ -140,3 +140,19 @@ test("a block around the last turn only: the earlier turn is untrained, and prep
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('nested blocks with a turn of weight 0: that turn is left out, the turns found as without blocks', () => {
+  // every block's tokens cannot leave a turn out (docs/data.md): the turns are then found by rendering up to each
+  const { template, records } = ref.cases['nested']!;
+  const dir = tempDir('mt-gen-blocks-');
+  try {
+    const tokenizer = loadTokenizer(modelWith(dir, template));
+    const messages = (records[0] as { messages: Array<{ role: 'user' | 'assistant'; content: string }> }).messages;
+    const record: DataRecord = { shape: 'chat', messages: messages.map((m, i) => (i === 1 ? { ...m, weight: 0 } : m)) };
+    const { row } = tokenizeRecord(record, tokenizer);
+    const trained = Array.from(row!.inputIds).filter((_, t) => row!.labels![t] !== -100);
+    assert.equal(tokenizer.decode(trained), '><A>[42]</A>', 'the last turn alone, as found without blocks');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
