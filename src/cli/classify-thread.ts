@@ -9,12 +9,12 @@ import { recordPlace } from '../data/ingest/types.ts';
 import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
 import { pastContextWarning } from '../eval/evaluate.ts';
-import { CLASS_NAME_PLACES, classesNamedBy, folderClassNames, folderNumLabels, givenLabels, labelsSource, modelTask, namesOfHead, noScoreHead, requireOneNamePerClass, FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget } from '../eval/target.ts';
+import { CLASS_NAME_PLACES, classesNamedBy, folderClassNames, folderNumLabels, folderTask, givenLabels, labelsSource, modelTask, namesOfHead, noScoreHead, requireOneNamePerClass, FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget } from '../eval/target.ts';
 import { readTextsToClassify, type TextToClassify } from '../eval/texts.ts';
 import { loadConfig } from '../model/config.ts';
 import { defaultLabels } from '../model/config-head.ts';
 import { loadModel } from '../model/mistral.ts';
-import { isCausalLmAdapter, loadAdapter } from '../model/peft.ts';
+import { loadAdapter } from '../model/peft.ts';
 import { hasScoreHeadFolder } from '../model/task.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { leadingIds } from '../tokenizer/types.ts';
@@ -51,8 +51,9 @@ function classifyWith(a: ClassifyArgs, target: EvalTarget, weightsRead: () => vo
     throw new UserError('a generation run (task: generation) predicts text, not labels: classify takes a classification run; for text use mistral-tune generate --run', f.run);
   }
   const config = loadConfig(target.model); // a config.json refused before a backend starts; read once, so its warnings are said once
-  // a causal-LM adapter as its adapter_config.json (and safetensors header) say, read without a backend
-  if (target.adapter !== null && isCausalLmAdapter(target.adapter)) throw new UserError(NOT_A_CLASSIFIER, target.adapter);
+  // a causal-LM adapter as its adapter_config.json (and safetensors header) say, or one that says no task over a
+  // causal-LM model (its task is the model's, as PEFT runs it), read without a backend
+  if (target.adapter !== null && folderTask(target.model, config, target.adapter, null) !== 'classification') throw new UserError(NOT_A_CLASSIFIER, target.adapter);
   // with no adapter, the head is the model folder's own: none in its safetensors header's tensor names, read without a
   // backend (weights that cannot be opened are left to loading them, which says why)
   if (target.adapter === null && hasScoreHeadFolder(target.model) === false) throw new UserError(NOT_A_CLASSIFIER, target.model);

@@ -247,8 +247,9 @@ export function labelsSource(labelsFlag: string | undefined, run: string | undef
   return labelsFlag !== undefined || run === undefined ? '--labels' : `${runPath(run, 'config')}: labels`;
 }
 
-/** What a model's task is decided by (modelTask, folderTask): the adapter's task_type, and what the model alone is. */
+/** What a model's task is decided by (modelTask, folderTask): the adapter's own task, and what the model alone is. */
 interface TaskFacts {
+  /** The adapter's ownTask: null without an adapter, or for one that says none (its task is the model's). */
   adapterTaskType: TaskType | null;
   /** A score head and no trained LM head (isClassificationOnly). */
   classifierOnly: boolean;
@@ -257,7 +258,8 @@ interface TaskFacts {
 }
 
 /**
- * The task of a loaded model: the one given (or the run's) > the adapter's task_type > what config.json's
+ * The task of a loaded model: the one given (or the run's) > the adapter's task_type (or saved score head: its
+ * ownTask; an adapter that says neither, as PEFT's plain PeftModel saves one, takes the model's task) > what config.json's
  * architectures name (a merged classification export says MistralForSequenceClassification, and may keep a
  * tied LM head) > a score head without an LM head > generation.
  * A task given against what the weights were trained for is refused (UserError at `where`, the adapter or
@@ -266,7 +268,7 @@ interface TaskFacts {
  */
 export function modelTask(model: MistralModel, adapter: AdapterInfo | null, given: EvalTask | null, where?: string, words: OptionWords = libraryWords('modelTask')): EvalTask {
   needModel('modelTask', model);
-  return decideTask({ adapterTaskType: adapter?.taskType ?? null, classifierOnly: isClassificationOnly(model), configTask: model.cfg.task }, given, where, words);
+  return decideTask({ adapterTaskType: adapter?.ownTask ?? null, classifierOnly: isClassificationOnly(model), configTask: model.cfg.task }, given, where, words);
 }
 
 /**
@@ -275,7 +277,7 @@ export function modelTask(model: MistralModel, adapter: AdapterInfo | null, give
  * weights is refused before a backend starts, not after a 7B model has loaded.
  */
 export function folderTask(modelDir: string, config: MistralConfig, adapterDir: string | null, given: EvalTask | null, where?: string, words: OptionWords = libraryWords('folderTask')): EvalTask {
-  const adapterTaskType = adapterDir !== null ? readAdapterInfo(adapterDir, config.numLayers, config, modelDir).taskType : null;
+  const adapterTaskType = adapterDir !== null ? readAdapterInfo(adapterDir, config.numLayers, config, modelDir).ownTask : null;
   return decideTask({ adapterTaskType, classifierOnly: isClassificationOnlyFolder(modelDir, config), configTask: config.task }, given, where, words);
 }
 
@@ -310,7 +312,9 @@ export function folderNumLabels(modelDir: string, config: MistralConfig, adapter
 
 /**
  * The refusal of a classification without a score head: `usual`, or where the adapter is a SEQ_CLS one that saved none
- * (and the model folder has none either), that: "a SEQ_CLS adapter" would not say what is wrong with this one.
+ * (and the model folder has none either), that: "a SEQ_CLS adapter" would not say what is wrong with this one. Over a
+ * model folder with a head of its own, such an adapter is scored with that head, unlike PEFT 0.21, which refuses to load it
+ * (KeyError 'base_model.model.score.weight'; README, eval).
  */
 export function noScoreHead(adapter: Pick<AdapterInfo, 'taskType' | 'hasScore'> | null, usual: string): string {
   if (adapter?.taskType !== 'SEQ_CLS' || adapter.hasScore) return usual;

@@ -3,7 +3,8 @@
 // PeftModel.from_pretrained(base, A).merge_and_unload().save_pretrained(DIR) writes, over the base model folder given,
 // or the one the adapter's adapter_config.json names (as AutoPeftModelForCausalLM finds it). A SEQ_CLS adapter (its
 // score head saved by modules_to_save) is written as the base's class (MistralForSequenceClassification,
-// LlamaForSequenceClassification, MinistralForSequenceClassification: family.ts), its class names those classify
+// LlamaForSequenceClassification, MinistralForSequenceClassification: family.ts), as is one without task_type (PEFT's
+// plain PeftModel, no head saved) over a sequence classifier, with that model's head; its class names those classify
 // gives it (the adapter folder's config.json or card, else the base's id2label) where they name as many as it has
 // (else LABEL_0 …, as transformers names them, with a warning naming where the other count came from).
 import type { Backend } from '../backend/backend.ts';
@@ -15,7 +16,7 @@ import { loadConfig } from '../model/config.ts';
 import { readAdapterInfo } from '../model/peft.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import { warnIfAdapterTemplateDiffers } from '../tokenizer/adapter-template.ts';
-import { folderClassNames } from '../eval/target.ts';
+import { folderClassNames, folderNumLabels, folderTask } from '../eval/target.ts';
 import { needArg, needPath, optionKeys, refuseMisspelledKeys } from '../util/api-args.ts';
 import { withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
@@ -75,14 +76,17 @@ export function exportMergedAdapter(opts: MergedAdapterOptions, words: OptionWor
   }
   warnIfNotTrainedOn(opts.adapter, base);
   warnIfAdapterTemplateDiffers(opts.adapter, base, words, 'the export writes');
-  const head = info.hasScore ? 'classification' : 'causal';
+  // an adapter that says no task (PEFT's plain PeftModel) merges into the base's class: over a sequence classifier, a
+  // classifier with the base's own head, as merge_and_unload of PeftModel.from_pretrained(that model, adapter) writes it
+  const head = info.hasScore || (info.ownTask === null && folderTask(base, cfg, null, null) === 'classification') ? 'classification' : 'causal';
+  const numLabels = folderNumLabels(base, cfg, opts.adapter) ?? 0;
   // the class names classify gives this adapter's head (its folder's config.json or card, else the base's id2label) where
   // they name as many as it has; else LABEL_0 …, as transformers names them: said where names were given for another
   // count (classify --adapter refuses them at that place), not dropped in silence
   const named = head === 'classification' ? folderClassNames(base, cfg.labels, opts.adapter) : null;
-  const labels = named?.names.length === info.numLabels ? named.names : null;
+  const labels = named?.names.length === numLabels ? named.names : null;
   if (named && labels === null) {
-    const n = info.numLabels;
+    const n = numLabels;
     warn(`${named.where}: ${named.names.length} class names for a head that scores ${n} classes (classify --adapter refuses them): the merged ` +
       `config.json names its classes LABEL_0 … LABEL_${n - 1}, as transformers does; to keep names, give ${n} there, one per class in index order`);
   }

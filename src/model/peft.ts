@@ -31,7 +31,14 @@ export type TaskType = 'CAUSAL_LM' | 'SEQ_CLS';
 
 export interface AdapterInfo {
   spec: LoraSpec;
+  /** ownTask, CAUSAL_LM where that is null (the task it has over a causal-LM base). */
   taskType: TaskType;
+  /**
+   * The task the adapter itself says: its task_type, else SEQ_CLS where its file holds a score head; null for neither
+   * (PEFT's plain PeftModel, task_type null, saved without a head), whose task is the base model's, as PEFT runs such an
+   * adapter as whichever class it is loaded on: over a sequence classifier, with that model's own score head.
+   */
+  ownTask: TaskType | null;
   baseModel: string | null;
   /** Projections adapted per layer, from the tensors in the file. */
   layers: Array<Set<Projection>>;
@@ -53,10 +60,10 @@ export interface AdapterInfo {
 /**
  * An adapter's task from adapter_config.json's task_type and whether its file holds a score head: with no task_type
  * (PEFT's plain PeftModel, on whichever model class the user loads) a saved score head says it was a sequence
- * classifier, trained as SEQ_CLS's modules_to_save trains it.
+ * classifier, trained as SEQ_CLS's modules_to_save trains it; without one, null: the base model's task (ownTask).
  */
 function taskOf(declared: unknown, hasScore: boolean): unknown {
-  return declared ?? (hasScore ? 'SEQ_CLS' : 'CAUSAL_LM');
+  return declared ?? (hasScore ? 'SEQ_CLS' : null);
 }
 
 /**
@@ -95,18 +102,6 @@ export function adaptedProjectionsBy(dir: string): Projection[] | null {
   } finally {
     st.close();
   }
-}
-
-/**
- * Whether adapter folder `dir` is a causal-LM adapter by its adapter_config.json and safetensors header alone (no
- * backend): task_type CAUSAL_LM, or none and no score head (seqClsBy); false where loading it would refuse it first
- * (no weights file, a task_type not supported), so that refusal keeps its own words.
- */
-export function isCausalLmAdapter(dir: string): boolean {
-  const c = readJsonFile(adapterConfigPath(dir));
-  const declared = isRecord(c) ? c.task_type : undefined;
-  if (!fs.existsSync(path.join(dir, 'adapter_model.safetensors'))) return false;
-  return declared == null ? seqClsBy(dir) === null : declared === 'CAUSAL_LM';
 }
 
 /** The way out for an adapter holding whole copies of base weights, which only PEFT applies. */
@@ -254,11 +249,13 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
   }
   // kept as the bias is: PEFT's save_pretrained of an adapter it loaded keeps its init_lora_weights (false stayed false)
   const initLoraWeights = (c.init_lora_weights === undefined ? true : c.init_lora_weights) as LoraSpec['initLoraWeights']; // refuseUnsupportedKeys: a plain one
+  const ownTask = taskOf(c.task_type, hasScore) as TaskType | null;
   const maxRank = Math.max(...layers.flatMap((set, i) => [...set].map((p) => ranks.of(i, p).r)));
   return {
     spec: { r: maxRank, alpha: alpha as number, dropout: dropout as number, targets, useRslora, useDora, ...(bias !== 'none' ? { bias } : {}),
       ...(initLoraWeights !== true ? { initLoraWeights } : {}) },
-    taskType: taskOf(c.task_type, hasScore) as TaskType,
+    taskType: ownTask ?? 'CAUSAL_LM',
+    ownTask,
     baseModel: typeof c.base_model_name_or_path === 'string' ? c.base_model_name_or_path : null,
     layers,
     hasScore,

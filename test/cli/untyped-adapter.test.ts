@@ -1,0 +1,100 @@
+// An adapter that names no task: PEFT's plain PeftModel (LoraConfig without task_type) saves task_type null and, without
+// modules_to_save, no score head. PEFT 0.21 runs it as whichever model class it is loaded on:
+// PeftModel.from_pretrained(AutoModelForSequenceClassification.from_pretrained(base), adapter) scores with that model's own
+// head, and merge_and_unload().save_pretrained writes a MistralForSequenceClassification (model.safetensors byte for byte
+// ours, checked by hand on a bf16 classifier). classify and eval refused it ("not a classification model": it was read as a
+// causal-LM adapter), and export --merge wrote it as MistralForCausalLM, dropping the classifier's head.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createBackend } from '../../src/backend/select.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { createAdapter, readAdapterInfo } from '../../src/model/peft.ts';
+import { saveAdapter } from '../../src/model/peft-save.ts';
+import { SafetensorsFile } from '../../src/model/safetensors.ts';
+import { Rng } from '../../src/util/rng.ts';
+import { makeTokenizerModel } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+import { cli } from './in-process-cli.ts';
+
+const root = tempDir('mt-untyped-adapter-');
+const cls = await makeTokenizerModel(path.join(root, 'classifier'), 5, { classes: 3 });
+const lm = await makeTokenizerModel(path.join(root, 'causal'), 5);
+const data = path.join(root, 'rows.jsonl');
+fs.writeFileSync(data, [[[1, 5, 9], 0], [[1, 7, 3], 1], [[1, 8], 2]].map(([ids, label]) => JSON.stringify({ input_ids: ids, label })).join('\n') + '\n');
+
+/** A LoRA adapter on `base` (q_proj and v_proj, B not zero), saved without a score head, its task_type `taskType`. */
+function adapter(base: string, name: string, taskType: 'SEQ_CLS' | null): string {
+  const m = loadModel(base, { backend: createBackend('cpu') });
+  const lora = createAdapter(m, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'v_proj'], useRslora: false }, new Rng(0), false);
+  for (const layer of lora.layers) {
+    for (const pair of [layer.q_proj!, layer.v_proj!]) {
+      const n = pair.B.length;
+      m.backend.upload(pair.B, { dtype: 'f32', data: Float32Array.from({ length: n }, (_, i) => 0.5 * Math.cos(i)) });
+    }
+  }
+  const dir = path.join(root, name);
+  saveAdapter(m, dir, { taskType: 'CAUSAL_LM', baseModel: base });
+  const cfgFile = path.join(dir, 'adapter_config.json');
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), task_type: taskType }));
+  return dir;
+}
+
+const untyped = adapter(cls, 'untyped', null);
+
+async function probs(args: string[]): Promise<number[]> {
+  const r = await cli(['classify', ...args, '--text', 'a short text', '--json']);
+  assert.equal(r.code, 0, r.err);
+  return Object.values((JSON.parse(r.out) as { probs: Record<string, number> }).probs);
+}
+
+test('readAdapterInfo: an adapter with task_type null and no score head says no task of its own (ownTask null), the base decides', () => {
+  const info = readAdapterInfo(untyped, 1);
+  assert.equal(info.ownTask, null);
+  assert.equal(info.taskType, 'CAUSAL_LM');
+  assert.equal(info.hasScore, false);
+});
+
+test('classify and eval --adapter: an adapter without task_type over a sequence classifier scores with the classifier\'s head, as PEFT runs it', async () => {
+  const withAdapter = await probs(['--model', cls, '--adapter', untyped]);
+  // the same LoRA as a SEQ_CLS adapter saved without its head: the classifier's head, the adapter applied
+  assert.deepEqual(withAdapter, await probs(['--model', cls, '--adapter', adapter(cls, 'headless-seq-cls', 'SEQ_CLS')]));
+  assert.notDeepEqual(withAdapter, await probs(['--model', cls]), 'the adapter is applied');
+  const e = await cli(['eval', '--model', cls, '--adapter', untyped, '--data', data, '--json']);
+  assert.equal(e.code, 0, e.err);
+  assert.equal(typeof (JSON.parse(e.out) as { accuracy?: number }).accuracy, 'number', e.out);
+});
+
+test('classify --adapter: an adapter without task_type over a causal LM is still not a classifier (refused before a backend starts)', async () => {
+  const r = await cli(['classify', '--model', lm, '--adapter', adapter(lm, 'untyped-lm', null), '--text', 'a short text']);
+  assert.equal(r.code, 2, r.err);
+  assert.match(r.err, /untyped-lm: not a classification model: classify needs a score head/);
+  assert.doesNotMatch(r.err, /cpu backend/);
+});
+
+test('export --merge: an adapter without task_type merges into the base\'s class, a classifier with the base\'s head and class names', async () => {
+  const out = path.join(root, 'merged-cls');
+  const r = await cli(['export', '--model', cls, '--adapter', untyped, '--merge', '--out', out]);
+  assert.equal(r.code, 0, r.err);
+  const cfg = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as { architectures: string[]; id2label?: Record<string, string> };
+  const baseCfg = JSON.parse(fs.readFileSync(path.join(cls, 'config.json'), 'utf8')) as { id2label?: Record<string, string> };
+  assert.deepEqual(cfg.architectures, ['MistralForSequenceClassification']);
+  assert.deepEqual(cfg.id2label, baseCfg.id2label);
+  const score = (dir: string): number[] => {
+    const st = SafetensorsFile.open(path.join(dir, 'model.safetensors'));
+    try {
+      return Array.from(st.readF32('score.weight'));
+    } finally {
+      st.close();
+    }
+  };
+  assert.deepEqual(score(out), score(cls));
+  const merged = await probs(['--model', out]), viaAdapter = await probs(['--model', cls, '--adapter', untyped]);
+  merged.forEach((p, i) => assert.ok(Math.abs(p - viaAdapter[i]!) < 1e-5, `${p} vs ${viaAdapter[i]}`));
+  // over a causal LM it stays one
+  const lmOut = path.join(root, 'merged-lm');
+  const l = await cli(['export', '--model', lm, '--adapter', adapter(lm, 'untyped-lm-merge', null), '--merge', '--out', lmOut]);
+  assert.equal(l.code, 0, l.err);
+  assert.deepEqual((JSON.parse(fs.readFileSync(path.join(lmOut, 'config.json'), 'utf8')) as { architectures: string[] }).architectures, ['MistralForCausalLM']);
+});
