@@ -10,11 +10,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createBackend } from '../../src/backend/select.ts';
 import { loadModel } from '../../src/model/mistral.ts';
-import { createAdapter, readAdapterInfo } from '../../src/model/peft.ts';
+import { createAdapter, loadAdapter, readAdapterInfo } from '../../src/model/peft.ts';
 import { saveAdapter } from '../../src/model/peft-save.ts';
 import { SafetensorsFile } from '../../src/model/safetensors.ts';
+import { saveModelFolder } from '../../src/model/save.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { makeTokenizerModel } from '../helpers.ts';
+import { makeTokenizerModel, readFixture, tokenRows, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { cli } from './in-process-cli.ts';
 
@@ -97,4 +98,34 @@ test('export --merge: an adapter without task_type merges into the base\'s class
   const l = await cli(['export', '--model', lm, '--adapter', adapter(lm, 'untyped-lm-merge', null), '--merge', '--out', lmOut]);
   assert.equal(l.code, 0, l.err);
   assert.deepEqual((JSON.parse(fs.readFileSync(path.join(lmOut, 'config.json'), 'utf8')) as { architectures: string[] }).architectures, ['MistralForCausalLM']);
+});
+
+test('eval --adapter: an adapter without task_type over a classifier gives the loss of PEFT\'s plain PeftModel on it (hf-tiny-mistral-cls)', async () => {
+  // the fixture's SEQ_CLS adapter_init saved the classifier's head as modules_to_save copied it, untrained (score_init): its
+  // LoRA alone, task_type null, over the tiny base with that head is PeftModel.from_pretrained(classifier, adapter), whose
+  // loss on the fixture's two rows is meta.json's
+  const backend = createBackend('cpu');
+  const score = readFixture(path.join(TINY_CLS, 'score_init.safetensors'))['score.weight']!.data as Float32Array;
+  const classifier = loadModel(TINY_BASE, { backend });
+  const head = backend.alloc('f32', score.length);
+  backend.upload(head, { dtype: 'f32', data: score });
+  classifier.setScoreHead(head, false);
+  const clsDir = path.join(root, 'tiny-classifier');
+  saveModelFolder(classifier, clsDir, { sourceDir: TINY_BASE, head: 'classification' });
+  const withLora = loadModel(TINY_BASE, { backend });
+  loadAdapter(withLora, path.join(TINY_CLS, 'adapter_init'));
+  const dir = path.join(root, 'tiny-untyped');
+  saveAdapter(withLora, dir, { taskType: 'CAUSAL_LM', baseModel: clsDir }); // the LoRA, no score head
+  const cfgFile = path.join(dir, 'adapter_config.json');
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), task_type: null }));
+  const ex = readFixture(path.join(TINY, 'expected.safetensors'));
+  const meta = JSON.parse(fs.readFileSync(path.join(TINY_CLS, 'meta.json'), 'utf8')) as { loss: number; labels: number[] };
+  const mask = ex.padded_attention_mask!.data as Int32Array;
+  const rows = tokenRows(ex.padded_input_ids!.data as Int32Array, null, 2, 24).map((r, b) => r.inputIds.filter((_, t) => mask[b * 24 + t] === 1));
+  const file = path.join(root, 'tiny-rows.jsonl');
+  fs.writeFileSync(file, rows.map((ids, b) => JSON.stringify({ input_ids: ids, label: meta.labels[b] })).join('\n') + '\n');
+  const e = await cli(['eval', '--model', clsDir, '--adapter', dir, '--data', file, '--json']);
+  assert.equal(e.code, 0, e.err);
+  const loss = (JSON.parse(e.out) as { loss: number }).loss;
+  assert.ok(Math.abs(loss - meta.loss) / meta.loss < 1e-5, `loss ${loss} vs PEFT's ${meta.loss}`);
 });
