@@ -211,15 +211,18 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
       worker.off('exit', onExit);
       clearTimeout(slowStop);
       process.stderr.off('resize', resized);
+      // Node stopped the thread where it was (no finally ran): what it was writing is removed as after Ctrl-C, its lock
+      // too, with a listener kept as a stop's is (stop), placed before the first stop's goes: none between
+      const heapFull = stoppedBy === null && !outputGone && isHeapFull(crash);
+      if (heapFull) offAgain = onStopSignal((again) => stopAtOnce(again, hooks));
       off();
-      if (stoppedBy === null) offAgain(); // a stop's is removed once what the work was writing is (stop)
+      if (stoppedBy === null && !heapFull) offAgain(); // a stop's is removed once what the work was writing is (stop)
       if (kept) park(thread);
       const failedWrite = output.release();
       if (stoppedBy !== null) return stop(stoppedBy, hooks, offAgain);
       if (outputGone) endByOutputError(failedWrite!); // the thread stopped for it (stdoutIsOutput): nothing to remove
-      // Node stopped the thread where it was (no finally ran): what it was writing is removed as after Ctrl-C, its lock too
-      if (isHeapFull(crash)) {
-        cleanUp(hooks, null);
+      if (heapFull) {
+        cleanUp(hooks, null, offAgain);
         crash = heapFullError();
       }
       // raised once the command has done what it does after the work (a summary, --json's line), as when the work ran
@@ -234,16 +237,9 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
   });
 }
 
-/**
- * Removes what the stopped work was writing, then ends the process by `signal`. The second stop's listener (`offAgain`
- * removes it) stays until then: a signal with none ends the process by its default action, and a second Ctrl-C in the
- * middle of that removal (a large temporary checkpoint's) left the lock and the rest of it, with no last line. Heard
- * only once the removal (synchronous) is over, such a signal no longer stops anything sooner; it is dropped with the
- * listener, and the process ends by the first.
- */
+/** Removes what the stopped work was writing, then ends the process by `signal`. */
 function stop(signal: StopSignal, hooks: ThreadHooks, offAgain: () => void): void {
-  cleanUp(hooks, signal);
-  offAgain(); // the process ends by the first signal next (exitBySignal): no handler of it may be left
+  cleanUp(hooks, signal, offAgain); // the process ends by the first signal next (exitBySignal): no handler of it may be left
   exitBySignal(signal);
 }
 
@@ -257,12 +253,19 @@ function stopAtOnce(signal: StopSignal, hooks: ThreadHooks): void {
   exitBySignal(signal);
 }
 
-/** Removes what the work's thread, stopped midway by `signal` (null: by a full heap), was writing. */
-function cleanUp(hooks: ThreadHooks, signal: StopSignal | null): void {
+/**
+ * Removes what the work's thread, stopped midway by `signal` (null: by a full heap), was writing, then the stop listener
+ * (`offAgain` removes it) kept until then: a signal with none ends the process by its default action, and a Ctrl-C in
+ * the middle of that removal (a large temporary checkpoint's) left the lock and the rest of it, with no last line. Heard
+ * only once the removal (synchronous) is over, such a signal no longer stops anything sooner; it is dropped with the
+ * listener, and the process ends as it would have (by the first signal; by the heap's error).
+ */
+function cleanUp(hooks: ThreadHooks, signal: StopSignal | null, offAgain: () => void): void {
   const how = signal === null ? 'stopped by a full JavaScript heap' : `stopped by ${signal}`;
   try {
     hooks.onStop(signal);
   } catch (e) {
     warn(`${how}, and what was being written could not all be removed (the next run removes it): ${e instanceof Error ? e.message : String(e)}`);
   }
+  offAgain();
 }
