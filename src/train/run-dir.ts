@@ -122,8 +122,8 @@ export class RunDir {
         // all or nothing: a folder of it made read-only (checkpoints/) stopped the removal midway, adapter/ and best/ gone
         const blocked = unremovableIn(dir, owned);
         if (blocked !== null) {
-          throw new UserError(`the earlier run's files in it cannot be deleted (no write permission), so ${words.say('overwrite')} deleted nothing: ` +
-            'make the folder writable, or choose another output_dir', blocked);
+          throw new UserError(`the earlier run's files in it cannot be deleted (${blocked.why}), so ${words.say('overwrite')} deleted nothing: ` +
+            `${blocked.fix}, or choose another output_dir`, blocked.folder);
         }
         removeOwnedEntries(dir, owned);
       }

@@ -73,13 +73,18 @@ export function holdsOwnedFile(dir: string, spec: FolderSpec): boolean {
   return entriesOf(dir, spec).some((e) => e.owner === FILE || (e.owner !== null && holdsOwnedFile(e.path, e.owner)));
 }
 
+/** A folder from which a removal may not delete what it would (unremovableIn): why, and what to do. */
+export interface Unremovable { folder: string; why: string; fix: string }
+
 /**
  * The first folder, `dir` or one below it, from which removeOwnedEntries would delete an entry and this process may not
- * (no write or search permission: a folder made read-only), or null: checked before a removal that must not stop midway.
+ * (no write or search permission: a folder made read-only; in a sticky folder, chmod +t, an entry of another user's),
+ * or null: checked before a removal that must not stop midway.
  */
-export function unremovableIn(dir: string, spec: FolderSpec): string | null {
+export function unremovableIn(dir: string, spec: FolderSpec): Unremovable | null {
   const owned = entriesOf(dir, spec).filter((e) => e.owner !== null);
-  if (owned.length > 0 && !mayRemoveIn(dir)) return dir;
+  const why = owned.length > 0 ? whyNotRemovable(dir, owned) : null;
+  if (why !== null) return { folder: dir, ...why };
   for (const e of owned) {
     const below = e.owner !== null && e.owner !== FILE && e.folder ? unremovableIn(e.path, e.owner) : null; // a link is never followed (removeOwned)
     if (below !== null) return below;
@@ -87,14 +92,27 @@ export function unremovableIn(dir: string, spec: FolderSpec): string | null {
   return null;
 }
 
-/** Whether this process may delete entries of folder `dir` (write and search permission). */
-function mayRemoveIn(dir: string): boolean {
+/** The sticky bit (S_ISVTX), which Node's fs.constants does not name. */
+const STICKY = 0o1000;
+
+/**
+ * Why this process may not delete the entries `owned` of folder `dir`, or null: no write and search permission, or the
+ * folder sticky (chmod +t, as /tmp), where only an entry's owner, the folder's, or root deletes it.
+ */
+function whyNotRemovable(dir: string, owned: readonly Entry[]): Omit<Unremovable, 'folder'> | null {
   try {
     fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
-    return true;
   } catch {
-    return false;
+    return { why: 'no write permission', fix: 'make the folder writable' };
   }
+  const uid = process.geteuid?.();
+  if (uid === undefined || uid === 0) return null;
+  const folder = fs.statSync(dir);
+  if ((folder.mode & STICKY) === 0 || folder.uid === uid) return null;
+  const other = owned.find((e) => (fs.lstatSync(e.path, { throwIfNoEntry: false })?.uid ?? uid) !== uid);
+  return other === undefined ? null : {
+    why: `${named(other)} is another user's, and the folder sticky (chmod +t): only its owner may delete it`, fix: 'take the folder\'s sticky bit off (chmod -t)',
+  };
 }
 
 /** Deletes what the tool wrote in `dir`, at every depth, keeping `dir` itself; returns the foreign paths kept (foreignPaths). */

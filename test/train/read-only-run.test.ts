@@ -4,7 +4,7 @@
 // The folder's permissions cannot stop root (the tests may run as root), so the two writes fail by a patched fs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import fs from 'node:fs';
 import * as path from 'node:path';
 import { validate } from '../../src/train/config.ts';
@@ -76,30 +76,59 @@ test('--resume of a finished run on a read-only mount says it is complete and ex
   assert.deepEqual(fs.readdirSync(run).sort(), before, 'nothing written');
 });
 
-test('--overwrite of a run one of whose folders is read-only (checkpoints/) deletes nothing: it says which folder, and the earlier run is whole', (t) => {
-  const dir = tempDir('mt-overwrite-read-only-');
+/** A finished run in a new folder, trained as nobody when root (a folder made its own; permissions do not stop root); null where nobody cannot train here (said in `skip`). */
+function finishedRun(prefix: string, skip: (why: string) => void): { run: string; overwrite: () => SpawnSyncReturns<string>; tree: () => string[] } | null {
+  const dir = tempDir(prefix);
   fs.writeFileSync(path.join(dir, 'train.jsonl'), JSON.stringify({ input_ids: [1, 5, 9, 12, 7] }) + '\n');
   const yaml = path.join(dir, 'c.yaml');
   fs.writeFileSync(yaml, `model: ${TINY_BASE}\ndata: { train: train.jsonl }\nbatch_size: 1\nmax_steps: 1\nlora: { r: 2, alpha: 4 }\n` +
     'eval: { samples: 0 }\ncheckpoint: { every_steps: 1 }\noutput_dir: run\n');
   const run = path.join(dir, 'run');
-  // permissions do not stop root: as root, train runs as nobody, in a folder made its own
   const asNobody = process.getuid?.() === 0;
   if (asNobody) spawnSync('chown', ['-R', '65534:65534', dir]);
   const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, 'train', yaml, ...args], { cwd: dir, encoding: 'utf8', ...(asNobody ? { uid: 65534, gid: 65534 } : {}) });
   const first = cli();
   // only nobody's train may be impossible here (the checkout or the temp folder out of its reach): said; anyone else's failing is a failure
   const why = first.error?.message ?? first.stderr.trim().split('\n').at(-1);
-  if (asNobody && first.status !== 0) return t.skip(`cannot train as nobody (uid 65534) here: ${why}`);
+  if (asNobody && first.status !== 0) {
+    skip(`cannot train as nobody (uid 65534) here: ${why}`);
+    return null;
+  }
   assert.equal(first.status, 0, first.stderr);
   const tree = (): string[] => fs.readdirSync(run, { recursive: true, encoding: 'utf8' }).sort();
-  const before = tree();
-  assert.ok(before.includes('adapter') && before.some((f) => f.startsWith('checkpoints/step-')), before.join(' '));
-  fs.chmodSync(path.join(run, 'checkpoints'), 0o555);
-  t.after(() => { fs.chmodSync(path.join(run, 'checkpoints'), 0o755); });
-  const again = cli('--overwrite');
+  assert.ok(tree().includes('adapter') && tree().some((f) => f.startsWith('checkpoints/step-')), tree().join(' '));
+  return { run, overwrite: () => cli('--overwrite'), tree };
+}
+
+/** The line of an --overwrite that the folder `folder` refuses, deleting nothing: up to its advice. */
+const refusedIn = (folder: string, why: string): RegExp =>
+  new RegExp(`\\nerror: ${folder}: the earlier run's files in it cannot be deleted \\(${why}\\), so --overwrite deleted nothing: `);
+
+test('--overwrite of a run one of whose folders is read-only (checkpoints/) deletes nothing: it says which folder, and the earlier run is whole', (t) => {
+  const at = finishedRun('mt-overwrite-read-only-', (why) => t.skip(why));
+  if (at === null) return;
+  const before = at.tree();
+  fs.chmodSync(path.join(at.run, 'checkpoints'), 0o555);
+  t.after(() => { fs.chmodSync(path.join(at.run, 'checkpoints'), 0o755); });
+  const again = at.overwrite();
   assert.equal(again.status, 2, again.stderr);
   // before, it deleted adapter/ (and best/) and then failed at checkpoints/ with "cannot empty the earlier run in: permission denied"
-  assert.match(again.stderr, new RegExp(`\\nerror: ${path.join(run, 'checkpoints')}: the earlier run's files in it cannot be deleted \\(no write permission\\), so --overwrite deleted nothing: `));
-  assert.deepEqual(tree(), before, 'the earlier run is whole');
+  assert.match(again.stderr, refusedIn(path.join(at.run, 'checkpoints'), 'no write permission'));
+  assert.deepEqual(at.tree(), before, 'the earlier run is whole');
+});
+
+test('--overwrite of a run whose checkpoints/ is sticky (chmod +t) and another user\'s, a checkpoint in it that user\'s too: it deletes nothing, saying which', (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root: a folder and a checkpoint of another user than the one who trains');
+  const at = finishedRun('mt-overwrite-sticky-', (why) => t.skip(why));
+  if (at === null) return;
+  const checkpoints = path.join(at.run, 'checkpoints'), step = path.join(checkpoints, 'step-0000001');
+  for (const d of [checkpoints, step]) fs.chownSync(d, 1, 1); // daemon's: nobody may not remove step-0000001/ from a sticky folder
+  fs.chmodSync(checkpoints, 0o1777);
+  fs.chmodSync(step, 0o777);
+  const before = at.tree();
+  const again = at.overwrite();
+  assert.equal(again.status, 2, again.stderr);
+  // before, access() said it may write there: it deleted adapter/ and the checkpoint's files, then failed (EPERM) at the folder
+  assert.match(again.stderr, refusedIn(checkpoints, 'step-0000001/ is another user\'s, and the folder sticky \\(chmod \\+t\\): only its owner may delete it'));
+  assert.deepEqual(at.tree(), before, 'the earlier run is whole');
 });
