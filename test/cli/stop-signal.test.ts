@@ -17,6 +17,7 @@ import { tinyLoraRun } from './tiny-lora-run.ts';
 const ROOT = path.join(FIXTURES, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const HOOK = path.join(ROOT, 'test', 'export', 'signal-at-write.cjs');
+const NO_PROC = path.join(ROOT, 'test', 'cli', 'no-proc.cjs');
 const READ_BARRIER = path.join(ROOT, 'test', 'cli', 'read-barrier.cjs');
 const QA = path.join(ROOT, 'examples', 'data', 'countries-qa.jsonl');
 /** What a LoRA run's complete checkpoint holds: the state, and the adapter of its step. */
@@ -262,6 +263,16 @@ test('a second Ctrl-C while the first stop removes what train was writing: the r
   assert.equal(r.signal, 'SIGINT', r.stderr);
   assert.deepEqual(leftovers(path.join(at.dir, 'run')), [], 'what it was writing and its lock are removed');
   assert.match(r.stderr, /\ntrain stopped by Ctrl-C before any checkpoint .*: mistral-tune train .* --resume starts it again from step 0\n$/);
+});
+
+test('where there is no /proc (each thread then tags its lock temporaries its own way), prepare stopped by SIGTERM as it takes its lock removes its thread\'s temporary, known by the owner record in it', { timeout: 120_000 }, () => {
+  const dir = tempDir('mt-stop-at-lock-no-proc-');
+  fs.copyFileSync(QA, path.join(dir, 'qa.jsonl'));
+  const noProc = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${NO_PROC}`.trim(), MT_SIGNAL_AFTER: '1' };
+  const r = signalled(['prepare', '--input', 'qa.jsonl', '--out', 'out', '--quiet'], '/\\.mistral-tune\\.lock\\.\\d+-[0-9a-f]+-\\d+\\.tmp$', 'TERM', dir, noProc);
+  assert.equal(r.signal, 'SIGTERM', r.stderr);
+  // the main thread's clean-up, its tag not the work thread's, knows that temporary only by the process its record names
+  assert.deepEqual(fs.existsSync(path.join(dir, 'out')) ? leftovers(path.join(dir, 'out')) : [], [], 'no temporary or lock left');
 });
 
 test('Ctrl-C while train starts, before its thread does (reading its config): its last line says so, and what to do', { timeout: 120_000 }, async (t) => {
