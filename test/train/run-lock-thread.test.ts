@@ -109,7 +109,7 @@ test('an export into a run folder from a call that this thread\'s train of it ha
   }
 });
 
-test('two threads of this process taking one run lock at once write their temporaries apart: the one that links second is refused as by another thread (it found its temporary gone)', async () => {
+test('two threads of this process taking one run lock at once write their temporaries apart: the one that links second is refused as by another thread (not ENOENT: its temporary was not the other\'s to overwrite and remove)', async () => {
   const run = tempDir('mt-lock-thread-race-');
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(workerBoot(pathToFileURL(runnable('test/train/lock-thread-at-link.ts')), 'throw e;'), { eval: true, workerData: { dir: run, signal } });
