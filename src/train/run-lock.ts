@@ -262,7 +262,7 @@ function ownTemps(dir: string, name: string, mine: (file: string) => boolean): s
 }
 
 /**
- * Removes the lock temporaries (LOCK.PID-TAG.tmp, LOCK.PID.tmp of older versions) that processes killed while taking the lock left in `dir`: never
+ * Removes the lock temporaries (LOCK.PID-TAG-THREAD.tmp, older versions' names too: TEMP) that processes killed while taking the lock left in `dir`: never
  * removed by their owner, they stayed for good, and the quickstart refused its own folder for holding one. Only one provably dead is removed:
  * its writer (the owner it holds) of this host and pid namespace and no longer running, or one older than TEMP_STALE_MS by the folder's file
  * system's clock (`fsNow`: the mtime of this process's own temporary, just written). One of another host or container (whose pid means nothing
