@@ -155,6 +155,17 @@ test('JSONC: pretty-printed objects one after another whose "{" line holds a com
   assert.deepEqual(notes, ['3 `//` and `/* */` comments (line 1 first; JSONC, which JSON does not allow) skipped: comments are not records']);
 });
 
+test('JSONC: a pretty-printed object whose "{" line opens a /* */ comment that a later line closes is one record, as inside an array', () => {
+  // before: `{ /* note` was not taken for the line opening an object: each of its lines was its own invalid_json record
+  // (4 rejections here), and only "b" was read; a quote or a brace in the comment is none of the object's
+  const f = writeFiles(tempDir(), {
+    'p.json': '{ /* note\n */\n  "text": "a"\n}\n{"text": "b"}\n{  /* a "quoted" {\n   "word } */\n  "text": "c"\n}\n',
+  })['p.json']!;
+  const notes: string[] = [];
+  assert.deepEqual([...readJson(f, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value, i.error?.reason]), [[1, { text: 'a' }, undefined], [5, { text: 'b' }, undefined], [6, { text: 'c' }, undefined]]);
+  assert.deepEqual(notes, ['2 `/* */` comments (line 1 first; JSONC, which JSON does not allow) skipped: comments are not records']);
+});
+
 test("single-quoted strings (a Python literal's) are told by one rule everywhere: a `\\'` in one, a `//`, a bracket or a double quote in it, is its text", () => {
   // before: the comment blanking honoured `\'` but the scan of an object's members toggled on any "'" (and took brackets
   // and double quotes in a single-quoted string for JSON's): after `'it\'s`, the scan saw a `//` comment or a string

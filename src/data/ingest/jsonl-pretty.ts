@@ -24,7 +24,8 @@ export function prettyObject(open: Line, indent: number, next: () => Line | unde
   let recordAt: number | undefined;
   let afterKey = false; // the last line that holds text ends with a key's colon: its value may start the next line
   const scan: JsonScan = { depth: 1, inString: false, escape: false };
-  const block = { open: false }; // in a block comment that a line before opened (jsonc)
+  const block = { open: false }; // in a block comment that a line before opened (jsonc): `{ /* note` the first
+  if (jsonc) lineWithoutComments(open.text, block);
   const maxRaw = limit.maxRawChars ?? Infinity;
   let chars = 1;
   let lineBreakAt = 0; // the line of the first line break typed into a string
@@ -112,12 +113,13 @@ function looksLikeRecord(text: string): boolean {
 /**
  * How far in a line holding only "{" (which opens a pretty-printed object: no JSON Lines record is that) has it, or −1
  * for any other line: an array's body pasted without its brackets has its objects indented. With `jsonc` (a .json
- * file), a comment after it is none of its text (`{ // first`; counted once the record is read).
+ * file), a comment after it is none of its text (`{ // first`, or `{ /* note` that a later line closes; counted once
+ * the record is read).
  */
 export function objectIndent(text: string, jsonc: boolean): number {
   const m = /^([ \t]*)\{[ \t]*(\/[/*])?/.exec(text); // a comment is looked for only right after the "{" (a record's line has none)
   if (m === null) return -1;
-  const t = jsonc && m[2] !== undefined ? withoutComments(text, uncounted()) : text;
+  const t = jsonc && m[2] !== undefined ? lineWithoutComments(text, { open: false }) : text; // a `/*` left open, to its end
   return t.trimEnd().length === m[1]!.length + 1 ? m[1]!.length : -1;
 }
 
